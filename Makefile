@@ -1,0 +1,149 @@
+# TIMS — build, test, demo. Plain GNU Make with pkg-config.
+#
+#   make            build build/tims and the library
+#   make demo       build, then run the main job (see README.md)
+#   make check      every test: unit, unit under ASan+UBSan, end-to-end,
+#                   fuzz smoke, bench smoke; ends with "N passed, N failed"
+#   make asan       the unit tests under AddressSanitizer and UBSan
+#   make fuzz       each fuzz target for FUZZ_SECONDS (default 60)
+#   make soak       the long crash and outage tests
+#   make bench      benchmarks next to their anchors, with ratios
+#
+# Missing Debian packages are installed by scripts/deps.sh, which make runs
+# by itself when pkg-config cannot find a library.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+PKGS := sqlite3 libsodium libmicrohttpd gnutls libcurl jansson icu-uc icu-i18n libpq
+
+ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(PKGS) && command -v clang >/dev/null && echo ok),ok)
+$(info make: some libraries or tools are missing; running scripts/deps.sh)
+DEPS_RC := $(shell bash scripts/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_RC),0)
+$(error scripts/deps.sh failed (exit $(DEPS_RC)); run it by hand to see why)
+endif
+endif
+endif
+
+CC ?= cc
+CLANG ?= clang
+B := build
+
+GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS := $(PKG_LIBS) -lm -lpthread
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla -Wno-format-nonliteral
+WERROR ?= -Werror
+BASE_CFLAGS := -std=c17 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	-Iinclude -include tims/sys.h $(PKG_CFLAGS) $(WARN) $(WERROR) \
+	-DTIMS_GIT_DESCRIBE='"$(GIT_DESCRIBE)"' -MMD -MP
+HARDEN := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE \
+	-fstack-clash-protection -fcf-protection
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(BASE_CFLAGS) $(HARDEN) $(CFLAGS)
+LDFLAGS ?=
+ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
+
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer $(SAN)
+
+LIB_SRC := $(shell find lib -name '*.c' | LC_ALL=C sort)
+CLI_SRC := $(shell find src -name '*.c' | LC_ALL=C sort)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+TEST_SUPPORT := $(sort $(wildcard tests/unit/support/*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
+ASAN_LIB_OBJ := $(LIB_SRC:%.c=$(B)/asan/obj/%.o)
+ASAN_CLI_OBJ := $(CLI_SRC:%.c=$(B)/asan/obj/%.o)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
+
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+.PHONY: all demo check test asan fuzz fuzz-build soak bench clean deps install
+
+all: $(B)/tims
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/asan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -c $< -o $@
+
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(BASE_CFLAGS) -Wno-gnu-zero-variadic-macro-arguments -O1 -g \
+		-fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(B)/libtims.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/asan/libtims.a: $(ASAN_LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/tims: $(CLI_OBJ) $(B)/libtims.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(CLI_OBJ) $(B)/libtims.a $(LIBS) -o $@
+
+$(B)/asan/tims: $(ASAN_CLI_OBJ) $(B)/asan/libtims.a
+	$(CC) $(ASAN_CFLAGS) $(ASAN_CLI_OBJ) $(B)/asan/libtims.a $(LIBS) -o $@
+
+$(B)/tests/%: tests/unit/%.c $(TEST_SUPPORT) tests/unit/t.h $(B)/libtims.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) $< $(TEST_SUPPORT) \
+		$(B)/libtims.a $(LIBS) -o $@
+
+$(B)/asan/tests/%: tests/unit/%.c $(TEST_SUPPORT) tests/unit/t.h $(B)/asan/libtims.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -Itests/unit $< $(TEST_SUPPORT) \
+		$(B)/asan/libtims.a $(LIBS) -o $@
+
+$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CLANG) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		$< $(FUZZ_LIB_OBJ) $(LIBS) -o $@
+
+$(B)/bench/%: bench/%.c $(B)/libtims.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(B)/libtims.a $(LIBS) -o $@
+
+test: $(B)/tims $(UNIT_BIN)
+asan: $(ASAN_UNIT_BIN) $(B)/asan/tims
+	@tests/run.sh --only asan
+fuzz-build: $(FUZZ_BIN)
+
+check: $(B)/tims $(B)/asan/tims $(UNIT_BIN) $(ASAN_UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN)
+	@tests/run.sh
+
+demo: $(B)/tims
+	@scripts/demo.sh
+
+fuzz: $(FUZZ_BIN)
+	@tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
+
+soak: $(B)/tims
+	@tests/soak.sh
+
+bench: $(B)/tims $(BENCH_BIN)
+	@bench/run.sh
+
+deps:
+	bash scripts/deps.sh
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,192 @@
+/*
+ * util.c — bounded parsing and durable file helpers (see include/tims/util.h).
+ */
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+
+#include "tims/util.h"
+
+tims_rc tims_parse_u64(const char *s, uint64_t max, uint64_t *out,
+		       const char *what, struct tims_err *err)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (!s || !*s)
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: empty", what);
+	for (; *p; p++) {
+		unsigned d;
+
+		if (*p < '0' || *p > '9')
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: not a decimal number", what);
+		d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10 || v * 10 + d > max)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: larger than %" PRIu64, what, max);
+		v = v * 10 + d;
+	}
+	*out = v;
+	return TIMS_OK;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+tims_rc tims_hex_decode(const char *s, uint8_t *out, size_t len,
+			const char *what, struct tims_err *err)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n != len * 2)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: expected %zu hex digits, got %zu",
+				    what, len * 2, n);
+	for (i = 0; i < len; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: not hex at position %zu",
+					    what, 2 * i + (hi < 0 ? 0 : 1));
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return TIMS_OK;
+}
+
+tims_rc tims_read_file(const char *path, size_t max, struct tims_buf *out,
+		       struct tims_err *err)
+{
+	int fd, is_stdin = !path || !strcmp(path, "-");
+	char chunk[65536];
+	tims_rc rc = TIMS_OK;
+
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path,
+				    strerror(errno));
+	tims_buf_init(out, max);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = tims_err_set(err, TIMS_ERR_IO, "%s: %s",
+					  is_stdin ? "standard input" : path,
+					  strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((rc = tims_buf_add(out, chunk, (size_t)n))) {
+			if (rc == TIMS_ERR_TOOBIG)
+				tims_err_set(err, rc, "%s: larger than %zu bytes",
+					     is_stdin ? "standard input" : path,
+					     max);
+			else
+				tims_err_set(err, rc, "%s: out of memory",
+					     is_stdin ? "standard input" : path);
+			break;
+		}
+	}
+	if (!is_stdin)
+		close(fd);
+	if (rc)
+		tims_buf_release(out);
+	else if (!out->buf)
+		rc = tims_buf_add(out, "", 0); /* an empty file is a "" string */
+	return rc;
+}
+
+tims_rc tims_fsync_dir_of(const char *path, struct tims_err *err)
+{
+	char copy[4096];
+	int fd;
+	const char *dir;
+
+	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "path too long");
+	dir = dirname(copy);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", dir,
+				    strerror(errno));
+	if (fsync(fd) < 0) {
+		close(fd);
+		return tims_err_set(err, TIMS_ERR_IO, "%s: fsync: %s", dir,
+				    strerror(errno));
+	}
+	close(fd);
+	return TIMS_OK;
+}
+
+tims_rc tims_write_file(const char *path, const void *data, size_t len,
+			unsigned mode, int replace, struct tims_err *err)
+{
+	char tmp[4096];
+	const char *p = data;
+	int fd;
+
+	if (!replace && access(path, F_OK) == 0)
+		return tims_err_set(err, TIMS_ERR_EXISTS,
+				    "%s: exists, refusing to overwrite", path);
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long",
+				    path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", tmp,
+				    strerror(errno));
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0)
+		goto fail;
+	close(fd);
+	if (!replace) {
+		/* link() fails if path appeared meanwhile: no overwrite race. */
+		if (link(tmp, path) < 0) {
+			int e = errno;
+
+			unlink(tmp);
+			return tims_err_set(err, e == EEXIST ? TIMS_ERR_EXISTS
+						: TIMS_ERR_IO,
+					    "%s: %s", path, strerror(e));
+		}
+		unlink(tmp);
+	} else if (rename(tmp, path) < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path,
+				    strerror(e));
+	}
+	return tims_fsync_dir_of(path, err);
+fail:
+	{
+		int e = errno;
+
+		close(fd);
+		unlink(tmp);
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", tmp,
+				    strerror(e));
+	}
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# deps.sh — install the Debian packages TIMS builds, tests and benchmarks with.
+#
+# Idempotent: asks dpkg which packages are missing and installs only those.
+# Called by make when pkg-config cannot find a library, and by hand on a new
+# machine. Needs root (or sudo) and Debian 12's archive.
+set -eu
+
+pkgs=(
+  build-essential pkg-config git ca-certificates
+  libsqlite3-dev sqlite3 libsodium-dev libmicrohttpd-dev libgnutls28-dev gnutls-bin
+  libcurl4-gnutls-dev curl libjansson-dev libicu-dev libpq-dev
+  postgresql postgresql-contrib
+  clang libclang-rt-14-dev
+  oathtool wrk hyperfine
+  chromium
+  python3
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+# Node.js (for the browser tests and the peer MRZ parser in the benchmark) may
+# come from another source that already bundles npm; Debian's npm would then
+# conflict, so it is only asked for when no npm is on the PATH.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,40 @@
+/*
+ * cli.h — what every command family of the `tims` program shares.
+ *
+ * A command is `int cmd_NAME(int argc, char **argv)` where argv[0] is the
+ * command's own name. It returns the process exit status:
+ *   0  success (every document valid, every proof verifies, ...)
+ *   1  the input was examined and found invalid, or a check failed
+ *   2  usage error, or an I/O or system error that stopped the work
+ * Commands print their results on stdout and their diagnostics on stderr,
+ * prefixed "tims NAME: ".
+ */
+#ifndef TIMS_CLI_H
+#define TIMS_CLI_H
+
+#include "tims/err.h"
+
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+struct cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* True if argv holds -h or --help before any "--". */
+int cli_wants_help(int argc, char **argv);
+
+/* Print "tims CMD: msg" on stderr; returns status for `return cli_error(...)`. */
+int cli_error(int status, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Run a sub-command table (`tims tlog root` ...): argv[0] is the family. */
+int cli_dispatch(const char *family, const struct cli_command *table,
+		 size_t n, const char *usage, int argc, char **argv);
+
+/* Command families, one source file each (src/cmd_NAME.c). */
+
+#endif

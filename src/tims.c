@@ -1,0 +1,93 @@
+/*
+ * tims.c — the `tims` program: one binary, git-style sub-commands.
+ *
+ * main() looks the first argument up in the command table and hands over;
+ * each command family lives in its own src/cmd_*.c and returns the exit
+ * status (0 ok, 1 invalid or check failed, 2 usage or I/O error).
+ */
+#include <locale.h>
+
+#include "cli.h"
+#include "tims/version.h"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct cli_command commands[] = {
+	{ "help", cmd_help, "list the commands, or show one command's help" },
+	{ "version", cmd_version, "print the version" },
+};
+
+static const struct cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < (sizeof(commands) / sizeof(commands[0])); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void list_commands(FILE *out)
+{
+	fputs("usage: tims <command> [<args>]\n\n"
+	      "TIMS, the Traveller Information Management System.\n\n"
+	      "Commands:\n", out);
+	for (size_t i = 0; i < (sizeof(commands) / sizeof(commands[0])); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'tims help <command>' or 'tims <command> --help' shows a "
+	      "command's options.\n", out);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct cli_command *c;
+	char *sub[] = { NULL, "--help", NULL };
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		list_commands(stdout);
+		return CLI_OK;
+	}
+	c = find_command(argv[1]);
+	if (!c)
+		return cli_error(CLI_USAGE, "help", "no command '%s'", argv[1]);
+	if (c->fn == cmd_help) {
+		list_commands(stdout);
+		return CLI_OK;
+	}
+	sub[0] = argv[1];
+	return c->fn(2, sub);
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		puts("usage: tims version\n\nPrints the version of TIMS.");
+		return CLI_OK;
+	}
+	if (argc > 1)
+		return cli_error(CLI_USAGE, "version", "takes no arguments");
+	printf("tims %s\n", tims_version());
+	return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *c;
+
+	/* Output is UTF-8 bytes as given; no locale-dependent formatting. */
+	setlocale(LC_ALL, "C");
+	if (argc < 2) {
+		list_commands(stderr);
+		return CLI_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(1, argv);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv);
+	c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "tims: '%s' is not a tims command. "
+			"See 'tims help'.\n", argv[1]);
+		return CLI_USAGE;
+	}
+	return c->fn(argc - 1, argv + 1);
+}

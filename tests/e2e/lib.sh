@@ -1,0 +1,30 @@
+# lib.sh — helpers for end-to-end scripts: TAP lines that tests/run.sh counts.
+#
+#   t_ok "name" CMD...          passes if CMD exits 0
+#   t_status N "name" CMD...    passes if CMD exits with status N
+#   t_eq "name" WANT GOT        passes if the strings are equal
+#   t_match "name" REGEX TEXT   passes if TEXT matches the extended regex
+# Scripts run from the repository root with $TIMS set to the program.
+: "${TIMS:=$PWD/build/tims}"
+T_N=0
+T_FAILED=0
+T_TMP=$(mktemp -d)
+trap 'rm -rf "$T_TMP"' EXIT
+
+t_report() { # ok|fail name [detail]
+	T_N=$((T_N + 1))
+	if [ "$1" = ok ]; then echo "ok $T_N - $2"; else
+		T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $2"
+		[ -n "${3:-}" ] && printf '%s\n' "$3" | head -20 | sed 's/^/#   /'
+	fi
+}
+t_ok() { local n=$1; shift; local out; if out=$("$@" 2>&1); then t_report ok "$n"; else t_report fail "$n" "$out"; fi; }
+t_status() {
+	local want=$1 n=$2; shift 2; local out rc
+	out=$("$@" 2>&1); rc=$?
+	if [ "$rc" -eq "$want" ]; then t_report ok "$n"; else t_report fail "$n" "exit $rc, wanted $want: $out"; fi
+}
+t_eq() { if [ "$2" = "$3" ]; then t_report ok "$1"; else t_report fail "$1" "want: $2
+got:  $3"; fi; }
+t_match() { if printf '%s' "$3" | grep -Eq -- "$2"; then t_report ok "$1"; else t_report fail "$1" "no match for /$2/ in: $3"; fi; }
+t_end() { echo "# passed $((T_N - T_FAILED)) failed $T_FAILED"; [ "$T_FAILED" -eq 0 ]; }

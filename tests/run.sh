@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# run.sh — run every test suite and print one closing line "N passed, N failed".
+#
+# Suites: unit tests (build/tests/*), the same under ASan+UBSan
+# (build/asan/tests/*), end-to-end scripts (tests/e2e/*.sh), the fuzz smoke
+# (a few seconds a target) and the benchmark smoke. Each suite prints TAP-style
+# "ok" / "not ok" lines; a suite that dies without saying so counts as a failure.
+#
+#   tests/run.sh                 everything
+#   tests/run.sh --only KIND     unit | asan | e2e | fuzz | bench
+#   tests/run.sh --verbose       print every line, not only failures
+set -u
+cd "$(dirname "$0")/.." || exit 2
+only=""
+verbose=${VERBOSE:-0}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--only) only=$2; shift 2 ;;
+	--verbose|-v) verbose=1; shift ;;
+	*) echo "usage: tests/run.sh [--only KIND] [--verbose]" >&2; exit 2 ;;
+	esac
+done
+
+export TIMS_ROOT=$PWD
+export TIMS=$PWD/build/tims
+export TIMS_ASAN=$PWD/build/asan/tims
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+logdir=$PWD/build/test-logs
+mkdir -p "$logdir"
+
+total_pass=0
+total_fail=0
+
+# run_suite KIND NAME CMD...: run, count its ok / not ok lines.
+run_suite() {
+	local kind=$1 name=$2; shift 2
+	local log="$logdir/$kind-$name.log" rc p f start end
+	start=$(date +%s)
+	"$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	end=$(date +%s)
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $kind/$name exited with status $rc without naming a failure" >>"$log"
+		f=1
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $kind/$name ran no check" >>"$log"
+		f=1
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	printf '%-6s %-28s %4d passed, %d failed  (%ds)\n' "$kind" "$name" "$p" "$f" $((end - start))
+	if [ "$f" -gt 0 ] || [ "$verbose" = 1 ]; then
+		if [ "$verbose" = 1 ]; then sed 's/^/    /' "$log"; else
+			grep -A4 '^not ok ' "$log" | sed 's/^/    /' | head -60
+			tail -n 15 "$log" | grep -v '^ok ' | sed 's/^/    | /'
+		fi
+	fi
+}
+
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+
+if want unit; then
+	for t in build/tests/test_*; do
+		[ -x "$t" ] && run_suite unit "$(basename "$t")" "$t"
+	done
+fi
+if want asan; then
+	for t in build/asan/tests/test_*; do
+		[ -x "$t" ] && run_suite asan "$(basename "$t")" "$t"
+	done
+fi
+if want e2e; then
+	for t in tests/e2e/*.sh; do
+		[ -f "$t" ] && [ "$(basename "$t")" != lib.sh ] &&
+			run_suite e2e "$(basename "$t" .sh)" bash "$t"
+	done
+fi
+if want fuzz; then
+	for t in build/fuzz/fuzz_*; do
+		[ -x "$t" ] && run_suite fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-10}"
+	done
+fi
+if want bench && [ -x bench/run.sh ]; then
+	run_suite bench smoke bench/run.sh --smoke
+fi
+
+echo "logs: $logdir"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
