@@ -1,0 +1,138 @@
+/*
+ * note.h — C2SP signed notes, checkpoints and cosignatures.
+ *
+ * signed-note (c2sp.org/signed-note): a UTF-8 text ending in "\n", a blank
+ * line, then one line per signature: "— NAME BASE64(keyhash[4] || sig)\n".
+ * Ed25519 keys (algorithm 0x01); key hash = first 4 bytes of
+ * SHA-256(NAME || "\n" || 0x01 || public key), big-endian.
+ *   verifier key: "NAME+HHHHHHHH+BASE64(0x01 || pub[32])"
+ *   signer key:   "PRIVATE+KEY+NAME+HHHHHHHH+BASE64(0x01 || seed[32])"
+ *
+ * tlog-checkpoint (c2sp.org/tlog-checkpoint): body "ORIGIN\nSIZE\nBASE64(root)\n"
+ * plus optional extension lines, inside a signed note.
+ *
+ * tlog-cosignature (c2sp.org/tlog-cosignature): a witness's Ed25519 key with
+ * algorithm 0x04; it signs "cosignature/v1\ntime T\n" || checkpoint body, and
+ * its note signature is keyhash[4] || T (8 bytes big-endian) || sig[64].
+ *
+ * Signing goes through struct tims_signer so that a key in a file can later be
+ * replaced by a PKCS#11 token: the log code never sees a secret key.
+ * Secrets live in sodium_malloc'ed memory and are wiped on free.
+ */
+#ifndef TIMS_NOTE_H
+#define TIMS_NOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tims/buf.h"
+#include "tims/err.h"
+#include "tims/tlog.h"
+
+#define TIMS_NOTE_MAX_NAME 128     /* key and origin names */
+#define TIMS_NOTE_MAX_BYTES 65536  /* a whole note */
+#define TIMS_NOTE_MAX_SIGS 32      /* signature lines read from one note */
+#define TIMS_SIG_BYTES 64
+#define TIMS_PUBKEY_BYTES 32
+
+enum tims_key_alg {
+	TIMS_KEY_ED25519 = 0x01,
+	TIMS_KEY_COSIGNATURE_V1 = 0x04,
+};
+
+/* A public key that can check note signatures (plain data). */
+struct tims_verifier {
+	char name[TIMS_NOTE_MAX_NAME + 1];
+	uint32_t keyhash;
+	uint8_t alg;                 /* enum tims_key_alg */
+	uint8_t pub[TIMS_PUBKEY_BYTES];
+};
+
+/* Anything that can sign (opaque to its user: a key file, later PKCS#11). */
+struct tims_signer {
+	char name[TIMS_NOTE_MAX_NAME + 1];
+	uint32_t keyhash;
+	uint8_t alg;
+	uint8_t pub[TIMS_PUBKEY_BYTES];
+	void *ctx;
+	tims_rc (*sign)(void *ctx, const void *msg, size_t len,
+			uint8_t sig[TIMS_SIG_BYTES]);
+	void (*free)(void *ctx);
+};
+
+/* Make a new Ed25519 key pair; *skey and *vkey are malloc'ed strings, the
+ * secret one wiped by the caller with tims_note_free_secret(). */
+tims_rc tims_note_keygen(const char *name, enum tims_key_alg alg, char **skey,
+			 char **vkey, struct tims_err *err);
+void tims_note_free_secret(char *skey);
+
+/* A signer from a signer-key string ("PRIVATE+KEY+..."). */
+tims_rc tims_signer_from_skey(const char *skey, struct tims_signer *out,
+			      struct tims_err *err);
+void tims_signer_release(struct tims_signer *s);
+
+/* Parse a verifier key string. */
+tims_rc tims_verifier_parse(const char *vkey, struct tims_verifier *out,
+			    struct tims_err *err);
+/* Format a verifier key string from a signer's public half. */
+tims_rc tims_verifier_format(const struct tims_verifier *v,
+			     struct tims_buf *out);
+
+/* text + "\n" + one signature line per signer, appended to out. The text
+ * must be valid UTF-8, end in "\n" and contain no blank line... (see spec). */
+tims_rc tims_note_sign(const char *text, size_t len,
+		       const struct tims_signer *signers, size_t nsigners,
+		       struct tims_buf *out, struct tims_err *err);
+
+/* A parsed note: the text and its signature lines (not yet verified). */
+struct tims_note_sig {
+	char name[TIMS_NOTE_MAX_NAME + 1];
+	uint32_t keyhash;
+	uint8_t sig[8 + TIMS_SIG_BYTES]; /* cosignatures carry a timestamp */
+	size_t siglen;
+};
+
+struct tims_note {
+	const char *text;  /* points into the caller's note; ends in "\n" */
+	size_t textlen;
+	struct tims_note_sig sigs[TIMS_NOTE_MAX_SIGS];
+	size_t nsigs;
+	/* after tims_note_verify: which of the given verifiers signed */
+	uint64_t verified_mask; /* bit i: verifiers[i] signed */
+	uint64_t cosigned_time[TIMS_NOTE_MAX_SIGS]; /* per verifier, alg 0x04 */
+};
+
+/* Parse only (bounded, strict): TIMS_ERR_INVALID naming the line and reason. */
+tims_rc tims_note_parse(const char *note, size_t len, struct tims_note *out,
+			struct tims_err *err);
+
+/*
+ * Parse and check signatures against the known verifiers. Unknown signers are
+ * ignored (as the spec says); a known key whose signature fails is an error
+ * (TIMS_ERR_SIGNATURE naming the key). Succeeds only if at least one known
+ * verifier signed.
+ */
+tims_rc tims_note_verify(const char *note, size_t len,
+			 const struct tims_verifier *verifiers, size_t nv,
+			 struct tims_note *out, struct tims_err *err);
+
+/* tlog-checkpoint body. */
+struct tims_checkpoint {
+	char origin[TIMS_NOTE_MAX_NAME + 1];
+	uint64_t size;
+	tims_hash root;
+};
+
+tims_rc tims_checkpoint_format(const struct tims_checkpoint *c,
+			       struct tims_buf *out);
+/* Parse a checkpoint body (the text of a note); extensions are ignored. */
+tims_rc tims_checkpoint_parse(const char *text, size_t len,
+			      struct tims_checkpoint *out,
+			      struct tims_err *err);
+
+/* A witness cosignature line's signature over checkpoint `body` at time t. */
+tims_rc tims_cosign(const struct tims_signer *witness, const char *body,
+		    size_t len, uint64_t t, struct tims_buf *sigline,
+		    struct tims_err *err);
+
+#endif
