@@ -1,0 +1,166 @@
+/*
+ * http.h — the HTTPS JSON server every TIMS node runs (libmicrohttpd + GnuTLS).
+ *
+ * A node describes its API as a table of routes. Before any handler runs, the
+ * server itself checks, in this order and for every request:
+ *   1. the route exists (404) and takes this method (405);
+ *   2. a verified client certificate, for mutual-TLS routes (401);
+ *   3. a valid session (Authorization: Bearer) unless the route is public (401);
+ *   4. the principal's role is one the route allows (403);
+ *   5. the body fits the route's limit (413), is JSON (415, 400), and has the
+ *      declared shape: an object with only known fields of the right types
+ *      and sizes, required ones present (400, naming the field).
+ * so a handler cannot forget any of them (the redis processCommand model).
+ * Errors are JSON {"error": CODE, "message": TEXT} with no personal data.
+ *
+ * Connection limits (total, per client address), a per-connection memory cap
+ * and an idle timeout (slow clients) are set from the config.
+ */
+#ifndef TIMS_HTTP_H
+#define TIMS_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tims/buf.h"
+#include "tims/err.h"
+
+/* Roles (G6). A route allows a set of them; 0 means no session is needed. */
+enum tims_role {
+	TIMS_ROLE_OFFICER = 1 << 0,
+	TIMS_ROLE_SUPERVISOR = 1 << 1,
+	TIMS_ROLE_ANALYST = 1 << 2,
+	TIMS_ROLE_AUDITOR = 1 << 3,
+	TIMS_ROLE_ADMIN = 1 << 4,
+	TIMS_ROLE_PEER = 1 << 5, /* another node, authenticated by its certificate */
+};
+#define TIMS_ROUTE_PUBLIC 0u
+
+const char *tims_role_name(unsigned role);
+/* Parse "officer", "supervisor" … into one role bit; 0 if unknown. */
+unsigned tims_role_parse(const char *name);
+
+#define TIMS_PRINCIPAL_ID_MAX 64
+
+/* Who is asking: filled by the node's authenticate callback. */
+struct tims_principal {
+	char id[TIMS_PRINCIPAL_ID_MAX + 1]; /* officer id, or peer origin */
+	unsigned role;                      /* exactly one enum tims_role bit */
+	uint64_t session;                   /* the node's session number, 0 if none */
+	char booth[32];
+};
+
+enum tims_json_type {
+	TIMS_JSON_STRING = 1,
+	TIMS_JSON_INTEGER,
+	TIMS_JSON_BOOLEAN,
+	TIMS_JSON_OBJECT,
+	TIMS_JSON_ARRAY,
+};
+
+/* One field of a route's body; a schema is an array ended by { NULL }. */
+struct tims_json_field {
+	const char *name;
+	enum tims_json_type type;
+	int required;
+	size_t max; /* strings: bytes; arrays: elements; integers: largest value; 0 = default */
+};
+
+#define TIMS_HTTP_MAX_PARAMS 4
+#define TIMS_HTTP_DEFAULT_STRING_MAX 1024
+
+struct tims_http_req {
+	const char *method;
+	const char *path;                        /* without the query string */
+	char addr[64];                           /* client address, for audit */
+	const char *param[TIMS_HTTP_MAX_PARAMS]; /* {name} segments, in order */
+	size_t nparam;
+	json_t *json;                            /* checked body, or NULL */
+	const char *body;                        /* raw body (NUL-terminated) */
+	size_t body_len;
+	struct tims_principal who;               /* zero for public routes */
+	char peer_cn[128];                       /* verified client certificate */
+	void *conn;                              /* struct MHD_Connection */
+};
+
+/* A query-string argument or request header, or NULL. */
+const char *tims_http_query(const struct tims_http_req *req, const char *key);
+const char *tims_http_header(const struct tims_http_req *req, const char *key);
+
+struct tims_http_resp {
+	int status;
+	const char *type;      /* Content-Type; JSON by default */
+	struct tims_buf body;
+};
+
+/* Set a JSON body (obj is consumed) and status. */
+tims_rc tims_http_reply_json(struct tims_http_resp *resp, int status,
+			     json_t *obj);
+/* {"error": code, "message": ...}; the message must carry no personal data. */
+tims_rc tims_http_reply_error(struct tims_http_resp *resp, int status,
+			      const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* A handler fills resp and returns TIMS_OK; any other code becomes a 500
+ * whose detail goes to the log callback, not to the client. */
+typedef tims_rc (*tims_http_handler)(void *app, struct tims_http_req *req,
+				     struct tims_http_resp *resp);
+
+enum tims_route_flags {
+	TIMS_ROUTE_MTLS = 1 << 0,   /* needs a verified client certificate */
+	TIMS_ROUTE_RAW_BODY = 1 << 1, /* body is not JSON (e.g. a signed note) */
+};
+
+struct tims_http_route {
+	const char *method;
+	const char *path;          /* "/api/v1/history/{document}" */
+	unsigned roles;            /* allowed roles; TIMS_ROUTE_PUBLIC for none */
+	size_t body_max;           /* 0: a body is refused */
+	const struct tims_json_field *schema; /* required for JSON bodies */
+	tims_http_handler fn;
+	unsigned flags;
+};
+
+struct tims_http_config {
+	const char *bind;           /* "127.0.0.1", "::1" or "0.0.0.0" */
+	uint16_t port;              /* 0: any free port (tims_http_port) */
+	const char *cert_pem;       /* server certificate chain, PEM */
+	const char *key_pem;        /* its key, PEM */
+	const char *client_ca_pem;  /* trust for client certificates, or NULL */
+	unsigned max_conns;         /* default 256 */
+	unsigned max_per_ip;        /* default 32 */
+	unsigned timeout_s;         /* idle timeout, default 15 */
+	unsigned threads;           /* default 2 */
+	const struct tims_http_route *routes;
+	size_t nroutes;
+	const char *static_dir;     /* served for GET outside /api/, or NULL */
+	void *app;
+	/* Map a bearer token to a principal: TIMS_OK, or TIMS_ERR_AUTH. */
+	tims_rc (*authenticate)(void *app, const char *token,
+				struct tims_principal *who);
+	/* Map a verified client certificate to a peer: TIMS_OK, or
+	 * TIMS_ERR_DENIED (unknown or revoked). */
+	tims_rc (*authorize_peer)(void *app, const char *cn,
+				  const uint8_t fingerprint[32],
+				  struct tims_principal *who);
+	/* One line per request: method, path, status, time; no bodies. Also
+	 * called with req NULL and status 0 for the server's own messages
+	 * (TLS handshake failures, limits reached). */
+	void (*log)(void *app, const struct tims_http_req *req, int status,
+		    double ms, const char *detail);
+};
+
+struct tims_http_server;
+
+tims_rc tims_http_start(const struct tims_http_config *cfg,
+			struct tims_http_server **out, struct tims_err *err);
+uint16_t tims_http_port(const struct tims_http_server *s);
+void tims_http_stop(struct tims_http_server *s);
+
+/* Check a parsed body against a schema (exposed for tests and fuzzing). */
+tims_rc tims_http_check_schema(const json_t *body,
+			       const struct tims_json_field *schema,
+			       struct tims_err *err);
+
+#endif

@@ -1,0 +1,529 @@
+/*
+ * server.c — libmicrohttpd glue: TLS, limits, the central request checks,
+ * static files (see include/tims/http.h for the order of checks).
+ *
+ * libmicrohttpd calls on_request several times per request: once when the
+ * headers are in (where we route, authenticate and authorise, and may answer
+ * at once without reading the body), then once per piece of body, then a
+ * last time with no data. A body past the route's limit is read and thrown
+ * away (memory stays bounded) and answered with 413.
+ */
+#include <fcntl.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <microhttpd.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "tims/http.h"
+#include "tims/tls.h"
+#include "tims/util.h"
+
+#define PATH_MAX_BYTES 1024
+#define HEADER_MEMORY (64 * 1024)
+
+struct tims_http_server {
+	struct MHD_Daemon *d;
+	struct tims_http_config cfg;
+	uint16_t port;
+};
+
+struct reqctx {
+	const struct tims_http_route *route;
+	struct tims_buf body;
+	int too_big;
+	int answered;
+	char pathbuf[PATH_MAX_BYTES];
+	struct tims_http_req req;
+	struct timespec start;
+};
+
+const char *tims_http_query(const struct tims_http_req *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *tims_http_header(const struct tims_http_req *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, key);
+}
+
+static double elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+static void add_common_headers(struct MHD_Response *r, int is_static)
+{
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+	MHD_add_response_header(r, "Cache-Control", is_static ? "no-cache" : "no-store");
+	if (is_static)
+		MHD_add_response_header(r, "Content-Security-Policy",
+			"default-src 'self'; img-src 'self' data:; "
+			"frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+}
+
+static enum MHD_Result send_resp(struct tims_http_server *s, struct reqctx *rq,
+				 struct MHD_Connection *c,
+				 struct tims_http_resp *resp, const char *detail)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(resp->body.len,
+					    resp->body.buf ? resp->body.buf : (char *)"",
+					    MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type",
+				resp->type ? resp->type : "application/json");
+	add_common_headers(r, 0);
+	ret = MHD_queue_response(c, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	rq->answered = 1;
+	if (s->cfg.log)
+		s->cfg.log(s->cfg.app, &rq->req, resp->status, elapsed_ms(&rq->start),
+			   detail);
+	return ret;
+}
+
+static enum MHD_Result send_error(struct tims_http_server *s, struct reqctx *rq,
+				  struct MHD_Connection *c, int status,
+				  const char *code, const char *msg)
+{
+	struct tims_http_resp resp = { 0, NULL, TIMS_BUF_INIT(4096) };
+	enum MHD_Result ret;
+
+	if (tims_http_reply_error(&resp, status, code, "%s", msg))
+		tims_http_reply_error(&resp, status, code, "request refused");
+	ret = send_resp(s, rq, c, &resp, msg);
+	tims_buf_release(&resp.body);
+	return ret;
+}
+
+/* Match "/a/{x}/b" against a path copied into rq->pathbuf. */
+static int match(const char *pattern, struct reqctx *rq, const char *path)
+{
+	char *p;
+	const char *q = pattern;
+	size_t n = 0;
+
+	if (snprintf(rq->pathbuf, sizeof(rq->pathbuf), "%s", path) >=
+	    (int)sizeof(rq->pathbuf))
+		return 0;
+	p = rq->pathbuf;
+	while (*q && *p) {
+		if (*q == '{') {
+			const char *end = strchr(q, '}');
+			char *seg = p;
+
+			if (!end || n >= TIMS_HTTP_MAX_PARAMS)
+				return 0;
+			while (*p && *p != '/')
+				p++;
+			if (p == seg)
+				return 0;
+			q = end + 1;
+			if (*p == '/' && *q == '/') {
+				*p++ = '\0';
+				q++;
+			} else if (*p || *q) {
+				return 0;
+			}
+			rq->req.param[n++] = seg;
+			continue;
+		}
+		if (*q != *p)
+			return 0;
+		q++;
+		p++;
+	}
+	if (*q || *p)
+		return 0;
+	rq->req.nparam = n;
+	return 1;
+}
+
+static const struct tims_http_route *find_route(struct tims_http_server *s,
+						struct reqctx *rq,
+						const char *method,
+						const char *path, int *path_known)
+{
+	*path_known = 0;
+	for (size_t i = 0; i < s->cfg.nroutes; i++) {
+		const struct tims_http_route *r = &s->cfg.routes[i];
+
+		if (!match(r->path, rq, path))
+			continue;
+		*path_known = 1;
+		if (!strcmp(r->method, method))
+			return r;
+	}
+	return NULL;
+}
+
+static void client_address(struct MHD_Connection *c, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	snprintf(out, len, "?");
+	if (ci && ci->client_addr) {
+		socklen_t sl = ci->client_addr->sa_family == AF_INET6
+				       ? sizeof(struct sockaddr_in6)
+				       : sizeof(struct sockaddr_in);
+		getnameinfo(ci->client_addr, sl, out, (socklen_t)len, NULL, 0,
+			    NI_NUMERICHOST);
+	}
+}
+
+/* A verified client certificate: its common name and fingerprint. */
+static int verified_peer(struct MHD_Connection *c, char *cn, size_t cnlen,
+			 uint8_t fp[32])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	const gnutls_datum_t *certs;
+	gnutls_x509_crt_t crt;
+	unsigned status = 1, n = 0;
+	size_t len = cnlen, fplen = 32;
+	int ok = 0;
+
+	if (!ci || !ci->tls_session)
+		return 0;
+	/* libmicrohttpd only asks for a certificate; checking it is ours. */
+	if (gnutls_certificate_verify_peers2(ci->tls_session, &status) < 0 ||
+	    status != 0)
+		return 0;
+	certs = gnutls_certificate_get_peers(ci->tls_session, &n);
+	if (!certs || n == 0 || gnutls_x509_crt_init(&crt) < 0)
+		return 0;
+	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) >= 0 &&
+	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0,
+					  cn, &len) >= 0 &&
+	    gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &fplen) >= 0)
+		ok = 1;
+	gnutls_x509_crt_deinit(crt);
+	return ok;
+}
+
+static const char *content_type_of(const char *path)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" },
+		{ ".css", "text/css; charset=utf-8" },
+		{ ".svg", "image/svg+xml" },
+		{ ".png", "image/png" },
+		{ ".json", "application/json" },
+		{ ".ico", "image/x-icon" },
+	};
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(dot, types[i].ext))
+			return types[i].type;
+	return "application/octet-stream";
+}
+
+static enum MHD_Result serve_static(struct tims_http_server *s, struct reqctx *rq,
+				    struct MHD_Connection *c, const char *url)
+{
+	char file[PATH_MAX_BYTES + 256];
+	struct MHD_Response *r;
+	struct stat st;
+	enum MHD_Result ret;
+	int fd;
+
+	if (!strcmp(url, "/"))
+		url = "/index.html";
+	/* Only plain names: no "..", no hidden files, no odd bytes. */
+	for (const char *p = url; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("/._-", *p))
+			return send_error(s, rq, c, 404, "not_found", "no such page");
+	if (strstr(url, "/.") || strlen(url) > 200)
+		return send_error(s, rq, c, 404, "not_found", "no such page");
+	snprintf(file, sizeof(file), "%s%s", s->cfg.static_dir, url);
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return send_error(s, rq, c, 404, "not_found", "no such page");
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return send_error(s, rq, c, 404, "not_found", "no such page");
+	}
+	r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+	if (!r) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", content_type_of(url));
+	add_common_headers(r, 1);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	rq->answered = 1;
+	if (s->cfg.log)
+		s->cfg.log(s->cfg.app, &rq->req, 200, elapsed_ms(&rq->start), NULL);
+	return ret;
+}
+
+/* The checks that need only the headers; returns 0 to go on reading. */
+static int check_headers(struct tims_http_server *s, struct reqctx *rq,
+			 struct MHD_Connection *c, const char *method,
+			 const char *url, enum MHD_Result *ret)
+{
+	const struct tims_http_route *route;
+	const char *h;
+	int known;
+	uint8_t fp[32];
+	tims_rc rc;
+
+#define REFUSE(st, code, msg) do { *ret = send_error(s, rq, c, st, code, msg); return 1; } while (0)
+	route = find_route(s, rq, method, url, &known);
+	if (!route) {
+		if (!known && s->cfg.static_dir && strncmp(url, "/api/", 5) &&
+		    (!strcmp(method, "GET") || !strcmp(method, "HEAD"))) {
+			*ret = serve_static(s, rq, c, url);
+			return 1;
+		}
+		if (known)
+			REFUSE(405, "method_not_allowed", "this path does not take that method");
+		REFUSE(404, "not_found", "no such route");
+	}
+	rq->route = route;
+	if (route->flags & TIMS_ROUTE_MTLS) {
+		if (!verified_peer(c, rq->req.peer_cn, sizeof(rq->req.peer_cn), fp))
+			REFUSE(401, "certificate_required",
+			       "a client certificate issued by the centre is required");
+		if (!s->cfg.authorize_peer ||
+		    s->cfg.authorize_peer(s->cfg.app, rq->req.peer_cn, fp, &rq->req.who))
+			REFUSE(403, "peer_refused", "this certificate is revoked or unknown");
+	}
+	if (route->roles != TIMS_ROUTE_PUBLIC && !(route->flags & TIMS_ROUTE_MTLS)) {
+		h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+		if (!h || strncmp(h, "Bearer ", 7))
+			REFUSE(401, "unauthenticated", "log in first (Authorization: Bearer)");
+		rc = s->cfg.authenticate ? s->cfg.authenticate(s->cfg.app, h + 7, &rq->req.who)
+					 : TIMS_ERR_AUTH;
+		if (rc)
+			REFUSE(401, "unauthenticated", "session expired or unknown; log in again");
+	}
+	if (route->roles != TIMS_ROUTE_PUBLIC && !(route->roles & rq->req.who.role))
+		REFUSE(403, "forbidden", "your role may not do this");
+	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	if (h) {
+		uint64_t len;
+
+		if (tims_parse_u64(h, UINT64_MAX, &len, "Content-Length", NULL))
+			REFUSE(400, "bad_request", "Content-Length is not a number");
+		if (len > route->body_max)
+			REFUSE(413, "too_large", route->body_max ? "body larger than this route takes"
+								  : "this route takes no body");
+	}
+	if (route->body_max && !(route->flags & TIMS_ROUTE_RAW_BODY) &&
+	    (h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type")) &&
+	    strncmp(h, "application/json", 16))
+		REFUSE(415, "unsupported_media_type", "send application/json");
+	return 0;
+#undef REFUSE
+}
+
+static enum MHD_Result run_handler(struct tims_http_server *s, struct reqctx *rq,
+				   struct MHD_Connection *c)
+{
+	const struct tims_http_route *route = rq->route;
+	struct tims_http_resp resp = { 200, NULL, TIMS_BUF_INIT(64 * 1024 * 1024) };
+	struct tims_err err = { 0, "" };
+	json_error_t jerr;
+	enum MHD_Result ret;
+	tims_rc rc;
+
+	if (rq->too_big)
+		return send_error(s, rq, c, 413, "too_large",
+				  route->body_max ? "body larger than this route takes"
+						  : "this route takes no body");
+	rq->req.body = tims_buf_str(&rq->body);
+	rq->req.body_len = rq->body.len;
+	if (route->body_max && !(route->flags & TIMS_ROUTE_RAW_BODY)) {
+		char msg[300];
+
+		if (rq->body.len == 0)
+			return send_error(s, rq, c, 400, "bad_request", "body: missing");
+		rq->req.json = json_loadb(rq->body.buf, rq->body.len,
+					  JSON_REJECT_DUPLICATES, &jerr);
+		if (!rq->req.json) {
+			snprintf(msg, sizeof(msg), "body: not JSON (%s at line %d column %d)",
+				 jerr.text, jerr.line, jerr.column);
+			return send_error(s, rq, c, 400, "bad_json", msg);
+		}
+		if (route->schema && tims_http_check_schema(rq->req.json, route->schema, &err))
+			return send_error(s, rq, c, 400, "bad_field", err.msg);
+	}
+	rc = route->fn(s->cfg.app, &rq->req, &resp);
+	if (rc) {
+		ret = send_error(s, rq, c, 500, "internal", "the request could not be completed");
+	} else {
+		ret = send_resp(s, rq, c, &resp, NULL);
+	}
+	tims_buf_release(&resp.body);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct tims_http_server *s = cls;
+	struct reqctx *rq = *con_cls;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		clock_gettime(CLOCK_MONOTONIC, &rq->start);
+		rq->req.method = method;
+		rq->req.path = url;
+		rq->req.conn = c;
+		client_address(c, rq->req.addr, sizeof(rq->req.addr));
+		if (check_headers(s, rq, c, method, url, &ret))
+			return ret;
+		tims_buf_init(&rq->body, rq->route->body_max);
+		return MHD_YES;
+	}
+	if (rq->answered) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!rq->too_big && tims_buf_add(&rq->body, upload, *upload_size))
+			rq->too_big = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return run_handler(s, rq, c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct reqctx *rq = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (!rq)
+		return;
+	if (rq->req.json)
+		json_decref(rq->req.json);
+	tims_buf_release(&rq->body);
+	free(rq);
+	*con_cls = NULL;
+}
+
+/* libmicrohttpd's own messages (TLS failures, limits) go to the node's log,
+ * never straight to stderr: the library does not print. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct tims_http_server *s = cls;
+	char msg[256];
+	size_t n;
+
+	if (!s->cfg.log)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	s->cfg.log(s->cfg.app, NULL, 0, 0, msg);
+}
+
+tims_rc tims_http_start(const struct tims_http_config *cfg,
+			struct tims_http_server **out, struct tims_err *err)
+{
+	struct tims_http_server *s;
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *di;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_USE_TLS | MHD_USE_ERROR_LOG;
+
+	if (!cfg->cert_pem || !cfg->key_pem)
+		return tims_err_set(err, TIMS_ERR_USAGE, "https: certificate and key required");
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, cfg->bind ? cfg->bind : "127.0.0.1",
+		      &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_port = htons(cfg->port);
+	} else if (inet_pton(AF_INET6, cfg->bind, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(cfg->port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		return tims_err_set(err, TIMS_ERR_INVALID, "listen: '%s' is not an IP address",
+				    cfg->bind);
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "https: out of memory");
+	s->cfg = *cfg;
+	{
+		struct MHD_OptionItem opts[16];
+		size_t n = 0;
+
+#define OPT(o, v, p) opts[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) }
+		OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cfg->cert_pem);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)cfg->key_pem);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)tims_tls_priorities);
+		if (cfg->client_ca_pem)
+			OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0,
+			    (void *)(uintptr_t)cfg->client_ca_pem);
+		OPT(MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns ? cfg->max_conns : 256, NULL);
+		OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		    cfg->max_per_ip ? cfg->max_per_ip : 32, NULL);
+		OPT(MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 15, NULL);
+		OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_MEMORY, NULL);
+		OPT(MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 2, NULL);
+		OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, s);
+		OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+		s->d = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, s,
+					MHD_OPTION_ARRAY, opts,
+					MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+					MHD_OPTION_END);
+	}
+	if (!s->d) {
+		free(s);
+		return tims_err_set(err, TIMS_ERR_NET,
+				    "https: could not listen on %s port %u (in use, or bad certificate)",
+				    cfg->bind ? cfg->bind : "127.0.0.1", cfg->port);
+	}
+	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : cfg->port;
+	*out = s;
+	return TIMS_OK;
+}
+
+uint16_t tims_http_port(const struct tims_http_server *s)
+{
+	return s->port;
+}
+
+void tims_http_stop(struct tims_http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}

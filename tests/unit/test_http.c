@@ -1,0 +1,304 @@
+/*
+ * test_http.c — the HTTPS layer over a real connection on loopback: the
+ * central checks (route, method, session, role, size, JSON shape) before any
+ * handler, static files, TLS versions, client certificates, slow clients.
+ */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <sodium.h>
+#include <sys/socket.h>
+
+#include "t.h"
+#include "tims/http.h"
+#include "tims/tls.h"
+
+static int handler_calls;
+
+static tims_rc h_echo(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	(void)app;
+	handler_calls++;
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:s, s:O?}",
+		"who", req->who.id, "param", req->nparam ? req->param[0] : "",
+		"body", req->json));
+}
+
+static tims_rc h_fail(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	(void)app; (void)req; (void)resp;
+	handler_calls++;
+	return TIMS_ERR_DB;
+}
+
+static tims_rc h_peer(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	(void)app;
+	handler_calls++;
+	return tims_http_reply_json(resp, 200, json_pack("{s:s}", "peer", req->who.id));
+}
+
+static const struct tims_json_field cross_schema[] = {
+	{ "mrz", TIMS_JSON_STRING, 1, 200 },
+	{ "booth", TIMS_JSON_STRING, 0, 16 },
+	{ "count", TIMS_JSON_INTEGER, 0, 10 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct tims_http_route routes[] = {
+	{ "GET", "/api/v1/status", TIMS_ROUTE_PUBLIC, 0, NULL, h_echo, 0 },
+	{ "POST", "/api/v1/cross", TIMS_ROLE_OFFICER, 1024, cross_schema, h_echo, 0 },
+	{ "GET", "/api/v1/history/{doc}", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 0, NULL, h_echo, 0 },
+	{ "GET", "/api/v1/fail", TIMS_ROUTE_PUBLIC, 0, NULL, h_fail, 0 },
+	{ "POST", "/api/v1/sync", TIMS_ROLE_PEER, 1024, NULL, h_peer, TIMS_ROUTE_MTLS | TIMS_ROUTE_RAW_BODY },
+};
+
+static tims_rc authenticate(void *app, const char *token, struct tims_principal *who)
+{
+	(void)app;
+	if (!strcmp(token, "officer-token")) {
+		snprintf(who->id, sizeof(who->id), "officer-7");
+		who->role = TIMS_ROLE_OFFICER;
+		return TIMS_OK;
+	}
+	if (!strcmp(token, "auditor-token")) {
+		snprintf(who->id, sizeof(who->id), "auditor-1");
+		who->role = TIMS_ROLE_AUDITOR;
+		return TIMS_OK;
+	}
+	return TIMS_ERR_AUTH;
+}
+
+static tims_rc authorize_peer(void *app, const char *cn, const uint8_t fp[32], struct tims_principal *who)
+{
+	(void)app; (void)fp;
+	if (!strcmp(cn, "post-revoked"))
+		return TIMS_ERR_DENIED;
+	snprintf(who->id, sizeof(who->id), "%s", cn);
+	who->role = TIMS_ROLE_PEER;
+	return TIMS_OK;
+}
+
+struct result { long status; struct tims_buf body; struct tims_buf headers; };
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+	struct tims_buf *b = ud;
+	return tims_buf_add(b, p, sz * n) ? 0 : sz * n;
+}
+
+static char url_base[64];
+static const char *ca_file;
+
+static struct result call(const char *method, const char *path, const char *token,
+			  const char *ctype, const char *body, long tls_max, const char *cert, const char *key)
+{
+	struct result r = { 0, TIMS_BUF_INIT(1 << 20), TIMS_BUF_INIT(1 << 16) };
+	struct curl_slist *h = NULL;
+	char url[256], auth[128];
+	CURL *c = curl_easy_init();
+
+	snprintf(url, sizeof(url), "%s%s", url_base, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (tls_max)
+		curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_0 | tls_max);
+	if (cert) {
+		curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+	}
+	if (token) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		h = curl_slist_append(h, auth);
+	}
+	if (ctype) {
+		snprintf(auth, sizeof(auth), "Content-Type: %s", ctype);
+		h = curl_slist_append(h, auth);
+	}
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	{
+		CURLcode cc = curl_easy_perform(c);
+
+		if (cc == CURLE_OK)
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+		else {
+			r.status = -1;
+			printf("# curl: %s %s: %s\n", method, path, curl_easy_strerror(cc));
+		}
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return r;
+}
+
+static void expect(const char *name, const char *method, const char *path, const char *token,
+		   const char *ctype, const char *body, long want, const char *want_in_body, int want_handler)
+{
+	int before = handler_calls;
+	struct result r = call(method, path, token, ctype, body, 0, NULL, NULL);
+
+	T_EQ_INT(r.status, want, name);
+	if (want_in_body && !T_OK(strstr(tims_buf_str(&r.body), want_in_body) != NULL, "%s: body says '%s'", name, want_in_body))
+		printf("#   body: %s\n", tims_buf_str(&r.body));
+	T_OK((handler_calls > before) == want_handler, "%s: handler %s", name, want_handler ? "ran" : "did not run");
+	tims_buf_release(&r.body);
+	tims_buf_release(&r.headers);
+}
+
+static char *write_tmp(const char *dir, const char *name, const char *data)
+{
+	static char paths[16][512];
+	static int n;
+	char *p = paths[n++ % 16];
+	FILE *f;
+
+	snprintf(p, 512, "%s/%s", dir, name);
+	f = fopen(p, "w");
+	fputs(data, f);
+	fclose(f);
+	return p;
+}
+
+int main(void)
+{
+	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), cakey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf srv = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), srvkey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf cli = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), clikey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf rev = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), revkey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf self = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), selfkey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_cert_req rca = { .common_name = "test CA", .days = 2, .uses = TIMS_CERT_CA };
+	struct tims_cert_req rsrv = { .common_name = "localhost", .days = 2, .uses = TIMS_CERT_SERVER, .dns = { "localhost" }, .ips = { "127.0.0.1" } };
+	struct tims_cert_req rcli = { .common_name = "post-a", .days = 2, .uses = TIMS_CERT_CLIENT };
+	struct tims_cert_req rrev = { .common_name = "post-revoked", .days = 2, .uses = TIMS_CERT_CLIENT };
+	struct tims_http_config cfg = { 0 };
+	struct tims_http_server *s = NULL;
+	struct tims_err err;
+	char dir[] = "/tmp/tims-http-XXXXXX", big[4096];
+	struct result r;
+	const char *cli_file, *clikey_file, *rev_file, *revkey_file, *self_file, *selfkey_file;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!mkdtemp(dir))
+		return 2;
+	tims_tls_issue(&rca, NULL, NULL, &ca, &cakey, NULL);
+	tims_tls_issue(&rsrv, ca.buf, cakey.buf, &srv, &srvkey, NULL);
+	tims_tls_issue(&rcli, ca.buf, cakey.buf, &cli, &clikey, NULL);
+	tims_tls_issue(&rrev, ca.buf, cakey.buf, &rev, &revkey, NULL);
+	tims_tls_issue(&rcli, NULL, NULL, &self, &selfkey, NULL);
+	ca_file = write_tmp(dir, "ca.pem", ca.buf);
+	cli_file = write_tmp(dir, "cli.pem", cli.buf);
+	clikey_file = write_tmp(dir, "cli.key", clikey.buf);
+	rev_file = write_tmp(dir, "rev.pem", rev.buf);
+	revkey_file = write_tmp(dir, "rev.key", revkey.buf);
+	self_file = write_tmp(dir, "self.pem", self.buf);
+	selfkey_file = write_tmp(dir, "self.key", selfkey.buf);
+	write_tmp(dir, "index.html", "<!doctype html><title>booth</title>\n");
+	write_tmp(dir, ".secret", "no\n");
+
+	cfg.bind = "127.0.0.1";
+	cfg.cert_pem = srv.buf;
+	cfg.key_pem = srvkey.buf;
+	cfg.client_ca_pem = ca.buf;
+	cfg.routes = routes;
+	cfg.nroutes = sizeof(routes) / sizeof(routes[0]);
+	cfg.authenticate = authenticate;
+	cfg.authorize_peer = authorize_peer;
+	cfg.static_dir = dir;
+	cfg.timeout_s = 1;
+	if (!T_OK(tims_http_start(&cfg, &s, &err) == TIMS_OK, "http: server starts on a free port (%s)", err.msg))
+		return t_done();
+	snprintf(url_base, sizeof(url_base), "https://127.0.0.1:%u", tims_http_port(s));
+
+	expect("public route answers without a session", "GET", "/api/v1/status", NULL, NULL, NULL, 200, NULL, 1);
+	expect("unknown route is 404", "GET", "/api/v1/nope", NULL, NULL, NULL, 404, "no such route", 0);
+	expect("wrong method is 405", "DELETE", "/api/v1/status", NULL, NULL, NULL, 405, NULL, 0);
+	expect("no session is 401", "POST", "/api/v1/cross", NULL, "application/json", "{\"mrz\":\"x\"}", 401, "log in first", 0);
+	expect("unknown or expired token is 401", "POST", "/api/v1/cross", "replayed-token", "application/json", "{\"mrz\":\"x\"}", 401, "session expired", 0);
+	expect("wrong role is 403", "POST", "/api/v1/cross", "auditor-token", "application/json", "{\"mrz\":\"x\"}", 403, "your role", 0);
+	expect("good request reaches the handler", "POST", "/api/v1/cross", "officer-token", "application/json", "{\"mrz\":\"P<UTO\",\"count\":3}", 200, "\"who\":\"officer-7\"", 1);
+	expect("malformed JSON is 400", "POST", "/api/v1/cross", "officer-token", "application/json", "{\"mrz\":", 400, "body: not JSON", 0);
+	expect("duplicate keys are 400", "POST", "/api/v1/cross", "officer-token", "application/json", "{\"mrz\":\"a\",\"mrz\":\"b\"}", 400, "not JSON", 0);
+	expect("a JSON array body is 400", "POST", "/api/v1/cross", "officer-token", "application/json", "[1,2]", 400, "expected a JSON object", 0);
+	expect("unknown field is 400, named", "POST", "/api/v1/cross", "officer-token", "application/json", "{\"mrz\":\"a\",\"mzr\":1}", 400, "mzr: unknown field", 0);
+	expect("wrong type is 400, named", "POST", "/api/v1/cross", "officer-token", "application/json", "{\"mrz\":42}", 400, "mrz: must be a string", 0);
+	expect("missing required field is 400, named", "POST", "/api/v1/cross", "officer-token", "application/json", "{\"booth\":\"3\"}", 400, "mrz: required", 0);
+	expect("string past its limit is 400", "POST", "/api/v1/cross", "officer-token", "application/json", "{\"mrz\":\"a\",\"booth\":\"12345678901234567\"}", 400, "booth: longer than 16 bytes", 0);
+	expect("integer out of range is 400", "POST", "/api/v1/cross", "officer-token", "application/json", "{\"mrz\":\"a\",\"count\":11}", 400, "count: out of range", 0);
+	expect("negative integer is 400", "POST", "/api/v1/cross", "officer-token", "application/json", "{\"mrz\":\"a\",\"count\":-1}", 400, "count: out of range", 0);
+	expect("wrong content type is 415", "POST", "/api/v1/cross", "officer-token", "text/plain", "{\"mrz\":\"a\"}", 415, NULL, 0);
+	expect("empty body is 400", "POST", "/api/v1/cross", "officer-token", "application/json", "", 400, "body: missing", 0);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	expect("body past the route's limit is 413", "POST", "/api/v1/cross", "officer-token", "application/json", big, 413, "larger than", 0);
+	expect("a body on a route that takes none is 413", "GET", "/api/v1/history/L898902C3", "officer-token", "application/json", "{}", 413, NULL, 0);
+	expect("path parameter reaches the handler", "GET", "/api/v1/history/L898902C3", "officer-token", NULL, NULL, 200, "\"param\":\"L898902C3\"", 1);
+	expect("empty path parameter is 404", "GET", "/api/v1/history/", "officer-token", NULL, NULL, 404, NULL, 0);
+	expect("handler failure is a 500 with no detail", "GET", "/api/v1/fail", NULL, NULL, NULL, 500, "could not be completed", 1);
+	expect("static page served", "GET", "/", NULL, NULL, NULL, 200, "<title>booth</title>", 0);
+	expect("hidden file not served", "GET", "/.secret", NULL, NULL, NULL, 404, NULL, 0);
+	expect("path traversal not served", "GET", "/../../etc/passwd", NULL, NULL, NULL, 404, NULL, 0);
+	expect("mTLS route without a certificate is 401", "POST", "/api/v1/sync", NULL, NULL, "x", 401, "client certificate", 0);
+
+	r = call("GET", "/api/v1/status", NULL, NULL, NULL, 0, NULL, NULL);
+	T_OK(strstr(tims_buf_str(&r.headers), "X-Content-Type-Options: nosniff") != NULL, "headers: nosniff set");
+	T_OK(strstr(tims_buf_str(&r.headers), "Cache-Control: no-store") != NULL, "headers: API answers are not cached");
+	tims_buf_release(&r.body); tims_buf_release(&r.headers);
+	r = call("GET", "/api/v1/status", NULL, NULL, NULL, CURL_SSLVERSION_MAX_TLSv1_1, NULL, NULL);
+	T_EQ_INT(r.status, -1, "tls: a TLS 1.1 client cannot connect");
+	tims_buf_release(&r.body); tims_buf_release(&r.headers);
+	r = call("GET", "/api/v1/status", NULL, NULL, NULL, CURL_SSLVERSION_MAX_TLSv1_2, NULL, NULL);
+	T_EQ_INT(r.status, 200, "tls: a TLS 1.2 client connects");
+	tims_buf_release(&r.body); tims_buf_release(&r.headers);
+	r = call("POST", "/api/v1/sync", NULL, NULL, "x", 0, cli_file, clikey_file);
+	T_EQ_INT(r.status, 200, "mtls: a certificate from the centre's CA is accepted");
+	T_OK(strstr(tims_buf_str(&r.body), "\"peer\":\"post-a\"") != NULL, "mtls: the handler sees the verified peer");
+	tims_buf_release(&r.body); tims_buf_release(&r.headers);
+	r = call("POST", "/api/v1/sync", NULL, NULL, "x", 0, self_file, selfkey_file);
+	T_OK(r.status == 401 || r.status == -1, "mtls: a self-signed certificate with the same name is refused (%ld)", r.status);
+	tims_buf_release(&r.body); tims_buf_release(&r.headers);
+	r = call("POST", "/api/v1/sync", NULL, NULL, "x", 0, rev_file, revkey_file);
+	T_EQ_INT(r.status, 403, "mtls: a revoked post is refused");
+	tims_buf_release(&r.body); tims_buf_release(&r.headers);
+
+	{ /* a slow client that connects and says nothing is dropped */
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(tims_http_port(s)) };
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		char b[16];
+		struct timeval tv = { 5, 0 };
+		ssize_t n;
+
+		inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		T_OK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "slow client: connects");
+		/* the server may send a TLS alert first; then it must close */
+		do
+			n = read(fd, b, sizeof(b));
+		while (n > 0);
+		if (!T_OK(n == 0 || (n < 0 && errno == ECONNRESET), "slow client: closed by the server after the idle timeout"))
+			printf("#   read: %zd (%s)\n", n, strerror(errno));
+		close(fd);
+	}
+
+	tims_http_stop(s);
+	sodium_memzero(cakey.buf, cakey.len);
+	tims_buf_release(&ca); tims_buf_release(&cakey); tims_buf_release(&srv); tims_buf_release(&srvkey);
+	tims_buf_release(&cli); tims_buf_release(&clikey); tims_buf_release(&rev); tims_buf_release(&revkey);
+	tims_buf_release(&self); tims_buf_release(&selfkey);
+	curl_global_cleanup();
+	{
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", dir);
+	}
+	return t_done();
+}
