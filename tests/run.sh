@@ -84,7 +84,7 @@ if want fuzz; then
 		[ -x "$t" ] && run_suite fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-10}"
 	done
 fi
-if want bench && [ -x bench/run.sh ]; then
+if want bench && compgen -G "bench/bench-*.sh" >/dev/null; then
 	run_suite bench smoke bench/run.sh --smoke
 fi
 
