@@ -1,0 +1,110 @@
+/*
+ * officer.h — officer accounts, logins and sessions at a node (G6).
+ *
+ * Accounts live in the node's SQLite database (tables `officers`,
+ * `sessions`), created by tims_officer_schema(). A login needs the password
+ * (Argon2id) and a TOTP code (RFC 6238), checked together so that the answer
+ * does not say which was wrong. A code is accepted once only; failures lock
+ * the account with a growing delay (tims_auth_lockout_seconds). A session is
+ * a random token given to the client once; the database keeps only its
+ * SHA-256, so a copy of the database opens no session. Sessions end at logout,
+ * after TIMS_SESSION_IDLE of inactivity, after TIMS_SESSION_MAX in any case,
+ * and when the account is disabled or reset.
+ *
+ * TOTP keys are secrets the node must be able to read back, so they are
+ * sealed (XSalsa20-Poly1305, libsodium secretbox) under the node's store key,
+ * a 32-byte file of mode 0600 outside the database.
+ */
+#ifndef TIMS_OFFICER_H
+#define TIMS_OFFICER_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "tims/auth.h"
+#include "tims/buf.h"
+#include "tims/err.h"
+#include "tims/http.h"
+
+#define TIMS_OFFICER_ID_MAX 32
+#define TIMS_OFFICER_NAME_MAX 128
+#define TIMS_STORE_KEY_BYTES 32
+#define TIMS_SESSION_IDLE (15 * 60)
+#define TIMS_SESSION_MAX (12 * 3600)
+
+struct tims_officers; /* opaque: the db handle and the store key */
+
+/* Create the tables if missing. */
+tims_rc tims_officer_schema(sqlite3 *db, struct tims_err *err);
+
+/* db stays owned by the caller; the key is copied into locked memory. */
+tims_rc tims_officers_open(sqlite3 *db, const uint8_t key[TIMS_STORE_KEY_BYTES],
+			   enum tims_pw_cost cost, struct tims_officers **out,
+			   struct tims_err *err);
+void tims_officers_free(struct tims_officers *o);
+
+struct tims_officer {
+	char id[TIMS_OFFICER_ID_MAX + 1];
+	char name[TIMS_OFFICER_NAME_MAX + 1];
+	unsigned role;           /* one enum tims_role bit */
+	int disabled;
+	unsigned failures;
+	int64_t locked_until;
+	int64_t created;
+};
+
+/*
+ * A new account. The TOTP secret is generated here and handed back once, as
+ * base32 and as an otpauth:// URI for the officer's authenticator; it is not
+ * shown again (tims_officer_reset makes a new one).
+ */
+tims_rc tims_officer_add(struct tims_officers *o, const char *id,
+			 const char *name, unsigned role, const char *password,
+			 char secret_b32[TIMS_TOTP_B32_BYTES],
+			 struct tims_buf *uri, struct tims_err *err);
+
+/* New password and new TOTP secret; clears the lock; ends the sessions. */
+tims_rc tims_officer_reset(struct tims_officers *o, const char *id,
+			   const char *password,
+			   char secret_b32[TIMS_TOTP_B32_BYTES],
+			   struct tims_buf *uri, struct tims_err *err);
+
+/* Disable (1) or enable (0); disabling ends the officer's sessions. */
+tims_rc tims_officer_disable(struct tims_officers *o, const char *id,
+			     int disabled, struct tims_err *err);
+
+/* Calls fn for each account in id order; fn returning non-zero stops. */
+tims_rc tims_officer_list(struct tims_officers *o,
+			  int (*fn)(void *ctx, const struct tims_officer *),
+			  void *ctx, struct tims_err *err);
+
+/*
+ * Log in: on success a fresh session token (give it to the client; it is not
+ * stored) and the principal. Failures are TIMS_ERR_AUTH ("officer id,
+ * password or code wrong" — deliberately vague), TIMS_ERR_DENIED (disabled),
+ * TIMS_ERR_REPLAY (a code already used) or TIMS_ERR_AUTH with the lock-out
+ * delay left ("locked for N more seconds").
+ */
+tims_rc tims_officer_login(struct tims_officers *o, const char *id,
+			   const char *password, const char *code,
+			   const char *booth, time_t now,
+			   char token[TIMS_TOKEN_CHARS],
+			   struct tims_principal *who, struct tims_err *err);
+
+/* Map a token to its principal, refreshing its idle timer. */
+tims_rc tims_officer_session(struct tims_officers *o, const char *token,
+			     time_t now, struct tims_principal *who,
+			     struct tims_err *err);
+
+/* End one session (logout). Unknown tokens are not an error. */
+tims_rc tims_officer_logout(struct tims_officers *o, const char *token,
+			    struct tims_err *err);
+
+/* Make a new random store key file (mode 0600), refusing to overwrite. */
+tims_rc tims_store_key_create(const char *path, struct tims_err *err);
+/* Read it back; refuses a file readable by group or others. */
+tims_rc tims_store_key_load(const char *path, uint8_t key[TIMS_STORE_KEY_BYTES],
+			    struct tims_err *err);
+
+#endif

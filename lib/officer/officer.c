@@ -1,0 +1,525 @@
+/*
+ * officer.c — accounts, logins, sessions (see include/tims/officer.h).
+ *
+ * Every statement is prepared with bound parameters; nothing from input is
+ * ever pasted into SQL. State changes that must not be lost between the check
+ * and the answer (the TOTP step used, the failure count, a new session) are
+ * written in one transaction before the caller answers the client.
+ */
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include "tims/officer.h"
+#include "tims/util.h"
+
+#define SEALED_BYTES (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + \
+		      TIMS_TOTP_KEY_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
+
+struct tims_officers {
+	sqlite3 *db;
+	uint8_t *key;                     /* sodium_malloc'ed store key */
+	enum tims_pw_cost cost;
+	char dummy_hash[TIMS_PW_HASH_BYTES]; /* equalises time for unknown ids */
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS officers("
+	" id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
+	" pw_hash TEXT NOT NULL, totp_sealed BLOB NOT NULL,"
+	" totp_last_step INTEGER NOT NULL DEFAULT 0,"
+	" failures INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0,"
+	" disabled INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL, updated INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE IF NOT EXISTS sessions("
+	" token_hash BLOB PRIMARY KEY, officer TEXT NOT NULL REFERENCES officers(id),"
+	" booth TEXT NOT NULL, created INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	" ended INTEGER NOT NULL DEFAULT 0) STRICT;"
+	"CREATE INDEX IF NOT EXISTS sessions_officer ON sessions(officer);";
+
+static tims_rc db_err(sqlite3 *db, struct tims_err *err, const char *what)
+{
+	return tims_err_set(err, TIMS_ERR_DB, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+tims_rc tims_officer_schema(sqlite3 *db, struct tims_err *err)
+{
+	if (sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(db, err, "officer tables");
+	return TIMS_OK;
+}
+
+tims_rc tims_officers_open(sqlite3 *db, const uint8_t key[TIMS_STORE_KEY_BYTES],
+			   enum tims_pw_cost cost, struct tims_officers **out,
+			   struct tims_err *err)
+{
+	struct tims_officers *o;
+	char random_pw[40];
+	uint8_t r[16];
+	tims_rc rc;
+
+	if (sodium_init() < 0)
+		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium: init failed");
+	if ((rc = tims_officer_schema(db, err)))
+		return rc;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "officers: out of memory");
+	o->key = sodium_malloc(TIMS_STORE_KEY_BYTES);
+	if (!o->key) {
+		free(o);
+		return tims_err_set(err, TIMS_ERR_NOMEM, "officers: out of locked memory");
+	}
+	memcpy(o->key, key, TIMS_STORE_KEY_BYTES);
+	o->db = db;
+	o->cost = cost;
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(random_pw, sizeof(random_pw), r, sizeof(r));
+	if ((rc = tims_pw_hash(random_pw, cost, o->dummy_hash, err))) {
+		tims_officers_free(o);
+		return rc;
+	}
+	*out = o;
+	return TIMS_OK;
+}
+
+void tims_officers_free(struct tims_officers *o)
+{
+	if (!o)
+		return;
+	sodium_free(o->key);
+	free(o);
+}
+
+static tims_rc check_id(const char *id, struct tims_err *err)
+{
+	size_t n = id ? strnlen(id, TIMS_OFFICER_ID_MAX + 1) : 0;
+
+	if (n == 0)
+		return tims_err_set(err, TIMS_ERR_INVALID, "officer id: empty");
+	if (n > TIMS_OFFICER_ID_MAX)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "officer id: longer than %d characters", TIMS_OFFICER_ID_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && id[i] != '-' && id[i] != '_' && id[i] != '.')
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "officer id: only letters, digits, '-', '_' and '.'");
+	return TIMS_OK;
+}
+
+static tims_rc seal(struct tims_officers *o, const char *id,
+		    const uint8_t totp[TIMS_TOTP_KEY_BYTES], uint8_t out[SEALED_BYTES])
+{
+	unsigned long long clen;
+
+	randombytes_buf(out, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	/* The officer id is the associated data: a sealed key moved to another
+	 * account's row does not open. */
+	crypto_aead_xchacha20poly1305_ietf_encrypt(
+		out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen, totp,
+		TIMS_TOTP_KEY_BYTES, (const uint8_t *)id, strlen(id), NULL, out, o->key);
+	return TIMS_OK;
+}
+
+static tims_rc unseal(struct tims_officers *o, const char *id, const void *sealed,
+		      size_t len, uint8_t totp[TIMS_TOTP_KEY_BYTES], struct tims_err *err)
+{
+	unsigned long long mlen;
+	const uint8_t *s = sealed;
+
+	if (len != SEALED_BYTES ||
+	    crypto_aead_xchacha20poly1305_ietf_decrypt(totp, &mlen, NULL,
+		s + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+		len - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+		(const uint8_t *)id, strlen(id), s, o->key) != 0 ||
+	    mlen != TIMS_TOTP_KEY_BYTES)
+		return tims_err_set(err, TIMS_ERR_TAMPER,
+				    "officer %s: TOTP secret does not open with this node's store key",
+				    id);
+	return TIMS_OK;
+}
+
+static tims_rc new_secret(struct tims_officers *o, const char *id,
+			  uint8_t sealed[SEALED_BYTES],
+			  char secret_b32[TIMS_TOTP_B32_BYTES], struct tims_buf *uri,
+			  struct tims_err *err)
+{
+	uint8_t totp[TIMS_TOTP_KEY_BYTES];
+	tims_rc rc;
+
+	if ((rc = tims_totp_keygen(totp)))
+		return tims_err_set(err, rc, "TOTP secret: no randomness");
+	seal(o, id, totp, sealed);
+	tims_base32_encode(totp, sizeof(totp), secret_b32, TIMS_TOTP_B32_BYTES);
+	rc = uri ? tims_totp_uri("TIMS", id, totp, sizeof(totp), uri) : TIMS_OK;
+	sodium_memzero(totp, sizeof(totp));
+	if (rc)
+		return tims_err_set(err, rc, "TOTP URI: too long");
+	return TIMS_OK;
+}
+
+/* Run one statement with text/int/blob parameters; returns SQLite's code. */
+static int exec_stmt(sqlite3 *db, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc, i = 1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	va_start(ap, types);
+	for (const char *t = types; *t; t++, i++) {
+		if (*t == 's') {
+			sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+		} else if (*t == 'i') {
+			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+		} else if (*t == 'b') {
+			const void *p = va_arg(ap, const void *);
+			int n = va_arg(ap, int);
+
+			sqlite3_bind_blob(st, i, p, n, SQLITE_TRANSIENT);
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? SQLITE_DONE : rc;
+}
+
+tims_rc tims_officer_add(struct tims_officers *o, const char *id,
+			 const char *name, unsigned role, const char *password,
+			 char secret_b32[TIMS_TOTP_B32_BYTES],
+			 struct tims_buf *uri, struct tims_err *err)
+{
+	char hash[TIMS_PW_HASH_BYTES];
+	uint8_t sealed[SEALED_BYTES];
+	int64_t now = (int64_t)time(NULL);
+	size_t nlen = name ? strnlen(name, TIMS_OFFICER_NAME_MAX + 1) : 0;
+	tims_rc rc;
+	int src;
+
+	if ((rc = check_id(id, err)))
+		return rc;
+	if (nlen == 0 || nlen > TIMS_OFFICER_NAME_MAX)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "name: empty or longer than %d bytes", TIMS_OFFICER_NAME_MAX);
+	if (!strcmp(tims_role_name(role), "none") || role == TIMS_ROLE_PEER)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "role: one of officer, supervisor, analyst, auditor, admin");
+	if ((rc = tims_pw_hash(password, o->cost, hash, err)))
+		return rc;
+	if ((rc = new_secret(o, id, sealed, secret_b32, uri, err)))
+		return rc;
+	src = exec_stmt(o->db,
+		"INSERT INTO officers(id, name, role, pw_hash, totp_sealed, created, updated)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?)", "ssssbii", id, name, tims_role_name(role),
+		hash, sealed, (int)sizeof(sealed), now, now);
+	sodium_memzero(hash, sizeof(hash));
+	if (src == SQLITE_CONSTRAINT)
+		return tims_err_set(err, TIMS_ERR_EXISTS, "officer %s: already exists", id);
+	if (src != SQLITE_DONE)
+		return db_err(o->db, err, "officer add");
+	return TIMS_OK;
+}
+
+static tims_rc end_sessions(struct tims_officers *o, const char *id,
+			    struct tims_err *err)
+{
+	if (exec_stmt(o->db, "UPDATE sessions SET ended = 1 WHERE officer = ? AND ended = 0",
+		      "s", id) != SQLITE_DONE)
+		return db_err(o->db, err, "end sessions");
+	return TIMS_OK;
+}
+
+tims_rc tims_officer_reset(struct tims_officers *o, const char *id,
+			   const char *password,
+			   char secret_b32[TIMS_TOTP_B32_BYTES],
+			   struct tims_buf *uri, struct tims_err *err)
+{
+	char hash[TIMS_PW_HASH_BYTES];
+	uint8_t sealed[SEALED_BYTES];
+	tims_rc rc;
+
+	if ((rc = check_id(id, err)) || (rc = tims_pw_hash(password, o->cost, hash, err)) ||
+	    (rc = new_secret(o, id, sealed, secret_b32, uri, err)))
+		return rc;
+	if (exec_stmt(o->db, "UPDATE officers SET pw_hash = ?, totp_sealed = ?,"
+		      " totp_last_step = 0, failures = 0, locked_until = 0, updated = ?"
+		      " WHERE id = ?", "sbis", hash, sealed, (int)sizeof(sealed),
+		      (int64_t)time(NULL), id) != SQLITE_DONE)
+		return db_err(o->db, err, "officer reset");
+	sodium_memzero(hash, sizeof(hash));
+	if (sqlite3_changes(o->db) == 0)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "officer %s: no such officer", id);
+	return end_sessions(o, id, err);
+}
+
+tims_rc tims_officer_disable(struct tims_officers *o, const char *id,
+			     int disabled, struct tims_err *err)
+{
+	tims_rc rc;
+
+	if ((rc = check_id(id, err)))
+		return rc;
+	if (exec_stmt(o->db, "UPDATE officers SET disabled = ?, updated = ? WHERE id = ?",
+		      "iis", (int64_t)(disabled != 0), (int64_t)time(NULL), id) != SQLITE_DONE)
+		return db_err(o->db, err, "officer disable");
+	if (sqlite3_changes(o->db) == 0)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "officer %s: no such officer", id);
+	return disabled ? end_sessions(o, id, err) : TIMS_OK;
+}
+
+static void copy_col(char *dst, size_t len, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+tims_rc tims_officer_list(struct tims_officers *o,
+			  int (*fn)(void *ctx, const struct tims_officer *),
+			  void *ctx, struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(o->db, "SELECT id, name, role, disabled, failures,"
+			       " locked_until, created FROM officers ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_err(o->db, err, "officer list");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct tims_officer off;
+		char role[32];
+
+		memset(&off, 0, sizeof(off));
+		copy_col(off.id, sizeof(off.id), st, 0);
+		copy_col(off.name, sizeof(off.name), st, 1);
+		copy_col(role, sizeof(role), st, 2);
+		off.role = tims_role_parse(role);
+		off.disabled = sqlite3_column_int(st, 3);
+		off.failures = (unsigned)sqlite3_column_int(st, 4);
+		off.locked_until = sqlite3_column_int64(st, 5);
+		off.created = sqlite3_column_int64(st, 6);
+		if (fn(ctx, &off))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(o->db, err, "officer list");
+	return TIMS_OK;
+}
+
+static tims_rc record_failure(struct tims_officers *o, const char *id,
+			      unsigned failures, time_t now, struct tims_err *err)
+{
+	int64_t until = (int64_t)now + tims_auth_lockout_seconds(failures);
+
+	if (exec_stmt(o->db, "UPDATE officers SET failures = ?, locked_until = ? WHERE id = ?",
+		      "iis", (int64_t)failures, until, id) != SQLITE_DONE)
+		return db_err(o->db, err, "login failure");
+	return TIMS_OK;
+}
+
+static tims_rc start_session(struct tims_officers *o, const char *id,
+			     const char *booth, uint64_t step, time_t now,
+			     char token[TIMS_TOKEN_CHARS], struct tims_err *err)
+{
+	uint8_t digest[32];
+	tims_rc rc;
+
+	if ((rc = tims_token_new(token)))
+		return tims_err_set(err, rc, "session: no randomness");
+	tims_token_digest(token, digest, NULL);
+	/* The used TOTP step, the reset failure count and the session commit
+	 * together: a crash cannot leave a code reusable. */
+	if (sqlite3_exec(o->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(o->db, err, "login");
+	if (exec_stmt(o->db, "UPDATE officers SET totp_last_step = ?, failures = 0,"
+		      " locked_until = 0 WHERE id = ?", "is", (int64_t)step, id) != SQLITE_DONE ||
+	    exec_stmt(o->db, "INSERT INTO sessions(token_hash, officer, booth, created, last_seen)"
+		      " VALUES (?, ?, ?, ?, ?)", "bssii", digest, 32, id, booth,
+		      (int64_t)now, (int64_t)now) != SQLITE_DONE ||
+	    sqlite3_exec(o->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(o->db, err, "login");
+		sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+		sodium_memzero(token, TIMS_TOKEN_CHARS);
+		return rc;
+	}
+	return TIMS_OK;
+}
+
+tims_rc tims_officer_login(struct tims_officers *o, const char *id,
+			   const char *password, const char *code,
+			   const char *booth, time_t now,
+			   char token[TIMS_TOKEN_CHARS],
+			   struct tims_principal *who, struct tims_err *err)
+{
+	static const char vague[] = "login: officer id, password or code wrong";
+	sqlite3_stmt *st = NULL;
+	char pw_hash[TIMS_PW_HASH_BYTES], role[32];
+	uint8_t totp[TIMS_TOTP_KEY_BYTES];
+	uint64_t step;
+	unsigned failures;
+	int64_t locked_until;
+	int disabled, pw_ok;
+	tims_rc rc, trc;
+
+	if (!booth || strnlen(booth, sizeof(who->booth)) >= sizeof(who->booth))
+		return tims_err_set(err, TIMS_ERR_INVALID, "booth: missing or too long");
+	if (check_id(id, NULL)) {
+		tims_pw_verify(o->dummy_hash, password ? password : "", NULL);
+		return tims_err_set(err, TIMS_ERR_AUTH, vague);
+	}
+	if (sqlite3_prepare_v2(o->db, "SELECT pw_hash, totp_sealed, totp_last_step, failures,"
+			       " locked_until, disabled, role FROM officers WHERE id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_err(o->db, err, "login");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		tims_pw_verify(o->dummy_hash, password ? password : "", NULL);
+		return tims_err_set(err, TIMS_ERR_AUTH, vague);
+	}
+	copy_col(pw_hash, sizeof(pw_hash), st, 0);
+	rc = unseal(o, id, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+		    totp, err);
+	step = (uint64_t)sqlite3_column_int64(st, 2);
+	failures = (unsigned)sqlite3_column_int(st, 3);
+	locked_until = sqlite3_column_int64(st, 4);
+	disabled = sqlite3_column_int(st, 5);
+	copy_col(role, sizeof(role), st, 6);
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
+	if (disabled) {
+		rc = tims_err_set(err, TIMS_ERR_DENIED, "login: account %s is disabled", id);
+		goto out;
+	}
+	if (locked_until > (int64_t)now) {
+		rc = tims_err_set(err, TIMS_ERR_AUTH,
+				  "login: too many failures; locked for %" PRId64 " more seconds",
+				  locked_until - (int64_t)now);
+		goto out;
+	}
+	/* Check both, always, so timing does not tell which one was wrong. */
+	pw_ok = tims_pw_verify(pw_hash, password ? password : "", NULL) == TIMS_OK;
+	trc = tims_totp_check(totp, sizeof(totp), code, now, &step, NULL);
+	if (!pw_ok || trc) {
+		tims_rc frc = record_failure(o, id, failures + 1, now, err);
+
+		if (frc)
+			rc = frc;
+		else if (pw_ok && trc == TIMS_ERR_REPLAY)
+			rc = tims_err_set(err, TIMS_ERR_REPLAY,
+					  "login: this code was already used; wait for the next one");
+		else
+			rc = tims_err_set(err, TIMS_ERR_AUTH, vague);
+		goto out;
+	}
+	if ((rc = start_session(o, id, booth, step, now, token, err)))
+		goto out;
+	memset(who, 0, sizeof(*who));
+	snprintf(who->id, sizeof(who->id), "%s", id);
+	snprintf(who->booth, sizeof(who->booth), "%s", booth);
+	who->role = tims_role_parse(role);
+out:
+	sodium_memzero(totp, sizeof(totp));
+	sodium_memzero(pw_hash, sizeof(pw_hash));
+	return rc;
+}
+
+tims_rc tims_officer_session(struct tims_officers *o, const char *token,
+			     time_t now, struct tims_principal *who,
+			     struct tims_err *err)
+{
+	static const char gone[] = "session: expired or unknown";
+	sqlite3_stmt *st;
+	uint8_t digest[32];
+	int64_t created, last_seen;
+	char role[32];
+	int ok;
+
+	if (tims_token_digest(token, digest, NULL))
+		return tims_err_set(err, TIMS_ERR_AUTH, gone);
+	if (sqlite3_prepare_v2(o->db, "SELECT s.officer, s.booth, s.created, s.last_seen,"
+			       " o.role, s.rowid FROM sessions s JOIN officers o ON o.id = s.officer"
+			       " WHERE s.token_hash = ? AND s.ended = 0 AND o.disabled = 0",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_err(o->db, err, "session");
+	sqlite3_bind_blob(st, 1, digest, 32, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return tims_err_set(err, TIMS_ERR_AUTH, gone);
+	}
+	memset(who, 0, sizeof(*who));
+	copy_col(who->id, sizeof(who->id), st, 0);
+	copy_col(who->booth, sizeof(who->booth), st, 1);
+	created = sqlite3_column_int64(st, 2);
+	last_seen = sqlite3_column_int64(st, 3);
+	copy_col(role, sizeof(role), st, 4);
+	who->session = (uint64_t)sqlite3_column_int64(st, 5);
+	who->role = tims_role_parse(role);
+	sqlite3_finalize(st);
+	ok = (int64_t)now - last_seen <= TIMS_SESSION_IDLE &&
+	     (int64_t)now - created <= TIMS_SESSION_MAX && (int64_t)now >= created;
+	if (!ok) {
+		exec_stmt(o->db, "UPDATE sessions SET ended = 1 WHERE token_hash = ?", "b",
+			  digest, 32);
+		memset(who, 0, sizeof(*who));
+		return tims_err_set(err, TIMS_ERR_AUTH, gone);
+	}
+	/* Refresh the idle timer at most once a minute: fewer writes. */
+	if ((int64_t)now - last_seen >= 60 &&
+	    exec_stmt(o->db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", "ib",
+		      (int64_t)now, digest, 32) != SQLITE_DONE)
+		return db_err(o->db, err, "session");
+	return TIMS_OK;
+}
+
+tims_rc tims_officer_logout(struct tims_officers *o, const char *token,
+			    struct tims_err *err)
+{
+	uint8_t digest[32];
+
+	if (tims_token_digest(token, digest, NULL))
+		return TIMS_OK;
+	if (exec_stmt(o->db, "UPDATE sessions SET ended = 1 WHERE token_hash = ?", "b",
+		      digest, 32) != SQLITE_DONE)
+		return db_err(o->db, err, "logout");
+	return TIMS_OK;
+}
+
+tims_rc tims_store_key_create(const char *path, struct tims_err *err)
+{
+	uint8_t key[TIMS_STORE_KEY_BYTES];
+	tims_rc rc;
+
+	if (sodium_init() < 0)
+		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium: init failed");
+	randombytes_buf(key, sizeof(key));
+	rc = tims_write_file(path, key, sizeof(key), 0600, 0, err);
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+tims_rc tims_store_key_load(const char *path, uint8_t key[TIMS_STORE_KEY_BYTES],
+			    struct tims_err *err)
+{
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
+		close(fd);
+		return tims_err_set(err, TIMS_ERR_DENIED,
+				    "%s: readable by group or others; chmod 600 it", path);
+	}
+	n = read(fd, key, TIMS_STORE_KEY_BYTES);
+	close(fd);
+	if (n != TIMS_STORE_KEY_BYTES || st.st_size != TIMS_STORE_KEY_BYTES)
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: not a %d-byte key", path,
+				    TIMS_STORE_KEY_BYTES);
+	return TIMS_OK;
+}
