@@ -36,5 +36,6 @@ int cli_dispatch(const char *family, const struct cli_command *table,
 		 size_t n, const char *usage, int argc, char **argv);
 
 /* Command families, one source file each (src/cmd_NAME.c). */
+int cmd_mrz(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static int cmd_version(int argc, char **argv);
 static const struct cli_command commands[] = {
 	{ "help", cmd_help, "list the commands, or show one command's help" },
 	{ "version", cmd_version, "print the version" },
+	{ "mrz", cmd_mrz, "read and validate machine-readable zones (ICAO 9303)" },
 };
 
 static const struct cli_command *find_command(const char *name)

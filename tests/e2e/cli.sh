@@ -2,7 +2,7 @@
 . tests/e2e/lib.sh
 
 t_ok "tims help lists the commands" "$TIMS" help
-t_match "help names the version command" 'version +print the version' "$("$TIMS" help)"
+t_match "help names the mrz command" 'mrz +read and validate' "$("$TIMS" help)"
 t_match "tims version prints a version" '^tims [0-9]+\.[0-9]+\.[0-9]+' "$("$TIMS" version)"
 t_status 2 "no command is a usage error" "$TIMS"
 t_status 2 "an unknown command is a usage error" "$TIMS" frobnicate

@@ -1,0 +1,276 @@
+/*
+ * cmd_mrz.c — `tims mrz`: read travel documents' machine-readable zones from
+ * a file or standard input, validate them, and print a summary for a person
+ * or one JSON object per document for other programs.
+ *
+ * The input is streamed through the bounded reader (lib/mrz/reader.c), so a
+ * huge or binary file costs a fixed amount of memory; every document found
+ * gets a result, valid or not. Exit status: 0 every document valid, 1 any
+ * invalid (or no document at all), 2 usage or I/O error.
+ */
+#include <fcntl.h>
+#include <jansson.h>
+
+#include "cli.h"
+#include "tims/mrz.h"
+
+static const char usage[] =
+	"usage: tims mrz [--json] [--strict] [FILE]\n"
+	"\n"
+	"Reads the machine-readable zones (ICAO Doc 9303) of travel documents\n"
+	"from FILE, or standard input when FILE is missing or '-', and checks\n"
+	"every check digit, date, country code and name.\n"
+	"\n"
+	"A document is its 2 or 3 MRZ lines; documents are separated by blank\n"
+	"lines. Spaces around a line and a trailing CR are ignored.\n"
+	"Formats: TD1 (3x30), TD2 (2x36, and PU emergency documents), TD3\n"
+	"(2x44 passports), MRV-A (2x44 visas), MRV-B (2x36 visas), and the\n"
+	"French identity card issued until 2021 (2x36, IDFRA).\n"
+	"\n"
+	"Options:\n"
+	"  --json     one JSON object per document, one per line\n"
+	"  --strict   lowercase letters are errors (by default they are read\n"
+	"             as upper case, with a warning)\n"
+	"  -h, --help this help\n"
+	"\n"
+	"Environment:\n"
+	"  TIMS_TODAY=YYYY-MM-DD  the date used for 'expired' and for the\n"
+	"                         century of two-digit years (default: today, UTC)\n"
+	"\n"
+	"Exit status: 0 every document is valid, 1 a document is invalid or\n"
+	"none was found, 2 usage or input/output error.\n"
+	"See docs/mrz.md for the error messages and the JSON fields.\n";
+
+struct run {
+	struct tims_mrz_options opt;
+	bool json;
+	size_t ndocs, ninvalid;
+	struct tims_mrz m;
+};
+
+/* --- JSON --------------------------------------------------------------- */
+
+static json_t *str_or_null(bool have, const char *s)
+{
+	return have ? json_string(s) : json_null();
+}
+
+static json_t *date_json(const struct tims_mrz_date *d)
+{
+	if (!d->present || !d->mrz[0])
+		return json_null();
+	return json_pack("{s:s, s:o}", "mrz", d->mrz, "iso",
+			 d->iso[0] ? json_string(d->iso) : json_null());
+}
+
+static json_t *issues_json(const struct tims_mrz_issue *is, unsigned n)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "field",
+						   tims_mrz_field_name(is[i].field),
+						   "message", is[i].msg));
+	return a;
+}
+
+static int print_json(const struct tims_mrz_doc *doc, const struct tims_mrz *m)
+{
+	bool have = m->format != TIMS_MRZ_UNKNOWN;
+	char sex[2] = { m->sex, '\0' };
+	json_t *o;
+	char *s;
+
+	o = json_pack("{s:I, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+		      " s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o}",
+		      "input_line", (json_int_t)doc->first_line,
+		      "format", tims_mrz_format_name(m->format),
+		      "valid", m->valid,
+		      "document_code", str_or_null(have, m->document_code),
+		      "issuing_state", str_or_null(have, m->issuing_state),
+		      "document_number", str_or_null(have, m->document_number),
+		      "surname", str_or_null(have, m->surname),
+		      "given_names", str_or_null(have, m->given_names),
+		      "nationality", str_or_null(have, m->nationality),
+		      "birth_date", date_json(&m->birth_date),
+		      "sex", str_or_null(have && m->sex, sex),
+		      "expiry_date", date_json(&m->expiry_date),
+		      "optional_data", str_or_null(have, m->optional_data),
+		      "optional_data_2", str_or_null(have, m->optional_data_2),
+		      "specimen", m->specimen,
+		      "expired", m->expired,
+		      "name_truncated", m->name_truncated,
+		      "errors", issues_json(m->errors, m->nerrors),
+		      "warnings", issues_json(m->warnings, m->nwarnings));
+	if (!o)
+		return -1;
+	if (m->errors_truncated)
+		json_object_set_new(o, "errors_truncated", json_true());
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		return -1;
+	puts(s);
+	free(s);
+	return 0;
+}
+
+/* --- for a person ------------------------------------------------------- */
+
+static const char *kind_of(const struct tims_mrz *m)
+{
+	static const char *const kinds[TIMS_MRZ_FORMAT_LAST] = {
+		[TIMS_MRZ_UNKNOWN] = "not a readable MRZ",
+		[TIMS_MRZ_TD1] = "TD1 identity card",
+		[TIMS_MRZ_TD2] = "TD2 identity document",
+		[TIMS_MRZ_TD3] = "TD3 passport",
+		[TIMS_MRZ_MRVA] = "MRV-A visa",
+		[TIMS_MRZ_MRVB] = "MRV-B visa",
+		[TIMS_MRZ_FRA_ID] = "French identity card",
+	};
+
+	if (m->format == TIMS_MRZ_TD2 && !strcmp(m->document_code, "PU"))
+		return "TD2 emergency travel document";
+	return kinds[m->format];
+}
+
+static const char *date_text(const struct tims_mrz_date *d)
+{
+	if (d->iso[0])
+		return d->iso;
+	if (d->mrz[0] == '<')
+		return "unknown";
+	return "invalid";
+}
+
+static void print_text(const struct tims_mrz_doc *doc, const struct tims_mrz *m,
+		       size_t n)
+{
+	printf("Document %zu (input line %zu): %s — %s%s%s\n", n,
+	       doc->first_line, kind_of(m), m->valid ? "VALID" : "INVALID",
+	       m->specimen ? ", SPECIMEN" : "", m->expired ? ", EXPIRED" : "");
+	if (m->format != TIMS_MRZ_UNKNOWN) {
+		printf("  Document     %s %s, number %s\n", m->document_code,
+		       m->issuing_state, m->document_number[0] ?
+		       m->document_number : "(none)");
+		printf("  Name         %s%s%s\n", m->surname,
+		       m->given_names[0] ? ", " : "", m->given_names);
+		printf("  Nationality  %s\n", m->nationality);
+		printf("  Born         %s   Sex %c\n", date_text(&m->birth_date),
+		       m->sex ? m->sex : '?');
+		if (m->expiry_date.present)
+			printf("  Expires      %s%s\n", date_text(&m->expiry_date),
+			       m->expired ? " (expired)" : "");
+		if (m->optional_data[0] || m->optional_data_2[0])
+			printf("  Optional     %s%s%s\n", m->optional_data,
+			       m->optional_data_2[0] ? " / " : "",
+			       m->optional_data_2);
+	}
+	for (unsigned i = 0; i < m->nerrors; i++)
+		printf("  error:   %s\n", m->errors[i].msg);
+	if (m->errors_truncated)
+		printf("  error:   (more errors not shown)\n");
+	for (unsigned i = 0; i < m->nwarnings; i++)
+		printf("  warning: %s\n", m->warnings[i].msg);
+	putchar('\n');
+}
+
+static int on_doc(void *ctx, const struct tims_mrz_doc *doc)
+{
+	struct run *r = ctx;
+
+	r->ndocs++;
+	if (tims_mrz_parse_doc(&r->opt, doc, &r->m) != TIMS_OK)
+		r->ninvalid++;
+	if (r->json)
+		return print_json(doc, &r->m);
+	print_text(doc, &r->m, r->ndocs);
+	return 0;
+}
+
+static int read_all(struct run *r, const char *path)
+{
+	static char chunk[65536];
+	struct tims_mrz_reader rd;
+	bool is_stdin = !path || !strcmp(path, "-");
+	const char *name = is_stdin ? "standard input" : path;
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return cli_error(CLI_USAGE, "mrz", "%s: %s", name, strerror(errno));
+	tims_mrz_reader_init(&rd);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			if (!is_stdin)
+				close(fd);
+			return cli_error(CLI_USAGE, "mrz", "%s: %s", name,
+					 strerror(e));
+		}
+		if (n == 0)
+			break;
+		if (tims_mrz_reader_feed(&rd, chunk, (size_t)n, on_doc, r))
+			goto nomem;
+	}
+	if (!is_stdin)
+		close(fd);
+	if (tims_mrz_reader_finish(&rd, on_doc, r))
+		goto nomem;
+	return CLI_OK;
+nomem:
+	return cli_error(CLI_USAGE, "mrz", "out of memory writing JSON");
+}
+
+int cmd_mrz(int argc, char **argv)
+{
+	static struct run r; /* the result struct is a few kB: not on the stack */
+	const char *path = NULL, *today = getenv("TIMS_TODAY");
+	struct tims_err err;
+	bool opts_done = false;
+	int rc;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	tims_mrz_options_init(&r.opt, time(NULL));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!opts_done && !strcmp(a, "--")) {
+			opts_done = true;
+		} else if (!opts_done && !strcmp(a, "--json")) {
+			r.json = true;
+		} else if (!opts_done && !strcmp(a, "--strict")) {
+			r.opt.flags |= TIMS_MRZ_STRICT_CASE;
+		} else if (!opts_done && a[0] == '-' && a[1]) {
+			fputs(usage, stderr);
+			return cli_error(CLI_USAGE, "mrz", "unknown option '%s'", a);
+		} else if (path) {
+			fputs(usage, stderr);
+			return cli_error(CLI_USAGE, "mrz", "one FILE at most");
+		} else {
+			path = a;
+		}
+	}
+	if (today && *today &&
+	    tims_mrz_options_set_today(&r.opt, today, &err) != TIMS_OK)
+		return cli_error(CLI_USAGE, "mrz", "TIMS_TODAY: %s", err.msg);
+	rc = read_all(&r, path);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return cli_error(CLI_USAGE, "mrz", "writing the output: %s",
+				 strerror(errno));
+	if (rc != CLI_OK)
+		return rc;
+	if (r.ndocs == 0)
+		return cli_error(CLI_FAIL, "mrz", "no document in the input");
+	if (!r.json && r.ndocs > 1)
+		printf("%zu documents: %zu valid, %zu invalid\n", r.ndocs,
+		       r.ndocs - r.ninvalid, r.ninvalid);
+	return r.ninvalid ? CLI_FAIL : CLI_OK;
+}
