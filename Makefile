@@ -70,6 +70,7 @@ ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
+.SECONDARY:
 .PHONY: all demo check test asan fuzz fuzz-build soak bench clean deps install
 
 all: $(B)/tims
