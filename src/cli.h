@@ -36,6 +36,11 @@ int cli_dispatch(const char *family, const struct cli_command *table,
 		 size_t n, const char *usage, int argc, char **argv);
 
 /* Command families, one source file each (src/cmd_NAME.c). */
+int cmd_tlog(int argc, char **argv);
 int cmd_mrz(int argc, char **argv);
+int cmd_post(int argc, char **argv);
+int cmd_cross(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 #endif

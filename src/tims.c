@@ -16,7 +16,12 @@ static int cmd_version(int argc, char **argv);
 static const struct cli_command commands[] = {
 	{ "help", cmd_help, "list the commands, or show one command's help" },
 	{ "version", cmd_version, "print the version" },
+	{ "tlog", cmd_tlog, "Merkle log tools for auditors: roots, proofs, signed notes" },
 	{ "mrz", cmd_mrz, "read and validate machine-readable zones (ICAO 9303)" },
+	{ "post", cmd_post, "a border post: create one (init)" },
+	{ "cross", cmd_cross, "register crossings in the post's log (one, or import JSON Lines)" },
+	{ "history", cmd_history, "a document's crossings and its stay calculation" },
+	{ "log", cmd_log, "verify the post's log, or sign a checkpoint now" },
 };
 
 static const struct cli_command *find_command(const char *name)

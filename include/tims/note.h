@@ -60,31 +60,60 @@ struct tims_signer {
 	void (*free)(void *ctx);
 };
 
-/* Make a new Ed25519 key pair; *skey and *vkey are malloc'ed strings, the
- * secret one wiped by the caller with tims_note_free_secret(). */
+/* Make a new Ed25519 key pair; *vkey is a malloc'ed string (free()), *skey
+ * lives in sodium_malloc'ed memory and is wiped and freed by the caller with
+ * tims_note_free_secret(). With TIMS_KEY_COSIGNATURE_V1 both keys carry
+ * algorithm byte 0x04 (a witness key; the key hash differs from the 0x01
+ * key hash of the same public key). */
 tims_rc tims_note_keygen(const char *name, enum tims_key_alg alg, char **skey,
 			 char **vkey, struct tims_err *err);
 void tims_note_free_secret(char *skey);
 
-/* A signer from a signer-key string ("PRIVATE+KEY+..."). */
+/* A signer from a signer-key string ("PRIVATE+KEY+..."), exactly, with no
+ * trailing newline. The key hash is checked against the key. The secret is
+ * kept in sodium_malloc'ed memory; tims_signer_release() wipes it. */
 tims_rc tims_signer_from_skey(const char *skey, struct tims_signer *out,
 			      struct tims_err *err);
 void tims_signer_release(struct tims_signer *s);
 
-/* Parse a verifier key string. */
+/* The public half of a signer, as a verifier. */
+void tims_signer_verifier(const struct tims_signer *s,
+			  struct tims_verifier *v);
+
+/* SHA-256(name || "\n" || alg || pub)[:4], big-endian (for a signer that is
+ * not built from a key string, e.g. a PKCS#11 token). */
+uint32_t tims_note_keyhash(const char *name, uint8_t alg,
+			   const uint8_t pub[TIMS_PUBKEY_BYTES]);
+
+/* A key name (or origin) of `len` bytes: non-empty, at most
+ * TIMS_NOTE_MAX_NAME bytes, UTF-8, no Unicode space, no '+', no control
+ * character. `what` prefixes the message. */
+tims_rc tims_note_check_name(const char *name, size_t len, const char *what,
+			     struct tims_err *err);
+
+/* Parse a verifier key string (algorithm 0x01 or 0x04), exactly; the key
+ * hash is checked against the key. */
 tims_rc tims_verifier_parse(const char *vkey, struct tims_verifier *out,
 			    struct tims_err *err);
-/* Format a verifier key string from a signer's public half. */
+/* Format a verifier key string (appended to out). */
 tims_rc tims_verifier_format(const struct tims_verifier *v,
 			     struct tims_buf *out);
 
-/* text + "\n" + one signature line per signer, appended to out. The text
- * must be valid UTF-8, end in "\n" and contain no blank line... (see spec). */
+/*
+ * text + "\n" + one signature line per signer, appended to out (nothing is
+ * appended on error). The text must be valid UTF-8 without control
+ * characters other than "\n", and end in "\n"; it may contain blank lines.
+ * A cosigner (alg 0x04) in signers cosigns at the current time, which
+ * requires text to be a checkpoint (see tims_cosign).
+ */
 tims_rc tims_note_sign(const char *text, size_t len,
 		       const struct tims_signer *signers, size_t nsigners,
 		       struct tims_buf *out, struct tims_err *err);
 
-/* A parsed note: the text and its signature lines (not yet verified). */
+/* A parsed note: the text and its signature lines (not yet verified).
+ * sig[] holds the signature bytes after the key hash when they fit (Ed25519
+ * 64, cosignature 72); a longer signature from an unknown algorithm keeps
+ * only its length, and never verifies against a known key. */
 struct tims_note_sig {
 	char name[TIMS_NOTE_MAX_NAME + 1];
 	uint32_t keyhash;
@@ -102,7 +131,9 @@ struct tims_note {
 	uint64_t cosigned_time[TIMS_NOTE_MAX_SIGS]; /* per verifier, alg 0x04 */
 };
 
-/* Parse only (bounded, strict): TIMS_ERR_INVALID naming the line and reason. */
+/* Parse only (bounded, strict): TIMS_ERR_INVALID naming the line and reason;
+ * TIMS_ERR_TOOBIG past TIMS_NOTE_MAX_BYTES. At most TIMS_NOTE_MAX_SIGS
+ * signature lines, each signature at most 5000 bytes. */
 tims_rc tims_note_parse(const char *note, size_t len, struct tims_note *out,
 			struct tims_err *err);
 
@@ -110,7 +141,10 @@ tims_rc tims_note_parse(const char *note, size_t len, struct tims_note *out,
  * Parse and check signatures against the known verifiers. Unknown signers are
  * ignored (as the spec says); a known key whose signature fails is an error
  * (TIMS_ERR_SIGNATURE naming the key). Succeeds only if at least one known
- * verifier signed.
+ * verifier signed. Every line from a known key is checked, duplicates too.
+ * At most TIMS_NOTE_MAX_SIGS verifiers (bits of verified_mask, slots of
+ * cosigned_time: the latest time when a cosigner signed twice). Two
+ * different keys with the same name and hash are refused as ambiguous.
  */
 tims_rc tims_note_verify(const char *note, size_t len,
 			 const struct tims_verifier *verifiers, size_t nv,
@@ -125,12 +159,17 @@ struct tims_checkpoint {
 
 tims_rc tims_checkpoint_format(const struct tims_checkpoint *c,
 			       struct tims_buf *out);
-/* Parse a checkpoint body (the text of a note); extensions are ignored. */
+/* Parse a checkpoint body (the text of a note); extensions are checked to be
+ * non-empty lines and otherwise ignored. TIMS_ERR_INVALID names the line:
+ * "checkpoint line 2 (size): leading zero". tims_checkpoint_format appends
+ * "ORIGIN\nSIZE\nBASE64(root)\n" (TIMS_ERR_INVALID for a bad origin). */
 tims_rc tims_checkpoint_parse(const char *text, size_t len,
 			      struct tims_checkpoint *out,
 			      struct tims_err *err);
 
-/* A witness cosignature line's signature over checkpoint `body` at time t. */
+/* Append a witness's cosignature line "— NAME BASE64(...)\n" over checkpoint
+ * `body` at time t (<= 2^63-1) to sigline. The witness must be a 0x04 key;
+ * body must parse as a checkpoint (a witness never signs other text). */
 tims_rc tims_cosign(const struct tims_signer *witness, const char *body,
 		    size_t len, uint64_t t, struct tims_buf *sigline,
 		    struct tims_err *err);

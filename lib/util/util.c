@@ -101,6 +101,8 @@ tims_rc tims_read_file(const char *path, size_t max, struct tims_buf *out,
 	}
 	if (!is_stdin)
 		close(fd);
+	/* The file may be a key: leave no copy on the stack. */
+	explicit_bzero(chunk, sizeof(chunk));
 	if (rc)
 		tims_buf_release(out);
 	else if (!out->buf)

@@ -1,0 +1,176 @@
+/*
+ * post.h — a border post's crossing log: durable, signed, tamper-evident.
+ *
+ * A post is a directory (docs/formats.md, "Post directory"):
+ *   config              origin, name, kind (land, port, airport)
+ *   post.db             SQLite (WAL, synchronous=FULL): records, stored
+ *                       hashes, every checkpoint issued
+ *   post.skey           the Ed25519 signer key (mode 0600, the only secret)
+ *   post.vkey           its verifier key (public)
+ *   checkpoint          the latest checkpoint, kept outside post.db so that
+ *                       a database rolled back to an old copy is caught
+ *   stay-regimes.conf   stay rules per nationality (tims/stay.h)
+ *
+ * Guarantees:
+ *   - tims_post_append returns only after the SQLite transaction holding the
+ *     records, their leaf entries and their stored hashes has committed
+ *     (fsync'd). An acknowledgement is durable.
+ *   - Records are never updated or deleted by the library (triggers refuse
+ *     it too); a correction is a new record (record.h `corrects`). The one
+ *     designed exception is retention erasure (tims_post_erase): the record
+ *     and its salt go, the leaf entry stays, the log still verifies.
+ *   - A checkpoint is signed only for a tree at least as large as, and
+ *     consistent with, every checkpoint published before (in post.db and in
+ *     the outside file).
+ *   - tims_post_verify recomputes everything from the records and names each
+ *     discrepancy.
+ *
+ * The handle is not thread-safe; one process may append while others read
+ * (SQLite serialises writers with BEGIN IMMEDIATE).
+ */
+#ifndef TIMS_POST_H
+#define TIMS_POST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tims/buf.h"
+#include "tims/err.h"
+#include "tims/note.h"
+#include "tims/record.h"
+#include "tims/tlog.h"
+
+#define TIMS_POST_MAX_BATCH 1024
+#define TIMS_POST_CHECKPOINT_MS 1000 /* while records arrive */
+
+struct tims_post;
+
+enum tims_post_mode {
+	TIMS_POST_READ = 0,   /* verify, history: no key loaded */
+	TIMS_POST_WRITE = 1,  /* append, checkpoint: loads post.skey */
+};
+
+/*
+ * Create a new post in dir (created if missing; must not already hold a
+ * post: TIMS_ERR_EXISTS). kind is "land", "port" or "airport". Makes the key
+ * pair (key name = origin), the database and the first checkpoint (size 0).
+ */
+tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
+		       const char *kind, struct tims_err *err);
+
+/*
+ * Open a post. In WRITE mode, refuses (TIMS_ERR_TAMPER) a database whose log
+ * is smaller than the checkpoint kept outside it: it was rolled back.
+ */
+tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
+		       struct tims_post **out, struct tims_err *err);
+void tims_post_free(struct tims_post *p);
+
+const char *tims_post_origin(const struct tims_post *p);
+const char *tims_post_dir(const struct tims_post *p);
+/* Records in the log (the next index). */
+tims_rc tims_post_size(struct tims_post *p, uint64_t *size,
+		       struct tims_err *err);
+/* The post's verifier (from post.vkey). */
+const struct tims_verifier *tims_post_verifier(const struct tims_post *p);
+
+/* What happened to one record of a batch. */
+struct tims_post_ack {
+	tims_rc rc;           /* TIMS_OK, or why this record was not stored */
+	char msg[TIMS_ERR_MSG_BYTES];
+	uint64_t index;       /* its log index */
+	tims_hash leaf;       /* its leaf hash */
+	int duplicate;        /* its id was already in the log: not stored
+				 again; index and leaf are the first one's */
+};
+
+/*
+ * Append records (at most TIMS_POST_MAX_BATCH) in one durable transaction.
+ * The post sets each record's time_ms from its clock (never going back).
+ * A record that cannot be stored (id reused for other content, a correction
+ * of a record that does not exist) gets its own ack rc and is skipped; the
+ * others are stored. Returns an error without storing anything only when the
+ * database fails. Also signs a checkpoint in the same transaction when the
+ * last one is TIMS_POST_CHECKPOINT_MS old or more. If the commit succeeded
+ * but the checkpoint file outside post.db could not be rewritten, the
+ * records are stored (their acks say TIMS_OK) and that error is returned:
+ * trust the acks, report the error.
+ */
+tims_rc tims_post_append(struct tims_post *p, struct tims_record *recs,
+			 size_t n, struct tims_post_ack *acks,
+			 struct tims_err *err);
+
+/*
+ * Sign a checkpoint of the whole log now, unless the latest already covers
+ * it (then *issued = 0). Also rewrites the outside checkpoint file.
+ */
+tims_rc tims_post_checkpoint(struct tims_post *p, int *issued,
+			     struct tims_err *err);
+
+/* The latest checkpoint (the signed note) and its parsed body. */
+tims_rc tims_post_latest_checkpoint(struct tims_post *p, struct tims_buf *note,
+				    struct tims_checkpoint *cp,
+				    struct tims_err *err);
+
+/* One record by index; *erased set if its payload was erased. */
+tims_rc tims_post_get(struct tims_post *p, uint64_t index,
+		      struct tims_record *rec, int *erased,
+		      uint8_t entry[TIMS_RECORD_ENTRY_BYTES],
+		      struct tims_err *err);
+
+/* Every record of a document (and nationality, if not NULL), in log order. */
+typedef tims_rc (*tims_post_record_fn)(void *ctx, uint64_t index,
+				       const struct tims_record *rec);
+tims_rc tims_post_history(struct tims_post *p, const char *doc_number,
+			  const char *nationality, tims_post_record_fn fn,
+			  void *ctx, struct tims_err *err);
+
+/* The latest record that corrects `index`, or TIMS_RECORD_NO_INDEX. */
+tims_rc tims_post_corrected_by(struct tims_post *p, uint64_t index,
+			       uint64_t *by, struct tims_err *err);
+
+/* Retention: erase a record's payload and salt, keeping its leaf entry. */
+tims_rc tims_post_erase(struct tims_post *p, uint64_t index,
+			struct tims_err *err);
+
+/* A reader over the post's stored hashes (valid while p lives). */
+void tims_post_reader(struct tims_post *p, struct tims_tlog_reader *r);
+
+/*
+ * Verification. Each finding is reported as one line naming the record or
+ * checkpoint ("record 17: leaf hash does not match its record (altered)").
+ * Returns TIMS_OK when nothing was found, TIMS_ERR_TAMPER when something
+ * was, another code when verification itself could not run.
+ */
+struct tims_post_verify_stats {
+	uint64_t records;      /* rows in the records table */
+	uint64_t erased;       /* of which erased by retention */
+	uint64_t checkpoints;  /* checkpoints checked */
+	uint64_t findings;
+	uint64_t signed_size;  /* largest checkpoint size signed */
+};
+typedef void (*tims_post_report_fn)(void *ctx, const char *finding);
+tims_rc tims_post_verify(struct tims_post *p, tims_post_report_fn report,
+			 void *ctx, struct tims_post_verify_stats *st,
+			 struct tims_err *err);
+
+/*
+ * Tiles (c2sp.org/tlog-tiles): the tile at `level`, `index`, `width`
+ * (1..256 hashes; 256 = full) holds the hashes of the complete subtrees of
+ * height 8*level covering leaves [(index*256+i) * 256^level, +256^level),
+ * i < width, 32 bytes each, read from the stored hashes. TIMS_ERR_NOTFOUND
+ * if the log is not yet large enough. The entry bundle at `index` holds the
+ * leaf entries of leaves index*256 .. +width-1, each as a 2-byte big-endian
+ * length and the entry.
+ */
+#define TIMS_TILE_WIDTH 256
+tims_rc tims_post_tile(struct tims_post *p, unsigned level, uint64_t index,
+		       unsigned width, struct tims_buf *out,
+		       struct tims_err *err);
+tims_rc tims_post_entries(struct tims_post *p, uint64_t index, unsigned width,
+			  struct tims_buf *out, struct tims_err *err);
+/* "tile/L/x001/234[.p/W]" or "tile/entries/..." (level < 0: entries). */
+tims_rc tims_tile_path(int level, uint64_t index, unsigned width,
+		       struct tims_buf *out);
+
+#endif

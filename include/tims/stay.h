@@ -1,0 +1,112 @@
+/*
+ * stay.h — the short-stay rule: how many days a traveller has used, has left
+ * and has overstayed, from their entry/exit history.
+ *
+ * The rule (Schengen Borders Code art. 6, the EU short-stay calculator): at
+ * most `max_days` days of presence in any window of `window_days` days; the
+ * window ends on the reference date and reaches back window_days - 1 days.
+ * Entry and exit days both count as days of presence; a stay that is still
+ * open (entered, not exited) counts up to the reference date. Days are UTC
+ * calendar days (days since 1970-01-01, see record.h).
+ *
+ * Regimes differ by nationality (a config file, tims_stay_regimes_parse):
+ * the default short stay (90 in 180), exempt nationalities (own citizens,
+ * residents' states: no limit), and nationalities that need a visa, whose
+ * limits come from the traveller's visa (validity, number of entries, days
+ * of stay) rather than from the nationality.
+ */
+#ifndef TIMS_STAY_H
+#define TIMS_STAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tims/buf.h"
+#include "tims/err.h"
+
+#define TIMS_STAY_MAX_REGIMES 512
+#define TIMS_STAY_MAX_MOVES 4096
+
+enum tims_stay_kind {
+	TIMS_STAY_SHORT = 1,   /* max_days in any window_days */
+	TIMS_STAY_EXEMPT = 2,  /* no limit */
+	TIMS_STAY_VISA = 3,    /* limits from the traveller's visa */
+};
+
+struct tims_stay_regime {
+	char nationality[4];   /* "" for the default */
+	uint8_t kind;          /* enum tims_stay_kind */
+	unsigned max_days;     /* short stay: days allowed in a window */
+	unsigned window_days;  /* short stay: the window */
+};
+
+struct tims_stay_regimes {
+	struct tims_stay_regime def;   /* default: short stay 90/180 */
+	struct tims_stay_regime list[TIMS_STAY_MAX_REGIMES];
+	size_t n;
+};
+
+/* The default only (90 days in any 180). */
+void tims_stay_regimes_init(struct tims_stay_regimes *rs);
+
+/*
+ * Parse a regimes file (docs/formats.md, etc/stay-regimes.conf):
+ *   # comment
+ *   default short-stay 90 180
+ *   short-stay USA 90 180
+ *   exempt UTO
+ *   visa XYZ
+ * Errors name the line ("line 4: exempt: want a nationality code").
+ * A later line for the same nationality is an error, not an override.
+ */
+tims_rc tims_stay_regimes_parse(const char *text, size_t len,
+				struct tims_stay_regimes *rs,
+				struct tims_err *err);
+
+/* The regime for a nationality (the default if none is listed). */
+const struct tims_stay_regime *
+tims_stay_regime_for(const struct tims_stay_regimes *rs, const char *nat);
+
+/* One crossing: the UTC day and the direction (enum tims_direction). */
+struct tims_stay_move {
+	int64_t day;
+	uint8_t direction;
+};
+
+/* A visa's own limits (for TIMS_STAY_VISA). */
+struct tims_stay_visa {
+	int64_t valid_from;    /* first day, inclusive */
+	int64_t valid_until;   /* last day, inclusive */
+	unsigned entries;      /* entries allowed; 0 = multiple */
+	unsigned days;         /* days of stay allowed (in any 180) */
+};
+
+struct tims_stay_result {
+	uint8_t kind;          /* the regime that applied */
+	unsigned max_days;     /* limit in the window (0 when exempt) */
+	unsigned window_days;
+	int64_t window_first;  /* first day of the window */
+	unsigned used;         /* days present in the window */
+	unsigned left;         /* max_days - used, or 0 */
+	unsigned overstay;     /* used - max_days, plus visa days, or 0 */
+	int in_country;        /* the last move is an entry */
+	int64_t leave_by;      /* in country: the last day of a lawful stay
+				  if they stay on (INT64_MIN if already over) */
+	unsigned entries_used; /* visa: entries since valid_from */
+	int entries_exceeded;  /* visa: more entries than allowed */
+	int inconsistent;      /* two entries or two exits in a row */
+};
+
+/*
+ * Compute the rule for moves (any order; they are sorted by day, an entry
+ * before an exit on the same day) as of day `on`. Moves after `on` are
+ * ignored. `visa` is required for TIMS_STAY_VISA and ignored otherwise.
+ * An exit with no entry before it counts as a one-day stay; two entries in
+ * a row count the first as its entry day only; both set `inconsistent`.
+ */
+tims_rc tims_stay_compute(const struct tims_stay_move *moves, size_t n,
+			  int64_t on, const struct tims_stay_regime *regime,
+			  const struct tims_stay_visa *visa,
+			  struct tims_stay_result *out, struct tims_err *err);
+
+#endif

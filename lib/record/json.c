@@ -1,0 +1,360 @@
+/*
+ * json.c — crossing records as JSON: the strict import-line parser of
+ * `tims cross import` and the writer used by `tims history --json`.
+ *
+ * Strict because a re-entered paper register must never be half-understood:
+ * an unknown key, a number where a string belongs, a string past its field's
+ * ceiling or a duplicated key is refused, naming the field's path. String
+ * fields come from the shared field table (fields.h); the few keys that are
+ * not plain strings (enums, times, the companion list) are in json_keys[].
+ */
+#include <jansson.h>
+
+#include "tims/record.h"
+#include "tims/util.h"
+#include "fields.h"
+
+enum jkind { J_DIRECTION, J_DECISION, J_ROLE, J_CROSSED, J_CORRECTS,
+	     J_PERSON, J_VEHICLE, J_COMPANIONS, J_TIME };
+
+static const struct { const char *name; enum jkind kind; } json_keys[] = {
+	{ "direction", J_DIRECTION },
+	{ "decision", J_DECISION },
+	{ "role", J_ROLE },
+	{ "crossed_at", J_CROSSED },
+	{ "corrects", J_CORRECTS },
+	{ "person", J_PERSON },
+	{ "vehicle", J_VEHICLE },
+	{ "companions", J_COMPANIONS },
+	{ "time", J_TIME },
+};
+
+static const struct tims_record_field *string_field(const char *path)
+{
+	for (size_t i = 0; i < tims_record_nfields; i++)
+		if (tims_record_fields[i].type == F_STR &&
+		    !strcmp(tims_record_fields[i].name, path))
+			return &tims_record_fields[i];
+	return NULL;
+}
+
+static tims_rc copy_string(json_t *v, char *dst, size_t size,
+			   const char *path, struct tims_err *err)
+{
+	size_t n;
+
+	if (!json_is_string(v))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: must be a string", path);
+	n = json_string_length(v);
+	if (n >= size)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: longer than %zu bytes", path, size - 1);
+	memcpy(dst, json_string_value(v), n + 1);
+	return TIMS_OK;
+}
+
+static tims_rc parse_enum(json_t *v, const char *path,
+			  unsigned (*parse)(const char *), const char *choices,
+			  unsigned *out, struct tims_err *err)
+{
+	const char *s;
+
+	if (!json_is_string(v))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: must be a string (%s)", path, choices);
+	s = json_string_value(v);
+	if ((*out = parse(s)))
+		return TIMS_OK;
+	/* Only the role may be absent: "none" or "". */
+	if (parse == tims_vehicle_role_parse && (!*s || !strcmp(s, "none")))
+		return TIMS_OK;
+	return tims_err_set(err, TIMS_ERR_INVALID, "%s: must be %s", path,
+			    choices);
+}
+
+/* An object whose keys are all plain string fields under prefix. */
+static tims_rc parse_strings(json_t *obj, const char *prefix,
+			     struct tims_record *r, struct tims_err *err)
+{
+	const char *key;
+	json_t *v;
+	char path[96];
+
+	if (!json_is_object(obj))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: must be an object", prefix);
+	json_object_foreach(obj, key, v) {
+		const struct tims_record_field *f;
+		tims_rc rc;
+
+		snprintf(path, sizeof(path), "%s.%s", prefix, key);
+		if (!(f = string_field(path)))
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%.80s: unknown field", path);
+		if ((rc = copy_string(v, (char *)r + f->off, f->size, path,
+				      err)) ||
+		    (rc = tims_record_check_field(f, (char *)r + f->off, err)))
+			return rc;
+	}
+	return TIMS_OK;
+}
+
+static tims_rc parse_companion(json_t *obj, size_t i,
+			       struct tims_companion *c, struct tims_err *err)
+{
+	const char *key;
+	json_t *v;
+	char path[64];
+	unsigned rel;
+	tims_rc rc;
+
+	if (!json_is_object(obj))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "companions[%zu]: must be an object", i);
+	json_object_foreach(obj, key, v) {
+		snprintf(path, sizeof(path), "companions[%zu].%.20s", i, key);
+		if (!strcmp(key, "relation")) {
+			if ((rc = parse_enum(v, path, tims_relation_parse,
+					     "companion, minor or guardian",
+					     &rel, err)))
+				return rc;
+			c->relation = (uint8_t)rel;
+		} else if (!strcmp(key, "issuer")) {
+			if ((rc = copy_string(v, c->issuer, sizeof(c->issuer),
+					      path, err)))
+				return rc;
+		} else if (!strcmp(key, "number")) {
+			if ((rc = copy_string(v, c->doc_number,
+					      sizeof(c->doc_number), path, err)))
+				return rc;
+		} else {
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: unknown field", path);
+		}
+	}
+	if (!c->relation)
+		c->relation = TIMS_REL_COMPANION;
+	return TIMS_OK;
+}
+
+static tims_rc parse_companions(json_t *v, struct tims_record *r,
+				struct tims_err *err)
+{
+	size_t i;
+	json_t *e;
+	tims_rc rc;
+
+	if (!json_is_array(v))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "companions: must be an array");
+	if (json_array_size(v) > TIMS_RECORD_MAX_COMPANIONS)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "companions: more than %d",
+				    TIMS_RECORD_MAX_COMPANIONS);
+	json_array_foreach(v, i, e) {
+		if ((rc = parse_companion(e, i, &r->companions[i], err)))
+			return rc;
+	}
+	r->ncompanions = json_array_size(v);
+	return TIMS_OK;
+}
+
+static tims_rc parse_key(const char *key, json_t *v, struct tims_record *r,
+			 struct tims_err *err)
+{
+	const struct tims_record_field *f;
+	unsigned e;
+	tims_rc rc;
+
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(json_keys); i++) {
+		if (strcmp(json_keys[i].name, key))
+			continue;
+		switch (json_keys[i].kind) {
+		case J_DIRECTION:
+			rc = parse_enum(v, key, tims_direction_parse,
+					"entry or exit", &e, err);
+			r->direction = (uint8_t)e;
+			return rc;
+		case J_DECISION:
+			rc = parse_enum(v, key, tims_decision_parse,
+					"admit, refuse or second-line", &e, err);
+			r->decision = (uint8_t)e;
+			return rc;
+		case J_ROLE:
+			rc = parse_enum(v, key, tims_vehicle_role_parse,
+					"driver, passenger or none", &e, err);
+			r->role = (uint8_t)e;
+			return rc;
+		case J_CROSSED:
+			if (!json_is_string(v))
+				return tims_err_set(err, TIMS_ERR_INVALID,
+						    "crossed_at: must be a string");
+			return tims_time_parse(json_string_value(v),
+					       &r->crossed_ms, key, err);
+		case J_CORRECTS:
+			if (!json_is_integer(v) || json_integer_value(v) < 0)
+				return tims_err_set(err, TIMS_ERR_INVALID,
+						    "corrects: must be a log index (an integer >= 0)");
+			r->corrects = (uint64_t)json_integer_value(v);
+			return TIMS_OK;
+		case J_PERSON:
+			return parse_strings(v, "person", r, err);
+		case J_VEHICLE:
+			return parse_strings(v, "vehicle", r, err);
+		case J_COMPANIONS:
+			return parse_companions(v, r, err);
+		case J_TIME:
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "time: set by the post, not by the input (use crossed_at)");
+		}
+	}
+	if ((f = string_field(key))) {
+		rc = copy_string(v, (char *)r + f->off, f->size, key, err);
+		return rc ? rc : tims_record_check_field(f, (char *)r + f->off,
+							 err);
+	}
+	return tims_err_set(err, TIMS_ERR_INVALID, "%.80s: unknown field", key);
+}
+
+tims_rc tims_record_from_json(const char *line, size_t len,
+			      struct tims_record *r, struct tims_err *err)
+{
+	json_error_t jerr;
+	json_t *root;
+	const char *key;
+	json_t *v;
+	tims_rc rc = TIMS_OK;
+
+	tims_record_init(r);
+	if (len > TIMS_RECORD_MAX_LINE)
+		return tims_err_set(err, TIMS_ERR_TOOBIG,
+				    "longer than %d bytes",
+				    TIMS_RECORD_MAX_LINE);
+	root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "not JSON: %s at column %d", jerr.text,
+				    jerr.column);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "must be a JSON object");
+	}
+	json_object_foreach(root, key, v) {
+		if ((rc = parse_key(key, v, r, err)))
+			break;
+	}
+	json_decref(root);
+	if (!rc && !r->decision)
+		r->decision = TIMS_DECISION_ADMIT; /* the common case */
+	return rc ? rc : tims_record_check(r, err);
+}
+
+/* ---- writer ---- */
+
+static int set_str(json_t *obj, const char *key, const char *s)
+{
+	if (!*s)
+		return 0;
+	return json_object_set_new(obj, key, json_string(s));
+}
+
+static int add_time(json_t *obj, const char *key, int64_t ms)
+{
+	struct tims_buf b = TIMS_BUF_INIT(64);
+	int rc;
+
+	if (tims_time_format(ms, &b))
+		return -1;
+	rc = json_object_set_new(obj, key, json_string(tims_buf_str(&b)));
+	tims_buf_release(&b);
+	return rc;
+}
+
+/* Plain string fields under prefix ("" for the top level). */
+static int add_strings(json_t *obj, const struct tims_record *r,
+		       const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	for (size_t i = 0; i < tims_record_nfields; i++) {
+		const struct tims_record_field *f = &tims_record_fields[i];
+		const char *name = f->name, *dot = strchr(name, '.');
+
+		if (f->type != F_STR)
+			continue;
+		if (plen ? (strncmp(name, prefix, plen) || name[plen] != '.')
+			 : dot != NULL)
+			continue;
+		if (set_str(obj, plen ? name + plen + 1 : name,
+			    (const char *)r + f->off))
+			return -1;
+	}
+	return 0;
+}
+
+static json_t *record_json(const struct tims_record *r)
+{
+	json_t *o = json_object(), *person = json_object(),
+	       *vehicle = json_object(), *comp = json_array();
+	int bad = !o || !person || !vehicle || !comp;
+
+	bad = bad || add_strings(o, r, "") || add_strings(person, r, "person") ||
+	      add_strings(vehicle, r, "vehicle");
+	bad = bad || json_object_set_new(o, "direction",
+					 json_string(tims_direction_name(r->direction)));
+	bad = bad || json_object_set_new(o, "decision",
+					 json_string(tims_decision_name(r->decision)));
+	if (!bad && r->role)
+		bad = json_object_set_new(o, "role",
+					  json_string(tims_vehicle_role_name(r->role)));
+	if (!bad && r->time_ms)
+		bad = add_time(o, "time", r->time_ms);
+	if (!bad && r->crossed_ms)
+		bad = add_time(o, "crossed_at", r->crossed_ms);
+	if (!bad && r->corrects != TIMS_RECORD_NO_INDEX)
+		bad = json_object_set_new(o, "corrects",
+					  json_integer((json_int_t)r->corrects));
+	for (size_t i = 0; !bad && i < r->ncompanions; i++) {
+		const struct tims_companion *c = &r->companions[i];
+		json_t *e = json_object();
+
+		bad = !e || json_array_append_new(comp, e) ||
+		      json_object_set_new(e, "relation",
+					  json_string(tims_relation_name(c->relation))) ||
+		      set_str(e, "issuer", c->issuer) ||
+		      set_str(e, "number", c->doc_number);
+	}
+	if (!bad)
+		bad = json_object_set(o, "person", person);
+	if (!bad && json_object_size(vehicle))
+		bad = json_object_set(o, "vehicle", vehicle);
+	if (!bad && json_array_size(comp))
+		bad = json_object_set(o, "companions", comp);
+	json_decref(person);
+	json_decref(vehicle);
+	json_decref(comp);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+tims_rc tims_record_to_json(const struct tims_record *r, struct tims_buf *out)
+{
+	json_t *o = record_json(r);
+	char *s;
+	tims_rc rc;
+
+	if (!o)
+		return TIMS_ERR_NOMEM;
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (!s)
+		return TIMS_ERR_NOMEM;
+	rc = tims_buf_addstr(out, s);
+	free(s);
+	return rc;
+}
