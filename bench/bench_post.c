@@ -60,7 +60,7 @@ static void make_record(struct tims_record *r, unsigned i)
 	snprintf(r->person.sex, sizeof(r->person.sex), "F");
 	snprintf(r->person.expiry, sizeof(r->person.expiry), "2031-04-15");
 	snprintf(r->vehicle.plate, sizeof(r->vehicle.plate), "AB %u", i % 1000);
-	r->role = TIMS_ROLE_DRIVER;
+	r->role = TIMS_VROLE_DRIVER;
 	r->decision = TIMS_DECISION_ADMIT;
 }
 

@@ -52,10 +52,10 @@ enum tims_decision {
 	TIMS_DECISION_SECOND_LINE = 3,  /* referred to second-line check */
 };
 
-enum tims_role {
-	TIMS_ROLE_NONE = 0,       /* no vehicle, or role not recorded */
-	TIMS_ROLE_DRIVER = 1,
-	TIMS_ROLE_PASSENGER = 2,
+enum tims_vehicle_role {
+	TIMS_VROLE_NONE = 0,       /* no vehicle, or role not recorded */
+	TIMS_VROLE_DRIVER = 1,
+	TIMS_VROLE_PASSENGER = 2,
 };
 
 enum tims_relation {
@@ -102,7 +102,7 @@ struct tims_record {
 	char booth[TIMS_RECORD_FIELD];
 	struct tims_person person;
 	char remarks[TIMS_RECORD_TEXT];      /* officer's additions */
-	uint8_t role;                        /* enum tims_role */
+	uint8_t role;                        /* enum tims_vehicle_role */
 	struct tims_vehicle vehicle;
 	struct tims_companion companions[TIMS_RECORD_MAX_COMPANIONS];
 	size_t ncompanions;

@@ -377,10 +377,10 @@ static tims_rc check_cross(const struct tims_record *r, struct tims_err *err)
 	if (r->decision != TIMS_DECISION_REFUSE && r->refusal_code[0])
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "refusal_code: only a refusal has one");
-	if (r->role > TIMS_ROLE_PASSENGER)
+	if (r->role > TIMS_VROLE_PASSENGER)
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "role: must be driver or passenger");
-	if (r->role != TIMS_ROLE_NONE && !r->vehicle.plate[0])
+	if (r->role != TIMS_VROLE_NONE && !r->vehicle.plate[0])
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "vehicle.plate: a driver or passenger needs the vehicle's plate");
 	if (r->time_ms < 0)

@@ -52,7 +52,7 @@ static void vector2_record(struct tims_record *r)
 	snprintf(r->person.birth_date, sizeof(r->person.birth_date), "1983-08-12");
 	snprintf(r->person.sex, sizeof(r->person.sex), "F");
 	snprintf(r->person.expiry, sizeof(r->person.expiry), "2031-10-31");
-	r->role = TIMS_ROLE_DRIVER;
+	r->role = TIMS_VROLE_DRIVER;
 	snprintf(r->vehicle.plate, sizeof(r->vehicle.plate), "B-AB 123");
 	snprintf(r->vehicle.country, sizeof(r->vehicle.country), "D");
 	r->ncompanions = 1;
@@ -180,7 +180,7 @@ static void test_check(void)
 	tims_record_check(&r, &err);
 	T_EQ_STR(err.msg, "reason: a correction needs a reason", "check: correction needs a reason");
 	vector1_record(&r);
-	r.role = TIMS_ROLE_PASSENGER;
+	r.role = TIMS_VROLE_PASSENGER;
 	tims_record_check(&r, &err);
 	T_EQ_STR(err.msg, "vehicle.plate: a driver or passenger needs the vehicle's plate",
 		 "check: a role needs a vehicle");
