@@ -16,11 +16,11 @@
 
 #include "cli.h"
 #include "tims/post.h"
+#include "tims/travel.h"
 #include "tims/stay.h"
 #include "tims/util.h"
 
 #define CMD "history"
-#define MAX_ROWS TIMS_STAY_MAX_MOVES
 
 static const char usage[] =
 	"usage: tims history --post DIR DOCUMENT [--nationality XXX] [--on YYYY-MM-DD]\n"
@@ -29,56 +29,6 @@ static const char usage[] =
 	"\n"
 	"Lists the crossings of a document at this post and computes the stay rule\n"
 	"(days used in the window, days left, overstay) as of --on (default today).\n";
-
-struct row {
-	uint64_t index;
-	struct tims_record rec;
-	uint64_t corrected_by;   /* NO_INDEX if it stands */
-	int64_t when;            /* crossing time that counts */
-};
-
-struct hist {
-	struct tims_post *p;
-	struct row *rows;
-	size_t n;
-};
-
-static tims_rc collect(void *ctx, uint64_t index, const struct tims_record *rec)
-{
-	struct hist *h = ctx;
-
-	if (h->n == MAX_ROWS)
-		return TIMS_ERR_TOOBIG;
-	h->rows[h->n].index = index;
-	h->rows[h->n].rec = *rec;
-	h->n++;
-	return TIMS_OK;
-}
-
-/* The crossing time of a correction: its own, or the corrected record's. */
-static int64_t effective_time(struct tims_post *p, const struct tims_record *r,
-			      int depth)
-{
-	struct tims_record *old;
-	int64_t t = tims_record_when(r);
-	int erased;
-
-	if (r->crossed_ms || r->corrects == TIMS_RECORD_NO_INDEX || depth > 16)
-		return t;
-	old = malloc(sizeof(*old));
-	if (old && !tims_post_get(p, r->corrects, old, &erased, NULL, NULL) &&
-	    !erased)
-		t = effective_time(p, old, depth + 1);
-	free(old);
-	return t;
-}
-
-static const char *kind_name(unsigned k)
-{
-	static const char *const names[] = { "?", "short stay", "exempt", "visa" };
-
-	return k < TIMS_ARRAY_SIZE(names) ? names[k] : "?";
-}
 
 static void date_str(int64_t day, char *out, size_t n)
 {
@@ -89,14 +39,14 @@ static void date_str(int64_t day, char *out, size_t n)
 	tims_buf_release(&b);
 }
 
-static void print_text(const char *doc, const struct hist *h, int64_t on,
-		       const struct tims_stay_result *s)
+static void print_text(const char *doc, const struct tims_travel *h, int64_t on)
 {
+	const struct tims_stay_result *s = &h->stay;
 	char d[16], lb[16];
 
 	printf("document %s: %zu crossings at this post\n", doc, h->n);
 	for (size_t i = 0; i < h->n; i++) {
-		const struct row *r = &h->rows[i];
+		const struct tims_travel_row *r = &h->rows[i];
 		struct tims_buf t = TIMS_BUF_INIT(64);
 
 		char dec[160];
@@ -124,7 +74,7 @@ static void print_text(const char *doc, const struct hist *h, int64_t on,
 		return;
 	}
 	printf("stay on %s (%s, %u days in %u): used %u, left %u, overstay %u",
-	       d, kind_name(s->kind), s->max_days, s->window_days, s->used,
+	       d, tims_stay_kind_name(s->kind), s->max_days, s->window_days, s->used,
 	       s->left, s->overstay);
 	if (s->in_country) {
 		if (s->leave_by == INT64_MIN) {
@@ -142,70 +92,17 @@ static void print_text(const char *doc, const struct hist *h, int64_t on,
 	putchar('\n');
 }
 
-static int print_json(const char *doc, const struct hist *h, int64_t on,
-		      const struct tims_stay_result *s)
+static int print_json(const char *doc, const struct tims_travel *t, int64_t on)
 {
-	json_t *o = json_object(), *list = json_array(), *stay = json_object();
-	struct tims_buf b = TIMS_BUF_INIT(TIMS_RECORD_MAX_LINE);
-	char d[16];
-	char *out;
+	json_t *o = tims_travel_json(t, doc, on);
+	char *out = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
-	for (size_t i = 0; i < h->n; i++) {
-		json_t *e = json_object(), *rec;
-
-		tims_buf_reset(&b);
-		tims_record_to_json(&h->rows[i].rec, &b);
-		rec = json_loads(tims_buf_str(&b), 0, NULL);
-		json_object_set_new(e, "index", json_integer((json_int_t)h->rows[i].index));
-		json_object_set_new(e, "record", rec ? rec : json_null());
-		if (h->rows[i].corrected_by != TIMS_RECORD_NO_INDEX)
-			json_object_set_new(e, "corrected_by",
-					    json_integer((json_int_t)h->rows[i].corrected_by));
-		json_array_append_new(list, e);
-	}
-	date_str(on, d, sizeof(d));
-	json_object_set_new(stay, "on", json_string(d));
-	json_object_set_new(stay, "regime", json_string(kind_name(s->kind)));
-	json_object_set_new(stay, "max_days", json_integer(s->max_days));
-	json_object_set_new(stay, "window_days", json_integer(s->window_days));
-	json_object_set_new(stay, "used", json_integer(s->used));
-	json_object_set_new(stay, "left", json_integer(s->left));
-	json_object_set_new(stay, "overstay", json_integer(s->overstay));
-	json_object_set_new(stay, "in_country", json_boolean(s->in_country));
-	if (s->in_country && s->leave_by != INT64_MIN) {
-		date_str(s->leave_by, d, sizeof(d));
-		json_object_set_new(stay, "leave_by", json_string(d));
-	}
-	json_object_set_new(stay, "inconsistent", json_boolean(s->inconsistent));
-	json_object_set_new(o, "document", json_string(doc));
-	json_object_set_new(o, "crossings", list);
-	json_object_set_new(o, "stay", stay);
-	out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
-	tims_buf_release(&b);
 	if (!out)
 		return cli_error(CLI_USAGE, CMD, "out of memory");
 	puts(out);
 	free(out);
 	return CLI_OK;
-}
-
-static int load_regimes(const char *dir, struct tims_stay_regimes *rs)
-{
-	struct tims_buf path = TIMS_BUF_INIT(4096), text;
-	struct tims_err err;
-	int rc = CLI_OK;
-
-	tims_buf_addf(&path, "%s/stay-regimes.conf", dir);
-	if (tims_read_file(path.buf, 1 << 20, &text, &err)) {
-		tims_stay_regimes_init(rs);
-	} else {
-		if (tims_stay_regimes_parse(text.buf, text.len, rs, &err))
-			rc = cli_error(CLI_USAGE, CMD, "%s: %s", path.buf, err.msg);
-		tims_buf_release(&text);
-	}
-	tims_buf_release(&path);
-	return rc;
 }
 
 int cmd_history(int argc, char **argv)
@@ -223,14 +120,11 @@ int cmd_history(int argc, char **argv)
 	};
 	const char *dir = NULL, *nat = NULL, *doc;
 	struct tims_stay_visa visa = { 0, 0, 0, 0 };
-	struct tims_stay_regimes *rs = NULL;
-	struct tims_stay_move *moves = NULL;
-	struct tims_stay_result res;
-	struct hist h = { NULL, NULL, 0 };
+	struct tims_travel t;
+	struct tims_post *p = NULL;
 	struct tims_err err;
 	int64_t on = tims_day_of_ms((int64_t)time(NULL) * 1000);
 	int c, as_json = 0, has_visa = 0, rc = CLI_USAGE;
-	size_t nm = 0;
 	uint64_t v;
 
 	if (cli_wants_help(argc, argv)) {
@@ -272,61 +166,18 @@ int cmd_history(int argc, char **argv)
 		return cli_error(CLI_USAGE, CMD, "want --post DIR and one DOCUMENT");
 	}
 	doc = argv[optind];
-	rs = malloc(sizeof(*rs));
-	h.rows = calloc(MAX_ROWS, sizeof(*h.rows));
-	moves = calloc(MAX_ROWS, sizeof(*moves));
-	if (!rs || !h.rows || !moves) {
-		rc = cli_error(CLI_USAGE, CMD, "out of memory");
-		goto out;
-	}
-	if ((rc = load_regimes(dir, rs)))
-		goto out;
-	if (tims_post_open(dir, TIMS_POST_READ, &h.p, &err)) {
-		rc = cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
-		goto out;
-	}
-	if (tims_post_history(h.p, doc, nat, collect, &h, &err)) {
-		rc = cli_error(CLI_USAGE, CMD, "%s", err.rc == TIMS_ERR_TOOBIG
-				? "more crossings than one history can hold"
-				: tims_err_msg(&err));
-		goto out;
-	}
-	for (size_t i = 0; i < h.n; i++) {
-		struct row *r = &h.rows[i];
-
-		if (tims_post_corrected_by(h.p, r->index, &r->corrected_by, &err)) {
-			rc = cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
-			goto out;
-		}
-		r->when = effective_time(h.p, &r->rec, 0);
-		if (r->corrected_by != TIMS_RECORD_NO_INDEX)
-			continue;
-		/* Refused travellers did not enter; second line is pending. */
-		if (r->rec.decision != TIMS_DECISION_ADMIT)
-			continue;
-		moves[nm].day = tims_day_of_ms(r->when);
-		moves[nm].direction = r->rec.direction;
-		nm++;
-		if (!nat)
-			nat = r->rec.person.nationality;
-	}
-	{
-		const struct tims_stay_regime *reg = tims_stay_regime_for(rs, nat ? nat : "");
-
-		if (tims_stay_compute(moves, nm, on, reg, has_visa ? &visa : NULL, &res, &err)) {
-			rc = cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
-			goto out;
-		}
+	if (tims_post_open(dir, TIMS_POST_READ, &p, &err))
+		return cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
+	if (tims_travel_get(p, doc, nat, on, has_visa ? &visa : NULL, &t, &err)) {
+		tims_post_free(p);
+		return cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
 	}
 	rc = CLI_OK;
 	if (as_json)
-		rc = print_json(doc, &h, on, &res);
+		rc = print_json(doc, &t, on);
 	else
-		print_text(doc, &h, on, &res);
-out:
-	tims_post_free(h.p);
-	free(rs);
-	free(h.rows);
-	free(moves);
+		print_text(doc, &t, on);
+	tims_travel_release(&t);
+	tims_post_free(p);
 	return rc;
 }
