@@ -174,6 +174,14 @@ enum tims_mrz_country {
 /* Classify a code field of exactly 3 bytes ("DEU", "D<<"). */
 enum tims_mrz_country tims_mrz_country_kind(const char code[3]);
 
+/*
+ * The parsed document as a JSON object (jansson; the caller owns it): format,
+ * valid, the fields, dates as {"mrz", "iso"}, errors and warnings as
+ * [{"field", "message"}] — see docs/mrz.md. NULL when out of memory.
+ */
+struct json_t;
+struct json_t *tims_mrz_json(const struct tims_mrz *m);
+
 /* --- reading documents from a stream, bounded ------------------------- */
 
 #define TIMS_MRZ_LINE_KEEP 256  /* bytes of a line kept; the rest is counted */
