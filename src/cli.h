@@ -40,6 +40,7 @@ int cmd_tlog(int argc, char **argv);
 int cmd_mrz(int argc, char **argv);
 int cmd_post(int argc, char **argv);
 int cmd_cross(int argc, char **argv);
+int cmd_officer(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 

@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
 	{ "tlog", cmd_tlog, "Merkle log tools for auditors: roots, proofs, signed notes" },
 	{ "mrz", cmd_mrz, "read and validate machine-readable zones (ICAO 9303)" },
 	{ "post", cmd_post, "a border post: create one (init)" },
+	{ "officer", cmd_officer, "officer accounts at a post: add, list, disable, reset" },
 	{ "cross", cmd_cross, "register crossings in the post's log (one, or import JSON Lines)" },
 	{ "history", cmd_history, "a document's crossings and its stay calculation" },
 	{ "log", cmd_log, "verify the post's log, or sign a checkpoint now" },

@@ -43,6 +43,8 @@ tims_rc tims_officers_open(sqlite3 *db, const uint8_t key[TIMS_STORE_KEY_BYTES],
 			   enum tims_pw_cost cost, struct tims_officers **out,
 			   struct tims_err *err);
 void tims_officers_free(struct tims_officers *o);
+/* The database handle the store was opened on (still the caller's). */
+sqlite3 *tims_officers_db(struct tims_officers *o);
 
 struct tims_officer {
 	char id[TIMS_OFFICER_ID_MAX + 1];
@@ -100,6 +102,15 @@ tims_rc tims_officer_session(struct tims_officers *o, const char *token,
 /* End one session (logout). Unknown tokens are not an error. */
 tims_rc tims_officer_logout(struct tims_officers *o, const char *token,
 			    struct tims_err *err);
+
+/*
+ * The officer store of a node directory (a post's): opens, creating them if
+ * needed, DIR/node.db (SQLite, WAL, synchronous=FULL, mode 0600) and
+ * DIR/store.key. tims_officers_close_dir also closes the database.
+ */
+tims_rc tims_officers_open_dir(const char *dir, enum tims_pw_cost cost,
+			       struct tims_officers **out, struct tims_err *err);
+void tims_officers_close_dir(struct tims_officers *o);
 
 /* Make a new random store key file (mode 0600), refusing to overwrite. */
 tims_rc tims_store_key_create(const char *path, struct tims_err *err);

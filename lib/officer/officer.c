@@ -83,6 +83,11 @@ tims_rc tims_officers_open(sqlite3 *db, const uint8_t key[TIMS_STORE_KEY_BYTES],
 	return TIMS_OK;
 }
 
+sqlite3 *tims_officers_db(struct tims_officers *o)
+{
+	return o->db;
+}
+
 void tims_officers_free(struct tims_officers *o)
 {
 	if (!o)
@@ -523,3 +528,61 @@ tims_rc tims_store_key_load(const char *path, uint8_t key[TIMS_STORE_KEY_BYTES],
 				    TIMS_STORE_KEY_BYTES);
 	return TIMS_OK;
 }
+
+/* --- the officer store of a node directory ------------------------------- */
+
+static tims_rc dir_path(const char *dir, const char *name, char *out, size_t len,
+			struct tims_err *err)
+{
+	if (snprintf(out, len, "%s/%s", dir, name) >= (int)len)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
+	return TIMS_OK;
+}
+
+tims_rc tims_officers_open_dir(const char *dir, enum tims_pw_cost cost,
+				struct tims_officers **out, struct tims_err *err)
+{
+	char dbpath[4200], keypath[4200];
+	uint8_t key[TIMS_STORE_KEY_BYTES];
+	sqlite3 *db = NULL;
+	tims_rc rc;
+
+	if ((rc = dir_path(dir, "node.db", dbpath, sizeof(dbpath), err)) ||
+	    (rc = dir_path(dir, "store.key", keypath, sizeof(keypath), err)))
+		return rc;
+	if (access(keypath, F_OK) != 0 && (rc = tims_store_key_create(keypath, err)))
+		return rc;
+	if ((rc = tims_store_key_load(keypath, key, err)))
+		return rc;
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", dbpath,
+				  db ? sqlite3_errmsg(db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 " PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", dbpath, sqlite3_errmsg(db));
+		goto fail;
+	}
+	chmod(dbpath, 0600);
+	if ((rc = tims_officers_open(db, key, cost, out, err)))
+		goto fail;
+	sodium_memzero(key, sizeof(key));
+	return TIMS_OK;
+fail:
+	sodium_memzero(key, sizeof(key));
+	sqlite3_close(db);
+	return rc;
+}
+
+void tims_officers_close_dir(struct tims_officers *o)
+{
+	/* The store does not own its db handle; the node's helper does. */
+	sqlite3 *db = o ? tims_officers_db(o) : NULL;
+
+	tims_officers_free(o);
+	sqlite3_close(db);
+}
+
