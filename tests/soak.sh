@@ -11,13 +11,14 @@ export TIMS=${TIMS:-$PWD/build/tims}
 pass=0
 fail=0
 run() { # NAME CMD...
-	local log out p f
+	local name=$1 log p f
+	shift
 	log=$(mktemp)
 	"$@" 2>&1 | tee "$log" | grep -E '^(not ok|attempted|#)' ; true
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
-	echo "soak   $1: $p passed, $f failed"
+	echo "soak   $name: $p passed, $f failed"
 	pass=$((pass + p))
 	fail=$((fail + f))
 	rm -f "$log"
