@@ -23,6 +23,8 @@ static const struct cli_command commands[] = {
 	{ "cross", cmd_cross, "register crossings in the post's log (one, or import JSON Lines)" },
 	{ "history", cmd_history, "a document's crossings and its stay calculation" },
 	{ "log", cmd_log, "verify the post's log, or sign a checkpoint now" },
+	{ "screen", cmd_screen, "screen travellers against the watchlists; evaluate name matching" },
+	{ "watchlist", cmd_watchlist, "import, list and manage watchlists" },
 };
 
 static const struct cli_command *find_command(const char *name)

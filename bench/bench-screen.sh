@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# bench-screen.sh — screening: how well names match, and how fast.
+#
+#   bench/bench-screen.sh            full: evaluation per kind, then the scale
+#                                    benchmark (1 M persons, 10 M documents)
+#                                    next to PostgreSQL pg_trgm
+#   bench/bench-screen.sh --smoke    a short run with TAP lines (make check)
+#
+# The evaluation set is tests/data/screen/pairs.jsonl (labelled pairs built
+# by tests/data/screen/gen-pairs.py from ../shared/data/names plus
+# hand-written pairs). F1 is reported, never asserted, in smoke mode.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+mode=${1:-}
+TIMS=${TIMS:-$PWD/build/tims}
+rc=0
+
+# 1. Quality: precision, recall, F1 per kind on the labelled pairs.
+pairs=tests/data/screen/pairs.jsonl
+if eval_out=$("$TIMS" screen pairs --eval "$pairs" 2>&1) &&
+	overall=$(printf '%s\n' "$eval_out" | grep '^overall'); then
+	n=$(awk '{print $2}' <<<"$overall")
+	f1=$(grep -o 'F1 [0-9.]*' <<<"$overall" | awk '{print $2}')
+	if [ "$mode" = --smoke ]; then
+		echo "ok - screen eval: F1 $f1 over $n pairs"
+	else
+		echo "name matching on $pairs (threshold: the default)"
+		printf '%s\n' "$eval_out" | sed 's/^/  /'
+		names=../shared/data/names
+		if command -v python3 >/dev/null && [ -d "$names" ]; then
+			held=$(mktemp)
+			python3 tests/data/screen/gen-pairs.py --names "$names" --seed 1 >"$held" &&
+				echo "held-out set (generator seed 1, names not seen while tuning):" &&
+				"$TIMS" screen pairs --eval "$held" | grep '^overall' | sed 's/^/  /'
+			rm -f "$held"
+		fi
+	fi
+else
+	echo "not ok - screen eval: could not run"
+	printf '%s\n' "$eval_out" | head -5 | sed 's/^/# /'
+	rc=1
+fi
+
+# 2. Scale: 1 M persons and 10 M documents (smoke: 20 k and 200 k), next to
+#    PostgreSQL pg_trgm over the same names, in a throwaway server started
+#    here (private socket directory, no TCP, deleted afterwards).
+bin=build/bench/bench_screen
+names=${TIMS_NAMES:-../shared/data/names}
+if [ "$mode" = --smoke ]; then
+	size=(--persons 20000 --documents 200000 --queries 2000 --pg-queries 200 --tap)
+else
+	size=(--persons "${SCREEN_PERSONS:-1000000}" --documents "${SCREEN_DOCUMENTS:-10000000}"
+	      --queries "${SCREEN_QUERIES:-10000}" --pg-queries "${SCREEN_PG_QUERIES:-500}")
+fi
+if [ ! -x "$bin" ]; then
+	echo "not ok - screen scale: $bin is not built (make bench)"
+	exit 1
+fi
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+pgdir=""
+stop_pg() {
+	[ -n "$pgdir" ] || return 0
+	as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate -w stop >/dev/null 2>&1
+	rm -rf "$pgdir"
+	pgdir=""
+}
+trap stop_pg EXIT
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pgconn=""
+if [ -n "$pgbin" ] && [ -x "$pgbin/initdb" ]; then
+	pgdir=$(mktemp -d /tmp/tims-pg-XXXXXX)
+	[ "$(id -u)" = 0 ] && chown postgres: "$pgdir"
+	port=$((20000 + RANDOM % 20000))
+	if as_pg "$pgbin/initdb" -D "$pgdir/data" -A trust -U postgres -N >"$pgdir/initdb.log" 2>&1 &&
+		as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/pg.log" -w -o \
+			"-k $pgdir -p $port -c listen_addresses='' -c fsync=off -c shared_buffers=256MB" \
+			start >/dev/null 2>&1; then
+		pgconn="host=$pgdir port=$port user=postgres dbname=postgres"
+	else
+		echo "# PostgreSQL did not start; the pg_trgm anchor is skipped"
+		tail -3 "$pgdir"/*.log 2>/dev/null | sed 's/^/# /'
+	fi
+fi
+args=("${size[@]}" --names "$names")
+[ -n "$pgconn" ] && args+=(--pg "$pgconn" --pairs "$pairs")
+if ! out=$("$bin" "${args[@]}" 2>&1); then
+	echo "not ok - screen scale: bench_screen failed"
+	printf '%s\n' "$out" | tail -5 | sed 's/^/# /'
+	exit 1
+fi
+if [ "$mode" = --smoke ]; then
+	printf '%s\n' "$out" | grep -E '^(not )?ok '
+	[ -n "$pgconn" ] || echo "not ok - pg_trgm anchor: PostgreSQL could not be started"
+else
+	printf '%s\n' "$out" | grep -v '=' | sed 's/^/  /'
+	tp99=$(grep -o 'screen_p99_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
+	tp50=$(grep -o 'screen_p50_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
+	pp99=$(grep -o 'pg_trgm_p99_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
+	pp50=$(grep -o 'pg_trgm_p50_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
+	if [ -n "$pp99" ] && [ -n "$tp99" ]; then
+		awk -v a="$tp50" -v b="$pp50" -v c="$tp99" -v d="$pp99" 'BEGIN {
+			printf "  ratio: TIMS is %.0fx faster than pg_trgm at p50, %.0fx at p99 (target >= 30x)\n", b / a, d / c }'
+	fi
+fi
+exit $rc

@@ -1,0 +1,683 @@
+/*
+ * bench_screen.c — screening at national scale, next to PostgreSQL pg_trgm.
+ *
+ *   bench_screen [--persons N] [--documents M] [--queries Q] [--names DIR]
+ *                [--pg CONNINFO] [--pg-queries P] [--pairs FILE] [--seed S] [--tap]
+ *
+ * Generates N wanted persons from the name pools (../shared/data/names: one
+ * locale each, native script; 40% of the non-Latin ones written in Latin, as
+ * lists often are) and M lost or stolen document numbers, builds the
+ * screening index, and screens Q travellers: half listed persons written
+ * differently (another transliteration, a typo, another order, a missing
+ * middle name; their date of birth), half unlisted persons from the same
+ * pools; each traveller also has a document checked. It reports load time,
+ * resident memory, latency per traveller (parse + person query + document
+ * lookup) at p50/p99/max, recall on the listed half and the hit rate on the
+ * unlisted half.
+ *
+ * With --pg, the same names go into a PostgreSQL table with a pg_trgm GIN
+ * index and P of the same queries run as `name % $1 ORDER BY similarity`
+ * (pg_trgm's default 0.3 threshold, top 10), for latency and recall side by
+ * side. With --pairs, pg_trgm's similarity is also scored on the labelled
+ * evaluation pairs (F1 at 0.3 and at its best threshold).
+ *
+ * Diagnostics on stderr: BENCH_SCREEN_SLOW=1 lists travellers slower than
+ * 1 ms, BENCH_SCREEN_MISSES=1 the listed travellers not found.
+ */
+#include <dirent.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <math.h>
+
+#include "tims/names.h"
+#include "tims/screen.h"
+#include "tims/util.h"
+
+struct pool {
+	char tag[16], nat[4];
+	char **given, **surname;
+	size_t ng, ns;
+	bool latin;
+};
+
+struct target {   /* a listed person kept for queries */
+	uint32_t id;
+	char name[256];
+	struct tims_subject s;
+};
+
+struct query {
+	char name[300];
+	struct tims_subject s;
+	uint32_t expect; /* person id + 1, 0 when unlisted */
+	char doc[16];
+	int variant;
+};
+
+static const struct { const char *tag, *nat; } nat_of[] = {
+	{ "ar", "EGY" }, { "az", "AZE" }, { "cs", "CZE" }, { "de", "D" }, { "el", "GRC" },
+	{ "en-IN", "IND" }, { "en-NG", "NGA" }, { "en", "GBR" }, { "es", "ESP" },
+	{ "fa", "IRN" }, { "fr", "FRA" }, { "he", "ISR" }, { "hr", "HRV" }, { "hu", "HUN" },
+	{ "hy", "ARM" }, { "id", "IDN" }, { "it", "ITA" }, { "ka", "GEO" }, { "ko", "KOR" },
+	{ "lv", "LVA" }, { "ne", "NPL" }, { "nl", "NLD" }, { "pl", "POL" }, { "ro", "ROU" },
+	{ "ru", "RUS" }, { "sk", "SVK" }, { "sq", "ALB" }, { "sr-Latn", "SRB" },
+	{ "sv", "SWE" }, { "tr", "TUR" }, { "uk", "UKR" }, { "ur", "PAK" },
+	{ "uz-Latn", "UZB" }, { "vi", "VNM" }, { "zh", "CHN" },
+};
+
+static uint64_t rng_state = 9303;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static size_t rndn(size_t n)
+{
+	return n ? (size_t)(rnd() % n) : 0;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static long status_kib(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key))) {
+			char *p = line + strlen(key);
+
+			while (*p == ' ' || *p == '\t' || *p == ':')
+				p++;
+			v = strtol(p, NULL, 10);
+		}
+	fclose(f);
+	return v;
+}
+
+static void push(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		exit(2);
+	*v = nv;
+	(*v)[(*n)++] = strdup(s);
+}
+
+static size_t load_pools(const char *dir, struct pool **out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct pool *p = NULL;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[1024], line[512];
+		size_t l = strlen(e->d_name);
+		FILE *f;
+		struct pool *np, *x;
+
+		if (l < 5 || strcmp(e->d_name + l - 4, ".tsv"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		np = realloc(p, (n + 1) * sizeof(*p));
+		if (!np)
+			exit(2);
+		p = np;
+		x = &p[n++];
+		memset(x, 0, sizeof(*x));
+		snprintf(x->tag, sizeof(x->tag), "%.*s", (int)(l - 4), e->d_name);
+		snprintf(x->nat, sizeof(x->nat), "XXX");
+		for (size_t i = 0; i < TIMS_ARRAY_SIZE(nat_of); i++)
+			if (!strcmp(nat_of[i].tag, x->tag))
+				snprintf(x->nat, sizeof(x->nat), "%s", nat_of[i].nat);
+		while (fgets(line, sizeof(line), f)) {
+			char *tab = strchr(line, '\t'), *nl;
+
+			if (!tab)
+				continue;
+			*tab = '\0';
+			if ((nl = strchr(tab + 1, '\n')))
+				*nl = '\0';
+			if (!tab[1])
+				continue;
+			if (!strcmp(line, "given"))
+				push(&x->given, &x->ng, tab + 1);
+			else
+				push(&x->surname, &x->ns, tab + 1);
+		}
+		fclose(f);
+		x->latin = x->ng && (unsigned char)x->given[0][0] < 0x80;
+		if (!x->ng || !x->ns)
+			n--;
+	}
+	closedir(d);
+	*out = p;
+	return n;
+}
+
+/* A random person of a pool: "Given [Given2] Surname" in native script. */
+static void person(const struct pool *p, char *out, size_t size, struct tims_subject *s)
+{
+	const char *g = p->given[rndn(p->ng)], *sn = p->surname[rndn(p->ns)];
+
+	if (rndn(10) < 3)
+		snprintf(out, size, "%s %s %s", g, p->given[rndn(p->ng)], sn);
+	else
+		snprintf(out, size, "%s %s", g, sn);
+	memset(s, 0, sizeof(*s));
+	s->dob.year = (uint16_t)(1940 + rndn(66));
+	s->dob.month = (uint8_t)(1 + rndn(12));
+	s->dob.day = (uint8_t)(1 + rndn(28));
+	snprintf(s->nationality, sizeof(s->nationality), "%s", p->nat);
+	s->sex = rndn(2) ? 'M' : 'F';
+}
+
+/* The name in Latin letters, spelling variant v of each token. */
+static bool latin_of(const char *name, unsigned v, char *out, size_t size)
+{
+	struct tims_name n;
+	size_t o = 0;
+
+	if (tims_name_parse(name, strlen(name), "name", &n, NULL))
+		return false;
+	out[0] = '\0';
+	for (unsigned i = 0; i < n.ntok; i++) {
+		const char *t = n.tok[i].var[v < n.tok[i].nvar ? v : 0];
+		int w = snprintf(out + o, size - o, "%s%s", i ? " " : "", t);
+
+		if (w < 0 || (size_t)w >= size - o)
+			return false;
+		o += (size_t)w;
+	}
+	return true;
+}
+
+static void typo(char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 4)
+		return;
+	i = 1 + rndn(n - 2);
+	if ((unsigned char)s[i] >= 0x80 || (unsigned char)s[i + 1] >= 0x80 || s[i] == ' ' || s[i + 1] == ' ')
+		return;
+	if (rndn(2)) {
+		char c = s[i];
+
+		s[i] = s[i + 1];
+		s[i + 1] = c;
+	} else {
+		s[i] = (char)('A' + rndn(26));
+	}
+}
+
+/* A listed person as a traveller presents: another spelling or shape. */
+static int perturb(const char *stored, char *out, size_t size)
+{
+	char tmp[300];
+	int v = (int)rndn(4);
+
+	switch (v) {
+	case 0: /* as listed */
+		snprintf(out, size, "%s", stored);
+		break;
+	case 1: /* another transliteration: the second spelling of each token */
+		if (!latin_of(stored, 1, out, size))
+			snprintf(out, size, "%s", stored);
+		break;
+	case 2: /* a typo in the Latin form */
+		if (!latin_of(stored, 0, out, size))
+			snprintf(out, size, "%s", stored);
+		typo(out);
+		break;
+	default: { /* SURNAME<<GIVEN, first given name only */
+		char *last, *first_sp;
+
+		if (!latin_of(stored, 0, tmp, sizeof(tmp)))
+			snprintf(tmp, sizeof(tmp), "%s", stored);
+		last = strrchr(tmp, ' ');
+		first_sp = strchr(tmp, ' ');
+		if (last && first_sp) {
+			*first_sp = '\0';
+			if (snprintf(out, size, "%.120s<<%.120s", last + 1, tmp) < 0)
+				out[0] = '\0';
+		} else {
+			snprintf(out, size, "%s", tmp);
+		}
+	}
+	}
+	return v;
+}
+
+static void doc_number(char out[16])
+{
+	out[0] = (char)('A' + rndn(26));
+	out[1] = (char)('A' + rndn(26));
+	for (int i = 2; i < 9; i++)
+		out[i] = (char)('0' + rndn(10));
+	out[9] = '\0';
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double pct(double *v, size_t n, double p)
+{
+	size_t i = (size_t)ceil(p * (double)n) - 1;
+
+	return n ? v[i < n ? i : n - 1] : 0;
+}
+
+/* --- PostgreSQL pg_trgm ---------------------------------------------------- */
+
+static int pg_exec(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ||
+		 PQresultStatus(r) == PGRES_COPY_IN;
+
+	if (!ok)
+		fprintf(stderr, "bench_screen: pg: %s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+static int pg_bench(const char *conninfo, const char *tsv, struct query *q, size_t nq,
+		    size_t want, bool tap)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	double *lat, t0, load;
+	size_t found = 0, listed = 0, unl_hit = 0, unl = 0, n = 0;
+	FILE *f;
+	char buf[65536];
+	size_t len;
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "bench_screen: pg: %s", PQerrorMessage(c));
+		if (tap)
+			printf("not ok - pg_trgm anchor: cannot connect\n");
+		PQfinish(c);
+		return -1;
+	}
+	t0 = now_s();
+	if (pg_exec(c, "SET client_min_messages TO warning") ||
+	    pg_exec(c, "CREATE EXTENSION IF NOT EXISTS pg_trgm") ||
+	    pg_exec(c, "DROP TABLE IF EXISTS persons") ||
+	    pg_exec(c, "CREATE TABLE persons (id integer, name text)") ||
+	    pg_exec(c, "COPY persons FROM STDIN"))
+		goto fail;
+	if (!(f = fopen(tsv, "r")))
+		goto fail;
+	while ((len = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (PQputCopyData(c, buf, (int)len) != 1)
+			break;
+	fclose(f);
+	if (PQputCopyEnd(c, NULL) != 1)
+		goto fail;
+	{
+		PGresult *r;
+
+		while ((r = PQgetResult(c))) {
+			if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+				fprintf(stderr, "bench_screen: pg: copy: %s", PQerrorMessage(c));
+				PQclear(r);
+				goto fail;
+			}
+			PQclear(r);
+		}
+	}
+	if (pg_exec(c, "CREATE INDEX persons_trgm ON persons USING gin (name gin_trgm_ops)") ||
+	    pg_exec(c, "ANALYZE persons"))
+		goto fail;
+	load = now_s() - t0;
+	lat = calloc(want ? want : 1, sizeof(*lat));
+	for (size_t i = 0; i < nq && n < want; i++) {
+		const char *params[1] = { q[i].name };
+		PGresult *r;
+		bool hit = false;
+		double s = now_s();
+
+		r = PQexecParams(c, "SELECT id FROM persons WHERE name % $1 "
+				 "ORDER BY similarity(name, $1) DESC LIMIT 10",
+				 1, NULL, params, NULL, NULL, 0);
+		lat[n++] = (now_s() - s) * 1e3;
+		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+			for (int k = 0; k < PQntuples(r); k++)
+				hit = hit || (q[i].expect &&
+					      (uint32_t)strtoul(PQgetvalue(r, k, 0), NULL, 10) + 1 == q[i].expect);
+			if (q[i].expect) {
+				listed++;
+				found += hit;
+			} else {
+				unl++;
+				unl_hit += PQntuples(r) > 0;
+			}
+		}
+		PQclear(r);
+	}
+	qsort(lat, n, sizeof(*lat), cmp_d);
+	printf("pg_trgm: load+GIN index %.1f s; p50 %.2f ms, p99 %.2f ms, max %.2f ms over %zu queries\n",
+	       load, pct(lat, n, 0.5), pct(lat, n, 0.99), n ? lat[n - 1] : 0.0, n);
+	printf("pg_trgm: recall %.3f (%zu of %zu listed travellers in its top 10), "
+	       "unlisted with a candidate %.1f%%\n", listed ? (double)found / (double)listed : 0.0,
+	       found, listed, unl ? 100.0 * (double)unl_hit / (double)unl : 0.0);
+	printf("pg_trgm_p50_ms=%.4f pg_trgm_p99_ms=%.4f pg_trgm_recall=%.4f\n",
+	       pct(lat, n, 0.5), pct(lat, n, 0.99), listed ? (double)found / (double)listed : 0.0);
+	free(lat);
+	PQfinish(c);
+	return 0;
+fail:
+	if (tap)
+		printf("not ok - pg_trgm anchor: could not load\n");
+	PQfinish(c);
+	return -1;
+}
+
+/* pg_trgm similarity on the labelled pairs: the open anchor's F1. */
+static void pg_pairs(const char *conninfo, const char *file)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	FILE *f = fopen(file, "r");
+	char line[8192];
+	double *sim = NULL;
+	bool *same = NULL;
+	size_t n = 0, cap = 0;
+	double best_f = 0, best_t = 0;
+
+	if (PQstatus(c) != CONNECTION_OK || !f) {
+		if (f)
+			fclose(f);
+		PQfinish(c);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		json_error_t je;
+		json_t *o = json_loads(line, 0, &je);
+		const char *p[2];
+		PGresult *r;
+
+		if (!o)
+			continue;
+		p[0] = json_string_value(json_object_get(o, "a"));
+		p[1] = json_string_value(json_object_get(o, "b"));
+		if (p[0] && p[1] && json_is_boolean(json_object_get(o, "same"))) {
+			r = PQexecParams(c, "SELECT similarity($1, $2)", 2, NULL, p, NULL, NULL, 0);
+			if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+				if (n == cap) {
+					cap = cap ? cap * 2 : 1024;
+					sim = realloc(sim, cap * sizeof(*sim));
+					same = realloc(same, cap * sizeof(*same));
+					if (!sim || !same)
+						exit(2);
+				}
+				sim[n] = strtod(PQgetvalue(r, 0, 0), NULL);
+				same[n++] = json_is_true(json_object_get(o, "same"));
+			}
+			PQclear(r);
+		}
+		json_decref(o);
+	}
+	fclose(f);
+	for (int ti = 1; ti <= 99; ti++) {
+		double t = ti / 100.0, pr, rc, f1;
+		size_t tp = 0, fp = 0, fn = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			bool m = sim[i] >= t;
+
+			tp += m && same[i];
+			fp += m && !same[i];
+			fn += !m && same[i];
+		}
+		pr = tp + fp ? (double)tp / (double)(tp + fp) : 1;
+		rc = tp + fn ? (double)tp / (double)(tp + fn) : 1;
+		f1 = pr + rc > 0 ? 2 * pr * rc / (pr + rc) : 0;
+		if (ti == 30)
+			printf("pg_trgm on the labelled pairs: F1 %.3f at similarity 0.30 "
+			       "(precision %.3f, recall %.3f, %zu pairs)\n", f1, pr, rc, n);
+		if (f1 > best_f) {
+			best_f = f1;
+			best_t = t;
+		}
+	}
+	printf("pg_trgm on the labelled pairs: F1 %.3f at its best threshold %.2f "
+	       "(chosen on the same pairs: optimistic)\n", best_f, best_t);
+	free(sim);
+	free(same);
+	PQfinish(c);
+}
+
+int main(int argc, char **argv)
+{
+	size_t npersons = 1000000, ndocs = 10000000, nq = 10000, npq = 500;
+	const char *names = "../shared/data/names", *pg = NULL, *pairs = NULL;
+	char tsv[] = "/tmp/tims-bench-screen-XXXXXX";
+	struct tims_screen_index *ix;
+	struct tims_screen_index_stats st;
+	struct tims_screen_hit hits[8];
+	struct pool *pools;
+	struct target *targets;
+	struct query *q;
+	size_t npools, ntargets, found = 0, listed = 0, unl = 0, unl_hit = 0, cand_sum = 0;
+	double t0, t_build, *lat;
+	long rss0, rss, hwm;
+	bool tap = false;
+	FILE *out = NULL;
+	size_t by_variant[4][2] = { { 0 } };
+	int fd;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		uint64_t x;
+
+		if (!strcmp(argv[i], "--tap")) {
+			tap = true;
+			continue;
+		}
+		if (!v) {
+			fprintf(stderr, "bench_screen: %s needs a value\n", argv[i]);
+			return 2;
+		}
+		if (!strcmp(argv[i], "--names"))
+			names = v;
+		else if (!strcmp(argv[i], "--pg"))
+			pg = v;
+		else if (!strcmp(argv[i], "--pairs"))
+			pairs = v;
+		else if (tims_parse_u64(v, 1000000000, &x, argv[i], NULL) == TIMS_OK &&
+			 !strcmp(argv[i], "--persons"))
+			npersons = x;
+		else if (!strcmp(argv[i], "--documents") && !tims_parse_u64(v, 1000000000, &x, "", NULL))
+			ndocs = x;
+		else if (!strcmp(argv[i], "--queries") && !tims_parse_u64(v, 10000000, &x, "", NULL))
+			nq = x;
+		else if (!strcmp(argv[i], "--pg-queries") && !tims_parse_u64(v, 10000000, &x, "", NULL))
+			npq = x;
+		else if (!strcmp(argv[i], "--seed") && !tims_parse_u64(v, UINT64_MAX, &x, "", NULL))
+			rng_state = x;
+		else {
+			fprintf(stderr, "bench_screen: bad option %s %s\n", argv[i], v);
+			return 2;
+		}
+		i++;
+	}
+	if (!(npools = load_pools(names, &pools))) {
+		printf("%s - screen scale: no name pools in %s\n", tap ? "not ok" : "error:", names);
+		return 1;
+	}
+	ntargets = nq / 2 + 1;
+	targets = calloc(ntargets, sizeof(*targets));
+	q = calloc(nq + 1, sizeof(*q));
+	lat = calloc(nq + 1, sizeof(*lat));
+	if (!targets || !q || !lat)
+		return 2;
+	if (pg) {
+		if ((fd = mkstemp(tsv)) < 0 || !(out = fdopen(fd, "w")))
+			return 2;
+	}
+	rss0 = status_kib("VmRSS");
+	/* --- build --- */
+	t0 = now_s();
+	if (tims_screen_index_new(&ix) ||
+	    tims_screen_index_reserve(ix, npersons, npersons + npersons / 10, ndocs))
+		return 2;
+	for (size_t i = 0; i < npersons; i++) {
+		const struct pool *p = &pools[rndn(npools)];
+		struct tims_subject s;
+		struct tims_name n;
+		char name[256], lat_name[300];
+		uint32_t idx;
+
+		person(p, name, sizeof(name), &s);
+		if (!p->latin && rndn(10) < 4 && latin_of(name, 0, lat_name, sizeof(lat_name)) &&
+		    strlen(lat_name) < sizeof(name))
+			snprintf(name, sizeof(name), "%s", lat_name);
+		if (tims_name_parse(name, strlen(name), "name", &n, NULL))
+			continue;
+		if (tims_screen_index_add_person(ix, 1, (uint32_t)i, &s, &idx) ||
+		    tims_screen_index_add_name(ix, idx, &n))
+			return 2;
+		/* every (npersons / ntargets)-th person becomes a query target */
+		if (i % (npersons / ntargets + 1) == 0 && i / (npersons / ntargets + 1) < ntargets) {
+			struct target *t = &targets[i / (npersons / ntargets + 1)];
+
+			t->id = (uint32_t)i + 1;
+			snprintf(t->name, sizeof(t->name), "%s", name);
+			t->s = s;
+		}
+		if (out)
+			fprintf(out, "%zu\t%s\n", i, name);
+	}
+	for (size_t i = 0; i < ndocs; i++) {
+		char d[16], norm[TIMS_IDENT_MAX + 1];
+
+		doc_number(d);
+		if (i < nq)
+			snprintf(q[i].doc, sizeof(q[i].doc), "%s", d); /* listed documents */
+		if (tims_screen_norm_ident(TIMS_IDENT_DOCUMENT, d, norm, "doc", NULL) ||
+		    tims_screen_index_add_ident(ix, TIMS_IDENT_DOCUMENT, 2, (uint32_t)i, norm))
+			return 2;
+	}
+	if (tims_screen_index_finish(ix))
+		return 2;
+	t_build = now_s() - t0;
+	if (out)
+		fclose(out);
+	rss = status_kib("VmRSS");
+	hwm = status_kib("VmHWM");
+	tims_screen_index_stats(ix, &st);
+	/* --- queries: half listed (written differently), half unlisted --- */
+	for (size_t i = 0; i < nq; i++) {
+		if (i % 2 == 0 && targets[i / 2].id) {
+			const struct target *t = &targets[i / 2];
+
+			q[i].variant = perturb(t->name, q[i].name, sizeof(q[i].name));
+			q[i].s = t->s;
+			if (rndn(5) == 0) /* the date known to the year only */
+				q[i].s.dob.month = q[i].s.dob.day = 0;
+			q[i].expect = t->id;
+		} else {
+			person(&pools[rndn(npools)], q[i].name, sizeof(q[i].name), &q[i].s);
+			q[i].variant = -1;
+		}
+		if (rndn(2))
+			doc_number(q[i].doc); /* most likely unlisted */
+	}
+	for (size_t i = 0; i < nq; i++) {
+		struct tims_name n;
+		char norm[TIMS_IDENT_MAX + 1];
+		uint32_t rows[4];
+		size_t nh = 0, cand = 0;
+		double s = now_s();
+		bool hit = false;
+
+		double tp = 0;
+
+		if (tims_name_parse(q[i].name, strlen(q[i].name), "name", &n, NULL) == TIMS_OK) {
+			tp = now_s();
+			nh = tims_screen_index_query(ix, &n, &q[i].s, false, hits, 8, &cand);
+			tp = (now_s() - tp) * 1e3;
+		}
+		if (tims_screen_norm_ident(TIMS_IDENT_DOCUMENT, q[i].doc, norm, "doc", NULL) == TIMS_OK)
+			tims_screen_index_lookup(ix, TIMS_IDENT_DOCUMENT, norm, rows, NULL, 4);
+		lat[i] = (now_s() - s) * 1e3;
+		cand_sum += cand;
+		if (getenv("BENCH_SCREEN_SLOW") && lat[i] > 1.0)
+			fprintf(stderr, "slow: %.2f ms (query %.2f ms), %zu candidates, %zu hits: %s\n",
+				lat[i], tp, cand, nh, q[i].name);
+		for (size_t h = 0; h < nh; h++)
+			hit = hit || hits[h].rowid + 1 == q[i].expect;
+		if (q[i].expect) {
+			listed++;
+			found += hit;
+			by_variant[q[i].variant & 3][0]++;
+			by_variant[q[i].variant & 3][1] += hit;
+			if (!hit && getenv("BENCH_SCREEN_MISSES"))
+				fprintf(stderr, "miss (variant %d): %s\n", q[i].variant, q[i].name);
+		} else {
+			unl++;
+			unl_hit += nh > 0;
+		}
+	}
+	qsort(lat, nq, sizeof(*lat), cmp_d);
+	printf("screen: %zu persons (%zu names, %zu distinct tokens, %zu keys, %zu postings), "
+	       "%zu documents; built in %.1f s\n", st.persons, st.names, st.tokens, st.keys,
+	       st.postings, st.idents, t_build);
+	printf("screen: RSS %.0f MiB (before building %.0f MiB, peak %.0f MiB); index data %.0f MiB\n",
+	       rss / 1024.0, rss0 / 1024.0, hwm / 1024.0, (double)st.bytes / 1048576.0);
+	printf("screen: per traveller (parse, persons, document) p50 %.3f ms, p99 %.3f ms, "
+	       "max %.3f ms over %zu travellers; %.0f candidates scored on average\n",
+	       pct(lat, nq, 0.5), pct(lat, nq, 0.99), lat[nq - 1], nq,
+	       nq ? (double)cand_sum / (double)nq : 0.0);
+	printf("screen: recall %.3f (%zu of %zu listed travellers found); "
+	       "unlisted travellers with a hit %.2f%%\n", listed ? (double)found / (double)listed : 0.0,
+	       found, listed, unl ? 100.0 * (double)unl_hit / (double)unl : 0.0);
+	printf("screen: recall by how the listed name was written: as listed %.3f, "
+	       "second transliteration %.3f, typo %.3f, SURNAME<<GIVEN without middle names %.3f\n",
+	       (double)by_variant[0][1] / (double)(by_variant[0][0] ? by_variant[0][0] : 1),
+	       (double)by_variant[1][1] / (double)(by_variant[1][0] ? by_variant[1][0] : 1),
+	       (double)by_variant[2][1] / (double)(by_variant[2][0] ? by_variant[2][0] : 1),
+	       (double)by_variant[3][1] / (double)(by_variant[3][0] ? by_variant[3][0] : 1));
+	printf("screen_p50_ms=%.4f screen_p99_ms=%.4f screen_rss_mib=%.0f screen_recall=%.4f\n",
+	       pct(lat, nq, 0.5), pct(lat, nq, 0.99), rss / 1024.0,
+	       listed ? (double)found / (double)listed : 0.0);
+	if (tap)
+		printf("ok - screen scale: p99 %.3f ms, RSS %.0f MiB, recall %.3f over %zu persons, %zu documents\n",
+		       pct(lat, nq, 0.99), rss / 1024.0, listed ? (double)found / (double)listed : 0.0,
+		       npersons, ndocs);
+	tims_screen_index_free(ix);
+	if (pg) {
+		int rc = pg_bench(pg, tsv, q, nq, npq, tap);
+
+		unlink(tsv);
+		if (!rc && tap)
+			printf("ok - pg_trgm anchor ran over %zu persons\n", npersons);
+		if (!rc && pairs)
+			pg_pairs(pg, pairs);
+	}
+	return 0;
+}

@@ -1,0 +1,163 @@
+/*
+ * screen.h — comparing two persons by name and by what else is known about
+ * them (date of birth, nationality, sex), with a score and its reasons; and
+ * the in-memory index that finds the watchlist entries worth comparing.
+ *
+ * The score is 0..1. Names first: tokens are aligned one to one (order does
+ * not matter, a missing middle name costs little, ABDUL RAHMAN lines up with
+ * ABDULRAHMAN), each pair scored by the best of: the same spelling under some
+ * transliteration scheme, the same equivalence group (nicknames, Arabic
+ * given names), the same phonetic skeleton, or a typo-level Jaro-Winkler.
+ * Then the qualifiers raise or lower it: a date of birth that differs by
+ * years pulls identical common names well below any threshold.
+ *
+ * Every comparison explains itself in m->reasons ("surname MUELLER~MÜLLER
+ * via ICAO 9303 transliteration", "dob year matches", ...).
+ */
+#ifndef TIMS_SCREEN_H
+#define TIMS_SCREEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tims/err.h"
+#include "tims/names.h"
+
+#define TIMS_SCREEN_THRESHOLD 0.80  /* default: a hit at or above this */
+#define TIMS_SCREEN_MAX_REASONS 16
+#define TIMS_SCREEN_REASON_BYTES 160
+
+/* A full or partial date; 0 for an unknown part. */
+struct tims_pdate {
+	uint16_t year;
+	uint8_t month, day;
+};
+
+/* "YYYY", "YYYY-MM" or "YYYY-MM-DD", a real calendar date, years 1850-2200.
+ * An empty string is an unknown date (all zero). */
+tims_rc tims_pdate_parse(const char *s, struct tims_pdate *d, const char *what,
+			struct tims_err *err);
+
+/* "YYYY-MM-DD", "YYYY-MM", "YYYY" or "" into out (>= 11 bytes). */
+void tims_pdate_format(const struct tims_pdate *d, char *out, size_t size);
+
+/* What is known of a person besides the name. Zero means unknown. */
+struct tims_subject {
+	struct tims_pdate dob;
+	char nationality[4]; /* ICAO 3-letter code, upper case, or "" */
+	char sex;            /* 'M', 'F', 'X' or 0 */
+};
+
+/* Nationality: a 1-3 letter ICAO code, folded to upper case ("" = unknown). */
+tims_rc tims_subject_set_nationality(struct tims_subject *s, const char *v,
+				     const char *what, struct tims_err *err);
+
+/* Sex: "M", "F", "X" (any case); "" or "<" = unknown. */
+tims_rc tims_subject_set_sex(struct tims_subject *s, const char *v,
+			     const char *what, struct tims_err *err);
+
+/* A threshold: a decimal number from 0 to 1. */
+tims_rc tims_screen_parse_threshold(const char *v, double *out, const char *what,
+				    struct tims_err *err);
+
+struct tims_match {
+	double score;      /* 0..1, names and qualifiers */
+	double name_score; /* 0..1, names alone */
+	unsigned nreasons;
+	char reasons[TIMS_SCREEN_MAX_REASONS][TIMS_SCREEN_REASON_BYTES];
+};
+
+/* Compare two persons. sa and sb may be NULL (nothing known). m is filled
+ * completely; with `explain` false the reasons are skipped (faster). */
+void tims_screen_compare(const struct tims_name *a, const struct tims_subject *sa,
+			 const struct tims_name *b, const struct tims_subject *sb,
+			 bool explain, struct tims_match *m);
+
+/* Names only, no reasons: the fast path of the index. */
+double tims_screen_name_score(const struct tims_name *a,
+			      const struct tims_name *b);
+
+/*
+ * Identifiers that match exactly after normalisation: travel document
+ * numbers, number plates, VINs. Upper case; spaces, dashes, dots, slashes and
+ * MRZ fillers dropped; the letter O read as the digit 0 (the confusion of
+ * OCR and of people typing numbers). Both sides of a comparison go through
+ * the same function. Errors name the field: empty, too long (> 32), or a
+ * character that is not a letter or digit.
+ */
+#define TIMS_IDENT_MAX 32
+enum tims_ident_kind { TIMS_IDENT_DOCUMENT = 1, TIMS_IDENT_PLATE, TIMS_IDENT_VIN };
+tims_rc tims_screen_norm_ident(enum tims_ident_kind kind, const char *in,
+			       char out[TIMS_IDENT_MAX + 1], const char *what,
+			       struct tims_err *err);
+
+/*
+ * The in-memory index a post screens against (lib/screen/index.c).
+ *
+ * Persons: every name (primary and aliases) is split into tokens that are
+ * interned (one copy of "IVAN" however many Ivans), with postings from
+ * phonetic skeletons and equivalence groups to name entries. A query counts,
+ * per entry, how many of its tokens share a key and scores only entries
+ * where enough do, with the full scorer and the list's threshold.
+ * Identifiers: a sorted array of 64-bit fingerprints with a row id and list
+ * per entry (14 bytes each); a hit is confirmed by the caller against the
+ * store.
+ *
+ * Build: new, add_*, then finish (sorts; after it, add_* is refused).
+ * Queries are serialised by an internal mutex (the scratch space is shared).
+ */
+struct tims_screen_index;
+
+tims_rc tims_screen_index_new(struct tims_screen_index **out);
+void tims_screen_index_free(struct tims_screen_index *ix);
+
+/* Room for this many persons, names and identifiers (a hint, may be 0). */
+tims_rc tims_screen_index_reserve(struct tims_screen_index *ix, size_t persons,
+				  size_t names, size_t idents);
+
+/* A list's threshold for person hits (default TIMS_SCREEN_THRESHOLD). */
+tims_rc tims_screen_index_set_threshold(struct tims_screen_index *ix,
+					uint16_t list, double threshold);
+
+/* A person; *idx receives its index for add_name. */
+tims_rc tims_screen_index_add_person(struct tims_screen_index *ix, uint16_t list,
+				     uint32_t rowid, const struct tims_subject *s,
+				     uint32_t *idx);
+tims_rc tims_screen_index_add_name(struct tims_screen_index *ix, uint32_t person,
+				   const struct tims_name *n);
+/* An identifier, already normalised by tims_screen_norm_ident. */
+tims_rc tims_screen_index_add_ident(struct tims_screen_index *ix,
+				    enum tims_ident_kind kind, uint16_t list,
+				    uint32_t rowid, const char *norm);
+tims_rc tims_screen_index_finish(struct tims_screen_index *ix);
+
+struct tims_screen_index_stats {
+	size_t persons, names, tokens, keys, postings, idents;
+	size_t bytes; /* memory held by the index */
+};
+void tims_screen_index_stats(const struct tims_screen_index *ix,
+			     struct tims_screen_index_stats *st);
+
+struct tims_screen_hit {
+	uint32_t rowid;   /* the store's row id of the person or identifier */
+	uint16_t list;
+	uint32_t person;  /* index-internal */
+	struct tims_match m;
+};
+
+/*
+ * Persons whose score against (q, s) reaches their list's threshold, best
+ * first, at most max in hits[]; returns how many. `candidates` (may be NULL)
+ * receives how many entries were scored.
+ */
+size_t tims_screen_index_query(struct tims_screen_index *ix,
+			       const struct tims_name *q, const struct tims_subject *s,
+			       bool explain, struct tims_screen_hit *hits, size_t max,
+			       size_t *candidates);
+
+/* Identifiers equal to `norm`: row ids and lists, at most max; returns count. */
+size_t tims_screen_index_lookup(const struct tims_screen_index *ix,
+				enum tims_ident_kind kind, const char *norm,
+				uint32_t *rowids, uint16_t *lists, size_t max);
+
+#endif

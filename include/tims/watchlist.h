@@ -1,0 +1,120 @@
+/*
+ * watchlist.h — the watchlists of a node: wanted and banned persons, lost
+ * and stolen documents, stolen vehicles; stored in SQLite (DIR/watchlists.db),
+ * versioned so that a post can later receive deltas, imported from CSV or
+ * JSON Lines, and loaded into the in-memory screening index (screen.h).
+ *
+ * Versions: every import or removal that changes a list bumps its version;
+ * each entry records the version that last changed it, and a removed entry
+ * keeps a tombstone (the version that removed it). "What changed since
+ * version V" is therefore one query.
+ *
+ * Imports validate every row (names through tims_name_parse, dates, codes,
+ * identifiers through tims_screen_norm_ident) and report each bad row with
+ * its line number and reason. The operator chooses: all-or-nothing (the
+ * default: one bad row and nothing is stored) or skip-bad-rows. The formats
+ * are in docs/watchlists.md.
+ */
+#ifndef TIMS_WATCHLIST_H
+#define TIMS_WATCHLIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tims/buf.h"
+#include "tims/err.h"
+#include "tims/screen.h"
+
+enum tims_wl_kind {
+	TIMS_WL_PERSONS = 1,
+	TIMS_WL_DOCUMENTS,
+	TIMS_WL_VEHICLES,
+};
+
+/* "persons", "documents", "vehicles"; parse returns 0 for anything else. */
+const char *tims_wl_kind_name(enum tims_wl_kind k);
+enum tims_wl_kind tims_wl_kind_parse(const char *s);
+
+enum tims_wl_format { TIMS_WL_CSV = 1, TIMS_WL_JSONL };
+
+#define TIMS_WL_LIST_NAME_MAX 48
+#define TIMS_WL_IMPORT_MAX ((size_t)1 << 30) /* bytes of one import file */
+
+struct tims_wl;  /* an open store */
+
+/* Open DIR/watchlists.db; with `create`, make DIR and the database. */
+tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
+		     struct tims_err *err);
+void tims_wl_close(struct tims_wl *wl);
+
+struct tims_wl_import_opts {
+	const char *list;            /* [a-z0-9._-], 1..48 bytes */
+	enum tims_wl_kind kind;      /* of a new list; must match an old one */
+	enum tims_wl_format format;
+	bool skip_bad;               /* store the good rows, report the bad */
+	bool replace;                /* entries absent from the file are removed */
+	double threshold;            /* person hits; < 0 keeps the list's */
+};
+
+struct tims_wl_import_result {
+	size_t rows, stored, unchanged, bad, removed;
+	uint64_t version;            /* the list's version afterwards */
+};
+
+/* Called for each bad row (line is 1-based; the header is line 1 in CSV). */
+typedef void (*tims_wl_bad_fn)(void *ctx, size_t line, const char *msg);
+
+/*
+ * Import data[0..len) into a list. Returns TIMS_OK when stored (with
+ * skip_bad, bad rows are reported and skipped), TIMS_ERR_INVALID when a bad
+ * row stopped an all-or-nothing import (nothing stored) or the header is
+ * wrong. res is filled in both cases.
+ */
+tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
+		       const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
+		       struct tims_wl_import_result *res, struct tims_err *err);
+
+/* Check a file as tims_wl_import would, storing nothing (a dry run; the
+ * fuzz target). res->stored counts the rows that would be stored. */
+tims_rc tims_wl_validate(enum tims_wl_kind kind, enum tims_wl_format format,
+			 const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
+			 struct tims_wl_import_result *res, struct tims_err *err);
+
+struct tims_wl_list_info {
+	uint16_t id;
+	char name[TIMS_WL_LIST_NAME_MAX + 1];
+	enum tims_wl_kind kind;
+	uint64_t version;
+	size_t active, removed;
+	double threshold;
+};
+
+/* All lists, by name; *out is malloc'd, free() it. */
+tims_rc tims_wl_lists(struct tims_wl *wl, struct tims_wl_list_info **out,
+		      size_t *n, struct tims_err *err);
+
+/* Remove one entry (ref) or, with ref NULL, every entry of the list. */
+tims_rc tims_wl_remove(struct tims_wl *wl, const char *list, const char *ref,
+		       size_t *removed, uint64_t *version, struct tims_err *err);
+
+/* Every active entry as JSON Lines into out (list, ref, version, fields). */
+tims_rc tims_wl_dump(struct tims_wl *wl, const char *list, struct tims_buf *out,
+		     struct tims_err *err);
+
+/* A new index with every active entry of every list (and list thresholds). */
+tims_rc tims_wl_load_index(struct tims_wl *wl, struct tims_screen_index **out,
+			   struct tims_err *err);
+
+/* The stored entry behind a hit, as a JSON object text appended to out:
+ * {"list":...,"kind":...,"ref":...,"version":N, fields...}. */
+tims_rc tims_wl_describe(struct tims_wl *wl, uint32_t rowid, struct tims_buf *out,
+			 struct tims_err *err);
+
+/* The entry's normalised identifier (documents: number, vehicles: plate or
+ * VIN as `kind` asks) to confirm a fingerprint hit; TIMS_ERR_NOTFOUND if
+ * the entry has none or does not exist. */
+tims_rc tims_wl_ident(struct tims_wl *wl, uint32_t rowid, enum tims_ident_kind kind,
+		      char out[TIMS_IDENT_MAX + 1], struct tims_err *err);
+
+#endif

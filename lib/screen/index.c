@@ -1,0 +1,1008 @@
+/*
+ * index.c — the in-memory screening index of a post: a million wanted
+ * persons and ten million documents in well under a gigabyte, a traveller
+ * screened in well under a millisecond.
+ *
+ * Compact by construction:
+ *  - tokens are interned: the struct for "IVAN" exists once, name entries
+ *    hold 4-byte token ids and a part byte;
+ *  - keys (phonetic skeletons, equivalence groups, joined skeletons of two
+ *    adjacent tokens) are interned strings; postings are one CSR array of
+ *    4-byte entry ids, built by sorting (key, entry) pairs once at finish;
+ *  - identifiers are a sorted array of 64-bit fingerprints with a 4-byte row
+ *    id and a 2-byte list each, searched by bisection.
+ * A query reads, per token, the sorted union of its keys' postings (a run)
+ * and merges the runs; the most common token is not read but searched
+ * (galloping) for each entry the others give. Entries that two tokens reach
+ * (one for a one-token query) are ranked by the IDF weight of what they
+ * share, plus the same year of birth, and the best MAX_SCORED are scored
+ * with the full scorer. A token that no such entry shares is perhaps
+ * mistyped: its deletion keys stand in for it in a second merge.
+ */
+#include <math.h>
+#include <pthread.h>
+
+#include "screen_int.h"
+#include "tims/screen.h"
+#include "tims/util.h"
+
+#define MAX_LISTS 65536
+#define MAX_SCORED 64    /* candidates scored per query: the best by key weight */
+#define MAX_QKEYS 256
+#define DEL_MIN 3        /* skeletons this long get deletion keys (typos) */
+#define DEL_MAX 12
+#define DEL_WALK_MAX 4096 /* deletion keys with more postings say nothing */
+
+
+struct ident {
+	uint64_t fp;
+	uint32_t row;
+	uint16_t list;
+};
+
+struct tims_screen_index {
+	bool finished;
+	/* persons */
+	struct tims_subject *subj;
+	uint32_t *prow;
+	uint16_t *plist;
+	size_t npersons, cap_persons;
+	/* tokens */
+	struct tims_name_token *tok;
+	size_t ntok, cap_tok;
+	uint32_t *tok_slots;
+	size_t tok_nslots;
+	/* name entries */
+	uint32_t *ent_person, *ent_off;
+	uint8_t *ent_ntok, *ent_nstrong;
+	size_t nent, cap_ent;
+	uint32_t *ent_tok;
+	uint8_t *ent_part;
+	size_t nent_tok, cap_ent_tok;
+	/* keys and postings */
+	struct strtab keys;
+	uint64_t *pairs; /* key << 32 | entry, until finish */
+	size_t npairs, cap_pairs;
+	uint32_t *post_off, *post;
+	size_t npost;
+	/* identifiers */
+	struct ident *build_ids;
+	size_t nids, cap_ids;
+	uint64_t *id_fp;
+	uint32_t *id_row;
+	uint16_t *id_list;
+	/* thresholds per list */
+	float *threshold;
+	/* query scratch, guarded by lock */
+	pthread_mutex_t lock;
+	uint32_t *qbuf;   /* runs of entry ids of the current query */
+	size_t qbuf_cap;
+	struct cand *cands;
+};
+
+struct cand {
+	float w;
+	uint32_t e;
+};
+
+
+static tims_rc grow(void *pp, size_t *cap, size_t need, size_t elsize)
+{
+	void **p = pp;
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return TIMS_OK;
+	while (n < need) {
+		if (n > SIZE_MAX / 2 / elsize)
+			return TIMS_ERR_NOMEM;
+		n *= 2;
+	}
+	q = realloc(*p, n * elsize);
+	if (!q)
+		return TIMS_ERR_NOMEM;
+	*p = q;
+	*cap = n;
+	return TIMS_OK;
+}
+
+static uint64_t fnv64(const void *d, size_t n, uint64_t h)
+{
+	const uint8_t *p = d;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	/* splitmix64 finaliser: spread FNV's weak high bits */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
+}
+
+#define FNV_BASIS 14695981039346656037ull
+
+/* --- lifecycle ----------------------------------------------------------- */
+
+tims_rc tims_screen_index_new(struct tims_screen_index **out)
+{
+	struct tims_screen_index *ix = calloc(1, sizeof(*ix));
+
+	*out = NULL;
+	if (!ix)
+		return TIMS_ERR_NOMEM;
+	ix->threshold = malloc(MAX_LISTS * sizeof(float));
+	if (!ix->threshold) {
+		free(ix);
+		return TIMS_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < MAX_LISTS; i++)
+		ix->threshold[i] = (float)TIMS_SCREEN_THRESHOLD;
+	pthread_mutex_init(&ix->lock, NULL);
+	*out = ix;
+	return TIMS_OK;
+}
+
+void tims_screen_index_free(struct tims_screen_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->subj);
+	free(ix->prow);
+	free(ix->plist);
+	free(ix->tok);
+	free(ix->tok_slots);
+	free(ix->ent_person);
+	free(ix->ent_off);
+	free(ix->ent_ntok);
+	free(ix->ent_nstrong);
+	free(ix->ent_tok);
+	free(ix->ent_part);
+	tims__strtab_free(&ix->keys);
+	free(ix->pairs);
+	free(ix->post_off);
+	free(ix->post);
+	free(ix->build_ids);
+	free(ix->id_fp);
+	free(ix->id_row);
+	free(ix->id_list);
+	free(ix->threshold);
+	free(ix->qbuf);
+	free(ix->cands);
+	pthread_mutex_destroy(&ix->lock);
+	free(ix);
+}
+
+tims_rc tims_screen_index_reserve(struct tims_screen_index *ix, size_t persons,
+				  size_t names, size_t idents)
+{
+	size_t c;
+
+	if (ix->finished)
+		return TIMS_ERR_STATE;
+	c = ix->cap_persons;
+	if (grow(&ix->subj, &c, persons, sizeof(*ix->subj)))
+		return TIMS_ERR_NOMEM;
+	c = ix->cap_persons;
+	if (grow(&ix->prow, &c, persons, sizeof(*ix->prow)))
+		return TIMS_ERR_NOMEM;
+	c = ix->cap_persons;
+	if (grow(&ix->plist, &c, persons, sizeof(*ix->plist)))
+		return TIMS_ERR_NOMEM;
+	ix->cap_persons = c;
+	if (grow(&ix->pairs, &ix->cap_pairs, names * 6, sizeof(*ix->pairs)))
+		return TIMS_ERR_NOMEM;
+	if (grow(&ix->build_ids, &ix->cap_ids, idents, sizeof(*ix->build_ids)))
+		return TIMS_ERR_NOMEM;
+	return TIMS_OK;
+}
+
+tims_rc tims_screen_index_set_threshold(struct tims_screen_index *ix,
+					uint16_t list, double threshold)
+{
+	if (!(threshold >= 0.0 && threshold <= 1.0))
+		return TIMS_ERR_USAGE;
+	ix->threshold[list] = (float)threshold;
+	return TIMS_OK;
+}
+
+/* --- adding -------------------------------------------------------------- */
+
+tims_rc tims_screen_index_add_person(struct tims_screen_index *ix, uint16_t list,
+				     uint32_t rowid, const struct tims_subject *s,
+				     uint32_t *idx)
+{
+	size_t c;
+
+	if (ix->finished)
+		return TIMS_ERR_STATE;
+	if (ix->npersons >= UINT32_MAX - 1)
+		return TIMS_ERR_TOOBIG;
+	if (ix->npersons + 1 > ix->cap_persons) {
+		c = ix->cap_persons;
+		if (grow(&ix->subj, &c, ix->npersons + 1, sizeof(*ix->subj)))
+			return TIMS_ERR_NOMEM;
+		c = ix->cap_persons;
+		if (grow(&ix->prow, &c, ix->npersons + 1, sizeof(*ix->prow)))
+			return TIMS_ERR_NOMEM;
+		c = ix->cap_persons;
+		if (grow(&ix->plist, &c, ix->npersons + 1, sizeof(*ix->plist)))
+			return TIMS_ERR_NOMEM;
+		ix->cap_persons = c;
+	}
+	if (s)
+		ix->subj[ix->npersons] = *s;
+	else
+		memset(&ix->subj[ix->npersons], 0, sizeof(*s));
+	ix->prow[ix->npersons] = rowid;
+	ix->plist[ix->npersons] = list;
+	*idx = (uint32_t)ix->npersons++;
+	return TIMS_OK;
+}
+
+/* The interned copy of a token (part cleared: it belongs to the entry). */
+static uint32_t intern_token(struct tims_screen_index *ix,
+			     const struct tims_name_token *t)
+{
+	struct tims_name_token k = *t;
+	size_t i;
+
+	k.part = 0;
+	if ((ix->ntok + 1) * 2 > ix->tok_nslots) {
+		size_t ns = ix->tok_nslots ? ix->tok_nslots * 2 : 4096;
+		uint32_t *s = calloc(ns, sizeof(*s));
+
+		if (!s)
+			return UINT32_MAX;
+		for (size_t id = 0; id < ix->ntok; id++) {
+			i = fnv64(&ix->tok[id], sizeof(k), FNV_BASIS) & (ns - 1);
+			while (s[i])
+				i = (i + 1) & (ns - 1);
+			s[i] = (uint32_t)id + 1;
+		}
+		free(ix->tok_slots);
+		ix->tok_slots = s;
+		ix->tok_nslots = ns;
+	}
+	i = fnv64(&k, sizeof(k), FNV_BASIS) & (ix->tok_nslots - 1);
+	for (; ix->tok_slots[i]; i = (i + 1) & (ix->tok_nslots - 1))
+		if (!memcmp(&ix->tok[ix->tok_slots[i] - 1], &k, sizeof(k)))
+			return ix->tok_slots[i] - 1;
+	if (grow(&ix->tok, &ix->cap_tok, ix->ntok + 1, sizeof(*ix->tok)))
+		return UINT32_MAX;
+	ix->tok[ix->ntok] = k;
+	ix->tok_slots[i] = (uint32_t)ix->ntok + 1;
+	return (uint32_t)ix->ntok++;
+}
+
+static bool strong(const struct tims_name_token *t)
+{
+	return !(t->flags & (TIMS_TOK_WEAK | TIMS_TOK_INITIAL));
+}
+
+/*
+ * The keys of one token: its skeletons and groups; with `next`, the joined
+ * skeletons of the pair (ABDUL + RAHMAN -> BDRHMN). Returns how many.
+ */
+static size_t token_keys(const struct tims_name_token *t,
+			 const struct tims_name_token *next,
+			 char keys[][2 * TIMS_TOKEN_MAX + 4], size_t max)
+{
+	size_t n = 0;
+
+	if (!next) {
+		for (unsigned v = 0; v < t->nvar && n < max; v++) {
+			bool dup = false;
+
+			if (!t->skel[v][0] && !t->var[v][0])
+				continue;
+			/* A one-consonant skeleton (ANNA, EN, ANH: "N") would pull
+			 * in a tenth of the list: such tokens key on the spelling. */
+			if (t->skel[v][0] && (t->skel[v][1] || t->scheme[v] == TIMS_SCHEME_ABJAD))
+				snprintf(keys[n], sizeof(keys[0]), "S%s", t->skel[v]);
+			else
+				snprintf(keys[n], sizeof(keys[0]), "X%s", t->var[v]);
+			for (size_t k = 0; k < n; k++)
+				dup = dup || !strcmp(keys[k], keys[n]);
+			n += !dup;
+		}
+		for (unsigned g = 0; g < t->ngroup && n < max; g++)
+			snprintf(keys[n++], sizeof(keys[0]), "G%u", t->group[g]);
+		return n;
+	}
+	for (unsigned v = 0; v < t->nvar && n < max; v++) {
+		unsigned w = v < next->nvar ? v : 0;
+		bool dup = false;
+
+		if (!t->skel[v][0] || !next->skel[w][0])
+			continue;
+		snprintf(keys[n], sizeof(keys[0]), "S%s%s", t->skel[v], next->skel[w]);
+		for (size_t k = 0; k < n; k++)
+			dup = dup || !strcmp(keys[k], keys[n]);
+		n += !dup;
+	}
+	return n;
+}
+
+/*
+ * Typos: a consonant typed wrong, dropped, added or swapped changes the
+ * skeleton, so the skeletons with one class deleted are keys too
+ * (symmetric deletion, distance 1). The index holds "D" + each deletion;
+ * a query looks up its full skeleton against them ("D" + full), its
+ * deletions against full skeletons ("S" + deletion) and against deletions
+ * ("D" + deletion). Only skeletons of DEL_MIN..DEL_MAX classes: shorter ones
+ * would match half the list.
+ */
+static size_t deletion_keys(const struct tims_name_token *t, bool query,
+			    char keys[][2 * TIMS_TOKEN_MAX + 4], size_t max)
+{
+	size_t n = 0;
+
+	for (unsigned v = 0; v < t->nvar; v++) {
+		const char *sk = t->skel[v];
+		size_t len = strlen(sk);
+		bool seen = false;
+
+		for (unsigned w = 0; w < v; w++)
+			seen = seen || !strcmp(t->skel[w], sk);
+		if (seen || len < DEL_MIN || len > DEL_MAX)
+			continue;
+		if (query && n < max)
+			snprintf(keys[n++], sizeof(keys[0]), "D%s", sk);
+		for (size_t i = 0; i < len && n + 2 <= max; i++) {
+			char d[DEL_MAX + 1];
+
+			if (i > 0 && sk[i] == sk[i - 1])
+				continue; /* the same deletion as the previous one */
+			memcpy(d, sk, i);
+			memcpy(d + i, sk + i + 1, len - i);
+			snprintf(keys[n++], sizeof(keys[0]), "D%s", d);
+			if (query)
+				snprintf(keys[n++], sizeof(keys[0]), "S%s", d);
+		}
+	}
+	return n;
+}
+
+static tims_rc add_pair(struct tims_screen_index *ix, const char *key, uint32_t ent)
+{
+	uint32_t id = tims__strtab_get(&ix->keys, key, true);
+
+	if (id == UINT32_MAX)
+		return TIMS_ERR_NOMEM;
+	if (grow(&ix->pairs, &ix->cap_pairs, ix->npairs + 1, sizeof(*ix->pairs)))
+		return TIMS_ERR_NOMEM;
+	ix->pairs[ix->npairs++] = (uint64_t)id << 32 | ent;
+	return TIMS_OK;
+}
+
+tims_rc tims_screen_index_add_name(struct tims_screen_index *ix, uint32_t person,
+				   const struct tims_name *n)
+{
+	char keys[8][2 * TIMS_TOKEN_MAX + 4], dkeys[40][2 * TIMS_TOKEN_MAX + 4];
+	uint32_t ent = (uint32_t)ix->nent;
+	size_t c;
+	unsigned nstrong = 0;
+
+	if (ix->finished)
+		return TIMS_ERR_STATE;
+	if (person >= ix->npersons || n->ntok == 0)
+		return TIMS_ERR_USAGE;
+	if (ix->nent + 1 > ix->cap_ent) {
+		c = ix->cap_ent;
+		if (grow(&ix->ent_person, &c, ix->nent + 1, sizeof(uint32_t)))
+			return TIMS_ERR_NOMEM;
+		c = ix->cap_ent;
+		if (grow(&ix->ent_off, &c, ix->nent + 1, sizeof(uint32_t)))
+			return TIMS_ERR_NOMEM;
+		c = ix->cap_ent;
+		if (grow(&ix->ent_ntok, &c, ix->nent + 1, 1))
+			return TIMS_ERR_NOMEM;
+		c = ix->cap_ent;
+		if (grow(&ix->ent_nstrong, &c, ix->nent + 1, 1))
+			return TIMS_ERR_NOMEM;
+		ix->cap_ent = c;
+	}
+	if (ix->nent_tok + n->ntok > ix->cap_ent_tok) {
+		c = ix->cap_ent_tok;
+		if (grow(&ix->ent_tok, &c, ix->nent_tok + n->ntok, sizeof(uint32_t)))
+			return TIMS_ERR_NOMEM;
+		c = ix->cap_ent_tok;
+		if (grow(&ix->ent_part, &c, ix->nent_tok + n->ntok, 1))
+			return TIMS_ERR_NOMEM;
+		ix->cap_ent_tok = c;
+	}
+	for (unsigned i = 0; i < n->ntok; i++) {
+		uint32_t id = intern_token(ix, &n->tok[i]);
+
+		if (id == UINT32_MAX)
+			return TIMS_ERR_NOMEM;
+		ix->ent_tok[ix->nent_tok + i] = id;
+		ix->ent_part[ix->nent_tok + i] = n->tok[i].part;
+		if (!strong(&n->tok[i]))
+			continue;
+		nstrong++;
+		for (size_t k = 0, nk = token_keys(&n->tok[i], NULL, keys, 8); k < nk; k++)
+			if (add_pair(ix, keys[k], ent))
+				return TIMS_ERR_NOMEM;
+		for (size_t k = 0, nk = deletion_keys(&n->tok[i], false, dkeys, 40); k < nk; k++)
+			if (add_pair(ix, dkeys[k], ent))
+				return TIMS_ERR_NOMEM;
+		if (i + 1 < n->ntok && strong(&n->tok[i + 1]))
+			for (size_t k = 0, nk = token_keys(&n->tok[i], &n->tok[i + 1], keys, 8);
+			     k < nk; k++)
+				if (add_pair(ix, keys[k], ent))
+					return TIMS_ERR_NOMEM;
+	}
+	ix->ent_person[ent] = person;
+	ix->ent_off[ent] = (uint32_t)ix->nent_tok;
+	ix->ent_ntok[ent] = n->ntok;
+	ix->ent_nstrong[ent] = (uint8_t)nstrong;
+	ix->nent_tok += n->ntok;
+	ix->nent++;
+	return TIMS_OK;
+}
+
+static uint64_t ident_fp(enum tims_ident_kind kind, const char *norm)
+{
+	uint8_t k = (uint8_t)kind;
+
+	return fnv64(norm, strlen(norm), fnv64(&k, 1, FNV_BASIS));
+}
+
+tims_rc tims_screen_index_add_ident(struct tims_screen_index *ix,
+				    enum tims_ident_kind kind, uint16_t list,
+				    uint32_t rowid, const char *norm)
+{
+	if (ix->finished)
+		return TIMS_ERR_STATE;
+	if (grow(&ix->build_ids, &ix->cap_ids, ix->nids + 1, sizeof(*ix->build_ids)))
+		return TIMS_ERR_NOMEM;
+	ix->build_ids[ix->nids++] = (struct ident){ ident_fp(kind, norm), rowid, list };
+	return TIMS_OK;
+}
+
+/* --- finish: sort postings and identifiers -------------------------------- */
+
+/* LSD radix sort of n 64-bit keys, 16 bits a pass; tmp holds n. */
+static void radix64(uint64_t *a, uint64_t *tmp, size_t n, unsigned passes)
+{
+	static size_t cnt[65536];
+
+	for (unsigned p = 0; p < passes; p++) {
+		unsigned sh = 16 * p;
+		size_t sum = 0;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[(a[i] >> sh) & 0xffff]++;
+		for (size_t i = 0; i < 65536; i++) {
+			size_t c = cnt[i];
+
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[cnt[(a[i] >> sh) & 0xffff]++] = a[i];
+		memcpy(a, tmp, n * sizeof(*a));
+	}
+}
+
+static int cmp_ident(const void *x, const void *y)
+{
+	const struct ident *a = x, *b = y;
+
+	return (a->fp > b->fp) - (a->fp < b->fp);
+}
+
+tims_rc tims_screen_index_finish(struct tims_screen_index *ix)
+{
+	size_t nkeys = ix->keys.n, w = 0;
+	uint64_t *tmp;
+
+	if (ix->finished)
+		return TIMS_ERR_STATE;
+	/* postings: sort (key, entry), drop duplicates, CSR */
+	if (ix->npairs) {
+		tmp = malloc(ix->npairs * sizeof(*tmp));
+		if (!tmp)
+			return TIMS_ERR_NOMEM;
+		radix64(ix->pairs, tmp, ix->npairs, 4);
+		free(tmp);
+	}
+	ix->post_off = calloc(nkeys + 1, sizeof(*ix->post_off));
+	ix->post = malloc((ix->npairs ? ix->npairs : 1) * sizeof(*ix->post));
+	if (!ix->post_off || !ix->post)
+		return TIMS_ERR_NOMEM;
+	for (size_t i = 0; i < ix->npairs; i++) {
+		if (i && ix->pairs[i] == ix->pairs[i - 1])
+			continue;
+		ix->post_off[(ix->pairs[i] >> 32) + 1]++;
+		ix->post[w++] = (uint32_t)ix->pairs[i];
+	}
+	for (size_t k = 0; k < nkeys; k++)
+		ix->post_off[k + 1] += ix->post_off[k];
+	ix->npost = w;
+	free(ix->pairs);
+	ix->pairs = NULL;
+	ix->cap_pairs = ix->npairs = 0;
+	if (w) {
+		uint32_t *p = realloc(ix->post, w * sizeof(*p));
+
+		if (p)
+			ix->post = p;
+	}
+	/* identifiers: sorted fingerprints in three flat arrays */
+	qsort(ix->build_ids, ix->nids, sizeof(*ix->build_ids), cmp_ident);
+	ix->id_fp = malloc((ix->nids + 1) * sizeof(*ix->id_fp));
+	ix->id_row = malloc((ix->nids + 1) * sizeof(*ix->id_row));
+	ix->id_list = malloc((ix->nids + 1) * sizeof(*ix->id_list));
+	if (!ix->id_fp || !ix->id_row || !ix->id_list)
+		return TIMS_ERR_NOMEM;
+	for (size_t i = 0; i < ix->nids; i++) {
+		ix->id_fp[i] = ix->build_ids[i].fp;
+		ix->id_row[i] = ix->build_ids[i].row;
+		ix->id_list[i] = ix->build_ids[i].list;
+	}
+	free(ix->build_ids);
+	ix->build_ids = NULL;
+	/* query scratch */
+	ix->cands = malloc((ix->nent + 1) * sizeof(*ix->cands));
+	if (!ix->cands)
+		return TIMS_ERR_NOMEM;
+	free(ix->tok_slots);
+	ix->tok_slots = NULL;
+	ix->tok_nslots = 0;
+	ix->finished = true;
+	return TIMS_OK;
+}
+
+void tims_screen_index_stats(const struct tims_screen_index *ix,
+			     struct tims_screen_index_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->persons = ix->npersons;
+	st->names = ix->nent;
+	st->tokens = ix->ntok;
+	st->keys = ix->keys.n;
+	st->postings = ix->npost;
+	st->idents = ix->nids;
+	st->bytes = ix->npersons * (sizeof(struct tims_subject) + 6) +
+		    ix->ntok * sizeof(struct tims_name_token) +
+		    ix->nent * 10 + ix->nent_tok * 5 +
+		    ix->keys.alen + ix->keys.n * 12 + ix->npost * 4 +
+		    (ix->keys.n + 1) * 4 + ix->nids * 14 + ix->nent * 10;
+}
+
+/* --- queries ------------------------------------------------------------- */
+
+static unsigned popcount16(uint16_t m)
+{
+	unsigned n = 0;
+
+	for (; m; m &= (uint16_t)(m - 1))
+		n++;
+	return n;
+}
+
+static void entry_name(const struct tims_screen_index *ix, uint32_t e,
+		       struct tims_name *out)
+{
+	out->ntok = ix->ent_ntok[e];
+	out->mrz_form = false;
+	out->mixed_script = false;
+	for (unsigned i = 0; i < out->ntok; i++) {
+		out->tok[i] = ix->tok[ix->ent_tok[ix->ent_off[e] + i]];
+		out->tok[i].part = ix->ent_part[ix->ent_off[e] + i];
+	}
+}
+
+static int cmp_hit(const void *x, const void *y)
+{
+	const struct tims_screen_hit *a = x, *b = y;
+
+	if (a->m.score != b->m.score)
+		return a->m.score < b->m.score ? 1 : -1;
+	return (a->person > b->person) - (a->person < b->person);
+}
+
+/* Move the k heaviest candidates to the front (quickselect). */
+static void top_k(struct cand *c, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+
+	while (hi - lo > 1 && k > lo && k < hi) {
+		float pivot = c[lo + (hi - lo) / 2].w;
+		size_t i = lo, j = hi - 1;
+
+		while (i <= j) {
+			while (c[i].w > pivot)
+				i++;
+			while (c[j].w < pivot)
+				j--;
+			if (i <= j) {
+				struct cand t = c[i];
+
+				c[i] = c[j];
+				c[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j + 1)
+			hi = j + 1;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+}
+
+/* A sorted run of entry ids in the query scratch, for one query token (or a
+ * joined pair): the union of the postings of its keys. */
+struct run {
+	uint32_t off, len;
+	uint16_t bits;
+	float w;       /* log N / len: rarer tokens weigh more */
+};
+
+struct qstate {
+	struct tims_screen_index *ix;
+	uint32_t *buf;
+	size_t len, cap;
+	struct run run[2 * TIMS_NAME_MAX_TOKENS + 2];
+	unsigned nrun;
+	bool oom;
+};
+
+/* Append the union of postings ranges [lo[i], hi[i]) as a run. */
+static bool add_run(struct qstate *q, const uint32_t *lo, const uint32_t *hi,
+		    unsigned n, uint16_t bits)
+{
+	uint32_t h[MAX_QKEYS];
+	size_t need = 0, start = q->len;
+	const uint32_t *post = q->ix->post;
+	uint32_t last = UINT32_MAX;
+
+	if (n == 0 || q->nrun >= TIMS_ARRAY_SIZE(q->run))
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		need += hi[i] - lo[i];
+		h[i] = lo[i];
+	}
+	if (grow(&q->buf, &q->cap, q->len + need, sizeof(*q->buf))) {
+		q->oom = true;
+		return false;
+	}
+	if (n == 1) { /* one key: its postings are the run */
+		memcpy(q->buf + q->len, post + lo[0], (size_t)(hi[0] - lo[0]) * sizeof(*post));
+		q->len += hi[0] - lo[0];
+	}
+	for (; n > 1;) { /* k-way merge, k small: scan the heads */
+		uint32_t min = UINT32_MAX;
+
+		for (unsigned i = 0; i < n; i++)
+			if (h[i] < hi[i] && post[h[i]] < min)
+				min = post[h[i]];
+		if (min == UINT32_MAX)
+			break;
+		for (unsigned i = 0; i < n; i++)
+			while (h[i] < hi[i] && post[h[i]] == min)
+				h[i]++;
+		if (min != last)
+			q->buf[q->len++] = min;
+		last = min;
+	}
+	q->run[q->nrun++] = (struct run){ (uint32_t)start, (uint32_t)(q->len - start), bits,
+		(float)log((double)(q->ix->nent + 1) / (double)(q->len - start + 1)) };
+	return true;
+}
+
+/* The most common token's postings, searched (galloping) rather than read. */
+struct gallop {
+	uint32_t lo[MAX_QKEYS], hi[MAX_QKEYS], pos[MAX_QKEYS];
+	unsigned n;
+	uint16_t bits;
+	float w;
+};
+
+/* Is e in post[pos..hi)? Advances pos (callers ask in increasing order). */
+static bool gallop_has(const uint32_t *post, uint32_t *pos, uint32_t hi, uint32_t e)
+{
+	uint32_t lo = *pos, step = 1, top;
+
+	if (lo >= hi || post[hi - 1] < e) {
+		*pos = hi;
+		return false;
+	}
+	while (lo + step < hi && post[lo + step] < e) {
+		lo += step;
+		step *= 2;
+	}
+	top = lo + step < hi ? lo + step + 1 : hi;
+	while (lo < top) { /* first index with post >= e */
+		uint32_t mid = lo + (top - lo) / 2;
+
+		if (post[mid] < e)
+			lo = mid + 1;
+		else
+			top = mid;
+	}
+	*pos = lo;
+	return lo < hi && post[lo] == e;
+}
+
+/*
+ * Merge runs r[0..n) (and search g, if any, for each entry they give), and
+ * add to cands every entry that `level` tokens share. With `must` >= 0,
+ * only entries in run `must` count (the typo pass). Returns the new count;
+ * *confirmed collects the tokens of entries that two tokens reached.
+ */
+static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int must,
+			 struct gallop *g, unsigned level, const struct tims_subject *s,
+			 size_t nc, uint16_t *confirmed)
+{
+	struct tims_screen_index *ix = q->ix;
+	uint32_t h[2 * TIMS_NAME_MAX_TOKENS + 2];
+
+	for (unsigned i = 0; i < n; i++)
+		h[i] = 0;
+	if (g)
+		for (unsigned i = 0; i < g->n; i++)
+			g->pos[i] = g->lo[i];
+	for (;;) {
+		uint32_t min = UINT32_MAX;
+		uint16_t bits = 0;
+		float w = 0;
+		bool in_must = must < 0;
+
+		if (n == 1) { /* one run (and the galloped token): no merge */
+			const struct run *x = &q->run[r[0]];
+
+			if (h[0] >= x->len)
+				break;
+			min = q->buf[x->off + h[0]++];
+			w = x->w * (float)popcount16(x->bits);
+			bits = x->bits;
+			in_must = true;
+		} else {
+			for (unsigned i = 0; i < n; i++) {
+				const struct run *x = &q->run[r[i]];
+
+				if (h[i] < x->len && q->buf[x->off + h[i]] < min)
+					min = q->buf[x->off + h[i]];
+			}
+			if (min == UINT32_MAX)
+				break;
+			for (unsigned i = 0; i < n; i++) {
+				const struct run *x = &q->run[r[i]];
+
+				if (h[i] < x->len && q->buf[x->off + h[i]] == min) {
+					h[i]++;
+					w += x->w * (float)popcount16((uint16_t)(x->bits & ~bits));
+					bits |= x->bits;
+					in_must = in_must || (int)r[i] == must;
+				}
+			}
+		}
+		if (!in_must)
+			continue;
+		if (g && (g->bits & ~bits)) {
+			bool found = false;
+
+			for (unsigned i = 0; i < g->n && !found; i++)
+				found = gallop_has(ix->post, &g->pos[i], g->hi[i], min);
+			if (found) {
+				w += g->w;
+				bits |= g->bits;
+			}
+		}
+		if (popcount16(bits) < level)
+			continue;
+		if (popcount16(bits) >= 2)
+			*confirmed |= bits;
+		if (s && s->dob.year) { /* among equal names, the same year first */
+			const struct tims_pdate *d = &ix->subj[ix->ent_person[min]].dob;
+
+			if (d->year && abs((int)d->year - (int)s->dob.year) <= 1)
+				w += 4.0f;
+		}
+		ix->cands[nc++] = (struct cand){ w, min };
+	}
+	return nc;
+}
+
+static size_t add_qkey(struct tims_screen_index *ix, const char *key,
+		       uint32_t *lo, uint32_t *hi, size_t n, size_t max)
+{
+	uint32_t id = tims__strtab_get(&ix->keys, key, false);
+
+	if (id == UINT32_MAX || n >= max || ix->post_off[id] == ix->post_off[id + 1])
+		return n;
+	lo[n] = ix->post_off[id];
+	hi[n] = ix->post_off[id + 1];
+	return n + 1;
+}
+
+size_t tims_screen_index_query(struct tims_screen_index *ix,
+			       const struct tims_name *q, const struct tims_subject *s,
+			       bool explain, struct tims_screen_hit *hits, size_t max,
+			       size_t *candidates)
+{
+	char keys[8][2 * TIMS_TOKEN_MAX + 4];
+	static _Thread_local char dkeys[80][2 * TIMS_TOKEN_MAX + 4];
+	uint32_t lo[MAX_QKEYS], hi[MAX_QKEYS];
+	unsigned tokrun[TIMS_NAME_MAX_TOKENS], all[2 * TIMS_NAME_MAX_TOKENS + 2] = { 0 }, nall = 0;
+	unsigned qstrong = 0, level, bigtok = UINT_MAX;
+	size_t nh = 0, nc = 0, scored = 0;
+	static _Thread_local struct gallop gl;
+	uint16_t confirmed = 0;
+	struct tims_name *cand = malloc(sizeof(*cand));
+	struct qstate st;
+	struct tims_match m;
+
+	if (candidates)
+		*candidates = 0;
+	if (!ix->finished || !cand) {
+		free(cand);
+		return 0;
+	}
+	pthread_mutex_lock(&ix->lock);
+	memset(&st, 0, sizeof(st));
+	st.ix = ix;
+	st.buf = ix->qbuf;
+	st.cap = ix->qbuf_cap;
+	/* Per strong token, its keys' postings ranges. The most common token
+	 * (of two or more) is searched in place; the others and the joined
+	 * pairs become runs that are merged. An entry must share two tokens
+	 * (a one-token query: one). */
+	{
+		size_t df[TIMS_NAME_MAX_TOKENS] = { 0 }, start[TIMS_NAME_MAX_TOKENS + 1];
+		size_t n = 0;
+		unsigned big = UINT_MAX;
+
+		for (unsigned i = 0; i < q->ntok; i++) {
+			start[i] = n;
+			tokrun[i] = UINT_MAX;
+			if (!strong(&q->tok[i]))
+				continue;
+			qstrong++;
+			for (size_t k = 0, nk = token_keys(&q->tok[i], NULL, keys, 8); k < nk; k++) {
+				size_t before = n;
+
+				n = add_qkey(ix, keys[k], lo, hi, n, MAX_QKEYS);
+				if (n > before)
+					df[i] += hi[n - 1] - lo[n - 1];
+			}
+		}
+		start[q->ntok] = n;
+		for (unsigned i = 0; qstrong >= 2 && i < q->ntok; i++)
+			if (df[i] && (big == UINT_MAX || df[i] > df[big]))
+				big = i;
+		gl.n = 0;
+		if (big != UINT_MAX) {
+			for (size_t k = start[big]; k < start[big + 1]; k++) {
+				gl.lo[gl.n] = lo[k];
+				gl.hi[gl.n++] = hi[k];
+			}
+			gl.bits = (uint16_t)(1u << big);
+			gl.w = (float)log((double)(ix->nent + 1) / (double)(df[big] + 1));
+			bigtok = big;
+		}
+		for (unsigned i = 0; i < q->ntok; i++) {
+			uint16_t bit = (uint16_t)(1u << i);
+			size_t m2 = 0;
+			uint32_t jlo[8], jhi[8];
+
+			if (i != big && start[i + 1] > start[i] &&
+			    add_run(&st, lo + start[i], hi + start[i],
+				    (unsigned)(start[i + 1] - start[i]), bit)) {
+				tokrun[i] = st.nrun - 1;
+				all[nall++] = st.nrun - 1;
+			}
+			if (!strong(&q->tok[i]) || i + 1 >= q->ntok || !strong(&q->tok[i + 1]))
+				continue;
+			for (size_t k = 0, nk = token_keys(&q->tok[i], &q->tok[i + 1], keys, 8);
+			     k < nk; k++)
+				m2 = add_qkey(ix, keys[k], jlo, jhi, m2, 8);
+			if (m2 && add_run(&st, jlo, jhi, (unsigned)m2, (uint16_t)(bit | bit << 1)))
+				all[nall++] = st.nrun - 1;
+		}
+	}
+	level = qstrong < 2 ? qstrong : 2;
+	nc = merge_runs(&st, all, nall, -1, gl.n ? &gl : NULL, level, s, 0, &confirmed);
+	/* Typos: a token that no entry shares together with another token is
+	 * perhaps mistyped; its deletion keys (the short ones) stand in for it,
+	 * and an entry must share them and another token. */
+	for (unsigned i = 0; qstrong >= 2 && i < q->ntok && !st.oom; i++) {
+		unsigned r[2 * TIMS_NAME_MAX_TOKENS + 2], nr = 0;
+		size_t n = 0;
+
+		if (!strong(&q->tok[i]) || (confirmed & (1u << i)))
+			continue;
+		for (size_t k = 0, nk = deletion_keys(&q->tok[i], true, dkeys, 80); k < nk; k++) {
+			size_t before = n;
+
+			n = add_qkey(ix, dkeys[k], lo, hi, n, MAX_QKEYS);
+			if (n > before && hi[n - 1] - lo[n - 1] > DEL_WALK_MAX)
+				n = before; /* too common to say anything */
+		}
+		if (!n || !add_run(&st, lo, hi, (unsigned)n, (uint16_t)(1u << i)))
+			continue;
+		r[nr++] = st.nrun - 1;
+		for (unsigned j = 0; j < q->ntok; j++)
+			if (j != i && tokrun[j] != UINT_MAX)
+				r[nr++] = tokrun[j];
+		nc = merge_runs(&st, r, nr, (int)r[0], gl.n && bigtok != i ? &gl : NULL,
+				2, s, nc, &confirmed);
+	}
+	ix->qbuf = st.buf;
+	ix->qbuf_cap = st.cap;
+	if (nc > MAX_SCORED) {
+		top_k(ix->cands, nc, MAX_SCORED);
+		nc = MAX_SCORED;
+	}
+	for (size_t t = 0; t < nc; t++) {
+		uint32_t e = ix->cands[t].e, p = ix->ent_person[e];
+		size_t h;
+
+		scored++;
+		entry_name(ix, e, cand);
+		tims_screen_compare(q, s, cand, &ix->subj[p], false, &m);
+		if (m.score < ix->threshold[ix->plist[p]])
+			continue;
+		for (h = 0; h < nh && hits[h].person != p; h++)
+			;
+		if (h < nh) {
+			if (hits[h].m.score >= m.score)
+				continue;
+		} else if (nh < max) {
+			h = nh++;
+		} else {
+			continue;
+		}
+		hits[h].person = p;
+		hits[h].rowid = ix->prow[p];
+		hits[h].list = ix->plist[p];
+		if (explain)
+			tims_screen_compare(q, s, cand, &ix->subj[p], true, &hits[h].m);
+		else
+			hits[h].m = m;
+	}
+	pthread_mutex_unlock(&ix->lock);
+	free(cand);
+	qsort(hits, nh, sizeof(*hits), cmp_hit);
+	if (candidates)
+		*candidates = scored;
+	return nh;
+}
+
+size_t tims_screen_index_lookup(const struct tims_screen_index *ix,
+				enum tims_ident_kind kind, const char *norm,
+				uint32_t *rowids, uint16_t *lists, size_t max)
+{
+	uint64_t fp = ident_fp(kind, norm);
+	size_t lo = 0, hi = ix->nids, n = 0;
+
+	if (!ix->finished)
+		return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->id_fp[mid] < fp)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ix->nids && ix->id_fp[lo] == fp && n < max; lo++, n++) {
+		rowids[n] = ix->id_row[lo];
+		if (lists)
+			lists[n] = ix->id_list[lo];
+	}
+	return n;
+}

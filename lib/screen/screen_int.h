@@ -1,0 +1,77 @@
+/*
+ * screen_int.h — what the files of lib/screen share and nobody else needs:
+ * the letter tables (translit.c), the equivalence groups (equiv.c) and the
+ * token builder that names.c drives.
+ */
+#ifndef TIMS_SCREEN_INT_H
+#define TIMS_SCREEN_INT_H
+
+#include <stdint.h>
+
+#include "tims/names.h"
+
+/* Scripts as the normaliser tells them apart. */
+enum tims__script {
+	TIMS__S_NONE = 0,  /* not a letter (a mark, a particle sign) */
+	TIMS__S_LATIN,
+	TIMS__S_CYRILLIC,
+	TIMS__S_GREEK,
+	TIMS__S_ARABIC,    /* Arabic and Persian letters */
+	TIMS__S_HEBREW,
+	TIMS__S_OTHER,     /* everything ICU has to transliterate */
+};
+
+/* One letter of a token: the code point (already NFC) and its script. */
+struct tims__letter {
+	int32_t cp;
+	uint8_t script;
+};
+
+/*
+ * Fill t->var/t->scheme/t->nvar (and TIMS_TOK_ABJAD, TIMS_TOK_MIXED) from the
+ * letters of one token. t->orig must already be set. Returns 0, or -1 if the
+ * token produced no A-Z letter at all (the caller drops it).
+ */
+int tims__translit_token(const struct tims__letter *l, size_t n,
+			 struct tims_name_token *t);
+
+/* The script of one code point. */
+enum tims__script tims__script_of(int32_t cp);
+
+/* Equivalence groups of an A-Z spelling, or of a normalised native token
+ * (UTF-8). Appends to t->group (no duplicates, at most TIMS_NAME_MAX_GROUPS). */
+void tims__equiv_lookup(const char *key, struct tims_name_token *t);
+
+/* Alef forms, ta marbuta, Persian yeh and kaf folded to one letter. */
+int32_t tims__abjad_fold(int32_t cp);
+
+/* The first Latin spellings of a group (for abjad tokens); NULL past the end. */
+const char *tims__equiv_spelling(uint16_t group, unsigned i);
+
+/* Interned strings (intern.c): id <-> string, for the index's keys. */
+struct strtab {
+	uint32_t *slots;  /* id + 1; 0 is empty */
+	size_t nslots;
+	uint32_t *off;    /* arena offset of each id */
+	size_t n, cap;
+	char *arena;
+	size_t alen, acap;
+};
+
+/* The id of k, adding it when `add`; UINT32_MAX when absent or out of memory. */
+uint32_t tims__strtab_get(struct strtab *t, const char *k, bool add);
+void tims__strtab_free(struct strtab *t);
+
+/* Append an A-Z string to a bounded token buffer; false when it is full. */
+static inline int tims__az_add(char *dst, size_t *len, const char *s)
+{
+	while (*s) {
+		if (*len >= TIMS_TOKEN_MAX)
+			return 0;
+		dst[(*len)++] = *s++;
+	}
+	dst[*len] = '\0';
+	return 1;
+}
+
+#endif

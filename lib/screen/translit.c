@@ -1,0 +1,671 @@
+/*
+ * translit.c — the hand-written letter tables that turn one token of a name,
+ * in Latin with diacritics, Cyrillic, Greek, Arabic, Persian or Hebrew, into
+ * up to three A-Z spellings, each from a named scheme.
+ *
+ * Why tables by hand: a passport, an old register and a watchlist each spell
+ * a foreign name by a different convention. ICAO 9303 Part 3 writes Ü as UE,
+ * a border guard types U; a Russian passport of 2005 wrote Юрий as YURIY, one
+ * of 2015 writes IURII; Ukraine writes Г as H. Keeping one spelling per
+ * convention lets the scorer say which convention explains a match. Arabic and
+ * Persian are written without short vowels, so no transliterator can guess
+ * MOHAMMED from محمد: those tokens get their given-name equivalence groups
+ * (equiv.c) and a consonant skeleton instead.
+ *
+ * Scripts without a table go through ICU's Any-Latin, flagged as such.
+ */
+#include <pthread.h>
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/unorm2.h>
+#include <unicode/utrans.h>
+#include <unicode/ustring.h>
+
+#include "screen_int.h"
+#include "tims/util.h"
+
+/*
+ * Letters by column. Latin rows: ICAO 9303 / diacritics removed / phonetic.
+ * Cyrillic rows: ICAO 9303 (2013) / Russian passports 1997 / Ukraine 2010.
+ * NULL means "as the previous column". Upper case only: tokens are upper-cased
+ * first (ı and i both give I, ß stays ß and has its own row).
+ */
+struct letter_row {
+	const char *letter; /* one code point, UTF-8 */
+	const char *col[3];
+};
+
+static const struct letter_row latin_rows[] = {
+	{ "À", { "A" } }, { "Á", { "A" } }, { "Â", { "A" } }, { "Ã", { "A" } },
+	{ "Ä", { "AE", "A" } }, { "Å", { "AA", "A" } }, { "Æ", { "AE" } },
+	{ "Ç", { "C", NULL, "CH" } }, { "È", { "E" } }, { "É", { "E" } },
+	{ "Ê", { "E" } }, { "Ë", { "E" } }, { "Ì", { "I" } }, { "Í", { "I" } },
+	{ "Î", { "I" } }, { "Ï", { "I" } }, { "Ð", { "D" } }, { "Ñ", { "N" } },
+	{ "Ò", { "O" } }, { "Ó", { "O" } }, { "Ô", { "O" } }, { "Õ", { "O" } },
+	{ "Ö", { "OE", "O" } }, { "Ø", { "OE", "O" } }, { "Ù", { "U" } },
+	{ "Ú", { "U" } }, { "Û", { "U" } }, { "Ü", { "UE", "U" } },
+	{ "Ý", { "Y" } }, { "Þ", { "TH" } }, { "ß", { "SS" } }, { "ẞ", { "SS" } },
+	{ "Ā", { "A" } }, { "Ă", { "A" } }, { "Ą", { "A" } },
+	{ "Ć", { "C", NULL, "CH" } }, { "Ĉ", { "C" } }, { "Ċ", { "C" } },
+	{ "Č", { "C", NULL, "CH" } }, { "Ď", { "D" } }, { "Đ", { "D", NULL, "DJ" } },
+	{ "Ē", { "E" } }, { "Ĕ", { "E" } }, { "Ė", { "E" } }, { "Ę", { "E" } },
+	{ "Ě", { "E" } }, { "Ĝ", { "G" } }, { "Ğ", { "G", NULL, "" } },
+	{ "Ġ", { "G" } }, { "Ģ", { "G" } }, { "Ĥ", { "H" } }, { "Ħ", { "H" } },
+	{ "Ĩ", { "I" } }, { "Ī", { "I" } }, { "Ĭ", { "I" } }, { "Į", { "I" } },
+	{ "İ", { "I" } }, { "Ĳ", { "IJ" } }, { "Ĵ", { "J" } }, { "Ķ", { "K" } },
+	{ "Ĺ", { "L" } }, { "Ļ", { "L" } }, { "Ľ", { "L" } }, { "Ŀ", { "L" } },
+	{ "Ł", { "L" } }, { "Ń", { "N" } }, { "Ņ", { "N" } }, { "Ň", { "N" } },
+	{ "Ŋ", { "N" } }, { "Ō", { "O" } }, { "Ŏ", { "O" } }, { "Ő", { "OE", "O" } },
+	{ "Œ", { "OE" } }, { "Ŕ", { "R" } }, { "Ŗ", { "R" } }, { "Ř", { "R" } },
+	{ "Ś", { "S" } }, { "Ŝ", { "S" } }, { "Ş", { "S", NULL, "SH" } },
+	{ "Š", { "S", NULL, "SH" } }, { "Ș", { "S", NULL, "SH" } },
+	{ "Ţ", { "T" } }, { "Ț", { "T" } }, { "Ť", { "T" } }, { "Ŧ", { "T" } },
+	{ "Ũ", { "U" } }, { "Ū", { "U" } }, { "Ŭ", { "U" } }, { "Ů", { "U" } },
+	{ "Ű", { "UE", "U" } }, { "Ų", { "U" } }, { "Ŵ", { "W" } },
+	{ "Ŷ", { "Y" } }, { "Ÿ", { "Y" } }, { "Ź", { "Z" } }, { "Ż", { "Z" } },
+	{ "Ž", { "Z", NULL, "ZH" } }, { "Ə", { "A", "E" } },
+};
+
+static const struct letter_row cyrillic_rows[] = {
+	{ "А", { "A" } }, { "Б", { "B" } }, { "В", { "V" } },
+	{ "Г", { "G", NULL, "H" } }, { "Ґ", { "G" } }, { "Д", { "D" } },
+	{ "Е", { "E" } }, { "Ё", { "E" } }, { "Є", { "IE", "YE", "IE" } },
+	{ "Ж", { "ZH" } }, { "З", { "Z" } }, { "И", { "I", NULL, "Y" } },
+	{ "І", { "I" } }, { "Ї", { "I", "YI", "I" } }, { "Й", { "I", "Y", "I" } },
+	{ "К", { "K" } }, { "Л", { "L" } }, { "М", { "M" } }, { "Н", { "N" } },
+	{ "О", { "O" } }, { "П", { "P" } }, { "Р", { "R" } }, { "С", { "S" } },
+	{ "Т", { "T" } }, { "У", { "U" } }, { "Ф", { "F" } }, { "Х", { "KH" } },
+	{ "Ц", { "TS" } }, { "Ч", { "CH" } }, { "Ш", { "SH" } },
+	{ "Щ", { "SHCH" } }, { "Ъ", { "IE", "", "" } }, { "Ы", { "Y" } },
+	{ "Ь", { "" } }, { "Э", { "E" } }, { "Ю", { "IU", "YU", "IU" } },
+	{ "Я", { "IA", "YA", "IA" } },
+	/* Belarusian, Serbian, Macedonian letters of the ICAO table */
+	{ "Ў", { "U" } }, { "Ђ", { "D" } }, { "Ѓ", { "G" } }, { "Ѕ", { "DZ" } },
+	{ "Ј", { "J" } }, { "Љ", { "LJ" } }, { "Њ", { "NJ" } }, { "Ћ", { "C" } },
+	{ "Ќ", { "K" } }, { "Џ", { "DZ" } },
+};
+
+/* Ukraine 2010: these letters are spelled differently at a word's start. */
+static const struct letter_row ukrainian_initial[] = {
+	{ "Є", { "YE" } }, { "Ї", { "YI" } }, { "Й", { "Y" } },
+	{ "Ю", { "YU" } }, { "Я", { "YA" } },
+};
+
+/*
+ * Arabic, Persian and Hebrew letters to consonant classes (the alphabet of
+ * tims_name_skeleton without vowels) and to a consonant spelling used in
+ * displays. "" means a vowel carrier or a silent letter. Columns: skeleton
+ * class, display, Persian skeleton class when it differs (ث ذ ض ظ are said
+ * S/Z in Persian).
+ */
+static const struct letter_row abjad_rows[] = {
+	{ "ا", { "", "A" } }, { "ب", { "B", "B" } }, { "ت", { "T", "T" } },
+	{ "ث", { "T", "TH", "S" } }, { "ج", { "J", "J" } }, { "ح", { "H", "H" } },
+	{ "خ", { "K", "KH" } }, { "د", { "D", "D" } }, { "ذ", { "D", "DH", "S" } },
+	{ "ر", { "R", "R" } }, { "ز", { "S", "Z" } }, { "س", { "S", "S" } },
+	{ "ش", { "S", "SH" } }, { "ص", { "S", "S" } }, { "ض", { "D", "D", "S" } },
+	{ "ط", { "T", "T" } }, { "ظ", { "S", "Z" } }, { "ع", { "", "" } },
+	{ "غ", { "G", "GH" } }, { "ف", { "F", "F" } }, { "ق", { "K", "Q", "G" } },
+	{ "ك", { "K", "K" } }, { "ل", { "L", "L" } }, { "م", { "M", "M" } },
+	{ "ن", { "N", "N" } }, { "ه", { "H", "H" } }, { "ة", { "", "A" } },
+	{ "و", { "", "W" } }, { "ي", { "", "Y" } }, { "ى", { "", "A" } },
+	{ "ء", { "", "" } }, { "ئ", { "", "" } }, { "ؤ", { "", "" } },
+	{ "پ", { "P", "P" } }, { "چ", { "S", "CH" } }, { "ژ", { "S", "ZH" } },
+	{ "گ", { "G", "G" } }, { "ک", { "K", "K" } }, { "ی", { "", "Y" } },
+	/* Hebrew */
+	{ "א", { "", "" } }, { "ב", { "B", "B" } }, { "ג", { "G", "G" } },
+	{ "ד", { "D", "D" } }, { "ה", { "H", "H" } }, { "ו", { "", "V" } },
+	{ "ז", { "S", "Z" } }, { "ח", { "H", "H" } }, { "ט", { "T", "T" } },
+	{ "י", { "", "Y" } }, { "כ", { "K", "K" } }, { "ך", { "K", "K" } },
+	{ "ל", { "L", "L" } }, { "מ", { "M", "M" } }, { "ם", { "M", "M" } },
+	{ "נ", { "N", "N" } }, { "ן", { "N", "N" } }, { "ס", { "S", "S" } },
+	{ "ע", { "", "" } }, { "פ", { "P", "P" } }, { "ף", { "F", "F" } },
+	{ "צ", { "S", "TS" } }, { "ץ", { "S", "TS" } }, { "ק", { "K", "K" } },
+	{ "ר", { "R", "R" } }, { "ש", { "S", "SH" } }, { "ת", { "T", "T" } },
+};
+
+/* Alef forms and Persian letters folded before the equivalence lookup. */
+static const struct { const char *from, *to; } abjad_fold[] = {
+	{ "أ", "ا" }, { "إ", "ا" }, { "آ", "ا" }, { "ٱ", "ا" }, { "ة", "ه" },
+	{ "ى", "ي" }, { "ی", "ي" }, { "ک", "ك" }, { "ئ", "ي" }, { "ؤ", "و" },
+};
+
+/* A decoded table: code point -> row, sorted for bsearch. */
+struct cp_row {
+	int32_t cp;
+	const struct letter_row *row;
+};
+
+static struct cp_row *latin_idx, *cyr_idx, *uainit_idx, *abjad_idx;
+static struct { int32_t from, to; } fold_idx[TIMS_ARRAY_SIZE(abjad_fold)];
+static int tables_ok;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static UTransliterator *icu_trans;
+static pthread_mutex_t icu_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t icu_once = PTHREAD_ONCE_INIT;
+
+static int32_t decode1(const char *s)
+{
+	int32_t cp = 0;
+	int32_t i = 0, n = (int32_t)strlen(s);
+
+	U8_NEXT(s, i, n, cp);
+	return cp;
+}
+
+static int cmp_cp_row(const void *a, const void *b)
+{
+	const struct cp_row *x = a, *y = b;
+
+	return (x->cp > y->cp) - (x->cp < y->cp);
+}
+
+static struct cp_row *index_rows(const struct letter_row *rows, size_t n)
+{
+	struct cp_row *idx = calloc(n + 1, sizeof(*idx));
+
+	if (!idx)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		idx[i].cp = decode1(rows[i].letter);
+		idx[i].row = &rows[i];
+	}
+	qsort(idx, n, sizeof(*idx), cmp_cp_row);
+	idx[n].cp = -1; /* sentinel: not searched, marks the end */
+	return idx;
+}
+
+static void tables_init(void)
+{
+	latin_idx = index_rows(latin_rows, TIMS_ARRAY_SIZE(latin_rows));
+	cyr_idx = index_rows(cyrillic_rows, TIMS_ARRAY_SIZE(cyrillic_rows));
+	uainit_idx = index_rows(ukrainian_initial, TIMS_ARRAY_SIZE(ukrainian_initial));
+	abjad_idx = index_rows(abjad_rows, TIMS_ARRAY_SIZE(abjad_rows));
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(abjad_fold); i++) {
+		fold_idx[i].from = decode1(abjad_fold[i].from);
+		fold_idx[i].to = decode1(abjad_fold[i].to);
+	}
+	tables_ok = latin_idx && cyr_idx && uainit_idx && abjad_idx;
+}
+
+static const struct letter_row *find_row(const struct cp_row *idx, size_t n,
+					 int32_t cp)
+{
+	struct cp_row key = { cp, NULL };
+	const struct cp_row *r = bsearch(&key, idx, n, sizeof(*idx), cmp_cp_row);
+
+	return r ? r->row : NULL;
+}
+
+static const char *col(const struct letter_row *r, unsigned c)
+{
+	while (c > 0 && !r->col[c])
+		c--;
+	return r->col[c];
+}
+
+enum tims__script tims__script_of(int32_t cp)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	UScriptCode sc;
+
+	if (cp < 0x80)
+		return ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') ? TIMS__S_LATIN
+								     : TIMS__S_NONE;
+	if (!u_isalpha(cp))
+		return TIMS__S_NONE;
+	sc = uscript_getScript(cp, &st);
+	if (U_FAILURE(st))
+		return TIMS__S_OTHER;
+	switch (sc) {
+	case USCRIPT_LATIN: return TIMS__S_LATIN;
+	case USCRIPT_CYRILLIC: return TIMS__S_CYRILLIC;
+	case USCRIPT_GREEK: return TIMS__S_GREEK;
+	case USCRIPT_ARABIC: return TIMS__S_ARABIC;
+	case USCRIPT_HEBREW: return TIMS__S_HEBREW;
+	case USCRIPT_COMMON: case USCRIPT_INHERITED: return TIMS__S_NONE;
+	default: return TIMS__S_OTHER;
+	}
+}
+
+/* A-Z of a Latin letter without a table row: its base letter under NFD. */
+static const char *latin_base(int32_t cp, char tmp[2])
+{
+	UErrorCode st = U_ZERO_ERROR;
+	const UNormalizer2 *nfd = unorm2_getNFDInstance(&st);
+	UChar d[8];
+	int32_t n;
+
+	if (cp >= 'A' && cp <= 'Z') {
+		tmp[0] = (char)cp;
+		tmp[1] = '\0';
+		return tmp;
+	}
+	if (U_FAILURE(st))
+		return "";
+	n = unorm2_getDecomposition(nfd, cp, d, 8, &st);
+	if (U_FAILURE(st) || n < 1 || d[0] >= 0x80)
+		return "";
+	tmp[0] = (char)u_toupper(d[0]);
+	tmp[1] = '\0';
+	return (tmp[0] >= 'A' && tmp[0] <= 'Z') ? tmp : "";
+}
+
+/* Record spelling `s` under `scheme` unless it is empty or already there. */
+static void add_variant(struct tims_name_token *t, const char *s, unsigned scheme)
+{
+	if (!*s || t->nvar >= TIMS_NAME_MAX_VARIANTS)
+		return;
+	for (unsigned i = 0; i < t->nvar; i++)
+		if (!strcmp(t->var[i], s))
+			return;
+	snprintf(t->var[t->nvar], sizeof(t->var[0]), "%s", s);
+	t->scheme[t->nvar++] = (uint8_t)scheme;
+}
+
+/*
+ * German and Polish registers spell Slavic names with J for Й and the soft
+ * sign (JURIJ, LJUTYJ, FJODOR) and CH for Х (CHRUSCHTSCHOW): one more
+ * spelling reads a non-initial J (not DJ) as Y and a CH (not SCH, TSCH) as
+ * KH, so that its skeleton meets the ICAO one.
+ */
+static void add_reading(struct tims_name_token *t, const char *az)
+{
+	char r[TIMS_TOKEN_MAX + 1];
+	size_t n = 0;
+	bool changed = false;
+
+	for (size_t i = 0; az[i] && n < TIMS_TOKEN_MAX; i++) {
+		char c = az[i], prev = i ? az[i - 1] : 0;
+
+		if (c == 'J' && ((i > 0 && prev != 'D') ||
+				 (i == 0 && strchr("AEIOU", az[1] ? az[1] : 'X')))) {
+			r[n++] = 'Y';
+			changed = true;
+		} else if (c == 'C' && az[i + 1] == 'H' && prev != 'S' && prev != 'T' &&
+			   n + 2 <= TIMS_TOKEN_MAX) {
+			r[n++] = 'K';
+			r[n++] = 'H';
+			i++;
+			changed = true;
+		} else {
+			r[n++] = c;
+		}
+	}
+	r[n] = '\0';
+	if (changed)
+		add_variant(t, r, TIMS_SCHEME_READING);
+}
+
+/* Latin and Cyrillic: three columns, each a whole spelling of the token. */
+static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
+			   struct tims_name_token *t)
+{
+	static const uint8_t latin_schemes[3] = {
+		TIMS_SCHEME_ICAO, TIMS_SCHEME_STRIPPED, TIMS_SCHEME_PHONETIC };
+	static const uint8_t cyr_schemes[3] = {
+		TIMS_SCHEME_ICAO, TIMS_SCHEME_RU1997, TIMS_SCHEME_UA2010 };
+	char out[3][TIMS_TOKEN_MAX + 1] = { "", "", "" };
+	size_t len[3] = { 0, 0, 0 };
+	bool plain = true;
+
+	for (size_t i = 0; i < n; i++) {
+		int32_t cp = u_toupper(l[i].cp);
+		const struct letter_row *r = NULL;
+		char tmp[2];
+
+		if (l[i].script == TIMS__S_CYRILLIC) {
+			r = find_row(cyr_idx, TIMS_ARRAY_SIZE(cyrillic_rows), cp);
+			if (r && i == 0) {
+				const struct letter_row *u = find_row(uainit_idx,
+					TIMS_ARRAY_SIZE(ukrainian_initial), cp);
+				if (u) {
+					tims__az_add(out[0], &len[0], col(r, 0));
+					tims__az_add(out[1], &len[1], col(r, 1));
+					tims__az_add(out[2], &len[2], u->col[0]);
+					plain = false;
+					continue;
+				}
+			}
+		} else if (l[i].script == TIMS__S_LATIN && (cp < 'A' || cp > 'Z')) {
+			r = find_row(latin_idx, TIMS_ARRAY_SIZE(latin_rows), cp);
+		}
+		if (r) {
+			plain = false;
+			for (unsigned c = 0; c < 3; c++)
+				tims__az_add(out[c], &len[c], col(r, c));
+		} else {
+			const char *b = l[i].script == TIMS__S_LATIN ?
+					latin_base(cp, tmp) : "";
+			if (cp < 'A' || cp > 'Z')
+				plain = false;
+			for (unsigned c = 0; c < 3; c++)
+				tims__az_add(out[c], &len[c], b);
+		}
+	}
+	if (plain)
+		add_variant(t, out[0], TIMS_SCHEME_ASCII);
+	else
+		for (unsigned c = 0; c < 3; c++)
+			add_variant(t, out[c], cyr ? cyr_schemes[c] : latin_schemes[c]);
+	if (!cyr)
+		add_reading(t, out[1]);
+}
+
+/*
+ * Greek, ELOT 743 (the Greek passport standard) and a common phonetic
+ * spelling. ELOT's digraph rules: ΑΥ/ΕΥ/ΗΥ give AV/EV/IV before a vowel or
+ * voiced consonant and AF/EF/IF otherwise; ΟΥ gives OU; ΓΓ, ΓΚ, ΓΞ, ΓΧ give
+ * NG, NK (G at the start), NX, NCH; ΜΠ gives B at the start, MP inside; ΝΤ
+ * gives D at the start, NT inside.
+ */
+struct greek_letter {
+	int32_t cp;
+	const char *elot, *phon;
+	bool vowel, voiced;
+};
+
+static const struct greek_letter greek[] = {
+	{ 0x391, "A", "A", true, false }, { 0x392, "V", "V", false, true },
+	{ 0x393, "G", "G", false, true }, { 0x394, "D", "D", false, true },
+	{ 0x395, "E", "E", true, false }, { 0x396, "Z", "Z", false, true },
+	{ 0x397, "I", "I", true, false }, { 0x398, "TH", "TH", false, false },
+	{ 0x399, "I", "I", true, false }, { 0x39A, "K", "K", false, false },
+	{ 0x39B, "L", "L", false, true }, { 0x39C, "M", "M", false, true },
+	{ 0x39D, "N", "N", false, true }, { 0x39E, "X", "KS", false, false },
+	{ 0x39F, "O", "O", true, false }, { 0x3A0, "P", "P", false, false },
+	{ 0x3A1, "R", "R", false, true }, { 0x3A3, "S", "S", false, false },
+	{ 0x3A4, "T", "T", false, false }, { 0x3A5, "Y", "I", true, false },
+	{ 0x3A6, "F", "F", false, false }, { 0x3A7, "CH", "H", false, false },
+	{ 0x3A8, "PS", "PS", false, false }, { 0x3A9, "O", "O", true, false },
+};
+
+/* Upper-case Greek letter without tonos; *diaer set for Ϊ Ϋ. */
+static int32_t greek_base(int32_t cp, bool *diaer)
+{
+	static const int32_t tonos[][2] = {
+		{ 0x386, 0x391 }, { 0x388, 0x395 }, { 0x389, 0x397 },
+		{ 0x38A, 0x399 }, { 0x38C, 0x39F }, { 0x38E, 0x3A5 },
+		{ 0x38F, 0x3A9 }, { 0x3AA, 0x399 }, { 0x3AB, 0x3A5 },
+		{ 0x390, 0x399 }, { 0x3B0, 0x3A5 }, { 0x3C2, 0x3A3 },
+	};
+
+	*diaer = false;
+	if (cp == 0x3CA || cp == 0x3AA || cp == 0x390) {
+		*diaer = true;
+		return 0x399;
+	}
+	if (cp == 0x3CB || cp == 0x3AB || cp == 0x3B0) {
+		*diaer = true;
+		return 0x3A5;
+	}
+	cp = u_toupper(cp);
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(tonos); i++)
+		if (tonos[i][0] == cp)
+			return tonos[i][1];
+	return cp;
+}
+
+static const struct greek_letter *greek_find(int32_t cp)
+{
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(greek); i++)
+		if (greek[i].cp == cp)
+			return &greek[i];
+	return NULL;
+}
+
+static void translit_greek(const struct tims__letter *l, size_t n,
+			   struct tims_name_token *t)
+{
+	char e[TIMS_TOKEN_MAX + 1] = "", p[TIMS_TOKEN_MAX + 1] = "";
+	size_t el = 0, pl = 0;
+	int32_t cps[TIMS_TOKEN_ORIG_MAX];
+	bool dia[TIMS_TOKEN_ORIG_MAX];
+
+	if (n > TIMS_TOKEN_ORIG_MAX)
+		n = TIMS_TOKEN_ORIG_MAX;
+	for (size_t i = 0; i < n; i++)
+		cps[i] = greek_base(l[i].cp, &dia[i]);
+	for (size_t i = 0; i < n; i++) {
+		const struct greek_letter *g = greek_find(cps[i]);
+		const struct greek_letter *nx = i + 1 < n ? greek_find(cps[i + 1]) : NULL;
+		int32_t c = cps[i], c2 = i + 1 < n ? cps[i + 1] : 0;
+		char tmp[2];
+
+		if (!g) { /* a Latin or other letter inside a Greek token */
+			const char *b = latin_base(u_toupper(l[i].cp), tmp);
+			tims__az_add(e, &el, b);
+			tims__az_add(p, &pl, b);
+			continue;
+		}
+		if ((c == 0x391 || c == 0x395 || c == 0x397) && c2 == 0x3A5 && !dia[i + 1]) {
+			const struct greek_letter *after = i + 2 < n ? greek_find(cps[i + 2]) : NULL;
+			const char *v = after && (after->vowel || after->voiced) ? "V" : "F";
+
+			tims__az_add(e, &el, g->elot);
+			tims__az_add(e, &el, v);
+			tims__az_add(p, &pl, g->phon);
+			tims__az_add(p, &pl, v);
+			i++;
+			continue;
+		}
+		if (c == 0x39F && c2 == 0x3A5 && !dia[i + 1]) {
+			tims__az_add(e, &el, "OU");
+			tims__az_add(p, &pl, "OU");
+			i++;
+			continue;
+		}
+		if (c == 0x393 && nx && (c2 == 0x393 || c2 == 0x39A || c2 == 0x39E || c2 == 0x3A7)) {
+			const char *s = c2 == 0x393 ? "NG" : c2 == 0x39A ? (i == 0 ? "G" : "NK")
+				      : c2 == 0x39E ? "NX" : "NCH";
+			tims__az_add(e, &el, s);
+			tims__az_add(p, &pl, c2 == 0x39A && i > 0 ? "NG" : c2 == 0x3A7 ? "NH" : s);
+			i++;
+			continue;
+		}
+		if ((c == 0x39C && c2 == 0x3A0) || (c == 0x39D && c2 == 0x3A4)) {
+			const char *s = c == 0x39C ? (i == 0 ? "B" : "MP") : (i == 0 ? "D" : "NT");
+
+			tims__az_add(e, &el, s);
+			tims__az_add(p, &pl, c == 0x39C ? (i == 0 ? "B" : "MB") : (i == 0 ? "D" : "ND"));
+			i++;
+			continue;
+		}
+		tims__az_add(e, &el, g->elot);
+		tims__az_add(p, &pl, g->phon);
+	}
+	add_variant(t, e, TIMS_SCHEME_ELOT743);
+	add_variant(t, p, TIMS_SCHEME_GREEK_PHON);
+}
+
+/*
+ * Arabic, Persian, Hebrew: the equivalence groups of the folded token (with
+ * and without the article ال), then the group's Latin spellings, then the
+ * consonants as a last spelling. The skeleton is computed here, from the
+ * letters, because a Latin skeleton of "MHMD" would read its H as a digraph.
+ */
+static void translit_abjad(const struct tims__letter *l, size_t n,
+			   struct tims_name_token *t, char *skel_out)
+{
+	char folded[4 * TIMS_TOKEN_ORIG_MAX + 1];
+	char cons[TIMS_TOKEN_MAX + 1] = "", sk[TIMS_TOKEN_MAX + 1] = "";
+	char sk2[TIMS_TOKEN_MAX + 1] = "";
+	size_t fl = 0, cl = 0, kl = 0, kl2 = 0, start = 0, art_bytes = 0;
+	bool persian = false;
+	char last = 0, last2 = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int32_t cp = l[i].cp;
+
+		if (cp == 0x67E || cp == 0x686 || cp == 0x698 || cp == 0x6AF ||
+		    cp == 0x6A9 || cp == 0x6CC)
+			persian = true;
+	}
+	/* The article: الخليفي is KHALIFI in the skeleton (AL is a weak token
+	 * when written apart in Latin). */
+	if (n > 3 && l[0].cp == 0x627 && l[1].cp == 0x644)
+		start = 2;
+	for (size_t i = 0; i < n; i++) {
+		int32_t cp = tims__abjad_fold(l[i].cp);
+		const struct letter_row *r;
+		const char *k;
+		UBool bad = false;
+
+		if ((cp >= 0x64B && cp <= 0x65F) || cp == 0x670 || cp == 0x640)
+			continue; /* vowel signs, shadda, tatweel */
+		if (fl + 4 < sizeof(folded))
+			U8_APPEND(folded, fl, sizeof(folded), cp, bad);
+		(void)bad;
+		if (i + 1 == start)
+			art_bytes = fl;
+		r = find_row(abjad_idx, TIMS_ARRAY_SIZE(abjad_rows), l[i].cp);
+		if (!r)
+			r = find_row(abjad_idx, TIMS_ARRAY_SIZE(abjad_rows), cp);
+		if (!r)
+			continue;
+		tims__az_add(cons, &cl, r->col[1]);
+		if (i < start)
+			continue;
+		k = persian && r->col[2] ? r->col[2] : r->col[0];
+		if (i == start && (cp == 0x648 || cp == 0x5D5))
+			k = "F"; /* a word-initial waw is the consonant W */
+		if (i + 1 == n && i > start && (cp == 0x647 || cp == 0x5D4))
+			k = ""; /* Persian فاطمه: a final he is a vowel */
+		/* The second skeleton reads a medial waw as the consonant W/V
+		 * (جاوید JAVID, الطويل TAWIL), the first as the vowel U/O; and qaf
+		 * the other way from the first (QAZI and GHAZI, GAMAL and QAMAR). */
+		{
+			const char *k2 = (cp == 0x648 || cp == 0x5D5) && i > start ? "F" : k;
+
+			if (cp == 0x642) /* qaf: K in Arabic (QASIM), G in Persian (GHAZI) */
+				k2 = persian ? "K" : "G";
+
+			if (!*k2)
+				last2 = 0;
+			else if (last2 != k2[0])
+				tims__az_add(sk2, &kl2, k2);
+			if (*k2)
+				last2 = k2[0];
+		}
+		if (!*k) {
+			last = 0;
+			continue;
+		}
+		if (last != k[0])
+			tims__az_add(sk, &kl, k);
+		last = k[0];
+	}
+	folded[fl] = '\0';
+	tims__equiv_lookup(folded, t);
+	if (start)
+		tims__equiv_lookup(folded + art_bytes, t);
+	for (unsigned g = 0; g < t->ngroup && t->nvar < 2; g++) {
+		const char *s = tims__equiv_spelling(t->group[g], 0);
+
+		if (s)
+			add_variant(t, s, TIMS_SCHEME_EQUIV);
+	}
+	/* Consonant spellings: one per skeleton, set here, not recomputed. */
+	for (int alt = 0; alt < 2 && t->nvar < TIMS_NAME_MAX_VARIANTS; alt++) {
+		const char *k = alt ? sk2 : sk;
+
+		if (alt && !strcmp(sk, sk2))
+			break;
+		snprintf(t->var[t->nvar], sizeof(t->var[0]), "%s", *cons ? cons : "X");
+		snprintf(t->skel[t->nvar], sizeof(t->skel[0]), "%s", k);
+		t->scheme[t->nvar++] = TIMS_SCHEME_ABJAD;
+	}
+	(void)skel_out;
+	t->flags |= TIMS_TOK_ABJAD;
+}
+
+int32_t tims__abjad_fold(int32_t cp)
+{
+	pthread_once(&tables_once, tables_init);
+	for (size_t k = 0; k < TIMS_ARRAY_SIZE(fold_idx); k++)
+		if (fold_idx[k].from == cp)
+			return fold_idx[k].to;
+	return cp;
+}
+
+static void icu_init(void)
+{
+	static const char id[] = "Any-Latin; Latin-ASCII; Upper";
+	UChar uid[64];
+	UErrorCode st = U_ZERO_ERROR;
+
+	u_uastrcpy(uid, id);
+	icu_trans = utrans_openU(uid, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
+	if (U_FAILURE(st))
+		icu_trans = NULL;
+}
+
+/* Scripts with no hand table: ICU Any-Latin, then keep A-Z only. */
+static void translit_icu(const struct tims__letter *l, size_t n,
+			 struct tims_name_token *t)
+{
+	UChar buf[512];
+	int32_t len = 0, limit;
+	UErrorCode st = U_ZERO_ERROR;
+	char out[TIMS_TOKEN_MAX + 1] = "";
+	size_t ol = 0;
+
+	pthread_once(&icu_once, icu_init);
+	if (!icu_trans)
+		return;
+	for (size_t i = 0; i < n && len < 120; i++) {
+		UBool bad = false;
+
+		U16_APPEND(buf, len, 128, l[i].cp, bad);
+		(void)bad;
+	}
+	limit = len;
+	pthread_mutex_lock(&icu_lock);
+	utrans_transUChars(icu_trans, buf, &len, (int32_t)TIMS_ARRAY_SIZE(buf),
+			   0, &limit, &st);
+	pthread_mutex_unlock(&icu_lock);
+	if (U_FAILURE(st))
+		return;
+	for (int32_t i = 0; i < len && ol < TIMS_TOKEN_MAX; i++)
+		if (buf[i] >= 'A' && buf[i] <= 'Z')
+			out[ol++] = (char)buf[i];
+	out[ol] = '\0';
+	add_variant(t, out, TIMS_SCHEME_ICU);
+}
+
+int tims__translit_token(const struct tims__letter *l, size_t n,
+			 struct tims_name_token *t)
+{
+	unsigned seen = 0;
+	char abjad_skel[TIMS_TOKEN_MAX + 1] = "";
+
+	pthread_once(&tables_once, tables_init);
+	if (!tables_ok)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (l[i].script != TIMS__S_NONE)
+			seen |= 1u << l[i].script;
+	if (seen & (seen - 1))
+		t->flags |= TIMS_TOK_MIXED;
+	t->nvar = 0;
+	if (seen & ((1u << TIMS__S_ARABIC) | (1u << TIMS__S_HEBREW)))
+		translit_abjad(l, n, t, abjad_skel);
+	else if (seen & (1u << TIMS__S_GREEK))
+		translit_greek(l, n, t);
+	else if (seen & (1u << TIMS__S_OTHER))
+		translit_icu(l, n, t);
+	else
+		translit_table(l, n, (seen & (1u << TIMS__S_CYRILLIC)) != 0, t);
+	if (t->nvar == 0)
+		return -1;
+	for (unsigned i = 0; i < t->nvar; i++) {
+		if (t->scheme[i] == TIMS_SCHEME_ABJAD)
+			continue; /* set by translit_abjad; no vowels to keep */
+		tims_name_skeleton(t->var[i], false, t->skel[i], sizeof(t->skel[i]));
+		tims_name_skeleton(t->var[i], true, t->vskel[i], sizeof(t->vskel[i]));
+		if (!(t->flags & TIMS_TOK_ABJAD))
+			tims__equiv_lookup(t->var[i], t);
+	}
+	return 0;
+}

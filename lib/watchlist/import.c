@@ -1,0 +1,814 @@
+/*
+ * import.c — reading a watchlist file (CSV with a header row, or JSON
+ * Lines), checking every row, and storing the good ones under a new list
+ * version in one transaction.
+ *
+ * Every field of every kind is declared in one table (name, required,
+ * checker); an unknown column or key is an error, so a misspelt "dob " or
+ * "nationalty" is reported instead of silently dropped. A bad row is reported
+ * with its line and the field; the operator's choice decides whether the
+ * rest goes in (skip_bad) or nothing does (the default).
+ */
+#include "tims/util.h"
+#include "wl_int.h"
+
+#define CSV_MAX_FIELDS 16
+#define FIELD_MAX 4096
+#define MAX_ALIASES 16
+
+/* --- fields -------------------------------------------------------------- */
+
+typedef tims_rc (*field_fn)(const char *name, json_t *v, struct tims__wl_row *row,
+			    struct tims_err *err);
+
+struct field {
+	enum tims_wl_kind kind;
+	const char *name;
+	bool required;
+	field_fn check;
+};
+
+static const char *str_of(json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Free text: bounded, no control characters. Stored as given. */
+static tims_rc text_field(const char *name, json_t *v, struct tims__wl_row *row,
+			  size_t max, struct tims_err *err)
+{
+	const char *s = str_of(v);
+	size_t n;
+
+	if (!s)
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: not a string", name);
+	n = strlen(s);
+	if (n > max)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: %zu bytes, at most %zu", name, n, max);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: control character at byte %zu", name, i);
+	if (n)
+		json_object_set_new(row->data, name, json_string(s));
+	return TIMS_OK;
+}
+
+static tims_rc f_ref(const char *name, json_t *v, struct tims__wl_row *row,
+		     struct tims_err *err)
+{
+	const char *s = str_of(v);
+	tims_rc rc;
+
+	if (!s || !*s)
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: empty", name);
+	if ((rc = text_field(name, v, row, 64, err)))
+		return rc;
+	json_object_del(row->data, name); /* a column of its own */
+	snprintf(row->ref, sizeof(row->ref), "%s", s);
+	return TIMS_OK;
+}
+
+static tims_rc f_text128(const char *name, json_t *v, struct tims__wl_row *row,
+			 struct tims_err *err)
+{
+	return text_field(name, v, row, 128, err);
+}
+
+static tims_rc f_text512(const char *name, json_t *v, struct tims__wl_row *row,
+			 struct tims_err *err)
+{
+	return text_field(name, v, row, 512, err);
+}
+
+static tims_rc f_name(const char *name, json_t *v, struct tims__wl_row *row,
+		      struct tims_err *err)
+{
+	struct tims_name *n;
+	const char *s = str_of(v);
+	tims_rc rc;
+
+	if (!s)
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: not a string", name);
+	if (!(n = malloc(sizeof(*n))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	rc = tims_name_parse(s, strlen(s), name, n, err);
+	free(n);
+	if (!rc)
+		json_object_set_new(row->data, name, json_string(s));
+	return rc;
+}
+
+/* Aliases: a JSON array of names, or in CSV one string split at ';'. */
+static tims_rc f_aliases(const char *name, json_t *v, struct tims__wl_row *row,
+			 struct tims_err *err)
+{
+	json_t *arr = json_array(), *one;
+	char label[32];
+	tims_rc rc = TIMS_OK;
+	size_t i;
+
+	if (!arr)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if (json_is_string(v)) {
+		const char *p = json_string_value(v);
+
+		while (*p) {
+			const char *e = strchr(p, ';');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+
+			if (len)
+				json_array_append_new(arr, json_stringn(p, len));
+			p += len + (e ? 1 : 0);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, one)
+			json_array_append(arr, one);
+	} else {
+		json_decref(arr);
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: not a list of names", name);
+	}
+	if (json_array_size(arr) > MAX_ALIASES)
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "%s: %zu aliases, at most %d",
+				  name, json_array_size(arr), MAX_ALIASES);
+	json_array_foreach(arr, i, one) {
+		struct tims_name *n;
+		const char *s = str_of(one);
+
+		if (rc)
+			break;
+		snprintf(label, sizeof(label), "alias %zu", i + 1);
+		if (!s) {
+			rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: not a string", label);
+			break;
+		}
+		if (!(n = malloc(sizeof(*n)))) {
+			rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+			break;
+		}
+		rc = tims_name_parse(s, strlen(s), label, n, err);
+		free(n);
+	}
+	if (!rc && json_array_size(arr))
+		json_object_set(row->data, name, arr);
+	json_decref(arr);
+	return rc;
+}
+
+static tims_rc f_dob(const char *name, json_t *v, struct tims__wl_row *row,
+		     struct tims_err *err)
+{
+	struct tims_pdate d;
+	const char *s = str_of(v);
+	tims_rc rc;
+
+	if (!s)
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: not a string", name);
+	if ((rc = tims_pdate_parse(s, &d, name, err)))
+		return rc;
+	if (*s)
+		json_object_set_new(row->data, name, json_string(s));
+	return TIMS_OK;
+}
+
+static tims_rc f_country(const char *name, json_t *v, struct tims__wl_row *row,
+			 struct tims_err *err)
+{
+	struct tims_subject s;
+	tims_rc rc = tims_subject_set_nationality(&s, str_of(v), name, err);
+
+	if (!rc && s.nationality[0])
+		json_object_set_new(row->data, name, json_string(s.nationality));
+	return rc;
+}
+
+static tims_rc f_sex(const char *name, json_t *v, struct tims__wl_row *row,
+		     struct tims_err *err)
+{
+	struct tims_subject s;
+	tims_rc rc = tims_subject_set_sex(&s, str_of(v), name, err);
+	char b[2] = { s.sex, '\0' };
+
+	if (!rc && s.sex)
+		json_object_set_new(row->data, name, json_string(b));
+	return rc;
+}
+
+static tims_rc one_of(const char *name, json_t *v, struct tims__wl_row *row,
+		      const char *const *allowed, struct tims_err *err)
+{
+	const char *s = str_of(v);
+
+	for (size_t i = 0; s && allowed[i]; i++)
+		if (!strcmp(s, allowed[i])) {
+			json_object_set_new(row->data, name, json_string(s));
+			return TIMS_OK;
+		}
+	return tims_err_set(err, TIMS_ERR_INVALID, "%s: '%.32s' is not one of %s", name,
+			    s ? s : "", !strcmp(allowed[0], "wanted") && allowed[1] &&
+			    !strcmp(allowed[1], "entry-ban") ?
+			    "wanted, entry-ban, discreet-check, missing" :
+			    !strcmp(allowed[0], "lost") ? "lost, stolen, revoked, invalidated" :
+			    "stolen, wanted");
+}
+
+static tims_rc f_alert(const char *name, json_t *v, struct tims__wl_row *row,
+		       struct tims_err *err)
+{
+	static const char *const a[] = { "wanted", "entry-ban", "discreet-check", "missing", NULL };
+
+	return one_of(name, v, row, a, err);
+}
+
+static tims_rc f_doc_status(const char *name, json_t *v, struct tims__wl_row *row,
+			    struct tims_err *err)
+{
+	static const char *const a[] = { "lost", "stolen", "revoked", "invalidated", NULL };
+
+	return one_of(name, v, row, a, err);
+}
+
+static tims_rc f_veh_status(const char *name, json_t *v, struct tims__wl_row *row,
+			    struct tims_err *err)
+{
+	static const char *const a[] = { "stolen", "wanted", NULL };
+
+	return one_of(name, v, row, a, err);
+}
+
+static tims_rc ident(enum tims_ident_kind k, const char *name, json_t *v,
+		     struct tims__wl_row *row, char *out, struct tims_err *err)
+{
+	const char *s = str_of(v);
+	tims_rc rc;
+
+	if (!s)
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: not a string", name);
+	if (!*s)
+		return TIMS_OK;
+	if ((rc = tims_screen_norm_ident(k, s, out, name, err)))
+		return rc;
+	json_object_set_new(row->data, name, json_string(s));
+	return TIMS_OK;
+}
+
+static tims_rc f_docnum(const char *name, json_t *v, struct tims__wl_row *row,
+			struct tims_err *err)
+{
+	return ident(TIMS_IDENT_DOCUMENT, name, v, row, row->ident1, err);
+}
+
+static tims_rc f_plate(const char *name, json_t *v, struct tims__wl_row *row,
+		       struct tims_err *err)
+{
+	return ident(TIMS_IDENT_PLATE, name, v, row, row->ident1, err);
+}
+
+static tims_rc f_vin(const char *name, json_t *v, struct tims__wl_row *row,
+		     struct tims_err *err)
+{
+	return ident(TIMS_IDENT_VIN, name, v, row, row->ident2, err);
+}
+
+static const struct field fields[] = {
+	{ TIMS_WL_PERSONS, "ref", true, f_ref },
+	{ TIMS_WL_PERSONS, "name", true, f_name },
+	{ TIMS_WL_PERSONS, "aliases", false, f_aliases },
+	{ TIMS_WL_PERSONS, "dob", false, f_dob },
+	{ TIMS_WL_PERSONS, "nationality", false, f_country },
+	{ TIMS_WL_PERSONS, "sex", false, f_sex },
+	{ TIMS_WL_PERSONS, "alert", true, f_alert },
+	{ TIMS_WL_PERSONS, "authority", false, f_text128 },
+	{ TIMS_WL_PERSONS, "instruction", false, f_text512 },
+	{ TIMS_WL_DOCUMENTS, "ref", true, f_ref },
+	{ TIMS_WL_DOCUMENTS, "number", true, f_docnum },
+	{ TIMS_WL_DOCUMENTS, "type", false, f_text128 },
+	{ TIMS_WL_DOCUMENTS, "issuing_state", false, f_country },
+	{ TIMS_WL_DOCUMENTS, "status", true, f_doc_status },
+	{ TIMS_WL_DOCUMENTS, "authority", false, f_text128 },
+	{ TIMS_WL_VEHICLES, "ref", true, f_ref },
+	{ TIMS_WL_VEHICLES, "plate", false, f_plate },
+	{ TIMS_WL_VEHICLES, "country", false, f_country },
+	{ TIMS_WL_VEHICLES, "vin", false, f_vin },
+	{ TIMS_WL_VEHICLES, "status", true, f_veh_status },
+	{ TIMS_WL_VEHICLES, "authority", false, f_text128 },
+};
+
+static const struct field *find_field(enum tims_wl_kind k, const char *name)
+{
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(fields); i++)
+		if (fields[i].kind == k && !strcmp(fields[i].name, name))
+			return &fields[i];
+	return NULL;
+}
+
+tims_rc tims__wl_check_row(enum tims_wl_kind kind, json_t *in,
+			   struct tims__wl_row *row, struct tims_err *err)
+{
+	const char *key;
+	json_t *v;
+	tims_rc rc = TIMS_OK;
+
+	memset(row, 0, sizeof(*row));
+	if (!json_is_object(in))
+		return tims_err_set(err, TIMS_ERR_INVALID, "not a JSON object");
+	if (!(row->data = json_object()))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	json_object_foreach(in, key, v) {
+		const struct field *f = find_field(kind, key);
+
+		if (!f) {
+			rc = tims_err_set(err, TIMS_ERR_INVALID, "%.40s: not a field of a %s list",
+					  key, tims_wl_kind_name(kind));
+			break;
+		}
+		if (json_is_null(v) || (json_is_string(v) && !*json_string_value(v) && !f->required))
+			continue;
+		if ((rc = f->check(f->name, v, row, err)))
+			break;
+	}
+	for (size_t i = 0; !rc && i < TIMS_ARRAY_SIZE(fields); i++) {
+		json_t *x;
+
+		if (fields[i].kind != kind || !fields[i].required)
+			continue;
+		x = json_object_get(in, fields[i].name);
+		if (!x || json_is_null(x) || (json_is_string(x) && !*json_string_value(x)))
+			rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: missing", fields[i].name);
+	}
+	if (!rc && kind == TIMS_WL_VEHICLES && !row->ident1[0] && !row->ident2[0])
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "plate, vin: a vehicle needs one of them");
+	if (rc) {
+		json_decref(row->data);
+		row->data = NULL;
+	}
+	return rc;
+}
+
+/* --- CSV (RFC 4180) ------------------------------------------------------ */
+
+struct csv {
+	const char *p, *end;
+	size_t line;       /* line of the next byte */
+};
+
+/*
+ * One record into fields[] (NUL-terminated copies in buf). *first_line is
+ * the line it started on. Returns 1 for a record, 0 at the end, -1 with err.
+ */
+static int csv_record(struct csv *c, char fld[][FIELD_MAX + 1], size_t *nf,
+		      size_t *first_line, struct tims_err *err)
+{
+	size_t n = 0, len = 0;
+	bool quoted = false, in_q = false, any = false;
+
+	*nf = 0;
+	*first_line = c->line;
+	if (c->p >= c->end)
+		return 0;
+	for (;;) {
+		char ch;
+
+		if (c->p >= c->end) {
+			if (in_q) {
+				tims_err_set(err, TIMS_ERR_INVALID, "unterminated quoted field");
+				return -1;
+			}
+			break;
+		}
+		ch = *c->p++;
+		if (in_q) {
+			if (ch == '"') {
+				if (c->p < c->end && *c->p == '"') {
+					c->p++;
+				} else {
+					in_q = false;
+					continue;
+				}
+			} else if (ch == '\n') {
+				c->line++;
+			}
+		} else if (ch == '"' && len == 0 && !quoted) {
+			in_q = quoted = true;
+			any = true;
+			continue;
+		} else if (ch == ',' || ch == '\n' || ch == '\r') {
+			if (ch == '\r' && c->p < c->end && *c->p == '\n')
+				c->p++;
+			if (ch != ',')
+				c->line++;
+			if (n >= CSV_MAX_FIELDS) {
+				tims_err_set(err, TIMS_ERR_INVALID, "more than %d fields", CSV_MAX_FIELDS);
+				return -1;
+			}
+			fld[n][len] = '\0';
+			n++;
+			len = 0;
+			quoted = false;
+			if (ch == ',') {
+				any = true;
+				continue;
+			}
+			*nf = n;
+			if (!any && n == 1 && !fld[0][0]) { /* a blank line */
+				n = 0;
+				*first_line = c->line;
+				if (c->p >= c->end)
+					return 0;
+				continue;
+			}
+			return 1;
+		} else if (quoted) {
+			tims_err_set(err, TIMS_ERR_INVALID,
+				     "field %zu: text after the closing quote", n + 1);
+			return -1;
+		}
+		any = true;
+		if (n >= CSV_MAX_FIELDS) {
+			tims_err_set(err, TIMS_ERR_INVALID, "more than %d fields", CSV_MAX_FIELDS);
+			return -1;
+		}
+		if (len >= FIELD_MAX) {
+			tims_err_set(err, TIMS_ERR_TOOBIG, "field %zu: longer than %d bytes",
+				     n + 1, FIELD_MAX);
+			return -1;
+		}
+		fld[n][len++] = ch;
+	}
+	if (!any && len == 0 && n == 0)
+		return 0;
+	if (n >= CSV_MAX_FIELDS) { /* a trailing comma after the last field */
+		tims_err_set(err, TIMS_ERR_INVALID, "more than %d fields", CSV_MAX_FIELDS);
+		return -1;
+	}
+	fld[n][len] = '\0';
+	*nf = n + 1;
+	return 1;
+}
+
+/* Skip to the start of the next line after a CSV error. */
+static void csv_resync(struct csv *c)
+{
+	while (c->p < c->end && *c->p != '\n')
+		c->p++;
+	if (c->p < c->end) {
+		c->p++;
+		c->line++;
+	}
+}
+
+/* --- storing ------------------------------------------------------------- */
+
+struct importer {
+	struct tims_wl *wl;
+	const struct tims_wl_import_opts *o;
+	int64_t list_id;
+	uint64_t version;
+	sqlite3_stmt *upsert, *touch;
+	tims_wl_bad_fn bad;
+	void *ctx;
+	struct tims_wl_import_result *res;
+};
+
+static void report(struct importer *im, size_t line, const struct tims_err *e)
+{
+	im->res->bad++;
+	if (im->bad)
+		im->bad(im->ctx, line, tims_err_msg(e));
+}
+
+/* Check and store one row; a bad row is reported, not an error. */
+static tims_rc take_row(struct importer *im, json_t *in, size_t line,
+			struct tims_err *err)
+{
+	struct tims__wl_row row;
+	struct tims_err e;
+	char *data;
+	int r;
+
+	im->res->rows++;
+	tims_err_clear(&e);
+	if (tims__wl_check_row(im->o->kind, in, &row, &e)) {
+		report(im, line, &e);
+		return TIMS_OK;
+	}
+	if (!im->upsert) { /* validation only */
+		json_decref(row.data);
+		im->res->stored++;
+		return TIMS_OK;
+	}
+	data = json_dumps(row.data, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(row.data);
+	if (!data)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	sqlite3_reset(im->upsert);
+	sqlite3_bind_int64(im->upsert, 1, im->list_id);
+	sqlite3_bind_text(im->upsert, 2, row.ref, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(im->upsert, 3, data, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(im->upsert, 4, row.ident1, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(im->upsert, 5, row.ident2, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(im->upsert, 6, (sqlite3_int64)im->version);
+	free(data);
+	r = sqlite3_step(im->upsert);
+	if (r != SQLITE_DONE)
+		return tims__wl_dberr(im->wl, err, "store");
+	if (sqlite3_changes(im->wl->db) > 0) {
+		im->res->stored++;
+		return TIMS_OK;
+	}
+	im->res->unchanged++;
+	sqlite3_reset(im->touch);
+	sqlite3_bind_int64(im->touch, 1, (sqlite3_int64)im->version);
+	sqlite3_bind_int64(im->touch, 2, im->list_id);
+	sqlite3_bind_text(im->touch, 3, row.ref, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(im->touch) != SQLITE_DONE)
+		return tims__wl_dberr(im->wl, err, "store");
+	return TIMS_OK;
+}
+
+static tims_rc import_csv(struct importer *im, const char *data, size_t len,
+			  struct tims_err *err)
+{
+	static char hdr[CSV_MAX_FIELDS][FIELD_MAX + 1], f[CSV_MAX_FIELDS][FIELD_MAX + 1];
+	struct csv c = { data, data + len, 1 };
+	size_t nh, nf, line;
+	const struct field *cols[CSV_MAX_FIELDS];
+	tims_rc rc = TIMS_OK;
+	int r;
+
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
+		c.p += 3; /* a UTF-8 byte order mark from a spreadsheet */
+	r = csv_record(&c, hdr, &nh, &line, err);
+	if (r <= 0)
+		return r == 0 ? tims_err_set(err, TIMS_ERR_INVALID, "line 1: no header row")
+			      : tims_err_set(err, TIMS_ERR_INVALID, "line %zu: header: %s", line,
+					     tims_err_msg(err));
+	for (size_t i = 0; i < nh; i++) {
+		cols[i] = find_field(im->o->kind, hdr[i]);
+		if (!cols[i])
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "line %zu: header: column '%.40s' is not a field of a %s list",
+					    line, hdr[i], tims_wl_kind_name(im->o->kind));
+		for (size_t j = 0; j < i; j++)
+			if (cols[j] == cols[i])
+				return tims_err_set(err, TIMS_ERR_INVALID,
+						    "line %zu: header: column '%s' twice", line, hdr[i]);
+	}
+	while (!rc) {
+		struct tims_err e;
+		json_t *o;
+
+		tims_err_clear(&e);
+		r = csv_record(&c, f, &nf, &line, &e);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			im->res->rows++;
+			report(im, line, &e);
+			csv_resync(&c);
+			continue;
+		}
+		if (nf != nh) {
+			im->res->rows++;
+			tims_err_set(&e, TIMS_ERR_INVALID, "%zu fields, the header has %zu", nf, nh);
+			report(im, line, &e);
+			continue;
+		}
+		if (!(o = json_object()))
+			return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		for (size_t i = 0; i < nf; i++) {
+			json_t *s = json_string(f[i]);
+
+			if (!s) { /* jansson refuses invalid UTF-8 */
+				tims_err_set(&e, TIMS_ERR_INVALID, "%s: invalid UTF-8", hdr[i]);
+				break;
+			}
+			json_object_set_new(o, hdr[i], s);
+		}
+		if (e.rc) {
+			im->res->rows++;
+			report(im, line, &e);
+		} else {
+			rc = take_row(im, o, line, err);
+		}
+		json_decref(o);
+	}
+	return rc;
+}
+
+static tims_rc import_jsonl(struct importer *im, const char *data, size_t len,
+			    struct tims_err *err)
+{
+	const char *p = data, *end = data + len;
+	size_t line = 0;
+	tims_rc rc = TIMS_OK;
+
+	while (!rc && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		json_error_t je;
+		json_t *o;
+
+		line++;
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (n == 0 || (n == 1 && p[0] == ' ')) {
+			p += (nl ? (size_t)(nl - p) + 1 : n);
+			continue;
+		}
+		o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
+		if (!o) {
+			struct tims_err e;
+
+			im->res->rows++;
+			tims_err_set(&e, TIMS_ERR_INVALID, "JSON: %s at column %d", je.text, je.column);
+			report(im, line, &e);
+		} else {
+			rc = take_row(im, o, line, err);
+			json_decref(o);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return rc;
+}
+
+static bool valid_list_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > TIMS_WL_LIST_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static tims_rc ensure_list(struct importer *im, struct tims_err *err)
+{
+	enum tims_wl_kind k;
+	tims_rc rc = tims__wl_find_list(im->wl, im->o->list, &im->list_id, &k,
+					&im->version, err);
+	sqlite3_stmt *st;
+
+	if (rc == TIMS_ERR_NOTFOUND) {
+		tims_err_clear(err);
+		if (sqlite3_prepare_v2(im->wl->db, "INSERT INTO lists (name, kind) VALUES (?, ?)",
+				       -1, &st, NULL) != SQLITE_OK)
+			return tims__wl_dberr(im->wl, err, "lists");
+		sqlite3_bind_text(st, 1, im->o->list, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, tims_wl_kind_name(im->o->kind), -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = tims__wl_dberr(im->wl, err, "lists");
+			sqlite3_finalize(st);
+			return rc;
+		}
+		sqlite3_finalize(st);
+		im->list_id = sqlite3_last_insert_rowid(im->wl->db);
+		im->version = 0;
+		return TIMS_OK;
+	}
+	if (rc)
+		return rc;
+	if (k != im->o->kind)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "list '%s' holds %s, not %s", im->o->list,
+				    tims_wl_kind_name(k), tims_wl_kind_name(im->o->kind));
+	return TIMS_OK;
+}
+
+tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
+		       const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
+		       struct tims_wl_import_result *res, struct tims_err *err)
+{
+	static const char upsert[] =
+		"INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+		" ON CONFLICT (list_id, ref) DO UPDATE SET data = excluded.data,"
+		"  ident1 = excluded.ident1, ident2 = excluded.ident2,"
+		"  version = excluded.version, deleted_version = NULL, seen = excluded.seen"
+		" WHERE data IS NOT excluded.data OR deleted_version IS NOT NULL";
+	struct importer im = { wl, o, 0, 0, NULL, NULL, bad, ctx, res };
+	tims_rc rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!valid_list_name(o->list))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "list: '%.60s' is not 1-%d of a-z, 0-9, '.', '_', '-'",
+				    o->list ? o->list : "", TIMS_WL_LIST_NAME_MAX);
+	if (!tims_wl_kind_parse(tims_wl_kind_name(o->kind)))
+		return tims_err_set(err, TIMS_ERR_USAGE, "kind: persons, documents or vehicles");
+	if (len > TIMS_WL_IMPORT_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "import: larger than %zu bytes",
+				    TIMS_WL_IMPORT_MAX);
+	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "begin");
+	if ((rc = ensure_list(&im, err)))
+		goto fail;
+	im.version++;
+	if (sqlite3_prepare_v2(wl->db, upsert, -1, &im.upsert, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET seen = ?1 WHERE list_id = ?2 AND ref = ?3",
+			       -1, &im.touch, NULL) != SQLITE_OK) {
+		rc = tims__wl_dberr(wl, err, "store");
+		goto fail;
+	}
+	rc = o->format == TIMS_WL_CSV ? import_csv(&im, data, len, err)
+				      : import_jsonl(&im, data, len, err);
+	sqlite3_finalize(im.upsert);
+	sqlite3_finalize(im.touch);
+	im.upsert = im.touch = NULL;
+	if (rc)
+		goto fail;
+	if (res->bad && !o->skip_bad) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID,
+				  "%zu of %zu rows are bad; nothing was imported "
+				  "(--skip-bad stores the good rows)", res->bad, res->rows);
+		res->stored = res->unchanged = 0;
+		goto fail;
+	}
+	if (o->replace) {
+		sqlite3_stmt *st;
+
+		/* Every row of this import has seen == im.version (stored or
+		 * touched); the others were not in the file. */
+		if (sqlite3_prepare_v2(wl->db,
+				       "UPDATE entries SET deleted_version = ?1 WHERE list_id = ?2"
+				       " AND deleted_version IS NULL AND seen < ?1", -1, &st, NULL) != SQLITE_OK) {
+			rc = tims__wl_dberr(wl, err, "replace");
+			goto fail;
+		}
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)im.version);
+		sqlite3_bind_int64(st, 2, im.list_id);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			rc = tims__wl_dberr(wl, err, "replace");
+			goto fail;
+		}
+		sqlite3_finalize(st);
+		res->removed = (size_t)sqlite3_changes(wl->db);
+	}
+	if (res->stored == 0 && res->removed == 0 && o->threshold < 0) {
+		/* Nothing changed: the list keeps its version, and the `seen`
+		 * marks of this import are dropped with the transaction. */
+		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+		res->version = im.version - 1;
+		return TIMS_OK;
+	} else {
+		sqlite3_stmt *st;
+
+		if (sqlite3_prepare_v2(wl->db,
+				       "UPDATE lists SET version = ?1, threshold = coalesce(?2, threshold),"
+				       " updated = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?3",
+				       -1, &st, NULL) != SQLITE_OK) {
+			rc = tims__wl_dberr(wl, err, "lists");
+			goto fail;
+		}
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)im.version);
+		if (o->threshold >= 0)
+			sqlite3_bind_double(st, 2, o->threshold);
+		else
+			sqlite3_bind_null(st, 2);
+		sqlite3_bind_int64(st, 3, im.list_id);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			rc = tims__wl_dberr(wl, err, "lists");
+			goto fail;
+		}
+		sqlite3_finalize(st);
+	}
+	if (sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = tims__wl_dberr(wl, err, "commit");
+		goto fail;
+	}
+	res->version = im.version;
+	return TIMS_OK;
+fail:
+	sqlite3_finalize(im.upsert);
+	sqlite3_finalize(im.touch);
+	sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+	res->version = im.version ? im.version - 1 : 0;
+	return rc;
+}
+
+tims_rc tims_wl_validate(enum tims_wl_kind kind, enum tims_wl_format format,
+			 const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
+			 struct tims_wl_import_result *res, struct tims_err *err)
+{
+	struct tims_wl_import_opts o = { "validate", kind, format, false, false, -1 };
+	struct importer im = { NULL, &o, 0, 0, NULL, NULL, bad, ctx, res };
+	tims_rc rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!tims_wl_kind_parse(tims_wl_kind_name(kind)))
+		return tims_err_set(err, TIMS_ERR_USAGE, "kind: persons, documents or vehicles");
+	if (len > TIMS_WL_IMPORT_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "import: larger than %zu bytes",
+				    TIMS_WL_IMPORT_MAX);
+	rc = format == TIMS_WL_CSV ? import_csv(&im, data, len, err)
+				   : import_jsonl(&im, data, len, err);
+	if (!rc && res->bad)
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "%zu of %zu rows are bad",
+				  res->bad, res->rows);
+	return rc;
+}

@@ -1,0 +1,459 @@
+/*
+ * store.c — the watchlist store: one SQLite database per node
+ * (DIR/watchlists.db) holding the lists and their entries with versions and
+ * tombstones, and the loading of every active entry into the screening
+ * index at start-up.
+ *
+ * One generic entries table (the validated fields as JSON, plus the
+ * normalised identifiers as columns) keeps the three kinds of list under one
+ * versioning scheme; the index never reads JSON at query time.
+ */
+#include <sys/stat.h>
+
+#include "tims/util.h"
+#include "wl_int.h"
+
+static const char schema[] =
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA synchronous=FULL;"
+	"PRAGMA foreign_keys=ON;"
+	"CREATE TABLE IF NOT EXISTS lists ("
+	"  id INTEGER PRIMARY KEY CHECK (id < 65536),"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('persons','documents','vehicles')),"
+	"  version INTEGER NOT NULL DEFAULT 0,"
+	"  threshold REAL,"
+	"  updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+	"CREATE TABLE IF NOT EXISTS entries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id),"
+	"  ref TEXT NOT NULL,"
+	"  data TEXT NOT NULL,"
+	"  ident1 TEXT NOT NULL DEFAULT '',"
+	"  ident2 TEXT NOT NULL DEFAULT '',"
+	"  version INTEGER NOT NULL,"        /* the list version that last changed it */
+	"  seen INTEGER NOT NULL,"           /* the last import that named it */
+	"  deleted_version INTEGER,"         /* tombstone */
+	"  UNIQUE (list_id, ref));"
+	"CREATE INDEX IF NOT EXISTS entries_delta ON entries(list_id, version);";
+
+static const char *const kind_names[] = { NULL, "persons", "documents", "vehicles" };
+
+const char *tims_wl_kind_name(enum tims_wl_kind k)
+{
+	return k >= TIMS_WL_PERSONS && k <= TIMS_WL_VEHICLES ? kind_names[k] : "?";
+}
+
+enum tims_wl_kind tims_wl_kind_parse(const char *s)
+{
+	for (int k = TIMS_WL_PERSONS; k <= TIMS_WL_VEHICLES; k++)
+		if (s && !strcmp(s, kind_names[k]))
+			return (enum tims_wl_kind)k;
+	return 0;
+}
+
+tims_rc tims__wl_dberr(struct tims_wl *wl, struct tims_err *err, const char *what)
+{
+	return tims_err_set(err, TIMS_ERR_DB, "%s: %s", what, sqlite3_errmsg(wl->db));
+}
+
+tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
+		     struct tims_err *err)
+{
+	char path[4096];
+	struct tims_wl *wl;
+	char *msg = NULL;
+	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+
+	*out = NULL;
+	if (!dir || !*dir)
+		return tims_err_set(err, TIMS_ERR_USAGE, "store: no directory given");
+	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", dir, strerror(errno));
+	if (snprintf(path, sizeof(path), "%s/watchlists.db", dir) >= (int)sizeof(path))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "store: path too long");
+	if (!create && access(path, F_OK) < 0)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND,
+				    "%s: no watchlist store (import a list first)", path);
+	wl = calloc(1, sizeof(*wl));
+	if (!wl)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if (sqlite3_open_v2(path, &wl->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		tims_rc rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path,
+					  wl->db ? sqlite3_errmsg(wl->db) : "cannot open");
+		sqlite3_close(wl->db);
+		free(wl);
+		return rc;
+	}
+	sqlite3_busy_timeout(wl->db, 10000);
+	if (sqlite3_exec(wl->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+		tims_rc rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path,
+					  msg ? msg : "schema");
+		sqlite3_free(msg);
+		sqlite3_close(wl->db);
+		free(wl);
+		return rc;
+	}
+	*out = wl;
+	return TIMS_OK;
+}
+
+void tims_wl_close(struct tims_wl *wl)
+{
+	if (!wl)
+		return;
+	sqlite3_close(wl->db);
+	free(wl);
+}
+
+tims_rc tims__wl_find_list(struct tims_wl *wl, const char *name, int64_t *id,
+			   enum tims_wl_kind *kind, uint64_t *version,
+			   struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+	int r;
+
+	if (sqlite3_prepare_v2(wl->db, "SELECT id, kind, version FROM lists WHERE name = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "lists");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		if (kind)
+			*kind = tims_wl_kind_parse((const char *)sqlite3_column_text(st, 1));
+		if (version)
+			*version = (uint64_t)sqlite3_column_int64(st, 2);
+	} else if (r == SQLITE_DONE) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "list '%s': no such list", name);
+	} else {
+		rc = tims__wl_dberr(wl, err, "lists");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+tims_rc tims_wl_lists(struct tims_wl *wl, struct tims_wl_list_info **out,
+		      size_t *n, struct tims_err *err)
+{
+	static const char q[] =
+		"SELECT l.id, l.name, l.kind, l.version, l.threshold,"
+		" (SELECT count(*) FROM entries e WHERE e.list_id = l.id AND e.deleted_version IS NULL),"
+		" (SELECT count(*) FROM entries e WHERE e.list_id = l.id AND e.deleted_version IS NOT NULL)"
+		" FROM lists l ORDER BY l.name";
+	struct tims_wl_list_info *v = NULL;
+	size_t cnt = 0, cap = 0;
+	sqlite3_stmt *st;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(wl->db, q, -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "lists");
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct tims_wl_list_info *x;
+
+		if (cnt == cap) {
+			struct tims_wl_list_info *nv;
+
+			cap = cap ? 2 * cap : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				sqlite3_finalize(st);
+				return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+			}
+			v = nv;
+		}
+		x = &v[cnt++];
+		x->id = (uint16_t)sqlite3_column_int(st, 0);
+		snprintf(x->name, sizeof(x->name), "%s", (const char *)sqlite3_column_text(st, 1));
+		x->kind = tims_wl_kind_parse((const char *)sqlite3_column_text(st, 2));
+		x->version = (uint64_t)sqlite3_column_int64(st, 3);
+		x->threshold = sqlite3_column_type(st, 4) == SQLITE_NULL ?
+			       TIMS_SCREEN_THRESHOLD : sqlite3_column_double(st, 4);
+		x->active = (size_t)sqlite3_column_int64(st, 5);
+		x->removed = (size_t)sqlite3_column_int64(st, 6);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		free(v);
+		return tims__wl_dberr(wl, err, "lists");
+	}
+	*out = v;
+	*n = cnt;
+	return TIMS_OK;
+}
+
+tims_rc tims_wl_remove(struct tims_wl *wl, const char *list, const char *ref,
+		       size_t *removed, uint64_t *version, struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id;
+	uint64_t v;
+	tims_rc rc;
+	int changes;
+
+	*removed = 0;
+	if ((rc = tims__wl_find_list(wl, list, &id, NULL, &v, err)))
+		return rc;
+	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "begin");
+	v++;
+	if (sqlite3_prepare_v2(wl->db, ref ?
+			       "UPDATE entries SET deleted_version = ?1 WHERE list_id = ?2"
+			       " AND ref = ?3 AND deleted_version IS NULL" :
+			       "UPDATE entries SET deleted_version = ?1 WHERE list_id = ?2"
+			       " AND deleted_version IS NULL", -1, &st, NULL) != SQLITE_OK)
+		goto db;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)v);
+	sqlite3_bind_int64(st, 2, id);
+	if (ref)
+		sqlite3_bind_text(st, 3, ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto db;
+	sqlite3_finalize(st);
+	st = NULL;
+	changes = sqlite3_changes(wl->db);
+	if (changes == 0) {
+		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+		if (ref)
+			return tims_err_set(err, TIMS_ERR_NOTFOUND,
+					    "list '%s': no active entry '%s'", list, ref);
+		*version = v - 1;
+		return TIMS_OK;
+	}
+	{
+		char sql[128];
+
+		snprintf(sql, sizeof(sql),
+			 "UPDATE lists SET version = %" PRIu64 ", updated = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now')"
+			 " WHERE id = %" PRId64, v, id);
+		if (sqlite3_exec(wl->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			goto db;
+	}
+	*removed = (size_t)changes;
+	*version = v;
+	return TIMS_OK;
+db:
+	rc = tims__wl_dberr(wl, err, "remove");
+	sqlite3_finalize(st);
+	sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Append {"list","kind","ref","version", ...data} for the current row. */
+static tims_rc row_json(sqlite3_stmt *st, struct tims_buf *out, struct tims_err *err)
+{
+	json_t *o = json_object(), *data;
+	json_error_t je;
+	char *s;
+	tims_rc rc;
+
+	data = json_loads((const char *)sqlite3_column_text(st, 3), 0, &je);
+	if (!o || !data) {
+		json_decref(o);
+		json_decref(data);
+		return tims_err_set(err, TIMS_ERR_TAMPER, "entry %lld: stored data is not JSON",
+				    (long long)sqlite3_column_int64(st, 5));
+	}
+	json_object_set_new(o, "list", json_string((const char *)sqlite3_column_text(st, 0)));
+	json_object_set_new(o, "kind", json_string((const char *)sqlite3_column_text(st, 1)));
+	json_object_set_new(o, "ref", json_string((const char *)sqlite3_column_text(st, 2)));
+	json_object_set_new(o, "version", json_integer(sqlite3_column_int64(st, 4)));
+	json_object_update(o, data);
+	json_decref(data);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	rc = tims_buf_addstr(out, s);
+	free(s);
+	return rc ? tims_err_set(err, rc, "entry: output too large") : TIMS_OK;
+}
+
+tims_rc tims_wl_dump(struct tims_wl *wl, const char *list, struct tims_buf *out,
+		     struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc;
+	int64_t id;
+	int r = SQLITE_DONE;
+
+	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)))
+		return rc;
+	if (sqlite3_prepare_v2(wl->db,
+			       "SELECT l.name, l.kind, e.ref, e.data, e.version, e.id FROM entries e"
+			       " JOIN lists l ON l.id = e.list_id WHERE l.name = ?"
+			       " AND e.deleted_version IS NULL ORDER BY e.ref", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "entries");
+	sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
+		if (!(rc = row_json(st, out, err)) && (rc = tims_buf_addch(out, '\n')))
+			tims_err_set(err, rc, "entries: output too large");
+	if (!rc && r != SQLITE_DONE)
+		rc = tims__wl_dberr(wl, err, "entries");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+tims_rc tims_wl_describe(struct tims_wl *wl, uint32_t rowid, struct tims_buf *out,
+			 struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc;
+	int r;
+
+	if (sqlite3_prepare_v2(wl->db,
+			       "SELECT l.name, l.kind, e.ref, e.data, e.version, e.id FROM entries e"
+			       " JOIN lists l ON l.id = e.list_id WHERE e.id = ?", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "entries");
+	sqlite3_bind_int64(st, 1, rowid);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		rc = row_json(st, out, err);
+	else if (r == SQLITE_DONE)
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "entry %u: not found", rowid);
+	else
+		rc = tims__wl_dberr(wl, err, "entries");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+tims_rc tims_wl_ident(struct tims_wl *wl, uint32_t rowid, enum tims_ident_kind kind,
+		      char out[TIMS_IDENT_MAX + 1], struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+	int r;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(wl->db, "SELECT ident1, ident2 FROM entries WHERE id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "entries");
+	sqlite3_bind_int64(st, 1, rowid);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, kind == TIMS_IDENT_VIN ? 1 : 0);
+
+		snprintf(out, TIMS_IDENT_MAX + 1, "%s", v ? v : "");
+		if (!out[0])
+			rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "entry %u: no identifier", rowid);
+	} else {
+		rc = r == SQLITE_DONE ? tims_err_set(err, TIMS_ERR_NOTFOUND, "entry %u: not found", rowid)
+				      : tims__wl_dberr(wl, err, "entries");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The names of a person entry (name and aliases) into the index. */
+static tims_rc index_person(struct tims_screen_index *ix, uint16_t list, uint32_t row,
+			    const char *data, struct tims_err *err)
+{
+	json_error_t je;
+	json_t *o = json_loads(data, 0, &je), *al;
+	struct tims_subject s;
+	struct tims_name *n = malloc(sizeof(*n));
+	uint32_t idx;
+	tims_rc rc = TIMS_OK;
+	const char *v;
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	if (!o || !n) {
+		rc = tims_err_set(err, o ? TIMS_ERR_NOMEM : TIMS_ERR_TAMPER,
+				  "entry %u: stored data unreadable", row);
+		goto done;
+	}
+	if ((v = json_string_value(json_object_get(o, "dob"))))
+		tims_pdate_parse(v, &s.dob, "dob", NULL);
+	if ((v = json_string_value(json_object_get(o, "nationality"))))
+		tims_subject_set_nationality(&s, v, "nationality", NULL);
+	if ((v = json_string_value(json_object_get(o, "sex"))))
+		tims_subject_set_sex(&s, v, "sex", NULL);
+	if ((rc = tims_screen_index_add_person(ix, list, row, &s, &idx))) {
+		tims_err_set(err, rc, "index: person %u", row);
+		goto done;
+	}
+	v = json_string_value(json_object_get(o, "name"));
+	if (v && tims_name_parse(v, strlen(v), "name", n, NULL) == TIMS_OK &&
+	    (rc = tims_screen_index_add_name(ix, idx, n)))
+		goto done;
+	al = json_object_get(o, "aliases");
+	for (i = 0; json_is_array(al) && i < json_array_size(al); i++) {
+		v = json_string_value(json_array_get(al, i));
+		if (v && tims_name_parse(v, strlen(v), "alias", n, NULL) == TIMS_OK &&
+		    (rc = tims_screen_index_add_name(ix, idx, n)))
+			goto done;
+	}
+done:
+	if (rc && err && !err->msg[0])
+		tims_err_set(err, rc, "index: entry %u", row);
+	json_decref(o);
+	free(n);
+	return rc;
+}
+
+tims_rc tims_wl_load_index(struct tims_wl *wl, struct tims_screen_index **out,
+			   struct tims_err *err)
+{
+	struct tims_screen_index *ix;
+	struct tims_wl_list_info *lists;
+	sqlite3_stmt *st;
+	size_t nl;
+	tims_rc rc;
+	int r;
+
+	*out = NULL;
+	tims_err_clear(err);
+	if ((rc = tims_wl_lists(wl, &lists, &nl, err)))
+		return rc;
+	if ((rc = tims_screen_index_new(&ix))) {
+		free(lists);
+		return tims_err_set(err, rc, "index: out of memory");
+	}
+	for (size_t i = 0; i < nl; i++)
+		tims_screen_index_set_threshold(ix, lists[i].id, lists[i].threshold);
+	free(lists);
+	if (sqlite3_prepare_v2(wl->db,
+			       "SELECT e.id, e.list_id, l.kind, e.data, e.ident1, e.ident2 FROM entries e"
+			       " JOIN lists l ON l.id = e.list_id WHERE e.deleted_version IS NULL",
+			       -1, &st, NULL) != SQLITE_OK) {
+		tims_screen_index_free(ix);
+		return tims__wl_dberr(wl, err, "entries");
+	}
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		uint32_t row = (uint32_t)sqlite3_column_int64(st, 0);
+		uint16_t list = (uint16_t)sqlite3_column_int(st, 1);
+		enum tims_wl_kind k = tims_wl_kind_parse((const char *)sqlite3_column_text(st, 2));
+		const char *i1 = (const char *)sqlite3_column_text(st, 4);
+		const char *i2 = (const char *)sqlite3_column_text(st, 5);
+
+		if (k == TIMS_WL_PERSONS)
+			rc = index_person(ix, list, row, (const char *)sqlite3_column_text(st, 3), err);
+		else if (k == TIMS_WL_DOCUMENTS && i1 && *i1)
+			rc = tims_screen_index_add_ident(ix, TIMS_IDENT_DOCUMENT, list, row, i1);
+		else if (k == TIMS_WL_VEHICLES) {
+			if (i1 && *i1)
+				rc = tims_screen_index_add_ident(ix, TIMS_IDENT_PLATE, list, row, i1);
+			if (!rc && i2 && *i2)
+				rc = tims_screen_index_add_ident(ix, TIMS_IDENT_VIN, list, row, i2);
+		}
+		if (rc && err && !err->msg[0])
+			tims_err_set(err, rc, "index: entry %u", row);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = tims__wl_dberr(wl, err, "entries");
+	sqlite3_finalize(st);
+	if (!rc && (rc = tims_screen_index_finish(ix)))
+		tims_err_set(err, rc, "index: out of memory");
+	if (rc) {
+		tims_screen_index_free(ix);
+		return rc;
+	}
+	*out = ix;
+	return TIMS_OK;
+}

@@ -1,0 +1,40 @@
+/*
+ * wl_int.h — what store.c and import.c of lib/watchlist share: the open
+ * store and the row validation that turns an input row into the stored,
+ * normalised form.
+ */
+#ifndef TIMS_WL_INT_H
+#define TIMS_WL_INT_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "tims/watchlist.h"
+
+struct tims_wl {
+	sqlite3 *db;
+};
+
+/* An input row checked and normalised: the JSON stored as `data`, and the
+ * identifiers the index keys on ("" when none). */
+struct tims__wl_row {
+	char ref[65];
+	json_t *data;
+	char ident1[TIMS_IDENT_MAX + 1]; /* document number or plate */
+	char ident2[TIMS_IDENT_MAX + 1]; /* VIN */
+};
+
+/* Validate one row (a JSON object of fields) of a list of `kind`. On error
+ * the message names the field; row->data is NULL. */
+tims_rc tims__wl_check_row(enum tims_wl_kind kind, json_t *in,
+			   struct tims__wl_row *row, struct tims_err *err);
+
+/* The id, kind, version of a list; TIMS_ERR_NOTFOUND if absent. */
+tims_rc tims__wl_find_list(struct tims_wl *wl, const char *name, int64_t *id,
+			   enum tims_wl_kind *kind, uint64_t *version,
+			   struct tims_err *err);
+
+/* A database error as a tims_rc with sqlite's message. */
+tims_rc tims__wl_dberr(struct tims_wl *wl, struct tims_err *err, const char *what);
+
+#endif

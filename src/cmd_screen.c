@@ -1,0 +1,647 @@
+/*
+ * cmd_screen.c — `tims screen`: screening travellers against the watchlists
+ * and evaluating the name matcher.
+ *
+ *   tims screen pairs [FILE]          score labelled pairs (JSON Lines)
+ *   tims screen query --store DIR NAME [--dob D] [--nationality N] [--sex S]
+ *   tims screen traveller --store DIR --mrz FILE [--plate P --plate-country C]
+ *
+ * Output is JSON on stdout; diagnostics on stderr name the line and field.
+ */
+#include <math.h>
+#include <jansson.h>
+
+#include "cli.h"
+#include "tims/mrz.h"
+#include "tims/screen.h"
+#include "tims/util.h"
+#include "tims/watchlist.h"
+
+#define PAIRS_LINE_MAX (64 * 1024)
+
+static const char pairs_usage[] =
+	"usage: tims screen pairs [--threshold T] [--explain | --eval] [FILE]\n\n"
+	"Reads JSON Lines (FILE or standard input), each an object with \"a\" and\n"
+	"\"b\" (names in any script; \"SURNAME, Given\" or MRZ SURNAME<<GIVEN form)\n"
+	"and optional \"dob_a\", \"dob_b\" (YYYY, YYYY-MM or YYYY-MM-DD),\n"
+	"\"nationality_a\", \"nationality_b\", \"sex_a\", \"sex_b\". Prints each object\n"
+	"with \"score\" (0-1) and \"match\" (score >= threshold, default 0.80)\n"
+	"added; --explain adds \"reasons\". A bad line is reported on stderr with\n"
+	"its number and skipped; the exit status is then 1.\n\n"
+	"--eval reads labelled pairs (\"same\": true or false, \"kind\": a label)\n"
+	"and prints precision, recall and F1 per kind and overall instead.\n";
+
+/* Confusion counts of one kind of pair, for --eval. */
+struct eval_kind {
+	char name[32];
+	unsigned tp, fp, fn, tn;
+};
+
+#define EVAL_MAX_KINDS 64
+
+struct eval {
+	struct eval_kind k[EVAL_MAX_KINDS + 1]; /* the last is "overall" */
+	unsigned n;
+};
+
+static void eval_add(struct eval *e, const char *kind, bool same, bool match)
+{
+	struct eval_kind *k = NULL, *all = &e->k[EVAL_MAX_KINDS];
+
+	for (unsigned i = 0; i < e->n && !k; i++)
+		if (!strcmp(e->k[i].name, kind))
+			k = &e->k[i];
+	if (!k && e->n < EVAL_MAX_KINDS) {
+		k = &e->k[e->n++];
+		snprintf(k->name, sizeof(k->name), "%s", kind);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		struct eval_kind *x = pass ? all : k;
+
+		if (!x)
+			continue;
+		x->tp += same && match;
+		x->fp += !same && match;
+		x->fn += same && !match;
+		x->tn += !same && !match;
+	}
+}
+
+static void eval_line(const struct eval_kind *k)
+{
+	unsigned n = k->tp + k->fp + k->fn + k->tn;
+	double p = k->tp + k->fp ? (double)k->tp / (k->tp + k->fp) : 1.0;
+	double r = k->tp + k->fn ? (double)k->tp / (k->tp + k->fn) : 1.0;
+	double f = p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+
+	if (k->tp + k->fn == 0) /* negatives only: F1 is undefined */
+		printf("%-22s %5u  precision -      recall -      F1 -      "
+		       "false hits %u of %u\n", k->name, n, k->fp, k->fp + k->tn);
+	else
+		printf("%-22s %5u  precision %.3f  recall %.3f  F1 %.3f  "
+		       "false hits %u, missed %u\n", k->name, n, p, r, f, k->fp, k->fn);
+}
+
+static int cmp_kind(const void *a, const void *b)
+{
+	return strcmp(((const struct eval_kind *)a)->name,
+		      ((const struct eval_kind *)b)->name);
+}
+
+static void eval_print(struct eval *e)
+{
+	qsort(e->k, e->n, sizeof(e->k[0]), cmp_kind);
+	printf("%-22s %5s\n", "kind", "pairs");
+	for (unsigned i = 0; i < e->n; i++)
+		eval_line(&e->k[i]);
+	snprintf(e->k[EVAL_MAX_KINDS].name, sizeof(e->k[0].name), "%s", "overall");
+	eval_line(&e->k[EVAL_MAX_KINDS]);
+}
+
+/* The optional qualifiers of one side ("_a" or "_b") of a pair. */
+static tims_rc subject_from_json(json_t *o, const char *sfx,
+				 struct tims_subject *s, struct tims_err *err)
+{
+	char key[32];
+	json_t *v;
+	tims_rc rc;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(key, sizeof(key), "dob%s", sfx);
+	if ((v = json_object_get(o, key)) && !json_is_null(v)) {
+		if (!json_is_string(v))
+			return tims_err_set(err, TIMS_ERR_INVALID, "%s: not a string", key);
+		if ((rc = tims_pdate_parse(json_string_value(v), &s->dob, key, err)))
+			return rc;
+	}
+	snprintf(key, sizeof(key), "nationality%s", sfx);
+	if ((v = json_object_get(o, key)) && !json_is_null(v)) {
+		if ((rc = tims_subject_set_nationality(s, json_is_string(v) ?
+							json_string_value(v) : NULL,
+							key, err)))
+			return rc;
+	}
+	snprintf(key, sizeof(key), "sex%s", sfx);
+	if ((v = json_object_get(o, key)) && !json_is_null(v)) {
+		if ((rc = tims_subject_set_sex(s, json_is_string(v) ?
+						json_string_value(v) : NULL, key, err)))
+			return rc;
+	}
+	return TIMS_OK;
+}
+
+static tims_rc name_from_json(json_t *o, const char *key, struct tims_name *n,
+			      struct tims_err *err)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: missing", key);
+	if (!json_is_string(v))
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: not a string", key);
+	return tims_name_parse(json_string_value(v), json_string_length(v), key, n, err);
+}
+
+static tims_rc score_line(const char *line, size_t len, double threshold,
+			  bool explain, struct eval *ev, struct tims_err *err)
+{
+	struct tims_name *a = NULL, *b = NULL;
+	struct tims_subject sa, sb;
+	struct tims_match m;
+	json_error_t jerr;
+	json_t *o;
+	char *out;
+	tims_rc rc;
+
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o)
+		return tims_err_set(err, TIMS_ERR_INVALID, "JSON: %s at column %d",
+				    jerr.text, jerr.column);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return tims_err_set(err, TIMS_ERR_INVALID, "not a JSON object");
+	}
+	a = malloc(sizeof(*a));
+	b = malloc(sizeof(*b));
+	if (!a || !b) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = name_from_json(o, "a", a, err)) ||
+	    (rc = name_from_json(o, "b", b, err)) ||
+	    (rc = subject_from_json(o, "_a", &sa, err)) ||
+	    (rc = subject_from_json(o, "_b", &sb, err)))
+		goto done;
+	tims_screen_compare(a, &sa, b, &sb, explain, &m);
+	if (ev) {
+		json_t *same = json_object_get(o, "same"), *kind = json_object_get(o, "kind");
+
+		if (!json_is_boolean(same)) {
+			rc = tims_err_set(err, TIMS_ERR_INVALID, "same: missing or not true/false");
+			goto done;
+		}
+		eval_add(ev, json_is_string(kind) ? json_string_value(kind) : "(no kind)",
+			 json_is_true(same), m.score >= threshold);
+		goto done;
+	}
+	json_object_set_new(o, "score", json_real(round(m.score * 1000) / 1000));
+	json_object_set_new(o, "match", json_boolean(m.score >= threshold));
+	if (explain) {
+		json_t *r = json_array();
+
+		for (unsigned i = 0; i < m.nreasons; i++)
+			json_array_append_new(r, json_string(m.reasons[i]));
+		json_object_set_new(o, "reasons", r);
+	}
+	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	if (!out) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	puts(out);
+	free(out);
+done:
+	free(a);
+	free(b);
+	json_decref(o);
+	return rc;
+}
+
+static int screen_pairs(int argc, char **argv)
+{
+	double threshold = TIMS_SCREEN_THRESHOLD;
+	bool explain = false;
+	struct eval *ev = NULL;
+	const char *path = NULL;
+	FILE *in = stdin;
+	char *line;
+	unsigned long lineno = 0;
+	int status = CLI_OK;
+	struct tims_err err;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(pairs_usage, stdout);
+		return CLI_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--threshold") && i + 1 < argc) {
+			if (tims_screen_parse_threshold(argv[++i], &threshold,
+							"--threshold", &err))
+				return cli_error(CLI_USAGE, "screen pairs", "%s", err.msg);
+		} else if (!strcmp(argv[i], "--explain")) {
+			explain = true;
+		} else if (!strcmp(argv[i], "--eval")) {
+			if (!ev && !(ev = calloc(1, sizeof(*ev))))
+				return cli_error(CLI_USAGE, "screen pairs", "out of memory");
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fputs(pairs_usage, stderr);
+			return cli_error(CLI_USAGE, "screen pairs", "unknown option '%s'", argv[i]);
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			return cli_error(CLI_USAGE, "screen pairs", "one FILE at most");
+		}
+	}
+	if (path && strcmp(path, "-")) {
+		in = fopen(path, "r");
+		if (!in)
+			return cli_error(CLI_USAGE, "screen pairs", "%s: %s", path,
+					 strerror(errno));
+	}
+	line = malloc(PAIRS_LINE_MAX + 2);
+	if (!line) {
+		if (in != stdin)
+			fclose(in);
+		return cli_error(CLI_USAGE, "screen pairs", "out of memory");
+	}
+	while (fgets(line, PAIRS_LINE_MAX + 2, in)) {
+		size_t len = strlen(line);
+
+		lineno++;
+		if (len > PAIRS_LINE_MAX) {
+			int c;
+
+			while (line[len - 1] != '\n' && (c = fgetc(in)) != EOF && c != '\n')
+				;
+			cli_error(CLI_OK, "screen pairs", "line %lu: longer than %d bytes",
+				  lineno, PAIRS_LINE_MAX);
+			status = CLI_FAIL;
+			continue;
+		}
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		tims_err_clear(&err);
+		if (score_line(line, len, threshold, explain, ev, &err)) {
+			cli_error(CLI_OK, "screen pairs", "line %lu: %s", lineno,
+				  tims_err_msg(&err));
+			status = CLI_FAIL;
+		}
+	}
+	if (ferror(in)) {
+		cli_error(CLI_OK, "screen pairs", "%s: read error",
+			  path ? path : "standard input");
+		status = CLI_USAGE;
+	}
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	if (ev) {
+		eval_print(ev);
+		free(ev);
+	}
+	if (fflush(stdout) != 0)
+		return cli_error(CLI_USAGE, "screen pairs", "standard output: %s",
+				 strerror(errno));
+	return status;
+}
+
+/* --- screening against a store ------------------------------------------ */
+
+#define SCREEN_MAX_HITS 20
+
+/* The stored entry behind a hit, with its score, reasons and visibility. */
+static json_t *hit_json(struct tims_wl *wl, uint32_t rowid, const struct tims_match *m,
+			struct tims_err *err)
+{
+	struct tims_buf b = TIMS_BUF_INIT(1 << 20);
+	json_error_t je;
+	json_t *o = NULL, *r;
+	const char *alert;
+
+	if (tims_wl_describe(wl, rowid, &b, err) == TIMS_OK)
+		o = json_loads(tims_buf_str(&b), 0, &je);
+	tims_buf_release(&b);
+	if (!o)
+		return NULL;
+	if (m) {
+		json_object_set_new(o, "score", json_real(round(m->score * 1000) / 1000));
+		r = json_array();
+		for (unsigned i = 0; i < m->nreasons; i++)
+			json_array_append_new(r, json_string(m->reasons[i]));
+		json_object_set_new(o, "reasons", r);
+	}
+	/* A discreet check must not show on the traveller's side of the booth:
+	 * the console shows it quietly and the post reports it. */
+	alert = json_string_value(json_object_get(o, "alert"));
+	json_object_set_new(o, "discreet", json_boolean(alert && !strcmp(alert, "discreet-check")));
+	return o;
+}
+
+static json_t *person_hits(struct tims_wl *wl, struct tims_screen_index *ix,
+			   const struct tims_name *q, const struct tims_subject *s,
+			   size_t *cand, struct tims_err *err)
+{
+	struct tims_screen_hit *hits = calloc(SCREEN_MAX_HITS, sizeof(*hits));
+	json_t *arr = json_array();
+	size_t n;
+
+	if (!hits || !arr) {
+		free(hits);
+		json_decref(arr);
+		return NULL;
+	}
+	n = tims_screen_index_query(ix, q, s, true, hits, SCREEN_MAX_HITS, cand);
+	for (size_t i = 0; i < n; i++) {
+		json_t *h = hit_json(wl, hits[i].rowid, &hits[i].m, err);
+
+		if (h)
+			json_array_append_new(arr, h);
+	}
+	free(hits);
+	return arr;
+}
+
+/* Identifier hits, each confirmed against the stored normalised value (the
+ * index holds fingerprints only). */
+static json_t *ident_hits(struct tims_wl *wl, struct tims_screen_index *ix,
+			  enum tims_ident_kind kind, const char *norm, const char *state,
+			  struct tims_err *err)
+{
+	uint32_t rows[16];
+	size_t n = tims_screen_index_lookup(ix, kind, norm, rows, NULL, 16);
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n && arr; i++) {
+		char stored[TIMS_IDENT_MAX + 1];
+		json_t *h, *r;
+		const char *st;
+
+		if (tims_wl_ident(wl, rows[i], kind, stored, err) || strcmp(stored, norm))
+			continue;
+		if (!(h = hit_json(wl, rows[i], NULL, err)))
+			continue;
+		st = json_string_value(json_object_get(h, "issuing_state"));
+		if (!st)
+			st = json_string_value(json_object_get(h, "country"));
+		r = json_array();
+		json_array_append_new(r, json_sprintf("%s %s matches", kind == TIMS_IDENT_DOCUMENT ?
+						      "document number" : kind == TIMS_IDENT_PLATE ?
+						      "plate" : "VIN", norm));
+		if (st && state && *state && strcmp(st, state)) {
+			/* numbers are unique only within an issuing state */
+			json_decref(h);
+			json_decref(r);
+			continue;
+		}
+		if (st && state && *state)
+			json_array_append_new(r, json_sprintf("issuing state %s matches", st));
+		json_object_set_new(h, "score", json_real(1.0));
+		json_object_set_new(h, "reasons", r);
+		json_array_append_new(arr, h);
+	}
+	return arr;
+}
+
+static int print_json(json_t *o)
+{
+	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+
+	json_decref(o);
+	if (!s)
+		return cli_error(CLI_USAGE, "screen", "out of memory");
+	puts(s);
+	free(s);
+	return CLI_OK;
+}
+
+static int open_index(const char *cmd, const char *store, struct tims_wl **wl,
+		      struct tims_screen_index **ix)
+{
+	struct tims_err err;
+
+	tims_err_clear(&err);
+	if (tims_wl_open(store, false, wl, &err))
+		return cli_error(CLI_USAGE, cmd, "%s", tims_err_msg(&err));
+	if (tims_wl_load_index(*wl, ix, &err)) {
+		tims_wl_close(*wl);
+		return cli_error(CLI_USAGE, cmd, "%s", tims_err_msg(&err));
+	}
+	return CLI_OK;
+}
+
+static const char query_usage[] =
+	"usage: tims screen query --store DIR [--dob D] [--nationality N] [--sex S] NAME\n\n"
+	"Screens one name (any script; \"SURNAME, Given\" or SURNAME<<GIVEN) against\n"
+	"the person lists of the store. Prints JSON: the hits, best first, each with\n"
+	"its list entry, score and reasons.\n";
+
+static int screen_query(int argc, char **argv)
+{
+	const char *store = NULL, *name = NULL, *dob = NULL, *nat = NULL, *sex = NULL;
+	struct tims_screen_index *ix;
+	struct tims_subject subj;
+	struct tims_name *q;
+	struct tims_err err;
+	struct tims_wl *wl;
+	json_t *out, *hits;
+	size_t cand = 0;
+	int st;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(query_usage, stdout);
+		return CLI_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char **dst = !strcmp(argv[i], "--store") ? &store :
+				   !strcmp(argv[i], "--dob") ? &dob :
+				   !strcmp(argv[i], "--nationality") ? &nat :
+				   !strcmp(argv[i], "--sex") ? &sex : NULL;
+
+		if (dst && i + 1 < argc)
+			*dst = argv[++i];
+		else if (dst || (argv[i][0] == '-' && argv[i][1]))
+			return cli_error(CLI_USAGE, "screen query", "bad option '%s'", argv[i]);
+		else if (!name)
+			name = argv[i];
+		else
+			return cli_error(CLI_USAGE, "screen query",
+					 "one NAME (quote a name with spaces)");
+	}
+	if (!store || !name)
+		return cli_error(CLI_USAGE, "screen query", "--store DIR and NAME are required");
+	memset(&subj, 0, sizeof(subj));
+	tims_err_clear(&err);
+	if ((dob && tims_pdate_parse(dob, &subj.dob, "--dob", &err)) ||
+	    (nat && tims_subject_set_nationality(&subj, nat, "--nationality", &err)) ||
+	    (sex && tims_subject_set_sex(&subj, sex, "--sex", &err)))
+		return cli_error(CLI_USAGE, "screen query", "%s", err.msg);
+	if (!(q = malloc(sizeof(*q))))
+		return cli_error(CLI_USAGE, "screen query", "out of memory");
+	if (tims_name_parse(name, strlen(name), "name", q, &err)) {
+		free(q);
+		return cli_error(CLI_FAIL, "screen query", "%s", err.msg);
+	}
+	if ((st = open_index("screen query", store, &wl, &ix))) {
+		free(q);
+		return st;
+	}
+	hits = person_hits(wl, ix, q, &subj, &cand, &err);
+	out = json_object();
+	json_object_set_new(out, "name", json_string(name));
+	json_object_set_new(out, "hits", hits ? hits : json_array());
+	json_object_set_new(out, "candidates", json_integer((json_int_t)cand));
+	free(q);
+	tims_screen_index_free(ix);
+	tims_wl_close(wl);
+	return print_json(out);
+}
+
+static const char traveller_usage[] =
+	"usage: tims screen traveller --store DIR --mrz FILE [--plate P] [--vin V]\n"
+	"                             [--today YYYY-MM-DD]\n\n"
+	"Reads the traveller's MRZ (FILE, or - for standard input), then screens\n"
+	"the document number against the document lists, the holder against the\n"
+	"person lists (name, date of birth, nationality, sex), and the vehicle, if\n"
+	"given, against the vehicle lists. Prints JSON with the hits of each.\n"
+	"An MRZ with errors is still screened (its errors are listed): a forged or\n"
+	"damaged document is no reason to skip the check.\n";
+
+static int screen_traveller(int argc, char **argv)
+{
+	const char *store = NULL, *mrzfile = NULL, *plate = NULL, *vin = NULL, *today = NULL;
+	struct tims_mrz_options mo;
+	struct tims_screen_index *ix;
+	struct tims_buf text;
+	struct tims_subject subj;
+	struct tims_mrz *mrz;
+	struct tims_name *q;
+	struct tims_err err;
+	struct tims_wl *wl;
+	char norm[TIMS_IDENT_MAX + 1], full[128];
+	json_t *out, *doc, *person, *veh, *errs;
+	size_t cand = 0;
+	int st;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(traveller_usage, stdout);
+		return CLI_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char **dst = !strcmp(argv[i], "--store") ? &store :
+				   !strcmp(argv[i], "--mrz") ? &mrzfile :
+				   !strcmp(argv[i], "--plate") ? &plate :
+				   !strcmp(argv[i], "--vin") ? &vin :
+				   !strcmp(argv[i], "--today") ? &today : NULL;
+
+		if (!dst || i + 1 >= argc)
+			return cli_error(CLI_USAGE, "screen traveller", "bad option '%s'", argv[i]);
+		*dst = argv[++i];
+	}
+	if (!store || !mrzfile)
+		return cli_error(CLI_USAGE, "screen traveller", "--store DIR and --mrz FILE are required");
+	tims_err_clear(&err);
+	tims_mrz_options_init(&mo, time(NULL));
+	if (today && tims_mrz_options_set_today(&mo, today, &err))
+		return cli_error(CLI_USAGE, "screen traveller", "%s", err.msg);
+	if (tims_read_file(mrzfile, 4096, &text, &err))
+		return cli_error(CLI_USAGE, "screen traveller", "%s", tims_err_msg(&err));
+	mrz = malloc(sizeof(*mrz));
+	q = malloc(sizeof(*q));
+	if (!mrz || !q) {
+		free(mrz);
+		free(q);
+		tims_buf_release(&text);
+		return cli_error(CLI_USAGE, "screen traveller", "out of memory");
+	}
+	tims_mrz_parse(&mo, text.buf, text.len, mrz);
+	tims_buf_release(&text);
+	if (mrz->format == TIMS_MRZ_UNKNOWN || (!mrz->surname[0] && !mrz->document_number[0])) {
+		st = cli_error(CLI_FAIL, "screen traveller", "mrz: %s",
+			       mrz->nerrors ? mrz->errors[0].msg : "not a machine-readable zone");
+		free(mrz);
+		free(q);
+		return st;
+	}
+	if ((st = open_index("screen traveller", store, &wl, &ix))) {
+		free(mrz);
+		free(q);
+		return st;
+	}
+	out = json_object();
+	errs = json_array();
+	for (unsigned i = 0; i < mrz->nerrors; i++)
+		json_array_append_new(errs, json_string(mrz->errors[i].msg));
+	json_object_set_new(out, "mrz", json_pack("{s:s, s:b, s:o}", "format",
+		tims_mrz_format_name(mrz->format), "valid", mrz->valid, "errors", errs));
+	/* the document */
+	doc = json_object();
+	json_object_set_new(doc, "number", json_string(mrz->document_number));
+	json_object_set_new(doc, "issuing_state", json_string(mrz->issuing_state));
+	if (mrz->document_number[0] &&
+	    tims_screen_norm_ident(TIMS_IDENT_DOCUMENT, mrz->document_number, norm,
+				   "document_number", &err) == TIMS_OK)
+		json_object_set_new(doc, "hits", ident_hits(wl, ix, TIMS_IDENT_DOCUMENT, norm,
+							    mrz->issuing_state, &err));
+	else
+		json_object_set_new(doc, "hits", json_array());
+	json_object_set_new(out, "document", doc);
+	/* the person: SURNAME<<GIVEN NAMES as the MRZ has it */
+	person = json_object();
+	snprintf(full, sizeof(full), "%s<<%s", mrz->surname, mrz->given_names);
+	for (char *p = full; *p; p++)
+		if (*p == ' ')
+			*p = '<';
+	memset(&subj, 0, sizeof(subj));
+	tims_pdate_parse(mrz->birth_date.iso, &subj.dob, "birth_date", NULL);
+	tims_subject_set_nationality(&subj, mrz->nationality, "nationality", NULL);
+	subj.sex = mrz->sex == 'M' || mrz->sex == 'F' ? mrz->sex : 0;
+	json_object_set_new(person, "name", json_sprintf("%s, %s", mrz->surname, mrz->given_names));
+	json_object_set_new(person, "dob", json_string(mrz->birth_date.iso));
+	json_object_set_new(person, "nationality", json_string(mrz->nationality));
+	if (tims_name_parse(full, strlen(full), "name", q, &err) == TIMS_OK)
+		json_object_set_new(person, "hits", person_hits(wl, ix, q, &subj, &cand, &err));
+	else
+		json_object_set_new(person, "hits", json_array());
+	json_object_set_new(person, "candidates", json_integer((json_int_t)cand));
+	json_object_set_new(out, "person", person);
+	/* the vehicle */
+	if (plate || vin) {
+		json_t *vh = json_array(), *more;
+
+		veh = json_object();
+		tims_err_clear(&err);
+		if (plate && tims_screen_norm_ident(TIMS_IDENT_PLATE, plate, norm, "--plate", &err) == TIMS_OK) {
+			json_object_set_new(veh, "plate", json_string(plate));
+			more = ident_hits(wl, ix, TIMS_IDENT_PLATE, norm, NULL, &err);
+			json_array_extend(vh, more);
+			json_decref(more);
+		}
+		if (vin && tims_screen_norm_ident(TIMS_IDENT_VIN, vin, norm, "--vin", &err) == TIMS_OK) {
+			json_object_set_new(veh, "vin", json_string(vin));
+			more = ident_hits(wl, ix, TIMS_IDENT_VIN, norm, NULL, &err);
+			json_array_extend(vh, more);
+			json_decref(more);
+		}
+		if (err.rc)
+			json_object_set_new(veh, "error", json_string(err.msg));
+		json_object_set_new(veh, "hits", vh);
+		json_object_set_new(out, "vehicle", veh);
+	}
+	free(mrz);
+	free(q);
+	tims_screen_index_free(ix);
+	tims_wl_close(wl);
+	return print_json(out);
+}
+
+static const struct cli_command screen_commands[] = {
+	{ "pairs", screen_pairs, "score labelled name pairs (evaluation)" },
+	{ "query", screen_query, "screen one name against the watchlists" },
+	{ "traveller", screen_traveller, "screen a traveller's MRZ, person and vehicle" },
+};
+
+static const char screen_usage[] =
+	"usage: tims screen <command> [<args>]\n\n"
+	"Commands:\n"
+	"  pairs      score labelled name pairs (evaluation of the matcher)\n"
+	"  query      screen one name against the watchlists of a store\n"
+	"  traveller  screen a traveller (MRZ, optional vehicle)\n\n"
+	"'tims screen <command> --help' shows a command's options.\n";
+
+int cmd_screen(int argc, char **argv)
+{
+	return cli_dispatch("screen", screen_commands,
+			    TIMS_ARRAY_SIZE(screen_commands), screen_usage, argc, argv);
+}

@@ -1,0 +1,212 @@
+/* test_watchlist.c — the store, imports, versions, and the index over them. */
+#include <sys/stat.h>
+
+#include "t.h"
+#include "tims/screen.h"
+#include "tims/util.h"
+#include "tims/watchlist.h"
+
+static char dir[] = "/tmp/tims-test-wl-XXXXXX";
+static struct tims_wl *wl;
+static size_t bad_lines[16], nbad;
+static char bad_msg[16][160];
+
+static void on_bad(void *ctx, size_t line, const char *msg)
+{
+	(void)ctx;
+	if (nbad < 16) {
+		bad_lines[nbad] = line;
+		snprintf(bad_msg[nbad], sizeof(bad_msg[0]), "%s", msg);
+	}
+	nbad++;
+}
+
+static tims_rc import(const char *list, enum tims_wl_kind kind, enum tims_wl_format f,
+		      bool skip, bool replace, const char *data,
+		      struct tims_wl_import_result *res)
+{
+	struct tims_wl_import_opts o = { list, kind, f, skip, replace, -1 };
+	struct tims_err err;
+
+	nbad = 0;
+	return tims_wl_import(wl, &o, data, strlen(data), on_bad, NULL, res, &err);
+}
+
+static const char persons_csv[] =
+	"ref,name,aliases,dob,nationality,sex,alert\n"
+	"P1,\"SHCHERBAKOV, Yuriy\",\"Щербаков Юрий;Juri Schtscherbakow\",1971-04-12,RUS,M,wanted\n"
+	"P2,Müller Jürgen,,1980,D,M,entry-ban\r\n"
+	"\n"
+	"P3,\"SMITH, John\",,1962-11-02,GBR,M,discreet-check\n";
+
+static size_t active(const char *list, uint64_t *version)
+{
+	struct tims_wl_list_info *v;
+	size_t n, a = 0;
+	struct tims_err err;
+
+	if (tims_wl_lists(wl, &v, &n, &err))
+		return (size_t)-1;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, list)) {
+			a = v[i].active;
+			if (version)
+				*version = v[i].version;
+		}
+	free(v);
+	return a;
+}
+
+static void test_import(void)
+{
+	struct tims_wl_import_result res;
+	uint64_t v = 0;
+
+	T_OK(import("wanted", TIMS_WL_PERSONS, TIMS_WL_CSV, false, false, persons_csv, &res) == TIMS_OK,
+	     "CSV import of persons");
+	T_EQ_INT(res.stored, 3, "three rows stored (blank line and CRLF tolerated)");
+	T_OK(active("wanted", &v) == 3 && v == 1, "the list has 3 entries at version 1");
+	T_OK(import("wanted", TIMS_WL_PERSONS, TIMS_WL_CSV, false, false, persons_csv, &res) == TIMS_OK &&
+	     res.unchanged == 3 && res.version == 1, "re-importing the same rows changes nothing, not even the version");
+	T_OK(import("wanted", TIMS_WL_DOCUMENTS, TIMS_WL_CSV, false, false, persons_csv, &res) == TIMS_ERR_INVALID,
+	     "a list keeps its kind");
+}
+
+static void test_bad_rows(void)
+{
+	static const char bad[] =
+		"ref,name,dob,alert\n"
+		"B1,Good Person,1980-01-01,wanted\n"
+		"B2,Bad Date,1980-02-30,wanted\n"
+		"B3,Bad Alert,1970,arrest\n"
+		"B4,\"unterminated,1970,wanted\n";
+	struct tims_wl_import_result res;
+	uint64_t v = 0;
+
+	T_OK(import("bad", TIMS_WL_PERSONS, TIMS_WL_CSV, false, false, bad, &res) == TIMS_ERR_INVALID,
+	     "all-or-nothing: bad rows refuse the import");
+	T_EQ_INT(nbad, 3, "every bad row is reported");
+	T_OK(nbad >= 3 && bad_lines[0] == 3 && bad_lines[1] == 4 && bad_lines[2] == 5,
+	     "bad rows are reported with their line numbers");
+	T_EQ_STR(bad_msg[0], "dob: day '30' is not between 1 and 29", "the reason names the field");
+	T_OK(active("bad", NULL) == 0, "all-or-nothing: nothing was stored");
+	T_OK(import("bad", TIMS_WL_PERSONS, TIMS_WL_CSV, true, false, bad, &res) == TIMS_OK &&
+	     res.stored == 1 && res.bad == 3, "skip-bad: the good row is stored, the bad ones counted");
+	T_OK(active("bad", &v) == 1 && v == 1, "skip-bad: one entry at version 1");
+	T_OK(import("wide", TIMS_WL_PERSONS, TIMS_WL_CSV, true, false,
+		    "ref,name,alert\nW1,A B,wanted,,,,,,,,,,,,,,", &res) == TIMS_OK && res.bad == 1,
+	     "17 fields at the end of a file: a bad row, no overflow (fuzz regression)");
+	T_OK(import("hdr", TIMS_WL_PERSONS, TIMS_WL_CSV, false, false, "ref,name,nationalty,alert\n", &res)
+	     == TIMS_ERR_INVALID, "a misspelt column is refused, not ignored");
+	T_OK(import("j", TIMS_WL_PERSONS, TIMS_WL_JSONL, false, false,
+		    "{\"ref\":\"J1\",\"name\":\"Anna Lee\",\"alert\":\"missing\",\"aliases\":[\"Ann Lee\"]}\n"
+		    "{\"ref\":\"J2\",\"name\":\"X\",\"alert\":\"missing\",\"dob\":\"1980-13\"}\n"
+		    "{oops\n", &res) == TIMS_ERR_INVALID && nbad == 2,
+	     "JSON Lines: a bad date and bad JSON are two bad rows");
+	T_OK(import("j", TIMS_WL_PERSONS, TIMS_WL_JSONL, false, false,
+		    "{\"ref\":\"J1\",\"name\":\"Anna Lee\",\"alert\":\"missing\",\"aliases\":[\"Ann Lee\"]}\n", &res)
+	     == TIMS_OK && res.stored == 1, "JSON Lines: aliases as an array");
+}
+
+static void test_versions(void)
+{
+	struct tims_wl_import_result res;
+	struct tims_err err;
+	size_t removed;
+	uint64_t v = 0;
+
+	T_OK(import("wanted", TIMS_WL_PERSONS, TIMS_WL_CSV, false, true,
+		    "ref,name,alert\nP1,\"SHCHERBAKOV, Yuriy\",wanted\n", &res) == TIMS_OK,
+	     "replace import");
+	T_OK(res.removed == 2 && res.stored == 1 && res.version == 2,
+	     "replace: absent entries removed, the changed one stored, version 2");
+	T_OK(active("wanted", &v) == 1 && v == 2, "one active entry at version 2");
+	T_OK(tims_wl_remove(wl, "wanted", "P1", &removed, &v, &err) == TIMS_OK && removed == 1 && v == 3,
+	     "remove one entry: version 3");
+	T_OK(tims_wl_remove(wl, "wanted", "P1", &removed, &v, &err) == TIMS_ERR_NOTFOUND,
+	     "removing it again is 'not found'");
+	T_OK(tims_wl_remove(wl, "nosuch", NULL, &removed, &v, &err) == TIMS_ERR_NOTFOUND,
+	     "removing from an unknown list is 'not found'");
+}
+
+static void test_index(void)
+{
+	struct tims_wl_import_result res;
+	struct tims_screen_index *ix;
+	struct tims_screen_hit hits[4];
+	struct tims_name q;
+	struct tims_subject s;
+	struct tims_err err;
+	char norm[TIMS_IDENT_MAX + 1];
+	uint32_t rows[4];
+	size_t n;
+
+	import("p2", TIMS_WL_PERSONS, TIMS_WL_CSV, false, false, persons_csv, &res);
+	import("docs", TIMS_WL_DOCUMENTS, TIMS_WL_JSONL, false, false,
+	       "{\"ref\":\"D1\",\"number\":\"AB 123-456\",\"status\":\"lost\"}\n", &res);
+	T_OK(tims_wl_load_index(wl, &ix, &err) == TIMS_OK, "the index loads from the store");
+	memset(&s, 0, sizeof(s));
+	tims_pdate_parse("1971", &s.dob, "dob", NULL);
+	tims_name_parse("Schtscherbakow Juri", 19, "q", &q, NULL);
+	n = tims_screen_index_query(ix, &q, &s, true, hits, 4, NULL);
+	T_OK(n == 1 && hits[0].m.score >= TIMS_SCREEN_THRESHOLD, "query: the German spelling finds P1");
+	tims_name_parse("Nobody Atall", 12, "q", &q, NULL);
+	T_EQ_INT(tims_screen_index_query(ix, &q, &s, false, hits, 4, NULL), 0, "query: an unknown name finds nothing");
+	tims_pdate_parse("1990", &s.dob, "dob", NULL);
+	tims_name_parse("John Smith", 10, "q", &q, NULL);
+	T_EQ_INT(tims_screen_index_query(ix, &q, &s, false, hits, 4, NULL), 0,
+		 "query: the listed name with a date 28 years off is no hit");
+	T_OK(tims_screen_norm_ident(TIMS_IDENT_DOCUMENT, "ab-123 456", norm, "n", &err) == TIMS_OK &&
+	     tims_screen_index_lookup(ix, TIMS_IDENT_DOCUMENT, norm, rows, NULL, 4) == 1,
+	     "document: spaces, dashes and case do not matter");
+	T_OK(tims_screen_norm_ident(TIMS_IDENT_DOCUMENT, "AB12345G", norm, "n", &err) == TIMS_OK &&
+	     tims_screen_index_lookup(ix, TIMS_IDENT_DOCUMENT, norm, rows, NULL, 4) == 0,
+	     "document: another number is no hit");
+	T_OK(tims_screen_norm_ident(TIMS_IDENT_PLATE, "AB1234", norm, "n", &err) == TIMS_OK &&
+	     tims_screen_index_lookup(ix, TIMS_IDENT_DOCUMENT, "AB1234", rows, NULL, 4) == 0,
+	     "identifier kinds are kept apart");
+	tims_screen_index_free(ix);
+}
+
+static void test_norm(void)
+{
+	char a[TIMS_IDENT_MAX + 1], b[TIMS_IDENT_MAX + 1];
+	struct tims_err err;
+
+	T_OK(tims_screen_norm_ident(TIMS_IDENT_DOCUMENT, "X0O1", a, "n", &err) == TIMS_OK &&
+	     tims_screen_norm_ident(TIMS_IDENT_DOCUMENT, "xO01", b, "n", &err) == TIMS_OK &&
+	     !strcmp(a, b), "O and 0 are one symbol on both sides");
+	T_OK(tims_screen_norm_ident(TIMS_IDENT_DOCUMENT, "AB#1", a, "number", &err) == TIMS_ERR_INVALID,
+	     "a symbol in a document number is refused");
+	T_EQ_STR(err.msg, "number: character 0x23 at byte 2 is not a letter or digit", "... naming the byte");
+	T_OK(tims_screen_norm_ident(TIMS_IDENT_VIN, "WVWZZZ1JZXW00000", a, "vin", &err) == TIMS_ERR_INVALID,
+	     "a 16-character VIN is refused");
+	T_OK(tims_screen_norm_ident(TIMS_IDENT_DOCUMENT, " - ", a, "number", &err) == TIMS_ERR_INVALID,
+	     "an empty number is refused");
+}
+
+int main(void)
+{
+	struct tims_err err;
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	T_OK(tims_wl_open(dir, false, &wl, &err) == TIMS_ERR_NOTFOUND, "open without create: no store yet");
+	T_OK(tims_wl_open(dir, true, &wl, &err) == TIMS_OK, "open with create");
+	test_import();
+	test_bad_rows();
+	test_versions();
+	test_index();
+	test_norm();
+	tims_wl_close(wl);
+	{
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", dir);
+	}
+	return t_done();
+}
