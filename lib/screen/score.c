@@ -135,6 +135,30 @@ static struct tsim token_sim(const struct tview *x, const struct tview *y)
 	return s;
 }
 
+/*
+ * A Latin spelling with the Arabic article fused to it (ALKHALIFI, ELSAYED,
+ * ASSAID, ARRAHMAN) against an Arabic-script token whose consonant skeleton
+ * has no article (the script writes it as a separate prefix that the
+ * skeleton leaves out): equal once the article is taken off the Latin side.
+ */
+static bool article_skel_equal(const char *latin, const char *abjad_skel)
+{
+	char skel[TIMS_TOKEN_MAX + 1];
+	size_t n = strlen(latin), cut = 0;
+
+	if (n < 5 || !abjad_skel[0] || strlen(abjad_skel) < 2)
+		return false;
+	if ((latin[0] == 'A' || latin[0] == 'E' || latin[0] == 'U') && latin[1] == 'L' &&
+	    !strchr("AEIOUY", latin[2]))
+		cut = 2;                    /* AL-, EL-, UL- */
+	else if (latin[0] == 'A' && latin[1] == latin[2] && strchr("DNRSTZ", latin[1]))
+		cut = 2;                    /* the article assimilated: AS-SAID, AR-RAHMAN */
+	if (!cut)
+		return false;
+	tims_name_skeleton(latin + cut, false, skel, sizeof(skel));
+	return !strcmp(skel, abjad_skel);
+}
+
 static struct tsim token_sim_raw(const struct tview *x, const struct tview *y)
 {
 	const struct tims_name_token *a = x->t, *b = y->t;
@@ -172,6 +196,10 @@ static struct tsim token_sim_raw(const struct tview *x, const struct tview *y)
 				if (!strcmp(a->skel[i], b->skel[j]) && kl > 0)
 					put(&best, kl >= 2 ? (aj && bj ? 0.97 : 0.90) : 0.70,
 					    H_ABJAD, i, j, 0);
+				else if (aj != bj &&
+					 article_skel_equal(aj ? b->var[j] : a->var[i],
+							    aj ? a->skel[i] : b->skel[j]))
+					put(&best, 0.90, H_ABJAD, i, j, 0);
 				else if (kl >= 4 && strlen(b->skel[j]) >= 4 &&
 					 tims_name_edit_distance(a->skel[i], b->skel[j]) == 1)
 					put(&best, 0.75, H_ABJAD, i, j, 0);

@@ -43,6 +43,8 @@ static const struct { const char *a, *b, *what; } hits[] = {
 	{ "Щербаков Юрий", "CHTCHERBAKOV IOURI", "French transliteration" },
 	{ "Γιώργος Παπαδόπουλος", "YIORGOS PAPADOPOULOS", "Greek, common spelling" },
 	{ "محمد الخليفي", "MOHAMED AL KHALIFI", "Arabic given name and article" },
+	{ "محمد الخليفي", "ALKHALIFI<<MOHAMED", "Arabic article fused to the name, MRZ form" },
+	{ "عبد الرحمن السعيد", "ASSAID<<ABDULRAHMAN", "Arabic article assimilated (as-Said)" },
 	{ "Recep Tayyip Erdoğan", "ERDOGAN<<RECEP<TAYYIP", "Turkish, MRZ form, order" },
 	{ "Bill Gates", "William Henry Gates", "nickname and missing middle name" },
 	{ "ABDUL RAHMAN, Yusuf", "ABDULRAHMAN YUSUF", "name parts joined" },
