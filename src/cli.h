@@ -43,6 +43,7 @@ int cmd_cross(int argc, char **argv);
 int cmd_officer(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_screen(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 

@@ -1,0 +1,50 @@
+/*
+ * node.h — the post node service: the HTTPS JSON API that the booths use.
+ *
+ * A node serves one post directory (tims/post.h) over HTTPS (tims/http.h):
+ * officers log in with password and TOTP (tims/officer.h), check travellers
+ * (MRZ, screening, stay rule), register crossings (durable, signed, with an
+ * inclusion proof in the answer), read histories with a stated purpose, and
+ * auditors read the audit log. Every request that reads or writes personal
+ * data leaves an audit event (tims/audit.h) before its answer leaves.
+ *
+ * Files the node keeps in the post directory, next to the post's own:
+ *   node.db     officers and sessions (SQLite)
+ *   store.key   32 bytes (0600) sealing officers' TOTP secrets
+ *   tls.crt, tls.key   the HTTPS certificate; made self-signed for
+ *               localhost on first start when absent (a demo); real
+ *               deployments put their own there or pass --cert/--key
+ * The route table, with the role each route allows, is in lib/node/routes.c
+ * and docs/api.md.
+ */
+#ifndef TIMS_NODE_H
+#define TIMS_NODE_H
+
+#include <stdint.h>
+
+#include "tims/auth.h"
+#include "tims/err.h"
+#include "tims/officer.h"
+
+struct tims_node_config {
+	const char *dir;          /* the post directory */
+	const char *listen;       /* IP address, default 127.0.0.1 */
+	uint16_t port;            /* 0: any free port */
+	const char *cert_file;    /* default DIR/tls.crt */
+	const char *key_file;     /* default DIR/tls.key */
+	const char *web_dir;      /* the console's static files, or NULL */
+	unsigned threads;         /* HTTP worker threads, default 2 */
+	enum tims_pw_cost pw_cost;/* for hashes made by this node */
+	/* Lines for the process log (no personal data); may be NULL. */
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
+};
+
+struct tims_node;
+
+tims_rc tims_node_start(const struct tims_node_config *cfg,
+			struct tims_node **out, struct tims_err *err);
+uint16_t tims_node_port(const struct tims_node *n);
+void tims_node_stop(struct tims_node *n);
+
+#endif

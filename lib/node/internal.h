@@ -1,0 +1,69 @@
+/*
+ * internal.h — the node handle, shared by lib/node sources only.
+ */
+#ifndef TIMS_NODE_INTERNAL_H
+#define TIMS_NODE_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "tims/audit.h"
+#include "tims/http.h"
+#include "tims/metrics.h"
+#include "tims/node.h"
+#include "tims/officer.h"
+#include "tims/post.h"
+
+struct tims_node {
+	struct tims_node_config cfg;
+	char dir[4096];
+	pthread_mutex_t lock;      /* post, audit, officers: one request at a time */
+	struct tims_post *post;
+	struct tims_audit *audit;
+	sqlite3 *db;               /* node.db */
+	struct tims_officers *officers;
+	struct tims_http_server *http;
+	struct tims_metrics metrics;
+	struct tims_metric *m_requests[6]; /* by status class 1xx..5xx, other */
+	struct tims_metric *m_register;    /* registration latency */
+	struct tims_metric *m_log_size;
+	struct tims_metric *m_crossings;
+	struct tims_metric *m_checks;
+	struct tims_metric *m_login_failures;
+	pthread_t timer;
+	int timer_running;
+	int stopping;
+	pthread_cond_t wake;
+	int64_t started_ms;
+};
+
+extern const struct tims_http_route tims_node_routes[];
+extern const size_t tims_node_nroutes;
+
+/* Lower-case hex as a JSON string. */
+json_t *node_hex_json(const uint8_t *b, size_t n);
+
+/*
+ * Append the audit event of a request (the caller holds n->lock). query and
+ * result are consumed. Fails when the event could not be stored durably:
+ * then the handler answers node_no_trace() and nothing else.
+ */
+tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
+		   const char *action, const char *purpose, int64_t crossing,
+		   int status, json_t *query, json_t *result);
+tims_rc node_no_trace(struct tims_http_resp *resp);
+
+/* The handlers of personal data (people.c). */
+extern const struct tims_json_field node_check_schema[];
+extern const struct tims_json_field node_crossing_schema[];
+tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_history(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_audit(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+
+/* A line for the process log (no personal data). */
+void node_log(struct tims_node *n, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

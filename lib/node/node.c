@@ -1,0 +1,306 @@
+/*
+ * node.c — starting and stopping a post node: the post, its audit log, the
+ * officer store, the HTTPS server, and the timer that signs checkpoints
+ * every second while records arrive (see include/tims/node.h).
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+#include "tims/tls.h"
+#include "tims/util.h"
+
+void node_log(struct tims_node *n, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!n->cfg.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	n->cfg.log(n->cfg.log_ctx, line);
+}
+
+/* --- helpers for the handlers (internal.h) -------------------------------- */
+
+json_t *node_hex_json(const uint8_t *b, size_t n)
+{
+	struct tims_buf h = TIMS_BUF_INIT(256);
+	json_t *j;
+
+	tims_buf_addhex(&h, b, n);
+	j = json_string(tims_buf_str(&h));
+	tims_buf_release(&h);
+	return j;
+}
+
+/* Append the audit event for this request; the caller holds n->lock. */
+tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
+		     const char *action, const char *purpose, int64_t crossing,
+		     int status, json_t *query, json_t *result)
+{
+	struct tims_audit_event ev;
+	char *q = query ? json_dumps(query, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *r = result ? json_dumps(result, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	struct tims_err err;
+	uint64_t index;
+	tims_rc rc;
+
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.actor, sizeof(ev.actor), "%s", req->who.id[0] ? req->who.id : "-");
+	snprintf(ev.role, sizeof(ev.role), "%s", tims_role_name(req->who.role));
+	snprintf(ev.booth, sizeof(ev.booth), "%s", req->who.booth);
+	snprintf(ev.addr, sizeof(ev.addr), "%s", req->addr);
+	snprintf(ev.action, sizeof(ev.action), "%s", action);
+	snprintf(ev.purpose, sizeof(ev.purpose), "%s", purpose ? purpose : "");
+	ev.crossing = crossing;
+	ev.status = status;
+	ev.query = q;
+	ev.query_len = q ? strlen(q) : 0;
+	ev.result = r;
+	ev.result_len = r ? strlen(r) : 0;
+	rc = tims_audit_append(n->audit, &ev, &index, &err);
+	if (rc)
+		node_log(n, "audit: %s", tims_err_msg(&err));
+	free(q);
+	free(r);
+	json_decref(query);
+	json_decref(result);
+	return rc;
+}
+
+tims_rc node_no_trace(struct tims_http_resp *resp)
+{
+	return tims_http_reply_error(resp, 500, "audit_unavailable",
+				     "the audit log could not record this request; nothing is answered");
+}
+
+static tims_rc path_in(const char *dir, const char *name, char *out, size_t len,
+		       struct tims_err *err)
+{
+	if (snprintf(out, len, "%s/%s", dir, name) >= (int)len)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
+	return TIMS_OK;
+}
+
+/* The HTTPS certificate: given, or made self-signed for localhost once. */
+static tims_rc load_tls(struct tims_node *n, struct tims_buf *crt,
+			struct tims_buf *key, struct tims_err *err)
+{
+	char cpath[4200], kpath[4200];
+	const char *cf = n->cfg.cert_file, *kf = n->cfg.key_file;
+	tims_rc rc;
+
+	if (!cf) {
+		if ((rc = path_in(n->dir, "tls.crt", cpath, sizeof(cpath), err)))
+			return rc;
+		cf = cpath;
+	}
+	if (!kf) {
+		if ((rc = path_in(n->dir, "tls.key", kpath, sizeof(kpath), err)))
+			return rc;
+		kf = kpath;
+	}
+	if (!n->cfg.cert_file && access(cf, F_OK) != 0) {
+		struct tims_cert_req req = {
+			.common_name = "localhost", .days = 825, .uses = TIMS_CERT_SERVER,
+			.dns = { "localhost" }, .ips = { "127.0.0.1", "::1" },
+		};
+		struct tims_buf c = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), k = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+
+		rc = tims_tls_issue(&req, NULL, NULL, &c, &k, err);
+		if (!rc)
+			rc = tims_write_file(kf, k.buf, k.len, 0600, 0, err);
+		if (!rc)
+			rc = tims_write_file(cf, c.buf, c.len, 0644, 0, err);
+		if (k.buf)
+			sodium_memzero(k.buf, k.len);
+		tims_buf_release(&c);
+		tims_buf_release(&k);
+		if (rc)
+			return rc;
+		node_log(n, "made a self-signed certificate for localhost: %s", cf);
+	}
+	if ((rc = tims_read_file(cf, TIMS_TLS_PEM_MAX, crt, err)))
+		return rc;
+	return tims_read_file(kf, TIMS_TLS_PEM_MAX, key, err);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sign a checkpoint of each log every second while records arrive. */
+static void *timer_main(void *arg)
+{
+	struct tims_node *n = arg;
+	struct tims_err err;
+
+	pthread_mutex_lock(&n->lock);
+	while (!n->stopping) {
+		struct timespec until;
+		int issued = 0;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&n->wake, &n->lock, &until);
+		if (n->stopping)
+			break;
+		if (tims_post_checkpoint(n->post, &issued, &err))
+			node_log(n, "checkpoint: %s", tims_err_msg(&err));
+		if (tims_audit_checkpoint(n->audit, &issued, &err))
+			node_log(n, "audit checkpoint: %s", tims_err_msg(&err));
+	}
+	pthread_mutex_unlock(&n->lock);
+	return NULL;
+}
+
+static tims_rc authenticate(void *app, const char *token, struct tims_principal *who)
+{
+	struct tims_node *n = app;
+	tims_rc rc;
+
+	pthread_mutex_lock(&n->lock);
+	rc = tims_officer_session(n->officers, token, time(NULL), who, NULL);
+	pthread_mutex_unlock(&n->lock);
+	return rc;
+}
+
+static void http_log(void *app, const struct tims_http_req *req, int status,
+		     double ms, const char *detail)
+{
+	struct tims_node *n = app;
+	unsigned cls = status >= 100 && status < 600 ? (unsigned)status / 100 : 0;
+
+	if (!req) {
+		node_log(n, "https: %s", detail ? detail : "");
+		return;
+	}
+	tims_metric_add(n->m_requests[cls], 1);
+	/* Method, route and status only: paths can hold document numbers. */
+	node_log(n, "%s %s %d %.2f ms%s%s", req->method,
+		 status >= 400 ? "(refused)" : "ok", status, ms,
+		 status >= 500 && detail ? " " : "", status >= 500 && detail ? detail : "");
+}
+
+static void register_metrics(struct tims_node *n)
+{
+	static const char *const cls[6] = {
+		"code=\"other\"", "code=\"1xx\"", "code=\"2xx\"", "code=\"3xx\"",
+		"code=\"4xx\"", "code=\"5xx\"",
+	};
+
+	tims_metrics_init(&n->metrics);
+	for (int i = 0; i < 6; i++)
+		n->m_requests[i] = tims_metric(&n->metrics, TIMS_COUNTER,
+			"tims_http_requests_total", "HTTP requests answered, by status class.",
+			cls[i]);
+	n->m_register = tims_metric(&n->metrics, TIMS_HISTOGRAM, "tims_register_seconds",
+		"Time to register a crossing durably, signed and logged.", "");
+	n->m_log_size = tims_metric(&n->metrics, TIMS_GAUGE, "tims_log_size",
+		"Records in the post's crossing log.", "");
+	n->m_crossings = tims_metric(&n->metrics, TIMS_COUNTER, "tims_crossings_total",
+		"Crossings registered through the API.", "");
+	n->m_checks = tims_metric(&n->metrics, TIMS_COUNTER, "tims_checks_total",
+		"Travellers checked.", "");
+	n->m_login_failures = tims_metric(&n->metrics, TIMS_COUNTER,
+		"tims_login_failures_total", "Failed officer logins.", "");
+}
+
+tims_rc tims_node_start(const struct tims_node_config *cfg,
+			struct tims_node **out, struct tims_err *err)
+{
+	struct tims_buf crt = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_http_config hc;
+	struct tims_node *n;
+	uint64_t size;
+	tims_rc rc;
+
+	if (!cfg->dir)
+		return tims_err_set(err, TIMS_ERR_USAGE, "node: a post directory is needed");
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "node: out of memory");
+	n->cfg = *cfg;
+	snprintf(n->dir, sizeof(n->dir), "%s", cfg->dir);
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->wake, NULL);
+	n->started_ms = now_ms();
+	register_metrics(n);
+	if ((rc = tims_post_open(n->dir, TIMS_POST_WRITE, &n->post, err)) ||
+	    (rc = tims_audit_open(n->dir, TIMS_AUDIT_WRITE, &n->audit, err)) ||
+	    (rc = tims_officers_open_dir(n->dir, cfg->pw_cost, &n->officers, err)) ||
+	    (rc = load_tls(n, &crt, &key, err)))
+		goto fail;
+	if (!tims_post_size(n->post, &size, NULL))
+		tims_metric_set(n->m_log_size, (int64_t)size);
+	memset(&hc, 0, sizeof(hc));
+	hc.bind = cfg->listen ? cfg->listen : "127.0.0.1";
+	hc.port = cfg->port;
+	hc.cert_pem = crt.buf;
+	hc.key_pem = key.buf;
+	hc.threads = cfg->threads ? cfg->threads : 2;
+	hc.routes = tims_node_routes;
+	hc.nroutes = tims_node_nroutes;
+	hc.static_dir = cfg->web_dir;
+	hc.app = n;
+	hc.authenticate = authenticate;
+	hc.log = http_log;
+	if ((rc = tims_http_start(&hc, &n->http, err)))
+		goto fail;
+	if (pthread_create(&n->timer, NULL, timer_main, n) == 0)
+		n->timer_running = 1;
+	sodium_memzero(key.buf, key.len);
+	tims_buf_release(&crt);
+	tims_buf_release(&key);
+	node_log(n, "post %s serving on https://%s:%u/", tims_post_origin(n->post), hc.bind,
+		 tims_http_port(n->http));
+	*out = n;
+	return TIMS_OK;
+fail:
+	if (key.buf)
+		sodium_memzero(key.buf, key.len);
+	tims_buf_release(&crt);
+	tims_buf_release(&key);
+	tims_node_stop(n);
+	return rc;
+}
+
+uint16_t tims_node_port(const struct tims_node *n)
+{
+	return n->http ? tims_http_port(n->http) : 0;
+}
+
+void tims_node_stop(struct tims_node *n)
+{
+	struct tims_err err;
+	int issued;
+
+	if (!n)
+		return;
+	tims_http_stop(n->http);
+	pthread_mutex_lock(&n->lock);
+	n->stopping = 1;
+	pthread_cond_broadcast(&n->wake);
+	pthread_mutex_unlock(&n->lock);
+	if (n->timer_running)
+		pthread_join(n->timer, NULL);
+	/* A last checkpoint so that everything acknowledged is signed. */
+	if (n->post && tims_post_checkpoint(n->post, &issued, &err))
+		node_log(n, "checkpoint at stop: %s", tims_err_msg(&err));
+	if (n->audit && tims_audit_checkpoint(n->audit, &issued, &err))
+		node_log(n, "audit checkpoint at stop: %s", tims_err_msg(&err));
+	tims_officers_close_dir(n->officers);
+	tims_audit_free(n->audit);
+	tims_post_free(n->post);
+	pthread_cond_destroy(&n->wake);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}

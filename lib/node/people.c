@@ -1,0 +1,380 @@
+/*
+ * people.c — the node's routes that read or write personal data: checking a
+ * traveller, registering a crossing, reading a history, reading the audit
+ * log. Each appends its audit event before answering (node_audit).
+ */
+#include <jansson.h>
+
+#include "internal.h"
+#include "tims/mrz.h"
+#include "tims/record.h"
+#include "tims/travel.h"
+#include "tims/util.h"
+
+#define PURPOSE_MIN 3
+#define PURPOSE_MAX 200
+#define AUDIT_PAGE_MAX 1000
+#define MRZ_TEXT_MAX 300
+
+static int64_t today(void)
+{
+	return tims_day_of_ms((int64_t)time(NULL) * 1000);
+}
+
+static tims_rc parse_mrz(const char *text, struct tims_mrz *m)
+{
+	struct tims_mrz_options opt;
+
+	tims_mrz_options_init(&opt, time(NULL));
+	return tims_mrz_parse(&opt, text, strlen(text), m);
+}
+
+/* --- POST /api/v1/check -------------------------------------------------- */
+
+const struct tims_json_field node_check_schema[] = {
+	{ "mrz", TIMS_JSON_STRING, 1, MRZ_TEXT_MAX },
+	{ "vehicle", TIMS_JSON_OBJECT, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static json_t *stay_summary(const struct tims_travel *t)
+{
+	const struct tims_stay_result *s = &t->stay;
+
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:b}",
+		"regime", tims_stay_kind_name(s->kind), "max_days", s->max_days,
+		"window_days", s->window_days, "used", s->used, "left", s->left,
+		"overstay", s->overstay, "in_country", s->in_country,
+		"inconsistent", s->inconsistent);
+}
+
+tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	struct tims_mrz *m = malloc(sizeof(*m));
+	struct tims_travel t;
+	struct tims_err err;
+	json_t *doc, *stay = json_null(), *out;
+	size_t records = 0;
+	tims_rc rc;
+
+	if (!m)
+		return TIMS_ERR_NOMEM;
+	parse_mrz(json_string_value(json_object_get(req->json, "mrz")), m);
+	doc = tims_mrz_json(m);
+	pthread_mutex_lock(&n->lock);
+	if (m->format != TIMS_MRZ_UNKNOWN && m->document_number[0] &&
+	    !tims_travel_get(n->post, m->document_number,
+			     m->nationality[0] ? m->nationality : NULL, today(), NULL, &t, &err)) {
+		stay = stay_summary(&t);
+		records = t.n;
+		tims_travel_release(&t);
+	}
+	/* What was asked and what was shown, for the auditors. */
+	rc = node_audit(n, req, "check", "booth check", -1, 200,
+		json_pack("{s:s, s:s, s:s}", "document", m->document_number,
+			  "issuing_state", m->issuing_state, "nationality", m->nationality),
+		json_pack("{s:b, s:I, s:O}", "valid", m->valid, "history_records",
+			  (json_int_t)records, "stay", stay));
+	pthread_mutex_unlock(&n->lock);
+	tims_metric_add(n->m_checks, 1);
+	free(m);
+	if (rc) {
+		json_decref(doc);
+		json_decref(stay);
+		return node_no_trace(resp);
+	}
+	out = json_pack("{s:o, s:o, s:I, s:{s:b, s:s, s:[]}}", "document", doc ? doc : json_null(),
+		"stay", stay, "history_records", (json_int_t)records,
+		"screening", "available", 0, "reason", "no watchlists loaded at this post",
+		"hits");
+	return tims_http_reply_json(resp, 200, out);
+}
+
+/* --- POST /api/v1/crossings ---------------------------------------------- */
+
+/* The record's own JSON (docs/formats.md) less officer and booth, which come
+ * from the session, plus "mrz" as an alternative to "person". */
+const struct tims_json_field node_crossing_schema[] = {
+	{ "mrz", TIMS_JSON_STRING, 0, MRZ_TEXT_MAX },
+	{ "person", TIMS_JSON_OBJECT, 0, 0 },
+	{ "direction", TIMS_JSON_STRING, 1, 8 },
+	{ "decision", TIMS_JSON_STRING, 0, 16 },
+	{ "refusal_code", TIMS_JSON_STRING, 0, 16 },
+	{ "id", TIMS_JSON_STRING, 0, 64 },
+	{ "crossed_at", TIMS_JSON_STRING, 0, 32 },
+	{ "remarks", TIMS_JSON_STRING, 0, 1000 },
+	{ "role", TIMS_JSON_STRING, 0, 16 },
+	{ "vehicle", TIMS_JSON_OBJECT, 0, 0 },
+	{ "companions", TIMS_JSON_ARRAY, 0, TIMS_RECORD_MAX_COMPANIONS },
+	{ "screening", TIMS_JSON_STRING, 0, 120 },
+	{ "corrects", TIMS_JSON_INTEGER, 0, 0 },
+	{ "reason", TIMS_JSON_STRING, 0, 1000 },
+	{ NULL, 0, 0, 0 },
+};
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	if (v && *v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+/* person from the MRZ: 0, or an HTTP status with resp filled. */
+static int person_from_mrz(json_t *body, struct tims_http_resp *resp)
+{
+	struct tims_mrz *m = malloc(sizeof(*m));
+	json_t *person;
+	char sex[2] = { 0, 0 };
+
+	if (!m)
+		return 500;
+	if (parse_mrz(json_string_value(json_object_get(body, "mrz")), m) != TIMS_OK) {
+		json_t *e = tims_mrz_json(m);
+
+		tims_http_reply_json(resp, 422, json_pack("{s:s, s:s, s:O}", "error", "invalid_mrz",
+			"message", "the MRZ is not valid; nothing recorded",
+			"errors", e ? json_object_get(e, "errors") : json_null()));
+		json_decref(e);
+		free(m);
+		return 422;
+	}
+	person = json_object();
+	sex[0] = m->sex;
+	set_str(person, "doc_code", m->document_code);
+	set_str(person, "issuer", m->issuing_state);
+	set_str(person, "number", m->document_number);
+	set_str(person, "surname", m->surname);
+	set_str(person, "given_names", m->given_names);
+	set_str(person, "nationality", m->nationality);
+	set_str(person, "birth_date", m->birth_date.iso);
+	set_str(person, "sex", sex);
+	set_str(person, "expiry", m->expiry_date.iso);
+	json_object_set_new(body, "person", person);
+	json_object_del(body, "mrz");
+	free(m);
+	return 0;
+}
+
+static tims_rc crossing_answer(struct tims_node *n, struct tims_http_resp *resp,
+			       const struct tims_post_ack *ack)
+{
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_checkpoint cp;
+	struct tims_tlog_reader r;
+	tims_hash proof[TIMS_TLOG_MAX_PROOF];
+	size_t len = 0;
+	json_t *arr = json_array();
+	tims_rc rc;
+
+	if ((rc = tims_post_latest_checkpoint(n->post, &note, &cp, NULL)))
+		goto out;
+	tims_post_reader(n->post, &r);
+	if ((rc = tims_tlog_prove_inclusion(ack->index, cp.size, &r, proof, &len, NULL)))
+		goto out;
+	for (size_t i = 0; i < len; i++)
+		json_array_append_new(arr, node_hex_json(proof[i], TIMS_HASH_BYTES));
+	rc = tims_http_reply_json(resp, ack->duplicate ? 200 : 201,
+		json_pack("{s:I, s:o, s:b, s:{s:s, s:I, s:o, s:s}, s:O}",
+			"index", (json_int_t)ack->index,
+			"leaf_hash", node_hex_json(ack->leaf, TIMS_HASH_BYTES),
+			"duplicate", ack->duplicate,
+			"checkpoint", "origin", cp.origin, "size", (json_int_t)cp.size,
+			"root", node_hex_json(cp.root, TIMS_HASH_BYTES), "note", tims_buf_str(&note),
+			"inclusion_proof", arr));
+out:
+	json_decref(arr);
+	tims_buf_release(&note);
+	return rc;
+}
+
+tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	struct tims_record *rec = malloc(sizeof(*rec));
+	struct tims_post_ack ack;
+	struct tims_err err;
+	struct timespec t0, t1;
+	json_t *body = json_deep_copy(req->json);
+	char *text = NULL;
+	int issued, st;
+	tims_rc rc = TIMS_OK;
+
+	if (!rec || !body) {
+		free(rec);
+		json_decref(body);
+		return TIMS_ERR_NOMEM;
+	}
+	if (json_object_get(body, "mrz") && json_object_get(body, "person")) {
+		rc = tims_http_reply_error(resp, 400, "bad_field", "person: give either mrz or person");
+		goto out;
+	}
+	if (json_object_get(body, "mrz") && (st = person_from_mrz(body, resp)))
+		goto out;
+	/* Who and where come from the session, never from the body. */
+	json_object_set_new(body, "officer", json_string(req->who.id));
+	json_object_set_new(body, "booth", json_string(req->who.booth));
+	text = json_dumps(body, JSON_COMPACT);
+	if (!text || tims_record_from_json(text, strlen(text), rec, &err)) {
+		rc = text ? tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg)
+			  : TIMS_ERR_NOMEM;
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(&n->lock);
+	rc = tims_post_append(n->post, rec, 1, &ack, &err);
+	if (!rc && ack.rc == TIMS_OK)
+		rc = tims_post_checkpoint(n->post, &issued, &err);
+	if (!rc && ack.rc == TIMS_OK)
+		rc = node_audit(n, req, "crossing", "", (int64_t)ack.index, 201,
+			json_pack("{s:s, s:s}", "document", rec->person.doc_number,
+				  "direction", tims_direction_name(rec->direction)),
+			json_pack("{s:I, s:b}", "index", (json_int_t)ack.index,
+				  "duplicate", ack.duplicate));
+	if (!rc && ack.rc == TIMS_OK)
+		rc = crossing_answer(n, resp, &ack);
+	pthread_mutex_unlock(&n->lock);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc)
+		goto out;
+	if (ack.rc) {
+		rc = tims_http_reply_error(resp, ack.rc == TIMS_ERR_EXISTS ? 409 : 400,
+					   "not_recorded", "%s", ack.msg);
+		goto out;
+	}
+	tims_metric_observe_us(n->m_register, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+							 (t1.tv_nsec - t0.tv_nsec) / 1000));
+	if (!ack.duplicate) /* a retry is not a second crossing */
+		tims_metric_add(n->m_crossings, 1);
+	tims_metric_set(n->m_log_size, (int64_t)ack.index + 1);
+out:
+	free(text);
+	free(rec);
+	json_decref(body);
+	return rc;
+}
+
+/* --- GET /api/v1/history/{document} ------------------------------------- */
+
+static int valid_document(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 24)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+tims_rc node_h_history(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	const char *doc = req->param[0];
+	const char *nat = tims_http_query(req, "nationality");
+	const char *purpose = tims_http_query(req, "purpose");
+	const char *cross = tims_http_query(req, "crossing");
+	uint64_t crossing = 0, size = 0;
+	struct tims_travel t;
+	struct tims_err err;
+	json_t *out, *indexes;
+	tims_rc rc;
+
+	if (!valid_document(doc))
+		return tims_http_reply_error(resp, 400, "bad_field",
+					     "document: 1 to 24 characters A-Z and 0-9");
+	if (nat && (strlen(nat) < 1 || strlen(nat) > 3))
+		return tims_http_reply_error(resp, 400, "bad_field", "nationality: 1 to 3 letters");
+	/* A look-up with no crossing behind it must say why (G5). */
+	if (!cross && (!purpose || strlen(purpose) < PURPOSE_MIN))
+		return tims_http_reply_error(resp, 400, "purpose_required",
+			"purpose: state why you need this history, or give the crossing it serves");
+	if (purpose && strlen(purpose) > PURPOSE_MAX)
+		return tims_http_reply_error(resp, 400, "bad_field",
+					     "purpose: longer than %d bytes", PURPOSE_MAX);
+	if (cross && tims_parse_u64(cross, UINT64_MAX / 2, &crossing, "crossing", &err))
+		return tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg);
+	pthread_mutex_lock(&n->lock);
+	tims_post_size(n->post, &size, NULL);
+	if (cross && crossing >= size) {
+		pthread_mutex_unlock(&n->lock);
+		return tims_http_reply_error(resp, 400, "bad_field",
+					     "crossing: no record %" PRIu64 " in this log", crossing);
+	}
+	rc = tims_travel_get(n->post, doc, nat, today(), NULL, &t, &err);
+	if (rc) {
+		pthread_mutex_unlock(&n->lock);
+		return rc;
+	}
+	indexes = json_array();
+	for (size_t i = 0; i < t.n; i++)
+		json_array_append_new(indexes, json_integer((json_int_t)t.rows[i].index));
+	rc = node_audit(n, req, "history", purpose ? purpose : "", cross ? (int64_t)crossing : -1,
+			200, json_pack("{s:s, s:s?}", "document", doc, "nationality", nat),
+			json_pack("{s:o}", "records", indexes));
+	pthread_mutex_unlock(&n->lock);
+	if (rc) {
+		tims_travel_release(&t);
+		return node_no_trace(resp);
+	}
+	out = tims_travel_json(&t, doc, today());
+	tims_travel_release(&t);
+	return tims_http_reply_json(resp, 200, out);
+}
+
+/* --- GET /api/v1/audit (auditors) ---------------------------------------- */
+
+struct audit_page {
+	json_t *events;
+};
+
+static tims_rc add_event(void *ctx, uint64_t index, const struct tims_audit_event *ev)
+{
+	struct audit_page *pg = ctx;
+	json_t *q = ev->query ? json_loadb(ev->query, ev->query_len, 0, NULL) : NULL;
+	json_t *r = ev->result ? json_loadb(ev->result, ev->result_len, 0, NULL) : NULL;
+	json_t *e = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o}",
+		"index", (json_int_t)index, "time_ms", (json_int_t)ev->time_ms,
+		"actor", ev->actor, "role", ev->role, "booth", ev->booth, "addr", ev->addr,
+		"action", ev->action, "purpose", ev->purpose, "status", ev->status,
+		"query", q ? q : json_null(), "result", r ? r : json_null());
+
+	if (!e)
+		return TIMS_ERR_NOMEM;
+	if (ev->crossing >= 0)
+		json_object_set_new(e, "crossing", json_integer(ev->crossing));
+	json_array_append_new(pg->events, e);
+	return TIMS_OK;
+}
+
+tims_rc node_h_audit(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	struct audit_page pg = { json_array() };
+	struct tims_err err;
+	uint64_t from = 0, count = 100;
+	const char *v;
+	tims_rc rc;
+
+	if ((v = tims_http_query(req, "from")) &&
+	    tims_parse_u64(v, UINT64_MAX / 2, &from, "from", &err))
+		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
+	if ((v = tims_http_query(req, "count")) &&
+	    tims_parse_u64(v, AUDIT_PAGE_MAX, &count, "count", &err))
+		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
+	pthread_mutex_lock(&n->lock);
+	rc = tims_audit_list(n->audit, from, count, add_event, &pg, &err);
+	/* Reading the audit trail is itself on the trail. */
+	if (!rc)
+		rc = node_audit(n, req, "audit.read", "audit review", -1, 200,
+				json_pack("{s:I, s:I}", "from", (json_int_t)from,
+					  "count", (json_int_t)count),
+				json_pack("{s:I}", "events", (json_int_t)json_array_size(pg.events)));
+	pthread_mutex_unlock(&n->lock);
+	if (rc) {
+		json_decref(pg.events);
+		return node_no_trace(resp);
+	}
+	return tims_http_reply_json(resp, 200, json_pack("{s:I, s:o}", "from", (json_int_t)from,
+							  "events", pg.events));
+}

@@ -1,0 +1,254 @@
+/*
+ * routes.c — the post node's API (/api/v1): the route table and handlers.
+ *
+ * The table says, for each route, which roles may call it, how large a body
+ * it takes and the body's shape; lib/http checks all of that before a handler
+ * runs. Handlers that read or write personal data append an audit event
+ * (who, when, from where, why, what was asked, what was returned) before
+ * they answer; if the event cannot be stored, the answer is a 500 and carries
+ * no personal data: no trace, no answer (G5).
+ *
+ * Permission matrix (also docs/api.md):
+ *   route                         officer supervisor analyst auditor admin
+ *   POST   /api/v1/session        (public: the login itself)
+ *   DELETE /api/v1/session           x        x         x       x      x
+ *   GET    /api/v1/status            x        x         x       x      x
+ *   POST   /api/v1/check             x        x
+ *   POST   /api/v1/crossings         x
+ *   GET    /api/v1/history/{doc}     x        x         x
+ *   GET    /api/v1/audit                                        x
+ *   GET    /api/v1/checkpoint, /api/v1/proof/..., /metrics: public (no
+ *          personal data: hashes, sizes, signatures, counters)
+ */
+#include <jansson.h>
+#include <sodium.h>
+
+#include "internal.h"
+#include "tims/mrz.h"
+#include "tims/record.h"
+#include "tims/travel.h"
+#include "tims/util.h"
+
+#define PEOPLE (TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST | \
+		TIMS_ROLE_AUDITOR | TIMS_ROLE_ADMIN)
+
+/* --- session ------------------------------------------------------------- */
+
+static const struct tims_json_field login_schema[] = {
+	{ "officer", TIMS_JSON_STRING, 1, TIMS_OFFICER_ID_MAX },
+	{ "password", TIMS_JSON_STRING, 1, TIMS_PW_MAX },
+	{ "code", TIMS_JSON_STRING, 1, 16 },
+	{ "booth", TIMS_JSON_STRING, 1, 31 },
+	{ NULL, 0, 0, 0 },
+};
+
+static tims_rc h_login(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	const char *id = json_string_value(json_object_get(req->json, "officer"));
+	char token[TIMS_TOKEN_CHARS];
+	struct tims_principal who;
+	struct tims_err err;
+	tims_rc rc, arc;
+	int status;
+
+	memset(&who, 0, sizeof(who));
+	pthread_mutex_lock(&n->lock);
+	rc = tims_officer_login(n->officers, id,
+				json_string_value(json_object_get(req->json, "password")),
+				json_string_value(json_object_get(req->json, "code")),
+				json_string_value(json_object_get(req->json, "booth")),
+				time(NULL), token, &who, &err);
+	status = rc == TIMS_OK ? 200 : rc == TIMS_ERR_DENIED ? 403 : rc == TIMS_ERR_INVALID ? 400 : 401;
+	/* The attempt is audited under the name given, whether it worked or not. */
+	snprintf(req->who.id, sizeof(req->who.id), "%s", id);
+	snprintf(req->who.booth, sizeof(req->who.booth), "%s",
+		 json_string_value(json_object_get(req->json, "booth")));
+	req->who.role = who.role;
+	arc = node_audit(n, req, rc ? "login.failed" : "login", "", -1, status, NULL,
+		    rc ? json_pack("{s:s}", "reason", tims_err_msg(&err)) : NULL);
+	pthread_mutex_unlock(&n->lock);
+	if (arc) {
+		sodium_memzero(token, sizeof(token));
+		return node_no_trace(resp);
+	}
+	if (rc) {
+		tims_metric_add(n->m_login_failures, 1);
+		return tims_http_reply_error(resp, status, "login_failed", "%s", tims_err_msg(&err));
+	}
+	rc = tims_http_reply_json(resp, 200, json_pack("{s:s, s:s, s:s, s:s, s:i}",
+		"token", token, "officer", who.id, "role", tims_role_name(who.role),
+		"booth", who.booth, "idle_timeout_s", TIMS_SESSION_IDLE));
+	sodium_memzero(token, sizeof(token));
+	return rc;
+}
+
+static tims_rc h_logout(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	const char *h = tims_http_header(req, "Authorization");
+	tims_rc rc;
+
+	pthread_mutex_lock(&n->lock);
+	rc = tims_officer_logout(n->officers, h && strlen(h) > 7 ? h + 7 : "", NULL);
+	if (!rc)
+		rc = node_audit(n, req, "logout", "", -1, 200, NULL, NULL);
+	pthread_mutex_unlock(&n->lock);
+	if (rc)
+		return node_no_trace(resp);
+	return tims_http_reply_json(resp, 200, json_pack("{s:b}", "logged_out", 1));
+}
+
+/* --- status and transparency -------------------------------------------- */
+
+static json_t *checkpoint_json(struct tims_node *n, int with_note)
+{
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_checkpoint cp;
+	json_t *j = NULL;
+
+	if (!tims_post_latest_checkpoint(n->post, &note, &cp, NULL)) {
+		j = json_pack("{s:s, s:I, s:o}", "origin", cp.origin, "size",
+			      (json_int_t)cp.size, "root", node_hex_json(cp.root, TIMS_HASH_BYTES));
+		if (j && with_note)
+			json_object_set_new(j, "note", json_string(tims_buf_str(&note)));
+	}
+	tims_buf_release(&note);
+	return j ? j : json_null();
+}
+
+static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	uint64_t size = 0;
+	json_t *o;
+
+	pthread_mutex_lock(&n->lock);
+	tims_post_size(n->post, &size, NULL);
+	o = json_pack("{s:s, s:I, s:o, s:{s:s, s:s, s:s}, s:{s:b, s:s}, s:[], s:{s:b, s:s}, s:I}",
+		"origin", tims_post_origin(n->post),
+		"log_size", (json_int_t)size,
+		"checkpoint", checkpoint_json(n, 0),
+		"you", "officer", req->who.id, "role", tims_role_name(req->who.role),
+		       "booth", req->who.booth,
+		"screening", "available", 0, "reason", "no watchlists loaded at this post",
+		"watchlists",
+		"centre", "configured", 0, "state", "this post is not enrolled with a centre",
+		"server_time_ms", (json_int_t)time(NULL) * 1000);
+	pthread_mutex_unlock(&n->lock);
+	return tims_http_reply_json(resp, 200, o);
+}
+
+static tims_rc h_checkpoint(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_checkpoint cp;
+	tims_rc rc;
+
+	(void)req;
+	pthread_mutex_lock(&n->lock);
+	rc = tims_post_latest_checkpoint(n->post, &note, &cp, NULL);
+	pthread_mutex_unlock(&n->lock);
+	if (rc) {
+		tims_buf_release(&note);
+		return rc;
+	}
+	tims_buf_reset(&resp->body);
+	rc = tims_buf_add(&resp->body, note.buf, note.len);
+	resp->status = 200;
+	resp->type = "text/plain; charset=utf-8";
+	tims_buf_release(&note);
+	return rc;
+}
+
+static int query_u64(const struct tims_http_req *req, const char *key, uint64_t max,
+		     uint64_t *out, struct tims_err *err)
+{
+	const char *v = tims_http_query(req, key);
+
+	if (!v)
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: required", key);
+	return tims_parse_u64(v, max, out, key, err);
+}
+
+static tims_rc proof_reply(struct tims_http_resp *resp, const char *kind, uint64_t a,
+			   uint64_t b, tims_hash *proof, size_t len)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < len; i++)
+		json_array_append_new(arr, node_hex_json(proof[i], TIMS_HASH_BYTES));
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:I, s:I, s:o}", "proof", kind,
+		!strcmp(kind, "inclusion") ? "index" : "size1", (json_int_t)a,
+		!strcmp(kind, "inclusion") ? "size" : "size2", (json_int_t)b, "hashes", arr));
+}
+
+static tims_rc h_proof(void *app, struct tims_http_req *req, struct tims_http_resp *resp,
+		       int inclusion)
+{
+	struct tims_node *n = app;
+	struct tims_tlog_reader r;
+	tims_hash proof[TIMS_TLOG_MAX_PROOF];
+	struct tims_err err;
+	uint64_t a, b, size = 0;
+	size_t len;
+	tims_rc rc;
+
+	if (query_u64(req, inclusion ? "index" : "size1", UINT64_MAX / 2, &a, &err) ||
+	    query_u64(req, inclusion ? "size" : "size2", UINT64_MAX / 2, &b, &err))
+		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
+	pthread_mutex_lock(&n->lock);
+	tims_post_size(n->post, &size, NULL);
+	if (b > size || (inclusion ? a >= b : a > b)) {
+		pthread_mutex_unlock(&n->lock);
+		return tims_http_reply_error(resp, 400, "bad_query",
+			"%s: the log has %" PRIu64 " records", inclusion ? "index/size" : "size1/size2", size);
+	}
+	tims_post_reader(n->post, &r);
+	rc = inclusion ? tims_tlog_prove_inclusion(a, b, &r, proof, &len, &err)
+		       : tims_tlog_prove_consistency(a, b, &r, proof, &len, &err);
+	pthread_mutex_unlock(&n->lock);
+	if (rc)
+		return rc;
+	return proof_reply(resp, inclusion ? "inclusion" : "consistency", a, b, proof, len);
+}
+
+static tims_rc h_inclusion(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	return h_proof(app, req, resp, 1);
+}
+
+static tims_rc h_consistency(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	return h_proof(app, req, resp, 0);
+}
+
+static tims_rc h_metrics(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+
+	(void)req;
+	tims_buf_reset(&resp->body);
+	resp->status = 200;
+	resp->type = "text/plain; version=0.0.4";
+	return tims_metrics_render(&n->metrics, &resp->body);
+}
+
+const struct tims_http_route tims_node_routes[] = {
+	{ "POST", "/api/v1/session", TIMS_ROUTE_PUBLIC, 1024, login_schema, h_login, 0 },
+	{ "DELETE", "/api/v1/session", PEOPLE, 0, NULL, h_logout, 0 },
+	{ "GET", "/api/v1/status", PEOPLE, 0, NULL, h_status, 0 },
+	{ "POST", "/api/v1/check", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 4096,
+	  node_check_schema, node_h_check, 0 },
+	{ "POST", "/api/v1/crossings", TIMS_ROLE_OFFICER, 16384, node_crossing_schema,
+	  node_h_crossing, 0 },
+	{ "GET", "/api/v1/history/{document}",
+	  TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0, NULL, node_h_history, 0 },
+	{ "GET", "/api/v1/audit", TIMS_ROLE_AUDITOR, 0, NULL, node_h_audit, 0 },
+	{ "GET", "/api/v1/checkpoint", TIMS_ROUTE_PUBLIC, 0, NULL, h_checkpoint, 0 },
+	{ "GET", "/api/v1/proof/inclusion", TIMS_ROUTE_PUBLIC, 0, NULL, h_inclusion, 0 },
+	{ "GET", "/api/v1/proof/consistency", TIMS_ROUTE_PUBLIC, 0, NULL, h_consistency, 0 },
+	{ "GET", "/metrics", TIMS_ROUTE_PUBLIC, 0, NULL, h_metrics, 0 },
+};
+const size_t tims_node_nroutes = sizeof(tims_node_routes) / sizeof(tims_node_routes[0]);
