@@ -11,6 +11,8 @@
  * Files the node keeps in the post directory, next to the post's own:
  *   node.db     officers and sessions (SQLite)
  *   store.key   32 bytes (0600) sealing officers' TOTP secrets
+ *   watchlists/ the watchlist store screened at /check (tims watchlist
+ *               import --store DIR/watchlists ...), loaded at start
  *   tls.crt, tls.key   the HTTPS certificate; made self-signed for
  *               localhost on first start when absent (a demo); real
  *               deployments put their own there or pass --cert/--key
@@ -33,6 +35,8 @@ struct tims_node_config {
 	const char *cert_file;    /* default DIR/tls.crt */
 	const char *key_file;     /* default DIR/tls.key */
 	const char *web_dir;      /* the console's static files, or NULL */
+	const char *watchlists;   /* watchlist store (tims watchlist), default
+				     DIR/watchlists when it exists */
 	unsigned threads;         /* HTTP worker threads, default 2 */
 	enum tims_pw_cost pw_cost;/* for hashes made by this node */
 	/* Lines for the process log (no personal data); may be NULL. */

@@ -117,4 +117,26 @@ tims_rc tims_wl_describe(struct tims_wl *wl, uint32_t rowid, struct tims_buf *ou
 tims_rc tims_wl_ident(struct tims_wl *wl, uint32_t rowid, enum tims_ident_kind kind,
 		      char out[TIMS_IDENT_MAX + 1], struct tims_err *err);
 
+/*
+ * Screen a traveller (a parsed MRZ, and a vehicle's plate and VIN, either
+ * may be NULL) against the lists loaded in ix: a JSON object {"mrz",
+ * "document": {"number", "issuing_state", "hits"}, "person": {"name", "dob",
+ * "nationality", "hits", "candidates"}, "vehicle"?: {..., "hits"}}. Each hit
+ * is the stored entry with "score", "reasons" and "discreet". NULL when out
+ * of memory. The caller owns the result.
+ */
+struct tims_mrz;
+struct json_t;
+struct tims_name;
+struct tims_subject;
+
+/* Person hits for a parsed name and its qualifiers, as JSON (an array). */
+struct json_t *tims_wl_person_hits(struct tims_wl *wl, struct tims_screen_index *ix,
+				   const struct tims_name *q, const struct tims_subject *s,
+				   size_t *candidates, struct tims_err *err);
+
+struct json_t *tims_wl_screen_traveller(struct tims_wl *wl, struct tims_screen_index *ix,
+					const struct tims_mrz *mrz, const char *plate,
+					const char *vin, struct tims_err *err);
+
 #endif

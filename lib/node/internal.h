@@ -14,6 +14,8 @@
 #include "tims/node.h"
 #include "tims/officer.h"
 #include "tims/post.h"
+#include "tims/screen.h"
+#include "tims/watchlist.h"
 
 struct tims_node {
 	struct tims_node_config cfg;
@@ -24,6 +26,8 @@ struct tims_node {
 	sqlite3 *db;               /* node.db */
 	struct tims_officers *officers;
 	struct tims_http_server *http;
+	struct tims_wl *wl;                /* watchlists, or NULL: none loaded */
+	struct tims_screen_index *ix;
 	struct tims_metrics metrics;
 	struct tims_metric *m_requests[6]; /* by status class 1xx..5xx, other */
 	struct tims_metric *m_register;    /* registration latency */
@@ -61,6 +65,9 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc node_h_history(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc node_h_audit(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+
+/* {"available", "lists": [{"list", "kind", "version", "active"}]} (n->lock held). */
+json_t *node_screening_status(struct tims_node *n);
 
 /* A line for the process log (no personal data). */
 void node_log(struct tims_node *n, const char *fmt, ...)

@@ -129,6 +129,49 @@ static tims_rc load_tls(struct tims_node *n, struct tims_buf *crt,
 	return tims_read_file(kf, TIMS_TLS_PEM_MAX, key, err);
 }
 
+/* The watchlists screened at /check: given, or DIR/watchlists if present. */
+static tims_rc load_watchlists(struct tims_node *n, struct tims_err *err)
+{
+	char def[4200];
+	const char *dir = n->cfg.watchlists;
+	struct tims_screen_index_stats st;
+	tims_rc rc;
+
+	if (!dir) {
+		if ((rc = path_in(n->dir, "watchlists", def, sizeof(def), err)))
+			return rc;
+		if (access(def, F_OK) != 0) {
+			node_log(n, "no watchlists at %s: /check screens nothing until some are imported", def);
+			return TIMS_OK;
+		}
+		dir = def;
+	}
+	if ((rc = tims_wl_open(dir, false, &n->wl, err)) ||
+	    (rc = tims_wl_load_index(n->wl, &n->ix, err)))
+		return rc;
+	tims_screen_index_stats(n->ix, &st);
+	node_log(n, "watchlists loaded from %s: %zu persons, %zu documents and vehicles", dir,
+		 st.persons, st.idents);
+	return TIMS_OK;
+}
+
+json_t *node_screening_status(struct tims_node *n)
+{
+	struct tims_wl_list_info *lists = NULL;
+	size_t nl = 0;
+	json_t *arr = json_array();
+
+	if (!n->wl || tims_wl_lists(n->wl, &lists, &nl, NULL))
+		return json_pack("{s:b, s:s, s:o}", "available", 0, "reason",
+				 "no watchlists loaded at this post", "lists", arr);
+	for (size_t i = 0; i < nl; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I}", "list", lists[i].name,
+			"kind", tims_wl_kind_name(lists[i].kind), "version", (json_int_t)lists[i].version,
+			"active", (json_int_t)lists[i].active));
+	free(lists);
+	return json_pack("{s:b, s:o}", "available", 1, "lists", arr);
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -237,6 +280,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	if ((rc = tims_post_open(n->dir, TIMS_POST_WRITE, &n->post, err)) ||
 	    (rc = tims_audit_open(n->dir, TIMS_AUDIT_WRITE, &n->audit, err)) ||
 	    (rc = tims_officers_open_dir(n->dir, cfg->pw_cost, &n->officers, err)) ||
+	    (rc = load_watchlists(n, err)) ||
 	    (rc = load_tls(n, &crt, &key, err)))
 		goto fail;
 	if (!tims_post_size(n->post, &size, NULL))
@@ -298,6 +342,8 @@ void tims_node_stop(struct tims_node *n)
 	if (n->audit && tims_audit_checkpoint(n->audit, &issued, &err))
 		node_log(n, "audit checkpoint at stop: %s", tims_err_msg(&err));
 	tims_officers_close_dir(n->officers);
+	tims_screen_index_free(n->ix);
+	tims_wl_close(n->wl);
 	tims_audit_free(n->audit);
 	tims_post_free(n->post);
 	pthread_cond_destroy(&n->wake);

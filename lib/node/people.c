@@ -10,6 +10,7 @@
 #include "tims/record.h"
 #include "tims/travel.h"
 #include "tims/util.h"
+#include "tims/watchlist.h"
 
 #define PURPOSE_MIN 3
 #define PURPOSE_MAX 200
@@ -48,18 +49,51 @@ static json_t *stay_summary(const struct tims_travel *t)
 		"inconsistent", s->inconsistent);
 }
 
+/* Hits in a screening answer: how many, whether any is a discreet check,
+ * and their list and reference (for the audit trail). */
+static size_t count_hits(json_t *screen, int *discreet, json_t *refs)
+{
+	static const char *const parts[] = { "document", "person", "vehicle" };
+	size_t total = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		json_t *hits = json_object_get(json_object_get(screen, parts[i]), "hits"), *h;
+		size_t k;
+
+		json_array_foreach(hits, k, h) {
+			total++;
+			if (json_is_true(json_object_get(h, "discreet")))
+				*discreet = 1;
+			json_array_append_new(refs, json_pack("{s:O?, s:O?, s:O?}",
+				"list", json_object_get(h, "list"), "ref", json_object_get(h, "ref"),
+				"score", json_object_get(h, "score")));
+		}
+	}
+	return total;
+}
+
 tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
 	struct tims_mrz *m = malloc(sizeof(*m));
+	json_t *veh = json_object_get(req->json, "vehicle");
+	const char *plate = json_string_value(json_object_get(veh, "plate"));
+	const char *vin = json_string_value(json_object_get(veh, "vin"));
 	struct tims_travel t;
 	struct tims_err err;
-	json_t *doc, *stay = json_null(), *out;
-	size_t records = 0;
+	json_t *doc, *stay = json_null(), *screen, *refs = json_array(), *out;
+	size_t records = 0, nhits = 0;
+	int discreet = 0;
 	tims_rc rc;
 
 	if (!m)
 		return TIMS_ERR_NOMEM;
+	if ((plate && strlen(plate) > 20) || (vin && strlen(vin) > 20)) {
+		free(m);
+		json_decref(refs);
+		return tims_http_reply_error(resp, 400, "bad_field",
+					     "vehicle: plate and vin have at most 20 characters");
+	}
 	parse_mrz(json_string_value(json_object_get(req->json, "mrz")), m);
 	doc = tims_mrz_json(m);
 	pthread_mutex_lock(&n->lock);
@@ -70,24 +104,38 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 		records = t.n;
 		tims_travel_release(&t);
 	}
+	if (!n->ix) {
+		screen = node_screening_status(n);
+	} else if (m->format == TIMS_MRZ_UNKNOWN) {
+		screen = json_pack("{s:b, s:s}", "available", 1, "skipped",
+				   "the MRZ could not be read; screen the traveller by name");
+	} else {
+		screen = tims_wl_screen_traveller(n->wl, n->ix, m, plate, vin, &err);
+		if (screen) {
+			nhits = count_hits(screen, &discreet, refs);
+			json_object_set_new(screen, "available", json_true());
+			json_object_set_new(screen, "hits", json_integer((json_int_t)nhits));
+			json_object_set_new(screen, "discreet", json_boolean(discreet));
+		}
+	}
 	/* What was asked and what was shown, for the auditors. */
 	rc = node_audit(n, req, "check", "booth check", -1, 200,
-		json_pack("{s:s, s:s, s:s}", "document", m->document_number,
-			  "issuing_state", m->issuing_state, "nationality", m->nationality),
-		json_pack("{s:b, s:I, s:O}", "valid", m->valid, "history_records",
-			  (json_int_t)records, "stay", stay));
+		json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "document", m->document_number,
+			  "issuing_state", m->issuing_state, "nationality", m->nationality,
+			  "plate", plate, "vin", vin),
+		json_pack("{s:b, s:I, s:O, s:o}", "valid", m->valid, "history_records",
+			  (json_int_t)records, "stay", stay, "hits", refs));
 	pthread_mutex_unlock(&n->lock);
 	tims_metric_add(n->m_checks, 1);
 	free(m);
-	if (rc) {
+	if (rc || !screen) {
 		json_decref(doc);
 		json_decref(stay);
-		return node_no_trace(resp);
+		json_decref(screen);
+		return rc ? node_no_trace(resp) : TIMS_ERR_NOMEM;
 	}
-	out = json_pack("{s:o, s:o, s:I, s:{s:b, s:s, s:[]}}", "document", doc ? doc : json_null(),
-		"stay", stay, "history_records", (json_int_t)records,
-		"screening", "available", 0, "reason", "no watchlists loaded at this post",
-		"hits");
+	out = json_pack("{s:o, s:o, s:I, s:o}", "document", doc ? doc : json_null(),
+		"stay", stay, "history_records", (json_int_t)records, "screening", screen);
 	return tims_http_reply_json(resp, 200, out);
 }
 

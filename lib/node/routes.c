@@ -125,14 +125,13 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 
 	pthread_mutex_lock(&n->lock);
 	tims_post_size(n->post, &size, NULL);
-	o = json_pack("{s:s, s:I, s:o, s:{s:s, s:s, s:s}, s:{s:b, s:s}, s:[], s:{s:b, s:s}, s:I}",
+	o = json_pack("{s:s, s:I, s:o, s:{s:s, s:s, s:s}, s:o, s:{s:b, s:s}, s:I}",
 		"origin", tims_post_origin(n->post),
 		"log_size", (json_int_t)size,
 		"checkpoint", checkpoint_json(n, 0),
 		"you", "officer", req->who.id, "role", tims_role_name(req->who.role),
 		       "booth", req->who.booth,
-		"screening", "available", 0, "reason", "no watchlists loaded at this post",
-		"watchlists",
+		"screening", node_screening_status(n),
 		"centre", "configured", 0, "state", "this post is not enrolled with a centre",
 		"server_time_ms", (json_int_t)time(NULL) * 1000);
 	pthread_mutex_unlock(&n->lock);

@@ -10,6 +10,8 @@ S_SUP=$(echo "supervisor password" | "$TIMS" officer add --post "$P" georgiev --
 S_AUD=$(echo "auditor password 1" | "$TIMS" officer add --post "$P" petrov --name "Ivan Petrov" --role auditor | secret_of petrov)
 S_ANA=$(echo "analyst password 1" | "$TIMS" officer add --post "$P" dimitrova --name "Elena Dimitrova" --role analyst | secret_of dimitrova)
 
+"$TIMS" watchlist import --store "$P/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null 2>&1
+"$TIMS" watchlist import --store "$P/watchlists" --list lost-stolen --kind documents tests/data/screen/documents.jsonl >/dev/null 2>&1
 "$TIMS" post serve "$P" --port 0 >"$T_TMP/serve.out" 2>"$T_TMP/serve.err" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$T_TMP"' EXIT
@@ -50,9 +52,17 @@ t_match "login: four roles have sessions" '^[A-Za-z0-9_-]{43} [A-Za-z0-9_-]{43} 
 MRZ='P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10'
 BAD='P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408124F1204159ZE184226B<<<<<10'
 t_match "status: origin and log size" '^200 .*"origin":"test.example/node-post".*"log_size":0' "$(req GET /api/v1/status "$OFF")"
-t_match "status: says screening has no watchlists, not a silent pass" '"screening":\{"available":false' "$(req GET /api/v1/status "$OFF")"
 t_match "check: a valid passport" '^200 .*"document":\{"format":"TD3","valid":true.*"document_number":"L898902C3"' \
 	"$(req POST /api/v1/check "$OFF" "{\"mrz\":\"$MRZ\"}")"
+DISCREET='P<TUNALKHALIFI<<MOHAMED<<<<<<<<<<<<<<<<<<<<<\nTN12345670TUN7509018M3001019<<<<<<<<<<<<<<00'
+t_match "status: the post's watchlists and their versions" '"screening":\{"available":true,"lists":\[.*"list":"wanted","kind":"persons","version":1' "$(req GET /api/v1/status "$OFF")"
+r=$(req POST /api/v1/check "$OFF" "{\"mrz\":\"$MRZ\"}")
+t_match "check: the specimen passport is on the stolen list, with reasons" '"list":"lost-stolen".*"status":"stolen".*"document number L898902C3 matches"' "$r"
+t_match "check: the hit count is given" '"hits":[1-9]' "$r"
+r=$(req POST /api/v1/check "$OFF" "{\"mrz\":\"$DISCREET\"}")
+t_match "check: an Arabic-script watchlist name matches the MRZ spelling" '"alert":"discreet-check"' "$r"
+t_match "check: a discreet-check hit is flagged for a quiet display" '"discreet":true' "$r"
+t_match "check: a vehicle's plate is screened too" '^200 .*"vehicle":\{' "$(req POST /api/v1/check "$OFF" "{\"mrz\":\"$MRZ\",\"vehicle\":{\"plate\":\"CA 1234 AB\"}}")"
 t_match "check: a wrong check digit names the field and the reason" '^200 .*"valid":false.*birth_date: check digit is 4, expected 2' \
 	"$(req POST /api/v1/check "$OFF" "{\"mrz\":\"$BAD\"}")"
 t_match "check: an auditor may not check travellers" '^403 ' "$(req POST /api/v1/check "$AUD" "{\"mrz\":\"$MRZ\"}")"
