@@ -613,7 +613,8 @@ static tims_rc import_jsonl(struct importer *im, const char *data, size_t len,
 		if (n && p[n - 1] == '\r')
 			n--;
 		if (n == 0 || (n == 1 && p[0] == ' ')) {
-			p += (nl ? (size_t)(nl - p) + 1 : n);
+			/* a blank line; a last line of just "\r" must end the loop too */
+			p = nl ? nl + 1 : end;
 			continue;
 		}
 		o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);

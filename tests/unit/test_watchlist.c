@@ -185,8 +185,21 @@ static void test_norm(void)
 	     "an empty number is refused");
 }
 
+/* A last line of just CR, no newline: found by fuzz_watchlist as a hang. */
+static void test_trailing_cr(void)
+{
+	struct tims_wl_import_result res;
+	struct tims_err err;
+
+	tims_wl_validate(TIMS_WL_PERSONS, TIMS_WL_JSONL, "x\n\r", 3, NULL, NULL, &res, &err);
+	T_OK(res.rows == 1 && res.bad == 1, "jsonl: a trailing lone CR ends the file (no hang), one bad row");
+	tims_wl_validate(TIMS_WL_PERSONS, TIMS_WL_CSV, "ref,name\n\r", 10, NULL, NULL, &res, &err);
+	T_OK(res.rows <= 1, "csv: a trailing lone CR ends the file (no hang)");
+}
+
 int main(void)
 {
+	test_trailing_cr();
 	struct tims_err err;
 
 	if (!mkdtemp(dir)) {
