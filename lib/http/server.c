@@ -482,6 +482,8 @@ tims_rc tims_http_start(const struct tims_http_config *cfg,
 		size_t n = 0;
 
 #define OPT(o, v, p) opts[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) }
+		/* First, so that libmicrohttpd's own messages all go through it. */
+		OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, s);
 		OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
 		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cfg->cert_pem);
 		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)cfg->key_pem);
@@ -495,7 +497,6 @@ tims_rc tims_http_start(const struct tims_http_config *cfg,
 		OPT(MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 15, NULL);
 		OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_MEMORY, NULL);
 		OPT(MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 2, NULL);
-		OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, s);
 		OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
 		s->d = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, s,
