@@ -25,6 +25,12 @@
 #include "tims/note.h"
 
 #define TIMS_AUDIT_TEXT_MAX 65536 /* query and result, each */
+#define TIMS_AUDIT_VERSION 1      /* of the event encoding and leaf entry */
+#define TIMS_AUDIT_KIND 2         /* leaf entry kind (1 is a crossing) */
+#define TIMS_AUDIT_SALT_BYTES 32
+#define TIMS_AUDIT_ENTRY_BYTES 42 /* 1 + 1 + 8 + 32, like a crossing's */
+#define TIMS_AUDIT_MAX_BYTES (2 * TIMS_AUDIT_TEXT_MAX + 1024) /* an encoded event */
+#define TIMS_AUDIT_CHECKPOINT_MS 1000 /* appends sign one this often */
 
 struct tims_audit_event {
 	int64_t time_ms;      /* set by tims_audit_append from the node's clock */
@@ -55,7 +61,15 @@ tims_rc tims_audit_open(const char *dir, enum tims_audit_mode mode,
 			struct tims_audit **out, struct tims_err *err);
 void tims_audit_free(struct tims_audit *a);
 
-/* Append one event durably (fsync'd) and return its index. */
+/*
+ * Append one event durably (fsync'd) and return its index. The event is
+ * checked first (tims_audit_event_check: nothing is stored if it fails);
+ * time_ms is set from the node's clock, never going back. Signs a
+ * checkpoint in the same transaction when the last one this handle wrote
+ * is TIMS_AUDIT_CHECKPOINT_MS old. If the commit succeeded but the
+ * checkpoint file outside audit.db could not be rewritten, *index is set,
+ * the event is stored, and that error is returned.
+ */
 tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
 			  uint64_t *index, struct tims_err *err);
 
@@ -88,5 +102,34 @@ tims_rc tims_audit_verify(struct tims_audit *a,
 /* Retention: erase an event's payload, keeping its leaf. */
 tims_rc tims_audit_erase(struct tims_audit *a, uint64_t index,
 			 struct tims_err *err);
+
+/*
+ * The canonical encoding, version 1 (docs/formats.md, "Audit events"): one
+ * event has exactly one encoding, and the decoder refuses anything the
+ * encoder would not produce. Rules, each error naming the field: text
+ * fields are valid UTF-8 without control characters and within their
+ * array; action is not empty; crossing is -1 or a log index; status is
+ * 100-599; query and result, when not NULL, are one JSON text each (any
+ * JSON value, UTF-8, no duplicate keys), 1..TIMS_AUDIT_TEXT_MAX bytes.
+ */
+tims_rc tims_audit_event_check(const struct tims_audit_event *ev,
+			       struct tims_err *err);
+/* Append the encoding of ev to out (checks it first). */
+tims_rc tims_audit_event_encode(const struct tims_audit_event *ev,
+				struct tims_buf *out, struct tims_err *err);
+/* Decode exactly one encoding; ev->query and ev->result point into data. */
+tims_rc tims_audit_event_decode(const void *data, size_t len,
+				struct tims_audit_event *ev,
+				struct tims_err *err);
+
+/*
+ * The leaf entry of an encoded event: version (1) || kind (2) || time_ms
+ * (8 bytes big-endian) || SHA-256(salt || encoding). Erasing the encoding
+ * and the salt leaves the entry, so the log still verifies, and without
+ * the salt nobody can test a guessed event against it.
+ */
+void tims_audit_entry(const uint8_t salt[TIMS_AUDIT_SALT_BYTES],
+		      const void *enc, size_t len, int64_t time_ms,
+		      uint8_t entry[TIMS_AUDIT_ENTRY_BYTES]);
 
 #endif

@@ -1,257 +1,155 @@
 /*
- * audit.c — the audit log of a node: a signed Merkle log in DIR/audit.db
- * (see include/tims/audit.h).
+ * audit.c — the audit log of a node (include/tims/audit.h): opening it,
+ * appending events, checkpoints, listing and retention erasure.
  *
- * Same construction as the crossing log: salted 42-byte leaf entries,
- * RFC 6962 stored hashes (tims/tlog.h), C2SP checkpoints signed with the
- * post's key under the origin "<post origin>/audit", every checkpoint kept,
- * the latest also in DIR/audit.checkpoint outside the database so that an
- * audit.db rolled back to an older copy is refused for writing and named by
- * verification. Triggers refuse UPDATE and DELETE except payload erasure.
+ * The log is a tims_mlog (include/tims/mlog.h) in DIR/audit.db — the same
+ * machinery as the crossing log: stored hashes, C2SP checkpoints signed
+ * with the post's key under the origin "<post origin>/audit", every
+ * checkpoint kept, the latest also in DIR/audit.checkpoint outside the
+ * database, so that an audit.db rolled back to an older copy is refused for
+ * writing and named by verification. This file adds the events table; its
+ * triggers refuse UPDATE and DELETE except erasing an event's salt and body
+ * together (retention).
  */
 #include <sodium.h>
 #include <sys/stat.h>
 
-#include "audit_int.h"
+#include "tims/post.h"
+#include "tims/util.h"
+#include "internal.h"
+
+#define SCHEMA_VERSION 1
 
 static const char schema[] =
-	"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	"CREATE TABLE IF NOT EXISTS events(idx INTEGER PRIMARY KEY, salt BLOB, body BLOB,"
-	" entry BLOB NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS hashes(id INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL);"
-	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events"
-	" BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
-	"CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events"
-	" WHEN NOT (NEW.idx IS OLD.idx AND NEW.entry IS OLD.entry AND NEW.salt IS NULL"
-	" AND NEW.body IS NULL)"
-	" BEGIN SELECT RAISE(ABORT, 'the audit log is append-only (only retention may erase a payload)'); END;"
-	"CREATE TRIGGER IF NOT EXISTS hashes_no_change BEFORE UPDATE ON hashes"
-	" BEGIN SELECT RAISE(ABORT, 'stored hashes are append-only'); END;"
-	"CREATE TRIGGER IF NOT EXISTS hashes_no_delete BEFORE DELETE ON hashes"
-	" BEGIN SELECT RAISE(ABORT, 'stored hashes are append-only'); END;"
-	"CREATE TRIGGER IF NOT EXISTS checkpoints_no_change BEFORE UPDATE ON checkpoints"
-	" BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
-	"CREATE TRIGGER IF NOT EXISTS checkpoints_no_delete BEFORE DELETE ON checkpoints"
-	" BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;";
+	"CREATE TABLE events ("
+	" idx INTEGER PRIMARY KEY,"
+	" salt BLOB,"                  /* NULL once erased */
+	" body BLOB,"                  /* the encoded event; NULL once erased */
+	" entry BLOB NOT NULL);"       /* the leaf entry, kept forever */
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN"
+	" SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	" WHEN NOT (NEW.idx IS OLD.idx AND NEW.entry IS OLD.entry"
+	" AND NEW.salt IS NULL AND NEW.body IS NULL) BEGIN"
+	" SELECT RAISE(ABORT, 'the audit log is append-only (only retention may erase a payload)'); END;";
 
-static tims_rc db_err(struct tims_audit *a, const char *what, struct tims_err *err)
+static const char *const stmt_sql[AS_COUNT] = {
+	[AS_INSERT] = "INSERT INTO events (idx, salt, body, entry)"
+		      " VALUES (?1, ?2, ?3, ?4)",
+	[AS_LIST] = "SELECT idx, body, entry FROM events WHERE idx >= ?1"
+		    " ORDER BY idx LIMIT ?2",
+	[AS_ERASE] = "UPDATE events SET salt = NULL, body = NULL WHERE idx = ?1",
+};
+
+static tims_rc path_of(const struct tims_audit *a, const char *name,
+		       char *out, struct tims_err *err)
 {
-	return tims_err_set(err, TIMS_ERR_DB, "audit log: %s: %s", what, sqlite3_errmsg(a->db));
-}
-
-static tims_rc path_of(const struct tims_audit *a, const char *name, char *out, size_t len,
-		       struct tims_err *err)
-{
-	if (snprintf(out, len, "%s/%s", a->dir, name) >= (int)len)
-		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", a->dir);
-	return TIMS_OK;
-}
-
-static tims_rc read_trimmed(const struct tims_audit *a, const char *name, size_t max,
-			    struct tims_buf *b, struct tims_err *err)
-{
-	char path[4200];
-	tims_rc rc;
-
-	if ((rc = path_of(a, name, path, sizeof(path), err)) ||
-	    (rc = tims_read_file(path, max, b, err)))
-		return rc;
-	while (b->len && (b->buf[b->len - 1] == '\n' || b->buf[b->len - 1] == '\r'))
-		tims_buf_setlen(b, b->len - 1);
-	return TIMS_OK;
-}
-
-/* The post's origin, from its config ("origin = NAME"). */
-static tims_rc load_origin(struct tims_audit *a, struct tims_err *err)
-{
-	struct tims_buf b;
-	const char *p;
-	tims_rc rc;
-
-	if ((rc = read_trimmed(a, "config", 65536, &b, err)))
-		return rc;
-	for (p = b.buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		size_t n = strcspn(p, "\n");
-
-		if (n > 9 && !strncmp(p, "origin = ", 9) && n - 9 + 6 <= TIMS_NOTE_MAX_NAME) {
-			snprintf(a->origin, sizeof(a->origin), "%.*s/audit", (int)(n - 9), p + 9);
-			break;
-		}
-	}
-	tims_buf_release(&b);
-	if (!a->origin[0])
-		return tims_err_set(err, TIMS_ERR_STATE, "%s/config: no origin", a->dir);
-	return TIMS_OK;
-}
-
-static tims_rc load_keys(struct tims_audit *a, enum tims_audit_mode mode, struct tims_err *err)
-{
-	struct tims_buf b;
-	tims_rc rc;
-
-	if ((rc = read_trimmed(a, "post.vkey", 4096, &b, err)))
-		return rc;
-	rc = tims_verifier_parse(b.buf, &a->verifier, err);
-	tims_buf_release(&b);
-	if (rc || mode != TIMS_AUDIT_WRITE)
-		return rc;
-	if ((rc = read_trimmed(a, "post.skey", 4096, &b, err)))
-		return rc;
-	rc = tims_signer_from_skey(b.buf, &a->signer, err);
-	sodium_memzero(b.buf, b.alloc);
-	tims_buf_release(&b);
-	if (rc)
-		return rc;
-	a->has_signer = 1;
-	if (a->signer.keyhash != a->verifier.keyhash ||
-	    memcmp(a->signer.pub, a->verifier.pub, TIMS_PUBKEY_BYTES))
-		return tims_err_set(err, TIMS_ERR_STATE, "%s: post.skey and post.vkey are not a pair",
+	if (snprintf(out, TIMS_MLOG_PATH_MAX, "%s/%s", a->dir, name) >=
+	    TIMS_MLOG_PATH_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long",
 				    a->dir);
 	return TIMS_OK;
 }
 
-static tims_rc count_events(struct tims_audit *a, uint64_t *n, struct tims_err *err)
+/* The post's origin and verifier, read the way the post reads them. */
+static tims_rc load_post(struct tims_audit *a, struct tims_err *err)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(a->db, "SELECT coalesce(max(idx) + 1, 0) FROM events", -1, &st,
-			       NULL) != SQLITE_OK)
-		return db_err(a, "count", err);
-	rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? TIMS_OK : db_err(a, "count", err);
-}
-
-/* The latest checkpoint in the database: its note and parsed body. */
-static tims_rc latest(struct tims_audit *a, struct tims_buf *note, struct tims_checkpoint *cp,
-		      int *have, struct tims_err *err)
-{
-	sqlite3_stmt *st;
-	tims_rc rc = TIMS_OK;
-	int s;
-
-	*have = 0;
-	if (sqlite3_prepare_v2(a->db, "SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_err(a, "latest checkpoint", err);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		struct tims_note pn;
-
-		tims_buf_reset(note);
-		if ((rc = tims_buf_addstr(note, t ? t : "")) ||
-		    (rc = tims_note_parse(note->buf, note->len, &pn, err)) ||
-		    (rc = tims_checkpoint_parse(pn.text, pn.textlen, cp, err)))
-			;
-		else
-			*have = 1;
-	} else if (s != SQLITE_DONE) {
-		rc = db_err(a, "latest checkpoint", err);
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* The checkpoint kept outside the database, if any. */
-tims_rc audit_outside(struct tims_audit *a, struct tims_checkpoint *cp, int *have,
-		       struct tims_err *err)
-{
-	struct tims_buf b;
-	struct tims_note pn;
-	char path[4200];
+	struct tims_post *p;
 	tims_rc rc;
 
-	*have = 0;
-	if ((rc = path_of(a, "audit.checkpoint", path, sizeof(path), err)))
+	if ((rc = tims_post_open(a->dir, TIMS_POST_READ, &p, err)))
 		return rc;
-	if (access(path, F_OK) != 0)
-		return TIMS_OK;
-	if ((rc = tims_read_file(path, TIMS_NOTE_MAX_BYTES, &b, err)))
-		return rc;
-	rc = tims_note_verify(b.buf, b.len, &a->verifier, 1, &pn, err);
-	if (!rc)
-		rc = tims_checkpoint_parse(pn.text, pn.textlen, cp, err);
-	tims_buf_release(&b);
-	if (!rc)
-		*have = 1;
+	if (snprintf(a->origin, sizeof(a->origin), "%s/audit",
+		     tims_post_origin(p)) >= (int)sizeof(a->origin))
+		rc = tims_err_set(err, TIMS_ERR_INVALID,
+				  "origin: '%s/audit' is longer than %d bytes",
+				  tims_post_origin(p), TIMS_NOTE_MAX_NAME);
+	a->verifier = *tims_post_verifier(p);
+	tims_post_free(p);
 	return rc;
 }
 
-static tims_rc read_hashes(void *ctx, const uint64_t *idx, size_t n, tims_hash *out)
+static tims_rc load_signer(struct tims_audit *a, struct tims_err *err)
 {
-	struct tims_audit *a = ctx;
-	sqlite3_stmt *st;
-	tims_rc rc = TIMS_OK;
+	char vkey[TIMS_MLOG_PATH_MAX], skey[TIMS_MLOG_PATH_MAX];
+	struct tims_verifier v;
+	tims_rc rc;
 
-	if (sqlite3_prepare_v2(a->db, "SELECT hash FROM hashes WHERE id = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return TIMS_ERR_DB;
-	for (size_t i = 0; i < n && !rc; i++) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)idx[i]);
-		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) != TIMS_HASH_BYTES)
-			rc = TIMS_ERR_NOTFOUND;
-		else
-			memcpy(out[i], sqlite3_column_blob(st, 0), TIMS_HASH_BYTES);
-		sqlite3_reset(st);
+	if ((rc = path_of(a, "post.vkey", vkey, err)) ||
+	    (rc = path_of(a, "post.skey", skey, err)) ||
+	    (rc = tims_mlog_load_keys(a->dir, vkey, skey, &v, &a->signer, err)))
+		return rc;
+	a->has_signer = 1;
+	return TIMS_OK;
+}
+
+static tims_rc open_log(struct tims_audit *a, enum tims_audit_mode mode,
+			struct tims_err *err)
+{
+	char db[TIMS_MLOG_PATH_MAX], cp[TIMS_MLOG_PATH_MAX];
+	struct tims_mlog_config c = {
+		.label = a->dir, .db_path = db, .db_name = "audit.db",
+		.prefix = "", .leaf_table = "events",
+		.noun = "event", .nouns = "events", .a_noun = "an event",
+		.owner = "audit log", .verify_command = "tims audit verify",
+		.schema = schema, .schema_version = SCHEMA_VERSION,
+		.origin = a->origin, .checkpoint_path = cp,
+		.verifier_name = "post.vkey", .verifier = &a->verifier,
+		.signer = a->has_signer ? &a->signer : NULL,
+	};
+	int create;
+	tims_rc rc;
+
+	if ((rc = path_of(a, "audit.db", db, err)) ||
+	    (rc = path_of(a, "audit.checkpoint", cp, err)))
+		return rc;
+	create = access(db, F_OK) != 0;
+	if (create && mode != TIMS_AUDIT_WRITE)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND,
+				    "%s: no audit log yet", db);
+	if ((rc = tims_mlog_open(&c, create ? TIMS_MLOG_CREATE : TIMS_MLOG_OPEN,
+				 &a->log, err)))
+		return rc;
+	/* Events hold personal data: the owner alone reads the file. */
+	if (create && chmod(db, 0600) != 0)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: chmod: %s", db,
+				    strerror(errno));
+	/* Like a new post: a first checkpoint (size 0), so that a log is
+	 * never without one, in the database and outside it. */
+	if (create) {
+		int issued;
+
+		if ((rc = tims_mlog_checkpoint(a->log, &issued, err)))
+			return rc;
 	}
-	sqlite3_finalize(st);
-	return rc;
+	for (int i = 0; i < AS_COUNT; i++)
+		if (sqlite3_prepare_v3(tims_mlog_db(a->log), stmt_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &a->st[i],
+				       NULL) != SQLITE_OK)
+			return tims_mlog_db_err(a->log, stmt_sql[i], err);
+	return TIMS_OK;
 }
 
 tims_rc tims_audit_open(const char *dir, enum tims_audit_mode mode,
 			struct tims_audit **out, struct tims_err *err)
 {
-	struct tims_audit *a = calloc(1, sizeof(*a));
-	char path[4200];
+	struct tims_audit *a;
 	tims_rc rc;
 
-	if (!a)
-		return tims_err_set(err, TIMS_ERR_NOMEM, "audit log: out of memory");
-	if (sodium_init() < 0) {
-		free(a);
+	*out = NULL;
+	if (sodium_init() < 0)
 		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium: init failed");
-	}
-	snprintf(a->dir, sizeof(a->dir), "%s", dir);
-	tims_buf_init(&a->enc, AUDIT_ENC_MAX);
-	if ((rc = load_origin(a, err)) || (rc = load_keys(a, mode, err)) ||
-	    (rc = path_of(a, "audit.db", path, sizeof(path), err)))
-		goto fail;
-	if (mode == TIMS_AUDIT_READ && access(path, F_OK) != 0) {
-		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: no audit log yet", path);
+	if (!(a = calloc(1, sizeof(*a))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	tims_buf_init(&a->enc, TIMS_AUDIT_MAX_BYTES);
+	if (snprintf(a->dir, sizeof(a->dir), "%s", dir) >= (int)sizeof(a->dir)) {
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "post directory: path too long");
 		goto fail;
 	}
-	if (sqlite3_open_v2(path, &a->db, mode == TIMS_AUDIT_WRITE
-			    ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY,
-			    NULL) != SQLITE_OK) {
-		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path,
-				  a->db ? sqlite3_errmsg(a->db) : "cannot open");
+	if ((rc = load_post(a, err)) ||
+	    (mode == TIMS_AUDIT_WRITE && (rc = load_signer(a, err))) ||
+	    (rc = open_log(a, mode, err)))
 		goto fail;
-	}
-	sqlite3_busy_timeout(a->db, 5000);
-	if (mode == TIMS_AUDIT_WRITE) {
-		struct tims_checkpoint cp;
-		uint64_t n;
-		int have;
-
-		chmod(path, 0600);
-		if (sqlite3_exec(a->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-			rc = db_err(a, "schema", err);
-			goto fail;
-		}
-		/* A database older than what this node published is not written to. */
-		if ((rc = audit_outside(a, &cp, &have, err)) || (rc = count_events(a, &n, err)))
-			goto fail;
-		if (have && cp.size > n) {
-			rc = tims_err_set(err, TIMS_ERR_TAMPER,
-				"%s: audit.db holds %" PRIu64 " events but audit.checkpoint signs %"
-				PRIu64 " (rolled back to an older copy?)", dir, n, cp.size);
-			goto fail;
-		}
-	}
 	*out = a;
 	return TIMS_OK;
 fail:
@@ -263,164 +161,145 @@ void tims_audit_free(struct tims_audit *a)
 {
 	if (!a)
 		return;
+	for (int i = 0; i < AS_COUNT; i++)
+		sqlite3_finalize(a->st[i]);
+	tims_mlog_free(a->log);
 	if (a->has_signer)
 		tims_signer_release(&a->signer);
-	sqlite3_close(a->db);
 	tims_buf_release(&a->enc);
 	free(a);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static tims_rc exec_blob(struct tims_audit *a, const char *sql, int64_t id,
-			 const void *b1, size_t n1, const void *b2, size_t n2,
-			 const void *b3, size_t n3)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return TIMS_ERR_DB;
-	sqlite3_bind_int64(st, 1, id);
-	if (b1)
-		sqlite3_bind_blob(st, 2, b1, (int)n1, SQLITE_STATIC);
-	if (b2)
-		sqlite3_bind_blob(st, 3, b2, (int)n2, SQLITE_STATIC);
-	if (b3)
-		sqlite3_bind_blob(st, 4, b3, (int)n3, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TIMS_OK : TIMS_ERR_DB;
 }
 
 tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
 			  uint64_t *index, struct tims_err *err)
 {
-	uint8_t salt[AUDIT_SALT_BYTES], entry[AUDIT_ENTRY_BYTES];
-	tims_hash leaf, hashes[TIMS_TLOG_MAX_APPEND];
-	struct tims_tlog_reader r = { a, read_hashes };
-	size_t nh;
+	uint8_t salt[TIMS_AUDIT_SALT_BYTES], entry[TIMS_AUDIT_ENTRY_BYTES];
+	uint8_t last[TIMS_AUDIT_ENTRY_BYTES];
+	sqlite3_stmt *st = a->st[AS_INSERT];
+	tims_hash leaf;
 	uint64_t n;
+	size_t llen;
+	int64_t now, t;
+	int issued, committed;
 	tims_rc rc;
 
 	if (!a->has_signer)
-		return tims_err_set(err, TIMS_ERR_STATE, "audit log: opened for reading");
-	ev->time_ms = now_ms();
-	if ((rc = audit_encode(ev, &a->enc, err)))
+		return tims_err_set(err, TIMS_ERR_USAGE,
+				    "audit log opened without its key");
+	/* Refuse bad input before taking the write lock: nothing is stored. */
+	if ((rc = tims_audit_event_check(ev, err)))
 		return rc;
+	if ((rc = tims_mlog_begin(a->log, err)))
+		return rc;
+	if ((rc = tims_mlog_last(a->log, &n, last, sizeof(last), &llen, err)))
+		goto fail;
+	now = tims_mlog_now_ms();
+	t = n ? audit_entry_time(last, llen) : INT64_MIN;
+	ev->time_ms = now < t ? t : now; /* the clock stepped back: never go back */
+	tims_buf_reset(&a->enc);
+	if ((rc = audit_encode_checked(ev, &a->enc, err)))
+		goto fail;
 	randombytes_buf(salt, sizeof(salt));
-	audit_entry(salt, a->enc.buf, a->enc.len, ev->time_ms, entry);
-	tims_tlog_leaf_hash(entry, sizeof(entry), leaf);
-	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return db_err(a, "append", err);
-	if ((rc = count_events(a, &n, err)) ||
-	    (rc = tims_tlog_append_hashes(n, leaf, &r, hashes, &nh, err)))
-		goto fail;
-	for (size_t i = 0; i < nh; i++)
-		if ((rc = exec_blob(a, "INSERT INTO hashes(id, hash) VALUES (?, ?)",
-				    (int64_t)(tims_tlog_stored_index(0, n) + i), hashes[i],
-				    TIMS_HASH_BYTES, NULL, 0, NULL, 0)))
-			goto fail;
-	if ((rc = exec_blob(a, "INSERT INTO events(idx, salt, body, entry) VALUES (?, ?, ?, ?)",
-			    (int64_t)n, salt, sizeof(salt), a->enc.buf, a->enc.len, entry,
-			    sizeof(entry))))
-		goto fail;
-	if (sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(a, "commit", err);
-		goto fail;
-	}
+	tims_audit_entry(salt, a->enc.buf, a->enc.len, ev->time_ms, entry);
+	tims_mlog_leaf_hash(entry, sizeof(entry), leaf);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+	sqlite3_bind_blob(st, 2, salt, sizeof(salt), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, a->enc.buf, (int)a->enc.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, entry, sizeof(entry), SQLITE_STATIC);
+	rc = tims_mlog_step(a->log, st, "storing an event", err);
 	sodium_memzero(salt, sizeof(salt));
+	if (rc || (rc = tims_mlog_add(a->log, n, leaf, err)))
+		goto fail;
+	if (tims_mlog_due(a->log, TIMS_AUDIT_CHECKPOINT_MS) &&
+	    (rc = tims_mlog_issue(a->log, n + 1, &issued, err)))
+		goto fail;
+	rc = tims_mlog_commit(a->log, &committed, err);
+	if (!committed)
+		goto fail;
 	*index = n;
-	return TIMS_OK;
+	return rc; /* the event is durable even if the outside copy failed */
 fail:
-	if (rc == TIMS_ERR_DB)
-		db_err(a, "append", err);
-	sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-	sodium_memzero(salt, sizeof(salt));
+	tims_mlog_rollback(a->log);
 	return rc;
 }
 
-tims_rc tims_audit_latest_checkpoint(struct tims_audit *a, struct tims_buf *note,
-				     struct tims_checkpoint *cp, struct tims_err *err)
+tims_rc tims_audit_checkpoint(struct tims_audit *a, int *issued,
+			      struct tims_err *err)
 {
-	struct tims_checkpoint tmp;
-	int have;
-	tims_rc rc = latest(a, note, cp ? cp : &tmp, &have, err);
-
-	if (!rc && !have)
-		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "audit log: no checkpoint yet");
-	return rc;
-}
-
-tims_rc tims_audit_checkpoint(struct tims_audit *a, int *issued, struct tims_err *err)
-{
-	struct tims_buf body = TIMS_BUF_INIT(4096), note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES),
-			prev = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
-	struct tims_tlog_reader r = { a, read_hashes };
-	struct tims_checkpoint cp, old;
-	tims_hash proof[TIMS_TLOG_MAX_PROOF];
-	char path[4200];
-	size_t len;
-	uint64_t n;
-	int have;
-	tims_rc rc;
-
 	*issued = 0;
 	if (!a->has_signer)
-		return tims_err_set(err, TIMS_ERR_STATE, "audit log: opened for reading");
-	if ((rc = count_events(a, &n, err)) || (rc = latest(a, &prev, &old, &have, err)))
-		goto out;
-	if (have && old.size >= n) {
-		if (old.size > n)
-			rc = tims_err_set(err, TIMS_ERR_TAMPER,
-				"audit log: a checkpoint signs %" PRIu64 " events but %" PRIu64
-				" are stored", old.size, n);
-		goto out;
-	}
-	memset(&cp, 0, sizeof(cp));
-	snprintf(cp.origin, sizeof(cp.origin), "%s", a->origin);
-	cp.size = n;
-	if ((rc = tims_tlog_tree_hash(n, &r, cp.root, err)))
-		goto out;
-	/* Never sign a tree that does not extend the last one signed. */
-	if (have && old.size > 0 &&
-	    ((rc = tims_tlog_prove_consistency(old.size, n, &r, proof, &len, err)) ||
-	     (rc = tims_tlog_verify_consistency(old.size, n, old.root, cp.root, proof, len, err))))
-		goto out;
-	if ((rc = tims_checkpoint_format(&cp, &body)) ||
-	    (rc = tims_note_sign(body.buf, body.len, &a->signer, 1, &note, err)))
-		goto out;
-	{
-		sqlite3_stmt *st;
-		int s;
+		return tims_err_set(err, TIMS_ERR_USAGE,
+				    "audit log opened without its key");
+	return tims_mlog_checkpoint(a->log, issued, err);
+}
 
-		if (sqlite3_prepare_v2(a->db, "INSERT INTO checkpoints(size, note) VALUES (?, ?)",
-				       -1, &st, NULL) != SQLITE_OK) {
-			rc = db_err(a, "checkpoint", err);
-			goto out;
+tims_rc tims_audit_latest_checkpoint(struct tims_audit *a,
+				     struct tims_buf *note,
+				     struct tims_checkpoint *cp,
+				     struct tims_err *err)
+{
+	return tims_mlog_latest_checkpoint(a->log, note, cp, err);
+}
+
+tims_rc tims_audit_list(struct tims_audit *a, uint64_t from, uint64_t count,
+			tims_audit_event_fn fn, void *ctx,
+			struct tims_err *err)
+{
+	sqlite3_stmt *st = a->st[AS_LIST];
+	tims_rc rc = TIMS_OK;
+	int s = SQLITE_DONE;
+
+	if (from > INT64_MAX)
+		return TIMS_OK; /* nothing that far */
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(count > INT64_MAX ? INT64_MAX : count));
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct tims_audit_event ev;
+		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
+
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			struct tims_err e;
+
+			if ((rc = tims_audit_event_decode(
+				     sqlite3_column_blob(st, 1),
+				     (size_t)sqlite3_column_bytes(st, 1), &ev, &e))) {
+				rc = tims_err_set(err, TIMS_ERR_TAMPER,
+						  "event %" PRIu64 ": does not decode "
+						  "(altered; run 'tims audit verify'): %s",
+						  idx, e.msg);
+				break;
+			}
+		} else {
+			/* Erased by retention: only the entry's time is left. */
+			memset(&ev, 0, sizeof(ev));
+			snprintf(ev.action, sizeof(ev.action), "erased");
+			ev.crossing = -1;
+			ev.time_ms = audit_entry_time(sqlite3_column_blob(st, 2),
+						      (size_t)sqlite3_column_bytes(st, 2));
+			if (ev.time_ms == INT64_MIN)
+				ev.time_ms = 0;
 		}
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
-		sqlite3_bind_text(st, 2, note.buf, (int)note.len, SQLITE_STATIC);
-		s = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (s != SQLITE_DONE) {
-			rc = db_err(a, "checkpoint", err);
-			goto out;
-		}
+		if ((rc = fn(ctx, idx, &ev)))
+			break;
 	}
-	if ((rc = path_of(a, "audit.checkpoint", path, sizeof(path), err)) ||
-	    (rc = tims_write_file(path, note.buf, note.len, 0644, 1, err)))
-		goto out;
-	*issued = 1;
-out:
-	tims_buf_release(&body);
-	tims_buf_release(&note);
-	tims_buf_release(&prev);
+	if (!rc && s != SQLITE_DONE)
+		rc = tims_mlog_db_err(a->log, "listing events", err);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc;
+}
+
+tims_rc tims_audit_erase(struct tims_audit *a, uint64_t index,
+			 struct tims_err *err)
+{
+	uint64_t size;
+	tims_rc rc;
+
+	if ((rc = tims_mlog_size(a->log, &size, err)))
+		return rc;
+	if (index >= size)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "no event %" PRIu64,
+				    index);
+	sqlite3_bind_int64(a->st[AS_ERASE], 1, (sqlite3_int64)index);
+	return tims_mlog_step(a->log, a->st[AS_ERASE], "erasing an event", err);
 }

@@ -1,24 +1,144 @@
 /*
  * event.c — the canonical encoding of an audit event (version 1) and its
- * salted leaf entry (see include/tims/audit.h, docs/formats.md "Audit events").
+ * salted leaf entry (include/tims/audit.h, docs/formats.md "Audit events").
  *
  *   u8  version (1)
- *   i64 time_ms            big-endian
- *   str actor, role, booth, addr, action, purpose   (u16 length + bytes)
- *   i64 crossing           big-endian, -1 for none
- *   i32 status             big-endian
- *   txt query, result      (u32 length + bytes; length 0 = none)
+ *   i64 time_ms                                     big-endian
+ *   str actor, role, booth, addr, action, purpose   u16 length + bytes
+ *   i64 crossing                                    -1 for none
+ *   i32 status
+ *   txt query, result                               u32 length + bytes, 0 = none
  *
- * Leaf entry (42 bytes, like a crossing record's): version (1), kind (2 =
- * audit event), time_ms (8, big-endian), SHA-256(salt[32] || encoding).
+ * One table of the text fields drives checking, encoding and decoding, so
+ * that the decoder refuses exactly what the encoder would not produce: an
+ * event read back from a tampered audit.db or a fuzzer is either the one
+ * canonical encoding or an error naming the field.
  */
+#include <jansson.h>
 #include <sodium.h>
 
-#include "audit_int.h"
+#include "tims/util.h"
+#include "internal.h"
 
-static tims_rc put(struct tims_buf *b, const void *p, size_t n)
+static const struct field {
+	const char *name;
+	size_t off, size; /* the char array: at most size - 1 bytes */
+	int required;
+} fields[] = {
+	{ "actor", offsetof(struct tims_audit_event, actor), sizeof(((struct tims_audit_event *)0)->actor), 0 },
+	{ "role", offsetof(struct tims_audit_event, role), sizeof(((struct tims_audit_event *)0)->role), 0 },
+	{ "booth", offsetof(struct tims_audit_event, booth), sizeof(((struct tims_audit_event *)0)->booth), 0 },
+	{ "addr", offsetof(struct tims_audit_event, addr), sizeof(((struct tims_audit_event *)0)->addr), 0 },
+	{ "action", offsetof(struct tims_audit_event, action), sizeof(((struct tims_audit_event *)0)->action), 1 },
+	{ "purpose", offsetof(struct tims_audit_event, purpose), sizeof(((struct tims_audit_event *)0)->purpose), 0 },
+};
+
+/* Valid UTF-8 (no overlong forms, no surrogates, at most U+10FFFF) and no
+ * control character: these end up in an auditor's terminal. */
+static tims_rc check_text(const char *what, const uint8_t *s, size_t n,
+			  struct tims_err *err)
 {
-	return tims_buf_add(b, p, n);
+	for (size_t i = 0; i < n;) {
+		uint8_t c = s[i];
+		uint32_t cp;
+		size_t k;
+
+		if (c < 0x20 || c == 0x7f)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: control character at byte %zu",
+					    what, i);
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			k = 1; cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			k = 2; cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			k = 3; cp = c & 0x07;
+		} else {
+			goto bad;
+		}
+		if (n - i <= k)
+			goto bad;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				goto bad;
+			cp = cp << 6 | (s[i + j] & 0x3f);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto bad;
+		if (cp >= 0x80 && cp < 0xa0) /* C1 controls */
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: control character at byte %zu",
+					    what, i);
+		i += k + 1;
+		continue;
+bad:
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: not UTF-8 at byte %zu", what, i);
+	}
+	return TIMS_OK;
+}
+
+/* One JSON text (any value), strictly: jansson checks UTF-8 itself. */
+static tims_rc check_json(const char *what, const char *s, size_t n,
+			  struct tims_err *err)
+{
+	json_error_t je;
+	json_t *j;
+
+	if (!s)
+		return TIMS_OK;
+	if (n == 0)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: empty (NULL means none)", what);
+	if (n > TIMS_AUDIT_TEXT_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG,
+				    "%s: %zu bytes, at most %d", what, n,
+				    TIMS_AUDIT_TEXT_MAX);
+	j = json_loadb(s, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+	if (!j)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: not JSON text: %s (byte %d)", what,
+				    je.text, je.position);
+	json_decref(j);
+	return TIMS_OK;
+}
+
+tims_rc tims_audit_event_check(const struct tims_audit_event *ev,
+			       struct tims_err *err)
+{
+	tims_rc rc;
+
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(fields); i++) {
+		const char *s = (const char *)ev + fields[i].off;
+		size_t n = strnlen(s, fields[i].size);
+
+		if (n == fields[i].size)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: not terminated within %zu bytes",
+					    fields[i].name, fields[i].size);
+		if (fields[i].required && !n)
+			return tims_err_set(err, TIMS_ERR_INVALID, "%s: empty",
+					    fields[i].name);
+		if ((rc = check_text(fields[i].name, (const uint8_t *)s, n, err)))
+			return rc;
+	}
+	if (ev->crossing < -1)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "crossing: %" PRId64 ", want a log index or -1",
+				    ev->crossing);
+	if (ev->status < 100 || ev->status > 599)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "status: %d, want an HTTP status 100-599",
+				    ev->status);
+	if ((rc = check_json("query", ev->query, ev->query_len, err)) ||
+	    (rc = check_json("result", ev->result, ev->result_len, err)))
+		return rc;
+	return TIMS_OK;
 }
 
 static tims_rc put_be(struct tims_buf *b, uint64_t v, unsigned bytes)
@@ -27,189 +147,167 @@ static tims_rc put_be(struct tims_buf *b, uint64_t v, unsigned bytes)
 
 	for (unsigned i = 0; i < bytes; i++)
 		x[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
-	return put(b, x, bytes);
+	return tims_buf_add(b, x, bytes);
 }
 
-static tims_rc put_str(struct tims_buf *b, const char *s, size_t max)
+/* Encode a checked event (audit.c checks once, before its transaction). */
+tims_rc audit_encode_checked(const struct tims_audit_event *ev,
+			     struct tims_buf *out, struct tims_err *err)
 {
-	size_t n = strnlen(s, max + 1);
+	size_t start = out->len;
 	tims_rc rc;
 
-	if (n > max)
-		return TIMS_ERR_TOOBIG;
-	if ((rc = put_be(b, n, 2)))
-		return rc;
-	return put(b, s, n);
-}
-
-static tims_rc put_txt(struct tims_buf *b, const char *s, size_t n)
-{
-	tims_rc rc;
-
-	if (n > TIMS_AUDIT_TEXT_MAX)
-		return TIMS_ERR_TOOBIG;
-	if ((rc = put_be(b, s ? n : 0, 4)))
-		return rc;
-	return s && n ? put(b, s, n) : TIMS_OK;
-}
-
-/* Text fields: printable, no control bytes (they end up in an auditor's terminal). */
-static tims_rc check_text(const char *what, const char *s, struct tims_err *err)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return tims_err_set(err, TIMS_ERR_INVALID, "%s: control character", what);
-	return TIMS_OK;
-}
-
-static tims_rc check_json(const char *what, const char *s, size_t n, struct tims_err *err)
-{
-	json_t *j;
-	json_error_t je;
-
-	if (!s)
-		return TIMS_OK;
-	if (n > TIMS_AUDIT_TEXT_MAX)
-		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: longer than %d bytes", what,
-				    TIMS_AUDIT_TEXT_MAX);
-	j = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
-	if (!j)
-		return tims_err_set(err, TIMS_ERR_INVALID, "%s: not JSON (%s)", what, je.text);
-	json_decref(j);
-	return TIMS_OK;
-}
-
-tims_rc audit_encode(const struct tims_audit_event *ev, struct tims_buf *out,
-		     struct tims_err *err)
-{
-	static const struct { const char *name; size_t off, max; } fields[] = {
-		{ "actor", offsetof(struct tims_audit_event, actor), 64 },
-		{ "role", offsetof(struct tims_audit_event, role), 15 },
-		{ "booth", offsetof(struct tims_audit_event, booth), 31 },
-		{ "addr", offsetof(struct tims_audit_event, addr), 63 },
-		{ "action", offsetof(struct tims_audit_event, action), 63 },
-		{ "purpose", offsetof(struct tims_audit_event, purpose), 255 },
-	};
-	tims_rc rc;
-
-	for (size_t i = 0; i < TIMS_ARRAY_SIZE(fields); i++) {
-		const char *s = (const char *)ev + fields[i].off;
-
-		if (strnlen(s, fields[i].max + 1) > fields[i].max)
-			return tims_err_set(err, TIMS_ERR_INVALID, "%s: longer than %zu bytes",
-					    fields[i].name, fields[i].max);
-		if ((rc = check_text(fields[i].name, s, err)))
-			return rc;
-	}
-	if (!ev->action[0])
-		return tims_err_set(err, TIMS_ERR_INVALID, "action: empty");
-	if ((rc = check_json("query", ev->query, ev->query_len, err)) ||
-	    (rc = check_json("result", ev->result, ev->result_len, err)))
-		return rc;
-	tims_buf_reset(out);
 	if ((rc = put_be(out, TIMS_AUDIT_VERSION, 1)) ||
 	    (rc = put_be(out, (uint64_t)ev->time_ms, 8)))
 		goto fail;
-	for (size_t i = 0; i < TIMS_ARRAY_SIZE(fields); i++)
-		if ((rc = put_str(out, (const char *)ev + fields[i].off, fields[i].max)))
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(fields); i++) {
+		const char *s = (const char *)ev + fields[i].off;
+		size_t n = strlen(s);
+
+		if ((rc = put_be(out, n, 2)) || (rc = tims_buf_add(out, s, n)))
 			goto fail;
+	}
 	if ((rc = put_be(out, (uint64_t)ev->crossing, 8)) ||
-	    (rc = put_be(out, (uint64_t)(uint32_t)ev->status, 4)) ||
-	    (rc = put_txt(out, ev->query, ev->query_len)) ||
-	    (rc = put_txt(out, ev->result, ev->result_len)))
+	    (rc = put_be(out, (uint32_t)ev->status, 4)) ||
+	    (rc = put_be(out, ev->query ? ev->query_len : 0, 4)) ||
+	    (ev->query && (rc = tims_buf_add(out, ev->query, ev->query_len))) ||
+	    (rc = put_be(out, ev->result ? ev->result_len : 0, 4)) ||
+	    (ev->result && (rc = tims_buf_add(out, ev->result, ev->result_len))))
 		goto fail;
 	return TIMS_OK;
 fail:
-	return tims_err_set(err, rc, "audit event: does not fit its encoding");
+	tims_buf_setlen(out, start);
+	return tims_err_set(err, rc, "audit event: does not fit its buffer");
 }
 
-struct cur {
-	const uint8_t *p, *end;
-};
-
-static int take(struct cur *c, void *out, size_t n)
+tims_rc tims_audit_event_encode(const struct tims_audit_event *ev,
+				struct tims_buf *out, struct tims_err *err)
 {
-	if ((size_t)(c->end - c->p) < n)
-		return -1;
-	if (out)
-		memcpy(out, c->p, n);
-	c->p += n;
-	return 0;
+	tims_rc rc = tims_audit_event_check(ev, err);
+
+	return rc ? rc : audit_encode_checked(ev, out, err);
 }
+
+/* A bounded cursor over the encoding. */
+struct cur {
+	const uint8_t *p;
+	size_t left;
+};
 
 static int take_be(struct cur *c, unsigned bytes, uint64_t *v)
 {
-	uint8_t x[8];
-
-	if (take(c, x, bytes))
+	if (c->left < bytes)
 		return -1;
 	*v = 0;
 	for (unsigned i = 0; i < bytes; i++)
-		*v = *v << 8 | x[i];
+		*v = *v << 8 | c->p[i];
+	c->p += bytes;
+	c->left -= bytes;
 	return 0;
 }
 
-tims_rc audit_decode(const void *data, size_t len, struct tims_audit_event *ev,
-		     struct tims_err *err)
+tims_rc tims_audit_event_decode(const void *data, size_t len,
+				struct tims_audit_event *ev,
+				struct tims_err *err)
 {
-	struct cur c = { data, (const uint8_t *)data + len };
-	char *dst[] = { ev->actor, ev->role, ev->booth, ev->addr, ev->action, ev->purpose };
-	size_t cap[] = { sizeof(ev->actor), sizeof(ev->role), sizeof(ev->booth),
-			 sizeof(ev->addr), sizeof(ev->action), sizeof(ev->purpose) };
+	struct cur c = { data, len };
+	const char *what = "version";
 	uint64_t v;
 
 	memset(ev, 0, sizeof(*ev));
-	if (take_be(&c, 1, &v) || v != TIMS_AUDIT_VERSION)
-		return tims_err_set(err, TIMS_ERR_INVALID, "audit event: unknown version");
+	if (take_be(&c, 1, &v))
+		goto short_;
+	if (v != TIMS_AUDIT_VERSION)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "version: %u, want %d", (unsigned)v,
+				    TIMS_AUDIT_VERSION);
+	what = "time";
 	if (take_be(&c, 8, &v))
 		goto short_;
 	ev->time_ms = (int64_t)v;
-	for (size_t i = 0; i < TIMS_ARRAY_SIZE(dst); i++) {
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(fields); i++) {
+		char *dst = (char *)ev + fields[i].off;
+
+		what = fields[i].name;
 		if (take_be(&c, 2, &v))
 			goto short_;
-		if (v >= cap[i])
-			return tims_err_set(err, TIMS_ERR_INVALID, "audit event: field %zu too long", i);
-		if (take(&c, dst[i], (size_t)v))
+		if (v >= fields[i].size)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: %u bytes, at most %zu", what,
+					    (unsigned)v, fields[i].size - 1);
+		if (c.left < v)
 			goto short_;
-		dst[i][v] = '\0';
-		if (strlen(dst[i]) != v)
-			return tims_err_set(err, TIMS_ERR_INVALID, "audit event: NUL in field %zu", i);
+		if (memchr(c.p, '\0', (size_t)v))
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: NUL byte", what);
+		memcpy(dst, c.p, (size_t)v);
+		dst[v] = '\0';
+		c.p += v;
+		c.left -= (size_t)v;
 	}
+	what = "crossing";
 	if (take_be(&c, 8, &v))
 		goto short_;
 	ev->crossing = (int64_t)v;
+	what = "status";
 	if (take_be(&c, 4, &v))
 		goto short_;
 	ev->status = (int)(int32_t)(uint32_t)v;
 	for (int i = 0; i < 2; i++) {
-		const char **s = i ? &ev->result : &ev->query;
-		size_t *n = i ? &ev->result_len : &ev->query_len;
-
-		if (take_be(&c, 4, &v) || v > TIMS_AUDIT_TEXT_MAX)
+		what = i ? "result" : "query";
+		if (take_be(&c, 4, &v))
 			goto short_;
-		*s = v ? (const char *)c.p : NULL;
-		*n = (size_t)v;
-		if (take(&c, NULL, (size_t)v))
+		if (v > TIMS_AUDIT_TEXT_MAX)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: %" PRIu64 " bytes, at most %d",
+					    what, v, TIMS_AUDIT_TEXT_MAX);
+		if (c.left < v)
 			goto short_;
+		if (i) {
+			ev->result = v ? (const char *)c.p : NULL;
+			ev->result_len = (size_t)v;
+		} else {
+			ev->query = v ? (const char *)c.p : NULL;
+			ev->query_len = (size_t)v;
+		}
+		c.p += v;
+		c.left -= (size_t)v;
 	}
-	if (c.p != c.end)
-		return tims_err_set(err, TIMS_ERR_INVALID, "audit event: trailing bytes");
-	return TIMS_OK;
+	if (c.left)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "audit event: %zu bytes after the result",
+				    c.left);
+	/* The encoder's own rules: what it would refuse is not canonical. */
+	return tims_audit_event_check(ev, err);
 short_:
-	return tims_err_set(err, TIMS_ERR_INVALID, "audit event: truncated");
+	return tims_err_set(err, TIMS_ERR_INVALID, "%s: truncated", what);
 }
 
-void audit_entry(const uint8_t salt[AUDIT_SALT_BYTES], const void *enc, size_t len,
-		 int64_t time_ms, uint8_t entry[AUDIT_ENTRY_BYTES])
+void tims_audit_entry(const uint8_t salt[TIMS_AUDIT_SALT_BYTES],
+		      const void *enc, size_t len, int64_t time_ms,
+		      uint8_t entry[TIMS_AUDIT_ENTRY_BYTES])
 {
 	crypto_hash_sha256_state st;
+	uint64_t t = (uint64_t)time_ms;
 
 	entry[0] = TIMS_AUDIT_VERSION;
-	entry[1] = AUDIT_KIND;
+	entry[1] = TIMS_AUDIT_KIND;
 	for (int i = 0; i < 8; i++)
-		entry[2 + i] = (uint8_t)((uint64_t)time_ms >> (56 - 8 * i));
+		entry[2 + i] = (uint8_t)(t >> (56 - 8 * i));
 	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, salt, AUDIT_SALT_BYTES);
+	crypto_hash_sha256_update(&st, salt, TIMS_AUDIT_SALT_BYTES);
 	crypto_hash_sha256_update(&st, enc, len);
 	crypto_hash_sha256_final(&st, entry + 10);
+}
+
+int64_t audit_entry_time(const uint8_t *entry, size_t len)
+{
+	uint64_t t = 0;
+
+	if (len != TIMS_AUDIT_ENTRY_BYTES || entry[0] != TIMS_AUDIT_VERSION ||
+	    entry[1] != TIMS_AUDIT_KIND)
+		return INT64_MIN;
+	for (int i = 0; i < 8; i++)
+		t = t << 8 | entry[2 + i];
+	return (int64_t)t;
 }

@@ -1,12 +1,13 @@
 /*
- * post.c — creating and opening a post: its directory, config file, SQLite
- * schema and keys (see include/tims/post.h and docs/formats.md).
+ * post.c — creating and opening a post: its directory, config file, keys,
+ * and its log in post.db (see include/tims/post.h and docs/formats.md).
  *
- * The schema makes the append-only rule a property of the database too:
- * triggers refuse UPDATE and DELETE on every table, except the one update
- * retention needs (clearing a record's payload and salt). They are a belt
- * and braces, not the guarantee: anyone with the file can drop them, which
- * is why tims_post_verify recomputes everything.
+ * The log itself (stored hashes, checkpoints, the outside checkpoint file,
+ * rollback refusal) is a tims_mlog (include/tims/mlog.h); this file adds
+ * the records table. Its triggers refuse UPDATE and DELETE, except the one
+ * update retention needs (clearing a record's payload and salt). They are a
+ * belt and braces, not the guarantee: anyone with the file can drop them,
+ * which is why tims_post_verify recomputes everything.
  */
 #include <fcntl.h>
 #include <sodium.h>
@@ -18,6 +19,8 @@
 
 #define SCHEMA_VERSION 1
 
+/* The records table; the log's hashes and checkpoints tables come from
+ * tims_mlog (same names as before the extraction: post.db is unchanged). */
 static const char schema[] =
 	"CREATE TABLE records ("
 	" idx INTEGER PRIMARY KEY,"
@@ -30,40 +33,18 @@ static const char schema[] =
 	" entry BLOB NOT NULL);"       /* the leaf entry, kept forever */
 	"CREATE INDEX records_doc ON records(doc);"
 	"CREATE INDEX records_corrects ON records(corrects);"
-	"CREATE TABLE hashes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
-	"CREATE TABLE checkpoints (size INTEGER PRIMARY KEY,"
-	" issued_ms INTEGER NOT NULL, note TEXT NOT NULL);"
 	"CREATE TRIGGER records_no_delete BEFORE DELETE ON records BEGIN"
 	" SELECT RAISE(ABORT, 'records are append-only'); END;"
 	"CREATE TRIGGER records_no_update BEFORE UPDATE ON records"
 	" WHEN NOT (NEW.idx IS OLD.idx AND NEW.entry IS OLD.entry"
 	" AND NEW.ref IS OLD.ref AND NEW.corrects IS OLD.corrects AND NEW.salt IS NULL AND NEW.body IS NULL"
 	" AND NEW.doc IS NULL AND NEW.nat IS NULL) BEGIN"
-	" SELECT RAISE(ABORT, 'records are append-only (only retention may erase a payload)'); END;"
-	"CREATE TRIGGER hashes_no_delete BEFORE DELETE ON hashes BEGIN"
-	" SELECT RAISE(ABORT, 'stored hashes are append-only'); END;"
-	"CREATE TRIGGER hashes_no_update BEFORE UPDATE ON hashes BEGIN"
-	" SELECT RAISE(ABORT, 'stored hashes are append-only'); END;"
-	"CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints BEGIN"
-	" SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
-	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints BEGIN"
-	" SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
-	"PRAGMA user_version = 1;";
+	" SELECT RAISE(ABORT, 'records are append-only (only retention may erase a payload)'); END;";
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_LAST] = "SELECT idx, entry FROM records ORDER BY idx DESC LIMIT 1",
 	[ST_BY_REF] = "SELECT idx, body, entry FROM records WHERE ref = ?1",
 	[ST_INS_REC] = "INSERT INTO records (idx, ref, doc, nat, salt, body,"
 		       " entry, corrects) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[ST_INS_HASH] = "INSERT INTO hashes (id, hash) VALUES (?1, ?2)",
-	[ST_GET_HASH] = "SELECT hash FROM hashes WHERE id = ?1",
-	[ST_INS_CP] = "INSERT INTO checkpoints (size, issued_ms, note)"
-		      " VALUES (?1, ?2, ?3)",
-	[ST_LATEST_CP] = "SELECT size, note FROM checkpoints"
-			 " ORDER BY size DESC LIMIT 1",
 	[ST_GET_REC] = "SELECT salt, body, entry FROM records WHERE idx = ?1",
 	[ST_HISTORY] = "SELECT idx, body FROM records WHERE doc = ?1 ORDER BY idx",
 	[ST_CORRECTED_BY] = "SELECT idx FROM records WHERE corrects = ?1"
@@ -71,22 +52,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ERASE] = "UPDATE records SET salt = NULL, body = NULL, doc = NULL,"
 		     " nat = NULL WHERE idx = ?1",
 };
-
-int64_t post_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t post_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 tims_rc post_path(const struct tims_post *p, const char *name, char *out,
 		  struct tims_err *err)
@@ -100,48 +65,36 @@ tims_rc post_path(const struct tims_post *p, const char *name, char *out,
 tims_rc post_db_err(struct tims_post *p, const char *what,
 		    struct tims_err *err)
 {
-	return tims_err_set(err, TIMS_ERR_DB, "%s/post.db: %s: %s", p->dir,
-			    what, p->db ? sqlite3_errmsg(p->db) : "not open");
+	if (p->log)
+		return tims_mlog_db_err(p->log, what, err);
+	return tims_err_set(err, TIMS_ERR_DB, "%s/post.db: %s: not open",
+			    p->dir, what);
 }
 
 tims_rc post_exec(struct tims_post *p, enum post_stmt s, const char *what,
 		  struct tims_err *err)
 {
-	int rc = sqlite3_step(p->st[s]);
-
-	sqlite3_reset(p->st[s]);
-	sqlite3_clear_bindings(p->st[s]);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return post_db_err(p, what, err);
-	return TIMS_OK;
+	return tims_mlog_step(p->log, p->st[s], what, err);
 }
 
 tims_rc post_last(struct tims_post *p, uint64_t *size, int64_t *last_ms,
 		  struct tims_err *err)
 {
-	sqlite3_stmt *st = p->st[ST_LAST];
-	int rc = sqlite3_step(st);
+	uint8_t entry[TIMS_RECORD_ENTRY_BYTES];
+	size_t elen;
+	tims_rc rc;
 
-	*size = 0;
 	*last_ms = 0;
-	if (rc == SQLITE_ROW) {
-		*size = (uint64_t)sqlite3_column_int64(st, 0) + 1;
-		if (sqlite3_column_bytes(st, 1) == TIMS_RECORD_ENTRY_BYTES)
-			*last_ms = tims_record_entry_time(
-				sqlite3_column_blob(st, 1));
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return post_db_err(p, "reading the log size", err);
-	return TIMS_OK;
+	rc = tims_mlog_last(p->log, size, entry, sizeof(entry), &elen, err);
+	if (!rc && *size && elen == TIMS_RECORD_ENTRY_BYTES)
+		*last_ms = tims_record_entry_time(entry);
+	return rc;
 }
 
 tims_rc tims_post_size(struct tims_post *p, uint64_t *size,
 		       struct tims_err *err)
 {
-	int64_t t;
-
-	return post_last(p, size, &t, err);
+	return tims_mlog_size(p->log, size, err);
 }
 
 const char *tims_post_origin(const struct tims_post *p)
@@ -159,38 +112,9 @@ const struct tims_verifier *tims_post_verifier(const struct tims_post *p)
 	return &p->verifier;
 }
 
-tims_rc post_parse_note(const char *note, size_t len,
-			struct tims_checkpoint *cp, struct tims_err *err)
+void tims_post_reader(struct tims_post *p, struct tims_tlog_reader *r)
 {
-	struct tims_note *n = malloc(sizeof(*n));
-	tims_rc rc;
-
-	if (!n)
-		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	rc = tims_note_parse(note, len, n, err);
-	if (!rc)
-		rc = tims_checkpoint_parse(n->text, n->textlen, cp, err);
-	free(n);
-	return rc;
-}
-
-tims_rc post_read_outside(struct tims_post *p, struct tims_buf *note,
-			  struct tims_checkpoint *cp, struct tims_err *err)
-{
-	char path[POST_PATH_MAX];
-	tims_rc rc;
-
-	if ((rc = post_path(p, "checkpoint", path, err)))
-		return rc;
-	if (access(path, F_OK) != 0)
-		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: missing", path);
-	if ((rc = tims_read_file(path, TIMS_NOTE_MAX_BYTES, note, err)))
-		return rc;
-	if ((rc = post_parse_note(note->buf, note->len, cp, err))) {
-		tims_buf_release(note);
-		return rc;
-	}
-	return TIMS_OK;
+	tims_mlog_reader(p->log, r);
 }
 
 /* ---- config ---- */
@@ -269,43 +193,28 @@ static tims_rc parse_config(struct tims_post *p, const char *text,
 
 /* ---- open ---- */
 
-static tims_rc open_db(struct tims_post *p, int create, struct tims_err *err)
+/* The log in post.db, signed with the post's key under its origin. */
+static tims_rc open_log(struct tims_post *p, enum tims_mlog_open_mode mode,
+			struct tims_err *err)
 {
-	char path[POST_PATH_MAX];
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-		    (create ? SQLITE_OPEN_CREATE : 0);
+	char db[POST_PATH_MAX], cp[POST_PATH_MAX];
+	struct tims_mlog_config c = {
+		.label = p->dir, .db_path = db, .db_name = "post.db",
+		.prefix = "", .leaf_table = "records",
+		.noun = "record", .nouns = "records", .a_noun = "a record",
+		.owner = "post", .verify_command = "tims log verify",
+		.schema = schema, .schema_version = SCHEMA_VERSION,
+		.origin = p->origin, .checkpoint_path = cp,
+		.verifier_name = "post.vkey", .verifier = &p->verifier,
+		.signer = p->has_signer ? &p->signer : NULL,
+	};
 	tims_rc rc;
 
-	if ((rc = post_path(p, "post.db", path, err)))
+	if ((rc = post_path(p, "post.db", db, err)) ||
+	    (rc = post_path(p, "checkpoint", cp, err)) ||
+	    (rc = tims_mlog_open(&c, mode, &p->log, err)))
 		return rc;
-	if (!create && access(path, F_OK) != 0)
-		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: %s", path,
-				    strerror(errno));
-	if (sqlite3_open_v2(path, &p->db, flags, NULL) != SQLITE_OK)
-		return post_db_err(p, "open", err);
-	sqlite3_busy_timeout(p->db, 10000);
-	/* WAL + FULL: a commit returns after the WAL is fsync'd. */
-	if (sqlite3_exec(p->db, "PRAGMA journal_mode=WAL;"
-			 "PRAGMA synchronous=FULL;", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return post_db_err(p, "setting WAL and synchronous=FULL", err);
-	if (create && sqlite3_exec(p->db, schema, NULL, NULL, NULL) != SQLITE_OK)
-		return post_db_err(p, "creating the schema", err);
-	{
-		sqlite3_stmt *st;
-		int v = -1;
-
-		if (sqlite3_prepare_v2(p->db, "PRAGMA user_version", -1, &st,
-				       NULL) != SQLITE_OK)
-			return post_db_err(p, "schema version", err);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-		if (v != SCHEMA_VERSION)
-			return tims_err_set(err, TIMS_ERR_STATE,
-					    "%s: schema version %d, want %d",
-					    path, v, SCHEMA_VERSION);
-	}
+	p->db = tims_mlog_db(p->log);
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(p->db, stmt_sql[i], -1,
 				       SQLITE_PREPARE_PERSISTENT, &p->st[i],
@@ -317,60 +226,18 @@ static tims_rc open_db(struct tims_post *p, int create, struct tims_err *err)
 static tims_rc load_keys(struct tims_post *p, enum tims_post_mode mode,
 			 struct tims_err *err)
 {
-	char path[POST_PATH_MAX];
-	struct tims_buf b = TIMS_BUF_INIT(4096);
+	char vkey[POST_PATH_MAX], skey[POST_PATH_MAX];
 	tims_rc rc;
 
-	if ((rc = post_path(p, "post.vkey", path, err)) ||
-	    (rc = tims_read_file(path, 4096, &b, err)))
+	if ((rc = post_path(p, "post.vkey", vkey, err)) ||
+	    (rc = post_path(p, "post.skey", skey, err)))
 		return rc;
-	while (b.len && (b.buf[b.len - 1] == '\n' || b.buf[b.len - 1] == '\r'))
-		tims_buf_setlen(&b, b.len - 1);
-	rc = tims_verifier_parse(b.buf, &p->verifier, err);
-	tims_buf_release(&b);
-	if (rc || mode != TIMS_POST_WRITE)
-		return rc;
-	if ((rc = post_path(p, "post.skey", path, err)) ||
-	    (rc = tims_read_file(path, 4096, &b, err)))
-		return rc;
-	while (b.len && (b.buf[b.len - 1] == '\n' || b.buf[b.len - 1] == '\r'))
-		tims_buf_setlen(&b, b.len - 1);
-	rc = tims_signer_from_skey(b.buf, &p->signer, err);
-	sodium_memzero(b.buf, b.alloc);
-	tims_buf_release(&b);
-	if (rc)
-		return rc;
-	p->has_signer = 1;
-	if (p->signer.keyhash != p->verifier.keyhash ||
-	    memcmp(p->signer.pub, p->verifier.pub, TIMS_PUBKEY_BYTES))
-		return tims_err_set(err, TIMS_ERR_STATE,
-				    "%s: post.skey and post.vkey are not a pair",
-				    p->dir);
-	return TIMS_OK;
-}
-
-/* A writer must not build on a database older than what it published. */
-static tims_rc check_not_rolled_back(struct tims_post *p, struct tims_err *err)
-{
-	struct tims_buf note = TIMS_BUF_INIT(0);
-	struct tims_checkpoint cp;
-	uint64_t size;
-	tims_rc rc;
-
-	rc = post_read_outside(p, &note, &cp, err);
-	tims_buf_release(&note);
-	if (rc == TIMS_ERR_NOTFOUND)
-		return TIMS_OK; /* a post before its first checkpoint */
-	if (rc)
-		return rc;
-	if ((rc = tims_post_size(p, &size, err)))
-		return rc;
-	if (size < cp.size)
-		return tims_err_set(err, TIMS_ERR_TAMPER,
-				    "%s: post.db holds %" PRIu64 " records but the post "
-				    "published a checkpoint of %" PRIu64 " (rolled back?); "
-				    "run 'tims log verify'", p->dir, size, cp.size);
-	return TIMS_OK;
+	rc = tims_mlog_load_keys(p->dir, vkey,
+				 mode == TIMS_POST_WRITE ? skey : NULL,
+				 &p->verifier, &p->signer, err);
+	if (!rc && mode == TIMS_POST_WRITE)
+		p->has_signer = 1;
+	return rc;
 }
 
 static tims_rc read_config(struct tims_post *p, struct tims_err *err)
@@ -411,7 +278,6 @@ static struct tims_post *post_new(const char *dir, struct tims_err *err)
 		return NULL;
 	}
 	snprintf(p->kind, sizeof(p->kind), "land");
-	p->last_cp_mono = INT64_MIN;
 	return p;
 }
 
@@ -424,15 +290,13 @@ tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 	*out = NULL;
 	if (!p)
 		return err ? err->rc : TIMS_ERR_NOMEM;
+	/* A writer's log refuses a post.db rolled back behind the checkpoint
+	 * file (tims_mlog_open). */
 	if ((rc = read_config(p, err)) || (rc = load_keys(p, mode, err)) ||
-	    (rc = open_db(p, 0, err)) ||
-	    (mode == TIMS_POST_WRITE && (rc = check_not_rolled_back(p, err)))) {
+	    (rc = open_log(p, TIMS_MLOG_OPEN, err))) {
 		tims_post_free(p);
 		return rc;
 	}
-	/* The first append of this process issues a checkpoint only after
-	 * the interval, like every later one. */
-	p->last_cp_mono = post_mono_ms();
 	*out = p;
 	return TIMS_OK;
 }
@@ -443,7 +307,7 @@ void tims_post_free(struct tims_post *p)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(p->st[i]);
-	sqlite3_close(p->db);
+	tims_mlog_free(p->log);
 	if (p->has_signer)
 		tims_signer_release(&p->signer);
 	free(p);
@@ -529,9 +393,9 @@ tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 			goto out;
 	}
 	if ((rc = write_new(p, "stay-regimes.conf", default_regimes, 0644, err)) ||
-	    (rc = open_db(p, 1, err)) ||
-	    (rc = write_new(p, "config", cfg.buf, 0644, err)) ||
 	    (rc = load_keys(p, TIMS_POST_WRITE, err)) ||
+	    (rc = open_log(p, TIMS_MLOG_CREATE, err)) ||
+	    (rc = write_new(p, "config", cfg.buf, 0644, err)) ||
 	    (rc = tims_post_checkpoint(p, &issued, err)))
 		goto out;
 out:

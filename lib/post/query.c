@@ -1,6 +1,7 @@
 /*
  * query.c — reading a post's log back: one record, a document's history,
- * retention erasure, and tiles (c2sp.org/tlog-tiles) from the stored hashes.
+ * retention erasure, and tiles (c2sp.org/tlog-tiles, served by the log:
+ * tims_mlog_tile and tims_mlog_entries).
  */
 #include "tims/util.h"
 #include "internal.h"
@@ -143,59 +144,11 @@ tims_rc tims_post_tile(struct tims_post *p, unsigned level, uint64_t index,
 		       unsigned width, struct tims_buf *out,
 		       struct tims_err *err)
 {
-	struct tims_tlog_reader r;
-	uint64_t size, need;
-	tims_rc rc;
-
-	if (width < 1 || width > TIMS_TILE_WIDTH || level > 7)
-		return tims_err_set(err, TIMS_ERR_INVALID,
-				    "tile: width 1-256 and level 0-7");
-	if ((rc = tims_post_size(p, &size, err)))
-		return rc;
-	/* The last hash of the tile covers leaves up to this many. */
-	need = (index * TIMS_TILE_WIDTH + width) << (8 * level);
-	if ((need >> (8 * level)) != index * TIMS_TILE_WIDTH + width ||
-	    need > size)
-		return tims_err_set(err, TIMS_ERR_NOTFOUND,
-				    "tile %u/%" PRIu64 " width %u: the log has only %" PRIu64 " records",
-				    level, index, width, size);
-	tims_post_reader(p, &r);
-	for (unsigned i = 0; i < width; i++) {
-		uint64_t si = tims_tlog_stored_index(8 * level,
-						     index * TIMS_TILE_WIDTH + i);
-		tims_hash h;
-
-		if ((rc = r.read(r.ctx, &si, 1, &h)))
-			return tims_err_set(err, rc, "tile: stored hash %" PRIu64 " missing",
-					    si);
-		if ((rc = tims_buf_add(out, h, sizeof(h))))
-			return tims_err_set(err, rc, "tile: out of memory");
-	}
-	return TIMS_OK;
+	return tims_mlog_tile(p->log, level, index, width, out, err);
 }
 
 tims_rc tims_post_entries(struct tims_post *p, uint64_t index, unsigned width,
 			  struct tims_buf *out, struct tims_err *err)
 {
-	uint8_t entry[TIMS_RECORD_ENTRY_BYTES];
-	struct tims_record *rec = malloc(sizeof(*rec));
-	tims_rc rc = TIMS_OK;
-	int erased;
-
-	if (!rec)
-		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	if (width < 1 || width > TIMS_TILE_WIDTH)
-		rc = tims_err_set(err, TIMS_ERR_INVALID, "entries: width 1-256");
-	for (unsigned i = 0; !rc && i < width; i++) {
-		uint8_t len[2] = { 0, TIMS_RECORD_ENTRY_BYTES };
-
-		if ((rc = tims_post_get(p, index * TIMS_TILE_WIDTH + i, rec,
-					&erased, entry, err)))
-			break;
-		if ((rc = tims_buf_add(out, len, 2)) ||
-		    (rc = tims_buf_add(out, entry, sizeof(entry))))
-			rc = tims_err_set(err, rc, "entries: out of memory");
-	}
-	free(rec);
-	return rc;
+	return tims_mlog_entries(p->log, index, width, out, err);
 }

@@ -1,0 +1,42 @@
+/*
+ * internal.h — the audit handle, shared by the lib/audit sources only.
+ *
+ * The log machinery is lib/mlog's (include/tims/mlog.h); the audit log adds
+ * the events table, the event encoding (event.c) and its checks against
+ * each leaf entry (verify.c). audit.c opens, appends, lists and erases.
+ */
+#ifndef TIMS_AUDIT_INTERNAL_H
+#define TIMS_AUDIT_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "tims/audit.h"
+#include "tims/mlog.h"
+
+enum audit_stmt {
+	AS_INSERT,  /* idx, salt, body, entry */
+	AS_LIST,    /* idx, body, entry from idx, limit */
+	AS_ERASE,   /* clear salt and body by idx */
+	AS_COUNT
+};
+
+struct tims_audit {
+	char dir[TIMS_MLOG_PATH_MAX];
+	char origin[TIMS_NOTE_MAX_NAME + 1];  /* "<post origin>/audit" */
+	struct tims_mlog *log;                /* audit.db */
+	sqlite3_stmt *st[AS_COUNT];
+	struct tims_verifier verifier;        /* post.vkey */
+	struct tims_signer signer;            /* post.skey, WRITE only */
+	int has_signer;
+	struct tims_buf enc;                  /* one event's encoding */
+};
+
+/* Encode an event already checked by tims_audit_event_check. */
+tims_rc audit_encode_checked(const struct tims_audit_event *ev,
+			     struct tims_buf *out, struct tims_err *err);
+
+/* The time in a well-formed audit leaf entry; INT64_MIN if it is not one
+ * (wrong length, version or kind). */
+int64_t audit_entry_time(const uint8_t *entry, size_t len);
+
+#endif

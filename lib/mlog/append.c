@@ -1,0 +1,223 @@
+/*
+ * append.c — growing a Merkle log: stored hashes, signed checkpoints, and
+ * the transaction that makes both durable together.
+ *
+ * The owner's leaf rows, their stored hashes and (when due) a checkpoint go
+ * into one transaction (BEGIN IMMEDIATE ... COMMIT, WAL, synchronous=FULL),
+ * so a batch costs one fsync and nothing is acknowledged before COMMIT
+ * returns. The copy of a new checkpoint outside the database is written
+ * only after the commit: it must never get ahead of what is durable.
+ *
+ * Before signing, the new tree is proved consistent with the latest
+ * checkpoint in the database and with the outside copy: a log never signs
+ * a tree smaller than, or forking from, one it has published.
+ */
+#include "tims/util.h"
+#include "internal.h"
+
+tims_rc tims_mlog_begin(struct tims_mlog *m, struct tims_err *err)
+{
+	tims_buf_reset(&m->pending);
+	m->has_pending = 0;
+	return mlog_exec(m, MS_BEGIN, "begin", err);
+}
+
+void tims_mlog_rollback(struct tims_mlog *m)
+{
+	mlog_exec(m, MS_ROLLBACK, "rollback", NULL);
+	m->has_pending = 0;
+}
+
+tims_rc tims_mlog_add(struct tims_mlog *m, uint64_t n, const tims_hash leaf,
+		      struct tims_err *err)
+{
+	tims_hash hashes[TIMS_TLOG_MAX_APPEND];
+	struct tims_tlog_reader r;
+	sqlite3_stmt *st = m->st[MS_INS_HASH];
+	size_t count;
+	uint64_t first;
+	tims_rc rc;
+
+	tims_mlog_reader(m, &r);
+	if ((rc = tims_tlog_append_hashes(n, leaf, &r, hashes, &count, err)))
+		return rc;
+	first = tims_tlog_stored_index(0, n);
+	for (size_t i = 0; i < count; i++) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)(first + i));
+		sqlite3_bind_blob(st, 2, hashes[i], TIMS_HASH_BYTES,
+				  SQLITE_STATIC);
+		if ((rc = mlog_exec(m, MS_INS_HASH, "storing a hash", err)))
+			return rc;
+	}
+	return TIMS_OK;
+}
+
+/* The checkpoint `prior` must be a prefix of the tree of `size` (root). */
+static tims_rc check_prior(struct tims_mlog *m,
+			   const struct tims_checkpoint *prior,
+			   const char *where, uint64_t size,
+			   const tims_hash root, struct tims_err *err)
+{
+	struct tims_tlog_reader r;
+	tims_hash proof[TIMS_TLOG_MAX_PROOF];
+	size_t len;
+	tims_rc rc;
+
+	if (prior->size > size)
+		return tims_err_set(err, TIMS_ERR_TAMPER,
+				    "refusing to sign size %" PRIu64 ": %s already "
+				    "signs size %" PRIu64 " (log rolled back?)",
+				    size, where, prior->size);
+	tims_mlog_reader(m, &r);
+	rc = tims_tlog_prove_consistency(prior->size, size, &r, proof, &len, err);
+	if (!rc)
+		rc = tims_tlog_verify_consistency(prior->size, size, prior->root,
+						  root, proof, len, err);
+	if (rc)
+		return tims_err_set(err, TIMS_ERR_TAMPER,
+				    "refusing to sign size %" PRIu64 ": not consistent "
+				    "with %s of size %" PRIu64 " (stored hashes altered?)",
+				    size, where, prior->size);
+	return TIMS_OK;
+}
+
+/* The latest checkpoint in the database: TIMS_ERR_NOTFOUND if none. */
+static tims_rc latest_in_db(struct tims_mlog *m, struct tims_buf *note,
+			    struct tims_checkpoint *cp, struct tims_err *err)
+{
+	sqlite3_stmt *st = m->st[MS_LATEST_CP];
+	int rc = sqlite3_step(st);
+	tims_rc r;
+
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return TIMS_ERR_NOTFOUND;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return tims_mlog_db_err(m, "reading the latest checkpoint", err);
+	}
+	r = tims_buf_add(note, sqlite3_column_text(st, 1),
+			 (size_t)sqlite3_column_bytes(st, 1));
+	sqlite3_reset(st);
+	if (r)
+		return tims_err_set(err, r, "checkpoint: too large");
+	return mlog_parse_note(note->buf, note->len, cp, err);
+}
+
+tims_rc tims_mlog_latest_checkpoint(struct tims_mlog *m, struct tims_buf *note,
+				    struct tims_checkpoint *cp,
+				    struct tims_err *err)
+{
+	tims_rc rc;
+
+	tims_buf_init(note, TIMS_NOTE_MAX_BYTES);
+	rc = latest_in_db(m, note, cp, err);
+	if (rc == TIMS_ERR_NOTFOUND)
+		tims_err_set(err, rc, "%s: no checkpoint yet", m->label);
+	return rc;
+}
+
+tims_rc tims_mlog_issue(struct tims_mlog *m, uint64_t size, int *issued,
+			struct tims_err *err)
+{
+	struct tims_buf prev = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_buf body = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_checkpoint cp, prior;
+	struct tims_tlog_reader r;
+	sqlite3_stmt *st = m->st[MS_INS_CP];
+	char where[TIMS_MLOG_NAME_MAX + 32];
+	tims_rc rc;
+
+	*issued = 0;
+	if (!m->signer)
+		return tims_err_set(err, TIMS_ERR_USAGE,
+				    "%s opened without its key", m->owner);
+	memset(&cp, 0, sizeof(cp));
+	snprintf(cp.origin, sizeof(cp.origin), "%s", m->origin);
+	cp.size = size;
+	tims_mlog_reader(m, &r);
+	if ((rc = tims_tlog_tree_hash(size, &r, cp.root, err)))
+		goto out;
+	rc = latest_in_db(m, &prev, &prior, err);
+	if (rc == TIMS_OK) {
+		snprintf(where, sizeof(where), "the latest checkpoint in %s",
+			 m->db_name);
+		if ((rc = check_prior(m, &prior, where, size, cp.root, err)))
+			goto out;
+		if (prior.size == size)
+			goto out; /* already signed */
+	} else if (rc != TIMS_ERR_NOTFOUND) {
+		goto out;
+	}
+	tims_buf_release(&prev);
+	rc = tims_mlog_read_outside(m, &prev, &prior, err);
+	if (rc == TIMS_OK) {
+		if ((rc = check_prior(m, &prior, "the checkpoint file", size,
+				      cp.root, err)))
+			goto out;
+	} else if (rc != TIMS_ERR_NOTFOUND) {
+		goto out;
+	}
+	tims_buf_reset(&m->pending);
+	if ((rc = tims_checkpoint_format(&cp, &body)) ||
+	    (rc = tims_note_sign(body.buf, body.len, m->signer, 1, &m->pending,
+				 err)))
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	sqlite3_bind_int64(st, 2, tims_mlog_now_ms());
+	sqlite3_bind_text(st, 3, m->pending.buf, (int)m->pending.len,
+			  SQLITE_STATIC);
+	if ((rc = mlog_exec(m, MS_INS_CP, "storing a checkpoint", err)))
+		goto out;
+	m->has_pending = 1;
+	*issued = 1;
+out:
+	tims_buf_release(&prev);
+	tims_buf_release(&body);
+	return rc == TIMS_ERR_NOTFOUND ? TIMS_OK : rc;
+}
+
+tims_rc tims_mlog_commit(struct tims_mlog *m, int *committed,
+			 struct tims_err *err)
+{
+	tims_rc rc;
+
+	*committed = 0;
+	if ((rc = mlog_exec(m, MS_COMMIT, "commit", err)))
+		return rc;
+	*committed = 1;
+	if (!m->has_pending)
+		return TIMS_OK;
+	m->has_pending = 0;
+	/* The copy outside the database (atomic replace, fsync'd). */
+	rc = tims_write_file(m->checkpoint_path, m->pending.buf,
+			     m->pending.len, 0644, 1, err);
+	if (!rc)
+		m->last_cp_mono = tims_mlog_mono_ms();
+	return rc;
+}
+
+tims_rc tims_mlog_checkpoint(struct tims_mlog *m, int *issued,
+			     struct tims_err *err)
+{
+	uint64_t size;
+	int committed;
+	tims_rc rc;
+
+	*issued = 0;
+	if ((rc = tims_mlog_begin(m, err)))
+		return rc;
+	if ((rc = tims_mlog_size(m, &size, err)) ||
+	    (rc = tims_mlog_issue(m, size, issued, err))) {
+		tims_mlog_rollback(m);
+		*issued = 0;
+		return rc;
+	}
+	rc = tims_mlog_commit(m, &committed, err);
+	if (!committed) {
+		tims_mlog_rollback(m);
+		*issued = 0;
+	}
+	return rc;
+}
