@@ -1,0 +1,48 @@
+/*
+ * internal.h — the witness handle, shared by the lib/witness sources only:
+ * state.c (directory, database, the add-checkpoint state machine) and
+ * server.c (the HTTPS route over it).
+ */
+#ifndef TIMS_WITNESS_INTERNAL_H
+#define TIMS_WITNESS_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "tims/witness.h"
+
+#define WITNESS_PATH_MAX 4096
+
+enum witness_stmt {
+	WST_BEGIN, WST_COMMIT, WST_ROLLBACK,
+	WST_KEYS,       /* vkey by origin */
+	WST_COUNT_KEYS, /* number of keys of an origin */
+	WST_ADD_KEY,    /* origin, vkey, added_at */
+	WST_ADD_LOG,    /* origin: a row at size 0 unless there is one */
+	WST_GET,        /* size, root, cosigned_at by origin */
+	WST_CAS,        /* the compare-and-swap of (size, root) */
+	WST_REFUSE,     /* one evidence row */
+	WST_TRIM,       /* keep the newest TIMS_WITNESS_MAX_REFUSALS rows */
+	WST_LIST,       /* every log with its counts */
+	WST_COUNT
+};
+
+struct tims_witness {
+	char dir[WITNESS_PATH_MAX];
+	sqlite3 *db;
+	sqlite3_stmt *st[WST_COUNT];
+	struct tims_signer signer;
+	int has_signer;
+	struct tims_verifier verifier;
+	struct tims_buf tls_cert;   /* PEM */
+	struct tims_buf tls_key;    /* PEM, wiped on free */
+	pthread_mutex_t mu;         /* one request at a time on db and signer */
+	tims_witness_log_fn log;
+	void *log_ctx;
+};
+
+/* Send one line to the log sink, if any (printf-style). */
+void witness_log(struct tims_witness *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,434 @@
+/*
+ * cmd_witness.c — `tims witness`: run an independent witness
+ * (c2sp.org/tlog-witness), and ask one for a cosignature of a post's log.
+ *
+ *   tims witness init DIR [--name NAME] [--tls-host HOST ...]
+ *   tims witness add-log DIR --vkey FILE
+ *   tims witness list DIR
+ *   tims witness serve DIR [--listen ADDR:PORT]
+ *   tims witness ask --url URL --post DIR [--ca FILE] [--witness-key FILE]
+ *                    [--old N] [--out FILE]
+ *
+ * Exit status: 0 done (cosigned), 1 refused (by the witness, or a rolled
+ * back or forked log found), 2 usage, I/O or network error.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <pthread.h>
+
+#include "cli.h"
+#include "tims/post.h"
+#include "tims/util.h"
+#include "tims/witness.h"
+
+static const char usage[] =
+	"usage: tims witness init DIR [--name NAME] [--tls-host HOST ...]\n"
+	"   or: tims witness add-log DIR --vkey FILE\n"
+	"   or: tims witness list DIR\n"
+	"   or: tims witness serve DIR [--listen ADDR:PORT]\n"
+	"   or: tims witness ask --url URL --post DIR [--ca FILE]\n"
+	"                        [--witness-key FILE] [--old N] [--out FILE]\n"
+	"\n"
+	"An independent witness: it cosigns a log's checkpoints only after\n"
+	"checking each is signed by the log's key and consistent with every\n"
+	"checkpoint it cosigned before (c2sp.org/tlog-witness).\n"
+	"\n"
+	"  init     make DIR: a cosigner key, a self-signed TLS certificate\n"
+	"           (localhost, 127.0.0.1, ::1 and each --tls-host), the database\n"
+	"  add-log  trust a log's verifier key; its name is the log's origin\n"
+	"  list     the logs, their last cosigned size and root\n"
+	"  serve    answer POST /add-checkpoint over HTTPS until SIGINT or\n"
+	"           SIGTERM (default 127.0.0.1:0, any free port; the port is\n"
+	"           printed)\n"
+	"  ask      send a post's latest checkpoint to a witness with the right\n"
+	"           consistency proof, print the checkpoint with the cosignature\n"
+	"           (and write it to --out FILE); --witness-key checks it\n"
+	"\n"
+	"Exit status: 0 done, 1 refused (or a rolled back or forked log),\n"
+	"2 usage, I/O or network error.\n";
+
+#define MAX_HOSTS 6
+#define NAME_DEFAULT_PREFIX "witness/"
+
+static int wants_help(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 1;
+	}
+	return 0;
+}
+
+static int status_of(tims_rc rc)
+{
+	switch (rc) {
+	case TIMS_OK:
+		return CLI_OK;
+	case TIMS_ERR_INVALID: case TIMS_ERR_SIGNATURE: case TIMS_ERR_PROOF:
+	case TIMS_ERR_TAMPER: case TIMS_ERR_STATE: case TIMS_ERR_NOTFOUND:
+	case TIMS_ERR_EXISTS: case TIMS_ERR_TOOBIG:
+		return CLI_FAIL;
+	default:
+		return CLI_USAGE;
+	}
+}
+
+/* getopt_long over argv; exactly one positional argument (DIR) unless
+ * dir is NULL. Returns 0 or an exit status. */
+static int parse(const char *cmd, int argc, char **argv,
+		 const struct option *opts, int (*on_opt)(void *, int, const char *),
+		 void *ctx, const char **dir)
+{
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == '?' || c == ':' || on_opt(ctx, c, optarg))
+			return cli_error(CLI_USAGE, "witness", "%s: unknown, repeated "
+					 "or incomplete option '%s'", cmd,
+					 argv[optind - 1]);
+	}
+	if (dir) {
+		if (optind + 1 != argc)
+			return cli_error(CLI_USAGE, "witness", "%s: want one "
+					 "directory (see --help)", cmd);
+		*dir = argv[optind];
+	} else if (optind != argc) {
+		return cli_error(CLI_USAGE, "witness", "%s: unexpected argument "
+				 "'%s'", cmd, argv[optind]);
+	}
+	return 0;
+}
+
+/* A one-line key file, without its newline. */
+static int read_key_file(const char *cmd, const char *path, struct tims_buf *b)
+{
+	struct tims_err err;
+
+	if (tims_read_file(path, 4096, b, &err))
+		return cli_error(CLI_USAGE, "witness", "%s: %s", cmd, err.msg);
+	while (b->len && (b->buf[b->len - 1] == '\n' || b->buf[b->len - 1] == '\r'))
+		tims_buf_setlen(b, b->len - 1);
+	return 0;
+}
+
+static void log_stderr(void *ctx, const char *line)
+{
+	char when[32] = "";
+	time_t t = time(NULL);
+	struct tm tm;
+
+	(void)ctx;
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s tims witness: %s\n", when, line);
+}
+
+/* ---- init ------------------------------------------------------------ */
+
+struct init_opts {
+	const char *name;
+	const char *hosts[MAX_HOSTS + 1];
+	size_t nhosts;
+};
+
+static int init_opt(void *ctx, int c, const char *arg)
+{
+	struct init_opts *o = ctx;
+
+	if (c == 'n' && !o->name)
+		o->name = arg;
+	else if (c == 'h' && o->nhosts < MAX_HOSTS)
+		o->hosts[o->nhosts++] = arg;
+	else
+		return 1;
+	return 0;
+}
+
+static int witness_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "tls-host", required_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct init_opts o = { 0 };
+	char name[TIMS_NOTE_MAX_NAME + 1], host[64] = "localhost";
+	const char *dir;
+	struct tims_err err;
+	struct tims_buf vkey = TIMS_BUF_INIT(4096);
+	char vpath[4096];
+	int st;
+
+	if (wants_help(argc, argv))
+		return CLI_OK;
+	if ((st = parse("init", argc, argv, opts, init_opt, &o, &dir)))
+		return st;
+	if (!o.name) {
+		if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+			snprintf(host, sizeof(host), "localhost");
+		snprintf(name, sizeof(name), NAME_DEFAULT_PREFIX "%s", host);
+		o.name = name;
+	}
+	if (tims_witness_init(dir, o.name, o.hosts, &err))
+		return cli_error(err.rc == TIMS_ERR_EXISTS || err.rc == TIMS_ERR_INVALID
+				 ? CLI_FAIL : CLI_USAGE, "witness", "init: %s", err.msg);
+	snprintf(vpath, sizeof(vpath), "%s/witness.vkey", dir);
+	if (!read_key_file("init", vpath, &vkey))
+		printf("witness %s made in %s\nverifier key: %s\n", o.name, dir,
+		       tims_buf_str(&vkey));
+	tims_buf_release(&vkey);
+	return CLI_OK;
+}
+
+/* ---- add-log ----------------------------------------------------------- */
+
+static int one_string_opt(void *ctx, int c, const char *arg)
+{
+	const char **v = ctx;
+
+	(void)c;
+	if (*v)
+		return 1;
+	*v = arg;
+	return 0;
+}
+
+static int witness_add_log(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vkey", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir, *file = NULL;
+	struct tims_buf key = TIMS_BUF_INIT(4096);
+	struct tims_witness *w;
+	struct tims_err err;
+	int st;
+
+	if (wants_help(argc, argv))
+		return CLI_OK;
+	if ((st = parse("add-log", argc, argv, opts, one_string_opt, &file, &dir)))
+		return st;
+	if (!file)
+		return cli_error(CLI_USAGE, "witness", "add-log: --vkey FILE is required");
+	if ((st = read_key_file("add-log", file, &key)))
+		return st;
+	if (tims_witness_open(dir, &w, &err)) {
+		tims_buf_release(&key);
+		return cli_error(CLI_USAGE, "witness", "add-log: %s", err.msg);
+	}
+	if (tims_witness_add_log(w, tims_buf_str(&key), &err))
+		st = cli_error(status_of(err.rc), "witness", "add-log: %s", err.msg);
+	else
+		printf("trusting %s for its origin\n", tims_buf_str(&key));
+	tims_witness_free(w);
+	tims_buf_release(&key);
+	return st;
+}
+
+/* ---- list -------------------------------------------------------------- */
+
+static tims_rc print_log(void *ctx, const struct tims_witness_log *l)
+{
+	char hex[2 * TIMS_HASH_BYTES + 1] = "-";
+
+	(void)ctx;
+	if (l->has_root)
+		for (int i = 0; i < TIMS_HASH_BYTES; i++)
+			snprintf(hex + 2 * i, 3, "%02x", l->root[i]);
+	printf("%s size %" PRIu64 " root %s cosigned_at %" PRIu64 " keys %u "
+	       "refusals %" PRIu64 "\n", l->origin, l->size, hex, l->cosigned_at,
+	       l->nkeys, l->refusals);
+	return TIMS_OK;
+}
+
+static int witness_list(int argc, char **argv)
+{
+	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	struct tims_witness *w;
+	struct tims_err err;
+	const char *dir;
+	int st;
+
+	if (wants_help(argc, argv))
+		return CLI_OK;
+	if ((st = parse("list", argc, argv, opts, one_string_opt, NULL, &dir)))
+		return st;
+	if (tims_witness_open(dir, &w, &err))
+		return cli_error(CLI_USAGE, "witness", "list: %s", err.msg);
+	if (tims_witness_list(w, print_log, NULL, &err))
+		st = cli_error(CLI_USAGE, "witness", "list: %s", err.msg);
+	tims_witness_free(w);
+	return st;
+}
+
+/* ---- serve ------------------------------------------------------------- */
+
+/* "127.0.0.1:8443", "[::1]:0" */
+static int parse_listen(const char *s, char *addr, size_t addrlen, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':'), *a = s;
+	size_t n;
+	uint64_t p;
+
+	if (!colon)
+		return -1;
+	n = (size_t)(colon - s);
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		a = s + 1;
+		n -= 2;
+	}
+	if (n == 0 || n >= addrlen)
+		return -1;
+	memcpy(addr, a, n);
+	addr[n] = '\0';
+	if (tims_parse_u64(colon + 1, 65535, &p, "port", NULL))
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int witness_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir, *listen = NULL;
+	char addr[64];
+	uint16_t port = 0;
+	struct tims_http_server *srv = NULL;
+	struct tims_witness *w;
+	struct tims_err err;
+	sigset_t set;
+	int st, sig = 0;
+
+	if (wants_help(argc, argv))
+		return CLI_OK;
+	if ((st = parse("serve", argc, argv, opts, one_string_opt, &listen, &dir)))
+		return st;
+	snprintf(addr, sizeof(addr), "127.0.0.1");
+	if (listen && parse_listen(listen, addr, sizeof(addr), &port))
+		return cli_error(CLI_USAGE, "witness", "serve: --listen wants "
+				 "ADDR:PORT, e.g. 127.0.0.1:8443 or [::1]:0");
+	if (tims_witness_open(dir, &w, &err))
+		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
+	tims_witness_set_log(w, log_stderr, NULL);
+	/* The server's threads inherit the mask: only sigwait sees these. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (tims_witness_serve(w, addr, port, &srv, &err)) {
+		tims_witness_free(w);
+		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
+	}
+	printf("witness %s listening on https://%s%s%s:%u\n",
+	       tims_witness_verifier(w)->name, strchr(addr, ':') ? "[" : "", addr,
+	       strchr(addr, ':') ? "]" : "", tims_http_port(srv));
+	fflush(stdout);
+	while (sigwait(&set, &sig) != 0)
+		;
+	log_stderr(NULL, sig == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
+	tims_http_stop(srv);
+	tims_witness_free(w);
+	return CLI_OK;
+}
+
+/* ---- ask --------------------------------------------------------------- */
+
+struct ask_opts {
+	const char *url, *ca, *post, *wkey, *old, *out;
+};
+
+static int ask_opt(void *ctx, int c, const char *arg)
+{
+	struct ask_opts *o = ctx;
+	const char **slot = c == 'u' ? &o->url : c == 'c' ? &o->ca :
+			    c == 'p' ? &o->post : c == 'k' ? &o->wkey :
+			    c == 'o' ? &o->old : c == 'f' ? &o->out : NULL;
+
+	if (!slot || *slot)
+		return 1;
+	*slot = arg;
+	return 0;
+}
+
+static int witness_ask(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "ca", required_argument, NULL, 'c' },
+		{ "post", required_argument, NULL, 'p' },
+		{ "witness-key", required_argument, NULL, 'k' },
+		{ "old", required_argument, NULL, 'o' },
+		{ "out", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ask_opts o = { 0 };
+	struct tims_buf note, cosigs = TIMS_BUF_INIT(65536), key = TIMS_BUF_INIT(4096);
+	struct tims_verifier wkey;
+	struct tims_checkpoint cp;
+	struct tims_tlog_reader r;
+	struct tims_post *p = NULL;
+	struct tims_err err;
+	uint64_t old = 0, wsize = 0;
+	int st;
+	tims_rc rc;
+
+	if (wants_help(argc, argv))
+		return CLI_OK;
+	if ((st = parse("ask", argc, argv, opts, ask_opt, &o, NULL)))
+		return st;
+	if (!o.url || !o.post)
+		return cli_error(CLI_USAGE, "witness", "ask: --url and --post are required");
+	if (o.old && tims_parse_u64(o.old, TIMS_WITNESS_MAX_SIZE, &old, "--old", &err))
+		return cli_error(CLI_USAGE, "witness", "ask: %s", err.msg);
+	if (o.wkey) {
+		if ((st = read_key_file("ask", o.wkey, &key)))
+			return st;
+		rc = tims_verifier_parse(tims_buf_str(&key), &wkey, &err);
+		tims_buf_release(&key);
+		if (rc)
+			return cli_error(CLI_USAGE, "witness", "ask: %s: %s", o.wkey, err.msg);
+	}
+	if (tims_post_open(o.post, TIMS_POST_READ, &p, &err))
+		return cli_error(CLI_USAGE, "witness", "ask: %s", err.msg);
+	if (tims_post_latest_checkpoint(p, &note, &cp, &err)) {
+		tims_post_free(p);
+		return cli_error(status_of(err.rc), "witness", "ask: %s", err.msg);
+	}
+	tims_post_reader(p, &r);
+	rc = tims_witness_request_cosignature(o.url, o.ca, &r, note.buf, note.len, old,
+					      o.wkey ? &wkey : NULL, &cosigs, &wsize, &err);
+	if (rc) {
+		st = cli_error(status_of(rc), "witness", "ask: %s size %" PRIu64 ": %s",
+			       cp.origin, cp.size, err.msg);
+	} else if ((rc = tims_buf_add(&note, cosigs.buf, cosigs.len))) {
+		st = cli_error(CLI_USAGE, "witness", "ask: cosigned note too large");
+	} else {
+		fwrite(note.buf, 1, note.len, stdout);
+		if (o.out && tims_write_file(o.out, note.buf, note.len, 0644, 1, &err))
+			st = cli_error(CLI_USAGE, "witness", "ask: %s", err.msg);
+	}
+	tims_buf_release(&note);
+	tims_buf_release(&cosigs);
+	tims_post_free(p);
+	return st;
+}
+
+static const struct cli_command witness_commands[] = {
+	{ "init", witness_init, "make a witness directory" },
+	{ "add-log", witness_add_log, "trust a log's verifier key" },
+	{ "list", witness_list, "the logs and their last cosigned size" },
+	{ "serve", witness_serve, "answer add-checkpoint over HTTPS" },
+	{ "ask", witness_ask, "ask a witness to cosign a post's checkpoint" },
+};
+
+int cmd_witness(int argc, char **argv)
+{
+	return cli_dispatch("witness", witness_commands,
+			    TIMS_ARRAY_SIZE(witness_commands), usage, argc, argv);
+}
