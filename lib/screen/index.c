@@ -86,27 +86,6 @@ struct cand {
 };
 
 
-static tims_rc grow(void *pp, size_t *cap, size_t need, size_t elsize)
-{
-	void **p = pp;
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return TIMS_OK;
-	while (n < need) {
-		if (n > SIZE_MAX / 2 / elsize)
-			return TIMS_ERR_NOMEM;
-		n *= 2;
-	}
-	q = realloc(*p, n * elsize);
-	if (!q)
-		return TIMS_ERR_NOMEM;
-	*p = q;
-	*cap = n;
-	return TIMS_OK;
-}
-
 static uint64_t fnv64(const void *d, size_t n, uint64_t h)
 {
 	const uint8_t *p = d;
@@ -184,18 +163,18 @@ tims_rc tims_screen_index_reserve(struct tims_screen_index *ix, size_t persons,
 	if (ix->finished)
 		return TIMS_ERR_STATE;
 	c = ix->cap_persons;
-	if (grow(&ix->subj, &c, persons, sizeof(*ix->subj)))
+	if (screen_grow(&ix->subj, &c, persons, sizeof(*ix->subj)))
 		return TIMS_ERR_NOMEM;
 	c = ix->cap_persons;
-	if (grow(&ix->prow, &c, persons, sizeof(*ix->prow)))
+	if (screen_grow(&ix->prow, &c, persons, sizeof(*ix->prow)))
 		return TIMS_ERR_NOMEM;
 	c = ix->cap_persons;
-	if (grow(&ix->plist, &c, persons, sizeof(*ix->plist)))
+	if (screen_grow(&ix->plist, &c, persons, sizeof(*ix->plist)))
 		return TIMS_ERR_NOMEM;
 	ix->cap_persons = c;
-	if (grow(&ix->pairs, &ix->cap_pairs, names * 6, sizeof(*ix->pairs)))
+	if (screen_grow(&ix->pairs, &ix->cap_pairs, names * 6, sizeof(*ix->pairs)))
 		return TIMS_ERR_NOMEM;
-	if (grow(&ix->build_ids, &ix->cap_ids, idents, sizeof(*ix->build_ids)))
+	if (screen_grow(&ix->build_ids, &ix->cap_ids, idents, sizeof(*ix->build_ids)))
 		return TIMS_ERR_NOMEM;
 	return TIMS_OK;
 }
@@ -223,13 +202,13 @@ tims_rc tims_screen_index_add_person(struct tims_screen_index *ix, uint16_t list
 		return TIMS_ERR_TOOBIG;
 	if (ix->npersons + 1 > ix->cap_persons) {
 		c = ix->cap_persons;
-		if (grow(&ix->subj, &c, ix->npersons + 1, sizeof(*ix->subj)))
+		if (screen_grow(&ix->subj, &c, ix->npersons + 1, sizeof(*ix->subj)))
 			return TIMS_ERR_NOMEM;
 		c = ix->cap_persons;
-		if (grow(&ix->prow, &c, ix->npersons + 1, sizeof(*ix->prow)))
+		if (screen_grow(&ix->prow, &c, ix->npersons + 1, sizeof(*ix->prow)))
 			return TIMS_ERR_NOMEM;
 		c = ix->cap_persons;
-		if (grow(&ix->plist, &c, ix->npersons + 1, sizeof(*ix->plist)))
+		if (screen_grow(&ix->plist, &c, ix->npersons + 1, sizeof(*ix->plist)))
 			return TIMS_ERR_NOMEM;
 		ix->cap_persons = c;
 	}
@@ -271,7 +250,7 @@ static uint32_t intern_token(struct tims_screen_index *ix,
 	for (; ix->tok_slots[i]; i = (i + 1) & (ix->tok_nslots - 1))
 		if (!memcmp(&ix->tok[ix->tok_slots[i] - 1], &k, sizeof(k)))
 			return ix->tok_slots[i] - 1;
-	if (grow(&ix->tok, &ix->cap_tok, ix->ntok + 1, sizeof(*ix->tok)))
+	if (screen_grow(&ix->tok, &ix->cap_tok, ix->ntok + 1, sizeof(*ix->tok)))
 		return UINT32_MAX;
 	ix->tok[ix->ntok] = k;
 	ix->tok_slots[i] = (uint32_t)ix->ntok + 1;
@@ -373,7 +352,7 @@ static tims_rc add_pair(struct tims_screen_index *ix, const char *key, uint32_t 
 
 	if (id == UINT32_MAX)
 		return TIMS_ERR_NOMEM;
-	if (grow(&ix->pairs, &ix->cap_pairs, ix->npairs + 1, sizeof(*ix->pairs)))
+	if (screen_grow(&ix->pairs, &ix->cap_pairs, ix->npairs + 1, sizeof(*ix->pairs)))
 		return TIMS_ERR_NOMEM;
 	ix->pairs[ix->npairs++] = (uint64_t)id << 32 | ent;
 	return TIMS_OK;
@@ -393,25 +372,25 @@ tims_rc tims_screen_index_add_name(struct tims_screen_index *ix, uint32_t person
 		return TIMS_ERR_USAGE;
 	if (ix->nent + 1 > ix->cap_ent) {
 		c = ix->cap_ent;
-		if (grow(&ix->ent_person, &c, ix->nent + 1, sizeof(uint32_t)))
+		if (screen_grow(&ix->ent_person, &c, ix->nent + 1, sizeof(uint32_t)))
 			return TIMS_ERR_NOMEM;
 		c = ix->cap_ent;
-		if (grow(&ix->ent_off, &c, ix->nent + 1, sizeof(uint32_t)))
+		if (screen_grow(&ix->ent_off, &c, ix->nent + 1, sizeof(uint32_t)))
 			return TIMS_ERR_NOMEM;
 		c = ix->cap_ent;
-		if (grow(&ix->ent_ntok, &c, ix->nent + 1, 1))
+		if (screen_grow(&ix->ent_ntok, &c, ix->nent + 1, 1))
 			return TIMS_ERR_NOMEM;
 		c = ix->cap_ent;
-		if (grow(&ix->ent_nstrong, &c, ix->nent + 1, 1))
+		if (screen_grow(&ix->ent_nstrong, &c, ix->nent + 1, 1))
 			return TIMS_ERR_NOMEM;
 		ix->cap_ent = c;
 	}
 	if (ix->nent_tok + n->ntok > ix->cap_ent_tok) {
 		c = ix->cap_ent_tok;
-		if (grow(&ix->ent_tok, &c, ix->nent_tok + n->ntok, sizeof(uint32_t)))
+		if (screen_grow(&ix->ent_tok, &c, ix->nent_tok + n->ntok, sizeof(uint32_t)))
 			return TIMS_ERR_NOMEM;
 		c = ix->cap_ent_tok;
-		if (grow(&ix->ent_part, &c, ix->nent_tok + n->ntok, 1))
+		if (screen_grow(&ix->ent_part, &c, ix->nent_tok + n->ntok, 1))
 			return TIMS_ERR_NOMEM;
 		ix->cap_ent_tok = c;
 	}
@@ -459,7 +438,7 @@ tims_rc tims_screen_index_add_ident(struct tims_screen_index *ix,
 {
 	if (ix->finished)
 		return TIMS_ERR_STATE;
-	if (grow(&ix->build_ids, &ix->cap_ids, ix->nids + 1, sizeof(*ix->build_ids)))
+	if (screen_grow(&ix->build_ids, &ix->cap_ids, ix->nids + 1, sizeof(*ix->build_ids)))
 		return TIMS_ERR_NOMEM;
 	ix->build_ids[ix->nids++] = (struct ident){ ident_fp(kind, norm), rowid, list };
 	return TIMS_OK;
@@ -675,7 +654,7 @@ static bool add_run(struct qstate *q, const uint32_t *lo, const uint32_t *hi,
 		need += hi[i] - lo[i];
 		h[i] = lo[i];
 	}
-	if (grow(&q->buf, &q->cap, q->len + need, sizeof(*q->buf))) {
+	if (screen_grow(&q->buf, &q->cap, q->len + need, sizeof(*q->buf))) {
 		q->oom = true;
 		return false;
 	}

@@ -21,7 +21,7 @@ static uint64_t fnv64(const void *d, size_t n)
 	return h ^ (h >> 31);
 }
 
-static tims_rc grow(void *pp, size_t *cap, size_t need, size_t elsize)
+tims_rc screen_grow(void *pp, size_t *cap, size_t need, size_t elsize)
 {
 	void **p = pp;
 	size_t n = *cap ? *cap : 64;
@@ -78,8 +78,8 @@ uint32_t tims__strtab_get(struct strtab *t, const char *k, bool add)
 	if ((t->n + 1) * 2 > t->nslots &&
 	    strtab_rehash(t, t->nslots ? t->nslots * 2 : 1024))
 		return UINT32_MAX;
-	if (grow(&t->off, &t->cap, t->n + 1, sizeof(*t->off)) ||
-	    grow(&t->arena, &t->acap, t->alen + len + 1, 1))
+	if (screen_grow(&t->off, &t->cap, t->n + 1, sizeof(*t->off)) ||
+	    screen_grow(&t->arena, &t->acap, t->alen + len + 1, 1))
 		return UINT32_MAX;
 	memcpy(t->arena + t->alen, k, len + 1);
 	t->off[t->n] = (uint32_t)t->alen;

@@ -74,4 +74,8 @@ static inline int tims__az_add(char *dst, size_t *len, const char *s)
 	return 1;
 }
 
+/* Grow *pp (an array of elsize-byte elements, *cap of them) to hold at
+ * least need, doubling; TIMS_ERR_NOMEM on overflow or allocation failure. */
+tims_rc screen_grow(void *pp, size_t *cap, size_t need, size_t elsize);
+
 #endif
