@@ -137,4 +137,21 @@ tims_rc tims_tlog_mem_append(struct tims_tlog_mem *m, const tims_hash leaf,
 /* A reader over m, valid while m lives. */
 void tims_tlog_mem_reader(struct tims_tlog_mem *m, struct tims_tlog_reader *r);
 
+/*
+ * Salted leaf entries (docs/formats.md §2): a 42-byte entry that commits to a
+ * payload holding personal data, so that the payload and its salt can later
+ * be erased (retention) while the entry, and so the log, stays verifiable:
+ *   version (1) | kind (1) | time_ms (8, big-endian) | SHA-256(salt || payload)
+ * The log's leaf hash is the RFC 6962 leaf hash of the entry.
+ */
+#define TIMS_TLOG_SALT_BYTES 32
+#define TIMS_TLOG_ENTRY_BYTES 42
+
+void tims_tlog_salted_entry(uint8_t version, uint8_t kind, int64_t time_ms,
+			    const uint8_t salt[TIMS_TLOG_SALT_BYTES],
+			    const void *payload, size_t len,
+			    uint8_t entry[TIMS_TLOG_ENTRY_BYTES]);
+/* The time_ms field of an entry (the caller checks version and kind). */
+int64_t tims_tlog_entry_time(const uint8_t entry[TIMS_TLOG_ENTRY_BYTES]);
+
 #endif

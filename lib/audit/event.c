@@ -15,10 +15,10 @@
  * canonical encoding or an error naming the field.
  */
 #include <jansson.h>
-#include <sodium.h>
 
 #include "tims/util.h"
 #include "internal.h"
+#include "tims/tlog.h"
 
 static const struct field {
 	const char *name;
@@ -287,27 +287,14 @@ void tims_audit_entry(const uint8_t salt[TIMS_AUDIT_SALT_BYTES],
 		      const void *enc, size_t len, int64_t time_ms,
 		      uint8_t entry[TIMS_AUDIT_ENTRY_BYTES])
 {
-	crypto_hash_sha256_state st;
-	uint64_t t = (uint64_t)time_ms;
-
-	entry[0] = TIMS_AUDIT_VERSION;
-	entry[1] = TIMS_AUDIT_KIND;
-	for (int i = 0; i < 8; i++)
-		entry[2 + i] = (uint8_t)(t >> (56 - 8 * i));
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, salt, TIMS_AUDIT_SALT_BYTES);
-	crypto_hash_sha256_update(&st, enc, len);
-	crypto_hash_sha256_final(&st, entry + 10);
+	tims_tlog_salted_entry(TIMS_AUDIT_VERSION, TIMS_AUDIT_KIND, time_ms, salt, enc, len,
+			       entry);
 }
 
 int64_t audit_entry_time(const uint8_t *entry, size_t len)
 {
-	uint64_t t = 0;
-
 	if (len != TIMS_AUDIT_ENTRY_BYTES || entry[0] != TIMS_AUDIT_VERSION ||
 	    entry[1] != TIMS_AUDIT_KIND)
 		return INT64_MIN;
-	for (int i = 0; i < 8; i++)
-		t = t << 8 | entry[2 + i];
-	return (int64_t)t;
+	return tims_tlog_entry_time(entry);
 }

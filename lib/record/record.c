@@ -7,9 +7,9 @@
  * drift apart. Changing the table changes the format: that needs a new
  * version number, never an edit of version 1.
  */
-#include <sodium.h>
 
 #include "tims/record.h"
+#include "tims/tlog.h"
 #include "tims/util.h"
 #include "fields.h"
 
@@ -649,26 +649,13 @@ void tims_record_entry(const uint8_t salt[TIMS_RECORD_SALT_BYTES],
 		       const void *encoded, size_t len, int64_t time_ms,
 		       uint8_t entry[TIMS_RECORD_ENTRY_BYTES])
 {
-	crypto_hash_sha256_state st;
-	uint64_t t = (uint64_t)time_ms;
-
-	entry[0] = TIMS_RECORD_VERSION;
-	entry[1] = TIMS_RECORD_KIND_CROSSING;
-	for (int i = 0; i < 8; i++)
-		entry[2 + i] = (uint8_t)(t >> (56 - 8 * i));
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, salt, TIMS_RECORD_SALT_BYTES);
-	crypto_hash_sha256_update(&st, encoded, len);
-	crypto_hash_sha256_final(&st, entry + 10);
+	tims_tlog_salted_entry(TIMS_RECORD_VERSION, TIMS_RECORD_KIND_CROSSING, time_ms,
+			       salt, encoded, len, entry);
 }
 
 int64_t tims_record_entry_time(const uint8_t entry[TIMS_RECORD_ENTRY_BYTES])
 {
-	uint64_t t = 0;
-
 	if (entry[0] != TIMS_RECORD_VERSION)
 		return INT64_MIN;
-	for (int i = 0; i < 8; i++)
-		t = t << 8 | entry[2 + i];
-	return (int64_t)t;
+	return tims_tlog_entry_time(entry);
 }
