@@ -47,5 +47,6 @@ int cmd_audit(int argc, char **argv);
 int cmd_screen(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
+int cmd_centre(int argc, char **argv);
 
 #endif

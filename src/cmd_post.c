@@ -16,7 +16,14 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <errno.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
 #include "tims/node.h"
+#include "tims/sync.h"
 #include "tims/post.h"
 #include "tims/util.h"
 
@@ -36,7 +43,22 @@ static const char usage[] =
 	"         and a free port unless told otherwise; prints the address once\n"
 	"         ready; stops on SIGINT or SIGTERM after signing a last checkpoint.\n"
 	"         Without --cert/--key it uses DIR/tls.crt and DIR/tls.key, making a\n"
-	"         self-signed localhost certificate there the first time.\n";
+	"         self-signed localhost certificate there the first time.\n"
+	"\n"
+	"usage: tims post enrol DIR --from ENROLMENT_DIR\n"
+	"       tims post add-witness DIR --url URL --ca FILE --vkey FILE\n"
+	"       tims post restore DIR --from-centre\n"
+	"\n"
+	"  enrol        install what `tims centre enrol-post` made for this post:\n"
+	"               the centre's CA and cosigner key, this post's client\n"
+	"               certificate, and its node's TLS certificate. From its next\n"
+	"               start the node pushes its log to the centre (docs/sync.md).\n"
+	"  add-witness  also send each checkpoint to this witness and keep its\n"
+	"               cosignatures\n"
+	"  restore      after post.db was lost (config, keys and the enrolment kept):\n"
+	"               fetch the log from the centre's mirror, verify every batch\n"
+	"               against the post's own signed checkpoints, and rebuild\n"
+	"               post.db. Exit 1 if less comes back than the post published.\n";
 
 static int post_init(int argc, char **argv)
 {
@@ -165,9 +187,281 @@ static int post_serve(int argc, char **argv)
 	return CLI_OK;
 }
 
+
+/* ---- the network: enrol, witnesses, restore --------------------------- */
+
+static int copy_file(const char *from_dir, const char *name, const char *to_dir,
+		     const char *to_name, unsigned mode, struct tims_err *err)
+{
+	char a[4200], b[4200];
+	struct tims_buf buf = TIMS_BUF_INIT(1 << 20);
+	tims_rc rc;
+
+	snprintf(a, sizeof(a), "%s/%s", from_dir, name);
+	snprintf(b, sizeof(b), "%s/%s", to_dir, to_name);
+	rc = tims_read_file(a, buf.max, &buf, err);
+	if (!rc)
+		rc = tims_write_file(b, buf.buf, buf.len, mode, 1, err);
+	if (buf.buf)
+		sodium_memzero(buf.buf, buf.alloc);
+	tims_buf_release(&buf);
+	return rc;
+}
+
+static int post_enrol(int argc, char **argv)
+{
+	static const char *const files[][2] = {
+		{ "ca.crt", "centre/ca.crt" }, { "client.crt", "centre/client.crt" },
+		{ "client.key", "centre/client.key" }, { "cosign.vkey", "centre/cosign.vkey" },
+		{ "server.crt", "tls.crt" }, { "server.key", "tls.key" },
+		{ "enrolment.conf", "centre/enrolment.conf" },
+	};
+	struct tims_buf conf = TIMS_BUF_INIT(8192);
+	struct tims_post *p;
+	struct tims_err err;
+	char path[4200], want[300];
+	int rc;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (argc != 4 || strcmp(argv[2], "--from") != 0)
+		return cli_error(CLI_USAGE, "post", "enrol: want DIR --from ENROLMENT_DIR");
+	if (tims_post_open(argv[1], TIMS_POST_READ, &p, &err))
+		return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
+	snprintf(want, sizeof(want), "origin = %s\n", tims_post_origin(p));
+	tims_post_free(p);
+	snprintf(path, sizeof(path), "%s/enrolment.conf", argv[3]);
+	if (tims_read_file(path, conf.max, &conf, &err))
+		return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
+	rc = strstr(tims_buf_str(&conf), want) == NULL;
+	tims_buf_release(&conf);
+	if (rc)
+		return cli_error(CLI_FAIL, "post", "enrol: %s was made for another post "
+				 "(its origin is not this post's)", argv[3]);
+	snprintf(path, sizeof(path), "%s/centre", argv[1]);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return cli_error(CLI_USAGE, "post", "enrol: %s: %s", path, strerror(errno));
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(files); i++)
+		if (copy_file(argv[3], files[i][0], argv[1], files[i][1],
+			      strstr(files[i][0], ".key") ? 0600 : 0644, &err))
+			return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
+	printf("post %s enrolled: it pushes to the centre from its next start\n", argv[1]);
+	return CLI_OK;
+}
+
+static int post_add_witness(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "ca", required_argument, NULL, 'c' },
+		{ "vkey", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *url = NULL, *ca = NULL, *vk = NULL;
+	struct tims_buf b = TIMS_BUF_INIT(16384);
+	char path[4200], abs_ca[PATH_MAX], abs_vk[PATH_MAX];
+	struct tims_err err;
+	int c;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'u')
+			url = optarg;
+		else if (c == 'c')
+			ca = optarg;
+		else if (c == 'k')
+			vk = optarg;
+		else
+			return cli_error(CLI_USAGE, "post", "add-witness: see --help");
+	}
+	if (optind + 1 != argc || !url || !ca || !vk || strncmp(url, "https://", 8) ||
+	    strpbrk(url, " \n"))
+		return cli_error(CLI_USAGE, "post",
+				 "add-witness: want DIR --url https://... --ca FILE --vkey FILE");
+	if (!realpath(ca, abs_ca) || !realpath(vk, abs_vk) || strpbrk(abs_ca, " \n") ||
+	    strpbrk(abs_vk, " \n"))
+		return cli_error(CLI_USAGE, "post", "add-witness: %s or %s: missing, or a path "
+				 "with spaces", ca, vk);
+	snprintf(path, sizeof(path), "%s/witnesses.conf", argv[optind]);
+	if (access(path, F_OK) == 0 && tims_read_file(path, b.max, &b, &err))
+		return cli_error(CLI_USAGE, "post", "add-witness: %s", err.msg);
+	if (tims_buf_addf(&b, "%s %s %s\n", url, abs_ca, abs_vk) ||
+	    tims_write_file(path, b.buf, b.len, 0644, 1, &err)) {
+		tims_buf_release(&b);
+		return cli_error(CLI_USAGE, "post", "add-witness: cannot write %s", path);
+	}
+	tims_buf_release(&b);
+	printf("witness %s added; the node asks it from its next start\n", url);
+	return CLI_OK;
+}
+
+/* Read "key = value" from the enrolment. */
+static int enrol_get(const char *dir, const char *key, char *out, size_t cap)
+{
+	struct tims_buf b = TIMS_BUF_INIT(8192);
+	char path[4200];
+	const char *p;
+	size_t kl = strlen(key);
+	int ok = 0;
+
+	snprintf(path, sizeof(path), "%s/centre/enrolment.conf", dir);
+	if (tims_read_file(path, b.max, &b, NULL))
+		return 0;
+	for (p = tims_buf_str(&b); p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, kl) && !strncmp(p + kl, " = ", 3)) {
+			const char *v = p + kl + 3, *nl = strchr(v, '\n');
+			size_t n = nl ? (size_t)(nl - v) : strlen(v);
+
+			if (n < cap) {
+				memcpy(out, v, n);
+				out[n] = '\0';
+				ok = 1;
+			}
+			break;
+		}
+	tims_buf_release(&b);
+	return ok;
+}
+
+static tims_rc restore_collect(void *ctx, const struct tims_post_raw *r)
+{
+	struct tims_err e;
+
+	return tims_sync_batch_add(ctx, r, &e);
+}
+
+static int post_restore(int argc, char **argv)
+{
+	char url[512], ca[4200], crt[4200], key[4200], mpath[4200], mcp[4200], db[4200];
+	char vkpath[4200], path[160];
+	struct tims_buf ans = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY), vk = TIMS_BUF_INIT(4096);
+	struct tims_sync_peer peer = { url, ca, crt, key, 60 };
+	struct tims_sync_mirror *m = NULL;
+	struct tims_sync_result res;
+	struct tims_sync_batch b;
+	struct tims_verifier v;
+	struct tims_post *p = NULL;
+	struct tims_err err;
+	uint64_t at = 0, total = 0;
+	const char *dir;
+	long status;
+	int st = CLI_USAGE;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (argc != 3 || strcmp(argv[2], "--from-centre") != 0)
+		return cli_error(CLI_USAGE, "post", "restore: want DIR --from-centre");
+	dir = argv[1];
+	snprintf(db, sizeof(db), "%s/post.db", dir);
+	if (access(db, F_OK) == 0)
+		return cli_error(CLI_USAGE, "post", "restore: %s exists; restore only "
+				 "rebuilds a lost post.db (move it away first)", db);
+	if (!enrol_get(dir, "url", url, sizeof(url)) || !url[0])
+		return cli_error(CLI_USAGE, "post", "restore: %s is not enrolled with a centre "
+				 "(tims post enrol)", dir);
+	snprintf(ca, sizeof(ca), "%s/centre/ca.crt", dir);
+	snprintf(crt, sizeof(crt), "%s/centre/client.crt", dir);
+	snprintf(key, sizeof(key), "%s/centre/client.key", dir);
+	snprintf(vkpath, sizeof(vkpath), "%s/post.vkey", dir);
+	snprintf(mpath, sizeof(mpath), "%s/restore.mirror.db", dir);
+	snprintf(mcp, sizeof(mcp), "%s/restore.mirror.checkpoint", dir);
+	tims_sync_batch_init(&b);
+	if (tims_read_file(vkpath, vk.max, &vk, &err))
+		goto fail;
+	while (vk.len && vk.buf[vk.len - 1] == '\n')
+		vk.buf[--vk.len] = '\0';
+	if (tims_verifier_parse(tims_buf_str(&vk), &v, &err) ||
+	    tims_sync_mirror_open(mpath, mcp, &v, &m, &err) ||
+	    tims_sync_mirror_size(m, &at, &err))
+		goto fail;
+	/* 1. Everything the centre holds, each batch verified as the centre
+	 *    verified it, into a scratch mirror. */
+	for (;;) {
+		snprintf(path, sizeof(path), "/api/v1/sync/export?from=%" PRIu64 "&count=%d",
+			 at, TIMS_SYNC_MAX_BATCH);
+		if (tims_sync_http(&peer, "GET", path, NULL, 0, NULL, ans.max, &ans, &status,
+				   &err))
+			goto fail;
+		if (status != 200) {
+			tims_err_set(&err, TIMS_ERR_NET, "the centre answered %ld: %.200s", status,
+				     ans.buf ? tims_buf_str(&ans) : "");
+			goto fail;
+		}
+		if (tims_sync_batch_decode(ans.buf, ans.len, &b, &err) ||
+		    tims_sync_mirror_apply(m, &b, NULL, NULL, &res, &err))
+			goto fail;
+		at = res.size;
+		if (b.n == 0 || at >= b.cp.size)
+			break;
+	}
+	total = at;
+	/* 2. Into a new post.db, the final checkpoint (with the centre's
+	 *    cosignature) adopted by the post's own log. */
+	if (tims_post_open_restore(dir, &p, &err))
+		goto fail;
+	for (uint64_t from = 0; from < total; from += TIMS_SYNC_MAX_BATCH) {
+		uint64_t n = total - from > TIMS_SYNC_MAX_BATCH ? TIMS_SYNC_MAX_BATCH : total - from;
+		int last = from + n >= total;
+
+		if (tims_sync_batch_start(&b, from, b.note, b.note_len, &err))
+			goto fail;
+		if (tims_sync_mirror_export(m, from, n, restore_collect, &b, &err) ||
+		    tims_post_import(p, b.items, b.n, last ? b.note : NULL,
+				     last ? b.note_len : 0, &err))
+			goto fail;
+	}
+	if (total == 0 && b.note &&
+	    tims_post_import(p, NULL, 0, b.note, b.note_len, &err))
+		goto fail;
+	if (b.note && enrol_get(dir, "centre", path, sizeof(path)))
+		tims_post_keep_cosigned(p, path, b.cp.size, b.note, b.note_len, NULL);
+	tims_post_free(p);
+	p = NULL;
+	tims_sync_mirror_free(m);
+	m = NULL;
+	unlink(mpath);
+	unlink(mcp);
+	/* 3. The post opens for writing only if it holds at least what it had
+	 *    published (the checkpoint file outside post.db, if it survived). */
+	if (tims_post_open(dir, TIMS_POST_WRITE, &p, &err)) {
+		printf("restored %" PRIu64 " records from the centre, but: %s\n", total, err.msg);
+		st = CLI_FAIL;
+		goto out;
+	}
+	printf("restored %" PRIu64 " records from the centre; root verified against the "
+	       "post-signed checkpoint of size %" PRIu64 "\n", total, b.cp.size);
+	st = CLI_OK;
+	goto out;
+fail:
+	cli_error(CLI_USAGE, "post", "restore: %s", err.msg);
+	if (p) {
+		tims_post_free(p);
+		p = NULL;
+		unlink(db); /* a partial restore is not a post */
+	}
+out:
+	tims_post_free(p);
+	tims_sync_mirror_free(m);
+	tims_sync_batch_release(&b);
+	tims_buf_release(&ans);
+	tims_buf_release(&vk);
+	return st;
+}
+
 static const struct cli_command post_commands[] = {
 	{ "init", post_init, "create a post directory" },
 	{ "serve", post_serve, "run the post node (HTTPS API and booth console)" },
+	{ "enrol", post_enrol, "install the enrolment the centre made for this post" },
+	{ "add-witness", post_add_witness, "send checkpoints to a witness as well" },
+	{ "restore", post_restore, "rebuild a lost post.db from the centre's mirror" },
 };
 
 int cmd_post(int argc, char **argv)

@@ -168,6 +168,18 @@ int tims_mlog_due(const struct tims_mlog *m, int64_t interval_ms);
 tims_rc tims_mlog_issue(struct tims_mlog *m, uint64_t size, int *issued,
 			struct tims_err *err);
 
+/*
+ * Inside a transaction: keep a checkpoint signed elsewhere by this log's
+ * key (a mirror, or a log restored from one): its signature must verify
+ * with the log's verifier, its origin be the log's, its size at most the
+ * log's and its root the root of that many leaves, and it must not be
+ * smaller than, or inconsistent with, the latest one held. Written to the
+ * outside file by tims_mlog_commit like an issued one. A checkpoint already
+ * held is not an error.
+ */
+tims_rc tims_mlog_adopt(struct tims_mlog *m, const char *note, size_t len,
+			struct tims_err *err);
+
 /* Sign a checkpoint of the whole log now in its own transaction, unless
  * the latest already covers it (*issued = 0). */
 tims_rc tims_mlog_checkpoint(struct tims_mlog *m, int *issued,

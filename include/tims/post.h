@@ -136,6 +136,68 @@ tims_rc tims_post_erase(struct tims_post *p, uint64_t index,
 /* A reader over the post's stored hashes (valid while p lives). */
 void tims_post_reader(struct tims_post *p, struct tims_tlog_reader *r);
 
+/* ---- sync (tims/sync.h): export, restore, cosignatures ---- */
+
+/*
+ * One log position as it travels between a post and the centre: the leaf
+ * entry always; the salt and the canonical record unless erased by
+ * retention (body NULL). Pointers are valid only during the callback.
+ */
+struct tims_post_raw {
+	uint64_t index;
+	uint8_t entry[TIMS_RECORD_ENTRY_BYTES];
+	const uint8_t *salt;  /* TIMS_RECORD_SALT_BYTES, or NULL if erased */
+	const uint8_t *body;  /* canonical record, or NULL if erased */
+	size_t body_len;
+};
+typedef tims_rc (*tims_post_raw_fn)(void *ctx, const struct tims_post_raw *r);
+
+/* Leaves [from, from+count) in order (fewer if the log ends first). */
+tims_rc tims_post_export(struct tims_post *p, uint64_t from, uint64_t count,
+			 tims_post_raw_fn fn, void *ctx, struct tims_err *err);
+
+/*
+ * Check one raw position against itself: the entry is a version 1 crossing
+ * entry, and when a payload is given, the record decodes canonically (into
+ * rec, if not NULL), its time is the entry's and SHA-256(salt || body) is
+ * the entry's commitment. TIMS_ERR_TAMPER / INVALID naming the index.
+ */
+tims_rc tims_post_raw_check(const struct tims_post_raw *r,
+			    struct tims_record *rec, struct tims_err *err);
+
+/*
+ * Restore: open a post directory whose post.db was lost (config and keys
+ * kept, e.g. from the key backup), creating an empty post.db; or one whose
+ * restore was interrupted. No signer is loaded and the outside checkpoint
+ * file is not enforced until the restore is done: then open it normally,
+ * which refuses it if it holds less than the post had published.
+ */
+tims_rc tims_post_open_restore(const char *dir, struct tims_post **out,
+			       struct tims_err *err);
+/*
+ * Append raw positions (each checked with tims_post_raw_check, each at the
+ * next index) and then, if note is not NULL, keep that post-signed
+ * checkpoint (tims_mlog_adopt: signature, size, root), all in one durable
+ * transaction. Nothing is stored if anything fails.
+ */
+tims_rc tims_post_import(struct tims_post *p, const struct tims_post_raw *raw,
+			 size_t n, const char *note, size_t note_len,
+			 struct tims_err *err);
+
+/*
+ * Cosignatures this post received for its checkpoints, from the centre or
+ * a witness: the signed checkpoint note (with the cosignature lines) by
+ * size and cosigner name. Kept so that a restored post or a rebuilt centre
+ * can be checked against what independent parties saw.
+ */
+tims_rc tims_post_keep_cosigned(struct tims_post *p, const char *cosigner,
+				uint64_t size, const char *note, size_t len,
+				struct tims_err *err);
+/* The largest size cosigned by `cosigner` (0 and note empty if none). */
+tims_rc tims_post_cosigned(struct tims_post *p, const char *cosigner,
+			   uint64_t *size, struct tims_buf *note,
+			   struct tims_err *err);
+
 /*
  * Verification. Each finding is reported as one line naming the record or
  * checkpoint ("record 17: leaf hash does not match its record (altered)").

@@ -12,6 +12,8 @@
  * checkpoint in the database and with the outside copy: a log never signs
  * a tree smaller than, or forking from, one it has published.
  */
+#include <sodium.h>
+
 #include "tims/util.h"
 #include "internal.h"
 
@@ -220,4 +222,79 @@ tims_rc tims_mlog_checkpoint(struct tims_mlog *m, int *issued,
 		*issued = 0;
 	}
 	return rc;
+}
+
+tims_rc tims_mlog_adopt(struct tims_mlog *m, const char *note, size_t len,
+			struct tims_err *err)
+{
+	struct tims_buf prev = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_checkpoint cp, prior;
+	struct tims_tlog_reader r;
+	struct tims_note *n = malloc(sizeof(*n));
+	sqlite3_stmt *st = m->st[MS_INS_CP];
+	char where[TIMS_MLOG_NAME_MAX + 32];
+	tims_hash root;
+	uint64_t size;
+	tims_rc rc;
+
+	if (!n)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = tims_note_verify(note, len, &m->verifier, 1, n, err)) ||
+	    (rc = tims_checkpoint_parse(n->text, n->textlen, &cp, err)))
+		goto out;
+	if (!(n->verified_mask & 1)) {
+		rc = tims_err_set(err, TIMS_ERR_SIGNATURE,
+				  "checkpoint: not signed by %s", m->verifier_name);
+		goto out;
+	}
+	if (strcmp(cp.origin, m->origin) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID,
+				  "checkpoint: origin \"%s\", this log is \"%s\"",
+				  cp.origin, m->origin);
+		goto out;
+	}
+	if ((rc = tims_mlog_size(m, &size, err)))
+		goto out;
+	if (cp.size > size) {
+		rc = tims_err_set(err, TIMS_ERR_STATE,
+				  "checkpoint of size %" PRIu64 ": the log holds %"
+				  PRIu64 " %s", cp.size, size, m->nouns);
+		goto out;
+	}
+	tims_mlog_reader(m, &r);
+	if ((rc = tims_tlog_tree_hash(cp.size, &r, root, err)))
+		goto out;
+	if (sodium_memcmp(root, cp.root, TIMS_HASH_BYTES) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_TAMPER,
+				  "checkpoint of size %" PRIu64 ": its root is not "
+				  "the root of the %s held", cp.size, m->nouns);
+		goto out;
+	}
+	rc = latest_in_db(m, &prev, &prior, err);
+	if (rc == TIMS_OK) {
+		snprintf(where, sizeof(where), "the latest checkpoint in %s",
+			 m->db_name);
+		if ((rc = check_prior(m, &prior, where, cp.size, cp.root, err)))
+			goto out;
+		if (prior.size == cp.size)
+			goto out; /* already held */
+	} else if (rc != TIMS_ERR_NOTFOUND) {
+		goto out;
+	}
+	tims_buf_reset(&m->pending);
+	if ((rc = tims_buf_add(&m->pending, note, len))) {
+		rc = tims_err_set(err, rc, "checkpoint: too large");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)cp.size);
+	sqlite3_bind_int64(st, 2, tims_mlog_now_ms());
+	sqlite3_bind_text(st, 3, m->pending.buf, (int)m->pending.len,
+			  SQLITE_STATIC);
+	if ((rc = mlog_exec(m, MS_INS_CP, "storing a checkpoint", err)))
+		goto out;
+	m->has_pending = 1;
+out:
+	free(n);
+	tims_buf_release(&prev);
+	return rc == TIMS_ERR_NOTFOUND ? TIMS_OK : rc;
 }

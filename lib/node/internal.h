@@ -40,6 +40,7 @@ struct tims_node {
 	int stopping;
 	pthread_cond_t wake;
 	int64_t started_ms;
+	struct node_sync *sync;            /* the centre and witnesses (sync.c) */
 };
 
 extern const struct tims_http_route tims_node_routes[];
@@ -68,6 +69,17 @@ tims_rc node_h_audit(void *app, struct tims_http_req *req, struct tims_http_resp
 
 /* {"available", "lists": [{"list", "kind", "version", "active"}]} (n->lock held). */
 json_t *node_screening_status(struct tims_node *n);
+
+/* The network (sync.c): push to the centre, ask witnesses, and the peer
+ * routes the centre pulls from when it rebuilds. */
+tims_rc node_sync_start(struct tims_node *n, struct tims_err *err);
+void node_sync_stop(struct tims_node *n);
+int node_sync_enrolled(const struct tims_node *n);
+json_t *node_sync_status(struct tims_node *n); /* n->lock held */
+tims_rc node_authorize_peer(void *app, const char *cn, const uint8_t fp[32],
+			    struct tims_principal *who);
+tims_rc node_h_peer_export(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_peer_cosigned(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 
 /* A line for the process log (no personal data). */
 void node_log(struct tims_node *n, const char *fmt, ...)

@@ -261,6 +261,8 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 			struct tims_node **out, struct tims_err *err)
 {
 	struct tims_buf crt = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	char capath[4200];
 	struct tims_http_config hc;
 	struct tims_node *n;
 	uint64_t size;
@@ -283,6 +285,10 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	    (rc = load_watchlists(n, err)) ||
 	    (rc = load_tls(n, &crt, &key, err)))
 		goto fail;
+	/* Enrolled: the centre's CA vouches for the centre pulling (rebuild). */
+	snprintf(capath, sizeof(capath), "%s/centre/ca.crt", n->dir);
+	if (access(capath, F_OK) == 0 && (rc = tims_read_file(capath, ca.max, &ca, err)))
+		goto fail;
 	if (!tims_post_size(n->post, &size, NULL))
 		tims_metric_set(n->m_log_size, (int64_t)size);
 	memset(&hc, 0, sizeof(hc));
@@ -296,12 +302,18 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	hc.static_dir = cfg->web_dir;
 	hc.app = n;
 	hc.authenticate = authenticate;
+	hc.authorize_peer = node_authorize_peer;
+	if (ca.len)
+		hc.client_ca_pem = tims_buf_str(&ca);
 	hc.log = http_log;
 	if ((rc = tims_http_start(&hc, &n->http, err)))
 		goto fail;
 	if (pthread_create(&n->timer, NULL, timer_main, n) == 0)
 		n->timer_running = 1;
+	if ((rc = node_sync_start(n, err)))
+		goto fail;
 	sodium_memzero(key.buf, key.len);
+	tims_buf_release(&ca);
 	tims_buf_release(&crt);
 	tims_buf_release(&key);
 	node_log(n, "post %s serving on https://%s:%u/", tims_post_origin(n->post), hc.bind,
@@ -309,6 +321,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	*out = n;
 	return TIMS_OK;
 fail:
+	tims_buf_release(&ca);
 	if (key.buf)
 		sodium_memzero(key.buf, key.len);
 	tims_buf_release(&crt);
@@ -336,6 +349,7 @@ void tims_node_stop(struct tims_node *n)
 	pthread_mutex_unlock(&n->lock);
 	if (n->timer_running)
 		pthread_join(n->timer, NULL);
+	node_sync_stop(n);
 	/* A last checkpoint so that everything acknowledged is signed. */
 	if (n->post && tims_post_checkpoint(n->post, &issued, &err))
 		node_log(n, "checkpoint at stop: %s", tims_err_msg(&err));

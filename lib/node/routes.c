@@ -125,14 +125,14 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 
 	pthread_mutex_lock(&n->lock);
 	tims_post_size(n->post, &size, NULL);
-	o = json_pack("{s:s, s:I, s:o, s:{s:s, s:s, s:s}, s:o, s:{s:b, s:s}, s:I}",
+	o = json_pack("{s:s, s:I, s:o, s:{s:s, s:s, s:s}, s:o, s:o, s:I}",
 		"origin", tims_post_origin(n->post),
 		"log_size", (json_int_t)size,
 		"checkpoint", checkpoint_json(n, 0),
 		"you", "officer", req->who.id, "role", tims_role_name(req->who.role),
 		       "booth", req->who.booth,
 		"screening", node_screening_status(n),
-		"centre", "configured", 0, "state", "this post is not enrolled with a centre",
+		"centre", node_sync_status(n),
 		"server_time_ms", (json_int_t)time(NULL) * 1000);
 	pthread_mutex_unlock(&n->lock);
 	return tims_http_reply_json(resp, 200, o);
@@ -249,5 +249,10 @@ const struct tims_http_route tims_node_routes[] = {
 	{ "GET", "/api/v1/proof/inclusion", TIMS_ROUTE_PUBLIC, 0, NULL, h_inclusion, 0 },
 	{ "GET", "/api/v1/proof/consistency", TIMS_ROUTE_PUBLIC, 0, NULL, h_consistency, 0 },
 	{ "GET", "/metrics", TIMS_ROUTE_PUBLIC, 0, NULL, h_metrics, 0 },
+	/* The centre, by its certificate, when it rebuilds (lib/node/sync.c). */
+	{ "GET", "/api/v1/peer/export", TIMS_ROLE_PEER, 0, NULL, node_h_peer_export,
+	  TIMS_ROUTE_MTLS },
+	{ "GET", "/api/v1/peer/cosigned", TIMS_ROLE_PEER, 0, NULL, node_h_peer_cosigned,
+	  TIMS_ROUTE_MTLS },
 };
 const size_t tims_node_nroutes = sizeof(tims_node_routes) / sizeof(tims_node_routes[0]);

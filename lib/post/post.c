@@ -301,6 +301,28 @@ tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 	return TIMS_OK;
 }
 
+tims_rc tims_post_open_restore(const char *dir, struct tims_post **out,
+			       struct tims_err *err)
+{
+	struct tims_post *p = post_new(dir, err);
+	char db[POST_PATH_MAX];
+	tims_rc rc;
+
+	*out = NULL;
+	if (!p)
+		return err ? err->rc : TIMS_ERR_NOMEM;
+	if ((rc = read_config(p, err)) ||
+	    (rc = load_keys(p, TIMS_POST_READ, err)) ||
+	    (rc = post_path(p, "post.db", db, err)) ||
+	    (rc = open_log(p, access(db, F_OK) == 0 ? TIMS_MLOG_OPEN
+						      : TIMS_MLOG_CREATE, err))) {
+		tims_post_free(p);
+		return rc;
+	}
+	*out = p;
+	return TIMS_OK;
+}
+
 void tims_post_free(struct tims_post *p)
 {
 	if (!p)

@@ -1,0 +1,194 @@
+/*
+ * sync.h — the sync protocol between posts and the centre (docs/sync.md).
+ *
+ * Everything that moves between a post and the centre is a batch: a run of
+ * consecutive log positions of one post (tims_post_raw: leaf entry, and
+ * salt and record unless erased), the post-signed checkpoint that covers
+ * them, and the consistency proof from the end of the batch to that
+ * checkpoint. The same batch goes up (a post pushes to the centre), down
+ * (the centre gives a wiped post its log back) and sideways (a rebuilt
+ * centre pulls from the posts), and the receiver checks it the same way:
+ *
+ *   1. the checkpoint's signature verifies with the origin's enrolled key;
+ *   2. every position checks against itself (tims_post_raw_check);
+ *   3. the batch starts where the receiver's copy ends; an overlap must be
+ *      byte-identical to what is held (an idempotent retry), otherwise it is
+ *      a fork and refused;
+ *   4. the root of the receiver's tree after appending the batch, with the
+ *      consistency proof, gives the checkpoint's root (RFC 9162 2.1.4.2);
+ *   5. only then is anything committed.
+ *
+ * So a receiver never holds a leaf that the origin has not signed, and a
+ * retried, duplicated or reordered batch never duplicates anything.
+ *
+ * Wire format (JSON, at most TIMS_SYNC_MAX_BODY bytes):
+ *   {"from": N, "checkpoint": NOTE, "proof": [HEX64, ...],
+ *    "entries": [{"e": B64(entry), "s": B64(salt), "r": B64(record)}, ...]}
+ * with "s" and "r" absent for an erased record.
+ */
+#ifndef TIMS_SYNC_H
+#define TIMS_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tims/buf.h"
+#include "tims/err.h"
+#include "tims/mlog.h"
+#include "tims/note.h"
+#include "tims/post.h"
+#include "tims/tlog.h"
+
+#define TIMS_SYNC_MAX_BATCH 1024          /* positions in one batch */
+#define TIMS_SYNC_MAX_BODY (16u << 20)    /* bytes of one batch */
+
+struct tims_sync_batch {
+	uint64_t from;
+	char *note;                /* the checkpoint note (NUL-terminated) */
+	size_t note_len;
+	struct tims_checkpoint cp; /* its body (signature not yet checked) */
+	tims_hash proof[TIMS_TLOG_MAX_PROOF];
+	size_t proof_len;
+	struct tims_post_raw *items;
+	size_t n;
+	size_t items_cap;          /* items and each one's salt+record are
+				      owned by the batch */
+};
+
+void tims_sync_batch_init(struct tims_sync_batch *b);
+void tims_sync_batch_release(struct tims_sync_batch *b);
+
+/* Building: start, add positions (copied), then encode. */
+tims_rc tims_sync_batch_start(struct tims_sync_batch *b, uint64_t from,
+			      const char *note, size_t note_len,
+			      struct tims_err *err);
+tims_rc tims_sync_batch_add(struct tims_sync_batch *b,
+			    const struct tims_post_raw *r,
+			    struct tims_err *err);
+/* Fill the proof from the end of the batch to the checkpoint, from a tree
+ * that holds at least the checkpoint's leaves. */
+tims_rc tims_sync_batch_prove(struct tims_sync_batch *b,
+			      const struct tims_tlog_reader *r,
+			      struct tims_err *err);
+tims_rc tims_sync_batch_encode(const struct tims_sync_batch *b,
+			       struct tims_buf *out, struct tims_err *err);
+
+/*
+ * Parse a batch strictly (fuzzed): only the four fields, each of the right
+ * type; hex and base64 of the exact sizes; indexes consecutive from `from`;
+ * at most TIMS_SYNC_MAX_BATCH positions; the checkpoint note well-formed
+ * and its size at least from + n. Signatures and proofs are not checked
+ * here (tims_sync_mirror_apply does). Errors name the field.
+ */
+tims_rc tims_sync_batch_decode(const char *json, size_t len,
+			       struct tims_sync_batch *b, struct tims_err *err);
+
+/*
+ * Check a batch against a tree that already holds exactly b->from + b->n
+ * leaves (the receiver appended the batch inside an open transaction):
+ * the checkpoint's signature with `key` and origin, and the consistency of
+ * the tree's root at from + n with the checkpoint. TIMS_ERR_SIGNATURE,
+ * TIMS_ERR_PROOF or TIMS_ERR_INVALID with the reason.
+ */
+tims_rc tims_sync_batch_verify(const struct tims_sync_batch *b,
+			       const struct tims_verifier *key,
+			       const struct tims_tlog_reader *tree,
+			       struct tims_err *err);
+
+/* ---- a mirror of one post's log (the centre keeps one per post) ------- */
+
+struct tims_sync_mirror;
+
+/*
+ * Open (create if missing) the mirror of `origin` in the SQLite file
+ * db_path, checking checkpoints with `key` (the post's verifier key).
+ * cp_path is the mirror's copy of the latest checkpoint outside the db.
+ */
+tims_rc tims_sync_mirror_open(const char *db_path, const char *cp_path,
+			      const struct tims_verifier *key,
+			      struct tims_sync_mirror **out,
+			      struct tims_err *err);
+void tims_sync_mirror_free(struct tims_sync_mirror *m);
+
+/* Positions held (every one verified against a signed checkpoint). */
+tims_rc tims_sync_mirror_size(struct tims_sync_mirror *m, uint64_t *size,
+			      struct tims_err *err);
+
+/* What tims_sync_mirror_apply did. */
+struct tims_sync_result {
+	uint64_t added;       /* new positions stored */
+	uint64_t repeated;    /* positions already held, identical */
+	uint64_t size;        /* positions held afterwards */
+	int complete;         /* the mirror now holds the whole checkpoint */
+	uint64_t want_from;   /* on TIMS_ERR_STATE: send from here */
+};
+
+/*
+ * Apply a batch: the checks listed at the top, in one transaction, durably.
+ * TIMS_ERR_STATE (res->want_from) for a gap; TIMS_ERR_TAMPER for a fork
+ * (an overlap that differs, or a checkpoint smaller than or inconsistent
+ * with one held); TIMS_ERR_SIGNATURE / PROOF / INVALID otherwise. Nothing
+ * is stored unless it returns TIMS_OK. `each` (may be NULL) is called for
+ * every new position after the checks, before the commit; an error from it
+ * rolls everything back.
+ */
+tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
+			       const struct tims_sync_batch *b,
+			       tims_post_raw_fn each, void *each_ctx,
+			       struct tims_sync_result *res,
+			       struct tims_err *err);
+
+/* The latest checkpoint held (note initialised here; release it). */
+tims_rc tims_sync_mirror_checkpoint(struct tims_sync_mirror *m,
+				    struct tims_buf *note,
+				    struct tims_checkpoint *cp,
+				    struct tims_err *err);
+
+/* The root of the first `size` positions held. */
+tims_rc tims_sync_mirror_root(struct tims_sync_mirror *m, uint64_t size,
+			      tims_hash root, struct tims_err *err);
+
+/* Positions [from, from+count) in order. */
+tims_rc tims_sync_mirror_export(struct tims_sync_mirror *m, uint64_t from,
+				uint64_t count, tims_post_raw_fn fn, void *ctx,
+				struct tims_err *err);
+
+/* A batch of up to `count` positions from `from`, with the latest
+ * checkpoint and the proof to it (for a post's restore). */
+tims_rc tims_sync_mirror_batch(struct tims_sync_mirror *m, uint64_t from,
+			       uint64_t count, struct tims_sync_batch *b,
+			       struct tims_err *err);
+
+/* Cosignatures the mirror gave, kept with their checkpoint size. */
+tims_rc tims_sync_mirror_keep_cosig(struct tims_sync_mirror *m, uint64_t size,
+				    const char *line, size_t len,
+				    struct tims_err *err);
+
+/* Recompute and check everything (tims_mlog_verify); findings to report. */
+tims_rc tims_sync_mirror_verify(struct tims_sync_mirror *m,
+				void (*report)(void *ctx, const char *finding),
+				void *ctx, uint64_t *findings,
+				struct tims_err *err);
+
+/* ---- HTTPS with mutual TLS (libcurl, GnuTLS) -------------------------- */
+
+struct tims_sync_peer {
+	const char *url;       /* "https://host:port" */
+	const char *ca_file;   /* trust for the server certificate */
+	const char *cert_file; /* our client certificate (NULL: none) */
+	const char *key_file;
+	long timeout_s;        /* whole request; default 30 */
+};
+
+/*
+ * One request: method GET or POST, path with query, optional body (JSON
+ * unless type says otherwise). The answer (at most max bytes) goes to out
+ * and its status to *status. TIMS_ERR_NET when there is no answer (refused,
+ * TLS failure, timeout): the message says which.
+ */
+tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
+		       const char *path, const char *body, size_t len,
+		       const char *type, size_t max, struct tims_buf *out,
+		       long *status, struct tims_err *err);
+
+#endif

@@ -1,0 +1,570 @@
+/*
+ * sync.c — the post's side of the network (docs/sync.md): a thread that
+ * pushes the post's log to the centre whenever the centre answers and
+ * asks the configured witnesses to cosign, and the two peer routes the
+ * centre uses to pull a post's log back when it rebuilds.
+ *
+ * The post never waits for the network: registrations go to post.db and
+ * are acknowledged there; this thread only reads the log (its own
+ * connection) and keeps cosignatures. When the centre is unreachable,
+ * stopped or isolated, the post records since when and keeps trying every
+ * second; the status route shows it (online, offline since, records not
+ * yet at the centre).
+ *
+ * Files (in the post directory, written by `tims post enrol`):
+ *   centre/enrolment.conf   name, origin, centre, url
+ *   centre/ca.crt           the centre's CA
+ *   centre/client.crt/.key  this post's client certificate
+ *   centre/cosign.vkey      the centre's cosigner key
+ *   witnesses.conf          one line per witness: URL CA_FILE VKEY_FILE
+ */
+#include <sodium.h>
+#include <time.h>
+
+#include "tims/sync.h"
+#include "tims/util.h"
+#include "tims/witness.h"
+#include "internal.h"
+
+#define SYNC_MAX_WITNESSES 4
+#define ANSWER_MAX (64u << 10)
+
+struct witness_conf {
+	char url[512];
+	char ca[1024];
+	struct tims_verifier key;
+};
+
+struct node_sync {
+	struct tims_node *n;
+	struct tims_post *post;   /* this thread's own handle (read mode) */
+	pthread_t thread;
+	int running;
+	/* config */
+	int enrolled;
+	char url[512];
+	char centre[TIMS_NOTE_MAX_NAME + 1];
+	char ca[4200], cert[4200], key[4200];
+	struct tims_verifier centre_key;
+	struct witness_conf w[SYNC_MAX_WITNESSES];
+	size_t nw;
+	/* state, under n->lock */
+	int online;
+	int64_t since_ms;         /* online or offline since */
+	int64_t last_ok_ms;
+	uint64_t centre_size;
+	uint64_t log_size;
+	char last_error[TIMS_ERR_MSG_BYTES];
+	uint64_t witness_size[SYNC_MAX_WITNESSES];
+};
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : "";
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "key = value" lines of a small config file. */
+static int conf_get(const char *text, const char *key, char *out, size_t cap)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *v, *nl;
+
+		if (strncmp(p, key, kl) != 0)
+			continue;
+		v = p + kl;
+		while (*v == ' ')
+			v++;
+		if (*v != '=')
+			continue;
+		v++;
+		while (*v == ' ')
+			v++;
+		nl = strchr(v, '\n');
+		if ((size_t)(nl ? nl - v : (ptrdiff_t)strlen(v)) >= cap)
+			return 0;
+		snprintf(out, cap, "%.*s", (int)(nl ? nl - v : (ptrdiff_t)strlen(v)), v);
+		return 1;
+	}
+	return 0;
+}
+
+static tims_rc read_vkey(const char *path, struct tims_verifier *v, struct tims_err *err)
+{
+	struct tims_buf b = TIMS_BUF_INIT(4096);
+	tims_rc rc = tims_read_file(path, 4096, &b, err);
+
+	while (!rc && b.len && (b.buf[b.len - 1] == '\n' || b.buf[b.len - 1] == '\r'))
+		b.buf[--b.len] = '\0';
+	if (!rc)
+		rc = tims_verifier_parse(tims_buf_str(&b), v, err);
+	tims_buf_release(&b);
+	return rc;
+}
+
+static tims_rc load_witnesses(struct node_sync *s, struct tims_err *err)
+{
+	struct tims_buf b = TIMS_BUF_INIT(16384);
+	char path[4200];
+	tims_rc rc;
+
+	snprintf(path, sizeof(path), "%s/witnesses.conf", s->n->dir);
+	if (access(path, F_OK) != 0)
+		return TIMS_OK;
+	if ((rc = tims_read_file(path, 16384, &b, err)))
+		return rc;
+	for (char *line = b.buf, *next; line && *line; line = next) {
+		char url[512], ca[1024], vk[1024];
+		int k;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!*line || *line == '#')
+			continue;
+		if (s->nw == SYNC_MAX_WITNESSES) {
+			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "%s: at most %d witnesses",
+					  path, SYNC_MAX_WITNESSES);
+			break;
+		}
+		/* Three space-separated words, bounded. */
+		k = 0;
+		for (char *w = line, *sp; w && k < 3; w = sp, k++) {
+			char *dst = k == 0 ? url : k == 1 ? ca : vk;
+			size_t cap = k == 0 ? sizeof(url) : k == 1 ? sizeof(ca) : sizeof(vk);
+
+			while (*w == ' ')
+				w++;
+			sp = strchr(w, ' ');
+			if (sp)
+				*sp++ = '\0';
+			if (!*w || strlen(w) >= cap) {
+				k = -1;
+				break;
+			}
+			snprintf(dst, cap, "%s", w);
+		}
+		if (k != 3) {
+			rc = tims_err_set(err, TIMS_ERR_INVALID,
+					  "%s: want lines \"URL CA_FILE VKEY_FILE\"", path);
+			break;
+		}
+		snprintf(s->w[s->nw].url, sizeof(s->w[0].url), "%s", url);
+		snprintf(s->w[s->nw].ca, sizeof(s->w[0].ca), "%s", ca);
+		if ((rc = read_vkey(vk, &s->w[s->nw].key, err)))
+			break;
+		s->nw++;
+	}
+	tims_buf_release(&b);
+	return rc;
+}
+
+static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
+{
+	struct tims_buf b = TIMS_BUF_INIT(8192);
+	char path[4200];
+	tims_rc rc;
+
+	snprintf(path, sizeof(path), "%s/centre/enrolment.conf", s->n->dir);
+	if (access(path, F_OK) != 0)
+		return TIMS_OK;
+	if ((rc = tims_read_file(path, 8192, &b, err)))
+		return rc;
+	if (!conf_get(tims_buf_str(&b), "url", s->url, sizeof(s->url)) || !s->url[0] ||
+	    !conf_get(tims_buf_str(&b), "centre", s->centre, sizeof(s->centre))) {
+		tims_buf_release(&b);
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: want url and centre", path);
+	}
+	tims_buf_release(&b);
+	snprintf(s->ca, sizeof(s->ca), "%s/centre/ca.crt", s->n->dir);
+	snprintf(s->cert, sizeof(s->cert), "%s/centre/client.crt", s->n->dir);
+	snprintf(s->key, sizeof(s->key), "%s/centre/client.key", s->n->dir);
+	snprintf(path, sizeof(path), "%s/centre/cosign.vkey", s->n->dir);
+	if ((rc = read_vkey(path, &s->centre_key, err)))
+		return rc;
+	s->enrolled = 1;
+	return TIMS_OK;
+}
+
+static void set_state(struct node_sync *s, int ok, const char *error)
+{
+	int64_t t = now_ms();
+
+	pthread_mutex_lock(&s->n->lock);
+	if (ok != s->online || !s->since_ms) {
+		s->since_ms = t;
+		node_log(s->n, "centre %s: %s", s->url, ok ? "online" : error);
+	}
+	s->online = ok;
+	if (ok) {
+		s->last_ok_ms = t;
+		s->last_error[0] = '\0';
+	} else {
+		snprintf(s->last_error, sizeof(s->last_error), "%s", error);
+	}
+	pthread_mutex_unlock(&s->n->lock);
+}
+
+static tims_rc add_raw(void *ctx, const struct tims_post_raw *r)
+{
+	struct tims_err e;
+
+	return tims_sync_batch_add(ctx, r, &e);
+}
+
+/* The checkpoint note with one more signature line appended. */
+static tims_rc with_line(const char *note, size_t len, const char *line,
+			 struct tims_buf *out)
+{
+	tims_rc rc = tims_buf_add(out, note, len);
+
+	if (!rc)
+		rc = tims_buf_addstr(out, line);
+	if (!rc && (out->len == 0 || out->buf[out->len - 1] != '\n'))
+		rc = tims_buf_addch(out, '\n');
+	return rc;
+}
+
+/* Push until the centre holds the latest checkpoint, or an error. */
+static tims_rc push(struct node_sync *s, struct tims_err *err)
+{
+	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 30 };
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_buf body = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
+	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX);
+	struct tims_sync_batch b;
+	struct tims_checkpoint cp;
+	struct tims_tlog_reader r;
+	json_t *j = NULL;
+	uint64_t at;
+	long status;
+	tims_rc rc;
+
+	tims_sync_batch_init(&b);
+	if ((rc = tims_post_latest_checkpoint(s->post, &note, &cp, err)))
+		goto out;
+	if ((rc = tims_sync_http(&peer, "GET", "/api/v1/sync/state", NULL, 0, NULL,
+				 ANSWER_MAX, &ans, &status, err)))
+		goto out;
+	j = json_loadb(ans.buf ? ans.buf : "", ans.len, 0, NULL);
+	if (status != 200 || !json_is_integer(json_object_get(j, "size"))) {
+		rc = tims_err_set(err, TIMS_ERR_NET, "centre: state answered %ld %s", status,
+				  jstr(j, "message"));
+		goto out;
+	}
+	at = (uint64_t)json_integer_value(json_object_get(j, "size"));
+	if (at > cp.size) {
+		rc = tims_err_set(err, TIMS_ERR_TAMPER,
+				  "the centre holds %" PRIu64 " records of this post, the post "
+				  "has signed %" PRIu64 ": this post was rolled back (tims post restore)",
+				  at, cp.size);
+		goto out;
+	}
+	tims_post_reader(s->post, &r);
+	for (int rounds = 0; rounds < 256; rounds++) {
+		uint64_t count = cp.size - at > TIMS_SYNC_MAX_BATCH ? TIMS_SYNC_MAX_BATCH
+								    : cp.size - at;
+		const char *cos;
+
+		pthread_mutex_lock(&s->n->lock);
+		s->centre_size = at;
+		s->log_size = cp.size;
+		pthread_mutex_unlock(&s->n->lock);
+		if ((rc = tims_sync_batch_start(&b, at, note.buf, note.len, err)) ||
+		    (rc = tims_post_export(s->post, at, count, add_raw, &b, err)) ||
+		    (rc = tims_sync_batch_prove(&b, &r, err)))
+			goto out;
+		tims_buf_reset(&body);
+		if ((rc = tims_sync_batch_encode(&b, &body, err)) ||
+		    (rc = tims_sync_http(&peer, "POST", "/api/v1/sync/push", body.buf, body.len,
+					 NULL, ANSWER_MAX, &ans, &status, err)))
+			goto out;
+		json_decref(j);
+		j = json_loadb(ans.buf ? ans.buf : "", ans.len, 0, NULL);
+		if (status == 409 && json_is_integer(json_object_get(j, "size")) &&
+		    !strcmp(jstr(j, "error"), "gap")) {
+			at = (uint64_t)json_integer_value(json_object_get(j, "size"));
+			continue;
+		}
+		if (status != 200 || !json_is_integer(json_object_get(j, "size"))) {
+			rc = tims_err_set(err, status == 409 ? TIMS_ERR_TAMPER : TIMS_ERR_NET,
+					  "centre refused the push (%ld): %s", status,
+					  jstr(j, "message"));
+			goto out;
+		}
+		at = (uint64_t)json_integer_value(json_object_get(j, "size"));
+		cos = json_string_value(json_object_get(j, "cosignature"));
+		if (cos && json_is_true(json_object_get(j, "complete"))) {
+			struct tims_buf full = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+			struct tims_note *vn = malloc(sizeof(*vn));
+
+			/* Keep it only if it verifies with the enrolled centre key. */
+			if (vn && !with_line(note.buf, note.len, cos, &full) &&
+			    !tims_note_verify(full.buf, full.len, &s->centre_key, 1, vn, NULL) &&
+			    (vn->verified_mask & 1))
+				tims_post_keep_cosigned(s->post, s->centre, cp.size, full.buf,
+							full.len, NULL);
+			else
+				node_log(s->n, "centre: a cosignature that does not verify");
+			free(vn);
+			tims_buf_release(&full);
+		}
+		if (at >= cp.size)
+			break;
+	}
+	pthread_mutex_lock(&s->n->lock);
+	s->centre_size = at;
+	pthread_mutex_unlock(&s->n->lock);
+out:
+	json_decref(j);
+	tims_sync_batch_release(&b);
+	tims_buf_release(&note);
+	tims_buf_release(&body);
+	tims_buf_release(&ans);
+	return rc;
+}
+
+static void ask_witnesses(struct node_sync *s)
+{
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_checkpoint cp;
+	struct tims_tlog_reader r;
+	struct tims_err err;
+
+	if (!s->nw || tims_post_latest_checkpoint(s->post, &note, &cp, &err))
+		goto out;
+	tims_post_reader(s->post, &r);
+	for (size_t i = 0; i < s->nw; i++) {
+		struct tims_buf cos = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+		struct tims_buf full = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+		uint64_t have = 0, wsize = 0;
+
+		if (tims_post_cosigned(s->post, s->w[i].key.name, &have, NULL, &err) ||
+		    (have >= cp.size && have))
+			continue;
+		if (tims_witness_request_cosignature(s->w[i].url, s->w[i].ca, &r, note.buf,
+						     note.len, have, &s->w[i].key, &cos,
+						     &wsize, &err)) {
+			node_log(s->n, "witness %s: %s", s->w[i].key.name, tims_err_msg(&err));
+		} else if (!tims_buf_add(&full, note.buf, note.len) &&
+			   !tims_buf_add(&full, cos.buf, cos.len)) {
+			tims_post_keep_cosigned(s->post, s->w[i].key.name, cp.size, full.buf,
+						full.len, NULL);
+			pthread_mutex_lock(&s->n->lock);
+			s->witness_size[i] = cp.size;
+			pthread_mutex_unlock(&s->n->lock);
+		}
+		tims_buf_release(&cos);
+		tims_buf_release(&full);
+	}
+out:
+	tims_buf_release(&note);
+}
+
+static void *sync_main(void *arg)
+{
+	struct node_sync *s = arg;
+	struct tims_err err;
+
+	pthread_mutex_lock(&s->n->lock);
+	while (!s->n->stopping) {
+		struct timespec until;
+
+		pthread_mutex_unlock(&s->n->lock);
+		if (s->enrolled) {
+			if (push(s, &err))
+				set_state(s, 0, tims_err_msg(&err));
+			else
+				set_state(s, 1, NULL);
+		}
+		ask_witnesses(s);
+		pthread_mutex_lock(&s->n->lock);
+		if (s->n->stopping)
+			break;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&s->n->wake, &s->n->lock, &until);
+	}
+	pthread_mutex_unlock(&s->n->lock);
+	return NULL;
+}
+
+tims_rc node_sync_start(struct tims_node *n, struct tims_err *err)
+{
+	struct node_sync *s = calloc(1, sizeof(*s));
+	tims_rc rc;
+
+	if (!s)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	s->n = n;
+	if ((rc = load_enrolment(s, err)) || (rc = load_witnesses(s, err))) {
+		free(s);
+		return rc;
+	}
+	n->sync = s;
+	if (!s->enrolled && !s->nw)
+		return TIMS_OK;
+	if ((rc = tims_post_open(n->dir, TIMS_POST_READ, &s->post, err)))
+		return rc;
+	if (pthread_create(&s->thread, NULL, sync_main, s) == 0)
+		s->running = 1;
+	else
+		return tims_err_set(err, TIMS_ERR_NOMEM, "sync: cannot start a thread");
+	return TIMS_OK;
+}
+
+/* Called with n->stopping set and n->wake broadcast, without n->lock. */
+void node_sync_stop(struct tims_node *n)
+{
+	struct node_sync *s = n->sync;
+
+	if (!s)
+		return;
+	if (s->running)
+		pthread_join(s->thread, NULL);
+	tims_post_free(s->post);
+	free(s);
+	n->sync = NULL;
+}
+
+int node_sync_enrolled(const struct tims_node *n)
+{
+	return n->sync && n->sync->enrolled;
+}
+
+/* n->lock held. */
+json_t *node_sync_status(struct tims_node *n)
+{
+	struct node_sync *s = n->sync;
+	json_t *o, *w;
+
+	if (!s || !s->enrolled)
+		return json_pack("{s:b, s:s}", "configured", 0, "state",
+				 "this post is not enrolled with a centre");
+	o = json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "configured", 1,
+		      "centre", s->centre, "url", s->url,
+		      "state", s->online ? "online" : s->since_ms ? "offline" : "starting",
+		      "since_ms", (json_int_t)s->since_ms,
+		      "last_ok_ms", (json_int_t)s->last_ok_ms,
+		      "centre_size", (json_int_t)s->centre_size,
+		      "lag", (json_int_t)(s->log_size > s->centre_size ?
+					  s->log_size - s->centre_size : 0));
+	if (o && s->last_error[0])
+		json_object_set_new(o, "last_error", json_string(s->last_error));
+	w = json_array();
+	for (size_t i = 0; i < s->nw; i++)
+		json_array_append_new(w, json_pack("{s:s, s:I}", "name", s->w[i].key.name,
+						   "cosigned_size", (json_int_t)s->witness_size[i]));
+	json_object_set_new(o, "witnesses", w);
+	return o;
+}
+
+/* ---- the centre pulls (rebuild) ----------------------------------------- */
+
+tims_rc node_authorize_peer(void *app, const char *cn, const uint8_t fp[32],
+			    struct tims_principal *who)
+{
+	(void)app;
+	(void)fp;
+	/* The certificate verified against the centre's CA (lib/http); the CA
+	 * gives "centre" only to the centre (posts' names may not be it). */
+	if (strcmp(cn, "centre") != 0)
+		return TIMS_ERR_DENIED;
+	memset(who, 0, sizeof(*who));
+	snprintf(who->id, sizeof(who->id), "centre");
+	who->role = TIMS_ROLE_PEER;
+	return TIMS_OK;
+}
+
+tims_rc node_h_peer_export(void *app, struct tims_http_req *req,
+			   struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	const char *f = tims_http_query(req, "from"), *c = tims_http_query(req, "count");
+	uint64_t from = 0, count = TIMS_SYNC_MAX_BATCH;
+	struct tims_sync_batch b;
+	struct tims_checkpoint cp;
+	struct tims_tlog_reader r;
+	struct tims_err err;
+	tims_rc rc;
+
+	if ((f && tims_parse_u64(f, TIMS_TLOG_MAX_LEAVES, &from, "from", &err)) ||
+	    (c && tims_parse_u64(c, TIMS_SYNC_MAX_BATCH, &count, "count", &err)))
+		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
+	tims_sync_batch_init(&b);
+	pthread_mutex_lock(&n->lock);
+	rc = tims_post_latest_checkpoint(n->post, &note, &cp, &err);
+	if (!rc && from > cp.size)
+		rc = tims_err_set(&err, TIMS_ERR_INVALID, "from: past the %" PRIu64
+				  " records signed", cp.size);
+	if (!rc) {
+		if (count > cp.size - from)
+			count = cp.size - from;
+		tims_post_reader(n->post, &r);
+		if (!(rc = tims_sync_batch_start(&b, from, note.buf, note.len, &err)) &&
+		    !(rc = tims_post_export(n->post, from, count, add_raw, &b, &err)))
+			rc = tims_sync_batch_prove(&b, &r, &err);
+	}
+	/* Records leave the post: audited like any read of personal data. */
+	if (!rc && node_audit(n, req, "peer.export", "rebuild of the centre", -1, 200,
+			      json_pack("{s:I, s:I}", "from", (json_int_t)from,
+					"count", (json_int_t)count), NULL))
+		rc = TIMS_ERR_DB;
+	pthread_mutex_unlock(&n->lock);
+	tims_buf_release(&note);
+	if (rc == TIMS_ERR_INVALID) {
+		tims_sync_batch_release(&b);
+		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
+	}
+	if (!rc) {
+		tims_buf_reset(&resp->body);
+		resp->body.max = TIMS_SYNC_MAX_BODY;
+		rc = tims_sync_batch_encode(&b, &resp->body, &err);
+		resp->status = 200;
+		resp->type = "application/json";
+	}
+	tims_sync_batch_release(&b);
+	return rc;
+}
+
+/* The latest checkpoint cosigned by each cosigner this post knows. */
+tims_rc node_h_peer_cosigned(void *app, struct tims_http_req *req,
+			     struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	struct node_sync *s = n->sync;
+	json_t *arr = json_array();
+	const char *names[SYNC_MAX_WITNESSES + 1];
+	size_t k = 0;
+
+	(void)req;
+	if (s && s->enrolled)
+		names[k++] = s->centre;
+	for (size_t i = 0; s && i < s->nw; i++)
+		names[k++] = s->w[i].key.name;
+	pthread_mutex_lock(&n->lock);
+	for (size_t i = 0; i < k; i++) {
+		struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+		uint64_t size = 0;
+
+		if (!tims_post_cosigned(n->post, names[i], &size, &note, NULL) && size)
+			json_array_append_new(arr, json_pack("{s:s, s:I, s:s%}", "cosigner",
+				names[i], "size", (json_int_t)size, "note", note.buf, note.len));
+		tims_buf_release(&note);
+	}
+	pthread_mutex_unlock(&n->lock);
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o}", "origin",
+		tims_post_origin(n->post), "cosigned", arr));
+}

@@ -1,0 +1,381 @@
+/*
+ * batch.c — the sync batch (tims/sync.h): building, the JSON wire format
+ * and its strict parser, and the check of a batch against a tree.
+ *
+ * The parser treats every byte as hostile: a bounded body, a fixed set of
+ * fields of fixed types, hex and base64 of exact lengths, at most
+ * TIMS_SYNC_MAX_BATCH positions, a checkpoint note that parses. It checks
+ * no signature: tims_sync_batch_verify does, once the receiver has the
+ * tree the batch claims to extend.
+ */
+#include <jansson.h>
+#include <sodium.h>
+
+#include "tims/sync.h"
+#include "tims/util.h"
+
+void tims_sync_batch_init(struct tims_sync_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void tims_sync_batch_release(struct tims_sync_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free((void *)b->items[i].salt);
+	free(b->items);
+	free(b->note);
+	memset(b, 0, sizeof(*b));
+}
+
+static tims_rc parse_cp(struct tims_sync_batch *b, struct tims_err *err)
+{
+	struct tims_note *n = malloc(sizeof(*n));
+	struct tims_err e;
+	tims_rc rc;
+
+	if (!n)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	rc = tims_note_parse(b->note, b->note_len, n, &e);
+	if (!rc)
+		rc = tims_checkpoint_parse(n->text, n->textlen, &b->cp, &e);
+	free(n);
+	if (rc)
+		return tims_err_set(err, rc, "checkpoint: %s", e.msg);
+	return TIMS_OK;
+}
+
+tims_rc tims_sync_batch_start(struct tims_sync_batch *b, uint64_t from,
+			      const char *note, size_t note_len,
+			      struct tims_err *err)
+{
+	tims_sync_batch_release(b);
+	if (note_len > TIMS_NOTE_MAX_BYTES)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "checkpoint: too large");
+	b->from = from;
+	if (!(b->note = malloc(note_len + 1)))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	memcpy(b->note, note, note_len);
+	b->note[note_len] = '\0';
+	b->note_len = note_len;
+	return parse_cp(b, err);
+}
+
+tims_rc tims_sync_batch_add(struct tims_sync_batch *b,
+			    const struct tims_post_raw *r,
+			    struct tims_err *err)
+{
+	struct tims_post_raw *it;
+	uint8_t *mem = NULL;
+
+	if (b->n >= TIMS_SYNC_MAX_BATCH)
+		return tims_err_set(err, TIMS_ERR_TOOBIG,
+				    "batch: more than %d positions", TIMS_SYNC_MAX_BATCH);
+	if (r->index != b->from + b->n)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "batch: position %" PRIu64 " out of order", r->index);
+	if (r->body_len > TIMS_RECORD_MAX_BYTES)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "record %" PRIu64 ": too large",
+				    r->index);
+	if (b->n == b->items_cap) {
+		size_t cap = b->items_cap ? b->items_cap * 2 : 64;
+		struct tims_post_raw *p = realloc(b->items, cap * sizeof(*p));
+
+		if (!p)
+			return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		b->items = p;
+		b->items_cap = cap;
+	}
+	if (r->body) {
+		if (!(mem = malloc(TIMS_RECORD_SALT_BYTES + r->body_len + 1)))
+			return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		memcpy(mem, r->salt, TIMS_RECORD_SALT_BYTES);
+		memcpy(mem + TIMS_RECORD_SALT_BYTES, r->body, r->body_len);
+	}
+	it = &b->items[b->n++];
+	*it = *r;
+	it->salt = mem;
+	it->body = mem ? mem + TIMS_RECORD_SALT_BYTES : NULL;
+	it->body_len = mem ? r->body_len : 0;
+	return TIMS_OK;
+}
+
+tims_rc tims_sync_batch_prove(struct tims_sync_batch *b,
+			      const struct tims_tlog_reader *r,
+			      struct tims_err *err)
+{
+	uint64_t end = b->from + b->n;
+
+	if (end > b->cp.size)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "batch: ends at %" PRIu64 ", past its checkpoint of size %" PRIu64,
+				    end, b->cp.size);
+	return tims_tlog_prove_consistency(end, b->cp.size, r, b->proof,
+					   &b->proof_len, err);
+}
+
+static json_t *b64(const uint8_t *data, size_t len)
+{
+	size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	char *s = malloc(cap);
+	json_t *j;
+
+	if (!s)
+		return NULL;
+	sodium_bin2base64(s, cap, data, len, sodium_base64_VARIANT_ORIGINAL);
+	j = json_string(s);
+	free(s);
+	return j;
+}
+
+static json_t *hex(const uint8_t *data, size_t len)
+{
+	struct tims_buf h = TIMS_BUF_INIT(256);
+	json_t *j = NULL;
+
+	if (!tims_buf_addhex(&h, data, len))
+		j = json_string(tims_buf_str(&h));
+	tims_buf_release(&h);
+	return j;
+}
+
+static int dump_cb(const char *s, size_t n, void *ud)
+{
+	return tims_buf_add(ud, s, n) ? -1 : 0;
+}
+
+tims_rc tims_sync_batch_encode(const struct tims_sync_batch *b,
+			       struct tims_buf *out, struct tims_err *err)
+{
+	json_t *o = json_object(), *proof = json_array(), *items = json_array();
+	tims_rc rc = TIMS_OK;
+
+	if (!o || !proof || !items)
+		goto nomem;
+	for (size_t i = 0; i < b->proof_len; i++)
+		if (json_array_append_new(proof, hex(b->proof[i], TIMS_HASH_BYTES)))
+			goto nomem;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct tims_post_raw *r = &b->items[i];
+		json_t *it = json_object();
+
+		if (!it || json_array_append_new(items, it) ||
+		    json_object_set_new(it, "e", b64(r->entry, TIMS_RECORD_ENTRY_BYTES)))
+			goto nomem;
+		if (r->body &&
+		    (json_object_set_new(it, "s", b64(r->salt, TIMS_RECORD_SALT_BYTES)) ||
+		     json_object_set_new(it, "r", b64(r->body, r->body_len))))
+			goto nomem;
+	}
+	if (json_object_set_new(o, "from", json_integer((json_int_t)b->from)) ||
+	    json_object_set_new(o, "checkpoint", json_stringn(b->note, b->note_len)) ||
+	    json_object_set_new(o, "proof", proof) ||
+	    json_object_set_new(o, "entries", items)) {
+		proof = items = NULL;
+		goto nomem;
+	}
+	if (json_dump_callback(o, dump_cb, out, JSON_COMPACT) != 0)
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "batch: too large to send");
+	json_decref(o);
+	return rc;
+nomem:
+	json_decref(o);
+	json_decref(proof);
+	json_decref(items);
+	return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+}
+
+/* Base64 of exactly `len` bytes from a JSON string. */
+static tims_rc unb64(const json_t *j, uint8_t *out, size_t len, size_t max,
+		     size_t *got, const char *what, size_t i, struct tims_err *err)
+{
+	const char *s = json_string_value(j);
+	size_t slen = json_string_length(j), n = 0;
+
+	if (!s)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "entries[%zu].%s: not a string", i, what);
+	for (size_t k = 0; k < slen; k++) {
+		char c = s[k];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '='))
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "entries[%zu].%s: not base64", i, what);
+	}
+	if (slen > sodium_base64_ENCODED_LEN(max, sodium_base64_VARIANT_ORIGINAL) ||
+	    sodium_base642bin(out, max, s, slen, NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "entries[%zu].%s: not base64 of at most %zu bytes",
+				    i, what, max);
+	if (len && n != len)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "entries[%zu].%s: %zu bytes, want %zu", i, what, n, len);
+	if (got)
+		*got = n;
+	return TIMS_OK;
+}
+
+static tims_rc decode_item(struct tims_sync_batch *b, const json_t *it, size_t i,
+			   uint8_t *body, struct tims_err *err)
+{
+	struct tims_post_raw r;
+	const json_t *e, *s, *rec;
+	const char *key;
+	json_t *v;
+	tims_rc rc;
+
+	if (!json_is_object(it))
+		return tims_err_set(err, TIMS_ERR_INVALID, "entries[%zu]: not an object", i);
+	json_object_foreach((json_t *)it, key, v)
+		if (strcmp(key, "e") && strcmp(key, "s") && strcmp(key, "r"))
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "entries[%zu]: unknown field", i);
+	e = json_object_get(it, "e");
+	s = json_object_get(it, "s");
+	rec = json_object_get(it, "r");
+	memset(&r, 0, sizeof(r));
+	r.index = b->from + i;
+	if (!e)
+		return tims_err_set(err, TIMS_ERR_INVALID, "entries[%zu].e: required", i);
+	if ((rc = unb64(e, r.entry, TIMS_RECORD_ENTRY_BYTES, TIMS_RECORD_ENTRY_BYTES,
+			NULL, "e", i, err)))
+		return rc;
+	if (!s != !rec)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "entries[%zu]: \"s\" and \"r\" go together", i);
+	if (s) {
+		uint8_t salt[TIMS_RECORD_SALT_BYTES];
+
+		if ((rc = unb64(s, salt, sizeof(salt), sizeof(salt), NULL, "s", i, err)) ||
+		    (rc = unb64(rec, body, 0, TIMS_RECORD_MAX_BYTES, &r.body_len, "r", i, err)))
+			return rc;
+		if (r.body_len == 0)
+			return tims_err_set(err, TIMS_ERR_INVALID, "entries[%zu].r: empty", i);
+		r.salt = salt;
+		r.body = body;
+		return tims_sync_batch_add(b, &r, err); /* copies salt and body */
+	}
+	return tims_sync_batch_add(b, &r, err);
+}
+
+tims_rc tims_sync_batch_decode(const char *json, size_t len,
+			       struct tims_sync_batch *b, struct tims_err *err)
+{
+	json_error_t je;
+	json_t *o, *from, *cp, *proof, *items, *v;
+	uint8_t *body = NULL;
+	const char *key;
+	tims_rc rc;
+
+	tims_sync_batch_release(b);
+	if (len > TIMS_SYNC_MAX_BODY)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "batch: more than %u bytes",
+				    TIMS_SYNC_MAX_BODY);
+	o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (!o)
+		return tims_err_set(err, TIMS_ERR_INVALID, "batch: not JSON (%s)", je.text);
+	rc = TIMS_ERR_INVALID;
+	if (!json_is_object(o)) {
+		tims_err_set(err, rc, "batch: not an object");
+		goto out;
+	}
+	json_object_foreach(o, key, v)
+		if (strcmp(key, "from") && strcmp(key, "checkpoint") &&
+		    strcmp(key, "proof") && strcmp(key, "entries")) {
+			tims_err_set(err, rc, "batch: unknown field");
+			goto out;
+		}
+	from = json_object_get(o, "from");
+	cp = json_object_get(o, "checkpoint");
+	proof = json_object_get(o, "proof");
+	items = json_object_get(o, "entries");
+	if (!json_is_integer(from) || json_integer_value(from) < 0) {
+		tims_err_set(err, rc, "from: want a non-negative integer");
+		goto out;
+	}
+	if (!json_is_string(cp)) {
+		tims_err_set(err, rc, "checkpoint: want a signed note");
+		goto out;
+	}
+	if (!json_is_array(proof) || json_array_size(proof) > TIMS_TLOG_MAX_PROOF) {
+		tims_err_set(err, rc, "proof: want an array of at most %d hashes",
+			     TIMS_TLOG_MAX_PROOF);
+		goto out;
+	}
+	if (!json_is_array(items) || json_array_size(items) > TIMS_SYNC_MAX_BATCH) {
+		tims_err_set(err, rc, "entries: want an array of at most %d positions",
+			     TIMS_SYNC_MAX_BATCH);
+		goto out;
+	}
+	if ((rc = tims_sync_batch_start(b, (uint64_t)json_integer_value(from),
+					json_string_value(cp), json_string_length(cp), err)))
+		goto out;
+	rc = TIMS_ERR_INVALID;
+	for (size_t i = 0; i < json_array_size(proof); i++) {
+		const char *h = json_string_value(json_array_get(proof, i));
+		struct tims_err e;
+
+		if (!h || tims_hex_decode(h, b->proof[i], TIMS_HASH_BYTES, "proof", &e)) {
+			tims_err_set(err, rc, "proof[%zu]: want 64 hex digits", i);
+			goto out;
+		}
+	}
+	b->proof_len = json_array_size(proof);
+	if (!(body = malloc(TIMS_RECORD_MAX_BYTES))) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(items); i++)
+		if ((rc = decode_item(b, json_array_get(items, i), i, body, err)))
+			goto out;
+	if (b->from > TIMS_TLOG_MAX_LEAVES || b->cp.size < b->from + b->n) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID,
+				  "checkpoint: size %" PRIu64 " does not cover the batch (ends at %" PRIu64 ")",
+				  b->cp.size, b->from + b->n);
+		goto out;
+	}
+	rc = TIMS_OK;
+out:
+	free(body);
+	json_decref(o);
+	if (rc)
+		tims_sync_batch_release(b);
+	return rc;
+}
+
+tims_rc tims_sync_batch_verify(const struct tims_sync_batch *b,
+			       const struct tims_verifier *key,
+			       const struct tims_tlog_reader *tree,
+			       struct tims_err *err)
+{
+	struct tims_note *n = malloc(sizeof(*n));
+	uint64_t end = b->from + b->n;
+	struct tims_err e;
+	tims_hash root;
+	tims_rc rc;
+
+	if (!n)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	rc = tims_note_verify(b->note, b->note_len, key, 1, n, err);
+	if (!rc && !(n->verified_mask & 1))
+		rc = tims_err_set(err, TIMS_ERR_SIGNATURE,
+				  "checkpoint: not signed by %s's key", key->name);
+	free(n);
+	if (rc)
+		return rc;
+	if (strcmp(b->cp.origin, key->name) != 0)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "checkpoint: origin \"%s\" is not \"%s\"",
+				    b->cp.origin, key->name);
+	if ((rc = tims_tlog_tree_hash(end, tree, root, err)))
+		return rc;
+	if (tims_tlog_verify_consistency(end, b->cp.size, root, b->cp.root,
+					 b->proof, b->proof_len, &e))
+		return tims_err_set(err, TIMS_ERR_PROOF,
+				    "the %" PRIu64 " positions held and sent are not the "
+				    "first %" PRIu64 " of the signed tree of size %" PRIu64
+				    " (%s)", end, end, b->cp.size, e.msg);
+	return TIMS_OK;
+}

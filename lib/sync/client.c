@@ -1,0 +1,91 @@
+/*
+ * client.c — one HTTPS request with mutual TLS (libcurl, GnuTLS), for the
+ * sync between posts and the centre.
+ *
+ * Only https; no redirects; TLS 1.2 or later; the server certificate is
+ * checked against the given CA (the centre's, from the enrolment) and the
+ * host name; our certificate and key are presented. The answer is bounded.
+ */
+#include <curl/curl.h>
+#include <pthread.h>
+
+#include "tims/sync.h"
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int ready;
+
+static void setup(void)
+{
+	ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
+static size_t on_data(char *p, size_t sz, size_t n, void *ud)
+{
+	return tims_buf_add(ud, p, sz * n) ? 0 : sz * n;
+}
+
+tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
+		       const char *path, const char *body, size_t len,
+		       const char *type, size_t max, struct tims_buf *out,
+		       long *status, struct tims_err *err)
+{
+	char msg[CURL_ERROR_SIZE] = "", url[2048], ctype[128];
+	struct curl_slist *h = NULL;
+	CURL *c;
+	CURLcode cc;
+
+	*status = 0;
+	pthread_once(&once, setup);
+	if (!ready)
+		return tims_err_set(err, TIMS_ERR_NET, "libcurl: init failed");
+	if (strncmp(peer->url, "https://", 8) != 0)
+		return tims_err_set(err, TIMS_ERR_USAGE, "%s: only https is spoken",
+				    peer->url);
+	if (snprintf(url, sizeof(url), "%s%s", peer->url, path) >= (int)sizeof(url))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "url: too long");
+	snprintf(ctype, sizeof(ctype), "Content-Type: %s",
+		 type ? type : "application/json");
+	if (!(c = curl_easy_init()))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "libcurl: out of memory");
+	tims_buf_reset(out);
+	out->max = max;
+	h = curl_slist_append(h, ctype);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (peer->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, peer->ca_file);
+	if (peer->cert_file) {
+		curl_easy_setopt(c, CURLOPT_SSLCERT, peer->cert_file);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, peer->key_file);
+	}
+	if (!strcmp(method, "POST")) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? len : 0));
+	} else if (strcmp(method, "GET") != 0) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, peer->timeout_s > 0 ? peer->timeout_s : 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, msg);
+	cc = curl_easy_perform(c);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	if (cc == CURLE_WRITE_ERROR)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s%s: answer larger than %zu bytes",
+				    peer->url, path, max);
+	if (cc != CURLE_OK)
+		return tims_err_set(err, TIMS_ERR_NET, "%s: %s", peer->url,
+				    msg[0] ? msg : curl_easy_strerror(cc));
+	return TIMS_OK;
+}
