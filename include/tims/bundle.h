@@ -1,0 +1,90 @@
+/*
+ * bundle.h — what the centre sends down to posts: versioned, signed
+ * bundles (docs/bundles.md). A post checks the signature, that the bundle
+ * is newer than what it holds, and the payload's hash before applying one.
+ *
+ * A bundle travels as JSON {"note": SIGNED_NOTE, "payload": TEXT}. The
+ * note's text is fixed lines, signed by the centre's bundle key (Ed25519,
+ * a C2SP signed note):
+ *
+ *   tims bundle v1
+ *   centre NAME
+ *   kind watchlist
+ *   list NAME
+ *   list-kind persons|documents|vehicles
+ *   version N          the list's version at the centre (> 0)
+ *   time T             seconds since 1970 when the centre made it
+ *   sha256 HEX         of the payload
+ *
+ * The payload of a watchlist bundle is the list's active entries as JSON
+ * Lines (docs/watchlists.md); applying it makes the post's list equal to
+ * the centre's at that version (entries absent are removed).
+ */
+#ifndef TIMS_BUNDLE_H
+#define TIMS_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tims/buf.h"
+#include "tims/err.h"
+#include "tims/note.h"
+#include "tims/watchlist.h"
+
+#define TIMS_BUNDLE_MAX (256u << 20) /* bytes of one bundle */
+
+struct tims_bundle {
+	char centre[TIMS_NOTE_MAX_NAME + 1];
+	char kind[16];
+	char list[TIMS_WL_LIST_NAME_MAX + 1];
+	enum tims_wl_kind list_kind;
+	uint64_t version;
+	int64_t time_s;
+	uint8_t sha256[32];
+	char *payload;           /* owned; NUL-terminated */
+	size_t payload_len;
+};
+
+void tims_bundle_release(struct tims_bundle *b);
+
+/* Make the bundle of one list of a watchlist store (the centre's). */
+tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list,
+			      const char *centre, const struct tims_signer *key,
+			      struct tims_buf *out, struct tims_err *err);
+
+/*
+ * Open a bundle: parse the JSON strictly, verify the note with `key`, parse
+ * its text strictly, check that it names `centre` and that the payload
+ * hashes to its sha256. TIMS_ERR_SIGNATURE for a forged or foreign one,
+ * TIMS_ERR_TAMPER for a payload that is not the one signed.
+ */
+tims_rc tims_bundle_open(const char *json, size_t len,
+			 const struct tims_verifier *key, const char *centre,
+			 struct tims_bundle *b, struct tims_err *err);
+
+/*
+ * Apply an opened watchlist bundle to a store, unless it is not newer than
+ * `held` (the version of this list last applied): TIMS_ERR_REPLAY then.
+ */
+tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
+			  uint64_t held, struct tims_err *err);
+
+/*
+ * What a post holds: DIR/bundles.db remembers, per (kind, list), the
+ * version and centre time of the last bundle applied, and when. get gives
+ * zeros for a list never received.
+ */
+struct tims_bundle_held {
+	uint64_t version;
+	int64_t time_s;       /* the centre's time in the bundle */
+	int64_t applied_ms;
+};
+tims_rc tims_bundle_held_get(const char *dir, const char *kind, const char *list,
+			     struct tims_bundle_held *h, struct tims_err *err);
+tims_rc tims_bundle_held_set(const char *dir, const struct tims_bundle *b,
+			     struct tims_err *err);
+/* Every list held, as JSON [{"kind","list","version","time_s","applied_ms"}]. */
+struct json_t;
+struct json_t *tims_bundle_held_json(const char *dir);
+
+#endif

@@ -1,0 +1,329 @@
+/*
+ * bundle.c — signed, versioned bundles from the centre to the posts
+ * (tims/bundle.h, docs/bundles.md): making one from the centre's
+ * watchlist store, opening one strictly (signature, fields, payload hash),
+ * applying it to a post's store with replay refusal, and the record of
+ * what a post holds.
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <time.h>
+
+#include "tims/bundle.h"
+#include "tims/util.h"
+
+#define HEADER "tims bundle v1\n"
+
+void tims_bundle_release(struct tims_bundle *b)
+{
+	free(b->payload);
+	memset(b, 0, sizeof(*b));
+}
+
+static int dump_cb(const char *s, size_t n, void *ud)
+{
+	return tims_buf_add(ud, s, n) ? -1 : 0;
+}
+
+/* The dump's lines without the store's own "list", "kind", "version". */
+static tims_rc payload_of(struct tims_wl *wl, const char *list, struct tims_buf *out,
+			  struct tims_err *err)
+{
+	struct tims_buf dump = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+	tims_rc rc;
+
+	if ((rc = tims_wl_dump(wl, list, &dump, err)))
+		goto out;
+	for (char *p = dump.buf, *nl; p && p < dump.buf + dump.len; p = nl + 1) {
+		json_t *o;
+
+		nl = memchr(p, '\n', (size_t)(dump.buf + dump.len - p));
+		if (!nl)
+			nl = dump.buf + dump.len;
+		if (nl == p)
+			continue;
+		if (!(o = json_loadb(p, (size_t)(nl - p), 0, NULL))) {
+			rc = tims_err_set(err, TIMS_ERR_STATE, "watchlist %s: a dump line is not JSON", list);
+			goto out;
+		}
+		json_object_del(o, "list");
+		json_object_del(o, "kind");
+		json_object_del(o, "version");
+		if (json_dump_callback(o, dump_cb, out, JSON_COMPACT | JSON_SORT_KEYS) ||
+		    tims_buf_addch(out, '\n')) {
+			json_decref(o);
+			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "watchlist %s: bundle too large", list);
+			goto out;
+		}
+		json_decref(o);
+	}
+out:
+	tims_buf_release(&dump);
+	return rc;
+}
+
+tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list,
+			      const char *centre, const struct tims_signer *key,
+			      struct tims_buf *out, struct tims_err *err)
+{
+	struct tims_buf payload = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+	struct tims_buf text = TIMS_BUF_INIT(4096), note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_wl_list_info *lists = NULL;
+	const struct tims_wl_list_info *li = NULL;
+	uint8_t sha[32];
+	size_t n = 0;
+	json_t *o = NULL;
+	tims_rc rc;
+
+	if ((rc = tims_wl_lists(wl, &lists, &n, err)))
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(lists[i].name, list))
+			li = &lists[i];
+	if (!li) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "watchlist %s: no such list", list);
+		goto out;
+	}
+	if ((rc = payload_of(wl, list, &payload, err)))
+		goto out;
+	crypto_hash_sha256(sha, (const unsigned char *)(payload.buf ? payload.buf : ""),
+			   payload.len);
+	if (tims_buf_addf(&text, HEADER "centre %s\nkind watchlist\nlist %s\nlist-kind %s\n"
+			  "version %" PRIu64 "\ntime %lld\nsha256 ", centre, list,
+			  tims_wl_kind_name(li->kind), li->version, (long long)time(NULL)) ||
+	    tims_buf_addhex(&text, sha, sizeof(sha)) || tims_buf_addch(&text, '\n')) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = tims_note_sign(text.buf, text.len, key, 1, &note, err)))
+		goto out;
+	o = json_pack("{s:s%, s:s%}", "note", note.buf, note.len, "payload",
+		      payload.buf ? payload.buf : "", payload.len);
+	if (!o || json_dump_callback(o, dump_cb, out, JSON_COMPACT))
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "bundle: too large");
+out:
+	json_decref(o);
+	free(lists);
+	tims_buf_release(&payload);
+	tims_buf_release(&text);
+	tims_buf_release(&note);
+	return rc;
+}
+
+/* One "key value" line of the note's text; advances *p. */
+static int line(const char **p, const char *end, const char *key, char *val, size_t cap)
+{
+	size_t kl = strlen(key);
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+
+	if (!nl || (size_t)(nl - *p) <= kl + 1 || memcmp(*p, key, kl) || (*p)[kl] != ' ' ||
+	    (size_t)(nl - *p - (ptrdiff_t)kl - 1) >= cap)
+		return 0;
+	memcpy(val, *p + kl + 1, (size_t)(nl - *p) - kl - 1);
+	val[(size_t)(nl - *p) - kl - 1] = '\0';
+	for (const char *c = val; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == ' ')
+			return 0;
+	*p = nl + 1;
+	return 1;
+}
+
+tims_rc tims_bundle_open(const char *json, size_t len,
+			 const struct tims_verifier *key, const char *centre,
+			 struct tims_bundle *b, struct tims_err *err)
+{
+	struct tims_note *n = malloc(sizeof(*n));
+	char v[160], lk[16];
+	const char *note, *payload, *p, *end;
+	uint64_t u;
+	uint8_t sha[32];
+	json_error_t je;
+	json_t *o = NULL;
+	tims_rc rc = TIMS_ERR_INVALID;
+
+	memset(b, 0, sizeof(*b));
+	if (!n)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if (len > TIMS_BUNDLE_MAX) {
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "bundle: larger than %u bytes", TIMS_BUNDLE_MAX);
+		goto out;
+	}
+	if (!(o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je)) || !json_is_object(o) ||
+	    json_object_size(o) != 2 || !(note = json_string_value(json_object_get(o, "note"))) ||
+	    !(payload = json_string_value(json_object_get(o, "payload")))) {
+		tims_err_set(err, rc, "bundle: want {\"note\": TEXT, \"payload\": TEXT}");
+		goto out;
+	}
+	if ((rc = tims_note_verify(note, json_string_length(json_object_get(o, "note")), key, 1,
+				   n, err)))
+		goto out;
+	if (!(n->verified_mask & 1)) {
+		rc = tims_err_set(err, TIMS_ERR_SIGNATURE, "bundle: not signed by %s", key->name);
+		goto out;
+	}
+	rc = TIMS_ERR_INVALID;
+	p = n->text;
+	end = n->text + n->textlen;
+	if ((size_t)(end - p) < sizeof(HEADER) - 1 || memcmp(p, HEADER, sizeof(HEADER) - 1)) {
+		tims_err_set(err, rc, "bundle: not a tims bundle v1");
+		goto out;
+	}
+	p += sizeof(HEADER) - 1;
+	if (!line(&p, end, "centre", b->centre, sizeof(b->centre)) ||
+	    !line(&p, end, "kind", b->kind, sizeof(b->kind)) || strcmp(b->kind, "watchlist") ||
+	    !line(&p, end, "list", b->list, sizeof(b->list)) ||
+	    !line(&p, end, "list-kind", lk, sizeof(lk)) || !(b->list_kind = tims_wl_kind_parse(lk)) ||
+	    !line(&p, end, "version", v, sizeof(v)) ||
+	    tims_parse_u64(v, INT64_MAX, &b->version, "version", NULL) || b->version == 0 ||
+	    !line(&p, end, "time", v, sizeof(v)) || tims_parse_u64(v, INT64_MAX, &u, "time", NULL) ||
+	    !line(&p, end, "sha256", v, sizeof(v)) ||
+	    tims_hex_decode(v, b->sha256, 32, "sha256", NULL) || p != end) {
+		tims_err_set(err, rc, "bundle: a line of the signed text is malformed");
+		goto out;
+	}
+	b->time_s = (int64_t)u;
+	if (strcmp(b->centre, centre) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_SIGNATURE, "bundle: made by centre \"%s\", not \"%s\"",
+				  b->centre, centre);
+		goto out;
+	}
+	b->payload_len = json_string_length(json_object_get(o, "payload"));
+	crypto_hash_sha256(sha, (const unsigned char *)payload, b->payload_len);
+	if (sodium_memcmp(sha, b->sha256, 32) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_TAMPER, "bundle: the payload is not the one signed");
+		goto out;
+	}
+	if (!(b->payload = malloc(b->payload_len + 1))) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(b->payload, payload, b->payload_len);
+	b->payload[b->payload_len] = '\0';
+	rc = TIMS_OK;
+out:
+	free(n);
+	json_decref(o);
+	if (rc)
+		tims_bundle_release(b);
+	return rc;
+}
+
+tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
+			  uint64_t held, struct tims_err *err)
+{
+	struct tims_wl_import_opts o = {
+		.list = b->list, .kind = b->list_kind, .format = TIMS_WL_JSONL,
+		.skip_bad = false, .replace = true, .threshold = -1,
+	};
+	struct tims_wl_import_result res;
+
+	if (b->version <= held)
+		return tims_err_set(err, TIMS_ERR_REPLAY,
+				    "bundle: %s version %" PRIu64 " is not newer than the %" PRIu64
+				    " held (replayed or out of order)", b->list, b->version, held);
+	if (b->payload_len == 0) {
+		/* The centre emptied the list: remove everything. */
+		size_t removed;
+		uint64_t version;
+		tims_rc rc = tims_wl_remove(wl, b->list, NULL, &removed, &version, err);
+
+		return rc == TIMS_ERR_NOTFOUND ? TIMS_OK : rc;
+	}
+	return tims_wl_import(wl, &o, b->payload, b->payload_len, NULL, NULL, &res, err);
+}
+
+/* ---- what a post holds ---------------------------------------------------- */
+
+static sqlite3 *held_db(const char *dir, struct tims_err *err)
+{
+	char path[4200];
+	sqlite3 *db = NULL;
+
+	snprintf(path, sizeof(path), "%s/bundles.db", dir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 "CREATE TABLE IF NOT EXISTS held (kind TEXT NOT NULL, list TEXT NOT NULL,"
+			 " version INTEGER NOT NULL, time_s INTEGER NOT NULL,"
+			 " applied_ms INTEGER NOT NULL, PRIMARY KEY (kind, list));",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		tims_err_set(err, TIMS_ERR_DB, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+tims_rc tims_bundle_held_get(const char *dir, const char *kind, const char *list,
+			     struct tims_bundle_held *h, struct tims_err *err)
+{
+	sqlite3 *db = held_db(dir, err);
+	sqlite3_stmt *st = NULL;
+
+	memset(h, 0, sizeof(*h));
+	if (!db)
+		return TIMS_ERR_DB;
+	if (sqlite3_prepare_v2(db, "SELECT version, time_s, applied_ms FROM held WHERE kind = ?1"
+			       " AND list = ?2", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, list, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			h->version = (uint64_t)sqlite3_column_int64(st, 0);
+			h->time_s = sqlite3_column_int64(st, 1);
+			h->applied_ms = sqlite3_column_int64(st, 2);
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return TIMS_OK;
+}
+
+tims_rc tims_bundle_held_set(const char *dir, const struct tims_bundle *b,
+			     struct tims_err *err)
+{
+	sqlite3 *db = held_db(dir, err);
+	sqlite3_stmt *st = NULL;
+	struct timespec ts;
+	tims_rc rc = TIMS_OK;
+
+	if (!db)
+		return TIMS_ERR_DB;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO held VALUES (?1, ?2, ?3, ?4, ?5)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
+	} else {
+		sqlite3_bind_text(st, 1, b->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, b->list, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)b->version);
+		sqlite3_bind_int64(st, 4, b->time_s);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+json_t *tims_bundle_held_json(const char *dir)
+{
+	sqlite3 *db = held_db(dir, NULL);
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+
+	if (!db)
+		return arr;
+	if (sqlite3_prepare_v2(db, "SELECT kind, list, version, time_s, applied_ms FROM held"
+			       " ORDER BY kind, list", -1, &st, NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:I}",
+				"kind", sqlite3_column_text(st, 0), "list", sqlite3_column_text(st, 1),
+				"version", (json_int_t)sqlite3_column_int64(st, 2),
+				"time_s", (json_int_t)sqlite3_column_int64(st, 3),
+				"applied_ms", (json_int_t)sqlite3_column_int64(st, 4)));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return arr;
+}

@@ -1,0 +1,141 @@
+/*
+ * test_bundle.c — signed watchlist bundles from the centre to a post
+ * (tims/bundle.h): a bundle made from the centre's store is applied at the
+ * post and makes its list equal; a forged, foreign, tampered, replayed or
+ * malformed bundle is refused and changes nothing.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "t.h"
+#include "tims/bundle.h"
+#include "tims/util.h"
+
+static char base[256];
+
+static size_t active(struct tims_wl *wl, const char *list)
+{
+	struct tims_wl_list_info *l = NULL;
+	size_t n = 0, a = 0;
+
+	if (tims_wl_lists(wl, &l, &n, NULL))
+		return (size_t)-1;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(l[i].name, list))
+			a = l[i].active;
+	free(l);
+	return a;
+}
+
+static void signer(const char *name, struct tims_signer *s, struct tims_verifier *v)
+{
+	char *sk = NULL, *vk = NULL;
+
+	if (tims_note_keygen(name, TIMS_KEY_ED25519, &sk, &vk, NULL) ||
+	    tims_signer_from_skey(sk, s, NULL) || tims_verifier_parse(vk, v, NULL))
+		abort();
+	tims_note_free_secret(sk);
+	free(vk);
+}
+
+int main(void)
+{
+	struct tims_wl_import_opts o = { .list = "wanted", .kind = TIMS_WL_PERSONS,
+					 .format = TIMS_WL_CSV, .threshold = -1 };
+	struct tims_wl_import_result res;
+	struct tims_signer key, other;
+	struct tims_verifier vkey, vother;
+	struct tims_buf csv = TIMS_BUF_INIT(1 << 20), b1 = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+	struct tims_buf b2 = TIMS_BUF_INIT(TIMS_BUNDLE_MAX), forged = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+	struct tims_wl *centre = NULL, *post = NULL;
+	struct tims_bundle b;
+	struct tims_bundle_held h;
+	struct tims_err err;
+	char dir[400], cmd[600];
+	size_t removed;
+	uint64_t version;
+
+	snprintf(base, sizeof(base), "/tmp/tims-bundle-XXXXXX");
+	if (!mkdtemp(base))
+		return 2;
+	signer("tims-centre/bundles", &key, &vkey);
+	signer("tims-centre/bundles", &other, &vother); /* same name, other key */
+	snprintf(dir, sizeof(dir), "%s/centre", base);
+	T_OK(tims_wl_open(dir, true, &centre, &err) == TIMS_OK, "centre: a watchlist store");
+	snprintf(dir, sizeof(dir), "%s/post", base);
+	T_OK(tims_wl_open(dir, true, &post, &err) == TIMS_OK, "post: a watchlist store");
+	T_OK(tims_read_file("tests/data/screen/persons.csv", csv.max, &csv, &err) == TIMS_OK &&
+	     tims_wl_import(centre, &o, csv.buf, csv.len, NULL, NULL, &res, &err) == TIMS_OK,
+	     "centre: imports a persons list (%s)", err.msg);
+
+	T_OK(tims_bundle_watchlist(centre, "wanted", "tims-centre", &key, &b1, &err) == TIMS_OK,
+	     "make: a signed bundle of the list (%s)", err.msg);
+	T_OK(tims_bundle_open(b1.buf, b1.len, &vkey, "tims-centre", &b, &err) == TIMS_OK,
+	     "open: signature, fields and payload hash check (%s)", err.msg);
+	T_EQ_INT(b.version, 1, "open: the list's version at the centre");
+	T_OK(tims_bundle_apply(post, &b, 0, &err) == TIMS_OK, "apply: into the post's store (%s)",
+	     err.msg);
+	T_EQ_INT(active(post, "wanted"), active(centre, "wanted"), "apply: the post's list equals the centre's");
+	snprintf(dir, sizeof(dir), "%s/post", base);
+	T_OK(tims_bundle_held_set(dir, &b, &err) == TIMS_OK &&
+	     tims_bundle_held_get(dir, "watchlist", "wanted", &h, &err) == TIMS_OK && h.version == 1,
+	     "held: the post remembers version 1");
+	T_OK(tims_bundle_apply(post, &b, h.version, &err) == TIMS_ERR_REPLAY,
+	     "replay: the same bundle again is refused (%s)", err.msg);
+	tims_bundle_release(&b);
+
+	/* Forged: the same name, another key. */
+	T_OK(tims_bundle_watchlist(centre, "wanted", "tims-centre", &other, &forged, &err) == TIMS_OK,
+	     "forge: a bundle signed with another key");
+	T_OK(tims_bundle_open(forged.buf, forged.len, &vkey, "tims-centre", &b, &err) == TIMS_ERR_SIGNATURE,
+	     "forge: refused (%s)", err.msg);
+	/* Another centre's name. */
+	T_OK(tims_bundle_open(b1.buf, b1.len, &vkey, "other-centre", &b, &err) == TIMS_ERR_SIGNATURE,
+	     "foreign: a bundle for another centre is refused (%s)", err.msg);
+	/* The payload changed after signing. */
+	{
+		char *p = strstr(b1.buf, "SHCHERBAKOV");
+
+		T_OK(p != NULL, "tamper: the payload carries the entry");
+		if (p) {
+			p[0] = 'X';
+			T_OK(tims_bundle_open(b1.buf, b1.len, &vkey, "tims-centre", &b, &err) ==
+			     TIMS_ERR_TAMPER, "tamper: an altered payload is refused (%s)", err.msg);
+			p[0] = 'S';
+		}
+	}
+	{
+		static const char *bad[] = { "", "{}", "[]", "{\"note\":1,\"payload\":\"\"}",
+					     "{\"note\":\"x\",\"payload\":\"\",\"more\":1}" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			T_OK(tims_bundle_open(bad[i], strlen(bad[i]), &vkey, "tims-centre", &b, &err) != TIMS_OK,
+			     "malformed bundle %zu refused (%s)", i, err.msg);
+	}
+
+	/* Version 2: an entry removed at the centre is removed at the post. */
+	T_OK(tims_wl_remove(centre, "wanted", "P-002", &removed, &version, &err) == TIMS_OK &&
+	     version == 2, "centre: removing an entry makes version 2");
+	T_OK(tims_bundle_watchlist(centre, "wanted", "tims-centre", &key, &b2, &err) == TIMS_OK &&
+	     tims_bundle_open(b2.buf, b2.len, &vkey, "tims-centre", &b, &err) == TIMS_OK &&
+	     tims_bundle_apply(post, &b, 1, &err) == TIMS_OK, "apply: version 2 over 1 (%s)", err.msg);
+	T_EQ_INT(active(post, "wanted"), active(centre, "wanted"), "apply: the removal reached the post");
+	tims_bundle_release(&b);
+	T_OK(tims_bundle_open(b1.buf, b1.len, &vkey, "tims-centre", &b, &err) == TIMS_OK &&
+	     tims_bundle_apply(post, &b, 2, &err) == TIMS_ERR_REPLAY,
+	     "replay: the older version 1 cannot roll the list back");
+	tims_bundle_release(&b);
+
+	tims_wl_close(centre);
+	tims_wl_close(post);
+	tims_signer_release(&key);
+	tims_signer_release(&other);
+	tims_buf_release(&csv);
+	tims_buf_release(&b1);
+	tims_buf_release(&b2);
+	tims_buf_release(&forged);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+	if (system(cmd) != 0)
+		return 2;
+	return t_done();
+}
