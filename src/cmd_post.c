@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "tims/bundle.h"
 #include "tims/node.h"
 #include "tims/sync.h"
 #include "tims/post.h"
@@ -48,6 +49,7 @@ static const char usage[] =
 	"usage: tims post enrol DIR --from ENROLMENT_DIR\n"
 	"       tims post add-witness DIR --url URL --ca FILE --vkey FILE\n"
 	"       tims post restore DIR --from-centre\n"
+	"       tims post apply-bundle DIR FILE\n"
 	"\n"
 	"  enrol        install what `tims centre enrol-post` made for this post:\n"
 	"               the centre's CA and cosigner key, this post's client\n"
@@ -58,7 +60,11 @@ static const char usage[] =
 	"  restore      after post.db was lost (config, keys and the enrolment kept):\n"
 	"               fetch the log from the centre's mirror, verify every batch\n"
 	"               against the post's own signed checkpoints, and rebuild\n"
-	"               post.db. Exit 1 if less comes back than the post published.\n";
+	"               post.db. Exit 1 if less comes back than the post published.\n"
+	"  apply-bundle a watchlist bundle made by `tims centre bundle` and carried\n"
+	"               by hand (the network down): applied only if signed by the\n"
+	"               centre this post is enrolled with and newer than the\n"
+	"               version held; exit 1 if refused.\n";
 
 static int post_init(int argc, char **argv)
 {
@@ -213,6 +219,7 @@ static int post_enrol(int argc, char **argv)
 	static const char *const files[][2] = {
 		{ "ca.crt", "centre/ca.crt" }, { "client.crt", "centre/client.crt" },
 		{ "client.key", "centre/client.key" }, { "cosign.vkey", "centre/cosign.vkey" },
+		{ "bundle.vkey", "centre/bundle.vkey" },
 		{ "server.crt", "tls.crt" }, { "server.key", "tls.key" },
 		{ "enrolment.conf", "centre/enrolment.conf" },
 	};
@@ -456,11 +463,63 @@ out:
 	return st;
 }
 
+static int post_apply_bundle(int argc, char **argv)
+{
+	char centre[160], path[4200];
+	struct tims_buf vk = TIMS_BUF_INIT(4096), in = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+	struct tims_verifier key;
+	struct tims_bundle b;
+	struct tims_bundle_held h;
+	struct tims_wl *wl = NULL;
+	struct tims_err err;
+	tims_rc rc;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (argc != 3)
+		return cli_error(CLI_USAGE, "post", "apply-bundle: want DIR FILE");
+	if (!enrol_get(argv[1], "centre", centre, sizeof(centre)))
+		return cli_error(CLI_USAGE, "post", "apply-bundle: %s is not enrolled with a centre",
+				 argv[1]);
+	snprintf(path, sizeof(path), "%s/centre/bundle.vkey", argv[1]);
+	if (tims_read_file(path, vk.max, &vk, &err) || tims_read_file(argv[2], in.max, &in, &err)) {
+		tims_buf_release(&vk);
+		tims_buf_release(&in);
+		return cli_error(CLI_USAGE, "post", "apply-bundle: %s", err.msg);
+	}
+	while (vk.len && vk.buf[vk.len - 1] == '\n')
+		vk.buf[--vk.len] = '\0';
+	snprintf(path, sizeof(path), "%s/watchlists", argv[1]);
+	rc = tims_verifier_parse(tims_buf_str(&vk), &key, &err);
+	if (!rc)
+		rc = tims_bundle_open(in.buf, in.len, &key, centre, &b, &err);
+	tims_buf_release(&vk);
+	tims_buf_release(&in);
+	if (rc)
+		return cli_error(CLI_FAIL, "post", "apply-bundle: refused: %s", err.msg);
+	if (!(rc = tims_bundle_held_get(argv[1], b.kind, b.list, &h, &err)) &&
+	    !(rc = tims_wl_open(path, true, &wl, &err)) &&
+	    !(rc = tims_bundle_apply(wl, &b, h.version, &err)))
+		rc = tims_bundle_held_set(argv[1], &b, &err);
+	tims_wl_close(wl);
+	if (!rc)
+		printf("watchlist %s: version %" PRIu64 " from %s applied (restart the node to "
+		       "screen with it)\n", b.list, b.version, b.centre);
+	tims_bundle_release(&b);
+	if (rc)
+		return cli_error(rc == TIMS_ERR_REPLAY ? CLI_FAIL : CLI_USAGE, "post",
+				 "apply-bundle: %s", err.msg);
+	return CLI_OK;
+}
+
 static const struct cli_command post_commands[] = {
 	{ "init", post_init, "create a post directory" },
 	{ "serve", post_serve, "run the post node (HTTPS API and booth console)" },
 	{ "enrol", post_enrol, "install the enrolment the centre made for this post" },
 	{ "add-witness", post_add_witness, "send checkpoints to a witness as well" },
+	{ "apply-bundle", post_apply_bundle, "apply a signed bundle brought by hand" },
 	{ "restore", post_restore, "rebuild a lost post.db from the centre's mirror" },
 };
 

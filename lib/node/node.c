@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "tims/bundle.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 
@@ -169,7 +170,9 @@ json_t *node_screening_status(struct tims_node *n)
 			"kind", tims_wl_kind_name(lists[i].kind), "version", (json_int_t)lists[i].version,
 			"active", (json_int_t)lists[i].active));
 	free(lists);
-	return json_pack("{s:b, s:o}", "available", 1, "lists", arr);
+	/* What came from the centre, and when: the age of the watchlists. */
+	return json_pack("{s:b, s:o, s:o}", "available", 1, "lists", arr, "from_centre",
+			 tims_bundle_held_json(n->dir));
 }
 
 static int64_t now_ms(void)

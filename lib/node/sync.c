@@ -21,6 +21,7 @@
 #include <sodium.h>
 #include <time.h>
 
+#include "tims/bundle.h"
 #include "tims/sync.h"
 #include "tims/util.h"
 #include "tims/witness.h"
@@ -46,6 +47,8 @@ struct node_sync {
 	char centre[TIMS_NOTE_MAX_NAME + 1];
 	char ca[4200], cert[4200], key[4200];
 	struct tims_verifier centre_key;
+	struct tims_verifier bundle_key;
+	int has_bundle_key;
 	struct witness_conf w[SYNC_MAX_WITNESSES];
 	size_t nw;
 	/* state, under n->lock */
@@ -193,6 +196,12 @@ static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
 	snprintf(path, sizeof(path), "%s/centre/cosign.vkey", s->n->dir);
 	if ((rc = read_vkey(path, &s->centre_key, err)))
 		return rc;
+	snprintf(path, sizeof(path), "%s/centre/bundle.vkey", s->n->dir);
+	if (access(path, F_OK) == 0) {
+		if ((rc = read_vkey(path, &s->bundle_key, err)))
+			return rc;
+		s->has_bundle_key = 1;
+	}
 	s->enrolled = 1;
 	return TIMS_OK;
 }
@@ -335,6 +344,90 @@ out:
 	return rc;
 }
 
+/*
+ * Apply one bundle: verify it, apply it to a second handle of the post's
+ * watchlist store, load a new screening index from it outside the lock,
+ * then swap it in. Exposed for `tims post apply-bundle` through the store
+ * functions; here for the ones fetched from the centre.
+ */
+static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len,
+			    struct tims_err *err)
+{
+	struct tims_bundle b;
+	struct tims_bundle_held h;
+	struct tims_screen_index *ix = NULL;
+	struct tims_wl *wl = NULL, *old_wl;
+	struct tims_screen_index *old_ix;
+	char dir[4200];
+	tims_rc rc;
+
+	snprintf(dir, sizeof(dir), "%s/watchlists", s->n->dir);
+	if ((rc = tims_bundle_open(json, len, &s->bundle_key, s->centre, &b, err)))
+		return rc;
+	if ((rc = tims_bundle_held_get(s->n->dir, b.kind, b.list, &h, err)) ||
+	    (rc = tims_wl_open(dir, true, &wl, err)) ||
+	    (rc = tims_bundle_apply(wl, &b, h.version, err)) ||
+	    (rc = tims_bundle_held_set(s->n->dir, &b, err)) ||
+	    (rc = tims_wl_load_index(wl, &ix, err))) {
+		tims_wl_close(wl);
+		tims_bundle_release(&b);
+		return rc;
+	}
+	pthread_mutex_lock(&s->n->lock);
+	old_wl = s->n->wl;
+	old_ix = s->n->ix;
+	s->n->wl = wl;
+	s->n->ix = ix;
+	pthread_mutex_unlock(&s->n->lock);
+	tims_screen_index_free(old_ix);
+	tims_wl_close(old_wl);
+	node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied", b.list,
+		 b.version);
+	tims_bundle_release(&b);
+	return TIMS_OK;
+}
+
+/* Fetch and apply every bundle newer than what the post holds. */
+static void pull_bundles(struct node_sync *s)
+{
+	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 60 };
+	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX), b = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+	struct tims_err err;
+	json_t *j = NULL, *arr;
+	long status;
+
+	if (!s->has_bundle_key ||
+	    tims_sync_http(&peer, "GET", "/api/v1/sync/bundles", NULL, 0, NULL, ANSWER_MAX, &ans,
+			   &status, &err) || status != 200)
+		goto out;
+	j = json_loadb(ans.buf ? ans.buf : "", ans.len, 0, NULL);
+	arr = json_object_get(j, "bundles");
+	for (size_t i = 0; i < json_array_size(arr) && i < 64; i++) {
+		const char *list = jstr(json_array_get(arr, i), "list");
+		json_t *v = json_object_get(json_array_get(arr, i), "version");
+		struct tims_bundle_held h;
+		char path[128];
+
+		if (!*list || strlen(list) > TIMS_WL_LIST_NAME_MAX || strpbrk(list, "&?#% ") ||
+		    !json_is_integer(v) ||
+		    tims_bundle_held_get(s->n->dir, "watchlist", list, &h, &err) ||
+		    (uint64_t)json_integer_value(v) <= h.version)
+			continue;
+		snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%s", list);
+		if (tims_sync_http(&peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, &b, &status,
+				   &err) || status != 200) {
+			node_log(s->n, "bundle %s: not fetched (%ld)", list, status);
+			continue;
+		}
+		if (apply_bundle(s, b.buf, b.len, &err))
+			node_log(s->n, "bundle %s refused: %s", list, tims_err_msg(&err));
+	}
+out:
+	json_decref(j);
+	tims_buf_release(&ans);
+	tims_buf_release(&b);
+}
+
 static void ask_witnesses(struct node_sync *s)
 {
 	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
@@ -383,10 +476,12 @@ static void *sync_main(void *arg)
 
 		pthread_mutex_unlock(&s->n->lock);
 		if (s->enrolled) {
-			if (push(s, &err))
+			if (push(s, &err)) {
 				set_state(s, 0, tims_err_msg(&err));
-			else
+			} else {
 				set_state(s, 1, NULL);
+				pull_bundles(s);
+			}
 		}
 		ask_witnesses(s);
 		pthread_mutex_lock(&s->n->lock);
