@@ -26,6 +26,7 @@ static const struct cli_command commands[] = {
 	{ "log", cmd_log, "verify the post's log, or sign a checkpoint now" },
 	{ "screen", cmd_screen, "screen travellers against the watchlists; evaluate name matching" },
 	{ "watchlist", cmd_watchlist, "import, list and manage watchlists" },
+	{ "centre", cmd_centre, "the national centre: enrolment, mirror of every post, rebuilds" },
 	{ "witness", cmd_witness, "an independent witness: cosigns checkpoints of logs it has checked" },
 };
 

@@ -83,6 +83,11 @@ tims_rc tims_sync_batch_encode(const struct tims_sync_batch *b,
 tims_rc tims_sync_batch_decode(const char *json, size_t len,
 			       struct tims_sync_batch *b, struct tims_err *err);
 
+/* Only the first part of the check below: signed by key, of its origin. */
+tims_rc tims_sync_batch_check_signer(const struct tims_sync_batch *b,
+				     const struct tims_verifier *key,
+				     struct tims_err *err);
+
 /*
  * Check a batch against a tree that already holds exactly b->from + b->n
  * leaves (the receiver appended the batch inside an open transaction):

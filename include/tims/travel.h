@@ -50,6 +50,9 @@ void tims_travel_release(struct tims_travel *t);
  * NULL when out of memory. The caller owns the result. */
 json_t *tims_travel_json(const struct tims_travel *t, const char *doc, int64_t on);
 
+/* The "stay" object of tims_travel_json (also the centre's, tims/cstore.h). */
+json_t *tims_travel_stay_json(const struct tims_stay_result *s, int64_t on);
+
 /* "short stay", "exempt", "visa". */
 const char *tims_stay_kind_name(unsigned kind);
 

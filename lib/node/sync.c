@@ -58,6 +58,7 @@ struct node_sync {
 	uint64_t centre_size;
 	uint64_t log_size;
 	char last_error[TIMS_ERR_MSG_BYTES];
+	uint64_t rollback_shown;        /* size whose divergence the centre saw, +1 */
 	uint64_t witness_size[SYNC_MAX_WITNESSES];
 };
 
@@ -263,6 +264,9 @@ static tims_rc push(struct node_sync *s, struct tims_err *err)
 	tims_sync_batch_init(&b);
 	if ((rc = tims_post_latest_checkpoint(s->post, &note, &cp, err)))
 		goto out;
+	pthread_mutex_lock(&s->n->lock); /* the lag shows even while offline */
+	s->log_size = cp.size;
+	pthread_mutex_unlock(&s->n->lock);
 	if ((rc = tims_sync_http(&peer, "GET", "/api/v1/sync/state", NULL, 0, NULL,
 				 ANSWER_MAX, &ans, &status, err)))
 		goto out;
@@ -274,6 +278,29 @@ static tims_rc push(struct node_sync *s, struct tims_err *err)
 	}
 	at = (uint64_t)json_integer_value(json_object_get(j, "size"));
 	if (at > cp.size) {
+		/*
+		 * Show the centre the tail of what this post holds, so that the
+		 * divergence is recorded there too (a fork or proof refusal in
+		 * its event log); nothing is adopted from a smaller tree.
+		 */
+		uint64_t from = cp.size > 64 ? cp.size - 64 : 0;
+
+		tims_post_reader(s->post, &r);
+		if (s->rollback_shown != cp.size + 1) {
+			s->rollback_shown = cp.size + 1;
+			struct tims_err e = { 0 };
+
+			if (!tims_sync_batch_start(&b, from, note.buf, note.len, &e) &&
+			    !tims_post_export(s->post, from, cp.size - from, add_raw, &b, &e) &&
+			    !tims_sync_batch_prove(&b, &r, &e) &&
+			    !tims_sync_batch_encode(&b, &body, &e) &&
+			    !tims_sync_http(&peer, "POST", "/api/v1/sync/push", body.buf,
+					    body.len, NULL, ANSWER_MAX, &ans, &status, &e))
+				node_log(s->n, "centre: shown the rolled-back tail, it answered %ld: %.200s",
+					 status, ans.buf ? tims_buf_str(&ans) : "");
+			else
+				node_log(s->n, "centre: could not show the rolled-back tail: %s", e.msg);
+		}
 		rc = tims_err_set(err, TIMS_ERR_TAMPER,
 				  "the centre holds %" PRIu64 " records of this post, the post "
 				  "has signed %" PRIu64 ": this post was rolled back (tims post restore)",

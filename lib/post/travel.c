@@ -137,10 +137,30 @@ static json_t *date_json(int64_t day)
 	return j;
 }
 
+json_t *tims_travel_stay_json(const struct tims_stay_result *s, int64_t on)
+{
+	json_t *stay = json_object();
+
+	if (!stay)
+		return NULL;
+	json_object_set_new(stay, "on", date_json(on));
+	json_object_set_new(stay, "regime", json_string(tims_stay_kind_name(s->kind)));
+	json_object_set_new(stay, "max_days", json_integer(s->max_days));
+	json_object_set_new(stay, "window_days", json_integer(s->window_days));
+	json_object_set_new(stay, "used", json_integer(s->used));
+	json_object_set_new(stay, "left", json_integer(s->left));
+	json_object_set_new(stay, "overstay", json_integer(s->overstay));
+	json_object_set_new(stay, "in_country", json_boolean(s->in_country));
+	if (s->in_country && s->leave_by != INT64_MIN)
+		json_object_set_new(stay, "leave_by", date_json(s->leave_by));
+	json_object_set_new(stay, "inconsistent", json_boolean(s->inconsistent));
+	return stay;
+}
+
 json_t *tims_travel_json(const struct tims_travel *t, const char *doc, int64_t on)
 {
-	const struct tims_stay_result *s = &t->stay;
-	json_t *o = json_object(), *list = json_array(), *stay = json_object();
+	json_t *o = json_object(), *list = json_array();
+	json_t *stay = tims_travel_stay_json(&t->stay, on);
 	struct tims_buf b = TIMS_BUF_INIT(TIMS_RECORD_MAX_LINE);
 
 	if (!o || !list || !stay) {
@@ -162,17 +182,6 @@ json_t *tims_travel_json(const struct tims_travel *t, const char *doc, int64_t o
 					    json_integer((json_int_t)t->rows[i].corrected_by));
 		json_array_append_new(list, e);
 	}
-	json_object_set_new(stay, "on", date_json(on));
-	json_object_set_new(stay, "regime", json_string(tims_stay_kind_name(s->kind)));
-	json_object_set_new(stay, "max_days", json_integer(s->max_days));
-	json_object_set_new(stay, "window_days", json_integer(s->window_days));
-	json_object_set_new(stay, "used", json_integer(s->used));
-	json_object_set_new(stay, "left", json_integer(s->left));
-	json_object_set_new(stay, "overstay", json_integer(s->overstay));
-	json_object_set_new(stay, "in_country", json_boolean(s->in_country));
-	if (s->in_country && s->leave_by != INT64_MIN)
-		json_object_set_new(stay, "leave_by", date_json(s->leave_by));
-	json_object_set_new(stay, "inconsistent", json_boolean(s->inconsistent));
 	json_object_set_new(o, "document", json_string(doc));
 	json_object_set_new(o, "crossings", list);
 	json_object_set_new(o, "stay", stay);

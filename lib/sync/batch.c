@@ -49,14 +49,18 @@ tims_rc tims_sync_batch_start(struct tims_sync_batch *b, uint64_t from,
 			      const char *note, size_t note_len,
 			      struct tims_err *err)
 {
-	tims_sync_batch_release(b);
+	char *copy;
+
 	if (note_len > TIMS_NOTE_MAX_BYTES)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "checkpoint: too large");
-	b->from = from;
-	if (!(b->note = malloc(note_len + 1)))
+	/* copied before the release: note may be b's own note */
+	if (!(copy = malloc(note_len + 1)))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	memcpy(b->note, note, note_len);
-	b->note[note_len] = '\0';
+	memcpy(copy, note, note_len);
+	copy[note_len] = '\0';
+	tims_sync_batch_release(b);
+	b->from = from;
+	b->note = copy;
 	b->note_len = note_len;
 	return parse_cp(b, err);
 }
@@ -345,15 +349,11 @@ out:
 	return rc;
 }
 
-tims_rc tims_sync_batch_verify(const struct tims_sync_batch *b,
-			       const struct tims_verifier *key,
-			       const struct tims_tlog_reader *tree,
-			       struct tims_err *err)
+tims_rc tims_sync_batch_check_signer(const struct tims_sync_batch *b,
+				     const struct tims_verifier *key,
+				     struct tims_err *err)
 {
 	struct tims_note *n = malloc(sizeof(*n));
-	uint64_t end = b->from + b->n;
-	struct tims_err e;
-	tims_hash root;
 	tims_rc rc;
 
 	if (!n)
@@ -369,6 +369,21 @@ tims_rc tims_sync_batch_verify(const struct tims_sync_batch *b,
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "checkpoint: origin \"%s\" is not \"%s\"",
 				    b->cp.origin, key->name);
+	return TIMS_OK;
+}
+
+tims_rc tims_sync_batch_verify(const struct tims_sync_batch *b,
+			       const struct tims_verifier *key,
+			       const struct tims_tlog_reader *tree,
+			       struct tims_err *err)
+{
+	uint64_t end = b->from + b->n;
+	struct tims_err e;
+	tims_hash root;
+	tims_rc rc;
+
+	if ((rc = tims_sync_batch_check_signer(b, key, err)))
+		return rc;
 	if ((rc = tims_tlog_tree_hash(end, tree, root, err)))
 		return rc;
 	if (tims_tlog_verify_consistency(end, b->cp.size, root, b->cp.root,

@@ -107,6 +107,10 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 	tims_rc rc;
 
 	memset(res, 0, sizeof(*res));
+	/* Who signed it first: another post's batch is refused as such, not
+	 * as a fork of this one. */
+	if ((rc = tims_sync_batch_check_signer(b, &m->key, err)))
+		return rc;
 	if ((rc = tims_mlog_begin(m->log, err)))
 		return rc;
 	if ((rc = tims_mlog_size(m->log, &size, err)))

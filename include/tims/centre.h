@@ -1,0 +1,149 @@
+/*
+ * centre.h — the national centre: enrolment of posts, the verified mirror
+ * of every post's log, cosigning, the query store, and rebuilds.
+ *
+ * A centre is a directory (docs/centre.md):
+ *   config            name, store (query store URI: "sqlite" for DIR/query.db,
+ *                     or a PostgreSQL URI)
+ *   centre.db         enrolled posts (name, origin, verifier key, client
+ *                     certificate fingerprint, revocation) and the event
+ *                     log of refusals (hostile or broken peers)
+ *   ca.crt, ca.key    the centre's CA: it issues posts' client certificates
+ *   tls.crt, tls.key  the centre's HTTPS server certificate (from its CA)
+ *   client.crt/.key   the centre's own client certificate (CN "centre"),
+ *                     for pulling from posts when rebuilding
+ *   cosign.skey/.vkey the centre's cosigner key (c2sp tlog-cosignature)
+ *   mirror/ORIGIN.db  the verified mirror of each post's log (tims/sync.h)
+ *   isolated          present while the centre is cut off on purpose
+ *
+ * Guarantees: a post is known by the certificate the centre issued it and
+ * by nothing it says about itself (G6); every record the centre holds was
+ * verified against a checkpoint signed by its post (G3); retries never
+ * duplicate; a revoked post is refused at its next request.
+ */
+#ifndef TIMS_CENTRE_H
+#define TIMS_CENTRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tims/buf.h"
+#include "tims/err.h"
+#include "tims/http.h"
+#include "tims/note.h"
+#include "tims/sync.h"
+
+#define TIMS_CENTRE_NAME_MAX 64
+
+struct tims_centre;
+
+/* Make a centre in dir (created if missing; TIMS_ERR_EXISTS if it holds
+ * one). store: NULL for the embedded SQLite store, or a PostgreSQL URI. */
+tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
+			 struct tims_err *err);
+
+tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
+			 struct tims_err *err);
+void tims_centre_free(struct tims_centre *c);
+
+const char *tims_centre_dir(const struct tims_centre *c);
+/* The cosigner's verifier key (for posts and auditors). */
+const struct tims_verifier *tims_centre_cosigner(const struct tims_centre *c);
+
+/*
+ * Enrol a post: `name` (the certificate's common name), its verifier key
+ * (post.vkey; the origin is the key's name), the centre's URL as the post
+ * will reach it. Issues a client certificate and a server certificate
+ * (for the post's node) from the centre's CA and writes into out_dir what
+ * the post needs: ca.crt (trust for the centre), client.crt, client.key
+ * (0600), server.crt, server.key (0600), cosign.vkey, and enrolment.conf
+ * (name, origin, centre, url). An origin or name already enrolled (even revoked)
+ * is TIMS_ERR_EXISTS.
+ */
+tims_rc tims_centre_enrol(struct tims_centre *c, const char *name,
+			  const char *post_vkey, const char *url,
+			  const char *out_dir, struct tims_err *err);
+
+/* Revoke a post's certificate; refused from the next request on. */
+tims_rc tims_centre_revoke(struct tims_centre *c, const char *name,
+			   struct tims_err *err);
+
+/* Cut the centre off (posts see it as unreachable), and undo. */
+tims_rc tims_centre_isolate(const char *dir, int on, struct tims_err *err);
+int tims_centre_isolated(const struct tims_centre *c);
+
+struct tims_centre_post {
+	char name[TIMS_CENTRE_NAME_MAX + 1];
+	char origin[TIMS_NOTE_MAX_NAME + 1];
+	int revoked;
+	uint64_t size;          /* records mirrored */
+	uint64_t signed_size;   /* latest post-signed checkpoint held */
+	int64_t last_sync_ms;   /* last accepted batch, 0 if never */
+	int64_t enrolled_ms;
+};
+typedef tims_rc (*tims_centre_post_fn)(void *ctx, const struct tims_centre_post *p);
+tims_rc tims_centre_posts(struct tims_centre *c, tims_centre_post_fn fn,
+			  void *ctx, struct tims_err *err);
+
+/* The result of one ingest (a push, or a batch pulled during a rebuild). */
+struct tims_centre_ingest {
+	struct tims_sync_result r;
+	char cosignature[512];  /* when complete: the centre's cosignature line */
+};
+
+/*
+ * Verify and store one batch for `origin` (the post the certificate maps
+ * to), index the new records into the query store, and cosign the
+ * checkpoint once the mirror holds all of it. Refusals are recorded in
+ * the event log with the reason. Thread-safe (one lock per origin).
+ */
+tims_rc tims_centre_ingest(struct tims_centre *c, const char *origin,
+			   const struct tims_sync_batch *b,
+			   struct tims_centre_ingest *out,
+			   struct tims_err *err);
+
+/* Record a refusal or notable event (kind: "fork", "signature", ...). */
+void tims_centre_event(struct tims_centre *c, const char *kind,
+		       const char *origin, const char *detail);
+
+/* The mirror of origin, and its lock. */
+tims_rc tims_centre_mirror(struct tims_centre *c, const char *origin,
+			   struct tims_sync_mirror **m, struct tims_err *err);
+
+/* The query store (NULL until opened). */
+struct tims_cstore *tims_centre_store(struct tims_centre *c);
+
+/* Bring the query store up to the mirrors (after a crash or a wipe of the
+ * store alone); *added says how many records were indexed. */
+tims_rc tims_centre_reindex(struct tims_centre *c, uint64_t *added,
+			    struct tims_err *err);
+
+/* The signed bundle of one list of DIR/watchlists (tims/bundle.h). */
+tims_rc tims_centre_bundle(struct tims_centre *c, const char *list,
+			   struct tims_buf *out, struct tims_err *err);
+
+/*
+ * Serve the centre's API over HTTPS with mutual TLS for the sync routes
+ * (docs/sync.md). port 0 picks one.
+ */
+tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
+			  uint16_t port, void (*log)(void *ctx, const char *line),
+			  void *log_ctx, struct tims_http_server **out,
+			  struct tims_err *err);
+
+/*
+ * Rebuild: pull every enrolled post's log from the post itself (its URL,
+ * mutual TLS with the centre's client certificate), verifying each batch
+ * as a push is verified, and then check each mirror against the latest
+ * cosigned checkpoints the post kept. One line per post goes to report.
+ */
+struct tims_centre_rebuild_post {
+	const char *name;  /* as enrolled */
+	const char *url;   /* https://host:port of its node */
+};
+tims_rc tims_centre_rebuild(struct tims_centre *c,
+			    const struct tims_centre_rebuild_post *posts,
+			    size_t n, void (*report)(void *ctx, const char *line),
+			    void *ctx, unsigned *failed, struct tims_err *err);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * cstore.h — the centre's query store: every post's crossing records,
+ * indexed for national queries.
+ *
+ * The store is a derived copy. The durable, verified copy of each post's log
+ * is the centre's mirror (tims/sync.h); the store is filled from it as
+ * batches are accepted and can be rebuilt from it at any time
+ * (tims_centre_reindex). Two backends with the same schema and the same
+ * answers:
+ *
+ *   "sqlite:PATH" or a plain path     embedded SQLite (WAL), the default
+ *   "pg:CONNINFO", "postgresql://…",  PostgreSQL through libpq
+ *   "postgres://…"
+ *
+ * Records are keyed by (origin, index): adding the same entry again is a
+ * no-op, adding a different one at a taken key is refused (TIMS_ERR_TAMPER).
+ * A record erased for retention at its post is kept as its leaf hash only,
+ * with nothing personal indexed.
+ *
+ * Queries answer jansson objects (the caller owns them); their shapes are
+ * in docs/cstore.md. Times are milliseconds since 1970 (UTC), days are days
+ * since 1970 (tims/record.h). Not thread-safe: one caller at a time.
+ */
+#ifndef TIMS_CSTORE_H
+#define TIMS_CSTORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tims/err.h"
+#include "tims/record.h"
+#include "tims/stay.h"
+
+#define TIMS_CSTORE_MAX_URI 1024
+#define TIMS_CSTORE_MAX_HISTORY TIMS_STAY_MAX_MOVES
+#define TIMS_CSTORE_MAX_PAGE 1000
+
+struct tims_cstore;
+
+/* Open (and create the schema of) the store at uri; see above. */
+tims_rc tims_cstore_open(const char *uri, struct tims_cstore **out,
+			 struct tims_err *err);
+void tims_cstore_close(struct tims_cstore *s);
+
+/* "sqlite" or "postgresql". */
+const char *tims_cstore_backend(const struct tims_cstore *s);
+
+/* Transactions: the centre adds a whole batch in one. */
+tims_rc tims_cstore_begin(struct tims_cstore *s, struct tims_err *err);
+tims_rc tims_cstore_commit(struct tims_cstore *s, struct tims_err *err);
+void tims_cstore_rollback(struct tims_cstore *s);
+
+/*
+ * Add the record at (origin, index) of a post's log, with the entry's time
+ * and leaf hash. rec == NULL: the record was erased at the post, only the
+ * leaf is known. *dup (if not NULL) is set to 1 when the same entry was
+ * already there. A different leaf at a taken (origin, index) is
+ * TIMS_ERR_TAMPER. Records must be added in log order per origin for
+ * corrections to find the record they correct.
+ */
+tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
+			uint64_t index, uint64_t post_time_ms,
+			const uint8_t leaf[32], const struct tims_record *rec,
+			int *dup, struct tims_err *err);
+
+/* Records held for origin (NULL: all origins). */
+tims_rc tims_cstore_count(struct tims_cstore *s, const char *origin,
+			  uint64_t *n, struct tims_err *err);
+
+/* Remove everything (tests, and a reindex from the mirrors). */
+tims_rc tims_cstore_wipe(struct tims_cstore *s, struct tims_err *err);
+
+/*
+ * Travel history of a document (issuer may be NULL or "" for any issuer)
+ * across every post, in crossing-time order, with the stay rule on day `on`
+ * under the regimes rs, exactly as a post computes it for its own records
+ * (tims/travel.h):
+ *   {"document", "issuer", "crossings": [{"origin", "index", "record",
+ *    "corrected_by"?}], "stay": {...}}
+ */
+tims_rc tims_cstore_history_doc(struct tims_cstore *s, const char *doc,
+				const char *issuer, int64_t on,
+				const struct tims_stay_regimes *rs,
+				json_t **out, struct tims_err *err);
+
+/*
+ * Travel history of a person: surname and given names (compared after the
+ * record's normalisation: upper case, single spaces), birth date YYYY-MM-DD,
+ * nationality optional. Every document the person used, each with its own
+ * crossings, and the stay rule over all of them together:
+ *   {"person": {...}, "documents": [...], "crossings": [...], "stay": {...}}
+ */
+tims_rc tims_cstore_history_person(struct tims_cstore *s, const char *surname,
+				   const char *given, const char *birth_date,
+				   const char *nationality, int64_t on,
+				   const struct tims_stay_regimes *rs,
+				   json_t **out, struct tims_err *err);
+
+/*
+ * Who is in the country at time at_ms: documents whose last standing,
+ * admitted crossing at or before at_ms is an entry. Paged by entry time:
+ *   {"at", "total", "offset", "limit", "present": [{"origin", "index",
+ *    "document", "issuer", "surname", "given_names", "nationality",
+ *    "entered"}]}
+ */
+tims_rc tims_cstore_present(struct tims_cstore *s, int64_t at_ms,
+			    unsigned offset, unsigned limit, json_t **out,
+			    struct tims_err *err);
+
+/*
+ * Overstays on day `on`: travellers in the country whose stay under rs has
+ * gone past its limit (used > max_days, or leave_by before `on`), most
+ * overstayed first, at most `limit`:
+ *   {"on", "total", "overstays": [{"document", "issuer", "surname",
+ *    "given_names", "nationality", "entered", "origin", "used",
+ *    "max_days", "overstay"}]}
+ */
+tims_rc tims_cstore_overstays(struct tims_cstore *s, int64_t on,
+			      const struct tims_stay_regimes *rs,
+			      unsigned limit, json_t **out,
+			      struct tims_err *err);
+
+/*
+ * Crossings counted between from_ms (inclusive) and to_ms (exclusive),
+ * grouped by up to three of "post", "hour", "day", "nationality",
+ * "direction", "decision" (comma-separated, e.g. "post,hour"):
+ *   {"from", "to", "by": [...], "total", "groups": [{"post": ...,
+ *    "hour": ms, "count": n}, ...]}
+ * Erased records count under their post and time only.
+ */
+tims_rc tims_cstore_counts(struct tims_cstore *s, const char *by,
+			   int64_t from_ms, int64_t to_ms, json_t **out,
+			   struct tims_err *err);
+
+#endif

@@ -1,0 +1,625 @@
+/*
+ * centre.c — a centre directory (tims/centre.h): creation, opening, the
+ * registry of enrolled posts, enrolment with client certificates from the
+ * centre's CA, revocation, isolation and the event log.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include "tims/tls.h"
+#include "tims/util.h"
+#include "internal.h"
+
+#define KEYFILE_MAX 4096
+#define CONFIG_MAX 8192
+
+static const char schema[] =
+	"PRAGMA journal_mode=WAL;"
+	"CREATE TABLE IF NOT EXISTS posts ("
+	" name TEXT PRIMARY KEY, origin TEXT NOT NULL UNIQUE, vkey TEXT NOT NULL,"
+	" cert_fp BLOB NOT NULL, url TEXT, enrolled_ms INTEGER NOT NULL,"
+	" revoked_ms INTEGER);"
+	"CREATE TABLE IF NOT EXISTS events ("
+	" id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
+	" origin TEXT, detail TEXT NOT NULL);"
+	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events BEGIN"
+	" SELECT RAISE(ABORT, 'events are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events BEGIN"
+	" SELECT RAISE(ABORT, 'events are append-only'); END;";
+
+tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
+		    struct tims_err *err)
+{
+	if (snprintf(out, CENTRE_PATH_MAX, "%s/%s", c->dir, name) >= CENTRE_PATH_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", c->dir);
+	return TIMS_OK;
+}
+
+tims_rc centre_db_err(struct tims_centre *c, const char *what,
+		      struct tims_err *err)
+{
+	return tims_err_set(err, TIMS_ERR_DB, "%s/centre.db: %s: %s", c->dir, what,
+			    c->db ? sqlite3_errmsg(c->db) : "not open");
+}
+
+static tims_rc dpath(const char *dir, const char *name, char *out,
+		     struct tims_err *err)
+{
+	if (snprintf(out, CENTRE_PATH_MAX, "%s/%s", dir, name) >= CENTRE_PATH_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
+	return TIMS_OK;
+}
+
+static tims_rc write_in(const char *dir, const char *name, const void *data,
+			size_t len, unsigned mode, struct tims_err *err)
+{
+	char path[CENTRE_PATH_MAX];
+	tims_rc rc = dpath(dir, name, path, err);
+
+	return rc ? rc : tims_write_file(path, data, len, mode, 1, err);
+}
+
+static tims_rc read_in(const char *dir, const char *name, size_t max,
+		       struct tims_buf *out, struct tims_err *err)
+{
+	char path[CENTRE_PATH_MAX];
+	tims_rc rc = dpath(dir, name, path, err);
+
+	return rc ? rc : tims_read_file(path, max, out, err);
+}
+
+static void wipe_release(struct tims_buf *b)
+{
+	if (b->buf)
+		sodium_memzero(b->buf, b->alloc);
+	tims_buf_release(b);
+}
+
+/* Issue a certificate from the CA in dir and write NAME.crt / NAME.key. */
+static tims_rc issue(const char *ca_dir, const struct tims_cert_req *req,
+		     const char *out_dir, const char *crt_name,
+		     const char *key_name, struct tims_err *err)
+{
+	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf cakey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf cert = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	tims_rc rc;
+
+	if (!(rc = read_in(ca_dir, "ca.crt", TIMS_TLS_PEM_MAX, &ca, err)) &&
+	    !(rc = read_in(ca_dir, "ca.key", TIMS_TLS_PEM_MAX, &cakey, err)) &&
+	    !(rc = tims_tls_issue(req, tims_buf_str(&ca), tims_buf_str(&cakey),
+				  &cert, &key, err)) &&
+	    !(rc = write_in(out_dir, key_name, key.buf, key.len, 0600, err)))
+		rc = write_in(out_dir, crt_name, cert.buf, cert.len, 0644, err);
+	tims_buf_release(&ca);
+	wipe_release(&cakey);
+	tims_buf_release(&cert);
+	wipe_release(&key);
+	return rc;
+}
+
+static tims_rc make_ca(const char *dir, const char *name, struct tims_err *err)
+{
+	struct tims_cert_req req = {
+		.common_name = name, .days = 3650, .uses = TIMS_CERT_CA,
+	};
+	struct tims_buf cert = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	tims_rc rc;
+
+	rc = tims_tls_issue(&req, NULL, NULL, &cert, &key, err);
+	if (!rc)
+		rc = write_in(dir, "ca.key", key.buf, key.len, 0600, err);
+	if (!rc)
+		rc = write_in(dir, "ca.crt", cert.buf, cert.len, 0644, err);
+	tims_buf_release(&cert);
+	wipe_release(&key);
+	return rc;
+}
+
+static tims_rc make_key(const char *dir, const char *name, enum tims_key_alg alg,
+			const char *sk_file, const char *vk_file, struct tims_err *err)
+{
+	char *skey = NULL, *vkey = NULL;
+	struct tims_buf b = TIMS_BUF_INIT(KEYFILE_MAX);
+	tims_rc rc;
+
+	if ((rc = tims_note_keygen(name, alg, &skey, &vkey, err)))
+		return rc;
+	rc = write_in(dir, sk_file, skey, strlen(skey), 0600, err);
+	if (!rc && (tims_buf_addstr(&b, vkey) || tims_buf_addch(&b, '\n')))
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if (!rc)
+		rc = write_in(dir, vk_file, b.buf, b.len, 0644, err);
+	tims_buf_release(&b);
+	tims_note_free_secret(skey);
+	free(vkey);
+	return rc;
+}
+
+/* The cosigner key (named as the centre) and the bundle key (NAME/bundles). */
+static tims_rc make_keys(const char *dir, const char *name, struct tims_err *err)
+{
+	char bname[TIMS_CENTRE_NAME_MAX + 16];
+
+	snprintf(bname, sizeof(bname), "%s/bundles", name);
+	return make_key(dir, name, TIMS_KEY_COSIGNATURE_V1, "cosign.skey", "cosign.vkey", err) ||
+	       make_key(dir, bname, TIMS_KEY_ED25519, "bundle.skey", "bundle.vkey", err)
+		       ? (err ? err->rc : TIMS_ERR_CRYPTO) : TIMS_OK;
+}
+
+tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
+			 struct tims_err *err)
+{
+	static const char *const ours[] = { "config", "centre.db", "ca.key", "cosign.skey",
+					    "bundle.skey" };
+	struct tims_cert_req server = {
+		.common_name = "tims centre", .days = 825, .uses = TIMS_CERT_SERVER,
+		.dns = { "localhost" }, .ips = { "127.0.0.1", "::1" },
+	};
+	struct tims_cert_req client = {
+		.common_name = "centre", .days = 825, .uses = TIMS_CERT_CLIENT,
+	};
+	struct tims_buf cfg = TIMS_BUF_INIT(CONFIG_MAX);
+	char path[CENTRE_PATH_MAX];
+	sqlite3 *db = NULL;
+	tims_rc rc;
+
+	if (sodium_init() < 0)
+		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium: init failed");
+	if (!name || !*name || strlen(name) > TIMS_CENTRE_NAME_MAX ||
+	    strpbrk(name, " +\n\t\r"))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "name: want 1-%d characters without spaces or '+'",
+				    TIMS_CENTRE_NAME_MAX);
+	if (store && (strchr(store, '\n') || strlen(store) > 1024))
+		return tims_err_set(err, TIMS_ERR_INVALID, "store: not a one-line URI");
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", dir, strerror(errno));
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(ours); i++) {
+		if ((rc = dpath(dir, ours[i], path, err)))
+			return rc;
+		if (access(path, F_OK) == 0)
+			return tims_err_set(err, TIMS_ERR_EXISTS,
+					    "%s: already holds a centre (%s)", dir, ours[i]);
+	}
+	if ((rc = dpath(dir, "mirror", path, err)))
+		return rc;
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	if ((rc = make_keys(dir, name, err)) || (rc = make_ca(dir, name, err)) ||
+	    (rc = issue(dir, &server, dir, "tls.crt", "tls.key", err)) ||
+	    (rc = issue(dir, &client, dir, "client.crt", "client.key", err)))
+		return rc;
+	if (tims_buf_addf(&cfg, "name = %s\nstore = %s\n", name, store ? store : "sqlite"))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "config: too large");
+	rc = write_in(dir, "config", cfg.buf, cfg.len, 0644, err);
+	tims_buf_release(&cfg);
+	if (rc || (rc = dpath(dir, "centre.db", path, err)))
+		return rc;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path,
+				  db ? sqlite3_errmsg(db) : "cannot open");
+	sqlite3_close(db);
+	if (!rc)
+		chmod(path, 0600);
+	return rc;
+}
+
+static tims_rc parse_config(struct tims_centre *c, const char *text,
+			    struct tims_err *err)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n'), *eq;
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char key[32], val[CENTRE_PATH_MAX];
+		size_t kl, vl;
+
+		eq = memchr(p, '=', len);
+		if (len == 0 || p[0] == '#') {
+			p += len + (nl != NULL);
+			continue;
+		}
+		if (!eq)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s/config: a line without '='", c->dir);
+		kl = (size_t)(eq - p);
+		while (kl && p[kl - 1] == ' ')
+			kl--;
+		eq++;
+		while (*eq == ' ')
+			eq++;
+		vl = len - (size_t)(eq - p);
+		if (kl >= sizeof(key) || vl >= sizeof(val))
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s/config: a line too long", c->dir);
+		memcpy(key, p, kl);
+		key[kl] = '\0';
+		memcpy(val, eq, vl);
+		val[vl] = '\0';
+		if (!strcmp(key, "name")) {
+			if (vl >= sizeof(c->name))
+				return tims_err_set(err, TIMS_ERR_INVALID,
+						    "%s/config: name: too long", c->dir);
+			memcpy(c->name, val, vl + 1);
+		}
+		else if (!strcmp(key, "store"))
+			snprintf(c->store_uri, sizeof(c->store_uri), "%s", val);
+		else
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s/config: unknown key \"%s\"", c->dir, key);
+		p += len + (nl != NULL);
+	}
+	if (!c->name[0])
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s/config: no name", c->dir);
+	return TIMS_OK;
+}
+
+tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
+			 struct tims_err *err)
+{
+	struct tims_centre *c;
+	struct tims_buf cfg = TIMS_BUF_INIT(CONFIG_MAX);
+	char path[CENTRE_PATH_MAX], sk[CENTRE_PATH_MAX], uri[CENTRE_PATH_MAX + 16];
+	tims_rc rc;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium: init failed");
+	if (!(c = calloc(1, sizeof(*c))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&c->db_lock, NULL);
+	pthread_mutex_init(&c->store_lock, NULL);
+	pthread_mutex_init(&c->mirrors_lock, NULL);
+	if (snprintf(c->dir, sizeof(c->dir), "%s", dir) >= (int)sizeof(c->dir)) {
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "centre directory: path too long");
+		goto fail;
+	}
+	if ((rc = centre_path(c, "config", path, err)))
+		goto fail;
+	if (access(path, F_OK) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND,
+				  "%s: not a centre directory (no config; tims centre init)", dir);
+		goto fail;
+	}
+	if ((rc = tims_read_file(path, CONFIG_MAX, &cfg, err)) ||
+	    (rc = parse_config(c, tims_buf_str(&cfg), err)))
+		goto fail;
+	if ((rc = centre_path(c, "cosign.vkey", path, err)) ||
+	    (rc = centre_path(c, "cosign.skey", sk, err)) ||
+	    (rc = tims_mlog_load_keys(dir, path, sk, &c->cosign_vkey, &c->cosigner, err)) ||
+	    (rc = centre_path(c, "bundle.vkey", path, err)) ||
+	    (rc = centre_path(c, "bundle.skey", sk, err)) ||
+	    (rc = tims_mlog_load_keys(dir, path, sk, &c->bundle_vkey, &c->bundle_signer, err)))
+		goto fail;
+	if ((rc = centre_path(c, "centre.db", path, err)))
+		goto fail;
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(c->db, 5000) != SQLITE_OK) {
+		rc = centre_db_err(c, "open", err);
+		goto fail;
+	}
+	if (!c->store_uri[0] || !strcmp(c->store_uri, "sqlite"))
+		snprintf(uri, sizeof(uri), "sqlite:%s/query.db", dir);
+	else
+		snprintf(uri, sizeof(uri), "%s", c->store_uri);
+	if ((rc = tims_cstore_open(uri, &c->store, err)))
+		goto fail;
+	tims_buf_release(&cfg);
+	*out = c;
+	return TIMS_OK;
+fail:
+	tims_buf_release(&cfg);
+	tims_centre_free(c);
+	return rc;
+}
+
+void tims_centre_free(struct tims_centre *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nmirrors; i++) {
+		tims_sync_mirror_free(c->mirrors[i]->m);
+		pthread_mutex_destroy(&c->mirrors[i]->lock);
+		free(c->mirrors[i]);
+	}
+	if (c->store)
+		tims_cstore_close(c->store);
+	sqlite3_close(c->db);
+	if (c->cosigner.ctx)
+		tims_signer_release(&c->cosigner);
+	if (c->bundle_signer.ctx)
+		tims_signer_release(&c->bundle_signer);
+	pthread_mutex_destroy(&c->db_lock);
+	pthread_mutex_destroy(&c->store_lock);
+	free(c);
+}
+
+const char *tims_centre_dir(const struct tims_centre *c)
+{
+	return c->dir;
+}
+
+const struct tims_verifier *tims_centre_cosigner(const struct tims_centre *c)
+{
+	return &c->cosign_vkey;
+}
+
+struct tims_cstore *tims_centre_store(struct tims_centre *c)
+{
+	return c->store;
+}
+
+/* ---- enrolment ---------------------------------------------------------- */
+
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > TIMS_CENTRE_NAME_MAX || !strcmp(s, "centre"))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' ||
+		      s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+tims_rc tims_centre_enrol(struct tims_centre *c, const char *name,
+			  const char *post_vkey, const char *url,
+			  const char *out_dir, struct tims_err *err)
+{
+	struct tims_cert_req req = {
+		.common_name = name, .days = 825, .uses = TIMS_CERT_CLIENT,
+	};
+	/* The post's node serves HTTPS with a certificate from the same CA,
+	 * so that the centre can pull from it when rebuilding. */
+	struct tims_cert_req server = {
+		.common_name = name, .days = 825, .uses = TIMS_CERT_SERVER,
+		.dns = { "localhost" }, .ips = { "127.0.0.1", "::1" },
+	};
+	struct tims_buf vk = TIMS_BUF_INIT(KEYFILE_MAX), crt = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf b = TIMS_BUF_INIT(KEYFILE_MAX);
+	struct tims_verifier v;
+	sqlite3_stmt *st = NULL;
+	char path[CENTRE_PATH_MAX];
+	uint8_t fp[32];
+	tims_rc rc;
+
+	if (!valid_name(name))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "name: want 1-%d letters, digits, '-', '_' or '.' (not \"centre\")",
+				    TIMS_CENTRE_NAME_MAX);
+	if (url && (strncmp(url, "https://", 8) || strlen(url) > 512 || strpbrk(url, " \n")))
+		return tims_err_set(err, TIMS_ERR_INVALID, "url: want https://HOST:PORT");
+	if ((rc = tims_read_file(post_vkey, KEYFILE_MAX, &vk, err)))
+		return rc;
+	while (vk.len && (vk.buf[vk.len - 1] == '\n' || vk.buf[vk.len - 1] == '\r'))
+		vk.buf[--vk.len] = '\0';
+	if ((rc = tims_verifier_parse(tims_buf_str(&vk), &v, err)))
+		goto out;
+	if (v.alg != TIMS_KEY_ED25519) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: not a post's Ed25519 key", post_vkey);
+		goto out;
+	}
+	if (mkdir(out_dir, 0700) != 0 && errno != EEXIST) {
+		rc = tims_err_set(err, TIMS_ERR_IO, "%s: %s", out_dir, strerror(errno));
+		goto out;
+	}
+	/* Refuse before issuing anything. */
+	pthread_mutex_lock(&c->db_lock);
+	if (sqlite3_prepare_v2(c->db, "SELECT name FROM posts WHERE name = ?1 OR origin = ?2",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "enrolment", err);
+		goto unlock;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v.name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		rc = tims_err_set(err, TIMS_ERR_EXISTS,
+				  "post %s or origin %s is already enrolled (names are never reused)",
+				  name, v.name);
+		goto unlock;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((rc = issue(c->dir, &req, out_dir, "client.crt", "client.key", err)) ||
+	    (rc = issue(c->dir, &server, out_dir, "server.crt", "server.key", err)) ||
+	    (rc = dpath(out_dir, "client.crt", path, err)) ||
+	    (rc = tims_read_file(path, TIMS_TLS_PEM_MAX, &crt, err)) ||
+	    (rc = tims_tls_fingerprint(tims_buf_str(&crt), fp, err)))
+		goto unlock;
+	if (sqlite3_prepare_v2(c->db, "INSERT INTO posts (name, origin, vkey, cert_fp, url,"
+			       " enrolled_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st,
+			       NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "enrolment", err);
+		goto unlock;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tims_buf_str(&vk), -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, fp, sizeof(fp), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, tims_mlog_now_ms());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = centre_db_err(c, "enrolment", err);
+unlock:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db_lock);
+	if (rc)
+		goto out;
+	/* What the post takes home. */
+	tims_buf_reset(&b);
+	if ((rc = read_in(c->dir, "ca.crt", TIMS_TLS_PEM_MAX, &b, err)) ||
+	    (rc = write_in(out_dir, "ca.crt", b.buf, b.len, 0644, err)))
+		goto out;
+	tims_buf_reset(&b);
+	if ((rc = read_in(c->dir, "cosign.vkey", KEYFILE_MAX, &b, err)) ||
+	    (rc = write_in(out_dir, "cosign.vkey", b.buf, b.len, 0644, err)))
+		goto out;
+	tims_buf_reset(&b);
+	if ((rc = read_in(c->dir, "bundle.vkey", KEYFILE_MAX, &b, err)) ||
+	    (rc = write_in(out_dir, "bundle.vkey", b.buf, b.len, 0644, err)))
+		goto out;
+	tims_buf_reset(&b);
+	if (tims_buf_addf(&b, "name = %s\norigin = %s\ncentre = %s\nurl = %s\n", name,
+			  v.name, c->name, url ? url : "")) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = write_in(out_dir, "enrolment.conf", b.buf, b.len, 0644, err);
+	tims_centre_event(c, "enrolled", v.name, name);
+out:
+	tims_buf_release(&vk);
+	tims_buf_release(&crt);
+	tims_buf_release(&b);
+	return rc;
+}
+
+tims_rc tims_centre_revoke(struct tims_centre *c, const char *name,
+			   struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+
+	pthread_mutex_lock(&c->db_lock);
+	if (sqlite3_prepare_v2(c->db, "UPDATE posts SET revoked_ms = ?2 WHERE name = ?1"
+			       " AND revoked_ms IS NULL", -1, &st, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "revocation", err);
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, tims_mlog_now_ms());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = centre_db_err(c, "revocation", err);
+	else if (sqlite3_changes(c->db) == 0)
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND,
+				  "post %s: not enrolled, or already revoked", name);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db_lock);
+	if (!rc)
+		tims_centre_event(c, "revoked", NULL, name);
+	return rc;
+}
+
+tims_rc centre_post_key(struct tims_centre *c, const char *origin,
+			struct tims_verifier *key, int *revoked,
+			struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc;
+
+	pthread_mutex_lock(&c->db_lock);
+	if (sqlite3_prepare_v2(c->db, "SELECT vkey, revoked_ms FROM posts WHERE origin = ?1",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "reading posts", err);
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "origin %s: not enrolled", origin);
+		goto out;
+	}
+	*revoked = sqlite3_column_type(st, 1) != SQLITE_NULL;
+	rc = tims_verifier_parse((const char *)sqlite3_column_text(st, 0), key, err);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db_lock);
+	return rc;
+}
+
+tims_rc tims_centre_isolate(const char *dir, int on, struct tims_err *err)
+{
+	char path[CENTRE_PATH_MAX], cfg[CENTRE_PATH_MAX];
+	tims_rc rc;
+
+	if ((rc = dpath(dir, "isolated", path, err)) || (rc = dpath(dir, "config", cfg, err)))
+		return rc;
+	if (access(cfg, F_OK) != 0)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: not a centre directory", dir);
+	if (on)
+		return tims_write_file(path, "isolated\n", 9, 0644, 1, err);
+	if (unlink(path) != 0 && errno != ENOENT)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	return TIMS_OK;
+}
+
+int tims_centre_isolated(const struct tims_centre *c)
+{
+	char path[CENTRE_PATH_MAX];
+
+	return !centre_path(c, "isolated", path, NULL) && access(path, F_OK) == 0;
+}
+
+void tims_centre_event(struct tims_centre *c, const char *kind,
+		       const char *origin, const char *detail)
+{
+	sqlite3_stmt *st = NULL;
+
+	pthread_mutex_lock(&c->db_lock);
+	if (sqlite3_prepare_v2(c->db, "INSERT INTO events (time_ms, kind, origin, detail)"
+			       " VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, tims_mlog_now_ms());
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+		if (origin)
+			sqlite3_bind_text(st, 3, origin, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db_lock);
+}
+
+tims_rc tims_centre_posts(struct tims_centre *c, tims_centre_post_fn fn,
+			  void *ctx, struct tims_err *err)
+{
+	struct tims_centre_post list[CENTRE_MAX_POSTS];
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	tims_rc rc = TIMS_OK;
+
+	pthread_mutex_lock(&c->db_lock);
+	if (sqlite3_prepare_v2(c->db, "SELECT name, origin, revoked_ms, enrolled_ms FROM posts"
+			       " ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
+		pthread_mutex_unlock(&c->db_lock);
+		return centre_db_err(c, "reading posts", err);
+	}
+	while (n < CENTRE_MAX_POSTS && sqlite3_step(st) == SQLITE_ROW) {
+		struct tims_centre_post *p = &list[n++];
+
+		memset(p, 0, sizeof(*p));
+		snprintf(p->name, sizeof(p->name), "%s", sqlite3_column_text(st, 0));
+		snprintf(p->origin, sizeof(p->origin), "%s", sqlite3_column_text(st, 1));
+		p->revoked = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		p->enrolled_ms = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db_lock);
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct centre_mirror *cm;
+		struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+		struct tims_checkpoint cp;
+
+		if ((rc = centre_mirror_get(c, list[i].origin, &cm, err)))
+			break;
+		pthread_mutex_lock(&cm->lock);
+		rc = tims_sync_mirror_size(cm->m, &list[i].size, err);
+		if (!rc && !tims_sync_mirror_checkpoint(cm->m, &note, &cp, NULL))
+			list[i].signed_size = cp.size;
+		list[i].last_sync_ms = cm->last_sync_ms;
+		pthread_mutex_unlock(&cm->lock);
+		tims_buf_release(&note);
+		if (!rc)
+			rc = fn(ctx, &list[i]);
+	}
+	return rc;
+}

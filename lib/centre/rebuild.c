@@ -1,0 +1,205 @@
+/*
+ * rebuild.c — a wiped centre gets its data back from the posts.
+ *
+ * For each post: pull its log from the post's node (GET
+ * /api/v1/peer/export, mutual TLS with the centre's client certificate,
+ * trusting the centre's CA that issued the node's certificate), and feed
+ * each batch through tims_centre_ingest — the same checks as a push. Then
+ * ask the post for the latest checkpoints it had cosigned (by this centre
+ * before the wipe, and by independent witnesses) and check that each is
+ * signed by the post, that its cosignatures verify with the keys we know,
+ * and that the rebuilt mirror has exactly that root at that size. What a
+ * post cannot give back (a post that is itself lost, records never pushed
+ * by a post that is gone) is reported, not hidden.
+ */
+#include <jansson.h>
+#include <sodium.h>
+
+#include "tims/util.h"
+#include "internal.h"
+
+#define ANSWER_MAX (64u << 10)
+
+static void say(void (*report)(void *, const char *), void *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(void (*report)(void *, const char *), void *ctx, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	report(ctx, line);
+}
+
+static tims_rc origin_of(struct tims_centre *c, const char *name, char *origin,
+			 size_t cap, struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+
+	pthread_mutex_lock(&c->db_lock);
+	if (sqlite3_prepare_v2(c->db, "SELECT origin FROM posts WHERE name = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		rc = centre_db_err(c, "reading posts", err);
+	else {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(origin, cap, "%s", sqlite3_column_text(st, 0));
+		else
+			rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "post %s: not enrolled", name);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db_lock);
+	return rc;
+}
+
+/* Check one cosigned checkpoint the post kept against the rebuilt mirror. */
+static int check_cosigned(struct tims_centre *c, struct centre_mirror *cm,
+			  const char *cosigner, const char *note, size_t len,
+			  void (*report)(void *, const char *), void *ctx)
+{
+	struct tims_verifier keys[2];
+	struct tims_note *n = malloc(sizeof(*n));
+	struct tims_checkpoint cp;
+	struct tims_err err;
+	tims_hash root;
+	size_t nk = 1;
+	int ok = 0;
+
+	if (!n)
+		return 0;
+	keys[0] = cm->key;
+	if (!strcmp(cosigner, c->cosign_vkey.name))
+		keys[nk++] = c->cosign_vkey;
+	if (tims_note_verify(note, len, keys, nk, n, &err) ||
+	    tims_checkpoint_parse(n->text, n->textlen, &cp, &err)) {
+		say(report, ctx, "  %s: cosigned checkpoint from %s unreadable: %s",
+		    cm->origin, cosigner, err.msg);
+		goto out;
+	}
+	if (!(n->verified_mask & 1)) {
+		say(report, ctx, "  %s: checkpoint cosigned by %s is not signed by the post",
+		    cm->origin, cosigner);
+		goto out;
+	}
+	if (nk == 2 && !(n->verified_mask & 2)) {
+		say(report, ctx, "  %s: the centre's cosignature of size %" PRIu64
+		    " does not verify", cm->origin, cp.size);
+		goto out;
+	}
+	pthread_mutex_lock(&cm->lock);
+	if (tims_sync_mirror_root(cm->m, cp.size, root, &err)) {
+		say(report, ctx, "  %s: %s cosigned size %" PRIu64 ", not recovered: %s",
+		    cm->origin, cosigner, cp.size, err.msg);
+	} else if (sodium_memcmp(root, cp.root, TIMS_HASH_BYTES) != 0) {
+		say(report, ctx, "  %s: the rebuilt tree of size %" PRIu64 " is not the one "
+		    "%s cosigned", cm->origin, cp.size, cosigner);
+	} else {
+		say(report, ctx, "  %s: root of size %" PRIu64 " verified against %s's "
+		    "cosigned checkpoint", cm->origin, cp.size, cosigner);
+		ok = 1;
+	}
+	pthread_mutex_unlock(&cm->lock);
+out:
+	free(n);
+	return ok;
+}
+
+tims_rc tims_centre_rebuild(struct tims_centre *c,
+			    const struct tims_centre_rebuild_post *posts,
+			    size_t n, void (*report)(void *ctx, const char *line),
+			    void *ctx, unsigned *failed, struct tims_err *err)
+{
+	char cafile[CENTRE_PATH_MAX], cert[CENTRE_PATH_MAX], key[CENTRE_PATH_MAX];
+	struct tims_buf ans = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
+	tims_rc rc;
+
+	*failed = 0;
+	if ((rc = centre_path(c, "ca.crt", cafile, err)) ||
+	    (rc = centre_path(c, "client.crt", cert, err)) ||
+	    (rc = centre_path(c, "client.key", key, err)))
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct tims_sync_peer peer = { posts[i].url, cafile, cert, key, 60 };
+		char origin[TIMS_NOTE_MAX_NAME + 1], path[128];
+		struct centre_mirror *cm;
+		struct tims_sync_batch b;
+		struct tims_centre_ingest in;
+		struct tims_err e;
+		uint64_t at = 0, added = 0, verified = 0;
+		long status;
+		json_t *j;
+		int ok = 1;
+
+		if (origin_of(c, posts[i].name, origin, sizeof(origin), &e) ||
+		    centre_mirror_get(c, origin, &cm, &e)) {
+			say(report, ctx, "%s: %s", posts[i].name, e.msg);
+			(*failed)++;
+			continue;
+		}
+		pthread_mutex_lock(&cm->lock);
+		tims_sync_mirror_size(cm->m, &at, NULL);
+		pthread_mutex_unlock(&cm->lock);
+		tims_sync_batch_init(&b);
+		for (;;) {
+			snprintf(path, sizeof(path), "/api/v1/peer/export?from=%" PRIu64
+				 "&count=%d", at, TIMS_SYNC_MAX_BATCH);
+			if (tims_sync_http(&peer, "GET", path, NULL, 0, NULL, TIMS_SYNC_MAX_BODY,
+					   &ans, &status, &e) ||
+			    (status != 200 && tims_err_set(&e, TIMS_ERR_NET, "%s answered %ld",
+							   posts[i].url, status)) ||
+			    tims_sync_batch_decode(ans.buf, ans.len, &b, &e) ||
+			    centre_ingest(c, origin, &b, 1, &in, &e)) {
+				say(report, ctx, "%s (%s): not recovered beyond record %" PRIu64
+				    ": %s", posts[i].name, origin, at, e.msg);
+				ok = 0;
+				break;
+			}
+			added += in.r.added;
+			at = in.r.size;
+			if (b.n == 0 || at >= b.cp.size)
+				break;
+		}
+		tims_sync_batch_release(&b);
+		if (!ok) {
+			(*failed)++;
+			continue;
+		}
+		/* What independent parties saw. */
+		tims_buf_reset(&ans);
+		if (tims_sync_http(&peer, "GET", "/api/v1/peer/cosigned", NULL, 0, NULL,
+				   ANSWER_MAX, &ans, &status, &e) || status != 200) {
+			say(report, ctx, "%s (%s): %" PRIu64 " records, cosigned checkpoints "
+			    "not available: %s", posts[i].name, origin, at,
+			    status != 200 ? "bad answer" : e.msg);
+			(*failed)++;
+			continue;
+		}
+		j = json_loadb(ans.buf, ans.len, 0, NULL);
+		for (size_t k = 0; k < json_array_size(json_object_get(j, "cosigned")); k++) {
+			json_t *it = json_array_get(json_object_get(j, "cosigned"), k);
+			const char *who = json_string_value(json_object_get(it, "cosigner"));
+			const char *note = json_string_value(json_object_get(it, "note"));
+
+			if (!who || !note)
+				continue;
+			if (check_cosigned(c, cm, who, note, strlen(note), report, ctx))
+				verified++;
+			else
+				ok = 0;
+		}
+		json_decref(j);
+		say(report, ctx, "%s (%s): %" PRIu64 " records, %" PRIu64 " recovered now, "
+		    "%" PRIu64 " cosigned checkpoints verified%s", posts[i].name, origin, at,
+		    added, verified, ok ? "" : ", SOME NOT");
+		if (!ok)
+			(*failed)++;
+	}
+	tims_buf_release(&ans);
+	return TIMS_OK;
+}

@@ -1,0 +1,403 @@
+/*
+ * routes.c — the centre's HTTPS API (docs/sync.md).
+ *
+ * The sync routes take mutual TLS only: lib/http verifies the client
+ * certificate against the centre's CA and calls authorize_peer, which maps
+ * (common name, certificate fingerprint) to exactly one enrolled, not
+ * revoked post; the origin a handler works on is that post's, never one
+ * the request names. While the centre is isolated (tims centre isolate)
+ * every route answers 503, as if it were unreachable.
+ *
+ *   GET  /api/v1/sync/state                 {"origin","size","signed_size"}
+ *   POST /api/v1/sync/push      (a batch)   {"size","added","repeated",
+ *                                            "complete","cosignature"?}
+ *   GET  /api/v1/sync/export?from=N&count=C a batch of the caller's own log
+ *   GET  /api/v1/sync/bundles               {"centre","bundles":[{"kind","list",
+ *                                            "list_kind","version"}]}
+ *   GET  /api/v1/sync/bundle?list=NAME      the signed bundle (tims/bundle.h)
+ *   GET  /api/v1/centre/status  (public)    posts and their sync state:
+ *                                            sizes and times, no personal data
+ */
+#include <jansson.h>
+#include <sodium.h>
+
+#include "tims/bundle.h"
+#include "tims/tls.h"
+#include "tims/util.h"
+#include "internal.h"
+
+struct serve_ctx {
+	struct tims_centre *c;
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
+};
+
+static tims_rc isolated(struct tims_http_resp *resp)
+{
+	return tims_http_reply_error(resp, 503, "isolated",
+				     "the centre is isolated (tims centre rejoin)");
+}
+
+static tims_rc h_state(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct serve_ctx *s = app;
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_checkpoint cp;
+	struct centre_mirror *cm;
+	struct tims_err err;
+	uint64_t size = 0, signed_size = 0;
+	tims_rc rc;
+
+	if (tims_centre_isolated(s->c))
+		return isolated(resp);
+	if ((rc = centre_mirror_get(s->c, req->who.id, &cm, &err)))
+		return tims_http_reply_error(resp, 404, "unknown_post", "%s", err.msg);
+	pthread_mutex_lock(&cm->lock);
+	rc = tims_sync_mirror_size(cm->m, &size, &err);
+	if (!rc && !tims_sync_mirror_checkpoint(cm->m, &note, &cp, NULL))
+		signed_size = cp.size;
+	pthread_mutex_unlock(&cm->lock);
+	tims_buf_release(&note);
+	if (rc)
+		return rc;
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:I, s:I}", "origin",
+		req->who.id, "size", (json_int_t)size, "signed_size", (json_int_t)signed_size));
+}
+
+static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct serve_ctx *s = app;
+	struct tims_sync_batch b;
+	struct tims_centre_ingest *in;
+	struct tims_err err;
+	tims_rc rc;
+	json_t *o;
+
+	if (tims_centre_isolated(s->c))
+		return isolated(resp);
+	tims_sync_batch_init(&b);
+	if ((rc = tims_sync_batch_decode(req->body, req->body_len, &b, &err))) {
+		tims_centre_event(s->c, "malformed", req->who.id, err.msg);
+		return tims_http_reply_error(resp, rc == TIMS_ERR_TOOBIG ? 413 : 400,
+					     "bad_batch", "%s", err.msg);
+	}
+	if (!(in = malloc(sizeof(*in)))) {
+		tims_sync_batch_release(&b);
+		return TIMS_ERR_NOMEM;
+	}
+	rc = tims_centre_ingest(s->c, req->who.id, &b, in, &err);
+	tims_sync_batch_release(&b);
+	switch (rc) {
+	case TIMS_OK:
+		o = json_pack("{s:I, s:I, s:I, s:b}", "size", (json_int_t)in->r.size,
+			      "added", (json_int_t)in->r.added, "repeated",
+			      (json_int_t)in->r.repeated, "complete", in->r.complete);
+		if (o && in->cosignature[0])
+			json_object_set_new(o, "cosignature", json_string(in->cosignature));
+		rc = tims_http_reply_json(resp, 200, o);
+		break;
+	case TIMS_ERR_STATE:
+		rc = tims_http_reply_json(resp, 409, json_pack("{s:s, s:s, s:I}", "error", "gap",
+			"message", err.msg, "size", (json_int_t)in->r.want_from));
+		break;
+	case TIMS_ERR_TAMPER:
+		rc = tims_http_reply_error(resp, 409, "fork", "%s", err.msg);
+		break;
+	case TIMS_ERR_SIGNATURE:
+	case TIMS_ERR_PROOF:
+		rc = tims_http_reply_error(resp, 422, "not_verified", "%s", err.msg);
+		break;
+	case TIMS_ERR_INVALID:
+	case TIMS_ERR_TOOBIG:
+		rc = tims_http_reply_error(resp, 400, "bad_batch", "%s", err.msg);
+		break;
+	case TIMS_ERR_DENIED:
+		rc = tims_http_reply_error(resp, 403, "revoked", "%s", err.msg);
+		break;
+	default:
+		if (s->log) {
+			char line[TIMS_ERR_MSG_BYTES + 512];
+
+			snprintf(line, sizeof(line), "ingest %s: %s", req->who.id, err.msg);
+			s->log(s->log_ctx, line);
+		}
+		break; /* a 500 */
+	}
+	free(in);
+	return rc;
+}
+
+static tims_rc h_export(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct serve_ctx *s = app;
+	struct tims_sync_batch b;
+	struct centre_mirror *cm;
+	struct tims_err err;
+	uint64_t from = 0, count = TIMS_SYNC_MAX_BATCH;
+	const char *f = tims_http_query(req, "from"), *n = tims_http_query(req, "count");
+	tims_rc rc;
+
+	if (tims_centre_isolated(s->c))
+		return isolated(resp);
+	if ((f && tims_parse_u64(f, TIMS_TLOG_MAX_LEAVES, &from, "from", &err)) ||
+	    (n && tims_parse_u64(n, TIMS_SYNC_MAX_BATCH, &count, "count", &err)))
+		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
+	if ((rc = centre_mirror_get(s->c, req->who.id, &cm, &err)))
+		return tims_http_reply_error(resp, 404, "unknown_post", "%s", err.msg);
+	tims_sync_batch_init(&b);
+	pthread_mutex_lock(&cm->lock);
+	rc = tims_sync_mirror_batch(cm->m, from, count, &b, &err);
+	pthread_mutex_unlock(&cm->lock);
+	if (rc == TIMS_ERR_NOTFOUND || rc == TIMS_ERR_INVALID) {
+		tims_sync_batch_release(&b);
+		return tims_http_reply_error(resp, rc == TIMS_ERR_NOTFOUND ? 404 : 400,
+					     "nothing_held", "%s", err.msg);
+	}
+	if (!rc) {
+		tims_buf_reset(&resp->body);
+		resp->body.max = TIMS_SYNC_MAX_BODY;
+		rc = tims_sync_batch_encode(&b, &resp->body, &err);
+		resp->status = 200;
+		resp->type = "application/json";
+	}
+	tims_sync_batch_release(&b);
+	return rc;
+}
+
+static tims_rc one_post(void *ctx, const struct tims_centre_post *p)
+{
+	json_t *arr = ctx;
+
+	return json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I}",
+		"name", p->name, "origin", p->origin, "revoked", p->revoked,
+		"size", (json_int_t)p->size, "signed_size", (json_int_t)p->signed_size,
+		"last_sync_ms", (json_int_t)p->last_sync_ms)) ? TIMS_ERR_NOMEM : TIMS_OK;
+}
+
+static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct serve_ctx *s = app;
+	json_t *posts = json_array();
+	struct tims_err err;
+	tims_rc rc;
+
+	(void)req;
+	if (tims_centre_isolated(s->c)) {
+		json_decref(posts);
+		return isolated(resp);
+	}
+	if ((rc = tims_centre_posts(s->c, one_post, posts, &err))) {
+		json_decref(posts);
+		return rc;
+	}
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o, s:I}", "centre",
+		s->c->name, "posts", posts, "server_time_ms", (json_int_t)tims_mlog_now_ms()));
+}
+
+/* ---- bundles down to the posts ---- */
+
+static tims_rc open_wl(struct serve_ctx *s, struct tims_wl **wl, struct tims_err *err)
+{
+	char path[CENTRE_PATH_MAX];
+	tims_rc rc;
+
+	*wl = NULL;
+	if ((rc = centre_path(s->c, "watchlists", path, err)))
+		return rc;
+	if (access(path, F_OK) != 0)
+		return TIMS_ERR_NOTFOUND;
+	return tims_wl_open(path, false, wl, err);
+}
+
+static tims_rc h_bundles(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct serve_ctx *s = app;
+	struct tims_wl_list_info *lists = NULL;
+	struct tims_wl *wl;
+	struct tims_err err;
+	json_t *arr = json_array();
+	size_t n = 0;
+	tims_rc rc;
+
+	(void)req;
+	if (tims_centre_isolated(s->c)) {
+		json_decref(arr);
+		return isolated(resp);
+	}
+	rc = open_wl(s, &wl, &err);
+	if (rc == TIMS_OK) {
+		rc = tims_wl_lists(wl, &lists, &n, &err);
+		tims_wl_close(wl);
+	} else if (rc == TIMS_ERR_NOTFOUND) {
+		rc = TIMS_OK;
+	}
+	for (size_t i = 0; !rc && i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "kind", "watchlist",
+			"list", lists[i].name, "list_kind", tims_wl_kind_name(lists[i].kind),
+			"version", (json_int_t)lists[i].version));
+	free(lists);
+	if (rc) {
+		json_decref(arr);
+		return rc;
+	}
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o}", "centre", s->c->name,
+							 "bundles", arr));
+}
+
+tims_rc tims_centre_bundle(struct tims_centre *c, const char *list,
+			   struct tims_buf *out, struct tims_err *err)
+{
+	char path[CENTRE_PATH_MAX];
+	struct tims_wl *wl;
+	tims_rc rc;
+
+	if ((rc = centre_path(c, "watchlists", path, err)))
+		return rc;
+	if (access(path, F_OK) != 0)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: the centre holds no watchlists", path);
+	if ((rc = tims_wl_open(path, false, &wl, err)))
+		return rc;
+	rc = tims_bundle_watchlist(wl, list, c->name, &c->bundle_signer, out, err);
+	tims_wl_close(wl);
+	return rc;
+}
+
+static tims_rc h_bundle(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct serve_ctx *s = app;
+	const char *list = tims_http_query(req, "list");
+	struct tims_wl *wl;
+	struct tims_err err;
+	tims_rc rc;
+
+	if (tims_centre_isolated(s->c))
+		return isolated(resp);
+	if (!list || !*list || strlen(list) > TIMS_WL_LIST_NAME_MAX)
+		return tims_http_reply_error(resp, 400, "bad_query", "list: required, at most %d bytes",
+					     TIMS_WL_LIST_NAME_MAX);
+	if ((rc = open_wl(s, &wl, &err)) == TIMS_ERR_NOTFOUND)
+		return tims_http_reply_error(resp, 404, "no_list", "the centre holds no watchlists");
+	if (rc)
+		return rc;
+	tims_buf_reset(&resp->body);
+	resp->body.max = TIMS_BUNDLE_MAX;
+	rc = tims_bundle_watchlist(wl, list, s->c->name, &s->c->bundle_signer, &resp->body, &err);
+	tims_wl_close(wl);
+	if (rc == TIMS_ERR_NOTFOUND)
+		return tims_http_reply_error(resp, 404, "no_list", "%s", err.msg);
+	resp->status = 200;
+	resp->type = "application/json";
+	return rc;
+}
+
+static tims_rc authorize_peer(void *app, const char *cn, const uint8_t fp[32],
+			      struct tims_principal *who)
+{
+	struct serve_ctx *s = app;
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_ERR_DENIED;
+
+	pthread_mutex_lock(&s->c->db_lock);
+	if (sqlite3_prepare_v2(s->c->db, "SELECT origin, cert_fp FROM posts WHERE name = ?1"
+			       " AND revoked_ms IS NULL", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, cn, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32 &&
+		    sodium_memcmp(sqlite3_column_blob(st, 1), fp, 32) == 0) {
+			memset(who, 0, sizeof(*who));
+			snprintf(who->id, sizeof(who->id), "%s", sqlite3_column_text(st, 0));
+			who->role = TIMS_ROLE_PEER;
+			snprintf(who->booth, sizeof(who->booth), "sync");
+			rc = TIMS_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->c->db_lock);
+	if (rc) {
+		char detail[200];
+
+		snprintf(detail, sizeof(detail), "certificate \"%s\" is revoked, unknown, or "
+			 "not the one issued", cn);
+		tims_centre_event(s->c, "peer-refused", NULL, detail);
+	}
+	return rc;
+}
+
+static void http_log(void *app, const struct tims_http_req *req, int status,
+		     double ms, const char *detail)
+{
+	struct serve_ctx *s = app;
+	char line[512];
+
+	if (!s->log)
+		return;
+	if (req)
+		snprintf(line, sizeof(line), "%s %s %s %d %.1fms%s%s", req->who.id[0] ?
+			 req->who.id : "-", req->method, req->path, status, ms,
+			 detail ? " " : "", detail ? detail : "");
+	else
+		snprintf(line, sizeof(line), "server: %s", detail ? detail : "");
+	s->log(s->log_ctx, line);
+}
+
+static const struct tims_http_route routes[] = {
+	{ "GET", "/api/v1/sync/state", TIMS_ROLE_PEER, 0, NULL, h_state, TIMS_ROUTE_MTLS },
+	{ "POST", "/api/v1/sync/push", TIMS_ROLE_PEER, TIMS_SYNC_MAX_BODY, NULL, h_push,
+	  TIMS_ROUTE_MTLS | TIMS_ROUTE_RAW_BODY },
+	{ "GET", "/api/v1/sync/export", TIMS_ROLE_PEER, 0, NULL, h_export, TIMS_ROUTE_MTLS },
+	{ "GET", "/api/v1/sync/bundles", TIMS_ROLE_PEER, 0, NULL, h_bundles, TIMS_ROUTE_MTLS },
+	{ "GET", "/api/v1/sync/bundle", TIMS_ROLE_PEER, 0, NULL, h_bundle, TIMS_ROUTE_MTLS },
+	{ "GET", "/api/v1/centre/status", TIMS_ROUTE_PUBLIC, 0, NULL, h_status, 0 },
+};
+
+tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
+			  uint16_t port, void (*log)(void *ctx, const char *line),
+			  void *log_ctx, struct tims_http_server **out,
+			  struct tims_err *err)
+{
+	struct tims_buf crt = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct serve_ctx *s = calloc(1, sizeof(*s));
+	char path[CENTRE_PATH_MAX];
+	struct tims_http_config cfg;
+	uint64_t added;
+	tims_rc rc;
+
+	if (!s)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	s->c = c;
+	s->log = log;
+	s->log_ctx = log_ctx;
+	if ((rc = tims_centre_reindex(c, &added, err)))
+		goto out;
+	if ((rc = centre_path(c, "tls.crt", path, err)) ||
+	    (rc = tims_read_file(path, crt.max, &crt, err)) ||
+	    (rc = centre_path(c, "tls.key", path, err)) ||
+	    (rc = tims_read_file(path, key.max, &key, err)) ||
+	    (rc = centre_path(c, "ca.crt", path, err)) ||
+	    (rc = tims_read_file(path, ca.max, &ca, err)))
+		goto out;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.bind = bind ? bind : "127.0.0.1";
+	cfg.port = port;
+	cfg.cert_pem = tims_buf_str(&crt);
+	cfg.key_pem = tims_buf_str(&key);
+	cfg.client_ca_pem = tims_buf_str(&ca);
+	cfg.threads = 2;
+	cfg.routes = routes;
+	cfg.nroutes = TIMS_ARRAY_SIZE(routes);
+	cfg.app = s;
+	cfg.authorize_peer = authorize_peer;
+	cfg.log = http_log;
+	rc = tims_http_start(&cfg, out, err);
+out:
+	tims_buf_release(&crt);
+	if (key.buf)
+		sodium_memzero(key.buf, key.alloc);
+	tims_buf_release(&key);
+	tims_buf_release(&ca);
+	if (rc)
+		free(s);
+	/* On success s lives as long as the server (the process). */
+	return rc;
+}

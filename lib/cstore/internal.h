@@ -1,0 +1,78 @@
+/*
+ * internal.h — the query store's private parts: one small statement layer
+ * over SQLite and libpq, so that the store's SQL is written once.
+ *
+ * SQL is written with numbered parameters ?1, ?2 ...; the PostgreSQL side
+ * rewrites them to $1, $2. Every value comes back as text (NULL for SQL
+ * NULL), as libpq gives it; SQLite converts. Statements named by a static
+ * string are prepared once and cached by that pointer.
+ */
+#ifndef TIMS_CSTORE_INTERNAL_H
+#define TIMS_CSTORE_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "tims/cstore.h"
+
+#define CS_MAX_COLS 16
+#define CS_CACHE 24
+#define CS_MAX_PARAMS 24
+
+enum cs_backend { CS_SQLITE = 1, CS_PG = 2 };
+enum cs_type { CS_NULL = 0, CS_INT = 1, CS_TEXT = 2 };
+
+struct cs_param {
+	int type;
+	int64_t i;
+	const char *s;
+};
+
+#define CS_I(v) { CS_INT, (int64_t)(v), NULL }
+#define CS_T(v) { CS_TEXT, 0, (v) }
+#define CS_N { CS_NULL, 0, NULL }
+
+struct cs_row {
+	int n;
+	const char *v[CS_MAX_COLS]; /* NULL for SQL NULL */
+};
+
+typedef tims_rc (*cs_row_fn)(void *ctx, const struct cs_row *row);
+
+struct cs_cached {
+	const char *sql;       /* the static string it was prepared from */
+	sqlite3_stmt *st;
+	char name[16];         /* PostgreSQL prepared statement name */
+};
+
+struct tims_cstore {
+	int backend;
+	sqlite3 *db;
+	PGconn *pg;
+	struct cs_cached cache[CS_CACHE];
+	size_t ncache;
+	int in_tx;
+};
+
+/* Run a script of statements without parameters (schema). */
+tims_rc cs_exec(struct tims_cstore *s, const char *sql, struct tims_err *err);
+
+/*
+ * Run one statement with parameters, calling fn for each row (fn may be
+ * NULL); *changes (if not NULL) is the number of rows written. `cached`:
+ * sql is a static string, prepare it once.
+ */
+tims_rc cs_query(struct tims_cstore *s, const char *sql, int cached,
+		 const struct cs_param *p, int np, cs_row_fn fn, void *ctx,
+		 uint64_t *changes, struct tims_err *err);
+
+/* A text value as an integer (0 for NULL or junk: values are our own). */
+int64_t cs_int(const char *v);
+
+/* A driver's message on one line (newlines and tabs to spaces). */
+void cs_flat(const char *msg, char *out, size_t outsz);
+
+/* Upper-case ASCII, collapse runs of spaces and '<' to one space, trim. */
+void cs_name_key(const char *in, char *out, size_t outsz);
+
+#endif

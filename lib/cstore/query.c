@@ -1,0 +1,569 @@
+/*
+ * query.c — the centre's national queries over the query store: travel
+ * history of a document or a person across posts with the stay rule, who is
+ * in the country, overstays, and counts (see include/tims/cstore.h).
+ *
+ * The stay rule is tims_stay_compute over the standing, admitted crossings,
+ * as a post computes it for its own records (lib/post/travel.c), so that a
+ * post and the centre give the same answer for the same crossings.
+ */
+#include "internal.h"
+
+#include "tims/buf.h"
+#include "tims/travel.h"
+#include "tims/util.h"
+
+#define ROW_COLS "origin, idx, record, corrected_by, when_ms, direction, decision," \
+	" nationality, issuer, doc, surname, given_names"
+
+static const char sql_doc_any[] =
+	"SELECT " ROW_COLS " FROM crossings WHERE doc = ?1 AND erased = 0"
+	" ORDER BY when_ms, direction, origin, idx";
+static const char sql_doc_issuer[] =
+	"SELECT " ROW_COLS " FROM crossings WHERE doc = ?1 AND issuer = ?2 AND erased = 0"
+	" ORDER BY when_ms, direction, origin, idx";
+static const char sql_person[] =
+	"SELECT " ROW_COLS " FROM crossings WHERE person_key = ?1 AND birth_date = ?2"
+	" AND erased = 0 ORDER BY when_ms, direction, origin, idx";
+static const char sql_person_nat[] =
+	"SELECT " ROW_COLS " FROM crossings WHERE person_key = ?1 AND birth_date = ?2"
+	" AND nationality = ?3 AND erased = 0 ORDER BY when_ms, direction, origin, idx";
+
+/* A standing, admitted crossing of the same document at or before ?1 that
+ * comes after c: c is then not the last move. */
+#define STANDING(t) t ".erased = 0 AND " t ".decision = 1 AND " t ".corrected_by IS NULL" \
+	" AND " t ".when_ms <= ?1"
+#define PRESENT_WHERE \
+	" FROM crossings c WHERE " STANDING("c") " AND c.direction = 1 AND NOT EXISTS" \
+	" (SELECT 1 FROM crossings d WHERE d.doc = c.doc AND d.issuer = c.issuer AND " \
+	STANDING("d") " AND (d.when_ms > c.when_ms OR (d.when_ms = c.when_ms AND" \
+	" (d.direction > c.direction OR (d.direction = c.direction AND" \
+	" (d.origin > c.origin OR (d.origin = c.origin AND d.idx > c.idx)))))))"
+
+static const char sql_present[] =
+	"SELECT c.origin, c.idx, c.doc, c.issuer, c.surname, c.given_names,"
+	" c.nationality, c.when_ms" PRESENT_WHERE
+	" ORDER BY c.when_ms, c.origin, c.idx LIMIT ?2 OFFSET ?3";
+static const char sql_present_count[] = "SELECT COUNT(*)" PRESENT_WHERE;
+
+static const char sql_moves[] =
+	"SELECT issuer, doc, nationality, when_ms, direction, origin, surname,"
+	" given_names FROM crossings c WHERE " STANDING("c")
+	" ORDER BY issuer, doc, when_ms, direction, origin, idx";
+
+static json_t *date_json(int64_t day)
+{
+	struct tims_buf b = TIMS_BUF_INIT(32);
+	json_t *j;
+
+	if (tims_date_format(day, &b))
+		j = json_null();
+	else
+		j = json_string(tims_buf_str(&b));
+	tims_buf_release(&b);
+	return j;
+}
+
+/* ------------------------------------------------------------------ */
+/* History: rows of one document or person, and the stay over them.   */
+
+struct hist {
+	json_t *crossings;
+	json_t *documents;        /* person history: distinct documents */
+	struct tims_stay_move *moves;
+	size_t n, nm;
+	char nationality[4];
+	tims_rc rc;
+};
+
+static int has_document(json_t *docs, const char *issuer, const char *doc)
+{
+	size_t i;
+	json_t *d;
+
+	json_array_foreach(docs, i, d) {
+		if (!strcmp(json_string_value(json_object_get(d, "issuer")), issuer) &&
+		    !strcmp(json_string_value(json_object_get(d, "document")), doc))
+			return 1;
+	}
+	return 0;
+}
+
+static tims_rc hist_row(void *ctx, const struct cs_row *row)
+{
+	struct hist *h = ctx;
+	json_t *e, *rec;
+
+	if (row->n < 12)
+		return TIMS_ERR_DB;
+	if (h->n == TIMS_CSTORE_MAX_HISTORY)
+		return TIMS_ERR_TOOBIG;
+	h->n++;
+	rec = row->v[2] ? json_loads(row->v[2], 0, NULL) : NULL;
+	e = json_pack("{s:s, s:I, s:o}", "origin", row->v[0] ? row->v[0] : "",
+		      "index", (json_int_t)cs_int(row->v[1]), "record",
+		      rec ? rec : json_null());
+	if (!e || json_array_append_new(h->crossings, e))
+		return TIMS_ERR_NOMEM;
+	if (row->v[3])
+		json_object_set_new(e, "corrected_by", json_integer((json_int_t)cs_int(row->v[3])));
+	if (h->documents && !has_document(h->documents, row->v[8], row->v[9]) &&
+	    json_array_append_new(h->documents, json_pack("{s:s, s:s}", "issuer", row->v[8],
+							  "document", row->v[9])))
+		return TIMS_ERR_NOMEM;
+	/* Refused travellers did not enter; second line is pending. */
+	if (row->v[3] || cs_int(row->v[6]) != TIMS_DECISION_ADMIT)
+		return TIMS_OK;
+	h->moves[h->nm].day = tims_day_of_ms(cs_int(row->v[4]));
+	h->moves[h->nm].direction = (uint8_t)cs_int(row->v[5]);
+	h->nm++;
+	if (!h->nationality[0])
+		snprintf(h->nationality, sizeof(h->nationality), "%.3s", row->v[7]);
+	return TIMS_OK;
+}
+
+static tims_rc hist_run(struct tims_cstore *s, const char *sql,
+			const struct cs_param *p, int np, int person, int64_t on,
+			const struct tims_stay_regimes *rs, json_t *o,
+			struct tims_err *err)
+{
+	struct hist h;
+	struct tims_stay_result res;
+	tims_rc rc;
+
+	memset(&h, 0, sizeof(h));
+	h.crossings = json_array();
+	h.documents = person ? json_array() : NULL;
+	h.moves = calloc(TIMS_CSTORE_MAX_HISTORY, sizeof(*h.moves));
+	if (!h.crossings || (person && !h.documents) || !h.moves) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "history: out of memory");
+		goto out;
+	}
+	rc = cs_query(s, sql, 1, p, np, hist_row, &h, NULL, err);
+	if (rc == TIMS_ERR_TOOBIG)
+		rc = tims_err_set(err, rc, "history: more than %d crossings",
+				  TIMS_CSTORE_MAX_HISTORY);
+	else if (rc == TIMS_ERR_NOMEM)
+		rc = tims_err_set(err, rc, "history: out of memory");
+	if (rc)
+		goto out;
+	if ((rc = tims_stay_compute(h.moves, h.nm, on,
+				    tims_stay_regime_for(rs, h.nationality), NULL, &res, err))) {
+		if (rc == TIMS_ERR_INVALID || rc == TIMS_ERR_USAGE)
+			rc = tims_err_set(err, rc, "history: nationality %s needs a visa: "
+					  "ask the post that holds the visa", h.nationality);
+		goto out;
+	}
+	json_object_set_new(o, "crossings", h.crossings);
+	h.crossings = NULL;
+	if (person) {
+		json_object_set_new(o, "documents", h.documents);
+		h.documents = NULL;
+	}
+	json_object_set_new(o, "stay", tims_travel_stay_json(&res, on));
+out:
+	json_decref(h.crossings);
+	json_decref(h.documents);
+	free(h.moves);
+	return rc;
+}
+
+tims_rc tims_cstore_history_doc(struct tims_cstore *s, const char *doc,
+				const char *issuer, int64_t on,
+				const struct tims_stay_regimes *rs,
+				json_t **out, struct tims_err *err)
+{
+	struct cs_param p[] = { CS_T(doc), CS_T(issuer) };
+	json_t *o;
+	tims_rc rc;
+
+	*out = NULL;
+	if (!doc || !*doc || strlen(doc) >= TIMS_RECORD_FIELD)
+		return tims_err_set(err, TIMS_ERR_INVALID, "document: want 1 to %d characters",
+				    TIMS_RECORD_FIELD - 1);
+	if (issuer && strlen(issuer) >= TIMS_RECORD_FIELD)
+		return tims_err_set(err, TIMS_ERR_INVALID, "issuer: too long");
+	if (!(o = json_pack("{s:s, s:s}", "document", doc, "issuer", issuer ? issuer : "")))
+		return tims_err_set(err, TIMS_ERR_INVALID, "document: not valid UTF-8");
+	if (issuer && *issuer)
+		rc = hist_run(s, sql_doc_issuer, p, 2, 0, on, rs, o, err);
+	else
+		rc = hist_run(s, sql_doc_any, p, 1, 0, on, rs, o, err);
+	if (rc) {
+		json_decref(o);
+		return rc;
+	}
+	*out = o;
+	return TIMS_OK;
+}
+
+tims_rc tims_cstore_history_person(struct tims_cstore *s, const char *surname,
+				   const char *given, const char *birth_date,
+				   const char *nationality, int64_t on,
+				   const struct tims_stay_regimes *rs,
+				   json_t **out, struct tims_err *err)
+{
+	char key[2 * TIMS_RECORD_FIELD + 2];
+	int64_t day;
+	json_t *o;
+	tims_rc rc;
+
+	*out = NULL;
+	if (!surname || !*surname || strlen(surname) >= TIMS_RECORD_FIELD)
+		return tims_err_set(err, TIMS_ERR_INVALID, "surname: want 1 to %d characters",
+				    TIMS_RECORD_FIELD - 1);
+	if (!given)
+		given = "";
+	if (strlen(given) >= TIMS_RECORD_FIELD)
+		return tims_err_set(err, TIMS_ERR_INVALID, "given_names: too long");
+	if (!birth_date || (rc = tims_date_parse(birth_date, &day, "birth_date", err)))
+		return birth_date ? rc : tims_err_set(err, TIMS_ERR_INVALID,
+						      "birth_date: required (YYYY-MM-DD)");
+	if (nationality && strlen(nationality) > 3)
+		return tims_err_set(err, TIMS_ERR_INVALID, "nationality: want a 1-3 letter code");
+	cs_name_key(surname, key, sizeof(key) / 2);
+	snprintf(key + strlen(key), sizeof(key) - strlen(key), "|");
+	cs_name_key(given, key + strlen(key), sizeof(key) - strlen(key));
+	if (!(o = json_pack("{s:{s:s, s:s, s:s, s:s}}", "person", "surname", surname,
+			    "given_names", given, "birth_date", birth_date,
+			    "nationality", nationality ? nationality : "")))
+		return tims_err_set(err, TIMS_ERR_INVALID, "surname: not valid UTF-8");
+	{
+		struct cs_param p[] = { CS_T(key), CS_T(birth_date), CS_T(nationality) };
+
+		if (nationality && *nationality)
+			rc = hist_run(s, sql_person_nat, p, 3, 1, on, rs, o, err);
+		else
+			rc = hist_run(s, sql_person, p, 2, 1, on, rs, o, err);
+	}
+	if (rc) {
+		json_decref(o);
+		return rc;
+	}
+	*out = o;
+	return TIMS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Who is in the country.                                              */
+
+static tims_rc present_row(void *ctx, const struct cs_row *row)
+{
+	json_t *e = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I}",
+			      "origin", row->v[0], "index", (json_int_t)cs_int(row->v[1]),
+			      "document", row->v[2], "issuer", row->v[3],
+			      "surname", row->v[4], "given_names", row->v[5],
+			      "nationality", row->v[6],
+			      "entered", (json_int_t)cs_int(row->v[7]));
+
+	if (!e || json_array_append_new(ctx, e))
+		return TIMS_ERR_NOMEM;
+	return TIMS_OK;
+}
+
+struct count1 {
+	int64_t n;
+};
+
+static tims_rc count_row(void *ctx, const struct cs_row *row)
+{
+	((struct count1 *)ctx)->n = cs_int(row->v[0]);
+	return TIMS_OK;
+}
+
+tims_rc tims_cstore_present(struct tims_cstore *s, int64_t at_ms,
+			    unsigned offset, unsigned limit, json_t **out,
+			    struct tims_err *err)
+{
+	struct cs_param p[] = { CS_I(at_ms), CS_I(limit), CS_I(offset) };
+	struct count1 total = { 0 };
+	json_t *list;
+	tims_rc rc;
+
+	*out = NULL;
+	if (limit == 0 || limit > TIMS_CSTORE_MAX_PAGE)
+		return tims_err_set(err, TIMS_ERR_INVALID, "limit: want 1 to %d",
+				    TIMS_CSTORE_MAX_PAGE);
+	if (!(list = json_array()))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "present: out of memory");
+	rc = cs_query(s, sql_present_count, 1, p, 1, count_row, &total, NULL, err);
+	if (!rc)
+		rc = cs_query(s, sql_present, 1, p, 3, present_row, list, NULL, err);
+	if (rc == TIMS_ERR_NOMEM)
+		rc = tims_err_set(err, rc, "present: out of memory");
+	if (rc) {
+		json_decref(list);
+		return rc;
+	}
+	*out = json_pack("{s:I, s:I, s:I, s:I, s:o}", "at", (json_int_t)at_ms,
+			 "total", (json_int_t)total.n, "offset", (json_int_t)offset,
+			 "limit", (json_int_t)limit, "present", list);
+	return *out ? TIMS_OK : tims_err_set(err, TIMS_ERR_NOMEM, "present: out of memory");
+}
+
+/* ------------------------------------------------------------------ */
+/* Overstays: every document's moves, in order, one group at a time.   */
+
+struct over {
+	const struct tims_stay_regimes *rs;
+	int64_t on;
+	unsigned limit;
+	struct tims_stay_move *moves;
+	size_t nm;
+	int64_t total;
+	char issuer[TIMS_RECORD_FIELD], doc[TIMS_RECORD_FIELD];
+	char nationality[4];
+	char surname[TIMS_RECORD_FIELD], given[TIMS_RECORD_FIELD];
+	char origin[TIMS_RECORD_FIELD];
+	int64_t entered;
+	json_t *list;
+};
+
+static tims_rc over_flush(struct over *o)
+{
+	const struct tims_stay_regime *rg;
+	struct tims_stay_result r;
+	json_t *e;
+
+	if (!o->nm || o->moves[o->nm - 1].direction != TIMS_DIR_ENTRY)
+		return TIMS_OK;
+	rg = tims_stay_regime_for(o->rs, o->nationality);
+	/* Visa holders: the visa is at the post that checked it, not here. */
+	if (rg->kind != TIMS_STAY_SHORT)
+		return TIMS_OK;
+	if (tims_stay_compute(o->moves, o->nm, o->on, rg, NULL, &r, NULL))
+		return TIMS_OK;
+	if (!r.overstay)
+		return TIMS_OK;
+	o->total++;
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:i, s:i, s:i}",
+		      "document", o->doc, "issuer", o->issuer, "surname", o->surname,
+		      "given_names", o->given, "nationality", o->nationality,
+		      "entered", (json_int_t)o->entered, "origin", o->origin,
+		      "used", (int)r.used, "max_days", (int)r.max_days,
+		      "overstay", (int)r.overstay);
+	if (!e || json_array_append_new(o->list, e))
+		return TIMS_ERR_NOMEM;
+	return TIMS_OK;
+}
+
+static tims_rc over_row(void *ctx, const struct cs_row *row)
+{
+	struct over *o = ctx;
+	tims_rc rc;
+
+	if (strcmp(o->issuer, row->v[0]) || strcmp(o->doc, row->v[1])) {
+		if ((rc = over_flush(o)))
+			return rc;
+		o->nm = 0;
+		snprintf(o->issuer, sizeof(o->issuer), "%s", row->v[0]);
+		snprintf(o->doc, sizeof(o->doc), "%s", row->v[1]);
+		snprintf(o->nationality, sizeof(o->nationality), "%.3s", row->v[2]);
+	}
+	if (o->nm == TIMS_STAY_MAX_MOVES) /* keep the latest window's worth */
+		memmove(o->moves, o->moves + 1, (--o->nm) * sizeof(*o->moves));
+	o->moves[o->nm].day = tims_day_of_ms(cs_int(row->v[3]));
+	o->moves[o->nm].direction = (uint8_t)cs_int(row->v[4]);
+	o->nm++;
+	if (cs_int(row->v[4]) == TIMS_DIR_ENTRY) {
+		o->entered = cs_int(row->v[3]);
+		snprintf(o->origin, sizeof(o->origin), "%s", row->v[5]);
+		snprintf(o->surname, sizeof(o->surname), "%s", row->v[6]);
+		snprintf(o->given, sizeof(o->given), "%s", row->v[7]);
+	}
+	return TIMS_OK;
+}
+
+static int over_cmp(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "overstay"));
+	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "overstay"));
+
+	return (x < y) - (x > y);
+}
+
+tims_rc tims_cstore_overstays(struct tims_cstore *s, int64_t on,
+			      const struct tims_stay_regimes *rs,
+			      unsigned limit, json_t **out,
+			      struct tims_err *err)
+{
+	struct over *o = calloc(1, sizeof(*o));
+	json_t **v = NULL, *sorted = NULL;
+	size_t n;
+	tims_rc rc;
+
+	*out = NULL;
+	if (!o)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "overstays: out of memory");
+	if (limit == 0 || limit > TIMS_CSTORE_MAX_PAGE) {
+		free(o);
+		return tims_err_set(err, TIMS_ERR_INVALID, "limit: want 1 to %d",
+				    TIMS_CSTORE_MAX_PAGE);
+	}
+	o->rs = rs;
+	o->on = on;
+	o->limit = limit;
+	o->moves = calloc(TIMS_STAY_MAX_MOVES, sizeof(*o->moves));
+	o->list = json_array();
+	if (!o->moves || !o->list) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "overstays: out of memory");
+		goto out;
+	}
+	{
+		/* every move up to the end of day `on` */
+		struct cs_param p[] = { CS_I((on + 1) * 86400000 - 1) };
+
+		rc = cs_query(s, sql_moves, 1, p, 1, over_row, o, NULL, err);
+	}
+	if (!rc)
+		rc = over_flush(o);
+	if (rc == TIMS_ERR_NOMEM)
+		rc = tims_err_set(err, rc, "overstays: out of memory");
+	if (rc)
+		goto out;
+	n = json_array_size(o->list);
+	if (n && !(v = calloc(n, sizeof(*v)))) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "overstays: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(o->list, i);
+	if (n)
+		qsort(v, n, sizeof(*v), over_cmp);
+	sorted = json_array();
+	for (size_t i = 0; sorted && i < n && i < limit; i++)
+		json_array_append(sorted, v[i]);
+	*out = json_pack("{s:o, s:I, s:o}", "on", date_json(on), "total",
+			 (json_int_t)o->total, "overstays", sorted ? sorted : json_array());
+	if (!*out)
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "overstays: out of memory");
+out:
+	free(v);
+	json_decref(o->list);
+	free(o->moves);
+	free(o);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Counts for the dashboard.                                            */
+
+struct dim {
+	const char *name;
+	const char *expr;
+};
+
+static const struct dim dims[] = {
+	{ "post", "origin" },
+	{ "hour", "(when_ms / 3600000) * 3600000" },
+	{ "day", "when_ms / 86400000" },
+	{ "nationality", "nationality" },
+	{ "direction", "direction" },
+	{ "decision", "decision" },
+};
+
+struct counts {
+	const struct dim *by[3];
+	int nby;
+	int64_t total;
+	json_t *groups;
+};
+
+static json_t *dim_value(const struct dim *d, const char *v)
+{
+	if (!strcmp(d->name, "hour"))
+		return json_integer((json_int_t)cs_int(v));
+	if (!strcmp(d->name, "day"))
+		return date_json(cs_int(v));
+	if (!strcmp(d->name, "direction"))
+		return json_string(cs_int(v) ? tims_direction_name((unsigned)cs_int(v)) : "");
+	if (!strcmp(d->name, "decision"))
+		return json_string(cs_int(v) ? tims_decision_name((unsigned)cs_int(v)) : "");
+	return json_string(v ? v : "");
+}
+
+static tims_rc counts_row(void *ctx, const struct cs_row *row)
+{
+	struct counts *c = ctx;
+	json_t *g = json_object();
+	int64_t n = cs_int(row->v[c->nby]);
+
+	if (!g)
+		return TIMS_ERR_NOMEM;
+	for (int i = 0; i < c->nby; i++)
+		json_object_set_new(g, c->by[i]->name, dim_value(c->by[i], row->v[i]));
+	json_object_set_new(g, "count", json_integer((json_int_t)n));
+	c->total += n;
+	return json_array_append_new(c->groups, g) ? TIMS_ERR_NOMEM : TIMS_OK;
+}
+
+tims_rc tims_cstore_counts(struct tims_cstore *s, const char *by,
+			   int64_t from_ms, int64_t to_ms, json_t **out,
+			   struct tims_err *err)
+{
+	struct cs_param p[] = { CS_I(from_ms), CS_I(to_ms) };
+	struct tims_buf sql = TIMS_BUF_INIT(4096), cols = TIMS_BUF_INIT(1024);
+	struct counts c;
+	json_t *names;
+	const char *q = by;
+	tims_rc rc;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	if (!by || !*by)
+		return tims_err_set(err, TIMS_ERR_INVALID, "by: want one to three of post, hour, "
+				    "day, nationality, direction, decision");
+	if (from_ms > to_ms)
+		return tims_err_set(err, TIMS_ERR_INVALID, "from: after to");
+	while (*q) {
+		size_t len = strcspn(q, ",");
+		const struct dim *d = NULL;
+
+		for (size_t i = 0; i < TIMS_ARRAY_SIZE(dims); i++)
+			if (strlen(dims[i].name) == len && !strncmp(dims[i].name, q, len))
+				d = &dims[i];
+		if (!d)
+			return tims_err_set(err, TIMS_ERR_INVALID, "by: unknown grouping \"%.*s\"",
+					    (int)(len > 32 ? 32 : len), q);
+		for (int i = 0; i < c.nby; i++)
+			if (c.by[i] == d)
+				return tims_err_set(err, TIMS_ERR_INVALID, "by: %s twice", d->name);
+		if (c.nby == 3)
+			return tims_err_set(err, TIMS_ERR_INVALID, "by: at most three groupings");
+		c.by[c.nby++] = d;
+		q += len;
+		if (*q == ',')
+			q++;
+	}
+	for (int i = 0; i < c.nby; i++)
+		tims_buf_addf(&cols, "%s%s", i ? ", " : "", c.by[i]->expr);
+	if (tims_buf_addf(&sql, "SELECT %s, COUNT(*) FROM crossings WHERE when_ms >= ?1"
+			  " AND when_ms < ?2 GROUP BY %s ORDER BY %s", tims_buf_str(&cols),
+			  tims_buf_str(&cols), tims_buf_str(&cols))) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "counts: out of memory");
+		goto out;
+	}
+	if (!(c.groups = json_array())) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "counts: out of memory");
+		goto out;
+	}
+	rc = cs_query(s, tims_buf_str(&sql), 0, p, 2, counts_row, &c, NULL, err);
+	if (rc == TIMS_ERR_NOMEM)
+		rc = tims_err_set(err, rc, "counts: out of memory");
+	if (rc)
+		goto out;
+	names = json_array();
+	for (int i = 0; names && i < c.nby; i++)
+		json_array_append_new(names, json_string(c.by[i]->name));
+	*out = json_pack("{s:I, s:I, s:o, s:I, s:o}", "from", (json_int_t)from_ms,
+			 "to", (json_int_t)to_ms, "by", names ? names : json_array(),
+			 "total", (json_int_t)c.total, "groups", c.groups);
+	c.groups = NULL;
+	if (!*out)
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "counts: out of memory");
+out:
+	json_decref(c.groups);
+	tims_buf_release(&sql);
+	tims_buf_release(&cols);
+	return rc;
+}

@@ -1,0 +1,311 @@
+/*
+ * store.c — the query store: open, schema, adding records idempotently
+ * (see include/tims/cstore.h).
+ */
+#include "internal.h"
+
+#include <sodium.h>
+
+#include "tims/buf.h"
+#include "tims/util.h"
+
+#define CS_SCHEMA_VERSION "1"
+
+/*
+ * One row per log entry of every post. `when_ms` is the crossing time that
+ * counts for stay rules (a correction keeps the time of the record it
+ * corrects unless it sets its own); `corrected_by` the first later record
+ * that corrects this one. Erased records keep origin, index, time and leaf.
+ */
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS cs_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS crossings ("
+	" origin TEXT NOT NULL, idx BIGINT NOT NULL, post_time BIGINT NOT NULL,"
+	" leaf TEXT NOT NULL, erased INTEGER NOT NULL, when_ms BIGINT NOT NULL,"
+	" direction INTEGER NOT NULL, decision INTEGER NOT NULL,"
+	" issuer TEXT NOT NULL, doc TEXT NOT NULL, surname TEXT NOT NULL,"
+	" given_names TEXT NOT NULL, person_key TEXT NOT NULL,"
+	" birth_date TEXT NOT NULL, nationality TEXT NOT NULL,"
+	" corrects BIGINT, corrected_by BIGINT, record TEXT,"
+	" PRIMARY KEY (origin, idx));"
+	"CREATE INDEX IF NOT EXISTS crossings_doc ON crossings (doc, issuer, when_ms);"
+	"CREATE INDEX IF NOT EXISTS crossings_person ON crossings (person_key, birth_date);"
+	"CREATE INDEX IF NOT EXISTS crossings_when ON crossings (when_ms);";
+
+static const char sql_version_put[] =
+	"INSERT INTO cs_meta (key, value) VALUES ('schema', ?1) ON CONFLICT (key) DO NOTHING";
+static const char sql_version_get[] = "SELECT value FROM cs_meta WHERE key = 'schema'";
+
+static const char sql_insert[] =
+	"INSERT INTO crossings (origin, idx, post_time, leaf, erased, when_ms,"
+	" direction, decision, issuer, doc, surname, given_names, person_key,"
+	" birth_date, nationality, corrects, record) VALUES (?1, ?2, ?3, ?4, ?5,"
+	" ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+	" ON CONFLICT (origin, idx) DO NOTHING";
+static const char sql_leaf[] = "SELECT leaf FROM crossings WHERE origin = ?1 AND idx = ?2";
+static const char sql_when[] = "SELECT when_ms FROM crossings WHERE origin = ?1 AND idx = ?2";
+static const char sql_correct[] =
+	"UPDATE crossings SET corrected_by = ?3 WHERE origin = ?1 AND idx = ?2"
+	" AND (corrected_by IS NULL OR corrected_by > ?3)";
+static const char sql_count_all[] = "SELECT COUNT(*) FROM crossings";
+static const char sql_count_origin[] = "SELECT COUNT(*) FROM crossings WHERE origin = ?1";
+
+static void pg_quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message; /* a library does not print: notices are dropped */
+}
+
+static tims_rc open_sqlite(struct tims_cstore *s, const char *path,
+			   struct tims_err *err)
+{
+	if (!*path)
+		return tims_err_set(err, TIMS_ERR_USAGE, "query store: empty sqlite path");
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return tims_err_set(err, TIMS_ERR_DB, "query store %s: %s", path,
+				    s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	sqlite3_busy_timeout(s->db, 5000);
+	/*
+	 * synchronous=NORMAL: a power cut may lose the last transactions of
+	 * this derived copy, never corrupt it; the mirror is the durable copy
+	 * and tims_centre_reindex brings the store back up to it.
+	 */
+	return cs_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		       " PRAGMA foreign_keys=ON;", err);
+}
+
+static tims_rc open_pg(struct tims_cstore *s, const char *conninfo,
+		       struct tims_err *err)
+{
+	s->pg = PQconnectdb(conninfo);
+	if (!s->pg)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "query store: out of memory");
+	if (PQstatus(s->pg) != CONNECTION_OK) {
+		char m[200];
+
+		cs_flat(PQerrorMessage(s->pg), m, sizeof(m));
+		return tims_err_set(err, TIMS_ERR_DB, "query store (postgresql): connect: %s", m);
+	}
+	PQsetNoticeProcessor(s->pg, pg_quiet, NULL);
+	return cs_exec(s, "SET client_min_messages = warning", err);
+}
+
+static tims_rc version_row(void *ctx, const struct cs_row *row)
+{
+	snprintf(ctx, 16, "%s", row->v[0] ? row->v[0] : "");
+	return TIMS_OK;
+}
+
+tims_rc tims_cstore_open(const char *uri, struct tims_cstore **out,
+			 struct tims_err *err)
+{
+	struct tims_cstore *s;
+	struct cs_param p[] = { CS_T(CS_SCHEMA_VERSION) };
+	char version[16] = "";
+	tims_rc rc;
+
+	*out = NULL;
+	if (!uri || !*uri)
+		return tims_err_set(err, TIMS_ERR_USAGE, "query store: no address given");
+	if (strlen(uri) >= TIMS_CSTORE_MAX_URI)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "query store: address too long");
+	if (!(s = calloc(1, sizeof(*s))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "query store: out of memory");
+	if (!strncmp(uri, "pg:", 3)) {
+		s->backend = CS_PG;
+		rc = open_pg(s, uri + 3, err);
+	} else if (!strncmp(uri, "postgresql://", 13) || !strncmp(uri, "postgres://", 11)) {
+		s->backend = CS_PG;
+		rc = open_pg(s, uri, err);
+	} else {
+		s->backend = CS_SQLITE;
+		rc = open_sqlite(s, strncmp(uri, "sqlite:", 7) ? uri : uri + 7, err);
+	}
+	if (!rc)
+		rc = cs_exec(s, schema, err);
+	if (!rc)
+		rc = cs_query(s, sql_version_put, 0, p, 1, NULL, NULL, NULL, err);
+	if (!rc)
+		rc = cs_query(s, sql_version_get, 0, NULL, 0, version_row, version, NULL, err);
+	if (!rc && strcmp(version, CS_SCHEMA_VERSION))
+		rc = tims_err_set(err, TIMS_ERR_STATE,
+				  "query store: schema version %s, this build knows %s",
+				  version, CS_SCHEMA_VERSION);
+	if (rc) {
+		tims_cstore_close(s);
+		return rc;
+	}
+	*out = s;
+	return TIMS_OK;
+}
+
+void tims_cstore_close(struct tims_cstore *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->ncache; i++)
+		if (s->cache[i].st)
+			sqlite3_finalize(s->cache[i].st);
+	if (s->db)
+		sqlite3_close(s->db);
+	if (s->pg)
+		PQfinish(s->pg);
+	free(s);
+}
+
+const char *tims_cstore_backend(const struct tims_cstore *s)
+{
+	return s->backend == CS_PG ? "postgresql" : "sqlite";
+}
+
+tims_rc tims_cstore_begin(struct tims_cstore *s, struct tims_err *err)
+{
+	tims_rc rc;
+
+	if (s->in_tx)
+		return tims_err_set(err, TIMS_ERR_STATE, "query store: transaction already open");
+	if ((rc = cs_exec(s, "BEGIN", err)))
+		return rc;
+	s->in_tx = 1;
+	return TIMS_OK;
+}
+
+tims_rc tims_cstore_commit(struct tims_cstore *s, struct tims_err *err)
+{
+	tims_rc rc;
+
+	if (!s->in_tx)
+		return tims_err_set(err, TIMS_ERR_STATE, "query store: no transaction open");
+	rc = cs_exec(s, "COMMIT", err);
+	if (rc)
+		tims_cstore_rollback(s);
+	s->in_tx = 0;
+	return rc;
+}
+
+void tims_cstore_rollback(struct tims_cstore *s)
+{
+	if (!s->in_tx)
+		return;
+	cs_exec(s, "ROLLBACK", NULL);
+	s->in_tx = 0;
+}
+
+struct text1 {
+	char v[80];
+	int found;
+};
+
+static tims_rc text1_row(void *ctx, const struct cs_row *row)
+{
+	struct text1 *t = ctx;
+
+	snprintf(t->v, sizeof(t->v), "%s", row->v[0] ? row->v[0] : "");
+	t->found = 1;
+	return TIMS_OK;
+}
+
+tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
+			uint64_t index, uint64_t post_time_ms,
+			const uint8_t leaf[32], const struct tims_record *rec,
+			int *dup, struct tims_err *err)
+{
+	char hex[65], key[2 * TIMS_RECORD_FIELD + 2];
+	struct tims_buf json = TIMS_BUF_INIT(TIMS_RECORD_MAX_LINE);
+	int64_t when = (int64_t)post_time_ms;
+	uint64_t changes = 0;
+	struct text1 t = { "", 0 };
+	tims_rc rc;
+
+	if (dup)
+		*dup = 0;
+	if (!origin || !*origin || index > INT64_MAX || post_time_ms > INT64_MAX)
+		return tims_err_set(err, TIMS_ERR_USAGE, "query store: bad origin or index");
+	sodium_bin2hex(hex, sizeof(hex), leaf, 32);
+	key[0] = '\0';
+	if (rec) {
+		if ((rc = tims_record_to_json(rec, &json))) {
+			rc = tims_err_set(err, rc, "query store: %s %" PRIu64 ": record too large",
+					  origin, index);
+			goto out;
+		}
+		when = tims_record_when(rec);
+		if (!rec->crossed_ms && rec->corrects != TIMS_RECORD_NO_INDEX &&
+		    rec->corrects <= INT64_MAX) {
+			struct cs_param q[] = { CS_T(origin), CS_I(rec->corrects) };
+
+			if ((rc = cs_query(s, sql_when, 1, q, 2, text1_row, &t, NULL, err)))
+				goto out;
+			if (t.found)
+				when = cs_int(t.v);
+		}
+		/* surname and given names apart: "SMITH JOHN" must not match "SMITH JO HN" */
+		cs_name_key(rec->person.surname, key, sizeof(key) / 2);
+		snprintf(key + strlen(key), sizeof(key) - strlen(key), "|");
+		cs_name_key(rec->person.given_names, key + strlen(key), sizeof(key) - strlen(key));
+	}
+	{
+		struct cs_param p[] = {
+			CS_T(origin), CS_I(index), CS_I(post_time_ms), CS_T(hex),
+			CS_I(rec == NULL), CS_I(when),
+			CS_I(rec ? rec->direction : 0), CS_I(rec ? rec->decision : 0),
+			CS_T(rec ? rec->person.issuer : ""),
+			CS_T(rec ? rec->person.doc_number : ""),
+			CS_T(rec ? rec->person.surname : ""),
+			CS_T(rec ? rec->person.given_names : ""),
+			CS_T(key), CS_T(rec ? rec->person.birth_date : ""),
+			CS_T(rec ? rec->person.nationality : ""),
+			CS_N, CS_N,
+		};
+
+		if (rec && rec->corrects != TIMS_RECORD_NO_INDEX)
+			p[15] = (struct cs_param)CS_I(rec->corrects);
+		if (rec)
+			p[16] = (struct cs_param)CS_T(tims_buf_str(&json));
+		if ((rc = cs_query(s, sql_insert, 1, p, 17, NULL, NULL, &changes, err)))
+			goto out;
+	}
+	if (!changes) {
+		struct cs_param q[] = { CS_T(origin), CS_I(index) };
+
+		t.found = 0;
+		if ((rc = cs_query(s, sql_leaf, 1, q, 2, text1_row, &t, NULL, err)))
+			goto out;
+		if (!t.found || sodium_memcmp(t.v, hex, 64) != 0) {
+			rc = tims_err_set(err, TIMS_ERR_TAMPER,
+					  "query store: %s %" PRIu64 ": a different entry is already "
+					  "held at this index", origin, index);
+			goto out;
+		}
+		if (dup)
+			*dup = 1;
+		goto out;
+	}
+	if (rec && rec->corrects != TIMS_RECORD_NO_INDEX && rec->corrects <= INT64_MAX) {
+		struct cs_param q[] = { CS_T(origin), CS_I(rec->corrects), CS_I(index) };
+
+		rc = cs_query(s, sql_correct, 1, q, 3, NULL, NULL, NULL, err);
+	}
+out:
+	tims_buf_release(&json);
+	return rc;
+}
+
+tims_rc tims_cstore_count(struct tims_cstore *s, const char *origin,
+			  uint64_t *n, struct tims_err *err)
+{
+	struct cs_param p[] = { CS_T(origin) };
+	struct text1 t = { "", 0 };
+	tims_rc rc;
+
+	rc = cs_query(s, origin ? sql_count_origin : sql_count_all, 1, p, origin ? 1 : 0,
+		      text1_row, &t, NULL, err);
+	*n = rc ? 0 : (uint64_t)cs_int(t.v);
+	return rc;
+}
+
+tims_rc tims_cstore_wipe(struct tims_cstore *s, struct tims_err *err)
+{
+	return cs_exec(s, "DELETE FROM crossings", err);
+}

@@ -1,0 +1,420 @@
+/*
+ * cmd_centre.c — `tims centre`: the national centre (docs/centre.md).
+ *
+ *   tims centre init DIR [--name NAME] [--store URI]
+ *   tims centre serve DIR [--listen ADDR] [--port N]
+ *   tims centre enrol-post DIR NAME --vkey POST.vkey --url CENTRE_URL --out OUTDIR
+ *   tims centre revoke-post DIR NAME
+ *   tims centre posts DIR
+ *   tims centre events DIR
+ *   tims centre isolate DIR | rejoin DIR
+ *   tims centre rebuild DIR --from-posts NAME=URL [NAME=URL ...]
+ *   tims centre verify DIR
+ *
+ * Exit status: 0 done, 1 a check failed (verify, rebuild with losses),
+ * 2 usage, I/O or network error.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <time.h>
+
+#include "cli.h"
+#include "tims/bundle.h"
+#include "tims/centre.h"
+#include "tims/util.h"
+
+static const char usage[] =
+	"usage: tims centre init DIR [--name NAME] [--store URI]\n"
+	"   or: tims centre serve DIR [--listen ADDR] [--port N]\n"
+	"   or: tims centre enrol-post DIR NAME --vkey FILE --url URL --out DIR\n"
+	"   or: tims centre revoke-post DIR NAME\n"
+	"   or: tims centre posts DIR\n"
+	"   or: tims centre events DIR\n"
+	"   or: tims centre isolate DIR\n"
+	"   or: tims centre rejoin DIR\n"
+	"   or: tims centre rebuild DIR --from-posts NAME=URL [NAME=URL ...]\n"
+	"   or: tims centre verify DIR\n"
+	"   or: tims centre bundle DIR --list NAME --out FILE\n"
+	"\n"
+	"The national centre: it mirrors every enrolled post's log after checking\n"
+	"each batch against the post's signed checkpoint, cosigns the checkpoints,\n"
+	"indexes the records for national queries, and can be rebuilt from the\n"
+	"posts.\n"
+	"\n"
+	"  init         make DIR: the centre's CA, its TLS certificates, its\n"
+	"               cosigner key; --store a PostgreSQL URI for the query store\n"
+	"               (default: SQLite in DIR/query.db)\n"
+	"  serve        the sync API over HTTPS, mutual TLS (default 127.0.0.1, any\n"
+	"               free port; the URL is printed); stops on SIGINT or SIGTERM\n"
+	"  enrol-post   enrol a post (its post.vkey) under NAME: issues its client\n"
+	"               and server certificates and writes what the post needs to\n"
+	"               --out (give it to `tims post enrol`)\n"
+	"  revoke-post  refuse the post's certificate from its next request on\n"
+	"  posts        enrolled posts: records mirrored, signed size, last sync\n"
+	"  events       refusals and other events (hostile or broken peers)\n"
+	"  isolate      cut the running centre off: posts see it unreachable and\n"
+	"               keep working; rejoin undoes it\n"
+	"  rebuild      pull each post's log back from its node (after a wipe of\n"
+	"               the centre's data), verify it, and check the roots against\n"
+	"               the cosigned checkpoints the posts kept\n"
+	"  verify       recompute every mirror from its records\n"
+	"  bundle       the signed bundle of one of the centre's watchlists\n"
+	"               (DIR/watchlists: tims watchlist import --store DIR/watchlists)\n"
+	"               for carrying to a post by hand (tims post apply-bundle);\n"
+	"               connected posts fetch bundles by themselves\n";
+
+static int wants_help(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 1;
+	}
+	return 0;
+}
+
+static void log_stderr(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "tims centre: %s\n", line);
+}
+
+static void print_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("%s\n", line);
+}
+
+static int c_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "store", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = "tims-centre", *store = NULL;
+	struct tims_err err;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'n')
+			name = optarg;
+		else if (c == 's')
+			store = optarg;
+		else
+			return cli_error(CLI_USAGE, "centre", "init: see tims centre --help");
+	}
+	if (optind + 1 != argc)
+		return cli_error(CLI_USAGE, "centre", "init: want one directory");
+	if (tims_centre_init(argv[optind], name, store, &err))
+		return cli_error(CLI_USAGE, "centre", "init: %s", err.msg);
+	printf("centre %s made in %s\n", name, argv[optind]);
+	return CLI_OK;
+}
+
+static int open_centre(const char *sub, const char *dir, struct tims_centre **c)
+{
+	struct tims_err err;
+
+	if (tims_centre_open(dir, c, &err))
+		return cli_error(CLI_USAGE, "centre", "%s: %s", sub, err.msg);
+	return CLI_OK;
+}
+
+static int c_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *listen = "127.0.0.1";
+	struct tims_http_server *srv = NULL;
+	struct tims_centre *cen;
+	struct tims_err err;
+	uint64_t port = 0;
+	sigset_t set;
+	int c, sig = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'l')
+			listen = optarg;
+		else if (c == 'p') {
+			if (tims_parse_u64(optarg, 65535, &port, "--port", &err))
+				return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
+		} else
+			return cli_error(CLI_USAGE, "centre", "serve: see tims centre --help");
+	}
+	if (optind + 1 != argc)
+		return cli_error(CLI_USAGE, "centre", "serve: want one directory");
+	if ((c = open_centre("serve", argv[optind], &cen)))
+		return c;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (tims_centre_serve(cen, listen, (uint16_t)port, log_stderr, NULL, &srv, &err)) {
+		tims_centre_free(cen);
+		return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
+	}
+	printf("centre listening on https://%s:%u\n", listen, tims_http_port(srv));
+	fflush(stdout);
+	while (sigwait(&set, &sig) != 0)
+		;
+	log_stderr(NULL, sig == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
+	tims_http_stop(srv);
+	tims_centre_free(cen);
+	return CLI_OK;
+}
+
+static int c_enrol(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vkey", required_argument, NULL, 'k' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *vkey = NULL, *url = NULL, *out = NULL;
+	struct tims_centre *cen;
+	struct tims_err err;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'k')
+			vkey = optarg;
+		else if (c == 'u')
+			url = optarg;
+		else if (c == 'o')
+			out = optarg;
+		else
+			return cli_error(CLI_USAGE, "centre", "enrol-post: see tims centre --help");
+	}
+	if (optind + 2 != argc || !vkey || !url || !out)
+		return cli_error(CLI_USAGE, "centre",
+				 "enrol-post: want DIR NAME --vkey FILE --url URL --out DIR");
+	if ((c = open_centre("enrol-post", argv[optind], &cen)))
+		return c;
+	c = tims_centre_enrol(cen, argv[optind + 1], vkey, url, out, &err);
+	tims_centre_free(cen);
+	if (c)
+		return cli_error(c == TIMS_ERR_EXISTS || c == TIMS_ERR_INVALID ? CLI_FAIL
+									       : CLI_USAGE,
+				 "centre", "enrol-post: %s", err.msg);
+	printf("post %s enrolled; give %s to `tims post enrol`\n", argv[optind + 1], out);
+	return CLI_OK;
+}
+
+static int c_revoke(int argc, char **argv)
+{
+	struct tims_centre *cen;
+	struct tims_err err;
+	int c;
+
+	if (argc != 3)
+		return cli_error(CLI_USAGE, "centre", "revoke-post: want DIR NAME");
+	if ((c = open_centre("revoke-post", argv[1], &cen)))
+		return c;
+	c = tims_centre_revoke(cen, argv[2], &err);
+	tims_centre_free(cen);
+	if (c)
+		return cli_error(c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE, "centre",
+				 "revoke-post: %s", err.msg);
+	printf("post %s revoked\n", argv[2]);
+	return CLI_OK;
+}
+
+static tims_rc print_post(void *ctx, const struct tims_centre_post *p)
+{
+	(void)ctx;
+	printf("%-16s %-24s %s records=%" PRIu64 " signed=%" PRIu64 " last_sync_ms=%" PRId64 "\n",
+	       p->name, p->origin, p->revoked ? "revoked" : "active ", p->size,
+	       p->signed_size, p->last_sync_ms);
+	return TIMS_OK;
+}
+
+static int c_posts(int argc, char **argv)
+{
+	struct tims_centre *cen;
+	struct tims_err err;
+	int c;
+
+	if (argc != 2)
+		return cli_error(CLI_USAGE, "centre", "posts: want DIR");
+	if ((c = open_centre("posts", argv[1], &cen)))
+		return c;
+	c = tims_centre_posts(cen, print_post, NULL, &err);
+	tims_centre_free(cen);
+	return c ? cli_error(CLI_USAGE, "centre", "posts: %s", err.msg) : CLI_OK;
+}
+
+static int c_events(int argc, char **argv)
+{
+	char path[4200];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	if (argc != 2)
+		return cli_error(CLI_USAGE, "centre", "events: want DIR");
+	snprintf(path, sizeof(path), "%s/centre.db", argv[1]);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT time_ms, kind, coalesce(origin, '-'), detail"
+			       " FROM events ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+		cli_error(CLI_USAGE, "centre", "events: %s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return CLI_USAGE;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("%lld %s %s %s\n", (long long)sqlite3_column_int64(st, 0),
+		       sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+		       sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return CLI_OK;
+}
+
+static int c_isolate(int argc, char **argv)
+{
+	struct tims_err err;
+	int on = !strcmp(argv[0], "isolate");
+
+	if (argc != 2)
+		return cli_error(CLI_USAGE, "centre", "%s: want DIR", argv[0]);
+	if (tims_centre_isolate(argv[1], on, &err))
+		return cli_error(CLI_USAGE, "centre", "%s: %s", argv[0], err.msg);
+	printf("centre %s\n", on ? "isolated: posts now work alone" : "rejoined");
+	return CLI_OK;
+}
+
+static int c_rebuild(int argc, char **argv)
+{
+	struct tims_centre_rebuild_post *posts;
+	struct tims_centre *cen;
+	struct tims_err err;
+	unsigned failed = 0;
+	size_t n = 0;
+	int c, i = 2;
+
+	if (argc < 4 || strcmp(argv[2], "--from-posts") != 0)
+		return cli_error(CLI_USAGE, "centre",
+				 "rebuild: want DIR --from-posts NAME=URL [NAME=URL ...]");
+	if (!(posts = calloc((size_t)argc, sizeof(*posts))))
+		return cli_error(CLI_USAGE, "centre", "rebuild: out of memory");
+	for (i = 3; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+
+		if (!eq || eq == argv[i] || strncmp(eq + 1, "https://", 8)) {
+			free(posts);
+			return cli_error(CLI_USAGE, "centre", "rebuild: \"%s\": want NAME=https://HOST:PORT",
+					 argv[i]);
+		}
+		*eq = '\0';
+		posts[n].name = argv[i];
+		posts[n++].url = eq + 1;
+	}
+	if ((c = open_centre("rebuild", argv[1], &cen))) {
+		free(posts);
+		return c;
+	}
+	c = tims_centre_rebuild(cen, posts, n, print_line, NULL, &failed, &err);
+	tims_centre_free(cen);
+	free(posts);
+	if (c)
+		return cli_error(CLI_USAGE, "centre", "rebuild: %s", err.msg);
+	printf("rebuild: %zu posts, %u with losses or unverified roots\n", n, failed);
+	return failed ? CLI_FAIL : CLI_OK;
+}
+
+struct verify_ctx {
+	struct tims_centre *c;
+	unsigned bad;
+};
+
+static tims_rc verify_one(void *ctx, const struct tims_centre_post *p)
+{
+	struct verify_ctx *v = ctx;
+	struct tims_sync_mirror *m;
+	struct tims_err err;
+	uint64_t findings = 0;
+	tims_rc rc;
+
+	if ((rc = tims_centre_mirror(v->c, p->origin, &m, &err)) ||
+	    (rc = tims_sync_mirror_verify(m, print_line, NULL, &findings, &err)))
+		if (rc != TIMS_ERR_TAMPER) {
+			printf("%s: %s\n", p->origin, err.msg);
+			v->bad++;
+			return TIMS_OK;
+		}
+	printf("%s: %" PRIu64 " records, %s\n", p->origin, p->size,
+	       findings ? "FINDINGS above" : "verified");
+	if (findings)
+		v->bad++;
+	return TIMS_OK;
+}
+
+static int c_verify(int argc, char **argv)
+{
+	struct verify_ctx v = { NULL, 0 };
+	struct tims_err err;
+	int c;
+
+	if (argc != 2)
+		return cli_error(CLI_USAGE, "centre", "verify: want DIR");
+	if ((c = open_centre("verify", argv[1], &v.c)))
+		return c;
+	c = tims_centre_posts(v.c, verify_one, &v, &err);
+	tims_centre_free(v.c);
+	if (c)
+		return cli_error(CLI_USAGE, "centre", "verify: %s", err.msg);
+	return v.bad ? CLI_FAIL : CLI_OK;
+}
+
+static int c_bundle(int argc, char **argv)
+{
+	struct tims_buf out = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+	struct tims_centre *cen;
+	struct tims_err err;
+	int c;
+
+	if (argc != 6 || strcmp(argv[2], "--list") || strcmp(argv[4], "--out"))
+		return cli_error(CLI_USAGE, "centre", "bundle: want DIR --list NAME --out FILE");
+	if ((c = open_centre("bundle", argv[1], &cen)))
+		return c;
+	c = tims_centre_bundle(cen, argv[3], &out, &err);
+	tims_centre_free(cen);
+	if (!c)
+		c = tims_write_file(argv[5], out.buf, out.len, 0644, 1, &err);
+	tims_buf_release(&out);
+	if (c)
+		return cli_error(c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE, "centre",
+				 "bundle: %s", err.msg);
+	printf("bundle of %s written to %s\n", argv[3], argv[5]);
+	return CLI_OK;
+}
+
+static const struct cli_command table[] = {
+	{ "init", c_init, "make a centre directory" },
+	{ "serve", c_serve, "serve the sync API (mutual TLS)" },
+	{ "enrol-post", c_enrol, "enrol a post: certificates and keys for it" },
+	{ "revoke-post", c_revoke, "revoke a post's certificate" },
+	{ "posts", c_posts, "enrolled posts and their sync state" },
+	{ "events", c_events, "refusals and events" },
+	{ "isolate", c_isolate, "cut the centre off on purpose" },
+	{ "rejoin", c_isolate, "end the isolation" },
+	{ "rebuild", c_rebuild, "rebuild the centre's data from the posts" },
+	{ "verify", c_verify, "recompute every mirror" },
+	{ "bundle", c_bundle, "write a signed watchlist bundle for a post" },
+};
+
+int cmd_centre(int argc, char **argv)
+{
+	/* `tims centre SUB --help` for every sub-command. */
+	if (argc >= 2 && wants_help(argc - 1, argv + 1))
+		return CLI_OK;
+	return cli_dispatch("centre", table, TIMS_ARRAY_SIZE(table), usage, argc, argv);
+}

@@ -1,0 +1,329 @@
+/*
+ * test_cstore.c — the centre's query store on a small, hand-built national
+ * picture: three posts, a traveller who changed passports, an overstayer,
+ * a refused traveller, a corrected crossing, an erased record.
+ *
+ * SQLite always; PostgreSQL too when TIMS_PG_CONNINFO names a server
+ * (tests/e2e/cstore.sh starts a throwaway one and sets it).
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include "t.h"
+#include "tims/cstore.h"
+#include "tims/record.h"
+#include "tims/stay.h"
+
+static int64_t day_of(const char *date)
+{
+	int64_t d = 0;
+
+	tims_date_parse(date, &d, "date", NULL);
+	return d;
+}
+
+static int64_t ms_of(const char *date, int hour)
+{
+	return day_of(date) * 86400000 + (int64_t)hour * 3600000;
+}
+
+static void leaf_of(const char *origin, uint64_t idx, const char *salt, uint8_t leaf[32])
+{
+	char s[256];
+
+	snprintf(s, sizeof(s), "%s/%llu/%s", origin, (unsigned long long)idx, salt);
+	crypto_hash_sha256(leaf, (const unsigned char *)s, strlen(s));
+}
+
+struct row {
+	const char *origin;
+	uint64_t idx;
+	const char *date;
+	int hour;
+	int dir, decision;
+	const char *doc, *issuer, *surname, *given, *dob, *nat;
+	uint64_t corrects;
+};
+
+#define NOC TIMS_RECORD_NO_INDEX
+static const struct row rows[] = {
+	/* post-a */
+	{ "post-a", 0, "2026-01-01", 9, TIMS_DIR_ENTRY, TIMS_DECISION_ADMIT, "X1", "GBR",
+	  "SMITH", "JOHN PAUL", "1980-04-02", "GBR", NOC },
+	{ "post-a", 1, "2025-09-01", 10, TIMS_DIR_ENTRY, TIMS_DECISION_ADMIT, "Y1", "RUS",
+	  "IVANOV", "PYOTR", "1975-01-01", "RUS", NOC },
+	{ "post-a", 2, "2026-02-03", 11, TIMS_DIR_ENTRY, TIMS_DECISION_ADMIT, "W1", "TUR",
+	  "O'BRIEN", "ROBERT'); DROP TABLE crossings;--", "1990-05-05", "TUR", NOC },
+	{ "post-a", 3, "2026-02-03", 12, TIMS_DIR_EXIT, TIMS_DECISION_ADMIT, "W1", "TUR",
+	  "O'BRIEN", "ROBERT'); DROP TABLE crossings;--", "1990-05-05", "TUR", 2 },
+	{ "post-a", 4, "2025-06-01", 9, TIMS_DIR_ENTRY, TIMS_DECISION_ADMIT, "U1", "UTO",
+	  "CITIZEN", "HOME", "1970-01-01", "UTO", NOC },
+	/* post-b */
+	{ "post-b", 0, "2026-01-10", 17, TIMS_DIR_EXIT, TIMS_DECISION_ADMIT, "X1", "GBR",
+	  "SMITH", "JOHN PAUL", "1980-04-02", "GBR", NOC },
+	{ "post-b", 1, "2026-02-05", 8, TIMS_DIR_ENTRY, TIMS_DECISION_REFUSE, "Z1", "SRB",
+	  "ПЕТРОВИЋ", "МАРКО", "1985-03-03", "SRB", NOC },
+	/* post-c: X's new passport */
+	{ "post-c", 0, "2026-02-01", 9, TIMS_DIR_ENTRY, TIMS_DECISION_ADMIT, "X2", "GBR",
+	  "SMITH", "JOHN  PAUL", "1980-04-02", "GBR", NOC },
+};
+
+static void make(const struct row *w, struct tims_record *r)
+{
+	tims_record_init(r);
+	r->direction = (uint8_t)w->dir;
+	r->time_ms = ms_of(w->date, w->hour);
+	snprintf(r->ref, sizeof(r->ref), "%s-%llu", w->origin, (unsigned long long)w->idx);
+	snprintf(r->officer, sizeof(r->officer), "O1");
+	snprintf(r->booth, sizeof(r->booth), "B1");
+	snprintf(r->person.doc_code, sizeof(r->person.doc_code), "P");
+	snprintf(r->person.issuer, sizeof(r->person.issuer), "%s", w->issuer);
+	snprintf(r->person.doc_number, sizeof(r->person.doc_number), "%s", w->doc);
+	snprintf(r->person.surname, sizeof(r->person.surname), "%s", w->surname);
+	snprintf(r->person.given_names, sizeof(r->person.given_names), "%s", w->given);
+	snprintf(r->person.nationality, sizeof(r->person.nationality), "%s", w->nat);
+	snprintf(r->person.birth_date, sizeof(r->person.birth_date), "%s", w->dob);
+	r->decision = (uint8_t)w->decision;
+	if (w->decision == TIMS_DECISION_REFUSE)
+		snprintf(r->refusal_code, sizeof(r->refusal_code), "E");
+	if (w->corrects != NOC) {
+		r->corrects = w->corrects;
+		snprintf(r->reason, sizeof(r->reason), "registered in the wrong direction");
+	}
+}
+
+static int find_doc(json_t *list, const char *key, const char *doc)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(list, i, e)
+		if (!strcmp(json_string_value(json_object_get(e, key)), doc))
+			return (int)i;
+	return -1;
+}
+
+static void run(const char *uri, const char *label)
+{
+	struct tims_cstore *s = NULL;
+	struct tims_stay_regimes rs;
+	struct tims_record rec;
+	struct tims_err err;
+	uint8_t leaf[32];
+	uint64_t n = 0;
+	json_t *j = NULL, *st;
+	int dup = -1, ok = 1;
+	int64_t on = day_of("2026-02-10");
+	const char *regimes = "default short-stay 90 180\nexempt UTO\n";
+
+	printf("# backend %s\n", label);
+	if (!T_OK(tims_cstore_open(uri, &s, &err) == TIMS_OK, "%s: opens (%s)", label, err.msg))
+		return;
+	T_OK(tims_cstore_wipe(s, &err) == TIMS_OK, "%s: starts empty", label);
+	T_OK(tims_stay_regimes_parse(regimes, strlen(regimes), &rs, &err) == TIMS_OK,
+	     "%s: regimes parse", label);
+
+	T_OK(tims_cstore_begin(s, &err) == TIMS_OK, "%s: begin", label);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		make(&rows[i], &rec);
+		if (tims_record_check(&rec, &err)) {
+			printf("# row %zu: %s\n", i, err.msg);
+			ok = 0;
+		}
+		leaf_of(rows[i].origin, rows[i].idx, "s", leaf);
+		if (tims_cstore_add(s, rows[i].origin, rows[i].idx, (uint64_t)rec.time_ms, leaf,
+				    &rec, &dup, &err) || dup) {
+			printf("# add %zu: %s\n", i, err.msg);
+			ok = 0;
+		}
+	}
+	leaf_of("post-b", 2, "s", leaf);
+	if (tims_cstore_add(s, "post-b", 2, (uint64_t)ms_of("2026-02-06", 10), leaf, NULL,
+			    &dup, &err))
+		ok = 0;
+	T_OK(ok, "%s: adds 9 records over three posts, one erased", label);
+	T_OK(tims_cstore_commit(s, &err) == TIMS_OK, "%s: commit (%s)", label, err.msg);
+
+	T_OK(tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 9, "%s: count all 9", label);
+	T_OK(tims_cstore_count(s, "post-b", &n, &err) == TIMS_OK && n == 3, "%s: post-b holds 3",
+	     label);
+
+	/* idempotence: the same entry again is a duplicate, not a row */
+	make(&rows[0], &rec);
+	leaf_of("post-a", 0, "s", leaf);
+	T_OK(tims_cstore_add(s, "post-a", 0, (uint64_t)rec.time_ms, leaf, &rec, &dup, &err) ==
+	     TIMS_OK && dup == 1, "%s: the same entry again is a duplicate", label);
+	leaf_of("post-b", 2, "s", leaf);
+	T_OK(tims_cstore_add(s, "post-b", 2, 0, leaf, NULL, &dup, &err) == TIMS_OK && dup == 1,
+	     "%s: an erased entry again is a duplicate", label);
+	leaf_of("post-a", 0, "other", leaf);
+	T_OK(tims_cstore_add(s, "post-a", 0, (uint64_t)rec.time_ms, leaf, &rec, &dup, &err) ==
+	     TIMS_ERR_TAMPER, "%s: a different entry at a taken index is refused", label);
+	T_OK(strstr(err.msg, "post-a 0") != NULL, "%s: the refusal names origin and index (%s)",
+	     label, err.msg);
+	T_OK(tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 9,
+	     "%s: still 9 records after duplicates", label);
+
+	/* a rolled-back batch leaves nothing */
+	T_OK(tims_cstore_begin(s, &err) == TIMS_OK, "%s: begin again", label);
+	make(&rows[0], &rec);
+	leaf_of("post-a", 99, "s", leaf);
+	tims_cstore_add(s, "post-a", 99, (uint64_t)rec.time_ms, leaf, &rec, NULL, &err);
+	tims_cstore_rollback(s);
+	T_OK(tims_cstore_count(s, "post-a", &n, &err) == TIMS_OK && n == 5,
+	     "%s: a rolled-back batch adds nothing", label);
+
+	/* document history across posts */
+	T_OK(tims_cstore_history_doc(s, "X1", "GBR", on, &rs, &j, &err) == TIMS_OK,
+	     "%s: history of X1 (%s)", label, err.msg);
+	T_EQ_INT(json_array_size(json_object_get(j, "crossings")), 2, "history X1: 2 crossings");
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "crossings"),
+								   1), "origin")),
+		 "post-b", "history X1: the exit is at post-b, in time order");
+	st = json_object_get(j, "stay");
+	T_EQ_INT(json_integer_value(json_object_get(st, "used")), 10, "history X1: 10 days used");
+	T_OK(json_is_false(json_object_get(st, "in_country")), "history X1: not in the country");
+	json_decref(j);
+	j = NULL;
+
+	/* person history: both passports, the stay over all of them */
+	T_OK(tims_cstore_history_person(s, "smith", "John Paul", "1980-04-02", "GBR", on, &rs,
+					&j, &err) == TIMS_OK, "%s: history of a person (%s)",
+	     label, err.msg);
+	T_EQ_INT(json_array_size(json_object_get(j, "documents")), 2,
+		 "person: two documents (X1, X2)");
+	T_EQ_INT(json_array_size(json_object_get(j, "crossings")), 3, "person: three crossings");
+	st = json_object_get(j, "stay");
+	/* 2026-01-01..01-10 (10 days) + 2026-02-01..02-10 (10 days) */
+	T_EQ_INT(json_integer_value(json_object_get(st, "used")), 20, "person: 20 days used");
+	T_EQ_INT(json_integer_value(json_object_get(st, "left")), 70, "person: 70 days left");
+	T_OK(json_is_true(json_object_get(st, "in_country")), "person: in the country");
+	json_decref(j);
+	j = NULL;
+	T_OK(tims_cstore_history_person(s, "SMITH", "JOHN", "1980-04-02", NULL, on, &rs, &j,
+					&err) == TIMS_OK &&
+	     json_array_size(json_object_get(j, "crossings")) == 0,
+	     "%s: a different given name is a different person", label);
+	json_decref(j);
+	j = NULL;
+	T_OK(tims_cstore_history_person(s, "SMITH", "JOHN PAUL", "1980-13-02", NULL, on, &rs, &j,
+					&err) == TIMS_ERR_INVALID &&
+	     strstr(err.msg, "birth_date") != NULL,
+	     "%s: a bad birth date is refused naming the field (%s)", label, err.msg);
+
+	/* corrections: W's entry was really an exit */
+	T_OK(tims_cstore_history_doc(s, "W1", NULL, on, &rs, &j, &err) == TIMS_OK,
+	     "%s: history of W1 with hostile names", label);
+	T_EQ_INT(json_integer_value(json_object_get(json_array_get(json_object_get(j, "crossings"),
+								   0), "corrected_by")), 3,
+		 "W1: the entry is corrected by index 3");
+	T_EQ_STR(json_string_value(json_object_get(json_object_get(
+			json_object_get(json_array_get(json_object_get(j, "crossings"), 0), "record"),
+			"person"), "given_names")),
+		 "ROBERT'); DROP TABLE crossings;--", "W1: SQL metacharacters are stored as data");
+	json_decref(j);
+	j = NULL;
+
+	/* who is in the country on 2026-02-10 at noon: X2, Y1, U1 */
+	T_OK(tims_cstore_present(s, ms_of("2026-02-10", 12), 0, 10, &j, &err) == TIMS_OK,
+	     "%s: present (%s)", label, err.msg);
+	T_EQ_INT(json_integer_value(json_object_get(j, "total")), 3, "present: 3 in the country");
+	T_OK(find_doc(json_object_get(j, "present"), "document", "X2") >= 0 &&
+	     find_doc(json_object_get(j, "present"), "document", "Y1") >= 0 &&
+	     find_doc(json_object_get(j, "present"), "document", "U1") >= 0 &&
+	     find_doc(json_object_get(j, "present"), "document", "W1") < 0 &&
+	     find_doc(json_object_get(j, "present"), "document", "Z1") < 0,
+	     "present: X2, Y1, U1; not the corrected W1 nor the refused Z1");
+	json_decref(j);
+	j = NULL;
+	T_OK(tims_cstore_present(s, ms_of("2026-01-05", 12), 1, 1, &j, &err) == TIMS_OK &&
+	     json_integer_value(json_object_get(j, "total")) == 3 &&
+	     json_array_size(json_object_get(j, "present")) == 1,
+	     "%s: present on 2026-01-05 (X1, Y1, U1), paged one at a time", label);
+	json_decref(j);
+	j = NULL;
+	T_OK(tims_cstore_present(s, 0, 0, 100000, &j, &err) == TIMS_ERR_INVALID,
+	     "%s: a page past the limit is refused", label);
+
+	/* overstays: Y1 since 2025-09-01 = 163 days in the window, 73 over;
+	 * U1 is exempt; X2 is within the limit */
+	T_OK(tims_cstore_overstays(s, on, &rs, 10, &j, &err) == TIMS_OK,
+	     "%s: overstays (%s)", label, err.msg);
+	T_EQ_INT(json_integer_value(json_object_get(j, "total")), 1, "overstays: one");
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "overstays"),
+								  0), "document")),
+		 "Y1", "overstays: Y1");
+	T_EQ_INT(json_integer_value(json_object_get(json_array_get(json_object_get(j, "overstays"),
+								   0), "overstay")), 73,
+		 "overstays: Y1 is 73 days over");
+	json_decref(j);
+	j = NULL;
+
+	/* counts */
+	T_OK(tims_cstore_counts(s, "post", 0, INT64_MAX, &j, &err) == TIMS_OK,
+	     "%s: counts by post (%s)", label, err.msg);
+	T_EQ_INT(json_integer_value(json_object_get(j, "total")), 9, "counts: 9 in all");
+	T_EQ_INT(json_integer_value(json_object_get(json_array_get(json_object_get(j, "groups"), 1),
+						    "count")), 3, "counts: post-b 3");
+	json_decref(j);
+	j = NULL;
+	T_OK(tims_cstore_counts(s, "post,day", ms_of("2026-02-03", 0), ms_of("2026-02-04", 0),
+				&j, &err) == TIMS_OK &&
+	     json_array_size(json_object_get(j, "groups")) == 1 &&
+	     json_integer_value(json_object_get(json_array_get(json_object_get(j, "groups"), 0),
+						"count")) == 2 &&
+	     !strcmp(json_string_value(json_object_get(json_array_get(json_object_get(j, "groups"),
+								      0), "day")), "2026-02-03"),
+	     "%s: counts by post and day: post-a had 2 on 2026-02-03", label);
+	json_decref(j);
+	j = NULL;
+	T_OK(tims_cstore_counts(s, "nationality,direction,decision", 0, INT64_MAX, &j, &err) ==
+	     TIMS_OK, "%s: counts by three groupings", label);
+	json_decref(j);
+	j = NULL;
+	T_OK(tims_cstore_counts(s, "post;DROP TABLE crossings", 0, 1, &j, &err) == TIMS_ERR_INVALID &&
+	     strstr(err.msg, "by: unknown grouping") != NULL,
+	     "%s: an unknown grouping is refused, never put into SQL (%s)", label, err.msg);
+	T_OK(tims_cstore_counts(s, "post,post", 0, 1, &j, &err) == TIMS_ERR_INVALID,
+	     "%s: a grouping twice is refused", label);
+	T_OK(tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 9,
+	     "%s: the table is still there with 9 records", label);
+	tims_cstore_close(s);
+
+	/* reopening keeps everything (schema version checked) */
+	T_OK(tims_cstore_open(uri, &s, &err) == TIMS_OK &&
+	     tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 9,
+	     "%s: reopened, 9 records", label);
+	T_OK(tims_cstore_wipe(s, &err) == TIMS_OK &&
+	     tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 0, "%s: wipe empties it",
+	     label);
+	tims_cstore_close(s);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/tims-cstore-XXXXXX", uri[512];
+	const char *pg = getenv("TIMS_PG_CONNINFO");
+	struct tims_cstore *s;
+	struct tims_err err;
+
+	if (sodium_init() < 0 || !mkdtemp(dir))
+		return 1;
+	snprintf(uri, sizeof(uri), "sqlite:%s/query.db", dir);
+	run(uri, "sqlite");
+	T_OK(tims_cstore_open("", &s, &err) == TIMS_ERR_USAGE, "an empty address is refused");
+	T_OK(tims_cstore_open("pg:host=/nonexistent-socket-dir dbname=x connect_timeout=2", &s,
+			      &err) == TIMS_ERR_DB && strstr(err.msg, "postgresql") != NULL,
+	     "an unreachable PostgreSQL is a clear error (%s)", err.msg);
+	if (pg && *pg) {
+		snprintf(uri, sizeof(uri), "pg:%s", pg);
+		run(uri, "postgresql");
+	} else {
+		printf("# postgresql: not configured, tested in tests/e2e/cstore.sh\n");
+	}
+	snprintf(uri, sizeof(uri), "rm -rf '%s'", dir);
+	if (system(uri) != 0)
+		printf("# could not remove %s\n", dir);
+	return t_done();
+}
