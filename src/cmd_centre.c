@@ -23,6 +23,9 @@
 #include "cli.h"
 #include "tims/bundle.h"
 #include "tims/centre.h"
+#include "tims/cstore.h"
+#include "tims/mlog.h"
+#include "tims/record.h"
 #include "tims/util.h"
 
 static const char usage[] =
@@ -37,6 +40,8 @@ static const char usage[] =
 	"   or: tims centre rebuild DIR --from-posts NAME=URL [NAME=URL ...]\n"
 	"   or: tims centre verify DIR\n"
 	"   or: tims centre bundle DIR --list NAME --out FILE\n"
+	"   or: tims centre query DIR KIND --actor NAME --purpose TEXT [options]\n"
+	"   or: tims centre audit-verify DIR\n"
 	"\n"
 	"The national centre: it mirrors every enrolled post's log after checking\n"
 	"each batch against the post's signed checkpoint, cosigns the checkpoints,\n"
@@ -63,7 +68,18 @@ static const char usage[] =
 	"  bundle       the signed bundle of one of the centre's watchlists\n"
 	"               (DIR/watchlists: tims watchlist import --store DIR/watchlists)\n"
 	"               for carrying to a post by hand (tims post apply-bundle);\n"
-	"               connected posts fetch bundles by themselves\n";
+	"               connected posts fetch bundles by themselves\n"
+	"  query        a national query, recorded in the centre's audit log with\n"
+	"               --actor and --purpose (required unless KIND is counts):\n"
+	"                 history --doc N [--issuer XXX] [--on DATE]\n"
+	"                 person --surname S [--given G] --dob DATE [--nationality XXX]\n"
+	"                 present [--at TIME] [--offset N] [--limit N]\n"
+	"                 overstays [--on DATE] [--limit N]\n"
+	"                 counts --by post,hour,day,nationality,direction,decision\n"
+	"                        [--from TIME] [--to TIME]\n"
+	"               DATE is YYYY-MM-DD, TIME YYYY-MM-DDTHH:MM:SSZ (default now);\n"
+	"               prints the answer as JSON (docs/cstore.md)\n"
+	"  audit-verify check the centre's audit log (every leaf, root, signature)\n";
 
 static int wants_help(int argc, char **argv)
 {
@@ -397,6 +413,121 @@ static int c_bundle(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int c_query(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "doc", required_argument, NULL, 'd' },
+		{ "issuer", required_argument, NULL, 'i' },
+		{ "surname", required_argument, NULL, 's' },
+		{ "given", required_argument, NULL, 'g' },
+		{ "dob", required_argument, NULL, 'b' },
+		{ "nationality", required_argument, NULL, 'n' },
+		{ "on", required_argument, NULL, 'o' },
+		{ "at", required_argument, NULL, 'a' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "by", required_argument, NULL, 'y' },
+		{ "offset", required_argument, NULL, 'O' },
+		{ "limit", required_argument, NULL, 'L' },
+		{ "actor", required_argument, NULL, 'A' },
+		{ "purpose", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tims_centre_query q;
+	struct tims_centre *cen;
+	struct tims_err err;
+	int64_t now = tims_mlog_now_ms();
+	uint64_t u;
+	json_t *out = NULL;
+	int c;
+
+	memset(&q, 0, sizeof(q));
+	q.at_ms = now;
+	q.to_ms = now + 1;
+	q.from_ms = now - 24 * 3600000LL;
+	q.on_day = tims_day_of_ms(now);
+	q.limit = 100;
+	q.role = "supervisor";
+	q.addr = "local (tims centre query)";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		tims_rc rc = TIMS_OK;
+
+		switch (c) {
+		case 'd': q.doc = optarg; break;
+		case 'i': q.issuer = optarg; break;
+		case 's': q.surname = optarg; break;
+		case 'g': q.given = optarg; break;
+		case 'b': q.birth_date = optarg; break;
+		case 'n': q.nationality = optarg; break;
+		case 'y': q.by = optarg; break;
+		case 'A': q.actor = optarg; break;
+		case 'P': q.purpose = optarg; break;
+		case 'o': rc = tims_date_parse(optarg, &q.on_day, "--on", &err); break;
+		case 'a': rc = tims_time_parse(optarg, &q.at_ms, "--at", &err); break;
+		case 'f': rc = tims_time_parse(optarg, &q.from_ms, "--from", &err); break;
+		case 't': rc = tims_time_parse(optarg, &q.to_ms, "--to", &err); break;
+		case 'O':
+			rc = tims_parse_u64(optarg, 1000000000, &u, "--offset", &err);
+			q.offset = (unsigned)u;
+			break;
+		case 'L':
+			rc = tims_parse_u64(optarg, TIMS_CSTORE_MAX_PAGE, &u, "--limit", &err);
+			q.limit = (unsigned)u;
+			break;
+		default:
+			return cli_error(CLI_USAGE, "centre", "query: see tims centre --help");
+		}
+		if (rc)
+			return cli_error(CLI_USAGE, "centre", "query: %s", err.msg);
+	}
+	if (optind + 2 != argc)
+		return cli_error(CLI_USAGE, "centre", "query: want DIR KIND");
+	q.kind = argv[optind + 1];
+	if (!q.actor)
+		return cli_error(CLI_USAGE, "centre", "query: --actor: say who is asking");
+	if ((c = open_centre("query", argv[optind], &cen)))
+		return c;
+	if (tims_centre_query(cen, &q, &out, &err)) {
+		tims_centre_free(cen);
+		return cli_error(CLI_USAGE, "centre", "query: %s", err.msg);
+	}
+	tims_centre_free(cen);
+	json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	putchar('\n');
+	json_decref(out);
+	return CLI_OK;
+}
+
+static void print_finding(void *ctx, const char *finding)
+{
+	(void)ctx;
+	printf("%s\n", finding);
+}
+
+static int c_audit_verify(int argc, char **argv)
+{
+	struct tims_centre *cen;
+	struct tims_err err;
+	uint64_t events = 0;
+	int c;
+
+	if (argc != 2)
+		return cli_error(CLI_USAGE, "centre", "audit-verify: want DIR");
+	if ((c = open_centre("audit-verify", argv[1], &cen)))
+		return c;
+	c = tims_centre_audit_verify(cen, print_finding, NULL, &events, &err);
+	tims_centre_free(cen);
+	if (c == TIMS_ERR_TAMPER) {
+		printf("%s: audit log: %s\n", argv[1], err.msg);
+		return CLI_FAIL;
+	}
+	if (c)
+		return cli_error(CLI_USAGE, "centre", "audit-verify: %s", err.msg);
+	printf("%s: audit log: %" PRIu64 " events: ok\n", argv[1], events);
+	return CLI_OK;
+}
+
 static const struct cli_command table[] = {
 	{ "init", c_init, "make a centre directory" },
 	{ "serve", c_serve, "serve the sync API (mutual TLS)" },
@@ -409,6 +540,8 @@ static const struct cli_command table[] = {
 	{ "rebuild", c_rebuild, "rebuild the centre's data from the posts" },
 	{ "verify", c_verify, "recompute every mirror" },
 	{ "bundle", c_bundle, "write a signed watchlist bundle for a post" },
+	{ "query", c_query, "a national query, audited" },
+	{ "audit-verify", c_audit_verify, "check the centre's audit log" },
 };
 
 int cmd_centre(int argc, char **argv)

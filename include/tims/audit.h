@@ -59,6 +59,14 @@ enum tims_audit_mode { TIMS_AUDIT_READ = 0, TIMS_AUDIT_WRITE = 1 };
  */
 tims_rc tims_audit_open(const char *dir, enum tims_audit_mode mode,
 			struct tims_audit **out, struct tims_err *err);
+/*
+ * The same for a node that is not a post (the centre): the checkpoints are
+ * signed under `origin` with the key in DIR/KEY.skey, verified with
+ * DIR/KEY.vkey.
+ */
+tims_rc tims_audit_open_keyed(const char *dir, const char *origin, const char *key,
+			      enum tims_audit_mode mode, struct tims_audit **out,
+			      struct tims_err *err);
 void tims_audit_free(struct tims_audit *a);
 
 /*

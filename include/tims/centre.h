@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "tims/buf.h"
 #include "tims/err.h"
 #include "tims/http.h"
@@ -145,5 +147,39 @@ tims_rc tims_centre_rebuild(struct tims_centre *c,
 			    const struct tims_centre_rebuild_post *posts,
 			    size_t n, void (*report)(void *ctx, const char *line),
 			    void *ctx, unsigned *failed, struct tims_err *err);
+
+/*
+ * A national query (tims/cstore.h) on behalf of an officer of the centre,
+ * recorded in the centre's audit log (DIR/audit.db, a signed Merkle log
+ * under "<centre name>/audit") before the answer is handed back: who, why,
+ * what was asked and what was returned. Queries that name or list people
+ * need a stated purpose (3 to 200 bytes); counts carry no personal data.
+ * Stay regimes come from DIR/stay-regimes.conf (default 90 in 180).
+ *
+ *   kind        uses
+ *   "history"   doc, issuer (optional), on_day
+ *   "person"    surname, given, birth_date, nationality (optional), on_day
+ *   "present"   at_ms, offset, limit
+ *   "overstays" on_day, limit
+ *   "counts"    by, from_ms, to_ms
+ */
+struct tims_centre_query {
+	const char *kind;
+	const char *doc, *issuer;
+	const char *surname, *given, *birth_date, *nationality;
+	const char *by;
+	int64_t at_ms, from_ms, to_ms, on_day;
+	unsigned offset, limit;
+	/* who asks, and why */
+	const char *actor, *role, *addr, *purpose;
+};
+
+tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query *q,
+			  json_t **out, struct tims_err *err);
+
+/* Verify the centre's audit log (tims/audit.h tims_audit_verify). */
+tims_rc tims_centre_audit_verify(struct tims_centre *c,
+				 void (*report)(void *ctx, const char *finding),
+				 void *ctx, uint64_t *events, struct tims_err *err);
 
 #endif

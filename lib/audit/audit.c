@@ -75,8 +75,8 @@ static tims_rc load_signer(struct tims_audit *a, struct tims_err *err)
 	struct tims_verifier v;
 	tims_rc rc;
 
-	if ((rc = path_of(a, "post.vkey", vkey, err)) ||
-	    (rc = path_of(a, "post.skey", skey, err)) ||
+	if ((rc = path_of(a, a->vkey_file, vkey, err)) ||
+	    (rc = path_of(a, a->skey_file, skey, err)) ||
 	    (rc = tims_mlog_load_keys(a->dir, vkey, skey, &v, &a->signer, err)))
 		return rc;
 	a->has_signer = 1;
@@ -94,7 +94,7 @@ static tims_rc open_log(struct tims_audit *a, enum tims_audit_mode mode,
 		.owner = "audit log", .verify_command = "tims audit verify",
 		.schema = schema, .schema_version = SCHEMA_VERSION,
 		.origin = a->origin, .checkpoint_path = cp,
-		.verifier_name = "post.vkey", .verifier = &a->verifier,
+		.verifier_name = a->vkey_file, .verifier = &a->verifier,
 		.signer = a->has_signer ? &a->signer : NULL,
 	};
 	int create;
@@ -130,8 +130,30 @@ static tims_rc open_log(struct tims_audit *a, enum tims_audit_mode mode,
 	return TIMS_OK;
 }
 
-tims_rc tims_audit_open(const char *dir, enum tims_audit_mode mode,
-			struct tims_audit **out, struct tims_err *err)
+/* A node that is not a post: origin given, its key in VKEY/SKEY files. */
+static tims_rc load_keyed(struct tims_audit *a, const char *origin,
+			  struct tims_err *err)
+{
+	char vkey[TIMS_MLOG_PATH_MAX];
+	struct tims_buf text = TIMS_BUF_INIT(4096);
+	tims_rc rc;
+
+	if (snprintf(a->origin, sizeof(a->origin), "%s", origin) >= (int)sizeof(a->origin))
+		return tims_err_set(err, TIMS_ERR_INVALID, "origin: longer than %d bytes",
+				    TIMS_NOTE_MAX_NAME);
+	if ((rc = path_of(a, a->vkey_file, vkey, err)) ||
+	    (rc = tims_read_file(vkey, 4096, &text, err)))
+		return rc;
+	while (text.len && (text.buf[text.len - 1] == '\n' || text.buf[text.len - 1] == '\r'))
+		text.buf[--text.len] = '\0';
+	rc = tims_verifier_parse(tims_buf_str(&text), &a->verifier, err);
+	tims_buf_release(&text);
+	return rc;
+}
+
+static tims_rc audit_open(const char *dir, const char *origin, const char *key,
+			  enum tims_audit_mode mode, struct tims_audit **out,
+			  struct tims_err *err)
 {
 	struct tims_audit *a;
 	tims_rc rc;
@@ -143,10 +165,12 @@ tims_rc tims_audit_open(const char *dir, enum tims_audit_mode mode,
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	tims_buf_init(&a->enc, TIMS_AUDIT_MAX_BYTES);
 	if (snprintf(a->dir, sizeof(a->dir), "%s", dir) >= (int)sizeof(a->dir)) {
-		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "post directory: path too long");
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "directory: path too long");
 		goto fail;
 	}
-	if ((rc = load_post(a, err)) ||
+	snprintf(a->vkey_file, sizeof(a->vkey_file), "%.20s.vkey", key);
+	snprintf(a->skey_file, sizeof(a->skey_file), "%.20s.skey", key);
+	if ((rc = origin ? load_keyed(a, origin, err) : load_post(a, err)) ||
 	    (mode == TIMS_AUDIT_WRITE && (rc = load_signer(a, err))) ||
 	    (rc = open_log(a, mode, err)))
 		goto fail;
@@ -155,6 +179,21 @@ tims_rc tims_audit_open(const char *dir, enum tims_audit_mode mode,
 fail:
 	tims_audit_free(a);
 	return rc;
+}
+
+tims_rc tims_audit_open(const char *dir, enum tims_audit_mode mode,
+			struct tims_audit **out, struct tims_err *err)
+{
+	return audit_open(dir, NULL, "post", mode, out, err);
+}
+
+tims_rc tims_audit_open_keyed(const char *dir, const char *origin, const char *key,
+			      enum tims_audit_mode mode, struct tims_audit **out,
+			      struct tims_err *err)
+{
+	if (!origin || !key || !*key || strchr(key, '/'))
+		return tims_err_set(err, TIMS_ERR_USAGE, "audit: origin and key name required");
+	return audit_open(dir, origin, key, mode, out, err);
 }
 
 void tims_audit_free(struct tims_audit *a)

@@ -25,6 +25,7 @@ struct tims_audit {
 	char origin[TIMS_NOTE_MAX_NAME + 1];  /* "<post origin>/audit" */
 	struct tims_mlog *log;                /* audit.db */
 	sqlite3_stmt *st[AS_COUNT];
+	char vkey_file[32], skey_file[32];    /* "post.vkey", "post.skey" */
 	struct tims_verifier verifier;        /* post.vkey */
 	struct tims_signer signer;            /* post.skey, WRITE only */
 	int has_signer;

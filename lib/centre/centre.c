@@ -144,9 +144,13 @@ static tims_rc make_keys(const char *dir, const char *name, struct tims_err *err
 {
 	char bname[TIMS_CENTRE_NAME_MAX + 16];
 
+	char aname[TIMS_CENTRE_NAME_MAX + 16];
+
 	snprintf(bname, sizeof(bname), "%s/bundles", name);
+	snprintf(aname, sizeof(aname), "%s/audit", name);
 	return make_key(dir, name, TIMS_KEY_COSIGNATURE_V1, "cosign.skey", "cosign.vkey", err) ||
-	       make_key(dir, bname, TIMS_KEY_ED25519, "bundle.skey", "bundle.vkey", err)
+	       make_key(dir, bname, TIMS_KEY_ED25519, "bundle.skey", "bundle.vkey", err) ||
+	       make_key(dir, aname, TIMS_KEY_ED25519, "audit.skey", "audit.vkey", err)
 		       ? (err ? err->rc : TIMS_ERR_CRYPTO) : TIMS_OK;
 }
 
@@ -154,7 +158,7 @@ tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 			 struct tims_err *err)
 {
 	static const char *const ours[] = { "config", "centre.db", "ca.key", "cosign.skey",
-					    "bundle.skey" };
+					    "bundle.skey", "audit.skey", "audit.db" };
 	struct tims_cert_req server = {
 		.common_name = "tims centre", .days = 825, .uses = TIMS_CERT_SERVER,
 		.dns = { "localhost" }, .ips = { "127.0.0.1", "::1" },
@@ -277,6 +281,7 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 	pthread_mutex_init(&c->db_lock, NULL);
 	pthread_mutex_init(&c->store_lock, NULL);
 	pthread_mutex_init(&c->mirrors_lock, NULL);
+	pthread_mutex_init(&c->audit_lock, NULL);
 	if (snprintf(c->dir, sizeof(c->dir), "%s", dir) >= (int)sizeof(c->dir)) {
 		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "centre directory: path too long");
 		goto fail;
@@ -298,6 +303,16 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 	    (rc = centre_path(c, "bundle.skey", sk, err)) ||
 	    (rc = tims_mlog_load_keys(dir, path, sk, &c->bundle_vkey, &c->bundle_signer, err)))
 		goto fail;
+	/* The audit key came later: a centre made before it gets one now. */
+	if ((rc = centre_path(c, "audit.vkey", path, err)))
+		goto fail;
+	if (access(path, F_OK) != 0) {
+		char aname[TIMS_CENTRE_NAME_MAX + 16];
+
+		snprintf(aname, sizeof(aname), "%s/audit", c->name);
+		if ((rc = make_key(dir, aname, TIMS_KEY_ED25519, "audit.skey", "audit.vkey", err)))
+			goto fail;
+	}
 	if ((rc = centre_path(c, "centre.db", path, err)))
 		goto fail;
 	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
@@ -333,6 +348,8 @@ void tims_centre_free(struct tims_centre *c)
 	}
 	if (c->store)
 		tims_cstore_close(c->store);
+	tims_audit_free(c->audit);
+	pthread_mutex_destroy(&c->audit_lock);
 	sqlite3_close(c->db);
 	if (c->cosigner.ctx)
 		tims_signer_release(&c->cosigner);

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "tims/centre.h"
+#include "tims/audit.h"
 #include "tims/cstore.h"
 
 #define CENTRE_PATH_MAX 4096
@@ -37,6 +38,8 @@ struct tims_centre {
 	struct tims_signer bundle_signer;  /* signs bundles to the posts */
 	struct tims_verifier bundle_vkey;
 	struct tims_cstore *store;
+	struct tims_audit *audit;    /* audit.db, opened on first use */
+	pthread_mutex_t audit_lock;
 	pthread_mutex_t store_lock;
 	pthread_mutex_t mirrors_lock; /* the mirrors array */
 	struct centre_mirror *mirrors[CENTRE_MAX_POSTS];

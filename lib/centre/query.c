@@ -1,0 +1,223 @@
+/*
+ * query.c — national queries at the centre, each recorded in the centre's
+ * audit log before its answer is handed back (see include/tims/centre.h).
+ */
+#include <sodium.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "tims/buf.h"
+#include "tims/util.h"
+
+#define PURPOSE_MIN 3
+#define PURPOSE_MAX 200
+#define REGIMES_MAX (1 << 20)
+
+static tims_rc load_regimes(struct tims_centre *c, struct tims_stay_regimes *rs,
+			    struct tims_err *err)
+{
+	char path[CENTRE_PATH_MAX];
+	struct tims_buf text;
+	tims_rc rc;
+
+	tims_stay_regimes_init(rs);
+	if ((rc = centre_path(c, "stay-regimes.conf", path, err)))
+		return rc;
+	if (access(path, F_OK) != 0)
+		return TIMS_OK; /* the default for everyone */
+	if ((rc = tims_read_file(path, REGIMES_MAX, &text, err)))
+		return rc;
+	rc = tims_stay_regimes_parse(text.buf, text.len, rs, err);
+	tims_buf_release(&text);
+	return rc;
+}
+
+static tims_rc audit_open(struct tims_centre *c, struct tims_err *err)
+{
+	char origin[TIMS_CENTRE_NAME_MAX + 16];
+
+	if (c->audit)
+		return TIMS_OK;
+	snprintf(origin, sizeof(origin), "%s/audit", c->name);
+	return tims_audit_open_keyed(c->dir, origin, "audit", TIMS_AUDIT_WRITE, &c->audit, err);
+}
+
+/* What was asked, as JSON, without the answer. */
+static json_t *query_json(const struct tims_centre_query *q)
+{
+	json_t *o = json_pack("{s:s}", "kind", q->kind);
+
+#define S(k, v) if (o && (v)) json_object_set_new(o, k, json_string(v))
+#define I(k, v) if (o) json_object_set_new(o, k, json_integer((json_int_t)(v)))
+	S("doc", q->doc);
+	S("issuer", q->issuer);
+	S("surname", q->surname);
+	S("given_names", q->given);
+	S("birth_date", q->birth_date);
+	S("nationality", q->nationality);
+	S("by", q->by);
+	if (!strcmp(q->kind, "present")) {
+		I("at_ms", q->at_ms);
+		I("offset", q->offset);
+		I("limit", q->limit);
+	} else if (!strcmp(q->kind, "counts")) {
+		I("from_ms", q->from_ms);
+		I("to_ms", q->to_ms);
+	} else {
+		I("on_day", q->on_day);
+	}
+#undef S
+#undef I
+	return o;
+}
+
+/* Record the event; an answer too large for one event is recorded by its
+ * SHA-256 and size. */
+static tims_rc audit(struct tims_centre *c, const struct tims_centre_query *q,
+		     int personal, const char *answer, int status, struct tims_err *err)
+{
+	struct tims_audit_event ev;
+	json_t *qj = query_json(q);
+	char *qtext = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char digest[160];
+	uint64_t index;
+	int issued;
+	tims_rc rc;
+
+	json_decref(qj);
+	if (!qtext)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "audit: out of memory");
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.actor, sizeof(ev.actor), "%s", q->actor ? q->actor : "-");
+	snprintf(ev.role, sizeof(ev.role), "%s", q->role ? q->role : "supervisor");
+	snprintf(ev.addr, sizeof(ev.addr), "%s", q->addr ? q->addr : "local");
+	snprintf(ev.action, sizeof(ev.action), "national.%s", q->kind);
+	snprintf(ev.purpose, sizeof(ev.purpose), "%s", q->purpose ? q->purpose : "");
+	ev.crossing = -1;
+	ev.status = status;
+	ev.query = qtext;
+	ev.query_len = strlen(qtext);
+	if (answer && strlen(answer) < TIMS_AUDIT_TEXT_MAX) {
+		ev.result = answer;
+		ev.result_len = strlen(answer);
+	} else if (answer) {
+		uint8_t h[crypto_hash_sha256_BYTES];
+		char hex[2 * sizeof(h) + 1];
+
+		crypto_hash_sha256(h, (const unsigned char *)answer, strlen(answer));
+		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+		snprintf(digest, sizeof(digest), "{\"bytes\":%zu,\"sha256\":\"%s\"}",
+			 strlen(answer), hex);
+		ev.result = digest;
+		ev.result_len = strlen(digest);
+	}
+	(void)personal;
+	pthread_mutex_lock(&c->audit_lock);
+	rc = audit_open(c, err);
+	if (!rc)
+		rc = tims_audit_append(c->audit, &ev, &index, err);
+	if (!rc) /* a checkpoint covers the event before the answer leaves */
+		rc = tims_audit_checkpoint(c->audit, &issued, err);
+	pthread_mutex_unlock(&c->audit_lock);
+	free(qtext);
+	return rc;
+}
+
+static tims_rc run(struct tims_centre *c, const struct tims_centre_query *q,
+		   const struct tims_stay_regimes *rs, json_t **out, struct tims_err *err)
+{
+	struct tims_cstore *s = c->store;
+
+	if (!strcmp(q->kind, "history"))
+		return tims_cstore_history_doc(s, q->doc, q->issuer, q->on_day, rs, out, err);
+	if (!strcmp(q->kind, "person"))
+		return tims_cstore_history_person(s, q->surname, q->given, q->birth_date,
+						  q->nationality, q->on_day, rs, out, err);
+	if (!strcmp(q->kind, "present"))
+		return tims_cstore_present(s, q->at_ms, q->offset, q->limit, out, err);
+	if (!strcmp(q->kind, "overstays"))
+		return tims_cstore_overstays(s, q->on_day, rs, q->limit, out, err);
+	return tims_cstore_counts(s, q->by, q->from_ms, q->to_ms, out, err);
+}
+
+tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query *q,
+			  json_t **out, struct tims_err *err)
+{
+	static const char *const kinds[] = { "history", "person", "present", "overstays",
+					     "counts" };
+	struct tims_stay_regimes *rs = NULL;
+	char *text = NULL;
+	int personal, known = 0;
+	tims_rc rc;
+
+	*out = NULL;
+	for (size_t i = 0; q->kind && i < TIMS_ARRAY_SIZE(kinds); i++)
+		known |= !strcmp(q->kind, kinds[i]);
+	if (!known)
+		return tims_err_set(err, TIMS_ERR_INVALID, "kind: want history, person, "
+				    "present, overstays or counts");
+	personal = strcmp(q->kind, "counts") != 0;
+	if (personal && (!q->purpose || strlen(q->purpose) < PURPOSE_MIN))
+		return tims_err_set(err, TIMS_ERR_DENIED, "purpose: state why you need this "
+				    "(%d to %d bytes); it is recorded in the audit log",
+				    PURPOSE_MIN, PURPOSE_MAX);
+	if (q->purpose && strlen(q->purpose) > PURPOSE_MAX)
+		return tims_err_set(err, TIMS_ERR_INVALID, "purpose: longer than %d bytes",
+				    PURPOSE_MAX);
+	if (q->purpose) {
+		json_t *t = json_string(q->purpose); /* NULL: not UTF-8 */
+
+		if (!t)
+			return tims_err_set(err, TIMS_ERR_INVALID, "purpose: not valid UTF-8");
+		json_decref(t);
+	}
+	if (!(rs = malloc(sizeof(*rs))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = load_regimes(c, rs, err)))
+		goto out;
+	pthread_mutex_lock(&c->store_lock);
+	rc = run(c, q, rs, out, err);
+	pthread_mutex_unlock(&c->store_lock);
+	if (rc) {
+		/* a refused query is recorded too, without an answer */
+		struct tims_err e2;
+
+		audit(c, q, personal, NULL, 400, &e2);
+		goto out;
+	}
+	if (!(text = json_dumps(*out, JSON_COMPACT | JSON_SORT_KEYS))) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* No answer leaves without its audit event (G5). */
+	rc = audit(c, q, personal, text, 200, err);
+out:
+	if (rc) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	free(text);
+	free(rs);
+	return rc;
+}
+
+tims_rc tims_centre_audit_verify(struct tims_centre *c,
+				 void (*report)(void *ctx, const char *finding),
+				 void *ctx, uint64_t *events, struct tims_err *err)
+{
+	struct tims_audit_verify_stats st;
+	tims_rc rc;
+
+	memset(&st, 0, sizeof(st));
+	pthread_mutex_lock(&c->audit_lock);
+	rc = audit_open(c, err);
+	if (!rc)
+		rc = tims_audit_verify(c->audit, report, ctx, &st, err);
+	pthread_mutex_unlock(&c->audit_lock);
+	if (events)
+		*events = st.events;
+	if (!rc && st.findings)
+		rc = tims_err_set(err, TIMS_ERR_TAMPER, "audit log: %" PRIu64 " findings",
+				  st.findings);
+	return rc;
+}
