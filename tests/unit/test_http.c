@@ -7,6 +7,8 @@
 #include <curl/curl.h>
 #include <sodium.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "t.h"
 #include "tims/http.h"
@@ -106,6 +108,8 @@ static struct result call(const char *method, const char *path, const char *toke
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	/* send "/../" as it is: curl would otherwise resolve it itself */
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	if (tls_max)
 		curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_0 | tls_max);
 	if (cert) {
@@ -150,6 +154,36 @@ static void expect(const char *name, const char *method, const char *path, const
 	if (want_in_body && !T_OK(strstr(tims_buf_str(&r.body), want_in_body) != NULL, "%s: body says '%s'", name, want_in_body))
 		printf("#   body: %s\n", tims_buf_str(&r.body));
 	T_OK((handler_calls > before) == want_handler, "%s: handler %s", name, want_handler ? "ran" : "did not run");
+	tims_buf_release(&r.body);
+	tims_buf_release(&r.headers);
+}
+
+static int has(struct tims_buf *b, const char *s)
+{
+	return strstr(tims_buf_str(b), s) != NULL;
+}
+
+/* A static file: status, content type and the headers that lock the console
+ * down in the browser (CSP, no sniffing, no framing, no referrer). */
+static void expect_static(const char *path, const char *type, const char *want_in_body)
+{
+	struct result r = call("GET", path, NULL, NULL, NULL, 0, NULL, NULL);
+	char ct[128];
+
+	snprintf(ct, sizeof(ct), "Content-Type: %s", type);
+	if (!T_OK(r.status == 200, "static %s: served", path))
+		printf("#   status %ld\n", r.status);
+	if (!T_OK(has(&r.headers, ct), "static %s: %s", path, ct))
+		printf("#   headers: %s\n", tims_buf_str(&r.headers));
+	T_OK(!want_in_body || has(&r.body, want_in_body), "static %s: the file's bytes", path);
+	T_OK(has(&r.headers, "Content-Security-Policy: default-src 'self';"), "static %s: CSP default-src 'self'", path);
+	T_OK(has(&r.headers, "frame-ancestors 'none'"), "static %s: CSP forbids framing", path);
+	T_OK(has(&r.headers, "X-Content-Type-Options: nosniff"), "static %s: nosniff", path);
+	T_OK(has(&r.headers, "X-Frame-Options: DENY"), "static %s: X-Frame-Options DENY", path);
+	T_OK(has(&r.headers, "Referrer-Policy: no-referrer"), "static %s: no referrer", path);
+	T_OK(has(&r.headers, "Cache-Control: no-cache"), "static %s: revalidated on each load", path);
+	T_OK(has(&r.headers, "Cross-Origin-Opener-Policy: same-origin"), "static %s: COOP same-origin", path);
+	T_OK(has(&r.headers, "Cross-Origin-Resource-Policy: same-origin"), "static %s: CORP same-origin", path);
 	tims_buf_release(&r.body);
 	tims_buf_release(&r.headers);
 }
@@ -203,6 +237,18 @@ int main(void)
 	selfkey_file = write_tmp(dir, "self.key", selfkey.buf);
 	write_tmp(dir, "index.html", "<!doctype html><title>booth</title>\n");
 	write_tmp(dir, ".secret", "no\n");
+	write_tmp(dir, "console.js", "'use strict';\n");
+	write_tmp(dir, "console.css", "body { margin: 0; }\n");
+	write_tmp(dir, "blob.bin", "??\n");
+	{
+		char sub[600], link[600];
+
+		snprintf(sub, sizeof(sub), "%s/sub", dir);
+		snprintf(link, sizeof(link), "%s/passwd.html", dir);
+		if (mkdir(sub, 0700) || symlink("/etc/passwd", link))
+			printf("# could not make %s or %s\n", sub, link);
+		write_tmp(sub, "page.html", "<p>deeper</p>\n");
+	}
 
 	cfg.bind = "127.0.0.1";
 	cfg.cert_pem = srv.buf;
@@ -246,11 +292,27 @@ int main(void)
 	expect("static page served", "GET", "/", NULL, NULL, NULL, 200, "<title>booth</title>", 0);
 	expect("hidden file not served", "GET", "/.secret", NULL, NULL, NULL, 404, NULL, 0);
 	expect("path traversal not served", "GET", "/../../etc/passwd", NULL, NULL, NULL, 404, NULL, 0);
+	expect("path traversal after a folder not served", "GET", "/sub/../../../etc/passwd", NULL, NULL, NULL, 404, NULL, 0);
+	expect("percent-encoded traversal not served", "GET", "/%2e%2e/%2e%2e/etc/passwd", NULL, NULL, NULL, 404, NULL, 0);
+	expect("a symbolic link out of the folder not served", "GET", "/passwd.html", NULL, NULL, NULL, 404, NULL, 0);
+	expect("a folder is not listed", "GET", "/sub", NULL, NULL, NULL, 404, NULL, 0);
+	expect("a folder with a slash is not listed", "GET", "/sub/", NULL, NULL, NULL, 404, NULL, 0);
+	expect("an odd byte in a path not served", "GET", "/index%20.html", NULL, NULL, NULL, 404, NULL, 0);
+	expect("a missing page is 404", "GET", "/nothing.html", NULL, NULL, NULL, 404, "no such page", 0);
+	expect("a static path takes no POST", "POST", "/index.html", NULL, "application/json", "{}", 404, NULL, 0);
+	expect("unknown /api/ paths are never files", "GET", "/api/index.html", NULL, NULL, NULL, 404, "no such route", 0);
+	expect_static("/", "text/html; charset=utf-8", "<title>booth</title>");
+	expect_static("/index.html", "text/html; charset=utf-8", "<title>booth</title>");
+	expect_static("/console.js", "text/javascript; charset=utf-8", "'use strict';");
+	expect_static("/console.css", "text/css; charset=utf-8", "margin: 0");
+	expect_static("/sub/page.html", "text/html; charset=utf-8", "deeper");
+	expect_static("/blob.bin", "application/octet-stream", NULL);
 	expect("mTLS route without a certificate is 401", "POST", "/api/v1/sync", NULL, NULL, "x", 401, "client certificate", 0);
 
 	r = call("GET", "/api/v1/status", NULL, NULL, NULL, 0, NULL, NULL);
 	T_OK(strstr(tims_buf_str(&r.headers), "X-Content-Type-Options: nosniff") != NULL, "headers: nosniff set");
 	T_OK(strstr(tims_buf_str(&r.headers), "Cache-Control: no-store") != NULL, "headers: API answers are not cached");
+	T_OK(strstr(tims_buf_str(&r.headers), "Content-Type: application/json") != NULL, "headers: API answers are JSON");
 	tims_buf_release(&r.body); tims_buf_release(&r.headers);
 	r = call("GET", "/api/v1/status", NULL, NULL, NULL, CURL_SSLVERSION_MAX_TLSv1_1, NULL, NULL);
 	T_EQ_INT(r.status, -1, "tls: a TLS 1.1 client cannot connect");

@@ -1,0 +1,479 @@
+// console.mjs — the booth console (web/) driven in Debian's headless Chromium
+// by playwright-core, run by tests/e2e/console.sh against a real post node.
+//
+// Environment (set by console.sh): URL (the node), TIMS (the program),
+// POST_DIR, SHOTS (screenshot folder), CHROMIUM, SERVER_PID, and the TOTP
+// secrets S_A .. S_D of four officers (codes come from oathtool at the
+// moment of each login; a code is good only once, so each login that follows
+// another uses the next officer).
+//
+// Prints one line per check: "ok<TAB>name" or "fail<TAB>name<TAB>detail",
+// and "end<TAB>done" last; console.sh turns them into TAP lines.
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+
+const env = (k) => {
+  if (!process.env[k]) throw new Error(`console.mjs: ${k} is not set (run tests/e2e/console.sh)`);
+  return process.env[k];
+};
+const URL = env('URL');
+const TIMS = env('TIMS');
+const POST_DIR = env('POST_DIR');
+const SHOTS = env('SHOTS');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const PASSWORD = 'booth password 1';
+const WAIT = 10000;
+
+// The travellers (TD3, check digits computed; tims mrz says all are valid).
+const MRZ = {
+  clean: ['P<UTOHOLM<<ERIK<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T478UTO8503024M3401011<<<<<<<<<<<<<<<4'],
+  wanted: ['P<RUSSHCHERBAKOV<<YURIY<<<<<<<<<<<<<<<<<<<<<', '7200000175RUS7104125M3306150<<<<<<<<<<<<<<<6'],
+  discreet: ['P<TUNALKHALIFI<<MOHAMED<<<<<<<<<<<<<<<<<<<<<', 'TN12345670TUN7509018M3001019<<<<<<<<<<<<<<00'],
+  banned: ['P<UTOBERG<<SARA<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T630UTO9001011F3202023<<<<<<<<<<<<<<<8'],
+  minor: ['P<UTOHOLM<<LINA<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T559UTO1507078F3007077<<<<<<<<<<<<<<<2'],
+  // the clean one with the birth date's check digit wrong (4 -> 5)
+  badDigit: ['P<UTOHOLM<<ERIK<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T478UTO8503025M3401011<<<<<<<<<<<<<<<4'],
+};
+// What the discreet-check entry says: none of it may reach the screen.
+const DISCREET_SECRETS = ['discreet', 'Quiet check', 'keep calm', 'unit QX', 'NCB Tunis', 'Q-31', 'AL KHALIFI', 'محمد'];
+
+let failures = 0;
+function report(ok, name, detail = '') {
+  if (!ok) failures++;
+  const d = String(detail).replace(/\t/g, ' ').replace(/\\/g, '\\\\').replace(/\n/g, '\\n').slice(0, 1500);
+  process.stdout.write(`${ok ? 'ok' : 'fail'}\t${name}\t${d}\n`);
+}
+
+async function check(name, fn) {
+  try {
+    const r = await fn();
+    if (r === false) report(false, name, 'condition is false');
+    else if (typeof r === 'string') report(false, name, r);
+    else report(true, name);
+  } catch (e) {
+    report(false, name, e.message.split('\n').slice(0, 6).join('\n'));
+  }
+}
+
+function totp(secret) {
+  return execFileSync('oathtool', ['--totp', '-b', secret], { encoding: 'utf8' }).trim();
+}
+
+function tims(...args) {
+  return execFileSync(TIMS, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// Wait until the element's text matches re; on timeout say what it was.
+async function waitText(page, sel, re, timeout = WAIT) {
+  try {
+    await page.waitForFunction(([s, src, flags]) => {
+      const e = document.querySelector(s);
+      return !!e && new RegExp(src, flags).test(e.textContent);
+    }, [sel, re.source, re.flags], { timeout });
+  } catch (e) {
+    const got = await page.$eval(sel, (n) => n.textContent).catch(() => '(no such element)');
+    throw new Error(`${sel}: no match for ${re} in: ${got.replace(/\s+/g, ' ').slice(0, 400)}`);
+  }
+  return true;
+}
+
+async function visible(page, sel, timeout = WAIT) {
+  await page.waitForSelector(sel, { state: 'visible', timeout });
+  return true;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${SHOTS}/console-${name}.png` });
+}
+
+// A keyboard-wedge reader: each line typed, then Enter.
+async function wedge(page, lines) {
+  for (const l of lines) {
+    await page.keyboard.type(l, { delay: 2 });
+    await page.keyboard.press('Enter');
+  }
+}
+
+async function pageText(page) {
+  return page.evaluate(() => document.body.innerText + '\n' + document.documentElement.outerHTML);
+}
+
+async function watch(page, bag) {
+  page.on('console', (m) => {
+    // a refused request (401, 422 …) is logged by the browser itself: not a script error
+    if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) bag.errors.push(m.text());
+  });
+  page.on('pageerror', (e) => bag.errors.push(e.message));
+  page.on('request', (r) => { if (!r.url().startsWith(URL + '/')) bag.foreign.push(r.url()); });
+  await page.addInitScript(() => {
+    window.__clicks = 0;
+    window.__csp = [];
+    document.addEventListener('mousedown', (e) => { if (e.isTrusted) window.__clicks++; }, true);
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+}
+
+async function login(page, officer, secret, booth) {
+  // keyboard only from the officer ID on (focus() is no click)
+  await page.focus('#login-officer');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(officer);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(totp(secret));
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(booth);
+  await page.keyboard.press('Enter');
+  await visible(page, '#booth-screen');
+}
+
+async function token(page) {
+  return page.evaluate(() => JSON.parse(sessionStorage.getItem('tims.session') || '{}').token || '');
+}
+
+async function statusWith(page, tok) {
+  const r = await page.request.get(`${URL}/api/v1/status`, { headers: { Authorization: `Bearer ${tok}` } });
+  return r.status();
+}
+
+const launchArgs = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking'];
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: launchArgs, timeout: 30000 });
+try {
+  const bag = { errors: [], foreign: [] };
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } });
+  const page = await ctx.newPage();
+  await watch(page, bag);
+
+  // ---- log in ---------------------------------------------------------
+  await page.goto(`${URL}/`);
+  await check('the login form is shown, focus on the officer ID', async () => {
+    await visible(page, '#login-form');
+    return (await page.evaluate(() => document.activeElement.id)) === 'login-officer' || 'focus is elsewhere';
+  });
+  await check('the header names the post before login', () => waitText(page, '#post-origin', /test\.example\/console-post/));
+  await shot(page, 'login');
+  await check('a wrong code is refused with the node\'s message', async () => {
+    await page.keyboard.type('ivanova');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(totp(process.env.S_A) === '000000' ? '111111' : '000000');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('B7');
+    await page.keyboard.press('Enter');
+    await waitText(page, '#login-msg', /officer id, password or code wrong/);
+    return page.isHidden('#booth-screen');
+  });
+  await check('log in with password and TOTP, by keyboard', async () => {
+    // after a failure the officer and booth stay, the focus is on the password
+    if ((await page.evaluate(() => document.activeElement.id)) !== 'login-password') return 'focus not on the password';
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(totp(process.env.S_A));
+    await page.keyboard.press('Enter');
+    await visible(page, '#booth-screen');
+    return waitText(page, '#who', /officer ivanova · booth B7/);
+  });
+  await check('the MRZ field has the focus after login', async () =>
+    (await page.evaluate(() => document.activeElement.id)) === 'mrz');
+  await check('the header shows the post, the node, the centre state', async () => {
+    await waitText(page, '#node-state', /node: connected/);
+    await waitText(page, '#centre-state', /centre: not enrolled/);
+    return waitText(page, '#post-origin', /test\.example\/console-post/);
+  });
+  await check('the header shows the watchlists and where they come from', () =>
+    waitText(page, '#lists-state', /watchlists: 2 lists, imported here/));
+
+  await check('every field has a label', async () => {
+    const bad = await page.$$eval('input, select, textarea', (l) => l.filter((e) => !e.labels || !e.labels.length).map((e) => e.id));
+    return bad.length === 0 || `unlabelled: ${bad.join(' ')}`;
+  });
+  await check('results are announced (aria-live) and errors are alerts', async () => {
+    const [live, alert] = await page.evaluate(() => [document.getElementById('summary').getAttribute('aria-live'),
+      document.getElementById('decide-msg').getAttribute('role')]);
+    return (live === 'polite' && alert === 'alert') || `summary aria-live=${live}, decide-msg role=${alert}`;
+  });
+  await check('Tab goes from the MRZ to the direction and the check, in order', async () => {
+    const seen = [];
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Tab');
+      seen.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
+    }
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    const back = await page.evaluate(() => document.activeElement.id);
+    return (seen.join(' ') === 'direction check SUMMARY' && back === 'mrz') || `tab order: ${seen.join(' ')}, back to ${back}`;
+  });
+  await check('the focus is visible (an outline on the focused field)', async () => {
+    const w = await page.evaluate(() => getComputedStyle(document.activeElement).outlineWidth);
+    return parseFloat(w) >= 2 || `outline ${w}`;
+  });
+
+  // ---- a traveller by keyboard alone ------------------------------------
+  await check('keyboard wedge: two lines and Enter run the check by themselves', async () => {
+    await wedge(page, MRZ.clean);
+    await waitText(page, '#summary', /Document valid · no hits · 90 days left — HOLM, ERIK/);
+    return waitText(page, '#traveller', /HOLM, ERIK.*UTO.*1985-03-02.*M.*P UTO C01X00T47.*2034-01-01/);
+  });
+  await check('the stay is shown: days used and left', () => waitText(page, '#stay', /Days used 0 of 90 in 180 · days left 90/));
+  await check('Alt+A admits; the record\'s log index is shown', async () => {
+    await page.keyboard.press('Alt+A');
+    await waitText(page, '#receipt', /Registered: entry, ADMITTED — log index 0/);
+    return waitText(page, '#record-index', /^0$/);
+  });
+  await check('the inclusion proof is received and checked against the checkpoint', () =>
+    waitText(page, '#proof-state', /Inclusion proof received and checked.*test\.example\/console-post \(size 1\)/));
+  await check('the leaf hash is shown', () => waitText(page, '#receipt', /Leaf hash [0-9a-f]{64}/));
+  await shot(page, 'admitted');
+  await check('Alt+A again does not register a second time', async () => {
+    await page.keyboard.press('Alt+A');
+    await page.waitForTimeout(300);
+    return (await page.isDisabled('#admit')) && (await page.textContent('#record-index')) === '0';
+  });
+  await check('Esc clears for the next traveller, focus back on the MRZ', async () => {
+    await page.keyboard.press('Escape');
+    await waitText(page, '#summary', /Waiting for a document/);
+    const [v, f] = await page.evaluate(() => [document.getElementById('mrz').value, document.activeElement.id]);
+    return (v === '' && f === 'mrz') || `mrz='${v}', focus ${f}`;
+  });
+  await check('that whole flow (log in, check, admit, clear) used no mouse', async () =>
+    (await page.evaluate(() => window.__clicks)) === 0);
+
+  // ---- a wanted person: the hit and its reasons ----------------------------
+  await check('a wanted person: the hit with its list, score and reasons', async () => {
+    await wedge(page, MRZ.wanted);
+    await waitText(page, '#summary', /1 hit/);
+    await waitText(page, '#hits', /WANTED — national W-17 · score [01]\.\d\d/);
+    await waitText(page, '#hits', /Arrest; call the duty officer/);
+    return (await page.$$eval('#hits .reasons li', (l) => l.length)) > 0 || 'no reasons listed';
+  });
+  await shot(page, 'hit');
+  await check('second line (button) is registered with the next index', async () => {
+    await page.click('#second');
+    return waitText(page, '#receipt', /SENT TO SECOND LINE — log index 1/);
+  });
+
+  await check('a reload keeps the session (the tab\'s sessionStorage)', async () => {
+    await page.reload();
+    await visible(page, '#booth-screen');
+    await waitText(page, '#who', /officer ivanova · booth B7/);
+    return (await page.evaluate(() => document.activeElement.id)) === 'mrz' || 'focus not on the MRZ';
+  });
+
+  // ---- a discreet check: only the quiet marker ---------------------------
+  await check('a discreet-check traveller shows the quiet marker only', async () => {
+    await wedge(page, MRZ.discreet);
+    await waitText(page, '#traveller', /ALKHALIFI, MOHAMED/);
+    await waitText(page, '#quiet-marker', /^\u25C7$/);
+    return waitText(page, '#hits-state', /^No hits\.$/);
+  });
+  await check('the discreet check\'s alert, instruction and source are nowhere in the page', async () => {
+    const t = (await pageText(page)).toLowerCase();
+    const found = DISCREET_SECRETS.filter((s) => t.includes(s.toLowerCase()));
+    return found.length === 0 || `found on the page: ${found.join(', ')}`;
+  });
+  await check('the summary line looks like a clean traveller\'s', () =>
+    waitText(page, '#summary', /^Document valid · no hits · 90 days left — ALKHALIFI, MOHAMED$/));
+  await shot(page, 'discreet');
+  await check('the discreet-check traveller is admitted', async () => {
+    await page.keyboard.press('Alt+A');
+    return waitText(page, '#receipt', /ADMITTED — log index 2/);
+  });
+
+  // ---- a wrong field in the MRZ ----------------------------------------
+  await check('a wrong check digit names the field and the reason', async () => {
+    await page.keyboard.press('Escape');
+    await page.focus('#mrz');
+    await wedge(page, MRZ.badDigit);
+    await waitText(page, '#summary', /Document not valid/);
+    return waitText(page, '#doc-errors', /Birth date: check digit is 5, expected 4/);
+  });
+  await check('an invalid document cannot be admitted', async () => {
+    await page.keyboard.press('Alt+A');
+    await page.waitForTimeout(300);
+    return (await page.isDisabled('#admit')) && (await page.isHidden('#receipt'));
+  });
+  await shot(page, 'bad-field');
+  await check('Esc with no decision asks for a second Esc', async () => {
+    await page.keyboard.press('Escape');
+    await waitText(page, '#decide-msg', /Press Esc again/);
+    await page.keyboard.press('Escape');
+    return waitText(page, '#summary', /Waiting for a document/);
+  });
+
+  await check('a half-read MRZ checked with Ctrl+Enter says what is missing', async () => {
+    await page.keyboard.type(MRZ.clean[0]);
+    await page.keyboard.press('Enter');
+    await page.keyboard.type(MRZ.clean[1].slice(0, 20));
+    await page.keyboard.press('Control+Enter');
+    await waitText(page, '#summary', /Document not valid/);
+    return waitText(page, '#doc-errors', /MRZ: line 2: 20 characters, expected/);
+  });
+  await check('a reader that sends both lines with no line end is read too', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.keyboard.type(MRZ.clean.join(''), { delay: 1 });
+    return waitText(page, '#summary', /Document valid · no hits — HOLM, ERIK|Document valid · no hits · \d+ days left — HOLM, ERIK/);
+  });
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+
+  // ---- refuse with a reason ----------------------------------------------
+  await check('an entry ban: the hit, then Alt+R opens the refusal', async () => {
+    await wedge(page, MRZ.banned);
+    await waitText(page, '#hits', /ENTRY-BAN — national B-22/);
+    await page.keyboard.press('Alt+R');
+    await visible(page, '#refuse-box');
+    return (await page.evaluate(() => document.activeElement.id)) === 'refuse-code' || 'focus not on the reason code';
+  });
+  await check('refusing without a reason code is stopped', async () => {
+    await page.keyboard.press('Enter');
+    return waitText(page, '#decide-msg', /Choose the refusal reason code/);
+  });
+  await check('refused with code H and a text', async () => {
+    await page.selectOption('#refuse-code', 'H');
+    await page.fill('#remarks', 'entry ban confirmed by duty officer');
+    await page.click('#refuse-confirm');
+    return waitText(page, '#receipt', /Registered: entry, REFUSED \(H\) — log index 3/);
+  });
+  await shot(page, 'refused');
+
+  // ---- vehicle and companion ----------------------------------------------
+  await check('exit with a car: a stolen plate is a hit', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Alt+X');
+    await page.focus('#mrz');
+    await wedge(page, MRZ.clean);
+    await waitText(page, '#summary', /Document valid · no hits/);
+    await page.keyboard.press('Alt+V');
+    if ((await page.evaluate(() => document.activeElement.id)) !== 'veh-plate') return 'Alt+V did not focus the plate';
+    await page.keyboard.type('B-AB 1234');
+    await page.keyboard.press('Tab');
+    return waitText(page, '#hits', /STOLEN — stolen-cars V-1.*plate BAB1234 matches/);
+  });
+  await check('the right plate is checked again and clears the hit', async () => {
+    await page.fill('#veh-plate', 'CA 1234 AB');
+    await page.keyboard.press('Tab');
+    return waitText(page, '#summary', /Document valid · no hits/);
+  });
+  await check('a minor in his care is added by scanning her MRZ', async () => {
+    await page.fill('#veh-country', 'BG');
+    await page.fill('#veh-make', 'Skoda Octavia');
+    await page.selectOption('#veh-role', 'driver');
+    await page.keyboard.press('Alt+C');
+    await page.selectOption('#comp-relation', 'minor');
+    await page.focus('#comp-mrz');
+    await wedge(page, MRZ.minor);
+    return waitText(page, '#comp-list', /minor in care: UTO C01X00T55 — HOLM, LINA/);
+  });
+  await check('the crossing with the car and the companion is registered', async () => {
+    await page.keyboard.press('Alt+A');
+    await waitText(page, '#receipt', /Registered: exit, ADMITTED — log index 4/);
+    await waitText(page, '#receipt', /With 1 companion/);
+    return waitText(page, '#receipt', /Vehicle CA 1234 AB \(driver\)/);
+  });
+  await shot(page, 'vehicle-companion');
+
+  // ---- logout, and a session the node ended ------------------------------
+  await check('Alt+L logs out: back to the login, the token is dead', async () => {
+    const tok = await token(page);
+    await page.keyboard.press('Alt+L');
+    await visible(page, '#login-form');
+    await waitText(page, '#login-msg', /Logged out/);
+    const st = await statusWith(page, tok);
+    return st === 401 || `the old token still answers ${st}`;
+  });
+  await check('a session ended by the node (account disabled) returns to the login', async () => {
+    await login(page, 'petrova', process.env.S_B, 'B7');
+    tims('officer', 'disable', '--post', POST_DIR, 'petrova');
+    await page.focus('#mrz');
+    await wedge(page, MRZ.clean);
+    await visible(page, '#login-form');
+    return waitText(page, '#login-msg', /session has ended/);
+  });
+  await shot(page, 'session-ended');
+  tims('officer', 'enable', '--post', POST_DIR, 'petrova');
+
+  // ---- an unattended booth logs itself out --------------------------------
+  {
+    const bag2 = { errors: [], foreign: [] };
+    const ctx2 = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } });
+    const p2 = await ctx2.newPage();
+    await watch(p2, bag2);
+    await p2.clock.install();
+    await p2.goto(`${URL}/`);
+    await check('idle booth: logged out after 15 minutes without a key pressed', async () => {
+      await visible(p2, '#login-form');
+      await login(p2, 'kolev', process.env.S_C, 'B8');
+      const tok = await token(p2);
+      await p2.clock.fastForward('14:00');
+      await p2.waitForTimeout(200);
+      if (await p2.isHidden('#booth-screen')) return 'logged out before 15 minutes';
+      await p2.clock.fastForward('01:10');
+      await visible(p2, '#login-form');
+      await waitText(p2, '#login-msg', /after 15 minutes without activity/);
+      const st = await statusWith(p2, tok);
+      return st === 401 || `the node still takes the token (${st})`;
+    });
+    await check('idle booth page: no script errors, no CSP violations', async () => {
+      const csp = await p2.evaluate(() => window.__csp);
+      return (bag2.errors.length === 0 && csp.length === 0) || `errors: ${bag2.errors.join(' | ')}; csp: ${csp.join(' | ')}`;
+    });
+    await ctx2.close();
+  }
+
+  // ---- the header with a centre: the node's real answer, with the parts an
+  // enrolled post adds (lib/node/sync.c, tims_bundle_held_json) put in ------
+  await check('header (status mocked as enrolled and offline): the centre is offline, since when, what is queued', async () => {
+    const now = Date.now();
+    await page.route('**/api/v1/status', async (route) => {
+      const resp = await route.fetch();
+      const j = await resp.json();
+      j.centre = { configured: true, centre: 'centre', url: 'https://centre.invalid', state: 'offline',
+        since_ms: now - 42 * 60000, last_ok_ms: now - 42 * 60000, centre_size: 2, lag: 3, witnesses: [] };
+      j.screening.from_centre = [
+        { kind: 'persons', list: 'national', version: 7, time_s: Math.floor((now - 50 * 3600000) / 1000), applied_ms: now - 49 * 3600000 },
+        { kind: 'vehicles', list: 'stolen-cars', version: 2, time_s: Math.floor((now - 3 * 3600000) / 1000), applied_ms: now - 3 * 3600000 }];
+      await route.fulfill({ response: resp, json: j });
+    });
+    await login(page, 'marin', process.env.S_D, 'B7');
+    await waitText(page, '#centre-state', /centre: OFFLINE since \d\d:\d\d \(42 min\) — working locally, 3 records to send/);
+    return (await page.getAttribute('#centre-state', 'class')).includes('bad') || 'not marked';
+  });
+  await check('header (status mocked): the watchlists\' age is the oldest bundle\'s, marked when over a day', async () => {
+    await waitText(page, '#lists-state', /watchlists: 2 lists, from the centre, 2 days old/);
+    return (await page.getAttribute('#lists-state', 'class')).includes('warn') || 'not marked';
+  });
+  await page.unroute('**/api/v1/status');
+
+  // ---- the node goes away ----------------------------------------------------
+  await check('node down: the header says "node unreachable", the check says it did not run', async () => {
+    await waitText(page, '#node-state', /node: connected/);
+    process.kill(Number(env('SERVER_PID')), 'SIGTERM');
+    for (let i = 0; i < 50; i++) { // until the port no longer answers
+      try { await page.request.get(`${URL}/api/v1/checkpoint`, { timeout: 1000 }); } catch (e) { break; }
+      await page.waitForTimeout(100);
+    }
+    await page.focus('#mrz');
+    await wedge(page, MRZ.clean);
+    await waitText(page, '#node-state', /node unreachable/);
+    return waitText(page, '#summary', /Node unreachable: the check did not run/);
+  });
+  await shot(page, 'unreachable');
+
+  await check('the page ran under its CSP with no violation and no script error', async () => {
+    const csp = await page.evaluate(() => window.__csp);
+    return (bag.errors.length === 0 && csp.length === 0) || `errors: ${bag.errors.join(' | ')}; csp: ${csp.join(' | ')}`;
+  });
+  await check('the page fetched nothing from another origin', async () =>
+    bag.foreign.length === 0 || `foreign: ${bag.foreign.join(' ')}`);
+  await ctx.close();
+} finally {
+  await browser.close();
+}
+process.stdout.write(`end\tdone\t${failures} failed\n`);
+process.exit(0);
