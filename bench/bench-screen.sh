@@ -56,30 +56,15 @@ if [ ! -x "$bin" ]; then
 	echo "not ok - screen scale: $bin is not built (make bench)"
 	exit 1
 fi
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-pgdir=""
-stop_pg() {
-	[ -n "$pgdir" ] || return 0
-	as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate -w stop >/dev/null 2>&1
-	rm -rf "$pgdir"
-	pgdir=""
-}
-trap stop_pg EXIT
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+. tests/lib/pg.sh
+pgwork=$(mktemp -d /tmp/tims-pg-XXXXXX)
+chmod 755 "$pgwork" # the server runs as postgres when we are root
+trap 'pg_stop; rm -rf "$pgwork"' EXIT
 pgconn=""
-if [ -n "$pgbin" ] && [ -x "$pgbin/initdb" ]; then
-	pgdir=$(mktemp -d /tmp/tims-pg-XXXXXX)
-	[ "$(id -u)" = 0 ] && chown postgres: "$pgdir"
-	port=$((20000 + RANDOM % 20000))
-	if as_pg "$pgbin/initdb" -D "$pgdir/data" -A trust -U postgres -N >"$pgdir/initdb.log" 2>&1 &&
-		as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/pg.log" -w -o \
-			"-k $pgdir -p $port -c listen_addresses='' -c fsync=off -c shared_buffers=256MB" \
-			start >/dev/null 2>&1; then
-		pgconn="host=$pgdir port=$port user=postgres dbname=postgres"
-	else
-		echo "# PostgreSQL did not start; the pg_trgm anchor is skipped"
-		tail -3 "$pgdir"/*.log 2>/dev/null | sed 's/^/# /'
-	fi
+if pg_start "$pgwork/pg" "-c shared_buffers=256MB"; then
+	pgconn=$PG_CONNINFO
+else
+	echo "# PostgreSQL did not start ($PG_ERROR); the pg_trgm anchor is skipped"
 fi
 args=("${size[@]}" --names "$names")
 [ -n "$pgconn" ] && args+=(--pg "$pgconn" --pairs "$pairs")

@@ -31,13 +31,6 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static tims_rc add_cb(void *ctx, const struct tims_post_raw *r)
-{
-	struct tims_err e;
-
-	return tims_sync_batch_add(ctx, r, &e);
-}
-
 static const char *const surnames[] = { "IVANOV", "MUELLER", "OZTURK", "PAPADOPOULOS",
 					"HOXHA", "SMITH", "ALKHALIFI", "KOWALSKI" };
 
@@ -91,7 +84,6 @@ int main(int argc, char **argv)
 	struct tims_centre *c = NULL;
 	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES), *wire = NULL;
 	struct tims_checkpoint cp;
-	struct tims_tlog_reader tr;
 	struct tims_err err;
 	double t0, ingest_ms, ed_ms, reindex_ms;
 	uint64_t reindexed = 0;
@@ -124,15 +116,13 @@ int main(int argc, char **argv)
 	if (!(wire = calloc(nb, sizeof(*wire))) ||
 	    tims_post_latest_checkpoint(p, &note, &cp, &err))
 		goto out;
-	tims_post_reader(p, &tr);
 	for (size_t i = 0; i < nb; i++) {
 		struct tims_sync_batch b;
 
 		tims_sync_batch_init(&b);
 		tims_buf_init(&wire[i], TIMS_SYNC_MAX_BODY);
-		if (tims_sync_batch_start(&b, i * TIMS_SYNC_MAX_BATCH, note.buf, note.len, &err) ||
-		    tims_post_export(p, i * TIMS_SYNC_MAX_BATCH, TIMS_SYNC_MAX_BATCH, add_cb, &b, &err) ||
-		    tims_sync_batch_prove(&b, &tr, &err) ||
+		if (tims_sync_batch_from_post(&b, p, i * TIMS_SYNC_MAX_BATCH, TIMS_SYNC_MAX_BATCH,
+					      note.buf, note.len, &err) ||
 		    tims_sync_batch_encode(&b, &wire[i], &err)) {
 			fprintf(stderr, "bench_centre: %s\n", err.msg);
 			tims_sync_batch_release(&b);

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "tims/bundle.h"
+#include "tims/mlog.h"
 #include "tims/node.h"
 #include "tims/sync.h"
 #include "tims/post.h"
@@ -347,7 +348,7 @@ static int post_restore(int argc, char **argv)
 {
 	char url[512], ca[4200], crt[4200], key[4200], mpath[4200], mcp[4200], db[4200];
 	char vkpath[4200], path[160];
-	struct tims_buf ans = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY), vk = TIMS_BUF_INIT(4096);
+	struct tims_buf ans = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
 	struct tims_sync_peer peer = { url, ca, crt, key, 60 };
 	struct tims_sync_mirror *m = NULL;
 	struct tims_sync_result res;
@@ -381,11 +382,7 @@ static int post_restore(int argc, char **argv)
 	snprintf(mpath, sizeof(mpath), "%s/restore.mirror.db", dir);
 	snprintf(mcp, sizeof(mcp), "%s/restore.mirror.checkpoint", dir);
 	tims_sync_batch_init(&b);
-	if (tims_read_file(vkpath, vk.max, &vk, &err))
-		goto fail;
-	while (vk.len && vk.buf[vk.len - 1] == '\n')
-		vk.buf[--vk.len] = '\0';
-	if (tims_verifier_parse(tims_buf_str(&vk), &v, &err) ||
+	if (tims_mlog_load_keys(dir, vkpath, NULL, &v, NULL, &err) ||
 	    tims_sync_mirror_open(mpath, mcp, &v, &m, &err) ||
 	    tims_sync_mirror_size(m, &at, &err))
 		goto fail;
@@ -459,14 +456,13 @@ out:
 	tims_sync_mirror_free(m);
 	tims_sync_batch_release(&b);
 	tims_buf_release(&ans);
-	tims_buf_release(&vk);
 	return st;
 }
 
 static int post_apply_bundle(int argc, char **argv)
 {
 	char centre[160], path[4200];
-	struct tims_buf vk = TIMS_BUF_INIT(4096), in = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+	struct tims_buf in = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
 	struct tims_verifier key;
 	struct tims_bundle b;
 	struct tims_bundle_held h;
@@ -484,18 +480,13 @@ static int post_apply_bundle(int argc, char **argv)
 		return cli_error(CLI_USAGE, "post", "apply-bundle: %s is not enrolled with a centre",
 				 argv[1]);
 	snprintf(path, sizeof(path), "%s/centre/bundle.vkey", argv[1]);
-	if (tims_read_file(path, vk.max, &vk, &err) || tims_read_file(argv[2], in.max, &in, &err)) {
-		tims_buf_release(&vk);
+	if (tims_mlog_load_keys(argv[1], path, NULL, &key, NULL, &err) ||
+	    tims_read_file(argv[2], in.max, &in, &err)) {
 		tims_buf_release(&in);
 		return cli_error(CLI_USAGE, "post", "apply-bundle: %s", err.msg);
 	}
-	while (vk.len && vk.buf[vk.len - 1] == '\n')
-		vk.buf[--vk.len] = '\0';
 	snprintf(path, sizeof(path), "%s/watchlists", argv[1]);
-	rc = tims_verifier_parse(tims_buf_str(&vk), &key, &err);
-	if (!rc)
-		rc = tims_bundle_open(in.buf, in.len, &key, centre, &b, &err);
-	tims_buf_release(&vk);
+	rc = tims_bundle_open(in.buf, in.len, &key, centre, &b, &err);
 	tims_buf_release(&in);
 	if (rc)
 		return cli_error(CLI_FAIL, "post", "apply-bundle: refused: %s", err.msg);

@@ -152,6 +152,17 @@ struct tims_post_raw {
 };
 typedef tims_rc (*tims_post_raw_fn)(void *ctx, const struct tims_post_raw *r);
 
+/*
+ * The rows of a prepared "SELECT idx, entry, salt, body ... ORDER BY idx"
+ * (a post's records or a mirror's entries), bound and ready: each checked
+ * (consecutive from `from`, entry and salt of their sizes) and passed to
+ * fn. `what` names the store in errors ("post.db", "mirror of ORIGIN").
+ * The statement is stepped, not finalised.
+ */
+struct sqlite3_stmt;
+tims_rc tims_post_raw_rows(struct sqlite3_stmt *st, uint64_t from, const char *what,
+			   tims_post_raw_fn fn, void *ctx, struct tims_err *err);
+
 /* Leaves [from, from+count) in order (fewer if the log ends first). */
 tims_rc tims_post_export(struct tims_post *p, uint64_t from, uint64_t count,
 			 tims_post_raw_fn fn, void *ctx, struct tims_err *err);

@@ -63,6 +63,13 @@ tims_rc tims_stay_regimes_parse(const char *text, size_t len,
 				struct tims_stay_regimes *rs,
 				struct tims_err *err);
 
+/*
+ * The regimes file at path (a post's or the centre's stay-regimes.conf);
+ * no file means the default for everyone. At most 1 MiB.
+ */
+tims_rc tims_stay_regimes_load(const char *path, struct tims_stay_regimes *rs,
+			       struct tims_err *err);
+
 /* The regime for a nationality (the default if none is listed). */
 const struct tims_stay_regime *
 tims_stay_regime_for(const struct tims_stay_regimes *rs, const char *nat);

@@ -34,6 +34,7 @@
 
 #include "tims/buf.h"
 #include "tims/err.h"
+#include "tims/http.h"
 #include "tims/mlog.h"
 #include "tims/note.h"
 #include "tims/post.h"
@@ -65,6 +66,15 @@ tims_rc tims_sync_batch_start(struct tims_sync_batch *b, uint64_t from,
 tims_rc tims_sync_batch_add(struct tims_sync_batch *b,
 			    const struct tims_post_raw *r,
 			    struct tims_err *err);
+/*
+ * A whole batch of post p's own log: positions [from, from + count) and
+ * the proof to `note`, a checkpoint of p that covers them (what a node
+ * pushes to the centre and serves for a rebuild).
+ */
+tims_rc tims_sync_batch_from_post(struct tims_sync_batch *b, struct tims_post *p,
+				  uint64_t from, uint64_t count,
+				  const char *note, size_t note_len,
+				  struct tims_err *err);
 /* Fill the proof from the end of the batch to the checkpoint, from a tree
  * that holds at least the checkpoint's leaves. */
 tims_rc tims_sync_batch_prove(struct tims_sync_batch *b,
@@ -72,6 +82,10 @@ tims_rc tims_sync_batch_prove(struct tims_sync_batch *b,
 			      struct tims_err *err);
 tims_rc tims_sync_batch_encode(const struct tims_sync_batch *b,
 			       struct tims_buf *out, struct tims_err *err);
+
+/* Answer an HTTP request with the encoded batch (200, JSON). */
+tims_rc tims_sync_batch_reply(const struct tims_sync_batch *b,
+			      struct tims_http_resp *resp, struct tims_err *err);
 
 /*
  * Parse a batch strictly (fuzzed): only the four fields, each of the right

@@ -135,20 +135,14 @@ static tims_rc load_keyed(struct tims_audit *a, const char *origin,
 			  struct tims_err *err)
 {
 	char vkey[TIMS_MLOG_PATH_MAX];
-	struct tims_buf text = TIMS_BUF_INIT(4096);
 	tims_rc rc;
 
 	if (snprintf(a->origin, sizeof(a->origin), "%s", origin) >= (int)sizeof(a->origin))
 		return tims_err_set(err, TIMS_ERR_INVALID, "origin: longer than %d bytes",
 				    TIMS_NOTE_MAX_NAME);
-	if ((rc = path_of(a, a->vkey_file, vkey, err)) ||
-	    (rc = tims_read_file(vkey, 4096, &text, err)))
+	if ((rc = path_of(a, a->vkey_file, vkey, err)))
 		return rc;
-	while (text.len && (text.buf[text.len - 1] == '\n' || text.buf[text.len - 1] == '\r'))
-		text.buf[--text.len] = '\0';
-	rc = tims_verifier_parse(tims_buf_str(&text), &a->verifier, err);
-	tims_buf_release(&text);
-	return rc;
+	return tims_mlog_load_keys(a->dir, vkey, NULL, &a->verifier, NULL, err);
 }
 
 static tims_rc audit_open(const char *dir, const char *origin, const char *key,

@@ -11,25 +11,16 @@
 
 #define PURPOSE_MIN 3
 #define PURPOSE_MAX 200
-#define REGIMES_MAX (1 << 20)
 
 static tims_rc load_regimes(struct tims_centre *c, struct tims_stay_regimes *rs,
 			    struct tims_err *err)
 {
 	char path[CENTRE_PATH_MAX];
-	struct tims_buf text;
 	tims_rc rc;
 
-	tims_stay_regimes_init(rs);
 	if ((rc = centre_path(c, "stay-regimes.conf", path, err)))
 		return rc;
-	if (access(path, F_OK) != 0)
-		return TIMS_OK; /* the default for everyone */
-	if ((rc = tims_read_file(path, REGIMES_MAX, &text, err)))
-		return rc;
-	rc = tims_stay_regimes_parse(text.buf, text.len, rs, err);
-	tims_buf_release(&text);
-	return rc;
+	return tims_stay_regimes_load(path, rs, err);
 }
 
 static tims_rc audit_open(struct tims_centre *c, struct tims_err *err)
@@ -74,7 +65,7 @@ static json_t *query_json(const struct tims_centre_query *q)
 /* Record the event; an answer too large for one event is recorded by its
  * SHA-256 and size. */
 static tims_rc audit(struct tims_centre *c, const struct tims_centre_query *q,
-		     int personal, const char *answer, int status, struct tims_err *err)
+		     const char *answer, int status, struct tims_err *err)
 {
 	struct tims_audit_event ev;
 	json_t *qj = query_json(q);
@@ -111,7 +102,6 @@ static tims_rc audit(struct tims_centre *c, const struct tims_centre_query *q,
 		ev.result = digest;
 		ev.result_len = strlen(digest);
 	}
-	(void)personal;
 	pthread_mutex_lock(&c->audit_lock);
 	rc = audit_open(c, err);
 	if (!rc)
@@ -182,7 +172,7 @@ tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query 
 		/* a refused query is recorded too, without an answer */
 		struct tims_err e2;
 
-		audit(c, q, personal, NULL, 400, &e2);
+		audit(c, q, NULL, 400, &e2);
 		goto out;
 	}
 	if (!(text = json_dumps(*out, JSON_COMPACT | JSON_SORT_KEYS))) {
@@ -190,7 +180,7 @@ tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query 
 		goto out;
 	}
 	/* No answer leaves without its audit event (G5). */
-	rc = audit(c, q, personal, text, 200, err);
+	rc = audit(c, q, text, 200, err);
 out:
 	if (rc) {
 		json_decref(*out);

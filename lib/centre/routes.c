@@ -153,13 +153,8 @@ static tims_rc h_export(void *app, struct tims_http_req *req, struct tims_http_r
 		return tims_http_reply_error(resp, rc == TIMS_ERR_NOTFOUND ? 404 : 400,
 					     "nothing_held", "%s", err.msg);
 	}
-	if (!rc) {
-		tims_buf_reset(&resp->body);
-		resp->body.max = TIMS_SYNC_MAX_BODY;
-		rc = tims_sync_batch_encode(&b, &resp->body, &err);
-		resp->status = 200;
-		resp->type = "application/json";
-	}
+	if (!rc)
+		rc = tims_sync_batch_reply(&b, resp, &err);
 	tims_sync_batch_release(&b);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "tims/bundle.h"
+#include "tims/mlog.h"
 #include "tims/sync.h"
 #include "tims/util.h"
 #include "tims/witness.h"
@@ -104,17 +105,10 @@ static int conf_get(const char *text, const char *key, char *out, size_t cap)
 	return 0;
 }
 
+/* A verifier key file (one line), read as every log reads its own. */
 static tims_rc read_vkey(const char *path, struct tims_verifier *v, struct tims_err *err)
 {
-	struct tims_buf b = TIMS_BUF_INIT(4096);
-	tims_rc rc = tims_read_file(path, 4096, &b, err);
-
-	while (!rc && b.len && (b.buf[b.len - 1] == '\n' || b.buf[b.len - 1] == '\r'))
-		b.buf[--b.len] = '\0';
-	if (!rc)
-		rc = tims_verifier_parse(tims_buf_str(&b), v, err);
-	tims_buf_release(&b);
-	return rc;
+	return tims_mlog_load_keys(path, path, NULL, v, NULL, err);
 }
 
 static tims_rc load_witnesses(struct node_sync *s, struct tims_err *err)
@@ -226,13 +220,6 @@ static void set_state(struct node_sync *s, int ok, const char *error)
 	pthread_mutex_unlock(&s->n->lock);
 }
 
-static tims_rc add_raw(void *ctx, const struct tims_post_raw *r)
-{
-	struct tims_err e;
-
-	return tims_sync_batch_add(ctx, r, &e);
-}
-
 /* The checkpoint note with one more signature line appended. */
 static tims_rc with_line(const char *note, size_t len, const char *line,
 			 struct tims_buf *out)
@@ -255,7 +242,6 @@ static tims_rc push(struct node_sync *s, struct tims_err *err)
 	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX);
 	struct tims_sync_batch b;
 	struct tims_checkpoint cp;
-	struct tims_tlog_reader r;
 	json_t *j = NULL;
 	uint64_t at;
 	long status;
@@ -285,14 +271,12 @@ static tims_rc push(struct node_sync *s, struct tims_err *err)
 		 */
 		uint64_t from = cp.size > 64 ? cp.size - 64 : 0;
 
-		tims_post_reader(s->post, &r);
 		if (s->rollback_shown != cp.size + 1) {
 			s->rollback_shown = cp.size + 1;
 			struct tims_err e = { 0 };
 
-			if (!tims_sync_batch_start(&b, from, note.buf, note.len, &e) &&
-			    !tims_post_export(s->post, from, cp.size - from, add_raw, &b, &e) &&
-			    !tims_sync_batch_prove(&b, &r, &e) &&
+			if (!tims_sync_batch_from_post(&b, s->post, from, cp.size - from,
+						       note.buf, note.len, &e) &&
 			    !tims_sync_batch_encode(&b, &body, &e) &&
 			    !tims_sync_http(&peer, "POST", "/api/v1/sync/push", body.buf,
 					    body.len, NULL, ANSWER_MAX, &ans, &status, &e))
@@ -307,7 +291,6 @@ static tims_rc push(struct node_sync *s, struct tims_err *err)
 				  at, cp.size);
 		goto out;
 	}
-	tims_post_reader(s->post, &r);
 	for (int rounds = 0; rounds < 256; rounds++) {
 		uint64_t count = cp.size - at > TIMS_SYNC_MAX_BATCH ? TIMS_SYNC_MAX_BATCH
 								    : cp.size - at;
@@ -317,9 +300,8 @@ static tims_rc push(struct node_sync *s, struct tims_err *err)
 		s->centre_size = at;
 		s->log_size = cp.size;
 		pthread_mutex_unlock(&s->n->lock);
-		if ((rc = tims_sync_batch_start(&b, at, note.buf, note.len, err)) ||
-		    (rc = tims_post_export(s->post, at, count, add_raw, &b, err)) ||
-		    (rc = tims_sync_batch_prove(&b, &r, err)))
+		if ((rc = tims_sync_batch_from_post(&b, s->post, at, count, note.buf, note.len,
+						     err)))
 			goto out;
 		tims_buf_reset(&body);
 		if ((rc = tims_sync_batch_encode(&b, &body, err)) ||
@@ -618,7 +600,6 @@ tims_rc node_h_peer_export(void *app, struct tims_http_req *req,
 	uint64_t from = 0, count = TIMS_SYNC_MAX_BATCH;
 	struct tims_sync_batch b;
 	struct tims_checkpoint cp;
-	struct tims_tlog_reader r;
 	struct tims_err err;
 	tims_rc rc;
 
@@ -634,10 +615,8 @@ tims_rc node_h_peer_export(void *app, struct tims_http_req *req,
 	if (!rc) {
 		if (count > cp.size - from)
 			count = cp.size - from;
-		tims_post_reader(n->post, &r);
-		if (!(rc = tims_sync_batch_start(&b, from, note.buf, note.len, &err)) &&
-		    !(rc = tims_post_export(n->post, from, count, add_raw, &b, &err)))
-			rc = tims_sync_batch_prove(&b, &r, &err);
+		rc = tims_sync_batch_from_post(&b, n->post, from, count, note.buf, note.len,
+					       &err);
 	}
 	/* Records leave the post: audited like any read of personal data. */
 	if (!rc && node_audit(n, req, "peer.export", "rebuild of the centre", -1, 200,
@@ -650,13 +629,8 @@ tims_rc node_h_peer_export(void *app, struct tims_http_req *req,
 		tims_sync_batch_release(&b);
 		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
 	}
-	if (!rc) {
-		tims_buf_reset(&resp->body);
-		resp->body.max = TIMS_SYNC_MAX_BODY;
-		rc = tims_sync_batch_encode(&b, &resp->body, &err);
-		resp->status = 200;
-		resp->type = "application/json";
-	}
+	if (!rc)
+		rc = tims_sync_batch_reply(&b, resp, &err);
 	tims_sync_batch_release(&b);
 	return rc;
 }

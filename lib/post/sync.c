@@ -64,13 +64,48 @@ out:
 	return rc;
 }
 
+tims_rc tims_post_raw_rows(sqlite3_stmt *st, uint64_t from, const char *what,
+			   tims_post_raw_fn fn, void *ctx, struct tims_err *err)
+{
+	struct tims_post_raw r;
+	tims_rc rc = TIMS_OK;
+	int s;
+
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.index = (uint64_t)sqlite3_column_int64(st, 0);
+		if (r.index != from)
+			return tims_err_set(err, TIMS_ERR_TAMPER, "%s: record %" PRIu64 " is missing",
+					    what, from);
+		if (sqlite3_column_bytes(st, 1) != TIMS_RECORD_ENTRY_BYTES)
+			return tims_err_set(err, TIMS_ERR_TAMPER,
+					    "%s: record %" PRIu64 ": stored entry has the wrong size",
+					    what, r.index);
+		memcpy(r.entry, sqlite3_column_blob(st, 1), sizeof(r.entry));
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+			if (sqlite3_column_bytes(st, 2) != TIMS_RECORD_SALT_BYTES)
+				return tims_err_set(err, TIMS_ERR_TAMPER,
+						    "%s: record %" PRIu64 ": stored salt has the "
+						    "wrong size", what, r.index);
+			r.salt = sqlite3_column_blob(st, 2);
+			r.body = sqlite3_column_blob(st, 3);
+			r.body_len = (size_t)sqlite3_column_bytes(st, 3);
+		}
+		from++;
+		if ((rc = fn(ctx, &r)))
+			return rc;
+	}
+	if (s != SQLITE_DONE)
+		return tims_err_set(err, TIMS_ERR_DB, "%s: reading records: %s", what,
+				    sqlite3_errmsg(sqlite3_db_handle(st)));
+	return TIMS_OK;
+}
+
 tims_rc tims_post_export(struct tims_post *p, uint64_t from, uint64_t count,
 			 tims_post_raw_fn fn, void *ctx, struct tims_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	struct tims_post_raw r;
-	tims_rc rc = TIMS_OK;
-	int s;
+	tims_rc rc;
 
 	if (from > INT64_MAX || count > INT64_MAX - from)
 		return tims_err_set(err, TIMS_ERR_INVALID, "export: range too large");
@@ -81,39 +116,8 @@ tims_rc tims_post_export(struct tims_post *p, uint64_t from, uint64_t count,
 		return post_db_err(p, "reading records", err);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(from + count));
-	/* One read transaction: a consistent view while appends go on. */
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.index = (uint64_t)sqlite3_column_int64(st, 0);
-		if (sqlite3_column_bytes(st, 1) != TIMS_RECORD_ENTRY_BYTES) {
-			rc = tims_err_set(err, TIMS_ERR_TAMPER,
-					  "record %" PRIu64 ": stored entry has the wrong size",
-					  r.index);
-			break;
-		}
-		memcpy(r.entry, sqlite3_column_blob(st, 1), sizeof(r.entry));
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-			if (sqlite3_column_bytes(st, 2) != TIMS_RECORD_SALT_BYTES) {
-				rc = tims_err_set(err, TIMS_ERR_TAMPER,
-						  "record %" PRIu64 ": stored salt has the wrong size",
-						  r.index);
-				break;
-			}
-			r.salt = sqlite3_column_blob(st, 2);
-			r.body = sqlite3_column_blob(st, 3);
-			r.body_len = (size_t)sqlite3_column_bytes(st, 3);
-		}
-		if (r.index != from) {
-			rc = tims_err_set(err, TIMS_ERR_TAMPER,
-					  "record %" PRIu64 ": missing from post.db", from);
-			break;
-		}
-		from++;
-		if ((rc = fn(ctx, &r)))
-			break;
-	}
-	if (!rc && s != SQLITE_DONE)
-		rc = post_db_err(p, "reading records", err);
+	/* One statement: a consistent view while appends go on. */
+	rc = tims_post_raw_rows(st, from, "post.db", fn, ctx, err);
 	sqlite3_finalize(st);
 	return rc;
 }

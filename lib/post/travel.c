@@ -43,17 +43,12 @@ static int64_t effective_time(struct tims_post *p, const struct tims_record *r,
 static tims_rc load_regimes(struct tims_post *p, struct tims_stay_regimes *rs,
 			    struct tims_err *err)
 {
-	struct tims_buf path = TIMS_BUF_INIT(4096), text;
-	tims_rc rc = TIMS_OK;
+	struct tims_buf path = TIMS_BUF_INIT(4096);
+	tims_rc rc;
 
-	tims_stay_regimes_init(rs);
 	if (tims_buf_addf(&path, "%s/stay-regimes.conf", tims_post_dir(p)))
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "post directory: path too long");
-	/* No file: the default regime (90 days in 180) for everyone. */
-	if (tims_read_file(path.buf, 1 << 20, &text, NULL) == TIMS_OK) {
-		rc = tims_stay_regimes_parse(text.buf, text.len, rs, err);
-		tims_buf_release(&text);
-	}
+	rc = tims_stay_regimes_load(path.buf, rs, err);
 	tims_buf_release(&path);
 	return rc;
 }

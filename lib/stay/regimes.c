@@ -194,3 +194,19 @@ tims_rc tims_stay_regimes_parse(const char *text, size_t len,
 	}
 	return TIMS_OK;
 }
+
+tims_rc tims_stay_regimes_load(const char *path, struct tims_stay_regimes *rs,
+			       struct tims_err *err)
+{
+	struct tims_buf text;
+	tims_rc rc;
+
+	tims_stay_regimes_init(rs);
+	if (access(path, F_OK) != 0)
+		return TIMS_OK; /* the default for everyone */
+	if ((rc = tims_read_file(path, 1 << 20, &text, err)))
+		return rc;
+	rc = tims_stay_regimes_parse(text.buf, text.len, rs, err);
+	tims_buf_release(&text);
+	return rc;
+}

@@ -11,8 +11,8 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "tims/sync.h"
 #include "tims/util.h"
+#include "internal.h"
 
 void tims_sync_batch_init(struct tims_sync_batch *b)
 {
@@ -102,6 +102,29 @@ tims_rc tims_sync_batch_add(struct tims_sync_batch *b,
 	it->body = mem ? mem + TIMS_RECORD_SALT_BYTES : NULL;
 	it->body_len = mem ? r->body_len : 0;
 	return TIMS_OK;
+}
+
+tims_rc sync_collect(void *ctx, const struct tims_post_raw *r)
+{
+	struct sync_collect *c = ctx;
+
+	return tims_sync_batch_add(c->b, r, c->err);
+}
+
+tims_rc tims_sync_batch_from_post(struct tims_sync_batch *b, struct tims_post *p,
+				  uint64_t from, uint64_t count,
+				  const char *note, size_t note_len,
+				  struct tims_err *err)
+{
+	struct sync_collect c = { b, err };
+	struct tims_tlog_reader r;
+	tims_rc rc;
+
+	if ((rc = tims_sync_batch_start(b, from, note, note_len, err)) ||
+	    (rc = tims_post_export(p, from, count, sync_collect, &c, err)))
+		return rc;
+	tims_post_reader(p, &r);
+	return tims_sync_batch_prove(b, &r, err);
 }
 
 tims_rc tims_sync_batch_prove(struct tims_sync_batch *b,
@@ -393,4 +416,14 @@ tims_rc tims_sync_batch_verify(const struct tims_sync_batch *b,
 				    "first %" PRIu64 " of the signed tree of size %" PRIu64
 				    " (%s)", end, end, b->cp.size, e.msg);
 	return TIMS_OK;
+}
+
+tims_rc tims_sync_batch_reply(const struct tims_sync_batch *b,
+			      struct tims_http_resp *resp, struct tims_err *err)
+{
+	tims_buf_reset(&resp->body);
+	resp->body.max = TIMS_SYNC_MAX_BODY;
+	resp->status = 200;
+	resp->type = "application/json";
+	return tims_sync_batch_encode(b, &resp->body, err);
 }

@@ -11,8 +11,8 @@
  */
 #include <sodium.h>
 
-#include "tims/sync.h"
 #include "tims/util.h"
+#include "internal.h"
 
 #define MIRROR_SCHEMA_VERSION 1
 
@@ -205,10 +205,9 @@ tims_rc tims_sync_mirror_export(struct tims_sync_mirror *m, uint64_t from,
 				uint64_t count, tims_post_raw_fn fn, void *ctx,
 				struct tims_err *err)
 {
+	char what[TIMS_NOTE_MAX_NAME + 16];
 	sqlite3_stmt *st = NULL;
-	struct tims_post_raw r;
-	tims_rc rc = TIMS_OK;
-	int s;
+	tims_rc rc;
 
 	if (from > INT64_MAX || count > INT64_MAX - from)
 		return tims_err_set(err, TIMS_ERR_INVALID, "export: range too large");
@@ -218,37 +217,10 @@ tims_rc tims_sync_mirror_export(struct tims_sync_mirror *m, uint64_t from,
 		return tims_mlog_db_err(m->log, "reading the mirror", err);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(from + count));
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.index = (uint64_t)sqlite3_column_int64(st, 0);
-		if (r.index != from || sqlite3_column_bytes(st, 1) != TIMS_RECORD_ENTRY_BYTES) {
-			rc = tims_err_set(err, TIMS_ERR_TAMPER,
-					  "mirror of %s: record %" PRIu64 " missing or damaged",
-					  m->key.name, from);
-			break;
-		}
-		memcpy(r.entry, sqlite3_column_blob(st, 1), sizeof(r.entry));
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
-		    sqlite3_column_bytes(st, 2) == TIMS_RECORD_SALT_BYTES) {
-			r.salt = sqlite3_column_blob(st, 2);
-			r.body = sqlite3_column_blob(st, 3);
-			r.body_len = (size_t)sqlite3_column_bytes(st, 3);
-		}
-		from++;
-		if ((rc = fn(ctx, &r)))
-			break;
-	}
-	if (!rc && s != SQLITE_DONE)
-		rc = tims_mlog_db_err(m->log, "reading the mirror", err);
+	snprintf(what, sizeof(what), "mirror of %s", m->key.name);
+	rc = tims_post_raw_rows(st, from, what, fn, ctx, err);
 	sqlite3_finalize(st);
 	return rc;
-}
-
-static tims_rc batch_add_cb(void *ctx, const struct tims_post_raw *r)
-{
-	struct tims_err e;
-
-	return tims_sync_batch_add(ctx, r, &e);
 }
 
 tims_rc tims_sync_mirror_batch(struct tims_sync_mirror *m, uint64_t from,
@@ -258,6 +230,7 @@ tims_rc tims_sync_mirror_batch(struct tims_sync_mirror *m, uint64_t from,
 	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
 	struct tims_checkpoint cp;
 	struct tims_tlog_reader r;
+	struct sync_collect collect = { b, err };
 	tims_rc rc;
 
 	if (count > TIMS_SYNC_MAX_BATCH)
@@ -290,7 +263,7 @@ tims_rc tims_sync_mirror_batch(struct tims_sync_mirror *m, uint64_t from,
 		sqlite3_finalize(st);
 	}
 	if ((rc = tims_sync_batch_start(b, from, note.buf, note.len, err)) ||
-	    (rc = tims_sync_mirror_export(m, from, count, batch_add_cb, b, err)))
+	    (rc = tims_sync_mirror_export(m, from, count, sync_collect, &collect, err)))
 		goto out;
 	if (b->n != count) {
 		rc = tims_err_set(err, TIMS_ERR_TAMPER, "mirror of %s: records missing",

@@ -1,7 +1,9 @@
 # pg.sh — a throwaway PostgreSQL server for tests (source this file).
 #
-#   pg_start DIR   initdb into DIR/data, listen only on a private unix
-#                  socket in DIR (no TCP), export PG_CONNINFO; returns
+#   pg_start DIR [OPTS]
+#                  initdb into DIR/data, listen only on a private unix
+#                  socket in DIR (no TCP), export PG_CONNINFO; OPTS are more
+#                  server options ("-c shared_buffers=256MB"); returns
 #                  non-zero with the reason in PG_ERROR if it cannot start
 #   pg_stop        stop it and remove DIR
 #
@@ -23,7 +25,7 @@ pg_bin() {
 pg_as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 pg_start() {
-	local dir=$1 bin port
+	local dir=$1 opts=${2:-} bin port
 	if ! bin=$(pg_bin); then
 		PG_ERROR="PostgreSQL server binaries (initdb, pg_ctl) not found; run scripts/deps.sh"
 		return 1
@@ -41,7 +43,7 @@ pg_start() {
 		return 1
 	fi
 	if ! pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w -t 60 -o \
-		"-k $dir -p $port -c listen_addresses='' -c fsync=off -c full_page_writes=off" \
+		"-k $dir -p $port -c listen_addresses='' -c fsync=off -c full_page_writes=off $opts" \
 		start >/dev/null 2>&1; then
 		PG_ERROR="the server did not start: $(tail -1 "$dir/pg.log" 2>/dev/null)"
 		return 1

@@ -58,28 +58,17 @@ static struct tims_post *make_post(const char *name, const char *origin, unsigne
 	return p;
 }
 
-static tims_rc add_cb(void *ctx, const struct tims_post_raw *r)
-{
-	struct tims_err e;
-
-	return tims_sync_batch_add(ctx, r, &e);
-}
-
 /* A batch of [from, from+count) with the post's latest checkpoint. */
 static int post_batch(struct tims_post *p, uint64_t from, uint64_t count,
 		      struct tims_sync_batch *b)
 {
 	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
 	struct tims_checkpoint cp;
-	struct tims_tlog_reader r;
 	struct tims_err err;
 	int ok;
 
-	tims_post_reader(p, &r);
 	ok = !tims_post_latest_checkpoint(p, &note, &cp, &err) &&
-	     !tims_sync_batch_start(b, from, note.buf, note.len, &err) &&
-	     !tims_post_export(p, from, count, add_cb, b, &err) &&
-	     !tims_sync_batch_prove(b, &r, &err);
+	     !tims_sync_batch_from_post(b, p, from, count, note.buf, note.len, &err);
 	if (!ok)
 		printf("# batch: %s\n", err.msg);
 	tims_buf_release(&note);
