@@ -7,7 +7,7 @@
 #   bench/bench-screen.sh --smoke    a short run with TAP lines (make check)
 #
 # The evaluation set is tests/data/screen/pairs.jsonl (labelled pairs built
-# by tests/data/screen/gen-pairs.py from ../shared/data/names plus
+# by tests/data/screen/gen-pairs.py from tests/data/names plus
 # hand-written pairs). F1 is reported, never asserted, in smoke mode.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -26,7 +26,7 @@ if eval_out=$("$TIMS" screen pairs --eval "$pairs" 2>&1) &&
 	else
 		echo "name matching on $pairs (threshold: the default)"
 		printf '%s\n' "$eval_out" | sed 's/^/  /'
-		names=../shared/data/names
+		names=tests/data/names
 		if command -v python3 >/dev/null && [ -d "$names" ]; then
 			held=$(mktemp)
 			python3 tests/data/screen/gen-pairs.py --names "$names" --seed 1 >"$held" &&
@@ -45,7 +45,7 @@ fi
 #    PostgreSQL pg_trgm over the same names, in a throwaway server started
 #    here (private socket directory, no TCP, deleted afterwards).
 bin=build/bench/bench_screen
-names=${TIMS_NAMES:-../shared/data/names}
+names=${TIMS_NAMES:-tests/data/names}
 if [ "$mode" = --smoke ]; then
 	size=(--persons 20000 --documents 200000 --queries 2000 --pg-queries 200 --tap)
 else

@@ -4,7 +4,7 @@
  *   bench_screen [--persons N] [--documents M] [--queries Q] [--names DIR]
  *                [--pg CONNINFO] [--pg-queries P] [--pairs FILE] [--seed S] [--tap]
  *
- * Generates N wanted persons from the name pools (../shared/data/names: one
+ * Generates N wanted persons from the name pools (tests/data/names: one
  * locale each, native script; 40% of the non-Latin ones written in Latin, as
  * lists often are) and M lost or stolen document numbers, builds the
  * screening index, and screens Q travellers: half listed persons written
@@ -474,7 +474,7 @@ static void pg_pairs(const char *conninfo, const char *file)
 int main(int argc, char **argv)
 {
 	size_t npersons = 1000000, ndocs = 10000000, nq = 10000, npq = 500;
-	const char *names = "../shared/data/names", *pg = NULL, *pairs = NULL;
+	const char *names = "tests/data/names", *pg = NULL, *pairs = NULL;
 	char tsv[] = "/tmp/tims-bench-screen-XXXXXX";
 	struct tims_screen_index *ix;
 	struct tims_screen_index_stats st;

@@ -4,7 +4,7 @@
     python3 tests/data/screen/gen-pairs.py [--names DIR] [--seed N] > tests/data/screen/pairs.jsonl
 
 Each line: {"a","b","dob_a","dob_b","nationality_a","nationality_b","same","kind"}.
-The native-script side comes from ../shared/data/names (faker locales and an
+The native-script side comes from tests/data/names (faker locales and an
 Albanian list). The other side is written by conventions that the matcher
 does NOT use as keys, so that a hit has to be earned by its phonetic
 skeletons, typo scoring and tables rather than by reproducing the generator:
@@ -624,7 +624,7 @@ class Gen:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--names", default=os.path.join(ROOT, "..", "shared", "data", "names"))
+    ap.add_argument("--names", default=os.path.join(ROOT, "tests", "data", "names"))
     ap.add_argument("--seed", type=int, default=9303)
     args = ap.parse_args()
     for o in Gen(args.names, args.seed).run():
