@@ -40,6 +40,9 @@ static const char usage[] =
 	"   or: tims centre rebuild DIR --from-posts NAME=URL [NAME=URL ...]\n"
 	"   or: tims centre verify DIR\n"
 	"   or: tims centre bundle DIR --list NAME --out FILE\n"
+	"   or: tims centre bundle DIR --officers POST --out FILE\n"
+	"   or: tims centre assign DIR OFFICER (--post NAME | --all)\n"
+	"   or: tims centre unassign DIR OFFICER (--post NAME | --all)\n"
 	"   or: tims centre query DIR KIND --actor NAME --purpose TEXT [options]\n"
 	"   or: tims centre audit-verify DIR\n"
 	"\n"
@@ -68,7 +71,11 @@ static const char usage[] =
 	"  bundle       the signed bundle of one of the centre's watchlists\n"
 	"               (DIR/watchlists: tims watchlist import --store DIR/watchlists)\n"
 	"               for carrying to a post by hand (tims post apply-bundle);\n"
-	"               connected posts fetch bundles by themselves\n"
+	"               connected posts fetch bundles by themselves;\n"
+	"               --officers: the sealed roster of officer accounts for POST\n"
+	"  assign       send an officer account of the centre's store to a post\n"
+	"               (or to every post) in that post's roster; unassign stops\n"
+	"               it, and the post disables the account at its next sync\n"
 	"  query        a national query, recorded in the centre's audit log with\n"
 	"               --actor and --purpose (required unless KIND is counts):\n"
 	"                 history --doc N [--issuer XXX] [--on DATE]\n"
@@ -397,11 +404,20 @@ static int c_bundle(int argc, char **argv)
 	struct tims_err err;
 	int c;
 
-	if (argc != 6 || strcmp(argv[2], "--list") || strcmp(argv[4], "--out"))
-		return cli_error(CLI_USAGE, "centre", "bundle: want DIR --list NAME --out FILE");
+	uint64_t version = 0;
+	int officers;
+
+	if (argc != 6 || (strcmp(argv[2], "--list") && strcmp(argv[2], "--officers")) ||
+	    strcmp(argv[4], "--out"))
+		return cli_error(CLI_USAGE, "centre", "bundle: want DIR --list NAME --out FILE "
+				 "or DIR --officers POST --out FILE");
+	officers = !strcmp(argv[2], "--officers");
 	if ((c = open_centre("bundle", argv[1], &cen)))
 		return c;
-	c = tims_centre_bundle(cen, argv[3], &out, &err);
+	if (officers)
+		c = tims_centre_roster(cen, argv[3], &version, &out, &err);
+	else
+		c = tims_centre_bundle(cen, argv[3], &out, &err);
 	tims_centre_free(cen);
 	if (!c)
 		c = tims_write_file(argv[5], out.buf, out.len, 0644, 1, &err);
@@ -409,7 +425,35 @@ static int c_bundle(int argc, char **argv)
 	if (c)
 		return cli_error(c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE, "centre",
 				 "bundle: %s", err.msg);
-	printf("bundle of %s written to %s\n", argv[3], argv[5]);
+	if (officers)
+		printf("officer roster of %s, version %" PRIu64 ", written to %s\n", argv[3],
+		       version, argv[5]);
+	else
+		printf("bundle of %s written to %s\n", argv[3], argv[5]);
+	return CLI_OK;
+}
+
+static int c_assign(int argc, char **argv)
+{
+	struct tims_centre *cen;
+	struct tims_err err;
+	int on = !strcmp(argv[0], "assign"), c;
+	const char *post = NULL;
+
+	if (argc == 5 && !strcmp(argv[3], "--post"))
+		post = argv[4];
+	else if (argc != 4 || strcmp(argv[3], "--all"))
+		return cli_error(CLI_USAGE, "centre", "%s: want DIR OFFICER (--post NAME | --all)",
+				 argv[0]);
+	if ((c = open_centre(argv[0], argv[1], &cen)))
+		return c;
+	c = tims_centre_assign(cen, argv[2], post, on, &err);
+	tims_centre_free(cen);
+	if (c)
+		return cli_error(c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE, "centre", "%s: %s",
+				 argv[0], err.msg);
+	printf("officer %s %s %s\n", argv[2], on ? "assigned to" : "no longer assigned to",
+	       post ? post : "every post");
 	return CLI_OK;
 }
 
@@ -539,7 +583,9 @@ static const struct cli_command table[] = {
 	{ "rejoin", c_isolate, "end the isolation" },
 	{ "rebuild", c_rebuild, "rebuild the centre's data from the posts" },
 	{ "verify", c_verify, "recompute every mirror" },
-	{ "bundle", c_bundle, "write a signed watchlist bundle for a post" },
+	{ "bundle", c_bundle, "write a signed watchlist bundle or roster for a post" },
+	{ "assign", c_assign, "send an officer account to a post" },
+	{ "unassign", c_assign, "stop sending an officer account to a post" },
 	{ "query", c_query, "a national query, audited" },
 	{ "audit-verify", c_audit_verify, "check the centre's audit log" },
 };

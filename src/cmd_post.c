@@ -62,10 +62,11 @@ static const char usage[] =
 	"               fetch the log from the centre's mirror, verify every batch\n"
 	"               against the post's own signed checkpoints, and rebuild\n"
 	"               post.db. Exit 1 if less comes back than the post published.\n"
-	"  apply-bundle a watchlist bundle made by `tims centre bundle` and carried\n"
-	"               by hand (the network down): applied only if signed by the\n"
-	"               centre this post is enrolled with and newer than the\n"
-	"               version held; exit 1 if refused.\n";
+	"  apply-bundle a watchlist bundle or officer roster made by `tims centre\n"
+	"               bundle` and carried by hand (the network down): applied\n"
+	"               only if signed by the centre this post is enrolled with,\n"
+	"               made for this post (rosters) and newer than the version\n"
+	"               held; exit 1 if refused.\n";
 
 static int post_init(int argc, char **argv)
 {
@@ -220,7 +221,7 @@ static int post_enrol(int argc, char **argv)
 	static const char *const files[][2] = {
 		{ "ca.crt", "centre/ca.crt" }, { "client.crt", "centre/client.crt" },
 		{ "client.key", "centre/client.key" }, { "cosign.vkey", "centre/cosign.vkey" },
-		{ "bundle.vkey", "centre/bundle.vkey" },
+		{ "bundle.vkey", "centre/bundle.vkey" }, { "roster.key", "centre/roster.key" },
 		{ "server.crt", "tls.crt" }, { "server.key", "tls.key" },
 		{ "enrolment.conf", "centre/enrolment.conf" },
 	};
@@ -459,6 +460,38 @@ out:
 	return st;
 }
 
+/* An officer roster carried by hand; releases b. */
+static int apply_roster(const char *dir, struct tims_bundle *b)
+{
+	uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES];
+	struct tims_roster_result res;
+	struct tims_bundle_held h;
+	struct tims_officers *o = NULL;
+	struct tims_err err;
+	char name[TIMS_BUNDLE_NAME_MAX + 1], path[4200];
+	tims_rc rc;
+
+	snprintf(path, sizeof(path), "%s/centre/roster.key", dir);
+	if (!enrol_get(dir, "name", name, sizeof(name)))
+		rc = tims_err_set(&err, TIMS_ERR_INVALID, "%s: the enrolment names no post", dir);
+	else if (!(rc = tims_store_key_load(path, key, &err)) &&
+		 !(rc = tims_bundle_held_get(dir, "officers", name, &h, &err)) &&
+		 !(rc = tims_officers_open_dir(dir, TIMS_PW_COST_INTERACTIVE, &o, &err)) &&
+		 !(rc = tims_bundle_apply_roster(o, b, name, key, h.version, &res, &err)))
+		rc = tims_bundle_held_set(dir, b, &err);
+	sodium_memzero(key, sizeof(key));
+	tims_officers_close_dir(o);
+	if (!rc)
+		printf("officer roster version %" PRIu64 " from %s applied: %zu added, %zu changed, "
+		       "%zu withdrawn, %zu unchanged\n", b->version, b->centre, res.added,
+		       res.changed, res.withdrawn, res.unchanged);
+	tims_bundle_release(b);
+	if (rc)
+		return cli_error(rc == TIMS_ERR_REPLAY || rc == TIMS_ERR_SIGNATURE ? CLI_FAIL :
+				 CLI_USAGE, "post", "apply-bundle: %s", err.msg);
+	return CLI_OK;
+}
+
 static int post_apply_bundle(int argc, char **argv)
 {
 	char centre[160], path[4200];
@@ -490,6 +523,8 @@ static int post_apply_bundle(int argc, char **argv)
 	tims_buf_release(&in);
 	if (rc)
 		return cli_error(CLI_FAIL, "post", "apply-bundle: refused: %s", err.msg);
+	if (!strcmp(b.kind, "officers"))
+		return apply_roster(argv[1], &b);
 	if (!(rc = tims_bundle_held_get(argv[1], b.kind, b.list, &h, &err)) &&
 	    !(rc = tims_wl_open(path, true, &wl, &err)) &&
 	    !(rc = tims_bundle_apply(wl, &b, h.version, &err)))

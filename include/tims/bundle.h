@@ -19,6 +19,14 @@
  * The payload of a watchlist bundle is the list's active entries as JSON
  * Lines (docs/watchlists.md); applying it makes the post's list equal to
  * the centre's at that version (entries absent are removed).
+ *
+ * An officer roster is made for one post: its text has "kind officers" and
+ * "post NAME" in place of the list lines, and its payload is the roster
+ * (tims_officer_roster_export) sealed with XChaCha20-Poly1305 under the
+ * post's roster key (32 bytes issued at enrolment, held by the centre and
+ * by that post only), base64. A copy carried by hand or seen on the wire
+ * gives neither password hashes nor TOTP keys away, and opens only at the
+ * post it was made for.
  */
 #ifndef TIMS_BUNDLE_H
 #define TIMS_BUNDLE_H
@@ -32,11 +40,14 @@
 #include "tims/watchlist.h"
 
 #define TIMS_BUNDLE_MAX (256u << 20) /* bytes of one bundle */
+#define TIMS_BUNDLE_ROSTER_KEY_BYTES 32
+#define TIMS_BUNDLE_NAME_MAX 64 /* a list name, or a post's name (TIMS_CENTRE_NAME_MAX) */
+_Static_assert(TIMS_BUNDLE_NAME_MAX >= TIMS_WL_LIST_NAME_MAX, "bundle names hold list names");
 
 struct tims_bundle {
 	char centre[TIMS_NOTE_MAX_NAME + 1];
-	char kind[16];
-	char list[TIMS_WL_LIST_NAME_MAX + 1];
+	char kind[16];                          /* "watchlist" or "officers" */
+	char list[TIMS_BUNDLE_NAME_MAX + 1];    /* list name, or the post's name */
 	enum tims_wl_kind list_kind;
 	uint64_t version;
 	int64_t time_s;
@@ -61,6 +72,29 @@ tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list,
 tims_rc tims_bundle_open(const char *json, size_t len,
 			 const struct tims_verifier *key, const char *centre,
 			 struct tims_bundle *b, struct tims_err *err);
+
+/* Seal and sign the roster of one post (the centre's side). */
+tims_rc tims_bundle_roster(const char *roster, size_t len, const char *centre,
+			   const char *post, uint64_t version,
+			   const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
+			   const struct tims_signer *signer, struct tims_buf *out,
+			   struct tims_err *err);
+/* Open the payload of an opened "officers" bundle with the post's key. */
+tims_rc tims_bundle_roster_open(const struct tims_bundle *b,
+				const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
+				struct tims_buf *roster, struct tims_err *err);
+
+/*
+ * Apply an opened roster to a post's officer store: refused unless it was
+ * made for `post` (the post's enrolled name) and is newer than `held`.
+ */
+struct tims_officers;
+struct tims_roster_result;
+tims_rc tims_bundle_apply_roster(struct tims_officers *o, const struct tims_bundle *b,
+				 const char *post,
+				 const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
+				 uint64_t held, struct tims_roster_result *res,
+				 struct tims_err *err);
 
 /*
  * Apply an opened watchlist bundle to a store, unless it is not newer than

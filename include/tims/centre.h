@@ -120,6 +120,17 @@ struct tims_cstore *tims_centre_store(struct tims_centre *c);
 tims_rc tims_centre_reindex(struct tims_centre *c, uint64_t *added,
 			    struct tims_err *err);
 
+/*
+ * Officer rosters (lib/centre/roster.c): assign an officer of the centre's
+ * store to a post (post NULL: every post), or withdraw the assignment; and
+ * the sealed, signed roster bundle of one post with its version (out NULL:
+ * only the version). TIMS_ERR_NOTFOUND for a post without a roster key.
+ */
+tims_rc tims_centre_assign(struct tims_centre *c, const char *officer,
+			   const char *post, int on, struct tims_err *err);
+tims_rc tims_centre_roster(struct tims_centre *c, const char *post, uint64_t *version,
+			   struct tims_buf *out, struct tims_err *err);
+
 /* The signed bundle of one list of DIR/watchlists (tims/bundle.h). */
 tims_rc tims_centre_bundle(struct tims_centre *c, const char *list,
 			   struct tims_buf *out, struct tims_err *err);

@@ -112,6 +112,32 @@ tims_rc tims_officers_open_dir(const char *dir, enum tims_pw_cost cost,
 			       struct tims_officers **out, struct tims_err *err);
 void tims_officers_close_dir(struct tims_officers *o);
 
+/*
+ * The roster: the accounts the centre sends to its posts in a signed bundle
+ * (docs/bundles.md). Export writes, for each account that want() accepts,
+ * one JSON line {"id","name","role","pw_hash","totp","disabled"} in id
+ * order, the TOTP key in base32: the caller must seal the result for the
+ * post before it leaves the process.
+ *
+ * Apply makes a post's accounts match a roster in one transaction: new
+ * accounts are added, changed ones updated (a new password or TOTP key
+ * clears the lock and the code sequence), and accounts that came from an
+ * earlier roster but are missing now are disabled, never deleted. Any change
+ * to an account ends its sessions. Accounts made at the post itself with
+ * `tims officer add` are left alone unless the roster names them, in which
+ * case the centre's version wins. A malformed line refuses the whole roster,
+ * naming the line and the field.
+ */
+tims_rc tims_officer_roster_export(struct tims_officers *o,
+				   int (*want)(void *ctx, const char *id, unsigned role),
+				   void *ctx, struct tims_buf *out, struct tims_err *err);
+struct tims_roster_result {
+	size_t added, changed, unchanged, withdrawn;
+};
+tims_rc tims_officer_roster_apply(struct tims_officers *o, const char *jsonl,
+				  size_t len, struct tims_roster_result *res,
+				  struct tims_err *err);
+
 /* Make a new random store key file (mode 0600), refusing to overwrite. */
 tims_rc tims_store_key_create(const char *path, struct tims_err *err);
 /* Read it back; refuses a file readable by group or others. */

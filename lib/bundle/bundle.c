@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "tims/bundle.h"
+#include "tims/officer.h"
 #include "tims/util.h"
 
 #define HEADER "tims bundle v1\n"
@@ -171,9 +172,13 @@ tims_rc tims_bundle_open(const char *json, size_t len,
 	}
 	p += sizeof(HEADER) - 1;
 	if (!line(&p, end, "centre", b->centre, sizeof(b->centre)) ||
-	    !line(&p, end, "kind", b->kind, sizeof(b->kind)) || strcmp(b->kind, "watchlist") ||
-	    !line(&p, end, "list", b->list, sizeof(b->list)) ||
-	    !line(&p, end, "list-kind", lk, sizeof(lk)) || !(b->list_kind = tims_wl_kind_parse(lk)) ||
+	    !line(&p, end, "kind", b->kind, sizeof(b->kind)) ||
+	    (strcmp(b->kind, "watchlist") && strcmp(b->kind, "officers")) ||
+	    (!strcmp(b->kind, "watchlist") &&
+	     (!line(&p, end, "list", b->list, sizeof(b->list)) ||
+	      !line(&p, end, "list-kind", lk, sizeof(lk)) ||
+	      !(b->list_kind = tims_wl_kind_parse(lk)))) ||
+	    (!strcmp(b->kind, "officers") && !line(&p, end, "post", b->list, sizeof(b->list))) ||
 	    !line(&p, end, "version", v, sizeof(v)) ||
 	    tims_parse_u64(v, INT64_MAX, &b->version, "version", NULL) || b->version == 0 ||
 	    !line(&p, end, "time", v, sizeof(v)) || tims_parse_u64(v, INT64_MAX, &u, "time", NULL) ||
@@ -206,6 +211,136 @@ out:
 	json_decref(o);
 	if (rc)
 		tims_bundle_release(b);
+	return rc;
+}
+
+/* ---- officer rosters ------------------------------------------------------ */
+
+/* The associated data of a sealed roster: it opens only as this post's. */
+static void roster_ad(const char *post, char *ad, size_t cap)
+{
+	snprintf(ad, cap, "tims roster v1\npost %s\n", post);
+}
+
+tims_rc tims_bundle_roster(const char *roster, size_t len, const char *centre,
+			   const char *post, uint64_t version,
+			   const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
+			   const struct tims_signer *signer, struct tims_buf *out,
+			   struct tims_err *err)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	const size_t ab = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+	struct tims_buf text = TIMS_BUF_INIT(4096), note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	size_t sealed_len = nb + len + ab, b64_len;
+	unsigned long long clen;
+	uint8_t *sealed = NULL, sha[32];
+	char *b64 = NULL, ad[160];
+	json_t *o = NULL;
+	tims_rc rc = TIMS_OK;
+
+	if (len > TIMS_BUNDLE_MAX / 2)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "roster: larger than %u bytes",
+				    TIMS_BUNDLE_MAX / 2);
+	b64_len = sodium_base64_encoded_len(sealed_len, sodium_base64_VARIANT_ORIGINAL);
+	if (!(sealed = malloc(sealed_len)) || !(b64 = malloc(b64_len))) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	roster_ad(post, ad, sizeof(ad));
+	randombytes_buf(sealed, nb);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(sealed + nb, &clen, (const uint8_t *)roster,
+						   len, (const uint8_t *)ad, strlen(ad), NULL,
+						   sealed, key);
+	sodium_bin2base64(b64, b64_len, sealed, sealed_len, sodium_base64_VARIANT_ORIGINAL);
+	crypto_hash_sha256(sha, (const uint8_t *)b64, strlen(b64));
+	if (tims_buf_addf(&text, HEADER "centre %s\nkind officers\npost %s\nversion %" PRIu64
+			  "\ntime %lld\nsha256 ", centre, post, version, (long long)time(NULL)) ||
+	    tims_buf_addhex(&text, sha, sizeof(sha)) || tims_buf_addch(&text, '\n')) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = tims_note_sign(text.buf, text.len, signer, 1, &note, err)))
+		goto out;
+	o = json_pack("{s:s%, s:s}", "note", note.buf, note.len, "payload", b64);
+	if (!o || json_dump_callback(o, dump_cb, out, JSON_COMPACT))
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "bundle: too large");
+out:
+	json_decref(o);
+	free(sealed);
+	free(b64);
+	tims_buf_release(&text);
+	tims_buf_release(&note);
+	return rc;
+}
+
+tims_rc tims_bundle_roster_open(const struct tims_bundle *b,
+				const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
+				struct tims_buf *roster, struct tims_err *err)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	const size_t ab = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+	size_t bin_len = 0;
+	unsigned long long mlen;
+	uint8_t *bin = NULL;
+	char ad[160];
+	tims_rc rc = TIMS_OK;
+
+	if (strcmp(b->kind, "officers") != 0)
+		return tims_err_set(err, TIMS_ERR_INVALID, "bundle: not an officer roster");
+	if (!(bin = malloc(b->payload_len + 1)))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	roster_ad(b->list, ad, sizeof(ad));
+	if (sodium_base642bin(bin, b->payload_len + 1, b->payload, b->payload_len, NULL,
+			      &bin_len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    bin_len < nb + ab) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "roster: payload is not base64 of a "
+				  "sealed roster");
+		goto out;
+	}
+	tims_buf_reset(roster);
+	if (tims_buf_grow(roster, bin_len - nb - ab + 1)) {
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "roster: too large");
+		goto out;
+	}
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt((uint8_t *)roster->buf, &mlen, NULL,
+						       bin + nb, bin_len - nb,
+						       (const uint8_t *)ad, strlen(ad), bin,
+						       key) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_SIGNATURE, "roster: does not open with this "
+				  "post's roster key (made for another post, or tampered)");
+		goto out;
+	}
+	roster->len = (size_t)mlen;
+	roster->buf[roster->len] = '\0';
+out:
+	free(bin);
+	return rc;
+}
+
+tims_rc tims_bundle_apply_roster(struct tims_officers *o, const struct tims_bundle *b,
+				 const char *post,
+				 const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
+				 uint64_t held, struct tims_roster_result *res,
+				 struct tims_err *err)
+{
+	struct tims_buf roster = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+	tims_rc rc;
+
+	memset(res, 0, sizeof(*res));
+	if (strcmp(b->kind, "officers") != 0)
+		return tims_err_set(err, TIMS_ERR_INVALID, "bundle: not an officer roster");
+	if (strcmp(b->list, post) != 0)
+		return tims_err_set(err, TIMS_ERR_SIGNATURE, "bundle: a roster for post \"%s\", "
+				    "not for this post (\"%s\")", b->list, post);
+	if (b->version <= held)
+		return tims_err_set(err, TIMS_ERR_REPLAY,
+				    "bundle: roster version %" PRIu64 " is not newer than the %"
+				    PRIu64 " held (replayed or out of order)", b->version, held);
+	if (!(rc = tims_bundle_roster_open(b, key, &roster, err)))
+		rc = tims_officer_roster_apply(o, tims_buf_str(&roster), roster.len, res, err);
+	if (roster.buf)
+		sodium_memzero(roster.buf, roster.len);
+	tims_buf_release(&roster);
 	return rc;
 }
 

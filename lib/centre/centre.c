@@ -484,7 +484,8 @@ unlock:
 		goto out;
 	tims_buf_reset(&b);
 	if ((rc = read_in(c->dir, "bundle.vkey", KEYFILE_MAX, &b, err)) ||
-	    (rc = write_in(out_dir, "bundle.vkey", b.buf, b.len, 0644, err)))
+	    (rc = write_in(out_dir, "bundle.vkey", b.buf, b.len, 0644, err)) ||
+	    (rc = centre_roster_key_issue(c, name, out_dir, err)))
 		goto out;
 	tims_buf_reset(&b);
 	if (tims_buf_addf(&b, "name = %s\norigin = %s\ncentre = %s\nurl = %s\n", name,

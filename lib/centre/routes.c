@@ -214,7 +214,6 @@ static tims_rc h_bundles(void *app, struct tims_http_req *req, struct tims_http_
 	size_t n = 0;
 	tims_rc rc;
 
-	(void)req;
 	if (tims_centre_isolated(s->c)) {
 		json_decref(arr);
 		return isolated(resp);
@@ -231,6 +230,17 @@ static tims_rc h_bundles(void *app, struct tims_http_req *req, struct tims_http_
 			"list", lists[i].name, "list_kind", tims_wl_kind_name(lists[i].kind),
 			"version", (json_int_t)lists[i].version));
 	free(lists);
+	if (!rc) {
+		/* The asking post's own roster, if it has a roster key. */
+		uint64_t version = 0;
+		tims_rc r2 = tims_centre_roster(s->c, req->peer_cn, &version, NULL, &err);
+
+		if (r2 == TIMS_OK)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "kind", "officers",
+				"post", req->peer_cn, "version", (json_int_t)version));
+		else if (r2 != TIMS_ERR_NOTFOUND)
+			rc = r2;
+	}
 	if (rc) {
 		json_decref(arr);
 		return rc;
@@ -261,12 +271,28 @@ static tims_rc h_bundle(void *app, struct tims_http_req *req, struct tims_http_r
 {
 	struct serve_ctx *s = app;
 	const char *list = tims_http_query(req, "list");
+	const char *kind = tims_http_query(req, "kind");
 	struct tims_wl *wl;
 	struct tims_err err;
 	tims_rc rc;
 
 	if (tims_centre_isolated(s->c))
 		return isolated(resp);
+	if (kind && !strcmp(kind, "officers")) {
+		/* Only the asking post's own roster, whatever it asks for. */
+		uint64_t version;
+
+		tims_buf_reset(&resp->body);
+		resp->body.max = TIMS_BUNDLE_MAX;
+		rc = tims_centre_roster(s->c, req->peer_cn, &version, &resp->body, &err);
+		if (rc == TIMS_ERR_NOTFOUND)
+			return tims_http_reply_error(resp, 404, "no_roster", "%s", err.msg);
+		resp->status = 200;
+		resp->type = "application/json";
+		return rc;
+	}
+	if (kind && strcmp(kind, "watchlist") != 0)
+		return tims_http_reply_error(resp, 400, "bad_query", "kind: want watchlist or officers");
 	if (!list || !*list || strlen(list) > TIMS_WL_LIST_NAME_MAX)
 		return tims_http_reply_error(resp, 400, "bad_query", "list: required, at most %d bytes",
 					     TIMS_WL_LIST_NAME_MAX);

@@ -46,6 +46,7 @@ struct node_sync {
 	int enrolled;
 	char url[512];
 	char centre[TIMS_NOTE_MAX_NAME + 1];
+	char name[TIMS_BUNDLE_NAME_MAX + 1];   /* this post's enrolled name */
 	char ca[4200], cert[4200], key[4200];
 	struct tims_verifier centre_key;
 	struct tims_verifier bundle_key;
@@ -180,9 +181,10 @@ static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
 	if ((rc = tims_read_file(path, 8192, &b, err)))
 		return rc;
 	if (!conf_get(tims_buf_str(&b), "url", s->url, sizeof(s->url)) || !s->url[0] ||
-	    !conf_get(tims_buf_str(&b), "centre", s->centre, sizeof(s->centre))) {
+	    !conf_get(tims_buf_str(&b), "centre", s->centre, sizeof(s->centre)) ||
+	    !conf_get(tims_buf_str(&b), "name", s->name, sizeof(s->name))) {
 		tims_buf_release(&b);
-		return tims_err_set(err, TIMS_ERR_INVALID, "%s: want url and centre", path);
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: want url, centre and name", path);
 	}
 	tims_buf_release(&b);
 	snprintf(s->ca, sizeof(s->ca), "%s/centre/ca.crt", s->n->dir);
@@ -396,6 +398,39 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len,
 	return TIMS_OK;
 }
 
+/* Apply this post's officer roster: accounts as the centre holds them. */
+static tims_rc apply_roster(struct node_sync *s, const char *json, size_t len,
+			    struct tims_err *err)
+{
+	uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES];
+	struct tims_roster_result res;
+	struct tims_bundle_held h;
+	struct tims_bundle b;
+	char path[4200];
+	tims_rc rc;
+
+	snprintf(path, sizeof(path), "%s/centre/roster.key", s->n->dir);
+	if ((rc = tims_bundle_open(json, len, &s->bundle_key, s->centre, &b, err)))
+		return rc;
+	if ((rc = tims_bundle_held_get(s->n->dir, "officers", b.list, &h, err)) ||
+	    (rc = tims_store_key_load(path, key, err))) {
+		tims_bundle_release(&b);
+		return rc;
+	}
+	pthread_mutex_lock(&s->n->lock);
+	rc = tims_bundle_apply_roster(s->n->officers, &b, s->name, key, h.version, &res, err);
+	pthread_mutex_unlock(&s->n->lock);
+	sodium_memzero(key, sizeof(key));
+	if (!rc)
+		rc = tims_bundle_held_set(s->n->dir, &b, err);
+	if (!rc)
+		node_log(s->n, "officer roster version %" PRIu64 " from the centre applied: %zu "
+			 "added, %zu changed, %zu withdrawn, %zu unchanged", b.version, res.added,
+			 res.changed, res.withdrawn, res.unchanged);
+	tims_bundle_release(&b);
+	return rc;
+}
+
 /* Fetch and apply every bundle newer than what the post holds. */
 static void pull_bundles(struct node_sync *s)
 {
@@ -416,6 +451,23 @@ static void pull_bundles(struct node_sync *s)
 		json_t *v = json_object_get(json_array_get(arr, i), "version");
 		struct tims_bundle_held h;
 		char path[128];
+
+		if (!strcmp(jstr(json_array_get(arr, i), "kind"), "officers")) {
+			if (!json_is_integer(v) || !s->name[0] ||
+			    tims_bundle_held_get(s->n->dir, "officers", s->name, &h, &err) ||
+			    (uint64_t)json_integer_value(v) <= h.version)
+				continue;
+			if (tims_sync_http(&peer, "GET", "/api/v1/sync/bundle?kind=officers", NULL, 0,
+					   NULL, TIMS_BUNDLE_MAX, &b, &status, &err) || status != 200) {
+				node_log(s->n, "officer roster: not fetched (%ld)", status);
+				continue;
+			}
+			if (apply_roster(s, b.buf, b.len, &err))
+				node_log(s->n, "officer roster refused: %s", tims_err_msg(&err));
+			continue;
+		}
+		if (strcmp(jstr(json_array_get(arr, i), "kind"), "watchlist") != 0)
+			continue;
 
 		if (!*list || strlen(list) > TIMS_WL_LIST_NAME_MAX || strpbrk(list, "&?#% ") ||
 		    !json_is_integer(v) ||

@@ -7,6 +7,7 @@
  * written in one transaction before the caller answers the client.
  */
 #include <fcntl.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -35,7 +36,9 @@ static const char schema_sql[] =
 	" token_hash BLOB PRIMARY KEY, officer TEXT NOT NULL REFERENCES officers(id),"
 	" booth TEXT NOT NULL, created INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
 	" ended INTEGER NOT NULL DEFAULT 0) STRICT;"
-	"CREATE INDEX IF NOT EXISTS sessions_officer ON sessions(officer);";
+	"CREATE INDEX IF NOT EXISTS sessions_officer ON sessions(officer);"
+	/* Accounts that came from the centre's roster (tims_officer_roster_apply). */
+	"CREATE TABLE IF NOT EXISTS roster(id TEXT PRIMARY KEY REFERENCES officers(id)) STRICT;";
 
 static tims_rc db_err(sqlite3 *db, struct tims_err *err, const char *what)
 {
@@ -586,3 +589,236 @@ void tims_officers_close_dir(struct tims_officers *o)
 	sqlite3_close(db);
 }
 
+
+/* ---- the roster: accounts the centre sends to a post -------------------- */
+
+tims_rc tims_officer_roster_export(struct tims_officers *o,
+				   int (*want)(void *ctx, const char *id, unsigned role),
+				   void *ctx, struct tims_buf *out, struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+	int src = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(o->db, "SELECT id, name, role, pw_hash, totp_sealed, disabled"
+			       " FROM officers ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return db_err(o->db, err, "roster export");
+	while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		uint8_t totp[TIMS_TOTP_KEY_BYTES];
+		char b32[TIMS_TOTP_B32_BYTES], *text;
+		json_t *line;
+
+		if (!id || !want(ctx, id, tims_role_parse((const char *)sqlite3_column_text(st, 2))))
+			continue;
+		if ((rc = unseal(o, id, sqlite3_column_blob(st, 4),
+				 (size_t)sqlite3_column_bytes(st, 4), totp, err)))
+			break;
+		tims_base32_encode(totp, sizeof(totp), b32, sizeof(b32));
+		sodium_memzero(totp, sizeof(totp));
+		line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", id,
+				 "name", (const char *)sqlite3_column_text(st, 1),
+				 "role", (const char *)sqlite3_column_text(st, 2),
+				 "pw_hash", (const char *)sqlite3_column_text(st, 3),
+				 "totp", b32, "disabled", sqlite3_column_int(st, 5) != 0);
+		sodium_memzero(b32, sizeof(b32));
+		text = line ? json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		if (!text || tims_buf_addstr(out, text) || tims_buf_addch(out, '\n'))
+			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "roster: too large");
+		if (text)
+			sodium_memzero(text, strlen(text));
+		free(text);
+		json_decref(line);
+	}
+	if (!rc && src != SQLITE_DONE)
+		rc = db_err(o->db, err, "roster export");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* One account of a roster, checked field by field. */
+struct roster_entry {
+	char id[TIMS_OFFICER_ID_MAX + 1];
+	const char *name, *role, *pw_hash;
+	uint8_t totp[TIMS_TOTP_KEY_BYTES];
+	int disabled;
+};
+
+static tims_rc roster_entry(json_t *j, size_t lineno, struct roster_entry *e,
+			    struct tims_err *err)
+{
+	static const char *const keys[] = { "id", "name", "role", "pw_hash", "totp", "disabled" };
+	const char *id = json_string_value(json_object_get(j, "id"));
+	const char *totp = json_string_value(json_object_get(j, "totp"));
+	json_t *dis = json_object_get(j, "disabled");
+	size_t klen = 0;
+	unsigned role;
+	tims_rc rc;
+
+	if (!json_is_object(j))
+		return tims_err_set(err, TIMS_ERR_INVALID, "roster line %zu: not a JSON object", lineno);
+	if (json_object_size(j) != TIMS_ARRAY_SIZE(keys))
+		return tims_err_set(err, TIMS_ERR_INVALID, "roster line %zu: want exactly the fields "
+				    "id, name, role, pw_hash, totp, disabled", lineno);
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(keys); i++)
+		if (!json_object_get(j, keys[i]))
+			return tims_err_set(err, TIMS_ERR_INVALID, "roster line %zu: %s: missing",
+					    lineno, keys[i]);
+	if ((rc = check_id(id, NULL)))
+		return tims_err_set(err, rc, "roster line %zu: officer id: want 1-%d letters, "
+				    "digits, '-', '_' or '.'", lineno, TIMS_OFFICER_ID_MAX);
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	e->name = json_string_value(json_object_get(j, "name"));
+	if (!e->name || !*e->name || strlen(e->name) > TIMS_OFFICER_NAME_MAX)
+		return tims_err_set(err, TIMS_ERR_INVALID, "roster line %zu: name: want 1-%d bytes",
+				    lineno, TIMS_OFFICER_NAME_MAX);
+	e->role = json_string_value(json_object_get(j, "role"));
+	role = e->role ? tims_role_parse(e->role) : 0;
+	if (!role || role == TIMS_ROLE_PEER || !strcmp(tims_role_name(role), "none"))
+		return tims_err_set(err, TIMS_ERR_INVALID, "roster line %zu: role: want officer, "
+				    "supervisor, analyst, auditor or admin", lineno);
+	e->pw_hash = json_string_value(json_object_get(j, "pw_hash"));
+	if (!e->pw_hash || strncmp(e->pw_hash, "$argon2id$", 10) != 0 ||
+	    strlen(e->pw_hash) >= TIMS_PW_HASH_BYTES)
+		return tims_err_set(err, TIMS_ERR_INVALID, "roster line %zu: pw_hash: want an "
+				    "Argon2id string shorter than %d bytes", lineno, TIMS_PW_HASH_BYTES);
+	if (!totp || strlen(totp) > 64 ||
+	    tims_base32_decode(totp, e->totp, sizeof(e->totp), &klen, NULL) ||
+	    klen != TIMS_TOTP_KEY_BYTES)
+		return tims_err_set(err, TIMS_ERR_INVALID, "roster line %zu: totp: want %d bytes "
+				    "in base32", lineno, TIMS_TOTP_KEY_BYTES);
+	if (!json_is_boolean(dis))
+		return tims_err_set(err, TIMS_ERR_INVALID, "roster line %zu: disabled: want true "
+				    "or false", lineno);
+	e->disabled = json_is_true(dis);
+	return TIMS_OK;
+}
+
+/* Apply one account; counts into res. */
+static tims_rc roster_one(struct tims_officers *o, const struct roster_entry *e,
+			  int64_t now, struct tims_roster_result *res, struct tims_err *err)
+{
+	uint8_t sealed[SEALED_BYTES], held[TIMS_TOTP_KEY_BYTES];
+	sqlite3_stmt *st;
+	int found = 0, same_secret = 0, same = 0;
+	tims_rc rc = TIMS_OK;
+
+	if (sqlite3_prepare_v2(o->db, "SELECT name, role, pw_hash, totp_sealed, disabled"
+			       " FROM officers WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return db_err(o->db, err, "roster");
+	sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		found = 1;
+		same_secret = !strcmp((const char *)sqlite3_column_text(st, 2), e->pw_hash) &&
+			unseal(o, e->id, sqlite3_column_blob(st, 3),
+			       (size_t)sqlite3_column_bytes(st, 3), held, NULL) == TIMS_OK &&
+			sodium_memcmp(held, e->totp, sizeof(held)) == 0;
+		same = same_secret && !strcmp((const char *)sqlite3_column_text(st, 0), e->name) &&
+			!strcmp((const char *)sqlite3_column_text(st, 1), e->role) &&
+			sqlite3_column_int(st, 4) == e->disabled;
+	}
+	sqlite3_finalize(st);
+	sodium_memzero(held, sizeof(held));
+	seal(o, e->id, e->totp, sealed);
+	if (same) {
+		res->unchanged++;
+	} else if (!found) {
+		if (exec_stmt(o->db, "INSERT INTO officers(id, name, role, pw_hash, totp_sealed,"
+			      " disabled, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			      "ssssbiii", e->id, e->name, e->role, e->pw_hash, sealed,
+			      (int)sizeof(sealed), (int64_t)e->disabled, now, now) != SQLITE_DONE)
+			rc = db_err(o->db, err, "roster add");
+		res->added++;
+	} else {
+		/* A new secret starts a new TOTP sequence and clears the lock; any
+		 * change to the account ends its sessions. */
+		if (exec_stmt(o->db, same_secret ?
+			      "UPDATE officers SET name = ?, role = ?, disabled = ?, updated = ?"
+			      " WHERE id = ?" :
+			      "UPDATE officers SET name = ?, role = ?, disabled = ?, updated = ?,"
+			      " pw_hash = ?, totp_sealed = ?, totp_last_step = 0, failures = 0,"
+			      " locked_until = 0 WHERE id = ?",
+			      same_secret ? "ssiis" : "ssiisbs", e->name, e->role,
+			      (int64_t)e->disabled, now, same_secret ? e->id : e->pw_hash,
+			      sealed, (int)sizeof(sealed), e->id) != SQLITE_DONE)
+			rc = db_err(o->db, err, "roster update");
+		else
+			rc = end_sessions(o, e->id, err);
+		res->changed++;
+	}
+	if (!rc && exec_stmt(o->db, "INSERT OR IGNORE INTO roster(id) VALUES (?)", "s",
+			     e->id) != SQLITE_DONE)
+		rc = db_err(o->db, err, "roster");
+	return rc;
+}
+
+tims_rc tims_officer_roster_apply(struct tims_officers *o, const char *jsonl,
+				  size_t len, struct tims_roster_result *res,
+				  struct tims_err *err)
+{
+	const char *p = jsonl, *end = jsonl + len;
+	int64_t now = (int64_t)time(NULL);
+	struct roster_entry e;
+	sqlite3_stmt *st = NULL;
+	size_t lineno = 0;
+	tims_rc rc = TIMS_OK;
+
+	memset(res, 0, sizeof(*res));
+	if (sqlite3_exec(o->db, "BEGIN IMMEDIATE; CREATE TEMP TABLE IF NOT EXISTS roster_seen"
+			 "(id TEXT PRIMARY KEY); DELETE FROM roster_seen;", NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(o->db, err, "roster");
+	while (!rc && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		json_error_t je;
+		json_t *j;
+
+		if (!nl)
+			nl = end;
+		lineno++;
+		if (nl == p) {
+			p = nl + 1;
+			continue;
+		}
+		if (!(j = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, &je))) {
+			rc = tims_err_set(err, TIMS_ERR_INVALID, "roster line %zu: not JSON: %s",
+					  lineno, je.text);
+			break;
+		}
+		/* e points into j: j lives until the account is stored. */
+		rc = roster_entry(j, lineno, &e, err);
+		if (!rc && exec_stmt(o->db, "INSERT INTO roster_seen(id) VALUES (?)", "s",
+				     e.id) != SQLITE_DONE)
+			rc = tims_err_set(err, TIMS_ERR_INVALID, "roster line %zu: officer %s "
+					  "appears twice", lineno, e.id);
+		if (!rc)
+			rc = roster_one(o, &e, now, res, err);
+		json_decref(j);
+		sodium_memzero(e.totp, sizeof(e.totp));
+		p = nl + 1;
+	}
+	/* Centre accounts no longer in the roster are disabled, not deleted:
+	 * sessions and the audit log still name them. */
+	if (!rc && sqlite3_prepare_v2(o->db, "SELECT r.id FROM roster r JOIN officers f"
+				      " ON f.id = r.id WHERE f.disabled = 0 AND r.id NOT IN"
+				      " (SELECT id FROM roster_seen)", -1, &st, NULL) != SQLITE_OK)
+		rc = db_err(o->db, err, "roster");
+	while (!rc && st && sqlite3_step(st) == SQLITE_ROW) {
+		char id[TIMS_OFFICER_ID_MAX + 1];
+
+		copy_col(id, sizeof(id), st, 0);
+		if (exec_stmt(o->db, "UPDATE officers SET disabled = 1, updated = ? WHERE id = ?",
+			      "is", now, id) != SQLITE_DONE)
+			rc = db_err(o->db, err, "roster");
+		else
+			rc = end_sessions(o, id, err);
+		res->withdrawn++;
+	}
+	sqlite3_finalize(st);
+	if (rc || sqlite3_exec(o->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (!rc)
+			rc = db_err(o->db, err, "roster commit");
+		sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+		memset(res, 0, sizeof(*res));
+	}
+	return rc;
+}

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "t.h"
+#include "tims/bundle.h"
 #include "tims/officer.h"
 #include "tims/util.h"
 
@@ -24,6 +25,131 @@ static int count_cb(void *ctx, const struct tims_officer *o)
 	(void)o;
 	(*(int *)ctx)++;
 	return 0;
+}
+
+static int want_all(void *ctx, const char *id, unsigned role)
+{
+	(void)ctx;
+	(void)role;
+	return strcmp(id, "local-only") != 0;
+}
+
+static int disabled_of(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st;
+	int d = -1;
+
+	sqlite3_prepare_v2(db, "SELECT disabled FROM officers WHERE id = ?", -1, &st, NULL);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		d = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return d;
+}
+
+/* Rosters: the centre's accounts, sealed for one post, applied there. */
+static void test_roster(void)
+{
+	sqlite3 *cdb, *pdb;
+	struct tims_officers *centre, *post;
+	uint8_t ckey[32] = { 9 }, pkey[32] = { 7 }, rkey[32] = { 5 }, wrong[32] = { 6 };
+	char b32[TIMS_TOTP_B32_BYTES], b32b[TIMS_TOTP_B32_BYTES], b32l[TIMS_TOTP_B32_BYTES];
+	char token[TIMS_TOKEN_CHARS];
+	struct tims_buf r = TIMS_BUF_INIT(1 << 20), sealed = TIMS_BUF_INIT(1 << 20);
+	struct tims_buf opened = TIMS_BUF_INIT(1 << 20);
+	struct tims_roster_result res;
+	struct tims_signer key;
+	struct tims_verifier vkey;
+	struct tims_bundle b;
+	struct tims_principal who;
+	struct tims_err err;
+	char *skey = NULL, *vk = NULL;
+	time_t t = 1800000000;
+
+	sqlite3_open(":memory:", &cdb);
+	sqlite3_open(":memory:", &pdb);
+	tims_officers_open(cdb, ckey, TIMS_PW_COST_TEST, &centre, &err);
+	tims_officers_open(pdb, pkey, TIMS_PW_COST_TEST, &post, &err);
+	tims_officer_add(centre, "dimitrova", "Elena Dimitrova", TIMS_ROLE_SUPERVISOR, "roster password one", b32, NULL, &err);
+	tims_officer_add(centre, "georgiev", "Nikola Georgiev", TIMS_ROLE_OFFICER, "roster password two", b32b, NULL, &err);
+	tims_officer_add(centre, "local-only", "Not Sent", TIMS_ROLE_ADMIN, "roster password six", b32l, NULL, &err);
+	tims_officer_add(post, "stefanov", "Local Account", TIMS_ROLE_OFFICER, "a local password", b32l, NULL, &err);
+	T_OK(tims_officer_roster_export(centre, want_all, NULL, &r, &err) == TIMS_OK, "roster: export (%s)", err.msg);
+	T_OK(strstr(r.buf, "\"id\":\"dimitrova\"") && !strstr(r.buf, "local-only"), "roster: export keeps only the accounts asked for");
+	T_OK(tims_officer_roster_apply(post, r.buf, r.len, &res, &err) == TIMS_OK, "roster: apply (%s)", err.msg);
+	T_EQ_INT(res.added, 2, "roster: two accounts added");
+	T_OK(tims_officer_login(post, "dimitrova", "roster password one", code_at(b32, t), "B1", t, token, &who, &err) == TIMS_OK && who.role == TIMS_ROLE_SUPERVISOR,
+	     "roster: the centre's account logs in at the post with its own password and code (%s)", err.msg);
+	T_OK(tims_officer_roster_apply(post, r.buf, r.len, &res, &err) == TIMS_OK && res.unchanged == 2 && res.changed == 0,
+	     "roster: the same roster again changes nothing");
+	T_OK(tims_officer_session(post, token, t + 5, &who, &err) == TIMS_OK, "roster: an unchanged account keeps its session");
+
+	/* A reset at the centre reaches the post and ends the session there. */
+	tims_officer_reset(centre, "dimitrova", "roster password new", b32, NULL, &err);
+	tims_buf_reset(&r);
+	tims_officer_roster_export(centre, want_all, NULL, &r, &err);
+	T_OK(tims_officer_roster_apply(post, r.buf, r.len, &res, &err) == TIMS_OK && res.changed == 1, "roster: a reset account is changed");
+	T_OK(tims_officer_session(post, token, t + 6, &who, &err) == TIMS_ERR_AUTH, "roster: a changed account's session ends");
+	T_OK(tims_officer_login(post, "dimitrova", "roster password new", code_at(b32, t + 30), "B1", t + 30, token, &who, &err) == TIMS_OK,
+	     "roster: the new password and code work at the post");
+
+	/* An account no longer sent is disabled, never deleted; local ones stay. */
+	tims_buf_reset(&r);
+	tims_buf_addstr(&r, "");
+	T_OK(tims_officer_roster_apply(post, "", 0, &res, &err) == TIMS_OK && res.withdrawn == 2, "roster: an empty roster withdraws both");
+	T_EQ_INT(disabled_of(pdb, "georgiev"), 1, "roster: a withdrawn account is disabled");
+	T_EQ_INT(disabled_of(pdb, "stefanov"), 0, "roster: an account made at the post is left alone");
+	T_OK(tims_officer_session(post, token, t + 31, &who, &err) == TIMS_ERR_AUTH, "roster: a withdrawn account's session ends");
+
+	/* Malformed rosters: refused whole, naming the line and the field. */
+	{
+		static const struct { const char *text, *want; } bad[] = {
+			{ "not json\n", "line 1: not JSON" },
+			{ "[]\n", "line 1: not a JSON object" },
+			{ "{\"id\":\"x\"}\n", "want exactly the fields" },
+			{ "{\"id\":\"bad id\",\"name\":\"N\",\"role\":\"officer\",\"pw_hash\":\"$argon2id$v\",\"totp\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"disabled\":false}\n", "officer id" },
+			{ "{\"id\":\"x\",\"name\":\"N\",\"role\":\"peer\",\"pw_hash\":\"$argon2id$v\",\"totp\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"disabled\":false}\n", "role" },
+			{ "{\"id\":\"x\",\"name\":\"N\",\"role\":\"officer\",\"pw_hash\":\"plain\",\"totp\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"disabled\":false}\n", "pw_hash" },
+			{ "{\"id\":\"x\",\"name\":\"N\",\"role\":\"officer\",\"pw_hash\":\"$argon2id$v\",\"totp\":\"AAAA\",\"disabled\":false}\n", "totp" },
+			{ "{\"id\":\"x\",\"name\":\"N\",\"role\":\"officer\",\"pw_hash\":\"$argon2id$v\",\"totp\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"disabled\":0}\n", "disabled" },
+			{ "{\"id\":\"x\",\"name\":\"N\",\"role\":\"officer\",\"pw_hash\":\"$argon2id$v\",\"totp\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"disabled\":false}\n"
+			  "{\"id\":\"x\",\"name\":\"N\",\"role\":\"officer\",\"pw_hash\":\"$argon2id$v\",\"totp\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"disabled\":false}\n", "line 2: officer x appears twice" },
+		};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			int rc = tims_officer_roster_apply(post, bad[i].text, strlen(bad[i].text), &res, &err);
+
+			T_OK(rc == TIMS_ERR_INVALID && strstr(err.msg, bad[i].want), "roster: malformed %zu refused: %s", i, err.msg);
+		}
+		T_EQ_INT(disabled_of(pdb, "x"), -1, "roster: nothing of a refused roster is stored");
+	}
+
+	/* Sealed for one post, signed by the centre. */
+	tims_buf_reset(&r);
+	tims_officer_roster_export(centre, want_all, NULL, &r, &err);
+	T_OK(tims_note_keygen("tims-centre", TIMS_KEY_ED25519, &skey, &vk, &err) == TIMS_OK &&
+	     tims_signer_from_skey(skey, &key, &err) == TIMS_OK, "bundle: a centre key");
+	tims_signer_verifier(&key, &vkey);
+	tims_note_free_secret(skey);
+	free(vk);
+	T_OK(tims_bundle_roster(r.buf, r.len, "tims-centre", "varna-port", 3, rkey, &key, &sealed, &err) == TIMS_OK, "bundle: a sealed roster (%s)", err.msg);
+	T_OK(!strstr(sealed.buf, "argon2id") && !strstr(sealed.buf, "georgiev"), "bundle: nothing of the roster in clear");
+	T_OK(tims_bundle_open(sealed.buf, sealed.len, &vkey, "tims-centre", &b, &err) == TIMS_OK &&
+	     !strcmp(b.kind, "officers") && !strcmp(b.list, "varna-port") && b.version == 3, "bundle: opens as the roster of varna-port, version 3");
+	T_OK(tims_bundle_apply_roster(post, &b, "burgas-port", rkey, 0, &res, &err) == TIMS_ERR_SIGNATURE, "bundle: refused at another post");
+	T_OK(tims_bundle_apply_roster(post, &b, "varna-port", wrong, 0, &res, &err) == TIMS_ERR_SIGNATURE, "bundle: refused with another post's roster key");
+	T_OK(tims_bundle_apply_roster(post, &b, "varna-port", rkey, 3, &res, &err) == TIMS_ERR_REPLAY, "bundle: a version already held is a replay");
+	T_OK(tims_bundle_apply_roster(post, &b, "varna-port", rkey, 2, &res, &err) == TIMS_OK && res.changed == 2, "bundle: applied at its post (%s)", err.msg);
+	T_EQ_INT(disabled_of(pdb, "georgiev"), 0, "bundle: the withdrawn account is back");
+	tims_bundle_release(&b);
+
+	tims_signer_release(&key);
+	tims_buf_release(&r);
+	tims_buf_release(&sealed);
+	tims_buf_release(&opened);
+	tims_officers_free(centre);
+	tims_officers_free(post);
+	sqlite3_close(cdb);
+	sqlite3_close(pdb);
 }
 
 int main(void)
@@ -102,5 +228,6 @@ int main(void)
 		rmdir(dir);
 	}
 	tims_buf_release(&uri);
+	test_roster();
 	return t_done();
 }
