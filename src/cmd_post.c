@@ -360,7 +360,7 @@ static int post_restore(int argc, char **argv)
 	uint64_t at = 0, total = 0;
 	const char *dir;
 	long status;
-	int st = CLI_USAGE;
+	int st = CLI_USAGE, refused = 0;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
@@ -401,8 +401,12 @@ static int post_restore(int argc, char **argv)
 			goto fail;
 		}
 		if (tims_sync_batch_decode(ans.buf, ans.len, &b, &err) ||
-		    tims_sync_mirror_apply(m, &b, NULL, NULL, &res, &err))
+		    tims_sync_mirror_apply(m, &b, NULL, NULL, &res, &err)) {
+			/* What the centre served does not verify: a forked or
+			 * altered tree, refused (exit 1), not an I/O error. */
+			refused = 1;
 			goto fail;
+		}
 		at = res.size;
 		if (b.n == 0 || at >= b.cp.size)
 			break;
@@ -446,7 +450,11 @@ static int post_restore(int argc, char **argv)
 	st = CLI_OK;
 	goto out;
 fail:
-	cli_error(CLI_USAGE, "post", "restore: %s", err.msg);
+	if (refused)
+		st = cli_error(CLI_FAIL, "post", "restore: refused what the centre served from "
+			       "record %" PRIu64 " on: %s", at, err.msg);
+	else
+		cli_error(CLI_USAGE, "post", "restore: %s", err.msg);
 	if (p) {
 		tims_post_free(p);
 		p = NULL;

@@ -235,6 +235,7 @@ tims_rc tims_mlog_adopt(struct tims_mlog *m, const char *note, size_t len,
 	char where[TIMS_MLOG_NAME_MAX + 32];
 	tims_hash root;
 	uint64_t size;
+	int outside_newer;
 	tims_rc rc;
 
 	if (!n)
@@ -281,6 +282,13 @@ tims_rc tims_mlog_adopt(struct tims_mlog *m, const char *note, size_t len,
 	} else if (rc != TIMS_ERR_NOTFOUND) {
 		goto out;
 	}
+	/* The outside copy is what the owner published. An adopted checkpoint
+	 * older than it (a restore from a centre that holds less) is stored
+	 * but never overwrites it: the log then refuses to open for writing
+	 * and says how much is missing. */
+	tims_buf_reset(&prev);
+	rc = tims_mlog_read_outside(m, &prev, &prior, NULL);
+	outside_newer = rc == TIMS_OK && prior.size > cp.size;
 	tims_buf_reset(&m->pending);
 	if ((rc = tims_buf_add(&m->pending, note, len))) {
 		rc = tims_err_set(err, rc, "checkpoint: too large");
@@ -292,7 +300,7 @@ tims_rc tims_mlog_adopt(struct tims_mlog *m, const char *note, size_t len,
 			  SQLITE_STATIC);
 	if ((rc = mlog_exec(m, MS_INS_CP, "storing a checkpoint", err)))
 		goto out;
-	m->has_pending = 1;
+	m->has_pending = !outside_newer;
 out:
 	free(n);
 	tims_buf_release(&prev);
