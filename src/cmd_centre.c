@@ -37,6 +37,7 @@ static const char usage[] =
 	"   or: tims centre events DIR\n"
 	"   or: tims centre isolate DIR\n"
 	"   or: tims centre rejoin DIR\n"
+	"   or: tims centre add-witness DIR --vkey FILE\n"
 	"   or: tims centre rebuild DIR --from-posts NAME=URL [NAME=URL ...]\n"
 	"   or: tims centre verify DIR\n"
 	"   or: tims centre bundle DIR --list NAME --out FILE\n"
@@ -64,6 +65,8 @@ static const char usage[] =
 	"  events       refusals and other events (hostile or broken peers)\n"
 	"  isolate      cut the running centre off: posts see it unreachable and\n"
 	"               keep working; rejoin undoes it\n"
+	"  add-witness  trust an independent witness's key (its witness.vkey) when\n"
+	"               a rebuild checks the roots the posts kept cosigned\n"
 	"  rebuild      pull each post's log back from its node (after a wipe of\n"
 	"               the centre's data), verify it, and check the roots against\n"
 	"               the cosigned checkpoints the posts kept\n"
@@ -433,6 +436,24 @@ static int c_bundle(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int c_add_witness(int argc, char **argv)
+{
+	struct tims_centre *cen;
+	struct tims_err err;
+	int c;
+
+	if (argc != 4 || strcmp(argv[2], "--vkey"))
+		return cli_error(CLI_USAGE, "centre", "add-witness: want DIR --vkey FILE");
+	if ((c = open_centre("add-witness", argv[1], &cen)))
+		return c;
+	c = tims_centre_add_witness(cen, argv[3], &err);
+	tims_centre_free(cen);
+	if (c)
+		return cli_error(CLI_USAGE, "centre", "add-witness: %s", err.msg);
+	printf("witness key %s trusted for rebuilds\n", argv[3]);
+	return CLI_OK;
+}
+
 static int c_assign(int argc, char **argv)
 {
 	struct tims_centre *cen;
@@ -581,6 +602,7 @@ static const struct cli_command table[] = {
 	{ "events", c_events, "refusals and events" },
 	{ "isolate", c_isolate, "cut the centre off on purpose" },
 	{ "rejoin", c_isolate, "end the isolation" },
+	{ "add-witness", c_add_witness, "trust a witness's key for rebuilds" },
 	{ "rebuild", c_rebuild, "rebuild the centre's data from the posts" },
 	{ "verify", c_verify, "recompute every mirror" },
 	{ "bundle", c_bundle, "write a signed watchlist bundle or roster for a post" },

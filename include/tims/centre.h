@@ -150,6 +150,10 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
  * as a push is verified, and then check each mirror against the latest
  * cosigned checkpoints the post kept. One line per post goes to report.
  */
+/* Trust a witness's key (its witness.vkey) when checking rebuilt roots. */
+tims_rc tims_centre_add_witness(struct tims_centre *c, const char *vkey_file,
+				struct tims_err *err);
+
 struct tims_centre_rebuild_post {
 	const char *name;  /* as enrolled */
 	const char *url;   /* https://host:port of its node */

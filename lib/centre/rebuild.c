@@ -7,18 +7,31 @@
  * each batch through tims_centre_ingest — the same checks as a push. Then
  * ask the post for the latest checkpoints it had cosigned (by this centre
  * before the wipe, and by independent witnesses) and check that each is
- * signed by the post, that its cosignatures verify with the keys we know,
+ * signed by the post, that its cosignatures verify with the keys we know
+ * (our own cosigner key, and the witness keys given to `tims centre
+ * add-witness`; a cosignature from a witness we have no key for is reported
+ * and not counted),
  * and that the rebuilt mirror has exactly that root at that size. What a
  * post cannot give back (a post that is itself lost, records never pushed
  * by a post that is gone) is reported, not hidden.
  */
+#include <dirent.h>
 #include <jansson.h>
 #include <sodium.h>
+#include <sys/stat.h>
 
+#include "tims/mlog.h"
 #include "tims/util.h"
 #include "internal.h"
 
 #define ANSWER_MAX (64u << 10)
+#define REBUILD_MAX_WITNESSES 16
+
+/* The witnesses this centre trusts: DIR/witnesses/HASH.vkey (add-witness). */
+struct witnesses {
+	struct tims_verifier key[REBUILD_MAX_WITNESSES];
+	size_t n;
+};
 
 static void say(void (*report)(void *, const char *), void *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -58,24 +71,102 @@ static tims_rc origin_of(struct tims_centre *c, const char *name, char *origin,
 	return rc;
 }
 
-/* Check one cosigned checkpoint the post kept against the rebuilt mirror. */
-static int check_cosigned(struct tims_centre *c, struct centre_mirror *cm,
+tims_rc tims_centre_add_witness(struct tims_centre *c, const char *vkey_file,
+				struct tims_err *err)
+{
+	struct tims_buf b = TIMS_BUF_INIT(4096);
+	struct tims_verifier v;
+	char path[CENTRE_PATH_MAX];
+	tims_rc rc;
+
+	if ((rc = tims_mlog_load_keys(c->dir, vkey_file, NULL, &v, NULL, err)) ||
+	    (rc = tims_read_file(vkey_file, 4096, &b, err)))
+		goto out;
+	if (v.alg != TIMS_KEY_COSIGNATURE_V1) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: not a witness (cosignature/v1) key",
+				  vkey_file);
+		goto out;
+	}
+	if ((rc = centre_path(c, "witnesses", path, err)))
+		goto out;
+	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		rc = tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (strlen(path) + 20 >= sizeof(path)) {
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", path);
+		goto out;
+	}
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%08x.vkey",
+		 (unsigned)v.keyhash);
+	if ((rc = tims_write_file(path, b.buf, b.len, 0644, 1, err)))
+		goto out;
+	tims_centre_event(c, "witness-added", NULL, v.name);
+out:
+	tims_buf_release(&b);
+	return rc;
+}
+
+static void load_witnesses(struct tims_centre *c, struct witnesses *w,
+			   void (*report)(void *, const char *), void *ctx)
+{
+	char path[CENTRE_PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+
+	size_t base;
+
+	w->n = 0;
+	if (centre_path(c, "witnesses", path, NULL) || !(dir = opendir(path)))
+		return;
+	base = strlen(path);
+	while ((d = readdir(dir)) && w->n < REBUILD_MAX_WITNESSES) {
+		size_t l = strlen(d->d_name);
+		struct tims_err e;
+
+		if (l < 6 || strcmp(d->d_name + l - 5, ".vkey") || base + l + 2 > sizeof(path))
+			continue;
+		path[base] = '/';
+		memcpy(path + base + 1, d->d_name, l + 1);
+		if (tims_mlog_load_keys(c->dir, path, NULL, &w->key[w->n], NULL, &e))
+			say(report, ctx, "witness key %s unreadable: %s", path, e.msg);
+		else
+			w->n++;
+	}
+	closedir(dir);
+}
+
+/*
+ * Check one cosigned checkpoint the post kept against the rebuilt mirror:
+ * 1 verified, 0 refused (a failure), -1 from a witness this centre has no
+ * key for (reported, not counted).
+ */
+static int check_cosigned(struct tims_centre *c, const struct witnesses *w,
+			  struct centre_mirror *cm,
 			  const char *cosigner, const char *note, size_t len,
 			  void (*report)(void *, const char *), void *ctx)
 {
 	struct tims_verifier keys[2];
-	struct tims_note *n = malloc(sizeof(*n));
+	struct tims_note *n;
 	struct tims_checkpoint cp;
 	struct tims_err err;
 	tims_hash root;
 	size_t nk = 1;
 	int ok = 0;
 
-	if (!n)
-		return 0;
 	keys[0] = cm->key;
 	if (!strcmp(cosigner, c->cosign_vkey.name))
 		keys[nk++] = c->cosign_vkey;
+	for (size_t i = 0; nk == 1 && i < w->n; i++)
+		if (!strcmp(cosigner, w->key[i].name))
+			keys[nk++] = w->key[i];
+	if (nk == 1) {
+		say(report, ctx, "  %s: a checkpoint cosigned by %s: no key for that witness "
+		    "here (tims centre add-witness), not counted", cm->origin, cosigner);
+		return -1;
+	}
+	if (!(n = malloc(sizeof(*n))))
+		return 0;
 	if (tims_note_verify(note, len, keys, nk, n, &err) ||
 	    tims_checkpoint_parse(n->text, n->textlen, &cp, &err)) {
 		say(report, ctx, "  %s: cosigned checkpoint from %s unreadable: %s",
@@ -87,9 +178,10 @@ static int check_cosigned(struct tims_centre *c, struct centre_mirror *cm,
 		    cm->origin, cosigner);
 		goto out;
 	}
-	if (nk == 2 && !(n->verified_mask & 2)) {
-		say(report, ctx, "  %s: the centre's cosignature of size %" PRIu64
-		    " does not verify", cm->origin, cp.size);
+	if (!(n->verified_mask & 2)) {
+		say(report, ctx, "  %s: %s's cosignature of size %" PRIu64
+		    " does not verify with the key this centre holds", cm->origin, cosigner,
+		    cp.size);
 		goto out;
 	}
 	pthread_mutex_lock(&cm->lock);
@@ -117,13 +209,19 @@ tims_rc tims_centre_rebuild(struct tims_centre *c,
 {
 	char cafile[CENTRE_PATH_MAX], cert[CENTRE_PATH_MAX], key[CENTRE_PATH_MAX];
 	struct tims_buf ans = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
+	struct witnesses *w = calloc(1, sizeof(*w));
 	tims_rc rc;
 
 	*failed = 0;
+	if (!w)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	load_witnesses(c, w, report, ctx);
 	if ((rc = centre_path(c, "ca.crt", cafile, err)) ||
 	    (rc = centre_path(c, "client.crt", cert, err)) ||
-	    (rc = centre_path(c, "client.key", key, err)))
+	    (rc = centre_path(c, "client.key", key, err))) {
+		free(w);
 		return rc;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct tims_sync_peer peer = { posts[i].url, cafile, cert, key, 60 };
 		char origin[TIMS_NOTE_MAX_NAME + 1], path[128];
@@ -186,11 +284,14 @@ tims_rc tims_centre_rebuild(struct tims_centre *c,
 			const char *who = json_string_value(json_object_get(it, "cosigner"));
 			const char *note = json_string_value(json_object_get(it, "note"));
 
+			int v;
+
 			if (!who || !note)
 				continue;
-			if (check_cosigned(c, cm, who, note, strlen(note), report, ctx))
+			v = check_cosigned(c, w, cm, who, note, strlen(note), report, ctx);
+			if (v > 0)
 				verified++;
-			else
+			else if (v == 0)
 				ok = 0;
 		}
 		json_decref(j);
@@ -201,5 +302,6 @@ tims_rc tims_centre_rebuild(struct tims_centre *c,
 			(*failed)++;
 	}
 	tims_buf_release(&ans);
+	free(w);
 	return TIMS_OK;
 }
