@@ -64,7 +64,9 @@ static bool apostrophe(int32_t cp)
 {
 	return cp == '\'' || cp == '`' || cp == 0x2019 || cp == 0x2018 ||
 	       cp == 0x02BC || cp == 0x02BB || cp == 0x00B4 || cp == 0x02BF ||
-	       cp == 0x02BE;
+	       cp == 0x02BE ||
+	       /* Hebrew geresh and gershayim: ג׳ורג׳ (George) is a name. */
+	       cp == 0x05F3 || cp == 0x05F4;
 }
 
 /* Pass 1: the raw bytes. Every refusal names the byte offset. */

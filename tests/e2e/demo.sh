@@ -1,7 +1,7 @@
 # demo.sh — `make demo` runs its main job and reports what a newcomer expects.
 . tests/e2e/lib.sh
 
-out=$(TIMS="$TIMS" DEMO_DIR="$T_TMP/demo" scripts/demo.sh 2>&1)
+out=$(TIMS="$TIMS" DEMO_DIR="$T_TMP/demo" DEMO_EXIT=1 DEMO_SCALE=small scripts/demo.sh 2>&1)
 rc=$?
 t_eq "demo: exits 0" 0 "$rc"
 t_match "demo: valid specimens read, exit 0" 'valid specimens read: +[1-9][0-9]* \(exit status 0' "$out"
@@ -15,4 +15,19 @@ t_match "demo: every crossing acknowledged and the log verified" 'crossings ackn
 t_match "demo: the overstayer is found" 'overstay of the Utopian visitor: 1[01] days' "$out"
 t_match "demo: the deleted record is named" 'record 3 missing' "$out"
 t_match "demo: and detected" 'deleted record detected: yes' "$out"
+# the national network, the day and the drill of 2022
+t_match "demo: every post gets its roster and watchlists as signed bundles" \
+	'sofia-airport: 4 signed bundles applied' "$out"
+t_match "demo: every listed traveller is stopped" 'listed travellers stopped: ([1-9][0-9]*) of \1;' "$out"
+t_match "demo: a common name with another date of birth stops nobody" 'other date of birth, stopped: 0' "$out"
+t_match "demo: a discreet check during the day" 'discreet checks [1-9]' "$out"
+t_match "demo: the posts register while the centre is cut off" \
+	'registered while the centre was cut off: ([1-9][0-9]*) of \1' "$out"
+t_match "demo: every crossing acknowledged" 'crossings: attempted ([0-9]+), acknowledged \1 ' "$out"
+t_match "demo: lost 0, duplicated 0" 'lost: 0, duplicated: 0' "$out"
+t_match "demo: the rebuilt centre's roots verified" 'rebuild: exit 0, [1-9][0-9]* roots verified against cosigned checkpoints; mirrors verified: yes' "$out"
+t_match "demo: the overstayer found by the national query" 'overstayers found: [1-9]' "$out"
+t_match "demo: the consoles' addresses" 'booth console, sofia-airport: https://127\.0\.0\.1:[0-9]+/' "$out"
+t_eq "demo: no process of the network left behind" "" \
+	"$(pgrep -f "$T_TMP/demo/net" || true)"
 t_end

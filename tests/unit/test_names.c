@@ -149,6 +149,8 @@ static void test_refusals(void)
 	     "a zero-width space is ignored, not a separator");
 	T_OK(parse("Ивanov") == TIMS_OK && n.mixed_script, "mixed scripts in a token are flagged");
 	T_OK(has(0, "IVANOV", -1), "... and still transliterated letter by letter");
+	T_OK(parse("\xd7\x92\xd7\xb3\xd7\x95\xd7\xa8\xd7\x92\xd7\xb3") == TIMS_OK && n.ntok == 1,
+	     "a Hebrew geresh joins its token (George written in Hebrew is one name)");
 }
 
 int main(void)
