@@ -2,7 +2,69 @@
  * cli.c — helpers shared by the command families: help detection, error
  * printing, and the dispatch of git-style sub-command tables.
  */
+#include <time.h>
+#include <unistd.h>
+
 #include "cli.h"
+
+#define BAR_WIDTH 30
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void progress_draw(const struct cli_progress *p, uint64_t done)
+{
+	char bar[BAR_WIDTH + 1];
+	size_t fill;
+
+	if (!p->total) {
+		fprintf(stderr, "\r  %-24s %" PRIu64, p->label, done);
+		return;
+	}
+	if (done > p->total)
+		done = p->total;
+	fill = (size_t)(done * BAR_WIDTH / p->total);
+	memset(bar, '#', fill);
+	memset(bar + fill, ' ', BAR_WIDTH - fill);
+	bar[BAR_WIDTH] = '\0';
+	fprintf(stderr, "\r  %-24s [%s] %3u%%", p->label, bar,
+		(unsigned)(done * 100 / p->total));
+}
+
+void cli_progress_start(struct cli_progress *p, const char *label, uint64_t total)
+{
+	p->label = label;
+	p->total = total;
+	p->last_ms = 0;
+	p->on = isatty(STDERR_FILENO);
+}
+
+void cli_progress_update(struct cli_progress *p, uint64_t done)
+{
+	int64_t t;
+
+	if (!p->on)
+		return;
+	t = mono_ms();
+	if (t - p->last_ms < 100)
+		return;
+	p->last_ms = t;
+	progress_draw(p, done);
+}
+
+void cli_progress_done(struct cli_progress *p, uint64_t done)
+{
+	if (!p->on)
+		return;
+	progress_draw(p, done);
+	fputc('\n', stderr);
+	p->on = 0;
+}
 
 int cli_wants_help(int argc, char **argv)
 {

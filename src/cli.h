@@ -12,6 +12,8 @@
 #ifndef TIMS_CLI_H
 #define TIMS_CLI_H
 
+#include <stdint.h>
+
 #include "tims/err.h"
 
 #define CLI_OK 0
@@ -34,6 +36,22 @@ int cli_error(int status, const char *cmd, const char *fmt, ...)
 /* Run a sub-command table (`tims tlog root` ...): argv[0] is the family. */
 int cli_dispatch(const char *family, const struct cli_command *table,
 		 size_t n, const char *usage, int argc, char **argv);
+
+/*
+ * A progress bar on standard error for long work (imports, rebuilds), drawn
+ * only when standard error is a terminal and redrawn at most ten times a
+ * second; nothing at all in pipes, logs and tests. total 0: a counter
+ * without a bar. cli_progress_done ends the line.
+ */
+struct cli_progress {
+	const char *label;
+	uint64_t total;
+	int64_t last_ms;
+	int on;
+};
+void cli_progress_start(struct cli_progress *p, const char *label, uint64_t total);
+void cli_progress_update(struct cli_progress *p, uint64_t done);
+void cli_progress_done(struct cli_progress *p, uint64_t done);
 
 /* Command families, one source file each (src/cmd_NAME.c). */
 int cmd_tlog(int argc, char **argv);

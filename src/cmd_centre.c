@@ -317,8 +317,46 @@ static int c_isolate(int argc, char **argv)
 	return CLI_OK;
 }
 
+/* One progress bar a post while its log comes back. */
+struct rebuild_bar {
+	struct cli_progress p;
+	char post[TIMS_CENTRE_NAME_MAX + 1];
+	char label[TIMS_CENTRE_NAME_MAX + 16];
+	uint64_t done;
+};
+
+static void rebuild_progress(void *ctx, const char *post, uint64_t done, uint64_t total)
+{
+	struct rebuild_bar *b = ctx;
+
+	if (strcmp(b->post, post) != 0) {
+		if (b->post[0])
+			cli_progress_done(&b->p, b->done);
+		snprintf(b->post, sizeof(b->post), "%s", post);
+		snprintf(b->label, sizeof(b->label), "rebuild %s", post);
+		cli_progress_start(&b->p, b->label, total);
+	}
+	b->p.total = total;
+	b->done = done;
+	cli_progress_update(&b->p, done);
+}
+
+static void rebuild_report(void *ctx, const char *line)
+{
+	struct rebuild_bar *b = ctx;
+
+	/* the post's bar ends before its report lines */
+	if (b->post[0] && b->p.on) {
+		cli_progress_done(&b->p, b->done);
+	}
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
 static int c_rebuild(int argc, char **argv)
 {
+	struct rebuild_bar bar;
+	struct tims_centre_rebuild_cb cb = { rebuild_report, rebuild_progress, &bar };
 	struct tims_centre_rebuild_post *posts;
 	struct tims_centre *cen;
 	struct tims_err err;
@@ -347,7 +385,9 @@ static int c_rebuild(int argc, char **argv)
 		free(posts);
 		return c;
 	}
-	c = tims_centre_rebuild(cen, posts, n, print_line, NULL, &failed, &err);
+	memset(&bar, 0, sizeof(bar));
+	c = tims_centre_rebuild(cen, posts, n, &cb, &failed, &err);
+	cli_progress_done(&bar.p, bar.done);
 	tims_centre_free(cen);
 	free(posts);
 	if (c)

@@ -439,6 +439,7 @@ static int cross_import(int argc, char **argv)
 	struct line_reader *lr = NULL;
 	struct batch *b = NULL;
 	struct import_stats st = { 0, 0, 0 };
+	struct cli_progress bar = { NULL, 0, 0, 0 };
 	struct tims_post *p = NULL;
 	struct tims_err err;
 	const char *dir = NULL;
@@ -478,10 +479,13 @@ static int cross_import(int argc, char **argv)
 	}
 	if ((rc = open_post(dir, &p)))
 		goto out;
+	cli_progress_start(&bar, "crossings imported", 0);
 	for (;;) {
-		char *line;
-		size_t len;
+		char *line = NULL;
+		size_t len = 0;
 		int r = next_line(lr, &line, &len, b->n == 0);
+
+		cli_progress_update(&bar, st.stored + st.duplicates + st.refused);
 
 		if (r == LR_WAIT || r == LR_EOF || b->n == max_batch) {
 			if ((rc = commit_batch(p, b, &st)))
@@ -515,6 +519,7 @@ static int cross_import(int argc, char **argv)
 		if (b->n == max_batch && (rc = commit_batch(p, b, &st)))
 			goto out;
 	}
+	cli_progress_done(&bar, st.stored + st.duplicates + st.refused);
 	if (tims_post_checkpoint(p, &issued, &err))
 		rc = cli_error(CLI_USAGE, CMD, "no checkpoint: %s", tims_err_msg(&err));
 	fprintf(stderr, "tims %s: %" PRIu64 " stored, %" PRIu64 " already stored, %"

@@ -158,10 +158,16 @@ struct tims_centre_rebuild_post {
 	const char *name;  /* as enrolled */
 	const char *url;   /* https://host:port of its node */
 };
+struct tims_centre_rebuild_cb {
+	void (*report)(void *ctx, const char *line);  /* a line of the report */
+	/* records of `post` recovered so far, of `total` it signed (may be NULL) */
+	void (*progress)(void *ctx, const char *post, uint64_t done, uint64_t total);
+	void *ctx;
+};
 tims_rc tims_centre_rebuild(struct tims_centre *c,
 			    const struct tims_centre_rebuild_post *posts,
-			    size_t n, void (*report)(void *ctx, const char *line),
-			    void *ctx, unsigned *failed, struct tims_err *err);
+			    size_t n, const struct tims_centre_rebuild_cb *cb,
+			    unsigned *failed, struct tims_err *err);
 
 /*
  * A national query (tims/cstore.h) on behalf of an officer of the centre,

@@ -204,9 +204,11 @@ out:
 
 tims_rc tims_centre_rebuild(struct tims_centre *c,
 			    const struct tims_centre_rebuild_post *posts,
-			    size_t n, void (*report)(void *ctx, const char *line),
-			    void *ctx, unsigned *failed, struct tims_err *err)
+			    size_t n, const struct tims_centre_rebuild_cb *cb,
+			    unsigned *failed, struct tims_err *err)
 {
+	void (*report)(void *, const char *) = cb->report;
+	void *ctx = cb->ctx;
 	char cafile[CENTRE_PATH_MAX], cert[CENTRE_PATH_MAX], key[CENTRE_PATH_MAX];
 	struct tims_buf ans = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
 	struct witnesses *w = calloc(1, sizeof(*w));
@@ -260,6 +262,8 @@ tims_rc tims_centre_rebuild(struct tims_centre *c,
 			}
 			added += in.r.added;
 			at = in.r.size;
+			if (cb->progress)
+				cb->progress(ctx, posts[i].name, at, b.cp.size);
 			if (b.n == 0 || at >= b.cp.size)
 				break;
 		}
