@@ -99,8 +99,14 @@ static const char import_usage[] =
 	"  --format F       csv or jsonl (default: from the file name, else csv)\n"
 	"  --dry-run        check every row, store nothing\n";
 
+static void import_progress(void *ctx, size_t rows)
+{
+	cli_progress_update(ctx, rows);
+}
+
 static int wl_import(int argc, char **argv)
 {
+	struct cli_progress bar;
 	struct tims_wl_import_opts io;
 	struct tims_wl_import_result res;
 	struct bad_ctx bc = { NULL, 0, 0 };
@@ -159,7 +165,11 @@ static int wl_import(int argc, char **argv)
 	}
 	bc.file = o.file;
 	tims_err_clear(&err);
+	cli_progress_start(&bar, "rows imported", 0);
+	io.progress = import_progress;
+	io.progress_ctx = &bar;
 	rc = tims_wl_import(wl, &io, data.buf, data.len, on_bad, &bc, &res, &err);
+	cli_progress_done(&bar, res.rows);
 	tims_buf_release(&data);
 	tims_wl_close(wl);
 	if (bc.total > BAD_ROWS_SHOWN)

@@ -55,6 +55,9 @@ struct tims_wl_import_opts {
 	bool skip_bad;               /* store the good rows, report the bad */
 	bool replace;                /* entries absent from the file are removed */
 	double threshold;            /* person hits; < 0 keeps the list's */
+	/* Called every 1024 rows with the rows read so far (may be NULL). */
+	void (*progress)(void *ctx, size_t rows);
+	void *progress_ctx;
 };
 
 struct tims_wl_import_result {

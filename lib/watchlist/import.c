@@ -486,6 +486,9 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 	char *data;
 	int r;
 
+	if (im->o->progress && im->res->rows % 1024 == 0)
+		im->o->progress(im->o->progress_ctx, im->res->rows);
+
 	im->res->rows++;
 	tims_err_clear(&e);
 	if (tims__wl_check_row(im->o->kind, in, &row, &e)) {
@@ -796,7 +799,7 @@ tims_rc tims_wl_validate(enum tims_wl_kind kind, enum tims_wl_format format,
 			 const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
 			 struct tims_wl_import_result *res, struct tims_err *err)
 {
-	struct tims_wl_import_opts o = { "validate", kind, format, false, false, -1 };
+	struct tims_wl_import_opts o = { "validate", kind, format, false, false, -1, NULL, NULL };
 	struct importer im = { NULL, &o, 0, 0, NULL, NULL, bad, ctx, res };
 	tims_rc rc;
 

@@ -25,7 +25,7 @@ static tims_rc import(const char *list, enum tims_wl_kind kind, enum tims_wl_for
 		      bool skip, bool replace, const char *data,
 		      struct tims_wl_import_result *res)
 {
-	struct tims_wl_import_opts o = { list, kind, f, skip, replace, -1 };
+	struct tims_wl_import_opts o = { list, kind, f, skip, replace, -1, NULL, NULL };
 	struct tims_err err;
 
 	nbad = 0;
