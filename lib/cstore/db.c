@@ -72,22 +72,31 @@ static tims_rc pg_err(const char *what, const char *msg, struct tims_err *err)
 	return tims_err_set(err, TIMS_ERR_DB, "query store (postgresql): %s: %s", what, m);
 }
 
+const char cs_sql_leaf[] = "SELECT leaf FROM crossings WHERE origin = ?1 AND idx = ?2";
+
 tims_rc cs_exec(struct tims_cstore *s, const char *sql, struct tims_err *err)
 {
+	tims_rc rc = TIMS_OK;
+
+	if (s->piped && (rc = cs_flush(s, err))) {
+		/* The transaction is aborted anyway: let a ROLLBACK through. */
+		if (strcmp(sql, "ROLLBACK") != 0)
+			return rc;
+	}
 	if (s->backend == CS_SQLITE) {
 		char *msg = NULL;
 
 		if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-			tims_rc rc = tims_err_set(err, TIMS_ERR_DB, "query store (sqlite): %s",
-						  msg ? msg : "error");
+			rc = tims_err_set(err, TIMS_ERR_DB, "query store (sqlite): %s",
+					  msg ? msg : "error");
 			sqlite3_free(msg);
 			return rc;
 		}
 		return TIMS_OK;
 	} else {
 		PGresult *r = PQexec(s->pg, sql);
-		tims_rc rc = TIMS_OK;
 
+		rc = TIMS_OK;
 		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
 			rc = pg_err("exec", PQerrorMessage(s->pg), err);
 		PQclear(r);
@@ -167,11 +176,52 @@ out:
 	return rc;
 }
 
+/* Parameters as libpq takes them: text, NULL for SQL NULL. */
+static void pg_values(const struct cs_param *p, int np, const char **vals,
+		      char ints[][24])
+{
+	for (int i = 0; i < np; i++) {
+		if (p[i].type == CS_INT) {
+			snprintf(ints[i], 24, "%lld", (long long)p[i].i);
+			vals[i] = ints[i];
+		} else {
+			vals[i] = p[i].type == CS_TEXT ? p[i].s : NULL;
+		}
+	}
+}
+
+/* The cached prepared statement of sql, prepared now if new (NULL: the
+ * cache is full, run it unprepared from q). */
+static tims_rc pg_prepared(struct tims_cstore *s, const char *sql, int cached, int np,
+			   struct tims_buf *q, struct cs_cached **out, struct tims_err *err)
+{
+	struct cs_cached *c = cached ? cache_find(s, sql) : NULL;
+	PGresult *r;
+
+	*out = c;
+	if (pg_sql(sql, q))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "query store: out of memory");
+	if (!cached || c || s->ncache >= CS_CACHE)
+		return TIMS_OK;
+	c = &s->cache[s->ncache];
+	snprintf(c->name, sizeof(c->name), "cs%zu", s->ncache);
+	r = PQprepare(s->pg, c->name, tims_buf_str(q), np, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		PQclear(r);
+		return pg_err("prepare", PQerrorMessage(s->pg), err);
+	}
+	PQclear(r);
+	c->sql = sql;
+	s->ncache++;
+	*out = c;
+	return TIMS_OK;
+}
+
 static tims_rc pg_query(struct tims_cstore *s, const char *sql, int cached,
 			const struct cs_param *p, int np, cs_row_fn fn, void *ctx,
 			uint64_t *changes, struct tims_err *err)
 {
-	struct cs_cached *c = cached ? cache_find(s, sql) : NULL;
+	struct cs_cached *c;
 	const char *vals[CS_MAX_PARAMS];
 	char ints[CS_MAX_PARAMS][24];
 	struct tims_buf q = TIMS_BUF_INIT(1 << 16);
@@ -180,30 +230,11 @@ static tims_rc pg_query(struct tims_cstore *s, const char *sql, int cached,
 
 	if (np > CS_MAX_PARAMS)
 		return tims_err_set(err, TIMS_ERR_USAGE, "query store: too many parameters");
-	for (int i = 0; i < np; i++) {
-		if (p[i].type == CS_INT) {
-			snprintf(ints[i], sizeof(ints[i]), "%lld", (long long)p[i].i);
-			vals[i] = ints[i];
-		} else {
-			vals[i] = p[i].type == CS_TEXT ? p[i].s : NULL;
-		}
-	}
-	if (pg_sql(sql, &q)) {
-		rc = tims_err_set(err, TIMS_ERR_NOMEM, "query store: out of memory");
+	if (s->piped && (rc = cs_flush(s, err)))
+		return rc;
+	pg_values(p, np, vals, ints);
+	if ((rc = pg_prepared(s, sql, cached, np, &q, &c, err)))
 		goto out;
-	}
-	if (cached && !c && s->ncache < CS_CACHE) {
-		c = &s->cache[s->ncache];
-		snprintf(c->name, sizeof(c->name), "cs%zu", s->ncache);
-		r = PQprepare(s->pg, c->name, tims_buf_str(&q), np, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			rc = pg_err("prepare", PQerrorMessage(s->pg), err);
-			goto out;
-		}
-		PQclear(r);
-		c->sql = sql;
-		s->ncache++;
-	}
 	if (c)
 		r = PQexecPrepared(s->pg, c->name, np, vals, NULL, NULL, 0);
 	else
@@ -229,6 +260,106 @@ static tims_rc pg_query(struct tims_cstore *s, const char *sql, int cached,
 out:
 	PQclear(r);
 	tims_buf_release(&q);
+	return rc;
+}
+
+tims_rc cs_send(struct tims_cstore *s, const char *sql, const struct cs_param *p, int np,
+		const char *origin, int64_t idx, const char *leaf_hex, struct tims_err *err)
+{
+	struct tims_buf q = TIMS_BUF_INIT(1 << 16);
+	const char *vals[CS_MAX_PARAMS];
+	char ints[CS_MAX_PARAMS][24];
+	struct cs_pending *pd;
+	struct cs_cached *c;
+	tims_rc rc;
+
+	if (s->backend != CS_PG || np > CS_MAX_PARAMS)
+		return tims_err_set(err, TIMS_ERR_USAGE, "query store: pipelined insert on %s",
+				    s->backend == CS_PG ? "too many parameters" : "sqlite");
+	if (s->npend == CS_PIPE_MAX && (rc = cs_flush(s, err)))
+		return rc;
+	if (!s->piped) {
+		/* Prepared outside the pipeline: a prepare's answer is waited for. */
+		rc = pg_prepared(s, sql, 1, np, &q, &c, err);
+		tims_buf_release(&q);
+		if (rc)
+			return rc;
+		if (!c)
+			return tims_err_set(err, TIMS_ERR_STATE, "query store: statement cache full");
+		if (PQenterPipelineMode(s->pg) != 1)
+			return pg_err("pipeline", PQerrorMessage(s->pg), err);
+		s->piped = 1;
+	} else if (!(c = cache_find(s, sql))) {
+		return tims_err_set(err, TIMS_ERR_STATE, "query store: pipelined statement not prepared");
+	}
+	pg_values(p, np, vals, ints);
+	pd = &s->pend[s->npend];
+	if (!(pd->origin = strdup(origin)))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "query store: out of memory");
+	pd->idx = idx;
+	snprintf(pd->leaf, sizeof(pd->leaf), "%s", leaf_hex);
+	s->npend++;
+	if (PQsendQueryPrepared(s->pg, c->name, np, vals, NULL, NULL, 0) != 1)
+		return pg_err("send", PQerrorMessage(s->pg), err);
+	return TIMS_OK;
+}
+
+static tims_rc leaf_row(void *ctx, const struct cs_row *row)
+{
+	snprintf(ctx, 80, "%s", row->v[0] ? row->v[0] : "");
+	return TIMS_OK;
+}
+
+tims_rc cs_flush(struct tims_cstore *s, struct tims_err *err)
+{
+	size_t n = s->npend, nconflict = 0;
+	size_t conflict[CS_PIPE_MAX];
+	PGresult *r;
+	tims_rc rc = TIMS_OK;
+
+	if (!s->piped)
+		return TIMS_OK;
+	s->npend = 0;
+	if (PQpipelineSync(s->pg) != 1) {
+		rc = pg_err("pipeline", PQerrorMessage(s->pg), err);
+		n = 0;
+	}
+	/* One result and a NULL per insert, then the sync. */
+	for (size_t i = 0; i < n; i++) {
+		r = PQgetResult(s->pg);
+		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+			if (cs_int(PQcmdTuples(r)) == 0)
+				conflict[nconflict++] = i;
+		} else if (!rc) {
+			rc = pg_err("insert", PQresultStatus(r) == PGRES_PIPELINE_ABORTED ?
+				    "an earlier statement of the batch failed" :
+				    PQresultErrorMessage(r), err);
+		}
+		PQclear(r);
+		if ((r = PQgetResult(s->pg)) != NULL)
+			PQclear(r);
+	}
+	if (n && (r = PQgetResult(s->pg)) != NULL)
+		PQclear(r); /* PGRES_PIPELINE_SYNC */
+	if (PQexitPipelineMode(s->pg) != 1 && !rc)
+		rc = pg_err("pipeline", PQerrorMessage(s->pg), err);
+	s->piped = 0;
+	/* A row already there: the same leaf is a duplicate, another is not. */
+	for (size_t k = 0; !rc && k < nconflict; k++) {
+		struct cs_pending *pd = &s->pend[conflict[k]];
+		struct cs_param q[] = { CS_T(pd->origin), CS_I(pd->idx) };
+		char held[80] = "";
+
+		if (!(rc = cs_query(s, cs_sql_leaf, 1, q, 2, leaf_row, held, NULL, err)) &&
+		    strcmp(held, pd->leaf) != 0)
+			rc = tims_err_set(err, TIMS_ERR_TAMPER, "query store: %s %lld: a different "
+					  "entry is already held at this index", pd->origin,
+					  (long long)pd->idx);
+	}
+	for (size_t i = 0; i < CS_PIPE_MAX && s->pend[i].origin; i++) {
+		free(s->pend[i].origin);
+		s->pend[i].origin = NULL;
+	}
 	return rc;
 }
 

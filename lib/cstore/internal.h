@@ -45,6 +45,14 @@ struct cs_cached {
 	char name[16];         /* PostgreSQL prepared statement name */
 };
 
+/* An insert sent in PostgreSQL pipeline mode, its answer not yet read. */
+struct cs_pending {
+	char *origin;
+	int64_t idx;
+	char leaf[65];
+};
+#define CS_PIPE_MAX 256
+
 struct tims_cstore {
 	int backend;
 	sqlite3 *db;
@@ -52,7 +60,25 @@ struct tims_cstore {
 	struct cs_cached cache[CS_CACHE];
 	size_t ncache;
 	int in_tx;
+	int piped;                       /* PostgreSQL pipeline mode is on */
+	struct cs_pending pend[CS_PIPE_MAX];
+	size_t npend;
 };
+
+/* SELECT leaf FROM crossings WHERE origin = ?1 AND idx = ?2 */
+extern const char cs_sql_leaf[];
+
+/*
+ * PostgreSQL only: send an insert of crossing (origin, idx) with leaf (hex)
+ * without waiting for its answer (libpq pipeline mode), so that a batch
+ * costs one round trip, not one a record. The answers are read by
+ * cs_flush, which every other statement calls first; an insert that found
+ * the row already there is then checked as a synchronous one is: the same
+ * leaf is a duplicate, another leaf TIMS_ERR_TAMPER.
+ */
+tims_rc cs_send(struct tims_cstore *s, const char *sql, const struct cs_param *p, int np,
+		const char *origin, int64_t idx, const char *leaf_hex, struct tims_err *err);
+tims_rc cs_flush(struct tims_cstore *s, struct tims_err *err);
 
 /* Run a script of statements without parameters (schema). */
 tims_rc cs_exec(struct tims_cstore *s, const char *sql, struct tims_err *err);

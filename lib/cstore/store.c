@@ -42,7 +42,6 @@ static const char sql_insert[] =
 	" birth_date, nationality, corrects, record) VALUES (?1, ?2, ?3, ?4, ?5,"
 	" ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
 	" ON CONFLICT (origin, idx) DO NOTHING";
-static const char sql_leaf[] = "SELECT leaf FROM crossings WHERE origin = ?1 AND idx = ?2";
 static const char sql_when[] = "SELECT when_ms FROM crossings WHERE origin = ?1 AND idx = ?2";
 static const char sql_correct[] =
 	"UPDATE crossings SET corrected_by = ?3 WHERE origin = ?1 AND idx = ?2"
@@ -144,6 +143,7 @@ void tims_cstore_close(struct tims_cstore *s)
 {
 	if (!s)
 		return;
+	cs_flush(s, NULL);
 	for (size_t i = 0; i < s->ncache; i++)
 		if (s->cache[i].st)
 			sqlite3_finalize(s->cache[i].st);
@@ -263,6 +263,13 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 			p[15] = (struct cs_param)CS_I(rec->corrects);
 		if (rec)
 			p[16] = (struct cs_param)CS_T(tims_buf_str(&json));
+		/* PostgreSQL: a plain record inside a transaction is pipelined,
+		 * its answer checked at the next statement or the commit. */
+		if (s->backend == CS_PG && s->in_tx && !dup &&
+		    (!rec || rec->corrects == TIMS_RECORD_NO_INDEX)) {
+			rc = cs_send(s, sql_insert, p, 17, origin, (int64_t)index, hex, err);
+			goto out;
+		}
 		if ((rc = cs_query(s, sql_insert, 1, p, 17, NULL, NULL, &changes, err)))
 			goto out;
 	}
@@ -270,7 +277,7 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 		struct cs_param q[] = { CS_T(origin), CS_I(index) };
 
 		t.found = 0;
-		if ((rc = cs_query(s, sql_leaf, 1, q, 2, text1_row, &t, NULL, err)))
+		if ((rc = cs_query(s, cs_sql_leaf, 1, q, 2, text1_row, &t, NULL, err)))
 			goto out;
 		if (!t.found || sodium_memcmp(t.v, hex, 64) != 0) {
 			rc = tims_err_set(err, TIMS_ERR_TAMPER,

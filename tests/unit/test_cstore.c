@@ -114,6 +114,7 @@ static void run(const char *uri, const char *label)
 	uint64_t n = 0;
 	json_t *j = NULL, *st;
 	int dup = -1, ok = 1;
+	tims_rc rc;
 	int64_t on = day_of("2026-02-10");
 	const char *regimes = "default short-stay 90 180\nexempt UTO\n";
 
@@ -295,6 +296,37 @@ static void run(const char *uri, const char *label)
 	T_OK(tims_cstore_open(uri, &s, &err) == TIMS_OK &&
 	     tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 9,
 	     "%s: reopened, 9 records", label);
+	/* A batch as the centre ingests it (no dup asked: PostgreSQL pipelines
+	 * the inserts): duplicates pass, a different leaf fails the commit. */
+	T_OK(tims_cstore_begin(s, &err) == TIMS_OK, "%s: batch: begin", label);
+	ok = 1;
+	for (uint64_t i = 0; i < 600; i++) {
+		make(&rows[0], &rec);
+		leaf_of("post-z", i, "s", leaf);
+		ok &= tims_cstore_add(s, "post-z", i, (uint64_t)rec.time_ms, leaf, &rec, NULL,
+				      &err) == TIMS_OK;
+	}
+	make(&rows[0], &rec);
+	leaf_of("post-a", 0, "s", leaf);
+	ok &= tims_cstore_add(s, "post-a", 0, (uint64_t)rec.time_ms, leaf, &rec, NULL, &err) ==
+	      TIMS_OK;
+	T_OK(ok && tims_cstore_commit(s, &err) == TIMS_OK, "%s: batch: 600 records and a "
+	     "duplicate committed (%s)", label, err.msg);
+	T_OK(tims_cstore_count(s, "post-z", &n, &err) == TIMS_OK && n == 600,
+	     "%s: batch: all 600 stored, the duplicate not", label);
+	T_OK(tims_cstore_begin(s, &err) == TIMS_OK, "%s: batch: begin again", label);
+	leaf_of("post-z", 700, "s", leaf);
+	tims_cstore_add(s, "post-z", 700, (uint64_t)rec.time_ms, leaf, &rec, NULL, &err);
+	leaf_of("post-z", 5, "other", leaf);
+	rc = tims_cstore_add(s, "post-z", 5, (uint64_t)rec.time_ms, leaf, &rec, NULL, &err);
+	if (rc == TIMS_OK)
+		rc = tims_cstore_commit(s, &err);
+	else
+		tims_cstore_rollback(s);
+	T_OK(rc == TIMS_ERR_TAMPER && strstr(err.msg, "post-z 5"),
+	     "%s: batch: a different entry at a taken index fails it (%s)", label, err.msg);
+	T_OK(tims_cstore_count(s, "post-z", &n, &err) == TIMS_OK && n == 600,
+	     "%s: batch: and nothing of it is stored", label);
 	T_OK(tims_cstore_wipe(s, &err) == TIMS_OK &&
 	     tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 0, "%s: wipe empties it",
 	     label);
