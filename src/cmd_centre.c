@@ -40,7 +40,7 @@ static const char usage[] =
 	"   or: tims centre add-witness DIR --vkey FILE\n"
 	"   or: tims centre rebuild DIR --from-posts NAME=URL [NAME=URL ...]\n"
 	"   or: tims centre verify DIR\n"
-	"   or: tims centre bundle DIR --list NAME --out FILE\n"
+	"   or: tims centre bundle DIR --list NAME [--since N] --out FILE\n"
 	"   or: tims centre bundle DIR --officers POST --out FILE\n"
 	"   or: tims centre assign DIR OFFICER (--post NAME | --all)\n"
 	"   or: tims centre unassign DIR OFFICER (--post NAME | --all)\n"
@@ -75,6 +75,7 @@ static const char usage[] =
 	"               (DIR/watchlists: tims watchlist import --store DIR/watchlists)\n"
 	"               for carrying to a post by hand (tims post apply-bundle);\n"
 	"               connected posts fetch bundles by themselves;\n"
+	"               --since N: only what changed after version N (a delta);\n"
 	"               --officers: the sealed roster of officer accounts for POST\n"
 	"  assign       send an officer account of the centre's store to a post\n"
 	"               (or to every post) in that post's roster; unassign stops\n"
@@ -447,20 +448,27 @@ static int c_bundle(int argc, char **argv)
 	struct tims_err err;
 	int c;
 
-	uint64_t version = 0;
+	uint64_t version = 0, since = 0;
 	int officers;
 
+	if (argc == 8 && !strcmp(argv[2], "--list") && !strcmp(argv[4], "--since")) {
+		if (tims_parse_u64(argv[5], INT64_MAX, &since, "--since", &err))
+			return cli_error(CLI_USAGE, "centre", "bundle: %s", err.msg);
+		argv[4] = argv[6]; /* --out FILE */
+		argv[5] = argv[7];
+		argc = 6;
+	}
 	if (argc != 6 || (strcmp(argv[2], "--list") && strcmp(argv[2], "--officers")) ||
 	    strcmp(argv[4], "--out"))
-		return cli_error(CLI_USAGE, "centre", "bundle: want DIR --list NAME --out FILE "
-				 "or DIR --officers POST --out FILE");
+		return cli_error(CLI_USAGE, "centre", "bundle: want DIR --list NAME [--since N] "
+				 "--out FILE or DIR --officers POST --out FILE");
 	officers = !strcmp(argv[2], "--officers");
 	if ((c = open_centre("bundle", argv[1], &cen)))
 		return c;
 	if (officers)
 		c = tims_centre_roster(cen, argv[3], &version, &out, &err);
 	else
-		c = tims_centre_bundle(cen, argv[3], &out, &err);
+		c = tims_centre_bundle(cen, argv[3], since, &out, &err);
 	tims_centre_free(cen);
 	if (!c)
 		c = tims_write_file(argv[5], out.buf, out.len, 0644, 1, &err);

@@ -12,6 +12,7 @@
  *   kind watchlist
  *   list NAME
  *   list-kind persons|documents|vehicles
+ *   base B             (a delta only) what changed after version B
  *   version N          the list's version at the centre (> 0)
  *   time T             seconds since 1970 when the centre made it
  *   sha256 HEX         of the payload
@@ -50,6 +51,7 @@ struct tims_bundle {
 	char list[TIMS_BUNDLE_NAME_MAX + 1];    /* list name, or the post's name */
 	enum tims_wl_kind list_kind;
 	uint64_t version;
+	uint64_t base;           /* a watchlist delta from this version; 0: whole list */
 	int64_t time_s;
 	uint8_t sha256[32];
 	char *payload;           /* owned; NUL-terminated */
@@ -58,8 +60,15 @@ struct tims_bundle {
 
 void tims_bundle_release(struct tims_bundle *b);
 
-/* Make the bundle of one list of a watchlist store (the centre's). */
-tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list,
+/*
+ * Make the bundle of one list of a watchlist store (the centre's): the
+ * whole list, or with since > 0 (a version the post holds) a delta, what
+ * changed after that version: its text has a "base SINCE" line after
+ * list-kind, its payload the changed entries and {"ref", "removed": true}
+ * for the removed ones (tims_wl_dump_since). since at or past the list's
+ * version gives the whole list.
+ */
+tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list, uint64_t since,
 			      const char *centre, const struct tims_signer *key,
 			      struct tims_buf *out, struct tims_err *err);
 
@@ -98,7 +107,9 @@ tims_rc tims_bundle_apply_roster(struct tims_officers *o, const struct tims_bund
 
 /*
  * Apply an opened watchlist bundle to a store, unless it is not newer than
- * `held` (the version of this list last applied): TIMS_ERR_REPLAY then.
+ * `held` (the version of this list last applied): TIMS_ERR_REPLAY then. A
+ * delta applies only over a version at least its base: TIMS_ERR_STATE
+ * otherwise (fetch the whole list).
  */
 tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
 			  uint64_t held, struct tims_err *err);
@@ -110,6 +121,7 @@ tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
  */
 struct tims_bundle_held {
 	uint64_t version;
+	uint64_t base;           /* a watchlist delta from this version; 0: whole list */
 	int64_t time_s;       /* the centre's time in the bundle */
 	int64_t applied_ms;
 };

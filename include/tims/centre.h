@@ -131,8 +131,9 @@ tims_rc tims_centre_assign(struct tims_centre *c, const char *officer,
 tims_rc tims_centre_roster(struct tims_centre *c, const char *post, uint64_t *version,
 			   struct tims_buf *out, struct tims_err *err);
 
-/* The signed bundle of one list of DIR/watchlists (tims/bundle.h). */
-tims_rc tims_centre_bundle(struct tims_centre *c, const char *list,
+/* The signed bundle of one list of DIR/watchlists (tims/bundle.h): the
+ * whole list, or with since > 0 what changed after that version. */
+tims_rc tims_centre_bundle(struct tims_centre *c, const char *list, uint64_t since,
 			   struct tims_buf *out, struct tims_err *err);
 
 /*

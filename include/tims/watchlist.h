@@ -105,6 +105,15 @@ tims_rc tims_wl_remove(struct tims_wl *wl, const char *list, const char *ref,
 tims_rc tims_wl_dump(struct tims_wl *wl, const char *list, struct tims_buf *out,
 		     struct tims_err *err);
 
+/*
+ * What changed in a list after version `since` (> 0), as JSON Lines: each
+ * entry added or changed since, as tims_wl_dump writes it, then
+ * {"ref": REF, "removed": true} for each entry removed since. Tombstones are
+ * kept for ever, so a delta can be made from any earlier version.
+ */
+tims_rc tims_wl_dump_since(struct tims_wl *wl, const char *list, uint64_t since,
+			   struct tims_buf *out, struct tims_err *err);
+
 /* A new index with every active entry of every list (and list thresholds). */
 tims_rc tims_wl_load_index(struct tims_wl *wl, struct tims_screen_index **out,
 			   struct tims_err *err);

@@ -27,14 +27,16 @@ static int dump_cb(const char *s, size_t n, void *ud)
 	return tims_buf_add(ud, s, n) ? -1 : 0;
 }
 
-/* The dump's lines without the store's own "list", "kind", "version". */
-static tims_rc payload_of(struct tims_wl *wl, const char *list, struct tims_buf *out,
-			  struct tims_err *err)
+/* The dump's lines (or, since > 0, the delta's) without the store's own
+ * "list", "kind", "version". */
+static tims_rc payload_of(struct tims_wl *wl, const char *list, uint64_t since,
+			  struct tims_buf *out, struct tims_err *err)
 {
 	struct tims_buf dump = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
 	tims_rc rc;
 
-	if ((rc = tims_wl_dump(wl, list, &dump, err)))
+	if ((rc = since ? tims_wl_dump_since(wl, list, since, &dump, err) :
+		  tims_wl_dump(wl, list, &dump, err)))
 		goto out;
 	for (char *p = dump.buf, *nl; p && p < dump.buf + dump.len; p = nl + 1) {
 		json_t *o;
@@ -64,7 +66,7 @@ out:
 	return rc;
 }
 
-tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list,
+tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list, uint64_t since,
 			      const char *centre, const struct tims_signer *key,
 			      struct tims_buf *out, struct tims_err *err)
 {
@@ -86,13 +88,17 @@ tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list,
 		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "watchlist %s: no such list", list);
 		goto out;
 	}
-	if ((rc = payload_of(wl, list, &payload, err)))
+	if (since >= li->version)
+		since = 0; /* nothing newer: the whole list, which the post refuses as held */
+	if ((rc = payload_of(wl, list, since, &payload, err)))
 		goto out;
 	crypto_hash_sha256(sha, (const unsigned char *)(payload.buf ? payload.buf : ""),
 			   payload.len);
-	if (tims_buf_addf(&text, HEADER "centre %s\nkind watchlist\nlist %s\nlist-kind %s\n"
-			  "version %" PRIu64 "\ntime %lld\nsha256 ", centre, list,
-			  tims_wl_kind_name(li->kind), li->version, (long long)time(NULL)) ||
+	if (tims_buf_addf(&text, HEADER "centre %s\nkind watchlist\nlist %s\nlist-kind %s\n",
+			  centre, list, tims_wl_kind_name(li->kind)) ||
+	    (since && tims_buf_addf(&text, "base %" PRIu64 "\n", since)) ||
+	    tims_buf_addf(&text, "version %" PRIu64 "\ntime %lld\nsha256 ", li->version,
+			  (long long)time(NULL)) ||
 	    tims_buf_addhex(&text, sha, sizeof(sha)) || tims_buf_addch(&text, '\n')) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 		goto out;
@@ -179,6 +185,9 @@ tims_rc tims_bundle_open(const char *json, size_t len,
 	      !line(&p, end, "list-kind", lk, sizeof(lk)) ||
 	      !(b->list_kind = tims_wl_kind_parse(lk)))) ||
 	    (!strcmp(b->kind, "officers") && !line(&p, end, "post", b->list, sizeof(b->list))) ||
+	    (!strcmp(b->kind, "watchlist") && (size_t)(end - p) > 5 && !memcmp(p, "base ", 5) &&
+	     (!line(&p, end, "base", v, sizeof(v)) ||
+	      tims_parse_u64(v, INT64_MAX, &b->base, "base", NULL) || b->base == 0)) ||
 	    !line(&p, end, "version", v, sizeof(v)) ||
 	    tims_parse_u64(v, INT64_MAX, &b->version, "version", NULL) || b->version == 0 ||
 	    !line(&p, end, "time", v, sizeof(v)) || tims_parse_u64(v, INT64_MAX, &u, "time", NULL) ||
@@ -188,6 +197,11 @@ tims_rc tims_bundle_open(const char *json, size_t len,
 		goto out;
 	}
 	b->time_s = (int64_t)u;
+	if (b->base && b->base >= b->version) {
+		tims_err_set(err, rc, "bundle: a delta's base %" PRIu64 " is not below its "
+			     "version %" PRIu64, b->base, b->version);
+		goto out;
+	}
 	if (strcmp(b->centre, centre) != 0) {
 		rc = tims_err_set(err, TIMS_ERR_SIGNATURE, "bundle: made by centre \"%s\", not \"%s\"",
 				  b->centre, centre);
@@ -344,6 +358,59 @@ tims_rc tims_bundle_apply_roster(struct tims_officers *o, const struct tims_bund
 	return rc;
 }
 
+/* A delta: removals by ref, then the new and changed entries (no replace). */
+static tims_rc apply_delta(struct tims_wl *wl, const struct tims_bundle *b,
+			   struct tims_err *err)
+{
+	struct tims_wl_import_opts o = {
+		.list = b->list, .kind = b->list_kind, .format = TIMS_WL_JSONL,
+		.skip_bad = false, .replace = false, .threshold = -1,
+	};
+	struct tims_buf upserts = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+	struct tims_wl_import_result res;
+	const char *p = b->payload, *end = b->payload + b->payload_len;
+	size_t lineno = 0;
+	tims_rc rc = TIMS_OK;
+
+	while (!rc && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		json_t *o2;
+
+		if (!nl)
+			nl = end;
+		lineno++;
+		if (nl == p) {
+			p = nl + 1;
+			continue;
+		}
+		if (!(o2 = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, NULL)) ||
+		    !json_is_object(o2)) {
+			rc = tims_err_set(err, TIMS_ERR_INVALID, "bundle: delta line %zu: not a "
+					  "JSON object", lineno);
+		} else if (json_is_true(json_object_get(o2, "removed"))) {
+			const char *ref = json_string_value(json_object_get(o2, "ref"));
+			size_t removed;
+			uint64_t version;
+
+			if (!ref || json_object_size(o2) != 2)
+				rc = tims_err_set(err, TIMS_ERR_INVALID, "bundle: delta line %zu: "
+						  "want {\"ref\", \"removed\": true}", lineno);
+			else if ((rc = tims_wl_remove(wl, b->list, ref, &removed, &version, err)) ==
+				 TIMS_ERR_NOTFOUND)
+				rc = TIMS_OK; /* not held here: nothing to remove */
+		} else if (tims_buf_add(&upserts, p, (size_t)(nl - p)) ||
+			   tims_buf_addch(&upserts, '\n')) {
+			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "bundle: delta too large");
+		}
+		json_decref(o2);
+		p = nl + 1;
+	}
+	if (!rc && upserts.len)
+		rc = tims_wl_import(wl, &o, upserts.buf, upserts.len, NULL, NULL, &res, err);
+	tims_buf_release(&upserts);
+	return rc;
+}
+
 tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
 			  uint64_t held, struct tims_err *err)
 {
@@ -357,6 +424,15 @@ tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
 		return tims_err_set(err, TIMS_ERR_REPLAY,
 				    "bundle: %s version %" PRIu64 " is not newer than the %" PRIu64
 				    " held (replayed or out of order)", b->list, b->version, held);
+	if (b->base) {
+		/* Removals and upserts are idempotent: a post that already holds
+		 * more than the base (but less than the version) may apply it. */
+		if (held < b->base)
+			return tims_err_set(err, TIMS_ERR_STATE, "bundle: %s is a delta from version "
+					    "%" PRIu64 ", this post holds %" PRIu64 " (fetch the "
+					    "whole list)", b->list, b->base, held);
+		return apply_delta(wl, b, err);
+	}
 	if (b->payload_len == 0) {
 		/* The centre emptied the list: remove everything. */
 		size_t removed;

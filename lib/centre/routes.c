@@ -249,7 +249,7 @@ static tims_rc h_bundles(void *app, struct tims_http_req *req, struct tims_http_
 							 "bundles", arr));
 }
 
-tims_rc tims_centre_bundle(struct tims_centre *c, const char *list,
+tims_rc tims_centre_bundle(struct tims_centre *c, const char *list, uint64_t since,
 			   struct tims_buf *out, struct tims_err *err)
 {
 	char path[CENTRE_PATH_MAX];
@@ -262,7 +262,7 @@ tims_rc tims_centre_bundle(struct tims_centre *c, const char *list,
 		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: the centre holds no watchlists", path);
 	if ((rc = tims_wl_open(path, false, &wl, err)))
 		return rc;
-	rc = tims_bundle_watchlist(wl, list, c->name, &c->bundle_signer, out, err);
+	rc = tims_bundle_watchlist(wl, list, since, c->name, &c->bundle_signer, out, err);
 	tims_wl_close(wl);
 	return rc;
 }
@@ -272,6 +272,8 @@ static tims_rc h_bundle(void *app, struct tims_http_req *req, struct tims_http_r
 	struct serve_ctx *s = app;
 	const char *list = tims_http_query(req, "list");
 	const char *kind = tims_http_query(req, "kind");
+	const char *since_s = tims_http_query(req, "since");
+	uint64_t since = 0;
 	struct tims_wl *wl;
 	struct tims_err err;
 	tims_rc rc;
@@ -296,13 +298,16 @@ static tims_rc h_bundle(void *app, struct tims_http_req *req, struct tims_http_r
 	if (!list || !*list || strlen(list) > TIMS_WL_LIST_NAME_MAX)
 		return tims_http_reply_error(resp, 400, "bad_query", "list: required, at most %d bytes",
 					     TIMS_WL_LIST_NAME_MAX);
+	if (since_s && tims_parse_u64(since_s, INT64_MAX, &since, "since", &err))
+		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
 	if ((rc = open_wl(s, &wl, &err)) == TIMS_ERR_NOTFOUND)
 		return tims_http_reply_error(resp, 404, "no_list", "the centre holds no watchlists");
 	if (rc)
 		return rc;
 	tims_buf_reset(&resp->body);
 	resp->body.max = TIMS_BUNDLE_MAX;
-	rc = tims_bundle_watchlist(wl, list, s->c->name, &s->c->bundle_signer, &resp->body, &err);
+	rc = tims_bundle_watchlist(wl, list, since, s->c->name, &s->c->bundle_signer,
+				   &resp->body, &err);
 	tims_wl_close(wl);
 	if (rc == TIMS_ERR_NOTFOUND)
 		return tims_http_reply_error(resp, 404, "no_list", "%s", err.msg);

@@ -392,8 +392,12 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len,
 	pthread_mutex_unlock(&s->n->lock);
 	tims_screen_index_free(old_ix);
 	tims_wl_close(old_wl);
-	node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied", b.list,
-		 b.version);
+	if (b.base)
+		node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied (a delta "
+			 "from version %" PRIu64 ")", b.list, b.version, b.base);
+	else
+		node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied", b.list,
+			 b.version);
 	tims_bundle_release(&b);
 	return TIMS_OK;
 }
@@ -450,7 +454,7 @@ static void pull_bundles(struct node_sync *s)
 		const char *list = jstr(json_array_get(arr, i), "list");
 		json_t *v = json_object_get(json_array_get(arr, i), "version");
 		struct tims_bundle_held h;
-		char path[128];
+		char path[160];
 
 		if (!strcmp(jstr(json_array_get(arr, i), "kind"), "officers")) {
 			if (!json_is_integer(v) || !s->name[0] ||
@@ -474,14 +478,27 @@ static void pull_bundles(struct node_sync *s)
 		    tims_bundle_held_get(s->n->dir, "watchlist", list, &h, &err) ||
 		    (uint64_t)json_integer_value(v) <= h.version)
 			continue;
-		snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%s", list);
-		if (tims_sync_http(&peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, &b, &status,
-				   &err) || status != 200) {
-			node_log(s->n, "bundle %s: not fetched (%ld)", list, status);
-			continue;
+		/* What changed since the version held, or the whole list. */
+		for (int whole = h.version == 0; whole < 2; whole++) {
+			tims_rc rc;
+
+			if (whole)
+				snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%s", list);
+			else
+				snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%s&since=%" PRIu64,
+					 list, h.version);
+			if (tims_sync_http(&peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, &b,
+					   &status, &err) || status != 200) {
+				node_log(s->n, "bundle %s: not fetched (%ld)", list, status);
+				break;
+			}
+			rc = apply_bundle(s, b.buf, b.len, &err);
+			if (rc == TIMS_ERR_STATE && !whole)
+				continue; /* a delta that does not fit: the whole list */
+			if (rc)
+				node_log(s->n, "bundle %s refused: %s", list, tims_err_msg(&err));
+			break;
 		}
-		if (apply_bundle(s, b.buf, b.len, &err))
-			node_log(s->n, "bundle %s refused: %s", list, tims_err_msg(&err));
 	}
 out:
 	json_decref(j);

@@ -299,6 +299,55 @@ tims_rc tims_wl_dump(struct tims_wl *wl, const char *list, struct tims_buf *out,
 	return rc;
 }
 
+tims_rc tims_wl_dump_since(struct tims_wl *wl, const char *list, uint64_t since,
+			   struct tims_buf *out, struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc;
+	int64_t id;
+	int r = SQLITE_DONE;
+
+	if (since == 0 || since > INT64_MAX)
+		return tims_err_set(err, TIMS_ERR_USAGE, "since: want a version > 0");
+	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)))
+		return rc;
+	if (sqlite3_prepare_v2(wl->db,
+			       "SELECT l.name, l.kind, e.ref, e.data, e.version, e.id FROM entries e"
+			       " JOIN lists l ON l.id = e.list_id WHERE e.list_id = ?1"
+			       " AND e.deleted_version IS NULL AND e.version > ?2 ORDER BY e.ref",
+			       -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "entries");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
+		if (!(rc = row_json(st, out, err)) && (rc = tims_buf_addch(out, '\n')))
+			tims_err_set(err, rc, "entries: output too large");
+	if (!rc && r != SQLITE_DONE)
+		rc = tims__wl_dberr(wl, err, "entries");
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(wl->db, "SELECT ref FROM entries WHERE list_id = ?1"
+			       " AND deleted_version > ?2 ORDER BY ref", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "entries");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *o = json_pack("{s:s, s:b}", "ref", sqlite3_column_text(st, 0),
+				      "removed", 1);
+		char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+		if (!line || tims_buf_addstr(out, line) || tims_buf_addch(out, '\n'))
+			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "entries: output too large");
+		free(line);
+		json_decref(o);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = tims__wl_dberr(wl, err, "entries");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 tims_rc tims_wl_describe(struct tims_wl *wl, uint32_t rowid, struct tims_buf *out,
 			 struct tims_err *err)
 {

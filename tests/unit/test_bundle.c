@@ -68,7 +68,7 @@ int main(void)
 	     tims_wl_import(centre, &o, csv.buf, csv.len, NULL, NULL, &res, &err) == TIMS_OK,
 	     "centre: imports a persons list (%s)", err.msg);
 
-	T_OK(tims_bundle_watchlist(centre, "wanted", "tims-centre", &key, &b1, &err) == TIMS_OK,
+	T_OK(tims_bundle_watchlist(centre, "wanted", 0, "tims-centre", &key, &b1, &err) == TIMS_OK,
 	     "make: a signed bundle of the list (%s)", err.msg);
 	T_OK(tims_bundle_open(b1.buf, b1.len, &vkey, "tims-centre", &b, &err) == TIMS_OK,
 	     "open: signature, fields and payload hash check (%s)", err.msg);
@@ -85,7 +85,7 @@ int main(void)
 	tims_bundle_release(&b);
 
 	/* Forged: the same name, another key. */
-	T_OK(tims_bundle_watchlist(centre, "wanted", "tims-centre", &other, &forged, &err) == TIMS_OK,
+	T_OK(tims_bundle_watchlist(centre, "wanted", 0, "tims-centre", &other, &forged, &err) == TIMS_OK,
 	     "forge: a bundle signed with another key");
 	T_OK(tims_bundle_open(forged.buf, forged.len, &vkey, "tims-centre", &b, &err) == TIMS_ERR_SIGNATURE,
 	     "forge: refused (%s)", err.msg);
@@ -116,7 +116,7 @@ int main(void)
 	/* Version 2: an entry removed at the centre is removed at the post. */
 	T_OK(tims_wl_remove(centre, "wanted", "P-002", &removed, &version, &err) == TIMS_OK &&
 	     version == 2, "centre: removing an entry makes version 2");
-	T_OK(tims_bundle_watchlist(centre, "wanted", "tims-centre", &key, &b2, &err) == TIMS_OK &&
+	T_OK(tims_bundle_watchlist(centre, "wanted", 0, "tims-centre", &key, &b2, &err) == TIMS_OK &&
 	     tims_bundle_open(b2.buf, b2.len, &vkey, "tims-centre", &b, &err) == TIMS_OK &&
 	     tims_bundle_apply(post, &b, 1, &err) == TIMS_OK, "apply: version 2 over 1 (%s)", err.msg);
 	T_EQ_INT(active(post, "wanted"), active(centre, "wanted"), "apply: the removal reached the post");
@@ -125,6 +125,60 @@ int main(void)
 	     tims_bundle_apply(post, &b, 2, &err) == TIMS_ERR_REPLAY,
 	     "replay: the older version 1 cannot roll the list back");
 	tims_bundle_release(&b);
+
+	/* Version 3 as a delta from 2: one removed, one added, one changed. */
+	{
+		static const char more[] =
+			"ref,name,aliases,dob,nationality,sex,alert,authority,instruction\n"
+			"P-100,\"PETROV, Ivan\",,1966-06-06,BGR,M,wanted,NSB,Detain\n"
+			"P-001,\"SHCHERBAKOV, Yuriy\",,1971-04-12,RUS,M,entry-ban,INTERPOL,Refuse\n";
+		struct tims_wl_import_opts io = { .list = "wanted", .kind = TIMS_WL_PERSONS,
+						  .format = TIMS_WL_CSV, .threshold = -1 };
+		struct tims_wl_import_result ir;
+		struct tims_buf d = TIMS_BUF_INIT(1 << 20), whole = TIMS_BUF_INIT(1 << 20);
+		struct tims_buf dumpc = TIMS_BUF_INIT(1 << 20), dumpp = TIMS_BUF_INIT(1 << 20);
+
+		T_OK(tims_wl_remove(centre, "wanted", "P-003", &removed, &version, &err) == TIMS_OK &&
+		     tims_wl_import(centre, &io, more, sizeof(more) - 1, NULL, NULL, &ir, &err) ==
+		     TIMS_OK && ir.version == 4, "centre: versions 3 and 4 (%s)", err.msg);
+		T_OK(tims_bundle_watchlist(centre, "wanted", 2, "tims-centre", &key, &d, &err) ==
+		     TIMS_OK, "delta: made from version 2 (%s)", err.msg);
+		T_OK(tims_bundle_watchlist(centre, "wanted", 0, "tims-centre", &key, &whole, &err) ==
+		     TIMS_OK && d.len < whole.len, "delta: smaller than the whole list (%zu < %zu)",
+		     d.len, whole.len);
+		T_OK(tims_bundle_open(d.buf, d.len, &vkey, "tims-centre", &b, &err) == TIMS_OK &&
+		     b.base == 2 && b.version == 4, "delta: opens with base 2, version 4");
+		T_OK(tims_bundle_apply(post, &b, 1, &err) == TIMS_ERR_STATE &&
+		     strstr(err.msg, "fetch the whole list"), "delta: refused over version 1 (%s)",
+		     err.msg);
+		T_OK(tims_bundle_apply(post, &b, 4, &err) == TIMS_ERR_REPLAY,
+		     "delta: refused when version 4 is held");
+		T_OK(tims_bundle_apply(post, &b, 2, &err) == TIMS_OK, "delta: applied over 2 (%s)",
+		     err.msg);
+		T_OK(tims_wl_dump(centre, "wanted", &dumpc, &err) == TIMS_OK &&
+		     tims_wl_dump(post, "wanted", &dumpp, &err) == TIMS_OK &&
+		     active(post, "wanted") == active(centre, "wanted") &&
+		     strstr(dumpp.buf, "P-100") && !strstr(dumpp.buf, "\"P-003\"") &&
+		     strstr(dumpp.buf, "Refuse"), "delta: the post's list equals the centre's");
+		T_OK(tims_bundle_apply(post, &b, 3, &err) == TIMS_OK,
+		     "delta: applying it again over 3 changes nothing and fails nothing");
+		T_EQ_INT(active(post, "wanted"), active(centre, "wanted"), "delta: still equal");
+		tims_bundle_release(&b);
+		/* the base line is signed: changing it breaks the signature */
+		{
+			char *p = strstr(d.buf, "base 2");
+
+			if (T_OK(p != NULL, "delta: the note says its base")) {
+				p[5] = '1';
+				T_OK(tims_bundle_open(d.buf, d.len, &vkey, "tims-centre", &b, &err) ==
+				     TIMS_ERR_SIGNATURE, "delta: a changed base is refused");
+			}
+		}
+		tims_buf_release(&d);
+		tims_buf_release(&whole);
+		tims_buf_release(&dumpc);
+		tims_buf_release(&dumpp);
+	}
 
 	tims_wl_close(centre);
 	tims_wl_close(post);
