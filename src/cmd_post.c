@@ -10,6 +10,7 @@
  * API and the booth console (tims/node.h), until SIGINT or SIGTERM.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <libgen.h>
 
 #include "cli.h"
@@ -51,6 +52,7 @@ static const char usage[] =
 	"       tims post add-witness DIR --url URL --ca FILE --vkey FILE\n"
 	"       tims post restore DIR --from-centre\n"
 	"       tims post apply-bundle DIR FILE\n"
+	"       tims post routes\n"
 	"\n"
 	"  enrol        install what `tims centre enrol-post` made for this post:\n"
 	"               the centre's CA and cosigner key, this post's client\n"
@@ -66,7 +68,9 @@ static const char usage[] =
 	"               bundle` and carried by hand (the network down): applied\n"
 	"               only if signed by the centre this post is enrolled with,\n"
 	"               made for this post (rosters) and newer than the version\n"
-	"               held; exit 1 if refused.\n";
+	"               held; exit 1 if refused.\n"
+	"  routes       the node's API routes, the roles that may call each and\n"
+	"               the body it takes, as JSON Lines (docs/api.md)\n";
 
 static int post_init(int argc, char **argv)
 {
@@ -548,6 +552,45 @@ static int post_apply_bundle(int argc, char **argv)
 	return CLI_OK;
 }
 
+/* The route table as JSON Lines: docs/api.md's matrix is checked against it. */
+static int post_routes(int argc, char **argv)
+{
+	static const unsigned people[] = { TIMS_ROLE_OFFICER, TIMS_ROLE_SUPERVISOR,
+					   TIMS_ROLE_ANALYST, TIMS_ROLE_AUDITOR, TIMS_ROLE_ADMIN };
+	size_t n;
+	const struct tims_http_route *r = tims_node_route_table(&n);
+
+	(void)argv;
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (argc != 1)
+		return cli_error(CLI_USAGE, "post", "routes: takes no argument");
+	for (size_t i = 0; i < n; i++) {
+		json_t *roles = json_array(), *o;
+		char *line;
+
+		if (r[i].roles == TIMS_ROUTE_PUBLIC)
+			json_array_append_new(roles, json_string("public"));
+		else if (r[i].roles & TIMS_ROLE_PEER)
+			json_array_append_new(roles, json_string("peer"));
+		for (size_t k = 0; k < TIMS_ARRAY_SIZE(people); k++)
+			if (r[i].roles & people[k])
+				json_array_append_new(roles, json_string(tims_role_name(people[k])));
+		o = json_pack("{s:s, s:s, s:o, s:I, s:b, s:b}", "method", r[i].method,
+			      "path", r[i].path, "roles", roles, "body_max", (json_int_t)r[i].body_max,
+			      "mtls", (r[i].flags & TIMS_ROUTE_MTLS) != 0,
+			      "passive", (r[i].flags & TIMS_ROUTE_PASSIVE) != 0);
+		line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		if (line)
+			printf("%s\n", line);
+		free(line);
+		json_decref(o);
+	}
+	return CLI_OK;
+}
+
 static const struct cli_command post_commands[] = {
 	{ "init", post_init, "create a post directory" },
 	{ "serve", post_serve, "run the post node (HTTPS API and booth console)" },
@@ -555,6 +598,7 @@ static const struct cli_command post_commands[] = {
 	{ "add-witness", post_add_witness, "send checkpoints to a witness as well" },
 	{ "apply-bundle", post_apply_bundle, "apply a signed bundle brought by hand" },
 	{ "restore", post_restore, "rebuild a lost post.db from the centre's mirror" },
+	{ "routes", post_routes, "the node's API routes and who may call them (JSON Lines)" },
 };
 
 int cmd_post(int argc, char **argv)

@@ -175,7 +175,7 @@
       ls.className = 'item state bad';
     } else {
       const lists = s.lists || [];
-      const fc = s.from_centre || [];
+      const fc = (s.from_centre || []).filter((b) => b.kind === 'watchlist');
       let txt = 'watchlists: ' + lists.length + (lists.length === 1 ? ' list' : ' lists');
       let cls = 'item state ok';
       if (fc.length) {
@@ -188,7 +188,11 @@
           if (age > 24 * 3600 * 1000) cls = 'item state warn';
         }
       } else {
-        txt += ', imported here (no bundle from the centre: age unknown)';
+        /* imported here: the age of the list changed longest ago */
+        let oldest = -1;
+        lists.forEach((l) => { if (typeof l.age_s === 'number' && l.age_s > oldest) oldest = l.age_s; });
+        txt += ', imported here' + (oldest >= 0 ? ', ' + ago(oldest * 1000) + ' old' : '') +
+               ' (not from the centre)';
         cls = 'item state warn';
       }
       ls.textContent = txt;

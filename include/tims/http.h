@@ -110,6 +110,8 @@ typedef tims_rc (*tims_http_handler)(void *app, struct tims_http_req *req,
 enum tims_route_flags {
 	TIMS_ROUTE_MTLS = 1 << 0,   /* needs a verified client certificate */
 	TIMS_ROUTE_RAW_BODY = 1 << 1, /* body is not JSON (e.g. a signed note) */
+	TIMS_ROUTE_PASSIVE = 1 << 2,  /* polled by screens: not activity, so it
+				       * does not keep an idle session alive */
 };
 
 struct tims_http_route {
@@ -136,8 +138,10 @@ struct tims_http_config {
 	size_t nroutes;
 	const char *static_dir;     /* served for GET outside /api/, or NULL */
 	void *app;
-	/* Map a bearer token to a principal: TIMS_OK, or TIMS_ERR_AUTH. */
-	tims_rc (*authenticate)(void *app, const char *token,
+	/* Map a bearer token to a principal: TIMS_OK, or TIMS_ERR_AUTH.
+	 * `activity` is 0 for TIMS_ROUTE_PASSIVE routes: the session's idle
+	 * timer must not be refreshed by them. */
+	tims_rc (*authenticate)(void *app, const char *token, int activity,
 				struct tims_principal *who);
 	/* Map a verified client certificate to a peer: TIMS_OK, or
 	 * TIMS_ERR_DENIED (unknown or revoked). */

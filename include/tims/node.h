@@ -51,4 +51,8 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 uint16_t tims_node_port(const struct tims_node *n);
 void tims_node_stop(struct tims_node *n);
 
+/* The node's route table (what `tims post routes` prints, and what
+ * docs/api.md's permission matrix must say). */
+const struct tims_http_route *tims_node_route_table(size_t *n);
+
 #endif

@@ -98,6 +98,11 @@ tims_rc tims_officer_login(struct tims_officers *o, const char *id,
 tims_rc tims_officer_session(struct tims_officers *o, const char *token,
 			     time_t now, struct tims_principal *who,
 			     struct tims_err *err);
+/* The same without refreshing it: for what a screen polls by itself (the
+ * post's status), which must not keep an unattended session alive. */
+tims_rc tims_officer_session_peek(struct tims_officers *o, const char *token,
+				  time_t now, struct tims_principal *who,
+				  struct tims_err *err);
 
 /* End one session (logout). Unknown tokens are not an error. */
 tims_rc tims_officer_logout(struct tims_officers *o, const char *token,

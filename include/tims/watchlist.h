@@ -91,6 +91,7 @@ struct tims_wl_list_info {
 	uint64_t version;
 	size_t active, removed;
 	double threshold;
+	int64_t updated_s;   /* when the list last changed here (seconds since 1970) */
 };
 
 /* All lists, by name; *out is malloc'd, free() it. */

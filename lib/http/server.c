@@ -316,8 +316,9 @@ static int check_headers(struct tims_http_server *s, struct reqctx *rq,
 		h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 		if (!h || strncmp(h, "Bearer ", 7))
 			REFUSE(401, "unauthenticated", "log in first (Authorization: Bearer)");
-		rc = s->cfg.authenticate ? s->cfg.authenticate(s->cfg.app, h + 7, &rq->req.who)
-					 : TIMS_ERR_AUTH;
+		rc = s->cfg.authenticate ?
+			s->cfg.authenticate(s->cfg.app, h + 7, !(route->flags & TIMS_ROUTE_PASSIVE),
+					    &rq->req.who) : TIMS_ERR_AUTH;
 		if (rc)
 			REFUSE(401, "unauthenticated", "session expired or unknown; log in again");
 	}

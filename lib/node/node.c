@@ -165,10 +165,19 @@ json_t *node_screening_status(struct tims_node *n)
 	if (!n->wl || tims_wl_lists(n->wl, &lists, &nl, NULL))
 		return json_pack("{s:b, s:s, s:o}", "available", 0, "reason",
 				 "no watchlists loaded at this post", "lists", arr);
-	for (size_t i = 0; i < nl; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I}", "list", lists[i].name,
-			"kind", tims_wl_kind_name(lists[i].kind), "version", (json_int_t)lists[i].version,
-			"active", (json_int_t)lists[i].active));
+	for (size_t i = 0; i < nl; i++) {
+		char upd[32] = "";
+		time_t t = (time_t)lists[i].updated_s;
+		struct tm tm;
+
+		if (t > 0 && gmtime_r(&t, &tm))
+			strftime(upd, sizeof(upd), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		/* The age of what the booth screens against: since it last changed. */
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:s, s:I}",
+			"list", lists[i].name, "kind", tims_wl_kind_name(lists[i].kind),
+			"version", (json_int_t)lists[i].version, "active", (json_int_t)lists[i].active,
+			"updated", upd, "age_s", (json_int_t)(t > 0 ? time(NULL) - t : -1)));
+	}
 	free(lists);
 	/* What came from the centre, and when: the age of the watchlists. */
 	return json_pack("{s:b, s:o, s:o}", "available", 1, "lists", arr, "from_centre",
@@ -208,13 +217,15 @@ static void *timer_main(void *arg)
 	return NULL;
 }
 
-static tims_rc authenticate(void *app, const char *token, struct tims_principal *who)
+static tims_rc authenticate(void *app, const char *token, int activity,
+			    struct tims_principal *who)
 {
 	struct tims_node *n = app;
 	tims_rc rc;
 
 	pthread_mutex_lock(&n->lock);
-	rc = tims_officer_session(n->officers, token, time(NULL), who, NULL);
+	rc = activity ? tims_officer_session(n->officers, token, time(NULL), who, NULL) :
+		tims_officer_session_peek(n->officers, token, time(NULL), who, NULL);
 	pthread_mutex_unlock(&n->lock);
 	return rc;
 }

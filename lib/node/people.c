@@ -49,8 +49,14 @@ static json_t *stay_summary(const struct tims_travel *t)
 		"inconsistent", s->inconsistent);
 }
 
-/* Hits in a screening answer: how many, whether any is a discreet check,
- * and their list and reference (for the audit trail). */
+/*
+ * Hits in a screening answer: how many, whether any is a discreet check,
+ * and their list and reference (for the audit trail). A discreet-check hit
+ * leaves the node as {"list", "ref", "discreet": true} only: no name,
+ * reasons, authority or instruction reaches the booth's browser, where a
+ * traveller (or a screen reader, a developer tool, a cache) could see it.
+ * The audit event keeps its list, reference and score.
+ */
 static size_t count_hits(json_t *screen, int *discreet, json_t *refs)
 {
 	static const char *const parts[] = { "document", "person", "vehicle" };
@@ -62,11 +68,18 @@ static size_t count_hits(json_t *screen, int *discreet, json_t *refs)
 
 		json_array_foreach(hits, k, h) {
 			total++;
-			if (json_is_true(json_object_get(h, "discreet")))
-				*discreet = 1;
 			json_array_append_new(refs, json_pack("{s:O?, s:O?, s:O?}",
 				"list", json_object_get(h, "list"), "ref", json_object_get(h, "ref"),
 				"score", json_object_get(h, "score")));
+			if (json_is_true(json_object_get(h, "discreet"))) {
+				json_t *quiet = json_pack("{s:O?, s:O?, s:b}",
+					"list", json_object_get(h, "list"),
+					"ref", json_object_get(h, "ref"), "discreet", 1);
+
+				*discreet = 1;
+				if (quiet)
+					json_array_set_new(hits, k, quiet);
+			}
 		}
 	}
 	return total;

@@ -237,7 +237,7 @@ static tims_rc h_metrics(void *app, struct tims_http_req *req, struct tims_http_
 const struct tims_http_route tims_node_routes[] = {
 	{ "POST", "/api/v1/session", TIMS_ROUTE_PUBLIC, 1024, login_schema, h_login, 0 },
 	{ "DELETE", "/api/v1/session", PEOPLE, 0, NULL, h_logout, 0 },
-	{ "GET", "/api/v1/status", PEOPLE, 0, NULL, h_status, 0 },
+	{ "GET", "/api/v1/status", PEOPLE, 0, NULL, h_status, TIMS_ROUTE_PASSIVE },
 	{ "POST", "/api/v1/check", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 4096,
 	  node_check_schema, node_h_check, 0 },
 	{ "POST", "/api/v1/crossings", TIMS_ROLE_OFFICER, 16384, node_crossing_schema,
@@ -256,3 +256,9 @@ const struct tims_http_route tims_node_routes[] = {
 	  TIMS_ROUTE_MTLS },
 };
 const size_t tims_node_nroutes = sizeof(tims_node_routes) / sizeof(tims_node_routes[0]);
+
+const struct tims_http_route *tims_node_route_table(size_t *n)
+{
+	*n = tims_node_nroutes;
+	return tims_node_routes;
+}

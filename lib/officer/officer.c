@@ -436,9 +436,8 @@ out:
 	return rc;
 }
 
-tims_rc tims_officer_session(struct tims_officers *o, const char *token,
-			     time_t now, struct tims_principal *who,
-			     struct tims_err *err)
+static tims_rc session(struct tims_officers *o, const char *token, time_t now,
+		       int touch, struct tims_principal *who, struct tims_err *err)
 {
 	static const char gone[] = "session: expired or unknown";
 	sqlite3_stmt *st;
@@ -477,11 +476,25 @@ tims_rc tims_officer_session(struct tims_officers *o, const char *token,
 		return tims_err_set(err, TIMS_ERR_AUTH, gone);
 	}
 	/* Refresh the idle timer at most once a minute: fewer writes. */
-	if ((int64_t)now - last_seen >= 60 &&
+	if (touch && (int64_t)now - last_seen >= 60 &&
 	    exec_stmt(o->db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", "ib",
 		      (int64_t)now, digest, 32) != SQLITE_DONE)
 		return db_err(o->db, err, "session");
 	return TIMS_OK;
+}
+
+tims_rc tims_officer_session(struct tims_officers *o, const char *token,
+			     time_t now, struct tims_principal *who,
+			     struct tims_err *err)
+{
+	return session(o, token, now, 1, who, err);
+}
+
+tims_rc tims_officer_session_peek(struct tims_officers *o, const char *token,
+				  time_t now, struct tims_principal *who,
+				  struct tims_err *err)
+{
+	return session(o, token, now, 0, who, err);
 }
 
 tims_rc tims_officer_logout(struct tims_officers *o, const char *token,

@@ -140,7 +140,8 @@ tims_rc tims_wl_lists(struct tims_wl *wl, struct tims_wl_list_info **out,
 	static const char q[] =
 		"SELECT l.id, l.name, l.kind, l.version, l.threshold,"
 		" (SELECT count(*) FROM entries e WHERE e.list_id = l.id AND e.deleted_version IS NULL),"
-		" (SELECT count(*) FROM entries e WHERE e.list_id = l.id AND e.deleted_version IS NOT NULL)"
+		" (SELECT count(*) FROM entries e WHERE e.list_id = l.id AND e.deleted_version IS NOT NULL),"
+		" CAST(strftime('%s', l.updated) AS INTEGER)"
 		" FROM lists l ORDER BY l.name";
 	struct tims_wl_list_info *v = NULL;
 	size_t cnt = 0, cap = 0;
@@ -173,6 +174,7 @@ tims_rc tims_wl_lists(struct tims_wl *wl, struct tims_wl_list_info **out,
 		x->version = (uint64_t)sqlite3_column_int64(st, 3);
 		x->threshold = sqlite3_column_type(st, 4) == SQLITE_NULL ?
 			       TIMS_SCREEN_THRESHOLD : sqlite3_column_double(st, 4);
+		x->updated_s = sqlite3_column_int64(st, 7);
 		x->active = (size_t)sqlite3_column_int64(st, 5);
 		x->removed = (size_t)sqlite3_column_int64(st, 6);
 	}

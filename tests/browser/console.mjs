@@ -436,8 +436,10 @@ try {
       j.centre = { configured: true, centre: 'centre', url: 'https://centre.invalid', state: 'offline',
         since_ms: now - 42 * 60000, last_ok_ms: now - 42 * 60000, centre_size: 2, lag: 3, witnesses: [] };
       j.screening.from_centre = [
-        { kind: 'persons', list: 'national', version: 7, time_s: Math.floor((now - 50 * 3600000) / 1000), applied_ms: now - 49 * 3600000 },
-        { kind: 'vehicles', list: 'stolen-cars', version: 2, time_s: Math.floor((now - 3 * 3600000) / 1000), applied_ms: now - 3 * 3600000 }];
+        { kind: 'watchlist', list: 'national', version: 7, time_s: Math.floor((now - 50 * 3600000) / 1000), applied_ms: now - 49 * 3600000 },
+        { kind: 'watchlist', list: 'stolen-cars', version: 2, time_s: Math.floor((now - 3 * 3600000) / 1000), applied_ms: now - 3 * 3600000 },
+        /* the officer roster is not a watchlist: its (older) age does not count */
+        { kind: 'officers', list: 'B7-post', version: 3, time_s: Math.floor((now - 90 * 3600000) / 1000), applied_ms: now - 90 * 3600000 }];
       await route.fulfill({ response: resp, json: j });
     });
     await login(page, 'marin', process.env.S_D, 'B7');

@@ -54,8 +54,10 @@ static const struct tims_http_route routes[] = {
 	{ "POST", "/api/v1/sync", TIMS_ROLE_PEER, 1024, NULL, h_peer, TIMS_ROUTE_MTLS | TIMS_ROUTE_RAW_BODY },
 };
 
-static tims_rc authenticate(void *app, const char *token, struct tims_principal *who)
+static tims_rc authenticate(void *app, const char *token, int activity,
+			    struct tims_principal *who)
 {
+	(void)activity;
 	(void)app;
 	if (!strcmp(token, "officer-token")) {
 		snprintf(who->id, sizeof(who->id), "officer-7");

@@ -198,6 +198,13 @@ int main(void)
 	T_OK(tims_officer_session(o, token, t + 11, &who, &err) == TIMS_OK, "session: another session is unaffected");
 	T_OK(tims_officer_logout(o, token, &err) == TIMS_OK && tims_officer_session(o, token, t + 12, &who, &err) == TIMS_ERR_AUTH, "logout: the token no longer works");
 	T_OK(tims_officer_session(o, "not-a-token", t, &who, &err) == TIMS_ERR_AUTH, "session: garbage token refused");
+	/* Polling (peek) does not keep a session alive; work does. */
+	T_OK(tims_officer_login(o, "ivanova", "long enough password", code_at(b32, t + 150), "B3", t + 150, token, &who, &err) == TIMS_OK, "peek: a fresh session");
+	T_OK(tims_officer_session_peek(o, token, t + 150 + TIMS_SESSION_IDLE - 60, &who, &err) == TIMS_OK, "peek: the session is seen by a poll");
+	T_OK(tims_officer_session(o, token, t + 150 + TIMS_SESSION_IDLE + 30, &who, &err) == TIMS_ERR_AUTH, "peek: polls alone do not keep it alive: idle ends it");
+	T_OK(tims_officer_login(o, "ivanova", "long enough password", code_at(b32, t + 180), "B3", t + 180, token, &who, &err) == TIMS_OK &&
+	     tims_officer_session(o, token, t + 180 + TIMS_SESSION_IDLE - 60, &who, &err) == TIMS_OK &&
+	     tims_officer_session(o, token, t + 180 + TIMS_SESSION_IDLE + 30, &who, &err) == TIMS_OK, "peek: real work does keep it alive");
 
 	T_OK(tims_officer_login(o, "petrov", "another long password", code_at(b32_2, t + 150), "B1", t + 150, token, &who, &err) == TIMS_OK, "auditor logs in");
 	T_OK(tims_officer_disable(o, "petrov", 1, &err) == TIMS_OK, "disable: an account");

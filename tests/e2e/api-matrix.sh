@@ -1,0 +1,142 @@
+# api-matrix.sh — every route of the post node × every role and no session,
+# over real HTTPS on loopback (curl; TOTP codes from oathtool).
+#
+# The expected matrix is read from docs/api.md, and checked first against
+# the node's own route table (`tims post routes`): a route added to the code
+# and not to the documentation, or a role changed in one place only, fails
+# here. Then each route is called as each role: an allowed role is never
+# refused by the central checks (whatever the handler then says about the
+# body), a role not in the matrix gets 403 "forbidden", no session 401
+# "unauthenticated", and the peer routes refuse everyone without the
+# centre's client certificate. Last, the session cases: a logged-out token,
+# an expired one, and status polling that must not keep a session alive.
+. tests/e2e/lib.sh
+
+P=$T_TMP/post
+"$TIMS" post init "$P" --origin test.example/matrix-post --kind land >/dev/null 2>&1
+secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
+ROLES=(officer supervisor analyst auditor admin)
+declare -A SECRET TOKEN
+for r in "${ROLES[@]}"; do
+	SECRET[$r]=$(echo "matrix password $r" | "$TIMS" officer add --post "$P" "m-$r" \
+		--name "Matrix ${r^}" --role "$r" | secret_of "m-$r")
+done
+SECRET[late]=$(echo "matrix password late" | "$TIMS" officer add --post "$P" m-late \
+	--name "Matrix Late" --role officer | secret_of m-late)
+"$TIMS" post serve "$P" --port 0 >"$T_TMP/serve.out" 2>"$T_TMP/serve.err" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$T_TMP"' EXIT
+for _ in $(seq 1 100); do grep -q listening "$T_TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
+URL=$(sed -n 's/^listening on //p' "$T_TMP/serve.out" | sed 's|/$||')
+CA=$P/tls.crt
+
+# 1. The documentation's matrix is the code's.
+python3 - docs/api.md >"$T_TMP/doc.jsonl" <<'PY'
+import json, re, sys
+roles = ["officer", "supervisor", "analyst", "auditor", "admin"]
+text = open(sys.argv[1], encoding="utf-8").read()
+section = text.split("## Permission matrix", 1)[1].split("\n## ", 1)[0]
+for line in section.splitlines():
+    m = re.match(r"\|\s*`(GET|POST|PUT|DELETE|PATCH) (/[^`]*)`\s*\|(.*)\|\s*$", line)
+    if not m:
+        continue
+    cells = [c.strip() for c in m.group(3).split("|")]
+    if cells[0] in ("public", "peer"):
+        got = [cells[0]]
+    else:
+        got = [r for r, c in zip(roles, cells) if c == "✓"]
+    print(json.dumps({"method": m.group(1), "path": m.group(2), "roles": got}))
+PY
+"$TIMS" post routes | python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    print(json.dumps({"method": r["method"], "path": r["path"], "roles": r["roles"]}))' >"$T_TMP/code.jsonl"
+t_ok "matrix: docs/api.md lists routes" test -s "$T_TMP/doc.jsonl"
+t_eq "matrix: docs/api.md's permission matrix is the node's route table" \
+	"$(sort "$T_TMP/code.jsonl")" "$(sort "$T_TMP/doc.jsonl")"
+
+# 2. Every route as every role, and with no session.
+req() { # METHOD PATH TOKEN [BODY] -> "STATUS ERRORCODE"
+	local args=(-s -o "$T_TMP/body" -w '%{http_code}' --cacert "$CA" -X "$1" "$URL$2")
+	[ -n "$3" ] && args+=(-H "Authorization: Bearer $3")
+	[ -n "${4:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$4")
+	local code
+	code=$(curl "${args[@]}")
+	printf '%s %s' "$code" "$(sed -n 's/^{"error":"\([a-z_]*\)".*/\1/p' "$T_TMP/body")"
+}
+login() { # ROLE OFFICER-ID -> token
+	curl -s --cacert "$CA" -H 'Content-Type: application/json' --data-binary \
+		"{\"officer\":\"$2\",\"password\":\"matrix password ${3:-$1}\",\"code\":\"$(oathtool --totp -b "${SECRET[$1]}")\",\"booth\":\"M1\"}" \
+		"$URL/api/v1/session" | sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p'
+}
+for r in "${ROLES[@]}"; do TOKEN[$r]=$(login "$r" "m-$r"); done
+t_eq "matrix: every role has a session" 5 "$(for r in "${ROLES[@]}"; do [ -n "${TOKEN[$r]}" ] && echo; done | wc -l)"
+
+MRZ='P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10'
+call() { # METHOD PATH TOKEN WHO
+	case "$1 $2" in
+	"POST /api/v1/session") req POST "$2" "$3" '{"officer":"m-officer","password":"not the password","code":"000000","booth":"M1"}' ;;
+	"POST /api/v1/check") req POST "$2" "$3" "{\"mrz\":\"$MRZ\"}" ;;
+	"POST /api/v1/crossings") req POST "$2" "$3" "{\"mrz\":\"$MRZ\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"matrix-$4\"}" ;;
+	"GET /api/v1/history/{document}") req GET "/api/v1/history/L898902C3?purpose=matrix%20test" "$3" ;;
+	"GET /api/v1/audit") req GET "/api/v1/audit?count=1" "$3" ;;
+	"GET /api/v1/proof/inclusion") req GET "/api/v1/proof/inclusion?index=0&size=1" "$3" ;;
+	"GET /api/v1/proof/consistency") req GET "/api/v1/proof/consistency?size1=1&size2=1" "$3" ;;
+	"GET /api/v1/peer/export") req GET "/api/v1/peer/export?from=0&count=1" "$3" ;;
+	*) req "$1" "$2" "$3" ;;
+	esac
+}
+central_refusal='^[0-9]+ (unauthenticated|forbidden|certificate_required|peer_refused)$'
+# DELETE /api/v1/session ends the session: it goes last.
+python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+rows.sort(key=lambda r: (r["method"] == "DELETE" and r["path"] == "/api/v1/session"))
+for r in rows: print(r["method"], r["path"], ",".join(r["roles"]))' "$T_TMP/doc.jsonl" >"$T_TMP/rows"
+while read -r method path allowed; do
+	for who in none "${ROLES[@]}"; do
+		tok=""
+		[ "$who" != none ] && tok=${TOKEN[$who]}
+		got=$(call "$method" "$path" "$tok" "$who")
+		case ",$allowed," in
+		*,public,*)
+			if [[ $got =~ $central_refusal ]] || [ "${got%% *}" -ge 500 ]; then
+				t_report fail "matrix: $method $path ($who): public" "$got"
+			else t_report ok "matrix: $method $path ($who): public, answered ${got%% *}"; fi ;;
+		*,peer,*)
+			if [[ $got =~ ^401\ certificate_required$ ]]; then
+				t_report ok "matrix: $method $path ($who): no centre certificate, 401"
+			else t_report fail "matrix: $method $path ($who): peer only" "$got"; fi ;;
+		*)
+			if [ "$who" = none ]; then
+				t_eq "matrix: $method $path (no session): 401" "401 unauthenticated" "$got"
+			elif [[ ",$allowed," == *",$who,"* ]]; then
+				if [[ $got =~ $central_refusal ]] || [ "${got%% *}" -ge 500 ]; then
+					t_report fail "matrix: $method $path ($who): allowed" "$got"
+				else t_report ok "matrix: $method $path ($who): allowed, answered ${got%% *}"; fi
+			else
+				t_eq "matrix: $method $path ($who): 403" "403 forbidden" "$got"
+			fi ;;
+		esac
+	done
+done <"$T_TMP/rows"
+
+# 3. Session cases.
+t_eq "session: a logged-out token is refused (replayed)" "401 unauthenticated" \
+	"$(req GET /api/v1/status "${TOKEN[officer]}")"
+LATE=$(login late m-late late)
+DB=$P/node.db
+ago() { sqlite3 "$DB" "UPDATE sessions SET last_seen = strftime('%s','now') - $1 WHERE officer = 'm-late' AND ended = 0"; }
+seen() { sqlite3 "$DB" "SELECT strftime('%s','now') - last_seen FROM sessions WHERE officer = 'm-late' AND ended = 0"; }
+ago 840 # idle for 14 minutes
+t_match "session: polling the status works on an idle session" '^200 ' "$(req GET /api/v1/status "$LATE")"
+t_ok "session: but polling does not refresh the idle timer" test "$(seen)" -ge 840
+t_match "session: real work does" '^200 ' "$(req POST /api/v1/check "$LATE" "{\"mrz\":\"$MRZ\"}")"
+t_ok "session: the idle timer restarted" test "$(seen)" -lt 60
+ago 960 # idle for 16 minutes: expired
+t_eq "session: an expired token is refused" "401 unauthenticated" "$(req GET /api/v1/status "$LATE")"
+t_eq "session: and stays refused" "401 unauthenticated" "$(req POST /api/v1/check "$LATE" "{\"mrz\":\"$MRZ\"}")"
+t_eq "session: a made-up token is refused" "401 unauthenticated" \
+	"$(req GET /api/v1/status "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")"
+t_end
