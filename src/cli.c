@@ -2,6 +2,8 @@
  * cli.c — helpers shared by the command families: help detection, error
  * printing, and the dispatch of git-style sub-command tables.
  */
+#include <limits.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,4 +105,41 @@ int cli_dispatch(const char *family, const struct cli_command *table,
 	fputs(usage, stderr);
 	return cli_error(CLI_USAGE, family, "'%s' is not a %s command",
 			 argv[1], family);
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *cli_web_dir(const char *sub, char *out, size_t cap)
+{
+	char exe[PATH_MAX];
+	const char *env = getenv("TIMS_WEB");
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		if (snprintf(out, cap, "%s%s%s", env, *sub ? "/" : "", sub) < (int)cap &&
+		    is_dir(out))
+			return out;
+		return NULL;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return NULL;
+	*slash = '\0';
+	/* build/tims -> web/ beside build/; /usr/bin/tims -> /usr/share/tims/web */
+	if (snprintf(out, cap, "%s/../web%s%s", exe, *sub ? "/" : "", sub) < (int)cap &&
+	    is_dir(out))
+		return out;
+	if (snprintf(out, cap, "%s/../share/tims/web%s%s", exe, *sub ? "/" : "", sub) <
+	    (int)cap && is_dir(out))
+		return out;
+	return NULL;
 }

@@ -53,6 +53,14 @@ void cli_progress_start(struct cli_progress *p, const char *label, uint64_t tota
 void cli_progress_update(struct cli_progress *p, uint64_t done);
 void cli_progress_done(struct cli_progress *p, uint64_t done);
 
+/*
+ * The web consoles shipped with the program: SUB ("" for the booth console,
+ * "dashboard" for the centre's) under the web/ folder beside the program's
+ * build directory (build/tims -> web/), or under $TIMS_WEB. NULL if not
+ * found; the servers then serve the API only.
+ */
+const char *cli_web_dir(const char *sub, char *out, size_t cap);
+
 /* Command families, one source file each (src/cmd_NAME.c). */
 int cmd_tlog(int argc, char **argv);
 int cmd_mrz(int argc, char **argv);

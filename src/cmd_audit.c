@@ -1,8 +1,8 @@
 /*
  * cmd_audit.c — `tims audit`: the auditor's view of a node's audit log (G5).
  *
- *   tims audit list --post DIR [--from N] [--count N] [--json]
- *   tims audit verify --post DIR
+ *   tims audit list (--post DIR | --centre DIR) [--from N] [--count N] [--json]
+ *   tims audit verify (--post DIR | --centre DIR)
  *
  * list prints the events (who, when, from where, why, what was asked and
  * what was returned); verify recomputes every leaf, stored hash and
@@ -14,22 +14,25 @@
 
 #include "cli.h"
 #include "tims/audit.h"
+#include "tims/mlog.h"
 #include "tims/record.h"
 #include "tims/util.h"
 
 #define CMD "audit"
 
 static const char usage[] =
-	"usage: tims audit list --post DIR [--from N] [--count N] [--json]\n"
-	"       tims audit verify --post DIR\n"
+	"usage: tims audit list (--post DIR | --centre DIR) [--from N] [--count N] [--json]\n"
+	"       tims audit verify (--post DIR | --centre DIR)\n"
 	"\n"
-	"The audit log of a post: one event for every request that read or wrote\n"
-	"personal data. list shows the events; verify recomputes the log and its\n"
-	"signed checkpoints and names any event altered, deleted or rolled back\n"
-	"(exit 1). Neither changes anything.\n";
+	"The audit log of a post (--post) or of the centre (--centre: national\n"
+	"queries and the supervisor dashboard): one event for every request that\n"
+	"read or wrote personal data. list shows the events; verify recomputes the\n"
+	"log and its signed checkpoints and names any event altered, deleted or\n"
+	"rolled back (exit 1). Neither changes anything.\n";
 
 struct opts {
 	const char *post;
+	int centre;      /* post is a centre directory */
 	uint64_t from, count;
 	int json;
 };
@@ -38,6 +41,7 @@ static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "post", required_argument, NULL, 'p' },
+		{ "centre", required_argument, NULL, 'C' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
@@ -52,7 +56,12 @@ static int parse(int argc, char **argv, struct opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'p': o->post = optarg; break;
+		case 'p': case 'C':
+			if (o->post)
+				return cli_error(CLI_USAGE, CMD, "--post and --centre: one of them");
+			o->post = optarg;
+			o->centre = c == 'C';
+			break;
 		case 'j': o->json = 1; break;
 		case 'f': case 'c':
 			if (tims_parse_u64(optarg, UINT64_MAX / 2, c == 'f' ? &o->from : &o->count,
@@ -67,9 +76,24 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (!o->post || optind != argc) {
 		fputs(usage, stderr);
-		return cli_error(CLI_USAGE, CMD, "want --post DIR and nothing else");
+		return cli_error(CLI_USAGE, CMD, "want --post DIR or --centre DIR and nothing else");
 	}
 	return CLI_OK;
+}
+
+/* A post's log, or the centre's: signed under the name in DIR/audit.vkey. */
+static tims_rc open_log(const struct opts *o, struct tims_audit **a, struct tims_err *err)
+{
+	struct tims_verifier v;
+	char path[4200];
+	tims_rc rc;
+
+	if (!o->centre)
+		return tims_audit_open(o->post, TIMS_AUDIT_READ, a, err);
+	snprintf(path, sizeof(path), "%s/audit.vkey", o->post);
+	if ((rc = tims_mlog_load_keys(o->post, path, NULL, &v, NULL, err)))
+		return rc;
+	return tims_audit_open_keyed(o->post, v.name, "audit", TIMS_AUDIT_READ, a, err);
 }
 
 static tims_rc print_event(void *ctx, uint64_t index, const struct tims_audit_event *ev)
@@ -124,7 +148,7 @@ static int a_list(int argc, char **argv)
 	}
 	if ((rc = parse(argc, argv, &o)))
 		return rc;
-	if (tims_audit_open(o.post, TIMS_AUDIT_READ, &a, &err))
+	if (open_log(&o, &a, &err))
 		return cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
 	if (tims_audit_list(a, o.from, o.count, print_event, &o, &err))
 		rc = cli_error(CLI_FAIL, CMD, "%s", tims_err_msg(&err));
@@ -153,7 +177,7 @@ static int a_verify(int argc, char **argv)
 	}
 	if ((rc = parse(argc, argv, &o)))
 		return rc;
-	if (tims_audit_open(o.post, TIMS_AUDIT_READ, &a, &err))
+	if (open_log(&o, &a, &err))
 		return cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
 	v = tims_audit_verify(a, print_finding, NULL, &st, &err);
 	tims_audit_free(a);

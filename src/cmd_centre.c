@@ -30,7 +30,7 @@
 
 static const char usage[] =
 	"usage: tims centre init DIR [--name NAME] [--store URI]\n"
-	"   or: tims centre serve DIR [--listen ADDR] [--port N]\n"
+	"   or: tims centre serve DIR [--listen ADDR] [--port N] [--web DIR]\n"
 	"   or: tims centre enrol-post DIR NAME --vkey FILE --url URL --out DIR\n"
 	"   or: tims centre revoke-post DIR NAME\n"
 	"   or: tims centre posts DIR\n"
@@ -56,7 +56,10 @@ static const char usage[] =
 	"               cosigner key; --store a PostgreSQL URI for the query store\n"
 	"               (default: SQLite in DIR/query.db)\n"
 	"  serve        the sync API over HTTPS, mutual TLS (default 127.0.0.1, any\n"
-	"               free port; the URL is printed); stops on SIGINT or SIGTERM\n"
+	"               free port; the URL is printed), and the supervisor\n"
+	"               dashboard (--web, default web/dashboard beside the program)\n"
+	"               for the centre's people (tims officer add --post DIR);\n"
+	"               stops on SIGINT or SIGTERM\n"
 	"  enrol-post   enrol a post (its post.vkey) under NAME: issues its client\n"
 	"               and server certificates and writes what the post needs to\n"
 	"               --out (give it to `tims post enrol`)\n"
@@ -155,9 +158,11 @@ static int c_serve(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "web", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *listen = "127.0.0.1";
+	const char *listen = "127.0.0.1", *web = NULL;
+	char webbuf[4200];
 	struct tims_http_server *srv = NULL;
 	struct tims_centre *cen;
 	struct tims_err err;
@@ -169,6 +174,8 @@ static int c_serve(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'l')
 			listen = optarg;
+		else if (c == 'w')
+			web = optarg;
 		else if (c == 'p') {
 			if (tims_parse_u64(optarg, 65535, &port, "--port", &err))
 				return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
@@ -184,7 +191,9 @@ static int c_serve(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (tims_centre_serve(cen, listen, (uint16_t)port, log_stderr, NULL, &srv, &err)) {
+	if (!web)
+		web = cli_web_dir("dashboard", webbuf, sizeof(webbuf));
+	if (tims_centre_serve(cen, listen, (uint16_t)port, web, log_stderr, NULL, &srv, &err)) {
 		tims_centre_free(cen);
 		return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
 	}

@@ -129,6 +129,7 @@ static void log_line(void *ctx, const char *line)
 
 static int post_serve(int argc, char **argv)
 {
+	char webbuf[4200];
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "port", required_argument, NULL, 'p' },
@@ -183,6 +184,8 @@ static int post_serve(int argc, char **argv)
 	if (!cfg.cert_file != !cfg.key_file)
 		return cli_error(CLI_USAGE, "post serve", "--cert and --key go together");
 	cfg.dir = argv[optind];
+	if (!cfg.web_dir)
+		cfg.web_dir = cli_web_dir("", webbuf, sizeof(webbuf));
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

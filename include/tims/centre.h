@@ -137,13 +137,18 @@ tims_rc tims_centre_bundle(struct tims_centre *c, const char *list, uint64_t sin
 			   struct tims_buf *out, struct tims_err *err);
 
 /*
- * Serve the centre's API over HTTPS with mutual TLS for the sync routes
- * (docs/sync.md). port 0 picks one.
+ * Serve the centre's API over HTTPS: mutual TLS for the sync routes
+ * (docs/sync.md), sessions for the supervisor dashboard (docs/dashboard.md)
+ * whose static files are served from web_dir (NULL: none). port 0 picks one.
  */
 tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
-			  uint16_t port, void (*log)(void *ctx, const char *line),
+			  uint16_t port, const char *web_dir,
+			  void (*log)(void *ctx, const char *line),
 			  void *log_ctx, struct tims_http_server **out,
 			  struct tims_err *err);
+
+/* The centre's route table (sync routes and the dashboard's). */
+const struct tims_http_route *tims_centre_route_table(size_t *n);
 
 /*
  * Rebuild: pull every enrolled post's log from the post itself (its URL,

@@ -133,4 +133,14 @@ tims_rc tims_cstore_counts(struct tims_cstore *s, const char *by,
 			   int64_t from_ms, int64_t to_ms, json_t **out,
 			   struct tims_err *err);
 
+/*
+ * Crossings between from_ms and to_ms whose screening summary (what the
+ * booth recorded, e.g. "1 hit: persons/WL-7 0.97") names a hit, newest
+ * first, at most `limit` — without names:
+ *   {"from", "to", "hits": [{"origin", "index", "time", "direction",
+ *    "decision", "screening"}]}
+ */
+tims_rc tims_cstore_hits(struct tims_cstore *s, int64_t from_ms, int64_t to_ms,
+			 unsigned limit, json_t **out, struct tims_err *err);
+
 #endif

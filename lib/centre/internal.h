@@ -14,6 +14,7 @@
 
 #include "tims/centre.h"
 #include "tims/audit.h"
+#include "tims/http.h"
 #include "tims/cstore.h"
 
 #define CENTRE_PATH_MAX 4096
@@ -57,6 +58,39 @@ tims_rc centre_post_key(struct tims_centre *c, const char *origin,
 /* A new roster key for a post: DIR/roster/NAME.key and OUT_DIR/roster.key. */
 tims_rc centre_roster_key_issue(struct tims_centre *c, const char *post,
 				const char *out_dir, struct tims_err *err);
+/*
+ * One event in the centre's audit log, covered by a signed checkpoint before
+ * this returns (query.c). An answer too large for an event is recorded by
+ * its size and SHA-256.
+ */
+tims_rc centre_audit(struct tims_centre *c, const char *actor, const char *role,
+		     const char *addr, const char *action, const char *purpose,
+		     const char *query, const char *answer, int status, struct tims_err *err);
+
+/* What the HTTPS server hands every handler (routes.c, dashboard.c). */
+struct centre_serve {
+	struct tims_centre *c;
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
+	struct tims_officers *officers;   /* the centre's people: dashboard logins */
+	pthread_mutex_t officers_lock;
+};
+
+/* dashboard.c: the supervisor dashboard's routes and its sessions. */
+extern const struct tims_json_field centre_login_schema[];
+extern const struct tims_json_field centre_search_schema[];
+tims_rc centre_authenticate(void *app, const char *token, int activity,
+			    struct tims_principal *who);
+tims_rc centre_h_login(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_logout(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_dash_posts(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_dash_traffic(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_dash_hits(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_dash_alerts(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_dash_overstays(void *app, struct tims_http_req *req,
+				struct tims_http_resp *resp);
+tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+
 /* The mirror of an origin (opened once, kept). */
 tims_rc centre_mirror_get(struct tims_centre *c, const char *origin,
 			  struct centre_mirror **out, struct tims_err *err);

@@ -62,32 +62,26 @@ static json_t *query_json(const struct tims_centre_query *q)
 	return o;
 }
 
-/* Record the event; an answer too large for one event is recorded by its
- * SHA-256 and size. */
-static tims_rc audit(struct tims_centre *c, const struct tims_centre_query *q,
-		     const char *answer, int status, struct tims_err *err)
+tims_rc centre_audit(struct tims_centre *c, const char *actor, const char *role,
+		     const char *addr, const char *action, const char *purpose,
+		     const char *query, const char *answer, int status, struct tims_err *err)
 {
 	struct tims_audit_event ev;
-	json_t *qj = query_json(q);
-	char *qtext = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	char digest[160];
 	uint64_t index;
 	int issued;
 	tims_rc rc;
 
-	json_decref(qj);
-	if (!qtext)
-		return tims_err_set(err, TIMS_ERR_NOMEM, "audit: out of memory");
 	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.actor, sizeof(ev.actor), "%s", q->actor ? q->actor : "-");
-	snprintf(ev.role, sizeof(ev.role), "%s", q->role ? q->role : "supervisor");
-	snprintf(ev.addr, sizeof(ev.addr), "%s", q->addr ? q->addr : "local");
-	snprintf(ev.action, sizeof(ev.action), "national.%s", q->kind);
-	snprintf(ev.purpose, sizeof(ev.purpose), "%s", q->purpose ? q->purpose : "");
+	snprintf(ev.actor, sizeof(ev.actor), "%s", actor ? actor : "-");
+	snprintf(ev.role, sizeof(ev.role), "%s", role ? role : "supervisor");
+	snprintf(ev.addr, sizeof(ev.addr), "%s", addr ? addr : "local");
+	snprintf(ev.action, sizeof(ev.action), "%s", action);
+	snprintf(ev.purpose, sizeof(ev.purpose), "%s", purpose ? purpose : "");
 	ev.crossing = -1;
 	ev.status = status;
-	ev.query = qtext;
-	ev.query_len = strlen(qtext);
+	ev.query = query ? query : "{}";
+	ev.query_len = strlen(ev.query);
 	if (answer && strlen(answer) < TIMS_AUDIT_TEXT_MAX) {
 		ev.result = answer;
 		ev.result_len = strlen(answer);
@@ -109,6 +103,25 @@ static tims_rc audit(struct tims_centre *c, const struct tims_centre_query *q,
 	if (!rc) /* a checkpoint covers the event before the answer leaves */
 		rc = tims_audit_checkpoint(c->audit, &issued, err);
 	pthread_mutex_unlock(&c->audit_lock);
+	return rc;
+}
+
+/* Record a query; an answer too large for one event is recorded by its
+ * SHA-256 and size. */
+static tims_rc audit(struct tims_centre *c, const struct tims_centre_query *q,
+		     const char *answer, int status, struct tims_err *err)
+{
+	json_t *qj = query_json(q);
+	char *qtext = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char action[48];
+	tims_rc rc;
+
+	json_decref(qj);
+	if (!qtext)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "audit: out of memory");
+	snprintf(action, sizeof(action), "national.%s", q->kind);
+	rc = centre_audit(c, q->actor, q->role, q->addr, action, q->purpose, qtext, answer,
+			  status, err);
 	free(qtext);
 	return rc;
 }

@@ -22,15 +22,13 @@
 #include <sodium.h>
 
 #include "tims/bundle.h"
+#include "tims/officer.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 #include "internal.h"
 
-struct serve_ctx {
-	struct tims_centre *c;
-	void (*log)(void *ctx, const char *line);
-	void *log_ctx;
-};
+#define DASH_ALL (TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST | TIMS_ROLE_AUDITOR | \
+		  TIMS_ROLE_ADMIN)
 
 static tims_rc isolated(struct tims_http_resp *resp)
 {
@@ -40,7 +38,7 @@ static tims_rc isolated(struct tims_http_resp *resp)
 
 static tims_rc h_state(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
-	struct serve_ctx *s = app;
+	struct centre_serve *s = app;
 	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
 	struct tims_checkpoint cp;
 	struct centre_mirror *cm;
@@ -66,7 +64,7 @@ static tims_rc h_state(void *app, struct tims_http_req *req, struct tims_http_re
 
 static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
-	struct serve_ctx *s = app;
+	struct centre_serve *s = app;
 	struct tims_sync_batch b;
 	struct tims_centre_ingest *in;
 	struct tims_err err;
@@ -129,7 +127,7 @@ static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_res
 
 static tims_rc h_export(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
-	struct serve_ctx *s = app;
+	struct centre_serve *s = app;
 	struct tims_sync_batch b;
 	struct centre_mirror *cm;
 	struct tims_err err;
@@ -171,7 +169,7 @@ static tims_rc one_post(void *ctx, const struct tims_centre_post *p)
 
 static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
-	struct serve_ctx *s = app;
+	struct centre_serve *s = app;
 	json_t *posts = json_array();
 	struct tims_err err;
 	tims_rc rc;
@@ -191,7 +189,7 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 
 /* ---- bundles down to the posts ---- */
 
-static tims_rc open_wl(struct serve_ctx *s, struct tims_wl **wl, struct tims_err *err)
+static tims_rc open_wl(struct centre_serve *s, struct tims_wl **wl, struct tims_err *err)
 {
 	char path[CENTRE_PATH_MAX];
 	tims_rc rc;
@@ -206,7 +204,7 @@ static tims_rc open_wl(struct serve_ctx *s, struct tims_wl **wl, struct tims_err
 
 static tims_rc h_bundles(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
-	struct serve_ctx *s = app;
+	struct centre_serve *s = app;
 	struct tims_wl_list_info *lists = NULL;
 	struct tims_wl *wl;
 	struct tims_err err;
@@ -269,7 +267,7 @@ tims_rc tims_centre_bundle(struct tims_centre *c, const char *list, uint64_t sin
 
 static tims_rc h_bundle(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
-	struct serve_ctx *s = app;
+	struct centre_serve *s = app;
 	const char *list = tims_http_query(req, "list");
 	const char *kind = tims_http_query(req, "kind");
 	const char *since_s = tims_http_query(req, "since");
@@ -319,7 +317,7 @@ static tims_rc h_bundle(void *app, struct tims_http_req *req, struct tims_http_r
 static tims_rc authorize_peer(void *app, const char *cn, const uint8_t fp[32],
 			      struct tims_principal *who)
 {
-	struct serve_ctx *s = app;
+	struct centre_serve *s = app;
 	sqlite3_stmt *st = NULL;
 	tims_rc rc = TIMS_ERR_DENIED;
 
@@ -351,7 +349,7 @@ static tims_rc authorize_peer(void *app, const char *cn, const uint8_t fp[32],
 static void http_log(void *app, const struct tims_http_req *req, int status,
 		     double ms, const char *detail)
 {
-	struct serve_ctx *s = app;
+	struct centre_serve *s = app;
 	char line[512];
 
 	if (!s->log)
@@ -373,17 +371,40 @@ static const struct tims_http_route routes[] = {
 	{ "GET", "/api/v1/sync/bundles", TIMS_ROLE_PEER, 0, NULL, h_bundles, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/bundle", TIMS_ROLE_PEER, 0, NULL, h_bundle, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/centre/status", TIMS_ROUTE_PUBLIC, 0, NULL, h_status, 0 },
+	/* the supervisor dashboard (dashboard.c, docs/dashboard.md) */
+	{ "POST", "/api/v1/session", TIMS_ROUTE_PUBLIC, 1024, centre_login_schema,
+	  centre_h_login, 0 },
+	{ "DELETE", "/api/v1/session", DASH_ALL, 0, NULL, centre_h_logout, 0 },
+	{ "GET", "/api/v1/dashboard/posts", DASH_ALL, 0, NULL, centre_h_dash_posts,
+	  TIMS_ROUTE_PASSIVE },
+	{ "GET", "/api/v1/dashboard/traffic", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST |
+	  TIMS_ROLE_ADMIN, 0, NULL, centre_h_dash_traffic, TIMS_ROUTE_PASSIVE },
+	{ "GET", "/api/v1/dashboard/hits", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ADMIN, 0, NULL,
+	  centre_h_dash_hits, TIMS_ROUTE_PASSIVE },
+	{ "GET", "/api/v1/dashboard/alerts", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_AUDITOR |
+	  TIMS_ROLE_ADMIN, 0, NULL, centre_h_dash_alerts, TIMS_ROUTE_PASSIVE },
+	{ "GET", "/api/v1/dashboard/overstays", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0,
+	  NULL, centre_h_dash_overstays, 0 },
+	{ "POST", "/api/v1/dashboard/search", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 2048,
+	  centre_search_schema, centre_h_dash_search, 0 },
 };
 
+const struct tims_http_route *tims_centre_route_table(size_t *n)
+{
+	*n = TIMS_ARRAY_SIZE(routes);
+	return routes;
+}
+
 tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
-			  uint16_t port, void (*log)(void *ctx, const char *line),
+			  uint16_t port, const char *web_dir,
+			  void (*log)(void *ctx, const char *line),
 			  void *log_ctx, struct tims_http_server **out,
 			  struct tims_err *err)
 {
 	struct tims_buf crt = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
-	struct serve_ctx *s = calloc(1, sizeof(*s));
+	struct centre_serve *s = calloc(1, sizeof(*s));
 	char path[CENTRE_PATH_MAX];
 	struct tims_http_config cfg;
 	uint64_t added;
@@ -394,7 +415,9 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 	s->c = c;
 	s->log = log;
 	s->log_ctx = log_ctx;
-	if ((rc = tims_centre_reindex(c, &added, err)))
+	pthread_mutex_init(&s->officers_lock, NULL);
+	if ((rc = tims_centre_reindex(c, &added, err)) ||
+	    (rc = tims_officers_open_dir(c->dir, TIMS_PW_COST_INTERACTIVE, &s->officers, err)))
 		goto out;
 	if ((rc = centre_path(c, "tls.crt", path, err)) ||
 	    (rc = tims_read_file(path, crt.max, &crt, err)) ||
@@ -414,6 +437,8 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 	cfg.nroutes = TIMS_ARRAY_SIZE(routes);
 	cfg.app = s;
 	cfg.authorize_peer = authorize_peer;
+	cfg.authenticate = centre_authenticate;
+	cfg.static_dir = web_dir;
 	cfg.log = http_log;
 	rc = tims_http_start(&cfg, out, err);
 out:
@@ -422,8 +447,10 @@ out:
 		sodium_memzero(key.buf, key.alloc);
 	tims_buf_release(&key);
 	tims_buf_release(&ca);
-	if (rc)
+	if (rc) {
+		tims_officers_close_dir(s->officers);
 		free(s);
+	}
 	/* On success s lives as long as the server (the process). */
 	return rc;
 }

@@ -567,3 +567,57 @@ out:
 	tims_buf_release(&cols);
 	return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* Hits: crossings whose screening summary names a hit.                */
+
+static const char sql_hits[] =
+	"SELECT origin, idx, when_ms, direction, decision, record FROM crossings"
+	" WHERE when_ms >= ?1 AND when_ms < ?2 AND record IS NOT NULL"
+	" AND record LIKE '%\"screening\":\"%' AND record NOT LIKE '%\"screening\":\"no hits\"%'"
+	" AND record NOT LIKE '%\"screening\":\"not screened%'"
+	" ORDER BY when_ms DESC, origin, idx LIMIT ?3";
+
+static tims_rc hits_row(void *ctx, const struct cs_row *row)
+{
+	json_t *list = ctx, *rec;
+	const char *scr;
+
+	if (row->n < 6 || !row->v[5])
+		return TIMS_OK;
+	if (!(rec = json_loads(row->v[5], 0, NULL)))
+		return TIMS_OK; /* our own rows are JSON; skip rather than fail */
+	scr = json_string_value(json_object_get(rec, "screening"));
+	if (scr && *scr && strcmp(scr, "no hits") != 0)
+		json_array_append_new(list, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s}",
+			"origin", row->v[0], "index", (json_int_t)cs_int(row->v[1]),
+			"time", (json_int_t)cs_int(row->v[2]),
+			"direction", cs_int(row->v[3]) == 2 ? "exit" : "entry",
+			"decision", cs_int(row->v[4]) == 2 ? "refuse" :
+				    cs_int(row->v[4]) == 3 ? "second-line" : "admit",
+			"screening", scr));
+	json_decref(rec);
+	return TIMS_OK;
+}
+
+tims_rc tims_cstore_hits(struct tims_cstore *s, int64_t from_ms, int64_t to_ms,
+			 unsigned limit, json_t **out, struct tims_err *err)
+{
+	struct cs_param p[] = { CS_I(from_ms), CS_I(to_ms), CS_I(limit) };
+	json_t *list;
+	tims_rc rc;
+
+	*out = NULL;
+	if (limit == 0 || limit > TIMS_CSTORE_MAX_PAGE)
+		return tims_err_set(err, TIMS_ERR_INVALID, "limit: want 1 to %d",
+				    TIMS_CSTORE_MAX_PAGE);
+	if (!(list = json_array()))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "hits: out of memory");
+	if ((rc = cs_query(s, sql_hits, 1, p, 3, hits_row, list, NULL, err))) {
+		json_decref(list);
+		return rc;
+	}
+	*out = json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from_ms, "to", (json_int_t)to_ms,
+			 "hits", list);
+	return *out ? TIMS_OK : tims_err_set(err, TIMS_ERR_NOMEM, "hits: out of memory");
+}

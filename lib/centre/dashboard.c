@@ -1,0 +1,377 @@
+/*
+ * dashboard.c — the supervisor dashboard's API at the centre
+ * (docs/dashboard.md): people of the centre log in with password and TOTP
+ * (the centre's officer store, DIR/node.db, the same accounts it sends to
+ * the posts in their rosters) and read the state of the network.
+ *
+ *   route                               supervisor analyst auditor admin
+ *   POST   /api/v1/session              (public: the login itself)
+ *   DELETE /api/v1/session                  x        x       x      x
+ *   GET    /api/v1/dashboard/posts          x        x       x      x
+ *   GET    /api/v1/dashboard/traffic        x        x              x
+ *   GET    /api/v1/dashboard/hits           x                       x
+ *   GET    /api/v1/dashboard/alerts         x                x      x
+ *   GET    /api/v1/dashboard/overstays      x        x
+ *   POST   /api/v1/dashboard/search         x        x
+ *
+ * Booth officers have no business here: their role is refused on every
+ * route. What names or lists people (overstays, search) needs a stated
+ * purpose and goes through tims_centre_query, which writes the centre's
+ * audit log before the answer leaves; the hits panel (post, time, decision
+ * and the recorded screening summary, no names) and every login, failed
+ * login and logout are audited too. Posts, traffic and alerts carry no
+ * personal data.
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <time.h>
+
+#include "tims/officer.h"
+#include "tims/util.h"
+#include "internal.h"
+
+#define ONLINE_MS 5000   /* posts push every second: 5 s of silence is offline */
+#define HOURS_MAX (24 * 31)
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- sessions ------------------------------------------------------------ */
+
+tims_rc centre_authenticate(void *app, const char *token, int activity,
+			    struct tims_principal *who)
+{
+	struct centre_serve *s = app;
+	tims_rc rc;
+
+	if (!s->officers)
+		return TIMS_ERR_AUTH;
+	pthread_mutex_lock(&s->officers_lock);
+	rc = activity ? tims_officer_session(s->officers, token, time(NULL), who, NULL) :
+		tims_officer_session_peek(s->officers, token, time(NULL), who, NULL);
+	pthread_mutex_unlock(&s->officers_lock);
+	if (!rc && who->role == TIMS_ROLE_OFFICER)
+		rc = TIMS_OK; /* authenticated; the route table refuses the role (403) */
+	return rc;
+}
+
+const struct tims_json_field centre_login_schema[] = {
+	{ "officer", TIMS_JSON_STRING, 1, TIMS_OFFICER_ID_MAX },
+	{ "password", TIMS_JSON_STRING, 1, TIMS_PW_MAX },
+	{ "code", TIMS_JSON_STRING, 1, 16 },
+	{ "booth", TIMS_JSON_STRING, 0, 31 },
+	{ NULL, 0, 0, 0 },
+};
+
+tims_rc centre_h_login(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	const char *id = json_string_value(json_object_get(req->json, "officer"));
+	const char *booth = json_string_value(json_object_get(req->json, "booth"));
+	char token[TIMS_TOKEN_CHARS], detail[160];
+	struct tims_principal who;
+	struct tims_err err, aerr;
+	tims_rc rc;
+	int status;
+
+	if (!booth || !*booth)
+		booth = "dashboard";
+	memset(&who, 0, sizeof(who));
+	pthread_mutex_lock(&s->officers_lock);
+	rc = tims_officer_login(s->officers, id,
+				json_string_value(json_object_get(req->json, "password")),
+				json_string_value(json_object_get(req->json, "code")),
+				booth, time(NULL), token, &who, &err);
+	pthread_mutex_unlock(&s->officers_lock);
+	status = rc == TIMS_OK ? 200 : rc == TIMS_ERR_DENIED ? 403 : rc == TIMS_ERR_INVALID ? 400 : 401;
+	if (!rc && who.role == TIMS_ROLE_OFFICER) {
+		/* a booth account: it works at the posts, not here */
+		tims_officer_logout(s->officers, token, NULL);
+		rc = tims_err_set(&err, TIMS_ERR_DENIED, "login: booth officers use the posts' "
+				  "consoles; the dashboard is for supervisors, analysts, auditors "
+				  "and administrators");
+		status = 403;
+	}
+	if (centre_audit(s->c, id, rc ? "none" : tims_role_name(who.role), req->addr,
+			 rc ? "dashboard.login.failed" : "dashboard.login", "", NULL, NULL, status,
+			 &aerr)) {
+		sodium_memzero(token, sizeof(token));
+		return tims_http_reply_error(resp, 500, "audit_unavailable",
+					     "the audit log cannot be written: nothing is answered");
+	}
+	if (rc) {
+		snprintf(detail, sizeof(detail), "dashboard login refused for \"%.32s\" from %s",
+			 id, req->addr);
+		tims_centre_event(s->c, "login-failed", NULL, detail);
+		return tims_http_reply_error(resp, status, "login_failed", "%s", tims_err_msg(&err));
+	}
+	rc = tims_http_reply_json(resp, 200, json_pack("{s:s, s:s, s:s, s:i}", "token", token,
+		"officer", who.id, "role", tims_role_name(who.role), "idle_timeout_s",
+		TIMS_SESSION_IDLE));
+	sodium_memzero(token, sizeof(token));
+	return rc;
+}
+
+tims_rc centre_h_logout(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	const char *h = tims_http_header(req, "Authorization");
+	struct tims_err err;
+
+	pthread_mutex_lock(&s->officers_lock);
+	tims_officer_logout(s->officers, h && strlen(h) > 7 ? h + 7 : "", NULL);
+	pthread_mutex_unlock(&s->officers_lock);
+	if (centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
+			 "dashboard.logout", "", NULL, NULL, 200, &err))
+		return tims_http_reply_error(resp, 500, "audit_unavailable",
+					     "the audit log cannot be written");
+	return tims_http_reply_json(resp, 200, json_pack("{s:b}", "logged_out", 1));
+}
+
+/* --- the panels ------------------------------------------------------------ */
+
+struct posts_ctx {
+	json_t *list;
+	int64_t now;
+	unsigned online, offline;
+};
+
+static tims_rc post_row(void *ctx, const struct tims_centre_post *p)
+{
+	struct posts_ctx *x = ctx;
+	int online = !p->revoked && p->last_sync_ms && x->now - p->last_sync_ms <= ONLINE_MS;
+
+	if (!p->revoked)
+		online ? x->online++ : x->offline++;
+	json_array_append_new(x->list, json_pack("{s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I}",
+		"name", p->name, "origin", p->origin, "revoked", p->revoked,
+		"state", p->revoked ? "revoked" : online ? "online" : "offline",
+		"records", (json_int_t)p->size, "signed_size", (json_int_t)p->signed_size,
+		"last_sync_ms", (json_int_t)p->last_sync_ms,
+		"lag_s", (json_int_t)(p->last_sync_ms ? (x->now - p->last_sync_ms) / 1000 : -1)));
+	return TIMS_OK;
+}
+
+tims_rc centre_h_dash_posts(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	struct posts_ctx x = { json_array(), now_ms(), 0, 0 };
+	struct tims_err err;
+	tims_rc rc;
+
+	(void)req;
+	if ((rc = tims_centre_posts(s->c, post_row, &x, &err))) {
+		json_decref(x.list);
+		return rc;
+	}
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:b, s:I, s:i, s:i, s:o}",
+		"centre", s->c->name, "isolated", tims_centre_isolated(s->c),
+		"now_ms", (json_int_t)x.now, "online", x.online, "offline", x.offline,
+		"posts", x.list));
+}
+
+/* ?hours=N (1..744, default 24): the window ending now. */
+static tims_rc window(struct tims_http_req *req, struct tims_http_resp *resp,
+		      int64_t *from, int64_t *to, int *bad)
+{
+	const char *h = tims_http_query(req, "hours");
+	uint64_t hours = 24;
+
+	*bad = 0;
+	if (h && tims_parse_u64(h, HOURS_MAX, &hours, "hours", NULL)) {
+		*bad = 1;
+		return tims_http_reply_error(resp, 400, "bad_query", "hours: want 1 to %d",
+					     HOURS_MAX);
+	}
+	if (hours == 0)
+		hours = 1;
+	*to = now_ms();
+	*from = *to - (int64_t)hours * 3600 * 1000;
+	return TIMS_OK;
+}
+
+tims_rc centre_h_dash_traffic(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	struct tims_err err;
+	int64_t from, to;
+	json_t *j = NULL;
+	tims_rc rc;
+	int bad;
+
+	if ((rc = window(req, resp, &from, &to, &bad)) || bad)
+		return rc;
+	/* counts only: no personal data, not audited (it is polled) */
+	pthread_mutex_lock(&s->c->store_lock);
+	rc = tims_cstore_counts(s->c->store, "post,hour", from, to, &j, &err);
+	pthread_mutex_unlock(&s->c->store_lock);
+	if (rc)
+		return rc;
+	return tims_http_reply_json(resp, 200, j);
+}
+
+tims_rc centre_h_dash_hits(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	struct tims_err err;
+	int64_t from, to;
+	json_t *j = NULL;
+	char query[96], *text;
+	tims_rc rc;
+	int bad;
+
+	if ((rc = window(req, resp, &from, &to, &bad)) || bad)
+		return rc;
+	pthread_mutex_lock(&s->c->store_lock);
+	rc = tims_cstore_hits(s->c->store, from, to, 200, &j, &err);
+	pthread_mutex_unlock(&s->c->store_lock);
+	if (rc)
+		return rc;
+	/* watchlist references tie crossings to listed people: audited */
+	snprintf(query, sizeof(query), "{\"from_ms\":%lld,\"to_ms\":%lld}", (long long)from,
+		 (long long)to);
+	text = json_dumps(j, JSON_COMPACT);
+	rc = centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
+			  "dashboard.hits", "supervision: the hits of the period", query, text,
+			  200, &err);
+	free(text);
+	if (rc) {
+		json_decref(j);
+		return tims_http_reply_error(resp, 500, "audit_unavailable",
+					     "the audit log cannot be written: nothing is answered");
+	}
+	return tims_http_reply_json(resp, 200, j);
+}
+
+/* Event kinds that call for a person to look. */
+static int alarming(const char *kind)
+{
+	static const char *const kinds[] = { "fork", "rollback", "bad-signature", "bad-proof",
+		"peer-refused", "malformed", "refused", "revoked", "store", "login-failed",
+		"tamper" };
+
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kind, kinds[i]))
+			return 1;
+	return 0;
+}
+
+tims_rc centre_h_dash_alerts(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array();
+	unsigned n = 0;
+
+	(void)req;
+	pthread_mutex_lock(&s->c->db_lock);
+	if (sqlite3_prepare_v2(s->c->db, "SELECT id, time_ms, kind, origin, detail FROM events"
+			       " ORDER BY id DESC LIMIT 500", -1, &st, NULL) == SQLITE_OK) {
+		while (n < 100 && sqlite3_step(st) == SQLITE_ROW) {
+			const char *kind = (const char *)sqlite3_column_text(st, 2);
+
+			if (!kind || !alarming(kind))
+				continue;
+			n++;
+			json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s?, s:s}",
+				"id", (json_int_t)sqlite3_column_int64(st, 0),
+				"time_ms", (json_int_t)sqlite3_column_int64(st, 1), "kind", kind,
+				"origin", (const char *)sqlite3_column_text(st, 3),
+				"detail", (const char *)sqlite3_column_text(st, 4)));
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->c->db_lock);
+	return tims_http_reply_json(resp, 200, json_pack("{s:o}", "alerts", list));
+}
+
+static tims_rc query_reply(struct centre_serve *s, struct tims_http_req *req,
+			   struct tims_centre_query *q, struct tims_http_resp *resp)
+{
+	struct tims_err err;
+	json_t *j = NULL;
+	tims_rc rc;
+
+	q->actor = req->who.id;
+	q->role = tims_role_name(req->who.role);
+	q->addr = req->addr;
+	rc = tims_centre_query(s->c, q, &j, &err);
+	if (rc == TIMS_ERR_DENIED || rc == TIMS_ERR_INVALID)
+		return tims_http_reply_error(resp, 400, rc == TIMS_ERR_DENIED ? "purpose_required" :
+					     "bad_query", "%s", err.msg);
+	if (rc)
+		return rc;
+	return tims_http_reply_json(resp, 200, j);
+}
+
+static int64_t today(void)
+{
+	return (int64_t)time(NULL) / 86400;
+}
+
+tims_rc centre_h_dash_overstays(void *app, struct tims_http_req *req,
+				struct tims_http_resp *resp)
+{
+	struct tims_centre_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.kind = "overstays";
+	q.on_day = today();
+	q.limit = 100;
+	q.purpose = tims_http_query(req, "purpose");
+	return query_reply(app, req, &q, resp);
+}
+
+const struct tims_json_field centre_search_schema[] = {
+	{ "kind", TIMS_JSON_STRING, 1, 16 },
+	{ "purpose", TIMS_JSON_STRING, 1, 200 },
+	{ "doc", TIMS_JSON_STRING, 0, 40 },
+	{ "issuer", TIMS_JSON_STRING, 0, 3 },
+	{ "surname", TIMS_JSON_STRING, 0, 127 },
+	{ "given_names", TIMS_JSON_STRING, 0, 127 },
+	{ "birth_date", TIMS_JSON_STRING, 0, 10 },
+	{ "nationality", TIMS_JSON_STRING, 0, 3 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const char *field(struct tims_http_req *req, const char *key)
+{
+	const char *v = json_string_value(json_object_get(req->json, key));
+
+	return v && *v ? v : NULL;
+}
+
+tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_centre_query q;
+	const char *kind = field(req, "kind");
+
+	memset(&q, 0, sizeof(q));
+	q.on_day = today();
+	q.purpose = field(req, "purpose");
+	if (kind && !strcmp(kind, "document")) {
+		q.kind = "history";
+		q.doc = field(req, "doc");
+		q.issuer = field(req, "issuer");
+		if (!q.doc)
+			return tims_http_reply_error(resp, 400, "bad_field", "doc: required for a "
+						     "document's history");
+	} else if (kind && !strcmp(kind, "person")) {
+		q.kind = "person";
+		q.surname = field(req, "surname");
+		q.given = field(req, "given_names");
+		q.birth_date = field(req, "birth_date");
+		q.nationality = field(req, "nationality");
+		if (!q.surname || !q.birth_date)
+			return tims_http_reply_error(resp, 400, "bad_field", "surname and birth_date: "
+						     "required for a person's history");
+	} else {
+		return tims_http_reply_error(resp, 400, "bad_field", "kind: want document or person");
+	}
+	return query_reply(app, req, &q, resp);
+}

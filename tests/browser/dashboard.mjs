@@ -1,0 +1,189 @@
+// dashboard.mjs — the supervisor dashboard (web/dashboard/) driven in
+// Debian's headless Chromium by playwright-core, run by
+// tests/e2e/dashboard.sh against a real centre with two posts.
+//
+// Environment (set by dashboard.sh): URL (the centre), SHOTS, CHROMIUM,
+// S_SUP, S_ANA (TOTP secrets of a supervisor and an analyst), PASSWORD,
+// EXPECT_TOTAL (crossings of the day at the centre), STOP_POST_PID and
+// STOP_POST (a post the script stops to see it go offline).
+//
+// Prints "ok<TAB>name", "fail<TAB>name<TAB>detail", and "end<TAB>done" last.
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+
+const env = (k) => {
+  if (!process.env[k]) throw new Error(`dashboard.mjs: ${k} is not set (run tests/e2e/dashboard.sh)`);
+  return process.env[k];
+};
+const URL = env('URL');
+const SHOTS = env('SHOTS');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const PASSWORD = env('PASSWORD');
+const WAIT = 15000;
+
+let failures = 0;
+function report(ok, name, detail = '') {
+  if (!ok) failures++;
+  const d = String(detail).replace(/\t/g, ' ').replace(/\\/g, '\\\\').replace(/\n/g, '\\n').slice(0, 1500);
+  process.stdout.write(`${ok ? 'ok' : 'fail'}\t${name}\t${d}\n`);
+}
+
+async function check(name, fn) {
+  try {
+    const r = await fn();
+    if (r === false) report(false, name, 'condition is false');
+    else if (typeof r === 'string') report(false, name, r);
+    else report(true, name);
+  } catch (e) {
+    report(false, name, e.message.split('\n').slice(0, 6).join('\n'));
+  }
+}
+
+const totp = (secret) => execFileSync('oathtool', ['--totp', '-b', secret], { encoding: 'utf8' }).trim();
+
+async function waitText(page, sel, re, timeout = WAIT) {
+  try {
+    await page.waitForFunction(([s, src, flags]) => {
+      const e = document.querySelector(s);
+      return !!e && new RegExp(src, flags).test(e.textContent);
+    }, [sel, re.source, re.flags], { timeout });
+  } catch (e) {
+    const got = await page.$eval(sel, (n) => n.textContent).catch(() => '(no such element)');
+    throw new Error(`${sel}: no match for ${re} in: ${got.replace(/\s+/g, ' ').slice(0, 400)}`);
+  }
+  return true;
+}
+
+const shot = (page, name) => page.screenshot({ path: `${SHOTS}/dashboard-${name}.png`, fullPage: true });
+
+async function login(page, officer, code) {
+  await page.fill('#l-officer', officer);
+  await page.fill('#l-password', PASSWORD);
+  await page.fill('#l-code', code);
+  await page.press('#l-code', 'Enter');
+}
+
+const launchArgs = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking'];
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: launchArgs, timeout: 30000 });
+try {
+  const errors = [];
+  const csp = [];
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 900 } });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) errors.push(m.text());
+  });
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto(`${URL}/`);
+
+  await check('login: a wrong code is refused, and says so', async () => {
+    await page.waitForSelector('#l-officer', { state: 'visible', timeout: WAIT });
+    await login(page, 'kostova', '000000');
+    return waitText(page, '#login-msg', /officer id, password or code wrong/);
+  });
+  await shot(page, 'login');
+
+  await check('login: the supervisor logs in with password and TOTP', async () => {
+    await login(page, 'kostova', totp(env('S_SUP')));
+    await page.waitForSelector('#dash', { state: 'visible', timeout: WAIT });
+    return waitText(page, '#who', /kostova \(supervisor\)/);
+  });
+
+  await check('posts: both posts online, with their records', async () => {
+    await waitText(page, '#net-state', /network: 2 online, 0 offline/);
+    const rows = await page.$$eval('#posts tbody tr', (trs) => trs.map((t) => t.textContent));
+    return (rows.length === 2 && rows.every((r) => /online/.test(r))) || `rows: ${rows.join(' | ')}`;
+  });
+  await check('traffic: the chart counts every crossing of the day', async () => {
+    await waitText(page, '#traffic-sum', new RegExp(`\\(${env('EXPECT_TOTAL')} crossings\\)`));
+    const bars = await page.$$eval('#chart svg rect', (r) => r.length);
+    const legend = await page.$eval('#legend', (e) => e.textContent);
+    return (bars >= 2 && /bg\.example\/post-a/.test(legend) && /bg\.example\/post-b/.test(legend)) ||
+      `bars ${bars}, legend ${legend}`;
+  });
+  await check('hits: the wanted traveller\'s hit, with its list and reference, no name', async () => {
+    await waitText(page, '#hits-sum', /\(1\)/);
+    const row = await page.$eval('#hits tbody tr', (t) => t.textContent);
+    return (/second-line/.test(row) && /wanted\/P-001/.test(row) && !/SHCHERBAKOV/.test(row)) || row;
+  });
+  await check('alerts: the failed login is an alert', () => waitText(page, '#alerts tbody', /login-failed.*kostova/));
+  await shot(page, 'overview');
+
+  await check('overstays: refused without a purpose', async () => {
+    await page.fill('#o-purpose', '');
+    await page.click('#over-form button');
+    return waitText(page, '#over-msg', /State the purpose/);
+  });
+  await check('overstays: with a purpose, the overstayer', async () => {
+    await page.fill('#o-purpose', 'weekly overstay review');
+    await page.click('#over-form button');
+    await waitText(page, '#over-msg', /1 overstayer/);
+    const row = await page.$eval('#overstays tbody tr', (t) => t.textContent);
+    return /KARIMOV/.test(row) || row;
+  });
+  await check('search: refused without a purpose', async () => {
+    await page.fill('#s-doc', 'UZ7741209');
+    await page.fill('#s-purpose', '');
+    await page.click('#search-form button');
+    return waitText(page, '#search-msg', /State the purpose/);
+  });
+  await check('search: a document\'s history across the posts, with a purpose', async () => {
+    await page.fill('#s-purpose', 'case 2026/114');
+    await page.click('#search-form button');
+    await waitText(page, '#stay', /1 crossing across the posts; stay: 10[0-9] of 90 days used, 1[0-9] days OVER/);
+    const row = await page.$eval('#history tbody tr', (t) => t.textContent);
+    return (/bg\.example\/post-a/.test(row) && /KARIMOV/.test(row)) || row;
+  });
+  await check('search: a person\'s history by name and date of birth, at both posts', async () => {
+    await page.selectOption('#s-kind', 'person');
+    await page.fill('#s-surname', 'IVANOV');
+    await page.fill('#s-given', 'PETAR');
+    await page.fill('#s-dob', '1980-01-02');
+    await page.fill('#s-purpose', 'case 2026/115');
+    await page.click('#search-form button');
+    await waitText(page, '#stay', /^2 crossings across the posts/);
+    const rows = await page.$$eval('#history tbody tr', (t) => t.map((x) => x.textContent).join(' | '));
+    return (/post-a.*IVANOV PETAR/.test(rows) && /post-b.*IVANOV PETAR/.test(rows)) || rows;
+  });
+  await shot(page, 'search');
+
+  await check(`posts: ${env('STOP_POST')} stopped goes offline`, async () => {
+    process.kill(Number(env('STOP_POST_PID')), 'SIGTERM');
+    await waitText(page, '#net-state', /network: 1 online, 1 offline/, 20000);
+    const rows = await page.$$eval('#posts tbody tr', (trs) => trs.map((t) => t.textContent).join(' | '));
+    return new RegExp(`${env('STOP_POST')}.*offline`).test(rows) || rows;
+  });
+  await shot(page, 'post-offline');
+
+  await check('logout: the session ends', async () => {
+    await page.click('#logout');
+    return waitText(page, '#login-msg', /Logged out/);
+  });
+
+  await check('roles: an analyst sees no hits and no alerts, and may search', async () => {
+    await login(page, 'marinov', totp(env('S_ANA')));
+    await page.waitForSelector('#dash', { state: 'visible', timeout: WAIT });
+    await waitText(page, '#who', /marinov \(analyst\)/);
+    await page.waitForSelector('#p-hits .deny', { state: 'visible', timeout: WAIT });
+    await page.waitForSelector('#p-alerts .deny', { state: 'visible', timeout: WAIT });
+    const search = await page.isVisible('#search-form');
+    return search || 'the search form is hidden';
+  });
+  await shot(page, 'analyst');
+
+  await check('the page ran under its CSP with no violation and no script error', async () => {
+    const v = await page.evaluate(() => window.__csp);
+    return (errors.length === 0 && v.length === 0) || `errors: ${errors.join(' | ')}; csp: ${v.join(' | ')}`;
+  });
+  void csp;
+  await ctx.close();
+} finally {
+  await browser.close();
+}
+process.stdout.write(`end\tdone\t${failures} failed\n`);
+process.exit(0);

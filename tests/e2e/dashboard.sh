@@ -1,0 +1,159 @@
+# dashboard.sh — the supervisor dashboard (web/dashboard/, the centre's
+# console) against a real centre and two posts on loopback: the posts
+# register traffic through their API (a watchlist hit among it, an
+# overstayer from last season), then headless Chromium (playwright-core,
+# tests/browser/dashboard.mjs) logs in with a TOTP code from oathtool and
+# checks each panel against what was registered, runs a national search
+# with a purpose, and sees a stopped post go offline. curl checks the role
+# matrix; the centre's audit log must hold every search. Screenshots go to
+# build/screenshots/dashboard-*.png.
+. tests/e2e/lib.sh
+
+SHOTS=$PWD/build/screenshots
+BROWSER_DIR=$PWD/tests/browser
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+missing=
+[ -x "$CHROMIUM" ] || missing="$missing chromium ($CHROMIUM)"
+command -v node >/dev/null 2>&1 || missing="$missing node"
+command -v oathtool >/dev/null 2>&1 || missing="$missing oathtool"
+if [ -n "$missing" ]; then
+	t_report fail "dashboard: the browser test's tools are installed" "missing:$missing"
+	t_end; exit 1
+fi
+if [ ! -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ]; then
+	(cd "$BROWSER_DIR" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1)
+	t_ok "dashboard: playwright-core installs from tests/browser/package.json" \
+		test -f "$BROWSER_DIR/node_modules/playwright-core/package.json"
+fi
+mkdir -p "$SHOTS"
+rm -f "$SHOTS"/dashboard-*.png
+
+C=$T_TMP/centre
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T_TMP"; }
+trap cleanup EXIT
+wait_line() { for _ in $(seq 1 150); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
+PASSWORD="dashboard password 1"
+
+"$TIMS" centre init "$C" --name tims-centre >/dev/null
+S_SUP=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" kostova --name "Vera Kostova" --role supervisor | secret_of kostova)
+S_ANA=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" marinov --name "Ivo Marinov" --role analyst | secret_of marinov)
+S_AUD=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" popova --name "Lea Popova" --role auditor | secret_of popova)
+S_OFF=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" stoyanov --name "Ivan Stoyanov" --role officer | secret_of stoyanov)
+"$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null
+"$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
+PIDS+=($!)
+wait_line "$T_TMP/centre.out" "listening on"
+CURL_=$(sed -n 's/.* listening on //p' "$T_TMP/centre.out")
+t_match "centre: serves the dashboard and the sync API on loopback" '^https://127\.0\.0\.1:[0-9]+$' "$CURL_"
+
+declare -A DIR PURL NODE TOKEN
+for n in post-a post-b; do
+	DIR[$n]=$T_TMP/$n
+	"$TIMS" post init "${DIR[$n]}" --origin "bg.example/$n" --kind land >/dev/null
+	echo "booth password 1" | "$TIMS" officer add --post "${DIR[$n]}" "b-$n" --name "Booth $n" --role officer |
+		secret_of "b-$n" >"$T_TMP/secret-$n"
+	"$TIMS" centre enrol-post "$C" "$n" --vkey "${DIR[$n]}/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-$n" >/dev/null
+	"$TIMS" post enrol "${DIR[$n]}" --from "$T_TMP/enrol-$n" >/dev/null
+done
+# Last season at post A, re-typed from paper: the overstayer.
+printf '{"id":"paper-1","direction":"entry","officer":"archive","booth":"B1","crossed_at":"%s","person":{"doc_code":"P","issuer":"UZB","number":"UZ7741209","surname":"KARIMOV","given_names":"DILSHOD","nationality":"UZB","birth_date":"1988-05-14","sex":"M"}}\n' \
+	"$(date -u -d '100 days ago' +%Y-%m-%dT%H:%M:%SZ)" >"$T_TMP/paper.jsonl"
+"$TIMS" cross import --post "${DIR[post-a]}" "$T_TMP/paper.jsonl" >/dev/null 2>&1
+for n in post-a post-b; do
+	"$TIMS" post serve "${DIR[$n]}" --port 0 >"$T_TMP/$n.out" 2>"$T_TMP/$n.log" &
+	NODE[$n]=$!
+	PIDS+=("${NODE[$n]}")
+	wait_line "$T_TMP/$n.out" "listening on"
+	PURL[$n]=$(sed -n 's/^listening on //p' "$T_TMP/$n.out" | sed 's|/$||')
+done
+# the posts get the centre's watchlist as a bundle
+for _ in $(seq 1 100); do
+	grep -q "watchlist wanted: version 1 from the centre applied" "$T_TMP/post-a.log" && break; sleep 0.1
+done
+t_ok "setup: post A holds the centre's watchlist" grep -q "watchlist wanted: version 1 from the centre applied" "$T_TMP/post-a.log"
+
+# Traffic through the booths' API, as the console sends it.
+req() { # URL METHOD PATH TOKEN [BODY]
+	local args=(-s --cacert "$C/ca.crt" -X "$2" "$1$3")
+	[ -n "$4" ] && args+=(-H "Authorization: Bearer $4")
+	[ -n "${5:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$5")
+	curl "${args[@]}"
+}
+for n in post-a post-b; do
+	TOKEN[$n]=$(req "${PURL[$n]}" POST /api/v1/session "" "{\"officer\":\"b-$n\",\"password\":\"booth password 1\",\"code\":\"$(oathtool --totp -b "$(cat "$T_TMP/secret-$n")")\",\"booth\":\"B1\"}" |
+		sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+done
+cross() { # POST ID DOC SURNAME GIVEN DOB
+	req "${PURL[$1]}" POST /api/v1/crossings "${TOKEN[$1]}" "{\"id\":\"$2\",\"direction\":\"entry\",\"decision\":\"admit\",\"screening\":\"no hits\",\"person\":{\"doc_code\":\"P\",\"issuer\":\"BGR\",\"number\":\"$3\",\"surname\":\"$4\",\"given_names\":\"$5\",\"nationality\":\"BGR\",\"birth_date\":\"$6\",\"sex\":\"M\"}}" >/dev/null
+}
+cross post-a a1 AA1000001 IVANOV PETAR 1980-01-02
+cross post-a a2 AA1000002 GEORGIEV NIKOLA 1975-05-05
+cross post-a a3 AA1000003 DIMITROV STOYAN 1990-09-09
+cross post-b b1 BB1000001 IVANOV PETAR 1980-01-02
+cross post-b b2 BB1000002 PETROVA MILENA 1985-03-03
+# the wanted traveller: the check finds him, the crossing records the hit
+WANTED='P<RUSSHCHERBAKOV<<YURIY<<<<<<<<<<<<<<<<<<<<<\n7200000175RUS7104125M3306150<<<<<<<<<<<<<<<6'
+chk=$(req "${PURL[post-a]}" POST /api/v1/check "${TOKEN[post-a]}" "{\"mrz\":\"$WANTED\"}")
+t_match "traffic: the booth's check finds the wanted traveller" '"list":"wanted","kind":"persons","ref":"P-001"' "$chk"
+r=$(req "${PURL[post-a]}" POST /api/v1/crossings "${TOKEN[post-a]}" "{\"id\":\"a4\",\"mrz\":\"$WANTED\",\"direction\":\"entry\",\"decision\":\"second-line\",\"screening\":\"1 hit: wanted/P-001 1.00\"}")
+t_match "traffic: his crossing is registered, second line" '"index":[0-9]+' "$r"
+EXPECT_TOTAL=6
+centre_size() { curl -s --cacert "$C/ca.crt" "$CURL_/api/v1/centre/status" | python3 -c 'import json,sys; print(sum(p["size"] for p in json.load(sys.stdin)["posts"]))'; }
+for _ in $(seq 1 100); do [ "$(centre_size)" = $((EXPECT_TOTAL + 1)) ] && break; sleep 0.2; done
+t_eq "sync: the centre mirrors the day and the paper record" $((EXPECT_TOTAL + 1)) "$(centre_size)"
+
+# The role matrix of the dashboard's routes, over curl.
+dreq() { # METHOD PATH TOKEN [BODY] -> status
+	local args=(-s -o "$T_TMP/body" -w '%{http_code}' --cacert "$C/ca.crt" -X "$1" "$CURL_$2")
+	[ -n "$3" ] && args+=(-H "Authorization: Bearer $3")
+	[ -n "${4:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$4")
+	curl "${args[@]}"
+}
+dlogin() { # ID SECRET -> token
+	curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary \
+		"{\"officer\":\"$1\",\"password\":\"$PASSWORD\",\"code\":\"$(oathtool --totp -b "$2")\"}" \
+		"$CURL_/api/v1/session" | sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p'
+}
+t_eq "roles: a booth officer may not log in to the dashboard" 403 \
+	"$(dreq POST /api/v1/session "" "{\"officer\":\"stoyanov\",\"password\":\"$PASSWORD\",\"code\":\"$(oathtool --totp -b "$S_OFF")\"}")"
+AUD=$(dlogin popova "$S_AUD")
+t_match "roles: the auditor has a session" '^[A-Za-z0-9_-]{43}$' "$AUD"
+for route in posts hits alerts traffic overstays; do
+	t_eq "roles: no session, /api/v1/dashboard/$route: 401" 401 "$(dreq GET "/api/v1/dashboard/$route" "")"
+done
+t_eq "roles: the auditor reads the alerts" 200 "$(dreq GET /api/v1/dashboard/alerts "$AUD")"
+t_eq "roles: the auditor sees the posts" 200 "$(dreq GET /api/v1/dashboard/posts "$AUD")"
+t_eq "roles: the auditor may not read the hits" 403 "$(dreq GET /api/v1/dashboard/hits "$AUD")"
+t_eq "roles: the auditor may not search" 403 \
+	"$(dreq POST /api/v1/dashboard/search "$AUD" '{"kind":"document","doc":"UZ7741209","purpose":"curiosity"}')"
+t_eq "roles: the role is checked before the body (a malformed search by the auditor)" 403 \
+	"$(dreq POST /api/v1/dashboard/search "$AUD" '{"kind":')"
+t_eq "sync routes: still refused without a post's certificate" 401 "$(dreq GET /api/v1/sync/state "$AUD")"
+h=$(curl -s -D - -o /dev/null --cacert "$C/ca.crt" "$CURL_/")
+t_match "static: the dashboard's page, under a strict CSP" "Content-Security-Policy: default-src 'self'" "$h"
+
+# The browser.
+export URL=$CURL_ SHOTS CHROMIUM S_SUP S_ANA PASSWORD EXPECT_TOTAL
+export STOP_POST=post-b STOP_POST_PID=${NODE[post-b]}
+node "$BROWSER_DIR/dashboard.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
+rc=$?
+while IFS=$'\t' read -r st name detail; do
+	case $st in ok|fail) t_report "$st" "browser: $name" "$(printf '%b' "$detail")" ;; esac
+done <"$T_TMP/browser.out"
+t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
+[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
+
+# The centre's audit log holds the searches, with their purposes.
+out=$("$TIMS" centre audit-verify "$C" 2>&1)
+t_match "audit: the centre's audit log verifies" 'audit log: [0-9]+ events: ok' "$out"
+acts=$("$TIMS" audit list --centre "$C" --count 1000 2>&1)
+t_match "audit: the document search is recorded with its purpose" 'national\.history.*case 2026/114|case 2026/114.*national\.history' "$acts"
+t_match "audit: the overstay list is recorded with its purpose" 'national\.overstays.*weekly overstay review|weekly overstay review.*national\.overstays' "$acts"
+t_match "audit: the hits panel is recorded" 'dashboard\.hits' "$acts"
+t_match "audit: the failed login is recorded" 'dashboard\.login\.failed' "$acts"
+for s in login overview search post-offline analyst; do
+	t_ok "screenshot build/screenshots/dashboard-$s.png saved" test -s "$SHOTS/dashboard-$s.png"
+done
+t_end

@@ -1,0 +1,342 @@
+/* dashboard.js — the supervisor dashboard (docs/dashboard.md).
+ *
+ * Talks to the centre's /api/v1 with the session token kept in memory only
+ * (a reload asks for a new login). Panels poll every few seconds through
+ * passive routes, which do not keep an idle session alive; after 15 minutes
+ * without a person's action the dashboard logs out by itself. Overstays and
+ * the national search name people: they need a stated purpose and the
+ * centre records them in its audit log before answering. Text from the
+ * server is only ever set with textContent, never as HTML. */
+(function () {
+  'use strict';
+
+  const POLL_MS = 5000;
+  const IDLE_MS = 15 * 60 * 1000;
+  const COLOURS = ['#0b4f9c', '#c2410c', '#0a6b2d', '#7c3aed', '#a4121c', '#0e7490', '#854d0e'];
+  const SVGNS = 'http://www.w3.org/2000/svg';
+  const state = { token: null, role: null, officer: null, timer: null, lastAct: Date.now() };
+
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function hhmm(ms) { const d = new Date(ms); return pad(d.getHours()) + ':' + pad(d.getMinutes()); }
+  function day(ms) { const d = new Date(ms); return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()); }
+  function ago(s) {
+    if (s < 0) return 'never';
+    if (s < 60) return s + ' s';
+    if (s < 3600) return Math.floor(s / 60) + ' min';
+    return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
+  }
+
+  async function api(method, path, body) {
+    const opt = { method, headers: {}, cache: 'no-store' };
+    if (state.token) opt.headers.Authorization = 'Bearer ' + state.token;
+    if (body !== undefined) {
+      opt.headers['Content-Type'] = 'application/json';
+      opt.body = JSON.stringify(body);
+    }
+    let r;
+    try {
+      r = await fetch(path, opt);
+    } catch (e) {
+      return { status: 0, data: { error: 'unreachable', message: 'the centre is unreachable' } };
+    }
+    let data = {};
+    try { data = await r.json(); } catch (e) { data = {}; }
+    if (r.status === 401 && state.token && path !== '/api/v1/session') loggedOut('Your session ended: log in again.');
+    return { status: r.status, data };
+  }
+
+  /* ---- login ------------------------------------------------------------ */
+
+  function showLogin(msg) {
+    $('dash').hidden = true;
+    $('who').hidden = true;
+    $('logout').hidden = true;
+    $('login-screen').hidden = false;
+    $('login-msg').textContent = msg || '';
+    $('l-officer').focus();
+  }
+
+  function loggedOut(msg) {
+    state.token = null;
+    if (state.timer) clearInterval(state.timer);
+    state.timer = null;
+    showLogin(msg);
+  }
+
+  async function login(ev) {
+    ev.preventDefault();
+    $('login-msg').textContent = '';
+    const body = { officer: $('l-officer').value.trim(), password: $('l-password').value,
+                   code: $('l-code').value.trim() };
+    if (!body.officer || !body.password || !body.code) {
+      $('login-msg').textContent = 'Officer id, password and code are all needed.';
+      return;
+    }
+    const r = await api('POST', '/api/v1/session', body);
+    $('l-password').value = '';
+    $('l-code').value = '';
+    if (r.status !== 200) {
+      $('login-msg').textContent = (r.data && r.data.message) || ('Login refused (' + r.status + ').');
+      return;
+    }
+    state.token = r.data.token;
+    state.role = r.data.role;
+    state.officer = r.data.officer;
+    state.lastAct = Date.now();
+    $('who').textContent = r.data.officer + ' (' + r.data.role + ')';
+    $('who').hidden = false;
+    $('logout').hidden = false;
+    $('login-screen').hidden = true;
+    $('dash').hidden = false;
+    refresh();
+    state.timer = setInterval(tick, POLL_MS);
+  }
+
+  async function logout() {
+    await api('DELETE', '/api/v1/session');
+    loggedOut('Logged out.');
+  }
+
+  function tick() {
+    if (Date.now() - state.lastAct > IDLE_MS) {
+      logout();
+      return;
+    }
+    refresh();
+  }
+
+  /* ---- panels ------------------------------------------------------------- */
+
+  function deny(panel, r) {
+    const p = $(panel);
+    const forbidden = r.status === 403;
+    p.querySelector('.deny').hidden = !forbidden;
+    Array.from(p.children).forEach((c) => {
+      if (c.tagName === 'TABLE' || c.id === 'chart' || c.id === 'legend' || c.tagName === 'FORM')
+        c.hidden = forbidden || (c.tagName === 'TABLE' && c.id === 'overstays' && !c.dataset.shown);
+    });
+    return forbidden;
+  }
+
+  function fill(tbody, rows) {
+    tbody.replaceChildren();
+    rows.forEach((cells) => {
+      const tr = el('tr');
+      cells.forEach((c) => {
+        const td = el('td', c && typeof c === 'object' ? c.text : c);
+        if (c && typeof c === 'object' && c.cls) td.className = c.cls;
+        tr.appendChild(td);
+      });
+      tbody.appendChild(tr);
+    });
+  }
+
+  async function refreshPosts() {
+    const r = await api('GET', '/api/v1/dashboard/posts');
+    if (deny('p-posts', r) || r.status !== 200) return;
+    const d = r.data;
+    $('centre-name').textContent = 'centre: ' + d.centre;
+    const ns = $('net-state');
+    if (d.isolated) {
+      ns.textContent = 'network: the centre is ISOLATED (posts work alone)';
+      ns.className = 'item state bad';
+    } else {
+      ns.textContent = 'network: ' + d.online + ' online, ' + d.offline + ' offline';
+      ns.className = 'item state ' + (d.offline ? 'bad' : 'ok');
+    }
+    $('posts-sum').textContent = '(' + d.posts.length + ')';
+    fill($('posts').tBodies[0], d.posts.map((p) => [
+      p.name + ' — ' + p.origin,
+      { text: p.state, cls: p.state },
+      p.records,
+      p.last_sync_ms ? hhmm(p.last_sync_ms) + ' (' + ago(p.lag_s) + ' ago)' : 'never',
+      p.state === 'online' ? 'in sync' : ago(p.lag_s),
+    ]));
+  }
+
+  function svg(tag, attrs, text) {
+    const e = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs).forEach((k) => e.setAttribute(k, attrs[k]));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function drawChart(d) {
+    const hourMs = 3600 * 1000;
+    const end = Math.floor(d.to / hourMs) * hourMs;
+    const hours = [];
+    for (let h = end - 23 * hourMs; h <= end; h += hourMs) hours.push(h);
+    const posts = Array.from(new Set(d.groups.map((g) => g.post))).sort();
+    const counts = {};
+    let max = 1;
+    d.groups.forEach((g) => {
+      const k = g.post + '|' + g.hour;
+      counts[k] = (counts[k] || 0) + g.count;
+      if (counts[k] > max) max = counts[k];
+    });
+    const W = 960, H = 220, L = 40, B = 24, T = 10;
+    const s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none' });
+    const slot = (W - L - 10) / hours.length;
+    const bw = Math.max(1, (slot - 4) / Math.max(1, posts.length));
+    for (let i = 0; i <= 4; i++) {
+      const y = T + (H - T - B) * (1 - i / 4);
+      s.appendChild(svg('line', { x1: L, x2: W - 10, y1: y, y2: y, stroke: '#d5d8dc' }));
+      s.appendChild(svg('text', { x: L - 4, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#4a4f57' },
+        String(Math.round(max * i / 4))));
+    }
+    hours.forEach((h, i) => {
+      const x0 = L + i * slot + 2;
+      posts.forEach((p, j) => {
+        const c = counts[p + '|' + h] || 0;
+        if (!c) return;
+        const bh = (H - T - B) * c / max;
+        const r = svg('rect', { x: x0 + j * bw, y: H - B - bh, width: bw, height: bh,
+          fill: COLOURS[j % COLOURS.length] });
+        r.appendChild(svg('title', {}, p + ', ' + hhmm(h) + ': ' + c));
+        s.appendChild(r);
+      });
+      if (i % 3 === 0)
+        s.appendChild(svg('text', { x: x0, y: H - 8, 'font-size': 11, fill: '#4a4f57' }, hhmm(h)));
+    });
+    $('chart').replaceChildren(s);
+    const lg = $('legend');
+    lg.replaceChildren();
+    posts.forEach((p, j) => {
+      const item = el('span');
+      const sw = svg('svg', { width: 12, height: 12, class: 'sw' });
+      sw.appendChild(svg('rect', { width: 12, height: 12, fill: COLOURS[j % COLOURS.length] }));
+      item.appendChild(sw);
+      item.appendChild(document.createTextNode(p + ' '));
+      lg.appendChild(item);
+    });
+  }
+
+  async function refreshTraffic() {
+    const r = await api('GET', '/api/v1/dashboard/traffic?hours=24');
+    if (deny('p-traffic', r) || r.status !== 200) return;
+    $('traffic-sum').textContent = '(' + r.data.total + ' crossings)';
+    $('chart').dataset.total = r.data.total;
+    drawChart(r.data);
+  }
+
+  async function refreshHits() {
+    const r = await api('GET', '/api/v1/dashboard/hits?hours=24');
+    if (deny('p-hits', r) || r.status !== 200) return;
+    $('hits-sum').textContent = '(' + r.data.hits.length + ')';
+    fill($('hits').tBodies[0], r.data.hits.map((h) => [
+      hhmm(h.time), h.origin, h.decision, h.screening]));
+  }
+
+  async function refreshAlerts() {
+    const r = await api('GET', '/api/v1/dashboard/alerts');
+    if (deny('p-alerts', r) || r.status !== 200) return;
+    $('alerts-sum').textContent = '(' + r.data.alerts.length + ')';
+    const tb = $('alerts').tBodies[0];
+    fill(tb, r.data.alerts.map((a) => [day(a.time_ms) + ' ' + hhmm(a.time_ms), a.kind, a.origin || '—', a.detail]));
+    Array.from(tb.rows).forEach((tr) => tr.classList.add('alarm'));
+  }
+
+  function refresh() {
+    if (!state.token) return;
+    refreshPosts();
+    refreshTraffic();
+    refreshHits();
+    refreshAlerts();
+    /* the panels that need a purpose: shown or refused by role */
+    if (['supervisor', 'analyst'].indexOf(state.role) < 0) {
+      ['p-overstays', 'p-search'].forEach((p) => deny(p, { status: 403 }));
+    }
+  }
+
+  /* ---- overstays and the national search (purpose, audited) ---------------- */
+
+  async function overstays(ev) {
+    ev.preventDefault();
+    state.lastAct = Date.now();
+    const purpose = $('o-purpose').value.trim();
+    $('over-msg').textContent = '';
+    if (purpose.length < 3) {
+      $('over-msg').textContent = 'State the purpose: it is recorded in the audit log.';
+      return;
+    }
+    const r = await api('GET', '/api/v1/dashboard/overstays?purpose=' + encodeURIComponent(purpose));
+    if (r.status !== 200) {
+      $('over-msg').textContent = (r.data && r.data.message) || ('Refused (' + r.status + ').');
+      return;
+    }
+    const t = $('overstays');
+    t.dataset.shown = '1';
+    t.hidden = false;
+    fill(t.tBodies[0], r.data.overstays.map((o) => [o.document, o.surname + ' ' + (o.given_names || ''),
+      o.nationality, day(o.entered), o.origin, o.overstay]));
+    $('over-msg').textContent = r.data.total + ' overstayer' + (r.data.total === 1 ? '' : 's') + ' on ' + r.data.on + '.';
+  }
+
+  function searchKind() {
+    const person = $('s-kind').value === 'person';
+    document.querySelectorAll('.by-person').forEach((e) => { e.hidden = !person; });
+    document.querySelectorAll('.by-doc').forEach((e) => { e.hidden = person; });
+  }
+
+  async function search(ev) {
+    ev.preventDefault();
+    state.lastAct = Date.now();
+    $('search-msg').textContent = '';
+    $('search-result').hidden = true;
+    const kind = $('s-kind').value;
+    const body = { kind, purpose: $('s-purpose').value.trim() };
+    if (body.purpose.length < 3) {
+      $('search-msg').textContent = 'State the purpose: it is recorded in the audit log.';
+      $('s-purpose').focus();
+      return;
+    }
+    if (kind === 'document') {
+      body.doc = $('s-doc').value.trim().toUpperCase();
+      if ($('s-issuer').value.trim()) body.issuer = $('s-issuer').value.trim().toUpperCase();
+    } else {
+      body.surname = $('s-surname').value.trim();
+      if ($('s-given').value.trim()) body.given_names = $('s-given').value.trim();
+      body.birth_date = $('s-dob').value.trim();
+    }
+    const r = await api('POST', '/api/v1/dashboard/search', body);
+    if (r.status !== 200) {
+      $('search-msg').textContent = (r.data && r.data.message) || ('Refused (' + r.status + ').');
+      return;
+    }
+    const c = r.data.crossings || [];
+    const st = r.data.stay;
+    $('stay').textContent = c.length + ' crossing' + (c.length === 1 ? '' : 's') + ' across the posts' +
+      (st ? '; stay: ' + st.used + ' of ' + st.max_days + ' days used' + (st.overstay ? ', ' + st.overstay + ' days OVER' : '') : '') + '.';
+    fill($('history').tBodies[0], c.map((x) => {
+      const rec = x.record || {};
+      const p = rec.person || {};
+      const when = Date.parse(rec.crossed_at || rec.time || '');
+      return [isNaN(when) ? '?' : day(when) + ' ' + hhmm(when), x.origin, rec.direction || '', rec.decision || '',
+        (p.issuer || '') + ' ' + (p.number || ''), (p.surname || '') + ' ' + (p.given_names || '')];
+    }));
+    $('search-result').hidden = false;
+  }
+
+  /* ---- wiring ------------------------------------------------------------ */
+
+  document.addEventListener('DOMContentLoaded', () => {
+    $('login-form').addEventListener('submit', login);
+    $('logout').addEventListener('click', logout);
+    $('over-form').addEventListener('submit', overstays);
+    $('search-form').addEventListener('submit', search);
+    $('s-kind').addEventListener('change', searchKind);
+    ['keydown', 'pointerdown'].forEach((t) => document.addEventListener(t, () => { state.lastAct = Date.now(); }));
+    searchKind();
+    showLogin('');
+    document.body.dataset.ready = '1';
+  });
+}());
