@@ -247,6 +247,11 @@ echo "hits: $(( $(jget "$T" hits.person) + $(jget "$T" hits.document) + $(jget "
 	"discreet checks $(jget "$T" hits.discreet), listed travellers stopped $(jget "$T" planted_hit) of $(jget "$T" planted)"
 echo "overstayers found: $(sed -n 's/.*overstayers: //p' "$D/overstays.txt")"
 echo "rebuild: exit $rebuild_rc, $roots roots verified against cosigned checkpoints; mirrors verified: $([ $verify_rc = 0 ] && echo yes || echo NO)"
+answering=0
+for u in "${URL[@]}" "$CURL_"; do
+	curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" "$u/" | grep -q 200 && answering=$((answering + 1))
+done
+echo "consoles answering: $answering of 4 (three booth consoles and the supervisor dashboard)"
 echo
 echo "Consoles (the certificates come from the demo centre's CA: $C/ca.crt):"
 for n in "${POSTS[@]}"; do echo "  booth console, $n: ${URL[$n]}/"; done

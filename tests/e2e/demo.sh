@@ -28,6 +28,7 @@ t_match "demo: lost 0, duplicated 0" 'lost: 0, duplicated: 0' "$out"
 t_match "demo: the rebuilt centre's roots verified" 'rebuild: exit 0, [1-9][0-9]* roots verified against cosigned checkpoints; mirrors verified: yes' "$out"
 t_match "demo: the overstayer found by the national query" 'overstayers found: [1-9]' "$out"
 t_match "demo: the consoles' addresses" 'booth console, sofia-airport: https://127\.0\.0\.1:[0-9]+/' "$out"
+t_match "demo: the booth consoles and the dashboard answer" 'consoles answering: 4 of 4' "$out"
 t_eq "demo: no process of the network left behind" "" \
 	"$(pgrep -f "$T_TMP/demo/net" || true)"
 t_end
