@@ -32,6 +32,7 @@
 #define DEL_MIN 3        /* skeletons this long get deletion keys (typos) */
 #define DEL_MAX 12
 #define DEL_WALK_MAX 4096 /* deletion keys with more postings say nothing */
+#define TYPO_CONFIRMED 2  /* a token two entries confirm skips the typo pass */
 
 
 struct ident {
@@ -284,6 +285,25 @@ static size_t token_keys(const struct tims_name_token *t,
 				snprintf(keys[n], sizeof(keys[0]), "S%s", t->skel[v]);
 			else
 				snprintf(keys[n], sizeof(keys[0]), "X%s", t->var[v]);
+			for (size_t k = 0; k < n; k++)
+				dup = dup || !strcmp(keys[k], keys[n]);
+			n += !dup;
+		}
+		/* The Arabic article written attached (ALSHAMI, ELMASRI, AL-
+		 * dropped by the hyphen rule): an abjad spelling's skeleton has
+		 * no article (الشامي: SM), so the Latin one keys on its rest too. */
+		for (unsigned v = 0; v < t->nvar && n < max; v++) {
+			const char *s = t->var[v];
+			char skel[TIMS_TOKEN_MAX + 1];
+			bool dup = false;
+
+			if (t->scheme[v] == TIMS_SCHEME_ABJAD || strlen(s) < 5 ||
+			    !((s[0] == 'A' || s[0] == 'E') && s[1] == 'L'))
+				continue;
+			tims_name_skeleton(s + 2, false, skel, sizeof(skel));
+			if (strlen(skel) < 2)
+				continue;
+			snprintf(keys[n], sizeof(keys[0]), "S%s", skel);
 			for (size_t k = 0; k < n; k++)
 				dup = dup || !strcmp(keys[k], keys[n]);
 			n += !dup;
@@ -720,11 +740,11 @@ static bool gallop_has(const uint32_t *post, uint32_t *pos, uint32_t hi, uint32_
  * Merge runs r[0..n) (and search g, if any, for each entry they give), and
  * add to cands every entry that `level` tokens share. With `must` >= 0,
  * only entries in run `must` count (the typo pass). Returns the new count;
- * *confirmed collects the tokens of entries that two tokens reached.
+ * conf[i] counts the entries that token i reached together with another.
  */
 static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int must,
 			 struct gallop *g, unsigned level, const struct tims_subject *s,
-			 size_t nc, uint16_t *confirmed)
+			 size_t nc, unsigned *conf)
 {
 	struct tims_screen_index *ix = q->ix;
 	uint32_t h[2 * TIMS_NAME_MAX_TOKENS + 2];
@@ -784,7 +804,8 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 		if (popcount16(bits) < level)
 			continue;
 		if (popcount16(bits) >= 2)
-			*confirmed |= bits;
+			for (unsigned t = 0; t < TIMS_NAME_MAX_TOKENS; t++)
+				conf[t] += (bits >> t) & 1u;
 		if (s && s->dob.year) { /* among equal names, the same year first */
 			const struct tims_pdate *d = &ix->subj[ix->ent_person[min]].dob;
 
@@ -820,7 +841,7 @@ size_t tims_screen_index_query(struct tims_screen_index *ix,
 	unsigned qstrong = 0, level, bigtok = UINT_MAX;
 	size_t nh = 0, nc = 0, scored = 0;
 	static _Thread_local struct gallop gl;
-	uint16_t confirmed = 0;
+	unsigned conf[TIMS_NAME_MAX_TOKENS] = { 0 };
 	struct tims_name *cand = malloc(sizeof(*cand));
 	struct qstate st;
 	struct tims_match m;
@@ -894,7 +915,7 @@ size_t tims_screen_index_query(struct tims_screen_index *ix,
 		}
 	}
 	level = qstrong < 2 ? qstrong : 2;
-	nc = merge_runs(&st, all, nall, -1, gl.n ? &gl : NULL, level, s, 0, &confirmed);
+	nc = merge_runs(&st, all, nall, -1, gl.n ? &gl : NULL, level, s, 0, conf);
 	/* Typos: a token that no entry shares together with another token is
 	 * perhaps mistyped; its deletion keys (the short ones) stand in for it,
 	 * and an entry must share them and another token. */
@@ -902,7 +923,10 @@ size_t tims_screen_index_query(struct tims_screen_index *ix,
 		unsigned r[2 * TIMS_NAME_MAX_TOKENS + 2], nr = 0;
 		size_t n = 0;
 
-		if (!strong(&q->tok[i]) || (confirmed & (1u << i)))
+		/* A token many entries confirm is spelled as they are; one that few
+		 * confirm (a namesake with an alias, say) may still be misspelled
+		 * for the others: they are looked for too. */
+		if (!strong(&q->tok[i]) || conf[i] >= TYPO_CONFIRMED)
 			continue;
 		for (size_t k = 0, nk = deletion_keys(&q->tok[i], true, dkeys, 80); k < nk; k++) {
 			size_t before = n;
@@ -918,7 +942,7 @@ size_t tims_screen_index_query(struct tims_screen_index *ix,
 			if (j != i && tokrun[j] != UINT_MAX)
 				r[nr++] = tokrun[j];
 		nc = merge_runs(&st, r, nr, (int)r[0], gl.n && bigtok != i ? &gl : NULL,
-				2, s, nc, &confirmed);
+				2, s, nc, conf);
 	}
 	ix->qbuf = st.buf;
 	ix->qbuf_cap = st.cap;

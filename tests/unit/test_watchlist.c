@@ -168,6 +168,39 @@ static void test_index(void)
 	tims_screen_index_free(ix);
 }
 
+/* The same person listed four times: once with the MRZ spelling as an
+ * alias, three times in Arabic script only (the article not written apart,
+ * the skeleton without it). A passport's ALSHAMI<<AHMED finds all four. */
+static void test_namesakes(void)
+{
+	static const char arabic[] =
+		"ref,name,aliases,dob,nationality,sex,alert\n"
+		"A1,\"الشامي, أحمد\",ALSHAMI<<AHMED,1989-08-16,SYR,M,wanted\n"
+		"A2,\"الشامي, أحمد\",,1989-08-16,SYR,M,wanted\n"
+		"A3,\"الشامي, أحمد\",,1970-01-01,SYR,M,entry-ban\n"
+		"A4,\"الشامي, أحمد\",,1989,SYR,M,missing\n"
+		"A5,\"الخطيب, محمد\",,1975-01-01,SYR,M,wanted\n";
+	struct tims_wl_import_result res;
+	struct tims_screen_index *ix;
+	struct tims_screen_hit hits[8];
+	struct tims_name q;
+	struct tims_subject s;
+	struct tims_err err;
+	size_t n;
+
+	T_OK(import("ar", TIMS_WL_PERSONS, TIMS_WL_CSV, false, false, arabic, &res) == TIMS_OK,
+	     "namesakes: imported");
+	T_OK(tims_wl_load_index(wl, &ix, &err) == TIMS_OK, "namesakes: index");
+	memset(&s, 0, sizeof(s));
+	tims_name_parse("ALSHAMI<<AHMED", 14, "q", &q, NULL);
+	n = tims_screen_index_query(ix, &q, &s, false, hits, 8, NULL);
+	T_EQ_INT(n, 4, "namesakes: the MRZ spelling finds every listing in Arabic script, not only the one with the alias");
+	tims_name_parse("ELKHATIB<<MOHAMMED", 18, "q", &q, NULL);
+	n = tims_screen_index_query(ix, &q, &s, false, hits, 8, NULL);
+	T_EQ_INT(n, 1, "namesakes: an article written EL- and attached still finds the Arabic listing");
+	tims_screen_index_free(ix);
+}
+
 static void test_norm(void)
 {
 	char a[TIMS_IDENT_MAX + 1], b[TIMS_IDENT_MAX + 1];
@@ -212,6 +245,7 @@ int main(void)
 	test_bad_rows();
 	test_versions();
 	test_index();
+	test_namesakes();
 	test_norm();
 	tims_wl_close(wl);
 	{
