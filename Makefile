@@ -141,6 +141,16 @@ soak: $(B)/tims
 bench: $(B)/tims $(BENCH_BIN)
 	@bench/run.sh
 
+# install: the program, its manual pages and the web consoles (PREFIX=/usr/local).
+PREFIX ?= /usr/local
+install: $(B)/tims
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/tims/web/dashboard
+	install -m 0755 $(B)/tims $(DESTDIR)$(PREFIX)/bin/tims
+	install -m 0644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 web/index.html web/console.js web/console.css $(DESTDIR)$(PREFIX)/share/tims/web/
+	install -m 0644 web/dashboard/* $(DESTDIR)$(PREFIX)/share/tims/web/dashboard/
+
 deps:
 	bash scripts/deps.sh
 

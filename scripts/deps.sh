@@ -14,7 +14,7 @@ pkgs=(
   clang libclang-rt-14-dev
   oathtool wrk hyperfine
   chromium
-  python3
+  python3 groff-base man-db
 )
 
 missing=()
