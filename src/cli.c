@@ -7,7 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli.h"
+#include "tims/http.h"
 
 #define BAR_WIDTH 30
 
@@ -142,4 +145,32 @@ const char *cli_web_dir(const char *sub, char *out, size_t cap)
 	    (int)cap && is_dir(out))
 		return out;
 	return NULL;
+}
+
+void cli_print_routes(const struct tims_http_route *r, size_t n)
+{
+	static const unsigned people[] = { TIMS_ROLE_OFFICER, TIMS_ROLE_SUPERVISOR,
+					   TIMS_ROLE_ANALYST, TIMS_ROLE_AUDITOR, TIMS_ROLE_ADMIN };
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *roles = json_array(), *o;
+		char *line;
+
+		if (r[i].roles == TIMS_ROUTE_PUBLIC)
+			json_array_append_new(roles, json_string("public"));
+		else if (r[i].roles & TIMS_ROLE_PEER)
+			json_array_append_new(roles, json_string("peer"));
+		for (size_t k = 0; k < sizeof(people) / sizeof(people[0]); k++)
+			if (r[i].roles & people[k])
+				json_array_append_new(roles, json_string(tims_role_name(people[k])));
+		o = json_pack("{s:s, s:s, s:o, s:I, s:b, s:b}", "method", r[i].method,
+			      "path", r[i].path, "roles", roles, "body_max", (json_int_t)r[i].body_max,
+			      "mtls", (r[i].flags & TIMS_ROUTE_MTLS) != 0,
+			      "passive", (r[i].flags & TIMS_ROUTE_PASSIVE) != 0);
+		line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		if (line)
+			printf("%s\n", line);
+		free(line);
+		json_decref(o);
+	}
 }

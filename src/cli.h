@@ -61,6 +61,11 @@ void cli_progress_done(struct cli_progress *p, uint64_t done);
  */
 const char *cli_web_dir(const char *sub, char *out, size_t cap);
 
+/* An HTTP route table as JSON Lines: method, path, roles ("public",
+ * "peer" or the people's roles), body_max, mtls, passive. */
+struct tims_http_route;
+void cli_print_routes(const struct tims_http_route *r, size_t n);
+
 /* Command families, one source file each (src/cmd_NAME.c). */
 int cmd_tlog(int argc, char **argv);
 int cmd_mrz(int argc, char **argv);

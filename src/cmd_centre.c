@@ -46,6 +46,7 @@ static const char usage[] =
 	"   or: tims centre unassign DIR OFFICER (--post NAME | --all)\n"
 	"   or: tims centre query DIR KIND --actor NAME --purpose TEXT [options]\n"
 	"   or: tims centre audit-verify DIR\n"
+	"   or: tims centre routes\n"
 	"\n"
 	"The national centre: it mirrors every enrolled post's log after checking\n"
 	"each batch against the post's signed checkpoint, cosigns the checkpoints,\n"
@@ -93,7 +94,9 @@ static const char usage[] =
 	"                        [--from TIME] [--to TIME]\n"
 	"               DATE is YYYY-MM-DD, TIME YYYY-MM-DDTHH:MM:SSZ (default now);\n"
 	"               prints the answer as JSON (docs/cstore.md)\n"
-	"  audit-verify check the centre's audit log (every leaf, root, signature)\n";
+	"  audit-verify check the centre's audit log (every leaf, root, signature)\n"
+	"  routes       the centre's API routes, who may call each and the body it\n"
+	"               takes, as JSON Lines (docs/openapi.json)\n";
 
 static int wants_help(int argc, char **argv)
 {
@@ -493,6 +496,18 @@ static int c_bundle(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int c_routes(int argc, char **argv)
+{
+	size_t n;
+	const struct tims_http_route *r = tims_centre_route_table(&n);
+
+	(void)argv;
+	if (argc != 1)
+		return cli_error(CLI_USAGE, "centre", "routes: takes no argument");
+	cli_print_routes(r, n);
+	return CLI_OK;
+}
+
 static int c_add_witness(int argc, char **argv)
 {
 	struct tims_centre *cen;
@@ -660,6 +675,7 @@ static const struct cli_command table[] = {
 	{ "isolate", c_isolate, "cut the centre off on purpose" },
 	{ "rejoin", c_isolate, "end the isolation" },
 	{ "add-witness", c_add_witness, "trust a witness's key for rebuilds" },
+	{ "routes", c_routes, "the centre's API routes and who may call them (JSON Lines)" },
 	{ "rebuild", c_rebuild, "rebuild the centre's data from the posts" },
 	{ "verify", c_verify, "recompute every mirror" },
 	{ "bundle", c_bundle, "write a signed watchlist bundle or roster for a post" },

@@ -558,39 +558,16 @@ static int post_apply_bundle(int argc, char **argv)
 /* The route table as JSON Lines: docs/api.md's matrix is checked against it. */
 static int post_routes(int argc, char **argv)
 {
-	static const unsigned people[] = { TIMS_ROLE_OFFICER, TIMS_ROLE_SUPERVISOR,
-					   TIMS_ROLE_ANALYST, TIMS_ROLE_AUDITOR, TIMS_ROLE_ADMIN };
 	size_t n;
 	const struct tims_http_route *r = tims_node_route_table(&n);
 
-	(void)argv;
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return CLI_OK;
 	}
 	if (argc != 1)
 		return cli_error(CLI_USAGE, "post", "routes: takes no argument");
-	for (size_t i = 0; i < n; i++) {
-		json_t *roles = json_array(), *o;
-		char *line;
-
-		if (r[i].roles == TIMS_ROUTE_PUBLIC)
-			json_array_append_new(roles, json_string("public"));
-		else if (r[i].roles & TIMS_ROLE_PEER)
-			json_array_append_new(roles, json_string("peer"));
-		for (size_t k = 0; k < TIMS_ARRAY_SIZE(people); k++)
-			if (r[i].roles & people[k])
-				json_array_append_new(roles, json_string(tims_role_name(people[k])));
-		o = json_pack("{s:s, s:s, s:o, s:I, s:b, s:b}", "method", r[i].method,
-			      "path", r[i].path, "roles", roles, "body_max", (json_int_t)r[i].body_max,
-			      "mtls", (r[i].flags & TIMS_ROUTE_MTLS) != 0,
-			      "passive", (r[i].flags & TIMS_ROUTE_PASSIVE) != 0);
-		line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-		if (line)
-			printf("%s\n", line);
-		free(line);
-		json_decref(o);
-	}
+	cli_print_routes(r, n);
 	return CLI_OK;
 }
 

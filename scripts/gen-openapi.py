@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""gen-openapi.py — OpenAPI 3.1 descriptions of the two HTTPS APIs.
+
+  scripts/gen-openapi.py [--tims build/tims] [--out docs]
+
+docs/openapi.json: the post node (`tims post serve`: the booths' API, the
+transparency routes, /metrics, the peer routes the centre uses to rebuild).
+docs/openapi-centre.json: the centre (`tims centre serve`: the posts' sync
+routes under mutual TLS, the supervisor dashboard).
+
+The routes, the roles allowed on each (x-tims-roles), the body limits and
+the passive flag come from the programs' own route tables (`tims post
+routes`, `tims centre routes`); the request and response schemas are
+written here from the handlers (lib/node, lib/centre). tests/e2e/openapi.sh
+regenerates both and fails if the committed files differ, and checks real
+answers of a running post and centre against the response schemas.
+"""
+import argparse
+import json
+import os
+import subprocess
+
+S = lambda **kw: dict(type="string", **kw)
+I = lambda **kw: dict(type="integer", **kw)
+B = {"type": "boolean"}
+N = {"type": "number"}
+
+
+def obj(props, required=None, extra=True):
+    o = {"type": "object", "properties": props}
+    o["required"] = sorted(props) if required is None else required
+    if not extra:
+        o["additionalProperties"] = False
+    return o
+
+
+def arr(items):
+    return {"type": "array", "items": items}
+
+
+ERROR = obj({"error": S(description="a stable code (bad_field, forbidden, ...)"),
+             "message": S(description="names the field and the reason; no personal data")})
+CHECKPOINT = obj({"origin": S(), "size": I(minimum=0), "root": S(pattern="^[0-9a-f]{64}$")},
+                 required=["origin", "size", "root"])
+CHECKPOINT_NOTE = dict(CHECKPOINT, properties=dict(CHECKPOINT["properties"], note=S()))
+LOGIN_REQ = obj({"officer": S(maxLength=32), "password": S(), "code": S(maxLength=16),
+                 "booth": S(maxLength=31)}, required=["officer", "password", "code", "booth"],
+                extra=False)
+LOGIN_RESP = obj({"token": S(minLength=43, maxLength=43), "officer": S(), "role": S(
+    enum=["officer", "supervisor", "analyst", "auditor", "admin"]), "booth": S(),
+    "idle_timeout_s": I()}, required=["token", "officer", "role", "idle_timeout_s"])
+LIST_STATUS = obj({"list": S(), "kind": S(enum=["persons", "documents", "vehicles"]),
+                   "version": I(minimum=0), "active": I(minimum=0), "updated": S(),
+                   "age_s": I()})
+HELD = obj({"kind": S(enum=["watchlist", "officers"]), "list": S(), "version": I(minimum=1),
+            "time_s": I(), "applied_ms": I()})
+STATUS = obj({
+    "origin": S(), "log_size": I(minimum=0),
+    "checkpoint": {"oneOf": [CHECKPOINT, {"type": "null"}]},
+    "you": obj({"officer": S(), "role": S(), "booth": S()}),
+    "screening": obj({"available": B, "lists": arr(LIST_STATUS), "from_centre": arr(HELD),
+                      "reason": S()}, required=["available", "lists"]),
+    "centre": obj({"configured": B, "centre": S(), "url": S(), "state": S(),
+                   "since_ms": I(), "last_ok_ms": I(), "centre_size": I(), "lag": I(),
+                   "witnesses": arr(obj({"name": S(), "cosigned_size": I()}))},
+                  required=["configured", "state"]),
+    "server_time_ms": I()})
+HIT = {"type": "object", "required": ["list", "ref"], "properties": {
+    "list": S(), "ref": S(), "discreet": B, "kind": S(), "alert": S(), "status": S(),
+    "score": N, "reasons": arr(S()), "name": S(), "instruction": S(), "authority": S()},
+    "description": "a discreet-check hit carries list, ref and discreet only"}
+PART = obj({"hits": arr(HIT)}, required=["hits"])
+STAY = {"oneOf": [{"type": "null"}, obj({"regime": S(), "max_days": I(), "window_days": I(),
+                                          "used": I(), "left": I(), "overstay": I(),
+                                          "in_country": B, "inconsistent": B})]}
+CHECK_REQ = obj({"mrz": S(maxLength=200), "vehicle": obj({"plate": S(maxLength=20),
+                 "country": S(maxLength=3), "vin": S(maxLength=20)}, required=[])},
+                required=["mrz"])
+CHECK_RESP = obj({"document": {"type": "object"}, "stay": STAY, "history_records": I(),
+                  "screening": obj({"available": B, "hits": I(), "discreet": B,
+                                    "document": PART, "person": PART, "vehicle": PART},
+                                   required=["available"])})
+PERSON = obj({k: S() for k in ("doc_code", "issuer", "number", "surname", "given_names",
+                               "nationality", "birth_date", "sex", "expiry")},
+             required=["number", "surname"])
+CROSSING_REQ = obj({
+    "id": S(maxLength=127), "direction": S(enum=["entry", "exit"]),
+    "decision": S(enum=["admit", "refuse", "second-line"]), "refusal_code": S(),
+    "mrz": S(), "person": PERSON, "vehicle": obj({"plate": S(), "country": S(),
+                                                  "make_model": S(), "vin": S()}, required=[]),
+    "role": S(enum=["driver", "passenger"]),
+    "companions": arr(obj({"relation": S(enum=["companion", "minor", "guardian"]),
+                           "issuer": S(), "number": S()}, required=["issuer", "number"])),
+    "remarks": S(maxLength=1023), "screening": S(maxLength=120), "crossed_at": S(),
+    "corrects": I(), "reason": S(maxLength=1023)}, required=["direction"])
+CROSSING_RESP = obj({"index": I(minimum=0), "leaf_hash": S(pattern="^[0-9a-f]{64}$"),
+                     "duplicate": B, "checkpoint": CHECKPOINT_NOTE,
+                     "inclusion_proof": arr(S(pattern="^[0-9a-f]{64}$"))})
+HISTORY = obj({"document": S(), "crossings": arr({"type": "object"}), "stay": STAY},
+              required=["crossings"])
+AUDIT = obj({"events": arr(obj({"index": I(), "time_ms": I(), "actor": S(), "role": S(),
+                                "action": S(), "status": I()},
+                               required=["index", "actor", "action", "status"]))},
+            required=["events"])
+PROOF = obj({"hashes": arr(S(pattern="^[0-9a-f]{64}$"))}, required=["hashes"])
+
+POST_SCHEMAS = {
+    ("POST", "/api/v1/session"): (LOGIN_REQ, LOGIN_RESP, "log in: password and TOTP code"),
+    ("DELETE", "/api/v1/session"): (None, obj({"logged_out": B}), "log out"),
+    ("GET", "/api/v1/status"): (None, STATUS, "the post's state, polled by consoles (passive)"),
+    ("POST", "/api/v1/check"): (CHECK_REQ, CHECK_RESP, "check a traveller: MRZ, watchlists, stay; nothing recorded but the audit event"),
+    ("POST", "/api/v1/crossings"): (CROSSING_REQ, CROSSING_RESP, "register a crossing; 201 once durable and covered by a signed checkpoint"),
+    ("GET", "/api/v1/history/{document}"): (None, HISTORY, "a document's history at this post; needs a purpose or a crossing"),
+    ("GET", "/api/v1/audit"): (None, AUDIT, "the audit log, for auditors"),
+    ("GET", "/api/v1/checkpoint"): (None, "text/plain", "the latest signed checkpoint (C2SP signed note)"),
+    ("GET", "/api/v1/proof/inclusion"): (None, PROOF, "an inclusion proof (RFC 9162)"),
+    ("GET", "/api/v1/proof/consistency"): (None, PROOF, "a consistency proof (RFC 9162)"),
+    ("GET", "/metrics"): (None, "text/plain", "Prometheus metrics; no personal data"),
+    ("GET", "/api/v1/peer/export"): (None, {"type": "object"}, "a batch of the log (docs/sync.md), for the centre's rebuild"),
+    ("GET", "/api/v1/peer/cosigned"): (None, obj({"cosigned": arr(obj({"cosigner": S(), "note": S()}))}), "the latest cosigned checkpoints this post kept"),
+}
+
+POST_STATUS = obj({"name": S(), "origin": S(), "revoked": B, "state": S(enum=["online", "offline", "revoked"]),
+                   "records": I(), "signed_size": I(), "last_sync_ms": I(), "lag_s": I()})
+CENTRE_SCHEMAS = {
+    ("GET", "/api/v1/sync/state"): (None, obj({"origin": S(), "size": I(), "signed_size": I()}), "what the centre holds of the calling post's log"),
+    ("POST", "/api/v1/sync/push"): ("batch", obj({"size": I(), "added": I(), "repeated": I(), "complete": B, "cosignature": S()}, required=["size", "added"]), "push a batch of the post's log (docs/sync.md)"),
+    ("GET", "/api/v1/sync/export"): (None, {"type": "object"}, "a batch of the calling post's own log, from the mirror (restore)"),
+    ("GET", "/api/v1/sync/bundles"): (None, obj({"centre": S(), "bundles": arr(obj({"kind": S(), "list": S(), "post": S(), "list_kind": S(), "version": I()}, required=["kind", "version"]))}), "the bundles the calling post may fetch"),
+    ("GET", "/api/v1/sync/bundle"): (None, obj({"note": S(), "payload": S()}, extra=False), "a signed bundle: a watchlist (whole or since a version) or the post's roster"),
+    ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"})}, required=["posts"]), "posts and their sync state: sizes and times, no personal data"),
+    ("POST", "/api/v1/session"): (obj({"officer": S(), "password": S(), "code": S(), "booth": S()}, required=["officer", "password", "code"], extra=False), LOGIN_RESP, "dashboard login (not for booth officers)"),
+    ("DELETE", "/api/v1/session"): (None, obj({"logged_out": B}), "log out"),
+    ("GET", "/api/v1/dashboard/posts"): (None, obj({"centre": S(), "isolated": B, "now_ms": I(), "online": I(), "offline": I(), "posts": arr(POST_STATUS)}), "posts online/offline and their lag (passive)"),
+    ("GET", "/api/v1/dashboard/traffic"): (None, obj({"from": I(), "to": I(), "total": I(), "by": arr(S()), "groups": arr({"type": "object"})}), "crossings per post and hour (passive)"),
+    ("GET", "/api/v1/dashboard/hits"): (None, obj({"from": I(), "to": I(), "hits": arr(obj({"origin": S(), "index": I(), "time": I(), "direction": S(), "decision": S(), "screening": S()}))}), "crossings with watchlist hits, no names (audited)"),
+    ("GET", "/api/v1/dashboard/alerts"): (None, obj({"alerts": arr(obj({"id": I(), "time_ms": I(), "kind": S(), "detail": S()}, required=["id", "time_ms", "kind", "detail"]))}), "events that call for a person (passive)"),
+    ("GET", "/api/v1/dashboard/overstays"): (None, obj({"on": S(), "total": I(), "overstays": arr({"type": "object"})}), "overstays; needs ?purpose= (audited)"),
+    ("POST", "/api/v1/dashboard/search"): (obj({"kind": S(enum=["document", "person"]), "purpose": S(minLength=3, maxLength=200), "doc": S(), "issuer": S(), "surname": S(), "given_names": S(), "birth_date": S(), "nationality": S()}, required=["kind", "purpose"], extra=False), HISTORY, "a national search, with a purpose (audited)"),
+}
+
+ERRS = {"400": "malformed request: the message names the field", "401": "no valid session (or no client certificate)",
+        "403": "the role may not (or the certificate is revoked)", "404": "no such route or item",
+        "413": "body too large", "415": "not application/json", "500": "internal error, or the audit log cannot be written: nothing answered"}
+
+
+def routes(tims, kind):
+    out = subprocess.run([tims, kind, "routes"], capture_output=True, text=True, check=True).stdout
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
+def document(title, desc, rs, schemas, bearer_desc):
+    paths = {}
+    for r in rs:
+        key = (r["method"], r["path"])
+        req, resp, summary = schemas[key]
+        op = {"summary": summary, "x-tims-roles": r["roles"], "x-tims-body-max": r["body_max"]}
+        if r["passive"]:
+            op["x-tims-passive"] = True
+        if r["roles"] == ["public"]:
+            op["security"] = []
+        elif r["roles"] == ["peer"]:
+            op["security"] = [{"mutualTLS": []}]
+        else:
+            op["security"] = [{"session": []}]
+        if req == "batch":
+            op["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"type": "object", "description": "a sync batch (docs/sync.md)"}}}}
+        elif req:
+            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": req}}}
+        ok = "201" if key == ("POST", "/api/v1/crossings") else "200"
+        if resp == "text/plain":
+            content = {"text/plain": {"schema": S()}}
+        else:
+            content = {"application/json": {"schema": resp}}
+        responses = {ok: {"description": "success", "content": content}}
+        if key == ("POST", "/api/v1/crossings"):
+            responses["200"] = {"description": "a retry with the same id: the first index, duplicate true",
+                                "content": {"application/json": {"schema": CROSSING_RESP}}}
+            responses["422"] = {"description": "the MRZ is invalid: its errors", "content": {
+                "application/json": {"schema": ERROR}}}
+        for code, d in ERRS.items():
+            if code == "401" and r["roles"] == ["public"] and key[1] != "/api/v1/session":
+                continue
+            responses[code] = {"description": d, "content": {"application/json": {"schema": ERROR}}}
+        op["responses"] = responses
+        if "{document}" in r["path"]:
+            op["parameters"] = [{"name": "document", "in": "path", "required": True, "schema": S()}]
+        paths.setdefault(r["path"], {})[r["method"].lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": "1", "description": desc},
+        "servers": [{"url": "https://127.0.0.1:{port}", "variables": {"port": {"default": "8443"}}}],
+        "components": {"securitySchemes": {
+            "session": {"type": "http", "scheme": "bearer", "description": bearer_desc},
+            "mutualTLS": {"type": "mutualTLS", "description":
+                          "a client certificate issued by the centre's CA to one enrolled post"}},
+            "schemas": {"Error": ERROR}},
+        "paths": paths,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tims", default="build/tims")
+    ap.add_argument("--out", default="docs")
+    a = ap.parse_args()
+    post = document("TIMS post node API (/api/v1)",
+                    "The border post's HTTPS API (tims post serve): the booths, auditors, "
+                    "the transparency routes and the centre's rebuild. The checks every "
+                    "request passes before a handler, and the permission matrix: docs/api.md.",
+                    routes(a.tims, "post"), POST_SCHEMAS,
+                    "the token of POST /api/v1/session (officer, password and TOTP code)")
+    centre = document("TIMS centre API (/api/v1)",
+                      "The national centre's HTTPS API (tims centre serve): the posts' sync "
+                      "routes under mutual TLS (docs/sync.md, docs/bundles.md) and the "
+                      "supervisor dashboard (docs/dashboard.md).",
+                      routes(a.tims, "centre"), CENTRE_SCHEMAS,
+                      "the token of POST /api/v1/session at the centre")
+    for name, doc in (("openapi.json", post), ("openapi-centre.json", centre)):
+        with open(os.path.join(a.out, name), "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1, sort_keys=True, ensure_ascii=False)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
