@@ -41,6 +41,25 @@ else
 	rc=1
 fi
 
+# 1b. The independent set (tests/data/eval: spellings written by hand from
+#     public romanisation tables and passport rules, nicknames, hard
+#     negatives; not made by our own generator or rules).
+indep=tests/data/eval/independent.jsonl
+if ind_out=$("$TIMS" screen pairs --eval "$indep" 2>&1) &&
+	overall=$(printf '%s\n' "$ind_out" | grep '^overall'); then
+	n=$(awk '{print $2}' <<<"$overall")
+	f1=$(grep -o 'F1 [0-9.]*' <<<"$overall" | awk '{print $2}')
+	if [ "$mode" = --smoke ]; then
+		echo "ok - screen eval (independent set): F1 $f1 over $n pairs"
+	else
+		echo "name matching on the independent set $indep (tests/data/eval/README.md):"
+		printf '%s\n' "$ind_out" | sed 's/^/  /'
+	fi
+else
+	echo "not ok - screen eval (independent set): could not run"
+	rc=1
+fi
+
 # 2. Scale: 1 M persons and 10 M documents (smoke: 20 k and 200 k), next to
 #    PostgreSQL pg_trgm over the same names, in a throwaway server started
 #    here (private socket directory, no TCP, deleted afterwards).
