@@ -10,9 +10,19 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 mode=${1:-}
 rc=0
-for b in bench/bench-*.sh; do
+all=(bench/bench-*.sh)
+k=0
+for b in "${all[@]}"; do
 	[ -f "$b" ] || continue
-	[ "$mode" = --smoke ] || echo "== $(basename "$b" .sh)"
+	k=$((k + 1))
+	if [ "$mode" != --smoke ]; then
+		# a progress bar on a terminal: which benchmark of how many
+		if [ -t 1 ]; then
+			fill=$((k * 30 / ${#all[@]}))
+			printf '\n[%-30s] %d/%d ' "$(printf '%*s' "$fill" '' | tr ' ' '#')" "$k" "${#all[@]}"
+		fi
+		echo "== $(basename "$b" .sh)"
+	fi
 	bash "$b" $mode || rc=1
 done
 exit $rc
