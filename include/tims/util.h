@@ -22,6 +22,14 @@ tims_rc tims_parse_u64(const char *s, uint64_t max, uint64_t *out,
 		       const char *what, struct tims_err *err);
 
 /*
+ * The next non-blank line of [*p, end) for JSON Lines readers: *line and
+ * *len without the "\n" (nor a "\r" before it), *lineno counting every
+ * line, blank ones too. Advances *p; returns 0 at the end.
+ */
+int tims_next_line(const char **p, const char *end, const char **line, size_t *len,
+		   size_t *lineno);
+
+/*
  * Decode exactly `len` bytes of hex (upper or lower case) from s, which must be
  * exactly 2*len characters long.
  */

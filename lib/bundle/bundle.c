@@ -368,22 +368,14 @@ static tims_rc apply_delta(struct tims_wl *wl, const struct tims_bundle *b,
 	};
 	struct tims_buf upserts = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
 	struct tims_wl_import_result res;
-	const char *p = b->payload, *end = b->payload + b->payload_len;
-	size_t lineno = 0;
+	const char *p = b->payload, *end = b->payload + b->payload_len, *line;
+	size_t lineno = 0, len;
 	tims_rc rc = TIMS_OK;
 
-	while (!rc && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+	while (!rc && tims_next_line(&p, end, &line, &len, &lineno)) {
 		json_t *o2;
 
-		if (!nl)
-			nl = end;
-		lineno++;
-		if (nl == p) {
-			p = nl + 1;
-			continue;
-		}
-		if (!(o2 = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, NULL)) ||
+		if (!(o2 = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL)) ||
 		    !json_is_object(o2)) {
 			rc = tims_err_set(err, TIMS_ERR_INVALID, "bundle: delta line %zu: not a "
 					  "JSON object", lineno);
@@ -398,12 +390,10 @@ static tims_rc apply_delta(struct tims_wl *wl, const struct tims_bundle *b,
 			else if ((rc = tims_wl_remove(wl, b->list, ref, &removed, &version, err)) ==
 				 TIMS_ERR_NOTFOUND)
 				rc = TIMS_OK; /* not held here: nothing to remove */
-		} else if (tims_buf_add(&upserts, p, (size_t)(nl - p)) ||
-			   tims_buf_addch(&upserts, '\n')) {
+		} else if (tims_buf_add(&upserts, line, len) || tims_buf_addch(&upserts, '\n')) {
 			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "bundle: delta too large");
 		}
 		json_decref(o2);
-		p = nl + 1;
 	}
 	if (!rc && upserts.len)
 		rc = tims_wl_import(wl, &o, upserts.buf, upserts.len, NULL, NULL, &res, err);

@@ -769,30 +769,22 @@ tims_rc tims_officer_roster_apply(struct tims_officers *o, const char *jsonl,
 				  size_t len, struct tims_roster_result *res,
 				  struct tims_err *err)
 {
-	const char *p = jsonl, *end = jsonl + len;
+	const char *p = jsonl, *end = jsonl + len, *line;
 	int64_t now = (int64_t)time(NULL);
 	struct roster_entry e;
 	sqlite3_stmt *st = NULL;
-	size_t lineno = 0;
+	size_t lineno = 0, llen;
 	tims_rc rc = TIMS_OK;
 
 	memset(res, 0, sizeof(*res));
 	if (sqlite3_exec(o->db, "BEGIN IMMEDIATE; CREATE TEMP TABLE IF NOT EXISTS roster_seen"
 			 "(id TEXT PRIMARY KEY); DELETE FROM roster_seen;", NULL, NULL, NULL) != SQLITE_OK)
 		return db_err(o->db, err, "roster");
-	while (!rc && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+	while (!rc && tims_next_line(&p, end, &line, &llen, &lineno)) {
 		json_error_t je;
 		json_t *j;
 
-		if (!nl)
-			nl = end;
-		lineno++;
-		if (nl == p) {
-			p = nl + 1;
-			continue;
-		}
-		if (!(j = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, &je))) {
+		if (!(j = json_loadb(line, llen, JSON_REJECT_DUPLICATES, &je))) {
 			rc = tims_err_set(err, TIMS_ERR_INVALID, "roster line %zu: not JSON: %s",
 					  lineno, je.text);
 			break;
@@ -807,7 +799,6 @@ tims_rc tims_officer_roster_apply(struct tims_officers *o, const char *jsonl,
 			rc = roster_one(o, &e, now, res, err);
 		json_decref(j);
 		sodium_memzero(e.totp, sizeof(e.totp));
-		p = nl + 1;
 	}
 	/* Centre accounts no longer in the roster are disabled, not deleted:
 	 * sessions and the audit log still name them. */

@@ -192,3 +192,22 @@ fail:
 				    strerror(e));
 	}
 }
+
+int tims_next_line(const char **p, const char *end, const char **line, size_t *len,
+		   size_t *lineno)
+{
+	while (*p < end) {
+		const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+		const char *stop = nl ? nl : end;
+
+		*line = *p;
+		*len = (size_t)(stop - *p);
+		*p = nl ? nl + 1 : end;
+		(*lineno)++;
+		if (*len && (*line)[*len - 1] == '\r')
+			(*len)--;
+		if (*len)
+			return 1;
+	}
+	return 0;
+}

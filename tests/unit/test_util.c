@@ -59,8 +59,24 @@ static void test_err(void)
 	T_OK(tims_err_set(NULL, TIMS_ERR_IO, "ignored") == TIMS_ERR_IO, "err: NULL detail is allowed");
 }
 
+static void test_next_line(void)
+{
+	static const char text[] = "a\n\r\n\nbc\r\nd";
+	const char *p = text, *end = text + sizeof(text) - 1, *line;
+	size_t len, n = 0;
+
+	T_OK(tims_next_line(&p, end, &line, &len, &n) && len == 1 && line[0] == 'a' && n == 1,
+	     "next_line: the first line");
+	T_OK(tims_next_line(&p, end, &line, &len, &n) && len == 2 && !memcmp(line, "bc", 2) && n == 4,
+	     "next_line: blank lines (and a lone CR) skipped but counted, CR LF trimmed");
+	T_OK(tims_next_line(&p, end, &line, &len, &n) && len == 1 && line[0] == 'd' && n == 5,
+	     "next_line: a last line without a newline");
+	T_OK(!tims_next_line(&p, end, &line, &len, &n), "next_line: then the end");
+}
+
 int main(void)
 {
+	test_next_line();
 	test_buf_ceiling();
 	test_hex();
 	test_parse_u64();
