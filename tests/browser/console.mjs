@@ -11,6 +11,7 @@
 // and "end<TAB>done" last; console.sh turns them into TAP lines.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
+import { check, failed, launchArgs, totp, waitText as wait } from './lib.mjs';
 
 const env = (k) => {
   if (!process.env[k]) throw new Error(`console.mjs: ${k} is not set (run tests/e2e/console.sh)`);
@@ -37,45 +38,11 @@ const MRZ = {
 // What the discreet-check entry says: none of it may reach the screen.
 const DISCREET_SECRETS = ['discreet', 'Quiet check', 'keep calm', 'unit QX', 'NCB Tunis', 'Q-31', 'AL KHALIFI', 'محمد'];
 
-let failures = 0;
-function report(ok, name, detail = '') {
-  if (!ok) failures++;
-  const d = String(detail).replace(/\t/g, ' ').replace(/\\/g, '\\\\').replace(/\n/g, '\\n').slice(0, 1500);
-  process.stdout.write(`${ok ? 'ok' : 'fail'}\t${name}\t${d}\n`);
-}
-
-async function check(name, fn) {
-  try {
-    const r = await fn();
-    if (r === false) report(false, name, 'condition is false');
-    else if (typeof r === 'string') report(false, name, r);
-    else report(true, name);
-  } catch (e) {
-    report(false, name, e.message.split('\n').slice(0, 6).join('\n'));
-  }
-}
-
-function totp(secret) {
-  return execFileSync('oathtool', ['--totp', '-b', secret], { encoding: 'utf8' }).trim();
-}
-
 function tims(...args) {
   return execFileSync(TIMS, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-// Wait until the element's text matches re; on timeout say what it was.
-async function waitText(page, sel, re, timeout = WAIT) {
-  try {
-    await page.waitForFunction(([s, src, flags]) => {
-      const e = document.querySelector(s);
-      return !!e && new RegExp(src, flags).test(e.textContent);
-    }, [sel, re.source, re.flags], { timeout });
-  } catch (e) {
-    const got = await page.$eval(sel, (n) => n.textContent).catch(() => '(no such element)');
-    throw new Error(`${sel}: no match for ${re} in: ${got.replace(/\s+/g, ' ').slice(0, 400)}`);
-  }
-  return true;
-}
+const waitText = (page, sel, re, timeout = WAIT) => wait(page, sel, re, timeout);
 
 async function visible(page, sel, timeout = WAIT) {
   await page.waitForSelector(sel, { state: 'visible', timeout });
@@ -138,8 +105,6 @@ async function statusWith(page, tok) {
   return r.status();
 }
 
-const launchArgs = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  '--disable-background-networking'];
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: launchArgs, timeout: 30000 });
 try {
   const bag = { errors: [], foreign: [] };
@@ -477,5 +442,5 @@ try {
 } finally {
   await browser.close();
 }
-process.stdout.write(`end\tdone\t${failures} failed\n`);
+process.stdout.write(`end\tdone\t${failed()} failed\n`);
 process.exit(0);

@@ -9,7 +9,7 @@
 //
 // Prints "ok<TAB>name", "fail<TAB>name<TAB>detail", and "end<TAB>done" last.
 import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
+import { check, failed, launchArgs, totp, waitText as wait } from './lib.mjs';
 
 const env = (k) => {
   if (!process.env[k]) throw new Error(`dashboard.mjs: ${k} is not set (run tests/e2e/dashboard.sh)`);
@@ -21,39 +21,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const PASSWORD = env('PASSWORD');
 const WAIT = 15000;
 
-let failures = 0;
-function report(ok, name, detail = '') {
-  if (!ok) failures++;
-  const d = String(detail).replace(/\t/g, ' ').replace(/\\/g, '\\\\').replace(/\n/g, '\\n').slice(0, 1500);
-  process.stdout.write(`${ok ? 'ok' : 'fail'}\t${name}\t${d}\n`);
-}
-
-async function check(name, fn) {
-  try {
-    const r = await fn();
-    if (r === false) report(false, name, 'condition is false');
-    else if (typeof r === 'string') report(false, name, r);
-    else report(true, name);
-  } catch (e) {
-    report(false, name, e.message.split('\n').slice(0, 6).join('\n'));
-  }
-}
-
-const totp = (secret) => execFileSync('oathtool', ['--totp', '-b', secret], { encoding: 'utf8' }).trim();
-
-async function waitText(page, sel, re, timeout = WAIT) {
-  try {
-    await page.waitForFunction(([s, src, flags]) => {
-      const e = document.querySelector(s);
-      return !!e && new RegExp(src, flags).test(e.textContent);
-    }, [sel, re.source, re.flags], { timeout });
-  } catch (e) {
-    const got = await page.$eval(sel, (n) => n.textContent).catch(() => '(no such element)');
-    throw new Error(`${sel}: no match for ${re} in: ${got.replace(/\s+/g, ' ').slice(0, 400)}`);
-  }
-  return true;
-}
-
+const waitText = (page, sel, re, timeout = WAIT) => wait(page, sel, re, timeout);
 const shot = (page, name) => page.screenshot({ path: `${SHOTS}/dashboard-${name}.png`, fullPage: true });
 
 async function login(page, officer, code) {
@@ -63,8 +31,6 @@ async function login(page, officer, code) {
   await page.press('#l-code', 'Enter');
 }
 
-const launchArgs = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  '--disable-background-networking'];
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: launchArgs, timeout: 30000 });
 try {
   const errors = [];
@@ -185,5 +151,5 @@ try {
 } finally {
   await browser.close();
 }
-process.stdout.write(`end\tdone\t${failures} failed\n`);
+process.stdout.write(`end\tdone\t${failed()} failed\n`);
 process.exit(0);
