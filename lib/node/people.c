@@ -51,38 +51,63 @@ static json_t *stay_summary(const struct tims_travel *t)
 
 /*
  * Hits in a screening answer: how many, whether any is a discreet check,
- * and their list and reference (for the audit trail). A discreet-check hit
- * leaves the node as {"list", "ref", "discreet": true} only: no name,
- * reasons, authority or instruction reaches the booth's browser, where a
- * traveller (or a screen reader, a developer tool, a cache) could see it.
- * The audit event keeps its list, reference and score.
+ * and each hit for the audit trail. A discreet-check hit leaves the node as
+ * {"list", "ref", "discreet": true} only: no name, alert kind, authority,
+ * instruction or reasons reach the booth's browser, where a traveller (or a
+ * screen reader, a developer tool, a cache) could see them. The audit event
+ * keeps every hit whole enough to say what the matcher found and why (list,
+ * reference, list version, alert or status, score, reasons, discreet) and
+ * what the booth was shown ("shown": "full" or "marker"); the entry's own
+ * text (name, authority, instruction) is in the watchlist at that version.
  */
-static size_t count_hits(json_t *screen, int *discreet, json_t *refs)
+static json_t *audit_hit(json_t *h, int discreet)
+{
+	static const char *const keep[] = {
+		"list", "kind", "ref", "version", "alert", "status", "score", "reasons",
+	};
+	json_t *o = json_object(), *v;
+
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if ((v = json_object_get(h, keep[i])))
+			json_object_set(o, keep[i], v);
+	json_object_set_new(o, "discreet", json_boolean(discreet));
+	json_object_set_new(o, "shown", json_string(discreet ? "marker" : "full"));
+	return o;
+}
+
+/* 0, or -1 when out of memory: then nothing may be answered, as a discreet
+ * hit could not be reduced to its marker. */
+static int count_hits(json_t *screen, size_t *total, int *discreet, json_t *refs)
 {
 	static const char *const parts[] = { "document", "person", "vehicle" };
-	size_t total = 0;
 
+	*total = 0;
 	for (size_t i = 0; i < 3; i++) {
 		json_t *hits = json_object_get(json_object_get(screen, parts[i]), "hits"), *h;
 		size_t k;
 
 		json_array_foreach(hits, k, h) {
-			total++;
-			json_array_append_new(refs, json_pack("{s:O?, s:O?, s:O?}",
-				"list", json_object_get(h, "list"), "ref", json_object_get(h, "ref"),
-				"score", json_object_get(h, "score")));
-			if (json_is_true(json_object_get(h, "discreet"))) {
-				json_t *quiet = json_pack("{s:O?, s:O?, s:b}",
+			int quiet = json_is_true(json_object_get(h, "discreet"));
+			json_t *a = audit_hit(h, quiet);
+
+			if (!a || json_object_set_new(a, "part", json_string(parts[i])) ||
+			    json_array_append_new(refs, a))
+				return -1;
+			(*total)++;
+			if (quiet) {
+				json_t *marker = json_pack("{s:O?, s:O?, s:b}",
 					"list", json_object_get(h, "list"),
 					"ref", json_object_get(h, "ref"), "discreet", 1);
 
 				*discreet = 1;
-				if (quiet)
-					json_array_set_new(hits, k, quiet);
+				if (!marker || json_array_set_new(hits, k, marker))
+					return -1;
 			}
 		}
 	}
-	return total;
+	return 0;
 }
 
 tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
@@ -124,15 +149,18 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 				   "the MRZ could not be read; screen the traveller by name");
 	} else {
 		screen = tims_wl_screen_traveller(n->wl, n->ix, m, plate, vin, &err);
+		if (screen && count_hits(screen, &nhits, &discreet, refs)) {
+			json_decref(screen); /* fail closed: never the unreduced hits */
+			screen = NULL;
+		}
 		if (screen) {
-			nhits = count_hits(screen, &discreet, refs);
 			json_object_set_new(screen, "available", json_true());
 			json_object_set_new(screen, "hits", json_integer((json_int_t)nhits));
 			json_object_set_new(screen, "discreet", json_boolean(discreet));
 		}
 	}
 	/* What was asked and what was shown, for the auditors. */
-	rc = node_audit(n, req, "check", "booth check", -1, 200,
+	rc = node_audit(n, req, "check", "booth check", -1, screen ? 200 : 500,
 		json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "document", m->document_number,
 			  "issuing_state", m->issuing_state, "nationality", m->nationality,
 			  "plate", plate, "vin", vin),
