@@ -4,11 +4,12 @@
 # The expected matrix is read from docs/api.md, and checked first against
 # the node's own route table (`tims post routes`): a route added to the code
 # and not to the documentation, or a role changed in one place only, fails
-# here. Then each route is called as each role: an allowed role is never
-# refused by the central checks (whatever the handler then says about the
-# body), a role not in the matrix gets 403 "forbidden", no session 401
-# "unauthenticated", and the peer routes refuse everyone without the
-# centre's client certificate. Last, the session cases: a logged-out token,
+# here. Then each route is called as each role, with a valid request: an
+# allowed role gets a 2xx (the requests are valid, so nothing else will do),
+# a role not in the matrix 403 "forbidden", no session 401
+# "unauthenticated"; a public route answers 2xx to everyone (a correct
+# login, whatever session the caller already holds), and the peer routes
+# refuse everyone without the centre's client certificate. Last, the session cases: a logged-out token,
 # an expired one, and status polling that must not keep a session alive.
 . tests/e2e/lib.sh
 
@@ -23,6 +24,12 @@ for r in "${ROLES[@]}"; do
 done
 SECRET[late]=$(echo "matrix password late" | "$TIMS" officer add --post "$P" m-late \
 	--name "Matrix Late" --role officer | secret_of m-late)
+# One more officer per caller for the public login row: a TOTP code is good
+# only once, and each role's own officer has already used its code.
+for who in none "${ROLES[@]}"; do
+	SECRET[p-$who]=$(echo "matrix password p-$who" | "$TIMS" officer add --post "$P" "p-$who" \
+		--name "Public ${who^}" --role officer | secret_of "p-$who")
+done
 "$TIMS" post serve "$P" --port 0 >"$T_TMP/serve.out" 2>"$T_TMP/serve.err" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$T_TMP"' EXIT
@@ -76,7 +83,7 @@ t_eq "matrix: every role has a session" 5 "$(for r in "${ROLES[@]}"; do [ -n "${
 MRZ='P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10'
 call() { # METHOD PATH TOKEN WHO
 	case "$1 $2" in
-	"POST /api/v1/session") req POST "$2" "$3" '{"officer":"m-officer","password":"not the password","code":"000000","booth":"M1"}' ;;
+	"POST /api/v1/session") req POST "$2" "$3" "{\"officer\":\"p-$4\",\"password\":\"matrix password p-$4\",\"code\":\"$(oathtool --totp -b "${SECRET[p-$4]}")\",\"booth\":\"M1\"}" ;;
 	"POST /api/v1/check") req POST "$2" "$3" "{\"mrz\":\"$MRZ\"}" ;;
 	"POST /api/v1/crossings") req POST "$2" "$3" "{\"mrz\":\"$MRZ\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"matrix-$4\"}" ;;
 	"GET /api/v1/history/{document}") req GET "/api/v1/history/L898902C3?purpose=matrix%20test" "$3" ;;
@@ -87,7 +94,6 @@ call() { # METHOD PATH TOKEN WHO
 	*) req "$1" "$2" "$3" ;;
 	esac
 }
-central_refusal='^[0-9]+ (unauthenticated|forbidden|certificate_required|peer_refused)$'
 # DELETE /api/v1/session ends the session: it goes last.
 python3 -c '
 import json, sys
@@ -101,9 +107,9 @@ while read -r method path allowed; do
 		got=$(call "$method" "$path" "$tok" "$who")
 		case ",$allowed," in
 		*,public,*)
-			if [[ $got =~ $central_refusal ]] || [ "${got%% *}" -ge 500 ]; then
-				t_report fail "matrix: $method $path ($who): public" "$got"
-			else t_report ok "matrix: $method $path ($who): public, answered ${got%% *}"; fi ;;
+			if [[ $got =~ ^2[0-9][0-9]\  ]]; then
+				t_report ok "matrix: $method $path ($who): public, answered ${got%% *}"
+			else t_report fail "matrix: $method $path ($who): public, wanted 2xx" "$got"; fi ;;
 		*,peer,*)
 			if [[ $got =~ ^401\ certificate_required$ ]]; then
 				t_report ok "matrix: $method $path ($who): no centre certificate, 401"
@@ -112,9 +118,9 @@ while read -r method path allowed; do
 			if [ "$who" = none ]; then
 				t_eq "matrix: $method $path (no session): 401" "401 unauthenticated" "$got"
 			elif [[ ",$allowed," == *",$who,"* ]]; then
-				if [[ $got =~ $central_refusal ]] || [ "${got%% *}" -ge 500 ]; then
-					t_report fail "matrix: $method $path ($who): allowed" "$got"
-				else t_report ok "matrix: $method $path ($who): allowed, answered ${got%% *}"; fi
+				if [[ $got =~ ^2[0-9][0-9]\  ]]; then
+					t_report ok "matrix: $method $path ($who): allowed, answered ${got%% *}"
+				else t_report fail "matrix: $method $path ($who): allowed, wanted 2xx" "$got"; fi
 			else
 				t_eq "matrix: $method $path ($who): 403" "403 forbidden" "$got"
 			fi ;;
