@@ -197,7 +197,10 @@
       }
       ls.textContent = txt;
       ls.className = cls;
-      ls.title = lists.map((l) => l.list + ' v' + l.version + ' (' + l.active + ')').join(', ');
+      /* each list's own age: when it last changed at this post */
+      ls.title = lists.map((l) => l.list + ' v' + l.version + ', ' + l.active +
+        (l.active === 1 ? ' entry' : ' entries') +
+        (typeof l.age_s === 'number' && l.age_s >= 0 ? ', changed ' + ago(l.age_s * 1000) + ' ago' : '')).join('; ');
     }
   }
 

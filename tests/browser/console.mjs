@@ -149,8 +149,12 @@ try {
     await waitText(page, '#centre-state', /centre: not enrolled/);
     return waitText(page, '#post-origin', /test\.example\/console-post/);
   });
-  await check('the header shows the watchlists and where they come from', () =>
-    waitText(page, '#lists-state', /watchlists: 2 lists, imported here/));
+  await check('the header shows the watchlists, where they come from and how old they are', () =>
+    waitText(page, '#lists-state', /^watchlists: 2 lists, imported here, \d+ s old \(not from the centre\)$/));
+  await check('the header\'s detail gives each list\'s version, size and age', async () => {
+    const t = await page.getAttribute('#lists-state', 'title');
+    return /^national v1, 3 entries, changed \d+ s ago; stolen-cars v1, 1 entry, changed \d+ s ago$/.test(t) || `title: ${t}`;
+  });
 
   await check('every field has a label', async () => {
     const bad = await page.$$eval('input, select, textarea', (l) => l.filter((e) => !e.labels || !e.labels.length).map((e) => e.id));
