@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.." || exit 2
 bin=build/bench/bench_centre
 [ -x "$bin" ] || make -s "$bin" >&2 || { echo "not ok - centre bench: cannot build $bin"; exit 1; }
 . tests/lib/pg.sh
+. bench/lib.sh
 work=$(mktemp -d /tmp/tims-bench-centre-pg-XXXXXX)
 chmod 755 "$work"
 trap 'pg_stop; rm -rf "$work"' EXIT
@@ -68,8 +69,10 @@ if rate=$(rebuild_line); then
 		echo "  rebuild      $rate records/s  (pull, verify each batch, mirror, index;"
 		echo "               compare with the ingest and bare Ed25519 rates above)"
 	fi
+	bench_target "centre rebuild from a post over the network" "$rate" ">=" 15000 "records/s" "$smoke"
 else
 	echo "not ok - centre rebuild over the network failed"
+	bench_target "centre rebuild from a post over the network" "" ">=" 15000 "records/s" "$smoke"
 	rc=1
 fi
 exit $rc

@@ -14,6 +14,19 @@ cd "$(dirname "$0")/.." || exit 2
 mode=${1:-}
 TIMS=${TIMS:-$PWD/build/tims}
 rc=0
+. bench/lib.sh
+smoke=0
+[ "$mode" = --smoke ] && smoke=1
+
+# quality_targets OVERALL-LINE SET: recall and precision against SPEC §6
+# (recall >= 0.95 on listed persons, precision >= 0.97 on unseen pairs).
+quality_targets() {
+	local p r
+	p=$(grep -o 'precision [0-9.]*' <<<"$1" | awk '{print $2}')
+	r=$(grep -o 'recall [0-9.]*' <<<"$1" | awk '{print $2}')
+	bench_target "name matching, $2: recall" "$r" ">=" 0.95 "" 0
+	bench_target "name matching, $2: precision" "$p" ">=" 0.97 "" 0
+}
 
 # 1. Quality: precision, recall, F1 per kind on the labelled pairs.
 pairs=tests/data/screen/pairs.jsonl
@@ -23,9 +36,11 @@ if eval_out=$("$TIMS" screen pairs --eval "$pairs" 2>&1) &&
 	f1=$(grep -o 'F1 [0-9.]*' <<<"$overall" | awk '{print $2}')
 	if [ "$mode" = --smoke ]; then
 		echo "ok - screen eval: F1 $f1 over $n pairs"
+		quality_targets "$overall" "generated set"
 	else
 		echo "name matching on $pairs (threshold: the default)"
 		printf '%s\n' "$eval_out" | sed 's/^/  /'
+		quality_targets "$overall" "generated set"
 		names=tests/data/names
 		if command -v python3 >/dev/null && [ -d "$names" ]; then
 			held=$(mktemp)
@@ -55,6 +70,7 @@ if ind_out=$("$TIMS" screen pairs --eval "$indep" 2>&1) &&
 		echo "name matching on the independent set $indep (tests/data/eval/README.md):"
 		printf '%s\n' "$ind_out" | sed 's/^/  /'
 	fi
+	quality_targets "$overall" "independent set (pairs never tuned on)"
 else
 	echo "not ok - screen eval (independent set): could not run"
 	rc=1
@@ -93,10 +109,11 @@ if ! out=$("$bin" "${args[@]}" 2>&1); then
 	exit 1
 fi
 if [ "$mode" = --smoke ]; then
-	printf '%s\n' "$out" | grep -E '^(not )?ok '
+	printf '%s\n' "$out" | grep -E '^((not )?ok |target: )'
 	[ -n "$pgconn" ] || echo "not ok - pg_trgm anchor: PostgreSQL could not be started"
 else
-	printf '%s\n' "$out" | grep -v '=' | sed 's/^/  /'
+	printf '%s\n' "$out" | grep -v '^target: ' | grep -v '=' | sed 's/^/  /'
+	printf '%s\n' "$out" | grep '^target: '
 	tp99=$(grep -o 'screen_p99_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
 	tp50=$(grep -o 'screen_p50_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
 	pp99=$(grep -o 'pg_trgm_p99_ms=[0-9.]*' <<<"$out" | cut -d= -f2)

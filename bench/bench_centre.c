@@ -23,6 +23,8 @@
 #include "tims/sync.h"
 #include "tims/util.h"
 
+#include "target.h"
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -182,6 +184,8 @@ int main(int argc, char **argv)
 		uint64_t held = 0;
 
 		tims_cstore_count(tims_centre_store(c), NULL, &held, &err);
+		bench_target(store ? "centre ingest, PostgreSQL store" : "centre ingest, SQLite store",
+			     rate, true, 15000, "records/s", smoke);
 		if (smoke) {
 			printf("ok - centre ingest (%s store): %.0f records/s, every batch signature "
 			       "and proof verified; bare Ed25519 verify %.0f/s; ratio %.2f\n",
@@ -196,7 +200,7 @@ int main(int argc, char **argv)
 			printf("  ingest       %8.0f records/s  (decode, check each record, extend the\n"
 			       "               tree, verify signature and proof, commit, index)\n", rate);
 			printf("  bare Ed25519 %8.0f verify/s   (libsodium, one core)\n", ed);
-			printf("  ratio ingest/Ed25519 %.2f; target >= 15000 records/s\n", rate / ed);
+			printf("  ratio ingest/Ed25519 %.2f\n", rate / ed);
 			printf("  indexed %" PRIu64 " of %zu\n", held, n);
 			printf("  reindex      %8.0f records/s  (query store rebuilt from the mirrors)\n",
 			       rerate);

@@ -33,6 +33,8 @@
 #include "tims/screen.h"
 #include "tims/util.h"
 
+#include "target.h"
+
 struct pool {
 	char tag[16], nat[4];
 	char **given, **surname;
@@ -665,6 +667,10 @@ int main(int argc, char **argv)
 	printf("screen_p50_ms=%.4f screen_p99_ms=%.4f screen_rss_mib=%.0f screen_recall=%.4f\n",
 	       pct(lat, nq, 0.5), pct(lat, nq, 0.99), rss / 1024.0,
 	       listed ? (double)found / (double)listed : 0.0);
+	bench_target("screening a traveller: p99", pct(lat, nq, 0.99), false, 1.0, "ms",
+		     npersons < 1000000 || ndocs < 10000000);
+	bench_target("post memory with the watchlists: RSS", rss / 1024.0, false, 1024, "MiB",
+		     npersons < 1000000 || ndocs < 10000000);
 	if (tap)
 		printf("ok - screen scale: p99 %.3f ms, RSS %.0f MiB, recall %.3f over %zu persons, %zu documents\n",
 		       pct(lat, nq, 0.99), rss / 1024.0, listed ? (double)found / (double)listed : 0.0,
