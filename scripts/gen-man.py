@@ -174,7 +174,7 @@ def main_page(tims, fams):
               ".Sh SEE ALSO"]
     xs = [f".Xr tims-{f} 1" for f, _ in fams]
     lines += [x + " ," for x in xs[:-1]] + [xs[-1]]
-    lines += [".Pp", "README.md and docs/ in the source tree; the specification, SPEC.md."]
+    lines += [".Pp", "README.md and docs/ in the source tree; the guarantees, docs/guarantees.md."]
     return "tims", lines
 
 
