@@ -322,6 +322,15 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 		rc = centre_db_err(c, "open", err);
 		goto fail;
 	}
+	/* The mirrors are data, not identity: an operator who moved mirror/
+	 * aside for a rebuild (docs/operations.md, the outage drill) gets an
+	 * empty one back, to be filled from the posts. */
+	if ((rc = centre_path(c, "mirror", path, err)))
+		goto fail;
+	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+		rc = tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
 	if (!c->store_uri[0] || !strcmp(c->store_uri, "sqlite"))
 		snprintf(uri, sizeof(uri), "sqlite:%s/query.db", dir);
 	else
