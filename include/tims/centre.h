@@ -80,7 +80,11 @@ struct tims_centre_post {
 	int revoked;
 	uint64_t size;          /* records mirrored */
 	uint64_t signed_size;   /* latest post-signed checkpoint held */
-	int64_t last_sync_ms;   /* last accepted batch, 0 if never */
+	int64_t last_sync_ms;   /* last accepted batch, 0 if never (kept in the
+				   mirror: every process sees it) */
+	int64_t last_seen_ms;   /* last sync request of the post to this
+				   process (a state poll or a batch), else
+				   last_sync_ms: an idle post pushes nothing */
 	int64_t enrolled_ms;
 };
 typedef tims_rc (*tims_centre_post_fn)(void *ctx, const struct tims_centre_post *p);

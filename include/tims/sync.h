@@ -172,16 +172,31 @@ tims_rc tims_sync_mirror_export(struct tims_sync_mirror *m, uint64_t from,
 				uint64_t count, tims_post_raw_fn fn, void *ctx,
 				struct tims_err *err);
 
-/* A batch of up to `count` positions from `from`, with the latest
- * checkpoint and the proof to it (for a post's restore). */
+/*
+ * A batch of up to `count` positions from `from`, with the latest
+ * checkpoint and the proof to it (for a post's restore). The checkpoint
+ * carries the post's own signature and the cosignatures kept for its size
+ * (tims_sync_mirror_keep_cosig), one per cosigner in the order of their
+ * names, never more than TIMS_NOTE_MAX_SIGS lines in all.
+ */
 tims_rc tims_sync_mirror_batch(struct tims_sync_mirror *m, uint64_t from,
 			       uint64_t count, struct tims_sync_batch *b,
 			       struct tims_err *err);
 
-/* Cosignatures the mirror gave, kept with their checkpoint size. */
+/*
+ * Keep a cosignature line the centre gave for the checkpoint of `size`:
+ * one per (size, cosigner: key name and hash), the newest replacing an
+ * older one, so a checkpoint cosigned again costs no new row.
+ * TIMS_ERR_INVALID if `line` is not a note signature line.
+ */
 tims_rc tims_sync_mirror_keep_cosig(struct tims_sync_mirror *m, uint64_t size,
 				    const char *line, size_t len,
 				    struct tims_err *err);
+
+/* When the mirror last accepted a batch (ms since the epoch, 0: never);
+ * kept in the mirror, so every process that opens it sees it. */
+tims_rc tims_sync_mirror_last_sync(struct tims_sync_mirror *m, int64_t *ms,
+				   struct tims_err *err);
 
 /* Recompute and check everything (tims_mlog_verify); findings to report. */
 tims_rc tims_sync_mirror_verify(struct tims_sync_mirror *m,
@@ -209,5 +224,18 @@ tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 		       const char *path, const char *body, size_t len,
 		       const char *type, size_t max, struct tims_buf *out,
 		       long *status, struct tims_err *err);
+
+/*
+ * The same over a connection kept open between requests (HTTP/1.1
+ * keep-alive; TLS is not negotiated again while it stays up). One
+ * connection is used by one thread at a time.
+ */
+struct tims_sync_conn;
+tims_rc tims_sync_conn_new(struct tims_sync_conn **out, struct tims_err *err);
+void tims_sync_conn_free(struct tims_sync_conn *conn);
+tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_peer *peer,
+			    const char *method, const char *path, const char *body,
+			    size_t len, const char *type, size_t max, struct tims_buf *out,
+			    long *status, struct tims_err *err);
 
 #endif

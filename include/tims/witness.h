@@ -207,4 +207,24 @@ tims_rc tims_witness_request_cosignature(const char *url, const char *ca_file,
 					 uint64_t *witness_size,
 					 struct tims_err *err);
 
+/*
+ * How one call goes: a bound on each request (a witness that accepts the
+ * connection and never answers costs at most that), and a way to give up
+ * early (a node that is stopping). Zero fields take the defaults of the
+ * calls above (10 s to connect, 30 s in all; never cancelled).
+ */
+struct tims_witness_call {
+	long timeout_ms;              /* whole request, connection included */
+	int (*cancel)(void *ctx);     /* non-zero: abandon the request now */
+	void *cancel_ctx;
+};
+
+/* tims_witness_request_cosignature with `call` (NULL: the defaults). A
+ * request abandoned or past its time is TIMS_ERR_NET, saying which. */
+tims_rc tims_witness_ask(const struct tims_witness_call *call, const char *url,
+			 const char *ca_file, const struct tims_tlog_reader *r,
+			 const char *note, size_t note_len, uint64_t old_size,
+			 const struct tims_verifier *wkey, struct tims_buf *cosigs,
+			 uint64_t *witness_size, struct tims_err *err);
+
 #endif

@@ -642,7 +642,10 @@ tims_rc tims_centre_posts(struct tims_centre *c, tims_centre_post_fn fn,
 		rc = tims_sync_mirror_size(cm->m, &list[i].size, err);
 		if (!rc && !tims_sync_mirror_checkpoint(cm->m, &note, &cp, NULL))
 			list[i].signed_size = cp.size;
-		list[i].last_sync_ms = cm->last_sync_ms;
+		if (!rc)
+			rc = tims_sync_mirror_last_sync(cm->m, &list[i].last_sync_ms, err);
+		list[i].last_seen_ms = cm->last_seen_ms > list[i].last_sync_ms ?
+				       cm->last_seen_ms : list[i].last_sync_ms;
 		pthread_mutex_unlock(&cm->lock);
 		tims_buf_release(&note);
 		if (!rc)

@@ -30,7 +30,7 @@
 #include "tims/util.h"
 #include "internal.h"
 
-#define ONLINE_MS 5000   /* posts push every second: 5 s of silence is offline */
+#define ONLINE_MS 5000   /* posts ask the centre every second: 5 s of silence is offline */
 #define HOURS_MAX (24 * 31)
 
 static int64_t now_ms(void)
@@ -144,7 +144,8 @@ struct posts_ctx {
 static tims_rc post_row(void *ctx, const struct tims_centre_post *p)
 {
 	struct posts_ctx *x = ctx;
-	int online = !p->revoked && p->last_sync_ms && x->now - p->last_sync_ms <= ONLINE_MS;
+	/* An idle post pushes nothing but asks the centre's state each round. */
+	int online = !p->revoked && p->last_seen_ms && x->now - p->last_seen_ms <= ONLINE_MS;
 
 	if (!p->revoked)
 		online ? x->online++ : x->offline++;
@@ -153,7 +154,7 @@ static tims_rc post_row(void *ctx, const struct tims_centre_post *p)
 		"state", p->revoked ? "revoked" : online ? "online" : "offline",
 		"records", (json_int_t)p->size, "signed_size", (json_int_t)p->signed_size,
 		"last_sync_ms", (json_int_t)p->last_sync_ms,
-		"lag_s", (json_int_t)(p->last_sync_ms ? (x->now - p->last_sync_ms) / 1000 : -1)));
+		"lag_s", (json_int_t)(p->last_seen_ms ? (x->now - p->last_seen_ms) / 1000 : -1)));
 	return TIMS_OK;
 }
 

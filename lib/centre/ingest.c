@@ -187,7 +187,7 @@ tims_rc centre_ingest(struct tims_centre *c, const char *origin,
 		tims_centre_event(c, "store", origin, x->err.msg);
 	}
 	pthread_mutex_unlock(&c->store_lock);
-	cm->last_sync_ms = tims_mlog_now_ms();
+	cm->last_seen_ms = tims_mlog_now_ms(); /* the mirror keeps last_sync */
 	if (b->cp.size < held_size) {
 		/* Consistent with what is held, but older than what the post
 		 * signed before: a replay, or a post restored from an old backup.

@@ -25,7 +25,7 @@ struct centre_mirror {
 	struct tims_verifier key;
 	struct tims_sync_mirror *m;
 	pthread_mutex_t lock;
-	int64_t last_sync_ms;
+	int64_t last_seen_ms;   /* the post's last sync request here (memory) */
 };
 
 struct tims_centre {

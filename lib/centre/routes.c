@@ -51,6 +51,7 @@ static tims_rc h_state(void *app, struct tims_http_req *req, struct tims_http_re
 	if ((rc = centre_mirror_get(s->c, req->who.id, &cm, &err)))
 		return tims_http_reply_error(resp, 404, "unknown_post", "%s", err.msg);
 	pthread_mutex_lock(&cm->lock);
+	cm->last_seen_ms = tims_mlog_now_ms(); /* an idle post only asks this */
 	rc = tims_sync_mirror_size(cm->m, &size, &err);
 	if (!rc && !tims_sync_mirror_checkpoint(cm->m, &note, &cp, NULL))
 		signed_size = cp.size;
@@ -161,10 +162,11 @@ static tims_rc one_post(void *ctx, const struct tims_centre_post *p)
 {
 	json_t *arr = ctx;
 
-	return json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I}",
+	return json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I}",
 		"name", p->name, "origin", p->origin, "revoked", p->revoked,
 		"size", (json_int_t)p->size, "signed_size", (json_int_t)p->signed_size,
-		"last_sync_ms", (json_int_t)p->last_sync_ms)) ? TIMS_ERR_NOMEM : TIMS_OK;
+		"last_sync_ms", (json_int_t)p->last_sync_ms,
+		"last_seen_ms", (json_int_t)p->last_seen_ms)) ? TIMS_ERR_NOMEM : TIMS_OK;
 }
 
 static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_resp *resp)

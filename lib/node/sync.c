@@ -1,15 +1,24 @@
 /*
  * sync.c — the post's side of the network (docs/sync.md): a thread that
- * pushes the post's log to the centre whenever the centre answers and
- * asks the configured witnesses to cosign, and the two peer routes the
- * centre uses to pull a post's log back when it rebuilds.
+ * pushes the post's log to the centre, a thread that asks the configured
+ * witnesses to cosign, and the two peer routes the centre uses to pull a
+ * post's log back when it rebuilds.
  *
  * The post never waits for the network: registrations go to post.db and
- * are acknowledged there; this thread only reads the log (its own
- * connection) and keeps cosignatures. When the centre is unreachable,
- * stopped or isolated, the post records since when and keeps trying every
- * second; the status route shows it (online, offline since, records not
- * yet at the centre).
+ * are acknowledged there; these threads only read the log (each through
+ * its own connection) and keep cosignatures. Every round (a second by
+ * default) the centre thread asks the centre what it holds and pushes only
+ * when something changed: records the centre lacks, or a checkpoint it has
+ * not adopted and cosigned. An idle post therefore costs the centre one
+ * read a round and no write. The witnesses have their own thread, so a
+ * witness that is down or stalled never holds back the push to the
+ * centre, and each witness request has a time limit.
+ *
+ * What the status route shows comes from what the centre and the
+ * witnesses answered: the lag is the post's log size now minus the size
+ * the centre last confirmed holding, and the centre shows online only
+ * while it keeps answering (a request that hangs turns it offline after
+ * a few rounds' silence, with the reason).
  *
  * Files (in the post directory, written by `tims post enrol`):
  *   centre/enrolment.conf   name, origin, centre, url
@@ -17,8 +26,11 @@
  *   centre/client.crt/.key  this post's client certificate
  *   centre/cosign.vkey      the centre's cosigner key
  *   witnesses.conf          one line per witness: URL CA_FILE VKEY_FILE
+ *   sync.conf               optional: interval_ms, centre_timeout_ms,
+ *                           witness_timeout_ms ("key = value" lines)
  */
 #include <sodium.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "tims/bundle.h"
@@ -30,18 +42,37 @@
 
 #define SYNC_MAX_WITNESSES 4
 #define ANSWER_MAX (64u << 10)
+#define INTERVAL_MS 1000          /* a round */
+#define CENTRE_TIMEOUT_MS 30000   /* one request to the centre */
+#define WITNESS_TIMEOUT_MS 10000  /* one request to a witness */
+#define ONLINE_MIN_MS 5000        /* silence after which the centre is not online */
+#define WITNESS_BACKOFF 30        /* a down witness: retried at most every 30 rounds */
 
 struct witness_conf {
 	char url[512];
 	char ca[1024];
 	struct tims_verifier key;
+	/* state, under n->lock */
+	int tried;                /* asked at least once by this process */
+	int ok;                   /* the last request got a cosignature */
+	uint64_t cosigned_size;   /* the latest size it cosigned (kept in post.db) */
+	int64_t cosigned_ms;      /* when its latest cosignature came (this process) */
+	int64_t last_try_ms;
+	int64_t asking_since_ms;  /* a request in progress since, 0: none */
+	char last_error[TIMS_ERR_MSG_BYTES];
+	/* the witness thread's own */
+	unsigned failures;
+	int64_t next_try_ms;
 };
 
 struct node_sync {
 	struct tims_node *n;
-	struct tims_post *post;   /* this thread's own handle (read mode) */
-	pthread_t thread;
-	int running;
+	struct tims_post *post;   /* the centre thread's own handle (read mode) */
+	struct tims_post *wpost;  /* the witness thread's own handle */
+	struct tims_sync_conn *conn; /* the centre thread's connection to the centre */
+	pthread_t thread, wthread;
+	int running, wrunning;
+	atomic_int stop;          /* node_sync_stop: give up requests in flight */
 	/* config */
 	int enrolled;
 	char url[512];
@@ -53,15 +84,20 @@ struct node_sync {
 	int has_bundle_key;
 	struct witness_conf w[SYNC_MAX_WITNESSES];
 	size_t nw;
+	uint64_t interval_ms, centre_timeout_ms, witness_timeout_ms;
 	/* state, under n->lock */
 	int online;
 	int64_t since_ms;         /* online or offline since */
-	int64_t last_ok_ms;
-	uint64_t centre_size;
-	uint64_t log_size;
+	int64_t last_ok_ms;       /* the centre's last answer */
+	int known;                /* centre_size is an answer of the centre */
+	uint64_t centre_size;     /* records the centre confirmed holding */
+	uint64_t centre_signed;   /* the post-signed checkpoint it holds */
+	uint64_t rounds;          /* rounds of the centre thread */
+	uint64_t pushes;          /* batches pushed */
 	char last_error[TIMS_ERR_MSG_BYTES];
-	uint64_t rollback_shown;        /* size whose divergence the centre saw, +1 */
-	uint64_t witness_size[SYNC_MAX_WITNESSES];
+	/* the centre thread's own */
+	uint64_t rollback_shown;  /* size whose divergence the centre saw, +1 */
+	uint64_t cosign_asked;    /* checkpoint size the centre answered complete for */
 };
 
 static const char *jstr(const json_t *o, const char *key)
@@ -110,6 +146,45 @@ static int conf_get(const char *text, const char *key, char *out, size_t cap)
 static tims_rc read_vkey(const char *path, struct tims_verifier *v, struct tims_err *err)
 {
 	return tims_mlog_load_keys(path, path, NULL, v, NULL, err);
+}
+
+/* DIR/sync.conf, if there is one: the round and the time limits. */
+static tims_rc load_tuning(struct node_sync *s, struct tims_err *err)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		uint64_t min, max;
+	} keys[] = {
+		{ "interval_ms", offsetof(struct node_sync, interval_ms), 10, 3600000 },
+		{ "centre_timeout_ms", offsetof(struct node_sync, centre_timeout_ms), 1000, 600000 },
+		{ "witness_timeout_ms", offsetof(struct node_sync, witness_timeout_ms), 100, 600000 },
+	};
+	struct tims_buf b = TIMS_BUF_INIT(4096);
+	char path[4200], v[32], what[4300];
+	tims_rc rc = TIMS_OK;
+
+	s->interval_ms = INTERVAL_MS;
+	s->centre_timeout_ms = CENTRE_TIMEOUT_MS;
+	s->witness_timeout_ms = WITNESS_TIMEOUT_MS;
+	snprintf(path, sizeof(path), "%s/sync.conf", s->n->dir);
+	if (access(path, F_OK) != 0)
+		return TIMS_OK;
+	if ((rc = tims_read_file(path, 4096, &b, err)))
+		return rc;
+	for (size_t i = 0; !rc && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		uint64_t *dst = (uint64_t *)((char *)s + keys[i].off);
+
+		if (!conf_get(tims_buf_str(&b), keys[i].key, v, sizeof(v)))
+			continue;
+		snprintf(what, sizeof(what), "%s: %s", path, keys[i].key);
+		if (!(rc = tims_parse_u64(v, keys[i].max, dst, what, err)) &&
+		    *dst < keys[i].min)
+			rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: at least %" PRIu64, what,
+					  keys[i].min);
+	}
+	tims_buf_release(&b);
+	return rc;
 }
 
 static tims_rc load_witnesses(struct node_sync *s, struct tims_err *err)
@@ -222,6 +297,18 @@ static void set_state(struct node_sync *s, int ok, const char *error)
 	pthread_mutex_unlock(&s->n->lock);
 }
 
+/* The centre answered: what it confirmed holding. */
+static void confirmed(struct node_sync *s, uint64_t size, const uint64_t *signed_size)
+{
+	pthread_mutex_lock(&s->n->lock);
+	s->known = 1;
+	s->centre_size = size;
+	if (signed_size)
+		s->centre_signed = *signed_size;
+	s->last_ok_ms = now_ms();
+	pthread_mutex_unlock(&s->n->lock);
+}
+
 /* The checkpoint note with one more signature line appended. */
 static tims_rc with_line(const char *note, size_t len, const char *line,
 			 struct tims_buf *out)
@@ -235,36 +322,62 @@ static tims_rc with_line(const char *note, size_t len, const char *line,
 	return rc;
 }
 
-/* Push until the centre holds the latest checkpoint, or an error. */
-static tims_rc push(struct node_sync *s, struct tims_err *err)
+/* Keep the centre's cosignature of the checkpoint `note` if it verifies
+ * with the centre key from the enrolment. */
+static void keep_centre_cosig(struct node_sync *s, const struct tims_buf *note,
+			      uint64_t size, const char *cos)
 {
-	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 30 };
+	struct tims_buf full = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_note *vn = malloc(sizeof(*vn));
+
+	if (vn && !with_line(note->buf, note->len, cos, &full) &&
+	    !tims_note_verify(full.buf, full.len, &s->centre_key, 1, vn, NULL) &&
+	    (vn->verified_mask & 1))
+		tims_post_keep_cosigned(s->post, s->centre, size, full.buf, full.len, NULL);
+	else
+		node_log(s->n, "centre: a cosignature of size %" PRIu64 " that does not verify",
+			 size);
+	free(vn);
+	tims_buf_release(&full);
+}
+
+/*
+ * One round with the centre: ask what it holds, then push only what it
+ * lacks — records past its size, or the latest checkpoint if it has not
+ * adopted it or this post holds no cosignature of it yet (asked once per
+ * checkpoint a process). Nothing changed: no push, nothing to cosign.
+ */
+static tims_rc centre_round(struct node_sync *s, struct tims_err *err)
+{
+	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key,
+				       (long)((s->centre_timeout_ms + 999) / 1000) };
 	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
 	struct tims_buf body = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
 	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX);
 	struct tims_sync_batch b;
 	struct tims_checkpoint cp;
 	json_t *j = NULL;
-	uint64_t at;
+	uint64_t at, signed_size = 0, cosigned = 0;
 	long status;
 	tims_rc rc;
 
 	tims_sync_batch_init(&b);
 	if ((rc = tims_post_latest_checkpoint(s->post, &note, &cp, err)))
 		goto out;
-	pthread_mutex_lock(&s->n->lock); /* the lag shows even while offline */
-	s->log_size = cp.size;
-	pthread_mutex_unlock(&s->n->lock);
-	if ((rc = tims_sync_http(&peer, "GET", "/api/v1/sync/state", NULL, 0, NULL,
+	if ((rc = tims_sync_conn_http(s->conn, &peer, "GET", "/api/v1/sync/state", NULL, 0, NULL,
 				 ANSWER_MAX, &ans, &status, err)))
 		goto out;
 	j = json_loadb(ans.buf ? ans.buf : "", ans.len, 0, NULL);
-	if (status != 200 || !json_is_integer(json_object_get(j, "size"))) {
+	if (status != 200 || !json_is_integer(json_object_get(j, "size")) ||
+	    json_integer_value(json_object_get(j, "size")) < 0) {
 		rc = tims_err_set(err, TIMS_ERR_NET, "centre: state answered %ld %s", status,
 				  jstr(j, "message"));
 		goto out;
 	}
 	at = (uint64_t)json_integer_value(json_object_get(j, "size"));
+	if (json_integer_value(json_object_get(j, "signed_size")) > 0)
+		signed_size = (uint64_t)json_integer_value(json_object_get(j, "signed_size"));
+	confirmed(s, at, &signed_size);
 	if (at > cp.size) {
 		/*
 		 * Show the centre the tail of what this post holds, so that the
@@ -280,7 +393,7 @@ static tims_rc push(struct node_sync *s, struct tims_err *err)
 			if (!tims_sync_batch_from_post(&b, s->post, from, cp.size - from,
 						       note.buf, note.len, &e) &&
 			    !tims_sync_batch_encode(&b, &body, &e) &&
-			    !tims_sync_http(&peer, "POST", "/api/v1/sync/push", body.buf,
+			    !tims_sync_conn_http(s->conn, &peer, "POST", "/api/v1/sync/push", body.buf,
 					    body.len, NULL, ANSWER_MAX, &ans, &status, &e))
 				node_log(s->n, "centre: shown the rolled-back tail, it answered %ld: %.200s",
 					 status, ans.buf ? tims_buf_str(&ans) : "");
@@ -293,59 +406,59 @@ static tims_rc push(struct node_sync *s, struct tims_err *err)
 				  at, cp.size);
 		goto out;
 	}
+	if (at == cp.size && signed_size >= cp.size &&
+	    (s->cosign_asked == cp.size ||
+	     (!tims_post_cosigned(s->post, s->centre, &cosigned, NULL, NULL) &&
+	      cosigned >= cp.size)))
+		goto out; /* nothing changed since the centre last confirmed */
 	for (int rounds = 0; rounds < 256; rounds++) {
 		uint64_t count = cp.size - at > TIMS_SYNC_MAX_BATCH ? TIMS_SYNC_MAX_BATCH
 								    : cp.size - at;
 		const char *cos;
 
-		pthread_mutex_lock(&s->n->lock);
-		s->centre_size = at;
-		s->log_size = cp.size;
-		pthread_mutex_unlock(&s->n->lock);
 		if ((rc = tims_sync_batch_from_post(&b, s->post, at, count, note.buf, note.len,
 						     err)))
 			goto out;
 		tims_buf_reset(&body);
 		if ((rc = tims_sync_batch_encode(&b, &body, err)) ||
-		    (rc = tims_sync_http(&peer, "POST", "/api/v1/sync/push", body.buf, body.len,
+		    (rc = tims_sync_conn_http(s->conn, &peer, "POST", "/api/v1/sync/push", body.buf, body.len,
 					 NULL, ANSWER_MAX, &ans, &status, err)))
 			goto out;
+		pthread_mutex_lock(&s->n->lock);
+		s->pushes++;
+		pthread_mutex_unlock(&s->n->lock);
 		json_decref(j);
 		j = json_loadb(ans.buf ? ans.buf : "", ans.len, 0, NULL);
 		if (status == 409 && json_is_integer(json_object_get(j, "size")) &&
+		    json_integer_value(json_object_get(j, "size")) >= 0 &&
 		    !strcmp(jstr(j, "error"), "gap")) {
 			at = (uint64_t)json_integer_value(json_object_get(j, "size"));
+			confirmed(s, at, NULL);
 			continue;
 		}
-		if (status != 200 || !json_is_integer(json_object_get(j, "size"))) {
+		if (status != 200 || !json_is_integer(json_object_get(j, "size")) ||
+		    json_integer_value(json_object_get(j, "size")) < 0) {
 			rc = tims_err_set(err, status == 409 ? TIMS_ERR_TAMPER : TIMS_ERR_NET,
 					  "centre refused the push (%ld): %s", status,
 					  jstr(j, "message"));
 			goto out;
 		}
 		at = (uint64_t)json_integer_value(json_object_get(j, "size"));
+		confirmed(s, at, NULL);
 		cos = json_string_value(json_object_get(j, "cosignature"));
-		if (cos && json_is_true(json_object_get(j, "complete"))) {
-			struct tims_buf full = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
-			struct tims_note *vn = malloc(sizeof(*vn));
-
-			/* Keep it only if it verifies with the enrolled centre key. */
-			if (vn && !with_line(note.buf, note.len, cos, &full) &&
-			    !tims_note_verify(full.buf, full.len, &s->centre_key, 1, vn, NULL) &&
-			    (vn->verified_mask & 1))
-				tims_post_keep_cosigned(s->post, s->centre, cp.size, full.buf,
-							full.len, NULL);
-			else
-				node_log(s->n, "centre: a cosignature that does not verify");
-			free(vn);
-			tims_buf_release(&full);
+		if (json_is_true(json_object_get(j, "complete"))) {
+			pthread_mutex_lock(&s->n->lock);
+			s->centre_signed = cp.size;
+			pthread_mutex_unlock(&s->n->lock);
+			/* Asked once: a cosignature that does not verify is
+			 * logged, not asked for again every round. */
+			s->cosign_asked = cp.size;
+			if (cos)
+				keep_centre_cosig(s, &note, cp.size, cos);
 		}
 		if (at >= cp.size)
 			break;
 	}
-	pthread_mutex_lock(&s->n->lock);
-	s->centre_size = at;
-	pthread_mutex_unlock(&s->n->lock);
 out:
 	json_decref(j);
 	tims_sync_batch_release(&b);
@@ -354,7 +467,6 @@ out:
 	tims_buf_release(&ans);
 	return rc;
 }
-
 /*
  * Apply one bundle: verify it, apply it to a second handle of the post's
  * watchlist store, load a new screening index from it outside the lock,
@@ -445,7 +557,7 @@ static void pull_bundles(struct node_sync *s)
 	long status;
 
 	if (!s->has_bundle_key ||
-	    tims_sync_http(&peer, "GET", "/api/v1/sync/bundles", NULL, 0, NULL, ANSWER_MAX, &ans,
+	    tims_sync_conn_http(s->conn, &peer, "GET", "/api/v1/sync/bundles", NULL, 0, NULL, ANSWER_MAX, &ans,
 			   &status, &err) || status != 200)
 		goto out;
 	j = json_loadb(ans.buf ? ans.buf : "", ans.len, 0, NULL);
@@ -461,7 +573,7 @@ static void pull_bundles(struct node_sync *s)
 			    tims_bundle_held_get(s->n->dir, "officers", s->name, &h, &err) ||
 			    (uint64_t)json_integer_value(v) <= h.version)
 				continue;
-			if (tims_sync_http(&peer, "GET", "/api/v1/sync/bundle?kind=officers", NULL, 0,
+			if (tims_sync_conn_http(s->conn, &peer, "GET", "/api/v1/sync/bundle?kind=officers", NULL, 0,
 					   NULL, TIMS_BUNDLE_MAX, &b, &status, &err) || status != 200) {
 				node_log(s->n, "officer roster: not fetched (%ld)", status);
 				continue;
@@ -487,7 +599,7 @@ static void pull_bundles(struct node_sync *s)
 			else
 				snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%s&since=%" PRIu64,
 					 list, h.version);
-			if (tims_sync_http(&peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, &b,
+			if (tims_sync_conn_http(s->conn, &peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, &b,
 					   &status, &err) || status != 200) {
 				node_log(s->n, "bundle %s: not fetched (%ld)", list, status);
 				break;
@@ -506,41 +618,126 @@ out:
 	tims_buf_release(&b);
 }
 
-static void ask_witnesses(struct node_sync *s)
+/* ---- the threads --------------------------------------------------------- */
+
+static int sync_stopping(void *ctx)
 {
-	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
-	struct tims_checkpoint cp;
-	struct tims_tlog_reader r;
-	struct tims_err err;
+	struct node_sync *s = ctx;
 
-	if (!s->nw || tims_post_latest_checkpoint(s->post, &note, &cp, &err))
-		goto out;
-	tims_post_reader(s->post, &r);
-	for (size_t i = 0; i < s->nw; i++) {
-		struct tims_buf cos = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
-		struct tims_buf full = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
-		uint64_t have = 0, wsize = 0;
+	return atomic_load(&s->stop);
+}
 
-		if (tims_post_cosigned(s->post, s->w[i].key.name, &have, NULL, &err) ||
-		    (have >= cp.size && have))
-			continue;
-		if (tims_witness_request_cosignature(s->w[i].url, s->w[i].ca, &r, note.buf,
-						     note.len, have, &s->w[i].key, &cos,
-						     &wsize, &err)) {
-			node_log(s->n, "witness %s: %s", s->w[i].key.name, tims_err_msg(&err));
-		} else if (!tims_buf_add(&full, note.buf, note.len) &&
-			   !tims_buf_add(&full, cos.buf, cos.len)) {
-			tims_post_keep_cosigned(s->post, s->w[i].key.name, cp.size, full.buf,
-						full.len, NULL);
-			pthread_mutex_lock(&s->n->lock);
-			s->witness_size[i] = cp.size;
-			pthread_mutex_unlock(&s->n->lock);
-		}
-		tims_buf_release(&cos);
-		tims_buf_release(&full);
+/* Wait one round or until the node stops; n->lock held. 1: stopping. */
+static int wait_round(struct node_sync *s)
+{
+	struct timespec until;
+
+	if (s->n->stopping)
+		return 1;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(s->interval_ms / 1000);
+	until.tv_nsec += (long)(s->interval_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
 	}
-out:
-	tims_buf_release(&note);
+	pthread_cond_timedwait(&s->n->wake, &s->n->lock, &until);
+	return s->n->stopping;
+}
+
+static void ask_witness(struct node_sync *s, struct witness_conf *w,
+			const struct tims_buf *note, const struct tims_checkpoint *cp,
+			const struct tims_tlog_reader *r)
+{
+	struct tims_witness_call call = { (long)s->witness_timeout_ms, sync_stopping, s };
+	struct tims_buf cos = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_buf full = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_err err = { 0 };
+	uint64_t have = 0, wsize = 0;
+	int64_t t = now_ms();
+	int was_ok;
+	tims_rc rc;
+
+	if (t < w->next_try_ms)
+		return;
+	if (!tims_post_cosigned(s->wpost, w->key.name, &have, NULL, &err) && have &&
+	    have >= cp->size) {
+		/* Nothing new to cosign: it holds the latest checkpoint. */
+		pthread_mutex_lock(&s->n->lock);
+		w->cosigned_size = have;
+		if (!w->tried)
+			w->tried = w->ok = 1;
+		pthread_mutex_unlock(&s->n->lock);
+		return;
+	}
+	pthread_mutex_lock(&s->n->lock);
+	w->cosigned_size = have;
+	w->asking_since_ms = t;
+	pthread_mutex_unlock(&s->n->lock);
+	rc = tims_witness_ask(&call, w->url, w->ca, r, note->buf, note->len, have, &w->key,
+			      &cos, &wsize, &err);
+	if (!rc && ((rc = tims_buf_add(&full, note->buf, note->len)) ||
+		    (rc = tims_buf_add(&full, cos.buf, cos.len)) ||
+		    (rc = tims_post_keep_cosigned(s->wpost, w->key.name, cp->size, full.buf,
+						  full.len, &err))))
+		tims_err_set(&err, rc, "keeping its cosignature: %s", err.msg);
+	t = now_ms();
+	pthread_mutex_lock(&s->n->lock);
+	was_ok = !w->tried || w->ok;
+	w->tried = 1;
+	w->asking_since_ms = 0;
+	w->last_try_ms = t;
+	w->ok = rc == TIMS_OK;
+	if (w->ok) {
+		w->cosigned_size = cp->size;
+		w->cosigned_ms = t;
+		w->last_error[0] = '\0';
+	} else {
+		snprintf(w->last_error, sizeof(w->last_error), "%s", tims_err_msg(&err));
+	}
+	pthread_mutex_unlock(&s->n->lock);
+	/* A down witness is logged when it goes down and comes back, and
+	 * asked again less and less often (up to every WITNESS_BACKOFF rounds). */
+	if (rc) {
+		if (was_ok)
+			node_log(s->n, "witness %s: %s", w->key.name, tims_err_msg(&err));
+		if (w->failures < 16)
+			w->failures++;
+		w->next_try_ms = t + (int64_t)s->interval_ms *
+				 (w->failures > 5 ? WITNESS_BACKOFF : (1 << (w->failures - 1)));
+	} else {
+		if (!was_ok)
+			node_log(s->n, "witness %s: cosigning again", w->key.name);
+		w->failures = 0;
+		w->next_try_ms = 0;
+	}
+	tims_buf_release(&cos);
+	tims_buf_release(&full);
+}
+
+static void *witness_main(void *arg)
+{
+	struct node_sync *s = arg;
+
+	pthread_mutex_lock(&s->n->lock);
+	while (!s->n->stopping) {
+		struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+		struct tims_checkpoint cp;
+		struct tims_tlog_reader r;
+
+		pthread_mutex_unlock(&s->n->lock);
+		if (!tims_post_latest_checkpoint(s->wpost, &note, &cp, NULL)) {
+			tims_post_reader(s->wpost, &r);
+			for (size_t i = 0; i < s->nw && !atomic_load(&s->stop); i++)
+				ask_witness(s, &s->w[i], &note, &cp, &r);
+		}
+		tims_buf_release(&note);
+		pthread_mutex_lock(&s->n->lock);
+		if (wait_round(s))
+			break;
+	}
+	pthread_mutex_unlock(&s->n->lock);
+	return NULL;
 }
 
 static void *sync_main(void *arg)
@@ -550,24 +747,17 @@ static void *sync_main(void *arg)
 
 	pthread_mutex_lock(&s->n->lock);
 	while (!s->n->stopping) {
-		struct timespec until;
-
 		pthread_mutex_unlock(&s->n->lock);
-		if (s->enrolled) {
-			if (push(s, &err)) {
-				set_state(s, 0, tims_err_msg(&err));
-			} else {
-				set_state(s, 1, NULL);
-				pull_bundles(s);
-			}
+		if (centre_round(s, &err)) {
+			set_state(s, 0, tims_err_msg(&err));
+		} else {
+			set_state(s, 1, NULL);
+			pull_bundles(s);
 		}
-		ask_witnesses(s);
 		pthread_mutex_lock(&s->n->lock);
-		if (s->n->stopping)
+		s->rounds++;
+		if (wait_round(s))
 			break;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		pthread_cond_timedwait(&s->n->wake, &s->n->lock, &until);
 	}
 	pthread_mutex_unlock(&s->n->lock);
 	return NULL;
@@ -581,19 +771,28 @@ tims_rc node_sync_start(struct tims_node *n, struct tims_err *err)
 	if (!s)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	s->n = n;
-	if ((rc = load_enrolment(s, err)) || (rc = load_witnesses(s, err))) {
+	atomic_init(&s->stop, 0);
+	if ((rc = load_tuning(s, err)) || (rc = load_enrolment(s, err)) ||
+	    (rc = load_witnesses(s, err))) {
 		free(s);
 		return rc;
 	}
 	n->sync = s;
-	if (!s->enrolled && !s->nw)
-		return TIMS_OK;
-	if ((rc = tims_post_open(n->dir, TIMS_POST_READ, &s->post, err)))
-		return rc;
-	if (pthread_create(&s->thread, NULL, sync_main, s) == 0)
+	if (s->enrolled) {
+		if ((rc = tims_post_open(n->dir, TIMS_POST_READ, &s->post, err)) ||
+		    (rc = tims_sync_conn_new(&s->conn, err)))
+			return rc;
+		if (pthread_create(&s->thread, NULL, sync_main, s) != 0)
+			return tims_err_set(err, TIMS_ERR_NOMEM, "sync: cannot start a thread");
 		s->running = 1;
-	else
-		return tims_err_set(err, TIMS_ERR_NOMEM, "sync: cannot start a thread");
+	}
+	if (s->nw) {
+		if ((rc = tims_post_open(n->dir, TIMS_POST_READ, &s->wpost, err)))
+			return rc;
+		if (pthread_create(&s->wthread, NULL, witness_main, s) != 0)
+			return tims_err_set(err, TIMS_ERR_NOMEM, "sync: cannot start a thread");
+		s->wrunning = 1;
+	}
 	return TIMS_OK;
 }
 
@@ -604,9 +803,14 @@ void node_sync_stop(struct tims_node *n)
 
 	if (!s)
 		return;
+	atomic_store(&s->stop, 1);
 	if (s->running)
 		pthread_join(s->thread, NULL);
+	if (s->wrunning)
+		pthread_join(s->wthread, NULL);
 	tims_post_free(s->post);
+	tims_post_free(s->wpost);
+	tims_sync_conn_free(s->conn);
 	free(s);
 	n->sync = NULL;
 }
@@ -616,30 +820,74 @@ int node_sync_enrolled(const struct tims_node *n)
 	return n->sync && n->sync->enrolled;
 }
 
+/* Each witness as the witness thread last found it; n->lock held. */
+static json_t *witnesses_status(struct node_sync *s, int64_t t)
+{
+	json_t *w = json_array();
+
+	for (size_t i = 0; i < s->nw; i++) {
+		struct witness_conf *x = &s->w[i];
+		const char *ws = !x->tried ? "starting" : x->ok ? "ok" : "down";
+		json_t *e;
+
+		/* A request past its time limit is not answered, whatever comes. */
+		if (x->asking_since_ms &&
+		    t - x->asking_since_ms > (int64_t)s->witness_timeout_ms + 1000)
+			ws = "down";
+		e = json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", x->key.name, "state", ws,
+			      "cosigned_size", (json_int_t)x->cosigned_size,
+			      "last_cosigned_ms", (json_int_t)x->cosigned_ms,
+			      "last_try_ms", (json_int_t)x->last_try_ms);
+		if (e && !x->ok && x->last_error[0])
+			json_object_set_new(e, "last_error", json_string(x->last_error));
+		json_array_append_new(w, e);
+	}
+	return w;
+}
+
 /* n->lock held. */
 json_t *node_sync_status(struct tims_node *n)
 {
 	struct node_sync *s = n->sync;
-	json_t *o, *w;
+	int64_t t = now_ms(), window;
+	uint64_t size = 0;
+	const char *state;
+	char stale[160] = "";
+	json_t *o;
 
-	if (!s || !s->enrolled)
-		return json_pack("{s:b, s:s}", "configured", 0, "state",
-				 "this post is not enrolled with a centre");
-	o = json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "configured", 1,
-		      "centre", s->centre, "url", s->url,
-		      "state", s->online ? "online" : s->since_ms ? "offline" : "starting",
-		      "since_ms", (json_int_t)s->since_ms,
+	if (!s || !s->enrolled) {
+		o = json_pack("{s:b, s:s}", "configured", 0, "state",
+			      "this post is not enrolled with a centre");
+		if (o && s && s->nw)
+			json_object_set_new(o, "witnesses", witnesses_status(s, t));
+		return o;
+	}
+	/* The records not yet at the centre: the log now, less what the
+	 * centre last confirmed holding (all of it before any answer). */
+	tims_post_size(n->post, &size, NULL);
+	window = (int64_t)s->interval_ms * 3 > ONLINE_MIN_MS ? (int64_t)s->interval_ms * 3
+							      : ONLINE_MIN_MS;
+	state = s->online ? "online" : s->since_ms ? "offline" : "starting";
+	if (s->online && t - s->last_ok_ms > window) {
+		/* A request that hangs (a stalled centre, a lossy link). */
+		state = "offline";
+		snprintf(stale, sizeof(stale), "no answer from the centre for %" PRId64 " s",
+			 (t - s->last_ok_ms) / 1000);
+	}
+	o = json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		      "configured", 1, "centre", s->centre, "url", s->url, "state", state,
+		      "since_ms", (json_int_t)(stale[0] ? s->last_ok_ms : s->since_ms),
 		      "last_ok_ms", (json_int_t)s->last_ok_ms,
 		      "centre_size", (json_int_t)s->centre_size,
-		      "lag", (json_int_t)(s->log_size > s->centre_size ?
-					  s->log_size - s->centre_size : 0));
-	if (o && s->last_error[0])
-		json_object_set_new(o, "last_error", json_string(s->last_error));
-	w = json_array();
-	for (size_t i = 0; i < s->nw; i++)
-		json_array_append_new(w, json_pack("{s:s, s:I}", "name", s->w[i].key.name,
-						   "cosigned_size", (json_int_t)s->witness_size[i]));
-	json_object_set_new(o, "witnesses", w);
+		      "centre_signed_size", (json_int_t)s->centre_signed,
+		      "lag", (json_int_t)(size > s->centre_size ? size - s->centre_size : 0),
+		      "rounds", (json_int_t)s->rounds,
+		      "pushes", (json_int_t)s->pushes);
+	if (!o)
+		return NULL;
+	if (stale[0] || s->last_error[0])
+		json_object_set_new(o, "last_error", json_string(stale[0] ? stale : s->last_error));
+	json_object_set_new(o, "witnesses", witnesses_status(s, t));
 	return o;
 }
 

@@ -203,8 +203,10 @@ tims_rc tims_post_keep_cosigned(struct tims_post *p, const char *cosigner,
 	if ((rc = cosig_table(p, err)))
 		return rc;
 	if (sqlite3_prepare_v2(p->db,
-			       "INSERT OR IGNORE INTO cosigned (cosigner, size, note,"
-			       " received_ms) VALUES (?1, ?2, ?3, ?4)", -1, &st,
+			       "INSERT INTO cosigned (cosigner, size, note, received_ms)"
+			       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (cosigner, size) DO UPDATE"
+			       " SET note = excluded.note, received_ms = excluded.received_ms",
+			       -1, &st,
 			       NULL) != SQLITE_OK)
 		return post_db_err(p, "keeping a cosignature", err);
 	sqlite3_bind_text(st, 1, cosigner, -1, SQLITE_STATIC);

@@ -5,6 +5,8 @@
  * Only https; no redirects; TLS 1.2 or later; the server certificate is
  * checked against the given CA (the centre's, from the enrolment) and the
  * host name; our certificate and key are presented. The answer is bounded.
+ * A tims_sync_conn keeps its connection open between requests, so a post
+ * that asks the centre every second does not shake hands every second.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -24,20 +26,43 @@ static size_t on_data(char *p, size_t sz, size_t n, void *ud)
 	return tims_buf_add(ud, p, sz * n) ? 0 : sz * n;
 }
 
-tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
+struct tims_sync_conn {
+	CURL *c;
+};
+
+tims_rc tims_sync_conn_new(struct tims_sync_conn **out, struct tims_err *err)
+{
+	*out = NULL;
+	pthread_once(&once, setup);
+	if (!ready)
+		return tims_err_set(err, TIMS_ERR_NET, "libcurl: init failed");
+	if (!(*out = calloc(1, sizeof(**out))) || !((*out)->c = curl_easy_init())) {
+		free(*out);
+		*out = NULL;
+		return tims_err_set(err, TIMS_ERR_NOMEM, "libcurl: out of memory");
+	}
+	return TIMS_OK;
+}
+
+void tims_sync_conn_free(struct tims_sync_conn *conn)
+{
+	if (!conn)
+		return;
+	curl_easy_cleanup(conn->c);
+	free(conn);
+}
+
+/* One request on c (its options reset first; its connections kept). */
+static tims_rc perform(CURL *c, const struct tims_sync_peer *peer, const char *method,
 		       const char *path, const char *body, size_t len,
 		       const char *type, size_t max, struct tims_buf *out,
 		       long *status, struct tims_err *err)
 {
 	char msg[CURL_ERROR_SIZE] = "", url[2048], ctype[128];
 	struct curl_slist *h = NULL;
-	CURL *c;
 	CURLcode cc;
 
 	*status = 0;
-	pthread_once(&once, setup);
-	if (!ready)
-		return tims_err_set(err, TIMS_ERR_NET, "libcurl: init failed");
 	if (strncmp(peer->url, "https://", 8) != 0)
 		return tims_err_set(err, TIMS_ERR_USAGE, "%s: only https is spoken",
 				    peer->url);
@@ -45,8 +70,7 @@ tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "url: too long");
 	snprintf(ctype, sizeof(ctype), "Content-Type: %s",
 		 type ? type : "application/json");
-	if (!(c = curl_easy_init()))
-		return tims_err_set(err, TIMS_ERR_NOMEM, "libcurl: out of memory");
+	curl_easy_reset(c);
 	tims_buf_reset(out);
 	out->max = max;
 	h = curl_slist_append(h, ctype);
@@ -79,8 +103,10 @@ tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 	cc = curl_easy_perform(c);
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	/* The handle must not keep pointers to what ends here. */
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
 	if (cc == CURLE_WRITE_ERROR)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s%s: answer larger than %zu bytes",
 				    peer->url, path, max);
@@ -88,4 +114,28 @@ tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 		return tims_err_set(err, TIMS_ERR_NET, "%s: %s", peer->url,
 				    msg[0] ? msg : curl_easy_strerror(cc));
 	return TIMS_OK;
+}
+
+tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_peer *peer,
+			    const char *method, const char *path, const char *body,
+			    size_t len, const char *type, size_t max, struct tims_buf *out,
+			    long *status, struct tims_err *err)
+{
+	return perform(conn->c, peer, method, path, body, len, type, max, out, status, err);
+}
+
+tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
+		       const char *path, const char *body, size_t len,
+		       const char *type, size_t max, struct tims_buf *out,
+		       long *status, struct tims_err *err)
+{
+	struct tims_sync_conn *conn;
+	tims_rc rc;
+
+	*status = 0;
+	if ((rc = tims_sync_conn_new(&conn, err)))
+		return rc;
+	rc = perform(conn->c, peer, method, path, body, len, type, max, out, status, err);
+	tims_sync_conn_free(conn);
+	return rc;
 }

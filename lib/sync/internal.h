@@ -14,4 +14,8 @@ struct sync_collect {
 };
 tims_rc sync_collect(void *ctx, const struct tims_post_raw *r);
 
+/* Who made a note signature line ("— NAME BASE64", no newline):
+ * "NAME+KEYHASH" (8 hex digits) into out; -1 if it is no signature line. */
+int sync_sig_line_signer(const char *line, size_t len, char *out, size_t cap);
+
 #endif

@@ -6,21 +6,35 @@
  * holds each position's entry, salt and record; the stored hashes are
  * computed here; the checkpoints table holds the post-signed checkpoints
  * the mirror has verified in full (tims_mlog_adopt), and "cosigs" the
- * cosignatures the centre gave for them. A batch goes in only after the
- * checks of tims_sync_mirror_apply, in one transaction.
+ * cosignatures the centre gave for them: one per (size, cosigner), the
+ * newest replacing an older one, so a post that pushes the same checkpoint
+ * again and again costs one row, not one a push (schema 2; a mirror of
+ * schema 1, which kept every one, is brought to 2 when opened). "synced"
+ * holds when the mirror last accepted a batch. A batch goes in only after
+ * the checks of tims_sync_mirror_apply, in one transaction.
  */
 #include <sodium.h>
 
 #include "tims/util.h"
 #include "internal.h"
 
-#define MIRROR_SCHEMA_VERSION 1
+#define MIRROR_SCHEMA_VERSION 2
+#define SIG_PREFIX "\xe2\x80\x94 " /* "— " */
+#define SIG_PREFIX_LEN 4
+#define SIG_BLOB_MAX 5004 /* key hash + the longest signature a note takes */
+
+#define COSIGS_TABLE(name) \
+	"CREATE TABLE " name " (size INTEGER NOT NULL, cosigner TEXT NOT NULL," \
+	" line TEXT NOT NULL, given_ms INTEGER NOT NULL, PRIMARY KEY (size, cosigner));"
+#define SYNCED_TABLE \
+	"CREATE TABLE synced (id INTEGER PRIMARY KEY CHECK (id = 1)," \
+	" last_ms INTEGER NOT NULL);"
 
 static const char schema[] =
 	"CREATE TABLE entries (idx INTEGER PRIMARY KEY, entry BLOB NOT NULL,"
 	" salt BLOB, body BLOB);"
-	"CREATE TABLE cosigs (size INTEGER NOT NULL, line TEXT NOT NULL,"
-	" given_ms INTEGER NOT NULL, PRIMARY KEY (size, line));"
+	COSIGS_TABLE("cosigs")
+	SYNCED_TABLE
 	"CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN"
 	" SELECT RAISE(ABORT, 'the mirror is append-only'); END;"
 	"CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries"
@@ -32,9 +46,121 @@ struct tims_sync_mirror {
 	struct tims_mlog *log;
 	sqlite3 *db;
 	sqlite3_stmt *ins;
+	sqlite3_stmt *synced;
 	struct tims_verifier key;
 	char label[TIMS_MLOG_PATH_MAX];
 };
+
+/* A-Z a-z 0-9 + / = in any locale (libsodium 1.0.18 takes some bytes
+ * >= 0x80 for base64 digits: the alphabet is checked first). */
+static int b64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+}
+
+/*
+ * Who made a note signature line ("— NAME BASE64", without its newline):
+ * "NAME+KEYHASH" (8 hex digits), the cosigner a row of "cosigs" is kept
+ * for. -1 if the line is not a signature line.
+ */
+int sync_sig_line_signer(const char *line, size_t len, char *out, size_t cap)
+{
+	const char *name = line + SIG_PREFIX_LEN, *sp;
+	uint8_t *blob;
+	size_t n = 0;
+	int ok;
+
+	if (len < SIG_PREFIX_LEN + 3 || memcmp(line, SIG_PREFIX, SIG_PREFIX_LEN) != 0 ||
+	    !(sp = memchr(name, ' ', len - SIG_PREFIX_LEN)) || sp == name ||
+	    (size_t)(sp - name) > TIMS_NOTE_MAX_NAME)
+		return -1;
+	for (const char *c = sp + 1; c < line + len; c++)
+		if (!b64_char(*c))
+			return -1;
+	if (!(blob = malloc(SIG_BLOB_MAX)))
+		return -1;
+	ok = sodium_base642bin(blob, SIG_BLOB_MAX, sp + 1, (size_t)(line + len - sp - 1),
+			       NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 && n >= 5;
+	if (ok)
+		ok = snprintf(out, cap, "%.*s+%02x%02x%02x%02x", (int)(sp - name), name,
+			      blob[0], blob[1], blob[2], blob[3]) < (int)cap;
+	free(blob);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Schema 1 kept every cosignature the centre ever gave (a post idling at
+ * one push a second left 86 400 rows a day, all for the same size): keep
+ * the newest per (size, cosigner) and start "synced" from the newest. One
+ * transaction; a line that is no signature line is not carried over (the
+ * centre wrote them itself, so there are none).
+ */
+static tims_rc mirror_upgrade(const char *db_path, struct tims_err *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL, *ins = NULL;
+	tims_rc rc = TIMS_OK;
+	int v = -1, s;
+
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (v != 1)
+		goto out; /* current, or not ours: tims_mlog_open says which */
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE;" COSIGS_TABLE("cosigs2") SYNCED_TABLE
+			 "INSERT INTO synced (id, last_ms) SELECT 1, max(given_ms) FROM cosigs"
+			 " HAVING count(*) > 0;", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT size, line, given_ms FROM cosigs"
+			       " ORDER BY given_ms, rowid", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO cosigs2 (size, cosigner, line,"
+			       " given_ms) VALUES (?1, ?2, ?3, ?4)", -1, &ins, NULL) != SQLITE_OK)
+		goto dberr;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		char who[TIMS_NOTE_MAX_NAME + 16];
+		const char *line = (const char *)sqlite3_column_text(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+
+		if (!line)
+			continue;
+		if (len && line[len - 1] == '\n')
+			len--;
+		if (sync_sig_line_signer(line, len, who, sizeof(who)))
+			continue;
+		sqlite3_bind_int64(ins, 1, sqlite3_column_int64(st, 0));
+		sqlite3_bind_text(ins, 2, who, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 3, line, (int)len, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ins, 4, sqlite3_column_int64(st, 2));
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto dberr;
+		sqlite3_reset(ins);
+	}
+	if (s != SQLITE_DONE)
+		goto dberr;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(db, "DROP TABLE cosigs; ALTER TABLE cosigs2 RENAME TO cosigs;"
+			 "PRAGMA user_version = 2; COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
+		goto dberr;
+	goto out;
+dberr:
+	rc = tims_err_set(err, TIMS_ERR_DB, "%s: bringing the mirror to schema 2: %s",
+			  db_path, db ? sqlite3_errmsg(db) : "out of memory");
+	if (db)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(ins);
+	sqlite3_close(db);
+	return rc;
+}
 
 tims_rc tims_sync_mirror_open(const char *db_path, const char *cp_path,
 			      const struct tims_verifier *key,
@@ -52,6 +178,7 @@ tims_rc tims_sync_mirror_open(const char *db_path, const char *cp_path,
 		.verifier_name = "the post's key", .verifier = key,
 		.signer = NULL,
 	};
+	int exists;
 	tims_rc rc;
 
 	*out = NULL;
@@ -60,8 +187,9 @@ tims_rc tims_sync_mirror_open(const char *db_path, const char *cp_path,
 	m->key = *key;
 	snprintf(m->label, sizeof(m->label), "mirror of %s", key->name);
 	c.label = m->label;
-	if ((rc = tims_mlog_open(&c, access(db_path, F_OK) == 0 ? TIMS_MLOG_OPEN
-								  : TIMS_MLOG_CREATE,
+	exists = access(db_path, F_OK) == 0;
+	if ((exists && (rc = mirror_upgrade(db_path, err))) ||
+	    (rc = tims_mlog_open(&c, exists ? TIMS_MLOG_OPEN : TIMS_MLOG_CREATE,
 				 &m->log, err))) {
 		free(m);
 		return rc;
@@ -69,7 +197,10 @@ tims_rc tims_sync_mirror_open(const char *db_path, const char *cp_path,
 	m->db = tims_mlog_db(m->log);
 	if (sqlite3_prepare_v3(m->db, "INSERT INTO entries (idx, entry, salt, body)"
 			       " VALUES (?1, ?2, ?3, ?4)", -1,
-			       SQLITE_PREPARE_PERSISTENT, &m->ins, NULL) != SQLITE_OK) {
+			       SQLITE_PREPARE_PERSISTENT, &m->ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(m->db, "INSERT OR REPLACE INTO synced (id, last_ms)"
+			       " VALUES (1, ?1)", -1, SQLITE_PREPARE_PERSISTENT, &m->synced,
+			       NULL) != SQLITE_OK) {
 		rc = tims_mlog_db_err(m->log, "preparing", err);
 		tims_sync_mirror_free(m);
 		return rc;
@@ -83,6 +214,7 @@ void tims_sync_mirror_free(struct tims_sync_mirror *m)
 	if (!m)
 		return;
 	sqlite3_finalize(m->ins);
+	sqlite3_finalize(m->synced);
 	tims_mlog_free(m->log);
 	free(m);
 }
@@ -180,6 +312,10 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 			if (b->items[i].index >= size - res->added &&
 			    (rc = each(each_ctx, &b->items[i])))
 				goto fail;
+	/* When the post was last heard from with a batch (tims centre posts). */
+	sqlite3_bind_int64(m->synced, 1, tims_mlog_now_ms());
+	if ((rc = tims_mlog_step(m->log, m->synced, "noting the sync time", err)))
+		goto fail;
 	rc = tims_mlog_commit(m->log, &committed, err);
 	if (!committed)
 		goto fail;
@@ -223,11 +359,83 @@ tims_rc tims_sync_mirror_export(struct tims_sync_mirror *m, uint64_t from,
 	return rc;
 }
 
+/*
+ * The checkpoint as the mirror gives it back: its text, the log's own
+ * signature lines (by the mirror's key), then one cosignature per cosigner
+ * kept for that size, in the order of the cosigners' names and never more
+ * lines in all than a note may carry (TIMS_NOTE_MAX_SIGS). Lines of other
+ * keys the held note carried (a restored post's note keeps the centre's
+ * cosignature it came back with) are left out: the cosigs table says
+ * which cosignatures the mirror stands by.
+ */
+static tims_rc export_note(struct tims_sync_mirror *m, const struct tims_buf *held,
+			   uint64_t size, struct tims_buf *out, struct tims_err *err)
+{
+	char own[TIMS_NOTE_MAX_NAME + 16], who[TIMS_NOTE_MAX_NAME + 16];
+	struct tims_note *n = malloc(sizeof(*n));
+	sqlite3_stmt *st = NULL;
+	const char *p, *end;
+	size_t nlines = 0;
+	tims_rc rc;
+	int s;
+
+	if (!n)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = tims_note_parse(held->buf, held->len, n, err)))
+		goto out;
+	snprintf(own, sizeof(own), "%s+%08" PRIx32, m->key.name, m->key.keyhash);
+	/* text, the blank line */
+	if ((rc = tims_buf_add(out, held->buf, n->textlen + 1)))
+		goto toobig;
+	for (p = held->buf + n->textlen + 1, end = held->buf + held->len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (!sync_sig_line_signer(p, len, who, sizeof(who)) && !strcmp(who, own) &&
+		    nlines < TIMS_NOTE_MAX_SIGS) {
+			if ((rc = tims_buf_add(out, p, len)) || (rc = tims_buf_addch(out, '\n')))
+				goto toobig;
+			nlines++;
+		}
+		p += len + 1;
+	}
+	if (sqlite3_prepare_v2(m->db, "SELECT line FROM cosigs WHERE size = ?1 AND"
+			       " cosigner <> ?2 ORDER BY cosigner LIMIT ?3", -1, &st,
+			       NULL) != SQLITE_OK) {
+		rc = tims_mlog_db_err(m->log, "reading cosignatures", err);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	sqlite3_bind_text(st, 2, own, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)(TIMS_NOTE_MAX_SIGS - nlines));
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+
+		if (!line || !len)
+			continue;
+		if ((rc = tims_buf_add(out, line, len)) ||
+		    (line[len - 1] != '\n' && (rc = tims_buf_addch(out, '\n'))))
+			goto toobig;
+	}
+	if (s != SQLITE_DONE)
+		rc = tims_mlog_db_err(m->log, "reading cosignatures", err);
+	goto out;
+toobig:
+	rc = tims_err_set(err, TIMS_ERR_TOOBIG, "mirror of %s: the cosigned checkpoint is "
+			  "larger than a note may be", m->key.name);
+out:
+	sqlite3_finalize(st);
+	free(n);
+	return rc;
+}
+
 tims_rc tims_sync_mirror_batch(struct tims_sync_mirror *m, uint64_t from,
 			       uint64_t count, struct tims_sync_batch *b,
 			       struct tims_err *err)
 {
 	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_buf held = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
 	struct tims_checkpoint cp;
 	struct tims_tlog_reader r;
 	struct sync_collect collect = { b, err };
@@ -235,7 +443,7 @@ tims_rc tims_sync_mirror_batch(struct tims_sync_mirror *m, uint64_t from,
 
 	if (count > TIMS_SYNC_MAX_BATCH)
 		count = TIMS_SYNC_MAX_BATCH;
-	if ((rc = tims_mlog_latest_checkpoint(m->log, &note, &cp, err)))
+	if ((rc = tims_mlog_latest_checkpoint(m->log, &held, &cp, err)))
 		goto out;
 	if (from > cp.size) {
 		rc = tims_err_set(err, TIMS_ERR_INVALID,
@@ -246,22 +454,8 @@ tims_rc tims_sync_mirror_batch(struct tims_sync_mirror *m, uint64_t from,
 	if (count > cp.size - from)
 		count = cp.size - from;
 	/* With the centre's cosignatures of that checkpoint, if any. */
-	{
-		sqlite3_stmt *st = NULL;
-
-		if (sqlite3_prepare_v2(m->db, "SELECT line FROM cosigs WHERE size = ?1",
-				       -1, &st, NULL) != SQLITE_OK) {
-			rc = tims_mlog_db_err(m->log, "reading cosignatures", err);
-			goto out;
-		}
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)cp.size);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			if (tims_buf_add(&note, sqlite3_column_text(st, 0),
-					 (size_t)sqlite3_column_bytes(st, 0)) ||
-			    (note.buf[note.len - 1] != '\n' && tims_buf_addch(&note, '\n')))
-				break;
-		sqlite3_finalize(st);
-	}
+	if ((rc = export_note(m, &held, cp.size, &note, err)))
+		goto out;
 	if ((rc = tims_sync_batch_start(b, from, note.buf, note.len, err)) ||
 	    (rc = tims_sync_mirror_export(m, from, count, sync_collect, &collect, err)))
 		goto out;
@@ -274,6 +468,7 @@ tims_rc tims_sync_mirror_batch(struct tims_sync_mirror *m, uint64_t from,
 	rc = tims_sync_batch_prove(b, &r, err);
 out:
 	tims_buf_release(&note);
+	tims_buf_release(&held);
 	return rc;
 }
 
@@ -281,19 +476,49 @@ tims_rc tims_sync_mirror_keep_cosig(struct tims_sync_mirror *m, uint64_t size,
 				    const char *line, size_t len,
 				    struct tims_err *err)
 {
+	char who[TIMS_NOTE_MAX_NAME + 16];
 	sqlite3_stmt *st = NULL;
 	tims_rc rc;
 
-	if (sqlite3_prepare_v2(m->db, "INSERT OR IGNORE INTO cosigs (size, line,"
-			       " given_ms) VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
+	if (len && line[len - 1] == '\n')
+		len--;
+	if (size > INT64_MAX || len > TIMS_NOTE_MAX_BYTES ||
+	    sync_sig_line_signer(line, len, who, sizeof(who)))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "cosignature of size %" PRIu64 ": not a note signature line",
+				    size);
+	/* One per (size, cosigner): the newest replaces an older one. */
+	if (sqlite3_prepare_v2(m->db, "INSERT INTO cosigs (size, cosigner, line, given_ms)"
+			       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (size, cosigner) DO UPDATE"
+			       " SET line = excluded.line, given_ms = excluded.given_ms", -1,
+			       &st, NULL) != SQLITE_OK)
 		return tims_mlog_db_err(m->log, "keeping a cosignature", err);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	sqlite3_bind_text(st, 2, line, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, tims_mlog_now_ms());
+	sqlite3_bind_text(st, 2, who, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, line, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, tims_mlog_now_ms());
 	rc = sqlite3_step(st) == SQLITE_DONE
 		     ? TIMS_OK : tims_mlog_db_err(m->log, "keeping a cosignature", err);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+tims_rc tims_sync_mirror_last_sync(struct tims_sync_mirror *m, int64_t *ms,
+				   struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int s;
+
+	*ms = 0;
+	if (sqlite3_prepare_v2(m->db, "SELECT last_ms FROM synced WHERE id = 1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return tims_mlog_db_err(m->log, "reading the sync time", err);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		*ms = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return s == SQLITE_ROW || s == SQLITE_DONE
+		       ? TIMS_OK : tims_mlog_db_err(m->log, "reading the sync time", err);
 }
 
 static int check_row(void *ctx, struct tims_mlog_check *v, uint64_t idx,

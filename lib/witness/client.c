@@ -166,14 +166,28 @@ static int parse_size_body(const struct tims_buf *b, uint64_t *size)
 	return tims_parse_u64(num, TIMS_WITNESS_MAX_SIZE, size, "size", NULL) ? -1 : 0;
 }
 
-tims_rc tims_witness_add_checkpoint(const char *url, const char *ca_file,
-				    uint64_t old_size, const void *proof,
-				    size_t proof_len, const char *note,
-				    size_t note_len,
-				    const struct tims_verifier *wkey,
-				    struct tims_buf *cosigs,
-				    uint64_t *witness_size,
-				    struct tims_err *err)
+/* libcurl's progress callback: non-zero aborts the transfer. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+		       curl_off_t un)
+{
+	const struct tims_witness_call *call = ud;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return call->cancel(call->cancel_ctx) ? 1 : 0;
+}
+
+static tims_rc add_checkpoint(const struct tims_witness_call *call,
+			      const char *url, const char *ca_file,
+			      uint64_t old_size, const void *proof,
+			      size_t proof_len, const char *note,
+			      size_t note_len,
+			      const struct tims_verifier *wkey,
+			      struct tims_buf *cosigs,
+			      uint64_t *witness_size,
+			      struct tims_err *err)
 {
 	struct tims_buf req = TIMS_BUF_INIT(TIMS_WITNESS_MAX_BODY);
 	struct tims_buf resp = TIMS_BUF_INIT(ANSWER_MAX);
@@ -216,9 +230,22 @@ tims_rc tims_witness_add_checkpoint(const char *url, const char *ca_file,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	if (call && call->timeout_ms > 0) {
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, call->timeout_ms);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, call->timeout_ms);
+	}
+	if (call && call->cancel) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)call);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_msg);
 	cc = curl_easy_perform(c);
+	if (cc == CURLE_ABORTED_BY_CALLBACK) {
+		rc = tims_err_set(err, TIMS_ERR_NET, "witness %s: request abandoned", url);
+		goto out;
+	}
 	if (cc != CURLE_OK) {
 		rc = tims_err_set(err, TIMS_ERR_NET, "witness %s: %s", url,
 				  curl_msg[0] ? curl_msg : curl_easy_strerror(cc));
@@ -275,6 +302,19 @@ out:
 	return rc;
 }
 
+tims_rc tims_witness_add_checkpoint(const char *url, const char *ca_file,
+				    uint64_t old_size, const void *proof,
+				    size_t proof_len, const char *note,
+				    size_t note_len,
+				    const struct tims_verifier *wkey,
+				    struct tims_buf *cosigs,
+				    uint64_t *witness_size,
+				    struct tims_err *err)
+{
+	return add_checkpoint(NULL, url, ca_file, old_size, proof, proof_len, note,
+			      note_len, wkey, cosigs, witness_size, err);
+}
+
 tims_rc tims_witness_request_cosignature(const char *url, const char *ca_file,
 					 const struct tims_tlog_reader *r,
 					 const char *note, size_t note_len,
@@ -283,6 +323,16 @@ tims_rc tims_witness_request_cosignature(const char *url, const char *ca_file,
 					 struct tims_buf *cosigs,
 					 uint64_t *witness_size,
 					 struct tims_err *err)
+{
+	return tims_witness_ask(NULL, url, ca_file, r, note, note_len, old_size, wkey,
+				cosigs, witness_size, err);
+}
+
+tims_rc tims_witness_ask(const struct tims_witness_call *call, const char *url,
+			 const char *ca_file, const struct tims_tlog_reader *r,
+			 const char *note, size_t note_len, uint64_t old_size,
+			 const struct tims_verifier *wkey, struct tims_buf *cosigs,
+			 uint64_t *witness_size, struct tims_err *err)
 {
 	struct tims_note *n = malloc(sizeof(*n));
 	struct tims_checkpoint cp;
@@ -305,9 +355,8 @@ tims_rc tims_witness_request_cosignature(const char *url, const char *ca_file,
 		if ((rc = tims_tlog_prove_consistency(old_size, cp.size, r, proof,
 						      &len, err)))
 			return rc;
-		rc = tims_witness_add_checkpoint(url, ca_file, old_size, proof, len,
-						 note, note_len, wkey, cosigs,
-						 witness_size, err);
+		rc = add_checkpoint(call, url, ca_file, old_size, proof, len, note,
+				    note_len, wkey, cosigs, witness_size, err);
 		if (rc != TIMS_ERR_STATE)
 			return rc;
 		if (*witness_size > cp.size)

@@ -2,8 +2,11 @@
  * test_sync.c — the sync protocol (tims/sync.h): batches built from a
  * post's log, their wire format and strict parser, the mirror's checks
  * (idempotent retries, gaps, forks, forged signatures, bad proofs, records
- * altered in transit), erased records, and a post restored from a mirror.
+ * altered in transit), erased records, a post restored from a mirror, and
+ * the cosignatures a mirror keeps: one per (size, cosigner), never more on
+ * an export than a note may carry, a schema-1 mirror brought to schema 2.
  */
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -258,6 +261,223 @@ static void test_push(void)
 	tims_post_free(q);
 }
 
+
+/* A cosigner key named `name` (a witness-style key, alg 0x04). */
+static int make_cosigner(const char *name, struct tims_signer *sg)
+{
+	char *skey = NULL, *vkey = NULL;
+	struct tims_err err;
+	int ok = !tims_note_keygen(name, TIMS_KEY_COSIGNATURE_V1, &skey, &vkey, &err) &&
+		 !tims_signer_from_skey(skey, sg, &err);
+
+	if (!ok)
+		printf("# cosigner %s: %s\n", name, err.msg);
+	tims_note_free_secret(skey);
+	free(vkey);
+	return ok;
+}
+
+/* One cosignature line by sg over the mirror's latest checkpoint, at time t. */
+static int cosign_line(struct tims_sync_mirror *m, const struct tims_signer *sg, uint64_t t,
+		       struct tims_buf *line, uint64_t *size)
+{
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_checkpoint cp;
+	struct tims_note *n = malloc(sizeof(*n));
+	struct tims_err err;
+	int ok;
+
+	tims_buf_reset(line);
+	ok = n && !tims_sync_mirror_checkpoint(m, &note, &cp, &err) &&
+	     !tims_note_parse(note.buf, note.len, n, &err) &&
+	     !tims_cosign(sg, n->text, n->textlen, t, line, &err);
+	if (!ok)
+		printf("# cosign: %s\n", err.msg);
+	*size = cp.size;
+	free(n);
+	tims_buf_release(&note);
+	return ok;
+}
+
+static long long count_rows(const char *db_path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Signature lines of the note an export carries. */
+static size_t sig_lines(const struct tims_sync_batch *b)
+{
+	const char *p = strstr(b->note, "\n\n");
+	size_t n = 0;
+
+	for (p = p ? p + 2 : b->note + b->note_len; *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/*
+ * A post pushing the same checkpoint every second had the centre cosign it
+ * again each time and keep every line; past 31 of them the export no longer
+ * parsed and a wiped post could not be restored (issue 13).
+ */
+static void test_cosigs_bounded(void)
+{
+	struct tims_post *p = make_post("c", "example.org/post/c", 30, "c");
+	struct tims_sync_mirror *m = p ? open_mirror("mc", p) : NULL;
+	struct tims_signer centre, others[40];
+	struct tims_buf line = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_buf j = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
+	struct tims_sync_batch b, back;
+	struct tims_sync_result res;
+	struct tims_err err;
+	char db[400], name[64];
+	uint64_t size = 0;
+	int ok = 1;
+
+	snprintf(db, sizeof(db), "%s/mc.db", base);
+	tims_sync_batch_init(&b);
+	tims_sync_batch_init(&back);
+	if (!p || !m || !make_cosigner("centre.example", &centre))
+		return;
+	T_OK(post_batch(p, 0, 30, &b) && !tims_sync_mirror_apply(m, &b, NULL, NULL, &res, &err) &&
+	     res.complete, "cosigs: the mirror holds the whole checkpoint");
+
+	/* The same checkpoint cosigned 100 times, a second apart. */
+	for (int i = 0; i < 100 && ok; i++)
+		ok = cosign_line(m, &centre, 1700000000u + (uint64_t)i, &line, &size) &&
+		     !tims_sync_mirror_keep_cosig(m, size, line.buf, line.len, &err);
+	T_OK(ok, "cosigs: 100 cosignatures of one checkpoint kept (%s)", ok ? "" : err.msg);
+	T_EQ_INT(count_rows(db, "SELECT count(*) FROM cosigs"), 1,
+		 "cosigs: one row per (size, cosigner), not one per push");
+	T_OK(tims_sync_mirror_batch(m, 0, 30, &b, &err) == TIMS_OK,
+	     "cosigs: the export still builds (%s)", err.msg);
+	T_EQ_INT(sig_lines(&b), 2, "cosigs: the export carries the post's signature and one cosignature");
+	T_OK(strstr(b.note, line.buf) != NULL, "cosigs: the one kept is the newest");
+	T_OK(!tims_sync_batch_encode(&b, &j, &err) &&
+	     !tims_sync_batch_decode(j.buf, j.len, &back, &err),
+	     "cosigs: the export parses on the way back (%s)", err.msg);
+
+	/* 40 cosigners of the same checkpoint: more than a note may carry. */
+	for (int i = 0; i < 40 && ok; i++) {
+		snprintf(name, sizeof(name), "witness.example/w%02d", 39 - i);
+		ok = make_cosigner(name, &others[i]) &&
+		     cosign_line(m, &others[i], 1700000100u, &line, &size) &&
+		     !tims_sync_mirror_keep_cosig(m, size, line.buf, line.len, &err);
+	}
+	T_OK(ok, "cosigs: 40 other cosigners kept");
+	T_EQ_INT(count_rows(db, "SELECT count(*) FROM cosigs"), 41, "cosigs: 41 cosigners, 41 rows");
+	T_OK(tims_sync_mirror_batch(m, 0, 30, &b, &err) == TIMS_OK,
+	     "cosigs: the export builds (%s)", err.msg);
+	T_EQ_INT(sig_lines(&b), TIMS_NOTE_MAX_SIGS,
+		 "cosigs: never more signature lines than a note may carry");
+	T_OK(!strncmp(strstr(b.note, "\n\n") + 2, "\xe2\x80\x94 example.org/post/c ",
+		      strlen("\xe2\x80\x94 example.org/post/c ")),
+	     "cosigs: the post's own signature comes first");
+	T_OK(strstr(b.note, "\xe2\x80\x94 centre.example ") && strstr(b.note, "/w00 ") &&
+	     strstr(b.note, "/w29 ") && !strstr(b.note, "/w30 ") && !strstr(b.note, "/w39 "),
+	     "cosigs: the cosigners are chosen by name, the same every time");
+	tims_buf_reset(&j);
+	T_OK(!tims_sync_batch_encode(&b, &j, &err) &&
+	     !tims_sync_batch_decode(j.buf, j.len, &back, &err),
+	     "cosigs: a bounded export parses (%s)", err.msg);
+	{
+		struct tims_sync_mirror *r = open_mirror("mc-restore", p);
+
+		T_OK(r && !tims_sync_mirror_apply(r, &back, NULL, NULL, &res, &err) && res.complete,
+		     "cosigs: and a restore takes it (%s)", err.msg);
+		tims_sync_mirror_free(r);
+	}
+
+	/* A schema-1 mirror, as an idle post left it: every cosignature kept. */
+	tims_sync_mirror_free(m);
+	m = NULL;
+	{
+		static const char v1[] = "DROP TABLE cosigs; DROP TABLE synced;"
+			"CREATE TABLE cosigs (size INTEGER NOT NULL, line TEXT NOT NULL,"
+			" given_ms INTEGER NOT NULL, PRIMARY KEY (size, line));"
+			"PRAGMA user_version = 1;";
+		sqlite3 *d = NULL;
+		sqlite3_stmt *ins = NULL;
+
+		/* 500 rows: the same two cosigners of one checkpoint. */
+		T_OK(sqlite3_open(db, &d) == SQLITE_OK &&
+		     sqlite3_exec(d, v1, NULL, NULL, NULL) == SQLITE_OK &&
+		     sqlite3_prepare_v2(d, "INSERT INTO cosigs VALUES (?1, ?2, ?3)", -1, &ins,
+					NULL) == SQLITE_OK, "upgrade: the schema-1 layout");
+		m = open_mirror("mc-restore", p); /* the same checkpoint, to cosign */
+		for (int i = 0; m && ins && i < 500; i++) {
+			cosign_line(m, i % 2 ? &centre : &others[0], 1700001000u + (uint64_t)i,
+				    &line, &size);
+			sqlite3_bind_int64(ins, 1, (sqlite3_int64)size);
+			sqlite3_bind_text(ins, 2, line.buf, (int)line.len, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(ins, 3, 1700001000000 + i);
+			sqlite3_step(ins);
+			sqlite3_reset(ins);
+		}
+		sqlite3_finalize(ins);
+		sqlite3_close(d);
+		tims_sync_mirror_free(m);
+		T_EQ_INT(count_rows(db, "SELECT count(*) FROM cosigs"), 500,
+			 "upgrade: a schema-1 mirror with 500 cosignatures");
+		m = open_mirror("mc", p);
+		T_EQ_INT(count_rows(db, "PRAGMA user_version"), 2, "upgrade: brought to schema 2");
+		T_EQ_INT(count_rows(db, "SELECT count(*) FROM cosigs"), 2,
+			 "upgrade: the newest of each cosigner kept");
+		T_EQ_INT(count_rows(db, "SELECT max(given_ms) FROM cosigs"), 1700001000000 + 499,
+			 "upgrade: the newest");
+		T_OK(m && tims_sync_mirror_batch(m, 0, 30, &b, &err) == TIMS_OK && sig_lines(&b) == 3,
+		     "upgrade: the export carries the post's signature and both cosigners");
+		T_OK(strstr(b.note, line.buf) != NULL, "upgrade: ... with the newest cosignature");
+	}
+	tims_sync_batch_release(&b);
+	tims_sync_batch_release(&back);
+	tims_buf_release(&line);
+	tims_buf_release(&j);
+	tims_signer_release(&centre);
+	for (int i = 0; i < 40; i++)
+		tims_signer_release(&others[i]);
+	tims_sync_mirror_free(m);
+	tims_post_free(p);
+}
+
+/* `tims centre posts` printed last_sync_ms=0 in every process but the
+ * server's: the time of the last accepted batch is kept in the mirror. */
+static void test_last_sync(void)
+{
+	struct tims_post *p = make_post("l", "example.org/post/l", 5, "l");
+	struct tims_sync_mirror *m = p ? open_mirror("ml", p) : NULL;
+	struct tims_sync_batch b;
+	struct tims_sync_result res;
+	struct tims_err err;
+	int64_t ms = -1, before = (int64_t)time(NULL) * 1000 - 1000;
+
+	tims_sync_batch_init(&b);
+	if (!m)
+		return;
+	T_OK(tims_sync_mirror_last_sync(m, &ms, &err) == TIMS_OK && ms == 0,
+	     "last sync: 0 before any batch");
+	T_OK(post_batch(p, 0, 5, &b) && !tims_sync_mirror_apply(m, &b, NULL, NULL, &res, &err),
+	     "last sync: a batch accepted");
+	tims_sync_mirror_free(m);
+	m = open_mirror("ml", p); /* another process, as it were */
+	T_OK(m && tims_sync_mirror_last_sync(m, &ms, &err) == TIMS_OK && ms >= before &&
+	     ms <= (int64_t)time(NULL) * 1000 + 1000,
+	     "last sync: the time of the accepted batch, seen after reopening");
+	tims_sync_batch_release(&b);
+	tims_sync_mirror_free(m);
+	tims_post_free(p);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -266,6 +486,8 @@ int main(void)
 	if (!mkdtemp(base))
 		return 2;
 	test_push();
+	test_cosigs_bounded();
+	test_last_sync();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	if (system(cmd) != 0)
 		return 2;

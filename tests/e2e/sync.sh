@@ -1,0 +1,201 @@
+# sync.sh — a post, its centre and a witness over time (issue 13): an idle
+# post pushes nothing and the centre keeps one cosignature per checkpoint
+# and cosigner, so a wiped post is restored from the centre after any
+# amount of idling or replayed pushes; a stalled witness does not hold
+# back the push to the centre and shows as down; a stalled centre shows
+# offline with the true lag; `tims centre posts` says when each post last
+# synced. Every wait is a bounded poll for a condition.
+#
+# The post runs rounds of 100 ms (DIR/sync.conf), so "a minute of idling"
+# is 60 rounds, counted by the post itself (status centre.rounds).
+. tests/e2e/lib.sh
+
+C=$T_TMP/centre W=$T_TMP/witness P=$T_TMP/post
+ORIGIN=bg.example/idle-post
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	if [ -n "${KEEP:-}" ]; then echo "# kept $T_TMP"; else rm -rf "$T_TMP"; fi
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_line() { # FILE REGEX
+	for _ in $(seq 1 150); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
+}
+# until_ok SECONDS CMD...: poll CMD every 0.1 s until it succeeds, at most SECONDS.
+until_ok() {
+	local end=$(($(date +%s) + $1)); shift
+	while :; do
+		"$@" && return 0
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+CPORT=$(free_port)
+CURL_=https://127.0.0.1:$CPORT
+"$TIMS" centre init "$C" --name tims-centre >/dev/null
+"$TIMS" witness init "$W" --name witness.example/w1 >/dev/null
+"$TIMS" centre serve "$C" --port "$CPORT" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
+CENTRE=$!
+PIDS+=("$CENTRE")
+"$TIMS" witness serve "$W" --listen 127.0.0.1:0 >"$T_TMP/witness.out" 2>>"$T_TMP/witness.log" &
+WITNESS=$!
+PIDS+=("$WITNESS")
+wait_line "$T_TMP/centre.out" "listening on" && wait_line "$T_TMP/witness.out" "listening on"
+t_eq "centre and witness serve" 0 $?
+WURL=$(sed -n 's/.* listening on //p' "$T_TMP/witness.out")
+
+"$TIMS" post init "$P" --origin "$ORIGIN" --kind land >/dev/null
+SECRET=$(echo "officer password 1" | "$TIMS" officer add --post "$P" off1 --name "Officer 1" \
+	--role officer | sed -n 's/^officer off1: TOTP secret //p')
+"$TIMS" centre enrol-post "$C" idle-post --vkey "$P/post.vkey" --url "$CURL_" --out "$T_TMP/enrol" >/dev/null
+"$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
+"$TIMS" witness add-log "$W" --vkey "$P/post.vkey" >/dev/null
+"$TIMS" post add-witness "$P" --url "$WURL" --ca "$W/tls.crt" --vkey "$W/witness.vkey" >/dev/null
+printf 'interval_ms = 100\nwitness_timeout_ms = 1000\n' >"$P/sync.conf"
+
+start_node() {
+	: >"$T_TMP/post.out"
+	"$TIMS" post serve "$P" --port 0 >"$T_TMP/post.out" 2>>"$T_TMP/post.log" &
+	NODE=$!
+	PIDS+=("$NODE")
+	wait_line "$T_TMP/post.out" "listening on"
+	URL=$(sed -n 's/^listening on //p' "$T_TMP/post.out" | sed 's|/$||')
+}
+req() { # METHOD PATH [BODY]
+	local args=(-s -o "$T_TMP/body" -w '%{http_code}' --cacert "$C/ca.crt" -X "$1" "$URL$2")
+	[ -n "${TOKEN:-}" ] && args+=(-H "Authorization: Bearer $TOKEN")
+	[ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+	printf '%s %s' "$(curl "${args[@]}")" "$(cat "$T_TMP/body")"
+}
+N=0
+traffic() { # COUNT: register COUNT crossings, each acknowledged (not in a subshell)
+	local k r
+	for k in $(seq 1 "$1"); do
+		N=$((N + 1))
+		r=$(req POST /api/v1/crossings "{\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"x-$N\",\"person\":{\"surname\":\"IVANOV\",\"given_names\":\"PETAR\",\"nationality\":\"BGR\",\"birth_date\":\"1980-01-01\",\"sex\":\"M\",\"doc_code\":\"P\",\"number\":\"IDL$N\",\"issuer\":\"BGR\"}}")
+		case $r in 201*) ;; *) echo "# registration refused: $r"; return 1 ;; esac
+	done
+}
+# Fields of the post's status, read with sed (a python start costs seconds
+# on a loaded machine): the first "KEY":VALUE in TEXT.
+field() {
+	printf '%s' "$1" | grep -o "\"$2\":\(\"[^\"]*\"\|[0-9-]*\|true\|false\)" | head -1 |
+		sed 's/^"[^"]*"://; s/^"//; s/"$//'
+}
+status_json() { req GET /api/v1/status | cut -d' ' -f2-; }
+# centre KEY [STATUS]: a field of the status's "centre" object; W.KEY: of its
+# (only) witness.
+centre() {
+	local s=${2:-$(status_json)}
+	s=${s#*\"centre\":\{}
+	case $1 in
+	W.*) s=${s#*\"witnesses\":\[}; field "$s" "${1#W.}" ;;
+	*) field "${s%%\"witnesses\":\[*}" "$1" ;;
+	esac
+}
+log_size() { field "${1:-$(status_json)}" log_size; }
+at_centre() { # records of the post mirrored at the centre (its public status)
+	field "$(curl -s --max-time 5 --cacert "$C/ca.crt" "$CURL_/api/v1/centre/status")" size
+}
+synced() { # the centre holds the whole log and the post says so
+	local s
+	s=$(status_json)
+	[ "$(at_centre)" = "$(log_size "$s")" ] && [ "$(centre lag "$s")" = 0 ] &&
+		[ "$(centre state "$s")" = online ]
+}
+MIRROR="$C/mirror/bg.example%2Fidle-post.db"
+cosig_rows() { sqlite3 "$MIRROR" 'SELECT count(*) FROM cosigs'; }
+# More rows than checkpoints: cosignatures of one checkpoint piling up (the
+# centre is the mirror's only cosigner).
+cosig_dups() { sqlite3 "$MIRROR" 'SELECT count(*) - count(DISTINCT size) FROM cosigs'; }
+
+start_node
+TOKEN=$(req POST /api/v1/session "{\"officer\":\"off1\",\"password\":\"officer password 1\",\"code\":\"$(oathtool --totp -b "$SECRET")\",\"booth\":\"B1\"}" |
+	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+t_ok "an officer logs in" test -n "$TOKEN"
+traffic 5; t_eq "5 crossings registered" 0 $?
+t_ok "the centre mirrors the post's log, the post shows it online, lag 0" until_ok 30 synced
+
+# ---- tims centre posts: when the post last synced ------------------------
+now=$(date +%s%3N)
+line=$("$TIMS" centre posts "$C" | grep '^idle-post ')
+last=$(printf '%s' "$line" | sed -n 's/.*last_sync_ms=\([0-9]*\).*/\1/p')
+t_match "centre posts: the post's records" 'records=5 ' "$line"
+t_ok "centre posts: last_sync_ms is the time of its last batch, not 0 ($last)" \
+	test "${last:-0}" -gt $((now - 300000)) -a "${last:-0}" -le $((now + 1000))
+
+# ---- a minute of idling -----------------------------------------------------
+r0=$(centre rounds) p0=$(centre pushes) rows0=$(cosig_rows)
+t_ok "idle: the post's sync rounds are counted ($r0)" test -n "$r0"
+idled() { [ "$(centre rounds)" -ge $((r0 + 60)) ]; }
+t_ok "idle: 60 rounds (a minute of pushes at the default interval)" until_ok 60 idled
+t_eq "idle: an idle post pushes nothing" "$p0" "$(centre pushes)"
+t_eq "idle: the centre cosigned nothing new" "$rows0" "$(cosig_rows)"
+s=$(status_json)
+t_eq "idle: still online, lag 0" "online 0" "$(centre state "$s") $(centre lag "$s")"
+
+# ---- the same checkpoint pushed again and again ----------------------------
+# (a post that retries, or an older post: 40 pushes of the same batch)
+PCURL=(curl -s --cacert "$C/ca.crt" --cert "$P/centre/client.crt" --key "$P/centre/client.key")
+"${PCURL[@]}" "$CURL_/api/v1/sync/export?from=0&count=5" >"$T_TMP/batch.json"
+ok=0
+for _ in $(seq 1 40); do
+	code=$("${PCURL[@]}" -o "$T_TMP/h" -w '%{http_code}' -H 'Content-Type: application/json' \
+		--data-binary @"$T_TMP/batch.json" "$CURL_/api/v1/sync/push")
+	[ "$code" = 200 ] && ok=$((ok + 1))
+done
+t_eq "replays: 40 pushes of the same checkpoint accepted" 40 "$ok"
+t_match "replays: each one cosigned" '"complete":true.*"cosignature"' "$(cat "$T_TMP/h")"
+t_eq "replays: one cosignature per checkpoint and cosigner, the newest" 0 "$(cosig_dups)"
+t_ok "replays: the cosignature table stays bounded ($(cosig_rows) rows for $(log_size) records)" \
+	test "$(cosig_rows)" -le "$(($(log_size) + 1))"
+code=$("${PCURL[@]}" -o "$T_TMP/export.json" -w '%{http_code}' "$CURL_/api/v1/sync/export?from=0&count=5")
+t_eq "replays: the export still answers" 200 "$code"
+sigs=$(grep -o '\\u2014 \|— ' "$T_TMP/export.json" | wc -l)
+t_ok "replays: its checkpoint carries at most 32 signature lines ($sigs)" test "$sigs" -ge 1 -a "$sigs" -le 32
+
+# ---- a stalled witness ---------------------------------------------------------
+kill -STOP "$WITNESS"
+traffic 1; t_eq "witness stalled: a crossing registered" 0 $?
+t_ok "witness stalled: it reaches the centre" until_ok 15 synced
+# The thread that pushes is now not waiting for the witness: more records
+# get through at once.
+traffic 5; t_eq "witness stalled: 5 more crossings" 0 $?
+t_ok "witness stalled: they reach the centre all the same, lag 0" until_ok 15 synced
+wdown() { local s; s=$(status_json); [ "$(centre W.state "$s")" = down ] && [ -n "$(centre W.last_error "$s")" ]; }
+t_ok "witness stalled: the status shows the witness down, with why" until_ok 15 wdown
+t_match "witness stalled: the reason is a timeout" 'time|abandon' "$(centre W.last_error)"
+kill -CONT "$WITNESS"
+wup() { local s; s=$(status_json); [ "$(centre W.state "$s")" = ok ] && [ "$(centre W.cosigned_size "$s")" = "$(log_size "$s")" ]; }
+t_ok "witness back: it cosigns the latest checkpoint, status ok" until_ok 30 wup
+t_ok "witness back: when it cosigned is shown" test "$(centre W.last_cosigned_ms)" -gt 0
+
+# ---- a stalled centre (a link that loses everything) -------------------------
+kill -STOP "$CENTRE"
+traffic 7; t_eq "centre stalled: 7 crossings registered at the post" 0 $?
+behind() { local s; s=$(status_json); [ "$(centre lag "$s")" = 7 ] && [ "$(centre state "$s")" = offline ]; }
+t_ok "centre stalled: the post shows it offline and 7 records behind" until_ok 20 behind
+t_match "centre stalled: and says why" 'no answer|[Tt]ime(d )?out' "$(centre last_error)"
+kill -CONT "$CENTRE"
+t_ok "centre back: the post catches up by itself, lag 0" until_ok 60 synced
+
+# ---- a wiped post restored after idling --------------------------------------
+r0=$(centre rounds)
+t_ok "idle again: 60 more rounds" until_ok 60 idled
+t_eq "idle again: no duplicate cosignature" 0 "$(cosig_dups)"
+size_before=$(log_size)
+kill "$NODE"; wait "$NODE" 2>/dev/null
+root_before=$(sed -n 3p "$P/checkpoint")
+rm -f "$P/post.db" "$P/post.db-wal" "$P/post.db-shm"
+out=$("$TIMS" post restore "$P" --from-centre 2>&1)
+t_eq "restore after idling: a wiped post comes back from the centre" 0 $?
+t_match "restore after idling: every record" "^restored $size_before records" "$out"
+t_eq "restore after idling: the same root as before the wipe" "$root_before" \
+	"$("$TIMS" log checkpoint --post "$P" | sed -n 3p)"
+t_match "restore after idling: the restored post verifies" ": $size_before records .*: ok$" \
+	"$("$TIMS" log verify --post "$P" 2>&1)"
+t_end
