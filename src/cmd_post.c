@@ -126,7 +126,7 @@ static void log_line(void *ctx, const char *line)
 	char safe[4096];
 	(void)ctx;
 	/* one line each, whatever a client managed to put in it */
-	fprintf(stderr, "tims post serve: %s\n", tims_http_log_escape(line, safe, sizeof(safe)));
+	fprintf(stderr, "tims post serve: %s\n", tims_http_log_line_escape(line, safe, sizeof(safe)));
 }
 
 static int post_serve(int argc, char **argv)

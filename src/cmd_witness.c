@@ -124,7 +124,7 @@ static void log_stderr(void *ctx, const char *line)
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	/* one line each, whatever a client managed to put in it */
-	fprintf(stderr, "%s tims witness: %s\n", when, tims_http_log_escape(line, safe, sizeof(safe)));
+	fprintf(stderr, "%s tims witness: %s\n", when, tims_http_log_line_escape(line, safe, sizeof(safe)));
 }
 
 /* ---- init ------------------------------------------------------------ */

@@ -197,6 +197,11 @@ void tims_http_stop(struct tims_http_server *s);
  * Returns out.
  */
 char *tims_http_log_escape(const char *in, char *out, size_t outlen);
+/* The same for a whole log line at its sink (a daemon's stderr): only the
+ * bytes that end a line or drive a terminal (C0 controls, DEL, and C1
+ * controls, raw or UTF-8 encoded) are escaped, so a line already escaped by
+ * tims_http_log_escape passes unchanged. */
+char *tims_http_log_line_escape(const char *in, char *out, size_t outlen);
 
 /*
  * For a daemon that holds passwords and personal data in memory: no core

@@ -107,7 +107,10 @@ static tims_rc login_slow(void *app, struct tims_http_req *req, struct tims_http
 	}
 	pthread_mutex_unlock(&s->officers_lock);
 	tims_officer_login_result(s->officers, id, req->addr, rc == TIMS_OK || status == 403, now);
-	if (centre_audit(s->c, id, rc ? "none" : tims_role_name(who.role), req->addr,
+	/* escaped: the audit trail refuses control characters, and such an
+	 * id must still be audited, not answered 500 */
+	tims_http_log_escape(id, safe_id, sizeof(safe_id));
+	if (centre_audit(s->c, safe_id, rc ? "none" : tims_role_name(who.role), req->addr,
 			 rc ? "dashboard.login.failed" : "dashboard.login", "", NULL, NULL, status,
 			 &aerr)) {
 		sodium_memzero(token, sizeof(token));
@@ -117,7 +120,7 @@ static tims_rc login_slow(void *app, struct tims_http_req *req, struct tims_http
 	if (rc) {
 		/* the id is the client's: escaped, so it cannot forge a line */
 		snprintf(detail, sizeof(detail), "dashboard login refused for \"%.32s\" from %s",
-			 tims_http_log_escape(id, safe_id, sizeof(safe_id)), req->addr);
+			 safe_id, req->addr);
 		tims_centre_event(s->c, "login-failed", NULL, detail);
 		return tims_http_reply_error(resp, status, "login_failed", "%s",
 			rc == TIMS_ERR_REPLAY || rc == TIMS_ERR_INVALID || status == 403 ?

@@ -76,15 +76,28 @@ struct reqctx {
 
 static double elapsed_ms(const struct timespec *start);
 
-char *tims_http_log_escape(const char *in, char *out, size_t outlen)
+static char *escape(const char *in, char *out, size_t outlen, int all)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(in ? in : "");
+	unsigned char prev = 0;
+	int next = 0;
 	size_t o = 0;
 
 	if (!outlen)
 		return out;
-	for (const unsigned char *p = (const unsigned char *)(in ? in : ""); *p; p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+	for (; *p; prev = *p++) {
+		int esc = *p < 0x20 || *p == 0x7f || next;
+
+		next = 0;
+		if (all) {
+			esc = esc || *p == '\\' || *p >= 0x80;
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0) {
+			esc = next = 1; /* a C1 control in UTF-8: both bytes */
+		} else if (*p >= 0x80 && *p < 0xa0 && prev < 0x80) {
+			esc = 1;        /* a lone C1 control byte */
+		}
+		if (!esc) {
 			if (o + 1 >= outlen)
 				break;
 			out[o++] = (char)*p;
@@ -99,6 +112,16 @@ char *tims_http_log_escape(const char *in, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+char *tims_http_log_escape(const char *in, char *out, size_t outlen)
+{
+	return escape(in, out, outlen, 1);
+}
+
+char *tims_http_log_line_escape(const char *in, char *out, size_t outlen)
+{
+	return escape(in, out, outlen, 0);
 }
 
 tims_rc tims_http_harden_process(struct tims_err *err)

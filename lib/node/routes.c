@@ -77,8 +77,10 @@ static tims_rc h_login_slow(void *app, struct tims_http_req *req, struct tims_ht
 	tims_officer_login_wipe(&lc);
 	status = rc == TIMS_OK ? 200 : rc == TIMS_ERR_INVALID ? 400 : 401;
 	/* The attempt is audited under the name given, whether it worked or not. */
-	snprintf(req->who.id, sizeof(req->who.id), "%s", id);
-	snprintf(req->who.booth, sizeof(req->who.booth), "%s", booth);
+	/* (escaped: the audit trail refuses control characters, and an id
+	 * or booth that holds some must still be audited, not answered 500) */
+	tims_http_log_escape(id, req->who.id, sizeof(req->who.id));
+	tims_http_log_escape(booth, req->who.booth, sizeof(req->who.booth));
 	req->who.role = who.role;
 	arc = node_audit(n, req, rc ? "login.failed" : "login", "", -1, status, NULL,
 		    rc ? json_pack("{s:s}", "reason", tims_err_msg(&err)) : NULL);

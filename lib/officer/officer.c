@@ -447,6 +447,9 @@ tims_rc tims_officer_login_end(struct tims_officers *o, struct tims_login_check 
 
 	if (!booth || strnlen(booth, sizeof(who->booth)) >= sizeof(who->booth))
 		return tims_err_set(err, TIMS_ERR_INVALID, "booth: missing or too long");
+	for (const char *b = booth; *b; b++)
+		if ((unsigned char)*b < 0x20 || *b == 0x7f)
+			return tims_err_set(err, TIMS_ERR_INVALID, "booth: control character");
 	if (!lc->known)
 		return tims_err_set(err, TIMS_ERR_AUTH, "login: no such officer");
 	if (sqlite3_prepare_v2(o->db, "SELECT pw_hash, totp_sealed, totp_last_step, failures,"
