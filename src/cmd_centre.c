@@ -109,8 +109,10 @@ static int wants_help(int argc, char **argv)
 
 static void log_stderr(void *ctx, const char *line)
 {
+	char safe[4096];
 	(void)ctx;
-	fprintf(stderr, "tims centre: %s\n", line);
+	/* one line each, whatever a client managed to put in it */
+	fprintf(stderr, "tims centre: %s\n", tims_http_log_line_escape(line, safe, sizeof(safe)));
 }
 
 static void print_line(void *ctx, const char *line)
@@ -187,6 +189,9 @@ static int c_serve(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_error(CLI_USAGE, "centre", "serve: want one directory");
+	/* Passwords and travellers' names pass through memory: no core dump. */
+	if (tims_http_harden_process(&err))
+		return cli_error(CLI_USAGE, "centre", "serve: %s", tims_err_msg(&err));
 	if ((c = open_centre("serve", argv[optind], &cen)))
 		return c;
 	sigemptyset(&set);

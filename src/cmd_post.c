@@ -123,8 +123,10 @@ static int post_init(int argc, char **argv)
 
 static void log_line(void *ctx, const char *line)
 {
+	char safe[4096];
 	(void)ctx;
-	fprintf(stderr, "tims post serve: %s\n", line);
+	/* one line each, whatever a client managed to put in it */
+	fprintf(stderr, "tims post serve: %s\n", tims_http_log_line_escape(line, safe, sizeof(safe)));
 }
 
 static int post_serve(int argc, char **argv)
@@ -186,6 +188,9 @@ static int post_serve(int argc, char **argv)
 	cfg.dir = argv[optind];
 	if (!cfg.web_dir)
 		cfg.web_dir = cli_web_dir("", webbuf, sizeof(webbuf));
+	/* Passwords and travellers' names pass through memory: no core dump. */
+	if (tims_http_harden_process(&err))
+		return cli_error(CLI_USAGE, "post serve", "%s", tims_err_msg(&err));
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

@@ -115,6 +115,7 @@ static int read_key_file(const char *cmd, const char *path, struct tims_buf *b)
 
 static void log_stderr(void *ctx, const char *line)
 {
+	char safe[4096];
 	char when[32] = "";
 	time_t t = time(NULL);
 	struct tm tm;
@@ -122,7 +123,8 @@ static void log_stderr(void *ctx, const char *line)
 	(void)ctx;
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(stderr, "%s tims witness: %s\n", when, line);
+	/* one line each, whatever a client managed to put in it */
+	fprintf(stderr, "%s tims witness: %s\n", when, tims_http_log_line_escape(line, safe, sizeof(safe)));
 }
 
 /* ---- init ------------------------------------------------------------ */
@@ -313,6 +315,9 @@ static int witness_serve(int argc, char **argv)
 	if (listen && parse_listen(listen, addr, sizeof(addr), &port))
 		return cli_error(CLI_USAGE, "witness", "serve: --listen wants "
 				 "ADDR:PORT, e.g. 127.0.0.1:8443 or [::1]:0");
+	/* Its signing key is in memory: no core dump. */
+	if (tims_http_harden_process(&err))
+		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
 	if (tims_witness_open(dir, &w, &err))
 		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
 	tims_witness_set_log(w, log_stderr, NULL);

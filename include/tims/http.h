@@ -15,6 +15,13 @@
  *
  * Connection limits (total, per client address), a per-connection memory cap
  * and an idle timeout (slow clients) are set from the config.
+ *
+ * Slow work (a login's Argon2id) never runs on the server's worker threads,
+ * which every booth's requests share: a handler hands it on by setting
+ * req->slow (see there), and a small pool of `slow_slots` threads runs it
+ * while the connection waits, suspended. The pool's queue is bounded: when
+ * it is full the request is answered 503 with Retry-After at once, never
+ * queued without end.
  */
 #ifndef TIMS_HTTP_H
 #define TIMS_HTTP_H
@@ -67,6 +74,8 @@ struct tims_json_field {
 	size_t max; /* strings: bytes; arrays: elements; integers: largest value; 0 = default */
 };
 
+struct tims_http_resp;
+
 #define TIMS_HTTP_MAX_PARAMS 4
 #define TIMS_HTTP_DEFAULT_STRING_MAX 1024
 
@@ -82,6 +91,13 @@ struct tims_http_req {
 	struct tims_principal who;               /* zero for public routes */
 	char peer_cn[128];                       /* verified client certificate */
 	void *conn;                              /* struct MHD_Connection */
+	/* Set by a handler that has done its quick part (checks, throttling)
+	 * and returns TIMS_OK without answering: the server runs `slow` on its
+	 * pool of slow slots (not on a worker thread) and answers with what it
+	 * fills in; if every slot is busy and the queue is full, `slow` never
+	 * runs and the answer is 503 with Retry-After. */
+	tims_rc (*slow)(void *app, struct tims_http_req *req,
+			struct tims_http_resp *resp);
 };
 
 /* A query-string argument or request header, or NULL. */
@@ -92,6 +108,7 @@ struct tims_http_resp {
 	int status;
 	const char *type;      /* Content-Type; JSON by default */
 	struct tims_buf body;
+	unsigned retry_after;  /* seconds: a Retry-After header if non-zero */
 };
 
 /* Set a JSON body (obj is consumed) and status. */
@@ -112,6 +129,9 @@ enum tims_route_flags {
 	TIMS_ROUTE_RAW_BODY = 1 << 1, /* body is not JSON (e.g. a signed note) */
 	TIMS_ROUTE_PASSIVE = 1 << 2,  /* polled by screens: not activity, so it
 				       * does not keep an idle session alive */
+	TIMS_ROUTE_SECRET = 1 << 3,   /* the body carries a password: the raw
+				       * upload, the body and the parsed JSON
+				       * strings are wiped once answered */
 };
 
 struct tims_http_route {
@@ -133,7 +153,10 @@ struct tims_http_config {
 	unsigned max_conns;         /* default 256 */
 	unsigned max_per_ip;        /* default 32 */
 	unsigned timeout_s;         /* idle timeout, default 15 */
-	unsigned threads;           /* default 2 */
+	unsigned threads;           /* worker threads, default TIMS_HTTP_THREADS */
+	unsigned slow_slots;        /* req->slow run at once: default half the
+				     * CPUs, at least 1, at most 4 */
+	unsigned slow_queue;        /* waiting beyond those: default 2 a slot */
 	const struct tims_http_route *routes;
 	size_t nroutes;
 	const char *static_dir;     /* served for GET outside /api/, or NULL */
@@ -155,12 +178,38 @@ struct tims_http_config {
 		    double ms, const char *detail);
 };
 
+/* Worker threads by default: one for each of 16 booths, so that a request
+ * that waits (a registration's fsync) holds up no other booth. */
+#define TIMS_HTTP_THREADS 16
+
 struct tims_http_server;
 
 tims_rc tims_http_start(const struct tims_http_config *cfg,
 			struct tims_http_server **out, struct tims_err *err);
 uint16_t tims_http_port(const struct tims_http_server *s);
 void tims_http_stop(struct tims_http_server *s);
+
+/*
+ * Copy `in` into out (always NUL-terminated, cut to fit) with every byte
+ * that could forge a log line or drive a terminal written as \xNN: control
+ * characters (newline, ESC...), DEL, backslash and bytes >= 0x80. For paths,
+ * headers and any other string a client chose, before they are logged.
+ * Returns out.
+ */
+char *tims_http_log_escape(const char *in, char *out, size_t outlen);
+/* The same for a whole log line at its sink (a daemon's stderr): only the
+ * bytes that end a line or drive a terminal (C0 controls, DEL, and C1
+ * controls, raw or UTF-8 encoded) are escaped, so a line already escaped by
+ * tims_http_log_escape passes unchanged. */
+char *tims_http_log_line_escape(const char *in, char *out, size_t outlen);
+
+/*
+ * For a daemon that holds passwords and personal data in memory: no core
+ * dump (RLIMIT_CORE 0) and not dumpable (prctl PR_SET_DUMPABLE 0: no core,
+ * no ptrace by the same user, /proc/PID owned by root). Call at start,
+ * before any secret is read.
+ */
+tims_rc tims_http_harden_process(struct tims_err *err);
 
 /* Check a parsed body against a schema (exposed for tests and fuzzing). */
 tims_rc tims_http_check_schema(const json_t *body,

@@ -37,7 +37,7 @@ struct tims_node_config {
 	const char *web_dir;      /* the console's static files, or NULL */
 	const char *watchlists;   /* watchlist store (tims watchlist), default
 				     DIR/watchlists when it exists */
-	unsigned threads;         /* HTTP worker threads, default 2 */
+	unsigned threads;         /* HTTP worker threads, 0: TIMS_HTTP_THREADS (16) */
 	enum tims_pw_cost pw_cost;/* for hashes made by this node */
 	/* Lines for the process log (no personal data); may be NULL. */
 	void (*log)(void *ctx, const char *line);

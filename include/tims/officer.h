@@ -4,8 +4,10 @@
  * Accounts live in the node's SQLite database (tables `officers`,
  * `sessions`), created by tims_officer_schema(). A login needs the password
  * (Argon2id) and a TOTP code (RFC 6238), checked together so that the answer
- * does not say which was wrong. A code is accepted once only; failures lock
- * the account with a growing delay (tims_auth_lockout_seconds). A session is
+ * does not say which was wrong. A code is accepted once only. Failures are
+ * throttled before any hash is computed, by source address and by account
+ * (tims_officer_login_admit, docs/security.md), in a way that lets nobody
+ * elsewhere lock an officer out of the booth. A session is
  * a random token given to the client once; the database keeps only its
  * SHA-256, so a copy of the database opens no session. Sessions end at logout,
  * after TIMS_SESSION_IDLE of inactivity, after TIMS_SESSION_MAX in any case,
@@ -83,16 +85,71 @@ tims_rc tims_officer_list(struct tims_officers *o,
 
 /*
  * Log in: on success a fresh session token (give it to the client; it is not
- * stored) and the principal. Failures are TIMS_ERR_AUTH ("officer id,
- * password or code wrong" — deliberately vague), TIMS_ERR_DENIED (disabled),
- * TIMS_ERR_REPLAY (a code already used) or TIMS_ERR_AUTH with the lock-out
- * delay left ("locked for N more seconds").
+ * stored) and the principal. Failures are TIMS_ERR_AUTH for an unknown or
+ * disabled account and a wrong password or code alike (err says which, for
+ * the audit trail only: a client is told TIMS_LOGIN_VAGUE), after the same
+ * Argon2id work in every case; TIMS_ERR_REPLAY only when the password was
+ * right but the code was used before. Not throttled: a server calls
+ * tims_officer_login_admit first.
  */
+#define TIMS_LOGIN_VAGUE "login: officer id, password or code wrong"
 tims_rc tims_officer_login(struct tims_officers *o, const char *id,
 			   const char *password, const char *code,
 			   const char *booth, time_t now,
 			   char token[TIMS_TOKEN_CHARS],
 			   struct tims_principal *who, struct tims_err *err);
+
+/*
+ * The same in three steps, so that a server holds its lock only around the
+ * database and never while Argon2id runs:
+ *   begin  (caller's lock held)  what the password is checked against: the
+ *                                account's hash, or a dummy of the same cost
+ *   hash   (no lock)             Argon2id
+ *   end    (caller's lock held)  the account again (disabled, or changed
+ *                                meanwhile), the code, the session
+ * end returns what tims_officer_login returns. Wipe lc afterwards
+ * (tims_officer_login_wipe).
+ */
+struct tims_login_check {
+	char id[TIMS_OFFICER_ID_MAX + 1];
+	char pw_hash[TIMS_PW_HASH_BYTES];
+	int known;   /* the id names an account */
+	int pw_ok;   /* the password matched pw_hash */
+};
+void tims_officer_login_begin(struct tims_officers *o, const char *id,
+			      struct tims_login_check *lc);
+void tims_officer_login_hash(struct tims_login_check *lc, const char *password);
+tims_rc tims_officer_login_end(struct tims_officers *o, struct tims_login_check *lc,
+			       const char *code, const char *booth, time_t now,
+			       char token[TIMS_TOKEN_CHARS],
+			       struct tims_principal *who, struct tims_err *err);
+void tims_officer_login_wipe(struct tims_login_check *lc);
+
+/*
+ * Throttling, before any hash (thread-safe, in memory, bounded; the state of
+ * a store lives as long as it is open). Three limits, keyed on the id as
+ * given, so that an unknown id is throttled exactly like a real one:
+ *  - per source address: TIMS_THROTTLE_SRC_BURST attempts, then one every
+ *    TIMS_THROTTLE_SRC_PERIOD seconds, whatever the accounts;
+ *  - per (account, source): TIMS_AUTH_FREE_TRIES failures in a row, then a
+ *    delay that doubles from 30 s to an hour (tims_auth_lockout_seconds) —
+ *    for that source only: a wrong password typed elsewhere never holds up
+ *    the officer's own booth;
+ *  - per account, from sources it has not logged in from successfully
+ *    lately: TIMS_THROTTLE_ACC_BURST attempts, then one every
+ *    TIMS_THROTTLE_ACC_PERIOD seconds: a guessing attack spread over many
+ *    addresses is slowed, and the booths the officer uses are not.
+ * admit: TIMS_OK to go on (the attempt is counted), or TIMS_ERR_DENIED with
+ * *retry_after the seconds to wait. result: what came of an admitted attempt.
+ */
+#define TIMS_THROTTLE_SRC_BURST 20
+#define TIMS_THROTTLE_SRC_PERIOD 3
+#define TIMS_THROTTLE_ACC_BURST 10
+#define TIMS_THROTTLE_ACC_PERIOD 30
+tims_rc tims_officer_login_admit(struct tims_officers *o, const char *id,
+				 const char *addr, time_t now, unsigned *retry_after);
+void tims_officer_login_result(struct tims_officers *o, const char *id,
+			       const char *addr, int ok, time_t now);
 
 /* Map a token to its principal, refreshing its idle timer. */
 tims_rc tims_officer_session(struct tims_officers *o, const char *token,

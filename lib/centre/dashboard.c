@@ -68,14 +68,19 @@ const struct tims_json_field centre_login_schema[] = {
 	{ NULL, 0, 0, 0 },
 };
 
-tims_rc centre_h_login(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+/* The login's slow part, on the server's slow slots (lib/http): the lock
+ * over the officer store is held around the database, never while Argon2id
+ * runs; one answer for every failure (the audit keeps the reason). */
+static tims_rc login_slow(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct centre_serve *s = app;
 	const char *id = json_string_value(json_object_get(req->json, "officer"));
 	const char *booth = json_string_value(json_object_get(req->json, "booth"));
-	char token[TIMS_TOKEN_CHARS], detail[160];
+	char token[TIMS_TOKEN_CHARS], detail[200], safe_id[4 * TIMS_OFFICER_ID_MAX + 1];
+	struct tims_login_check lc;
 	struct tims_principal who;
 	struct tims_err err, aerr;
+	time_t now = time(NULL);
 	tims_rc rc;
 	int status;
 
@@ -83,12 +88,15 @@ tims_rc centre_h_login(void *app, struct tims_http_req *req, struct tims_http_re
 		booth = "dashboard";
 	memset(&who, 0, sizeof(who));
 	pthread_mutex_lock(&s->officers_lock);
-	rc = tims_officer_login(s->officers, id,
-				json_string_value(json_object_get(req->json, "password")),
-				json_string_value(json_object_get(req->json, "code")),
-				booth, time(NULL), token, &who, &err);
+	tims_officer_login_begin(s->officers, id, &lc);
 	pthread_mutex_unlock(&s->officers_lock);
-	status = rc == TIMS_OK ? 200 : rc == TIMS_ERR_DENIED ? 403 : rc == TIMS_ERR_INVALID ? 400 : 401;
+	tims_officer_login_hash(&lc, json_string_value(json_object_get(req->json, "password")));
+	pthread_mutex_lock(&s->officers_lock);
+	rc = tims_officer_login_end(s->officers, &lc,
+				    json_string_value(json_object_get(req->json, "code")),
+				    booth, now, token, &who, &err);
+	tims_officer_login_wipe(&lc);
+	status = rc == TIMS_OK ? 200 : rc == TIMS_ERR_INVALID ? 400 : 401;
 	if (!rc && who.role == TIMS_ROLE_OFFICER) {
 		/* a booth account: it works at the posts, not here */
 		tims_officer_logout(s->officers, token, NULL);
@@ -97,7 +105,12 @@ tims_rc centre_h_login(void *app, struct tims_http_req *req, struct tims_http_re
 				  "and administrators");
 		status = 403;
 	}
-	if (centre_audit(s->c, id, rc ? "none" : tims_role_name(who.role), req->addr,
+	pthread_mutex_unlock(&s->officers_lock);
+	tims_officer_login_result(s->officers, id, req->addr, rc == TIMS_OK || status == 403, now);
+	/* escaped: the audit trail refuses control characters, and such an
+	 * id must still be audited, not answered 500 */
+	tims_http_log_escape(id, safe_id, sizeof(safe_id));
+	if (centre_audit(s->c, safe_id, rc ? "none" : tims_role_name(who.role), req->addr,
 			 rc ? "dashboard.login.failed" : "dashboard.login", "", NULL, NULL, status,
 			 &aerr)) {
 		sodium_memzero(token, sizeof(token));
@@ -105,16 +118,36 @@ tims_rc centre_h_login(void *app, struct tims_http_req *req, struct tims_http_re
 					     "the audit log cannot be written: nothing is answered");
 	}
 	if (rc) {
+		/* the id is the client's: escaped, so it cannot forge a line */
 		snprintf(detail, sizeof(detail), "dashboard login refused for \"%.32s\" from %s",
-			 id, req->addr);
+			 safe_id, req->addr);
 		tims_centre_event(s->c, "login-failed", NULL, detail);
-		return tims_http_reply_error(resp, status, "login_failed", "%s", tims_err_msg(&err));
+		return tims_http_reply_error(resp, status, "login_failed", "%s",
+			rc == TIMS_ERR_REPLAY || rc == TIMS_ERR_INVALID || status == 403 ?
+			tims_err_msg(&err) : TIMS_LOGIN_VAGUE);
 	}
 	rc = tims_http_reply_json(resp, 200, json_pack("{s:s, s:s, s:s, s:i}", "token", token,
 		"officer", who.id, "role", tims_role_name(who.role), "idle_timeout_s",
 		TIMS_SESSION_IDLE));
 	sodium_memzero(token, sizeof(token));
 	return rc;
+}
+
+/* The quick part: throttled before any hash (tims_officer_login_admit). */
+tims_rc centre_h_login(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	unsigned wait = 0;
+
+	if (tims_officer_login_admit(s->officers,
+				     json_string_value(json_object_get(req->json, "officer")),
+				     req->addr, time(NULL), &wait)) {
+		resp->retry_after = wait;
+		return tims_http_reply_error(resp, 429, "too_many_attempts",
+					     "too many login attempts; try again in %u s", wait);
+	}
+	req->slow = login_slow;
+	return TIMS_OK;
 }
 
 tims_rc centre_h_logout(void *app, struct tims_http_req *req, struct tims_http_resp *resp)

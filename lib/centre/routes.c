@@ -375,7 +375,7 @@ static const struct tims_http_route routes[] = {
 	{ "GET", "/api/v1/centre/status", TIMS_ROUTE_PUBLIC, 0, NULL, h_status, 0 },
 	/* the supervisor dashboard (dashboard.c, docs/dashboard.md) */
 	{ "POST", "/api/v1/session", TIMS_ROUTE_PUBLIC, 1024, centre_login_schema,
-	  centre_h_login, 0 },
+	  centre_h_login, TIMS_ROUTE_SECRET },
 	{ "DELETE", "/api/v1/session", DASH_ALL, 0, NULL, centre_h_logout, 0 },
 	{ "GET", "/api/v1/dashboard/posts", DASH_ALL, 0, NULL, centre_h_dash_posts,
 	  TIMS_ROUTE_PASSIVE },

@@ -7,6 +7,13 @@
  * at once without reading the body), then once per piece of body, then a
  * last time with no data. A body past the route's limit is read and thrown
  * away (memory stays bounded) and answered with 413.
+ *
+ * Slow work (req->slow, a login's Argon2id) runs on a pool of slow-slot
+ * threads of its own while the connection is suspended
+ * (MHD_suspend_connection); the worker thread goes on serving the other
+ * connections it holds. When the slow part is done the connection is
+ * resumed, libmicrohttpd calls on_request once more and the answer is sent
+ * from there. The pool's queue is bounded: past it, 503 with Retry-After.
  */
 #include <fcntl.h>
 #include <gnutls/gnutls.h>
@@ -14,6 +21,10 @@
 #include <microhttpd.h>
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -24,11 +35,28 @@
 #define PATH_MAX_BYTES 1024
 #define HEADER_MEMORY (64 * 1024)
 
+#define SLOW_SLOTS_MAX 64
+
+struct reqctx;
+
+/* The pool that runs req->slow: a bounded queue and `nslots` threads. */
+struct slow_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct reqctx *head, *tail; /* waiting, oldest first */
+	unsigned queued, running, queue_max, nslots, started;
+	int stopping;
+	pthread_t threads[SLOW_SLOTS_MAX];
+};
+
 struct tims_http_server {
 	struct MHD_Daemon *d;
 	struct tims_http_config cfg;
 	uint16_t port;
+	struct slow_pool pool;
 };
+
+enum slow_state { SLOW_NONE, SLOW_WAITING, SLOW_DONE };
 
 struct reqctx {
 	const struct tims_http_route *route;
@@ -36,9 +64,95 @@ struct reqctx {
 	int too_big;
 	int answered;
 	char pathbuf[PATH_MAX_BYTES];
+	char logpath[PATH_MAX_BYTES];  /* the path as the log shows it */
 	struct tims_http_req req;
 	struct timespec start;
+	struct tims_http_resp resp;    /* kept for a slow answer */
+	enum slow_state slow;
+	tims_rc slow_rc;
+	struct MHD_Connection *conn;
+	struct reqctx *next;           /* in the slow queue */
 };
+
+static double elapsed_ms(const struct timespec *start);
+
+static char *escape(const char *in, char *out, size_t outlen, int all)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(in ? in : "");
+	unsigned char prev = 0;
+	int next = 0;
+	size_t o = 0;
+
+	if (!outlen)
+		return out;
+	for (; *p; prev = *p++) {
+		int esc = *p < 0x20 || *p == 0x7f || next;
+
+		next = 0;
+		if (all) {
+			esc = esc || *p == '\\' || *p >= 0x80;
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0) {
+			esc = next = 1; /* a C1 control in UTF-8: both bytes */
+		} else if (*p >= 0x80 && *p < 0xa0 && prev < 0x80) {
+			esc = 1;        /* a lone C1 control byte */
+		}
+		if (!esc) {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)*p;
+		} else {
+			if (o + 4 >= outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *tims_http_log_escape(const char *in, char *out, size_t outlen)
+{
+	return escape(in, out, outlen, 1);
+}
+
+char *tims_http_log_line_escape(const char *in, char *out, size_t outlen)
+{
+	return escape(in, out, outlen, 0);
+}
+
+tims_rc tims_http_harden_process(struct tims_err *err)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) != 0)
+		return tims_err_set(err, TIMS_ERR_STATE, "core dumps: cannot set RLIMIT_CORE to 0: %s",
+				    strerror(errno));
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return tims_err_set(err, TIMS_ERR_STATE, "core dumps: cannot make the process "
+				    "not dumpable: %s", strerror(errno));
+	return TIMS_OK;
+}
+
+/* The request as the log callback sees it: path and names escaped. */
+static void log_request(struct tims_http_server *s, struct reqctx *rq, int status,
+			const char *detail)
+{
+	struct tims_http_req lr;
+	char method[64], id[sizeof(lr.who.id)];
+
+	if (!s->cfg.log)
+		return;
+	lr = rq->req;
+	lr.path = tims_http_log_escape(rq->req.path, rq->logpath, sizeof(rq->logpath));
+	lr.method = tims_http_log_escape(rq->req.method, method, sizeof(method));
+	tims_http_log_escape(rq->req.who.id, id, sizeof(id));
+	memcpy(lr.who.id, id, sizeof(id));
+	s->cfg.log(s->cfg.app, &lr, status, elapsed_ms(&rq->start), detail);
+}
 
 const char *tims_http_query(const struct tims_http_req *req, const char *key)
 {
@@ -92,20 +206,24 @@ static enum MHD_Result send_resp(struct tims_http_server *s, struct reqctx *rq,
 	MHD_add_response_header(r, "Content-Type",
 				resp->type ? resp->type : "application/json");
 	add_common_headers(r, 0);
+	if (resp->retry_after) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%u", resp->retry_after);
+		MHD_add_response_header(r, "Retry-After", ra);
+	}
 	ret = MHD_queue_response(c, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
 	rq->answered = 1;
-	if (s->cfg.log)
-		s->cfg.log(s->cfg.app, &rq->req, resp->status, elapsed_ms(&rq->start),
-			   detail);
+	log_request(s, rq, resp->status, detail);
 	return ret;
 }
 
-static enum MHD_Result send_error(struct tims_http_server *s, struct reqctx *rq,
-				  struct MHD_Connection *c, int status,
-				  const char *code, const char *msg)
+static enum MHD_Result send_error_retry(struct tims_http_server *s, struct reqctx *rq,
+					struct MHD_Connection *c, int status,
+					const char *code, const char *msg, unsigned retry_after)
 {
-	struct tims_http_resp resp = { 0, NULL, TIMS_BUF_INIT(4096) };
+	struct tims_http_resp resp = { 0, NULL, TIMS_BUF_INIT(4096), retry_after };
 	enum MHD_Result ret;
 
 	if (tims_http_reply_error(&resp, status, code, "%s", msg))
@@ -113,6 +231,13 @@ static enum MHD_Result send_error(struct tims_http_server *s, struct reqctx *rq,
 	ret = send_resp(s, rq, c, &resp, msg);
 	tims_buf_release(&resp.body);
 	return ret;
+}
+
+static enum MHD_Result send_error(struct tims_http_server *s, struct reqctx *rq,
+				  struct MHD_Connection *c, int status,
+				  const char *code, const char *msg)
+{
+	return send_error_retry(s, rq, c, status, code, msg, 0);
 }
 
 /* Match "/a/{x}/b" against a path copied into rq->pathbuf. */
@@ -275,8 +400,7 @@ static enum MHD_Result serve_static(struct tims_http_server *s, struct reqctx *r
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	rq->answered = 1;
-	if (s->cfg.log)
-		s->cfg.log(s->cfg.app, &rq->req, 200, elapsed_ms(&rq->start), NULL);
+	log_request(s, rq, 200, NULL);
 	return ret;
 }
 
@@ -342,11 +466,118 @@ static int check_headers(struct tims_http_server *s, struct reqctx *rq,
 #undef REFUSE
 }
 
+/* A password's bytes: the body, the raw upload, the parsed strings. */
+static void wipe_json(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_string(j)) {
+		sodium_memzero((char *)(uintptr_t)json_string_value(j), json_string_length(j));
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, k, v)
+			wipe_json(v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			wipe_json(v);
+	}
+}
+
+static void wipe_secret(struct reqctx *rq)
+{
+	if (!rq->route || !(rq->route->flags & TIMS_ROUTE_SECRET))
+		return;
+	if (rq->req.json)
+		wipe_json(rq->req.json);
+	if (rq->body.buf)
+		sodium_memzero(rq->body.buf, rq->body.alloc);
+}
+
+/* The slow pool: threads take the oldest waiting request, run its slow
+ * part, and resume its connection (on_request then sends the answer). */
+static void *slow_main(void *arg)
+{
+	struct tims_http_server *s = arg;
+	struct slow_pool *p = &s->pool;
+	struct reqctx *rq;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->head && !p->stopping)
+			pthread_cond_wait(&p->wake, &p->lock);
+		if (!p->head)
+			break;
+		rq = p->head;
+		p->head = rq->next;
+		if (!p->head)
+			p->tail = NULL;
+		p->queued--;
+		p->running++;
+		pthread_mutex_unlock(&p->lock);
+		if (p->stopping) {
+			/* stopping: what waits is told to come back, not run */
+			rq->slow_rc = tims_http_reply_error(&rq->resp, 503, "unavailable",
+							   "the server is stopping; try again");
+			rq->resp.retry_after = 5;
+		} else {
+			rq->slow_rc = rq->req.slow(s->cfg.app, &rq->req, &rq->resp);
+		}
+		rq->slow = SLOW_DONE;
+		MHD_resume_connection(rq->conn);
+		pthread_mutex_lock(&p->lock);
+		p->running--;
+		pthread_cond_broadcast(&p->wake);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Queue rq's slow part: 0, or -1 if the queue is full (or stopping). The
+ * connection is suspended before any slot can resume it. */
+static int slow_enqueue(struct tims_http_server *s, struct reqctx *rq,
+			struct MHD_Connection *c)
+{
+	struct slow_pool *p = &s->pool;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->stopping || !p->started || p->queued + p->running >= p->nslots + p->queue_max) {
+		pthread_mutex_unlock(&p->lock);
+		return -1;
+	}
+	rq->slow = SLOW_WAITING;
+	rq->conn = c;
+	rq->next = NULL;
+	MHD_suspend_connection(c);
+	if (p->tail)
+		p->tail->next = rq;
+	else
+		p->head = rq;
+	p->tail = rq;
+	p->queued++;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static enum MHD_Result finish(struct tims_http_server *s, struct reqctx *rq,
+			      struct MHD_Connection *c, tims_rc rc)
+{
+	enum MHD_Result ret;
+
+	if (rc)
+		ret = send_error(s, rq, c, 500, "internal", "the request could not be completed");
+	else
+		ret = send_resp(s, rq, c, &rq->resp, NULL);
+	tims_buf_release(&rq->resp.body);
+	wipe_secret(rq);
+	return ret;
+}
+
 static enum MHD_Result run_handler(struct tims_http_server *s, struct reqctx *rq,
 				   struct MHD_Connection *c)
 {
 	const struct tims_http_route *route = rq->route;
-	struct tims_http_resp resp = { 200, NULL, TIMS_BUF_INIT(64 * 1024 * 1024) };
 	struct tims_err err = { 0, "" };
 	json_error_t jerr;
 	enum MHD_Result ret;
@@ -366,21 +597,36 @@ static enum MHD_Result run_handler(struct tims_http_server *s, struct reqctx *rq
 		rq->req.json = json_loadb(rq->body.buf, rq->body.len,
 					  JSON_REJECT_DUPLICATES, &jerr);
 		if (!rq->req.json) {
-			snprintf(msg, sizeof(msg), "body: not JSON (%s at line %d column %d)",
-				 jerr.text, jerr.line, jerr.column);
-			return send_error(s, rq, c, 400, "bad_json", msg);
+			/* jansson's message may quote the body: not for a password */
+			if (route->flags & TIMS_ROUTE_SECRET)
+				snprintf(msg, sizeof(msg), "body: not JSON (at line %d column %d)",
+					 jerr.line, jerr.column);
+			else
+				snprintf(msg, sizeof(msg), "body: not JSON (%s at line %d column %d)",
+					 jerr.text, jerr.line, jerr.column);
+			sodium_memzero(&jerr, sizeof(jerr));
+			ret = send_error(s, rq, c, 400, "bad_json", msg);
+			wipe_secret(rq);
+			return ret;
 		}
-		if (route->schema && tims_http_check_schema(rq->req.json, route->schema, &err))
-			return send_error(s, rq, c, 400, "bad_field", err.msg);
+		if (route->schema && tims_http_check_schema(rq->req.json, route->schema, &err)) {
+			ret = send_error(s, rq, c, 400, "bad_field", err.msg);
+			wipe_secret(rq);
+			return ret;
+		}
 	}
-	rc = route->fn(s->cfg.app, &rq->req, &resp);
-	if (rc) {
-		ret = send_error(s, rq, c, 500, "internal", "the request could not be completed");
-	} else {
-		ret = send_resp(s, rq, c, &resp, NULL);
+	rq->resp = (struct tims_http_resp){ 200, NULL, TIMS_BUF_INIT(64 * 1024 * 1024), 0 };
+	rq->req.slow = NULL;
+	rc = route->fn(s->cfg.app, &rq->req, &rq->resp);
+	if (!rc && rq->req.slow) {
+		if (slow_enqueue(s, rq, c) == 0)
+			return MHD_YES; /* answered when a slot has run it */
+		tims_buf_release(&rq->resp.body);
+		wipe_secret(rq);
+		return send_error_retry(s, rq, c, 503, "busy",
+					"the server is busy with other logins; try again in a moment", 1);
 	}
-	tims_buf_release(&resp.body);
-	return ret;
+	return finish(s, rq, c, rc);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -406,18 +652,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		if (check_headers(s, rq, c, method, url, &ret))
 			return ret;
 		tims_buf_init(&rq->body, rq->route->body_max);
+		/* All at once: a realloc would leave a copy of a password behind. */
+		if ((rq->route->flags & TIMS_ROUTE_SECRET) &&
+		    tims_buf_grow(&rq->body, rq->route->body_max))
+			return MHD_NO;
 		return MHD_YES;
 	}
 	if (rq->answered) {
+		if (*upload_size && rq->route && (rq->route->flags & TIMS_ROUTE_SECRET))
+			sodium_memzero((char *)(uintptr_t)upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		if (!rq->too_big && tims_buf_add(&rq->body, upload, *upload_size))
 			rq->too_big = 1;
+		/* the bytes stay in libmicrohttpd's read buffer otherwise */
+		if (rq->route->flags & TIMS_ROUTE_SECRET)
+			sodium_memzero((char *)(uintptr_t)upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (rq->slow == SLOW_DONE) {
+		rq->slow = SLOW_NONE;
+		return finish(s, rq, c, rq->slow_rc);
+	}
+	if (rq->slow == SLOW_WAITING)
+		return MHD_YES; /* not reached: a suspended connection is not called */
 	return run_handler(s, rq, c);
 }
 
@@ -431,8 +692,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (!rq)
 		return;
+	wipe_secret(rq);
 	if (rq->req.json)
 		json_decref(rq->req.json);
+	tims_buf_release(&rq->resp.body);
 	tims_buf_release(&rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -443,7 +706,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct tims_http_server *s = cls;
-	char msg[256];
+	char msg[256], safe[4 * sizeof(msg)];
 	size_t n;
 
 	if (!s->cfg.log)
@@ -452,7 +715,21 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
-	s->cfg.log(s->cfg.app, NULL, 0, 0, msg);
+	/* it may quote what a client sent (a request line, a header) */
+	s->cfg.log(s->cfg.app, NULL, 0, 0, tims_http_log_escape(msg, safe, sizeof(safe)));
+}
+
+static void slow_stop(struct tims_http_server *s)
+{
+	struct slow_pool *p = &s->pool;
+
+	pthread_mutex_lock(&p->lock);
+	p->stopping = 1;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < p->started; i++)
+		pthread_join(p->threads[i], NULL);
+	p->started = 0;
 }
 
 tims_rc tims_http_start(const struct tims_http_config *cfg,
@@ -462,7 +739,8 @@ tims_rc tims_http_start(const struct tims_http_config *cfg,
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *di;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_USE_TLS | MHD_USE_ERROR_LOG;
+			 MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (!cfg->cert_pem || !cfg->key_pem)
 		return tims_err_set(err, TIMS_ERR_USAGE, "https: certificate and key required");
@@ -483,6 +761,22 @@ tims_rc tims_http_start(const struct tims_http_config *cfg,
 	if (!s)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "https: out of memory");
 	s->cfg = *cfg;
+	pthread_mutex_init(&s->pool.lock, NULL);
+	pthread_cond_init(&s->pool.wake, NULL);
+	s->pool.nslots = cfg->slow_slots ? cfg->slow_slots :
+		ncpu >= 8 ? 4 : ncpu >= 4 ? (unsigned)ncpu / 2 : 1;
+	if (s->pool.nslots > SLOW_SLOTS_MAX)
+		s->pool.nslots = SLOW_SLOTS_MAX;
+	s->pool.queue_max = cfg->slow_queue ? cfg->slow_queue : 2 * s->pool.nslots;
+	for (unsigned i = 0; i < s->pool.nslots; i++) {
+		if (pthread_create(&s->pool.threads[i], NULL, slow_main, s) != 0)
+			break;
+		s->pool.started++;
+	}
+	if (!s->pool.started) {
+		free(s);
+		return tims_err_set(err, TIMS_ERR_NOMEM, "https: cannot start a thread");
+	}
 	{
 		struct MHD_OptionItem opts[16];
 		size_t n = 0;
@@ -502,7 +796,8 @@ tims_rc tims_http_start(const struct tims_http_config *cfg,
 		    cfg->max_per_ip ? cfg->max_per_ip : 32, NULL);
 		OPT(MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 15, NULL);
 		OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_MEMORY, NULL);
-		OPT(MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 2, NULL);
+		OPT(MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : TIMS_HTTP_THREADS,
+		    NULL);
 		OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
 		s->d = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, s,
@@ -511,6 +806,7 @@ tims_rc tims_http_start(const struct tims_http_config *cfg,
 					MHD_OPTION_END);
 	}
 	if (!s->d) {
+		slow_stop(s);
 		free(s);
 		return tims_err_set(err, TIMS_ERR_NET,
 				    "https: could not listen on %s port %u (in use, or bad certificate)",
@@ -531,6 +827,9 @@ void tims_http_stop(struct tims_http_server *s)
 {
 	if (!s)
 		return;
+	/* First the slow slots: every suspended connection is resumed (with
+	 * its answer, or told to come back) before the daemon goes. */
+	slow_stop(s);
 	MHD_stop_daemon(s->d);
 	free(s);
 }

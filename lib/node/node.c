@@ -310,7 +310,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	hc.port = cfg->port;
 	hc.cert_pem = crt.buf;
 	hc.key_pem = key.buf;
-	hc.threads = cfg->threads ? cfg->threads : 2;
+	hc.threads = cfg->threads; /* 0: TIMS_HTTP_THREADS, enough for 16 booths */
 	hc.routes = tims_node_routes;
 	hc.nroutes = tims_node_nroutes;
 	hc.static_dir = cfg->web_dir;

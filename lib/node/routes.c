@@ -42,45 +42,84 @@ static const struct tims_json_field login_schema[] = {
 	{ NULL, 0, 0, 0 },
 };
 
-static tims_rc h_login(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+/*
+ * The login, in two parts. The quick part runs on the server's worker
+ * thread: the throttle (by source, by account and source, by account: see
+ * tims_officer_login_admit), answered 429 with Retry-After before any hash.
+ * The slow part runs on the server's slow slots (a bounded pool, never a
+ * worker thread): the node's lock is held to read the account and to finish
+ * (code, session, audit), never while Argon2id runs, so a flood of logins
+ * does not hold up the booths' checks. Every failure — unknown, disabled,
+ * wrong password or code — is one answer; the audit keeps the reason.
+ */
+static tims_rc h_login_slow(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
 	const char *id = json_string_value(json_object_get(req->json, "officer"));
+	const char *booth = json_string_value(json_object_get(req->json, "booth"));
 	char token[TIMS_TOKEN_CHARS];
+	struct tims_login_check lc;
 	struct tims_principal who;
 	struct tims_err err;
+	time_t now = time(NULL);
 	tims_rc rc, arc;
 	int status;
 
 	memset(&who, 0, sizeof(who));
 	pthread_mutex_lock(&n->lock);
-	rc = tims_officer_login(n->officers, id,
-				json_string_value(json_object_get(req->json, "password")),
-				json_string_value(json_object_get(req->json, "code")),
-				json_string_value(json_object_get(req->json, "booth")),
-				time(NULL), token, &who, &err);
-	status = rc == TIMS_OK ? 200 : rc == TIMS_ERR_DENIED ? 403 : rc == TIMS_ERR_INVALID ? 400 : 401;
+	tims_officer_login_begin(n->officers, id, &lc);
+	pthread_mutex_unlock(&n->lock);
+	tims_officer_login_hash(&lc, json_string_value(json_object_get(req->json, "password")));
+	pthread_mutex_lock(&n->lock);
+	rc = tims_officer_login_end(n->officers, &lc,
+				    json_string_value(json_object_get(req->json, "code")),
+				    booth, now, token, &who, &err);
+	tims_officer_login_wipe(&lc);
+	status = rc == TIMS_OK ? 200 : rc == TIMS_ERR_INVALID ? 400 : 401;
 	/* The attempt is audited under the name given, whether it worked or not. */
-	snprintf(req->who.id, sizeof(req->who.id), "%s", id);
-	snprintf(req->who.booth, sizeof(req->who.booth), "%s",
-		 json_string_value(json_object_get(req->json, "booth")));
+	/* (escaped: the audit trail refuses control characters, and an id
+	 * or booth that holds some must still be audited, not answered 500) */
+	tims_http_log_escape(id, req->who.id, sizeof(req->who.id));
+	tims_http_log_escape(booth, req->who.booth, sizeof(req->who.booth));
 	req->who.role = who.role;
 	arc = node_audit(n, req, rc ? "login.failed" : "login", "", -1, status, NULL,
 		    rc ? json_pack("{s:s}", "reason", tims_err_msg(&err)) : NULL);
 	pthread_mutex_unlock(&n->lock);
+	tims_officer_login_result(n->officers, id, req->addr, rc == TIMS_OK, now);
 	if (arc) {
 		sodium_memzero(token, sizeof(token));
 		return node_no_trace(resp);
 	}
 	if (rc) {
 		tims_metric_add(n->m_login_failures, 1);
-		return tims_http_reply_error(resp, status, "login_failed", "%s", tims_err_msg(&err));
+		/* One answer for every failure but a used code (the password was
+		 * right: the officer waits for the next code). */
+		return tims_http_reply_error(resp, status, "login_failed", "%s",
+			rc == TIMS_ERR_REPLAY || rc == TIMS_ERR_INVALID ? tims_err_msg(&err)
+									 : TIMS_LOGIN_VAGUE);
 	}
 	rc = tims_http_reply_json(resp, 200, json_pack("{s:s, s:s, s:s, s:s, s:i}",
 		"token", token, "officer", who.id, "role", tims_role_name(who.role),
 		"booth", who.booth, "idle_timeout_s", TIMS_SESSION_IDLE));
 	sodium_memzero(token, sizeof(token));
 	return rc;
+}
+
+static tims_rc h_login(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	unsigned wait = 0;
+
+	if (tims_officer_login_admit(n->officers,
+				     json_string_value(json_object_get(req->json, "officer")),
+				     req->addr, time(NULL), &wait)) {
+		tims_metric_add(n->m_login_failures, 1);
+		resp->retry_after = wait;
+		return tims_http_reply_error(resp, 429, "too_many_attempts",
+					     "too many login attempts; try again in %u s", wait);
+	}
+	req->slow = h_login_slow;
+	return TIMS_OK;
 }
 
 static tims_rc h_logout(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
@@ -235,7 +274,8 @@ static tims_rc h_metrics(void *app, struct tims_http_req *req, struct tims_http_
 }
 
 const struct tims_http_route tims_node_routes[] = {
-	{ "POST", "/api/v1/session", TIMS_ROUTE_PUBLIC, 1024, login_schema, h_login, 0 },
+	{ "POST", "/api/v1/session", TIMS_ROUTE_PUBLIC, 1024, login_schema, h_login,
+	  TIMS_ROUTE_SECRET },
 	{ "DELETE", "/api/v1/session", PEOPLE, 0, NULL, h_logout, 0 },
 	{ "GET", "/api/v1/status", PEOPLE, 0, NULL, h_status, TIMS_ROUTE_PASSIVE },
 	{ "POST", "/api/v1/check", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 4096,

@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -17,11 +18,45 @@
 #define SEALED_BYTES (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + \
 		      TIMS_TOTP_KEY_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
 
+/* Login throttling (tims_officer_login_admit): bounded tables, the least
+ * useful entry forgotten first when one is full. */
+#define SRC_SLOTS 1024
+#define PAIR_SLOTS 2048
+#define ACC_SLOTS 1024
+#define TRUSTED_PER_ACC 4
+#define ADDR_BYTES 64
+
+struct src_ent {   /* per source address: a token bucket */
+	char addr[ADDR_BYTES];
+	double tokens;
+	time_t t;
+};
+struct pair_ent {  /* per (account, source): failures in a row */
+	char id[TIMS_OFFICER_ID_MAX + 1];
+	char addr[ADDR_BYTES];
+	unsigned fails;
+	time_t last;
+};
+struct acc_ent {   /* per account: a bucket for untrusted sources */
+	char id[TIMS_OFFICER_ID_MAX + 1];
+	double tokens;
+	time_t t;
+	char trusted[TRUSTED_PER_ACC][ADDR_BYTES]; /* where it logged in lately */
+	time_t trusted_t[TRUSTED_PER_ACC];
+};
+struct throttle {
+	pthread_mutex_t lock;
+	struct src_ent src[SRC_SLOTS];
+	struct pair_ent pair[PAIR_SLOTS];
+	struct acc_ent acc[ACC_SLOTS];
+};
+
 struct tims_officers {
 	sqlite3 *db;
 	uint8_t *key;                     /* sodium_malloc'ed store key */
 	enum tims_pw_cost cost;
 	char dummy_hash[TIMS_PW_HASH_BYTES]; /* equalises time for unknown ids */
+	struct throttle *th;
 };
 
 static const char schema_sql[] =
@@ -69,10 +104,14 @@ tims_rc tims_officers_open(sqlite3 *db, const uint8_t key[TIMS_STORE_KEY_BYTES],
 	if (!o)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "officers: out of memory");
 	o->key = sodium_malloc(TIMS_STORE_KEY_BYTES);
-	if (!o->key) {
+	o->th = calloc(1, sizeof(*o->th));
+	if (!o->key || !o->th) {
+		sodium_free(o->key);
+		free(o->th);
 		free(o);
-		return tims_err_set(err, TIMS_ERR_NOMEM, "officers: out of locked memory");
+		return tims_err_set(err, TIMS_ERR_NOMEM, "officers: out of memory");
 	}
+	pthread_mutex_init(&o->th->lock, NULL);
 	memcpy(o->key, key, TIMS_STORE_KEY_BYTES);
 	o->db = db;
 	o->cost = cost;
@@ -96,6 +135,9 @@ void tims_officers_free(struct tims_officers *o)
 	if (!o)
 		return;
 	sodium_free(o->key);
+	if (o->th)
+		pthread_mutex_destroy(&o->th->lock);
+	free(o->th);
 	free(o);
 }
 
@@ -317,13 +359,14 @@ tims_rc tims_officer_list(struct tims_officers *o,
 	return TIMS_OK;
 }
 
+/* The count shown by `tims officer list`. It locks nothing: throttling is
+ * by source (tims_officer_login_admit), so that nobody can lock an officer
+ * out by typing wrong passwords for them elsewhere. */
 static tims_rc record_failure(struct tims_officers *o, const char *id,
-			      unsigned failures, time_t now, struct tims_err *err)
+			      unsigned failures, struct tims_err *err)
 {
-	int64_t until = (int64_t)now + tims_auth_lockout_seconds(failures);
-
-	if (exec_stmt(o->db, "UPDATE officers SET failures = ?, locked_until = ? WHERE id = ?",
-		      "iis", (int64_t)failures, until, id) != SQLITE_DONE)
+	if (exec_stmt(o->db, "UPDATE officers SET failures = ?, locked_until = 0 WHERE id = ?",
+		      "is", (int64_t)failures, id) != SQLITE_DONE)
 		return db_err(o->db, err, "login failure");
 	return TIMS_OK;
 }
@@ -356,84 +399,306 @@ static tims_rc start_session(struct tims_officers *o, const char *id,
 	return TIMS_OK;
 }
 
-tims_rc tims_officer_login(struct tims_officers *o, const char *id,
-			   const char *password, const char *code,
-			   const char *booth, time_t now,
-			   char token[TIMS_TOKEN_CHARS],
-			   struct tims_principal *who, struct tims_err *err)
+void tims_officer_login_begin(struct tims_officers *o, const char *id,
+			      struct tims_login_check *lc)
 {
-	static const char vague[] = "login: officer id, password or code wrong";
+	sqlite3_stmt *st = NULL;
+
+	memset(lc, 0, sizeof(*lc));
+	snprintf(lc->pw_hash, sizeof(lc->pw_hash), "%s", o->dummy_hash);
+	if (check_id(id, NULL))
+		return;
+	snprintf(lc->id, sizeof(lc->id), "%s", id);
+	if (sqlite3_prepare_v2(o->db, "SELECT pw_hash FROM officers WHERE id = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return; /* end() reads the account again and reports the error */
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+		copy_col(lc->pw_hash, sizeof(lc->pw_hash), st, 0);
+		lc->known = 1;
+	}
+	sqlite3_finalize(st);
+}
+
+void tims_officer_login_hash(struct tims_login_check *lc, const char *password)
+{
+	/* Always the same work: an unknown id is checked against the dummy. */
+	lc->pw_ok = tims_pw_verify(lc->pw_hash, password ? password : "", NULL) == TIMS_OK &&
+		    lc->known;
+}
+
+void tims_officer_login_wipe(struct tims_login_check *lc)
+{
+	sodium_memzero(lc, sizeof(*lc));
+}
+
+tims_rc tims_officer_login_end(struct tims_officers *o, struct tims_login_check *lc,
+			       const char *code, const char *booth, time_t now,
+			       char token[TIMS_TOKEN_CHARS],
+			       struct tims_principal *who, struct tims_err *err)
+{
 	sqlite3_stmt *st = NULL;
 	char pw_hash[TIMS_PW_HASH_BYTES], role[32];
 	uint8_t totp[TIMS_TOTP_KEY_BYTES];
 	uint64_t step;
 	unsigned failures;
-	int64_t locked_until;
-	int disabled, pw_ok;
+	int disabled;
 	tims_rc rc, trc;
 
 	if (!booth || strnlen(booth, sizeof(who->booth)) >= sizeof(who->booth))
 		return tims_err_set(err, TIMS_ERR_INVALID, "booth: missing or too long");
-	if (check_id(id, NULL)) {
-		tims_pw_verify(o->dummy_hash, password ? password : "", NULL);
-		return tims_err_set(err, TIMS_ERR_AUTH, vague);
-	}
+	for (const char *b = booth; *b; b++)
+		if ((unsigned char)*b < 0x20 || *b == 0x7f)
+			return tims_err_set(err, TIMS_ERR_INVALID, "booth: control character");
+	if (!lc->known)
+		return tims_err_set(err, TIMS_ERR_AUTH, "login: no such officer");
 	if (sqlite3_prepare_v2(o->db, "SELECT pw_hash, totp_sealed, totp_last_step, failures,"
-			       " locked_until, disabled, role FROM officers WHERE id = ?",
+			       " disabled, role FROM officers WHERE id = ?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return db_err(o->db, err, "login");
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, lc->id, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		tims_pw_verify(o->dummy_hash, password ? password : "", NULL);
-		return tims_err_set(err, TIMS_ERR_AUTH, vague);
+		return tims_err_set(err, TIMS_ERR_AUTH, "login: the account was removed meanwhile");
 	}
 	copy_col(pw_hash, sizeof(pw_hash), st, 0);
-	rc = unseal(o, id, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+	rc = unseal(o, lc->id, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
 		    totp, err);
 	step = (uint64_t)sqlite3_column_int64(st, 2);
 	failures = (unsigned)sqlite3_column_int(st, 3);
-	locked_until = sqlite3_column_int64(st, 4);
-	disabled = sqlite3_column_int(st, 5);
-	copy_col(role, sizeof(role), st, 6);
+	disabled = sqlite3_column_int(st, 4);
+	copy_col(role, sizeof(role), st, 5);
 	sqlite3_finalize(st);
 	if (rc)
-		return rc;
-	if (disabled) {
-		rc = tims_err_set(err, TIMS_ERR_DENIED, "login: account %s is disabled", id);
 		goto out;
-	}
-	if (locked_until > (int64_t)now) {
-		rc = tims_err_set(err, TIMS_ERR_AUTH,
-				  "login: too many failures; locked for %" PRId64 " more seconds",
-				  locked_until - (int64_t)now);
-		goto out;
-	}
-	/* Check both, always, so timing does not tell which one was wrong. */
-	pw_ok = tims_pw_verify(pw_hash, password ? password : "", NULL) == TIMS_OK;
+	/* The code is checked in every case, so timing tells nothing either. */
 	trc = tims_totp_check(totp, sizeof(totp), code, now, &step, NULL);
-	if (!pw_ok || trc) {
-		tims_rc frc = record_failure(o, id, failures + 1, now, err);
+	if (disabled) {
+		rc = tims_err_set(err, TIMS_ERR_AUTH, "login: account %s is disabled", lc->id);
+		goto out;
+	}
+	if (strcmp(pw_hash, lc->pw_hash) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_AUTH, "login: the password was reset meanwhile");
+		goto out;
+	}
+	if (!lc->pw_ok || trc) {
+		tims_rc frc = record_failure(o, lc->id, failures + 1, err);
 
 		if (frc)
 			rc = frc;
-		else if (pw_ok && trc == TIMS_ERR_REPLAY)
+		else if (lc->pw_ok && trc == TIMS_ERR_REPLAY)
 			rc = tims_err_set(err, TIMS_ERR_REPLAY,
 					  "login: this code was already used; wait for the next one");
 		else
-			rc = tims_err_set(err, TIMS_ERR_AUTH, vague);
+			rc = tims_err_set(err, TIMS_ERR_AUTH, !lc->pw_ok ? "login: wrong password" :
+					  "login: wrong code");
 		goto out;
 	}
-	if ((rc = start_session(o, id, booth, step, now, token, err)))
+	if ((rc = start_session(o, lc->id, booth, step, now, token, err)))
 		goto out;
 	memset(who, 0, sizeof(*who));
-	snprintf(who->id, sizeof(who->id), "%s", id);
+	snprintf(who->id, sizeof(who->id), "%s", lc->id);
 	snprintf(who->booth, sizeof(who->booth), "%s", booth);
 	who->role = tims_role_parse(role);
 out:
 	sodium_memzero(totp, sizeof(totp));
 	sodium_memzero(pw_hash, sizeof(pw_hash));
 	return rc;
+}
+
+tims_rc tims_officer_login(struct tims_officers *o, const char *id,
+			   const char *password, const char *code,
+			   const char *booth, time_t now,
+			   char token[TIMS_TOKEN_CHARS],
+			   struct tims_principal *who, struct tims_err *err)
+{
+	struct tims_login_check lc;
+	tims_rc rc;
+
+	if (!booth || strnlen(booth, sizeof(who->booth)) >= sizeof(who->booth))
+		return tims_err_set(err, TIMS_ERR_INVALID, "booth: missing or too long");
+	tims_officer_login_begin(o, id, &lc);
+	tims_officer_login_hash(&lc, password);
+	rc = tims_officer_login_end(o, &lc, code, booth, now, token, who, err);
+	tims_officer_login_wipe(&lc);
+	return rc;
+}
+
+/* --- throttling ------------------------------------------------------------ */
+
+static void refill(double *tokens, time_t *t, time_t now, double burst, double period)
+{
+	if (now > *t) {
+		*tokens += (double)(now - *t) / period;
+		if (*tokens > burst)
+			*tokens = burst;
+		*t = now;
+	}
+}
+
+static unsigned wait_for_token(double tokens, double period)
+{
+	double w = (1.0 - tokens) * period;
+
+	return w < 1 ? 1 : (unsigned)(w + 0.999);
+}
+
+static struct src_ent *src_get(struct throttle *th, const char *addr, time_t now)
+{
+	struct src_ent *old = &th->src[0];
+
+	for (size_t i = 0; i < SRC_SLOTS; i++) {
+		if (!strcmp(th->src[i].addr, addr))
+			return &th->src[i];
+		if (th->src[i].t < old->t)
+			old = &th->src[i];
+	}
+	memset(old, 0, sizeof(*old));
+	snprintf(old->addr, sizeof(old->addr), "%s", addr);
+	old->tokens = TIMS_THROTTLE_SRC_BURST;
+	old->t = now;
+	return old;
+}
+
+static struct pair_ent *pair_get(struct throttle *th, const char *id, const char *addr,
+				 int create)
+{
+	struct pair_ent *old = NULL;
+
+	for (size_t i = 0; i < PAIR_SLOTS; i++) {
+		struct pair_ent *p = &th->pair[i];
+
+		if (!strcmp(p->id, id) && !strcmp(p->addr, addr))
+			return p;
+		/* forget first what holds nobody back, then the oldest */
+		if (!old || (p->fails < TIMS_AUTH_FREE_TRIES) > (old->fails < TIMS_AUTH_FREE_TRIES) ||
+		    ((p->fails < TIMS_AUTH_FREE_TRIES) == (old->fails < TIMS_AUTH_FREE_TRIES) &&
+		     p->last < old->last))
+			old = p;
+	}
+	if (!create)
+		return NULL;
+	memset(old, 0, sizeof(*old));
+	snprintf(old->id, sizeof(old->id), "%s", id);
+	snprintf(old->addr, sizeof(old->addr), "%s", addr);
+	return old;
+}
+
+static struct acc_ent *acc_get(struct throttle *th, const char *id, time_t now)
+{
+	struct acc_ent *old = &th->acc[0];
+
+	for (size_t i = 0; i < ACC_SLOTS; i++) {
+		if (!strcmp(th->acc[i].id, id))
+			return &th->acc[i];
+		if (th->acc[i].t < old->t)
+			old = &th->acc[i];
+	}
+	memset(old, 0, sizeof(*old));
+	snprintf(old->id, sizeof(old->id), "%s", id);
+	old->tokens = TIMS_THROTTLE_ACC_BURST;
+	old->t = now;
+	return old;
+}
+
+static int trusted(const struct acc_ent *a, const char *addr)
+{
+	for (size_t i = 0; i < TRUSTED_PER_ACC; i++)
+		if (a->trusted[i][0] && !strcmp(a->trusted[i], addr))
+			return 1;
+	return 0;
+}
+
+/* The id as the tables key it: cut to the longest id, so that an over-long
+ * one is throttled like any other. */
+static void throttle_key(const char *id, char out[TIMS_OFFICER_ID_MAX + 1])
+{
+	snprintf(out, TIMS_OFFICER_ID_MAX + 1, "%s", id ? id : "");
+}
+
+tims_rc tims_officer_login_admit(struct tims_officers *o, const char *id,
+				 const char *addr, time_t now, unsigned *retry_after)
+{
+	struct throttle *th = o->th;
+	char key[TIMS_OFFICER_ID_MAX + 1];
+	struct src_ent *src;
+	struct pair_ent *pair;
+	struct acc_ent *acc;
+	unsigned wait = 0, w;
+	int trust;
+
+	throttle_key(id, key);
+	if (!addr)
+		addr = "?";
+	pthread_mutex_lock(&th->lock);
+	src = src_get(th, addr, now);
+	refill(&src->tokens, &src->t, now, TIMS_THROTTLE_SRC_BURST, TIMS_THROTTLE_SRC_PERIOD);
+	if (src->tokens < 1)
+		wait = wait_for_token(src->tokens, TIMS_THROTTLE_SRC_PERIOD);
+	pair = pair_get(th, key, addr, 0);
+	if (pair && pair->fails >= TIMS_AUTH_FREE_TRIES) {
+		time_t until = pair->last + (time_t)tims_auth_lockout_seconds(pair->fails);
+
+		if (now < until && (w = (unsigned)(until - now)) > wait)
+			wait = w;
+	}
+	acc = acc_get(th, key, now);
+	refill(&acc->tokens, &acc->t, now, TIMS_THROTTLE_ACC_BURST, TIMS_THROTTLE_ACC_PERIOD);
+	trust = trusted(acc, addr);
+	if (!trust && acc->tokens < 1 &&
+	    (w = wait_for_token(acc->tokens, TIMS_THROTTLE_ACC_PERIOD)) > wait)
+		wait = w;
+	if (!wait) {
+		src->tokens -= 1;
+		if (!trust)
+			acc->tokens -= 1;
+	}
+	pthread_mutex_unlock(&th->lock);
+	*retry_after = wait;
+	return wait ? TIMS_ERR_DENIED : TIMS_OK;
+}
+
+void tims_officer_login_result(struct tims_officers *o, const char *id,
+			       const char *addr, int ok, time_t now)
+{
+	struct throttle *th = o->th;
+	char key[TIMS_OFFICER_ID_MAX + 1];
+	struct pair_ent *pair;
+	struct acc_ent *acc;
+
+	throttle_key(id, key);
+	if (!addr)
+		addr = "?";
+	pthread_mutex_lock(&th->lock);
+	if (!ok) {
+		pair = pair_get(th, key, addr, 1);
+		pair->fails++;
+		pair->last = now;
+	} else {
+		struct src_ent *src = src_get(th, addr, now);
+		size_t slot = 0;
+
+		if ((pair = pair_get(th, key, addr, 0)))
+			memset(pair, 0, sizeof(*pair));
+		/* a good login costs nothing, and makes this source the booth's */
+		if (src->tokens + 1 <= TIMS_THROTTLE_SRC_BURST)
+			src->tokens += 1;
+		acc = acc_get(th, key, now);
+		if (!trusted(acc, addr)) {
+			if (acc->tokens + 1 <= TIMS_THROTTLE_ACC_BURST)
+				acc->tokens += 1;
+			for (size_t i = 1; i < TRUSTED_PER_ACC; i++)
+				if (acc->trusted_t[i] < acc->trusted_t[slot])
+					slot = i;
+			snprintf(acc->trusted[slot], sizeof(acc->trusted[slot]), "%s", addr);
+		} else {
+			for (size_t i = 0; i < TRUSTED_PER_ACC; i++)
+				if (!strcmp(acc->trusted[i], addr))
+					slot = i;
+		}
+		acc->trusted_t[slot] = now;
+	}
+	pthread_mutex_unlock(&th->lock);
 }
 
 static tims_rc session(struct tims_officers *o, const char *token, time_t now,
