@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "tims/buf.h"
+#include "tims/cstore.h"
 #include "tims/err.h"
 #include "tims/http.h"
 #include "tims/note.h"
@@ -115,8 +116,21 @@ tims_rc tims_centre_mirror(struct tims_centre *c, const char *origin,
 /* The query store (NULL until opened). */
 struct tims_cstore *tims_centre_store(struct tims_centre *c);
 
-/* Bring the query store up to the mirrors (after a crash or a wipe of the
- * store alone); *added says how many records were indexed. */
+/* The query store's health, and whether a repair is pending (dirty). */
+void tims_centre_store_state(struct tims_centre *c, struct tims_cstore_state *st,
+			     int *dirty);
+
+/* The centre's Prometheus metrics (text format 0.0.4): the query store's
+ * state and the mirrors' sizes, no personal data. */
+tims_rc tims_centre_metrics(struct tims_centre *c, struct tims_buf *out,
+			    struct tims_err *err);
+
+/*
+ * Bring the query store up to the mirrors (after a failed commit, a crash or
+ * a wipe of the store alone): for each post, the ranges of indexes the store
+ * lacks below the mirror's size are indexed from the mirror, wherever they
+ * are. *added says how many records were indexed.
+ */
 tims_rc tims_centre_reindex(struct tims_centre *c, uint64_t *added,
 			    struct tims_err *err);
 
