@@ -651,20 +651,20 @@ unlock:
 	if (rc)
 		goto out;
 	/* What the post takes home. */
-	tims_buf_reset(&b);
+	tims_buf_release(&b); /* tims_read_file starts a new buffer */
 	if ((rc = read_in(c->dir, "ca.crt", TIMS_TLS_PEM_MAX, &b, err)) ||
 	    (rc = write_in(out_dir, "ca.crt", b.buf, b.len, 0644, err)))
 		goto out;
-	tims_buf_reset(&b);
+	tims_buf_release(&b); /* tims_read_file starts a new buffer */
 	if ((rc = read_in(c->dir, "cosign.vkey", KEYFILE_MAX, &b, err)) ||
 	    (rc = write_in(out_dir, "cosign.vkey", b.buf, b.len, 0644, err)))
 		goto out;
-	tims_buf_reset(&b);
+	tims_buf_release(&b); /* tims_read_file starts a new buffer */
 	if ((rc = read_in(c->dir, "bundle.vkey", KEYFILE_MAX, &b, err)) ||
 	    (rc = write_in(out_dir, "bundle.vkey", b.buf, b.len, 0644, err)) ||
 	    (rc = centre_roster_key_issue(c, name, out_dir, err)))
 		goto out;
-	tims_buf_reset(&b);
+	tims_buf_release(&b); /* tims_read_file starts a new buffer */
 	if (tims_buf_addf(&b, "name = %s\norigin = %s\ncentre = %s\nurl = %s\n", name,
 			  v.name, c->name, url ? url : "")) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
