@@ -105,9 +105,31 @@ tims_rc tims_centre_ingest(struct tims_centre *c, const char *origin,
 			   struct tims_centre_ingest *out,
 			   struct tims_err *err);
 
-/* Record a refusal or notable event (kind: "fork", "signature", ...). */
+/*
+ * Record a refusal or notable event (kind: "fork", "signature", ...) in the
+ * append-only event log, and in the dashboard's alerts: identical events
+ * (kind, origin, detail) open one alert that counts them, with the first
+ * and last time, until it is acknowledged.
+ */
 void tims_centre_event(struct tims_centre *c, const char *kind,
 		       const char *origin, const char *detail);
+
+/* Kinds an alert of which stays on the dashboard until a supervisor
+ * acknowledges it: forks, rollbacks, refused or revoked certificates,
+ * impostors, bad signatures or proofs. */
+int tims_centre_severe(const char *kind);
+
+struct tims_centre_alert {
+	int64_t id;
+	char kind[32];
+	char origin[TIMS_NOTE_MAX_NAME + 1];
+	char detail[512];
+	uint64_t count;
+};
+/* Acknowledge the open alert id on behalf of `by` (the caller audits it);
+ * TIMS_ERR_NOTFOUND if there is no such open alert. */
+tims_rc tims_centre_alert_ack(struct tims_centre *c, int64_t id, const char *by,
+			      struct tims_centre_alert *out, struct tims_err *err);
 
 /* The mirror of origin, and its lock. */
 tims_rc tims_centre_mirror(struct tims_centre *c, const char *origin,

@@ -28,7 +28,23 @@ static const char schema[] =
 	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events BEGIN"
 	" SELECT RAISE(ABORT, 'events are append-only'); END;"
 	"CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events BEGIN"
-	" SELECT RAISE(ABORT, 'events are append-only'); END;";
+	" SELECT RAISE(ABORT, 'events are append-only'); END;"
+	/* Events aggregated for the dashboard: identical ones (kind, post,
+	 * detail) are one row with a count, first and last time, until a
+	 * supervisor acknowledges it; the next such event opens a new row. */
+	"CREATE TABLE IF NOT EXISTS alerts ("
+	" id INTEGER PRIMARY KEY, kind TEXT NOT NULL, origin TEXT NOT NULL,"
+	" detail TEXT NOT NULL, count INTEGER NOT NULL, first_ms INTEGER NOT NULL,"
+	" last_ms INTEGER NOT NULL, last_event INTEGER NOT NULL,"
+	" acked_ms INTEGER, acked_by TEXT);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS alerts_open ON alerts (kind, origin, detail)"
+	" WHERE acked_ms IS NULL;"
+	"CREATE INDEX IF NOT EXISTS alerts_last ON alerts (last_ms);"
+	/* a centre made before: its events, aggregated once */
+	"INSERT INTO alerts (kind, origin, detail, count, first_ms, last_ms, last_event)"
+	" SELECT kind, coalesce(origin, ''), detail, COUNT(*), MIN(time_ms), MAX(time_ms),"
+	" MAX(id) FROM events WHERE (SELECT COUNT(*) FROM alerts) = 0"
+	" GROUP BY kind, coalesce(origin, ''), detail;";
 
 tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
 		    struct tims_err *err)
@@ -759,19 +775,92 @@ void tims_centre_event(struct tims_centre *c, const char *kind,
 		       const char *origin, const char *detail)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t now = tims_mlog_now_ms(), id = 0;
+	int tx;
 
+	if (!detail)
+		detail = "";
 	pthread_mutex_lock(&c->db_lock);
+	/* the event and its alert row together */
+	tx = sqlite3_get_autocommit(c->db) &&
+	     sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
 	if (sqlite3_prepare_v2(c->db, "INSERT INTO events (time_ms, kind, origin, detail)"
 			       " VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, tims_mlog_now_ms());
+		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 		if (origin)
 			sqlite3_bind_text(st, 3, origin, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			id = sqlite3_last_insert_rowid(c->db);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (id && sqlite3_prepare_v2(c->db, "INSERT INTO alerts (kind, origin, detail, count,"
+				     " first_ms, last_ms, last_event) VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5)"
+				     " ON CONFLICT (kind, origin, detail) WHERE acked_ms IS NULL"
+				     " DO UPDATE SET count = count + 1, last_ms = excluded.last_ms,"
+				     " last_event = excluded.last_event", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, origin ? origin : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, detail, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, now);
+		sqlite3_bind_int64(st, 5, id);
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
+	if (tx && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	pthread_mutex_unlock(&c->db_lock);
+}
+
+int tims_centre_severe(const char *kind)
+{
+	static const char *const kinds[] = { "fork", "rollback", "peer-refused", "revoked",
+		"impostor", "tamper", "bad-signature", "bad-proof" };
+
+	for (size_t i = 0; kind && i < TIMS_ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kind, kinds[i]))
+			return 1;
+	return 0;
+}
+
+tims_rc tims_centre_alert_ack(struct tims_centre *c, int64_t id, const char *by,
+			      struct tims_centre_alert *out, struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&c->db_lock);
+	if (sqlite3_prepare_v2(c->db, "UPDATE alerts SET acked_ms = ?2, acked_by = ?3"
+			       " WHERE id = ?1 AND acked_ms IS NULL"
+			       " RETURNING kind, origin, detail, count", -1, &st, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "acknowledging an alert", err);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, tims_mlog_now_ms());
+	sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		out->id = id;
+		snprintf(out->kind, sizeof(out->kind), "%s", sqlite3_column_text(st, 0));
+		snprintf(out->origin, sizeof(out->origin), "%s", sqlite3_column_text(st, 1));
+		snprintf(out->detail, sizeof(out->detail), "%s", sqlite3_column_text(st, 2));
+		out->count = (uint64_t)sqlite3_column_int64(st, 3);
+		break;
+	case SQLITE_DONE:
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "id: no open alert %lld (unknown, or "
+				  "already acknowledged)", (long long)id);
+		break;
+	default:
+		rc = centre_db_err(c, "acknowledging an alert", err);
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db_lock);
+	return rc;
 }
 
 tims_rc tims_centre_posts(struct tims_centre *c, tims_centre_post_fn fn,

@@ -96,6 +96,8 @@ tims_rc centre_h_dash_posts(void *app, struct tims_http_req *req, struct tims_ht
 tims_rc centre_h_dash_traffic(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc centre_h_dash_hits(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc centre_h_dash_alerts(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+extern const struct tims_json_field centre_ack_schema[];
+tims_rc centre_h_dash_ack(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc centre_h_dash_overstays(void *app, struct tims_http_req *req,
 				struct tims_http_resp *resp);
 tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);

@@ -405,6 +405,8 @@ static const struct tims_http_route routes[] = {
 	  centre_h_dash_hits, TIMS_ROUTE_PASSIVE },
 	{ "GET", "/api/v1/dashboard/alerts", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_AUDITOR |
 	  TIMS_ROLE_ADMIN, 0, NULL, centre_h_dash_alerts, TIMS_ROUTE_PASSIVE },
+	{ "POST", "/api/v1/dashboard/alerts/ack", TIMS_ROLE_SUPERVISOR, 256, centre_ack_schema,
+	  centre_h_dash_ack, 0 },
 	{ "GET", "/api/v1/dashboard/overstays", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0,
 	  NULL, centre_h_dash_overstays, 0 },
 	{ "POST", "/api/v1/dashboard/search", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 2048,
