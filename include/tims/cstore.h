@@ -80,8 +80,8 @@ tims_rc tims_cstore_count(struct tims_cstore *s, const char *origin,
  * What origin's records in the store are against a mirror of `size`
  * records: fn (may be NULL) is called for each range [lo, hi) of indexes
  * below size that the store lacks, in order; out has the counts.
- * Cost: two index lookups when nothing is missing, one ordered scan of the
- * origin's keys otherwise.
+ * Cost: one pass over the origin's keys (an index) when nothing is missing,
+ * and one ordered scan of them more otherwise.
  */
 struct tims_cstore_extent {
 	uint64_t held;     /* rows of origin in the store */

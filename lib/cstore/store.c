@@ -417,8 +417,10 @@ tims_rc tims_cstore_wipe(struct tims_cstore *s, struct tims_err *err)
 /* ------------------------------------------------------------------ */
 /* What an origin lacks, and corrections of records indexed late.      */
 
-static const char sql_below[] =
-	"SELECT COUNT(*), MAX(idx) FROM crossings WHERE origin = ?1 AND idx < ?2";
+/* One pass over the origin's keys: all held, held below size, the last below. */
+static const char sql_extent[] =
+	"SELECT COUNT(*), COALESCE(SUM(CASE WHEN idx < ?2 THEN 1 ELSE 0 END), 0),"
+	" MAX(CASE WHEN idx < ?2 THEN idx END) FROM crossings WHERE origin = ?1";
 /* Each held index with a hole just before it (islands and gaps). */
 static const char sql_holes[] =
 	"SELECT prev, idx FROM (SELECT idx, LAG(idx) OVER (ORDER BY idx) AS prev"
@@ -463,7 +465,7 @@ tims_rc tims_cstore_missing(struct tims_cstore *s, const char *origin, uint64_t 
 {
 	struct cs_param p[] = { CS_T(origin), CS_I(size) };
 	struct holes h = { fn, ctx, 0 };
-	struct three all, below;
+	struct three all;
 	uint64_t n, maxb;
 	tims_rc rc;
 
@@ -471,19 +473,17 @@ tims_rc tims_cstore_missing(struct tims_cstore *s, const char *origin, uint64_t 
 	if (!origin || !*origin || size > INT64_MAX / 2)
 		return tims_err_set(err, TIMS_ERR_USAGE, "query store: bad origin or size");
 	memset(&all, 0, sizeof(all));
-	memset(&below, 0, sizeof(below));
-	if ((rc = cs_query(s, sql_count_origin, 1, p, 1, three_row, &all, NULL, err)) ||
-	    (rc = cs_query(s, sql_below, 1, p, 2, three_row, &below, NULL, err)))
+	if ((rc = cs_query(s, sql_extent, 1, p, 2, three_row, &all, NULL, err)))
 		return rc;
 	out->held = (uint64_t)cs_int(all.v[0]);
-	n = (uint64_t)cs_int(below.v[0]);
+	n = (uint64_t)cs_int(all.v[1]);
 	out->beyond = out->held - n;
 	/* Indexes are unique: size of them below size is all of them. */
 	if (n == size)
 		return TIMS_OK;
 	if (n && (rc = cs_query(s, sql_holes, 1, p, 2, hole_row, &h, NULL, err)))
 		return rc;
-	maxb = below.v[1] ? (uint64_t)cs_int(below.v[1]) + 1 : 0;
+	maxb = all.v[2] ? (uint64_t)cs_int(all.v[2]) + 1 : 0;
 	if (maxb < size) {
 		h.missing += size - maxb;
 		if (fn && (rc = fn(ctx, maxb, size)))

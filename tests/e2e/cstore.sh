@@ -65,6 +65,11 @@ start_centre() {
 start_centre
 "$TIMS" centre enrol-post "$C" gap-post --vkey "$P/post.vkey" --url "$CURL_" --out "$T_TMP/enrol" >/dev/null
 "$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
+# An entry registered by mistake, and its correction into an exit (0, 1).
+"$TIMS" cross --post "$P" --doc-number K1 --surname KOLEV --given-names ANA --nationality BGR \
+	--direction entry --officer O1 --booth B1 >/dev/null
+"$TIMS" cross --post "$P" --doc-number K1 --surname KOLEV --given-names ANA --nationality BGR \
+	--direction exit --officer S1 --booth B1 --corrects 0 --reason "wrong direction" >/dev/null
 "$TIMS" post serve "$P" --port 0 >"$T_TMP/post.out" 2>"$T_TMP/post.log" &
 PIDS+=($!)
 wait_for 150 grep -q "listening on" "$T_TMP/post.out"
@@ -97,8 +102,14 @@ national() { # the national count of crossings, from the query store
 is_mirrored() { [ "$(mirrored)" = "$1" ]; }
 is_national() { [ "$(national)" = "$1" ]; }
 
+t_ok "correction: both records reach the mirror" wait_for 150 is_mirrored 2
+t_ok "correction: the national count has the corrected crossing once, not twice" wait_for 50 is_national 1
+out=$("$TIMS" centre query "$C" counts --actor e2e --by direction --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z)
+t_match "correction: counted as the exit it was corrected into" '"direction": "exit"' "$out"
+t_ok "correction: not as the entry it replaced" test "$(printf '%s' "$out" | grep -c '"direction": "entry"')" = 0
+
 traffic 5 A
-t_ok "gap: 5 crossings mirrored and indexed" wait_for 150 is_national 5
+t_ok "gap: 5 crossings mirrored and indexed" wait_for 150 is_national 6
 # The fault: a deferred foreign key that fails the store's COMMIT (after the
 # mirror committed) while inj_arm holds a row.
 sqlite3 "$C/query.db" "CREATE TABLE inj_parent (id INTEGER PRIMARY KEY);
@@ -108,28 +119,28 @@ sqlite3 "$C/query.db" "CREATE TABLE inj_parent (id INTEGER PRIMARY KEY);
 	BEGIN INSERT INTO inj_child VALUES (-1); END;"
 sqlite3 "$C/query.db" "INSERT INTO inj_arm VALUES (1)"
 traffic 4 B
-t_ok "gap: 4 more crossings reach the mirror while the store cannot commit" wait_for 150 is_mirrored 9
+t_ok "gap: 4 more crossings reach the mirror while the store cannot commit" wait_for 150 is_mirrored 11
 t_match "gap: the failed commit is in the centre's event log" ' store bg.example/gap-post .*FOREIGN KEY' \
 	"$("$TIMS" centre events "$C")"
-t_eq "gap: the national count lacks them" 5 "$(national)"
+t_eq "gap: the national count lacks them" 6 "$(national)"
 out=$("$TIMS" centre verify "$C" 2>&1); rc=$?
 t_eq "gap: tims centre verify fails while the store lacks records (exit 1)" 1 "$rc"
-t_match "gap: verify names the missing range" 'query store: MISSING 4 of the mirror.s 9 records in 1 range: 5-8' "$out"
+t_match "gap: verify names the missing range" 'query store: MISSING 4 of the mirror.s 11 records in 1 range: 7-10' "$out"
 t_match "gap: the centre's status says a repair is pending" '"repair_pending":true' \
 	"$(curl -s --cacert "$C/ca.crt" "$CURL_/api/v1/centre/status")"
 sqlite3 "$C/query.db" "DELETE FROM inj_arm"
-t_ok "gap: once the store commits again, the running centre repairs it by itself" wait_for 150 is_national 9
+t_ok "gap: once the store commits again, the running centre repairs it by itself" wait_for 150 is_national 10
 traffic 2 C
-t_ok "gap: and new crossings are indexed on top" wait_for 150 is_national 11
+t_ok "gap: and new crossings are indexed on top" wait_for 150 is_national 12
 out=$("$TIMS" centre verify "$C" 2>&1)
-t_match "gap: verify passes after the repair" 'query store: 11 records, the mirror.s' "$out"
+t_match "gap: verify passes after the repair" 'query store: 13 records, the mirror.s' "$out"
 t_match "gap: the repair is in the event log" 'store-repaired' "$("$TIMS" centre events "$C")"
 
 # A gap below later records, repaired by `tims centre reindex` (the centre
 # stopped): the old reindex resumed from the row count and never saw it.
 sqlite3 "$C/query.db" "INSERT INTO inj_arm VALUES (1)"
 traffic 3 D
-t_ok "gap: 3 crossings mirrored, not indexed" wait_for 150 is_mirrored 14
+t_ok "gap: 3 crossings mirrored, not indexed" wait_for 150 is_mirrored 16
 kill "$CENTRE"; wait "$CENTRE" 2>/dev/null
 sqlite3 "$C/query.db" "DELETE FROM inj_arm"
 # what lies above the gap: indexed while the centre was down (as the old
@@ -139,12 +150,12 @@ sqlite3 "$C/query.db" "INSERT INTO crossings SELECT origin, idx + 100, post_time
 	nationality, corrects, corrected_by, record FROM crossings WHERE idx = 0" 2>/dev/null
 out=$("$TIMS" centre verify "$C" 2>&1); rc=$?
 t_eq "gap: verify fails with the centre stopped too" 1 "$rc"
-t_match "gap: and names the gap" 'MISSING 3 of the mirror.s 14 records in 1 range: 11-13' "$out"
-t_match "gap: and what the store holds beyond the mirror" ': 1 records beyond the mirror.s 14' "$out"
+t_match "gap: and names the gap" 'MISSING 3 of the mirror.s 16 records in 1 range: 13-15' "$out"
+t_match "gap: and what the store holds beyond the mirror" ': 1 records beyond the mirror.s 16' "$out"
 sqlite3 "$C/query.db" "DELETE FROM crossings WHERE idx >= 100"
 t_match "gap: tims centre reindex adds exactly what is missing" '^reindex: 3 records added' \
 	"$("$TIMS" centre reindex "$C" 2>&1)"
 out=$("$TIMS" centre verify "$C" 2>&1); rc=$?
 t_eq "gap: verify passes after the reindex" 0 "$rc"
-t_eq "gap: the national count is every acknowledged crossing" "$ACK" "$(national)"
+t_eq "gap: the national count is every acknowledged crossing (and the corrected one)" "$((ACK + 1))" "$(national)"
 t_end
