@@ -120,6 +120,10 @@ POST_SCHEMAS = {
     ("GET", "/api/v1/peer/cosigned"): (None, obj({"cosigned": arr(obj({"cosigner": S(), "note": S()}))}), "the latest cosigned checkpoints this post kept"),
 }
 
+STORE_STATE = obj({"backend": S(enum=["sqlite", "postgresql"]), "state": S(enum=["connected", "down"]),
+                   "since_ms": I(), "last_error": S(), "last_error_ms": I(), "next_try_ms": I(),
+                   "failures": I(), "reconnects": I(), "repair_pending": B},
+                  required=["backend", "state", "since_ms", "failures", "reconnects", "repair_pending"])
 POST_STATUS = obj({"name": S(), "origin": S(), "revoked": B, "state": S(enum=["online", "offline", "revoked"]),
                    "records": I(), "signed_size": I(), "last_sync_ms": I(), "lag_s": I()})
 CENTRE_SCHEMAS = {
@@ -128,13 +132,15 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/sync/export"): (None, {"type": "object"}, "a batch of the calling post's own log, from the mirror (restore)"),
     ("GET", "/api/v1/sync/bundles"): (None, obj({"centre": S(), "bundles": arr(obj({"kind": S(), "list": S(), "post": S(), "list_kind": S(), "version": I()}, required=["kind", "version"]))}), "the bundles the calling post may fetch"),
     ("GET", "/api/v1/sync/bundle"): (None, obj({"note": S(), "payload": S()}, extra=False), "a signed bundle: a watchlist (whole or since a version) or the post's roster"),
-    ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"})}, required=["posts"]), "posts and their sync state: sizes and times, no personal data"),
+    ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"}), "store": STORE_STATE}, required=["posts", "store"]), "posts and their sync state: sizes and times; the query store's state; no personal data"),
+    ("GET", "/metrics"): (None, "text/plain", "Prometheus metrics: the query store's state, the mirrors; no personal data"),
     ("POST", "/api/v1/session"): (obj({"officer": S(), "password": S(), "code": S(), "booth": S()}, required=["officer", "password", "code"], extra=False), LOGIN_RESP, "dashboard login (not for booth officers)"),
     ("DELETE", "/api/v1/session"): (None, obj({"logged_out": B}), "log out"),
     ("GET", "/api/v1/dashboard/posts"): (None, obj({"centre": S(), "isolated": B, "now_ms": I(), "online": I(), "offline": I(), "posts": arr(POST_STATUS)}), "posts online/offline and their lag (passive)"),
     ("GET", "/api/v1/dashboard/traffic"): (None, obj({"from": I(), "to": I(), "total": I(), "by": arr(S()), "groups": arr({"type": "object"})}), "crossings per post and hour (passive)"),
     ("GET", "/api/v1/dashboard/hits"): (None, obj({"from": I(), "to": I(), "hits": arr(obj({"origin": S(), "index": I(), "time": I(), "direction": S(), "decision": S(), "screening": S()}))}), "crossings with watchlist hits, no names (audited)"),
-    ("GET", "/api/v1/dashboard/alerts"): (None, obj({"alerts": arr(obj({"id": I(), "time_ms": I(), "kind": S(), "detail": S()}, required=["id", "time_ms", "kind", "detail"]))}), "events that call for a person (passive)"),
+    ("GET", "/api/v1/dashboard/alerts"): (None, obj({"alerts": arr(obj({"id": I(), "time_ms": I(), "kind": S(), "origin": S(), "detail": S(), "count": I(), "first_ms": I(), "last_ms": I(), "severe": B}, required=["id", "time_ms", "kind", "detail", "count", "first_ms", "last_ms", "severe"]))}), "open alerts, repeats aggregated; severe ones first, kept until acknowledged (passive)"),
+    ("POST", "/api/v1/dashboard/alerts/ack"): (obj({"id": I()}, extra=False), obj({"id": I(), "acknowledged": B, "by": S()}), "acknowledge an alert (audited); 404 if it is not open"),
     ("GET", "/api/v1/dashboard/overstays"): (None, obj({"on": S(), "total": I(), "overstays": arr({"type": "object"})}), "overstays; needs ?purpose= (audited)"),
     ("POST", "/api/v1/dashboard/search"): (obj({"kind": S(enum=["document", "person"]), "purpose": S(minLength=3, maxLength=200), "doc": S(), "issuer": S(), "surname": S(), "given_names": S(), "birth_date": S(), "nationality": S()}, required=["kind", "purpose"], extra=False), HISTORY, "a national search, with a purpose (audited)"),
 }
@@ -174,6 +180,9 @@ def document(title, desc, rs, schemas, bearer_desc):
         else:
             content = {"application/json": {"schema": resp}}
         responses = {ok: {"description": "success", "content": content}}
+        if key == ("POST", "/api/v1/sync/push"):
+            responses["503"] = {"description": "the centre's query store is unreachable: nothing was taken, push again",
+                                "content": {"application/json": {"schema": ERROR}}}
         if key == ("POST", "/api/v1/crossings"):
             responses["200"] = {"description": "a retry with the same id: the first index, duplicate true",
                                 "content": {"application/json": {"schema": CROSSING_RESP}}}

@@ -10,6 +10,7 @@
  *   tims centre isolate DIR | rejoin DIR
  *   tims centre rebuild DIR --from-posts NAME=URL [NAME=URL ...]
  *   tims centre verify DIR
+ *   tims centre reindex DIR
  *
  * Exit status: 0 done, 1 a check failed (verify, rebuild with losses),
  * 2 usage, I/O or network error.
@@ -28,7 +29,8 @@
 #include "tims/record.h"
 #include "tims/util.h"
 
-static const char usage[] =
+/* In two parts: one string literal that long is past what C17 promises. */
+static const char usage_head[] =
 	"usage: tims centre init DIR [--name NAME] [--store URI]\n"
 	"   or: tims centre serve DIR [--listen ADDR] [--port N] [--web DIR]\n"
 	"   or: tims centre enrol-post DIR NAME --vkey FILE --url URL --out DIR\n"
@@ -40,6 +42,7 @@ static const char usage[] =
 	"   or: tims centre add-witness DIR --vkey FILE\n"
 	"   or: tims centre rebuild DIR --from-posts NAME=URL [NAME=URL ...]\n"
 	"   or: tims centre verify DIR\n"
+	"   or: tims centre reindex DIR\n"
 	"   or: tims centre bundle DIR --list NAME [--since N] --out FILE\n"
 	"   or: tims centre bundle DIR --officers POST --out FILE\n"
 	"   or: tims centre assign DIR OFFICER (--post NAME | --all)\n"
@@ -52,7 +55,8 @@ static const char usage[] =
 	"each batch against the post's signed checkpoint, cosigns the checkpoints,\n"
 	"indexes the records for national queries, and can be rebuilt from the\n"
 	"posts.\n"
-	"\n"
+	"\n";
+static const char usage_body[] =
 	"  init         make DIR: the centre's CA, its TLS certificates, its\n"
 	"               cosigner key; --store a PostgreSQL URI for the query store\n"
 	"               (default: SQLite in DIR/query.db)\n"
@@ -74,7 +78,11 @@ static const char usage[] =
 	"  rebuild      pull each post's log back from its node (after a wipe of\n"
 	"               the centre's data), verify it, and check the roots against\n"
 	"               the cosigned checkpoints the posts kept\n"
-	"  verify       recompute every mirror from its records\n"
+	"  verify       recompute every mirror from its records, and compare each\n"
+	"               post's records in the query store with its mirror (the\n"
+	"               ranges of records missing from the store are named)\n"
+	"  reindex      add to the query store every record it lacks of the\n"
+	"               mirrors (serve does it at start and after a failed commit)\n"
 	"  bundle       the signed bundle of one of the centre's watchlists\n"
 	"               (DIR/watchlists: tims watchlist import --store DIR/watchlists)\n"
 	"               for carrying to a post by hand (tims post apply-bundle);\n"
@@ -97,6 +105,7 @@ static const char usage[] =
 	"  audit-verify check the centre's audit log (every leaf, root, signature)\n"
 	"  routes       the centre's API routes, who may call each and the body it\n"
 	"               takes, as JSON Lines (docs/openapi.json)\n";
+static char usage[sizeof(usage_head) + sizeof(usage_body)];
 
 static int wants_help(int argc, char **argv)
 {
@@ -419,6 +428,59 @@ struct verify_ctx {
 	unsigned bad;
 };
 
+#define VERIFY_SHOW_RANGES 10
+
+struct gap_print {
+	unsigned shown;
+	uint64_t ranges;
+	char line[512];
+};
+
+static tims_rc gap_range(void *ctx, uint64_t lo, uint64_t hi)
+{
+	struct gap_print *g = ctx;
+	size_t len = strlen(g->line);
+
+	if (g->ranges++ < VERIFY_SHOW_RANGES) {
+		if (hi - lo == 1)
+			snprintf(g->line + len, sizeof(g->line) - len, "%s%" PRIu64,
+				 g->shown++ ? ", " : "", lo);
+		else
+			snprintf(g->line + len, sizeof(g->line) - len, "%s%" PRIu64 "-%" PRIu64,
+				 g->shown++ ? ", " : "", lo, hi - 1);
+	}
+	return TIMS_OK;
+}
+
+/* The query store against the mirror: the same records, none missing. */
+static void verify_store(struct verify_ctx *v, const struct tims_centre_post *p)
+{
+	struct tims_cstore_extent ext;
+	struct gap_print g;
+	struct tims_err err;
+
+	memset(&g, 0, sizeof(g));
+	if (tims_cstore_missing(tims_centre_store(v->c), p->origin, p->size, gap_range, &g,
+				&ext, &err)) {
+		printf("%s: query store: %s\n", p->origin, err.msg);
+		v->bad++;
+		return;
+	}
+	if (!ext.missing && !ext.beyond) {
+		printf("%s: query store: %" PRIu64 " records, the mirror's\n", p->origin, ext.held);
+		return;
+	}
+	v->bad++;
+	if (ext.missing)
+		printf("%s: query store: MISSING %" PRIu64 " of the mirror's %" PRIu64 " records "
+		       "in %" PRIu64 " range%s: %s%s (tims centre reindex adds them)\n", p->origin,
+		       ext.missing, p->size, g.ranges, g.ranges == 1 ? "" : "s", g.line,
+		       g.ranges > VERIFY_SHOW_RANGES ? ", ..." : "");
+	if (ext.beyond)
+		printf("%s: query store: %" PRIu64 " records beyond the mirror's %" PRIu64
+		       " (the mirror holds less than was indexed)\n", p->origin, ext.beyond, p->size);
+}
+
 static tims_rc verify_one(void *ctx, const struct tims_centre_post *p)
 {
 	struct verify_ctx *v = ctx;
@@ -438,6 +500,7 @@ static tims_rc verify_one(void *ctx, const struct tims_centre_post *p)
 	       findings ? "FINDINGS above" : "verified");
 	if (findings)
 		v->bad++;
+	verify_store(v, p);
 	return TIMS_OK;
 }
 
@@ -456,6 +519,25 @@ static int c_verify(int argc, char **argv)
 	if (c)
 		return cli_error(CLI_USAGE, "centre", "verify: %s", err.msg);
 	return v.bad ? CLI_FAIL : CLI_OK;
+}
+
+static int c_reindex(int argc, char **argv)
+{
+	struct tims_centre *cen;
+	struct tims_err err;
+	uint64_t added = 0;
+	int c;
+
+	if (argc != 2)
+		return cli_error(CLI_USAGE, "centre", "reindex: want DIR");
+	if ((c = open_centre("reindex", argv[1], &cen)))
+		return c;
+	c = tims_centre_reindex(cen, &added, &err);
+	tims_centre_free(cen);
+	if (c)
+		return cli_error(CLI_USAGE, "centre", "reindex: %s", err.msg);
+	printf("reindex: %" PRIu64 " records added to the query store\n", added);
+	return CLI_OK;
 }
 
 static int c_bundle(int argc, char **argv)
@@ -682,7 +764,8 @@ static const struct cli_command table[] = {
 	{ "add-witness", c_add_witness, "trust a witness's key for rebuilds" },
 	{ "routes", c_routes, "the centre's API routes and who may call them (JSON Lines)" },
 	{ "rebuild", c_rebuild, "rebuild the centre's data from the posts" },
-	{ "verify", c_verify, "recompute every mirror" },
+	{ "verify", c_verify, "recompute every mirror, compare the query store with it" },
+	{ "reindex", c_reindex, "add to the query store what it lacks of the mirrors" },
 	{ "bundle", c_bundle, "write a signed watchlist bundle or roster for a post" },
 	{ "assign", c_assign, "send an officer account to a post" },
 	{ "unassign", c_assign, "stop sending an officer account to a post" },
@@ -692,6 +775,8 @@ static const struct cli_command table[] = {
 
 int cmd_centre(int argc, char **argv)
 {
+	if (!usage[0])
+		snprintf(usage, sizeof(usage), "%s%s", usage_head, usage_body);
 	/* `tims centre SUB --help` for every sub-command. */
 	if (argc >= 2 && wants_help(argc - 1, argv + 1))
 		return CLI_OK;

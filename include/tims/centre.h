@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "tims/buf.h"
+#include "tims/cstore.h"
 #include "tims/err.h"
 #include "tims/http.h"
 #include "tims/note.h"
@@ -108,9 +109,31 @@ tims_rc tims_centre_ingest(struct tims_centre *c, const char *origin,
 			   struct tims_centre_ingest *out,
 			   struct tims_err *err);
 
-/* Record a refusal or notable event (kind: "fork", "signature", ...). */
+/*
+ * Record a refusal or notable event (kind: "fork", "signature", ...) in the
+ * append-only event log, and in the dashboard's alerts: identical events
+ * (kind, origin, detail) open one alert that counts them, with the first
+ * and last time, until it is acknowledged.
+ */
 void tims_centre_event(struct tims_centre *c, const char *kind,
 		       const char *origin, const char *detail);
+
+/* Kinds an alert of which stays on the dashboard until a supervisor
+ * acknowledges it: forks, rollbacks, refused or revoked certificates,
+ * impostors, bad signatures or proofs. */
+int tims_centre_severe(const char *kind);
+
+struct tims_centre_alert {
+	int64_t id;
+	char kind[32];
+	char origin[TIMS_NOTE_MAX_NAME + 1];
+	char detail[512];
+	uint64_t count;
+};
+/* Acknowledge the open alert id on behalf of `by` (the caller audits it);
+ * TIMS_ERR_NOTFOUND if there is no such open alert. */
+tims_rc tims_centre_alert_ack(struct tims_centre *c, int64_t id, const char *by,
+			      struct tims_centre_alert *out, struct tims_err *err);
 
 /* The mirror of origin, and its lock. */
 tims_rc tims_centre_mirror(struct tims_centre *c, const char *origin,
@@ -119,8 +142,21 @@ tims_rc tims_centre_mirror(struct tims_centre *c, const char *origin,
 /* The query store (NULL until opened). */
 struct tims_cstore *tims_centre_store(struct tims_centre *c);
 
-/* Bring the query store up to the mirrors (after a crash or a wipe of the
- * store alone); *added says how many records were indexed. */
+/* The query store's health, and whether a repair is pending (dirty). */
+void tims_centre_store_state(struct tims_centre *c, struct tims_cstore_state *st,
+			     int *dirty);
+
+/* The centre's Prometheus metrics (text format 0.0.4): the query store's
+ * state and the mirrors' sizes, no personal data. */
+tims_rc tims_centre_metrics(struct tims_centre *c, struct tims_buf *out,
+			    struct tims_err *err);
+
+/*
+ * Bring the query store up to the mirrors (after a failed commit, a crash or
+ * a wipe of the store alone): for each post, the ranges of indexes the store
+ * lacks below the mirror's size are indexed from the mirror, wherever they
+ * are. *added says how many records were indexed.
+ */
 tims_rc tims_centre_reindex(struct tims_centre *c, uint64_t *added,
 			    struct tims_err *err);
 

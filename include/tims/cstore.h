@@ -19,7 +19,15 @@
  *
  * Queries answer jansson objects (the caller owns them); their shapes are
  * in docs/cstore.md. Times are milliseconds since 1970 (UTC), days are days
- * since 1970 (tims/record.h). Not thread-safe: one caller at a time.
+ * since 1970 (tims/record.h). Not thread-safe: one caller at a time, except
+ * tims_cstore_state, which any thread may call.
+ *
+ * A store may lack records its mirror holds (the mirror commits first; a
+ * failed commit of the store, a crash between the two): the store is
+ * repaired by what is missing, tims_cstore_missing giving the ranges of
+ * indexes absent below the mirror's size, whatever their order. With
+ * PostgreSQL, a lost connection makes statements fail with TIMS_ERR_NET and
+ * marks the store down until tims_cstore_reconnect brings it back.
  */
 #ifndef TIMS_CSTORE_H
 #define TIMS_CSTORE_H
@@ -67,6 +75,53 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 /* Records held for origin (NULL: all origins). */
 tims_rc tims_cstore_count(struct tims_cstore *s, const char *origin,
 			  uint64_t *n, struct tims_err *err);
+
+/*
+ * What origin's records in the store are against a mirror of `size`
+ * records: fn (may be NULL) is called for each range [lo, hi) of indexes
+ * below size that the store lacks, in order; out has the counts.
+ * Cost: one pass over the origin's keys (an index) when nothing is missing,
+ * and one ordered scan of them more otherwise.
+ */
+struct tims_cstore_extent {
+	uint64_t held;     /* rows of origin in the store */
+	uint64_t missing;  /* indexes below size not held */
+	uint64_t beyond;   /* rows at or beyond size (the mirror holds less) */
+};
+typedef tims_rc (*tims_cstore_range_fn)(void *ctx, uint64_t lo, uint64_t hi);
+tims_rc tims_cstore_missing(struct tims_cstore *s, const char *origin, uint64_t size,
+			    tims_cstore_range_fn fn, void *ctx,
+			    struct tims_cstore_extent *out, struct tims_err *err);
+
+/*
+ * After records [lo, hi) of origin were added late (a repair, after later
+ * records): link each to the later correction the store already held
+ * (corrected_by), and give such a correction without a time of its own
+ * the time of the record it corrects — as if added in log order.
+ */
+tims_rc tims_cstore_relink(struct tims_cstore *s, const char *origin, uint64_t lo,
+			   uint64_t hi, struct tims_err *err);
+
+/* The store's health, for status pages and metrics. */
+struct tims_cstore_state {
+	int up;                 /* 0: PostgreSQL connection lost */
+	int64_t since_ms;       /* in this state since (opened, lost, regained) */
+	int64_t last_error_ms;  /* 0: none yet */
+	char last_error[200];
+	uint64_t failures;      /* statements that failed, since opened */
+	uint64_t reconnects;    /* connections regained */
+	int64_t next_try_ms;    /* while down: the next reconnection attempt */
+};
+void tims_cstore_state(struct tims_cstore *s, struct tims_cstore_state *out);
+
+/*
+ * PostgreSQL: if the connection is lost, reconnect (PQreset). Attempts are
+ * spaced by a backoff (0.25 s doubling to 8 s) unless `now` is set.
+ * TIMS_OK when the store is usable (always with SQLite), TIMS_ERR_NET with
+ * the reason otherwise. What the lost connection had open (a transaction,
+ * prepared statements) is gone: the caller repeats its batch.
+ */
+tims_rc tims_cstore_reconnect(struct tims_cstore *s, int now, struct tims_err *err);
 
 /* Remove everything (tests, and a reindex from the mirrors). */
 tims_rc tims_cstore_wipe(struct tims_cstore *s, struct tims_err *err);
@@ -124,7 +179,8 @@ tims_rc tims_cstore_overstays(struct tims_cstore *s, int64_t on,
 /*
  * Crossings counted between from_ms (inclusive) and to_ms (exclusive),
  * grouped by up to three of "post", "hour", "day", "nationality",
- * "direction", "decision" (comma-separated, e.g. "post,hour"):
+ * "direction", "decision" (comma-separated, e.g. "post,hour"). A corrected
+ * record is not counted: its correction stands for it (once).
  *   {"from", "to", "by": [...], "total", "groups": [{"post": ...,
  *    "hour": ms, "count": n}, ...]}
  * Erased records count under their post and time only.

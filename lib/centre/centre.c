@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "tims/metrics.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 #include "internal.h"
@@ -26,7 +28,23 @@ static const char schema[] =
 	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events BEGIN"
 	" SELECT RAISE(ABORT, 'events are append-only'); END;"
 	"CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events BEGIN"
-	" SELECT RAISE(ABORT, 'events are append-only'); END;";
+	" SELECT RAISE(ABORT, 'events are append-only'); END;"
+	/* Events aggregated for the dashboard: identical ones (kind, post,
+	 * detail) are one row with a count, first and last time, until a
+	 * supervisor acknowledges it; the next such event opens a new row. */
+	"CREATE TABLE IF NOT EXISTS alerts ("
+	" id INTEGER PRIMARY KEY, kind TEXT NOT NULL, origin TEXT NOT NULL,"
+	" detail TEXT NOT NULL, count INTEGER NOT NULL, first_ms INTEGER NOT NULL,"
+	" last_ms INTEGER NOT NULL, last_event INTEGER NOT NULL,"
+	" acked_ms INTEGER, acked_by TEXT);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS alerts_open ON alerts (kind, origin, detail)"
+	" WHERE acked_ms IS NULL;"
+	"CREATE INDEX IF NOT EXISTS alerts_last ON alerts (last_ms);"
+	/* a centre made before: its events, aggregated once */
+	"INSERT INTO alerts (kind, origin, detail, count, first_ms, last_ms, last_event)"
+	" SELECT kind, coalesce(origin, ''), detail, COUNT(*), MIN(time_ms), MAX(time_ms),"
+	" MAX(id) FROM events WHERE (SELECT COUNT(*) FROM alerts) = 0"
+	" GROUP BY kind, coalesce(origin, ''), detail;";
 
 tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
 		    struct tims_err *err)
@@ -282,6 +300,8 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 	pthread_mutex_init(&c->store_lock, NULL);
 	pthread_mutex_init(&c->mirrors_lock, NULL);
 	pthread_mutex_init(&c->audit_lock, NULL);
+	pthread_mutex_init(&c->maint_lock, NULL);
+	pthread_cond_init(&c->maint_cond, NULL);
 	if (snprintf(c->dir, sizeof(c->dir), "%s", dir) >= (int)sizeof(c->dir)) {
 		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "centre directory: path too long");
 		goto fail;
@@ -350,6 +370,15 @@ void tims_centre_free(struct tims_centre *c)
 {
 	if (!c)
 		return;
+	if (c->maint_on) {
+		pthread_mutex_lock(&c->maint_lock);
+		c->maint_stop = 1;
+		pthread_cond_signal(&c->maint_cond);
+		pthread_mutex_unlock(&c->maint_lock);
+		pthread_join(c->maint, NULL);
+	}
+	pthread_mutex_destroy(&c->maint_lock);
+	pthread_cond_destroy(&c->maint_cond);
 	for (size_t i = 0; i < c->nmirrors; i++) {
 		tims_sync_mirror_free(c->mirrors[i]->m);
 		pthread_mutex_destroy(&c->mirrors[i]->lock);
@@ -382,6 +411,170 @@ const struct tims_verifier *tims_centre_cosigner(const struct tims_centre *c)
 struct tims_cstore *tims_centre_store(struct tims_centre *c)
 {
 	return c->store;
+}
+
+void tims_centre_store_state(struct tims_centre *c, struct tims_cstore_state *st,
+			     int *dirty)
+{
+	tims_cstore_state(c->store, st);
+	if (dirty)
+		*dirty = c->store_dirty;
+}
+
+json_t *centre_store_json(struct tims_centre *c)
+{
+	struct tims_cstore_state st;
+	json_t *o;
+
+	tims_cstore_state(c->store, &st);
+	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "backend", tims_cstore_backend(c->store),
+		      "state", st.up ? "connected" : "down", "since_ms", (json_int_t)st.since_ms,
+		      "failures", (json_int_t)st.failures, "reconnects", (json_int_t)st.reconnects,
+		      "repair_pending", c->store_dirty != 0);
+	if (o && st.last_error_ms) {
+		json_object_set_new(o, "last_error", json_string(st.last_error));
+		json_object_set_new(o, "last_error_ms", json_integer((json_int_t)st.last_error_ms));
+	}
+	if (o && !st.up)
+		json_object_set_new(o, "next_try_ms", json_integer((json_int_t)st.next_try_ms));
+	return o ? o : json_object();
+}
+
+struct metric_sums {
+	uint64_t posts, revoked, records, signed_size;
+	int64_t oldest_sync_ms;
+};
+
+static tims_rc sum_post(void *ctx, const struct tims_centre_post *p)
+{
+	struct metric_sums *m = ctx;
+
+	m->posts++;
+	m->revoked += p->revoked != 0;
+	m->records += p->size;
+	m->signed_size += p->signed_size;
+	return TIMS_OK;
+}
+
+tims_rc tims_centre_metrics(struct tims_centre *c, struct tims_buf *out,
+			    struct tims_err *err)
+{
+	struct tims_metrics *r = malloc(sizeof(*r));
+	struct metric_sums sums;
+	struct tims_cstore_state st;
+	const char *lab = tims_cstore_backend(c->store)[0] == 'p' ? "backend=\"postgresql\"" :
+			  "backend=\"sqlite\"";
+	tims_rc rc;
+
+	if (!r)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	memset(&sums, 0, sizeof(sums));
+	if ((rc = tims_centre_posts(c, sum_post, &sums, err))) {
+		free(r);
+		return rc;
+	}
+	tims_cstore_state(c->store, &st);
+	tims_metrics_init(r);
+	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_store_up",
+		"1 when the query store is reachable, 0 while its connection is lost", lab), st.up);
+	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_store_state_since_seconds",
+		"when the query store entered its state (opened, lost or regained), Unix time", lab),
+		st.since_ms / 1000);
+	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_store_last_error_seconds",
+		"when a query store statement last failed, Unix time (0: never)", lab),
+		st.last_error_ms / 1000);
+	tims_metric_set(tims_metric(r, TIMS_COUNTER, "tims_centre_store_failures_total",
+		"query store statements that failed", lab), (int64_t)st.failures);
+	tims_metric_set(tims_metric(r, TIMS_COUNTER, "tims_centre_store_reconnects_total",
+		"query store connections regained", lab), (int64_t)st.reconnects);
+	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_store_repair_pending",
+		"1 while the query store may lack records the mirrors hold", lab), c->store_dirty);
+	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_posts",
+		"enrolled posts (revoked ones included)", ""), (int64_t)sums.posts);
+	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_posts_revoked",
+		"revoked posts", ""), (int64_t)sums.revoked);
+	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_mirrored_records",
+		"records held in the mirrors of every post", ""), (int64_t)sums.records);
+	rc = tims_metrics_render(r, out);
+	free(r);
+	return rc ? tims_err_set(err, rc, "metrics: too large") : TIMS_OK;
+}
+
+/* ---- maintenance: the query store's connection and repairs -------------- */
+
+#define MAINT_PERIOD_MS 500
+
+static void maint_tick(struct tims_centre *c, int *was_down)
+{
+	struct tims_cstore_state st;
+	struct tims_err e;
+	uint64_t added = 0;
+	char d[300];
+
+	tims_cstore_state(c->store, &st);
+	if (!st.up) {
+		if (!*was_down) {
+			*was_down = 1;
+			snprintf(d, sizeof(d), "query store unreachable: %s; pushes are answered "
+				 "503 until it is back", st.last_error);
+			tims_centre_event(c, "store", NULL, d);
+		}
+		pthread_mutex_lock(&c->store_lock);
+		e.msg[0] = '\0';
+		if (!tims_cstore_reconnect(c->store, 0, &e))
+			c->store_dirty = 1; /* a batch may have been cut off: check */
+		pthread_mutex_unlock(&c->store_lock);
+		tims_cstore_state(c->store, &st);
+		if (!st.up)
+			return;
+	}
+	if (*was_down) {
+		*was_down = 0;
+		tims_centre_event(c, "store-up", NULL, "query store reachable again");
+	}
+	if (!c->store_dirty)
+		return;
+	if (tims_centre_reindex(c, &added, &e))
+		return; /* still dirty: next tick */
+	if (added) {
+		snprintf(d, sizeof(d), "%" PRIu64 " records the query store lacked were indexed "
+			 "from the mirrors", added);
+		tims_centre_event(c, "store-repaired", NULL, d);
+	}
+}
+
+static void *maint_main(void *arg)
+{
+	struct tims_centre *c = arg;
+	int was_down = 0;
+
+	pthread_mutex_lock(&c->maint_lock);
+	while (!c->maint_stop) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += MAINT_PERIOD_MS * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&c->maint_cond, &c->maint_lock, &ts);
+		if (c->maint_stop)
+			break;
+		pthread_mutex_unlock(&c->maint_lock);
+		maint_tick(c, &was_down);
+		pthread_mutex_lock(&c->maint_lock);
+	}
+	pthread_mutex_unlock(&c->maint_lock);
+	return NULL;
+}
+
+tims_rc centre_maintain_start(struct tims_centre *c, struct tims_err *err)
+{
+	if (c->maint_on)
+		return TIMS_OK;
+	if (pthread_create(&c->maint, NULL, maint_main, c) != 0)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "centre: cannot start the maintenance thread");
+	c->maint_on = 1;
+	return TIMS_OK;
 }
 
 /* ---- enrolment ---------------------------------------------------------- */
@@ -483,20 +676,20 @@ unlock:
 	if (rc)
 		goto out;
 	/* What the post takes home. */
-	tims_buf_reset(&b);
+	tims_buf_release(&b); /* tims_read_file starts a new buffer */
 	if ((rc = read_in(c->dir, "ca.crt", TIMS_TLS_PEM_MAX, &b, err)) ||
 	    (rc = write_in(out_dir, "ca.crt", b.buf, b.len, 0644, err)))
 		goto out;
-	tims_buf_reset(&b);
+	tims_buf_release(&b); /* tims_read_file starts a new buffer */
 	if ((rc = read_in(c->dir, "cosign.vkey", KEYFILE_MAX, &b, err)) ||
 	    (rc = write_in(out_dir, "cosign.vkey", b.buf, b.len, 0644, err)))
 		goto out;
-	tims_buf_reset(&b);
+	tims_buf_release(&b); /* tims_read_file starts a new buffer */
 	if ((rc = read_in(c->dir, "bundle.vkey", KEYFILE_MAX, &b, err)) ||
 	    (rc = write_in(out_dir, "bundle.vkey", b.buf, b.len, 0644, err)) ||
 	    (rc = centre_roster_key_issue(c, name, out_dir, err)))
 		goto out;
-	tims_buf_reset(&b);
+	tims_buf_release(&b); /* tims_read_file starts a new buffer */
 	if (tims_buf_addf(&b, "name = %s\norigin = %s\ncentre = %s\nurl = %s\n", name,
 			  v.name, c->name, url ? url : "")) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
@@ -591,19 +784,92 @@ void tims_centre_event(struct tims_centre *c, const char *kind,
 		       const char *origin, const char *detail)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t now = tims_mlog_now_ms(), id = 0;
+	int tx;
 
+	if (!detail)
+		detail = "";
 	pthread_mutex_lock(&c->db_lock);
+	/* the event and its alert row together */
+	tx = sqlite3_get_autocommit(c->db) &&
+	     sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
 	if (sqlite3_prepare_v2(c->db, "INSERT INTO events (time_ms, kind, origin, detail)"
 			       " VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, tims_mlog_now_ms());
+		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 		if (origin)
 			sqlite3_bind_text(st, 3, origin, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			id = sqlite3_last_insert_rowid(c->db);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (id && sqlite3_prepare_v2(c->db, "INSERT INTO alerts (kind, origin, detail, count,"
+				     " first_ms, last_ms, last_event) VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5)"
+				     " ON CONFLICT (kind, origin, detail) WHERE acked_ms IS NULL"
+				     " DO UPDATE SET count = count + 1, last_ms = excluded.last_ms,"
+				     " last_event = excluded.last_event", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, origin ? origin : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, detail, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, now);
+		sqlite3_bind_int64(st, 5, id);
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
+	if (tx && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	pthread_mutex_unlock(&c->db_lock);
+}
+
+int tims_centre_severe(const char *kind)
+{
+	static const char *const kinds[] = { "fork", "rollback", "peer-refused", "revoked",
+		"impostor", "tamper", "bad-signature", "bad-proof" };
+
+	for (size_t i = 0; kind && i < TIMS_ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kind, kinds[i]))
+			return 1;
+	return 0;
+}
+
+tims_rc tims_centre_alert_ack(struct tims_centre *c, int64_t id, const char *by,
+			      struct tims_centre_alert *out, struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&c->db_lock);
+	if (sqlite3_prepare_v2(c->db, "UPDATE alerts SET acked_ms = ?2, acked_by = ?3"
+			       " WHERE id = ?1 AND acked_ms IS NULL"
+			       " RETURNING kind, origin, detail, count", -1, &st, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "acknowledging an alert", err);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, tims_mlog_now_ms());
+	sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		out->id = id;
+		snprintf(out->kind, sizeof(out->kind), "%s", sqlite3_column_text(st, 0));
+		snprintf(out->origin, sizeof(out->origin), "%s", sqlite3_column_text(st, 1));
+		snprintf(out->detail, sizeof(out->detail), "%s", sqlite3_column_text(st, 2));
+		out->count = (uint64_t)sqlite3_column_int64(st, 3);
+		break;
+	case SQLITE_DONE:
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "id: no open alert %lld (unknown, or "
+				  "already acknowledged)", (long long)id);
+		break;
+	default:
+		rc = centre_db_err(c, "acknowledging an alert", err);
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db_lock);
+	return rc;
 }
 
 tims_rc tims_centre_posts(struct tims_centre *c, tims_centre_post_fn fn,

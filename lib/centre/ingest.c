@@ -4,11 +4,20 @@
  * in the same step, and once the mirror holds a whole checkpoint the
  * centre cosigns it (c2sp tlog-cosignature) and keeps the cosignature.
  *
- * Order and crashes: the query store transaction is opened first and
- * committed only after the mirror committed. If the process dies between
- * the two, the store lacks records the mirror holds; tims_centre_reindex
- * (run at every start) adds them. The store is idempotent on (origin,
+ * Order and failures: the query store transaction is opened first and
+ * committed only after the mirror committed. If that commit fails (or the
+ * process dies between the two), the store lacks records the mirror holds,
+ * anywhere below later ones. Indexing is therefore resumed by what is
+ * missing, never by a count: centre_repair asks the store for the ranges
+ * of indexes it lacks (tims_cstore_missing) and adds them from the mirror.
+ * It runs at once after a failed commit, at every start
+ * (tims_centre_reindex), and from the centre's maintenance thread while the
+ * store is marked dirty (centre.c). The store is idempotent on (origin,
  * index), so nothing is ever indexed twice.
+ *
+ * A query store that cannot be reached (PostgreSQL down) refuses the batch
+ * before the mirror takes it (TIMS_ERR_NET: the post is answered 503 and
+ * pushes again); the maintenance thread reconnects.
  */
 #include <sodium.h>
 #include <time.h>
@@ -160,7 +169,7 @@ tims_rc centre_ingest(struct tims_centre *c, const char *origin,
 	x->origin = origin;
 	pthread_mutex_lock(&cm->lock);
 	pthread_mutex_lock(&c->store_lock);
-	if ((rc = tims_cstore_begin(c->store, err))) {
+	if ((rc = centre_store_begin(c, err))) {
 		pthread_mutex_unlock(&c->store_lock);
 		pthread_mutex_unlock(&cm->lock);
 		goto out;
@@ -178,13 +187,25 @@ tims_rc centre_ingest(struct tims_centre *c, const char *origin,
 		tims_cstore_rollback(c->store);
 		pthread_mutex_unlock(&c->store_lock);
 		pthread_mutex_unlock(&cm->lock);
-		if (rc != TIMS_ERR_STATE) /* a gap is ordinary: asked again */
+		/* a gap is ordinary (asked again); a store lost is said once, by
+		 * the maintenance thread, not at every push */
+		if (rc != TIMS_ERR_STATE && rc != TIMS_ERR_NET)
 			tims_centre_event(c, refusal_kind(rc), origin, err ? err->msg : "");
+		if (rc == TIMS_ERR_NET && err && x->err.msg[0])
+			tims_err_set(err, rc, "%s", x->err.msg);
 		goto out;
 	}
 	if (tims_cstore_commit(c->store, &x->err)) {
-		/* The mirror holds them: the next reindex adds them. */
+		/* The mirror holds them: repaired now if the store lets us, else
+		 * by the maintenance thread (the store is dirty until then). */
+		uint64_t added = 0;
+		struct tims_err e2;
+
 		tims_centre_event(c, "store", origin, x->err.msg);
+		c->store_dirty = 1;
+		if (!centre_repair(c, cm, &added, &e2) && added)
+			tims_centre_event(c, "store-repaired", origin, "the records of the failed "
+					  "commit were indexed again at once");
 	}
 	pthread_mutex_unlock(&c->store_lock);
 	cm->last_seen_ms = tims_mlog_now_ms(); /* the mirror keeps last_sync */
@@ -223,6 +244,22 @@ out:
 	return rc;
 }
 
+tims_rc centre_store_begin(struct tims_centre *c, struct tims_err *err)
+{
+	tims_rc rc = tims_cstore_reconnect(c->store, 0, err);
+
+	if (rc)
+		return rc; /* down, and not yet time to try again */
+	rc = tims_cstore_begin(c->store, err);
+	if (rc == TIMS_ERR_NET && !tims_cstore_reconnect(c->store, 1, err)) {
+		/* the connection was found lost just now (a restarted server):
+		 * one new connection at once, and the batch on it */
+		c->store_dirty = 1;
+		rc = tims_cstore_begin(c->store, err);
+	}
+	return rc;
+}
+
 struct reindex_ctx {
 	struct index_ctx x;
 	uint64_t added;
@@ -235,6 +272,78 @@ static tims_rc reindex_one(void *ctx, const struct tims_post_raw *r)
 
 	if (!rc)
 		rx->added++;
+	return rc;
+}
+
+#define REPAIR_RANGES 256
+#define REPAIR_CHUNK 4096
+
+struct ranges {
+	uint64_t lo[REPAIR_RANGES], hi[REPAIR_RANGES];
+	size_t n;
+	int more;
+};
+
+static tims_rc collect_range(void *ctx, uint64_t lo, uint64_t hi)
+{
+	struct ranges *r = ctx;
+
+	if (r->n == REPAIR_RANGES) {
+		r->more = 1;
+		return TIMS_OK;
+	}
+	r->lo[r->n] = lo;
+	r->hi[r->n++] = hi;
+	return TIMS_OK;
+}
+
+tims_rc centre_repair(struct tims_centre *c, struct centre_mirror *cm, uint64_t *added,
+		      struct tims_err *err)
+{
+	struct reindex_ctx *rx = calloc(1, sizeof(*rx));
+	struct ranges *r = malloc(sizeof(*r));
+	struct tims_cstore_extent ext;
+	uint64_t size = 0;
+	tims_rc rc;
+
+	*added = 0;
+	if (!rx || !r) {
+		free(rx);
+		free(r);
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	}
+	rx->x.c = c;
+	rx->x.origin = cm->origin;
+	rc = tims_sync_mirror_size(cm->m, &size, err);
+	do {
+		r->n = 0;
+		r->more = 0;
+		if (rc || (rc = tims_cstore_missing(c->store, cm->origin, size, collect_range, r,
+						    &ext, err)))
+			break;
+		for (size_t i = 0; !rc && i < r->n; i++) {
+			for (uint64_t at = r->lo[i]; !rc && at < r->hi[i]; at += REPAIR_CHUNK) {
+				uint64_t n = r->hi[i] - at > REPAIR_CHUNK ? REPAIR_CHUNK : r->hi[i] - at;
+
+				if ((rc = tims_cstore_begin(c->store, err)))
+					break;
+				rx->x.err.msg[0] = '\0';
+				rc = tims_sync_mirror_export(cm->m, at, n, reindex_one, rx, err);
+				if (rc && rx->x.err.msg[0])
+					tims_err_set(err, rc, "%s", rx->x.err.msg);
+				/* later corrections of these records, held already */
+				if (!rc)
+					rc = tims_cstore_relink(c->store, cm->origin, at, at + n, err);
+				if (rc)
+					tims_cstore_rollback(c->store);
+				else
+					rc = tims_cstore_commit(c->store, err);
+			}
+		}
+	} while (!rc && r->more);
+	*added = rx->added;
+	free(rx);
+	free(r);
 	return rc;
 }
 
@@ -256,50 +365,29 @@ tims_rc tims_centre_reindex(struct tims_centre *c, uint64_t *added,
 			    struct tims_err *err)
 {
 	struct origin_list *l = calloc(1, sizeof(*l));
-	struct reindex_ctx *rx = calloc(1, sizeof(*rx));
 	tims_rc rc;
 
 	*added = 0;
-	if (!l || !rx) {
-		free(l);
-		free(rx);
+	if (!l)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	}
 	rc = tims_centre_posts(c, collect, l, err);
 	for (size_t i = 0; !rc && i < l->n; i++) {
 		struct centre_mirror *cm;
-		uint64_t have = 0, size = 0;
+		uint64_t n = 0;
 
 		if ((rc = centre_mirror_get(c, l->origin[i], &cm, err)))
 			break;
 		pthread_mutex_lock(&cm->lock);
 		pthread_mutex_lock(&c->store_lock);
-		rx->x.c = c;
-		rx->x.origin = l->origin[i];
-		rc = tims_cstore_count(c->store, l->origin[i], &have, err);
+		rc = tims_cstore_reconnect(c->store, 0, err);
 		if (!rc)
-			rc = tims_sync_mirror_size(cm->m, &size, err);
-		/* Records are indexed in log order, so the store holds a prefix. */
-		while (!rc && have < size) {
-			uint64_t n = size - have > 4096 ? 4096 : size - have;
-
-			if ((rc = tims_cstore_begin(c->store, err)))
-				break;
-			rc = tims_sync_mirror_export(cm->m, have, n, reindex_one, rx, err);
-			if (rc) {
-				tims_cstore_rollback(c->store);
-				if (rx->x.err.msg[0])
-					tims_err_set(err, rc, "%s", rx->x.err.msg);
-				break;
-			}
-			rc = tims_cstore_commit(c->store, err);
-			have += n;
-		}
+			rc = centre_repair(c, cm, &n, err);
 		pthread_mutex_unlock(&c->store_lock);
 		pthread_mutex_unlock(&cm->lock);
+		*added += n;
 	}
-	*added = rx->added;
+	if (!rc)
+		c->store_dirty = 0;
 	free(l);
-	free(rx);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #define TIMS_CENTRE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 
 #include "tims/centre.h"
@@ -45,6 +46,14 @@ struct tims_centre {
 	pthread_mutex_t mirrors_lock; /* the mirrors array */
 	struct centre_mirror *mirrors[CENTRE_MAX_POSTS];
 	size_t nmirrors;
+	/* the query store may lack records the mirrors hold (ingest.c) */
+	_Atomic int store_dirty;
+	/* the maintenance thread: store reconnection and repair (centre.c) */
+	pthread_t maint;
+	int maint_on;
+	pthread_mutex_t maint_lock;
+	pthread_cond_t maint_cond;
+	int maint_stop;
 };
 
 tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
@@ -87,6 +96,8 @@ tims_rc centre_h_dash_posts(void *app, struct tims_http_req *req, struct tims_ht
 tims_rc centre_h_dash_traffic(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc centre_h_dash_hits(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc centre_h_dash_alerts(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+extern const struct tims_json_field centre_ack_schema[];
+tims_rc centre_h_dash_ack(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc centre_h_dash_overstays(void *app, struct tims_http_req *req,
 				struct tims_http_resp *resp);
 tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
@@ -94,6 +105,28 @@ tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_h
 /* The mirror of an origin (opened once, kept). */
 tims_rc centre_mirror_get(struct tims_centre *c, const char *origin,
 			  struct centre_mirror **out, struct tims_err *err);
+
+/*
+ * The query store, with store_lock held: begin a batch's transaction,
+ * reconnecting first if the store is down (TIMS_ERR_NET: unavailable).
+ */
+tims_rc centre_store_begin(struct tims_centre *c, struct tims_err *err);
+/*
+ * Add to the query store what it lacks of cm's mirror, by missing ranges
+ * (cm->lock and store_lock held). *added: records indexed.
+ */
+tims_rc centre_repair(struct tims_centre *c, struct centre_mirror *cm, uint64_t *added,
+		      struct tims_err *err);
+/*
+ * Start the maintenance thread (once; tims_centre_free stops it): every
+ * second, reconnect a lost query store (with backoff) and repair the store
+ * while it is dirty. Store transitions go to the event log.
+ */
+tims_rc centre_maintain_start(struct tims_centre *c, struct tims_err *err);
+/* The store's state for the status answer: {"backend", "state": "connected"
+ * | "down", "since_ms", "last_error"?, "last_error_ms"?, "failures",
+ * "reconnects", "repair_pending"}. */
+json_t *centre_store_json(struct tims_centre *c);
 
 /* tims_centre_ingest; rebuilding: a revoked post's log is taken too. */
 tims_rc centre_ingest(struct tims_centre *c, const char *origin,

@@ -16,7 +16,9 @@
  *                                            "list_kind","version"}]}
  *   GET  /api/v1/sync/bundle?list=NAME      the signed bundle (tims/bundle.h)
  *   GET  /api/v1/centre/status  (public)    posts and their sync state:
- *                                            sizes and times, no personal data
+ *                                            sizes and times, the query
+ *                                            store's state; no personal data
+ *   GET  /metrics               (public)    the same for Prometheus
  */
 #include <jansson.h>
 #include <sodium.h>
@@ -113,6 +115,9 @@ static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_res
 	case TIMS_ERR_DENIED:
 		rc = tims_http_reply_error(resp, 403, "revoked", "%s", err.msg);
 		break;
+	case TIMS_ERR_NET: /* the query store is unreachable: nothing was taken */
+		rc = tims_http_reply_error(resp, 503, "store_unavailable", "%s", err.msg);
+		break;
 	default:
 		if (s->log) {
 			char line[TIMS_ERR_MSG_BYTES + 512];
@@ -185,8 +190,24 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 		json_decref(posts);
 		return rc;
 	}
-	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o, s:I}", "centre",
-		s->c->name, "posts", posts, "server_time_ms", (json_int_t)tims_mlog_now_ms()));
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o, s:I, s:o}", "centre",
+		s->c->name, "posts", posts, "server_time_ms", (json_int_t)tims_mlog_now_ms(),
+		"store", centre_store_json(s->c)));
+}
+
+static tims_rc h_metrics(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	struct tims_err err;
+	tims_rc rc;
+
+	(void)req;
+	tims_buf_reset(&resp->body);
+	if ((rc = tims_centre_metrics(s->c, &resp->body, &err)))
+		return rc;
+	resp->status = 200;
+	resp->type = "text/plain; version=0.0.4";
+	return TIMS_OK;
 }
 
 /* ---- bundles down to the posts ---- */
@@ -373,6 +394,7 @@ static const struct tims_http_route routes[] = {
 	{ "GET", "/api/v1/sync/bundles", TIMS_ROLE_PEER, 0, NULL, h_bundles, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/bundle", TIMS_ROLE_PEER, 0, NULL, h_bundle, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/centre/status", TIMS_ROUTE_PUBLIC, 0, NULL, h_status, 0 },
+	{ "GET", "/metrics", TIMS_ROUTE_PUBLIC, 0, NULL, h_metrics, 0 },
 	/* the supervisor dashboard (dashboard.c, docs/dashboard.md) */
 	{ "POST", "/api/v1/session", TIMS_ROUTE_PUBLIC, 1024, centre_login_schema,
 	  centre_h_login, TIMS_ROUTE_SECRET },
@@ -385,6 +407,8 @@ static const struct tims_http_route routes[] = {
 	  centre_h_dash_hits, TIMS_ROUTE_PASSIVE },
 	{ "GET", "/api/v1/dashboard/alerts", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_AUDITOR |
 	  TIMS_ROLE_ADMIN, 0, NULL, centre_h_dash_alerts, TIMS_ROUTE_PASSIVE },
+	{ "POST", "/api/v1/dashboard/alerts/ack", TIMS_ROLE_SUPERVISOR, 256, centre_ack_schema,
+	  centre_h_dash_ack, 0 },
 	{ "GET", "/api/v1/dashboard/overstays", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0,
 	  NULL, centre_h_dash_overstays, 0 },
 	{ "POST", "/api/v1/dashboard/search", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 2048,
@@ -419,6 +443,7 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 	s->log_ctx = log_ctx;
 	pthread_mutex_init(&s->officers_lock, NULL);
 	if ((rc = tims_centre_reindex(c, &added, err)) ||
+	    (rc = centre_maintain_start(c, err)) ||
 	    (rc = tims_officers_open_dir(c->dir, TIMS_PW_COST_INTERACTIVE, &s->officers, err)))
 		goto out;
 	if ((rc = centre_path(c, "tls.crt", path, err)) ||

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <time.h>
 
 #include "tims/buf.h"
 
@@ -74,7 +75,61 @@ static tims_rc pg_err(const char *what, const char *msg, struct tims_err *err)
 
 const char cs_sql_leaf[] = "SELECT leaf FROM crossings WHERE origin = ?1 AND idx = ?2";
 
+int64_t cs_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+tims_rc cs_failed(struct tims_cstore *s, tims_rc rc, const char *msg)
+{
+	int lost = s->backend == CS_PG && PQstatus(s->pg) != CONNECTION_OK;
+	int64_t now = cs_now_ms();
+
+	pthread_mutex_lock(&s->state_lock);
+	s->failures++;
+	s->last_error_ms = now;
+	snprintf(s->last_error, sizeof(s->last_error), "%.199s", msg && *msg ? msg : "error");
+	/* the primary message only: a driver's DETAIL may quote row values */
+	if (strstr(s->last_error, " DETAIL:"))
+		*strstr(s->last_error, " DETAIL:") = '\0';
+	if (lost && !s->down) {
+		s->down = 1;
+		s->since_ms = now;
+		s->next_try_ms = now; /* the first attempt at once: a restart is quick */
+		s->backoff_ms = 0;
+	}
+	pthread_mutex_unlock(&s->state_lock);
+	return lost ? TIMS_ERR_NET : rc;
+}
+
+/* Note a failure; the caller's err (if any) carries the code it becomes. */
+static tims_rc noted(struct tims_cstore *s, tims_rc rc, struct tims_err *err,
+		     const struct tims_err *local)
+{
+	tims_rc r2;
+
+	if (!rc || rc == TIMS_ERR_TAMPER || rc == TIMS_ERR_NOMEM || rc == TIMS_ERR_TOOBIG)
+		return rc;
+	r2 = cs_failed(s, rc, err ? err->msg : local->msg);
+	if (err)
+		err->rc = r2;
+	return r2;
+}
+
+static tims_rc exec_raw(struct tims_cstore *s, const char *sql, struct tims_err *err);
+
 tims_rc cs_exec(struct tims_cstore *s, const char *sql, struct tims_err *err)
+{
+	struct tims_err local;
+
+	local.msg[0] = '\0';
+	return noted(s, exec_raw(s, sql, err ? err : &local), err, &local);
+}
+
+static tims_rc exec_raw(struct tims_cstore *s, const char *sql, struct tims_err *err)
 {
 	tims_rc rc = TIMS_OK;
 
@@ -367,9 +422,16 @@ tims_rc cs_query(struct tims_cstore *s, const char *sql, int cached,
 		 const struct cs_param *p, int np, cs_row_fn fn, void *ctx,
 		 uint64_t *changes, struct tims_err *err)
 {
+	struct tims_err local, *e = err ? err : &local;
+	tims_rc rc;
+
+	local.msg[0] = '\0';
 	if (changes)
 		*changes = 0;
 	if (s->backend == CS_SQLITE)
-		return sq_query(s, sql, cached, p, np, fn, ctx, changes, err);
-	return pg_query(s, sql, cached, p, np, fn, ctx, changes, err);
+		rc = sq_query(s, sql, cached, p, np, fn, ctx, changes, e);
+	else
+		rc = pg_query(s, sql, cached, p, np, fn, ctx, changes, e);
+	/* a row callback's own code (NOMEM, TOOBIG) is not the store's failure */
+	return rc == TIMS_ERR_DB || rc == TIMS_ERR_NET ? noted(s, rc, err, &local) : rc;
 }

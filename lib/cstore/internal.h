@@ -11,6 +11,7 @@
 #define TIMS_CSTORE_INTERNAL_H
 
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "tims/cstore.h"
@@ -63,7 +64,23 @@ struct tims_cstore {
 	int piped;                       /* PostgreSQL pipeline mode is on */
 	struct cs_pending pend[CS_PIPE_MAX];
 	size_t npend;
+	/* What tims_cstore_state reports; read from any thread. */
+	pthread_mutex_t state_lock;
+	int down;                        /* PostgreSQL: the connection is lost */
+	int64_t since_ms;                /* opened, lost or regained at */
+	int64_t last_error_ms;
+	char last_error[200];
+	uint64_t failures, reconnects;
+	int64_t next_try_ms, backoff_ms; /* reconnection attempts */
 };
+
+/*
+ * A statement failed: note it for tims_cstore_state; with PostgreSQL, a
+ * connection found lost marks the store down. Returns rc, or TIMS_ERR_NET
+ * when the connection is gone (so callers can tell "unavailable").
+ */
+tims_rc cs_failed(struct tims_cstore *s, tims_rc rc, const char *msg);
+int64_t cs_now_ms(void);
 
 /* SELECT leaf FROM crossings WHERE origin = ?1 AND idx = ?2 */
 extern const char cs_sql_leaf[];

@@ -538,7 +538,7 @@ tims_rc tims_cstore_counts(struct tims_cstore *s, const char *by,
 	for (int i = 0; i < c.nby; i++)
 		tims_buf_addf(&cols, "%s%s", i ? ", " : "", c.by[i]->expr);
 	if (tims_buf_addf(&sql, "SELECT %s, COUNT(*) FROM crossings WHERE when_ms >= ?1"
-			  " AND when_ms < ?2 GROUP BY %s ORDER BY %s", tims_buf_str(&cols),
+			  " AND when_ms < ?2 AND corrected_by IS NULL GROUP BY %s ORDER BY %s", tims_buf_str(&cols),
 			  tims_buf_str(&cols), tims_buf_str(&cols))) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "counts: out of memory");
 		goto out;

@@ -30,7 +30,10 @@ static const char schema[] =
 	" PRIMARY KEY (origin, idx));"
 	"CREATE INDEX IF NOT EXISTS crossings_doc ON crossings (doc, issuer, when_ms);"
 	"CREATE INDEX IF NOT EXISTS crossings_person ON crossings (person_key, birth_date);"
-	"CREATE INDEX IF NOT EXISTS crossings_when ON crossings (when_ms);";
+	"CREATE INDEX IF NOT EXISTS crossings_when ON crossings (when_ms);"
+	/* corrections are few: finding those of a record added late is cheap */
+	"CREATE INDEX IF NOT EXISTS crossings_corrects ON crossings (origin, corrects)"
+	" WHERE corrects IS NOT NULL;";
 
 static const char sql_version_put[] =
 	"INSERT INTO cs_meta (key, value) VALUES ('schema', ?1) ON CONFLICT (key) DO NOTHING";
@@ -77,7 +80,12 @@ static tims_rc open_sqlite(struct tims_cstore *s, const char *path,
 static tims_rc open_pg(struct tims_cstore *s, const char *conninfo,
 		       struct tims_err *err)
 {
-	s->pg = PQconnectdb(conninfo);
+	/* A connect timeout unless the address sets its own (later wins): a
+	 * reconnection must not hang the centre on an unreachable host. */
+	const char *const keys[] = { "connect_timeout", "dbname", NULL };
+	const char *const vals[] = { "10", conninfo, NULL };
+
+	s->pg = PQconnectdbParams(keys, vals, 1);
 	if (!s->pg)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "query store: out of memory");
 	if (PQstatus(s->pg) != CONNECTION_OK) {
@@ -111,6 +119,8 @@ tims_rc tims_cstore_open(const char *uri, struct tims_cstore **out,
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "query store: address too long");
 	if (!(s = calloc(1, sizeof(*s))))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "query store: out of memory");
+	pthread_mutex_init(&s->state_lock, NULL);
+	s->since_ms = cs_now_ms();
 	if (!strncmp(uri, "pg:", 3)) {
 		s->backend = CS_PG;
 		rc = open_pg(s, uri + 3, err);
@@ -151,7 +161,92 @@ void tims_cstore_close(struct tims_cstore *s)
 		sqlite3_close(s->db);
 	if (s->pg)
 		PQfinish(s->pg);
+	pthread_mutex_destroy(&s->state_lock);
 	free(s);
+}
+
+/* Forget what belonged to the lost connection: pending inserts, prepared
+ * statements (PostgreSQL's are per connection), an open transaction. */
+static void pg_forget(struct tims_cstore *s)
+{
+	for (size_t i = 0; i < CS_PIPE_MAX; i++) {
+		free(s->pend[i].origin);
+		s->pend[i].origin = NULL;
+	}
+	s->npend = 0;
+	s->piped = 0;
+	s->ncache = 0;
+	s->in_tx = 0;
+}
+
+#define CS_BACKOFF_MIN_MS 250
+#define CS_BACKOFF_MAX_MS 8000
+
+tims_rc tims_cstore_reconnect(struct tims_cstore *s, int now, struct tims_err *err)
+{
+	int64_t t = cs_now_ms(), next;
+	char m[200];
+	tims_rc rc;
+
+	if (s->backend != CS_PG)
+		return TIMS_OK;
+	pthread_mutex_lock(&s->state_lock);
+	if (!s->down && PQstatus(s->pg) == CONNECTION_OK) {
+		pthread_mutex_unlock(&s->state_lock);
+		return TIMS_OK;
+	}
+	next = s->next_try_ms;
+	snprintf(m, sizeof(m), "%s", s->last_error);
+	pthread_mutex_unlock(&s->state_lock);
+	if (!now && t < next)
+		return tims_err_set(err, TIMS_ERR_NET, "query store (postgresql): unavailable (%s); "
+				    "next attempt in %lld ms", m, (long long)(next - t));
+	if (PQpipelineStatus(s->pg) != PQ_PIPELINE_OFF)
+		PQexitPipelineMode(s->pg);
+	pg_forget(s);
+	PQreset(s->pg);
+	if (PQstatus(s->pg) == CONNECTION_OK) {
+		PQsetNoticeProcessor(s->pg, pg_quiet, NULL);
+		rc = cs_exec(s, "SET client_min_messages = warning", err);
+	} else {
+		cs_flat(PQerrorMessage(s->pg), m, sizeof(m));
+		rc = tims_err_set(err, TIMS_ERR_NET, "query store (postgresql): reconnect: %s", m);
+	}
+	pthread_mutex_lock(&s->state_lock);
+	if (rc) {
+		if (!s->down) {
+			s->down = 1;
+			s->since_ms = t;
+		}
+		s->failures++;
+		s->last_error_ms = t;
+		snprintf(s->last_error, sizeof(s->last_error), "%.199s", err ? err->msg : m);
+		s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : CS_BACKOFF_MIN_MS;
+		if (s->backoff_ms > CS_BACKOFF_MAX_MS)
+			s->backoff_ms = CS_BACKOFF_MAX_MS;
+		s->next_try_ms = t + s->backoff_ms;
+	} else {
+		s->down = 0;
+		s->since_ms = t;
+		s->reconnects++;
+		s->backoff_ms = 0;
+	}
+	pthread_mutex_unlock(&s->state_lock);
+	return rc ? TIMS_ERR_NET : TIMS_OK;
+}
+
+void tims_cstore_state(struct tims_cstore *s, struct tims_cstore_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->state_lock);
+	out->up = !s->down;
+	out->since_ms = s->since_ms;
+	out->last_error_ms = s->last_error_ms;
+	snprintf(out->last_error, sizeof(out->last_error), "%s", s->last_error);
+	out->failures = s->failures;
+	out->reconnects = s->reconnects;
+	out->next_try_ms = s->down ? s->next_try_ms : 0;
+	pthread_mutex_unlock(&s->state_lock);
 }
 
 const char *tims_cstore_backend(const struct tims_cstore *s)
@@ -268,6 +363,8 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 		if (s->backend == CS_PG && s->in_tx && !dup &&
 		    (!rec || rec->corrects == TIMS_RECORD_NO_INDEX)) {
 			rc = cs_send(s, sql_insert, p, 17, origin, (int64_t)index, hex, err);
+			if (rc && rc != TIMS_ERR_TAMPER && rc != TIMS_ERR_NOMEM)
+				rc = cs_failed(s, rc, err ? err->msg : "pipelined insert");
 			goto out;
 		}
 		if ((rc = cs_query(s, sql_insert, 1, p, 17, NULL, NULL, &changes, err)))
@@ -315,4 +412,154 @@ tims_rc tims_cstore_count(struct tims_cstore *s, const char *origin,
 tims_rc tims_cstore_wipe(struct tims_cstore *s, struct tims_err *err)
 {
 	return cs_exec(s, "DELETE FROM crossings", err);
+}
+
+/* ------------------------------------------------------------------ */
+/* What an origin lacks, and corrections of records indexed late.      */
+
+/* One pass over the origin's keys: all held, held below size, the last below. */
+static const char sql_extent[] =
+	"SELECT COUNT(*), COALESCE(SUM(CASE WHEN idx < ?2 THEN 1 ELSE 0 END), 0),"
+	" MAX(CASE WHEN idx < ?2 THEN idx END) FROM crossings WHERE origin = ?1";
+/* Each held index with a hole just before it (islands and gaps). */
+static const char sql_holes[] =
+	"SELECT prev, idx FROM (SELECT idx, LAG(idx) OVER (ORDER BY idx) AS prev"
+	" FROM crossings WHERE origin = ?1 AND idx < ?2) t"
+	" WHERE (prev IS NULL AND idx > 0) OR prev < idx - 1 ORDER BY idx";
+
+struct three {
+	const char *v[3];
+	char buf[3][32];
+};
+
+static tims_rc three_row(void *ctx, const struct cs_row *row)
+{
+	struct three *t = ctx;
+
+	for (int i = 0; i < 3 && i < row->n; i++) {
+		snprintf(t->buf[i], sizeof(t->buf[i]), "%s", row->v[i] ? row->v[i] : "");
+		t->v[i] = row->v[i] ? t->buf[i] : NULL;
+	}
+	return TIMS_OK;
+}
+
+struct holes {
+	tims_cstore_range_fn fn;
+	void *ctx;
+	uint64_t missing;
+};
+
+static tims_rc hole_row(void *ctx, const struct cs_row *row)
+{
+	struct holes *h = ctx;
+	uint64_t lo = row->v[0] ? (uint64_t)cs_int(row->v[0]) + 1 : 0;
+	uint64_t hi = (uint64_t)cs_int(row->v[1]);
+
+	h->missing += hi - lo;
+	return h->fn ? h->fn(h->ctx, lo, hi) : TIMS_OK;
+}
+
+tims_rc tims_cstore_missing(struct tims_cstore *s, const char *origin, uint64_t size,
+			    tims_cstore_range_fn fn, void *ctx,
+			    struct tims_cstore_extent *out, struct tims_err *err)
+{
+	struct cs_param p[] = { CS_T(origin), CS_I(size) };
+	struct holes h = { fn, ctx, 0 };
+	struct three all;
+	uint64_t n, maxb;
+	tims_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!origin || !*origin || size > INT64_MAX / 2)
+		return tims_err_set(err, TIMS_ERR_USAGE, "query store: bad origin or size");
+	memset(&all, 0, sizeof(all));
+	if ((rc = cs_query(s, sql_extent, 1, p, 2, three_row, &all, NULL, err)))
+		return rc;
+	out->held = (uint64_t)cs_int(all.v[0]);
+	n = (uint64_t)cs_int(all.v[1]);
+	out->beyond = out->held - n;
+	/* Indexes are unique: size of them below size is all of them. */
+	if (n == size)
+		return TIMS_OK;
+	if (n && (rc = cs_query(s, sql_holes, 1, p, 2, hole_row, &h, NULL, err)))
+		return rc;
+	maxb = all.v[2] ? (uint64_t)cs_int(all.v[2]) + 1 : 0;
+	if (maxb < size) {
+		h.missing += size - maxb;
+		if (fn && (rc = fn(ctx, maxb, size)))
+			return rc;
+	}
+	out->missing = h.missing;
+	return TIMS_OK;
+}
+
+static const char sql_corrections[] =
+	"SELECT idx, corrects, record FROM crossings WHERE origin = ?1 AND corrects >= ?2"
+	" AND corrects < ?3 AND corrects IS NOT NULL";
+static const char sql_set_when[] =
+	"UPDATE crossings SET when_ms = ?3 WHERE origin = ?1 AND idx = ?2";
+
+struct fix {
+	uint64_t idx, corrects;
+	int own_time;
+};
+
+struct fixes {
+	struct fix *v;
+	size_t n, cap;
+};
+
+static tims_rc fix_row(void *ctx, const struct cs_row *row)
+{
+	struct fixes *f = ctx;
+	json_t *rec;
+	struct fix *x;
+
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 64;
+		struct fix *v = realloc(f->v, cap * sizeof(*v));
+
+		if (!v)
+			return TIMS_ERR_NOMEM;
+		f->v = v;
+		f->cap = cap;
+	}
+	x = &f->v[f->n++];
+	x->idx = (uint64_t)cs_int(row->v[0]);
+	x->corrects = (uint64_t)cs_int(row->v[1]);
+	/* crossed_at: a time of its own (tims_record_to_json writes it only
+	 * when set); an erased correction keeps the time it has */
+	rec = row->v[2] ? json_loads(row->v[2], 0, NULL) : NULL;
+	x->own_time = !rec || json_object_get(rec, "crossed_at") != NULL;
+	json_decref(rec);
+	return TIMS_OK;
+}
+
+tims_rc tims_cstore_relink(struct tims_cstore *s, const char *origin, uint64_t lo,
+			   uint64_t hi, struct tims_err *err)
+{
+	struct cs_param p[] = { CS_T(origin), CS_I(lo), CS_I(hi) };
+	struct fixes f = { NULL, 0, 0 };
+	tims_rc rc;
+
+	if (!origin || lo > INT64_MAX || hi > INT64_MAX)
+		return tims_err_set(err, TIMS_ERR_USAGE, "query store: bad origin or range");
+	rc = cs_query(s, sql_corrections, 1, p, 3, fix_row, &f, NULL, err);
+	if (rc == TIMS_ERR_NOMEM)
+		rc = tims_err_set(err, rc, "query store: out of memory");
+	for (size_t i = 0; !rc && i < f.n; i++) {
+		struct cs_param q[] = { CS_T(origin), CS_I(f.v[i].corrects), CS_I(f.v[i].idx) };
+		struct text1 t = { "", 0 };
+
+		if ((rc = cs_query(s, sql_correct, 1, q, 3, NULL, NULL, NULL, err)) || f.v[i].own_time)
+			continue;
+		/* a correction without a time of its own takes the corrected one's */
+		if (!(rc = cs_query(s, sql_when, 1, q, 2, text1_row, &t, NULL, err)) && t.found) {
+			struct cs_param u[] = { CS_T(origin), CS_I(f.v[i].idx), CS_I(cs_int(t.v)) };
+
+			rc = cs_query(s, sql_set_when, 1, u, 3, NULL, NULL, NULL, err);
+		}
+	}
+	free(f.v);
+	return rc;
 }

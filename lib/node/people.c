@@ -445,12 +445,13 @@ tims_rc node_h_audit(void *app, struct tims_http_req *req, struct tims_http_resp
 	const char *v;
 	tims_rc rc;
 
-	if ((v = tims_http_query(req, "from")) &&
-	    tims_parse_u64(v, UINT64_MAX / 2, &from, "from", &err))
+	if (((v = tims_http_query(req, "from")) &&
+	     tims_parse_u64(v, UINT64_MAX / 2, &from, "from", &err)) ||
+	    ((v = tims_http_query(req, "count")) &&
+	     tims_parse_u64(v, AUDIT_PAGE_MAX, &count, "count", &err))) {
+		json_decref(pg.events);
 		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
-	if ((v = tims_http_query(req, "count")) &&
-	    tims_parse_u64(v, AUDIT_PAGE_MAX, &count, "count", &err))
-		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
+	}
 	pthread_mutex_lock(&n->lock);
 	rc = tims_audit_list(n->audit, from, count, add_event, &pg, &err);
 	/* Reading the audit trail is itself on the trail. */

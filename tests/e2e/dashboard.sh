@@ -38,6 +38,7 @@ PASSWORD="dashboard password 1"
 
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
 S_SUP=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" kostova --name "Vera Kostova" --role supervisor | secret_of kostova)
+S_SUP2=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" dimov --name "Asen Dimov" --role supervisor | secret_of dimov)
 S_ANA=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" marinov --name "Ivo Marinov" --role analyst | secret_of marinov)
 S_AUD=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" popova --name "Lea Popova" --role auditor | secret_of popova)
 S_OFF=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" stoyanov --name "Ivan Stoyanov" --role officer | secret_of stoyanov)
@@ -131,6 +132,27 @@ t_eq "roles: the auditor may not search" 403 \
 t_eq "roles: the role is checked before the body (a malformed search by the auditor)" 403 \
 	"$(dreq POST /api/v1/dashboard/search "$AUD" '{"kind":')"
 t_eq "sync routes: still refused without a post's certificate" 401 "$(dreq GET /api/v1/sync/state "$AUD")"
+# docs/dashboard.md's matrix is the centre's route table (dashboard routes).
+doc=$(python3 - docs/dashboard.md <<'PY'
+import re, sys
+roles = ["supervisor", "analyst", "auditor", "admin"]
+text = open(sys.argv[1], encoding="utf-8").read().split("## Who may see what", 1)[1].split("\n## ", 1)[0]
+for line in text.splitlines():
+    m = re.match(r"\|\s*`(GET|POST|DELETE) (/api/v1/(?:dashboard/[a-z/]*|session))[^`]*`[^|]*\|(.*)\|\s*$", line)
+    if m:
+        cells = [c.strip() for c in m.group(3).split("|")]
+        got = ["public"] if cells[0] == "public" else [r for r, c in zip(roles, cells) if c == "✓"]
+        print(m.group(1), m.group(2), ",".join(got))
+PY
+)
+code=$("$TIMS" centre routes | python3 -c '
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    if r["path"].startswith(("/api/v1/dashboard", "/api/v1/session")):
+        print(r["method"], r["path"], ",".join(r["roles"]))')
+t_eq "roles: docs/dashboard.md's matrix is the centre's route table" "$(sort <<<"$code")" "$(sort <<<"$doc")"
+
 h=$(curl -s -D - -o /dev/null --cacert "$C/ca.crt" "$CURL_/")
 t_match "static: the dashboard's page, under a strict CSP" "Content-Security-Policy: default-src 'self'" "$h"
 
@@ -144,6 +166,37 @@ while IFS=$'\t' read -r st name detail; do
 done <"$T_TMP/browser.out"
 t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
+
+# Repeats aggregated; a severe alert stays until a supervisor acknowledges it.
+"$TIMS" post init "$T_TMP/post-r" --origin bg.example/post-r --kind land >/dev/null
+"$TIMS" centre enrol-post "$C" post-r --vkey "$T_TMP/post-r/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-r" >/dev/null
+"$TIMS" centre revoke-post "$C" post-r >/dev/null
+for _ in $(seq 1 150); do
+	curl -s -o /dev/null --cacert "$C/ca.crt" --cert "$T_TMP/enrol-r/client.crt" --key "$T_TMP/enrol-r/client.key" \
+		"$CURL_/api/v1/sync/state"
+done
+SUP0=$(dlogin dimov "$S_SUP2")
+alerts() { dreq GET /api/v1/dashboard/alerts "$SUP0" >/dev/null; cat "$T_TMP/body"; }
+a=$(alerts)
+count_of() { printf '%s' "$1" | python3 -c '
+import json, sys
+al = [x for x in json.load(sys.stdin)["alerts"] if x["kind"] == sys.argv[1]]
+print(len(al), al[0]["count"] if al else 0, al[0]["id"] if al else 0, al[0].get("severe") if al else "")' "$2"; }
+read -r n cnt RID sev <<<"$(count_of "$a" peer-refused)"
+t_eq "alerts: 150 refusals of a revoked certificate are one row" 1 "$n"
+t_ok "alerts: the row counts them ($cnt)" test "$cnt" -ge 150
+t_eq "alerts: a refused certificate is severe" True "$sev"
+t_match "alerts: the rare revocation before them is still on the panel" '"kind":"revoked"' "$a"
+t_eq "alerts: an auditor may not acknowledge" 403 "$(dreq POST /api/v1/dashboard/alerts/ack "$AUD" "{\"id\":$RID}")"
+t_eq "alerts: a supervisor acknowledges the alert" 200 "$(dreq POST /api/v1/dashboard/alerts/ack "$SUP0" "{\"id\":$RID}")"
+t_eq "alerts: once acknowledged it leaves the panel" "0 0" "$(count_of "$(alerts)" peer-refused | cut -d' ' -f1,2)"
+t_eq "alerts: acknowledging it again is a 404" 404 "$(dreq POST /api/v1/dashboard/alerts/ack "$SUP0" "{\"id\":$RID}")"
+t_match "alerts: the acknowledgement is in the centre's audit log" 'dashboard\.alert\.ack' \
+	"$("$TIMS" audit list --centre "$C" --count 1000 2>&1)"
+curl -s -o /dev/null --cacert "$C/ca.crt" --cert "$T_TMP/enrol-r/client.crt" --key "$T_TMP/enrol-r/client.key" \
+	"$CURL_/api/v1/sync/state"
+t_eq "alerts: the next refusal opens a new alert" "1 1" "$(count_of "$(alerts)" peer-refused | cut -d' ' -f1,2)"
+dreq DELETE /api/v1/session "$SUP0" >/dev/null
 
 # The centre's audit log holds the searches, with their purposes.
 out=$("$TIMS" centre audit-verify "$C" 2>&1)

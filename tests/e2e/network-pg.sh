@@ -1,3 +1,110 @@
 # network-pg.sh — the network suite (network.sh) with the centre's query
-# store on a real PostgreSQL server that the suite starts and stops itself.
-CENTRE_STORE=pg exec bash tests/e2e/network.sh
+# store on a real PostgreSQL server that the suite starts and stops itself;
+# then PostgreSQL stopped and restarted under a running centre: pushes are
+# refused with 503 while it is down (nothing taken, the post retries), the
+# centre's status and /metrics say the store is down, since when and why,
+# and the centre reconnects by itself — no record lost, none indexed twice,
+# the centre never restarted.
+CENTRE_STORE=pg bash tests/e2e/network.sh
+suite_rc=$?
+
+. tests/e2e/lib.sh
+. tests/lib/pg.sh
+C=$T_TMP/centre P=$T_TMP/post
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	pg_stop
+	rm -rf "$T_TMP"
+}
+trap cleanup EXIT
+chmod 755 "$T_TMP" # the server runs as postgres when we are root
+if ! pg_start "$T_TMP/pg" >"$T_TMP/pg-start.log" 2>&1; then
+	t_report fail "restart: a throwaway PostgreSQL server starts" "$PG_ERROR"
+	t_end; exit 1
+fi
+PG_PORT=$(printf '%s' "$PG_CONNINFO" | sed -n 's/.*port=\([0-9]*\).*/\1/p')
+pg_down() { pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1; }
+pg_up() {
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/pg.log" -w -t 60 -o \
+		"-k $PG_DIR -p $PG_PORT -c listen_addresses='' -c fsync=off -c full_page_writes=off" \
+		start >/dev/null 2>&1
+}
+wait_for() { # TRIES CMD...: poll every 0.2 s
+	local n=$1; shift
+	for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done; return 1
+}
+
+"$TIMS" centre init "$C" --name tims-centre --store "pg:$PG_CONNINFO" >/dev/null
+"$TIMS" post init "$P" --origin bg.example/pg-post --kind land >/dev/null
+SECRET=$(echo "pg password 1" | "$TIMS" officer add --post "$P" p1 --name P --role officer |
+	sed -n 's/^officer p1: TOTP secret //p')
+"$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
+CENTRE=$!
+PIDS+=("$CENTRE")
+wait_for 100 grep -q "listening on" "$T_TMP/centre.out"
+CURL_=$(sed -n 's/.* listening on //p' "$T_TMP/centre.out")
+"$TIMS" centre enrol-post "$C" pg-post --vkey "$P/post.vkey" --url "$CURL_" --out "$T_TMP/enrol" >/dev/null
+"$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
+"$TIMS" post serve "$P" --port 0 >"$T_TMP/post.out" 2>"$T_TMP/post.log" &
+PIDS+=($!)
+wait_for 100 grep -q "listening on" "$T_TMP/post.out"
+PURL=$(sed -n 's/^listening on //p' "$T_TMP/post.out" | sed 's|/$||')
+preq() { # METHOD PATH [BODY]
+	local args=(-s --cacert "$C/ca.crt" -X "$1" "$PURL$2")
+	[ -n "${TOKEN:-}" ] && args+=(-H "Authorization: Bearer $TOKEN")
+	[ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+	curl "${args[@]}"
+}
+TOKEN=$(preq POST /api/v1/session "{\"officer\":\"p1\",\"password\":\"pg password 1\",\"code\":\"$(oathtool --totp -b "$SECRET")\",\"booth\":\"B1\"}" |
+	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+ACK=0
+traffic() { # COUNT TAG
+	local k r
+	for k in $(seq 1 "$1"); do
+		r=$(preq POST /api/v1/crossings "{\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"$2-$k\",\"person\":{\"surname\":\"PETROV\",\"given_names\":\"IVAN\",\"nationality\":\"BGR\",\"birth_date\":\"1980-01-01\",\"sex\":\"M\",\"doc_code\":\"P\",\"number\":\"$2$k\",\"issuer\":\"BGR\"}}")
+		case $r in *'"index"'*) ACK=$((ACK + 1)) ;; esac
+	done
+}
+status() { curl -s --cacert "$C/ca.crt" "$CURL_/api/v1/centre/status"; }
+national() { # the national count, from the query store (a process of its own)
+	"$TIMS" centre query "$C" counts --actor e2e --by post --from 2000-01-01T00:00:00Z \
+		--to 2100-01-01T00:00:00Z 2>/dev/null | sed -n 's/^  "total": \([0-9]*\).*/\1/p'
+}
+is_national() { [ "$(national)" = "$1" ]; }
+store_is() { status | grep -q "\"store\":{[^}]*\"state\":\"$1\""; }
+
+traffic 3 A
+t_ok "restart: 3 crossings indexed in PostgreSQL" wait_for 100 is_national 3
+t_match "restart: the status shows the store connected" '"store":\{"backend":"postgresql".*"state":"connected"' "$(status)"
+
+pg_down
+traffic 3 B
+t_eq "restart: the post acknowledges its crossings while the store is down" 6 "$ACK"
+t_ok "restart: the centre notices the store is down" wait_for 100 store_is down
+st=$(status)
+t_match "restart: the status says since when and why" '"state":"down".*"since_ms":[1-9][0-9]*.*"last_error":"query store \(postgresql\)' "$st"
+t_match "restart: nothing was taken into the mirror while the store was down" '"size":3,' "$st"
+t_match "restart: pushes meanwhile are answered 503" 'POST /api/v1/sync/push 503' "$(cat "$T_TMP/centre.log")"
+m=$(curl -s --cacert "$C/ca.crt" "$CURL_/metrics")
+t_match "restart: /metrics: tims_centre_store_up 0" 'tims_centre_store_up\{backend="postgresql"\} 0' "$m"
+t_match "restart: /metrics: failures counted" 'tims_centre_store_failures_total\{backend="postgresql"\} [1-9]' "$m"
+
+pg_up
+t_ok "restart: the centre reconnects by itself and indexes what was pushed meanwhile" wait_for 150 is_national 6
+t_ok "restart: the status shows the store connected again" wait_for 50 store_is connected
+t_match "restart: /metrics: tims_centre_store_up 1, a reconnection counted" \
+	'tims_centre_store_up\{backend="postgresql"\} 1 .*tims_centre_store_reconnects_total\{backend="postgresql"\} [1-9].*tims_centre_store_repair_pending\{backend="postgresql"\} 0' \
+	"$(curl -s --cacert "$C/ca.crt" "$CURL_/metrics" | tr '\n' ' ')"
+
+# A restart between two pushes: the centre finds its connection dead at
+# the next batch and takes the batch on a new one.
+pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w restart >/dev/null 2>&1
+traffic 2 C
+t_ok "restart: after a quick restart the next crossings are indexed" wait_for 150 is_national 8
+t_ok "restart: the centre process is the one started at the beginning" kill -0 "$CENTRE"
+out=$("$TIMS" centre verify "$C" 2>&1)
+t_match "restart: verify: the store holds every mirrored record" 'query store: 8 records, the mirror.s' "$out"
+t_eq "restart: the national count is every acknowledged crossing" "$ACK" "$(national)"
+t_end && [ "$suite_rc" -eq 0 ]

@@ -241,8 +241,30 @@
     if (deny('p-alerts', r) || r.status !== 200) return;
     $('alerts-sum').textContent = '(' + r.data.alerts.length + ')';
     const tb = $('alerts').tBodies[0];
-    fill(tb, r.data.alerts.map((a) => [day(a.time_ms) + ' ' + hhmm(a.time_ms), a.kind, a.origin || '—', a.detail]));
-    Array.from(tb.rows).forEach((tr) => tr.classList.add('alarm'));
+    /* repeats come aggregated: "×N since first" */
+    fill(tb, r.data.alerts.map((a) => [
+      day(a.time_ms) + ' ' + hhmm(a.time_ms) +
+        (a.count > 1 ? ' (×' + a.count + ' since ' + day(a.first_ms) + ' ' + hhmm(a.first_ms) + ')' : ''),
+      a.kind + (a.severe ? ' (severe)' : ''), a.origin || '—', a.detail, '']));
+    Array.from(tb.rows).forEach((tr, i) => {
+      const a = r.data.alerts[i];
+      tr.classList.add('alarm');
+      if (a.severe) tr.classList.add('severe');
+      tr.dataset.id = a.id;
+      /* a severe alert stays until a supervisor acknowledges it */
+      if (state.role === 'supervisor') {
+        const b = el('button', 'Acknowledge', 'ack');
+        b.type = 'button';
+        b.addEventListener('click', () => ackAlert(a.id));
+        tr.cells[4].appendChild(b);
+      }
+    });
+  }
+
+  async function ackAlert(id) {
+    const r = await api('POST', '/api/v1/dashboard/alerts/ack', { id });
+    $('alerts-msg').textContent = r.status === 200 ? '' : (r.data.message || 'not acknowledged');
+    refreshAlerts();
   }
 
   function refresh() {
