@@ -462,11 +462,12 @@ static void parse_icao_name(struct tims_mrz *m, struct span sp)
 			break;
 		}
 	}
-	if (!name_chars(m, TIMS_MRZ_F_SURNAME, s, sep, 0))
-		return;
-	if (sep < n && !name_chars(m, TIMS_MRZ_F_GIVEN_NAMES, s + sep,
-				   n - sep, sep))
-		return;
+	/* A digit in a name is an error, but the name is still given (as
+	 * read): the screening reads 0 1 5 8 as the letters O I S B they are
+	 * mistaken for, so a misread name is screened, not dropped. */
+	name_chars(m, TIMS_MRZ_F_SURNAME, s, sep, 0);
+	if (sep < n)
+		name_chars(m, TIMS_MRZ_F_GIVEN_NAMES, s + sep, n - sep, sep);
 	put_name(m->surname, s, sep);
 	if (sep < n)
 		put_name(m->given_names, s + sep, n - sep);
@@ -483,8 +484,7 @@ static void parse_split_name(struct tims_mrz *m, enum tims_mrz_field f,
 {
 	const char *s = at(m, sp);
 
-	if (!name_chars(m, f, s, sp.len, 0))
-		return;
+	name_chars(m, f, s, sp.len, 0);
 	put_name(out, s, sp.len);
 	if (f == TIMS_MRZ_F_SURNAME && !out[0])
 		field_error(m, f, "missing");
