@@ -473,6 +473,12 @@
     return a;
   }
 
+  /* "SURNAME, GIVEN NAMES"; a holder with a single name (MRZ rule
+   * single-name: surname empty) is just that name. */
+  function holderName(d) {
+    return [d.surname, d.given_names].filter(Boolean).join(', ');
+  }
+
   function renderCheck(c) {
     const d = c.document || {};
     const screen = c.screening || {};
@@ -579,7 +585,7 @@
     const parts = [];
     let cls = 'ok';
     if (c.screening_failed) {
-      const who = d.surname ? ' — ' + d.surname + (d.given_names ? ', ' + d.given_names : '') : '';
+      const who = holderName(d) ? ' — ' + holderName(d) : '';
       setSummary('Screening failed — do not admit: refuse or send to second line' + who, 'bad alarm');
       setMsg('decide-msg', state.readNote);
       return;
@@ -589,7 +595,7 @@
     if (!screen.available) { parts.push('NOT screened'); cls = 'bad'; }
     if (s && s.overstay > 0) { parts.push('overstay ' + s.overstay + ' days'); cls = 'bad'; } else if (s) parts.push(s.left + ' days left');
     if (cls === 'ok' && (d.specimen || (s && s.inconsistent))) cls = 'warn';
-    const name = d.surname ? ' — ' + d.surname + (d.given_names ? ', ' + d.given_names : '') : '';
+    const name = holderName(d) ? ' — ' + holderName(d) : '';
     setSummary(parts.join(' · ') + name, cls);
     setMsg('decide-msg', state.readNote);
   }
@@ -1098,7 +1104,7 @@
                    !state.check && !state.registered;
     if (!resume) {
       const unregistered = state.check && !state.registered;
-      const prev = unregistered && state.check.document ? state.check.document.surname : '';
+      const prev = unregistered && state.check.document ? holderName(state.check.document).split(',')[0] : '';
       if (state.check || state.registered || state.checking) newTraveller();
       m.value = '';
       if (unregistered) {
