@@ -567,7 +567,7 @@
     clear(st);
     const s = c.stay;
     if (!s) {
-      st.textContent = 'No stay figures (document not readable).';
+      st.textContent = c.screening_failed ? 'No stay figures (the check failed).' : 'No stay figures (document not readable).';
     } else {
       const main = el('span', s.overstay > 0 ? 'invalid' : '', 'Days used ' + s.used + ' of ' + s.max_days +
         ' in ' + s.window_days + ' · days left ' + s.left);
