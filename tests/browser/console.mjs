@@ -400,6 +400,13 @@ try {
     return (before === 'exit' && after === before) || `direction ${before} -> ${after}`;
   });
   await shot(page, 'reader-anywhere');
+  await check('at the booth, a name read with digits (SHCHERBAK0V YUR1Y) is still screened: the wanted person is a hit', async () => {
+    await reader(['P<RUSSHCHERBAK0V<<YUR1Y<<<<<<<<<<<<<<<<<<<<<', MRZ.wanted[1]]);
+    await waitText(page, '#summary', /^Document not valid · 1 hit/);
+    await waitText(page, '#doc-errors', /is not a letter \(OCR confusion of O\?\)/);
+    await waitText(page, '#hits', /WANTED — national W-17/);
+    return waitText(page, '#hits', /SHCHERBAK0V read as SHCHERBAKOV \(OCR/);
+  });
 
   // ---- screening that fails is said, and blocks Admit -----------------------
   // The node answers 503 {"error":"screening_failed"} when a watchlist
