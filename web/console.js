@@ -473,8 +473,7 @@
     return a;
   }
 
-  /* "SURNAME, GIVEN NAMES"; a holder with a single name (MRZ rule
-   * single-name: surname empty) is just that name. */
+  /* "SURNAME, GIVEN NAMES"; a holder with one name has no comma. */
   function holderName(d) {
     return [d.surname, d.given_names].filter(Boolean).join(', ');
   }

@@ -79,7 +79,8 @@ struct tims_mrz_issue {
 	/* Warnings only: the rule a real document broke and was accepted
 	 * under, a stable name (NULL for errors); docs/mrz.md lists them with
 	 * their source:
-	 *   "single-name"       name field begins with "<<" (India, Switzerland)
+	 *   "single-name"       name field begins with "<<" (India, Switzerland):
+	 *                       the name is given as the surname
 	 *   "long-number-filler" TD1 long number's check digit over the filler
 	 *   "document-code"     a code issued in practice outside Doc 9303
 	 *   "lowercase", "name-truncated", "historical-code" */

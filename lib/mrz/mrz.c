@@ -518,15 +518,20 @@ static void parse_icao_name(struct tims_mrz *m, struct span sp)
 	put_name(m->surname, s, sep);
 	if (sep < n)
 		put_name(m->given_names, s + sep, n - sep);
-	/* A holder with one name only: Doc 9303 Part 3 (4.6) puts a name that
+	/* A holder with one name only: Doc 9303 Part 3 (3.4) puts a name that
 	 * cannot be divided in the primary identifier, but India and
-	 * Switzerland issue it as the secondary one, after "<<". */
-	if (!m->surname[0] && sep == 0 && m->given_names[0])
+	 * Switzerland print it as the secondary one, after "<<". It is given
+	 * where Doc 9303 puts it, so that every reader of the result (the
+	 * record, the history, the screening) finds the holder's name as
+	 * the surname. */
+	if (!m->surname[0] && sep == 0 && m->given_names[0]) {
+		memcpy(m->surname, m->given_names, sizeof(m->surname));
+		m->given_names[0] = '\0';
 		field_warning(m, TIMS_MRZ_F_SURNAME, "single-name",
-			      "empty; the single name is in the given names, as "
-			      "India and Switzerland issue it (Doc 9303: in the "
-			      "surname)");
-	else if (!m->surname[0])
+			      "the single name is printed after '<<' (India, "
+			      "Switzerland); read as the surname, as Doc 9303 "
+			      "has it");
+	} else if (!m->surname[0])
 		field_error(m, TIMS_MRZ_F_SURNAME, "missing (the name field "
 			    "starts with '<')");
 	if (s[n - 1] != '<')

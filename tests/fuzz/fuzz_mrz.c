@@ -58,10 +58,9 @@ static void check_result(const struct tims_mrz *m, tims_rc rc)
 	if (m->valid) {
 		/* A valid document has real fields. */
 		MUST(m->format != TIMS_MRZ_UNKNOWN);
-		/* a single name may be in the given names only (rule "single-name") */
-		MUST(m->document_number[0] && (m->surname[0] || m->given_names[0]));
+		MUST(m->document_number[0] && m->surname[0]);
 		for (unsigned i = 0; i < m->nwarnings; i++)
-			MUST(m->warnings[i].rule && m->warnings[i].rule[0]);
+			MUST(m->warnings[i].rule && m->warnings[i].rule[0]); /* named */
 		MUST(m->nationality[0] && m->issuing_state[0]);
 	}
 }

@@ -558,12 +558,12 @@ static const struct real_case real_cases[] = {
 	{ "India: single name after << (TD3)",
 	  "P<IND<<AHMADI<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<\n"
 	  "K2578285<7IND5601240F3202285<<<<<<<<<<<<<<<2\n",
-	  "single-name", NULL, "K2578285", "", "AHMADI" },
+	  "single-name", NULL, "K2578285", "AHMADI", "" },
 	{ "Switzerland: single name after << (TD1 identity card)",
 	  "IDCHES123456780<<<<<<<<<<<<<<<\n"
 	  "8001014M3101012CHE<<<<<<<<<<<2\n"
 	  "<<ARJUN<<<<<<<<<<<<<<<<<<<<<<<\n",
-	  "single-name", NULL, "S12345678", "", "ARJUN" },
+	  "single-name", NULL, "S12345678", "ARJUN", "" },
 	{ "a name field of fillers only is still an error",
 	  "P<IND<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<\n"
 	  "K2578285<7IND5601240F3202285<<<<<<<<<<<<<<<2\n",
