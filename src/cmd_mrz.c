@@ -107,7 +107,8 @@ static void print_text(const struct tims_mrz_doc *doc, const struct tims_mrz *m,
 		       m->issuing_state, m->document_number[0] ?
 		       m->document_number : "(none)");
 		printf("  Name         %s%s%s\n", m->surname,
-		       m->given_names[0] ? ", " : "", m->given_names);
+		       m->surname[0] && m->given_names[0] ? ", " : "",
+		       m->given_names);
 		printf("  Nationality  %s\n", m->nationality);
 		printf("  Born         %s   Sex %c\n", date_text(&m->birth_date),
 		       m->sex ? m->sex : '?');
@@ -124,7 +125,8 @@ static void print_text(const struct tims_mrz_doc *doc, const struct tims_mrz *m,
 	if (m->errors_truncated)
 		printf("  error:   (more errors not shown)\n");
 	for (unsigned i = 0; i < m->nwarnings; i++)
-		printf("  warning: %s\n", m->warnings[i].msg);
+		printf("  warning: %s [rule %s]\n", m->warnings[i].msg,
+		       m->warnings[i].rule ? m->warnings[i].rule : "-");
 	putchar('\n');
 }
 

@@ -26,8 +26,11 @@ static const char pairs_usage[] =
 	"and optional \"dob_a\", \"dob_b\" (YYYY, YYYY-MM or YYYY-MM-DD),\n"
 	"\"nationality_a\", \"nationality_b\", \"sex_a\", \"sex_b\". Prints each object\n"
 	"with \"score\" (0-1) and \"match\" (score >= threshold, default 0.80)\n"
-	"added; --explain adds \"reasons\". A bad line is reported on stderr with\n"
-	"its number and skipped; the exit status is then 1.\n\n"
+	"added; --explain adds \"reasons\". Every line gets one answer, in order: a\n"
+	"line that cannot be scored is answered with the object (or {} if it is\n"
+	"not one), its \"line\" number and \"error\" saying why, also on stderr; the\n"
+	"exit status is then 1. Digits 0 1 5 8 in a name part are read as the\n"
+	"letters O I S B they are mistaken for (\"J0HN SM1TH\").\n\n"
 	"--eval reads labelled pairs (\"same\": true or false, \"kind\": a label)\n"
 	"and prints precision, recall and F1 per kind and overall instead.\n";
 
@@ -142,6 +145,43 @@ static tims_rc name_from_json(json_t *o, const char *key, struct tims_name *n,
 	return tims_name_parse(json_string_value(v), json_string_length(v), key, n, err);
 }
 
+/* Print one JSON object as a line of the answer. */
+static tims_rc put_json(json_t *o, struct tims_err *err)
+{
+	char *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+
+	if (!out)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	puts(out);
+	free(out);
+	return TIMS_OK;
+}
+
+/*
+ * The answer to a line that could not be scored: the object itself (when the
+ * line was one) with "error", else {"line": N, "error"}. So every input line
+ * has exactly one output line and a caller can pair them up.
+ */
+static void error_answer(const char *line, size_t len, unsigned long lineno,
+			 const char *msg)
+{
+	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	struct tims_err err;
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		o = json_object();
+	}
+	if (!o)
+		return;
+	json_object_set_new(o, "line", json_integer((json_int_t)lineno));
+	json_object_del(o, "score");
+	json_object_del(o, "match");
+	json_object_set_new(o, "error", json_string(msg));
+	put_json(o, &err);
+	json_decref(o);
+}
+
 static tims_rc score_line(const char *line, size_t len, double threshold,
 			  bool explain, struct eval *ev, struct tims_err *err)
 {
@@ -150,7 +190,6 @@ static tims_rc score_line(const char *line, size_t len, double threshold,
 	struct tims_match m;
 	json_error_t jerr;
 	json_t *o;
-	char *out;
 	tims_rc rc;
 
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -193,13 +232,7 @@ static tims_rc score_line(const char *line, size_t len, double threshold,
 			json_array_append_new(r, json_string(m.reasons[i]));
 		json_object_set_new(o, "reasons", r);
 	}
-	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-	if (!out) {
-		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-		goto done;
-	}
-	puts(out);
-	free(out);
+	rc = put_json(o, err);
 done:
 	free(a);
 	free(b);
@@ -263,19 +296,24 @@ static int screen_pairs(int argc, char **argv)
 
 			while (line[len - 1] != '\n' && (c = fgetc(in)) != EOF && c != '\n')
 				;
-			cli_error(CLI_OK, "screen pairs", "line %lu: longer than %d bytes",
-				  lineno, PAIRS_LINE_MAX);
+			snprintf(err.msg, sizeof(err.msg), "longer than %d bytes",
+				 PAIRS_LINE_MAX);
+			cli_error(CLI_OK, "screen pairs", "line %lu: %s", lineno,
+				  err.msg);
+			if (!ev)
+				error_answer("", 0, lineno, err.msg);
 			status = CLI_FAIL;
 			continue;
 		}
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
-		if (len == 0)
-			continue;
 		tims_err_clear(&err);
-		if (score_line(line, len, threshold, explain, ev, &err)) {
+		if (len == 0 ? tims_err_set(&err, TIMS_ERR_INVALID, "empty line")
+			     : score_line(line, len, threshold, explain, ev, &err)) {
 			cli_error(CLI_OK, "screen pairs", "line %lu: %s", lineno,
 				  tims_err_msg(&err));
+			if (!ev)
+				error_answer(line, len, lineno, tims_err_msg(&err));
 			status = CLI_FAIL;
 		}
 	}

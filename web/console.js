@@ -41,6 +41,8 @@
     autoTimer: 0,
     compChecking: false,
     compTimer: 0,
+    readNote: '',         /* what the reader's start of a new traveller has to say */
+    checkSeq: 0,          /* bumped by newTraveller: a late answer for an earlier traveller is dropped */
   };
 
   /* ---- small helpers ------------------------------------------------- */
@@ -384,24 +386,39 @@
     const body = { mrz };
     if (v.plate || v.vin) body.vehicle = { plate: v.plate, vin: v.vin };
     Object.keys(body.vehicle || {}).forEach((k) => { if (!body.vehicle[k]) delete body.vehicle[k]; });
+    const seq = state.checkSeq;
     state.checking = true;
     setSummary('Checking…', '');
     try {
       const r = await api('POST', '/check', body);
+      if (seq !== state.checkSeq) return; /* another traveller's document was read meanwhile */
       state.check = r.data;
       state.checkedMrz = mrz;
       state.checkedVehicle = vehicleKey();
       if (!state.crossingId) state.crossingId = newCrossingId();
       renderCheck(r.data);
     } catch (e) {
-      if (e.status === 401) return;
+      if (e.status === 401 || seq !== state.checkSeq) return;
+      if (e.status === 503 && e.body && e.body.error === 'screening_failed') {
+        /* Fail closed: a failed look-up is never "no hit". The traveller may
+         * be refused or sent to second line, never admitted. */
+        state.check = { screening_failed: true, message: e.message, document: e.body.document || null,
+                        stay: e.body.stay || null, screening: null };
+        state.checkedMrz = mrz;
+        state.checkedVehicle = vehicleKey();
+        if (!state.crossingId) state.crossingId = newCrossingId();
+        renderCheck(state.check);
+        return;
+      }
       state.check = null;
       renderNothing();
       setSummary(e.unreachable ? 'Node unreachable: the check did not run. Try again (Ctrl+Enter).'
                                : 'The check was refused: ' + e.message, 'bad');
     } finally {
-      state.checking = false;
-      updateButtons();
+      if (seq === state.checkSeq) {
+        state.checking = false;
+        updateButtons();
+      }
     }
   }
 
@@ -456,6 +473,11 @@
     return a;
   }
 
+  /* "SURNAME, GIVEN NAMES"; a holder with one name has no comma. */
+  function holderName(d) {
+    return [d.surname, d.given_names].filter(Boolean).join(', ');
+  }
+
   function renderCheck(c) {
     const d = c.document || {};
     const screen = c.screening || {};
@@ -467,7 +489,9 @@
     /* document */
     const ds = $('doc-state');
     clear(ds);
-    if (d.valid) {
+    if (c.screening_failed && !c.document) {
+      ds.appendChild(el('span', 'caution', 'The node sent no document check with the failed screening.'));
+    } else if (d.valid) {
       ds.appendChild(el('span', 'valid', '\u2713 Document valid (' + d.format + ')'));
     } else {
       ds.appendChild(el('span', 'invalid', '\u2717 Document NOT valid' + (d.format && d.format !== 'unknown' ? ' (' + d.format + ')' : '')));
@@ -518,7 +542,11 @@
     const hs = $('hits-state');
     const list = $('hits');
     clear(list);
-    if (!screen.available) {
+    if (c.screening_failed) {
+      hs.className = 'invalid alarm';
+      hs.textContent = 'SCREENING FAILED: the traveller was NOT checked against the watchlists (' +
+        (c.message || 'the node could not read them') + '). Admit is blocked: refuse or send to second line, and tell the supervisor.';
+    } else if (!screen.available) {
       hs.className = 'invalid';
       hs.textContent = 'Screening NOT done: ' + (screen.reason || 'watchlists unavailable') + '.';
     } else if (screen.skipped) {
@@ -538,7 +566,7 @@
     clear(st);
     const s = c.stay;
     if (!s) {
-      st.textContent = 'No stay figures (document not readable).';
+      st.textContent = c.screening_failed ? 'No stay figures (the check failed).' : 'No stay figures (document not readable).';
     } else {
       const main = el('span', s.overstay > 0 ? 'invalid' : '', 'Days used ' + s.used + ' of ' + s.max_days +
         ' in ' + s.window_days + ' · days left ' + s.left);
@@ -555,14 +583,20 @@
     /* summary line (read out by screen readers; the quiet marker is not in it) */
     const parts = [];
     let cls = 'ok';
+    if (c.screening_failed) {
+      const who = holderName(d) ? ' — ' + holderName(d) : '';
+      setSummary('Screening failed — do not admit: refuse or send to second line' + who, 'bad alarm');
+      setMsg('decide-msg', state.readNote);
+      return;
+    }
     if (!d.valid) { parts.push('Document not valid'); cls = 'bad'; } else if (d.expired) { parts.push('Document expired'); cls = 'bad'; } else parts.push('Document valid');
     if (shown.length) { parts.push(shown.length + (shown.length === 1 ? ' hit' : ' hits')); cls = 'bad'; } else if (screen.available && !screen.skipped) parts.push('no hits');
     if (!screen.available) { parts.push('NOT screened'); cls = 'bad'; }
     if (s && s.overstay > 0) { parts.push('overstay ' + s.overstay + ' days'); cls = 'bad'; } else if (s) parts.push(s.left + ' days left');
     if (cls === 'ok' && (d.specimen || (s && s.inconsistent))) cls = 'warn';
-    const name = d.surname ? ' — ' + d.surname + (d.given_names ? ', ' + d.given_names : '') : '';
+    const name = holderName(d) ? ' — ' + holderName(d) : '';
     setSummary(parts.join(' · ') + name, cls);
-    setMsg('decide-msg', '');
+    setMsg('decide-msg', state.readNote);
   }
 
   function hitItem(part, h) {
@@ -593,6 +627,7 @@
    * and reference, the discreet ones too, so the centre learns of them. */
   function screeningSummary(c) {
     const screen = c && c.screening;
+    if (c && c.screening_failed) return 'not screened: screening failed';
     if (!screen || !screen.available) return 'not screened: watchlists unavailable';
     if (screen.skipped) return 'not screened: MRZ unreadable';
     const hits = allHits(screen);
@@ -718,10 +753,17 @@
 
   /* ---- the decision --------------------------------------------------- */
 
+  /* A document the officer may decide on: valid, or not returned with a
+   * failed screening (the node checks the MRZ again when registering). */
+  function decidable(c) {
+    if (!c) return false;
+    if (c.screening_failed && !c.document) return true;
+    return !!(c.document && c.document.valid);
+  }
+
   function updateButtons() {
-    const can = !!state.check && !state.registered && !state.busy && !state.checking &&
-                !!(state.check.document && state.check.document.valid);
-    $('admit').disabled = !can;
+    const can = !!state.check && !state.registered && !state.busy && !state.checking && decidable(state.check);
+    $('admit').disabled = !can || !!state.check.screening_failed;
     $('refuse').disabled = !can;
     $('second').disabled = !can;
     $('refuse-confirm').disabled = !can;
@@ -745,7 +787,11 @@
 
   async function decide(decision) {
     if (!state.check || state.registered || state.busy) return;
-    if (!(state.check.document && state.check.document.valid)) {
+    if (decision === 'admit' && state.check.screening_failed) {
+      setMsg('decide-msg', 'Screening failed: this traveller cannot be admitted. Refuse or send to second line.');
+      return;
+    }
+    if (!decidable(state.check)) {
       setMsg('decide-msg', 'The document is not valid: fix the MRZ (or take the traveller to second line by hand).');
       return;
     }
@@ -904,6 +950,9 @@
 
   function newTraveller(keepMrz) {
     clearTimeout(state.autoTimer);
+    state.checkSeq++;
+    state.checking = false;
+    state.readNote = '';
     state.check = null;
     state.checkedMrz = '';
     state.checkedVehicle = '';
@@ -948,11 +997,176 @@
     $('mrz').focus();
   }
 
+  /* ---- the reader: a document read anywhere on the page --------------- */
+
+  /*
+   * A keyboard-wedge reader types the MRZ as keystrokes wherever the focus
+   * happens to be: on the receipt after a registration, in Remarks, on a
+   * list. Those keystrokes must start the next traveller, not vanish or land
+   * in another field. The heuristic (docs/console.md, "Reader bursts"):
+   *
+   *  - a chain: consecutive keydowns of one MRZ character each (A-Z in either
+   *    case, 0-9, '<') in one element, no Ctrl/Alt/Meta, no auto-repeat,
+   *    none more than READER_PAUSE_MS after the one before. Anything else
+   *    breaks the chain (a space, punctuation, Enter, Tab, a shortcut, a
+   *    pause, a focus change). Shift and Caps Lock are ignored (a reader
+   *    presses Shift for '<' and capitals).
+   *  - it is a reader when the chain's last READER_KEYS keys or more (from
+   *    some key on) begin as an MRZ's first line does — a document code
+   *    letter A C I P V, a code character, an issuing state of letters or
+   *    '<' — hold a '<' or a digit, and came with a median gap of at most
+   *    READER_GAP_MS.
+   *
+   * A reader types a key every 1-20 ms; a person, even a fast typist, every
+   * 100-250 ms, with only the odd pair of keys under 50 ms: a median under
+   * 50 ms over ten keys is 240 words a minute, which no one types in
+   * Remarks. The median, not every gap, so that a stall of the booth's
+   * computer in the middle of a read does not hide it. Key auto-repeat (a
+   * held key) is marked by the browser and excluded. A companion's MRZ
+   * field is left alone: a read there is the companion's document.
+   *
+   * Once it is a reader, the field the keystrokes fell into gets back what it
+   * held before the read's first key, the old result is blanked at once (a
+   * new traveller when there was a check or a receipt on screen; a vehicle
+   * or remarks typed before the first check stay), and the rest of the read
+   * goes into the MRZ field, whose own rule runs the check when the zone is
+   * complete. The read goes on while keys come at most READER_STALL_MS apart
+   * within a line and READER_PAUSE_MS after an Enter; it ends at the Enter
+   * that completes a zone, at any other key, or when the focus leaves the
+   * MRZ field — then keys are the officer's again.
+   */
+  const READER_GAP_MS = 50;     /* the median gap of a read, at most */
+  const READER_KEYS = 10;       /* keys before a chain is judged */
+  const READER_STALL_MS = 250;  /* within a line, once it is a read */
+  const READER_PAUSE_MS = 500;  /* after a line end, once it is a read; and between keys of a chain */
+  const READER_JOIN_MS = 2000;  /* a read that resumes after a longer pause, into an incomplete zone */
+  const MRZ_START = /^[ACIPV][A-Z0-9<][A-Z<]{3}/;
+
+  const reader = {
+    keys: [],         /* the chain: {ch, t, saved} — saved: the field before this key */
+    origin: null,     /* the element the chain is typed into */
+    last: -1e9,       /* time stamp of the last key taken */
+    active: false,    /* a read is going into the MRZ field */
+    lineEnd: false,   /* its last key was Enter */
+    ended: -1e9,      /* time stamp of the last read's last keystroke */
+  };
+
+  function saveField(e) {
+    if (!e) return null;
+    if (e.tagName === 'SELECT') return { value: e.value };
+    if (e.tagName === 'INPUT' || e.tagName === 'TEXTAREA')
+      return { value: e.value, start: e.selectionStart, end: e.selectionEnd };
+    return null;
+  }
+
+  function restoreField(e, saved) {
+    if (!e || !saved) return;
+    e.value = saved.value;
+    if (saved.start !== undefined && saved.start !== null) {
+      try { e.setSelectionRange(saved.start, saved.end); } catch (x) { /* not a text field */ }
+    }
+    if (e.id === 'veh-role') updateVehicleSummary();
+  }
+
+  function readerAppend(text) {
+    const m = $('mrz');
+    m.value += text;
+    m.setSelectionRange(m.value.length, m.value.length);
+    onMrzInput();
+  }
+
+  function median(a) {
+    const b = a.slice().sort((x, y) => x - y);
+    return b[Math.floor(b.length / 2)];
+  }
+
+  /* The first key of the chain from which it is a read, or -1. */
+  function readerFrom() {
+    const k = reader.keys;
+    for (let i = 0; i + READER_KEYS <= k.length; i++) {
+      const text = k.slice(i).map((x) => x.ch).join('');
+      if (!MRZ_START.test(text) || !/[<0-9]/.test(text)) continue;
+      const gaps = [];
+      for (let j = i + 1; j < k.length; j++) gaps.push(k[j].t - k[j - 1].t);
+      if (median(gaps) <= READER_GAP_MS) return i;
+    }
+    return -1;
+  }
+
+  /* The chain is a reader from key i on: blank the old result, move the read
+   * to the MRZ field. */
+  function readerStart(i, t) {
+    const m = $('mrz');
+    const text = reader.keys.slice(i).map((x) => x.ch).join('');
+    restoreField(reader.origin, reader.keys[i].saved); /* the MRZ field too: the text is appended below */
+    const resume = t - reader.ended <= READER_JOIN_MS && m.value.trim() !== '' && !completeMrz(m.value) &&
+                   !state.check && !state.registered;
+    if (!resume) {
+      const unregistered = state.check && !state.registered;
+      const prev = unregistered && state.check.document ? holderName(state.check.document).split(',')[0] : '';
+      if (state.check || state.registered || state.checking) newTraveller();
+      m.value = '';
+      if (unregistered) {
+        state.readNote = 'A new document was read: the previous traveller' + (prev ? ' (' + prev + ')' : '') +
+                         ' was NOT registered.';
+        setMsg('decide-msg', state.readNote);
+      }
+    }
+    reader.keys = [];
+    reader.active = true;
+    reader.lineEnd = false;
+    reader.ended = t;
+    m.focus();
+    setSummary('Reading a document…', '');
+    readerAppend(text);
+  }
+
+  /* Called first for every keydown on the booth screen; true when the key
+   * was taken as part of a read (the caller does nothing more with it). */
+  function readerKey(ev) {
+    if (['Shift', 'CapsLock'].includes(ev.key)) return false; /* a reader's Shift for '<' and capitals */
+    const t = ev.timeStamp;
+    const gap = t - reader.last;
+    const plain = !ev.ctrlKey && !ev.altKey && !ev.metaKey;
+    const ch = plain && ev.key.length === 1 ? ev.key.toUpperCase() : plain && ev.key === 'Enter' ? '\n' : null;
+    const focus = document.activeElement;
+    reader.last = t;
+    if (reader.active) {
+      const limit = reader.lineEnd ? READER_PAUSE_MS : READER_STALL_MS;
+      if (ch !== null && !ev.repeat && gap <= limit && /^[A-Z0-9<\n]$/.test(ch) && focus === $('mrz')) {
+        ev.preventDefault();
+        ev.stopImmediatePropagation();
+        reader.ended = t;
+        reader.lineEnd = ch === '\n';
+        readerAppend(ch);
+        /* a complete zone and its last Enter: the read is over */
+        if (reader.lineEnd && completeMrz($('mrz').value)) reader.active = false;
+        return true;
+      }
+      reader.active = false; /* the read is over: this key is the officer's */
+    }
+    if (ch === null || ev.repeat || !/^[A-Z0-9<]$/.test(ch) || focus === $('comp-mrz')) {
+      reader.keys = [];
+      return false;
+    }
+    if (gap > READER_PAUSE_MS || focus !== reader.origin) reader.keys = [];
+    if (!reader.keys.length) reader.origin = focus;
+    reader.keys.push({ ch, t, saved: saveField(focus) });
+    if (reader.keys.length > 60) reader.keys.shift();
+    const from = reader.keys.length >= READER_KEYS ? readerFrom() : -1;
+    if (from < 0) return false;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    readerStart(from, t);
+    return true;
+  }
+
   /* ---- keyboard ------------------------------------------------------- */
 
   function onKey(ev) {
     state.lastActivity = Date.now();
     if (!state.session || $('booth-screen').hidden) return;
+    if (readerKey(ev)) return;
     if (ev.key === 'Escape') {
       ev.preventDefault();
       onEscape();

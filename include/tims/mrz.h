@@ -76,6 +76,15 @@ const char *tims_mrz_field_name(enum tims_mrz_field f);
 
 struct tims_mrz_issue {
 	enum tims_mrz_field field;
+	/* Warnings only: the rule a real document broke and was accepted
+	 * under, a stable name (NULL for errors); docs/mrz.md lists them with
+	 * their source:
+	 *   "single-name"       name field begins with "<<" (India, Switzerland):
+	 *                       the name is given as the surname
+	 *   "long-number-filler" TD1 long number's check digit over the filler
+	 *   "document-code"     a code issued in practice outside Doc 9303
+	 *   "lowercase", "name-truncated", "historical-code" */
+	const char *rule;
 	char msg[TIMS_MRZ_MSG_BYTES]; /* begins with the field or line name */
 };
 

@@ -24,9 +24,10 @@ static json_t *issues_json(const struct tims_mrz_issue *is, unsigned n)
 	json_t *a = json_array();
 
 	for (unsigned i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s}", "field",
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s*}", "field",
 						   tims_mrz_field_name(is[i].field),
-						   "message", is[i].msg));
+						   "message", is[i].msg,
+						   "rule", is[i].rule));
 	return a;
 }
 

@@ -54,9 +54,9 @@ static const char *const month_names[12] = {
 	"August", "September", "October", "November", "December",
 };
 
-__attribute__((format(printf, 4, 0)))
+__attribute__((format(printf, 5, 0)))
 static void vissue(struct tims_mrz *m, bool error, enum tims_mrz_field f,
-		   const char *fmt, va_list ap)
+		   const char *rule, const char *fmt, va_list ap)
 {
 	struct tims_mrz_issue *is;
 	size_t off = 0;
@@ -73,6 +73,7 @@ static void vissue(struct tims_mrz *m, bool error, enum tims_mrz_field f,
 		is = &m->warnings[m->nwarnings++];
 	}
 	is->field = f;
+	is->rule = rule;
 	if (f != TIMS_MRZ_F_MRZ) {
 		int n = snprintf(is->msg, sizeof(is->msg), "%s: ",
 				 tims_mrz_field_name(f));
@@ -91,18 +92,20 @@ static void field_error(struct tims_mrz *m, enum tims_mrz_field f,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vissue(m, true, f, fmt, ap);
+	vissue(m, true, f, NULL, fmt, ap);
 	va_end(ap);
 }
 
-__attribute__((format(printf, 3, 4)))
+/* A warning: the document breaks `rule` (a name from mrz.h) and is read
+ * all the same. */
+__attribute__((format(printf, 4, 5)))
 static void field_warning(struct tims_mrz *m, enum tims_mrz_field f,
-			  const char *fmt, ...)
+			  const char *rule, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vissue(m, false, f, fmt, ap);
+	vissue(m, false, f, rule, fmt, ap);
 	va_end(ap);
 }
 
@@ -293,14 +296,44 @@ static bool check(struct tims_mrz *m, enum tims_mrz_field f, const char *s,
 	return false;
 }
 
+/*
+ * Document codes that issuers really put on cards although Doc 9303 Part 5
+ * note k (TD1) and Part 6 (TD2) allow only A, C or I as the first letter:
+ * read with a warning naming the rule. Each has a source (docs/mrz.md).
+ */
+static const struct {
+	char code[3];
+	char state[4];   /* issuing state as printed: "D<<" */
+	enum tims_mrz_format format;
+	const char *what;
+} issued_codes[] = {
+	{ "RP", "EST", TIMS_MRZ_TD1, "Estonian residence permit cards" },
+	{ "ME", "D<<", TIMS_MRZ_TD1, "German arrival certificates" },
+	{ "ME", "D<<", TIMS_MRZ_TD2, "German arrival certificates" },
+};
+
+static const char *issued_code(const char *c, enum tims_mrz_format f)
+{
+	for (size_t i = 0; i < sizeof(issued_codes) / sizeof(issued_codes[0]); i++)
+		if (issued_codes[i].format == f && !memcmp(c, issued_codes[i].code, 2) &&
+		    !memcmp(c + 2, issued_codes[i].state, 3))
+			return issued_codes[i].what;
+	return NULL;
+}
+
 static void parse_code(struct tims_mrz *m, const struct layout *lay)
 {
-	const char *c = m->line[0];
+	const char *c = m->line[0], *what;
 
 	m->document_code[0] = c[0];
 	m->document_code[1] = c[1] == '<' ? '\0' : c[1];
 	m->document_code[2] = '\0';
-	if (!strchr(lay->codes, c[0]) || c[0] == '<')
+	if ((!strchr(lay->codes, c[0]) || c[0] == '<') &&
+	    (what = issued_code(c, lay->format)))
+		field_warning(m, TIMS_MRZ_F_DOCUMENT_CODE, "document-code",
+			      "'%.2s' is not a Doc 9303 code but is issued on %s",
+			      c, what);
+	else if (!strchr(lay->codes, c[0]) || c[0] == '<')
 		field_error(m, TIMS_MRZ_F_DOCUMENT_CODE,
 			    "'%c' is not a valid document type here (%s)", c[0],
 			    lay->codes_why);
@@ -358,7 +391,7 @@ static void parse_country(struct tims_mrz *m, enum tims_mrz_field f,
 		m->specimen = true;
 		break;
 	case TIMS_MRZ_COUNTRY_HISTORICAL:
-		field_warning(m, f, "'%s' is a code no longer issued", out);
+		field_warning(m, f, "historical-code", "'%s' is a code no longer issued", out);
 		break;
 	case TIMS_MRZ_COUNTRY_ISO:
 	case TIMS_MRZ_COUNTRY_ICAO:
@@ -399,7 +432,21 @@ static void parse_docnum(struct tims_mrz *m, const struct layout *lay,
 	copy_trimmed(m->document_number, full, n + k - 1);
 	*opt1_used = true;
 	*opt1_skip = k + 1 < lay->opt1.len ? k + 1 : lay->opt1.len;
-	check(m, TIMS_MRZ_F_DOCUMENT_NUMBER, full, n + k - 1, opt[k - 1], false);
+	/* Belgian and Portuguese identity cards compute this check digit over
+	 * the whole span, the filler at position 15 included (the span is
+	 * contiguous on a TD1 line 1 only). Only for those issuers: elsewhere
+	 * a second way to match would let more misreadings through. */
+	if (lay->format == TIMS_MRZ_TD1 &&
+	    (!memcmp(m->line[0] + 2, "BEL", 3) || !memcmp(m->line[0] + 2, "PRT", 3)) &&
+	    opt[k - 1] != tims_mrz_check_digit(full, n + k - 1) &&
+	    opt[k - 1] == tims_mrz_check_digit(num, n + k))
+		field_warning(m, TIMS_MRZ_F_DOCUMENT_NUMBER, "long-number-filler",
+			      "check digit over the filler at position 15 too, "
+			      "as Belgium and Portugal compute it (Doc 9303: "
+			      "number only)");
+	else
+		check(m, TIMS_MRZ_F_DOCUMENT_NUMBER, full, n + k - 1, opt[k - 1],
+		      false);
 }
 
 /* A name part: fillers at both ends dropped, each run of '<' -> one space. */
@@ -447,7 +494,7 @@ static bool name_chars(struct tims_mrz *m, enum tims_mrz_field f,
 static void truncated(struct tims_mrz *m, enum tims_mrz_field f)
 {
 	m->name_truncated = true;
-	field_warning(m, f, "the name fills its whole field and may be "
+	field_warning(m, f, "name-truncated", "the name fills its whole field and may be "
 		      "truncated");
 }
 
@@ -462,15 +509,29 @@ static void parse_icao_name(struct tims_mrz *m, struct span sp)
 			break;
 		}
 	}
-	if (!name_chars(m, TIMS_MRZ_F_SURNAME, s, sep, 0))
-		return;
-	if (sep < n && !name_chars(m, TIMS_MRZ_F_GIVEN_NAMES, s + sep,
-				   n - sep, sep))
-		return;
+	/* A digit in a name is an error, but the name is still given (as
+	 * read): the screening reads 0 1 5 8 as the letters O I S B they are
+	 * mistaken for, so a misread name is screened, not dropped. */
+	name_chars(m, TIMS_MRZ_F_SURNAME, s, sep, 0);
+	if (sep < n)
+		name_chars(m, TIMS_MRZ_F_GIVEN_NAMES, s + sep, n - sep, sep);
 	put_name(m->surname, s, sep);
 	if (sep < n)
 		put_name(m->given_names, s + sep, n - sep);
-	if (!m->surname[0])
+	/* A holder with one name only: Doc 9303 Part 3 (3.4) puts a name that
+	 * cannot be divided in the primary identifier, but India and
+	 * Switzerland print it as the secondary one, after "<<". It is given
+	 * where Doc 9303 puts it, so that every reader of the result (the
+	 * record, the history, the screening) finds the holder's name as
+	 * the surname. */
+	if (!m->surname[0] && sep == 0 && m->given_names[0]) {
+		memcpy(m->surname, m->given_names, sizeof(m->surname));
+		m->given_names[0] = '\0';
+		field_warning(m, TIMS_MRZ_F_SURNAME, "single-name",
+			      "the single name is printed after '<<' (India, "
+			      "Switzerland); read as the surname, as Doc 9303 "
+			      "has it");
+	} else if (!m->surname[0])
 		field_error(m, TIMS_MRZ_F_SURNAME, "missing (the name field "
 			    "starts with '<')");
 	if (s[n - 1] != '<')
@@ -483,8 +544,7 @@ static void parse_split_name(struct tims_mrz *m, enum tims_mrz_field f,
 {
 	const char *s = at(m, sp);
 
-	if (!name_chars(m, f, s, sp.len, 0))
-		return;
+	name_chars(m, f, s, sp.len, 0);
 	put_name(out, s, sp.len);
 	if (f == TIMS_MRZ_F_SURNAME && !out[0])
 		field_error(m, f, "missing");
@@ -788,7 +848,7 @@ static bool copy_lines(struct tims_mrz *m, const struct tims_mrz_options *opt,
 		bad += bad_here;
 	}
 	if (folded)
-		field_warning(m, TIMS_MRZ_F_MRZ, "mrz: lowercase letters read "
+		field_warning(m, TIMS_MRZ_F_MRZ, "lowercase", "mrz: lowercase letters read "
 			      "as upper case (lowercase is not valid MRZ: is "
 			      "the reader in lowercase or Caps Lock mode?)");
 	return bad == 0;

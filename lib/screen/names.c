@@ -5,6 +5,12 @@
  * with the byte offset; then splitting into tokens and asking translit.c for
  * each token's spellings.
  *
+ * One exception to "no digits": OCR engines and people copying a document
+ * read O as 0, I as 1, S as 5 and B as 8. A name part that has letters and
+ * some of those four digits ("J0HN", "SM1TH") is read with the letters they
+ * stand for (TIMS_TOK_OCR marks it, and the scorer says so); any other digit,
+ * or a part made of digits only ("1985"), is still refused.
+ *
  * The input is validated byte by byte before ICU sees it, so every error
  * names a byte offset in what the user typed, not in a normalised copy.
  */
@@ -69,11 +75,26 @@ static bool apostrophe(int32_t cp)
 	       cp == 0x05F3 || cp == 0x05F4;
 }
 
+/* The letter an OCR engine (or a person copying) reads as this digit; 0
+ * for a digit that is not such a confusion. */
+static int32_t ocr_letter(int32_t cp)
+{
+	switch (cp) {
+	case '0': return 'O';
+	case '1': return 'I';
+	case '5': return 'S';
+	case '8': return 'B';
+	default: return 0;
+	}
+}
+
 /* Pass 1: the raw bytes. Every refusal names the byte offset. */
 static tims_rc validate(const char *s, size_t len, const char *what,
 			struct tims_err *err)
 {
 	int32_t i = 0, n = (int32_t)len;
+	int32_t digit_at = -1; /* first OCR digit of the current part */
+	bool letter = false;   /* the current part has a letter */
 
 	if (len > TIMS_NAME_MAX_BYTES)
 		return tims_err_set(err, TIMS_ERR_TOOBIG,
@@ -94,10 +115,24 @@ static tims_rc validate(const char *s, size_t len, const char *what,
 			return tims_err_set(err, TIMS_ERR_INVALID,
 					    "%s: invisible format character U+%04X at byte %d",
 					    what, (unsigned)cp, at);
-		if (u_isdigit(cp))
+		if (u_isdigit(cp) && !ocr_letter(cp))
 			return tims_err_set(err, TIMS_ERR_INVALID,
 					    "%s: digit at byte %d; a name has none",
 					    what, at);
+		if (separator(cp) || cp == 0x060C) {
+			if (digit_at >= 0 && !letter)
+				break;
+			digit_at = -1;
+			letter = false;
+			continue;
+		}
+		if (ocr_letter(cp)) {
+			if (digit_at < 0)
+				digit_at = at;
+			continue;
+		}
+		if (u_isalpha(cp))
+			letter = true;
 		if ((u_ispunct(cp) || u_charType(cp) == U_MATH_SYMBOL ||
 		     u_charType(cp) == U_CURRENCY_SYMBOL ||
 		     u_charType(cp) == U_OTHER_SYMBOL) &&
@@ -106,6 +141,10 @@ static tims_rc validate(const char *s, size_t len, const char *what,
 					    "%s: character U+%04X at byte %d is not part of a name",
 					    what, (unsigned)cp, at);
 	}
+	if (digit_at >= 0 && !letter) /* digits only: not a misread word */
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: digit at byte %d; a name has none",
+				    what, digit_at);
 	return TIMS_OK;
 }
 
@@ -122,6 +161,7 @@ struct tok_builder {
 	size_t n;
 	char orig[TIMS_TOKEN_ORIG_MAX];
 	size_t olen;
+	bool ocr;  /* a digit was read as a letter */
 };
 
 static tims_rc flush_token(struct tok_builder *b, uint8_t part,
@@ -144,6 +184,8 @@ static tims_rc flush_token(struct tok_builder *b, uint8_t part,
 	t->orig[b->olen] = '\0';
 	t->part = part;
 	if (tims__translit_token(b->l, b->n, t) == 0) {
+		if (b->ocr)
+			t->flags |= TIMS_TOK_OCR;
 		if (t->flags & TIMS_TOK_MIXED)
 			out->mixed_script = true;
 		if (strlen(t->var[0]) == 1 && !(t->flags & TIMS_TOK_ABJAD))
@@ -154,6 +196,7 @@ static tims_rc flush_token(struct tok_builder *b, uint8_t part,
 	}
 	b->n = 0;
 	b->olen = 0;
+	b->ocr = false;
 	return TIMS_OK;
 }
 
@@ -199,6 +242,7 @@ tims_rc tims_name_parse(const char *s, size_t len, const char *what,
 							  : TIMS_PART_ANY;
 	b.n = 0;
 	b.olen = 0;
+	b.ocr = false;
 	for (int32_t i = 0; i < nn;) {
 		int32_t at = i, cp;
 
@@ -217,14 +261,17 @@ tims_rc tims_name_parse(const char *s, size_t len, const char *what,
 		if (apostrophe(cp) || ignorable(cp))
 			continue;
 		{
-			enum tims__script sc = tims__script_of(cp);
+			int32_t letter = ocr_letter(cp);
+			enum tims__script sc = tims__script_of(letter ? letter : cp);
 			UBool bad = false;
 			size_t need = (size_t)U8_LENGTH(cp);
 
 			if (sc == TIMS__S_NONE)
 				continue; /* combining marks left after NFC */
+			if (letter)
+				b.ocr = true;
 			if (b.n < TIMS_ARRAY_SIZE(b.l)) {
-				b.l[b.n].cp = cp;
+				b.l[b.n].cp = letter ? letter : cp;
 				b.l[b.n].script = (uint8_t)sc;
 				b.n++;
 			}

@@ -528,6 +528,13 @@ static void explain_pair(struct tims_match *m, const struct tview *x,
 		reason(m, true, "%s %s~%s are different names", lbl, a->orig, b->orig);
 		break;
 	}
+	/* say which side's digits were read as letters, and as what */
+	if (a->flags & TIMS_TOK_OCR)
+		reason(m, true, "%s %s read as %s (OCR: a digit for O, I, S or B)",
+		       lbl, a->orig, a->var[0]);
+	if (b->flags & TIMS_TOK_OCR)
+		reason(m, true, "%s %s read as %s (OCR: a digit for O, I, S or B)",
+		       lbl, b->orig, b->var[0]);
 }
 
 static bool date_known(const struct tims_pdate *d)

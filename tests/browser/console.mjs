@@ -11,7 +11,7 @@
 // and "end<TAB>done" last; console.sh turns them into TAP lines.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { check, failed, launchArgs, totp, waitText as wait } from './lib.mjs';
+import { check, failed, launchArgs, readerType, totp, waitText as wait } from './lib.mjs';
 
 const env = (k) => {
   if (!process.env[k]) throw new Error(`console.mjs: ${k} is not set (run tests/e2e/console.sh)`);
@@ -346,6 +346,97 @@ try {
     return waitText(page, '#receipt', /Vehicle CA 1234 AB \(driver\)/);
   });
   await shot(page, 'vehicle-companion');
+
+  // ---- the booth never loses a read ---------------------------------------
+  // The next document is read wherever the focus is — on the receipt, in
+  // Remarks, on a list — and no Esc is pressed in this section. A reader
+  // types a key every few ms (readerType, lib.mjs); a person is typed with
+  // page.keyboard.type and 80 ms between keys.
+  const reader = (lines) => readerType(page, lines);
+  const screenState = () => page.evaluate(() => ({
+    focus: document.activeElement.id || document.activeElement.tagName,
+    receipt: document.getElementById('receipt').hidden,
+    result: document.getElementById('result').hidden,
+    summary: document.getElementById('summary').textContent,
+  }));
+  await check('reader on the receipt: the old result is blanked as soon as the read starts', async () => {
+    const before = await screenState();
+    if (before.focus !== 'receipt') return `focus is on ${before.focus}, not on the receipt`;
+    await readerType(page, [MRZ.wanted[0]], { enter: false }); // the first line only
+    const st = await screenState();
+    return (st.receipt && st.result && !/HOLM|ADMITTED/.test(st.summary) && st.focus === 'mrz') ||
+      `after the first line: ${JSON.stringify(st)}`;
+  });
+  await check('... the rest of the read checks the next traveller (no Esc)', async () => {
+    await page.keyboard.press('Enter');
+    await reader([MRZ.wanted[1]]);
+    await waitText(page, '#summary', /1 hit.* — SHCHERBAKOV, YURIY$/);
+    await waitText(page, '#hits', /WANTED — national W-17/);
+    const v = await page.inputValue('#mrz');
+    return v.trim() === MRZ.wanted.join('\n') || `MRZ field: ${JSON.stringify(v)}`;
+  });
+  await check('a person typing in Remarks is not taken for a reader', async () => {
+    await page.focus('#remarks');
+    await page.keyboard.type('seen P<UTO 2x', { delay: 80 });
+    const st = await screenState();
+    const r = await page.inputValue('#remarks');
+    return (r === 'seen P<UTO 2x' && !st.result && /SHCHERBAKOV/.test(st.summary)) ||
+      `remarks ${JSON.stringify(r)}, ${JSON.stringify(st)}`;
+  });
+  await check('reader in Remarks: the next traveller is checked, Remarks keeps none of the MRZ', async () => {
+    await reader(MRZ.clean);
+    await waitText(page, '#summary', /^Document valid · no hits · \d+ days left — HOLM, ERIK$/);
+    const r = await page.inputValue('#remarks');
+    return !/UTOHOLM|C01X00T47/.test(r) || `remarks: ${JSON.stringify(r)}`;
+  });
+  await check('... and says the previous traveller was not registered', () =>
+    waitText(page, '#decide-msg', /previous traveller \(SHCHERBAKOV\) was NOT registered/));
+  await check('reader on a list (direction): the list keeps its choice, the next traveller is checked', async () => {
+    const before = await page.inputValue('#direction');
+    await page.focus('#direction');
+    await reader(MRZ.banned);
+    await waitText(page, '#summary', /1 hit.* — BERG, SARA$/);
+    const after = await page.inputValue('#direction');
+    return (before === 'exit' && after === before) || `direction ${before} -> ${after}`;
+  });
+  await shot(page, 'reader-anywhere');
+  await check('at the booth, a name read with digits (SHCHERBAK0V YUR1Y) is still screened: the wanted person is a hit', async () => {
+    await reader(['P<RUSSHCHERBAK0V<<YUR1Y<<<<<<<<<<<<<<<<<<<<<', MRZ.wanted[1]]);
+    await waitText(page, '#summary', /^Document not valid · 1 hit/);
+    await waitText(page, '#doc-errors', /is not a letter \(OCR confusion of O\?\)/);
+    await waitText(page, '#hits', /WANTED — national W-17/);
+    return waitText(page, '#hits', /SHCHERBAK0V read as SHCHERBAKOV \(OCR/);
+  });
+
+  // ---- screening that fails is said, and blocks Admit -----------------------
+  // The node answers 503 {"error":"screening_failed"} when a watchlist
+  // look-up fails; here the answer is put in the check's place.
+  await page.route('**/api/v1/check', (route) => route.fulfill({
+    status: 503, contentType: 'application/json',
+    body: JSON.stringify({ error: 'screening_failed', message: 'screening failed: the watchlist store could not be read' }),
+  }));
+  await check('screening failed: the console says so prominently', async () => {
+    await page.focus('#remarks');
+    await reader(MRZ.minor);
+    await waitText(page, '#summary', /^Screening failed — do not admit/);
+    await waitText(page, '#hits-state', /SCREENING FAILED.*watchlist store could not be read/);
+    return (await page.getAttribute('#summary', 'class')).includes('alarm') || 'not marked as an alarm';
+  });
+  await check('screening failed: Admit is off, Refuse and Second line are on', async () => {
+    const [a, r, s2] = [await page.isDisabled('#admit'), await page.isDisabled('#refuse'), await page.isDisabled('#second')];
+    return (a && !r && !s2) || `admit off ${a}, refuse off ${r}, second line off ${s2}`;
+  });
+  await check('screening failed: Alt+A does not admit', async () => {
+    await page.keyboard.press('Alt+A');
+    await waitText(page, '#decide-msg', /cannot be admitted/);
+    return (await page.isHidden('#receipt')) || 'a receipt is shown';
+  });
+  await shot(page, 'screening-failed');
+  await check('screening failed: second line is registered', async () => {
+    await page.keyboard.press('Alt+S');
+    return waitText(page, '#receipt', /SENT TO SECOND LINE — log index 5/);
+  });
+  await page.unroute('**/api/v1/check');
 
   // ---- logout, and a session the node ended ------------------------------
   await check('Alt+L logs out: back to the login, the token is dead', async () => {

@@ -45,3 +45,30 @@ export async function waitText(page, sel, re, timeout = 10000) {
 
 export const launchArgs = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
   '--disable-background-networking'];
+
+// A keyboard-wedge reader: the keys of each line, then Enter, at a reader's
+// pace. The key events go to the browser through the DevTools protocol
+// without waiting for each one's answer, so they arrive back to back (a
+// reader's few ms apart) however slow the machine running the test is —
+// page.keyboard.type waits a round trip per key, which on a loaded machine
+// is a person's pace, not a reader's. Each key is a real keydown with its
+// text (the browser inserts it where the focus is), then a keyup.
+export async function readerType(page, lines, { enter = true } = {}) {
+  const cdp = await page.context().newCDPSession(page);
+  const sends = [];
+  const key = (k, text, vk, code) => {
+    sends.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', key: k, code, text, unmodifiedText: text,
+      windowsVirtualKeyCode: vk }));
+    sends.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: k, code, windowsVirtualKeyCode: vk }));
+  };
+  for (const l of lines) {
+    for (const c of l) {
+      if (c === '<') key('<', '<', 188, 'Comma');
+      else if (/[0-9]/.test(c)) key(c, c, c.charCodeAt(0), 'Digit' + c);
+      else key(c, c, c.toUpperCase().charCodeAt(0), 'Key' + c.toUpperCase());
+    }
+    if (enter) key('Enter', '\r', 13, 'Enter');
+  }
+  await Promise.all(sends);
+  await cdp.detach();
+}

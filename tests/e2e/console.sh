@@ -104,7 +104,7 @@ trap 'rm -rf "$T_TMP"' EXIT
 
 # What the screen said was registered is in the post's log.
 t_ok "after: the crossing log verifies" "$TIMS" log verify --post "$P"
-t_match "after: it holds the 5 crossings the screen showed, none twice" ': 5 records ' "$("$TIMS" log verify --post "$P" 2>&1)"
+t_match "after: it holds the 6 crossings the screen showed, none twice" ': 6 records ' "$("$TIMS" log verify --post "$P" 2>&1)"
 t_ok "after: the audit log verifies" "$TIMS" audit verify --post "$P"
 h=$("$TIMS" history --post "$P" C01X00T47 --json 2>&1)
 t_match "after: the keyboard-only traveller's entry is stored, admitted" '"direction":"entry".*"decision":"admit"' "$h"
@@ -118,7 +118,10 @@ h=$("$TIMS" history --post "$P" TN1234567 --json 2>&1)
 t_match "after: the discreet-check traveller is admitted" '"decision":"admit"' "$h"
 t_match "after: the record tells the centre about the quiet hit" '"screening":"1 hit: national/Q-31' "$h"
 t_ok "after: the process log has no document numbers" sh -c "! grep -Eq 'C01X00T47|720000017|TN1234567' '$T_TMP/serve.err'"
-for s in login admitted hit discreet bad-field refused vehicle-companion session-ended unreachable; do
+h=$("$TIMS" history --post "$P" C01X00T55 --json 2>&1)
+t_match "after: the traveller whose screening failed went to second line, recorded as not screened" \
+	'"decision":"second-line".*"screening":"not screened: screening failed"|"screening":"not screened: screening failed".*"decision":"second-line"' "$h"
+for s in login admitted hit discreet bad-field refused vehicle-companion reader-anywhere screening-failed session-ended unreachable; do
 	t_ok "after: screenshot build/screenshots/console-$s.png saved" test -s "$SHOTS/console-$s.png"
 done
 t_end

@@ -110,6 +110,27 @@ t_status 2 "missing file: exit 2" "$TIMS" mrz "$T_TMP/no-such-file"
 t_match "missing file: named" 'no-such-file: No such file or directory' "$("$TIMS" mrz "$T_TMP/no-such-file" 2>&1)"
 t_status 2 "a directory: exit 2" "$TIMS" mrz "$T_TMP"
 t_status 2 "unknown option: exit 2" "$TIMS" mrz --frobnicate
+# --- real documents a strict reading refuses: valid, with the rule named ----
+# (tests/data/mrz/real-documents.txt: India and Switzerland single names,
+# Belgian and Portuguese long numbers, an Estonian RP card; docs/mrz.md)
+t_status 0 "real documents: every one valid (exit 0)" "$TIMS" mrz "$D/real-documents.txt"
+"$TIMS" mrz --json "$D/real-documents.txt" >"$T_TMP/real.json"
+t_eq "real documents: the rule each was accepted under, in the JSON" \
+	"single-name single-name long-number-filler long-number-filler document-code" \
+	"$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["warnings"][0]["rule"] for l in open(sys.argv[1])))' "$T_TMP/real.json")"
+t_eq "real documents: a single name printed after << is read as the surname" "AHMADI|" \
+	"$(json_get "$T_TMP/real.json" 1 'd["surname"]+"|"+d["given_names"]')"
+t_eq "real documents: the Belgian long number joined" "590330101085" \
+	"$(json_get "$T_TMP/real.json" 3 'd["document_number"]')"
+"$TIMS" post init "$T_TMP/post" --origin test.example/mrz-post --kind land >/dev/null 2>&1
+sed -n 1,2p "$D/real-documents.txt" >"$T_TMP/single.mrz"
+t_match "real documents: the single-name traveller's crossing is registered" '^index 0 leaf [0-9a-f]{64}$' \
+	"$("$TIMS" cross --post "$T_TMP/post" --mrz "$T_TMP/single.mrz" --direction entry --officer o1 --booth b1 2>&1)"
+t_match "real documents: ... under the name as its surname" '"number":"K2578285","sex":"F","surname":"AHMADI"' \
+	"$("$TIMS" history --post "$T_TMP/post" K2578285 --json 2>&1)"
+t_match "real documents: the text output names the rule" 'warning: document_number: check digit over the filler at position 15 too.*\[rule long-number-filler\]' \
+	"$("$TIMS" mrz "$D/real-documents.txt")"
+
 t_status 2 "two files: exit 2" "$TIMS" mrz "$D/demo-valid.txt" "$D/demo-valid.txt"
 t_status 2 "bad TIMS_TODAY: exit 2" env TIMS_TODAY=2025-02-30 "$TIMS" mrz "$D/demo-valid.txt"
 t_match "--help documents --json and the exit status" 'Exit status: 0 every document is valid' "$("$TIMS" mrz --help)"

@@ -35,6 +35,19 @@ t_match "a control character is refused with its byte" 'line 3: a: control chara
 t_match "an impossible date is refused" 'line 4: dob_a: day .30. is not between 1 and 29' "$err"
 t_match "malformed JSON is refused with the line" 'line 5: JSON: ' "$err"
 t_match "a missing name is refused" 'line 6: a: missing' "$err"
+t_eq "every input line gets one answer, in order" 7 "$(printf '%s\n' "$out" | grep -c .)"
+t_match "a bad line is answered with its number and the error" '^\{"a":"Smith\\u0007","b":"x","line":3,"error":"a: control character U\+0007 at byte 5"\}$' "$(printf '%s\n' "$out" | sed -n 3p)"
+t_match "a line that is not JSON is answered with its number and the error" '^\{"line":5,"error":"JSON: ' "$(printf '%s\n' "$out" | sed -n 5p)"
+t_match "the lines after a bad one keep their place" '^\{"a":"Ann Lee","b":"Ann Lee","score":1\.0,"match":true\}$' "$(printf '%s\n' "$out" | sed -n 7p)"
+
+# OCR confusions in names: 0 1 5 8 for O I S B are read as the letters
+out=$(printf '%s\n' '{"a":"J0HN SM1TH","b":"JOHN SMITH"}' '{"a":"5ARA 8ERG","b":"Berg, Sara"}' \
+	'{"a":"R2D2","b":"JOHN"}' | "$TIMS" screen pairs --explain 2>/dev/null)
+t_eq "names with OCR digits: each line answered" 3 "$(printf '%s\n' "$out" | grep -c .)"
+t_match "J0HN SM1TH is matched with JOHN SMITH" '^\{"a":"J0HN SM1TH","b":"JOHN SMITH","score":1\.0,"match":true,' "$(printf '%s\n' "$out" | sed -n 1p)"
+t_match "... and the reason says how it was read" 'SM1TH read as SMITH \(OCR' "$out"
+t_match "5ARA 8ERG is matched with Berg, Sara" '"match":true' "$(printf '%s\n' "$out" | sed -n 2p)"
+t_match "a digit no letter looks like is still refused, with an answer" '"line":3,"error":"a: digit at byte 1; a name has none"' "$(printf '%s\n' "$out" | sed -n 3p)"
 printf 'Sm\303\050th' > "$T_TMP/bad8"
 out=$( { printf '{"a":"'; cat "$T_TMP/bad8"; printf '","b":"x"}\n'; } | "$TIMS" screen pairs 2>&1)
 t_match "invalid UTF-8 is refused" 'line 1: ' "$out"
@@ -94,6 +107,13 @@ t_match "traveller: the stolen document is a hit" '"ref": "D-1"' "$out"
 t_match "traveller: the holder is a hit" '"ref": "P-007"' "$out"
 t_match "traveller: the stolen car is a hit (spaces, dashes, case ignored)" '"ref": "V-1"' "$out"
 t_status 1 "traveller: text that is no MRZ is refused" "$TIMS" screen traveller --store "$S" --mrz "$D/persons.csv"
+# at the booth: an MRZ whose name was read with digits (ER1K55ON) is
+# invalid, but its holder is still screened and found
+printf '%s\n%s\n' 'P<UTOER1K55ON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<' "$(sed -n 2p "$D/traveller-td3.mrz")" >"$T_TMP/ocr.mrz"
+out=$("$TIMS" screen traveller --store "$S" --mrz "$T_TMP/ocr.mrz" --today 2010-01-01)
+t_match "traveller: the MRZ with digits in the name is not valid" '"valid": false' "$out"
+t_match "traveller: ... its holder ER1K55ON is still a hit (ERIKSSON)" '"ref": "P-007"' "$out"
+t_match "traveller: ... the hit says how the name was read" 'ER1K55ON read as ERIKSSON' "$out"
 
 out=$("$TIMS" watchlist remove --store "$S" --list interpol --ref P-007)
 t_match "remove an entry: the version goes up" 'list interpol version 2: 1 removed' "$out"

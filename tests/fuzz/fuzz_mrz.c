@@ -59,6 +59,8 @@ static void check_result(const struct tims_mrz *m, tims_rc rc)
 		/* A valid document has real fields. */
 		MUST(m->format != TIMS_MRZ_UNKNOWN);
 		MUST(m->document_number[0] && m->surname[0]);
+		for (unsigned i = 0; i < m->nwarnings; i++)
+			MUST(m->warnings[i].rule && m->warnings[i].rule[0]); /* named */
 		MUST(m->nationality[0] && m->issuing_state[0]);
 	}
 }

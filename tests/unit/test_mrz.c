@@ -540,6 +540,130 @@ static void test_no_allocation(void)
 #endif
 }
 
+/*
+ * Real documents that a strict reading of Doc 9303 refuses (synthetic
+ * holders in the issuers' real layouts): each is read, valid, with one
+ * warning naming the rule it was accepted under (docs/mrz.md, "Real
+ * documents"). The same layouts from other issuers, or with a wrong check
+ * digit, stay errors; codes Doc 9303 allows get no warning.
+ */
+struct real_case {
+	const char *name, *text;
+	const char *rule;    /* the warning's rule; NULL: none */
+	const char *error;   /* NULL: valid; else the one error expected */
+	const char *number, *surname, *given;
+};
+
+static const struct real_case real_cases[] = {
+	{ "India: single name after << (TD3)",
+	  "P<IND<<AHMADI<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<\n"
+	  "K2578285<7IND5601240F3202285<<<<<<<<<<<<<<<2\n",
+	  "single-name", NULL, "K2578285", "AHMADI", "" },
+	{ "Switzerland: single name after << (TD1 identity card)",
+	  "IDCHES123456780<<<<<<<<<<<<<<<\n"
+	  "8001014M3101012CHE<<<<<<<<<<<2\n"
+	  "<<ARJUN<<<<<<<<<<<<<<<<<<<<<<<\n",
+	  "single-name", NULL, "S12345678", "ARJUN", "" },
+	{ "a name field of fillers only is still an error",
+	  "P<IND<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<\n"
+	  "K2578285<7IND5601240F3202285<<<<<<<<<<<<<<<2\n",
+	  NULL, "surname: missing (the name field starts with '<')", NULL, NULL, NULL },
+	{ "Belgium: long number, check digit over the filler too (TD1)",
+	  "IDBEL590330101<0853<<<<<<<<<<<\n"
+	  "8501019F3002038BEL850101002001\n"
+	  "DUPONT<<MARIE<ANNE<<<<<<<<<<<<\n",
+	  "long-number-filler", NULL, "590330101085", "DUPONT", "MARIE ANNE" },
+	{ "Portugal: long number, check digit over the filler too (TD1)",
+	  "I<PRT000000000<ZZ48<<<<<<<<<<<\n"
+	  "8501019M3101012PRT<<<<<<<<<<<4\n"
+	  "SILVA<SANTOS<<JOAO<<<<<<<<<<<<\n",
+	  "long-number-filler", NULL, "000000000ZZ4", "SILVA SANTOS", "JOAO" },
+	{ "Belgium: long number with the Doc 9303 check digit",
+	  "IDBEL590330101<0859<<<<<<<<<<<\n"
+	  "8501019F3002038BEL<<<<<<<<<<<8\n"
+	  "DUPONT<<MARIE<<<<<<<<<<<<<<<<<\n",
+	  NULL, NULL, "590330101085", "DUPONT", "MARIE" },
+	{ "Belgium: a long number matching neither way is an error",
+	  "IDBEL590330101<0855<<<<<<<<<<<\n"
+	  "8501019F3002038BEL<<<<<<<<<<<6\n"
+	  "DUPONT<<MARIE<<<<<<<<<<<<<<<<<\n",
+	  NULL, "document_number: check digit is 5, expected 9", NULL, NULL, NULL },
+	{ "the filler-span check digit from another issuer is an error",
+	  "I<UTO590330101<0853<<<<<<<<<<<\n"
+	  "8501019F3002038UTO<<<<<<<<<<<0\n"
+	  "DUPONT<<MARIE<<<<<<<<<<<<<<<<<\n",
+	  NULL, "document_number: check digit is 3, expected 9", NULL, NULL, NULL },
+	{ "Estonia: residence permit card coded RP (TD1)",
+	  "RPESTAB12345671<<<<<<<<<<<<<<<\n"
+	  "9001011F3001019RUS<<<<<<<<<<<4\n"
+	  "IVANOVA<<OLGA<<<<<<<<<<<<<<<<<\n",
+	  "document-code", NULL, "AB1234567", "IVANOVA", "OLGA" },
+	{ "RP from an issuer that does not issue it is an error",
+	  "RPUTOAB12345671<<<<<<<<<<<<<<<\n"
+	  "9001011F3001019RUS<<<<<<<<<<<4\n"
+	  "IVANOVA<<OLGA<<<<<<<<<<<<<<<<<\n",
+	  NULL, "document_code: 'R' is not a valid document type here (a TD1 card "
+	  "has A, C or I)", NULL, NULL, NULL },
+	{ "IR: residence permit (TD1), Doc 9303 code",
+	  "IRGBRZU12345673<<<<<<<<<<<<<<<\n"
+	  "9001011F3001019IND<<<<<<<<<<<0\n"
+	  "SHARMA<<PRIYA<<<<<<<<<<<<<<<<<\n",
+	  NULL, NULL, "ZU1234567", "SHARMA", "PRIYA" },
+	{ "AC: crew member certificate (TD1), Doc 9303 code",
+	  "ACUTOC123456788<<<<<<<<<<<<<<<\n"
+	  "9001011M3001019UTO<<<<<<<<<<<0\n"
+	  "PILOT<<PETER<<<<<<<<<<<<<<<<<<\n",
+	  NULL, NULL, "C12345678", "PILOT", "PETER" },
+	{ "IP: passport card (TD1), Doc 9303 code",
+	  "IPUSAC030059887<<<<<<<<<<<<<<<\n"
+	  "9001011M3001019USA<<<<<<<<<<<2\n"
+	  "TRAVELER<<HAPPY<<<<<<<<<<<<<<<\n",
+	  NULL, NULL, "C03005988", "TRAVELER", "HAPPY" },
+	{ "PM: passport (TD3), Doc 9303 code",
+	  "PMUTOERIKSSON<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<\n"
+	  "L898902C36UTO7408122F3204153<<<<<<<<<<<<<<<4\n",
+	  NULL, NULL, "L898902C3", "ERIKSSON", "ANNA" },
+	{ "PD: diplomatic passport (TD3), Doc 9303 code",
+	  "PDUTOERIKSSON<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<\n"
+	  "L898902C36UTO7408122F3204153<<<<<<<<<<<<<<<4\n",
+	  NULL, NULL, "L898902C3", "ERIKSSON", "ANNA" },
+	{ "V<: visa (MRV-A), Doc 9303 code",
+	  "V<UTOERIKSSON<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<\n"
+	  "L898902C36UTO7408122F3204153<<<<<<<<<<<<<<<<\n",
+	  NULL, NULL, "L898902C3", "ERIKSSON", "ANNA" },
+};
+
+static void test_real_documents(void)
+{
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(real_cases); i++) {
+		const struct real_case *c = &real_cases[i];
+		struct tims_mrz m;
+		tims_rc rc = tims_mrz_parse(&opt, c->text, strlen(c->text), &m);
+
+		if (c->error) {
+			T_OK(rc == TIMS_ERR_INVALID && m.nerrors == 1 &&
+			     !strcmp(m.errors[0].msg, c->error) && !m.errors[0].rule,
+			     "real: %s (%s)", c->name, m.nerrors ? m.errors[0].msg : "valid");
+			continue;
+		}
+		if (!T_OK(rc == TIMS_OK && m.valid, "real: %s: valid", c->name))
+			for (unsigned e = 0; e < m.nerrors; e++)
+				printf("#   error: %s\n", m.errors[e].msg);
+		if (c->rule)
+			T_OK(m.nwarnings == 1 && m.warnings[0].rule &&
+			     !strcmp(m.warnings[0].rule, c->rule) &&
+			     strstr(m.warnings[0].msg, "Doc 9303"),
+			     "real: %s: one warning, rule %s, naming Doc 9303 (%s)",
+			     c->name, c->rule, m.nwarnings ? m.warnings[0].msg : "none");
+		else
+			T_OK(m.nwarnings == 0, "real: %s: no warning (%s)", c->name,
+			     m.nwarnings ? m.warnings[0].msg : "");
+		T_EQ_STR(m.document_number, c->number, "real: document number");
+		T_EQ_STR(m.surname, c->surname, "real: surname");
+		T_EQ_STR(m.given_names, c->given, "real: given names");
+	}
+}
+
 int main(void)
 {
 	struct tims_err err;
@@ -550,6 +674,7 @@ int main(void)
 	}
 	test_valid();
 	test_invalid();
+	test_real_documents();
 	test_strict_case();
 	test_huge_line();
 	test_nul_byte();

@@ -153,6 +153,45 @@ static void test_refusals(void)
 	     "a Hebrew geresh joins its token (George written in Hebrew is one name)");
 }
 
+/* OCR reads O as 0, I as 1, S as 5, B as 8: such a name is still a name. */
+static void test_ocr_digits(void)
+{
+	static const struct {
+		const char *in;
+		unsigned tok;
+		const char *want; /* NULL: refused */
+	} cases[] = {
+		{ "J0HN SM1TH", 0, "JOHN" },
+		{ "J0HN SM1TH", 1, "SMITH" },
+		{ "SM1TH<<J0HN", 1, "JOHN" },
+		{ "5ARA 8ERG", 0, "SARA" },
+		{ "5ARA 8ERG", 1, "BERG" },
+		{ "Ol1ver", 0, "OLIVER" },
+		{ "JOHN 1985", 0, NULL },   /* 9: no letter looks like it */
+		{ "JOHN 1", 0, NULL },      /* digits only: not a misread word */
+		{ "JOHN 0815", 0, NULL },
+		{ "SMITH 3", 0, NULL },
+		{ "J\xd9\xa0HN", 0, NULL }, /* ARABIC-INDIC ZERO is not an OCR O */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = parse(cases[i].in);
+
+		if (!cases[i].want) {
+			T_OK(rc == TIMS_ERR_INVALID && strstr(err.msg, "digit at byte"),
+			     "ocr: '%s' is refused (%s)", cases[i].in, err.msg);
+			continue;
+		}
+		T_OK(rc == TIMS_OK && has(cases[i].tok, cases[i].want, -1) &&
+		     (n.tok[cases[i].tok].flags & TIMS_TOK_OCR),
+		     "ocr: '%s' part %u is read as %s, marked as an OCR reading",
+		     cases[i].in, cases[i].tok + 1, cases[i].want);
+	}
+	T_OK(parse("J0HN SMITH") == TIMS_OK && !(n.tok[1].flags & TIMS_TOK_OCR) &&
+	     !strcmp(n.tok[0].orig, "J0HN"),
+	     "ocr: only the misread part is marked; it keeps its spelling as written");
+}
+
 int main(void)
 {
 	test_shapes();
@@ -162,5 +201,6 @@ int main(void)
 	test_abjad();
 	test_skeleton();
 	test_refusals();
+	test_ocr_digits();
 	return t_done();
 }
