@@ -61,8 +61,13 @@ STATUS = obj({
     "screening": obj({"available": B, "lists": arr(LIST_STATUS), "from_centre": arr(HELD),
                       "reason": S()}, required=["available", "lists"]),
     "centre": obj({"configured": B, "centre": S(), "url": S(), "state": S(),
-                   "since_ms": I(), "last_ok_ms": I(), "centre_size": I(), "lag": I(),
-                   "witnesses": arr(obj({"name": S(), "cosigned_size": I()}))},
+                   "since_ms": I(), "last_ok_ms": I(), "centre_size": I(),
+                   "centre_signed_size": I(), "lag": I(), "rounds": I(), "pushes": I(),
+                   "last_error": S(),
+                   "witnesses": arr(obj({"name": S(), "state": S(enum=["starting", "ok", "down"]),
+                                         "cosigned_size": I(), "last_cosigned_ms": I(),
+                                         "last_try_ms": I(), "last_error": S()},
+                                        required=["name", "state", "cosigned_size"]))},
                   required=["configured", "state"]),
     "server_time_ms": I()})
 HIT = {"type": "object", "required": ["list", "ref"], "properties": {

@@ -2,7 +2,9 @@
  * ingest.c — the centre takes a batch of a post's log (tims/sync.h): the
  * mirror verifies and stores it, the new records go into the query store
  * in the same step, and once the mirror holds a whole checkpoint the
- * centre cosigns it (c2sp tlog-cosignature) and keeps the cosignature.
+ * centre cosigns it (c2sp tlog-cosignature) and keeps the cosignature —
+ * one per checkpoint size, the newest replacing an older one, so a post
+ * that pushes the same checkpoint again does not grow the mirror.
  *
  * Order and failures: the query store transaction is opened first and
  * committed only after the mirror committed. If that commit fails (or the

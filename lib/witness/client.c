@@ -7,7 +7,9 @@
  * must be text/x.tlog.size holding one canonical number, cosignature lines
  * must be note signature lines, and with the witness's key the lines from
  * other keys are dropped and the remaining ones must verify over the
- * checkpoint. Only https is spoken; redirects are not followed.
+ * checkpoint. Only https is spoken; redirects are not followed. A caller
+ * that must not wait on a stalled witness gives a time limit and a cancel
+ * callback (tims_witness_ask).
  */
 #include <curl/curl.h>
 #include <pthread.h>

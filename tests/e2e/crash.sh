@@ -26,7 +26,12 @@ done_lines=0
 for c in $(seq 1 "$cycles"); do
 	[ $(($(date +%s) - start)) -ge "$budget" ] && break
 	batch=$((RANDOM % 64 + 1))
-	"$TIMS" cross import --post "$P" --batch "$batch" "$T_TMP/in.jsonl" >"$T_TMP/acks.$c" 2>"$T_TMP/err.$c" &
+	# The files exist before the job starts: the loop below reads acks.$c
+	# at once (a file the job had not created yet was a shell error and an
+	# early kill).
+	: >"$T_TMP/acks.$c"
+	: >"$T_TMP/err.$c"
+	"$TIMS" cross import --post "$P" --batch "$batch" "$T_TMP/in.jsonl" >>"$T_TMP/acks.$c" 2>>"$T_TMP/err.$c" &
 	pid=$!
 	if [ $((c % 3)) -eq 0 ]; then
 		# At a random moment (often while re-acknowledging old lines).
@@ -39,7 +44,7 @@ for c in $(seq 1 "$cycles"); do
 		sleep "0.00$((RANDOM % 10))"
 	fi
 	if kill -KILL "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
-	wait "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
 	# Only complete lines count: a line cut by the kill was never seen.
 	grep -E '^ack [0-9]+ [0-9]+ [0-9a-f]{64}( duplicate)?$' "$T_TMP/acks.$c" >>"$T_TMP/acks.killed"
 	done_lines=$(awk '{ print $2 }' "$T_TMP/acks.killed" | sort -u | wc -l)

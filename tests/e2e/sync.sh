@@ -49,8 +49,11 @@ t_eq "centre and witness serve" 0 $?
 WURL=$(sed -n 's/.* listening on //p' "$T_TMP/witness.out")
 
 "$TIMS" post init "$P" --origin "$ORIGIN" --kind land >/dev/null
-SECRET=$(echo "officer password 1" | "$TIMS" officer add --post "$P" off1 --name "Officer 1" \
-	--role officer | sed -n 's/^officer off1: TOTP secret //p')
+# two officers: a TOTP code logs in once, and the node restarts once
+for o in 1 2; do
+	SECRET[$o]=$(echo "officer password 1" | "$TIMS" officer add --post "$P" "off$o" \
+		--name "Officer $o" --role officer | sed -n "s/^officer off$o: TOTP secret //p")
+done
 "$TIMS" centre enrol-post "$C" idle-post --vkey "$P/post.vkey" --url "$CURL_" --out "$T_TMP/enrol" >/dev/null
 "$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
 "$TIMS" witness add-log "$W" --vkey "$P/post.vkey" >/dev/null
@@ -101,6 +104,14 @@ log_size() { field "${1:-$(status_json)}" log_size; }
 at_centre() { # records of the post mirrored at the centre (its public status)
 	field "$(curl -s --max-time 5 --cacert "$C/ca.crt" "$CURL_/api/v1/centre/status")" size
 }
+# The status never shows fewer records to send than the centre lacks (the
+# centre asked after the post: it can only have more by then).
+lag_honest() {
+	local s lag n c
+	s=$(status_json); lag=$(centre lag "$s"); n=$(log_size "$s"); c=$(at_centre)
+	[ -n "$lag" ] && [ -n "$c" ] && [ "$lag" -ge $((n - c)) ] ||
+		{ echo "lag $lag, log $n, at the centre $c"; return 1; }
+}
 synced() { # the centre holds the whole log and the post says so
 	local s
 	s=$(status_json)
@@ -113,10 +124,30 @@ cosig_rows() { sqlite3 "$MIRROR" 'SELECT count(*) FROM cosigs'; }
 # centre is the mirror's only cosigner).
 cosig_dups() { sqlite3 "$MIRROR" 'SELECT count(*) - count(DISTINCT size) FROM cosigs'; }
 
+login() { # OFFICER_NUMBER (sets TOKEN: not in a subshell)
+	TOKEN=
+	TOKEN=$(req POST /api/v1/session "{\"officer\":\"off$1\",\"password\":\"officer password 1\",\"code\":\"$(oathtool --totp -b "${SECRET[$1]}")\",\"booth\":\"B1\"}" |
+		sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+	test -n "$TOKEN"
+}
+# restored WHEN: stop the node, wipe post.db, restore it from the centre.
+restored() {
+	local size_before root_before out
+	size_before=$(log_size)
+	kill "$NODE"; wait "$NODE" 2>/dev/null
+	root_before=$(sed -n 3p "$P/checkpoint")
+	rm -f "$P/post.db" "$P/post.db-wal" "$P/post.db-shm"
+	out=$("$TIMS" post restore "$P" --from-centre 2>&1)
+	t_eq "restore $1: a wiped post comes back from the centre" 0 $?
+	t_match "restore $1: every record" "^restored $size_before records" "$out"
+	t_eq "restore $1: the same root as before the wipe" "$root_before" \
+		"$("$TIMS" log checkpoint --post "$P" | sed -n 3p)"
+	t_match "restore $1: the restored post verifies" ": $size_before records .*: ok$" \
+		"$("$TIMS" log verify --post "$P" 2>&1)"
+}
+
 start_node
-TOKEN=$(req POST /api/v1/session "{\"officer\":\"off1\",\"password\":\"officer password 1\",\"code\":\"$(oathtool --totp -b "$SECRET")\",\"booth\":\"B1\"}" |
-	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
-t_ok "an officer logs in" test -n "$TOKEN"
+login 1; t_eq "an officer logs in" 0 $?
 traffic 5; t_eq "5 crossings registered" 0 $?
 t_ok "the centre mirrors the post's log, the post shows it online, lag 0" until_ok 30 synced
 
@@ -131,7 +162,7 @@ t_ok "centre posts: last_sync_ms is the time of its last batch, not 0 ($last)" \
 # ---- a minute of idling -----------------------------------------------------
 r0=$(centre rounds) p0=$(centre pushes) rows0=$(cosig_rows)
 t_ok "idle: the post's sync rounds are counted ($r0)" test -n "$r0"
-idled() { [ "$(centre rounds)" -ge $((r0 + 60)) ]; }
+idled() { local r; r=$(centre rounds); [ "${r:-0}" -ge $((${r0:-0} + 60)) ]; }
 t_ok "idle: 60 rounds (a minute of pushes at the default interval)" until_ok 60 idled
 t_eq "idle: an idle post pushes nothing" "$p0" "$(centre pushes)"
 t_eq "idle: the centre cosigned nothing new" "$rows0" "$(cosig_rows)"
@@ -157,14 +188,18 @@ code=$("${PCURL[@]}" -o "$T_TMP/export.json" -w '%{http_code}' "$CURL_/api/v1/sy
 t_eq "replays: the export still answers" 200 "$code"
 sigs=$(grep -o '\\u2014 \|— ' "$T_TMP/export.json" | wc -l)
 t_ok "replays: its checkpoint carries at most 32 signature lines ($sigs)" test "$sigs" -ge 1 -a "$sigs" -le 32
+restored "after a minute of idling and 40 replays"
+start_node
+login 2; t_eq "the restored post serves again" 0 $?
 
 # ---- a stalled witness ---------------------------------------------------------
 kill -STOP "$WITNESS"
 traffic 1; t_eq "witness stalled: a crossing registered" 0 $?
 t_ok "witness stalled: it reaches the centre" until_ok 15 synced
-# The thread that pushes is now not waiting for the witness: more records
-# get through at once.
+# The thread that pushes does not wait for the witness: more records get
+# through, and the status says what is still to send meanwhile.
 traffic 5; t_eq "witness stalled: 5 more crossings" 0 $?
+t_ok "witness stalled: the lag shown is what the centre lacks, at once" lag_honest
 t_ok "witness stalled: they reach the centre all the same, lag 0" until_ok 15 synced
 wdown() { local s; s=$(status_json); [ "$(centre W.state "$s")" = down ] && [ -n "$(centre W.last_error "$s")" ]; }
 t_ok "witness stalled: the status shows the witness down, with why" until_ok 15 wdown
@@ -177,6 +212,7 @@ t_ok "witness back: when it cosigned is shown" test "$(centre W.last_cosigned_ms
 # ---- a stalled centre (a link that loses everything) -------------------------
 kill -STOP "$CENTRE"
 traffic 7; t_eq "centre stalled: 7 crossings registered at the post" 0 $?
+t_eq "centre stalled: the status shows the 7 records to send at once" 7 "$(centre lag)"
 behind() { local s; s=$(status_json); [ "$(centre lag "$s")" = 7 ] && [ "$(centre state "$s")" = offline ]; }
 t_ok "centre stalled: the post shows it offline and 7 records behind" until_ok 20 behind
 t_match "centre stalled: and says why" 'no answer|[Tt]ime(d )?out' "$(centre last_error)"
@@ -187,15 +223,5 @@ t_ok "centre back: the post catches up by itself, lag 0" until_ok 60 synced
 r0=$(centre rounds)
 t_ok "idle again: 60 more rounds" until_ok 60 idled
 t_eq "idle again: no duplicate cosignature" 0 "$(cosig_dups)"
-size_before=$(log_size)
-kill "$NODE"; wait "$NODE" 2>/dev/null
-root_before=$(sed -n 3p "$P/checkpoint")
-rm -f "$P/post.db" "$P/post.db-wal" "$P/post.db-shm"
-out=$("$TIMS" post restore "$P" --from-centre 2>&1)
-t_eq "restore after idling: a wiped post comes back from the centre" 0 $?
-t_match "restore after idling: every record" "^restored $size_before records" "$out"
-t_eq "restore after idling: the same root as before the wipe" "$root_before" \
-	"$("$TIMS" log checkpoint --post "$P" | sed -n 3p)"
-t_match "restore after idling: the restored post verifies" ": $size_before records .*: ok$" \
-	"$("$TIMS" log verify --post "$P" 2>&1)"
+restored "after idling again"
 t_end
