@@ -382,6 +382,7 @@ int main(void)
 	cfg.authorize_peer = authorize_peer;
 	cfg.static_dir = dir;
 	cfg.timeout_s = 1;
+	cfg.threads = 2; /* as before the default became 16: the 1 s idle timeout is tight */
 	if (!T_OK(tims_http_start(&cfg, &s, &err) == TIMS_OK, "http: server starts on a free port (%s)", err.msg))
 		return t_done();
 	snprintf(url_base, sizeof(url_base), "https://127.0.0.1:%u", tims_http_port(s));
