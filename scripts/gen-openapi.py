@@ -193,6 +193,13 @@ def document(title, desc, rs, schemas, bearer_desc):
                                 "content": {"application/json": {"schema": CROSSING_RESP}}}
             responses["422"] = {"description": "the MRZ is invalid: its errors", "content": {
                 "application/json": {"schema": ERROR}}}
+        if key == ("POST", "/api/v1/session"):
+            hdr = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+            responses["429"] = {"description": "too many attempts from this address or for this account "
+                                "(docs/security.md, Logins): refused before any hash", "headers": hdr,
+                                "content": {"application/json": {"schema": ERROR}}}
+            responses["503"] = {"description": "every hashing slot is busy and the queue is full", "headers": hdr,
+                                "content": {"application/json": {"schema": ERROR}}}
         for code, d in ERRS.items():
             if code == "401" and r["roles"] == ["public"] and key[1] != "/api/v1/session":
                 continue

@@ -232,7 +232,7 @@ static const struct cli_command officer_commands[] = {
 	{ "list", o_list, "list the officers" },
 	{ "disable", o_disable, "disable an officer and end their sessions" },
 	{ "enable", o_enable, "enable an officer again" },
-	{ "reset", o_reset, "new password and TOTP secret; clears a lock-out" },
+	{ "reset", o_reset, "new password and TOTP secret; ends the sessions" },
 };
 
 int cmd_officer(int argc, char **argv)

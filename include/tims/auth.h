@@ -6,8 +6,9 @@
  * upgraded at the next login). The second factor is TOTP (RFC 6238: HMAC-SHA-1,
  * 6 digits, 30-second steps), accepting one step of clock drift either side
  * and refusing any step at or before the last one used, so a code seen over a
- * shoulder cannot be replayed. Repeated failures lock the account with a
- * growing delay.
+ * shoulder cannot be replayed. Repeated failures from one address for one
+ * account are delayed, growing (tims_auth_lockout_seconds, used by
+ * tims_officer_login_admit).
  *
  * Secrets: TOTP keys are handed in by the caller (the store keeps them); this
  * module never logs them; comparisons of codes are constant-time.
@@ -76,8 +77,9 @@ tims_rc tims_totp_uri(const char *issuer, const char *account,
 		      const uint8_t *key, size_t keylen, struct tims_buf *out);
 
 /*
- * Lock-out policy: after `failures` consecutive failed logins, how many
- * seconds must pass before the next attempt is even checked. 0 for the first
+ * Back-off: after `failures` consecutive failed logins (for one account from
+ * one address), how many seconds must pass before the next attempt there is
+ * even checked. 0 for the first
  * TIMS_AUTH_FREE_TRIES, then doubling from 30 s up to one hour.
  */
 #define TIMS_AUTH_FREE_TRIES 5

@@ -68,7 +68,8 @@ tims_rc tims_officer_add(struct tims_officers *o, const char *id,
 			 char secret_b32[TIMS_TOTP_B32_BYTES],
 			 struct tims_buf *uri, struct tims_err *err);
 
-/* New password and new TOTP secret; clears the lock; ends the sessions. */
+/* New password and new TOTP secret; resets the failure count; ends the
+ * sessions. */
 tims_rc tims_officer_reset(struct tims_officers *o, const char *id,
 			   const char *password,
 			   char secret_b32[TIMS_TOTP_B32_BYTES],
@@ -183,7 +184,7 @@ void tims_officers_close_dir(struct tims_officers *o);
  *
  * Apply makes a post's accounts match a roster in one transaction: new
  * accounts are added, changed ones updated (a new password or TOTP key
- * clears the lock and the code sequence), and accounts that came from an
+ * resets the failure count and the code sequence), and accounts that came from an
  * earlier roster but are missing now are disabled, never deleted. Any change
  * to an account ends its sessions. Accounts made at the post itself with
  * `tims officer add` are left alone unless the roster names them, in which

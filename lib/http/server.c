@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 
 #include "tims/http.h"
@@ -36,6 +37,7 @@
 #define HEADER_MEMORY (64 * 1024)
 
 #define SLOW_SLOTS_MAX 64
+#define SLOW_NICE 10
 
 struct reqctx;
 
@@ -502,6 +504,9 @@ static void *slow_main(void *arg)
 	struct slow_pool *p = &s->pool;
 	struct reqctx *rq;
 
+	/* Below the worker threads: a booth's check goes before a hash when
+	 * both want the CPU (Linux: nice is per thread). Best effort. */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), SLOW_NICE);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (!p->head && !p->stopping)

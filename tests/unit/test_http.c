@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -204,6 +205,125 @@ static char *write_tmp(const char *dir, const char *name, const char *data)
 	return p;
 }
 
+/* --- the slow slots: a handler's slow part off the worker threads ------- */
+
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static int gate_open, slow_started, fast_calls;
+
+static tims_rc h_slow_part(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	(void)app; (void)req;
+	pthread_mutex_lock(&gate_lock);
+	slow_started++;
+	pthread_cond_broadcast(&gate_cond);
+	while (!gate_open)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+	return tims_http_reply_json(resp, 200, json_pack("{s:b}", "slow", 1));
+}
+
+static tims_rc h_slow(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	(void)app; (void)resp;
+	pthread_mutex_lock(&gate_lock);
+	fast_calls++;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	req->slow = h_slow_part;
+	return TIMS_OK;
+}
+
+static const struct tims_http_route slow_routes[] = {
+	{ "POST", "/api/v1/slow", TIMS_ROUTE_PUBLIC, 64, NULL, h_slow, TIMS_ROUTE_RAW_BODY | TIMS_ROUTE_SECRET },
+	{ "GET", "/api/v1/quick", TIMS_ROUTE_PUBLIC, 0, NULL, h_echo, 0 },
+};
+
+static void *slow_call(void *arg)
+{
+	struct result *r = arg;
+
+	*r = call("POST", "/api/v1/slow", NULL, "text/plain", "secret", 0, NULL, NULL);
+	return NULL;
+}
+
+/* wait (bounded) until fast_calls and slow_started reach these */
+static int wait_for(int fast, int started)
+{
+	struct timespec until;
+	int ok;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
+	pthread_mutex_lock(&gate_lock);
+	while (!(fast_calls >= fast && slow_started >= started) &&
+	       pthread_cond_timedwait(&gate_cond, &gate_lock, &until) == 0)
+		;
+	ok = fast_calls >= fast && slow_started >= started;
+	pthread_mutex_unlock(&gate_lock);
+	return ok;
+}
+
+static void test_slow(const struct tims_http_config *base)
+{
+	struct tims_http_config cfg = *base;
+	struct tims_http_server *s = NULL;
+	struct tims_err err = { 0, "" };
+	struct result r1, r2, r3, q;
+	pthread_t t1, t2;
+	char saved[sizeof(url_base)];
+
+	cfg.routes = slow_routes;
+	cfg.nroutes = sizeof(slow_routes) / sizeof(slow_routes[0]);
+	/* one worker thread: a request's quick part and its queueing happen
+	 * before the next request's, and that thread must stay free */
+	cfg.threads = 1;
+	cfg.slow_slots = 1;
+	cfg.slow_queue = 1;
+	cfg.timeout_s = 30;
+	if (!T_OK(tims_http_start(&cfg, &s, &err) == TIMS_OK, "slow: a server with one slow slot and a queue of one (%s)", err.msg))
+		return;
+	memcpy(saved, url_base, sizeof(saved));
+	snprintf(url_base, sizeof(url_base), "https://127.0.0.1:%u", tims_http_port(s));
+	pthread_create(&t1, NULL, slow_call, &r1);
+	T_OK(wait_for(1, 1), "slow: the first slow request runs on the slot");
+	pthread_create(&t2, NULL, slow_call, &r2);
+	T_OK(wait_for(2, 1), "slow: the second waits in the queue");
+	r3 = call("POST", "/api/v1/slow", NULL, "text/plain", "secret", 0, NULL, NULL);
+	T_EQ_INT(r3.status, 503, "slow: a third, past the slot and the queue, is answered 503 at once");
+	T_OK(has(&r3.headers, "Retry-After: 1"), "slow: with Retry-After");
+	q = call("GET", "/api/v1/quick", NULL, NULL, NULL, 0, NULL, NULL);
+	T_EQ_INT(q.status, 200, "slow: the worker threads answer other requests meanwhile");
+	pthread_mutex_lock(&gate_lock);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	T_OK(r1.status == 200 && has(&r1.body, "\"slow\":true"), "slow: the first is answered by its slow part");
+	T_OK(r2.status == 200 && has(&r2.body, "\"slow\":true"), "slow: so is the queued one");
+	T_EQ_INT(slow_started, 2, "slow: the refused one never ran");
+	tims_http_stop(s);
+	memcpy(url_base, saved, sizeof(saved));
+	tims_buf_release(&r1.body); tims_buf_release(&r1.headers);
+	tims_buf_release(&r2.body); tims_buf_release(&r2.headers);
+	tims_buf_release(&r3.body); tims_buf_release(&r3.headers);
+	tims_buf_release(&q.body); tims_buf_release(&q.headers);
+}
+
+static void test_escape(void)
+{
+	char out[128];
+
+	T_EQ_STR(tims_http_log_escape("/api/v1/x\nFORGED\x1b[31m\\", out, sizeof(out)),
+		 "/api/v1/x\\x0aFORGED\\x1b[31m\\x5c", "escape: newline, ESC and backslash as \\xNN");
+	T_EQ_STR(tims_http_log_escape("caf\xc3\xa9", out, sizeof(out)), "caf\\xc3\\xa9", "escape: bytes from 0x80 too");
+	T_EQ_STR(tims_http_log_escape("abcdef", out, 5), "abcd", "escape: cut to fit, NUL-terminated");
+	T_EQ_STR(tims_http_log_escape("a\n", out, 4), "a", "escape: an escape that does not fit is left out whole");
+	T_EQ_STR(tims_http_log_line_escape("ok \\x0a caf\xc3\xa9 \x1b[2J \xc2\x9b" "1m", out, sizeof(out)),
+		 "ok \\x0a caf\xc3\xa9 \\x1b[2J \\xc2\\x9b1m", "line escape: only controls (C0, DEL, C1), UTF-8 kept, no double escaping");
+}
+
 int main(void)
 {
 	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), cakey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
@@ -262,6 +382,7 @@ int main(void)
 	cfg.authorize_peer = authorize_peer;
 	cfg.static_dir = dir;
 	cfg.timeout_s = 1;
+	cfg.threads = 2; /* as before the default became 16: the 1 s idle timeout is tight */
 	if (!T_OK(tims_http_start(&cfg, &s, &err) == TIMS_OK, "http: server starts on a free port (%s)", err.msg))
 		return t_done();
 	snprintf(url_base, sizeof(url_base), "https://127.0.0.1:%u", tims_http_port(s));
@@ -352,6 +473,8 @@ int main(void)
 		close(fd);
 	}
 
+	test_slow(&cfg);
+	test_escape();
 	tims_http_stop(s);
 	sodium_memzero(cakey.buf, cakey.len);
 	tims_buf_release(&ca); tims_buf_release(&cakey); tims_buf_release(&srv); tims_buf_release(&srvkey);
