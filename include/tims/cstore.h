@@ -123,6 +123,10 @@ void tims_cstore_state(struct tims_cstore *s, struct tims_cstore_state *out);
  */
 tims_rc tims_cstore_reconnect(struct tims_cstore *s, int now, struct tims_err *err);
 
+/* PostgreSQL: one round trip, so that a lost connection is noticed (and
+ * shown in the state) even while nothing is written. */
+tims_rc tims_cstore_ping(struct tims_cstore *s, struct tims_err *err);
+
 /* Remove everything (tests, and a reindex from the mirrors). */
 tims_rc tims_cstore_wipe(struct tims_cstore *s, struct tims_err *err);
 

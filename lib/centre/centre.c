@@ -503,8 +503,9 @@ tims_rc tims_centre_metrics(struct tims_centre *c, struct tims_buf *out,
 /* ---- maintenance: the query store's connection and repairs -------------- */
 
 #define MAINT_PERIOD_MS 500
+#define MAINT_PING_TICKS 4   /* a lost connection shows within ~2 s, pushes or not */
 
-static void maint_tick(struct tims_centre *c, int *was_down)
+static void maint_tick(struct tims_centre *c, int *was_down, unsigned *ticks)
 {
 	struct tims_cstore_state st;
 	struct tims_err e;
@@ -512,6 +513,12 @@ static void maint_tick(struct tims_centre *c, int *was_down)
 	char d[300];
 
 	tims_cstore_state(c->store, &st);
+	/* never queue behind a long batch or repair: they find it out anyway */
+	if (st.up && ++*ticks % MAINT_PING_TICKS == 0 && !pthread_mutex_trylock(&c->store_lock)) {
+		tims_cstore_ping(c->store, NULL);
+		pthread_mutex_unlock(&c->store_lock);
+		tims_cstore_state(c->store, &st);
+	}
 	if (!st.up) {
 		if (!*was_down) {
 			*was_down = 1;
@@ -546,6 +553,7 @@ static void maint_tick(struct tims_centre *c, int *was_down)
 static void *maint_main(void *arg)
 {
 	struct tims_centre *c = arg;
+	unsigned ticks = 0;
 	int was_down = 0;
 
 	pthread_mutex_lock(&c->maint_lock);
@@ -560,7 +568,7 @@ static void *maint_main(void *arg)
 		if (c->maint_stop)
 			break;
 		pthread_mutex_unlock(&c->maint_lock);
-		maint_tick(c, &was_down);
+		maint_tick(c, &was_down, &ticks);
 		pthread_mutex_lock(&c->maint_lock);
 	}
 	pthread_mutex_unlock(&c->maint_lock);

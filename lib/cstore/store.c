@@ -235,6 +235,13 @@ tims_rc tims_cstore_reconnect(struct tims_cstore *s, int now, struct tims_err *e
 	return rc ? TIMS_ERR_NET : TIMS_OK;
 }
 
+tims_rc tims_cstore_ping(struct tims_cstore *s, struct tims_err *err)
+{
+	if (s->backend != CS_PG || s->in_tx)
+		return TIMS_OK;
+	return cs_exec(s, "SELECT 1", err);
+}
+
 void tims_cstore_state(struct tims_cstore *s, struct tims_cstore_state *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -79,6 +79,13 @@ try {
   });
   await check('alerts: the failed login is an alert', () => waitText(page, '#alerts tbody', /login-failed.*kostova/));
   await shot(page, 'overview');
+  await check('alerts: the supervisor acknowledges it and it leaves the panel', async () => {
+    await page.locator('#alerts tbody tr', { hasText: 'login-failed' }).first()
+      .locator('button.ack').click();
+    await page.waitForFunction(() => !/login-failed/.test(document.querySelector('#alerts tbody').textContent),
+      null, { timeout: WAIT });
+    return true;
+  });
 
   await check('overstays: refused without a purpose', async () => {
     await page.fill('#o-purpose', '');
