@@ -73,6 +73,138 @@ tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 	return rc;
 }
 
+tims_rc node_audit_owed(struct tims_node *n, uint64_t index, const void *owed,
+			size_t len)
+{
+	json_t *o = json_loadb(owed, len, 0, NULL), *qj, *rj;
+	struct tims_audit_event ev;
+	char key[64], *q = NULL, *r = NULL;
+	struct tims_err err;
+	uint64_t at;
+	int existed = 0;
+	tims_rc rc = TIMS_ERR_NOMEM;
+
+	memset(&ev, 0, sizeof(ev));
+	if (!o) {
+		node_log(n, "audit: the event owed for crossing %" PRIu64 " does not parse", index);
+		return TIMS_ERR_INVALID;
+	}
+#define OWED(f) (json_string_value(json_object_get(o, f)) ? json_string_value(json_object_get(o, f)) : "")
+	snprintf(ev.actor, sizeof(ev.actor), "%s", OWED("actor"));
+	snprintf(ev.role, sizeof(ev.role), "%s", OWED("role"));
+	snprintf(ev.booth, sizeof(ev.booth), "%s", OWED("booth"));
+	snprintf(ev.addr, sizeof(ev.addr), "%s", OWED("addr"));
+	snprintf(ev.action, sizeof(ev.action), "crossing");
+	ev.crossing = (int64_t)index;
+	ev.status = 201;
+	/* What the booth asked and what it was answered, as before the record
+	 * and its event were made durable together. */
+	qj = json_pack("{s:s, s:s}", "document", OWED("document"),
+		       "direction", OWED("direction"));
+#undef OWED
+	rj = json_pack("{s:I, s:b}", "index", (json_int_t)index, "duplicate", 0);
+	q = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	r = rj ? json_dumps(rj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(qj);
+	json_decref(rj);
+	snprintf(key, sizeof(key), "crossing/%" PRIu64, index);
+	if (q && r) {
+		ev.query = q;
+		ev.query_len = strlen(q);
+		ev.result = r;
+		ev.result_len = strlen(r);
+		rc = tims_audit_append_once(n->audit, key, &ev, &at, &existed, &err);
+		if (rc && rc != TIMS_ERR_IO && rc != TIMS_ERR_FULL)
+			node_log(n, "audit: crossing %" PRIu64 ": %s", index, tims_err_msg(&err));
+		else if (rc)
+			node_log(n, "audit: crossing %" PRIu64 ": %s (the event stays owed in "
+				 "post.db)", index, tims_err_msg(&err));
+	}
+	if (!rc && tims_post_owed_settled(n->post, index, 0, &err))
+		node_log(n, "audit: crossing %" PRIu64 ": %s", index, tims_err_msg(&err));
+	free(q);
+	free(r);
+	json_decref(o);
+	return rc;
+}
+
+/* --- halting --------------------------------------------------------------- */
+
+const char *node_halted(struct tims_node *n, int *persistent)
+{
+	const char *why = tims_post_halted(n->post, persistent);
+
+	if (!why && (why = tims_audit_broken(n->audit)) && persistent)
+		*persistent = 0;
+	if (why && !n->halt_logged) {
+		n->halt_logged = 1;
+		tims_metric_set(n->m_halted, 1);
+		node_log(n, "HALTED: not acknowledging crossings: %s; %s", why,
+			 persistent && *persistent
+				 ? "until an operator resolves it (docs/operations.md, \"A post that stopped\")"
+				 : "until the node is restarted");
+	}
+	return why;
+}
+
+json_t *node_halt_json(struct tims_node *n)
+{
+	int persistent = 0;
+	const char *why = node_halted(n, &persistent);
+
+	if (!why)
+		return json_null();
+	return json_pack("{s:s, s:s, s:s}", "reason", why, "until",
+			 persistent ? "resolved" : "restart", "procedure",
+			 persistent ? "docs/operations.md: A post that stopped (tims post resolve-rollback)"
+				    : "docs/operations.md: A post that stopped (restart the node)");
+}
+
+void node_halt(struct tims_node *n, const char *why, uint64_t peer_size)
+{
+	struct tims_err err;
+
+	pthread_mutex_lock(&n->lock);
+	if (!tims_post_halted(n->post, NULL) &&
+	    tims_post_halt(n->post, why, peer_size, &err))
+		node_log(n, "halt: %s (halted until the restart only)", tims_err_msg(&err));
+	node_halted(n, NULL);
+	pthread_mutex_unlock(&n->lock);
+}
+
+struct owed_ctx {
+	struct tims_node *n;
+	size_t done, left;
+};
+
+static tims_rc settle_one(void *ctx, uint64_t index, const void *owed, size_t len)
+{
+	struct owed_ctx *c = ctx;
+
+	if (node_audit_owed(c->n, index, owed, len))
+		c->left++;
+	else
+		c->done++;
+	return TIMS_OK;
+}
+
+/* Append the audit events owed for crossings (n->lock held): at start, after
+ * a crash between a record and its event, and each second after a failure. */
+static void settle_owed(struct tims_node *n, int at_start)
+{
+	struct owed_ctx c = { n, 0, 0 };
+	struct tims_err err;
+
+	if (node_halted(n, NULL))
+		return;
+	if (tims_post_owed(n->post, settle_one, &c, &err))
+		node_log(n, "audit: owed events: %s", tims_err_msg(&err));
+	n->owed = c.left;
+	if (c.done || c.left)
+		node_log(n, "audit: %zu event%s owed by crossings appended%s, %zu still owed",
+			 c.done, c.done == 1 ? "" : "s", at_start ? " at start" : "", c.left);
+}
+
 tims_rc node_no_trace(struct tims_http_resp *resp)
 {
 	return tims_http_reply_error(resp, 500, "audit_unavailable",
@@ -208,6 +340,10 @@ static void *timer_main(void *arg)
 		pthread_cond_timedwait(&n->wake, &n->lock, &until);
 		if (n->stopping)
 			break;
+		if (n->owed)
+			settle_owed(n, 0);
+		if (node_halted(n, NULL))
+			continue; /* nothing is written after an I/O error */
 		if (tims_post_checkpoint(n->post, &issued, &err))
 			node_log(n, "checkpoint: %s", tims_err_msg(&err));
 		if (tims_audit_checkpoint(n->audit, &issued, &err))
@@ -269,6 +405,8 @@ static void register_metrics(struct tims_node *n)
 		"Travellers checked.", "");
 	n->m_login_failures = tims_metric(&n->metrics, TIMS_COUNTER,
 		"tims_login_failures_total", "Failed officer logins.", "");
+	n->m_halted = tims_metric(&n->metrics, TIMS_GAUGE, "tims_halted",
+		"1 while the post does not acknowledge crossings (status: halted).", "");
 }
 
 tims_rc tims_node_start(const struct tims_node_config *cfg,
@@ -305,6 +443,8 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 		goto fail;
 	if (!tims_post_size(n->post, &size, NULL))
 		tims_metric_set(n->m_log_size, (int64_t)size);
+	/* A crash between a crossing and its audit event: the event now. */
+	settle_owed(n, 1);
 	memset(&hc, 0, sizeof(hc));
 	hc.bind = cfg->listen ? cfg->listen : "127.0.0.1";
 	hc.port = cfg->port;

@@ -291,6 +291,7 @@ static tims_rc push(struct node_sync *s, struct tims_err *err)
 				  "the centre holds %" PRIu64 " records of this post, the post "
 				  "has signed %" PRIu64 ": this post was rolled back (tims post restore)",
 				  at, cp.size);
+		node_halt(s->n, err->msg, at);
 		goto out;
 	}
 	for (int rounds = 0; rounds < 256; rounds++) {
@@ -321,6 +322,8 @@ static tims_rc push(struct node_sync *s, struct tims_err *err)
 			rc = tims_err_set(err, status == 409 ? TIMS_ERR_TAMPER : TIMS_ERR_NET,
 					  "centre refused the push (%ld): %s", status,
 					  jstr(j, "message"));
+			if (status == 409) /* a fork: this post's log is not the one it published */
+				node_halt(s->n, err->msg, at);
 			goto out;
 		}
 		at = (uint64_t)json_integer_value(json_object_get(j, "size"));
@@ -528,6 +531,8 @@ static void ask_witnesses(struct node_sync *s)
 						     note.len, have, &s->w[i].key, &cos,
 						     &wsize, &err)) {
 			node_log(s->n, "witness %s: %s", s->w[i].key.name, tims_err_msg(&err));
+			if (err.rc == TIMS_ERR_TAMPER) /* rolled back, or forked */
+				node_halt(s->n, err.msg, wsize);
 		} else if (!tims_buf_add(&full, note.buf, note.len) &&
 			   !tims_buf_add(&full, cos.buf, cos.len)) {
 			tims_post_keep_cosigned(s->post, s->w[i].key.name, cp.size, full.buf,
