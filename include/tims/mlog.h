@@ -95,7 +95,8 @@ enum tims_mlog_open_mode {
 
 /*
  * Open (or create) the log. With a signer and TIMS_MLOG_OPEN, refuses
- * a database that SQLite's quick_check finds damaged (TIMS_ERR_DB), and
+ * a database that SQLite finds damaged (TIMS_ERR_DB: integrity_check up to
+ * 64 MiB, quick_check above, see mlog.c), and
  * (TIMS_ERR_TAMPER) one whose log is smaller than the checkpoint in the
  * outside file: it was rolled back, or its WAL was lost. A writer also
  * removes temporary copies of the checkpoint file left by a process that

@@ -61,8 +61,8 @@ tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 /*
  * Open a post. In WRITE mode, refuses (TIMS_ERR_TAMPER) a database whose log
  * is smaller than the checkpoint kept outside it: it was rolled back, or its
- * WAL was lost; and (TIMS_ERR_DB) one that SQLite's quick_check finds
- * damaged. A post halted by tims_post_halt opens, but refuses to append.
+ * WAL was lost; and (TIMS_ERR_DB) one that SQLite's integrity check finds
+ * damaged (tims_mlog_open). A post halted by tims_post_halt opens, but refuses to append.
  */
 tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 		       struct tims_post **out, struct tims_err *err);
@@ -136,7 +136,8 @@ tims_rc tims_post_owed(struct tims_post *p, tims_post_owed_fn fn, void *ctx,
 /*
  * The event owed for `index` is now in the audit log: forget it, in the
  * next registration's transaction (no fsync of its own), or at once when
- * `now` is not 0. Forgetting twice is harmless.
+ * `now` is not 0 (index UINT64_MAX: none, only forget at once those
+ * settled before). Forgetting twice is harmless.
  */
 tims_rc tims_post_owed_settled(struct tims_post *p, uint64_t index, int now,
 			       struct tims_err *err);

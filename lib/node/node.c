@@ -504,6 +504,10 @@ void tims_node_stop(struct tims_node *n)
 	if (n->timer_running)
 		pthread_join(n->timer, NULL);
 	node_sync_stop(n);
+	/* Owed audit events already in audit.db need not be looked at again. */
+	if (n->post && !node_halted(n, NULL) &&
+	    tims_post_owed_settled(n->post, UINT64_MAX, 1, &err) && !tims_post_halted(n->post, NULL))
+		node_log(n, "audit: owed events at stop: %s", tims_err_msg(&err));
 	/* A last checkpoint so that everything acknowledged is signed. */
 	if (n->post && tims_post_checkpoint(n->post, &issued, &err))
 		node_log(n, "checkpoint at stop: %s", tims_err_msg(&err));

@@ -301,8 +301,9 @@ tims_rc tims_post_owed_settled(struct tims_post *p, uint64_t index, int now,
 
 	if (!p->owed[OW_DEL])
 		return tims_err_set(err, TIMS_ERR_USAGE, "post opened without its key");
-	full = p->nsettled == POST_SETTLED_MAX;
-	if (!full)
+	if (index == UINT64_MAX) /* none: forget those settled before */
+		full = 0;
+	else if (!(full = p->nsettled == POST_SETTLED_MAX))
 		p->settled[p->nsettled++] = index;
 	if (!now && !full)
 		return TIMS_OK; /* deleted in the next registration's transaction */
