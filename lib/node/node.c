@@ -194,8 +194,11 @@ static void settle_owed(struct tims_node *n, int at_start)
 {
 	struct owed_ctx c = { n, 0, 0 };
 	struct tims_err err;
+	int persistent = 0;
 
-	if (node_halted(n, NULL))
+	/* Not after an I/O error; a post halted as rolled back still owes
+	 * the events of what it registered before. */
+	if (node_halted(n, &persistent) && !persistent)
 		return;
 	if (tims_post_owed(n->post, settle_one, &c, &err))
 		node_log(n, "audit: owed events: %s", tims_err_msg(&err));
@@ -333,7 +336,7 @@ static void *timer_main(void *arg)
 	pthread_mutex_lock(&n->lock);
 	while (!n->stopping) {
 		struct timespec until;
-		int issued = 0;
+		int issued = 0, persistent = 0;
 
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
@@ -342,7 +345,7 @@ static void *timer_main(void *arg)
 			break;
 		if (n->owed)
 			settle_owed(n, 0);
-		if (node_halted(n, NULL))
+		if (node_halted(n, &persistent) && !persistent)
 			continue; /* nothing is written after an I/O error */
 		if (tims_post_checkpoint(n->post, &issued, &err))
 			node_log(n, "checkpoint: %s", tims_err_msg(&err));
