@@ -1,7 +1,7 @@
 # faults.sh — acknowledged means durable, and an answer never contradicts
 # the log (G2, G3), under injected faults: a full disk and EIO on fsync
 # (tests/lib/faultfs.c, LD_PRELOAD, switched on and off while the node
-# runs), a kill between a crossing and its audit event, a leftover
+# runs), a kill between a crossing and its audit event, a lost WAL, a leftover
 # temporary checkpoint file of a crashed process with the same pid, a
 # damaged index page, and a post restored from an old backup that a
 # witness shows was rolled back.
@@ -139,6 +139,16 @@ leftover() { # a process whose pid is the leftover's: bash execs into tims
 		--surname LEFT --direction entry --officer O1 --booth B1' _ "$P" "$TIMS"
 }
 t_status 0 "a leftover checkpoint.tmp of the same pid: the crossing and its checkpoint succeed" leftover
+# ---- a post.db whose WAL vanished: refused, and said so ------------------------
+serve
+cross f-w1 W1 >/dev/null; cross f-w2 W2 >/dev/null
+kill9                                      # the two records are in post.db-wal only
+cp -a "$P" "$T_TMP/walless"
+rm -f "$T_TMP/walless/post.db-wal" "$T_TMP/walless/post.db-shm"
+out=$(timeout 20 "$TIMS" post serve "$T_TMP/walless" --port 0 2>&1); rc=$?
+t_eq "post.db whose WAL vanished: post serve refuses to start" 2 "$rc"
+t_match "... and says so" 'holds [0-9]+ records but the post published a checkpoint of [0-9]+ \(rolled back, or its WAL lost\?\)' "$out"
+
 touch "$P/checkpoint.tmp.4194999"
 serve
 t_eq "post serve removes leftovers of dead processes at start" "" "$(ls "$P" | grep 'checkpoint\.tmp' || true)"
