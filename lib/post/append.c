@@ -165,11 +165,19 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *recs,
 		return tims_err_set(err, TIMS_ERR_USAGE,
 				    "post opened without its key");
 	if (p->halted)
-		return tims_err_set(err, TIMS_ERR_STATE,
-				    "this post stopped acknowledging: %s (docs/operations.md, "
-				    "\"A post that stopped\")", p->halt_why);
-	if ((rc = tims_mlog_begin(p->log, err)))
+		rc = tims_err_set(err, TIMS_ERR_STATE,
+				  "this post stopped acknowledging: %s (docs/operations.md, "
+				  "\"A post that stopped\")", p->halt_why);
+	else
+		rc = tims_mlog_begin(p->log, err);
+	if (rc) {
+		/* Nothing was tried: every ack says why. */
+		for (size_t i = 0; i < n; i++) {
+			memset(&acks[i], 0, sizeof(acks[i]));
+			ack_fail(&acks[i], rc, err ? err->msg : "not stored");
+		}
 		return rc;
+	}
 	if ((rc = post_last(p, &size, &last, err)) ||
 	    (p->owed[OW_DEL] && (rc = drop_settled(p, err))))
 		goto fail;
