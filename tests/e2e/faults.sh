@@ -226,4 +226,6 @@ t_ok "... DIR/halted is gone" test ! -f "$P/halted"
 serve
 t_match "resolved: the post acknowledges again" "^201 .*\"index\":$size" "$(cross f-10 D10)"
 stop
+t_eq "no sanitizer report from the node (with TIMS=build/asan/tims)" "" \
+	"$(grep -E 'Sanitizer|runtime error' "$T_TMP/serve.err")"
 t_end
