@@ -2,6 +2,12 @@
  * node.c — starting and stopping a post node: the post, its audit log, the
  * officer store, the HTTPS server, and the timer that signs checkpoints
  * every second while records arrive (see include/tims/node.h).
+ *
+ * It also decides whether the post acknowledges crossings (node_halted):
+ * not after an I/O error in its crossing or audit log (until a restart),
+ * nor once the centre or a witness showed it was rolled back (DIR/halted,
+ * until an operator resolves it). The audit events that crossings owe are
+ * appended at start and retried each second (settle_owed).
  */
 #include <jansson.h>
 #include <sodium.h>

@@ -2,6 +2,15 @@
  * people.c — the node's routes that read or write personal data: checking a
  * traveller, registering a crossing, reading a history, reading the audit
  * log. Each appends its audit event before answering (node_audit).
+ *
+ * A crossing's answer never contradicts the log: the record, a checkpoint
+ * covering it and the audit event it owes are one transaction
+ * (tims_post_register); once that commits the booth is told "registered"
+ * with the index, whatever fails after (the event then waits in post.db
+ * and is appended by the timer or at the next start). Before it, nothing
+ * is stored and the answer says why: 507 for a full disk, 503 halted; after
+ * an I/O error in the commit the outcome is unknown and the answer is 503
+ * not_confirmed (a retry with the same id after the restart is safe).
  */
 #include <jansson.h>
 

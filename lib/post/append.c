@@ -8,6 +8,13 @@
  * acknowledged before COMMIT returns. What is specific to crossings lives
  * here: the post's clock, idempotent retries by client id, corrections,
  * the salted record commitment (tims_record_entry).
+ *
+ * A booth registration (tims_post_register) also signs a checkpoint and
+ * keeps the audit event the crossing owes (table audit_owed) in the same
+ * transaction, so that a crossing is never durable without its trace; the
+ * rows of events already in audit.db are deleted in the next registration's
+ * transaction, costing no fsync of their own. A halted post (DIR/halted)
+ * or a log stopped after an I/O error refuses before anything is tried.
  */
 #include <sodium.h>
 
