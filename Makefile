@@ -121,12 +121,18 @@ $(B)/bench/%: bench/%.c $(B)/libtims.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(B)/libtims.a $(LIBS) -o $@
 
+# Fault injection for tests/e2e/faults.sh (LD_PRELOAD; tests/lib/faultfs.c).
+FAULT_SO := $(B)/tests/libfaultfs.so
+$(FAULT_SO): tests/lib/faultfs.c
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -D_GNU_SOURCE -O2 -g -fPIC -shared -Wall -Wextra -Werror $< -ldl -o $@
+
 test: $(B)/tims $(UNIT_BIN)
 asan: $(ASAN_UNIT_BIN) $(B)/asan/tims
 	@tests/run.sh --only asan
 fuzz-build: $(FUZZ_BIN)
 
-check: $(B)/tims $(B)/asan/tims $(UNIT_BIN) $(ASAN_UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN)
+check: $(B)/tims $(B)/asan/tims $(UNIT_BIN) $(ASAN_UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(FAULT_SO)
 	@tests/run.sh
 
 demo: $(B)/tims

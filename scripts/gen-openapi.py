@@ -69,7 +69,12 @@ STATUS = obj({
                                          "last_try_ms": I(), "last_error": S()},
                                         required=["name", "state", "cosigned_size"]))},
                   required=["configured", "state"]),
-    "server_time_ms": I()})
+    "server_time_ms": I(),
+    "acknowledging": B,
+    "halted": {"oneOf": [{"type": "null"}, obj({
+        "reason": S(), "until": S(enum=["restart", "resolved"]), "procedure": S()},
+        required=["reason", "until"])],
+        "description": "why the post does not acknowledge crossings (docs/operations.md)"}})
 HIT = {"type": "object", "required": ["list", "ref"], "properties": {
     "list": S(), "ref": S(), "discreet": B, "kind": S(), "alert": S(), "status": S(),
     "score": N, "reasons": arr(S()), "name": S(), "instruction": S(), "authority": S()},
@@ -99,8 +104,12 @@ CROSSING_REQ = obj({
     "remarks": S(maxLength=1023), "screening": S(maxLength=120), "crossed_at": S(),
     "corrects": I(), "reason": S(maxLength=1023)}, required=["direction"])
 CROSSING_RESP = obj({"index": I(minimum=0), "leaf_hash": S(pattern="^[0-9a-f]{64}$"),
-                     "duplicate": B, "checkpoint": CHECKPOINT_NOTE,
-                     "inclusion_proof": arr(S(pattern="^[0-9a-f]{64}$"))})
+                     "duplicate": B,
+                     "checkpoint": {"oneOf": [CHECKPOINT_NOTE, {"type": "null"}]},
+                     "inclusion_proof": {"oneOf": [arr(S(pattern="^[0-9a-f]{64}$")),
+                                                   {"type": "null"}],
+                                         "description": "null only when the record is "
+                                         "durable but its proof could not be read back"}})
 HISTORY = obj({"document": S(), "crossings": arr({"type": "object"}), "stay": STAY},
               required=["crossings"])
 AUDIT = obj({"events": arr(obj({"index": I(), "time_ms": I(), "actor": S(), "role": S(),
@@ -193,6 +202,11 @@ def document(title, desc, rs, schemas, bearer_desc):
                                 "content": {"application/json": {"schema": CROSSING_RESP}}}
             responses["422"] = {"description": "the MRZ is invalid: its errors", "content": {
                 "application/json": {"schema": ERROR}}}
+            for code, d in (("409", "not_recorded: the id is already another record's"),
+                            ("503", "halted (nothing recorded) or not_confirmed (an I/O error: "
+                             "the post stopped; retry with the same id after its restart)"),
+                            ("507", "storage_full: the post's disk is full, nothing recorded")):
+                responses[code] = {"description": d, "content": {"application/json": {"schema": ERROR}}}
         if key == ("POST", "/api/v1/session"):
             hdr = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
             responses["429"] = {"description": "too many attempts from this address or for this account "

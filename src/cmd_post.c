@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "tims/audit.h"
 #include "tims/bundle.h"
 #include "tims/mlog.h"
 #include "tims/node.h"
@@ -53,6 +54,7 @@ static const char usage[] =
 	"usage: tims post enrol DIR --from ENROLMENT_DIR\n"
 	"       tims post add-witness DIR --url URL --ca FILE --vkey FILE\n"
 	"       tims post restore DIR --from-centre\n"
+	"       tims post resolve-rollback DIR --operator NAME --reason TEXT\n"
 	"       tims post apply-bundle DIR FILE\n"
 	"       tims post routes\n"
 	"\n"
@@ -66,6 +68,13 @@ static const char usage[] =
 	"               fetch the log from the centre's mirror, verify every batch\n"
 	"               against the post's own signed checkpoints, and rebuild\n"
 	"               post.db. Exit 1 if less comes back than the post published.\n"
+	"  resolve-rollback\n"
+	"               a post that learnt from the centre or a witness that it was\n"
+	"               rolled back stops acknowledging (DIR/halted); once its log\n"
+	"               is restored (docs/operations.md), this checks that it holds\n"
+	"               what the peer saw and verifies, records the operator and\n"
+	"               the reason in the audit log, and lets it acknowledge again\n"
+	"               from its next start. Exit 1 if it cannot.\n"
 	"  apply-bundle a watchlist bundle or officer roster made by `tims centre\n"
 	"               bundle` and carried by hand (the network down): applied\n"
 	"               only if signed by the centre this post is enrolled with,\n"
@@ -482,6 +491,125 @@ out:
 	return st;
 }
 
+/* ---- a post that stopped: the operator's procedure ------------------------ */
+
+static void count_finding(void *ctx, const char *finding)
+{
+	fprintf(stderr, "tims post: resolve-rollback: %s\n", finding);
+	(*(uint64_t *)ctx)++;
+}
+
+/*
+ * The post learnt from the centre or a witness that its log was rolled back
+ * or forked, and stopped (DIR/halted). Once the operator has brought the
+ * log back (docs/operations.md: stop the node, move post.db aside, `tims
+ * post restore --from-centre`), this checks the log holds at least what the
+ * peer had seen and verifies, records who resolved it and why in the audit
+ * log, and only then lets the post acknowledge again.
+ */
+static int post_resolve_rollback(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "operator", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL, *op = NULL, *dir;
+	char why[TIMS_ERR_MSG_BYTES], addr[64];
+	struct tims_post_verify_stats vs;
+	struct tims_audit_event ev;
+	struct tims_audit *a = NULL;
+	struct tims_post *p = NULL;
+	struct tims_err err;
+	uint64_t peer = 0, size = 0, findings = 0, at;
+	int64_t since = 0;
+	char *q = NULL, *r = NULL;
+	json_t *qj = NULL, *rj = NULL;
+	int c, st = CLI_USAGE;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'r')
+			reason = optarg;
+		else if (c == 'o')
+			op = optarg;
+		else
+			return cli_error(CLI_USAGE, "post", "resolve-rollback: see --help");
+	}
+	if (optind + 1 != argc || !reason || strlen(reason) < 3 || strlen(reason) > 200 ||
+	    !op || !*op || strlen(op) > 64)
+		return cli_error(CLI_USAGE, "post", "resolve-rollback: want DIR --operator NAME "
+				 "--reason TEXT (3-200 characters)");
+	dir = argv[optind];
+	if (tims_post_halt_read(dir, why, sizeof(why), &peer, &since, &err))
+		return cli_error(CLI_FAIL, "post", "resolve-rollback: %s", err.msg);
+	/* Opening for writing refuses a log behind its own checkpoint file. */
+	if (tims_post_open(dir, TIMS_POST_WRITE, &p, &err) ||
+	    tims_post_size(p, &size, &err)) {
+		st = cli_error(CLI_FAIL, "post", "resolve-rollback: %s", err.msg);
+		goto out;
+	}
+	if (size < peer) {
+		st = cli_error(CLI_FAIL, "post", "resolve-rollback: the log holds %" PRIu64
+			       " records but a peer holds %" PRIu64 " of this post: restore it "
+			       "first (docs/operations.md, \"A post that stopped\")", size, peer);
+		goto out;
+	}
+	if (tims_post_verify(p, count_finding, &findings, &vs, &err) || findings) {
+		st = cli_error(CLI_FAIL, "post", "resolve-rollback: the log does not verify%s%s",
+			       findings ? "" : ": ", findings ? "" : err.msg);
+		goto out;
+	}
+	tims_post_free(p);
+	p = NULL;
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.actor, sizeof(ev.actor), "%s", op);
+	snprintf(ev.role, sizeof(ev.role), "admin");
+	snprintf(ev.booth, sizeof(ev.booth), "-");
+	snprintf(addr, sizeof(addr), "local uid %ld", (long)getuid());
+	snprintf(ev.addr, sizeof(ev.addr), "%s", addr);
+	snprintf(ev.action, sizeof(ev.action), "post.resolve-rollback");
+	snprintf(ev.purpose, sizeof(ev.purpose), "%s", reason);
+	ev.crossing = -1;
+	ev.status = 200;
+	qj = json_pack("{s:s, s:I, s:I}", "halted", why, "since_ms", (json_int_t)since,
+		       "peer_size", (json_int_t)peer);
+	rj = json_pack("{s:I, s:b}", "log_size", (json_int_t)size, "verified", 1);
+	q = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	r = rj ? json_dumps(rj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (!q || !r) {
+		st = cli_error(CLI_USAGE, "post", "resolve-rollback: out of memory");
+		goto out;
+	}
+	ev.query = q;
+	ev.query_len = strlen(q);
+	ev.result = r;
+	ev.result_len = strlen(r);
+	/* Recorded first: the post acknowledges again only once it is. */
+	if (tims_audit_open(dir, TIMS_AUDIT_WRITE, &a, &err) ||
+	    tims_audit_append(a, &ev, &at, &err) ||
+	    tims_post_halt_clear(dir, &err)) {
+		st = cli_error(CLI_USAGE, "post", "resolve-rollback: %s", err.msg);
+		goto out;
+	}
+	printf("resolved: the log holds %" PRIu64 " records and verifies; audit event %" PRIu64
+	       "; the post acknowledges again from its next start\n", size, at);
+	st = CLI_OK;
+out:
+	json_decref(qj);
+	json_decref(rj);
+	free(q);
+	free(r);
+	tims_audit_free(a);
+	tims_post_free(p);
+	return st;
+}
+
 /* An officer roster carried by hand; releases b. */
 static int apply_roster(const char *dir, struct tims_bundle *b)
 {
@@ -585,6 +713,8 @@ static const struct cli_command post_commands[] = {
 	{ "add-witness", post_add_witness, "send checkpoints to a witness as well" },
 	{ "apply-bundle", post_apply_bundle, "apply a signed bundle brought by hand" },
 	{ "restore", post_restore, "rebuild a lost post.db from the centre's mirror" },
+	{ "resolve-rollback", post_resolve_rollback,
+	  "let a post halted as rolled back acknowledge again (audited)" },
 	{ "routes", post_routes, "the node's API routes and who may call them (JSON Lines)" },
 };
 

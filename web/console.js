@@ -856,6 +856,11 @@
       if (e.status === 401) return;
       if (e.unreachable) {
         setMsg('decide-msg', 'Node unreachable: NOT confirmed as registered. Press the button again; a retry is never stored twice.');
+      } else if (e.body && e.body.error === 'not_confirmed') {
+        /* Maybe stored, maybe not (an I/O error at the post): never "not registered". */
+        setMsg('decide-msg', 'NOT confirmed as registered (the post stopped after a disk error). ' +
+          'Do not register this traveller again by hand: press the button once the post is restarted; ' +
+          'a retry is never stored twice.');
       } else {
         const msg = e.body && e.body.errors ? e.body.errors.map((x) => x.message).join('; ') : e.message;
         setMsg('decide-msg', 'Not registered: ' + msg);

@@ -81,6 +81,23 @@ void tims_audit_free(struct tims_audit *a);
 tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
 			  uint64_t *index, struct tims_err *err);
 
+/*
+ * Append an event at most once under `key` (1..TIMS_AUDIT_KEY_MAX bytes,
+ * stored in the event's own transaction): when an event was appended under
+ * that key before, nothing is added, *index is that event's and *existed
+ * is 1. The audit event a crossing owes (tims_post_register) goes in this
+ * way, right after the record and again at the next start if the process
+ * died in between: exactly once either way. WRITE mode only.
+ */
+#define TIMS_AUDIT_KEY_MAX 128
+tims_rc tims_audit_append_once(struct tims_audit *a, const char *key,
+			       struct tims_audit_event *ev, uint64_t *index,
+			       int *existed, struct tims_err *err);
+
+/* NULL while the audit log may be written; else why it stopped (an I/O
+ * error or damage, tims_mlog_broken): until the process restarts. */
+const char *tims_audit_broken(const struct tims_audit *a);
+
 /* Sign a checkpoint now unless the latest covers the log (*issued = 0). */
 tims_rc tims_audit_checkpoint(struct tims_audit *a, int *issued,
 			      struct tims_err *err);

@@ -33,6 +33,7 @@ typedef enum tims_rc {
 	TIMS_ERR_REPLAY = 15,   /* a replayed token, code or bundle */
 	TIMS_ERR_TAMPER = 16,   /* stored data does not match its commitment */
 	TIMS_ERR_NET = 17,      /* network or TLS failure */
+	TIMS_ERR_FULL = 18,     /* no space left on the device: nothing stored */
 	TIMS_RC_LAST            /* not a code: one past the last */
 } tims_rc;
 

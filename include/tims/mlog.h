@@ -95,9 +95,13 @@ enum tims_mlog_open_mode {
 
 /*
  * Open (or create) the log. With a signer and TIMS_MLOG_OPEN, refuses
- * (TIMS_ERR_TAMPER) a database whose log is smaller than the checkpoint in
- * the outside file: it was rolled back. TIMS_ERR_NOTFOUND if the database
- * does not exist and mode is TIMS_MLOG_OPEN.
+ * a database that SQLite finds damaged (TIMS_ERR_DB: integrity_check up to
+ * 64 MiB, quick_check above, see mlog.c), and
+ * (TIMS_ERR_TAMPER) one whose log is smaller than the checkpoint in the
+ * outside file: it was rolled back, or its WAL was lost. A writer also
+ * removes temporary copies of the checkpoint file left by a process that
+ * died. TIMS_ERR_NOTFOUND if the database does not exist and mode is
+ * TIMS_MLOG_OPEN.
  */
 tims_rc tims_mlog_open(const struct tims_mlog_config *c,
 		       enum tims_mlog_open_mode mode, struct tims_mlog **out,
@@ -107,9 +111,25 @@ void tims_mlog_free(struct tims_mlog *m);
 /* The database, for the owner's own statements (valid while m lives). */
 sqlite3 *tims_mlog_db(struct tims_mlog *m);
 
-/* An SQLite failure as TIMS_ERR_DB: "LABEL/DB_NAME: WHAT: sqlite message". */
+/*
+ * An SQLite failure: "LABEL/DB_NAME: WHAT: sqlite message". TIMS_ERR_FULL
+ * when the disk is full (SQLite rolled the transaction back: nothing was
+ * stored, and writing may resume once there is space); TIMS_ERR_IO on an
+ * I/O error or a damaged database, which also stops the handle writing
+ * (tims_mlog_broken); TIMS_ERR_DB otherwise.
+ */
 tims_rc tims_mlog_db_err(struct tims_mlog *m, const char *what,
 			 struct tims_err *err);
+
+/*
+ * NULL while the log may be written; else why it stopped: an I/O error
+ * (EIO, a failed fsync of the database or the checkpoint file) or damage.
+ * After a failed fsync the state on disk is unknown and a later fsync that
+ * succeeds proves nothing, so every later write through this handle is
+ * refused (TIMS_ERR_IO) until the process restarts and SQLite recovers the
+ * database from what is really on disk.
+ */
+const char *tims_mlog_broken(const struct tims_mlog *m);
 
 /* Step a statement that returns at most one row we ignore; reset it and
  * clear its bindings. TIMS_ERR_DB naming `what` on failure. */
@@ -127,9 +147,12 @@ void tims_mlog_rollback(struct tims_mlog *m);
 
 /*
  * COMMIT. *committed says whether it succeeded (if not, the caller rolls
- * back). After a successful commit, a checkpoint issued in the transaction
- * is written to the outside file (atomic replace, fsync'd); if that fails,
- * *committed is 1 and the error is returned: the data is durable.
+ * back; after an I/O error the outcome is unknown and the handle stops,
+ * see tims_mlog_broken). After a successful commit, a checkpoint issued in
+ * the transaction is written to the outside file (a uniquely named
+ * temporary file, fsync'd, renamed); if that fails, *committed is 1 and
+ * the error is returned: the data is durable, and the file is written
+ * again at the next commit.
  */
 tims_rc tims_mlog_commit(struct tims_mlog *m, int *committed,
 			 struct tims_err *err);
@@ -252,7 +275,9 @@ struct tims_mlog_verify_stats {
  *   2. the stored hashes against the tree rebuilt from the entries;
  *   3. every checkpoint: signature, origin, size, root, consistency with
  *      the one before;
- *   4. the outside file: the same, and not beyond the database's.
+ *   4. the outside file: the same, and not beyond the database's;
+ * after SQLite's own PRAGMA integrity_check over the whole file (a damaged
+ * page or index is a finding, named as SQLite names it).
  * TIMS_OK when nothing was found, TIMS_ERR_TAMPER when something was,
  * another code when verification could not run.
  */

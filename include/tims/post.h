@@ -60,7 +60,9 @@ tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 
 /*
  * Open a post. In WRITE mode, refuses (TIMS_ERR_TAMPER) a database whose log
- * is smaller than the checkpoint kept outside it: it was rolled back.
+ * is smaller than the checkpoint kept outside it: it was rolled back, or its
+ * WAL was lost; and (TIMS_ERR_DB) one that SQLite's integrity check finds
+ * damaged (tims_mlog_open). A post halted by tims_post_halt opens, but refuses to append.
  */
 tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 		       struct tims_post **out, struct tims_err *err);
@@ -99,6 +101,66 @@ struct tims_post_ack {
 tims_rc tims_post_append(struct tims_post *p, struct tims_record *recs,
 			 size_t n, struct tims_post_ack *acks,
 			 struct tims_err *err);
+
+/*
+ * Registering at the booth: one record and the audit event owed for it,
+ * durable together. Like tims_post_append for one record, and in the same
+ * transaction (one fsync): a checkpoint covering the record (the answer
+ * can prove its inclusion at once), and `owed`, the audit event the caller
+ * owes for it (its own bytes, 1..TIMS_POST_OWED_MAX), kept in post.db
+ * until the caller says it is in its audit log (tims_post_owed_settled).
+ * If the process dies between the two, the owed event is still there at
+ * the next start (tims_post_owed) and the caller appends it then: a
+ * crossing is never in the log without its audit event. Nothing is owed
+ * for a duplicate or a refused record. Refused (TIMS_ERR_STATE) while the
+ * post is halted (tims_post_halt).
+ *
+ * Errors: TIMS_ERR_FULL when the disk is full (nothing stored); an I/O
+ * error stops the post writing (tims_post_halted) and leaves it unknown
+ * whether the record reached the disk: the ack says "not confirmed", and a
+ * retry with the same id after the restart is answered as a duplicate if
+ * it did. As with tims_post_append, an ack of TIMS_OK means durable even
+ * when an error is returned (the checkpoint file outside post.db failed).
+ */
+#define TIMS_POST_OWED_MAX 8192
+tims_rc tims_post_register(struct tims_post *p, struct tims_record *rec,
+			   const void *owed, size_t owed_len,
+			   struct tims_post_ack *ack, struct tims_err *err);
+
+/* The owed audit events not yet settled, in log order. */
+typedef tims_rc (*tims_post_owed_fn)(void *ctx, uint64_t index,
+				     const void *owed, size_t len);
+tims_rc tims_post_owed(struct tims_post *p, tims_post_owed_fn fn, void *ctx,
+		       struct tims_err *err);
+
+/*
+ * The event owed for `index` is now in the audit log: forget it, in the
+ * next registration's transaction (no fsync of its own), or at once when
+ * `now` is not 0 (index UINT64_MAX: none, only forget at once those
+ * settled before). Forgetting twice is harmless.
+ */
+tims_rc tims_post_owed_settled(struct tims_post *p, uint64_t index, int now,
+			       struct tims_err *err);
+
+/*
+ * A post that stops acknowledging. tims_post_halt writes DIR/halted (the
+ * reason, when, and the size a peer holds: the centre or a witness that
+ * saw more of this log than it now has) and refuses every later append
+ * (TIMS_ERR_STATE naming the reason), also across restarts, until an
+ * operator runs the documented procedure (`tims post resolve-rollback`,
+ * docs/operations.md), which clears it with tims_post_halt_clear.
+ * tims_post_halted: NULL while the post acknowledges; else why not — the
+ * halt file, or an I/O error since this handle opened (tims_mlog_broken:
+ * that one ends with the process). *persistent (if not NULL) says which.
+ */
+tims_rc tims_post_halt(struct tims_post *p, const char *reason,
+		       uint64_t peer_size, struct tims_err *err);
+const char *tims_post_halted(const struct tims_post *p, int *persistent);
+/* DIR/halted: TIMS_ERR_NOTFOUND if the post is not halted. */
+tims_rc tims_post_halt_read(const char *dir, char *why, size_t cap,
+			    uint64_t *peer_size, int64_t *since_ms,
+			    struct tims_err *err);
+tims_rc tims_post_halt_clear(const char *dir, struct tims_err *err);
 
 /*
  * Sign a checkpoint of the whole log now, unless the latest already covers

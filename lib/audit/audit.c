@@ -39,7 +39,20 @@ static const char *const stmt_sql[AS_COUNT] = {
 	[AS_LIST] = "SELECT idx, body, entry FROM events WHERE idx >= ?1"
 		    " ORDER BY idx LIMIT ?2",
 	[AS_ERASE] = "UPDATE events SET salt = NULL, body = NULL WHERE idx = ?1",
+	[AS_KEY_GET] = "SELECT idx FROM event_keys WHERE key = ?1",
+	[AS_KEY_INS] = "INSERT INTO event_keys (key, idx) VALUES (?1, ?2)",
 };
+
+/*
+ * Keys of events appended at most once (tims_audit_append_once): the audit
+ * event a crossing owes, appended after the record or again at the next
+ * start. Not part of the log; made by any open that may write, when
+ * missing, so an older audit.db opens unchanged.
+ */
+static const char keys_schema[] =
+	"CREATE TABLE IF NOT EXISTS event_keys ("
+	" key TEXT PRIMARY KEY,"
+	" idx INTEGER NOT NULL)";
 
 static tims_rc path_of(const struct tims_audit *a, const char *name,
 		       char *out, struct tims_err *err)
@@ -122,11 +135,17 @@ static tims_rc open_log(struct tims_audit *a, enum tims_audit_mode mode,
 		if ((rc = tims_mlog_checkpoint(a->log, &issued, err)))
 			return rc;
 	}
-	for (int i = 0; i < AS_COUNT; i++)
+	if (mode == TIMS_AUDIT_WRITE &&
+	    sqlite3_exec(tims_mlog_db(a->log), keys_schema, NULL, NULL, NULL) != SQLITE_OK)
+		return tims_mlog_db_err(a->log, "creating the event_keys table", err);
+	for (int i = 0; i < AS_COUNT; i++) {
+		if (mode != TIMS_AUDIT_WRITE && (i == AS_KEY_GET || i == AS_KEY_INS))
+			continue;
 		if (sqlite3_prepare_v3(tims_mlog_db(a->log), stmt_sql[i], -1,
 				       SQLITE_PREPARE_PERSISTENT, &a->st[i],
 				       NULL) != SQLITE_OK)
 			return tims_mlog_db_err(a->log, stmt_sql[i], err);
+	}
 	return TIMS_OK;
 }
 
@@ -203,8 +222,28 @@ void tims_audit_free(struct tims_audit *a)
 	free(a);
 }
 
-tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
-			  uint64_t *index, struct tims_err *err)
+/* The index of the event appended under key, inside the transaction:
+ * 1 found, 0 not, -1 on a database error (err set). */
+static int key_lookup(struct tims_audit *a, const char *key, uint64_t *index,
+		      struct tims_err *err)
+{
+	sqlite3_stmt *st = a->st[AS_KEY_GET];
+	int s;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		*index = (uint64_t)sqlite3_column_int64(st, 0);
+	else if (s != SQLITE_DONE)
+		tims_mlog_db_err(a->log, "looking up an event key", err);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : -1;
+}
+
+static tims_rc append(struct tims_audit *a, const char *key,
+		      struct tims_audit_event *ev, uint64_t *index,
+		      int *existed, struct tims_err *err)
 {
 	uint8_t salt[TIMS_AUDIT_SALT_BYTES], entry[TIMS_AUDIT_ENTRY_BYTES];
 	uint8_t last[TIMS_AUDIT_ENTRY_BYTES];
@@ -213,9 +252,11 @@ tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
 	uint64_t n;
 	size_t llen;
 	int64_t now, t;
-	int issued, committed;
+	int issued, committed, k;
 	tims_rc rc;
 
+	if (existed)
+		*existed = 0;
 	if (!a->has_signer)
 		return tims_err_set(err, TIMS_ERR_USAGE,
 				    "audit log opened without its key");
@@ -224,6 +265,13 @@ tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
 		return rc;
 	if ((rc = tims_mlog_begin(a->log, err)))
 		return rc;
+	if (key && (k = key_lookup(a, key, index, err)) != 0) {
+		tims_mlog_rollback(a->log);
+		if (k < 0)
+			return err ? err->rc : TIMS_ERR_DB;
+		*existed = 1;
+		return TIMS_OK;
+	}
 	if ((rc = tims_mlog_last(a->log, &n, last, sizeof(last), &llen, err)))
 		goto fail;
 	now = tims_mlog_now_ms();
@@ -243,6 +291,13 @@ tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
 	sodium_memzero(salt, sizeof(salt));
 	if (rc || (rc = tims_mlog_add(a->log, n, leaf, err)))
 		goto fail;
+	if (key) {
+		sqlite3_bind_text(a->st[AS_KEY_INS], 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(a->st[AS_KEY_INS], 2, (sqlite3_int64)n);
+		if ((rc = tims_mlog_step(a->log, a->st[AS_KEY_INS],
+					 "storing an event key", err)))
+			goto fail;
+	}
 	if (tims_mlog_due(a->log, TIMS_AUDIT_CHECKPOINT_MS) &&
 	    (rc = tims_mlog_issue(a->log, n + 1, &issued, err)))
 		goto fail;
@@ -254,6 +309,30 @@ tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
 fail:
 	tims_mlog_rollback(a->log);
 	return rc;
+}
+
+tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
+			  uint64_t *index, struct tims_err *err)
+{
+	return append(a, NULL, ev, index, NULL, err);
+}
+
+tims_rc tims_audit_append_once(struct tims_audit *a, const char *key,
+			       struct tims_audit_event *ev, uint64_t *index,
+			       int *existed, struct tims_err *err)
+{
+	if (!key || !*key || strlen(key) > TIMS_AUDIT_KEY_MAX)
+		return tims_err_set(err, TIMS_ERR_INVALID, "event key: 1 to %d bytes",
+				    TIMS_AUDIT_KEY_MAX);
+	if (!a->st[AS_KEY_GET])
+		return tims_err_set(err, TIMS_ERR_USAGE,
+				    "audit log opened without its key");
+	return append(a, key, ev, index, existed, err);
+}
+
+const char *tims_audit_broken(const struct tims_audit *a)
+{
+	return tims_mlog_broken(a->log);
 }
 
 tims_rc tims_audit_checkpoint(struct tims_audit *a, int *issued,

@@ -17,6 +17,8 @@ enum audit_stmt {
 	AS_INSERT,  /* idx, salt, body, entry */
 	AS_LIST,    /* idx, body, entry from idx, limit */
 	AS_ERASE,   /* clear salt and body by idx */
+	AS_KEY_GET, /* idx by key */
+	AS_KEY_INS, /* key, idx */
 	AS_COUNT
 };
 

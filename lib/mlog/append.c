@@ -12,6 +12,7 @@
  * checkpoint in the database and with the outside copy: a log never signs
  * a tree smaller than, or forking from, one it has published.
  */
+#include <fcntl.h>
 #include <sodium.h>
 
 #include "tims/util.h"
@@ -19,6 +20,10 @@
 
 tims_rc tims_mlog_begin(struct tims_mlog *m, struct tims_err *err)
 {
+	if (m->broken)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: writing stopped after %s; "
+				    "nothing more is written until a restart",
+				    m->label, m->broken_why);
 	tims_buf_reset(&m->pending);
 	m->has_pending = 0;
 	return mlog_exec(m, MS_BEGIN, "begin", err);
@@ -180,6 +185,106 @@ out:
 	return rc == TIMS_ERR_NOTFOUND ? TIMS_OK : rc;
 }
 
+/* A failed write of the outside copy: why, and whether writing stops. */
+static tims_rc outside_fail(struct tims_mlog *m, const char *what,
+			    const char *path, int e, int fatal,
+			    struct tims_err *err)
+{
+	if (fatal) {
+		mlog_break(m, "%s: %s: %s", path, what, strerror(e));
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s: %s", path, what,
+				    strerror(e));
+	}
+	return tims_err_set(err, e == ENOSPC || e == EDQUOT ? TIMS_ERR_FULL
+							  : TIMS_ERR_IO,
+			    "%s: %s: %s", path, what, strerror(e));
+}
+
+/*
+ * The copy of the latest checkpoint outside the database: a temporary file
+ * under a name no other write uses (PID and random, created O_EXCL, so a
+ * leftover of a crashed process is never in the way nor written through),
+ * fsync'd, renamed over the copy, the directory fsync'd. A failed fsync
+ * stops the log (see tims_mlog_db_err): it is never retried as if nothing
+ * happened.
+ */
+static tims_rc write_outside(struct tims_mlog *m, const char *data, size_t len,
+			     struct tims_err *err)
+{
+	char tmp[TIMS_MLOG_PATH_MAX + 40], dir[TIMS_MLOG_PATH_MAX];
+	const char *slash;
+	int fd = -1, e;
+
+	for (int tries = 0; fd < 0 && tries < 8; tries++) {
+		uint32_t r = randombytes_random();
+
+		if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%08" PRIx32,
+			     m->checkpoint_path, (long)getpid(), r) >= (int)sizeof(tmp))
+			return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long",
+					    m->checkpoint_path);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			return outside_fail(m, "create", tmp, errno, 0, err);
+	}
+	if (fd < 0)
+		return outside_fail(m, "create", tmp, EEXIST, 0, err);
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : EIO;
+			close(fd);
+			unlink(tmp);
+			return outside_fail(m, "write", tmp, e, 0, err);
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		unlink(tmp);
+		return outside_fail(m, "fsync", tmp, e, 1, err);
+	}
+	close(fd);
+	if (rename(tmp, m->checkpoint_path) < 0) {
+		e = errno;
+		unlink(tmp);
+		return outside_fail(m, "rename", m->checkpoint_path, e, 0, err);
+	}
+	slash = strrchr(m->checkpoint_path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - m->checkpoint_path) : 1,
+		 slash ? m->checkpoint_path : ".");
+	if ((fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return outside_fail(m, "open", dir, errno, 0, err);
+	if (fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		return outside_fail(m, "fsync", dir, e, 1, err);
+	}
+	close(fd);
+	return TIMS_OK;
+}
+
+/* Write a committed note outside; if that fails, keep it to write again
+ * at the next commit (the timer's checkpoint, at the latest). */
+static tims_rc flush_outside(struct tims_mlog *m, const struct tims_buf *note,
+			     struct tims_err *err)
+{
+	tims_rc rc = write_outside(m, note->buf, note->len, err);
+
+	if (!rc) {
+		m->outside_stale = 0;
+		m->last_cp_mono = tims_mlog_mono_ms();
+	} else if (note != &m->stale) {
+		tims_buf_reset(&m->stale);
+		if (!tims_buf_add(&m->stale, note->buf, note->len))
+			m->outside_stale = 1;
+	}
+	return rc;
+}
+
 tims_rc tims_mlog_commit(struct tims_mlog *m, int *committed,
 			 struct tims_err *err)
 {
@@ -189,15 +294,16 @@ tims_rc tims_mlog_commit(struct tims_mlog *m, int *committed,
 	if ((rc = mlog_exec(m, MS_COMMIT, "commit", err)))
 		return rc;
 	*committed = 1;
-	if (!m->has_pending)
+	if (!m->has_pending && !m->outside_stale)
 		return TIMS_OK;
-	m->has_pending = 0;
-	/* The copy outside the database (atomic replace, fsync'd). */
-	rc = tims_write_file(m->checkpoint_path, m->pending.buf,
-			     m->pending.len, 0644, 1, err);
-	if (!rc)
-		m->last_cp_mono = tims_mlog_mono_ms();
-	return rc;
+	if (m->broken)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: writing stopped after %s",
+				    m->label, m->broken_why);
+	if (m->has_pending) {
+		m->has_pending = 0;
+		return flush_outside(m, &m->pending, err);
+	}
+	return flush_outside(m, &m->stale, err);
 }
 
 tims_rc tims_mlog_checkpoint(struct tims_mlog *m, int *issued,

@@ -43,7 +43,23 @@ struct tims_mlog {
 	int64_t last_cp_mono;     /* monotonic ms of the last checkpoint written */
 	struct tims_buf pending;  /* a note signed in the open transaction */
 	int has_pending;
+	int outside_stale;        /* the outside copy could not be rewritten: */
+	struct tims_buf stale;    /* the committed note to write again */
+	int broken;               /* an I/O error or damage: nothing more is
+				     written through this handle */
+	char broken_why[TIMS_ERR_MSG_BYTES];
 };
+
+/* Stop writing through m (the first reason is kept). */
+void mlog_break(struct tims_mlog *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* PRAGMA quick_check (full = 0) or integrity_check (full = 1): each problem
+ * SQLite names goes to fn (at most 100). The number of problems, or -1 if
+ * the check could not run (err set). */
+long mlog_integrity(struct tims_mlog *m, int full,
+		    void (*fn)(void *ctx, const char *problem), void *ctx,
+		    struct tims_err *err);
 
 /* Run one of the log's statements that returns no row we need. */
 tims_rc mlog_exec(struct tims_mlog *m, enum mlog_stmt s, const char *what,

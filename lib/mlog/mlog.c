@@ -8,7 +8,10 @@
  * They are a belt and braces, not the guarantee: anyone with the file can
  * drop them, which is why tims_mlog_verify recomputes everything.
  */
+#include <dirent.h>
+#include <signal.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "tims/util.h"
@@ -35,24 +38,65 @@ sqlite3 *tims_mlog_db(struct tims_mlog *m)
 	return m->db;
 }
 
+void mlog_break(struct tims_mlog *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->broken)
+		return;
+	m->broken = 1;
+	va_start(ap, fmt);
+	vsnprintf(m->broken_why, sizeof(m->broken_why), fmt, ap);
+	va_end(ap);
+}
+
+const char *tims_mlog_broken(const struct tims_mlog *m)
+{
+	return m->broken ? m->broken_why : NULL;
+}
+
+/*
+ * What a failure means decides what may follow it. A full disk leaves
+ * SQLite's transaction rolled back and the database as it was: the caller
+ * says so and tries again later. An I/O error or damage (EIO, a failed
+ * fsync, a malformed page) leaves the state on disk unknown, and a later
+ * fsync that succeeds would prove nothing (the kernel may have dropped the
+ * failed pages: PostgreSQL's "fsyncgate"): the handle stops writing.
+ */
 tims_rc tims_mlog_db_err(struct tims_mlog *m, const char *what,
 			 struct tims_err *err)
 {
-	return tims_err_set(err, TIMS_ERR_DB, "%s/%s: %s: %s", m->label,
-			    m->db_name, what,
-			    m->db ? sqlite3_errmsg(m->db) : "not open");
+	int x = m->db ? sqlite3_extended_errcode(m->db) : SQLITE_ERROR;
+	const char *msg = m->db ? sqlite3_errmsg(m->db) : "not open";
+
+	switch (x & 0xff) {
+	case SQLITE_FULL:
+		return tims_err_set(err, TIMS_ERR_FULL, "%s/%s: %s: the disk is full (%s)",
+				    m->label, m->db_name, what, msg);
+	case SQLITE_IOERR:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		mlog_break(m, "%s: %s: %s (SQLite error %d)", m->db_name, what, msg, x);
+		return tims_err_set(err, TIMS_ERR_IO, "%s/%s: %s: %s", m->label,
+				    m->db_name, what, msg);
+	default:
+		return tims_err_set(err, TIMS_ERR_DB, "%s/%s: %s: %s", m->label,
+				    m->db_name, what, msg);
+	}
 }
 
 tims_rc tims_mlog_step(struct tims_mlog *m, sqlite3_stmt *st, const char *what,
 		       struct tims_err *err)
 {
 	int rc = sqlite3_step(st);
+	tims_rc r = TIMS_OK;
 
+	/* Classified before the reset, while the error is the step's. */
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = tims_mlog_db_err(m, what, err);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return tims_mlog_db_err(m, what, err);
-	return TIMS_OK;
+	return r;
 }
 
 tims_rc mlog_exec(struct tims_mlog *m, enum mlog_stmt s, const char *what,
@@ -506,10 +550,125 @@ static tims_rc check_not_rolled_back(struct tims_mlog *m, struct tims_err *err)
 	if (size < cp.size)
 		return tims_err_set(err, TIMS_ERR_TAMPER,
 				    "%s: %s holds %" PRIu64 " %s but the %s "
-				    "published a checkpoint of %" PRIu64 " (rolled back?); "
-				    "run '%s'", m->label, m->db_name, size, m->nouns,
+				    "published a checkpoint of %" PRIu64 " (rolled back, "
+				    "or its WAL lost?); run '%s' (docs/operations.md)",
+				    m->label, m->db_name, size, m->nouns,
 				    m->owner, cp.size, m->verify_command);
 	return TIMS_OK;
+}
+
+long mlog_integrity(struct tims_mlog *m, int full,
+		    void (*fn)(void *ctx, const char *problem), void *ctx,
+		    struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	long bad = 0;
+	int s;
+
+	if (sqlite3_prepare_v2(m->db, full ? "PRAGMA integrity_check(100)"
+					   : "PRAGMA quick_check(100)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		tims_mlog_db_err(m, "integrity check", err);
+		return -1;
+	}
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 0);
+
+		if (line && !strcmp(line, "ok"))
+			continue;
+		bad++;
+		if (fn)
+			fn(ctx, line ? line : "(no detail)");
+	}
+	if (s != SQLITE_DONE && !bad) {
+		/* Too damaged to check: that is itself the answer. */
+		bad++;
+		if (fn)
+			fn(ctx, sqlite3_errmsg(m->db));
+	}
+	sqlite3_finalize(st);
+	return bad;
+}
+
+static void first_problem(void *ctx, const char *problem)
+{
+	char *out = ctx;
+
+	if (!out[0])
+		snprintf(out, TIMS_ERR_MSG_BYTES, "%s", problem);
+}
+
+/*
+ * A writer never builds on a damaged database (SQLite's own check).
+ * integrity_check also compares every index with its table; quick_check
+ * checks pages and b-trees only, in about half the time (measured on a
+ * post.db of 300 000 records, 107 MB: 1.7 s against 0.85 s warm, 2-6 s
+ * cold). A writer runs the full check up to MLOG_FULL_CHECK_BYTES and the
+ * quick one above, so that a large post is not kept from starting for
+ * minutes; tims_mlog_verify always runs the full one.
+ */
+#define MLOG_FULL_CHECK_BYTES (64 << 20)
+
+static tims_rc check_integrity(struct tims_mlog *m, struct tims_err *err)
+{
+	char first[TIMS_ERR_MSG_BYTES] = "";
+	struct stat sb;
+	int full = stat(m->db_path, &sb) == 0 && sb.st_size <= MLOG_FULL_CHECK_BYTES;
+	long bad = mlog_integrity(m, full, first_problem, first, err);
+
+	if (bad < 0)
+		return err ? err->rc : TIMS_ERR_DB;
+	if (bad)
+		return tims_err_set(err, TIMS_ERR_DB,
+				    "%s/%s is damaged (SQLite %s: %.120s): refusing to "
+				    "write to it; run '%s' (docs/operations.md)",
+				    m->label, m->db_name, full ? "integrity_check" : "quick_check",
+				    first, m->verify_command);
+	return TIMS_OK;
+}
+
+/*
+ * Temporary copies of the checkpoint file left by a process that died
+ * between creating and renaming one ("checkpoint.tmp.PID[.RANDOM]"): those
+ * of a process that no longer runs, or that had this process's id, go.
+ */
+static void clean_leftovers(const struct tims_mlog *m)
+{
+	char dir[TIMS_MLOG_PATH_MAX], prefix[TIMS_MLOG_PATH_MAX + 8];
+	const char *slash = strrchr(m->checkpoint_path, '/');
+	struct dirent *d;
+	size_t plen;
+	DIR *dh;
+
+	if (slash) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - m->checkpoint_path),
+			 m->checkpoint_path);
+		if (!dir[0])
+			snprintf(dir, sizeof(dir), "/");
+	} else {
+		snprintf(dir, sizeof(dir), ".");
+	}
+	snprintf(prefix, sizeof(prefix), "%s.tmp.", slash ? slash + 1 : m->checkpoint_path);
+	plen = strlen(prefix);
+	if (!(dh = opendir(dir)))
+		return;
+	while ((d = readdir(dh))) {
+		const char *p = d->d_name + plen;
+		char path[2 * TIMS_MLOG_PATH_MAX];
+		long pid = 0;
+
+		if (strncmp(d->d_name, prefix, plen) || !isdigit((unsigned char)*p))
+			continue;
+		for (; isdigit((unsigned char)*p) && pid < 1L << 30; p++)
+			pid = pid * 10 + (*p - '0');
+		if (*p && *p != '.')
+			continue;
+		if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue; /* a live writer's, or not ours to judge */
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		unlink(path);
+	}
+	closedir(dh);
 }
 
 tims_rc tims_mlog_open(const struct tims_mlog_config *c,
@@ -524,6 +683,7 @@ tims_rc tims_mlog_open(const struct tims_mlog_config *c,
 	if (!(m = calloc(1, sizeof(*m))))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	tims_buf_init(&m->pending, TIMS_NOTE_MAX_BYTES);
+	tims_buf_init(&m->stale, TIMS_NOTE_MAX_BYTES);
 	if ((rc = copy_config(m, c, err)))
 		goto fail;
 	if (mode == TIMS_MLOG_CREATE) {
@@ -548,8 +708,11 @@ tims_rc tims_mlog_open(const struct tims_mlog_config *c,
 	if ((mode == TIMS_MLOG_CREATE && (rc = create_schema(m, c->schema, err))) ||
 	    (rc = check_version(m, err)) || (rc = prepare(m, err)) ||
 	    (mode != TIMS_MLOG_CREATE && m->signer &&
-	     (rc = check_not_rolled_back(m, err))))
+	     ((rc = check_integrity(m, err)) ||
+	      (rc = check_not_rolled_back(m, err)))))
 		goto fail;
+	if (m->signer)
+		clean_leftovers(m);
 	/* The first append of this process issues a checkpoint only after
 	 * the interval, like every later one. */
 	m->last_cp_mono = tims_mlog_mono_ms();
@@ -568,5 +731,6 @@ void tims_mlog_free(struct tims_mlog *m)
 		sqlite3_finalize(m->st[i]);
 	sqlite3_close(m->db);
 	tims_buf_release(&m->pending);
+	tims_buf_release(&m->stale);
 	free(m);
 }

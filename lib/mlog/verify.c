@@ -401,6 +401,14 @@ static void check_outside(struct tims_mlog_check *v)
 	tims_buf_release(&note);
 }
 
+static void integrity_finding(void *ctx, const char *problem)
+{
+	struct tims_mlog_check *v = ctx;
+
+	finding(v, "%s is damaged (SQLite integrity_check): %s", v->m->db_name,
+		problem);
+}
+
 tims_rc tims_mlog_verify(struct tims_mlog *m, const char *sql,
 			 tims_mlog_leaf_fn check, void *check_ctx,
 			 void (*report)(void *ctx, const char *finding),
@@ -419,6 +427,17 @@ tims_rc tims_mlog_verify(struct tims_mlog *m, const char *sql,
 	tims_tlog_mem_init(&v.mem, UINT64_MAX >> 8);
 	tims_tlog_mem_reader(&v.mem, &v.mr);
 	tims_mlog_reader(m, &v.sr);
+	/* SQLite's own check first: a damaged page or index that the log's
+	 * queries happen not to read is damage all the same. */
+	{
+		struct integ { struct tims_mlog_check *v; } ic = { &v };
+		long bad = mlog_integrity(m, 1, integrity_finding, ic.v, err);
+
+		if (bad < 0) {
+			rc = err ? err->rc : TIMS_ERR_DB;
+			goto out;
+		}
+	}
 	/* One read transaction: a consistent snapshot while others append. */
 	if (sqlite3_exec(m->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = tims_mlog_db_err(m, "begin", err);

@@ -41,6 +41,10 @@ struct tims_node {
 	pthread_cond_t wake;
 	int64_t started_ms;
 	struct node_sync *sync;            /* the centre and witnesses (sync.c) */
+	size_t owed;                       /* crossings whose audit event is not
+					      yet in audit.db (kept in post.db) */
+	int halt_logged;                   /* the halt was written to the log */
+	struct tims_metric *m_halted;
 };
 
 extern const struct tims_http_route tims_node_routes[];
@@ -58,6 +62,30 @@ tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 		   const char *action, const char *purpose, int64_t crossing,
 		   int status, json_t *query, json_t *result);
 tims_rc node_no_trace(struct tims_http_resp *resp);
+
+/*
+ * The audit event a crossing owes (tims_post_register): `owed` is the JSON
+ * node_h_crossing kept with the record. Appended at most once (keyed by
+ * the record's index), then forgotten by post.db (n->lock held).
+ */
+tims_rc node_audit_owed(struct tims_node *n, uint64_t index, const void *owed,
+			size_t len);
+
+/*
+ * Whether the node acknowledges (n->lock held): NULL, or why not — the
+ * post was halted (a rollback learnt from the centre or a witness, kept in
+ * DIR/halted until an operator resolves it), or an I/O error stopped its
+ * crossing or audit log (until a restart). *persistent says which.
+ */
+const char *node_halted(struct tims_node *n, int *persistent);
+/* {"reason", "until": "restart" | "resolved", "procedure"} or null. */
+json_t *node_halt_json(struct tims_node *n);
+/*
+ * The sync thread learnt that this post was rolled back or forked (the
+ * centre or a witness holds peer_size records of it, or a tree it does not
+ * extend): stop acknowledging, persistently. Takes n->lock.
+ */
+void node_halt(struct tims_node *n, const char *why, uint64_t peer_size);
 
 /* The handlers of personal data (people.c). */
 extern const struct tims_json_field node_check_schema[];

@@ -2,6 +2,12 @@
  * node.c — starting and stopping a post node: the post, its audit log, the
  * officer store, the HTTPS server, and the timer that signs checkpoints
  * every second while records arrive (see include/tims/node.h).
+ *
+ * It also decides whether the post acknowledges crossings (node_halted):
+ * not after an I/O error in its crossing or audit log (until a restart),
+ * nor once the centre or a witness showed it was rolled back (DIR/halted,
+ * until an operator resolves it). The audit events that crossings owe are
+ * appended at start and retried each second (settle_owed).
  */
 #include <jansson.h>
 #include <sodium.h>
@@ -71,6 +77,141 @@ tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 	json_decref(query);
 	json_decref(result);
 	return rc;
+}
+
+tims_rc node_audit_owed(struct tims_node *n, uint64_t index, const void *owed,
+			size_t len)
+{
+	json_t *o = json_loadb(owed, len, 0, NULL), *qj, *rj;
+	struct tims_audit_event ev;
+	char key[64], *q = NULL, *r = NULL;
+	struct tims_err err;
+	uint64_t at;
+	int existed = 0;
+	tims_rc rc = TIMS_ERR_NOMEM;
+
+	memset(&ev, 0, sizeof(ev));
+	if (!o) {
+		node_log(n, "audit: the event owed for crossing %" PRIu64 " does not parse", index);
+		return TIMS_ERR_INVALID;
+	}
+#define OWED(f) (json_string_value(json_object_get(o, f)) ? json_string_value(json_object_get(o, f)) : "")
+	snprintf(ev.actor, sizeof(ev.actor), "%s", OWED("actor"));
+	snprintf(ev.role, sizeof(ev.role), "%s", OWED("role"));
+	snprintf(ev.booth, sizeof(ev.booth), "%s", OWED("booth"));
+	snprintf(ev.addr, sizeof(ev.addr), "%s", OWED("addr"));
+	snprintf(ev.action, sizeof(ev.action), "crossing");
+	ev.crossing = (int64_t)index;
+	ev.status = 201;
+	/* What the booth asked and what it was answered, as before the record
+	 * and its event were made durable together. */
+	qj = json_pack("{s:s, s:s}", "document", OWED("document"),
+		       "direction", OWED("direction"));
+#undef OWED
+	rj = json_pack("{s:I, s:b}", "index", (json_int_t)index, "duplicate", 0);
+	q = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	r = rj ? json_dumps(rj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(qj);
+	json_decref(rj);
+	snprintf(key, sizeof(key), "crossing/%" PRIu64, index);
+	if (q && r) {
+		ev.query = q;
+		ev.query_len = strlen(q);
+		ev.result = r;
+		ev.result_len = strlen(r);
+		rc = tims_audit_append_once(n->audit, key, &ev, &at, &existed, &err);
+		if (rc && rc != TIMS_ERR_IO && rc != TIMS_ERR_FULL)
+			node_log(n, "audit: crossing %" PRIu64 ": %s", index, tims_err_msg(&err));
+		else if (rc)
+			node_log(n, "audit: crossing %" PRIu64 ": %s (the event stays owed in "
+				 "post.db)", index, tims_err_msg(&err));
+	}
+	if (!rc && tims_post_owed_settled(n->post, index, 0, &err))
+		node_log(n, "audit: crossing %" PRIu64 ": %s", index, tims_err_msg(&err));
+	free(q);
+	free(r);
+	json_decref(o);
+	return rc;
+}
+
+/* --- halting --------------------------------------------------------------- */
+
+const char *node_halted(struct tims_node *n, int *persistent)
+{
+	const char *why = tims_post_halted(n->post, persistent);
+
+	if (!why && (why = tims_audit_broken(n->audit)) && persistent)
+		*persistent = 0;
+	if (why && !n->halt_logged) {
+		n->halt_logged = 1;
+		tims_metric_set(n->m_halted, 1);
+		node_log(n, "HALTED: not acknowledging crossings: %s; %s", why,
+			 persistent && *persistent
+				 ? "until an operator resolves it (docs/operations.md, \"A post that stopped\")"
+				 : "until the node is restarted");
+	}
+	return why;
+}
+
+json_t *node_halt_json(struct tims_node *n)
+{
+	int persistent = 0;
+	const char *why = node_halted(n, &persistent);
+
+	if (!why)
+		return json_null();
+	return json_pack("{s:s, s:s, s:s}", "reason", why, "until",
+			 persistent ? "resolved" : "restart", "procedure",
+			 persistent ? "docs/operations.md: A post that stopped (tims post resolve-rollback)"
+				    : "docs/operations.md: A post that stopped (restart the node)");
+}
+
+void node_halt(struct tims_node *n, const char *why, uint64_t peer_size)
+{
+	struct tims_err err;
+
+	pthread_mutex_lock(&n->lock);
+	if (!tims_post_halted(n->post, NULL) &&
+	    tims_post_halt(n->post, why, peer_size, &err))
+		node_log(n, "halt: %s (halted until the restart only)", tims_err_msg(&err));
+	node_halted(n, NULL);
+	pthread_mutex_unlock(&n->lock);
+}
+
+struct owed_ctx {
+	struct tims_node *n;
+	size_t done, left;
+};
+
+static tims_rc settle_one(void *ctx, uint64_t index, const void *owed, size_t len)
+{
+	struct owed_ctx *c = ctx;
+
+	if (node_audit_owed(c->n, index, owed, len))
+		c->left++;
+	else
+		c->done++;
+	return TIMS_OK;
+}
+
+/* Append the audit events owed for crossings (n->lock held): at start, after
+ * a crash between a record and its event, and each second after a failure. */
+static void settle_owed(struct tims_node *n, int at_start)
+{
+	struct owed_ctx c = { n, 0, 0 };
+	struct tims_err err;
+	int persistent = 0;
+
+	/* Not after an I/O error; a post halted as rolled back still owes
+	 * the events of what it registered before. */
+	if (node_halted(n, &persistent) && !persistent)
+		return;
+	if (tims_post_owed(n->post, settle_one, &c, &err))
+		node_log(n, "audit: owed events: %s", tims_err_msg(&err));
+	n->owed = c.left;
+	if (c.done || c.left)
+		node_log(n, "audit: %zu event%s owed by crossings appended%s, %zu still owed",
+			 c.done, c.done == 1 ? "" : "s", at_start ? " at start" : "", c.left);
 }
 
 tims_rc node_no_trace(struct tims_http_resp *resp)
@@ -201,13 +342,17 @@ static void *timer_main(void *arg)
 	pthread_mutex_lock(&n->lock);
 	while (!n->stopping) {
 		struct timespec until;
-		int issued = 0;
+		int issued = 0, persistent = 0;
 
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
 		pthread_cond_timedwait(&n->wake, &n->lock, &until);
 		if (n->stopping)
 			break;
+		if (n->owed)
+			settle_owed(n, 0);
+		if (node_halted(n, &persistent) && !persistent)
+			continue; /* nothing is written after an I/O error */
 		if (tims_post_checkpoint(n->post, &issued, &err))
 			node_log(n, "checkpoint: %s", tims_err_msg(&err));
 		if (tims_audit_checkpoint(n->audit, &issued, &err))
@@ -269,6 +414,8 @@ static void register_metrics(struct tims_node *n)
 		"Travellers checked.", "");
 	n->m_login_failures = tims_metric(&n->metrics, TIMS_COUNTER,
 		"tims_login_failures_total", "Failed officer logins.", "");
+	n->m_halted = tims_metric(&n->metrics, TIMS_GAUGE, "tims_halted",
+		"1 while the post does not acknowledge crossings (status: halted).", "");
 }
 
 tims_rc tims_node_start(const struct tims_node_config *cfg,
@@ -305,6 +452,8 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 		goto fail;
 	if (!tims_post_size(n->post, &size, NULL))
 		tims_metric_set(n->m_log_size, (int64_t)size);
+	/* A crash between a crossing and its audit event: the event now. */
+	settle_owed(n, 1);
 	memset(&hc, 0, sizeof(hc));
 	hc.bind = cfg->listen ? cfg->listen : "127.0.0.1";
 	hc.port = cfg->port;
@@ -364,6 +513,10 @@ void tims_node_stop(struct tims_node *n)
 	if (n->timer_running)
 		pthread_join(n->timer, NULL);
 	node_sync_stop(n);
+	/* Owed audit events already in audit.db need not be looked at again. */
+	if (n->post && !node_halted(n, NULL) &&
+	    tims_post_owed_settled(n->post, UINT64_MAX, 1, &err) && !tims_post_halted(n->post, NULL))
+		node_log(n, "audit: owed events at stop: %s", tims_err_msg(&err));
 	/* A last checkpoint so that everything acknowledged is signed. */
 	if (n->post && tims_post_checkpoint(n->post, &issued, &err))
 		node_log(n, "checkpoint at stop: %s", tims_err_msg(&err));

@@ -2,6 +2,15 @@
  * people.c — the node's routes that read or write personal data: checking a
  * traveller, registering a crossing, reading a history, reading the audit
  * log. Each appends its audit event before answering (node_audit).
+ *
+ * A crossing's answer never contradicts the log: the record, a checkpoint
+ * covering it and the audit event it owes are one transaction
+ * (tims_post_register); once that commits the booth is told "registered"
+ * with the index, whatever fails after (the event then waits in post.db
+ * and is appended by the timer or at the next start). Before it, nothing
+ * is stored and the answer says why: 507 for a full disk, 503 halted; after
+ * an I/O error in the commit the outcome is unknown and the answer is 503
+ * not_confirmed (a retry with the same id after the restart is safe).
  */
 #include <jansson.h>
 
@@ -283,9 +292,10 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 	struct tims_post_ack ack;
 	struct tims_err err;
 	struct timespec t0, t1;
-	json_t *body = json_deep_copy(req->json);
-	char *text = NULL;
-	int issued, st;
+	json_t *body = json_deep_copy(req->json), *owed = NULL;
+	char *text = NULL, *otext = NULL;
+	const char *why;
+	int st;
 	tims_rc rc = TIMS_OK;
 
 	if (!rec || !body) {
@@ -308,19 +318,66 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 			  : TIMS_ERR_NOMEM;
 		goto out;
 	}
+	/* The audit event this crossing owes, kept with the record in its own
+	 * transaction: the two are durable together (tims_post_register). */
+	owed = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "actor",
+			 req->who.id[0] ? req->who.id : "-", "role", tims_role_name(req->who.role),
+			 "booth", req->who.booth, "addr", req->addr, "document",
+			 rec->person.doc_number, "direction", tims_direction_name(rec->direction));
+	if (!owed || !(otext = json_dumps(owed, JSON_COMPACT | JSON_SORT_KEYS))) {
+		rc = TIMS_ERR_NOMEM;
+		goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&n->lock);
-	rc = tims_post_append(n->post, rec, 1, &ack, &err);
-	if (!rc && ack.rc == TIMS_OK)
-		rc = tims_post_checkpoint(n->post, &issued, &err);
-	if (!rc && ack.rc == TIMS_OK)
-		rc = node_audit(n, req, "crossing", "", (int64_t)ack.index, 201,
-			json_pack("{s:s, s:s}", "document", rec->person.doc_number,
-				  "direction", tims_direction_name(rec->direction)),
-			json_pack("{s:I, s:b}", "index", (json_int_t)ack.index,
-				  "duplicate", ack.duplicate));
-	if (!rc && ack.rc == TIMS_OK)
-		rc = crossing_answer(n, resp, &ack);
+	if ((why = node_halted(n, NULL))) {
+		pthread_mutex_unlock(&n->lock);
+		rc = tims_http_reply_error(resp, 503, "halted", "this post stopped acknowledging "
+					   "crossings: %s; nothing recorded", why);
+		goto out;
+	}
+	rc = tims_post_register(n->post, rec, otext, strlen(otext), &ack, &err);
+	if (ack.rc == TIMS_OK) {
+		/* Durable: whatever fails from here, the answer says registered. */
+		if (rc)
+			node_log(n, "crossing %" PRIu64 " stored; then: %s", ack.index,
+				 tims_err_msg(&err));
+		if (!ack.duplicate && node_audit_owed(n, ack.index, otext, strlen(otext)))
+			n->owed++; /* kept in post.db: appended at the next try */
+		if (ack.duplicate &&
+		    node_audit(n, req, "crossing", "", (int64_t)ack.index, 200,
+			       json_pack("{s:s, s:s}", "document", rec->person.doc_number,
+					 "direction", tims_direction_name(rec->direction)),
+			       json_pack("{s:I, s:b}", "index", (json_int_t)ack.index,
+					 "duplicate", 1)))
+			node_log(n, "crossing %" PRIu64 ": a retry answered without its audit "
+				 "event (the record's own event is kept)", ack.index);
+		if ((rc = crossing_answer(n, resp, &ack)))
+			rc = tims_http_reply_json(resp, ack.duplicate ? 200 : 201,
+				json_pack("{s:I, s:o, s:b, s:n, s:n}", "index", (json_int_t)ack.index,
+					  "leaf_hash", node_hex_json(ack.leaf, TIMS_HASH_BYTES),
+					  "duplicate", ack.duplicate, "checkpoint", "inclusion_proof"));
+		node_halted(n, NULL); /* an I/O error after the commit: logged now */
+	} else if (rc) {
+		/* Nothing stored, or (an I/O error) unknown: never "not registered"
+		 * when it may be. */
+		node_log(n, "crossing not stored: %s", tims_err_msg(&err));
+		if (tims_post_halted(n->post, NULL) && rc != TIMS_ERR_STATE)
+			rc = tims_http_reply_error(resp, 503, "not_confirmed", "%s", ack.msg);
+		else if (rc == TIMS_ERR_STATE)
+			rc = tims_http_reply_error(resp, 503, "halted", "%s; nothing recorded",
+						   tims_err_msg(&err));
+		else if (rc == TIMS_ERR_FULL)
+			rc = tims_http_reply_error(resp, 507, "storage_full",
+						   "the post's disk is full: nothing recorded; "
+						   "register again once space is freed");
+		else
+			rc = tims_http_reply_error(resp, 500, "not_recorded",
+						   "the crossing log failed: nothing recorded");
+		node_halted(n, NULL);
+		pthread_mutex_unlock(&n->lock);
+		goto out;
+	}
 	pthread_mutex_unlock(&n->lock);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc)
@@ -337,6 +394,8 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 	tims_metric_set(n->m_log_size, (int64_t)ack.index + 1);
 out:
 	free(text);
+	free(otext);
+	json_decref(owed);
 	free(rec);
 	json_decref(body);
 	return rc;

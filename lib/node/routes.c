@@ -164,9 +164,10 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 
 	pthread_mutex_lock(&n->lock);
 	tims_post_size(n->post, &size, NULL);
-	o = json_pack("{s:s, s:I, s:o, s:{s:s, s:s, s:s}, s:o, s:o, s:I}",
+	o = json_pack("{s:s, s:I, s:b, s:o, s:o, s:{s:s, s:s, s:s}, s:o, s:o, s:I}",
 		"origin", tims_post_origin(n->post),
 		"log_size", (json_int_t)size,
+		"acknowledging", !node_halted(n, NULL), "halted", node_halt_json(n),
 		"checkpoint", checkpoint_json(n, 0),
 		"you", "officer", req->who.id, "role", tims_role_name(req->who.role),
 		       "booth", req->who.booth,

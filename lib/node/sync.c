@@ -404,6 +404,7 @@ static tims_rc centre_round(struct node_sync *s, struct tims_err *err)
 				  "the centre holds %" PRIu64 " records of this post, the post "
 				  "has signed %" PRIu64 ": this post was rolled back (tims post restore)",
 				  at, cp.size);
+		node_halt(s->n, err->msg, at);
 		goto out;
 	}
 	if (at == cp.size && signed_size >= cp.size &&
@@ -441,6 +442,8 @@ static tims_rc centre_round(struct node_sync *s, struct tims_err *err)
 			rc = tims_err_set(err, status == 409 ? TIMS_ERR_TAMPER : TIMS_ERR_NET,
 					  "centre refused the push (%ld): %s", status,
 					  jstr(j, "message"));
+			if (status == 409) /* a fork: this post's log is not the one it published */
+				node_halt(s->n, err->msg, at);
 			goto out;
 		}
 		at = (uint64_t)json_integer_value(json_object_get(j, "size"));
@@ -701,6 +704,8 @@ static void ask_witness(struct node_sync *s, struct witness_conf *w,
 	if (rc) {
 		if (was_ok)
 			node_log(s->n, "witness %s: %s", w->key.name, tims_err_msg(&err));
+		if (err.rc == TIMS_ERR_TAMPER) /* rolled back, or forked */
+			node_halt(s->n, err.msg, wsize);
 		if (w->failures < 16)
 			w->failures++;
 		w->next_try_ms = t + (int64_t)s->interval_ms *

@@ -8,6 +8,13 @@
  * acknowledged before COMMIT returns. What is specific to crossings lives
  * here: the post's clock, idempotent retries by client id, corrections,
  * the salted record commitment (tims_record_entry).
+ *
+ * A booth registration (tims_post_register) also signs a checkpoint and
+ * keeps the audit event the crossing owes (table audit_owed) in the same
+ * transaction, so that a crossing is never durable without its trace; the
+ * rows of events already in audit.db are deleted in the next registration's
+ * transaction, costing no fsync of their own. A halted post (DIR/halted)
+ * or a log stopped after an I/O error refuses before anything is tried.
  */
 #include <sodium.h>
 
@@ -127,9 +134,29 @@ static tims_rc store(struct tims_post *p, uint64_t n, struct tims_record *rec,
 	return TIMS_OK;
 }
 
-tims_rc tims_post_append(struct tims_post *p, struct tims_record *recs,
-			 size_t n, struct tims_post_ack *acks,
-			 struct tims_err *err)
+/* Forget the owed events already in the audit log (inside a transaction). */
+static tims_rc drop_settled(struct tims_post *p, struct tims_err *err)
+{
+	tims_rc rc;
+
+	for (size_t i = 0; i < p->nsettled; i++) {
+		sqlite3_bind_int64(p->owed[OW_DEL], 1, (sqlite3_int64)p->settled[i]);
+		if ((rc = tims_mlog_step(p->log, p->owed[OW_DEL],
+					 "forgetting a settled audit event", err)))
+			return rc;
+	}
+	return TIMS_OK;
+}
+
+/*
+ * One transaction: the records, their hashes, the owed audit event of a
+ * single new record (owed != NULL), a checkpoint when due or asked for
+ * (sign_now), and the deletion of owed events settled since.
+ */
+static tims_rc append_batch(struct tims_post *p, struct tims_record *recs,
+			    size_t n, struct tims_post_ack *acks,
+			    const void *owed, size_t owed_len, int sign_now,
+			    struct tims_err *err)
 {
 	struct tims_buf enc = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
 	uint64_t size;
@@ -144,9 +171,22 @@ tims_rc tims_post_append(struct tims_post *p, struct tims_record *recs,
 	if (!p->has_signer)
 		return tims_err_set(err, TIMS_ERR_USAGE,
 				    "post opened without its key");
-	if ((rc = tims_mlog_begin(p->log, err)))
+	if (p->halted)
+		rc = tims_err_set(err, TIMS_ERR_STATE,
+				  "this post stopped acknowledging: %s (docs/operations.md, "
+				  "\"A post that stopped\")", p->halt_why);
+	else
+		rc = tims_mlog_begin(p->log, err);
+	if (rc) {
+		/* Nothing was tried: every ack says why. */
+		for (size_t i = 0; i < n; i++) {
+			memset(&acks[i], 0, sizeof(acks[i]));
+			ack_fail(&acks[i], rc, err ? err->msg : "not stored");
+		}
 		return rc;
-	if ((rc = post_last(p, &size, &last, err)))
+	}
+	if ((rc = post_last(p, &size, &last, err)) ||
+	    (p->owed[OW_DEL] && (rc = drop_settled(p, err))))
 		goto fail;
 	now = tims_mlog_now_ms();
 	if (now < last)
@@ -187,20 +227,118 @@ tims_rc tims_post_append(struct tims_post *p, struct tims_record *recs,
 			goto fail;
 		size++;
 	}
-	if (tims_mlog_due(p->log, TIMS_POST_CHECKPOINT_MS) &&
+	if (owed && n == 1 && !acks[0].rc && !acks[0].duplicate) {
+		sqlite3_bind_int64(p->owed[OW_INS], 1, (sqlite3_int64)acks[0].index);
+		sqlite3_bind_blob(p->owed[OW_INS], 2, owed, (int)owed_len, SQLITE_STATIC);
+		if ((rc = tims_mlog_step(p->log, p->owed[OW_INS],
+					 "storing the owed audit event", err)))
+			goto fail;
+	}
+	if ((sign_now || tims_mlog_due(p->log, TIMS_POST_CHECKPOINT_MS)) &&
 	    (rc = tims_mlog_issue(p->log, size, &issued, err)))
 		goto fail;
 	rc = tims_mlog_commit(p->log, &committed, err);
 	if (!committed)
 		goto fail;
+	p->nsettled = 0;
 	tims_buf_release(&enc);
 	/* The records are durable even if the outside copy failed: say so. */
 	return rc;
 fail:
 	tims_mlog_rollback(p->log);
 	tims_buf_release(&enc);
-	for (size_t i = 0; i < n; i++)
-		if (!acks[i].rc)
-			ack_fail(&acks[i], rc, "not stored: the batch failed");
+	for (size_t i = 0; i < n; i++) {
+		if (acks[i].rc)
+			continue;
+		if (tims_mlog_broken(p->log))
+			/* The commit may or may not have reached the disk. */
+			ack_fail(&acks[i], TIMS_ERR_IO, "not confirmed: an I/O error left "
+				 "it unknown whether this was stored; the post stopped "
+				 "writing (a retry with the same id after the restart is "
+				 "never stored twice)");
+		else
+			ack_fail(&acks[i], rc, rc == TIMS_ERR_FULL
+				 ? "not stored: the disk is full"
+				 : "not stored: the batch failed");
+	}
+	return rc;
+}
+
+tims_rc tims_post_append(struct tims_post *p, struct tims_record *recs,
+			 size_t n, struct tims_post_ack *acks,
+			 struct tims_err *err)
+{
+	return append_batch(p, recs, n, acks, NULL, 0, 0, err);
+}
+
+tims_rc tims_post_register(struct tims_post *p, struct tims_record *rec,
+			   const void *owed, size_t owed_len,
+			   struct tims_post_ack *ack, struct tims_err *err)
+{
+	if (!p->owed[OW_INS])
+		return tims_err_set(err, TIMS_ERR_USAGE, "post opened without its key");
+	if (!owed || !owed_len || owed_len > TIMS_POST_OWED_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG,
+				    "owed audit event: 1 to %d bytes", TIMS_POST_OWED_MAX);
+	return append_batch(p, rec, 1, ack, owed, owed_len, 1, err);
+}
+
+tims_rc tims_post_owed(struct tims_post *p, tims_post_owed_fn fn, void *ctx,
+		       struct tims_err *err)
+{
+	sqlite3_stmt *st = p->owed[OW_LIST];
+	tims_rc rc = TIMS_OK;
+	int s;
+
+	if (!st)
+		return tims_err_set(err, TIMS_ERR_USAGE, "post opened without its key");
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
+		int skip = 0;
+
+		for (size_t i = 0; i < p->nsettled; i++)
+			skip |= p->settled[i] == idx;
+		if (!skip && (rc = fn(ctx, idx, sqlite3_column_blob(st, 1),
+				      (size_t)sqlite3_column_bytes(st, 1))))
+			break;
+	}
+	if (!rc && s != SQLITE_DONE)
+		rc = post_db_err(p, "listing owed audit events", err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+tims_rc tims_post_owed_settled(struct tims_post *p, uint64_t index, int now,
+			       struct tims_err *err)
+{
+	int committed, full;
+	tims_rc rc;
+
+	if (!p->owed[OW_DEL])
+		return tims_err_set(err, TIMS_ERR_USAGE, "post opened without its key");
+	if (index == UINT64_MAX) /* none: forget those settled before */
+		full = 0;
+	else if (!(full = p->nsettled == POST_SETTLED_MAX))
+		p->settled[p->nsettled++] = index;
+	if (!now && !full)
+		return TIMS_OK; /* deleted in the next registration's transaction */
+	if ((rc = tims_mlog_begin(p->log, err)))
+		return rc;
+	rc = drop_settled(p, err);
+	if (!rc && full) {
+		sqlite3_bind_int64(p->owed[OW_DEL], 1, (sqlite3_int64)index);
+		rc = tims_mlog_step(p->log, p->owed[OW_DEL],
+				    "forgetting a settled audit event", err);
+	}
+	if (rc) {
+		tims_mlog_rollback(p->log);
+		return rc;
+	}
+	rc = tims_mlog_commit(p->log, &committed, err);
+	if (!committed) {
+		tims_mlog_rollback(p->log);
+		return rc;
+	}
+	p->nsettled = 0;
 	return rc;
 }

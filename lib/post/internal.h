@@ -30,6 +30,16 @@ enum post_stmt {
 	ST_COUNT
 };
 
+/* The audit events owed for records (tims_post_register), writers only. */
+enum post_owed_stmt {
+	OW_INS,         /* idx, event */
+	OW_DEL,         /* by idx */
+	OW_LIST,        /* idx, event in order */
+	OW_COUNT
+};
+
+#define POST_SETTLED_MAX 64
+
 struct tims_post {
 	char dir[POST_PATH_MAX];
 	char origin[TIMS_NOTE_MAX_NAME + 1];
@@ -41,7 +51,15 @@ struct tims_post {
 	struct tims_verifier verifier;
 	struct tims_signer signer;
 	int has_signer;
+	sqlite3_stmt *owed[OW_COUNT];          /* writers only */
+	uint64_t settled[POST_SETTLED_MAX];    /* owed rows to delete */
+	size_t nsettled;
+	int halted;                            /* DIR/halted exists */
+	char halt_why[TIMS_ERR_MSG_BYTES];
 };
+
+/* Read DIR/halted into p (halted stays 0 when there is none). */
+tims_rc post_read_halt(struct tims_post *p, struct tims_err *err);
 
 /* "DIR/name" into out (POST_PATH_MAX). */
 tims_rc post_path(const struct tims_post *p, const char *name, char *out,

@@ -41,6 +41,23 @@ static const char schema[] =
 	" AND NEW.doc IS NULL AND NEW.nat IS NULL) BEGIN"
 	" SELECT RAISE(ABORT, 'records are append-only (only retention may erase a payload)'); END;";
 
+/*
+ * The audit events owed for records registered at the booth
+ * (tims_post_register): written in the record's own transaction, deleted
+ * once the event is in audit.db. Not part of the log (nothing signs it),
+ * created by writers when missing, so an older post.db opens unchanged.
+ */
+static const char owed_schema[] =
+	"CREATE TABLE IF NOT EXISTS audit_owed ("
+	" idx INTEGER PRIMARY KEY,"    /* the record's log index */
+	" event BLOB NOT NULL)";       /* the caller's bytes (the node's JSON) */
+
+static const char *const owed_sql[OW_COUNT] = {
+	[OW_INS] = "INSERT INTO audit_owed (idx, event) VALUES (?1, ?2)",
+	[OW_DEL] = "DELETE FROM audit_owed WHERE idx = ?1",
+	[OW_LIST] = "SELECT idx, event FROM audit_owed ORDER BY idx",
+};
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BY_REF] = "SELECT idx, body, entry FROM records WHERE ref = ?1",
 	[ST_INS_REC] = "INSERT INTO records (idx, ref, doc, nat, salt, body,"
@@ -220,6 +237,15 @@ static tims_rc open_log(struct tims_post *p, enum tims_mlog_open_mode mode,
 				       SQLITE_PREPARE_PERSISTENT, &p->st[i],
 				       NULL) != SQLITE_OK)
 			return post_db_err(p, stmt_sql[i], err);
+	if (!p->has_signer)
+		return TIMS_OK;
+	if (sqlite3_exec(p->db, owed_schema, NULL, NULL, NULL) != SQLITE_OK)
+		return post_db_err(p, "creating the audit_owed table", err);
+	for (int i = 0; i < OW_COUNT; i++)
+		if (sqlite3_prepare_v3(p->db, owed_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &p->owed[i],
+				       NULL) != SQLITE_OK)
+			return post_db_err(p, owed_sql[i], err);
 	return TIMS_OK;
 }
 
@@ -293,7 +319,8 @@ tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 	/* A writer's log refuses a post.db rolled back behind the checkpoint
 	 * file (tims_mlog_open). */
 	if ((rc = read_config(p, err)) || (rc = load_keys(p, mode, err)) ||
-	    (rc = open_log(p, TIMS_MLOG_OPEN, err))) {
+	    (rc = open_log(p, TIMS_MLOG_OPEN, err)) ||
+	    (mode == TIMS_POST_WRITE && (rc = post_read_halt(p, err)))) {
 		tims_post_free(p);
 		return rc;
 	}
@@ -329,10 +356,133 @@ void tims_post_free(struct tims_post *p)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(p->st[i]);
+	for (int i = 0; i < OW_COUNT; i++)
+		sqlite3_finalize(p->owed[i]);
 	tims_mlog_free(p->log);
 	if (p->has_signer)
 		tims_signer_release(&p->signer);
 	free(p);
+}
+
+/* ---- halt ---- */
+
+/*
+ * DIR/halted: "since_ms = N", "peer_size = N", "reason = TEXT" lines. It
+ * outlives the process on purpose: a post that learnt it was rolled back
+ * must not acknowledge again because it was restarted.
+ */
+static tims_rc halt_path(const char *dir, char *out, struct tims_err *err)
+{
+	if (snprintf(out, POST_PATH_MAX, "%s/halted", dir) >= POST_PATH_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
+	return TIMS_OK;
+}
+
+static int halt_field(const char *text, const char *key, char *out, size_t cap)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+
+		if (len > kl + 3 && !strncmp(l, key, kl) && !strncmp(l + kl, " = ", 3)) {
+			snprintf(out, cap, "%.*s", (int)(len - kl - 3), l + kl + 3);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+tims_rc tims_post_halt_read(const char *dir, char *why, size_t cap,
+			    uint64_t *peer_size, int64_t *since_ms,
+			    struct tims_err *err)
+{
+	char path[POST_PATH_MAX], num[32];
+	struct tims_buf b = TIMS_BUF_INIT(8192);
+	tims_rc rc;
+
+	if ((rc = halt_path(dir, path, err)))
+		return rc;
+	if (access(path, F_OK) != 0)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: not halted", dir);
+	if ((rc = tims_read_file(path, 8192, &b, err)))
+		return rc;
+	if (why && !halt_field(b.buf, "reason", why, cap))
+		snprintf(why, cap, "halted (%s gives no reason)", path);
+	if (peer_size)
+		*peer_size = halt_field(b.buf, "peer_size", num, sizeof(num))
+			? strtoull(num, NULL, 10) : 0;
+	if (since_ms)
+		*since_ms = halt_field(b.buf, "since_ms", num, sizeof(num))
+			? strtoll(num, NULL, 10) : 0;
+	tims_buf_release(&b);
+	return TIMS_OK;
+}
+
+tims_rc post_read_halt(struct tims_post *p, struct tims_err *err)
+{
+	tims_rc rc = tims_post_halt_read(p->dir, p->halt_why, sizeof(p->halt_why),
+					 NULL, NULL, err);
+
+	if (rc == TIMS_ERR_NOTFOUND) {
+		tims_err_clear(err);
+		return TIMS_OK;
+	}
+	if (!rc)
+		p->halted = 1;
+	return rc;
+}
+
+tims_rc tims_post_halt(struct tims_post *p, const char *reason,
+		       uint64_t peer_size, struct tims_err *err)
+{
+	char path[POST_PATH_MAX], clean[TIMS_ERR_MSG_BYTES];
+	struct tims_buf b = TIMS_BUF_INIT(8192);
+	size_t i;
+	tims_rc rc;
+
+	if (p->halted)
+		return TIMS_OK; /* the first reason stands */
+	for (i = 0; reason[i] && i + 1 < sizeof(clean); i++)
+		clean[i] = (unsigned char)reason[i] < 0x20 ? ' ' : reason[i];
+	clean[i] = '\0';
+	p->halted = 1;
+	snprintf(p->halt_why, sizeof(p->halt_why), "%s", clean);
+	if ((rc = halt_path(p->dir, path, err)) ||
+	    (rc = tims_buf_addf(&b, "# tims: this post stopped acknowledging crossings;\n"
+				"# see docs/operations.md, \"A post that stopped\"\n"
+				"since_ms = %" PRId64 "\npeer_size = %" PRIu64
+				"\nreason = %s\n", tims_mlog_now_ms(), peer_size,
+				clean)))
+		rc = tims_err_set(err, rc, "halt: out of memory");
+	else
+		rc = tims_write_file(path, b.buf, b.len, 0600, 1, err);
+	tims_buf_release(&b);
+	return rc;
+}
+
+tims_rc tims_post_halt_clear(const char *dir, struct tims_err *err)
+{
+	char path[POST_PATH_MAX];
+	tims_rc rc;
+
+	if ((rc = halt_path(dir, path, err)))
+		return rc;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	return tims_fsync_dir_of(path, err);
+}
+
+const char *tims_post_halted(const struct tims_post *p, int *persistent)
+{
+	const char *io = p->log ? tims_mlog_broken(p->log) : NULL;
+
+	if (persistent)
+		*persistent = p->halted;
+	if (p->halted)
+		return p->halt_why;
+	return io;
 }
 
 /* ---- init ---- */

@@ -428,6 +428,40 @@ static void test_tamper(void)
 		 "audit.db signs size 24 (deleted or rolled back)", "rollback: verify names it");
 }
 
+/* The audit event a crossing owes goes in exactly once, under its key. */
+static void test_append_once(void)
+{
+	char d[400];
+	struct tims_audit *a = NULL;
+	struct tims_audit_event ev;
+	struct tims_err err;
+	uint64_t i1 = 0, i2 = 0, idx = 0;
+	int ex1 = -1, ex2 = -1;
+
+	snprintf(d, sizeof(d), "%s-once", dir);
+	if (tims_post_init(d, "example.org/post/once", "once", "land", &err) ||
+	    tims_audit_open(d, TIMS_AUDIT_WRITE, &a, &err)) {
+		T_OK(0, "append once: a post and its audit log (%s)", err.msg);
+		return;
+	}
+	vector_event(&ev);
+	T_OK(tims_audit_append_once(a, "crossing/5", &ev, &i1, &ex1, &err) == TIMS_OK &&
+	     i1 == 0 && ex1 == 0, "append once: the first time appends (%s)", err.msg);
+	vector_event(&ev);
+	T_OK(tims_audit_append_once(a, "crossing/5", &ev, &i2, &ex2, &err) == TIMS_OK &&
+	     i2 == 0 && ex2 == 1, "append once: again under the same key appends nothing");
+	tims_audit_free(a);
+	a = NULL;
+	T_OK(tims_audit_open(d, TIMS_AUDIT_WRITE, &a, &err) == TIMS_OK &&
+	     tims_audit_append_once(a, "crossing/5", &ev, &i2, &ex2, &err) == TIMS_OK && ex2 == 1,
+	     "append once: also after a reopen (a restart)");
+	vector_event(&ev);
+	T_OK(a && tims_audit_append(a, &ev, &idx, &err) == TIMS_OK && idx == 1,
+	     "append once: the log grew by one event only");
+	T_OK(a && tims_audit_broken(a) == NULL, "append: the log is not stopped");
+	tims_audit_free(a);
+}
+
 int main(void)
 {
 	struct tims_err err;
@@ -441,6 +475,7 @@ int main(void)
 	     "a post to audit (%s)", err.msg);
 	test_log();
 	test_tamper();
+	test_append_once();
 	{
 		char cmd[600];
 

@@ -335,7 +335,7 @@ static void test_verify(void)
 	T_OK(tims_mlog_open(&c, TIMS_MLOG_OPEN, &w, &err) == TIMS_ERR_TAMPER && !w,
 	     "rollback: a writer refuses the older database");
 	T_OK(strstr(err.msg, "t.db holds 305 leaves but the test log published a checkpoint of 310 "
-		    "(rolled back?); run 'test verify'") != NULL, "rollback: the refusal says why (%s)", err.msg);
+		    "(rolled back, or its WAL lost?); run 'test verify'") != NULL, "rollback: the refusal says why (%s)", err.msg);
 	T_OK(verify(&st) == TIMS_ERR_TAMPER &&
 	     has("leaf 305 missing: log has 305 leaves but the checkpoint file outside t.db signs size 310"
 		 " (deleted or rolled back)\n"), "rollback: verify names it");
@@ -373,6 +373,48 @@ static void test_keys(void)
 	free(vkey2);
 }
 
+/*
+ * A temporary checkpoint file left by a crashed process that had this
+ * process's pid (or by one that is gone) is removed when a writer opens,
+ * and never stands in the way of the next checkpoint; damage SQLite finds
+ * is named by verify and refused by a writer.
+ */
+static void test_leftovers_and_damage(void)
+{
+	struct tims_mlog_config c;
+	struct tims_mlog *w = NULL;
+	struct tims_mlog_verify_stats st;
+	struct tims_err err;
+	char mine[600], dead[600];
+	FILE *f;
+
+	snprintf(mine, sizeof(mine), "%s.tmp.%ld", cp_path, (long)getpid());
+	snprintf(dead, sizeof(dead), "%s.tmp.4194999.0badf00d", cp_path);
+	if ((f = fopen(mine, "w")))
+		fclose(f);
+	if ((f = fopen(dead, "w")))
+		fclose(f);
+	config(&c, 1);
+	T_OK(tims_mlog_open(&c, TIMS_MLOG_OPEN, &w, &err) == TIMS_OK, "leftovers: open (%s)", err.msg);
+	T_OK(access(mine, F_OK) != 0 && access(dead, F_OK) != 0,
+	     "leftovers: temporary checkpoint files of this pid and of a dead process are removed");
+	T_OK(w && append(w, 400, 3, 1, NULL, &err) == TIMS_OK,
+	     "leftovers: the next checkpoint is written (%s)", err.msg);
+	T_OK(w && tims_mlog_broken(w) == NULL, "leftovers: the log is not stopped");
+	tims_mlog_free(w);
+	w = NULL;
+	/* An index that disagrees with its table: only SQLite's check sees it. */
+	T_OK(sql("CREATE INDEX leaves_note ON leaves(note);"
+		 "PRAGMA writable_schema = ON;"
+		 "UPDATE sqlite_master SET sql = 'CREATE INDEX leaves_note ON leaves(idx)'"
+		 " WHERE name = 'leaves_note';") == SQLITE_OK, "damage: an index made to disagree with its table");
+	T_OK(verify(&st) == TIMS_ERR_TAMPER && has("t.db is damaged (SQLite integrity_check): "),
+	     "damage: verify names it as SQLite does");
+	T_OK(tims_mlog_open(&c, TIMS_MLOG_OPEN, &w, &err) == TIMS_ERR_DB && !w &&
+	     strstr(err.msg, "t.db is damaged (SQLite integrity_check: ") &&
+	     strstr(err.msg, "refusing to write"), "damage: a writer refuses it (%s)", err.msg);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/tims-test-mlog-XXXXXX", *skey, *vkey;
@@ -391,6 +433,7 @@ int main(void)
 	test_append_and_checkpoints();
 	test_verify();
 	test_keys();
+	test_leftovers_and_damage();
 	tims_signer_release(&signer);
 	tims_buf_release(&findings);
 	{

@@ -222,6 +222,111 @@ static void test_verify_and_erase(struct tims_post *p)
 		 "verify: the finding names the record");
 }
 
+struct owed_seen {
+	uint64_t index[8];
+	char text[8][16];
+	size_t n;
+};
+
+static tims_rc on_owed(void *ctx, uint64_t index, const void *owed, size_t len)
+{
+	struct owed_seen *o = ctx;
+
+	if (o->n < 8) {
+		o->index[o->n] = index;
+		snprintf(o->text[o->n], sizeof(o->text[0]), "%.*s", (int)len, (const char *)owed);
+		o->n++;
+	}
+	return TIMS_OK;
+}
+
+static int owed_rows(void)
+{
+	char path[400];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	snprintf(path, sizeof(path), "%s/post.db", dir);
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM audit_owed", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * A booth registration: the record, a checkpoint covering it and the audit
+ * event it owes in one transaction; the owed event listed until settled;
+ * a halted post refuses to append, also through a new handle, until the
+ * halt is cleared.
+ */
+static void test_register_and_halt(void)
+{
+	struct tims_post *p = NULL, *q = NULL;
+	struct tims_buf note;
+	struct tims_checkpoint cp;
+	struct tims_post_ack ack;
+	struct tims_record rec;
+	struct owed_seen seen = { 0 };
+	struct tims_err err;
+	char why[TIMS_ERR_MSG_BYTES];
+	uint64_t peer = 0, first;
+	int persistent = 0;
+
+	T_OK(tims_post_open(dir, TIMS_POST_WRITE, &p, &err) == TIMS_OK, "register: open (%s)", err.msg);
+	if (!p)
+		return;
+	make_record(&rec, 900);
+	T_OK(tims_post_register(p, &rec, "owed-900", 8, &ack, &err) == TIMS_OK && ack.rc == TIMS_OK &&
+	     !ack.duplicate, "register: a record and its owed event are stored (%s)", err.msg);
+	first = ack.index;
+	T_OK(tims_post_latest_checkpoint(p, &note, &cp, &err) == TIMS_OK && cp.size == first + 1,
+	     "register: the checkpoint signed in the same transaction covers the record");
+	tims_buf_release(&note);
+	T_OK(tims_post_owed(p, on_owed, &seen, &err) == TIMS_OK && seen.n == 1 &&
+	     seen.index[0] == first && !strcmp(seen.text[0], "owed-900"),
+	     "register: the owed event is listed with the record's index");
+	T_OK(tims_post_register(p, &rec, "owed-again", 10, &ack, &err) == TIMS_OK && ack.duplicate &&
+	     ack.index == first && owed_rows() == 1, "register: a retry owes nothing more");
+	T_OK(tims_post_owed_settled(p, first, 0, &err) == TIMS_OK, "register: settle the owed event");
+	seen.n = 0;
+	T_OK(tims_post_owed(p, on_owed, &seen, &err) == TIMS_OK && seen.n == 0,
+	     "register: a settled event is no longer listed");
+	make_record(&rec, 901);
+	T_OK(tims_post_register(p, &rec, "owed-901", 8, &ack, &err) == TIMS_OK && owed_rows() == 1,
+	     "register: the next registration forgets the settled one in its own transaction");
+	T_OK(tims_post_owed_settled(p, ack.index, 1, &err) == TIMS_OK && owed_rows() == 0,
+	     "register: settled at once, forgotten at once");
+
+	T_OK(tims_post_halted(p, NULL) == NULL, "halt: a post acknowledges until halted");
+	T_OK(tims_post_halt(p, "witness w: rolled\nback", 7, &err) == TIMS_OK, "halt: halted (%s)",
+	     err.msg);
+	make_record(&rec, 902);
+	T_OK(tims_post_append(p, &rec, 1, &ack, &err) == TIMS_ERR_STATE &&
+	     strstr(err.msg, "stopped acknowledging: witness w: rolled back"),
+	     "halt: an append is refused, naming why (%s)", err.msg);
+	T_OK(tims_post_halted(p, &persistent) && persistent, "halt: the halt is persistent");
+	tims_post_free(p);
+	T_OK(tims_post_open(dir, TIMS_POST_WRITE, &q, &err) == TIMS_OK &&
+	     tims_post_append(q, &rec, 1, &ack, &err) == TIMS_ERR_STATE,
+	     "halt: a new handle (a restart) refuses too");
+	tims_post_free(q);
+	q = NULL;
+	T_OK(tims_post_halt_read(dir, why, sizeof(why), &peer, NULL, &err) == TIMS_OK && peer == 7 &&
+	     !strcmp(why, "witness w: rolled back"), "halt: DIR/halted keeps the reason and the peer's size");
+	T_OK(tims_post_halt_clear(dir, &err) == TIMS_OK &&
+	     tims_post_halt_read(dir, why, sizeof(why), &peer, NULL, &err) == TIMS_ERR_NOTFOUND,
+	     "halt: cleared");
+	T_OK(tims_post_open(dir, TIMS_POST_WRITE, &q, &err) == TIMS_OK &&
+	     tims_post_append(q, &rec, 1, &ack, &err) == TIMS_OK && ack.rc == TIMS_OK,
+	     "halt: once cleared, the post appends again (%s)", err.msg);
+	tims_post_free(q);
+}
+
 int main(void)
 {
 	struct tims_post *p = NULL;
@@ -239,6 +344,7 @@ int main(void)
 		test_tiles(p);
 		test_verify_and_erase(p);
 		tims_post_free(p);
+		test_register_and_halt();
 	}
 	{
 		char cmd[600];
