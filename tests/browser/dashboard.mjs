@@ -80,9 +80,9 @@ try {
   await check('alerts: the failed login is an alert', () => waitText(page, '#alerts tbody', /login-failed.*kostova/));
   await shot(page, 'overview');
   await check('alerts: the supervisor acknowledges it and it leaves the panel', async () => {
-    await page.locator('#alerts tbody tr', { hasText: 'login-failed' }).first()
+    await page.locator('#alerts tbody tr', { hasText: /login-failed.*kostova/ }).first()
       .locator('button.ack').click();
-    await page.waitForFunction(() => !/login-failed/.test(document.querySelector('#alerts tbody').textContent),
+    await page.waitForFunction(() => !/login-failed.*kostova/.test(document.querySelector('#alerts tbody').textContent),
       null, { timeout: WAIT });
     return true;
   });
