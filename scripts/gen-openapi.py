@@ -179,6 +179,10 @@ def document(title, desc, rs, schemas, bearer_desc):
                                 "content": {"application/json": {"schema": CROSSING_RESP}}}
             responses["422"] = {"description": "the MRZ is invalid: its errors", "content": {
                 "application/json": {"schema": ERROR}}}
+        if key == ("POST", "/api/v1/check"):
+            responses["503"] = {"description": "screening_failed: a watchlist lookup failed; the message names "
+                                "what failed, and nothing of the screening is answered (never \"no hits\")",
+                                "content": {"application/json": {"schema": ERROR}}}
         for code, d in ERRS.items():
             if code == "401" and r["roles"] == ["public"] and key[1] != "/api/v1/session":
                 continue
