@@ -187,7 +187,8 @@ static int c_serve(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_error(CLI_USAGE, "centre", "serve: want one directory");
-	if ((c = open_centre("serve", argv[optind], &cen)))
+	if ((c = cli_private_dir("centre serve", argv[optind])) ||
+	    (c = open_centre("serve", argv[optind], &cen)))
 		return c;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

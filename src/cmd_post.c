@@ -192,6 +192,9 @@ static int post_serve(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if ((c = cli_private_dir("post serve", cfg.dir)) ||
+	    (cfg.watchlists && (c = cli_private_dir("post serve", cfg.watchlists))))
+		return c;
 	if (tims_node_start(&cfg, &node, &err))
 		return cli_error(CLI_USAGE, "post serve", "%s", tims_err_msg(&err));
 	printf("listening on https://%s:%u/\n", cfg.listen, tims_node_port(node));

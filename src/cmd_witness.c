@@ -313,6 +313,8 @@ static int witness_serve(int argc, char **argv)
 	if (listen && parse_listen(listen, addr, sizeof(addr), &port))
 		return cli_error(CLI_USAGE, "witness", "serve: --listen wants "
 				 "ADDR:PORT, e.g. 127.0.0.1:8443 or [::1]:0");
+	if ((st = cli_private_dir("witness serve", dir)))
+		return st;
 	if (tims_witness_open(dir, &w, &err))
 		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
 	tims_witness_set_log(w, log_stderr, NULL);

@@ -442,6 +442,8 @@ static sqlite3 *held_db(const char *dir, struct tims_err *err)
 	sqlite3 *db = NULL;
 
 	snprintf(path, sizeof(path), "%s/bundles.db", dir);
+	if (tims_file_private(path, err)) /* 0600, and its WAL */
+		return NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"

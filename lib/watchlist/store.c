@@ -75,6 +75,8 @@ tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
 	if (!create && access(path, F_OK) < 0)
 		return tims_err_set(err, TIMS_ERR_NOTFOUND,
 				    "%s: no watchlist store (import a list first)", path);
+	if (create && tims_file_private(path, err)) /* 0600, and its WAL */
+		return TIMS_ERR_IO;
 	wl = calloc(1, sizeof(*wl));
 	if (!wl)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
