@@ -53,7 +53,8 @@ LIST_STATUS = obj({"list": S(), "kind": S(enum=["persons", "documents", "vehicle
                    "version": I(minimum=0), "active": I(minimum=0), "updated": S(),
                    "age_s": I()})
 HELD = obj({"kind": S(enum=["watchlist", "officers"]), "list": S(), "version": I(minimum=1),
-            "time_s": I(), "applied_ms": I()})
+            "time_s": I(), "applied_ms": I(), "digest": S(), "alert": S()},
+           required=["kind", "list", "version", "time_s", "applied_ms"])
 STATUS = obj({
     "origin": S(), "log_size": I(minimum=0),
     "checkpoint": {"oneOf": [CHECKPOINT, {"type": "null"}]},
@@ -144,7 +145,7 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/sync/state"): (None, obj({"origin": S(), "size": I(), "signed_size": I()}), "what the centre holds of the calling post's log"),
     ("POST", "/api/v1/sync/push"): ("batch", obj({"size": I(), "added": I(), "repeated": I(), "complete": B, "cosignature": S()}, required=["size", "added"]), "push a batch of the post's log (docs/sync.md)"),
     ("GET", "/api/v1/sync/export"): (None, {"type": "object"}, "a batch of the calling post's own log, from the mirror (restore)"),
-    ("GET", "/api/v1/sync/bundles"): (None, obj({"centre": S(), "bundles": arr(obj({"kind": S(), "list": S(), "post": S(), "list_kind": S(), "version": I()}, required=["kind", "version"]))}), "the bundles the calling post may fetch"),
+    ("GET", "/api/v1/sync/bundles"): (None, obj({"centre": S(), "bundles": arr(obj({"kind": S(), "list": S(), "post": S(), "list_kind": S(), "version": I(), "digest": S()}, required=["kind", "version"]))}), "the bundles the calling post may fetch"),
     ("GET", "/api/v1/sync/bundle"): (None, obj({"note": S(), "payload": S()}, extra=False), "a signed bundle: a watchlist (whole or since a version) or the post's roster"),
     ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"}), "store": STORE_STATE}, required=["posts", "store"]), "posts and their sync state: sizes and times; the query store's state; no personal data"),
     ("GET", "/metrics"): (None, "text/plain", "Prometheus metrics: the query store's state, the mirrors; no personal data"),
@@ -213,6 +214,10 @@ def document(title, desc, rs, schemas, bearer_desc):
                                 "(docs/security.md, Logins): refused before any hash", "headers": hdr,
                                 "content": {"application/json": {"schema": ERROR}}}
             responses["503"] = {"description": "every hashing slot is busy and the queue is full", "headers": hdr,
+                                "content": {"application/json": {"schema": ERROR}}}
+        if key == ("POST", "/api/v1/check"):
+            responses["503"] = {"description": "screening_failed: a watchlist lookup failed; the message names "
+                                "what failed, and nothing of the screening is answered (never \"no hits\")",
                                 "content": {"application/json": {"schema": ERROR}}}
         for code, d in ERRS.items():
             if code == "401" and r["roles"] == ["public"] and key[1] != "/api/v1/session":

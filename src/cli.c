@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "tims/http.h"
+#include "tims/util.h"
 
 #define BAR_WIDTH 30
 
@@ -173,4 +174,20 @@ void cli_print_routes(const struct tims_http_route *r, size_t n)
 		free(line);
 		json_decref(o);
 	}
+}
+
+static void private_found(void *ctx, const char *path, unsigned mode)
+{
+	fprintf(stderr, "tims %s: %s was mode %04o, readable by group or others: set to %04o\n",
+		(const char *)ctx, path, mode, (mode & 040000) ? 0700u : (mode & 0700u));
+}
+
+int cli_private_dir(const char *cmd, const char *dir)
+{
+	struct tims_err err;
+	size_t fixed = 0;
+
+	if (tims_private_check(dir, private_found, (void *)cmd, &fixed, &err))
+		return cli_error(CLI_USAGE, cmd, "%s", err.msg);
+	return CLI_OK;
 }

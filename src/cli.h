@@ -61,6 +61,15 @@ void cli_progress_done(struct cli_progress *p, uint64_t done);
  */
 const char *cli_web_dir(const char *sub, char *out, size_t cap);
 
+/*
+ * A daemon's start: every file under dir must be 0600 and every directory
+ * 0700 (docs/security.md, "Files"). Each one readable or writable by the
+ * group or others is set right and named on stderr as "tims CMD: PATH was
+ * mode 0644, readable by group or others: set to 0600". CLI_OK, or an error
+ * status when dir cannot be checked or a mode cannot be changed.
+ */
+int cli_private_dir(const char *cmd, const char *dir);
+
 /* An HTTP route table as JSON Lines: method, path, roles ("public",
  * "peer" or the people's roles), body_max, mtls, passive. */
 struct tims_http_route;

@@ -201,7 +201,8 @@ static int c_serve(int argc, char **argv)
 	/* Passwords and travellers' names pass through memory: no core dump. */
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "centre", "serve: %s", tims_err_msg(&err));
-	if ((c = open_centre("serve", argv[optind], &cen)))
+	if ((c = cli_private_dir("centre serve", argv[optind])) ||
+	    (c = open_centre("serve", argv[optind], &cen)))
 		return c;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

@@ -208,6 +208,9 @@ static int post_serve(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if ((c = cli_private_dir("post serve", cfg.dir)) ||
+	    (cfg.watchlists && (c = cli_private_dir("post serve", cfg.watchlists))))
+		return c;
 	if (tims_node_start(&cfg, &node, &err))
 		return cli_error(CLI_USAGE, "post serve", "%s", tims_err_msg(&err));
 	printf("listening on https://%s:%u/\n", cfg.listen, tims_node_port(node));
@@ -648,7 +651,6 @@ static int post_apply_bundle(int argc, char **argv)
 	struct tims_buf in = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
 	struct tims_verifier key;
 	struct tims_bundle b;
-	struct tims_bundle_held h;
 	struct tims_wl *wl = NULL;
 	struct tims_err err;
 	tims_rc rc;
@@ -675,10 +677,8 @@ static int post_apply_bundle(int argc, char **argv)
 		return cli_error(CLI_FAIL, "post", "apply-bundle: refused: %s", err.msg);
 	if (!strcmp(b.kind, "officers"))
 		return apply_roster(argv[1], &b);
-	if (!(rc = tims_bundle_held_get(argv[1], b.kind, b.list, &h, &err)) &&
-	    !(rc = tims_wl_open(path, true, &wl, &err)) &&
-	    !(rc = tims_bundle_apply(wl, &b, h.version, &err)))
-		rc = tims_bundle_held_set(argv[1], &b, &err);
+	if (!(rc = tims_wl_open(path, true, &wl, &err)))
+		rc = tims_bundle_apply_held(argv[1], wl, &b, &err);
 	tims_wl_close(wl);
 	if (!rc)
 		printf("watchlist %s: version %" PRIu64 " from %s applied (restart the node to "

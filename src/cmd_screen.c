@@ -423,9 +423,15 @@ static int screen_query(int argc, char **argv)
 		return st;
 	}
 	hits = tims_wl_person_hits(wl, ix, q, &subj, &cand, &err);
+	if (!hits) { /* a failed search is never "no hit" */
+		free(q);
+		tims_screen_index_free(ix);
+		tims_wl_close(wl);
+		return cli_error(CLI_FAIL, "screen query", "screening failed: %s", tims_err_msg(&err));
+	}
 	out = json_object();
 	json_object_set_new(out, "name", json_string(name));
-	json_object_set_new(out, "hits", hits ? hits : json_array());
+	json_object_set_new(out, "hits", hits);
 	json_object_set_new(out, "candidates", json_integer((json_int_t)cand));
 	free(q);
 	tims_screen_index_free(ix);
@@ -507,7 +513,7 @@ static int screen_traveller(int argc, char **argv)
 	tims_screen_index_free(ix);
 	tims_wl_close(wl);
 	if (!out)
-		return cli_error(CLI_USAGE, "screen traveller", "%s", tims_err_msg(&err));
+		return cli_error(CLI_FAIL, "screen traveller", "screening failed: %s", tims_err_msg(&err));
 	return print_json(out);
 }
 

@@ -186,7 +186,8 @@ static int wl_import(int argc, char **argv)
 
 static const char list_usage[] =
 	"usage: tims watchlist list --store DIR [--list NAME]\n\n"
-	"Without --list: every list with its kind, version and entry counts.\n"
+	"Without --list: every list with its kind, version, entry counts and the\n"
+	"version's digest (its first 12 hex digits; docs/bundles.md, \"Lineage\").\n"
 	"With --list: the list's active entries as JSON Lines.\n";
 
 static int wl_list(int argc, char **argv)
@@ -224,12 +225,21 @@ static int wl_list(int argc, char **argv)
 			tims_wl_close(wl);
 			return cli_error(CLI_USAGE, "watchlist list", "%s", tims_err_msg(&err));
 		}
-		printf("%-24s %-10s %8s %9s %8s %9s\n", "list", "kind", "version", "active",
-		       "removed", "threshold");
-		for (size_t i = 0; i < n; i++)
-			printf("%-24s %-10s %8" PRIu64 " %9zu %8zu %9.2f\n", v[i].name,
+		printf("%-24s %-10s %8s %9s %8s %9s  %s\n", "list", "kind", "version", "active",
+		       "removed", "threshold", "digest");
+		for (size_t i = 0; i < n; i++) {
+			/* the version's digest (docs/bundles.md, "Lineage"), its first
+			 * 12 hex digits as a post's status shows them */
+			struct tims_wl_digest d;
+			char hex[13] = "?";
+
+			if (!tims_wl_digest(wl, v[i].name, &d, NULL))
+				for (int k = 0; k < 6; k++)
+					snprintf(hex + 2 * k, 3, "%02x", d.digest[k]);
+			printf("%-24s %-10s %8" PRIu64 " %9zu %8zu %9.2f  %s\n", v[i].name,
 			       tims_wl_kind_name(v[i].kind), v[i].version, v[i].active,
-			       v[i].removed, v[i].threshold);
+			       v[i].removed, v[i].threshold, hex);
+		}
 		free(v);
 	}
 	tims_wl_close(wl);

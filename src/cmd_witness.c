@@ -318,6 +318,8 @@ static int witness_serve(int argc, char **argv)
 	/* Its signing key is in memory: no core dump. */
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
+	if ((st = cli_private_dir("witness serve", dir)))
+		return st;
 	if (tims_witness_open(dir, &w, &err))
 		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
 	tims_witness_set_log(w, log_stderr, NULL);

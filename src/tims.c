@@ -6,6 +6,7 @@
  * status (0 ok, 1 invalid or check failed, 2 usage or I/O error).
  */
 #include <locale.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "tims/version.h"
@@ -87,6 +88,9 @@ int main(int argc, char **argv)
 
 	/* Output is UTF-8 bytes as given; no locale-dependent formatting. */
 	setlocale(LC_ALL, "C");
+	/* Every file tims makes is its owner's alone (0600, directories 0700),
+	 * whatever the umask it was started with: SQLite's files, keys, logs. */
+	umask(077);
 	if (argc < 2) {
 		list_commands(stderr);
 		return CLI_USAGE;

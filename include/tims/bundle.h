@@ -13,9 +13,16 @@
  *   list NAME
  *   list-kind persons|documents|vehicles
  *   base B             (a delta only) what changed after version B
+ *   base-digest HEX    (a delta only) the digest of version B
  *   version N          the list's version at the centre (> 0)
+ *   digest HEX         the digest of version N (watchlist.h, "Lineage")
+ *   prev HEX           the digest of the version before N at the centre
+ *   content HEX        SHA-256 of the whole list at version N
  *   time T             seconds since 1970 when the centre made it
  *   sha256 HEX         of the payload
+ *
+ * (the digest lines in watchlist bundles only; digest is checked against
+ * list, list-kind, version, prev and content when the bundle is opened.)
  *
  * The payload of a watchlist bundle is the list's active entries as JSON
  * Lines (docs/watchlists.md); applying it makes the post's list equal to
@@ -54,6 +61,9 @@ struct tims_bundle {
 	uint64_t base;           /* a watchlist delta from this version; 0: whole list */
 	int64_t time_s;
 	uint8_t sha256[32];
+	/* watchlists: the lineage (tims_wl_digest) */
+	uint8_t base_digest[32]; /* a delta: the digest of version `base` */
+	uint8_t digest[32], prev[32], content[32];
 	char *payload;           /* owned; NUL-terminated */
 	size_t payload_len;
 };
@@ -106,17 +116,9 @@ tims_rc tims_bundle_apply_roster(struct tims_officers *o, const struct tims_bund
 				 struct tims_err *err);
 
 /*
- * Apply an opened watchlist bundle to a store, unless it is not newer than
- * `held` (the version of this list last applied): TIMS_ERR_REPLAY then. A
- * delta applies only over a version at least its base: TIMS_ERR_STATE
- * otherwise (fetch the whole list).
- */
-tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
-			  uint64_t held, struct tims_err *err);
-
-/*
  * What a post holds: DIR/bundles.db remembers, per (kind, list), the
- * version and centre time of the last bundle applied, and when. get gives
+ * version, its digest and the centre time of the last bundle applied, and
+ * when; and the alert raised by a bundle refused as diverged. get gives
  * zeros for a list never received.
  */
 struct tims_bundle_held {
@@ -124,12 +126,43 @@ struct tims_bundle_held {
 	uint64_t base;           /* a watchlist delta from this version; 0: whole list */
 	int64_t time_s;       /* the centre's time in the bundle */
 	int64_t applied_ms;
+	bool has_digest;         /* digest is known (a list applied with its lineage) */
+	uint8_t digest[32];
+	char alert[240];         /* "" or why a bundle was refused as diverged */
+	uint8_t alert_digest[32];/* the refused version's digest */
 };
+
+/*
+ * Apply an opened watchlist bundle to a store over what is held (its
+ * version and digest):
+ * - version == held's with the same digest, or below held's without a
+ *   known digest: TIMS_ERR_REPLAY (nothing to do, or an old one replayed);
+ * - version <= held's with another digest: TIMS_ERR_TAMPER, the centre's
+ *   list is not the one this post holds (restored from an old copy or
+ *   imported again): refused, nothing changed — raise it as an alert;
+ * - a delta applies only over exactly its base version with the base's
+ *   digest, and must leave the list with the content it names:
+ *   TIMS_ERR_STATE otherwise (fetch the whole list);
+ * - a whole list newer than held's is applied (the list becomes the
+ *   centre's), and its content checked.
+ */
+tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
+			  const struct tims_bundle_held *held, struct tims_err *err);
+
+/*
+ * A post's whole step: what DIR holds, tims_bundle_apply, then the new
+ * version and digest recorded and any alert cleared; a TIMS_ERR_TAMPER
+ * refusal records its alert in DIR/bundles.db (shown by
+ * tims_bundle_held_json, so in the post's status) and is returned.
+ */
+tims_rc tims_bundle_apply_held(const char *dir, struct tims_wl *wl,
+			       const struct tims_bundle *b, struct tims_err *err);
 tims_rc tims_bundle_held_get(const char *dir, const char *kind, const char *list,
 			     struct tims_bundle_held *h, struct tims_err *err);
 tims_rc tims_bundle_held_set(const char *dir, const struct tims_bundle *b,
 			     struct tims_err *err);
-/* Every list held, as JSON [{"kind","list","version","time_s","applied_ms"}]. */
+/* Every list held, as JSON [{"kind","list","version","time_s","applied_ms",
+ * "digest"?: the first 12 hex digits, "alert"?: TEXT}]. */
 struct json_t;
 struct json_t *tims_bundle_held_json(const char *dir);
 

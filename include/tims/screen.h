@@ -147,9 +147,19 @@ struct tims_screen_hit {
 
 /*
  * Persons whose score against (q, s) reaches their list's threshold, best
- * first, at most max in hits[]; returns how many. `candidates` (may be NULL)
- * receives how many entries were scored.
+ * first, at most max in hits[], their number in *nhits. `candidates` (may be
+ * NULL) receives how many entries were scored. TIMS_ERR_NOMEM when the
+ * search could not be completed (then *nhits is 0 and means nothing: a
+ * screening must report a failure, never "no hit"), TIMS_ERR_STATE for an
+ * index not finished.
  */
+tims_rc tims_screen_index_search(struct tims_screen_index *ix,
+				 const struct tims_name *q, const struct tims_subject *s,
+				 bool explain, struct tims_screen_hit *hits, size_t max,
+				 size_t *nhits, size_t *candidates);
+
+/* tims_screen_index_search for benchmarks and tests: 0 on failure too, so
+ * never for screening a traveller. */
 size_t tims_screen_index_query(struct tims_screen_index *ix,
 			       const struct tims_name *q, const struct tims_subject *s,
 			       bool explain, struct tims_screen_hit *hits, size_t max,

@@ -51,4 +51,30 @@ tims_rc tims_write_file(const char *path, const void *data, size_t len,
 /* fsync the directory that contains path (after creating or renaming in it). */
 tims_rc tims_fsync_dir_of(const char *path, struct tims_err *err);
 
+/*
+ * Private files (docs/security.md, "Files"). Every file a node keeps is
+ * 0600 and every directory 0700, whatever the umask: the directory alone
+ * must not be what protects post.db, a key or a mirror.
+ *
+ * tims_file_private: create path empty with mode 0600 if it does not exist
+ * (before sqlite3_open_v2 with SQLITE_OPEN_CREATE: SQLite would make it
+ * 0644 less the umask, and its -wal and -shm files take the database's
+ * mode). An existing file is left as it is.
+ * tims_dir_private: mkdir path 0700 if it does not exist.
+ */
+tims_rc tims_file_private(const char *path, struct tims_err *err);
+tims_rc tims_dir_private(const char *path, struct tims_err *err);
+
+/*
+ * Check that nothing under dir (dir itself included, at most 8 levels and
+ * 100 000 entries; symbolic links are not followed) can be read or written
+ * by the group or others. Each file or directory that can is set to 0600 or
+ * 0700 (execute bits of a file kept for the owner only) and reported to
+ * `found` with its path and old mode (found may be NULL). *nfixed counts
+ * them. An error only when dir cannot be read or a mode cannot be changed.
+ */
+typedef void (*tims_mode_fn)(void *ctx, const char *path, unsigned old_mode);
+tims_rc tims_private_check(const char *dir, tims_mode_fn found, void *ctx,
+			   size_t *nfixed, struct tims_err *err);
+
 #endif

@@ -115,6 +115,48 @@ tims_rc tims_wl_dump(struct tims_wl *wl, const char *list, struct tims_buf *out,
 tims_rc tims_wl_dump_since(struct tims_wl *wl, const char *list, uint64_t since,
 			   struct tims_buf *out, struct tims_err *err);
 
+/*
+ * Lineage (docs/bundles.md). A list's version number alone does not say
+ * which list it is: a centre restored from an old copy, or a list imported
+ * again, makes another "version 7". Each version therefore has a digest
+ * bound to its predecessor's:
+ *
+ *   content = SHA-256 of tims_wl_export(list, since 0): the whole list
+ *   digest  = SHA-256("tims watchlist digest v1\nlist NAME\nkind KIND\n"
+ *             "version N\nprev HEX\ncontent HEX\n")
+ *
+ * where prev is the digest of the version before it in this store (the
+ * highest recorded below N; 32 zero bytes for the first). The store records
+ * each version's digest when it is made (after an import or a removal) and
+ * keeps them, so a delta can name the digest of its base.
+ */
+struct tims_wl_digest {
+	uint64_t version;
+	uint8_t content[32], digest[32], prev[32];
+};
+
+/* The list's entries as JSON Lines, each object without "list", "kind" and
+ * "version", keys sorted, by ref: what a bundle carries. since > 0: what
+ * changed after that version, then {"ref", "removed": true} lines. */
+tims_rc tims_wl_export(struct tims_wl *wl, const char *list, uint64_t since,
+		       struct tims_buf *out, struct tims_err *err);
+
+/* SHA-256 of the whole export (the `content` above). */
+tims_rc tims_wl_content_hash(struct tims_wl *wl, const char *list, uint8_t out[32],
+			     struct tims_err *err);
+
+/* The digest of the list's current version, recorded if it was not. */
+tims_rc tims_wl_digest(struct tims_wl *wl, const char *list, struct tims_wl_digest *d,
+		       struct tims_err *err);
+
+/* The recorded digest of an earlier version; TIMS_ERR_NOTFOUND if none. */
+tims_rc tims_wl_digest_at(struct tims_wl *wl, const char *list, uint64_t version,
+			  struct tims_wl_digest *d, struct tims_err *err);
+
+/* The digest formula above. */
+void tims_wl_digest_compute(const char *list, enum tims_wl_kind kind, uint64_t version,
+			    const uint8_t prev[32], const uint8_t content[32], uint8_t out[32]);
+
 /* A new index with every active entry of every list (and list thresholds). */
 tims_rc tims_wl_load_index(struct tims_wl *wl, struct tims_screen_index **out,
 			   struct tims_err *err);

@@ -27,43 +27,16 @@ static int dump_cb(const char *s, size_t n, void *ud)
 	return tims_buf_add(ud, s, n) ? -1 : 0;
 }
 
-/* The dump's lines (or, since > 0, the delta's) without the store's own
- * "list", "kind", "version". */
+/* The payload: the list's export (tims_wl_export), whole or since. */
 static tims_rc payload_of(struct tims_wl *wl, const char *list, uint64_t since,
 			  struct tims_buf *out, struct tims_err *err)
 {
-	struct tims_buf dump = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
-	tims_rc rc;
+	return tims_wl_export(wl, list, since, out, err);
+}
 
-	if ((rc = since ? tims_wl_dump_since(wl, list, since, &dump, err) :
-		  tims_wl_dump(wl, list, &dump, err)))
-		goto out;
-	for (char *p = dump.buf, *nl; p && p < dump.buf + dump.len; p = nl + 1) {
-		json_t *o;
-
-		nl = memchr(p, '\n', (size_t)(dump.buf + dump.len - p));
-		if (!nl)
-			nl = dump.buf + dump.len;
-		if (nl == p)
-			continue;
-		if (!(o = json_loadb(p, (size_t)(nl - p), 0, NULL))) {
-			rc = tims_err_set(err, TIMS_ERR_STATE, "watchlist %s: a dump line is not JSON", list);
-			goto out;
-		}
-		json_object_del(o, "list");
-		json_object_del(o, "kind");
-		json_object_del(o, "version");
-		if (json_dump_callback(o, dump_cb, out, JSON_COMPACT | JSON_SORT_KEYS) ||
-		    tims_buf_addch(out, '\n')) {
-			json_decref(o);
-			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "watchlist %s: bundle too large", list);
-			goto out;
-		}
-		json_decref(o);
-	}
-out:
-	tims_buf_release(&dump);
-	return rc;
+static int addhex_line(struct tims_buf *t, const char *key, const uint8_t h[32])
+{
+	return tims_buf_addf(t, "%s ", key) || tims_buf_addhex(t, h, 32) || tims_buf_addch(t, '\n');
 }
 
 tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list, uint64_t since,
@@ -74,6 +47,7 @@ tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list, uint64_t sin
 	struct tims_buf text = TIMS_BUF_INIT(4096), note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
 	struct tims_wl_list_info *lists = NULL;
 	const struct tims_wl_list_info *li = NULL;
+	struct tims_wl_digest dg, bd;
 	uint8_t sha[32];
 	size_t n = 0;
 	json_t *o = NULL;
@@ -90,15 +64,24 @@ tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list, uint64_t sin
 	}
 	if (since >= li->version)
 		since = 0; /* nothing newer: the whole list, which the post refuses as held */
+	if ((rc = tims_wl_digest(wl, list, &dg, err)))
+		goto out;
+	/* A delta names its base's digest; a base whose digest this store never
+	 * recorded (made before lineage, or in another copy) gets the whole list. */
+	if (since && tims_wl_digest_at(wl, list, since, &bd, NULL))
+		since = 0;
 	if ((rc = payload_of(wl, list, since, &payload, err)))
 		goto out;
 	crypto_hash_sha256(sha, (const unsigned char *)(payload.buf ? payload.buf : ""),
 			   payload.len);
 	if (tims_buf_addf(&text, HEADER "centre %s\nkind watchlist\nlist %s\nlist-kind %s\n",
 			  centre, list, tims_wl_kind_name(li->kind)) ||
-	    (since && tims_buf_addf(&text, "base %" PRIu64 "\n", since)) ||
-	    tims_buf_addf(&text, "version %" PRIu64 "\ntime %lld\nsha256 ", li->version,
-			  (long long)time(NULL)) ||
+	    (since && (tims_buf_addf(&text, "base %" PRIu64 "\n", since) ||
+		       addhex_line(&text, "base-digest", bd.digest))) ||
+	    tims_buf_addf(&text, "version %" PRIu64 "\n", li->version) ||
+	    addhex_line(&text, "digest", dg.digest) || addhex_line(&text, "prev", dg.prev) ||
+	    addhex_line(&text, "content", dg.content) ||
+	    tims_buf_addf(&text, "time %lld\nsha256 ", (long long)time(NULL)) ||
 	    tims_buf_addhex(&text, sha, sizeof(sha)) || tims_buf_addch(&text, '\n')) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 		goto out;
@@ -187,9 +170,18 @@ tims_rc tims_bundle_open(const char *json, size_t len,
 	    (!strcmp(b->kind, "officers") && !line(&p, end, "post", b->list, sizeof(b->list))) ||
 	    (!strcmp(b->kind, "watchlist") && (size_t)(end - p) > 5 && !memcmp(p, "base ", 5) &&
 	     (!line(&p, end, "base", v, sizeof(v)) ||
-	      tims_parse_u64(v, INT64_MAX, &b->base, "base", NULL) || b->base == 0)) ||
+	      tims_parse_u64(v, INT64_MAX, &b->base, "base", NULL) || b->base == 0 ||
+	      !line(&p, end, "base-digest", v, sizeof(v)) ||
+	      tims_hex_decode(v, b->base_digest, 32, "base-digest", NULL))) ||
 	    !line(&p, end, "version", v, sizeof(v)) ||
 	    tims_parse_u64(v, INT64_MAX, &b->version, "version", NULL) || b->version == 0 ||
+	    (!strcmp(b->kind, "watchlist") &&
+	     (!line(&p, end, "digest", v, sizeof(v)) ||
+	      tims_hex_decode(v, b->digest, 32, "digest", NULL) ||
+	      !line(&p, end, "prev", v, sizeof(v)) ||
+	      tims_hex_decode(v, b->prev, 32, "prev", NULL) ||
+	      !line(&p, end, "content", v, sizeof(v)) ||
+	      tims_hex_decode(v, b->content, 32, "content", NULL))) ||
 	    !line(&p, end, "time", v, sizeof(v)) || tims_parse_u64(v, INT64_MAX, &u, "time", NULL) ||
 	    !line(&p, end, "sha256", v, sizeof(v)) ||
 	    tims_hex_decode(v, b->sha256, 32, "sha256", NULL) || p != end) {
@@ -197,6 +189,16 @@ tims_rc tims_bundle_open(const char *json, size_t len,
 		goto out;
 	}
 	b->time_s = (int64_t)u;
+	if (!strcmp(b->kind, "watchlist")) {
+		uint8_t want[32];
+
+		tims_wl_digest_compute(b->list, b->list_kind, b->version, b->prev, b->content, want);
+		if (sodium_memcmp(want, b->digest, 32) != 0) {
+			tims_err_set(err, rc, "bundle: the digest line is not the digest of its "
+				     "version, prev and content");
+			goto out;
+		}
+	}
 	if (b->base && b->base >= b->version) {
 		tims_err_set(err, rc, "bundle: a delta's base %" PRIu64 " is not below its "
 			     "version %" PRIu64, b->base, b->version);
@@ -211,6 +213,11 @@ tims_rc tims_bundle_open(const char *json, size_t len,
 	crypto_hash_sha256(sha, (const unsigned char *)payload, b->payload_len);
 	if (sodium_memcmp(sha, b->sha256, 32) != 0) {
 		rc = tims_err_set(err, TIMS_ERR_TAMPER, "bundle: the payload is not the one signed");
+		goto out;
+	}
+	if (!strcmp(b->kind, "watchlist") && !b->base && sodium_memcmp(sha, b->content, 32) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "bundle: a whole list whose content line "
+				  "is not its payload's hash");
 		goto out;
 	}
 	if (!(b->payload = malloc(b->payload_len + 1))) {
@@ -401,37 +408,96 @@ static tims_rc apply_delta(struct tims_wl *wl, const struct tims_bundle *b,
 	return rc;
 }
 
+static void short_hex(const uint8_t *h, char out[13])
+{
+	for (int i = 0; i < 6; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
 tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
-			  uint64_t held, struct tims_err *err)
+			  const struct tims_bundle_held *held, struct tims_err *err)
 {
 	struct tims_wl_import_opts o = {
 		.list = b->list, .kind = b->list_kind, .format = TIMS_WL_JSONL,
 		.skip_bad = false, .replace = true, .threshold = -1,
 	};
 	struct tims_wl_import_result res;
+	uint8_t now[32];
+	char hb[13], hh[13];
+	tims_rc rc;
 
-	if (b->version <= held)
-		return tims_err_set(err, TIMS_ERR_REPLAY,
-				    "bundle: %s version %" PRIu64 " is not newer than the %" PRIu64
-				    " held (replayed or out of order)", b->list, b->version, held);
-	if (b->base) {
-		/* Removals and upserts are idempotent: a post that already holds
-		 * more than the base (but less than the version) may apply it. */
-		if (held < b->base)
-			return tims_err_set(err, TIMS_ERR_STATE, "bundle: %s is a delta from version "
-					    "%" PRIu64 ", this post holds %" PRIu64 " (fetch the "
-					    "whole list)", b->list, b->base, held);
-		return apply_delta(wl, b, err);
+	short_hex(b->digest, hb);
+	short_hex(held->digest, hh);
+	if (b->version <= held->version) {
+		if (!held->has_digest || (b->version == held->version &&
+					  !sodium_memcmp(b->digest, held->digest, 32)) ||
+		    (b->base && b->version < held->version))
+			return tims_err_set(err, TIMS_ERR_REPLAY,
+					    "bundle: %s version %" PRIu64 " is not newer than the %"
+					    PRIu64 " held (replayed or out of order)", b->list,
+					    b->version, held->version);
+		/* Same number or older, another list: never merged silently. */
+		return tims_err_set(err, TIMS_ERR_TAMPER,
+				    "watchlist %s diverged: the centre offers version %" PRIu64
+				    " (digest %s), this post holds version %" PRIu64 " (digest %s); "
+				    "the centre's copy was restored or imported again: not applied",
+				    b->list, b->version, hb, held->version, hh);
 	}
-	if (b->payload_len == 0) {
+	if (b->base) {
+		/* Only over the very version it was made from. */
+		if (!held->has_digest || held->version != b->base ||
+		    sodium_memcmp(held->digest, b->base_digest, 32))
+			return tims_err_set(err, TIMS_ERR_STATE, "bundle: %s is a delta from version "
+					    "%" PRIu64 ", this post holds %" PRIu64 " (digest %s)"
+					    " (fetch the whole list)", b->list, b->base,
+					    held->version, held->has_digest ? hh : "unknown");
+		rc = apply_delta(wl, b, err);
+	} else if (b->payload_len == 0) {
 		/* The centre emptied the list: remove everything. */
 		size_t removed;
 		uint64_t version;
-		tims_rc rc = tims_wl_remove(wl, b->list, NULL, &removed, &version, err);
 
-		return rc == TIMS_ERR_NOTFOUND ? TIMS_OK : rc;
+		rc = tims_wl_remove(wl, b->list, NULL, &removed, &version, err);
+		if (rc == TIMS_ERR_NOTFOUND)
+			rc = TIMS_OK;
+	} else {
+		rc = tims_wl_import(wl, &o, b->payload, b->payload_len, NULL, NULL, &res, err);
 	}
-	return tims_wl_import(wl, &o, b->payload, b->payload_len, NULL, NULL, &res, err);
+	if (rc)
+		return rc;
+	/* The list must now be the centre's at that version, entry for entry. */
+	if ((rc = tims_wl_content_hash(wl, b->list, now, err)) == TIMS_ERR_NOTFOUND) {
+		crypto_hash_sha256(now, (const unsigned char *)"", 0);
+		rc = TIMS_OK;
+	}
+	if (rc)
+		return rc;
+	if (sodium_memcmp(now, b->content, 32))
+		return tims_err_set(err, TIMS_ERR_STATE, "bundle: after applying %s version %"
+				    PRIu64 " the list is not the centre's (fetch the whole list)",
+				    b->list, b->version);
+	return TIMS_OK;
+}
+
+static tims_rc held_alert(const char *dir, const struct tims_bundle *b, const char *msg,
+			  struct tims_err *err);
+
+tims_rc tims_bundle_apply_held(const char *dir, struct tims_wl *wl,
+			       const struct tims_bundle *b, struct tims_err *err)
+{
+	struct tims_bundle_held h;
+	tims_rc rc;
+
+	if ((rc = tims_bundle_held_get(dir, b->kind, b->list, &h, err)))
+		return rc;
+	rc = tims_bundle_apply(wl, b, &h, err);
+	if (rc == TIMS_ERR_TAMPER) {
+		held_alert(dir, b, err ? err->msg : "watchlist diverged", NULL);
+		return rc;
+	}
+	if (rc)
+		return rc;
+	return tims_bundle_held_set(dir, b, err);
 }
 
 /* ---- what a post holds ---------------------------------------------------- */
@@ -442,6 +508,8 @@ static sqlite3 *held_db(const char *dir, struct tims_err *err)
 	sqlite3 *db = NULL;
 
 	snprintf(path, sizeof(path), "%s/bundles.db", dir);
+	if (tims_file_private(path, err)) /* 0600, and its WAL */
+		return NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
@@ -453,6 +521,11 @@ static sqlite3 *held_db(const char *dir, struct tims_err *err)
 		sqlite3_close(db);
 		return NULL;
 	}
+	/* The lineage columns, added to a bundles.db made before them (an
+	 * error here only says the column is there already). */
+	sqlite3_exec(db, "ALTER TABLE held ADD COLUMN digest BLOB", NULL, NULL, NULL);
+	sqlite3_exec(db, "ALTER TABLE held ADD COLUMN alert TEXT", NULL, NULL, NULL);
+	sqlite3_exec(db, "ALTER TABLE held ADD COLUMN alert_digest BLOB", NULL, NULL, NULL);
 	return db;
 }
 
@@ -461,23 +534,38 @@ tims_rc tims_bundle_held_get(const char *dir, const char *kind, const char *list
 {
 	sqlite3 *db = held_db(dir, err);
 	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+	int r;
 
 	memset(h, 0, sizeof(*h));
 	if (!db)
 		return TIMS_ERR_DB;
-	if (sqlite3_prepare_v2(db, "SELECT version, time_s, applied_ms FROM held WHERE kind = ?1"
-			       " AND list = ?2", -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT version, time_s, applied_ms, digest, alert, alert_digest"
+			       " FROM held WHERE kind = ?1 AND list = ?2", -1, &st, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
+	} else {
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, list, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		if ((r = sqlite3_step(st)) == SQLITE_ROW) {
 			h->version = (uint64_t)sqlite3_column_int64(st, 0);
 			h->time_s = sqlite3_column_int64(st, 1);
 			h->applied_ms = sqlite3_column_int64(st, 2);
+			if (sqlite3_column_bytes(st, 3) == 32) {
+				h->has_digest = true;
+				memcpy(h->digest, sqlite3_column_blob(st, 3), 32);
+			}
+			if (sqlite3_column_text(st, 4))
+				snprintf(h->alert, sizeof(h->alert), "%s",
+					 (const char *)sqlite3_column_text(st, 4));
+			if (sqlite3_column_bytes(st, 5) == 32)
+				memcpy(h->alert_digest, sqlite3_column_blob(st, 5), 32);
+		} else if (r != SQLITE_DONE) {
+			rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
 		}
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	return TIMS_OK;
+	return rc;
 }
 
 tims_rc tims_bundle_held_set(const char *dir, const struct tims_bundle *b,
@@ -491,7 +579,9 @@ tims_rc tims_bundle_held_set(const char *dir, const struct tims_bundle *b,
 	if (!db)
 		return TIMS_ERR_DB;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO held VALUES (?1, ?2, ?3, ?4, ?5)",
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO held (kind, list, version, time_s,"
+			       " applied_ms, digest, alert, alert_digest)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)",
 			       -1, &st, NULL) != SQLITE_OK) {
 		rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
 	} else {
@@ -500,6 +590,33 @@ tims_rc tims_bundle_held_set(const char *dir, const struct tims_bundle *b,
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)b->version);
 		sqlite3_bind_int64(st, 4, b->time_s);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		if (!strcmp(b->kind, "watchlist"))
+			sqlite3_bind_blob(st, 6, b->digest, 32, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+static tims_rc held_alert(const char *dir, const struct tims_bundle *b, const char *msg,
+			  struct tims_err *err)
+{
+	sqlite3 *db = held_db(dir, err);
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+
+	if (!db)
+		return TIMS_ERR_DB;
+	if (sqlite3_prepare_v2(db, "UPDATE held SET alert = ?3, alert_digest = ?4 WHERE kind = ?1"
+			       " AND list = ?2", -1, &st, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
+	} else {
+		sqlite3_bind_text(st, 1, b->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, b->list, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, msg, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, b->digest, 32, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
 	}
@@ -516,14 +633,27 @@ json_t *tims_bundle_held_json(const char *dir)
 
 	if (!db)
 		return arr;
-	if (sqlite3_prepare_v2(db, "SELECT kind, list, version, time_s, applied_ms FROM held"
-			       " ORDER BY kind, list", -1, &st, NULL) == SQLITE_OK)
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:I}",
+	if (sqlite3_prepare_v2(db, "SELECT kind, list, version, time_s, applied_ms, digest, alert"
+			       " FROM held ORDER BY kind, list", -1, &st, NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I}",
 				"kind", sqlite3_column_text(st, 0), "list", sqlite3_column_text(st, 1),
 				"version", (json_int_t)sqlite3_column_int64(st, 2),
 				"time_s", (json_int_t)sqlite3_column_int64(st, 3),
-				"applied_ms", (json_int_t)sqlite3_column_int64(st, 4)));
+				"applied_ms", (json_int_t)sqlite3_column_int64(st, 4));
+			char hex[13];
+
+			if (!o)
+				continue;
+			if (sqlite3_column_bytes(st, 5) == 32) {
+				short_hex(sqlite3_column_blob(st, 5), hex);
+				json_object_set_new(o, "digest", json_string(hex));
+			}
+			if (sqlite3_column_text(st, 6))
+				json_object_set_new(o, "alert", json_string(
+					(const char *)sqlite3_column_text(st, 6)));
+			json_array_append_new(arr, o);
+		}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return arr;

@@ -219,7 +219,8 @@ tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "config: too large");
 	rc = write_in(dir, "config", cfg.buf, cfg.len, 0644, err);
 	tims_buf_release(&cfg);
-	if (rc || (rc = dpath(dir, "centre.db", path, err)))
+	if (rc || (rc = dpath(dir, "centre.db", path, err)) ||
+	    (rc = tims_file_private(path, err))) /* 0600, and its WAL */
 		return rc;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK ||

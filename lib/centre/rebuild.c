@@ -89,7 +89,7 @@ tims_rc tims_centre_add_witness(struct tims_centre *c, const char *vkey_file,
 	}
 	if ((rc = centre_path(c, "witnesses", path, err)))
 		goto out;
-	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
 		rc = tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}

@@ -242,14 +242,25 @@ static tims_rc h_bundles(void *app, struct tims_http_req *req, struct tims_http_
 	rc = open_wl(s, &wl, &err);
 	if (rc == TIMS_OK) {
 		rc = tims_wl_lists(wl, &lists, &n, &err);
-		tims_wl_close(wl);
 	} else if (rc == TIMS_ERR_NOTFOUND) {
+		wl = NULL;
 		rc = TIMS_OK;
 	}
-	for (size_t i = 0; !rc && i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "kind", "watchlist",
+	for (size_t i = 0; !rc && i < n; i++) {
+		/* The version's digest, bound to its predecessor's: a post holding
+		 * another list under the same number sees it (docs/bundles.md). */
+		struct tims_wl_digest d;
+		char hex[65];
+
+		if ((rc = tims_wl_digest(wl, lists[i].name, &d, &err)))
+			break;
+		for (int k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02x", d.digest[k]);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s}", "kind", "watchlist",
 			"list", lists[i].name, "list_kind", tims_wl_kind_name(lists[i].kind),
-			"version", (json_int_t)lists[i].version));
+			"version", (json_int_t)lists[i].version, "digest", hex));
+	}
+	tims_wl_close(wl);
 	free(lists);
 	if (!rc) {
 		/* The asking post's own roster, if it has a roster key. */

@@ -63,6 +63,8 @@ static tims_rc open_sqlite(struct tims_cstore *s, const char *path,
 {
 	if (!*path)
 		return tims_err_set(err, TIMS_ERR_USAGE, "query store: empty sqlite path");
+	if (strcmp(path, ":memory:") && tims_file_private(path, err)) /* 0600, and its WAL */
+		return TIMS_ERR_IO;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return tims_err_set(err, TIMS_ERR_DB, "query store %s: %s", path,

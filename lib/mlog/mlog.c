@@ -688,6 +688,9 @@ tims_rc tims_mlog_open(const struct tims_mlog_config *c,
 		goto fail;
 	if (mode == TIMS_MLOG_CREATE) {
 		flags |= SQLITE_OPEN_CREATE;
+		/* 0600 before SQLite makes it 0644: its -wal and -shm take its mode */
+		if ((rc = tims_file_private(m->db_path, err)))
+			goto fail;
 	} else if (access(m->db_path, F_OK) != 0) {
 		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: %s", m->db_path,
 				  strerror(errno));

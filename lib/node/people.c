@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "tims/mrz.h"
 #include "tims/record.h"
+#include "tims/screen.h"
 #include "tims/travel.h"
 #include "tims/util.h"
 #include "tims/watchlist.h"
@@ -119,6 +120,71 @@ static int count_hits(json_t *screen, size_t *total, int *discreet, json_t *refs
 	return 0;
 }
 
+/*
+ * Screening that failed is remembered, per document, until a later check of
+ * that document completes: a crossing registered for it meanwhile must not
+ * carry a summary that claims a screening ("no hits", "N hits: ..."). A
+ * small ring, newest over oldest: a post has a few booths, and a traveller
+ * is registered within minutes of the check.
+ */
+#define SCREEN_FAILED_MAX 256
+
+struct screen_failed {
+	char issuer[4];
+	char number[TIMS_IDENT_MAX + 1];
+};
+
+static struct screen_failed screen_failed[SCREEN_FAILED_MAX];
+static size_t screen_failed_next;
+
+/* The caller holds n->lock for these two. */
+static struct screen_failed *screen_failed_find(const char *issuer, const char *number)
+{
+	for (size_t i = 0; number && *number && i < SCREEN_FAILED_MAX; i++)
+		if (!strcmp(screen_failed[i].number, number) &&
+		    !strcmp(screen_failed[i].issuer, issuer ? issuer : ""))
+			return &screen_failed[i];
+	return NULL;
+}
+
+static void screen_failed_note(const char *issuer, const char *number, int failed)
+{
+	struct screen_failed *f = screen_failed_find(issuer, number);
+
+	if (!number || !*number)
+		return;
+	if (!failed) {
+		if (f)
+			memset(f, 0, sizeof(*f));
+		return;
+	}
+	if (f)
+		return;
+	f = &screen_failed[screen_failed_next++ % SCREEN_FAILED_MAX];
+	snprintf(f->issuer, sizeof(f->issuer), "%s", issuer ? issuer : "");
+	snprintf(f->number, sizeof(f->number), "%s", number);
+}
+
+/*
+ * The screening summary a crossing may carry (n->lock held): what the
+ * client sent, unless the last check of this document at this node failed
+ * its screening while the summary claims one was made. Then the record says
+ * "not screened: screening failed" — the crossing itself is kept (a refusal
+ * or a second-line referral must be recordable), never a "no hits".
+ */
+static void screening_vouch(json_t *body)
+{
+	json_t *p = json_object_get(body, "person");
+	const char *scr = json_string_value(json_object_get(body, "screening"));
+
+	if (!screen_failed_find(json_string_value(json_object_get(p, "issuer")),
+				json_string_value(json_object_get(p, "number"))))
+		return;
+	if (scr && !strncmp(scr, "not screened", 12))
+		return;
+	json_object_set_new(body, "screening", json_string("not screened: screening failed"));
+}
+
 tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
@@ -126,23 +192,36 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	json_t *veh = json_object_get(req->json, "vehicle");
 	const char *plate = json_string_value(json_object_get(veh, "plate"));
 	const char *vin = json_string_value(json_object_get(veh, "vin"));
+	char norm[TIMS_IDENT_MAX + 1];
 	struct tims_travel t;
-	struct tims_err err;
+	struct tims_err err, serr;
 	json_t *doc, *stay = json_null(), *screen, *refs = json_array(), *out;
 	size_t records = 0, nhits = 0;
-	int discreet = 0;
+	int discreet = 0, failed = 0;
 	tims_rc rc;
 
-	if (!m)
+	if (!m || !refs) {
+		free(m);
+		json_decref(refs);
 		return TIMS_ERR_NOMEM;
+	}
 	if ((plate && strlen(plate) > 20) || (vin && strlen(vin) > 20)) {
 		free(m);
 		json_decref(refs);
 		return tims_http_reply_error(resp, 400, "bad_field",
 					     "vehicle: plate and vin have at most 20 characters");
 	}
+	/* A plate or VIN that cannot be searched is the caller's to fix, not a
+	 * vehicle screened with no hit. */
+	if ((plate && tims_screen_norm_ident(TIMS_IDENT_PLATE, plate, norm, "vehicle.plate", &err)) ||
+	    (vin && tims_screen_norm_ident(TIMS_IDENT_VIN, vin, norm, "vehicle.vin", &err))) {
+		free(m);
+		json_decref(refs);
+		return tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg);
+	}
 	parse_mrz(json_string_value(json_object_get(req->json, "mrz")), m);
 	doc = tims_mrz_json(m);
+	tims_err_clear(&serr);
 	pthread_mutex_lock(&n->lock);
 	if (m->format != TIMS_MRZ_UNKNOWN && m->document_number[0] &&
 	    !tims_travel_get(n->post, m->document_number,
@@ -157,7 +236,9 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 		screen = json_pack("{s:b, s:s}", "available", 1, "skipped",
 				   "the MRZ could not be read; screen the traveller by name");
 	} else {
-		screen = tims_wl_screen_traveller(n->wl, n->ix, m, plate, vin, &err);
+		/* Fail closed: a lookup that failed is never "no hit". */
+		screen = tims_wl_screen_traveller(n->wl, n->ix, m, plate, vin, &serr);
+		failed = !screen;
 		if (screen && count_hits(screen, &nhits, &discreet, refs)) {
 			json_decref(screen); /* fail closed: never the unreduced hits */
 			screen = NULL;
@@ -167,22 +248,37 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 			json_object_set_new(screen, "hits", json_integer((json_int_t)nhits));
 			json_object_set_new(screen, "discreet", json_boolean(discreet));
 		}
+		screen_failed_note(m->issuing_state, m->document_number, failed);
 	}
-	/* What was asked and what was shown, for the auditors. */
-	rc = node_audit(n, req, "check", "booth check", -1, screen ? 200 : 500,
+	if (failed)
+		node_log(n, "check: screening failed: %s", tims_err_msg(&serr));
+	/* What was asked and what was shown, for the auditors; a failed
+	 * screening says so and why. */
+	rc = node_audit(n, req, "check", "booth check", -1, failed ? 503 : screen ? 200 : 500,
 		json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "document", m->document_number,
 			  "issuing_state", m->issuing_state, "nationality", m->nationality,
 			  "plate", plate, "vin", vin),
+		failed ? json_pack("{s:b, s:I, s:O, s:s, s:s}", "valid", m->valid,
+				   "history_records", (json_int_t)records, "stay", stay,
+				   "screening", "failed", "reason", tims_err_msg(&serr)) :
 		json_pack("{s:b, s:I, s:O, s:o}", "valid", m->valid, "history_records",
 			  (json_int_t)records, "stay", stay, "hits", refs));
 	pthread_mutex_unlock(&n->lock);
+	if (failed)
+		json_decref(refs);
 	tims_metric_add(n->m_checks, 1);
 	free(m);
 	if (rc || !screen) {
 		json_decref(doc);
 		json_decref(stay);
 		json_decref(screen);
-		return rc ? node_no_trace(resp) : TIMS_ERR_NOMEM;
+		if (rc)
+			return node_no_trace(resp);
+		if (failed)
+			return tims_http_reply_error(resp, 503, "screening_failed",
+				"screening failed, the traveller is not screened: %s",
+				tims_err_msg(&serr));
+		return TIMS_ERR_NOMEM;
 	}
 	out = json_pack("{s:o, s:o, s:I, s:o}", "document", doc ? doc : json_null(),
 		"stay", stay, "history_records", (json_int_t)records, "screening", screen);
@@ -309,6 +405,9 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 	}
 	if (json_object_get(body, "mrz") && (st = person_from_mrz(body, resp)))
 		goto out;
+	pthread_mutex_lock(&n->lock);
+	screening_vouch(body); /* never "no hits" after a failed screening */
+	pthread_mutex_unlock(&n->lock);
 	/* Who and where come from the session, never from the body. */
 	json_object_set_new(body, "officer", json_string(req->who.id));
 	json_object_set_new(body, "booth", json_string(req->who.booth));

@@ -480,7 +480,6 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len,
 			    struct tims_err *err)
 {
 	struct tims_bundle b;
-	struct tims_bundle_held h;
 	struct tims_screen_index *ix = NULL;
 	struct tims_wl *wl = NULL, *old_wl;
 	struct tims_screen_index *old_ix;
@@ -490,10 +489,9 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len,
 	snprintf(dir, sizeof(dir), "%s/watchlists", s->n->dir);
 	if ((rc = tims_bundle_open(json, len, &s->bundle_key, s->centre, &b, err)))
 		return rc;
-	if ((rc = tims_bundle_held_get(s->n->dir, b.kind, b.list, &h, err)) ||
-	    (rc = tims_wl_open(dir, true, &wl, err)) ||
-	    (rc = tims_bundle_apply(wl, &b, h.version, err)) ||
-	    (rc = tims_bundle_held_set(s->n->dir, &b, err)) ||
+	/* over the version and digest held (a diverged list raises its alert) */
+	if ((rc = tims_wl_open(dir, true, &wl, err)) ||
+	    (rc = tims_bundle_apply_held(s->n->dir, wl, &b, err)) ||
 	    (rc = tims_wl_load_index(wl, &ix, err))) {
 		tims_wl_close(wl);
 		tims_bundle_release(&b);
@@ -590,9 +588,27 @@ static void pull_bundles(struct node_sync *s)
 
 		if (!*list || strlen(list) > TIMS_WL_LIST_NAME_MAX || strpbrk(list, "&?#% ") ||
 		    !json_is_integer(v) ||
-		    tims_bundle_held_get(s->n->dir, "watchlist", list, &h, &err) ||
-		    (uint64_t)json_integer_value(v) <= h.version)
+		    tims_bundle_held_get(s->n->dir, "watchlist", list, &h, &err))
 			continue;
+		if ((uint64_t)json_integer_value(v) <= h.version) {
+			/* Not newer, but another list than the one held (the centre
+			 * restored or imported again): fetch it once, to be refused
+			 * loudly (tims_bundle_apply_held raises the alert). */
+			uint8_t d[32];
+			const char *dh = jstr(json_array_get(arr, i), "digest");
+
+			if (!h.has_digest || strlen(dh) != 64 || tims_hex_decode(dh, d, 32, "digest", NULL) ||
+			    ((uint64_t)json_integer_value(v) == h.version && !memcmp(d, h.digest, 32)) ||
+			    (h.alert[0] && !memcmp(d, h.alert_digest, 32)))
+				continue;
+			snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%s", list);
+			if (tims_sync_http(&peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, &b,
+					   &status, &err) || status != 200)
+				continue;
+			if (apply_bundle(s, b.buf, b.len, &err))
+				node_log(s->n, "bundle %s refused: %s", list, tims_err_msg(&err));
+			continue;
+		}
 		/* What changed since the version held, or the whole list. */
 		for (int whole = h.version == 0; whole < 2; whole++) {
 			tims_rc rc;

@@ -835,6 +835,8 @@ tims_rc tims_officers_open_dir(const char *dir, enum tims_pw_cost cost,
 		return rc;
 	if ((rc = tims_store_key_load(keypath, key, err)))
 		return rc;
+	if ((rc = tims_file_private(dbpath, err))) /* 0600, and its WAL */
+		return rc;
 	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", dbpath,

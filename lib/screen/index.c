@@ -543,8 +543,11 @@ tims_rc tims_screen_index_finish(struct tims_screen_index *ix)
 		if (p)
 			ix->post = p;
 	}
-	/* identifiers: sorted fingerprints in three flat arrays */
-	qsort(ix->build_ids, ix->nids, sizeof(*ix->build_ids), cmp_ident);
+	/* identifiers: sorted fingerprints in three flat arrays (none at all
+	 * for a store of person lists only: build_ids is NULL then, and qsort
+	 * must not be given a null pointer even for no elements) */
+	if (ix->nids)
+		qsort(ix->build_ids, ix->nids, sizeof(*ix->build_ids), cmp_ident);
 	ix->id_fp = malloc((ix->nids + 1) * sizeof(*ix->id_fp));
 	ix->id_row = malloc((ix->nids + 1) * sizeof(*ix->id_row));
 	ix->id_list = malloc((ix->nids + 1) * sizeof(*ix->id_list));
@@ -838,10 +841,10 @@ static size_t add_qkey(struct tims_screen_index *ix, const char *key,
 	return n + 1;
 }
 
-size_t tims_screen_index_query(struct tims_screen_index *ix,
-			       const struct tims_name *q, const struct tims_subject *s,
-			       bool explain, struct tims_screen_hit *hits, size_t max,
-			       size_t *candidates)
+tims_rc tims_screen_index_search(struct tims_screen_index *ix,
+				 const struct tims_name *q, const struct tims_subject *s,
+				 bool explain, struct tims_screen_hit *hits, size_t max,
+				 size_t *nhits, size_t *candidates)
 {
 	char keys[8][2 * TIMS_TOKEN_MAX + 4];
 	static _Thread_local char dkeys[80][2 * TIMS_TOKEN_MAX + 4];
@@ -855,11 +858,12 @@ size_t tims_screen_index_query(struct tims_screen_index *ix,
 	struct qstate st;
 	struct tims_match m;
 
+	*nhits = 0;
 	if (candidates)
 		*candidates = 0;
 	if (!ix->finished || !cand) {
 		free(cand);
-		return 0;
+		return ix->finished ? TIMS_ERR_NOMEM : TIMS_ERR_STATE;
 	}
 	pthread_mutex_lock(&ix->lock);
 	memset(&st, 0, sizeof(st));
@@ -988,10 +992,23 @@ size_t tims_screen_index_query(struct tims_screen_index *ix,
 	}
 	pthread_mutex_unlock(&ix->lock);
 	free(cand);
+	if (st.oom) /* runs were left out: a partial search is not "no hit" */
+		return TIMS_ERR_NOMEM;
 	qsort(hits, nh, sizeof(*hits), cmp_hit);
 	if (candidates)
 		*candidates = scored;
-	return nh;
+	*nhits = nh;
+	return TIMS_OK;
+}
+
+size_t tims_screen_index_query(struct tims_screen_index *ix,
+			       const struct tims_name *q, const struct tims_subject *s,
+			       bool explain, struct tims_screen_hit *hits, size_t max,
+			       size_t *candidates)
+{
+	size_t n = 0;
+
+	return tims_screen_index_search(ix, q, s, explain, hits, max, &n, candidates) ? 0 : n;
 }
 
 size_t tims_screen_index_lookup(const struct tims_screen_index *ix,

@@ -1,6 +1,7 @@
 /*
  * util.c — bounded parsing and durable file helpers (see include/tims/util.h).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <sys/stat.h>
@@ -146,7 +147,8 @@ tims_rc tims_write_file(const char *path, const void *data, size_t len,
 	    (int)sizeof(tmp))
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long",
 				    path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	/* Never group or world access, whatever the caller asked for. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0700);
 	if (fd < 0)
 		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", tmp,
 				    strerror(errno));
@@ -210,4 +212,85 @@ int tims_next_line(const char **p, const char *end, const char **line, size_t *l
 			return 1;
 	}
 	return 0;
+}
+
+tims_rc tims_file_private(const char *path, struct tims_err *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0 && errno == EEXIST)
+		return TIMS_OK;
+	if (fd < 0)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	close(fd);
+	return TIMS_OK;
+}
+
+tims_rc tims_dir_private(const char *path, struct tims_err *err)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	return TIMS_OK;
+}
+
+#define PRIVATE_DEPTH 8
+#define PRIVATE_ENTRIES 100000
+
+struct private_walk {
+	tims_mode_fn found;
+	void *ctx;
+	size_t fixed, seen;
+	struct tims_err *err;
+};
+
+static tims_rc private_one(struct private_walk *w, const char *path, int depth)
+{
+	struct stat st;
+	unsigned want;
+	DIR *d;
+	struct dirent *e;
+	tims_rc rc = TIMS_OK;
+
+	if (++w->seen > PRIVATE_ENTRIES)
+		return tims_err_set(w->err, TIMS_ERR_TOOBIG, "%s: more than %d entries to check",
+				    path, PRIVATE_ENTRIES);
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? TIMS_OK :
+		       tims_err_set(w->err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return TIMS_OK; /* links, sockets: not ours to judge */
+	if (st.st_mode & 077) {
+		want = S_ISDIR(st.st_mode) ? 0700 : (unsigned)(st.st_mode & 0700);
+		if (chmod(path, want) < 0)
+			return tims_err_set(w->err, TIMS_ERR_IO, "%s: chmod: %s", path, strerror(errno));
+		w->fixed++;
+		if (w->found)
+			w->found(w->ctx, path, (unsigned)(st.st_mode & 07777));
+	}
+	if (!S_ISDIR(st.st_mode) || depth >= PRIVATE_DEPTH)
+		return TIMS_OK;
+	if (!(d = opendir(path)))
+		return tims_err_set(w->err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	while (!rc && (e = readdir(d))) {
+		char sub[4096];
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name) >= (int)sizeof(sub))
+			continue;
+		rc = private_one(w, sub, depth + 1);
+	}
+	closedir(d);
+	return rc;
+}
+
+tims_rc tims_private_check(const char *dir, tims_mode_fn found, void *ctx,
+			   size_t *nfixed, struct tims_err *err)
+{
+	struct private_walk w = { found, ctx, 0, 0, err };
+	tims_rc rc = private_one(&w, dir, 0);
+
+	if (nfixed)
+		*nfixed = w.fixed;
+	return rc;
 }

@@ -786,6 +786,13 @@ tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
 		goto fail;
 	}
 	res->version = im.version;
+	{
+		struct tims_wl_digest d;
+
+		/* the new version's digest now, while the store holds it (a
+		 * failure here is made good by the next tims_wl_digest) */
+		tims_wl_digest(wl, o->list, &d, NULL);
+	}
 	return TIMS_OK;
 fail:
 	sqlite3_finalize(im.upsert);

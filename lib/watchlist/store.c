@@ -8,6 +8,7 @@
  * normalised identifiers as columns) keeps the three kinds of list under one
  * versioning scheme; the index never reads JSON at query time.
  */
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include "tims/util.h"
@@ -35,7 +36,15 @@ static const char schema[] =
 	"  seen INTEGER NOT NULL,"           /* the last import that named it */
 	"  deleted_version INTEGER,"         /* tombstone */
 	"  UNIQUE (list_id, ref));"
-	"CREATE INDEX IF NOT EXISTS entries_delta ON entries(list_id, version);";
+	"CREATE INDEX IF NOT EXISTS entries_delta ON entries(list_id, version);"
+	/* The digest of each version, bound to the one before (tims_wl_digest). */
+	"CREATE TABLE IF NOT EXISTS list_digests ("
+	"  list_id INTEGER NOT NULL REFERENCES lists(id),"
+	"  version INTEGER NOT NULL,"
+	"  content BLOB NOT NULL,"
+	"  digest BLOB NOT NULL,"
+	"  prev BLOB NOT NULL,"
+	"  PRIMARY KEY (list_id, version));";
 
 static const char *const kind_names[] = { NULL, "persons", "documents", "vehicles" };
 
@@ -75,6 +84,8 @@ tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
 	if (!create && access(path, F_OK) < 0)
 		return tims_err_set(err, TIMS_ERR_NOTFOUND,
 				    "%s: no watchlist store (import a list first)", path);
+	if (create && tims_file_private(path, err)) /* 0600, and its WAL */
+		return TIMS_ERR_IO;
 	wl = calloc(1, sizeof(*wl));
 	if (!wl)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
@@ -238,6 +249,13 @@ tims_rc tims_wl_remove(struct tims_wl *wl, const char *list, const char *ref,
 	}
 	*removed = (size_t)changes;
 	*version = v;
+	{
+		struct tims_wl_digest d;
+
+		/* the new version's digest now, while the store holds it (a
+		 * failure here is made good by the next tims_wl_digest) */
+		tims_wl_digest(wl, list, &d, NULL);
+	}
 	return TIMS_OK;
 db:
 	rc = tims__wl_dberr(wl, err, "remove");
@@ -507,4 +525,161 @@ tims_rc tims_wl_load_index(struct tims_wl *wl, struct tims_screen_index **out,
 	}
 	*out = ix;
 	return TIMS_OK;
+}
+
+/* --- lineage: each version bound to its predecessor ---------------------- */
+
+static int export_cb(const char *s, size_t n, void *ud)
+{
+	return tims_buf_add(ud, s, n) ? -1 : 0;
+}
+
+tims_rc tims_wl_export(struct tims_wl *wl, const char *list, uint64_t since,
+		       struct tims_buf *out, struct tims_err *err)
+{
+	struct tims_buf dump = TIMS_BUF_INIT(out->max);
+	tims_rc rc;
+
+	if ((rc = since ? tims_wl_dump_since(wl, list, since, &dump, err) :
+		  tims_wl_dump(wl, list, &dump, err)))
+		goto out;
+	for (char *p = dump.buf, *nl; p && p < dump.buf + dump.len; p = nl + 1) {
+		json_t *o;
+
+		nl = memchr(p, '\n', (size_t)(dump.buf + dump.len - p));
+		if (!nl)
+			nl = dump.buf + dump.len;
+		if (nl == p)
+			continue;
+		if (!(o = json_loadb(p, (size_t)(nl - p), 0, NULL))) {
+			rc = tims_err_set(err, TIMS_ERR_STATE, "watchlist %s: a dump line is not JSON", list);
+			goto out;
+		}
+		json_object_del(o, "list");
+		json_object_del(o, "kind");
+		json_object_del(o, "version");
+		if (json_dump_callback(o, export_cb, out, JSON_COMPACT | JSON_SORT_KEYS) ||
+		    tims_buf_addch(out, '\n')) {
+			json_decref(o);
+			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "watchlist %s: export too large", list);
+			goto out;
+		}
+		json_decref(o);
+	}
+out:
+	tims_buf_release(&dump);
+	return rc;
+}
+
+tims_rc tims_wl_content_hash(struct tims_wl *wl, const char *list, uint8_t out[32],
+			     struct tims_err *err)
+{
+	struct tims_buf b = TIMS_BUF_INIT(TIMS_WL_IMPORT_MAX);
+	tims_rc rc = tims_wl_export(wl, list, 0, &b, err);
+
+	if (!rc)
+		crypto_hash_sha256(out, (const unsigned char *)(b.buf ? b.buf : ""), b.len);
+	tims_buf_release(&b);
+	return rc;
+}
+
+void tims_wl_digest_compute(const char *list, enum tims_wl_kind kind, uint64_t version,
+			    const uint8_t prev[32], const uint8_t content[32], uint8_t out[32])
+{
+	char text[512];
+	size_t n = 0;
+
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "tims watchlist digest v1\nlist %s\n"
+			      "kind %s\nversion %" PRIu64 "\nprev ", list, tims_wl_kind_name(kind),
+			      version);
+	for (int i = 0; i < 32 && n + 3 < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%02x", prev[i]);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "\ncontent ");
+	for (int i = 0; i < 32 && n + 3 < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%02x", content[i]);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "\n");
+	crypto_hash_sha256(out, (const unsigned char *)text, n < sizeof(text) ? n : sizeof(text) - 1);
+}
+
+static tims_rc digest_row(struct tims_wl *wl, int64_t id, uint64_t version, bool below,
+			  struct tims_wl_digest *d, struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(wl->db, below ?
+			       "SELECT version, content, digest, prev FROM list_digests WHERE list_id = ?1"
+			       " AND version < ?2 ORDER BY version DESC LIMIT 1" :
+			       "SELECT version, content, digest, prev FROM list_digests WHERE list_id = ?1"
+			       " AND version = ?2", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_digests");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32 &&
+	    sqlite3_column_bytes(st, 2) == 32 && sqlite3_column_bytes(st, 3) == 32) {
+		d->version = (uint64_t)sqlite3_column_int64(st, 0);
+		memcpy(d->content, sqlite3_column_blob(st, 1), 32);
+		memcpy(d->digest, sqlite3_column_blob(st, 2), 32);
+		memcpy(d->prev, sqlite3_column_blob(st, 3), 32);
+		sqlite3_finalize(st);
+		return TIMS_OK;
+	}
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW || r == SQLITE_DONE)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "watchlist: no digest of version %" PRIu64,
+				    version);
+	return tims__wl_dberr(wl, err, "list_digests");
+}
+
+tims_rc tims_wl_digest_at(struct tims_wl *wl, const char *list, uint64_t version,
+			  struct tims_wl_digest *d, struct tims_err *err)
+{
+	int64_t id;
+	tims_rc rc;
+
+	memset(d, 0, sizeof(*d));
+	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)))
+		return rc;
+	return digest_row(wl, id, version, false, d, err);
+}
+
+tims_rc tims_wl_digest(struct tims_wl *wl, const char *list, struct tims_wl_digest *d,
+		       struct tims_err *err)
+{
+	struct tims_wl_digest prev;
+	enum tims_wl_kind kind;
+	sqlite3_stmt *st = NULL;
+	uint64_t version;
+	int64_t id;
+	tims_rc rc;
+
+	memset(d, 0, sizeof(*d));
+	if ((rc = tims__wl_find_list(wl, list, &id, &kind, &version, err)))
+		return rc;
+	if ((rc = digest_row(wl, id, version, false, d, err)) != TIMS_ERR_NOTFOUND)
+		return rc;
+	/* First asked for this version: the store holds it now (every change
+	 * of content makes a new version), so its content is what is stored. */
+	d->version = version;
+	if ((rc = tims_wl_content_hash(wl, list, d->content, err)))
+		return rc;
+	rc = digest_row(wl, id, version, true, &prev, err);
+	if (rc == TIMS_OK)
+		memcpy(d->prev, prev.digest, 32);
+	else if (rc != TIMS_ERR_NOTFOUND)
+		return rc;
+	tims_wl_digest_compute(list, kind, version, d->prev, d->content, d->digest);
+	if (sqlite3_prepare_v2(wl->db, "INSERT OR IGNORE INTO list_digests (list_id, version,"
+			       " content, digest, prev) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_digests");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+	sqlite3_bind_blob(st, 3, d->content, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, d->digest, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, d->prev, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? TIMS_OK : tims__wl_dberr(wl, err, "list_digests");
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -198,6 +198,8 @@ static tims_rc make_db(const char *dir, struct tims_err *err)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_EXCLUSIVE, NULL) != SQLITE_OK)
 		rc = db_err(db, "create", err);
+	else if (chmod(path, 0600) != 0) /* before its WAL, which takes its mode */
+		rc = tims_err_set(err, TIMS_ERR_IO, "%s: chmod: %s", path, strerror(errno));
 	else if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
 			      NULL, NULL, NULL) != SQLITE_OK ||
 		 sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||

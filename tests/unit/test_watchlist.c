@@ -1,10 +1,14 @@
 /* test_watchlist.c — the store, imports, versions, and the index over them. */
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "t.h"
+#include "tims/mrz.h"
 #include "tims/screen.h"
 #include "tims/util.h"
 #include "tims/watchlist.h"
+
+#include <jansson.h>
 
 static char dir[] = "/tmp/tims-test-wl-XXXXXX";
 static struct tims_wl *wl;
@@ -230,6 +234,119 @@ static void test_trailing_cr(void)
 	T_OK(res.rows <= 1, "csv: a trailing lone CR ends the file (no hang)");
 }
 
+/* Run SQL on the store behind the open handle's back (a failing disk, a
+ * damaged page, an intruder: the store no longer answers as it did). */
+static int store_sql(const char *sql)
+{
+	char path[256];
+	sqlite3 *db;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/watchlists.db", dir);
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* A traveller as the MRZ reader gives one. */
+static void traveller(struct tims_mrz *m, const char *number, const char *surname,
+		      const char *given)
+{
+	memset(m, 0, sizeof(*m));
+	m->format = TIMS_MRZ_TD3;
+	m->valid = true;
+	snprintf(m->issuing_state, sizeof(m->issuing_state), "RUS");
+	snprintf(m->nationality, sizeof(m->nationality), "RUS");
+	snprintf(m->document_number, sizeof(m->document_number), "%s", number);
+	snprintf(m->surname, sizeof(m->surname), "%s", surname);
+	snprintf(m->given_names, sizeof(m->given_names), "%s", given);
+	snprintf(m->birth_date.iso, sizeof(m->birth_date.iso), "1971-04-12");
+	m->sex = 'M';
+}
+
+static size_t hits_of(json_t *scr, const char *part)
+{
+	return json_array_size(json_object_get(json_object_get(scr, part), "hits"));
+}
+
+/* Screening fails closed: when the store cannot give back the entry behind
+ * a hit, the answer is an error naming what failed, never "no hit". */
+static void test_fail_closed(void)
+{
+	struct tims_wl_import_result res;
+	struct tims_screen_index *ix;
+	struct tims_mrz *m = malloc(sizeof(*m));
+	struct tims_err err;
+	json_t *scr;
+
+	import("fc", TIMS_WL_PERSONS, TIMS_WL_CSV, false, false, persons_csv, &res);
+	import("fcdocs", TIMS_WL_DOCUMENTS, TIMS_WL_JSONL, false, false,
+	       "{\"ref\":\"D9\",\"number\":\"FC1234567\",\"issuing_state\":\"RUS\",\"status\":\"stolen\"}\n",
+	       &res);
+	if (!m || tims_wl_load_index(wl, &ix, &err)) {
+		T_OK(0, "fail closed: set up");
+		free(m);
+		return;
+	}
+	traveller(m, "FC1234567", "SHCHERBAKOV", "YURIY");
+	scr = tims_wl_screen_traveller(wl, ix, m, NULL, NULL, &err);
+	T_OK(scr && hits_of(scr, "document") == 1 && hits_of(scr, "person") >= 1,
+	     "fail closed: with the store readable, the document and the person are hits");
+	json_decref(scr);
+
+	/* the stored entry of the person is damaged: its hit cannot be read */
+	T_OK(store_sql("UPDATE entries SET data = 'not json' WHERE ref = 'P1'") == 0,
+	     "fail closed: an entry damaged in the store");
+	traveller(m, "XX0000000", "SHCHERBAKOV", "YURIY");
+	scr = tims_wl_screen_traveller(wl, ix, m, NULL, NULL, &err);
+	T_OK(!scr, "fail closed: a person hit that cannot be read back fails the screening (not \"no hit\")");
+	T_OK(strstr(err.msg, "entry") && strstr(err.msg, "not JSON"),
+	     "... and the error names what failed: %s", err.msg);
+	json_decref(scr);
+	traveller(m, "XX0000000", "NOBODY", "ATALL");
+	scr = tims_wl_screen_traveller(wl, ix, m, NULL, NULL, &err);
+	T_OK(scr && hits_of(scr, "person") == 0 && hits_of(scr, "document") == 0,
+	     "fail closed: a traveller the index does not find is still a completed screening");
+	json_decref(scr);
+
+	/* the store fails outright: every read of an entry is an error */
+	T_OK(store_sql("ALTER TABLE entries RENAME TO entries_lost") == 0,
+	     "fail closed: the store's entries can no longer be read");
+	traveller(m, "FC1234567", "NOBODY", "ATALL");
+	scr = tims_wl_screen_traveller(wl, ix, m, NULL, NULL, &err);
+	T_OK(!scr && err.rc == TIMS_ERR_DB && strstr(err.msg, "entries"),
+	     "fail closed: a document hit whose entry the store cannot read fails: %s", err.msg);
+	json_decref(scr);
+	traveller(m, "XX0000000", "NOBODY", "ATALL");
+	scr = tims_wl_screen_traveller(wl, ix, m, "FC 123", NULL, &err);
+	T_OK(scr && hits_of(scr, "vehicle") == 0, "fail closed: a plate nobody lists is no hit");
+	json_decref(scr);
+	scr = tims_wl_screen_traveller(wl, ix, m, "#", NULL, &err);
+	T_OK(!scr && strstr(err.msg, "plate"), "fail closed: a plate that cannot be searched is an error, not \"no hit\"");
+	json_decref(scr);
+	store_sql("ALTER TABLE entries_lost RENAME TO entries");
+	store_sql("UPDATE entries SET data = '{\"name\":\"SHCHERBAKOV, Yuriy\"}' WHERE ref = 'P1'");
+	tims_screen_index_free(ix);
+	free(m);
+}
+
+/* A store whose lists hold no identifier (persons only, or nothing at all):
+ * the index is built with no identifiers; UBSan aborted `post serve` on
+ * qsort(NULL, 0, ...) there. */
+static void test_no_identifiers(void)
+{
+	struct tims_screen_index *ix;
+	uint32_t rows[4];
+
+	T_OK(tims_screen_index_new(&ix) == TIMS_OK && tims_screen_index_finish(ix) == TIMS_OK,
+	     "an index with no entry at all is finished");
+	T_EQ_INT(tims_screen_index_lookup(ix, TIMS_IDENT_DOCUMENT, "AB123", rows, NULL, 4), 0,
+		 "... and finds no document in it");
+	tims_screen_index_free(ix);
+}
+
 int main(void)
 {
 	test_trailing_cr();
@@ -247,6 +364,8 @@ int main(void)
 	test_index();
 	test_namesakes();
 	test_norm();
+	test_no_identifiers();
+	test_fail_closed();
 	tims_wl_close(wl);
 	{
 		char cmd[256];

@@ -1,0 +1,140 @@
+# wl-lineage.sh — watchlist versions bound to their predecessor's digest
+# (docs/bundles.md, "Lineage"). A post takes versions 1 and 2 of a list
+# from the centre; the centre is then restored from its copy at version 1
+# and a different list imported, reaching "version 2" again. The post does
+# not diverge silently: it keeps its list, refuses the centre's loudly (an
+# alert in its status, with the version and short digest it holds), and
+# takes the centre's next version whole. Then, under the ASan+UBSan build,
+# a post applies an empty list and serves (qsort(NULL, 0) aborted it).
+. tests/e2e/lib.sh
+
+C=$T_TMP/centre P=$T_TMP/post
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T_TMP"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_line() { # FILE REGEX
+	for _ in $(seq 1 150); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
+}
+
+CPORT=$(free_port)
+"$TIMS" centre init "$C" --name tims-centre >/dev/null
+"$TIMS" post init "$P" --origin bg.example/lineage --kind land >/dev/null
+S=$(echo "officer password 1" | "$TIMS" officer add --post "$P" off1 --name "Officer 1" --role officer |
+	sed -n 's/^officer off1: TOTP secret //p')
+S2=$(echo "officer password 2" | "$TIMS" officer add --post "$P" off2 --name "Officer 2" --role officer |
+	sed -n 's/^officer off2: TOTP secret //p')
+"$TIMS" centre enrol-post "$C" lineage --vkey "$P/post.vkey" --url "https://127.0.0.1:$CPORT" \
+	--out "$T_TMP/enrol" >/dev/null
+"$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
+t_ok "centre: version 1 of the list" "$TIMS" watchlist import --store "$C/watchlists" --list wanted \
+	--kind persons tests/data/screen/persons.csv
+
+start_centre() {
+	"$TIMS" centre serve "$C" --port "$CPORT" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
+	CENTRE=$!
+	PIDS+=("$CENTRE")
+	wait_line "$T_TMP/centre.out" "listening on"
+}
+stop_centre() { kill "$CENTRE"; wait "$CENTRE" 2>/dev/null; }
+start_centre
+"$TIMS" post serve "$P" --port 0 >"$T_TMP/post.out" 2>"$T_TMP/post.log" &
+PIDS+=($!)
+wait_line "$T_TMP/post.out" "listening on"
+URL=$(sed -n 's/^listening on //p' "$T_TMP/post.out" | sed 's|/$||')
+req() { # METHOD PATH [TOKEN] [BODY]
+	local args=(-s -o "$T_TMP/body" -w '%{http_code}' --cacert "$C/ca.crt" -X "$1" "$URL$2")
+	[ -n "${3:-}" ] && args+=(-H "Authorization: Bearer $3")
+	[ -n "${4:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$4")
+	printf '%s %s' "$(curl "${args[@]}")" "$(cat "$T_TMP/body")"
+}
+TOKEN=$(req POST /api/v1/session "" "{\"officer\":\"off1\",\"password\":\"officer password 1\",\"code\":\"$(oathtool --totp -b "$S")\",\"booth\":\"B1\"}" |
+	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+# held: the post's view of the centre's list: "VERSION DIGEST ALERT"
+held() {
+	req GET /api/v1/status "$TOKEN" | sed 's/^[0-9]* //' | python3 -c '
+import json, sys
+for h in json.load(sys.stdin)["screening"]["from_centre"]:
+    if h["kind"] == "watchlist" and h["list"] == "wanted":
+        print(h["version"], h.get("digest", "-"), h.get("alert", "-"))' 2>/dev/null
+}
+wait_held() { # REGEX: poll the post's status until its held list matches (30 s at most)
+	local end=$((SECONDS + 30))
+	while [ $SECONDS -lt $end ]; do held | grep -Eq "$1" && return 0; sleep 0.2; done; return 1
+}
+centre_digest() { # the centre's digest of the list's current version (12 hex)
+	curl -s --cacert "$C/ca.crt" --cert "$P/centre/client.crt" --key "$P/centre/client.key" \
+		"https://127.0.0.1:$CPORT/api/v1/sync/bundles" | python3 -c '
+import json, sys
+for b in json.load(sys.stdin)["bundles"]:
+    if b["kind"] == "watchlist" and b["list"] == "wanted":
+        print(b["version"], b["digest"][:12])'
+}
+t_ok "the post takes version 1" wait_held '^1 '
+t_match "status: with the short digest of that version, and no alert" '^1 [0-9a-f]{12} -$' "$(held)"
+
+# The centre's copy at version 1, taken while it is stopped.
+stop_centre
+cp -a "$C" "$T_TMP/centre-v1"
+start_centre
+"$TIMS" watchlist remove --store "$C/watchlists" --list wanted --ref P-002 >/dev/null
+t_ok "the post takes version 2" wait_held '^2 '
+read -r v2 d2 _ <<<"$(held)"
+t_eq "status: the post shows the version and short digest it holds, the centre's" "2 $(centre_digest | cut -d' ' -f2)" "$v2 $d2"
+# a traveller on the centre's first list (a discreet check there)
+HIT='P<TUNALKHALIFI<<MOHAMED<<<<<<<<<<<<<<<<<<<<<\nTN12345670TUN7509018M3001019<<<<<<<<<<<<<<00'
+before=$(req POST /api/v1/check "$TOKEN" "{\"mrz\":\"$HIT\"}" | grep -o '"hits":[0-9]*' | tail -1)
+t_eq "the post's list finds the traveller" '"hits":1' "$before"
+wl_list() { "$TIMS" watchlist list --store "$P/watchlists" 2>/dev/null; }
+wl_before=$(wl_list)
+
+# The centre restored from that copy, and a different list imported: version 2 again.
+stop_centre
+rm -rf "$C"
+cp -a "$T_TMP/centre-v1" "$C"
+printf 'ref,name,aliases,dob,nationality,sex,alert\nQ-1,"DOE, Jane",,1970-01-01,GBR,F,wanted\n' >"$T_TMP/other.csv"
+"$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons --replace "$T_TMP/other.csv" >/dev/null
+start_centre
+read -r cv cd <<<"$(centre_digest)"
+t_eq "the restored centre is at version 2 again, with another digest" "2 different" \
+	"$cv $([ "$cd" != "$d2" ] && echo different)"
+t_ok "the post raises an alert: the centre's list diverged" wait_held "^2 $d2 watchlist wanted diverged"
+t_match "... naming both versions and digests" "centre offers version 2 \\(digest $cd\\), this post holds version 2 \\(digest $d2\\)" "$(held)"
+t_match "... and the process log says it" "bundle wanted refused: watchlist wanted diverged" "$(cat "$T_TMP/post.log")"
+t_eq "the post's screening is unchanged (not merged with the other list)" "$before" \
+	"$(req POST /api/v1/check "$TOKEN" "{\"mrz\":\"$HIT\"}" | grep -o '"hits":[0-9]*' | tail -1)"
+t_eq "... and its list too: the version and entries it holds" "$wl_before" "$(wl_list)"
+
+# The centre's next version is taken whole; the alert clears.
+printf 'ref,name,aliases,dob,nationality,sex,alert\nQ-2,"ROE, Richard",,1971-01-01,GBR,M,wanted\n' >"$T_TMP/third.csv"
+"$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons "$T_TMP/third.csv" >/dev/null
+t_ok "the centre's version 3 reaches the post (the delta over the other 2 refused, the whole list taken)" \
+	wait_held "^3 $(centre_digest | cut -d' ' -f2) -$"
+t_match "... the post's list is the centre's now" '"hits":0' \
+	"$(req POST /api/v1/check "$TOKEN" "{\"mrz\":\"$HIT\"}")"
+
+# Under ASan+UBSan: a post applies a list with no identifiers, and serves.
+if [ -x "${TIMS_ASAN:-}" ]; then
+	A=$T_TMP/asan-post
+	"$TIMS" post init "$A" --origin bg.example/asan --kind land >/dev/null
+	"$TIMS" watchlist import --store "$C/watchlists" --list empty --kind documents \
+		tests/data/screen/documents.jsonl >/dev/null
+	"$TIMS" watchlist remove --store "$C/watchlists" --list empty --all >/dev/null
+	stop_centre
+	"$TIMS" centre bundle "$C" --list empty --out "$T_TMP/empty.bundle" >/dev/null
+	cp -a "$P/centre" "$A/" # the same enrolment (the centre is stopped: it stays offline)
+	t_ok "asan: an empty list is applied" "$TIMS_ASAN" post apply-bundle "$A" "$T_TMP/empty.bundle"
+	"$TIMS_ASAN" post serve "$A" --port 0 >"$T_TMP/asan.out" 2>"$T_TMP/asan.err" &
+	ASAN_PID=$!
+	PIDS+=("$ASAN_PID")
+	wait_line "$T_TMP/asan.out" "listening on"
+	t_match "asan: the post serves with it (no UBSan abort in the index)" 'listening on' "$(cat "$T_TMP/asan.out")"
+	t_eq "asan: no sanitizer report" 0 "$(grep -c 'runtime error\|AddressSanitizer' "$T_TMP/asan.err")"
+else
+	echo "# TIMS_ASAN not set: the ASan part is skipped (tests/run.sh sets it)"
+fi
+t_end
