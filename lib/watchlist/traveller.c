@@ -16,6 +16,7 @@
 #include "tims/watchlist.h"
 
 #define SCREEN_MAX_HITS 20
+#define IDENT_ROWS_MAX 256 /* entries confirmed for one identifier */
 
 /*
  * Fail closed: a hit the index found but the store could not read back, a
@@ -111,14 +112,22 @@ static json_t *ident_hits(struct tims_wl *wl, struct tims_screen_index *ix,
 			  enum tims_ident_kind kind, const char *norm, const char *state,
 			  struct tims_err *err)
 {
-	uint32_t rows[16];
-	size_t n = tims_screen_index_lookup(ix, kind, norm, rows, NULL, 16);
+	uint32_t rows[IDENT_ROWS_MAX + 1];
+	size_t n = tims_screen_index_lookup(ix, kind, norm, rows, NULL, IDENT_ROWS_MAX + 1);
 	json_t *arr = json_array();
 	const char *what = kind == TIMS_IDENT_DOCUMENT ? "document number" :
 			   kind == TIMS_IDENT_PLATE ? "plate" : "VIN";
 
 	if (!arr) {
 		tims_err_set(err, TIMS_ERR_NOMEM, "%s search: out of memory", what);
+		return NULL;
+	}
+	if (n > IDENT_ROWS_MAX) {
+		/* more entries than are confirmed here: the one left out could be
+		 * the hit (another issuing state first), so no partial answer */
+		json_decref(arr);
+		tims_err_set(err, TIMS_ERR_TOOBIG, "%s search: more than %d entries share this "
+			     "number", what, IDENT_ROWS_MAX);
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
