@@ -53,7 +53,11 @@ struct node_sync {
 	int has_bundle_key;
 	struct witness_conf w[SYNC_MAX_WITNESSES];
 	size_t nw;
+	const struct tims_tls_policy *policy; /* the centre's identity (identity.c) */
 	/* state, under n->lock */
+	char alert[TIMS_ERR_MSG_BYTES];  /* the centre's identity refused, or "" */
+	int64_t alert_since_ms;
+	uint64_t crl_number;
 	int online;
 	int64_t since_ms;         /* online or offline since */
 	int64_t last_ok_ms;
@@ -203,11 +207,52 @@ static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
 	return TIMS_OK;
 }
 
+/*
+ * Whoever answered on the centre's address is not the centre enrolled
+ * (docs/sync.md, "Identity"): nothing was sent to it. An alert, not
+ * merely "offline": in the status until the real centre answers again, in
+ * the process log, and once per episode in the post's audit log.
+ */
+static void identity_alert(struct node_sync *s, const char *why)
+{
+	struct tims_audit_event ev;
+	struct tims_err err;
+	uint64_t index;
+
+	pthread_mutex_lock(&s->n->lock);
+	if (!s->alert[0]) {
+		s->alert_since_ms = now_ms();
+		memset(&ev, 0, sizeof(ev));
+		snprintf(ev.actor, sizeof(ev.actor), "sync");
+		snprintf(ev.role, sizeof(ev.role), "peer");
+		snprintf(ev.action, sizeof(ev.action), "identity.alert");
+		snprintf(ev.purpose, sizeof(ev.purpose), "the centre's address answered "
+			 "with a certificate that is not the centre's");
+		ev.crossing = -1;
+		ev.status = 403;
+		ev.query = s->url;
+		ev.query_len = strlen(s->url);
+		ev.result = why;
+		ev.result_len = strlen(why);
+		if (tims_audit_append(s->n->audit, &ev, &index, &err))
+			node_log(s->n, "audit: %s", tims_err_msg(&err));
+	}
+	if (strcmp(s->alert, why) != 0)
+		node_log(s->n, "ALERT identity: centre %s refused, nothing sent: %s", s->url, why);
+	snprintf(s->alert, sizeof(s->alert), "%s", why);
+	pthread_mutex_unlock(&s->n->lock);
+}
+
 static void set_state(struct node_sync *s, int ok, const char *error)
 {
 	int64_t t = now_ms();
 
 	pthread_mutex_lock(&s->n->lock);
+	if (ok && s->alert[0]) {
+		node_log(s->n, "identity: the enrolled centre answers again (alert since %"
+			 PRId64 " ended)", s->alert_since_ms);
+		s->alert[0] = '\0';
+	}
 	if (ok != s->online || !s->since_ms) {
 		s->since_ms = t;
 		node_log(s->n, "centre %s: %s", s->url, ok ? "online" : error);
@@ -238,7 +283,7 @@ static tims_rc with_line(const char *note, size_t len, const char *line,
 /* Push until the centre holds the latest checkpoint, or an error. */
 static tims_rc push(struct node_sync *s, struct tims_err *err)
 {
-	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 30 };
+	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 30, s->policy };
 	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
 	struct tims_buf body = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
 	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX);
@@ -438,7 +483,7 @@ static tims_rc apply_roster(struct node_sync *s, const char *json, size_t len,
 /* Fetch and apply every bundle newer than what the post holds. */
 static void pull_bundles(struct node_sync *s)
 {
-	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 60 };
+	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 60, s->policy };
 	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX), b = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
 	struct tims_err err;
 	json_t *j = NULL, *arr;
@@ -554,12 +599,37 @@ static void *sync_main(void *arg)
 
 		pthread_mutex_unlock(&s->n->lock);
 		if (s->enrolled) {
-			if (push(s, &err)) {
+			struct tims_tls_policy pol;
+			struct tims_tls_crl *crl = NULL;
+			uint8_t pin[32];
+			tims_rc rc;
+
+			rc = node_identity_policy(s->n->dir, TIMS_CERT_CENTRE_SERVER, &pol, pin,
+						  &crl, &err);
+			s->policy = rc ? NULL : &pol;
+			if (rc) /* no pin: the enrolment must be renewed */
+				set_state(s, 0, tims_err_msg(&err));
+			else if ((rc = push(s, &err)) == TIMS_ERR_AUTH) {
+				identity_alert(s, tims_err_msg(&err));
+				set_state(s, 0, tims_err_msg(&err));
+			} else if (rc) {
 				set_state(s, 0, tims_err_msg(&err));
 			} else {
+				struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 30,
+							       &pol };
+				uint64_t number;
+
 				set_state(s, 1, NULL);
+				if (node_identity_fetch_crl(s->n->dir, &peer, &number, &err))
+					node_log(s->n, "revocation list: %s", tims_err_msg(&err));
+				else if (number != s->crl_number)
+					node_log(s->n, "revocation list %" PRIu64 " from the centre "
+						 "kept", number);
+				s->crl_number = number;
 				pull_bundles(s);
 			}
+			s->policy = NULL;
+			tims_tls_crl_free(crl);
 		}
 		ask_witnesses(s);
 		pthread_mutex_lock(&s->n->lock);
@@ -635,6 +705,9 @@ json_t *node_sync_status(struct tims_node *n)
 					  s->log_size - s->centre_size : 0));
 	if (o && s->last_error[0])
 		json_object_set_new(o, "last_error", json_string(s->last_error));
+	if (o && s->alert[0])
+		json_object_set_new(o, "identity_alert", json_pack("{s:s, s:I}", "message",
+			s->alert, "since_ms", (json_int_t)s->alert_since_ms));
 	w = json_array();
 	for (size_t i = 0; i < s->nw; i++)
 		json_array_append_new(w, json_pack("{s:s, s:I}", "name", s->w[i].key.name,
@@ -644,21 +717,6 @@ json_t *node_sync_status(struct tims_node *n)
 }
 
 /* ---- the centre pulls (rebuild) ----------------------------------------- */
-
-tims_rc node_authorize_peer(void *app, const char *cn, const uint8_t fp[32],
-			    struct tims_principal *who)
-{
-	(void)app;
-	(void)fp;
-	/* The certificate verified against the centre's CA (lib/http); the CA
-	 * gives "centre" only to the centre (posts' names may not be it). */
-	if (strcmp(cn, "centre") != 0)
-		return TIMS_ERR_DENIED;
-	memset(who, 0, sizeof(*who));
-	snprintf(who->id, sizeof(who->id), "centre");
-	who->role = TIMS_ROLE_PEER;
-	return TIMS_OK;
-}
 
 tims_rc node_h_peer_export(void *app, struct tims_http_req *req,
 			   struct tims_http_resp *resp)

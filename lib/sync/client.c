@@ -4,9 +4,14 @@
  *
  * Only https; no redirects; TLS 1.2 or later; the server certificate is
  * checked against the given CA (the centre's, from the enrolment) and the
- * host name; our certificate and key are presented. The answer is bounded.
+ * host name, then against the caller's policy (role, name, pinned key,
+ * revocation: tims/tls.h) in libcurl's pre-request callback, which runs
+ * after the handshake and before the request is sent, so an impostor learns
+ * nothing of it. Our certificate and key are presented. The answer is
+ * bounded.
  */
 #include <curl/curl.h>
+#include <gnutls/gnutls.h>
 #include <pthread.h>
 
 #include "tims/sync.h"
@@ -24,6 +29,47 @@ static size_t on_data(char *p, size_t sz, size_t n, void *ud)
 	return tims_buf_add(ud, p, sz * n) ? 0 : sz * n;
 }
 
+struct identity {
+	CURL *c;
+	const struct tims_sync_peer *peer;
+	int refused;
+	struct tims_err err;
+};
+
+/* libcurl: the connection is up, the request not yet sent. */
+static int on_connected(void *ud, char *ip, char *local_ip, int port, int local_port)
+{
+	struct identity *id = ud;
+	struct curl_tlssessioninfo *ti = NULL;
+	const gnutls_datum_t *certs;
+	struct tims_tls_peer p;
+	unsigned n = 0;
+
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	if (curl_easy_getinfo(id->c, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
+	    ti->backend != CURLSSLBACKEND_GNUTLS || !ti->internals) {
+		tims_err_set(&id->err, TIMS_ERR_AUTH, "%s: the TLS session cannot be "
+			     "inspected (libcurl without GnuTLS?)", id->peer->url);
+		goto refuse;
+	}
+	certs = gnutls_certificate_get_peers(ti->internals, &n);
+	if (!certs || n == 0) {
+		tims_err_set(&id->err, TIMS_ERR_AUTH, "%s: no server certificate",
+			     id->peer->url);
+		goto refuse;
+	}
+	if (tims_tls_peer_read(certs[0].data, certs[0].size, &p, &id->err) ||
+	    tims_tls_check(&p, id->peer->policy, &id->err))
+		goto refuse;
+	return CURL_PREREQFUNC_OK;
+refuse:
+	id->refused = 1;
+	return CURL_PREREQFUNC_ABORT;
+}
+
 tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 		       const char *path, const char *body, size_t len,
 		       const char *type, size_t max, struct tims_buf *out,
@@ -31,6 +77,7 @@ tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 {
 	char msg[CURL_ERROR_SIZE] = "", url[2048], ctype[128];
 	struct curl_slist *h = NULL;
+	struct identity id = { .peer = peer, .err = { 0, "" } };
 	CURL *c;
 	CURLcode cc;
 
@@ -47,6 +94,11 @@ tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 		 type ? type : "application/json");
 	if (!(c = curl_easy_init()))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "libcurl: out of memory");
+	id.c = c;
+	if (peer->policy) {
+		curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_connected);
+		curl_easy_setopt(c, CURLOPT_PREREQDATA, &id);
+	}
 	tims_buf_reset(out);
 	out->max = max;
 	h = curl_slist_append(h, ctype);
@@ -81,6 +133,12 @@ tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
+	if (id.refused)
+		return tims_err_set(err, TIMS_ERR_AUTH, "%s: not the peer enrolled: %s",
+				    peer->url, id.err.msg);
+	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
+		return tims_err_set(err, TIMS_ERR_AUTH, "%s: not the peer enrolled: %s",
+				    peer->url, msg[0] ? msg : curl_easy_strerror(cc));
 	if (cc == CURLE_WRITE_ERROR)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s%s: answer larger than %zu bytes",
 				    peer->url, path, max);
