@@ -218,24 +218,35 @@ static void identity_alert(struct node_sync *s, const char *why)
 	struct tims_audit_event ev;
 	struct tims_err err;
 	uint64_t index;
+	char *q = NULL, *r = NULL;
 
 	pthread_mutex_lock(&s->n->lock);
 	if (!s->alert[0]) {
+		json_t *jq = json_pack("{s:s}", "url", s->url), *jr = json_pack("{s:s}", "refused", why);
+
+		q = jq ? json_dumps(jq, JSON_COMPACT) : NULL;
+		r = jr ? json_dumps(jr, JSON_COMPACT) : NULL;
+		json_decref(jq);
+		json_decref(jr);
 		s->alert_since_ms = now_ms();
 		memset(&ev, 0, sizeof(ev));
 		snprintf(ev.actor, sizeof(ev.actor), "sync");
 		snprintf(ev.role, sizeof(ev.role), "peer");
+		snprintf(ev.booth, sizeof(ev.booth), "-");
+		snprintf(ev.addr, sizeof(ev.addr), "-");
 		snprintf(ev.action, sizeof(ev.action), "identity.alert");
 		snprintf(ev.purpose, sizeof(ev.purpose), "the centre's address answered "
 			 "with a certificate that is not the centre's");
 		ev.crossing = -1;
 		ev.status = 403;
-		ev.query = s->url;
-		ev.query_len = strlen(s->url);
-		ev.result = why;
-		ev.result_len = strlen(why);
+		ev.query = q;
+		ev.query_len = q ? strlen(q) : 0;
+		ev.result = r;
+		ev.result_len = r ? strlen(r) : 0;
 		if (tims_audit_append(s->n->audit, &ev, &index, &err))
 			node_log(s->n, "audit: %s", tims_err_msg(&err));
+		free(q);
+		free(r);
 	}
 	if (strcmp(s->alert, why) != 0)
 		node_log(s->n, "ALERT identity: centre %s refused, nothing sent: %s", s->url, why);
