@@ -62,7 +62,8 @@ STATUS = obj({
                       "reason": S()}, required=["available", "lists"]),
     "centre": obj({"configured": B, "centre": S(), "url": S(), "state": S(),
                    "since_ms": I(), "last_ok_ms": I(), "centre_size": I(), "lag": I(),
-                   "witnesses": arr(obj({"name": S(), "cosigned_size": I()}))},
+                   "witnesses": arr(obj({"name": S(), "cosigned_size": I()})),
+                   "identity_alert": obj({"message": S(), "since_ms": I()})},
                   required=["configured", "state"]),
     "server_time_ms": I()})
 HIT = {"type": "object", "required": ["list", "ref"], "properties": {
@@ -128,6 +129,7 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/sync/export"): (None, {"type": "object"}, "a batch of the calling post's own log, from the mirror (restore)"),
     ("GET", "/api/v1/sync/bundles"): (None, obj({"centre": S(), "bundles": arr(obj({"kind": S(), "list": S(), "post": S(), "list_kind": S(), "version": I()}, required=["kind", "version"]))}), "the bundles the calling post may fetch"),
     ("GET", "/api/v1/sync/bundle"): (None, obj({"note": S(), "payload": S()}, extra=False), "a signed bundle: a watchlist (whole or since a version) or the post's roster"),
+    ("GET", "/api/v1/sync/revocations"): (None, "application/x-pem-file", "the revocation list signed by the centre's CA (an X.509 CRL, PEM) that posts keep and check every peer against (docs/sync.md)"),
     ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"})}, required=["posts"]), "posts and their sync state: sizes and times, no personal data"),
     ("POST", "/api/v1/session"): (obj({"officer": S(), "password": S(), "code": S(), "booth": S()}, required=["officer", "password", "code"], extra=False), LOGIN_RESP, "dashboard login (not for booth officers)"),
     ("DELETE", "/api/v1/session"): (None, obj({"logged_out": B}), "log out"),
@@ -169,8 +171,8 @@ def document(title, desc, rs, schemas, bearer_desc):
         elif req:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": req}}}
         ok = "201" if key == ("POST", "/api/v1/crossings") else "200"
-        if resp == "text/plain":
-            content = {"text/plain": {"schema": S()}}
+        if resp in ("text/plain", "application/x-pem-file"):
+            content = {resp: {"schema": S()}}
         else:
             content = {"application/json": {"schema": resp}}
         responses = {ok: {"description": "success", "content": content}}
@@ -194,7 +196,8 @@ def document(title, desc, rs, schemas, bearer_desc):
         "components": {"securitySchemes": {
             "session": {"type": "http", "scheme": "bearer", "description": bearer_desc},
             "mutualTLS": {"type": "mutualTLS", "description":
-                          "a client certificate issued by the centre's CA to one enrolled post"}},
+                          "a client certificate issued by the centre's CA to one enrolled post, "
+                          "with the post-client role (docs/sync.md, Identity)"}},
             "schemas": {"Error": ERROR}},
         "paths": paths,
     }
