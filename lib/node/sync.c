@@ -58,6 +58,7 @@ struct node_sync {
 	char alert[TIMS_ERR_MSG_BYTES];  /* the centre's identity refused, or "" */
 	int64_t alert_since_ms;
 	uint64_t crl_number;
+	int64_t crl_fetched_ms;          /* the revocation list: last asked for */
 	int online;
 	int64_t since_ms;         /* online or offline since */
 	int64_t last_ok_ms;
@@ -631,12 +632,17 @@ static void *sync_main(void *arg)
 				uint64_t number;
 
 				set_state(s, 1, NULL);
-				if (node_identity_fetch_crl(s->n->dir, &peer, &number, &err))
-					node_log(s->n, "revocation list: %s", tims_err_msg(&err));
-				else if (number != s->crl_number)
-					node_log(s->n, "revocation list %" PRIu64 " from the centre "
-						 "kept", number);
-				s->crl_number = number;
+				/* The revocation list: at the first contact, then each minute. */
+				if (!s->crl_fetched_ms || now_ms() - s->crl_fetched_ms >= 60000) {
+					s->crl_fetched_ms = now_ms();
+					if (node_identity_fetch_crl(s->n->dir, &peer, &number, &err))
+						node_log(s->n, "revocation list: %s",
+							 tims_err_msg(&err));
+					else if (number != s->crl_number)
+						node_log(s->n, "revocation list %" PRIu64 " from the "
+							 "centre kept", number);
+					s->crl_number = number;
+				}
 				pull_bundles(s);
 			}
 			s->policy = NULL;
