@@ -557,7 +557,7 @@ static tims_rc centre_pins(const char *dir, char srv[65], char cli[65],
 					  tims_tls_role_name(p.role));
 		tims_tls_hex32(p.spki, srv);
 	}
-	tims_buf_reset(&b);
+	tims_buf_release(&b); /* tims_read_file starts afresh */
 	if (!rc && !(rc = read_in(dir, "client.crt", TIMS_TLS_PEM_MAX, &b, err)) &&
 	    !(rc = tims_tls_peer_read_pem(tims_buf_str(&b), &p, err))) {
 		if (p.role != TIMS_CERT_CENTRE_CLIENT)
@@ -611,21 +611,21 @@ static tims_rc write_bundle(struct tims_centre *c, const char *name, const char 
 	    (rc = read_in(c->dir, "ca.crt", TIMS_TLS_PEM_MAX, &b, err)) ||
 	    (rc = write_in(out_dir, "ca.crt", b.buf, b.len, 0644, err)))
 		goto out;
-	tims_buf_reset(&b);
+	tims_buf_release(&b);
 	b.max = TIMS_TLS_CRL_MAX;
 	if ((rc = read_in(c->dir, "revoked.crl", b.max, &b, err)) ||
 	    (rc = write_in(out_dir, "revoked.crl", b.buf, b.len, 0644, err)))
 		goto out;
-	tims_buf_reset(&b);
+	tims_buf_release(&b);
 	b.max = KEYFILE_MAX;
 	if ((rc = read_in(c->dir, "cosign.vkey", KEYFILE_MAX, &b, err)) ||
 	    (rc = write_in(out_dir, "cosign.vkey", b.buf, b.len, 0644, err)))
 		goto out;
-	tims_buf_reset(&b);
+	tims_buf_release(&b);
 	if ((rc = read_in(c->dir, "bundle.vkey", KEYFILE_MAX, &b, err)) ||
 	    (rc = write_in(out_dir, "bundle.vkey", b.buf, b.len, 0644, err)))
 		goto out;
-	tims_buf_reset(&b);
+	tims_buf_release(&b);
 	if (new_roster_key) {
 		rc = centre_roster_key_issue(c, name, out_dir, err);
 	} else if (snprintf(path, sizeof(path), "roster/%s.key", name) >= (int)sizeof(path)) {
@@ -636,7 +636,7 @@ static tims_rc write_bundle(struct tims_centre *c, const char *name, const char 
 	}
 	if (rc)
 		goto out;
-	tims_buf_reset(&b);
+	tims_buf_release(&b);
 	if (tims_buf_addf(&b, "name = %s\norigin = %s\ncentre = %s\nurl = %s\n"
 			  "centre_server_pin = %s\ncentre_client_pin = %s\n", name, origin,
 			  c->name, url ? url : "", srv, cli)) {
