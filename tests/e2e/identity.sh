@@ -197,4 +197,14 @@ impostor v
 t_status 2 "restore: refuses an impostor on the centre's address" bash -c \
 	"cp -r '${DIR[a]}' '$T_TMP/restored' && rm -f '$T_TMP/restored/post.db'* && '$TIMS' post restore '$T_TMP/restored' --from-centre"
 t_eq "restore: the impostor received no request" "" "$(grep REQUEST "$T_TMP/impostor-v.log")"
+
+# Renewal: new certificates for an enrolled post; the old ones are revoked.
+old=$(serial "${DIR[v]}/tls.crt")
+t_ok "renew-post: new certificates for post-v" "$TIMS" centre renew-post "$C" post-v --url "$CURL_" \
+	--out "$T_TMP/renew-v" --host 127.0.0.1
+t_match "renew-post: post-v's old server certificate is on the signed list" "$old" "$(crl_serials "$C/revoked.crl")"
+t_match "renew-post: the bundle carries that list" "$old" "$(crl_serials "$T_TMP/renew-v/revoked.crl")"
+t_ok "renew-post: the post installs it" "$TIMS" post enrol "${DIR[v]}" --from "$T_TMP/renew-v"
+t_status 1 "renew-post: a revoked post is never renewed" "$TIMS" centre renew-post "$C" post-b \
+	--url "$CURL_" --out "$T_TMP/renew-b"
 t_end
