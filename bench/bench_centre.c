@@ -134,9 +134,9 @@ int main(int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "%s/centre", tmpl);
 	snprintf(cmd, sizeof(cmd), "%s/post/post.vkey", tmpl);
-	if (tims_centre_init(path, "bench-centre", store, &err) ||
+	if (tims_centre_init(path, "bench-centre", store, NULL, &err) ||
 	    tims_centre_open(path, &c, &err) ||
-	    tims_centre_enrol(c, "bench", cmd, "https://127.0.0.1:1", path, &err)) {
+	    tims_centre_enrol(c, "bench", cmd, "https://127.0.0.1:1", NULL, path, &err)) {
 		fprintf(stderr, "bench_centre: %s\n", err.msg);
 		goto out;
 	}

@@ -68,7 +68,8 @@ STATUS = obj({
                    "witnesses": arr(obj({"name": S(), "state": S(enum=["starting", "ok", "down"]),
                                          "cosigned_size": I(), "last_cosigned_ms": I(),
                                          "last_try_ms": I(), "last_error": S()},
-                                        required=["name", "state", "cosigned_size"]))},
+                                        required=["name", "state", "cosigned_size"])),
+                   "identity_alert": obj({"message": S(), "since_ms": I()})},
                   required=["configured", "state"]),
     "server_time_ms": I(),
     "acknowledging": B,
@@ -149,6 +150,7 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/sync/bundle"): (None, obj({"note": S(), "payload": S()}, extra=False), "a signed bundle: a watchlist (whole or since a version) or the post's roster"),
     ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"}), "store": STORE_STATE}, required=["posts", "store"]), "posts and their sync state: sizes and times; the query store's state; no personal data"),
     ("GET", "/metrics"): (None, "text/plain", "Prometheus metrics: the query store's state, the mirrors; no personal data"),
+    ("GET", "/api/v1/sync/revocations"): (None, "application/x-pem-file", "the revocation list signed by the centre's CA (an X.509 CRL, PEM) that posts keep and check every peer against (docs/sync.md)"),
     ("POST", "/api/v1/session"): (obj({"officer": S(), "password": S(), "code": S(), "booth": S()}, required=["officer", "password", "code"], extra=False), LOGIN_RESP, "dashboard login (not for booth officers)"),
     ("DELETE", "/api/v1/session"): (None, obj({"logged_out": B}), "log out"),
     ("GET", "/api/v1/dashboard/posts"): (None, obj({"centre": S(), "isolated": B, "now_ms": I(), "online": I(), "offline": I(), "posts": arr(POST_STATUS)}), "posts online/offline and their lag (passive)"),
@@ -190,8 +192,8 @@ def document(title, desc, rs, schemas, bearer_desc):
         elif req:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": req}}}
         ok = "201" if key == ("POST", "/api/v1/crossings") else "200"
-        if resp == "text/plain":
-            content = {"text/plain": {"schema": S()}}
+        if resp in ("text/plain", "application/x-pem-file"):
+            content = {resp: {"schema": S()}}
         else:
             content = {"application/json": {"schema": resp}}
         responses = {ok: {"description": "success", "content": content}}
@@ -234,7 +236,8 @@ def document(title, desc, rs, schemas, bearer_desc):
         "components": {"securitySchemes": {
             "session": {"type": "http", "scheme": "bearer", "description": bearer_desc},
             "mutualTLS": {"type": "mutualTLS", "description":
-                          "a client certificate issued by the centre's CA to one enrolled post"}},
+                          "a client certificate issued by the centre's CA to one enrolled post, "
+                          "with the post-client role (docs/sync.md, Identity)"}},
             "schemas": {"Error": ERROR}},
         "paths": paths,
     }

@@ -1,9 +1,11 @@
 /*
  * cmd_centre.c — `tims centre`: the national centre (docs/centre.md).
  *
- *   tims centre init DIR [--name NAME] [--store URI]
+ *   tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]
  *   tims centre serve DIR [--listen ADDR] [--port N]
  *   tims centre enrol-post DIR NAME --vkey POST.vkey --url CENTRE_URL --out OUTDIR
+ *                          [--host HOST ...]
+ *   tims centre renew-post DIR NAME --url CENTRE_URL --out OUTDIR [--host HOST ...]
  *   tims centre revoke-post DIR NAME
  *   tims centre posts DIR
  *   tims centre events DIR
@@ -29,11 +31,15 @@
 #include "tims/record.h"
 #include "tims/util.h"
 
-/* In two parts: one string literal that long is past what C17 promises. */
-static const char usage_head[] =
-	"usage: tims centre init DIR [--name NAME] [--store URI]\n"
+#define MAX_HOSTS 16
+
+/* Two parts: C17 promises string literals of 4095 bytes, not more. */
+static const char usage_a[] =
+	"usage: tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]\n"
 	"   or: tims centre serve DIR [--listen ADDR] [--port N] [--web DIR]\n"
 	"   or: tims centre enrol-post DIR NAME --vkey FILE --url URL --out DIR\n"
+	"                  [--host HOST ...]\n"
+	"   or: tims centre renew-post DIR NAME --url URL --out DIR [--host HOST ...]\n"
 	"   or: tims centre revoke-post DIR NAME\n"
 	"   or: tims centre posts DIR\n"
 	"   or: tims centre events DIR\n"
@@ -56,19 +62,21 @@ static const char usage_head[] =
 	"indexes the records for national queries, and can be rebuilt from the\n"
 	"posts.\n"
 	"\n";
-static const char usage_body[] =
+static const char usage_b[] =
 	"  init         make DIR: the centre's CA, its TLS certificates, its\n"
 	"               cosigner key; --store a PostgreSQL URI for the query store\n"
-	"               (default: SQLite in DIR/query.db)\n"
+	"               (default: SQLite in DIR/query.db); --host: a name or\n"
+	"               address of the centre for its certificate (repeatable)\n"
 	"  serve        the sync API over HTTPS, mutual TLS (default 127.0.0.1, any\n"
 	"               free port; the URL is printed), and the supervisor\n"
 	"               dashboard (--web, default web/dashboard beside the program)\n"
 	"               for the centre's people (tims officer add --post DIR);\n"
 	"               stops on SIGINT or SIGTERM\n"
 	"  enrol-post   enrol a post (its post.vkey) under NAME: issues its client\n"
-	"               and server certificates and writes what the post needs to\n"
-	"               --out (give it to `tims post enrol`)\n"
-	"  revoke-post  refuse the post's certificate from its next request on\n"
+	"               and server certificates (--host: the post's names) and\n"
+	"               writes what the post needs to --out (tims post enrol)\n"
+	"  renew-post   new certificates for an enrolled post; the old are revoked\n"
+	"  revoke-post  refuse the post's certificates from its next request on\n"
 	"  posts        enrolled posts: records mirrored, signed size, last sync\n"
 	"  events       refusals and other events (hostile or broken peers)\n"
 	"  isolate      cut the running centre off: posts see it unreachable and\n"
@@ -105,7 +113,7 @@ static const char usage_body[] =
 	"  audit-verify check the centre's audit log (every leaf, root, signature)\n"
 	"  routes       the centre's API routes, who may call each and the body it\n"
 	"               takes, as JSON Lines (docs/openapi.json)\n";
-static char usage[sizeof(usage_head) + sizeof(usage_body)];
+static char usage[sizeof(usage_a) + sizeof(usage_b)];
 
 static int wants_help(int argc, char **argv)
 {
@@ -135,9 +143,11 @@ static int c_init(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "store", required_argument, NULL, 's' },
+		{ "host", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *name = "tims-centre", *store = NULL;
+	const char *name = "tims-centre", *store = NULL, *hosts[MAX_HOSTS + 1] = { NULL };
+	size_t nh = 0;
 	struct tims_err err;
 	int c;
 
@@ -147,12 +157,16 @@ static int c_init(int argc, char **argv)
 			name = optarg;
 		else if (c == 's')
 			store = optarg;
+		else if (c == 'h' && nh < MAX_HOSTS)
+			hosts[nh++] = optarg;
+		else if (c == 'h')
+			return cli_error(CLI_USAGE, "centre", "init: at most %d --host", MAX_HOSTS);
 		else
 			return cli_error(CLI_USAGE, "centre", "init: see tims centre --help");
 	}
 	if (optind + 1 != argc)
 		return cli_error(CLI_USAGE, "centre", "init: want one directory");
-	if (tims_centre_init(argv[optind], name, store, &err))
+	if (tims_centre_init(argv[optind], name, store, hosts, &err))
 		return cli_error(CLI_USAGE, "centre", "init: %s", err.msg);
 	printf("centre %s made in %s\n", name, argv[optind]);
 	return CLI_OK;
@@ -225,42 +239,59 @@ static int c_serve(int argc, char **argv)
 	return CLI_OK;
 }
 
+/* enrol-post and renew-post: the same options, but --vkey for an enrolment. */
 static int c_enrol(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vkey", required_argument, NULL, 'k' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "host", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *vkey = NULL, *url = NULL, *out = NULL;
+	const char *vkey = NULL, *url = NULL, *out = NULL, *hosts[MAX_HOSTS + 1] = { NULL };
+	const char *sub = argv[0];
+	int renew = !strcmp(sub, "renew-post");
 	struct tims_centre *cen;
 	struct tims_err err;
+	size_t nh = 0;
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'k')
+		if (c == 'k' && !renew)
 			vkey = optarg;
 		else if (c == 'u')
 			url = optarg;
 		else if (c == 'o')
 			out = optarg;
+		else if (c == 'h' && nh < MAX_HOSTS)
+			hosts[nh++] = optarg;
+		else if (c == 'h')
+			return cli_error(CLI_USAGE, "centre", "%s: at most %d --host", sub, MAX_HOSTS);
 		else
-			return cli_error(CLI_USAGE, "centre", "enrol-post: see tims centre --help");
+			return cli_error(CLI_USAGE, "centre", "%s: see tims centre --help", sub);
 	}
-	if (optind + 2 != argc || !vkey || !url || !out)
-		return cli_error(CLI_USAGE, "centre",
+	if (optind + 2 != argc || (!renew && !vkey) || !url || !out)
+		return cli_error(CLI_USAGE, "centre", renew ?
+				 "renew-post: want DIR NAME --url URL --out DIR" :
 				 "enrol-post: want DIR NAME --vkey FILE --url URL --out DIR");
-	if ((c = open_centre("enrol-post", argv[optind], &cen)))
+	if ((c = open_centre(sub, argv[optind], &cen)))
 		return c;
-	c = tims_centre_enrol(cen, argv[optind + 1], vkey, url, out, &err);
+	if (renew)
+		c = tims_centre_renew(cen, argv[optind + 1], url, hosts, out, &err);
+	else
+		c = tims_centre_enrol(cen, argv[optind + 1], vkey, url, hosts, out, &err);
 	tims_centre_free(cen);
 	if (c)
-		return cli_error(c == TIMS_ERR_EXISTS || c == TIMS_ERR_INVALID ? CLI_FAIL
-									       : CLI_USAGE,
-				 "centre", "enrol-post: %s", err.msg);
-	printf("post %s enrolled; give %s to `tims post enrol`\n", argv[optind + 1], out);
+		return cli_error(c == TIMS_ERR_EXISTS || c == TIMS_ERR_INVALID ||
+				 c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE,
+				 "centre", "%s: %s", sub, err.msg);
+	if (!nh)
+		fprintf(stderr, "tims centre: %s: no --host: the post's server certificate "
+			"names only localhost, 127.0.0.1 and ::1\n", sub);
+	printf("post %s %s; give %s to `tims post enrol`\n", argv[optind + 1],
+	       renew ? "renewed" : "enrolled", out);
 	return CLI_OK;
 }
 
@@ -757,7 +788,8 @@ static const struct cli_command table[] = {
 	{ "init", c_init, "make a centre directory" },
 	{ "serve", c_serve, "serve the sync API (mutual TLS)" },
 	{ "enrol-post", c_enrol, "enrol a post: certificates and keys for it" },
-	{ "revoke-post", c_revoke, "revoke a post's certificate" },
+	{ "renew-post", c_enrol, "new certificates for an enrolled post" },
+	{ "revoke-post", c_revoke, "revoke a post's certificates" },
 	{ "posts", c_posts, "enrolled posts and their sync state" },
 	{ "events", c_events, "refusals and events" },
 	{ "isolate", c_isolate, "cut the centre off on purpose" },
@@ -777,7 +809,7 @@ static const struct cli_command table[] = {
 int cmd_centre(int argc, char **argv)
 {
 	if (!usage[0])
-		snprintf(usage, sizeof(usage), "%s%s", usage_head, usage_body);
+		snprintf(usage, sizeof(usage), "%s%s", usage_a, usage_b);
 	/* `tims centre SUB --help` for every sub-command. */
 	if (argc >= 2 && wants_help(argc - 1, argv + 1))
 		return CLI_OK;

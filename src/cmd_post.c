@@ -249,6 +249,7 @@ static int post_enrol(int argc, char **argv)
 		{ "client.key", "centre/client.key" }, { "cosign.vkey", "centre/cosign.vkey" },
 		{ "bundle.vkey", "centre/bundle.vkey" }, { "roster.key", "centre/roster.key" },
 		{ "server.crt", "tls.crt" }, { "server.key", "tls.key" },
+		{ "revoked.crl", "centre/revoked.crl" },
 		{ "enrolment.conf", "centre/enrolment.conf" },
 	};
 	struct tims_buf conf = TIMS_BUF_INIT(8192);
@@ -374,9 +375,12 @@ static tims_rc restore_collect(void *ctx, const struct tims_post_raw *r)
 static int post_restore(int argc, char **argv)
 {
 	char url[512], ca[4200], crt[4200], key[4200], mpath[4200], mcp[4200], db[4200];
-	char vkpath[4200], path[160];
+	char vkpath[4200], path[160], pinhex[80];
 	struct tims_buf ans = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
-	struct tims_sync_peer peer = { url, ca, crt, key, 60 };
+	/* Only the centre enrolled: its role and the key pinned at enrolment. */
+	uint8_t pin[32];
+	struct tims_tls_policy centre = { .role = TIMS_CERT_CENTRE_SERVER, .spki_pin = pin };
+	struct tims_sync_peer peer = { url, ca, crt, key, 60, &centre };
 	struct tims_sync_mirror *m = NULL;
 	struct tims_sync_result res;
 	struct tims_sync_batch b;
@@ -402,6 +406,11 @@ static int post_restore(int argc, char **argv)
 	if (!enrol_get(dir, "url", url, sizeof(url)) || !url[0])
 		return cli_error(CLI_USAGE, "post", "restore: %s is not enrolled with a centre "
 				 "(tims post enrol)", dir);
+	if (!enrol_get(dir, "centre_server_pin", pinhex, sizeof(pinhex)) ||
+	    tims_tls_unhex32(pinhex, pin, NULL))
+		return cli_error(CLI_USAGE, "post", "restore: %s/centre/enrolment.conf pins no "
+				 "centre key (an enrolment made before certificate roles): renew "
+				 "it (tims centre renew-post, docs/operations.md)", dir);
 	snprintf(ca, sizeof(ca), "%s/centre/ca.crt", dir);
 	snprintf(crt, sizeof(crt), "%s/centre/client.crt", dir);
 	snprintf(key, sizeof(key), "%s/centre/client.key", dir);

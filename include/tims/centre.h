@@ -41,9 +41,12 @@
 struct tims_centre;
 
 /* Make a centre in dir (created if missing; TIMS_ERR_EXISTS if it holds
- * one). store: NULL for the embedded SQLite store, or a PostgreSQL URI. */
+ * one). store: NULL for the embedded SQLite store, or a PostgreSQL URI.
+ * hosts: the names and addresses posts reach the centre by, put into its
+ * server certificate (NULL-terminated; NULL or empty: this machine's
+ * loopback names only). */
 tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
-			 struct tims_err *err);
+			 const char *const *hosts, struct tims_err *err);
 
 tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 			 struct tims_err *err);
@@ -59,13 +62,29 @@ const struct tims_verifier *tims_centre_cosigner(const struct tims_centre *c);
  * will reach it. Issues a client certificate and a server certificate
  * (for the post's node) from the centre's CA and writes into out_dir what
  * the post needs: ca.crt (trust for the centre), client.crt, client.key
- * (0600), server.crt, server.key (0600), cosign.vkey, and enrolment.conf
- * (name, origin, centre, url). An origin or name already enrolled (even revoked)
- * is TIMS_ERR_EXISTS.
+ * (0600), server.crt, server.key (0600), cosign.vkey, revoked.crl (the
+ * CA-signed revocation list) and enrolment.conf (name, origin, centre, url,
+ * and the pins of the centre's server and client keys). The certificates
+ * carry the roles post-client and post-server; hosts (NULL-terminated; NULL:
+ * loopback names only) are the names and addresses of the post's node,
+ * put into its server certificate. An origin or name already enrolled
+ * (even revoked) is TIMS_ERR_EXISTS.
  */
 tims_rc tims_centre_enrol(struct tims_centre *c, const char *name,
 			  const char *post_vkey, const char *url,
-			  const char *out_dir, struct tims_err *err);
+			  const char *const *hosts, const char *out_dir,
+			  struct tims_err *err);
+
+/*
+ * New certificates for an enrolled, not revoked post (expiry, new host
+ * names, an enrolment made before certificate roles): the same bundle as
+ * tims_centre_enrol, with the post's roster key kept. Its earlier
+ * certificates are revoked at once. TIMS_ERR_NOTFOUND if not enrolled or
+ * revoked.
+ */
+tims_rc tims_centre_renew(struct tims_centre *c, const char *name, const char *url,
+			  const char *const *hosts, const char *out_dir,
+			  struct tims_err *err);
 
 /* Revoke a post's certificate; refused from the next request on. */
 tims_rc tims_centre_revoke(struct tims_centre *c, const char *name,

@@ -32,6 +32,7 @@
 
 #include "tims/buf.h"
 #include "tims/err.h"
+#include "tims/tls.h"
 
 /* Roles (G6). A route allows a set of them; 0 means no session is needed. */
 enum tims_role {
@@ -166,10 +167,9 @@ struct tims_http_config {
 	 * timer must not be refreshed by them. */
 	tims_rc (*authenticate)(void *app, const char *token, int activity,
 				struct tims_principal *who);
-	/* Map a verified client certificate to a peer: TIMS_OK, or
-	 * TIMS_ERR_DENIED (unknown or revoked). */
-	tims_rc (*authorize_peer)(void *app, const char *cn,
-				  const uint8_t fingerprint[32],
+	/* Map a client certificate whose chain verified to a peer: TIMS_OK,
+	 * or TIMS_ERR_DENIED (wrong role, unknown or revoked). */
+	tims_rc (*authorize_peer)(void *app, const struct tims_tls_peer *peer,
 				  struct tims_principal *who);
 	/* One line per request: method, path, status, time; no bodies. Also
 	 * called with req NULL and status 0 for the server's own messages

@@ -34,6 +34,7 @@
 
 #include "tims/buf.h"
 #include "tims/err.h"
+#include "tims/tls.h"
 #include "tims/http.h"
 #include "tims/mlog.h"
 #include "tims/note.h"
@@ -212,13 +213,20 @@ struct tims_sync_peer {
 	const char *cert_file; /* our client certificate (NULL: none) */
 	const char *key_file;
 	long timeout_s;        /* whole request; default 30 */
+	/* What the server's certificate must be besides chained to ca_file and
+	 * named as the URL's host (tims/tls.h): its role, name, pinned key, not
+	 * revoked. Checked after the handshake, before any byte of the request
+	 * is sent. NULL: chain and host name only. */
+	const struct tims_tls_policy *policy;
 };
 
 /*
  * One request: method GET or POST, path with query, optional body (JSON
  * unless type says otherwise). The answer (at most max bytes) goes to out
- * and its status to *status. TIMS_ERR_NET when there is no answer (refused,
- * TLS failure, timeout): the message says which.
+ * and its status to *status. TIMS_ERR_AUTH when the server is not who it
+ * must be (chain, host name, role, pinned key, revoked: nothing was sent
+ * to it); TIMS_ERR_NET when there is no answer (refused, other TLS failure,
+ * timeout): the message says which.
  */
 tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 		       const char *path, const char *body, size_t len,

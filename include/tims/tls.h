@@ -7,6 +7,16 @@
  * GnuTLS; certificates and keys are handed back as PEM for the caller to
  * store (keys with mode 0600). Real deployments bring their own certificates
  * through configuration instead.
+ *
+ * Identity (docs/sync.md, "Identity"): a chain to the centre's CA says only
+ * "the centre issued this". What a certificate may be used for is its role,
+ * the subject's OU (exactly one) with the matching extended key usage (TLS
+ * server or client): the centre's server and client, a post's server and
+ * client, a witness. Each side checks the peer's role,
+ * its name where one is expected, a key pinned at enrolment where there is
+ * one, and the centre's signed revocation list (an X.509 CRL), so that no
+ * certificate can stand in for another kind of peer and a revoked one is
+ * refused also by a post that has been offline since.
  */
 #ifndef TIMS_TLS_H
 #define TIMS_TLS_H
@@ -19,6 +29,7 @@
 
 #define TIMS_TLS_MAX_NAMES 8
 #define TIMS_TLS_PEM_MAX 16384
+#define TIMS_TLS_CRL_MAX (4u << 20) /* a revocation list, PEM */
 
 /*
  * The TLS versions and suites every TIMS endpoint offers: TLS 1.3 and 1.2
@@ -33,12 +44,29 @@ enum tims_cert_use {
 	TIMS_CERT_CA = 1 << 2,     /* may sign certificates */
 };
 
+/* The roles a TIMS certificate can carry (exactly one). */
+enum tims_cert_role {
+	TIMS_CERT_ROLE_NONE = 0,
+	TIMS_CERT_CENTRE_SERVER = 1, /* the centre's HTTPS: posts sync to it */
+	TIMS_CERT_CENTRE_CLIENT = 2, /* the centre pulling from a post (rebuild) */
+	TIMS_CERT_POST_SERVER = 3,   /* a post's HTTPS (booths, the centre's pulls) */
+	TIMS_CERT_POST_CLIENT = 4,   /* a post pushing to the centre */
+	TIMS_CERT_WITNESS = 5,       /* a witness's HTTPS */
+};
+#define TIMS_CERT_ROLES 5
+
+/* "centre-server", "post-client" …; "none" for 0 or an unknown value. */
+const char *tims_tls_role_name(unsigned role);
+
 struct tims_cert_req {
 	const char *common_name;           /* required, printable, ≤ 64 bytes */
 	const char *dns[TIMS_TLS_MAX_NAMES]; /* subjectAltName DNS entries */
 	const char *ips[TIMS_TLS_MAX_NAMES]; /* subjectAltName IP entries (text) */
 	unsigned days;                     /* validity, from now */
 	unsigned uses;                     /* enum tims_cert_use bits */
+	unsigned role;                     /* enum tims_cert_role; a server role adds
+					    * TIMS_CERT_SERVER, a client role
+					    * TIMS_CERT_CLIENT */
 };
 
 /*
@@ -58,5 +86,77 @@ tims_rc tims_tls_fingerprint(const char *cert_pem, uint8_t out[32],
 /* The subject's common name, NUL-terminated in out. */
 tims_rc tims_tls_common_name(const char *cert_pem, char *out, size_t outlen,
 			     struct tims_err *err);
+
+/* ---- checking a peer ---------------------------------------------------- */
+
+#define TIMS_TLS_SERIAL_MAX 20
+
+/* What identifies a peer's certificate (its leaf). */
+struct tims_tls_peer {
+	char cn[65];                 /* subject common name ("" if none) */
+	unsigned role;               /* its one role; NONE if none or several */
+	uint8_t fp[32];              /* SHA-256 of the certificate (DER) */
+	uint8_t spki[32];            /* SHA-256 of its SubjectPublicKeyInfo (DER) */
+	uint8_t serial[TIMS_TLS_SERIAL_MAX];
+	size_t serial_len;
+};
+
+/* Read a certificate, DER or PEM. */
+tims_rc tims_tls_peer_read(const void *der, size_t len, struct tims_tls_peer *out,
+			   struct tims_err *err);
+tims_rc tims_tls_peer_read_pem(const char *pem, struct tims_tls_peer *out,
+			       struct tims_err *err);
+
+/* The centre's revocation list, its signature verified (opaque). */
+struct tims_tls_crl;
+
+/* A serial number, as the CRL lists it. */
+struct tims_tls_serial {
+	uint8_t b[TIMS_TLS_SERIAL_MAX];
+	size_t len;
+};
+
+/*
+ * Make a CRL signed by the CA (PEM certificate and key) listing serials,
+ * with CRL number `number` (which only grows: a holder keeps the largest),
+ * valid from now for `days`. Appended to pem.
+ */
+tims_rc tims_tls_crl_make(const char *ca_cert, const char *ca_key, uint64_t number,
+			  unsigned days, const struct tims_tls_serial *serials,
+			  size_t n, struct tims_buf *pem, struct tims_err *err);
+
+/*
+ * Load a CRL (PEM) and verify that the CA signed it. A CRL past its next
+ * update is still loaded: an offline post has nothing newer, and what it
+ * lists is still revoked (docs/sync.md). TIMS_ERR_SIGNATURE if the CA did
+ * not sign it.
+ */
+tims_rc tims_tls_crl_load(const char *pem, size_t len, const char *ca_cert,
+			  struct tims_tls_crl **out, struct tims_err *err);
+uint64_t tims_tls_crl_number(const struct tims_tls_crl *crl);
+size_t tims_tls_crl_count(const struct tims_tls_crl *crl);
+int tims_tls_crl_revoked(const struct tims_tls_crl *crl, const uint8_t *serial,
+			 size_t len);
+void tims_tls_crl_free(struct tims_tls_crl *crl);
+
+/* What a side wants of its peer. */
+struct tims_tls_policy {
+	unsigned role;                   /* required: enum tims_cert_role */
+	const char *name;                /* the common name wanted, or NULL */
+	const uint8_t *spki_pin;         /* 32 bytes: the key pinned, or NULL */
+	const struct tims_tls_crl *crl;  /* revocations, or NULL */
+};
+
+/*
+ * Check a peer (whose chain the TLS layer verified) against a policy:
+ * TIMS_OK, or TIMS_ERR_AUTH with a message naming what is wrong (role,
+ * name, pinned key, revoked).
+ */
+tims_rc tims_tls_check(const struct tims_tls_peer *peer,
+		       const struct tims_tls_policy *policy, struct tims_err *err);
+
+/* Lower-case hex of 32 bytes (65 with the NUL), and back. */
+void tims_tls_hex32(const uint8_t in[32], char out[65]);
+tims_rc tims_tls_unhex32(const char *in, uint8_t out[32], struct tims_err *err);
 
 #endif

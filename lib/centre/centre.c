@@ -2,7 +2,14 @@
  * centre.c — a centre directory (tims/centre.h): creation, opening, the
  * registry of enrolled posts, enrolment with client certificates from the
  * centre's CA, revocation, isolation and the event log.
+ *
+ * Every certificate the CA issues carries one role (tims/tls.h) and is
+ * recorded in the certs table with its serial; revoking a post revokes its
+ * certificates, and revoked.crl, the CA-signed list of them, is rewritten
+ * at once. Posts take that list home at enrolment and fetch it with every
+ * sync, so they refuse a revoked certificate also while offline.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -22,6 +29,9 @@ static const char schema[] =
 	" name TEXT PRIMARY KEY, origin TEXT NOT NULL UNIQUE, vkey TEXT NOT NULL,"
 	" cert_fp BLOB NOT NULL, url TEXT, enrolled_ms INTEGER NOT NULL,"
 	" revoked_ms INTEGER);"
+	"CREATE TABLE IF NOT EXISTS certs ("
+	" serial TEXT PRIMARY KEY, post TEXT NOT NULL, role TEXT NOT NULL,"
+	" fp BLOB NOT NULL, issued_ms INTEGER NOT NULL, revoked_ms INTEGER);"
 	"CREATE TABLE IF NOT EXISTS events ("
 	" id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
 	" origin TEXT, detail TEXT NOT NULL);"
@@ -94,10 +104,12 @@ static void wipe_release(struct tims_buf *b)
 	tims_buf_release(b);
 }
 
-/* Issue a certificate from the CA in dir and write NAME.crt / NAME.key. */
+/* Issue a certificate from the CA in dir and write NAME.crt / NAME.key;
+ * what identifies it to *peer if not NULL. */
 static tims_rc issue(const char *ca_dir, const struct tims_cert_req *req,
 		     const char *out_dir, const char *crt_name,
-		     const char *key_name, struct tims_err *err)
+		     const char *key_name, struct tims_tls_peer *peer,
+		     struct tims_err *err)
 {
 	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf cakey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
@@ -109,12 +121,144 @@ static tims_rc issue(const char *ca_dir, const struct tims_cert_req *req,
 	    !(rc = read_in(ca_dir, "ca.key", TIMS_TLS_PEM_MAX, &cakey, err)) &&
 	    !(rc = tims_tls_issue(req, tims_buf_str(&ca), tims_buf_str(&cakey),
 				  &cert, &key, err)) &&
-	    !(rc = write_in(out_dir, key_name, key.buf, key.len, 0600, err)))
-		rc = write_in(out_dir, crt_name, cert.buf, cert.len, 0644, err);
+	    !(rc = write_in(out_dir, key_name, key.buf, key.len, 0600, err)) &&
+	    !(rc = write_in(out_dir, crt_name, cert.buf, cert.len, 0644, err)) && peer)
+		rc = tims_tls_peer_read_pem(tims_buf_str(&cert), peer, err);
 	tims_buf_release(&ca);
 	wipe_release(&cakey);
 	tims_buf_release(&cert);
 	wipe_release(&key);
+	return rc;
+}
+
+/*
+ * The subjectAltNames of a server certificate: the host names and addresses
+ * given (each a DNS name or an IP address), or this machine's loopback
+ * names when none is given (a demo on one machine).
+ */
+static tims_rc set_hosts(struct tims_cert_req *req, const char *const *hosts,
+			 struct tims_err *err)
+{
+	static const char *const loopback[] = { "localhost", "127.0.0.1", "::1", NULL };
+	size_t nd = 0, ni = 0;
+
+	if (!hosts || !hosts[0])
+		hosts = loopback;
+	for (size_t i = 0; hosts[i]; i++) {
+		const char *h = hosts[i];
+		unsigned char ip[16];
+		size_t n = strlen(h);
+
+		if (inet_pton(AF_INET, h, ip) == 1 || inet_pton(AF_INET6, h, ip) == 1) {
+			if (ni == TIMS_TLS_MAX_NAMES)
+				return tims_err_set(err, TIMS_ERR_TOOBIG,
+						    "host: at most %d addresses", TIMS_TLS_MAX_NAMES);
+			req->ips[ni++] = h;
+			continue;
+		}
+		if (n == 0 || n > 253 || h[0] == '.' || h[0] == '-' || h[n - 1] == '.')
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "host \"%.64s\": not a host name or IP address", h);
+		for (size_t k = 0; k < n; k++)
+			if (!isalnum((unsigned char)h[k]) && h[k] != '-' && h[k] != '.')
+				return tims_err_set(err, TIMS_ERR_INVALID,
+						    "host \"%.64s\": not a host name or IP address", h);
+		if (nd == TIMS_TLS_MAX_NAMES)
+			return tims_err_set(err, TIMS_ERR_TOOBIG, "host: at most %d names",
+					    TIMS_TLS_MAX_NAMES);
+		req->dns[nd++] = h;
+	}
+	return TIMS_OK;
+}
+
+/* Record an issued certificate (db locked by the caller, or not shared). */
+static tims_rc record_cert(sqlite3 *db, const char *post,
+			   const struct tims_tls_peer *p, struct tims_err *err)
+{
+	char hex[2 * TIMS_TLS_SERIAL_MAX + 1];
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+
+	sodium_bin2hex(hex, sizeof(hex), p->serial, p->serial_len);
+	if (sqlite3_prepare_v2(db, "INSERT INTO certs (serial, post, role, fp, issued_ms)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "centre.db: certs: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, post, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tims_tls_role_name(p->role), -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, p->fp, sizeof(p->fp), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, tims_mlog_now_ms());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = tims_err_set(err, TIMS_ERR_DB, "centre.db: certs: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Rewrite DIR/revoked.crl from the certs table (db locked by the caller):
+ * every revoked serial, signed by the CA. Its number is the count of
+ * revoked certificates, which only grows: a post keeps the largest.
+ */
+static tims_rc write_crl(const char *dir, sqlite3 *db, struct tims_err *err)
+{
+	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf cakey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf crl = TIMS_BUF_INIT(TIMS_TLS_CRL_MAX);
+	struct tims_tls_serial *list = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0, cap = 0;
+	tims_rc rc = TIMS_OK;
+
+	if (sqlite3_prepare_v2(db, "SELECT serial FROM certs WHERE revoked_ms IS NOT NULL"
+			       " ORDER BY serial", -1, &st, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "centre.db: certs: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *hex = (const char *)sqlite3_column_text(st, 0);
+		size_t bl = 0;
+
+		if (n == cap) {
+			struct tims_tls_serial *m = realloc(list, (cap = cap ? 2 * cap : 16) *
+							    sizeof(*list));
+
+			if (!m) {
+				rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			list = m;
+		}
+		if (!hex || sodium_hex2bin(list[n].b, sizeof(list[n].b), hex, strlen(hex), NULL,
+					   &bl, NULL) != 0) {
+			rc = tims_err_set(err, TIMS_ERR_DB, "centre.db: certs: a bad serial");
+			goto out;
+		}
+		list[n++].len = bl;
+	}
+	if (!(rc = read_in(dir, "ca.crt", TIMS_TLS_PEM_MAX, &ca, err)) &&
+	    !(rc = read_in(dir, "ca.key", TIMS_TLS_PEM_MAX, &cakey, err)) &&
+	    !(rc = tims_tls_crl_make(tims_buf_str(&ca), tims_buf_str(&cakey), n, 3650,
+				     list, n, &crl, err)))
+		rc = write_in(dir, "revoked.crl", crl.buf, crl.len, 0644, err);
+out:
+	sqlite3_finalize(st);
+	free(list);
+	tims_buf_release(&ca);
+	wipe_release(&cakey);
+	tims_buf_release(&crl);
+	return rc;
+}
+
+tims_rc centre_crl_write(struct tims_centre *c, struct tims_err *err)
+{
+	tims_rc rc;
+
+	pthread_mutex_lock(&c->db_lock);
+	rc = write_crl(c->dir, c->db, err);
+	pthread_mutex_unlock(&c->db_lock);
 	return rc;
 }
 
@@ -173,17 +317,17 @@ static tims_rc make_keys(const char *dir, const char *name, struct tims_err *err
 }
 
 tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
-			 struct tims_err *err)
+			 const char *const *hosts, struct tims_err *err)
 {
 	static const char *const ours[] = { "config", "centre.db", "ca.key", "cosign.skey",
 					    "bundle.skey", "audit.skey", "audit.db" };
 	struct tims_cert_req server = {
-		.common_name = "tims centre", .days = 825, .uses = TIMS_CERT_SERVER,
-		.dns = { "localhost" }, .ips = { "127.0.0.1", "::1" },
+		.common_name = "tims centre", .days = 825, .role = TIMS_CERT_CENTRE_SERVER,
 	};
 	struct tims_cert_req client = {
-		.common_name = "centre", .days = 825, .uses = TIMS_CERT_CLIENT,
+		.common_name = "centre", .days = 825, .role = TIMS_CERT_CENTRE_CLIENT,
 	};
+	struct tims_tls_peer srv_peer, cli_peer;
 	struct tims_buf cfg = TIMS_BUF_INIT(CONFIG_MAX);
 	char path[CENTRE_PATH_MAX];
 	sqlite3 *db = NULL;
@@ -198,6 +342,8 @@ tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 				    TIMS_CENTRE_NAME_MAX);
 	if (store && (strchr(store, '\n') || strlen(store) > 1024))
 		return tims_err_set(err, TIMS_ERR_INVALID, "store: not a one-line URI");
+	if ((rc = set_hosts(&server, hosts, err)))
+		return rc;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", dir, strerror(errno));
 	for (size_t i = 0; i < TIMS_ARRAY_SIZE(ours); i++) {
@@ -212,8 +358,8 @@ tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
 	if ((rc = make_keys(dir, name, err)) || (rc = make_ca(dir, name, err)) ||
-	    (rc = issue(dir, &server, dir, "tls.crt", "tls.key", err)) ||
-	    (rc = issue(dir, &client, dir, "client.crt", "client.key", err)))
+	    (rc = issue(dir, &server, dir, "tls.crt", "tls.key", &srv_peer, err)) ||
+	    (rc = issue(dir, &client, dir, "client.crt", "client.key", &cli_peer, err)))
 		return rc;
 	if (tims_buf_addf(&cfg, "name = %s\nstore = %s\n", name, store ? store : "sqlite"))
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "config: too large");
@@ -227,6 +373,9 @@ tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 	    sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path,
 				  db ? sqlite3_errmsg(db) : "cannot open");
+	if (!rc && !(rc = record_cert(db, "centre", &srv_peer, err)) &&
+	    !(rc = record_cert(db, "centre", &cli_peer, err)))
+		rc = write_crl(dir, db, err);
 	sqlite3_close(db);
 	if (!rc)
 		chmod(path, 0600);
@@ -602,24 +751,132 @@ static int valid_name(const char *s)
 	return 1;
 }
 
-tims_rc tims_centre_enrol(struct tims_centre *c, const char *name,
-			  const char *post_vkey, const char *url,
-			  const char *out_dir, struct tims_err *err)
+/* The SHA-256 of the centre's own keys (server, client), as posts pin them. */
+static tims_rc centre_pins(const char *dir, char srv[65], char cli[65],
+			   struct tims_err *err)
+{
+	struct tims_buf b = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_tls_peer p;
+	tims_rc rc;
+
+	if (!(rc = read_in(dir, "tls.crt", TIMS_TLS_PEM_MAX, &b, err)) &&
+	    !(rc = tims_tls_peer_read_pem(tims_buf_str(&b), &p, err))) {
+		if (p.role != TIMS_CERT_CENTRE_SERVER)
+			rc = tims_err_set(err, TIMS_ERR_STATE, "%s/tls.crt: role %s, not "
+					  "centre-server (a centre made before certificate "
+					  "roles: see docs/operations.md)", dir,
+					  tims_tls_role_name(p.role));
+		tims_tls_hex32(p.spki, srv);
+	}
+	tims_buf_release(&b); /* tims_read_file starts afresh */
+	if (!rc && !(rc = read_in(dir, "client.crt", TIMS_TLS_PEM_MAX, &b, err)) &&
+	    !(rc = tims_tls_peer_read_pem(tims_buf_str(&b), &p, err))) {
+		if (p.role != TIMS_CERT_CENTRE_CLIENT)
+			rc = tims_err_set(err, TIMS_ERR_STATE, "%s/client.crt: role %s, not "
+					  "centre-client (a centre made before certificate "
+					  "roles: see docs/operations.md)", dir,
+					  tims_tls_role_name(p.role));
+		tims_tls_hex32(p.spki, cli);
+	}
+	tims_buf_release(&b);
+	return rc;
+}
+
+/* Issue a post's client and server certificates into out_dir and record
+ * them (c->db_lock held). */
+static tims_rc issue_post(struct tims_centre *c, const char *name,
+			  const char *const *hosts, const char *out_dir,
+			  uint8_t client_fp[32], struct tims_err *err)
 {
 	struct tims_cert_req req = {
-		.common_name = name, .days = 825, .uses = TIMS_CERT_CLIENT,
+		.common_name = name, .days = 825, .role = TIMS_CERT_POST_CLIENT,
 	};
 	/* The post's node serves HTTPS with a certificate from the same CA,
 	 * so that the centre can pull from it when rebuilding. */
 	struct tims_cert_req server = {
-		.common_name = name, .days = 825, .uses = TIMS_CERT_SERVER,
-		.dns = { "localhost" }, .ips = { "127.0.0.1", "::1" },
+		.common_name = name, .days = 825, .role = TIMS_CERT_POST_SERVER,
 	};
-	struct tims_buf vk = TIMS_BUF_INIT(KEYFILE_MAX), crt = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_tls_peer cp, sp;
+	tims_rc rc;
+
+	if ((rc = set_hosts(&server, hosts, err)) ||
+	    (rc = issue(c->dir, &req, out_dir, "client.crt", "client.key", &cp, err)) ||
+	    (rc = issue(c->dir, &server, out_dir, "server.crt", "server.key", &sp, err)) ||
+	    (rc = record_cert(c->db, name, &cp, err)) ||
+	    (rc = record_cert(c->db, name, &sp, err)))
+		return rc;
+	memcpy(client_fp, cp.fp, 32);
+	return TIMS_OK;
+}
+
+/* What the post takes home besides its certificates. */
+static tims_rc write_bundle(struct tims_centre *c, const char *name, const char *origin,
+			    const char *url, const char *out_dir, int new_roster_key,
+			    struct tims_err *err)
+{
 	struct tims_buf b = TIMS_BUF_INIT(KEYFILE_MAX);
+	char srv[65], cli[65], path[CENTRE_PATH_MAX];
+	tims_rc rc;
+
+	if ((rc = centre_pins(c->dir, srv, cli, err)) ||
+	    (rc = read_in(c->dir, "ca.crt", TIMS_TLS_PEM_MAX, &b, err)) ||
+	    (rc = write_in(out_dir, "ca.crt", b.buf, b.len, 0644, err)))
+		goto out;
+	tims_buf_release(&b);
+	b.max = TIMS_TLS_CRL_MAX;
+	if ((rc = read_in(c->dir, "revoked.crl", b.max, &b, err)) ||
+	    (rc = write_in(out_dir, "revoked.crl", b.buf, b.len, 0644, err)))
+		goto out;
+	tims_buf_release(&b);
+	b.max = KEYFILE_MAX;
+	if ((rc = read_in(c->dir, "cosign.vkey", KEYFILE_MAX, &b, err)) ||
+	    (rc = write_in(out_dir, "cosign.vkey", b.buf, b.len, 0644, err)))
+		goto out;
+	tims_buf_release(&b);
+	if ((rc = read_in(c->dir, "bundle.vkey", KEYFILE_MAX, &b, err)) ||
+	    (rc = write_in(out_dir, "bundle.vkey", b.buf, b.len, 0644, err)))
+		goto out;
+	tims_buf_release(&b);
+	if (new_roster_key) {
+		rc = centre_roster_key_issue(c, name, out_dir, err);
+	} else if (snprintf(path, sizeof(path), "roster/%s.key", name) >= (int)sizeof(path)) {
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "roster key: path too long");
+	} else if (!(rc = read_in(c->dir, path, KEYFILE_MAX, &b, err))) {
+		rc = write_in(out_dir, "roster.key", b.buf, b.len, 0600, err);
+		sodium_memzero(b.buf, b.alloc);
+	}
+	if (rc)
+		goto out;
+	tims_buf_release(&b);
+	if (tims_buf_addf(&b, "name = %s\norigin = %s\ncentre = %s\nurl = %s\n"
+			  "centre_server_pin = %s\ncentre_client_pin = %s\n", name, origin,
+			  c->name, url ? url : "", srv, cli)) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = write_in(out_dir, "enrolment.conf", b.buf, b.len, 0644, err);
+out:
+	tims_buf_release(&b);
+	return rc;
+}
+
+static tims_rc check_url(const char *url, struct tims_err *err)
+{
+	if (url && (strncmp(url, "https://", 8) || strlen(url) > 512 || strpbrk(url, " \n")))
+		return tims_err_set(err, TIMS_ERR_INVALID, "url: want https://HOST:PORT");
+	return TIMS_OK;
+}
+
+tims_rc tims_centre_enrol(struct tims_centre *c, const char *name,
+			  const char *post_vkey, const char *url,
+			  const char *const *hosts, const char *out_dir,
+			  struct tims_err *err)
+{
+	struct tims_buf vk = TIMS_BUF_INIT(KEYFILE_MAX);
+	struct tims_cert_req probe = { .common_name = "x" };
 	struct tims_verifier v;
 	sqlite3_stmt *st = NULL;
-	char path[CENTRE_PATH_MAX];
+	char srv[65], cli[65];
 	uint8_t fp[32];
 	tims_rc rc;
 
@@ -627,8 +884,9 @@ tims_rc tims_centre_enrol(struct tims_centre *c, const char *name,
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "name: want 1-%d letters, digits, '-', '_' or '.' (not \"centre\")",
 				    TIMS_CENTRE_NAME_MAX);
-	if (url && (strncmp(url, "https://", 8) || strlen(url) > 512 || strpbrk(url, " \n")))
-		return tims_err_set(err, TIMS_ERR_INVALID, "url: want https://HOST:PORT");
+	if ((rc = check_url(url, err)) || (rc = set_hosts(&probe, hosts, err)) ||
+	    (rc = centre_pins(c->dir, srv, cli, err)))
+		return rc;
 	if ((rc = tims_read_file(post_vkey, KEYFILE_MAX, &vk, err)))
 		return rc;
 	while (vk.len && (vk.buf[vk.len - 1] == '\n' || vk.buf[vk.len - 1] == '\r'))
@@ -660,11 +918,7 @@ tims_rc tims_centre_enrol(struct tims_centre *c, const char *name,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((rc = issue(c->dir, &req, out_dir, "client.crt", "client.key", err)) ||
-	    (rc = issue(c->dir, &server, out_dir, "server.crt", "server.key", err)) ||
-	    (rc = dpath(out_dir, "client.crt", path, err)) ||
-	    (rc = tims_read_file(path, TIMS_TLS_PEM_MAX, &crt, err)) ||
-	    (rc = tims_tls_fingerprint(tims_buf_str(&crt), fp, err)))
+	if ((rc = issue_post(c, name, hosts, out_dir, fp, err)))
 		goto unlock;
 	if (sqlite3_prepare_v2(c->db, "INSERT INTO posts (name, origin, vkey, cert_fp, url,"
 			       " enrolled_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st,
@@ -684,32 +938,76 @@ unlock:
 	pthread_mutex_unlock(&c->db_lock);
 	if (rc)
 		goto out;
-	/* What the post takes home. */
-	tims_buf_release(&b); /* tims_read_file starts a new buffer */
-	if ((rc = read_in(c->dir, "ca.crt", TIMS_TLS_PEM_MAX, &b, err)) ||
-	    (rc = write_in(out_dir, "ca.crt", b.buf, b.len, 0644, err)))
-		goto out;
-	tims_buf_release(&b); /* tims_read_file starts a new buffer */
-	if ((rc = read_in(c->dir, "cosign.vkey", KEYFILE_MAX, &b, err)) ||
-	    (rc = write_in(out_dir, "cosign.vkey", b.buf, b.len, 0644, err)))
-		goto out;
-	tims_buf_release(&b); /* tims_read_file starts a new buffer */
-	if ((rc = read_in(c->dir, "bundle.vkey", KEYFILE_MAX, &b, err)) ||
-	    (rc = write_in(out_dir, "bundle.vkey", b.buf, b.len, 0644, err)) ||
-	    (rc = centre_roster_key_issue(c, name, out_dir, err)))
-		goto out;
-	tims_buf_release(&b); /* tims_read_file starts a new buffer */
-	if (tims_buf_addf(&b, "name = %s\norigin = %s\ncentre = %s\nurl = %s\n", name,
-			  v.name, c->name, url ? url : "")) {
-		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = write_in(out_dir, "enrolment.conf", b.buf, b.len, 0644, err);
-	tims_centre_event(c, "enrolled", v.name, name);
+	if (!(rc = write_bundle(c, name, v.name, url, out_dir, 1, err)))
+		tims_centre_event(c, "enrolled", v.name, name);
 out:
 	tims_buf_release(&vk);
-	tims_buf_release(&crt);
-	tims_buf_release(&b);
+	return rc;
+}
+
+tims_rc tims_centre_renew(struct tims_centre *c, const char *name, const char *url,
+			  const char *const *hosts, const char *out_dir,
+			  struct tims_err *err)
+{
+	struct tims_cert_req probe = { .common_name = "x" };
+	char origin[TIMS_NOTE_MAX_NAME + 1] = "", srv[65], cli[65];
+	sqlite3_stmt *st = NULL;
+	uint8_t fp[32];
+	tims_rc rc;
+
+	if ((rc = check_url(url, err)) || (rc = set_hosts(&probe, hosts, err)) ||
+	    (rc = centre_pins(c->dir, srv, cli, err)))
+		return rc;
+	if (mkdir(out_dir, 0700) != 0 && errno != EEXIST)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", out_dir, strerror(errno));
+	pthread_mutex_lock(&c->db_lock);
+	if (sqlite3_prepare_v2(c->db, "SELECT origin FROM posts WHERE name = ?1"
+			       " AND revoked_ms IS NULL", -1, &st, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "renewal", err);
+		goto unlock;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND,
+				  "post %s: not enrolled, or revoked (a revoked post is never "
+				  "renewed)", name);
+		goto unlock;
+	}
+	snprintf(origin, sizeof(origin), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	st = NULL;
+	/* The post's earlier certificates are superseded: revoked. */
+	if (sqlite3_prepare_v2(c->db, "UPDATE certs SET revoked_ms = ?2 WHERE post = ?1"
+			       " AND revoked_ms IS NULL", -1, &st, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "renewal", err);
+		goto unlock;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, tims_mlog_now_ms());
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = centre_db_err(c, "renewal", err);
+		goto unlock;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((rc = issue_post(c, name, hosts, out_dir, fp, err)))
+		goto unlock;
+	if (sqlite3_prepare_v2(c->db, "UPDATE posts SET cert_fp = ?2 WHERE name = ?1", -1,
+			       &st, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "renewal", err);
+		goto unlock;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, fp, sizeof(fp), SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = centre_db_err(c, "renewal", err);
+	if (!rc)
+		rc = write_crl(c->dir, c->db, err);
+unlock:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db_lock);
+	if (!rc && !(rc = write_bundle(c, name, origin, url, out_dir, 0, err)))
+		tims_centre_event(c, "renewed", origin, name);
 	return rc;
 }
 
@@ -727,11 +1025,29 @@ tims_rc tims_centre_revoke(struct tims_centre *c, const char *name,
 	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, tims_mlog_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = centre_db_err(c, "revocation", err);
-	else if (sqlite3_changes(c->db) == 0)
+		goto out;
+	}
+	if (sqlite3_changes(c->db) == 0) {
 		rc = tims_err_set(err, TIMS_ERR_NOTFOUND,
 				  "post %s: not enrolled, or already revoked", name);
+		goto out;
+	}
+	/* Its certificates too, and the signed list posts check offline. */
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(c->db, "UPDATE certs SET revoked_ms = ?2 WHERE post = ?1"
+			       " AND revoked_ms IS NULL", -1, &st, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "revocation", err);
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, tims_mlog_now_ms());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = centre_db_err(c, "revocation", err);
+	else
+		rc = write_crl(c->dir, c->db, err);
 out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db_lock);

@@ -64,6 +64,8 @@ tims_rc centre_db_err(struct tims_centre *c, const char *what,
 tims_rc centre_post_key(struct tims_centre *c, const char *origin,
 			struct tims_verifier *key, int *revoked,
 			struct tims_err *err);
+/* Rewrite DIR/revoked.crl from the certificates revoked (centre.c). */
+tims_rc centre_crl_write(struct tims_centre *c, struct tims_err *err);
 /* A new roster key for a post: DIR/roster/NAME.key and OUT_DIR/roster.key. */
 tims_rc centre_roster_key_issue(struct tims_centre *c, const char *post,
 				const char *out_dir, struct tims_err *err);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "tims/mlog.h"
+#include "tims/tls.h"
 #include "tims/util.h"
 #include "internal.h"
 
@@ -212,6 +213,7 @@ tims_rc tims_centre_rebuild(struct tims_centre *c,
 	char cafile[CENTRE_PATH_MAX], cert[CENTRE_PATH_MAX], key[CENTRE_PATH_MAX];
 	struct tims_buf ans = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
 	struct witnesses *w = calloc(1, sizeof(*w));
+	struct tims_tls_crl *crl = NULL;
 	tims_rc rc;
 
 	*failed = 0;
@@ -224,9 +226,33 @@ tims_rc tims_centre_rebuild(struct tims_centre *c,
 		free(w);
 		return rc;
 	}
+	/* Only the post asked for: its post-server certificate, by name. */
+	{
+		struct tims_buf crlb = TIMS_BUF_INIT(TIMS_TLS_CRL_MAX);
+		struct tims_buf cab = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+		char crlpath[CENTRE_PATH_MAX];
+
+		if ((rc = centre_path(c, "revoked.crl", crlpath, err)) ||
+		    (access(crlpath, F_OK) == 0 &&
+		     ((rc = tims_read_file(crlpath, crlb.max, &crlb, err)) ||
+		      (rc = tims_read_file(cafile, cab.max, &cab, err)) ||
+		      (rc = tims_tls_crl_load(crlb.buf, crlb.len, tims_buf_str(&cab), &crl,
+					      err))))) {
+			tims_buf_release(&crlb);
+			tims_buf_release(&cab);
+			free(w);
+			return rc;
+		}
+		tims_buf_release(&crlb);
+		tims_buf_release(&cab);
+	}
 	for (size_t i = 0; i < n; i++) {
-		struct tims_sync_peer peer = { posts[i].url, cafile, cert, key, 60 };
+		struct tims_tls_policy pol = { .role = TIMS_CERT_POST_SERVER,
+					       .name = posts[i].name, .crl = crl };
+		struct tims_sync_peer peer = { posts[i].url, cafile, cert, key, 60, &pol };
 		char origin[TIMS_NOTE_MAX_NAME + 1], path[128];
+		struct tims_verifier pk;
+		int revoked = 0;
 		struct centre_mirror *cm;
 		struct tims_sync_batch b;
 		struct tims_centre_ingest in;
@@ -237,10 +263,19 @@ tims_rc tims_centre_rebuild(struct tims_centre *c,
 		int ok = 1;
 
 		if (origin_of(c, posts[i].name, origin, sizeof(origin), &e) ||
+		    centre_post_key(c, origin, &pk, &revoked, &e) ||
 		    centre_mirror_get(c, origin, &cm, &e)) {
 			say(report, ctx, "%s: %s", posts[i].name, e.msg);
 			(*failed)++;
 			continue;
+		}
+		if (revoked) {
+			/* Its records are evidence, verified by its signatures and the
+			 * cosignatures, not by its (revoked) certificate: taken still,
+			 * and said so. */
+			pol.crl = NULL;
+			say(report, ctx, "%s: revoked: its post-server certificate is accepted "
+			    "for this rebuild only", posts[i].name);
 		}
 		pthread_mutex_lock(&cm->lock);
 		tims_sync_mirror_size(cm->m, &at, NULL);
@@ -306,6 +341,7 @@ tims_rc tims_centre_rebuild(struct tims_centre *c,
 			(*failed)++;
 	}
 	tims_buf_release(&ans);
+	tims_tls_crl_free(crl);
 	free(w);
 	return TIMS_OK;
 }

@@ -2,9 +2,9 @@
  * routes.c — the centre's HTTPS API (docs/sync.md).
  *
  * The sync routes take mutual TLS only: lib/http verifies the client
- * certificate against the centre's CA and calls authorize_peer, which maps
- * (common name, certificate fingerprint) to exactly one enrolled, not
- * revoked post; the origin a handler works on is that post's, never one
+ * certificate against the centre's CA and calls authorize_peer, which wants
+ * the post-client role and maps (common name, certificate fingerprint) to
+ * exactly one enrolled, not revoked post; the origin a handler works on is that post's, never one
  * the request names. While the centre is isolated (tims centre isolate)
  * every route answers 503, as if it were unreachable.
  *
@@ -15,6 +15,7 @@
  *   GET  /api/v1/sync/bundles               {"centre","bundles":[{"kind","list",
  *                                            "list_kind","version"}]}
  *   GET  /api/v1/sync/bundle?list=NAME      the signed bundle (tims/bundle.h)
+ *   GET  /api/v1/sync/revocations           the CA-signed revocation list (PEM)
  *   GET  /api/v1/centre/status  (public)    posts and their sync state:
  *                                            sizes and times, the query
  *                                            store's state; no personal data
@@ -348,19 +349,31 @@ static tims_rc h_bundle(void *app, struct tims_http_req *req, struct tims_http_r
 	return rc;
 }
 
-static tims_rc authorize_peer(void *app, const char *cn, const uint8_t fp[32],
+/*
+ * A post's certificate, whose chain to the centre's CA lib/http verified:
+ * it must carry the post-client role (a post's server certificate, the
+ * centre's own or a witness's are refused), name an enrolled post that is
+ * not revoked, and be the very certificate issued to it (its fingerprint).
+ */
+static tims_rc authorize_peer(void *app, const struct tims_tls_peer *peer,
 			      struct tims_principal *who)
 {
+	static const struct tims_tls_policy want = { .role = TIMS_CERT_POST_CLIENT };
 	struct centre_serve *s = app;
 	sqlite3_stmt *st = NULL;
+	struct tims_err err = { 0, "" };
 	tims_rc rc = TIMS_ERR_DENIED;
 
+	if (tims_tls_check(peer, &want, &err)) {
+		tims_centre_event(s->c, "peer-refused", NULL, err.msg);
+		return TIMS_ERR_DENIED;
+	}
 	pthread_mutex_lock(&s->c->db_lock);
 	if (sqlite3_prepare_v2(s->c->db, "SELECT origin, cert_fp FROM posts WHERE name = ?1"
 			       " AND revoked_ms IS NULL", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, cn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, peer->cn, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32 &&
-		    sodium_memcmp(sqlite3_column_blob(st, 1), fp, 32) == 0) {
+		    sodium_memcmp(sqlite3_column_blob(st, 1), peer->fp, 32) == 0) {
 			memset(who, 0, sizeof(*who));
 			snprintf(who->id, sizeof(who->id), "%s", sqlite3_column_text(st, 0));
 			who->role = TIMS_ROLE_PEER;
@@ -374,10 +387,34 @@ static tims_rc authorize_peer(void *app, const char *cn, const uint8_t fp[32],
 		char detail[200];
 
 		snprintf(detail, sizeof(detail), "certificate \"%s\" is revoked, unknown, or "
-			 "not the one issued", cn);
+			 "not the one issued", peer->cn);
 		tims_centre_event(s->c, "peer-refused", NULL, detail);
 	}
 	return rc;
+}
+
+/* The CA-signed revocation list (centre.c), which posts keep and check
+ * every peer against, also offline. */
+static tims_rc h_revocations(void *app, struct tims_http_req *req,
+			     struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	char path[CENTRE_PATH_MAX];
+	struct tims_err err;
+	tims_rc rc;
+
+	(void)req;
+	if (tims_centre_isolated(s->c))
+		return isolated(resp);
+	if ((rc = centre_path(s->c, "revoked.crl", path, &err)))
+		return rc;
+	tims_buf_reset(&resp->body);
+	resp->body.max = TIMS_TLS_CRL_MAX;
+	if ((rc = tims_read_file(path, resp->body.max, &resp->body, &err)))
+		return rc;
+	resp->status = 200;
+	resp->type = "application/x-pem-file";
+	return TIMS_OK;
 }
 
 static void http_log(void *app, const struct tims_http_req *req, int status,
@@ -404,6 +441,8 @@ static const struct tims_http_route routes[] = {
 	{ "GET", "/api/v1/sync/export", TIMS_ROLE_PEER, 0, NULL, h_export, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/bundles", TIMS_ROLE_PEER, 0, NULL, h_bundles, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/bundle", TIMS_ROLE_PEER, 0, NULL, h_bundle, TIMS_ROUTE_MTLS },
+	{ "GET", "/api/v1/sync/revocations", TIMS_ROLE_PEER, 0, NULL, h_revocations,
+	  TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/centre/status", TIMS_ROUTE_PUBLIC, 0, NULL, h_status, 0 },
 	{ "GET", "/metrics", TIMS_ROUTE_PUBLIC, 0, NULL, h_metrics, 0 },
 	/* the supervisor dashboard (dashboard.c, docs/dashboard.md) */
@@ -453,6 +492,10 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 	s->log = log;
 	s->log_ctx = log_ctx;
 	pthread_mutex_init(&s->officers_lock, NULL);
+	if ((rc = centre_path(c, "revoked.crl", path, err)))
+		goto out;
+	if (access(path, F_OK) != 0 && (rc = centre_crl_write(c, err)))
+		goto out;
 	if ((rc = tims_centre_reindex(c, &added, err)) ||
 	    (rc = centre_maintain_start(c, err)) ||
 	    (rc = tims_officers_open_dir(c->dir, TIMS_PW_COST_INTERACTIVE, &s->officers, err)))

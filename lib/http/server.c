@@ -318,17 +318,14 @@ static void client_address(struct MHD_Connection *c, char *out, size_t len)
 	}
 }
 
-/* A verified client certificate: its common name and fingerprint. */
+/* A client certificate whose chain verified: what identifies it. */
 static int verified_peer(struct MHD_Connection *c, char *cn, size_t cnlen,
-			 uint8_t fp[32])
+			 struct tims_tls_peer *peer)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	const gnutls_datum_t *certs;
-	gnutls_x509_crt_t crt;
 	unsigned status = 1, n = 0;
-	size_t len = cnlen, fplen = 32;
-	int ok = 0;
 
 	if (!ci || !ci->tls_session)
 		return 0;
@@ -337,15 +334,11 @@ static int verified_peer(struct MHD_Connection *c, char *cn, size_t cnlen,
 	    status != 0)
 		return 0;
 	certs = gnutls_certificate_get_peers(ci->tls_session, &n);
-	if (!certs || n == 0 || gnutls_x509_crt_init(&crt) < 0)
+	if (!certs || n == 0 ||
+	    tims_tls_peer_read(certs[0].data, certs[0].size, peer, NULL) || !peer->cn[0])
 		return 0;
-	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) >= 0 &&
-	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0,
-					  cn, &len) >= 0 &&
-	    gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &fplen) >= 0)
-		ok = 1;
-	gnutls_x509_crt_deinit(crt);
-	return ok;
+	snprintf(cn, cnlen, "%s", peer->cn);
+	return 1;
 }
 
 static const char *content_type_of(const char *path)
@@ -414,7 +407,7 @@ static int check_headers(struct tims_http_server *s, struct reqctx *rq,
 	const struct tims_http_route *route;
 	const char *h;
 	int known;
-	uint8_t fp[32];
+	struct tims_tls_peer peer;
 	tims_rc rc;
 
 #define REFUSE(st, code, msg) do { *ret = send_error(s, rq, c, st, code, msg); return 1; } while (0)
@@ -431,11 +424,11 @@ static int check_headers(struct tims_http_server *s, struct reqctx *rq,
 	}
 	rq->route = route;
 	if (route->flags & TIMS_ROUTE_MTLS) {
-		if (!verified_peer(c, rq->req.peer_cn, sizeof(rq->req.peer_cn), fp))
+		if (!verified_peer(c, rq->req.peer_cn, sizeof(rq->req.peer_cn), &peer))
 			REFUSE(401, "certificate_required",
 			       "a client certificate issued by the centre is required");
 		if (!s->cfg.authorize_peer ||
-		    s->cfg.authorize_peer(s->cfg.app, rq->req.peer_cn, fp, &rq->req.who))
+		    s->cfg.authorize_peer(s->cfg.app, &peer, &rq->req.who))
 			REFUSE(403, "peer_refused", "this certificate is revoked or unknown");
 	}
 	if (route->roles != TIMS_ROUTE_PUBLIC && !(route->flags & TIMS_ROUTE_MTLS)) {

@@ -104,7 +104,20 @@ tims_rc node_sync_start(struct tims_node *n, struct tims_err *err);
 void node_sync_stop(struct tims_node *n);
 int node_sync_enrolled(const struct tims_node *n);
 json_t *node_sync_status(struct tims_node *n); /* n->lock held */
-tims_rc node_authorize_peer(void *app, const char *cn, const uint8_t fp[32],
+/* identity.c: what the post's peers must be (docs/sync.md, "Identity"). */
+struct tims_sync_peer;
+/* The policy for a centre role (centre-server for the sync client,
+ * centre-client for the peer routes) from DIR/centre: the pinned key and
+ * the revocation list held (*crl, freed by the caller). TIMS_ERR_AUTH if
+ * the enrolment has no pin. */
+tims_rc node_identity_policy(const char *dir, unsigned role, struct tims_tls_policy *pol,
+			     uint8_t pin[32], struct tims_tls_crl **crl,
+			     struct tims_err *err);
+/* Fetch the centre's revocation list and keep it if it verifies and is not
+ * older than the one held; *number: the number of the list kept. */
+tims_rc node_identity_fetch_crl(const char *dir, const struct tims_sync_peer *peer,
+				uint64_t *number, struct tims_err *err);
+tims_rc node_authorize_peer(void *app, const struct tims_tls_peer *peer,
 			    struct tims_principal *who);
 tims_rc node_h_peer_export(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc node_h_peer_cosigned(void *app, struct tims_http_req *req, struct tims_http_resp *resp);

@@ -85,7 +85,12 @@ struct node_sync {
 	struct witness_conf w[SYNC_MAX_WITNESSES];
 	size_t nw;
 	uint64_t interval_ms, centre_timeout_ms, witness_timeout_ms;
+	const struct tims_tls_policy *policy; /* the centre's identity (identity.c) */
 	/* state, under n->lock */
+	char alert[TIMS_ERR_MSG_BYTES];  /* the centre's identity refused, or "" */
+	int64_t alert_since_ms;
+	uint64_t crl_number;
+	int64_t crl_fetched_ms;          /* the revocation list: last asked for */
 	int online;
 	int64_t since_ms;         /* online or offline since */
 	int64_t last_ok_ms;       /* the centre's last answer */
@@ -278,11 +283,63 @@ static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
 	return TIMS_OK;
 }
 
+/*
+ * Whoever answered on the centre's address is not the centre enrolled
+ * (docs/sync.md, "Identity"): nothing was sent to it. An alert, not
+ * merely "offline": in the status until the real centre answers again, in
+ * the process log, and once per episode in the post's audit log.
+ */
+static void identity_alert(struct node_sync *s, const char *why)
+{
+	struct tims_audit_event ev;
+	struct tims_err err;
+	uint64_t index;
+	char *q = NULL, *r = NULL;
+
+	pthread_mutex_lock(&s->n->lock);
+	if (!s->alert[0]) {
+		json_t *jq = json_pack("{s:s}", "url", s->url), *jr = json_pack("{s:s}", "refused", why);
+
+		q = jq ? json_dumps(jq, JSON_COMPACT) : NULL;
+		r = jr ? json_dumps(jr, JSON_COMPACT) : NULL;
+		json_decref(jq);
+		json_decref(jr);
+		s->alert_since_ms = now_ms();
+		memset(&ev, 0, sizeof(ev));
+		snprintf(ev.actor, sizeof(ev.actor), "sync");
+		snprintf(ev.role, sizeof(ev.role), "peer");
+		snprintf(ev.booth, sizeof(ev.booth), "-");
+		snprintf(ev.addr, sizeof(ev.addr), "-");
+		snprintf(ev.action, sizeof(ev.action), "identity.alert");
+		snprintf(ev.purpose, sizeof(ev.purpose), "the centre's address answered "
+			 "with a certificate that is not the centre's");
+		ev.crossing = -1;
+		ev.status = 403;
+		ev.query = q;
+		ev.query_len = q ? strlen(q) : 0;
+		ev.result = r;
+		ev.result_len = r ? strlen(r) : 0;
+		if (tims_audit_append(s->n->audit, &ev, &index, &err))
+			node_log(s->n, "audit: %s", tims_err_msg(&err));
+		free(q);
+		free(r);
+	}
+	if (strcmp(s->alert, why) != 0)
+		node_log(s->n, "ALERT identity: centre %s refused, nothing sent: %s", s->url, why);
+	snprintf(s->alert, sizeof(s->alert), "%s", why);
+	pthread_mutex_unlock(&s->n->lock);
+}
+
 static void set_state(struct node_sync *s, int ok, const char *error)
 {
 	int64_t t = now_ms();
 
 	pthread_mutex_lock(&s->n->lock);
+	if (ok && s->alert[0]) {
+		node_log(s->n, "identity: the enrolled centre answers again (alert since %"
+			 PRId64 " ended)", s->alert_since_ms);
+		s->alert[0] = '\0';
+	}
 	if (ok != s->online || !s->since_ms) {
 		s->since_ms = t;
 		node_log(s->n, "centre %s: %s", s->url, ok ? "online" : error);
@@ -350,7 +407,7 @@ static void keep_centre_cosig(struct node_sync *s, const struct tims_buf *note,
 static tims_rc centre_round(struct node_sync *s, struct tims_err *err)
 {
 	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key,
-				       (long)((s->centre_timeout_ms + 999) / 1000) };
+				       (long)((s->centre_timeout_ms + 999) / 1000), s->policy };
 	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
 	struct tims_buf body = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
 	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX);
@@ -551,7 +608,7 @@ static tims_rc apply_roster(struct node_sync *s, const char *json, size_t len,
 /* Fetch and apply every bundle newer than what the post holds. */
 static void pull_bundles(struct node_sync *s)
 {
-	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 60 };
+	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 60, s->policy };
 	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX), b = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
 	struct tims_err err;
 	json_t *j = NULL, *arr;
@@ -769,11 +826,43 @@ static void *sync_main(void *arg)
 	pthread_mutex_lock(&s->n->lock);
 	while (!s->n->stopping) {
 		pthread_mutex_unlock(&s->n->lock);
-		if (centre_round(s, &err)) {
-			set_state(s, 0, tims_err_msg(&err));
-		} else {
-			set_state(s, 1, NULL);
-			pull_bundles(s);
+		{
+			struct tims_tls_policy pol;
+			struct tims_tls_crl *crl = NULL;
+			uint8_t pin[32];
+			tims_rc rc;
+
+			rc = node_identity_policy(s->n->dir, TIMS_CERT_CENTRE_SERVER, &pol, pin,
+						  &crl, &err);
+			s->policy = rc ? NULL : &pol;
+			if (rc) /* no pin: the enrolment must be renewed */
+				set_state(s, 0, tims_err_msg(&err));
+			else if ((rc = centre_round(s, &err)) == TIMS_ERR_AUTH) {
+				identity_alert(s, tims_err_msg(&err));
+				set_state(s, 0, tims_err_msg(&err));
+			} else if (rc) {
+				set_state(s, 0, tims_err_msg(&err));
+			} else {
+				struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 30,
+							       &pol };
+				uint64_t number;
+
+				set_state(s, 1, NULL);
+				/* The revocation list: at the first contact, then each minute. */
+				if (!s->crl_fetched_ms || now_ms() - s->crl_fetched_ms >= 60000) {
+					s->crl_fetched_ms = now_ms();
+					if (node_identity_fetch_crl(s->n->dir, &peer, &number, &err))
+						node_log(s->n, "revocation list: %s",
+							 tims_err_msg(&err));
+					else if (number != s->crl_number)
+						node_log(s->n, "revocation list %" PRIu64 " from the "
+							 "centre kept", number);
+					s->crl_number = number;
+				}
+				pull_bundles(s);
+			}
+			s->policy = NULL;
+			tims_tls_crl_free(crl);
 		}
 		pthread_mutex_lock(&s->n->lock);
 		s->rounds++;
@@ -908,26 +997,14 @@ json_t *node_sync_status(struct tims_node *n)
 		return NULL;
 	if (stale[0] || s->last_error[0])
 		json_object_set_new(o, "last_error", json_string(stale[0] ? stale : s->last_error));
+	if (s->alert[0])
+		json_object_set_new(o, "identity_alert", json_pack("{s:s, s:I}", "message",
+			s->alert, "since_ms", (json_int_t)s->alert_since_ms));
 	json_object_set_new(o, "witnesses", witnesses_status(s, t));
 	return o;
 }
 
 /* ---- the centre pulls (rebuild) ----------------------------------------- */
-
-tims_rc node_authorize_peer(void *app, const char *cn, const uint8_t fp[32],
-			    struct tims_principal *who)
-{
-	(void)app;
-	(void)fp;
-	/* The certificate verified against the centre's CA (lib/http); the CA
-	 * gives "centre" only to the centre (posts' names may not be it). */
-	if (strcmp(cn, "centre") != 0)
-		return TIMS_ERR_DENIED;
-	memset(who, 0, sizeof(*who));
-	snprintf(who->id, sizeof(who->id), "centre");
-	who->role = TIMS_ROLE_PEER;
-	return TIMS_OK;
-}
 
 tims_rc node_h_peer_export(void *app, struct tims_http_req *req,
 			   struct tims_http_resp *resp)

@@ -4,11 +4,16 @@
  *
  * Only https; no redirects; TLS 1.2 or later; the server certificate is
  * checked against the given CA (the centre's, from the enrolment) and the
- * host name; our certificate and key are presented. The answer is bounded.
- * A tims_sync_conn keeps its connection open between requests, so a post
- * that asks the centre every second does not shake hands every second.
+ * host name, then against the caller's policy (role, name, pinned key,
+ * revocation: tims/tls.h) in libcurl's pre-request callback, which runs
+ * after the handshake and before each request is sent (also on a kept
+ * connection), so an impostor learns nothing of it. Our certificate and key
+ * are presented. The answer is bounded. A tims_sync_conn keeps its
+ * connection open between requests, so a post that asks the centre every
+ * second does not shake hands every second.
  */
 #include <curl/curl.h>
+#include <gnutls/gnutls.h>
 #include <pthread.h>
 
 #include "tims/sync.h"
@@ -24,6 +29,47 @@ static void setup(void)
 static size_t on_data(char *p, size_t sz, size_t n, void *ud)
 {
 	return tims_buf_add(ud, p, sz * n) ? 0 : sz * n;
+}
+
+struct identity {
+	CURL *c;
+	const struct tims_sync_peer *peer;
+	int refused;
+	struct tims_err err;
+};
+
+/* libcurl: the connection is up, the request not yet sent. */
+static int on_connected(void *ud, char *ip, char *local_ip, int port, int local_port)
+{
+	struct identity *id = ud;
+	struct curl_tlssessioninfo *ti = NULL;
+	const gnutls_datum_t *certs;
+	struct tims_tls_peer p;
+	unsigned n = 0;
+
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	if (curl_easy_getinfo(id->c, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
+	    ti->backend != CURLSSLBACKEND_GNUTLS || !ti->internals) {
+		tims_err_set(&id->err, TIMS_ERR_AUTH, "%s: the TLS session cannot be "
+			     "inspected (libcurl without GnuTLS?)", id->peer->url);
+		goto refuse;
+	}
+	certs = gnutls_certificate_get_peers(ti->internals, &n);
+	if (!certs || n == 0) {
+		tims_err_set(&id->err, TIMS_ERR_AUTH, "%s: no server certificate",
+			     id->peer->url);
+		goto refuse;
+	}
+	if (tims_tls_peer_read(certs[0].data, certs[0].size, &p, &id->err) ||
+	    tims_tls_check(&p, id->peer->policy, &id->err))
+		goto refuse;
+	return CURL_PREREQFUNC_OK;
+refuse:
+	id->refused = 1;
+	return CURL_PREREQFUNC_ABORT;
 }
 
 struct tims_sync_conn {
@@ -60,6 +106,7 @@ static tims_rc perform(CURL *c, const struct tims_sync_peer *peer, const char *m
 {
 	char msg[CURL_ERROR_SIZE] = "", url[2048], ctype[128];
 	struct curl_slist *h = NULL;
+	struct identity id = { .c = c, .peer = peer, .err = { 0, "" } };
 	CURLcode cc;
 
 	*status = 0;
@@ -71,6 +118,10 @@ static tims_rc perform(CURL *c, const struct tims_sync_peer *peer, const char *m
 	snprintf(ctype, sizeof(ctype), "Content-Type: %s",
 		 type ? type : "application/json");
 	curl_easy_reset(c);
+	if (peer->policy) {
+		curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_connected);
+		curl_easy_setopt(c, CURLOPT_PREREQDATA, &id);
+	}
 	tims_buf_reset(out);
 	out->max = max;
 	h = curl_slist_append(h, ctype);
@@ -106,7 +157,15 @@ static tims_rc perform(CURL *c, const struct tims_sync_peer *peer, const char *m
 	/* The handle must not keep pointers to what ends here. */
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, NULL);
+	curl_easy_setopt(c, CURLOPT_PREREQDATA, NULL);
 	curl_slist_free_all(h);
+	if (id.refused)
+		return tims_err_set(err, TIMS_ERR_AUTH, "%s: not the peer enrolled: %s",
+				    peer->url, id.err.msg);
+	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
+		return tims_err_set(err, TIMS_ERR_AUTH, "%s: not the peer enrolled: %s",
+				    peer->url, msg[0] ? msg : curl_easy_strerror(cc));
 	if (cc == CURLE_WRITE_ERROR)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s%s: answer larger than %zu bytes",
 				    peer->url, path, max);

@@ -1,10 +1,14 @@
 /*
- * cert.c — key and certificate generation with GnuTLS (see include/tims/tls.h).
+ * cert.c — key and certificate generation with GnuTLS, certificate roles,
+ * the centre's revocation list, and the checks each side makes of its peer
+ * (see include/tims/tls.h).
  */
 #include <arpa/inet.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 #include <gnutls/x509.h>
+#include <sodium.h>
 
 #include "tims/tls.h"
 
@@ -17,6 +21,29 @@ const char tims_tls_priorities[] =
 	"+SIGN-ECDSA-SHA256:+SIGN-ECDSA-SHA384:+SIGN-RSA-PSS-RSAE-SHA256:"
 	"+SIGN-RSA-PSS-RSAE-SHA384:+SIGN-RSA-SHA256:+SIGN-RSA-SHA384:"
 	"+SIGN-EDDSA-ED25519:+COMP-NULL:+CTYPE-X509:%SERVER_PRECEDENCE";
+
+/*
+ * A role is the subject's organizational unit, exactly one, with the
+ * extended key usage that goes with it (TLS server or TLS client). Only
+ * the centre's CA writes subjects into the certificates it issues, so a
+ * chain to it vouches for the role as much as for the name.
+ */
+static const struct {
+	const char *name;
+	unsigned use;
+} roles[TIMS_CERT_ROLES + 1] = {
+	[TIMS_CERT_ROLE_NONE] = { "none", 0 },
+	[TIMS_CERT_CENTRE_SERVER] = { "centre-server", TIMS_CERT_SERVER },
+	[TIMS_CERT_CENTRE_CLIENT] = { "centre-client", TIMS_CERT_CLIENT },
+	[TIMS_CERT_POST_SERVER] = { "post-server", TIMS_CERT_SERVER },
+	[TIMS_CERT_POST_CLIENT] = { "post-client", TIMS_CERT_CLIENT },
+	[TIMS_CERT_WITNESS] = { "witness", TIMS_CERT_SERVER },
+};
+
+const char *tims_tls_role_name(unsigned role)
+{
+	return role <= TIMS_CERT_ROLES ? roles[role].name : "none";
+}
 
 #define GT(call, what) do { \
 	int gt_rc_ = (call); \
@@ -90,6 +117,8 @@ static tims_rc check_req(const struct tims_cert_req *req, struct tims_err *err)
 		if (!isprint((unsigned char)req->common_name[i]))
 			return tims_err_set(err, TIMS_ERR_INVALID,
 					    "common name: unprintable byte at %zu", i + 1);
+	if (req->role > TIMS_CERT_ROLES)
+		return tims_err_set(err, TIMS_ERR_INVALID, "role: %u is not a role", req->role);
 	if (req->days == 0 || req->days > 3650)
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "validity: %u days, 1 to 3650 allowed", req->days);
@@ -105,7 +134,7 @@ tims_rc tims_tls_issue(const struct tims_cert_req *req, const char *ca_cert,
 	gnutls_datum_t out_crt = { NULL, 0 }, out_key = { NULL, 0 };
 	unsigned char serial[16], keyid[64];
 	size_t keyid_len = sizeof(keyid);
-	unsigned usage;
+	unsigned usage, uses = req->uses;
 	time_t now = time(NULL);
 	tims_rc rc;
 
@@ -129,20 +158,27 @@ tims_rc tims_tls_issue(const struct tims_cert_req *req, const char *ca_cert,
 		now + (time_t)req->days * 86400), "expiration time");
 	GT(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
 		req->common_name, (unsigned)strlen(req->common_name)), "common name");
+	if (req->role) {
+		const char *r = roles[req->role].name;
+
+		uses |= roles[req->role].use;
+		GT(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME,
+			0, r, (unsigned)strlen(r)), "role");
+	}
 	GT(gnutls_x509_crt_set_key(crt, key), "public key");
 	if ((rc = add_names(crt, req, err)))
 		goto out;
 	GT(gnutls_x509_crt_set_basic_constraints(crt,
-		(req->uses & TIMS_CERT_CA) ? 1 : 0, (req->uses & TIMS_CERT_CA) ? 0 : -1),
+		(uses & TIMS_CERT_CA) ? 1 : 0, (uses & TIMS_CERT_CA) ? 0 : -1),
 		"basic constraints");
 	usage = GNUTLS_KEY_DIGITAL_SIGNATURE;
-	if (req->uses & TIMS_CERT_CA)
+	if (uses & TIMS_CERT_CA)
 		usage |= GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN;
 	GT(gnutls_x509_crt_set_key_usage(crt, usage), "key usage");
-	if (req->uses & TIMS_CERT_SERVER)
+	if (uses & TIMS_CERT_SERVER)
 		GT(gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0),
 		   "key purpose");
-	if (req->uses & TIMS_CERT_CLIENT)
+	if (uses & TIMS_CERT_CLIENT)
 		GT(gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_CLIENT, 0),
 		   "key purpose");
 	GT(gnutls_x509_crt_get_key_id(crt, 0, keyid, &keyid_len), "key id");
@@ -229,4 +265,297 @@ out:
 	if (crt)
 		gnutls_x509_crt_deinit(crt);
 	return rc;
+}
+
+/* ---- peers -------------------------------------------------------------- */
+
+static tims_rc read_crt(gnutls_x509_crt_t crt, struct tims_tls_peer *out,
+			struct tims_err *err)
+{
+	gnutls_pubkey_t pk = NULL;
+	gnutls_datum_t spki = { NULL, 0 };
+	char oid[128], ou[64];
+	size_t len = sizeof(out->cn), fplen = sizeof(out->fp);
+	unsigned role = TIMS_CERT_ROLE_NONE;
+	int found = 0;
+	tims_rc rc = TIMS_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0,
+					  out->cn, &len) < 0)
+		out->cn[0] = '\0';
+	GT(gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, out->fp, &fplen),
+	   "fingerprint");
+	len = sizeof(out->serial);
+	GT(gnutls_x509_crt_get_serial(crt, out->serial, &len), "serial");
+	out->serial_len = len;
+	/* The role: exactly one OU, one of ours, with its key purpose. */
+	len = sizeof(ou);
+	if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, 0, 0,
+					  ou, &len) >= 0 &&
+	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, 1, 0,
+					  oid, &(size_t){ sizeof(oid) }) < 0)
+		for (unsigned k = 1; k <= TIMS_CERT_ROLES; k++)
+			if (!strcmp(ou, roles[k].name))
+				role = k;
+	for (unsigned i = 0; role && i < 64; i++) {
+		size_t ol = sizeof(oid);
+		int r = gnutls_x509_crt_get_key_purpose_oid(crt, i, oid, &ol, NULL);
+
+		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (r >= 0 && !strcmp(oid, roles[role].use == TIMS_CERT_SERVER ?
+				      GNUTLS_KP_TLS_WWW_SERVER : GNUTLS_KP_TLS_WWW_CLIENT))
+			found = 1;
+	}
+	out->role = found ? role : TIMS_CERT_ROLE_NONE;
+	GT(gnutls_pubkey_init(&pk), "init");
+	GT(gnutls_pubkey_import_x509(pk, crt, 0), "public key");
+	GT(gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &spki), "public key");
+	GT(gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size, out->spki), "hash");
+out:
+	gnutls_free(spki.data);
+	if (pk)
+		gnutls_pubkey_deinit(pk);
+	return rc;
+}
+
+tims_rc tims_tls_peer_read(const void *der, size_t len, struct tims_tls_peer *out,
+			   struct tims_err *err)
+{
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)der, (unsigned)len };
+	gnutls_x509_crt_t crt = NULL;
+	tims_rc rc = TIMS_OK;
+
+	if (len > TIMS_TLS_PEM_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "certificate: larger than %d bytes",
+				    TIMS_TLS_PEM_MAX);
+	GT(gnutls_x509_crt_init(&crt), "init");
+	GT(gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER), "import");
+	rc = read_crt(crt, out, err);
+out:
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+tims_rc tims_tls_peer_read_pem(const char *pem, struct tims_tls_peer *out,
+			       struct tims_err *err)
+{
+	gnutls_x509_crt_t crt;
+	tims_rc rc = import_crt(pem, &crt, err);
+
+	if (!rc)
+		rc = read_crt(crt, out, err);
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+/* Serial numbers compare as integers: leading zero bytes do not count. */
+static int same_serial(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	while (al && !*a)
+		a++, al--;
+	while (bl && !*b)
+		b++, bl--;
+	return al == bl && memcmp(a, b, al) == 0;
+}
+
+static void serial_hex(const uint8_t *s, size_t n, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && k + 3 <= cap; i++, k += 2)
+		snprintf(out + k, cap - k, "%02x", s[i]);
+}
+
+/* ---- the revocation list ------------------------------------------------ */
+
+#define CRL_MAX_ENTRIES 65536
+
+struct tims_tls_crl {
+	uint64_t number;
+	size_t n;
+	struct tims_tls_serial *serials;
+};
+
+tims_rc tims_tls_crl_make(const char *ca_cert, const char *ca_key, uint64_t number,
+			  unsigned days, const struct tims_tls_serial *serials,
+			  size_t n, struct tims_buf *pem, struct tims_err *err)
+{
+	gnutls_x509_crt_t cacrt = NULL;
+	gnutls_x509_privkey_t cakey = NULL;
+	gnutls_x509_crl_t crl = NULL;
+	gnutls_datum_t out = { NULL, 0 };
+	unsigned char num[8], keyid[64];
+	size_t keyid_len = sizeof(keyid);
+	time_t now = time(NULL);
+	tims_rc rc;
+
+	if (days == 0 || days > 3650)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "revocation list: %u days, 1 to 3650 allowed", days);
+	if (n > CRL_MAX_ENTRIES)
+		return tims_err_set(err, TIMS_ERR_TOOBIG,
+				    "revocation list: more than %d entries", CRL_MAX_ENTRIES);
+	if ((rc = load_ca(ca_cert, ca_key, &cacrt, &cakey, err)))
+		goto out;
+	GT(gnutls_x509_crl_init(&crl), "init");
+	GT(gnutls_x509_crl_set_version(crl, 2), "revocation list version");
+	GT(gnutls_x509_crl_set_this_update(crl, now), "this update");
+	GT(gnutls_x509_crl_set_next_update(crl, now + (time_t)days * 86400), "next update");
+	for (int i = 0; i < 8; i++)
+		num[i] = (unsigned char)(number >> (56 - 8 * i));
+	GT(gnutls_x509_crl_set_number(crl, num, sizeof(num)), "revocation list number");
+	GT(gnutls_x509_crt_get_subject_key_id(cacrt, keyid, &keyid_len, NULL), "CA key id");
+	GT(gnutls_x509_crl_set_authority_key_id(crl, keyid, keyid_len), "authority key id");
+	for (size_t i = 0; i < n; i++)
+		GT(gnutls_x509_crl_set_crt_serial(crl, serials[i].b, serials[i].len, now),
+		   "revoked serial");
+	GT(gnutls_x509_crl_sign2(crl, cacrt, cakey, GNUTLS_DIG_SHA256, 0), "signing");
+	GT(gnutls_x509_crl_export2(crl, GNUTLS_X509_FMT_PEM, &out), "export");
+	if ((rc = tims_buf_add(pem, out.data, out.size)))
+		tims_err_set(err, rc, "revocation list: larger than its buffer");
+out:
+	gnutls_free(out.data);
+	if (crl)
+		gnutls_x509_crl_deinit(crl);
+	if (cacrt)
+		gnutls_x509_crt_deinit(cacrt);
+	if (cakey)
+		gnutls_x509_privkey_deinit(cakey);
+	return rc;
+}
+
+tims_rc tims_tls_crl_load(const char *pem, size_t len, const char *ca_cert,
+			  struct tims_tls_crl **out, struct tims_err *err)
+{
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)pem, (unsigned)len };
+	gnutls_x509_crl_t crl = NULL;
+	gnutls_x509_crt_t ca = NULL;
+	struct tims_tls_crl *c = NULL;
+	unsigned char num[20];
+	size_t numlen = sizeof(num);
+	unsigned status = 0, crit = 0;
+	int count;
+	tims_rc rc;
+
+	*out = NULL;
+	if (len > (size_t)CRL_MAX_ENTRIES * 64)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "revocation list: too large");
+	if ((rc = import_crt(ca_cert, &ca, err)))
+		goto out;
+	GT(gnutls_x509_crl_init(&crl), "init");
+	GT(gnutls_x509_crl_import(crl, &d, GNUTLS_X509_FMT_PEM), "revocation list");
+	GT(gnutls_x509_crl_verify(crl, &ca, 1, 0, &status), "revocation list");
+	/* Past its next update it is still the newest an offline post has. */
+	status &= ~(unsigned)GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED;
+	if (status) {
+		rc = tims_err_set(err, TIMS_ERR_SIGNATURE,
+				  "revocation list: not signed by the centre's CA (status 0x%x)",
+				  status);
+		goto out;
+	}
+	if ((count = gnutls_x509_crl_get_crt_count(crl)) < 0 || count > CRL_MAX_ENTRIES) {
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "revocation list: bad entry count");
+		goto out;
+	}
+	if (!(c = calloc(1, sizeof(*c))) ||
+	    (count && !(c->serials = calloc((size_t)count, sizeof(*c->serials))))) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (gnutls_x509_crl_get_number(crl, num, &numlen, &crit) >= 0 && numlen <= 8)
+		for (size_t i = 0; i < numlen; i++)
+			c->number = c->number << 8 | num[i];
+	for (int i = 0; i < count; i++) {
+		size_t sl = TIMS_TLS_SERIAL_MAX;
+
+		GT(gnutls_x509_crl_get_crt_serial(crl, i, c->serials[i].b, &sl, NULL),
+		   "revoked serial");
+		c->serials[i].len = sl;
+	}
+	c->n = (size_t)count;
+	*out = c;
+	c = NULL;
+out:
+	tims_tls_crl_free(c);
+	if (crl)
+		gnutls_x509_crl_deinit(crl);
+	if (ca)
+		gnutls_x509_crt_deinit(ca);
+	return rc;
+}
+
+uint64_t tims_tls_crl_number(const struct tims_tls_crl *crl)
+{
+	return crl->number;
+}
+
+size_t tims_tls_crl_count(const struct tims_tls_crl *crl)
+{
+	return crl->n;
+}
+
+int tims_tls_crl_revoked(const struct tims_tls_crl *crl, const uint8_t *serial,
+			 size_t len)
+{
+	for (size_t i = 0; crl && i < crl->n; i++)
+		if (same_serial(crl->serials[i].b, crl->serials[i].len, serial, len))
+			return 1;
+	return 0;
+}
+
+void tims_tls_crl_free(struct tims_tls_crl *crl)
+{
+	if (!crl)
+		return;
+	free(crl->serials);
+	free(crl);
+}
+
+/* ---- the checks --------------------------------------------------------- */
+
+tims_rc tims_tls_check(const struct tims_tls_peer *peer,
+		       const struct tims_tls_policy *policy, struct tims_err *err)
+{
+	char hex[2 * TIMS_TLS_SERIAL_MAX + 1];
+
+	if (!policy->role || peer->role != policy->role)
+		return tims_err_set(err, TIMS_ERR_AUTH,
+				    "certificate \"%s\": role %s, not %s", peer->cn,
+				    tims_tls_role_name(peer->role),
+				    tims_tls_role_name(policy->role));
+	if (policy->name && strcmp(peer->cn, policy->name) != 0)
+		return tims_err_set(err, TIMS_ERR_AUTH,
+				    "certificate \"%s\": not \"%s\"", peer->cn, policy->name);
+	if (policy->spki_pin && sodium_memcmp(peer->spki, policy->spki_pin, 32) != 0)
+		return tims_err_set(err, TIMS_ERR_AUTH,
+				    "certificate \"%s\" (%s): its key is not the one pinned "
+				    "at enrolment", peer->cn, tims_tls_role_name(peer->role));
+	if (policy->crl && tims_tls_crl_revoked(policy->crl, peer->serial, peer->serial_len)) {
+		serial_hex(peer->serial, peer->serial_len, hex, sizeof(hex));
+		return tims_err_set(err, TIMS_ERR_AUTH,
+				    "certificate \"%s\" (%s, serial %s): revoked by the centre",
+				    peer->cn, tims_tls_role_name(peer->role), hex);
+	}
+	return TIMS_OK;
+}
+
+void tims_tls_hex32(const uint8_t in[32], char out[65])
+{
+	sodium_bin2hex(out, 65, in, 32);
+}
+
+tims_rc tims_tls_unhex32(const char *in, uint8_t out[32], struct tims_err *err)
+{
+	size_t n = 0;
+
+	if (strlen(in) != 64 || sodium_hex2bin(out, 32, in, 64, NULL, &n, NULL) != 0 ||
+	    n != 32)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "pin: want 64 hex digits (a SHA-256)");
+	return TIMS_OK;
 }

@@ -152,6 +152,7 @@ static tims_rc make_tls(const char *dir, const char *const *hosts,
 {
 	struct tims_cert_req req = {
 		.common_name = "tims witness", .days = 825, .uses = TIMS_CERT_SERVER,
+		.role = TIMS_CERT_WITNESS,
 		.dns = { "localhost" }, .ips = { "127.0.0.1", "::1" },
 	};
 	struct tims_buf cert = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);

@@ -73,12 +73,12 @@ static tims_rc authenticate(void *app, const char *token, int activity,
 	return TIMS_ERR_AUTH;
 }
 
-static tims_rc authorize_peer(void *app, const char *cn, const uint8_t fp[32], struct tims_principal *who)
+static tims_rc authorize_peer(void *app, const struct tims_tls_peer *peer, struct tims_principal *who)
 {
-	(void)app; (void)fp;
-	if (!strcmp(cn, "post-revoked"))
+	(void)app;
+	if (!strcmp(peer->cn, "post-revoked"))
 		return TIMS_ERR_DENIED;
-	snprintf(who->id, sizeof(who->id), "%s", cn);
+	snprintf(who->id, sizeof(who->id), "%s", peer->cn);
 	who->role = TIMS_ROLE_PEER;
 	return TIMS_OK;
 }
