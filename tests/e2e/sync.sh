@@ -58,7 +58,7 @@ done
 "$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
 "$TIMS" witness add-log "$W" --vkey "$P/post.vkey" >/dev/null
 "$TIMS" post add-witness "$P" --url "$WURL" --ca "$W/tls.crt" --vkey "$W/witness.vkey" >/dev/null
-printf 'interval_ms = 100\nwitness_timeout_ms = 1000\n' >"$P/sync.conf"
+printf 'interval_ms = 100\nwitness_timeout_ms = 3000\n' >"$P/sync.conf"
 
 start_node() {
 	: >"$T_TMP/post.out"
@@ -195,18 +195,18 @@ login 2; t_eq "the restored post serves again" 0 $?
 # ---- a stalled witness ---------------------------------------------------------
 kill -STOP "$WITNESS"
 traffic 1; t_eq "witness stalled: a crossing registered" 0 $?
-t_ok "witness stalled: it reaches the centre" until_ok 15 synced
+t_ok "witness stalled: it reaches the centre" until_ok 30 synced
 # The thread that pushes does not wait for the witness: more records get
 # through, and the status says what is still to send meanwhile.
 traffic 5; t_eq "witness stalled: 5 more crossings" 0 $?
 t_ok "witness stalled: the lag shown is what the centre lacks, at once" lag_honest
-t_ok "witness stalled: they reach the centre all the same, lag 0" until_ok 15 synced
+t_ok "witness stalled: they reach the centre all the same, lag 0" until_ok 30 synced
 wdown() { local s; s=$(status_json); [ "$(centre W.state "$s")" = down ] && [ -n "$(centre W.last_error "$s")" ]; }
-t_ok "witness stalled: the status shows the witness down, with why" until_ok 15 wdown
+t_ok "witness stalled: the status shows the witness down, with why" until_ok 30 wdown
 t_match "witness stalled: the reason is a timeout" 'time|abandon' "$(centre W.last_error)"
 kill -CONT "$WITNESS"
 wup() { local s; s=$(status_json); [ "$(centre W.state "$s")" = ok ] && [ "$(centre W.cosigned_size "$s")" = "$(log_size "$s")" ]; }
-t_ok "witness back: it cosigns the latest checkpoint, status ok" until_ok 30 wup
+t_ok "witness back: it cosigns the latest checkpoint, status ok" until_ok 60 wup
 t_ok "witness back: when it cosigned is shown" test "$(centre W.last_cosigned_ms)" -gt 0
 
 # ---- a stalled centre (a link that loses everything) -------------------------
