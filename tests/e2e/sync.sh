@@ -163,7 +163,7 @@ t_ok "centre posts: last_sync_ms is the time of its last batch, not 0 ($last)" \
 r0=$(centre rounds) p0=$(centre pushes) rows0=$(cosig_rows)
 t_ok "idle: the post's sync rounds are counted ($r0)" test -n "$r0"
 idled() { local r; r=$(centre rounds); [ "${r:-0}" -ge $((${r0:-0} + 60)) ]; }
-t_ok "idle: 60 rounds (a minute of pushes at the default interval)" until_ok 60 idled
+t_ok "idle: 60 rounds (a minute of pushes at the default interval)" until_ok 120 idled
 t_eq "idle: an idle post pushes nothing" "$p0" "$(centre pushes)"
 t_eq "idle: the centre cosigned nothing new" "$rows0" "$(cosig_rows)"
 s=$(status_json)
@@ -214,14 +214,14 @@ kill -STOP "$CENTRE"
 traffic 7; t_eq "centre stalled: 7 crossings registered at the post" 0 $?
 t_eq "centre stalled: the status shows the 7 records to send at once" 7 "$(centre lag)"
 behind() { local s; s=$(status_json); [ "$(centre lag "$s")" = 7 ] && [ "$(centre state "$s")" = offline ]; }
-t_ok "centre stalled: the post shows it offline and 7 records behind" until_ok 20 behind
+t_ok "centre stalled: the post shows it offline and 7 records behind" until_ok 40 behind
 t_match "centre stalled: and says why" 'no answer|[Tt]ime(d )?out' "$(centre last_error)"
 kill -CONT "$CENTRE"
 t_ok "centre back: the post catches up by itself, lag 0" until_ok 60 synced
 
 # ---- a wiped post restored after idling --------------------------------------
 r0=$(centre rounds)
-t_ok "idle again: 60 more rounds" until_ok 60 idled
+t_ok "idle again: 60 more rounds" until_ok 120 idled
 t_eq "idle again: no duplicate cosignature" 0 "$(cosig_dups)"
 restored "after idling again"
 t_end
