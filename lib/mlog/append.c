@@ -392,7 +392,7 @@ tims_rc tims_mlog_adopt(struct tims_mlog *m, const char *note, size_t len,
 	 * older than it (a restore from a centre that holds less) is stored
 	 * but never overwrites it: the log then refuses to open for writing
 	 * and says how much is missing. */
-	tims_buf_reset(&prev);
+	tims_buf_release(&prev); /* tims_read_file initialises it anew */
 	rc = tims_mlog_read_outside(m, &prev, &prior, NULL);
 	outside_newer = rc == TIMS_OK && prior.size > cp.size;
 	tims_buf_reset(&m->pending);

@@ -58,7 +58,7 @@ done
 "$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
 "$TIMS" witness add-log "$W" --vkey "$P/post.vkey" >/dev/null
 "$TIMS" post add-witness "$P" --url "$WURL" --ca "$W/tls.crt" --vkey "$W/witness.vkey" >/dev/null
-printf 'interval_ms = 100\nwitness_timeout_ms = 1000\n' >"$P/sync.conf"
+printf 'interval_ms = 100\nwitness_timeout_ms = 3000\n' >"$P/sync.conf"
 
 start_node() {
 	: >"$T_TMP/post.out"
@@ -163,7 +163,7 @@ t_ok "centre posts: last_sync_ms is the time of its last batch, not 0 ($last)" \
 r0=$(centre rounds) p0=$(centre pushes) rows0=$(cosig_rows)
 t_ok "idle: the post's sync rounds are counted ($r0)" test -n "$r0"
 idled() { local r; r=$(centre rounds); [ "${r:-0}" -ge $((${r0:-0} + 60)) ]; }
-t_ok "idle: 60 rounds (a minute of pushes at the default interval)" until_ok 60 idled
+t_ok "idle: 60 rounds (a minute of pushes at the default interval)" until_ok 120 idled
 t_eq "idle: an idle post pushes nothing" "$p0" "$(centre pushes)"
 t_eq "idle: the centre cosigned nothing new" "$rows0" "$(cosig_rows)"
 s=$(status_json)
@@ -195,18 +195,18 @@ login 2; t_eq "the restored post serves again" 0 $?
 # ---- a stalled witness ---------------------------------------------------------
 kill -STOP "$WITNESS"
 traffic 1; t_eq "witness stalled: a crossing registered" 0 $?
-t_ok "witness stalled: it reaches the centre" until_ok 15 synced
+t_ok "witness stalled: it reaches the centre" until_ok 30 synced
 # The thread that pushes does not wait for the witness: more records get
 # through, and the status says what is still to send meanwhile.
 traffic 5; t_eq "witness stalled: 5 more crossings" 0 $?
 t_ok "witness stalled: the lag shown is what the centre lacks, at once" lag_honest
-t_ok "witness stalled: they reach the centre all the same, lag 0" until_ok 15 synced
+t_ok "witness stalled: they reach the centre all the same, lag 0" until_ok 30 synced
 wdown() { local s; s=$(status_json); [ "$(centre W.state "$s")" = down ] && [ -n "$(centre W.last_error "$s")" ]; }
-t_ok "witness stalled: the status shows the witness down, with why" until_ok 15 wdown
+t_ok "witness stalled: the status shows the witness down, with why" until_ok 30 wdown
 t_match "witness stalled: the reason is a timeout" 'time|abandon' "$(centre W.last_error)"
 kill -CONT "$WITNESS"
 wup() { local s; s=$(status_json); [ "$(centre W.state "$s")" = ok ] && [ "$(centre W.cosigned_size "$s")" = "$(log_size "$s")" ]; }
-t_ok "witness back: it cosigns the latest checkpoint, status ok" until_ok 30 wup
+t_ok "witness back: it cosigns the latest checkpoint, status ok" until_ok 60 wup
 t_ok "witness back: when it cosigned is shown" test "$(centre W.last_cosigned_ms)" -gt 0
 
 # ---- a stalled centre (a link that loses everything) -------------------------
@@ -214,14 +214,14 @@ kill -STOP "$CENTRE"
 traffic 7; t_eq "centre stalled: 7 crossings registered at the post" 0 $?
 t_eq "centre stalled: the status shows the 7 records to send at once" 7 "$(centre lag)"
 behind() { local s; s=$(status_json); [ "$(centre lag "$s")" = 7 ] && [ "$(centre state "$s")" = offline ]; }
-t_ok "centre stalled: the post shows it offline and 7 records behind" until_ok 20 behind
+t_ok "centre stalled: the post shows it offline and 7 records behind" until_ok 40 behind
 t_match "centre stalled: and says why" 'no answer|[Tt]ime(d )?out' "$(centre last_error)"
 kill -CONT "$CENTRE"
 t_ok "centre back: the post catches up by itself, lag 0" until_ok 60 synced
 
 # ---- a wiped post restored after idling --------------------------------------
 r0=$(centre rounds)
-t_ok "idle again: 60 more rounds" until_ok 60 idled
+t_ok "idle again: 60 more rounds" until_ok 120 idled
 t_eq "idle again: no duplicate cosignature" 0 "$(cosig_dups)"
 restored "after idling again"
 t_end
