@@ -140,7 +140,7 @@ const char *node_halted(struct tims_node *n, int *persistent)
 {
 	const char *why = tims_post_halted(n->post, persistent);
 
-	if (!why && (why = tims_audit_broken(n->audit)) && persistent)
+	if (!why && n->audit && (why = tims_audit_broken(n->audit)) && persistent)
 		*persistent = 0;
 	if (why && !n->halt_logged) {
 		n->halt_logged = 1;
@@ -514,7 +514,9 @@ void tims_node_stop(struct tims_node *n)
 		pthread_join(n->timer, NULL);
 	node_sync_stop(n);
 	/* Owed audit events already in audit.db need not be looked at again. */
-	if (n->post && !node_halted(n, NULL) &&
+	/* Not when the audit log never opened (a start that failed): then
+	 * nothing was appended for them. */
+	if (n->post && n->audit && !node_halted(n, NULL) &&
 	    tims_post_owed_settled(n->post, UINT64_MAX, 1, &err) && !tims_post_halted(n->post, NULL))
 		node_log(n, "audit: owed events at stop: %s", tims_err_msg(&err));
 	/* A last checkpoint so that everything acknowledged is signed. */
