@@ -135,8 +135,14 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/centre", tmpl);
 	snprintf(cmd, sizeof(cmd), "%s/post/post.vkey", tmpl);
 	if (tims_centre_init(path, "bench-centre", store, NULL, &err) ||
-	    tims_centre_open(path, &c, &err) ||
-	    tims_centre_enrol(c, "bench", cmd, "https://127.0.0.1:1", NULL, path, &err)) {
+	    tims_centre_open(path, &c, &err)) {
+		fprintf(stderr, "bench_centre: %s\n", err.msg);
+		goto out;
+	}
+	/* The post's enrolment goes beside the centre, never into it (its
+	 * client.crt would replace the centre's own). */
+	snprintf(path, sizeof(path), "%s/enrol", tmpl);
+	if (tims_centre_enrol(c, "bench", cmd, "https://127.0.0.1:1", NULL, path, &err)) {
 		fprintf(stderr, "bench_centre: %s\n", err.msg);
 		goto out;
 	}
