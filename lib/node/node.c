@@ -138,9 +138,9 @@ tims_rc node_audit_owed(struct tims_node *n, uint64_t index, const void *owed,
 
 const char *node_halted(struct tims_node *n, int *persistent)
 {
-	const char *why = tims_post_halted(n->post, persistent);
+	const char *why = n->post ? tims_post_halted(n->post, persistent) : NULL;
 
-	if (!why && (why = tims_audit_broken(n->audit)) && persistent)
+	if (!why && n->audit && (why = tims_audit_broken(n->audit)) && persistent)
 		*persistent = 0;
 	if (why && !n->halt_logged) {
 		n->halt_logged = 1;
