@@ -138,7 +138,7 @@ tims_rc node_audit_owed(struct tims_node *n, uint64_t index, const void *owed,
 
 const char *node_halted(struct tims_node *n, int *persistent)
 {
-	const char *why = tims_post_halted(n->post, persistent);
+	const char *why = n->post ? tims_post_halted(n->post, persistent) : NULL;
 
 	if (!why && n->audit && (why = tims_audit_broken(n->audit)) && persistent)
 		*persistent = 0;
