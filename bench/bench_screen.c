@@ -484,7 +484,7 @@ int main(int argc, char **argv)
 	struct pool *pools;
 	struct target *targets;
 	struct query *q;
-	size_t npools, ntargets, found = 0, listed = 0, unl = 0, unl_hit = 0, cand_sum = 0;
+	size_t npools, ntargets, found = 0, listed = 0, unl = 0, unl_hit = 0, cand_sum = 0, doc_hits = 0;
 	double t0, t_build, *lat;
 	long rss0, rss, hwm;
 	bool tap = false;
@@ -625,7 +625,8 @@ int main(int argc, char **argv)
 			tp = (now_s() - tp) * 1e3;
 		}
 		if (tims_screen_norm_ident(TIMS_IDENT_DOCUMENT, q[i].doc, norm, "doc", NULL) == TIMS_OK)
-			tims_screen_index_lookup(ix, TIMS_IDENT_DOCUMENT, norm, rows, NULL, 4);
+			doc_hits += tims_screen_index_lookup(ix, TIMS_IDENT_DOCUMENT, norm, rows,
+							     NULL, 4) > 0;
 		lat[i] = (now_s() - s) * 1e3;
 		cand_sum += cand;
 		if (getenv("BENCH_SCREEN_SLOW") && lat[i] > 1.0)
@@ -655,6 +656,7 @@ int main(int argc, char **argv)
 	       "max %.3f ms over %zu travellers; %.0f candidates scored on average\n",
 	       pct(lat, nq, 0.5), pct(lat, nq, 0.99), lat[nq - 1], nq,
 	       nq ? (double)cand_sum / (double)nq : 0.0);
+	printf("screen: documents found listed: %zu of %zu travellers\n", doc_hits, nq);
 	printf("screen: recall %.3f (%zu of %zu listed travellers found); "
 	       "unlisted travellers with a hit %.2f%%\n", listed ? (double)found / (double)listed : 0.0,
 	       found, listed, unl ? 100.0 * (double)unl_hit / (double)unl : 0.0);

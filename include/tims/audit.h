@@ -78,7 +78,7 @@ void tims_audit_free(struct tims_audit *a);
  * checkpoint file outside audit.db could not be rewritten, *index is set,
  * the event is stored, and that error is returned.
  */
-tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
+TIMS_MUST_USE tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
 			  uint64_t *index, struct tims_err *err);
 
 /*
@@ -90,7 +90,7 @@ tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
  * died in between: exactly once either way. WRITE mode only.
  */
 #define TIMS_AUDIT_KEY_MAX 128
-tims_rc tims_audit_append_once(struct tims_audit *a, const char *key,
+TIMS_MUST_USE tims_rc tims_audit_append_once(struct tims_audit *a, const char *key,
 			       struct tims_audit_event *ev, uint64_t *index,
 			       int *existed, struct tims_err *err);
 
@@ -99,10 +99,10 @@ tims_rc tims_audit_append_once(struct tims_audit *a, const char *key,
 const char *tims_audit_broken(const struct tims_audit *a);
 
 /* Sign a checkpoint now unless the latest covers the log (*issued = 0). */
-tims_rc tims_audit_checkpoint(struct tims_audit *a, int *issued,
+TIMS_MUST_USE tims_rc tims_audit_checkpoint(struct tims_audit *a, int *issued,
 			      struct tims_err *err);
 
-tims_rc tims_audit_latest_checkpoint(struct tims_audit *a,
+TIMS_MUST_USE tims_rc tims_audit_latest_checkpoint(struct tims_audit *a,
 				     struct tims_buf *note,
 				     struct tims_checkpoint *cp,
 				     struct tims_err *err);
@@ -119,7 +119,7 @@ tims_rc tims_audit_list(struct tims_audit *a, uint64_t from, uint64_t count,
 struct tims_audit_verify_stats {
 	uint64_t events, erased, checkpoints, findings;
 };
-tims_rc tims_audit_verify(struct tims_audit *a,
+TIMS_MUST_USE tims_rc tims_audit_verify(struct tims_audit *a,
 			  void (*report)(void *ctx, const char *finding),
 			  void *ctx, struct tims_audit_verify_stats *st,
 			  struct tims_err *err);
@@ -137,7 +137,7 @@ tims_rc tims_audit_erase(struct tims_audit *a, uint64_t index,
  * 100-599; query and result, when not NULL, are one JSON text each (any
  * JSON value, UTF-8, no duplicate keys), 1..TIMS_AUDIT_TEXT_MAX bytes.
  */
-tims_rc tims_audit_event_check(const struct tims_audit_event *ev,
+TIMS_MUST_USE tims_rc tims_audit_event_check(const struct tims_audit_event *ev,
 			       struct tims_err *err);
 /* Append the encoding of ev to out (checks it first). */
 tims_rc tims_audit_event_encode(const struct tims_audit_event *ev,

@@ -35,14 +35,14 @@
 enum tims_pw_cost { TIMS_PW_COST_INTERACTIVE, TIMS_PW_COST_MODERATE, TIMS_PW_COST_TEST };
 
 /* Check length and content rules; TIMS_ERR_INVALID saying which. */
-tims_rc tims_pw_check_policy(const char *password, struct tims_err *err);
+TIMS_MUST_USE tims_rc tims_pw_check_policy(const char *password, struct tims_err *err);
 
 /* Hash a password that passes the policy into out (a NUL-terminated string). */
 tims_rc tims_pw_hash(const char *password, enum tims_pw_cost cost,
 		     char out[TIMS_PW_HASH_BYTES], struct tims_err *err);
 
 /* TIMS_OK if password matches stored, TIMS_ERR_AUTH if not. */
-tims_rc tims_pw_verify(const char *stored, const char *password,
+TIMS_MUST_USE tims_rc tims_pw_verify(const char *stored, const char *password,
 		       struct tims_err *err);
 
 /* 1 if stored was made with a lower cost than `cost` (rehash after login). */
@@ -59,7 +59,7 @@ tims_rc tims_hotp(const uint8_t *key, size_t keylen, uint64_t counter,
  * matched step, which the caller must store before answering (durably), so
  * a second use of the same code is refused as TIMS_ERR_REPLAY.
  */
-tims_rc tims_totp_check(const uint8_t *key, size_t keylen, const char *code,
+TIMS_MUST_USE tims_rc tims_totp_check(const uint8_t *key, size_t keylen, const char *code,
 			time_t now, uint64_t *last_step, struct tims_err *err);
 
 /* A fresh random TOTP key. */

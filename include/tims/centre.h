@@ -264,7 +264,7 @@ tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query 
 			  json_t **out, struct tims_err *err);
 
 /* Verify the centre's audit log (tims/audit.h tims_audit_verify). */
-tims_rc tims_centre_audit_verify(struct tims_centre *c,
+TIMS_MUST_USE tims_rc tims_centre_audit_verify(struct tims_centre *c,
 				 void (*report)(void *ctx, const char *finding),
 				 void *ctx, uint64_t *events, struct tims_err *err);
 

@@ -39,6 +39,11 @@ typedef enum tims_rc {
 
 #define TIMS_ERR_MSG_BYTES 256
 
+/* On a function whose result decides something (a verification, a check, an
+ * append, a screening): a caller that drops the result does not compile
+ * (-Werror), so a failed check can never pass for a passed one. */
+#define TIMS_MUST_USE __attribute__((warn_unused_result))
+
 struct tims_err {
 	tims_rc rc;
 	char msg[TIMS_ERR_MSG_BYTES];

@@ -212,7 +212,7 @@ char *tims_http_log_line_escape(const char *in, char *out, size_t outlen);
 tims_rc tims_http_harden_process(struct tims_err *err);
 
 /* Check a parsed body against a schema (exposed for tests and fuzzing). */
-tims_rc tims_http_check_schema(const json_t *body,
+TIMS_MUST_USE tims_rc tims_http_check_schema(const json_t *body,
 			       const struct tims_json_field *schema,
 			       struct tims_err *err);
 

@@ -205,14 +205,14 @@ tims_rc tims_mlog_adopt(struct tims_mlog *m, const char *note, size_t len,
 
 /* Sign a checkpoint of the whole log now in its own transaction, unless
  * the latest already covers it (*issued = 0). */
-tims_rc tims_mlog_checkpoint(struct tims_mlog *m, int *issued,
+TIMS_MUST_USE tims_rc tims_mlog_checkpoint(struct tims_mlog *m, int *issued,
 			     struct tims_err *err);
 
 /* ---- reading ---- */
 
 /* The latest checkpoint in the database (note initialised here; release
  * it). TIMS_ERR_NOTFOUND, named, if there is none. */
-tims_rc tims_mlog_latest_checkpoint(struct tims_mlog *m, struct tims_buf *note,
+TIMS_MUST_USE tims_rc tims_mlog_latest_checkpoint(struct tims_mlog *m, struct tims_buf *note,
 				    struct tims_checkpoint *cp,
 				    struct tims_err *err);
 
@@ -281,7 +281,7 @@ struct tims_mlog_verify_stats {
  * TIMS_OK when nothing was found, TIMS_ERR_TAMPER when something was,
  * another code when verification could not run.
  */
-tims_rc tims_mlog_verify(struct tims_mlog *m, const char *sql,
+TIMS_MUST_USE tims_rc tims_mlog_verify(struct tims_mlog *m, const char *sql,
 			 tims_mlog_leaf_fn check, void *check_ctx,
 			 void (*report)(void *ctx, const char *finding),
 			 void *report_ctx, struct tims_mlog_verify_stats *st,

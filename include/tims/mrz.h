@@ -169,7 +169,7 @@ tims_rc tims_mrz_parse(const struct tims_mrz_options *opt, const char *text,
 
 /* The ICAO check digit (7-3-1 weights) of s[0..n): '0'..'9'. '<' counts 0;
  * any byte that is not A-Z, 0-9 or '<' makes the result -1. */
-int tims_mrz_check_digit(const char *s, size_t n);
+TIMS_MUST_USE int tims_mrz_check_digit(const char *s, size_t n);
 
 /* Country codes (Doc 9303 Part 3): what a 3-character code field is. */
 enum tims_mrz_country {

@@ -88,7 +88,7 @@ uint32_t tims_note_keyhash(const char *name, uint8_t alg,
 /* A key name (or origin) of `len` bytes: non-empty, at most
  * TIMS_NOTE_MAX_NAME bytes, UTF-8, no Unicode space, no '+', no control
  * character. `what` prefixes the message. */
-tims_rc tims_note_check_name(const char *name, size_t len, const char *what,
+TIMS_MUST_USE tims_rc tims_note_check_name(const char *name, size_t len, const char *what,
 			     struct tims_err *err);
 
 /* Parse a verifier key string (algorithm 0x01 or 0x04), exactly; the key
@@ -146,7 +146,7 @@ tims_rc tims_note_parse(const char *note, size_t len, struct tims_note *out,
  * cosigned_time: the latest time when a cosigner signed twice). Two
  * different keys with the same name and hash are refused as ambiguous.
  */
-tims_rc tims_note_verify(const char *note, size_t len,
+TIMS_MUST_USE tims_rc tims_note_verify(const char *note, size_t len,
 			 const struct tims_verifier *verifiers, size_t nv,
 			 struct tims_note *out, struct tims_err *err);
 
@@ -157,13 +157,13 @@ struct tims_checkpoint {
 	tims_hash root;
 };
 
-tims_rc tims_checkpoint_format(const struct tims_checkpoint *c,
+TIMS_MUST_USE tims_rc tims_checkpoint_format(const struct tims_checkpoint *c,
 			       struct tims_buf *out);
 /* Parse a checkpoint body (the text of a note); extensions are checked to be
  * non-empty lines and otherwise ignored. TIMS_ERR_INVALID names the line:
  * "checkpoint line 2 (size): leading zero". tims_checkpoint_format appends
  * "ORIGIN\nSIZE\nBASE64(root)\n" (TIMS_ERR_INVALID for a bad origin). */
-tims_rc tims_checkpoint_parse(const char *text, size_t len,
+TIMS_MUST_USE tims_rc tims_checkpoint_parse(const char *text, size_t len,
 			      struct tims_checkpoint *out,
 			      struct tims_err *err);
 

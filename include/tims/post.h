@@ -98,7 +98,7 @@ struct tims_post_ack {
  * records are stored (their acks say TIMS_OK) and that error is returned:
  * trust the acks, report the error.
  */
-tims_rc tims_post_append(struct tims_post *p, struct tims_record *recs,
+TIMS_MUST_USE tims_rc tims_post_append(struct tims_post *p, struct tims_record *recs,
 			 size_t n, struct tims_post_ack *acks,
 			 struct tims_err *err);
 
@@ -166,11 +166,11 @@ tims_rc tims_post_halt_clear(const char *dir, struct tims_err *err);
  * Sign a checkpoint of the whole log now, unless the latest already covers
  * it (then *issued = 0). Also rewrites the outside checkpoint file.
  */
-tims_rc tims_post_checkpoint(struct tims_post *p, int *issued,
+TIMS_MUST_USE tims_rc tims_post_checkpoint(struct tims_post *p, int *issued,
 			     struct tims_err *err);
 
 /* The latest checkpoint (the signed note) and its parsed body. */
-tims_rc tims_post_latest_checkpoint(struct tims_post *p, struct tims_buf *note,
+TIMS_MUST_USE tims_rc tims_post_latest_checkpoint(struct tims_post *p, struct tims_buf *note,
 				    struct tims_checkpoint *cp,
 				    struct tims_err *err);
 
@@ -235,7 +235,7 @@ tims_rc tims_post_export(struct tims_post *p, uint64_t from, uint64_t count,
  * rec, if not NULL), its time is the entry's and SHA-256(salt || body) is
  * the entry's commitment. TIMS_ERR_TAMPER / INVALID naming the index.
  */
-tims_rc tims_post_raw_check(const struct tims_post_raw *r,
+TIMS_MUST_USE tims_rc tims_post_raw_check(const struct tims_post_raw *r,
 			    struct tims_record *rec, struct tims_err *err);
 
 /*
@@ -285,7 +285,7 @@ struct tims_post_verify_stats {
 	uint64_t signed_size;  /* largest checkpoint size signed */
 };
 typedef void (*tims_post_report_fn)(void *ctx, const char *finding);
-tims_rc tims_post_verify(struct tims_post *p, tims_post_report_fn report,
+TIMS_MUST_USE tims_rc tims_post_verify(struct tims_post *p, tims_post_report_fn report,
 			 void *ctx, struct tims_post_verify_stats *st,
 			 struct tims_err *err);
 

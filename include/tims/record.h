@@ -122,7 +122,7 @@ void tims_record_init(struct tims_record *r);
  * a correction has a reason. The message names the field ("person.sex: must
  * be M, F or X").
  */
-tims_rc tims_record_check(const struct tims_record *r, struct tims_err *err);
+TIMS_MUST_USE tims_rc tims_record_check(const struct tims_record *r, struct tims_err *err);
 
 /* Append the canonical encoding of r to out (checks it first). */
 tims_rc tims_record_encode(const struct tims_record *r, struct tims_buf *out,

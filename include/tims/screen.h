@@ -57,7 +57,7 @@ tims_rc tims_subject_set_sex(struct tims_subject *s, const char *v,
 			     const char *what, struct tims_err *err);
 
 /* A threshold: a decimal number from 0 to 1. */
-tims_rc tims_screen_parse_threshold(const char *v, double *out, const char *what,
+TIMS_MUST_USE tims_rc tims_screen_parse_threshold(const char *v, double *out, const char *what,
 				    struct tims_err *err);
 
 struct tims_match {
@@ -87,7 +87,7 @@ double tims_screen_name_score(const struct tims_name *a,
  */
 #define TIMS_IDENT_MAX 32
 enum tims_ident_kind { TIMS_IDENT_DOCUMENT = 1, TIMS_IDENT_PLATE, TIMS_IDENT_VIN };
-tims_rc tims_screen_norm_ident(enum tims_ident_kind kind, const char *in,
+TIMS_MUST_USE tims_rc tims_screen_norm_ident(enum tims_ident_kind kind, const char *in,
 			       char out[TIMS_IDENT_MAX + 1], const char *what,
 			       struct tims_err *err);
 
@@ -108,28 +108,28 @@ tims_rc tims_screen_norm_ident(enum tims_ident_kind kind, const char *in,
  */
 struct tims_screen_index;
 
-tims_rc tims_screen_index_new(struct tims_screen_index **out);
+TIMS_MUST_USE tims_rc tims_screen_index_new(struct tims_screen_index **out);
 void tims_screen_index_free(struct tims_screen_index *ix);
 
 /* Room for this many persons, names and identifiers (a hint, may be 0). */
-tims_rc tims_screen_index_reserve(struct tims_screen_index *ix, size_t persons,
+TIMS_MUST_USE tims_rc tims_screen_index_reserve(struct tims_screen_index *ix, size_t persons,
 				  size_t names, size_t idents);
 
 /* A list's threshold for person hits (default TIMS_SCREEN_THRESHOLD). */
-tims_rc tims_screen_index_set_threshold(struct tims_screen_index *ix,
+TIMS_MUST_USE tims_rc tims_screen_index_set_threshold(struct tims_screen_index *ix,
 					uint16_t list, double threshold);
 
 /* A person; *idx receives its index for add_name. */
-tims_rc tims_screen_index_add_person(struct tims_screen_index *ix, uint16_t list,
+TIMS_MUST_USE tims_rc tims_screen_index_add_person(struct tims_screen_index *ix, uint16_t list,
 				     uint32_t rowid, const struct tims_subject *s,
 				     uint32_t *idx);
-tims_rc tims_screen_index_add_name(struct tims_screen_index *ix, uint32_t person,
+TIMS_MUST_USE tims_rc tims_screen_index_add_name(struct tims_screen_index *ix, uint32_t person,
 				   const struct tims_name *n);
 /* An identifier, already normalised by tims_screen_norm_ident. */
-tims_rc tims_screen_index_add_ident(struct tims_screen_index *ix,
+TIMS_MUST_USE tims_rc tims_screen_index_add_ident(struct tims_screen_index *ix,
 				    enum tims_ident_kind kind, uint16_t list,
 				    uint32_t rowid, const char *norm);
-tims_rc tims_screen_index_finish(struct tims_screen_index *ix);
+TIMS_MUST_USE tims_rc tims_screen_index_finish(struct tims_screen_index *ix);
 
 struct tims_screen_index_stats {
 	size_t persons, names, tokens, keys, postings, idents;
@@ -153,20 +153,20 @@ struct tims_screen_hit {
  * screening must report a failure, never "no hit"), TIMS_ERR_STATE for an
  * index not finished.
  */
-tims_rc tims_screen_index_search(struct tims_screen_index *ix,
+TIMS_MUST_USE tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 				 const struct tims_name *q, const struct tims_subject *s,
 				 bool explain, struct tims_screen_hit *hits, size_t max,
 				 size_t *nhits, size_t *candidates);
 
 /* tims_screen_index_search for benchmarks and tests: 0 on failure too, so
  * never for screening a traveller. */
-size_t tims_screen_index_query(struct tims_screen_index *ix,
+TIMS_MUST_USE size_t tims_screen_index_query(struct tims_screen_index *ix,
 			       const struct tims_name *q, const struct tims_subject *s,
 			       bool explain, struct tims_screen_hit *hits, size_t max,
 			       size_t *candidates);
 
 /* Identifiers equal to `norm`: row ids and lists, at most max; returns count. */
-size_t tims_screen_index_lookup(const struct tims_screen_index *ix,
+TIMS_MUST_USE size_t tims_screen_index_lookup(const struct tims_screen_index *ix,
 				enum tims_ident_kind kind, const char *norm,
 				uint32_t *rowids, uint16_t *lists, size_t max);
 

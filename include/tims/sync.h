@@ -99,7 +99,7 @@ tims_rc tims_sync_batch_decode(const char *json, size_t len,
 			       struct tims_sync_batch *b, struct tims_err *err);
 
 /* Only the first part of the check below: signed by key, of its origin. */
-tims_rc tims_sync_batch_check_signer(const struct tims_sync_batch *b,
+TIMS_MUST_USE tims_rc tims_sync_batch_check_signer(const struct tims_sync_batch *b,
 				     const struct tims_verifier *key,
 				     struct tims_err *err);
 
@@ -110,7 +110,7 @@ tims_rc tims_sync_batch_check_signer(const struct tims_sync_batch *b,
  * the tree's root at from + n with the checkpoint. TIMS_ERR_SIGNATURE,
  * TIMS_ERR_PROOF or TIMS_ERR_INVALID with the reason.
  */
-tims_rc tims_sync_batch_verify(const struct tims_sync_batch *b,
+TIMS_MUST_USE tims_rc tims_sync_batch_verify(const struct tims_sync_batch *b,
 			       const struct tims_verifier *key,
 			       const struct tims_tlog_reader *tree,
 			       struct tims_err *err);
@@ -159,7 +159,7 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 			       struct tims_err *err);
 
 /* The latest checkpoint held (note initialised here; release it). */
-tims_rc tims_sync_mirror_checkpoint(struct tims_sync_mirror *m,
+TIMS_MUST_USE tims_rc tims_sync_mirror_checkpoint(struct tims_sync_mirror *m,
 				    struct tims_buf *note,
 				    struct tims_checkpoint *cp,
 				    struct tims_err *err);
@@ -200,7 +200,7 @@ tims_rc tims_sync_mirror_last_sync(struct tims_sync_mirror *m, int64_t *ms,
 				   struct tims_err *err);
 
 /* Recompute and check everything (tims_mlog_verify); findings to report. */
-tims_rc tims_sync_mirror_verify(struct tims_sync_mirror *m,
+TIMS_MUST_USE tims_rc tims_sync_mirror_verify(struct tims_sync_mirror *m,
 				void (*report)(void *ctx, const char *finding),
 				void *ctx, uint64_t *findings,
 				struct tims_err *err);

@@ -70,7 +70,7 @@ int tims_tlog_split_stored_index(uint64_t index, unsigned *level,
  * indexes tims_tlog_stored_index(0, n) .. + *count - 1. Earlier hashes are
  * read through r.
  */
-tims_rc tims_tlog_append_hashes(uint64_t n, const tims_hash leaf,
+TIMS_MUST_USE tims_rc tims_tlog_append_hashes(uint64_t n, const tims_hash leaf,
 				const struct tims_tlog_reader *r,
 				tims_hash out[TIMS_TLOG_MAX_APPEND],
 				size_t *count, struct tims_err *err);
@@ -95,7 +95,7 @@ tims_rc tims_tlog_prove_inclusion(uint64_t index, uint64_t size,
 
 /* RFC 9162 2.1.3.2: TIMS_OK, or TIMS_ERR_PROOF with the reason (index not
  * below size, wrong proof length, root mismatch). */
-tims_rc tims_tlog_verify_inclusion(uint64_t index, uint64_t size,
+TIMS_MUST_USE tims_rc tims_tlog_verify_inclusion(uint64_t index, uint64_t size,
 				   const tims_hash leaf, const void *proof,
 				   size_t len, const tims_hash root,
 				   struct tims_err *err);
@@ -110,7 +110,7 @@ tims_rc tims_tlog_prove_consistency(uint64_t size1, uint64_t size2,
 /* RFC 9162 2.1.4.2: TIMS_OK, or TIMS_ERR_PROOF with the reason. Also:
  * size1 > size2 fails; size1 == size2 needs an empty proof and equal roots;
  * size1 == 0 needs an empty proof (the empty tree precedes every tree). */
-tims_rc tims_tlog_verify_consistency(uint64_t size1, uint64_t size2,
+TIMS_MUST_USE tims_rc tims_tlog_verify_consistency(uint64_t size1, uint64_t size2,
 				     const tims_hash root1,
 				     const tims_hash root2,
 				     const void *proof, size_t len,
@@ -132,7 +132,7 @@ struct tims_tlog_mem {
  * stored hash at index i. */
 void tims_tlog_mem_init(struct tims_tlog_mem *m, uint64_t max_leaves);
 void tims_tlog_mem_release(struct tims_tlog_mem *m);
-tims_rc tims_tlog_mem_append(struct tims_tlog_mem *m, const tims_hash leaf,
+TIMS_MUST_USE tims_rc tims_tlog_mem_append(struct tims_tlog_mem *m, const tims_hash leaf,
 			     struct tims_err *err);
 /* A reader over m, valid while m lives. */
 void tims_tlog_mem_reader(struct tims_tlog_mem *m, struct tims_tlog_reader *r);

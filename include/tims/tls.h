@@ -152,7 +152,7 @@ struct tims_tls_policy {
  * TIMS_OK, or TIMS_ERR_AUTH with a message naming what is wrong (role,
  * name, pinned key, revoked).
  */
-tims_rc tims_tls_check(const struct tims_tls_peer *peer,
+TIMS_MUST_USE tims_rc tims_tls_check(const struct tims_tls_peer *peer,
 		       const struct tims_tls_policy *policy, struct tims_err *err);
 
 /* Lower-case hex of 32 bytes (65 with the NUL), and back. */

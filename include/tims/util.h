@@ -74,7 +74,7 @@ tims_rc tims_dir_private(const char *path, struct tims_err *err);
  * them. An error only when dir cannot be read or a mode cannot be changed.
  */
 typedef void (*tims_mode_fn)(void *ctx, const char *path, unsigned old_mode);
-tims_rc tims_private_check(const char *dir, tims_mode_fn found, void *ctx,
+TIMS_MUST_USE tims_rc tims_private_check(const char *dir, tims_mode_fn found, void *ctx,
 			   size_t *nfixed, struct tims_err *err);
 
 #endif

@@ -182,7 +182,7 @@ tims_rc tims_witness_serve(struct tims_witness *w, const char *bind,
  *   TIMS_ERR_NET         no answer, or another status
  * The message carries the witness's reason.
  */
-tims_rc tims_witness_add_checkpoint(const char *url, const char *ca_file,
+TIMS_MUST_USE tims_rc tims_witness_add_checkpoint(const char *url, const char *ca_file,
 				    uint64_t old_size, const void *proof,
 				    size_t proof_len, const char *note,
 				    size_t note_len,

@@ -484,8 +484,17 @@ tims_rc tims_wl_load_index(struct tims_wl *wl, struct tims_screen_index **out,
 		free(lists);
 		return tims_err_set(err, rc, "index: out of memory");
 	}
+	/* A threshold the index cannot take is an error, never the default:
+	 * a list screened at another threshold than its own hides or invents
+	 * hits. */
 	for (size_t i = 0; i < nl; i++)
-		tims_screen_index_set_threshold(ix, lists[i].id, lists[i].threshold);
+		if ((rc = tims_screen_index_set_threshold(ix, lists[i].id, lists[i].threshold))) {
+			tims_err_set(err, rc, "list %s: threshold %g is not between 0 and 1",
+				     lists[i].name, lists[i].threshold);
+			free(lists);
+			tims_screen_index_free(ix);
+			return rc;
+		}
 	free(lists);
 	if (sqlite3_prepare_v2(wl->db,
 			       "SELECT e.id, e.list_id, l.kind, e.data, e.ident1, e.ident2 FROM entries e"

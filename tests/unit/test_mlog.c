@@ -68,8 +68,8 @@ static tims_rc append(struct tims_mlog *m, unsigned first, unsigned n, int sign,
 		if ((rc = tims_mlog_step(m, st, "storing a leaf", err)) ||
 		    (rc = tims_mlog_add(m, size + i, leaf, err)))
 			goto out;
-		if (mem)
-			tims_tlog_mem_append(mem, leaf, NULL);
+		if (mem && (rc = tims_tlog_mem_append(mem, leaf, NULL)))
+			goto out;
 	}
 	if (sign && (rc = tims_mlog_issue(m, size + n, &issued, err)))
 		goto out;

@@ -57,7 +57,8 @@ static struct tims_post *make_post(const char *name, const char *origin, unsigne
 		}
 		done += k;
 	}
-	tims_post_checkpoint(p, &issued, &err);
+	T_OK(tims_post_checkpoint(p, &issued, &err) == TIMS_OK, "the post signs a checkpoint (%s)",
+	     err.msg);
 	return p;
 }
 
@@ -146,7 +147,8 @@ static void test_push(void)
 
 		tims_sync_batch_init(&f);
 		post_batch(p, 1024, 1024, &f);
-		tims_post_latest_checkpoint(q, &note, &cp, &err);
+		T_OK(tims_post_latest_checkpoint(q, &note, &cp, &err) == TIMS_OK,
+		     "the other post's checkpoint (%s)", err.msg);
 		free(f.note);
 		f.note = malloc(note.len + 1);
 		memcpy(f.note, note.buf, note.len);
@@ -196,7 +198,8 @@ static void test_push(void)
 		struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
 		struct tims_checkpoint cp;
 
-		tims_post_latest_checkpoint(p, &note, &cp, &err);
+		T_OK(tims_post_latest_checkpoint(p, &note, &cp, &err) == TIMS_OK,
+		     "the post's checkpoint (%s)", err.msg);
 		post_batch(p, 2000, 10, &b);
 		b.items[3].entry[30] ^= 0x55;
 		rc = tims_sync_mirror_apply(m, &b, NULL, NULL, &res, &err);

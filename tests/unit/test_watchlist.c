@@ -332,6 +332,26 @@ static void test_fail_closed(void)
 	free(m);
 }
 
+/* A list whose stored threshold the index cannot take: loading fails and
+ * names the list (the result of setting it was dropped before, and the list
+ * was screened at the default threshold). */
+static void test_bad_threshold(void)
+{
+	struct tims_wl_import_result res;
+	struct tims_screen_index *ix = NULL;
+	struct tims_err err;
+
+	import("thr", TIMS_WL_PERSONS, TIMS_WL_CSV, false, false, persons_csv, &res);
+	T_OK(store_sql("UPDATE lists SET threshold = 7.5 WHERE name = 'thr'") == 0,
+	     "threshold: a list's threshold damaged in the store");
+	T_OK(tims_wl_load_index(wl, &ix, &err) != TIMS_OK && !ix,
+	     "threshold: the index is not built over a threshold it cannot take");
+	T_OK(strstr(err.msg, "list thr") && strstr(err.msg, "threshold"),
+	     "threshold: the error names the list and its threshold: %s", err.msg);
+	store_sql("UPDATE lists SET threshold = NULL WHERE name = 'thr'");
+	tims_screen_index_free(ix);
+}
+
 /* A store whose lists hold no identifier (persons only, or nothing at all):
  * the index is built with no identifiers; UBSan aborted `post serve` on
  * qsort(NULL, 0, ...) there. */
@@ -365,6 +385,7 @@ int main(void)
 	test_namesakes();
 	test_norm();
 	test_no_identifiers();
+	test_bad_threshold();
 	test_fail_closed();
 	tims_wl_close(wl);
 	{

@@ -670,7 +670,7 @@ static void test_https(void)
 
 		make_signer("example.org/unknown", &s, NULL);
 		tims_tlog_empty_root(cp.root);
-		tims_checkpoint_format(&cp, &b2);
+		T_OK(tims_checkpoint_format(&cp, &b2) == TIMS_OK, "the unknown log's checkpoint");
 		tims_note_sign(b2.buf, b2.len, &s, 1, &note, NULL);
 		rc = tims_witness_add_checkpoint(base, ca, 0, NULL, 0, note.buf, note.len, NULL,
 						 &cosigs, &wsize, &err);
