@@ -43,20 +43,7 @@ SERVER=
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 fail() { echo "not ok - api bench: $*"; exit 1; }
 
-P=$work/post
-"$TIMS" post init "$P" --origin bench.example/api --kind land >/dev/null || fail "post init"
-secret=$(echo "bench password 1" | "$TIMS" officer add --post "$P" bench --name Bench --role officer |
-	sed -n 's/^officer bench: TOTP secret //p')
-[ -n "$secret" ] || fail "officer add printed no TOTP secret"
-"$TIMS" post serve "$P" --port 0 >"$work/serve.out" 2>"$work/serve.err" &
-SERVER=$!
-for _ in $(seq 1 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-URL=$(sed -n 's/^listening on //p' "$work/serve.out" | sed 's|/$||')
-[ -n "$URL" ] || fail "the node did not start: $(tail -3 "$work/serve.err")"
-token=$(curl -s --cacert "$P/tls.crt" -H 'Content-Type: application/json' --data-binary \
-	"{\"officer\":\"bench\",\"password\":\"bench password 1\",\"code\":\"$(oathtool --totp -b "$secret")\",\"booth\":\"W1\"}" \
-	"$URL/api/v1/session" | sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
-[ -n "$token" ] || fail "no session"
+bench_post_node "$work" bench.example/api
 
 # Each request a new crossing: the phase, wrk's thread and a per-thread
 # counter make the id and the document number unique. Each answer is

@@ -27,3 +27,25 @@ bench_target() {
 	printf 'target: %s: %s%s (target %s %s%s): %s%s\n' "$1" "${2:-no figure}" "$u" \
 		"$3" "$4" "$u" "$(bench_verdict "$2" "$3" "$4")" "$scale"
 }
+
+# bench_post_node WORK ORIGIN: a post in WORK/post with one officer, its node
+# serving on a free loopback port and a logged-in session; sets P, SERVER
+# (the node's pid, for the caller's trap), URL and token. Calls the
+# caller's fail on any error.
+bench_post_node() {
+	local secret
+	P=$1/post
+	"$TIMS" post init "$P" --origin "$2" --kind land >/dev/null || fail "post init"
+	secret=$(echo "bench password 1" | "$TIMS" officer add --post "$P" bench --name Bench --role officer |
+		sed -n 's/^officer bench: TOTP secret //p')
+	[ -n "$secret" ] || fail "officer add printed no TOTP secret"
+	"$TIMS" post serve "$P" --port 0 >"$1/serve.out" 2>"$1/serve.err" &
+	SERVER=$!
+	for _ in $(seq 1 100); do grep -q listening "$1/serve.out" 2>/dev/null && break; sleep 0.1; done
+	URL=$(sed -n 's/^listening on //p' "$1/serve.out" | sed 's|/$||')
+	[ -n "$URL" ] || fail "the node did not start: $(tail -3 "$1/serve.err")"
+	token=$(curl -s --cacert "$P/tls.crt" -H 'Content-Type: application/json' --data-binary \
+		"{\"officer\":\"bench\",\"password\":\"bench password 1\",\"code\":\"$(oathtool --totp -b "$secret")\",\"booth\":\"W1\"}" \
+		"$URL/api/v1/session" | sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+	[ -n "$token" ] || fail "no session"
+}

@@ -18,14 +18,10 @@ if [ ! -x "$bin" ]; then
 fi
 work=$(mktemp -d /tmp/tims-e2e-cstore-XXXXXX)
 chmod 755 "$work" # the server runs as postgres when we are root
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+t_cleanup_more() {
 	pg_stop
-	rm -rf "$work" "$T_TMP"
+	rm -rf "$work"
 }
-trap cleanup EXIT
 
 out=$("$bin" 2>&1)
 t_ok "query store: every check passes on SQLite" test $? = 0

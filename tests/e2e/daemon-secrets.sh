@@ -6,10 +6,6 @@
 # bytes (sent %-encoded and raw).
 . tests/e2e/lib.sh
 
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T_TMP"; }
-trap cleanup EXIT
-wait_line() { for _ in $(seq 1 300); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 # A core limit the daemons must lower themselves: the test raises its own.
 ulimit -S -c unlimited 2>/dev/null || ulimit -S -c "$(ulimit -H -c)"
 chmod 0711 "$T_TMP"

@@ -29,10 +29,6 @@ mkdir -p "$SHOTS"
 rm -f "$SHOTS"/dashboard-*.png
 
 C=$T_TMP/centre
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T_TMP"; }
-trap cleanup EXIT
-wait_line() { for _ in $(seq 1 150); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 PASSWORD="dashboard password 1"
 

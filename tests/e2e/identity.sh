@@ -8,18 +8,7 @@
 . tests/e2e/lib.sh
 
 C=$T_TMP/centre
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ -n "${KEEP:-}" ]; then echo "# kept $T_TMP"; else rm -rf "$T_TMP"; fi
-}
-trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_line() { # FILE REGEX
-	for _ in $(seq 1 300); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
-}
 # until SECONDS CMD...: poll CMD every 0.2 s, at most SECONDS
 until_ok() { local n=$(($1 * 5)); shift; for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done; return 1; }
 

@@ -9,7 +9,29 @@
 T_N=0
 T_FAILED=0
 T_TMP=$(mktemp -d)
-trap 'rm -rf "$T_TMP"' EXIT
+
+# Processes a script starts (PIDS+=($!)) are stopped at exit (woken first,
+# in case a test stopped one with SIGSTOP), then T_TMP is removed (KEEP=1
+# keeps it). A script with more to undo defines t_cleanup_more.
+PIDS=()
+t_cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	if declare -F t_cleanup_more >/dev/null; then t_cleanup_more; fi
+	if [ -n "${KEEP:-}" ]; then echo "# kept $T_TMP"; else rm -rf "$T_TMP"; fi
+}
+trap t_cleanup EXIT
+
+# free_port: a TCP port free on 127.0.0.1 now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# wait_line FILE REGEX [TRIES]: until FILE has a line matching REGEX, every
+# 0.1 s, TRIES times (default 300: 30 s); 1 if it never does.
+wait_line() {
+	local _
+	for _ in $(seq 1 "${3:-300}"); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
 
 t_report() { # ok|fail name [detail]
 	T_N=$((T_N + 1))

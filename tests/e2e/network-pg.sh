@@ -11,14 +11,9 @@ suite_rc=$?
 . tests/e2e/lib.sh
 . tests/lib/pg.sh
 C=$T_TMP/centre P=$T_TMP/post
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+t_cleanup_more() {
 	pg_stop
-	rm -rf "$T_TMP"
 }
-trap cleanup EXIT
 chmod 755 "$T_TMP" # the server runs as postgres when we are root
 if ! pg_start "$T_TMP/pg" >"$T_TMP/pg-start.log" 2>&1; then
 	t_report fail "restart: a throwaway PostgreSQL server starts" "$PG_ERROR"

@@ -5,16 +5,6 @@
 . tests/e2e/lib.sh
 
 C=$T_TMP/centre
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T_TMP"
-}
-trap cleanup EXIT
-wait_line() { # FILE REGEX
-	for _ in $(seq 1 300); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
-}
 url_of() { sed -n 's/^.*listening on \(https:[^ ]*\)$/\1/p' "$1" | head -1 | sed 's|/$||'; }
 serve_post() { # NAME: start the node of post NAME, its URL in URL_<NAME>
 	"$TIMS" post serve "$T_TMP/$1" --port 0 >"$T_TMP/$1.out" 2>>"$T_TMP/$1.log" &

@@ -12,18 +12,7 @@
 
 C=$T_TMP/centre W=$T_TMP/witness P=$T_TMP/post
 ORIGIN=bg.example/idle-post
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ -n "${KEEP:-}" ]; then echo "# kept $T_TMP"; else rm -rf "$T_TMP"; fi
-}
-trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_line() { # FILE REGEX
-	for _ in $(seq 1 150); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
-}
 # until_ok SECONDS CMD...: poll CMD every 0.1 s until it succeeds, at most SECONDS.
 until_ok() {
 	local end=$(($(date +%s) + $1)); shift

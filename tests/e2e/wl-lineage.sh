@@ -9,17 +9,6 @@
 . tests/e2e/lib.sh
 
 C=$T_TMP/centre P=$T_TMP/post
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T_TMP"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_line() { # FILE REGEX
-	for _ in $(seq 1 150); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
-}
 
 CPORT=$(free_port)
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
