@@ -487,8 +487,10 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 		goto fail;
 	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK ||
-	    sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(c->db, 5000) != SQLITE_OK) {
+	    /* the wait first: a command run beside a serving centre (tims
+	     * centre posts) must wait for its write, not fail "locked" */
+	    sqlite3_busy_timeout(c->db, 5000) != SQLITE_OK ||
+	    sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
 		rc = centre_db_err(c, "open", err);
 		goto fail;
 	}
