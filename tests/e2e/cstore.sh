@@ -42,10 +42,6 @@ fi
 
 # --- A failed commit of the query store, at a running centre --------------
 C=$T_TMP/centre P=$T_TMP/post
-wait_for() { # TRIES CMD...: poll every 0.1 s
-	local n=$1; shift
-	for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done; return 1
-}
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
 "$TIMS" post init "$P" --origin bg.example/gap-post --kind land >/dev/null
 SECRET=$(echo "gap password 1" | "$TIMS" officer add --post "$P" g1 --name G --role officer |
@@ -70,23 +66,10 @@ start_centre
 PIDS+=($!)
 wait_for 150 grep -q "listening on" "$T_TMP/post.out"
 PURL=$(sed -n 's/^listening on //p' "$T_TMP/post.out" | sed 's|/$||')
-preq() { # METHOD PATH [BODY]
-	local args=(-s --cacert "$C/ca.crt" -X "$1" "$PURL$2")
-	[ -n "${TOKEN:-}" ] && args+=(-H "Authorization: Bearer $TOKEN")
-	[ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-	curl "${args[@]}"
-}
 TOKEN=$(preq POST /api/v1/session "{\"officer\":\"g1\",\"password\":\"gap password 1\",\"code\":\"$(oathtool --totp -b "$SECRET")\",\"booth\":\"B1\"}" |
 	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
 t_match "gap: the post's officer has a session" '^[A-Za-z0-9_-]{43}$' "$TOKEN"
 ACK=0
-traffic() { # COUNT TAG
-	local k r
-	for k in $(seq 1 "$1"); do
-		r=$(preq POST /api/v1/crossings "{\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"$2-$k\",\"person\":{\"surname\":\"PETROV\",\"given_names\":\"IVAN\",\"nationality\":\"BGR\",\"birth_date\":\"1980-01-01\",\"sex\":\"M\",\"doc_code\":\"P\",\"number\":\"$2$k\",\"issuer\":\"BGR\"}}")
-		case $r in *'"index"'*) ACK=$((ACK + 1)) ;; esac
-	done
-}
 mirrored() { # the records the centre's mirror holds
 	curl -s --cacert "$C/ca.crt" "$CURL_/api/v1/centre/status" |
 		sed -n 's/.*"size":\([0-9]*\).*/\1/p' | head -1

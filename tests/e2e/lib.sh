@@ -50,3 +50,31 @@ t_eq() { if [ "$2" = "$3" ]; then t_report ok "$1"; else t_report fail "$1" "wan
 got:  $3"; fi; }
 t_match() { if printf '%s' "$3" | grep -Eq -- "$2"; then t_report ok "$1"; else t_report fail "$1" "no match for /$2/ in: $3"; fi; }
 t_end() { echo "# passed $((T_N - T_FAILED)) failed $T_FAILED"; [ "$T_FAILED" -eq 0 ]; }
+
+# wait_for TRIES CMD...: until CMD succeeds, every 0.2 s, TRIES times.
+wait_for() {
+	local n=$1 _
+	shift
+	for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done
+	return 1
+}
+
+# preq METHOD PATH [BODY]: a request to the post node at $PURL, trusting
+# $C/ca.crt (the centre's CA, which issued the node's certificate), with the
+# session $TOKEN when set; prints the answer's body.
+preq() {
+	local args=(-s --cacert "$C/ca.crt" -X "$1" "$PURL$2")
+	[ -n "${TOKEN:-}" ] && args+=(-H "Authorization: Bearer $TOKEN")
+	[ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+	curl "${args[@]}"
+}
+
+# traffic COUNT TAG: COUNT crossings through the node's API (ids TAG-1 ...),
+# each acknowledged one counted in ACK.
+traffic() {
+	local k r
+	for k in $(seq 1 "$1"); do
+		r=$(preq POST /api/v1/crossings "{\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"$2-$k\",\"person\":{\"surname\":\"PETROV\",\"given_names\":\"IVAN\",\"nationality\":\"BGR\",\"birth_date\":\"1980-01-01\",\"sex\":\"M\",\"doc_code\":\"P\",\"number\":\"$2$k\",\"issuer\":\"BGR\"}}")
+		case $r in *'"index"'*) ACK=$((ACK + 1)) ;; esac
+	done
+}

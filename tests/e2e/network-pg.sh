@@ -26,10 +26,6 @@ pg_up() {
 		"-k $PG_DIR -p $PG_PORT -c listen_addresses='' -c fsync=off -c full_page_writes=off" \
 		start >/dev/null 2>&1
 }
-wait_for() { # TRIES CMD...: poll every 0.2 s
-	local n=$1; shift
-	for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done; return 1
-}
 
 "$TIMS" centre init "$C" --name tims-centre --store "pg:$PG_CONNINFO" >/dev/null
 "$TIMS" post init "$P" --origin bg.example/pg-post --kind land >/dev/null
@@ -46,22 +42,9 @@ CURL_=$(sed -n 's/.* listening on //p' "$T_TMP/centre.out")
 PIDS+=($!)
 wait_for 100 grep -q "listening on" "$T_TMP/post.out"
 PURL=$(sed -n 's/^listening on //p' "$T_TMP/post.out" | sed 's|/$||')
-preq() { # METHOD PATH [BODY]
-	local args=(-s --cacert "$C/ca.crt" -X "$1" "$PURL$2")
-	[ -n "${TOKEN:-}" ] && args+=(-H "Authorization: Bearer $TOKEN")
-	[ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-	curl "${args[@]}"
-}
 TOKEN=$(preq POST /api/v1/session "{\"officer\":\"p1\",\"password\":\"pg password 1\",\"code\":\"$(oathtool --totp -b "$SECRET")\",\"booth\":\"B1\"}" |
 	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
 ACK=0
-traffic() { # COUNT TAG
-	local k r
-	for k in $(seq 1 "$1"); do
-		r=$(preq POST /api/v1/crossings "{\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"$2-$k\",\"person\":{\"surname\":\"PETROV\",\"given_names\":\"IVAN\",\"nationality\":\"BGR\",\"birth_date\":\"1980-01-01\",\"sex\":\"M\",\"doc_code\":\"P\",\"number\":\"$2$k\",\"issuer\":\"BGR\"}}")
-		case $r in *'"index"'*) ACK=$((ACK + 1)) ;; esac
-	done
-}
 status() { curl -s --cacert "$C/ca.crt" "$CURL_/api/v1/centre/status"; }
 national() { # the national count, from the query store (a process of its own)
 	"$TIMS" centre query "$C" counts --actor e2e --by post --from 2000-01-01T00:00:00Z \
