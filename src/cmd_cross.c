@@ -509,7 +509,8 @@ static int cross_import(int argc, char **argv)
 			continue;
 		if (!len || strspn(line, " \t") == len)
 			continue; /* blank line */
-		if (tims_record_from_json(line, len, &b->recs[b->n], &err)) {
+		if (tims_record_from_json(line, len, &b->recs[b->n], &err) ||
+		    tims_record_check_import(&b->recs[b->n], &err)) {
 			fprintf(stderr, "tims %s: line %zu: %s\n", CMD, lr->lineno,
 				tims_err_msg(&err));
 			st.refused++;
