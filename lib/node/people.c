@@ -252,6 +252,11 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	}
 	if (failed)
 		node_log(n, "check: screening failed: %s", tims_err_msg(&serr));
+	/* issue 14 (helper events), TRANSITIONAL: every hit, discreet ones
+	 * included, to the centre (events.c); the booth service replaces this. */
+	if (screen && nhits)
+		node_event_check_hits(n, req, m->document_number, m->issuing_state,
+				      m->nationality, plate, refs);
 	/* What was asked and what was shown, for the auditors; a failed
 	 * screening says so and why. */
 	rc = node_audit(n, req, "check", "booth check", -1, failed ? 503 : screen ? 200 : 500,
