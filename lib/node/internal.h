@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "tims/audit.h"
+#include "tims/booth.h"
 #include "tims/http.h"
 #include "tims/metrics.h"
 #include "tims/node.h"
@@ -28,6 +29,7 @@ struct tims_node {
 	struct tims_http_server *http;
 	struct tims_wl *wl;                /* watchlists, or NULL: none loaded */
 	struct tims_screen_index *ix;
+	struct tims_booth *booth;          /* checks and registrations (booth.h) */
 	struct tims_metrics metrics;
 	struct tims_metric *m_requests[6]; /* by status class 1xx..5xx, other */
 	struct tims_metric *m_register;    /* registration latency */
