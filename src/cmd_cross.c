@@ -224,17 +224,17 @@ static int cross_one(int argc, char **argv)
 		case O_CONFIRM: reg.confirm_hit = optarg; break;
 		case O_DIRECTION:
 			if (!(reg.direction = (uint8_t)tims_direction_parse(optarg)))
-				return cli_error(CLI_USAGE, CMD, "direction: must be entry or exit; "
+				return cli_error(CLI_FAIL, CMD, "direction: must be entry or exit; "
 						 "nothing recorded");
 			break;
 		case O_ROLE:
 			reg.role = (uint8_t)tims_vehicle_role_parse(optarg);
 			if (!reg.role && *optarg && strcmp(optarg, "none"))
-				return cli_error(CLI_USAGE, CMD, "role: must be driver, passenger or none");
+				return cli_error(CLI_FAIL, CMD, "role: must be driver, passenger or none");
 			break;
 		case O_CROSSED:
 			if (tims_time_parse(optarg, &reg.crossed_ms, "crossed_at", &err))
-				return cli_error(CLI_USAGE, CMD, "%s; nothing recorded", err.msg);
+				return cli_error(CLI_FAIL, CMD, "%s; nothing recorded", err.msg);
 			reg.crossed_set = true;
 			break;
 		case O_ACCOMPANIES: {
@@ -251,7 +251,7 @@ static int cross_one(int argc, char **argv)
 
 			snprintf(d, sizeof(d), "%.*s", colon ? (int)(colon - optarg) : 31, optarg);
 			if (!(reg.decision = (uint8_t)tims_decision_parse(d)))
-				return cli_error(CLI_USAGE, CMD, "decision: must be admit, refuse or "
+				return cli_error(CLI_FAIL, CMD, "decision: must be admit, refuse or "
 						 "second-line; nothing recorded");
 			if (colon && snprintf(codes, sizeof(codes), "%s", colon + 1) >= (int)sizeof(codes))
 				return cli_error(CLI_USAGE, CMD, "--decision: too many codes");
