@@ -329,14 +329,21 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 				json_pack("{s:b}", "manual", jman != NULL),
 				json_pack("{s:s}", "error", err.msg));
 		pthread_mutex_unlock(&n->lock);
-		free(m);
 		free(c);
-		if (rc)
+		if (rc) {
+			free(m);
 			return node_no_trace(resp);
-		if (err.rc == TIMS_ERR_INVALID)
+		}
+		if (err.rc == TIMS_ERR_INVALID) {
+			json_t *doc = m ? tims_mrz_json(m) : NULL;
+
+			free(m);
+			/* what could be read, with the MRZ's errors, and where to go */
 			return tims_http_reply_json(resp, 422, json_pack(
-				"{s:s, s:s, s:s}", "error", "unreadable_document", "message", err.msg,
-				"manual", "/api/v1/check"));
+				"{s:s, s:s, s:s, s:o?}", "error", "unreadable_document", "message", err.msg,
+				"manual", "/api/v1/check", "document", doc));
+		}
+		free(m);
 		return tims_http_reply_error(resp, 500, "check_failed", "%s", err.msg);
 	}
 	if (c->screen_status == TIMS_SCREEN_FAILED)
