@@ -436,6 +436,7 @@ def cmd_traffic(a):
             rec["role"] = role or "driver"
         if accompanies is not None:
             rec["accompanies"] = accompanies
+        st, r = booth.call("POST", "/api/v1/crossings", rec)
         if st == 201:
             out["acknowledged"] += 1
         elif st == 200 and r.get("duplicate"):
