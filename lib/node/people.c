@@ -468,6 +468,15 @@ out:
 	return rc;
 }
 
+/*
+ * 1 while the post handle is not thread-safe (this branch): n->lock is held
+ * across tims_booth_register, as across tims_post_register before. 0 once
+ * the post's handle takes its own lock and group-commits concurrent
+ * registrations (branch groupcommit): then nothing of the node's is held
+ * across the commit.
+ */
+#define REGISTER_UNDER_NODE_LOCK 1
+
 struct owed_ctx {
 	const struct tims_http_req *req;
 };
@@ -529,8 +538,7 @@ static int codes_text(json_t *arr, char *out, size_t size, char *msg, size_t msg
 }
 
 /* A discreet-check traveller's record, when this crossing came with it: the
- * centre learns who travels with them (n->lock not needed: the post is
- * thread-safe for reads). */
+ * centre learns who travels with them. */
 static void report_companion(struct tims_node *n, const struct tims_record *rec,
 			     uint64_t index)
 {
@@ -635,13 +643,18 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 					     "crossings: %s; nothing recorded", why);
 	}
 	/*
-	 * Lock discipline: n->lock is NOT held across the registration. The
-	 * booth service locks its own table briefly; tims_post_register takes
-	 * the post's own lock and lets concurrent registrations share one
-	 * commit (group commit). n->lock is taken again only for the audit log.
+	 * Lock discipline: the booth service locks its own table briefly and
+	 * nothing else. Whether n->lock is held across the registration is
+	 * REGISTER_UNDER_NODE_LOCK: a post handle that serialises itself and
+	 * commits concurrent registrations together (group commit) needs no
+	 * lock of ours; one that does not must not be used by two threads.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (REGISTER_UNDER_NODE_LOCK)
+		pthread_mutex_lock(&n->lock);
 	rc = tims_booth_register(n->booth, &env, &who, &reg, owed_event, &oc, res, &err);
+	if (REGISTER_UNDER_NODE_LOCK)
+		pthread_mutex_unlock(&n->lock);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (res->refused) {
 		/* refused before anything was stored: the attempt is on the trail */
@@ -730,8 +743,13 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 				    res->ack.index, res->rec.decision, &res->rec.person,
 				    res->rec.vehicle.plate[0] ? &res->rec.vehicle : NULL,
 				    res->rec.hits, res->rec.nhits, NULL, 0);
-		if (res->rec.accompanies != TIMS_RECORD_NO_INDEX)
+		if (res->rec.accompanies != TIMS_RECORD_NO_INDEX) {
+			if (REGISTER_UNDER_NODE_LOCK)
+				pthread_mutex_lock(&n->lock);
 			report_companion(n, &res->rec, res->ack.index);
+			if (REGISTER_UNDER_NODE_LOCK)
+				pthread_mutex_unlock(&n->lock);
+		}
 	}
 	tims_metric_set(n->m_log_size, (int64_t)res->ack.index + 1);
 	free(res);
