@@ -18,11 +18,13 @@
  *
  * Stored in centre.db's post_events table (append-only, triggers refuse
  * UPDATE and DELETE). Kinds that call for a person also go to the event
- * log and open an alert (tims_centre_event's tables, the same transaction):
- * one alert per event, its detail without personal data (kind, booth,
- * officer, number); the dashboard's acknowledgement of that alert is the
- * event's. An admission with a hit stays first in the events panel until
- * it is acknowledged.
+ * log and open an alert (tims_centre_event's tables, the same transaction),
+ * its detail without personal data (kind, booth, officer): repeats of a
+ * kind from one booth and officer are one alert with its count until it is
+ * acknowledged, as for the centre's own events — so a post reporting a
+ * burst cannot push a fork out of the alerts panel row by row. The
+ * acknowledgement of that alert is its events'. An admission with a hit
+ * stays first in the events panel until it is acknowledged.
  *
  * Reading the events (they name travellers, watchlist entries, discreet
  * checks) is audited at the centre before the answer leaves.
@@ -63,7 +65,7 @@ int centre_post_event_alarming(const char *kind)
 
 /* What the alert says: no document, name or watchlist reference (the
  * alerts panel is not audited); those are in the events panel. */
-static void alert_detail(const struct tims_event *ev, uint64_t seq, char *out, size_t cap)
+static void alert_detail(const struct tims_event *ev, char *out, size_t cap)
 {
 	static const char *const words[] = {
 		[TIMS_EVENT_HIT] = "a hit",
@@ -77,9 +79,9 @@ static void alert_detail(const struct tims_event *ev, uint64_t seq, char *out, s
 		[TIMS_EVENT_SECOND_LINE] = "referred to second line",
 	};
 
-	snprintf(out, cap, "%s%s%s%s%s (post event %" PRIu64 ")%s%.300s", words[ev->kind],
+	snprintf(out, cap, "%s%s%s%s%s%s%.300s", words[ev->kind],
 		 ev->booth[0] ? " at booth " : "", ev->booth,
-		 ev->officer[0] ? ", officer " : "", ev->officer, seq,
+		 ev->officer[0] ? ", officer " : "", ev->officer,
 		 ev->kind == TIMS_EVENT_IMPOSTOR ? ": " : "",
 		 ev->kind == TIMS_EVENT_IMPOSTOR ? ev->detail : "");
 }
@@ -143,7 +145,7 @@ static tims_rc store_one(struct tims_centre *c, sqlite3_stmt **st, const char *o
 	if (alert_level(ev->kind)) {
 		int64_t logged;
 
-		alert_detail(ev, seq, detail, sizeof(detail));
+		alert_detail(ev, detail, sizeof(detail));
 		sqlite3_bind_int64(st[S_LOG], 1, now);
 		sqlite3_bind_text(st[S_LOG], 2, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st[S_LOG], 3, origin, -1, SQLITE_STATIC);
