@@ -58,6 +58,7 @@ static const char schema[] =
 	" booth TEXT NOT NULL, officer TEXT NOT NULL, decision TEXT NOT NULL,"
 	" event TEXT NOT NULL, alert INTEGER, UNIQUE (origin, seq));"
 	"CREATE INDEX IF NOT EXISTS post_events_kind ON post_events (kind, id);"
+	"CREATE INDEX IF NOT EXISTS post_events_origin ON post_events (origin, id);"
 	"CREATE TRIGGER IF NOT EXISTS post_events_no_delete BEFORE DELETE ON post_events BEGIN"
 	" SELECT RAISE(ABORT, 'post events are append-only'); END;"
 	"CREATE TRIGGER IF NOT EXISTS post_events_no_update BEFORE UPDATE ON post_events BEGIN"

@@ -184,8 +184,9 @@ t_match "impostor: a severe alert" '"kind":"impostor","origin":"bg.example/post-
 	"$(dreq GET /api/v1/dashboard/alerts "$SUP" >/dev/null; cat "$T_TMP/dbody")"
 
 # 4. The sync route itself: who posts is the certificate; strict and bounded.
-as_post() { # NAME BODY -> status; answer in $T_TMP/sbody
-	curl -s -o "$T_TMP/sbody" -w '%{http_code}' --cacert "$C/ca.crt" --cert "$T_TMP/enrol-$1/client.crt" \
+as_post() { # NAME BODY -> status; answer in $T_TMP/sbody (a refused upload: the
+	# answer comes before the body, curl waits for it however loaded the machine)
+	curl -s -o "$T_TMP/sbody" -w '%{http_code}' --expect100-timeout 30 --cacert "$C/ca.crt" --cert "$T_TMP/enrol-$1/client.crt" \
 		--key "$T_TMP/enrol-$1/client.key" -H 'Content-Type: application/json' --data-binary "$2" \
 		"$CURL_/api/v1/sync/events"
 }
