@@ -134,11 +134,12 @@ t_eq "hit: its list, reference and alert" "wanted P-001 wanted" \
 # post, and arrives once when the centre is back.
 stop "$CENTRE"
 preq POST /api/v1/check "{\"mrz\":\"$WANTED\"}" >/dev/null
+preq POST /api/v1/check "{\"mrz\":\"$DISCREET\"}" >/dev/null
 pending() { preq GET /api/v1/status | grep -o '"events":{"pending":[0-9]*' | grep -o '[0-9]*$'; }
-t_eq "offline: the event waits at the post" 1 "$(pending)"
+t_eq "offline: the events wait at the post" 2 "$(pending)"
 stop "$POST"
 start_post
-t_eq "offline: still waiting after the post restarted" 1 "$(pending)"
+t_eq "offline: still waiting after the post restarted" 2 "$(pending)"
 start_centre
 SUP=$(dlogin dimov "${S_SUP[dimov]}")
 two_hits() { [ "$(count_of hit 720000017)" = 2 ]; }
@@ -146,6 +147,12 @@ t_ok "offline: with the centre back, the event arrives" wait_for 50 two_hits
 t_ok "offline: and the post owes nothing" wait_for 25 eval '[ "$(pending)" = 0 ]'
 sleep 1
 t_eq "offline: it arrived exactly once" 2 "$(count_of hit 720000017)"
+t_eq "offline: and in the order they happened (post-a's numbers rise with the centre's ids)" ok \
+	"$(events '?post=post-a&limit=200' | python3 -c '
+import json, sys
+e = sorted(json.load(sys.stdin)["events"], key=lambda x: x["id"])
+s = [x["seq"] for x in e]
+print("ok" if s == sorted(s) and len(s) == 4 else s)')"
 
 # 3. The impostor alert: another post's certificate on the centre's address.
 cat >"$T_TMP/impostor.py" <<'EOF'
@@ -207,7 +214,10 @@ t_eq "sync: no certificate, no entry" 401 \
 	"$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json' \
 		--data-binary "{\"events\":[$EV_B]}" "$CURL_/api/v1/sync/events")"
 python3 -c 'import sys; sys.stdout.write("{\"events\":[{\"seq\":1,\"kind\":\"hit\",\"time_ms\":1,\"detail\":\"" + "x" * 300000 + "\"}]}")' >"$T_TMP/big"
-t_eq "sync: an oversized body is refused (413)" 413 "$(as_post b "@$T_TMP/big")"
+t_eq "sync: an oversized body is refused (413)" 413 \
+	"$(curl -s -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' --expect100-timeout 30 \
+		--cacert "$C/ca.crt" --cert "$T_TMP/enrol-b/client.crt" --key "$T_TMP/enrol-b/client.key" \
+		-H 'Content-Type: application/json' --data-binary "@$T_TMP/big" "$CURL_/api/v1/sync/events")"
 many=$(python3 -c 'import json; print(json.dumps({"events": [{"seq": 100 + i, "kind": "hit", "time_ms": 1} for i in range(33)]}))')
 t_eq "sync: more than 32 events in a batch are refused" 400 "$(as_post b "$many")"
 t_eq "sync: not JSON is refused" 400 "$(as_post b '{"events":[{"seq":1,')"
