@@ -69,7 +69,10 @@ STATUS = obj({
                                          "cosigned_size": I(), "last_cosigned_ms": I(),
                                          "last_try_ms": I(), "last_error": S()},
                                         required=["name", "state", "cosigned_size"])),
-                   "identity_alert": obj({"message": S(), "since_ms": I()})},
+                   "identity_alert": obj({"message": S(), "since_ms": I()}),
+                   "events": obj({"pending": I(), "oldest_pending_ms": I(), "last_seq": I(),
+                                  "sent": I(), "last_sent_ms": I(), "last_error": S()},
+                                 required=["pending", "last_seq", "sent"])},
                   required=["configured", "state"]),
     "server_time_ms": I(),
     "acknowledging": B,
@@ -157,12 +160,33 @@ STORE_STATE = obj({"backend": S(enum=["sqlite", "postgresql"]), "state": S(enum=
                   required=["backend", "state", "since_ms", "failures", "reconnects", "repair_pending"])
 POST_STATUS = obj({"name": S(), "origin": S(), "revoked": B, "state": S(enum=["online", "offline", "revoked"]),
                    "records": I(), "signed_size": I(), "last_sync_ms": I(), "lag_s": I()})
+EVENT_KINDS = ["hit", "discreet-hit", "admit-with-hit", "correction", "identity-change",
+               "paper-import", "limit-exceeded", "impostor", "second-line"]
+EVENT_PROPS = {"kind": S(enum=EVENT_KINDS), "time_ms": I(minimum=0), "officer": S(maxLength=127),
+               "booth": S(maxLength=127), "check_id": S(maxLength=127), "document": S(maxLength=127),
+               "issuer": S(maxLength=127), "nationality": S(maxLength=127), "detail": S(maxLength=1023),
+               "crossing": I(minimum=0), "decision": S(enum=["admit", "refuse", "second-line"]),
+               "hits": {"type": "array", "maxItems": 8, "items": obj({
+                   "part": S(enum=["document", "person", "vehicle"]), "discreet": B, "list": S(maxLength=127),
+                   "ref": S(maxLength=127), "alert": S(maxLength=127), "version": I(minimum=0),
+                   "score_pm": I(minimum=0, maximum=1000)}, required=["part"], extra=False)},
+               "companions": {"type": "array", "maxItems": 16, "items": obj({
+                   "relation": S(enum=["companion", "minor", "guardian"]), "issuer": S(maxLength=127),
+                   "doc_number": S(maxLength=127)}, required=["relation", "doc_number"], extra=False)},
+               "vehicle": obj({"plate": S(maxLength=127), "country": S(maxLength=127)}, required=[], extra=False)}
+EVENT_WIRE = obj(dict(EVENT_PROPS, seq=I(minimum=1)), required=["seq", "kind", "time_ms"], extra=False)
+EVENT_SEEN = obj(dict(EVENT_PROPS, id=I(), origin=S(), post={"type": ["string", "null"]}, seq=I(),
+                      received_ms=I(), alert_id={"type": ["integer", "null"]}, acknowledged=B,
+                      acknowledged_by=S(), highlight=B),
+                 required=["id", "origin", "post", "seq", "kind", "time_ms", "received_ms", "alert_id",
+                           "acknowledged", "highlight"])
 CENTRE_SCHEMAS = {
     ("GET", "/api/v1/sync/state"): (None, obj({"origin": S(), "size": I(), "signed_size": I()}), "what the centre holds of the calling post's log"),
     ("POST", "/api/v1/sync/push"): ("batch", obj({"size": I(), "added": I(), "repeated": I(), "complete": B, "cosignature": S()}, required=["size", "added"]), "push a batch of the post's log (docs/sync.md)"),
     ("GET", "/api/v1/sync/export"): (None, {"type": "object"}, "a batch of the calling post's own log, from the mirror (restore)"),
     ("GET", "/api/v1/sync/bundles"): (None, obj({"centre": S(), "bundles": arr(obj({"kind": S(), "list": S(), "post": S(), "list_kind": S(), "version": I(), "digest": S()}, required=["kind", "version"]))}), "the bundles the calling post may fetch"),
     ("GET", "/api/v1/sync/bundle"): (None, obj({"note": S(), "payload": S()}, extra=False), "a signed bundle: a watchlist (whole or since a version) or the post's roster"),
+    ("POST", "/api/v1/sync/events"): (obj({"events": arr(EVENT_WIRE)}, extra=False), obj({"stored": I(), "repeated": I(), "last_seq": I()}), "a post's events, each (post, seq) stored once; the post is the certificate's (docs/sync.md, Events)"),
     ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"}), "store": STORE_STATE}, required=["posts", "store"]), "posts and their sync state: sizes and times; the query store's state; no personal data"),
     ("GET", "/metrics"): (None, "text/plain", "Prometheus metrics: the query store's state, the mirrors; no personal data"),
     ("GET", "/api/v1/sync/revocations"): (None, "application/x-pem-file", "the revocation list signed by the centre's CA (an X.509 CRL, PEM) that posts keep and check every peer against (docs/sync.md)"),
@@ -173,6 +197,7 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/dashboard/hits"): (None, obj({"from": I(), "to": I(), "hits": arr(obj({"origin": S(), "index": I(), "time": I(), "direction": S(), "decision": S(), "screening": S(), "screen_status": S(), "hits": arr({"type": "object"}), "confirmed_hit": S()}, required=["origin", "index", "time", "direction", "decision"]))}), "crossings with watchlist hits (the records' structured hits; version 1 records: their summary), no names (audited)"),
     ("GET", "/api/v1/dashboard/alerts"): (None, obj({"alerts": arr(obj({"id": I(), "time_ms": I(), "kind": S(), "origin": S(), "detail": S(), "count": I(), "first_ms": I(), "last_ms": I(), "severe": B}, required=["id", "time_ms", "kind", "detail", "count", "first_ms", "last_ms", "severe"]))}), "open alerts, repeats aggregated; severe ones first, kept until acknowledged (passive)"),
     ("POST", "/api/v1/dashboard/alerts/ack"): (obj({"id": I()}, extra=False), obj({"id": I(), "acknowledged": B, "by": S()}), "acknowledge an alert (audited); 404 if it is not open"),
+    ("GET", "/api/v1/dashboard/events"): (None, obj({"events": arr(EVENT_SEEN), "total": I(), "unacknowledged_admit_with_hit": I(), "limit": I(), "offset": I()}), "events from the posts; ?kind= &post= &limit= &offset=; unacknowledged admissions with a hit first (supervisors, audited, passive)"),
     ("GET", "/api/v1/dashboard/overstays"): (None, obj({"on": S(), "total": I(), "overstays": arr({"type": "object"})}), "overstays; needs ?purpose= (audited)"),
     ("POST", "/api/v1/dashboard/search"): (obj({"kind": S(enum=["document", "person"]), "purpose": S(minLength=3, maxLength=200), "doc": S(), "issuer": S(), "surname": S(), "given_names": S(), "birth_date": S(), "nationality": S()}, required=["kind", "purpose"], extra=False), HISTORY, "a national search, with a purpose (audited)"),
 }

@@ -50,6 +50,19 @@ static const char schema[] =
 	"CREATE UNIQUE INDEX IF NOT EXISTS alerts_open ON alerts (kind, origin, detail)"
 	" WHERE acked_ms IS NULL;"
 	"CREATE INDEX IF NOT EXISTS alerts_last ON alerts (last_ms);"
+	/* What the posts report as it happens (events.c, tims/event.h): one
+	 * row per (post, number), append-only; alert: its alerts row, if any. */
+	"CREATE TABLE IF NOT EXISTS post_events ("
+	" id INTEGER PRIMARY KEY, origin TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" kind TEXT NOT NULL, time_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL,"
+	" booth TEXT NOT NULL, officer TEXT NOT NULL, decision TEXT NOT NULL,"
+	" event TEXT NOT NULL, alert INTEGER, UNIQUE (origin, seq));"
+	"CREATE INDEX IF NOT EXISTS post_events_kind ON post_events (kind, id);"
+	"CREATE INDEX IF NOT EXISTS post_events_origin ON post_events (origin, id);"
+	"CREATE TRIGGER IF NOT EXISTS post_events_no_delete BEFORE DELETE ON post_events BEGIN"
+	" SELECT RAISE(ABORT, 'post events are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS post_events_no_update BEFORE UPDATE ON post_events BEGIN"
+	" SELECT RAISE(ABORT, 'post events are append-only'); END;"
 	/* a centre made before: its events, aggregated once */
 	"INSERT INTO alerts (kind, origin, detail, count, first_ms, last_ms, last_event)"
 	" SELECT kind, coalesce(origin, ''), detail, COUNT(*), MIN(time_ms), MAX(time_ms),"
@@ -1153,7 +1166,9 @@ void tims_centre_event(struct tims_centre *c, const char *kind,
 int tims_centre_severe(const char *kind)
 {
 	static const char *const kinds[] = { "fork", "rollback", "peer-refused", "revoked",
-		"impostor", "tamper", "bad-signature", "bad-proof" };
+		"impostor", "tamper", "bad-signature", "bad-proof",
+		/* events from the posts (events.c) */
+		"admit-with-hit", "discreet-hit", "identity-change", "limit-exceeded" };
 
 	for (size_t i = 0; kind && i < TIMS_ARRAY_SIZE(kinds); i++)
 		if (!strcmp(kind, kinds[i]))

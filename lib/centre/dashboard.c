@@ -11,6 +11,7 @@
  *   GET    /api/v1/dashboard/traffic        x        x              x
  *   GET    /api/v1/dashboard/hits           x                       x
  *   GET    /api/v1/dashboard/alerts         x                x      x
+ *   GET    /api/v1/dashboard/events         x                              (events.c)
  *   POST   /api/v1/dashboard/alerts/ack     x
  *   GET    /api/v1/dashboard/overstays      x        x
  *   POST   /api/v1/dashboard/search         x        x
@@ -288,7 +289,7 @@ static int alarming(const char *kind)
 {
 	static const char *const kinds[] = { "malformed", "refused", "store", "login-failed" };
 
-	if (tims_centre_severe(kind))
+	if (tims_centre_severe(kind) || centre_post_event_alarming(kind)) /* events.c */
 		return 1;
 	for (size_t i = 0; i < TIMS_ARRAY_SIZE(kinds); i++)
 		if (!strcmp(kind, kinds[i]))

@@ -104,6 +104,19 @@ tims_rc centre_h_dash_overstays(void *app, struct tims_http_req *req,
 				struct tims_http_resp *resp);
 tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 
+/* events.c: events the posts send (tims/event.h) and the dashboard's view. */
+struct tims_event;
+extern const struct tims_json_field centre_sync_events_schema[];
+tims_rc centre_h_sync_events(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_dash_events(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+/* Store a parsed batch of origin's events in one transaction, each (origin,
+ * seq) once, alerting those that call for a person. */
+tims_rc centre_events_store(struct tims_centre *c, const char *origin,
+			    const struct tims_event *evs, const uint64_t *seqs, size_t n,
+			    size_t *stored, size_t *repeated, struct tims_err *err);
+/* Whether an alert of this kind is a post event's that the panel shows. */
+int centre_post_event_alarming(const char *kind);
+
 /* The mirror of an origin (opened once, kept). */
 tims_rc centre_mirror_get(struct tims_centre *c, const char *origin,
 			  struct centre_mirror **out, struct tims_err *err);

@@ -16,6 +16,8 @@
  *                                            "list_kind","version"}]}
  *   GET  /api/v1/sync/bundle?list=NAME      the signed bundle (tims/bundle.h)
  *   GET  /api/v1/sync/revocations           the CA-signed revocation list (PEM)
+ *   POST /api/v1/sync/events    {"events":[...]} {"stored","repeated","last_seq"}
+ *                                            (events.c)
  *   GET  /api/v1/centre/status  (public)    posts and their sync state:
  *                                            sizes and times, the query
  *                                            store's state; no personal data
@@ -25,6 +27,7 @@
 #include <sodium.h>
 
 #include "tims/bundle.h"
+#include "tims/event.h"
 #include "tims/officer.h"
 #include "tims/tls.h"
 #include "tims/util.h"
@@ -443,6 +446,9 @@ static const struct tims_http_route routes[] = {
 	{ "GET", "/api/v1/sync/bundle", TIMS_ROLE_PEER, 0, NULL, h_bundle, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/revocations", TIMS_ROLE_PEER, 0, NULL, h_revocations,
 	  TIMS_ROUTE_MTLS },
+	/* events from the posts (events.c) */
+	{ "POST", "/api/v1/sync/events", TIMS_ROLE_PEER, TIMS_EVENT_BODY_MAX,
+	  centre_sync_events_schema, centre_h_sync_events, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/centre/status", TIMS_ROUTE_PUBLIC, 0, NULL, h_status, 0 },
 	{ "GET", "/metrics", TIMS_ROUTE_PUBLIC, 0, NULL, h_metrics, 0 },
 	/* the supervisor dashboard (dashboard.c, docs/dashboard.md) */
@@ -459,6 +465,8 @@ static const struct tims_http_route routes[] = {
 	  TIMS_ROLE_ADMIN, 0, NULL, centre_h_dash_alerts, TIMS_ROUTE_PASSIVE },
 	{ "POST", "/api/v1/dashboard/alerts/ack", TIMS_ROLE_SUPERVISOR, 256, centre_ack_schema,
 	  centre_h_dash_ack, 0 },
+	{ "GET", "/api/v1/dashboard/events", TIMS_ROLE_SUPERVISOR, 0, NULL, centre_h_dash_events,
+	  TIMS_ROUTE_PASSIVE },
 	{ "GET", "/api/v1/dashboard/overstays", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0,
 	  NULL, centre_h_dash_overstays, 0 },
 	{ "POST", "/api/v1/dashboard/search", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 2048,

@@ -5,9 +5,11 @@
 // Environment (set by dashboard.sh): URL (the centre), SHOTS, CHROMIUM,
 // S_SUP, S_ANA (TOTP secrets of a supervisor and an analyst), PASSWORD,
 // EXPECT_TOTAL (crossings of the day at the centre), STOP_POST_PID and
-// STOP_POST (a post the script stops to see it go offline).
+// STOP_POST (a post the script stops to see it go offline), EV_CA, EV_CERT,
+// EV_KEY (a post's client certificate, to post events as that post).
 //
 // Prints "ok<TAB>name", "fail<TAB>name<TAB>detail", and "end<TAB>done" last.
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { check, failed, launchArgs, totp, waitText as wait } from './lib.mjs';
 
@@ -87,6 +89,64 @@ try {
     return true;
   });
 
+  await check('events: the wanted traveller\'s hit at post-a is there, with its reference', async () => {
+    await page.waitForSelector('#events tbody tr[data-kind="hit"]', { timeout: WAIT });
+    const row = await page.$eval('#events tbody tr[data-kind="hit"]', (t) => t.textContent);
+    return (/post-a, booth B1/.test(row) && /wanted\/P-001/.test(row) && /b-post-a/.test(row)) || row;
+  });
+  // A post reports an admission with a hit (as the booth service will): the
+  // page shows it within seconds, first, unmistakable.
+  const admitted = {
+    seq: 900001, kind: 'admit-with-hit', time_ms: Date.now() - 3600 * 1000, booth: 'B2',
+    officer: 'b-post-b', document: 'BB1000009', issuer: 'BGR', nationality: 'BGR', decision: 'admit',
+    hits: [{ part: 'person', discreet: false, list: 'wanted', ref: 'P-004', alert: 'wanted', version: 1, score_pm: 990 }],
+  };
+  // and, after it, a referral to second line: newer, yet listed after it
+  const referred = {
+    seq: 900002, kind: 'second-line', time_ms: Date.now() - 1800 * 1000, booth: 'B2',
+    officer: 'b-post-b', document: 'BB1000010', issuer: 'BGR', nationality: 'BGR', decision: 'second-line',
+  };
+  let posted = 0;
+  await check('events: a post reports an admission with a hit', () => {
+    const out = execFileSync('curl', ['-s', '-w', ' %{http_code}', '--cacert', env('EV_CA'), '--cert', env('EV_CERT'),
+      '--key', env('EV_KEY'), '-H', 'Content-Type: application/json', '--data-binary',
+      JSON.stringify({ events: [admitted, referred] }), `${URL}/api/v1/sync/events`], { encoding: 'utf8' });
+    posted = Date.now();
+    return / 200$/.test(out) || out;
+  });
+  await check('events: the admission with a hit shows within 5 s, first and highlighted (though not the newest)', async () => {
+    await page.waitForSelector('#events tbody tr.highlight', { timeout: 5000 });
+    const shownMs = Date.now() - posted;
+    await page.waitForSelector('#events tbody tr[data-kind="second-line"]', { timeout: WAIT });
+    const first = await page.$eval('#events tbody tr', (t) => ({
+      cls: t.className, text: t.textContent, bg: getComputedStyle(t.cells[0]).backgroundColor,
+    }));
+    const plain = await page.$eval('#events tbody tr[data-kind="hit"] td', (t) => getComputedStyle(t).backgroundColor);
+    process.stdout.write(`# admit-with-hit: on the page ${shownMs} ms after the post sent it\n`);
+    return (/highlight/.test(first.cls) && /admitted with a hit/.test(first.text) && /NOT ACKNOWLEDGED/.test(first.text) &&
+      /post-b, booth B2/.test(first.text) && /wanted\/P-004/.test(first.text) && first.bg !== plain &&
+      first.bg === 'rgb(164, 18, 28)') || JSON.stringify({ first, plain });
+  });
+  await check('events: the header counts the unacknowledged admission', () =>
+    waitText(page, '#events-sum', /1 admitted with a hit, not acknowledged/));
+  await shot(page, 'events');
+  await check('events: acknowledged, it loses its highlight and its place', async () => {
+    await page.locator('#events tbody tr.highlight button.ack').click();
+    await page.waitForFunction(() => !document.querySelector('#events tbody tr.highlight'), null, { timeout: WAIT });
+    const row = await page.$eval('#events tbody tr[data-kind="admit-with-hit"]', (t) => t.textContent);
+    const first = await page.$eval('#events tbody tr', (t) => t.dataset.kind);
+    return (/acknowledged by kostova/.test(row) && first === 'second-line') || `${first}: ${row}`;
+  });
+  await check('events: filtered by kind', async () => {
+    await page.selectOption('#e-kind', 'admit-with-hit');
+    await page.waitForFunction(() => {
+      const k = Array.from(document.querySelectorAll('#events tbody tr')).map((t) => t.dataset.kind);
+      return k.length === 1 && k[0] === 'admit-with-hit';
+    }, null, { timeout: WAIT });
+    await page.selectOption('#e-kind', '');
+    return true;
+  });
+
   await check('overstays: refused without a purpose', async () => {
     await page.fill('#o-purpose', '');
     await page.click('#over-form button');
@@ -138,12 +198,13 @@ try {
     return waitText(page, '#login-msg', /Logged out/);
   });
 
-  await check('roles: an analyst sees no hits and no alerts, and may search', async () => {
+  await check('roles: an analyst sees no hits, alerts or events, and may search', async () => {
     await login(page, 'marinov', totp(env('S_ANA')));
     await page.waitForSelector('#dash', { state: 'visible', timeout: WAIT });
     await waitText(page, '#who', /marinov \(analyst\)/);
     await page.waitForSelector('#p-hits .deny', { state: 'visible', timeout: WAIT });
     await page.waitForSelector('#p-alerts .deny', { state: 'visible', timeout: WAIT });
+    await page.waitForSelector('#p-events .deny', { state: 'visible', timeout: WAIT });
     const search = await page.isVisible('#search-form');
     return search || 'the search form is hidden';
   });

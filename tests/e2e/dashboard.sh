@@ -157,6 +157,8 @@ t_match "static: the dashboard's page, under a strict CSP" "Content-Security-Pol
 # The browser.
 export URL=$CURL_ SHOTS CHROMIUM S_SUP S_ANA PASSWORD EXPECT_TOTAL
 export STOP_POST=post-b STOP_POST_PID=${NODE[post-b]}
+# events: post-b's client certificate posts an admission with a hit while the page is open
+export EV_CA=$C/ca.crt EV_CERT=$T_TMP/enrol-post-b/client.crt EV_KEY=$T_TMP/enrol-post-b/client.key
 node "$BROWSER_DIR/dashboard.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?
 while IFS=$'\t' read -r st name detail; do
@@ -204,7 +206,7 @@ t_match "audit: the document search is recorded with its purpose" 'national\.his
 t_match "audit: the overstay list is recorded with its purpose" 'national\.overstays.*weekly overstay review|weekly overstay review.*national\.overstays' "$acts"
 t_match "audit: the hits panel is recorded" 'dashboard\.hits' "$acts"
 t_match "audit: the failed login is recorded" 'dashboard\.login\.failed' "$acts"
-for s in login overview search post-offline analyst; do
+for s in login overview events search post-offline analyst; do
 	t_ok "screenshot build/screenshots/dashboard-$s.png saved" test -s "$SHOTS/dashboard-$s.png"
 done
 t_end

@@ -11,10 +11,18 @@
   'use strict';
 
   const POLL_MS = 5000;
+  const EVENTS_MS = 2000;   /* events from the posts: shown within seconds */
+  const EVENTS_PAGE = 50;
+  const KIND_WORDS = {
+    'admit-with-hit': 'admitted with a hit', hit: 'hit', 'discreet-hit': 'discreet check',
+    'second-line': 'second line', correction: 'correction', 'identity-change': 'identity change',
+    'paper-import': 'paper import', 'limit-exceeded': 'limit exceeded', impostor: 'impostor',
+  };
   const IDLE_MS = 15 * 60 * 1000;
   const COLOURS = ['#0b4f9c', '#c2410c', '#0a6b2d', '#7c3aed', '#a4121c', '#0e7490', '#854d0e'];
   const SVGNS = 'http://www.w3.org/2000/svg';
-  const state = { token: null, role: null, officer: null, timer: null, lastAct: Date.now() };
+  const state = { token: null, role: null, officer: null, timer: null, evTimer: null,
+                  lastAct: Date.now(), ev: { offset: 0, kind: '', post: '' } };
 
   const $ = (id) => document.getElementById(id);
 
@@ -68,7 +76,9 @@
   function loggedOut(msg) {
     state.token = null;
     if (state.timer) clearInterval(state.timer);
+    if (state.evTimer) clearInterval(state.evTimer);
     state.timer = null;
+    state.evTimer = null;
     showLogin(msg);
   }
 
@@ -99,6 +109,13 @@
     $('dash').hidden = false;
     refresh();
     state.timer = setInterval(tick, POLL_MS);
+    /* events are the supervisors' (the centre says 403 to the others) */
+    if (state.role === 'supervisor') {
+      refreshEvents();
+      state.evTimer = setInterval(() => { if (state.token) refreshEvents(); }, EVENTS_MS);
+    } else {
+      deny('p-events', { status: 403 });
+    }
   }
 
   async function logout() {
@@ -154,6 +171,7 @@
       ns.className = 'item state ' + (d.offline ? 'bad' : 'ok');
     }
     $('posts-sum').textContent = '(' + d.posts.length + ')';
+    postChoices(d.posts.map((p) => p.name));
     fill($('posts').tBodies[0], d.posts.map((p) => [
       p.name + ' — ' + p.origin,
       { text: p.state, cls: p.state },
@@ -265,6 +283,96 @@
     const r = await api('POST', '/api/v1/dashboard/alerts/ack', { id });
     $('alerts-msg').textContent = r.status === 200 ? '' : (r.data.message || 'not acknowledged');
     refreshAlerts();
+    refreshEvents();
+  }
+
+  /* ---- events from the posts (polled every EVENTS_MS) ---------------------- */
+
+  function postChoices(names) {
+    const sel = $('e-post');
+    const have = Array.from(sel.options).map((o) => o.value).filter((v) => v);
+    if (have.join('|') === names.join('|')) return;
+    const keep = sel.value;
+    sel.replaceChildren(el('option', 'all'));
+    sel.options[0].value = '';
+    names.forEach((n) => { const o = el('option', n); o.value = n; sel.appendChild(o); });
+    sel.value = names.indexOf(keep) >= 0 ? keep : '';
+  }
+
+  function hhmmss(ms) { const d = new Date(ms); return hhmm(ms) + ':' + pad(d.getSeconds()); }
+
+  function eventCells(e) {
+    const who = [e.document ? (e.issuer ? e.issuer + ' ' : '') + e.document : '',
+      e.nationality ? '(' + e.nationality + ')' : ''].filter((x) => x).join(' ');
+    const hits = (e.hits || []).map((h) => h.list + '/' + h.ref + (h.alert ? ' ' + h.alert : '') +
+      (h.discreet ? ' [discreet]' : '') + (h.part ? ', ' + h.part : '')).join('; ');
+    const withs = (e.companions || []).map((c) => c.relation + ' ' + (c.issuer ? c.issuer + ' ' : '') + c.doc_number);
+    if (e.vehicle) withs.push('vehicle ' + (e.vehicle.plate || '?') + (e.vehicle.country ? ' (' + e.vehicle.country + ')' : ''));
+    return [
+      day(e.time_ms) + ' ' + hhmmss(e.time_ms),
+      KIND_WORDS[e.kind] || e.kind,
+      (e.post || e.origin) + (e.booth ? ', booth ' + e.booth : ''),
+      e.officer || '—',
+      e.decision || '—',
+      who + (e.detail ? (who ? ' — ' : '') + e.detail : '') || '—',
+      hits || '—',
+      withs.join('; ') || '—',
+      e.acknowledged ? { text: 'acknowledged' + (e.acknowledged_by ? ' by ' + e.acknowledged_by : ''), cls: 'quiet' } : '',
+    ];
+  }
+
+  async function refreshEvents() {
+    const q = '?limit=' + EVENTS_PAGE + '&offset=' + state.ev.offset +
+      (state.ev.kind ? '&kind=' + encodeURIComponent(state.ev.kind) : '') +
+      (state.ev.post ? '&post=' + encodeURIComponent(state.ev.post) : '');
+    const r = await api('GET', '/api/v1/dashboard/events' + q);
+    if (deny('p-events', r)) return;
+    if (r.status !== 200) {
+      $('events-msg').textContent = (r.data && r.data.message) || ('Events not read (' + r.status + ').');
+      return;
+    }
+    $('events-msg').textContent = '';
+    const d = r.data;
+    const open = d.unacknowledged_admit_with_hit;
+    $('events-sum').textContent = '(' + d.total + (open ? '; ' + open + ' admitted with a hit, not acknowledged' : '') +
+      (d.total > d.events.length ? '; ' + (d.offset + 1) + '-' + (d.offset + d.events.length) : '') + ')';
+    $('e-newer').disabled = d.offset === 0;
+    $('e-older').disabled = d.offset + d.events.length >= d.total;
+    const tb = $('events').tBodies[0];
+    fill(tb, d.events.map(eventCells));
+    Array.from(tb.rows).forEach((tr, i) => {
+      const e = d.events[i];
+      tr.dataset.id = e.id;
+      tr.dataset.kind = e.kind;
+      if (e.kind === 'discreet-hit') tr.classList.add('discreet');
+      if (e.alert_id) tr.classList.add('alerting');
+      if (e.highlight) {
+        /* admitted with a hit, not yet acknowledged: first, and unmistakable */
+        tr.classList.add('highlight');
+        tr.cells[1].appendChild(el('br'));
+        tr.cells[1].appendChild(el('span', 'NOT ACKNOWLEDGED', 'flag'));
+      }
+      if (e.alert_id && !e.acknowledged && state.role === 'supervisor') {
+        const b = el('button', 'Acknowledge', 'ack');
+        b.type = 'button';
+        b.addEventListener('click', () => ackAlert(e.alert_id));
+        tr.cells[8].appendChild(b);
+      }
+    });
+  }
+
+  function eventsFilter() {
+    state.lastAct = Date.now();
+    state.ev.kind = $('e-kind').value;
+    state.ev.post = $('e-post').value;
+    state.ev.offset = 0;
+    refreshEvents();
+  }
+
+  function eventsPage(dir) {
+    state.lastAct = Date.now();
+    state.ev.offset = Math.max(0, state.ev.offset + dir * EVENTS_PAGE);
+    refreshEvents();
   }
 
   function refresh() {
@@ -356,6 +464,11 @@
     $('over-form').addEventListener('submit', overstays);
     $('search-form').addEventListener('submit', search);
     $('s-kind').addEventListener('change', searchKind);
+    $('e-kind').addEventListener('change', eventsFilter);
+    $('e-post').addEventListener('change', eventsFilter);
+    $('events-form').addEventListener('submit', (ev) => ev.preventDefault());
+    $('e-newer').addEventListener('click', () => eventsPage(-1));
+    $('e-older').addEventListener('click', () => eventsPage(1));
     ['keydown', 'pointerdown'].forEach((t) => document.addEventListener(t, () => { state.lastAct = Date.now(); }));
     searchKind();
     showLogin('');
