@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "tims/mrz.h"
+#include "tims/oversight.h"
 #include "tims/post.h"
 #include "tims/record.h"
 #include "tims/util.h"
@@ -44,7 +45,9 @@ static const char usage[] =
 	"  --vehicle-plate P --vehicle-country C --vehicle-model M --vin V\n"
 	"  --role driver|passenger  --companion [companion|minor|guardian:]ISSUER:NUMBER\n"
 	"  --remarks TEXT --screening TEXT --crossed-at YYYY-MM-DDTHH:MM:SSZ --id ID\n"
-	"Correction: --corrects INDEX --reason TEXT\n";
+	"Correction: --corrects INDEX --reason TEXT (the same document and person;\n"
+	"  an identity change needs a second supervisor: the node's\n"
+	"  POST /api/v1/corrections, docs/api.md)\n";
 
 /* Options that set one string of the JSON record: table, not if-chain. */
 static const struct { const char *opt; const char *obj; const char *key; } fields[] = {
@@ -176,6 +179,36 @@ static void print_ack(size_t line, const struct tims_post_ack *a)
 	tims_buf_release(&hex);
 }
 
+/*
+ * A correction keeps the document and the person of the record it
+ * corrects: an identity change needs a second person, which only the
+ * node's POST /api/v1/corrections and approvals provide (docs/api.md).
+ */
+static tims_rc same_person(struct tims_post *p, const struct tims_record *rec,
+			  struct tims_err *err)
+{
+	struct tims_record *orig;
+	const char *field = NULL;
+	int erased = 0, differs;
+	tims_rc rc;
+
+	if (rec->corrects == TIMS_RECORD_NO_INDEX)
+		return TIMS_OK;
+	if (!(orig = malloc(sizeof(*orig))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = tims_post_get(p, rec->corrects, orig, &erased, NULL, err))) {
+		free(orig);
+		return rc;
+	}
+	differs = !erased && tims_oversight_person_differs(&orig->person, &rec->person, &field);
+	free(orig);
+	if (differs)
+		return tims_err_set(err, TIMS_ERR_DENIED, "%s: differs from record %" PRIu64 "; an "
+				    "identity change needs a second supervisor (POST "
+				    "/api/v1/corrections with identity_change)", field, rec->corrects);
+	return TIMS_OK;
+}
+
 static int open_post(const char *dir, struct tims_post **p)
 {
 	struct tims_err err;
@@ -275,6 +308,10 @@ static int cross_one(int argc, char **argv)
 	}
 	if ((rc = open_post(dir, &p)))
 		goto out;
+	if (same_person(p, &rec, &err)) {
+		rc = cli_error(CLI_FAIL, CMD, "%s; nothing recorded", tims_err_msg(&err));
+		goto out;
+	}
 	if (tims_post_append(p, &rec, 1, &ack, &err) && ack.rc) {
 		rc = cli_error(CLI_USAGE, CMD, "%s; nothing recorded", tims_err_msg(&err));
 		goto out;
@@ -510,7 +547,8 @@ static int cross_import(int argc, char **argv)
 		if (!len || strspn(line, " \t") == len)
 			continue; /* blank line */
 		if (tims_record_from_json(line, len, &b->recs[b->n], &err) ||
-		    tims_record_check_import(&b->recs[b->n], &err)) {
+		    tims_record_check_import(&b->recs[b->n], &err) ||
+		    same_person(p, &b->recs[b->n], &err)) {
 			fprintf(stderr, "tims %s: line %zu: %s\n", CMD, lr->lineno,
 				tims_err_msg(&err));
 			st.refused++;

@@ -127,6 +127,10 @@ t_match "identity change: the record carries the approver" '"approver":"stoyanov
 	"$("$TIMS" history --post "$P" L898902D7 --json)"
 t_match "identity change: approved once only" '^409 ' "$(req POST "/api/v1/approvals/$ID/approve" "$STO")"
 
+t_status 1 "correct: the CLI refuses an identity change too (no second person there)" \
+	"$TIMS" cross --post "$P" --doc-number X1234567 --surname PETROVA --issuer UTO --nationality UTO \
+	--direction exit --officer georgiev --booth SUP --corrects 0 --reason "exit of the other one"
+
 # ---- paper register re-entered after an outage ----------------------------
 y=$(date -u -d yesterday +%Y-%m-%d)
 PAPER="{\"reason\":\"network outage 05:00-07:00, register B2\",\"crossings\":[
