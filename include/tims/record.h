@@ -266,7 +266,7 @@ const char *tims_decision_name(unsigned d);    /* "admit", "refuse", "second-lin
 const char *tims_vehicle_role_name(unsigned r);        /* "", "driver", "passenger" */
 const char *tims_relation_name(unsigned r);    /* "companion", "minor", "guardian" */
 const char *tims_screen_status_name(unsigned s); /* "not-screened", "done", "failed", "unavailable" */
-const char *tims_hit_part_name(unsigned p);    /* "document", "person", "vehicle" */
+const char *tims_record_hit_part_name(unsigned p);    /* "document", "person", "vehicle" */
 const char *tims_entry_mode_name(unsigned m);  /* "read", "manual", "paper" */
 const char *tims_visa_kind_name(unsigned k);   /* "", "short", "long", "residence" */
 /* The value whose name is s, or 0 if none. */
@@ -276,7 +276,7 @@ unsigned tims_vehicle_role_parse(const char *s);       /* "" or "none" -> 0 too 
 unsigned tims_relation_parse(const char *s);
 /* These return the value, or -1 if s names none (their 0 is a value). */
 int tims_screen_status_parse(const char *s);
-int tims_hit_part_parse(const char *s);
+int tims_record_hit_part_parse(const char *s);
 int tims_entry_mode_parse(const char *s);
 int tims_visa_kind_parse(const char *s);        /* "" or "none" -> 0 */
 

@@ -211,7 +211,7 @@ static tims_rc parse_hit(json_t *obj, size_t i, struct tims_record_hit *h,
 	json_object_foreach(obj, key, v) {
 		snprintf(path, sizeof(path), "hits[%zu].%.20s", i, key);
 		if (!strcmp(key, "part"))
-			rc = parse_enum0(v, path, tims_hit_part_parse,
+			rc = parse_enum0(v, path, tims_record_hit_part_parse,
 					 "document, person or vehicle",
 					 &h->part, err);
 		else if (!strcmp(key, "discreet")) {
@@ -460,7 +460,7 @@ static json_t *hit_json(const struct tims_record_hit *h)
 	json_t *e = json_object();
 
 	if (!e || json_object_set_new(e, "part",
-				      json_string(tims_hit_part_name(h->part))) ||
+				      json_string(tims_record_hit_part_name(h->part))) ||
 	    json_object_set_new(e, "discreet", json_boolean(h->discreet)) ||
 	    json_object_set_new(e, "list", json_string(h->list)) ||
 	    json_object_set_new(e, "ref", json_string(h->ref)) ||

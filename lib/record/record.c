@@ -123,7 +123,7 @@ const char *tims_screen_status_name(unsigned v)
 	return name_of(screen_names, TIMS_ARRAY_SIZE(screen_names), v);
 }
 
-const char *tims_hit_part_name(unsigned v)
+const char *tims_record_hit_part_name(unsigned v)
 {
 	return name_of(part_names, TIMS_ARRAY_SIZE(part_names), v);
 }
@@ -152,7 +152,7 @@ int tims_screen_status_parse(const char *s)
 	return parse_name0(screen_names, TIMS_ARRAY_SIZE(screen_names), s);
 }
 
-int tims_hit_part_parse(const char *s)
+int tims_record_hit_part_parse(const char *s)
 {
 	return parse_name0(part_names, TIMS_ARRAY_SIZE(part_names), s);
 }
@@ -562,7 +562,7 @@ static tims_rc check_hit(const struct tims_record_hit *h, size_t i,
 	char what[48];
 	tims_rc rc;
 
-	if (!strcmp(tims_hit_part_name(h->part), "?"))
+	if (!strcmp(tims_record_hit_part_name(h->part), "?"))
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "hits[%zu].part: must be document, person or vehicle",
 				    i);
