@@ -96,11 +96,15 @@ t_match "limit: after a restart of the node the count still holds" '^429 .*limit
 t_match "limit: checks too" '^429 ' "$(req POST /api/v1/check "$KOE" "{\"mrz\":\"$MRZ\"}")"
 events=$(req GET '/api/v1/audit?count=1000' "$AUD")
 t_match "limit: each refusal is on the audit trail" '"actor":"koev"[^}]*"action":"limit.exceeded"' "$events"
+queued() { sqlite3 "$P/post.db" "SELECT count(*) FROM event_queue WHERE kind = $1"; } # tims/event.h numbers
+t_ok "limit: a LIMIT_EXCEEDED event is queued for the centre" test "$(queued 7)" -ge 2
+t_match "limit: naming the officer and what was refused" '"kind":"limit-exceeded".*"officer":"koev"' \
+	"$(sqlite3 "$P/post.db" "SELECT event FROM event_queue WHERE kind = 7 ORDER BY seq LIMIT 1")"
 
 # ---- corrections: supervisors only, same document, identity change by two
 t_match "correct: an officer at the booth may not correct" '^403 ' \
 	"$(req POST /api/v1/corrections "$IVA" '{"corrects":0,"reason":"typed the wrong way","direction":"exit"}')"
-t_match "correct: nor through the crossings route" '^400 .*corrects: unknown field' \
+t_match "correct: nor through the crossings route" '^400 .*corrects: not accepted: corrections are made by a supervisor' \
 	"$(req POST /api/v1/crossings "$IVA" '{"corrects":0,"reason":"typed the wrong way","direction":"exit"}')"
 before=$(size)
 t_match "correct: a supervisor turning record 0 into another person's document is refused" \
@@ -127,9 +131,10 @@ t_match "identity change: the record carries the approver" '"approver":"stoyanov
 	"$("$TIMS" history --post "$P" L898902D7 --json)"
 t_match "identity change: approved once only" '^409 ' "$(req POST "/api/v1/approvals/$ID/approve" "$STO")"
 
-t_status 1 "correct: the CLI refuses an identity change too (no second person there)" \
-	"$TIMS" cross --post "$P" --doc-number X1234567 --surname PETROVA --issuer UTO --nationality UTO \
-	--direction exit --officer georgiev --booth SUP --corrects 0 --reason "exit of the other one"
+out=$(echo '{"person":{"issuer":"UTO","nationality":"UTO","number":"X1234567","surname":"PETROVA"},"direction":"exit","officer":"georgiev","booth":"SUP","corrects":0,"reason":"exit of the other one"}' |
+	"$TIMS" cross import --post "$P" - 2>&1)
+t_match "correct: a file import refuses an identity change too (no second person there)" \
+	'line 1: person.doc_number: differs from record 0' "$out"
 
 # ---- paper register re-entered after an outage ----------------------------
 y=$(date -u -d yesterday +%Y-%m-%d)
@@ -170,6 +175,14 @@ t_match "second line: the record says so" '"index":8,"record":\{[^}]*"corrects":
 	"$("$TIMS" history --post "$P" Y7654321 --json)"
 t_match "second line: one outcome per referral" '^409 .*already_decided' \
 	"$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"admit"}')"
+
+# ---- the centre is told --------------------------------------------------------
+t_eq "events: one CORRECTION queued for the centre" 1 "$(queued 4)"
+t_eq "events: one IDENTITY_CHANGE" 1 "$(queued 5)"
+t_eq "events: one PAPER_IMPORT" 1 "$(queued 6)"
+t_eq "events: one SECOND_LINE outcome" 1 "$(queued 9)"
+t_match "events: the identity change names its approver" 'approved by stoyanova' \
+	"$(sqlite3 "$P/post.db" "SELECT event FROM event_queue WHERE kind = 5")"
 
 # ---- the trail ----------------------------------------------------------------
 events=$(req GET '/api/v1/audit?count=1000' "$AUD")
