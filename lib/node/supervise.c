@@ -21,9 +21,12 @@
 
 #include "internal.h"
 #include "tims/approval.h"
+#include "tims/booth.h"
+#include "tims/event.h"
 #include "tims/oversight.h"
 #include "tims/record.h"
 #include "tims/util.h"
+#include "tims/watchlist.h"
 
 #define REASON_MIN 8
 #define REFUSAL_CODES_MAX 8
@@ -56,6 +59,31 @@ static int join_codes(const json_t *arr, char *out, size_t cap, struct tims_err 
 			return -1;
 		}
 		len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "", s);
+	}
+	return 0;
+}
+
+/* Each code of "B,E" one of the post's refusal codes (DIR/booth.conf, the
+ * booth's list): 0, or -1 with err naming the code. */
+static int codes_known(struct tims_node *n, const char *what, const char *joined,
+		       struct tims_err *err)
+{
+	const struct tims_booth_config *c = tims_booth_config(n->booth);
+	const char *p = joined;
+
+	while (*p) {
+		char code[16];
+		size_t len = strcspn(p, ",");
+
+		snprintf(code, sizeof(code), "%.*s", (int)(len < 15 ? len : 15), p);
+		if (len >= sizeof(code) || !tims_booth_refusal_text(c, code)) {
+			tims_err_set(err, TIMS_ERR_INVALID, "%s: %s is not one of this post's "
+				     "refusal codes", what, code);
+			return -1;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
 	}
 	return 0;
 }
@@ -182,7 +210,7 @@ static json_t *approval_json(const struct tims_approval *a, int64_t now)
 /* Submit a request for a second person (n->lock held); answers 202. */
 static tims_rc submit(struct tims_node *n, struct tims_http_req *req, struct tims_http_resp *resp,
 		      unsigned kind, const char *reason, const struct tims_record *recs, size_t nrec,
-		      json_t *query)
+		      json_t *query, json_t *extra)
 {
 	struct tims_approval a;
 	struct tims_err err;
@@ -198,6 +226,7 @@ static tims_rc submit(struct tims_node *n, struct tims_http_req *req, struct tim
 	a.expires_ms = now + (int64_t)n->ov.approval_ttl_s * 1000;
 	if ((rc = tims_approval_submit(n->post, &a, recs, nrec, &err))) {
 		json_decref(query);
+		json_decref(extra);
 		if (rc == TIMS_ERR_INVALID)
 			return tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg);
 		node_log(n, "approval: %s", tims_err_msg(&err));
@@ -205,11 +234,13 @@ static tims_rc submit(struct tims_node *n, struct tims_http_req *req, struct tim
 	}
 	if (node_audit(n, req, "approval.submit", reason, -1, 202, query,
 		       json_pack("{s:s, s:s, s:I}", "approval", a.id, "kind",
-				 tims_approval_kind_name(kind), "records", (json_int_t)nrec)))
+				 tims_approval_kind_name(kind), "records", (json_int_t)nrec))) {
+		json_decref(extra);
 		return node_no_trace(resp);
-	return tims_http_reply_json(resp, 202, json_pack("{s:o, s:s}", "approval",
+	}
+	return tims_http_reply_json(resp, 202, json_pack("{s:o, s:s, s:o*}", "approval",
 		approval_json(&a, now), "next", "a second supervisor approves it: "
-		"POST /api/v1/approvals/{id}/approve"));
+		"POST /api/v1/approvals/{id}/approve", "screening", extra));
 }
 
 /* --- POST /api/v1/corrections -------------------------------------------- */
@@ -287,6 +318,11 @@ tims_rc node_h_correction(void *app, struct tims_http_req *req, struct tims_http
 	}
 	if (rec->decision != TIMS_DECISION_REFUSE)
 		rec->refusal_code[0] = '\0';
+	else if (json_object_get(b, "refusal_codes") &&
+		 codes_known(n, "refusal_codes", rec->refusal_code, &err)) {
+		rc = tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg);
+		goto out;
+	}
 	if ((s = json_string_value(json_object_get(b, "remarks"))))
 		snprintf(rec->remarks, sizeof(rec->remarks), "%s", s);
 	if ((v = json_object_get(b, "person")) && person_apply(v, &rec->person, &err)) {
@@ -327,7 +363,7 @@ tims_rc node_h_correction(void *app, struct tims_http_req *req, struct tims_http
 	if (differs) {
 		rc = submit(n, req, resp, TIMS_APPROVAL_IDENTITY_CHANGE, reason, rec, 1,
 			    json_pack("{s:I, s:s, s:s}", "corrects", (json_int_t)idx, "field", field,
-				      "document", orig->person.doc_number));
+				      "document", orig->person.doc_number), NULL);
 		pthread_mutex_unlock(&n->lock);
 		goto out;
 	}
@@ -432,6 +468,10 @@ tims_rc node_h_second_line(void *app, struct tims_http_req *req, struct tims_htt
 	}
 	if (decision == TIMS_DECISION_ADMIT && rec->refusal_code[0]) {
 		rc = tims_http_reply_error(resp, 400, "bad_field", "refusal_codes: only with refuse");
+		goto out;
+	}
+	if (codes_known(n, "refusal_codes", rec->refusal_code, &err)) {
+		rc = tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg);
 		goto out;
 	}
 	rec->remarks[0] = '\0';
@@ -542,6 +582,10 @@ static int paper_record(struct tims_node *n, const struct tims_http_req *req, js
 			     "at most %" PRIu32 " days ago", i, n->ov.paper_max_age_days);
 		return -1;
 	}
+	if (codes_known(n, "refusal_code", rec->refusal_code, &e2)) {
+		tims_err_set(err, TIMS_ERR_INVALID, "crossings[%zu].%s", i, e2.msg);
+		return -1;
+	}
 	rec->entry_mode = TIMS_ENTRY_PAPER;
 	rec->screen_status = TIMS_SCREEN_NOT_SCREENED;
 	rec->nhits = 0;
@@ -554,15 +598,104 @@ static int paper_record(struct tims_node *n, const struct tims_http_req *req, js
 	return 0;
 }
 
+/*
+ * Each traveller of a paper register is screened when the register is
+ * entered (n->lock held): the records stay "not screened" (no check was
+ * made when they crossed), but every hit goes to the centre now, discreet
+ * ones as DISCREET_HIT. *shown: the hits a supervisor may be told of (not
+ * discreet). Fails (nothing submitted) when a screening fails; with no
+ * watchlists loaded, *screened = 0.
+ */
+static tims_rc paper_screen(struct tims_node *n, const struct tims_http_req *req,
+			    const struct tims_record *recs, size_t count, int *screened,
+			    size_t *shown, struct tims_err *err)
+{
+	struct tims_wl_screening *sc = malloc(sizeof(*sc));
+	struct tims_event *ev = malloc(sizeof(*ev));
+	struct tims_err e2;
+	tims_rc rc = TIMS_OK;
+
+	*screened = 0;
+	*shown = 0;
+	if (!sc || !ev) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!n->wl || !n->ix)
+		goto out;
+	*screened = 1;
+	for (size_t i = 0; i < count && !rc; i++) {
+		const struct tims_record *r = &recs[i];
+		struct tims_wl_query q = {
+			.doc_number = r->person.doc_number, .doc_issuer = r->person.issuer,
+			.surname = r->person.surname, .given_names = r->person.given_names,
+			.birth_date = r->person.birth_date, .nationality = r->person.nationality,
+			.sex = r->person.sex[0], .plate = r->vehicle.plate, .vin = r->vehicle.vin,
+		};
+
+		if (tims_wl_screen(n->wl, n->ix, &q, sc, &e2)) {
+			rc = tims_err_set(err, TIMS_ERR_STATE, "crossings[%zu]: screening failed: %s",
+					  i, e2.msg);
+			break;
+		}
+		for (int discreet = 0; discreet < 2; discreet++) {
+			tims_event_init(ev);
+			for (size_t k = 0; k < sc->nhits && ev->nhits < TIMS_EVENT_MAX_HITS; k++) {
+				const struct tims_wl_hit *h = &sc->hits[k];
+				struct tims_record_hit *x;
+
+				if (h->discreet != discreet)
+					continue;
+				x = &ev->hits[ev->nhits++];
+				memset(x, 0, sizeof(*x));
+				x->part = h->part;
+				x->discreet = h->discreet;
+				snprintf(x->list, sizeof(x->list), "%s", h->list);
+				snprintf(x->ref, sizeof(x->ref), "%s", h->ref);
+				snprintf(x->alert, sizeof(x->alert), "%s", h->alert);
+				x->version = h->version;
+				x->score_pm = (uint16_t)(h->score <= 0 ? 0 : h->score >= 1 ? 1000 :
+							 (unsigned)(h->score * 1000 + 0.5));
+			}
+			if (!ev->nhits)
+				continue;
+			if (!discreet)
+				*shown += ev->nhits;
+			ev->kind = discreet ? TIMS_EVENT_DISCREET_HIT : TIMS_EVENT_HIT;
+			snprintf(ev->officer, sizeof(ev->officer), "%s", req->who.id);
+			snprintf(ev->booth, sizeof(ev->booth), "%s", req->who.booth);
+			ev->decision = r->decision;
+			ev->time_ms = r->crossed_ms;
+			snprintf(ev->document, sizeof(ev->document), "%s", r->person.doc_number);
+			snprintf(ev->issuer, sizeof(ev->issuer), "%s", r->person.issuer);
+			snprintf(ev->nationality, sizeof(ev->nationality), "%s", r->person.nationality);
+			snprintf(ev->plate, sizeof(ev->plate), "%s", r->vehicle.plate);
+			snprintf(ev->vehicle_country, sizeof(ev->vehicle_country), "%s",
+				 r->vehicle.country);
+			snprintf(ev->detail, sizeof(ev->detail), "paper register re-entered after an "
+				 "outage (line %zu; %.600s): found when entered, not at the crossing",
+				 i, r->remarks);
+			if (node_event(n, ev, &e2))
+				node_log(n, "events: %s: %s", tims_event_kind_name(ev->kind),
+					 tims_err_msg(&e2));
+		}
+	}
+out:
+	free(sc);
+	free(ev);
+	return rc;
+}
+
 tims_rc node_h_paper_import(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
 	json_t *list = json_object_get(req->json, "crossings"), *c;
 	const char *reason = json_string_value(json_object_get(req->json, "reason"));
-	size_t count = json_array_size(list), i;
+	size_t count = json_array_size(list), i, shown = 0;
 	struct tims_record *recs;
 	struct tims_err err;
 	int64_t now = wall_ms();
+	int screened = 0;
 	tims_rc rc;
 
 	if (strlen(reason) < REASON_MIN)
@@ -581,8 +714,23 @@ tims_rc node_h_paper_import(void *app, struct tims_http_req *req, struct tims_ht
 		}
 	}
 	pthread_mutex_lock(&n->lock);
+	/* Fail closed: a register whose travellers could not be screened is
+	 * not taken (try again once screening works). */
+	if (paper_screen(n, req, recs, count, &screened, &shown, &err)) {
+		pthread_mutex_unlock(&n->lock);
+		free(recs);
+		if (err.rc == TIMS_ERR_NOMEM)
+			return TIMS_ERR_NOMEM;
+		node_log(n, "paper import: %s", tims_err_msg(&err));
+		return tims_http_reply_error(resp, 503, "screening_failed", "%s; nothing submitted",
+					     err.msg);
+	}
+	/* What the supervisor is told of the screening: no discreet hit. */
 	rc = submit(n, req, resp, TIMS_APPROVAL_PAPER_IMPORT, reason, recs, count,
-		    json_pack("{s:I}", "crossings", (json_int_t)count));
+		    json_pack("{s:I, s:s, s:I}", "crossings", (json_int_t)count, "screening",
+			      screened ? "done" : "unavailable", "hits", (json_int_t)shown),
+		    json_pack("{s:s, s:I}", "status", screened ? "done" : "unavailable",
+			      "hits", (json_int_t)shown));
 	pthread_mutex_unlock(&n->lock);
 	free(recs);
 	return rc;

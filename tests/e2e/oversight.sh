@@ -28,6 +28,10 @@ cross --doc-number L898902C3 --surname ERIKSSON --given-names ANNA --officer iva
 cross --doc-number X1234567 --surname PETROVA --officer ivanova --booth B3
 cross --doc-number L898902C3 --surname ERIKSSON --given-names ANNA --officer koev --booth B1
 cross --doc-number Y7654321 --surname NOVAK --officer ivanova --booth B3 --decision second-line
+# The watchlists the node screens against (after the seeding: ERIKSSON's
+# specimen passport is on the stolen list).
+"$TIMS" watchlist import --store "$P/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null 2>&1
+"$TIMS" watchlist import --store "$P/watchlists" --list lost-stolen --kind documents tests/data/screen/documents.jsonl >/dev/null 2>&1
 
 serve() {
 	"$TIMS" post serve "$P" --port 0 >"$T_TMP/serve.out" 2>>"$T_TMP/serve.err" &
@@ -140,14 +144,21 @@ t_match "correct: a file import refuses an identity change too (no second person
 y=$(date -u -d yesterday +%Y-%m-%d)
 PAPER="{\"reason\":\"network outage 05:00-07:00, register B2\",\"crossings\":[
  {\"person\":{\"issuer\":\"UTO\",\"number\":\"P1000001\",\"surname\":\"HORVAT\",\"nationality\":\"UTO\"},\"direction\":\"entry\",\"decision\":\"admit\",\"crossed_at\":\"${y}T05:10:00Z\",\"remarks\":\"register B2 page 14 line 3\"},
- {\"person\":{\"issuer\":\"UTO\",\"number\":\"P1000002\",\"surname\":\"KOVAC\",\"nationality\":\"UTO\"},\"direction\":\"exit\",\"decision\":\"admit\",\"crossed_at\":\"${y}T05:20:00Z\",\"remarks\":\"register B2 page 14 line 4\"}]}"
+ {\"person\":{\"issuer\":\"RUS\",\"number\":\"P1000002\",\"surname\":\"SHCHERBAKOV\",\"given_names\":\"YURIY\",\"nationality\":\"RUS\",\"birth_date\":\"1971-04-12\",\"sex\":\"M\"},\"direction\":\"exit\",\"decision\":\"admit\",\"crossed_at\":\"${y}T05:20:00Z\",\"remarks\":\"register B2 page 14 line 4\"},
+ {\"person\":{\"issuer\":\"TUN\",\"number\":\"TN1234567\",\"surname\":\"ALKHALIFI\",\"given_names\":\"MOHAMED\",\"nationality\":\"TUN\",\"birth_date\":\"1975-09-01\",\"sex\":\"M\"},\"direction\":\"entry\",\"decision\":\"admit\",\"crossed_at\":\"${y}T05:30:00Z\",\"remarks\":\"register B2 page 14 line 5\"}]}"
 t_match "paper: an officer may not import" '^403 ' "$(req POST /api/v1/paper-imports "$IVA" "$PAPER")"
 t_match "paper: a crossing in the future is refused, naming it" '^400 .*crossings\[0\].crossed_at' \
 	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/${y}T05:10/2099-01-01T05:10}")"
 t_match "paper: a line that claims a screening is refused" '^400 .*crossings\[1\].screening: unknown field' \
 	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/\"remarks\":\"register B2 page 14 line 4\"/\"remarks\":\"p14\",\"screening\":\"no hits\"}")"
 r=$(req POST /api/v1/paper-imports "$GEO" "$PAPER")
-t_match "paper: submitted, pending a second person" '^202 .*"kind":"paper-import","state":"pending".*"records":2' "$r"
+t_match "paper: submitted, pending a second person" '^202 .*"kind":"paper-import","state":"pending".*"records":3' "$r"
+t_match "paper: each traveller screened as entered; the supervisor hears of the wanted one only" \
+	'"screening":\{"hits":1,"status":"done"\}|"screening":\{"status":"done","hits":1\}' "$r"
+t_ok "paper: the wanted traveller's hit went to the centre at once" \
+	test "$(sqlite3 "$P/post.db" "SELECT count(*) FROM event_queue WHERE kind = 1 AND event LIKE '%P1000002%'")" -eq 1
+t_ok "paper: the discreet-check traveller too, as a discreet hit" \
+	test "$(sqlite3 "$P/post.db" "SELECT count(*) FROM event_queue WHERE kind = 2 AND event LIKE '%TN1234567%'")" -eq 1
 PID=$(printf '%s' "$r" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
 t_eq "paper: without approval nothing is appended" "6" "$(size)"
 t_match "paper: the second supervisor sees what they approve" '^200 .*"surname":"HORVAT"' \
@@ -155,7 +166,7 @@ t_match "paper: the second supervisor sees what they approve" '^200 .*"surname":
 t_match "paper: self-approval is refused" '^403 .*self_approval' "$(req POST "/api/v1/approvals/$PID/approve" "$GEO")"
 t_eq "paper: still nothing appended" "6" "$(size)"
 r=$(req POST "/api/v1/approvals/$PID/approve" "$STO")
-t_match "paper: approved by a second supervisor, both appended" '^201 .*"index":6.*"index":7' "$r"
+t_match "paper: approved by a second supervisor, all three appended" '^201 .*"index":6.*"index":7.*"index":8' "$r"
 h=$("$TIMS" history --post "$P" P1000001 --json)
 t_match "paper: the record is marked paper, with its approver" '"approver":"stoyanova".*"entry_mode":"paper"' "$h"
 t_eq "paper: not screened (no screening status, no hits: a paper line claims none)" 0 \
@@ -170,8 +181,8 @@ t_match "second line: the referring officer does not record the outcome" '^403 .
 t_match "second line: only a referral has a second-line outcome" '^409 .*not_referred' \
 	"$(req POST /api/v1/second-line "$KOE" '{"first":1,"decision":"admit"}')"
 r=$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"refuse","refusal_codes":["E"],"remarks":"no proof of means"}')
-t_match "second line: the outcome is a new record linked to the first" '^201 .*"index":8.*"corrects":3' "$r"
-t_match "second line: the record says so" '"index":8,"record":\{[^}]*"corrects":3,[^}]*"decision":"refuse".*"officer":"koev".*"reason":"second-line outcome".*"refusal_code":"E"' \
+t_match "second line: the outcome is a new record linked to the first" '^201 .*"index":9.*"corrects":3' "$r"
+t_match "second line: the record says so" '"index":9,"record":\{[^}]*"corrects":3,[^}]*"decision":"refuse".*"officer":"koev".*"reason":"second-line outcome".*"refusal_code":"E"' \
 	"$("$TIMS" history --post "$P" Y7654321 --json)"
 t_match "second line: one outcome per referral" '^409 .*already_decided' \
 	"$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"admit"}')"
