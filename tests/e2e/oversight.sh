@@ -117,6 +117,13 @@ t_match "correct: a supervisor turning record 0 into another person's document i
 t_eq "correct: ... and nothing is appended" "$before" "$(size)"
 t_match "correct: a reason is required" '^400 .*reason' \
 	"$(req POST /api/v1/corrections "$GEO" '{"corrects":0,"direction":"exit"}')"
+t_match "correct: a record past the log is a 404" '^404 ' \
+	"$(req POST /api/v1/corrections "$GEO" '{"corrects":99,"reason":"the officer pressed entry","direction":"exit"}')"
+t_match "correct: an unknown person field is named" '^400 .*person.colour: unknown field' \
+	"$(req POST /api/v1/corrections "$GEO" '{"corrects":0,"reason":"the officer pressed entry","person":{"colour":"red"}}')"
+t_match "correct: a refusal code outside the post's list is refused" '^400 .*Z9 is not one of this post' \
+	"$(req POST /api/v1/corrections "$GEO" '{"corrects":0,"reason":"should have been refused","decision":"refuse","refusal_codes":["Z9"]}')"
+t_eq "correct: none of these appended anything" "$before" "$(size)"
 r=$(req POST /api/v1/corrections "$GEO" '{"corrects":0,"reason":"the officer pressed entry for an exit","direction":"exit"}')
 t_match "correct: a supervisor corrects the direction of the same document" '^201 .*"index":4' "$r"
 t_match "correct: the correction is linked to the record it corrects" \
@@ -151,6 +158,11 @@ t_match "paper: a crossing in the future is refused, naming it" '^400 .*crossing
 	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/${y}T05:10/2099-01-01T05:10}")"
 t_match "paper: a line that claims a screening is refused" '^400 .*crossings\[1\].screening: unknown field' \
 	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/\"remarks\":\"register B2 page 14 line 4\"/\"remarks\":\"p14\",\"screening\":\"no hits\"}")"
+t_match "paper: the register's page and line are required" '^400 .*crossings\[1\].remarks: required' \
+	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/\"remarks\":\"register B2 page 14 line 4\"/\"remarks\":\"\"}")"
+t_match "paper: a refusal code outside the post's list is refused" '^400 .*crossings\[0\].refusal_code: Q is not' \
+	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/\"decision\":\"admit\",\"crossed_at\":\"${y}T05:10/\"decision\":\"refuse\",\"refusal_code\":\"Q\",\"crossed_at\":\"${y}T05:10}")"
+t_match "approvals: an unknown request is a 404" '^404 ' "$(req POST /api/v1/approvals/0123456789abcdef0123456789abcdef/approve "$STO")"
 r=$(req POST /api/v1/paper-imports "$GEO" "$PAPER")
 t_match "paper: submitted, pending a second person" '^202 .*"kind":"paper-import","state":"pending".*"records":3' "$r"
 t_match "paper: each traveller screened as entered; the supervisor hears of the wanted one only" \
@@ -180,6 +192,10 @@ t_match "second line: the referring officer does not record the outcome" '^403 .
 	"$(req POST /api/v1/second-line "$IVA" '{"first":3,"decision":"admit"}')"
 t_match "second line: only a referral has a second-line outcome" '^409 .*not_referred' \
 	"$(req POST /api/v1/second-line "$KOE" '{"first":1,"decision":"admit"}')"
+t_match "second line: its refusal codes are the post's" '^400 .*Z9 is not one' \
+	"$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"refuse","refusal_codes":["Z9"]}')"
+t_match "second line: the second line decides (not another referral)" '^400 .*admit or refuse' \
+	"$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"second-line"}')"
 r=$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"refuse","refusal_codes":["E"],"remarks":"no proof of means"}')
 t_match "second line: the outcome is a new record linked to the first" '^201 .*"index":9.*"corrects":3' "$r"
 t_match "second line: the record says so" '"index":9,"record":\{[^}]*"corrects":3,[^}]*"decision":"refuse".*"officer":"koev".*"reason":"second-line outcome".*"refusal_code":"E"' \
