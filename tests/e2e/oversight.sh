@@ -203,6 +203,16 @@ t_match "second line: the record says so" '"index":9,"record":\{[^}]*"corrects":
 t_match "second line: one outcome per referral" '^409 .*already_decided' \
 	"$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"admit"}')"
 
+# ---- the booth's own flow: a crossing just registered justifies the read ------
+cid=$(req POST /api/v1/check "$IVA" "{\"mrz\":\"$MRZ\"}" | sed -n 's/.*"check_id":"\([0-9a-f]*\)".*/\1/p')
+r=$(req POST /api/v1/crossings "$IVA" "{\"check_id\":\"$cid\",\"direction\":\"entry\",\"decision\":\"refuse\",\"refusal_codes\":[\"B\"]}")
+idx=$(printf '%s' "$r" | sed -n 's/^201 .*"index":\([0-9]*\).*/\1/p')
+t_match "booth flow: checked and refused at B3" '^[0-9]+$' "$idx"
+t_match "booth flow: that crossing justifies reading the traveller's history" '^200 .*"crossings":\[' \
+	"$(req GET "/api/v1/history/L898902C3?crossing=$idx" "$IVA")"
+t_match "booth flow: but not for anyone else" '^403 .*not_justified' \
+	"$(req GET "/api/v1/history/L898902C3?crossing=$idx" "$ANA")"
+
 # ---- the centre is told --------------------------------------------------------
 t_eq "events: one CORRECTION queued for the centre" 1 "$(queued 4)"
 t_eq "events: one IDENTITY_CHANGE" 1 "$(queued 5)"
