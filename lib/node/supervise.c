@@ -600,7 +600,8 @@ static int paper_record(struct tims_node *n, const struct tims_http_req *req, js
 
 /*
  * Each traveller of a paper register is screened when the register is
- * entered (n->lock held): the records stay "not screened" (no check was
+ * entered (taking n->lock for each traveller, so that the booths' checks
+ * are not held up by a long register): the records stay "not screened" (no check was
  * made when they crossed), but every hit goes to the centre now, discreet
  * ones as DISCREET_HIT. *shown: the hits a supervisor may be told of (not
  * discreet). Fails (nothing submitted) when a screening fails; with no
@@ -621,10 +622,10 @@ static tims_rc paper_screen(struct tims_node *n, const struct tims_http_req *req
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (!n->wl || !n->ix)
-		goto out;
-	*screened = 1;
-	for (size_t i = 0; i < count && !rc; i++) {
+	pthread_mutex_lock(&n->lock);
+	*screened = n->wl && n->ix;
+	pthread_mutex_unlock(&n->lock);
+	for (size_t i = 0; *screened && i < count && !rc; i++) {
 		const struct tims_record *r = &recs[i];
 		struct tims_wl_query q = {
 			.doc_number = r->person.doc_number, .doc_issuer = r->person.issuer,
@@ -633,11 +634,14 @@ static tims_rc paper_screen(struct tims_node *n, const struct tims_http_req *req
 			.sex = r->person.sex[0], .plate = r->vehicle.plate, .vin = r->vehicle.vin,
 		};
 
-		if (tims_wl_screen(n->wl, n->ix, &q, sc, &e2)) {
+		pthread_mutex_lock(&n->lock);
+		if (!n->wl || !n->ix || tims_wl_screen(n->wl, n->ix, &q, sc, &e2)) {
+			pthread_mutex_unlock(&n->lock);
 			rc = tims_err_set(err, TIMS_ERR_STATE, "crossings[%zu]: screening failed: %s",
-					  i, e2.msg);
+					  i, n->wl && n->ix ? e2.msg : "the watchlists were unloaded");
 			break;
 		}
+		pthread_mutex_unlock(&n->lock);
 		for (int discreet = 0; discreet < 2; discreet++) {
 			tims_event_init(ev);
 			for (size_t k = 0; k < sc->nhits && ev->nhits < TIMS_EVENT_MAX_HITS; k++) {
@@ -713,11 +717,9 @@ tims_rc node_h_paper_import(void *app, struct tims_http_req *req, struct tims_ht
 				: tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg);
 		}
 	}
-	pthread_mutex_lock(&n->lock);
 	/* Fail closed: a register whose travellers could not be screened is
 	 * not taken (try again once screening works). */
 	if (paper_screen(n, req, recs, count, &screened, &shown, &err)) {
-		pthread_mutex_unlock(&n->lock);
 		free(recs);
 		if (err.rc == TIMS_ERR_NOMEM)
 			return TIMS_ERR_NOMEM;
@@ -726,6 +728,7 @@ tims_rc node_h_paper_import(void *app, struct tims_http_req *req, struct tims_ht
 					     err.msg);
 	}
 	/* What the supervisor is told of the screening: no discreet hit. */
+	pthread_mutex_lock(&n->lock);
 	rc = submit(n, req, resp, TIMS_APPROVAL_PAPER_IMPORT, reason, recs, count,
 		    json_pack("{s:I, s:s, s:I}", "crossings", (json_int_t)count, "screening",
 			      screened ? "done" : "unavailable", "hits", (json_int_t)shown),
