@@ -741,6 +741,17 @@ tims_rc node_h_paper_import(void *app, struct tims_http_req *req, struct tims_ht
 
 /* --- the second person ---------------------------------------------------- */
 
+/* An approval id as tims_approval_submit makes them: 32 lower-case hex. */
+static int valid_id(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id[i]; i++)
+		if (!isdigit((unsigned char)id[i]) && !(id[i] >= 'a' && id[i] <= 'f'))
+			return 0;
+	return i == TIMS_APPROVAL_ID_CHARS - 1;
+}
+
 struct list_ctx {
 	json_t *arr;
 	int64_t now;
@@ -788,6 +799,10 @@ tims_rc node_h_approval(void *app, struct tims_http_req *req, struct tims_http_r
 	json_t *arr = json_array(), *o;
 	tims_rc rc;
 
+	if (!valid_id(req->param[0])) {
+		json_decref(arr);
+		return tims_http_reply_error(resp, 404, "not_found", "no such approval request");
+	}
 	pthread_mutex_lock(&n->lock);
 	rc = tims_approval_get(n->post, req->param[0], &a, &recs, &nrec, &err);
 	if (rc == TIMS_ERR_NOTFOUND) {
@@ -833,6 +848,8 @@ tims_rc node_h_approve(void *app, struct tims_http_req *req, struct tims_http_re
 	tims_rc rc;
 	int status;
 
+	if (!valid_id(req->param[0]))
+		return tims_http_reply_error(resp, 404, "not_found", "no such approval request");
 	pthread_mutex_lock(&n->lock);
 	if ((why = node_halted(n, NULL))) {
 		pthread_mutex_unlock(&n->lock);

@@ -163,6 +163,7 @@ t_match "paper: the register's page and line are required" '^400 .*crossings\[1\
 t_match "paper: a refusal code outside the post's list is refused" '^400 .*crossings\[0\].refusal_code: Q is not' \
 	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/\"decision\":\"admit\",\"crossed_at\":\"${y}T05:10/\"decision\":\"refuse\",\"refusal_code\":\"Q\",\"crossed_at\":\"${y}T05:10}")"
 t_match "approvals: an unknown request is a 404" '^404 ' "$(req POST /api/v1/approvals/0123456789abcdef0123456789abcdef/approve "$STO")"
+t_match "approvals: a malformed id is a 404 too" '^404 ' "$(req POST '/api/v1/approvals/%0a%1b%5b31m/approve' "$STO")"
 r=$(req POST /api/v1/paper-imports "$GEO" "$PAPER")
 t_match "paper: submitted, pending a second person" '^202 .*"kind":"paper-import","state":"pending".*"records":3' "$r"
 t_match "paper: each traveller screened as entered; the supervisor hears of the wanted one only" \
