@@ -364,11 +364,17 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	tims_booth_reduce(c, c);
 	out = tims_booth_check_json(c, m);
 	if (out && status == 503) {
-		json_object_set_new(out, "error", json_string("screening_failed"));
-		json_object_set_new(out, "message", json_sprintf(
-			"screening failed, the traveller is not screened: %s; the traveller "
-			"cannot be admitted on this check (refuse, or send to second line)",
-			c->screen_error));
+		/* the error first, as every error answer; then the check, whose id
+		 * can register a refusal or a referral */
+		json_t *e = json_pack("{s:s, s:o}", "error", "screening_failed", "message",
+			json_sprintf("screening failed, the traveller is not screened: %s; the "
+				     "traveller cannot be admitted on this check (refuse, or send "
+				     "to second line)", c->screen_error));
+
+		if (e)
+			json_object_update(e, out);
+		json_decref(out);
+		out = e;
 	}
 	free(m);
 	free(c);
