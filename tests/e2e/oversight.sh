@@ -98,6 +98,10 @@ kill -TERM "$SERVER"; wait "$SERVER" 2>/dev/null
 serve
 t_match "limit: after a restart of the node the count still holds" '^429 .*limit_exceeded' "$(hist)"
 t_match "limit: checks too" '^429 ' "$(req POST /api/v1/check "$KOE" "{\"mrz\":\"$MRZ\"}")"
+kill -KILL "$SERVER"; wait "$SERVER" 2>/dev/null
+serve
+t_match "limit: and after a crash (kill -9): counted again from the audit trail" '^429 .*limit_exceeded' "$(hist)"
+t_match "limit: the node says where the count came from" 'counted from the audit trail' "$(cat "$T_TMP/serve.err")"
 events=$(req GET '/api/v1/audit?count=1000' "$AUD")
 t_match "limit: each refusal is on the audit trail" '"actor":"koev"[^}]*"action":"limit.exceeded"' "$events"
 queued() { sqlite3 "$P/post.db" "SELECT count(*) FROM event_queue WHERE kind = $1"; } # tims/event.h numbers
