@@ -105,8 +105,8 @@ tims_rc node_h_audit(void *app, struct tims_http_req *req, struct tims_http_resp
  * Oversight (oversight.c). A history read's justification, from the query:
  * ?crossing=N (a record of that document this officer registered at this
  * booth within the window) or ?purpose_code=C&purpose=TEXT. 0 with *out
- * filled, or an HTTP status with resp filled (500: resp not filled).
- * Takes n->lock itself.
+ * filled, or an HTTP status with resp filled (500: the caller answers a
+ * bare 500). A refusal is audited ("history.refused"). Takes n->lock itself.
  */
 struct node_purpose {
 	int64_t crossing;   /* the justifying record, or -1 */
