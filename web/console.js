@@ -403,10 +403,20 @@
         /* Fail closed: a failed look-up is never "no hit". The traveller may
          * be refused or sent to second line, never admitted. */
         state.check = { screening_failed: true, message: e.message, document: e.body.document || null,
-                        stay: e.body.stay || null, screening: null };
+                        stay: e.body.stay || null, screening: null, check_id: e.body.check_id || null };
         state.checkedMrz = mrz;
         state.checkedVehicle = vehicleKey();
         if (!state.crossingId) state.crossingId = newCrossingId();
+        renderCheck(state.check);
+        return;
+      }
+      if (e.status === 422 && e.body && e.body.document) {
+        /* Not readable as a document: its errors; the node's answer names
+         * the manual check (the document typed by hand). */
+        state.check = { document: e.body.document, stay: null, check_id: null,
+                        screening: { available: true, skipped: 'not screened: ' + e.message } };
+        state.checkedMrz = mrz;
+        state.checkedVehicle = vehicleKey();
         renderCheck(state.check);
         return;
       }
@@ -623,27 +633,6 @@
     return li;
   }
 
-  /* What the record keeps of the screening (≤120 bytes): every hit by list
-   * and reference, the discreet ones too, so the centre learns of them. */
-  function screeningSummary(c) {
-    const screen = c && c.screening;
-    if (c && c.screening_failed) return 'not screened: screening failed';
-    if (!screen || !screen.available) return 'not screened: watchlists unavailable';
-    if (screen.skipped) return 'not screened: MRZ unreadable';
-    const hits = allHits(screen);
-    if (!hits.length) return 'no hits';
-    let out = hits.length + (hits.length === 1 ? ' hit:' : ' hits:');
-    for (let i = 0; i < hits.length; i++) {
-      const h = hits[i].hit;
-      const item = ' ' + (h.list || '?') + '/' + (h.ref || '?') +
-                   (typeof h.score === 'number' ? ' ' + h.score.toFixed(2) : '');
-      const rest = hits.length - i - 1;
-      if (out.length + item.length + (rest ? 12 : 0) > 120) { out += ' +' + (hits.length - i) + ' more'; break; }
-      out += item;
-    }
-    return out.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
-  }
-
   /* ---- vehicle and companions ----------------------------------------- */
 
   function updateVehicleSummary() {
@@ -712,12 +701,11 @@
       $('comp-number').focus();
       return;
     }
-    if (addCompanion({ relation: $('comp-relation').value, issuer, number, label: '' })) {
-      setMsg('comp-msg', 'Companion added.', true);
-      $('comp-issuer').value = '';
-      $('comp-number').value = '';
-      $('comp-mrz').focus();
-    }
+    /* Each companion is checked and registered as a traveller of their own
+     * (the node takes the person from a check, never from the booth): the
+     * document must be read. */
+    setMsg('comp-msg', 'Read the companion\'s document (MRZ): each companion is checked like a traveller.');
+    $('comp-mrz').focus();
   }
 
   /* A companion's MRZ is checked like the traveller's (and audited): the
@@ -740,7 +728,7 @@
         (d.valid ? '' : ' — document NOT valid') + (d.expired ? ' — EXPIRED' : '') +
         (shown ? ' — ' + shown + (shown === 1 ? ' HIT' : ' HITS') + ': check them separately' : '');
       if (addCompanion({ relation: $('comp-relation').value, issuer: d.issuing_state, number: d.document_number,
-                         label, discreet: hits.some((h) => h.hit.discreet) })) {
+                         label, discreet: hits.some((h) => h.hit.discreet), check_id: r.data.check_id })) {
         setMsg('comp-msg', shown ? 'Companion added — with ' + shown + (shown === 1 ? ' hit.' : ' hits.') : 'Companion added.', !shown);
         $('comp-mrz').value = '';
       }
@@ -781,7 +769,7 @@
 
   const FIELD_INPUT = {
     'vehicle.plate': 'veh-plate', 'vehicle.country': 'veh-country', 'vehicle.make_model': 'veh-make',
-    'vehicle.vin': 'veh-vin', role: 'veh-role', remarks: 'remarks', refusal_code: 'refuse-code',
+    'vehicle.vin': 'veh-vin', role: 'veh-role', remarks: 'remarks', refusal_codes: 'refuse-code',
     companions: 'comp-issuer', direction: 'direction', mrz: 'mrz',
   };
 
@@ -805,13 +793,28 @@
       runCheck('manual');
       return;
     }
+    if (!state.check.check_id) {
+      setMsg('decide-msg', 'The node gave no check for this traveller: check again (Ctrl+Enter).');
+      return;
+    }
+    /* The person and the screening come from the node's check. */
     const body = {
       id: state.crossingId,
-      mrz: state.checkedMrz,
+      check_id: state.check.check_id,
       direction: $('direction').value,
       decision,
-      screening: screeningSummary(state.check),
     };
+    if (decision === 'admit') {
+      const open = allHits(state.check.screening).filter((h) => !h.hit.discreet);
+      if (open.length) {
+        const h = open[0].hit;
+        if (!window.confirm('Admit with the hit ' + h.list + '/' + h.ref + '?')) {
+          setMsg('decide-msg', 'Not admitted: a hit must be confirmed to admit.');
+          return;
+        }
+        body.confirm_hit = h.list + '/' + h.ref;
+      }
+    }
     const remarks = $('remarks').value.trim();
     if (remarks) body.remarks = remarks;
     if (decision === 'refuse') {
@@ -822,7 +825,8 @@
         $('refuse-code').focus();
         return;
       }
-      body.refusal_code = code;
+      body.refusal_codes = [code];
+      body.refusal_code_text = code;
     }
     const v = vehicleInput();
     const role = $('veh-role').value;
@@ -840,15 +844,31 @@
     }
     if (Object.keys(v).length) body.vehicle = v;
     if (role) body.role = role;
-    if (state.companions.length)
-      body.companions = state.companions.map((c) => ({ relation: c.relation, issuer: c.issuer, number: c.number }));
+    const companions = state.companions.slice();
 
     state.busy = true;
     updateButtons();
     setMsg('decide-msg', 'Registering…', true);
     try {
-      const r = await api('POST', '/crossings', body);
+      const sent = Object.assign({}, body);
+      delete sent.refusal_code_text;
+      const r = await api('POST', '/crossings', sent);
       state.registered = r.data;
+      /* each companion: a crossing of their own, linked to this one */
+      body.companions = [];
+      for (let k = 0; k < companions.length; k++) {
+        const c = companions[k];
+        const cb = { id: state.crossingId + '-c' + (k + 1), check_id: c.check_id, direction: body.direction,
+                     decision: body.decision === 'admit' ? 'admit' : 'second-line', accompanies: r.data.index };
+        if (c.relation !== 'companion') cb.remarks = c.relation === 'minor' ? 'minor in the care of the traveller' : 'guardian of the traveller';
+        try {
+          await api('POST', '/crossings', cb);
+          body.companions.push(c);
+        } catch (e) {
+          setMsg('comp-msg', 'Companion ' + c.issuer + ' ' + c.number + ' NOT registered: ' + e.message);
+        }
+      }
+      if (!body.companions.length) delete body.companions;
       closeRefuse();
       setMsg('decide-msg', '');
       await showReceipt(r.data, body);
@@ -924,7 +944,7 @@
                                        (a.inclusion_proof || []).map(unhex));
       proofOk = root !== null && root === a.checkpoint.root;
     } catch (e) { proofOk = false; }
-    const dec = { admit: 'ADMITTED', refuse: 'REFUSED (' + body.refusal_code + ')', 'second-line': 'SENT TO SECOND LINE' }[body.decision];
+    const dec = { admit: 'ADMITTED', refuse: 'REFUSED (' + body.refusal_code_text + ')', 'second-line': 'SENT TO SECOND LINE' }[body.decision];
     const big = el('div', 'big', (a.duplicate ? 'Already registered' : 'Registered') + ': ' +
                    body.direction + ', ' + dec + ' — log index ');
     const idx = el('span', '', a.index);

@@ -233,12 +233,13 @@ try {
     return (await page.evaluate(() => document.activeElement.id)) === 'mrz' || 'focus not on the MRZ';
   });
 
-  // ---- a discreet check: only the quiet marker ---------------------------
-  await check('a discreet-check traveller shows the quiet marker only', async () => {
+  // ---- a discreet check: nothing at the booth, not even a marker ----------
+  await check('a discreet-check traveller shows nothing of it (no hit, no marker)', async () => {
     await wedge(page, MRZ.discreet);
     await waitText(page, '#traveller', /ALKHALIFI, MOHAMED/);
-    await waitText(page, '#quiet-marker', /^\u25C7$/);
-    return waitText(page, '#hits-state', /^No hits\.$/);
+    await waitText(page, '#hits-state', /^No hits\.$/);
+    return (await page.$('#quiet-marker')) === null ||
+      (await page.$eval('#quiet-marker', (m) => m.hidden || m.textContent === '')) || 'a marker is shown';
   });
   await check('the discreet check\'s alert, instruction and source are nowhere in the page', async () => {
     const t = (await pageText(page)).toLowerCase();
@@ -410,11 +411,17 @@ try {
 
   // ---- screening that fails is said, and blocks Admit -----------------------
   // The node answers 503 {"error":"screening_failed"} when a watchlist
-  // look-up fails; here the answer is put in the check's place.
-  await page.route('**/api/v1/check', (route) => route.fulfill({
-    status: 503, contentType: 'application/json',
-    body: JSON.stringify({ error: 'screening_failed', message: 'screening failed: the watchlist store could not be read' }),
-  }));
+  // look-up fails, with the check's id (a refusal or a referral may be
+  // registered on it); here the node's real check is turned into that answer.
+  await page.route('**/api/v1/check', async (route) => {
+    const real = await (await route.fetch()).json();
+    await route.fulfill({
+      status: 503, contentType: 'application/json',
+      body: JSON.stringify({ error: 'screening_failed', message: 'screening failed: the watchlist store could not be read',
+                             check_id: real.check_id, document: real.document,
+                             screening: { status: 'failed', available: true } }),
+    });
+  });
   await check('screening failed: the console says so prominently', async () => {
     await page.focus('#remarks');
     await reader(MRZ.minor);
@@ -434,7 +441,7 @@ try {
   await shot(page, 'screening-failed');
   await check('screening failed: second line is registered', async () => {
     await page.keyboard.press('Alt+S');
-    return waitText(page, '#receipt', /SENT TO SECOND LINE — log index 5/);
+    return waitText(page, '#receipt', /SENT TO SECOND LINE — log index 6/); // 5: the minor's own crossing
   });
   await page.unroute('**/api/v1/check');
 
