@@ -74,7 +74,7 @@ CK=$(check_id_of <"$T_TMP/body")
 t_eq "post: a registered crossing" "201 ok" "$(answer docs/openapi.json POST /api/v1/crossings "$OFF" "{\"id\":\"oa-1\",\"check_id\":\"$CK\",\"direction\":\"entry\",\"decision\":\"admit\"}")"
 t_eq "post: the same crossing again (duplicate)" "200 ok" "$(answer docs/openapi.json POST /api/v1/crossings "$OFF" "{\"id\":\"oa-1\",\"check_id\":\"$CK\",\"direction\":\"entry\",\"decision\":\"admit\"}")"
 t_eq "post: an error answer (an unknown check)" "404 ok" "$(answer docs/openapi.json POST /api/v1/crossings "$OFF" '{"check_id":"00000000000000000000000000000000","direction":"entry"}')"
-t_eq "post: history" "200 ok" "$(answer docs/openapi.json GET '/api/v1/history/L898902C3?purpose=schema%20check' "$OFF")"
+t_eq "post: history" "200 ok" "$(answer docs/openapi.json GET '/api/v1/history/L898902C3?purpose_code=investigation&purpose=schema%20check' "$OFF")"
 t_eq "post: audit" "200 ok" "$(answer docs/openapi.json GET '/api/v1/audit?count=5' "$AUD")"
 sleep 1.2
 t_eq "post: an inclusion proof" "200 ok" "$(answer docs/openapi.json GET '/api/v1/proof/inclusion?index=0&size=1')"

@@ -65,7 +65,7 @@ t_match "a failed screening cannot admit" '^409 .*screening of this check failed
 	"$(req POST /api/v1/crossings "$OFF" "{\"check_id\":\"$CF\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"fc-0000\"}")"
 r=$(req POST /api/v1/crossings "$OFF" "{\"check_id\":\"$CF\",\"direction\":\"entry\",\"decision\":\"refuse\",\"refusal_codes\":[\"A\"],\"id\":\"fc-0001\"}")
 t_match "a crossing after a failed screening is still recorded (a refusal)" '^201 ' "$r"
-r=$(req GET '/api/v1/history/L898902C3?purpose=failed%20screening%20test' "$OFF")
+r=$(req GET '/api/v1/history/L898902C3?purpose_code=investigation&purpose=failed%20screening%20test' "$OFF")
 t_match "... its record says the screening failed, not \"no hits\"" '"screen_status":"failed"' "$r"
 t_eq "... and nowhere \"no hits\" or a hit list" 0 "$(printf '%s' "$r" | grep -c 'no hits\|"hits"')"
 
@@ -78,5 +78,5 @@ t_match "a traveller on no list: 200, screened, no hits" '^200 .*"screening":\{"
 CC=$(printf '%s' "$r" | check_id_of)
 req POST /api/v1/crossings "$OFF" "{\"check_id\":\"$CC\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"fc-0002\"}" >/dev/null
 t_match "... whose record says screened (done) with no hit" '"screen_status":"done"' \
-	"$(req GET '/api/v1/history/C01X00T47?purpose=failed%20screening%20test' "$OFF")"
+	"$(req GET '/api/v1/history/C01X00T47?purpose_code=investigation&purpose=failed%20screening%20test' "$OFF")"
 t_end
