@@ -435,7 +435,12 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 					   "crossings: %s; nothing recorded", why);
 		goto out;
 	}
+	pthread_mutex_unlock(&n->lock);
+	/* Outside n->lock: booths registering at once share one commit (the
+	 * post's group commit takes its own lock); a post halted meanwhile
+	 * refuses there (TIMS_ERR_STATE, or the I/O stop). */
 	rc = tims_post_register(n->post, rec, otext, strlen(otext), &ack, &err);
+	pthread_mutex_lock(&n->lock);
 	if (ack.rc == TIMS_OK) {
 		/* Durable: whatever fails from here, the answer says registered. */
 		if (rc)

@@ -12,6 +12,7 @@
 #ifndef TIMS_POST_INTERNAL_H
 #define TIMS_POST_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "tims/mlog.h"
@@ -40,6 +41,9 @@ enum post_owed_stmt {
 
 #define POST_SETTLED_MAX 64
 
+/* A caller of tims_post_register waiting for its group's commit (append.c). */
+struct post_waiter;
+
 struct tims_post {
 	char dir[POST_PATH_MAX];
 	char origin[TIMS_NOTE_MAX_NAME + 1];
@@ -56,7 +60,26 @@ struct tims_post {
 	size_t nsettled;
 	int halted;                            /* DIR/halted exists */
 	char halt_why[TIMS_ERR_MSG_BYTES];
+	/*
+	 * Threads: every public function that reads or writes the handle
+	 * holds mu (recursive: a callback may call back in), so the
+	 * connection (opened SQLITE_OPEN_NOMUTEX) is used by one thread at a
+	 * time and no reader sees a transaction that is still open. The group
+	 * commit of tims_post_register has its own lock, gmu: the queue of
+	 * waiting registrations and whether a leader is committing a group.
+	 */
+	pthread_mutex_t mu;
+	pthread_mutex_t gmu;
+	pthread_cond_t gcond;
+	struct post_waiter *queue;             /* oldest first */
+	struct post_waiter **queue_tail;
+	int leading;                           /* a group is being committed */
+	uint64_t groups, grouped;              /* commits of groups, their members */
 };
+
+/* Take and release p->mu (recursive). */
+void post_lock(const struct tims_post *p);
+void post_unlock(const struct tims_post *p);
 
 /* Read DIR/halted into p (halted stays 0 when there is none). */
 tims_rc post_read_halt(struct tims_post *p, struct tims_err *err);

@@ -111,7 +111,12 @@ tims_rc post_last(struct tims_post *p, uint64_t *size, int64_t *last_ms,
 tims_rc tims_post_size(struct tims_post *p, uint64_t *size,
 		       struct tims_err *err)
 {
-	return tims_mlog_size(p->log, size, err);
+	tims_rc rc;
+
+	post_lock(p);
+	rc = tims_mlog_size(p->log, size, err);
+	post_unlock(p);
+	return rc;
 }
 
 const char *tims_post_origin(const struct tims_post *p)
@@ -129,9 +134,26 @@ const struct tims_verifier *tims_post_verifier(const struct tims_post *p)
 	return &p->verifier;
 }
 
+/* The log's stored hashes, read under the post's lock: a reader handed out
+ * is used later, perhaps while another thread commits a group. */
+static tims_rc read_locked(void *ctx, const uint64_t *idx, size_t n,
+			   tims_hash *out)
+{
+	struct tims_post *p = ctx;
+	struct tims_tlog_reader r;
+	tims_rc rc;
+
+	post_lock(p);
+	tims_mlog_reader(p->log, &r);
+	rc = r.read(r.ctx, idx, n, out);
+	post_unlock(p);
+	return rc;
+}
+
 void tims_post_reader(struct tims_post *p, struct tims_tlog_reader *r)
 {
-	tims_mlog_reader(p->log, r);
+	r->ctx = p;
+	r->read = read_locked;
 }
 
 /* ---- config ---- */
@@ -304,7 +326,28 @@ static struct tims_post *post_new(const char *dir, struct tims_err *err)
 		return NULL;
 	}
 	snprintf(p->kind, sizeof(p->kind), "land");
+	{
+		pthread_mutexattr_t a;
+
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&p->mu, &a);
+		pthread_mutexattr_destroy(&a);
+	}
+	pthread_mutex_init(&p->gmu, NULL);
+	pthread_cond_init(&p->gcond, NULL);
+	p->queue_tail = &p->queue;
 	return p;
+}
+
+void post_lock(const struct tims_post *p)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&p->mu);
+}
+
+void post_unlock(const struct tims_post *p)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)&p->mu);
 }
 
 tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
@@ -361,6 +404,9 @@ void tims_post_free(struct tims_post *p)
 	tims_mlog_free(p->log);
 	if (p->has_signer)
 		tims_signer_release(&p->signer);
+	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->gmu);
+	pthread_cond_destroy(&p->gcond);
 	free(p);
 }
 
@@ -442,8 +488,11 @@ tims_rc tims_post_halt(struct tims_post *p, const char *reason,
 	size_t i;
 	tims_rc rc;
 
-	if (p->halted)
+	post_lock(p);
+	if (p->halted) {
+		post_unlock(p);
 		return TIMS_OK; /* the first reason stands */
+	}
 	for (i = 0; reason[i] && i + 1 < sizeof(clean); i++)
 		clean[i] = (unsigned char)reason[i] < 0x20 ? ' ' : reason[i];
 	clean[i] = '\0';
@@ -459,6 +508,7 @@ tims_rc tims_post_halt(struct tims_post *p, const char *reason,
 	else
 		rc = tims_write_file(path, b.buf, b.len, 0600, 1, err);
 	tims_buf_release(&b);
+	post_unlock(p);
 	return rc;
 }
 
@@ -476,13 +526,16 @@ tims_rc tims_post_halt_clear(const char *dir, struct tims_err *err)
 
 const char *tims_post_halted(const struct tims_post *p, int *persistent)
 {
-	const char *io = p->log ? tims_mlog_broken(p->log) : NULL;
+	const char *why;
 
+	post_lock(p);
+	why = p->log ? tims_mlog_broken(p->log) : NULL;
 	if (persistent)
 		*persistent = p->halted;
 	if (p->halted)
-		return p->halt_why;
-	return io;
+		why = p->halt_why; /* written once, never changed after */
+	post_unlock(p);
+	return why;
 }
 
 /* ---- init ---- */
