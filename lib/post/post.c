@@ -254,6 +254,10 @@ static tims_rc open_log(struct tims_post *p, enum tims_mlog_open_mode mode,
 	    (rc = tims_mlog_open(&c, mode, &p->log, err)))
 		return rc;
 	p->db = tims_mlog_db(p->log);
+	/* Registrations sign a checkpoint in every commit; its copy outside
+	 * post.db is rewritten once per checkpoint interval, not per commit
+	 * (two fsyncs and a rename each): tims_mlog_set_outside_interval. */
+	tims_mlog_set_outside_interval(p->log, TIMS_POST_CHECKPOINT_MS);
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(p->db, stmt_sql[i], -1,
 				       SQLITE_PREPARE_PERSISTENT, &p->st[i],
