@@ -316,7 +316,7 @@ static int run_all(const char *dir, size_t n, size_t threads, int serial,
 	summarize(l1, n1, t1, &out->reg1);
 	summarize(ln, nn, tn, &out->regn);
 #ifndef BENCH_NO_GROUP_STATS
-	tims_post_group_stats(rn, &out->groups, &out->grouped);
+	tims_post_group_stats(rn, &out->groups, &out->grouped, NULL);
 #endif
 	rc = 0;
 	bare_close(&b);

@@ -144,10 +144,11 @@ tims_rc tims_post_register(struct tims_post *p, struct tims_record *rec,
 			   const void *owed, size_t owed_len,
 			   struct tims_post_ack *ack, struct tims_err *err);
 
-/* Group commits made by tims_post_register since the handle was opened,
- * and the registrations they held (registrations / groups: the mean group). */
+/* Groups committed (or tried) by tims_post_register since the handle was
+ * opened, the registrations they held (registrations / groups: the mean
+ * group), and how many wait for the next group now (waiting may be NULL). */
 void tims_post_group_stats(struct tims_post *p, uint64_t *groups,
-			   uint64_t *registrations);
+			   uint64_t *registrations, size_t *waiting);
 
 /* The owed audit events not yet settled, in log order. */
 typedef tims_rc (*tims_post_owed_fn)(void *ctx, uint64_t index,

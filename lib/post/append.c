@@ -351,8 +351,6 @@ static void commit_group(struct tims_post *p, struct post_waiter **g, size_t k)
 	}
 	post_lock(p);
 	rc = append_batch(p, recs, k, acks, owed, owed_len, 1, &err);
-	p->groups++;
-	p->grouped += k;
 	post_unlock(p);
 	for (size_t i = 0; i < k; i++) {
 		g[i]->ack = acks[i];
@@ -385,6 +383,7 @@ tims_rc tims_post_register(struct tims_post *p, struct tims_record *rec,
 	pthread_mutex_lock(&p->gmu);
 	*p->queue_tail = &w;
 	p->queue_tail = &w.next;
+	p->waiting++;
 	while (!w.done) {
 		size_t k = 0;
 
@@ -400,6 +399,9 @@ tims_rc tims_post_register(struct tims_post *p, struct tims_record *rec,
 		}
 		if (!p->queue)
 			p->queue_tail = &p->queue;
+		p->waiting -= k;
+		p->groups++;
+		p->grouped += k;
 		pthread_mutex_unlock(&p->gmu);
 		commit_group(p, g, k);
 		pthread_mutex_lock(&p->gmu);
@@ -416,12 +418,14 @@ tims_rc tims_post_register(struct tims_post *p, struct tims_record *rec,
 }
 
 void tims_post_group_stats(struct tims_post *p, uint64_t *groups,
-			   uint64_t *registrations)
+			   uint64_t *registrations, size_t *waiting)
 {
-	post_lock(p);
+	pthread_mutex_lock(&p->gmu);
 	*groups = p->groups;
 	*registrations = p->grouped;
-	post_unlock(p);
+	if (waiting)
+		*waiting = p->waiting;
+	pthread_mutex_unlock(&p->gmu);
 }
 
 static tims_rc owed_unlocked(struct tims_post *p, tims_post_owed_fn fn,

@@ -74,7 +74,8 @@ struct tims_post {
 	struct post_waiter *queue;             /* oldest first */
 	struct post_waiter **queue_tail;
 	int leading;                           /* a group is being committed */
-	uint64_t groups, grouped;              /* commits of groups, their members */
+	size_t waiting;                        /* in the queue */
+	uint64_t groups, grouped;              /* groups formed, their members */
 };
 
 /* Take and release p->mu (recursive). */
