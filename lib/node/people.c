@@ -446,7 +446,9 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 		if (rc)
 			node_log(n, "crossing %" PRIu64 " stored; then: %s", ack.index,
 				 tims_err_msg(&err));
-		if (!ack.duplicate && node_audit_owed(n, ack.index, otext, strlen(otext)))
+		/* This crossing's event, with those of the crossings committed in
+		 * the same group (or by then), in one audit transaction. */
+		if (!ack.duplicate && node_audit_owed_all(n))
 			n->owed++; /* kept in post.db: appended at the next try */
 		if (ack.duplicate &&
 		    node_audit(n, req, "crossing", "", (int64_t)ack.index, 200,
