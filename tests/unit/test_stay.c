@@ -145,8 +145,12 @@ static void test_regimes(void)
 	T_OK(tims_stay_compute(mv, 1, D0 + 70, tims_stay_regime_for(&rs, "USA"), NULL,
 			       &res, &err) == TIMS_OK && res.overstay == 11,
 	     "short-stay 60/180: day 71 is 11 days over");
-	T_OK(tims_stay_compute(mv, 1, D0, tims_stay_regime_for(&rs, "XYZ"), NULL, &res,
-			       &err) == TIMS_ERR_USAGE, "visa: refused without the visa's data");
+	T_OK(tims_stay_compute(mv, 1, D0 + 4, tims_stay_regime_for(&rs, "XYZ"), NULL, &res,
+			       &err) == TIMS_OK && res.visa_missing && res.max_days == 0 &&
+	     res.overstay == 5 && res.left == 0 && res.leave_by == INT64_MIN,
+	     "visa: without a visa no day is lawful (5 days present, 5 over)");
+	memset(&visa, 0, sizeof(visa));
+	visa.kind = TIMS_STAY_VISA_SHORT;
 	visa.valid_from = D0 - 10;
 	visa.valid_until = D0 + 29;
 	visa.entries = 1;
