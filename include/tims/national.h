@@ -53,9 +53,9 @@ struct tims_national_row {
 	uint64_t index;                      /* its index in that log */
 	int counts;                          /* 0: withdrawn, remove it */
 	/* when counts: */
-	char issuer[4];                      /* 1-3 letters A-Z */
+	char issuer[4];                      /* 0-3 letters A-Z (as in the record) */
 	char doc[TIMS_RECORD_FIELD];         /* document number, A-Z 0-9 */
-	char nationality[4];                 /* 1-3 letters A-Z */
+	char nationality[4];                 /* 0-3 letters A-Z */
 	uint8_t direction;                   /* enum tims_direction */
 	int64_t at_ms;                       /* the crossing time that counts */
 	struct tims_stay_visa visa;          /* kind TIMS_STAY_VISA_NONE: none */

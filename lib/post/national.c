@@ -247,13 +247,13 @@ static tims_rc check_row(const struct tims_national_row *r, size_t i, struct tim
 		return tims_err_set(err, TIMS_ERR_INVALID, "row %zu: index: out of range", i);
 	if (!r->counts)
 		return TIMS_OK;
-	if (!memchr(r->issuer, '\0', sizeof(r->issuer)) || !letters(r->issuer, 1, 3))
-		return tims_err_set(err, TIMS_ERR_INVALID, "row %zu: issuer: want 1-3 letters A-Z",
+	if (!memchr(r->issuer, '\0', sizeof(r->issuer)) || !letters(r->issuer, 0, 3))
+		return tims_err_set(err, TIMS_ERR_INVALID, "row %zu: issuer: want 0-3 letters A-Z",
 				    i);
 	if (!memchr(r->nationality, '\0', sizeof(r->nationality)) ||
-	    !letters(r->nationality, 1, 3))
+	    !letters(r->nationality, 0, 3))
 		return tims_err_set(err, TIMS_ERR_INVALID,
-				    "row %zu: nationality: want 1-3 letters A-Z", i);
+				    "row %zu: nationality: want 0-3 letters A-Z", i);
 	if (!memchr(r->doc, '\0', sizeof(r->doc)) || !alnum(r->doc, TIMS_RECORD_FIELD - 1))
 		return tims_err_set(err, TIMS_ERR_INVALID, "row %zu: document: want A-Z 0-9", i);
 	if (r->direction != TIMS_DIR_ENTRY && r->direction != TIMS_DIR_EXIT)
