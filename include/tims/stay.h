@@ -96,7 +96,8 @@ struct tims_stay_visa {
 	int64_t valid_from;    /* first day, inclusive (INT64_MIN: not given) */
 	int64_t valid_until;   /* last day, inclusive (INT64_MAX: not given) */
 	unsigned entries;      /* entries allowed; 0 = multiple */
-	unsigned days;         /* days of stay allowed (in any 180) */
+	unsigned days;         /* days of stay allowed (in any 180); 0: not
+				  known (a visa read from its MRZ only): 90 */
 	uint8_t kind;          /* TIMS_STAY_VISA_*; NONE: no visa */
 };
 
@@ -182,6 +183,15 @@ const char *tims_stay_visa_list_default(void);
  */
 tims_rc tims_stay_regimes_load_dir(const char *dir, struct tims_stay_regimes *rs,
 				   struct tims_err *err);
+
+/*
+ * A recorded visa (record.h; NULL or kind none: no visa) as the rule takes
+ * it: dates parsed ("" not given), entries and days checked.
+ * TIMS_ERR_INVALID naming the field.
+ */
+struct tims_visa;
+tims_rc tims_stay_visa_from(const struct tims_visa *v, struct tims_stay_visa *out,
+			    struct tims_err *err);
 
 /* A visa's kind by its JSON name ("short", "long", "residence") and back. */
 int tims_stay_visa_kind_parse(const char *name);

@@ -42,10 +42,9 @@ static int64_t effective_time(struct tims_post *p, const struct tims_record *r,
 /* The visa recorded with a crossing (record version 2), as the rule takes it. */
 static void record_visa(const struct tims_record *r, struct tims_stay_visa *v)
 {
-	(void)r;
-	memset(v, 0, sizeof(*v));
-	v->valid_from = INT64_MIN;
-	v->valid_until = INT64_MAX;
+	/* a record's visa was checked when it was stored (tims_record_check) */
+	if (tims_stay_visa_from(&r->visa, v, NULL))
+		tims_stay_visa_from(NULL, v, NULL);
 }
 
 /* Everything the stay rule is computed over, both sources together. */

@@ -140,9 +140,10 @@ tims_rc tims_stay_compute(const struct tims_stay_move *moves, size_t n,
 	if (visa)
 		out->visa = *visa;
 	if (kind == TIMS_STAY_VISA) {
-		short_visa = visa && visa->kind == TIMS_STAY_VISA_SHORT && visa->days > 0;
-		/* no short-stay visa: no day of presence is lawful */
-		max = short_visa ? visa->days : 0;
+		short_visa = visa && visa->kind == TIMS_STAY_VISA_SHORT;
+		/* no short-stay visa: no day of presence is lawful; one whose
+		 * duration is not known allows what any short stay does */
+		max = !short_visa ? 0 : visa->days ? visa->days : 90;
 		out->visa_missing = !short_visa;
 		w = 180;
 	}
