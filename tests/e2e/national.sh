@@ -4,8 +4,9 @@
 # /api/v1/sync/travel) into its replica, and the 90/180 answer at B equals
 # the one at A and the centre's national answer, each post's own crossing
 # counted once. With the centre stopped, B still answers and says "national
-# data as of <time>". A visa-required national (Annex I list) with no visa
-# is on the centre's overstay list, and B says so too.
+# data as of <time>". Visa-required nationals (Annex I list) with no visa,
+# or over the duration of the visa recorded at their entry, are on the
+# centre's overstay list, and B gives the same answer.
 . tests/e2e/lib.sh
 
 C=$T_TMP/centre
@@ -36,6 +37,11 @@ printf '{"id":"a-1","direction":"entry","officer":"archive","booth":"B1","crosse
 # ago with no visa recorded.
 printf '{"id":"a-2","direction":"entry","officer":"archive","booth":"B1","crossed_at":"%s","person":%s}\n' \
 	"$(ago 40)" "$(person UZ7741209 UZB KARIMOV)" >>"$T_TMP/a.jsonl"
+# Another one who entered 40 days ago on a 30-day single-entry visa
+# (record version 2's visa): 41 days present, 11 over the visa's duration.
+printf '{"id":"a-3","direction":"entry","officer":"archive","booth":"B1","crossed_at":"%s","person":%s,"visa":{"kind":"short","number":"VC0012345","issuer":"FRA","valid_from":"%s","valid_until":"%s","entries":1,"duration_days":30}}\n' \
+	"$(ago 40)" "$(person UZ1110002 UZB RASHIDOV)" "$(date -u -d '45 days ago' +%F)" \
+	"$(date -u -d '60 days' +%F)" >>"$T_TMP/a.jsonl"
 printf '{"id":"b-1","direction":"exit","officer":"archive","booth":"B1","crossed_at":"%s","person":%s}\n' \
 	"$(ago 30)" "$(person US5550001 USA TRAVELLER)" >"$T_TMP/b.jsonl"
 "$TIMS" cross import --post "${DIR[post-a]}" "$T_TMP/a.jsonl" >/dev/null 2>&1
@@ -81,6 +87,11 @@ OVER=$("$TIMS" centre query "$C" overstays --actor e2e --purpose "national stay 
 t_eq "centre: the visa-required national with no visa is on the overstay list" \
 	"UZ7741209 true true 41" \
 	"$(printf '%s' "$OVER" | jq -r '.overstays[] | select(.document == "UZ7741209") | "\(.document) \(.visa_required) \(.visa_missing) \(.overstay)"')"
+t_eq "centre: the visa-required national over his visa's 30 days is on the overstay list" \
+	"UZ1110002 true false 30 11" \
+	"$(printf '%s' "$OVER" | jq -r '.overstays[] | select(.document == "UZ1110002") | "\(.document) \(.visa_required) \(.visa_missing) \(.max_days) \(.overstay)"')"
+t_eq "B: the same answer from the visa recorded at A" "30 41 11 false" \
+	"$(stay_at post-b UZ1110002 | jq -r '.stay | "\(.max_days) \(.used) \(.overstay) \(.visa_missing)"')"
 t_eq "centre: the other traveller, gone, is not" "" \
 	"$(printf '%s' "$OVER" | jq -r '.overstays[] | select(.document == "US5550001") | .document')"
 t_eq "B: the same answer for the visa-required national (no visa: every day over)" \
