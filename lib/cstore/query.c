@@ -48,7 +48,8 @@ static const char sql_present_count[] = "SELECT COUNT(*)" PRESENT_WHERE;
 
 static const char sql_moves[] =
 	"SELECT issuer, doc, nationality, when_ms, direction, origin, surname,"
-	" given_names FROM crossings c WHERE " STANDING("c")
+	" given_names, CASE WHEN direction = 1 THEN record END FROM crossings c WHERE "
+	STANDING("c")
 	" ORDER BY issuer, doc, when_ms, direction, origin, idx";
 
 static json_t *date_json(int64_t day)
@@ -70,9 +71,8 @@ static json_t *date_json(int64_t day)
 struct hist {
 	json_t *crossings;
 	json_t *documents;        /* person history: distinct documents */
-	struct tims_stay_move *moves;
+	struct tims_stay_crossing *moves;
 	size_t n, nm;
-	char nationality[4];
 	tims_rc rc;
 };
 
@@ -111,14 +111,18 @@ static tims_rc hist_row(void *ctx, const struct cs_row *row)
 	    json_array_append_new(h->documents, json_pack("{s:s, s:s}", "issuer", row->v[8],
 							  "document", row->v[9])))
 		return TIMS_ERR_NOMEM;
-	/* Refused travellers did not enter; second line is pending. */
-	if (row->v[3] || cs_int(row->v[6]) != TIMS_DECISION_ADMIT)
-		return TIMS_OK;
-	h->moves[h->nm].day = tims_day_of_ms(cs_int(row->v[4]));
+	/* Refused travellers did not enter; second line is pending: counted
+	 * or not by tims_stay_assess, the rule the posts apply too. */
+	h->moves[h->nm].at_ms = cs_int(row->v[4]);
 	h->moves[h->nm].direction = (uint8_t)cs_int(row->v[5]);
+	h->moves[h->nm].counts = !row->v[3] && cs_int(row->v[6]) == TIMS_DECISION_ADMIT;
+	snprintf(h->moves[h->nm].nationality, sizeof(h->moves[h->nm].nationality), "%.3s",
+		 row->v[7] ? row->v[7] : "");
+	if (h->moves[h->nm].direction == TIMS_DIR_ENTRY)
+		cs_record_visa(row->v[2], &h->moves[h->nm].visa);
+	else
+		cs_record_visa(NULL, &h->moves[h->nm].visa);
 	h->nm++;
-	if (!h->nationality[0])
-		snprintf(h->nationality, sizeof(h->nationality), "%.3s", row->v[7]);
 	return TIMS_OK;
 }
 
@@ -147,13 +151,8 @@ static tims_rc hist_run(struct tims_cstore *s, const char *sql,
 		rc = tims_err_set(err, rc, "history: out of memory");
 	if (rc)
 		goto out;
-	if ((rc = tims_stay_compute(h.moves, h.nm, on,
-				    tims_stay_regime_for(rs, h.nationality), NULL, &res, err))) {
-		if (rc == TIMS_ERR_INVALID || rc == TIMS_ERR_USAGE)
-			rc = tims_err_set(err, rc, "history: nationality %s needs a visa: "
-					  "ask the post that holds the visa", h.nationality);
+	if ((rc = tims_stay_assess(h.moves, h.nm, NULL, on, rs, NULL, &res, err)))
 		goto out;
-	}
 	json_object_set_new(o, "crossings", h.crossings);
 	h.crossings = NULL;
 	if (person) {
@@ -308,7 +307,7 @@ struct over {
 	const struct tims_stay_regimes *rs;
 	int64_t on;
 	unsigned limit;
-	struct tims_stay_move *moves;
+	struct tims_stay_crossing *moves;
 	size_t nm;
 	int64_t total;
 	char issuer[TIMS_RECORD_FIELD], doc[TIMS_RECORD_FIELD];
@@ -321,27 +320,25 @@ struct over {
 
 static tims_rc over_flush(struct over *o)
 {
-	const struct tims_stay_regime *rg;
 	struct tims_stay_result r;
 	json_t *e;
 
 	if (!o->nm || o->moves[o->nm - 1].direction != TIMS_DIR_ENTRY)
 		return TIMS_OK;
-	rg = tims_stay_regime_for(o->rs, o->nationality);
-	/* Visa holders: the visa is at the post that checked it, not here. */
-	if (rg->kind != TIMS_STAY_SHORT)
-		return TIMS_OK;
-	if (tims_stay_compute(o->moves, o->nm, o->on, rg, NULL, &r, NULL))
+	/* The rule of the posts (tims_stay_assess), visa-required nationals
+	 * with the visa recorded at their entry, or none. */
+	if (tims_stay_assess(o->moves, o->nm, NULL, o->on, o->rs, NULL, &r, NULL))
 		return TIMS_OK;
 	if (!r.overstay)
 		return TIMS_OK;
 	o->total++;
-	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:i, s:i, s:i}",
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:i, s:i, s:i, s:b, s:b}",
 		      "document", o->doc, "issuer", o->issuer, "surname", o->surname,
-		      "given_names", o->given, "nationality", o->nationality,
+		      "given_names", o->given, "nationality", r.nationality,
 		      "entered", (json_int_t)o->entered, "origin", o->origin,
 		      "used", (int)r.used, "max_days", (int)r.max_days,
-		      "overstay", (int)r.overstay);
+		      "overstay", (int)r.overstay, "visa_required", r.visa_required,
+		      "visa_missing", r.visa_required && r.visa_missing);
 	if (!e || json_array_append_new(o->list, e))
 		return TIMS_ERR_NOMEM;
 	return TIMS_OK;
@@ -362,8 +359,13 @@ static tims_rc over_row(void *ctx, const struct cs_row *row)
 	}
 	if (o->nm == TIMS_STAY_MAX_MOVES) /* keep the latest window's worth */
 		memmove(o->moves, o->moves + 1, (--o->nm) * sizeof(*o->moves));
-	o->moves[o->nm].day = tims_day_of_ms(cs_int(row->v[3]));
+	memset(&o->moves[o->nm], 0, sizeof(o->moves[o->nm]));
+	o->moves[o->nm].at_ms = cs_int(row->v[3]);
 	o->moves[o->nm].direction = (uint8_t)cs_int(row->v[4]);
+	o->moves[o->nm].counts = 1; /* sql_moves: standing, admitted */
+	snprintf(o->moves[o->nm].nationality, sizeof(o->moves[o->nm].nationality), "%.3s",
+		 row->v[2] ? row->v[2] : "");
+	cs_record_visa(row->n > 8 ? row->v[8] : NULL, &o->moves[o->nm].visa);
 	o->nm++;
 	if (cs_int(row->v[4]) == TIMS_DIR_ENTRY) {
 		o->entered = cs_int(row->v[3]);
@@ -569,33 +571,85 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* Hits: crossings whose screening summary names a hit.                */
-
+/* Hits: crossings the post's screening found a hit for.               */
+/*
+ * A version 2 record carries the server's outcome in structured fields
+ * ("screen_status", "hits": list, ref, part, alert, discreet): those are
+ * read, never a text. A failed screening is listed too (never "no hit").
+ * A version 1 record (no "screen_status") has only the summary text the
+ * booth sent: it keeps the old reading.
+ */
 static const char sql_hits[] =
 	"SELECT origin, idx, when_ms, direction, decision, record FROM crossings"
 	" WHERE when_ms >= ?1 AND when_ms < ?2 AND record IS NOT NULL"
-	" AND record LIKE '%\"screening\":\"%' AND record NOT LIKE '%\"screening\":\"no hits\"%'"
-	" AND record NOT LIKE '%\"screening\":\"not screened%'"
+	" AND (record LIKE '%\"hits\":[%' OR record LIKE '%\"screen_status\":\"failed\"%'"
+	"  OR (record NOT LIKE '%\"screen_status\":%'"
+	"   AND record LIKE '%\"screening\":\"%' AND record NOT LIKE '%\"screening\":\"no hits\"%'"
+	"   AND record NOT LIKE '%\"screening\":\"not screened%'))"
 	" ORDER BY when_ms DESC, origin, idx LIMIT ?3";
+
+/* "N hits: list/ref, ..." from the structured hits (for the panel's line). */
+static json_t *hits_summary(json_t *hits, const char *status)
+{
+	struct tims_buf b = TIMS_BUF_INIT(512);
+	size_t i, n = json_array_size(hits);
+	json_t *h, *out;
+
+	if (!n)
+		tims_buf_addf(&b, "screening %s", status);
+	else
+		tims_buf_addf(&b, "%zu %s:", n, n == 1 ? "hit" : "hits");
+	json_array_foreach(hits, i, h)
+		tims_buf_addf(&b, "%s %s/%s%s", i ? "," : "",
+			      json_string_value(json_object_get(h, "list")) ?
+			      json_string_value(json_object_get(h, "list")) : "?",
+			      json_string_value(json_object_get(h, "ref")) ?
+			      json_string_value(json_object_get(h, "ref")) : "?",
+			      json_is_true(json_object_get(h, "discreet")) ? " (discreet)" : "");
+	out = json_string(tims_buf_str(&b));
+	tims_buf_release(&b);
+	return out;
+}
 
 static tims_rc hits_row(void *ctx, const struct cs_row *row)
 {
-	json_t *list = ctx, *rec;
-	const char *scr;
+	json_t *list = ctx, *rec, *hits, *o;
+	const char *scr, *status;
 
 	if (row->n < 6 || !row->v[5])
 		return TIMS_OK;
 	if (!(rec = json_loads(row->v[5], 0, NULL)))
 		return TIMS_OK; /* our own rows are JSON; skip rather than fail */
+	o = json_pack("{s:s, s:I, s:I, s:s, s:s}",
+		"origin", row->v[0], "index", (json_int_t)cs_int(row->v[1]),
+		"time", (json_int_t)cs_int(row->v[2]),
+		"direction", cs_int(row->v[3]) == 2 ? "exit" : "entry",
+		"decision", cs_int(row->v[4]) == 2 ? "refuse" :
+			    cs_int(row->v[4]) == 3 ? "second-line" : "admit");
+	status = json_string_value(json_object_get(rec, "screen_status"));
+	hits = json_object_get(rec, "hits");
 	scr = json_string_value(json_object_get(rec, "screening"));
-	if (scr && *scr && strcmp(scr, "no hits") != 0)
-		json_array_append_new(list, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s}",
-			"origin", row->v[0], "index", (json_int_t)cs_int(row->v[1]),
-			"time", (json_int_t)cs_int(row->v[2]),
-			"direction", cs_int(row->v[3]) == 2 ? "exit" : "entry",
-			"decision", cs_int(row->v[4]) == 2 ? "refuse" :
-				    cs_int(row->v[4]) == 3 ? "second-line" : "admit",
-			"screening", scr));
+	if (!o) {
+		json_decref(rec);
+		return TIMS_ERR_NOMEM;
+	}
+	if (status) { /* version 2: the server's outcome */
+		if (json_array_size(hits) || !strcmp(status, "failed")) {
+			json_object_set_new(o, "screen_status", json_string(status));
+			if (json_is_array(hits))
+				json_object_set(o, "hits", hits);
+			else
+				json_object_set_new(o, "hits", json_array());
+			json_object_set_new(o, "screening", hits_summary(hits, status));
+			if (json_object_get(rec, "confirmed_hit"))
+				json_object_set(o, "confirmed_hit", json_object_get(rec, "confirmed_hit"));
+			json_array_append(list, o);
+		}
+	} else if (scr && *scr && strcmp(scr, "no hits") != 0) {
+		json_object_set_new(o, "screening", json_string(scr));
+		json_array_append(list, o);
+	}
+	json_decref(o);
 	json_decref(rec);
 	return TIMS_OK;
 }
