@@ -37,6 +37,12 @@ tims_rc tims_post_latest_checkpoint(struct tims_post *p, struct tims_buf *note,
 {
 	tims_rc rc;
 
+	if (p->rlog) {
+		pthread_mutex_lock(&p->rmu);
+		rc = tims_mlog_latest_checkpoint(p->rlog, note, cp, err);
+		pthread_mutex_unlock(&p->rmu);
+		return rc;
+	}
 	post_lock(p);
 	rc = tims_mlog_latest_checkpoint(p->log, note, cp, err);
 	post_unlock(p);
@@ -54,6 +60,7 @@ tims_rc tims_post_checkpoint(struct tims_post *p, int *issued,
 				    "post opened without its key");
 	post_lock(p);
 	rc = tims_mlog_checkpoint(p->log, issued, err);
+	post_note_broken(p);
 	post_unlock(p);
 	return rc;
 }
@@ -158,18 +165,33 @@ static tims_rc store(struct tims_post *p, uint64_t n, struct tims_record *rec,
 	return TIMS_OK;
 }
 
-/* Forget the owed events already in the audit log (inside a transaction). */
-static tims_rc drop_settled(struct tims_post *p, struct tims_err *err)
+/* Forget the owed events already in the audit log (inside a transaction):
+ * *n of them, the first *n of p->settled (more may be added meanwhile). */
+static tims_rc drop_settled(struct tims_post *p, size_t *n, struct tims_err *err)
 {
+	uint64_t idx[POST_SETTLED_MAX];
 	tims_rc rc;
 
-	for (size_t i = 0; i < p->nsettled; i++) {
-		sqlite3_bind_int64(p->owed[OW_DEL], 1, (sqlite3_int64)p->settled[i]);
+	pthread_mutex_lock(&p->smu);
+	*n = p->nsettled;
+	memcpy(idx, p->settled, *n * sizeof(idx[0]));
+	pthread_mutex_unlock(&p->smu);
+	for (size_t i = 0; i < *n; i++) {
+		sqlite3_bind_int64(p->owed[OW_DEL], 1, (sqlite3_int64)idx[i]);
 		if ((rc = tims_mlog_step(p->log, p->owed[OW_DEL],
 					 "forgetting a settled audit event", err)))
 			return rc;
 	}
 	return TIMS_OK;
+}
+
+/* After the commit: the first n settled are gone from post.db. */
+static void settled_dropped(struct tims_post *p, size_t n)
+{
+	pthread_mutex_lock(&p->smu);
+	memmove(p->settled, p->settled + n, (p->nsettled - n) * sizeof(p->settled[0]));
+	p->nsettled -= n;
+	pthread_mutex_unlock(&p->smu);
 }
 
 /*
@@ -186,7 +208,8 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 	struct tims_buf enc = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
 	uint64_t size;
 	int64_t now, last;
-	int issued = 0, committed;
+	int issued = 0, committed, halted;
+	size_t dropped = 0;
 	tims_rc rc;
 
 	if (n > TIMS_POST_MAX_BATCH)
@@ -196,7 +219,10 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 	if (!p->has_signer)
 		return tims_err_set(err, TIMS_ERR_USAGE,
 				    "post opened without its key");
-	if (p->halted)
+	pthread_mutex_lock(&p->smu);
+	halted = p->halted;
+	pthread_mutex_unlock(&p->smu);
+	if (halted)
 		rc = tims_err_set(err, TIMS_ERR_STATE,
 				  "this post stopped acknowledging: %s (docs/operations.md, "
 				  "\"A post that stopped\")", p->halt_why);
@@ -211,7 +237,7 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 		return rc;
 	}
 	if ((rc = post_last(p, &size, &last, err)) ||
-	    (p->owed[OW_DEL] && (rc = drop_settled(p, err))))
+	    (p->owed[OW_DEL] && (rc = drop_settled(p, &dropped, err))))
 		goto fail;
 	now = tims_mlog_now_ms();
 	if (now < last)
@@ -268,13 +294,15 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 	rc = tims_mlog_commit(p->log, &committed, err);
 	if (!committed)
 		goto fail;
-	p->nsettled = 0;
+	settled_dropped(p, dropped);
 	tims_buf_release(&enc);
+	post_note_broken(p);
 	/* The records are durable even if the outside copy failed: say so. */
 	return rc;
 fail:
 	tims_mlog_rollback(p->log);
 	tims_buf_release(&enc);
+	post_note_broken(p);
 	for (size_t i = 0; i < n; i++) {
 		if (acks[i].rc)
 			continue;
@@ -432,10 +460,9 @@ void tims_post_group_stats(struct tims_post *p, uint64_t *groups,
 	pthread_mutex_unlock(&p->gmu);
 }
 
-static tims_rc owed_unlocked(struct tims_post *p, tims_post_owed_fn fn,
-			     void *ctx, struct tims_err *err)
+static tims_rc owed_unlocked(struct tims_post *p, sqlite3_stmt *st,
+			     tims_post_owed_fn fn, void *ctx, struct tims_err *err)
 {
-	sqlite3_stmt *st = p->owed[OW_LIST];
 	tims_rc rc = TIMS_OK;
 	int s;
 
@@ -445,14 +472,17 @@ static tims_rc owed_unlocked(struct tims_post *p, tims_post_owed_fn fn,
 		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
 		int skip = 0;
 
+		pthread_mutex_lock(&p->smu);
 		for (size_t i = 0; i < p->nsettled; i++)
 			skip |= p->settled[i] == idx;
+		pthread_mutex_unlock(&p->smu);
 		if (!skip && (rc = fn(ctx, idx, sqlite3_column_blob(st, 1),
 				      (size_t)sqlite3_column_bytes(st, 1))))
 			break;
 	}
 	if (!rc && s != SQLITE_DONE)
-		rc = post_db_err(p, "listing owed audit events", err);
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: listing owed audit events: %s", p->dir,
+				  sqlite3_errmsg(sqlite3_db_handle(st)));
 	sqlite3_reset(st);
 	return rc;
 }
@@ -463,17 +493,24 @@ static tims_rc owed_settled_unlocked(struct tims_post *p, uint64_t index,
 	int committed, full;
 	tims_rc rc;
 
+	size_t dropped = 0;
+
 	if (!p->owed[OW_DEL])
 		return tims_err_set(err, TIMS_ERR_USAGE, "post opened without its key");
+	pthread_mutex_lock(&p->smu);
 	if (index == UINT64_MAX) /* none: forget those settled before */
 		full = 0;
 	else if (!(full = p->nsettled == POST_SETTLED_MAX))
 		p->settled[p->nsettled++] = index;
+	pthread_mutex_unlock(&p->smu);
 	if (!now && !full)
 		return TIMS_OK; /* deleted in the next registration's transaction */
-	if ((rc = tims_mlog_begin(p->log, err)))
+	post_lock(p);
+	if ((rc = tims_mlog_begin(p->log, err))) {
+		post_unlock(p);
 		return rc;
-	rc = drop_settled(p, err);
+	}
+	rc = drop_settled(p, &dropped, err);
 	if (!rc && full) {
 		sqlite3_bind_int64(p->owed[OW_DEL], 1, (sqlite3_int64)index);
 		rc = tims_mlog_step(p->log, p->owed[OW_DEL],
@@ -481,14 +518,17 @@ static tims_rc owed_settled_unlocked(struct tims_post *p, uint64_t index,
 	}
 	if (rc) {
 		tims_mlog_rollback(p->log);
+		post_note_broken(p);
+		post_unlock(p);
 		return rc;
 	}
 	rc = tims_mlog_commit(p->log, &committed, err);
-	if (!committed) {
+	if (!committed)
 		tims_mlog_rollback(p->log);
-		return rc;
-	}
-	p->nsettled = 0;
+	else
+		settled_dropped(p, dropped);
+	post_note_broken(p);
+	post_unlock(p);
 	return rc;
 }
 
@@ -497,8 +537,16 @@ tims_rc tims_post_owed(struct tims_post *p, tims_post_owed_fn fn, void *ctx,
 {
 	tims_rc rc;
 
+	/* The readers' connection: what is committed, without waiting for a
+	 * group's fsync. fn may settle events (smu) but not write. */
+	if (p->rlog && p->rowed_list) {
+		pthread_mutex_lock(&p->rmu);
+		rc = owed_unlocked(p, p->rowed_list, fn, ctx, err);
+		pthread_mutex_unlock(&p->rmu);
+		return rc;
+	}
 	post_lock(p);
-	rc = owed_unlocked(p, fn, ctx, err);
+	rc = owed_unlocked(p, p->owed[OW_LIST], fn, ctx, err);
 	post_unlock(p);
 	return rc;
 }
@@ -506,10 +554,6 @@ tims_rc tims_post_owed(struct tims_post *p, tims_post_owed_fn fn, void *ctx,
 tims_rc tims_post_owed_settled(struct tims_post *p, uint64_t index, int now,
 			       struct tims_err *err)
 {
-	tims_rc rc;
-
-	post_lock(p);
-	rc = owed_settled_unlocked(p, index, now, err);
-	post_unlock(p);
-	return rc;
+	/* Takes p->mu only when it must write (now, or the list is full). */
+	return owed_settled_unlocked(p, index, now, err);
 }

@@ -71,6 +71,20 @@ struct tims_post {
 	 * waiting registrations and whether a leader is committing a group.
 	 */
 	pthread_mutex_t mu;
+	/*
+	 * Readers that must not wait for a group's fsync (the answer to a
+	 * booth: the latest checkpoint, the proof's hashes, the log size, the
+	 * owed events) read through rlog, a second connection to post.db
+	 * (WAL: it sees what is committed, never an open transaction), under
+	 * rmu. smu guards the small state those readers and the writers share:
+	 * the settled owed events, the halt and the I/O stop.
+	 */
+	struct tims_mlog *rlog;                /* writers only; NULL: use log */
+	sqlite3_stmt *rowed_list;              /* OW_LIST on rlog */
+	pthread_mutex_t rmu;
+	pthread_mutex_t smu;
+	char broken_why[TIMS_ERR_MSG_BYTES];   /* the log's I/O stop, under smu */
+	int broken;
 	pthread_mutex_t gmu;
 	pthread_cond_t gcond;
 	struct post_waiter *queue;             /* oldest first */
@@ -83,6 +97,10 @@ struct tims_post {
 /* Take and release p->mu (recursive). */
 void post_lock(const struct tims_post *p);
 void post_unlock(const struct tims_post *p);
+
+/* After a write through p->log (p->mu held): keep its I/O stop, if any,
+ * where tims_post_halted reads it without waiting for p->mu. */
+void post_note_broken(struct tims_post *p);
 
 /* Read DIR/halted into p (halted stays 0 when there is none). */
 tims_rc post_read_halt(struct tims_post *p, struct tims_err *err);

@@ -113,6 +113,12 @@ tims_rc tims_post_size(struct tims_post *p, uint64_t *size,
 {
 	tims_rc rc;
 
+	if (p->rlog) {
+		pthread_mutex_lock(&p->rmu);
+		rc = tims_mlog_size(p->rlog, size, err);
+		pthread_mutex_unlock(&p->rmu);
+		return rc;
+	}
 	post_lock(p);
 	rc = tims_mlog_size(p->log, size, err);
 	post_unlock(p);
@@ -134,8 +140,9 @@ const struct tims_verifier *tims_post_verifier(const struct tims_post *p)
 	return &p->verifier;
 }
 
-/* The log's stored hashes, read under the post's lock: a reader handed out
- * is used later, perhaps while another thread commits a group. */
+/* The log's stored hashes, read through the readers' connection (or under
+ * the post's lock): a reader handed out is used later, perhaps while
+ * another thread commits a group. */
 static tims_rc read_locked(void *ctx, const uint64_t *idx, size_t n,
 			   tims_hash *out)
 {
@@ -143,6 +150,13 @@ static tims_rc read_locked(void *ctx, const uint64_t *idx, size_t n,
 	struct tims_tlog_reader r;
 	tims_rc rc;
 
+	if (p->rlog) {
+		pthread_mutex_lock(&p->rmu);
+		tims_mlog_reader(p->rlog, &r);
+		rc = r.read(r.ctx, idx, n, out);
+		pthread_mutex_unlock(&p->rmu);
+		return rc;
+	}
 	post_lock(p);
 	tims_mlog_reader(p->log, &r);
 	rc = r.read(r.ctx, idx, n, out);
@@ -272,7 +286,29 @@ static tims_rc open_log(struct tims_post *p, enum tims_mlog_open_mode mode,
 				       SQLITE_PREPARE_PERSISTENT, &p->owed[i],
 				       NULL) != SQLITE_OK)
 			return post_db_err(p, owed_sql[i], err);
+	/* The readers' connection (internal.h): no key, no checks of its own
+	 * (the writer's open made them), never written through. */
+	c.signer = NULL;
+	if ((rc = tims_mlog_open(&c, TIMS_MLOG_OPEN, &p->rlog, err)))
+		return rc;
+	if (sqlite3_prepare_v3(tims_mlog_db(p->rlog), owed_sql[OW_LIST], -1,
+			       SQLITE_PREPARE_PERSISTENT, &p->rowed_list, NULL) != SQLITE_OK)
+		return tims_mlog_db_err(p->rlog, owed_sql[OW_LIST], err);
 	return TIMS_OK;
+}
+
+void post_note_broken(struct tims_post *p)
+{
+	const char *why = p->log ? tims_mlog_broken(p->log) : NULL;
+
+	if (!why)
+		return;
+	pthread_mutex_lock(&p->smu);
+	if (!p->broken) {
+		snprintf(p->broken_why, sizeof(p->broken_why), "%s", why);
+		p->broken = 1;
+	}
+	pthread_mutex_unlock(&p->smu);
 }
 
 static tims_rc load_keys(struct tims_post *p, enum tims_post_mode mode,
@@ -338,6 +374,8 @@ static struct tims_post *post_new(const char *dir, struct tims_err *err)
 		pthread_mutex_init(&p->mu, &a);
 		pthread_mutexattr_destroy(&a);
 	}
+	pthread_mutex_init(&p->rmu, NULL);
+	pthread_mutex_init(&p->smu, NULL);
 	pthread_mutex_init(&p->gmu, NULL);
 	pthread_cond_init(&p->gcond, NULL);
 	p->queue_tail = &p->queue;
@@ -405,11 +443,15 @@ void tims_post_free(struct tims_post *p)
 		sqlite3_finalize(p->st[i]);
 	for (int i = 0; i < OW_COUNT; i++)
 		sqlite3_finalize(p->owed[i]);
+	sqlite3_finalize(p->rowed_list);
+	tims_mlog_free(p->rlog);
 	tims_mlog_free(p->log);
 	tims_national_close(p->national);
 	if (p->has_signer)
 		tims_signer_release(&p->signer);
 	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->rmu);
+	pthread_mutex_destroy(&p->smu);
 	pthread_mutex_destroy(&p->gmu);
 	pthread_cond_destroy(&p->gcond);
 	free(p);
@@ -494,15 +536,18 @@ tims_rc tims_post_halt(struct tims_post *p, const char *reason,
 	tims_rc rc;
 
 	post_lock(p);
+	pthread_mutex_lock(&p->smu);
 	if (p->halted) {
+		pthread_mutex_unlock(&p->smu);
 		post_unlock(p);
 		return TIMS_OK; /* the first reason stands */
 	}
 	for (i = 0; reason[i] && i + 1 < sizeof(clean); i++)
 		clean[i] = (unsigned char)reason[i] < 0x20 ? ' ' : reason[i];
 	clean[i] = '\0';
-	p->halted = 1;
 	snprintf(p->halt_why, sizeof(p->halt_why), "%s", clean);
+	p->halted = 1;
+	pthread_mutex_unlock(&p->smu);
 	if ((rc = halt_path(p->dir, path, err)) ||
 	    (rc = tims_buf_addf(&b, "# tims: this post stopped acknowledging crossings;\n"
 				"# see docs/operations.md, \"A post that stopped\"\n"
@@ -531,15 +576,22 @@ tims_rc tims_post_halt_clear(const char *dir, struct tims_err *err)
 
 const char *tims_post_halted(const struct tims_post *p, int *persistent)
 {
+	struct tims_post *w = (struct tims_post *)(uintptr_t)p;
 	const char *why;
 
-	post_lock(p);
-	why = p->log ? tims_mlog_broken(p->log) : NULL;
+	/* Never waits for a group's commit: the I/O stop as last noted
+	 * (post_note_broken), unless the log is free to ask now. */
+	if (pthread_mutex_trylock(&w->mu) == 0) {
+		post_note_broken(w);
+		pthread_mutex_unlock(&w->mu);
+	}
+	pthread_mutex_lock(&w->smu);
+	why = w->broken ? w->broken_why : NULL;
 	if (persistent)
-		*persistent = p->halted;
-	if (p->halted)
-		why = p->halt_why; /* written once, never changed after */
-	post_unlock(p);
+		*persistent = w->halted;
+	if (w->halted)
+		why = w->halt_why; /* written once, never changed after */
+	pthread_mutex_unlock(&w->smu);
 	return why;
 }
 
