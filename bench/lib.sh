@@ -28,9 +28,10 @@ bench_target() {
 		"$3" "$4" "$u" "$(bench_verdict "$2" "$3" "$4")" "$scale"
 }
 
-# bench_post_node WORK ORIGIN: a post in WORK/post with one officer, its node
-# serving on a free loopback port and a logged-in session; sets P, SERVER
-# (the node's pid, for the caller's trap), URL and token. Calls the
+# bench_post_node WORK ORIGIN [SETUP]: a post in WORK/post with one officer,
+# its node serving on a free loopback port and a logged-in session; sets P,
+# SERVER (the node's pid, for the caller's trap), URL and token. SETUP, if
+# given, is run with the post's directory before the node starts. Calls the
 # caller's fail on any error.
 bench_post_node() {
 	local secret
@@ -39,6 +40,7 @@ bench_post_node() {
 	secret=$(echo "bench password 1" | "$TIMS" officer add --post "$P" bench --name Bench --role officer |
 		sed -n 's/^officer bench: TOTP secret //p')
 	[ -n "$secret" ] || fail "officer add printed no TOTP secret"
+	if [ -n "${3:-}" ]; then "$3" "$P" || fail "setup $3 failed"; fi
 	"$TIMS" post serve "$P" --port 0 >"$1/serve.out" 2>"$1/serve.err" &
 	SERVER=$!
 	for _ in $(seq 1 100); do grep -q listening "$1/serve.out" 2>/dev/null && break; sleep 0.1; done
@@ -48,4 +50,17 @@ bench_post_node() {
 		"{\"officer\":\"bench\",\"password\":\"bench password 1\",\"code\":\"$(oathtool --totp -b "$secret")\",\"booth\":\"W1\"}" \
 		"$URL/api/v1/session" | sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
 	[ -n "$token" ] || fail "no session"
+}
+
+# bench_booths URL TOKEN CACERT THREADS SECONDS ACKS [DOCS]: bench_booth's
+# booths (bench/bench_booth.c); sets CHECKS, C50, C99, REGS, R50, R99, RATE
+# and ERRORS from its figures.
+bench_booths() {
+	local out err="${6%/*}/stderr-${6##*/}"
+	out=$(build/bench/bench_booth run "$@" 2>"$err")
+	read -r _ CHECKS _ C50 _ C99 <<<"$(grep '^checks ' <<<"$out")"
+	read -r _ REGS _ R50 _ R99 _ RATE <<<"$(grep '^registrations ' <<<"$out")"
+	ERRORS=$(sed -n 's/^errors //p' <<<"$out")
+	[ -s "$err" ] && sed 's/^/  /' "$err" >&2
+	return 0
 }

@@ -94,6 +94,19 @@ TIMS_MUST_USE tims_rc tims_audit_append_once(struct tims_audit *a, const char *k
 			       struct tims_audit_event *ev, uint64_t *index,
 			       int *existed, struct tims_err *err);
 
+/*
+ * tims_audit_append_once for n events (at most TIMS_AUDIT_MAX_BATCH) in
+ * one transaction (one fsync): all are stored, or none (the error says
+ * why). index[i] and existed[i] as for one. The audit events of crossings
+ * registered together go in this way.
+ */
+#define TIMS_AUDIT_MAX_BATCH 1024
+TIMS_MUST_USE tims_rc tims_audit_append_once_many(struct tims_audit *a,
+				    const char *const *keys,
+				    struct tims_audit_event *evs, size_t n,
+				    uint64_t *index, int *existed,
+				    struct tims_err *err);
+
 /* NULL while the audit log may be written; else why it stopped (an I/O
  * error or damage, tims_mlog_broken): until the process restarts. */
 const char *tims_audit_broken(const struct tims_audit *a);

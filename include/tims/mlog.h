@@ -177,6 +177,17 @@ tims_rc tims_mlog_add(struct tims_mlog *m, uint64_t n, const tims_hash leaf,
 /* The leaf hash of an entry (RFC 6962). */
 void tims_mlog_leaf_hash(const void *entry, size_t len, tims_hash out);
 
+/*
+ * Rewrite the outside copy at most every interval_ms (0, the default: after
+ * every commit that holds a new checkpoint). A checkpoint committed sooner
+ * is kept and written by the first commit after the interval, by
+ * tims_mlog_checkpoint, or by tims_mlog_free, whichever comes first: the
+ * copy is never ahead of the database and lags it by about interval_ms at
+ * most while the log is open, and it costs no fsync per commit when
+ * commits are frequent.
+ */
+void tims_mlog_set_outside_interval(struct tims_mlog *m, int64_t interval_ms);
+
 /* 1 when the last checkpoint written by this handle (or its opening) is
  * interval_ms old or more. */
 int tims_mlog_due(const struct tims_mlog *m, int64_t interval_ms);

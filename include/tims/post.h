@@ -25,8 +25,12 @@
  *   - tims_post_verify recomputes everything from the records and names each
  *     discrepancy.
  *
- * The handle is not thread-safe; one process may append while others read
- * (SQLite serialises writers with BEGIN IMMEDIATE).
+ * Threads: one handle may be used by many threads at once; each function
+ * holds the handle's own lock while it uses the database, and never shows
+ * a transaction that is still open. tims_post_register needs no lock of
+ * the caller's: concurrent registrations are committed together (group
+ * commit). One process may append while others read (SQLite serialises
+ * writers with BEGIN IMMEDIATE).
  */
 #ifndef TIMS_POST_H
 #define TIMS_POST_H
@@ -121,11 +125,30 @@ TIMS_MUST_USE tims_rc tims_post_append(struct tims_post *p, struct tims_record *
  * retry with the same id after the restart is answered as a duplicate if
  * it did. As with tims_post_append, an ack of TIMS_OK means durable even
  * when an error is returned (the checkpoint file outside post.db failed).
+ *
+ * Many threads may call it at once, holding no lock of their own: the
+ * registrations waiting together are one group, appended in one
+ * transaction with one checkpoint covering all of them and committed with
+ * one fsync (and one rewrite of the checkpoint file). A caller alone does
+ * not wait for company. Each caller gets its own ack: a record refused on
+ * its own (a reused id with other content, an invalid field) fails alone
+ * and the others are stored; an id given twice in one group is stored once
+ * and the second is its duplicate. A failed transaction or commit fails
+ * every member the same way, as above, and nothing of the group is
+ * acknowledged before its COMMIT has returned. The returned error and
+ * `err` are the group's: TIMS_OK with ack->rc set means only this record
+ * was refused. rec and owed must stay valid until the call returns.
  */
 #define TIMS_POST_OWED_MAX 8192
 tims_rc tims_post_register(struct tims_post *p, struct tims_record *rec,
 			   const void *owed, size_t owed_len,
 			   struct tims_post_ack *ack, struct tims_err *err);
+
+/* Groups committed (or tried) by tims_post_register since the handle was
+ * opened, the registrations they held (registrations / groups: the mean
+ * group), and how many wait for the next group now (waiting may be NULL). */
+void tims_post_group_stats(struct tims_post *p, uint64_t *groups,
+			   uint64_t *registrations, size_t *waiting);
 
 /* The owed audit events not yet settled, in log order. */
 typedef tims_rc (*tims_post_owed_fn)(void *ctx, uint64_t index,

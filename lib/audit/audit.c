@@ -241,9 +241,13 @@ static int key_lookup(struct tims_audit *a, const char *key, uint64_t *index,
 	return s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : -1;
 }
 
-static tims_rc append(struct tims_audit *a, const char *key,
-		      struct tims_audit_event *ev, uint64_t *index,
-		      int *existed, struct tims_err *err)
+/*
+ * One event inside the open transaction: under `key` (if not NULL) unless
+ * an event is there already (*existed = 1, *index is that one's).
+ */
+static tims_rc append_in(struct tims_audit *a, const char *key,
+			 struct tims_audit_event *ev, uint64_t *index,
+			 int *existed, struct tims_err *err)
 {
 	uint8_t salt[TIMS_AUDIT_SALT_BYTES], entry[TIMS_AUDIT_ENTRY_BYTES];
 	uint8_t last[TIMS_AUDIT_ENTRY_BYTES];
@@ -252,34 +256,24 @@ static tims_rc append(struct tims_audit *a, const char *key,
 	uint64_t n;
 	size_t llen;
 	int64_t now, t;
-	int issued, committed, k;
+	int k;
 	tims_rc rc;
 
-	if (existed)
-		*existed = 0;
-	if (!a->has_signer)
-		return tims_err_set(err, TIMS_ERR_USAGE,
-				    "audit log opened without its key");
-	/* Refuse bad input before taking the write lock: nothing is stored. */
-	if ((rc = tims_audit_event_check(ev, err)))
-		return rc;
-	if ((rc = tims_mlog_begin(a->log, err)))
-		return rc;
+	*existed = 0;
 	if (key && (k = key_lookup(a, key, index, err)) != 0) {
-		tims_mlog_rollback(a->log);
 		if (k < 0)
 			return err ? err->rc : TIMS_ERR_DB;
 		*existed = 1;
 		return TIMS_OK;
 	}
 	if ((rc = tims_mlog_last(a->log, &n, last, sizeof(last), &llen, err)))
-		goto fail;
+		return rc;
 	now = tims_mlog_now_ms();
 	t = n ? audit_entry_time(last, llen) : INT64_MIN;
 	ev->time_ms = now < t ? t : now; /* the clock stepped back: never go back */
 	tims_buf_reset(&a->enc);
 	if ((rc = audit_encode_checked(ev, &a->enc, err)))
-		goto fail;
+		return rc;
 	randombytes_buf(salt, sizeof(salt));
 	tims_audit_entry(salt, a->enc.buf, a->enc.len, ev->time_ms, entry);
 	tims_mlog_leaf_hash(entry, sizeof(entry), leaf);
@@ -290,22 +284,59 @@ static tims_rc append(struct tims_audit *a, const char *key,
 	rc = tims_mlog_step(a->log, st, "storing an event", err);
 	sodium_memzero(salt, sizeof(salt));
 	if (rc || (rc = tims_mlog_add(a->log, n, leaf, err)))
-		goto fail;
+		return rc;
 	if (key) {
 		sqlite3_bind_text(a->st[AS_KEY_INS], 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(a->st[AS_KEY_INS], 2, (sqlite3_int64)n);
 		if ((rc = tims_mlog_step(a->log, a->st[AS_KEY_INS],
 					 "storing an event key", err)))
+			return rc;
+	}
+	*index = n;
+	return TIMS_OK;
+}
+
+/* n events (keys[i] may be NULL; keys NULL: none keyed) in one
+ * transaction: all stored, or none. */
+static tims_rc append(struct tims_audit *a, const char *const *keys,
+		      struct tims_audit_event *evs, size_t n, uint64_t *index,
+		      int *existed, struct tims_err *err)
+{
+	uint64_t size = 0;
+	size_t added = 0;
+	int issued, committed, ex;
+	tims_rc rc;
+
+	if (!a->has_signer)
+		return tims_err_set(err, TIMS_ERR_USAGE,
+				    "audit log opened without its key");
+	/* Refuse bad input before taking the write lock: nothing is stored. */
+	for (size_t i = 0; i < n; i++)
+		if ((rc = tims_audit_event_check(&evs[i], err)))
+			return rc;
+	if ((rc = tims_mlog_begin(a->log, err)))
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = append_in(a, keys ? keys[i] : NULL, &evs[i], &index[i], &ex, err)))
 			goto fail;
+		if (existed)
+			existed[i] = ex;
+		if (!ex) {
+			added++;
+			size = index[i] + 1;
+		}
+	}
+	if (!added) {
+		tims_mlog_rollback(a->log); /* nothing new: no commit, no fsync */
+		return TIMS_OK;
 	}
 	if (tims_mlog_due(a->log, TIMS_AUDIT_CHECKPOINT_MS) &&
-	    (rc = tims_mlog_issue(a->log, n + 1, &issued, err)))
+	    (rc = tims_mlog_issue(a->log, size, &issued, err)))
 		goto fail;
 	rc = tims_mlog_commit(a->log, &committed, err);
 	if (!committed)
 		goto fail;
-	*index = n;
-	return rc; /* the event is durable even if the outside copy failed */
+	return rc; /* the events are durable even if the outside copy failed */
 fail:
 	tims_mlog_rollback(a->log);
 	return rc;
@@ -314,7 +345,7 @@ fail:
 tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
 			  uint64_t *index, struct tims_err *err)
 {
-	return append(a, NULL, ev, index, NULL, err);
+	return append(a, NULL, ev, 1, index, NULL, err);
 }
 
 tims_rc tims_audit_append_once(struct tims_audit *a, const char *key,
@@ -327,7 +358,27 @@ tims_rc tims_audit_append_once(struct tims_audit *a, const char *key,
 	if (!a->st[AS_KEY_GET])
 		return tims_err_set(err, TIMS_ERR_USAGE,
 				    "audit log opened without its key");
-	return append(a, key, ev, index, existed, err);
+	*existed = 0;
+	return append(a, &key, ev, 1, index, existed, err);
+}
+
+tims_rc tims_audit_append_once_many(struct tims_audit *a, const char *const *keys,
+				    struct tims_audit_event *evs, size_t n,
+				    uint64_t *index, int *existed,
+				    struct tims_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!keys[i] || !*keys[i] || strlen(keys[i]) > TIMS_AUDIT_KEY_MAX)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "event key %zu: 1 to %d bytes", i,
+					    TIMS_AUDIT_KEY_MAX);
+	if (n > TIMS_AUDIT_MAX_BATCH)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%zu events, at most %d",
+				    n, TIMS_AUDIT_MAX_BATCH);
+	if (!a->st[AS_KEY_GET])
+		return tims_err_set(err, TIMS_ERR_USAGE,
+				    "audit log opened without its key");
+	return append(a, keys, evs, n, index, existed, err);
 }
 
 const char *tims_audit_broken(const struct tims_audit *a)

@@ -116,6 +116,8 @@ tims_rc centre_events_store(struct tims_centre *c, const char *origin,
 			    size_t *stored, size_t *repeated, struct tims_err *err);
 /* Whether an alert of this kind is a post event's that the panel shows. */
 int centre_post_event_alarming(const char *kind);
+/* travel.c: GET /api/v1/sync/travel, the national feed to the posts. */
+tims_rc centre_h_sync_travel(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 
 /* The mirror of an origin (opened once, kept). */
 tims_rc centre_mirror_get(struct tims_centre *c, const char *origin,

@@ -18,6 +18,7 @@
  *   GET  /api/v1/sync/revocations           the CA-signed revocation list (PEM)
  *   POST /api/v1/sync/events    {"events":[...]} {"stored","repeated","last_seq"}
  *                                            (events.c)
+ *   GET  /api/v1/sync/travel?since=N&limit=L the national travel feed (travel.c)
  *   GET  /api/v1/centre/status  (public)    posts and their sync state:
  *                                            sizes and times, the query
  *                                            store's state; no personal data
@@ -449,6 +450,8 @@ static const struct tims_http_route routes[] = {
 	/* events from the posts (events.c) */
 	{ "POST", "/api/v1/sync/events", TIMS_ROLE_PEER, TIMS_EVENT_BODY_MAX,
 	  centre_sync_events_schema, centre_h_sync_events, TIMS_ROUTE_MTLS },
+	{ "GET", "/api/v1/sync/travel", TIMS_ROLE_PEER, 0, NULL, centre_h_sync_travel,
+	  TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/centre/status", TIMS_ROUTE_PUBLIC, 0, NULL, h_status, 0 },
 	{ "GET", "/metrics", TIMS_ROUTE_PUBLIC, 0, NULL, h_metrics, 0 },
 	/* the supervisor dashboard (dashboard.c, docs/dashboard.md) */

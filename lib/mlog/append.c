@@ -276,7 +276,7 @@ static tims_rc flush_outside(struct tims_mlog *m, const struct tims_buf *note,
 
 	if (!rc) {
 		m->outside_stale = 0;
-		m->last_cp_mono = tims_mlog_mono_ms();
+		m->last_cp_mono = m->outside_mono = tims_mlog_mono_ms();
 	} else if (note != &m->stale) {
 		tims_buf_reset(&m->stale);
 		if (!tims_buf_add(&m->stale, note->buf, note->len))
@@ -285,8 +285,20 @@ static tims_rc flush_outside(struct tims_mlog *m, const struct tims_buf *note,
 	return rc;
 }
 
-tims_rc tims_mlog_commit(struct tims_mlog *m, int *committed,
-			 struct tims_err *err)
+void tims_mlog_set_outside_interval(struct tims_mlog *m, int64_t interval_ms)
+{
+	m->outside_every_ms = interval_ms > 0 ? interval_ms : 0;
+}
+
+/* The outside copy was rewritten less than outside_every_ms ago. */
+static int outside_recent(const struct tims_mlog *m)
+{
+	return m->outside_every_ms &&
+	       tims_mlog_mono_ms() - m->outside_mono < m->outside_every_ms;
+}
+
+static tims_rc commit(struct tims_mlog *m, int *committed, int force,
+		      struct tims_err *err)
 {
 	tims_rc rc;
 
@@ -301,9 +313,26 @@ tims_rc tims_mlog_commit(struct tims_mlog *m, int *committed,
 				    m->label, m->broken_why);
 	if (m->has_pending) {
 		m->has_pending = 0;
+		/* Deferred: kept as the copy to write at a later commit. */
+		if (!force && outside_recent(m)) {
+			tims_buf_reset(&m->stale);
+			if (!tims_buf_add(&m->stale, m->pending.buf, m->pending.len)) {
+				m->outside_stale = 1;
+				m->last_cp_mono = tims_mlog_mono_ms();
+				return TIMS_OK;
+			}
+		}
 		return flush_outside(m, &m->pending, err);
 	}
+	if (!force && outside_recent(m))
+		return TIMS_OK;
 	return flush_outside(m, &m->stale, err);
+}
+
+tims_rc tims_mlog_commit(struct tims_mlog *m, int *committed,
+			 struct tims_err *err)
+{
+	return commit(m, committed, 0, err);
 }
 
 tims_rc tims_mlog_checkpoint(struct tims_mlog *m, int *issued,
@@ -322,12 +351,18 @@ tims_rc tims_mlog_checkpoint(struct tims_mlog *m, int *issued,
 		*issued = 0;
 		return rc;
 	}
-	rc = tims_mlog_commit(m, &committed, err);
+	rc = commit(m, &committed, 1, err);
 	if (!committed) {
 		tims_mlog_rollback(m);
 		*issued = 0;
 	}
 	return rc;
+}
+
+void mlog_flush_deferred(struct tims_mlog *m)
+{
+	if (m->outside_stale && !m->broken)
+		flush_outside(m, &m->stale, NULL);
 }
 
 tims_rc tims_mlog_adopt(struct tims_mlog *m, const char *note, size_t len,

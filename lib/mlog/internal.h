@@ -43,8 +43,12 @@ struct tims_mlog {
 	int64_t last_cp_mono;     /* monotonic ms of the last checkpoint written */
 	struct tims_buf pending;  /* a note signed in the open transaction */
 	int has_pending;
-	int outside_stale;        /* the outside copy could not be rewritten: */
+	int outside_stale;        /* the outside copy could not be rewritten, or
+				     its rewrite was deferred: */
 	struct tims_buf stale;    /* the committed note to write again */
+	int64_t outside_every_ms; /* rewrite the outside copy at most this often
+				     (0: after every commit with a new note) */
+	int64_t outside_mono;     /* monotonic ms of its last rewrite */
 	int broken;               /* an I/O error or damage: nothing more is
 				     written through this handle */
 	char broken_why[TIMS_ERR_MSG_BYTES];
@@ -60,6 +64,10 @@ void mlog_break(struct tims_mlog *m, const char *fmt, ...)
 long mlog_integrity(struct tims_mlog *m, int full,
 		    void (*fn)(void *ctx, const char *problem), void *ctx,
 		    struct tims_err *err);
+
+/* Write a deferred outside copy now (tims_mlog_free; errors ignored: the
+ * next writer's open compares the database with the copy it finds). */
+void mlog_flush_deferred(struct tims_mlog *m);
 
 /* Run one of the log's statements that returns no row we need. */
 tims_rc mlog_exec(struct tims_mlog *m, enum mlog_stmt s, const char *what,

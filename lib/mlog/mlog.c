@@ -730,6 +730,7 @@ void tims_mlog_free(struct tims_mlog *m)
 {
 	if (!m)
 		return;
+	mlog_flush_deferred(m);
 	for (int i = 0; i < MS_COUNT; i++)
 		sqlite3_finalize(m->st[i]);
 	sqlite3_close(m->db);

@@ -78,6 +78,15 @@ tims_rc node_audit_owed(struct tims_node *n, uint64_t index, const void *owed,
 			size_t len);
 
 /*
+ * Every audit event owed and not yet settled (up to 256), in one audit
+ * transaction (one fsync), then forgotten by post.db (n->lock held): the
+ * first booth of a group commit to get here appends the events of the
+ * whole group, the others find theirs done. TIMS_OK also when there was
+ * nothing to do; on an error the events stay owed (the timer retries).
+ */
+tims_rc node_audit_owed_all(struct tims_node *n);
+
+/*
  * Whether the node acknowledges (n->lock held): NULL, or why not — the
  * post was halted (a rollback learnt from the centre or a witness, kept in
  * DIR/halted until an operator resolves it), or an I/O error stopped its

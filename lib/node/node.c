@@ -79,58 +79,168 @@ tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 	return rc;
 }
 
-tims_rc node_audit_owed(struct tims_node *n, uint64_t index, const void *owed,
-			size_t len)
+/* The audit event owed for crossing `index` (the JSON node_h_crossing kept
+ * with the record): ev, with its query and result text in *q and *r
+ * (free them). */
+static tims_rc owed_event(struct tims_node *n, uint64_t index, const void *owed, size_t len,
+			  struct tims_audit_event *ev, char **q, char **r)
 {
 	json_t *o = json_loadb(owed, len, 0, NULL), *qj, *rj;
-	struct tims_audit_event ev;
-	char key[64], *q = NULL, *r = NULL;
-	struct tims_err err;
-	uint64_t at;
-	int existed = 0;
-	tims_rc rc = TIMS_ERR_NOMEM;
 
-	memset(&ev, 0, sizeof(ev));
+	memset(ev, 0, sizeof(*ev));
+	*q = *r = NULL;
 	if (!o) {
 		node_log(n, "audit: the event owed for crossing %" PRIu64 " does not parse", index);
 		return TIMS_ERR_INVALID;
 	}
 #define OWED(f) (json_string_value(json_object_get(o, f)) ? json_string_value(json_object_get(o, f)) : "")
-	snprintf(ev.actor, sizeof(ev.actor), "%s", OWED("actor"));
-	snprintf(ev.role, sizeof(ev.role), "%s", OWED("role"));
-	snprintf(ev.booth, sizeof(ev.booth), "%s", OWED("booth"));
-	snprintf(ev.addr, sizeof(ev.addr), "%s", OWED("addr"));
-	snprintf(ev.action, sizeof(ev.action), "crossing");
-	ev.crossing = (int64_t)index;
-	ev.status = 201;
+	snprintf(ev->actor, sizeof(ev->actor), "%s", OWED("actor"));
+	snprintf(ev->role, sizeof(ev->role), "%s", OWED("role"));
+	snprintf(ev->booth, sizeof(ev->booth), "%s", OWED("booth"));
+	snprintf(ev->addr, sizeof(ev->addr), "%s", OWED("addr"));
+	snprintf(ev->action, sizeof(ev->action), "crossing");
+	ev->crossing = (int64_t)index;
+	ev->status = 201;
 	/* What the booth asked and what it was answered, as before the record
 	 * and its event were made durable together. */
 	qj = json_pack("{s:s, s:s}", "document", OWED("document"),
 		       "direction", OWED("direction"));
 #undef OWED
 	rj = json_pack("{s:I, s:b}", "index", (json_int_t)index, "duplicate", 0);
-	q = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	r = rj ? json_dumps(rj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	*q = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	*r = rj ? json_dumps(rj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(qj);
 	json_decref(rj);
-	snprintf(key, sizeof(key), "crossing/%" PRIu64, index);
-	if (q && r) {
-		ev.query = q;
-		ev.query_len = strlen(q);
-		ev.result = r;
-		ev.result_len = strlen(r);
-		rc = tims_audit_append_once(n->audit, key, &ev, &at, &existed, &err);
-		if (rc && rc != TIMS_ERR_IO && rc != TIMS_ERR_FULL)
-			node_log(n, "audit: crossing %" PRIu64 ": %s", index, tims_err_msg(&err));
-		else if (rc)
-			node_log(n, "audit: crossing %" PRIu64 ": %s (the event stays owed in "
-				 "post.db)", index, tims_err_msg(&err));
+	json_decref(o);
+	if (!*q || !*r) {
+		free(*q);
+		free(*r);
+		*q = *r = NULL;
+		return TIMS_ERR_NOMEM;
 	}
+	ev->query = *q;
+	ev->query_len = strlen(*q);
+	ev->result = *r;
+	ev->result_len = strlen(*r);
+	return TIMS_OK;
+}
+
+tims_rc node_audit_owed(struct tims_node *n, uint64_t index, const void *owed,
+			size_t len)
+{
+	struct tims_audit_event ev;
+	char key[64], *q, *r;
+	struct tims_err err;
+	uint64_t at;
+	int existed = 0;
+	tims_rc rc;
+
+	if ((rc = owed_event(n, index, owed, len, &ev, &q, &r)))
+		return rc;
+	snprintf(key, sizeof(key), "crossing/%" PRIu64, index);
+	rc = tims_audit_append_once(n->audit, key, &ev, &at, &existed, &err);
+	if (rc && rc != TIMS_ERR_IO && rc != TIMS_ERR_FULL)
+		node_log(n, "audit: crossing %" PRIu64 ": %s", index, tims_err_msg(&err));
+	else if (rc)
+		node_log(n, "audit: crossing %" PRIu64 ": %s (the event stays owed in "
+			 "post.db)", index, tims_err_msg(&err));
 	if (!rc && tims_post_owed_settled(n->post, index, 0, &err))
 		node_log(n, "audit: crossing %" PRIu64 ": %s", index, tims_err_msg(&err));
 	free(q);
 	free(r);
-	json_decref(o);
+	return rc;
+}
+
+/* The owed events gathered for one audit transaction. */
+#define OWED_BATCH 256
+struct owed_batch {
+	size_t k;
+	uint64_t index[OWED_BATCH];
+	char *text[OWED_BATCH];
+	size_t len[OWED_BATCH];
+};
+
+static tims_rc gather_owed(void *ctx, uint64_t index, const void *owed, size_t len)
+{
+	struct owed_batch *b = ctx;
+
+	if (b->k == OWED_BATCH)
+		return TIMS_ERR_TOOBIG; /* the rest at the next call */
+	if (!(b->text[b->k] = malloc(len ? len : 1)))
+		return TIMS_ERR_NOMEM;
+	memcpy(b->text[b->k], owed, len);
+	b->len[b->k] = len;
+	b->index[b->k++] = index;
+	return TIMS_OK;
+}
+
+tims_rc node_audit_owed_all(struct tims_node *n)
+{
+	struct owed_batch *b = calloc(1, sizeof(*b));
+	struct tims_audit_event *ev = NULL;
+	char (*keys)[32] = NULL, **q = NULL, **r = NULL;
+	const char **kp = NULL;
+	uint64_t *at = NULL;
+	int *existed = NULL;
+	struct tims_err err;
+	size_t k = 0;
+	tims_rc rc;
+
+	if (!b)
+		return TIMS_ERR_NOMEM;
+	rc = tims_post_owed(n->post, gather_owed, b, &err);
+	if (rc == TIMS_ERR_TOOBIG)
+		rc = TIMS_OK;
+	else if (rc)
+		node_log(n, "audit: owed events: %s", tims_err_msg(&err));
+	if (rc || !b->k)
+		goto out;
+	ev = calloc(b->k, sizeof(*ev));
+	keys = calloc(b->k, sizeof(*keys));
+	kp = calloc(b->k, sizeof(*kp));
+	q = calloc(b->k, sizeof(*q));
+	r = calloc(b->k, sizeof(*r));
+	at = calloc(b->k, sizeof(*at));
+	existed = calloc(b->k, sizeof(*existed));
+	if (!ev || !keys || !kp || !q || !r || !at || !existed) {
+		rc = TIMS_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < b->k; i++) {
+		/* One that does not parse is logged and stays owed; the others go. */
+		if (owed_event(n, b->index[i], b->text[i], b->len[i], &ev[k], &q[k], &r[k]))
+			continue;
+		snprintf(keys[k], sizeof(keys[k]), "crossing/%" PRIu64, b->index[i]);
+		kp[k] = keys[k];
+		b->index[k++] = b->index[i];
+	}
+	if (!k)
+		goto out;
+	rc = tims_audit_append_once_many(n->audit, kp, ev, k, at, existed, &err);
+	if (rc && rc != TIMS_ERR_IO && rc != TIMS_ERR_FULL)
+		node_log(n, "audit: %zu crossings: %s", k, tims_err_msg(&err));
+	else if (rc)
+		node_log(n, "audit: %zu crossings: %s (the events stay owed in post.db)", k,
+			 tims_err_msg(&err));
+	for (size_t i = 0; !rc && i < k; i++)
+		if (tims_post_owed_settled(n->post, b->index[i], 0, &err))
+			node_log(n, "audit: crossing %" PRIu64 ": %s", b->index[i],
+				 tims_err_msg(&err));
+out:
+	for (size_t i = 0; b && i < b->k; i++)
+		free(b->text[i]);
+	for (size_t i = 0; q && r && i < k; i++) {
+		free(q[i]);
+		free(r[i]);
+	}
+	free(b);
+	free(ev);
+	free(keys);
+	free(kp);
+	free(q);
+	free(r);
+	free(at);
+	free(existed);
 	return rc;
 }
 

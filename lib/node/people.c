@@ -473,7 +473,7 @@ out:
  * registrations (branch groupcommit): then nothing of the node's is held
  * across the commit.
  */
-#define REGISTER_UNDER_NODE_LOCK 1
+#define REGISTER_UNDER_NODE_LOCK 0
 
 struct owed_ctx {
 	const struct tims_http_req *req;
@@ -677,14 +677,11 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 		if (rc)
 			node_log(n, "crossing %" PRIu64 " stored; then: %s", res->ack.index,
 				 tims_err_msg(&err));
-		if (!res->ack.duplicate) {
-			struct tims_buf ob = TIMS_BUF_INIT(TIMS_POST_OWED_MAX);
-
-			if (owed_event(&oc, &res->rec, &ob) ||
-			    node_audit_owed(n, res->ack.index, ob.buf, ob.len))
-				n->owed++; /* kept in post.db: appended at the next try */
-			tims_buf_release(&ob);
-		}
+		/* This crossing's event (kept in post.db with the record), with
+		 * those of the crossings committed in the same group, in one
+		 * audit transaction (node_audit_owed_all). */
+		if (!res->ack.duplicate && node_audit_owed_all(n))
+			n->owed++; /* kept in post.db: appended at the next try */
 		if (res->ack.duplicate &&
 		    node_audit(n, req, "crossing", "", (int64_t)res->ack.index, 200,
 			       json_pack("{s:s, s:s}", "document", res->rec.person.doc_number,

@@ -15,6 +15,16 @@
  * rows of events already in audit.db are deleted in the next registration's
  * transaction, costing no fsync of their own. A halted post (DIR/halted)
  * or a log stopped after an I/O error refuses before anything is tried.
+ *
+ * Group commit: registrations arriving together share one transaction.
+ * Each caller queues itself (p->gmu); when no group is being committed the
+ * caller becomes the leader: it takes every waiting registration (at most
+ * POST_GROUP_MAX), appends them in one transaction with one checkpoint
+ * covering them all, commits once (one fsync, one rewrite of the checkpoint
+ * file outside post.db), hands each member its own ack and wakes them.
+ * Those who arrived meanwhile form the next group. A caller alone is its
+ * own leader at once: nobody waits for company. Every other use of the
+ * handle holds p->mu, the lock the leader holds from BEGIN to COMMIT.
  */
 #include <sodium.h>
 
@@ -25,17 +35,34 @@ tims_rc tims_post_latest_checkpoint(struct tims_post *p, struct tims_buf *note,
 				    struct tims_checkpoint *cp,
 				    struct tims_err *err)
 {
-	return tims_mlog_latest_checkpoint(p->log, note, cp, err);
+	tims_rc rc;
+
+	if (p->rlog) {
+		pthread_mutex_lock(&p->rmu);
+		rc = tims_mlog_latest_checkpoint(p->rlog, note, cp, err);
+		pthread_mutex_unlock(&p->rmu);
+		return rc;
+	}
+	post_lock(p);
+	rc = tims_mlog_latest_checkpoint(p->log, note, cp, err);
+	post_unlock(p);
+	return rc;
 }
 
 tims_rc tims_post_checkpoint(struct tims_post *p, int *issued,
 			     struct tims_err *err)
 {
+	tims_rc rc;
+
 	*issued = 0;
 	if (!p->has_signer)
 		return tims_err_set(err, TIMS_ERR_USAGE,
 				    "post opened without its key");
-	return tims_mlog_checkpoint(p->log, issued, err);
+	post_lock(p);
+	rc = tims_mlog_checkpoint(p->log, issued, err);
+	post_note_broken(p);
+	post_unlock(p);
+	return rc;
 }
 
 /* ---- append ---- */
@@ -138,13 +165,19 @@ static tims_rc store(struct tims_post *p, uint64_t n, struct tims_record *rec,
 	return TIMS_OK;
 }
 
-/* Forget the owed events already in the audit log (inside a transaction). */
-static tims_rc drop_settled(struct tims_post *p, struct tims_err *err)
+/* Forget the owed events already in the audit log (inside a transaction):
+ * *n of them, the first *n of p->settled (more may be added meanwhile). */
+static tims_rc drop_settled(struct tims_post *p, size_t *n, struct tims_err *err)
 {
+	uint64_t idx[POST_SETTLED_MAX];
 	tims_rc rc;
 
-	for (size_t i = 0; i < p->nsettled; i++) {
-		sqlite3_bind_int64(p->owed[OW_DEL], 1, (sqlite3_int64)p->settled[i]);
+	pthread_mutex_lock(&p->smu);
+	*n = p->nsettled;
+	memcpy(idx, p->settled, *n * sizeof(idx[0]));
+	pthread_mutex_unlock(&p->smu);
+	for (size_t i = 0; i < *n; i++) {
+		sqlite3_bind_int64(p->owed[OW_DEL], 1, (sqlite3_int64)idx[i]);
 		if ((rc = tims_mlog_step(p->log, p->owed[OW_DEL],
 					 "forgetting a settled audit event", err)))
 			return rc;
@@ -152,20 +185,31 @@ static tims_rc drop_settled(struct tims_post *p, struct tims_err *err)
 	return TIMS_OK;
 }
 
+/* After the commit: the first n settled are gone from post.db. */
+static void settled_dropped(struct tims_post *p, size_t n)
+{
+	pthread_mutex_lock(&p->smu);
+	memmove(p->settled, p->settled + n, (p->nsettled - n) * sizeof(p->settled[0]));
+	p->nsettled -= n;
+	pthread_mutex_unlock(&p->smu);
+}
+
 /*
- * One transaction: the records, their hashes, the owed audit event of a
- * single new record (owed != NULL), a checkpoint when due or asked for
+ * One transaction (p->mu held): the records, their hashes, the owed audit
+ * event of each new record that has one (owed != NULL: owed[i] of
+ * owed_len[i] bytes for recs[i]), a checkpoint when due or asked for
  * (sign_now), and the deletion of owed events settled since.
  */
-static tims_rc append_batch(struct tims_post *p, struct tims_record *recs,
+static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs,
 			    size_t n, struct tims_post_ack *acks,
-			    const void *owed, size_t owed_len, int sign_now,
-			    struct tims_err *err)
+			    const void *const *owed, const size_t *owed_len,
+			    int sign_now, struct tims_err *err)
 {
 	struct tims_buf enc = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
 	uint64_t size;
 	int64_t now, last;
-	int issued = 0, committed;
+	int issued = 0, committed, halted;
+	size_t dropped = 0;
 	tims_rc rc;
 
 	if (n > TIMS_POST_MAX_BATCH)
@@ -175,7 +219,10 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *recs,
 	if (!p->has_signer)
 		return tims_err_set(err, TIMS_ERR_USAGE,
 				    "post opened without its key");
-	if (p->halted)
+	pthread_mutex_lock(&p->smu);
+	halted = p->halted;
+	pthread_mutex_unlock(&p->smu);
+	if (halted)
 		rc = tims_err_set(err, TIMS_ERR_STATE,
 				  "this post stopped acknowledging: %s (docs/operations.md, "
 				  "\"A post that stopped\")", p->halt_why);
@@ -190,13 +237,13 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *recs,
 		return rc;
 	}
 	if ((rc = post_last(p, &size, &last, err)) ||
-	    (p->owed[OW_DEL] && (rc = drop_settled(p, err))))
+	    (p->owed[OW_DEL] && (rc = drop_settled(p, &dropped, err))))
 		goto fail;
 	now = tims_mlog_now_ms();
 	if (now < last)
 		now = last; /* the post's clock stepped back: never go back */
 	for (size_t i = 0; i < n; i++) {
-		struct tims_record *rec = &recs[i];
+		struct tims_record *rec = recs[i];
 		struct tims_post_ack *a = &acks[i];
 		struct tims_err e;
 		int k;
@@ -231,9 +278,12 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *recs,
 			goto fail;
 		size++;
 	}
-	if (owed && n == 1 && !acks[0].rc && !acks[0].duplicate) {
-		sqlite3_bind_int64(p->owed[OW_INS], 1, (sqlite3_int64)acks[0].index);
-		sqlite3_bind_blob(p->owed[OW_INS], 2, owed, (int)owed_len, SQLITE_STATIC);
+	for (size_t i = 0; owed && i < n; i++) {
+		if (acks[i].rc || acks[i].duplicate || !owed[i])
+			continue;
+		sqlite3_bind_int64(p->owed[OW_INS], 1, (sqlite3_int64)acks[i].index);
+		sqlite3_bind_blob(p->owed[OW_INS], 2, owed[i], (int)owed_len[i],
+				  SQLITE_STATIC);
 		if ((rc = tims_mlog_step(p->log, p->owed[OW_INS],
 					 "storing the owed audit event", err)))
 			goto fail;
@@ -244,13 +294,15 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *recs,
 	rc = tims_mlog_commit(p->log, &committed, err);
 	if (!committed)
 		goto fail;
-	p->nsettled = 0;
+	settled_dropped(p, dropped);
 	tims_buf_release(&enc);
+	post_note_broken(p);
 	/* The records are durable even if the outside copy failed: say so. */
 	return rc;
 fail:
 	tims_mlog_rollback(p->log);
 	tims_buf_release(&enc);
+	post_note_broken(p);
 	for (size_t i = 0; i < n; i++) {
 		if (acks[i].rc)
 			continue;
@@ -272,25 +324,145 @@ tims_rc tims_post_append(struct tims_post *p, struct tims_record *recs,
 			 size_t n, struct tims_post_ack *acks,
 			 struct tims_err *err)
 {
-	return append_batch(p, recs, n, acks, NULL, 0, 0, err);
+	struct tims_record **ptrs;
+	tims_rc rc;
+
+	if (n > TIMS_POST_MAX_BATCH)
+		return append_batch(p, NULL, n, acks, NULL, NULL, 0, err);
+	if (!(ptrs = malloc((n ? n : 1) * sizeof(*ptrs))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		ptrs[i] = &recs[i];
+	post_lock(p);
+	rc = append_batch(p, ptrs, n, acks, NULL, NULL, 0, err);
+	post_unlock(p);
+	free(ptrs);
+	return rc;
+}
+
+/* ---- group commit of registrations ---- */
+
+/* At most this many registrations in one group (the rest wait for the
+ * next): bounds the leader's stack and the time a group holds the lock. */
+#define POST_GROUP_MAX 256
+
+struct post_waiter {
+	struct tims_record *rec;
+	const void *owed;
+	size_t owed_len;
+	struct tims_post_ack ack;
+	tims_rc rc;                 /* the group's outcome */
+	struct tims_err err;
+	int done;                   /* ack, rc and err are final */
+	struct post_waiter *next;
+};
+
+/* The leader's work: one transaction for the group g[0..k). */
+static void commit_group(struct tims_post *p, struct post_waiter **g, size_t k)
+{
+	struct tims_record *recs[POST_GROUP_MAX];
+	const void *owed[POST_GROUP_MAX];
+	size_t owed_len[POST_GROUP_MAX];
+	struct tims_post_ack *acks = malloc(k * sizeof(*acks));
+	struct tims_err err;
+	tims_rc rc;
+
+	tims_err_clear(&err);
+	for (size_t i = 0; i < k; i++) {
+		recs[i] = g[i]->rec;
+		owed[i] = g[i]->owed;
+		owed_len[i] = g[i]->owed_len;
+	}
+	if (!acks) {
+		for (size_t i = 0; i < k; i++) {
+			memset(&g[i]->ack, 0, sizeof(g[i]->ack));
+			ack_fail(&g[i]->ack, TIMS_ERR_NOMEM, "not stored: out of memory");
+			g[i]->rc = tims_err_set(&g[i]->err, TIMS_ERR_NOMEM, "out of memory");
+		}
+		return;
+	}
+	post_lock(p);
+	rc = append_batch(p, recs, k, acks, owed, owed_len, 1, &err);
+	post_unlock(p);
+	for (size_t i = 0; i < k; i++) {
+		g[i]->ack = acks[i];
+		g[i]->rc = rc;
+		g[i]->err = err;
+	}
+	free(acks);
 }
 
 tims_rc tims_post_register(struct tims_post *p, struct tims_record *rec,
 			   const void *owed, size_t owed_len,
 			   struct tims_post_ack *ack, struct tims_err *err)
 {
-	if (!p->owed[OW_INS])
+	struct post_waiter w, *g[POST_GROUP_MAX];
+
+	memset(ack, 0, sizeof(*ack));
+	if (!p->owed[OW_INS]) {
+		ack_fail(ack, TIMS_ERR_USAGE, "not stored: post opened without its key");
 		return tims_err_set(err, TIMS_ERR_USAGE, "post opened without its key");
-	if (!owed || !owed_len || owed_len > TIMS_POST_OWED_MAX)
+	}
+	if (!owed || !owed_len || owed_len > TIMS_POST_OWED_MAX) {
+		ack_fail(ack, TIMS_ERR_TOOBIG, "not stored: owed audit event too large");
 		return tims_err_set(err, TIMS_ERR_TOOBIG,
 				    "owed audit event: 1 to %d bytes", TIMS_POST_OWED_MAX);
-	return append_batch(p, rec, 1, ack, owed, owed_len, 1, err);
+	}
+	memset(&w, 0, sizeof(w));
+	w.rec = rec;
+	w.owed = owed;
+	w.owed_len = owed_len;
+	pthread_mutex_lock(&p->gmu);
+	*p->queue_tail = &w;
+	p->queue_tail = &w.next;
+	p->waiting++;
+	while (!w.done) {
+		size_t k = 0;
+
+		if (p->leading) {
+			pthread_cond_wait(&p->gcond, &p->gmu);
+			continue;
+		}
+		/* Lead: everyone waiting now is in this group. */
+		p->leading = 1;
+		while (p->queue && k < POST_GROUP_MAX) {
+			g[k++] = p->queue;
+			p->queue = p->queue->next;
+		}
+		if (!p->queue)
+			p->queue_tail = &p->queue;
+		p->waiting -= k;
+		p->groups++;
+		p->grouped += k;
+		pthread_mutex_unlock(&p->gmu);
+		commit_group(p, g, k);
+		pthread_mutex_lock(&p->gmu);
+		for (size_t i = 0; i < k; i++)
+			g[i]->done = 1; /* g[i] may be gone once gmu is released */
+		p->leading = 0;
+		pthread_cond_broadcast(&p->gcond);
+	}
+	pthread_mutex_unlock(&p->gmu);
+	*ack = w.ack;
+	if (w.rc && err)
+		*err = w.err;
+	return w.rc;
 }
 
-tims_rc tims_post_owed(struct tims_post *p, tims_post_owed_fn fn, void *ctx,
-		       struct tims_err *err)
+void tims_post_group_stats(struct tims_post *p, uint64_t *groups,
+			   uint64_t *registrations, size_t *waiting)
 {
-	sqlite3_stmt *st = p->owed[OW_LIST];
+	pthread_mutex_lock(&p->gmu);
+	*groups = p->groups;
+	*registrations = p->grouped;
+	if (waiting)
+		*waiting = p->waiting;
+	pthread_mutex_unlock(&p->gmu);
+}
+
+static tims_rc owed_unlocked(struct tims_post *p, sqlite3_stmt *st,
+			     tims_post_owed_fn fn, void *ctx, struct tims_err *err)
+{
 	tims_rc rc = TIMS_OK;
 	int s;
 
@@ -300,35 +472,45 @@ tims_rc tims_post_owed(struct tims_post *p, tims_post_owed_fn fn, void *ctx,
 		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
 		int skip = 0;
 
+		pthread_mutex_lock(&p->smu);
 		for (size_t i = 0; i < p->nsettled; i++)
 			skip |= p->settled[i] == idx;
+		pthread_mutex_unlock(&p->smu);
 		if (!skip && (rc = fn(ctx, idx, sqlite3_column_blob(st, 1),
 				      (size_t)sqlite3_column_bytes(st, 1))))
 			break;
 	}
 	if (!rc && s != SQLITE_DONE)
-		rc = post_db_err(p, "listing owed audit events", err);
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: listing owed audit events: %s", p->dir,
+				  sqlite3_errmsg(sqlite3_db_handle(st)));
 	sqlite3_reset(st);
 	return rc;
 }
 
-tims_rc tims_post_owed_settled(struct tims_post *p, uint64_t index, int now,
-			       struct tims_err *err)
+static tims_rc owed_settled_unlocked(struct tims_post *p, uint64_t index,
+				     int now, struct tims_err *err)
 {
 	int committed, full;
 	tims_rc rc;
 
+	size_t dropped = 0;
+
 	if (!p->owed[OW_DEL])
 		return tims_err_set(err, TIMS_ERR_USAGE, "post opened without its key");
+	pthread_mutex_lock(&p->smu);
 	if (index == UINT64_MAX) /* none: forget those settled before */
 		full = 0;
 	else if (!(full = p->nsettled == POST_SETTLED_MAX))
 		p->settled[p->nsettled++] = index;
+	pthread_mutex_unlock(&p->smu);
 	if (!now && !full)
 		return TIMS_OK; /* deleted in the next registration's transaction */
-	if ((rc = tims_mlog_begin(p->log, err)))
+	post_lock(p);
+	if ((rc = tims_mlog_begin(p->log, err))) {
+		post_unlock(p);
 		return rc;
-	rc = drop_settled(p, err);
+	}
+	rc = drop_settled(p, &dropped, err);
 	if (!rc && full) {
 		sqlite3_bind_int64(p->owed[OW_DEL], 1, (sqlite3_int64)index);
 		rc = tims_mlog_step(p->log, p->owed[OW_DEL],
@@ -336,13 +518,42 @@ tims_rc tims_post_owed_settled(struct tims_post *p, uint64_t index, int now,
 	}
 	if (rc) {
 		tims_mlog_rollback(p->log);
+		post_note_broken(p);
+		post_unlock(p);
 		return rc;
 	}
 	rc = tims_mlog_commit(p->log, &committed, err);
-	if (!committed) {
+	if (!committed)
 		tims_mlog_rollback(p->log);
+	else
+		settled_dropped(p, dropped);
+	post_note_broken(p);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_post_owed(struct tims_post *p, tims_post_owed_fn fn, void *ctx,
+		       struct tims_err *err)
+{
+	tims_rc rc;
+
+	/* The readers' connection: what is committed, without waiting for a
+	 * group's fsync. fn may settle events (smu) but not write. */
+	if (p->rlog && p->rowed_list) {
+		pthread_mutex_lock(&p->rmu);
+		rc = owed_unlocked(p, p->rowed_list, fn, ctx, err);
+		pthread_mutex_unlock(&p->rmu);
 		return rc;
 	}
-	p->nsettled = 0;
+	post_lock(p);
+	rc = owed_unlocked(p, p->owed[OW_LIST], fn, ctx, err);
+	post_unlock(p);
 	return rc;
+}
+
+tims_rc tims_post_owed_settled(struct tims_post *p, uint64_t index, int now,
+			       struct tims_err *err)
+{
+	/* Takes p->mu only when it must write (now, or the list is full). */
+	return owed_settled_unlocked(p, index, now, err);
 }

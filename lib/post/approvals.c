@@ -160,7 +160,7 @@ static void row_to(sqlite3_stmt *st, struct tims_approval *a)
 	a->nrecords = (size_t)sqlite3_column_int64(st, 10);
 }
 
-tims_rc tims_approval_submit(struct tims_post *p, struct tims_approval *a,
+static tims_rc approval_submit_unlocked(struct tims_post *p, struct tims_approval *a,
 			     const struct tims_record *recs, size_t n, struct tims_err *err)
 {
 	struct tims_buf body = TIMS_BUF_INIT(TIMS_APPROVAL_MAX_RECORDS * (size_t)TIMS_RECORD_MAX_BYTES);
@@ -214,7 +214,7 @@ out:
 	return rc;
 }
 
-tims_rc tims_approval_get(struct tims_post *p, const char *id, struct tims_approval *a,
+static tims_rc approval_get_unlocked(struct tims_post *p, const char *id, struct tims_approval *a,
 			  struct tims_record **recs, size_t *n, struct tims_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -245,7 +245,7 @@ tims_rc tims_approval_get(struct tims_post *p, const char *id, struct tims_appro
 	return rc;
 }
 
-tims_rc tims_approval_approve(struct tims_post *p, const char *id, const char *approver,
+static tims_rc approval_approve_unlocked(struct tims_post *p, const char *id, const char *approver,
 			      int64_t now_ms, struct tims_approval *a,
 			      struct tims_post_ack **acks, struct tims_err *err)
 {
@@ -326,7 +326,7 @@ out:
 	return rc;
 }
 
-tims_rc tims_approval_list(struct tims_post *p, int64_t since_ms, size_t max,
+static tims_rc approval_list_unlocked(struct tims_post *p, int64_t since_ms, size_t max,
 			   tims_approval_fn fn, void *ctx, struct tims_err *err)
 {
 	struct tims_approval a;
@@ -347,5 +347,52 @@ tims_rc tims_approval_list(struct tims_post *p, int64_t since_ms, size_t max,
 	if (!rc && s != SQLITE_DONE)
 		rc = post_db_err(p, "listing approval requests", err);
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The public calls take the post handle's own (recursive) lock: the
+ * approvals share post.db's writer with the group commit. */
+tims_rc tims_approval_submit(struct tims_post *p, struct tims_approval *a,
+			     const struct tims_record *recs, size_t n, struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = approval_submit_unlocked(p, a, recs, n, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_approval_get(struct tims_post *p, const char *id, struct tims_approval *a,
+			  struct tims_record **recs, size_t *n, struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = approval_get_unlocked(p, id, a, recs, n, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_approval_approve(struct tims_post *p, const char *id, const char *approver,
+			      int64_t now_ms, struct tims_approval *a,
+			      struct tims_post_ack **acks, struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = approval_approve_unlocked(p, id, approver, now_ms, a, acks, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_approval_list(struct tims_post *p, int64_t since_ms, size_t max,
+			   tims_approval_fn fn, void *ctx, struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = approval_list_unlocked(p, since_ms, max, fn, ctx, err);
+	post_unlock(p);
 	return rc;
 }

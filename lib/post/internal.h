@@ -12,9 +12,11 @@
 #ifndef TIMS_POST_INTERNAL_H
 #define TIMS_POST_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "tims/mlog.h"
+#include "tims/national.h"
 #include "tims/note.h"
 #include "tims/post.h"
 
@@ -40,6 +42,9 @@ enum post_owed_stmt {
 
 #define POST_SETTLED_MAX 64
 
+/* A caller of tims_post_register waiting for its group's commit (append.c). */
+struct post_waiter;
+
 struct tims_post {
 	char dir[POST_PATH_MAX];
 	char origin[TIMS_NOTE_MAX_NAME + 1];
@@ -54,9 +59,48 @@ struct tims_post {
 	sqlite3_stmt *owed[OW_COUNT];          /* writers only */
 	uint64_t settled[POST_SETTLED_MAX];    /* owed rows to delete */
 	size_t nsettled;
+	struct tims_national *national;        /* national.db, opened on first use (travel.c) */
 	int halted;                            /* DIR/halted exists */
 	char halt_why[TIMS_ERR_MSG_BYTES];
+	/*
+	 * Threads: every public function that reads or writes the handle
+	 * holds mu (recursive: a callback may call back in), so the
+	 * connection (opened SQLITE_OPEN_NOMUTEX) is used by one thread at a
+	 * time and no reader sees a transaction that is still open. The group
+	 * commit of tims_post_register has its own lock, gmu: the queue of
+	 * waiting registrations and whether a leader is committing a group.
+	 */
+	pthread_mutex_t mu;
+	/*
+	 * Readers that must not wait for a group's fsync (the answer to a
+	 * booth: the latest checkpoint, the proof's hashes, the log size, the
+	 * owed events) read through rlog, a second connection to post.db
+	 * (WAL: it sees what is committed, never an open transaction), under
+	 * rmu. smu guards the small state those readers and the writers share:
+	 * the settled owed events, the halt and the I/O stop.
+	 */
+	struct tims_mlog *rlog;                /* writers only; NULL: use log */
+	sqlite3_stmt *rowed_list;              /* OW_LIST on rlog */
+	pthread_mutex_t rmu;
+	pthread_mutex_t smu;
+	char broken_why[TIMS_ERR_MSG_BYTES];   /* the log's I/O stop, under smu */
+	int broken;
+	pthread_mutex_t gmu;
+	pthread_cond_t gcond;
+	struct post_waiter *queue;             /* oldest first */
+	struct post_waiter **queue_tail;
+	int leading;                           /* a group is being committed */
+	size_t waiting;                        /* in the queue */
+	uint64_t groups, grouped;              /* groups formed, their members */
 };
+
+/* Take and release p->mu (recursive). */
+void post_lock(const struct tims_post *p);
+void post_unlock(const struct tims_post *p);
+
+/* After a write through p->log (p->mu held): keep its I/O stop, if any,
+ * where tims_post_halted reads it without waiting for p->mu. */
+void post_note_broken(struct tims_post *p);
 
 /* Read DIR/halted into p (halted stays 0 when there is none). */
 tims_rc post_read_halt(struct tims_post *p, struct tims_err *err);

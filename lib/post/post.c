@@ -111,7 +111,18 @@ tims_rc post_last(struct tims_post *p, uint64_t *size, int64_t *last_ms,
 tims_rc tims_post_size(struct tims_post *p, uint64_t *size,
 		       struct tims_err *err)
 {
-	return tims_mlog_size(p->log, size, err);
+	tims_rc rc;
+
+	if (p->rlog) {
+		pthread_mutex_lock(&p->rmu);
+		rc = tims_mlog_size(p->rlog, size, err);
+		pthread_mutex_unlock(&p->rmu);
+		return rc;
+	}
+	post_lock(p);
+	rc = tims_mlog_size(p->log, size, err);
+	post_unlock(p);
+	return rc;
 }
 
 const char *tims_post_origin(const struct tims_post *p)
@@ -129,9 +140,34 @@ const struct tims_verifier *tims_post_verifier(const struct tims_post *p)
 	return &p->verifier;
 }
 
+/* The log's stored hashes, read through the readers' connection (or under
+ * the post's lock): a reader handed out is used later, perhaps while
+ * another thread commits a group. */
+static tims_rc read_locked(void *ctx, const uint64_t *idx, size_t n,
+			   tims_hash *out)
+{
+	struct tims_post *p = ctx;
+	struct tims_tlog_reader r;
+	tims_rc rc;
+
+	if (p->rlog) {
+		pthread_mutex_lock(&p->rmu);
+		tims_mlog_reader(p->rlog, &r);
+		rc = r.read(r.ctx, idx, n, out);
+		pthread_mutex_unlock(&p->rmu);
+		return rc;
+	}
+	post_lock(p);
+	tims_mlog_reader(p->log, &r);
+	rc = r.read(r.ctx, idx, n, out);
+	post_unlock(p);
+	return rc;
+}
+
 void tims_post_reader(struct tims_post *p, struct tims_tlog_reader *r)
 {
-	tims_mlog_reader(p->log, r);
+	r->ctx = p;
+	r->read = read_locked;
 }
 
 /* ---- config ---- */
@@ -232,6 +268,10 @@ static tims_rc open_log(struct tims_post *p, enum tims_mlog_open_mode mode,
 	    (rc = tims_mlog_open(&c, mode, &p->log, err)))
 		return rc;
 	p->db = tims_mlog_db(p->log);
+	/* Registrations sign a checkpoint in every commit; its copy outside
+	 * post.db is rewritten once per checkpoint interval, not per commit
+	 * (two fsyncs and a rename each): tims_mlog_set_outside_interval. */
+	tims_mlog_set_outside_interval(p->log, TIMS_POST_CHECKPOINT_MS);
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(p->db, stmt_sql[i], -1,
 				       SQLITE_PREPARE_PERSISTENT, &p->st[i],
@@ -246,7 +286,29 @@ static tims_rc open_log(struct tims_post *p, enum tims_mlog_open_mode mode,
 				       SQLITE_PREPARE_PERSISTENT, &p->owed[i],
 				       NULL) != SQLITE_OK)
 			return post_db_err(p, owed_sql[i], err);
+	/* The readers' connection (internal.h): no key, no checks of its own
+	 * (the writer's open made them), never written through. */
+	c.signer = NULL;
+	if ((rc = tims_mlog_open(&c, TIMS_MLOG_OPEN, &p->rlog, err)))
+		return rc;
+	if (sqlite3_prepare_v3(tims_mlog_db(p->rlog), owed_sql[OW_LIST], -1,
+			       SQLITE_PREPARE_PERSISTENT, &p->rowed_list, NULL) != SQLITE_OK)
+		return tims_mlog_db_err(p->rlog, owed_sql[OW_LIST], err);
 	return TIMS_OK;
+}
+
+void post_note_broken(struct tims_post *p)
+{
+	const char *why = p->log ? tims_mlog_broken(p->log) : NULL;
+
+	if (!why)
+		return;
+	pthread_mutex_lock(&p->smu);
+	if (!p->broken) {
+		snprintf(p->broken_why, sizeof(p->broken_why), "%s", why);
+		p->broken = 1;
+	}
+	pthread_mutex_unlock(&p->smu);
 }
 
 static tims_rc load_keys(struct tims_post *p, enum tims_post_mode mode,
@@ -304,7 +366,30 @@ static struct tims_post *post_new(const char *dir, struct tims_err *err)
 		return NULL;
 	}
 	snprintf(p->kind, sizeof(p->kind), "land");
+	{
+		pthread_mutexattr_t a;
+
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&p->mu, &a);
+		pthread_mutexattr_destroy(&a);
+	}
+	pthread_mutex_init(&p->rmu, NULL);
+	pthread_mutex_init(&p->smu, NULL);
+	pthread_mutex_init(&p->gmu, NULL);
+	pthread_cond_init(&p->gcond, NULL);
+	p->queue_tail = &p->queue;
 	return p;
+}
+
+void post_lock(const struct tims_post *p)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&p->mu);
+}
+
+void post_unlock(const struct tims_post *p)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)&p->mu);
 }
 
 tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
@@ -358,9 +443,17 @@ void tims_post_free(struct tims_post *p)
 		sqlite3_finalize(p->st[i]);
 	for (int i = 0; i < OW_COUNT; i++)
 		sqlite3_finalize(p->owed[i]);
+	sqlite3_finalize(p->rowed_list);
+	tims_mlog_free(p->rlog);
 	tims_mlog_free(p->log);
+	tims_national_close(p->national);
 	if (p->has_signer)
 		tims_signer_release(&p->signer);
+	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->rmu);
+	pthread_mutex_destroy(&p->smu);
+	pthread_mutex_destroy(&p->gmu);
+	pthread_cond_destroy(&p->gcond);
 	free(p);
 }
 
@@ -442,13 +535,19 @@ tims_rc tims_post_halt(struct tims_post *p, const char *reason,
 	size_t i;
 	tims_rc rc;
 
-	if (p->halted)
+	post_lock(p);
+	pthread_mutex_lock(&p->smu);
+	if (p->halted) {
+		pthread_mutex_unlock(&p->smu);
+		post_unlock(p);
 		return TIMS_OK; /* the first reason stands */
+	}
 	for (i = 0; reason[i] && i + 1 < sizeof(clean); i++)
 		clean[i] = (unsigned char)reason[i] < 0x20 ? ' ' : reason[i];
 	clean[i] = '\0';
-	p->halted = 1;
 	snprintf(p->halt_why, sizeof(p->halt_why), "%s", clean);
+	p->halted = 1;
+	pthread_mutex_unlock(&p->smu);
 	if ((rc = halt_path(p->dir, path, err)) ||
 	    (rc = tims_buf_addf(&b, "# tims: this post stopped acknowledging crossings;\n"
 				"# see docs/operations.md, \"A post that stopped\"\n"
@@ -459,6 +558,7 @@ tims_rc tims_post_halt(struct tims_post *p, const char *reason,
 	else
 		rc = tims_write_file(path, b.buf, b.len, 0600, 1, err);
 	tims_buf_release(&b);
+	post_unlock(p);
 	return rc;
 }
 
@@ -476,13 +576,23 @@ tims_rc tims_post_halt_clear(const char *dir, struct tims_err *err)
 
 const char *tims_post_halted(const struct tims_post *p, int *persistent)
 {
-	const char *io = p->log ? tims_mlog_broken(p->log) : NULL;
+	struct tims_post *w = (struct tims_post *)(uintptr_t)p;
+	const char *why;
 
+	/* Never waits for a group's commit: the I/O stop as last noted
+	 * (post_note_broken), unless the log is free to ask now. */
+	if (pthread_mutex_trylock(&w->mu) == 0) {
+		post_note_broken(w);
+		pthread_mutex_unlock(&w->mu);
+	}
+	pthread_mutex_lock(&w->smu);
+	why = w->broken ? w->broken_why : NULL;
 	if (persistent)
-		*persistent = p->halted;
-	if (p->halted)
-		return p->halt_why;
-	return io;
+		*persistent = w->halted;
+	if (w->halted)
+		why = w->halt_why; /* written once, never changed after */
+	pthread_mutex_unlock(&w->smu);
+	return why;
 }
 
 /* ---- init ---- */

@@ -7,7 +7,7 @@
 #include "tims/util.h"
 #include "internal.h"
 
-tims_rc tims_post_get(struct tims_post *p, uint64_t index,
+static tims_rc post_get_unlocked(struct tims_post *p, uint64_t index,
 		      struct tims_record *rec, int *erased,
 		      uint8_t entry[TIMS_RECORD_ENTRY_BYTES],
 		      struct tims_err *err)
@@ -46,9 +46,9 @@ tims_rc tims_post_get(struct tims_post *p, uint64_t index,
 	return rc;
 }
 
-tims_rc tims_post_get_ref(struct tims_post *p, const char *ref, uint64_t *index,
-			  struct tims_record *rec, int *erased, tims_hash leaf,
-			  struct tims_err *err)
+static tims_rc post_get_ref_unlocked(struct tims_post *p, const char *ref, uint64_t *index,
+					    struct tims_record *rec, int *erased, tims_hash leaf,
+					    struct tims_err *err)
 {
 	sqlite3_stmt *st = p->st[ST_BY_REF];
 	tims_rc rc = TIMS_OK;
@@ -79,7 +79,7 @@ tims_rc tims_post_get_ref(struct tims_post *p, const char *ref, uint64_t *index,
 	return rc;
 }
 
-tims_rc tims_post_history(struct tims_post *p, const char *doc_number,
+static tims_rc post_history_unlocked(struct tims_post *p, const char *doc_number,
 			  const char *nationality, tims_post_record_fn fn,
 			  void *ctx, struct tims_err *err)
 {
@@ -117,7 +117,7 @@ tims_rc tims_post_history(struct tims_post *p, const char *doc_number,
 	return rc;
 }
 
-tims_rc tims_post_corrected_by(struct tims_post *p, uint64_t index,
+static tims_rc post_corrected_by_unlocked(struct tims_post *p, uint64_t index,
 				uint64_t *by, struct tims_err *err)
 {
 	sqlite3_stmt *st = p->st[ST_CORRECTED_BY];
@@ -135,7 +135,7 @@ tims_rc tims_post_corrected_by(struct tims_post *p, uint64_t index,
 	return TIMS_OK;
 }
 
-tims_rc tims_post_erase(struct tims_post *p, uint64_t index,
+static tims_rc post_erase_unlocked(struct tims_post *p, uint64_t index,
 			struct tims_err *err)
 {
 	uint64_t size;
@@ -174,15 +174,97 @@ tims_rc tims_tile_path(int level, uint64_t index, unsigned width,
 	return rc;
 }
 
-tims_rc tims_post_tile(struct tims_post *p, unsigned level, uint64_t index,
+static tims_rc post_tile_unlocked(struct tims_post *p, unsigned level, uint64_t index,
 		       unsigned width, struct tims_buf *out,
 		       struct tims_err *err)
 {
 	return tims_mlog_tile(p->log, level, index, width, out, err);
 }
 
-tims_rc tims_post_entries(struct tims_post *p, uint64_t index, unsigned width,
+static tims_rc post_entries_unlocked(struct tims_post *p, uint64_t index, unsigned width,
 			  struct tims_buf *out, struct tims_err *err)
 {
 	return tims_mlog_entries(p->log, index, width, out, err);
+}
+
+/* ---- the public entry points hold the post's lock (internal.h) ---- */
+
+tims_rc tims_post_get(struct tims_post *p, uint64_t index,
+		struct tims_record *rec, int *erased,
+		uint8_t entry[TIMS_RECORD_ENTRY_BYTES], struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_get_unlocked(p, index, rec, erased, entry, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_post_history(struct tims_post *p, const char *doc_number,
+		const char *nationality, tims_post_record_fn fn, void *ctx,
+		struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_history_unlocked(p, doc_number, nationality, fn, ctx, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_post_corrected_by(struct tims_post *p, uint64_t index,
+		uint64_t *by, struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_corrected_by_unlocked(p, index, by, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_post_erase(struct tims_post *p, uint64_t index,
+		struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_erase_unlocked(p, index, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_post_tile(struct tims_post *p, unsigned level, uint64_t index,
+		unsigned width, struct tims_buf *out, struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_tile_unlocked(p, level, index, width, out, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_post_entries(struct tims_post *p, uint64_t index, unsigned width,
+		struct tims_buf *out, struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_entries_unlocked(p, index, width, out, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_post_get_ref(struct tims_post *p, const char *ref, uint64_t *index,
+			  struct tims_record *rec, int *erased, tims_hash leaf,
+			  struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_get_ref_unlocked(p, ref, index, rec, erased, leaf, err);
+	post_unlock(p);
+	return rc;
 }

@@ -101,7 +101,7 @@ tims_rc tims_post_raw_rows(sqlite3_stmt *st, uint64_t from, const char *what,
 	return TIMS_OK;
 }
 
-tims_rc tims_post_export(struct tims_post *p, uint64_t from, uint64_t count,
+static tims_rc post_export_unlocked(struct tims_post *p, uint64_t from, uint64_t count,
 			 tims_post_raw_fn fn, void *ctx, struct tims_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -122,7 +122,7 @@ tims_rc tims_post_export(struct tims_post *p, uint64_t from, uint64_t count,
 	return rc;
 }
 
-tims_rc tims_post_import(struct tims_post *p, const struct tims_post_raw *raw,
+static tims_rc post_import_unlocked(struct tims_post *p, const struct tims_post_raw *raw,
 			 size_t n, const char *note, size_t note_len,
 			 struct tims_err *err)
 {
@@ -191,7 +191,7 @@ static tims_rc cosig_table(struct tims_post *p, struct tims_err *err)
 	return TIMS_OK;
 }
 
-tims_rc tims_post_keep_cosigned(struct tims_post *p, const char *cosigner,
+static tims_rc post_keep_cosigned_unlocked(struct tims_post *p, const char *cosigner,
 				uint64_t size, const char *note, size_t len,
 				struct tims_err *err)
 {
@@ -219,7 +219,7 @@ tims_rc tims_post_keep_cosigned(struct tims_post *p, const char *cosigner,
 	return rc;
 }
 
-tims_rc tims_post_cosigned(struct tims_post *p, const char *cosigner,
+static tims_rc post_cosigned_unlocked(struct tims_post *p, const char *cosigner,
 			   uint64_t *size, struct tims_buf *note,
 			   struct tims_err *err)
 {
@@ -247,5 +247,53 @@ tims_rc tims_post_cosigned(struct tims_post *p, const char *cosigner,
 		rc = post_db_err(p, "reading cosignatures", err);
 	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- the public entry points hold the post's lock (internal.h) ---- */
+
+tims_rc tims_post_export(struct tims_post *p, uint64_t from, uint64_t count,
+		tims_post_raw_fn fn, void *ctx, struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_export_unlocked(p, from, count, fn, ctx, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_post_import(struct tims_post *p, const struct tims_post_raw *raw,
+		size_t n, const char *note, size_t note_len,
+		struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_import_unlocked(p, raw, n, note, note_len, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_post_keep_cosigned(struct tims_post *p, const char *cosigner,
+		uint64_t size, const char *note, size_t len,
+		struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_keep_cosigned_unlocked(p, cosigner, size, note, len, err);
+	post_unlock(p);
+	return rc;
+}
+
+tims_rc tims_post_cosigned(struct tims_post *p, const char *cosigner,
+		uint64_t *size, struct tims_buf *note, struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_cosigned_unlocked(p, cosigner, size, note, err);
+	post_unlock(p);
 	return rc;
 }

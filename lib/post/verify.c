@@ -90,7 +90,7 @@ static int check_record(void *ctx, struct tims_mlog_check *v, uint64_t idx,
 	return 1;
 }
 
-tims_rc tims_post_verify(struct tims_post *p, tims_post_report_fn report,
+static tims_rc post_verify_unlocked(struct tims_post *p, tims_post_report_fn report,
 			 void *ctx, struct tims_post_verify_stats *st,
 			 struct tims_err *err)
 {
@@ -105,5 +105,19 @@ tims_rc tims_post_verify(struct tims_post *p, tims_post_report_fn report,
 	st->checkpoints = ls.checkpoints;
 	st->findings = ls.findings;
 	st->signed_size = ls.signed_size;
+	return rc;
+}
+
+/* ---- the public entry points hold the post's lock (internal.h) ---- */
+
+tims_rc tims_post_verify(struct tims_post *p, tims_post_report_fn report,
+		void *ctx, struct tims_post_verify_stats *st,
+		struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_verify_unlocked(p, report, ctx, st, err);
+	post_unlock(p);
 	return rc;
 }
