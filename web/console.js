@@ -915,7 +915,7 @@
 
   function updateVehicleSummary() {
     const v = vehicleInput();
-    $('vehicle-sum').textContent = state.vs ? '— SESSION ' + v.plate + (v.country ? ' (' + v.country + ')' : '') +
+    $('vehicle-sum').textContent = state.vs ? '— SESSION ' + (v.plate || 'group on foot') + (v.country ? ' (' + v.country + ')' : '') +
       ', ' + state.vs.occupants.length + ' registered' : v.plate ? '— ' + v.plate + (v.country ? ' (' + v.country + ')' : '') : '';
   }
 
@@ -930,13 +930,13 @@
   function startVehicle() {
     if (state.vs) return true;
     const v = vehicleInput();
-    if (!v.plate) {
-      setMsg('vehicle-msg', 'Plate: type it first.');
+    if (!v.plate && (v.vin || v.country || v.make_model)) {
+      setMsg('vehicle-msg', 'Plate: type it first (or clear every field for a group on foot).');
       $('vehicle').open = true;
       $('veh-plate').focus();
       return false;
     }
-    if (!/^[A-Z0-9 .\-]{1,20}$/.test(v.plate)) {
+    if (v.plate && !/^[A-Z0-9 .\-]{1,20}$/.test(v.plate)) {
       setMsg('vehicle-msg', 'Plate: letters, digits, spaces, "-" and "." only.');
       $('vehicle').open = true;
       $('veh-plate').focus();
@@ -948,7 +948,7 @@
       $('veh-country').focus();
       return false;
     }
-    state.vs = { plate: v.plate, country: v.country || '', vin: v.vin || '', make_model: v.make_model || '',
+    state.vs = { plate: v.plate || '', country: v.country || '', vin: v.vin || '', make_model: v.make_model || '',
                  lead: null, occupants: [], armed: 0 };
     ['veh-plate', 'veh-country', 'veh-make', 'veh-vin'].forEach((id) => { $(id).readOnly = true; });
     $('veh-start').hidden = true;
@@ -969,8 +969,10 @@
     const vs = state.vs;
     if (!vs) return;
     const n = vs.occupants.length;
-    $('veh-banner').textContent = 'Vehicle ' + vs.plate + (vs.country ? ' (' + vs.country + ')' : '') +
-      ' — read occupant ' + (n + 1) + (n === 0 ? ' (the driver)' : '') + '. End the session when all are through.';
+    $('veh-banner').textContent = (vs.plate ? 'Vehicle ' + vs.plate + (vs.country ? ' (' + vs.country + ')' : '') +
+      ' — read occupant ' + (n + 1) + (n === 0 ? ' (the driver)' : '')
+      : 'A group on foot — read traveller ' + (n + 1) + (n === 0 ? ' (the one the others travel with)' : '')) +
+      '. End the session when all are through.';
     const ol = $('veh-occupants');
     clear(ol);
     vs.occupants.forEach((o) => {
@@ -1002,9 +1004,9 @@
     $('vehicle').open = false;
     if (!force) {
       newTraveller();
-      setMsg('vehicle-msg', 'Vehicle session ' + vs.plate + ' ended: ' + n + ' occupant' + (n === 1 ? '' : 's') + ' registered' +
+      setMsg('vehicle-msg', (vs.plate ? 'Vehicle session ' + vs.plate : 'Group session') + ' ended: ' + n + ' occupant' + (n === 1 ? '' : 's') + ' registered' +
         (n ? ' (log index ' + vs.occupants.map((o) => o.index).join(', ') + ')' : '') + '.', true);
-      $('vehicle-sum').textContent = '— ended: ' + vs.plate + ', ' + n + ' registered';
+      $('vehicle-sum').textContent = '— ended: ' + (vs.plate || 'group') + ', ' + n + ' registered';
       $('mrz').focus();
     } else {
       setMsg('vehicle-msg', '');
@@ -1132,8 +1134,10 @@
     }
     const vs = state.vs;
     if (vs) {
-      body.vehicle = vehicleInput();
-      body.role = vs.lead === null ? 'driver' : 'passenger';
+      if (vs.plate) {
+        body.vehicle = vehicleInput();
+        body.role = vs.lead === null ? 'driver' : 'passenger';
+      }
       if (vs.lead !== null) body.accompanies = vs.lead;
     }
 
@@ -1151,7 +1155,7 @@
         state.referrals.push({ index: r.data.index, name });
       if (vs && state.vs === vs) {
         if (vs.lead === null) vs.lead = r.data.index;
-        vs.occupants.push({ name, doc: docNumber(c.document), role: body.role, index: r.data.index,
+        vs.occupants.push({ name, doc: docNumber(c.document), role: body.role || (vs.lead === r.data.index ? 'lead' : 'with the lead'), index: r.data.index,
           decision: decision + (body.refusal_codes ? ' (' + body.refusal_codes.join(',') + ')' : ''),
           keys: state.keys, hits: hits.map(({ hit }) => ({ kind: hitKind(hit), ref: hitRef(hit) })) });
         state.keys = 0;
@@ -1252,6 +1256,7 @@
     if (state.check && state.check.manual) box.appendChild(el('div', 'caution', 'Recorded as a manual entry (typed by hand).'));
     if (body.vehicle) box.appendChild(el('div', '', 'Vehicle ' + body.vehicle.plate + (body.role ? ' (' + body.role + ')' : '') +
       (body.accompanies !== undefined ? ', with the driver\'s record ' + body.accompanies : '') + '.'));
+    else if (body.accompanies !== undefined) box.appendChild(el('div', '', 'Travelling with record ' + body.accompanies + '.'));
     if (body.decision === 'second-line') box.appendChild(el('div', '', 'The second-line officer records the outcome for record ' + a.index + ' (Alt+O).'));
     box.appendChild(el('div', 'hint', state.vs ? 'Next occupant: read the document. End the vehicle session: Alt+V, then Enter.'
                                                : 'Esc: next traveller.'));
@@ -1468,7 +1473,7 @@
     clear($('receipt'));
     $('receipt').hidden = true;
     setMsg('decide-msg', '');
-    setSummary(state.vs ? 'Vehicle ' + state.vs.plate + ': waiting for occupant ' + (state.vs.occupants.length + 1) + '\u2019s document.'
+    setSummary(state.vs ? (state.vs.plate ? 'Vehicle ' + state.vs.plate : 'Group') + ': waiting for occupant ' + (state.vs.occupants.length + 1) + '\u2019s document.'
                         : 'Waiting for a document.', '');
     updateButtons();
   }
