@@ -486,7 +486,8 @@
       state.check = null;
       renderNothing();
       setSummary(e.unreachable ? 'Node unreachable: the check did not run. Try again (Ctrl+Enter).'
-                               : 'The check was refused: ' + e.message, 'bad');
+                               : 'The check was refused: ' + e.message +
+                                 (body.mrz && /by hand|manual/i.test(e.message) ? ' (Alt+N: manual entry)' : ''), 'bad');
     } finally {
       if (seq === state.checkSeq) {
         state.checking = false;
