@@ -133,6 +133,7 @@ try {
   const bag = { errors: [], foreign: [] };
   const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } });
   const page = await ctx.newPage();
+  page.setDefaultTimeout(WAIT); // a failing step fails in seconds, not in half a minute
   await watch(page, bag);
 
   // ---- log in ---------------------------------------------------------
