@@ -1544,6 +1544,10 @@
       return;
     }
     const body = { first: Number(first), decision: $('sl-decision').value };
+    /* a retry of the same outcome (no answer) reuses its id: never stored twice */
+    const key = first + '|' + body.decision;
+    if (state.slKey !== key) { state.slKey = key; state.slId = newCrossingId(); }
+    body.id = state.slId;
     if (body.decision === 'refuse') {
       body.refusal_codes = checkedCodes($('sl-codes'));
       if (!body.refusal_codes.length) {
@@ -1576,6 +1580,7 @@
       box.appendChild(big);
       box.hidden = false;
       state.referrals = state.referrals.filter((x) => x.index !== body.first);
+      state.slKey = '';
       $('sl-first').value = '';
       $('sl-remarks').value = '';
       $('sl-codes').querySelectorAll('input').forEach((x) => { x.checked = false; });

@@ -3,7 +3,7 @@
 //
 // Environment (set by console.sh): URL (the node), TIMS (the program),
 // POST_DIR, SHOTS (screenshot folder), CHROMIUM, SERVER_PID, and the TOTP
-// secrets S_A .. S_D of four officers (codes come from oathtool at the
+// secrets S_A .. S_E of five officers (codes come from oathtool at the
 // moment of each login; a code is good only once, so each login that follows
 // another uses the next officer).
 //
@@ -533,26 +533,58 @@ try {
     await waitText(page, '#sl-pending', /Record 4 — NORD, ANNA/);
     return (await page.inputValue('#sl-first')) === '4' || `first ${await page.inputValue('#sl-first')}`;
   });
-  let slAnswer = null;
-  await check('... the outcome (refuse, I) is recorded for record 4', async () => {
-    await page.selectOption('#sl-decision', 'refuse');
-    await page.check('#slc-I');
-    await page.fill('#sl-remarks', 'car reported stolen: confirmed with the owner');
-    const resp = page.waitForResponse((r) => r.url().endsWith('/api/v1/second-line'));
+  await check('... the officer who referred the traveller cannot record the outcome herself', async () => {
+    await page.selectOption('#sl-decision', 'admit');
     await page.click('#sl-submit');
-    const r = await resp;
-    slAnswer = { status: r.status(), body: await r.text() };
-    return waitText(page, '#sl-receipt', /Recorded: second-line outcome REFUSE \(I\) for record 4/);
+    await waitText(page, '#sl-msg', /Not recorded: .*another officer/);
+    return (await page.isHidden('#sl-receipt')) || 'a receipt is shown';
   });
-  await check('... and is stored linked to the first-line record', () => {
-    const h = history('C01X00V11');
-    const s = JSON.stringify(h);
-    return (h.length >= 1 && /"I"|refusal_code":"I/.test(s) && (/"corrected_by"/.test(s) || /"first":4|"corrects":4/.test(s))) ||
-      `answer ${JSON.stringify(slAnswer)}; history ${s.slice(0, 600)}`;
-  });
-  await shot(page, 'second-line');
   await page.keyboard.press('Alt+O');
   await visible(page, '#booth-screen');
+  {
+    // The second-line officer at her own screen (one more context, the same browser).
+    const bag3 = { errors: [], foreign: [] };
+    const ctx3 = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } });
+    const p3 = await ctx3.newPage();
+    p3.setDefaultTimeout(WAIT);
+    await watch(p3, bag3);
+    await p3.goto(`${URL}/`);
+    let slAnswer = null;
+    await check('second-line officer: record 4\'s outcome (refuse, I) is recorded, linked to it', async () => {
+      await visible(p3, '#login-form');
+      await login(p3, 'okafor', process.env.S_E, 'SL1');
+      await p3.keyboard.press('Alt+O');
+      await visible(p3, '#second-screen');
+      await p3.fill('#sl-first', '4');
+      await p3.selectOption('#sl-decision', 'refuse');
+      await p3.check('#slc-I');
+      await p3.fill('#sl-remarks', 'car reported stolen: confirmed with the owner');
+      const resp = p3.waitForResponse((r) => r.url().endsWith('/api/v1/second-line'));
+      await p3.click('#sl-submit');
+      const r = await resp;
+      slAnswer = { status: r.status(), body: await r.text() };
+      return waitText(p3, '#sl-receipt', /Recorded: second-line outcome REFUSE \(I\) for record 4 — log index 10/);
+    });
+    await shot(p3, 'second-line');
+    await check('... the stored history shows the referral corrected by the outcome', () => {
+      const h = history('C01X00V11');
+      const ref = h.find((x) => x.index === 4);
+      const out = h.find((x) => x.index === 10);
+      return (ref && ref.corrected_by === 10 && out && out.record.corrects === 4 && out.record.decision === 'refuse' &&
+              out.record.refusal_code === 'I') || `answer ${JSON.stringify(slAnswer)}; history ${JSON.stringify(h).slice(0, 700)}`;
+    });
+    await check('... a second outcome for the same referral is refused', async () => {
+      await p3.fill('#sl-first', '4');
+      await p3.selectOption('#sl-decision', 'admit');
+      await p3.click('#sl-submit');
+      return waitText(p3, '#sl-msg', /Not recorded: .*already has an outcome/);
+    });
+    await check('second-line page: no script errors, no CSP violations', async () => {
+      const csp = await p3.evaluate(() => window.__csp);
+      return (bag3.errors.length === 0 && csp.length === 0) || `errors: ${bag3.errors.join(' | ')}; csp: ${csp.join(' | ')}`;
+    });
+    await ctx3.close();
+  }
 
   // ---- the booth never loses a read ---------------------------------------
   // The next document is read wherever the focus is — on the receipt, in

@@ -33,7 +33,8 @@ fi
 mkdir -p "$SHOTS"
 rm -f "$SHOTS"/console-*.png
 
-# A post with four officers (one login each: a TOTP code is good only once).
+# A post with five officers (one login each: a TOTP code is good only once);
+# the fifth is the second-line officer.
 P=$T_TMP/post
 "$TIMS" post init "$P" --origin test.example/console-post --kind land >/dev/null 2>&1
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
@@ -42,7 +43,8 @@ S_A=$(add_officer ivanova "Maria Ivanova")
 S_B=$(add_officer petrova "Ana Petrova")
 S_C=$(add_officer kolev "Boris Kolev")
 S_D=$(add_officer marin "Dan Marin")
-t_match "setup: officers with TOTP secrets" '^[A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,}$' "$S_A $S_B $S_C $S_D"
+S_E=$(add_officer okafor "Ngozi Okafor")
+t_match "setup: officers with TOTP secrets" '^[A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,}$' "$S_A $S_B $S_C $S_D $S_E"
 
 # The watchlists: a wanted person, an entry ban, a discreet check; a stolen car.
 cat >"$T_TMP/persons.csv" <<'EOF'
@@ -90,7 +92,7 @@ t_eq "static: the page names no other origin" 0 "$(grep -Ec '(src|href)="(https?
 # The browser run: its results come back as "ok|fail<TAB>name<TAB>detail",
 # and figures it measured as "note<TAB>text" (printed as TAP comments).
 export TIMS URL POST_DIR="$P" SHOTS CHROMIUM SERVER_PID=$SERVER
-export S_A S_B S_C S_D
+export S_A S_B S_C S_D S_E
 node "$BROWSER_DIR/console.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?
 while IFS=$'\t' read -r st name detail; do
