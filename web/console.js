@@ -475,8 +475,8 @@
         /* Fail closed: a failed look-up is never "no hit". The traveller may
          * be refused or sent to second line, never admitted. */
         state.check = Object.assign({}, e.body, { screening_failed: true, message: e.message,
-          document: e.body.document || null, stay: e.body.stay || null, screening: null,
-          manual: manualKey !== null });
+          document: e.body.document || null, stay: e.body.stay || null,
+          manual: !!e.body.manual || manualKey !== null });
         state.checkedMrz = mrz;
         state.checkedManual = manualKey;
         if (!state.crossingId) state.crossingId = newCrossingId();
@@ -672,7 +672,7 @@
     } else if (['lost', 'stolen', 'revoked', 'invalidated'].includes(dss.status)) {
       dst.appendChild(el('span', 'invalid', 'Document status: ' + dss.status.toUpperCase() + (dss.source ? ' (' + dss.source + ')' : '') + '.'));
     } else {
-      dst.appendChild(el('span', 'invalid', 'Document status: NOT known (' + dss.status + (dss.reason ? ': ' + dss.reason : '') + ').'));
+      dst.appendChild(el('span', 'invalid', 'Document status: NOT known (' + (dss.source || dss.status) + ').'));
     }
     const errs = $('doc-errors');
     clear(errs);
@@ -718,11 +718,11 @@
     if (st === 'failed') {
       hs.className = 'invalid alarm';
       hs.textContent = 'SCREENING FAILED: the traveller was NOT checked against the watchlists (' +
-        (c.message || (c.screening && (c.screening.reason || c.screening.message)) || 'the node could not read them') +
+        ((c.screening && (c.screening.error || c.screening.reason)) || c.message || 'the node could not read them') +
         '). Admit is blocked: refuse or send to second line, and tell the supervisor.';
     } else if (st === 'unavailable') {
       hs.className = 'invalid alarm';
-      hs.textContent = 'Screening NOT done: ' + ((c.screening && (c.screening.reason || c.screening.skipped)) || 'watchlists unavailable') + '.';
+      hs.textContent = 'Screening NOT done: ' + ((c.screening && (c.screening.error || c.screening.reason || c.screening.skipped)) || 'watchlists unavailable') + '.';
     } else if (!shown.length) {
       hs.className = '';
       hs.textContent = manual ? 'No hits (screened by name and birth date).' : 'No hits.';
