@@ -431,11 +431,18 @@ try {
     await waitText(page, '#headline', /HIT: STOLEN — stolen-cars\/V-1 \(the vehicle\)/);
     return waitText(page, '#hits', /STOLEN — stolen-cars V-1.*\(the vehicle\)/);
   });
-  await check('... sent to second line; the session is ended explicitly', async () => {
+  await check('... sent to second line; the next occupant\'s headline names the driver\'s hit too', async () => {
     await page.keyboard.press('Alt+S');
     await waitText(page, '#receipt', /SENT TO SECOND LINE — log index 4/);
+    await readerType(page, MRZ.minor);
+    await waitText(page, '#traveller', /HOLM, LINA/);
+    return waitText(page, '#headline', /HIT: STOLEN — stolen-cars\/V-1 \(the vehicle\).*In this vehicle: occupant 1 \(NORD, ANNA\) — STOLEN stolen-cars\/V-1/);
+  });
+  await check('... ending the session with an occupant undecided warns first; ended explicitly', async () => {
     await page.keyboard.press('Alt+V');
     if ((await page.evaluate(() => document.activeElement.id)) !== 'veh-end') return 'Alt+V did not focus End';
+    await page.keyboard.press('Enter');
+    await waitText(page, '#vehicle-msg', /has no decision yet/);
     await page.keyboard.press('Enter');
     await waitText(page, '#vehicle-msg', /Vehicle session B-AB 1234 ended: 1 occupant registered \(log index 4\)/);
     return (await page.inputValue('#veh-plate')) === '' || 'the plate stayed';
