@@ -790,15 +790,20 @@
     st.appendChild(el('div', 'hint', extra.join(' · ')));
     if (s.inconsistent) st.appendChild(el('div', 'caution', 'The crossing history is inconsistent (an entry or exit is missing).'));
     /* whose figures: the national history (all posts), current or as of when */
-    const n = s.national;
+    const n = s.national || c.national;
     if (!n) {
       nat.className = 'caution';
       nat.textContent = 'This post\'s records only: no national travel history in the answer.';
     } else if (n.current) {
       nat.textContent = 'National data: current' + (n.as_of ? ' (as of ' + fmtWhen(n.as_of) + ')' : '') + '.';
-    } else {
+    } else if (n.as_of && !n.error) {
       nat.className = 'caution';
-      nat.textContent = 'National data as of ' + fmtWhen(n.as_of) + ' (not current: crossings at other posts since then are missing).';
+      nat.textContent = 'National data as of ' + fmtWhen(n.as_of) + ' (not current: crossings at other posts since then may be missing).';
+    } else {
+      /* never caught up, or unreadable: the node's note says which */
+      const note = String(n.note || 'no national data: only this post\'s crossings count');
+      nat.className = 'caution';
+      nat.textContent = note.charAt(0).toUpperCase() + note.slice(1) + '.';
     }
     const last = Array.isArray(s.last_crossings) ? s.last_crossings : Array.isArray(c.last_crossings) ? c.last_crossings : null;
     if (last && last.length) {
@@ -806,7 +811,7 @@
         const tr = el('tr');
         tr.appendChild(el('td', '', fmtWhen(x.date)));
         tr.appendChild(el('td', '', x.direction || '?'));
-        tr.appendChild(el('td', '', x.post || '?'));
+        tr.appendChild(el('td', '', (x.post || '?') + (x.own ? ' (this post)' : '')));
         tb.appendChild(tr);
       });
       tbl.hidden = false;

@@ -218,8 +218,8 @@ try {
     waitText(page, '#doc-status', /^Document status: not listed as lost, stolen or revoked/));
   await check('no hit: no headline', async () => (await page.isHidden('#headline')) || 'the headline is shown');
   await check('the stay is shown: days used and left', () => waitText(page, '#stay', /Days used 0 of 90 in 180 · days left 90/));
-  await check('the stay says whose figures they are: the national data, current', () =>
-    waitText(page, '#stay-national', /^National data: current/));
+  await check('the stay says whose figures they are: a post with no centre has no national data yet', () =>
+    waitText(page, '#stay-national', /^No national data yet: only this post's crossings count\.$/));
   await check('Alt+A admits; the record\'s log index is shown', async () => {
     await page.keyboard.press('Alt+A');
     await waitText(page, '#receipt', /Registered: entry, ADMITTED — log index 0/);
@@ -389,8 +389,27 @@ try {
   });
   await check('the traveller\'s last crossings are listed: date, direction, post', async () => {
     await visible(page, '#last-crossings');
-    return waitText(page, '#last-crossings tbody', /\d{4}-\d\d-\d\d.*entry.*console-post/);
+    return waitText(page, '#last-crossings tbody', /\d{4}-\d\d-\d\d.*entry.*test\.example\/console-post \(this post\)/);
   });
+  // An enrolled post whose replica is behind: the node's answer with the
+  // national part an offline post gives (lib/post/travel.c) put in.
+  await page.route('**/api/v1/check', async (route) => {
+    const resp = await route.fetch();
+    const j = await resp.json();
+    const nat = { current: false, as_of: '2026-12-05T07:00:00Z', as_of_ms: 1796454000000, crossings: 3,
+      note: 'national data as of 2026-12-05T07:00:00Z' };
+    if (j.stay) j.stay.national = nat;
+    j.national = nat;
+    await route.fulfill({ response: resp, json: j });
+  });
+  await check('national data not current (offline): "national data as of …"', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.keyboard.type(MRZ.clean.join(''), { delay: 1 });
+    await waitText(page, '#stay-national', /^National data as of 2026-12-05T07:00:00Z \(not current/);
+    return (await page.getAttribute('#stay-national', 'class')).includes('caution') || 'not marked';
+  });
+  await page.unroute('**/api/v1/check');
   await page.keyboard.press('Escape');
   await page.keyboard.press('Escape');
 
