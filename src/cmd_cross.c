@@ -5,9 +5,13 @@
  *              --direction entry|exit --officer ID --booth B [...]
  *   tims cross import --post DIR FILE|-
  *
- * The single form turns its options into the same JSON object that an
- * import line is, so both go through one strict parser (record.h) and give
- * the same errors. Output is printed only after the record is durable.
+ * The single form is a booth: it checks the traveller (tims_booth_check,
+ * against the post's watchlists) and registers the crossing bound to that
+ * check (tims_booth_register), as the node's API does. Output is printed
+ * only after the record is durable.
+ *
+ * Import is the separate, explicit file path: records written elsewhere
+ * (a re-typed register, corrections, companions), stored as not screened.
  *
  * Import reads JSON Lines (at most 64 KiB a line), stores them in batches
  * (one fsync per batch: group commit), and prints "ack LINE INDEX LEAFHASH"
@@ -21,10 +25,12 @@
 #include <fcntl.h>
 
 #include "cli.h"
+#include "tims/booth.h"
 #include "tims/mrz.h"
 #include "tims/post.h"
 #include "tims/record.h"
 #include "tims/util.h"
+#include "tims/watchlist.h"
 
 #define CMD "cross"
 
@@ -33,132 +39,70 @@ static const char usage[] =
 	"                  --direction entry|exit --officer ID --booth B [options]\n"
 	"   or: tims cross import --post DIR [--batch N] FILE|-\n"
 	"\n"
-	"Registers a crossing in the post's log and prints its log index and leaf\n"
-	"hash once it is durable. 'import' reads JSON Lines (docs/formats.md) and\n"
-	"prints 'ack LINE INDEX LEAFHASH' per line once stored.\n"
+	"Checks a traveller and registers the crossing in the post's log, as a\n"
+	"booth does (the booth service: screened against the post's watchlists in\n"
+	"DIR/watchlists, the record bound to the check), and prints its log index\n"
+	"and leaf hash once it is durable. Fields typed with --doc-number etc. are\n"
+	"a manual entry (marked so in the record). An admission with a hit needs\n"
+	"--confirm-hit LIST/REF.\n"
+	"\n"
+	"'import' is the file import (JSON Lines, docs/formats.md): records as\n"
+	"written elsewhere (corrections, companions, earlier crossings), stored as\n"
+	"not screened; it prints 'ack LINE INDEX LEAFHASH' per line once stored.\n"
 	"\n"
 	"Traveller: --mrz FILE|- (the MRZ text), or --doc-code --issuer --doc-number\n"
 	"  --surname --given-names --nationality --birth-date --sex --expiry\n"
 	"Crossing:  --direction entry|exit --officer ID --booth B\n"
-	"  --decision admit|refuse:CODE|second-line (default admit)\n"
+	"  --decision admit|refuse:CODE[,CODE]|second-line (default admit)\n"
+	"  --confirm-hit LIST/REF  --accompanies INDEX\n"
 	"  --vehicle-plate P --vehicle-country C --vehicle-model M --vin V\n"
-	"  --role driver|passenger  --companion [companion|minor|guardian:]ISSUER:NUMBER\n"
-	"  --remarks TEXT --screening TEXT --crossed-at YYYY-MM-DDTHH:MM:SSZ --id ID\n"
-	"Correction: --corrects INDEX --reason TEXT\n";
+	"  --role driver|passenger  --remarks TEXT\n"
+	"  --crossed-at YYYY-MM-DDTHH:MM:SSZ (within the post's skew) --id ID\n";
 
-/* Options that set one string of the JSON record: table, not if-chain. */
-static const struct { const char *opt; const char *obj; const char *key; } fields[] = {
-	{ "doc-code", "person", "doc_code" },
-	{ "issuer", "person", "issuer" },
-	{ "doc-number", "person", "number" },
-	{ "surname", "person", "surname" },
-	{ "given-names", "person", "given_names" },
-	{ "nationality", "person", "nationality" },
-	{ "birth-date", "person", "birth_date" },
-	{ "sex", "person", "sex" },
-	{ "expiry", "person", "expiry" },
-	{ "vehicle-plate", "vehicle", "plate" },
-	{ "vehicle-country", "vehicle", "country" },
-	{ "vehicle-model", "vehicle", "make_model" },
-	{ "vin", "vehicle", "vin" },
-	{ "direction", NULL, "direction" },
-	{ "officer", NULL, "officer" },
-	{ "booth", NULL, "booth" },
-	{ "role", NULL, "role" },
-	{ "remarks", NULL, "remarks" },
-	{ "screening", NULL, "screening" },
-	{ "crossed-at", NULL, "crossed_at" },
-	{ "id", NULL, "id" },
-	{ "reason", NULL, "reason" },
+/* Options that set one string field: table, not if-chain. */
+enum { T_PERSON = 1, T_VEHICLE, T_REG };
+static const struct { const char *opt; int to; size_t off; } fields[] = {
+	{ "doc-code", T_PERSON, offsetof(struct tims_person, doc_code) },
+	{ "issuer", T_PERSON, offsetof(struct tims_person, issuer) },
+	{ "doc-number", T_PERSON, offsetof(struct tims_person, doc_number) },
+	{ "surname", T_PERSON, offsetof(struct tims_person, surname) },
+	{ "given-names", T_PERSON, offsetof(struct tims_person, given_names) },
+	{ "nationality", T_PERSON, offsetof(struct tims_person, nationality) },
+	{ "birth-date", T_PERSON, offsetof(struct tims_person, birth_date) },
+	{ "sex", T_PERSON, offsetof(struct tims_person, sex) },
+	{ "expiry", T_PERSON, offsetof(struct tims_person, expiry) },
+	{ "vehicle-plate", T_VEHICLE, offsetof(struct tims_vehicle, plate) },
+	{ "vehicle-country", T_VEHICLE, offsetof(struct tims_vehicle, country) },
+	{ "vehicle-model", T_VEHICLE, offsetof(struct tims_vehicle, make_model) },
+	{ "vin", T_VEHICLE, offsetof(struct tims_vehicle, vin) },
 };
 
-enum { O_POST = 1000, O_MRZ, O_DECISION, O_COMPANION, O_CORRECTS, O_JSON };
+/* What the booth path does not take, and where it went. */
+static const struct { const char *opt, *why; } gone[] = {
+	{ "screening", "the screening is the post's own (the check)" },
+	{ "corrects", "a correction is a file import line (tims cross import)" },
+	{ "reason", "a correction is a file import line (tims cross import)" },
+	{ "companion", "each companion is checked and registered with --accompanies INDEX" },
+};
 
-static int set_path(json_t *rec, const char *obj, const char *key,
-		    const char *val)
-{
-	json_t *o = rec;
+enum { O_POST = 1000, O_MRZ, O_DECISION, O_JSON, O_DIRECTION, O_OFFICER, O_BOOTH,
+       O_ROLE, O_REMARKS, O_CROSSED, O_ID, O_CONFIRM, O_ACCOMPANIES, O_GONE };
 
-	if (obj) {
-		o = json_object_get(rec, obj);
-		if (!o) {
-			o = json_object();
-			json_object_set_new(rec, obj, o);
-		}
-	}
-	return json_object_set_new(o, key, json_string(val));
-}
-
-/* "[relation:]ISSUER:NUMBER" */
-static int add_companion(json_t *rec, const char *arg)
-{
-	json_t *list = json_object_get(rec, "companions"), *c = json_object();
-	char buf[256];
-	char *parts[3];
-	int n = 0;
-
-	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
-		return -1;
-	parts[n++] = buf;
-	for (char *p = buf; *p && n < 3; p++)
-		if (*p == ':') {
-			*p = '\0';
-			parts[n++] = p + 1;
-		}
-	if (n < 2)
-		return -1;
-	if (!list) {
-		list = json_array();
-		json_object_set_new(rec, "companions", list);
-	}
-	if (n == 3)
-		json_object_set_new(c, "relation", json_string(parts[0]));
-	json_object_set_new(c, "issuer", json_string(parts[n - 2]));
-	json_object_set_new(c, "number", json_string(parts[n - 1]));
-	return json_array_append_new(list, c);
-}
-
-/* The traveller's fields from MRZ text. */
-static int add_mrz(json_t *rec, const char *path)
+/* The MRZ text of path, parsed (errors kept in m: the check says valid). */
+static int read_mrz(const char *path, struct tims_mrz *m)
 {
 	struct tims_buf text = TIMS_BUF_INIT(4096);
 	struct tims_mrz_options opt;
-	struct tims_mrz *m = malloc(sizeof(*m));
 	struct tims_err err;
-	char sex[2] = { 0, 0 };
-	int rc = CLI_OK;
 
-	if (!m)
-		return cli_error(CLI_USAGE, CMD, "out of memory");
-	if (tims_read_file(path, 4096, &text, &err)) {
-		free(m);
+	if (tims_read_file(path, 4096, &text, &err))
 		return cli_error(CLI_USAGE, CMD, "--mrz: %s", tims_err_msg(&err));
-	}
 	tims_mrz_options_init(&opt, time(NULL));
-	if (tims_mrz_parse(&opt, text.buf, text.len, m) != TIMS_OK) {
+	if (tims_mrz_parse(&opt, text.buf, text.len, m) != TIMS_OK)
 		for (unsigned i = 0; i < m->nerrors && i < TIMS_MRZ_MAX_ERRORS; i++)
 			fprintf(stderr, "tims %s: mrz: %s\n", CMD, m->errors[i].msg);
-		rc = cli_error(CLI_FAIL, CMD, "--mrz: the MRZ is not valid; nothing recorded");
-		goto out;
-	}
-	sex[0] = m->sex;
-	set_path(rec, "person", "doc_code", m->document_code);
-	set_path(rec, "person", "issuer", m->issuing_state);
-	set_path(rec, "person", "number", m->document_number);
-	set_path(rec, "person", "surname", m->surname);
-	if (m->given_names[0])
-		set_path(rec, "person", "given_names", m->given_names);
-	set_path(rec, "person", "nationality", m->nationality);
-	if (m->birth_date.iso[0])
-		set_path(rec, "person", "birth_date", m->birth_date.iso);
-	if (sex[0])
-		set_path(rec, "person", "sex", sex);
-	if (m->expiry_date.iso[0])
-		set_path(rec, "person", "expiry", m->expiry_date.iso);
-out:
 	tims_buf_release(&text);
-	free(m);
-	return rc;
+	return CLI_OK;
 }
 
 /* "index I leaf HASH" for one crossing, "ack LINE I HASH" for an import line. */
@@ -188,110 +132,220 @@ static int open_post(const char *dir, struct tims_post **p)
 	return CLI_OK;
 }
 
+/* The post's watchlists (DIR/watchlists), if it has any. */
+static int open_lists(const char *dir, struct tims_wl **wl, struct tims_screen_index **ix)
+{
+	char path[4200];
+	struct tims_err err;
+
+	*wl = NULL;
+	*ix = NULL;
+	snprintf(path, sizeof(path), "%s/watchlists", dir);
+	if (access(path, F_OK) != 0)
+		return CLI_OK;
+	if (tims_wl_open(path, false, wl, &err) || tims_wl_load_index(*wl, ix, &err)) {
+		tims_wl_close(*wl);
+		*wl = NULL;
+		return cli_error(CLI_FAIL, CMD, "watchlists: %s; nothing recorded", tims_err_msg(&err));
+	}
+	return CLI_OK;
+}
+
 static int cross_one(int argc, char **argv)
 {
-	struct option opts[TIMS_ARRAY_SIZE(fields) + 8];
-	json_t *obj = json_object();
-	const char *dir = NULL;
-	struct tims_record rec;
-	struct tims_post_ack ack;
+	struct option opts[TIMS_ARRAY_SIZE(fields) + TIMS_ARRAY_SIZE(gone) + 16];
+	const char *dir = NULL, *officer = NULL, *booth_id = NULL, *mrzpath = NULL;
+	struct tims_person person;
+	struct tims_vehicle veh;
+	struct tims_mrz *m = NULL;
+	struct tims_booth_check *chk = NULL;
+	struct tims_booth_result *res = NULL;
+	struct tims_booth_config cfg;
+	struct tims_booth *booth = NULL;
+	struct tims_booth_reg reg;
+	struct tims_booth_check_in in = { NULL, NULL, NULL, NULL };
+	struct tims_booth_env env = { NULL, NULL, NULL };
+	struct tims_wl *wl = NULL;
+	struct tims_screen_index *ix = NULL;
 	struct tims_post *p = NULL;
 	struct tims_err err;
-	char *line = NULL;
-	int c, idx, rc = CLI_USAGE, as_json = 0, issued;
+	char codes[TIMS_RECORD_FIELD] = "";
+	int c, idx, rc = CLI_USAGE, as_json = 0, issued, have_person = 0, have_vehicle = 0;
 	size_t n = 0;
 
+	memset(&person, 0, sizeof(person));
+	memset(&veh, 0, sizeof(veh));
+	memset(&reg, 0, sizeof(reg));
+	reg.decision = TIMS_DECISION_ADMIT;
+	reg.accompanies = TIMS_RECORD_NO_INDEX;
 	for (size_t i = 0; i < TIMS_ARRAY_SIZE(fields); i++)
-		opts[n++] = (struct option){ fields[i].opt, required_argument,
-					     NULL, (int)i };
+		opts[n++] = (struct option){ fields[i].opt, required_argument, NULL, (int)i };
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(gone); i++)
+		opts[n++] = (struct option){ gone[i].opt, required_argument, NULL, O_GONE + (int)i };
 	opts[n++] = (struct option){ "post", required_argument, NULL, O_POST };
 	opts[n++] = (struct option){ "mrz", required_argument, NULL, O_MRZ };
 	opts[n++] = (struct option){ "decision", required_argument, NULL, O_DECISION };
-	opts[n++] = (struct option){ "companion", required_argument, NULL, O_COMPANION };
-	opts[n++] = (struct option){ "corrects", required_argument, NULL, O_CORRECTS };
 	opts[n++] = (struct option){ "json", no_argument, NULL, O_JSON };
+	opts[n++] = (struct option){ "direction", required_argument, NULL, O_DIRECTION };
+	opts[n++] = (struct option){ "officer", required_argument, NULL, O_OFFICER };
+	opts[n++] = (struct option){ "booth", required_argument, NULL, O_BOOTH };
+	opts[n++] = (struct option){ "role", required_argument, NULL, O_ROLE };
+	opts[n++] = (struct option){ "remarks", required_argument, NULL, O_REMARKS };
+	opts[n++] = (struct option){ "crossed-at", required_argument, NULL, O_CROSSED };
+	opts[n++] = (struct option){ "id", required_argument, NULL, O_ID };
+	opts[n++] = (struct option){ "confirm-hit", required_argument, NULL, O_CONFIRM };
+	opts[n++] = (struct option){ "accompanies", required_argument, NULL, O_ACCOMPANIES };
 	opts[n++] = (struct option){ NULL, 0, NULL, 0 };
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
 		if (c >= 0 && c < (int)TIMS_ARRAY_SIZE(fields)) {
-			set_path(obj, fields[c].obj, fields[c].key, optarg);
+			char *base = fields[c].to == T_PERSON ? (char *)&person : (char *)&veh;
+
+			if (strlen(optarg) >= TIMS_RECORD_FIELD)
+				return cli_error(CLI_USAGE, CMD, "--%s: at most %d bytes", fields[c].opt,
+						 TIMS_RECORD_FIELD - 1);
+			memcpy(base + fields[c].off, optarg, strlen(optarg) + 1);
+			have_person |= fields[c].to == T_PERSON;
+			have_vehicle |= fields[c].to == T_VEHICLE;
 			continue;
 		}
+		if (c >= O_GONE && c < O_GONE + (int)TIMS_ARRAY_SIZE(gone))
+			return cli_error(CLI_USAGE, CMD, "--%s: not taken here: %s", gone[c - O_GONE].opt,
+					 gone[c - O_GONE].why);
 		switch (c) {
 		case O_POST: dir = optarg; break;
 		case O_JSON: as_json = 1; break;
-		case O_MRZ:
-			if ((rc = add_mrz(obj, optarg)))
-				goto out;
-			rc = CLI_USAGE;
+		case O_MRZ: mrzpath = optarg; break;
+		case O_OFFICER: officer = optarg; break;
+		case O_BOOTH: booth_id = optarg; break;
+		case O_REMARKS: reg.remarks = optarg; break;
+		case O_ID: reg.client_id = optarg; break;
+		case O_CONFIRM: reg.confirm_hit = optarg; break;
+		case O_DIRECTION:
+			if (!(reg.direction = (uint8_t)tims_direction_parse(optarg)))
+				return cli_error(CLI_USAGE, CMD, "direction: must be entry or exit; "
+						 "nothing recorded");
 			break;
-		case O_DECISION: {
-			const char *colon = strchr(optarg, ':');
-
-			if (colon) {
-				char d[32];
-
-				snprintf(d, sizeof(d), "%.*s", (int)(colon - optarg), optarg);
-				set_path(obj, NULL, "decision", d);
-				set_path(obj, NULL, "refusal_code", colon + 1);
-			} else {
-				set_path(obj, NULL, "decision", optarg);
-			}
+		case O_ROLE:
+			reg.role = (uint8_t)tims_vehicle_role_parse(optarg);
+			if (!reg.role && *optarg && strcmp(optarg, "none"))
+				return cli_error(CLI_USAGE, CMD, "role: must be driver, passenger or none");
 			break;
-		}
-		case O_COMPANION:
-			if (add_companion(obj, optarg)) {
-				cli_error(CLI_USAGE, CMD, "--companion: want [RELATION:]ISSUER:NUMBER");
-				goto out;
-			}
+		case O_CROSSED:
+			if (tims_time_parse(optarg, &reg.crossed_ms, "crossed_at", &err))
+				return cli_error(CLI_USAGE, CMD, "%s; nothing recorded", err.msg);
+			reg.crossed_set = true;
 			break;
-		case O_CORRECTS: {
+		case O_ACCOMPANIES: {
 			uint64_t v;
 
-			if (tims_parse_u64(optarg, INT64_MAX, &v, "--corrects", &err)) {
-				cli_error(CLI_USAGE, CMD, "%s", err.msg);
-				goto out;
-			}
-			json_object_set_new(obj, "corrects", json_integer((json_int_t)v));
+			if (tims_parse_u64(optarg, INT64_MAX, &v, "--accompanies", &err))
+				return cli_error(CLI_USAGE, CMD, "%s", err.msg);
+			reg.accompanies = v;
+			break;
+		}
+		case O_DECISION: {
+			const char *colon = strchr(optarg, ':');
+			char d[32];
+
+			snprintf(d, sizeof(d), "%.*s", colon ? (int)(colon - optarg) : 31, optarg);
+			if (!(reg.decision = (uint8_t)tims_decision_parse(d)))
+				return cli_error(CLI_USAGE, CMD, "decision: must be admit, refuse or "
+						 "second-line; nothing recorded");
+			if (colon && snprintf(codes, sizeof(codes), "%s", colon + 1) >= (int)sizeof(codes))
+				return cli_error(CLI_USAGE, CMD, "--decision: too many codes");
 			break;
 		}
 		default:
 			fputs(usage, stderr);
-			cli_error(CLI_USAGE, CMD, "unknown or incomplete option '%s'",
-				  argv[optind - 1]);
+			return cli_error(CLI_USAGE, CMD, "unknown or incomplete option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_error(CLI_USAGE, CMD, "unexpected argument '%s'", argv[optind]);
+	if (!reg.direction)
+		return cli_error(CLI_USAGE, CMD, "direction: missing; nothing recorded");
+	if (!officer || !booth_id)
+		return cli_error(CLI_USAGE, CMD, "--officer and --booth are required");
+	if (!mrzpath == !have_person)
+		return cli_error(CLI_USAGE, CMD, "give the traveller: --mrz FILE, or the fields "
+				 "(--doc-number, --surname ...), not both");
+	reg.refusal_codes = codes[0] ? codes : NULL;
+	m = malloc(sizeof(*m));
+	chk = malloc(sizeof(*chk));
+	res = malloc(sizeof(*res));
+	if (!m || !chk || !res) {
+		rc = cli_error(CLI_USAGE, CMD, "out of memory");
+		goto out;
+	}
+	if (mrzpath) {
+		if ((rc = read_mrz(mrzpath, m)))
+			goto out;
+		in.mrz = m;
+	} else {
+		in.manual = &person;
+	}
+	in.vehicle = have_vehicle ? &veh : NULL;
+	reg.vehicle = have_vehicle ? &veh : NULL;
+	if (!dir) {
+		rc = cli_error(CLI_USAGE, CMD, "--post DIR is required");
+		goto out;
+	}
+	if (tims_booth_config_read(dir, &cfg, &err)) {
+		rc = cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
+		goto out;
+	}
+	cfg.max_checks = 16;
+	if ((rc = open_post(dir, &p)) || (rc = open_lists(dir, &wl, &ix)))
+		goto out;
+	env = (struct tims_booth_env){ p, wl, ix };
+	if (tims_booth_new(&cfg, &booth, &err)) {
+		rc = cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
+		goto out;
+	}
+	{
+		struct tims_booth_who who = { officer, booth_id, 0 };
+
+		if (tims_booth_check(booth, &env, &who, &in, chk, &err)) {
+			rc = cli_error(CLI_FAIL, CMD, "%s; nothing recorded", tims_err_msg(&err));
+			goto out;
+		}
+		for (size_t i = 0; i < chk->screening.nhits; i++)
+			fprintf(stderr, "tims %s: hit: %s %s/%s (%s)%s\n", CMD,
+				tims_wl_part_name(chk->screening.hits[i].part),
+				chk->screening.hits[i].list, chk->screening.hits[i].ref,
+				chk->screening.hits[i].alert,
+				chk->screening.hits[i].discreet ? " discreet" : "");
+		if (chk->screen_status == TIMS_SCREEN_FAILED)
+			fprintf(stderr, "tims %s: screening failed: %s\n", CMD, chk->screen_error);
+		if (mrzpath && !chk->valid)
+			fprintf(stderr, "tims %s: the MRZ is not valid (check digits)\n", CMD);
+		reg.check_id = chk->id;
+		if (tims_booth_register(booth, &env, &who, &reg, NULL, NULL, res, &err) &&
+		    res->ack.rc) {
+			rc = cli_error(CLI_USAGE, CMD, "%s; nothing recorded", tims_err_msg(&err));
 			goto out;
 		}
 	}
-	if (optind < argc) {
-		cli_error(CLI_USAGE, CMD, "unexpected argument '%s'", argv[optind]);
+	if (res->refused) {
+		rc = cli_error(CLI_FAIL, CMD, "%s; nothing recorded", tims_err_msg(&err));
 		goto out;
 	}
-	line = json_dumps(obj, JSON_COMPACT);
-	if (!line || tims_record_from_json(line, strlen(line), &rec, &err)) {
-		rc = cli_error(CLI_FAIL, CMD, "%s; nothing recorded",
-			       line ? tims_err_msg(&err) : "out of memory");
-		goto out;
-	}
-	if ((rc = open_post(dir, &p)))
-		goto out;
-	if (tims_post_append(p, &rec, 1, &ack, &err) && ack.rc) {
-		rc = cli_error(CLI_USAGE, CMD, "%s; nothing recorded", tims_err_msg(&err));
-		goto out;
-	}
-	if (ack.rc) {
-		rc = cli_error(CLI_FAIL, CMD, "%s; nothing recorded", ack.msg);
+	if (res->ack.rc) {
+		rc = cli_error(CLI_FAIL, CMD, "%s; nothing recorded", res->ack.msg);
 		goto out;
 	}
 	if (as_json) {
 		struct tims_buf hex = TIMS_BUF_INIT(128);
 
-		tims_buf_addhex(&hex, ack.leaf, TIMS_HASH_BYTES);
+		tims_buf_addhex(&hex, res->ack.leaf, TIMS_HASH_BYTES);
 		printf("{\"index\":%" PRIu64 ",\"leaf_hash\":\"%s\",\"duplicate\":%s}\n",
-		       ack.index, tims_buf_str(&hex), ack.duplicate ? "true" : "false");
+		       res->ack.index, tims_buf_str(&hex), res->ack.duplicate ? "true" : "false");
 		tims_buf_release(&hex);
 	} else {
-		print_ack(0, &ack);
+		print_ack(0, &res->ack);
 	}
 	fflush(stdout);
 	/* Sign the tree now so that this crossing is covered at once. */
@@ -300,8 +354,12 @@ static int cross_one(int argc, char **argv)
 		rc = cli_error(CLI_USAGE, CMD, "recorded, but no checkpoint: %s",
 			       tims_err_msg(&err));
 out:
-	free(line);
-	json_decref(obj);
+	tims_booth_free(booth);
+	tims_screen_index_free(ix);
+	tims_wl_close(wl);
+	free(m);
+	free(chk);
+	free(res);
 	tims_post_free(p);
 	return rc;
 }
@@ -509,7 +567,8 @@ static int cross_import(int argc, char **argv)
 			continue;
 		if (!len || strspn(line, " \t") == len)
 			continue; /* blank line */
-		if (tims_record_from_json(line, len, &b->recs[b->n], &err)) {
+		if (tims_record_from_json(line, len, &b->recs[b->n], &err) ||
+		    tims_record_check_import(&b->recs[b->n], &err)) {
 			fprintf(stderr, "tims %s: line %zu: %s\n", CMD, lr->lineno,
 				tims_err_msg(&err));
 			st.refused++;

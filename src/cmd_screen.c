@@ -7,11 +7,15 @@
  *   tims screen traveller --store DIR --mrz FILE [--plate P --plate-country C]
  *
  * Output is JSON on stdout; diagnostics on stderr name the line and field.
+ * `traveller` goes through the booth service (tims/booth.h) as the node's
+ * check does, and prints its typed result whole (discreet hits included:
+ * this is the operator's tool, not a booth's screen).
  */
 #include <math.h>
 #include <jansson.h>
 
 #include "cli.h"
+#include "tims/booth.h"
 #include "tims/mrz.h"
 #include "tims/screen.h"
 #include "tims/util.h"
@@ -380,9 +384,10 @@ static int screen_query(int argc, char **argv)
 	struct tims_name *q;
 	struct tims_err err;
 	struct tims_wl *wl;
+	struct tims_wl_screening *res;
 	json_t *out, *hits;
-	size_t cand = 0;
 	int st;
+	tims_rc rc;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(query_usage, stdout);
@@ -422,17 +427,25 @@ static int screen_query(int argc, char **argv)
 		free(q);
 		return st;
 	}
-	hits = tims_wl_person_hits(wl, ix, q, &subj, &cand, &err);
-	if (!hits) { /* a failed search is never "no hit" */
+	if (!(res = calloc(1, sizeof(*res))))
+		rc = tims_err_set(&err, TIMS_ERR_NOMEM, "out of memory");
+	else
+		rc = tims_wl_screen_person(wl, ix, q, &subj, res, &err);
+	if (rc) { /* a failed search is never "no hit" */
+		free(res);
 		free(q);
 		tims_screen_index_free(ix);
 		tims_wl_close(wl);
 		return cli_error(CLI_FAIL, "screen query", "screening failed: %s", tims_err_msg(&err));
 	}
+	hits = json_array();
+	for (size_t i = 0; i < res->nhits; i++)
+		json_array_append_new(hits, tims_booth_hit_json(&res->hits[i]));
 	out = json_object();
 	json_object_set_new(out, "name", json_string(name));
 	json_object_set_new(out, "hits", hits);
-	json_object_set_new(out, "candidates", json_integer((json_int_t)cand));
+	json_object_set_new(out, "candidates", json_integer((json_int_t)res->candidates));
+	free(res);
 	free(q);
 	tims_screen_index_free(ix);
 	tims_wl_close(wl);
@@ -456,7 +469,13 @@ static int screen_traveller(int argc, char **argv)
 	struct tims_screen_index *ix;
 	struct tims_buf text;
 	struct tims_mrz *mrz;
-	struct tims_name *q;
+	struct tims_booth_check *chk;
+	struct tims_booth_config cfg;
+	struct tims_booth *booth = NULL;
+	struct tims_booth_env env;
+	struct tims_booth_who who = { "cli", "cli", 0 };
+	struct tims_booth_check_in in;
+	struct tims_vehicle veh;
 	struct tims_err err;
 	struct tims_wl *wl;
 	json_t *out;
@@ -486,10 +505,10 @@ static int screen_traveller(int argc, char **argv)
 	if (tims_read_file(mrzfile, 4096, &text, &err))
 		return cli_error(CLI_USAGE, "screen traveller", "%s", tims_err_msg(&err));
 	mrz = malloc(sizeof(*mrz));
-	q = malloc(sizeof(*q));
-	if (!mrz || !q) {
+	chk = malloc(sizeof(*chk));
+	if (!mrz || !chk) {
 		free(mrz);
-		free(q);
+		free(chk);
 		tims_buf_release(&text);
 		return cli_error(CLI_USAGE, "screen traveller", "out of memory");
 	}
@@ -499,21 +518,44 @@ static int screen_traveller(int argc, char **argv)
 		st = cli_error(CLI_FAIL, "screen traveller", "mrz: %s",
 			       mrz->nerrors ? mrz->errors[0].msg : "not a machine-readable zone");
 		free(mrz);
-		free(q);
+		free(chk);
 		return st;
+	}
+	memset(&veh, 0, sizeof(veh));
+	if ((plate && snprintf(veh.plate, sizeof(veh.plate), "%s", plate) >= (int)sizeof(veh.plate)) ||
+	    (vin && snprintf(veh.vin, sizeof(veh.vin), "%s", vin) >= (int)sizeof(veh.vin))) {
+		free(mrz);
+		free(chk);
+		return cli_error(CLI_USAGE, "screen traveller", "--plate, --vin: too long");
 	}
 	if ((st = open_index("screen traveller", store, &wl, &ix))) {
 		free(mrz);
-		free(q);
+		free(chk);
 		return st;
 	}
-	out = tims_wl_screen_traveller(wl, ix, mrz, plate, vin, &err);
-	free(mrz);
-	free(q);
+	tims_booth_config_default(&cfg);
+	cfg.max_checks = 16;
+	env = (struct tims_booth_env){ NULL, wl, ix };
+	in = (struct tims_booth_check_in){ mrz, NULL, plate || vin ? &veh : NULL, NULL };
+	st = CLI_OK;
+	if (tims_booth_new(&cfg, &booth, &err) || tims_booth_check(booth, &env, &who, &in, chk, &err))
+		st = cli_error(CLI_FAIL, "screen traveller", "%s", tims_err_msg(&err));
+	else if (chk->screen_status != TIMS_SCREEN_DONE)
+		/* a failed search is never "no hit" */
+		st = cli_error(CLI_FAIL, "screen traveller", "screening failed: %s", chk->screen_error);
+	tims_booth_free(booth);
 	tims_screen_index_free(ix);
 	tims_wl_close(wl);
+	if (st) {
+		free(mrz);
+		free(chk);
+		return st;
+	}
+	out = tims_booth_check_json(chk, mrz);
+	free(mrz);
+	free(chk);
 	if (!out)
-		return cli_error(CLI_FAIL, "screen traveller", "screening failed: %s", tims_err_msg(&err));
+		return cli_error(CLI_FAIL, "screen traveller", "out of memory");
 	return print_json(out);
 }
 

@@ -308,4 +308,43 @@ tims_rc tims_post_entries(struct tims_post *p, uint64_t index, unsigned width,
 tims_rc tims_tile_path(int level, uint64_t index, unsigned width,
 		       struct tims_buf *out);
 
+/* ---- events for the centre (lib/post/events.c, tims/event.h) ---- */
+
+/*
+ * The queue of events a post owes the centre, in post.db (table
+ * event_queue): an event is durable when tims_post_event_add returns, and
+ * numbered by a sequence that never goes back (the number the centre
+ * keys it by: a resend is stored once). Listed oldest first; marked
+ * delivered up to a number once the centre confirmed holding them.
+ * Delivered rows are kept TIMS_POST_EVENT_KEEP_MS, then deleted by a later
+ * mark. The handle has its own connection to post.db and a lock:
+ * thread-safe. The post must exist (tims_post_init).
+ */
+#define TIMS_POST_EVENT_KEEP_MS (7 * 86400 * 1000LL)
+struct tims_event;
+struct tims_post_events;
+tims_rc tims_post_events_open(const char *dir, struct tims_post_events **out,
+			      struct tims_err *err);
+void tims_post_events_close(struct tims_post_events *q);
+/* Check (tims_event_check) and store ev; time_ms 0 is now. *seq: its number. */
+tims_rc tims_post_event_add(struct tims_post_events *q, const struct tims_event *ev,
+			    uint64_t *seq, struct tims_err *err);
+/* At most max events not yet delivered, in sequence order. fn must not
+ * call back into q. An event that does not read back: TIMS_ERR_TAMPER. */
+typedef tims_rc (*tims_post_event_fn)(void *ctx, uint64_t seq, const struct tims_event *ev);
+tims_rc tims_post_events_pending(struct tims_post_events *q, size_t max,
+				 tims_post_event_fn fn, void *ctx, struct tims_err *err);
+/* Every event up to seq is delivered (again: harmless). */
+tims_rc tims_post_events_delivered(struct tims_post_events *q, uint64_t upto,
+				   struct tims_err *err);
+struct tims_post_events_stats {
+	uint64_t pending;           /* not yet delivered */
+	int64_t oldest_pending_ms;  /* when the oldest of them was queued, 0: none */
+	uint64_t delivered_kept;    /* delivered rows still kept */
+	int64_t last_delivered_ms;  /* 0: none kept */
+	uint64_t last_seq;          /* the largest number given, among the rows kept */
+};
+tims_rc tims_post_events_stats(struct tims_post_events *q, struct tims_post_events_stats *s,
+			       struct tims_err *err);
+
 #endif

@@ -6,11 +6,15 @@
  * decoded from hostile bytes without a lifecycle. Every text field is UTF-8
  * without control characters; the empty string means "not given".
  *
- * Canonical encoding (docs/formats.md, version 1): byte 0 is the version,
- * then every field in a fixed order, integers big-endian, strings as a
- * 16-bit big-endian length and the bytes. One record has exactly one
- * encoding: the decoder refuses anything that would not re-encode to the
- * same bytes (trailing bytes, unknown enum values, bad UTF-8, bad dates).
+ * Canonical encoding (docs/formats.md, versions 1 and 2): byte 0 is the
+ * version, then every field in a fixed order, integers big-endian, strings
+ * as a 16-bit big-endian length and the bytes. New records are written as
+ * version 2 (version 1's fields, then the server's screening outcome, the
+ * check binding, entry mode, approver, companion link and visa); version 1
+ * still decodes (its new fields read as their defaults). One record has
+ * exactly one encoding per version: the decoder refuses anything that would
+ * not re-encode to the same bytes (trailing bytes, unknown enum values, bad
+ * UTF-8, bad dates).
  *
  * Leaf commitment: the log does not hash the record itself but
  *   leaf entry = version || kind || time (8 bytes) || SHA-256(salt || record)
@@ -31,7 +35,8 @@
 #include "tims/buf.h"
 #include "tims/err.h"
 
-#define TIMS_RECORD_VERSION 1
+#define TIMS_RECORD_VERSION 2       /* the encoding new records are written in */
+#define TIMS_RECORD_ENTRY_VERSION 1 /* the leaf entry format (unchanged) */
 #define TIMS_RECORD_KIND_CROSSING 1
 #define TIMS_RECORD_SALT_BYTES 32
 #define TIMS_RECORD_ENTRY_BYTES 42 /* 1 + 1 + 8 + 32 */
@@ -62,6 +67,59 @@ enum tims_relation {
 	TIMS_REL_COMPANION = 1, /* travelling together */
 	TIMS_REL_MINOR = 2,     /* a minor in this traveller's care */
 	TIMS_REL_GUARDIAN = 3,  /* this traveller is a minor; the guardian */
+};
+
+/*
+ * The server's screening outcome (version 2). NOT_SCREENED: no check was
+ * bound (paper register, file import, a version 1 record). FAILED and
+ * UNAVAILABLE: the lookup did not complete — never read as "no hit".
+ */
+enum tims_screen_status {
+	TIMS_SCREEN_NOT_SCREENED = 0,
+	TIMS_SCREEN_DONE = 1,
+	TIMS_SCREEN_FAILED = 2,
+	TIMS_SCREEN_UNAVAILABLE = 3,
+};
+
+enum tims_hit_part {
+	TIMS_HIT_DOCUMENT = 1, /* the document number is listed */
+	TIMS_HIT_PERSON = 2,   /* the person (name, birth date) matched */
+	TIMS_HIT_VEHICLE = 3,  /* the vehicle (plate, VIN) is listed */
+};
+
+#define TIMS_RECORD_MAX_HITS 8
+
+struct tims_record_hit {
+	uint8_t part;                  /* enum tims_hit_part */
+	uint8_t discreet;              /* 1: a discreet check (SIS Art. 36) */
+	char list[TIMS_RECORD_FIELD];  /* watchlist name */
+	char ref[TIMS_RECORD_FIELD];   /* entry reference */
+	char alert[TIMS_RECORD_FIELD]; /* the entry's alert kind / status as listed */
+	uint64_t version;              /* list version the match was made against */
+	uint16_t score_pm;             /* score in per mille (0..1000) */
+};
+
+enum tims_entry_mode {
+	TIMS_ENTRY_READ = 0,   /* document read at the booth */
+	TIMS_ENTRY_MANUAL = 1, /* typed by hand */
+	TIMS_ENTRY_PAPER = 2,  /* paper register re-entered */
+};
+
+enum tims_visa_kind {
+	TIMS_VISA_NONE = 0,
+	TIMS_VISA_SHORT = 1,     /* type C */
+	TIMS_VISA_LONG = 2,      /* type D */
+	TIMS_VISA_RESIDENCE = 3, /* residence permit */
+};
+
+struct tims_visa {
+	uint8_t kind;                        /* enum tims_visa_kind */
+	char number[TIMS_RECORD_FIELD];
+	char issuer[TIMS_RECORD_FIELD];
+	char valid_from[TIMS_RECORD_FIELD];  /* YYYY-MM-DD */
+	char valid_until[TIMS_RECORD_FIELD]; /* YYYY-MM-DD */
+	uint8_t entries;                     /* 0 multiple, else 1 or 2 */
+	uint16_t duration_days;              /* days of stay allowed (short stay) */
 };
 
 /* The traveller: the MRZ fields (ICAO 9303), names split as read. */
@@ -107,26 +165,66 @@ struct tims_record {
 	struct tims_companion companions[TIMS_RECORD_MAX_COMPANIONS];
 	size_t ncompanions;
 	uint8_t decision;                    /* enum tims_decision */
-	char refusal_code[TIMS_RECORD_FIELD];
-	char screening[TIMS_RECORD_FIELD];   /* screening outcome summary */
+	char refusal_code[TIMS_RECORD_FIELD]; /* one or more codes, "B,E" */
+	char screening[TIMS_RECORD_FIELD];   /* version 1 summary text, read
+						only: kept for version 1
+						records and not-screened
+						imports; a screened record
+						leaves it empty */
 	uint64_t corrects;                   /* log index, or NO_INDEX */
 	char reason[TIMS_RECORD_TEXT];       /* why, for a correction */
+	/* version 2 */
+	uint8_t screen_status;               /* enum tims_screen_status */
+	size_t nhits;
+	struct tims_record_hit hits[TIMS_RECORD_MAX_HITS];
+	char check_id[TIMS_RECORD_FIELD];    /* the server check this crossing is bound to */
+	char confirmed_hit[TIMS_RECORD_FIELD]; /* "list/ref" the officer confirmed when admitting with a hit */
+	uint8_t entry_mode;                  /* enum tims_entry_mode */
+	char approver[TIMS_RECORD_FIELD];    /* second person (paper import, identity change) */
+	uint64_t accompanies;                /* index of the record of the traveller this one came with, or NO_INDEX */
+	struct tims_visa visa;
 };
 
-/* An empty record: no fields, corrects = TIMS_RECORD_NO_INDEX. */
+/*
+ * An empty record: no fields, corrects = accompanies = TIMS_RECORD_NO_INDEX,
+ * not screened, entry mode "read", no visa.
+ */
 void tims_record_init(struct tims_record *r);
 
 /*
  * Check every field (what the encoder and decoder enforce): required fields
- * present, enums known, dates real, codes well-formed, a refusal has a code,
- * a correction has a reason. The message names the field ("person.sex: must
- * be M, F or X").
+ * present, enums known, dates real, codes well-formed, a refusal has one or
+ * more distinct codes ("B,E"), a correction has a reason; version 2: hits
+ * only with a screening status, each hit well-formed (part, list, ref, score
+ * at most 1000), confirmed_hit names a non-discreet hit of the record, an
+ * admission with a non-discreet hit has one, screening text only when not
+ * screened, a visa complete and its dates in order. The message names the
+ * field ("person.sex: must be M, F or X").
  */
 TIMS_MUST_USE tims_rc tims_record_check(const struct tims_record *r, struct tims_err *err);
 
-/* Append the canonical encoding of r to out (checks it first). */
+/*
+ * A record read from a file (`tims cross import`) was not screened by this
+ * server: refuse one that claims a screening (screen_status other than
+ * not-screened, hits, check_id or confirmed_hit), naming the field.
+ */
+TIMS_MUST_USE tims_rc tims_record_check_import(const struct tims_record *r,
+					       struct tims_err *err);
+
+/* Append the canonical encoding of r to out (checks it first), version 2. */
 tims_rc tims_record_encode(const struct tims_record *r, struct tims_buf *out,
 			   struct tims_err *err);
+
+/*
+ * The same in an older version (1 or 2): only to compare with bytes stored
+ * in that version (an idempotent retry of a version 1 record, tests).
+ * Version 1 refuses a record that uses any version 2 field.
+ */
+tims_rc tims_record_encode_version(const struct tims_record *r, unsigned version,
+				   struct tims_buf *out, struct tims_err *err);
+
+/* The encoding version of encoded bytes (byte 0), 0 if empty. */
+unsigned tims_record_encoded_version(const void *data, size_t len);
 
 /* Decode exactly one canonical encoding (strict: see above). */
 tims_rc tims_record_decode(const void *data, size_t len,
@@ -141,7 +239,8 @@ void tims_record_entry(const uint8_t salt[TIMS_RECORD_SALT_BYTES],
 		       const void *encoded, size_t len, int64_t time_ms,
 		       uint8_t entry[TIMS_RECORD_ENTRY_BYTES]);
 
-/* The time carried by an entry (bytes 2..9); INT64_MIN if not version 1. */
+/* The time carried by an entry (bytes 2..9); INT64_MIN if the entry is not
+ * TIMS_RECORD_ENTRY_VERSION. */
 int64_t tims_record_entry_time(const uint8_t entry[TIMS_RECORD_ENTRY_BYTES]);
 
 /* The time that counts for stay rules: crossed_ms if set, else time_ms. */
@@ -166,11 +265,37 @@ const char *tims_direction_name(unsigned d);   /* "entry", "exit", "?" */
 const char *tims_decision_name(unsigned d);    /* "admit", "refuse", "second-line" */
 const char *tims_vehicle_role_name(unsigned r);        /* "", "driver", "passenger" */
 const char *tims_relation_name(unsigned r);    /* "companion", "minor", "guardian" */
+const char *tims_screen_status_name(unsigned s); /* "not-screened", "done", "failed", "unavailable" */
+const char *tims_record_hit_part_name(unsigned p);    /* "document", "person", "vehicle" */
+const char *tims_entry_mode_name(unsigned m);  /* "read", "manual", "paper" */
+const char *tims_visa_kind_name(unsigned k);   /* "", "short", "long", "residence" */
 /* The value whose name is s, or 0 if none. */
 unsigned tims_direction_parse(const char *s);
 unsigned tims_decision_parse(const char *s);
 unsigned tims_vehicle_role_parse(const char *s);       /* "" or "none" -> 0 too */
 unsigned tims_relation_parse(const char *s);
+/* These return the value, or -1 if s names none (their 0 is a value). */
+int tims_screen_status_parse(const char *s);
+int tims_record_hit_part_parse(const char *s);
+int tims_entry_mode_parse(const char *s);
+int tims_visa_kind_parse(const char *s);        /* "" or "none" -> 0 */
+
+/*
+ * Refusal codes: a list "B" or "B,E" — each code A-Z 0-9,
+ * no empty item, no repeat. Calls fn for each code (stops at its non-zero
+ * return). Returns TIMS_ERR_INVALID naming `what` if the syntax is wrong.
+ */
+tims_rc tims_refusal_codes_each(const char *list, const char *what,
+				int (*fn)(const char *code, void *arg), void *arg,
+				struct tims_err *err);
+
+/* "list/ref" of a hit into out (size >= TIMS_RECORD_FIELD); 0 if it fits. */
+int tims_record_hit_name(const struct tims_record_hit *h, char *out, size_t size);
+/* The hit named "list/ref" among r's hits, or NULL. */
+const struct tims_record_hit *tims_record_find_hit(const struct tims_record *r,
+						  const char *name);
+/* Non-zero if r carries a hit that is not discreet. */
+int tims_record_has_open_hit(const struct tims_record *r);
 
 /* Dates and times (UTC, proleptic Gregorian). */
 int64_t tims_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -173,25 +173,78 @@ tims_rc tims_wl_ident(struct tims_wl *wl, uint32_t rowid, enum tims_ident_kind k
 		      char out[TIMS_IDENT_MAX + 1], struct tims_err *err);
 
 /*
- * Screen a traveller (a parsed MRZ, and a vehicle's plate and VIN, either
- * may be NULL) against the lists loaded in ix: a JSON object {"mrz",
- * "document": {"number", "issuing_state", "hits"}, "person": {"name", "dob",
- * "nationality", "hits", "candidates"}, "vehicle"?: {..., "hits"}}. Each hit
- * is the stored entry with "score", "reasons" and "discreet". NULL when out
- * of memory. The caller owns the result.
+ * Screening a traveller, typed: what the booth service (tims/booth.h) and
+ * `tims screen` ask, and what they get back. Renderers to JSON live at the
+ * edges (lib/booth/json.c), never here.
+ *
+ * Fail closed: a hit the index found but the store could not read back, a
+ * search that could not be completed, a name or a number that could not be
+ * put in the form the index holds, more hits than the result can hold: the
+ * call fails (err says what), never "no hit".
  */
-struct tims_mrz;
-struct json_t;
+#define TIMS_WL_HITS_MAX 32     /* hits of one screening, all parts */
+#define TIMS_WL_REF_MAX 64
+
+enum tims_wl_part { TIMS_WL_PART_DOCUMENT = 1, TIMS_WL_PART_PERSON = 2,
+		    TIMS_WL_PART_VEHICLE = 3 }; /* = enum tims_hit_part (record.h) */
+
+struct tims_wl_hit {
+	uint8_t part;                        /* enum tims_wl_part */
+	enum tims_wl_kind kind;              /* the list's kind */
+	uint32_t rowid;
+	char list[TIMS_WL_LIST_NAME_MAX + 1];
+	char ref[TIMS_WL_REF_MAX + 1];
+	uint64_t version;                    /* the entry's version in its list */
+	char alert[24];                      /* persons: alert; others: status */
+	bool discreet;                       /* alert "discreet-check" (SIS Art. 36) */
+	double score;                        /* 0..1; identifiers 1 */
+	unsigned nreasons;
+	char reasons[TIMS_SCREEN_MAX_REASONS][TIMS_SCREEN_REASON_BYTES];
+	/* The entry as listed, for the officer (never shown for a discreet hit). */
+	char name[257];                      /* persons */
+	char dob[11];
+	char nationality[4];
+	char authority[129];
+	char instruction[513];
+	char number[TIMS_IDENT_MAX + 1];     /* documents */
+	char doc_type[129];
+	char issuing_state[4];
+	char plate[TIMS_IDENT_MAX + 1];      /* vehicles */
+	char vin[TIMS_IDENT_MAX + 1];
+	char country[4];
+};
+
+struct tims_wl_screening {
+	size_t nhits;
+	struct tims_wl_hit hits[TIMS_WL_HITS_MAX];
+	size_t candidates;                   /* person entries scored */
+};
+
+/* What is screened; any pointer may be NULL or "" (not given). */
+struct tims_wl_query {
+	const char *doc_number, *doc_issuer;   /* document lists */
+	const char *surname, *given_names;     /* person lists */
+	const char *birth_date;                /* YYYY[-MM[-DD]] */
+	const char *nationality;
+	char sex;                              /* 'M', 'F' or 0 */
+	const char *plate, *vin;               /* vehicle lists */
+};
+
 struct tims_name;
 struct tims_subject;
 
-/* Person hits for a parsed name and its qualifiers, as JSON (an array). */
-struct json_t *tims_wl_person_hits(struct tims_wl *wl, struct tims_screen_index *ix,
-				   const struct tims_name *q, const struct tims_subject *s,
-				   size_t *candidates, struct tims_err *err);
+/* Screen q against the lists loaded in ix; out is filled from empty. */
+TIMS_MUST_USE tims_rc tims_wl_screen(struct tims_wl *wl, struct tims_screen_index *ix,
+				     const struct tims_wl_query *q,
+				     struct tims_wl_screening *out, struct tims_err *err);
 
-struct json_t *tims_wl_screen_traveller(struct tims_wl *wl, struct tims_screen_index *ix,
-					const struct tims_mrz *mrz, const char *plate,
-					const char *vin, struct tims_err *err);
+/* Person hits for a parsed name and its qualifiers, appended to out. */
+TIMS_MUST_USE tims_rc tims_wl_screen_person(struct tims_wl *wl, struct tims_screen_index *ix,
+					    const struct tims_name *name,
+					    const struct tims_subject *s,
+					    struct tims_wl_screening *out, struct tims_err *err);
+
+/* "document", "person", "vehicle". */
+const char *tims_wl_part_name(unsigned part);
 
 #endif

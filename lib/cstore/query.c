@@ -569,33 +569,85 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* Hits: crossings whose screening summary names a hit.                */
-
+/* Hits: crossings the post's screening found a hit for.               */
+/*
+ * A version 2 record carries the server's outcome in structured fields
+ * ("screen_status", "hits": list, ref, part, alert, discreet): those are
+ * read, never a text. A failed screening is listed too (never "no hit").
+ * A version 1 record (no "screen_status") has only the summary text the
+ * booth sent: it keeps the old reading.
+ */
 static const char sql_hits[] =
 	"SELECT origin, idx, when_ms, direction, decision, record FROM crossings"
 	" WHERE when_ms >= ?1 AND when_ms < ?2 AND record IS NOT NULL"
-	" AND record LIKE '%\"screening\":\"%' AND record NOT LIKE '%\"screening\":\"no hits\"%'"
-	" AND record NOT LIKE '%\"screening\":\"not screened%'"
+	" AND (record LIKE '%\"hits\":[%' OR record LIKE '%\"screen_status\":\"failed\"%'"
+	"  OR (record NOT LIKE '%\"screen_status\":%'"
+	"   AND record LIKE '%\"screening\":\"%' AND record NOT LIKE '%\"screening\":\"no hits\"%'"
+	"   AND record NOT LIKE '%\"screening\":\"not screened%'))"
 	" ORDER BY when_ms DESC, origin, idx LIMIT ?3";
+
+/* "N hits: list/ref, ..." from the structured hits (for the panel's line). */
+static json_t *hits_summary(json_t *hits, const char *status)
+{
+	struct tims_buf b = TIMS_BUF_INIT(512);
+	size_t i, n = json_array_size(hits);
+	json_t *h, *out;
+
+	if (!n)
+		tims_buf_addf(&b, "screening %s", status);
+	else
+		tims_buf_addf(&b, "%zu %s:", n, n == 1 ? "hit" : "hits");
+	json_array_foreach(hits, i, h)
+		tims_buf_addf(&b, "%s %s/%s%s", i ? "," : "",
+			      json_string_value(json_object_get(h, "list")) ?
+			      json_string_value(json_object_get(h, "list")) : "?",
+			      json_string_value(json_object_get(h, "ref")) ?
+			      json_string_value(json_object_get(h, "ref")) : "?",
+			      json_is_true(json_object_get(h, "discreet")) ? " (discreet)" : "");
+	out = json_string(tims_buf_str(&b));
+	tims_buf_release(&b);
+	return out;
+}
 
 static tims_rc hits_row(void *ctx, const struct cs_row *row)
 {
-	json_t *list = ctx, *rec;
-	const char *scr;
+	json_t *list = ctx, *rec, *hits, *o;
+	const char *scr, *status;
 
 	if (row->n < 6 || !row->v[5])
 		return TIMS_OK;
 	if (!(rec = json_loads(row->v[5], 0, NULL)))
 		return TIMS_OK; /* our own rows are JSON; skip rather than fail */
+	o = json_pack("{s:s, s:I, s:I, s:s, s:s}",
+		"origin", row->v[0], "index", (json_int_t)cs_int(row->v[1]),
+		"time", (json_int_t)cs_int(row->v[2]),
+		"direction", cs_int(row->v[3]) == 2 ? "exit" : "entry",
+		"decision", cs_int(row->v[4]) == 2 ? "refuse" :
+			    cs_int(row->v[4]) == 3 ? "second-line" : "admit");
+	status = json_string_value(json_object_get(rec, "screen_status"));
+	hits = json_object_get(rec, "hits");
 	scr = json_string_value(json_object_get(rec, "screening"));
-	if (scr && *scr && strcmp(scr, "no hits") != 0)
-		json_array_append_new(list, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s}",
-			"origin", row->v[0], "index", (json_int_t)cs_int(row->v[1]),
-			"time", (json_int_t)cs_int(row->v[2]),
-			"direction", cs_int(row->v[3]) == 2 ? "exit" : "entry",
-			"decision", cs_int(row->v[4]) == 2 ? "refuse" :
-				    cs_int(row->v[4]) == 3 ? "second-line" : "admit",
-			"screening", scr));
+	if (!o) {
+		json_decref(rec);
+		return TIMS_ERR_NOMEM;
+	}
+	if (status) { /* version 2: the server's outcome */
+		if (json_array_size(hits) || !strcmp(status, "failed")) {
+			json_object_set_new(o, "screen_status", json_string(status));
+			if (json_is_array(hits))
+				json_object_set(o, "hits", hits);
+			else
+				json_object_set_new(o, "hits", json_array());
+			json_object_set_new(o, "screening", hits_summary(hits, status));
+			if (json_object_get(rec, "confirmed_hit"))
+				json_object_set(o, "confirmed_hit", json_object_get(rec, "confirmed_hit"));
+			json_array_append(list, o);
+		}
+	} else if (scr && *scr && strcmp(scr, "no hits") != 0) {
+		json_object_set_new(o, "screening", json_string(scr));
+		json_array_append(list, o);
+	}
+	json_decref(o);
 	json_decref(rec);
 	return TIMS_OK;
 }

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "tims/audit.h"
+#include "tims/booth.h"
 #include "tims/http.h"
 #include "tims/metrics.h"
 #include "tims/node.h"
@@ -28,6 +29,7 @@ struct tims_node {
 	struct tims_http_server *http;
 	struct tims_wl *wl;                /* watchlists, or NULL: none loaded */
 	struct tims_screen_index *ix;
+	struct tims_booth *booth;          /* checks and registrations (booth.h) */
 	struct tims_metrics metrics;
 	struct tims_metric *m_requests[6]; /* by status class 1xx..5xx, other */
 	struct tims_metric *m_register;    /* registration latency */
@@ -45,6 +47,7 @@ struct tims_node {
 					      yet in audit.db (kept in post.db) */
 	int halt_logged;                   /* the halt was written to the log */
 	struct tims_metric *m_halted;
+	struct node_events *events;        /* events for the centre (events.c) */
 };
 
 extern const struct tims_http_route tims_node_routes[];
@@ -121,6 +124,31 @@ tims_rc node_authorize_peer(void *app, const struct tims_tls_peer *peer,
 			    struct tims_principal *who);
 tims_rc node_h_peer_export(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc node_h_peer_cosigned(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+
+/*
+ * events.c: events for the centre (tims/event.h). node_event stores ev
+ * durably in post.db (its time_ms 0: now) and wakes the sync thread,
+ * which delivers it to the centre, queued while offline. With or without
+ * n->lock held. node_events_start/stop: from node_sync_start/stop.
+ */
+struct tims_event;
+struct tims_sync_conn;
+struct tims_sync_peer;
+tims_rc node_event(struct tims_node *n, const struct tims_event *ev, struct tims_err *err);
+tims_rc node_events_start(struct tims_node *n, struct tims_err *err);
+void node_events_stop(struct tims_node *n);
+/* The sync thread: whether an event came since it last asked (clears it). */
+int node_events_kicked(struct tims_node *n);
+/* The sync thread, after a round the centre answered: send what is pending. */
+void node_events_deliver(struct tims_node *n, struct tims_sync_conn *conn,
+			 const struct tims_sync_peer *peer);
+/* {"pending", "oldest_pending_ms", "last_seq", "sent", "last_sent_ms", "last_error"?}. */
+json_t *node_events_status(struct tims_node *n);
+/* TRANSITIONAL: the hits of a check (people.c) as events; the booth service
+ * (branch booth) reports its own and replaces it. refs: audit_hit objects. */
+void node_event_check_hits(struct tims_node *n, const struct tims_http_req *req,
+			   const char *document, const char *issuer, const char *nationality,
+			   const char *plate, const json_t *refs);
 
 /* A line for the process log (no personal data). */
 void node_log(struct tims_node *n, const char *fmt, ...)

@@ -297,6 +297,21 @@ static tims_rc load_watchlists(struct tims_node *n, struct tims_err *err)
 	return TIMS_OK;
 }
 
+/* The booth service, configured by DIR/booth.conf (docs/booth.md). */
+static tims_rc load_booth(struct tims_node *n, struct tims_err *err)
+{
+	struct tims_booth_config c;
+	tims_rc rc;
+
+	if ((rc = tims_booth_config_read(n->dir, &c, err)) ||
+	    (rc = tims_booth_new(&c, &n->booth, err)))
+		return rc;
+	node_log(n, "booth: crossed_at within %" PRIu64 " s of the post's clock, a check binds "
+		 "a crossing for %" PRIu64 " s, %zu refusal codes", c.skew_ms / 1000,
+		 c.check_lifetime_ms / 1000, c.ncodes);
+	return TIMS_OK;
+}
+
 json_t *node_screening_status(struct tims_node *n)
 {
 	struct tims_wl_list_info *lists = NULL;
@@ -444,6 +459,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	    (rc = tims_audit_open(n->dir, TIMS_AUDIT_WRITE, &n->audit, err)) ||
 	    (rc = tims_officers_open_dir(n->dir, cfg->pw_cost, &n->officers, err)) ||
 	    (rc = load_watchlists(n, err)) ||
+	    (rc = load_booth(n, err)) ||
 	    (rc = load_tls(n, &crt, &key, err)))
 		goto fail;
 	/* Enrolled: the centre's CA vouches for the centre pulling (rebuild). */
@@ -525,6 +541,7 @@ void tims_node_stop(struct tims_node *n)
 	if (n->audit && tims_audit_checkpoint(n->audit, &issued, &err))
 		node_log(n, "audit checkpoint at stop: %s", tims_err_msg(&err));
 	tims_officers_close_dir(n->officers);
+	tims_booth_free(n->booth);
 	tims_screen_index_free(n->ix);
 	tims_wl_close(n->wl);
 	tims_audit_free(n->audit);

@@ -3,6 +3,11 @@
  * traveller, registering a crossing, reading a history, reading the audit
  * log. Each appends its audit event before answering (node_audit).
  *
+ * Checks and crossings go through the booth service (tims/booth.h): the
+ * handlers parse, call it, report hits to the centre (node_event), audit
+ * and render; the person and the screening of a crossing come from the
+ * server's check, never from the client.
+ *
  * A crossing's answer never contradicts the log: the record, a checkpoint
  * covering it and the audit event it owes are one transaction
  * (tims_post_register); once that commits the booth is told "registered"
@@ -15,6 +20,8 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "tims/booth.h"
+#include "tims/event.h"
 #include "tims/mrz.h"
 #include "tims/record.h"
 #include "tims/screen.h"
@@ -42,312 +49,379 @@ static tims_rc parse_mrz(const char *text, struct tims_mrz *m)
 
 /* --- POST /api/v1/check -------------------------------------------------- */
 
+/*
+ * parse -> tims_booth_check -> events -> audit -> render. The answer is the
+ * check reduced for the booth (tims_booth_reduce: no discreet hit, not even
+ * a marker); the audit event keeps every hit, and says which the booth was
+ * not shown; the centre learns of every hit as an event at once.
+ */
 const struct tims_json_field node_check_schema[] = {
-	{ "mrz", TIMS_JSON_STRING, 1, MRZ_TEXT_MAX },
+	{ "mrz", TIMS_JSON_STRING, 0, MRZ_TEXT_MAX },
+	{ "manual", TIMS_JSON_OBJECT, 0, 0 },
 	{ "vehicle", TIMS_JSON_OBJECT, 0, 0 },
+	{ "visa", TIMS_JSON_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
-static json_t *stay_summary(const struct tims_travel *t)
+/* One string member of a small request object into dst; 0, or -1 with
+ * msg naming the field. */
+struct str_field {
+	const char *key;
+	size_t off;
+};
+
+static int copy_strings(json_t *obj, const char *what, const struct str_field *fields,
+			size_t nfields, void *base, char *msg, size_t msgsize)
 {
-	const struct tims_stay_result *s = &t->stay;
+	const char *key;
+	json_t *v;
 
-	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:b}",
-		"regime", tims_stay_kind_name(s->kind), "max_days", s->max_days,
-		"window_days", s->window_days, "used", s->used, "left", s->left,
-		"overstay", s->overstay, "in_country", s->in_country,
-		"inconsistent", s->inconsistent);
-}
+	json_object_foreach(obj, key, v) {
+		size_t i, len;
 
-/*
- * Hits in a screening answer: how many, whether any is a discreet check,
- * and each hit for the audit trail. A discreet-check hit leaves the node as
- * {"list", "ref", "discreet": true} only: no name, alert kind, authority,
- * instruction or reasons reach the booth's browser, where a traveller (or a
- * screen reader, a developer tool, a cache) could see them. The audit event
- * keeps every hit whole enough to say what the matcher found and why (list,
- * reference, list version, alert or status, score, reasons, discreet) and
- * what the booth was shown ("shown": "full" or "marker"); the entry's own
- * text (name, authority, instruction) is in the watchlist at that version.
- */
-static json_t *audit_hit(json_t *h, int discreet)
-{
-	static const char *const keep[] = {
-		"list", "kind", "ref", "version", "alert", "status", "score", "reasons",
-	};
-	json_t *o = json_object(), *v;
-
-	if (!o)
-		return NULL;
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-		if ((v = json_object_get(h, keep[i])))
-			json_object_set(o, keep[i], v);
-	json_object_set_new(o, "discreet", json_boolean(discreet));
-	json_object_set_new(o, "shown", json_string(discreet ? "marker" : "full"));
-	return o;
-}
-
-/* 0, or -1 when out of memory: then nothing may be answered, as a discreet
- * hit could not be reduced to its marker. */
-static int count_hits(json_t *screen, size_t *total, int *discreet, json_t *refs)
-{
-	static const char *const parts[] = { "document", "person", "vehicle" };
-
-	*total = 0;
-	for (size_t i = 0; i < 3; i++) {
-		json_t *hits = json_object_get(json_object_get(screen, parts[i]), "hits"), *h;
-		size_t k;
-
-		json_array_foreach(hits, k, h) {
-			int quiet = json_is_true(json_object_get(h, "discreet"));
-			json_t *a = audit_hit(h, quiet);
-
-			if (!a || json_object_set_new(a, "part", json_string(parts[i])) ||
-			    json_array_append_new(refs, a))
-				return -1;
-			(*total)++;
-			if (quiet) {
-				json_t *marker = json_pack("{s:O?, s:O?, s:b}",
-					"list", json_object_get(h, "list"),
-					"ref", json_object_get(h, "ref"), "discreet", 1);
-
-				*discreet = 1;
-				if (!marker || json_array_set_new(hits, k, marker))
-					return -1;
-			}
+		for (i = 0; i < nfields && strcmp(fields[i].key, key); i++)
+			;
+		if (i == nfields) {
+			snprintf(msg, msgsize, "%s.%.40s: unknown field", what, key);
+			return -1;
 		}
+		if (!json_is_string(v)) {
+			snprintf(msg, msgsize, "%s.%s: must be a string", what, key);
+			return -1;
+		}
+		len = json_string_length(v);
+		if (len >= TIMS_RECORD_FIELD || memchr(json_string_value(v), '\0', len)) {
+			snprintf(msg, msgsize, "%s.%s: at most %d bytes, no NUL", what, key,
+				 TIMS_RECORD_FIELD - 1);
+			return -1;
+		}
+		memcpy((char *)base + fields[i].off, json_string_value(v), len + 1);
 	}
 	return 0;
 }
 
-/*
- * Screening that failed is remembered, per document, until a later check of
- * that document completes: a crossing registered for it meanwhile must not
- * carry a summary that claims a screening ("no hits", "N hits: ..."). A
- * small ring, newest over oldest: a post has a few booths, and a traveller
- * is registered within minutes of the check.
- */
-#define SCREEN_FAILED_MAX 256
-
-struct screen_failed {
-	char issuer[4];
-	char number[TIMS_IDENT_MAX + 1];
+#define PF(k, m) { k, offsetof(struct tims_person, m) }
+static const struct str_field manual_fields[] = {
+	PF("surname", surname), PF("given_names", given_names),
+	PF("birth_date", birth_date), PF("nationality", nationality), PF("sex", sex),
+	PF("doc_number", doc_number), PF("issuer", issuer), PF("doc_code", doc_code),
+	PF("expiry", expiry),
+};
+#define VF(k, m) { k, offsetof(struct tims_vehicle, m) }
+static const struct str_field vehicle_fields[] = {
+	VF("plate", plate), VF("vin", vin), VF("country", country), VF("make_model", make_model),
+};
+#define SF(k, m) { k, offsetof(struct tims_visa, m) }
+static const struct str_field visa_fields[] = {
+	SF("number", number), SF("issuer", issuer), SF("valid_from", valid_from),
+	SF("valid_until", valid_until),
 };
 
-static struct screen_failed screen_failed[SCREEN_FAILED_MAX];
-static size_t screen_failed_next;
-
-/* The caller holds n->lock for these two. */
-static struct screen_failed *screen_failed_find(const char *issuer, const char *number)
+static int parse_vehicle(json_t *o, struct tims_vehicle *v, char *msg, size_t size)
 {
-	for (size_t i = 0; number && *number && i < SCREEN_FAILED_MAX; i++)
-		if (!strcmp(screen_failed[i].number, number) &&
-		    !strcmp(screen_failed[i].issuer, issuer ? issuer : ""))
-			return &screen_failed[i];
-	return NULL;
+	char norm[TIMS_IDENT_MAX + 1];
+	struct tims_err err;
+
+	memset(v, 0, sizeof(*v));
+	if (copy_strings(o, "vehicle", vehicle_fields, TIMS_ARRAY_SIZE(vehicle_fields), v,
+			 msg, size))
+		return -1;
+	if (strlen(v->plate) > 20 || strlen(v->vin) > 20) {
+		snprintf(msg, size, "vehicle: plate and vin have at most 20 characters");
+		return -1;
+	}
+	/* A plate or VIN that cannot be searched is the caller's to fix, not a
+	 * vehicle screened with no hit. */
+	if ((v->plate[0] && tims_screen_norm_ident(TIMS_IDENT_PLATE, v->plate, norm,
+						    "vehicle.plate", &err)) ||
+	    (v->vin[0] && tims_screen_norm_ident(TIMS_IDENT_VIN, v->vin, norm, "vehicle.vin",
+						  &err))) {
+		snprintf(msg, size, "%s", err.msg);
+		return -1;
+	}
+	return 0;
 }
 
-static void screen_failed_note(const char *issuer, const char *number, int failed)
+/* The visa: kind, number, issuer, valid_from, valid_until, entries,
+ * duration_days; the record's rules check it (tims_booth_check). */
+static int parse_visa(json_t *o, struct tims_visa *v, char *msg, size_t size)
 {
-	struct screen_failed *f = screen_failed_find(issuer, number);
+	json_t *strs = json_object(), *x;
+	const char *key;
+	int kind, rc = 0;
 
-	if (!number || !*number)
-		return;
-	if (!failed) {
-		if (f)
-			memset(f, 0, sizeof(*f));
+	memset(v, 0, sizeof(*v));
+	if (!strs)
+		return -1;
+	json_object_foreach(o, key, x) {
+		if (!strcmp(key, "kind")) {
+			if (!json_is_string(x) || (kind = tims_visa_kind_parse(json_string_value(x))) <= 0) {
+				snprintf(msg, size, "visa.kind: must be short, long or residence");
+				rc = -1;
+				break;
+			}
+			v->kind = (uint8_t)kind;
+		} else if (!strcmp(key, "entries") || !strcmp(key, "duration_days")) {
+			json_int_t max = key[0] == 'e' ? 2 : 366;
+
+			if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+			    json_integer_value(x) > max) {
+				snprintf(msg, size, "visa.%s: an integer from 0 to %d", key, (int)max);
+				rc = -1;
+				break;
+			}
+			if (key[0] == 'e')
+				v->entries = (uint8_t)json_integer_value(x);
+			else
+				v->duration_days = (uint16_t)json_integer_value(x);
+		} else {
+			json_object_set(strs, key, x);
+		}
+	}
+	if (!rc)
+		rc = copy_strings(strs, "visa", visa_fields, TIMS_ARRAY_SIZE(visa_fields), v,
+				  msg, size);
+	json_decref(strs);
+	return rc;
+}
+
+/* Every hit of a check for the audit trail: what the matcher found and why,
+ * and what the booth was shown ("full", or "withheld" for a discreet hit). */
+static json_t *audit_hits(const struct tims_booth_check *c)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < c->screening.nhits; i++) {
+		const struct tims_wl_hit *h = &c->screening.hits[i];
+		json_t *r = json_array(), *o;
+
+		for (unsigned k = 0; r && k < h->nreasons; k++)
+			json_array_append_new(r, json_string(h->reasons[k]));
+		o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:f, s:o*, s:b, s:s}",
+			      "part", tims_wl_part_name(h->part), "list", h->list, "ref", h->ref,
+			      "version", (json_int_t)h->version, "alert", h->alert,
+			      "score", h->score, "reasons", r, "discreet", h->discreet,
+			      "shown", h->discreet ? "withheld" : "full");
+		if (!o || json_array_append_new(a, o)) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* The hits of a record, one event per kind: discreet, and the others
+ * (admitted with a hit, or a hit). companions: documents of the records
+ * that came with it; NULL: none. */
+static void report_hits(struct tims_node *n, const char *officer, const char *booth,
+			const char *check_id, uint64_t crossing, uint8_t decision,
+			const struct tims_person *p, const struct tims_vehicle *v,
+			const struct tims_record_hit *hits, size_t nhits,
+			const struct tims_companion *companions, size_t ncompanions)
+{
+	struct tims_event *ev = malloc(sizeof(*ev));
+	struct tims_err err;
+
+	if (!ev) {
+		node_log(n, "events: hits: out of memory");
 		return;
 	}
-	if (f)
-		return;
-	f = &screen_failed[screen_failed_next++ % SCREEN_FAILED_MAX];
-	snprintf(f->issuer, sizeof(f->issuer), "%s", issuer ? issuer : "");
-	snprintf(f->number, sizeof(f->number), "%s", number);
+	for (int discreet = 0; discreet < 2; discreet++) {
+		tims_event_init(ev);
+		for (size_t i = 0; i < nhits && ev->nhits < TIMS_EVENT_MAX_HITS; i++)
+			if (hits[i].discreet == discreet)
+				ev->hits[ev->nhits++] = hits[i];
+		if (!ev->nhits)
+			continue;
+		ev->kind = discreet ? TIMS_EVENT_DISCREET_HIT
+			 : decision == TIMS_DECISION_ADMIT ? TIMS_EVENT_ADMIT_WITH_HIT
+							   : TIMS_EVENT_HIT;
+		snprintf(ev->officer, sizeof(ev->officer), "%s", officer);
+		snprintf(ev->booth, sizeof(ev->booth), "%s", booth);
+		snprintf(ev->check_id, sizeof(ev->check_id), "%s", check_id);
+		ev->crossing = crossing;
+		ev->decision = decision;
+		snprintf(ev->document, sizeof(ev->document), "%s", p->doc_number);
+		snprintf(ev->issuer, sizeof(ev->issuer), "%s", p->issuer);
+		snprintf(ev->nationality, sizeof(ev->nationality), "%s", p->nationality);
+		if (v) {
+			snprintf(ev->plate, sizeof(ev->plate), "%s", v->plate);
+			snprintf(ev->vehicle_country, sizeof(ev->vehicle_country), "%s", v->country);
+		}
+		/* who travels with a discreet-check person is part of the report
+		 * (SIS Art. 36 practice) */
+		for (size_t i = 0; discreet && i < ncompanions && i < TIMS_EVENT_MAX_COMPANIONS; i++)
+			ev->companions[ev->ncompanions++] = companions[i];
+		if (node_event(n, ev, &err))
+			node_log(n, "events: %s: %s", tims_event_kind_name(ev->kind),
+				 tims_err_msg(&err));
+	}
+	free(ev);
 }
 
-/*
- * The screening summary a crossing may carry (n->lock held): what the
- * client sent, unless the last check of this document at this node failed
- * its screening while the summary claims one was made. Then the record says
- * "not screened: screening failed" — the crossing itself is kept (a refusal
- * or a second-line referral must be recordable), never a "no hits".
- */
-static void screening_vouch(json_t *body)
+static json_t *check_query(const struct tims_booth_check *c)
 {
-	json_t *p = json_object_get(body, "person");
-	const char *scr = json_string_value(json_object_get(body, "screening"));
-
-	if (!screen_failed_find(json_string_value(json_object_get(p, "issuer")),
-				json_string_value(json_object_get(p, "number"))))
-		return;
-	if (scr && !strncmp(scr, "not screened", 12))
-		return;
-	json_object_set_new(body, "screening", json_string("not screened: screening failed"));
+	return json_pack("{s:b, s:s, s:s, s:s, s:s?, s:s?}", "manual", c->manual,
+			 "document", c->person.doc_number, "issuing_state", c->person.issuer,
+			 "nationality", c->person.nationality,
+			 "plate", c->vehicle.plate[0] ? c->vehicle.plate : NULL,
+			 "vin", c->vehicle.vin[0] ? c->vehicle.vin : NULL);
 }
 
 tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
-	struct tims_mrz *m = malloc(sizeof(*m));
-	json_t *veh = json_object_get(req->json, "vehicle");
-	const char *plate = json_string_value(json_object_get(veh, "plate"));
-	const char *vin = json_string_value(json_object_get(veh, "vin"));
-	char norm[TIMS_IDENT_MAX + 1];
-	struct tims_travel t;
-	struct tims_err err, serr;
-	json_t *doc, *stay = json_null(), *screen, *refs = json_array(), *out;
-	size_t records = 0, nhits = 0;
-	int discreet = 0, failed = 0;
+	const char *mrztext = json_string_value(json_object_get(req->json, "mrz"));
+	json_t *jman = json_object_get(req->json, "manual");
+	json_t *jveh = json_object_get(req->json, "vehicle");
+	json_t *jvisa = json_object_get(req->json, "visa");
+	struct tims_mrz *m = NULL;
+	struct tims_person manual;
+	struct tims_vehicle veh;
+	struct tims_visa visa;
+	struct tims_booth_check *c = malloc(sizeof(*c));
+	struct tims_booth_who who = { req->who.id, req->who.booth, req->who.session };
+	struct tims_booth_check_in in = { NULL, NULL, NULL, NULL };
+	struct tims_booth_env env;
+	struct tims_record_hit hits[TIMS_RECORD_MAX_HITS];
+	struct tims_err err;
+	char msg[TIMS_ERR_MSG_BYTES];
+	json_t *out;
+	size_t nhits;
+	int status;
 	tims_rc rc;
 
-	if (!m || !refs) {
-		free(m);
-		json_decref(refs);
+	if (!c)
 		return TIMS_ERR_NOMEM;
-	}
-	if ((plate && strlen(plate) > 20) || (vin && strlen(vin) > 20)) {
-		free(m);
-		json_decref(refs);
+	if (!mrztext == !jman) {
+		free(c);
 		return tims_http_reply_error(resp, 400, "bad_field",
-					     "vehicle: plate and vin have at most 20 characters");
+					     "mrz: give the MRZ as read, or \"manual\" (the document "
+					     "typed by hand), not both");
 	}
-	/* A plate or VIN that cannot be searched is the caller's to fix, not a
-	 * vehicle screened with no hit. */
-	if ((plate && tims_screen_norm_ident(TIMS_IDENT_PLATE, plate, norm, "vehicle.plate", &err)) ||
-	    (vin && tims_screen_norm_ident(TIMS_IDENT_VIN, vin, norm, "vehicle.vin", &err))) {
-		free(m);
-		json_decref(refs);
-		return tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg);
+	memset(&manual, 0, sizeof(manual));
+	if ((jman && copy_strings(jman, "manual", manual_fields, TIMS_ARRAY_SIZE(manual_fields),
+				  &manual, msg, sizeof(msg))) ||
+	    (jveh && parse_vehicle(jveh, &veh, msg, sizeof(msg))) ||
+	    (jvisa && parse_visa(jvisa, &visa, msg, sizeof(msg)))) {
+		free(c);
+		return tims_http_reply_error(resp, 400, "bad_field", "%s", msg);
 	}
-	parse_mrz(json_string_value(json_object_get(req->json, "mrz")), m);
-	doc = tims_mrz_json(m);
-	tims_err_clear(&serr);
-	pthread_mutex_lock(&n->lock);
-	if (m->format != TIMS_MRZ_UNKNOWN && m->document_number[0] &&
-	    !tims_travel_get(n->post, m->document_number,
-			     m->nationality[0] ? m->nationality : NULL, today(), NULL, &t, &err)) {
-		stay = stay_summary(&t);
-		records = t.n;
-		tims_travel_release(&t);
-	}
-	if (!n->ix) {
-		screen = node_screening_status(n);
-	} else if (m->format == TIMS_MRZ_UNKNOWN) {
-		screen = json_pack("{s:b, s:s}", "available", 1, "skipped",
-				   "the MRZ could not be read; screen the traveller by name");
+	if (mrztext) {
+		if (!(m = malloc(sizeof(*m)))) {
+			free(c);
+			return TIMS_ERR_NOMEM;
+		}
+		parse_mrz(mrztext, m);
+		in.mrz = m;
 	} else {
-		/* Fail closed: a lookup that failed is never "no hit". */
-		screen = tims_wl_screen_traveller(n->wl, n->ix, m, plate, vin, &serr);
-		failed = !screen;
-		if (screen && count_hits(screen, &nhits, &discreet, refs)) {
-			json_decref(screen); /* fail closed: never the unreduced hits */
-			screen = NULL;
-		}
-		if (screen) {
-			json_object_set_new(screen, "available", json_true());
-			json_object_set_new(screen, "hits", json_integer((json_int_t)nhits));
-			json_object_set_new(screen, "discreet", json_boolean(discreet));
-		}
-		screen_failed_note(m->issuing_state, m->document_number, failed);
+		in.manual = &manual;
 	}
-	if (failed)
-		node_log(n, "check: screening failed: %s", tims_err_msg(&serr));
-	/* What was asked and what was shown, for the auditors; a failed
-	 * screening says so and why. */
-	rc = node_audit(n, req, "check", "booth check", -1, failed ? 503 : screen ? 200 : 500,
-		json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "document", m->document_number,
-			  "issuing_state", m->issuing_state, "nationality", m->nationality,
-			  "plate", plate, "vin", vin),
-		failed ? json_pack("{s:b, s:I, s:O, s:s, s:s}", "valid", m->valid,
-				   "history_records", (json_int_t)records, "stay", stay,
-				   "screening", "failed", "reason", tims_err_msg(&serr)) :
-		json_pack("{s:b, s:I, s:O, s:o}", "valid", m->valid, "history_records",
-			  (json_int_t)records, "stay", stay, "hits", refs));
-	pthread_mutex_unlock(&n->lock);
-	if (failed)
-		json_decref(refs);
-	tims_metric_add(n->m_checks, 1);
-	free(m);
-	if (rc || !screen) {
-		json_decref(doc);
-		json_decref(stay);
-		json_decref(screen);
+	in.vehicle = jveh ? &veh : NULL;
+	in.visa = jvisa ? &visa : NULL;
+	/* The watchlists, their index and the post's history: under the lock. */
+	pthread_mutex_lock(&n->lock);
+	env = (struct tims_booth_env){ n->post, n->wl, n->ix };
+	rc = tims_booth_check(n->booth, &env, &who, &in, c, &err);
+	if (rc) {
+		/* nothing checked: what was asked is on the trail all the same */
+		rc = node_audit(n, req, "check", "booth check", -1, rc == TIMS_ERR_INVALID ? 422 : 500,
+				json_pack("{s:b}", "manual", jman != NULL),
+				json_pack("{s:s}", "error", err.msg));
+		pthread_mutex_unlock(&n->lock);
+		free(m);
+		free(c);
 		if (rc)
 			return node_no_trace(resp);
-		if (failed)
-			return tims_http_reply_error(resp, 503, "screening_failed",
-				"screening failed, the traveller is not screened: %s",
-				tims_err_msg(&serr));
-		return TIMS_ERR_NOMEM;
+		if (err.rc == TIMS_ERR_INVALID)
+			return tims_http_reply_json(resp, 422, json_pack(
+				"{s:s, s:s, s:s}", "error", "unreadable_document", "message", err.msg,
+				"manual", "/api/v1/check"));
+		return tims_http_reply_error(resp, 500, "check_failed", "%s", err.msg);
 	}
-	out = json_pack("{s:o, s:o, s:I, s:o}", "document", doc ? doc : json_null(),
-		"stay", stay, "history_records", (json_int_t)records, "screening", screen);
-	return tims_http_reply_json(resp, 200, out);
+	if (c->screen_status == TIMS_SCREEN_FAILED)
+		node_log(n, "check: screening failed: %s", c->screen_error);
+	status = c->screen_status == TIMS_SCREEN_FAILED ? 503 : 200;
+	/* What was asked and found, for the auditors; discreet hits included. */
+	rc = node_audit(n, req, "check", "booth check", -1, status, check_query(c),
+		json_pack("{s:s, s:s, s:b, s:s, s:I, s:o, s:s?}", "check_id", c->id,
+			  "screening", tims_screen_status_name(c->screen_status),
+			  "valid", c->valid, "document_status",
+			  tims_booth_doc_status_name(c->doc_status),
+			  "history_records", (json_int_t)c->history_records,
+			  "hits", audit_hits(c),
+			  "reason", c->screen_error[0] ? c->screen_error : NULL));
+	pthread_mutex_unlock(&n->lock);
+	tims_metric_add(n->m_checks, 1);
+	if (rc) {
+		free(m);
+		free(c);
+		return node_no_trace(resp);
+	}
+	/* Every hit to the centre the moment it is found (queued offline). */
+	if ((nhits = tims_booth_record_hits(c, hits)))
+		report_hits(n, req->who.id, req->who.booth, c->id, TIMS_RECORD_NO_INDEX, 0,
+			    &c->person, &c->vehicle, hits, nhits, NULL, 0);
+	/* The booth's view: no discreet hit leaves the node. */
+	tims_booth_reduce(c, c);
+	out = tims_booth_check_json(c, m);
+	if (out && status == 503) {
+		json_object_set_new(out, "error", json_string("screening_failed"));
+		json_object_set_new(out, "message", json_sprintf(
+			"screening failed, the traveller is not screened: %s; the traveller "
+			"cannot be admitted on this check (refuse, or send to second line)",
+			c->screen_error));
+	}
+	free(m);
+	free(c);
+	if (!out)
+		return TIMS_ERR_NOMEM;
+	return tims_http_reply_json(resp, status, out);
 }
 
 /* --- POST /api/v1/crossings ---------------------------------------------- */
 
-/* The record's own JSON (docs/formats.md) less officer and booth, which come
- * from the session, plus "mrz" as an alternative to "person". */
+/*
+ * parse -> tims_booth_register -> events -> audit -> render. The person and
+ * the screening come from the check (check_id), never from the body; "who"
+ * from the session. Fields a booth used to send and may not any more are
+ * refused by name.
+ */
 const struct tims_json_field node_crossing_schema[] = {
-	{ "mrz", TIMS_JSON_STRING, 0, MRZ_TEXT_MAX },
-	{ "person", TIMS_JSON_OBJECT, 0, 0 },
+	{ "check_id", TIMS_JSON_STRING, 0, TIMS_BOOTH_ID_HEX },
 	{ "direction", TIMS_JSON_STRING, 1, 8 },
 	{ "decision", TIMS_JSON_STRING, 0, 16 },
-	{ "refusal_code", TIMS_JSON_STRING, 0, 16 },
+	{ "refusal_codes", TIMS_JSON_ARRAY, 0, TIMS_BOOTH_MAX_CODES },
+	{ "confirm_hit", TIMS_JSON_STRING, 0, 2 * TIMS_RECORD_FIELD },
 	{ "id", TIMS_JSON_STRING, 0, 64 },
 	{ "crossed_at", TIMS_JSON_STRING, 0, 32 },
 	{ "remarks", TIMS_JSON_STRING, 0, 1000 },
 	{ "role", TIMS_JSON_STRING, 0, 16 },
 	{ "vehicle", TIMS_JSON_OBJECT, 0, 0 },
-	{ "companions", TIMS_JSON_ARRAY, 0, TIMS_RECORD_MAX_COMPANIONS },
-	{ "screening", TIMS_JSON_STRING, 0, 120 },
+	{ "accompanies", TIMS_JSON_INTEGER, 0, 0 },
+	/* refused with a reason (below) rather than as unknown fields */
+	{ "screening", TIMS_JSON_STRING, 0, 4096 },
+	{ "person", TIMS_JSON_OBJECT, 0, 0 },
+	{ "mrz", TIMS_JSON_STRING, 0, 4096 },
 	{ "corrects", TIMS_JSON_INTEGER, 0, 0 },
-	{ "reason", TIMS_JSON_STRING, 0, 1000 },
+	{ "reason", TIMS_JSON_STRING, 0, 4096 },
+	{ "refusal_code", TIMS_JSON_STRING, 0, 64 },
+	{ "companions", TIMS_JSON_ARRAY, 0, TIMS_RECORD_MAX_COMPANIONS },
 	{ NULL, 0, 0, 0 },
 };
 
-static void set_str(json_t *o, const char *k, const char *v)
-{
-	if (v && *v)
-		json_object_set_new(o, k, json_string(v));
-}
-
-/* person from the MRZ: 0, or an HTTP status with resp filled. */
-static int person_from_mrz(json_t *body, struct tims_http_resp *resp)
-{
-	struct tims_mrz *m = malloc(sizeof(*m));
-	json_t *person;
-	char sex[2] = { 0, 0 };
-
-	if (!m)
-		return 500;
-	if (parse_mrz(json_string_value(json_object_get(body, "mrz")), m) != TIMS_OK) {
-		json_t *e = tims_mrz_json(m);
-
-		tims_http_reply_json(resp, 422, json_pack("{s:s, s:s, s:O}", "error", "invalid_mrz",
-			"message", "the MRZ is not valid; nothing recorded",
-			"errors", e ? json_object_get(e, "errors") : json_null()));
-		json_decref(e);
-		free(m);
-		return 422;
-	}
-	person = json_object();
-	sex[0] = m->sex;
-	set_str(person, "doc_code", m->document_code);
-	set_str(person, "issuer", m->issuing_state);
-	set_str(person, "number", m->document_number);
-	set_str(person, "surname", m->surname);
-	set_str(person, "given_names", m->given_names);
-	set_str(person, "nationality", m->nationality);
-	set_str(person, "birth_date", m->birth_date.iso);
-	set_str(person, "sex", sex);
-	set_str(person, "expiry", m->expiry_date.iso);
-	json_object_set_new(body, "person", person);
-	json_object_del(body, "mrz");
-	free(m);
-	return 0;
-}
+static const struct {
+	const char *key, *why;
+} gone[] = {
+	{ "screening", "the screening is the server's, taken from the check (check_id)" },
+	{ "person", "the traveller comes from the check (check_id)" },
+	{ "mrz", "the document comes from the check (check_id)" },
+	{ "corrects", "corrections are made by a supervisor (POST /api/v1/corrections)" },
+	{ "reason", "corrections are made by a supervisor (POST /api/v1/corrections)" },
+	{ "refusal_code", "give refusal_codes, an array of codes" },
+	{ "companions", "each companion has a check and a crossing of its own, linked by "
+			"\"accompanies\"" },
+};
 
 static tims_rc crossing_answer(struct tims_node *n, struct tims_http_resp *resp,
 			       const struct tims_post_ack *ack)
@@ -381,88 +455,232 @@ out:
 	return rc;
 }
 
+struct owed_ctx {
+	const struct tims_http_req *req;
+};
+
+/* The audit event a crossing owes, kept with the record in its own
+ * transaction: the two are durable together (tims_post_register). */
+static tims_rc owed_event(void *ctx, const struct tims_record *rec, struct tims_buf *out)
+{
+	const struct tims_http_req *req = ((struct owed_ctx *)ctx)->req;
+	json_t *hits = json_array(), *o;
+	char *text;
+	tims_rc rc;
+
+	for (size_t i = 0; hits && i < rec->nhits; i++)
+		json_array_append_new(hits, json_pack("{s:s, s:s, s:s, s:b}",
+			"part", tims_record_hit_part_name(rec->hits[i].part),
+			"list", rec->hits[i].list, "ref", rec->hits[i].ref,
+			"discreet", rec->hits[i].discreet));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o*, s:s?}", "actor",
+		      req->who.id[0] ? req->who.id : "-", "role", tims_role_name(req->who.role),
+		      "booth", req->who.booth, "addr", req->addr, "document",
+		      rec->person.doc_number, "direction", tims_direction_name(rec->direction),
+		      "decision", tims_decision_name(rec->decision), "check_id", rec->check_id,
+		      "screening", tims_screen_status_name(rec->screen_status), "hits", hits,
+		      "confirmed_hit", rec->confirmed_hit[0] ? rec->confirmed_hit : NULL);
+	if (!o || !(text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS))) {
+		json_decref(o);
+		return TIMS_ERR_NOMEM;
+	}
+	json_decref(o);
+	rc = tims_buf_addstr(out, text);
+	free(text);
+	return rc;
+}
+
+/* The refusal codes array as "B,E"; 0, or -1 with msg. */
+static int codes_text(json_t *arr, char *out, size_t size, char *msg, size_t msgsize)
+{
+	size_t i, len = 0;
+	json_t *v;
+
+	out[0] = '\0';
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+		int k;
+
+		if (!s || !*s || strchr(s, ',')) {
+			snprintf(msg, msgsize, "refusal_codes[%zu]: must be a code (a string, no comma)", i);
+			return -1;
+		}
+		k = snprintf(out + len, size - len, "%s%s", i ? "," : "", s);
+		if (k < 0 || (size_t)k >= size - len) {
+			snprintf(msg, msgsize, "refusal_codes: too many");
+			return -1;
+		}
+		len += (size_t)k;
+	}
+	return 0;
+}
+
+/* A discreet-check traveller's record, when this crossing came with it: the
+ * centre learns who travels with them (n->lock not needed: the post is
+ * thread-safe for reads). */
+static void report_companion(struct tims_node *n, const struct tims_record *rec,
+			     uint64_t index)
+{
+	struct tims_record *main = malloc(sizeof(*main));
+	struct tims_companion comp;
+	struct tims_err err;
+	int erased = 0;
+	int discreet = 0;
+
+	if (!main)
+		return;
+	if (!tims_post_get(n->post, rec->accompanies, main, &erased, NULL, &err) && !erased) {
+		for (size_t i = 0; i < main->nhits; i++)
+			discreet |= main->hits[i].discreet;
+		if (discreet) {
+			memset(&comp, 0, sizeof(comp));
+			comp.relation = TIMS_REL_COMPANION;
+			snprintf(comp.issuer, sizeof(comp.issuer), "%s", rec->person.issuer);
+			snprintf(comp.doc_number, sizeof(comp.doc_number), "%s",
+				 rec->person.doc_number);
+			report_hits(n, main->officer, main->booth, main->check_id,
+				    rec->accompanies, main->decision, &main->person,
+				    rec->vehicle.plate[0] ? &rec->vehicle : &main->vehicle,
+				    main->hits, main->nhits, &comp, 1);
+			(void)index;
+		}
+	}
+	free(main);
+}
+
 tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
-	struct tims_record *rec = malloc(sizeof(*rec));
-	struct tims_post_ack ack;
+	json_t *b = req->json, *v;
+	struct tims_booth_result *res = malloc(sizeof(*res));
+	struct tims_booth_who who = { req->who.id, req->who.booth, req->who.session };
+	struct tims_booth_reg reg;
+	struct tims_booth_env env = { n->post, NULL, NULL };
+	struct owed_ctx oc = { req };
+	struct tims_vehicle veh;
 	struct tims_err err;
 	struct timespec t0, t1;
-	json_t *body = json_deep_copy(req->json), *owed = NULL;
-	char *text = NULL, *otext = NULL;
-	const char *why;
+	char codes[TIMS_RECORD_FIELD], msg[TIMS_ERR_MSG_BYTES];
+	const char *why, *s;
 	int st;
 	tims_rc rc = TIMS_OK;
 
-	if (!rec || !body) {
-		free(rec);
-		json_decref(body);
+	if (!res)
 		return TIMS_ERR_NOMEM;
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(gone); i++)
+		if (json_object_get(b, gone[i].key)) {
+			free(res);
+			return tims_http_reply_error(resp, 400, "bad_field", "%s: not accepted: %s",
+						     gone[i].key, gone[i].why);
+		}
+	memset(&reg, 0, sizeof(reg));
+	reg.check_id = json_string_value(json_object_get(b, "check_id"));
+	reg.direction = (uint8_t)tims_direction_parse(json_string_value(json_object_get(b, "direction")));
+	s = json_string_value(json_object_get(b, "decision"));
+	reg.decision = (uint8_t)(s ? tims_decision_parse(s) : TIMS_DECISION_ADMIT);
+	reg.confirm_hit = json_string_value(json_object_get(b, "confirm_hit"));
+	reg.remarks = json_string_value(json_object_get(b, "remarks"));
+	reg.client_id = json_string_value(json_object_get(b, "id"));
+	reg.accompanies = TIMS_RECORD_NO_INDEX;
+	msg[0] = '\0';
+	if (!reg.direction)
+		snprintf(msg, sizeof(msg), "direction: must be entry or exit");
+	else if (!reg.decision)
+		snprintf(msg, sizeof(msg), "decision: must be admit, refuse or second-line");
+	else if ((v = json_object_get(b, "refusal_codes")) &&
+		 codes_text(v, codes, sizeof(codes), msg, sizeof(msg)) == 0)
+		reg.refusal_codes = codes;
+	if (!msg[0] && (s = json_string_value(json_object_get(b, "crossed_at"))) &&
+	    tims_time_parse(s, &reg.crossed_ms, "crossed_at", &err))
+		snprintf(msg, sizeof(msg), "%s", err.msg);
+	reg.crossed_set = s && !msg[0] && json_object_get(b, "crossed_at");
+	if (!msg[0] && (s = json_string_value(json_object_get(b, "role")))) {
+		reg.role = (uint8_t)tims_vehicle_role_parse(s);
+		if (!reg.role && *s && strcmp(s, "none"))
+			snprintf(msg, sizeof(msg), "role: must be driver, passenger or none");
 	}
-	if (json_object_get(body, "mrz") && json_object_get(body, "person")) {
-		rc = tims_http_reply_error(resp, 400, "bad_field", "person: give either mrz or person");
-		goto out;
+	if (!msg[0] && (v = json_object_get(b, "vehicle"))) {
+		if (!parse_vehicle(v, &veh, msg, sizeof(msg)))
+			reg.vehicle = &veh;
 	}
-	if (json_object_get(body, "mrz") && (st = person_from_mrz(body, resp)))
-		goto out;
+	if (!msg[0] && (v = json_object_get(b, "accompanies"))) {
+		if (json_integer_value(v) < 0)
+			snprintf(msg, sizeof(msg), "accompanies: must be a log index (an integer >= 0)");
+		else
+			reg.accompanies = (uint64_t)json_integer_value(v);
+	}
+	if (msg[0]) {
+		free(res);
+		return tims_http_reply_error(resp, 400, "bad_field", "%s", msg);
+	}
 	pthread_mutex_lock(&n->lock);
-	screening_vouch(body); /* never "no hits" after a failed screening */
+	why = node_halted(n, NULL);
 	pthread_mutex_unlock(&n->lock);
-	/* Who and where come from the session, never from the body. */
-	json_object_set_new(body, "officer", json_string(req->who.id));
-	json_object_set_new(body, "booth", json_string(req->who.booth));
-	text = json_dumps(body, JSON_COMPACT);
-	if (!text || tims_record_from_json(text, strlen(text), rec, &err)) {
-		rc = text ? tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg)
-			  : TIMS_ERR_NOMEM;
-		goto out;
+	if (why) {
+		free(res);
+		return tims_http_reply_error(resp, 503, "halted", "this post stopped acknowledging "
+					     "crossings: %s; nothing recorded", why);
 	}
-	/* The audit event this crossing owes, kept with the record in its own
-	 * transaction: the two are durable together (tims_post_register). */
-	owed = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "actor",
-			 req->who.id[0] ? req->who.id : "-", "role", tims_role_name(req->who.role),
-			 "booth", req->who.booth, "addr", req->addr, "document",
-			 rec->person.doc_number, "direction", tims_direction_name(rec->direction));
-	if (!owed || !(otext = json_dumps(owed, JSON_COMPACT | JSON_SORT_KEYS))) {
-		rc = TIMS_ERR_NOMEM;
-		goto out;
-	}
+	/*
+	 * Lock discipline: n->lock is NOT held across the registration. The
+	 * booth service locks its own table briefly; tims_post_register takes
+	 * the post's own lock and lets concurrent registrations share one
+	 * commit (group commit). n->lock is taken again only for the audit log.
+	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pthread_mutex_lock(&n->lock);
-	if ((why = node_halted(n, NULL))) {
+	rc = tims_booth_register(n->booth, &env, &who, &reg, owed_event, &oc, res, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (res->refused) {
+		/* refused before anything was stored: the attempt is on the trail */
+		pthread_mutex_lock(&n->lock);
+		rc = node_audit(n, req, "crossing", "", -1, res->http_status,
+				json_pack("{s:s?, s:s}", "check_id", reg.check_id, "direction",
+					  tims_direction_name(reg.direction)),
+				json_pack("{s:s}", "refused", err.msg));
 		pthread_mutex_unlock(&n->lock);
-		rc = tims_http_reply_error(resp, 503, "halted", "this post stopped acknowledging "
-					   "crossings: %s; nothing recorded", why);
-		goto out;
+		st = res->http_status ? res->http_status : 400;
+		free(res);
+		if (rc)
+			return node_no_trace(resp);
+		return tims_http_reply_error(resp, st, st == 409 ? "conflict" :
+					     st == 404 || st == 410 || st == 403 ? "check_not_usable"
+										 : "bad_field",
+					     "%s", err.msg);
 	}
-	rc = tims_post_register(n->post, rec, otext, strlen(otext), &ack, &err);
-	if (ack.rc == TIMS_OK) {
+	pthread_mutex_lock(&n->lock);
+	if (res->ack.rc == TIMS_OK) {
 		/* Durable: whatever fails from here, the answer says registered. */
 		if (rc)
-			node_log(n, "crossing %" PRIu64 " stored; then: %s", ack.index,
+			node_log(n, "crossing %" PRIu64 " stored; then: %s", res->ack.index,
 				 tims_err_msg(&err));
-		if (!ack.duplicate && node_audit_owed(n, ack.index, otext, strlen(otext)))
-			n->owed++; /* kept in post.db: appended at the next try */
-		if (ack.duplicate &&
-		    node_audit(n, req, "crossing", "", (int64_t)ack.index, 200,
-			       json_pack("{s:s, s:s}", "document", rec->person.doc_number,
-					 "direction", tims_direction_name(rec->direction)),
-			       json_pack("{s:I, s:b}", "index", (json_int_t)ack.index,
+		if (!res->ack.duplicate) {
+			struct tims_buf ob = TIMS_BUF_INIT(TIMS_POST_OWED_MAX);
+
+			if (owed_event(&oc, &res->rec, &ob) ||
+			    node_audit_owed(n, res->ack.index, ob.buf, ob.len))
+				n->owed++; /* kept in post.db: appended at the next try */
+			tims_buf_release(&ob);
+		}
+		if (res->ack.duplicate &&
+		    node_audit(n, req, "crossing", "", (int64_t)res->ack.index, 200,
+			       json_pack("{s:s, s:s}", "document", res->rec.person.doc_number,
+					 "direction", tims_direction_name(res->rec.direction)),
+			       json_pack("{s:I, s:b}", "index", (json_int_t)res->ack.index,
 					 "duplicate", 1)))
 			node_log(n, "crossing %" PRIu64 ": a retry answered without its audit "
-				 "event (the record's own event is kept)", ack.index);
-		if ((rc = crossing_answer(n, resp, &ack)))
-			rc = tims_http_reply_json(resp, ack.duplicate ? 200 : 201,
-				json_pack("{s:I, s:o, s:b, s:n, s:n}", "index", (json_int_t)ack.index,
-					  "leaf_hash", node_hex_json(ack.leaf, TIMS_HASH_BYTES),
-					  "duplicate", ack.duplicate, "checkpoint", "inclusion_proof"));
+				 "event (the record's own event is kept)", res->ack.index);
+		if ((rc = crossing_answer(n, resp, &res->ack)))
+			rc = tims_http_reply_json(resp, res->ack.duplicate ? 200 : 201,
+				json_pack("{s:I, s:o, s:b, s:n, s:n}", "index", (json_int_t)res->ack.index,
+					  "leaf_hash", node_hex_json(res->ack.leaf, TIMS_HASH_BYTES),
+					  "duplicate", res->ack.duplicate, "checkpoint", "inclusion_proof"));
 		node_halted(n, NULL); /* an I/O error after the commit: logged now */
 	} else if (rc) {
 		/* Nothing stored, or (an I/O error) unknown: never "not registered"
 		 * when it may be. */
 		node_log(n, "crossing not stored: %s", tims_err_msg(&err));
 		if (tims_post_halted(n->post, NULL) && rc != TIMS_ERR_STATE)
-			rc = tims_http_reply_error(resp, 503, "not_confirmed", "%s", ack.msg);
+			rc = tims_http_reply_error(resp, 503, "not_confirmed", "%s", res->ack.msg);
 		else if (rc == TIMS_ERR_STATE)
 			rc = tims_http_reply_error(resp, 503, "halted", "%s; nothing recorded",
 						   tims_err_msg(&err));
@@ -475,28 +693,35 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 						   "the crossing log failed: nothing recorded");
 		node_halted(n, NULL);
 		pthread_mutex_unlock(&n->lock);
-		goto out;
+		free(res);
+		return rc;
 	}
 	pthread_mutex_unlock(&n->lock);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc)
-		goto out;
-	if (ack.rc) {
-		rc = tims_http_reply_error(resp, ack.rc == TIMS_ERR_EXISTS ? 409 : 400,
-					   "not_recorded", "%s", ack.msg);
-		goto out;
+	if (rc) {
+		free(res);
+		return rc;
+	}
+	if (res->ack.rc) {
+		rc = tims_http_reply_error(resp, res->ack.rc == TIMS_ERR_EXISTS ? 409 : 400,
+					   "not_recorded", "%s", res->ack.msg);
+		free(res);
+		return rc;
 	}
 	tims_metric_observe_us(n->m_register, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 							 (t1.tv_nsec - t0.tv_nsec) / 1000));
-	if (!ack.duplicate) /* a retry is not a second crossing */
+	if (!res->ack.duplicate) { /* a retry is not a second crossing */
 		tims_metric_add(n->m_crossings, 1);
-	tims_metric_set(n->m_log_size, (int64_t)ack.index + 1);
-out:
-	free(text);
-	free(otext);
-	json_decref(owed);
-	free(rec);
-	json_decref(body);
+		/* the hits of the crossing, with its decision, to the centre */
+		if (res->rec.nhits)
+			report_hits(n, res->rec.officer, res->rec.booth, res->rec.check_id,
+				    res->ack.index, res->rec.decision, &res->rec.person,
+				    res->rec.vehicle.plate[0] ? &res->rec.vehicle : NULL,
+				    res->rec.hits, res->rec.nhits, NULL, 0);
+		if (res->rec.accompanies != TIMS_RECORD_NO_INDEX)
+			report_companion(n, &res->rec, res->ack.index);
+	}
+	tims_metric_set(n->m_log_size, (int64_t)res->ack.index + 1);
+	free(res);
 	return rc;
 }
 

@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "tims/bundle.h"
+#include "tims/event.h"
 #include "tims/mlog.h"
 #include "tims/sync.h"
 #include "tims/util.h"
@@ -283,6 +284,31 @@ static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
 	return TIMS_OK;
 }
 
+/* The impostor alert as an event for the centre (tims/event.h): queued in
+ * post.db, delivered when the enrolled centre answers again. */
+static void impostor_event(struct node_sync *s, const char *why)
+{
+	struct tims_event *ev = malloc(sizeof(*ev));
+	struct tims_err err;
+
+	if (!ev) {
+		node_log(s->n, "events: impostor: out of memory");
+		return;
+	}
+	tims_event_init(ev);
+	ev->kind = TIMS_EVENT_IMPOSTOR;
+	snprintf(ev->officer, sizeof(ev->officer), "sync");
+	snprintf(ev->detail, sizeof(ev->detail), "the centre's address %.300s answered with "
+		 "a certificate that is not the centre's; nothing was sent to it: %.600s",
+		 s->url, why);
+	for (char *c = ev->detail; *c; c++) /* a TLS library's words: one line */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	if (node_event(s->n, ev, &err))
+		node_log(s->n, "events: impostor: %s", tims_err_msg(&err));
+	free(ev);
+}
+
 /*
  * Whoever answered on the centre's address is not the centre enrolled
  * (docs/sync.md, "Identity"): nothing was sent to it. An alert, not
@@ -323,6 +349,7 @@ static void identity_alert(struct node_sync *s, const char *why)
 			node_log(s->n, "audit: %s", tims_err_msg(&err));
 		free(q);
 		free(r);
+		impostor_event(s, why); /* to the centre, once it answers (events.c) */
 	}
 	if (strcmp(s->alert, why) != 0)
 		node_log(s->n, "ALERT identity: centre %s refused, nothing sent: %s", s->url, why);
@@ -848,6 +875,7 @@ static void *sync_main(void *arg)
 				uint64_t number;
 
 				set_state(s, 1, NULL);
+				node_events_deliver(s->n, s->conn, &peer); /* events.c */
 				/* The revocation list: at the first contact, then each minute. */
 				if (!s->crl_fetched_ms || now_ms() - s->crl_fetched_ms >= 60000) {
 					s->crl_fetched_ms = now_ms();
@@ -866,6 +894,8 @@ static void *sync_main(void *arg)
 		}
 		pthread_mutex_lock(&s->n->lock);
 		s->rounds++;
+		if (node_events_kicked(s->n)) /* an event waits (events.c) */
+			continue;
 		if (wait_round(s))
 			break;
 	}
@@ -888,6 +918,8 @@ tims_rc node_sync_start(struct tims_node *n, struct tims_err *err)
 		return rc;
 	}
 	n->sync = s;
+	if ((rc = node_events_start(n, err))) /* events.c */
+		return rc;
 	if (s->enrolled) {
 		if ((rc = tims_post_open(n->dir, TIMS_POST_READ, &s->post, err)) ||
 		    (rc = tims_sync_conn_new(&s->conn, err)))
@@ -923,6 +955,7 @@ void node_sync_stop(struct tims_node *n)
 	tims_sync_conn_free(s->conn);
 	free(s);
 	n->sync = NULL;
+	node_events_stop(n); /* events.c */
 }
 
 int node_sync_enrolled(const struct tims_node *n)
@@ -1001,6 +1034,7 @@ json_t *node_sync_status(struct tims_node *n)
 		json_object_set_new(o, "identity_alert", json_pack("{s:s, s:I}", "message",
 			s->alert, "since_ms", (json_int_t)s->alert_since_ms));
 	json_object_set_new(o, "witnesses", witnesses_status(s, t));
+	json_object_set_new(o, "events", node_events_status(n)); /* events.c */
 	return o;
 }
 

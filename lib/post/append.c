@@ -82,7 +82,11 @@ static int known_ref(struct tims_post *p, struct tims_record *rec,
 
 		rec->time_ms = old.time_ms;
 		tims_buf_reset(enc);
-		same = !tims_record_encode(rec, enc, NULL) &&
+		/* Compare in the stored record's version (1 before v2). */
+		same = !tims_record_encode_version(rec,
+				tims_record_encoded_version(sqlite3_column_blob(st, 1),
+							    (size_t)sqlite3_column_bytes(st, 1)),
+				enc, NULL) &&
 		       enc->len == (size_t)sqlite3_column_bytes(st, 1) &&
 		       !memcmp(enc->buf, sqlite3_column_blob(st, 1), enc->len);
 		rec->time_ms = t;

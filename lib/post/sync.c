@@ -27,11 +27,11 @@ tims_rc tims_post_raw_check(const struct tims_post_raw *r,
 	int64_t t = tims_record_entry_time(r->entry);
 	tims_rc rc;
 
-	if (r->entry[0] != TIMS_RECORD_VERSION ||
+	if (r->entry[0] != TIMS_RECORD_ENTRY_VERSION ||
 	    r->entry[1] != TIMS_RECORD_KIND_CROSSING || t == INT64_MIN || t < 0)
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "record %" PRIu64 ": not a version %d crossing entry",
-				    r->index, TIMS_RECORD_VERSION);
+				    r->index, TIMS_RECORD_ENTRY_VERSION);
 	if (!r->body != !r->salt)
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "record %" PRIu64 ": a record without its salt, or a salt without its record",

@@ -1,5 +1,5 @@
 /*
- * fields.h — the version-1 field table shared by the binary codec
+ * fields.h — the field table (versions 1 and 2) shared by the binary codec
  * (record.c) and the JSON codec (json.c), private to lib/record.
  *
  * One table drives encoding, decoding, checking and JSON parsing, so that a
@@ -10,7 +10,7 @@
 
 #include "tims/record.h"
 
-enum ftype { F_U8, F_I64, F_U64, F_STR, F_COMPANIONS };
+enum ftype { F_U8, F_U16, F_I64, F_U64, F_STR, F_COMPANIONS, F_HITS };
 
 enum frule {
 	R_NONE,    /* integers and enums: checked between fields */
@@ -23,6 +23,7 @@ enum frule {
 	R_PDATE,   /* YYYY-MM-DD, or YYYY-MM / YYYY when the MRZ leaves the
 		      day or month unknown */
 	R_SEX,     /* M F X */
+	R_CODES,   /* refusal codes: "B" or "B,E" */
 };
 
 struct tims_record_field {
@@ -32,6 +33,7 @@ struct tims_record_field {
 	size_t size;        /* bytes of the char array (max length + 1) */
 	enum frule rule;
 	int required;
+	unsigned since;     /* the encoding version that added the field */
 };
 
 extern const struct tims_record_field tims_record_fields[];

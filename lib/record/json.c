@@ -2,6 +2,10 @@
  * json.c — crossing records as JSON: the strict import-line parser of
  * `tims cross import` and the writer used by `tims history --json`.
  *
+ * Version 2's fields are read and written too (screen_status, hits, check_id,
+ * confirmed_hit, entry_mode, approver, accompanies, visa): what reads a line
+ * from outside (the CLI's file import) decides which of them it accepts.
+ *
  * Strict because a re-entered paper register must never be half-understood:
  * an unknown key, a number where a string belongs, a string past its field's
  * ceiling or a duplicated key is refused, naming the field's path. String
@@ -15,7 +19,8 @@
 #include "fields.h"
 
 enum jkind { J_DIRECTION, J_DECISION, J_ROLE, J_CROSSED, J_CORRECTS,
-	     J_PERSON, J_VEHICLE, J_COMPANIONS, J_TIME };
+	     J_PERSON, J_VEHICLE, J_COMPANIONS, J_TIME, J_SCREEN, J_HITS,
+	     J_MODE, J_ACCOMPANIES, J_VISA };
 
 static const struct { const char *name; enum jkind kind; } json_keys[] = {
 	{ "direction", J_DIRECTION },
@@ -27,6 +32,11 @@ static const struct { const char *name; enum jkind kind; } json_keys[] = {
 	{ "vehicle", J_VEHICLE },
 	{ "companions", J_COMPANIONS },
 	{ "time", J_TIME },
+	{ "screen_status", J_SCREEN },
+	{ "hits", J_HITS },
+	{ "entry_mode", J_MODE },
+	{ "accompanies", J_ACCOMPANIES },
+	{ "visa", J_VISA },
 };
 
 static const struct tims_record_field *string_field(const char *path)
@@ -160,6 +170,139 @@ static tims_rc parse_companions(json_t *v, struct tims_record *r,
 	return TIMS_OK;
 }
 
+/* An enum whose value 0 has a name too (parse returns -1 for none). */
+static tims_rc parse_enum0(json_t *v, const char *path,
+			   int (*parse)(const char *), const char *choices,
+			   uint8_t *out, struct tims_err *err)
+{
+	int e;
+
+	if (!json_is_string(v) || (e = parse(json_string_value(v))) < 0)
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: must be %s",
+				    path, choices);
+	*out = (uint8_t)e;
+	return TIMS_OK;
+}
+
+static tims_rc parse_uint(json_t *v, const char *path, uint64_t max,
+			  uint64_t *out, struct tims_err *err)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (uint64_t)json_integer_value(v) > max)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: must be an integer from 0 to %" PRIu64,
+				    path, max);
+	*out = (uint64_t)json_integer_value(v);
+	return TIMS_OK;
+}
+
+static tims_rc parse_hit(json_t *obj, size_t i, struct tims_record_hit *h,
+			 struct tims_err *err)
+{
+	const char *key;
+	json_t *v;
+	char path[64];
+	uint64_t n;
+	tims_rc rc = TIMS_OK;
+
+	if (!json_is_object(obj))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "hits[%zu]: must be an object", i);
+	json_object_foreach(obj, key, v) {
+		snprintf(path, sizeof(path), "hits[%zu].%.20s", i, key);
+		if (!strcmp(key, "part"))
+			rc = parse_enum0(v, path, tims_record_hit_part_parse,
+					 "document, person or vehicle",
+					 &h->part, err);
+		else if (!strcmp(key, "discreet")) {
+			if (!json_is_boolean(v))
+				return tims_err_set(err, TIMS_ERR_INVALID,
+						    "%s: must be true or false",
+						    path);
+			h->discreet = json_is_true(v);
+		} else if (!strcmp(key, "list"))
+			rc = copy_string(v, h->list, sizeof(h->list), path, err);
+		else if (!strcmp(key, "ref"))
+			rc = copy_string(v, h->ref, sizeof(h->ref), path, err);
+		else if (!strcmp(key, "alert"))
+			rc = copy_string(v, h->alert, sizeof(h->alert), path,
+					 err);
+		else if (!strcmp(key, "version")) {
+			if (!(rc = parse_uint(v, path, INT64_MAX, &n, err)))
+				h->version = n;
+		} else if (!strcmp(key, "score_pm")) {
+			if (!(rc = parse_uint(v, path, 1000, &n, err)))
+				h->score_pm = (uint16_t)n;
+		} else
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: unknown field", path);
+		if (rc)
+			return rc;
+	}
+	return TIMS_OK;
+}
+
+static tims_rc parse_hits(json_t *v, struct tims_record *r,
+			  struct tims_err *err)
+{
+	size_t i;
+	json_t *e;
+	tims_rc rc;
+
+	if (!json_is_array(v))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "hits: must be an array");
+	if (json_array_size(v) > TIMS_RECORD_MAX_HITS)
+		return tims_err_set(err, TIMS_ERR_INVALID, "hits: more than %d",
+				    TIMS_RECORD_MAX_HITS);
+	json_array_foreach(v, i, e) {
+		if ((rc = parse_hit(e, i, &r->hits[i], err)))
+			return rc;
+	}
+	r->nhits = json_array_size(v);
+	return TIMS_OK;
+}
+
+static tims_rc parse_visa(json_t *obj, struct tims_record *r,
+			  struct tims_err *err)
+{
+	const char *key;
+	json_t *v;
+	char path[64];
+	uint64_t n;
+	tims_rc rc = TIMS_OK;
+
+	if (!json_is_object(obj))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "visa: must be an object");
+	json_object_foreach(obj, key, v) {
+		const struct tims_record_field *f;
+
+		snprintf(path, sizeof(path), "visa.%.30s", key);
+		if (!strcmp(key, "kind"))
+			rc = parse_enum0(v, path, tims_visa_kind_parse,
+					 "short, long or residence",
+					 &r->visa.kind, err);
+		else if (!strcmp(key, "entries")) {
+			if (!(rc = parse_uint(v, path, 2, &n, err)))
+				r->visa.entries = (uint8_t)n;
+		} else if (!strcmp(key, "duration_days")) {
+			if (!(rc = parse_uint(v, path, 366, &n, err)))
+				r->visa.duration_days = (uint16_t)n;
+		} else if ((f = string_field(path))) {
+			if (!(rc = copy_string(v, (char *)r + f->off, f->size,
+					       path, err)))
+				rc = tims_record_check_field(f, (char *)r + f->off,
+							     err);
+		} else
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: unknown field", path);
+		if (rc)
+			return rc;
+	}
+	return TIMS_OK;
+}
+
 static tims_rc parse_key(const char *key, json_t *v, struct tims_record *r,
 			 struct tims_err *err)
 {
@@ -207,6 +350,24 @@ static tims_rc parse_key(const char *key, json_t *v, struct tims_record *r,
 		case J_TIME:
 			return tims_err_set(err, TIMS_ERR_INVALID,
 					    "time: set by the post, not by the input (use crossed_at)");
+		case J_SCREEN:
+			return parse_enum0(v, key, tims_screen_status_parse,
+					   "not-screened, done, failed or unavailable",
+					   &r->screen_status, err);
+		case J_HITS:
+			return parse_hits(v, r, err);
+		case J_MODE:
+			return parse_enum0(v, key, tims_entry_mode_parse,
+					   "read, manual or paper",
+					   &r->entry_mode, err);
+		case J_ACCOMPANIES:
+			if (!json_is_integer(v) || json_integer_value(v) < 0)
+				return tims_err_set(err, TIMS_ERR_INVALID,
+						    "accompanies: must be a log index (an integer >= 0)");
+			r->accompanies = (uint64_t)json_integer_value(v);
+			return TIMS_OK;
+		case J_VISA:
+			return parse_visa(v, r, err);
 		}
 	}
 	if ((f = string_field(key))) {
@@ -294,6 +455,67 @@ static int add_strings(json_t *obj, const struct tims_record *r,
 	return 0;
 }
 
+static json_t *hit_json(const struct tims_record_hit *h)
+{
+	json_t *e = json_object();
+
+	if (!e || json_object_set_new(e, "part",
+				      json_string(tims_record_hit_part_name(h->part))) ||
+	    json_object_set_new(e, "discreet", json_boolean(h->discreet)) ||
+	    json_object_set_new(e, "list", json_string(h->list)) ||
+	    json_object_set_new(e, "ref", json_string(h->ref)) ||
+	    set_str(e, "alert", h->alert) ||
+	    json_object_set_new(e, "version", json_integer((json_int_t)h->version)) ||
+	    json_object_set_new(e, "score_pm", json_integer(h->score_pm))) {
+		json_decref(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* The version 2 fields that are not plain top-level strings. */
+static int add_v2(json_t *o, const struct tims_record *r)
+{
+	json_t *hits, *visa;
+	int bad;
+
+	if (r->screen_status &&
+	    json_object_set_new(o, "screen_status",
+				json_string(tims_screen_status_name(r->screen_status))))
+		return -1;
+	if (r->entry_mode &&
+	    json_object_set_new(o, "entry_mode",
+				json_string(tims_entry_mode_name(r->entry_mode))))
+		return -1;
+	if (r->accompanies != TIMS_RECORD_NO_INDEX &&
+	    json_object_set_new(o, "accompanies",
+				json_integer((json_int_t)r->accompanies)))
+		return -1;
+	if (r->nhits) {
+		if (!(hits = json_array()) ||
+		    json_object_set_new(o, "hits", hits))
+			return -1;
+		for (size_t i = 0; i < r->nhits; i++)
+			if (json_array_append_new(hits, hit_json(&r->hits[i])))
+				return -1;
+	}
+	if (r->visa.kind) {
+		if (!(visa = json_object()) || json_object_set_new(o, "visa", visa))
+			return -1;
+		bad = add_strings(visa, r, "visa") ||
+		      json_object_set_new(visa, "kind",
+					  json_string(tims_visa_kind_name(r->visa.kind))) ||
+		      json_object_set_new(visa, "entries",
+					  json_integer(r->visa.entries));
+		if (!bad && r->visa.duration_days)
+			bad = json_object_set_new(visa, "duration_days",
+						  json_integer(r->visa.duration_days));
+		if (bad)
+			return -1;
+	}
+	return 0;
+}
+
 static json_t *record_json(const struct tims_record *r)
 {
 	json_t *o = json_object(), *person = json_object(),
@@ -326,6 +548,8 @@ static json_t *record_json(const struct tims_record *r)
 		      set_str(e, "issuer", c->issuer) ||
 		      set_str(e, "number", c->doc_number);
 	}
+	if (!bad)
+		bad = add_v2(o, r);
 	if (!bad)
 		bad = json_object_set(o, "person", person);
 	if (!bad && json_object_size(vehicle))

@@ -1,11 +1,13 @@
 /*
- * record.c — crossing records: field rules, the canonical version-1 encoding
- * and the salted leaf entry (see include/tims/record.h, docs/formats.md).
+ * record.c — crossing records: field rules, the canonical encoding
+ * (versions 1 and 2) and the salted leaf entry (see include/tims/record.h,
+ * docs/formats.md).
  *
  * The encoding is driven by one table (fields[]): the encoder, the decoder
  * and the checker walk the same list in the same order, so the three cannot
- * drift apart. Changing the table changes the format: that needs a new
- * version number, never an edit of version 1.
+ * drift apart. Each field names the version that added it; version N encodes
+ * the fields with since <= N. Changing a released version's fields needs a
+ * new version number, never an edit.
  */
 
 #include "tims/record.h"
@@ -15,13 +17,16 @@
 
 #define STR(name, member, rule, req) \
 	{ name, F_STR, offsetof(struct tims_record, member), \
-	  sizeof(((struct tims_record *)0)->member), rule, req }
+	  sizeof(((struct tims_record *)0)->member), rule, req, 1 }
+#define STR2(name, member, rule, req) \
+	{ name, F_STR, offsetof(struct tims_record, member), \
+	  sizeof(((struct tims_record *)0)->member), rule, req, 2 }
 
-/* Version 1, in encoding order. */
+/* In encoding order: version 1, then what version 2 added. */
 const struct tims_record_field tims_record_fields[] = {
-	{ "direction", F_U8, offsetof(struct tims_record, direction), 1, R_NONE, 1 },
-	{ "time", F_I64, offsetof(struct tims_record, time_ms), 8, R_NONE, 0 },
-	{ "crossed_at", F_I64, offsetof(struct tims_record, crossed_ms), 8, R_NONE, 0 },
+	{ "direction", F_U8, offsetof(struct tims_record, direction), 1, R_NONE, 1, 1 },
+	{ "time", F_I64, offsetof(struct tims_record, time_ms), 8, R_NONE, 0, 1 },
+	{ "crossed_at", F_I64, offsetof(struct tims_record, crossed_ms), 8, R_NONE, 0, 1 },
 	STR("id", ref, R_ID, 0),
 	STR("officer", officer, R_ID, 1),
 	STR("booth", booth, R_ID, 1),
@@ -35,17 +40,32 @@ const struct tims_record_field tims_record_fields[] = {
 	STR("person.sex", person.sex, R_SEX, 0),
 	STR("person.expiry", person.expiry, R_DATE, 0),
 	STR("remarks", remarks, R_TEXT, 0),
-	{ "role", F_U8, offsetof(struct tims_record, role), 1, R_NONE, 0 },
+	{ "role", F_U8, offsetof(struct tims_record, role), 1, R_NONE, 0, 1 },
 	STR("vehicle.plate", vehicle.plate, R_TEXT, 0),
 	STR("vehicle.country", vehicle.country, R_STATE, 0),
 	STR("vehicle.make_model", vehicle.make_model, R_TEXT, 0),
 	STR("vehicle.vin", vehicle.vin, R_ALNUM, 0),
-	{ "companions", F_COMPANIONS, 0, 0, R_NONE, 0 },
-	{ "decision", F_U8, offsetof(struct tims_record, decision), 1, R_NONE, 1 },
-	STR("refusal_code", refusal_code, R_ALNUM, 0),
+	{ "companions", F_COMPANIONS, 0, 0, R_NONE, 0, 1 },
+	{ "decision", F_U8, offsetof(struct tims_record, decision), 1, R_NONE, 1, 1 },
+	STR("refusal_code", refusal_code, R_CODES, 0),
 	STR("screening", screening, R_TEXT, 0),
-	{ "corrects", F_U64, offsetof(struct tims_record, corrects), 8, R_NONE, 0 },
+	{ "corrects", F_U64, offsetof(struct tims_record, corrects), 8, R_NONE, 0, 1 },
 	STR("reason", reason, R_TEXT, 0),
+	/* version 2 */
+	{ "screen_status", F_U8, offsetof(struct tims_record, screen_status), 1, R_NONE, 0, 2 },
+	{ "hits", F_HITS, 0, 0, R_NONE, 0, 2 },
+	STR2("check_id", check_id, R_ID, 0),
+	STR2("confirmed_hit", confirmed_hit, R_TEXT, 0),
+	{ "entry_mode", F_U8, offsetof(struct tims_record, entry_mode), 1, R_NONE, 0, 2 },
+	STR2("approver", approver, R_ID, 0),
+	{ "accompanies", F_U64, offsetof(struct tims_record, accompanies), 8, R_NONE, 0, 2 },
+	{ "visa.kind", F_U8, offsetof(struct tims_record, visa.kind), 1, R_NONE, 0, 2 },
+	STR2("visa.number", visa.number, R_ALNUM, 0),
+	STR2("visa.issuer", visa.issuer, R_STATE, 0),
+	STR2("visa.valid_from", visa.valid_from, R_DATE, 0),
+	STR2("visa.valid_until", visa.valid_until, R_DATE, 0),
+	{ "visa.entries", F_U8, offsetof(struct tims_record, visa.entries), 1, R_NONE, 0, 2 },
+	{ "visa.duration_days", F_U16, offsetof(struct tims_record, visa.duration_days), 2, R_NONE, 0, 2 },
 };
 const size_t tims_record_nfields = TIMS_ARRAY_SIZE(tims_record_fields);
 #define TIMS_NFIELDS tims_record_nfields
@@ -58,6 +78,12 @@ static const char *const decision_names[] = { NULL, "admit", "refuse",
 static const char *const role_names[] = { "", "driver", "passenger" };
 static const char *const relation_names[] = { NULL, "companion", "minor",
 					      "guardian" };
+static const char *const screen_names[] = { "not-screened", "done", "failed",
+					    "unavailable" };
+static const char *const part_names[] = { NULL, "document", "person",
+					  "vehicle" };
+static const char *const mode_names[] = { "read", "manual", "paper" };
+static const char *const visa_names[] = { "", "short", "long", "residence" };
 
 static const char *name_of(const char *const *names, size_t n, unsigned v)
 {
@@ -90,6 +116,57 @@ const char *tims_vehicle_role_name(unsigned r)
 const char *tims_relation_name(unsigned r)
 {
 	return name_of(relation_names, TIMS_ARRAY_SIZE(relation_names), r);
+}
+
+const char *tims_screen_status_name(unsigned v)
+{
+	return name_of(screen_names, TIMS_ARRAY_SIZE(screen_names), v);
+}
+
+const char *tims_record_hit_part_name(unsigned v)
+{
+	return name_of(part_names, TIMS_ARRAY_SIZE(part_names), v);
+}
+
+const char *tims_entry_mode_name(unsigned v)
+{
+	return name_of(mode_names, TIMS_ARRAY_SIZE(mode_names), v);
+}
+
+const char *tims_visa_kind_name(unsigned v)
+{
+	return name_of(visa_names, TIMS_ARRAY_SIZE(visa_names), v);
+}
+
+/* Like parse_name, but value 0 is a name too: -1 if none. */
+static int parse_name0(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return (int)i;
+	return -1;
+}
+
+int tims_screen_status_parse(const char *s)
+{
+	return parse_name0(screen_names, TIMS_ARRAY_SIZE(screen_names), s);
+}
+
+int tims_record_hit_part_parse(const char *s)
+{
+	return parse_name0(part_names, TIMS_ARRAY_SIZE(part_names), s);
+}
+
+int tims_entry_mode_parse(const char *s)
+{
+	return parse_name0(mode_names, TIMS_ARRAY_SIZE(mode_names), s);
+}
+
+int tims_visa_kind_parse(const char *s)
+{
+	if (!strcmp(s, "none"))
+		return TIMS_VISA_NONE;
+	return parse_name0(visa_names, TIMS_ARRAY_SIZE(visa_names), s);
 }
 
 unsigned tims_direction_parse(const char *s)
@@ -297,6 +374,46 @@ static int all_of(const char *s, const char *set)
 #define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #define DIGIT "0123456789"
 
+tims_rc tims_refusal_codes_each(const char *list, const char *what,
+				int (*fn)(const char *code, void *arg), void *arg,
+				struct tims_err *err)
+{
+	const char *p = list;
+
+	if (!*p)
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s: no code", what);
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		char code[TIMS_RECORD_FIELD];
+
+		if (!n)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: an empty code in the list (want codes separated by \",\", e.g. B,E)",
+					    what);
+		if (n >= sizeof(code))
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: longer than %zu bytes", what,
+					    sizeof(code) - 1);
+		memcpy(code, p, n);
+		code[n] = '\0';
+		if (!all_of(code, UPPER DIGIT))
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "%s: only A-Z and 0-9 allowed in a code, codes separated by \",\"",
+					    what);
+		/* A repeat: the same code earlier in the list. */
+		for (const char *q = list; q < p; q += strcspn(q, ",") + 1)
+			if (strcspn(q, ",") == n && !memcmp(q, code, n))
+				return tims_err_set(err, TIMS_ERR_INVALID,
+						    "%s: code %s given twice",
+						    what, code);
+		if (fn && fn(code, arg))
+			return TIMS_OK;
+		if (!p[n])
+			return TIMS_OK;
+		p += n + 1;
+	}
+}
+
 tims_rc tims_record_check_field(const struct tims_record_field *f,
 				const char *s, struct tims_err *err)
 {
@@ -351,6 +468,8 @@ tims_rc tims_record_check_field(const struct tims_record_field *f,
 		}
 		return tims_date_parse(s, &days, f->name, err);
 	}
+	case R_CODES:
+		return tims_refusal_codes_each(s, f->name, NULL, NULL, err);
 	case R_SEX:
 		if (n != 1 || !strchr("MFX", s[0]))
 			return tims_err_set(err, TIMS_ERR_INVALID,
@@ -399,6 +518,148 @@ static tims_rc check_cross(const struct tims_record *r, struct tims_err *err)
 	return TIMS_OK;
 }
 
+int tims_record_hit_name(const struct tims_record_hit *h, char *out, size_t size)
+{
+	int n = snprintf(out, size, "%s/%s", h->list, h->ref);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+const struct tims_record_hit *tims_record_find_hit(const struct tims_record *r,
+						  const char *name)
+{
+	char buf[2 * TIMS_RECORD_FIELD];
+
+	for (size_t i = 0; i < r->nhits && i < TIMS_RECORD_MAX_HITS; i++)
+		if (!tims_record_hit_name(&r->hits[i], buf, sizeof(buf)) &&
+		    !strcmp(buf, name))
+			return &r->hits[i];
+	return NULL;
+}
+
+int tims_record_has_open_hit(const struct tims_record *r)
+{
+	for (size_t i = 0; i < r->nhits && i < TIMS_RECORD_MAX_HITS; i++)
+		if (!r->hits[i].discreet)
+			return 1;
+	return 0;
+}
+
+static tims_rc check_str(const char *s, size_t size, const char *what,
+			 enum frule rule, int required, struct tims_err *err)
+{
+	struct tims_record_field f = { what, F_STR, 0, size, rule, required, 2 };
+
+	if (!memchr(s, '\0', size))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: longer than %zu bytes", what, size - 1);
+	return tims_record_check_field(&f, s, err);
+}
+
+static tims_rc check_hit(const struct tims_record_hit *h, size_t i,
+			 struct tims_err *err)
+{
+	char what[48];
+	tims_rc rc;
+
+	if (!strcmp(tims_record_hit_part_name(h->part), "?"))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "hits[%zu].part: must be document, person or vehicle",
+				    i);
+	if (h->discreet > 1)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "hits[%zu].discreet: must be 0 or 1", i);
+	if (h->score_pm > 1000)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "hits[%zu].score_pm: %u, at most 1000", i,
+				    (unsigned)h->score_pm);
+	snprintf(what, sizeof(what), "hits[%zu].list", i);
+	if ((rc = check_str(h->list, sizeof(h->list), what, R_TEXT, 1, err)))
+		return rc;
+	snprintf(what, sizeof(what), "hits[%zu].ref", i);
+	if ((rc = check_str(h->ref, sizeof(h->ref), what, R_TEXT, 1, err)))
+		return rc;
+	snprintf(what, sizeof(what), "hits[%zu].alert", i);
+	return check_str(h->alert, sizeof(h->alert), what, R_TEXT, 0, err);
+}
+
+static tims_rc check_visa(const struct tims_visa *v, struct tims_err *err)
+{
+	if (!strcmp(tims_visa_kind_name(v->kind), "?"))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "visa.kind: must be short, long or residence");
+	if (v->kind == TIMS_VISA_NONE) {
+		if (v->number[0] || v->issuer[0] || v->valid_from[0] ||
+		    v->valid_until[0] || v->entries || v->duration_days)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "visa.kind: missing (a visa needs its kind)");
+		return TIMS_OK;
+	}
+	if (!v->number[0])
+		return tims_err_set(err, TIMS_ERR_INVALID, "visa.number: missing");
+	if (!v->valid_from[0] || !v->valid_until[0])
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    v->valid_from[0] ? "visa.valid_until: missing"
+						     : "visa.valid_from: missing");
+	/* Both are real dates (field rules): YYYY-MM-DD compares as text. */
+	if (strcmp(v->valid_from, v->valid_until) > 0)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "visa.valid_until: before valid_from");
+	if (v->entries > 2)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "visa.entries: must be 0 (multiple), 1 or 2");
+	if (v->kind == TIMS_VISA_SHORT &&
+	    (v->duration_days < 1 || v->duration_days > 90))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "visa.duration_days: a short-stay visa allows 1 to 90 days");
+	if (v->kind != TIMS_VISA_SHORT && v->duration_days)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "visa.duration_days: only a short-stay visa has one");
+	return TIMS_OK;
+}
+
+/* The version 2 rules between fields. */
+static tims_rc check_v2(const struct tims_record *r, struct tims_err *err)
+{
+	const struct tims_record_hit *h;
+	tims_rc rc;
+
+	if (!strcmp(tims_screen_status_name(r->screen_status), "?"))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "screen_status: must be not-screened, done, failed or unavailable");
+	if (r->nhits > TIMS_RECORD_MAX_HITS)
+		return tims_err_set(err, TIMS_ERR_INVALID, "hits: more than %d",
+				    TIMS_RECORD_MAX_HITS);
+	if (r->nhits && r->screen_status == TIMS_SCREEN_NOT_SCREENED)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "hits: a record that was not screened has none");
+	for (size_t i = 0; i < r->nhits; i++)
+		if ((rc = check_hit(&r->hits[i], i, err)))
+			return rc;
+	if (r->screening[0] && r->screen_status != TIMS_SCREEN_NOT_SCREENED)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "screening: a screened record carries its outcome in screen_status and hits, not as text");
+	if (r->confirmed_hit[0]) {
+		if (!(h = tims_record_find_hit(r, r->confirmed_hit)))
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "confirmed_hit: names no hit of this record (want list/ref)");
+		if (h->discreet)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "confirmed_hit: names a discreet hit");
+		if (r->decision != TIMS_DECISION_ADMIT)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "confirmed_hit: only an admission confirms a hit");
+	} else if (r->decision == TIMS_DECISION_ADMIT &&
+		   tims_record_has_open_hit(r)) {
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "confirmed_hit: admitting with a hit needs the hit confirmed (list/ref)");
+	}
+	if (!strcmp(tims_entry_mode_name(r->entry_mode), "?"))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "entry_mode: must be read, manual or paper");
+	return check_visa(&r->visa, err);
+}
+
 static tims_rc check_companion(const struct tims_companion *c, size_t i,
 			       struct tims_err *err)
 {
@@ -422,6 +683,7 @@ void tims_record_init(struct tims_record *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->corrects = TIMS_RECORD_NO_INDEX;
+	r->accompanies = TIMS_RECORD_NO_INDEX;
 }
 
 tims_rc tims_record_check(const struct tims_record *r, struct tims_err *err)
@@ -446,6 +708,21 @@ tims_rc tims_record_check(const struct tims_record *r, struct tims_err *err)
 	for (size_t i = 0; i < r->ncompanions; i++)
 		if ((rc = check_companion(&r->companions[i], i, err)))
 			return rc;
+	return check_v2(r, err);
+}
+
+tims_rc tims_record_check_import(const struct tims_record *r,
+				 struct tims_err *err)
+{
+	const char *what = r->screen_status ? "screen_status"
+			   : r->nhits	    ? "hits"
+			   : r->check_id[0] ? "check_id"
+			   : r->confirmed_hit[0] ? "confirmed_hit" : NULL;
+
+	if (what)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: a file import is not screened by this post; only a booth check sets it",
+				    what);
 	return TIMS_OK;
 }
 
@@ -473,21 +750,76 @@ static tims_rc put_str(struct tims_buf *b, const char *s)
 	return rc ? rc : tims_buf_add(b, s, n);
 }
 
+/* Non-zero if r uses a field that version 1 cannot carry. */
+static int uses_v2(const struct tims_record *r)
+{
+	static const struct tims_visa novisa;
+
+	return r->screen_status || r->nhits || r->check_id[0] ||
+	       r->confirmed_hit[0] || r->entry_mode || r->approver[0] ||
+	       r->accompanies != TIMS_RECORD_NO_INDEX ||
+	       memcmp(&r->visa, &novisa, sizeof(novisa)) ||
+	       strchr(r->refusal_code, ',');
+}
+
+static tims_rc put_hits(struct tims_buf *out, const struct tims_record *r)
+{
+	tims_rc rc = put_be(out, r->nhits, 1);
+
+	for (size_t k = 0; !rc && k < r->nhits; k++) {
+		const struct tims_record_hit *h = &r->hits[k];
+
+		if (!(rc = put_be(out, h->part, 1)) &&
+		    !(rc = put_be(out, h->discreet, 1)) &&
+		    !(rc = put_str(out, h->list)) &&
+		    !(rc = put_str(out, h->ref)) &&
+		    !(rc = put_str(out, h->alert)) &&
+		    !(rc = put_be(out, h->version, 8)))
+			rc = put_be(out, h->score_pm, 2);
+	}
+	return rc;
+}
+
 tims_rc tims_record_encode(const struct tims_record *r, struct tims_buf *out,
 			   struct tims_err *err)
 {
+	return tims_record_encode_version(r, TIMS_RECORD_VERSION, out, err);
+}
+
+unsigned tims_record_encoded_version(const void *data, size_t len)
+{
+	return len ? *(const uint8_t *)data : 0;
+}
+
+tims_rc tims_record_encode_version(const struct tims_record *r, unsigned version,
+				   struct tims_buf *out, struct tims_err *err)
+{
 	tims_rc rc;
 
+	if (version < 1 || version > TIMS_RECORD_VERSION)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "record: version %u not supported", version);
 	if ((rc = tims_record_check(r, err)))
 		return rc;
-	rc = put_be(out, TIMS_RECORD_VERSION, 1);
+	if (version == 1 && uses_v2(r))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "record: uses version 2 fields, cannot be written as version 1");
+	rc = put_be(out, version, 1);
 	for (size_t i = 0; !rc && i < TIMS_NFIELDS; i++) {
 		const struct tims_record_field *f = &tims_record_fields[i];
 		const void *p = (const char *)r + f->off;
 
+		if (f->since > version)
+			continue;
 		switch (f->type) {
 		case F_U8:
 			rc = put_be(out, *(const uint8_t *)p, 1);
+			break;
+		case F_U16:
+			rc = put_be(out, *(const uint16_t *)p, 2);
+			break;
+		case F_HITS:
+			rc = put_hits(out, r);
 			break;
 		case F_I64:
 			rc = put_be(out, (uint64_t)*(const int64_t *)p, 8);
@@ -593,9 +925,44 @@ static tims_rc get_companions(struct cursor *c, struct tims_record *r,
 	return TIMS_OK;
 }
 
+static tims_rc get_hits(struct cursor *c, struct tims_record *r,
+			struct tims_err *err)
+{
+	uint64_t n = 0, v = 0;
+	tims_rc rc;
+
+	if ((rc = get_be(c, 1, &n, "hits", err)))
+		return rc;
+	if (n > TIMS_RECORD_MAX_HITS)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "record: hits: %" PRIu64 ", at most %d", n,
+				    TIMS_RECORD_MAX_HITS);
+	r->nhits = (size_t)n;
+	for (size_t k = 0; k < r->nhits; k++) {
+		struct tims_record_hit *h = &r->hits[k];
+
+		if ((rc = get_be(c, 1, &v, "hits.part", err)))
+			return rc;
+		h->part = (uint8_t)v;
+		if ((rc = get_be(c, 1, &v, "hits.discreet", err)))
+			return rc;
+		h->discreet = (uint8_t)v;
+		if ((rc = get_str(c, h->list, sizeof(h->list), "hits.list", err)) ||
+		    (rc = get_str(c, h->ref, sizeof(h->ref), "hits.ref", err)) ||
+		    (rc = get_str(c, h->alert, sizeof(h->alert), "hits.alert",
+				  err)) ||
+		    (rc = get_be(c, 8, &h->version, "hits.version", err)) ||
+		    (rc = get_be(c, 2, &v, "hits.score_pm", err)))
+			return rc;
+		h->score_pm = (uint16_t)v;
+	}
+	return TIMS_OK;
+}
+
 tims_rc tims_record_decode(const void *data, size_t len,
 			   struct tims_record *r, struct tims_err *err)
 {
+	unsigned version;
 	struct cursor c = { data, len, 0 };
 	uint64_t v = 0;
 	tims_rc rc;
@@ -607,18 +974,28 @@ tims_rc tims_record_decode(const void *data, size_t len,
 				    TIMS_RECORD_MAX_BYTES);
 	if ((rc = get_be(&c, 1, &v, "version", err)))
 		return rc;
-	if (v != TIMS_RECORD_VERSION)
+	if (v < 1 || v > TIMS_RECORD_VERSION)
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "record: version %" PRIu64 " not supported",
 				    v);
+	version = (unsigned)v;
 	for (size_t i = 0; i < TIMS_NFIELDS; i++) {
 		const struct tims_record_field *f = &tims_record_fields[i];
 		void *p = (char *)r + f->off;
 
+		if (f->since > version)
+			continue;
 		switch (f->type) {
 		case F_U8:
 			if (!(rc = get_be(&c, 1, &v, f->name, err)))
 				*(uint8_t *)p = (uint8_t)v;
+			break;
+		case F_U16:
+			if (!(rc = get_be(&c, 2, &v, f->name, err)))
+				*(uint16_t *)p = (uint16_t)v;
+			break;
+		case F_HITS:
+			rc = get_hits(&c, r, err);
 			break;
 		case F_I64:
 			if (!(rc = get_be(&c, 8, &v, f->name, err)))
@@ -642,20 +1019,26 @@ tims_rc tims_record_decode(const void *data, size_t len,
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "record: %zu bytes after the last field",
 				    c.left);
-	return tims_record_check(r, err);
+	if ((rc = tims_record_check(r, err)))
+		return rc;
+	/* A version 1 encoding of a list of codes would not be canonical. */
+	if (version == 1 && uses_v2(r))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "record: refusal_code: version 1 holds one code");
+	return TIMS_OK;
 }
 
 void tims_record_entry(const uint8_t salt[TIMS_RECORD_SALT_BYTES],
 		       const void *encoded, size_t len, int64_t time_ms,
 		       uint8_t entry[TIMS_RECORD_ENTRY_BYTES])
 {
-	tims_tlog_salted_entry(TIMS_RECORD_VERSION, TIMS_RECORD_KIND_CROSSING, time_ms,
+	tims_tlog_salted_entry(TIMS_RECORD_ENTRY_VERSION, TIMS_RECORD_KIND_CROSSING, time_ms,
 			       salt, encoded, len, entry);
 }
 
 int64_t tims_record_entry_time(const uint8_t entry[TIMS_RECORD_ENTRY_BYTES])
 {
-	if (entry[0] != TIMS_RECORD_VERSION)
+	if (entry[0] != TIMS_RECORD_ENTRY_VERSION)
 		return INT64_MIN;
 	return tims_tlog_entry_time(entry);
 }

@@ -1,13 +1,19 @@
 /*
- * traveller.c — screening one traveller at the booth against the loaded
- * watchlists: the document against lost, stolen and revoked documents, the
- * holder against the person lists, the vehicle against stolen vehicles.
- * Used by `tims screen traveller` and by the node's check. Every hit carries
- * its list, score and reasons, and whether it is a discreet check, which a
- * console must show only quietly (SPEC §3 step 3).
+ * traveller.c — screening one traveller against the loaded watchlists: the
+ * document against lost, stolen and revoked documents, the holder against
+ * the person lists, the vehicle against stolen vehicles. Used by the booth
+ * service (lib/booth) and `tims screen`. Every hit is typed (struct
+ * tims_wl_hit): its list, reference, version, alert or status, score and
+ * reasons, and whether it is a discreet check, which the booth must never
+ * show (SPEC §3 step 3).
+ *
+ * Fail closed: a hit the index found but the store could not read back, a
+ * search that could not be completed, a name or a number that could not be
+ * put in the form the index holds, is a failed screening, never "no hit".
+ * Every function here returns an error with err set then, and the caller
+ * answers an error (the node: 503 screening_failed).
  */
 #include <jansson.h>
-#include <math.h>
 
 #include "tims/mrz.h"
 #include "tims/names.h"
@@ -15,281 +21,222 @@
 #include "tims/util.h"
 #include "tims/watchlist.h"
 
-#define SCREEN_MAX_HITS 20
+#define SCREEN_MAX_PERSONS 20
 #define IDENT_ROWS_MAX 256 /* entries confirmed for one identifier */
 
-/*
- * Fail closed: a hit the index found but the store could not read back, a
- * search that could not be completed, a name or a number that could not be
- * put in the form the index holds, is a failed screening, never "no hit".
- * Every function here returns NULL with err set then, and the caller
- * answers an error (the node: 503 screening_failed).
- */
+const char *tims_wl_part_name(unsigned part)
+{
+	static const char *const names[] = { "?", "document", "person", "vehicle" };
 
-/* The stored entry behind a hit, with its score, reasons and visibility. */
-static json_t *hit_json(struct tims_wl *wl, uint32_t rowid, const struct tims_match *m,
-			struct tims_err *err)
+	return part < TIMS_ARRAY_SIZE(names) ? names[part] : "?";
+}
+
+static void copy_field(json_t *o, const char *key, char *dst, size_t size)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	snprintf(dst, size, "%s", v ? v : "");
+}
+
+/* A new hit at the end of out, from the stored entry behind rowid. */
+static tims_rc add_hit(struct tims_wl *wl, uint32_t rowid, uint8_t part,
+		       struct tims_wl_screening *out, struct tims_wl_hit **hp,
+		       struct tims_err *err)
 {
 	struct tims_buf b = TIMS_BUF_INIT(1 << 20);
+	struct tims_wl_hit *h;
 	json_error_t je;
-	json_t *o = NULL, *r;
-	const char *alert;
+	json_t *o;
 	tims_rc rc;
 
+	if (out->nhits >= TIMS_WL_HITS_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG,
+				    "screening: more than %d hits", TIMS_WL_HITS_MAX);
 	if ((rc = tims_wl_describe(wl, rowid, &b, err))) {
 		tims_buf_release(&b);
-		return NULL;
+		return rc;
 	}
 	o = json_loads(tims_buf_str(&b), 0, &je);
 	tims_buf_release(&b);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		tims_err_set(err, TIMS_ERR_TAMPER, "watchlist entry %u: unreadable", rowid);
-		return NULL;
+		return tims_err_set(err, TIMS_ERR_TAMPER, "watchlist entry %u: unreadable", rowid);
 	}
-	if (m) {
-		r = json_array();
-		for (unsigned i = 0; r && i < m->nreasons; i++)
-			if (json_array_append_new(r, json_string(m->reasons[i]))) {
-				json_decref(r);
-				r = NULL;
-			}
-		if (!r || json_object_set_new(o, "score", json_real(round(m->score * 1000) / 1000)) ||
-		    json_object_set_new(o, "reasons", r))
-			goto nomem;
-	}
-	/* A discreet check must not show on the traveller's side of the booth:
-	 * the console shows it quietly and the post reports it. */
-	alert = json_string_value(json_object_get(o, "alert"));
-	if (json_object_set_new(o, "discreet", json_boolean(alert && !strcmp(alert, "discreet-check"))))
-		goto nomem;
-	return o;
-nomem:
+	h = &out->hits[out->nhits];
+	memset(h, 0, sizeof(*h));
+	h->part = part;
+	h->rowid = rowid;
+	h->kind = tims_wl_kind_parse(json_string_value(json_object_get(o, "kind")) ?
+				     json_string_value(json_object_get(o, "kind")) : "");
+	copy_field(o, "list", h->list, sizeof(h->list));
+	copy_field(o, "ref", h->ref, sizeof(h->ref));
+	h->version = (uint64_t)json_integer_value(json_object_get(o, "version"));
+	copy_field(o, h->kind == TIMS_WL_PERSONS ? "alert" : "status", h->alert,
+		   sizeof(h->alert));
+	h->discreet = h->kind == TIMS_WL_PERSONS && !strcmp(h->alert, "discreet-check");
+	copy_field(o, "name", h->name, sizeof(h->name));
+	copy_field(o, "dob", h->dob, sizeof(h->dob));
+	copy_field(o, "nationality", h->nationality, sizeof(h->nationality));
+	copy_field(o, "authority", h->authority, sizeof(h->authority));
+	copy_field(o, "instruction", h->instruction, sizeof(h->instruction));
+	copy_field(o, "number", h->number, sizeof(h->number));
+	copy_field(o, "type", h->doc_type, sizeof(h->doc_type));
+	copy_field(o, "issuing_state", h->issuing_state, sizeof(h->issuing_state));
+	copy_field(o, "plate", h->plate, sizeof(h->plate));
+	copy_field(o, "vin", h->vin, sizeof(h->vin));
+	copy_field(o, "country", h->country, sizeof(h->country));
 	json_decref(o);
-	tims_err_set(err, TIMS_ERR_NOMEM, "watchlist entry %u: out of memory", rowid);
-	return NULL;
+	if (!h->list[0] || !h->ref[0] || !h->kind)
+		return tims_err_set(err, TIMS_ERR_TAMPER,
+				    "watchlist entry %u: no list, kind or reference", rowid);
+	out->nhits++;
+	*hp = h;
+	return TIMS_OK;
 }
 
-json_t *tims_wl_person_hits(struct tims_wl *wl, struct tims_screen_index *ix,
-			   const struct tims_name *q, const struct tims_subject *s,
-			   size_t *cand, struct tims_err *err)
+static void add_reason(struct tims_wl_hit *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void add_reason(struct tims_wl_hit *h, const char *fmt, ...)
 {
-	struct tims_screen_hit *hits = calloc(SCREEN_MAX_HITS, sizeof(*hits));
-	json_t *arr = json_array();
-	size_t n = 0;
+	va_list ap;
+
+	if (h->nreasons >= TIMS_SCREEN_MAX_REASONS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(h->reasons[h->nreasons++], TIMS_SCREEN_REASON_BYTES, fmt, ap);
+	va_end(ap);
+}
+
+tims_rc tims_wl_screen_person(struct tims_wl *wl, struct tims_screen_index *ix,
+			      const struct tims_name *q, const struct tims_subject *s,
+			      struct tims_wl_screening *out, struct tims_err *err)
+{
+	struct tims_screen_hit *hits = calloc(SCREEN_MAX_PERSONS, sizeof(*hits));
+	size_t n = 0, cand = 0;
 	tims_rc rc;
 
-	if (!hits || !arr) {
-		tims_err_set(err, TIMS_ERR_NOMEM, "person search: out of memory");
-		goto fail;
+	if (!hits)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "person search: out of memory");
+	if ((rc = tims_screen_index_search(ix, q, s, true, hits, SCREEN_MAX_PERSONS, &n, &cand))) {
+		free(hits);
+		return tims_err_set(err, rc, "person search: %s", rc == TIMS_ERR_NOMEM ?
+				    "out of memory" : "the index is not ready");
 	}
-	if ((rc = tims_screen_index_search(ix, q, s, true, hits, SCREEN_MAX_HITS, &n, cand))) {
-		tims_err_set(err, rc, "person search: %s", rc == TIMS_ERR_NOMEM ?
-			     "out of memory" : "the index is not ready");
-		goto fail;
-	}
+	out->candidates += cand;
 	for (size_t i = 0; i < n; i++) {
-		json_t *h = hit_json(wl, hits[i].rowid, &hits[i].m, err);
+		struct tims_wl_hit *h;
 
-		if (!h || json_array_append_new(arr, h)) {
-			if (h)
-				tims_err_set(err, TIMS_ERR_NOMEM, "person search: out of memory");
-			goto fail;
-		}
+		if ((rc = add_hit(wl, hits[i].rowid, TIMS_WL_PART_PERSON, out, &h, err)))
+			break;
+		h->score = hits[i].m.score;
+		h->nreasons = hits[i].m.nreasons;
+		memcpy(h->reasons, hits[i].m.reasons, sizeof(h->reasons));
 	}
 	free(hits);
-	return arr;
-fail:
-	free(hits);
-	json_decref(arr);
-	return NULL;
+	return rc;
 }
 
 /* Identifier hits, each confirmed against the stored normalised value (the
  * index holds fingerprints only). A fingerprint whose entry holds another
  * number is no hit; an entry that cannot be read is a failure. */
-static json_t *ident_hits(struct tims_wl *wl, struct tims_screen_index *ix,
-			  enum tims_ident_kind kind, const char *norm, const char *state,
-			  struct tims_err *err)
+static tims_rc ident_hits(struct tims_wl *wl, struct tims_screen_index *ix,
+			  enum tims_ident_kind kind, const char *given, const char *state,
+			  struct tims_wl_screening *out, struct tims_err *err)
 {
 	uint32_t rows[IDENT_ROWS_MAX + 1];
-	size_t n = tims_screen_index_lookup(ix, kind, norm, rows, NULL, IDENT_ROWS_MAX + 1);
-	json_t *arr = json_array();
+	char norm[TIMS_IDENT_MAX + 1];
 	const char *what = kind == TIMS_IDENT_DOCUMENT ? "document number" :
-			   kind == TIMS_IDENT_PLATE ? "plate" : "VIN";
+			   kind == TIMS_IDENT_PLATE ? "vehicle plate" : "vehicle vin";
+	uint8_t part = kind == TIMS_IDENT_DOCUMENT ? TIMS_WL_PART_DOCUMENT
+						   : TIMS_WL_PART_VEHICLE;
+	size_t n;
+	tims_rc rc;
 
-	if (!arr) {
-		tims_err_set(err, TIMS_ERR_NOMEM, "%s search: out of memory", what);
-		return NULL;
-	}
-	if (n > IDENT_ROWS_MAX) {
+	if ((rc = tims_screen_norm_ident(kind, given, norm, what, err)))
+		return rc;
+	n = tims_screen_index_lookup(ix, kind, norm, rows, NULL, IDENT_ROWS_MAX + 1);
+	if (n > IDENT_ROWS_MAX)
 		/* more entries than are confirmed here: the one left out could be
 		 * the hit (another issuing state first), so no partial answer */
-		json_decref(arr);
-		tims_err_set(err, TIMS_ERR_TOOBIG, "%s search: more than %d entries share this "
-			     "number", what, IDENT_ROWS_MAX);
-		return NULL;
-	}
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s search: more than %d entries "
+				    "share this number", what, IDENT_ROWS_MAX);
 	for (size_t i = 0; i < n; i++) {
 		char stored[TIMS_IDENT_MAX + 1];
-		json_t *h, *r;
+		struct tims_wl_hit *h;
 		const char *st;
 
 		/* The index was loaded from this store: an entry it names that
 		 * cannot be read back, or has no identifier, is a store failure. */
-		if (tims_wl_ident(wl, rows[i], kind, stored, err))
-			goto fail;
+		if ((rc = tims_wl_ident(wl, rows[i], kind, stored, err)))
+			return rc;
 		if (strcmp(stored, norm))
 			continue;
-		if (!(h = hit_json(wl, rows[i], NULL, err)))
-			goto fail;
-		st = json_string_value(json_object_get(h, "issuing_state"));
-		if (!st)
-			st = json_string_value(json_object_get(h, "country"));
+		if ((rc = add_hit(wl, rows[i], part, out, &h, err)))
+			return rc;
+		st = h->issuing_state[0] ? h->issuing_state : h->country[0] ? h->country : NULL;
 		if (st && state && *state && strcmp(st, state)) {
 			/* numbers are unique only within an issuing state */
-			json_decref(h);
+			out->nhits--;
 			continue;
 		}
-		r = json_array();
-		if (!r || json_array_append_new(r, json_sprintf("%s %s matches", what, norm)) ||
-		    (st && state && *state &&
-		     json_array_append_new(r, json_sprintf("issuing state %s matches", st))) ||
-		    json_object_set_new(h, "score", json_real(1.0)) ||
-		    json_object_set_new(h, "reasons", r) || json_array_append_new(arr, h)) {
-			tims_err_set(err, TIMS_ERR_NOMEM, "%s search: out of memory", what);
-			goto fail;
-		}
+		h->score = 1.0;
+		add_reason(h, "%s %s matches", what, norm);
+		if (st && state && *state)
+			add_reason(h, "issuing state %s matches", st);
 	}
-	return arr;
-fail:
-	json_decref(arr);
-	return NULL;
+	return TIMS_OK;
 }
 
-/* Set key to v (consumed); false (v released) when v is NULL or out of memory. */
-static bool put(json_t *o, const char *key, json_t *v)
+static int given(const char *s)
 {
-	return v && !json_object_set_new(o, key, v);
+	return s && *s;
 }
 
-json_t *tims_wl_screen_traveller(struct tims_wl *wl, struct tims_screen_index *ix,
-				 const struct tims_mrz *mrz, const char *plate,
-				 const char *vin, struct tims_err *err)
+tims_rc tims_wl_screen(struct tims_wl *wl, struct tims_screen_index *ix,
+		       const struct tims_wl_query *qy, struct tims_wl_screening *out,
+		       struct tims_err *err)
 {
 	struct tims_subject subj;
-	struct tims_name *q = malloc(sizeof(*q));
-	char norm[TIMS_IDENT_MAX + 1], full[128];
-	json_t *out = json_object(), *doc = NULL, *person = NULL, *veh = NULL, *errs;
-	size_t cand = 0;
+	struct tims_name *name;
+	char full[128];
+	tims_rc rc = TIMS_OK;
 
 	tims_err_clear(err);
-	if (!q || !out)
-		goto nomem;
-	errs = json_array();
-	for (unsigned i = 0; errs && i < mrz->nerrors; i++)
-		json_array_append_new(errs, json_string(mrz->errors[i].msg));
-	if (!errs || !put(out, "mrz", json_pack("{s:s, s:b, s:o}", "format",
-		tims_mrz_format_name(mrz->format), "valid", mrz->valid, "errors", errs)))
-		goto nomem;
-	/* the document */
-	if (!(doc = json_object()) || !put(doc, "number", json_string(mrz->document_number)) ||
-	    !put(doc, "issuing_state", json_string(mrz->issuing_state)))
-		goto nomem;
-	if (mrz->document_number[0]) {
-		json_t *h;
-
-		if (tims_screen_norm_ident(TIMS_IDENT_DOCUMENT, mrz->document_number, norm,
-					   "document number", err))
-			goto fail;
-		if (!(h = ident_hits(wl, ix, TIMS_IDENT_DOCUMENT, norm, mrz->issuing_state, err)))
-			goto fail;
-		if (!put(doc, "hits", h))
-			goto nomem;
-	} else if (!put(doc, "hits", json_array())) {
-		goto nomem;
+	out->nhits = 0;
+	out->candidates = 0;
+	if (given(qy->doc_number) &&
+	    (rc = ident_hits(wl, ix, TIMS_IDENT_DOCUMENT, qy->doc_number, qy->doc_issuer,
+			     out, err)))
+		return rc;
+	if (given(qy->surname) || given(qy->given_names)) {
+		/* SURNAME<<GIVEN NAMES as an MRZ has it */
+		snprintf(full, sizeof(full), "%s<<%s", given(qy->surname) ? qy->surname : "",
+			 given(qy->given_names) ? qy->given_names : "");
+		for (char *p = full; *p; p++)
+			if (*p == ' ')
+				*p = '<';
+		memset(&subj, 0, sizeof(subj));
+		/* An unreadable date of birth or nationality only widens the
+		 * search (no qualifier to rule a candidate out): never fewer hits. */
+		if (given(qy->birth_date))
+			tims_pdate_parse(qy->birth_date, &subj.dob, "birth_date", NULL);
+		if (given(qy->nationality))
+			tims_subject_set_nationality(&subj, qy->nationality, "nationality", NULL);
+		subj.sex = qy->sex == 'M' || qy->sex == 'F' ? qy->sex : 0;
+		if (!(name = malloc(sizeof(*name))))
+			return tims_err_set(err, TIMS_ERR_NOMEM, "person search: out of memory");
+		if (!(rc = tims_name_parse(full, strlen(full), "name", name, err)))
+			rc = tims_wl_screen_person(wl, ix, name, &subj, out, err);
+		free(name);
+		if (rc)
+			return rc;
 	}
-	if (json_object_set_new(out, "document", doc)) {
-		doc = NULL;
-		goto nomem;
-	}
-	doc = NULL;
-	/* the person: SURNAME<<GIVEN NAMES as the MRZ has it */
-	if (!(person = json_object()))
-		goto nomem;
-	snprintf(full, sizeof(full), "%s<<%s", mrz->surname, mrz->given_names);
-	for (char *p = full; *p; p++)
-		if (*p == ' ')
-			*p = '<';
-	memset(&subj, 0, sizeof(subj));
-	/* An unreadable date of birth or nationality only widens the search
-	 * (no qualifier to rule a candidate out): never fewer hits. */
-	tims_pdate_parse(mrz->birth_date.iso, &subj.dob, "birth_date", NULL);
-	tims_subject_set_nationality(&subj, mrz->nationality, "nationality", NULL);
-	subj.sex = mrz->sex == 'M' || mrz->sex == 'F' ? mrz->sex : 0;
-	if (!put(person, "name", json_sprintf("%s, %s", mrz->surname, mrz->given_names)) ||
-	    !put(person, "dob", json_string(mrz->birth_date.iso)) ||
-	    !put(person, "nationality", json_string(mrz->nationality)))
-		goto nomem;
-	if (mrz->surname[0] || mrz->given_names[0]) {
-		json_t *h;
-
-		if (tims_name_parse(full, strlen(full), "name", q, err))
-			goto fail;
-		if (!(h = tims_wl_person_hits(wl, ix, q, &subj, &cand, err)))
-			goto fail;
-		if (!put(person, "hits", h))
-			goto nomem;
-	} else if (!put(person, "hits", json_array())) {
-		goto nomem;
-	}
-	if (!put(person, "candidates", json_integer((json_int_t)cand)))
-		goto nomem;
-	if (json_object_set_new(out, "person", person)) {
-		person = NULL;
-		goto nomem;
-	}
-	person = NULL;
 	/* the vehicle: a plate or VIN that cannot be searched is no "no hit" either */
-	if (plate || vin) {
-		json_t *vh, *more;
-
-		if (!(veh = json_object()) || !(vh = json_array()) || !put(veh, "hits", vh))
-			goto nomem;
-		if (plate) {
-			if (tims_screen_norm_ident(TIMS_IDENT_PLATE, plate, norm, "vehicle plate", err) ||
-			    !(more = ident_hits(wl, ix, TIMS_IDENT_PLATE, norm, NULL, err)))
-				goto fail;
-			if (!put(veh, "plate", json_string(plate)) || json_array_extend(vh, more)) {
-				json_decref(more);
-				goto nomem;
-			}
-			json_decref(more);
-		}
-		if (vin) {
-			if (tims_screen_norm_ident(TIMS_IDENT_VIN, vin, norm, "vehicle vin", err) ||
-			    !(more = ident_hits(wl, ix, TIMS_IDENT_VIN, norm, NULL, err)))
-				goto fail;
-			if (!put(veh, "vin", json_string(vin)) || json_array_extend(vh, more)) {
-				json_decref(more);
-				goto nomem;
-			}
-			json_decref(more);
-		}
-		if (json_object_set_new(out, "vehicle", veh)) {
-			veh = NULL;
-			goto nomem;
-		}
-	}
-	free(q);
-	return out;
-nomem:
-	tims_err_set(err, TIMS_ERR_NOMEM, "screening: out of memory");
-fail:
-	free(q);
-	json_decref(doc);
-	json_decref(person);
-	json_decref(veh);
-	json_decref(out);
-	return NULL;
+	if (given(qy->plate) &&
+	    (rc = ident_hits(wl, ix, TIMS_IDENT_PLATE, qy->plate, NULL, out, err)))
+		return rc;
+	if (given(qy->vin) &&
+	    (rc = ident_hits(wl, ix, TIMS_IDENT_VIN, qy->vin, NULL, out, err)))
+		return rc;
+	return TIMS_OK;
 }

@@ -77,6 +77,74 @@ static const char vector2_hex[] =
 	"02" "000145" "0000"
 	"0000000000000005" "000474797 06f";
 
+/* docs/formats.md, vector 3: vector 1 written as version 2 (defaults). */
+static const char vector3_hex[] =
+	"02" "01" "0000018f3398c100" "0000000000000000"
+	"0000" "00024f31" "00024231"
+	"0000" "0000" "00094c38393839303243 33"
+	"00084552494b53534f4e"
+	"0000" "0000" "0000" "0000" "0000"
+	"0000" "00"
+	"0000" "0000" "0000" "0000"
+	"00" "01" "0000" "0000"
+	"ffffffffffffffff" "0000"
+	"00" "00" "0000" "0000" "00" "0000"  /* status, hits, check, confirmed, mode, approver */
+	"ffffffffffffffff"                   /* accompanies */
+	"00" "0000" "0000" "0000" "0000" "00" "0000"; /* visa */
+
+/* docs/formats.md, vector 4: every version 2 field. */
+static void vector4_record(struct tims_record *r)
+{
+	vector1_record(r);
+	snprintf(r->person.nationality, sizeof(r->person.nationality), "UTO");
+	r->screen_status = TIMS_SCREEN_DONE;
+	r->nhits = 2;
+	r->hits[0].part = TIMS_HIT_PERSON;
+	snprintf(r->hits[0].list, sizeof(r->hits[0].list), "wanted");
+	snprintf(r->hits[0].ref, sizeof(r->hits[0].ref), "W-1");
+	snprintf(r->hits[0].alert, sizeof(r->hits[0].alert), "arrest");
+	r->hits[0].version = 7;
+	r->hits[0].score_pm = 950;
+	r->hits[1].part = TIMS_HIT_DOCUMENT;
+	r->hits[1].discreet = 1;
+	snprintf(r->hits[1].list, sizeof(r->hits[1].list), "sis");
+	snprintf(r->hits[1].ref, sizeof(r->hits[1].ref), "D-2");
+	r->hits[1].version = 3;
+	r->hits[1].score_pm = 1000;
+	snprintf(r->check_id, sizeof(r->check_id), "c1");
+	snprintf(r->confirmed_hit, sizeof(r->confirmed_hit), "wanted/W-1");
+	r->entry_mode = TIMS_ENTRY_MANUAL;
+	snprintf(r->approver, sizeof(r->approver), "S1");
+	r->accompanies = 4;
+	r->visa.kind = TIMS_VISA_SHORT;
+	snprintf(r->visa.number, sizeof(r->visa.number), "V1");
+	snprintf(r->visa.issuer, sizeof(r->visa.issuer), "D");
+	snprintf(r->visa.valid_from, sizeof(r->visa.valid_from), "2024-04-01");
+	snprintf(r->visa.valid_until, sizeof(r->visa.valid_until), "2024-06-30");
+	r->visa.entries = 2;
+	r->visa.duration_days = 30;
+}
+
+static const char vector4_hex[] =
+	"02" "01" "0000018f3398c100" "0000000000000000"
+	"0000" "00024f31" "00024231"
+	"0000" "0000" "00094c3839383930324333"
+	"00084552494b53534f4e"
+	"0000" "000355544f" "0000" "0000" "0000"
+	"0000" "00"
+	"0000" "0000" "0000" "0000"
+	"00" "01" "0000" "0000"
+	"ffffffffffffffff" "0000"
+	"01" "02"                                        /* done, 2 hits */
+	"02" "00" "000677616e746564" "0003572d31" "0006617272657374"
+	"0000000000000007" "03b6"                        /* person, wanted/W-1, 950 */
+	"01" "01" "0003736973" "0003442d32" "0000"
+	"0000000000000003" "03e8"                        /* document, discreet, sis/D-2 */
+	"00026331" "000a77616e7465642f572d31"            /* check_id, confirmed_hit */
+	"01" "00025331" "0000000000000004"               /* manual, approver, accompanies */
+	"01" "00025631" "000144" "000a323032342d30342d3031" "000a323032342d30362d3330"
+	"02" "001e";                                     /* visa */
+
 static void unspace(const char *in, char *out, size_t n)
 {
 	size_t j = 0;
@@ -88,7 +156,7 @@ static void unspace(const char *in, char *out, size_t n)
 }
 
 static void check_vector(const char *name, void (*make)(struct tims_record *),
-			 const char *want_spaced)
+			 unsigned version, const char *want_spaced)
 {
 	struct tims_record r, back;
 	struct tims_buf enc = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
@@ -100,12 +168,13 @@ static void check_vector(const char *name, void (*make)(struct tims_record *),
 	make(&r);
 	unspace(want_spaced, want, sizeof(want));
 	snprintf(what, sizeof(what), "%s: encodes to the documented bytes", name);
-	T_OK(tims_record_encode(&r, &enc, &err) == TIMS_OK, "%s: encodes (%s)", name, err.msg);
+	T_OK(tims_record_encode_version(&r, version, &enc, &err) == TIMS_OK,
+	     "%s: encodes (%s)", name, err.msg);
 	tims_buf_addhex(&hex, (const uint8_t *)enc.buf, enc.len);
 	T_EQ_STR(tims_buf_str(&hex), want, what);
 	T_OK(tims_record_decode(enc.buf, enc.len, &back, &err) == TIMS_OK,
 	     "%s: decodes (%s)", name, err.msg);
-	T_OK(tims_record_encode(&back, &again, &err) == TIMS_OK &&
+	T_OK(tims_record_encode_version(&back, version, &again, &err) == TIMS_OK &&
 	     again.len == enc.len && !memcmp(again.buf, enc.buf, enc.len),
 	     "%s: decode then encode gives the same bytes", name);
 	T_OK(!strcmp(back.person.surname, r.person.surname) &&
@@ -133,17 +202,20 @@ static void test_decode_strict(void)
 	char *p;
 
 	vector1_record(&r);
-	tims_record_encode(&r, &enc, &err);
+	tims_record_encode_version(&r, 1, &enc, &err);
 	tims_buf_addch(&enc, 0);
 	T_OK(tims_record_decode(enc.buf, enc.len, &back, &err) == TIMS_ERR_INVALID,
 	     "decode: a trailing byte is refused");
 	T_EQ_STR(err.msg, "record: 1 bytes after the last field", "decode: trailing bytes named");
 	tims_buf_setlen(&enc, enc.len - 1);
 	p = enc.buf;
+	p[0] = 3;
+	T_OK(tims_record_decode(enc.buf, enc.len, &back, &err) == TIMS_ERR_INVALID,
+	     "decode: version 3 is refused");
+	T_EQ_STR(err.msg, "record: version 3 not supported", "decode: version named");
 	p[0] = 2;
 	T_OK(tims_record_decode(enc.buf, enc.len, &back, &err) == TIMS_ERR_INVALID,
-	     "decode: version 2 is refused");
-	T_EQ_STR(err.msg, "record: version 2 not supported", "decode: version named");
+	     "decode: version 1 bytes labelled version 2 are refused (truncated)");
 	p[0] = 1;
 	p[1] = 3;
 	T_OK(tims_record_decode(enc.buf, enc.len, &back, &err) == TIMS_ERR_INVALID,
@@ -205,7 +277,7 @@ static void test_entry(void)
 	for (int i = 0; i < TIMS_RECORD_SALT_BYTES; i++)
 		salt[i] = (uint8_t)i;
 	vector1_record(&r);
-	tims_record_encode(&r, &enc, NULL);
+	tims_record_encode_version(&r, 1, &enc, NULL);
 	tims_record_entry(salt, enc.buf, enc.len, r.time_ms, entry);
 	tims_buf_addhex(&hex, entry, sizeof(entry));
 	T_EQ_STR(tims_buf_str(&hex),
@@ -359,12 +431,178 @@ static void test_dates(void)
 	tims_buf_release(&b);
 }
 
+static void test_v2_version1(void)
+{
+	struct tims_record r, back;
+	struct tims_buf enc = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
+	struct tims_err err;
+
+	vector2_record(&r);
+	tims_record_encode_version(&r, 1, &enc, &err);
+	T_OK(tims_record_decode(enc.buf, enc.len, &back, &err) == TIMS_OK &&
+	     back.screen_status == TIMS_SCREEN_NOT_SCREENED && !back.nhits &&
+	     back.accompanies == TIMS_RECORD_NO_INDEX &&
+	     back.entry_mode == TIMS_ENTRY_READ && !back.visa.kind,
+	     "v1: a version 1 record still decodes, version 2 fields at their defaults");
+	T_EQ_INT(tims_record_encoded_version(enc.buf, enc.len), 1, "v1: its version is 1");
+	tims_buf_reset(&enc);
+	T_OK(tims_record_encode(&r, &enc, &err) == TIMS_OK &&
+	     tims_record_encoded_version(enc.buf, enc.len) == 2,
+	     "v2: new records are written as version 2");
+	vector4_record(&r);
+	tims_buf_reset(&enc);
+	T_OK(tims_record_encode_version(&r, 1, &enc, &err) == TIMS_ERR_INVALID,
+	     "v1: a record with version 2 fields cannot be written as version 1");
+	vector1_record(&r);
+	r.decision = TIMS_DECISION_REFUSE;
+	snprintf(r.refusal_code, sizeof(r.refusal_code), "B,E");
+	tims_buf_reset(&enc);
+	T_OK(tims_record_encode_version(&r, 1, &enc, &err) == TIMS_ERR_INVALID,
+	     "v1: a list of refusal codes needs version 2");
+	tims_buf_release(&enc);
+}
+
+static void test_v2_check(void)
+{
+	struct tims_record r;
+	struct tims_err err;
+
+	vector4_record(&r);
+	T_OK(tims_record_check(&r, &err) == TIMS_OK, "v2 check: vector 4 is valid (%s)", err.msg);
+#define REFUSED(WHAT_, MSG_) do { \
+		T_OK(tims_record_check(&r, &err) == TIMS_ERR_INVALID, "v2 check: %s refused", WHAT_); \
+		T_EQ_STR(err.msg, MSG_, "v2 check: " WHAT_ " named"); \
+		vector4_record(&r); \
+	} while (0)
+	r.hits[0].part = 9;
+	REFUSED("unknown hit part", "hits[0].part: must be document, person or vehicle");
+	r.hits[0].score_pm = 1001;
+	REFUSED("score over 1000", "hits[0].score_pm: 1001, at most 1000");
+	r.hits[1].list[0] = '\0';
+	REFUSED("hit without list", "hits[1].list: missing");
+	r.hits[0].ref[0] = '\0';
+	REFUSED("hit without ref", "hits[0].ref: missing");
+	r.hits[0].discreet = 2;
+	REFUSED("discreet not 0/1", "hits[0].discreet: must be 0 or 1");
+	r.screen_status = TIMS_SCREEN_NOT_SCREENED;
+	REFUSED("hits without screening", "hits: a record that was not screened has none");
+	r.screen_status = 4;
+	REFUSED("unknown screen status", "screen_status: must be not-screened, done, failed or unavailable");
+	r.nhits = TIMS_RECORD_MAX_HITS + 1;
+	REFUSED("too many hits", "hits: more than 8");
+	snprintf(r.screening, sizeof(r.screening), "no hits");
+	REFUSED("client text on a screened record",
+		"screening: a screened record carries its outcome in screen_status and hits, not as text");
+	r.confirmed_hit[0] = '\0';
+	REFUSED("admit with a hit, unconfirmed",
+		"confirmed_hit: admitting with a hit needs the hit confirmed (list/ref)");
+	snprintf(r.confirmed_hit, sizeof(r.confirmed_hit), "sis/D-2");
+	REFUSED("confirming a discreet hit", "confirmed_hit: names a discreet hit");
+	snprintf(r.confirmed_hit, sizeof(r.confirmed_hit), "wanted/W-9");
+	REFUSED("confirming another hit", "confirmed_hit: names no hit of this record (want list/ref)");
+	r.decision = TIMS_DECISION_SECOND_LINE;
+	REFUSED("confirming without admitting", "confirmed_hit: only an admission confirms a hit");
+	r.entry_mode = 3;
+	REFUSED("unknown entry mode", "entry_mode: must be read, manual or paper");
+	snprintf(r.visa.valid_until, sizeof(r.visa.valid_until), "2024-03-31");
+	REFUSED("visa dates out of order", "visa.valid_until: before valid_from");
+	snprintf(r.visa.valid_from, sizeof(r.visa.valid_from), "2024-02-30");
+	REFUSED("visa impossible date", "visa.valid_from: no such date 2024-02-30");
+	r.visa.valid_from[0] = '\0';
+	REFUSED("visa without start", "visa.valid_from: missing");
+	r.visa.number[0] = '\0';
+	REFUSED("visa without number", "visa.number: missing");
+	r.visa.entries = 3;
+	REFUSED("visa entries", "visa.entries: must be 0 (multiple), 1 or 2");
+	r.visa.duration_days = 91;
+	REFUSED("short stay over 90 days", "visa.duration_days: a short-stay visa allows 1 to 90 days");
+	r.visa.kind = TIMS_VISA_RESIDENCE;
+	REFUSED("residence permit with a duration", "visa.duration_days: only a short-stay visa has one");
+	r.visa.kind = TIMS_VISA_NONE;
+	REFUSED("visa fields without kind", "visa.kind: missing (a visa needs its kind)");
+	r.visa.kind = 4;
+	REFUSED("unknown visa kind", "visa.kind: must be short, long or residence");
+	snprintf(r.check_id, sizeof(r.check_id), "a b");
+	REFUSED("check id charset", "check_id: only letters, digits and . _ : @ / - allowed");
+	/* Refusal codes: one or more, syntax only (the list of valid codes is
+	 * the booth's configuration, not the record's). */
+	r.confirmed_hit[0] = '\0';
+	r.decision = TIMS_DECISION_REFUSE;
+	snprintf(r.refusal_code, sizeof(r.refusal_code), "B,E");
+	T_OK(tims_record_check(&r, &err) == TIMS_OK, "v2 check: several refusal codes (%s)", err.msg);
+	snprintf(r.refusal_code, sizeof(r.refusal_code), "B,,E");
+	T_OK(tims_record_check(&r, &err) == TIMS_ERR_INVALID, "v2 check: empty code refused");
+	T_EQ_STR(err.msg, "refusal_code: an empty code in the list (want codes separated by \",\", e.g. B,E)",
+		 "v2 check: empty code named");
+	snprintf(r.refusal_code, sizeof(r.refusal_code), "B,E,B");
+	T_OK(tims_record_check(&r, &err) == TIMS_ERR_INVALID, "v2 check: repeated code refused");
+	T_EQ_STR(err.msg, "refusal_code: code B given twice", "v2 check: repeated code named");
+	snprintf(r.refusal_code, sizeof(r.refusal_code), "B, E");
+	T_OK(tims_record_check(&r, &err) == TIMS_ERR_INVALID, "v2 check: space in list refused");
+	snprintf(r.refusal_code, sizeof(r.refusal_code), "B,");
+	T_OK(tims_record_check(&r, &err) == TIMS_ERR_INVALID, "v2 check: trailing comma refused");
+#undef REFUSED
+}
+
+static void test_v2_json(void)
+{
+	static const struct { const char *line, *msg; } cases[] = {
+		{ "{\"screen_status\":\"clean\"}",
+		  "screen_status: must be not-screened, done, failed or unavailable" },
+		{ "{\"hits\":{}}", "hits: must be an array" },
+		{ "{\"hits\":[{\"part\":\"soul\"}]}", "hits[0].part: must be document, person or vehicle" },
+		{ "{\"hits\":[{\"discreet\":1}]}", "hits[0].discreet: must be true or false" },
+		{ "{\"hits\":[{\"score_pm\":2000}]}", "hits[0].score_pm: must be an integer from 0 to 1000" },
+		{ "{\"hits\":[{\"colour\":\"red\"}]}", "hits[0].colour: unknown field" },
+		{ "{\"entry_mode\":\"typed\"}", "entry_mode: must be read, manual or paper" },
+		{ "{\"accompanies\":-2}", "accompanies: must be a log index (an integer >= 0)" },
+		{ "{\"visa\":{\"kind\":\"tourist\"}}", "visa.kind: must be short, long or residence" },
+		{ "{\"visa\":{\"valid_from\":\"1.4.2024\"}}", "visa.valid_from: not a date, want YYYY-MM-DD" },
+		{ "{\"visa\":{\"entries\":5}}", "visa.entries: must be an integer from 0 to 2" },
+		{ "{\"visa\":{\"colour\":\"red\"}}", "visa.colour: unknown field" },
+	};
+	struct tims_record r, back;
+	struct tims_buf js = TIMS_BUF_INIT(TIMS_RECORD_MAX_LINE);
+	struct tims_buf a = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
+	struct tims_buf b = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
+	struct tims_err err;
+
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(cases); i++) {
+		T_OK(tims_record_from_json(cases[i].line, strlen(cases[i].line), &r, &err) != TIMS_OK,
+		     "v2 json case %zu: refused", i);
+		T_EQ_STR(err.msg, cases[i].msg, "v2 json: the refusal names the field");
+	}
+	vector4_record(&r);
+	r.time_ms = 0;
+	T_OK(tims_record_to_json(&r, &js) == TIMS_OK, "v2 json: writes a record");
+	T_OK(strstr(tims_buf_str(&js), "\"screen_status\":\"done\"") &&
+	     strstr(tims_buf_str(&js), "\"confirmed_hit\":\"wanted/W-1\"") &&
+	     strstr(tims_buf_str(&js), "\"entry_mode\":\"manual\"") &&
+	     strstr(tims_buf_str(&js), "\"accompanies\":4") &&
+	     strstr(tims_buf_str(&js), "\"discreet\":true"),
+	     "v2 json: the structured fields are written by name (%s)", tims_buf_str(&js));
+	T_OK(tims_record_from_json(js.buf, js.len, &back, &err) == TIMS_OK,
+	     "v2 json: reads back what it wrote (%s)", err.msg);
+	tims_record_encode(&r, &a, NULL);
+	tims_record_encode(&back, &b, NULL);
+	T_OK(a.len == b.len && !memcmp(a.buf, b.buf, a.len),
+	     "v2 json: the round trip keeps the canonical encoding");
+	tims_buf_release(&js);
+	tims_buf_release(&a);
+	tims_buf_release(&b);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
 		return 2;
-	check_vector("vector 1", vector1_record, vector1_hex);
-	check_vector("vector 2", vector2_record, vector2_hex);
+	check_vector("vector 1", vector1_record, 1, vector1_hex);
+	check_vector("vector 2", vector2_record, 1, vector2_hex);
+	check_vector("vector 3 (version 2)", vector1_record, 2, vector3_hex);
+	check_vector("vector 4 (version 2)", vector4_record, 2, vector4_hex);
+	test_v2_version1();
+	test_v2_check();
+	test_v2_json();
 	test_decode_strict();
 	test_check();
 	test_entry();

@@ -1,0 +1,395 @@
+/*
+ * test_booth.c — the booth service (tims/booth.h) over a real post and
+ * watchlist store in a temporary directory: a registration is bound to a
+ * check of this service (same officer and booth, within its lifetime, used
+ * once), takes the person and the hits from the check and never from the
+ * caller; a discreet hit never survives the booth's reduction; refusal
+ * codes come from the configured list; admitting with a hit needs the hit
+ * named; crossed_at stays within the skew; a failed screening is never an
+ * admission; companions link to a recent record of the same direction.
+ */
+#include <jansson.h>
+
+#include "t.h"
+#include "tims/booth.h"
+#include "tims/mrz.h"
+#include "tims/post.h"
+#include "tims/util.h"
+#include "tims/watchlist.h"
+
+static struct tims_post *post;
+static struct tims_wl *wl;
+static struct tims_screen_index *ix;
+static struct tims_booth *booth;
+static int64_t clock_ms;
+
+static int64_t test_clock(void)
+{
+	return clock_ms;
+}
+
+static const char persons_csv[] =
+	"ref,name,aliases,dob,nationality,sex,alert,authority,instruction\n"
+	"P-001,\"SHCHERBAKOV, Yuriy\",,1971-04-12,RUS,M,wanted,INTERPOL,Arrest\n"
+	"P-003,\"AL KHALIFI, Mohamed\",,1975-09-01,TUN,M,discreet-check,NCB Tunis,"
+	"\"Discreet check: do not alert, report\"\n";
+static const char docs_jsonl[] =
+	"{\"ref\":\"D-9\",\"number\":\"ST0LEN123\",\"issuing_state\":\"BGR\",\"status\":\"stolen\"}\n";
+
+static const struct tims_booth_who ivanova = { "ivanova", "B3", 1 };
+static const struct tims_booth_who petrov = { "petrov", "B3", 2 };
+static const struct tims_booth_who ivanova_b4 = { "ivanova", "B4", 1 };
+
+static void person(struct tims_person *p, const char *number, const char *surname,
+		   const char *given, const char *dob, const char *nat)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->doc_number, sizeof(p->doc_number), "%s", number);
+	snprintf(p->surname, sizeof(p->surname), "%s", surname);
+	snprintf(p->given_names, sizeof(p->given_names), "%s", given);
+	snprintf(p->birth_date, sizeof(p->birth_date), "%s", dob);
+	snprintf(p->nationality, sizeof(p->nationality), "%s", nat);
+	snprintf(p->issuer, sizeof(p->issuer), "%s", nat);
+	snprintf(p->sex, sizeof(p->sex), "M");
+}
+
+static tims_rc check(const struct tims_booth_who *who, const struct tims_person *p,
+		     struct tims_booth_check *c)
+{
+	struct tims_booth_env env = { post, wl, ix };
+	struct tims_booth_check_in in = { NULL, p, NULL, NULL };
+	struct tims_err err;
+
+	return tims_booth_check(booth, &env, who, &in, c, &err);
+}
+
+static tims_rc owed(void *ctx, const struct tims_record *rec, struct tims_buf *out)
+{
+	(void)ctx;
+	return tims_buf_addf(out, "{\"document\":\"%s\"}", rec->person.doc_number);
+}
+
+static void reg_init(struct tims_booth_reg *r, const char *check_id, uint8_t decision)
+{
+	memset(r, 0, sizeof(*r));
+	r->check_id = check_id;
+	r->direction = TIMS_DIR_ENTRY;
+	r->decision = decision;
+	r->accompanies = TIMS_RECORD_NO_INDEX;
+}
+
+/* Register; returns the HTTP status the node would answer: 201 stored,
+ * else the refusal's. */
+static int reg(const struct tims_booth_who *who, const struct tims_booth_reg *r,
+	       struct tims_booth_result *res, struct tims_err *err)
+{
+	struct tims_booth_env env = { post, wl, ix };
+	tims_rc rc = tims_booth_register(booth, &env, who, r, owed, NULL, res, err);
+
+	if (rc)
+		return 500;
+	if (res->refused)
+		return res->http_status;
+	if (res->ack.rc)
+		return 409;
+	return res->ack.duplicate ? 200 : 201;
+}
+
+static void test_binding(void)
+{
+	struct tims_booth_check *c = malloc(sizeof(*c));
+	struct tims_booth_result *res = malloc(sizeof(*res));
+	struct tims_booth_reg r;
+	struct tims_person p;
+	struct tims_err err;
+	uint64_t first;
+
+	person(&p, "AB1234567", "IVANOV", "PETAR", "1980-01-02", "BGR");
+	T_OK(check(&ivanova, &p, c) == TIMS_OK && strlen(c->id) == TIMS_BOOTH_ID_HEX,
+	     "check: a manual entry is checked and gets a 32-hex id");
+	T_EQ_INT(c->screen_status, TIMS_SCREEN_DONE, "check: screened (done)");
+	T_EQ_INT(c->screening.nhits, 0, "check: an unlisted traveller has no hit");
+	T_OK(c->manual && !c->valid, "check: a manual entry is marked manual, not 'valid'");
+
+	reg_init(&r, c->id, TIMS_DECISION_ADMIT);
+	T_EQ_INT(reg(&petrov, &r, res, &err), 403, "register: another officer's check is refused");
+	T_OK(strstr(err.msg, "another officer"), "... saying why: %s", err.msg);
+	T_EQ_INT(reg(&ivanova_b4, &r, res, &err), 403, "register: a check made at another booth is refused");
+	r.check_id = "0123456789abcdef0123456789abcdef";
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 404, "register: an unknown check id is refused");
+	r.check_id = "";
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "register: no check id is refused");
+	r.check_id = c->id;
+	r.client_id = "b3-1";
+	T_OK(reg(&ivanova, &r, res, &err) == 201, "register: bound to its own check: stored (%s)",
+	     err.msg);
+	first = res->ack.index;
+	T_OK(!strcmp(res->rec.person.doc_number, "AB1234567") &&
+	     !strcmp(res->rec.check_id, c->id) && res->rec.entry_mode == TIMS_ENTRY_MANUAL &&
+	     res->rec.screen_status == TIMS_SCREEN_DONE && !strcmp(res->rec.officer, "ivanova"),
+	     "register: the record carries the check's person, id, status and mode");
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 200, "register: a retry with the same id is a duplicate");
+	T_EQ_INT(res->ack.index, first, "... of the same record");
+	r.client_id = "b3-2";
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 409, "register: a check is used once (another crossing refused)");
+	r.client_id = NULL;
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 409, "register: ... also without an id");
+
+	/* lifetime */
+	T_OK(check(&ivanova, &p, c) == TIMS_OK, "check again");
+	clock_ms += TIMS_BOOTH_LIFETIME_MS + 1;
+	reg_init(&r, c->id, TIMS_DECISION_ADMIT);
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 410, "register: an expired check is refused");
+	T_OK(strstr(err.msg, "older than 15 minutes"), "... saying so: %s", err.msg);
+	clock_ms -= TIMS_BOOTH_LIFETIME_MS + 1;
+	free(c);
+	free(res);
+}
+
+static int contains(const void *buf, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!memcmp((const char *)buf + i, s, n))
+			return 1;
+	return 0;
+}
+
+static void test_hits(void)
+{
+	struct tims_booth_check *c = malloc(sizeof(*c)), *shown = malloc(sizeof(*shown));
+	struct tims_booth_result *res = malloc(sizeof(*res));
+	struct tims_booth_reg r;
+	struct tims_person p;
+	struct tims_err err;
+	json_t *j;
+	char *text;
+
+	/* a wanted person: admit needs the hit named */
+	person(&p, "7200000175", "SHCHERBAKOV", "YURIY", "1971-04-12", "RUS");
+	T_OK(check(&ivanova, &p, c) == TIMS_OK && c->screening.nhits == 1 &&
+	     !strcmp(c->screening.hits[0].ref, "P-001"), "hits: the wanted person is found");
+	reg_init(&r, c->id, TIMS_DECISION_ADMIT);
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 409, "hits: admitting with a hit, unconfirmed, is refused");
+	r.confirm_hit = "wanted/P-002";
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "hits: confirming another hit is refused");
+	r.confirm_hit = "wanted/P-001";
+	r.decision = TIMS_DECISION_SECOND_LINE;
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "hits: a confirmation only goes with an admission");
+	r.decision = TIMS_DECISION_ADMIT;
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 201, "hits: admitting with the hit confirmed is stored");
+	T_OK(!strcmp(res->rec.confirmed_hit, "wanted/P-001") && res->rec.nhits == 1 &&
+	     !strcmp(res->rec.hits[0].ref, "P-001") && res->rec.hits[0].part == TIMS_HIT_PERSON &&
+	     res->rec.hits[0].version == 1 && res->rec.hits[0].score_pm > 800,
+	     "hits: the record carries the hit (structured) and the confirmation");
+
+	/* a discreet check: never in the booth's view, always in the record */
+	person(&p, "TN1234567", "AL KHALIFI", "MOHAMED", "1975-09-01", "TUN");
+	T_OK(check(&ivanova, &p, c) == TIMS_OK && c->screening.nhits == 1 &&
+	     c->screening.hits[0].discreet, "discreet: the check finds the discreet-check person");
+	tims_booth_reduce(c, shown);
+	T_EQ_INT(shown->screening.nhits, 0, "discreet: the booth's reduction holds no hit");
+	j = tims_booth_check_json(shown, NULL);
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	T_OK(text && !strstr(text, "P-003") && !strstr(text, "discreet-check") &&
+	     !strstr(text, "NCB Tunis") && !strstr(text, "do not alert") &&
+	     strstr(text, "\"hits\":[]"),
+	     "discreet: nothing of it in what the booth is sent (ref, alert, authority, instruction)");
+	free(text);
+	json_decref(j);
+	/* the whole struct: no byte of the hit's reference or instruction */
+	T_OK(!contains(shown, sizeof(*shown), "P-003") &&
+	     !contains(shown, sizeof(*shown), "do not alert"),
+	     "discreet: the reduced result holds none of its bytes");
+	reg_init(&r, c->id, TIMS_DECISION_ADMIT);
+	r.confirm_hit = "wanted/P-003";
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400,
+		 "discreet: 'confirming' a discreet hit is refused as no hit (no oracle)");
+	T_OK(strstr(err.msg, "names no hit"), "... with the answer for an unknown hit: %s", err.msg);
+	r.confirm_hit = NULL;
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 201, "discreet: admission needs no confirmation");
+	T_OK(res->rec.nhits == 1 && res->rec.hits[0].discreet &&
+	     !strcmp(res->rec.hits[0].ref, "P-003"), "discreet: ... and the record carries the hit");
+
+	/* the document's own status */
+	person(&p, "ST0LEN123", "DOE", "JOHN", "1990-01-01", "BGR");
+	T_OK(check(&ivanova, &p, c) == TIMS_OK && c->doc_status == TIMS_DOC_STOLEN &&
+	     !strcmp(c->doc_status_source, "docs/D-9"),
+	     "document status: a stolen document says stolen, and from which list");
+	free(c);
+	free(shown);
+	free(res);
+}
+
+static void test_rules(void)
+{
+	struct tims_booth_check *c = malloc(sizeof(*c));
+	struct tims_booth_result *res = malloc(sizeof(*res));
+	struct tims_booth_reg r;
+	struct tims_person p;
+	struct tims_err err;
+	uint64_t main_index;
+
+	person(&p, "CD7654321", "GEORGIEV", "NIKOLA", "1975-05-05", "BGR");
+	T_OK(check(&ivanova, &p, c) == TIMS_OK, "rules: a check");
+	reg_init(&r, c->id, TIMS_DECISION_REFUSE);
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "refusal: without a code is refused");
+	r.refusal_codes = "Z";
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "refusal: a code not in the list is refused");
+	T_OK(strstr(err.msg, "Z is not a refusal code here"), "... naming it: %s", err.msg);
+	r.refusal_codes = "B,,E";
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "refusal: a malformed list is refused");
+	r.refusal_codes = "C,E";
+	r.decision = TIMS_DECISION_ADMIT;
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "refusal: codes only with a refusal");
+	/* skew */
+	r.decision = TIMS_DECISION_REFUSE;
+	r.crossed_set = true;
+	r.crossed_ms = 0; /* 1970-01-01 */
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "skew: crossed_at 1970 is refused");
+	T_OK(strstr(err.msg, "crossed_at") && strstr(err.msg, "paper import"),
+	     "... pointing at the paper import: %s", err.msg);
+	r.crossed_ms = clock_ms - TIMS_BOOTH_SKEW_MS - 1000;
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "skew: 5 minutes and a second ago is refused");
+	r.crossed_ms = clock_ms + TIMS_BOOTH_SKEW_MS + 1000;
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "skew: in the future past the skew is refused");
+	r.crossed_ms = clock_ms - 60000;
+	T_OK(reg(&ivanova, &r, res, &err) == 201, "skew: a minute ago, several codes: stored (%s)",
+	     err.msg);
+	T_OK(!strcmp(res->rec.refusal_code, "C,E") && res->rec.crossed_ms == clock_ms - 60000,
+	     "refusal: the record holds both codes and the time");
+	main_index = res->ack.index;
+
+	/* companions: own check, own crossing, linked */
+	person(&p, "CD7654322", "GEORGIEVA", "ANA", "2015-05-05", "BGR");
+	T_OK(check(&ivanova, &p, c) == TIMS_OK, "companion: a check of her own");
+	reg_init(&r, c->id, TIMS_DECISION_REFUSE);
+	r.refusal_codes = "A";
+	r.accompanies = 999999;
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "companion: a record that does not exist is refused");
+	r.accompanies = main_index;
+	r.direction = TIMS_DIR_EXIT;
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 400, "companion: another direction is refused");
+	r.direction = TIMS_DIR_ENTRY;
+	T_EQ_INT(reg(&ivanova, &r, res, &err), 201, "companion: linked to the traveller's record");
+	T_EQ_INT(res->rec.accompanies, main_index, "companion: the record names it");
+
+	/* a failed screening: never an admission */
+	{
+		struct tims_booth_env env = { post, wl, ix };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL };
+		struct tims_vehicle v;
+
+		memset(&v, 0, sizeof(v));
+		snprintf(v.plate, sizeof(v.plate), "#");
+		in.vehicle = &v;
+		T_OK(tims_booth_check(booth, &env, &ivanova, &in, c, &err) == TIMS_OK &&
+		     c->screen_status == TIMS_SCREEN_FAILED,
+		     "fail closed: a vehicle that cannot be searched fails the screening");
+		reg_init(&r, c->id, TIMS_DECISION_ADMIT);
+		r.vehicle = &v;
+		T_EQ_INT(reg(&ivanova, &r, res, &err), 409,
+			 "fail closed: admitting on a failed screening is refused");
+		r.decision = TIMS_DECISION_SECOND_LINE;
+		T_EQ_INT(reg(&ivanova, &r, res, &err), 201, "fail closed: second line is recorded");
+		T_EQ_INT(res->rec.screen_status, TIMS_SCREEN_FAILED,
+			 "fail closed: ... marked failed, never 'no hit'");
+	}
+	/* no watchlists: unavailable, said so */
+	{
+		struct tims_booth_env env = { post, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL };
+
+		T_OK(tims_booth_check(booth, &env, &ivanova, &in, c, &err) == TIMS_OK &&
+		     c->screen_status == TIMS_SCREEN_UNAVAILABLE,
+		     "no watchlists: the check says unavailable");
+	}
+	free(c);
+	free(res);
+}
+
+static void test_config(const char *dir)
+{
+	struct tims_booth_config cfg;
+	struct tims_err err;
+	char path[4400];
+	FILE *f;
+
+	tims_booth_config_default(&cfg);
+	T_EQ_INT(cfg.ncodes, 10, "config: the default list is Annex V Part B A to J");
+	T_OK(tims_booth_refusal_text(&cfg, "H") && !tims_booth_refusal_text(&cfg, "K"),
+	     "config: H is a code, K is not");
+	snprintf(path, sizeof(path), "%s/booth.conf", dir);
+	f = fopen(path, "w");
+	fputs("skew_ms = 1000\ncheck_lifetime_ms = 60000\nrefusal_codes = codes.txt\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/codes.txt", dir);
+	f = fopen(path, "w");
+	fputs("# local list\nA no valid document\nX1 a local code\n", f);
+	fclose(f);
+	T_OK(tims_booth_config_read(dir, &cfg, &err) == TIMS_OK && cfg.skew_ms == 1000 &&
+	     cfg.check_lifetime_ms == 60000 && cfg.ncodes == 2 &&
+	     tims_booth_refusal_text(&cfg, "X1") && !tims_booth_refusal_text(&cfg, "B"),
+	     "config: booth.conf sets the skew, the lifetime and the code list (%s)", err.msg);
+	f = fopen(path, "w");
+	fputs("a lower-case code\n", f);
+	fclose(f);
+	T_OK(tims_booth_config_read(dir, &cfg, &err) == TIMS_ERR_INVALID &&
+	     strstr(err.msg, "codes.txt:1"), "config: a bad code file is named with its line: %s",
+	     err.msg);
+	snprintf(path, sizeof(path), "%s/booth.conf", dir);
+	f = fopen(path, "w");
+	fputs("skew_ms = soon\n", f);
+	fclose(f);
+	T_OK(tims_booth_config_read(dir, &cfg, &err) == TIMS_ERR_INVALID &&
+	     strstr(err.msg, "skew_ms"), "config: a bad value is named: %s", err.msg);
+	remove(path);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/tims-booth-XXXXXX", sub[4200];
+	struct tims_booth_config cfg;
+	struct tims_wl_import_result wres;
+	struct tims_err err;
+
+	if (!mkdtemp(dir))
+		return 2;
+	snprintf(sub, sizeof(sub), "%s/post", dir);
+	if (tims_post_init(sub, "example.org/post/booth", "booth", "land", &err) ||
+	    tims_post_open(sub, TIMS_POST_WRITE, &post, &err)) {
+		fprintf(stderr, "post: %s\n", err.msg);
+		return 2;
+	}
+	snprintf(sub, sizeof(sub), "%s/wl", dir);
+	{
+		struct tims_wl_import_opts o = { "wanted", TIMS_WL_PERSONS, TIMS_WL_CSV, false,
+						 false, -1, NULL, NULL };
+		struct tims_wl_import_opts d = { "docs", TIMS_WL_DOCUMENTS, TIMS_WL_JSONL, false,
+						 false, -1, NULL, NULL };
+
+		if (tims_wl_open(sub, true, &wl, &err) ||
+		    tims_wl_import(wl, &o, persons_csv, strlen(persons_csv), NULL, NULL, &wres, &err) ||
+		    tims_wl_import(wl, &d, docs_jsonl, strlen(docs_jsonl), NULL, NULL, &wres, &err) ||
+		    tims_wl_load_index(wl, &ix, &err)) {
+			fprintf(stderr, "watchlists: %s\n", err.msg);
+			return 2;
+		}
+	}
+	tims_booth_config_default(&cfg);
+	if (tims_booth_new(&cfg, &booth, &err))
+		return 2;
+	clock_ms = (int64_t)time(NULL) * 1000;
+	tims_booth_set_clock(booth, test_clock);
+	test_binding();
+	test_hits();
+	test_rules();
+	snprintf(sub, sizeof(sub), "%s/post", dir);
+	test_config(sub);
+	tims_booth_free(booth);
+	tims_screen_index_free(ix);
+	tims_wl_close(wl);
+	tims_post_free(post);
+	return t_done();
+}
