@@ -485,6 +485,8 @@
       }
       state.check = null;
       renderNothing();
+      /* an MRZ that cannot be read: the manual entry is the way on */
+      if (body.mrz && !e.unreachable && /by hand|manual/i.test(e.message)) $('manual').open = true;
       setSummary(e.unreachable ? 'Node unreachable: the check did not run. Try again (Ctrl+Enter).'
                                : 'The check was refused: ' + e.message +
                                  (body.mrz && /by hand|manual/i.test(e.message) ? ' (Alt+N: manual entry)' : ''), 'bad');
