@@ -850,14 +850,20 @@
 
   /* ---- refusal reasons: the node's list --------------------------------- */
 
-  /* The standard reasons (Schengen Borders Code, Annex V Part B): shown only
-   * when the node has sent no list; the node validates the codes either way. */
+  /* The node's default reasons (lib/booth: Regulation (EU) 2016/399 Annex V
+   * Part B): shown only when the node has sent no list; the node validates
+   * the codes against its configured list either way. */
   const STANDARD_REASONS = [
-    ['A', 'no valid travel document'], ['B', 'false, counterfeit or forged travel document'],
-    ['C', 'no valid visa or residence permit'], ['D', 'false, counterfeit or forged visa or residence permit'],
-    ['E', 'no documents justifying the purpose and conditions of stay'], ['F', 'already stayed 90 days in the last 180'],
-    ['G', 'insufficient means of subsistence'], ['H', 'alert to refuse entry (SIS or national)'],
-    ['I', 'threat to public policy, internal security, public health or international relations'],
+    ['A', 'has no valid travel document(s)'],
+    ['B', 'has a false, counterfeit or forged travel document'],
+    ['C', 'has no valid visa or residence permit'],
+    ['D', 'has a false, counterfeit or forged visa or residence permit'],
+    ['E', 'has no appropriate documentation justifying the purpose and conditions of stay'],
+    ['F', 'has already stayed for 90 days during the previous 180-day period'],
+    ['G', 'does not have sufficient means of subsistence'],
+    ['H', 'is a person for whom an alert has been issued for the purposes of refusing entry'],
+    ['I', 'is considered to be a threat to public policy, internal security, public health or international relations'],
+    ['J', 'the conditions of Article 6(1)(c) on the purpose and conditions of stay are not met'],
   ].map(([code, text]) => ({ code, text }));
 
   function parseReasons(x) {
