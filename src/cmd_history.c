@@ -119,7 +119,7 @@ int cmd_history(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *nat = NULL, *doc;
-	struct tims_stay_visa visa = { 0, 0, 0, 0 };
+	struct tims_stay_visa visa = { INT64_MIN, INT64_MAX, 0, 0, TIMS_STAY_VISA_SHORT };
 	struct tims_travel t;
 	struct tims_post *p = NULL;
 	struct tims_err err;

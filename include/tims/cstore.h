@@ -203,4 +203,30 @@ tims_rc tims_cstore_counts(struct tims_cstore *s, const char *by,
 tims_rc tims_cstore_hits(struct tims_cstore *s, int64_t from_ms, int64_t to_ms,
 			 unsigned limit, json_t **out, struct tims_err *err);
 
+/*
+ * The national travel feed (docs/sync.md, "National travel history"):
+ * each change of a crossing (added, corrected, erased) after feed position
+ * `since`, in order, at most `limit` (1..TIMS_CSTORE_MAX_PAGE), each as the
+ * crossing now stands. `counts`: held, not erased, admitted and not
+ * corrected — then its document, nationality, direction, time that counts
+ * and the visa recorded with it. *next is the last position passed to fn
+ * (since if none). Positions only grow; one crossing may come again.
+ * TIMS_ERR_STATE: `since` is past the end of this feed (the store was
+ * rebuilt): the asker must start again from 0.
+ */
+struct tims_cstore_travel_row {
+	uint64_t seq;
+	char origin[TIMS_RECORD_FIELD + 1];  /* a log origin (tims/note.h: up to 128 bytes) */
+	uint64_t index;
+	int counts;
+	char issuer[4], doc[TIMS_RECORD_FIELD], nationality[4];
+	uint8_t direction;
+	int64_t at_ms;
+	struct tims_stay_visa visa;    /* kind TIMS_STAY_VISA_NONE: none */
+};
+typedef tims_rc (*tims_cstore_travel_fn)(void *ctx, const struct tims_cstore_travel_row *r);
+tims_rc tims_cstore_travel_page(struct tims_cstore *s, uint64_t since, unsigned limit,
+				tims_cstore_travel_fn fn, void *ctx, uint64_t *next,
+				struct tims_err *err);
+
 #endif

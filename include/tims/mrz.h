@@ -232,4 +232,15 @@ int tims_mrz_reader_finish(struct tims_mrz_reader *r, tims_mrz_doc_fn fn,
 tims_rc tims_mrz_parse_doc(const struct tims_mrz_options *opt,
 			   const struct tims_mrz_doc *doc, struct tims_mrz *out);
 
+/*
+ * A parsed visa (MRV-A or MRV-B, valid) as the typed visa of a crossing
+ * (record.h): kind (document code "VD": long stay; any other: short stay),
+ * number, issuer and valid_until from the MRZ. valid_from, entries and
+ * duration_days are not in a visa's MRZ: left empty (0) for the booth to
+ * fill from the visual zone. TIMS_ERR_INVALID for another document or an
+ * MRZ that does not read.
+ */
+struct tims_visa;
+tims_rc tims_mrz_visa(const struct tims_mrz *m, struct tims_visa *out, struct tims_err *err);
+
 #endif

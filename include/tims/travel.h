@@ -4,9 +4,13 @@
  * Gathers every record of a document (tims_post_history), works out which
  * ones still stand (a record that a later record corrects no longer counts;
  * the correction keeps the corrected crossing's time unless it sets its
- * own), and computes the stay rule (tims/stay.h) from the admitted entries
- * and exits, under the regime the post's stay-regimes.conf gives the
- * traveller's nationality. Used by `tims history` and the node's API.
+ * own), adds the crossings of the same document at every other post from
+ * the post's national replica (tims/national.h; the post's own crossings
+ * come from its log only, never twice), and computes the stay rule with
+ * tims_stay_assess — the centre's own computation — under the regimes of
+ * the post directory (stay-regimes.conf, visa-required.conf). The answer
+ * says how current the national part is: as of when the replica was last
+ * caught up with the centre. Used by `tims history` and the node's API.
  */
 #ifndef TIMS_TRAVEL_H
 #define TIMS_TRAVEL_H
@@ -29,11 +33,34 @@ struct tims_travel_row {
 	int64_t when;            /* the crossing time that counts (ms) */
 };
 
+#define TIMS_TRAVEL_LAST 5       /* last crossings shown with the answer */
+
+/* A crossing that counts, from this post's log or another's (replica). */
+struct tims_travel_move {
+	int64_t at_ms;
+	uint8_t direction;
+	char post[TIMS_NOTE_MAX_NAME + 1];   /* the log origin it is in */
+	uint64_t index;
+	int own;                             /* in this post's log */
+};
+
+/* How current the national part of the answer is. */
+struct tims_travel_national {
+	int held;                 /* the post holds a replica */
+	int current;              /* caught up with the centre within its window */
+	int64_t as_of_ms;         /* when it last was (0: never) */
+	size_t n;                 /* crossings of this document at other posts */
+	char error[TIMS_ERR_MSG_BYTES]; /* the replica could not be read: why */
+};
+
 struct tims_travel {
-	struct tims_travel_row *rows; /* log order; malloc'ed */
+	struct tims_travel_row *rows; /* this post's records, log order; malloc'ed */
 	size_t n;
 	char nationality[4];          /* the one the regime was chosen by */
-	struct tims_stay_result stay;
+	struct tims_stay_result stay; /* over this post's and the national crossings */
+	struct tims_travel_national national;
+	struct tims_travel_move last[TIMS_TRAVEL_LAST]; /* latest first */
+	size_t nlast;
 };
 
 /*
@@ -46,9 +73,21 @@ tims_rc tims_travel_get(struct tims_post *p, const char *doc, const char *nat,
 			struct tims_travel *out, struct tims_err *err);
 void tims_travel_release(struct tims_travel *t);
 
-/* {"document", "crossings": [{"index", "record", "corrected_by"?}], "stay": {...}};
+/* {"document", "crossings": [{"index", "record", "corrected_by"?}], "stay": {...},
+ *  "national": {...}, "last_crossings": [...]};
  * NULL when out of memory. The caller owns the result. */
 json_t *tims_travel_json(const struct tims_travel *t, const char *doc, int64_t on);
+
+/*
+ * {"as_of": "YYYY-MM-DDTHH:MM:SSZ" or null, "as_of_ms", "current": bool,
+ *  "crossings": n, "note"?: "national data as of …" (when not current),
+ *  "error"?}: what a booth shows beside the stay.
+ */
+json_t *tims_travel_national_json(const struct tims_travel *t);
+
+/* [{"date": "YYYY-MM-DD", "direction": "entry"|"exit", "post": origin}],
+ * latest first (at most TIMS_TRAVEL_LAST). */
+json_t *tims_travel_last_json(const struct tims_travel *t);
 
 /* The "stay" object of tims_travel_json (also the centre's, tims/cstore.h). */
 json_t *tims_travel_stay_json(const struct tims_stay_result *s, int64_t on);

@@ -104,6 +104,9 @@ tims_rc centre_h_dash_overstays(void *app, struct tims_http_req *req,
 				struct tims_http_resp *resp);
 tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 
+/* travel.c: GET /api/v1/sync/travel, the national feed to the posts. */
+tims_rc centre_h_sync_travel(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+
 /* The mirror of an origin (opened once, kept). */
 tims_rc centre_mirror_get(struct tims_centre *c, const char *origin,
 			  struct centre_mirror **out, struct tims_err *err);

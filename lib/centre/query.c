@@ -15,12 +15,8 @@
 static tims_rc load_regimes(struct tims_centre *c, struct tims_stay_regimes *rs,
 			    struct tims_err *err)
 {
-	char path[CENTRE_PATH_MAX];
-	tims_rc rc;
-
-	if ((rc = centre_path(c, "stay-regimes.conf", path, err)))
-		return rc;
-	return tims_stay_regimes_load(path, rs, err);
+	/* stay-regimes.conf and visa-required.conf, as a post reads its own */
+	return tims_stay_regimes_load_dir(c->dir, rs, err);
 }
 
 static tims_rc audit_open(struct tims_centre *c, struct tims_err *err)

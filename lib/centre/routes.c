@@ -16,6 +16,7 @@
  *                                            "list_kind","version"}]}
  *   GET  /api/v1/sync/bundle?list=NAME      the signed bundle (tims/bundle.h)
  *   GET  /api/v1/sync/revocations           the CA-signed revocation list (PEM)
+ *   GET  /api/v1/sync/travel?since=N&limit=L the national travel feed (travel.c)
  *   GET  /api/v1/centre/status  (public)    posts and their sync state:
  *                                            sizes and times, the query
  *                                            store's state; no personal data
@@ -442,6 +443,8 @@ static const struct tims_http_route routes[] = {
 	{ "GET", "/api/v1/sync/bundles", TIMS_ROLE_PEER, 0, NULL, h_bundles, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/bundle", TIMS_ROLE_PEER, 0, NULL, h_bundle, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/revocations", TIMS_ROLE_PEER, 0, NULL, h_revocations,
+	  TIMS_ROUTE_MTLS },
+	{ "GET", "/api/v1/sync/travel", TIMS_ROLE_PEER, 0, NULL, centre_h_sync_travel,
 	  TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/centre/status", TIMS_ROUTE_PUBLIC, 0, NULL, h_status, 0 },
 	{ "GET", "/metrics", TIMS_ROUTE_PUBLIC, 0, NULL, h_metrics, 0 },

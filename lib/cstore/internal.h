@@ -115,6 +115,13 @@ int64_t cs_int(const char *v);
 /* A driver's message on one line (newlines and tabs to spaces). */
 void cs_flat(const char *msg, char *out, size_t outsz);
 
+/* The national feed's table and triggers, and its first filling (travel.c). */
+tims_rc cs_travel_schema(struct tims_cstore *s, struct tims_err *err);
+
+/* The "visa" of a record's JSON as the stay rule takes it (kind NONE when
+ * there is none); 0 if the JSON or its visa is malformed (then NONE). */
+int cs_record_visa(const char *record_json, struct tims_stay_visa *out);
+
 /* Upper-case ASCII, collapse runs of spaces and '<' to one space, trim. */
 void cs_name_key(const char *in, char *out, size_t outsz);
 

@@ -48,7 +48,8 @@ static const char sql_present_count[] = "SELECT COUNT(*)" PRESENT_WHERE;
 
 static const char sql_moves[] =
 	"SELECT issuer, doc, nationality, when_ms, direction, origin, surname,"
-	" given_names FROM crossings c WHERE " STANDING("c")
+	" given_names, CASE WHEN direction = 1 THEN record END FROM crossings c WHERE "
+	STANDING("c")
 	" ORDER BY issuer, doc, when_ms, direction, origin, idx";
 
 static json_t *date_json(int64_t day)
@@ -70,9 +71,8 @@ static json_t *date_json(int64_t day)
 struct hist {
 	json_t *crossings;
 	json_t *documents;        /* person history: distinct documents */
-	struct tims_stay_move *moves;
+	struct tims_stay_crossing *moves;
 	size_t n, nm;
-	char nationality[4];
 	tims_rc rc;
 };
 
@@ -111,14 +111,18 @@ static tims_rc hist_row(void *ctx, const struct cs_row *row)
 	    json_array_append_new(h->documents, json_pack("{s:s, s:s}", "issuer", row->v[8],
 							  "document", row->v[9])))
 		return TIMS_ERR_NOMEM;
-	/* Refused travellers did not enter; second line is pending. */
-	if (row->v[3] || cs_int(row->v[6]) != TIMS_DECISION_ADMIT)
-		return TIMS_OK;
-	h->moves[h->nm].day = tims_day_of_ms(cs_int(row->v[4]));
+	/* Refused travellers did not enter; second line is pending: counted
+	 * or not by tims_stay_assess, the rule the posts apply too. */
+	h->moves[h->nm].at_ms = cs_int(row->v[4]);
 	h->moves[h->nm].direction = (uint8_t)cs_int(row->v[5]);
+	h->moves[h->nm].counts = !row->v[3] && cs_int(row->v[6]) == TIMS_DECISION_ADMIT;
+	snprintf(h->moves[h->nm].nationality, sizeof(h->moves[h->nm].nationality), "%.3s",
+		 row->v[7] ? row->v[7] : "");
+	if (h->moves[h->nm].direction == TIMS_DIR_ENTRY)
+		cs_record_visa(row->v[2], &h->moves[h->nm].visa);
+	else
+		cs_record_visa(NULL, &h->moves[h->nm].visa);
 	h->nm++;
-	if (!h->nationality[0])
-		snprintf(h->nationality, sizeof(h->nationality), "%.3s", row->v[7]);
 	return TIMS_OK;
 }
 
@@ -147,13 +151,8 @@ static tims_rc hist_run(struct tims_cstore *s, const char *sql,
 		rc = tims_err_set(err, rc, "history: out of memory");
 	if (rc)
 		goto out;
-	if ((rc = tims_stay_compute(h.moves, h.nm, on,
-				    tims_stay_regime_for(rs, h.nationality), NULL, &res, err))) {
-		if (rc == TIMS_ERR_INVALID || rc == TIMS_ERR_USAGE)
-			rc = tims_err_set(err, rc, "history: nationality %s needs a visa: "
-					  "ask the post that holds the visa", h.nationality);
+	if ((rc = tims_stay_assess(h.moves, h.nm, NULL, on, rs, NULL, &res, err)))
 		goto out;
-	}
 	json_object_set_new(o, "crossings", h.crossings);
 	h.crossings = NULL;
 	if (person) {
@@ -308,7 +307,7 @@ struct over {
 	const struct tims_stay_regimes *rs;
 	int64_t on;
 	unsigned limit;
-	struct tims_stay_move *moves;
+	struct tims_stay_crossing *moves;
 	size_t nm;
 	int64_t total;
 	char issuer[TIMS_RECORD_FIELD], doc[TIMS_RECORD_FIELD];
@@ -321,27 +320,25 @@ struct over {
 
 static tims_rc over_flush(struct over *o)
 {
-	const struct tims_stay_regime *rg;
 	struct tims_stay_result r;
 	json_t *e;
 
 	if (!o->nm || o->moves[o->nm - 1].direction != TIMS_DIR_ENTRY)
 		return TIMS_OK;
-	rg = tims_stay_regime_for(o->rs, o->nationality);
-	/* Visa holders: the visa is at the post that checked it, not here. */
-	if (rg->kind != TIMS_STAY_SHORT)
-		return TIMS_OK;
-	if (tims_stay_compute(o->moves, o->nm, o->on, rg, NULL, &r, NULL))
+	/* The rule of the posts (tims_stay_assess), visa-required nationals
+	 * with the visa recorded at their entry, or none. */
+	if (tims_stay_assess(o->moves, o->nm, NULL, o->on, o->rs, NULL, &r, NULL))
 		return TIMS_OK;
 	if (!r.overstay)
 		return TIMS_OK;
 	o->total++;
-	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:i, s:i, s:i}",
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:i, s:i, s:i, s:b, s:b}",
 		      "document", o->doc, "issuer", o->issuer, "surname", o->surname,
-		      "given_names", o->given, "nationality", o->nationality,
+		      "given_names", o->given, "nationality", r.nationality,
 		      "entered", (json_int_t)o->entered, "origin", o->origin,
 		      "used", (int)r.used, "max_days", (int)r.max_days,
-		      "overstay", (int)r.overstay);
+		      "overstay", (int)r.overstay, "visa_required", r.visa_required,
+		      "visa_missing", r.visa_required && r.visa_missing);
 	if (!e || json_array_append_new(o->list, e))
 		return TIMS_ERR_NOMEM;
 	return TIMS_OK;
@@ -362,8 +359,13 @@ static tims_rc over_row(void *ctx, const struct cs_row *row)
 	}
 	if (o->nm == TIMS_STAY_MAX_MOVES) /* keep the latest window's worth */
 		memmove(o->moves, o->moves + 1, (--o->nm) * sizeof(*o->moves));
-	o->moves[o->nm].day = tims_day_of_ms(cs_int(row->v[3]));
+	memset(&o->moves[o->nm], 0, sizeof(o->moves[o->nm]));
+	o->moves[o->nm].at_ms = cs_int(row->v[3]);
 	o->moves[o->nm].direction = (uint8_t)cs_int(row->v[4]);
+	o->moves[o->nm].counts = 1; /* sql_moves: standing, admitted */
+	snprintf(o->moves[o->nm].nationality, sizeof(o->moves[o->nm].nationality), "%.3s",
+		 row->v[2] ? row->v[2] : "");
+	cs_record_visa(row->n > 8 ? row->v[8] : NULL, &o->moves[o->nm].visa);
 	o->nm++;
 	if (cs_int(row->v[4]) == TIMS_DIR_ENTRY) {
 		o->entered = cs_int(row->v[3]);

@@ -136,6 +136,8 @@ tims_rc tims_cstore_open(const char *uri, struct tims_cstore **out,
 	if (!rc)
 		rc = cs_exec(s, schema, err);
 	if (!rc)
+		rc = cs_travel_schema(s, err);
+	if (!rc)
 		rc = cs_query(s, sql_version_put, 0, p, 1, NULL, NULL, NULL, err);
 	if (!rc)
 		rc = cs_query(s, sql_version_get, 0, NULL, 0, version_row, version, NULL, err);

@@ -36,6 +36,7 @@
 #include "tims/bundle.h"
 #include "tims/event.h"
 #include "tims/mlog.h"
+#include "tims/national.h"
 #include "tims/sync.h"
 #include "tims/util.h"
 #include "tims/witness.h"
@@ -101,6 +102,12 @@ struct node_sync {
 	uint64_t rounds;          /* rounds of the centre thread */
 	uint64_t pushes;          /* batches pushed */
 	char last_error[TIMS_ERR_MSG_BYTES];
+	/* the national travel replica (pull_travel): its own handle, and what
+	 * the status route shows, under n->lock */
+	struct tims_national *national;
+	uint64_t national_cursor;
+	int64_t national_as_of_ms;
+	char national_error[TIMS_ERR_MSG_BYTES];
 	/* the centre thread's own */
 	uint64_t rollback_shown;  /* size whose divergence the centre saw, +1 */
 	uint64_t cosign_asked;    /* checkpoint size the centre answered complete for */
@@ -721,6 +728,119 @@ out:
 	tims_buf_release(&b);
 }
 
+/* ---- the national travel history (docs/sync.md) ------------------------- */
+
+#define TRAVEL_PAGES_A_ROUND 32
+
+/* How long a replica caught up counts as current: as the centre's online. */
+static int64_t travel_window(const struct node_sync *s)
+{
+	return (int64_t)s->interval_ms * 3 > ONLINE_MIN_MS ? (int64_t)s->interval_ms * 3
+							   : ONLINE_MIN_MS;
+}
+
+static void travel_note(struct node_sync *s, const char *error)
+{
+	struct tims_national_state st;
+	struct tims_err err;
+
+	if (error && s->national)
+		tims_national_mark(s->national, now_ms(), travel_window(s), error, NULL);
+	if (s->national && !tims_national_state(s->national, 0, &st, &err)) {
+		pthread_mutex_lock(&s->n->lock);
+		s->national_cursor = st.cursor;
+		s->national_as_of_ms = st.as_of_ms;
+		pthread_mutex_unlock(&s->n->lock);
+	}
+	pthread_mutex_lock(&s->n->lock);
+	if (error && strcmp(s->national_error, error) != 0)
+		node_log(s->n, "national travel history: %s", error);
+	snprintf(s->national_error, sizeof(s->national_error), "%s", error ? error : "");
+	pthread_mutex_unlock(&s->n->lock);
+}
+
+/* The centre did not answer this round: the replica is not current from
+ * now on (not only once its window has passed). */
+static void travel_offline(struct node_sync *s, const char *error)
+{
+	if (s->national)
+		tims_national_mark(s->national, now_ms(), travel_window(s), error, NULL);
+}
+
+/*
+ * Pull what changed in the national travel history since the replica's
+ * cursor, page by page (each checked whole and applied in one
+ * transaction), until caught up — then the replica is current as of the
+ * time the pull started — or TRAVEL_PAGES_A_ROUND pages (the rest next
+ * round: the push is not held back by a first filling).
+ */
+static void pull_travel(struct node_sync *s, const struct tims_sync_peer *peer)
+{
+	struct tims_buf ans = TIMS_BUF_INIT(TIMS_NATIONAL_MAX_PAGE_BYTES);
+	struct tims_national_state st;
+	struct tims_err err;
+	int64_t started = now_ms();
+	char path[128], why[TIMS_ERR_MSG_BYTES + 64];
+
+	if (!s->national && tims_national_open(s->n->dir, 1, &s->national, &err)) {
+		travel_note(s, tims_err_msg(&err));
+		return;
+	}
+	for (int pages = 0; pages < TRAVEL_PAGES_A_ROUND && !atomic_load(&s->stop); pages++) {
+		struct tims_national_row *rows = NULL;
+		uint64_t next;
+		size_t n;
+		long status;
+		int more;
+
+		if (tims_national_state(s->national, 0, &st, &err)) {
+			travel_note(s, tims_err_msg(&err));
+			break;
+		}
+		snprintf(path, sizeof(path), "/api/v1/sync/travel?since=%" PRIu64 "&limit=%d",
+			 st.cursor, TIMS_NATIONAL_MAX_PAGE);
+		if (tims_sync_conn_http(s->conn, peer, "GET", path, NULL, 0, NULL,
+					TIMS_NATIONAL_MAX_PAGE_BYTES, &ans, &status, &err)) {
+			travel_note(s, tims_err_msg(&err));
+			break;
+		}
+		if (status == 409 && ans.buf && strstr(tims_buf_str(&ans), "\"cursor_ahead\"")) {
+			/* the centre's feed started again (a rebuilt store): so do we */
+			node_log(s->n, "national travel history: the centre's feed started again; "
+				 "pulling it from the start");
+			if (tims_national_reset(s->national, &err)) {
+				travel_note(s, tims_err_msg(&err));
+				break;
+			}
+			continue;
+		}
+		if (status != 200) {
+			snprintf(why, sizeof(why), "the centre answered %ld to %s", status, path);
+			travel_note(s, why);
+			break;
+		}
+		if (tims_national_page_parse(ans.buf, ans.len, st.cursor, TIMS_NATIONAL_MAX_PAGE,
+					     &rows, &n, &next, &more, &err) ||
+		    tims_national_apply(s->national, rows, n, next, tims_post_origin(s->post),
+					&err)) {
+			free(rows);
+			snprintf(why, sizeof(why), "a page from %" PRIu64 " refused, nothing of it "
+				 "kept: %s", st.cursor, tims_err_msg(&err));
+			travel_note(s, why);
+			break;
+		}
+		free(rows);
+		if (!more) {
+			if (tims_national_mark(s->national, started, travel_window(s), NULL, &err))
+				travel_note(s, tims_err_msg(&err));
+			else
+				travel_note(s, NULL);
+			break;
+		}
+	}
+	tims_buf_release(&ans);
+}
+
 /* ---- the threads --------------------------------------------------------- */
 
 static int sync_stopping(void *ctx)
@@ -867,8 +987,10 @@ static void *sync_main(void *arg)
 			else if ((rc = centre_round(s, &err)) == TIMS_ERR_AUTH) {
 				identity_alert(s, tims_err_msg(&err));
 				set_state(s, 0, tims_err_msg(&err));
+				travel_offline(s, tims_err_msg(&err));
 			} else if (rc) {
 				set_state(s, 0, tims_err_msg(&err));
+				travel_offline(s, tims_err_msg(&err));
 			} else {
 				struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 30,
 							       &pol };
@@ -888,6 +1010,7 @@ static void *sync_main(void *arg)
 					s->crl_number = number;
 				}
 				pull_bundles(s);
+				pull_travel(s, &peer);
 			}
 			s->policy = NULL;
 			tims_tls_crl_free(crl);
@@ -950,6 +1073,7 @@ void node_sync_stop(struct tims_node *n)
 		pthread_join(s->thread, NULL);
 	if (s->wrunning)
 		pthread_join(s->wthread, NULL);
+	tims_national_close(s->national);
 	tims_post_free(s->post);
 	tims_post_free(s->wpost);
 	tims_sync_conn_free(s->conn);
@@ -1034,6 +1158,9 @@ json_t *node_sync_status(struct tims_node *n)
 		json_object_set_new(o, "identity_alert", json_pack("{s:s, s:I}", "message",
 			s->alert, "since_ms", (json_int_t)s->alert_since_ms));
 	json_object_set_new(o, "witnesses", witnesses_status(s, t));
+	json_object_set_new(o, "national", json_pack("{s:I, s:I, s:s}", "cursor",
+		(json_int_t)s->national_cursor, "as_of_ms", (json_int_t)s->national_as_of_ms,
+		"last_error", s->national_error));
 	json_object_set_new(o, "events", node_events_status(n)); /* events.c */
 	return o;
 }

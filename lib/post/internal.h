@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "tims/mlog.h"
+#include "tims/national.h"
 #include "tims/note.h"
 #include "tims/post.h"
 
@@ -54,6 +55,7 @@ struct tims_post {
 	sqlite3_stmt *owed[OW_COUNT];          /* writers only */
 	uint64_t settled[POST_SETTLED_MAX];    /* owed rows to delete */
 	size_t nsettled;
+	struct tims_national *national;        /* national.db, opened on first use (travel.c) */
 	int halted;                            /* DIR/halted exists */
 	char halt_why[TIMS_ERR_MSG_BYTES];
 };

@@ -359,6 +359,7 @@ void tims_post_free(struct tims_post *p)
 	for (int i = 0; i < OW_COUNT; i++)
 		sqlite3_finalize(p->owed[i]);
 	tims_mlog_free(p->log);
+	tims_national_close(p->national);
 	if (p->has_signer)
 		tims_signer_release(&p->signer);
 	free(p);

@@ -5,11 +5,10 @@
 #include "tims/travel.h"
 #include <jansson.h>
 
+#include "tims/mlog.h"
+#include "tims/national.h"
 #include "tims/util.h"
-
-struct collect {
-	struct tims_travel *t;
-};
+#include "internal.h"
 
 static tims_rc collect_row(void *ctx, uint64_t index, const struct tims_record *rec)
 {
@@ -40,17 +39,99 @@ static int64_t effective_time(struct tims_post *p, const struct tims_record *r,
 	return t;
 }
 
-static tims_rc load_regimes(struct tims_post *p, struct tims_stay_regimes *rs,
-			    struct tims_err *err)
+/* The visa recorded with a crossing (record version 2), as the rule takes it. */
+static void record_visa(const struct tims_record *r, struct tims_stay_visa *v)
 {
-	struct tims_buf path = TIMS_BUF_INIT(4096);
+	/* a record's visa was checked when it was stored (tims_record_check) */
+	if (tims_stay_visa_from(&r->visa, v, NULL))
+		tims_stay_visa_from(NULL, v, NULL);
+}
+
+/* Everything the stay rule is computed over, both sources together. */
+struct gather {
+	struct tims_travel *t;
+	struct tims_stay_crossing *c;
+	struct tims_travel_move *m;
+	size_t n;
+	const char *own;
+};
+
+static tims_rc add_move(struct gather *g, int64_t at, uint8_t dir, const char *nat,
+			const struct tims_stay_visa *visa, const char *post, uint64_t index,
+			int own)
+{
+	if (g->n == TIMS_TRAVEL_MAX)
+		return TIMS_ERR_TOOBIG;
+	g->c[g->n].at_ms = at;
+	g->c[g->n].direction = dir;
+	g->c[g->n].counts = 1;
+	snprintf(g->c[g->n].nationality, sizeof(g->c[g->n].nationality), "%.3s", nat);
+	g->c[g->n].visa = *visa;
+	g->m[g->n].at_ms = at;
+	g->m[g->n].direction = dir;
+	snprintf(g->m[g->n].post, sizeof(g->m[g->n].post), "%s", post);
+	g->m[g->n].index = index;
+	g->m[g->n].own = own;
+	g->n++;
+	return TIMS_OK;
+}
+
+static tims_rc national_move(void *ctx, const struct tims_national_move *m)
+{
+	struct gather *g = ctx;
+
+	/* This post's own crossings come from its log, never a second time
+	 * from what the centre sends back of them. */
+	if (!strcmp(m->post, g->own))
+		return TIMS_OK;
+	g->t->national.n++;
+	return add_move(g, m->at_ms, m->direction, m->nationality, &m->visa, m->post, m->index,
+			0);
+}
+
+/*
+ * The national crossings of doc from the replica. A replica that cannot be
+ * read does not fail the answer: it is marked (national.error, not
+ * current), so that the booth says its national data is missing rather
+ * than showing this post's history as if it were the whole one.
+ */
+static tims_rc gather_national(struct tims_post *p, const char *doc, const char *nat,
+			       struct gather *g, struct tims_err *err)
+{
+	struct tims_travel_national *tn = &g->t->national;
+	struct tims_national_state st;
+	struct tims_err e;
 	tims_rc rc;
 
-	if (tims_buf_addf(&path, "%s/stay-regimes.conf", tims_post_dir(p)))
-		return tims_err_set(err, TIMS_ERR_TOOBIG, "post directory: path too long");
-	rc = tims_stay_regimes_load(path.buf, rs, err);
-	tims_buf_release(&path);
-	return rc;
+	if (!p->national && (rc = tims_national_open(p->dir, 0, &p->national, &e))) {
+		if (rc != TIMS_ERR_NOTFOUND)
+			snprintf(tn->error, sizeof(tn->error), "%s", e.msg);
+		return TIMS_OK;
+	}
+	tn->held = 1;
+	rc = tims_national_state(p->national, 0, &st, &e);
+	if (!rc)
+		rc = tims_national_lookup(p->national, doc, nat, national_move, g, &e);
+	if (rc == TIMS_ERR_TOOBIG)
+		return tims_err_set(err, rc, "history: more than %d crossings", TIMS_TRAVEL_MAX);
+	if (rc) {
+		/* reopen at the next request (a replica re-created meanwhile) */
+		snprintf(tn->error, sizeof(tn->error), "%s", e.msg);
+		tims_national_close(p->national);
+		p->national = NULL;
+		tn->n = 0;
+		return TIMS_OK;
+	}
+	tn->as_of_ms = st.as_of_ms;
+	tn->current = tims_national_current(&st, tims_mlog_now_ms());
+	return TIMS_OK;
+}
+
+static int later_first(const void *a, const void *b)
+{
+	const struct tims_travel_move *x = a, *y = b;
+
+	return (x->at_ms < y->at_ms) - (x->at_ms > y->at_ms);
 }
 
 tims_rc tims_travel_get(struct tims_post *p, const char *doc, const char *nat,
@@ -58,29 +139,31 @@ tims_rc tims_travel_get(struct tims_post *p, const char *doc, const char *nat,
 			struct tims_travel *out, struct tims_err *err)
 {
 	struct tims_stay_regimes *rs = NULL;
-	struct tims_stay_move *moves = NULL;
-	size_t nm = 0;
+	struct gather g;
 	tims_rc rc;
 
 	memset(out, 0, sizeof(*out));
+	memset(&g, 0, sizeof(g));
+	g.t = out;
+	g.own = p->origin;
 	out->rows = calloc(TIMS_TRAVEL_MAX, sizeof(*out->rows));
-	moves = calloc(TIMS_TRAVEL_MAX, sizeof(*moves));
+	g.c = calloc(TIMS_TRAVEL_MAX, sizeof(*g.c));
+	g.m = calloc(TIMS_TRAVEL_MAX, sizeof(*g.m));
 	rs = malloc(sizeof(*rs));
-	if (!out->rows || !moves || !rs) {
+	if (!out->rows || !g.c || !g.m || !rs) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "history: out of memory");
 		goto out;
 	}
-	if ((rc = load_regimes(p, rs, err)))
+	if ((rc = tims_stay_regimes_load_dir(p->dir, rs, err)))
 		goto out;
 	rc = tims_post_history(p, doc, nat, collect_row, out, err);
 	if (rc == TIMS_ERR_TOOBIG)
 		rc = tims_err_set(err, rc, "history: more than %d crossings", TIMS_TRAVEL_MAX);
 	if (rc)
 		goto out;
-	if (nat)
-		snprintf(out->nationality, sizeof(out->nationality), "%.3s", nat);
 	for (size_t i = 0; i < out->n; i++) {
 		struct tims_travel_row *r = &out->rows[i];
+		struct tims_stay_visa v;
 
 		if ((rc = tims_post_corrected_by(p, r->index, &r->corrected_by, err)))
 			goto out;
@@ -90,18 +173,24 @@ tims_rc tims_travel_get(struct tims_post *p, const char *doc, const char *nat,
 		/* Refused travellers did not enter; second line is pending. */
 		if (r->rec.decision != TIMS_DECISION_ADMIT)
 			continue;
-		moves[nm].day = tims_day_of_ms(r->when);
-		moves[nm].direction = r->rec.direction;
-		nm++;
-		if (!out->nationality[0])
-			snprintf(out->nationality, sizeof(out->nationality), "%.3s",
-				 r->rec.person.nationality);
+		record_visa(&r->rec, &v);
+		if ((rc = add_move(&g, r->when, r->rec.direction, r->rec.person.nationality, &v,
+				   p->origin, r->index, 1)))
+			goto out;
 	}
-	rc = tims_stay_compute(moves, nm, on, tims_stay_regime_for(rs, out->nationality),
-			       visa, &out->stay, err);
+	if ((rc = gather_national(p, doc, nat, &g, err)))
+		goto out;
+	rc = tims_stay_assess(g.c, g.n, nat, on, rs, visa, &out->stay, err);
+	if (rc)
+		goto out;
+	memcpy(out->nationality, out->stay.nationality, sizeof(out->nationality));
+	qsort(g.m, g.n, sizeof(*g.m), later_first);
+	for (size_t i = 0; i < g.n && out->nlast < TIMS_TRAVEL_LAST; i++)
+		out->last[out->nlast++] = g.m[i];
 out:
 	free(rs);
-	free(moves);
+	free(g.c);
+	free(g.m);
 	if (rc)
 		tims_travel_release(out);
 	return rc;
@@ -149,7 +238,77 @@ json_t *tims_travel_stay_json(const struct tims_stay_result *s, int64_t on)
 	if (s->in_country && s->leave_by != INT64_MIN)
 		json_object_set_new(stay, "leave_by", date_json(s->leave_by));
 	json_object_set_new(stay, "inconsistent", json_boolean(s->inconsistent));
+	if (s->nationality[0])
+		json_object_set_new(stay, "nationality", json_string(s->nationality));
+	json_object_set_new(stay, "visa_required", json_boolean(s->visa_required));
+	if (s->visa_required)
+		json_object_set_new(stay, "visa_missing", json_boolean(s->visa_missing));
+	if (s->permit)
+		json_object_set_new(stay, "permit", json_string(tims_stay_visa_kind_name(s->visa.kind)));
+	if (s->kind == TIMS_STAY_VISA && !s->visa_missing)
+		json_object_set_new(stay, "visa", json_pack("{s:i, s:b}", "entries_used",
+			(int)s->entries_used, "entries_exceeded", s->entries_exceeded));
 	return stay;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" of a time in ms. */
+static json_t *time_json(int64_t ms)
+{
+	struct tims_buf b = TIMS_BUF_INIT(32);
+	int64_t s = ms / 1000, day = s / 86400, sec = s % 86400;
+	json_t *j;
+
+	if (ms <= 0 || tims_date_format(day, &b) ||
+	    tims_buf_addf(&b, "T%02d:%02d:%02dZ", (int)(sec / 3600), (int)(sec / 60 % 60),
+			  (int)(sec % 60)))
+		j = json_null();
+	else
+		j = json_string(tims_buf_str(&b));
+	tims_buf_release(&b);
+	return j;
+}
+
+json_t *tims_travel_national_json(const struct tims_travel *t)
+{
+	const struct tims_travel_national *n = &t->national;
+	json_t *o = json_object(), *at = time_json(n->as_of_ms);
+
+	if (!o || !at) {
+		json_decref(o);
+		json_decref(at);
+		return NULL;
+	}
+	json_object_set_new(o, "current", json_boolean(n->current));
+	json_object_set_new(o, "as_of_ms", json_integer((json_int_t)n->as_of_ms));
+	json_object_set_new(o, "crossings", json_integer((json_int_t)n->n));
+	if (n->error[0])
+		json_object_set_new(o, "error", json_string(n->error));
+	if (!n->current) {
+		struct tims_buf b = TIMS_BUF_INIT(256);
+
+		if (n->error[0])
+			tims_buf_addf(&b, "national data unavailable: only this post's crossings count");
+		else if (!n->as_of_ms)
+			tims_buf_addf(&b, "no national data yet: only this post's crossings count");
+		else
+			tims_buf_addf(&b, "national data as of %s", json_string_value(at));
+		json_object_set_new(o, "note", json_string(tims_buf_str(&b)));
+		tims_buf_release(&b);
+	}
+	json_object_set_new(o, "as_of", at);
+	return o;
+}
+
+json_t *tims_travel_last_json(const struct tims_travel *t)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < t->nlast; i++)
+		json_array_append_new(a, json_pack("{s:o, s:s, s:s, s:b}", "date",
+			date_json(tims_day_of_ms(t->last[i].at_ms)), "direction",
+			tims_direction_name(t->last[i].direction), "post", t->last[i].post,
+			"own", t->last[i].own));
+	return a;
 }
 
 json_t *tims_travel_json(const struct tims_travel *t, const char *doc, int64_t on)
@@ -180,6 +339,8 @@ json_t *tims_travel_json(const struct tims_travel *t, const char *doc, int64_t o
 	json_object_set_new(o, "document", json_string(doc));
 	json_object_set_new(o, "crossings", list);
 	json_object_set_new(o, "stay", stay);
+	json_object_set_new(o, "national", tims_travel_national_json(t));
+	json_object_set_new(o, "last_crossings", tims_travel_last_json(t));
 	tims_buf_release(&b);
 	return o;
 }

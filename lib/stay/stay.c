@@ -117,21 +117,37 @@ tims_rc tims_stay_compute(const struct tims_stay_move *moves, size_t n,
 	size_t k = 0;
 	int64_t open;
 
+	uint8_t kind = regime->kind;
+	int permit = 0, short_visa = 0;
+
 	memset(out, 0, sizeof(*out));
-	out->kind = regime->kind;
 	out->leave_by = INT64_MIN;
 	if (n > TIMS_STAY_MAX_MOVES)
 		return tims_err_set(err, TIMS_ERR_TOOBIG,
 				    "history: more than %d crossings",
 				    TIMS_STAY_MAX_MOVES);
-	if (regime->kind == TIMS_STAY_VISA) {
-		if (!visa)
-			return tims_err_set(err, TIMS_ERR_USAGE,
-					    "visa: this nationality needs a visa; give its validity and days");
-		max = visa->days;
+	if (visa && visa->kind > TIMS_STAY_VISA_RESIDENCE)
+		return tims_err_set(err, TIMS_ERR_INVALID, "visa: kind %u", visa->kind);
+	if (visa && (visa->kind == TIMS_STAY_VISA_LONG ||
+		     visa->kind == TIMS_STAY_VISA_RESIDENCE) &&
+	    visa->valid_from <= on && on <= visa->valid_until) {
+		permit = 1; /* out of the short-stay count, whatever the nationality */
+		kind = TIMS_STAY_EXEMPT;
+	}
+	out->kind = kind;
+	out->permit = permit;
+	out->visa_required = regime->kind == TIMS_STAY_VISA;
+	if (visa)
+		out->visa = *visa;
+	if (kind == TIMS_STAY_VISA) {
+		short_visa = visa && visa->kind == TIMS_STAY_VISA_SHORT;
+		/* no short-stay visa: no day of presence is lawful; one whose
+		 * duration is not known allows what any short stay does */
+		max = !short_visa ? 0 : visa->days ? visa->days : 90;
+		out->visa_missing = !short_visa;
 		w = 180;
 	}
-	if (w > MAX_WINDOW || w == 0 || (regime->kind == TIMS_STAY_SHORT &&
+	if (w > MAX_WINDOW || w == 0 || (kind == TIMS_STAY_SHORT &&
 					 (max == 0 || max >= w)))
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "regime: %u days in %u is not a rule", max, w);
@@ -160,7 +176,7 @@ tims_rc tims_stay_compute(const struct tims_stay_move *moves, size_t n,
 	out->window_days = w;
 	out->window_first = on - w + 1;
 	out->used = count(p, out->window_first, on);
-	if (regime->kind == TIMS_STAY_EXEMPT) {
+	if (kind == TIMS_STAY_EXEMPT) {
 		free(p);
 		return TIMS_OK;
 	}
@@ -169,7 +185,7 @@ tims_rc tims_stay_compute(const struct tims_stay_move *moves, size_t n,
 	out->overstay = out->used > max ? out->used - max : 0;
 	if (out->in_country)
 		out->leave_by = leave_by(p, on, max, w);
-	if (regime->kind == TIMS_STAY_VISA) {
+	if (short_visa) {
 		unsigned late = on > visa->valid_until
 			? count(p, visa->valid_until + 1, on) : 0;
 

@@ -9,6 +9,7 @@
  */
 #include "t.h"
 #include "tims/mrz.h"
+#include "tims/record.h"
 #include "tims/util.h"
 
 #define TODAY "2025-06-01"
@@ -664,6 +665,36 @@ static void test_real_documents(void)
 	}
 }
 
+
+/* A visa's MRZ as the typed visa of a crossing (tims_mrz_visa). */
+static void test_visa(void)
+{
+	static const char mrva[] = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n"
+				   "L8988901C4XXX4009078F96121096ZE184226B<<<<<<\n";
+	static const char td3[] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n"
+				  "L898902C36UTO7408122F1204159ZE184226B<<<<<10\n";
+	struct tims_mrz m;
+	struct tims_visa v;
+	struct tims_err err;
+	char text[200];
+
+	T_OK(tims_mrz_parse(&opt, mrva, strlen(mrva), &m) == TIMS_OK &&
+	     tims_mrz_visa(&m, &v, &err) == TIMS_OK, "visa: an MRV-A reads as a visa (%s)", err.msg);
+	T_OK(v.kind == TIMS_VISA_SHORT && !strcmp(v.number, "L8988901C") &&
+	     !strcmp(v.issuer, "UTO") && !strcmp(v.valid_until, "1996-12-10") &&
+	     !v.valid_from[0] && !v.entries && !v.duration_days,
+	     "visa: number, issuer, valid until from the MRZ; the rest is typed at the booth");
+	/* "VD": a national long-stay visa (the check digits do not cover the code) */
+	snprintf(text, sizeof(text), "%s", mrva);
+	text[1] = 'D';
+	T_OK(tims_mrz_parse(&opt, text, strlen(text), &m) == TIMS_OK &&
+	     tims_mrz_visa(&m, &v, &err) == TIMS_OK && v.kind == TIMS_VISA_LONG,
+	     "visa: VD is a long-stay visa");
+	T_OK(tims_mrz_parse(&opt, td3, strlen(td3), &m) == TIMS_OK &&
+	     tims_mrz_visa(&m, &v, &err) == TIMS_ERR_INVALID && strstr(err.msg, "not a visa"),
+	     "visa: a passport is not a visa (%s)", err.msg);
+}
+
 int main(void)
 {
 	struct tims_err err;
@@ -673,6 +704,7 @@ int main(void)
 		return 1;
 	}
 	test_valid();
+	test_visa();
 	test_invalid();
 	test_real_documents();
 	test_strict_case();

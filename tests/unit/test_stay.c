@@ -2,7 +2,9 @@
  * test_stay.c — the short-stay rule, table-driven: the classic cases of the
  * EU short-stay calculator (same-day trip = 1 day, 90 consecutive days, the
  * window boundary, overstays, open stays), exempt and visa regimes, and the
- * regimes config parser's errors.
+ * regimes config parser's errors; visa rules (no visa, the visa's duration,
+ * a residence permit or long-stay visa out of the count), tims_stay_assess
+ * (the booth's and the centre's one computation) and the Annex I list.
  */
 #include "t.h"
 #include "tims/record.h"
@@ -145,8 +147,12 @@ static void test_regimes(void)
 	T_OK(tims_stay_compute(mv, 1, D0 + 70, tims_stay_regime_for(&rs, "USA"), NULL,
 			       &res, &err) == TIMS_OK && res.overstay == 11,
 	     "short-stay 60/180: day 71 is 11 days over");
-	T_OK(tims_stay_compute(mv, 1, D0, tims_stay_regime_for(&rs, "XYZ"), NULL, &res,
-			       &err) == TIMS_ERR_USAGE, "visa: refused without the visa's data");
+	T_OK(tims_stay_compute(mv, 1, D0 + 4, tims_stay_regime_for(&rs, "XYZ"), NULL, &res,
+			       &err) == TIMS_OK && res.visa_missing && res.max_days == 0 &&
+	     res.overstay == 5 && res.left == 0 && res.leave_by == INT64_MIN,
+	     "visa: without a visa no day is lawful (5 days present, 5 over)");
+	memset(&visa, 0, sizeof(visa));
+	visa.kind = TIMS_STAY_VISA_SHORT;
 	visa.valid_from = D0 - 10;
 	visa.valid_until = D0 + 29;
 	visa.entries = 1;
@@ -167,10 +173,125 @@ static void test_regimes(void)
 	}
 }
 
+
+static struct tims_stay_crossing crossing(int day, int dir, const char *nat, int counts)
+{
+	struct tims_stay_crossing c;
+
+	memset(&c, 0, sizeof(c));
+	c.at_ms = (D0 + day) * 86400000LL + 3600000;
+	c.direction = (uint8_t)dir;
+	c.counts = (uint8_t)counts;
+	snprintf(c.nationality, sizeof(c.nationality), "%s", nat);
+	c.visa.valid_from = INT64_MIN;
+	c.visa.valid_until = INT64_MAX;
+	return c;
+}
+
+static void test_visa_rules(void)
+{
+	struct tims_stay_regimes rs;
+	struct tims_stay_result r;
+	struct tims_stay_crossing c[4];
+	struct tims_stay_visa permit;
+	struct tims_err err;
+	struct tims_buf file = TIMS_BUF_INIT(1 << 20);
+	const char *root = getenv("TIMS_ROOT");
+	char path[4200];
+
+	/* the built-in list is etc/visa-required.conf, word for word */
+	snprintf(path, sizeof(path), "%s/etc/visa-required.conf", root ? root : ".");
+	T_OK(tims_read_file(path, 1 << 20, &file, &err) == TIMS_OK,
+	     "visa list: etc/visa-required.conf is there (%s)", err.msg);
+	T_EQ_STR(tims_buf_str(&file), tims_stay_visa_list_default(),
+		 "visa list: the built-in default is etc/visa-required.conf");
+	tims_buf_release(&file);
+
+	tims_stay_regimes_init(&rs);
+	T_OK(tims_stay_regimes_parse("exempt UZB\n", 11, &rs, &err) == TIMS_OK &&
+	     tims_stay_visa_list_parse(tims_stay_visa_list_default(),
+				       strlen(tims_stay_visa_list_default()), &rs, &err) == TIMS_OK,
+	     "visa list: the default parses (%s)", err.msg);
+	T_EQ_INT(tims_stay_regime_for(&rs, "CHN")->kind, TIMS_STAY_VISA,
+		 "visa list: China (Annex I) needs a visa");
+	T_EQ_INT(tims_stay_regime_for(&rs, "USA")->kind, TIMS_STAY_SHORT,
+		 "visa list: the United States (Annex II) do not");
+	T_EQ_INT(tims_stay_regime_for(&rs, "RKS")->kind, TIMS_STAY_SHORT,
+		 "visa list: Kosovo moved to Annex II (Regulation (EU) 2023/850)");
+	T_EQ_INT(tims_stay_regime_for(&rs, "UZB")->kind, TIMS_STAY_EXEMPT,
+		 "visa list: a regime set in stay-regimes.conf is kept");
+	T_OK(tims_stay_visa_list_parse("CHN chn\n", 8, &rs, &err) == TIMS_ERR_INVALID &&
+	     strstr(err.msg, "line 1"), "visa list: a bad code is refused, naming the line");
+
+	/* A visa national entered on day 0 with a 30-day visa: on day 40, 11 over. */
+	c[0] = crossing(0, E, "CHN", 1);
+	c[0].visa.kind = TIMS_STAY_VISA_SHORT;
+	c[0].visa.valid_from = D0 - 5;
+	c[0].visa.valid_until = D0 + 85;
+	c[0].visa.days = 30;
+	T_OK(tims_stay_assess(c, 1, NULL, D0 + 40, &rs, NULL, &r, &err) == TIMS_OK &&
+	     r.kind == TIMS_STAY_VISA && r.visa_required && !r.visa_missing && r.used == 41 &&
+	     r.max_days == 30 && r.overstay == 11 && !strcmp(r.nationality, "CHN"),
+	     "visa: the visa recorded at entry sets 30 days: day 41 present, 11 over (%u)",
+	     r.overstay);
+	T_OK(tims_stay_assess(c, 1, NULL, D0 + 20, &rs, NULL, &r, &err) == TIMS_OK &&
+	     r.overstay == 0 && r.left == 9 && r.leave_by == D0 + 29,
+	     "visa: within its duration, leave by its 30th day");
+	/* Past the visa's validity, even within its days. */
+	c[0].visa.valid_until = D0 + 9;
+	T_OK(tims_stay_assess(c, 1, NULL, D0 + 14, &rs, NULL, &r, &err) == TIMS_OK &&
+	     r.overstay == 5, "visa: 5 days past its validity are over (%u)", r.overstay);
+	/* The visa read at the check wins over the one recorded. */
+	permit = c[0].visa;
+	permit.valid_until = D0 + 85;
+	permit.days = 90;
+	T_OK(tims_stay_assess(c, 1, NULL, D0 + 40, &rs, &permit, &r, &err) == TIMS_OK &&
+	     r.overstay == 0 && r.max_days == 90, "visa: the visa given at the check is the one used");
+	/* No visa at all: every day present is over. */
+	c[0].visa.kind = TIMS_STAY_VISA_NONE;
+	T_OK(tims_stay_assess(c, 1, NULL, D0 + 9, &rs, NULL, &r, &err) == TIMS_OK &&
+	     r.visa_missing && r.overstay == 10 && r.left == 0,
+	     "visa: a visa national with no visa: 10 days present, 10 over");
+	/* A residence permit or long-stay visa: out of the short-stay count. */
+	memset(&permit, 0, sizeof(permit));
+	permit.kind = TIMS_STAY_VISA_RESIDENCE;
+	permit.valid_from = D0 - 400;
+	permit.valid_until = D0 + 400;
+	c[0] = crossing(0, E, "USA", 1);
+	T_OK(tims_stay_assess(c, 1, NULL, D0 + 200, &rs, &permit, &r, &err) == TIMS_OK &&
+	     r.kind == TIMS_STAY_EXEMPT && r.permit && r.overstay == 0,
+	     "permit: a residence permit exempts (200 days, no overstay)");
+	permit.kind = TIMS_STAY_VISA_LONG;
+	c[0] = crossing(0, E, "CHN", 1);
+	c[0].visa = permit;
+	T_OK(tims_stay_assess(c, 1, NULL, D0 + 200, &rs, NULL, &r, &err) == TIMS_OK &&
+	     r.permit && r.overstay == 0 && !r.visa_missing,
+	     "permit: a long-stay visa recorded at entry exempts a visa national");
+	permit.valid_until = D0 + 100;
+	c[0].visa = permit;
+	T_OK(tims_stay_assess(c, 1, NULL, D0 + 200, &rs, NULL, &r, &err) == TIMS_OK &&
+	     !r.permit && r.visa_missing && r.overstay > 0,
+	     "permit: expired, it no longer exempts");
+
+	/* What counts: refused or corrected crossings do not; the latest
+	 * crossing that counts names the nationality. */
+	c[0] = crossing(0, E, "USA", 1);
+	c[1] = crossing(50, X, "USA", 0);   /* a corrected exit */
+	c[2] = crossing(60, X, "USA", 1);
+	c[3] = crossing(70, E, "CHN", 0);   /* refused */
+	T_OK(tims_stay_assess(c, 4, NULL, D0 + 80, &rs, NULL, &r, &err) == TIMS_OK &&
+	     r.used == 61 && !r.in_country && !strcmp(r.nationality, "USA") && !r.inconsistent,
+	     "assess: only crossings that count (61 days, gone, USA)");
+	T_OK(tims_stay_assess(c, 4, "CHN", D0 + 80, &rs, NULL, &r, &err) == TIMS_OK &&
+	     r.kind == TIMS_STAY_VISA && r.visa_missing,
+	     "assess: the nationality given chooses the regime");
+}
+
 int main(void)
 {
 	D0 = tims_days_from_civil(2024, 1, 1);
 	test_cases();
 	test_regimes();
+	test_visa_rules();
 	return t_done();
 }
