@@ -119,6 +119,38 @@ AUDIT = obj({"events": arr(obj({"index": I(), "time_ms": I(), "actor": S(), "rol
                                required=["index", "actor", "action", "status"]))},
             required=["events"])
 PROOF = obj({"hashes": arr(S(pattern="^[0-9a-f]{64}$"))}, required=["hashes"])
+PURPOSES = obj({"purposes": arr(obj({"code": S(), "description": S()})), "text_min": I(),
+                "text_max": I()})
+ACK = obj({"index": I(minimum=0), "leaf_hash": S(pattern="^[0-9a-f]{64}$"), "duplicate": B,
+           "corrects": I(minimum=0)}, required=["index", "leaf_hash", "duplicate"])
+CODES = arr(S(maxLength=8))
+SECOND_LINE_REQ = obj({"first": I(minimum=0), "decision": S(enum=["admit", "refuse"]),
+                       "refusal_codes": CODES, "remarks": S(maxLength=1000), "id": S(maxLength=64)},
+                      required=["first", "decision"], extra=False)
+CORRECTION_REQ = obj({"corrects": I(minimum=0), "reason": S(minLength=8, maxLength=1000),
+                      "direction": S(enum=["entry", "exit"]),
+                      "decision": S(enum=["admit", "refuse", "second-line"]),
+                      "refusal_codes": CODES, "remarks": S(maxLength=1000),
+                      "person": obj({k: S() for k in PERSON["properties"]}, required=[]),
+                      "identity_change": B, "id": S(maxLength=64)},
+                     required=["corrects", "reason"], extra=False)
+APPROVAL = obj({"id": S(pattern="^[0-9a-f]{32}$"), "kind": S(enum=["identity-change", "paper-import"]),
+                "state": S(enum=["pending", "approved", "expired"]), "submitter": S(), "reason": S(),
+                "created_ms": I(), "expires_ms": I(), "records": I(minimum=1), "approver": S(),
+                "decided_ms": I(), "first_index": I(), "crossings": arr({"type": "object"})},
+               required=["id", "kind", "state", "submitter", "reason", "created_ms",
+                         "expires_ms", "records"])
+PENDING = obj({"approval": APPROVAL, "next": S()}, required=["approval"])
+PAPER_REQ = obj({"reason": S(minLength=8, maxLength=1000), "crossings": arr(obj({
+    "person": PERSON, "direction": S(enum=["entry", "exit"]),
+    "decision": S(enum=["admit", "refuse", "second-line"]), "refusal_code": S(),
+    "crossed_at": S(description="from the register; in the past"),
+    "remarks": S(description="the register's page and line"),
+    "role": S(enum=["driver", "passenger"]), "vehicle": {"type": "object"},
+    "companions": arr({"type": "object"})}, required=["person", "direction", "crossed_at", "remarks"],
+    extra=False))}, extra=False)
+APPROVED = obj({"approval": APPROVAL, "records": arr(obj({"index": I(), "leaf_hash": S(),
+                                                          "duplicate": B, "error": S()}, required=[]))})
 
 POST_SCHEMAS = {
     ("POST", "/api/v1/session"): (LOGIN_REQ, LOGIN_RESP, "log in: password and TOTP code"),
@@ -126,7 +158,14 @@ POST_SCHEMAS = {
     ("GET", "/api/v1/status"): (None, STATUS, "the post's state, polled by consoles (passive)"),
     ("POST", "/api/v1/check"): (CHECK_REQ, CHECK_RESP, "check a traveller: MRZ, watchlists, stay; nothing recorded but the audit event"),
     ("POST", "/api/v1/crossings"): (CROSSING_REQ, CROSSING_RESP, "register a crossing; 201 once durable and covered by a signed checkpoint"),
-    ("GET", "/api/v1/history/{document}"): (None, HISTORY, "a document's history at this post; needs a purpose or a crossing"),
+    ("GET", "/api/v1/history/{document}"): (None, HISTORY, "a document's history at this post; justified by a crossing of this session or a listed purpose and a statement; counted against the officer's hourly limit"),
+    ("GET", "/api/v1/purposes"): (None, PURPOSES, "the purposes a history read may state"),
+    ("POST", "/api/v1/second-line"): (SECOND_LINE_REQ, ACK, "the second line's outcome of a referral: a record linked to it"),
+    ("POST", "/api/v1/corrections"): (CORRECTION_REQ, {"oneOf": [ACK, PENDING]}, "a supervisor's correction of the same document (201); an identity change waits for a second supervisor (202)"),
+    ("POST", "/api/v1/paper-imports"): (PAPER_REQ, PENDING, "a paper register re-entered after an outage; appended once a second supervisor approves (202)"),
+    ("GET", "/api/v1/approvals"): (None, obj({"approvals": arr(APPROVAL)}), "requests for a second person's approval, last 30 days"),
+    ("GET", "/api/v1/approvals/{id}"): (None, APPROVAL, "one request with its records"),
+    ("POST", "/api/v1/approvals/{id}/approve"): (None, APPROVED, "the second person approves; the records are appended"),
     ("GET", "/api/v1/audit"): (None, AUDIT, "the audit log, for auditors"),
     ("GET", "/api/v1/checkpoint"): (None, "text/plain", "the latest signed checkpoint (C2SP signed note)"),
     ("GET", "/api/v1/proof/inclusion"): (None, PROOF, "an inclusion proof (RFC 9162)"),
@@ -191,12 +230,28 @@ def document(title, desc, rs, schemas, bearer_desc):
                 "schema": {"type": "object", "description": "a sync batch (docs/sync.md)"}}}}
         elif req:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": req}}}
-        ok = "201" if key == ("POST", "/api/v1/crossings") else "200"
+        ok = {("POST", "/api/v1/crossings"): "201", ("POST", "/api/v1/second-line"): "201",
+              ("POST", "/api/v1/corrections"): "201", ("POST", "/api/v1/paper-imports"): "202",
+              ("POST", "/api/v1/approvals/{id}/approve"): "201"}.get(key, "200")
         if resp in ("text/plain", "application/x-pem-file"):
             content = {resp: {"schema": S()}}
         else:
             content = {"application/json": {"schema": resp}}
         responses = {ok: {"description": "success", "content": content}}
+        if key == ("POST", "/api/v1/corrections"):
+            responses["201"]["content"]["application/json"]["schema"] = ACK
+            responses["202"] = {"description": "an identity change: stored for a second supervisor's approval",
+                                "content": {"application/json": {"schema": PENDING}}}
+            responses["409"] = {"description": "identity_change: person fields differ and identity_change is not set; erased",
+                                "content": {"application/json": {"schema": ERROR}}}
+        if key == ("POST", "/api/v1/approvals/{id}/approve"):
+            responses["403"] = {"description": "self_approval: the submitter may not approve",
+                                "content": {"application/json": {"schema": ERROR}}}
+            responses["409"] = {"description": "not_pending: already approved, or expired",
+                                "content": {"application/json": {"schema": ERROR}}}
+        if key in (("POST", "/api/v1/check"), ("GET", "/api/v1/history/{document}")):
+            responses["429"] = {"description": "limit_exceeded: the officer's hourly limit (Retry-After)",
+                                "content": {"application/json": {"schema": ERROR}}}
         if key == ("POST", "/api/v1/sync/push"):
             responses["503"] = {"description": "the centre's query store is unreachable: nothing was taken, push again",
                                 "content": {"application/json": {"schema": ERROR}}}

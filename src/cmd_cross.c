@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "tims/booth.h"
 #include "tims/mrz.h"
+#include "tims/oversight.h"
 #include "tims/post.h"
 #include "tims/record.h"
 #include "tims/util.h"
@@ -118,6 +119,36 @@ static void print_ack(size_t line, const struct tims_post_ack *a)
 		printf("index %" PRIu64 " leaf %s%s\n", a->index, tims_buf_str(&hex),
 		       a->duplicate ? " duplicate" : "");
 	tims_buf_release(&hex);
+}
+
+/*
+ * A correction line keeps the document and the person of the record it
+ * corrects: an identity change needs a second person, which only the
+ * node's POST /api/v1/corrections and approvals provide (docs/api.md).
+ */
+static tims_rc same_person(struct tims_post *p, const struct tims_record *rec,
+			  struct tims_err *err)
+{
+	struct tims_record *orig;
+	const char *field = NULL;
+	int erased = 0, differs;
+	tims_rc rc;
+
+	if (rec->corrects == TIMS_RECORD_NO_INDEX)
+		return TIMS_OK;
+	if (!(orig = malloc(sizeof(*orig))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = tims_post_get(p, rec->corrects, orig, &erased, NULL, err))) {
+		free(orig);
+		return rc;
+	}
+	differs = !erased && tims_oversight_person_differs(&orig->person, &rec->person, &field);
+	free(orig);
+	if (differs)
+		return tims_err_set(err, TIMS_ERR_DENIED, "%s: differs from record %" PRIu64 "; an "
+				    "identity change needs a second supervisor (POST "
+				    "/api/v1/corrections with identity_change)", field, rec->corrects);
+	return TIMS_OK;
 }
 
 static int open_post(const char *dir, struct tims_post **p)
@@ -569,6 +600,21 @@ static int cross_import(int argc, char **argv)
 			continue; /* blank line */
 		if (tims_record_from_json(line, len, &b->recs[b->n], &err) ||
 		    tims_record_check_import(&b->recs[b->n], &err)) {
+			fprintf(stderr, "tims %s: line %zu: %s\n", CMD, lr->lineno,
+				tims_err_msg(&err));
+			st.refused++;
+			continue;
+		}
+		/* A correction is compared with the record it corrects, which
+		 * may be in this batch: store the batch first. */
+		if (b->recs[b->n].corrects != TIMS_RECORD_NO_INDEX && b->n) {
+			size_t k = b->n;
+
+			if ((rc = commit_batch(p, b, &st)))
+				goto out;
+			b->recs[0] = b->recs[k];
+		}
+		if (same_person(p, &b->recs[b->n], &err)) {
 			fprintf(stderr, "tims %s: line %zu: %s\n", CMD, lr->lineno,
 				tims_err_msg(&err));
 			st.refused++;

@@ -9,7 +9,9 @@
  *   4. the principal's role is one the route allows (403);
  *   5. the body fits the route's limit (413), is JSON (415, 400), and has the
  *      declared shape: an object with only known fields of the right types
- *      and sizes, required ones present (400, naming the field).
+ *      and sizes, required ones present (400, naming the field);
+ *   6. for a TIMS_ROUTE_LIMITED route, the caller is within their usage
+ *      limit (cfg.limit; past it, 429 with Retry-After).
  * so a handler cannot forget any of them (the redis processCommand model).
  * Errors are JSON {"error": CODE, "message": TEXT} with no personal data.
  *
@@ -133,6 +135,9 @@ enum tims_route_flags {
 	TIMS_ROUTE_SECRET = 1 << 3,   /* the body carries a password: the raw
 				       * upload, the body and the parsed JSON
 				       * strings are wiped once answered */
+	TIMS_ROUTE_LIMITED = 1 << 4,  /* counted against the caller's usage
+				       * limit: cfg.limit admits or refuses the
+				       * request before the handler runs */
 };
 
 struct tims_http_route {
@@ -171,6 +176,13 @@ struct tims_http_config {
 	 * or TIMS_ERR_DENIED (wrong role, unknown or revoked). */
 	tims_rc (*authorize_peer)(void *app, const struct tims_tls_peer *peer,
 				  struct tims_principal *who);
+	/* For TIMS_ROUTE_LIMITED routes, after checks 1-5 and just before the
+	 * handler: 0 to run it; otherwise the caller is past their limit (or
+	 * the count could not be kept) and resp holds the answer (429 with
+	 * Retry-After, or 500). A limited route without this callback is
+	 * answered 500: never run uncounted. */
+	int (*limit)(void *app, const struct tims_http_route *route,
+		     struct tims_http_req *req, struct tims_http_resp *resp);
 	/* One line per request: method, path, status, time; no bodies. Also
 	 * called with req NULL and status 0 for the server's own messages
 	 * (TLS handshake failures, limits reached). */

@@ -615,6 +615,13 @@ static enum MHD_Result run_handler(struct tims_http_server *s, struct reqctx *rq
 	}
 	rq->resp = (struct tims_http_resp){ 200, NULL, TIMS_BUF_INIT(64 * 1024 * 1024), 0 };
 	rq->req.slow = NULL;
+	/* Usage limits: counted here, for every limited route alike. */
+	if (route->flags & TIMS_ROUTE_LIMITED) {
+		if (!s->cfg.limit)
+			return finish(s, rq, c, TIMS_ERR_STATE);
+		if (s->cfg.limit(s->cfg.app, route, &rq->req, &rq->resp))
+			return finish(s, rq, c, TIMS_OK);
+	}
 	rc = route->fn(s->cfg.app, &rq->req, &rq->resp);
 	if (!rc && rq->req.slow) {
 		if (slow_enqueue(s, rq, c) == 0)

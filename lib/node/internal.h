@@ -14,6 +14,7 @@
 #include "tims/metrics.h"
 #include "tims/node.h"
 #include "tims/officer.h"
+#include "tims/oversight.h"
 #include "tims/post.h"
 #include "tims/screen.h"
 #include "tims/watchlist.h"
@@ -47,6 +48,7 @@ struct tims_node {
 					      yet in audit.db (kept in post.db) */
 	int halt_logged;                   /* the halt was written to the log */
 	struct tims_metric *m_halted;
+	struct tims_oversight_config ov;   /* limits, purposes (oversight.c) */
 	struct node_events *events;        /* events for the centre (events.c) */
 };
 
@@ -97,6 +99,49 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc node_h_history(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc node_h_audit(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+
+/*
+ * Oversight (oversight.c). A history read's justification, from the query:
+ * ?crossing=N (a record of that document this officer registered at this
+ * booth within the window) or ?purpose_code=C&purpose=TEXT. 0 with *out
+ * filled, or an HTTP status with resp filled (500: resp not filled).
+ * Takes n->lock itself.
+ */
+struct node_purpose {
+	int64_t crossing;   /* the justifying record, or -1 */
+	char text[256];     /* the audit event's purpose */
+};
+int node_history_justify(struct tims_node *n, struct tims_http_req *req, const char *doc,
+			 const char *nat, struct node_purpose *out, struct tims_http_resp *resp);
+/* The usage limit of TIMS_ROUTE_LIMITED routes (struct tims_http_config.limit). */
+int node_limit(void *app, const struct tims_http_route *route, struct tims_http_req *req,
+	       struct tims_http_resp *resp);
+tims_rc node_h_purposes(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+
+/* Supervision (supervise.c): corrections, second line, paper registers, and
+ * the second person's approval. */
+extern const struct tims_json_field node_correction_schema[];
+extern const struct tims_json_field node_second_line_schema[];
+extern const struct tims_json_field node_paper_schema[];
+tims_rc node_h_correction(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_second_line(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_paper_import(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_approvals(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_approval(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_approve(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+/* Events to the centre (supervise.c; n->lock held): LIMIT_EXCEEDED; one
+ * about a record appended (CORRECTION, IDENTITY_CHANGE, SECOND_LINE); a
+ * paper register approved (PAPER_IMPORT, and the screening hits of its
+ * travellers). A failure to queue is logged: the change is on the trail. */
+struct tims_approval;
+enum node_alert { NODE_ALERT_CORRECTION = 1, NODE_ALERT_IDENTITY_CHANGE, NODE_ALERT_SECOND_LINE };
+void node_raise_limit(struct tims_node *n, const struct tims_http_req *req, const char *kind,
+		      uint64_t limit, uint64_t used);
+void node_raise_record(struct tims_node *n, const struct tims_http_req *req, enum node_alert kind,
+		       const struct tims_record *rec, uint64_t index, const char *detail);
+void node_raise_paper(struct tims_node *n, const struct tims_http_req *req,
+		      const struct tims_approval *a, const struct tims_record *recs, size_t nrec,
+		      const struct tims_post_ack *acks);
 
 /* {"available", "lists": [{"list", "kind", "version", "active"}]} (n->lock held). */
 json_t *node_screening_status(struct tims_node *n);

@@ -458,6 +458,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	if ((rc = tims_post_open(n->dir, TIMS_POST_WRITE, &n->post, err)) ||
 	    (rc = tims_audit_open(n->dir, TIMS_AUDIT_WRITE, &n->audit, err)) ||
 	    (rc = tims_officers_open_dir(n->dir, cfg->pw_cost, &n->officers, err)) ||
+	    (rc = tims_oversight_load(n->dir, &n->ov, err)) ||
 	    (rc = load_watchlists(n, err)) ||
 	    (rc = load_booth(n, err)) ||
 	    (rc = load_tls(n, &crt, &key, err)))
@@ -482,6 +483,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	hc.app = n;
 	hc.authenticate = authenticate;
 	hc.authorize_peer = node_authorize_peer;
+	hc.limit = node_limit;
 	if (ca.len)
 		hc.client_ca_pem = tims_buf_str(&ca);
 	hc.log = http_log;

@@ -29,8 +29,6 @@
 #include "tims/util.h"
 #include "tims/watchlist.h"
 
-#define PURPOSE_MIN 3
-#define PURPOSE_MAX 200
 #define AUDIT_PAGE_MAX 1000
 #define MRZ_TEXT_MAX 300
 
@@ -744,35 +742,23 @@ tims_rc node_h_history(void *app, struct tims_http_req *req, struct tims_http_re
 	struct tims_node *n = app;
 	const char *doc = req->param[0];
 	const char *nat = tims_http_query(req, "nationality");
-	const char *purpose = tims_http_query(req, "purpose");
-	const char *cross = tims_http_query(req, "crossing");
-	uint64_t crossing = 0, size = 0;
+	struct node_purpose why;
 	struct tims_travel t;
 	struct tims_err err;
 	json_t *out, *indexes;
 	tims_rc rc;
+	int st;
 
 	if (!valid_document(doc))
 		return tims_http_reply_error(resp, 400, "bad_field",
 					     "document: 1 to 24 characters A-Z and 0-9");
 	if (nat && (strlen(nat) < 1 || strlen(nat) > 3))
 		return tims_http_reply_error(resp, 400, "bad_field", "nationality: 1 to 3 letters");
-	/* A look-up with no crossing behind it must say why (G5). */
-	if (!cross && (!purpose || strlen(purpose) < PURPOSE_MIN))
-		return tims_http_reply_error(resp, 400, "purpose_required",
-			"purpose: state why you need this history, or give the crossing it serves");
-	if (purpose && strlen(purpose) > PURPOSE_MAX)
-		return tims_http_reply_error(resp, 400, "bad_field",
-					     "purpose: longer than %d bytes", PURPOSE_MAX);
-	if (cross && tims_parse_u64(cross, UINT64_MAX / 2, &crossing, "crossing", &err))
-		return tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg);
+	/* A crossing of this session, of this document, recent; or a listed
+	 * purpose and a statement (G5; lib/node/oversight.c). */
+	if ((st = node_history_justify(n, req, doc, nat, &why, resp)))
+		return st == 500 ? TIMS_ERR_STATE : TIMS_OK;
 	pthread_mutex_lock(&n->lock);
-	tims_post_size(n->post, &size, NULL);
-	if (cross && crossing >= size) {
-		pthread_mutex_unlock(&n->lock);
-		return tims_http_reply_error(resp, 400, "bad_field",
-					     "crossing: no record %" PRIu64 " in this log", crossing);
-	}
 	rc = tims_travel_get(n->post, doc, nat, today(), NULL, &t, &err);
 	if (rc) {
 		pthread_mutex_unlock(&n->lock);
@@ -781,7 +767,7 @@ tims_rc node_h_history(void *app, struct tims_http_req *req, struct tims_http_re
 	indexes = json_array();
 	for (size_t i = 0; i < t.n; i++)
 		json_array_append_new(indexes, json_integer((json_int_t)t.rows[i].index));
-	rc = node_audit(n, req, "history", purpose ? purpose : "", cross ? (int64_t)crossing : -1,
+	rc = node_audit(n, req, "history", why.crossing >= 0 ? "" : why.text, why.crossing,
 			200, json_pack("{s:s, s:s?}", "document", doc, "nationality", nat),
 			json_pack("{s:o}", "records", indexes));
 	pthread_mutex_unlock(&n->lock);

@@ -13,10 +13,18 @@
  *   POST   /api/v1/session        (public: the login itself)
  *   DELETE /api/v1/session           x        x         x       x      x
  *   GET    /api/v1/status            x        x         x       x      x
- *   POST   /api/v1/check             x        x
+ *   POST   /api/v1/check             x        x                            (L)
  *   POST   /api/v1/crossings         x
- *   GET    /api/v1/history/{doc}     x        x         x
+ *   GET    /api/v1/history/{doc}     x        x         x                  (L)
+ *   GET    /api/v1/purposes          x        x         x
+ *   POST   /api/v1/second-line       x        x   (not the first-line officer)
+ *   POST   /api/v1/corrections                x
+ *   POST   /api/v1/paper-imports              x
+ *   GET    /api/v1/approvals[/{id}]           x
+ *   POST   /api/v1/approvals/{id}/approve     x   (not the submitter)
  *   GET    /api/v1/audit                                        x
+ *   (L): counted against the officer's hourly limit (TIMS_ROUTE_LIMITED,
+ *        DIR/oversight.conf); past it 429 and a LIMIT_EXCEEDED event.
  *   GET    /api/v1/checkpoint, /api/v1/proof/..., /metrics: public (no
  *          personal data: hashes, sizes, signatures, counters)
  */
@@ -280,11 +288,24 @@ const struct tims_http_route tims_node_routes[] = {
 	{ "DELETE", "/api/v1/session", PEOPLE, 0, NULL, h_logout, 0 },
 	{ "GET", "/api/v1/status", PEOPLE, 0, NULL, h_status, TIMS_ROUTE_PASSIVE },
 	{ "POST", "/api/v1/check", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 4096,
-	  node_check_schema, node_h_check, 0 },
+	  node_check_schema, node_h_check, TIMS_ROUTE_LIMITED },
 	{ "POST", "/api/v1/crossings", TIMS_ROLE_OFFICER, 16384, node_crossing_schema,
 	  node_h_crossing, 0 },
 	{ "GET", "/api/v1/history/{document}",
-	  TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0, NULL, node_h_history, 0 },
+	  TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0, NULL, node_h_history,
+	  TIMS_ROUTE_LIMITED },
+	{ "GET", "/api/v1/purposes", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST,
+	  0, NULL, node_h_purposes, 0 },
+	{ "POST", "/api/v1/second-line", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 4096,
+	  node_second_line_schema, node_h_second_line, 0 },
+	{ "POST", "/api/v1/corrections", TIMS_ROLE_SUPERVISOR, 8192, node_correction_schema,
+	  node_h_correction, 0 },
+	{ "POST", "/api/v1/paper-imports", TIMS_ROLE_SUPERVISOR, 1024 * 1024, node_paper_schema,
+	  node_h_paper_import, 0 },
+	{ "GET", "/api/v1/approvals", TIMS_ROLE_SUPERVISOR, 0, NULL, node_h_approvals, 0 },
+	{ "GET", "/api/v1/approvals/{id}", TIMS_ROLE_SUPERVISOR, 0, NULL, node_h_approval, 0 },
+	{ "POST", "/api/v1/approvals/{id}/approve", TIMS_ROLE_SUPERVISOR, 0, NULL, node_h_approve,
+	  0 },
 	{ "GET", "/api/v1/audit", TIMS_ROLE_AUDITOR, 0, NULL, node_h_audit, 0 },
 	{ "GET", "/api/v1/checkpoint", TIMS_ROUTE_PUBLIC, 0, NULL, h_checkpoint, 0 },
 	{ "GET", "/api/v1/proof/inclusion", TIMS_ROUTE_PUBLIC, 0, NULL, h_inclusion, 0 },

@@ -22,6 +22,17 @@ for r in "${ROLES[@]}"; do
 	SECRET[$r]=$(echo "matrix password $r" | "$TIMS" officer add --post "$P" "m-$r" \
 		--name "Matrix ${r^}" --role "$r" | secret_of "m-$r")
 done
+SECRET[sup2]=$(echo "matrix password sup2" | "$TIMS" officer add --post "$P" m-sup2 \
+	--name "Matrix Second" --role supervisor | secret_of m-sup2)
+# Two referrals to the second line by another officer (records 0 and 1):
+# one for each role that records a second-line outcome; record 2 is the
+# one a supervisor corrects.
+for i in 0 1; do
+	"$TIMS" cross --post "$P" --doc-number "R10000$i" --surname REFERRED --nationality UTO \
+		--direction entry --decision second-line --officer m-other --booth M9 >/dev/null
+done
+"$TIMS" cross --post "$P" --doc-number R100002 --surname ADMITTED --direction entry \
+	--officer m-other --booth M9 >/dev/null
 SECRET[late]=$(echo "matrix password late" | "$TIMS" officer add --post "$P" m-late \
 	--name "Matrix Late" --role officer | secret_of m-late)
 # One more officer per caller for the public login row: a TOTP code is good
@@ -78,6 +89,13 @@ login() { # ROLE OFFICER-ID -> token
 		"$URL/api/v1/session" | sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p'
 }
 for r in "${ROLES[@]}"; do TOKEN[$r]=$(login "$r" "m-$r"); done
+SUP2=$(login sup2 m-sup2 sup2)
+# A request for approval by the second supervisor: what the first may read
+# and approve (approving one's own is refused: another test).
+PAPER='{"reason":"matrix paper register","crossings":[{"person":{"number":"PAPER1","surname":"PAPIR"},"direction":"entry","crossed_at":"'"$(date -u -d yesterday +%Y-%m-%d)"'T10:00:00Z","remarks":"page 1 line 1"}]}'
+APPROVAL=$(curl -s --cacert "$CA" -H "Authorization: Bearer $SUP2" -H 'Content-Type: application/json' \
+	--data-binary "$PAPER" "$URL/api/v1/paper-imports" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
+t_match "matrix: a request to approve" '^[0-9a-f]{32}$' "$APPROVAL"
 t_eq "matrix: every role has a session" 5 "$(for r in "${ROLES[@]}"; do [ -n "${TOKEN[$r]}" ] && echo; done | wc -l)"
 
 MRZ='P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10'
@@ -86,8 +104,13 @@ call() { # METHOD PATH TOKEN WHO
 	"POST /api/v1/session") req POST "$2" "$3" "{\"officer\":\"p-$4\",\"password\":\"matrix password p-$4\",\"code\":\"$(oathtool --totp -b "${SECRET[p-$4]}")\",\"booth\":\"M1\"}" ;;
 	"POST /api/v1/check") req POST "$2" "$3" "{\"mrz\":\"$MRZ\"}" ;;
 	"POST /api/v1/crossings") req POST "$2" "$3" "{\"mrz\":\"$MRZ\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"matrix-$4\"}" ;;
-	"GET /api/v1/history/{document}") req GET "/api/v1/history/L898902C3?purpose=matrix%20test" "$3" ;;
+	"GET /api/v1/history/{document}") req GET "/api/v1/history/L898902C3?purpose_code=risk-analysis&purpose=matrix%20test" "$3" ;;
 	"GET /api/v1/audit") req GET "/api/v1/audit?count=1" "$3" ;;
+	"POST /api/v1/second-line") req POST "$2" "$3" "{\"first\":$([ "$4" = officer ] && echo 0 || echo 1),\"decision\":\"admit\"}" ;;
+	"POST /api/v1/corrections") req POST "$2" "$3" '{"corrects":2,"reason":"matrix correction","remarks":"corrected"}' ;;
+	"POST /api/v1/paper-imports") req POST "$2" "$3" "$PAPER" ;;
+	"GET /api/v1/approvals/{id}") req GET "/api/v1/approvals/$APPROVAL" "$3" ;;
+	"POST /api/v1/approvals/{id}/approve") req POST "/api/v1/approvals/$APPROVAL/approve" "$3" ;;
 	"GET /api/v1/proof/inclusion") req GET "/api/v1/proof/inclusion?index=0&size=1" "$3" ;;
 	"GET /api/v1/proof/consistency") req GET "/api/v1/proof/consistency?size1=1&size2=1" "$3" ;;
 	"GET /api/v1/peer/export") req GET "/api/v1/peer/export?from=0&count=1" "$3" ;;

@@ -42,7 +42,7 @@ t_match "session 1: the node is up" '^https://127\.0\.0\.1:[0-9]+$' "$URL"
 OFF=$(login ivanova "officer password 1" "$S_OFF" B3)
 MRZ='P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10'
 for _ in 1 2 3; do req POST /api/v1/check "$OFF" "{\"mrz\":\"$MRZ\"}" >/dev/null; done
-req GET '/api/v1/history/L898902C3?purpose=second%20line%20interview' "$OFF" >/dev/null
+req GET '/api/v1/history/L898902C3?purpose_code=second-line&purpose=second%20line%20interview' "$OFF" >/dev/null
 stop
 N1=$(events "$P")
 t_ok "session 1: the requests left events (at least 4: $N1)" test "$N1" -ge 4
@@ -62,7 +62,7 @@ t_eq "verify: an untouched audit log verifies (exit 0)" 0 "$rc"
 t_match "verify: counts the events and says ok" "^$P: $N audit events \\(0 erased\\), [0-9]+ checkpoints: ok$" "$out"
 out=$("$TIMS" audit list --post "$P")
 t_match "list: who, where, what and the status" 'check +ivanova +officer +B3 +127\.0\.0\.1 +200' "$out"
-t_match "list: the stated purpose of a history read" 'history .*purpose "second line interview"' "$out"
+t_match "list: the stated purpose of a history read" 'history .*purpose "second-line: second line interview"' "$out"
 t_match "list: what was asked" 'asked \{"document":"L898902C3"' "$out"
 t_match "list: what was shown" 'shown \{"history_records":0,"hits":\[\]' "$out"
 t_eq "list --from 1 --count 2: two events" 2 "$("$TIMS" audit list --post "$P" --from 1 --count 2 --json | wc -l)"

@@ -96,11 +96,13 @@ t_match "crossing: a supervisor may not register" '^403 ' "$(req POST /api/v1/cr
 big=$(head -c 20000 /dev/zero | tr '\0' 'a')
 t_match "crossing: an oversized body is a 413" '^413 ' "$(req POST /api/v1/crossings "$OFF" "{\"remarks\":\"$big\"}")"
 t_match "history: without a purpose or crossing is refused" '^400 .*purpose' "$(req GET /api/v1/history/L898902C3 "$OFF")"
-t_match "history: with a purpose, the crossings and the stay" '^200 .*"crossings":\[.*"stay":\{' \
-	"$(req GET '/api/v1/history/L898902C3?purpose=second%20line%20interview' "$OFF")"
-t_match "history: an analyst may read, with a purpose" '^200 ' "$(req GET '/api/v1/history/L898902C3?purpose=overstay%20study' "$ANA")"
-t_match "history: an auditor may not" '^403 ' "$(req GET '/api/v1/history/L898902C3?purpose=curious' "$AUD")"
-t_match "history: a malformed document is named" '^400 .*document' "$(req GET '/api/v1/history/l898902c3?purpose=abc' "$OFF")"
+t_match "history: with a listed purpose, the crossings and the stay" '^200 .*"crossings":\[.*"stay":\{' \
+	"$(req GET '/api/v1/history/L898902C3?purpose_code=second-line&purpose=second%20line%20interview' "$OFF")"
+t_match "history: the officer's own crossing of that document justifies it" '^200 .*"crossings":\[' \
+	"$(req GET '/api/v1/history/L898902C3?crossing=1' "$OFF")"
+t_match "history: an analyst may read, with a purpose" '^200 ' "$(req GET '/api/v1/history/L898902C3?purpose_code=risk-analysis&purpose=overstay%20study' "$ANA")"
+t_match "history: an auditor may not" '^403 ' "$(req GET '/api/v1/history/L898902C3?purpose_code=investigation&purpose=curious%20about%20it' "$AUD")"
+t_match "history: a malformed document is named" '^400 .*document' "$(req GET '/api/v1/history/l898902c3?purpose_code=investigation&purpose=abcdefghij' "$OFF")"
 t_match "audit: officers may not read it" '^403 ' "$(req GET /api/v1/audit "$OFF")"
 r=$(req GET '/api/v1/audit?count=100' "$AUD")
 t_match "audit: the auditor reads every personal-data request" '^200 .*"action":"check".*"action":"crossing".*"action":"history"' "$r"
@@ -117,7 +119,7 @@ t_match "audit: the discreet hit is in the audit trail whole: list, reference, v
 	'"alert": "discreet-check", "discreet": true, "kind": "persons", "list": "wanted", "part": "person", "reasons": \[.+\], "ref": "P-003", "score": [0-9.]+, "shown": "marker", "version": 1' "$h"
 t_match "audit: with the reasons of the match the booth did not see" '"reasons": \[.*"surname ALKHALIFI~الخليفي' "$h"
 t_match "audit: an ordinary hit was shown in full" '"action":"check".*"ref":"[^"]*","score":[0-9.]+,"shown":"full"' "$r"
-t_match "audit: a history read carries its stated purpose" '"purpose":"second line interview"' "$r"
+t_match "audit: a history read carries its stated purpose" '"purpose":"second-line: second line interview"' "$r"
 t_match "audit: failed logins are on the trail" '"action":"login.failed"' "$r"
 t_match "transparency: the checkpoint is a signed note" '^200 test.example/node-post' "$(req GET /api/v1/checkpoint)"
 t_match "transparency: a consistency proof" '^200 .*"proof":"consistency"' "$(req GET '/api/v1/proof/consistency?size1=1&size2=2')"

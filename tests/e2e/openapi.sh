@@ -71,7 +71,7 @@ t_eq "post: check (a hit with its reasons)" "200 ok" "$(answer docs/openapi.json
 t_eq "post: check (a discreet hit as a bare marker)" "200 ok" "$(answer docs/openapi.json POST /api/v1/check "$OFF" "{\"mrz\":\"$DISCREET\"}")"
 t_eq "post: a registered crossing" "201 ok" "$(answer docs/openapi.json POST /api/v1/crossings "$OFF" "{\"id\":\"oa-1\",\"mrz\":\"$MRZ\",\"direction\":\"entry\",\"decision\":\"admit\"}")"
 t_eq "post: the same crossing again (duplicate)" "200 ok" "$(answer docs/openapi.json POST /api/v1/crossings "$OFF" "{\"id\":\"oa-1\",\"mrz\":\"$MRZ\",\"direction\":\"entry\",\"decision\":\"admit\"}")"
-t_eq "post: history" "200 ok" "$(answer docs/openapi.json GET '/api/v1/history/L898902C3?purpose=schema%20check' "$OFF")"
+t_eq "post: history" "200 ok" "$(answer docs/openapi.json GET '/api/v1/history/L898902C3?purpose_code=investigation&purpose=schema%20check' "$OFF")"
 t_eq "post: audit" "200 ok" "$(answer docs/openapi.json GET '/api/v1/audit?count=5' "$AUD")"
 sleep 1.2
 t_eq "post: an inclusion proof" "200 ok" "$(answer docs/openapi.json GET '/api/v1/proof/inclusion?index=0&size=1')"

@@ -61,7 +61,7 @@ t_eq "the audit event of the check says the screening failed, and why" "503 fail
 # Registering the traveller meanwhile: the record does not say "no hits".
 r=$(req POST /api/v1/crossings "$OFF" "{\"mrz\":\"$MRZ\",\"direction\":\"entry\",\"decision\":\"refuse\",\"refusal_code\":\"A\",\"id\":\"fc-0001\",\"screening\":\"no hits\"}")
 t_match "a crossing after a failed screening is still recorded" '^201 ' "$r"
-r=$(req GET '/api/v1/history/L898902C3?purpose=failed%20screening%20test' "$OFF")
+r=$(req GET '/api/v1/history/L898902C3?purpose_code=investigation&purpose=failed%20screening%20test' "$OFF")
 t_match "... its record says it was not screened, not \"no hits\"" '"screening":"not screened: screening failed"' "$r"
 t_eq "... and nowhere \"no hits\"" 0 "$(printf '%s' "$r" | grep -c 'no hits')"
 
@@ -73,5 +73,5 @@ r=$(req POST /api/v1/check "$OFF" "{\"mrz\":\"$CLEAN\"}")
 t_match "a traveller on no list: 200, no hits" '^200 .*"hits":0' "$r"
 req POST /api/v1/crossings "$OFF" "{\"mrz\":\"$CLEAN\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"fc-0002\",\"screening\":\"no hits\"}" >/dev/null
 t_match "... whose record keeps \"no hits\"" '"screening":"no hits"' \
-	"$(req GET '/api/v1/history/C01X00T47?purpose=failed%20screening%20test' "$OFF")"
+	"$(req GET '/api/v1/history/C01X00T47?purpose_code=investigation&purpose=failed%20screening%20test' "$OFF")"
 t_end

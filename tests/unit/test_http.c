@@ -47,7 +47,23 @@ static const struct tims_json_field cross_schema[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+/* TIMS_ROUTE_LIMITED: two requests admitted, then refused. */
+static int limit_calls;
+
+static int limiter(void *app, const struct tims_http_route *route, struct tims_http_req *req,
+		   struct tims_http_resp *resp)
+{
+	(void)app;
+	(void)route;
+	if (++limit_calls <= 2)
+		return 0;
+	resp->retry_after = 60;
+	tims_http_reply_error(resp, 429, "limit_exceeded", "%s: past the limit", req->who.id);
+	return 1;
+}
+
 static const struct tims_http_route routes[] = {
+	{ "GET", "/api/v1/limited", TIMS_ROLE_OFFICER, 0, NULL, h_echo, TIMS_ROUTE_LIMITED },
 	{ "GET", "/api/v1/status", TIMS_ROUTE_PUBLIC, 0, NULL, h_echo, 0 },
 	{ "POST", "/api/v1/cross", TIMS_ROLE_OFFICER, 1024, cross_schema, h_echo, 0 },
 	{ "GET", "/api/v1/history/{doc}", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 0, NULL, h_echo, 0 },
@@ -380,6 +396,7 @@ int main(void)
 	cfg.nroutes = sizeof(routes) / sizeof(routes[0]);
 	cfg.authenticate = authenticate;
 	cfg.authorize_peer = authorize_peer;
+	cfg.limit = limiter;
 	cfg.static_dir = dir;
 	cfg.timeout_s = 1;
 	cfg.threads = 2; /* as before the default became 16: the 1 s idle timeout is tight */
@@ -430,6 +447,17 @@ int main(void)
 	expect_static("/console.css", "text/css; charset=utf-8", "margin: 0");
 	expect_static("/sub/page.html", "text/html; charset=utf-8", "deeper");
 	expect_static("/blob.bin", "application/octet-stream", NULL);
+	expect("limited: the wrong role is refused before anything is counted", "GET", "/api/v1/limited", "auditor-token", NULL, NULL, 403, "your role", 0);
+	T_EQ_INT(limit_calls, 0, "limited: a refused role does not reach the limiter");
+	expect("limited: within the limit the handler runs", "GET", "/api/v1/limited", "officer-token", NULL, NULL, 200, "officer-7", 1);
+	expect("limited: again", "GET", "/api/v1/limited", "officer-token", NULL, NULL, 200, NULL, 1);
+	expect("limited: past the limit 429, the handler never runs", "GET", "/api/v1/limited", "officer-token", NULL, NULL, 429, "officer-7: past the limit", 0);
+	T_EQ_INT(limit_calls, 3, "limited: the limiter saw every admitted request");
+	r = call("GET", "/api/v1/limited", "officer-token", NULL, NULL, 0, NULL, NULL);
+	T_OK(strstr(tims_buf_str(&r.headers), "Retry-After: 60") != NULL, "limited: the refusal says when to retry");
+	tims_buf_release(&r.body); tims_buf_release(&r.headers);
+	expect("an unlimited route never asks the limiter", "GET", "/api/v1/history/L1", "officer-token", NULL, NULL, 200, NULL, 1);
+	T_EQ_INT(limit_calls, 4, "limited: only limited routes are counted");
 	expect("mTLS route without a certificate is 401", "POST", "/api/v1/sync", NULL, NULL, "x", 401, "client certificate", 0);
 
 	r = call("GET", "/api/v1/status", NULL, NULL, NULL, 0, NULL, NULL);
