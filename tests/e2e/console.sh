@@ -113,6 +113,10 @@ trap 'rm -rf "$T_TMP"' EXIT
 # What the screen said was registered is in the post's log, as the server
 # decided it (the console sends no screening of its own).
 t_ok "after: the crossing log verifies" "$TIMS" log verify --post "$P"
+t_match "after: it holds the 13 records the screens showed, none twice" ': 13 records ' "$("$TIMS" log verify --post "$P" 2>&1)"
+h=$("$TIMS" history --post "$P" C01X00V11 --json 2>&1)
+t_match "after: the stolen car's driver: referred, then refused at the second line (a record linked to the referral)" \
+	'"corrected_by":10' "$h"
 t_ok "after: the audit log verifies" "$TIMS" audit verify --post "$P"
 h=$("$TIMS" history --post "$P" C01X00T47 --json 2>&1)
 t_match "after: the keyboard-only traveller's entry is stored, admitted" '"direction":"entry".*"decision":"admit"' "$h"
