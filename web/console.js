@@ -966,6 +966,8 @@
                  lead: null, occupants: [], armed: 0 };
     ['veh-plate', 'veh-country', 'veh-make', 'veh-vin'].forEach((id) => { $(id).readOnly = true; });
     $('veh-start').hidden = true;
+    $('veh-form').hidden = true;  /* the banner names the vehicle; nothing to retype */
+    $('veh-hint').hidden = true;
     $('veh-session').hidden = false;
     $('vehicle').open = true;
     setMsg('vehicle-msg', '');
@@ -1013,6 +1015,8 @@
     state.vs = null;
     ['veh-plate', 'veh-country', 'veh-make', 'veh-vin'].forEach((id) => { $(id).readOnly = false; $(id).value = ''; });
     $('veh-start').hidden = false;
+    $('veh-form').hidden = false;
+    $('veh-hint').hidden = false;
     $('veh-session').hidden = true;
     clear($('veh-occupants'));
     $('vehicle').open = false;
