@@ -681,12 +681,17 @@ try {
   });
 
   // ---- screening that fails is said, and blocks Admit -----------------------
-  // The node's real answer, with its screening turned into a failed one.
+  // The node's real answer turned into the one it gives when a look-up
+  // fails (lib/node/people.c): 503 screening_failed, the check with its id,
+  // screening.status "failed" and the error.
   await page.route('**/api/v1/check', async (route) => {
     const resp = await route.fetch();
     const j = await resp.json();
-    j.screening = { status: 'failed', reason: 'the watchlist store could not be read', hits: [] };
-    await route.fulfill({ response: resp, json: j });
+    j.screening = { status: 'failed', available: true, error: 'the watchlist store could not be read', hits: [] };
+    j.document_status = { status: 'unknown', source: 'not screened' };
+    j.error = 'screening_failed';
+    j.message = 'screening failed, the traveller is not screened: the watchlist store could not be read';
+    await route.fulfill({ response: resp, status: 503, json: j });
   });
   await check('screening failed: the console says so prominently, never "no hits"', async () => {
     await page.focus('#remarks');
@@ -696,6 +701,7 @@ try {
     await waitText(page, '#hits-state', /SCREENING FAILED.*watchlist store could not be read/);
     const t = await page.textContent('#result-col');
     if (/no hits/i.test(t)) return 'the page says "no hits"';
+    await waitText(page, '#doc-status', /Document status: NOT known \(not screened\)/);
     return (await page.getAttribute('#summary', 'class')).includes('alarm') || 'not marked as an alarm';
   });
   await check('screening failed: Admit is off, Refuse and Second line are on', async () => {
