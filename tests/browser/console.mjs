@@ -414,7 +414,7 @@ try {
   await page.keyboard.press('Escape');
 
   // ---- refuse with several reasons ---------------------------------------
-  await check('an entry ban: the hit, then Alt+R opens the reasons (the node\'s list)', async () => {
+  await check('an entry ban: the hit, then Alt+R opens the refusal reasons', async () => {
     await wedge(page, MRZ.banned);
     await waitText(page, '#headline', /HIT: ENTRY-BAN — national\/B-22/);
     await page.keyboard.press('Alt+R');
@@ -422,6 +422,15 @@ try {
     const n = await page.$$eval('#refuse-codes input[type=checkbox]', (l) => l.length);
     if (n < 2) return `${n} reasons listed`;
     return (await page.evaluate(() => document.activeElement.id)) === 'rc-A' || 'focus not on the first reason';
+  });
+  await check('the reasons offered are the node\'s list (GET /api/v1/refusal-reasons)', async () => {
+    const tok = await token(page);
+    const r = await page.request.get(`${URL}/api/v1/refusal-reasons`, { headers: { Authorization: `Bearer ${tok}` } });
+    if (r.status() !== 200) return `GET /api/v1/refusal-reasons answered ${r.status()}: the console shows its fallback list`;
+    const j = await r.json();
+    const want = (Array.isArray(j) ? j : j.reasons || []).map((x) => (typeof x === 'string' ? x : x.code)).join(',');
+    const got = (await page.$$eval('#refuse-codes input', (l) => l.map((e) => e.value))).join(',');
+    return (want && got === want) || `node ${want}, shown ${got}`;
   });
   await check('refusing without a reason is stopped', async () => {
     await page.keyboard.press('Enter');
