@@ -34,6 +34,8 @@ const MRZ = {
   minor: ['P<UTOHOLM<<LINA<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T559UTO1507078F3007077<<<<<<<<<<<<<<<2'],
   // the clean one with the birth date's check digit wrong (4 -> 5)
   badDigit: ['P<UTOHOLM<<ERIK<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T478UTO8503025M3401011<<<<<<<<<<<<<<<4'],
+  // a passport listed as stolen
+  stolenDoc: td3({ surname: 'LUND', given: 'PER', nat: 'UTO', number: 'C01X00S19', birth: '790707', sex: 'M', expiry: '310707' }),
   // the driver of the stolen car
   nord: td3({ surname: 'NORD', given: 'ANNA', nat: 'UTO', number: 'C01X00V11', birth: '880412', sex: 'F', expiry: '330505' }),
   // a family of four in one car
@@ -174,10 +176,13 @@ try {
     return waitText(page, '#post-origin', /test\.example\/console-post/);
   });
   await check('the header shows the watchlists, where they come from and how old they are', () =>
-    waitText(page, '#lists-state', /^watchlists: 2 lists, imported here, \d+ s old \(not from the centre\)$/));
+    waitText(page, '#lists-state', /^watchlists: 3 lists, imported here, \d+ s old \(not from the centre\)$/));
   await check('the header\'s detail gives each list\'s version, size and age', async () => {
     const t = await page.getAttribute('#lists-state', 'title');
-    return /^national v1, 3 entries, changed \d+ s ago; stolen-cars v1, 1 entry, changed \d+ s ago$/.test(t) || `title: ${t}`;
+    const parts = (t || '').split('; ').sort();
+    const want = [/^lost-docs v1, 1 entry, changed \d+ s ago$/, /^national v1, 3 entries, changed \d+ s ago$/,
+      /^stolen-cars v1, 1 entry, changed \d+ s ago$/];
+    return (parts.length === 3 && want.every((re, i) => re.test(parts[i]))) || `title: ${t}`;
   });
 
   await check('every field has a label', async () => {
@@ -410,6 +415,19 @@ try {
     return (await page.getAttribute('#stay-national', 'class')).includes('caution') || 'not marked';
   });
   await page.unroute('**/api/v1/check');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+
+  // ---- a stolen passport: its MRZ is fine, its status is not -------------
+  await check('a stolen passport: "MRZ check digits valid", and on its own line the document status STOLEN', async () => {
+    await readerType(page, MRZ.stolenDoc);
+    await waitText(page, '#doc-state', /MRZ check digits valid/);
+    await waitText(page, '#doc-status', /^Document status: STOLEN \(lost-docs\/D-9\)\.$/);
+    return waitText(page, '#headline', /HIT: STOLEN — lost-docs\/D-9 \(the document\).*DOCUMENT REPORTED STOLEN \(lost-docs\/D-9\)/);
+  });
+  await check('... the summary says the document is stolen, not "valid" alone', () =>
+    waitText(page, '#summary', /^Document valid · document stolen · 1 hit · \d+ days left — LUND, PER$/));
+  await shot(page, 'document-stolen');
   await page.keyboard.press('Escape');
   await page.keyboard.press('Escape');
 
@@ -799,7 +817,7 @@ try {
     return (await page.getAttribute('#centre-state', 'class')).includes('bad') || 'not marked';
   });
   await check('header (status mocked): the watchlists\' age is the oldest bundle\'s, marked when over a day', async () => {
-    await waitText(page, '#lists-state', /watchlists: 2 lists, from the centre, 2 days old/);
+    await waitText(page, '#lists-state', /watchlists: 3 lists, from the centre, 2 days old/);
     return (await page.getAttribute('#lists-state', 'class')).includes('warn') || 'not marked';
   });
   await page.unroute('**/api/v1/status');

@@ -46,7 +46,8 @@ S_D=$(add_officer marin "Dan Marin")
 S_E=$(add_officer okafor "Ngozi Okafor")
 t_match "setup: officers with TOTP secrets" '^[A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,}$' "$S_A $S_B $S_C $S_D $S_E"
 
-# The watchlists: a wanted person, an entry ban, a discreet check; a stolen car.
+# The watchlists: a wanted person, an entry ban, a discreet check; a stolen
+# passport; a stolen car.
 cat >"$T_TMP/persons.csv" <<'EOF'
 ref,name,aliases,dob,nationality,sex,alert,authority,instruction
 W-17,"SHCHERBAKOV, Yuriy","Щербаков Юрий",1971-04-12,RUS,M,wanted,INTERPOL,"Arrest; call the duty officer"
@@ -57,6 +58,11 @@ cat >"$T_TMP/vehicles.csv" <<'EOF'
 ref,plate,country,vin,status,authority
 V-1,B-AB 1234,D,WVWZZZ1JZXW000001,stolen,BKA
 EOF
+cat >"$T_TMP/documents.jsonl" <<'EOF'
+{"ref":"D-9","number":"C01X00S19","type":"P","issuing_state":"UTO","status":"stolen","authority":"Utopia MFA"}
+EOF
+t_ok "setup: a document list (a stolen passport) is imported" \
+	"$TIMS" watchlist import --store "$P/watchlists" --list lost-docs --kind documents "$T_TMP/documents.jsonl"
 t_ok "setup: a person watchlist is imported" \
 	"$TIMS" watchlist import --store "$P/watchlists" --list national --kind persons "$T_TMP/persons.csv"
 t_ok "setup: a vehicle watchlist is imported" \
@@ -132,7 +138,7 @@ t_match "after: the record tells the centre about the quiet hit (from the server
 h=$("$TIMS" history --post "$P" X9988776 --json 2>&1)
 t_match "after: the manual entry is stored as manual" '"entry_mode":"manual"' "$h"
 t_ok "after: the process log has no document numbers" sh -c "! grep -Eq 'C01X00T47|720000017|TN1234567|C01X00K11|X9988776' '$T_TMP/serve.err'"
-for s in login admitted hit admit-with-hit discreet bad-field refused vehicle-session manual second-line reader-anywhere screening-failed session-ended unreachable; do
+for s in login admitted hit admit-with-hit discreet bad-field document-stolen refused vehicle-session manual second-line reader-anywhere screening-failed session-ended unreachable; do
 	t_ok "after: screenshot build/screenshots/console-$s.png saved" test -s "$SHOTS/console-$s.png"
 done
 t_end
