@@ -747,8 +747,9 @@
     const parts = [];
     let cls = 'ok';
     const s = c.stay;
-    if (manual) { parts.push('Manual entry'); cls = 'warn'; } else if (!d.valid) { parts.push('Document not valid'); cls = 'bad'; } else if (d.expired) { parts.push('Document expired'); cls = 'bad'; } else parts.push('Document valid');
-    if (dss && ['lost', 'stolen', 'revoked', 'invalidated'].includes(dss.status)) { parts.push('document ' + dss.status); cls = 'bad'; }
+    /* "valid" says what it checks: the MRZ's check digits, nothing more */
+    if (manual) { parts.push('Manual entry'); cls = 'warn'; } else if (!d.valid) { parts.push('MRZ check digits NOT valid'); cls = 'bad'; } else if (d.expired) { parts.push('Document expired'); cls = 'bad'; } else parts.push('MRZ check digits valid');
+    if (dss && ['lost', 'stolen', 'revoked', 'invalidated'].includes(dss.status)) { parts.push('document ' + dss.status.toUpperCase()); cls = 'bad'; }
     if (st === 'unavailable') { parts.push('NOT screened'); cls = 'bad'; } else if (shown.length) { parts.push(shown.length + (shown.length === 1 ? ' hit' : ' hits')); cls = 'bad'; } else parts.push('no hits');
     if (s && s.overstay > 0) { parts.push('overstay ' + s.overstay + ' days'); cls = 'bad'; } else if (s && typeof s.left === 'number') parts.push(s.left + ' days left');
     if (cls === 'ok' && (d.specimen || (s && s.inconsistent))) cls = 'warn';

@@ -214,7 +214,7 @@ try {
   // ---- a traveller by keyboard alone ------------------------------------
   await check('keyboard wedge: two lines and Enter run the check by themselves', async () => {
     await wedge(page, MRZ.clean);
-    await waitText(page, '#summary', /^Document valid · no hits · 90 days left — HOLM, ERIK$/);
+    await waitText(page, '#summary', /^MRZ check digits valid · no hits · 90 days left — HOLM, ERIK$/);
     return waitText(page, '#traveller', /HOLM, ERIK.*UTO.*1985-03-02.*M.*P UTO C01X00T47.*2034-01-01/);
   });
   await check('"valid" says what it checks: the MRZ check digits', () =>
@@ -349,7 +349,7 @@ try {
     return found.length === 0 || `found on the page: ${found.join(', ')}`;
   });
   await check('... the summary line is a clean traveller\'s', () =>
-    waitText(page, '#summary', /^Document valid · no hits · \d+ days left — ALKHALIFI, MOHAMED$/));
+    waitText(page, '#summary', /^MRZ check digits valid · no hits · \d+ days left — ALKHALIFI, MOHAMED$/));
   await shot(page, 'discreet');
   await check('the discreet-check traveller is admitted (no confirmation asked)', async () => {
     await page.keyboard.press('Alt+A');
@@ -361,7 +361,7 @@ try {
     await page.keyboard.press('Escape');
     await page.focus('#mrz');
     await wedge(page, MRZ.badDigit);
-    await waitText(page, '#summary', /Document not valid/);
+    await waitText(page, '#summary', /MRZ check digits NOT valid/);
     await waitText(page, '#doc-state', /MRZ check digits NOT valid/);
     return waitText(page, '#doc-errors', /Birth date: check digit is 5, expected 4/);
   });
@@ -390,7 +390,7 @@ try {
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
     await page.keyboard.type(MRZ.clean.join(''), { delay: 1 });
-    return waitText(page, '#summary', /Document valid · no hits · \d+ days left — HOLM, ERIK/);
+    return waitText(page, '#summary', /MRZ check digits valid · no hits · \d+ days left — HOLM, ERIK/);
   });
   await check('the traveller\'s last crossings are listed: date, direction, post', async () => {
     await visible(page, '#last-crossings');
@@ -426,7 +426,7 @@ try {
     return waitText(page, '#headline', /HIT: STOLEN — lost-docs\/D-9 \(the document\).*DOCUMENT REPORTED STOLEN \(lost-docs\/D-9\)/);
   });
   await check('... the summary says the document is stolen, not "valid" alone', () =>
-    waitText(page, '#summary', /^Document valid · document stolen · 1 hit · \d+ days left — LUND, PER$/));
+    waitText(page, '#summary', /^MRZ check digits valid · document STOLEN · 1 hit · \d+ days left — LUND, PER$/));
   await shot(page, 'document-stolen');
   await page.keyboard.press('Escape');
   await page.keyboard.press('Escape');
@@ -509,7 +509,7 @@ try {
     await visible(page, '#veh-session');
     for (let i = 0; i < 4; i++) {
       await readerType(page, MRZ.car[i]);
-      await waitText(page, '#summary', new RegExp(`^Document valid · no hits · \\d+ days left — KARLSSON, ${['JAN', 'EVA', 'OLE', 'MIA'][i]}$`));
+      await waitText(page, '#summary', new RegExp(`^MRZ check digits valid · no hits · \\d+ days left — KARLSSON, ${['JAN', 'EVA', 'OLE', 'MIA'][i]}$`));
       await page.keyboard.press('Alt+A');
       await waitText(page, '#veh-occupants', new RegExp(`KARLSSON, ${['JAN', 'EVA', 'OLE', 'MIA'][i]} — ${i ? 'passenger' : 'driver'} — admit — log index \\d+`));
       carIdx.push(Number(await page.getAttribute(`#veh-occupants li:nth-child(${i + 1})`, 'data-index')));
@@ -684,7 +684,7 @@ try {
   });
   await check('reader in Remarks: the next traveller is checked, Remarks keeps none of the MRZ', async () => {
     await reader(MRZ.minor);
-    await waitText(page, '#summary', /^Document valid · no hits · \d+ days left — HOLM, LINA$/);
+    await waitText(page, '#summary', /^MRZ check digits valid · no hits · \d+ days left — HOLM, LINA$/);
     const r = await page.inputValue('#remarks');
     return !/UTOHOLM|C01X00T55/.test(r) || `remarks: ${JSON.stringify(r)}`;
   });
@@ -701,7 +701,7 @@ try {
   await shot(page, 'reader-anywhere');
   await check('at the booth, a name read with digits (SHCHERBAK0V YUR1Y) is still screened: the wanted person is a hit', async () => {
     await reader(['P<RUSSHCHERBAK0V<<YUR1Y<<<<<<<<<<<<<<<<<<<<<', MRZ.wanted[1]]);
-    await waitText(page, '#summary', /^Document not valid · 1 hit/);
+    await waitText(page, '#summary', /^MRZ check digits NOT valid · 1 hit/);
     await waitText(page, '#doc-errors', /is not a letter \(OCR confusion of O\?\)/);
     await waitText(page, '#headline', /HIT: WANTED — national\/W-17/);
     return waitText(page, '#hits', /SHCHERBAK0V read as SHCHERBAKOV \(OCR/);
