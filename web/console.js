@@ -485,6 +485,11 @@
       }
       state.check = null;
       renderNothing();
+      if (e.body && e.body.error === 'unreadable_document') {
+        /* what could be read, with the MRZ's errors; the manual entry is the way on */
+        renderUnreadable(e.body);
+        return;
+      }
       /* an MRZ that cannot be read: the manual entry is the way on */
       if (body.mrz && !e.unreachable && /by hand|manual/i.test(e.message)) $('manual').open = true;
       setSummary(e.unreachable ? 'Node unreachable: the check did not run. Try again (Ctrl+Enter).'
@@ -756,6 +761,38 @@
     const name = holderName(d) ? ' — ' + holderName(d) : '';
     setSummary(parts.join(' · ') + name, cls);
     setMsg('decide-msg', state.readNote);
+  }
+
+  /* 422 unreadable_document: the document's errors, field by field, and
+   * the way on (manual entry). Nothing can be registered on it. */
+  function renderUnreadable(b) {
+    const d = b.document || {};
+    $('result').hidden = false;
+    const ds = $('doc-state');
+    clear(ds);
+    ds.appendChild(el('span', 'invalid', '\u2717 MRZ not readable' + (d.format && d.format !== 'unknown' ? ' (' + d.format + ')' : '')));
+    clear($('doc-status'));
+    const errs = $('doc-errors');
+    clear(errs);
+    (d.errors || []).forEach((e) => {
+      const li = el('li');
+      li.appendChild(el('span', 'field', (FIELD_NAMES[e.field] || e.field) + ': '));
+      const msg = String(e.message || '');
+      li.appendChild(document.createTextNode(msg.startsWith(e.field + ': ') ? msg.slice(e.field.length + 2) : msg));
+      li.dataset.field = e.field;
+      errs.appendChild(li);
+    });
+    clear($('traveller'));
+    $('hits-state').className = 'caution';
+    $('hits-state').textContent = 'Not screened: the document could not be read. Type it in by hand (Alt+N) to screen the traveller by name.';
+    clear($('hits'));
+    clear($('stay'));
+    clear($('stay-national'));
+    $('last-crossings').hidden = true;
+    renderHeadline(null);
+    $('manual').open = true;
+    setSummary('MRZ not readable — nothing checked: ' + (b.message || 'the document could not be read') +
+               ' (Alt+N: manual entry)', 'bad');
   }
 
   function fmtWhen(v) {
