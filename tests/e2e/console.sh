@@ -134,7 +134,8 @@ t_match "after: the banned traveller is refused with codes E and H" '"decision":
 t_match "after: the refusal's text is kept" 'entry ban confirmed' "$h"
 h=$("$TIMS" history --post "$P" TN1234567 --json 2>&1)
 t_match "after: the discreet-check traveller is admitted" '"decision":"admit"' "$h"
-t_match "after: the record tells the centre about the quiet hit (from the server, not the booth)" '"ref":"Q-31"' "$h"
+t_match "after: the record tells the centre about the quiet hit (the server's, structured; the booth never saw it)" \
+	'"alert":"discreet-check","discreet":true,"list":"national","part":"person","ref":"Q-31"' "$h"
 h=$("$TIMS" history --post "$P" X9988776 --json 2>&1)
 t_match "after: the manual entry is stored as manual" '"entry_mode":"manual"' "$h"
 t_ok "after: the process log has no document numbers" sh -c "! grep -Eq 'C01X00T47|720000017|TN1234567|C01X00K11|X9988776' '$T_TMP/serve.err'"
