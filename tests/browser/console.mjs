@@ -749,6 +749,23 @@ try {
     return waitText(page, '#receipt', new RegExp(`SENT TO SECOND LINE — log index ${n}\\D`));
   });
   await page.unroute('**/api/v1/check');
+  // An answer whose screening the console cannot read (no status, no hits)
+  // is a failed screening too, never "no hits".
+  await page.route('**/api/v1/check', async (route) => {
+    const resp = await route.fetch();
+    const j = await resp.json();
+    j.screening = { status: 'something-new' };
+    await route.fulfill({ response: resp, json: j });
+  });
+  await check('a screening status the console does not know is shown as failed, Admit off', async () => {
+    await reader(MRZ.clean);
+    await waitText(page, '#headline', /SCREENING FAILED/);
+    const t = await page.textContent('#result-col');
+    return (!/no hits/i.test(t) && (await page.isDisabled('#admit'))) || 'shown as no hits, or Admit on';
+  });
+  await page.unroute('**/api/v1/check');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
 
   // ---- logout, and a session the node ended ------------------------------
   await check('Alt+L logs out: back to the login, the token is dead', async () => {
