@@ -179,7 +179,7 @@ echo "crossings registered: $(jget "$T" acknowledged) of $(jget "$T" attempted) 
 echo "decisions: admitted $(jget "$T" decisions.admit), refused $(jget "$T" decisions.refuse)," \
 	"sent to second line $(jget "$T" decisions.second-line)"
 echo "watchlist hits: persons $(jget "$T" hits.person), documents $(jget "$T" hits.document)," \
-	"vehicles $(jget "$T" hits.vehicle), discreet checks $(jget "$T" hits.discreet) (shown to the officer as a quiet marker only)"
+	"vehicles $(jget "$T" hits.vehicle), discreet checks $(jget "$T" hits.discreet) (never shown at the booth: in the record, reported to the centre)"
 echo "listed travellers stopped: $(jget "$T" planted_hit) of $(jget "$T" planted);" \
 	"same common name, other date of birth, stopped: $(jget "$T" false_hits)"
 

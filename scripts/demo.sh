@@ -50,7 +50,7 @@ echo
 echo "The specimen passport of ANNA MARIA ERIKSSON at the booth:"
 screen=$("$TIMS" screen traveller --store "$D/watchlists" --mrz tests/data/screen/traveller-td3.mrz)
 printf '%s\n' "$screen" | grep -E '"(list|status|score)"|matches' | sed 's/^ */  /'
-doc_hits=$(printf '%s\n' "$screen" | grep -c '"list": "lost-stolen"')
+doc_hits=$(printf '%s\n' "$screen" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["screening"]["document"]["hits"]))')
 echo
 echo "Names written in other scripts and spellings, with dates of birth:"
 printf '%s\n' \

@@ -355,13 +355,13 @@ def mrz_of(t):
 
 
 def decide(check):
-    """What an officer does with what the screening says."""
+    """What an officer does with what the screening shows (a discreet-check
+    hit is never shown: the post reports it to the centre)."""
     s = check.get("screening") or {}
     alerts = []
-    for part in ("document", "person", "vehicle"):
-        for h in (s.get(part) or {}).get("hits") or []:
-            alerts.append((part, h.get("alert") or h.get("status") or h.get("list") or "hit",
-                           h))
+    for h in s.get("hits") or []:
+        alerts.append((h.get("part", "person"), h.get("alert") or h.get("status") or
+                       h.get("list") or "hit", h))
     if any(p == "document" for p, _, _ in alerts):
         return "refuse", "B", alerts
     kinds = {k for _, k, _ in alerts}
@@ -370,14 +370,6 @@ def decide(check):
     if kinds & {"wanted", "missing"} or any(p == "vehicle" for p, _, _ in alerts):
         return "second-line", None, alerts
     return "admit", None, alerts
-
-
-def summary_of(alerts, discreet):
-    if not alerts and not discreet:
-        return "no hits"
-    items = ["%s/%s" % (h.get("list", "?"), h.get("ref", "?")) for _, _, h in alerts]
-    out = "%d hit%s: %s" % (len(items), "" if len(items) == 1 else "s", " ".join(items))
-    return out.encode("ascii", "replace").decode()[:120]
 
 
 def cmd_traffic(a):
@@ -416,12 +408,14 @@ def cmd_traffic(a):
         special = []
     seq = 0
 
-    def cross(post, booth, t, direction, vehicle=None, role=None, companions=None):
+    def cross(post, booth, t, direction, vehicle=None, role=None, accompanies=None):
+        """A booth's two steps: the check (the server screens), then the
+        crossing bound to it (the server takes the person and the hits from
+        the check). Returns (decision, alerts, index) or None."""
         nonlocal seq
         seq += 1
         out["attempted"] += 1
-        mrz = mrz_of(t)
-        body = {"mrz": mrz}
+        body = {"mrz": mrz_of(t)}
         if vehicle:
             body["vehicle"] = vehicle
         st, check = booth.call("POST", "/api/v1/check", body)
@@ -429,20 +423,19 @@ def cmd_traffic(a):
             out["errors"].append("check %s: %d %s" % (post, st, check))
             return None
         decision, code, alerts = decide(check)
-        discreet = bool((check.get("screening") or {}).get("discreet"))
         for part, _, _ in alerts:
             out["hits"][part] += 1
-        if discreet:
-            out["hits"]["discreet"] += 1
-        rec = {"id": "%s-%s-%05d" % (a.tag, post, seq), "mrz": mrz, "direction": direction,
-               "decision": decision, "screening": summary_of(alerts, discreet)}
+        if t.get("alert") == "discreet-check":
+            out["hits"]["discreet"] += 1  # planted: the booth is not told
+        rec = {"id": "%s-%s-%05d" % (a.tag, post, seq), "check_id": check["check_id"],
+               "direction": direction, "decision": decision}
         if code:
-            rec["refusal_code"] = code
+            rec["refusal_codes"] = [code]
         if vehicle:
             rec["vehicle"] = vehicle
             rec["role"] = role or "driver"
-        if companions:
-            rec["companions"] = companions
+        if accompanies is not None:
+            rec["accompanies"] = accompanies
         st, r = booth.call("POST", "/api/v1/crossings", rec)
         if st == 201:
             out["acknowledged"] += 1
@@ -455,8 +448,8 @@ def cmd_traffic(a):
         out["decisions"][decision] += 1
         pp = out["per_post"].setdefault(post, {"crossings": 0, "hits": 0})
         pp["crossings"] += 1
-        pp["hits"] += len(alerts) + (1 if discreet else 0)
-        return decision, alerts, discreet
+        pp["hits"] += len(alerts) + (1 if t.get("alert") == "discreet-check" else 0)
+        return decision, alerts, r.get("index")
 
     k = 0
     while out["attempted"] < a.n:
@@ -467,10 +460,12 @@ def cmd_traffic(a):
             t = special.pop(0)
             res = cross(post, booth, t, "entry", vehicle=t.get("vehicle"))
             if res:
-                _, alerts, discreet = res
-                if t["planted"] != "negative":
+                _, alerts, _ = res
+                if t.get("alert") == "discreet-check":
+                    out["discreet_planted"] = out.get("discreet_planted", 0) + 1
+                elif t["planted"] != "negative":
                     out["planted"] += 1
-                    if alerts or discreet:
+                    if alerts:
                         out["planted_hit"] += 1
                 elif alerts:
                     out["false_hits"] += 1
@@ -491,14 +486,12 @@ def cmd_traffic(a):
                     kid = dict(driver, given=traveller(ppl, rng)["given"],
                                birth=rand_date(rng, 2012, 2020), number=doc_number(rng))
                     kids.append(kid)
-            comps = [{"relation": "minor", "issuer": c["nationality"], "number": c["number"]}
-                     for c in kids]
             direction = rng.choice(["entry", "exit"])
-            cross(post, booth, driver, direction, veh, "driver", comps or None)
+            res = cross(post, booth, driver, direction, veh, "driver")
+            # each child: a check and a crossing of their own, linked to the driver's
             for kid in kids:
                 cross(post, booth, kid, direction, veh, "passenger",
-                      [{"relation": "guardian", "issuer": driver["nationality"],
-                        "number": driver["number"]}])
+                      res[2] if res and res[2] is not None else None)
         else:
             cross(post, booth, traveller(ppl, rng), rng.choice(["entry", "entry", "exit"]))
     for _, b in posts:

@@ -77,34 +77,49 @@ STATUS = obj({
         "reason": S(), "until": S(enum=["restart", "resolved"]), "procedure": S()},
         required=["reason", "until"])],
         "description": "why the post does not acknowledge crossings (docs/operations.md)"}})
-HIT = {"type": "object", "required": ["list", "ref"], "properties": {
-    "list": S(), "ref": S(), "discreet": B, "kind": S(), "alert": S(), "status": S(),
+HIT = {"type": "object", "required": ["part", "list", "ref"], "properties": {
+    "part": S(enum=["document", "person", "vehicle"]), "list": S(), "ref": S(),
+    "version": I(), "discreet": B, "kind": S(), "alert": S(), "status": S(),
     "score": N, "reasons": arr(S()), "name": S(), "instruction": S(), "authority": S()},
-    "description": "a discreet-check hit carries list, ref and discreet only"}
+    "description": "a hit the booth may see; a discreet-check hit never appears (docs/api.md)"}
 PART = obj({"hits": arr(HIT)}, required=["hits"])
 STAY = {"oneOf": [{"type": "null"}, obj({"regime": S(), "max_days": I(), "window_days": I(),
                                           "used": I(), "left": I(), "overstay": I(),
                                           "in_country": B, "inconsistent": B})]}
-CHECK_REQ = obj({"mrz": S(maxLength=200), "vehicle": obj({"plate": S(maxLength=20),
-                 "country": S(maxLength=3), "vin": S(maxLength=20)}, required=[])},
-                required=["mrz"])
-CHECK_RESP = obj({"document": {"type": "object"}, "stay": STAY, "history_records": I(),
-                  "screening": obj({"available": B, "hits": I(), "discreet": B,
+MANUAL = obj({k: S(maxLength=127) for k in ("surname", "given_names", "birth_date", "nationality",
+                                             "sex", "doc_number", "issuer", "doc_code", "expiry")},
+             required=["surname", "doc_number"])
+VISA = obj({"kind": S(enum=["short", "long", "residence"]), "number": S(), "issuer": S(),
+            "valid_from": S(), "valid_until": S(), "entries": I(), "duration_days": I()},
+           required=["kind", "number", "valid_from", "valid_until"])
+VEHICLE = obj({"plate": S(maxLength=20), "country": S(maxLength=3), "vin": S(maxLength=20),
+               "make_model": S()}, required=[])
+CHECK_REQ = {**obj({"mrz": S(maxLength=200), "manual": MANUAL, "vehicle": VEHICLE, "visa": VISA},
+                   required=[]),
+             "description": "the MRZ as read, or \"manual\": the document typed by hand "
+                            "(screened by name and birth date); one of the two"}
+CHECK_RESP = obj({"check_id": S(pattern="^[0-9a-f]{32}$"), "manual": B,
+                  "document": {"type": "object", "description": "the MRZ's fields, valid, valid_means"},
+                  "document_status": obj({"status": S(enum=["ok", "lost", "stolen", "revoked",
+                                                            "invalidated", "unknown"]),
+                                          "source": S()}, required=["status"]),
+                  "stay": STAY, "history_records": I(),
+                  "visa": {"oneOf": [{"type": "null"}, {"type": "object"}]},
+                  "screening": obj({"status": S(enum=["done", "failed", "unavailable"]),
+                                    "available": B, "hits": arr(HIT), "error": S(),
                                     "document": PART, "person": PART, "vehicle": PART},
-                                   required=["available"])})
-PERSON = obj({k: S() for k in ("doc_code", "issuer", "number", "surname", "given_names",
-                               "nationality", "birth_date", "sex", "expiry")},
-             required=["number", "surname"])
+                                   required=["status", "hits"])},
+                 required=["check_id", "document", "screening"])
 CROSSING_REQ = obj({
-    "id": S(maxLength=127), "direction": S(enum=["entry", "exit"]),
-    "decision": S(enum=["admit", "refuse", "second-line"]), "refusal_code": S(),
-    "mrz": S(), "person": PERSON, "vehicle": obj({"plate": S(), "country": S(),
-                                                  "make_model": S(), "vin": S()}, required=[]),
-    "role": S(enum=["driver", "passenger"]),
-    "companions": arr(obj({"relation": S(enum=["companion", "minor", "guardian"]),
-                           "issuer": S(), "number": S()}, required=["issuer", "number"])),
-    "remarks": S(maxLength=1023), "screening": S(maxLength=120), "crossed_at": S(),
-    "corrects": I(), "reason": S(maxLength=1023)}, required=["direction"])
+    "check_id": S(pattern="^[0-9a-f]{32}$"), "id": S(maxLength=127),
+    "direction": S(enum=["entry", "exit"]),
+    "decision": S(enum=["admit", "refuse", "second-line"]), "refusal_codes": arr(S()),
+    "confirm_hit": S(description="list/ref of the hit the officer confirms when admitting with it"),
+    "vehicle": obj({"plate": S(), "country": S(), "make_model": S(), "vin": S()}, required=[]),
+    "role": S(enum=["driver", "passenger"]), "accompanies": I(minimum=0),
+    "remarks": S(maxLength=1023),
+    "crossed_at": S(description="only within the post's skew of its clock (booth.conf)")},
+    required=["check_id", "direction"])
 CROSSING_RESP = obj({"index": I(minimum=0), "leaf_hash": S(pattern="^[0-9a-f]{64}$"),
                      "duplicate": B,
                      "checkpoint": {"oneOf": [CHECKPOINT_NOTE, {"type": "null"}]},
@@ -119,6 +134,9 @@ AUDIT = obj({"events": arr(obj({"index": I(), "time_ms": I(), "actor": S(), "rol
                                required=["index", "actor", "action", "status"]))},
             required=["events"])
 PROOF = obj({"hashes": arr(S(pattern="^[0-9a-f]{64}$"))}, required=["hashes"])
+PERSON = obj({k: S() for k in ("doc_code", "issuer", "number", "surname", "given_names",
+                               "nationality", "birth_date", "sex", "expiry")},
+             required=["number", "surname"])
 PURPOSES = obj({"purposes": arr(obj({"code": S(), "description": S()})), "text_min": I(),
                 "text_max": I()})
 ACK = obj({"index": I(minimum=0), "leaf_hash": S(pattern="^[0-9a-f]{64}$"), "duplicate": B,
@@ -194,7 +212,7 @@ CENTRE_SCHEMAS = {
     ("DELETE", "/api/v1/session"): (None, obj({"logged_out": B}), "log out"),
     ("GET", "/api/v1/dashboard/posts"): (None, obj({"centre": S(), "isolated": B, "now_ms": I(), "online": I(), "offline": I(), "posts": arr(POST_STATUS)}), "posts online/offline and their lag (passive)"),
     ("GET", "/api/v1/dashboard/traffic"): (None, obj({"from": I(), "to": I(), "total": I(), "by": arr(S()), "groups": arr({"type": "object"})}), "crossings per post and hour (passive)"),
-    ("GET", "/api/v1/dashboard/hits"): (None, obj({"from": I(), "to": I(), "hits": arr(obj({"origin": S(), "index": I(), "time": I(), "direction": S(), "decision": S(), "screening": S()}))}), "crossings with watchlist hits, no names (audited)"),
+    ("GET", "/api/v1/dashboard/hits"): (None, obj({"from": I(), "to": I(), "hits": arr(obj({"origin": S(), "index": I(), "time": I(), "direction": S(), "decision": S(), "screening": S(), "screen_status": S(), "hits": arr({"type": "object"}), "confirmed_hit": S()}, required=["origin", "index", "time", "direction", "decision"]))}), "crossings with watchlist hits (the records' structured hits; version 1 records: their summary), no names (audited)"),
     ("GET", "/api/v1/dashboard/alerts"): (None, obj({"alerts": arr(obj({"id": I(), "time_ms": I(), "kind": S(), "origin": S(), "detail": S(), "count": I(), "first_ms": I(), "last_ms": I(), "severe": B}, required=["id", "time_ms", "kind", "detail", "count", "first_ms", "last_ms", "severe"]))}), "open alerts, repeats aggregated; severe ones first, kept until acknowledged (passive)"),
     ("POST", "/api/v1/dashboard/alerts/ack"): (obj({"id": I()}, extra=False), obj({"id": I(), "acknowledged": B, "by": S()}), "acknowledge an alert (audited); 404 if it is not open"),
     ("GET", "/api/v1/dashboard/overstays"): (None, obj({"on": S(), "total": I(), "overstays": arr({"type": "object"})}), "overstays; needs ?purpose= (audited)"),
@@ -258,9 +276,11 @@ def document(title, desc, rs, schemas, bearer_desc):
         if key == ("POST", "/api/v1/crossings"):
             responses["200"] = {"description": "a retry with the same id: the first index, duplicate true",
                                 "content": {"application/json": {"schema": CROSSING_RESP}}}
-            responses["422"] = {"description": "the MRZ is invalid: its errors", "content": {
-                "application/json": {"schema": ERROR}}}
-            for code, d in (("409", "not_recorded: the id is already another record's"),
+            for code, d in (("404", "check_not_usable: no such check at this post"),
+                            ("409", "conflict: the check is used, its screening failed or its "
+                             "document failed its MRZ checks (no admission), a hit is not "
+                             "confirmed; not_recorded: the id is already another record's"),
+                            ("410", "check_not_usable: the check is older than its lifetime"),
                             ("503", "halted (nothing recorded) or not_confirmed (an I/O error: "
                              "the post stopped; retry with the same id after its restart)"),
                             ("507", "storage_full: the post's disk is full, nothing recorded")):
@@ -274,7 +294,11 @@ def document(title, desc, rs, schemas, bearer_desc):
                                 "content": {"application/json": {"schema": ERROR}}}
         if key == ("POST", "/api/v1/check"):
             responses["503"] = {"description": "screening_failed: a watchlist lookup failed; the message names "
-                                "what failed, and nothing of the screening is answered (never \"no hits\")",
+                                "what failed, the screening says failed (never \"no hits\"); the check "
+                                "id can register a refusal or a second-line referral, not an admission",
+                                "content": {"application/json": {"schema": ERROR}}}
+            responses["422"] = {"description": "unreadable_document: the MRZ could not be read; "
+                                "\"manual\" names the route to check it typed by hand",
                                 "content": {"application/json": {"schema": ERROR}}}
         for code, d in ERRS.items():
             if code == "401" and r["roles"] == ["public"] and key[1] != "/api/v1/session":

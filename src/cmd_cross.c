@@ -130,6 +130,7 @@ static tims_rc same_person(struct tims_post *p, const struct tims_record *rec,
 			  struct tims_err *err)
 {
 	struct tims_record *orig;
+	struct tims_person given;
 	const char *field = NULL;
 	int erased = 0, differs;
 	tims_rc rc;
@@ -140,9 +141,16 @@ static tims_rc same_person(struct tims_post *p, const struct tims_record *rec,
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	if ((rc = tims_post_get(p, rec->corrects, orig, &erased, NULL, err))) {
 		free(orig);
-		return rc;
+		/* a missing record: the append refuses it, naming it */
+		return rc == TIMS_ERR_NOTFOUND ? TIMS_OK : rc;
 	}
-	differs = !erased && tims_oversight_person_differs(&orig->person, &rec->person, &field);
+	/* A field the line leaves empty is not given, not changed. */
+	given = rec->person;
+#define KEEP(f) do { if (!given.f[0]) memcpy(given.f, orig->person.f, sizeof(given.f)); } while (0)
+	KEEP(doc_code); KEEP(issuer); KEEP(doc_number); KEEP(surname); KEEP(given_names);
+	KEEP(nationality); KEEP(birth_date); KEEP(sex); KEEP(expiry);
+#undef KEEP
+	differs = !erased && tims_oversight_person_differs(&orig->person, &given, &field);
 	free(orig);
 	if (differs)
 		return tims_err_set(err, TIMS_ERR_DENIED, "%s: differs from record %" PRIu64 "; an "
@@ -255,17 +263,17 @@ static int cross_one(int argc, char **argv)
 		case O_CONFIRM: reg.confirm_hit = optarg; break;
 		case O_DIRECTION:
 			if (!(reg.direction = (uint8_t)tims_direction_parse(optarg)))
-				return cli_error(CLI_USAGE, CMD, "direction: must be entry or exit; "
+				return cli_error(CLI_FAIL, CMD, "direction: must be entry or exit; "
 						 "nothing recorded");
 			break;
 		case O_ROLE:
 			reg.role = (uint8_t)tims_vehicle_role_parse(optarg);
 			if (!reg.role && *optarg && strcmp(optarg, "none"))
-				return cli_error(CLI_USAGE, CMD, "role: must be driver, passenger or none");
+				return cli_error(CLI_FAIL, CMD, "role: must be driver, passenger or none");
 			break;
 		case O_CROSSED:
 			if (tims_time_parse(optarg, &reg.crossed_ms, "crossed_at", &err))
-				return cli_error(CLI_USAGE, CMD, "%s; nothing recorded", err.msg);
+				return cli_error(CLI_FAIL, CMD, "%s; nothing recorded", err.msg);
 			reg.crossed_set = true;
 			break;
 		case O_ACCOMPANIES: {
@@ -282,7 +290,7 @@ static int cross_one(int argc, char **argv)
 
 			snprintf(d, sizeof(d), "%.*s", colon ? (int)(colon - optarg) : 31, optarg);
 			if (!(reg.decision = (uint8_t)tims_decision_parse(d)))
-				return cli_error(CLI_USAGE, CMD, "decision: must be admit, refuse or "
+				return cli_error(CLI_FAIL, CMD, "decision: must be admit, refuse or "
 						 "second-line; nothing recorded");
 			if (colon && snprintf(codes, sizeof(codes), "%s", colon + 1) >= (int)sizeof(codes))
 				return cli_error(CLI_USAGE, CMD, "--decision: too many codes");

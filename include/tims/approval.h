@@ -1,8 +1,7 @@
 /*
- * approval.h — what one supervisor may not do alone, and how much one
- * officer may look up in an hour: two small tables in the post's post.db,
- * next to the log (not part of it: nothing signs them; what they let
- * through is in the log and in the audit trail).
+ * approval.h — what one supervisor may not do alone: a small table in the
+ * post's post.db, next to the log (not part of it: nothing signs it; what
+ * it lets through is in the log and in the audit trail).
  *
  * Two-person approval. Some changes to the crossing log need a second
  * person: an identity change (a correction whose person fields differ from
@@ -15,11 +14,6 @@
  * ("appr-ID-K"), so that an approval retried after a crash appends nothing
  * twice. The submitter can never approve their own request. Nothing is
  * ever deleted: a request stays as submitted, approved or expired.
- *
- * Usage limits. tims_approval_usage_take counts one use (a check, a
- * history read) by an officer in one-minute buckets, durably, and refuses
- * the use when the officer already had `limit` in the window before it:
- * the count survives a restart of the node and a crash.
  */
 #ifndef TIMS_APPROVAL_H
 #define TIMS_APPROVAL_H
@@ -97,18 +91,5 @@ TIMS_MUST_USE tims_rc tims_approval_approve(struct tims_post *p, const char *id,
 typedef tims_rc (*tims_approval_fn)(void *ctx, const struct tims_approval *a);
 tims_rc tims_approval_list(struct tims_post *p, int64_t since_ms, size_t max,
 			   tims_approval_fn fn, void *ctx, struct tims_err *err);
-
-/*
- * Count one use of `kind` ("check", "history") by `officer` at now_ms,
- * unless the officer already has `limit` uses in the window_ms before:
- * then *admitted = 0 and nothing is counted. *used: the uses in the window
- * (this one included when admitted). Buckets of one minute; those older
- * than the window are dropped. Durable on return (one commit).
- */
-TIMS_MUST_USE tims_rc tims_approval_usage_take(struct tims_post *p, const char *officer,
-					       const char *kind, int64_t now_ms,
-					       int64_t window_ms, uint64_t limit,
-					       int *admitted, uint64_t *used,
-					       struct tims_err *err);
 
 #endif

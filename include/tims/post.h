@@ -180,6 +180,15 @@ tims_rc tims_post_get(struct tims_post *p, uint64_t index,
 		      uint8_t entry[TIMS_RECORD_ENTRY_BYTES],
 		      struct tims_err *err);
 
+/*
+ * The record stored under a client id (its "id", unique per post):
+ * TIMS_ERR_NOTFOUND if none. *erased set if its payload was erased (rec
+ * is then empty). leaf (may be NULL): its leaf hash.
+ */
+tims_rc tims_post_get_ref(struct tims_post *p, const char *ref, uint64_t *index,
+			  struct tims_record *rec, int *erased, tims_hash leaf,
+			  struct tims_err *err);
+
 /* Every record of a document (and nationality, if not NULL), in log order. */
 typedef tims_rc (*tims_post_record_fn)(void *ctx, uint64_t index,
 				       const struct tims_record *rec);

@@ -798,6 +798,28 @@ static tims_rc check_accompanies(struct tims_booth *b, const struct tims_booth_e
 	return res->refused ? TIMS_OK : rc;
 }
 
+/* TIMS_OK (res: a duplicate's ack) if the client id is a stored record bound
+ * to this check id by this officer at this booth; else not found. */
+static tims_rc retry_of_stored(const struct tims_booth_env *env, const struct tims_booth_who *who,
+			       const struct tims_booth_reg *reg, struct tims_booth_result *res)
+{
+	struct tims_err e;
+	uint64_t index;
+	int erased = 0;
+
+	if (!env->post ||
+	    tims_post_get_ref(env->post, reg->client_id, &index, &res->rec, &erased,
+			      res->ack.leaf, &e) ||
+	    erased || strcmp(res->rec.check_id, reg->check_id) ||
+	    strcmp(res->rec.officer, who->officer ? who->officer : "") ||
+	    strcmp(res->rec.booth, who->booth ? who->booth : ""))
+		return TIMS_ERR_NOTFOUND;
+	res->ack.rc = TIMS_OK;
+	res->ack.index = index;
+	res->ack.duplicate = 1;
+	return TIMS_OK;
+}
+
 tims_rc tims_booth_register(struct tims_booth *b, const struct tims_booth_env *env,
 			    const struct tims_booth_who *who,
 			    const struct tims_booth_reg *reg,
@@ -818,8 +840,18 @@ tims_rc tims_booth_register(struct tims_booth *b, const struct tims_booth_env *e
 			      "(POST /api/v1/check) and register with its check_id");
 	pthread_mutex_lock(&b->lock);
 	s = find(b, reg->check_id);
-	if (!s) {
+	if (!s || now - s->time_ms > (int64_t)b->cfg.check_lifetime_ms) {
 		pthread_mutex_unlock(&b->lock);
+		/* A retry (same id) of a crossing stored before this service
+		 * forgot its check (a restart): the record says which check it
+		 * was bound to, and who registered it. */
+		if (reg->client_id && reg->client_id[0] &&
+		    retry_of_stored(env, who, reg, res) == TIMS_OK)
+			return TIMS_OK;
+		if (s)
+			return refuse(res, 410, err, "check_id: the check is older than %" PRIu64
+				      " minutes: check the traveller again",
+				      b->cfg.check_lifetime_ms / 60000);
 		return refuse(res, 404, err, "check_id: no such check at this post (unknown, "
 			      "forgotten or made elsewhere): check the traveller again");
 	}
@@ -828,12 +860,6 @@ tims_rc tims_booth_register(struct tims_booth *b, const struct tims_booth_env *e
 		pthread_mutex_unlock(&b->lock);
 		return refuse(res, 403, err, "check_id: made by another officer or at another "
 			      "booth: check the traveller again");
-	}
-	if (now - s->time_ms > (int64_t)b->cfg.check_lifetime_ms) {
-		pthread_mutex_unlock(&b->lock);
-		return refuse(res, 410, err, "check_id: the check is older than %" PRIu64
-			      " minutes: check the traveller again",
-			      b->cfg.check_lifetime_ms / 60000);
 	}
 	if (s->state == 1 || (s->state == 2 && (!reg->client_id || !reg->client_id[0] ||
 						 strcmp(reg->client_id, s->client_id)))) {

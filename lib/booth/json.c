@@ -125,8 +125,11 @@ json_t *tims_booth_check_json(const struct tims_booth_check *c, const struct tim
 	bad = bad || json_object_set_new(screen, "status",
 					 json_string(tims_screen_status_name(c->screen_status))) ||
 	      json_object_set_new(screen, "available",
-				  json_boolean(c->screen_status != TIMS_SCREEN_UNAVAILABLE)) ||
-	      json_object_set(screen, "hits", all);
+				  json_boolean(c->screen_status != TIMS_SCREEN_UNAVAILABLE));
+	/* hits only from a completed screening: an empty list must never be
+	 * readable as "no hits" when the lookup failed */
+	if (!bad && done)
+		bad = json_object_set(screen, "hits", all);
 	if (!bad && c->screen_error[0])
 		bad = json_object_set_new(screen, "error", json_string(c->screen_error));
 	if (!bad && done) {

@@ -49,6 +49,7 @@ struct tims_node {
 	int halt_logged;                   /* the halt was written to the log */
 	struct tims_metric *m_halted;
 	struct tims_oversight_config ov;   /* limits, purposes (oversight.c) */
+	struct node_usage_table *usage;    /* uses per officer, last hour (oversight.c) */
 	struct node_events *events;        /* events for the centre (events.c) */
 };
 
@@ -104,8 +105,8 @@ tims_rc node_h_audit(void *app, struct tims_http_req *req, struct tims_http_resp
  * Oversight (oversight.c). A history read's justification, from the query:
  * ?crossing=N (a record of that document this officer registered at this
  * booth within the window) or ?purpose_code=C&purpose=TEXT. 0 with *out
- * filled, or an HTTP status with resp filled (500: resp not filled).
- * Takes n->lock itself.
+ * filled, or an HTTP status with resp filled (500: the caller answers a
+ * bare 500). A refusal is audited ("history.refused"). Takes n->lock itself.
  */
 struct node_purpose {
 	int64_t crossing;   /* the justifying record, or -1 */
@@ -113,6 +114,10 @@ struct node_purpose {
 };
 int node_history_justify(struct tims_node *n, struct tims_http_req *req, const char *doc,
 			 const char *nat, struct node_purpose *out, struct tims_http_resp *resp);
+/* The uses of the last hour from the audit trail (at start; n->lock not
+ * needed yet), and freeing them (at stop). */
+tims_rc node_usage_load(struct tims_node *n, struct tims_err *err);
+void node_usage_free(struct tims_node *n);
 /* The usage limit of TIMS_ROUTE_LIMITED routes (struct tims_http_config.limit). */
 int node_limit(void *app, const struct tims_http_route *route, struct tims_http_req *req,
 	       struct tims_http_resp *resp);

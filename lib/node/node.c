@@ -459,6 +459,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	    (rc = tims_audit_open(n->dir, TIMS_AUDIT_WRITE, &n->audit, err)) ||
 	    (rc = tims_officers_open_dir(n->dir, cfg->pw_cost, &n->officers, err)) ||
 	    (rc = tims_oversight_load(n->dir, &n->ov, err)) ||
+	    (rc = node_usage_load(n, err)) ||
 	    (rc = load_watchlists(n, err)) ||
 	    (rc = load_booth(n, err)) ||
 	    (rc = load_tls(n, &crt, &key, err)))
@@ -542,6 +543,7 @@ void tims_node_stop(struct tims_node *n)
 		node_log(n, "checkpoint at stop: %s", tims_err_msg(&err));
 	if (n->audit && tims_audit_checkpoint(n->audit, &issued, &err))
 		node_log(n, "audit checkpoint at stop: %s", tims_err_msg(&err));
+	node_usage_free(n);
 	tims_officers_close_dir(n->officers);
 	tims_booth_free(n->booth);
 	tims_screen_index_free(n->ix);

@@ -8,7 +8,6 @@
 #include <jansson.h>
 
 #include "internal.h"
-#include "tims/approval.h"
 #include "tims/oversight.h"
 #include "tims/util.h"
 
@@ -246,6 +245,36 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * A history read refused for want of a justification is on the trail too
+ * ("history.refused"): a probe of other travellers' histories is seen by
+ * the auditors and counts against the officer's limit after a restart.
+ * Returns the status (resp filled), or 500 if the event was not stored.
+ */
+__attribute__((format(printf, 8, 9)))
+static int refuse(struct tims_node *n, struct tims_http_req *req, struct tims_http_resp *resp,
+		  const char *doc, int64_t crossing, int status, const char *code,
+		  const char *fmt, ...)
+{
+	char msg[TIMS_ERR_MSG_BYTES + 128];
+	va_list ap;
+	tims_rc rc;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&n->lock);
+	rc = node_audit(n, req, "history.refused", "", crossing, status,
+			json_pack("{s:s}", "document", doc), json_pack("{s:s}", "reason", msg));
+	pthread_mutex_unlock(&n->lock);
+	if (rc) {
+		node_no_trace(resp);
+		return 500;
+	}
+	tims_http_reply_error(resp, status, code, "%s", msg);
+	return status;
+}
+
 int node_history_justify(struct tims_node *n, struct tims_http_req *req, const char *doc,
 			 const char *nat, struct node_purpose *out, struct tims_http_resp *resp)
 {
@@ -290,29 +319,23 @@ int node_history_justify(struct tims_node *n, struct tims_http_req *req, const c
 							       req->who.id, req->who.booth, wall_ms(),
 							       &err);
 		free(rec);
-		if (rc == TIMS_ERR_DENIED) {
-			tims_http_reply_error(resp, 403, "not_justified", "%s; state a purpose_code "
-					      "and a purpose instead", err.msg);
-			return 403;
-		}
+		if (rc == TIMS_ERR_DENIED)
+			return refuse(n, req, resp, doc, (int64_t)idx, 403, "not_justified", "%s; state a "
+				      "purpose_code and a purpose instead", err.msg);
 		if (rc)
 			return 500;
 		out->crossing = (int64_t)idx;
 		snprintf(out->text, sizeof(out->text), "crossing %" PRIu64, idx);
 		return 0;
 	}
-	if (!code || !text) {
-		tims_http_reply_error(resp, 400, "purpose_required",
+	if (!code || !text)
+		return refuse(n, req, resp, doc, -1, 400, "purpose_required",
 			"purpose_code and purpose: state why you need this history (a code of "
 			"GET /api/v1/purposes and a text), or give the crossing of this session "
 			"it serves");
-		return 400;
-	}
-	if (!(pp = tims_oversight_purpose(&n->ov, code))) {
-		tims_http_reply_error(resp, 400, "bad_purpose", "purpose_code: not one of this "
-				      "post's purposes (GET /api/v1/purposes)");
-		return 400;
-	}
+	if (!(pp = tims_oversight_purpose(&n->ov, code)))
+		return refuse(n, req, resp, doc, -1, 400, "bad_purpose", "purpose_code: not one of this "
+			      "post's purposes (GET /api/v1/purposes)");
 	if (strlen(text) < TIMS_PURPOSE_TEXT_MIN || strlen(text) > TIMS_PURPOSE_TEXT_MAX) {
 		tims_http_reply_error(resp, 400, "bad_field", "purpose: %d to %d characters saying "
 				      "why (a case or request reference)", TIMS_PURPOSE_TEXT_MIN,
@@ -338,29 +361,184 @@ tims_rc node_h_purposes(void *app, struct tims_http_req *req, struct tims_http_r
 
 /* --- the node: usage limits ---------------------------------------------- */
 
+/*
+ * Uses per officer in one-minute slots over the last hour, in memory, and
+ * rebuilt at start from the audit trail (node_usage_load): every use a
+ * limit counts leaves an audit event before its answer ("check",
+ * "history", "history.refused"), so the count survives a restart or a crash
+ * of the node without a write of its own — and without a new way for a
+ * full or failing disk to stop the booths.
+ */
+#define USAGE_SLOTS 60
+#define USAGE_OFFICERS_MAX 65536
+
+enum { USE_CHECK = 0, USE_HISTORY = 1 };
+
+struct node_usage {
+	char officer[TIMS_PRINCIPAL_ID_MAX + 1];
+	int64_t minute[USAGE_SLOTS];
+	uint32_t n[2][USAGE_SLOTS];
+};
+
+struct node_usage_table {
+	size_t len, cap;
+	struct node_usage *v;
+};
+
+static struct node_usage *usage_of(struct tims_node *n, const char *officer)
+{
+	struct node_usage_table *t = n->usage;
+	struct node_usage *v;
+
+	if (!t && !(t = n->usage = calloc(1, sizeof(*t))))
+		return NULL;
+	for (size_t i = 0; i < t->len; i++)
+		if (!strcmp(t->v[i].officer, officer))
+			return &t->v[i];
+	if (t->len == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 16;
+
+		if (cap > USAGE_OFFICERS_MAX || !(v = realloc(t->v, cap * sizeof(*v))))
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	v = &t->v[t->len++];
+	memset(v, 0, sizeof(*v));
+	for (size_t i = 0; i < USAGE_SLOTS; i++)
+		v->minute[i] = INT64_MIN;
+	snprintf(v->officer, sizeof(v->officer), "%s", officer);
+	return v;
+}
+
+static uint64_t usage_sum(const struct node_usage *u, int kind, int64_t minute)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < USAGE_SLOTS; i++)
+		if (u->minute[i] > minute - USAGE_SLOTS && u->minute[i] <= minute)
+			sum += u->n[kind][i];
+	return sum;
+}
+
+static void usage_add(struct node_usage *u, int kind, int64_t minute)
+{
+	size_t slot = (size_t)(((minute % USAGE_SLOTS) + USAGE_SLOTS) % USAGE_SLOTS);
+
+	if (u->minute[slot] != minute) {
+		if (u->minute[slot] > minute)
+			return; /* older than what the slot holds: out of the window */
+		u->minute[slot] = minute;
+		u->n[0][slot] = u->n[1][slot] = 0;
+	}
+	u->n[kind][slot]++;
+}
+
+void node_usage_free(struct tims_node *n)
+{
+	if (n->usage)
+		free(n->usage->v);
+	free(n->usage);
+	n->usage = NULL;
+}
+
+struct usage_scan {
+	struct tims_node *n;
+	int64_t since, t;
+	int found;
+	uint64_t counted;
+};
+
+static tims_rc time_at(void *ctx, uint64_t index, const struct tims_audit_event *ev)
+{
+	struct usage_scan *c = ctx;
+
+	(void)index;
+	c->found = 1;
+	c->t = ev->time_ms;
+	return TIMS_OK;
+}
+
+static tims_rc count_one(void *ctx, uint64_t index, const struct tims_audit_event *ev)
+{
+	struct usage_scan *c = ctx;
+	struct node_usage *u;
+	int kind;
+
+	(void)index;
+	if (ev->time_ms < c->since)
+		return TIMS_OK;
+	if (!strcmp(ev->action, "check"))
+		kind = USE_CHECK;
+	else if (!strcmp(ev->action, "history") || !strcmp(ev->action, "history.refused"))
+		kind = USE_HISTORY;
+	else
+		return TIMS_OK;
+	if (!(u = usage_of(c->n, ev->actor)))
+		return TIMS_ERR_NOMEM;
+	usage_add(u, kind, ev->time_ms / 60000);
+	c->counted++;
+	return TIMS_OK;
+}
+
+/* The time of event i, or found = 0 past the end. */
+static tims_rc probe(struct tims_node *n, uint64_t i, struct usage_scan *c, struct tims_err *err)
+{
+	c->found = 0;
+	return tims_audit_list(n->audit, i, 1, time_at, c, err);
+}
+
+tims_rc node_usage_load(struct tims_node *n, struct tims_err *err)
+{
+	struct usage_scan c = { n, wall_ms() - 3600 * 1000, 0, 0, 0 };
+	uint64_t lo = 0, hi = 1;
+	tims_rc rc;
+
+	/* The log's end (doubling), then its first event of the last hour:
+	 * the audit trail's times never go back. */
+	while (!(rc = probe(n, hi - 1, &c, err)) && c.found && c.t < c.since && hi < (UINT64_MAX >> 2))
+		hi *= 2;
+	if (rc)
+		return rc;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if ((rc = probe(n, mid, &c, err)))
+			return rc;
+		if (c.found && c.t < c.since)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if ((rc = tims_audit_list(n->audit, lo, UINT64_MAX, count_one, &c, err)))
+		return rc;
+	if (c.counted)
+		node_log(n, "limits: %" PRIu64 " checks and history reads of the last hour counted "
+			 "from the audit trail", c.counted);
+	return TIMS_OK;
+}
+
 int node_limit(void *app, const struct tims_http_route *route, struct tims_http_req *req,
 	       struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
 	int history = route->fn == node_h_history;
 	const char *kind = history ? "history" : "check";
-	uint64_t limit = history ? n->ov.history_per_hour : n->ov.checks_per_hour, used = 0;
-	struct tims_err err;
-	int admitted = 0;
-	tims_rc rc;
+	uint64_t limit = history ? n->ov.history_per_hour : n->ov.checks_per_hour, used;
+	int64_t minute = wall_ms() / 60000;
+	struct node_usage *u;
 
 	pthread_mutex_lock(&n->lock);
-	rc = tims_approval_usage_take(n->post, req->who.id, kind, wall_ms(), 3600 * 1000, limit,
-				      &admitted, &used, &err);
-	if (rc) {
+	if (!(u = usage_of(n, req->who.id))) {
 		pthread_mutex_unlock(&n->lock);
-		node_log(n, "limit: %s", tims_err_msg(&err));
 		/* Fail closed: a count that cannot be kept is not a free pass. */
 		tims_http_reply_error(resp, 503, "limit_unavailable",
 				      "the usage count could not be kept; nothing done");
 		return 1;
 	}
-	if (admitted) {
+	used = usage_sum(u, history ? USE_HISTORY : USE_CHECK, minute);
+	if (used < limit) {
+		usage_add(u, history ? USE_HISTORY : USE_CHECK, minute);
 		pthread_mutex_unlock(&n->lock);
 		return 0;
 	}

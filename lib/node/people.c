@@ -327,14 +327,21 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 				json_pack("{s:b}", "manual", jman != NULL),
 				json_pack("{s:s}", "error", err.msg));
 		pthread_mutex_unlock(&n->lock);
-		free(m);
 		free(c);
-		if (rc)
+		if (rc) {
+			free(m);
 			return node_no_trace(resp);
-		if (err.rc == TIMS_ERR_INVALID)
+		}
+		if (err.rc == TIMS_ERR_INVALID) {
+			json_t *doc = m ? tims_mrz_json(m) : NULL;
+
+			free(m);
+			/* what could be read, with the MRZ's errors, and where to go */
 			return tims_http_reply_json(resp, 422, json_pack(
-				"{s:s, s:s, s:s}", "error", "unreadable_document", "message", err.msg,
-				"manual", "/api/v1/check"));
+				"{s:s, s:s, s:s, s:o?}", "error", "unreadable_document", "message", err.msg,
+				"manual", "/api/v1/check", "document", doc));
+		}
+		free(m);
 		return tims_http_reply_error(resp, 500, "check_failed", "%s", err.msg);
 	}
 	if (c->screen_status == TIMS_SCREEN_FAILED)
@@ -364,11 +371,17 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	tims_booth_reduce(c, c);
 	out = tims_booth_check_json(c, m);
 	if (out && status == 503) {
-		json_object_set_new(out, "error", json_string("screening_failed"));
-		json_object_set_new(out, "message", json_sprintf(
-			"screening failed, the traveller is not screened: %s; the traveller "
-			"cannot be admitted on this check (refuse, or send to second line)",
-			c->screen_error));
+		/* the error first, as every error answer; then the check, whose id
+		 * can register a refusal or a referral */
+		json_t *e = json_pack("{s:s, s:o}", "error", "screening_failed", "message",
+			json_sprintf("screening failed, the traveller is not screened: %s; the "
+				     "traveller cannot be admitted on this check (refuse, or send "
+				     "to second line)", c->screen_error));
+
+		if (e)
+			json_object_update(e, out);
+		json_decref(out);
+		out = e;
 	}
 	free(m);
 	free(c);
@@ -453,6 +466,15 @@ out:
 	return rc;
 }
 
+/*
+ * 1 while the post handle is not thread-safe (this branch): n->lock is held
+ * across tims_booth_register, as across tims_post_register before. 0 once
+ * the post's handle takes its own lock and group-commits concurrent
+ * registrations (branch groupcommit): then nothing of the node's is held
+ * across the commit.
+ */
+#define REGISTER_UNDER_NODE_LOCK 1
+
 struct owed_ctx {
 	const struct tims_http_req *req;
 };
@@ -514,8 +536,7 @@ static int codes_text(json_t *arr, char *out, size_t size, char *msg, size_t msg
 }
 
 /* A discreet-check traveller's record, when this crossing came with it: the
- * centre learns who travels with them (n->lock not needed: the post is
- * thread-safe for reads). */
+ * centre learns who travels with them. */
 static void report_companion(struct tims_node *n, const struct tims_record *rec,
 			     uint64_t index)
 {
@@ -620,13 +641,18 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 					     "crossings: %s; nothing recorded", why);
 	}
 	/*
-	 * Lock discipline: n->lock is NOT held across the registration. The
-	 * booth service locks its own table briefly; tims_post_register takes
-	 * the post's own lock and lets concurrent registrations share one
-	 * commit (group commit). n->lock is taken again only for the audit log.
+	 * Lock discipline: the booth service locks its own table briefly and
+	 * nothing else. Whether n->lock is held across the registration is
+	 * REGISTER_UNDER_NODE_LOCK: a post handle that serialises itself and
+	 * commits concurrent registrations together (group commit) needs no
+	 * lock of ours; one that does not must not be used by two threads.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (REGISTER_UNDER_NODE_LOCK)
+		pthread_mutex_lock(&n->lock);
 	rc = tims_booth_register(n->booth, &env, &who, &reg, owed_event, &oc, res, &err);
+	if (REGISTER_UNDER_NODE_LOCK)
+		pthread_mutex_unlock(&n->lock);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (res->refused) {
 		/* refused before anything was stored: the attempt is on the trail */
@@ -715,8 +741,13 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 				    res->ack.index, res->rec.decision, &res->rec.person,
 				    res->rec.vehicle.plate[0] ? &res->rec.vehicle : NULL,
 				    res->rec.hits, res->rec.nhits, NULL, 0);
-		if (res->rec.accompanies != TIMS_RECORD_NO_INDEX)
+		if (res->rec.accompanies != TIMS_RECORD_NO_INDEX) {
+			if (REGISTER_UNDER_NODE_LOCK)
+				pthread_mutex_lock(&n->lock);
 			report_companion(n, &res->rec, res->ack.index);
+			if (REGISTER_UNDER_NODE_LOCK)
+				pthread_mutex_unlock(&n->lock);
+		}
 	}
 	tims_metric_set(n->m_log_size, (int64_t)res->ack.index + 1);
 	free(res);

@@ -600,7 +600,8 @@ static int paper_record(struct tims_node *n, const struct tims_http_req *req, js
 
 /*
  * Each traveller of a paper register is screened when the register is
- * entered (n->lock held): the records stay "not screened" (no check was
+ * entered (taking n->lock for each traveller, so that the booths' checks
+ * are not held up by a long register): the records stay "not screened" (no check was
  * made when they crossed), but every hit goes to the centre now, discreet
  * ones as DISCREET_HIT. *shown: the hits a supervisor may be told of (not
  * discreet). Fails (nothing submitted) when a screening fails; with no
@@ -621,10 +622,10 @@ static tims_rc paper_screen(struct tims_node *n, const struct tims_http_req *req
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (!n->wl || !n->ix)
-		goto out;
-	*screened = 1;
-	for (size_t i = 0; i < count && !rc; i++) {
+	pthread_mutex_lock(&n->lock);
+	*screened = n->wl && n->ix;
+	pthread_mutex_unlock(&n->lock);
+	for (size_t i = 0; *screened && i < count && !rc; i++) {
 		const struct tims_record *r = &recs[i];
 		struct tims_wl_query q = {
 			.doc_number = r->person.doc_number, .doc_issuer = r->person.issuer,
@@ -633,11 +634,14 @@ static tims_rc paper_screen(struct tims_node *n, const struct tims_http_req *req
 			.sex = r->person.sex[0], .plate = r->vehicle.plate, .vin = r->vehicle.vin,
 		};
 
-		if (tims_wl_screen(n->wl, n->ix, &q, sc, &e2)) {
+		pthread_mutex_lock(&n->lock);
+		if (!n->wl || !n->ix || tims_wl_screen(n->wl, n->ix, &q, sc, &e2)) {
+			pthread_mutex_unlock(&n->lock);
 			rc = tims_err_set(err, TIMS_ERR_STATE, "crossings[%zu]: screening failed: %s",
-					  i, e2.msg);
+					  i, n->wl && n->ix ? e2.msg : "the watchlists were unloaded");
 			break;
 		}
+		pthread_mutex_unlock(&n->lock);
 		for (int discreet = 0; discreet < 2; discreet++) {
 			tims_event_init(ev);
 			for (size_t k = 0; k < sc->nhits && ev->nhits < TIMS_EVENT_MAX_HITS; k++) {
@@ -713,11 +717,9 @@ tims_rc node_h_paper_import(void *app, struct tims_http_req *req, struct tims_ht
 				: tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg);
 		}
 	}
-	pthread_mutex_lock(&n->lock);
 	/* Fail closed: a register whose travellers could not be screened is
 	 * not taken (try again once screening works). */
 	if (paper_screen(n, req, recs, count, &screened, &shown, &err)) {
-		pthread_mutex_unlock(&n->lock);
 		free(recs);
 		if (err.rc == TIMS_ERR_NOMEM)
 			return TIMS_ERR_NOMEM;
@@ -726,6 +728,7 @@ tims_rc node_h_paper_import(void *app, struct tims_http_req *req, struct tims_ht
 					     err.msg);
 	}
 	/* What the supervisor is told of the screening: no discreet hit. */
+	pthread_mutex_lock(&n->lock);
 	rc = submit(n, req, resp, TIMS_APPROVAL_PAPER_IMPORT, reason, recs, count,
 		    json_pack("{s:I, s:s, s:I}", "crossings", (json_int_t)count, "screening",
 			      screened ? "done" : "unavailable", "hits", (json_int_t)shown),
@@ -737,6 +740,17 @@ tims_rc node_h_paper_import(void *app, struct tims_http_req *req, struct tims_ht
 }
 
 /* --- the second person ---------------------------------------------------- */
+
+/* An approval id as tims_approval_submit makes them: 32 lower-case hex. */
+static int valid_id(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id[i]; i++)
+		if (!isdigit((unsigned char)id[i]) && !(id[i] >= 'a' && id[i] <= 'f'))
+			return 0;
+	return i == TIMS_APPROVAL_ID_CHARS - 1;
+}
 
 struct list_ctx {
 	json_t *arr;
@@ -785,6 +799,10 @@ tims_rc node_h_approval(void *app, struct tims_http_req *req, struct tims_http_r
 	json_t *arr = json_array(), *o;
 	tims_rc rc;
 
+	if (!valid_id(req->param[0])) {
+		json_decref(arr);
+		return tims_http_reply_error(resp, 404, "not_found", "no such approval request");
+	}
 	pthread_mutex_lock(&n->lock);
 	rc = tims_approval_get(n->post, req->param[0], &a, &recs, &nrec, &err);
 	if (rc == TIMS_ERR_NOTFOUND) {
@@ -830,6 +848,8 @@ tims_rc node_h_approve(void *app, struct tims_http_req *req, struct tims_http_re
 	tims_rc rc;
 	int status;
 
+	if (!valid_id(req->param[0]))
+		return tims_http_reply_error(resp, 404, "not_found", "no such approval request");
 	pthread_mutex_lock(&n->lock);
 	if ((why = node_halted(n, NULL))) {
 		pthread_mutex_unlock(&n->lock);

@@ -1,8 +1,8 @@
 /*
- * approvals.c — two-person approval requests and per-officer usage counts,
- * in two tables of post.db beside the log (see include/tims/approval.h).
+ * approvals.c — two-person approval requests, in a table of post.db beside
+ * the log (see include/tims/approval.h).
  *
- * Created by the first writer that needs them, so an older post.db opens
+ * Created by the first writer that needs it, so an older post.db opens
  * unchanged. A request's records are kept as their canonical encodings
  * (each a 4-byte big-endian length and the bytes): the typed record goes
  * in and comes out, no JSON in between.
@@ -32,13 +32,7 @@ static const char approval_schema[] =
 	"CREATE TRIGGER IF NOT EXISTS approvals_once BEFORE UPDATE ON approvals"
 	" WHEN OLD.approver IS NOT NULL OR NEW.records IS NOT OLD.records"
 	" OR NEW.submitter IS NOT OLD.submitter OR NEW.kind IS NOT OLD.kind BEGIN"
-	" SELECT RAISE(ABORT, 'an approval request is decided once'); END;"
-	"CREATE TABLE IF NOT EXISTS officer_usage ("
-	" officer TEXT NOT NULL,"
-	" kind TEXT NOT NULL,"
-	" minute INTEGER NOT NULL,"    /* time_ms / 60000 */
-	" n INTEGER NOT NULL,"
-	" PRIMARY KEY (officer, kind, minute))";
+	" SELECT RAISE(ABORT, 'an approval request is decided once'); END;";
 
 const char *tims_approval_kind_name(unsigned kind)
 {
@@ -353,64 +347,5 @@ tims_rc tims_approval_list(struct tims_post *p, int64_t since_ms, size_t max,
 	if (!rc && s != SQLITE_DONE)
 		rc = post_db_err(p, "listing approval requests", err);
 	sqlite3_finalize(st);
-	return rc;
-}
-
-tims_rc tims_approval_usage_take(struct tims_post *p, const char *officer, const char *kind,
-				 int64_t now_ms, int64_t window_ms, uint64_t limit,
-				 int *admitted, uint64_t *used, struct tims_err *err)
-{
-	int64_t minute = now_ms / 60000, span = (window_ms + 59999) / 60000;
-	sqlite3_stmt *sum = NULL, *add = NULL, *drop = NULL;
-	int committed = 0;
-	tims_rc rc;
-
-	*admitted = 0;
-	*used = 0;
-	if (span < 1)
-		span = 1;
-	if ((rc = ensure_schema(p, err)) ||
-	    (rc = prepare(p, "SELECT COALESCE(SUM(n), 0) FROM officer_usage"
-			  " WHERE officer = ?1 AND kind = ?2 AND minute > ?3", &sum, err)) ||
-	    (rc = prepare(p, "INSERT INTO officer_usage (officer, kind, minute, n)"
-			  " VALUES (?1, ?2, ?3, 1) ON CONFLICT (officer, kind, minute)"
-			  " DO UPDATE SET n = n + 1", &add, err)) ||
-	    (rc = prepare(p, "DELETE FROM officer_usage WHERE officer = ?1 AND kind = ?2"
-			  " AND minute <= ?3", &drop, err)) ||
-	    (rc = tims_mlog_begin(p->log, err)))
-		goto out;
-	sqlite3_bind_text(sum, 1, officer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(sum, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(sum, 3, minute - span);
-	if (sqlite3_step(sum) != SQLITE_ROW) {
-		rc = post_db_err(p, "counting an officer's uses", err);
-		tims_mlog_rollback(p->log);
-		goto out;
-	}
-	*used = (uint64_t)sqlite3_column_int64(sum, 0);
-	sqlite3_reset(sum);
-	if (*used >= limit) {
-		tims_mlog_rollback(p->log); /* nothing counted */
-		goto out;
-	}
-	sqlite3_bind_text(add, 1, officer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(add, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(add, 3, minute);
-	sqlite3_bind_text(drop, 1, officer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(drop, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(drop, 3, minute - span);
-	if ((rc = tims_mlog_step(p->log, add, "counting an officer's use", err)) ||
-	    (rc = tims_mlog_step(p->log, drop, "dropping old counts", err)) ||
-	    (rc = tims_mlog_commit(p->log, &committed, err))) {
-		if (!committed)
-			tims_mlog_rollback(p->log);
-		goto out;
-	}
-	*admitted = 1;
-	(*used)++;
-out:
-	sqlite3_finalize(sum);
-	sqlite3_finalize(add);
-	sqlite3_finalize(drop);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * retention erasure, and tiles (c2sp.org/tlog-tiles, served by the log:
  * tims_mlog_tile and tims_mlog_entries).
  */
+#include "tims/tlog.h"
 #include "tims/util.h"
 #include "internal.h"
 
@@ -39,6 +40,39 @@ tims_rc tims_post_get(struct tims_post *p, uint64_t index,
 						rec, err);
 		else if (!rc)
 			tims_record_init(rec);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+tims_rc tims_post_get_ref(struct tims_post *p, const char *ref, uint64_t *index,
+			  struct tims_record *rec, int *erased, tims_hash leaf,
+			  struct tims_err *err)
+{
+	sqlite3_stmt *st = p->st[ST_BY_REF];
+	tims_rc rc = TIMS_OK;
+	int s;
+
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_DONE) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "no record with id '%.64s'", ref);
+	} else if (s != SQLITE_ROW) {
+		rc = post_db_err(p, "reading a record", err);
+	} else if (sqlite3_column_bytes(st, 2) != TIMS_RECORD_ENTRY_BYTES) {
+		rc = tims_err_set(err, TIMS_ERR_TAMPER, "record with id '%.64s': entry is not %d bytes",
+				  ref, TIMS_RECORD_ENTRY_BYTES);
+	} else {
+		*index = (uint64_t)sqlite3_column_int64(st, 0);
+		if (leaf)
+			tims_tlog_leaf_hash(sqlite3_column_blob(st, 2), TIMS_RECORD_ENTRY_BYTES, leaf);
+		*erased = sqlite3_column_type(st, 1) == SQLITE_NULL;
+		if (*erased)
+			tims_record_init(rec);
+		else
+			rc = tims_record_decode(sqlite3_column_blob(st, 1),
+						(size_t)sqlite3_column_bytes(st, 1), rec, err);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);

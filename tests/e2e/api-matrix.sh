@@ -103,7 +103,9 @@ call() { # METHOD PATH TOKEN WHO
 	case "$1 $2" in
 	"POST /api/v1/session") req POST "$2" "$3" "{\"officer\":\"p-$4\",\"password\":\"matrix password p-$4\",\"code\":\"$(oathtool --totp -b "${SECRET[p-$4]}")\",\"booth\":\"M1\"}" ;;
 	"POST /api/v1/check") req POST "$2" "$3" "{\"mrz\":\"$MRZ\"}" ;;
-	"POST /api/v1/crossings") req POST "$2" "$3" "{\"mrz\":\"$MRZ\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"matrix-$4\"}" ;;
+	"POST /api/v1/crossings") # a check of the caller's own first (a booth's two steps)
+		req POST /api/v1/check "$3" "{\"mrz\":\"$MRZ\"}" >/dev/null
+		req POST "$2" "$3" "{\"check_id\":\"$(check_id_of <"$T_TMP/body")\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"matrix-$4\"}" ;;
 	"GET /api/v1/history/{document}") req GET "/api/v1/history/L898902C3?purpose_code=risk-analysis&purpose=matrix%20test" "$3" ;;
 	"GET /api/v1/audit") req GET "/api/v1/audit?count=1" "$3" ;;
 	"POST /api/v1/second-line") req POST "$2" "$3" "{\"first\":$([ "$4" = officer ] && echo 0 || echo 1),\"decision\":\"admit\"}" ;;

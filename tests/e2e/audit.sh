@@ -64,7 +64,7 @@ out=$("$TIMS" audit list --post "$P")
 t_match "list: who, where, what and the status" 'check +ivanova +officer +B3 +127\.0\.0\.1 +200' "$out"
 t_match "list: the stated purpose of a history read" 'history .*purpose "second-line: second line interview"' "$out"
 t_match "list: what was asked" 'asked \{"document":"L898902C3"' "$out"
-t_match "list: what was shown" 'shown \{"history_records":0,"hits":\[\]' "$out"
+t_match "list: what was found and shown, with the check's id" 'shown \{"check_id":"[0-9a-f]{32}",.*"history_records":0,"hits":\[\]' "$out"
 t_eq "list --from 1 --count 2: two events" 2 "$("$TIMS" audit list --post "$P" --from 1 --count 2 --json | wc -l)"
 t_ok "list --json: one JSON object a line, with index and action" \
 	python3 -c 'import json,sys; [json.loads(l)["action"] and json.loads(l)["index"] >= 0 for l in sys.stdin]' \

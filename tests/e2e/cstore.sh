@@ -60,8 +60,8 @@ start_centre
 # An entry registered by mistake, and its correction into an exit (0, 1).
 "$TIMS" cross --post "$P" --doc-number K1 --surname KOLEV --given-names ANA --nationality BGR \
 	--direction entry --officer O1 --booth B1 >/dev/null
-"$TIMS" cross --post "$P" --doc-number K1 --surname KOLEV --given-names ANA --nationality BGR \
-	--direction exit --officer S1 --booth B1 --corrects 0 --reason "wrong direction" >/dev/null
+printf '{"id":"k1-fix","direction":"exit","officer":"S1","booth":"B1","person":{"number":"K1","surname":"KOLEV","given_names":"ANA","nationality":"BGR"},"corrects":0,"reason":"wrong direction"}\n' |
+	"$TIMS" cross import --post "$P" - >/dev/null 2>&1
 "$TIMS" post serve "$P" --port 0 >"$T_TMP/post.out" 2>"$T_TMP/post.log" &
 PIDS+=($!)
 wait_for 150 grep -q "listening on" "$T_TMP/post.out"

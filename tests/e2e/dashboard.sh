@@ -82,8 +82,10 @@ for n in post-a post-b; do
 	TOKEN[$n]=$(req "${PURL[$n]}" POST /api/v1/session "" "{\"officer\":\"b-$n\",\"password\":\"booth password 1\",\"code\":\"$(oathtool --totp -b "$(cat "$T_TMP/secret-$n")")\",\"booth\":\"B1\"}" |
 		sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
 done
-cross() { # POST ID DOC SURNAME GIVEN DOB
-	req "${PURL[$1]}" POST /api/v1/crossings "${TOKEN[$1]}" "{\"id\":\"$2\",\"direction\":\"entry\",\"decision\":\"admit\",\"screening\":\"no hits\",\"person\":{\"doc_code\":\"P\",\"issuer\":\"BGR\",\"number\":\"$3\",\"surname\":\"$4\",\"given_names\":\"$5\",\"nationality\":\"BGR\",\"birth_date\":\"$6\",\"sex\":\"M\"}}" >/dev/null
+cross() { # POST ID DOC SURNAME GIVEN DOB: the booth's check, then the crossing
+	local c
+	c=$(req "${PURL[$1]}" POST /api/v1/check "${TOKEN[$1]}" "{\"manual\":$(manual_person "$3" "$4" "$5" "$6")}" | check_id_of)
+	req "${PURL[$1]}" POST /api/v1/crossings "${TOKEN[$1]}" "{\"id\":\"$2\",\"check_id\":\"$c\",\"direction\":\"entry\",\"decision\":\"admit\"}" >/dev/null
 }
 cross post-a a1 AA1000001 IVANOV PETAR 1980-01-02
 cross post-a a2 AA1000002 GEORGIEV NIKOLA 1975-05-05
@@ -94,7 +96,7 @@ cross post-b b2 BB1000002 PETROVA MILENA 1985-03-03
 WANTED='P<RUSSHCHERBAKOV<<YURIY<<<<<<<<<<<<<<<<<<<<<\n7200000175RUS7104125M3306150<<<<<<<<<<<<<<<6'
 chk=$(req "${PURL[post-a]}" POST /api/v1/check "${TOKEN[post-a]}" "{\"mrz\":\"$WANTED\"}")
 t_match "traffic: the booth's check finds the wanted traveller" '"list":"wanted","kind":"persons","ref":"P-001"' "$chk"
-r=$(req "${PURL[post-a]}" POST /api/v1/crossings "${TOKEN[post-a]}" "{\"id\":\"a4\",\"mrz\":\"$WANTED\",\"direction\":\"entry\",\"decision\":\"second-line\",\"screening\":\"1 hit: wanted/P-001 1.00\"}")
+r=$(req "${PURL[post-a]}" POST /api/v1/crossings "${TOKEN[post-a]}" "{\"id\":\"a4\",\"check_id\":\"$(printf '%s' "$chk" | check_id_of)\",\"direction\":\"entry\",\"decision\":\"second-line\"}")
 t_match "traffic: his crossing is registered, second line" '"index":[0-9]+' "$r"
 EXPECT_TOTAL=6
 centre_size() { curl -s --cacert "$C/ca.crt" "$CURL_/api/v1/centre/status" | python3 -c 'import json,sys; print(sum(p["size"] for p in json.load(sys.stdin)["posts"]))'; }

@@ -76,9 +76,10 @@ TOKEN=$(req POST /api/v1/session "{\"officer\":\"off1\",\"password\":\"officer p
 	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
 ACK=0
 traffic() { # COUNT TAG
-	local k r
+	local k r c
 	for k in $(seq 1 "$1"); do
-		r=$(req POST /api/v1/crossings "{\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"$2-$k\",\"person\":{\"surname\":\"IVANOV\",\"given_names\":\"PETAR\",\"nationality\":\"BGR\",\"birth_date\":\"1980-01-0$k\",\"sex\":\"M\",\"doc_code\":\"P\",\"number\":\"$2$k\",\"issuer\":\"BGR\"}}")
+		c=$(req POST /api/v1/check "{\"manual\":$(manual_person "$2$k" IVANOV PETAR "1980-01-0$k")}" | check_id_of)
+		r=$(req POST /api/v1/crossings "{\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"$2-$k\",\"check_id\":\"$c\"}")
 		case $r in 201*) ACK=$((ACK + 1)) ;; *) echo "# registration refused: $r" ;; esac
 	done
 }

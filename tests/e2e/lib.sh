@@ -69,12 +69,23 @@ preq() {
 	curl "${args[@]}"
 }
 
+# check_id_of: the check id of a POST /api/v1/check answer on stdin.
+check_id_of() { sed -n 's/.*"check_id":"\([0-9a-f]*\)".*/\1/p'; }
+# manual_person DOC SURNAME GIVEN DOB [NAT] [SEX]: the "manual" object of a
+# check, a document typed by hand.
+manual_person() {
+	printf '{"doc_code":"P","issuer":"%s","doc_number":"%s","surname":"%s","given_names":"%s","nationality":"%s","birth_date":"%s","sex":"%s"}' \
+		"${5:-BGR}" "$1" "$2" "$3" "${5:-BGR}" "$4" "${6:-M}"
+}
+
 # traffic COUNT TAG: COUNT crossings through the node's API (ids TAG-1 ...),
-# each acknowledged one counted in ACK.
+# each a check then its crossing, as a booth does; each acknowledged one
+# counted in ACK.
 traffic() {
-	local k r
+	local k r c
 	for k in $(seq 1 "$1"); do
-		r=$(preq POST /api/v1/crossings "{\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"$2-$k\",\"person\":{\"surname\":\"PETROV\",\"given_names\":\"IVAN\",\"nationality\":\"BGR\",\"birth_date\":\"1980-01-01\",\"sex\":\"M\",\"doc_code\":\"P\",\"number\":\"$2$k\",\"issuer\":\"BGR\"}}")
+		c=$(preq POST /api/v1/check "{\"manual\":$(manual_person "$2$k" PETROV IVAN 1980-01-01)}" | check_id_of)
+		r=$(preq POST /api/v1/crossings "{\"check_id\":\"$c\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"$2-$k\"}")
 		case $r in *'"index"'*) ACK=$((ACK + 1)) ;; esac
 	done
 }

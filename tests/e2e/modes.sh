@@ -43,7 +43,8 @@ req() { # METHOD PATH [TOKEN] [BODY]
 }
 TOKEN=$(req POST /api/v1/session "" "{\"officer\":\"off1\",\"password\":\"officer password 1\",\"code\":\"$(oathtool --totp -b "$S")\",\"booth\":\"B1\"}" |
 	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
-t_match "a crossing registered" '^201 ' "$(req POST /api/v1/crossings "$TOKEN" '{"direction":"entry","decision":"admit","id":"m-1","person":{"surname":"IVANOV","given_names":"PETAR","nationality":"BGR","birth_date":"1980-01-01","sex":"M","doc_code":"P","number":"M0001","issuer":"BGR"}}')"
+CK=$(req POST /api/v1/check "$TOKEN" "{\"manual\":$(manual_person M0001 IVANOV PETAR 1980-01-01)}" | check_id_of)
+t_match "a crossing registered" '^201 ' "$(req POST /api/v1/crossings "$TOKEN" "{\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"m-1\",\"check_id\":\"$CK\"}")"
 # wait until the centre mirrors it and the post holds the centre's watchlist
 synced=no
 for _ in $(seq 1 150); do

@@ -68,9 +68,12 @@ t_eq "post: status" "200 ok" "$(answer docs/openapi.json GET /api/v1/status "$OF
 MRZ='P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10'
 DISCREET='P<TUNALKHALIFI<<MOHAMED<<<<<<<<<<<<<<<<<<<<<\nTN12345670TUN7509018M3001019<<<<<<<<<<<<<<00'
 t_eq "post: check (a hit with its reasons)" "200 ok" "$(answer docs/openapi.json POST /api/v1/check "$OFF" "{\"mrz\":\"$MRZ\"}")"
-t_eq "post: check (a discreet hit as a bare marker)" "200 ok" "$(answer docs/openapi.json POST /api/v1/check "$OFF" "{\"mrz\":\"$DISCREET\"}")"
-t_eq "post: a registered crossing" "201 ok" "$(answer docs/openapi.json POST /api/v1/crossings "$OFF" "{\"id\":\"oa-1\",\"mrz\":\"$MRZ\",\"direction\":\"entry\",\"decision\":\"admit\"}")"
-t_eq "post: the same crossing again (duplicate)" "200 ok" "$(answer docs/openapi.json POST /api/v1/crossings "$OFF" "{\"id\":\"oa-1\",\"mrz\":\"$MRZ\",\"direction\":\"entry\",\"decision\":\"admit\"}")"
+t_eq "post: check (a discreet hit: not shown)" "200 ok" "$(answer docs/openapi.json POST /api/v1/check "$OFF" "{\"mrz\":\"$DISCREET\"}")"
+t_eq "post: check (typed by hand)" "200 ok" "$(answer docs/openapi.json POST /api/v1/check "$OFF" '{"manual":{"surname":"DOE","given_names":"JANE","birth_date":"1980-01-01","doc_number":"X1234"}}')"
+CK=$(check_id_of <"$T_TMP/body")
+t_eq "post: a registered crossing" "201 ok" "$(answer docs/openapi.json POST /api/v1/crossings "$OFF" "{\"id\":\"oa-1\",\"check_id\":\"$CK\",\"direction\":\"entry\",\"decision\":\"admit\"}")"
+t_eq "post: the same crossing again (duplicate)" "200 ok" "$(answer docs/openapi.json POST /api/v1/crossings "$OFF" "{\"id\":\"oa-1\",\"check_id\":\"$CK\",\"direction\":\"entry\",\"decision\":\"admit\"}")"
+t_eq "post: an error answer (an unknown check)" "404 ok" "$(answer docs/openapi.json POST /api/v1/crossings "$OFF" '{"check_id":"00000000000000000000000000000000","direction":"entry"}')"
 t_eq "post: history" "200 ok" "$(answer docs/openapi.json GET '/api/v1/history/L898902C3?purpose_code=investigation&purpose=schema%20check' "$OFF")"
 t_eq "post: audit" "200 ok" "$(answer docs/openapi.json GET '/api/v1/audit?count=5' "$AUD")"
 sleep 1.2

@@ -98,6 +98,10 @@ kill -TERM "$SERVER"; wait "$SERVER" 2>/dev/null
 serve
 t_match "limit: after a restart of the node the count still holds" '^429 .*limit_exceeded' "$(hist)"
 t_match "limit: checks too" '^429 ' "$(req POST /api/v1/check "$KOE" "{\"mrz\":\"$MRZ\"}")"
+kill -KILL "$SERVER"; wait "$SERVER" 2>/dev/null
+serve
+t_match "limit: and after a crash (kill -9): counted again from the audit trail" '^429 .*limit_exceeded' "$(hist)"
+t_match "limit: the node says where the count came from" 'counted from the audit trail' "$(cat "$T_TMP/serve.err")"
 events=$(req GET '/api/v1/audit?count=1000' "$AUD")
 t_match "limit: each refusal is on the audit trail" '"actor":"koev"[^}]*"action":"limit.exceeded"' "$events"
 queued() { sqlite3 "$P/post.db" "SELECT count(*) FROM event_queue WHERE kind = $1"; } # tims/event.h numbers
@@ -117,6 +121,13 @@ t_match "correct: a supervisor turning record 0 into another person's document i
 t_eq "correct: ... and nothing is appended" "$before" "$(size)"
 t_match "correct: a reason is required" '^400 .*reason' \
 	"$(req POST /api/v1/corrections "$GEO" '{"corrects":0,"direction":"exit"}')"
+t_match "correct: a record past the log is a 404" '^404 ' \
+	"$(req POST /api/v1/corrections "$GEO" '{"corrects":99,"reason":"the officer pressed entry","direction":"exit"}')"
+t_match "correct: an unknown person field is named" '^400 .*person.colour: unknown field' \
+	"$(req POST /api/v1/corrections "$GEO" '{"corrects":0,"reason":"the officer pressed entry","person":{"colour":"red"}}')"
+t_match "correct: a refusal code outside the post's list is refused" '^400 .*Z9 is not one of this post' \
+	"$(req POST /api/v1/corrections "$GEO" '{"corrects":0,"reason":"should have been refused","decision":"refuse","refusal_codes":["Z9"]}')"
+t_eq "correct: none of these appended anything" "$before" "$(size)"
 r=$(req POST /api/v1/corrections "$GEO" '{"corrects":0,"reason":"the officer pressed entry for an exit","direction":"exit"}')
 t_match "correct: a supervisor corrects the direction of the same document" '^201 .*"index":4' "$r"
 t_match "correct: the correction is linked to the record it corrects" \
@@ -151,6 +162,12 @@ t_match "paper: a crossing in the future is refused, naming it" '^400 .*crossing
 	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/${y}T05:10/2099-01-01T05:10}")"
 t_match "paper: a line that claims a screening is refused" '^400 .*crossings\[1\].screening: unknown field' \
 	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/\"remarks\":\"register B2 page 14 line 4\"/\"remarks\":\"p14\",\"screening\":\"no hits\"}")"
+t_match "paper: the register's page and line are required" '^400 .*crossings\[1\].remarks: required' \
+	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/\"remarks\":\"register B2 page 14 line 4\"/\"remarks\":\"\"}")"
+t_match "paper: a refusal code outside the post's list is refused" '^400 .*crossings\[0\].refusal_code: Q is not' \
+	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/\"decision\":\"admit\",\"crossed_at\":\"${y}T05:10/\"decision\":\"refuse\",\"refusal_code\":\"Q\",\"crossed_at\":\"${y}T05:10}")"
+t_match "approvals: an unknown request is a 404" '^404 ' "$(req POST /api/v1/approvals/0123456789abcdef0123456789abcdef/approve "$STO")"
+t_match "approvals: a malformed id is a 404 too" '^404 ' "$(req POST '/api/v1/approvals/%0a%1b%5b31m/approve' "$STO")"
 r=$(req POST /api/v1/paper-imports "$GEO" "$PAPER")
 t_match "paper: submitted, pending a second person" '^202 .*"kind":"paper-import","state":"pending".*"records":3' "$r"
 t_match "paper: each traveller screened as entered; the supervisor hears of the wanted one only" \
@@ -180,12 +197,26 @@ t_match "second line: the referring officer does not record the outcome" '^403 .
 	"$(req POST /api/v1/second-line "$IVA" '{"first":3,"decision":"admit"}')"
 t_match "second line: only a referral has a second-line outcome" '^409 .*not_referred' \
 	"$(req POST /api/v1/second-line "$KOE" '{"first":1,"decision":"admit"}')"
+t_match "second line: its refusal codes are the post's" '^400 .*Z9 is not one' \
+	"$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"refuse","refusal_codes":["Z9"]}')"
+t_match "second line: the second line decides (not another referral)" '^400 .*admit or refuse' \
+	"$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"second-line"}')"
 r=$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"refuse","refusal_codes":["E"],"remarks":"no proof of means"}')
 t_match "second line: the outcome is a new record linked to the first" '^201 .*"index":9.*"corrects":3' "$r"
 t_match "second line: the record says so" '"index":9,"record":\{[^}]*"corrects":3,[^}]*"decision":"refuse".*"officer":"koev".*"reason":"second-line outcome".*"refusal_code":"E"' \
 	"$("$TIMS" history --post "$P" Y7654321 --json)"
 t_match "second line: one outcome per referral" '^409 .*already_decided' \
 	"$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"admit"}')"
+
+# ---- the booth's own flow: a crossing just registered justifies the read ------
+cid=$(req POST /api/v1/check "$IVA" "{\"mrz\":\"$MRZ\"}" | sed -n 's/.*"check_id":"\([0-9a-f]*\)".*/\1/p')
+r=$(req POST /api/v1/crossings "$IVA" "{\"check_id\":\"$cid\",\"direction\":\"entry\",\"decision\":\"refuse\",\"refusal_codes\":[\"B\"]}")
+idx=$(printf '%s' "$r" | sed -n 's/^201 .*"index":\([0-9]*\).*/\1/p')
+t_match "booth flow: checked and refused at B3" '^[0-9]+$' "$idx"
+t_match "booth flow: that crossing justifies reading the traveller's history" '^200 .*"crossings":\[' \
+	"$(req GET "/api/v1/history/L898902C3?crossing=$idx" "$IVA")"
+t_match "booth flow: but not for anyone else" '^403 .*not_justified' \
+	"$(req GET "/api/v1/history/L898902C3?crossing=$idx" "$ANA")"
 
 # ---- the centre is told --------------------------------------------------------
 t_eq "events: one CORRECTION queued for the centre" 1 "$(queued 4)"

@@ -65,10 +65,11 @@ req() { # METHOD PATH [BODY]
 }
 N=0
 traffic() { # COUNT: register COUNT crossings, each acknowledged (not in a subshell)
-	local k r
+	local k r c
 	for k in $(seq 1 "$1"); do
 		N=$((N + 1))
-		r=$(req POST /api/v1/crossings "{\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"x-$N\",\"person\":{\"surname\":\"IVANOV\",\"given_names\":\"PETAR\",\"nationality\":\"BGR\",\"birth_date\":\"1980-01-01\",\"sex\":\"M\",\"doc_code\":\"P\",\"number\":\"IDL$N\",\"issuer\":\"BGR\"}}")
+		c=$(req POST /api/v1/check "{\"manual\":$(manual_person "IDL$N" IVANOV PETAR 1980-01-01)}" | check_id_of)
+		r=$(req POST /api/v1/crossings "{\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"x-$N\",\"check_id\":\"$c\"}")
 		case $r in 201*) ;; *) echo "# registration refused: $r"; return 1 ;; esac
 	done
 }

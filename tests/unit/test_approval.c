@@ -1,9 +1,8 @@
 /*
- * test_approval.c — two-person approval and usage counts in post.db
+ * test_approval.c — two-person approval in post.db
  * (tims/approval.h): nothing is appended before a second person approves,
  * the submitter cannot approve, requests expire, an approval appends once
- * and marks every record with its approver; usage limits refuse past the
- * limit and keep their count when the post is closed and opened again.
+ * and marks every record with its approver.
  */
 #include <stdlib.h>
 
@@ -100,38 +99,6 @@ static void test_two_persons(struct tims_post *p)
 	T_OK(strstr(err.msg, "record 1") != NULL, "submit: naming the record (%s)", err.msg);
 }
 
-static void test_usage(void)
-{
-	struct tims_post *p = NULL;
-	struct tims_err err;
-	int64_t t = 1765000000000LL;
-	uint64_t used = 0;
-	int ok = 0, admitted = 0;
-
-	T_OK(tims_post_open(dir, TIMS_POST_WRITE, &p, &err) == TIMS_OK, "usage: open (%s)", err.msg);
-	for (int i = 0; i < 3; i++) {
-		T_OK(tims_approval_usage_take(p, "koev", "history", t + i * 1000, 3600000, 3, &admitted,
-					      &used, &err) == TIMS_OK, "usage: counted");
-		ok += admitted;
-	}
-	T_EQ_INT(ok, 3, "usage: three uses within a limit of 3");
-	T_OK(!tims_approval_usage_take(p, "koev", "history", t + 5000, 3600000, 3, &admitted, &used,
-				       &err) && !admitted && used == 3, "usage: the fourth is refused");
-	T_OK(!tims_approval_usage_take(p, "koev", "check", t + 5000, 3600000, 3, &admitted, &used,
-				       &err) && admitted, "usage: another kind has its own count");
-	T_OK(!tims_approval_usage_take(p, "ivanova", "history", t + 5000, 3600000, 3, &admitted,
-				       &used, &err) && admitted, "usage: another officer has their own");
-	tims_post_free(p);
-	p = NULL;
-	T_OK(tims_post_open(dir, TIMS_POST_WRITE, &p, &err) == TIMS_OK, "usage: open again");
-	T_OK(!tims_approval_usage_take(p, "koev", "history", t + 6000, 3600000, 3, &admitted, &used,
-				       &err) && !admitted, "usage: the count survives closing the post");
-	T_OK(!tims_approval_usage_take(p, "koev", "history", t + 3600000 + 61000, 3600000, 3,
-				       &admitted, &used, &err) && admitted && used == 1,
-	     "usage: an hour later the window has moved on");
-	tims_post_free(p);
-}
-
 int main(void)
 {
 	struct tims_post *p = NULL;
@@ -146,7 +113,6 @@ int main(void)
 		test_two_persons(p);
 		tims_post_free(p);
 	}
-	test_usage();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		T_OK(0, "cleanup");
