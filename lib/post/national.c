@@ -18,7 +18,7 @@
 /*
  * national.db. Bulk loading (benchmarks, e.g. 10 M rows): open it with
  * tims_national_open(dir, 1, ...) and call tims_national_add with batches
- * of TIMS_NATIONAL_MAX_PAGE rows (one transaction each; about 2 µs a row).
+ * of TIMS_NATIONAL_MAX_PAGE rows (one transaction each).
  * Filling it with SQL directly works too, inside one transaction with the
  * index dropped and re-created after: id = post id << 40 | log index (a
  * posts row must exist for the post id), doc_key any 16 bytes (the real
@@ -66,8 +66,12 @@ static const char *const sql[Q_N] = {
 	[Q_COUNT] = "SELECT COUNT(*) FROM crossings",
 };
 
+#define POST_CACHE 16
+
 struct tims_national {
 	sqlite3 *db;
+	struct { char name[TIMS_NOTE_MAX_NAME + 1]; int64_t id; } posts[POST_CACHE];
+	unsigned next_post;         /* the cache slot to replace next */
 	sqlite3_stmt *st[Q_N];
 	uint8_t key[TIMS_NATIONAL_KEY_BYTES];
 	char path[4200];
@@ -143,8 +147,9 @@ tims_rc tims_national_open(const char *post_dir, int writer, struct tims_nationa
 	sqlite3_busy_timeout(nd->db, 5000);
 	/* Derived data: a power cut may lose the last pages, which the next
 	 * round pulls again (the cursor is in the same transactions). */
-	if (sqlite3_exec(nd->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-			 NULL, NULL, NULL) != SQLITE_OK ||
+	/* 64 MiB of page cache: the document index takes keys at random. */
+	if (sqlite3_exec(nd->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			 " PRAGMA cache_size=-65536;", NULL, NULL, NULL) != SQLITE_OK ||
 	    (writer && sqlite3_exec(nd->db, schema, NULL, NULL, NULL) != SQLITE_OK)) {
 		rc = db_err(nd, "schema", err);
 		goto fail;
@@ -282,12 +287,18 @@ static tims_rc post_id(struct tims_national *nd, const char *name, int64_t *id,
 	sqlite3_stmt *st = nd->st[Q_POST_ID];
 	int r;
 
+	/* a page comes from a few posts: their ids, without a query a row */
+	for (unsigned i = 0; i < POST_CACHE; i++)
+		if (nd->posts[i].id && !strcmp(nd->posts[i].name, name)) {
+			*id = nd->posts[i].id;
+			return TIMS_OK;
+		}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	*id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (r == SQLITE_ROW)
-		return TIMS_OK;
+		goto cache;
 	if (r != SQLITE_DONE)
 		return db_err(nd, "posts", err);
 	sqlite3_bind_text(nd->st[Q_POST_ADD], 1, name, -1, SQLITE_STATIC);
@@ -297,6 +308,12 @@ static tims_rc post_id(struct tims_national *nd, const char *name, int64_t *id,
 	if (*id <= 0 || *id >= TIMS_NATIONAL_MAX_POSTS)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "national: more than %d posts",
 				    TIMS_NATIONAL_MAX_POSTS - 1);
+cache:
+	/* Only after a commit would an id added here be certain; a rolled
+	 * back page re-adds the post, and the cache is emptied then (end). */
+	snprintf(nd->posts[nd->next_post].name, sizeof(nd->posts[0].name), "%s", name);
+	nd->posts[nd->next_post].id = *id;
+	nd->next_post = (nd->next_post + 1) % POST_CACHE;
 	return TIMS_OK;
 }
 
@@ -358,8 +375,10 @@ static tims_rc end(struct tims_national *nd, tims_rc rc, struct tims_err *err)
 {
 	if (!rc && sqlite3_exec(nd->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = db_err(nd, "commit", err);
-	if (rc)
+	if (rc) {
 		sqlite3_exec(nd->db, "ROLLBACK", NULL, NULL, NULL);
+		memset(nd->posts, 0, sizeof(nd->posts)); /* ids added in it are gone */
+	}
 	return rc;
 }
 
