@@ -69,7 +69,7 @@ static void print_text(const char *doc, const struct tims_travel *h, int64_t on)
 	}
 	{
 		/* the other posts' crossings, and how current they are */
-		json_t *nj = tims_travel_national_json(h);
+		json_t *nj = tims_travel_national_json(&h->national);
 		const char *note = json_string_value(json_object_get(nj, "note"));
 		const char *at = json_string_value(json_object_get(nj, "as_of"));
 

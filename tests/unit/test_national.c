@@ -225,7 +225,7 @@ static void test_merge(void)
 	     "merge: no replica yet: this post's crossing only, and not current (%s)", err.msg);
 	T_OK(t.nlast == 1 && t.last[0].own, "merge: the last crossing is the post's own");
 	{
-		json_t *j = tims_travel_national_json(&t);
+		json_t *j = tims_travel_national_json(&t.national);
 		const char *note = json_string_value(json_object_get(j, "note"));
 
 		T_OK(note && strstr(note, "no national data yet"),
@@ -282,7 +282,7 @@ static void test_merge(void)
 	     t.stay.used == 81 && !t.national.current && t.national.as_of_ms == t0,
 	     "merge: offline, the same stay, not current, as of the last time it was");
 	{
-		json_t *j = tims_travel_national_json(&t);
+		json_t *j = tims_travel_national_json(&t.national);
 		const char *note = json_string_value(json_object_get(j, "note"));
 
 		T_OK(note && !strncmp(note, "national data as of ", 20),
