@@ -131,9 +131,10 @@ tims_rc tims_national_open(const char *post_dir, int writer, struct tims_nationa
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", post_dir);
 	}
 	if (!writer && access(nd->path, F_OK) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: no national data received yet",
+				  nd->path);
 		free(nd);
-		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: no national data received yet",
-				    nd->path);
+		return rc;
 	}
 	if ((rc = load_key(post_dir, writer, nd->key, err)))
 		goto fail;
