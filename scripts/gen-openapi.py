@@ -130,7 +130,13 @@ CROSSING_RESP = obj({"index": I(minimum=0), "leaf_hash": S(pattern="^[0-9a-f]{64
                                                    {"type": "null"}],
                                          "description": "null only when the record is "
                                          "durable but its proof could not be read back"}})
-HISTORY = obj({"document": S(), "crossings": arr({"type": "object"}), "stay": STAY},
+NATIONAL = obj({"current": B, "as_of": {"oneOf": [S(), {"type": "null"}]}, "as_of_ms": I(),
+                "crossings": I(), "note": S(), "error": S()},
+               required=["current", "as_of", "as_of_ms", "crossings"])
+LAST_CROSSINGS = arr(obj({"date": S(), "direction": S(enum=["entry", "exit"]), "post": S(),
+                          "own": B}))
+HISTORY = obj({"document": S(), "crossings": arr({"type": "object"}), "stay": STAY,
+               "national": NATIONAL, "last_crossings": LAST_CROSSINGS},
               required=["crossings"])
 AUDIT = obj({"events": arr(obj({"index": I(), "time_ms": I(), "actor": S(), "role": S(),
                                 "action": S(), "status": I()},
@@ -231,6 +237,7 @@ CENTRE_SCHEMAS = {
     ("POST", "/api/v1/sync/events"): (obj({"events": arr(EVENT_WIRE)}, extra=False), obj({"stored": I(), "repeated": I(), "last_seq": I()}), "a post's events, each (post, seq) stored once; the post is the certificate's (docs/sync.md, Events)"),
     ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"}), "store": STORE_STATE}, required=["posts", "store"]), "posts and their sync state: sizes and times; the query store's state; no personal data"),
     ("GET", "/metrics"): (None, "text/plain", "Prometheus metrics: the query store's state, the mirrors; no personal data"),
+    ("GET", "/api/v1/sync/travel"): (None, obj({"feed": S(pattern="^[0-9a-f]{32}$"), "since": I(), "next": I(), "more": B, "rows": arr(obj({"seq": I(), "post": S(), "index": I(), "counts": B, "issuer": S(), "document": S(), "nationality": S(), "direction": S(enum=["entry", "exit"]), "at_ms": I(), "visa": obj({"kind": S(enum=["short", "long", "residence"]), "valid_from": S(), "valid_until": S(), "entries": I(), "duration_days": I()})}, required=["seq", "post", "index", "counts"]))}, extra=False), "the national travel feed: every crossing changed after ?since= (at most ?limit=), as it now stands, for the posts' replicas (docs/sync.md)"),
     ("GET", "/api/v1/sync/revocations"): (None, "application/x-pem-file", "the revocation list signed by the centre's CA (an X.509 CRL, PEM) that posts keep and check every peer against (docs/sync.md)"),
     ("POST", "/api/v1/session"): (obj({"officer": S(), "password": S(), "code": S(), "booth": S()}, required=["officer", "password", "code"], extra=False), LOGIN_RESP, "dashboard login (not for booth officers)"),
     ("DELETE", "/api/v1/session"): (None, obj({"logged_out": B}), "log out"),

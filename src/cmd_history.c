@@ -67,6 +67,16 @@ static void print_text(const char *doc, const struct tims_travel *h, int64_t on)
 		putchar('\n');
 		tims_buf_release(&t);
 	}
+	{
+		/* the other posts' crossings, and how current they are */
+		json_t *nj = tims_travel_national_json(&h->national);
+		const char *note = json_string_value(json_object_get(nj, "note"));
+		const char *at = json_string_value(json_object_get(nj, "as_of"));
+
+		printf("national: %zu crossings at other posts; %s%s\n", h->national.n,
+		       note ? note : "current as of ", note ? "" : at ? at : "?");
+		json_decref(nj);
+	}
 	date_str(on, d, sizeof(d));
 	if (s->kind == TIMS_STAY_EXEMPT) {
 		printf("stay on %s: exempt; %u days present in the last 180%s\n", d,

@@ -1,24 +1,27 @@
 /*
  * console.js — the booth console (docs/console.md): log in with password and
- * TOTP, read an MRZ from a keyboard-wedge reader, show the node's check
- * (document, traveller, screening hits, stay), register the officer's
- * decision and show the record's log index with its inclusion proof checked
- * against the signed checkpoint's root.
+ * TOTP, read an MRZ from a keyboard-wedge reader (or type an unreadable
+ * document's data by hand), show the node's check (document, its own status,
+ * screening hits, the national stay), register the officer's decision bound
+ * to that check (check_id) and show the record's log index with its
+ * inclusion proof checked against the signed checkpoint's root. A vehicle
+ * session reads every occupant in turn under one typed plate; a second-line
+ * view records the outcome of a referral.
  *
  * Plain JavaScript, no framework, no external URL, no inline script or style:
  * it runs under Content-Security-Policy default-src 'self'. Data from the
  * node is only ever put into the page as text (textContent), never as HTML.
  *
- * A discreet-check hit (hit.discreet, SPEC §3 step 3) is never written on the
- * screen as words: the console shows only the quiet marker MARKER next to the
- * document number, and the record's screening summary carries the hit to the
- * centre.
+ * The server decides what the record says about the screening: the console
+ * sends only the check's id, the decision, the refusal reasons and, to admit
+ * with a hit, the hit it confirms. A discreet-check hit never reaches the
+ * booth (the node reports it to the centre); should an answer still carry
+ * one, the console drops it unseen.
  */
 'use strict';
 
 (function () {
   const API = '/api/v1';
-  const MARKER = '\u25C7'; /* ◇ WHITE DIAMOND: the quiet marker */
   const STATUS_EVERY_MS = 10000;
   const TOKEN_KEY = 'tims.session';
 
@@ -30,21 +33,20 @@
     statusTimer: 0,
     idleTimer: 0,
     check: null,          /* the last /check answer */
-    checkedMrz: '',       /* the MRZ text it answered */
-    checkedVehicle: '',   /* the vehicle it was screened with */
+    checkedMrz: '',       /* the MRZ text it answered ('' for a manual entry) */
     checking: false,
     crossingId: '',       /* client id of this traveller's crossing: retries reuse it */
     registered: null,     /* the /crossings answer once registered */
     busy: false,
-    companions: [],       /* {relation, issuer, number, label, discreet} */
     escArmed: 0,
     autoTimer: 0,
-    compChecking: false,
-    compTimer: 0,
     readNote: '',         /* what the reader's start of a new traveller has to say */
     checkSeq: 0,          /* bumped by newTraveller: a late answer for an earlier traveller is dropped */
+    reasons: null,        /* the refusal reasons: [{code, text}] from the node */
+    vs: null,             /* the vehicle session: {plate, country, vin, make_model, lead, occupants} */
+    keys: 0,              /* the officer's keystrokes for the current occupant (reader keys excluded) */
+    referrals: [],        /* this console's second-line referrals: {index, name} */
   };
-
   /* ---- small helpers ------------------------------------------------- */
 
   function el(tag, cls, text) {
@@ -224,8 +226,10 @@
 
   function showLogin(msg) {
     $('booth-screen').hidden = true;
+    $('second-screen').hidden = true;
     $('login-screen').hidden = false;
     $('logout').hidden = true;
+    $('view-second').hidden = true;
     $('who').hidden = true;
     setMsg('login-msg', msg || '');
     $('login-password').value = '';
@@ -238,7 +242,9 @@
   function showBooth() {
     $('login-screen').hidden = true;
     $('booth-screen').hidden = false;
+    $('second-screen').hidden = true;
     $('logout').hidden = false;
+    $('view-second').hidden = false;
     $('who').hidden = false;
     $('who').textContent = 'officer ' + state.session.officer + ' · booth ' + state.session.booth;
     newTraveller();
@@ -255,6 +261,7 @@
     state.idleTimer = setInterval(checkIdle, 5000);
     showBooth();
     refreshStatus();
+    loadReasons();
   }
 
   function endSession() {
@@ -268,6 +275,8 @@
     $('lists-state').textContent = 'watchlists: (after login)';
     $('lists-state').className = 'item state';
     $('lists-state').title = '';
+    endVehicle(true);
+    state.referrals = [];
     newTraveller();
   }
 
@@ -351,7 +360,14 @@
     return ok ? lines.join('\n') : '';
   }
 
+
+  /* The vehicle's fields as typed (before a session) or as the session holds them. */
   function vehicleInput() {
+    if (state.vs) {
+      const v = { plate: state.vs.plate, country: state.vs.country, make_model: state.vs.make_model, vin: state.vs.vin };
+      Object.keys(v).forEach((k) => { if (!v[k]) delete v[k]; });
+      return v;
+    }
     const v = {
       plate: $('veh-plate').value.trim().toUpperCase(),
       country: $('veh-country').value.trim().toUpperCase(),
@@ -362,11 +378,16 @@
     return v;
   }
 
-  function vehicleKey() {
+  /* What a check sends of the vehicle (the screening: plate, VIN, country). */
+  function vehicleForCheck() {
     const v = vehicleInput();
-    return (v.plate || '') + '|' + (v.vin || '');
+    if (!v.plate && !v.vin) return null;
+    const out = {};
+    ['plate', 'vin', 'country'].forEach((k) => { if (v[k]) out[k] = v[k]; });
+    return out;
   }
 
+  /* The check: the MRZ read (reason 'auto' or 'manual' = Ctrl+Enter). */
   async function runCheck(reason) {
     const text = $('mrz').value;
     let mrz = completeMrz(text);
@@ -374,56 +395,106 @@
       if (reason !== 'manual') return;
       mrz = text.toUpperCase().split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length).join('\n');
       if (!mrz) {
-        setSummary('Scan or type the MRZ first.', 'warn');
+        setSummary('Scan or type the MRZ first (or Alt+N: manual entry).', 'warn');
         $('mrz').focus();
         return;
       }
     }
     if (state.checking) return;
     if (state.registered && mrz === state.checkedMrz) return; /* already done: Esc for the next */
-    if (state.registered) newTraveller(true);
-    const v = vehicleInput();
-    const body = { mrz };
-    if (v.plate || v.vin) body.vehicle = { plate: v.plate, vin: v.vin };
-    Object.keys(body.vehicle || {}).forEach((k) => { if (!body.vehicle[k]) delete body.vehicle[k]; });
+    if (state.registered) newTraveller({ keepMrz: true });
+    if (!state.vs && !vehicleStartIfTyped()) return;
+    await doCheck({ mrz }, mrz, null);
+  }
+
+  /* A manual entry: the document could not be read (or is forged); the
+   * officer types what can be read, and the node screens by name and birth date. */
+  function manualInput() {
+    const m = {
+      surname: $('man-surname').value.trim().toUpperCase(),
+      given_names: $('man-given').value.trim().toUpperCase(),
+      birth_date: $('man-birth').value.trim(),
+      nationality: $('man-nationality').value.trim().toUpperCase(),
+      sex: $('man-sex').value,
+      doc_number: $('man-docno').value.trim().toUpperCase().replace(/[\s<-]/g, ''),
+      issuer: $('man-issuer').value.trim().toUpperCase(),
+      doc_code: $('man-code').value.trim().toUpperCase(),
+    };
+    Object.keys(m).forEach((k) => { if (!m[k]) delete m[k]; });
+    return m;
+  }
+
+  const MANUAL_RULES = [
+    ['surname', 'man-surname', /^[A-Z][A-Z '\-]{0,63}$/, 'Surname: letters (at least one).'],
+    ['given_names', 'man-given', /^[A-Z '\-]{0,64}$/, 'Given names: letters.'],
+    ['birth_date', 'man-birth', /^\d{4}-\d{2}-\d{2}$/, 'Birth date: YYYY-MM-DD.'],
+    ['nationality', 'man-nationality', /^[A-Z]{3}$/, 'Nationality: 3 letters (ICAO code).'],
+    ['doc_number', 'man-docno', /^[A-Z0-9]{1,24}$/, 'Document number: letters and digits.'],
+    ['issuer', 'man-issuer', /^[A-Z]{1,3}$/, 'Issuer: 1 to 3 letters (ICAO code).'],
+    ['doc_code', 'man-code', /^[A-Z][A-Z<]?$/, 'Document code: 1 or 2 letters.'],
+  ];
+
+  async function runManualCheck() {
+    if (state.checking) return;
+    const m = manualInput();
+    for (const [k, id, re, msg] of MANUAL_RULES) {
+      const required = k === 'surname' || k === 'birth_date' || k === 'nationality';
+      if ((required && !m[k]) || (m[k] && !re.test(m[k]))) {
+        setMsg('manual-msg', msg);
+        $('manual').open = true;
+        $(id).focus();
+        return;
+      }
+    }
+    setMsg('manual-msg', '');
+    if (state.registered) newTraveller({ keepManual: true });
+    if (!state.vs && !vehicleStartIfTyped()) return;
+    $('mrz').value = '';
+    await doCheck({ manual: m }, '', JSON.stringify(m));
+  }
+
+  async function doCheck(body, mrz, manualKey) {
+    const veh = vehicleForCheck();
+    if (veh) body.vehicle = veh;
     const seq = state.checkSeq;
     state.checking = true;
     setSummary('Checking…', '');
+    updateButtons();
     try {
       const r = await api('POST', '/check', body);
       if (seq !== state.checkSeq) return; /* another traveller's document was read meanwhile */
       state.check = r.data;
+      if (manualKey !== null) state.check.manual = true;
       state.checkedMrz = mrz;
-      state.checkedVehicle = vehicleKey();
+      state.checkedManual = manualKey;
       if (!state.crossingId) state.crossingId = newCrossingId();
-      renderCheck(r.data);
+      renderCheck(state.check);
     } catch (e) {
       if (e.status === 401 || seq !== state.checkSeq) return;
       if (e.status === 503 && e.body && e.body.error === 'screening_failed') {
         /* Fail closed: a failed look-up is never "no hit". The traveller may
          * be refused or sent to second line, never admitted. */
-        state.check = { screening_failed: true, message: e.message, document: e.body.document || null,
-                        stay: e.body.stay || null, screening: null, check_id: e.body.check_id || null };
+        state.check = Object.assign({}, e.body, { screening_failed: true, message: e.message,
+          document: e.body.document || null, stay: e.body.stay || null,
+          manual: !!e.body.manual || manualKey !== null });
         state.checkedMrz = mrz;
-        state.checkedVehicle = vehicleKey();
+        state.checkedManual = manualKey;
         if (!state.crossingId) state.crossingId = newCrossingId();
-        renderCheck(state.check);
-        return;
-      }
-      if (e.status === 422 && e.body && e.body.document) {
-        /* Not readable as a document: its errors; the node's answer names
-         * the manual check (the document typed by hand). */
-        state.check = { document: e.body.document, stay: null, check_id: null,
-                        screening: { available: true, skipped: 'not screened: ' + e.message } };
-        state.checkedMrz = mrz;
-        state.checkedVehicle = vehicleKey();
         renderCheck(state.check);
         return;
       }
       state.check = null;
       renderNothing();
+      if (e.body && e.body.error === 'unreadable_document') {
+        /* what could be read, with the MRZ's errors; the manual entry is the way on */
+        renderUnreadable(e.body);
+        return;
+      }
+      /* an MRZ that cannot be read: the manual entry is the way on */
+      if (body.mrz && !e.unreachable && /by hand|manual/i.test(e.message)) $('manual').open = true;
       setSummary(e.unreachable ? 'Node unreachable: the check did not run. Try again (Ctrl+Enter).'
-                               : 'The check was refused: ' + e.message, 'bad');
+                               : 'The check was refused: ' + e.message +
+                                 (body.mrz && /by hand|manual/i.test(e.message) ? ' (Alt+N: manual entry)' : ''), 'bad');
     } finally {
       if (seq === state.checkSeq) {
         state.checking = false;
@@ -435,7 +506,7 @@
   function onMrzInput() {
     clearTimeout(state.autoTimer);
     const mrz = completeMrz($('mrz').value);
-    if (mrz && (mrz !== state.checkedMrz || state.checkedVehicle !== vehicleKey()))
+    if (mrz && mrz !== state.checkedMrz)
       /* a short pause lets a trailing line end from the reader arrive */
       state.autoTimer = setTimeout(() => runCheck('auto'), 150);
   }
@@ -448,6 +519,8 @@
     issuing_state: 'Issuing state', sex: 'Sex', name: 'Name', surname: 'Surname',
     given_names: 'Given names', document_code: 'Document code', mrz: 'MRZ',
   };
+  const PART_NAMES = { document: 'the document', person: 'the traveller', vehicle: 'the vehicle' };
+  const PART_BY_NUMBER = { 1: 'document', 2: 'person', 3: 'vehicle' };
 
   function setSummary(text, cls) {
     const s = $('summary');
@@ -457,15 +530,58 @@
 
   function renderNothing() {
     $('result').hidden = true;
+    renderHeadline(null);
   }
 
-  function allHits(screen) {
+  /* The hits the booth may show: the answer's list (each with its part),
+   * or, from an older node, the hits of each part. A hit marked discreet is
+   * dropped unseen: nothing of it may reach the booth's screen. */
+  function shownHits(screen) {
     const out = [];
+    if (!screen) return out;
+    if (Array.isArray(screen.hits)) {
+      screen.hits.forEach((h) => {
+        if (!h || h.discreet) return;
+        const part = PART_BY_NUMBER[h.part] || h.part || 'person';
+        out.push({ part, hit: h });
+      });
+      return out;
+    }
     ['document', 'person', 'vehicle'].forEach((part) => {
-      const p = screen && screen[part];
-      (p && Array.isArray(p.hits) ? p.hits : []).forEach((h) => out.push({ part, hit: h }));
+      const p = screen[part];
+      (p && Array.isArray(p.hits) ? p.hits : []).forEach((h) => { if (h && !h.discreet) out.push({ part, hit: h }); });
     });
     return out;
+  }
+
+  /* The screening's state: 'done', 'failed' (a look-up failed: never "no
+   * hits") or 'unavailable' (no watchlist loaded). */
+  function screenStatus(c) {
+    if (c.screening_failed) return 'failed';
+    const s = c.screening;
+    if (!s) return 'failed';
+    if (typeof s.status === 'string') {
+      if (s.status === 'done' || s.status === 'ok') return 'done';
+      if (s.status === 'unavailable' || s.status === 'not_screened' || s.status === 'not-screened') return 'unavailable';
+      return 'failed';
+    }
+    if (s.available === false) return 'unavailable';
+    if (s.skipped) return 'unavailable';
+    return 'done';
+  }
+
+  function hitScore(h) {
+    if (typeof h.score === 'number') return h.score;
+    if (typeof h.score_pm === 'number') return h.score_pm / 1000;
+    return null;
+  }
+
+  function hitKind(h) {
+    return String(h.alert || h.status || 'hit');
+  }
+
+  function hitRef(h) {
+    return (h.list || '?') + '/' + (h.ref || '?');
   }
 
   function fact(dl, label, value, cls) {
@@ -483,31 +599,88 @@
     return a;
   }
 
+  function isoOf(v) {
+    if (!v) return '';
+    if (typeof v === 'string') return v;
+    return v.iso || '';
+  }
+
   /* "SURNAME, GIVEN NAMES"; a holder with one name has no comma. */
   function holderName(d) {
+    if (!d) return '';
     return [d.surname, d.given_names].filter(Boolean).join(', ');
+  }
+
+  function docNumber(d) {
+    return d ? d.document_number || d.doc_number || '' : '';
+  }
+
+  /* The headline: every hit of this traveller (the document's, the
+   * person's, the vehicle's) and of the vehicle's earlier occupants, large;
+   * a failed screening; a document reported lost, stolen or revoked. */
+  function renderHeadline(c) {
+    const h = $('headline');
+    clear(h);
+    const lines = [];
+    if (c) {
+      const st = screenStatus(c);
+      if (st === 'failed')
+        lines.push(['alarm', 'SCREENING FAILED — the traveller was NOT checked against the watchlists']);
+      else if (st === 'unavailable')
+        lines.push(['alarm', 'NOT SCREENED — no watchlist at this post']);
+      shownHits(c.screening).forEach(({ part, hit }) => {
+        lines.push(['hit', 'HIT: ' + hitKind(hit).toUpperCase() + ' — ' + hitRef(hit) + ' (' + PART_NAMES[part] + ')']);
+      });
+      const ds = c.document_status;
+      if (ds && ds.status && ds.status !== 'ok' && ds.status !== 'not_listed' && ds.status !== 'not listed')
+        lines.push(['hit', 'DOCUMENT ' + (['lost', 'stolen', 'revoked'].includes(ds.status) ? 'REPORTED ' : 'STATUS: ') +
+                    String(ds.status).toUpperCase() + (ds.source ? ' (' + ds.source + ')' : '')]);
+    }
+    if (state.vs) {
+      state.vs.occupants.forEach((o, i) => {
+        if (o.hits.length)
+          lines.push(['other', 'In this vehicle: occupant ' + (i + 1) + ' (' + (o.name || o.doc) + ') — ' +
+                      o.hits.map((x) => x.kind.toUpperCase() + ' ' + x.ref).join('; ')]);
+      });
+    }
+    lines.forEach(([cls, t]) => h.appendChild(el('div', 'hl-' + cls, t)));
+    h.hidden = lines.length === 0;
   }
 
   function renderCheck(c) {
     const d = c.document || {};
-    const screen = c.screening || {};
-    const hits = allHits(screen);
-    const shown = hits.filter((h) => !h.hit.discreet);
-    const quiet = hits.some((h) => h.hit.discreet);
+    const st = screenStatus(c);
+    const shown = shownHits(c.screening);
+    const manual = !!c.manual;
     $('result').hidden = false;
 
-    /* document */
+    /* document: what "valid" means, then the document's own status */
     const ds = $('doc-state');
     clear(ds);
-    if (c.screening_failed && !c.document) {
+    const means = d.valid_means || 'MRZ check digits';
+    if (manual) {
+      ds.appendChild(el('span', 'caution', '\u270E Typed by hand (manual entry) — the document was not read; nothing on it is verified'));
+    } else if (c.screening_failed && !c.document) {
       ds.appendChild(el('span', 'caution', 'The node sent no document check with the failed screening.'));
     } else if (d.valid) {
-      ds.appendChild(el('span', 'valid', '\u2713 Document valid (' + d.format + ')'));
+      ds.appendChild(el('span', 'valid', '\u2713 ' + means + ' valid' + (d.format ? ' (' + d.format + ')' : '')));
     } else {
-      ds.appendChild(el('span', 'invalid', '\u2717 Document NOT valid' + (d.format && d.format !== 'unknown' ? ' (' + d.format + ')' : '')));
+      ds.appendChild(el('span', 'invalid', '\u2717 ' + means + ' NOT valid' + (d.format && d.format !== 'unknown' ? ' (' + d.format + ')' : '')));
     }
-    if (d.expired) ds.appendChild(el('span', 'invalid', ' — EXPIRED' + (d.expiry_date ? ' on ' + d.expiry_date.iso : '')));
+    if (d.expired) ds.appendChild(el('span', 'invalid', ' — EXPIRED' + (d.expiry_date ? ' on ' + isoOf(d.expiry_date) : '')));
     if (d.specimen) ds.appendChild(el('span', 'caution', ' — specimen document'));
+    const dst = $('doc-status');
+    clear(dst);
+    const dss = c.document_status;
+    if (!dss || !dss.status) {
+      dst.appendChild(el('span', 'caution', 'Document status: not checked (no answer about lost, stolen or revoked documents).'));
+    } else if (['ok', 'not_listed', 'not listed'].includes(dss.status)) {
+      dst.appendChild(el('span', 'valid', 'Document status: not listed as lost, stolen or revoked' + (dss.source ? ' (' + dss.source + ')' : '') + '.'));
+    } else if (['lost', 'stolen', 'revoked', 'invalidated'].includes(dss.status)) {
+      dst.appendChild(el('span', 'invalid', 'Document status: ' + dss.status.toUpperCase() + (dss.source ? ' (' + dss.source + ')' : '') + '.'));
+    } else {
+      dst.appendChild(el('span', 'invalid', 'Document status: NOT known (' + (dss.source || dss.status) + ').'));
+    }
     const errs = $('doc-errors');
     clear(errs);
     (d.errors || []).forEach((e) => {
@@ -526,25 +699,22 @@
     /* traveller */
     const t = $('traveller');
     clear(t);
-    if (d.format && d.format !== 'unknown') {
-      fact(t, 'Name', [d.surname, d.given_names].filter(Boolean).join(', '));
+    if (manual || (d.format && d.format !== 'unknown')) {
+      fact(t, 'Name', holderName(d));
       fact(t, 'Nationality', d.nationality);
-      const age = d.birth_date ? ageOn(d.birth_date.iso, new Date()) : null;
-      fact(t, 'Born', d.birth_date ? d.birth_date.iso + (age !== null ? ' (' + age + ')' : '') : null);
+      const bd = isoOf(d.birth_date);
+      const age = bd ? ageOn(bd, new Date()) : null;
+      fact(t, 'Born', bd ? bd + (age !== null ? ' (' + age + ')' : '') : null);
       fact(t, 'Sex', d.sex);
-      const doc = fact(t, 'Document', [d.document_code, d.issuing_state, d.document_number].filter(Boolean).join(' '));
-      if (quiet) {
-        /* the quiet marker: a neutral sign the officer is trained to read */
-        const m = el('span', 'marker', MARKER);
-        m.id = 'quiet-marker';
-        m.setAttribute('aria-hidden', 'true');
-        doc.appendChild(m);
-      }
-      fact(t, 'Expiry', d.expiry_date ? d.expiry_date.iso : null, d.expired ? 'invalid' : '');
-      if (age !== null && age < 18) {
-        const hasGuardian = state.companions.some((x) => x.relation === 'guardian');
-        fact(t, 'Minor', hasGuardian ? 'yes — guardian listed' : 'yes — no guardian listed yet (Alt+C)',
-             hasGuardian ? '' : 'caution');
+      fact(t, 'Document', [d.document_code || d.doc_code, d.issuing_state || d.issuer, docNumber(d)].filter(Boolean).join(' '));
+      fact(t, 'Expiry', d.expiry_date ? isoOf(d.expiry_date) : null, d.expired ? 'invalid' : '');
+      if (manual) fact(t, 'Entry', 'manual (typed by hand)', 'caution');
+      if (age !== null && age < 18) fact(t, 'Minor', 'yes', 'caution');
+      if (c.visa_required !== undefined) {
+        const v = c.visa;
+        fact(t, 'Visa', c.visa_required ? (v ? [v.kind, v.number, v.valid_until ? 'until ' + v.valid_until : ''].filter(Boolean).join(' ') :
+          'REQUIRED — none in this check') : (v ? [v.kind, v.number].filter(Boolean).join(' ') : 'not required'),
+             c.visa_required && !v ? 'invalid' : '');
       }
     }
 
@@ -552,69 +722,151 @@
     const hs = $('hits-state');
     const list = $('hits');
     clear(list);
-    if (c.screening_failed) {
+    if (st === 'failed') {
       hs.className = 'invalid alarm';
       hs.textContent = 'SCREENING FAILED: the traveller was NOT checked against the watchlists (' +
-        (c.message || 'the node could not read them') + '). Admit is blocked: refuse or send to second line, and tell the supervisor.';
-    } else if (!screen.available) {
-      hs.className = 'invalid';
-      hs.textContent = 'Screening NOT done: ' + (screen.reason || 'watchlists unavailable') + '.';
-    } else if (screen.skipped) {
-      hs.className = 'caution';
-      hs.textContent = screen.skipped + '.';
+        ((c.screening && (c.screening.error || c.screening.reason)) || c.message || 'the node could not read them') +
+        '). Admit is blocked: refuse or send to second line, and tell the supervisor.';
+    } else if (st === 'unavailable') {
+      hs.className = 'invalid alarm';
+      hs.textContent = 'Screening NOT done: ' + ((c.screening && (c.screening.error || c.screening.reason || c.screening.skipped)) || 'watchlists unavailable') + '.';
     } else if (!shown.length) {
       hs.className = '';
-      hs.textContent = 'No hits.';
+      hs.textContent = manual ? 'No hits (screened by name and birth date).' : 'No hits.';
     } else {
       hs.className = 'invalid';
       hs.textContent = shown.length + (shown.length === 1 ? ' hit:' : ' hits:');
     }
     shown.forEach(({ part, hit }) => list.appendChild(hitItem(part, hit)));
 
-    /* stay */
-    const st = $('stay');
-    clear(st);
-    const s = c.stay;
-    if (!s) {
-      st.textContent = c.screening_failed ? 'No stay figures (the check failed).' : 'No stay figures (document not readable).';
-    } else {
-      const main = el('span', s.overstay > 0 ? 'invalid' : '', 'Days used ' + s.used + ' of ' + s.max_days +
-        ' in ' + s.window_days + ' · days left ' + s.left);
-      main.id = 'stay-days';
-      st.appendChild(main);
-      if (s.overstay > 0) st.appendChild(el('span', 'invalid', ' · OVERSTAY ' + s.overstay + ' days'));
-      st.appendChild(el('br'));
-      st.appendChild(el('span', 'hint', 'Regime: ' + s.regime + ' · ' + c.history_records +
-        ' earlier crossing record' + (c.history_records === 1 ? '' : 's') + ' at this post' +
-        (s.in_country ? ' · recorded as in the country' : '')));
-      if (s.inconsistent) st.appendChild(el('div', 'caution', 'The crossing history is inconsistent (an entry or exit is missing).'));
-    }
+    renderStay(c);
+    renderHeadline(c);
 
-    /* summary line (read out by screen readers; the quiet marker is not in it) */
-    const parts = [];
-    let cls = 'ok';
-    if (c.screening_failed) {
+    /* summary line (read out by screen readers) */
+    if (st === 'failed') {
       const who = holderName(d) ? ' — ' + holderName(d) : '';
       setSummary('Screening failed — do not admit: refuse or send to second line' + who, 'bad alarm');
       setMsg('decide-msg', state.readNote);
       return;
     }
-    if (!d.valid) { parts.push('Document not valid'); cls = 'bad'; } else if (d.expired) { parts.push('Document expired'); cls = 'bad'; } else parts.push('Document valid');
-    if (shown.length) { parts.push(shown.length + (shown.length === 1 ? ' hit' : ' hits')); cls = 'bad'; } else if (screen.available && !screen.skipped) parts.push('no hits');
-    if (!screen.available) { parts.push('NOT screened'); cls = 'bad'; }
-    if (s && s.overstay > 0) { parts.push('overstay ' + s.overstay + ' days'); cls = 'bad'; } else if (s) parts.push(s.left + ' days left');
+    const parts = [];
+    let cls = 'ok';
+    const s = c.stay;
+    /* "valid" says what it checks: the MRZ's check digits, nothing more */
+    if (manual) { parts.push('Manual entry'); cls = 'warn'; } else if (!d.valid) { parts.push('MRZ check digits NOT valid'); cls = 'bad'; } else if (d.expired) { parts.push('Document expired'); cls = 'bad'; } else parts.push('MRZ check digits valid');
+    if (dss && ['lost', 'stolen', 'revoked', 'invalidated'].includes(dss.status)) { parts.push('document ' + dss.status.toUpperCase()); cls = 'bad'; }
+    if (st === 'unavailable') { parts.push('NOT screened'); cls = 'bad'; } else if (shown.length) { parts.push(shown.length + (shown.length === 1 ? ' hit' : ' hits')); cls = 'bad'; } else parts.push('no hits');
+    if (s && s.overstay > 0) { parts.push('overstay ' + s.overstay + ' days'); cls = 'bad'; } else if (s && typeof s.left === 'number') parts.push(s.left + ' days left');
     if (cls === 'ok' && (d.specimen || (s && s.inconsistent))) cls = 'warn';
     const name = holderName(d) ? ' — ' + holderName(d) : '';
     setSummary(parts.join(' · ') + name, cls);
     setMsg('decide-msg', state.readNote);
   }
 
+  /* 422 unreadable_document: the document's errors, field by field, and
+   * the way on (manual entry). Nothing can be registered on it. */
+  function renderUnreadable(b) {
+    const d = b.document || {};
+    $('result').hidden = false;
+    const ds = $('doc-state');
+    clear(ds);
+    ds.appendChild(el('span', 'invalid', '\u2717 MRZ not readable' + (d.format && d.format !== 'unknown' ? ' (' + d.format + ')' : '')));
+    clear($('doc-status'));
+    const errs = $('doc-errors');
+    clear(errs);
+    (d.errors || []).forEach((e) => {
+      const li = el('li');
+      li.appendChild(el('span', 'field', (FIELD_NAMES[e.field] || e.field) + ': '));
+      const msg = String(e.message || '');
+      li.appendChild(document.createTextNode(msg.startsWith(e.field + ': ') ? msg.slice(e.field.length + 2) : msg));
+      li.dataset.field = e.field;
+      errs.appendChild(li);
+    });
+    clear($('traveller'));
+    $('hits-state').className = 'caution';
+    $('hits-state').textContent = 'Not screened: the document could not be read. Type it in by hand (Alt+N) to screen the traveller by name.';
+    clear($('hits'));
+    clear($('stay'));
+    clear($('stay-national'));
+    $('last-crossings').hidden = true;
+    renderHeadline(null);
+    $('manual').open = true;
+    setSummary('MRZ not readable — nothing checked: ' + (b.message || 'the document could not be read') +
+               ' (Alt+N: manual entry)', 'bad');
+  }
+
+  function fmtWhen(v) {
+    if (v === null || v === undefined || v === '') return '?';
+    if (typeof v === 'number') {
+      const ms = v < 1e11 ? v * 1000 : v; /* seconds or milliseconds */
+      return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+    }
+    return String(v);
+  }
+
+  function renderStay(c) {
+    const st = $('stay');
+    clear(st);
+    const nat = $('stay-national');
+    clear(nat);
+    nat.className = 'hint';
+    const tbl = $('last-crossings');
+    const tb = tbl.querySelector('tbody');
+    clear(tb);
+    tbl.hidden = true;
+    const s = c.stay;
+    if (!s) {
+      st.textContent = c.screening_failed ? 'No stay figures (the check failed).' : 'No stay figures (document not readable).';
+      return;
+    }
+    const main = el('span', s.overstay > 0 ? 'invalid' : '', 'Days used ' + s.used + ' of ' + s.max_days +
+      ' in ' + s.window_days + ' · days left ' + s.left);
+    main.id = 'stay-days';
+    st.appendChild(main);
+    if (s.overstay > 0) st.appendChild(el('span', 'invalid', ' · OVERSTAY ' + s.overstay + ' days'));
+    const extra = ['Regime: ' + s.regime];
+    if (s.exempt) extra.push('exempt from the short-stay count' + (typeof s.exempt === 'string' ? ' (' + s.exempt + ')' : ''));
+    if (s.in_country) extra.push('recorded as in the country');
+    st.appendChild(el('div', 'hint', extra.join(' · ')));
+    if (s.inconsistent) st.appendChild(el('div', 'caution', 'The crossing history is inconsistent (an entry or exit is missing).'));
+    /* whose figures: the national history (all posts), current or as of when */
+    const n = s.national || c.national;
+    if (!n) {
+      nat.className = 'caution';
+      nat.textContent = 'This post\'s records only: no national travel history in the answer.';
+    } else if (n.current) {
+      nat.textContent = 'National data: current' + (n.as_of ? ' (as of ' + fmtWhen(n.as_of) + ')' : '') + '.';
+    } else if (n.as_of && !n.error) {
+      nat.className = 'caution';
+      nat.textContent = 'National data as of ' + fmtWhen(n.as_of) + ' (not current: crossings at other posts since then may be missing).';
+    } else {
+      /* never caught up, or unreadable: the node's note says which */
+      const note = String(n.note || 'no national data: only this post\'s crossings count');
+      nat.className = 'caution';
+      nat.textContent = note.charAt(0).toUpperCase() + note.slice(1) + '.';
+    }
+    const last = Array.isArray(s.last_crossings) ? s.last_crossings : Array.isArray(c.last_crossings) ? c.last_crossings : null;
+    if (last && last.length) {
+      last.forEach((x) => {
+        const tr = el('tr');
+        tr.appendChild(el('td', '', fmtWhen(x.date)));
+        tr.appendChild(el('td', '', x.direction || '?'));
+        tr.appendChild(el('td', '', (x.post || '?') + (x.own ? ' (this post)' : '')));
+        tb.appendChild(tr);
+      });
+      tbl.hidden = false;
+    } else if (last) {
+      st.appendChild(el('div', 'hint', 'No earlier crossings.'));
+    }
+  }
+
   function hitItem(part, h) {
     const li = el('li');
-    const kind = h.alert || h.status || 'hit';
     const what = h.name || h.number || h.plate || h.vin || '';
-    const score = typeof h.score === 'number' ? ' · score ' + h.score.toFixed(2) : '';
-    li.appendChild(el('div', 'head', kind.toUpperCase() + ' — ' + (h.list || '?') + ' ' + (h.ref || '') + score));
+    const sc = hitScore(h);
+    const score = sc !== null ? ' · score ' + sc.toFixed(2) : '';
+    li.appendChild(el('div', 'head', hitKind(h).toUpperCase() + ' — ' + (h.list || '?') + ' ' + (h.ref || '') + score +
+                      ' (' + PART_NAMES[part] + ')'));
     const facts = [];
     if (what) facts.push(what);
     if (h.dob) facts.push('born ' + h.dob);
@@ -622,6 +874,7 @@
     if (h.issuing_state) facts.push(h.issuing_state);
     if (h.country) facts.push(h.country);
     if (h.authority) facts.push('by ' + h.authority);
+    if (typeof h.version === 'number') facts.push('list version ' + h.version);
     if (facts.length) li.appendChild(el('div', '', facts.join(' · ')));
     if (h.instruction) li.appendChild(el('div', 'instr', h.instruction));
     if (Array.isArray(h.reasons) && h.reasons.length) {
@@ -633,244 +886,338 @@
     return li;
   }
 
-  /* ---- vehicle and companions ----------------------------------------- */
+  /* ---- refusal reasons: the node's list --------------------------------- */
+
+  /* The node's default reasons (lib/booth: Regulation (EU) 2016/399 Annex V
+   * Part B): shown only when the node has sent no list; the node validates
+   * the codes against its configured list either way. */
+  const STANDARD_REASONS = [
+    ['A', 'has no valid travel document(s)'],
+    ['B', 'has a false, counterfeit or forged travel document'],
+    ['C', 'has no valid visa or residence permit'],
+    ['D', 'has a false, counterfeit or forged visa or residence permit'],
+    ['E', 'has no appropriate documentation justifying the purpose and conditions of stay'],
+    ['F', 'has already stayed for 90 days during the previous 180-day period'],
+    ['G', 'does not have sufficient means of subsistence'],
+    ['H', 'is a person for whom an alert has been issued for the purposes of refusing entry'],
+    ['I', 'is considered to be a threat to public policy, internal security, public health or international relations'],
+    ['J', 'the conditions of Article 6(1)(c) on the purpose and conditions of stay are not met'],
+  ].map(([code, text]) => ({ code, text }));
+
+  function parseReasons(x) {
+    const list = Array.isArray(x) ? x : x && Array.isArray(x.reasons) ? x.reasons : null;
+    if (list) {
+      const out = list.map((r) => (typeof r === 'string' ? { code: r, text: '' }
+        : { code: String(r.code || ''), text: String(r.text || r.label || r.description || r.reason || '') }))
+        .filter((r) => /^[A-Za-z0-9]{1,8}$/.test(r.code));
+      return out.length ? out : null;
+    }
+    if (x && typeof x === 'object') {
+      const out = Object.keys(x).filter((k) => /^[A-Za-z0-9]{1,8}$/.test(k) && typeof x[k] === 'string')
+        .map((k) => ({ code: k, text: x[k] }));
+      return out.length ? out : null;
+    }
+    return null;
+  }
+
+  async function loadReasons() {
+    try {
+      const r = await api('GET', '/refusal-reasons');
+      state.reasons = parseReasons(r.data);
+      state.reasonsFrom = state.reasons ? 'node' : '';
+    } catch (e) {
+      state.reasons = null;
+      state.reasonsFrom = '';
+    }
+    renderReasons();
+  }
+
+  function currentReasons() {
+    if (state.reasons) return state.reasons;
+    const fromCheck = state.check && parseReasons(state.check.refusal_reasons);
+    return fromCheck || STANDARD_REASONS;
+  }
+
+  function renderCodes(box, prefix) {
+    const before = new Set(checkedCodes(box));
+    clear(box);
+    currentReasons().forEach((r) => {
+      const lab = el('label', 'check');
+      const cb = el('input');
+      cb.type = 'checkbox';
+      cb.value = r.code;
+      cb.id = prefix + r.code;
+      cb.checked = before.has(r.code);
+      lab.appendChild(cb);
+      lab.appendChild(document.createTextNode(' ' + r.code + (r.text ? ' — ' + r.text : '')));
+      box.appendChild(lab);
+    });
+  }
+
+  function renderReasons() {
+    renderCodes($('refuse-codes'), 'rc-');
+    renderCodes($('sl-codes'), 'slc-');
+  }
+
+  function checkedCodes(box) {
+    return Array.from(box.querySelectorAll('input[type=checkbox]')).filter((x) => x.checked).map((x) => x.value);
+  }
+
+  /* ---- the vehicle session -------------------------------------------- */
 
   function updateVehicleSummary() {
     const v = vehicleInput();
-    const role = $('veh-role').value;
-    $('vehicle-sum').textContent = v.plate ? '— ' + v.plate + (v.country ? ' (' + v.country + ')' : '') + (role ? ', ' + role : '') : '';
+    $('vehicle-sum').textContent = state.vs ? '— SESSION ' + (v.plate || 'group on foot') + (v.country ? ' (' + v.country + ')' : '') +
+      ', ' + state.vs.occupants.length + ' registered' : v.plate ? '— ' + v.plate + (v.country ? ' (' + v.country + ')' : '') : '';
   }
 
-  function onVehicleChange() {
-    updateVehicleSummary();
-    /* a changed plate or VIN is screened again before a decision */
-    if (state.check && !state.registered && vehicleKey() !== state.checkedVehicle) runCheck('manual');
+  /* A plate typed before the first check starts the session by itself. */
+  function vehicleStartIfTyped() {
+    if (state.vs) return true;
+    const v = vehicleInput();
+    if (!v.plate && !v.vin && !v.country && !v.make_model) return true;
+    return startVehicle();
   }
 
-  function renderCompanions() {
-    const ul = $('comp-list');
-    clear(ul);
-    state.companions.forEach((c, i) => {
-      const li = el('li');
-      const rel = { companion: 'travelling together', minor: 'minor in care', guardian: 'guardian' }[c.relation];
-      li.appendChild(document.createTextNode(rel + ': ' + c.issuer + ' ' + c.number + (c.label ? ' — ' + c.label : '')));
-      if (c.discreet) {
-        const m = el('span', 'marker', MARKER);
-        m.setAttribute('aria-hidden', 'true');
-        li.appendChild(m);
-      }
-      const b = el('button', 'quiet', 'Remove');
-      b.type = 'button';
-      b.setAttribute('aria-label', 'Remove companion ' + c.issuer + ' ' + c.number);
-      b.addEventListener('click', () => {
-        state.companions.splice(i, 1);
-        renderCompanions();
-        $('comp-mrz').focus();
-      });
-      li.appendChild(b);
-      ul.appendChild(li);
-    });
-    $('companions-sum').textContent = state.companions.length ? '— ' + state.companions.length : '';
-  }
-
-  function addCompanion(c) {
-    if (state.companions.length >= 16) {
-      setMsg('comp-msg', 'At most 16 companions.');
+  function startVehicle() {
+    if (state.vs) return true;
+    const v = vehicleInput();
+    if (!v.plate && (v.vin || v.country || v.make_model)) {
+      setMsg('vehicle-msg', 'Plate: type it first (or clear every field for a group on foot).');
+      $('vehicle').open = true;
+      $('veh-plate').focus();
       return false;
     }
-    if (state.companions.some((x) => x.issuer === c.issuer && x.number === c.number)) {
-      setMsg('comp-msg', 'That document is already listed.');
+    if (v.plate && !/^[A-Z0-9 .\-]{1,20}$/.test(v.plate)) {
+      setMsg('vehicle-msg', 'Plate: letters, digits, spaces, "-" and "." only.');
+      $('vehicle').open = true;
+      $('veh-plate').focus();
       return false;
     }
-    state.companions.push(c);
-    renderCompanions();
-    if (state.check) renderCheck(state.check); /* the minor/guardian line */
+    if (v.country && !/^[A-Z]{1,3}$/.test(v.country)) {
+      setMsg('vehicle-msg', 'Country: 1 to 3 letters.');
+      $('vehicle').open = true;
+      $('veh-country').focus();
+      return false;
+    }
+    state.vs = { plate: v.plate || '', country: v.country || '', vin: v.vin || '', make_model: v.make_model || '',
+                 lead: null, occupants: [], armed: 0 };
+    ['veh-plate', 'veh-country', 'veh-make', 'veh-vin'].forEach((id) => { $(id).readOnly = true; });
+    $('veh-start').hidden = true;
+    $('veh-form').hidden = true;  /* the banner names the vehicle; nothing to retype */
+    $('veh-hint').hidden = true;
+    $('veh-session').hidden = false;
+    $('vehicle').open = true;
+    setMsg('vehicle-msg', '');
+    renderVehicle();
+    if (state.check && !state.registered) {
+      /* the traveller on screen is the driver: screened again with the vehicle */
+      if (state.check.manual) runManualCheck(); else runCheck('manual');
+    }
+    $('mrz').focus();
     return true;
   }
 
-  function onCompanionAdd() {
-    const issuer = $('comp-issuer').value.trim().toUpperCase();
-    const number = $('comp-number').value.trim().toUpperCase().replace(/[\s<-]/g, '');
-    if (!/^[A-Z]{1,3}$/.test(issuer)) {
-      setMsg('comp-msg', 'Issuer: 1 to 3 letters (ICAO code).');
-      $('comp-issuer').focus();
-      return;
-    }
-    if (!/^[A-Z0-9]{1,24}$/.test(number)) {
-      setMsg('comp-msg', 'Document number: letters and digits.');
-      $('comp-number').focus();
-      return;
-    }
-    /* Each companion is checked and registered as a traveller of their own
-     * (the node takes the person from a check, never from the booth): the
-     * document must be read. */
-    setMsg('comp-msg', 'Read the companion\'s document (MRZ): each companion is checked like a traveller.');
-    $('comp-mrz').focus();
+  function renderVehicle() {
+    updateVehicleSummary();
+    const vs = state.vs;
+    if (!vs) return;
+    const n = vs.occupants.length;
+    $('veh-banner').textContent = (vs.plate ? 'Vehicle ' + vs.plate + (vs.country ? ' (' + vs.country + ')' : '') +
+      ' — read occupant ' + (n + 1) + (n === 0 ? ' (the driver)' : '')
+      : 'A group on foot — read traveller ' + (n + 1) + (n === 0 ? ' (the one the others travel with)' : '')) +
+      '. End the session when all are through.';
+    const ol = $('veh-occupants');
+    clear(ol);
+    vs.occupants.forEach((o) => {
+      const li = el('li', '', (o.name || o.doc) + ' — ' + o.role + ' — ' + o.decision + ' — log index ' + o.index +
+        (o.hits.length ? ' — ' + o.hits.length + (o.hits.length === 1 ? ' HIT' : ' HITS') : '') + ' — keys ' + o.keys);
+      li.dataset.index = String(o.index);
+      li.dataset.keys = String(o.keys);
+      li.dataset.role = o.role;
+      ol.appendChild(li);
+    });
   }
 
-  /* A companion's MRZ is checked like the traveller's (and audited): the
-   * row shows the name, validity and visible hits; the record keeps the
-   * document. */
-  async function onCompanionMrz() {
-    const mrz = completeMrz($('comp-mrz').value);
-    if (!mrz || state.compChecking) return;
-    state.compChecking = true;
-    try {
-      const r = await api('POST', '/check', { mrz });
-      const d = r.data.document || {};
-      if (!d.issuing_state || !d.document_number) {
-        setMsg('comp-msg', 'Companion\'s MRZ: not readable (' + ((d.errors || [])[0] || {}).message + ').');
-        return;
-      }
-      const hits = allHits(r.data.screening);
-      const shown = hits.filter((h) => !h.hit.discreet).length;
-      const label = [d.surname, d.given_names].filter(Boolean).join(', ') +
-        (d.valid ? '' : ' — document NOT valid') + (d.expired ? ' — EXPIRED' : '') +
-        (shown ? ' — ' + shown + (shown === 1 ? ' HIT' : ' HITS') + ': check them separately' : '');
-      if (addCompanion({ relation: $('comp-relation').value, issuer: d.issuing_state, number: d.document_number,
-                         label, discreet: hits.some((h) => h.hit.discreet), check_id: r.data.check_id })) {
-        setMsg('comp-msg', shown ? 'Companion added — with ' + shown + (shown === 1 ? ' hit.' : ' hits.') : 'Companion added.', !shown);
-        $('comp-mrz').value = '';
-      }
-    } catch (e) {
-      if (e.status !== 401) setMsg('comp-msg', e.unreachable ? 'Node unreachable.' : e.message);
-    } finally {
-      state.compChecking = false;
+  /* Ending is explicit. An occupant checked but not decided is warned about
+   * once: a second End ends anyway. */
+  function endVehicle(force) {
+    const vs = state.vs;
+    if (!vs) return;
+    if (!force && state.check && !state.registered && Date.now() - vs.armed > 5000) {
+      vs.armed = Date.now();
+      setMsg('vehicle-msg', 'The occupant on screen has no decision yet. End again to end the session anyway.');
+      return;
+    }
+    const n = vs.occupants.length;
+    state.vs = null;
+    ['veh-plate', 'veh-country', 'veh-make', 'veh-vin'].forEach((id) => { $(id).readOnly = false; $(id).value = ''; });
+    $('veh-start').hidden = false;
+    $('veh-form').hidden = false;
+    $('veh-hint').hidden = false;
+    $('veh-session').hidden = true;
+    clear($('veh-occupants'));
+    $('vehicle').open = false;
+    if (!force) {
+      newTraveller();
+      setMsg('vehicle-msg', (vs.plate ? 'Vehicle session ' + vs.plate : 'Group session') + ' ended: ' + n + ' occupant' + (n === 1 ? '' : 's') + ' registered' +
+        (n ? ' (log index ' + vs.occupants.map((o) => o.index).join(', ') + ')' : '') + '.', true);
+      $('vehicle-sum').textContent = '— ended: ' + (vs.plate || 'group') + ', ' + n + ' registered';
+      $('mrz').focus();
+    } else {
+      setMsg('vehicle-msg', '');
+      updateVehicleSummary();
     }
   }
 
   /* ---- the decision --------------------------------------------------- */
 
-  /* A document the officer may decide on: valid, or not returned with a
-   * failed screening (the node checks the MRZ again when registering). */
+  /* A traveller the officer may decide on: a valid document, a manual entry,
+   * or a failed screening (refuse or second line only). */
   function decidable(c) {
     if (!c) return false;
+    if (c.manual) return true;
     if (c.screening_failed && !c.document) return true;
     return !!(c.document && c.document.valid);
   }
 
+  function admissible(c) {
+    return !!c && !c.manual && screenStatus(c) !== 'failed';
+  }
+
   function updateButtons() {
     const can = !!state.check && !state.registered && !state.busy && !state.checking && decidable(state.check);
-    $('admit').disabled = !can || !!state.check.screening_failed;
+    $('admit').disabled = !can || !admissible(state.check);
     $('refuse').disabled = !can;
     $('second').disabled = !can;
     $('refuse-confirm').disabled = !can;
+    $('confirm-admit').disabled = !can;
   }
 
   function openRefuse() {
     if ($('refuse').disabled) return;
+    closeConfirm();
+    renderCodes($('refuse-codes'), 'rc-');
     $('refuse-box').hidden = false;
-    $('refuse-code').focus();
+    const first = $('refuse-codes').querySelector('input');
+    if (first) first.focus();
   }
 
   function closeRefuse() {
     $('refuse-box').hidden = true;
   }
 
+  function openConfirm(hits) {
+    closeRefuse();
+    const box = $('confirm-box');
+    const names = hits.map(({ part, hit }) => hitKind(hit).toUpperCase() + ' ' + hitRef(hit) + ' (' + PART_NAMES[part] + ')');
+    $('confirm-text').textContent = 'This traveller has ' + (hits.length === 1 ? 'a hit: ' : hits.length + ' hits: ') +
+      names.join('; ') + '. Admitting is flagged to the supervisor.';
+    $('confirm-label').textContent = 'I have checked ' + (hits.length === 1 ? 'the hit ' : 'the hits ') +
+      hits.map(({ hit }) => hitRef(hit)).join(', ') + ' and admit the traveller';
+    $('confirm-hit').checked = false;
+    box.hidden = false;
+    $('confirm-hit').focus();
+  }
+
+  function closeConfirm() {
+    $('confirm-box').hidden = true;
+    $('confirm-hit').checked = false;
+  }
+
   const FIELD_INPUT = {
     'vehicle.plate': 'veh-plate', 'vehicle.country': 'veh-country', 'vehicle.make_model': 'veh-make',
-    'vehicle.vin': 'veh-vin', role: 'veh-role', remarks: 'remarks', refusal_codes: 'refuse-code',
-    companions: 'comp-issuer', direction: 'direction', mrz: 'mrz',
+    'vehicle.vin': 'veh-vin', remarks: 'remarks', direction: 'direction', mrz: 'mrz',
   };
 
-  async function decide(decision) {
+  /* decide('admit' | 'refuse' | 'second-line'); confirmed: the admit box was ticked. */
+  async function decide(decision, confirmed) {
     if (!state.check || state.registered || state.busy) return;
-    if (decision === 'admit' && state.check.screening_failed) {
+    const c = state.check;
+    if (decision === 'admit' && screenStatus(c) === 'failed') {
       setMsg('decide-msg', 'Screening failed: this traveller cannot be admitted. Refuse or send to second line.');
       return;
     }
-    if (!decidable(state.check)) {
-      setMsg('decide-msg', 'The document is not valid: fix the MRZ (or take the traveller to second line by hand).');
+    if (decision === 'admit' && c.manual) {
+      setMsg('decide-msg', 'A manual entry cannot be admitted: refuse or send to second line.');
       return;
     }
-    if (completeMrz($('mrz').value) !== state.checkedMrz) {
+    if (!decidable(c)) {
+      setMsg('decide-msg', 'The document is not valid: fix the MRZ, or type it in by hand (Alt+N: manual entry).');
+      return;
+    }
+    if (!c.manual && completeMrz($('mrz').value) !== state.checkedMrz) {
       setMsg('decide-msg', 'The MRZ changed since the check: check again first (Ctrl+Enter).');
       $('mrz').focus();
       return;
     }
-    if (vehicleKey() !== state.checkedVehicle) {
-      setMsg('decide-msg', 'The vehicle changed since the check: it is being checked again.');
-      runCheck('manual');
+    if (c.manual && JSON.stringify(manualInput()) !== state.checkedManual) {
+      setMsg('decide-msg', 'The typed data changed since the check: screen again first (Enter in the manual entry).');
+      $('manual').open = true;
+      $('man-surname').focus();
       return;
     }
-    if (!state.check.check_id) {
-      setMsg('decide-msg', 'The node gave no check for this traveller: check again (Ctrl+Enter).');
+    if (!c.check_id) {
+      setMsg('decide-msg', 'Not registered: the node\'s check has no id (the node is older than this console).');
       return;
     }
-    /* The person and the screening come from the node's check. */
     const body = {
       id: state.crossingId,
-      check_id: state.check.check_id,
+      check_id: c.check_id,
       direction: $('direction').value,
       decision,
     };
-    if (decision === 'admit') {
-      const open = allHits(state.check.screening).filter((h) => !h.hit.discreet);
-      if (open.length) {
-        const h = open[0].hit;
-        if (!window.confirm('Admit with the hit ' + h.list + '/' + h.ref + '?')) {
-          setMsg('decide-msg', 'Not admitted: a hit must be confirmed to admit.');
-          return;
-        }
-        body.confirm_hit = h.list + '/' + h.ref;
+    const hits = shownHits(c.screening);
+    if (decision === 'admit' && hits.length) {
+      if (!confirmed) { openConfirm(hits); return; }
+      if (!$('confirm-hit').checked) {
+        setMsg('decide-msg', 'Tick the box naming the hit to admit with it.');
+        $('confirm-hit').focus();
+        return;
       }
+      body.confirm_hit = hitRef(hits[0].hit);
     }
     const remarks = $('remarks').value.trim();
     if (remarks) body.remarks = remarks;
     if (decision === 'refuse') {
-      const code = $('refuse-code').value;
-      if (!code) {
-        setMsg('decide-msg', 'Choose the refusal reason code.');
-        $('refuse-box').hidden = false;
-        $('refuse-code').focus();
+      const codes = checkedCodes($('refuse-codes'));
+      if (!codes.length) {
+        setMsg('decide-msg', 'Choose at least one refusal reason.');
+        openRefuse();
         return;
       }
-      body.refusal_codes = [code];
-      body.refusal_code_text = code;
+      body.refusal_codes = codes;
     }
-    const v = vehicleInput();
-    const role = $('veh-role').value;
-    if (role && !v.plate) {
-      setMsg('decide-msg', 'Vehicle: a driver or passenger needs the plate.');
-      $('vehicle').open = true;
-      $('veh-plate').focus();
-      return;
+    const vs = state.vs;
+    if (vs) {
+      if (vs.plate) {
+        body.vehicle = vehicleInput();
+        body.role = vs.lead === null ? 'driver' : 'passenger';
+      }
+      if (vs.lead !== null) body.accompanies = vs.lead;
     }
-    if (v.country && !/^[A-Z]{1,3}$/.test(v.country)) {
-      setMsg('decide-msg', 'Vehicle country: 1 to 3 letters.');
-      $('vehicle').open = true;
-      $('veh-country').focus();
-      return;
-    }
-    if (Object.keys(v).length) body.vehicle = v;
-    if (role) body.role = role;
-    const companions = state.companions.slice();
 
     state.busy = true;
     updateButtons();
     setMsg('decide-msg', 'Registering…', true);
     try {
-      const sent = Object.assign({}, body);
-      delete sent.refusal_code_text;
-      const r = await api('POST', '/crossings', sent);
+      const r = await api('POST', '/crossings', body);
       state.registered = r.data;
-      /* each companion: a crossing of their own, linked to this one */
-      body.companions = [];
-      for (let k = 0; k < companions.length; k++) {
-        const c = companions[k];
-        const cb = { id: state.crossingId + '-c' + (k + 1), check_id: c.check_id, direction: body.direction,
-                     decision: body.decision === 'admit' ? 'admit' : 'second-line', accompanies: r.data.index };
-        if (c.relation !== 'companion') cb.remarks = c.relation === 'minor' ? 'minor in the care of the traveller' : 'guardian of the traveller';
-        try {
-          await api('POST', '/crossings', cb);
-          body.companions.push(c);
-        } catch (e) {
-          setMsg('comp-msg', 'Companion ' + c.issuer + ' ' + c.number + ' NOT registered: ' + e.message);
-        }
-      }
-      if (!body.companions.length) delete body.companions;
       closeRefuse();
+      closeConfirm();
       setMsg('decide-msg', '');
+      const name = holderName(c.document) || docNumber(c.document);
+      if (decision === 'second-line' && !r.data.duplicate)
+        state.referrals.push({ index: r.data.index, name });
+      if (vs && state.vs === vs) {
+        if (vs.lead === null) vs.lead = r.data.index;
+        vs.occupants.push({ name, doc: docNumber(c.document), role: body.role || (vs.lead === r.data.index ? 'lead' : 'with the lead'), index: r.data.index,
+          decision: decision + (body.refusal_codes ? ' (' + body.refusal_codes.join(',') + ')' : ''),
+          keys: state.keys, hits: hits.map(({ hit }) => ({ kind: hitKind(hit), ref: hitRef(hit) })) });
+        state.keys = 0;
+        renderVehicle();
+        renderHeadline(c);
+      }
       await showReceipt(r.data, body);
     } catch (e) {
       if (e.status === 401) return;
@@ -886,8 +1233,7 @@
         setMsg('decide-msg', 'Not registered: ' + msg);
         const field = (e.message || '').split(':')[0];
         if (FIELD_INPUT[field]) {
-          if (field.startsWith('vehicle') || field === 'role') $('vehicle').open = true;
-          if (field === 'companions') $('companions').open = true;
+          if (field.startsWith('vehicle')) $('vehicle').open = true;
           $(FIELD_INPUT[field]).focus();
         }
       }
@@ -896,7 +1242,6 @@
       updateButtons();
     }
   }
-
   /* ---- the receipt: index, leaf hash, inclusion proof ---------------- */
 
   function unhex(h) {
@@ -944,7 +1289,9 @@
                                        (a.inclusion_proof || []).map(unhex));
       proofOk = root !== null && root === a.checkpoint.root;
     } catch (e) { proofOk = false; }
-    const dec = { admit: 'ADMITTED', refuse: 'REFUSED (' + body.refusal_code_text + ')', 'second-line': 'SENT TO SECOND LINE' }[body.decision];
+    const dec = { admit: body.confirm_hit ? 'ADMITTED WITH A HIT (confirmed ' + body.confirm_hit + ')' : 'ADMITTED',
+                  refuse: 'REFUSED (' + (body.refusal_codes || []).join(',') + ')',
+                  'second-line': 'SENT TO SECOND LINE' }[body.decision];
     const big = el('div', 'big', (a.duplicate ? 'Already registered' : 'Registered') + ': ' +
                    body.direction + ', ' + dec + ' — log index ');
     const idx = el('span', '', a.index);
@@ -962,64 +1309,17 @@
               : '\u2717 The inclusion proof did not check against the checkpoint: report this to the supervisor.');
     pr.id = 'proof-state';
     box.appendChild(pr);
-    if (body.companions) box.appendChild(el('div', '', 'With ' + body.companions.length + ' companion' + (body.companions.length === 1 ? '' : 's') + '.'));
-    if (body.vehicle) box.appendChild(el('div', '', 'Vehicle ' + body.vehicle.plate + (body.role ? ' (' + body.role + ')' : '') + '.'));
-    box.appendChild(el('div', 'hint', 'Esc: next traveller.'));
+    if (state.check && state.check.manual) box.appendChild(el('div', 'caution', 'Recorded as a manual entry (typed by hand).'));
+    if (body.vehicle) box.appendChild(el('div', '', 'Vehicle ' + body.vehicle.plate + (body.role ? ' (' + body.role + ')' : '') +
+      (body.accompanies !== undefined ? ', with the driver\'s record ' + body.accompanies : '') + '.'));
+    else if (body.accompanies !== undefined) box.appendChild(el('div', '', 'Travelling with record ' + body.accompanies + '.'));
+    if (body.decision === 'second-line') box.appendChild(el('div', '', 'The second-line officer records the outcome for record ' + a.index + ' (Alt+O).'));
+    box.appendChild(el('div', 'hint', state.vs ? 'Next occupant: read the document. End the vehicle session: Alt+V, then Enter.'
+                                               : 'Esc: next traveller.'));
     box.hidden = false;
     box.tabIndex = -1;
     box.focus();
     refreshStatus();
-  }
-
-  /* ---- the next traveller -------------------------------------------- */
-
-  function newTraveller(keepMrz) {
-    clearTimeout(state.autoTimer);
-    state.checkSeq++;
-    state.checking = false;
-    state.readNote = '';
-    state.check = null;
-    state.checkedMrz = '';
-    state.checkedVehicle = '';
-    state.crossingId = '';
-    state.registered = null;
-    state.companions = [];
-    state.escArmed = 0;
-    if (!keepMrz) $('mrz').value = '';
-    ['veh-plate', 'veh-country', 'veh-make', 'veh-vin', 'remarks', 'comp-mrz', 'comp-issuer', 'comp-number']
-      .forEach((id) => { $(id).value = ''; });
-    $('veh-role').value = '';
-    $('refuse-code').value = '';
-    $('comp-relation').value = 'companion';
-    $('vehicle').open = false;
-    $('companions').open = false;
-    closeRefuse();
-    renderCompanions();
-    updateVehicleSummary();
-    renderNothing();
-    clear($('receipt'));
-    $('receipt').hidden = true;
-    setMsg('decide-msg', '');
-    setMsg('comp-msg', '');
-    setMsg('vehicle-msg', '');
-    setSummary('Waiting for a document.', '');
-    updateButtons();
-  }
-
-  function onEscape() {
-    if (!$('refuse-box').hidden) {
-      closeRefuse();
-      $('refuse').focus();
-      return;
-    }
-    const pending = state.check && !state.registered;
-    if (pending && Date.now() - state.escArmed > 5000) {
-      state.escArmed = Date.now();
-      setMsg('decide-msg', 'No decision registered for this traveller. Press Esc again to clear anyway.');
-      return;
-    }
-    newTraveller();
-    $('mrz').focus();
   }
 
   /* ---- the reader: a document read anywhere on the page --------------- */
@@ -1047,8 +1347,7 @@
    * 50 ms over ten keys is 240 words a minute, which no one types in
    * Remarks. The median, not every gap, so that a stall of the booth's
    * computer in the middle of a read does not hide it. Key auto-repeat (a
-   * held key) is marked by the browser and excluded. A companion's MRZ
-   * field is left alone: a read there is the companion's document.
+   * held key) is marked by the browser and excluded.
    *
    * Once it is a reader, the field the keystrokes fell into gets back what it
    * held before the read's first key, the old result is blanked at once (a
@@ -1090,7 +1389,6 @@
     if (saved.start !== undefined && saved.start !== null) {
       try { e.setSelectionRange(saved.start, saved.end); } catch (x) { /* not a text field */ }
     }
-    if (e.id === 'veh-role') updateVehicleSummary();
   }
 
   function readerAppend(text) {
@@ -1137,6 +1435,8 @@
         setMsg('decide-msg', state.readNote);
       }
     }
+    /* the chain's keys before this one were counted as the officer's */
+    state.keys = Math.max(0, state.keys - (reader.keys.length - 1 - i));
     reader.keys = [];
     reader.active = true;
     reader.lineEnd = false;
@@ -1170,7 +1470,7 @@
       }
       reader.active = false; /* the read is over: this key is the officer's */
     }
-    if (ch === null || ev.repeat || !/^[A-Z0-9<]$/.test(ch) || focus === $('comp-mrz')) {
+    if (ch === null || ev.repeat || !/^[A-Z0-9<]$/.test(ch)) {
       reader.keys = [];
       return false;
     }
@@ -1186,12 +1486,198 @@
     return true;
   }
 
+
+  /* ---- the next traveller -------------------------------------------- */
+
+  /* opts.keepMrz: the MRZ field stays (a new read is in it); opts.keepManual:
+   * the manual entry's fields stay. A vehicle session stays: the next
+   * traveller is the next occupant. */
+  function newTraveller(opts) {
+    const o = opts || {};
+    clearTimeout(state.autoTimer);
+    state.checkSeq++;
+    state.checking = false;
+    state.readNote = '';
+    state.check = null;
+    state.checkedMrz = '';
+    state.checkedManual = null;
+    state.crossingId = '';
+    state.registered = null;
+    state.escArmed = 0;
+    if (!state.vs) state.keys = 0;
+    if (!o.keepMrz) $('mrz').value = '';
+    if (!o.keepManual) {
+      ['man-surname', 'man-given', 'man-birth', 'man-nationality', 'man-docno', 'man-issuer', 'man-code']
+        .forEach((id) => { $(id).value = ''; });
+      $('man-sex').value = '';
+      $('manual').open = false;
+      setMsg('manual-msg', '');
+    }
+    $('remarks').value = '';
+    if (!state.vs) {
+      ['veh-plate', 'veh-country', 'veh-make', 'veh-vin'].forEach((id) => { $(id).value = ''; });
+      $('vehicle').open = false;
+      setMsg('vehicle-msg', '');
+    } else {
+      renderVehicle();
+    }
+    $('refuse-codes').querySelectorAll('input').forEach((x) => { x.checked = false; });
+    closeRefuse();
+    closeConfirm();
+    updateVehicleSummary();
+    renderNothing();
+    clear($('receipt'));
+    $('receipt').hidden = true;
+    setMsg('decide-msg', '');
+    setSummary(state.vs ? (state.vs.plate ? 'Vehicle ' + state.vs.plate : 'Group') + ': waiting for occupant ' + (state.vs.occupants.length + 1) + '\u2019s document.'
+                        : 'Waiting for a document.', '');
+    updateButtons();
+  }
+
+  function onEscape() {
+    if (!$('confirm-box').hidden) {
+      closeConfirm();
+      setMsg('decide-msg', 'Not admitted: the hit was not confirmed. Nothing was registered.');
+      $('admit').focus();
+      return;
+    }
+    if (!$('refuse-box').hidden) {
+      closeRefuse();
+      $('refuse').focus();
+      return;
+    }
+    const pending = state.check && !state.registered;
+    if (pending && Date.now() - state.escArmed > 5000) {
+      state.escArmed = Date.now();
+      setMsg('decide-msg', 'No decision registered for this traveller. Press Esc again to clear anyway.');
+      return;
+    }
+    newTraveller();
+    $('mrz').focus();
+  }
+
+  /* ---- second line: the outcome of a referral ------------------------- */
+
+  function showSecond() {
+    if (!state.session) return;
+    $('booth-screen').hidden = true;
+    $('second-screen').hidden = false;
+    renderCodes($('sl-codes'), 'slc-');
+    const ul = $('sl-pending');
+    clear(ul);
+    state.referrals.forEach((r) => {
+      const li = el('li');
+      const b = el('button', 'quiet', 'Record ' + r.index + (r.name ? ' — ' + r.name : ''));
+      b.type = 'button';
+      b.addEventListener('click', () => { $('sl-first').value = String(r.index); $('sl-decision').focus(); });
+      li.appendChild(b);
+      ul.appendChild(li);
+    });
+    if (!$('sl-first').value && state.referrals.length)
+      $('sl-first').value = String(state.referrals[state.referrals.length - 1].index);
+    onSecondDecision();
+    $('sl-first').focus();
+  }
+
+  function showBoothAgain() {
+    $('second-screen').hidden = true;
+    $('booth-screen').hidden = false;
+    $('mrz').focus();
+  }
+
+  function onSecondDecision() {
+    $('sl-codes-box').hidden = $('sl-decision').value !== 'refuse';
+  }
+
+  async function onSecondSubmit(ev) {
+    ev.preventDefault();
+    if (state.busy) return;
+    const first = $('sl-first').value.trim();
+    if (!/^[0-9]{1,15}$/.test(first)) {
+      setMsg('sl-msg', 'First-line record: its log index (digits).');
+      $('sl-first').focus();
+      return;
+    }
+    const body = { first: Number(first), decision: $('sl-decision').value };
+    /* a retry of the same outcome (no answer) reuses its id: never stored twice */
+    const key = first + '|' + body.decision;
+    if (state.slKey !== key) { state.slKey = key; state.slId = newCrossingId(); }
+    body.id = state.slId;
+    if (body.decision === 'refuse') {
+      body.refusal_codes = checkedCodes($('sl-codes'));
+      if (!body.refusal_codes.length) {
+        setMsg('sl-msg', 'Choose at least one refusal reason.');
+        const f = $('sl-codes').querySelector('input');
+        if (f) f.focus();
+        return;
+      }
+    }
+    const remarks = $('sl-remarks').value.trim();
+    if (remarks) body.remarks = remarks;
+    state.busy = true;
+    $('sl-submit').disabled = true;
+    setMsg('sl-msg', 'Recording…', true);
+    const box = $('sl-receipt');
+    clear(box);
+    box.hidden = true;
+    try {
+      const r = await api('POST', '/second-line', body);
+      setMsg('sl-msg', '');
+      const a = r.data || {};
+      const big = el('div', 'big', 'Recorded: second-line outcome ' + body.decision.toUpperCase() +
+        (body.refusal_codes ? ' (' + body.refusal_codes.join(',') + ')' : '') + ' for record ' + body.first +
+        (typeof a.index === 'number' ? ' — log index ' : ''));
+      if (typeof a.index === 'number') {
+        const idx = el('span', '', a.index);
+        idx.id = 'sl-index';
+        big.appendChild(idx);
+      }
+      box.appendChild(big);
+      box.hidden = false;
+      state.referrals = state.referrals.filter((x) => x.index !== body.first);
+      state.slKey = '';
+      $('sl-first').value = '';
+      $('sl-remarks').value = '';
+      $('sl-codes').querySelectorAll('input').forEach((x) => { x.checked = false; });
+    } catch (e) {
+      if (e.status === 401) return;
+      if (e.status === 404 || e.status === 405)
+        setMsg('sl-msg', 'Not recorded: this node has no second-line route (POST /api/v1/second-line).');
+      else setMsg('sl-msg', 'Not recorded: ' + (e.unreachable ? 'node unreachable.' : e.message));
+    } finally {
+      state.busy = false;
+      $('sl-submit').disabled = false;
+    }
+  }
+
   /* ---- keyboard ------------------------------------------------------- */
+
+  const MODIFIERS = ['Shift', 'Control', 'Alt', 'AltGraph', 'Meta', 'CapsLock', 'OS'];
+
+  /* A letter typed in the refusal box ticks (or unticks) that reason. */
+  function refuseLetter(ev, box) {
+    if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.key.length !== 1) return false;
+    const cb = box.querySelector('input[value="' + ev.key.toUpperCase().replace(/[^A-Z0-9]/g, '') + '"]');
+    if (!cb) return false;
+    ev.preventDefault();
+    cb.checked = !cb.checked;
+    cb.focus();
+    return true;
+  }
 
   function onKey(ev) {
     state.lastActivity = Date.now();
-    if (!state.session || $('booth-screen').hidden) return;
+    if (!state.session) return;
+    if (!$('second-screen').hidden) {
+      if (ev.altKey && !ev.ctrlKey && !ev.metaKey && ev.code === 'KeyO') { ev.preventDefault(); showBoothAgain(); return; }
+      if (ev.altKey && !ev.ctrlKey && !ev.metaKey && ev.code === 'KeyL') { ev.preventDefault(); logout(); return; }
+      if ($('sl-codes').contains(document.activeElement) && refuseLetter(ev, $('sl-codes'))) return;
+      return;
+    }
+    if ($('booth-screen').hidden) return;
     if (readerKey(ev)) return;
+    /* the officer's own keystrokes (a chord such as Alt+A is one) */
+    if (!MODIFIERS.includes(ev.key) && !ev.repeat) state.keys++;
     if (ev.key === 'Escape') {
       ev.preventDefault();
       onEscape();
@@ -1199,15 +1685,18 @@
     }
     if (ev.key === 'Enter' && ev.ctrlKey) {
       ev.preventDefault();
-      if (document.activeElement === $('comp-mrz')) onCompanionMrz();
+      if ($('manual').contains(document.activeElement)) runManualCheck();
       else runCheck('manual');
       return;
     }
+    const a = document.activeElement;
+    if (!$('refuse-box').hidden && $('refuse-codes').contains(a) && refuseLetter(ev, $('refuse-codes'))) return;
     if (ev.key === 'Enter' && !ev.ctrlKey && !ev.altKey) {
-      const a = document.activeElement;
-      if (a === $('refuse-code')) { ev.preventDefault(); decide('refuse'); return; }
-      if (a === $('comp-issuer') || a === $('comp-number')) { ev.preventDefault(); onCompanionAdd(); return; }
+      if ($('refuse-codes').contains(a)) { ev.preventDefault(); decide('refuse'); return; }
+      if (a === $('confirm-hit')) { ev.preventDefault(); decide('admit', true); return; }
       if (a === $('remarks') && !$('refuse-box').hidden) { ev.preventDefault(); decide('refuse'); return; }
+      if ($('veh-form').contains(a) && !state.vs) { ev.preventDefault(); startVehicle(); return; }
+      if ($('manual').contains(a) && a.tagName !== 'BUTTON' && a.tagName !== 'SUMMARY') { ev.preventDefault(); runManualCheck(); return; }
     }
     if (!ev.altKey || ev.ctrlKey || ev.metaKey) return;
     const acts = {
@@ -1217,8 +1706,9 @@
       KeyM: () => $('mrz').focus(),
       KeyE: () => { $('direction').value = 'entry'; },
       KeyX: () => { $('direction').value = 'exit'; },
-      KeyV: () => { $('vehicle').open = true; $('veh-plate').focus(); },
-      KeyC: () => { $('companions').open = true; $('comp-mrz').focus(); },
+      KeyV: () => { $('vehicle').open = true; (state.vs ? $('veh-end') : $('veh-plate')).focus(); },
+      KeyN: () => { $('manual').open = true; $('man-surname').focus(); },
+      KeyO: () => showSecond(),
       KeyL: () => logout(),
     };
     const f = acts[ev.code];
@@ -1233,6 +1723,7 @@
   function init() {
     $('login-form').addEventListener('submit', onLogin);
     $('logout').addEventListener('click', () => logout());
+    $('view-second').addEventListener('click', () => { if ($('second-screen').hidden) showSecond(); else showBoothAgain(); });
     $('mrz').addEventListener('input', onMrzInput);
     $('mrz').addEventListener('keydown', (ev) => {
       /* the next passport scanned after a registration starts afresh */
@@ -1240,19 +1731,21 @@
     });
     $('check').addEventListener('click', () => runCheck('manual'));
     $('admit').addEventListener('click', () => decide('admit'));
+    $('confirm-admit').addEventListener('click', () => decide('admit', true));
+    $('confirm-cancel').addEventListener('click', () => onEscape());
     $('refuse').addEventListener('click', openRefuse);
     $('refuse-confirm').addEventListener('click', () => decide('refuse'));
     $('refuse-cancel').addEventListener('click', () => { closeRefuse(); $('refuse').focus(); });
     $('second').addEventListener('click', () => decide('second-line'));
-    ['veh-plate', 'veh-vin'].forEach((id) => $(id).addEventListener('change', onVehicleChange));
-    ['veh-country', 'veh-make', 'veh-role'].forEach((id) => $(id).addEventListener('change', updateVehicleSummary));
-    $('comp-mrz').addEventListener('input', () => {
-      clearTimeout(state.compTimer);
-      if (completeMrz($('comp-mrz').value)) state.compTimer = setTimeout(onCompanionMrz, 150);
-    });
-    $('comp-add').addEventListener('click', onCompanionAdd);
+    $('veh-start').addEventListener('click', () => startVehicle());
+    $('veh-end').addEventListener('click', () => endVehicle(false));
+    ['veh-plate', 'veh-country', 'veh-make', 'veh-vin'].forEach((id) => $(id).addEventListener('input', updateVehicleSummary));
+    $('man-check').addEventListener('click', () => runManualCheck());
+    $('sl-form').addEventListener('submit', onSecondSubmit);
+    $('sl-decision').addEventListener('change', onSecondDecision);
     document.addEventListener('keydown', onKey, true);
     document.addEventListener('mousedown', () => { state.lastActivity = Date.now(); }, true);
+    renderReasons();
     tickClock();
     setInterval(tickClock, 1000);
     $('login-booth').value = localStorage.getItem('tims.booth') || '';

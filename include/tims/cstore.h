@@ -225,6 +225,9 @@ struct tims_cstore_travel_row {
 	struct tims_stay_visa visa;    /* kind TIMS_STAY_VISA_NONE: none */
 };
 typedef tims_rc (*tims_cstore_travel_fn)(void *ctx, const struct tims_cstore_travel_row *r);
+/* The feed's identity (32 hex digits, random, made with the feed): a post
+ * holding another feed's cursor starts again. */
+tims_rc tims_cstore_travel_feed(struct tims_cstore *s, char id[33], struct tims_err *err);
 tims_rc tims_cstore_travel_page(struct tims_cstore *s, uint64_t since, unsigned limit,
 				tims_cstore_travel_fn fn, void *ctx, uint64_t *next,
 				struct tims_err *err);

@@ -75,6 +75,7 @@ struct tims_national_move {
 /* Where the replica stands. */
 struct tims_national_state {
 	uint64_t cursor;         /* last feed position applied (0: none) */
+	char feed[33];           /* the feed the cursor follows ("": none yet) */
 	int64_t as_of_ms;        /* last time it was caught up with the centre, 0: never */
 	int64_t window_ms;       /* how long "as of" counts as current */
 	int64_t failed_ms;       /* last pull that failed after as_of_ms, 0: none */
@@ -92,18 +93,28 @@ tims_rc tims_national_open(const char *post_dir, int writer,
 			   struct tims_national **out, struct tims_err *err);
 void tims_national_close(struct tims_national *nd);
 
+/* One page of the feed, parsed and checked (tims_national_page_parse). */
+struct tims_national_page {
+	char feed[33];                   /* the feed's identity (32 hex digits) */
+	uint64_t since, next;            /* the cursor asked for, and after the page */
+	int more;                        /* more rows wait after next */
+	struct tims_national_row *rows;  /* malloc'ed */
+	size_t n;
+};
+void tims_national_page_release(struct tims_national_page *pg);
+
 /*
- * Check and apply one page of the feed in one transaction: every row is
- * checked first (fields present and well formed, seq strictly increasing
- * and > the cursor, at most TIMS_NATIONAL_MAX_PAGE rows); one bad row
- * refuses the whole page (TIMS_ERR_INVALID naming the row and the field)
- * and the replica keeps its previous state. `next` is the cursor after the
- * page (>= the last row's seq). Rows of `skip_post` (this post's own
- * crossings, which its log holds) are not stored.
+ * Apply one page in one transaction: every row is checked first (fields
+ * present and well formed, seq strictly increasing and > the cursor, at
+ * most TIMS_NATIONAL_MAX_PAGE rows); one bad row refuses the whole page
+ * (TIMS_ERR_INVALID naming the row and the field) and the replica keeps
+ * its previous state. A page of another feed than the one the cursor
+ * follows is TIMS_ERR_STATE (tims_national_reset, then start from 0).
+ * The cursor becomes pg->next, the feed pg->feed. Rows of `skip_post`
+ * (this post's own crossings, which its log holds) are not stored.
  */
-tims_rc tims_national_apply(struct tims_national *nd, const struct tims_national_row *rows,
-			    size_t n, uint64_t next, const char *skip_post,
-			    struct tims_err *err);
+tims_rc tims_national_apply(struct tims_national *nd, const struct tims_national_page *pg,
+			    const char *skip_post, struct tims_err *err);
 
 /*
  * Bulk load (benchmarks, tests): rows as tims_national_apply takes them,
@@ -114,18 +125,18 @@ tims_rc tims_national_add(struct tims_national *nd, const struct tims_national_r
 
 /*
  * Parse and check a page answer of the centre:
- *   {"since": S, "next": N, "more": bool, "rows": [{"seq", "post",
- *    "index", "counts", "issuer", "document", "nationality", "direction",
- *    "at_ms", "visa"?}]}
+ *   {"feed": ID, "since": S, "next": N, "more": bool, "rows": [{"seq",
+ *    "post", "index", "counts", "issuer", "document", "nationality",
+ *    "direction", "at_ms", "visa"?}]}
  * (a row that does not count has seq, post, index and counts only).
  * Strict: unknown keys, wrong types, values out of range, more than
  * `limit` rows, since != the cursor asked for, rows out of order or not
- * after `since` — all TIMS_ERR_INVALID naming the row. *rows is malloc'ed
- * (free it) also when empty.
+ * after `since` — all TIMS_ERR_INVALID naming the row, and nothing in out
+ * (release it in any case).
  */
 tims_rc tims_national_page_parse(const char *json, size_t len, uint64_t since,
-				 unsigned limit, struct tims_national_row **rows, size_t *n,
-				 uint64_t *next, int *more, struct tims_err *err);
+				 unsigned limit, struct tims_national_page *out,
+				 struct tims_err *err);
 
 /* Note that the replica is caught up with the centre at now_ms (current
  * for window_ms), or that a pull failed (error not NULL). */

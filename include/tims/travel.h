@@ -81,13 +81,15 @@ json_t *tims_travel_json(const struct tims_travel *t, const char *doc, int64_t o
 /*
  * {"as_of": "YYYY-MM-DDTHH:MM:SSZ" or null, "as_of_ms", "current": bool,
  *  "crossings": n, "note"?: "national data as of …" (when not current),
- *  "error"?}: what a booth shows beside the stay.
+ *  "error"?}: what a booth shows beside the stay. Takes the part of a
+ * tims_travel so that a caller may keep it (the booth's check) without the
+ * rows.
  */
-json_t *tims_travel_national_json(const struct tims_travel *t);
+json_t *tims_travel_national_json(const struct tims_travel_national *n);
 
-/* [{"date": "YYYY-MM-DD", "direction": "entry"|"exit", "post": origin}],
- * latest first (at most TIMS_TRAVEL_LAST). */
-json_t *tims_travel_last_json(const struct tims_travel *t);
+/* [{"date": "YYYY-MM-DD", "direction": "entry"|"exit", "post": origin,
+ *   "own": bool}], as given (tims_travel: latest first). */
+json_t *tims_travel_last_json(const struct tims_travel_move *last, size_t n);
 
 /* The "stay" object of tims_travel_json (also the centre's, tims/cstore.h). */
 json_t *tims_travel_stay_json(const struct tims_stay_result *s, int64_t on);

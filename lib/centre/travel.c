@@ -3,7 +3,7 @@
  * "National travel history"):
  *
  *   GET /api/v1/sync/travel?since=N&limit=L   (mutual TLS, a post)
- *   {"since": N, "next": M, "more": bool, "rows": [{"seq", "post", "index",
+ *   {"feed": ID, "since": N, "next": M, "more": bool, "rows": [{"seq", "post", "index",
  *    "counts", "issuer", "document", "nationality", "direction", "at_ms",
  *    "visa"?}]}
  *
@@ -63,6 +63,7 @@ tims_rc centre_h_sync_travel(void *app, struct tims_http_req *req, struct tims_h
 	struct centre_serve *s = app;
 	const char *since_s = tims_http_query(req, "since"), *limit_s = tims_http_query(req, "limit");
 	uint64_t since = 0, limit = TRAVEL_PAGE_DEFAULT, next = 0;
+	char feed[33];
 	struct tims_err err;
 	json_t *rows;
 	tims_rc rc;
@@ -81,6 +82,8 @@ tims_rc centre_h_sync_travel(void *app, struct tims_http_req *req, struct tims_h
 	pthread_mutex_lock(&s->c->store_lock);
 	rc = tims_cstore_reconnect(s->c->store, 0, &err);
 	if (!rc)
+		rc = tims_cstore_travel_feed(s->c->store, feed, &err);
+	if (!rc)
 		rc = tims_cstore_travel_page(s->c->store, since, (unsigned)limit, travel_row, rows,
 					     &next, &err);
 	pthread_mutex_unlock(&s->c->store_lock);
@@ -92,7 +95,7 @@ tims_rc centre_h_sync_travel(void *app, struct tims_http_req *req, struct tims_h
 			return tims_http_reply_error(resp, 409, "cursor_ahead", "%s", err.msg);
 		return rc;
 	}
-	return tims_http_reply_json(resp, 200, json_pack("{s:I, s:I, s:b, s:o}", "since",
-		(json_int_t)since, "next", (json_int_t)next, "more",
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:I, s:I, s:b, s:o}", "feed", feed,
+		"since", (json_int_t)since, "next", (json_int_t)next, "more",
 		json_array_size(rows) == limit, "rows", rows));
 }

@@ -13,6 +13,8 @@
  */
 #include "internal.h"
 
+#include <sodium.h>
+
 #include "tims/util.h"
 
 static const char schema_sqlite[] =
@@ -51,6 +53,9 @@ static const char schema_pg[] =
 /* A store made before the feed existed: every row it holds, once. */
 static const char sql_feed_mark[] =
 	"INSERT INTO cs_meta (key, value) VALUES ('travel_feed', '1') ON CONFLICT (key) DO NOTHING";
+static const char sql_feed_id_put[] =
+	"INSERT INTO cs_meta (key, value) VALUES ('travel_feed_id', ?1) ON CONFLICT (key) DO NOTHING";
+static const char sql_feed_id_get[] = "SELECT value FROM cs_meta WHERE key = 'travel_feed_id'";
 static const char sql_feed_fill[] =
 	"INSERT INTO travel_feed (origin, idx) SELECT origin, idx FROM crossings"
 	" WHERE NOT EXISTS (SELECT 1 FROM travel_feed) ORDER BY when_ms, origin, idx";
@@ -67,6 +72,17 @@ tims_rc cs_travel_schema(struct tims_cstore *s, struct tims_err *err)
 	rc = cs_query(s, sql_feed_mark, 0, NULL, 0, NULL, NULL, &changes, err);
 	if (!rc && changes)
 		rc = cs_query(s, sql_feed_fill, 0, NULL, 0, NULL, NULL, NULL, err);
+	if (!rc) {
+		/* The feed's identity: a post that followed another feed (this
+		 * store rebuilt, another centre) sees it and starts again. */
+		uint8_t id[16];
+		char hex[33];
+		struct cs_param p[] = { CS_T(hex) };
+
+		randombytes_buf(id, sizeof(id));
+		sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
+		rc = cs_query(s, sql_feed_id_put, 0, p, 1, NULL, NULL, NULL, err);
+	}
 	if (!rc)
 		return cs_exec(s, "COMMIT", err);
 	cs_exec(s, "ROLLBACK", NULL);
@@ -225,4 +241,16 @@ tims_rc tims_cstore_travel_page(struct tims_cstore *s, uint64_t since, unsigned 
 					    "end of this centre's feed: start again from 0", since);
 	}
 	return TIMS_OK;
+}
+
+static tims_rc feed_id_row(void *ctx, const struct cs_row *row)
+{
+	snprintf(ctx, 33, "%s", row->v[0] ? row->v[0] : "");
+	return TIMS_OK;
+}
+
+tims_rc tims_cstore_travel_feed(struct tims_cstore *s, char id[33], struct tims_err *err)
+{
+	id[0] = '\0';
+	return cs_query(s, sql_feed_id_get, 1, NULL, 0, feed_id_row, id, NULL, err);
 }

@@ -787,11 +787,10 @@ static void pull_travel(struct node_sync *s, const struct tims_sync_peer *peer)
 		return;
 	}
 	for (int pages = 0; pages < TRAVEL_PAGES_A_ROUND && !atomic_load(&s->stop); pages++) {
-		struct tims_national_row *rows = NULL;
-		uint64_t next;
-		size_t n;
+		struct tims_national_page pg;
 		long status;
 		int more;
+		tims_rc rc;
 
 		if (tims_national_state(s->national, 0, &st, &err)) {
 			travel_note(s, tims_err_msg(&err));
@@ -819,17 +818,27 @@ static void pull_travel(struct node_sync *s, const struct tims_sync_peer *peer)
 			travel_note(s, why);
 			break;
 		}
-		if (tims_national_page_parse(ans.buf, ans.len, st.cursor, TIMS_NATIONAL_MAX_PAGE,
-					     &rows, &n, &next, &more, &err) ||
-		    tims_national_apply(s->national, rows, n, next, tims_post_origin(s->post),
-					&err)) {
-			free(rows);
+		rc = tims_national_page_parse(ans.buf, ans.len, st.cursor, TIMS_NATIONAL_MAX_PAGE,
+					      &pg, &err);
+		if (!rc)
+			rc = tims_national_apply(s->national, &pg, tims_post_origin(s->post), &err);
+		more = pg.more;
+		tims_national_page_release(&pg);
+		if (rc == TIMS_ERR_STATE) {
+			/* another feed than the one followed: a rebuilt store */
+			node_log(s->n, "national travel history: %s", tims_err_msg(&err));
+			if (tims_national_reset(s->national, &err)) {
+				travel_note(s, tims_err_msg(&err));
+				break;
+			}
+			continue;
+		}
+		if (rc) {
 			snprintf(why, sizeof(why), "a page from %" PRIu64 " refused, nothing of it "
 				 "kept: %s", st.cursor, tims_err_msg(&err));
 			travel_note(s, why);
 			break;
 		}
-		free(rows);
 		if (!more) {
 			if (tims_national_mark(s->national, started, travel_window(s), NULL, &err))
 				travel_note(s, tims_err_msg(&err));

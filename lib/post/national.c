@@ -18,7 +18,7 @@
 /*
  * national.db. Bulk loading (benchmarks, e.g. 10 M rows): open it with
  * tims_national_open(dir, 1, ...) and call tims_national_add with batches
- * of TIMS_NATIONAL_MAX_PAGE rows (one transaction each; about 2 µs a row).
+ * of TIMS_NATIONAL_MAX_PAGE rows (one transaction each).
  * Filling it with SQL directly works too, inside one transaction with the
  * index dropped and re-created after: id = post id << 40 | log index (a
  * posts row must exist for the post id), doc_key any 16 bytes (the real
@@ -66,8 +66,12 @@ static const char *const sql[Q_N] = {
 	[Q_COUNT] = "SELECT COUNT(*) FROM crossings",
 };
 
+#define POST_CACHE 16
+
 struct tims_national {
 	sqlite3 *db;
+	struct { char name[TIMS_NOTE_MAX_NAME + 1]; int64_t id; } posts[POST_CACHE];
+	unsigned next_post;         /* the cache slot to replace next */
 	sqlite3_stmt *st[Q_N];
 	uint8_t key[TIMS_NATIONAL_KEY_BYTES];
 	char path[4200];
@@ -127,9 +131,10 @@ tims_rc tims_national_open(const char *post_dir, int writer, struct tims_nationa
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", post_dir);
 	}
 	if (!writer && access(nd->path, F_OK) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: no national data received yet",
+				  nd->path);
 		free(nd);
-		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: no national data received yet",
-				    nd->path);
+		return rc;
 	}
 	if ((rc = load_key(post_dir, writer, nd->key, err)))
 		goto fail;
@@ -143,8 +148,9 @@ tims_rc tims_national_open(const char *post_dir, int writer, struct tims_nationa
 	sqlite3_busy_timeout(nd->db, 5000);
 	/* Derived data: a power cut may lose the last pages, which the next
 	 * round pulls again (the cursor is in the same transactions). */
-	if (sqlite3_exec(nd->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-			 NULL, NULL, NULL) != SQLITE_OK ||
+	/* 64 MiB of page cache: the document index takes keys at random. */
+	if (sqlite3_exec(nd->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			 " PRAGMA cache_size=-65536;", NULL, NULL, NULL) != SQLITE_OK ||
 	    (writer && sqlite3_exec(nd->db, schema, NULL, NULL, NULL) != SQLITE_OK)) {
 		rc = db_err(nd, "schema", err);
 		goto fail;
@@ -282,12 +288,18 @@ static tims_rc post_id(struct tims_national *nd, const char *name, int64_t *id,
 	sqlite3_stmt *st = nd->st[Q_POST_ID];
 	int r;
 
+	/* a page comes from a few posts: their ids, without a query a row */
+	for (unsigned i = 0; i < POST_CACHE; i++)
+		if (nd->posts[i].id && !strcmp(nd->posts[i].name, name)) {
+			*id = nd->posts[i].id;
+			return TIMS_OK;
+		}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	*id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (r == SQLITE_ROW)
-		return TIMS_OK;
+		goto cache;
 	if (r != SQLITE_DONE)
 		return db_err(nd, "posts", err);
 	sqlite3_bind_text(nd->st[Q_POST_ADD], 1, name, -1, SQLITE_STATIC);
@@ -297,6 +309,12 @@ static tims_rc post_id(struct tims_national *nd, const char *name, int64_t *id,
 	if (*id <= 0 || *id >= TIMS_NATIONAL_MAX_POSTS)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "national: more than %d posts",
 				    TIMS_NATIONAL_MAX_POSTS - 1);
+cache:
+	/* Only after a commit would an id added here be certain; a rolled
+	 * back page re-adds the post, and the cache is emptied then (end). */
+	snprintf(nd->posts[nd->next_post].name, sizeof(nd->posts[0].name), "%s", name);
+	nd->posts[nd->next_post].id = *id;
+	nd->next_post = (nd->next_post + 1) % POST_CACHE;
 	return TIMS_OK;
 }
 
@@ -358,8 +376,10 @@ static tims_rc end(struct tims_national *nd, tims_rc rc, struct tims_err *err)
 {
 	if (!rc && sqlite3_exec(nd->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = db_err(nd, "commit", err);
-	if (rc)
+	if (rc) {
 		sqlite3_exec(nd->db, "ROLLBACK", NULL, NULL, NULL);
+		memset(nd->posts, 0, sizeof(nd->posts)); /* ids added in it are gone */
+	}
 	return rc;
 }
 
@@ -374,37 +394,62 @@ static tims_rc put_rows(struct tims_national *nd, const struct tims_national_row
 	return rc;
 }
 
-tims_rc tims_national_apply(struct tims_national *nd, const struct tims_national_row *rows,
-			    size_t n, uint64_t next, const char *skip_post,
-			    struct tims_err *err)
+void tims_national_page_release(struct tims_national_page *pg)
+{
+	free(pg->rows);
+	memset(pg, 0, sizeof(*pg));
+}
+
+static int hex32(const char *s)
+{
+	if (strlen(s) != 32)
+		return 0;
+	for (size_t i = 0; i < 32; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+tims_rc tims_national_apply(struct tims_national *nd, const struct tims_national_page *pg,
+			    const char *skip_post, struct tims_err *err)
 {
 	struct tims_national_state st;
 	uint64_t last;
 	tims_rc rc;
 
-	if (n > TIMS_NATIONAL_MAX_PAGE)
+	if (pg->n > TIMS_NATIONAL_MAX_PAGE)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "page: more than %d rows",
 				    TIMS_NATIONAL_MAX_PAGE);
+	if (!hex32(pg->feed))
+		return tims_err_set(err, TIMS_ERR_INVALID, "page: feed: want 32 hex digits");
 	if ((rc = tims_national_state(nd, 0, &st, err)))
 		return rc;
+	if (st.feed[0] && strcmp(st.feed, pg->feed) != 0)
+		return tims_err_set(err, TIMS_ERR_STATE, "page: from feed %.32s, the replica "
+				    "follows %.32s: start again", pg->feed, st.feed);
+	if (pg->since != st.cursor)
+		return tims_err_set(err, TIMS_ERR_INVALID, "page: since %" PRIu64 ", the cursor "
+				    "is %" PRIu64, pg->since, st.cursor);
 	last = st.cursor;
-	for (size_t i = 0; i < n; i++) {
-		if (rows[i].seq <= last)
+	for (size_t i = 0; i < pg->n; i++) {
+		if (pg->rows[i].seq <= last)
 			return tims_err_set(err, TIMS_ERR_INVALID,
 					    "row %zu: seq %" PRIu64 " is not after %" PRIu64, i,
-					    rows[i].seq, last);
-		last = rows[i].seq;
-		if ((rc = check_row(&rows[i], i, err)))
+					    pg->rows[i].seq, last);
+		last = pg->rows[i].seq;
+		if ((rc = check_row(&pg->rows[i], i, err)))
 			return rc;
 	}
-	if (next < last || next > INT64_MAX)
+	if (pg->next < last || pg->next > INT64_MAX)
 		return tims_err_set(err, TIMS_ERR_INVALID, "page: next %" PRIu64 " is before its "
-				    "rows or the cursor", next);
+				    "rows or the cursor", pg->next);
 	if ((rc = begin(nd, err)))
 		return rc;
-	rc = put_rows(nd, rows, n, skip_post, err);
+	rc = put_rows(nd, pg->rows, pg->n, skip_post, err);
 	if (!rc)
-		rc = meta_put(nd, "cursor", (int64_t)next, NULL, err);
+		rc = meta_put(nd, "cursor", (int64_t)pg->next, NULL, err);
+	if (!rc && !st.feed[0])
+		rc = meta_put(nd, "feed", 0, pg->feed, err);
 	return end(nd, rc, err);
 }
 
@@ -446,7 +491,8 @@ tims_rc tims_national_reset(struct tims_national *nd, struct tims_err *err)
 
 	if ((rc = begin(nd, err)))
 		return rc;
-	if (sqlite3_exec(nd->db, "DELETE FROM crossings; DELETE FROM meta WHERE key = 'cursor'",
+	if (sqlite3_exec(nd->db, "DELETE FROM crossings;"
+			 " DELETE FROM meta WHERE key IN ('cursor', 'feed')",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		rc = db_err(nd, "reset", err);
 	return end(nd, rc, err);
@@ -475,6 +521,9 @@ tims_rc tims_national_state(struct tims_national *nd, int count,
 			out->window_ms = v;
 		else if (!strcmp(k, "failed_ms"))
 			out->failed_ms = v;
+		else if (!strcmp(k, "feed"))
+			snprintf(out->feed, sizeof(out->feed), "%.32s",
+				 (const char *)sqlite3_column_text(st, 1));
 		else if (!strcmp(k, "last_error"))
 			snprintf(out->last_error, sizeof(out->last_error), "%s",
 				 (const char *)sqlite3_column_text(st, 1));
@@ -683,16 +732,15 @@ static tims_rc parse_row(json_t *o, size_t i, struct tims_national_row *r,
 }
 
 tims_rc tims_national_page_parse(const char *json, size_t len, uint64_t since,
-				 unsigned limit, struct tims_national_row **rows, size_t *n,
-				 uint64_t *next, int *more, struct tims_err *err)
+				 unsigned limit, struct tims_national_page *out,
+				 struct tims_err *err)
 {
-	static const char *const keys[] = { "since", "next", "more", "rows" };
+	static const char *const keys[] = { "feed", "since", "next", "more", "rows" };
 	json_t *j, *arr;
-	uint64_t s, last = since;
+	uint64_t last = since;
 	tims_rc rc = TIMS_OK;
 
-	*rows = NULL;
-	*n = 0;
+	memset(out, 0, sizeof(*out));
 	if (len > TIMS_NATIONAL_MAX_PAGE_BYTES)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "page: more than %u bytes",
 				    TIMS_NATIONAL_MAX_PAGE_BYTES);
@@ -705,44 +753,42 @@ tims_rc tims_national_page_parse(const char *json, size_t len, uint64_t since,
 	arr = json_object_get(j, "rows");
 	if ((rc = want_keys(j, keys, TIMS_ARRAY_SIZE(keys), "page", 0, err)))
 		goto out;
-	if (!get_u64(j, "since", INT64_MAX, &s) || s != since ||
-	    !get_u64(j, "next", INT64_MAX, next) || !json_is_boolean(json_object_get(j, "more")) ||
-	    !json_is_array(arr)) {
-		rc = tims_err_set(err, TIMS_ERR_INVALID, "page: since (the cursor asked for), "
-				  "next, more and rows: required, of their types");
+	if (!get_str(j, "feed", out->feed, sizeof(out->feed)) || !hex32(out->feed) ||
+	    !get_u64(j, "since", INT64_MAX, &out->since) || out->since != since ||
+	    !get_u64(j, "next", INT64_MAX, &out->next) ||
+	    !json_is_boolean(json_object_get(j, "more")) || !json_is_array(arr)) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "page: feed, since (the cursor asked "
+				  "for), next, more and rows: required, of their types");
 		goto out;
 	}
-	*more = json_is_true(json_object_get(j, "more"));
+	out->more = json_is_true(json_object_get(j, "more"));
 	if (json_array_size(arr) > limit) {
 		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "page: more than %u rows", limit);
 		goto out;
 	}
-	if (!(*rows = calloc(json_array_size(arr) + 1, sizeof(**rows)))) {
+	if (!(out->rows = calloc(json_array_size(arr) + 1, sizeof(*out->rows)))) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "page: out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < json_array_size(arr); i++) {
-		if ((rc = parse_row(json_array_get(arr, i), i, &(*rows)[i], err)))
+		if ((rc = parse_row(json_array_get(arr, i), i, &out->rows[i], err)))
 			goto out;
-		if ((*rows)[i].seq <= last) {
+		if (out->rows[i].seq <= last) {
 			rc = tims_err_set(err, TIMS_ERR_INVALID, "row %zu: seq %" PRIu64
-					  " is not after %" PRIu64, i, (*rows)[i].seq, last);
+					  " is not after %" PRIu64, i, out->rows[i].seq, last);
 			goto out;
 		}
-		last = (*rows)[i].seq;
+		last = out->rows[i].seq;
 	}
-	*n = json_array_size(arr);
-	if (*next < last || (*more && !*n)) {
+	out->n = json_array_size(arr);
+	if (out->next < last || (out->more && !out->n)) {
 		rc = tims_err_set(err, TIMS_ERR_INVALID, "page: next %" PRIu64 " before its last "
-				  "row, or more with no rows", *next);
+				  "row, or more with no rows", out->next);
 		goto out;
 	}
 out:
 	json_decref(j);
-	if (rc) {
-		free(*rows);
-		*rows = NULL;
-		*n = 0;
-	}
+	if (rc)
+		tims_national_page_release(out);
 	return rc;
 }

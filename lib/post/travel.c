@@ -268,9 +268,8 @@ static json_t *time_json(int64_t ms)
 	return j;
 }
 
-json_t *tims_travel_national_json(const struct tims_travel *t)
+json_t *tims_travel_national_json(const struct tims_travel_national *n)
 {
-	const struct tims_travel_national *n = &t->national;
 	json_t *o = json_object(), *at = time_json(n->as_of_ms);
 
 	if (!o || !at) {
@@ -299,15 +298,15 @@ json_t *tims_travel_national_json(const struct tims_travel *t)
 	return o;
 }
 
-json_t *tims_travel_last_json(const struct tims_travel *t)
+json_t *tims_travel_last_json(const struct tims_travel_move *last, size_t n)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; a && i < t->nlast; i++)
+	for (size_t i = 0; a && i < n; i++)
 		json_array_append_new(a, json_pack("{s:o, s:s, s:s, s:b}", "date",
-			date_json(tims_day_of_ms(t->last[i].at_ms)), "direction",
-			tims_direction_name(t->last[i].direction), "post", t->last[i].post,
-			"own", t->last[i].own));
+			date_json(tims_day_of_ms(last[i].at_ms)), "direction",
+			tims_direction_name(last[i].direction), "post", last[i].post,
+			"own", last[i].own));
 	return a;
 }
 
@@ -339,8 +338,8 @@ json_t *tims_travel_json(const struct tims_travel *t, const char *doc, int64_t o
 	json_object_set_new(o, "document", json_string(doc));
 	json_object_set_new(o, "crossings", list);
 	json_object_set_new(o, "stay", stay);
-	json_object_set_new(o, "national", tims_travel_national_json(t));
-	json_object_set_new(o, "last_crossings", tims_travel_last_json(t));
+	json_object_set_new(o, "national", tims_travel_national_json(&t->national));
+	json_object_set_new(o, "last_crossings", tims_travel_last_json(t->last, t->nlast));
 	tims_buf_release(&b);
 	return o;
 }

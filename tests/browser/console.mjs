@@ -3,7 +3,7 @@
 //
 // Environment (set by console.sh): URL (the node), TIMS (the program),
 // POST_DIR, SHOTS (screenshot folder), CHROMIUM, SERVER_PID, and the TOTP
-// secrets S_A .. S_D of four officers (codes come from oathtool at the
+// secrets S_A .. S_E of five officers (codes come from oathtool at the
 // moment of each login; a code is good only once, so each login that follows
 // another uses the next officer).
 //
@@ -11,7 +11,7 @@
 // and "end<TAB>done" last; console.sh turns them into TAP lines.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { check, failed, launchArgs, readerType, totp, waitText as wait } from './lib.mjs';
+import { check, failed, launchArgs, note, readerType, td3, totp, waitText as wait } from './lib.mjs';
 
 const env = (k) => {
   if (!process.env[k]) throw new Error(`console.mjs: ${k} is not set (run tests/e2e/console.sh)`);
@@ -34,7 +34,19 @@ const MRZ = {
   minor: ['P<UTOHOLM<<LINA<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T559UTO1507078F3007077<<<<<<<<<<<<<<<2'],
   // the clean one with the birth date's check digit wrong (4 -> 5)
   badDigit: ['P<UTOHOLM<<ERIK<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T478UTO8503025M3401011<<<<<<<<<<<<<<<4'],
+  // a passport listed as stolen
+  stolenDoc: td3({ surname: 'LUND', given: 'PER', nat: 'UTO', number: 'C01X00S19', birth: '790707', sex: 'M', expiry: '310707' }),
+  // the driver of the stolen car
+  nord: td3({ surname: 'NORD', given: 'ANNA', nat: 'UTO', number: 'C01X00V11', birth: '880412', sex: 'F', expiry: '330505' }),
+  // a family of four in one car
+  car: [
+    td3({ surname: 'KARLSSON', given: 'JAN', nat: 'UTO', number: 'C01X00K11', birth: '800101', sex: 'M', expiry: '320101' }),
+    td3({ surname: 'KARLSSON', given: 'EVA', nat: 'UTO', number: 'C01X00K22', birth: '820202', sex: 'F', expiry: '320202' }),
+    td3({ surname: 'KARLSSON', given: 'OLE', nat: 'UTO', number: 'C01X00K33', birth: '120303', sex: 'M', expiry: '290303' }),
+    td3({ surname: 'KARLSSON', given: 'MIA', nat: 'UTO', number: 'C01X00K44', birth: '150404', sex: 'F', expiry: '290404' }),
+  ],
 };
+const CAR_DOCS = ['C01X00K11', 'C01X00K22', 'C01X00K33', 'C01X00K44'];
 // What the discreet-check entry says: none of it may reach the screen.
 const DISCREET_SECRETS = ['discreet', 'Quiet check', 'keep calm', 'unit QX', 'NCB Tunis', 'Q-31', 'AL KHALIFI', 'محمد'];
 
@@ -100,6 +112,19 @@ async function token(page) {
   return page.evaluate(() => JSON.parse(sessionStorage.getItem('tims.session') || '{}').token || '');
 }
 
+// The post log's size, from the signed checkpoint (its second line).
+async function logSize(page) {
+  const r = await page.request.get(`${URL}/api/v1/checkpoint`);
+  return Number((await r.text()).split('\n')[1]);
+}
+
+// The stored crossings of a document, as the post's own tool gives them.
+function history(doc) {
+  const out = tims('history', '--post', POST_DIR, doc, '--json');
+  const j = JSON.parse(out);
+  return Array.isArray(j) ? j : j.crossings || j.records || [];
+}
+
 async function statusWith(page, tok) {
   const r = await page.request.get(`${URL}/api/v1/status`, { headers: { Authorization: `Bearer ${tok}` } });
   return r.status();
@@ -110,6 +135,7 @@ try {
   const bag = { errors: [], foreign: [] };
   const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } });
   const page = await ctx.newPage();
+  page.setDefaultTimeout(WAIT); // a failing step fails in seconds, not in half a minute
   await watch(page, bag);
 
   // ---- log in ---------------------------------------------------------
@@ -150,10 +176,13 @@ try {
     return waitText(page, '#post-origin', /test\.example\/console-post/);
   });
   await check('the header shows the watchlists, where they come from and how old they are', () =>
-    waitText(page, '#lists-state', /^watchlists: 2 lists, imported here, \d+ s old \(not from the centre\)$/));
+    waitText(page, '#lists-state', /^watchlists: 3 lists, imported here, \d+ s old \(not from the centre\)$/));
   await check('the header\'s detail gives each list\'s version, size and age', async () => {
     const t = await page.getAttribute('#lists-state', 'title');
-    return /^national v1, 3 entries, changed \d+ s ago; stolen-cars v1, 1 entry, changed \d+ s ago$/.test(t) || `title: ${t}`;
+    const parts = (t || '').split('; ').sort();
+    const want = [/^lost-docs v1, 1 entry, changed \d+ s ago$/, /^national v1, 3 entries, changed \d+ s ago$/,
+      /^stolen-cars v1, 1 entry, changed \d+ s ago$/];
+    return (parts.length === 3 && want.every((re, i) => re.test(parts[i]))) || `title: ${t}`;
   });
 
   await check('every field has a label', async () => {
@@ -185,10 +214,17 @@ try {
   // ---- a traveller by keyboard alone ------------------------------------
   await check('keyboard wedge: two lines and Enter run the check by themselves', async () => {
     await wedge(page, MRZ.clean);
-    await waitText(page, '#summary', /Document valid · no hits · 90 days left — HOLM, ERIK/);
+    await waitText(page, '#summary', /^MRZ check digits valid · no hits · 90 days left — HOLM, ERIK$/);
     return waitText(page, '#traveller', /HOLM, ERIK.*UTO.*1985-03-02.*M.*P UTO C01X00T47.*2034-01-01/);
   });
+  await check('"valid" says what it checks: the MRZ check digits', () =>
+    waitText(page, '#doc-state', /MRZ check digits valid \(TD3\)/));
+  await check('the document\'s own status is a separate line (not listed as lost, stolen or revoked)', () =>
+    waitText(page, '#doc-status', /^Document status: not listed as lost, stolen or revoked/));
+  await check('no hit: no headline', async () => (await page.isHidden('#headline')) || 'the headline is shown');
   await check('the stay is shown: days used and left', () => waitText(page, '#stay', /Days used 0 of 90 in 180 · days left 90/));
+  await check('the stay says whose figures they are: a post with no centre has no national data yet', () =>
+    waitText(page, '#stay-national', /^No national data yet: only this post's crossings count\.$/));
   await check('Alt+A admits; the record\'s log index is shown', async () => {
     await page.keyboard.press('Alt+A');
     await waitText(page, '#receipt', /Registered: entry, ADMITTED — log index 0/);
@@ -212,19 +248,79 @@ try {
   await check('that whole flow (log in, check, admit, clear) used no mouse', async () =>
     (await page.evaluate(() => window.__clicks)) === 0);
 
-  // ---- a wanted person: the hit and its reasons ----------------------------
-  await check('a wanted person: the hit with its list, score and reasons', async () => {
+  // ---- a wanted person: the hit in the headline; admit needs a confirmation --
+  let wantedCheck = null;
+  await check('a wanted person: the hit in the headline, large, with its list and reference', async () => {
+    const resp = page.waitForResponse((r) => r.url().endsWith('/api/v1/check') && r.request().method() === 'POST');
     await wedge(page, MRZ.wanted);
+    wantedCheck = await (await resp).json();
+    await waitText(page, '#headline', /HIT: WANTED — national\/W-17 \(the traveller\)/);
+    const fs = await page.$eval('#headline > div', (e) => parseFloat(getComputedStyle(e).fontSize));
+    const base = await page.$eval('#traveller dd', (e) => parseFloat(getComputedStyle(e).fontSize));
+    return fs >= 1.4 * base || `headline ${fs}px, text ${base}px`;
+  });
+  await check('the hit\'s list, score and reasons are listed', async () => {
     await waitText(page, '#summary', /1 hit/);
-    await waitText(page, '#hits', /WANTED — national W-17 · score [01]\.\d\d/);
+    await waitText(page, '#hits', /WANTED — national W-17 · score [01]\.\d\d \(the traveller\)/);
     await waitText(page, '#hits', /Arrest; call the duty officer/);
     return (await page.$$eval('#hits .reasons li', (l) => l.length)) > 0 || 'no reasons listed';
   });
   await shot(page, 'hit');
-  await check('second line (button) is registered with the next index', async () => {
-    await page.click('#second');
-    return waitText(page, '#receipt', /SENT TO SECOND LINE — log index 1/);
+  const before = await logSize(page);
+  await check('admit with a hit: Alt+A asks for a confirmation naming the hit', async () => {
+    await page.keyboard.press('Alt+A');
+    await visible(page, '#confirm-box');
+    await waitText(page, '#confirm-text', /WANTED national\/W-17 \(the traveller\).*flagged to the supervisor/);
+    await waitText(page, '#confirm-label', /national\/W-17/);
+    return (await page.evaluate(() => document.activeElement.id)) === 'confirm-hit' || 'focus not on the confirmation';
   });
+  await check('... Enter without ticking it registers nothing', async () => {
+    await page.keyboard.press('Enter');
+    await waitText(page, '#decide-msg', /Tick the box naming the hit/);
+    return (await page.isHidden('#receipt')) || 'a receipt is shown';
+  });
+  await check('... Esc cancels: nothing registered', async () => {
+    await page.keyboard.press('Escape');
+    await waitText(page, '#decide-msg', /Not admitted: the hit was not confirmed/);
+    const n = await logSize(page);
+    return ((await page.isHidden('#confirm-box')) && (await page.isHidden('#receipt')) && n === before) ||
+      `log size ${before} -> ${n}`;
+  });
+  await check('the node itself refuses to admit with the hit unconfirmed (no confirm_hit): nothing stored', async () => {
+    if (!wantedCheck || !wantedCheck.check_id) return `the check answer has no check_id: ${JSON.stringify(wantedCheck).slice(0, 300)}`;
+    const tok = await token(page);
+    const r = await page.request.post(`${URL}/api/v1/crossings`, {
+      headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
+      data: { check_id: wantedCheck.check_id, direction: 'entry', decision: 'admit' },
+    });
+    const n = await logSize(page);
+    return (r.status() >= 400 && r.status() < 500 && n === before) || `answer ${r.status()} ${await r.text()}, log size ${before} -> ${n}`;
+  });
+  await check('... nor with another hit named than the one found', async () => {
+    const tok = await token(page);
+    const r = await page.request.post(`${URL}/api/v1/crossings`, {
+      headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
+      data: { check_id: wantedCheck.check_id, direction: 'entry', decision: 'admit', confirm_hit: 'national/B-22' },
+    });
+    const n = await logSize(page);
+    return (r.status() >= 400 && r.status() < 500 && n === before) || `answer ${r.status()} ${await r.text()}, log size ${before} -> ${n}`;
+  });
+  await check('... nor takes the client\'s "screening" any more', async () => {
+    const tok = await token(page);
+    const r = await page.request.post(`${URL}/api/v1/crossings`, {
+      headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
+      data: { check_id: wantedCheck.check_id, direction: 'entry', decision: 'admit', screening: 'no hits' },
+    });
+    return r.status() === 400 || `answer ${r.status()}`;
+  });
+  await check('with the confirmation ticked, the traveller is admitted with the hit', async () => {
+    await page.keyboard.press('Alt+A');
+    await visible(page, '#confirm-box');
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Enter');
+    return waitText(page, '#receipt', /Registered: entry, ADMITTED WITH A HIT \(confirmed national\/W-17\) — log index 1/);
+  });
+  await shot(page, 'admit-with-hit');
 
   await check('a reload keeps the session (the tab\'s sessionStorage)', async () => {
     await page.reload();
@@ -233,25 +329,31 @@ try {
     return (await page.evaluate(() => document.activeElement.id)) === 'mrz' || 'focus not on the MRZ';
   });
 
-  // ---- a discreet check: nothing at the booth, not even a marker ----------
-  await check('a discreet-check traveller shows nothing of it (no hit, no marker)', async () => {
+  // ---- a discreet check: nothing at the booth --------------------------------
+  await check('a discreet-check traveller: the booth\'s answer carries no hit at all', async () => {
+    const resp = page.waitForResponse((r) => r.url().endsWith('/api/v1/check') && r.request().method() === 'POST');
     await wedge(page, MRZ.discreet);
+    const body = await (await resp).text();
     await waitText(page, '#traveller', /ALKHALIFI, MOHAMED/);
-    await waitText(page, '#hits-state', /^No hits\.$/);
-    return (await page.$('#quiet-marker')) === null ||
-      (await page.$eval('#quiet-marker', (m) => m.hidden || m.textContent === '')) || 'a marker is shown';
+    const found = DISCREET_SECRETS.filter((x) => body.toLowerCase().includes(x.toLowerCase()));
+    return found.length === 0 || `in the node's answer: ${found.join(', ')}`;
   });
-  await check('the discreet check\'s alert, instruction and source are nowhere in the page', async () => {
+  await check('... the screen shows nothing: no headline, no marker, "No hits."', async () => {
+    await waitText(page, '#hits-state', /^No hits\.$/);
+    const [hl, marker] = await page.evaluate(() => [document.getElementById('headline').hidden, !!document.querySelector('.marker, #quiet-marker')]);
+    return (hl && !marker) || `headline shown ${!hl}, marker ${marker}`;
+  });
+  await check('... the alert, instruction and source are nowhere in the page', async () => {
     const t = (await pageText(page)).toLowerCase();
-    const found = DISCREET_SECRETS.filter((s) => t.includes(s.toLowerCase()));
+    const found = DISCREET_SECRETS.filter((x) => t.includes(x.toLowerCase()));
     return found.length === 0 || `found on the page: ${found.join(', ')}`;
   });
-  await check('the summary line looks like a clean traveller\'s', () =>
-    waitText(page, '#summary', /^Document valid · no hits · 90 days left — ALKHALIFI, MOHAMED$/));
+  await check('... the summary line is a clean traveller\'s', () =>
+    waitText(page, '#summary', /^MRZ check digits valid · no hits · \d+ days left — ALKHALIFI, MOHAMED$/));
   await shot(page, 'discreet');
-  await check('the discreet-check traveller is admitted', async () => {
+  await check('the discreet-check traveller is admitted (no confirmation asked)', async () => {
     await page.keyboard.press('Alt+A');
-    return waitText(page, '#receipt', /ADMITTED — log index 2/);
+    return waitText(page, '#receipt', /Registered: entry, ADMITTED — log index 2/);
   });
 
   // ---- a wrong field in the MRZ ----------------------------------------
@@ -259,7 +361,8 @@ try {
     await page.keyboard.press('Escape');
     await page.focus('#mrz');
     await wedge(page, MRZ.badDigit);
-    await waitText(page, '#summary', /Document not valid/);
+    await waitText(page, '#summary', /MRZ check digits NOT valid/);
+    await waitText(page, '#doc-state', /MRZ check digits NOT valid/);
     return waitText(page, '#doc-errors', /Birth date: check digit is 5, expected 4/);
   });
   await check('an invalid document cannot be admitted', async () => {
@@ -275,78 +378,268 @@ try {
     return waitText(page, '#summary', /Waiting for a document/);
   });
 
-  await check('a half-read MRZ checked with Ctrl+Enter says what is missing', async () => {
+  await check('a half-read MRZ checked with Ctrl+Enter: the node says what is missing and points at the manual entry', async () => {
     await page.keyboard.type(MRZ.clean[0]);
     await page.keyboard.press('Enter');
     await page.keyboard.type(MRZ.clean[1].slice(0, 20));
     await page.keyboard.press('Control+Enter');
-    await waitText(page, '#summary', /Document not valid/);
-    return waitText(page, '#doc-errors', /MRZ: line 2: 20 characters, expected/);
+    await waitText(page, '#summary', /^MRZ not readable — nothing checked: .*by hand.*\(Alt\+N: manual entry\)$/);
+    await waitText(page, '#doc-errors', /MRZ: line 2: 20 characters, expected/);
+    if (!(await page.isDisabled('#admit')) || !(await page.isDisabled('#refuse'))) return 'a decision is offered';
+    return (await page.$eval('#manual', (e) => e.open)) || 'the manual entry is not opened';
   });
   await check('a reader that sends both lines with no line end is read too', async () => {
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
     await page.keyboard.type(MRZ.clean.join(''), { delay: 1 });
-    return waitText(page, '#summary', /Document valid · no hits — HOLM, ERIK|Document valid · no hits · \d+ days left — HOLM, ERIK/);
+    return waitText(page, '#summary', /MRZ check digits valid · no hits · \d+ days left — HOLM, ERIK/);
   });
+  await check('the traveller\'s last crossings are listed: date, direction, post', async () => {
+    await visible(page, '#last-crossings');
+    return waitText(page, '#last-crossings tbody', /\d{4}-\d\d-\d\d.*entry.*test\.example\/console-post \(this post\)/);
+  });
+  // An enrolled post whose replica is behind: the node's answer with the
+  // national part an offline post gives (lib/post/travel.c) put in.
+  await page.route('**/api/v1/check', async (route) => {
+    const resp = await route.fetch();
+    const j = await resp.json();
+    const nat = { current: false, as_of: '2026-12-05T07:00:00Z', as_of_ms: 1796454000000, crossings: 3,
+      note: 'national data as of 2026-12-05T07:00:00Z' };
+    if (j.stay) j.stay.national = nat;
+    j.national = nat;
+    await route.fulfill({ response: resp, json: j });
+  });
+  await check('national data not current (offline): "national data as of …"', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.keyboard.type(MRZ.clean.join(''), { delay: 1 });
+    await waitText(page, '#stay-national', /^National data as of 2026-12-05T07:00:00Z \(not current/);
+    return (await page.getAttribute('#stay-national', 'class')).includes('caution') || 'not marked';
+  });
+  await page.unroute('**/api/v1/check');
   await page.keyboard.press('Escape');
   await page.keyboard.press('Escape');
 
-  // ---- refuse with a reason ----------------------------------------------
-  await check('an entry ban: the hit, then Alt+R opens the refusal', async () => {
+  // ---- a stolen passport: its MRZ is fine, its status is not -------------
+  await check('a stolen passport: "MRZ check digits valid", and on its own line the document status STOLEN', async () => {
+    await readerType(page, MRZ.stolenDoc);
+    await waitText(page, '#doc-state', /MRZ check digits valid/);
+    await waitText(page, '#doc-status', /^Document status: STOLEN \(lost-docs\/D-9\)\.$/);
+    return waitText(page, '#headline', /HIT: STOLEN — lost-docs\/D-9 \(the document\).*DOCUMENT REPORTED STOLEN \(lost-docs\/D-9\)/);
+  });
+  await check('... the summary says the document is stolen, not "valid" alone', () =>
+    waitText(page, '#summary', /^MRZ check digits valid · document STOLEN · 1 hit · \d+ days left — LUND, PER$/));
+  await shot(page, 'document-stolen');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+
+  // ---- refuse with several reasons ---------------------------------------
+  await check('an entry ban: the hit, then Alt+R opens the refusal reasons', async () => {
     await wedge(page, MRZ.banned);
-    await waitText(page, '#hits', /ENTRY-BAN — national B-22/);
+    await waitText(page, '#headline', /HIT: ENTRY-BAN — national\/B-22/);
     await page.keyboard.press('Alt+R');
     await visible(page, '#refuse-box');
-    return (await page.evaluate(() => document.activeElement.id)) === 'refuse-code' || 'focus not on the reason code';
+    const n = await page.$$eval('#refuse-codes input[type=checkbox]', (l) => l.length);
+    if (n < 2) return `${n} reasons listed`;
+    return (await page.evaluate(() => document.activeElement.id)) === 'rc-A' || 'focus not on the first reason';
   });
-  await check('refusing without a reason code is stopped', async () => {
+  await check('the reasons offered are the node\'s list (GET /api/v1/refusal-reasons)', async () => {
+    const tok = await token(page);
+    const r = await page.request.get(`${URL}/api/v1/refusal-reasons`, { headers: { Authorization: `Bearer ${tok}` } });
+    if (r.status() !== 200) return `GET /api/v1/refusal-reasons answered ${r.status()}: the console shows its fallback list`;
+    const j = await r.json();
+    const want = (Array.isArray(j) ? j : j.reasons || []).map((x) => (typeof x === 'string' ? x : x.code)).join(',');
+    const got = (await page.$$eval('#refuse-codes input', (l) => l.map((e) => e.value))).join(',');
+    return (want && got === want) || `node ${want}, shown ${got}`;
+  });
+  await check('refusing without a reason is stopped', async () => {
     await page.keyboard.press('Enter');
-    return waitText(page, '#decide-msg', /Choose the refusal reason code/);
+    return waitText(page, '#decide-msg', /Choose at least one refusal reason/);
   });
-  await check('refused with code H and a text', async () => {
-    await page.selectOption('#refuse-code', 'H');
+  await check('refused with two reasons (H and E, typed as letters) and a text', async () => {
+    await page.keyboard.press('h');
+    await page.keyboard.press('e');
     await page.fill('#remarks', 'entry ban confirmed by duty officer');
     await page.click('#refuse-confirm');
-    return waitText(page, '#receipt', /Registered: entry, REFUSED \(H\) — log index 3/);
+    return waitText(page, '#receipt', /Registered: entry, REFUSED \(E,H\) — log index 3/);
   });
   await shot(page, 'refused');
 
-  // ---- vehicle and companion ----------------------------------------------
-  await check('exit with a car: a stolen plate is a hit', async () => {
+  // ---- the vehicle's hit is the headline's too ---------------------------
+  await check('a stolen car: its plate typed, the driver read, the vehicle\'s hit in the headline', async () => {
     await page.keyboard.press('Escape');
-    await page.keyboard.press('Alt+X');
-    await page.focus('#mrz');
-    await wedge(page, MRZ.clean);
-    await waitText(page, '#summary', /Document valid · no hits/);
     await page.keyboard.press('Alt+V');
     if ((await page.evaluate(() => document.activeElement.id)) !== 'veh-plate') return 'Alt+V did not focus the plate';
     await page.keyboard.type('B-AB 1234');
     await page.keyboard.press('Tab');
-    return waitText(page, '#hits', /STOLEN — stolen-cars V-1.*plate BAB1234 matches/);
+    await page.keyboard.type('D');
+    await page.keyboard.press('Enter');
+    await visible(page, '#veh-session');
+    await readerType(page, MRZ.nord);
+    await waitText(page, '#headline', /HIT: STOLEN — stolen-cars\/V-1 \(the vehicle\)/);
+    return waitText(page, '#hits', /STOLEN — stolen-cars V-1.*\(the vehicle\)/);
   });
-  await check('the right plate is checked again and clears the hit', async () => {
-    await page.fill('#veh-plate', 'CA 1234 AB');
+  await check('... sent to second line; the next occupant\'s headline names the driver\'s hit too', async () => {
+    await page.keyboard.press('Alt+S');
+    await waitText(page, '#receipt', /SENT TO SECOND LINE — log index 4/);
+    await readerType(page, MRZ.minor);
+    await waitText(page, '#traveller', /HOLM, LINA/);
+    return waitText(page, '#headline', /HIT: STOLEN — stolen-cars\/V-1 \(the vehicle\).*In this vehicle: occupant 1 \(NORD, ANNA\) — STOLEN stolen-cars\/V-1/);
+  });
+  await check('... ending the session with an occupant undecided warns first; ended explicitly', async () => {
+    await page.keyboard.press('Alt+V');
+    if ((await page.evaluate(() => document.activeElement.id)) !== 'veh-end') return 'Alt+V did not focus End';
+    await page.keyboard.press('Enter');
+    await waitText(page, '#vehicle-msg', /has no decision yet/);
+    await page.keyboard.press('Enter');
+    await waitText(page, '#vehicle-msg', /Vehicle session B-AB 1234 ended: 1 occupant registered \(log index 4\)/);
+    return (await page.inputValue('#veh-plate')) === '' || 'the plate stayed';
+  });
+
+  // ---- a car with four occupants: the plate once, each occupant in turn ----
+  const carIdx = [];
+  let plateTyped = 0;
+  await check('a car with four occupants: the plate typed once, then each occupant read and admitted', async () => {
+    await page.focus('#mrz');
+    await page.keyboard.press('Alt+E');
+    await page.keyboard.press('Alt+V');
+    await page.keyboard.type('CA 1234 AB');
+    plateTyped++;
     await page.keyboard.press('Tab');
-    return waitText(page, '#summary', /Document valid · no hits/);
+    await page.keyboard.type('BG');
+    await page.keyboard.press('Enter');
+    await visible(page, '#veh-session');
+    for (let i = 0; i < 4; i++) {
+      await readerType(page, MRZ.car[i]);
+      await waitText(page, '#summary', new RegExp(`^MRZ check digits valid · no hits · \\d+ days left — KARLSSON, ${['JAN', 'EVA', 'OLE', 'MIA'][i]}$`));
+      await page.keyboard.press('Alt+A');
+      await waitText(page, '#veh-occupants', new RegExp(`KARLSSON, ${['JAN', 'EVA', 'OLE', 'MIA'][i]} — ${i ? 'passenger' : 'driver'} — admit — log index \\d+`));
+      carIdx.push(Number(await page.getAttribute(`#veh-occupants li:nth-child(${i + 1})`, 'data-index')));
+    }
+    return carIdx.join(',') === '5,6,7,8' || `log indexes ${carIdx.join(',')}`;
   });
-  await check('a minor in his care is added by scanning her MRZ', async () => {
-    await page.fill('#veh-country', 'BG');
-    await page.fill('#veh-make', 'Skoda Octavia');
-    await page.selectOption('#veh-role', 'driver');
-    await page.keyboard.press('Alt+C');
-    await page.selectOption('#comp-relation', 'minor');
-    await page.focus('#comp-mrz');
-    await wedge(page, MRZ.minor);
-    return waitText(page, '#comp-list', /minor in care: UTO C01X00T55 — HOLM, LINA/);
+  await check('... the plate field is not retyped during the session (read-only, typed once)', async () => {
+    const ro = await page.$eval('#veh-plate', (e) => e.readOnly);
+    return (ro && plateTyped === 1 && (await page.inputValue('#veh-plate')) === 'CA 1234 AB') || `read-only ${ro}, typed ${plateTyped}`;
   });
-  await check('the crossing with the car and the companion is registered', async () => {
+  const keys = await page.$$eval('#veh-occupants li', (l) => l.map((e) => Number(e.dataset.keys)));
+  note(`keystrokes per occupant: ${keys.join(', ')} (the officer's keys; the reader's are not counted)`);
+  await check('keystrokes per occupant are counted: the driver\'s include the plate, each other occupant\'s are one key (Alt+A)', () =>
+    (keys.length === 4 && keys[0] >= 'CA 1234 AB'.length + 2 && keys.slice(1).every((k) => k === 1)) || `keys ${keys.join(', ')}`);
+  await shot(page, 'vehicle-session');
+  await check('... the session ends explicitly', async () => {
+    await page.click('#veh-end');
+    return waitText(page, '#vehicle-msg', /Vehicle session CA 1234 AB ended: 4 occupants registered \(log index 5, 6, 7, 8\)/);
+  });
+  await check('four crossing records, each with the plate; the passengers point at the driver\'s record', async () => {
+    const recs = CAR_DOCS.map((d) => history(d).map((x) => ({ index: x.index, ...x.record })).pop());
+    const bad = [];
+    recs.forEach((r, i) => {
+      if (!r) { bad.push(`${CAR_DOCS[i]}: no record`); return; }
+      if (!r.vehicle || r.vehicle.plate !== 'CA 1234 AB' || r.vehicle.country !== 'BG') bad.push(`${CAR_DOCS[i]}: vehicle ${JSON.stringify(r.vehicle)}`);
+      if (r.role !== (i ? 'passenger' : 'driver')) bad.push(`${CAR_DOCS[i]}: role ${r.role}`);
+      if (i && r.accompanies !== carIdx[0]) bad.push(`${CAR_DOCS[i]}: accompanies ${r.accompanies}`);
+      if (!i && r.accompanies !== undefined && r.accompanies !== null) bad.push(`driver: accompanies ${r.accompanies}`);
+      if (r.decision !== 'admit' || r.index !== carIdx[i]) bad.push(`${CAR_DOCS[i]}: ${r.decision} at ${r.index}`);
+    });
+    return bad.length === 0 || bad.join('; ');
+  });
+
+  // ---- manual entry: a forged document, typed in, screened by name ----------
+  await check('manual entry (Alt+N): typed fields screened by name and birth date: the entry ban is found', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Alt+N');
+    if ((await page.evaluate(() => document.activeElement.id)) !== 'man-surname') return 'Alt+N did not focus the surname';
+    const fields = ['BERG', 'SARA', '1990-01-01', 'UTO'];
+    for (const f of fields) { await page.keyboard.type(f); await page.keyboard.press('Tab'); }
+    await page.selectOption('#man-sex', 'F');
+    await page.fill('#man-docno', 'X9988776');
+    await page.fill('#man-issuer', 'UTO');
+    await page.focus('#man-docno');
+    await page.keyboard.press('Enter');
+    await waitText(page, '#summary', /^Manual entry · 1 hit.* — BERG, SARA$/);
+    await waitText(page, '#doc-state', /Typed by hand \(manual entry\)/);
+    return waitText(page, '#headline', /HIT: ENTRY-BAN — national\/B-22/);
+  });
+  await check('... a manual entry cannot be admitted', async () => {
+    if (!(await page.isDisabled('#admit'))) return 'Admit is on';
     await page.keyboard.press('Alt+A');
-    await waitText(page, '#receipt', /Registered: exit, ADMITTED — log index 4/);
-    await waitText(page, '#receipt', /With 1 companion/);
-    return waitText(page, '#receipt', /Vehicle CA 1234 AB \(driver\)/);
+    await waitText(page, '#decide-msg', /manual entry cannot be admitted/);
+    return (await page.isHidden('#receipt')) || 'a receipt is shown';
   });
-  await shot(page, 'vehicle-companion');
+  await check('... refused (B: forged document), recorded as manual', async () => {
+    await page.keyboard.press('Alt+R');
+    await page.keyboard.press('b');
+    await page.keyboard.press('Enter');
+    await waitText(page, '#receipt', /Registered: entry, REFUSED \(B\) — log index 9/);
+    return waitText(page, '#receipt', /Recorded as a manual entry/);
+  });
+  await shot(page, 'manual');
+  await check('... the stored record is marked manual, refused with B', () => {
+    const r = history('X9988776').map((x) => x.record).pop();
+    return (r && r.entry_mode === 'manual' && r.decision === 'refuse' && /^B$/.test(r.refusal_code)) || `record ${JSON.stringify(r)}`;
+  });
+
+  // ---- second line: the outcome of the stolen car's driver ----------------
+  await check('second line (Alt+O): the referral from this console is offered', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Alt+O');
+    await visible(page, '#second-screen');
+    await waitText(page, '#sl-pending', /Record 4 — NORD, ANNA/);
+    return (await page.inputValue('#sl-first')) === '4' || `first ${await page.inputValue('#sl-first')}`;
+  });
+  await check('... the officer who referred the traveller cannot record the outcome herself', async () => {
+    await page.selectOption('#sl-decision', 'admit');
+    await page.click('#sl-submit');
+    await waitText(page, '#sl-msg', /Not recorded: .*another officer/);
+    return (await page.isHidden('#sl-receipt')) || 'a receipt is shown';
+  });
+  await page.keyboard.press('Alt+O');
+  await visible(page, '#booth-screen');
+  {
+    // The second-line officer at her own screen (one more context, the same browser).
+    const bag3 = { errors: [], foreign: [] };
+    const ctx3 = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } });
+    const p3 = await ctx3.newPage();
+    p3.setDefaultTimeout(WAIT);
+    await watch(p3, bag3);
+    await p3.goto(`${URL}/`);
+    let slAnswer = null;
+    await check('second-line officer: record 4\'s outcome (refuse, I) is recorded, linked to it', async () => {
+      await visible(p3, '#login-form');
+      await login(p3, 'okafor', process.env.S_E, 'SL1');
+      await p3.keyboard.press('Alt+O');
+      await visible(p3, '#second-screen');
+      await p3.fill('#sl-first', '4');
+      await p3.selectOption('#sl-decision', 'refuse');
+      await p3.check('#slc-I');
+      await p3.fill('#sl-remarks', 'car reported stolen: confirmed with the owner');
+      const resp = p3.waitForResponse((r) => r.url().endsWith('/api/v1/second-line'));
+      await p3.click('#sl-submit');
+      const r = await resp;
+      slAnswer = { status: r.status(), body: await r.text() };
+      return waitText(p3, '#sl-receipt', /Recorded: second-line outcome REFUSE \(I\) for record 4 — log index 10/);
+    });
+    await shot(p3, 'second-line');
+    await check('... the stored history shows the referral corrected by the outcome', () => {
+      const h = history('C01X00V11');
+      const ref = h.find((x) => x.index === 4);
+      const out = h.find((x) => x.index === 10);
+      return (ref && ref.corrected_by === 10 && out && out.record.corrects === 4 && out.record.decision === 'refuse' &&
+              out.record.refusal_code === 'I') || `answer ${JSON.stringify(slAnswer)}; history ${JSON.stringify(h).slice(0, 700)}`;
+    });
+    await check('... a second outcome for the same referral is refused', async () => {
+      await p3.fill('#sl-first', '4');
+      await p3.selectOption('#sl-decision', 'admit');
+      await p3.click('#sl-submit');
+      return waitText(p3, '#sl-msg', /Not recorded: .*already has an outcome/);
+    });
+    await check('second-line page: no script errors, no CSP violations', async () => {
+      const csp = await p3.evaluate(() => window.__csp);
+      return (bag3.errors.length === 0 && csp.length === 0) || `errors: ${bag3.errors.join(' | ')}; csp: ${csp.join(' | ')}`;
+    });
+    await ctx3.close();
+  }
 
   // ---- the booth never loses a read ---------------------------------------
   // The next document is read wherever the focus is — on the receipt, in
@@ -361,6 +654,13 @@ try {
     summary: document.getElementById('summary').textContent,
   }));
   await check('reader on the receipt: the old result is blanked as soon as the read starts', async () => {
+    await page.focus('#mrz');
+    await reader(MRZ.clean);
+    await waitText(page, '#summary', /HOLM, ERIK/);
+    await page.keyboard.press('Alt+X');
+    const n = await logSize(page);
+    await page.keyboard.press('Alt+A');
+    await waitText(page, '#receipt', new RegExp(`Registered: exit, ADMITTED — log index ${n}$|Registered: exit, ADMITTED — log index ${n}\\D`));
     const before = await screenState();
     if (before.focus !== 'receipt') return `focus is on ${before.focus}, not on the receipt`;
     await readerType(page, [MRZ.wanted[0]], { enter: false }); // the first line only
@@ -385,10 +685,10 @@ try {
       `remarks ${JSON.stringify(r)}, ${JSON.stringify(st)}`;
   });
   await check('reader in Remarks: the next traveller is checked, Remarks keeps none of the MRZ', async () => {
-    await reader(MRZ.clean);
-    await waitText(page, '#summary', /^Document valid · no hits · \d+ days left — HOLM, ERIK$/);
+    await reader(MRZ.minor);
+    await waitText(page, '#summary', /^MRZ check digits valid · no hits · \d+ days left — HOLM, LINA$/);
     const r = await page.inputValue('#remarks');
-    return !/UTOHOLM|C01X00T47/.test(r) || `remarks: ${JSON.stringify(r)}`;
+    return !/UTOHOLM|C01X00T55/.test(r) || `remarks: ${JSON.stringify(r)}`;
   });
   await check('... and says the previous traveller was not registered', () =>
     waitText(page, '#decide-msg', /previous traveller \(SHCHERBAKOV\) was NOT registered/));
@@ -403,30 +703,34 @@ try {
   await shot(page, 'reader-anywhere');
   await check('at the booth, a name read with digits (SHCHERBAK0V YUR1Y) is still screened: the wanted person is a hit', async () => {
     await reader(['P<RUSSHCHERBAK0V<<YUR1Y<<<<<<<<<<<<<<<<<<<<<', MRZ.wanted[1]]);
-    await waitText(page, '#summary', /^Document not valid · 1 hit/);
+    await waitText(page, '#summary', /^MRZ check digits NOT valid · 1 hit/);
     await waitText(page, '#doc-errors', /is not a letter \(OCR confusion of O\?\)/);
-    await waitText(page, '#hits', /WANTED — national W-17/);
+    await waitText(page, '#headline', /HIT: WANTED — national\/W-17/);
     return waitText(page, '#hits', /SHCHERBAK0V read as SHCHERBAKOV \(OCR/);
   });
 
   // ---- screening that fails is said, and blocks Admit -----------------------
-  // The node answers 503 {"error":"screening_failed"} when a watchlist
-  // look-up fails, with the check's id (a refusal or a referral may be
-  // registered on it); here the node's real check is turned into that answer.
+  // The node's real answer turned into the one it gives when a look-up
+  // fails (lib/node/people.c): 503 screening_failed, the check with its id,
+  // screening.status "failed" and the error.
   await page.route('**/api/v1/check', async (route) => {
-    const real = await (await route.fetch()).json();
-    await route.fulfill({
-      status: 503, contentType: 'application/json',
-      body: JSON.stringify({ error: 'screening_failed', message: 'screening failed: the watchlist store could not be read',
-                             check_id: real.check_id, document: real.document,
-                             screening: { status: 'failed', available: true } }),
-    });
+    const resp = await route.fetch();
+    const j = await resp.json();
+    j.screening = { status: 'failed', available: true, error: 'the watchlist store could not be read', hits: [] };
+    j.document_status = { status: 'unknown', source: 'not screened' };
+    j.error = 'screening_failed';
+    j.message = 'screening failed, the traveller is not screened: the watchlist store could not be read';
+    await route.fulfill({ response: resp, status: 503, json: j });
   });
-  await check('screening failed: the console says so prominently', async () => {
+  await check('screening failed: the console says so prominently, never "no hits"', async () => {
     await page.focus('#remarks');
     await reader(MRZ.minor);
     await waitText(page, '#summary', /^Screening failed — do not admit/);
+    await waitText(page, '#headline', /SCREENING FAILED/);
     await waitText(page, '#hits-state', /SCREENING FAILED.*watchlist store could not be read/);
+    const t = await page.textContent('#result-col');
+    if (/no hits/i.test(t)) return 'the page says "no hits"';
+    await waitText(page, '#doc-status', /Document status: NOT known \(not screened\)/);
     return (await page.getAttribute('#summary', 'class')).includes('alarm') || 'not marked as an alarm';
   });
   await check('screening failed: Admit is off, Refuse and Second line are on', async () => {
@@ -440,10 +744,28 @@ try {
   });
   await shot(page, 'screening-failed');
   await check('screening failed: second line is registered', async () => {
+    const n = await logSize(page);
     await page.keyboard.press('Alt+S');
-    return waitText(page, '#receipt', /SENT TO SECOND LINE — log index 6/); // 5: the minor's own crossing
+    return waitText(page, '#receipt', new RegExp(`SENT TO SECOND LINE — log index ${n}\\D`));
   });
   await page.unroute('**/api/v1/check');
+  // An answer whose screening the console cannot read (no status, no hits)
+  // is a failed screening too, never "no hits".
+  await page.route('**/api/v1/check', async (route) => {
+    const resp = await route.fetch();
+    const j = await resp.json();
+    j.screening = { status: 'something-new' };
+    await route.fulfill({ response: resp, json: j });
+  });
+  await check('a screening status the console does not know is shown as failed, Admit off', async () => {
+    await reader(MRZ.clean);
+    await waitText(page, '#headline', /SCREENING FAILED/);
+    const t = await page.textContent('#result-col');
+    return (!/no hits/i.test(t) && (await page.isDisabled('#admit'))) || 'shown as no hits, or Admit on';
+  });
+  await page.unroute('**/api/v1/check');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
 
   // ---- logout, and a session the node ended ------------------------------
   await check('Alt+L logs out: back to the login, the token is dead', async () => {
@@ -514,7 +836,7 @@ try {
     return (await page.getAttribute('#centre-state', 'class')).includes('bad') || 'not marked';
   });
   await check('header (status mocked): the watchlists\' age is the oldest bundle\'s, marked when over a day', async () => {
-    await waitText(page, '#lists-state', /watchlists: 2 lists, from the centre, 2 days old/);
+    await waitText(page, '#lists-state', /watchlists: 3 lists, from the centre, 2 days old/);
     return (await page.getAttribute('#lists-state', 'class')).includes('warn') || 'not marked';
   });
   await page.unroute('**/api/v1/status');

@@ -72,3 +72,31 @@ export async function readerType(page, lines, { enter = true } = {}) {
   await Promise.all(sends);
   await cdp.detach();
 }
+
+// A line for the TAP output as it is ("# TEXT"): figures the test measured.
+export function note(text) {
+  process.stdout.write(`note\t${String(text).replace(/[\t\n]/g, ' ')}\n`);
+}
+
+// ICAO 9303 check digit (weights 7 3 1; '<' 0, digits, A=10 .. Z=35).
+export function mrzDigit(s) {
+  let sum = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    const v = c === '<' ? 0 : /[0-9]/.test(c) ? c.charCodeAt(0) - 48 : c.charCodeAt(0) - 55;
+    sum += v * [7, 3, 1][i % 3];
+  }
+  return String(sum % 10);
+}
+
+// A TD3 (passport) MRZ with every check digit right: dates YYMMDD.
+export function td3({ surname, given, nat, number, birth, sex, expiry, issuer = nat }) {
+  const pad = (s, n) => (s + '<'.repeat(n)).slice(0, n);
+  const l1 = pad('P<' + issuer + surname.replace(/ /g, '<') + '<<' + given.replace(/ /g, '<'), 44);
+  const doc = pad(number, 9) + mrzDigit(pad(number, 9));
+  const b = birth + mrzDigit(birth);
+  const e = expiry + mrzDigit(expiry);
+  const opt = '<'.repeat(14) + '<';
+  const l2 = doc + nat + b + sex + e + opt;
+  return [l1, l2 + mrzDigit(doc + b + e + opt)];
+}

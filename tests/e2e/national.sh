@@ -7,10 +7,26 @@
 # data as of <time>". Visa-required nationals (Annex I list) with no visa,
 # or over the duration of the visa recorded at their entry, are on the
 # centre's overstay list, and B gives the same answer.
+# CENTRE_STORE=pg: the centre's query store (and so its feed) on a
+# throwaway PostgreSQL server (national-pg.sh).
 . tests/e2e/lib.sh
 
 C=$T_TMP/centre
-"$TIMS" centre init "$C" --name tims-centre >/dev/null
+t_cleanup_more() {
+	[ -n "${PG_DIR:-}" ] && pg_stop
+}
+STORE=()
+if [ "${CENTRE_STORE:-sqlite}" = pg ]; then
+	. tests/lib/pg.sh
+	chmod 755 "$T_TMP" # the server runs as postgres when we are root
+	PG_DIR=$T_TMP/pg
+	if ! pg_start "$PG_DIR" >"$T_TMP/pg.log" 2>&1; then
+		t_report fail "postgresql: a throwaway server starts" "$(tail -5 "$T_TMP/pg.log")"
+		t_end; exit 1
+	fi
+	STORE=(--store "pg:$PG_CONNINFO")
+fi
+"$TIMS" centre init "$C" --name tims-centre "${STORE[@]}" >/dev/null
 "$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
 CPID=$!
 PIDS+=("$CPID")
@@ -106,6 +122,8 @@ t_ok "offline: B notices the centre is gone" wait_for 100 offline
 B2=$(stay_at post-b US5550001)
 t_match "offline: B's answer says national data as of <time>" \
 	'"note": ?"national data as of [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z"' "$B2"
+t_match "offline: tims history says so too" '^national: 1 crossings at other posts; national data as of ' \
+	"$("$TIMS" history --post "${DIR[post-b]}" US5550001 2>&1)"
 t_eq "offline: the answer is still the national one" "$(printf '%s' "$B" | summary)" \
 	"$(printf '%s' "$B2" | summary)"
 t_end

@@ -56,20 +56,20 @@ static int held(struct tims_national *nd, const char *doc)
 	return n;
 }
 
+#define FEED "0123456789abcdef0123456789abcdef"
+#define FEED2 "fedcba9876543210fedcba9876543210"
+
 /* Parse then apply, as the sync thread does. */
 static tims_rc pull(struct tims_national *nd, const char *page, uint64_t since,
 		    struct tims_err *err)
 {
-	struct tims_national_row *rows;
-	uint64_t next;
-	size_t n;
-	int more;
+	struct tims_national_page pg;
 	tims_rc rc = tims_national_page_parse(page, strlen(page), since, TIMS_NATIONAL_MAX_PAGE,
-					      &rows, &n, &next, &more, err);
+					      &pg, err);
 
 	if (!rc)
-		rc = tims_national_apply(nd, rows, n, next, OWN, err);
-	free(rows);
+		rc = tims_national_apply(nd, &pg, OWN, err);
+	tims_national_page_release(&pg);
 	return rc;
 }
 
@@ -81,21 +81,21 @@ static void test_pages(struct tims_national *nd)
 	struct tims_err err;
 	static const struct { const char *page; const char *why; } bad[] = {
 		{ "[]", "page: not a JSON object" },
-		{ "{\"since\":1,\"next\":3,\"more\":false,\"rows\":[]}", "since" },
-		{ "{\"since\":2,\"next\":2,\"more\":false,\"rows\":[],\"extra\":1}", "unknown key" },
-		{ "{\"since\":2,\"next\":2,\"more\":true,\"rows\":[]}", "more with no rows" },
-		{ "{\"since\":2,\"next\":9,\"more\":false,\"rows\":[{\"seq\":2,\"post\":\"p\","
+		{ "{\"feed\":\"" FEED "\",\"since\":1,\"next\":3,\"more\":false,\"rows\":[]}", "since" },
+		{ "{\"feed\":\"" FEED "\",\"since\":2,\"next\":2,\"more\":false,\"rows\":[],\"extra\":1}", "unknown key" },
+		{ "{\"feed\":\"" FEED "\",\"since\":2,\"next\":2,\"more\":true,\"rows\":[]}", "more with no rows" },
+		{ "{\"feed\":\"" FEED "\",\"since\":2,\"next\":9,\"more\":false,\"rows\":[{\"seq\":2,\"post\":\"p\","
 		  "\"index\":1,\"counts\":false}]}", "row 0: seq 2 is not after 2" },
-		{ "{\"since\":2,\"next\":9,\"more\":false,\"rows\":[{\"seq\":3,\"post\":\"p\","
+		{ "{\"feed\":\"" FEED "\",\"since\":2,\"next\":9,\"more\":false,\"rows\":[{\"seq\":3,\"post\":\"p\","
 		  "\"index\":1,\"counts\":false,\"document\":\"X1\"}]}", "row 0: unknown key" },
-		{ "{\"since\":2,\"next\":9,\"more\":false,\"rows\":[{\"seq\":3,\"post\":\"a b\","
+		{ "{\"feed\":\"" FEED "\",\"since\":2,\"next\":9,\"more\":false,\"rows\":[{\"seq\":3,\"post\":\"a b\","
 		  "\"index\":1,\"counts\":false}]}", "row 0: post" },
-		{ "{\"since\":2,\"next\":1,\"more\":false,\"rows\":[{\"seq\":3,\"post\":\"p\","
+		{ "{\"feed\":\"" FEED "\",\"since\":2,\"next\":1,\"more\":false,\"rows\":[{\"seq\":3,\"post\":\"p\","
 		  "\"index\":1,\"counts\":false}]}", "next 1" },
 	};
 
 	/* Two crossings of another post, and this post's own one sent back. */
-	snprintf(page, sizeof(page), "{\"since\":0,\"next\":3,\"more\":false,\"rows\":[%s,",
+	snprintf(page, sizeof(page), "{\"feed\":\"" FEED "\",\"since\":0,\"next\":3,\"more\":false,\"rows\":[%s,",
 		 row_json(r1, sizeof(r1), 1, OTHER, 7, "X1234567", "entry", now_ms() - 100 * day));
 	snprintf(page + strlen(page), sizeof(page) - strlen(page), "%s,",
 		 row_json(r2, sizeof(r2), 2, OWN, 0, "X1234567", "exit", now_ms() - 20 * day));
@@ -112,7 +112,7 @@ static void test_pages(struct tims_national *nd)
 	     (unsigned long long)st.cursor, (unsigned long long)st.rows);
 
 	/* A page with one bad row: nothing of it is kept. */
-	snprintf(page, sizeof(page), "{\"since\":3,\"next\":5,\"more\":false,\"rows\":[{\"seq\":4,"
+	snprintf(page, sizeof(page), "{\"feed\":\"" FEED "\",\"since\":3,\"next\":5,\"more\":false,\"rows\":[{\"seq\":4,"
 		 "\"post\":\"" OTHER "\",\"index\":7,\"counts\":false},%s]}",
 		 row_json(r1, sizeof(r1), 5, OTHER, 9, "x12", "entry", now_ms()));
 	T_OK(pull(nd, page, 3, &err) == TIMS_ERR_INVALID && strstr(err.msg, "row 1: document"),
@@ -135,7 +135,7 @@ static void test_pages(struct tims_national *nd)
 		};
 
 		for (size_t i = 0; i < TIMS_ARRAY_SIZE(rows); i++) {
-			snprintf(page, sizeof(page), "{\"since\":3,\"next\":4,\"more\":false,\"rows\":"
+			snprintf(page, sizeof(page), "{\"feed\":\"" FEED "\",\"since\":3,\"next\":4,\"more\":false,\"rows\":"
 				 "[{\"seq\":4,\"post\":\"p\",\"index\":1,\"counts\":true,\"issuer\":"
 				 "\"UTO\",\"document\":\"A1\",\"nationality\":\"UTO\",%s,\"at_ms\":1}]}",
 				 rows[i]);
@@ -147,10 +147,25 @@ static void test_pages(struct tims_national *nd)
 	     "malformed: after every refusal, the cursor and rows as they were");
 
 	/* Corrected at the centre: the crossing no longer counts, it goes. */
-	snprintf(page, sizeof(page), "{\"since\":3,\"next\":4,\"more\":false,\"rows\":[{\"seq\":4,"
+	snprintf(page, sizeof(page), "{\"feed\":\"" FEED "\",\"since\":3,\"next\":4,\"more\":false,\"rows\":[{\"seq\":4,"
 		 "\"post\":\"" OTHER "\",\"index\":8,\"counts\":false}]}");
 	T_OK(pull(nd, page, 3, &err) == TIMS_OK && held(nd, "Y7654321") == 0,
 	     "withdrawn: a crossing that no longer counts is removed (%s)", err.msg);
+
+	/* Another feed (the centre's store rebuilt): refused until reset. */
+	T_OK(pull(nd, "{\"feed\":\"xyz\",\"since\":4,\"next\":4,\"more\":false,\"rows\":[]}",
+		  4, &err) == TIMS_ERR_INVALID, "feed: a page without a feed identity is refused");
+	snprintf(page, sizeof(page), "{\"feed\":\"" FEED2 "\",\"since\":4,\"next\":5,\"more\":false,"
+		 "\"rows\":[%s]}", row_json(r1, sizeof(r1), 5, OTHER, 9, "Q1", "entry", now_ms()));
+	T_OK(pull(nd, page, 4, &err) == TIMS_ERR_STATE && held(nd, "Q1") == 0,
+	     "feed: a page of another feed is refused, nothing kept (%s)", err.msg);
+	T_OK(tims_national_reset(nd, &err) == TIMS_OK && !tims_national_state(nd, 1, &st, &err) &&
+	     st.cursor == 0 && !st.feed[0] && st.rows == 0, "feed: reset empties the replica");
+	snprintf(page, sizeof(page), "{\"feed\":\"" FEED2 "\",\"since\":0,\"next\":5,\"more\":false,"
+		 "\"rows\":[%s]}", row_json(r1, sizeof(r1), 5, OTHER, 9, "Q1", "entry", now_ms()));
+	T_OK(pull(nd, page, 0, &err) == TIMS_OK && held(nd, "Q1") == 1 &&
+	     !tims_national_state(nd, 0, &st, &err) && !strcmp(st.feed, FEED2) && st.cursor == 5,
+	     "feed: then the new feed from 0 (%s)", err.msg);
 }
 
 static void test_current(struct tims_national *nd)
@@ -210,7 +225,7 @@ static void test_merge(void)
 	     "merge: no replica yet: this post's crossing only, and not current (%s)", err.msg);
 	T_OK(t.nlast == 1 && t.last[0].own, "merge: the last crossing is the post's own");
 	{
-		json_t *j = tims_travel_national_json(&t);
+		json_t *j = tims_travel_national_json(&t.national);
 		const char *note = json_string_value(json_object_get(j, "note"));
 
 		T_OK(note && strstr(note, "no national data yet"),
@@ -267,7 +282,7 @@ static void test_merge(void)
 	     t.stay.used == 81 && !t.national.current && t.national.as_of_ms == t0,
 	     "merge: offline, the same stay, not current, as of the last time it was");
 	{
-		json_t *j = tims_travel_national_json(&t);
+		json_t *j = tims_travel_national_json(&t.national);
 		const char *note = json_string_value(json_object_get(j, "note"));
 
 		T_OK(note && !strncmp(note, "national data as of ", 20),
