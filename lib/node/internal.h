@@ -131,6 +131,7 @@ void node_usage_free(struct tims_node *n);
 int node_limit(void *app, const struct tims_http_route *route, struct tims_http_req *req,
 	       struct tims_http_resp *resp);
 tims_rc node_h_purposes(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_refusal_reasons(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 
 /* Supervision (supervise.c): corrections, second line, paper registers, and
  * the second person's approval. */

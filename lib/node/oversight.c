@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "tims/booth.h"
 #include "tims/oversight.h"
 #include "tims/util.h"
 
@@ -357,6 +358,22 @@ tims_rc node_h_purposes(void *app, struct tims_http_req *req, struct tims_http_r
 						     "description", n->ov.purposes[i].label));
 	return tims_http_reply_json(resp, 200, json_pack("{s:o, s:i, s:i}", "purposes", arr,
 		"text_min", TIMS_PURPOSE_TEXT_MIN, "text_max", TIMS_PURPOSE_TEXT_MAX));
+}
+
+/* GET /api/v1/refusal-reasons: the post's configured refusal codes
+ * (booth.conf's refusal_codes, default Annex V Part B A-J), the list the
+ * server checks a refusal against, for the booth to offer. */
+tims_rc node_h_refusal_reasons(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	const struct tims_booth_config *c = tims_booth_config(n->booth);
+	json_t *arr = json_array();
+
+	(void)req;
+	for (size_t i = 0; arr && i < c->ncodes; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "code", c->codes[i].code,
+						     "text", c->codes[i].text));
+	return tims_http_reply_json(resp, 200, json_pack("{s:o}", "reasons", arr));
 }
 
 /* --- the node: usage limits ---------------------------------------------- */

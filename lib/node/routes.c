@@ -17,6 +17,7 @@
  *   POST   /api/v1/crossings         x
  *   GET    /api/v1/history/{doc}     x        x         x                  (L)
  *   GET    /api/v1/purposes          x        x         x
+ *   GET    /api/v1/refusal-reasons   x        x
  *   POST   /api/v1/second-line       x        x   (not the first-line officer)
  *   POST   /api/v1/corrections                x
  *   POST   /api/v1/paper-imports              x
@@ -296,6 +297,8 @@ const struct tims_http_route tims_node_routes[] = {
 	  TIMS_ROUTE_LIMITED },
 	{ "GET", "/api/v1/purposes", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST,
 	  0, NULL, node_h_purposes, 0 },
+	{ "GET", "/api/v1/refusal-reasons", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 0, NULL,
+	  node_h_refusal_reasons, 0 },
 	{ "POST", "/api/v1/second-line", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 4096,
 	  node_second_line_schema, node_h_second_line, 0 },
 	{ "POST", "/api/v1/corrections", TIMS_ROLE_SUPERVISOR, 8192, node_correction_schema,
