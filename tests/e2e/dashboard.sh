@@ -54,9 +54,11 @@ for n in post-a post-b; do
 	"$TIMS" centre enrol-post "$C" "$n" --vkey "${DIR[$n]}/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-$n" >/dev/null
 	"$TIMS" post enrol "${DIR[$n]}" --from "$T_TMP/enrol-$n" >/dev/null
 done
-# Last season at post A, re-typed from paper: the overstayer.
-printf '{"id":"paper-1","direction":"entry","officer":"archive","booth":"B1","crossed_at":"%s","person":{"doc_code":"P","issuer":"UZB","number":"UZ7741209","surname":"KARIMOV","given_names":"DILSHOD","nationality":"UZB","birth_date":"1988-05-14","sex":"M"}}\n' \
-	"$(date -u -d '100 days ago' +%Y-%m-%dT%H:%M:%SZ)" >"$T_TMP/paper.jsonl"
+# Last season at post A, re-typed from paper: the overstayer. Uzbekistan
+# needs a visa (Annex I): his, for 90 days, is on the record.
+printf '{"id":"paper-1","direction":"entry","officer":"archive","booth":"B1","crossed_at":"%s","person":{"doc_code":"P","issuer":"UZB","number":"UZ7741209","surname":"KARIMOV","given_names":"DILSHOD","nationality":"UZB","birth_date":"1988-05-14","sex":"M"},"visa":{"kind":"short","number":"VC7741209","issuer":"D","valid_from":"%s","valid_until":"%s","entries":0,"duration_days":90}}\n' \
+	"$(date -u -d '100 days ago' +%Y-%m-%dT%H:%M:%SZ)" "$(date -u -d '110 days ago' +%F)" \
+	"$(date -u -d '60 days' +%F)" >"$T_TMP/paper.jsonl"
 "$TIMS" cross import --post "${DIR[post-a]}" "$T_TMP/paper.jsonl" >/dev/null 2>&1
 for n in post-a post-b; do
 	"$TIMS" post serve "${DIR[$n]}" --port 0 >"$T_TMP/$n.out" 2>"$T_TMP/$n.log" &
