@@ -50,6 +50,7 @@
 #include "tims/post.h"
 #include "tims/record.h"
 #include "tims/stay.h"
+#include "tims/travel.h"
 #include "tims/watchlist.h"
 
 #define TIMS_BOOTH_ID_HEX 32          /* a check id: 16 random bytes, hex */
@@ -146,8 +147,11 @@ struct tims_booth_check {
 	struct tims_vehicle vehicle;
 	struct tims_visa visa;
 	bool has_stay;                       /* a stay summary could be made */
-	struct tims_stay_result stay;
+	struct tims_stay_result stay;        /* national: this post's and the replica's */
 	size_t history_records;
+	struct tims_travel_national national; /* how current the national part is */
+	struct tims_travel_move last[TIMS_TRAVEL_LAST]; /* last crossings, latest first */
+	size_t nlast;
 };
 
 /*

@@ -429,17 +429,26 @@ static void stay_for(const struct tims_booth_env *env, int64_t now_ms,
 		     struct tims_booth_check *c)
 {
 	struct tims_travel t;
+	struct tims_stay_visa sv;
+	const struct tims_stay_visa *vp = NULL;
 	struct tims_err e;
 
 	c->has_stay = false;
 	if (!env->post || !c->person.doc_number[0])
 		return;
+	/* the visa read or typed in this check is the one the stay is judged
+	 * against (a visa national without one has no lawful day) */
+	if (c->visa.kind && !tims_stay_visa_from(&c->visa, &sv, NULL))
+		vp = &sv;
 	if (tims_travel_get(env->post, c->person.doc_number,
 			    c->person.nationality[0] ? c->person.nationality : NULL,
-			    tims_day_of_ms(now_ms), NULL, &t, &e))
+			    tims_day_of_ms(now_ms), vp, &t, &e))
 		return;
 	c->stay = t.stay;
 	c->history_records = t.n;
+	c->national = t.national;
+	c->nlast = t.nlast < TIMS_TRAVEL_LAST ? t.nlast : TIMS_TRAVEL_LAST;
+	memcpy(c->last, t.last, c->nlast * sizeof(c->last[0]));
 	c->has_stay = true;
 	tims_travel_release(&t);
 }

@@ -88,11 +88,16 @@ static json_t *stay_json(const struct tims_booth_check *c)
 
 	if (!c->has_stay)
 		return json_null();
-	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:b}",
+	/* the national part: how current it is ("national data as of ..."
+	 * when the centre has not been reached lately) and the traveller's
+	 * last crossings, at any post */
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:b, s:o*, s:o*}",
 		"regime", tims_stay_kind_name(s->kind), "max_days", s->max_days,
 		"window_days", s->window_days, "used", s->used, "left", s->left,
 		"overstay", s->overstay, "in_country", s->in_country,
-		"inconsistent", s->inconsistent);
+		"inconsistent", s->inconsistent,
+		"national", tims_travel_national_json(&c->national),
+		"last_crossings", tims_travel_last_json(c->last, c->nlast));
 }
 
 static json_t *visa_json(const struct tims_visa *v)
