@@ -140,19 +140,44 @@ static int parse_vehicle(json_t *o, struct tims_vehicle *v, char *msg, size_t si
 	return 0;
 }
 
-/* The visa: kind, number, issuer, valid_from, valid_until, entries,
- * duration_days; the record's rules check it (tims_booth_check). */
-static int parse_visa(json_t *o, struct tims_visa *v, char *msg, size_t size)
+/*
+ * The visa: its MRZ as read ("mrz": an MRV-A or MRV-B, giving kind, number,
+ * issuer and the last day), and/or typed fields (kind, number, issuer,
+ * valid_from, valid_until, entries, duration_days: the visual zone's first
+ * day, entries and duration are never in the MRZ); typed fields complete
+ * what the MRZ gives. The record's rules check it (tims_booth_check). A
+ * visa read is kept in *vm for the holder's check (visa_holder_differs).
+ */
+static int parse_visa(json_t *o, struct tims_visa *v, struct tims_mrz *vm, char *msg,
+		      size_t size)
 {
 	json_t *strs = json_object(), *x;
-	const char *key;
+	const char *key, *text = json_string_value(json_object_get(o, "mrz"));
 	int kind, rc = 0;
+	struct tims_err err;
 
 	memset(v, 0, sizeof(*v));
+	vm->format = TIMS_MRZ_UNKNOWN;
 	if (!strs)
 		return -1;
+	if (json_object_get(o, "mrz")) {
+		if (!text || strlen(text) > MRZ_TEXT_MAX) {
+			snprintf(msg, size, "visa.mrz: a string of at most %d characters", MRZ_TEXT_MAX);
+			json_decref(strs);
+			return -1;
+		}
+		parse_mrz(text, vm);
+		if (tims_mrz_visa(vm, v, &err)) {
+			snprintf(msg, size, "visa.mrz: %.200s",
+				 strncmp(err.msg, "visa: ", 6) ? err.msg : err.msg + 6);
+			json_decref(strs);
+			return -1;
+		}
+	}
 	json_object_foreach(o, key, x) {
-		if (!strcmp(key, "kind")) {
+		if (!strcmp(key, "mrz")) {
+			continue;
+		} else if (!strcmp(key, "kind")) {
 			if (!json_is_string(x) || (kind = tims_visa_kind_parse(json_string_value(x))) <= 0) {
 				snprintf(msg, size, "visa.kind: must be short, long or residence");
 				rc = -1;
@@ -176,11 +201,42 @@ static int parse_visa(json_t *o, struct tims_visa *v, char *msg, size_t size)
 			json_object_set(strs, key, x);
 		}
 	}
-	if (!rc)
-		rc = copy_strings(strs, "visa", visa_fields, TIMS_ARRAY_SIZE(visa_fields), v,
+	if (!rc && json_object_size(strs)) {
+		/* typed fields over the MRZ's: only those given */
+		struct tims_visa typed;
+
+		memset(&typed, 0, sizeof(typed));
+		rc = copy_strings(strs, "visa", visa_fields, TIMS_ARRAY_SIZE(visa_fields), &typed,
 				  msg, size);
+		for (size_t i = 0; !rc && i < TIMS_ARRAY_SIZE(visa_fields); i++) {
+			const char *t = (const char *)&typed + visa_fields[i].off;
+
+			if (*t)
+				snprintf((char *)v + visa_fields[i].off, TIMS_RECORD_FIELD, "%s", t);
+		}
+	}
 	json_decref(strs);
 	return rc;
+}
+
+/* A visa read from its MRZ names its holder: the one at the booth, or the
+ * check is refused (a visa lent by someone else is not this traveller's). */
+static const char *visa_holder_differs(const struct tims_mrz *vm, const struct tims_mrz *m,
+				       const struct tims_person *manual)
+{
+	const char *nat = m ? m->nationality : manual->nationality;
+	const char *dob = m ? m->birth_date.iso : manual->birth_date;
+	const char *sur = m ? m->surname : manual->surname;
+
+	if (vm->format != TIMS_MRZ_MRVA && vm->format != TIMS_MRZ_MRVB)
+		return NULL;
+	if (strcmp(vm->nationality, nat))
+		return "nationality";
+	if (strcmp(vm->birth_date.iso, dob))
+		return "birth date";
+	if (strcmp(vm->surname, sur))
+		return "surname";
+	return NULL;
 }
 
 /* Every hit of a check for the audit trail: what the matcher found and why,
@@ -277,7 +333,9 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	struct tims_person manual;
 	struct tims_vehicle veh;
 	struct tims_visa visa;
+	struct tims_mrz *vm = malloc(sizeof(*vm));
 	struct tims_booth_check *c = malloc(sizeof(*c));
+	const char *differs;
 	struct tims_booth_who who = { req->who.id, req->who.booth, req->who.session };
 	struct tims_booth_check_in in = { NULL, NULL, NULL, NULL };
 	struct tims_booth_env env;
@@ -289,9 +347,14 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	int status;
 	tims_rc rc;
 
-	if (!c)
+	if (!c || !vm) {
+		free(c);
+		free(vm);
 		return TIMS_ERR_NOMEM;
+	}
+	vm->format = TIMS_MRZ_UNKNOWN;
 	if (!mrztext == !jman) {
+		free(vm);
 		free(c);
 		return tims_http_reply_error(resp, 400, "bad_field",
 					     "mrz: give the MRZ as read, or \"manual\" (the document "
@@ -301,12 +364,14 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	if ((jman && copy_strings(jman, "manual", manual_fields, TIMS_ARRAY_SIZE(manual_fields),
 				  &manual, msg, sizeof(msg))) ||
 	    (jveh && parse_vehicle(jveh, &veh, msg, sizeof(msg))) ||
-	    (jvisa && parse_visa(jvisa, &visa, msg, sizeof(msg)))) {
+	    (jvisa && parse_visa(jvisa, &visa, vm, msg, sizeof(msg)))) {
+		free(vm);
 		free(c);
 		return tims_http_reply_error(resp, 400, "bad_field", "%s", msg);
 	}
 	if (mrztext) {
 		if (!(m = malloc(sizeof(*m)))) {
+			free(vm);
 			free(c);
 			return TIMS_ERR_NOMEM;
 		}
@@ -314,6 +379,15 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 		in.mrz = m;
 	} else {
 		in.manual = &manual;
+	}
+	differs = visa_holder_differs(vm, m, &manual);
+	free(vm);
+	if (differs) {
+		free(m);
+		free(c);
+		return tims_http_reply_error(resp, 400, "bad_field",
+					     "visa.mrz: the visa's %s is not the traveller's: "
+					     "a visa of another person", differs);
 	}
 	in.vehicle = jveh ? &veh : NULL;
 	in.visa = jvisa ? &visa : NULL;

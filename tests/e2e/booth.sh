@@ -125,6 +125,28 @@ t_match "manual: the unreadable-MRZ answer points at the manual check" '^422 .*"
 t_match "v1 fields: corrections are not a booth's" '^400 .*corrects: not accepted.*corrections' \
 	"$(req POST /api/v1/crossings "$OFF" '{"direction":"entry","corrects":0,"reason":"x"}')"
 
+# 6. The national stay and the visa at the check (issue 14, "The national
+# stay at every booth"): the answer says how current its national data is
+# and lists the last crossings; a visa read from its MRZ must be the
+# traveller's own, and it is what the stay is judged against.
+r=$(req POST /api/v1/check "$OFF" "{\"mrz\":\"$WANTED\"}")
+t_match "stay: the check says how current the national data is" '"stay":\{.*"national":\{[^}]*"current":(true|false)' "$r"
+t_match "stay: ... and lists the traveller's last crossings, with the post" '"last_crossings":\[\{"date":"[0-9-]{10}","direction":"entry","post":"bg.example/booth-post"' "$r"
+PASS_UZ='P<UZBKARIMOV<<RUSTAM<<<<<<<<<<<<<<<<<<<<<<<<\nFA12345673UZB8503024M3101012<<<<<<<<<<<<<<04'
+VISA_UZ='VCFRAKARIMOV<<RUSTAM<<<<<<<<<<<<<<<<<<<<<<<<\n0012345678UZB8503024M2706306<<<<<<<<<<<<<<<<'
+VISA_OTHER='VCFRAKARIMOV<<RUSTAM<<<<<<<<<<<<<<<<<<<<<<<<\n0012345678UZB9001011M2706306<<<<<<<<<<<<<<<<'
+t_match "visa: a visa MRZ of another person (another birth date) is refused" '^400 .*visa.mrz: the visa.s birth date is not the traveller.s' \
+	"$(req POST /api/v1/check "$OFF" "{\"mrz\":\"$PASS_UZ\",\"visa\":{\"mrz\":\"$VISA_OTHER\",\"valid_from\":\"2026-01-01\",\"entries\":0,\"duration_days\":30}}")"
+t_match "visa: a passport's MRZ given as the visa is refused" '^400 .*visa.mrz: the MRZ is a' \
+	"$(req POST /api/v1/check "$OFF" "{\"mrz\":\"$PASS_UZ\",\"visa\":{\"mrz\":\"$PASS_UZ\"}}")"
+r=$(req POST /api/v1/check "$OFF" "{\"mrz\":\"$PASS_UZ\",\"visa\":{\"mrz\":\"$VISA_UZ\",\"valid_from\":\"2026-01-01\",\"entries\":0,\"duration_days\":30}}")
+t_match "visa: read from its MRZ, completed by the typed fields" '^200 .*"visa":\{"kind":"short","number":"001234567","issuer":"FRA","valid_from":"2026-01-01","valid_until":"2027-06-30","entries":0,"duration_days":30\}' "$r"
+CV=$(printf '%s' "$r" | check_id_of)
+req POST /api/v1/crossings "$OFF" "{\"check_id\":\"$CV\",\"direction\":\"entry\",\"decision\":\"admit\"}" >/dev/null
+t_match "visa: the entry record carries the visa read at the check" '"visa":\{[^}]*"number":"001234567"' "$(history FA1234567)"
+t_match "refusal reasons: the node lists the codes it accepts (Annex V Part B, A to J)" '^200 \{"reasons":\[\{"code":"A",.*"code":"J"' \
+	"$(req GET /api/v1/refusal-reasons "$OFF")"
+
 # 5. The centre's hit view reads the records' structured fields.
 sup_token() {
 	curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary \
