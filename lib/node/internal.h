@@ -204,11 +204,6 @@ void node_events_deliver(struct tims_node *n, struct tims_sync_conn *conn,
 			 const struct tims_sync_peer *peer);
 /* {"pending", "oldest_pending_ms", "last_seq", "sent", "last_sent_ms", "last_error"?}. */
 json_t *node_events_status(struct tims_node *n);
-/* TRANSITIONAL: the hits of a check (people.c) as events; the booth service
- * (branch booth) reports its own and replaces it. refs: audit_hit objects. */
-void node_event_check_hits(struct tims_node *n, const struct tims_http_req *req,
-			   const char *document, const char *issuer, const char *nationality,
-			   const char *plate, const json_t *refs);
 
 /* A line for the process log (no personal data). */
 void node_log(struct tims_node *n, const char *fmt, ...)
