@@ -187,6 +187,7 @@ POST_SCHEMAS = {
     ("POST", "/api/v1/crossings"): (CROSSING_REQ, CROSSING_RESP, "register a crossing; 201 once durable and covered by a signed checkpoint"),
     ("GET", "/api/v1/history/{document}"): (None, HISTORY, "a document's history at this post; justified by a crossing of this session or a listed purpose and a statement; counted against the officer's hourly limit"),
     ("GET", "/api/v1/purposes"): (None, PURPOSES, "the purposes a history read may state"),
+    ("GET", "/api/v1/refusal-reasons"): (None, obj({"reasons": arr(obj({"code": S(), "text": S()}))}), "the refusal codes this post accepts (booth.conf; default Annex V Part B)"),
     ("POST", "/api/v1/second-line"): (SECOND_LINE_REQ, ACK, "the second line's outcome of a referral: a record linked to it"),
     ("POST", "/api/v1/corrections"): (CORRECTION_REQ, {"oneOf": [ACK, PENDING]}, "a supervisor's correction of the same document (201); an identity change waits for a second supervisor (202)"),
     ("POST", "/api/v1/paper-imports"): (PAPER_REQ, PENDING, "a paper register re-entered after an outage; appended once a second supervisor approves (202)"),

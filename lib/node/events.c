@@ -233,6 +233,3 @@ json_t *node_events_status(struct tims_node *n)
 	pthread_mutex_unlock(&e->lock);
 	return o ? o : json_null();
 }
-
-/* ---- hits found by a check ------------------------------------------------ */
-
