@@ -98,8 +98,8 @@ static const char *const store_sql[S_COUNT] = {
 		    " ON CONFLICT (kind, origin, detail) WHERE acked_ms IS NULL"
 		    " DO UPDATE SET count = count + 1, last_ms = excluded.last_ms,"
 		    " last_event = excluded.last_event RETURNING id",
-	[S_ADD] = "INSERT INTO post_events (origin, seq, kind, time_ms, received_ms, booth,"
-		  " officer, decision, event, alert) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[S_ADD] = ("INSERT INTO post_events (origin, seq, kind, time_ms, received_ms, booth,"
+		   " officer, decision, event, alert) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
 };
 
 struct stored {
