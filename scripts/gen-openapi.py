@@ -119,7 +119,7 @@ CROSSING_REQ = obj({
     "decision": S(enum=["admit", "refuse", "second-line"]), "refusal_codes": arr(S()),
     "confirm_hit": S(description="list/ref of the hit the officer confirms when admitting with it"),
     "vehicle": obj({"plate": S(), "country": S(), "make_model": S(), "vin": S()}, required=[]),
-    "role": S(enum=["driver", "passenger"]), "accompanies": I(minimum=0),
+    "role": S(enum=["driver", "passenger"]), "accompanies": I(minimum=0), "relation": S(enum=["companion", "minor", "guardian"]),
     "remarks": S(maxLength=1023),
     "crossed_at": S(description="only within the post's skew of its clock (booth.conf)")},
     required=["check_id", "direction"])

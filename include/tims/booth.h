@@ -188,6 +188,13 @@ struct tims_booth_reg {
 	const struct tims_vehicle *vehicle;  /* NULL: the checked one (if any) */
 	uint8_t role;                        /* enum tims_vehicle_role */
 	uint64_t accompanies;                /* TIMS_RECORD_NO_INDEX: none */
+	uint8_t relation;                    /* to the one accompanied (enum
+						tims_relation, as the record's
+						companions[0] names them): 0 or
+						COMPANION; GUARDIAN: this traveller
+						is a minor in their care; MINOR:
+						this traveller is the guardian of
+						the minor accompanied */
 	const char *remarks;
 	const char *client_id;               /* idempotent retries; may be NULL */
 };

@@ -770,8 +770,22 @@ static tims_rc bind(struct tims_booth *b, const struct slot *s,
 
 /* The traveller this one came with: a record of this post, recent, the same
  * direction, not itself a companion's link to someone else's check. */
+/* Age in whole years on day `on` of someone born on `birth` (YYYY-MM-DD);
+ * -1 if the date is not known. */
+static int age_on(const char *birth, int64_t on)
+{
+	int64_t days, y, by;
+	unsigned m, d, bm, bd;
+
+	if (!birth[0] || tims_date_parse(birth, &days, "birth_date", NULL))
+		return -1;
+	tims_civil_from_days(days, &by, &bm, &bd);
+	tims_civil_from_days(on, &y, &m, &d);
+	return (int)(y - by - (m < bm || (m == bm && d < bd)));
+}
+
 static tims_rc check_accompanies(struct tims_booth *b, const struct tims_booth_env *env,
-				 const struct tims_record *rec, int64_t now,
+				 struct tims_record *rec, uint8_t relation, int64_t now,
 				 struct tims_booth_result *res, struct tims_err *err)
 {
 	struct tims_record *other;
@@ -781,7 +795,8 @@ static tims_rc check_accompanies(struct tims_booth *b, const struct tims_booth_e
 	tims_rc rc;
 
 	if (rec->accompanies == TIMS_RECORD_NO_INDEX)
-		return TIMS_OK;
+		return relation ? refuse(res, 400, err, "relation: only with \"accompanies\"")
+				: TIMS_OK;
 	if (!(other = malloc(sizeof(*other))))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "accompanies: out of memory");
 	rc = tims_post_get(env->post, rec->accompanies, other, &erased, entry, &e);
@@ -803,6 +818,25 @@ static tims_rc check_accompanies(struct tims_booth *b, const struct tims_booth_e
 		 !strcmp(other->person.issuer, rec->person.issuer))
 		refuse(res, 400, err, "accompanies: record %" PRIu64 " is this traveller's own",
 		       rec->accompanies);
+	else if (relation == TIMS_REL_GUARDIAN &&
+		 age_on(rec->person.birth_date, tims_day_of_ms(now)) >= 18)
+		refuse(res, 400, err, "relation: minor, but the traveller's birth date (%s) "
+		       "makes them an adult", rec->person.birth_date);
+	else if (relation == TIMS_REL_MINOR &&
+		 age_on(other->person.birth_date, tims_day_of_ms(now)) >= 18)
+		refuse(res, 400, err, "relation: guardian, but record %" PRIu64 " is of an "
+		       "adult (born %s)", rec->accompanies, other->person.birth_date);
+	else if (!rc) {
+		/* who they came with, by document, and how they are related:
+		 * the record names the other traveller in companions[0] */
+		struct tims_companion *c = &rec->companions[0];
+
+		memset(c, 0, sizeof(*c));
+		c->relation = relation ? relation : TIMS_REL_COMPANION;
+		copy(c->issuer, sizeof(c->issuer), other->person.issuer);
+		copy(c->doc_number, sizeof(c->doc_number), other->person.doc_number);
+		rec->ncompanions = 1;
+	}
 	free(other);
 	return res->refused ? TIMS_OK : rc;
 }
@@ -893,7 +927,8 @@ tims_rc tims_booth_register(struct tims_booth *b, const struct tims_booth_env *e
 	pthread_mutex_unlock(&b->lock);
 
 	res->rec.time_ms = 0;
-	if (!(rc = check_accompanies(b, env, &res->rec, now, res, err)) && !res->refused) {
+	if (!(rc = check_accompanies(b, env, &res->rec, reg->relation, now, res, err)) &&
+	    !res->refused) {
 		if (owed && (rc = owed(owed_ctx, &res->rec, &ob)))
 			tims_err_set(err, rc, "audit event: %s", tims_strerror(rc));
 		else if (owed)

@@ -484,6 +484,7 @@ const struct tims_json_field node_crossing_schema[] = {
 	{ "role", TIMS_JSON_STRING, 0, 16 },
 	{ "vehicle", TIMS_JSON_OBJECT, 0, 0 },
 	{ "accompanies", TIMS_JSON_INTEGER, 0, 0 },
+	{ "relation", TIMS_JSON_STRING, 0, 16 },
 	/* refused with a reason (below) rather than as unknown fields */
 	{ "screening", TIMS_JSON_STRING, 0, 4096 },
 	{ "person", TIMS_JSON_OBJECT, 0, 0 },
@@ -701,6 +702,20 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 			snprintf(msg, sizeof(msg), "accompanies: must be a log index (an integer >= 0)");
 		else
 			reg.accompanies = (uint64_t)json_integer_value(v);
+	}
+	/* "minor": this traveller is a minor in the care of the one
+	 * accompanied; "guardian": this traveller is the guardian of the
+	 * minor accompanied (the record names the other as its guardian or
+	 * its minor: companions[0]) */
+	if (!msg[0] && (s = json_string_value(json_object_get(b, "relation")))) {
+		if (!strcmp(s, "companion"))
+			reg.relation = TIMS_REL_COMPANION;
+		else if (!strcmp(s, "minor"))
+			reg.relation = TIMS_REL_GUARDIAN;
+		else if (!strcmp(s, "guardian"))
+			reg.relation = TIMS_REL_MINOR;
+		else
+			snprintf(msg, sizeof(msg), "relation: must be companion, minor or guardian");
 	}
 	if (msg[0]) {
 		free(res);

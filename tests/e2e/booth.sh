@@ -117,9 +117,12 @@ t_match "manual: a document typed by hand is checked, marked manual" '^200 .*"ma
 CC=$(printf '%s' "$r" | check_id_of)
 t_match "companion: linked to a record of another direction is refused" '^400 .*accompanies' \
 	"$(req POST /api/v1/crossings "$OFF" "{\"check_id\":\"$CC\",\"direction\":\"exit\",\"decision\":\"admit\",\"accompanies\":$DIDX}")"
-t_match "companion: her own crossing, linked to the traveller's" '^201 ' \
-	"$(req POST /api/v1/crossings "$OFF" "{\"id\":\"d-2\",\"check_id\":\"$CC\",\"direction\":\"entry\",\"decision\":\"admit\",\"accompanies\":$DIDX}")"
+t_match "minor: 'guardian' of an adult traveller is refused (birth dates)" '^400 .*relation: guardian, but record [0-9]+ is of an adult' \
+	"$(req POST /api/v1/crossings "$OFF" "{\"check_id\":\"$CC\",\"direction\":\"entry\",\"decision\":\"admit\",\"accompanies\":$DIDX,\"relation\":\"guardian\"}")"
+t_match "companion: her own crossing, linked to the traveller's, as a minor in his care" '^201 ' \
+	"$(req POST /api/v1/crossings "$OFF" "{\"id\":\"d-2\",\"check_id\":\"$CC\",\"direction\":\"entry\",\"decision\":\"admit\",\"accompanies\":$DIDX,\"relation\":\"minor\"}")"
 t_match "companion: the record says whom she came with, typed by hand" "\"accompanies\":$DIDX.*\"entry_mode\":\"manual\"" "$(history TN7654321)"
+t_match "minor: the record names her guardian by document" '"companions":\[\{"issuer":"TUN","number":"TN1234567","relation":"guardian"\}\]' "$(history TN7654321)"
 t_match "manual: the unreadable-MRZ answer points at the manual check" '^422 .*"manual":"/api/v1/check"' \
 	"$(req POST /api/v1/check "$OFF" '{"mrz":"NOT AN MRZ AT ALL"}')"
 t_match "v1 fields: corrections are not a booth's" '^400 .*corrects: not accepted.*corrections' \
