@@ -485,10 +485,15 @@ static void *timer_main(void *arg)
 			settle_owed(n, 0);
 		if (node_halted(n, &persistent) && !persistent)
 			continue; /* nothing is written after an I/O error */
+		/* The post and the audit log lock themselves: their checkpoints
+		 * (a commit and the outside file, fsync'd) are signed without
+		 * n->lock, which every request takes to authenticate. */
+		pthread_mutex_unlock(&n->lock);
 		if (tims_post_checkpoint(n->post, &issued, &err))
 			node_log(n, "checkpoint: %s", tims_err_msg(&err));
 		if (tims_audit_checkpoint(n->audit, &issued, &err))
 			node_log(n, "audit checkpoint: %s", tims_err_msg(&err));
+		pthread_mutex_lock(&n->lock);
 	}
 	pthread_mutex_unlock(&n->lock);
 	return NULL;
