@@ -55,7 +55,8 @@ enum tims_audit_mode { TIMS_AUDIT_READ = 0, TIMS_AUDIT_WRITE = 1 };
 /*
  * Open the audit log of the node in dir (a post directory: its key is
  * post.skey, its origin from its config). Creates audit.db on first write
- * open. The handle is not thread-safe.
+ * open. A handle may be used by several threads: each call holds the
+ * handle's lock (a transaction is never shared with another thread's).
  */
 tims_rc tims_audit_open(const char *dir, enum tims_audit_mode mode,
 			struct tims_audit **out, struct tims_err *err);
@@ -106,6 +107,22 @@ TIMS_MUST_USE tims_rc tims_audit_append_once_many(struct tims_audit *a,
 				    struct tims_audit_event *evs, size_t n,
 				    uint64_t *index, int *existed,
 				    struct tims_err *err);
+
+/*
+ * tims_audit_append for a handle shared by threads: events appended at the
+ * same time share one transaction (group commit, one fsync). Returns once
+ * this event is durable, with its index, or with the error that stored
+ * none of its group (each member gets it: no member is durable when one
+ * is not). An event that fails tims_audit_event_check is refused alone,
+ * before it joins a group. Within a group, events take their indices in
+ * the order their callers arrived. At most TIMS_AUDIT_GROUP_MAX a group.
+ */
+#define TIMS_AUDIT_GROUP_MAX 64
+TIMS_MUST_USE tims_rc tims_audit_append_group(struct tims_audit *a,
+				struct tims_audit_event *ev, uint64_t *index,
+				struct tims_err *err);
+/* Groups committed by tims_audit_append_group and their events so far. */
+void tims_audit_group_stats(struct tims_audit *a, uint64_t *groups, uint64_t *events);
 
 /* NULL while the audit log may be written; else why it stopped (an I/O
  * error or damage, tims_mlog_broken): until the process restarts. */

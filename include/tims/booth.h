@@ -31,7 +31,9 @@
  * Threads: a struct tims_booth may be used by many threads; its table has
  * its own lock, held only for table look-ups (never across screening or the
  * post's commit). The watchlist store and index given in the env are the
- * caller's to serialise (the node holds its lock around tims_booth_check).
+ * caller's to keep alive and to serialise: env.screen_lock, if not NULL,
+ * is held around their search (the node's n->screen), the rest of a check
+ * (the stay: tims_travel_get) runs concurrently.
  *
  * Configuration: DIR/booth.conf, optional, "key = value" lines
  * (docs/booth.md): skew_ms, check_lifetime_ms, max_checks, refusal_codes
@@ -41,6 +43,7 @@
 #ifndef TIMS_BOOTH_H
 #define TIMS_BOOTH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,6 +102,7 @@ struct tims_booth_env {
 	struct tims_post *post;
 	struct tims_wl *wl;
 	struct tims_screen_index *ix;
+	pthread_mutex_t *screen_lock; /* held around the search of wl and ix; NULL: none */
 };
 
 /* Who asks: from the session, never from the body. */

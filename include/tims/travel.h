@@ -66,7 +66,9 @@ struct tims_travel {
 /*
  * History of doc (and nationality nat, if not NULL) at post p and the stay
  * on day `on` (days since 1970-01-01), with the traveller's visa if given.
- * TIMS_ERR_TOOBIG past TIMS_TRAVEL_MAX records.
+ * TIMS_ERR_TOOBIG past TIMS_TRAVEL_MAX records. Many threads may call it at
+ * once with the same post: its reads hold the post's lock, the national
+ * replica's its own.
  */
 tims_rc tims_travel_get(struct tims_post *p, const char *doc, const char *nat,
 			int64_t on, const struct tims_stay_visa *visa,

@@ -10,6 +10,14 @@
  * writing and named by verification. This file adds the events table; its
  * triggers refuse UPDATE and DELETE except erasing an event's salt and body
  * together (retention).
+ *
+ * Group commit: a handle may be shared by threads (every function takes
+ * a->mu). Events appended through tims_audit_append_group at the same
+ * time share one transaction: each caller queues itself (a->gmu); when no
+ * group is being committed the caller becomes the leader, takes every
+ * waiting event, appends them in one transaction (one fsync), hands each
+ * member its index and the commit's outcome, and wakes them. A caller
+ * alone is its own leader at once.
  */
 #include <sodium.h>
 #include <sys/stat.h>
@@ -164,6 +172,41 @@ static tims_rc load_keyed(struct tims_audit *a, const char *origin,
 	return tims_mlog_load_keys(a->dir, vkey, NULL, &a->verifier, NULL, err);
 }
 
+static int locks_init(struct tims_audit *a)
+{
+	pthread_mutexattr_t at;
+	int rc;
+
+	if (pthread_mutexattr_init(&at))
+		return -1;
+	pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE);
+	rc = pthread_mutex_init(&a->mu, &at);
+	pthread_mutexattr_destroy(&at);
+	if (rc)
+		return -1;
+	if (pthread_mutex_init(&a->gmu, NULL)) {
+		pthread_mutex_destroy(&a->mu);
+		return -1;
+	}
+	if (pthread_cond_init(&a->gcond, NULL)) {
+		pthread_mutex_destroy(&a->gmu);
+		pthread_mutex_destroy(&a->mu);
+		return -1;
+	}
+	a->queue_tail = &a->queue;
+	return 0;
+}
+
+void audit_lock(struct tims_audit *a)
+{
+	pthread_mutex_lock(&a->mu);
+}
+
+void audit_unlock(struct tims_audit *a)
+{
+	pthread_mutex_unlock(&a->mu);
+}
+
 static tims_rc audit_open(const char *dir, const char *origin, const char *key,
 			  enum tims_audit_mode mode, struct tims_audit **out,
 			  struct tims_err *err)
@@ -176,6 +219,10 @@ static tims_rc audit_open(const char *dir, const char *origin, const char *key,
 		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium: init failed");
 	if (!(a = calloc(1, sizeof(*a))))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if (locks_init(a)) {
+		free(a);
+		return tims_err_set(err, TIMS_ERR_NOMEM, "audit: no lock");
+	}
 	tims_buf_init(&a->enc, TIMS_AUDIT_MAX_BYTES);
 	if (snprintf(a->dir, sizeof(a->dir), "%s", dir) >= (int)sizeof(a->dir)) {
 		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "directory: path too long");
@@ -219,6 +266,9 @@ void tims_audit_free(struct tims_audit *a)
 	if (a->has_signer)
 		tims_signer_release(&a->signer);
 	tims_buf_release(&a->enc);
+	pthread_cond_destroy(&a->gcond);
+	pthread_mutex_destroy(&a->gmu);
+	pthread_mutex_destroy(&a->mu);
 	free(a);
 }
 
@@ -297,8 +347,8 @@ static tims_rc append_in(struct tims_audit *a, const char *key,
 }
 
 /* n events (keys[i] may be NULL; keys NULL: none keyed) in one
- * transaction: all stored, or none. */
-static tims_rc append(struct tims_audit *a, const char *const *keys,
+ * transaction: all stored, or none (a->mu held). */
+static tims_rc append_locked(struct tims_audit *a, const char *const *keys,
 		      struct tims_audit_event *evs, size_t n, uint64_t *index,
 		      int *existed, struct tims_err *err)
 {
@@ -342,6 +392,18 @@ fail:
 	return rc;
 }
 
+static tims_rc append(struct tims_audit *a, const char *const *keys,
+		      struct tims_audit_event *evs, size_t n, uint64_t *index,
+		      int *existed, struct tims_err *err)
+{
+	tims_rc rc;
+
+	audit_lock(a);
+	rc = append_locked(a, keys, evs, n, index, existed, err);
+	audit_unlock(a);
+	return rc;
+}
+
 tims_rc tims_audit_append(struct tims_audit *a, struct tims_audit_event *ev,
 			  uint64_t *index, struct tims_err *err)
 {
@@ -381,19 +443,129 @@ tims_rc tims_audit_append_once_many(struct tims_audit *a, const char *const *key
 	return append(a, keys, evs, n, index, existed, err);
 }
 
+/* ---- group commit ---- */
+
+/* A caller of tims_audit_append_group waiting for its group's commit. */
+struct audit_waiter {
+	struct tims_audit_event *ev;
+	uint64_t index;
+	tims_rc rc;
+	struct tims_err err;
+	int done;
+	struct audit_waiter *next;
+};
+
+/* The leader: the group's events in one transaction; each member gets the
+ * commit's outcome and its own index. */
+static void commit_group(struct tims_audit *a, struct audit_waiter **g, size_t k)
+{
+	struct tims_audit_event *evs = calloc(k, sizeof(*evs));
+	uint64_t *index = calloc(k, sizeof(*index));
+	struct tims_err err;
+	tims_rc rc;
+
+	tims_err_clear(&err);
+	if (!evs || !index) {
+		rc = tims_err_set(&err, TIMS_ERR_NOMEM, "audit: out of memory");
+	} else {
+		for (size_t i = 0; i < k; i++)
+			evs[i] = *g[i]->ev; /* query and result: the caller's, it waits */
+		rc = append(a, NULL, evs, k, index, NULL, &err);
+	}
+	for (size_t i = 0; i < k; i++) {
+		g[i]->rc = rc;
+		g[i]->err = err;
+		if (evs && index) {
+			g[i]->index = index[i];
+			g[i]->ev->time_ms = evs[i].time_ms;
+		}
+	}
+	free(evs);
+	free(index);
+}
+
+tims_rc tims_audit_append_group(struct tims_audit *a, struct tims_audit_event *ev,
+				uint64_t *index, struct tims_err *err)
+{
+	struct audit_waiter w, *g[TIMS_AUDIT_GROUP_MAX];
+	tims_rc rc;
+
+	if (!a->has_signer)
+		return tims_err_set(err, TIMS_ERR_USAGE,
+				    "audit log opened without its key");
+	/* A bad event is refused alone, before it joins a group: a group's
+	 * transaction then fails only as a whole (I/O, disk full). */
+	if ((rc = tims_audit_event_check(ev, err)))
+		return rc;
+	memset(&w, 0, sizeof(w));
+	w.ev = ev;
+	pthread_mutex_lock(&a->gmu);
+	*a->queue_tail = &w;
+	a->queue_tail = &w.next;
+	while (!w.done) {
+		size_t k = 0;
+
+		if (a->leading) {
+			pthread_cond_wait(&a->gcond, &a->gmu);
+			continue;
+		}
+		/* Lead: everyone waiting now is in this group. */
+		a->leading = 1;
+		while (a->queue && k < TIMS_AUDIT_GROUP_MAX) {
+			g[k++] = a->queue;
+			a->queue = a->queue->next;
+		}
+		if (!a->queue)
+			a->queue_tail = &a->queue;
+		a->groups++;
+		a->grouped += k;
+		pthread_mutex_unlock(&a->gmu);
+		commit_group(a, g, k);
+		pthread_mutex_lock(&a->gmu);
+		for (size_t i = 0; i < k; i++)
+			g[i]->done = 1; /* g[i] may be gone once gmu is released */
+		a->leading = 0;
+		pthread_cond_broadcast(&a->gcond);
+	}
+	pthread_mutex_unlock(&a->gmu);
+	*index = w.index;
+	if (w.rc && err)
+		*err = w.err;
+	return w.rc;
+}
+
+void tims_audit_group_stats(struct tims_audit *a, uint64_t *groups, uint64_t *events)
+{
+	pthread_mutex_lock(&a->gmu);
+	*groups = a->groups;
+	*events = a->grouped;
+	pthread_mutex_unlock(&a->gmu);
+}
+
 const char *tims_audit_broken(const struct tims_audit *a)
 {
-	return tims_mlog_broken(a->log);
+	struct tims_audit *w = (struct tims_audit *)a; /* the lock only */
+	const char *why;
+
+	audit_lock(w);
+	why = tims_mlog_broken(w->log);
+	audit_unlock(w);
+	return why;
 }
 
 tims_rc tims_audit_checkpoint(struct tims_audit *a, int *issued,
 			      struct tims_err *err)
 {
+	tims_rc rc;
+
 	*issued = 0;
 	if (!a->has_signer)
 		return tims_err_set(err, TIMS_ERR_USAGE,
 				    "audit log opened without its key");
-	return tims_mlog_checkpoint(a->log, issued, err);
+	audit_lock(a);
+	rc = tims_mlog_checkpoint(a->log, issued, err);
+	audit_unlock(a);
+	return rc;
 }
 
 tims_rc tims_audit_latest_checkpoint(struct tims_audit *a,
@@ -401,7 +573,12 @@ tims_rc tims_audit_latest_checkpoint(struct tims_audit *a,
 				     struct tims_checkpoint *cp,
 				     struct tims_err *err)
 {
-	return tims_mlog_latest_checkpoint(a->log, note, cp, err);
+	tims_rc rc;
+
+	audit_lock(a);
+	rc = tims_mlog_latest_checkpoint(a->log, note, cp, err);
+	audit_unlock(a);
+	return rc;
 }
 
 tims_rc tims_audit_list(struct tims_audit *a, uint64_t from, uint64_t count,
@@ -414,6 +591,7 @@ tims_rc tims_audit_list(struct tims_audit *a, uint64_t from, uint64_t count,
 
 	if (from > INT64_MAX)
 		return TIMS_OK; /* nothing that far */
+	audit_lock(a);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(count > INT64_MAX ? INT64_MAX : count));
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -449,6 +627,7 @@ tims_rc tims_audit_list(struct tims_audit *a, uint64_t from, uint64_t count,
 		rc = tims_mlog_db_err(a->log, "listing events", err);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	audit_unlock(a);
 	return rc;
 }
 
@@ -458,11 +637,16 @@ tims_rc tims_audit_erase(struct tims_audit *a, uint64_t index,
 	uint64_t size;
 	tims_rc rc;
 
+	audit_lock(a);
 	if ((rc = tims_mlog_size(a->log, &size, err)))
-		return rc;
-	if (index >= size)
-		return tims_err_set(err, TIMS_ERR_NOTFOUND, "no event %" PRIu64,
-				    index);
+		goto out;
+	if (index >= size) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "no event %" PRIu64, index);
+		goto out;
+	}
 	sqlite3_bind_int64(a->st[AS_ERASE], 1, (sqlite3_int64)index);
-	return tims_mlog_step(a->log, a->st[AS_ERASE], "erasing an event", err);
+	rc = tims_mlog_step(a->log, a->st[AS_ERASE], "erasing an event", err);
+out:
+	audit_unlock(a);
+	return rc;
 }

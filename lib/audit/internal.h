@@ -8,6 +8,7 @@
 #ifndef TIMS_AUDIT_INTERNAL_H
 #define TIMS_AUDIT_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "tims/audit.h"
@@ -32,7 +33,24 @@ struct tims_audit {
 	struct tims_signer signer;            /* post.skey, WRITE only */
 	int has_signer;
 	struct tims_buf enc;                  /* one event's encoding */
+	/*
+	 * Threads: every public function that uses the log holds mu
+	 * (recursive: a listing's callback may call back in). Group commit
+	 * (tims_audit_append_group) has its own lock, gmu: the queue of
+	 * waiting events and whether a leader is committing a group.
+	 */
+	pthread_mutex_t mu;
+	pthread_mutex_t gmu;
+	pthread_cond_t gcond;
+	struct audit_waiter *queue;           /* oldest first */
+	struct audit_waiter **queue_tail;
+	int leading;                          /* a group is being committed */
+	uint64_t groups, grouped;             /* groups formed, their members */
 };
+
+/* Take and release a->mu. */
+void audit_lock(struct tims_audit *a);
+void audit_unlock(struct tims_audit *a);
 
 /* Encode an event already checked by tims_audit_event_check. */
 tims_rc audit_encode_checked(const struct tims_audit_event *ev,

@@ -80,8 +80,10 @@ tims_rc tims_audit_verify(struct tims_audit *a,
 	tims_rc rc;
 
 	memset(st, 0, sizeof(*st));
+	audit_lock(a);
 	rc = tims_mlog_verify(a->log, events_sql, check_event, &c, report, ctx,
 			      &ls, err);
+	audit_unlock(a);
 	st->events = ls.leaves;
 	st->checkpoints = ls.checkpoints;
 	st->findings = ls.findings;

@@ -548,7 +548,12 @@ tims_rc tims_booth_check(struct tims_booth *b, const struct tims_booth_env *env,
 		q.sex = sex[0];
 		q.plate = c->vehicle.plate;
 		q.vin = c->vehicle.vin;
-		if (tims_wl_screen(env->wl, env->ix, &q, &c->screening, &serr)) {
+		if (env->screen_lock)
+			pthread_mutex_lock(env->screen_lock);
+		rc = tims_wl_screen(env->wl, env->ix, &q, &c->screening, &serr);
+		if (env->screen_lock)
+			pthread_mutex_unlock(env->screen_lock);
+		if (rc) {
 			c->screen_status = TIMS_SCREEN_FAILED;
 			c->screening.nhits = 0;
 			copy(c->screen_error, sizeof(c->screen_error), serr.msg);

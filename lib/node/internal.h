@@ -22,12 +22,26 @@
 struct tims_node {
 	struct tims_node_config cfg;
 	char dir[4096];
-	pthread_mutex_t lock;      /* post, audit, officers: one request at a time */
+	pthread_mutex_t lock;      /* officers, the node's own state: see below */
 	struct tims_post *post;
 	struct tims_audit *audit;
 	sqlite3 *db;               /* node.db */
 	struct tims_officers *officers;
 	struct tims_http_server *http;
+	/*
+	 * Lock discipline. n->lock guards the node's own state (officers,
+	 * node.db, owed, halt, usage, sync status). The post and the audit
+	 * log are thread-safe handles (their own locks; tims_post_register
+	 * and tims_audit_append_group commit concurrent callers together),
+	 * used with or without n->lock. The watchlists and their index: the
+	 * pointers are read under n->screen_rw (read) for as long as they
+	 * are used and replaced under it (write: a bundle from the centre
+	 * swaps them, then frees the old ones); searched under n->screen
+	 * (their store is one SQLite connection, the index has one scratch).
+	 * Order: n->lock, n->screen_rw, n->screen; never the other way.
+	 */
+	pthread_rwlock_t screen_rw;
+	pthread_mutex_t screen;
 	struct tims_wl *wl;                /* watchlists, or NULL: none loaded */
 	struct tims_screen_index *ix;
 	struct tims_booth *booth;          /* checks and registrations (booth.h) */
@@ -60,9 +74,11 @@ extern const size_t tims_node_nroutes;
 json_t *node_hex_json(const uint8_t *b, size_t n);
 
 /*
- * Append the audit event of a request (the caller holds n->lock). query and
- * result are consumed. Fails when the event could not be stored durably:
- * then the handler answers node_no_trace() and nothing else.
+ * Append the audit event of a request, with or without n->lock held:
+ * events of requests at the same time share one audit transaction
+ * (tims_audit_append_group); this returns once this one is durable. query
+ * and result are consumed. Fails when the event could not be stored
+ * durably: then the handler answers node_no_trace() and nothing else.
  */
 tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 		   const char *action, const char *purpose, int64_t crossing,
@@ -158,7 +174,8 @@ void node_raise_paper(struct tims_node *n, const struct tims_http_req *req,
 		      const struct tims_approval *a, const struct tims_record *recs, size_t nrec,
 		      const struct tims_post_ack *acks);
 
-/* {"available", "lists": [{"list", "kind", "version", "active"}]} (n->lock held). */
+/* {"available", "lists": [{"list", "kind", "version", "active"}]} (takes
+ * n->screen_rw and n->screen). */
 json_t *node_screening_status(struct tims_node *n);
 
 /* The network (sync.c): push to the centre, ask witnesses, and the peer

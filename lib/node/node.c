@@ -44,7 +44,8 @@ json_t *node_hex_json(const uint8_t *b, size_t n)
 	return j;
 }
 
-/* Append the audit event for this request; the caller holds n->lock. */
+/* Append the audit event for this request, with the events of requests
+ * made at the same time (group commit); n->lock held or not. */
 tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 		     const char *action, const char *purpose, int64_t crossing,
 		     int status, json_t *query, json_t *result)
@@ -69,7 +70,7 @@ tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 	ev.query_len = q ? strlen(q) : 0;
 	ev.result = r;
 	ev.result_len = r ? strlen(r) : 0;
-	rc = tims_audit_append(n->audit, &ev, &index, &err);
+	rc = tims_audit_append_group(n->audit, &ev, &index, &err);
 	if (rc)
 		node_log(n, "audit: %s", tims_err_msg(&err));
 	free(q);
@@ -427,8 +428,14 @@ json_t *node_screening_status(struct tims_node *n)
 	struct tims_wl_list_info *lists = NULL;
 	size_t nl = 0;
 	json_t *arr = json_array();
+	int none;
 
-	if (!n->wl || tims_wl_lists(n->wl, &lists, &nl, NULL))
+	pthread_rwlock_rdlock(&n->screen_rw);
+	pthread_mutex_lock(&n->screen);
+	none = !n->wl || tims_wl_lists(n->wl, &lists, &nl, NULL);
+	pthread_mutex_unlock(&n->screen);
+	pthread_rwlock_unlock(&n->screen_rw);
+	if (none)
 		return json_pack("{s:b, s:s, s:o}", "available", 0, "reason",
 				 "no watchlists loaded at this post", "lists", arr);
 	for (size_t i = 0; i < nl; i++) {
@@ -478,10 +485,15 @@ static void *timer_main(void *arg)
 			settle_owed(n, 0);
 		if (node_halted(n, &persistent) && !persistent)
 			continue; /* nothing is written after an I/O error */
+		/* The post and the audit log lock themselves: their checkpoints
+		 * (a commit and the outside file, fsync'd) are signed without
+		 * n->lock, which every request takes to authenticate. */
+		pthread_mutex_unlock(&n->lock);
 		if (tims_post_checkpoint(n->post, &issued, &err))
 			node_log(n, "checkpoint: %s", tims_err_msg(&err));
 		if (tims_audit_checkpoint(n->audit, &issued, &err))
 			node_log(n, "audit checkpoint: %s", tims_err_msg(&err));
+		pthread_mutex_lock(&n->lock);
 	}
 	pthread_mutex_unlock(&n->lock);
 	return NULL;
@@ -562,6 +574,16 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	n->cfg = *cfg;
 	snprintf(n->dir, sizeof(n->dir), "%s", cfg->dir);
 	pthread_mutex_init(&n->lock, NULL);
+	pthread_mutex_init(&n->screen, NULL);
+	{
+		pthread_rwlockattr_t a;
+
+		/* a bundle's swap is not starved by checks that never pause */
+		pthread_rwlockattr_init(&a);
+		pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&n->screen_rw, &a);
+		pthread_rwlockattr_destroy(&a);
+	}
 	pthread_cond_init(&n->wake, NULL);
 	n->started_ms = now_ms();
 	register_metrics(n);
@@ -661,6 +683,8 @@ void tims_node_stop(struct tims_node *n)
 	tims_audit_free(n->audit);
 	tims_post_free(n->post);
 	pthread_cond_destroy(&n->wake);
+	pthread_mutex_destroy(&n->screen);
+	pthread_rwlock_destroy(&n->screen_rw);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
 }

@@ -391,16 +391,24 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	}
 	in.vehicle = jveh ? &veh : NULL;
 	in.visa = jvisa ? &visa : NULL;
-	/* The watchlists, their index and the post's history: under the lock. */
-	pthread_mutex_lock(&n->lock);
-	env = (struct tims_booth_env){ n->post, n->wl, n->ix };
+	/*
+	 * No n->lock: the watchlists and their index stay alive while
+	 * n->screen_rw is held (a bundle swapped in meanwhile waits) and are
+	 * searched under n->screen alone; the stay runs concurrently (the
+	 * post and its national replica lock themselves, tims_travel_get);
+	 * the booth table locks itself; the audit event joins those of the
+	 * checks made at the same time in one transaction (node_audit), and
+	 * the answer waits until it is durable.
+	 */
+	pthread_rwlock_rdlock(&n->screen_rw);
+	env = (struct tims_booth_env){ n->post, n->wl, n->ix, &n->screen };
 	rc = tims_booth_check(n->booth, &env, &who, &in, c, &err);
+	pthread_rwlock_unlock(&n->screen_rw);
 	if (rc) {
 		/* nothing checked: what was asked is on the trail all the same */
 		rc = node_audit(n, req, "check", "booth check", -1, rc == TIMS_ERR_INVALID ? 422 : 500,
 				json_pack("{s:b}", "manual", jman != NULL),
 				json_pack("{s:s}", "error", err.msg));
-		pthread_mutex_unlock(&n->lock);
 		free(c);
 		if (rc) {
 			free(m);
@@ -430,7 +438,6 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 			  "history_records", (json_int_t)c->history_records,
 			  "hits", audit_hits(c),
 			  "reason", c->screen_error[0] ? c->screen_error : NULL));
-	pthread_mutex_unlock(&n->lock);
 	tims_metric_add(n->m_checks, 1);
 	if (rc) {
 		free(m);
@@ -649,7 +656,7 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 	struct tims_booth_result *res = malloc(sizeof(*res));
 	struct tims_booth_who who = { req->who.id, req->who.booth, req->who.session };
 	struct tims_booth_reg reg;
-	struct tims_booth_env env = { n->post, NULL, NULL };
+	struct tims_booth_env env = { n->post, NULL, NULL, NULL };
 	struct owed_ctx oc = { req };
 	struct tims_vehicle veh;
 	struct tims_err err;

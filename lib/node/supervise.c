@@ -622,9 +622,9 @@ static tims_rc paper_screen(struct tims_node *n, const struct tims_http_req *req
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	pthread_mutex_lock(&n->lock);
+	pthread_rwlock_rdlock(&n->screen_rw);
 	*screened = n->wl && n->ix;
-	pthread_mutex_unlock(&n->lock);
+	pthread_rwlock_unlock(&n->screen_rw);
 	for (size_t i = 0; *screened && i < count && !rc; i++) {
 		const struct tims_record *r = &recs[i];
 		struct tims_wl_query q = {
@@ -634,14 +634,19 @@ static tims_rc paper_screen(struct tims_node *n, const struct tims_http_req *req
 			.sex = r->person.sex[0], .plate = r->vehicle.plate, .vin = r->vehicle.vin,
 		};
 
-		pthread_mutex_lock(&n->lock);
+		pthread_rwlock_rdlock(&n->screen_rw);
+		pthread_mutex_lock(&n->screen);
+		if (!n->wl || !n->ix)
+			snprintf(e2.msg, sizeof(e2.msg), "the watchlists were unloaded");
 		if (!n->wl || !n->ix || tims_wl_screen(n->wl, n->ix, &q, sc, &e2)) {
-			pthread_mutex_unlock(&n->lock);
+			pthread_mutex_unlock(&n->screen);
+			pthread_rwlock_unlock(&n->screen_rw);
 			rc = tims_err_set(err, TIMS_ERR_STATE, "crossings[%zu]: screening failed: %s",
-					  i, n->wl && n->ix ? e2.msg : "the watchlists were unloaded");
+					  i, e2.msg);
 			break;
 		}
-		pthread_mutex_unlock(&n->lock);
+		pthread_mutex_unlock(&n->screen);
+		pthread_rwlock_unlock(&n->screen_rw);
 		for (int discreet = 0; discreet < 2; discreet++) {
 			tims_event_init(ev);
 			for (size_t k = 0; k < sc->nhits && ev->nhits < TIMS_EVENT_MAX_HITS; k++) {

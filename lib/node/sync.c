@@ -588,12 +588,12 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len,
 		tims_bundle_release(&b);
 		return rc;
 	}
-	pthread_mutex_lock(&s->n->lock);
+	pthread_rwlock_wrlock(&s->n->screen_rw);
 	old_wl = s->n->wl;
 	old_ix = s->n->ix;
 	s->n->wl = wl;
 	s->n->ix = ix;
-	pthread_mutex_unlock(&s->n->lock);
+	pthread_rwlock_unlock(&s->n->screen_rw);
 	tims_screen_index_free(old_ix);
 	tims_wl_close(old_wl);
 	if (b.base)

@@ -59,7 +59,9 @@ struct tims_post {
 	sqlite3_stmt *owed[OW_COUNT];          /* writers only */
 	uint64_t settled[POST_SETTLED_MAX];    /* owed rows to delete */
 	size_t nsettled;
-	struct tims_national *national;        /* national.db, opened on first use (travel.c) */
+	struct tims_national *national;        /* national.db, opened on first use (travel.c),
+						  used under nmu */
+	pthread_mutex_t nmu;
 	int halted;                            /* DIR/halted exists */
 	char halt_why[TIMS_ERR_MSG_BYTES];
 	/*

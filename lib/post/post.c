@@ -375,6 +375,7 @@ static struct tims_post *post_new(const char *dir, struct tims_err *err)
 		pthread_mutexattr_destroy(&a);
 	}
 	pthread_mutex_init(&p->rmu, NULL);
+	pthread_mutex_init(&p->nmu, NULL);
 	pthread_mutex_init(&p->smu, NULL);
 	pthread_mutex_init(&p->gmu, NULL);
 	pthread_cond_init(&p->gcond, NULL);
@@ -451,6 +452,7 @@ void tims_post_free(struct tims_post *p)
 		tims_signer_release(&p->signer);
 	pthread_mutex_destroy(&p->mu);
 	pthread_mutex_destroy(&p->rmu);
+	pthread_mutex_destroy(&p->nmu);
 	pthread_mutex_destroy(&p->smu);
 	pthread_mutex_destroy(&p->gmu);
 	pthread_cond_destroy(&p->gcond);

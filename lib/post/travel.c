@@ -95,8 +95,8 @@ static tims_rc national_move(void *ctx, const struct tims_national_move *m)
  * current), so that the booth says its national data is missing rather
  * than showing this post's history as if it were the whole one.
  */
-static tims_rc gather_national(struct tims_post *p, const char *doc, const char *nat,
-			       struct gather *g, struct tims_err *err)
+static tims_rc gather_national_locked(struct tims_post *p, const char *doc, const char *nat,
+				      struct gather *g, struct tims_err *err)
 {
 	struct tims_travel_national *tn = &g->t->national;
 	struct tims_national_state st;
@@ -125,6 +125,20 @@ static tims_rc gather_national(struct tims_post *p, const char *doc, const char 
 	tn->as_of_ms = st.as_of_ms;
 	tn->current = tims_national_current(&st, tims_mlog_now_ms());
 	return TIMS_OK;
+}
+
+/* The replica's handle under its own lock (p->nmu): booths check at once,
+ * and the replica is read without waiting for a registration's commit
+ * (p->mu). */
+static tims_rc gather_national(struct tims_post *p, const char *doc, const char *nat,
+			       struct gather *g, struct tims_err *err)
+{
+	tims_rc rc;
+
+	pthread_mutex_lock(&p->nmu);
+	rc = gather_national_locked(p, doc, nat, g, err);
+	pthread_mutex_unlock(&p->nmu);
+	return rc;
 }
 
 static int later_first(const void *a, const void *b)

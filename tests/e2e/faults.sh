@@ -103,6 +103,19 @@ r=$(cross f-3 D3)
 t_match "audit.db full after the commit: answered registered (201, index 3)" '^201 .*"index":3' "$r"
 t_eq "... the audit event is kept with the record (owed in post.db)" "1" \
 	"$(sqlite3 "$P/post.db" 'SELECT count(*) FROM audit_owed WHERE idx = 3')"
+# No trace, no answer: checks made together share an audit commit; when it
+# fails, each of them answers 500 and nothing of the traveller.
+pids=
+for i in 1 2 3 4; do
+	req POST /api/v1/check "{\"manual\":$(manual_person "NT00$i" NOTRACE JANE 1980-01-01 UTO F)}" \
+		>"$T_TMP/nt-$i" &
+	pids="$pids $!"
+done
+wait $pids
+nt=$(cat "$T_TMP"/nt-[1-4])
+t_eq "audit.db full: 4 checks at once each answer 500 audit_unavailable" "4" \
+	"$(grep -lE '^500 .*"error":"audit_unavailable"' "$T_TMP"/nt-[1-4] | wc -l)"
+t_eq "... with nothing of the traveller" "0" "$(printf '%s' "$nt" | grep -cE 'NOTRACE|NT00')"
 nofault
 events_are() { [ "$(crossing_events "$1")" = "$2" ]; }
 t_ok "space again: the owed event reaches audit.db within seconds" wait_for 10 events_are 3 1

@@ -4,8 +4,10 @@
  * decoder, bad input refused with the field named and nothing stored,
  * append / list / erase / checkpoints signed under "<origin>/audit", the
  * triggers, and tampering named by verification (changed, deleted,
- * reordered, rolled back).
+ * reordered, rolled back); group commit from many threads (every event
+ * durable and in the log once, a failed transaction fails every member).
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -462,6 +464,161 @@ static void test_append_once(void)
 	tims_audit_free(a);
 }
 
+/* ---- group commit ---- */
+
+#define G_THREADS 8
+#define G_EACH 25
+
+struct g_thread {
+	struct tims_audit *a;
+	pthread_barrier_t *start;
+	int t, n, failed, bad_error;
+	uint64_t index[G_EACH];
+};
+
+static void *g_run(void *arg)
+{
+	struct g_thread *g = arg;
+
+	pthread_barrier_wait(g->start);
+	for (int i = 0; i < g->n; i++) {
+		struct tims_audit_event ev;
+		struct tims_err err;
+		char q[64];
+
+		ev_init(&ev, "check");
+		snprintf(q, sizeof(q), "{\"thread\":%d,\"i\":%d}", g->t, i);
+		ev.query = q;
+		ev.query_len = strlen(q);
+		if (tims_audit_append_group(g->a, &ev, &g->index[i], &err)) {
+			g->failed++;
+			g->bad_error |= !err.msg[0];
+		} else {
+			g->index[i] = g->index[i] + 1; /* 0: not appended */
+		}
+	}
+	return NULL;
+}
+
+/* n events from each of G_THREADS threads at once; the failures counted. */
+static int g_burst(struct tims_audit *a, int n, struct g_thread *g)
+{
+	pthread_t th[G_THREADS];
+	pthread_barrier_t start;
+	int failed = 0;
+
+	pthread_barrier_init(&start, NULL, G_THREADS);
+	for (int t = 0; t < G_THREADS; t++) {
+		memset(&g[t], 0, sizeof(g[t]));
+		g[t].a = a;
+		g[t].start = &start;
+		g[t].t = t;
+		g[t].n = n;
+		pthread_create(&th[t], NULL, g_run, &g[t]);
+	}
+	for (int t = 0; t < G_THREADS; t++) {
+		pthread_join(th[t], NULL);
+		failed += g[t].failed;
+	}
+	pthread_barrier_destroy(&start);
+	return failed;
+}
+
+/* Each event of the burst, by (thread, i), at the index its caller got. */
+struct g_seen {
+	int count[G_THREADS][G_EACH];
+	int misplaced;
+	const struct g_thread *g;
+};
+
+static tims_rc g_on_event(void *ctx, uint64_t index, const struct tims_audit_event *ev)
+{
+	struct g_seen *s = ctx;
+	char q[64];
+
+	if (!ev->query)
+		return TIMS_OK;
+	for (int t = 0; t < G_THREADS; t++)
+		for (int i = 0; i < G_EACH; i++) {
+			snprintf(q, sizeof(q), "{\"thread\":%d,\"i\":%d}", t, i);
+			if (ev->query_len != strlen(q) || memcmp(ev->query, q, ev->query_len))
+				continue;
+			s->count[t][i]++;
+			s->misplaced += s->g[t].index[i] != index + 1;
+		}
+	return TIMS_OK;
+}
+
+static void test_group(void)
+{
+	char d[400];
+	struct tims_audit *a = NULL;
+	struct tims_audit_event ev;
+	struct tims_audit_verify_stats st;
+	struct g_thread *g = calloc(G_THREADS, sizeof(*g));
+	struct g_seen *seen = calloc(1, sizeof(*seen));
+	struct tims_err err;
+	uint64_t idx = 0, groups = 0, events = 0, size = 0;
+	int once = 1, failed, bad_error = 0;
+
+	snprintf(d, sizeof(d), "%s-group", dir);
+	if (!g || !seen || tims_post_init(d, "example.org/post/group", "group", "land", &err) ||
+	    tims_audit_open(d, TIMS_AUDIT_WRITE, &a, &err)) {
+		T_OK(0, "group: a post and its audit log");
+		free(g);
+		free(seen);
+		return;
+	}
+	/* a bad event is refused alone, nothing stored */
+	ev_init(&ev, "");
+	T_OK(tims_audit_append_group(a, &ev, &idx, &err) == TIMS_ERR_INVALID,
+	     "group: a bad event is refused (%s)", err.msg);
+	failed = g_burst(a, G_EACH, g);
+	T_OK(failed == 0, "group: %d threads x %d events appended, %d failed", G_THREADS,
+	     G_EACH, failed);
+	tims_audit_group_stats(a, &groups, &events);
+	T_OK(events == G_THREADS * G_EACH && groups <= events,
+	     "group: %" PRIu64 " events in %" PRIu64 " groups", events, groups);
+	printf("# %" PRIu64 " events in %" PRIu64 " groups\n", events, groups);
+	seen->g = g;
+	T_OK(tims_audit_list(a, 0, UINT64_MAX, g_on_event, seen, &err) == TIMS_OK,
+	     "group: the log lists");
+	for (int t = 0; t < G_THREADS; t++)
+		for (int i = 0; i < G_EACH; i++)
+			once &= seen->count[t][i] == 1;
+	T_OK(once && !seen->misplaced,
+	     "group: every event is in the log once, at the index its caller was given");
+	tims_audit_free(a);
+	a = NULL;
+	if (verify(d, &st) == TIMS_OK)
+		size = st.events;
+	T_OK(size == G_THREADS * G_EACH, "group: the log verifies (%" PRIu64 " events)", size);
+	size = 0;
+
+	/* A transaction that fails (an insert refused behind the log's back)
+	 * fails every member of its group: none is durable, none told so. */
+	T_OK(sql(d, "CREATE TRIGGER g_fail BEFORE INSERT ON events BEGIN"
+		    " SELECT RAISE(ABORT, 'refused for the test'); END;") == SQLITE_OK,
+	     "group: a trigger that refuses every insert");
+	if (tims_audit_open(d, TIMS_AUDIT_WRITE, &a, &err)) {
+		T_OK(0, "group: reopen (%s)", err.msg);
+	} else {
+		failed = g_burst(a, 3, g);
+		for (int t = 0; t < G_THREADS; t++)
+			bad_error |= g[t].bad_error;
+		T_OK(failed == G_THREADS * 3 && !bad_error,
+		     "group: a failed transaction fails every member with its error (%d of %d)",
+		     failed, G_THREADS * 3);
+		tims_audit_free(a);
+	}
+	if (sql(d, "DROP TRIGGER g_fail") == SQLITE_OK && verify(d, &st) == TIMS_OK)
+		size = st.events;
+	T_OK(size == G_THREADS * G_EACH,
+	     "group: nothing of the failed groups is in the log (%" PRIu64 " events)", size);
+	free(g);
+	free(seen);
+}
+
 int main(void)
 {
 	struct tims_err err;
@@ -476,6 +633,7 @@ int main(void)
 	test_log();
 	test_tamper();
 	test_append_once();
+	test_group();
 	{
 		char cmd[600];
 

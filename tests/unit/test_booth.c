@@ -9,6 +9,7 @@
  * admission; companions link to a recent record of the same direction.
  */
 #include <jansson.h>
+#include <pthread.h>
 
 #include "t.h"
 #include "tims/booth.h"
@@ -56,7 +57,7 @@ static void person(struct tims_person *p, const char *number, const char *surnam
 static tims_rc check(const struct tims_booth_who *who, const struct tims_person *p,
 		     struct tims_booth_check *c)
 {
-	struct tims_booth_env env = { post, wl, ix };
+	struct tims_booth_env env = { post, wl, ix, NULL };
 	struct tims_booth_check_in in = { NULL, p, NULL, NULL };
 	struct tims_err err;
 
@@ -83,7 +84,7 @@ static void reg_init(struct tims_booth_reg *r, const char *check_id, uint8_t dec
 static int reg(const struct tims_booth_who *who, const struct tims_booth_reg *r,
 	       struct tims_booth_result *res, struct tims_err *err)
 {
-	struct tims_booth_env env = { post, wl, ix };
+	struct tims_booth_env env = { post, wl, ix, NULL };
 	tims_rc rc = tims_booth_register(booth, &env, who, r, owed, NULL, res, err);
 
 	if (rc)
@@ -277,7 +278,7 @@ static void test_rules(void)
 
 	/* a failed screening: never an admission */
 	{
-		struct tims_booth_env env = { post, wl, ix };
+		struct tims_booth_env env = { post, wl, ix, NULL };
 		struct tims_booth_check_in in = { NULL, &p, NULL, NULL };
 		struct tims_vehicle v;
 
@@ -298,7 +299,7 @@ static void test_rules(void)
 	}
 	/* no watchlists: unavailable, said so */
 	{
-		struct tims_booth_env env = { post, NULL, NULL };
+		struct tims_booth_env env = { post, NULL, NULL, NULL };
 		struct tims_booth_check_in in = { NULL, &p, NULL, NULL };
 
 		T_OK(tims_booth_check(booth, &env, &ivanova, &in, c, &err) == TIMS_OK &&
@@ -347,6 +348,61 @@ static void test_config(const char *dir)
 	remove(path);
 }
 
+/* Checks from 8 threads at once with the node's discipline: the search of
+ * the watchlists under env.screen_lock, the rest concurrent. Every check
+ * is screened, and the wanted traveller's hit is found every time. */
+#define TH_N 8
+#define TH_EACH 10
+static pthread_mutex_t th_screen = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int ok, wrong;
+} th_res[TH_N];
+
+static void *th_run(void *arg)
+{
+	int t = (int)(intptr_t)arg;
+	struct tims_booth_env env = { post, wl, ix, &th_screen };
+	struct tims_booth_check *c = malloc(sizeof(*c));
+	struct tims_person p;
+	struct tims_err err;
+
+	for (int i = 0; c && i < TH_EACH; i++) {
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL };
+		int wanted = (i + t) % 2;
+
+		if (wanted)
+			person(&p, "7200000175", "SHCHERBAKOV", "YURIY", "1971-04-12", "RUS");
+		else
+			person(&p, "AB1234567", "IVANOV", "PETAR", "1980-01-02", "BGR");
+		if (tims_booth_check(booth, &env, &ivanova, &in, c, &err) == TIMS_OK &&
+		    c->screen_status == TIMS_SCREEN_DONE && c->screening.nhits == (size_t)wanted)
+			th_res[t].ok++;
+		else
+			th_res[t].wrong++;
+	}
+	free(c);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	pthread_t th[TH_N];
+	int ok = 0, wrong = 0;
+
+	for (int t = 0; t < TH_N; t++)
+		pthread_create(&th[t], NULL, th_run, (void *)(intptr_t)t);
+	for (int t = 0; t < TH_N; t++) {
+		pthread_join(th[t], NULL);
+		ok += th_res[t].ok;
+		wrong += th_res[t].wrong;
+	}
+	T_OK(ok == TH_N * TH_EACH && !wrong,
+	     "threads: %d checks from %d threads at once, each screened with its hits (%d wrong)",
+	     ok, TH_N, wrong);
+	T_OK(pthread_mutex_trylock(&th_screen) == 0, "threads: the screening lock is released");
+	pthread_mutex_unlock(&th_screen);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/tims-booth-XXXXXX", sub[4200];
@@ -385,6 +441,7 @@ int main(void)
 	test_binding();
 	test_hits();
 	test_rules();
+	test_threads();
 	snprintf(sub, sizeof(sub), "%s/post", dir);
 	test_config(sub);
 	tims_booth_free(booth);
