@@ -77,4 +77,8 @@ typedef void (*tims_mode_fn)(void *ctx, const char *path, unsigned old_mode);
 TIMS_MUST_USE tims_rc tims_private_check(const char *dir, tims_mode_fn found, void *ctx,
 			   size_t *nfixed, struct tims_err *err);
 
+/* Length of the valid UTF-8 sequence at s (at most n > 0 bytes), or 0
+ * when it is not one. */
+size_t tims_utf8_len(const unsigned char *s, size_t n);
+
 #endif

@@ -313,35 +313,6 @@ tims_rc tims_time_format(int64_t ms, struct tims_buf *out)
 
 /* ---- field rules ---- */
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_char(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 static tims_rc check_text(const char *s, const char *what, struct tims_err *err)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -354,7 +325,7 @@ static tims_rc check_text(const char *s, const char *what, struct tims_err *err)
 			return tims_err_set(err, TIMS_ERR_INVALID,
 					    "%s: control character at byte %zu",
 					    what, i);
-		if (!(l = utf8_char(p + i, n - i)))
+		if (!(l = tims_utf8_len(p + i, n - i)))
 			return tims_err_set(err, TIMS_ERR_INVALID,
 					    "%s: invalid UTF-8 at byte %zu",
 					    what, i);

@@ -74,8 +74,26 @@ static void test_next_line(void)
 	T_OK(!tims_next_line(&p, end, &line, &len, &n), "next_line: then the end");
 }
 
+static size_t u8(const char *s, size_t n)
+{
+	return tims_utf8_len((const unsigned char *)s, n);
+}
+
+static void test_utf8(void)
+{
+	T_OK(u8("a", 1) == 1 && u8("\xc3\xa9", 2) == 2 && u8("\xe2\x82\xac", 3) == 3 &&
+	     u8("\xf0\x9f\x98\x80", 4) == 4, "utf8: 1 to 4 byte sequences");
+	T_OK(u8("\xc0\xaf", 2) == 0 && u8("\xe0\x80\xaf", 3) == 0 && u8("\xf0\x80\x80\xaf", 4) == 0,
+	     "utf8: overlong forms refused");
+	T_OK(u8("\xed\xa0\x80", 3) == 0, "utf8: a surrogate refused");
+	T_OK(u8("\xf4\x90\x80\x80", 4) == 0, "utf8: past U+10FFFF refused");
+	T_OK(u8("\xe2\x82\xac", 2) == 0 && u8("\xc3(", 2) == 0 && u8("\x80", 1) == 0,
+	     "utf8: truncated, a bad continuation, a lone continuation refused");
+}
+
 int main(void)
 {
+	test_utf8();
 	test_next_line();
 	test_buf_ceiling();
 	test_hex();
