@@ -79,6 +79,10 @@ national_in() { # POST DOC N: the post's answer counts N crossings of other post
 	stay_at "$1" "$2" | jq -e --argjson n "$3" '.national.crossings == $n and .national.current' >/dev/null
 }
 t_ok "sync: post B's replica holds A's crossing and is current" wait_for 150 national_in post-b US5550001 1
+# Root on post B copies the replica: it lists no document numbers (each is
+# a keyed hash under national.key, which never leaves the post).
+t_eq "root's copy of B's replica (national.db and its WAL) holds no document number" "0" \
+	"$(cat "${DIR[post-b]}"/national.db* | grep -a -c 'US5550001\|UZ7741209')"
 t_ok "sync: post A's replica holds B's crossing and is current" wait_for 150 national_in post-a US5550001 1
 
 B=$(stay_at post-b US5550001)
