@@ -61,8 +61,16 @@ enum tims_event_kind {
 	TIMS_EVENT_IMPOSTOR = 8,        /* "impostor": the centre's address answered
 					   with a certificate not the centre's */
 	TIMS_EVENT_SECOND_LINE = 9,     /* "second-line": referred, or its outcome */
+	TIMS_EVENT_AUDIT_RESET = 10,    /* "audit-reset": a new audit log where one was
+					   published, by a two-person, audited reset */
+	TIMS_EVENT_UNUSUAL_READING = 11, /* "unusual-reading": an alert rule over the
+					    audit stream fired (at the post, offline) */
+	TIMS_EVENT_WATCHLIST_MISMATCH = 12, /* "watchlist-mismatch": a copy of a centre
+					       list did not match its signed digest */
+	TIMS_EVENT_WATCHLIST_LOCAL = 13, /* "watchlist-local": a post-local list changed */
+	TIMS_EVENT_BOOTSTRAP = 14,      /* "bootstrap": the first administrator created */
 };
-#define TIMS_EVENT_KIND_MAX 9
+#define TIMS_EVENT_KIND_MAX 14
 
 #define TIMS_EVENT_MAX_HITS TIMS_RECORD_MAX_HITS
 #define TIMS_EVENT_MAX_COMPANIONS TIMS_RECORD_MAX_COMPANIONS

@@ -14,7 +14,8 @@
 
 static const char *const kind_names[] = {
 	NULL, "hit", "discreet-hit", "admit-with-hit", "correction", "identity-change",
-	"paper-import", "limit-exceeded", "impostor", "second-line",
+	"paper-import", "limit-exceeded", "impostor", "second-line", "audit-reset",
+	"unusual-reading", "watchlist-mismatch", "watchlist-local", "bootstrap",
 };
 static const char *const part_names[] = { NULL, "document", "person", "vehicle" };
 
