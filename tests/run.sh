@@ -31,8 +31,18 @@ mkdir -p "$logdir"
 
 total_pass=0
 total_fail=0
+# Suites run side by side: TIMS_TEST_JOBS at once (default: the cores, and one
+# more while end-to-end scripts, which mostly wait on their processes, run). Each
+# suite has its own log and its own temporary directory and ports, so order
+# does not matter; the closing line counts them all.
+cores=$(nproc 2>/dev/null || echo 1)
+jobs=${TIMS_TEST_JOBS:-$cores}
+e2e_jobs=${TIMS_TEST_JOBS:-$((cores + 1))}
+resdir=$(mktemp -d)
+trap 'rm -rf "$resdir"' EXIT
+queued=()
 
-# run_suite KIND NAME CMD...: run, count its ok / not ok lines.
+# run_suite KIND NAME CMD...: run, count its ok / not ok lines into $resdir.
 run_suite() {
 	local kind=$1 name=$2; shift 2
 	local log="$logdir/$kind-$name.log" rc p f start end
@@ -50,43 +60,90 @@ run_suite() {
 		echo "not ok - $kind/$name ran no check" >>"$log"
 		f=1
 	fi
+	echo "$p $f $((end - start))" >"$resdir/$kind-$name.tmp"
+	mv "$resdir/$kind-$name.tmp" "$resdir/$kind-$name.res"
+}
+
+# report KIND-NAME: its line, and the failures' context.
+report() {
+	local id=$1 p f secs log="$logdir/$1.log"
+	read -r p f secs <"$resdir/$id.res"
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
-	printf '%-6s %-28s %4d passed, %d failed  (%ds)\n' "$kind" "$name" "$p" "$f" $((end - start))
+	printf '%-6s %-28s %4d passed, %d failed  (%ds)\n' "${id%%-*}" "${id#*-}" "$p" "$f" "$secs"
 	if [ "$f" -gt 0 ] || [ "$verbose" = 1 ]; then
 		if [ "$verbose" = 1 ]; then sed 's/^/    /' "$log"; else
 			grep -A4 '^not ok ' "$log" | sed 's/^/    /' | head -60
 			tail -n 15 "$log" | grep -v '^ok ' | sed 's/^/    | /'
 		fi
 	fi
+	touch "$resdir/$id.done"
+}
+
+# Report every suite that has ended and is not reported yet.
+reap() {
+	local id
+	for id in "${queued[@]}"; do
+		[ -f "$resdir/$id.res" ] && [ ! -f "$resdir/$id.done" ] && report "$id"
+	done
+}
+
+# spawn MAX KIND NAME CMD...: start a suite once fewer than MAX run.
+spawn() {
+	local max=$1; shift
+	while [ "$(jobs -rp | wc -l)" -ge "$max" ]; do
+		wait -n 2>/dev/null
+		reap
+	done
+	queued+=("$1-$2")
+	run_suite "$@" &
+}
+
+# drain: wait for every suite started so far.
+drain() {
+	wait
+	reap
 }
 
 want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 
+# The longest end-to-end scripts start first, so that the pool ends together.
+slow="network-pg network demo console events national-pg dashboard faults crash"
+e2e_list() {
+	local n
+	for n in $slow; do [ -f "tests/e2e/$n.sh" ] && echo "$n"; done
+	for t in tests/e2e/*.sh; do
+		n=$(basename "$t" .sh)
+		[ "$n" = lib ] && continue
+		case " $slow " in *" $n "*) ;; *) echo "$n" ;; esac
+	done
+}
+if want e2e; then
+	for n in $(e2e_list); do
+		spawn "$e2e_jobs" e2e "$n" bash "tests/e2e/$n.sh"
+	done
+fi
 if want unit; then
 	for t in build/tests/test_*; do
-		[ -x "$t" ] && run_suite unit "$(basename "$t")" "$t"
+		[ -x "$t" ] && spawn "$jobs" unit "$(basename "$t")" "$t"
 	done
 fi
 if want asan; then
 	for t in build/asan/tests/test_*; do
-		[ -x "$t" ] && run_suite asan "$(basename "$t")" "$t"
-	done
-fi
-if want e2e; then
-	for t in tests/e2e/*.sh; do
-		[ -f "$t" ] && [ "$(basename "$t")" != lib.sh ] &&
-			run_suite e2e "$(basename "$t" .sh)" bash "$t"
+		[ -x "$t" ] && spawn "$jobs" asan "$(basename "$t")" "$t"
 	done
 fi
 if want fuzz; then
 	for t in build/fuzz/fuzz_*; do
-		[ -x "$t" ] && run_suite fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-10}"
+		[ -x "$t" ] && spawn "$jobs" fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-10}"
 	done
 fi
+drain
+# The benchmark smoke runs alone: it measures.
 if want bench && compgen -G "bench/bench-*.sh" >/dev/null; then
-	run_suite bench smoke bench/run.sh --smoke
+	spawn 1 bench smoke bench/run.sh --smoke
 fi
+drain
 
 echo "logs: $logdir"
 echo "$total_pass passed, $total_fail failed"
