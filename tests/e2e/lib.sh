@@ -26,10 +26,11 @@ trap t_cleanup EXIT
 # free_port: a TCP port free on 127.0.0.1 now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # wait_line FILE REGEX [TRIES]: until FILE has a line matching REGEX, every
-# 0.1 s, TRIES times (default 300: 30 s); 1 if it never does.
+# 0.1 s, TRIES times (default 600: 60 s, for machines running suites side by
+# side); 1 if it never does.
 wait_line() {
 	local _
-	for _ in $(seq 1 "${3:-300}"); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	for _ in $(seq 1 "${3:-600}"); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
 	return 1
 }
 
