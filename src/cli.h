@@ -34,7 +34,8 @@ int cli_wants_help(int argc, char **argv);
 int cli_error(int status, const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Run a sub-command table (`tims tlog root` ...): argv[0] is the family. */
+/* Run a sub-command table (`tims tlog root` ...): argv[0] is the family.
+ * `tims FAMILY --commands` lists "FAMILY SUB" one a line. */
 int cli_dispatch(const char *family, const struct cli_command *table,
 		 size_t n, const char *usage, int argc, char **argv);
 

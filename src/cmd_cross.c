@@ -686,6 +686,10 @@ int cmd_cross(int argc, char **argv)
 		fputs(usage, stdout);
 		return CLI_OK;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--commands")) {
+		puts("cross\ncross import"); /* as cli_dispatch lists its tables */
+		return CLI_OK;
+	}
 	if (argc > 1 && !strcmp(argv[1], "import"))
 		return cross_import(argc - 1, argv + 1);
 	return cross_one(argc, argv);
