@@ -61,7 +61,7 @@ start_centre
 "$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
 # An entry registered by mistake, and its correction into an exit (0, 1).
 cli_as "$P" officer "$TIMS" cross --post "$P" --doc-number K1 --surname KOLEV --given-names ANA --nationality BGR \
-	--direction entry --officer O1 --booth B1 >/dev/null
+	--direction entry --booth B1 >/dev/null
 printf '{"id":"k1-fix","direction":"exit","officer":"S1","booth":"B1","person":{"number":"K1","surname":"KOLEV","given_names":"ANA","nationality":"BGR"},"corrects":0,"reason":"wrong direction"}\n' |
 	cli_as "$P" supervisor "$TIMS" cross import --post "$P" - >/dev/null 2>&1
 "$TIMS" post serve "$P" --port 0 >"$T_TMP/post.out" 2>"$T_TMP/post.log" &
