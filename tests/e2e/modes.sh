@@ -15,12 +15,14 @@ loose() { find "$1" \( -type f -o -type d \) -perm /077 -printf '%m %p\n' | sort
 CPORT=$(free_port)
 t_ok "centre init under umask 022" "$TIMS" centre init "$C" --name tims-centre
 t_ok "post init under umask 022" "$TIMS" post init "$P" --origin bg.example/modes --kind land
+cli_bootstrap "$C"
+cli_bootstrap "$P"
 S=$(echo "officer password 1" | "$TIMS" officer add --post "$P" off1 --name "Officer 1" --role officer |
 	sed -n 's/^officer off1: TOTP secret //p')
 "$TIMS" centre enrol-post "$C" modes --vkey "$P/post.vkey" --url "https://127.0.0.1:$CPORT" \
 	--out "$T_TMP/enrol" >/dev/null
 t_ok "post enrol" "$TIMS" post enrol "$P" --from "$T_TMP/enrol"
-"$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons \
+cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons \
 	tests/data/screen/persons.csv >/dev/null
 t_eq "after init: nothing of the centre or the post is open to group or others" "" "$(loose "$C"; loose "$P")"
 
