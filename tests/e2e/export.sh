@@ -1,5 +1,5 @@
 # export.sh — two people for bulk export (docs/export.md), against a real
-# centre and one post on loopback. The post's booth registers 12 entries,
+# centre and one post on loopback. The post's booth registers 10 entries,
 # which reach the centre's query store; the centre lets one person take 8
 # rows of personal data a day (export.conf). Then: one person's bulk query
 # and paging through `present` past the limit are refused (CLI exit 1, API
@@ -50,14 +50,14 @@ PURL=$(sed -n 's/^listening on //p' "$T_TMP/post.out" | sed 's|/$||')
 TOKEN=$(preq POST /api/v1/session "{\"officer\":\"booth1\",\"password\":\"booth password 1\",\"code\":\"$(oathtool --totp -b "$B_SECRET")\",\"booth\":\"B1\"}" |
 	sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 ACK=0
-traffic 12 EXP
-t_eq "setup: 12 entries registered at the post's booth" 12 "$ACK"
+traffic 10 EXP
+t_eq "setup: 10 entries registered at the post's booth" 10 "$ACK"
 TOKEN=
 in_store() {
-	curl -s --cacert "$C/ca.crt" "$CURL_/api/v1/centre/status" | grep -q '"size": *12\|"size":12'
+	curl -s --cacert "$C/ca.crt" "$CURL_/api/v1/centre/status" | grep -q '"size": *10\|"size":10'
 }
 wait_for 150 in_store
-t_ok "setup: the 12 crossings reached the centre" in_store
+t_ok "setup: the 10 crossings reached the centre" in_store
 
 # `tims centre query` named its actor with --actor before the CLI knew
 # who is typing; with a session the session says who it is.
@@ -71,13 +71,13 @@ query() { # TOKEN ACTOR ARGS...
 
 # --- one person alone: the daily limit -------------------------------------
 out=$(query "$ANA" ana present --limit 5 2>&1)
-t_match "limit: an analyst's first page of present (5 rows of 8) is answered" '"total": 12' "$out"
+t_match "limit: an analyst's first page of present (5 rows of 8) is answered" '"total": 10' "$out"
 out=$(query "$ANA" ana present --offset 5 --limit 5 2>&1); rc=$?
 t_eq "paging: the next page would make 10 rows of 8: refused, exit 1" 1 "$rc"
 t_match "paging: the refusal names the limit and the way out" \
 	'export limit: 5 rows .*5 of the 8 .*two-person export' "$out"
 out=$(query "$SAM" sam present --limit 100 2>&1); rc=$?
-t_eq "limit: one query for all 12 present is refused to a supervisor too (exit 1)" 1 "$rc"
+t_eq "limit: one query for all 10 present is refused to a supervisor too (exit 1)" 1 "$rc"
 t_status 1 "paging with smaller pages gets no further (offset 5, limit 3 + 1)" \
 	query "$ANA" ana present --offset 5 --limit 4
 
@@ -119,7 +119,7 @@ t_status 1 "fetch: nothing to fetch before approval" \
 t_status 1 "approve: an admin (reads no personal data) may not approve" \
 	"$TIMS" centre export approve "$C" "$ID"
 out=$(TIMS_SESSION=$SAM "$TIMS" centre export approve "$C" "$ID" 2>&1)
-t_match "approve: a supervisor approves: 12 rows sealed" '"rows": 12' "$out"
+t_match "approve: a supervisor approves: 10 rows sealed" '"rows": 10' "$out"
 SHA=$(printf '%s' "$out" | sed -n 's/.*"sealed_sha256": "\([0-9a-f]*\)".*/\1/p')
 t_status 1 "approve: a replayed approval is refused" \
 	env TIMS_SESSION="$SAM" "$TIMS" centre export approve "$C" "$ID"
@@ -137,7 +137,7 @@ t_status 1 "open: another key does not open it" \
 ! grep -q EXP1 "$T_TMP/x.sealed"
 t_ok "open: the sealed file shows no traveller" test $? -eq 0
 plain=$("$TIMS" export open --key "$T_TMP/rcpt.key" "$T_TMP/x.sealed")
-t_eq "open: the recipient's key opens all 12 travellers" 12 \
+t_eq "open: the recipient's key opens all 10 travellers" 10 \
 	"$(printf '%s' "$plain" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["result"]["present"]))')"
 cp "$T_TMP/x.sealed" "$T_TMP/t.sealed"
 printf 'x' | dd of="$T_TMP/t.sealed" bs=1 seek=100 conv=notrunc 2>/dev/null
@@ -147,7 +147,7 @@ AUD=$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json 2>&1)
 ev=$(printf '%s\n' "$AUD" | grep '"export.approve"' | grep "$SHA")
 t_match "audit: the approval holds the sealed file's SHA-256, both people and the purpose" \
 	'"actor":"sam".*ministry request 2026/7' "$(printf '%s' "$ev" | tr -d '\\')"
-t_match "audit: ... the requester and the row count" '"requested_by":"ana".*"rows":12' \
+t_match "audit: ... the requester and the row count" '"requested_by":"ana".*"rows":10' \
 	"$(printf '%s' "$ev" | tr -d '\\' | sed 's/"params":{[^}]*}//')"
 t_match "audit: the refusals are recorded (limit, own approval, fetch by another)" \
 	'export_needs_approval' "$(printf '%s\n' "$AUD" | grep '"national.present"' | grep '403')"
