@@ -129,13 +129,13 @@ t_status 1 "fetch: nor the other analyst" \
 	env TIMS_SESSION="$ANN" "$TIMS" centre export fetch "$C" "$ID" --out "$T_TMP/ann.sealed"
 t_ok "fetch: the requester fetches the sealed file" \
 	env TIMS_SESSION="$ANA" "$TIMS" centre export fetch "$C" "$ID" --out "$T_TMP/x.sealed"
-t_eq "fetch: the file's SHA-256 is the one approved" "$SHA" "$(sha256sum "$T_TMP/x.sealed" | cut -c1-64)"
+t_eq "fetch: the file's SHA-256 is the one approved" "${SHA:-none}" "$(sha256sum "$T_TMP/x.sealed" | cut -c1-64)"
 t_status 1 "fetch: a second fetch is refused (once)" \
 	env TIMS_SESSION="$ANA" "$TIMS" centre export fetch "$C" "$ID" --out "$T_TMP/y.sealed"
 t_status 1 "open: another key does not open it" \
 	"$TIMS" export open --key "$T_TMP/other.key" "$T_TMP/x.sealed"
-! grep -q EXP1 "$T_TMP/x.sealed"
-t_ok "open: the sealed file shows no traveller" test $? -eq 0
+t_ok "open: the sealed file shows no traveller" \
+	sh -c "test -s '$T_TMP/x.sealed' && ! grep -q -e EXP1 -e PETROV '$T_TMP/x.sealed'"
 plain=$("$TIMS" export open --key "$T_TMP/rcpt.key" "$T_TMP/x.sealed")
 t_eq "open: the recipient's key opens all 10 travellers" 10 \
 	"$(printf '%s' "$plain" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["result"]["present"]))')"

@@ -119,6 +119,23 @@ static void test_config(void)
 	T_OK(tims_export_config_parse(&c, "rows = 5\n", 9, "export.conf", &err) == TIMS_ERR_INVALID &&
 	     strstr(err.msg, "line 1") && strstr(err.msg, "rows"),
 	     "an unknown key is refused with its line (%s)", err.msg);
+	{
+		/* the shipped example says what the defaults are */
+		struct tims_buf b = TIMS_BUF_INIT(8192);
+		struct tims_export_config d;
+
+		tims_export_config_init(&d);
+		tims_export_config_init(&c);
+		if (tims_read_file("etc/export.conf", b.max, &b, &err) == TIMS_OK)
+			T_OK(tims_export_config_parse(&c, b.buf, b.len, "etc/export.conf", &err) ==
+			     TIMS_OK && c.rows_per_day == d.rows_per_day &&
+			     c.request_ttl_s == d.request_ttl_s && c.fetch_max == d.fetch_max &&
+			     c.max_rows == d.max_rows,
+			     "etc/export.conf parses to the defaults (%s)", err.msg);
+		else
+			printf("# etc/export.conf not found from here: not checked\n");
+		tims_buf_release(&b);
+	}
 	T_OK(tims_export_config_parse(&c, "fetch_max = 0\n", 14, "export.conf", &err) ==
 	     TIMS_ERR_INVALID, "fetch_max 0 is refused");
 	T_OK(tims_export_config_parse(&c, "rows_per_day = -1\n", 18, "export.conf", &err) ==
