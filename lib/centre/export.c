@@ -995,9 +995,10 @@ static tims_rc refuse(struct tims_centre *c, const struct tims_principal *who,
 {
 	struct tims_err aerr;
 
+	/* the id is the caller's: only a well-formed one is written down */
 	if (audit_json(c, who->id, tims_role_name(who->role), addr, action,
 		       r && r->purpose[0] ? r->purpose : "",
-		       json_pack("{s:s, s:s?, s:s?}", "id", id ? id : "", "kind",
+		       json_pack("{s:s, s:s?, s:s?}", "id", id_ok(id) ? id : "(malformed)", "kind",
 				 r && r->kind[0] ? r->kind : NULL, "requested_by",
 				 r && r->requester[0] ? r->requester : NULL),
 		       json_pack("{s:s}", "refused", err ? err->msg : ""), status, &aerr))
