@@ -641,7 +641,7 @@ static tims_rc check_params(struct tims_centre *c, const char *kind, const json_
 					    "%s (%s)", k, kind, keys + 1);
 		}
 		if (is_int) {
-			json_int_t max = (json_int_t)TIMS_TLOG_MAX_LEAVES;
+			json_int_t max = 1000000000; /* offset, from: as the CLI's --offset */
 
 			if (!strcmp(k, "at_ms"))
 				max = INT64_MAX;
