@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "t.h"
@@ -218,6 +219,31 @@ static void test_limit(const char *dir, struct tims_centre **cp)
 	     used == 120, "the day's count survives a restart");
 	T_OK(tims_centre_export_charge(c, "ana", 81, day2 + 3600000, &u, &err) == TIMS_ERR_DENIED,
 	     "and still refuses past the limit after it");
+	{
+		/* four processes at once, 60 rows each, against 200: three pass */
+		int passed = 0, st;
+		pid_t kids[4];
+
+		write_conf(dir, "rows_per_day = 200\n");
+		for (int i = 0; i < 4; i++) {
+			if ((kids[i] = fork()) == 0) {
+				struct tims_centre *k = NULL;
+				struct tims_err e;
+
+				if (tims_centre_open(dir, &k, &e))
+					_exit(3);
+				st = tims_centre_export_charge(k, "dora", 60, day2, NULL, &e);
+				tims_centre_free(k);
+				_exit(st == TIMS_OK ? 0 : st == TIMS_ERR_DENIED ? 1 : 2);
+			}
+		}
+		for (int i = 0; i < 4; i++)
+			if (kids[i] > 0 && waitpid(kids[i], &st, 0) == kids[i] && WIFEXITED(st) &&
+			    WEXITSTATUS(st) == 0)
+				passed++;
+		T_OK(passed == 3 && tims_centre_export_used(c, "dora", day2, &used, &err) == TIMS_OK &&
+		     used == 180, "four processes at once: three pass, 180 taken (%d passed)", passed);
+	}
 	write_conf(dir, "rows_per_day = 500\n");
 	T_OK(tims_centre_export_charge(c, "ana", 81, day2 + 3600000, &u, &err) == TIMS_OK &&
 	     u.limit == 500, "the configured limit is the one in force");
