@@ -423,6 +423,11 @@ out:
 
 /* --- requests ------------------------------------------------------------- */
 
+static tims_rc refuse(struct tims_centre *c, const struct tims_principal *who,
+		      const char *addr, const char *action, const char *id,
+		      const struct tims_export_request *r, int status, tims_rc rc,
+		      struct tims_err *err);
+
 /* Roles that read personal data at the centre (docs/roles.md): the only
  * ones that may ask for an export or approve one. */
 static int reads_personal(unsigned role)
@@ -636,9 +641,14 @@ static tims_rc check_params(struct tims_centre *c, const char *kind, const json_
 
 		snprintf(pat, sizeof(pat), " %.32s ", k);
 		if (strlen(k) > 32 || !strstr(keys, pat)) {
+			/* the key is the caller's: named only if it is a plain word */
+			int plain = strlen(k) <= 32 && *k;
+
+			for (const char *q = k; plain && *q; q++)
+				plain = (*q >= 'a' && *q <= 'z') || *q == '_';
 			json_decref(o);
-			return tims_err_set(err, TIMS_ERR_INVALID, "params: %.32s: not a parameter of "
-					    "%s (%s)", k, kind, keys + 1);
+			return tims_err_set(err, TIMS_ERR_INVALID, "params: %s: not a parameter of "
+					    "%s (%s)", plain ? k : "a key", kind, keys + 1);
 		}
 		if (is_int) {
 			json_int_t max = 1000000000; /* offset, from: as the CLI's --offset */
@@ -762,14 +772,20 @@ tims_rc tims_centre_export_request(struct tims_centre *c, const struct tims_prin
 	tims_rc rc;
 
 	memset(&r, 0, sizeof(r));
-	if (!reads_personal(who->role))
-		return tims_err_set(err, TIMS_ERR_DENIED, "export: the %s role reads no personal "
-				    "data, so it may not ask for an export", tims_role_name(who->role));
+	if (!reads_personal(who->role)) {
+		tims_err_set(err, TIMS_ERR_DENIED, "export: the %s role reads no personal data, so "
+			     "it may not ask for an export", tims_role_name(who->role));
+		return refuse(c, who, addr, "export.request", NULL, NULL, 403, TIMS_ERR_DENIED, err);
+	}
 	if ((rc = check_purpose(purpose, err)) ||
 	    (rc = tims_export_config_load(c->dir, &cfg, err)) ||
 	    (rc = check_params(c, kind, params, &cfg, now_ms, &p, err)) ||
-	    (rc = dumps(p, r.params, sizeof(r.params), err)))
+	    (rc = dumps(p, r.params, sizeof(r.params), err))) {
+		/* a refused request is on the trail too, with why */
+		rc = refuse(c, who, addr, "export.request", NULL, NULL, rc == TIMS_ERR_INVALID ||
+			    rc == TIMS_ERR_TOOBIG ? 400 : 500, rc, err);
 		goto out;
+	}
 	if (sodium_init() < 0) {
 		rc = tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium failed");
 		goto out;
@@ -998,7 +1014,7 @@ static tims_rc refuse(struct tims_centre *c, const struct tims_principal *who,
 	/* the id is the caller's: only a well-formed one is written down */
 	if (audit_json(c, who->id, tims_role_name(who->role), addr, action,
 		       r && r->purpose[0] ? r->purpose : "",
-		       json_pack("{s:s, s:s?, s:s?}", "id", id_ok(id) ? id : "(malformed)", "kind",
+		       json_pack("{s:s, s:s?, s:s?}", "id", !id ? "" : id_ok(id) ? id : "(malformed)", "kind",
 				 r && r->kind[0] ? r->kind : NULL, "requested_by",
 				 r && r->requester[0] ? r->requester : NULL),
 		       json_pack("{s:s}", "refused", err ? err->msg : ""), status, &aerr))
