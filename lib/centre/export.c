@@ -1253,7 +1253,7 @@ tims_rc tims_centre_export_fetch(struct tims_centre *c, const struct tims_princi
 		return refuse(c, who, addr, A, id, &r, 409, TIMS_ERR_STATE, err);
 	}
 	r.fetches++;
-	tims_buf_reset(sealed);
+	tims_buf_release(sealed); /* tims_read_file starts the buffer afresh */
 	if ((rc = sealed_path(c, r.id, path, err)) ||
 	    (rc = tims_read_file(path, TIMS_EXPORT_SEALED_MAX, sealed, err)))
 		goto fail;

@@ -382,9 +382,10 @@ static void test_two_person(const char *dir, struct tims_centre *c)
 
 	/* a sealed file changed at rest is never handed out */
 	write_conf(dir, "rows_per_day = 5\nfetch_max = 2\n");
-	T_OK(tims_centre_export_request(c, &sam, "local", "history",
-					json_pack("{s:s}", "doc", "P3"), "case 2026/9", pk, now, &r,
-					&err) == TIMS_OK &&
+	json_decref(params);
+	params = json_pack("{s:s}", "doc", "P3");
+	T_OK(tims_centre_export_request(c, &sam, "local", "history", params, "case 2026/9", pk,
+					now, &r, &err) == TIMS_OK &&
 	     tims_centre_export_approve(c, &ana, "local", r.id, now + 1000, &r2, &err) == TIMS_OK &&
 	     r2.rows == 1, "a history export, the other way round (supervisor asks, analyst approves)");
 	{
