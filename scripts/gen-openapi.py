@@ -229,6 +229,15 @@ EVENT_SEEN = obj(dict(EVENT_PROPS, id=I(), origin=S(), post={"type": ["string", 
                       acknowledged_by=S(), highlight=B),
                  required=["id", "origin", "post", "seq", "kind", "time_ms", "received_ms", "alert_id",
                            "acknowledged", "highlight"])
+EXPORT = obj({"id": S(pattern="^[0-9a-f]{32}$"), "kind": S(enum=["present", "history", "person", "overstays", "post-log"]),
+              "params": {"type": "object"}, "purpose": S(), "recipient": S(pattern="^[0-9a-f]{64}$"),
+              "requested_by": S(), "requester_role": S(), "created_ms": I(), "expires_ms": I(),
+              "state": S(enum=["pending", "approving", "approved", "fetched", "expired"]), "fetches": I(),
+              "fetch_max": I(), "approved_by": S(), "approver_role": S(), "approved_ms": I(), "rows": I(),
+              "sealed_bytes": I(), "sealed_sha256": S(pattern="^[0-9a-f]{64}$"),
+              "plaintext_sha256": S(pattern="^[0-9a-f]{64}$")},
+             required=["id", "kind", "params", "purpose", "recipient", "requested_by", "requester_role",
+                       "created_ms", "expires_ms", "state", "fetches", "fetch_max"], extra=False)
 CENTRE_SCHEMAS = {
     ("GET", "/api/v1/sync/state"): (None, obj({"origin": S(), "size": I(), "signed_size": I()}), "what the centre holds of the calling post's log"),
     ("POST", "/api/v1/sync/push"): ("batch", obj({"size": I(), "added": I(), "repeated": I(), "complete": B, "cosignature": S()}, required=["size", "added"]), "push a batch of the post's log (docs/sync.md)"),
@@ -249,7 +258,12 @@ CENTRE_SCHEMAS = {
     ("POST", "/api/v1/dashboard/alerts/ack"): (obj({"id": I()}, extra=False), obj({"id": I(), "acknowledged": B, "by": S()}), "acknowledge an alert (audited); 404 if it is not open"),
     ("GET", "/api/v1/dashboard/events"): (None, obj({"events": arr(EVENT_SEEN), "total": I(), "unacknowledged_admit_with_hit": I(), "limit": I(), "offset": I()}), "events from the posts; ?kind= &post= &limit= &offset=; unacknowledged admissions with a hit first (supervisors, audited, passive)"),
     ("GET", "/api/v1/dashboard/overstays"): (None, obj({"on": S(), "total": I(), "overstays": arr({"type": "object"})}), "overstays; needs ?purpose= (audited)"),
-    ("POST", "/api/v1/dashboard/search"): (obj({"kind": S(enum=["document", "person"]), "purpose": S(minLength=3, maxLength=200), "doc": S(), "issuer": S(), "surname": S(), "given_names": S(), "birth_date": S(), "nationality": S()}, required=["kind", "purpose"], extra=False), HISTORY, "a national search, with a purpose (audited)"),
+    ("POST", "/api/v1/dashboard/search"): (obj({"kind": S(enum=["document", "person"]), "purpose": S(minLength=3, maxLength=200), "doc": S(), "issuer": S(), "surname": S(), "given_names": S(), "birth_date": S(), "nationality": S()}, required=["kind", "purpose"], extra=False), HISTORY, "a national search, with a purpose (audited); 403 export_needs_approval past the daily export limit"),
+    ("POST", "/api/v1/exports"): (obj({"kind": S(enum=["present", "history", "person", "overstays", "post-log"]), "purpose": S(minLength=3, maxLength=200), "recipient_key": S(pattern="^[0-9a-fA-F]{64}$"), "params": {"type": "object"}}, required=["kind", "purpose", "recipient_key"], extra=False), EXPORT, "ask for a two-person export of personal data, sealed to the recipient's X25519 key (docs/export.md; audited)"),
+    ("GET", "/api/v1/exports"): (None, obj({"exports": arr(EXPORT)}, extra=False), "export requests of the last ?days= (default 7)"),
+    ("GET", "/api/v1/exports/{id}"): (None, EXPORT, "one export request, with its hashes once approved"),
+    ("POST", "/api/v1/exports/{id}/approve"): (None, EXPORT, "the second person, of the other role: the result is made, sealed and audited with both people and its SHA-256; 403 export_denied (the requester, the same role), 409 export_state (approved already, expired)"),
+    ("POST", "/api/v1/exports/{id}/fetch"): (None, "application/octet-stream", "the requester takes the sealed result (fetch_max times, audited); 403 for anyone else, 409 when fetched already or expired"),
 }
 
 ERRS = {"400": "malformed request: the message names the field", "401": "no valid session (or no client certificate)",
@@ -283,8 +297,8 @@ def document(title, desc, rs, schemas, bearer_desc):
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": req}}}
         ok = {("POST", "/api/v1/crossings"): "201", ("POST", "/api/v1/second-line"): "201",
               ("POST", "/api/v1/corrections"): "201", ("POST", "/api/v1/paper-imports"): "202",
-              ("POST", "/api/v1/approvals/{id}/approve"): "201"}.get(key, "200")
-        if resp in ("text/plain", "application/x-pem-file"):
+              ("POST", "/api/v1/approvals/{id}/approve"): "201", ("POST", "/api/v1/exports"): "201"}.get(key, "200")
+        if resp in ("text/plain", "application/x-pem-file", "application/octet-stream"):
             content = {resp: {"schema": S()}}
         else:
             content = {"application/json": {"schema": resp}}

@@ -27,6 +27,7 @@
 #include "tims/bundle.h"
 #include "tims/centre.h"
 #include "tims/cstore.h"
+#include "tims/export.h"
 #include "tims/mlog.h"
 #include "tims/record.h"
 #include "tims/util.h"
@@ -54,6 +55,7 @@ static const char usage_a[] =
 	"   or: tims centre assign DIR OFFICER (--post NAME | --all)\n"
 	"   or: tims centre unassign DIR OFFICER (--post NAME | --all)\n"
 	"   or: tims centre query DIR KIND --purpose TEXT [options]\n"
+	"   or: tims centre export request|approve|fetch|list|show DIR ...\n"
 	"   or: tims centre audit-verify DIR\n"
 	"   or: tims centre routes\n"
 	"\n"
@@ -115,6 +117,9 @@ static const char usage_b[] =
 	"                        [--from TIME] [--to TIME]\n"
 	"               DATE is YYYY-MM-DD, TIME YYYY-MM-DDTHH:MM:SSZ (default now);\n"
 	"               prints the answer as JSON (docs/cstore.md)\n"
+	"  export       personal data beyond the daily limit (export.conf): one\n"
+	"               person asks, a second of another role approves, sealed to\n"
+	"               the recipient's key (tims centre export --help)\n"
 	"  audit-verify check the centre's audit log (every leaf, root, signature)\n"
 	"  routes       the centre's API routes, who may call each and the body it\n"
 	"               takes, as JSON Lines (docs/openapi.json)\n";
@@ -742,6 +747,7 @@ static int c_query(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tims_centre_query q;
+	struct tims_export_usage use;
 	struct cli_actor who;
 	struct tims_centre *cen;
 	struct tims_err err;
@@ -800,9 +806,11 @@ static int c_query(int argc, char **argv)
 	q.role = tims_role_name(who.who.role);
 	if ((c = open_centre("query", argv[optind], &cen)))
 		return c;
+	q.usage = &use;
 	if (tims_centre_query(cen, &q, &out, &err)) {
 		tims_centre_free(cen);
-		return cli_error(CLI_USAGE, "centre", "query: %s", err.msg);
+		/* past the daily export limit: refused, exit 1 (docs/export.md) */
+		return cli_error(use.refused ? CLI_FAIL : CLI_USAGE, "centre", "query: %s", err.msg);
 	}
 	tims_centre_free(cen);
 	json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -860,6 +868,7 @@ static const struct cli_command table[] = {
 	{ "unassign", c_assign, "stop sending an officer account to a post" },
 	{ "query", c_query, "a national query, audited" },
 	{ "audit-verify", c_audit_verify, "check the centre's audit log" },
+	{ "export", cmd_centre_export, "two-person export of personal data (src/cmd_export.c)" },
 };
 
 int cmd_centre(int argc, char **argv)
@@ -867,7 +876,7 @@ int cmd_centre(int argc, char **argv)
 	if (!usage[0])
 		snprintf(usage, sizeof(usage), "%s%s", usage_a, usage_b);
 	/* `tims centre SUB --help` for every sub-command. */
-	if (argc >= 2 && wants_help(argc - 1, argv + 1))
+	if (argc >= 2 && strcmp(argv[1], "export") && wants_help(argc - 1, argv + 1))
 		return CLI_OK;
 	return cli_dispatch("centre", table, TIMS_ARRAY_SIZE(table), usage, argc, argv);
 }

@@ -39,6 +39,7 @@
 #define TIMS_CENTRE_NAME_MAX 64
 
 struct tims_centre;
+struct tims_export_usage;
 
 /* Make a centre in dir (created if missing; TIMS_ERR_EXISTS if it holds
  * one). store: NULL for the embedded SQLite store, or a PostgreSQL URI.
@@ -241,6 +242,9 @@ tims_rc tims_centre_rebuild(struct tims_centre *c,
  * what was asked and what was returned. Queries that name or list people
  * need a stated purpose (3 to 200 bytes); counts carry no personal data.
  * Stay regimes come from DIR/stay-regimes.conf (default 90 in 180).
+ * The rows of personal data of every answer are counted against the
+ * actor's daily export limit (tims/export.h, DIR/export.conf): an answer
+ * past it is refused with TIMS_ERR_DENIED and usage->refused set, audited.
  *
  *   kind        uses
  *   "history"   doc, issuer (optional), on_day
@@ -258,6 +262,9 @@ struct tims_centre_query {
 	unsigned offset, limit;
 	/* who asks, and why */
 	const char *actor, *role, *addr, *purpose;
+	/* if not NULL: what the answer took of the actor's daily export limit
+	 * (tims/export.h); usage->refused when the limit refused it */
+	struct tims_export_usage *usage;
 };
 
 tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query *q,

@@ -28,6 +28,7 @@
 #include <sodium.h>
 #include <time.h>
 
+#include "tims/export.h"
 #include "tims/officer.h"
 #include "tims/util.h"
 #include "internal.h"
@@ -388,6 +389,7 @@ tims_rc centre_h_dash_ack(void *app, struct tims_http_req *req, struct tims_http
 static tims_rc query_reply(struct centre_serve *s, struct tims_http_req *req,
 			   struct tims_centre_query *q, struct tims_http_resp *resp)
 {
+	struct tims_export_usage u;
 	struct tims_err err;
 	json_t *j = NULL;
 	tims_rc rc;
@@ -395,7 +397,10 @@ static tims_rc query_reply(struct centre_serve *s, struct tims_http_req *req,
 	q->actor = req->who.id;
 	q->role = tims_role_name(req->who.role);
 	q->addr = req->addr;
+	q->usage = &u;
 	rc = tims_centre_query(s->c, q, &j, &err);
+	if (rc == TIMS_ERR_DENIED && u.refused) /* the daily export limit (export.c) */
+		return tims_http_reply_error(resp, 403, "export_needs_approval", "%s", err.msg);
 	if (rc == TIMS_ERR_DENIED || rc == TIMS_ERR_INVALID)
 		return tims_http_reply_error(resp, 400, rc == TIMS_ERR_DENIED ? "purpose_required" :
 					     "bad_query", "%s", err.msg);

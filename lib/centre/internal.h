@@ -77,6 +77,10 @@ tims_rc centre_roster_key_issue(struct tims_centre *c, const char *post,
 tims_rc centre_audit(struct tims_centre *c, const char *actor, const char *role,
 		     const char *addr, const char *action, const char *purpose,
 		     const char *query, const char *answer, int status, struct tims_err *err);
+/* A national query's answer, with no audit and no export limit: for an
+ * approved two-person export (export.c), which audits it itself. */
+tims_rc centre_query_run(struct tims_centre *c, const struct tims_centre_query *q,
+			 json_t **out, struct tims_err *err);
 
 /* What the HTTPS server hands every handler (routes.c, dashboard.c). */
 struct centre_serve {
@@ -116,6 +120,15 @@ tims_rc centre_events_store(struct tims_centre *c, const char *origin,
 			    size_t *stored, size_t *repeated, struct tims_err *err);
 /* Whether an alert of this kind is a post event's that the panel shows. */
 int centre_post_event_alarming(const char *kind);
+/* export.c: two-person export (tims/export.h, docs/export.md). */
+extern const struct tims_json_field centre_export_schema[];
+tims_rc centre_h_export_request(void *app, struct tims_http_req *req,
+				struct tims_http_resp *resp);
+tims_rc centre_h_export_list(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_export_get(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_export_approve(void *app, struct tims_http_req *req,
+				struct tims_http_resp *resp);
+tims_rc centre_h_export_fetch(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 /* travel.c: GET /api/v1/sync/travel, the national feed to the posts. */
 tims_rc centre_h_sync_travel(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 

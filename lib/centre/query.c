@@ -7,6 +7,8 @@
 
 #include "internal.h"
 #include "tims/buf.h"
+#include "tims/export.h"
+#include "tims/mlog.h"
 #include "tims/util.h"
 
 #define PURPOSE_MIN 3
@@ -139,17 +141,63 @@ static tims_rc run(struct tims_centre *c, const struct tims_centre_query *q,
 	return tims_cstore_counts(s, q->by, q->from_ms, q->to_ms, out, err);
 }
 
+tims_rc centre_query_run(struct tims_centre *c, const struct tims_centre_query *q,
+			 json_t **out, struct tims_err *err)
+{
+	struct tims_stay_regimes *rs;
+	tims_rc rc;
+
+	*out = NULL;
+	if (!(rs = malloc(sizeof(*rs))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if (!(rc = load_regimes(c, rs, err))) {
+		pthread_mutex_lock(&c->store_lock);
+		rc = run(c, q, rs, out, err);
+		pthread_mutex_unlock(&c->store_lock);
+	}
+	free(rs);
+	return rc;
+}
+
+/* The answer's rows against the actor's daily export limit (export.c): a
+ * refusal is audited (403) with what it would have taken, and nothing of
+ * the answer leaves. */
+static tims_rc charge(struct tims_centre *c, const struct tims_centre_query *q,
+		      const json_t *answer, struct tims_export_usage *u, struct tims_err *err)
+{
+	struct tims_err e2;
+	char refused[160];
+	tims_rc rc;
+
+	memset(u, 0, sizeof(*u));
+	if (!(u->rows = tims_export_rows(q->kind, answer)))
+		return TIMS_OK;
+	rc = tims_centre_export_charge(c, q->actor ? q->actor : "-", u->rows,
+				       tims_mlog_now_ms(), u, err);
+	if (rc != TIMS_ERR_DENIED)
+		return rc;
+	snprintf(refused, sizeof(refused), "{\"refused\":\"export_needs_approval\",\"rows\":%"
+		 PRIu64 ",\"used\":%" PRIu64 ",\"limit\":%" PRIu64 "}", u->rows, u->used,
+		 u->limit);
+	if (audit(c, q, refused, 403, &e2))
+		return tims_err_set(err, e2.rc ? e2.rc : TIMS_ERR_IO, "%s", e2.msg);
+	return TIMS_ERR_DENIED;
+}
+
 tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query *q,
 			  json_t **out, struct tims_err *err)
 {
 	static const char *const kinds[] = { "history", "person", "present", "overstays",
 					     "counts" };
-	struct tims_stay_regimes *rs = NULL;
+	struct tims_export_usage u;
 	char *text = NULL;
 	int personal, known = 0;
 	tims_rc rc;
 
 	*out = NULL;
+	memset(&u, 0, sizeof(u));
+	if (q->usage)
+		*q->usage = u;
 	for (size_t i = 0; q->kind && i < TIMS_ARRAY_SIZE(kinds); i++)
 		known |= !strcmp(q->kind, kinds[i]);
 	if (!known)
@@ -170,13 +218,7 @@ tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query 
 			return tims_err_set(err, TIMS_ERR_INVALID, "purpose: not valid UTF-8");
 		json_decref(t);
 	}
-	if (!(rs = malloc(sizeof(*rs))))
-		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	if ((rc = load_regimes(c, rs, err)))
-		goto out;
-	pthread_mutex_lock(&c->store_lock);
-	rc = run(c, q, rs, out, err);
-	pthread_mutex_unlock(&c->store_lock);
+	rc = centre_query_run(c, q, out, err);
 	if (rc) {
 		/* a refused query is recorded too, without an answer */
 		struct tims_err e2;
@@ -184,6 +226,19 @@ tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query 
 		audit(c, q, NULL, 400, &e2);
 		goto out;
 	}
+	/* Paging or not, every row counts toward the one daily limit. */
+	rc = charge(c, q, *out, &u, err);
+	if (q->usage)
+		*q->usage = u;
+	if (rc == TIMS_ERR_DENIED) {
+		rc = tims_err_set(err, TIMS_ERR_DENIED, "export limit: %" PRIu64 " rows of personal "
+				  "data here, %" PRIu64 " of the %" PRIu64 " one person may take "
+				  "alone today already taken; more needs a two-person export "
+				  "(tims centre export request)", u.rows, u.used, u.limit);
+		goto out;
+	}
+	if (rc)
+		goto out;
 	if (!(text = json_dumps(*out, JSON_COMPACT | JSON_SORT_KEYS))) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 		goto out;
@@ -196,7 +251,6 @@ out:
 		*out = NULL;
 	}
 	free(text);
-	free(rs);
 	return rc;
 }
 

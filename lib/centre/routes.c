@@ -474,6 +474,18 @@ static const struct tims_http_route routes[] = {
 	  NULL, centre_h_dash_overstays, 0 },
 	{ "POST", "/api/v1/dashboard/search", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 2048,
 	  centre_search_schema, centre_h_dash_search, 0 },
+	/* two-person export (export.c, docs/export.md): the handlers refuse
+	 * the requester's own approval and a second person of the same role */
+	{ "POST", "/api/v1/exports", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 4096,
+	  centre_export_schema, centre_h_export_request, 0 },
+	{ "GET", "/api/v1/exports", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0, NULL,
+	  centre_h_export_list, 0 },
+	{ "GET", "/api/v1/exports/{id}", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0, NULL,
+	  centre_h_export_get, 0 },
+	{ "POST", "/api/v1/exports/{id}/approve", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0,
+	  NULL, centre_h_export_approve, 0 },
+	{ "POST", "/api/v1/exports/{id}/fetch", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0,
+	  NULL, centre_h_export_fetch, 0 },
 };
 
 const struct tims_http_route *tims_centre_route_table(size_t *n)
