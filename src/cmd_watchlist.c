@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "tims/bundle.h"
 #include "tims/util.h"
 #include "tims/watchlist.h"
 
@@ -74,6 +75,43 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o,
 	return CLI_OK;
 }
 
+/* The node directory a store belongs to: the parent of DIR/watchlists. */
+static void node_dir_of(const char *store, char *out, size_t cap)
+{
+	size_t n;
+	char *slash;
+
+	snprintf(out, cap, "%s", store);
+	for (n = strlen(out); n > 1 && out[n - 1] == '/'; n--)
+		out[n - 1] = '\0';
+	slash = strrchr(out, '/');
+	if (!slash)
+		snprintf(out, cap, ".");
+	else if (slash == out)
+		out[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+/* Lists distributed by the centre are changed at the centre only
+ * (docs/watchlists.md, "Centre and local lists"): refused here, naming the
+ * list and why. CLI_OK for a list of the post's own (or a new one). */
+static int refuse_centre_list(const char *cmd, const char *store, const char *list)
+{
+	char dir[4096];
+	struct tims_bundle_held h;
+
+	node_dir_of(store, dir, sizeof(dir));
+	if (!tims_bundle_is_centre_list(dir, list))
+		return CLI_OK;
+	if (tims_bundle_held_get(dir, "watchlist", list, &h, NULL))
+		h.version = 0;
+	return cli_error(CLI_FAIL, cmd, "list %s is distributed by the centre (version %" PRIu64
+			 " held at this post): it is changed at the centre only, never at a "
+			 "post; a copy changed here is detected and repaired from the centre",
+			 list, h.version);
+}
+
 struct bad_ctx {
 	const char *file;
 	size_t shown, total;
@@ -92,7 +130,8 @@ static const char import_usage[] =
 	"usage: tims watchlist import --store DIR --list NAME --kind KIND [options] FILE\n\n"
 	"Imports a CSV file (header row) or JSON Lines into a list. KIND is persons,\n"
 	"documents or vehicles (docs/watchlists.md lists the fields). Each bad row\n"
-	"is reported as FILE:LINE: field: reason.\n\n"
+	"is reported as FILE:LINE: field: reason. A list distributed by the centre\n"
+	"is refused at a post: it is changed at the centre only.\n\n"
 	"  --skip-bad       store the good rows (default: one bad row, nothing stored)\n"
 	"  --replace        entries absent from FILE are removed from the list\n"
 	"  --threshold T    score (0-1) from which a person is a hit on this list\n"
@@ -159,6 +198,10 @@ static int wl_import(int argc, char **argv)
 		printf("%s: %zu rows, all good (dry run: nothing stored)\n", o.file, res.rows);
 		return CLI_OK;
 	}
+	if ((st = refuse_centre_list("watchlist import", o.store, o.list))) {
+		tims_buf_release(&data);
+		return st;
+	}
 	if (tims_wl_open(o.store, true, &wl, &err)) {
 		tims_buf_release(&data);
 		return cli_error(CLI_USAGE, "watchlist import", "%s", tims_err_msg(&err));
@@ -186,8 +229,10 @@ static int wl_import(int argc, char **argv)
 
 static const char list_usage[] =
 	"usage: tims watchlist list --store DIR [--list NAME]\n\n"
-	"Without --list: every list with its kind, version, entry counts and the\n"
-	"version's digest (its first 12 hex digits; docs/bundles.md, \"Lineage\").\n"
+	"Without --list: every list with its kind, version, entry counts, the\n"
+	"version's digest (its first 12 hex digits; docs/bundles.md, \"Lineage\")\n"
+	"and its origin: centre (distributed by the centre: changed there only) or\n"
+	"local (this store's own).\n"
 	"With --list: the list's active entries as JSON Lines.\n";
 
 static int wl_list(int argc, char **argv)
@@ -225,8 +270,11 @@ static int wl_list(int argc, char **argv)
 			tims_wl_close(wl);
 			return cli_error(CLI_USAGE, "watchlist list", "%s", tims_err_msg(&err));
 		}
-		printf("%-24s %-10s %8s %9s %8s %9s  %s\n", "list", "kind", "version", "active",
-		       "removed", "threshold", "digest");
+		char dir[4096];
+
+		node_dir_of(o.store, dir, sizeof(dir));
+		printf("%-24s %-10s %8s %9s %8s %9s  %-12s  %s\n", "list", "kind", "version",
+		       "active", "removed", "threshold", "digest", "origin");
 		for (size_t i = 0; i < n; i++) {
 			/* the version's digest (docs/bundles.md, "Lineage"), its first
 			 * 12 hex digits as a post's status shows them */
@@ -236,9 +284,11 @@ static int wl_list(int argc, char **argv)
 			if (!tims_wl_digest(wl, v[i].name, &d, NULL))
 				for (int k = 0; k < 6; k++)
 					snprintf(hex + 2 * k, 3, "%02x", d.digest[k]);
-			printf("%-24s %-10s %8" PRIu64 " %9zu %8zu %9.2f  %s\n", v[i].name,
+			/* origin: the centre's (changed there only) or this store's own */
+			printf("%-24s %-10s %8" PRIu64 " %9zu %8zu %9.2f  %-12s  %s\n", v[i].name,
 			       tims_wl_kind_name(v[i].kind), v[i].version, v[i].active,
-			       v[i].removed, v[i].threshold, hex);
+			       v[i].removed, v[i].threshold, hex,
+			       tims_bundle_is_centre_list(dir, v[i].name) ? "centre" : "local");
 		}
 		free(v);
 	}
@@ -249,7 +299,9 @@ static int wl_list(int argc, char **argv)
 static const char remove_usage[] =
 	"usage: tims watchlist remove --store DIR --list NAME (--ref REF | --all)\n\n"
 	"Removes one entry or every entry of a list. The list's version goes up and\n"
-	"the removal is kept (a tombstone) so that posts receive it as a change.\n";
+	"the removal is kept (a tombstone) so that posts receive it as a change.\n"
+	"A list distributed by the centre is refused at a post: it is changed at\n"
+	"the centre only.\n";
 
 static int wl_remove(int argc, char **argv)
 {
@@ -269,6 +321,8 @@ static int wl_remove(int argc, char **argv)
 	if (!o.list || (!o.ref == !o.all))
 		return cli_error(CLI_USAGE, "watchlist remove",
 				 "--list and one of --ref REF or --all are required");
+	if ((st = refuse_centre_list("watchlist remove", o.store, o.list)))
+		return st;
 	if (tims_wl_open(o.store, false, &wl, &err))
 		return cli_error(CLI_USAGE, "watchlist remove", "%s", tims_err_msg(&err));
 	tims_err_clear(&err);
