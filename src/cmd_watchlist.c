@@ -9,6 +9,11 @@
  *   tims watchlist stats  --store DIR
  *
  * Bad rows are reported on stderr as FILE:LINE: field: reason.
+ *
+ * A node's store (DIR/watchlists of a post or the centre) is changed by an
+ * analyst and read by an analyst or supervisor logged in at that node, each
+ * audited before it acts (wl_gate, docs/roles.md); a store outside any node
+ * is a scratch store and needs no login.
  */
 #include <jansson.h>
 
@@ -44,6 +49,22 @@ static const struct opt_def opt_defs[] = {
 	{ "--all", false, O_STR(all) },
 	{ "--dry-run", false, O_STR(dry_run) },
 };
+
+/* The store's node: an account of `roles` logged in there and the command
+ * audited; nothing for a scratch store (cli_store_node). */
+static int wl_gate(const char *cmd, const struct opts *o, unsigned roles, const char *action,
+		   struct cli_actor *who)
+{
+	char node[4096];
+	int rc;
+
+	memset(who, 0, sizeof(*who)); /* a scratch store: no actor */
+	if ((rc = cli_store_node(cmd, o->store, node, sizeof(node))) || !node[0])
+		return rc;
+	return cli_gate(cmd, node, roles, action, "",
+			json_pack("{s:s*, s:s*, s:s*, s:b}", "list", o->list, "ref", o->ref,
+				  "file", o->file, "all", o->all), who);
+}
 
 static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o,
 		      const char *usage)
@@ -146,6 +167,7 @@ static void import_progress(void *ctx, size_t rows)
 static int wl_import(int argc, char **argv)
 {
 	struct cli_progress bar;
+	struct cli_actor who;
 	struct tims_wl_import_opts io;
 	struct tims_wl_import_result res;
 	struct bad_ctx bc = { NULL, 0, 0 };
@@ -198,7 +220,8 @@ static int wl_import(int argc, char **argv)
 		printf("%s: %zu rows, all good (dry run: nothing stored)\n", o.file, res.rows);
 		return CLI_OK;
 	}
-	if ((st = refuse_centre_list("watchlist import", o.store, o.list))) {
+	if ((st = wl_gate("watchlist import", &o, TIMS_ROLE_ANALYST, "cli.watchlist.import", &who)) ||
+	    (st = refuse_centre_list("watchlist import", o.store, o.list))) {
 		tims_buf_release(&data);
 		return st;
 	}
@@ -207,6 +230,7 @@ static int wl_import(int argc, char **argv)
 		return cli_error(CLI_USAGE, "watchlist import", "%s", tims_err_msg(&err));
 	}
 	bc.file = o.file;
+	tims_wl_set_actor(wl, who.who.id, false); /* recorded with the new version */
 	tims_err_clear(&err);
 	cli_progress_start(&bar, "rows imported", 0);
 	io.progress = import_progress;
@@ -237,6 +261,7 @@ static const char list_usage[] =
 
 static int wl_list(int argc, char **argv)
 {
+	struct cli_actor who;
 	struct tims_wl *wl;
 	struct tims_err err;
 	struct opts o;
@@ -246,7 +271,9 @@ static int wl_list(int argc, char **argv)
 		fputs(list_usage, stdout);
 		return CLI_OK;
 	}
-	if ((st = parse_opts("watchlist list", argc, argv, &o, list_usage)))
+	if ((st = parse_opts("watchlist list", argc, argv, &o, list_usage)) ||
+	    (st = wl_gate("watchlist list", &o, TIMS_ROLE_ANALYST | TIMS_ROLE_SUPERVISOR,
+			  "cli.watchlist.list", &who)))
 		return st;
 	if (tims_wl_open(o.store, false, &wl, &err))
 		return cli_error(CLI_USAGE, "watchlist list", "%s", tims_err_msg(&err));
@@ -305,6 +332,7 @@ static const char remove_usage[] =
 
 static int wl_remove(int argc, char **argv)
 {
+	struct cli_actor who;
 	struct tims_wl *wl;
 	struct tims_err err;
 	struct opts o;
@@ -321,10 +349,12 @@ static int wl_remove(int argc, char **argv)
 	if (!o.list || (!o.ref == !o.all))
 		return cli_error(CLI_USAGE, "watchlist remove",
 				 "--list and one of --ref REF or --all are required");
-	if ((st = refuse_centre_list("watchlist remove", o.store, o.list)))
+	if ((st = wl_gate("watchlist remove", &o, TIMS_ROLE_ANALYST, "cli.watchlist.remove", &who)) ||
+	    (st = refuse_centre_list("watchlist remove", o.store, o.list)))
 		return st;
 	if (tims_wl_open(o.store, false, &wl, &err))
 		return cli_error(CLI_USAGE, "watchlist remove", "%s", tims_err_msg(&err));
+	tims_wl_set_actor(wl, who.who.id, false); /* recorded with the new version */
 	tims_err_clear(&err);
 	if (tims_wl_remove(wl, o.list, o.all ? NULL : o.ref, &removed, &version, &err)) {
 		tims_wl_close(wl);
@@ -411,7 +441,10 @@ static const char wl_usage[] =
 	"  list     the lists, or one list's entries (--list NAME)\n"
 	"  remove   remove an entry (--ref) or all entries (--all) of a list\n"
 	"  stats    load the screening index and print its size\n\n"
-	"Formats: docs/watchlists.md. 'tims watchlist <command> --help' for options.\n";
+	"Formats: docs/watchlists.md. 'tims watchlist <command> --help' for options.\n"
+	"On a node's store (DIR/watchlists of a post or the centre), import and\n"
+	"remove need an analyst logged in at the node (tims login), list an analyst\n"
+	"or a supervisor; each is audited. A store outside any node needs no login.\n";
 
 int cmd_watchlist(int argc, char **argv)
 {
