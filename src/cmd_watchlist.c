@@ -116,21 +116,41 @@ static void node_dir_of(const char *store, char *out, size_t cap)
 
 /* Lists distributed by the centre are changed at the centre only
  * (docs/watchlists.md, "Centre and local lists"): refused here, naming the
- * list and why. CLI_OK for a list of the post's own (or a new one). */
-static int refuse_centre_list(const char *cmd, const char *store, const char *list)
+ * list and why, the attempt audited as refused (403) with the officer
+ * logged in. Otherwise the gate of a change (wl_gate). */
+static int wl_gate_change(const char *cmd, const struct opts *o, const char *action,
+			  struct cli_actor *who)
 {
-	char dir[4096];
+	char dir[4096], node[4096];
 	struct tims_bundle_held h;
+	int rc;
 
-	node_dir_of(store, dir, sizeof(dir));
-	if (!tims_bundle_is_centre_list(dir, list))
-		return CLI_OK;
-	if (tims_bundle_held_get(dir, "watchlist", list, &h, NULL))
+	node_dir_of(o->store, dir, sizeof(dir));
+	if (!tims_bundle_is_centre_list(dir, o->list))
+		return wl_gate(cmd, o, TIMS_ROLE_ANALYST, action, who);
+	memset(who, 0, sizeof(*who));
+	if ((rc = cli_store_node(cmd, o->store, node, sizeof(node))))
+		return rc;
+	if (node[0]) {
+		json_t *j = json_pack("{s:s, s:s*, s:s}", "list", o->list, "ref", o->ref,
+				      "refused", "a list of the centre");
+		char *q = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+		json_decref(j);
+		rc = !q ? cli_error(CLI_USAGE, cmd, "out of memory") :
+		     cli_authenticate(cmd, node, TIMS_ROLE_ANALYST, who);
+		if (!rc)
+			rc = cli_audit_status(who, cmd, action, "", q, 403);
+		free(q);
+		if (rc)
+			return rc;
+	}
+	if (tims_bundle_held_get(dir, "watchlist", o->list, &h, NULL))
 		h.version = 0;
 	return cli_error(CLI_FAIL, cmd, "list %s is distributed by the centre (version %" PRIu64
 			 " held at this post): it is changed at the centre only, never at a "
 			 "post; a copy changed here is detected and repaired from the centre",
-			 list, h.version);
+			 o->list, h.version);
 }
 
 struct bad_ctx {
@@ -220,8 +240,7 @@ static int wl_import(int argc, char **argv)
 		printf("%s: %zu rows, all good (dry run: nothing stored)\n", o.file, res.rows);
 		return CLI_OK;
 	}
-	if ((st = wl_gate("watchlist import", &o, TIMS_ROLE_ANALYST, "cli.watchlist.import", &who)) ||
-	    (st = refuse_centre_list("watchlist import", o.store, o.list))) {
+	if ((st = wl_gate_change("watchlist import", &o, "cli.watchlist.import", &who))) {
 		tims_buf_release(&data);
 		return st;
 	}
@@ -349,8 +368,7 @@ static int wl_remove(int argc, char **argv)
 	if (!o.list || (!o.ref == !o.all))
 		return cli_error(CLI_USAGE, "watchlist remove",
 				 "--list and one of --ref REF or --all are required");
-	if ((st = wl_gate("watchlist remove", &o, TIMS_ROLE_ANALYST, "cli.watchlist.remove", &who)) ||
-	    (st = refuse_centre_list("watchlist remove", o.store, o.list)))
+	if ((st = wl_gate_change("watchlist remove", &o, "cli.watchlist.remove", &who)))
 		return st;
 	if (tims_wl_open(o.store, false, &wl, &err))
 		return cli_error(CLI_USAGE, "watchlist remove", "%s", tims_err_msg(&err));

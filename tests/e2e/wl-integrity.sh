@@ -17,6 +17,8 @@ PW="integrity password 1"
 CPORT=$(free_port)
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
 "$TIMS" post init "$P" --origin bg.example/integrity --kind land >/dev/null
+cli_bootstrap "$C"
+cli_bootstrap "$P"
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 S_OFF=$(echo "$PW" | "$TIMS" officer add --post "$P" off1 --name "Officer 1" --role officer | secret_of off1)
 S_SUP=$(echo "$PW" | "$TIMS" officer add --post "$C" sup1 --name "Supervisor 1" --role supervisor | secret_of sup1)
@@ -24,8 +26,8 @@ S_SUP=$(echo "$PW" | "$TIMS" officer add --post "$C" sup1 --name "Supervisor 1" 
 	--out "$T_TMP/enrol" >/dev/null 2>&1
 "$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
 printf 'watchlist_check_ms = 1000\n' >"$P/sync.conf"
-"$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons \
-	tests/data/screen/persons.csv >/dev/null
+t_ok "the centre's analyst imports the list" cli_as "$C" analyst "$TIMS" watchlist import \
+	--store "$C/watchlists" --list wanted --kind persons tests/data/screen/persons.csv
 
 start_centre() {
 	"$TIMS" centre serve "$C" --port "$CPORT" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
@@ -74,14 +76,17 @@ check() { req POST /api/v1/check "$TOKEN" "{\"mrz\":\"$HIT\"}"; }
 t_match "the wanted traveller is a hit at the post" '^200 .*"ref":"P-001"' "$(check)"
 
 # 1. Through the CLI: refused, naming the list and why; the copy unchanged.
-out=$("$TIMS" watchlist remove --store "$P/watchlists" --list wanted --ref P-001 2>&1); rc=$?
+out=$(cli_as "$P" analyst "$TIMS" watchlist remove --store "$P/watchlists" --list wanted --ref P-001 2>&1); rc=$?
 t_eq "tims watchlist remove on the post's copy of a centre list: refused (exit 1)" 1 "$rc"
 t_match "... naming the list and why" 'list wanted is distributed by the centre .*changed at the centre only' "$out"
-t_status 1 "tims watchlist import into it: refused too" "$TIMS" watchlist import --store "$P/watchlists" \
+t_status 1 "tims watchlist import into it: refused too" cli_as "$P" analyst "$TIMS" watchlist import --store "$P/watchlists" \
 	--list wanted --kind persons tests/data/screen/persons.csv
-t_match "... the entry is still there" '"ref":"P-001"' "$("$TIMS" watchlist list --store "$P/watchlists" --list wanted)"
+wl() { cli_as "$P" analyst "$TIMS" watchlist "$@"; }
+t_match "... the entry is still there" '"ref":"P-001"' "$(wl list --store "$P/watchlists" --list wanted)"
 t_match "tims watchlist list shows the list as the centre's" '^wanted .* centre$' \
-	"$("$TIMS" watchlist list --store "$P/watchlists" | grep '^wanted ')"
+	"$(wl list --store "$P/watchlists" | grep '^wanted ')"
+t_match "the attempt is on the post's audit trail as refused (403), with the officer logged in" \
+	'cli.watchlist.remove +cli-analyst .* 403' "$(cli_as "$P" auditor "$TIMS" audit list --post "$P" 2>/dev/null | grep -a 'watchlist.remove')"
 
 # 2. Behind the CLI's back, while the centre is unreachable: detected,
 #    screening fails closed, shown in the status.
@@ -122,7 +127,7 @@ t_match "... and a severe alert for it" '"kind":"watchlist-mismatch","origin":"[
 	"$(curl -s --cacert "$C/ca.crt" -H "Authorization: Bearer $SUP" "$CURL_/api/v1/dashboard/alerts")"
 
 # 4. A bundle altered on its way is refused.
-"$TIMS" centre bundle "$C" --list wanted --out "$T_TMP/w.bundle" >/dev/null
+cli_as "$C" admin "$TIMS" centre bundle "$C" --list wanted --out "$T_TMP/w.bundle" >/dev/null
 python3 - "$T_TMP/w.bundle" "$T_TMP" <<'EOF'
 import json, sys
 b = json.load(open(sys.argv[1]))
@@ -132,10 +137,13 @@ lines = [("content " + "0" * 64) if l.startswith("content ") else l for l in lin
 json.dump({"note": "\n".join(lines), "payload": b["payload"]}, open(sys.argv[2] + "/digest.bundle", "w"))
 json.dump({"note": b["note"], "payload": b["payload"].replace("P-001", "P-00X", 1)}, open(sys.argv[2] + "/payload.bundle", "w"))
 EOF
-t_match "the signed actor line names who made the version at the centre" '\\nactor [^ ]+\\n' "$(cat "$T_TMP/w.bundle")"
+t_match "the signed actor line names the officer who made the version at the centre" '\\nactor cli-analyst\\n' "$(cat "$T_TMP/w.bundle")"
+t_match "... and the centre's audit trail has the import by that officer" 'cli.watchlist.import +cli-analyst' \
+	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" 2>/dev/null | grep -a 'watchlist.import')"
 A=$T_TMP/carried
 "$TIMS" post init "$A" --origin bg.example/carried --kind land >/dev/null
 cp -a "$P/centre" "$A/"
+cli_bootstrap "$A"
 out=$("$TIMS" post apply-bundle "$A" "$T_TMP/digest.bundle" 2>&1); rc=$?
 t_eq "a bundle whose signed digest (content line) was altered: refused, its signature does not verify" \
 	"1 does not verify" "$rc $(printf '%s' "$out" | grep -o 'does not verify')"
@@ -146,12 +154,12 @@ t_ok "the bundle as made is taken" "$TIMS" post apply-bundle "$A" "$T_TMP/w.bund
 
 # 5. A post-local list: allowed, shown as local, reported with the actor.
 printf 'ref,name,dob,nationality,sex,alert\nL-1,"LOCAL, Person",1980-01-01,BGR,M,entry-ban\n' >"$T_TMP/local.csv"
-t_ok "a post-local list is imported at the post" "$TIMS" watchlist import --store "$P/watchlists" \
+t_ok "a post-local list is imported at the post" wl import --store "$P/watchlists" \
 	--list post-local --kind persons "$T_TMP/local.csv"
 t_match "tims watchlist list shows it as local" '^post-local .* local$' \
-	"$("$TIMS" watchlist list --store "$P/watchlists" | grep '^post-local ')"
+	"$(wl list --store "$P/watchlists" | grep '^post-local ')"
 t_match "the status shows each list's origin" '"list":"post-local".*"origin":"local"' \
 	"$(status | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["screening"]["lists"], separators=(",", ":")))')"
 t_ok "the centre has the post-local change" wait_for 100 has_event watchlist-local \
-	'post-local watchlist post-local (persons): import of 1 entries by' 
+	'post-local watchlist post-local (persons): import of 1 entries by cli-analyst' 
 t_end
