@@ -66,8 +66,11 @@ for h in json.load(sys.stdin)["screening"]["from_centre"]:
 mismatched() { # the lists the post's check found altered: "LIST: REASON" lines
 	status | python3 -c '
 import json, sys
-for m in json.load(sys.stdin)["screening"]["integrity"]["mismatched"]:
-    print(m["list"] + ": " + m["reason"])' 2>/dev/null
+i = json.load(sys.stdin)["screening"].get("integrity")
+if not i or "mismatched" not in i:
+    print("(no integrity check at this post)")
+for m in (i or {}).get("mismatched", []):
+    print(m["list"] + ": " + m["reason"])' 2>/dev/null || echo "(no status)"
 }
 held_v1() { [ "$(held)" = 1 ]; }
 t_ok "the post takes the centre's list" wait_for 150 held_v1
