@@ -400,6 +400,7 @@ static int wl_stats(int argc, char **argv)
 	struct tims_err err;
 	struct opts o;
 	json_t *out, *lists;
+	char dir[4096];
 	size_t n;
 	char *s;
 	int st;
@@ -421,11 +422,13 @@ static int wl_stats(int argc, char **argv)
 	tims_screen_index_stats(ix, &ixs);
 	out = json_object();
 	lists = json_array();
+	node_dir_of(o.store, dir, sizeof(dir));
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(lists, json_pack("{s:s, s:s, s:I, s:I, s:I, s:f}",
+		json_array_append_new(lists, json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:s}",
 			"list", v[i].name, "kind", tims_wl_kind_name(v[i].kind),
 			"version", (json_int_t)v[i].version, "active", (json_int_t)v[i].active,
-			"removed", (json_int_t)v[i].removed, "threshold", v[i].threshold));
+			"removed", (json_int_t)v[i].removed, "threshold", v[i].threshold,
+			"origin", tims_bundle_is_centre_list(dir, v[i].name) ? "centre" : "local"));
 	json_object_set_new(out, "lists", lists);
 	json_object_set_new(out, "index", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
 		"persons", (json_int_t)ixs.persons, "names", (json_int_t)ixs.names,

@@ -632,7 +632,7 @@ static void repair_lists(struct node_sync *s, struct tims_sync_peer *peer, struc
 		if (!lists[i][0] || strspn(lists[i], "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
 		    strlen(lists[i]))
 			continue;
-		snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%s", lists[i]);
+		snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%.*s", TIMS_WL_LIST_NAME_MAX, lists[i]);
 		if (tims_sync_conn_http(s->conn, peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, b,
 					&status, &err) || status != 200) {
 			node_log(s->n, "watchlist %s: the whole list for its repair not fetched (%ld)",

@@ -308,7 +308,8 @@ static void report_local(struct node_wlcheck *c)
 	struct tims_err err;
 	size_t nl = 0;
 
-	if (!c->n->events || access(c->store, F_OK) != 0 ||
+	/* reported to the centre: nothing to do at a post not enrolled */
+	if (!c->centre[0] || !c->n->events || access(c->store, F_OK) != 0 ||
 	    tims_wl_open(c->store, false, &wl, &err) || tims_wl_lists_brief(wl, &lists, &nl, &err))
 		goto out;
 	for (size_t i = 0; i < nl; i++) {

@@ -311,6 +311,36 @@ int main(void)
 		     "origin: the centre's list, and one it never sent");
 		tims_bundle_release(&bd);
 
+		/* A later delta over an altered copy does not leave the entry out:
+		 * refused as not fitting (the whole list then restores it). */
+		{
+			sqlite3 *db = NULL;
+
+			snprintf(dir, sizeof(dir), "%s/p1/watchlists/watchlists.db", base);
+			T_OK(sqlite3_open(dir, &db) == SQLITE_OK &&
+			     sqlite3_exec(db, "DELETE FROM entries WHERE ref = 'P-3'", NULL, NULL, NULL) ==
+			     SQLITE_OK, "tamper: an entry deleted with sqlite3");
+			sqlite3_close(db);
+		}
+		T_OK(import(c, "wanted", TIMS_WL_CSV, false, HDR R1) == TIMS_OK, "centre: version 4");
+		tims_buf_reset(&b);
+		T_OK(tims_bundle_watchlist(c, "wanted", 3, "tims-centre", &key, &b, &err) == TIMS_OK &&
+		     tims_bundle_open(b.buf, b.len, &vkey, "tims-centre", &bd, &err) == TIMS_OK &&
+		     bd.base == 3, "bundle: the delta from 3 to 4");
+		T_OK(tims_bundle_apply_held(p1dir, p1, &bd, &err) == TIMS_ERR_STATE &&
+		     strstr(err.msg, "fetch the whole list"),
+		     "delta: over the altered copy, refused (%s)", err.msg);
+		tims_bundle_release(&bd);
+		tims_buf_reset(&b);
+		T_OK(tims_bundle_watchlist(c, "wanted", 0, "tims-centre", &key, &b, &err) == TIMS_OK &&
+		     tims_bundle_open(b.buf, b.len, &vkey, "tims-centre", &bd, &err) == TIMS_OK &&
+		     tims_bundle_apply_held(p1dir, p1, &bd, &err) == TIMS_OK,
+		     "whole: version 4 applied (%s)", err.msg);
+		hash(c, "wanted", h1);
+		hash(p1, "wanted", h2);
+		T_OK(!memcmp(h1, h2, 32), "whole: the deleted entry is back, the copy is the centre's");
+		tims_bundle_release(&bd);
+
 		/* a bundle without the actor line (made before it) is refused */
 		{
 			const char *text = "tims bundle v1\ncentre tims-centre\nkind watchlist\nlist x\n"
