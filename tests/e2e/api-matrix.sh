@@ -15,6 +15,7 @@
 
 P=$T_TMP/post
 "$TIMS" post init "$P" --origin test.example/matrix-post --kind land >/dev/null 2>&1
+cli_bootstrap "$P"
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 ROLES=(officer supervisor analyst auditor admin)
 declare -A SECRET TOKEN
@@ -24,15 +25,15 @@ for r in "${ROLES[@]}"; do
 done
 SECRET[sup2]=$(echo "matrix password sup2" | "$TIMS" officer add --post "$P" m-sup2 \
 	--name "Matrix Second" --role supervisor | secret_of m-sup2)
-# Two referrals to the second line by another officer (records 0 and 1):
-# one for each role that records a second-line outcome; record 2 is the
-# one a supervisor corrects.
+# Two referrals to the second line by another officer (records 0 and 1,
+# by cli-officer logged in at the command line): one for each role that
+# records a second-line outcome; record 2 is the one a supervisor corrects.
 for i in 0 1; do
-	"$TIMS" cross --post "$P" --doc-number "R10000$i" --surname REFERRED --nationality UTO \
-		--direction entry --decision second-line --officer m-other --booth M9 >/dev/null
+	cli_as "$P" officer "$TIMS" cross --post "$P" --doc-number "R10000$i" --surname REFERRED \
+		--nationality UTO --direction entry --decision second-line --booth M9 >/dev/null
 done
-"$TIMS" cross --post "$P" --doc-number R100002 --surname ADMITTED --direction entry \
-	--officer m-other --booth M9 >/dev/null
+cli_as "$P" officer "$TIMS" cross --post "$P" --doc-number R100002 --surname ADMITTED \
+	--direction entry --booth M9 >/dev/null
 SECRET[late]=$(echo "matrix password late" | "$TIMS" officer add --post "$P" m-late \
 	--name "Matrix Late" --role officer | secret_of m-late)
 # One more officer per caller for the public login row: a TOTP code is good
