@@ -130,7 +130,7 @@ static tims_rc load_config(struct node_wlcheck *c, struct tims_err *err)
 				goto out;
 			}
 		}
-		tims_buf_reset(&b);
+		tims_buf_release(&b); /* tims_read_file starts a buffer afresh */
 	}
 	snprintf(path, sizeof(path), "%s/centre/enrolment.conf", c->n->dir);
 	if (access(path, F_OK) == 0) {
