@@ -19,6 +19,7 @@
  *   prev HEX           the digest of the version before N at the centre
  *   content HEX        SHA-256 of the whole list at version N
  *   actor ID           who made version N at the centre ("-": not recorded)
+ *   threshold T        the list's threshold for person hits at version N
  *   time T             seconds since 1970 when the centre made it
  *   sha256 HEX         of the payload
  *
@@ -66,6 +67,7 @@ struct tims_bundle {
 	uint8_t base_digest[32]; /* a delta: the digest of version `base` */
 	uint8_t digest[32], prev[32], content[32];
 	char actor[TIMS_WL_ACTOR_MAX + 1]; /* watchlists: who made version N at the centre */
+	double threshold;        /* watchlists: the list's threshold at the centre */
 	char *payload;           /* owned; NUL-terminated */
 	size_t payload_len;
 	char *note;              /* owned: the signed note, as received */
@@ -175,7 +177,7 @@ tims_rc tims_bundle_repair_held(const char *dir, struct tims_wl *wl,
  * Check every centre list a post holds against the signed note of the
  * version held (kept in DIR/bundles.db when it was applied): the note
  * verifies with `key` and names `centre`, it is the version and digest
- * held, and the copy in wl has its kind and content (tims_wl_content_hash;
+ * held, and the copy in wl has its kind, threshold and content (tims_wl_content_hash;
  * wl NULL: there is no store, every list is missing).
  * fn is called once per list with the verdict; *checked counts them.
  * TIMS_OK unless bundles.db itself cannot be read.

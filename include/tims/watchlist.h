@@ -103,6 +103,11 @@ tims_rc tims_wl_lists(struct tims_wl *wl, struct tims_wl_list_info **out,
 tims_rc tims_wl_lists_brief(struct tims_wl *wl, struct tims_wl_list_info **out,
 			    size_t *n, struct tims_err *err);
 
+/* Set a list's threshold (0-1) without a new version: a post taking the
+ * threshold of the centre's version it holds. TIMS_ERR_NOTFOUND: no list. */
+tims_rc tims_wl_set_threshold(struct tims_wl *wl, const char *list, double threshold,
+			      struct tims_err *err);
+
 /* Remove one entry (ref) or, with ref NULL, every entry of the list. */
 tims_rc tims_wl_remove(struct tims_wl *wl, const char *list, const char *ref,
 		       size_t *removed, uint64_t *version, struct tims_err *err);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <math.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -100,7 +101,7 @@ tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list, uint64_t sin
 	    tims_buf_addf(&text, "version %" PRIu64 "\n", li->version) ||
 	    addhex_line(&text, "digest", dg.digest) || addhex_line(&text, "prev", dg.prev) ||
 	    addhex_line(&text, "content", dg.content) ||
-	    tims_buf_addf(&text, "actor %s\n", chg.actor) ||
+	    tims_buf_addf(&text, "actor %s\nthreshold %.4f\n", chg.actor, li->threshold) ||
 	    tims_buf_addf(&text, "time %lld\nsha256 ", (long long)time(NULL)) ||
 	    tims_buf_addhex(&text, sha, sizeof(sha)) || tims_buf_addch(&text, '\n')) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
@@ -191,7 +192,9 @@ static tims_rc parse_note(const char *note, size_t len, const struct tims_verifi
 	      tims_hex_decode(v, b->prev, 32, "prev", NULL) ||
 	      !line(&p, end, "content", v, sizeof(v)) ||
 	      tims_hex_decode(v, b->content, 32, "content", NULL) ||
-	      !line(&p, end, "actor", b->actor, sizeof(b->actor)))) ||
+	      !line(&p, end, "actor", b->actor, sizeof(b->actor)) ||
+	      !line(&p, end, "threshold", v, sizeof(v)) ||
+	      tims_screen_parse_threshold(v, &b->threshold, "threshold", NULL))) ||
 	    !line(&p, end, "time", v, sizeof(v)) || tims_parse_u64(v, INT64_MAX, &u, "time", NULL) ||
 	    !line(&p, end, "sha256", v, sizeof(v)) ||
 	    tims_hex_decode(v, b->sha256, 32, "sha256", NULL) || p != end) {
@@ -519,6 +522,9 @@ tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
 		rc = tims_wl_import(wl, &o, b->payload, b->payload_len, NULL, NULL, &res, err);
 	}
 	tims_wl_set_actor(wl, NULL, false);
+	/* the centre's threshold for the list, with its version */
+	if (!rc && (rc = tims_wl_set_threshold(wl, b->list, b->threshold, err)) == TIMS_ERR_NOTFOUND)
+		rc = TIMS_OK; /* an empty list never created here */
 	if (rc)
 		return rc;
 	/* The list must now be the centre's at that version, entry for entry. */
@@ -773,6 +779,8 @@ static void verify_one(struct tims_wl *wl, const char *list, uint64_t version,
 	uint8_t now[32];
 	size_t nl = 0;
 	enum tims_wl_kind kind = 0;
+	double threshold = 0;
+	bool has_list = false;
 	tims_rc rc;
 
 	memset(&b, 0, sizeof(b));
@@ -806,8 +814,11 @@ static void verify_one(struct tims_wl *wl, const char *list, uint64_t version,
 		goto out;
 	}
 	for (size_t i = 0; i < nl; i++)
-		if (!strcmp(lists[i].name, list))
+		if (!strcmp(lists[i].name, list)) {
 			kind = lists[i].kind;
+			threshold = lists[i].threshold;
+			has_list = true;
+		}
 	free(lists);
 	if (!kind) {
 		crypto_hash_sha256(now, (const unsigned char *)"", 0);
@@ -819,6 +830,9 @@ static void verify_one(struct tims_wl *wl, const char *list, uint64_t version,
 	if (kind != b.list_kind)
 		verdict(v, "the copy holds %s, the centre's version %" PRIu64 " %s",
 			tims_wl_kind_name(kind), version, tims_wl_kind_name(b.list_kind));
+	else if (has_list && fabs(threshold - b.threshold) > 1e-6)
+		verdict(v, "the copy's threshold %.4f is not the centre's %.4f (version %" PRIu64 ")",
+			threshold, b.threshold, version);
 	else if (sodium_memcmp(now, b.content, 32))
 		verdict(v, "the copy does not match the centre's signed digest of version %" PRIu64
 			" (entries changed, added or removed at this post)", version);

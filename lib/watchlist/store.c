@@ -924,3 +924,24 @@ bool tims_wl_quarantine_any(const struct tims_wl *wl, char *msg, size_t cap)
 			 "screening is unavailable", TIMS_WL_QUARANTINE_MAX);
 	return true;
 }
+
+tims_rc tims_wl_set_threshold(struct tims_wl *wl, const char *list, double threshold,
+			      struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	tims_rc rc;
+
+	if (!(threshold >= 0 && threshold <= 1))
+		return tims_err_set(err, TIMS_ERR_INVALID, "threshold: not between 0 and 1");
+	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)))
+		return rc;
+	if (sqlite3_prepare_v2(wl->db, "UPDATE lists SET threshold = ?1 WHERE id = ?2", -1, &st,
+			       NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "lists");
+	sqlite3_bind_double(st, 1, threshold);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? TIMS_OK : tims__wl_dberr(wl, err, "lists");
+	sqlite3_finalize(st);
+	return rc;
+}

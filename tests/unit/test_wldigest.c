@@ -307,6 +307,31 @@ int main(void)
 		     == TIMS_OK && vs.bad == 0, "repair: the copy matches again");
 		hash(p1, "wanted", h2);
 		T_OK(!memcmp(h1, h2, 32), "repair: the entry is back");
+		/* the threshold: the centre's, and a quiet change of it is found */
+		{
+			struct tims_wl_list_info *l = NULL;
+			size_t nl = 0;
+			sqlite3 *db = NULL;
+
+			T_OK(tims_wl_lists(p1, &l, &nl, &err) == TIMS_OK && nl == 1 &&
+			     l[0].threshold > 0.7999 && l[0].threshold < 0.8001,
+			     "threshold: the post holds the centre's (0.80)");
+			free(l);
+			snprintf(dir, sizeof(dir), "%s/p1/watchlists/watchlists.db", base);
+			T_OK(sqlite3_open(dir, &db) == SQLITE_OK &&
+			     sqlite3_exec(db, "UPDATE lists SET threshold = 0.99", NULL, NULL, NULL) ==
+			     SQLITE_OK, "tamper: the threshold raised with sqlite3 (fewer hits)");
+			sqlite3_close(db);
+			memset(&vs, 0, sizeof(vs));
+			T_OK(tims_bundle_verify_held(p1dir, p1, &vkey, "tims-centre", on_verdict, &vs, NULL,
+						     &err) == TIMS_OK && vs.bad == 1 && strstr(vs.reason, "threshold"),
+			     "check: the changed threshold is found (%s)", vs.reason);
+			T_OK(tims_bundle_repair_held(p1dir, p1, &bd, &err) == TIMS_OK, "repair: again");
+			memset(&vs, 0, sizeof(vs));
+			T_OK(tims_bundle_verify_held(p1dir, p1, &vkey, "tims-centre", on_verdict, &vs, NULL,
+						     &err) == TIMS_OK && vs.bad == 0,
+			     "repair: the centre's threshold is back (%s)", vs.reason);
+		}
 		T_OK(tims_bundle_is_centre_list(p1dir, "wanted") && !tims_bundle_is_centre_list(p1dir, "own"),
 		     "origin: the centre's list, and one it never sent");
 		tims_bundle_release(&bd);
@@ -322,7 +347,14 @@ int main(void)
 			     SQLITE_OK, "tamper: an entry deleted with sqlite3");
 			sqlite3_close(db);
 		}
-		T_OK(import(c, "wanted", TIMS_WL_CSV, false, HDR R1) == TIMS_OK, "centre: version 4");
+		{
+			struct tims_wl_import_opts o = { .list = "wanted", .kind = TIMS_WL_PERSONS,
+							 .format = TIMS_WL_CSV, .threshold = 0.9 };
+			struct tims_wl_import_result res;
+
+			T_OK(tims_wl_import(c, &o, HDR R1, strlen(HDR R1), NULL, NULL, &res, &err) ==
+			     TIMS_OK, "centre: version 4, with the threshold 0.90");
+		}
 		tims_buf_reset(&b);
 		T_OK(tims_bundle_watchlist(c, "wanted", 3, "tims-centre", &key, &b, &err) == TIMS_OK &&
 		     tims_bundle_open(b.buf, b.len, &vkey, "tims-centre", &bd, &err) == TIMS_OK &&
@@ -339,6 +371,15 @@ int main(void)
 		hash(c, "wanted", h1);
 		hash(p1, "wanted", h2);
 		T_OK(!memcmp(h1, h2, 32), "whole: the deleted entry is back, the copy is the centre's");
+		{
+			struct tims_wl_list_info *l = NULL;
+			size_t nl = 0;
+
+			T_OK(tims_wl_lists(p1, &l, &nl, &err) == TIMS_OK && nl == 1 &&
+			     l[0].threshold > 0.8999 && l[0].threshold < 0.9001 && bd.threshold > 0.8999,
+			     "threshold: the centre's new threshold signed in the bundle and taken");
+			free(l);
+		}
 		tims_bundle_release(&bd);
 
 		/* a bundle without the actor line (made before it) is refused */
