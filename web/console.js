@@ -209,8 +209,10 @@
       }
       ls.textContent = txt;
       ls.className = cls;
-      /* each list's own age: when it last changed at this post; its origin */
-      ls.title = lists.map((l) => l.list + (l.origin === 'local' ? ' (local)' : '') +
+      /* each list's own age: when it last changed at this post; next to
+         lists from the centre, the post's own marked local (all of them
+         local: the text says "imported here" already) */
+      ls.title = lists.map((l) => l.list + (fc.length && l.origin === 'local' ? ' (local)' : '') +
         ' v' + l.version + ', ' + l.active +
         (l.active === 1 ? ' entry' : ' entries') +
         (typeof l.age_s === 'number' && l.age_s >= 0 ? ', changed ' + ago(l.age_s * 1000) + ' ago' : '')).join('; ');
