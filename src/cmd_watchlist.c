@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "tims/bundle.h"
 #include "tims/util.h"
 #include "tims/watchlist.h"
 
@@ -51,17 +52,18 @@ static const struct opt_def opt_defs[] = {
 
 /* The store's node: an account of `roles` logged in there and the command
  * audited; nothing for a scratch store (cli_store_node). */
-static int wl_gate(const char *cmd, const struct opts *o, unsigned roles, const char *action)
+static int wl_gate(const char *cmd, const struct opts *o, unsigned roles, const char *action,
+		   struct cli_actor *who)
 {
 	char node[4096];
-	struct cli_actor who;
 	int rc;
 
+	memset(who, 0, sizeof(*who)); /* a scratch store: no actor */
 	if ((rc = cli_store_node(cmd, o->store, node, sizeof(node))) || !node[0])
 		return rc;
 	return cli_gate(cmd, node, roles, action, "",
 			json_pack("{s:s*, s:s*, s:s*, s:b}", "list", o->list, "ref", o->ref,
-				  "file", o->file, "all", o->all), &who);
+				  "file", o->file, "all", o->all), who);
 }
 
 static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o,
@@ -94,6 +96,63 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o,
 	return CLI_OK;
 }
 
+/* The node directory a store belongs to: the parent of DIR/watchlists. */
+static void node_dir_of(const char *store, char *out, size_t cap)
+{
+	size_t n;
+	char *slash;
+
+	snprintf(out, cap, "%s", store);
+	for (n = strlen(out); n > 1 && out[n - 1] == '/'; n--)
+		out[n - 1] = '\0';
+	slash = strrchr(out, '/');
+	if (!slash)
+		snprintf(out, cap, ".");
+	else if (slash == out)
+		out[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+/* Lists distributed by the centre are changed at the centre only
+ * (docs/watchlists.md, "Centre and local lists"): refused here, naming the
+ * list and why, the attempt audited as refused (403) with the officer
+ * logged in. Otherwise the gate of a change (wl_gate). */
+static int wl_gate_change(const char *cmd, const struct opts *o, const char *action,
+			  struct cli_actor *who)
+{
+	char dir[4096], node[4096];
+	struct tims_bundle_held h;
+	int rc;
+
+	node_dir_of(o->store, dir, sizeof(dir));
+	if (!tims_bundle_is_centre_list(dir, o->list))
+		return wl_gate(cmd, o, TIMS_ROLE_ANALYST, action, who);
+	memset(who, 0, sizeof(*who));
+	if ((rc = cli_store_node(cmd, o->store, node, sizeof(node))))
+		return rc;
+	if (node[0]) {
+		json_t *j = json_pack("{s:s, s:s*, s:s}", "list", o->list, "ref", o->ref,
+				      "refused", "a list of the centre");
+		char *q = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+		json_decref(j);
+		rc = !q ? cli_error(CLI_USAGE, cmd, "out of memory") :
+		     cli_authenticate(cmd, node, TIMS_ROLE_ANALYST, who);
+		if (!rc)
+			rc = cli_audit_status(who, cmd, action, "", q, 403);
+		free(q);
+		if (rc)
+			return rc;
+	}
+	if (tims_bundle_held_get(dir, "watchlist", o->list, &h, NULL))
+		h.version = 0;
+	return cli_error(CLI_FAIL, cmd, "list %s is distributed by the centre (version %" PRIu64
+			 " held at this post): it is changed at the centre only, never at a "
+			 "post; a copy changed here is detected and repaired from the centre",
+			 o->list, h.version);
+}
+
 struct bad_ctx {
 	const char *file;
 	size_t shown, total;
@@ -112,7 +171,8 @@ static const char import_usage[] =
 	"usage: tims watchlist import --store DIR --list NAME --kind KIND [options] FILE\n\n"
 	"Imports a CSV file (header row) or JSON Lines into a list. KIND is persons,\n"
 	"documents or vehicles (docs/watchlists.md lists the fields). Each bad row\n"
-	"is reported as FILE:LINE: field: reason.\n\n"
+	"is reported as FILE:LINE: field: reason. A list distributed by the centre\n"
+	"is refused at a post: it is changed at the centre only.\n\n"
 	"  --skip-bad       store the good rows (default: one bad row, nothing stored)\n"
 	"  --replace        entries absent from FILE are removed from the list\n"
 	"  --threshold T    score (0-1) from which a person is a hit on this list\n"
@@ -127,6 +187,7 @@ static void import_progress(void *ctx, size_t rows)
 static int wl_import(int argc, char **argv)
 {
 	struct cli_progress bar;
+	struct cli_actor who;
 	struct tims_wl_import_opts io;
 	struct tims_wl_import_result res;
 	struct bad_ctx bc = { NULL, 0, 0 };
@@ -179,7 +240,7 @@ static int wl_import(int argc, char **argv)
 		printf("%s: %zu rows, all good (dry run: nothing stored)\n", o.file, res.rows);
 		return CLI_OK;
 	}
-	if ((st = wl_gate("watchlist import", &o, TIMS_ROLE_ANALYST, "cli.watchlist.import"))) {
+	if ((st = wl_gate_change("watchlist import", &o, "cli.watchlist.import", &who))) {
 		tims_buf_release(&data);
 		return st;
 	}
@@ -188,6 +249,7 @@ static int wl_import(int argc, char **argv)
 		return cli_error(CLI_USAGE, "watchlist import", "%s", tims_err_msg(&err));
 	}
 	bc.file = o.file;
+	tims_wl_set_actor(wl, who.who.id, false); /* recorded with the new version */
 	tims_err_clear(&err);
 	cli_progress_start(&bar, "rows imported", 0);
 	io.progress = import_progress;
@@ -210,12 +272,15 @@ static int wl_import(int argc, char **argv)
 
 static const char list_usage[] =
 	"usage: tims watchlist list --store DIR [--list NAME]\n\n"
-	"Without --list: every list with its kind, version, entry counts and the\n"
-	"version's digest (its first 12 hex digits; docs/bundles.md, \"Lineage\").\n"
+	"Without --list: every list with its kind, version, entry counts, the\n"
+	"version's digest (its first 12 hex digits; docs/bundles.md, \"Lineage\")\n"
+	"and its origin: centre (distributed by the centre: changed there only) or\n"
+	"local (this store's own).\n"
 	"With --list: the list's active entries as JSON Lines.\n";
 
 static int wl_list(int argc, char **argv)
 {
+	struct cli_actor who;
 	struct tims_wl *wl;
 	struct tims_err err;
 	struct opts o;
@@ -227,7 +292,7 @@ static int wl_list(int argc, char **argv)
 	}
 	if ((st = parse_opts("watchlist list", argc, argv, &o, list_usage)) ||
 	    (st = wl_gate("watchlist list", &o, TIMS_ROLE_ANALYST | TIMS_ROLE_SUPERVISOR,
-			  "cli.watchlist.list")))
+			  "cli.watchlist.list", &who)))
 		return st;
 	if (tims_wl_open(o.store, false, &wl, &err))
 		return cli_error(CLI_USAGE, "watchlist list", "%s", tims_err_msg(&err));
@@ -251,8 +316,11 @@ static int wl_list(int argc, char **argv)
 			tims_wl_close(wl);
 			return cli_error(CLI_USAGE, "watchlist list", "%s", tims_err_msg(&err));
 		}
-		printf("%-24s %-10s %8s %9s %8s %9s  %s\n", "list", "kind", "version", "active",
-		       "removed", "threshold", "digest");
+		char dir[4096];
+
+		node_dir_of(o.store, dir, sizeof(dir));
+		printf("%-24s %-10s %8s %9s %8s %9s  %-12s  %s\n", "list", "kind", "version",
+		       "active", "removed", "threshold", "digest", "origin");
 		for (size_t i = 0; i < n; i++) {
 			/* the version's digest (docs/bundles.md, "Lineage"), its first
 			 * 12 hex digits as a post's status shows them */
@@ -262,9 +330,11 @@ static int wl_list(int argc, char **argv)
 			if (!tims_wl_digest(wl, v[i].name, &d, NULL))
 				for (int k = 0; k < 6; k++)
 					snprintf(hex + 2 * k, 3, "%02x", d.digest[k]);
-			printf("%-24s %-10s %8" PRIu64 " %9zu %8zu %9.2f  %s\n", v[i].name,
+			/* origin: the centre's (changed there only) or this store's own */
+			printf("%-24s %-10s %8" PRIu64 " %9zu %8zu %9.2f  %-12s  %s\n", v[i].name,
 			       tims_wl_kind_name(v[i].kind), v[i].version, v[i].active,
-			       v[i].removed, v[i].threshold, hex);
+			       v[i].removed, v[i].threshold, hex,
+			       tims_bundle_is_centre_list(dir, v[i].name) ? "centre" : "local");
 		}
 		free(v);
 	}
@@ -275,10 +345,13 @@ static int wl_list(int argc, char **argv)
 static const char remove_usage[] =
 	"usage: tims watchlist remove --store DIR --list NAME (--ref REF | --all)\n\n"
 	"Removes one entry or every entry of a list. The list's version goes up and\n"
-	"the removal is kept (a tombstone) so that posts receive it as a change.\n";
+	"the removal is kept (a tombstone) so that posts receive it as a change.\n"
+	"A list distributed by the centre is refused at a post: it is changed at\n"
+	"the centre only.\n";
 
 static int wl_remove(int argc, char **argv)
 {
+	struct cli_actor who;
 	struct tims_wl *wl;
 	struct tims_err err;
 	struct opts o;
@@ -295,10 +368,11 @@ static int wl_remove(int argc, char **argv)
 	if (!o.list || (!o.ref == !o.all))
 		return cli_error(CLI_USAGE, "watchlist remove",
 				 "--list and one of --ref REF or --all are required");
-	if ((st = wl_gate("watchlist remove", &o, TIMS_ROLE_ANALYST, "cli.watchlist.remove")))
+	if ((st = wl_gate_change("watchlist remove", &o, "cli.watchlist.remove", &who)))
 		return st;
 	if (tims_wl_open(o.store, false, &wl, &err))
 		return cli_error(CLI_USAGE, "watchlist remove", "%s", tims_err_msg(&err));
+	tims_wl_set_actor(wl, who.who.id, false); /* recorded with the new version */
 	tims_err_clear(&err);
 	if (tims_wl_remove(wl, o.list, o.all ? NULL : o.ref, &removed, &version, &err)) {
 		tims_wl_close(wl);
@@ -326,6 +400,7 @@ static int wl_stats(int argc, char **argv)
 	struct tims_err err;
 	struct opts o;
 	json_t *out, *lists;
+	char dir[4096];
 	size_t n;
 	char *s;
 	int st;
@@ -347,11 +422,13 @@ static int wl_stats(int argc, char **argv)
 	tims_screen_index_stats(ix, &ixs);
 	out = json_object();
 	lists = json_array();
+	node_dir_of(o.store, dir, sizeof(dir));
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(lists, json_pack("{s:s, s:s, s:I, s:I, s:I, s:f}",
+		json_array_append_new(lists, json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:s}",
 			"list", v[i].name, "kind", tims_wl_kind_name(v[i].kind),
 			"version", (json_int_t)v[i].version, "active", (json_int_t)v[i].active,
-			"removed", (json_int_t)v[i].removed, "threshold", v[i].threshold));
+			"removed", (json_int_t)v[i].removed, "threshold", v[i].threshold,
+			"origin", tims_bundle_is_centre_list(dir, v[i].name) ? "centre" : "local"));
 	json_object_set_new(out, "lists", lists);
 	json_object_set_new(out, "index", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
 		"persons", (json_int_t)ixs.persons, "names", (json_int_t)ixs.names,

@@ -199,10 +199,21 @@
                ' (not from the centre)';
         cls = 'item state warn';
       }
+      /* a copy of a centre list that does not match its signed digest:
+         no screening until it is repaired from the centre */
+      const bad = ((s.integrity || {}).mismatched || []);
+      if (bad.length) {
+        txt = 'watchlists: ALTERED — ' + bad.map((m) => m.list).join(', ') +
+              ' not matching the centre\'s signed copy: NO SCREENING until repaired from the centre';
+        cls = 'item state bad';
+      }
       ls.textContent = txt;
       ls.className = cls;
-      /* each list's own age: when it last changed at this post */
-      ls.title = lists.map((l) => l.list + ' v' + l.version + ', ' + l.active +
+      /* each list's own age: when it last changed at this post; next to
+         lists from the centre, the post's own marked local (all of them
+         local: the text says "imported here" already) */
+      ls.title = lists.map((l) => l.list + (fc.length && l.origin === 'local' ? ' (local)' : '') +
+        ' v' + l.version + ', ' + l.active +
         (l.active === 1 ? ' entry' : ' entries') +
         (typeof l.age_s === 'number' && l.age_s >= 0 ? ', changed ' + ago(l.age_s * 1000) + ' ago' : '')).join('; ');
     }

@@ -18,6 +18,8 @@
  *   digest HEX         the digest of version N (watchlist.h, "Lineage")
  *   prev HEX           the digest of the version before N at the centre
  *   content HEX        SHA-256 of the whole list at version N
+ *   actor ID           who made version N at the centre ("-": not recorded)
+ *   threshold T        the list's threshold for person hits at version N
  *   time T             seconds since 1970 when the centre made it
  *   sha256 HEX         of the payload
  *
@@ -64,8 +66,12 @@ struct tims_bundle {
 	/* watchlists: the lineage (tims_wl_digest) */
 	uint8_t base_digest[32]; /* a delta: the digest of version `base` */
 	uint8_t digest[32], prev[32], content[32];
+	char actor[TIMS_WL_ACTOR_MAX + 1]; /* watchlists: who made version N at the centre */
+	double threshold;        /* watchlists: the list's threshold at the centre */
 	char *payload;           /* owned; NUL-terminated */
 	size_t payload_len;
+	char *note;              /* owned: the signed note, as received */
+	size_t note_len;
 };
 
 void tims_bundle_release(struct tims_bundle *b);
@@ -130,6 +136,8 @@ struct tims_bundle_held {
 	uint8_t digest[32];
 	char alert[240];         /* "" or why a bundle was refused as diverged */
 	uint8_t alert_digest[32];/* the refused version's digest */
+	bool has_note;           /* the signed note of the version is kept */
+	bool repair;             /* (set by the caller) tims_bundle_apply repairs */
 };
 
 /*
@@ -157,12 +165,54 @@ tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
  */
 tims_rc tims_bundle_apply_held(const char *dir, struct tims_wl *wl,
 			       const struct tims_bundle *b, struct tims_err *err);
+/*
+ * A repair (docs/bundles.md, "Integrity at the post"): as apply_held, and a
+ * whole list of the very version held (same digest) is applied too, over a
+ * copy that no longer matches it.
+ */
+tims_rc tims_bundle_repair_held(const char *dir, struct tims_wl *wl,
+				const struct tims_bundle *b, struct tims_err *err);
+
+/*
+ * Check every centre list a post holds against the signed note of the
+ * version held (kept in DIR/bundles.db when it was applied): the note
+ * verifies with `key` and names `centre`, it is the version and digest
+ * held, and the copy in wl has its kind, threshold and content (tims_wl_content_hash;
+ * wl NULL: there is no store, every list is missing).
+ * fn is called once per list with the verdict; *checked counts them.
+ * TIMS_OK unless bundles.db itself cannot be read.
+ */
+struct tims_bundle_verdict {
+	char list[TIMS_BUNDLE_NAME_MAX + 1];
+	uint64_t version;
+	bool ok;
+	char reason[240];        /* why not */
+};
+typedef void (*tims_bundle_verdict_fn)(void *ctx, const struct tims_bundle_verdict *v);
+tims_rc tims_bundle_verify_held(const char *dir, struct tims_wl *wl,
+				const struct tims_verifier *key, const char *centre,
+				tims_bundle_verdict_fn fn, void *ctx, size_t *checked,
+				struct tims_err *err);
+
+/* Whether `list` came from the centre to the post at DIR (held in
+ * DIR/bundles.db): such a list is not changed at the post. An unreadable
+ * bundles.db answers true (the change is refused). */
+bool tims_bundle_is_centre_list(const char *dir, const char *list);
+
+/* The last version of a post-local list reported to the centre (0: none),
+ * kept in DIR/bundles.db. */
+tims_rc tims_bundle_local_reported(const char *dir, const char *list, uint64_t *version,
+				   struct tims_err *err);
+tims_rc tims_bundle_local_reported_set(const char *dir, const char *list, uint64_t version,
+				       struct tims_err *err);
+
 tims_rc tims_bundle_held_get(const char *dir, const char *kind, const char *list,
 			     struct tims_bundle_held *h, struct tims_err *err);
 tims_rc tims_bundle_held_set(const char *dir, const struct tims_bundle *b,
 			     struct tims_err *err);
 /* Every list held, as JSON [{"kind","list","version","time_s","applied_ms",
- * "digest"?: the first 12 hex digits, "alert"?: TEXT}]. */
+ * "digest"?: the first 12 hex digits, "alert"?: TEXT, "actor"?: who made
+ * the version at the centre}]. */
 struct json_t;
 struct json_t *tims_bundle_held_json(const char *dir);
 

@@ -98,6 +98,16 @@ struct tims_wl_list_info {
 tims_rc tims_wl_lists(struct tims_wl *wl, struct tims_wl_list_info **out,
 		      size_t *n, struct tims_err *err);
 
+/* As tims_wl_lists without counting entries (id, name, kind, version,
+ * threshold, updated_s; active and removed 0): cheap on large lists. */
+tims_rc tims_wl_lists_brief(struct tims_wl *wl, struct tims_wl_list_info **out,
+			    size_t *n, struct tims_err *err);
+
+/* Set a list's threshold (0-1) without a new version: a post taking the
+ * threshold of the centre's version it holds. TIMS_ERR_NOTFOUND: no list. */
+tims_rc tims_wl_set_threshold(struct tims_wl *wl, const char *list, double threshold,
+			      struct tims_err *err);
+
 /* Remove one entry (ref) or, with ref NULL, every entry of the list. */
 tims_rc tims_wl_remove(struct tims_wl *wl, const char *list, const char *ref,
 		       size_t *removed, uint64_t *version, struct tims_err *err);
@@ -141,7 +151,10 @@ struct tims_wl_digest {
 tims_rc tims_wl_export(struct tims_wl *wl, const char *list, uint64_t since,
 		       struct tims_buf *out, struct tims_err *err);
 
-/* SHA-256 of the whole export (the `content` above). */
+/* SHA-256 of the whole export (the `content` above), computed row by row
+ * without holding the export in memory (a million entries: see
+ * docs/bundles.md, "Integrity at the post"). TIMS_ERR_NOTFOUND: no such
+ * list. */
 tims_rc tims_wl_content_hash(struct tims_wl *wl, const char *list, uint8_t out[32],
 			     struct tims_err *err);
 
@@ -156,6 +169,58 @@ tims_rc tims_wl_digest_at(struct tims_wl *wl, const char *list, uint64_t version
 /* The digest formula above. */
 void tims_wl_digest_compute(const char *list, enum tims_wl_kind kind, uint64_t version,
 			    const uint8_t prev[32], const uint8_t content[32], uint8_t out[32]);
+
+/*
+ * Who changes a list. Every import or removal that makes a new version is
+ * recorded with it (table list_changes): the action ("import", "remove",
+ * or "bundle" for a list applied from the centre at a post), the actor set
+ * on this handle (an authenticated officer id at the centre's or a post's
+ * CLI, "centre:NAME" for a bundle; "-" when none was set), how many
+ * entries changed, the ref of a single removal, and when. A bundle carries
+ * the actor of its version (docs/bundles.md); a post reports the changes
+ * of its own lists to the centre (docs/watchlists.md, "Centre and local
+ * lists").
+ */
+#define TIMS_WL_ACTOR_MAX 64
+void tims_wl_set_actor(struct tims_wl *wl, const char *actor, bool from_centre);
+
+struct tims_wl_change {
+	uint64_t version;
+	char action[8];                       /* import, remove, bundle */
+	char actor[TIMS_WL_ACTOR_MAX + 1];
+	uint64_t count;                       /* entries stored or removed */
+	char ref[65];                         /* a single removal's ref, or "" */
+	int64_t time_s;
+};
+
+/* The change that made `version`; TIMS_ERR_NOTFOUND if none is recorded
+ * (a version made before changes were recorded). */
+tims_rc tims_wl_change_at(struct tims_wl *wl, const char *list, uint64_t version,
+			  struct tims_wl_change *c, struct tims_err *err);
+/* The changes after version `since`, oldest first, at most `max`. */
+tims_rc tims_wl_changes(struct tims_wl *wl, const char *list, uint64_t since, size_t max,
+			struct tims_wl_change *out, size_t *n, struct tims_err *err);
+
+/*
+ * Quarantine (docs/screening.md, "Fail closed"): a list of this handle
+ * whose copy does not match the centre's signed digest. While any list is
+ * quarantined, tims_wl_screen and tims_wl_screen_person fail (closed),
+ * naming the list and the reason: never a screening that silently skips
+ * it. reason NULL lifts it. Not locked: call under the lock that guards
+ * the handle's screening.
+ */
+#define TIMS_WL_QUARANTINE_MAX 64
+tims_rc tims_wl_quarantine(struct tims_wl *wl, const char *list, const char *reason,
+			   struct tims_err *err);
+/* Whether `list` is quarantined here (reason copied when it is). */
+bool tims_wl_quarantined(const struct tims_wl *wl, const char *list, char *reason,
+			 size_t cap);
+/* Every quarantine of src onto dst but that of `except` (a handle swapped
+ * in after `except` was applied whole from the centre). */
+void tims_wl_quarantine_copy(struct tims_wl *dst, const struct tims_wl *src,
+			     const char *except);
+/* The first quarantined list's name and reason into msg; false if none. */
+bool tims_wl_quarantine_any(const struct tims_wl *wl, char *msg, size_t cap);
 
 /* A new index with every active entry of every list (and list thresholds). */
 tims_rc tims_wl_load_index(struct tims_wl *wl, struct tims_screen_index **out,

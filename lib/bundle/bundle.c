@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <math.h>
+#include <stdarg.h>
 #include <time.h>
 
 #include "tims/bundle.h"
@@ -19,6 +21,7 @@
 void tims_bundle_release(struct tims_bundle *b)
 {
 	free(b->payload);
+	free(b->note);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -32,6 +35,19 @@ static tims_rc payload_of(struct tims_wl *wl, const char *list, uint64_t since,
 			  struct tims_buf *out, struct tims_err *err)
 {
 	return tims_wl_export(wl, list, since, out, err);
+}
+
+/* An actor as a note line carries it: 1-64 printable bytes, no space. */
+static bool actor_ok(const char *a)
+{
+	size_t n = strlen(a);
+
+	if (n == 0 || n > TIMS_WL_ACTOR_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)a[i] <= 0x20 || a[i] == 0x7f)
+			return false;
+	return true;
 }
 
 static int addhex_line(struct tims_buf *t, const char *key, const uint8_t h[32])
@@ -48,6 +64,7 @@ tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list, uint64_t sin
 	struct tims_wl_list_info *lists = NULL;
 	const struct tims_wl_list_info *li = NULL;
 	struct tims_wl_digest dg, bd;
+	struct tims_wl_change chg;
 	uint8_t sha[32];
 	size_t n = 0;
 	json_t *o = NULL;
@@ -72,6 +89,9 @@ tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list, uint64_t sin
 		since = 0;
 	if ((rc = payload_of(wl, list, since, &payload, err)))
 		goto out;
+	/* who made this version (an authenticated officer at the centre) */
+	if (tims_wl_change_at(wl, list, li->version, &chg, NULL) || !actor_ok(chg.actor))
+		snprintf(chg.actor, sizeof(chg.actor), "-");
 	crypto_hash_sha256(sha, (const unsigned char *)(payload.buf ? payload.buf : ""),
 			   payload.len);
 	if (tims_buf_addf(&text, HEADER "centre %s\nkind watchlist\nlist %s\nlist-kind %s\n",
@@ -81,6 +101,7 @@ tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list, uint64_t sin
 	    tims_buf_addf(&text, "version %" PRIu64 "\n", li->version) ||
 	    addhex_line(&text, "digest", dg.digest) || addhex_line(&text, "prev", dg.prev) ||
 	    addhex_line(&text, "content", dg.content) ||
+	    tims_buf_addf(&text, "actor %s\nthreshold %.4f\n", chg.actor, li->threshold) ||
 	    tims_buf_addf(&text, "time %lld\nsha256 ", (long long)time(NULL)) ||
 	    tims_buf_addhex(&text, sha, sizeof(sha)) || tims_buf_addch(&text, '\n')) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
@@ -119,34 +140,23 @@ static int line(const char **p, const char *end, const char *key, char *val, siz
 	return 1;
 }
 
-tims_rc tims_bundle_open(const char *json, size_t len,
-			 const struct tims_verifier *key, const char *centre,
-			 struct tims_bundle *b, struct tims_err *err)
+/*
+ * The signed note of a bundle: verified with `key`, its text parsed
+ * strictly into b (all but the payload), the lineage digest checked, the
+ * centre named checked. b->note keeps a copy of the note.
+ */
+static tims_rc parse_note(const char *note, size_t len, const struct tims_verifier *key,
+			  const char *centre, struct tims_bundle *b, struct tims_err *err)
 {
 	struct tims_note *n = malloc(sizeof(*n));
 	char v[160], lk[16];
-	const char *note, *payload, *p, *end;
+	const char *p, *end;
 	uint64_t u;
-	uint8_t sha[32];
-	json_error_t je;
-	json_t *o = NULL;
-	tims_rc rc = TIMS_ERR_INVALID;
+	tims_rc rc;
 
-	memset(b, 0, sizeof(*b));
 	if (!n)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	if (len > TIMS_BUNDLE_MAX) {
-		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "bundle: larger than %u bytes", TIMS_BUNDLE_MAX);
-		goto out;
-	}
-	if (!(o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je)) || !json_is_object(o) ||
-	    json_object_size(o) != 2 || !(note = json_string_value(json_object_get(o, "note"))) ||
-	    !(payload = json_string_value(json_object_get(o, "payload")))) {
-		tims_err_set(err, rc, "bundle: want {\"note\": TEXT, \"payload\": TEXT}");
-		goto out;
-	}
-	if ((rc = tims_note_verify(note, json_string_length(json_object_get(o, "note")), key, 1,
-				   n, err)))
+	if ((rc = tims_note_verify(note, len, key, 1, n, err)))
 		goto out;
 	if (!(n->verified_mask & 1)) {
 		rc = tims_err_set(err, TIMS_ERR_SIGNATURE, "bundle: not signed by %s", key->name);
@@ -181,7 +191,10 @@ tims_rc tims_bundle_open(const char *json, size_t len,
 	      !line(&p, end, "prev", v, sizeof(v)) ||
 	      tims_hex_decode(v, b->prev, 32, "prev", NULL) ||
 	      !line(&p, end, "content", v, sizeof(v)) ||
-	      tims_hex_decode(v, b->content, 32, "content", NULL))) ||
+	      tims_hex_decode(v, b->content, 32, "content", NULL) ||
+	      !line(&p, end, "actor", b->actor, sizeof(b->actor)) ||
+	      !line(&p, end, "threshold", v, sizeof(v)) ||
+	      tims_screen_parse_threshold(v, &b->threshold, "threshold", NULL))) ||
 	    !line(&p, end, "time", v, sizeof(v)) || tims_parse_u64(v, INT64_MAX, &u, "time", NULL) ||
 	    !line(&p, end, "sha256", v, sizeof(v)) ||
 	    tims_hex_decode(v, b->sha256, 32, "sha256", NULL) || p != end) {
@@ -209,6 +222,43 @@ tims_rc tims_bundle_open(const char *json, size_t len,
 				  b->centre, centre);
 		goto out;
 	}
+	if (!(b->note = malloc(len + 1))) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(b->note, note, len);
+	b->note[len] = '\0';
+	b->note_len = len;
+	rc = TIMS_OK;
+out:
+	free(n);
+	return rc;
+}
+
+tims_rc tims_bundle_open(const char *json, size_t len,
+			 const struct tims_verifier *key, const char *centre,
+			 struct tims_bundle *b, struct tims_err *err)
+{
+	const char *note, *payload;
+	uint8_t sha[32];
+	json_error_t je;
+	json_t *o = NULL;
+	tims_rc rc = TIMS_ERR_INVALID;
+
+	memset(b, 0, sizeof(*b));
+	if (len > TIMS_BUNDLE_MAX) {
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "bundle: larger than %u bytes", TIMS_BUNDLE_MAX);
+		goto out;
+	}
+	if (!(o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je)) || !json_is_object(o) ||
+	    json_object_size(o) != 2 || !(note = json_string_value(json_object_get(o, "note"))) ||
+	    !(payload = json_string_value(json_object_get(o, "payload")))) {
+		tims_err_set(err, rc, "bundle: want {\"note\": TEXT, \"payload\": TEXT}");
+		goto out;
+	}
+	if ((rc = parse_note(note, json_string_length(json_object_get(o, "note")), key, centre,
+			     b, err)))
+		goto out;
 	b->payload_len = json_string_length(json_object_get(o, "payload"));
 	crypto_hash_sha256(sha, (const unsigned char *)payload, b->payload_len);
 	if (sodium_memcmp(sha, b->sha256, 32) != 0) {
@@ -228,7 +278,6 @@ tims_rc tims_bundle_open(const char *json, size_t len,
 	b->payload[b->payload_len] = '\0';
 	rc = TIMS_OK;
 out:
-	free(n);
 	json_decref(o);
 	if (rc)
 		tims_bundle_release(b);
@@ -423,12 +472,18 @@ tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
 	};
 	struct tims_wl_import_result res;
 	uint8_t now[32];
-	char hb[13], hh[13];
+	char hb[13], hh[13], actor[TIMS_NOTE_MAX_NAME + 8];
 	tims_rc rc;
+
+	snprintf(actor, sizeof(actor), "centre:%s", b->centre);
 
 	short_hex(b->digest, hb);
 	short_hex(held->digest, hh);
-	if (b->version <= held->version) {
+	/* A repair: the very version held, whole, over a copy that no longer
+	 * matches it (tims_bundle_verify_held). */
+	if (!(held->repair && !b->base && b->version == held->version && held->has_digest &&
+	      !sodium_memcmp(b->digest, held->digest, 32)) &&
+	    b->version <= held->version) {
 		if (!held->has_digest || (b->version == held->version &&
 					  !sodium_memcmp(b->digest, held->digest, 32)) ||
 		    (b->base && b->version < held->version))
@@ -451,18 +506,25 @@ tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
 					    "%" PRIu64 ", this post holds %" PRIu64 " (digest %s)"
 					    " (fetch the whole list)", b->list, b->base,
 					    held->version, held->has_digest ? hh : "unknown");
+		tims_wl_set_actor(wl, actor, true);
 		rc = apply_delta(wl, b, err);
 	} else if (b->payload_len == 0) {
 		/* The centre emptied the list: remove everything. */
 		size_t removed;
 		uint64_t version;
 
+		tims_wl_set_actor(wl, actor, true);
 		rc = tims_wl_remove(wl, b->list, NULL, &removed, &version, err);
 		if (rc == TIMS_ERR_NOTFOUND)
 			rc = TIMS_OK;
 	} else {
+		tims_wl_set_actor(wl, actor, true);
 		rc = tims_wl_import(wl, &o, b->payload, b->payload_len, NULL, NULL, &res, err);
 	}
+	tims_wl_set_actor(wl, NULL, false);
+	/* the centre's threshold for the list, with its version */
+	if (!rc && (rc = tims_wl_set_threshold(wl, b->list, b->threshold, err)) == TIMS_ERR_NOTFOUND)
+		rc = TIMS_OK; /* an empty list never created here */
 	if (rc)
 		return rc;
 	/* The list must now be the centre's at that version, entry for entry. */
@@ -482,14 +544,15 @@ tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
 static tims_rc held_alert(const char *dir, const struct tims_bundle *b, const char *msg,
 			  struct tims_err *err);
 
-tims_rc tims_bundle_apply_held(const char *dir, struct tims_wl *wl,
-			       const struct tims_bundle *b, struct tims_err *err)
+static tims_rc apply_held(const char *dir, struct tims_wl *wl, const struct tims_bundle *b,
+			  bool repair, struct tims_err *err)
 {
 	struct tims_bundle_held h;
 	tims_rc rc;
 
 	if ((rc = tims_bundle_held_get(dir, b->kind, b->list, &h, err)))
 		return rc;
+	h.repair = repair;
 	rc = tims_bundle_apply(wl, b, &h, err);
 	if (rc == TIMS_ERR_TAMPER) {
 		held_alert(dir, b, err ? err->msg : "watchlist diverged", NULL);
@@ -498,6 +561,18 @@ tims_rc tims_bundle_apply_held(const char *dir, struct tims_wl *wl,
 	if (rc)
 		return rc;
 	return tims_bundle_held_set(dir, b, err);
+}
+
+tims_rc tims_bundle_apply_held(const char *dir, struct tims_wl *wl,
+			       const struct tims_bundle *b, struct tims_err *err)
+{
+	return apply_held(dir, wl, b, false, err);
+}
+
+tims_rc tims_bundle_repair_held(const char *dir, struct tims_wl *wl,
+				const struct tims_bundle *b, struct tims_err *err)
+{
+	return apply_held(dir, wl, b, true, err);
 }
 
 /* ---- what a post holds ---------------------------------------------------- */
@@ -526,6 +601,12 @@ static sqlite3 *held_db(const char *dir, struct tims_err *err)
 	sqlite3_exec(db, "ALTER TABLE held ADD COLUMN digest BLOB", NULL, NULL, NULL);
 	sqlite3_exec(db, "ALTER TABLE held ADD COLUMN alert TEXT", NULL, NULL, NULL);
 	sqlite3_exec(db, "ALTER TABLE held ADD COLUMN alert_digest BLOB", NULL, NULL, NULL);
+	/* the signed note of the version held: its digest, checked against
+	 * the copy at start and periodically (tims_bundle_verify_held) */
+	sqlite3_exec(db, "ALTER TABLE held ADD COLUMN note TEXT", NULL, NULL, NULL);
+	/* post-local lists: the last version reported to the centre */
+	sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS local_reported (list TEXT PRIMARY KEY,"
+		     " version INTEGER NOT NULL)", NULL, NULL, NULL);
 	return db;
 }
 
@@ -540,8 +621,8 @@ tims_rc tims_bundle_held_get(const char *dir, const char *kind, const char *list
 	memset(h, 0, sizeof(*h));
 	if (!db)
 		return TIMS_ERR_DB;
-	if (sqlite3_prepare_v2(db, "SELECT version, time_s, applied_ms, digest, alert, alert_digest"
-			       " FROM held WHERE kind = ?1 AND list = ?2", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT version, time_s, applied_ms, digest, alert, alert_digest,"
+			       " note FROM held WHERE kind = ?1 AND list = ?2", -1, &st, NULL) != SQLITE_OK) {
 		rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
 	} else {
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -559,6 +640,7 @@ tims_rc tims_bundle_held_get(const char *dir, const char *kind, const char *list
 					 (const char *)sqlite3_column_text(st, 4));
 			if (sqlite3_column_bytes(st, 5) == 32)
 				memcpy(h->alert_digest, sqlite3_column_blob(st, 5), 32);
+			h->has_note = sqlite3_column_type(st, 6) == SQLITE_TEXT;
 		} else if (r != SQLITE_DONE) {
 			rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
 		}
@@ -580,8 +662,8 @@ tims_rc tims_bundle_held_set(const char *dir, const struct tims_bundle *b,
 		return TIMS_ERR_DB;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO held (kind, list, version, time_s,"
-			       " applied_ms, digest, alert, alert_digest)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)",
+			       " applied_ms, digest, alert, alert_digest, note)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, ?7)",
 			       -1, &st, NULL) != SQLITE_OK) {
 		rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
 	} else {
@@ -592,6 +674,8 @@ tims_rc tims_bundle_held_set(const char *dir, const struct tims_bundle *b,
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 		if (!strcmp(b->kind, "watchlist"))
 			sqlite3_bind_blob(st, 6, b->digest, 32, SQLITE_STATIC);
+		if (!strcmp(b->kind, "watchlist") && b->note)
+			sqlite3_bind_text(st, 7, b->note, (int)b->note_len, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
 	}
@@ -633,8 +717,8 @@ json_t *tims_bundle_held_json(const char *dir)
 
 	if (!db)
 		return arr;
-	if (sqlite3_prepare_v2(db, "SELECT kind, list, version, time_s, applied_ms, digest, alert"
-			       " FROM held ORDER BY kind, list", -1, &st, NULL) == SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT kind, list, version, time_s, applied_ms, digest, alert,"
+			       " note FROM held ORDER BY kind, list", -1, &st, NULL) == SQLITE_OK)
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I}",
 				"kind", sqlite3_column_text(st, 0), "list", sqlite3_column_text(st, 1),
@@ -652,9 +736,210 @@ json_t *tims_bundle_held_json(const char *dir)
 			if (sqlite3_column_text(st, 6))
 				json_object_set_new(o, "alert", json_string(
 					(const char *)sqlite3_column_text(st, 6)));
+			{
+				/* who made the version held, as its signed note says
+				 * (shown, not trusted: the check verifies the note) */
+				const char *nt = (const char *)sqlite3_column_text(st, 7);
+				const char *a = nt ? strstr(nt, "\nactor ") : NULL;
+				size_t al = a ? strcspn(a + 7, "\n") : 0;
+
+				if (a && al > 0 && al <= TIMS_WL_ACTOR_MAX)
+					json_object_set_new(o, "actor", json_stringn(a + 7, al));
+			}
 			json_array_append_new(arr, o);
 		}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return arr;
+}
+
+/* ---- a post's copies against their signed digests -------------------------- */
+
+static void verdict(struct tims_bundle_verdict *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void verdict(struct tims_bundle_verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->ok = false;
+	va_start(ap, fmt);
+	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* One list held: its note, then the copy against it. */
+static void verify_one(struct tims_wl *wl, const char *list, uint64_t version,
+		       const uint8_t *digest, const char *note, size_t note_len,
+		       const struct tims_verifier *key, const char *centre,
+		       struct tims_bundle_verdict *v)
+{
+	struct tims_wl_list_info *lists = NULL;
+	struct tims_bundle b;
+	struct tims_err e;
+	uint8_t now[32];
+	size_t nl = 0;
+	enum tims_wl_kind kind = 0;
+	double threshold = 0;
+	bool has_list = false;
+	tims_rc rc;
+
+	memset(&b, 0, sizeof(b));
+	v->ok = true;
+	if (!note) {
+		verdict(v, "no signed digest is held for this copy (applied before they were kept)");
+		return;
+	}
+	if (!digest) {
+		verdict(v, "the digest of the version held is missing");
+		return;
+	}
+	if ((rc = parse_note(note, note_len, key, centre, &b, &e))) {
+		verdict(v, "the signed digest held does not verify: %s", tims_err_msg(&e));
+		return;
+	}
+	if (strcmp(b.kind, "watchlist") || strcmp(b.list, list) || b.version != version ||
+	    sodium_memcmp(b.digest, digest, 32)) {
+		verdict(v, "the signed digest held is not that of the version held (%" PRIu64 ")",
+			version);
+		goto out;
+	}
+	if (!wl) {
+		crypto_hash_sha256(now, (const unsigned char *)"", 0);
+		if (sodium_memcmp(now, b.content, 32))
+			verdict(v, "the copy is missing (no watchlist store at this post)");
+		goto out;
+	}
+	if (tims_wl_lists_brief(wl, &lists, &nl, &e)) {
+		verdict(v, "the copy could not be read: %s", tims_err_msg(&e));
+		goto out;
+	}
+	for (size_t i = 0; i < nl; i++)
+		if (!strcmp(lists[i].name, list)) {
+			kind = lists[i].kind;
+			threshold = lists[i].threshold;
+			has_list = true;
+		}
+	free(lists);
+	if (!kind) {
+		crypto_hash_sha256(now, (const unsigned char *)"", 0);
+		kind = b.list_kind;
+	} else if ((rc = tims_wl_content_hash(wl, list, now, &e))) {
+		verdict(v, "the copy could not be read: %s", tims_err_msg(&e));
+		goto out;
+	}
+	if (kind != b.list_kind)
+		verdict(v, "the copy holds %s, the centre's version %" PRIu64 " %s",
+			tims_wl_kind_name(kind), version, tims_wl_kind_name(b.list_kind));
+	else if (has_list && fabs(threshold - b.threshold) > 1e-6)
+		verdict(v, "the copy's threshold %.4f is not the centre's %.4f (version %" PRIu64 ")",
+			threshold, b.threshold, version);
+	else if (sodium_memcmp(now, b.content, 32))
+		verdict(v, "the copy does not match the centre's signed digest of version %" PRIu64
+			" (entries changed, added or removed at this post)", version);
+out:
+	tims_bundle_release(&b);
+}
+
+tims_rc tims_bundle_verify_held(const char *dir, struct tims_wl *wl,
+				const struct tims_verifier *key, const char *centre,
+				tims_bundle_verdict_fn fn, void *ctx, size_t *checked,
+				struct tims_err *err)
+{
+	sqlite3 *db = held_db(dir, err);
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+	int r;
+
+	if (checked)
+		*checked = 0;
+	if (!db)
+		return TIMS_ERR_DB;
+	if (sqlite3_prepare_v2(db, "SELECT list, version, digest, note FROM held"
+			       " WHERE kind = 'watchlist' ORDER BY list", -1, &st, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct tims_bundle_verdict v;
+		const char *note = (const char *)sqlite3_column_text(st, 3);
+
+		memset(&v, 0, sizeof(v));
+		snprintf(v.list, sizeof(v.list), "%s", (const char *)sqlite3_column_text(st, 0));
+		v.version = (uint64_t)sqlite3_column_int64(st, 1);
+		verify_one(wl, v.list, v.version,
+			   sqlite3_column_bytes(st, 2) == 32 ? sqlite3_column_blob(st, 2) : NULL,
+			   note, note ? (size_t)sqlite3_column_bytes(st, 3) : 0, key, centre, &v);
+		if (checked)
+			(*checked)++;
+		fn(ctx, &v);
+	}
+	if (r != SQLITE_DONE)
+		rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+bool tims_bundle_is_centre_list(const char *dir, const char *list)
+{
+	struct tims_bundle_held h;
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/bundles.db", dir);
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return false; /* nothing ever came from a centre */
+	/* unreadable: treated as the centre's (the change is refused) */
+	if (tims_bundle_held_get(dir, "watchlist", list, &h, NULL))
+		return true;
+	return h.version > 0;
+}
+
+tims_rc tims_bundle_local_reported(const char *dir, const char *list, uint64_t *version,
+				   struct tims_err *err)
+{
+	sqlite3 *db = held_db(dir, err);
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+	int r;
+
+	*version = 0;
+	if (!db)
+		return TIMS_ERR_DB;
+	if (sqlite3_prepare_v2(db, "SELECT version FROM local_reported WHERE list = ?1", -1, &st,
+			       NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
+	} else {
+		sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
+		if ((r = sqlite3_step(st)) == SQLITE_ROW)
+			*version = (uint64_t)sqlite3_column_int64(st, 0);
+		else if (r != SQLITE_DONE)
+			rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+tims_rc tims_bundle_local_reported_set(const char *dir, const char *list, uint64_t version,
+				       struct tims_err *err)
+{
+	sqlite3 *db = held_db(dir, err);
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+
+	if (!db)
+		return TIMS_ERR_DB;
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO local_reported (list, version)"
+			       " VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
+	} else {
+		sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = tims_err_set(err, TIMS_ERR_DB, "bundles.db: %s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
 }

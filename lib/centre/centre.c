@@ -1168,7 +1168,8 @@ int tims_centre_severe(const char *kind)
 	static const char *const kinds[] = { "fork", "rollback", "peer-refused", "revoked",
 		"impostor", "tamper", "bad-signature", "bad-proof",
 		/* events from the posts (events.c) */
-		"admit-with-hit", "discreet-hit", "identity-change", "limit-exceeded" };
+		"admit-with-hit", "discreet-hit", "identity-change", "limit-exceeded",
+		"watchlist-mismatch" };
 
 	for (size_t i = 0; kind && i < TIMS_ARRAY_SIZE(kinds); i++)
 		if (!strcmp(kind, kinds[i]))

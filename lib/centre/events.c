@@ -49,9 +49,11 @@ static int alert_level(unsigned kind)
 	case TIMS_EVENT_IMPOSTOR:
 	case TIMS_EVENT_IDENTITY_CHANGE:
 	case TIMS_EVENT_LIMIT_EXCEEDED:
+	case TIMS_EVENT_WATCHLIST_MISMATCH: /* a post's copy of a centre list altered */
 		return 2;
 	case TIMS_EVENT_CORRECTION:
 	case TIMS_EVENT_PAPER_IMPORT:
+	case TIMS_EVENT_WATCHLIST_LOCAL:    /* a post-local list changed */
 		return 1;
 	default:
 		return 0;
@@ -77,13 +79,18 @@ static void alert_detail(const struct tims_event *ev, char *out, size_t cap)
 		[TIMS_EVENT_LIMIT_EXCEEDED] = "an officer past a limit",
 		[TIMS_EVENT_IMPOSTOR] = "an impostor on the centre's address",
 		[TIMS_EVENT_SECOND_LINE] = "referred to second line",
+		[TIMS_EVENT_WATCHLIST_MISMATCH] = "a copy of a centre watchlist did not match its "
+						  "signed digest (screening refused, repaired)",
+		[TIMS_EVENT_WATCHLIST_LOCAL] = "a post-local watchlist changed",
 	};
+	/* the list and why (no entry of it: the post's detail names none) */
+	int mismatch = ev->kind == TIMS_EVENT_WATCHLIST_MISMATCH;
 
 	snprintf(out, cap, "%s%s%s%s%s%s%.300s", words[ev->kind],
 		 ev->booth[0] ? " at booth " : "", ev->booth,
 		 ev->officer[0] ? ", officer " : "", ev->officer,
-		 ev->kind == TIMS_EVENT_IMPOSTOR ? ": " : "",
-		 ev->kind == TIMS_EVENT_IMPOSTOR ? ev->detail : "");
+		 ev->kind == TIMS_EVENT_IMPOSTOR || mismatch ? ": " : "",
+		 ev->kind == TIMS_EVENT_IMPOSTOR || mismatch ? ev->detail : "");
 }
 
 /* ---- storing ---- */

@@ -65,6 +65,7 @@ struct tims_node {
 	struct tims_oversight_config ov;   /* limits, purposes (oversight.c) */
 	struct node_usage_table *usage;    /* uses per officer, last hour (oversight.c) */
 	struct node_events *events;        /* events for the centre (events.c) */
+	struct node_wlcheck *wlcheck;      /* centre lists vs their signed digests (wlcheck.c) */
 };
 
 extern const struct tims_http_route tims_node_routes[];
@@ -221,6 +222,29 @@ void node_events_deliver(struct tims_node *n, struct tims_sync_conn *conn,
 			 const struct tims_sync_peer *peer);
 /* {"pending", "oldest_pending_ms", "last_seq", "sent", "last_sent_ms", "last_error"?}. */
 json_t *node_events_status(struct tims_node *n);
+
+/*
+ * wlcheck.c: the post's copies of the centre's lists against their signed
+ * digests, at start (node_wlcheck_start, before serving) and periodically;
+ * a copy that does not match is quarantined (checks fail closed), raised
+ * to the centre and repaired by the sync thread; post-local list changes
+ * reported to the centre. node_wlcheck_lock serialises a bundle's
+ * application (open, apply, swap) with a check; node_wlcheck_kick asks for
+ * a check now; node_wlcheck_repairs: lists to fetch whole (with backoff).
+ * Stop: node_wlcheck_stop (the thread) before node_sync_stop, then
+ * node_wlcheck_free.
+ */
+tims_rc node_wlcheck_start(struct tims_node *n, struct tims_err *err);
+void node_wlcheck_stop(struct tims_node *n);
+void node_wlcheck_free(struct tims_node *n);
+void node_wlcheck_lock(struct tims_node *n);
+void node_wlcheck_unlock(struct tims_node *n);
+void node_wlcheck_kick(struct tims_node *n);
+size_t node_wlcheck_repairs(struct tims_node *n, char lists[][TIMS_WL_LIST_NAME_MAX + 1],
+			    size_t max);
+/* {"period_ms", "checked_ms", "took_ms", "checks", "lists", "mismatched":
+ * [{"list", "version", "reason", "since_ms"}], "error"?} or null. */
+json_t *node_wlcheck_status(struct tims_node *n);
 
 /* A line for the process log (no personal data). */
 void node_log(struct tims_node *n, const char *fmt, ...)

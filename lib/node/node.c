@@ -445,16 +445,19 @@ json_t *node_screening_status(struct tims_node *n)
 
 		if (t > 0 && gmtime_r(&t, &tm))
 			strftime(upd, sizeof(upd), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		/* The age of what the booth screens against: since it last changed. */
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:s, s:I}",
+		/* The age of what the booth screens against: since it last changed;
+		 * whether it is the centre's or the post's own list. */
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:s}",
 			"list", lists[i].name, "kind", tims_wl_kind_name(lists[i].kind),
 			"version", (json_int_t)lists[i].version, "active", (json_int_t)lists[i].active,
-			"updated", upd, "age_s", (json_int_t)(t > 0 ? time(NULL) - t : -1)));
+			"updated", upd, "age_s", (json_int_t)(t > 0 ? time(NULL) - t : -1),
+			"origin", tims_bundle_is_centre_list(n->dir, lists[i].name) ? "centre" : "local"));
 	}
 	free(lists);
-	/* What came from the centre, and when: the age of the watchlists. */
-	return json_pack("{s:b, s:o, s:o}", "available", 1, "lists", arr, "from_centre",
-			 tims_bundle_held_json(n->dir));
+	/* What came from the centre, and when: the age of the watchlists; the
+	 * copies checked against their signed digests (wlcheck.c). */
+	return json_pack("{s:b, s:o, s:o, s:o}", "available", 1, "lists", arr, "from_centre",
+			 tims_bundle_held_json(n->dir), "integrity", node_wlcheck_status(n));
 }
 
 static int64_t now_ms(void)
@@ -593,6 +596,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	    (rc = tims_oversight_load(n->dir, &n->ov, err)) ||
 	    (rc = node_usage_load(n, err)) ||
 	    (rc = load_watchlists(n, err)) ||
+	    (rc = node_wlcheck_start(n, err)) || /* wlcheck.c: before serving */
 	    (rc = load_booth(n, err)) ||
 	    (rc = load_tls(n, &crt, &key, err)))
 		goto fail;
@@ -663,7 +667,9 @@ void tims_node_stop(struct tims_node *n)
 	pthread_mutex_unlock(&n->lock);
 	if (n->timer_running)
 		pthread_join(n->timer, NULL);
+	node_wlcheck_stop(n); /* it queues events: before they stop */
 	node_sync_stop(n);
+	node_wlcheck_free(n);
 	/* Owed audit events already in audit.db need not be looked at again. */
 	/* Not when the audit log never opened (a start that failed): then
 	 * nothing was appended for them. */

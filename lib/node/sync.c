@@ -567,7 +567,7 @@ out:
  * then swap it in. Exposed for `tims post apply-bundle` through the store
  * functions; here for the ones fetched from the centre.
  */
-static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len,
+static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, int repair,
 			    struct tims_err *err)
 {
 	struct tims_bundle b;
@@ -580,10 +580,14 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len,
 	snprintf(dir, sizeof(dir), "%s/watchlists", s->n->dir);
 	if ((rc = tims_bundle_open(json, len, &s->bundle_key, s->centre, &b, err)))
 		return rc;
-	/* over the version and digest held (a diverged list raises its alert) */
+	/* over the version and digest held (a diverged list raises its alert);
+	 * never while the copies are checked (wlcheck.c) */
+	node_wlcheck_lock(s->n);
 	if ((rc = tims_wl_open(dir, true, &wl, err)) ||
-	    (rc = tims_bundle_apply_held(s->n->dir, wl, &b, err)) ||
+	    (rc = repair ? tims_bundle_repair_held(s->n->dir, wl, &b, err)
+			 : tims_bundle_apply_held(s->n->dir, wl, &b, err)) ||
 	    (rc = tims_wl_load_index(wl, &ix, err))) {
+		node_wlcheck_unlock(s->n);
 		tims_wl_close(wl);
 		tims_bundle_release(&b);
 		return rc;
@@ -591,12 +595,19 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len,
 	pthread_rwlock_wrlock(&s->n->screen_rw);
 	old_wl = s->n->wl;
 	old_ix = s->n->ix;
+	/* the other lists' quarantine stays; this one's content was checked */
+	tims_wl_quarantine_copy(wl, old_wl, b.list);
 	s->n->wl = wl;
 	s->n->ix = ix;
 	pthread_rwlock_unlock(&s->n->screen_rw);
+	node_wlcheck_unlock(s->n);
+	node_wlcheck_kick(s->n);
 	tims_screen_index_free(old_ix);
 	tims_wl_close(old_wl);
-	if (b.base)
+	if (repair)
+		node_log(s->n, "watchlist %s: repaired with version %" PRIu64 " from the centre, "
+			 "whole", b.list, b.version);
+	else if (b.base)
 		node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied (a delta "
 			 "from version %" PRIu64 ")", b.list, b.version, b.base);
 	else
@@ -604,6 +615,33 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len,
 			 b.version);
 	tims_bundle_release(&b);
 	return TIMS_OK;
+}
+
+/* Copies that do not match their signed digests (wlcheck.c): each fetched
+ * whole and applied over the version held. */
+static void repair_lists(struct node_sync *s, struct tims_sync_peer *peer, struct tims_buf *b)
+{
+	char lists[8][TIMS_WL_LIST_NAME_MAX + 1];
+	size_t n = node_wlcheck_repairs(s->n, lists, 8);
+
+	for (size_t i = 0; i < n; i++) {
+		struct tims_err err;
+		char path[160];
+		long status = 0;
+
+		if (!lists[i][0] || strspn(lists[i], "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
+		    strlen(lists[i]))
+			continue;
+		snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%.*s", TIMS_WL_LIST_NAME_MAX, lists[i]);
+		if (tims_sync_conn_http(s->conn, peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, b,
+					&status, &err) || status != 200) {
+			node_log(s->n, "watchlist %s: the whole list for its repair not fetched (%ld)",
+				 lists[i], status);
+			continue;
+		}
+		if (apply_bundle(s, b->buf, b->len, 1, &err))
+			node_log(s->n, "watchlist %s: repair refused: %s", lists[i], tims_err_msg(&err));
+	}
 }
 
 /* Apply this post's officer roster: accounts as the centre holds them. */
@@ -648,6 +686,8 @@ static void pull_bundles(struct node_sync *s)
 	json_t *j = NULL, *arr;
 	long status;
 
+	if (s->has_bundle_key)
+		repair_lists(s, &peer, &b);
 	if (!s->has_bundle_key ||
 	    tims_sync_conn_http(s->conn, &peer, "GET", "/api/v1/sync/bundles", NULL, 0, NULL, ANSWER_MAX, &ans,
 			   &status, &err) || status != 200)
@@ -696,7 +736,7 @@ static void pull_bundles(struct node_sync *s)
 			if (tims_sync_http(&peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, &b,
 					   &status, &err) || status != 200)
 				continue;
-			if (apply_bundle(s, b.buf, b.len, &err))
+			if (apply_bundle(s, b.buf, b.len, 0, &err))
 				node_log(s->n, "bundle %s refused: %s", list, tims_err_msg(&err));
 			continue;
 		}
@@ -714,7 +754,7 @@ static void pull_bundles(struct node_sync *s)
 				node_log(s->n, "bundle %s: not fetched (%ld)", list, status);
 				break;
 			}
-			rc = apply_bundle(s, b.buf, b.len, &err);
+			rc = apply_bundle(s, b.buf, b.len, 0, &err);
 			if (rc == TIMS_ERR_STATE && !whole)
 				continue; /* a delta that does not fit: the whole list */
 			if (rc)

@@ -781,6 +781,9 @@ tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
 		}
 		sqlite3_finalize(st);
 	}
+	if ((rc = tims__wl_record_change(wl, im.list_id, im.version, "import",
+					 (uint64_t)(res->stored + res->removed), NULL, err)))
+		goto fail;
 	if (sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = tims__wl_dberr(wl, err, "commit");
 		goto fail;

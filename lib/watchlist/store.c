@@ -44,6 +44,16 @@ static const char schema[] =
 	"  content BLOB NOT NULL,"
 	"  digest BLOB NOT NULL,"
 	"  prev BLOB NOT NULL,"
+	"  PRIMARY KEY (list_id, version));"
+	/* Who made each version, and how (tims_wl_change). */
+	"CREATE TABLE IF NOT EXISTS list_changes ("
+	"  list_id INTEGER NOT NULL REFERENCES lists(id),"
+	"  version INTEGER NOT NULL,"
+	"  action TEXT NOT NULL CHECK (action IN ('import','remove','bundle')),"
+	"  actor TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  ref TEXT NOT NULL DEFAULT '',"
+	"  time_s INTEGER NOT NULL,"
 	"  PRIMARY KEY (list_id, version));";
 
 static const char *const kind_names[] = { NULL, "persons", "documents", "vehicles" };
@@ -145,13 +155,31 @@ tims_rc tims__wl_find_list(struct tims_wl *wl, const char *name, int64_t *id,
 	return rc;
 }
 
+static tims_rc lists_query(struct tims_wl *wl, bool counts, struct tims_wl_list_info **out,
+			   size_t *n, struct tims_err *err);
+
 tims_rc tims_wl_lists(struct tims_wl *wl, struct tims_wl_list_info **out,
 		      size_t *n, struct tims_err *err)
 {
-	static const char q[] =
+	return lists_query(wl, true, out, n, err);
+}
+
+tims_rc tims_wl_lists_brief(struct tims_wl *wl, struct tims_wl_list_info **out,
+			    size_t *n, struct tims_err *err)
+{
+	return lists_query(wl, false, out, n, err);
+}
+
+static tims_rc lists_query(struct tims_wl *wl, bool counts, struct tims_wl_list_info **out,
+			   size_t *n, struct tims_err *err)
+{
+	const char *q = counts ?
 		"SELECT l.id, l.name, l.kind, l.version, l.threshold,"
 		" (SELECT count(*) FROM entries e WHERE e.list_id = l.id AND e.deleted_version IS NULL),"
 		" (SELECT count(*) FROM entries e WHERE e.list_id = l.id AND e.deleted_version IS NOT NULL),"
+		" CAST(strftime('%s', l.updated) AS INTEGER)"
+		" FROM lists l ORDER BY l.name" :
+		"SELECT l.id, l.name, l.kind, l.version, l.threshold, 0, 0,"
 		" CAST(strftime('%s', l.updated) AS INTEGER)"
 		" FROM lists l ORDER BY l.name";
 	struct tims_wl_list_info *v = NULL;
@@ -243,8 +271,13 @@ tims_rc tims_wl_remove(struct tims_wl *wl, const char *list, const char *ref,
 		snprintf(sql, sizeof(sql),
 			 "UPDATE lists SET version = %" PRIu64 ", updated = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now')"
 			 " WHERE id = %" PRId64, v, id);
-		if (sqlite3_exec(wl->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		if (sqlite3_exec(wl->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			goto db;
+		if ((rc = tims__wl_record_change(wl, id, v, "remove", (uint64_t)changes, ref, err))) {
+			sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		if (sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 			goto db;
 	}
 	*removed = (size_t)changes;
@@ -580,15 +613,57 @@ out:
 	return rc;
 }
 
+static int hash_cb(const char *s, size_t n, void *ud)
+{
+	crypto_hash_sha256_update(ud, (const unsigned char *)s, n);
+	return 0;
+}
+
 tims_rc tims_wl_content_hash(struct tims_wl *wl, const char *list, uint8_t out[32],
 			     struct tims_err *err)
 {
-	struct tims_buf b = TIMS_BUF_INIT(TIMS_WL_IMPORT_MAX);
-	tims_rc rc = tims_wl_export(wl, list, 0, &b, err);
+	crypto_hash_sha256_state h;
+	sqlite3_stmt *st;
+	enum tims_wl_kind kind;
+	int64_t id;
+	tims_rc rc;
+	int r = SQLITE_DONE;
 
+	if ((rc = tims__wl_find_list(wl, list, &id, &kind, NULL, err)))
+		return rc;
+	/* Line for line what tims_wl_export writes (row_json, then without
+	 * list, kind and version, keys sorted), hashed as it is made. */
+	if (sqlite3_prepare_v2(wl->db, "SELECT ref, data, id FROM entries WHERE list_id = ?1"
+			       " AND deleted_version IS NULL ORDER BY ref", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "entries");
+	sqlite3_bind_int64(st, 1, id);
+	crypto_hash_sha256_init(&h);
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *o = json_object(), *data;
+
+		data = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+		if (!o || !json_is_object(data)) {
+			rc = tims_err_set(err, o ? TIMS_ERR_TAMPER : TIMS_ERR_NOMEM,
+					  "entry %lld: stored data is not JSON",
+					  (long long)sqlite3_column_int64(st, 2));
+		} else {
+			json_object_set_new(o, "ref", json_string((const char *)sqlite3_column_text(st, 0)));
+			json_object_update(o, data);
+			json_object_del(o, "list");
+			json_object_del(o, "kind");
+			json_object_del(o, "version");
+			if (json_dump_callback(o, hash_cb, &h, JSON_COMPACT | JSON_SORT_KEYS))
+				rc = tims_err_set(err, TIMS_ERR_NOMEM, "watchlist %s: out of memory", list);
+			crypto_hash_sha256_update(&h, (const unsigned char *)"\n", 1);
+		}
+		json_decref(data);
+		json_decref(o);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = tims__wl_dberr(wl, err, "entries");
+	sqlite3_finalize(st);
 	if (!rc)
-		crypto_hash_sha256(out, (const unsigned char *)(b.buf ? b.buf : ""), b.len);
-	tims_buf_release(&b);
+		crypto_hash_sha256_final(&h, out);
 	return rc;
 }
 
@@ -689,6 +764,184 @@ tims_rc tims_wl_digest(struct tims_wl *wl, const char *list, struct tims_wl_dige
 	sqlite3_bind_blob(st, 4, d->digest, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, d->prev, 32, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? TIMS_OK : tims__wl_dberr(wl, err, "list_digests");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* --- who changed a list ---------------------------------------------------- */
+
+void tims_wl_set_actor(struct tims_wl *wl, const char *actor, bool from_centre)
+{
+	snprintf(wl->actor, sizeof(wl->actor), "%s", actor ? actor : "");
+	wl->from_centre = from_centre;
+}
+
+tims_rc tims__wl_record_change(struct tims_wl *wl, int64_t list_id, uint64_t version,
+			       const char *action, uint64_t count, const char *ref,
+			       struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+
+	if (sqlite3_prepare_v2(wl->db, "INSERT OR REPLACE INTO list_changes (list_id, version,"
+			       " action, actor, count, ref, time_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+			       " CAST(strftime('%s','now') AS INTEGER))", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_changes");
+	sqlite3_bind_int64(st, 1, list_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+	sqlite3_bind_text(st, 3, wl->from_centre ? "bundle" : action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, wl->actor[0] ? wl->actor : "-", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)count);
+	sqlite3_bind_text(st, 6, ref ? ref : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = tims__wl_dberr(wl, err, "list_changes");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void change_row(sqlite3_stmt *st, struct tims_wl_change *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->version = (uint64_t)sqlite3_column_int64(st, 0);
+	snprintf(c->action, sizeof(c->action), "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(c->actor, sizeof(c->actor), "%s", (const char *)sqlite3_column_text(st, 2));
+	c->count = (uint64_t)sqlite3_column_int64(st, 3);
+	snprintf(c->ref, sizeof(c->ref), "%s", (const char *)sqlite3_column_text(st, 4));
+	c->time_s = sqlite3_column_int64(st, 5);
+}
+
+tims_rc tims_wl_changes(struct tims_wl *wl, const char *list, uint64_t since, size_t max,
+			struct tims_wl_change *out, size_t *n, struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	tims_rc rc;
+	int r = SQLITE_DONE;
+
+	*n = 0;
+	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)))
+		return rc;
+	if (sqlite3_prepare_v2(wl->db, "SELECT version, action, actor, count, ref, time_s"
+			       " FROM list_changes WHERE list_id = ?1 AND version > ?2"
+			       " ORDER BY version LIMIT ?3", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_changes");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, since > INT64_MAX ? INT64_MAX : (sqlite3_int64)since);
+	sqlite3_bind_int64(st, 3, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+	while (*n < max && (r = sqlite3_step(st)) == SQLITE_ROW)
+		change_row(st, &out[(*n)++]);
+	if (*n < max && r != SQLITE_DONE)
+		rc = tims__wl_dberr(wl, err, "list_changes");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+tims_rc tims_wl_change_at(struct tims_wl *wl, const char *list, uint64_t version,
+			  struct tims_wl_change *c, struct tims_err *err)
+{
+	size_t n;
+	tims_rc rc;
+
+	memset(c, 0, sizeof(*c));
+	if (version == 0)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "watchlist %s: no version 0", list);
+	if ((rc = tims_wl_changes(wl, list, version - 1, 1, c, &n, err)))
+		return rc;
+	if (n == 0 || c->version != version) {
+		memset(c, 0, sizeof(*c));
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "watchlist %s: no change recorded for "
+				    "version %" PRIu64, list, version);
+	}
+	return TIMS_OK;
+}
+
+/* --- quarantine: lists not to be screened against ------------------------ */
+
+tims_rc tims_wl_quarantine(struct tims_wl *wl, const char *list, const char *reason,
+			   struct tims_err *err)
+{
+	for (size_t i = 0; i < wl->nquarantine; i++)
+		if (!strcmp(wl->quarantine[i].list, list)) {
+			if (reason) {
+				snprintf(wl->quarantine[i].reason, sizeof(wl->quarantine[i].reason),
+					 "%s", reason);
+			} else {
+				wl->quarantine[i] = wl->quarantine[--wl->nquarantine];
+			}
+			return TIMS_OK;
+		}
+	if (!reason)
+		return TIMS_OK;
+	if (wl->nquarantine == TIMS_WL_QUARANTINE_MAX) {
+		wl->quarantine_overflow = true; /* every list, then */
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "quarantine: more than %d lists",
+				    TIMS_WL_QUARANTINE_MAX);
+	}
+	snprintf(wl->quarantine[wl->nquarantine].list, sizeof(wl->quarantine[0].list), "%s", list);
+	snprintf(wl->quarantine[wl->nquarantine].reason, sizeof(wl->quarantine[0].reason), "%s",
+		 reason);
+	wl->nquarantine++;
+	return TIMS_OK;
+}
+
+bool tims_wl_quarantined(const struct tims_wl *wl, const char *list, char *reason, size_t cap)
+{
+	for (size_t i = 0; wl && i < wl->nquarantine; i++)
+		if (!strcmp(wl->quarantine[i].list, list)) {
+			if (reason && cap)
+				snprintf(reason, cap, "%s", wl->quarantine[i].reason);
+			return true;
+		}
+	if (wl && wl->quarantine_overflow) {
+		if (reason && cap)
+			snprintf(reason, cap, "too many lists quarantined");
+		return true;
+	}
+	return false;
+}
+
+void tims_wl_quarantine_copy(struct tims_wl *dst, const struct tims_wl *src, const char *except)
+{
+	if (!dst || !src)
+		return;
+	for (size_t i = 0; i < src->nquarantine; i++)
+		if (!except || strcmp(src->quarantine[i].list, except))
+			tims_wl_quarantine(dst, src->quarantine[i].list, src->quarantine[i].reason,
+					   NULL);
+	dst->quarantine_overflow = dst->quarantine_overflow || src->quarantine_overflow;
+}
+
+bool tims_wl_quarantine_any(const struct tims_wl *wl, char *msg, size_t cap)
+{
+	if (!wl || (!wl->nquarantine && !wl->quarantine_overflow))
+		return false;
+	if (wl->nquarantine)
+		snprintf(msg, cap, "watchlist %s is not screened at this post: %s; screening is "
+			 "unavailable until it is repaired from the centre",
+			 wl->quarantine[0].list, wl->quarantine[0].reason);
+	else
+		snprintf(msg, cap, "more than %d watchlists are quarantined at this post: "
+			 "screening is unavailable", TIMS_WL_QUARANTINE_MAX);
+	return true;
+}
+
+tims_rc tims_wl_set_threshold(struct tims_wl *wl, const char *list, double threshold,
+			      struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	tims_rc rc;
+
+	if (!(threshold >= 0 && threshold <= 1))
+		return tims_err_set(err, TIMS_ERR_INVALID, "threshold: not between 0 and 1");
+	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)))
+		return rc;
+	if (sqlite3_prepare_v2(wl->db, "UPDATE lists SET threshold = ?1 WHERE id = ?2", -1, &st,
+			       NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "lists");
+	sqlite3_bind_double(st, 1, threshold);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? TIMS_OK : tims__wl_dberr(wl, err, "lists");
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -113,8 +113,13 @@ tims_rc tims_wl_screen_person(struct tims_wl *wl, struct tims_screen_index *ix,
 {
 	struct tims_screen_hit *hits = calloc(SCREEN_MAX_PERSONS, sizeof(*hits));
 	size_t n = 0, cand = 0;
+	char qmsg[400];
 	tims_rc rc;
 
+	if (tims_wl_quarantine_any(wl, qmsg, sizeof(qmsg))) { /* fail closed */
+		free(hits);
+		return tims_err_set(err, TIMS_ERR_STATE, "%s", qmsg);
+	}
 	if (!hits)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "person search: out of memory");
 	if ((rc = tims_screen_index_search(ix, q, s, true, hits, SCREEN_MAX_PERSONS, &n, &cand))) {
@@ -187,6 +192,17 @@ static tims_rc ident_hits(struct tims_wl *wl, struct tims_screen_index *ix,
 	return TIMS_OK;
 }
 
+/* A copy that does not match the centre's signed digest: not screened
+ * against, and no screening that skips it either (fail closed). */
+static tims_rc quarantine_check(const struct tims_wl *wl, struct tims_err *err)
+{
+	char msg[400];
+
+	if (!tims_wl_quarantine_any(wl, msg, sizeof(msg)))
+		return TIMS_OK;
+	return tims_err_set(err, TIMS_ERR_STATE, "%s", msg);
+}
+
 static int given(const char *s)
 {
 	return s && *s;
@@ -204,6 +220,8 @@ tims_rc tims_wl_screen(struct tims_wl *wl, struct tims_screen_index *ix,
 	tims_err_clear(err);
 	out->nhits = 0;
 	out->candidates = 0;
+	if ((rc = quarantine_check(wl, err)))
+		return rc;
 	if (given(qy->doc_number) &&
 	    (rc = ident_hits(wl, ix, TIMS_IDENT_DOCUMENT, qy->doc_number, qy->doc_issuer,
 			     out, err)))

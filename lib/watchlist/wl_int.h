@@ -11,9 +11,25 @@
 
 #include "tims/watchlist.h"
 
+struct tims_wl_quarantine {
+	char list[TIMS_WL_LIST_NAME_MAX + 1];
+	char reason[200];
+};
+
 struct tims_wl {
 	sqlite3 *db;
+	char actor[TIMS_WL_ACTOR_MAX + 1];   /* "" : not known */
+	bool from_centre;                    /* changes are bundles applied */
+	size_t nquarantine;
+	bool quarantine_overflow;            /* more than fit: every list */
+	struct tims_wl_quarantine quarantine[TIMS_WL_QUARANTINE_MAX];
 };
+
+/* Record the change that made `version` of list_id (inside the caller's
+ * transaction). */
+tims_rc tims__wl_record_change(struct tims_wl *wl, int64_t list_id, uint64_t version,
+			       const char *action, uint64_t count, const char *ref,
+			       struct tims_err *err);
 
 /* An input row checked and normalised: the JSON stored as `data`, and the
  * identifiers the index keys on ("" when none). */
