@@ -139,6 +139,11 @@ tims_rc tims_alert_config_parse(struct tims_alert_config *c, const char *text, s
 tims_rc tims_alert_config_load(const char *dir, struct tims_alert_config *c,
 			       struct tims_err *err);
 
+/* DIR/alert.key: the key of the documents' hashes in alerts (32 random
+ * bytes, 0600, made on first use). */
+tims_rc tims_alert_key_load(const char *dir, uint8_t key[TIMS_ALERT_KEY_BYTES],
+			    struct tims_err *err);
+
 /* --- the engine --- */
 
 struct tims_alert_engine;

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <sodium.h>
 
 #include "tims/alert.h"
 #include "tims/buf.h"
@@ -379,4 +380,30 @@ tims_rc tims_alert_config_load(const char *dir, struct tims_alert_config *c,
 	if (rc)
 		return tims_err_set(err, rc, "%s: %s", path, e.msg);
 	return TIMS_OK;
+}
+
+tims_rc tims_alert_key_load(const char *dir, uint8_t key[TIMS_ALERT_KEY_BYTES],
+			    struct tims_err *err)
+{
+	struct tims_buf b = TIMS_BUF_INIT(TIMS_ALERT_KEY_BYTES);
+	char path[4096];
+	tims_rc rc;
+
+	if (snprintf(path, sizeof(path), "%s/alert.key", dir) >= (int)sizeof(path))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
+	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		randombytes_buf(key, TIMS_ALERT_KEY_BYTES);
+		return tims_write_file(path, key, TIMS_ALERT_KEY_BYTES, 0600, 0, err);
+	}
+	if ((rc = tims_read_file(path, TIMS_ALERT_KEY_BYTES, &b, err)))
+		return rc;
+	if (b.len != TIMS_ALERT_KEY_BYTES)
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: want %d bytes", path,
+				  TIMS_ALERT_KEY_BYTES);
+	else
+		memcpy(key, b.buf, TIMS_ALERT_KEY_BYTES);
+	if (b.buf)
+		sodium_memzero(b.buf, b.alloc);
+	tims_buf_release(&b);
+	return rc;
 }

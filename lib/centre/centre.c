@@ -507,6 +507,8 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 		rc = centre_db_err(c, "open", err);
 		goto fail;
 	}
+	if ((rc = centre_alerts_schema(c, err))) /* the alert queue (alerts.c) */
+		goto fail;
 	/* The mirrors are data, not identity: an operator who moved mirror/
 	 * aside for a rebuild (docs/operations.md, the outage drill) gets an
 	 * empty one back, to be filled from the posts. */
@@ -535,6 +537,7 @@ void tims_centre_free(struct tims_centre *c)
 {
 	if (!c)
 		return;
+	centre_alerts_stop(c);
 	if (c->maint_on) {
 		pthread_mutex_lock(&c->maint_lock);
 		c->maint_stop = 1;
@@ -1185,7 +1188,7 @@ tims_rc tims_centre_alert_ack(struct tims_centre *c, int64_t id, const char *by,
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&c->db_lock);
 	if (sqlite3_prepare_v2(c->db, "UPDATE alerts SET acked_ms = ?2, acked_by = ?3"
-			       " WHERE id = ?1 AND acked_ms IS NULL"
+			       " WHERE id = ?1 AND acked_ms IS NULL AND closed_ms IS NULL"
 			       " RETURNING kind, origin, detail, count", -1, &st, NULL) != SQLITE_OK) {
 		rc = centre_db_err(c, "acknowledging an alert", err);
 		goto out;

@@ -54,6 +54,8 @@ struct tims_centre {
 	pthread_mutex_t maint_lock;
 	pthread_cond_t maint_cond;
 	int maint_stop;
+	/* unusual reading over the audit logs (alerts.c) */
+	struct centre_alerts *alerts;
 };
 
 tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
@@ -98,8 +100,24 @@ tims_rc centre_h_dash_posts(void *app, struct tims_http_req *req, struct tims_ht
 tims_rc centre_h_dash_traffic(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc centre_h_dash_hits(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc centre_h_dash_alerts(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+/* alerts_queue.c: the alerts panel as a queue (ack, assign, close). */
 extern const struct tims_json_field centre_ack_schema[];
+extern const struct tims_json_field centre_assign_schema[];
+extern const struct tims_json_field centre_close_schema[];
 tims_rc centre_h_dash_ack(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_dash_assign(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_dash_close(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+/* alerts.c: unusual reading (docs/alerts.md). The queue's columns and the
+ * cursors in centre.db (at open); the evaluation thread (serve; stopped by
+ * tims_centre_free); a post's unusual-reading event: 1 when its alert is to
+ * be opened (not opened under its key before), *severe and its line
+ * (db_lock held). */
+tims_rc centre_alerts_schema(struct tims_centre *c, struct tims_err *err);
+tims_rc centre_alerts_start(struct tims_centre *c, void (*log)(void *ctx, const char *line),
+			    void *log_ctx, struct tims_err *err);
+void centre_alerts_stop(struct tims_centre *c);
+int centre_alerts_post_event(struct tims_centre *c, const char *detail, int *severe,
+			     char *line, size_t cap);
 tims_rc centre_h_dash_overstays(void *app, struct tims_http_req *req,
 				struct tims_http_resp *resp);
 tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);

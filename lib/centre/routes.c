@@ -468,6 +468,10 @@ static const struct tims_http_route routes[] = {
 	  TIMS_ROLE_ADMIN, 0, NULL, centre_h_dash_alerts, TIMS_ROUTE_PASSIVE },
 	{ "POST", "/api/v1/dashboard/alerts/ack", TIMS_ROLE_SUPERVISOR, 256, centre_ack_schema,
 	  centre_h_dash_ack, 0 },
+	{ "POST", "/api/v1/dashboard/alerts/assign", TIMS_ROLE_SUPERVISOR, 512,
+	  centre_assign_schema, centre_h_dash_assign, 0 },
+	{ "POST", "/api/v1/dashboard/alerts/close", TIMS_ROLE_SUPERVISOR, 4096,
+	  centre_close_schema, centre_h_dash_close, 0 },
 	{ "GET", "/api/v1/dashboard/events", TIMS_ROLE_SUPERVISOR, 0, NULL, centre_h_dash_events,
 	  TIMS_ROUTE_PASSIVE },
 	{ "GET", "/api/v1/dashboard/overstays", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0,
@@ -509,6 +513,7 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 		goto out;
 	if ((rc = tims_centre_reindex(c, &added, err)) ||
 	    (rc = centre_maintain_start(c, err)) ||
+	    (rc = centre_alerts_start(c, log, log_ctx, err)) ||
 	    (rc = tims_officers_open_dir(c->dir, TIMS_PW_COST_INTERACTIVE, &s->officers, err)))
 		goto out;
 	if ((rc = centre_path(c, "tls.crt", path, err)) ||

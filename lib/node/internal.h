@@ -65,6 +65,7 @@ struct tims_node {
 	struct tims_oversight_config ov;   /* limits, purposes (oversight.c) */
 	struct node_usage_table *usage;    /* uses per officer, last hour (oversight.c) */
 	struct node_events *events;        /* events for the centre (events.c) */
+	struct node_unusual *unusual;      /* unusual reading while offline (unusual.c) */
 };
 
 extern const struct tims_http_route tims_node_routes[];
@@ -221,6 +222,16 @@ void node_events_deliver(struct tims_node *n, struct tims_sync_conn *conn,
 			 const struct tims_sync_peer *peer);
 /* {"pending", "oldest_pending_ms", "last_seq", "sent", "last_sent_ms", "last_error"?}. */
 json_t *node_events_status(struct tims_node *n);
+
+/*
+ * unusual.c: the alert rules over this post's audit log (docs/alerts.md),
+ * raised as unusual-reading events while the centre is not online. Start
+ * after node_sync_start, stop before node_sync_stop; the status route's
+ * {"interval_s", "audit_read_to", "raised_offline": [{"time_ms", "alert"}]}.
+ */
+tims_rc node_unusual_start(struct tims_node *n, struct tims_err *err);
+void node_unusual_stop(struct tims_node *n);
+json_t *node_unusual_status(struct tims_node *n);
 
 /* A line for the process log (no personal data). */
 void node_log(struct tims_node *n, const char *fmt, ...)
