@@ -27,7 +27,6 @@ struct centre_alerts {
 	struct tims_centre *c;
 	struct tims_alert_config cfg;
 	struct tims_alert_engine *e;
-	struct tims_audit *own;          /* a reading handle of DIR/audit.db */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
 	pthread_t thread;
@@ -320,38 +319,21 @@ static tims_rc feed_one(void *ctx, const char *post, uint64_t idx,
 			const struct tims_audit_event *ev)
 {
 	struct feed_ctx *f = ctx;
-	tims_rc rc = tims_alert_feed(f->a->e, post, idx, ev, f->now, collect, f->a);
+	tims_rc rc = tims_alert_feed(f->a->e, f->post, idx, ev, f->now, collect, f->a);
+
+	(void)post; /* the name; the engine has the origin */
 
 	if (!rc)
 		f->next = idx + 1;
 	return rc;
 }
 
-static tims_rc own_one(void *ctx, uint64_t idx, const struct tims_audit_event *ev)
-{
-	struct feed_ctx *f = ctx;
-
-	return feed_one(ctx, f->post, idx, ev); /* an erased event is ignored there */
-}
-
-/* The audit events of a log from `from`, at most max, in order. */
+/* The audit events of a log (the centre's own: post "") from `from`, at most
+ * max, in order (contract C2: lib/centre/ingest.c's mirrors). */
 static tims_rc scan(struct centre_alerts *a, const char *post, uint64_t from, size_t max,
 		    struct feed_ctx *f, struct tims_err *err)
 {
-	if (*post)
-		return TIMS_OK; /* the posts' audit logs reach the centre with C2 */
-	if (!a->own) {
-		char origin[TIMS_NOTE_MAX_NAME + 1], path[CENTRE_PATH_MAX];
-
-		if (centre_path(a->c, "audit.db", path, err))
-			return TIMS_ERR_TOOBIG;
-		if (access(path, F_OK) != 0)
-			return TIMS_OK; /* nothing audited yet */
-		snprintf(origin, sizeof(origin), "%s/audit", a->c->name);
-		if (tims_audit_open_keyed(a->c->dir, origin, "audit", TIMS_AUDIT_READ, &a->own, err))
-			return err->rc ? err->rc : TIMS_ERR_IO;
-	}
-	return tims_audit_list(a->own, from, max, own_one, f, err);
+	return centre_audit_scan(a->c, post, from, max, feed_one, f, err);
 }
 
 /* One log: re-read quietly up to its cursor once (learning), then the new
@@ -359,7 +341,8 @@ static tims_rc scan(struct centre_alerts *a, const char *post, uint64_t from, si
 static tims_rc run_log(struct centre_alerts *a, const char *name, const char *origin,
 		       struct tims_err *err)
 {
-	struct feed_ctx f = { a, name, 0, tims_mlog_now_ms() };
+	/* the engine knows a post by its origin, as the post's own does */
+	struct feed_ctx f = { a, *name ? origin : "", 0, tims_mlog_now_ms() };
 	char log[TIMS_NOTE_MAX_NAME + 8];
 	uint64_t cur;
 	tims_rc rc;
@@ -517,7 +500,6 @@ void centre_alerts_stop(struct tims_centre *c)
 	if (a->running)
 		pthread_join(a->thread, NULL);
 	tims_alert_engine_free(a->e);
-	tims_audit_free(a->own);
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->cond);
 	free(a->fired);
