@@ -1,7 +1,7 @@
 # api-matrix.sh — every route of the post node × every role and no session,
 # over real HTTPS on loopback (curl; TOTP codes from oathtool).
 #
-# The expected matrix is read from docs/api.md, and checked first against
+# The expected matrix is read from docs/roles.md ("Post API"), and checked first against
 # the node's own route table (`tims post routes`): a route added to the code
 # and not to the documentation, or a role changed in one place only, fails
 # here. Then each route is called as each role, with a valid request: an
@@ -49,11 +49,11 @@ URL=$(sed -n 's/^listening on //p' "$T_TMP/serve.out" | sed 's|/$||')
 CA=$P/tls.crt
 
 # 1. The documentation's matrix is the code's.
-python3 - docs/api.md >"$T_TMP/doc.jsonl" <<'PY'
+python3 - docs/roles.md >"$T_TMP/doc.jsonl" <<'PY'
 import json, re, sys
 roles = ["officer", "supervisor", "analyst", "auditor", "admin"]
 text = open(sys.argv[1], encoding="utf-8").read()
-section = text.split("## Permission matrix", 1)[1].split("\n## ", 1)[0]
+section = text.split("## Post API", 1)[1].split("\n## ", 1)[0]
 for line in section.splitlines():
     m = re.match(r"\|\s*`(GET|POST|PUT|DELETE|PATCH) (/[^`]*)`\s*\|(.*)\|\s*$", line)
     if not m:
@@ -70,8 +70,8 @@ import json, sys
 for line in sys.stdin:
     r = json.loads(line)
     print(json.dumps({"method": r["method"], "path": r["path"], "roles": r["roles"]}))' >"$T_TMP/code.jsonl"
-t_ok "matrix: docs/api.md lists routes" test -s "$T_TMP/doc.jsonl"
-t_eq "matrix: docs/api.md's permission matrix is the node's route table" \
+t_ok "matrix: docs/roles.md lists the post's routes" test -s "$T_TMP/doc.jsonl"
+t_eq "matrix: docs/roles.md's Post API matrix is the node's route table" \
 	"$(sort "$T_TMP/code.jsonl")" "$(sort "$T_TMP/doc.jsonl")"
 
 # 2. Every route as every role, and with no session.

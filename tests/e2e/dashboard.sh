@@ -132,11 +132,11 @@ t_eq "roles: the auditor may not search" 403 \
 t_eq "roles: the role is checked before the body (a malformed search by the auditor)" 403 \
 	"$(dreq POST /api/v1/dashboard/search "$AUD" '{"kind":')"
 t_eq "sync routes: still refused without a post's certificate" 401 "$(dreq GET /api/v1/sync/state "$AUD")"
-# docs/dashboard.md's matrix is the centre's route table (dashboard routes).
-doc=$(python3 - docs/dashboard.md <<'PY'
+# docs/roles.md's matrix is the centre's route table (dashboard routes).
+doc=$(python3 - docs/roles.md <<'PY'
 import re, sys
-roles = ["supervisor", "analyst", "auditor", "admin"]
-text = open(sys.argv[1], encoding="utf-8").read().split("## Who may see what", 1)[1].split("\n## ", 1)[0]
+roles = ["officer", "supervisor", "analyst", "auditor", "admin"]
+text = open(sys.argv[1], encoding="utf-8").read().split("## Centre API", 1)[1].split("\n## ", 1)[0]
 for line in text.splitlines():
     m = re.match(r"\|\s*`(GET|POST|DELETE) (/api/v1/(?:dashboard/[a-z/]*|session))[^`]*`[^|]*\|(.*)\|\s*$", line)
     if m:
@@ -151,7 +151,7 @@ for l in sys.stdin:
     r = json.loads(l)
     if r["path"].startswith(("/api/v1/dashboard", "/api/v1/session")):
         print(r["method"], r["path"], ",".join(r["roles"]))')
-t_eq "roles: docs/dashboard.md's matrix is the centre's route table" "$(sort <<<"$code")" "$(sort <<<"$doc")"
+t_eq "roles: docs/roles.md's matrix is the centre's route table" "$(sort <<<"$code")" "$(sort <<<"$doc")"
 
 h=$(curl -s -D - -o /dev/null --cacert "$C/ca.crt" "$CURL_/")
 t_match "static: the dashboard's page, under a strict CSP" "Content-Security-Policy: default-src 'self'" "$h"
