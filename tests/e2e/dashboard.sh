@@ -33,6 +33,7 @@ secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 PASSWORD="dashboard password 1"
 
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C" >/dev/null
 S_SUP=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" kostova --name "Vera Kostova" --role supervisor | secret_of kostova)
 S_SUP2=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" dimov --name "Asen Dimov" --role supervisor | secret_of dimov)
 S_ANA=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" marinov --name "Ivo Marinov" --role analyst | secret_of marinov)
@@ -49,6 +50,7 @@ declare -A DIR PURL NODE TOKEN
 for n in post-a post-b; do
 	DIR[$n]=$T_TMP/$n
 	"$TIMS" post init "${DIR[$n]}" --origin "bg.example/$n" --kind land >/dev/null
+	cli_bootstrap "${DIR[$n]}" >/dev/null
 	echo "booth password 1" | "$TIMS" officer add --post "${DIR[$n]}" "b-$n" --name "Booth $n" --role officer |
 		secret_of "b-$n" >"$T_TMP/secret-$n"
 	"$TIMS" centre enrol-post "$C" "$n" --vkey "${DIR[$n]}/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-$n" >/dev/null
@@ -200,7 +202,7 @@ t_eq "alerts: an auditor may not close it" 403 "$(dreq POST /api/v1/dashboard/al
 t_eq "alerts: a supervisor closes it with a note" 200 \
 	"$(dreq POST /api/v1/dashboard/alerts/close "$SUP0" "{\"id\":$RID,\"note\":\"post-r was revoked on purpose\"}")"
 t_eq "alerts: once closed it leaves the panel" "0 0" "$(count_of "$(alerts)" peer-refused | cut -d' ' -f1,2)"
-a=$("$TIMS" audit list --centre "$C" --count 1000 2>&1)
+a=$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --count 1000 2>&1)
 t_match "alerts: the acknowledgement is in the centre's audit log" 'dashboard\.alert\.ack' "$a"
 t_match "alerts: ... and the closing, with its note" 'dashboard\.alert\.close.*revoked on purpose' "$a"
 curl -s -o /dev/null --cacert "$C/ca.crt" --cert "$T_TMP/enrol-r/client.crt" --key "$T_TMP/enrol-r/client.key" \
@@ -211,7 +213,7 @@ dreq DELETE /api/v1/session "$SUP0" >/dev/null
 # The centre's audit log holds the searches, with their purposes.
 out=$("$TIMS" centre audit-verify "$C" 2>&1)
 t_match "audit: the centre's audit log verifies" 'audit log: [0-9]+ events: ok' "$out"
-acts=$("$TIMS" audit list --centre "$C" --count 1000 2>&1)
+acts=$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --count 1000 2>&1)
 t_match "audit: the document search is recorded with its purpose" 'national\.history.*case 2026/114|case 2026/114.*national\.history' "$acts"
 t_match "audit: the overstay list is recorded with its purpose" 'national\.overstays.*weekly overstay review|weekly overstay review.*national\.overstays' "$acts"
 t_match "audit: the hits panel is recorded" 'dashboard\.hits' "$acts"

@@ -61,7 +61,7 @@ static tims_rc feed(struct tims_alert_engine *e, const char *post, const char *a
 static void check(struct tims_alert_engine *e, const char *post, const char *officer,
 		  const char *doc, int64_t t, int crossed, struct got *g)
 {
-	char q[200], r[200], cid[64];
+	char q[400], r[400], cid[64];
 
 	snprintf(cid, sizeof(cid), "c-%s-%lld", officer, (long long)t);
 	snprintf(q, sizeof(q), "{\"document\":\"%s\",\"issuing_state\":\"BGR\",\"manual\":false}", doc);
@@ -99,7 +99,7 @@ static void normal_week(struct tims_alert_engine *e, const char *officer, unsign
 	for (int d = 0; d < 7; d++)
 		for (int h = 6; h < 14; h++)
 			for (unsigned k = 0; k < per_hour; k++) {
-				char doc[32];
+				char doc[64];
 
 				snprintf(doc, sizeof(doc), "D%d%02d%03u", d, h, k);
 				check(e, "post-a", officer, doc, DAY0 + d * DAY + h * HOUR +
@@ -239,7 +239,10 @@ static void test_centre_rules(void)
 
 		for (int i = 0; i < 150; i++)
 			json_array_append_new(a, json_pack("{s:s}", "doc", "X"));
-		text = json_dumps(json_pack("{s:o, s:i}", "present", a, "offset", 0), JSON_COMPACT);
+		json_t *o = json_pack("{s:o, s:i}", "present", a, "offset", 0);
+
+		text = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
 		feed(e, "", "chief", "national.present", t, 200, "{\"kind\":\"present\",\"limit\":500}",
 		     "{\"present\":[],\"offset\":0}", &g);
 		T_EQ_INT(g.n[TIMS_ALERT_BULK_QUERY], 0, "a national query answering nobody: nothing");
