@@ -173,21 +173,25 @@ static tims_rc open_alert(struct tims_centre *c, const char *key, const char *or
 /*
  * A post's unusual-reading event (events.c, db_lock held, in its
  * transaction): its detail is "key=KEY\nseverity=severe|notice\nLINE"
- * (lib/node/alerts.c). The alert is opened unless the centre opened that
- * key itself; *severe and line say what to open.
+ * (lib/node/unusual.c). The alert is opened unless the centre opened that
+ * key of that post's log itself; *severe (as the centre's configuration
+ * says for the rule) and line say what to open.
  */
-int centre_alerts_post_event(struct tims_centre *c, const char *detail, int *severe,
-			     char *line, size_t cap)
+int centre_alerts_post_event(struct tims_centre *c, const char *origin, const char *detail,
+			     int *severe, char *line, size_t cap)
 {
 	const char *p = detail, *nl;
-	char key[200] = "";
+	char key[TIMS_NOTE_MAX_NAME + 200] = "", rule[32];
 	sqlite3_stmt *st = NULL;
+	unsigned r;
 	int fresh = 1;
 
 	*severe = 1;
 	snprintf(line, cap, "%s", detail);
-	if (!strncmp(p, "key=", 4) && (nl = strchr(p, '\n')) && (size_t)(nl - p - 4) < sizeof(key)) {
-		snprintf(key, sizeof(key), "%.*s", (int)(nl - p - 4), p + 4);
+	if (!strncmp(p, "key=", 4) && (nl = strchr(p, '\n')) && (size_t)(nl - p - 4) < 160) {
+		/* the post's own log's keys only: a post cannot stand for
+		 * another's, nor for the centre's */
+		snprintf(key, sizeof(key), "%s|%.*s", origin, (int)(nl - p - 4), p + 4);
 		p = nl + 1;
 		if (!strncmp(p, "severity=", 9) && (nl = strchr(p, '\n'))) {
 			*severe = !strncmp(p + 9, "severe\n", 7);
@@ -195,6 +199,10 @@ int centre_alerts_post_event(struct tims_centre *c, const char *detail, int *sev
 		}
 		snprintf(line, cap, "%s", p);
 	}
+	/* the centre's configuration says how severe a rule is, not the post */
+	snprintf(rule, sizeof(rule), "%.*s", (int)strcspn(line, " "), line);
+	if (c->alerts && (r = tims_alert_rule_parse(rule)))
+		*severe = c->alerts->cfg.rule[r].severity == TIMS_ALERT_SEVERE;
 	if (!key[0])
 		return 1;
 	if (sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO alert_fired (key, time_ms)"
@@ -245,22 +253,14 @@ static tims_rc commit(struct centre_alerts *a, const char *log, const char *orig
 		goto out;
 	}
 	for (size_t i = 0; i < a->nfired && !rc; i++) {
-		char line[700], org[TIMS_NOTE_MAX_NAME + 1];
+		char line[700], org[TIMS_NOTE_MAX_NAME + 1], key[TIMS_NOTE_MAX_NAME + 200];
 		int o;
 
 		tims_alert_describe(&a->fired[i], line, sizeof(line));
-		snprintf(org, sizeof(org), "%s", origin ? origin : "");
-		if (!origin && a->fired[i].post[0] &&
-		    sqlite3_prepare_v2(c->db, "SELECT origin FROM posts WHERE name = ?1", -1, &st,
-				       NULL) == SQLITE_OK) {
-			/* the tick's alerts: the post's origin from its name */
-			sqlite3_bind_text(st, 1, a->fired[i].post, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				snprintf(org, sizeof(org), "%s", sqlite3_column_text(st, 0));
-			sqlite3_finalize(st);
-			st = NULL;
-		}
-		rc = open_alert(c, a->fired[i].key, org, line,
+		/* the tick's alerts (origin NULL): the engine knows posts by origin */
+		snprintf(org, sizeof(org), "%s", origin ? origin : a->fired[i].post);
+		snprintf(key, sizeof(key), "%s|%s", org, a->fired[i].key);
+		rc = open_alert(c, key, org, line,
 				a->fired[i].severity == TIMS_ALERT_SEVERE, now, &o, err);
 		opened += (size_t)o;
 	}

@@ -146,7 +146,8 @@ static tims_rc store_one(struct tims_centre *c, sqlite3_stmt **st, const char *o
 	if (ev->kind == TIMS_EVENT_UNUSUAL_READING) {
 		/* raised by the post while offline (alerts.c): its rule's
 		 * severity; none if the centre opened it from the mirror */
-		level = centre_alerts_post_event(c, ev->detail, &severe, detail, sizeof(detail)) ?
+		level = centre_alerts_post_event(c, origin, ev->detail, &severe, detail,
+						 sizeof(detail)) ?
 			1 + severe : 0;
 	}
 	if (level) {

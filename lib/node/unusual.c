@@ -32,6 +32,8 @@ struct node_unusual {
 	struct tims_node *n;
 	struct tims_alert_config cfg;
 	struct tims_alert_engine *e;
+	struct tims_audit *audit;  /* a reading handle of its own: no request
+				      waits on the reads of the evaluation */
 	sqlite3 *db;
 	pthread_t thread;
 	pthread_mutex_t lock;   /* stop, cond; db for the status route */
@@ -181,7 +183,7 @@ static void evaluate(struct node_unusual *u)
 		tims_alert_engine_quiet(u->e, 1);
 		while (from < cur && !rc) {
 			f.next = from;
-			rc = tims_audit_list(n->audit, from, cur - from < BATCH ? cur - from : BATCH,
+			rc = tims_audit_list(u->audit, from, cur - from < BATCH ? cur - from : BATCH,
 					     feed_one, &f, &err);
 			if (f.next == from)
 				break;
@@ -193,7 +195,7 @@ static void evaluate(struct node_unusual *u)
 	}
 	while (!rc) {
 		f.next = cur;
-		if ((rc = tims_audit_list(n->audit, cur, BATCH, feed_one, &f, &err)))
+		if ((rc = tims_audit_list(u->audit, cur, BATCH, feed_one, &f, &err)))
 			break;
 		if (f.next == cur)
 			break;
@@ -243,7 +245,7 @@ tims_rc node_unusual_start(struct tims_node *n, struct tims_err *err)
 		goto fail;
 	rc = tims_alert_engine_new(&u->cfg, key, 0, &u->e, err);
 	sodium_memzero(key, sizeof(key));
-	if (rc)
+	if (rc || (rc = tims_audit_open(n->dir, TIMS_AUDIT_READ, &u->audit, err)))
 		goto fail;
 	if (sqlite3_open_v2(path, &u->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK ||
@@ -274,6 +276,7 @@ tims_rc node_unusual_start(struct tims_node *n, struct tims_err *err)
 	return TIMS_OK;
 fail:
 	tims_alert_engine_free(u->e);
+	tims_audit_free(u->audit);
 	sqlite3_close(u->db);
 	free(u);
 	return rc;
@@ -292,6 +295,7 @@ void node_unusual_stop(struct tims_node *n)
 	if (u->running)
 		pthread_join(u->thread, NULL);
 	tims_alert_engine_free(u->e);
+	tims_audit_free(u->audit);
 	sqlite3_close(u->db);
 	pthread_mutex_destroy(&u->lock);
 	pthread_cond_destroy(&u->cond);

@@ -39,7 +39,7 @@ S_SUP2=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" dimov --name "Asen D
 S_ANA=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" marinov --name "Ivo Marinov" --role analyst | secret_of marinov)
 S_AUD=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" popova --name "Lea Popova" --role auditor | secret_of popova)
 S_OFF=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" stoyanov --name "Ivan Stoyanov" --role officer | secret_of stoyanov)
-"$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null
+cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null
 "$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
 PIDS+=($!)
 wait_line "$T_TMP/centre.out" "listening on"
@@ -61,7 +61,7 @@ done
 printf '{"id":"paper-1","direction":"entry","officer":"archive","booth":"B1","crossed_at":"%s","person":{"doc_code":"P","issuer":"UZB","number":"UZ7741209","surname":"KARIMOV","given_names":"DILSHOD","nationality":"UZB","birth_date":"1988-05-14","sex":"M"},"visa":{"kind":"short","number":"VC7741209","issuer":"D","valid_from":"%s","valid_until":"%s","entries":0,"duration_days":90}}\n' \
 	"$(date -u -d '100 days ago' +%Y-%m-%dT%H:%M:%SZ)" "$(date -u -d '110 days ago' +%F)" \
 	"$(date -u -d '60 days' +%F)" >"$T_TMP/paper.jsonl"
-"$TIMS" cross import --post "${DIR[post-a]}" "$T_TMP/paper.jsonl" >/dev/null 2>&1
+cli_as "${DIR[post-a]}" supervisor "$TIMS" cross import --post "${DIR[post-a]}" "$T_TMP/paper.jsonl" >/dev/null 2>&1
 for n in post-a post-b; do
 	"$TIMS" post serve "${DIR[$n]}" --port 0 >"$T_TMP/$n.out" 2>"$T_TMP/$n.log" &
 	NODE[$n]=$!
