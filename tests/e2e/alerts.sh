@@ -232,5 +232,7 @@ t_eq "audit: the centre's audit log has the three actions on the alert, by whom,
 	"$(printf 'dashboard.alert.ack dimov  \ndashboard.alert.assign dimov marinov \ndashboard.alert.close dimov  checked with the post: training exercise')" "$acts"
 a=$(alerts_json "$SUP")
 t_absent "queue: once closed, the severe alert leaves the panel" "\"id\":$NINA_ID," "$a"
+t_absent "centre: the evaluation logged no error" 'alerts: (the centre|post )' "$(cat "$T_TMP/centre.log")"
+t_absent "post: the evaluation logged no error" 'alerts: ' "$(cat "$T_TMP/post.log")"
 t_eq "queue: closing it again is a 404" 404 "$(dreq POST /api/v1/dashboard/alerts/close "$SUP" "{\"id\":$NINA_ID,\"note\":\"again\"}")"
 t_end
