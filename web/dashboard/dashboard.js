@@ -17,6 +17,7 @@
     'admit-with-hit': 'admitted with a hit', hit: 'hit', 'discreet-hit': 'discreet check',
     'second-line': 'second line', correction: 'correction', 'identity-change': 'identity change',
     'paper-import': 'paper import', 'limit-exceeded': 'limit exceeded', impostor: 'impostor',
+    'unusual-reading': 'unusual reading (raised by the post offline)',
   };
   const IDLE_MS = 15 * 60 * 1000;
   const COLOURS = ['#0b4f9c', '#c2410c', '#0a6b2d', '#7c3aed', '#a4121c', '#0e7490', '#854d0e'];
