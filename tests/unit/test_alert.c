@@ -293,6 +293,28 @@ static void test_quiet(void)
 	tims_alert_engine_free(e);
 }
 
+/* A night shift wraps past midnight; shifts are in local time (+02:00). */
+static void test_night_shift(void)
+{
+	struct tims_alert_engine *e = engine("utc_offset +02:00\nshift owl 22:00-06:00\n", 0);
+	struct got g;
+
+	memset(&g, 0, sizeof(g));
+	if (!e)
+		return;
+	/* 21:30 UTC is 23:30 local, 03:00 UTC is 05:00 local: inside */
+	feed(e, "post-a", "owl", "history", DAY0 + 21 * HOUR + HOUR / 2, 200, "{\"document\":\"A1\"}", "{}", &g);
+	feed(e, "post-a", "owl", "history", DAY0 + DAY + 3 * HOUR, 200, "{\"document\":\"A2\"}", "{}", &g);
+	T_EQ_INT(g.n[TIMS_ALERT_OFF_SHIFT], 0, "a night shift 22:00-06:00: reads at 23:30 and 05:00 local are inside it");
+	/* 05:00 UTC is 07:00 local: outside */
+	feed(e, "post-a", "owl", "history", DAY0 + DAY + 5 * HOUR, 200, "{\"document\":\"A3\"}", "{}", &g);
+	T_EQ_INT(g.n[TIMS_ALERT_OFF_SHIFT], 1, "... a read at 07:00 local is outside it");
+	/* an officer without a shift and no default: not judged */
+	feed(e, "post-a", "lark", "history", DAY0 + DAY + 5 * HOUR, 200, "{\"document\":\"A3\"}", "{}", &g);
+	T_EQ_INT(g.n[TIMS_ALERT_OFF_SHIFT], 1, "an officer with no shift and no default shift is not judged");
+	tims_alert_engine_free(e);
+}
+
 static void test_bounded(void)
 {
 	struct tims_alert_engine *e = engine("max_officers 4096\nmax_documents 8192\n",
@@ -431,6 +453,7 @@ int main(void)
 	test_usual_rate();
 	test_centre_rules();
 	test_quiet();
+	test_night_shift();
 	test_bounded();
 	test_hostile();
 	return t_done();
