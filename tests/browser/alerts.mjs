@@ -73,6 +73,12 @@ try {
     await page.waitForSelector(row, { state: 'detached', timeout: WAIT });
     return waitText(page, '#alerts-msg', /Closed/);
   });
+  await check('queue: the closed alert is listed with who closed it, the assignee and the note', async () => {
+    await page.click('#alerts-closed-box summary');
+    const closed = `#alerts-closed tbody tr[data-id="${ID}"]`;
+    await page.waitForSelector(closed, { timeout: WAIT });
+    return waitText(page, closed, new RegExp(`${env('SUP')}.*${env('ASSIGNEE')}.*checked with the post: training exercise`));
+  });
   await shot(page, 'closed');
   await check('the page ran with no script error', () => errors.length === 0 || errors.join(' | '));
   await ctx.close();

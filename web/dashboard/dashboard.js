@@ -266,9 +266,19 @@
   }
 
   async function refreshAlerts() {
-    const r = await api('GET', '/api/v1/dashboard/alerts');
-    if (deny('p-alerts', r) || r.status !== 200) return;
+    const r = await api('GET', '/api/v1/dashboard/alerts?closed=10');
+    const forbidden = deny('p-alerts', r);
+    $('alerts-closed-box').hidden = forbidden;
+    if (forbidden || r.status !== 200) return;
     $('alerts-sum').textContent = '(' + r.data.alerts.length + ')';
+    /* the last closed, with who closed them and the note */
+    $('closed-sum').textContent = '(' + r.data.closed.length + ')';
+    fill($('alerts-closed').tBodies[0], r.data.closed.map((a) => [
+      day(a.closed_ms) + ' ' + hhmm(a.closed_ms), a.kind, a.detail, a.closed_by,
+      a.assigned_to || '—', a.note]));
+    Array.from($('alerts-closed').tBodies[0].rows).forEach((tr, i) => {
+      tr.dataset.id = r.data.closed[i].id;
+    });
     const tb = $('alerts').tBodies[0];
     /* repeats come aggregated: "×N since first" */
     fill(tb, r.data.alerts.map((a) => [
