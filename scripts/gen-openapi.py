@@ -75,6 +75,11 @@ STATUS = obj({
                                  required=["pending", "last_seq", "sent"])},
                   required=["configured", "state"]),
     "server_time_ms": I(),
+    # unusual reading raised by the post while offline (docs/alerts.md)
+    "unusual_reading": {"oneOf": [{"type": "null"}, obj({
+        "interval_s": I(), "audit_read_to": I(),
+        "raised_offline": arr(obj({"time_ms": I(), "alert": S()}, required=["time_ms", "alert"]))},
+        required=["interval_s", "audit_read_to", "raised_offline"])]},
     "acknowledging": B,
     "halted": {"oneOf": [{"type": "null"}, obj({
         "reason": S(), "until": S(enum=["restart", "resolved"]), "procedure": S()},
@@ -254,8 +259,10 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/dashboard/posts"): (None, obj({"centre": S(), "isolated": B, "now_ms": I(), "online": I(), "offline": I(), "posts": arr(POST_STATUS)}), "posts online/offline and their lag (passive)"),
     ("GET", "/api/v1/dashboard/traffic"): (None, obj({"from": I(), "to": I(), "total": I(), "by": arr(S()), "groups": arr({"type": "object"})}), "crossings per post and hour (passive)"),
     ("GET", "/api/v1/dashboard/hits"): (None, obj({"from": I(), "to": I(), "hits": arr(obj({"origin": S(), "index": I(), "time": I(), "direction": S(), "decision": S(), "screening": S(), "screen_status": S(), "hits": arr({"type": "object"}), "confirmed_hit": S()}, required=["origin", "index", "time", "direction", "decision"]))}), "crossings with watchlist hits (the records' structured hits; version 1 records: their summary), no names (audited)"),
-    ("GET", "/api/v1/dashboard/alerts"): (None, obj({"alerts": arr(obj({"id": I(), "time_ms": I(), "kind": S(), "origin": S(), "detail": S(), "count": I(), "first_ms": I(), "last_ms": I(), "severe": B}, required=["id", "time_ms", "kind", "detail", "count", "first_ms", "last_ms", "severe"]))}), "open alerts, repeats aggregated; severe ones first, kept until acknowledged (passive)"),
+    ("GET", "/api/v1/dashboard/alerts"): (None, obj({"alerts": arr(obj({"id": I(), "time_ms": I(), "kind": S(), "origin": S(), "detail": S(), "count": I(), "first_ms": I(), "last_ms": I(), "severe": B, "state": S(), "acknowledged_ms": I(), "acknowledged_by": S(), "assigned_to": S(), "assigned_by": S()}, required=["id", "time_ms", "kind", "detail", "count", "first_ms", "last_ms", "severe", "state"])), "closed": arr(obj({"id": I(), "kind": S(), "detail": S(), "closed_ms": I(), "closed_by": S(), "note": S()}))}), "the alerts queue: severe ones first, kept until closed; others until acknowledged; ?closed=N the N last closed (passive)"),
     ("POST", "/api/v1/dashboard/alerts/ack"): (obj({"id": I()}, extra=False), obj({"id": I(), "acknowledged": B, "by": S()}), "acknowledge an alert (audited); 404 if it is not open"),
+    ("POST", "/api/v1/dashboard/alerts/assign"): (obj({"id": I(), "officer": S()}, extra=False), obj({"id": I(), "assigned_to": S(), "by": S()}), "assign an alert to an officer of the centre (audited; acknowledges it); 404 once closed"),
+    ("POST", "/api/v1/dashboard/alerts/close"): (obj({"id": I(), "note": S()}, extra=False), obj({"id": I(), "closed": B, "by": S()}), "close an alert with a note (audited); 404 if unknown or closed"),
     ("GET", "/api/v1/dashboard/events"): (None, obj({"events": arr(EVENT_SEEN), "total": I(), "unacknowledged_admit_with_hit": I(), "limit": I(), "offset": I()}), "events from the posts; ?kind= &post= &limit= &offset=; unacknowledged admissions with a hit first (supervisors, audited, passive)"),
     ("GET", "/api/v1/dashboard/overstays"): (None, obj({"on": S(), "total": I(), "overstays": arr({"type": "object"})}), "overstays; needs ?purpose= (audited)"),
     ("POST", "/api/v1/dashboard/search"): (obj({"kind": S(enum=["document", "person"]), "purpose": S(minLength=3, maxLength=200), "doc": S(), "issuer": S(), "surname": S(), "given_names": S(), "birth_date": S(), "nationality": S()}, required=["kind", "purpose"], extra=False), HISTORY, "a national search, with a purpose (audited); 403 export_needs_approval past the daily export limit"),

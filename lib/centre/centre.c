@@ -463,6 +463,7 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 	pthread_mutex_init(&c->store_lock, NULL);
 	pthread_mutex_init(&c->mirrors_lock, NULL);
 	pthread_mutex_init(&c->audit_lock, NULL);
+	pthread_mutex_init(&c->audit_ro_lock, NULL);
 	pthread_mutex_init(&c->maint_lock, NULL);
 	pthread_cond_init(&c->maint_cond, NULL);
 	if (snprintf(c->dir, sizeof(c->dir), "%s", dir) >= (int)sizeof(c->dir)) {
@@ -507,6 +508,8 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 		rc = centre_db_err(c, "open", err);
 		goto fail;
 	}
+	if ((rc = centre_alerts_schema(c, err))) /* the alert queue (alerts.c) */
+		goto fail;
 	/* The mirrors are data, not identity: an operator who moved mirror/
 	 * aside for a rebuild (docs/operations.md, the outage drill) gets an
 	 * empty one back, to be filled from the posts. */
@@ -535,6 +538,7 @@ void tims_centre_free(struct tims_centre *c)
 {
 	if (!c)
 		return;
+	centre_alerts_stop(c);
 	if (c->maint_on) {
 		pthread_mutex_lock(&c->maint_lock);
 		c->maint_stop = 1;
@@ -546,6 +550,7 @@ void tims_centre_free(struct tims_centre *c)
 	pthread_cond_destroy(&c->maint_cond);
 	for (size_t i = 0; i < c->nmirrors; i++) {
 		tims_sync_mirror_free(c->mirrors[i]->m);
+		tims_sync_mirror_free(c->mirrors[i]->am);
 		pthread_mutex_destroy(&c->mirrors[i]->lock);
 		free(c->mirrors[i]);
 	}
@@ -553,6 +558,8 @@ void tims_centre_free(struct tims_centre *c)
 		tims_cstore_close(c->store);
 	tims_audit_free(c->audit);
 	pthread_mutex_destroy(&c->audit_lock);
+	tims_audit_free(c->audit_ro);
+	pthread_mutex_destroy(&c->audit_ro_lock);
 	sqlite3_close(c->db);
 	if (c->cosigner.ctx)
 		tims_signer_release(&c->cosigner);
@@ -1167,6 +1174,8 @@ int tims_centre_severe(const char *kind)
 {
 	static const char *const kinds[] = { "fork", "rollback", "peer-refused", "revoked",
 		"impostor", "tamper", "bad-signature", "bad-proof",
+		/* a post's audit log deleted, reset or rolled back (ingest.c) */
+		"audit-fork", "audit-rollback", "audit-reset",
 		/* events from the posts (events.c) */
 		"admit-with-hit", "discreet-hit", "identity-change", "limit-exceeded",
 		"watchlist-mismatch" };
@@ -1186,7 +1195,7 @@ tims_rc tims_centre_alert_ack(struct tims_centre *c, int64_t id, const char *by,
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&c->db_lock);
 	if (sqlite3_prepare_v2(c->db, "UPDATE alerts SET acked_ms = ?2, acked_by = ?3"
-			       " WHERE id = ?1 AND acked_ms IS NULL"
+			       " WHERE id = ?1 AND acked_ms IS NULL AND closed_ms IS NULL"
 			       " RETURNING kind, origin, detail, count", -1, &st, NULL) != SQLITE_OK) {
 		rc = centre_db_err(c, "acknowledging an alert", err);
 		goto out;

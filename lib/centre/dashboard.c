@@ -12,7 +12,9 @@
  *   GET    /api/v1/dashboard/hits           x                       x
  *   GET    /api/v1/dashboard/alerts         x                x      x
  *   GET    /api/v1/dashboard/events         x                              (events.c)
- *   POST   /api/v1/dashboard/alerts/ack     x
+ *   POST   /api/v1/dashboard/alerts/ack     x                               (alerts_queue.c)
+ *   POST   /api/v1/dashboard/alerts/assign  x
+ *   POST   /api/v1/dashboard/alerts/close   x
  *   GET    /api/v1/dashboard/overstays      x        x
  *   POST   /api/v1/dashboard/search         x        x
  *
@@ -283,107 +285,6 @@ tims_rc centre_h_dash_hits(void *app, struct tims_http_req *req, struct tims_htt
 					     "the audit log cannot be written: nothing is answered");
 	}
 	return tims_http_reply_json(resp, 200, j);
-}
-
-/* Event kinds that call for a person to look. */
-static int alarming(const char *kind)
-{
-	static const char *const kinds[] = { "malformed", "refused", "store", "login-failed" };
-
-	if (tims_centre_severe(kind) || centre_post_event_alarming(kind)) /* events.c */
-		return 1;
-	for (size_t i = 0; i < TIMS_ARRAY_SIZE(kinds); i++)
-		if (!strcmp(kind, kinds[i]))
-			return 1;
-	return 0;
-}
-
-#define ALERTS_MAX 100
-
-/*
- * Open alerts, repeats aggregated (tims_centre_event): first every severe
- * one not yet acknowledged, however old, then the most recent others, up
- * to ALERTS_MAX rows. A retrying peer is one row with its count, so it
- * cannot push a fork or a rollback out of the panel.
- */
-static void alerts_list(struct centre_serve *s, int severe, unsigned *n, json_t *list)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(s->c->db, "SELECT id, kind, origin, detail, count, first_ms,"
-			       " last_ms FROM alerts WHERE acked_ms IS NULL ORDER BY last_ms DESC,"
-			       " id DESC", -1, &st, NULL) != SQLITE_OK)
-		return;
-	while (*n < ALERTS_MAX && sqlite3_step(st) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(st, 1);
-		const char *origin = (const char *)sqlite3_column_text(st, 2);
-
-		if (!kind || !alarming(kind) || tims_centre_severe(kind) != severe)
-			continue;
-		(*n)++;
-		json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s?, s:s, s:I, s:I, s:I, s:b}",
-			"id", (json_int_t)sqlite3_column_int64(st, 0),
-			"time_ms", (json_int_t)sqlite3_column_int64(st, 6), "kind", kind,
-			"origin", origin && *origin ? origin : NULL,
-			"detail", (const char *)sqlite3_column_text(st, 3),
-			"count", (json_int_t)sqlite3_column_int64(st, 4),
-			"first_ms", (json_int_t)sqlite3_column_int64(st, 5),
-			"last_ms", (json_int_t)sqlite3_column_int64(st, 6),
-			"severe", severe));
-	}
-	sqlite3_finalize(st);
-}
-
-tims_rc centre_h_dash_alerts(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
-{
-	struct centre_serve *s = app;
-	json_t *list = json_array();
-	unsigned n = 0;
-
-	(void)req;
-	pthread_mutex_lock(&s->c->db_lock);
-	alerts_list(s, 1, &n, list);
-	alerts_list(s, 0, &n, list);
-	pthread_mutex_unlock(&s->c->db_lock);
-	return tims_http_reply_json(resp, 200, json_pack("{s:o}", "alerts", list));
-}
-
-const struct tims_json_field centre_ack_schema[] = {
-	{ "id", TIMS_JSON_INTEGER, 1, 0 },
-	{ NULL, 0, 0, 0 },
-};
-
-tims_rc centre_h_dash_ack(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
-{
-	struct centre_serve *s = app;
-	json_int_t id = json_integer_value(json_object_get(req->json, "id"));
-	struct tims_centre_alert a;
-	struct tims_err err;
-	json_t *q;
-	char *text;
-	tims_rc rc;
-
-	if (id <= 0)
-		return tims_http_reply_error(resp, 400, "bad_field", "id: want an alert's id");
-	rc = tims_centre_alert_ack(s->c, (int64_t)id, req->who.id, &a, &err);
-	if (rc == TIMS_ERR_NOTFOUND)
-		return tims_http_reply_error(resp, 404, "no_alert", "%s", err.msg);
-	if (rc)
-		return rc;
-	/* who acknowledged what: on the centre's audit trail */
-	q = json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", id, "kind", a.kind, "origin", a.origin,
-		      "detail", a.detail, "count", (json_int_t)a.count);
-	text = q ? json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(q);
-	rc = centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
-			  "dashboard.alert.ack", "", text ? text : "{}", NULL, 200, &err);
-	free(text);
-	if (rc)
-		return tims_http_reply_error(resp, 500, "audit_unavailable",
-					     "the audit log cannot be written: the acknowledgement "
-					     "is not recorded");
-	return tims_http_reply_json(resp, 200, json_pack("{s:I, s:b, s:s}", "id", id,
-							 "acknowledged", 1, "by", req->who.id));
 }
 
 static tims_rc query_reply(struct centre_serve *s, struct tims_http_req *req,

@@ -50,6 +50,7 @@ static int alert_level(unsigned kind)
 	case TIMS_EVENT_IDENTITY_CHANGE:
 	case TIMS_EVENT_LIMIT_EXCEEDED:
 	case TIMS_EVENT_WATCHLIST_MISMATCH: /* a post's copy of a centre list altered */
+	case TIMS_EVENT_UNUSUAL_READING: /* or 1, as its rule says (store_one) */
 		return 2;
 	case TIMS_EVENT_CORRECTION:
 	case TIMS_EVENT_PAPER_IMPORT:
@@ -101,7 +102,7 @@ static const char *const store_sql[S_COUNT] = {
 	[S_FIND] = "SELECT event FROM post_events WHERE origin = ?1 AND seq = ?2",
 	[S_LOG] = "INSERT INTO events (time_ms, kind, origin, detail) VALUES (?1, ?2, ?3, ?4)",
 	[S_ALERT] = "INSERT INTO alerts (kind, origin, detail, count, first_ms, last_ms,"
-		    " last_event) VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5)"
+		    " last_event, severe) VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5, ?6)"
 		    " ON CONFLICT (kind, origin, detail) WHERE acked_ms IS NULL"
 		    " DO UPDATE SET count = count + 1, last_ms = excluded.last_ms,"
 		    " last_event = excluded.last_event RETURNING id",
@@ -124,7 +125,7 @@ static tims_rc store_one(struct tims_centre *c, sqlite3_stmt **st, const char *o
 	char detail[600];
 	int64_t alert = 0;
 	tims_rc rc = TIMS_OK;
-	int s;
+	int s, level = alert_level(ev->kind), severe = -1;
 
 	json_decref(j);
 	if (!text)
@@ -149,10 +150,18 @@ static tims_rc store_one(struct tims_centre *c, sqlite3_stmt **st, const char *o
 		rc = centre_db_err(c, "reading post events", err);
 		goto out;
 	}
-	if (alert_level(ev->kind)) {
+	if (ev->kind == TIMS_EVENT_UNUSUAL_READING) {
+		/* raised by the post while offline (alerts.c): its rule's
+		 * severity; none if the centre opened it from the mirror */
+		level = centre_alerts_post_event(c, origin, ev->detail, &severe, detail,
+						 sizeof(detail)) ?
+			1 + severe : 0;
+	}
+	if (level) {
 		int64_t logged;
 
-		alert_detail(ev, detail, sizeof(detail));
+		if (ev->kind != TIMS_EVENT_UNUSUAL_READING)
+			alert_detail(ev, detail, sizeof(detail));
 		sqlite3_bind_int64(st[S_LOG], 1, now);
 		sqlite3_bind_text(st[S_LOG], 2, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st[S_LOG], 3, origin, -1, SQLITE_STATIC);
@@ -167,6 +176,8 @@ static tims_rc store_one(struct tims_centre *c, sqlite3_stmt **st, const char *o
 		sqlite3_bind_text(st[S_ALERT], 3, detail, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st[S_ALERT], 4, now);
 		sqlite3_bind_int64(st[S_ALERT], 5, logged);
+		if (severe >= 0)
+			sqlite3_bind_int(st[S_ALERT], 6, severe);
 		if (sqlite3_step(st[S_ALERT]) != SQLITE_ROW) {
 			rc = centre_db_err(c, "alerting a post event", err);
 			goto out;

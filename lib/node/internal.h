@@ -66,6 +66,7 @@ struct tims_node {
 	struct node_usage_table *usage;    /* uses per officer, last hour (oversight.c) */
 	struct node_events *events;        /* events for the centre (events.c) */
 	struct node_wlcheck *wlcheck;      /* centre lists vs their signed digests (wlcheck.c) */
+	struct node_unusual *unusual;      /* unusual reading while offline (unusual.c) */
 };
 
 extern const struct tims_http_route tims_node_routes[];
@@ -245,6 +246,16 @@ size_t node_wlcheck_repairs(struct tims_node *n, char lists[][TIMS_WL_LIST_NAME_
 /* {"period_ms", "checked_ms", "took_ms", "checks", "lists", "mismatched":
  * [{"list", "version", "reason", "since_ms"}], "error"?} or null. */
 json_t *node_wlcheck_status(struct tims_node *n);
+
+/*
+ * unusual.c: the alert rules over this post's audit log (docs/alerts.md),
+ * raised as unusual-reading events while the centre is not online. Start
+ * after node_sync_start, stop before node_sync_stop; the status route's
+ * {"interval_s", "audit_read_to", "raised_offline": [{"time_ms", "alert"}]}.
+ */
+tims_rc node_unusual_start(struct tims_node *n, struct tims_err *err);
+void node_unusual_stop(struct tims_node *n);
+json_t *node_unusual_status(struct tims_node *n);
 
 /* A line for the process log (no personal data). */
 void node_log(struct tims_node *n, const char *fmt, ...)

@@ -104,8 +104,8 @@ static tims_rc owed_event(struct tims_node *n, uint64_t index, const void *owed,
 	ev->status = 201;
 	/* What the booth asked and what it was answered, as before the record
 	 * and its event were made durable together. */
-	qj = json_pack("{s:s, s:s}", "document", OWED("document"),
-		       "direction", OWED("direction"));
+	qj = json_pack("{s:s, s:s, s:s}", "document", OWED("document"),
+		       "direction", OWED("direction"), "check_id", OWED("check_id"));
 #undef OWED
 	rj = json_pack("{s:I, s:b}", "index", (json_int_t)index, "duplicate", 0);
 	*q = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -628,7 +628,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 		goto fail;
 	if (pthread_create(&n->timer, NULL, timer_main, n) == 0)
 		n->timer_running = 1;
-	if ((rc = node_sync_start(n, err)))
+	if ((rc = node_sync_start(n, err)) || (rc = node_unusual_start(n, err)))
 		goto fail;
 	sodium_memzero(key.buf, key.len);
 	tims_buf_release(&ca);
@@ -668,6 +668,7 @@ void tims_node_stop(struct tims_node *n)
 	if (n->timer_running)
 		pthread_join(n->timer, NULL);
 	node_wlcheck_stop(n); /* it queues events: before they stop */
+	node_unusual_stop(n);
 	node_sync_stop(n);
 	node_wlcheck_free(n);
 	/* Owed audit events already in audit.db need not be looked at again. */

@@ -84,6 +84,7 @@ try {
   await check('alerts: the supervisor acknowledges it and it leaves the panel', async () => {
     await page.locator('#alerts tbody tr', { hasText: /login-failed.*kostova/ }).first()
       .locator('button.ack').click();
+    await page.click('#af-ack');
     await page.waitForFunction(() => !/login-failed.*kostova/.test(document.querySelector('#alerts tbody').textContent),
       null, { timeout: WAIT });
     return true;

@@ -33,7 +33,7 @@ secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 PASSWORD="dashboard password 1"
 
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
-cli_bootstrap "$C"
+cli_bootstrap "$C" >/dev/null
 S_SUP=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" kostova --name "Vera Kostova" --role supervisor | secret_of kostova)
 S_SUP2=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" dimov --name "Asen Dimov" --role supervisor | secret_of dimov)
 S_ANA=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" marinov --name "Ivo Marinov" --role analyst | secret_of marinov)
@@ -50,7 +50,7 @@ declare -A DIR PURL NODE TOKEN
 for n in post-a post-b; do
 	DIR[$n]=$T_TMP/$n
 	"$TIMS" post init "${DIR[$n]}" --origin "bg.example/$n" --kind land >/dev/null
-	cli_bootstrap "${DIR[$n]}"
+	cli_bootstrap "${DIR[$n]}" >/dev/null
 	echo "booth password 1" | "$TIMS" officer add --post "${DIR[$n]}" "b-$n" --name "Booth $n" --role officer |
 		secret_of "b-$n" >"$T_TMP/secret-$n"
 	"$TIMS" centre enrol-post "$C" "$n" --vkey "${DIR[$n]}/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-$n" >/dev/null
@@ -194,10 +194,19 @@ t_eq "alerts: a refused certificate is severe" True "$sev"
 t_match "alerts: the rare revocation before them is still on the panel" '"kind":"revoked"' "$a"
 t_eq "alerts: an auditor may not acknowledge" 403 "$(dreq POST /api/v1/dashboard/alerts/ack "$AUD" "{\"id\":$RID}")"
 t_eq "alerts: a supervisor acknowledges the alert" 200 "$(dreq POST /api/v1/dashboard/alerts/ack "$SUP0" "{\"id\":$RID}")"
-t_eq "alerts: once acknowledged it leaves the panel" "0 0" "$(count_of "$(alerts)" peer-refused | cut -d' ' -f1,2)"
+state_of() { printf '%s' "$1" | python3 -c '
+import json, sys
+print(" ".join(x["state"] for x in json.load(sys.stdin)["alerts"] if x["id"] == int(sys.argv[1])) or "gone")' "$2"; }
+t_eq "alerts: acknowledged, a severe alert stays on the panel until closed" acknowledged "$(state_of "$(alerts)" "$RID")"
 t_eq "alerts: acknowledging it again is a 404" 404 "$(dreq POST /api/v1/dashboard/alerts/ack "$SUP0" "{\"id\":$RID}")"
-t_match "alerts: the acknowledgement is in the centre's audit log" 'dashboard\.alert\.ack' \
-	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --count 1000 2>&1)"
+t_eq "alerts: an auditor may not close it" 403 "$(dreq POST /api/v1/dashboard/alerts/close "$AUD" "{\"id\":$RID,\"note\":\"x\"}")"
+t_eq "alerts: a supervisor closes it with a note" 200 \
+	"$(dreq POST /api/v1/dashboard/alerts/close "$SUP0" "{\"id\":$RID,\"note\":\"post-r was revoked on purpose\"}")"
+t_eq "alerts: once closed it leaves the panel" "0 0" "$(count_of "$(alerts)" peer-refused | cut -d' ' -f1,2)"
+a=$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --count 1000 2>&1)
+t_match "alerts: the acknowledgement is in the centre's audit log" 'dashboard\.alert\.ack' "$a"
+t_match "alerts: ... and the closing" 'dashboard\.alert\.close' "$a"
+t_match "alerts: ... with its note" '"note":"post-r was revoked on purpose"' "$a"
 curl -s -o /dev/null --cacert "$C/ca.crt" --cert "$T_TMP/enrol-r/client.crt" --key "$T_TMP/enrol-r/client.key" \
 	"$CURL_/api/v1/sync/state"
 t_eq "alerts: the next refusal opens a new alert" "1 1" "$(count_of "$(alerts)" peer-refused | cut -d' ' -f1,2)"

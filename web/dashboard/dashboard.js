@@ -17,6 +17,7 @@
     'admit-with-hit': 'admitted with a hit', hit: 'hit', 'discreet-hit': 'discreet check',
     'second-line': 'second line', correction: 'correction', 'identity-change': 'identity change',
     'paper-import': 'paper import', 'limit-exceeded': 'limit exceeded', impostor: 'impostor',
+    'unusual-reading': 'unusual reading (raised by the post offline)',
   };
   const IDLE_MS = 15 * 60 * 1000;
   const COLOURS = ['#0b4f9c', '#c2410c', '#0a6b2d', '#7c3aed', '#a4121c', '#0e7490', '#854d0e'];
@@ -254,31 +255,105 @@
       hhmm(h.time), h.origin, h.decision, h.screening]));
   }
 
+  /* The alerts queue: open, acknowledged, assigned; closed with a note.
+   * A severe alert stays until closed, the others until acknowledged. The
+   * form below the table is not redrawn by the polling, so a note being
+   * typed survives it. */
+  function alertState(a) {
+    if (a.state === 'assigned') return 'assigned to ' + a.assigned_to;
+    if (a.state === 'acknowledged') return 'acknowledged by ' + a.acknowledged_by;
+    return a.state;
+  }
+
   async function refreshAlerts() {
-    const r = await api('GET', '/api/v1/dashboard/alerts');
-    if (deny('p-alerts', r) || r.status !== 200) return;
+    const r = await api('GET', '/api/v1/dashboard/alerts?closed=10');
+    const forbidden = deny('p-alerts', r);
+    $('alerts-closed-box').hidden = forbidden;
+    if (forbidden || r.status !== 200) return;
     $('alerts-sum').textContent = '(' + r.data.alerts.length + ')';
+    /* the last closed, with who closed them and the note */
+    $('closed-sum').textContent = '(' + r.data.closed.length + ')';
+    fill($('alerts-closed').tBodies[0], r.data.closed.map((a) => [
+      day(a.closed_ms) + ' ' + hhmm(a.closed_ms), a.kind, a.detail, a.closed_by,
+      a.assigned_to || '—', a.note]));
+    Array.from($('alerts-closed').tBodies[0].rows).forEach((tr, i) => {
+      tr.dataset.id = r.data.closed[i].id;
+    });
     const tb = $('alerts').tBodies[0];
     /* repeats come aggregated: "×N since first" */
     fill(tb, r.data.alerts.map((a) => [
       day(a.time_ms) + ' ' + hhmm(a.time_ms) +
         (a.count > 1 ? ' (×' + a.count + ' since ' + day(a.first_ms) + ' ' + hhmm(a.first_ms) + ')' : ''),
-      a.kind + (a.severe ? ' (severe)' : ''), a.origin || '—', a.detail, '']));
+      a.kind + (a.severe ? ' (severe)' : ''), a.origin || '—', a.detail,
+      { text: alertState(a), cls: 'state' }, '']));
     Array.from(tb.rows).forEach((tr, i) => {
       const a = r.data.alerts[i];
-      tr.classList.add('alarm');
+      if (a.state === 'open') tr.classList.add('alarm');
       if (a.severe) tr.classList.add('severe');
+      if (state.alert && state.alert.id === a.id) tr.classList.add('picked');
       tr.dataset.id = a.id;
-      /* a severe alert stays until a supervisor acknowledges it */
+      tr.dataset.state = a.state;
       if (state.role === 'supervisor') {
-        const b = el('button', 'Acknowledge', 'ack');
+        const b = el('button', 'Handle', 'ack');
         b.type = 'button';
-        b.addEventListener('click', () => ackAlert(a.id));
-        tr.cells[4].appendChild(b);
+        b.addEventListener('click', () => pickAlert(a));
+        tr.cells[5].appendChild(b);
       }
     });
+    /* the alert in hand, as it is now (or gone: closed elsewhere) */
+    if (state.alert) {
+      const now = r.data.alerts.find((x) => x.id === state.alert.id);
+      if (now) pickAlert(now, true); else dropAlert();
+    }
   }
 
+  function pickAlert(a, keep) {
+    state.alert = a;
+    const f = $('alert-form');
+    f.hidden = state.role !== 'supervisor';
+    $('af-what').textContent = 'Alert ' + a.id + ': ' + a.kind + ' — ' + a.detail + ' — ' + alertState(a);
+    $('af-ack').disabled = a.state !== 'open';
+    if (!keep) {
+      $('af-officer').value = a.assigned_to || '';
+      $('af-note').value = '';
+      $('alerts-msg').textContent = '';
+    }
+    Array.from($('alerts').tBodies[0].rows).forEach((tr) =>
+      tr.classList.toggle('picked', tr.dataset.id === String(a.id)));
+  }
+
+  function dropAlert() {
+    state.alert = null;
+    $('alert-form').hidden = true;
+  }
+
+  async function alertAction(path, body, done) {
+    if (!state.alert) return;
+    state.lastAct = Date.now();
+    const r = await api('POST', '/api/v1/dashboard/alerts/' + path, Object.assign({ id: state.alert.id }, body));
+    $('alerts-msg').textContent = r.status === 200 ? done : (r.data.message || 'refused');
+    $('alerts-msg').classList.toggle('ok', r.status === 200);
+    if (r.status === 200 && path === 'close') dropAlert();
+    refreshAlerts();
+    refreshEvents();
+  }
+
+  function wireAlertForm() {
+    $('af-ack').addEventListener('click', () => alertAction('ack', {}, 'Acknowledged.'));
+    $('af-assign').addEventListener('click', () => {
+      const who = $('af-officer').value.trim();
+      if (!who) { $('alerts-msg').textContent = 'Say whom to assign it to.'; return; }
+      alertAction('assign', { officer: who }, 'Assigned to ' + who + '.');
+    });
+    $('af-close').addEventListener('click', () => {
+      const note = $('af-note').value.trim();
+      if (!note) { $('alerts-msg').textContent = 'A closing note is required.'; return; }
+      alertAction('close', { note }, 'Closed.');
+    });
+    $('af-cancel').addEventListener('click', dropAlert);
+  }
+
+  /* an admission with a hit acknowledged from the events panel */
   async function ackAlert(id) {
     const r = await api('POST', '/api/v1/dashboard/alerts/ack', { id });
     $('alerts-msg').textContent = r.status === 200 ? '' : (r.data.message || 'not acknowledged');
@@ -463,6 +538,7 @@
     $('logout').addEventListener('click', logout);
     $('over-form').addEventListener('submit', overstays);
     $('search-form').addEventListener('submit', search);
+    wireAlertForm();
     $('s-kind').addEventListener('change', searchKind);
     $('e-kind').addEventListener('change', eventsFilter);
     $('e-post').addEventListener('change', eventsFilter);
