@@ -474,6 +474,8 @@ static const struct tims_http_route routes[] = {
 	  NULL, centre_h_dash_overstays, 0 },
 	{ "POST", "/api/v1/dashboard/search", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 2048,
 	  centre_search_schema, centre_h_dash_search, 0 },
+	/* the auditors' view of the audit logs (auditview.c) */
+	{ "GET", "/api/v1/audit/search", TIMS_ROLE_AUDITOR, 0, NULL, centre_h_audit_search, 0 },
 };
 
 const struct tims_http_route *tims_centre_route_table(size_t *n)
