@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "tims/err.h"
+#include "tims/http.h"
 
 #define CLI_OK 0
 #define CLI_FAIL 1
@@ -75,6 +76,33 @@ int cli_private_dir(const char *cmd, const char *dir);
 struct tims_http_route;
 void cli_print_routes(const struct tims_http_route *r, size_t n);
 
+
+/*
+ * Who is typing (src/cli_auth.c, docs/roles.md). Every command that reads
+ * personal data or changes the system runs cli_authenticate, then
+ * cli_audit before it acts or answers; when either fails it does nothing.
+ */
+struct cli_actor { struct tims_principal who; char dir[4096]; };
+/* The session for node directory dir, checked now: the account enabled, the
+   session alive, the role in `roles` (enum tims_role bits). On refusal prints
+   "tims CMD: ..." naming the reason (not logged in / session ended / role X may
+   not ...) and returns CLI_FAIL; CLI_OK and *a filled otherwise. */
+int cli_authenticate(const char *cmd, const char *dir, unsigned roles,
+		     struct cli_actor *a);
+/* Append one audit event to dir's audit log (actor, role, booth "cli", addr
+   "local", action e.g. "cli.history", purpose, query JSON) BEFORE acting or
+   answering. CLI_OK, or an error status (then the command must not act). */
+int cli_audit(const struct cli_actor *a, const char *cmd, const char *action,
+	      const char *purpose, const char *query_json);
+/* cli_audit with the status to record (403 refused, 409 conflict ...);
+ * cli_audit records 200. */
+int cli_audit_status(const struct cli_actor *a, const char *cmd, const char *action,
+		     const char *purpose, const char *query_json, int status);
+/* What dir is: a post's directory (post.db), the centre's (centre.db), or
+ * neither. */
+enum { CLI_NODE_NONE = 0, CLI_NODE_POST = 1, CLI_NODE_CENTRE = 2 };
+int cli_node_kind(const char *dir);
+
 /* Command families, one source file each (src/cmd_NAME.c). */
 int cmd_tlog(int argc, char **argv);
 int cmd_mrz(int argc, char **argv);
@@ -88,5 +116,7 @@ int cmd_screen(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_centre(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
 
 #endif

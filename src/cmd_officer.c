@@ -5,6 +5,12 @@
  *   tims officer list --post DIR [--json]
  *   tims officer disable|enable --post DIR ID
  *   tims officer reset --post DIR ID
+ *   tims officer bootstrap --post DIR ID --name NAME
+ *
+ * Each needs an admin's session at DIR (tims login, docs/roles.md) and is
+ * audited with it before it acts, except bootstrap: the first admin of a
+ * new installation, allowed only while the store holds no admin account at
+ * all (disabled ones count), and audited itself.
  *
  * Passwords are read from standard input (first line), never from the
  * command line where other users could see them in the process list. add
@@ -15,8 +21,12 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include <pwd.h>
+
 #include "cli.h"
+#include "tims/event.h"
 #include "tims/officer.h"
+#include "tims/post.h"
 #include "tims/util.h"
 
 #define CMD "officer"
@@ -27,11 +37,17 @@ static const char usage[] =
 	"       tims officer disable --post DIR ID\n"
 	"       tims officer enable --post DIR ID\n"
 	"       tims officer reset --post DIR ID\n"
+	"       tims officer bootstrap --post DIR ID --name NAME\n"
 	"\n"
 	"Officer accounts at a post. ROLE is officer, supervisor, analyst, auditor\n"
 	"or admin. add and reset read the password from the first line of standard\n"
 	"input (at least 12 characters) and print the new TOTP secret once, for the\n"
-	"officer's authenticator app. disable ends the officer's sessions at once.\n";
+	"officer's authenticator app. disable ends the officer's sessions at once.\n"
+	"DIR is a post's or the centre's directory. Every sub-command needs an\n"
+	"admin logged in at DIR (tims login) and is audited. bootstrap makes the\n"
+	"first admin of a new installation (password on standard input) and is\n"
+	"refused once DIR has an admin account; it is audited too and, at a post,\n"
+	"reported to the centre.\n";
 
 struct args {
 	const char *post, *name, *role, *id;
@@ -109,6 +125,34 @@ static int open_store(const struct args *a, struct tims_officers **o)
 	return CLI_OK;
 }
 
+/* An admin logged in at the post, and the command audited before it acts. */
+static int gate(const struct args *a, const char *action, const char *role)
+{
+	const char *name = action + strlen("cli.");  /* "officer.add" */
+	char cmd[32];
+	struct cli_actor who;
+	json_t *q = json_object();
+	char *text;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "%s", name);
+	cmd[strlen(CMD)] = ' ';                      /* "officer add" */
+	if ((rc = cli_authenticate(cmd, a->post, TIMS_ROLE_ADMIN, &who))) {
+		json_decref(q);
+		return rc;
+	}
+	if (a->id)
+		json_object_set_new(q, "officer", json_string(a->id));
+	if (role)
+		json_object_set_new(q, "role", json_string(role));
+	text = q ? json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(q);
+	rc = text ? cli_audit(&who, cmd, action, "", text)
+		  : cli_error(CLI_USAGE, CMD, "out of memory");
+	free(text);
+	return rc;
+}
+
 static void show_secret(const char *id, const char *b32, const struct tims_buf *uri)
 {
 	printf("officer %s: TOTP secret %s\n", id, b32);
@@ -137,6 +181,9 @@ static int do_add_or_reset(int argc, char **argv, int add)
 			return cli_error(CLI_USAGE, CMD,
 					 "--role: one of officer, supervisor, analyst, auditor, admin");
 	}
+	if ((rc = gate(&a, add ? "cli.officer.add" : "cli.officer.reset",
+		       add ? tims_role_name(role) : NULL)))
+		return rc;
 	if (!(pw = read_password()))
 		return cli_error(CLI_USAGE, CMD, "password: none on standard input");
 	if ((rc = open_store(&a, &o))) {
@@ -172,7 +219,9 @@ static int do_disable(int argc, char **argv, int disabled)
 	struct args a;
 	int rc;
 
-	if ((rc = parse(argc, argv, &a, 1)) || (rc = open_store(&a, &o)))
+	if ((rc = parse(argc, argv, &a, 1)) ||
+	    (rc = gate(&a, disabled ? "cli.officer.disable" : "cli.officer.enable", NULL)) ||
+	    (rc = open_store(&a, &o)))
 		return rc;
 	if (tims_officer_disable(o, a.id, disabled, &err))
 		rc = cli_error(err.rc == TIMS_ERR_DB ? CLI_USAGE : CLI_FAIL, CMD, "%s", err.msg);
@@ -209,7 +258,8 @@ static int o_list(int argc, char **argv)
 	json_t *list = NULL;
 	int rc;
 
-	if ((rc = parse(argc, argv, &a, 0)) || (rc = open_store(&a, &o)))
+	if ((rc = parse(argc, argv, &a, 0)) || (rc = gate(&a, "cli.officer.list", NULL)) ||
+	    (rc = open_store(&a, &o)))
 		return rc;
 	if (a.json)
 		list = json_array();
@@ -227,12 +277,140 @@ static int o_list(int argc, char **argv)
 	return rc;
 }
 
+/* The bootstrap in DIR's audit log (nobody is logged in: the actor is the
+ * new account, the query names the system user who ran it). */
+static int audit_bootstrap(const struct args *a, int status, const char *why)
+{
+	struct cli_actor who;
+	struct passwd *pw = getpwuid(geteuid());
+	char *text;
+	json_t *q;
+	int rc;
+
+	memset(&who, 0, sizeof(who));
+	snprintf(who.who.id, sizeof(who.who.id), "%s", a->id);
+	who.who.role = TIMS_ROLE_ADMIN;
+	snprintf(who.who.booth, sizeof(who.who.booth), "cli");
+	snprintf(who.dir, sizeof(who.dir), "%s", a->post);
+	q = json_pack("{s:s, s:s, s:s, s:I, s:s}", "officer", a->id, "name", a->name,
+		      "system_user", pw && pw->pw_name ? pw->pw_name : "?",
+		      "uid", (json_int_t)geteuid(), "outcome", why);
+	text = q ? json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(q);
+	if (!text)
+		return cli_error(CLI_USAGE, CMD, "out of memory");
+	rc = status == 200 ? cli_audit(&who, CMD, "officer.bootstrap", "first admin", text)
+			   : CLI_OK;
+	if (status != 200) {
+		/* A refused bootstrap is worth the auditor's eye as well. */
+		struct cli_actor none = who;
+
+		snprintf(none.who.id, sizeof(none.who.id), "-");
+		none.who.role = TIMS_ROLE_ADMIN;
+		rc = cli_audit_status(&none, CMD, "officer.bootstrap", "first admin", text,
+				      status);
+	}
+	free(text);
+	return rc;
+}
+
+/* At a post, the centre hears of it (TIMS_EVENT_BOOTSTRAP, queued in post.db). */
+static int report_bootstrap(const struct args *a)
+{
+	struct tims_post_events *q = NULL;
+	struct tims_event ev;
+	struct tims_err err;
+	uint64_t seq;
+
+	if (cli_node_kind(a->post) != CLI_NODE_POST)
+		return CLI_OK;
+	tims_event_init(&ev);
+	ev.kind = TIMS_EVENT_BOOTSTRAP;
+	snprintf(ev.officer, sizeof(ev.officer), "%s", a->id);
+	snprintf(ev.booth, sizeof(ev.booth), "cli");
+	snprintf(ev.detail, sizeof(ev.detail), "first administrator %s created with "
+		 "tims officer bootstrap", a->id);
+	if (tims_post_events_open(a->post, &q, &err) || tims_post_event_add(q, &ev, &seq, &err)) {
+		tims_post_events_close(q);
+		return cli_error(CLI_USAGE, CMD, "the centre's event queue: %s", tims_err_msg(&err));
+	}
+	tims_post_events_close(q);
+	return CLI_OK;
+}
+
+static int o_bootstrap(int argc, char **argv)
+{
+	char b32[TIMS_TOTP_B32_BYTES];
+	struct tims_buf uri = TIMS_BUF_INIT(1024);
+	struct tims_officers *o = NULL;
+	struct tims_err err;
+	struct args a;
+	sqlite3 *db;
+	long admins;
+	char *pw;
+	int rc;
+
+	if ((rc = parse(argc, argv, &a, 1)))
+		return rc;
+	if (!a.name || a.role)
+		return cli_error(CLI_USAGE, CMD, "bootstrap needs --name (the role is admin)");
+	if (cli_node_kind(a.post) == CLI_NODE_NONE)
+		return cli_error(CLI_USAGE, CMD, "%s: not a post's or the centre's directory",
+				 a.post);
+	if (!(pw = read_password()))
+		return cli_error(CLI_USAGE, CMD, "password: none on standard input");
+	if (tims_pw_check_policy(pw, &err)) {
+		sodium_free(pw);
+		return cli_error(CLI_USAGE, CMD, "%s", err.msg);
+	}
+	if ((rc = open_store(&a, &o))) {
+		sodium_free(pw);
+		return rc;
+	}
+	db = tims_officers_db(o);
+	/* Counted and added in one write transaction: two bootstraps at once
+	 * make one admin. */
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = cli_error(CLI_USAGE, CMD, "%s: %s", a.post, sqlite3_errmsg(db));
+		goto out;
+	}
+	admins = tims_officer_count_role(o, TIMS_ROLE_ADMIN, &err);
+	if (admins < 0) {
+		rc = cli_error(CLI_USAGE, CMD, "%s", err.msg);
+	} else if (admins > 0) {
+		audit_bootstrap(&a, 409, "refused: an admin exists");
+		rc = cli_error(CLI_FAIL, CMD, "%s has an admin account already: the first admin "
+			       "is made once; an admin adds the others (tims officer add)", a.post);
+	} else if (!(rc = audit_bootstrap(&a, 200, "created"))) {
+		if (tims_officer_add(o, a.id, a.name, TIMS_ROLE_ADMIN, pw, b32, &uri, &err))
+			rc = cli_error(err.rc == TIMS_ERR_DB ? CLI_USAGE : CLI_FAIL, CMD, "%s",
+				       err.msg);
+	}
+	if (rc || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (!rc)
+			rc = cli_error(CLI_USAGE, CMD, "%s: %s", a.post, sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	show_secret(a.id, b32, &uri);
+	rc = report_bootstrap(&a);
+out:
+	sodium_free(pw);
+	sodium_memzero(b32, sizeof(b32));
+	if (uri.buf)
+		sodium_memzero(uri.buf, uri.len);
+	tims_buf_release(&uri);
+	tims_officers_close_dir(o);
+	return rc;
+}
+
 static const struct cli_command officer_commands[] = {
 	{ "add", o_add, "add an officer" },
 	{ "list", o_list, "list the officers" },
 	{ "disable", o_disable, "disable an officer and end their sessions" },
 	{ "enable", o_enable, "enable an officer again" },
 	{ "reset", o_reset, "new password and TOTP secret; ends the sessions" },
+	{ "bootstrap", o_bootstrap, "the first admin of a new installation (audited)" },
 };
 
 int cmd_officer(int argc, char **argv)

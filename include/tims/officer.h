@@ -207,4 +207,28 @@ tims_rc tims_store_key_create(const char *path, struct tims_err *err);
 tims_rc tims_store_key_load(const char *path, uint8_t key[TIMS_STORE_KEY_BYTES],
 			    struct tims_err *err);
 
+/*
+ * The CLI's session file (`tims login`, docs/security.md "The command
+ * line"): one line, a session token. Read only if it is a regular file
+ * (not a symbolic link) owned by the caller, mode 0600 (nothing for group
+ * or others), at most TIMS_SESSION_FILE_MAX bytes, and holds exactly one
+ * token of the shape tims_token_new makes: otherwise TIMS_ERR_DENIED,
+ * TIMS_ERR_TOOBIG or TIMS_ERR_INVALID naming why; TIMS_ERR_NOTFOUND when
+ * there is none. Written durably (temporary file, fsync, rename), 0600.
+ * tims_session_dir_prepare makes the directory (and missing parents) 0700,
+ * refuses one owned by another user and sets an existing one of ours to
+ * 0700.
+ */
+#define TIMS_SESSION_FILE_MAX 128
+int tims_session_token_valid(const char *token);
+tims_rc tims_session_dir_prepare(const char *dir, struct tims_err *err);
+tims_rc tims_session_file_write(const char *path, const char *token, struct tims_err *err);
+tims_rc tims_session_file_read(const char *path, char token[TIMS_TOKEN_CHARS],
+			       struct tims_err *err);
+
+/* Accounts of the given role (enum tims_role bit), disabled ones included:
+ * whether an installation still needs its first admin (tims officer
+ * bootstrap). -1 on a database error (err set). */
+long tims_officer_count_role(struct tims_officers *o, unsigned role, struct tims_err *err);
+
 #endif

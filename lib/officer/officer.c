@@ -1093,3 +1093,22 @@ tims_rc tims_officer_roster_apply(struct tims_officers *o, const char *jsonl,
 	}
 	return rc;
 }
+
+long tims_officer_count_role(struct tims_officers *o, unsigned role, struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	long n = -1;
+
+	if (sqlite3_prepare_v2(o->db, "SELECT count(*) FROM officers WHERE role = ?", -1, &st,
+			       NULL) != SQLITE_OK) {
+		db_err(o->db, err, "officer count");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, tims_role_name(role), -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	else
+		db_err(o->db, err, "officer count");
+	sqlite3_finalize(st);
+	return n;
+}

@@ -89,3 +89,65 @@ traffic() {
 		case $r in *'"index"'*) ACK=$((ACK + 1)) ;; esac
 	done
 }
+
+# ---- who is typing: tims login (docs/roles.md) ---------------------------
+# No test touches $HOME: sessions live in the test's own directory. A
+# TIMS_SESSION from the caller's environment would stand for every command.
+export TIMS_SESSION_DIR=$T_TMP/sessions
+unset TIMS_SESSION
+CLI_PASSWORD="cli password 1"
+CLI_CACHE=$T_TMP/cli-accounts
+
+# _cli_key DIR: a name for DIR in CLI_CACHE (the same for every spelling of it).
+_cli_key() { (cd "$1" 2>/dev/null && pwd -P || printf '%s' "$1") | sha256sum | cut -c1-16; }
+# _cli_code SECRET STEPFILE: a TOTP code for a step after the one in
+# STEPFILE (a code is accepted once: wait for the next window if needed).
+_cli_code() {
+	local step last
+	last=$(cat "$2" 2>/dev/null || echo 0)
+	step=$(($(date +%s) / 30))
+	while [ "$step" -le "$last" ]; do sleep 0.5; step=$(($(date +%s) / 30)); done
+	echo "$step" >"$2"
+	oathtool --totp -b "$1"
+}
+# cli_login DIR ID [--print-token]: log ID in at DIR (password CLI_PASSWORD,
+# its secret from CLI_CACHE).
+cli_login() {
+	local k f
+	k=$(_cli_key "$1"); f=$CLI_CACHE/$k-$2
+	printf '%s\n%s\n' "$CLI_PASSWORD" "$(_cli_code "$(cat "$f.secret")" "$f.step")" |
+		"$TIMS" login --post "$1" "$2" ${3:+"$3"}
+}
+# cli_bootstrap DIR: the first admin of DIR (a post's or the centre's
+# directory), cli-admin, logged in: afterwards admin commands on DIR work
+# as before (e.g. "$TIMS" officer add --post DIR ...).
+cli_bootstrap() {
+	local k out
+	mkdir -p "$CLI_CACHE"
+	k=$(_cli_key "$1")
+	out=$(printf '%s\n' "$CLI_PASSWORD" | "$TIMS" officer bootstrap --post "$1" cli-admin \
+		--name "CLI admin" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
+	printf '%s\n' "$out" | sed -n 's/.*TOTP secret \([A-Z2-7]*\).*/\1/p' >"$CLI_CACHE/$k-cli-admin.secret"
+	cli_login "$1" cli-admin 2>/dev/null
+}
+# cli_as DIR ROLE CMD ARGS...: CMD with TIMS_SESSION set to a session of an
+# account of ROLE on DIR (cli-ROLE, made with the admin session and logged
+# in on first use, cached for the test). ROLE admin: the admin session of
+# cli_bootstrap.
+cli_as() {
+	local dir=$1 role=$2 k f out
+	shift 2
+	if [ "$role" = admin ]; then "$@"; return; fi
+	k=$(_cli_key "$dir"); f=$CLI_CACHE/$k-cli-$role
+	if [ ! -s "$f.token" ]; then
+		if [ ! -s "$f.secret" ]; then
+			out=$(printf '%s\n' "$CLI_PASSWORD" | "$TIMS" officer add --post "$dir" "cli-$role" \
+				--name "CLI $role" --role "$role" 2>&1) || { printf '%s\n' "$out" >&2; return 2; }
+			printf '%s\n' "$out" | sed -n 's/.*TOTP secret \([A-Z2-7]*\).*/\1/p' >"$f.secret"
+		fi
+		cli_login "$dir" "cli-$role" --print-token >"$f.token" || { rm -f "$f.token"; return 2; }
+	fi
+	TIMS_SESSION=$(cat "$f.token") "$@"
+}
+# cli_forget DIR ROLE: the next cli_as DIR ROLE logs in again.
+cli_forget() { rm -f "$CLI_CACHE/$(_cli_key "$1")-cli-$2.token"; }
