@@ -159,6 +159,40 @@ tims_rc tims_audit_erase(struct tims_audit *a, uint64_t index,
 			 struct tims_err *err);
 
 /*
+ * One position of an audit log as it travels (a sync batch, the centre's
+ * mirror): its leaf entry, and salt and encoding unless erased. Checks the
+ * entry is a version 1 audit entry, the encoding decodes canonically (into
+ * *ev if not NULL; its query/result then point into body), its time is the
+ * entry's and SHA-256(salt || encoding) is the entry's commitment. An
+ * erased position (salt and body NULL) checks the entry's form only.
+ * TIMS_ERR_INVALID or TIMS_ERR_TAMPER naming "event N: ...".
+ */
+TIMS_MUST_USE tims_rc tims_audit_leaf_check(uint64_t index,
+			      const uint8_t entry[TIMS_AUDIT_ENTRY_BYTES],
+			      const uint8_t *salt, const void *body, size_t len,
+			      struct tims_audit_event *ev, struct tims_err *err);
+
+/*
+ * For the sync thread that pushes the log (tims/sync.h): positions
+ * [from, from+count) as raw leaves (fn gets a struct tims_post_raw each:
+ * entry, salt and encoding, NULL when erased), and a call of fn with the
+ * log's tree (stored hashes) for proofs, both under the handle's lock.
+ */
+struct tims_post_raw;
+struct tims_tlog_reader;
+tims_rc tims_audit_raw(struct tims_audit *a, uint64_t from, uint64_t count,
+		       tims_rc (*fn)(void *ctx, const struct tims_post_raw *r),
+		       void *ctx, struct tims_err *err);
+tims_rc tims_audit_with_tree(struct tims_audit *a,
+			     tims_rc (*fn)(void *ctx, const struct tims_tlog_reader *r,
+					   struct tims_err *err),
+			     void *ctx, struct tims_err *err);
+/* Events held (the log's size). */
+tims_rc tims_audit_size(struct tims_audit *a, uint64_t *size, struct tims_err *err);
+/* The log's origin ("<post origin>/audit" for a post). */
+const char *tims_audit_origin(const struct tims_audit *a);
+
+/*
  * The canonical encoding, version 1 (docs/formats.md, "Audit events"): one
  * event has exactly one encoding, and the decoder refuses anything the
  * encoder would not produce. Rules, each error naming the field: text

@@ -44,7 +44,30 @@
 #define TIMS_SYNC_MAX_BATCH 1024          /* positions in one batch */
 #define TIMS_SYNC_MAX_BODY (16u << 20)    /* bytes of one batch */
 
+struct tims_audit;
+
+/*
+ * What a log's leaves are. The same batch, checks and mirror serve both
+ * logs of a post; only the leaf differs:
+ *   CROSSINGS: the post's log (origin = the post's key name), each
+ *              position a crossing record (tims_post_raw_check);
+ *   AUDIT:     its audit log (origin = the key name + "/audit", signed by
+ *              the same key), each position an audit event
+ *              (tims_audit_leaf_check), at most TIMS_AUDIT_MAX_BYTES.
+ */
+enum tims_sync_leaf { TIMS_SYNC_CROSSINGS = 0, TIMS_SYNC_AUDIT = 1 };
+
+/* The origin of `leaf`'s log of the post whose key is named `key_name`;
+ * -1 if it does not fit. */
+int tims_sync_leaf_origin(enum tims_sync_leaf leaf, const char *key_name, char *out,
+			  size_t cap);
+/* One position checked against itself for its kind of leaf. */
+TIMS_MUST_USE tims_rc tims_sync_leaf_check(enum tims_sync_leaf leaf,
+					   const struct tims_post_raw *r,
+					   struct tims_err *err);
+
 struct tims_sync_batch {
+	enum tims_sync_leaf leaf;  /* kept by release; init: CROSSINGS */
 	uint64_t from;
 	char *note;                /* the checkpoint note (NUL-terminated) */
 	size_t note_len;
@@ -58,6 +81,8 @@ struct tims_sync_batch {
 };
 
 void tims_sync_batch_init(struct tims_sync_batch *b);
+/* An empty batch of the given kind of leaf (decode and add check by it). */
+void tims_sync_batch_init_leaf(struct tims_sync_batch *b, enum tims_sync_leaf leaf);
 void tims_sync_batch_release(struct tims_sync_batch *b);
 
 /* Building: start, add positions (copied), then encode. */
@@ -76,6 +101,11 @@ tims_rc tims_sync_batch_from_post(struct tims_sync_batch *b, struct tims_post *p
 				  uint64_t from, uint64_t count,
 				  const char *note, size_t note_len,
 				  struct tims_err *err);
+/* The same from a node's audit log (an AUDIT batch). */
+tims_rc tims_sync_batch_from_audit(struct tims_sync_batch *b, struct tims_audit *a,
+				   uint64_t from, uint64_t count,
+				   const char *note, size_t note_len,
+				   struct tims_err *err);
 /* Fill the proof from the end of the batch to the checkpoint, from a tree
  * that holds at least the checkpoint's leaves. */
 tims_rc tims_sync_batch_prove(struct tims_sync_batch *b,
@@ -128,6 +158,13 @@ tims_rc tims_sync_mirror_open(const char *db_path, const char *cp_path,
 			      const struct tims_verifier *key,
 			      struct tims_sync_mirror **out,
 			      struct tims_err *err);
+/* The same for a log of the given kind of leaf (an AUDIT mirror's origin is
+ * the key's name + "/audit"; its batches must be AUDIT batches). */
+tims_rc tims_sync_mirror_open_leaf(const char *db_path, const char *cp_path,
+				   const struct tims_verifier *key,
+				   enum tims_sync_leaf leaf,
+				   struct tims_sync_mirror **out,
+				   struct tims_err *err);
 void tims_sync_mirror_free(struct tims_sync_mirror *m);
 
 /* Positions held (every one verified against a signed checkpoint). */

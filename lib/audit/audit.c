@@ -650,3 +650,58 @@ out:
 	audit_unlock(a);
 	return rc;
 }
+
+tims_rc tims_audit_raw(struct tims_audit *a, uint64_t from, uint64_t count,
+		       tims_rc (*fn)(void *ctx, const struct tims_post_raw *r),
+		       void *ctx, struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc;
+
+	if (from > INT64_MAX || count > INT64_MAX - from)
+		return tims_err_set(err, TIMS_ERR_INVALID, "audit: range too large");
+	audit_lock(a);
+	if (sqlite3_prepare_v2(tims_mlog_db(a->log), "SELECT idx, entry, salt, body FROM events"
+			       " WHERE idx >= ?1 AND idx < ?2 ORDER BY idx", -1, &st,
+			       NULL) != SQLITE_OK) {
+		rc = tims_mlog_db_err(a->log, "reading events", err);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(from + count));
+	rc = tims_post_raw_rows(st, from, "audit.db", fn, ctx, err);
+out:
+	sqlite3_finalize(st);
+	audit_unlock(a);
+	return rc;
+}
+
+tims_rc tims_audit_with_tree(struct tims_audit *a,
+			     tims_rc (*fn)(void *ctx, const struct tims_tlog_reader *r,
+					   struct tims_err *err),
+			     void *ctx, struct tims_err *err)
+{
+	struct tims_tlog_reader r;
+	tims_rc rc;
+
+	audit_lock(a);
+	tims_mlog_reader(a->log, &r);
+	rc = fn(ctx, &r, err);
+	audit_unlock(a);
+	return rc;
+}
+
+tims_rc tims_audit_size(struct tims_audit *a, uint64_t *size, struct tims_err *err)
+{
+	tims_rc rc;
+
+	audit_lock(a);
+	rc = tims_mlog_size(a->log, size, err);
+	audit_unlock(a);
+	return rc;
+}
+
+const char *tims_audit_origin(const struct tims_audit *a)
+{
+	return a->origin;
+}

@@ -89,3 +89,39 @@ tims_rc tims_audit_verify(struct tims_audit *a,
 	st->findings = ls.findings;
 	return rc;
 }
+
+tims_rc tims_audit_leaf_check(uint64_t index,
+			      const uint8_t entry[TIMS_AUDIT_ENTRY_BYTES],
+			      const uint8_t *salt, const void *body, size_t len,
+			      struct tims_audit_event *ev, struct tims_err *err)
+{
+	int64_t t = audit_entry_time(entry, TIMS_AUDIT_ENTRY_BYTES);
+	struct tims_audit_event tmp;
+	uint8_t again[TIMS_AUDIT_ENTRY_BYTES];
+	struct tims_err e;
+
+	if (t == INT64_MIN || t < 0)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "event %" PRIu64 ": not a version %d audit entry",
+				    index, TIMS_AUDIT_VERSION);
+	if (!salt != !body)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "event %" PRIu64 ": an event without its salt, or a "
+				    "salt without its event", index);
+	if (!body)
+		return TIMS_OK; /* erased by retention: the entry is all there is */
+	if (!ev)
+		ev = &tmp;
+	if (tims_audit_event_decode(body, len, ev, &e))
+		return tims_err_set(err, TIMS_ERR_INVALID, "event %" PRIu64 ": %s",
+				    index, e.msg);
+	if (ev->time_ms != t)
+		return tims_err_set(err, TIMS_ERR_TAMPER,
+				    "event %" PRIu64 ": its time is not its entry's", index);
+	tims_audit_entry(salt, body, len, t, again);
+	if (memcmp(again, entry, sizeof(again)) != 0)
+		return tims_err_set(err, TIMS_ERR_TAMPER,
+				    "event %" PRIu64 ": does not match its entry (altered)",
+				    index);
+	return TIMS_OK;
+}

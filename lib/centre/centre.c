@@ -463,6 +463,7 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 	pthread_mutex_init(&c->store_lock, NULL);
 	pthread_mutex_init(&c->mirrors_lock, NULL);
 	pthread_mutex_init(&c->audit_lock, NULL);
+	pthread_mutex_init(&c->audit_ro_lock, NULL);
 	pthread_mutex_init(&c->maint_lock, NULL);
 	pthread_cond_init(&c->maint_cond, NULL);
 	if (snprintf(c->dir, sizeof(c->dir), "%s", dir) >= (int)sizeof(c->dir)) {
@@ -546,6 +547,7 @@ void tims_centre_free(struct tims_centre *c)
 	pthread_cond_destroy(&c->maint_cond);
 	for (size_t i = 0; i < c->nmirrors; i++) {
 		tims_sync_mirror_free(c->mirrors[i]->m);
+		tims_sync_mirror_free(c->mirrors[i]->am);
 		pthread_mutex_destroy(&c->mirrors[i]->lock);
 		free(c->mirrors[i]);
 	}
@@ -553,6 +555,8 @@ void tims_centre_free(struct tims_centre *c)
 		tims_cstore_close(c->store);
 	tims_audit_free(c->audit);
 	pthread_mutex_destroy(&c->audit_lock);
+	tims_audit_free(c->audit_ro);
+	pthread_mutex_destroy(&c->audit_ro_lock);
 	sqlite3_close(c->db);
 	if (c->cosigner.ctx)
 		tims_signer_release(&c->cosigner);
@@ -1167,6 +1171,8 @@ int tims_centre_severe(const char *kind)
 {
 	static const char *const kinds[] = { "fork", "rollback", "peer-refused", "revoked",
 		"impostor", "tamper", "bad-signature", "bad-proof",
+		/* a post's audit log deleted, reset or rolled back (ingest.c) */
+		"audit-fork", "audit-rollback", "audit-reset",
 		/* events from the posts (events.c) */
 		"admit-with-hit", "discreet-hit", "identity-change", "limit-exceeded" };
 

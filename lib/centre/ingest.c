@@ -393,3 +393,210 @@ tims_rc tims_centre_reindex(struct tims_centre *c, uint64_t *added,
 	free(l);
 	return rc;
 }
+
+/* ---- the posts' audit logs ------------------------------------------------
+ *
+ * Each post pushes its audit log (origin "<post origin>/audit", the same
+ * key) as it pushes its crossings; the centre keeps it in a mirror of its
+ * own, CENTRE/mirror/<escaped origin>.audit.db, with the same layout and
+ * checks (tims_sync_mirror_open_leaf, TIMS_SYNC_AUDIT: each position an
+ * audit event against its salted commitment). Unlike the crossing log, a
+ * checkpoint smaller than the one held is refused: a post only pushes its
+ * latest, so a smaller one means its audit log was deleted, reset or
+ * restored from an old copy. Either that or a fork opens a severe alert.
+ */
+
+tims_rc centre_audit_mirror(struct tims_centre *c, const char *origin,
+			    struct centre_mirror **out, struct tims_err *err)
+{
+	char db[CENTRE_PATH_MAX], cp[CENTRE_PATH_MAX], rel[3 * TIMS_NOTE_MAX_NAME + 32];
+	char safe[3 * TIMS_NOTE_MAX_NAME + 4];
+	struct centre_mirror *cm;
+	tims_rc rc;
+
+	*out = NULL;
+	if ((rc = centre_mirror_get(c, origin, &cm, err)))
+		return rc;
+	pthread_mutex_lock(&cm->lock);
+	if (!cm->am) {
+		centre_file_name(origin, safe, sizeof(safe));
+		snprintf(rel, sizeof(rel), "mirror/%s.audit.db", safe);
+		if (!(rc = centre_path(c, rel, db, err))) {
+			snprintf(rel, sizeof(rel), "mirror/%s.audit.checkpoint", safe);
+			rc = centre_path(c, rel, cp, err);
+		}
+		if (!rc)
+			rc = tims_sync_mirror_open_leaf(db, cp, &cm->key, TIMS_SYNC_AUDIT, &cm->am,
+							err);
+		if (rc) {
+			pthread_mutex_unlock(&cm->lock);
+			return rc;
+		}
+	}
+	*out = cm;
+	return TIMS_OK;
+}
+
+tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
+			    const struct tims_sync_batch *b,
+			    struct tims_centre_ingest *out, struct tims_err *err)
+{
+	struct tims_buf held = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_checkpoint hcp;
+	struct centre_mirror *cm;
+	struct tims_verifier key;
+	int revoked = 0;
+	tims_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (b->leaf != TIMS_SYNC_AUDIT)
+		return tims_err_set(err, TIMS_ERR_INVALID, "not an audit batch");
+	if ((rc = centre_post_key(c, origin, &key, &revoked, err)))
+		return rc;
+	if (revoked)
+		return tims_err_set(err, TIMS_ERR_DENIED, "origin %s: revoked", origin);
+	if ((rc = centre_audit_mirror(c, origin, &cm, err)))
+		return rc;
+	cm->last_seen_ms = tims_mlog_now_ms();
+	/* Signed by the post first: a stranger's batch opens no alert. */
+	if ((rc = tims_sync_batch_check_signer(b, &cm->key, err)))
+		goto refused;
+	if (!tims_sync_mirror_checkpoint(cm->am, &held, &hcp, NULL) && b->cp.size < hcp.size) {
+		rc = tims_err_set(err, TIMS_ERR_TAMPER,
+				  "rollback: the audit log of %s presents a checkpoint of %" PRIu64
+				  " events, the centre holds a signed %" PRIu64 " (the audit log "
+				  "was deleted, reset or restored from an old copy)",
+				  origin, b->cp.size, hcp.size);
+		tims_centre_event(c, "audit-rollback", origin, err->msg);
+		goto refused;
+	}
+	rc = tims_sync_mirror_apply(cm->am, b, NULL, NULL, &out->r, err);
+	if (rc) {
+		if (rc == TIMS_ERR_TAMPER || rc == TIMS_ERR_PROOF)
+			tims_centre_event(c, "audit-fork", origin, err->msg);
+		else if (rc != TIMS_ERR_STATE)
+			tims_centre_event(c, refusal_kind(rc), origin, err->msg);
+		goto refused;
+	}
+	if (out->r.complete) {
+		struct tims_note *n = malloc(sizeof(*n));
+		struct tims_buf line = TIMS_BUF_INIT(sizeof(out->cosignature) - 1);
+
+		if (!n) {
+			rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		} else if (!(rc = tims_note_parse(b->note, b->note_len, n, err)) &&
+			   !(rc = tims_cosign(&c->cosigner, n->text, n->textlen,
+					      (uint64_t)time(NULL), &line, err)) &&
+			   !(rc = tims_sync_mirror_keep_cosig(cm->am, b->cp.size, line.buf,
+							      line.len, err))) {
+			memcpy(out->cosignature, line.buf, line.len);
+			out->cosignature[line.len] = '\0';
+		}
+		free(n);
+		tims_buf_release(&line);
+	}
+refused:
+	pthread_mutex_unlock(&cm->lock);
+	tims_buf_release(&held);
+	return rc;
+}
+
+/* The enrolled origin of the post named `name` (or of origin `name`). */
+static tims_rc post_origin(struct tims_centre *c, const char *name, char *origin,
+			   size_t cap, struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+	int s;
+
+	pthread_mutex_lock(&c->db_lock);
+	if (sqlite3_prepare_v2(c->db, "SELECT origin FROM posts WHERE name = ?1 OR origin = ?1"
+			       " LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "finding a post", err);
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		snprintf(origin, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+	else if (s == SQLITE_DONE)
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "post: no post '%s' is enrolled", name);
+	else
+		rc = centre_db_err(c, "finding a post", err);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db_lock);
+	return rc;
+}
+
+struct scan_ctx {
+	const char *post;
+	centre_audit_fn fn;
+	void *ctx;
+	struct tims_err *err;
+};
+
+static tims_rc scan_one(void *ctx, const struct tims_post_raw *r)
+{
+	struct scan_ctx *x = ctx;
+	struct tims_audit_event ev;
+	tims_rc rc;
+
+	if (!r->body)
+		return TIMS_OK; /* erased */
+	/* the mirror checked it when it came; checked again, never trusted */
+	if ((rc = tims_audit_leaf_check(r->index, r->entry, r->salt, r->body, r->body_len,
+					&ev, x->err)))
+		return rc;
+	return x->fn(x->ctx, x->post, r->index, &ev);
+}
+
+static tims_rc scan_own(void *ctx, uint64_t index, const struct tims_audit_event *ev)
+{
+	struct scan_ctx *x = ctx;
+
+	if (!strcmp(ev->action, "erased") && !ev->query && !ev->result && !ev->actor[0])
+		return TIMS_OK;
+	return x->fn(x->ctx, x->post, index, ev);
+}
+
+tims_rc centre_audit_scan(struct tims_centre *c, const char *post, uint64_t from,
+			  size_t max, centre_audit_fn fn, void *ctx,
+			  struct tims_err *err)
+{
+	struct scan_ctx x = { post, fn, ctx, err };
+	char origin[TIMS_NOTE_MAX_NAME + 1];
+	struct centre_mirror *cm;
+	tims_rc rc;
+
+	if (!max)
+		return TIMS_OK;
+	if (!post || !*post) {
+		char aorigin[TIMS_CENTRE_NAME_MAX + 16];
+
+		x.post = "";
+		pthread_mutex_lock(&c->audit_ro_lock);
+		if (!c->audit_ro) {
+			snprintf(aorigin, sizeof(aorigin), "%s/audit", c->name);
+			rc = tims_audit_open_keyed(c->dir, aorigin, "audit", TIMS_AUDIT_READ,
+						   &c->audit_ro, err);
+			if (rc == TIMS_ERR_NOTFOUND) { /* no event yet */
+				pthread_mutex_unlock(&c->audit_ro_lock);
+				return TIMS_OK;
+			}
+			if (rc) {
+				pthread_mutex_unlock(&c->audit_ro_lock);
+				return rc;
+			}
+		}
+		rc = tims_audit_list(c->audit_ro, from, max, scan_own, &x, err);
+		pthread_mutex_unlock(&c->audit_ro_lock);
+		return rc;
+	}
+	if ((rc = post_origin(c, post, origin, sizeof(origin), err)) ||
+	    (rc = centre_audit_mirror(c, origin, &cm, err)))
+		return rc;
+	rc = tims_sync_mirror_export(cm->am, from, max, scan_one, &x, err);
+	pthread_mutex_unlock(&cm->lock);
+	return rc;
+}

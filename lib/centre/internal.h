@@ -27,6 +27,9 @@ struct centre_mirror {
 	struct tims_sync_mirror *m;
 	pthread_mutex_t lock;
 	int64_t last_seen_ms;   /* the post's last sync request here (memory) */
+	/* the mirror of the post's audit log (ingest.c, centre_audit_mirror):
+	 * opened on first use, under lock */
+	struct tims_sync_mirror *am;
 };
 
 struct tims_centre {
@@ -42,6 +45,8 @@ struct tims_centre {
 	struct tims_cstore *store;
 	struct tims_audit *audit;    /* audit.db, opened on first use */
 	pthread_mutex_t audit_lock;
+	struct tims_audit *audit_ro; /* a reading handle of it (centre_audit_scan) */
+	pthread_mutex_t audit_ro_lock;
 	pthread_mutex_t store_lock;
 	pthread_mutex_t mirrors_lock; /* the mirrors array */
 	struct centre_mirror *mirrors[CENTRE_MAX_POSTS];
@@ -175,6 +180,32 @@ tims_rc centre_maintain_start(struct tims_centre *c, struct tims_err *err);
  * | "down", "since_ms", "last_error"?, "last_error_ms"?, "failures",
  * "reconnects", "repair_pending"}. */
 json_t *centre_store_json(struct tims_centre *c);
+
+/* ---- the posts' audit logs (ingest.c, docs/audit.md) ------------------ */
+
+/* The mirror of origin's audit log (CENTRE/mirror/<escaped origin>.audit.db),
+ * opened on first use: returned with (*cm)->lock HELD and (*cm)->am set;
+ * the caller unlocks. */
+tims_rc centre_audit_mirror(struct tims_centre *c, const char *origin,
+			    struct centre_mirror **cm, struct tims_err *err);
+/* Take a batch of origin's audit log (an AUDIT batch): checked as a
+ * crossing batch is; a batch that forks from the mirror, or a checkpoint
+ * smaller than the one held (a deleted, reset or rolled-back audit log),
+ * is refused with TIMS_ERR_TAMPER, nothing stored, and a severe alert
+ * (audit-fork, audit-rollback) opened. Cosigns a whole checkpoint. */
+tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
+			    const struct tims_sync_batch *b,
+			    struct tims_centre_ingest *out, struct tims_err *err);
+
+/* C2: for alerts and auditview to read mirrored audit events. */
+typedef tims_rc (*centre_audit_fn)(void *ctx, const char *post, uint64_t idx,
+				   const struct tims_audit_event *ev);
+/* The audit events of post `post` (an enrolled name; "" = the centre's own
+   audit log) from index `from`, at most `max`, in log order; erased events
+   are skipped. Thread-safe. */
+tims_rc centre_audit_scan(struct tims_centre *c, const char *post, uint64_t from,
+			  size_t max, centre_audit_fn fn, void *ctx,
+			  struct tims_err *err);
 
 /* tims_centre_ingest; rebuilding: a revoked post's log is taken too. */
 tims_rc centre_ingest(struct tims_centre *c, const char *origin,

@@ -12,6 +12,8 @@
  *   POST /api/v1/sync/push      (a batch)   {"size","added","repeated",
  *                                            "complete","cosignature"?}
  *   GET  /api/v1/sync/export?from=N&count=C a batch of the caller's own log
+ *   GET  /api/v1/sync/audit-state           the same as state, for the
+ *   POST /api/v1/sync/audit-push (a batch)  post's audit log (ingest.c)
  *   GET  /api/v1/sync/bundles               {"centre","bundles":[{"kind","list",
  *                                            "list_kind","version"}]}
  *   GET  /api/v1/sync/bundle?list=NAME      the signed bundle (tims/bundle.h)
@@ -128,6 +130,99 @@ static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_res
 			char line[TIMS_ERR_MSG_BYTES + 512];
 
 			snprintf(line, sizeof(line), "ingest %s: %s", req->who.id, err.msg);
+			s->log(s->log_ctx, line);
+		}
+		break; /* a 500 */
+	}
+	free(in);
+	return rc;
+}
+
+/* The post's audit log: what the centre holds of it. */
+static tims_rc h_audit_state(void *app, struct tims_http_req *req,
+			     struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_checkpoint cp;
+	struct centre_mirror *cm;
+	struct tims_err err;
+	uint64_t size = 0, signed_size = 0;
+	tims_rc rc;
+
+	if (tims_centre_isolated(s->c))
+		return isolated(resp);
+	if ((rc = centre_audit_mirror(s->c, req->who.id, &cm, &err)))
+		return tims_http_reply_error(resp, 404, "unknown_post", "%s", err.msg);
+	rc = tims_sync_mirror_size(cm->am, &size, &err);
+	if (!rc && !tims_sync_mirror_checkpoint(cm->am, &note, &cp, NULL))
+		signed_size = cp.size;
+	pthread_mutex_unlock(&cm->lock);
+	tims_buf_release(&note);
+	if (rc)
+		return rc;
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:I, s:I}", "origin",
+		req->who.id, "size", (json_int_t)size, "signed_size", (json_int_t)signed_size));
+}
+
+/* A batch of the post's audit log: refused with 409 when it forks from the
+ * mirror or is smaller than it (an alert is open then, ingest.c). */
+static tims_rc h_audit_push(void *app, struct tims_http_req *req,
+			    struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	struct tims_sync_batch b;
+	struct tims_centre_ingest *in;
+	struct tims_err err;
+	tims_rc rc;
+	json_t *o;
+
+	if (tims_centre_isolated(s->c))
+		return isolated(resp);
+	tims_sync_batch_init_leaf(&b, TIMS_SYNC_AUDIT);
+	if ((rc = tims_sync_batch_decode(req->body, req->body_len, &b, &err))) {
+		tims_centre_event(s->c, "malformed", req->who.id, err.msg);
+		return tims_http_reply_error(resp, rc == TIMS_ERR_TOOBIG ? 413 : 400,
+					     "bad_batch", "%s", err.msg);
+	}
+	if (!(in = malloc(sizeof(*in)))) {
+		tims_sync_batch_release(&b);
+		return TIMS_ERR_NOMEM;
+	}
+	rc = centre_audit_ingest(s->c, req->who.id, &b, in, &err);
+	tims_sync_batch_release(&b);
+	switch (rc) {
+	case TIMS_OK:
+		o = json_pack("{s:I, s:I, s:I, s:b}", "size", (json_int_t)in->r.size,
+			      "added", (json_int_t)in->r.added, "repeated",
+			      (json_int_t)in->r.repeated, "complete", in->r.complete);
+		if (o && in->cosignature[0])
+			json_object_set_new(o, "cosignature", json_string(in->cosignature));
+		rc = tims_http_reply_json(resp, 200, o);
+		break;
+	case TIMS_ERR_STATE:
+		rc = tims_http_reply_json(resp, 409, json_pack("{s:s, s:s, s:I}", "error", "gap",
+			"message", err.msg, "size", (json_int_t)in->r.want_from));
+		break;
+	case TIMS_ERR_TAMPER:
+		rc = tims_http_reply_error(resp, 409, "fork", "%s", err.msg);
+		break;
+	case TIMS_ERR_SIGNATURE:
+	case TIMS_ERR_PROOF:
+		rc = tims_http_reply_error(resp, 422, "not_verified", "%s", err.msg);
+		break;
+	case TIMS_ERR_INVALID:
+	case TIMS_ERR_TOOBIG:
+		rc = tims_http_reply_error(resp, 400, "bad_batch", "%s", err.msg);
+		break;
+	case TIMS_ERR_DENIED:
+		rc = tims_http_reply_error(resp, 403, "revoked", "%s", err.msg);
+		break;
+	default:
+		if (s->log) {
+			char line[TIMS_ERR_MSG_BYTES + 512];
+
+			snprintf(line, sizeof(line), "audit ingest %s: %s", req->who.id, err.msg);
 			s->log(s->log_ctx, line);
 		}
 		break; /* a 500 */
@@ -443,6 +538,11 @@ static const struct tims_http_route routes[] = {
 	{ "POST", "/api/v1/sync/push", TIMS_ROLE_PEER, TIMS_SYNC_MAX_BODY, NULL, h_push,
 	  TIMS_ROUTE_MTLS | TIMS_ROUTE_RAW_BODY },
 	{ "GET", "/api/v1/sync/export", TIMS_ROLE_PEER, 0, NULL, h_export, TIMS_ROUTE_MTLS },
+	/* the post's audit log (docs/audit.md) */
+	{ "GET", "/api/v1/sync/audit-state", TIMS_ROLE_PEER, 0, NULL, h_audit_state,
+	  TIMS_ROUTE_MTLS },
+	{ "POST", "/api/v1/sync/audit-push", TIMS_ROLE_PEER, TIMS_SYNC_MAX_BODY, NULL,
+	  h_audit_push, TIMS_ROUTE_MTLS | TIMS_ROUTE_RAW_BODY },
 	{ "GET", "/api/v1/sync/bundles", TIMS_ROLE_PEER, 0, NULL, h_bundles, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/bundle", TIMS_ROLE_PEER, 0, NULL, h_bundle, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/revocations", TIMS_ROLE_PEER, 0, NULL, h_revocations,

@@ -111,6 +111,14 @@ struct node_sync {
 	/* the centre thread's own */
 	uint64_t rollback_shown;  /* size whose divergence the centre saw, +1 */
 	uint64_t cosign_asked;    /* checkpoint size the centre answered complete for */
+	/* the audit log's push (audit_round): its own reading handle; what the
+	 * status route shows under n->lock */
+	struct tims_audit *audit;
+	uint64_t audit_centre_size, audit_centre_signed, audit_size, audit_pushes;
+	char audit_error[TIMS_ERR_MSG_BYTES];
+	uint64_t audit_shown;     /* size whose divergence the centre was shown, +1 */
+	uint64_t audit_cosign_asked;
+	char audit_cosigner[TIMS_NOTE_MAX_NAME + 8]; /* "audit:" + the centre's name */
 };
 
 static const char *jstr(const json_t *o, const char *key)
@@ -287,6 +295,9 @@ static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
 			return rc;
 		s->has_bundle_key = 1;
 	}
+	/* the centre's cosignatures of the audit log, kept apart from the
+	 * crossing log's (a rebuild compares those with the crossings) */
+	snprintf(s->audit_cosigner, sizeof(s->audit_cosigner), "audit:%s", s->centre);
 	s->enrolled = 1;
 	return TIMS_OK;
 }
@@ -561,6 +572,183 @@ out:
 	tims_buf_release(&ans);
 	return rc;
 }
+/* ---- the audit log goes to the centre too (docs/audit.md) ---------------- */
+
+static void audit_status(struct node_sync *s, uint64_t size, const uint64_t *centre,
+			 const uint64_t *centre_signed, const char *error)
+{
+	pthread_mutex_lock(&s->n->lock);
+	s->audit_size = size;
+	if (centre)
+		s->audit_centre_size = *centre;
+	if (centre_signed)
+		s->audit_centre_signed = *centre_signed;
+	if (error)
+		snprintf(s->audit_error, sizeof(s->audit_error), "%s", error);
+	pthread_mutex_unlock(&s->n->lock);
+}
+
+/*
+ * Encode an audit batch from `at` that fits one request: events are up to
+ * TIMS_AUDIT_MAX_BYTES each, so fewer than TIMS_SYNC_MAX_BATCH may fit.
+ */
+static tims_rc audit_batch(struct node_sync *s, uint64_t at, uint64_t size,
+			   const struct tims_buf *note, struct tims_sync_batch *b,
+			   struct tims_buf *body, struct tims_err *err)
+{
+	uint64_t count = size - at > 256 ? 256 : size - at;
+	tims_rc rc;
+
+	for (;;) {
+		tims_buf_reset(body);
+		if ((rc = tims_sync_batch_from_audit(b, s->audit, at, count, note->buf, note->len,
+						     err)))
+			return rc;
+		rc = tims_sync_batch_encode(b, body, err);
+		if (rc != TIMS_ERR_TOOBIG && rc != TIMS_ERR_NOMEM)
+			return rc;
+		if (count <= 1)
+			return rc;
+		count /= 2;
+	}
+}
+
+/*
+ * After the crossings: ask what the centre holds of this post's audit log
+ * and push what it lacks, as centre_round does. A centre that holds more
+ * than this post has signed (the audit log was deleted, reset or restored
+ * from an old copy) is shown the tail it would refuse, so that the centre
+ * opens its alert within the round; the status says so.
+ */
+static void audit_round(struct node_sync *s, const struct tims_sync_peer *peer)
+{
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_buf body = TIMS_BUF_INIT(TIMS_SYNC_MAX_BODY);
+	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX);
+	struct tims_sync_batch b;
+	struct tims_checkpoint cp;
+	struct tims_err err = { 0 };
+	json_t *j = NULL;
+	uint64_t at, signed_size = 0, cosigned = 0;
+	long status;
+	tims_rc rc;
+
+	tims_sync_batch_init_leaf(&b, TIMS_SYNC_AUDIT);
+	if (!s->audit && tims_audit_open(s->n->dir, TIMS_AUDIT_READ, &s->audit, &err)) {
+		audit_status(s, 0, NULL, NULL, tims_err_msg(&err));
+		goto out;
+	}
+	if ((rc = tims_audit_latest_checkpoint(s->audit, &note, &cp, &err)))
+		goto fail;
+	if ((rc = tims_sync_conn_http(s->conn, peer, "GET", "/api/v1/sync/audit-state", NULL, 0,
+				      NULL, ANSWER_MAX, &ans, &status, &err)))
+		goto fail;
+	j = json_loadb(ans.buf ? ans.buf : "", ans.len, 0, NULL);
+	if (status != 200 || !json_is_integer(json_object_get(j, "size")) ||
+	    json_integer_value(json_object_get(j, "size")) < 0) {
+		tims_err_set(&err, TIMS_ERR_NET, "centre: audit-state answered %ld %s", status,
+			     jstr(j, "message"));
+		goto fail;
+	}
+	at = (uint64_t)json_integer_value(json_object_get(j, "size"));
+	if (json_integer_value(json_object_get(j, "signed_size")) > 0)
+		signed_size = (uint64_t)json_integer_value(json_object_get(j, "signed_size"));
+	if (at > cp.size || signed_size > cp.size) {
+		char why[TIMS_ERR_MSG_BYTES];
+
+		snprintf(why, sizeof(why), "the centre holds %" PRIu64 " events of this post's "
+			 "audit log, the post has signed %" PRIu64 ": the audit log was deleted, "
+			 "reset or rolled back (docs/audit.md, tims audit reset)",
+			 at > signed_size ? at : signed_size, cp.size);
+		if (s->audit_shown != cp.size + 1) {
+			uint64_t from = cp.size > 64 ? cp.size - 64 : 0;
+
+			s->audit_shown = cp.size + 1;
+			node_log(s->n, "audit: %s", why);
+			if (!audit_batch(s, from, cp.size, &note, &b, &body, &err) &&
+			    !tims_sync_conn_http(s->conn, peer, "POST", "/api/v1/sync/audit-push",
+						 body.buf, body.len, NULL, ANSWER_MAX, &ans, &status,
+						 &err))
+				node_log(s->n, "audit: the centre was shown this audit log, it "
+					 "answered %ld: %.200s", status, ans.buf ? tims_buf_str(&ans) : "");
+		}
+		audit_status(s, cp.size, &at, &signed_size, why);
+		goto out;
+	}
+	audit_status(s, cp.size, &at, &signed_size, NULL);
+	if (at == cp.size && signed_size >= cp.size &&
+	    (s->audit_cosign_asked == cp.size ||
+	     (!tims_post_cosigned(s->post, s->audit_cosigner, &cosigned, NULL, NULL) &&
+	      cosigned >= cp.size)))
+		goto done;
+	for (int rounds = 0; rounds < 64 && at < cp.size + 1; rounds++) {
+		const char *cos;
+
+		if ((rc = audit_batch(s, at > cp.size ? cp.size : at, cp.size, &note, &b, &body,
+				      &err)) ||
+		    (rc = tims_sync_conn_http(s->conn, peer, "POST", "/api/v1/sync/audit-push",
+					      body.buf, body.len, NULL, ANSWER_MAX, &ans, &status,
+					      &err)))
+			goto fail;
+		pthread_mutex_lock(&s->n->lock);
+		s->audit_pushes++;
+		pthread_mutex_unlock(&s->n->lock);
+		json_decref(j);
+		j = json_loadb(ans.buf ? ans.buf : "", ans.len, 0, NULL);
+		if (status == 409 && !strcmp(jstr(j, "error"), "gap") &&
+		    json_integer_value(json_object_get(j, "size")) >= 0 &&
+		    (uint64_t)json_integer_value(json_object_get(j, "size")) < at) {
+			at = (uint64_t)json_integer_value(json_object_get(j, "size"));
+			continue;
+		}
+		if (status != 200 || !json_is_integer(json_object_get(j, "size"))) {
+			tims_err_set(&err, TIMS_ERR_TAMPER, "the centre refused this post's audit "
+				     "log (%ld): %s", status, jstr(j, "message"));
+			if (s->audit_shown != cp.size + 1) {
+				s->audit_shown = cp.size + 1;
+				node_log(s->n, "audit: %s", err.msg);
+			}
+			goto fail;
+		}
+		at = (uint64_t)json_integer_value(json_object_get(j, "size"));
+		audit_status(s, cp.size, &at, NULL, NULL);
+		cos = json_string_value(json_object_get(j, "cosignature"));
+		if (json_is_true(json_object_get(j, "complete"))) {
+			struct tims_buf full = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+			struct tims_note *vn = malloc(sizeof(*vn));
+
+			signed_size = cp.size;
+			audit_status(s, cp.size, NULL, &signed_size, NULL);
+			s->audit_cosign_asked = cp.size;
+			if (cos && vn && !with_line(note.buf, note.len, cos, &full) &&
+			    !tims_note_verify(full.buf, full.len, &s->centre_key, 1, vn, NULL) &&
+			    (vn->verified_mask & 1))
+				tims_post_keep_cosigned(s->post, s->audit_cosigner, cp.size, full.buf,
+							full.len, NULL);
+			else if (cos)
+				node_log(s->n, "centre: an audit cosignature of size %" PRIu64
+					 " that does not verify", cp.size);
+			free(vn);
+			tims_buf_release(&full);
+		}
+		if (at >= cp.size)
+			break;
+	}
+done:
+	pthread_mutex_lock(&s->n->lock);
+	s->audit_error[0] = '\0';
+	pthread_mutex_unlock(&s->n->lock);
+	goto out;
+fail:
+	audit_status(s, cp.size, NULL, NULL, tims_err_msg(&err));
+out:
+	json_decref(j);
+	tims_sync_batch_release(&b);
+	tims_buf_release(&note);
+	tims_buf_release(&body);
+	tims_buf_release(&ans);
+}
+
 /*
  * Apply one bundle: verify it, apply it to a second handle of the post's
  * watchlist store, load a new screening index from it outside the lock,
@@ -1006,6 +1194,7 @@ static void *sync_main(void *arg)
 				uint64_t number;
 
 				set_state(s, 1, NULL);
+				audit_round(s, &peer);
 				node_events_deliver(s->n, s->conn, &peer); /* events.c */
 				/* The revocation list: at the first contact, then each minute. */
 				if (!s->crl_fetched_ms || now_ms() - s->crl_fetched_ms >= 60000) {
@@ -1083,6 +1272,7 @@ void node_sync_stop(struct tims_node *n)
 	if (s->wrunning)
 		pthread_join(s->wthread, NULL);
 	tims_national_close(s->national);
+	tims_audit_free(s->audit);
 	tims_post_free(s->post);
 	tims_post_free(s->wpost);
 	tims_sync_conn_free(s->conn);
@@ -1171,6 +1361,16 @@ json_t *node_sync_status(struct tims_node *n)
 		(json_int_t)s->national_cursor, "as_of_ms", (json_int_t)s->national_as_of_ms,
 		"last_error", s->national_error));
 	json_object_set_new(o, "events", node_events_status(n)); /* events.c */
+	{
+		json_t *a = json_pack("{s:I, s:I, s:I, s:I}", "size", (json_int_t)s->audit_size,
+				      "centre_size", (json_int_t)s->audit_centre_size,
+				      "centre_signed_size", (json_int_t)s->audit_centre_signed,
+				      "pushes", (json_int_t)s->audit_pushes);
+
+		if (a && s->audit_error[0])
+			json_object_set_new(a, "last_error", json_string(s->audit_error));
+		json_object_set_new(o, "audit", a);
+	}
 	return o;
 }
 

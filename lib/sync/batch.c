@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "tims/audit.h"
 #include "tims/util.h"
 #include "internal.h"
 
@@ -19,13 +20,50 @@ void tims_sync_batch_init(struct tims_sync_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+void tims_sync_batch_init_leaf(struct tims_sync_batch *b, enum tims_sync_leaf leaf)
+{
+	memset(b, 0, sizeof(*b));
+	b->leaf = leaf;
+}
+
 void tims_sync_batch_release(struct tims_sync_batch *b)
 {
+	enum tims_sync_leaf leaf = b->leaf;
+
 	for (size_t i = 0; i < b->n; i++)
 		free((void *)b->items[i].salt);
 	free(b->items);
 	free(b->note);
 	memset(b, 0, sizeof(*b));
+	b->leaf = leaf;
+}
+
+/* The largest payload one position of this kind may carry. */
+static size_t leaf_max_body(enum tims_sync_leaf leaf)
+{
+	return leaf == TIMS_SYNC_AUDIT ? TIMS_AUDIT_MAX_BYTES : TIMS_RECORD_MAX_BYTES;
+}
+
+static const char *leaf_noun(enum tims_sync_leaf leaf)
+{
+	return leaf == TIMS_SYNC_AUDIT ? "event" : "record";
+}
+
+int tims_sync_leaf_origin(enum tims_sync_leaf leaf, const char *key_name, char *out,
+			  size_t cap)
+{
+	int n = snprintf(out, cap, "%s%s", key_name, leaf == TIMS_SYNC_AUDIT ? "/audit" : "");
+
+	return n < 0 || (size_t)n >= cap || (size_t)n > TIMS_NOTE_MAX_NAME ? -1 : 0;
+}
+
+tims_rc tims_sync_leaf_check(enum tims_sync_leaf leaf, const struct tims_post_raw *r,
+			     struct tims_err *err)
+{
+	if (leaf == TIMS_SYNC_AUDIT)
+		return tims_audit_leaf_check(r->index, r->entry, r->salt, r->body,
+					     r->body_len, NULL, err);
+	return tims_post_raw_check(r, NULL, err);
 }
 
 static tims_rc parse_cp(struct tims_sync_batch *b, struct tims_err *err)
@@ -78,9 +116,9 @@ tims_rc tims_sync_batch_add(struct tims_sync_batch *b,
 	if (r->index != b->from + b->n)
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "batch: position %" PRIu64 " out of order", r->index);
-	if (r->body_len > TIMS_RECORD_MAX_BYTES)
-		return tims_err_set(err, TIMS_ERR_TOOBIG, "record %" PRIu64 ": too large",
-				    r->index);
+	if (r->body_len > leaf_max_body(b->leaf))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s %" PRIu64 ": too large",
+				    leaf_noun(b->leaf), r->index);
 	if (b->n == b->items_cap) {
 		size_t cap = b->items_cap ? b->items_cap * 2 : 64;
 		struct tims_post_raw *p = realloc(b->items, cap * sizeof(*p));
@@ -125,6 +163,29 @@ tims_rc tims_sync_batch_from_post(struct tims_sync_batch *b, struct tims_post *p
 		return rc;
 	tims_post_reader(p, &r);
 	return tims_sync_batch_prove(b, &r, err);
+}
+
+static tims_rc prove_cb(void *ctx, const struct tims_tlog_reader *r, struct tims_err *err)
+{
+	return tims_sync_batch_prove(ctx, r, err);
+}
+
+tims_rc tims_sync_batch_from_audit(struct tims_sync_batch *b, struct tims_audit *a,
+				   uint64_t from, uint64_t count,
+				   const char *note, size_t note_len,
+				   struct tims_err *err)
+{
+	struct sync_collect c = { b, err };
+	tims_rc rc;
+
+	b->leaf = TIMS_SYNC_AUDIT;
+	if ((rc = tims_sync_batch_start(b, from, note, note_len, err)) ||
+	    (rc = tims_audit_raw(a, from, count, sync_collect, &c, err)))
+		return rc;
+	if (b->n != count)
+		return tims_err_set(err, TIMS_ERR_INVALID, "audit: %" PRIu64 " events from %"
+				    PRIu64 " asked, %zu held", count, from, b->n);
+	return tims_audit_with_tree(a, prove_cb, b, err);
 }
 
 tims_rc tims_sync_batch_prove(struct tims_sync_batch *b,
@@ -276,7 +337,7 @@ static tims_rc decode_item(struct tims_sync_batch *b, const json_t *it, size_t i
 		uint8_t salt[TIMS_RECORD_SALT_BYTES];
 
 		if ((rc = unb64(s, salt, sizeof(salt), sizeof(salt), NULL, "s", i, err)) ||
-		    (rc = unb64(rec, body, 0, TIMS_RECORD_MAX_BYTES, &r.body_len, "r", i, err)))
+		    (rc = unb64(rec, body, 0, leaf_max_body(b->leaf), &r.body_len, "r", i, err)))
 			return rc;
 		if (r.body_len == 0)
 			return tims_err_set(err, TIMS_ERR_INVALID, "entries[%zu].r: empty", i);
@@ -350,7 +411,7 @@ tims_rc tims_sync_batch_decode(const char *json, size_t len,
 		}
 	}
 	b->proof_len = json_array_size(proof);
-	if (!(body = malloc(TIMS_RECORD_MAX_BYTES))) {
+	if (!(body = malloc(leaf_max_body(b->leaf)))) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -376,6 +437,7 @@ tims_rc tims_sync_batch_check_signer(const struct tims_sync_batch *b,
 				     const struct tims_verifier *key,
 				     struct tims_err *err)
 {
+	char origin[TIMS_NOTE_MAX_NAME + 1];
 	struct tims_note *n = malloc(sizeof(*n));
 	tims_rc rc;
 
@@ -388,10 +450,12 @@ tims_rc tims_sync_batch_check_signer(const struct tims_sync_batch *b,
 	free(n);
 	if (rc)
 		return rc;
-	if (strcmp(b->cp.origin, key->name) != 0)
+	if (tims_sync_leaf_origin(b->leaf, key->name, origin, sizeof(origin)))
+		return tims_err_set(err, TIMS_ERR_INVALID, "checkpoint: origin too long");
+	if (strcmp(b->cp.origin, origin) != 0)
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "checkpoint: origin \"%s\" is not \"%s\"",
-				    b->cp.origin, key->name);
+				    b->cp.origin, origin);
 	return TIMS_OK;
 }
 

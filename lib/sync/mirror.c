@@ -48,8 +48,15 @@ struct tims_sync_mirror {
 	sqlite3_stmt *ins;
 	sqlite3_stmt *synced;
 	struct tims_verifier key;
+	enum tims_sync_leaf leaf;
+	char origin[TIMS_NOTE_MAX_NAME + 1];   /* of the log: key name [+ "/audit"] */
 	char label[TIMS_MLOG_PATH_MAX];
 };
+
+static const char *noun(const struct tims_sync_mirror *m)
+{
+	return m->leaf == TIMS_SYNC_AUDIT ? "event" : "record";
+}
 
 /* A-Z a-z 0-9 + / = in any locale (libsodium 1.0.18 takes some bytes
  * >= 0x80 for base64 digits: the alphabet is checked first). */
@@ -167,14 +174,25 @@ tims_rc tims_sync_mirror_open(const char *db_path, const char *cp_path,
 			      struct tims_sync_mirror **out,
 			      struct tims_err *err)
 {
+	return tims_sync_mirror_open_leaf(db_path, cp_path, key, TIMS_SYNC_CROSSINGS, out, err);
+}
+
+tims_rc tims_sync_mirror_open_leaf(const char *db_path, const char *cp_path,
+				   const struct tims_verifier *key,
+				   enum tims_sync_leaf leaf,
+				   struct tims_sync_mirror **out,
+				   struct tims_err *err)
+{
 	struct tims_sync_mirror *m = calloc(1, sizeof(*m));
+	int audit = leaf == TIMS_SYNC_AUDIT;
 	struct tims_mlog_config c = {
 		.db_path = db_path, .db_name = "mirror",
 		.prefix = "", .leaf_table = "entries",
-		.noun = "record", .nouns = "records", .a_noun = "a record",
+		.noun = audit ? "event" : "record", .nouns = audit ? "events" : "records",
+		.a_noun = audit ? "an event" : "a record",
 		.owner = "mirror", .verify_command = "tims centre verify",
 		.schema = schema, .schema_version = MIRROR_SCHEMA_VERSION,
-		.origin = key->name, .checkpoint_path = cp_path,
+		.checkpoint_path = cp_path,
 		.verifier_name = "the post's key", .verifier = key,
 		.signer = NULL,
 	};
@@ -185,7 +203,13 @@ tims_rc tims_sync_mirror_open(const char *db_path, const char *cp_path,
 	if (!m)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	m->key = *key;
-	snprintf(m->label, sizeof(m->label), "mirror of %s", key->name);
+	m->leaf = leaf;
+	if (tims_sync_leaf_origin(leaf, key->name, m->origin, sizeof(m->origin))) {
+		free(m);
+		return tims_err_set(err, TIMS_ERR_INVALID, "mirror: origin too long");
+	}
+	c.origin = m->origin;
+	snprintf(m->label, sizeof(m->label), "mirror of %s", m->origin);
 	c.label = m->label;
 	exists = access(db_path, F_OK) == 0;
 	if ((exists && (rc = mirror_upgrade(db_path, err))) ||
@@ -239,6 +263,9 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 	tims_rc rc;
 
 	memset(res, 0, sizeof(*res));
+	if (b->leaf != m->leaf)
+		return tims_err_set(err, TIMS_ERR_INVALID, "a batch of %ss for the mirror of %s",
+				    b->leaf == TIMS_SYNC_AUDIT ? "event" : "record", m->origin);
 	/* Who signed it first: another post's batch is refused as such, not
 	 * as a fork of this one. */
 	if ((rc = tims_sync_batch_check_signer(b, &m->key, err)))
@@ -251,8 +278,8 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 		res->want_from = size;
 		res->size = size;
 		rc = tims_err_set(err, TIMS_ERR_STATE,
-				  "gap: the mirror of %s holds %" PRIu64 " records, "
-				  "the batch starts at %" PRIu64, m->key.name, size, b->from);
+				  "gap: the mirror of %s holds %" PRIu64 " %ss, "
+				  "the batch starts at %" PRIu64, m->origin, size, noun(m), b->from);
 		goto fail;
 	}
 	for (size_t i = 0; i < b->n; i++) {
@@ -269,15 +296,15 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 			if (elen != sizeof(entry) ||
 			    sodium_memcmp(entry, it->entry, sizeof(entry)) != 0) {
 				rc = tims_err_set(err, TIMS_ERR_TAMPER,
-						  "fork: record %" PRIu64 " of %s differs from "
+						  "fork: %s %" PRIu64 " of %s differs from "
 						  "the one the centre holds (rolled back or forked log)",
-						  it->index, m->key.name);
+						  noun(m), it->index, m->origin);
 				goto fail;
 			}
 			res->repeated++;
 			continue;
 		}
-		if ((rc = tims_post_raw_check(it, NULL, err)))
+		if ((rc = tims_sync_leaf_check(m->leaf, it, err)))
 			goto fail;
 		sqlite3_bind_int64(m->ins, 1, (sqlite3_int64)it->index);
 		sqlite3_bind_blob(m->ins, 2, it->entry, TIMS_RECORD_ENTRY_BYTES, SQLITE_STATIC);
@@ -285,7 +312,7 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 			sqlite3_bind_blob(m->ins, 3, it->salt, TIMS_RECORD_SALT_BYTES, SQLITE_STATIC);
 			sqlite3_bind_blob(m->ins, 4, it->body, (int)it->body_len, SQLITE_STATIC);
 		}
-		if ((rc = tims_mlog_step(m->log, m->ins, "storing a record", err)))
+		if ((rc = tims_mlog_step(m->log, m->ins, "storing a position", err)))
 			goto fail;
 		tims_tlog_leaf_hash(it->entry, TIMS_RECORD_ENTRY_BYTES, leaf);
 		if ((rc = tims_mlog_add(m->log, size, leaf, err)))
@@ -353,7 +380,7 @@ tims_rc tims_sync_mirror_export(struct tims_sync_mirror *m, uint64_t from,
 		return tims_mlog_db_err(m->log, "reading the mirror", err);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(from + count));
-	snprintf(what, sizeof(what), "mirror of %s", m->key.name);
+	snprintf(what, sizeof(what), "mirror of %s", m->origin);
 	rc = tims_post_raw_rows(st, from, what, fn, ctx, err);
 	sqlite3_finalize(st);
 	return rc;
@@ -423,7 +450,7 @@ static tims_rc export_note(struct tims_sync_mirror *m, const struct tims_buf *he
 	goto out;
 toobig:
 	rc = tims_err_set(err, TIMS_ERR_TOOBIG, "mirror of %s: the cosigned checkpoint is "
-			  "larger than a note may be", m->key.name);
+			  "larger than a note may be", m->origin);
 out:
 	sqlite3_finalize(st);
 	free(n);
@@ -456,12 +483,13 @@ tims_rc tims_sync_mirror_batch(struct tims_sync_mirror *m, uint64_t from,
 	/* With the centre's cosignatures of that checkpoint, if any. */
 	if ((rc = export_note(m, &held, cp.size, &note, err)))
 		goto out;
+	b->leaf = m->leaf;
 	if ((rc = tims_sync_batch_start(b, from, note.buf, note.len, err)) ||
 	    (rc = tims_sync_mirror_export(m, from, count, sync_collect, &collect, err)))
 		goto out;
 	if (b->n != count) {
-		rc = tims_err_set(err, TIMS_ERR_TAMPER, "mirror of %s: records missing",
-				  m->key.name);
+		rc = tims_err_set(err, TIMS_ERR_TAMPER, "mirror of %s: %ss missing",
+				  m->origin, noun(m));
 		goto out;
 	}
 	tims_mlog_reader(m->log, &r);
@@ -524,27 +552,27 @@ tims_rc tims_sync_mirror_last_sync(struct tims_sync_mirror *m, int64_t *ms,
 static int check_row(void *ctx, struct tims_mlog_check *v, uint64_t idx,
 		     sqlite3_stmt *row)
 {
+	struct tims_sync_mirror *m = ctx;
 	struct tims_post_raw r;
 	struct tims_err e;
 
-	(void)ctx;
 	memset(&r, 0, sizeof(r));
 	r.index = idx;
 	if (sqlite3_column_bytes(row, 1) != TIMS_RECORD_ENTRY_BYTES) {
-		tims_mlog_report(v, "record %" PRIu64 ": entry has the wrong size", idx);
+		tims_mlog_report(v, "%s %" PRIu64 ": entry has the wrong size", noun(m), idx);
 		return 0;
 	}
 	memcpy(r.entry, sqlite3_column_blob(row, 1), sizeof(r.entry));
 	if (sqlite3_column_type(row, 3) != SQLITE_NULL) {
 		if (sqlite3_column_bytes(row, 2) != TIMS_RECORD_SALT_BYTES) {
-			tims_mlog_report(v, "record %" PRIu64 ": salt has the wrong size", idx);
+			tims_mlog_report(v, "%s %" PRIu64 ": salt has the wrong size", noun(m), idx);
 			return 1;
 		}
 		r.salt = sqlite3_column_blob(row, 2);
 		r.body = sqlite3_column_blob(row, 3);
 		r.body_len = (size_t)sqlite3_column_bytes(row, 3);
 	}
-	if (tims_post_raw_check(&r, NULL, &e))
+	if (tims_sync_leaf_check(m->leaf, &r, &e))
 		tims_mlog_report(v, "%s", e.msg);
 	return 1;
 }
@@ -558,7 +586,7 @@ tims_rc tims_sync_mirror_verify(struct tims_sync_mirror *m,
 	tims_rc rc;
 
 	rc = tims_mlog_verify(m->log, "SELECT idx, entry, salt, body FROM entries ORDER BY idx",
-			      check_row, NULL, report, ctx, &st, err);
+			      check_row, m, report, ctx, &st, err);
 	if (findings)
 		*findings = st.findings;
 	return rc;
@@ -575,8 +603,8 @@ tims_rc tims_sync_mirror_root(struct tims_sync_mirror *m, uint64_t size,
 		return rc;
 	if (size > held)
 		return tims_err_set(err, TIMS_ERR_NOTFOUND,
-				    "mirror of %s: holds %" PRIu64 " records, not %" PRIu64,
-				    m->key.name, held, size);
+				    "mirror of %s: holds %" PRIu64 " %ss, not %" PRIu64,
+				    m->origin, held, noun(m), size);
 	tims_mlog_reader(m->log, &r);
 	return tims_tlog_tree_hash(size, &r, root, err);
 }
