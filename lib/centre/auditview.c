@@ -227,6 +227,7 @@ struct av_log {
 	struct tims_buf note;                  /* the latest checkpoint */
 	struct tims_checkpoint cp;
 	int have_cp;
+	int listed;                            /* in the answer's "logs" */
 };
 
 static void log_close(struct av_log *l)
@@ -307,53 +308,97 @@ static tims_rc read_hashes(void *ctx, const uint64_t *idx, size_t n, tims_hash *
 	return rc;
 }
 
-/* Events [from, checkpoint size) not erased, at most max, to fn. Only what a
- * signed checkpoint covers is indexed: each result can then be proved. */
-static tims_rc log_scan(struct av_log *l, uint64_t from, size_t max, centre_audit_fn fn,
-			void *ctx, struct tims_err *err)
+/* The mirror's file name of an origin, as ingest.c names it (its
+ * centre_file_name): letters, digits, '.', '-', '_' as they are, any other
+ * byte as %XX. tests/e2e/audit-view.sh searches a post's mirrored log. */
+static void file_name(const char *origin, char *out, size_t outsz)
 {
-	char sql[160];
-	sqlite3_stmt *st = NULL;
-	tims_rc rc = TIMS_OK;
-	int s;
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
 
-	if (!l->db || !l->have_cp || from >= l->cp.size)
-		return TIMS_OK;
-	snprintf(sql, sizeof(sql), "SELECT idx, body FROM %s WHERE idx >= ?1 AND idx < ?2"
-		 " AND body IS NOT NULL ORDER BY idx LIMIT ?3", l->table);
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return log_sql_err(l, "scan", err);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)l->cp.size);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
-	while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		struct tims_audit_event ev;
-		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
-
-		if (tims_audit_event_decode(sqlite3_column_blob(st, 1),
-					    (size_t)sqlite3_column_bytes(st, 1), &ev, err)) {
-			rc = tims_err_set(err, TIMS_ERR_TAMPER, "%s: event %llu does not decode: %s",
-					  l->path, (unsigned long long)idx, err->msg);
-			break;
+	for (const unsigned char *p = (const unsigned char *)origin; *p && o + 4 < outsz; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_') {
+			out[o++] = (char)*p;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
 		}
-		rc = fn(ctx, l->post, idx, &ev);
 	}
-	if (!rc && s != SQLITE_DONE)
-		rc = log_sql_err(l, "scan", err);
-	sqlite3_finalize(st);
-	return rc;
+	out[o] = '\0';
 }
 
-/* The logs there are to search: the centre's own, and (C2) each post's. */
-static tims_rc own_log(struct tims_centre *c, struct av_log *l, struct tims_err *err)
-{
-	struct tims_buf vk = TIMS_BUF_INIT(512);
-	char path[CENTRE_PATH_MAX];
-	tims_rc rc;
+/* The logs there are to search: the centre's own ("") and each enrolled
+ * post's audit log as mirrored at the centre (C2), revoked posts too. */
+struct av_logs {
+	struct av_log *l;
+	size_t n;
+};
 
+static void logs_free(struct av_logs *ls)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		log_close(&ls->l[i]);
+	free(ls->l);
+	ls->l = NULL;
+	ls->n = 0;
+}
+
+static struct av_log *log_new(struct av_logs *ls)
+{
+	struct av_log *l;
+
+	if (ls->n >= CENTRE_MAX_POSTS + 1)
+		return NULL;
+	l = &ls->l[ls->n++];
 	memset(l, 0, sizeof(*l));
 	l->keys = (struct tims_buf)TIMS_BUF_INIT(512);
 	l->note = (struct tims_buf)TIMS_BUF_INIT(1024);
+	return l;
+}
+
+struct posts_ctx {
+	struct tims_centre *c;
+	struct av_logs *ls;
+	struct tims_err *err;
+};
+
+static tims_rc post_log(void *ctx, const struct tims_centre_post *p)
+{
+	struct posts_ctx *x = ctx;
+	char safe[3 * TIMS_NOTE_MAX_NAME + 4], rel[3 * TIMS_NOTE_MAX_NAME + 32];
+	struct tims_verifier key;
+	struct av_log *l = log_new(x->ls);
+	int revoked;
+	tims_rc rc;
+
+	if (!l)
+		return tims_err_set(x->err, TIMS_ERR_TOOBIG, "too many posts");
+	snprintf(l->post, sizeof(l->post), "%s", p->name);
+	l->table = "entries";
+	file_name(p->origin, safe, sizeof(safe));
+	snprintf(rel, sizeof(rel), "mirror/%s.audit.db", safe);
+	if ((rc = centre_path(x->c, rel, l->path, x->err)) ||
+	    (rc = centre_post_key(x->c, p->origin, &key, &revoked, x->err)))
+		return rc;
+	/* the post signs its audit log's checkpoints with its own key */
+	return tims_verifier_format(&key, &l->keys) ?
+		tims_err_set(x->err, TIMS_ERR_NOMEM, "out of memory") : TIMS_OK;
+}
+
+static tims_rc logs_all(struct tims_centre *c, struct av_logs *ls, struct tims_err *err)
+{
+	struct tims_buf vk = TIMS_BUF_INIT(512);
+	char path[CENTRE_PATH_MAX];
+	struct posts_ctx x = { c, ls, err };
+	struct av_log *l;
+	tims_rc rc;
+
+	ls->n = 0;
+	if (!(ls->l = calloc(CENTRE_MAX_POSTS + 1, sizeof(*ls->l))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	l = log_new(ls);
 	l->table = "events";
 	if ((rc = centre_path(c, "audit.db", l->path, err)) ||
 	    (rc = centre_path(c, "audit.vkey", path, err)) ||
@@ -361,11 +406,22 @@ static tims_rc own_log(struct tims_centre *c, struct av_log *l, struct tims_err 
 		goto out;
 	while (vk.len && (vk.buf[vk.len - 1] == '\n' || vk.buf[vk.len - 1] == '\r'))
 		vk.len--;
-	rc = tims_buf_add(&l->keys, vk.buf, vk.len) ? tims_err_set(err, TIMS_ERR_NOMEM,
-								      "out of memory") : TIMS_OK;
+	if (tims_buf_add(&l->keys, vk.buf, vk.len)) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = tims_centre_posts(c, post_log, &x, err);
 out:
 	tims_buf_release(&vk);
 	return rc;
+}
+
+static struct av_log *log_find(struct av_logs *ls, const char *post)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		if (!strcmp(ls->l[i].post, post))
+			return &ls->l[i];
+	return NULL;
 }
 
 /* --- the index ----------------------------------------------------------------- */
@@ -457,7 +513,11 @@ static tims_rc cursor_get(struct tims_centre *c, const char *post, uint64_t *nex
 	return rc;
 }
 
-/* Index log l (opened) from its cursor; *added: events new to the index. */
+/*
+ * Index log l (opened: its latest checkpoint read) from its cursor, through
+ * centre_audit_scan (C2), up to the checkpoint's size only: everything
+ * indexed can be proved. *added: events new to the index.
+ */
 static tims_rc index_log(struct tims_centre *c, struct av_log *l, const uint8_t *key,
 			 uint64_t *added, struct tims_err *err)
 {
@@ -465,6 +525,8 @@ static tims_rc index_log(struct tims_centre *c, struct av_log *l, const uint8_t 
 	uint64_t next, done = 0;
 	tims_rc rc;
 
+	if (!l->db || !l->have_cp)
+		return TIMS_OK; /* nothing signed yet */
 	memset(&b, 0, sizeof(b));
 	b.key = key;
 	b.max = AV_SCAN_CHUNK;
@@ -473,10 +535,13 @@ static tims_rc index_log(struct tims_centre *c, struct av_log *l, const uint8_t 
 	pthread_mutex_lock(&c->db_lock);
 	rc = cursor_get(c, l->post, &next, err);
 	pthread_mutex_unlock(&c->db_lock);
-	while (!rc && done < AV_SCAN_MAX) {
+	while (!rc && next < l->cp.size && done < AV_SCAN_MAX) {
+		/* positions [next, next + window); erased ones are skipped */
+		size_t window = l->cp.size - next < b.max ? (size_t)(l->cp.size - next) : b.max;
+
 		b.n = 0;
-		b.next = next;
-		if ((rc = log_scan(l, next, b.max, av_take, &b, err)) || b.n == 0)
+		b.next = next + window;
+		if ((rc = centre_audit_scan(c, l->post, next, window, av_take, &b, err)))
 			break;
 		pthread_mutex_lock(&c->db_lock);
 		rc = store_batch(c, l->post, &b, err);
@@ -491,20 +556,31 @@ static tims_rc index_log(struct tims_centre *c, struct av_log *l, const uint8_t 
 	return rc;
 }
 
-tims_rc centre_av_index(struct tims_centre *c, uint64_t *added, struct tims_err *err)
+static tims_rc index_all(struct tims_centre *c, struct av_logs *ls, uint64_t *added,
+			 struct tims_err *err)
 {
 	uint8_t key[CENTRE_AV_KEY_BYTES];
-	struct av_log l;
 	tims_rc rc;
 
 	if (added)
 		*added = 0;
 	if ((rc = av_key(c, key, err)))
 		return rc;
-	if (!(rc = own_log(c, &l, err)) && !(rc = log_open(&l, err)))
-		rc = index_log(c, &l, key, added, err);
-	log_close(&l);
+	for (size_t i = 0; i < ls->n && !rc; i++)
+		if (!(rc = log_open(&ls->l[i], err)))
+			rc = index_log(c, &ls->l[i], key, added, err);
 	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+tims_rc centre_av_index(struct tims_centre *c, uint64_t *added, struct tims_err *err)
+{
+	struct av_logs ls = { NULL, 0 };
+	tims_rc rc;
+
+	if (!(rc = logs_all(c, &ls, err)))
+		rc = index_all(c, &ls, added, err);
+	logs_free(&ls);
 	return rc;
 }
 
@@ -602,7 +678,7 @@ tims_rc centre_av_search(struct tims_centre *c, const struct centre_av_query *q,
 	size_t nhits = 0;
 	sqlite3_stmt *st = NULL;
 	int64_t total = 0;
-	struct av_log own;
+	struct av_logs ls = { NULL, 0 };
 	json_t *res = NULL, *logs = NULL;
 	uint64_t added;
 	tims_rc rc;
@@ -612,11 +688,17 @@ tims_rc centre_av_search(struct tims_centre *c, const struct centre_av_query *q,
 	if (q->page_size == 0 || q->page_size > CENTRE_AV_PAGE_MAX)
 		return tims_err_set(err, TIMS_ERR_INVALID, "page_size: want 1 to %d",
 				    CENTRE_AV_PAGE_MAX);
-	if (q->post && *q->post)
-		return tims_err_set(err, TIMS_ERR_NOTFOUND, "post: %.64s: no audit log of that "
-				    "post at the centre", q->post);
-	if ((rc = centre_av_index(c, &added, err)) || (rc = av_key(c, key, err)))
-		return rc;
+	/* every log indexed up to its latest checkpoint, which the proofs use:
+	 * the logs stay open (one read snapshot each) until the answer is made */
+	if ((rc = logs_all(c, &ls, err)))
+		goto out;
+	if (q->post && *q->post && !log_find(&ls, q->post)) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "post: %.64s: no post of that name is "
+				  "enrolled", q->post);
+		goto out;
+	}
+	if ((rc = index_all(c, &ls, &added, err)) || (rc = av_key(c, key, err)))
+		goto out;
 	if (q->doc)
 		centre_av_doc_hash(key, q->doc, dh);
 	sodium_memzero(key, sizeof(key));
@@ -630,7 +712,8 @@ tims_rc centre_av_search(struct tims_centre *c, const struct centre_av_query *q,
 	    (q->doc && tims_buf_addf(&sql, " AND EXISTS (SELECT 1 FROM audit_av_docs d WHERE"
 				     " d.doc = ?6 AND d.post = e.post AND d.idx = e.idx)"))) {
 		tims_buf_release(&sql);
-		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
 	}
 	if (q->purpose) {
 		char esc[2 * 256 + 4];
@@ -679,39 +762,40 @@ tims_rc centre_av_search(struct tims_centre *c, const struct centre_av_query *q,
 	pthread_mutex_unlock(&c->db_lock);
 	tims_buf_release(&sql);
 	if (rc)
-		return rc;
+		goto out;
 
-	/* the proofs, against the latest checkpoint of each log */
-	if ((rc = own_log(c, &own, err)) || (rc = log_open(&own, err))) {
-		log_close(&own);
-		return rc;
-	}
+	/* the proofs, against the latest checkpoint of each log: per result, so
+	 * that one the centre cannot prove is shown failed, not the whole page */
 	res = json_array();
 	logs = json_array();
-	if (nhits) {
-		json_t *lj = json_pack("{s:s, s:s, s:s%, s:I, s:[s%]}", "post", "",
-				       "origin", own.cp.origin, "checkpoint", own.note.buf,
-				       own.note.len, "size", (json_int_t)own.cp.size, "keys",
-				       own.keys.buf, own.keys.len);
-		json_array_append_new(logs, lj);
-	}
-	for (size_t i = 0; i < nhits && !rc; i++) {
+	for (size_t i = 0; i < nhits; i++) {
+		struct av_log *l = log_find(&ls, hits[i].post);
 		json_t *o = json_pack("{s:s, s:I}", "post", hits[i].post, "index",
 				      (json_int_t)hits[i].idx);
+		struct tims_err perr;
 
-		rc = prove(&own, hits[i].idx, o, err);
+		if (!l)
+			json_object_set_new(o, "problem", json_string("its log is not at the centre"));
+		else if (prove(l, hits[i].idx, o, &perr))
+			json_object_set_new(o, "problem", json_string(perr.msg));
+		if (l && l->have_cp && !l->listed) {
+			l->listed = 1;
+			json_array_append_new(logs, json_pack("{s:s, s:s, s:s%, s:I, s:[s%]}",
+				"post", l->post, "origin", l->cp.origin, "checkpoint", l->note.buf,
+				l->note.len, "size", (json_int_t)l->cp.size, "keys", l->keys.buf,
+				l->keys.len));
+		}
 		json_array_append_new(res, o);
-	}
-	log_close(&own);
-	if (rc) {
-		json_decref(res);
-		json_decref(logs);
-		return rc;
 	}
 	*out = json_pack("{s:I, s:I, s:I, s:o, s:o}", "total", (json_int_t)total, "page",
 			 (json_int_t)q->page, "page_size", (json_int_t)q->page_size, "logs", logs,
 			 "results", res);
-	return *out ? TIMS_OK : tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if (!*out)
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+out:
+	logs_free(&ls);
+	sodium_memzero(key, sizeof(key));
+	return rc;
 }
 
 /* --- the route ---------------------------------------------------------------------- */

@@ -115,10 +115,6 @@ tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_h
 #define CENTRE_AV_DOC_BYTES 16
 #define CENTRE_AV_PAGE_MAX 100
 #define CENTRE_AV_PAGES_MAX 100000
-#ifndef CENTRE_AUDIT_FN_DEFINED
-typedef tims_rc (*centre_audit_fn)(void *ctx, const char *post, uint64_t idx,
-				   const struct tims_audit_event *ev);
-#endif
 struct centre_av_query {
 	const char *officer;      /* the event's actor, exactly; NULL: any */
 	const char *doc;          /* a document reference; NULL: any */

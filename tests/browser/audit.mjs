@@ -4,7 +4,8 @@
 //
 // Environment (set by audit-view.sh): URL (the centre), SHOTS, CHROMIUM,
 // S_AUD (the auditor's TOTP secret), AUDITOR, PASSWORD, OFFICER (an officer
-// whose events are searched), DOC (a document that officer looked up).
+// whose events are searched), DOC (a document that officer looked up), POST
+// (a post whose audit log the centre mirrors).
 //
 // The page must check every event itself: an answer tampered on its way (an
 // event's byte, a proof hash, the checkpoint's signature, a key swapped for
@@ -109,6 +110,14 @@ try {
 
   await check('the verifier key is shown with its fingerprint, pinned in this browser', async () =>
     waitText(page, '#audit-keys', /\/audit\+[0-9a-f]{8}\+.* fingerprint [0-9a-f]{16} .*pinned in this browser since/));
+
+  await check('search by post: the post\'s mirrored audit log, checked against the post\'s key', async () => {
+    const rows = await search(page, { 'a-post': env('POST') });
+    if (rows.length < 2) return `only ${rows.length} rows: ${JSON.stringify(rows)}`;
+    const bad = rows.filter((r) => r[r.length - 1] !== 'proof checked' || r[1] !== env('POST'));
+    if (bad.length) return JSON.stringify(bad);
+    return waitText(page, '#audit-keys', new RegExp('post ' + env('POST') + ': .*pinned in this browser'));
+  });
 
   // --- an answer changed on its way -----------------------------------------
   await check('tampered: one flipped byte of an event is "proof FAILED", the others still checked', async () => {

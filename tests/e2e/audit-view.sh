@@ -16,6 +16,7 @@ C=$T_TMP/centre
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 PASSWORD="audit view password 1"
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C" || { t_report fail "setup: the centre's first admin"; t_end; exit 1; }
 S_SUP=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" kostova --name "Vera Kostova" --role supervisor | secret_of kostova)
 S_ANA=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" marinov --name "Ivo Marinov" --role analyst | secret_of marinov)
 S_AUD=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" popova --name "Lea Popova" --role auditor | secret_of popova)
@@ -24,6 +25,24 @@ S_ADM=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" georgiev --name "Dan 
 PIDS+=($!)
 wait_line "$T_TMP/centre.out" "listening on"
 URL=$(sed -n 's/.* listening on //p' "$T_TMP/centre.out")
+
+# A post whose audit log the centre mirrors (C2): a booth officer's checks
+# there are events of the post's log, signed with the post's key.
+P=$T_TMP/post-a
+"$TIMS" post init "$P" --origin bg.example/post-a --kind land >/dev/null
+cli_bootstrap "$P" || { t_report fail "setup: the post's first admin"; t_end; exit 1; }
+S_BOOTH=$(echo "booth password 1" | "$TIMS" officer add --post "$P" ivanova --name "Maria Ivanova" --role officer | secret_of ivanova)
+"$TIMS" centre enrol-post "$C" post-a --vkey "$P/post.vkey" --url "$URL" --out "$T_TMP/enrol" >/dev/null
+"$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
+"$TIMS" post serve "$P" --port 0 >"$T_TMP/post.out" 2>"$T_TMP/post.log" &
+PIDS+=($!)
+wait_line "$T_TMP/post.out" "listening on"
+PURL=$(sed -n 's/^listening on //p' "$T_TMP/post.out" | sed 's|/$||')
+TOKEN=$(preq POST /api/v1/session "{\"officer\":\"ivanova\",\"password\":\"booth password 1\",\"code\":\"$(oathtool --totp -b "$S_BOOTH")\",\"booth\":\"B1\"}" |
+	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+for doc in UZ7741209 PA0000002; do
+	preq POST /api/v1/check "{\"manual\":$(manual_person "$doc" KARIMOV DILSHOD 1988-05-14)}" >/dev/null
+done
 
 dreq() { # METHOD PATH TOKEN [BODY] -> status; the body in $T_TMP/body
 	local args=(-s -o "$T_TMP/body" -w '%{http_code}' --cacert "$C/ca.crt" -X "$1" "$URL$2")
@@ -47,6 +66,7 @@ t_match "setup: four roles logged in" '^([A-Za-z0-9_-]{43} ){3}[A-Za-z0-9_-]{43}
 nsearch() { # TOKEN DOC PURPOSE
 	dreq POST /api/v1/dashboard/search "$1" "{\"kind\":\"document\",\"doc\":\"$2\",\"purpose\":\"$3\"}"
 }
+echo "# setup done at ${SECONDS}s"
 nsearch "$SUP" UZ7741209 "case 2026/114 border fraud" >/dev/null
 nsearch "$SUP" AB1234567 "case 2026/115 visa check" >/dev/null
 T1=$(($(date +%s%3N) + 1))
@@ -74,12 +94,12 @@ for r in d["results"]:
 r=$(search "officer=kostova")
 t_eq "by officer: the supervisor's three searches (and her login)" 4 "$(printf '%s' "$r" | field total)"
 t_eq "by officer: only hers" "" "$(printf '%s' "$r" | field rows | grep -v '^kostova|')"
-r=$(search "doc=UZ7741209")
+r=$(search "doc=UZ7741209&post=centre")
 t_eq "by document: both searches for UZ7741209, whoever made them" \
 	"kostova|national.history marinov|national.history" "$(printf '%s' "$r" | field rows | cut -d'|' -f1,2 | sort | tr '\n' ' ' | sed 's/ $//')"
 t_eq "by document: written another way (lower case, spaces), the same events" \
 	"kostova|national.history marinov|national.history" \
-	"$(search "doc=uz%20774%201209" | field rows | cut -d'|' -f1,2 | grep national | sort | tr '\n' ' ' | sed 's/ $//')"
+	"$(search "doc=uz%20774%201209&post=centre" | field rows | cut -d'|' -f1,2 | grep national | sort | tr '\n' ' ' | sed 's/ $//')"
 t_eq "by document: one nobody asked for, no event" 0 "$(search "doc=ZZ0000000" | field total)"
 r=$(search "from=$T1&officer=kostova")
 t_eq "by time: after T1, only the search made after it" "kostova|national.history|case 2026/116 stolen passport" \
@@ -91,7 +111,20 @@ r=$(search "purpose=stolen")
 t_eq "by purpose (a substring)" "kostova|national.history|case 2026/116 stolen passport" "$(printf '%s' "$r" | field rows | cut -d'|' -f1-3)"
 t_eq "by purpose: LIKE's wildcards are plain characters" 0 "$(search "purpose=%25" | field total)"
 t_ok "by post: the centre's own log" test "$(search "post=centre&officer=marinov" | field total)" -ge 2
-t_eq "by post: an unknown post is a 404" 404 "$(dreq GET "/api/v1/audit/search?post=nowhere" "$AUD")"
+t_eq "by post: the centre's own log holds none of the post's events" 0 "$(search "post=centre&officer=ivanova" | field total)"
+for _ in $(seq 1 100); do
+	[ "$(search "post=post-a&officer=ivanova" | field total)" -ge 2 ] 2>/dev/null && break; sleep 0.2
+done
+echo "# the post's audit log at the centre at ${SECONDS}s"
+r=$(search "post=post-a&officer=ivanova")
+t_match "by post: the booth officer's checks at post-a, from its mirrored audit log" \
+	'^ivanova\|check\|.*PA0000002.*ivanova\|check\|.*UZ7741209' "$(printf '%s' "$r" | field rows | tr '\n' ' ')"
+t_match "by post: proved against post-a's own checkpoint, signed with post-a's key" \
+	"\"post\":\"post-a\",\"origin\":\"bg.example/post-a/audit\",\"checkpoint\":\"bg.example/post-a/audit\\\\n.*\"keys\":\\[\"$(cut -d+ -f1-2 "$P/post.vkey" | sed 's/[.+]/\\&/g')" "$r"
+t_eq "by document across the logs: the centre's searches and the post's check" \
+	"ivanova|check kostova|national.history marinov|national.history" \
+	"$(search "doc=UZ7741209" | field rows | cut -d'|' -f1,2 | grep -v audit.search | sort | tr '\n' ' ' | sed 's/ $//')"
+t_eq "by post: a post not enrolled is a 404" 404 "$(dreq GET "/api/v1/audit/search?post=nowhere" "$AUD")"
 r=$(search "page_size=2&page=1&officer=kostova")
 t_eq "paging: page 1 of 2 a page" "4 2" "$(printf '%s' "$r" | field total) $(printf '%s' "$r" | field rows | wc -l)"
 t_match "each result carries what the browser checks" \
@@ -150,7 +183,8 @@ fi
 if [ ! -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ]; then
 	(cd "$BROWSER_DIR" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1)
 fi
-export URL SHOTS CHROMIUM S_AUD PASSWORD AUDITOR=popova OFFICER=kostova DOC=UZ7741209
+export URL SHOTS CHROMIUM S_AUD PASSWORD AUDITOR=popova OFFICER=kostova DOC=UZ7741209 POST=post-a
+echo "# browser from ${SECONDS}s"
 node "$BROWSER_DIR/audit.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?
 while IFS=$'\t' read -r st name detail; do
@@ -158,4 +192,5 @@ while IFS=$'\t' read -r st name detail; do
 done <"$T_TMP/browser.out"
 t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
+echo "# done at ${SECONDS}s"
 t_end

@@ -197,6 +197,7 @@
   /* ---- one result ------------------------------------------------------------ */
 
   async function checkRow(r, log) {
+    if (r.problem) throw new Error('the centre gave no proof: ' + r.problem);
     if (!log) throw new Error('no checkpoint for its log');
     const cp = await log.cp;
     const entry = unb64(r.entry);
