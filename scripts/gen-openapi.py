@@ -250,6 +250,14 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/dashboard/events"): (None, obj({"events": arr(EVENT_SEEN), "total": I(), "unacknowledged_admit_with_hit": I(), "limit": I(), "offset": I()}), "events from the posts; ?kind= &post= &limit= &offset=; unacknowledged admissions with a hit first (supervisors, audited, passive)"),
     ("GET", "/api/v1/dashboard/overstays"): (None, obj({"on": S(), "total": I(), "overstays": arr({"type": "object"})}), "overstays; needs ?purpose= (audited)"),
     ("POST", "/api/v1/dashboard/search"): (obj({"kind": S(enum=["document", "person"]), "purpose": S(minLength=3, maxLength=200), "doc": S(), "issuer": S(), "surname": S(), "given_names": S(), "birth_date": S(), "nationality": S()}, required=["kind", "purpose"], extra=False), HISTORY, "a national search, with a purpose (audited)"),
+    ("GET", "/api/v1/audit/search"): (None, obj({"total": I(), "page": I(), "page_size": I(),
+        "logs": arr(obj({"post": S(), "origin": S(), "checkpoint": S(), "size": I(), "keys": arr(S())},
+                        required=["post", "origin", "checkpoint", "size", "keys"])),
+        "results": arr(obj({"post": S(), "index": I(), "entry": S(), "erased": B, "salt": S(), "event": S(),
+                            "proof": arr(S()), "size": I(), "problem": S()}, required=["post", "index"]))}),
+        "the audit logs (the centre's, the posts' mirrored): ?officer= &doc= &from= &to= &purpose= &post= "
+        "&page= &page_size=; each event's bytes, salt, entry and inclusion proof to the signed checkpoint "
+        "of its log, with the verifier keys (auditors; the search is audited)"),
 }
 
 ERRS = {"400": "malformed request: the message names the field", "401": "no valid session (or no client certificate)",
