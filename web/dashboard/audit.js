@@ -172,6 +172,7 @@
     const text = note.slice(0, cut + 1);
     const sigs = note.slice(cut + 2, -1).split('\n');
     let good = 0;
+    const signers = [];
     for (const s of sigs) {
       const m = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(s);
       if (!m) throw new Error('checkpoint: malformed signature line');
@@ -183,12 +184,17 @@
             !(await crypto.subtle.verify({ name: 'Ed25519' }, k.crypto, sig.subarray(4), enc.encode(text))))
           throw new Error('checkpoint signature by ' + k.name + ' does not verify');
         good++;
+        signers.push(k.name);
       }
     }
     if (!good) throw new Error('checkpoint: signed by none of the given keys');
     const lines = text.split('\n');
     if (lines.length < 4 || !/^(0|[1-9][0-9]{0,18})$/.test(lines[1])) throw new Error('checkpoint: malformed body');
     if (origin !== undefined && lines[0] !== origin) throw new Error('checkpoint: origin ' + lines[0] + ', want ' + origin);
+    /* an audit log's: "<the signer's name>/audit" (a post) or the signer's own
+     * name ending in /audit (the centre) — never another log of the same key */
+    if (!/\/audit$/.test(lines[0]) || !signers.some((n) => lines[0] === n || lines[0] === n + '/audit'))
+      throw new Error('checkpoint: origin ' + lines[0] + ' is not the audit log of its signer');
     const root = unb64(lines[2]);
     if (root.length !== 32) throw new Error('checkpoint: root is not 32 bytes');
     return { origin: lines[0], size: BigInt(lines[1]), root };
