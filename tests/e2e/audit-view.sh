@@ -138,6 +138,10 @@ for who in SUP ANA ADM; do
 	t_eq "roles: ${who,,} may not search the audit logs (403)" 403 "$(dreq GET /api/v1/audit/search "${!who}")"
 done
 t_eq "roles: no session, 401" 401 "$(dreq GET /api/v1/audit/search "")"
+t_eq "roles: the route table says auditor only" '["auditor"]' \
+	"$("$TIMS" centre routes | python3 -c 'import json,sys; print([json.dumps(r["roles"]) for r in map(json.loads, sys.stdin) if r["path"] == "/api/v1/audit/search"][0])')"
+t_match "roles: docs/roles.md's Centre API row says the same" '^\| `GET /api/v1/audit/search` \| \| \| \| ✓ \| \|$' \
+	"$(grep -F '`GET /api/v1/audit/search`' docs/roles.md)"
 
 # Each search is itself in the centre's audit log, before the answer.
 n0=$(search "officer=popova&purpose=" | field total)
