@@ -256,16 +256,20 @@ static tims_rc log_open(struct av_log *l, struct tims_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	tims_rc rc = TIMS_OK;
+	char sql[200];
 	int s;
 
 	if (access(l->path, F_OK) != 0)
 		return TIMS_OK;
+	/* the latest checkpoint whose positions are all held: a mirror may hold
+	 * a post's checkpoint before all of its entries (a batch at a time) */
+	snprintf(sql, sizeof(sql), "SELECT note FROM checkpoints WHERE size <= (SELECT"
+		 " coalesce(max(idx) + 1, 0) FROM %s) ORDER BY size DESC LIMIT 1", l->table);
 	if (sqlite3_open_v2(l->path, &l->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		return log_sql_err(l, "open", err);
 	sqlite3_busy_timeout(l->db, 5000);
 	if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(l->db, "SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return log_sql_err(l, "read", err);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
