@@ -148,6 +148,22 @@ try {
     return /^proof FAILED: /.test(m[1]) || `row 1: ${m[1]}`;
   });
 
+  await check('tampered: an event changed with its entry recomputed to match fails at the root', async () => {
+    await tamper(page, (d) => {
+      const r = d.results[0];
+      const ev = Buffer.from(r.event, 'base64');
+      ev[ev.length - 3] ^= 0x01; /* inside the result JSON's last bytes */
+      const entry = Buffer.from(r.entry, 'base64');
+      createHash('sha256').update(Buffer.concat([Buffer.from(r.salt, 'base64'), ev])).digest().copy(entry, 10);
+      r.event = ev.toString('base64');
+      r.entry = entry.toString('base64');
+    });
+    const rows = await search(page, { 'a-officer': env('OFFICER') });
+    const m = marks(rows);
+    if (!/^proof FAILED: (the proof leads to another root|result: )/.test(m[0])) return `row 0: ${m[0]}`;
+    return /^\(not shown/.test(rows[0][0]) || `shown anyway: ${JSON.stringify(rows[0])}`;
+  });
+
   await check('tampered: a checkpoint signature changed fails every row', async () => {
     await tamper(page, (d) => {
       const l = d.logs[0];
