@@ -244,7 +244,8 @@
         for (const line of l.keys || []) keys.push(await parseKey(line));
         keys.forEach((k) => {
           const li = el('li', (l.post ? 'post ' + l.post : 'the centre') + ': ' + k.line + ' — fingerprint ' + k.fpr +
-            (k.pinned ? ' — pinned in this browser since ' + k.since : ' — DIFFERS from the key pinned since ' + k.since),
+            (k.pinned ? ' — pinned in this browser since ' + k.since :
+              ' — DIFFERS from the key pinned since ' + k.since + ': ' + ((pins()[k.name] || {}).key || '?')),
           k.pinned ? '' : 'bad');
           keysBox.appendChild(li);
         });
