@@ -271,6 +271,14 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/exports/{id}"): (None, EXPORT, "one export request, with its hashes once approved"),
     ("POST", "/api/v1/exports/{id}/approve"): (None, EXPORT, "the second person, of the other role: the result is made, sealed and audited with both people and its SHA-256; 403 export_denied (the requester, the same role), 409 export_state (approved already, expired)"),
     ("POST", "/api/v1/exports/{id}/fetch"): (None, "application/octet-stream", "the requester takes the sealed result (fetch_max times, audited); 403 for anyone else, 409 when fetched already or expired"),
+    ("GET", "/api/v1/audit/search"): (None, obj({"total": I(), "page": I(), "page_size": I(),
+        "logs": arr(obj({"post": S(), "origin": S(), "checkpoint": S(), "size": I(), "keys": arr(S())},
+                        required=["post", "origin", "checkpoint", "size", "keys"])),
+        "results": arr(obj({"post": S(), "index": I(), "entry": S(), "erased": B, "salt": S(), "event": S(),
+                            "proof": arr(S()), "size": I(), "problem": S()}, required=["post", "index"]))}),
+        "the audit logs (the centre's, the posts' mirrored): ?officer= &doc= &from= &to= &purpose= &post= "
+        "&page= &page_size=; each event's bytes, salt, entry and inclusion proof to the signed checkpoint "
+        "of its log, with the verifier keys (auditors; the search is audited)"),
 }
 
 ERRS = {"400": "malformed request: the message names the field", "401": "no valid session (or no client certificate)",

@@ -131,6 +131,33 @@ tims_rc centre_h_dash_overstays(void *app, struct tims_http_req *req,
 				struct tims_http_resp *resp);
 tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 
+/* auditview.c: the auditors' search over the audit logs (docs/dashboard.md,
+ * "Audit view"); the index in centre.db, document references as keyed hashes. */
+#define CENTRE_AV_KEY_BYTES 32
+#define CENTRE_AV_DOC_BYTES 16
+#define CENTRE_AV_PAGE_MAX 100
+#define CENTRE_AV_PAGES_MAX 100000
+struct centre_av_query {
+	const char *officer;      /* the event's actor, exactly; NULL: any */
+	const char *doc;          /* a document reference; NULL: any */
+	const char *purpose;      /* a substring of the purpose; NULL: any */
+	const char *post;         /* a post's name, "" the centre's own log; NULL: any */
+	int64_t from_ms, to_ms;   /* [from, to) */
+	unsigned page, page_size; /* page_size 1..CENTRE_AV_PAGE_MAX */
+};
+/* BLAKE2b-128 of the normalised reference, keyed with DIR/auditview.key. */
+void centre_av_doc_hash(const uint8_t key[CENTRE_AV_KEY_BYTES], const char *doc,
+			uint8_t out[CENTRE_AV_DOC_BYTES]);
+/* Index what the audit logs hold beyond each log's cursor; *added: events. */
+tims_rc centre_av_index(struct tims_centre *c, uint64_t *added, struct tims_err *err);
+/* Index, then one page of results with their proofs ({"total", "page",
+ * "page_size", "logs", "results"}); not audited here (the route does). */
+tims_rc centre_av_search(struct tims_centre *c, const struct centre_av_query *q,
+			 json_t **out, struct tims_err *err);
+/* ms since 1970, or YYYY-MM-DDTHH:MM[:SS]Z: 1, else 0. */
+int centre_av_parse_time(const char *s, int64_t *out);
+tims_rc centre_h_audit_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+
 /* events.c: events the posts send (tims/event.h) and the dashboard's view. */
 struct tims_event;
 extern const struct tims_json_field centre_sync_events_schema[];

@@ -590,6 +590,8 @@ static const struct tims_http_route routes[] = {
 	  NULL, centre_h_export_approve, 0 },
 	{ "POST", "/api/v1/exports/{id}/fetch", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0,
 	  NULL, centre_h_export_fetch, 0 },
+	/* the auditors' view of the audit logs (auditview.c) */
+	{ "GET", "/api/v1/audit/search", TIMS_ROLE_AUDITOR, 0, NULL, centre_h_audit_search, 0 },
 };
 
 const struct tims_http_route *tims_centre_route_table(size_t *n)

@@ -80,6 +80,7 @@
     if (state.evTimer) clearInterval(state.evTimer);
     state.timer = null;
     state.evTimer = null;
+    if (window.TimsAudit) window.TimsAudit.stop();
     showLogin(msg);
   }
 
@@ -110,6 +111,8 @@
     $('dash').hidden = false;
     refresh();
     state.timer = setInterval(tick, POLL_MS);
+    /* the audit view, auditors only (audit.js) */
+    if (window.TimsAudit) window.TimsAudit.start(state.role, api, () => { state.lastAct = Date.now(); });
     /* events are the supervisors' (the centre says 403 to the others) */
     if (state.role === 'supervisor') {
       refreshEvents();
