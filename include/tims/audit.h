@@ -193,6 +193,20 @@ tims_rc tims_audit_size(struct tims_audit *a, uint64_t *size, struct tims_err *e
 const char *tims_audit_origin(const struct tims_audit *a);
 
 /*
+ * Whether the audit log in dir may be written: the node's own database
+ * (post.db, or centre.db for a keyed log) records the latest audit
+ * checkpoint it signed (updated at most once a second, no fsync of its
+ * own), and a node does not start a new audit log where it had published
+ * one. TIMS_OK, or TIMS_ERR_TAMPER naming what is missing (audit.db, events,
+ * a tree that does not prove consistent with the record) and how to reset
+ * (tims audit reset). tims_audit_open for writing does the same check;
+ * this one writes nothing. origin and key as for tims_audit_open_keyed, or
+ * NULL for a post.
+ */
+TIMS_MUST_USE tims_rc tims_audit_check_published(const char *dir, const char *origin,
+						 const char *key, struct tims_err *err);
+
+/*
  * The canonical encoding, version 1 (docs/formats.md, "Audit events"): one
  * event has exactly one encoding, and the decoder refuses anything the
  * encoder would not produce. Rules, each error naming the field: text

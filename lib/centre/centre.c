@@ -1167,6 +1167,21 @@ void tims_centre_event(struct tims_centre *c, const char *kind,
 	pthread_mutex_unlock(&c->db_lock);
 }
 
+tims_rc centre_audit_start(struct tims_centre *c, struct tims_err *err)
+{
+	char origin[TIMS_CENTRE_NAME_MAX + 16];
+	tims_rc rc = TIMS_OK;
+
+	pthread_mutex_lock(&c->audit_lock);
+	if (!c->audit) {
+		snprintf(origin, sizeof(origin), "%s/audit", c->name);
+		rc = tims_audit_open_keyed(c->dir, origin, "audit", TIMS_AUDIT_WRITE, &c->audit,
+					   err);
+	}
+	pthread_mutex_unlock(&c->audit_lock);
+	return rc;
+}
+
 int tims_centre_severe(const char *kind)
 {
 	static const char *const kinds[] = { "fork", "rollback", "peer-refused", "revoked",

@@ -166,6 +166,12 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 			    const struct tims_sync_batch *b,
 			    struct tims_centre_ingest *out, struct tims_err *err);
 
+/* Open the centre's audit log for writing now (tims_centre_serve): a
+ * centre whose published audit log is missing, cut short or replaced
+ * refuses to start (tims_audit_check_published names what and how to
+ * reset); a new centre records its log as published. centre.c. */
+tims_rc centre_audit_start(struct tims_centre *c, struct tims_err *err);
+
 /* C2: for alerts and auditview to read mirrored audit events. */
 typedef tims_rc (*centre_audit_fn)(void *ctx, const char *post, uint64_t idx,
 				   const struct tims_audit_event *ev);

@@ -607,7 +607,8 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 		goto out;
 	if (access(path, F_OK) != 0 && (rc = centre_crl_write(c, err)))
 		goto out;
-	if ((rc = tims_centre_reindex(c, &added, err)) ||
+	if ((rc = centre_audit_start(c, err)) || /* its audit log, as published */
+	    (rc = tims_centre_reindex(c, &added, err)) ||
 	    (rc = centre_maintain_start(c, err)) ||
 	    (rc = tims_officers_open_dir(c->dir, TIMS_PW_COST_INTERACTIVE, &s->officers, err)))
 		goto out;

@@ -132,6 +132,49 @@ static tims_rc read_vkey(const char *dir, struct tims_verifier *v)
 	return rc;
 }
 
+/* What an insider with the files does: the record of publication gone. */
+static int drop_marker(const char *dir)
+{
+	char path[600];
+	sqlite3 *db = NULL;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/post.db", dir);
+	ok = sqlite3_open(path, &db) == SQLITE_OK &&
+	     sqlite3_exec(db, "DROP TABLE audit_published", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(db);
+	return ok;
+}
+
+/* The record moved aside and back (an insider who swaps logs under it). */
+static int drop_marker_keep(const char *dir)
+{
+	char path[600];
+	sqlite3 *db = NULL;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/post.db", dir);
+	ok = sqlite3_open(path, &db) == SQLITE_OK &&
+	     sqlite3_exec(db, "CREATE TABLE kept AS SELECT * FROM audit_published;"
+			  "DROP TABLE audit_published", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(db);
+	return ok;
+}
+
+static int restore_marker(const char *dir)
+{
+	char path[600];
+	sqlite3 *db = NULL;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/post.db", dir);
+	ok = sqlite3_open(path, &db) == SQLITE_OK &&
+	     sqlite3_exec(db, "DELETE FROM audit_published; INSERT INTO audit_published"
+			  " SELECT * FROM kept", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(db);
+	return ok;
+}
+
 static void test_mirror(void)
 {
 	struct tims_audit *a = make_post("a", "example.org/post/a", 40);
@@ -210,6 +253,10 @@ static void test_mirror(void)
 		snprintf(cmd, sizeof(cmd), "cp -r %s %s && rm -f %s/audit.db* %s/audit.checkpoint",
 			 src, dst, dst, dst);
 		T_OK(system(cmd) == 0, "a copy of the post without its audit log");
+		T_OK(tims_audit_open(dst, TIMS_AUDIT_WRITE, &f, &err) == TIMS_ERR_TAMPER &&
+		     strstr(err.msg, "audit.db is missing") && strstr(err.msg, "tims audit reset"),
+		     "post.db records the published log: no fresh one is started (%s)", err.msg);
+		T_OK(drop_marker(dst), "the insider deletes post.db's record too");
 		T_OK(!tims_audit_open(dst, TIMS_AUDIT_WRITE, &f, &err) && append_events(f, 50, "f") &&
 		     checkpoint(f), "a fresh audit log of 50 events with the same key");
 		if (f) {
@@ -227,6 +274,46 @@ static void test_mirror(void)
 out:
 	tims_sync_mirror_free(m);
 	tims_sync_mirror_free(cm);
+	tims_audit_free(a);
+}
+
+/* Refusal to start: an old copy of audit.db, another log of the same size,
+ * and the read-only check a server runs first. */
+static void test_published(void)
+{
+	struct tims_audit *a = make_post("c", "example.org/post/c", 10), *b = NULL;
+	struct tims_err err;
+	char dir[400], cmd[1400];
+
+	if (!a)
+		return;
+	snprintf(dir, sizeof(dir), "%s/c", base);
+	tims_audit_free(a); /* records the latest checkpoint (10) */
+	snprintf(cmd, sizeof(cmd), "cd %s && cp audit.db old.db && cp audit.checkpoint old.cp", dir);
+	T_OK(system(cmd) == 0, "an old copy of audit.db at 10 events");
+	T_OK(!tims_audit_open(dir, TIMS_AUDIT_WRITE, &a, &err) && append_events(a, 5, "c2") &&
+	     checkpoint(a), "5 more events, signed");
+	tims_audit_free(a);
+	a = NULL;
+	T_OK(!tims_audit_check_published(dir, NULL, NULL, &err), "the log is the one published");
+	snprintf(cmd, sizeof(cmd), "cd %s && cp old.db audit.db && rm -f audit.db-wal audit.db-shm"
+		 " && cp old.cp audit.checkpoint", dir);
+	T_OK(system(cmd) == 0, "the old copy restored, with its checkpoint file");
+	T_OK(tims_audit_open(dir, TIMS_AUDIT_WRITE, &a, &err) == TIMS_ERR_TAMPER &&
+	     strstr(err.msg, "holds 10 events") && strstr(err.msg, "15 published"),
+	     "refused: fewer events than published (%s)", err.msg);
+	T_OK(tims_audit_check_published(dir, NULL, NULL, &err) == TIMS_ERR_TAMPER,
+	     "the read-only check says so too (%s)", err.msg);
+	/* Another log as long: the same key, other events. */
+	snprintf(cmd, sizeof(cmd), "cd %s && rm -f audit.db* audit.checkpoint", dir);
+	T_OK(system(cmd) == 0 && drop_marker_keep(dir), "audit.db deleted, the record kept aside");
+	T_OK(!tims_audit_open(dir, TIMS_AUDIT_WRITE, &b, &err) && append_events(b, 20, "other") &&
+	     checkpoint(b), "another log of 20 events");
+	tims_audit_free(b);
+	T_OK(restore_marker(dir), "the record put back");
+	T_OK(tims_audit_open(dir, TIMS_AUDIT_WRITE, &a, &err) == TIMS_ERR_TAMPER &&
+	     strstr(err.msg, "not consistent"), "refused: not consistent with the record (%s)",
+	     err.msg);
 	tims_audit_free(a);
 }
 
@@ -310,6 +397,7 @@ static void test_centre(void)
 		a = NULL;
 		snprintf(cmd, sizeof(cmd), "rm -f %s/audit.db* %s/audit.checkpoint", dir, dir);
 		T_OK(system(cmd) == 0, "post b's audit files deleted");
+		T_OK(drop_marker(dir), "and post.db's record of them");
 		T_OK(!tims_audit_open(dir, TIMS_AUDIT_WRITE, &f, &err) && append_events(f, 5, "x") &&
 		     checkpoint(f), "a fresh audit log of 5 events");
 		if (f) {
@@ -349,6 +437,7 @@ int main(void)
 	if (!mkdtemp(base))
 		return 2;
 	test_mirror();
+	test_published();
 	test_centre();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	if (system(cmd) != 0)
