@@ -207,6 +207,33 @@ TIMS_MUST_USE tims_rc tims_audit_check_published(const char *dir, const char *or
 						 const char *key, struct tims_err *err);
 
 /*
+ * The two-person reset (`tims audit reset`, which checks the two people).
+ * tims_audit_reset_old says what the old log was: the record of
+ * publication (post.db / centre.db) and, if audit.db still opens, its
+ * latest checkpoint (else `why` says why not). tims_audit_reset then keeps
+ * the old files (renamed DIR/audit.reset-MS.db, its WAL, and
+ * audit.reset-MS.checkpoint: never deleted; *archived gets the name),
+ * starts a new log whose first event is `ev` (action "audit.reset", naming
+ * both people and the old log's last checkpoint), and records the new log
+ * as the one published. origin and key as for tims_audit_open_keyed, or
+ * NULL for a post.
+ */
+struct tims_audit_old {
+	int published;                  /* the node's database records one */
+	uint64_t published_size;
+	uint8_t published_root[32];
+	int held;                       /* audit.db opened */
+	uint64_t held_size;             /* its latest checkpoint */
+	uint8_t held_root[32];
+	char why[TIMS_ERR_MSG_BYTES];   /* when it did not */
+};
+tims_rc tims_audit_reset_old(const char *dir, const char *origin, const char *key,
+			     struct tims_audit_old *old, struct tims_err *err);
+TIMS_MUST_USE tims_rc tims_audit_reset(const char *dir, const char *origin, const char *key,
+				       struct tims_audit_event *ev, uint64_t *index,
+				       char *archived, size_t cap, struct tims_err *err);
+
+/*
  * The canonical encoding, version 1 (docs/formats.md, "Audit events"): one
  * event has exactly one encoding, and the decoder refuses anything the
  * encoder would not produce. Rules, each error naming the field: text

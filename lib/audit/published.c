@@ -284,3 +284,107 @@ tims_rc tims_audit_check_published(const char *dir, const char *origin, const ch
 	tims_audit_free(a);
 	return rc;
 }
+
+tims_rc tims_audit_reset_old(const char *dir, const char *origin, const char *key,
+			     struct tims_audit_old *old, struct tims_err *err)
+{
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct audit_published p;
+	struct tims_checkpoint cp;
+	struct tims_audit *a = NULL;
+	struct tims_err e;
+	tims_rc rc;
+
+	memset(old, 0, sizeof(*old));
+	if ((rc = audit_published_read(dir, origin ? "centre.db" : "post.db", &p, err)))
+		return rc;
+	if (p.have) {
+		old->published = 1;
+		old->published_size = p.size;
+		memcpy(old->published_root, p.root, TIMS_HASH_BYTES);
+	}
+	rc = origin ? tims_audit_open_keyed(dir, origin, key, TIMS_AUDIT_READ, &a, &e)
+		    : tims_audit_open(dir, TIMS_AUDIT_READ, &a, &e);
+	if (!rc && !tims_audit_latest_checkpoint(a, &note, &cp, &e)) {
+		old->held = 1;
+		old->held_size = cp.size;
+		memcpy(old->held_root, cp.root, TIMS_HASH_BYTES);
+	} else {
+		snprintf(old->why, sizeof(old->why), "%s", e.msg);
+	}
+	tims_audit_free(a);
+	tims_buf_release(&note);
+	return TIMS_OK;
+}
+
+/* Rename DIR/NAME to DIR/NEW if it exists. */
+static tims_rc move_aside(const char *dir, const char *name, const char *to,
+			  struct tims_err *err)
+{
+	char a[TIMS_MLOG_PATH_MAX], b[TIMS_MLOG_PATH_MAX];
+
+	if (snprintf(a, sizeof(a), "%s/%s", dir, name) >= (int)sizeof(a) ||
+	    snprintf(b, sizeof(b), "%s/%s", dir, to) >= (int)sizeof(b))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
+	if (rename(a, b) != 0 && errno != ENOENT)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", a, strerror(errno));
+	return TIMS_OK;
+}
+
+tims_rc tims_audit_reset(const char *dir, const char *origin, const char *key,
+			 struct tims_audit_event *ev, uint64_t *index, char *archived,
+			 size_t cap, struct tims_err *err)
+{
+	static const char *const ext[] = { ".db", ".db-wal", ".db-shm" };
+	char to[64], path[TIMS_MLOG_PATH_MAX];
+	int64_t ms = tims_mlog_now_ms();
+	struct tims_audit *a = NULL;
+	sqlite3 *db = NULL;
+	tims_rc rc;
+	int issued;
+
+	if (!ev || strcmp(ev->action, "audit.reset"))
+		return tims_err_set(err, TIMS_ERR_USAGE, "audit reset: the first event must be "
+				    "audit.reset");
+	if ((rc = tims_audit_event_check(ev, err)))
+		return rc;
+	/* The old log, kept: audit.reset-MS.db (with its WAL) and .checkpoint. */
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(ext); i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "audit%s", ext[i]);
+		snprintf(to, sizeof(to), "audit.reset-%" PRId64 "%s", ms, ext[i]);
+		if ((rc = move_aside(dir, name, to, err)))
+			return rc;
+	}
+	snprintf(to, sizeof(to), "audit.reset-%" PRId64 ".checkpoint", ms);
+	if ((rc = move_aside(dir, "audit.checkpoint", to, err)))
+		return rc;
+	if (archived)
+		snprintf(archived, cap, "audit.reset-%" PRId64 ".db", ms);
+	/* The record of publication names the new log from now on. */
+	if (snprintf(path, sizeof(path), "%s/%s", dir, origin ? "centre.db" : "post.db") >=
+	    (int)sizeof(path))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK ||
+	    (sqlite3_busy_timeout(db, 10000),
+	     sqlite3_exec(db, marker_schema, NULL, NULL, NULL) != SQLITE_OK) ||
+	    sqlite3_exec(db, "DELETE FROM audit_published", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path,
+				  db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return rc;
+	}
+	sqlite3_close(db);
+	rc = origin ? tims_audit_open_keyed(dir, origin, key, TIMS_AUDIT_WRITE, &a, err)
+		    : tims_audit_open(dir, TIMS_AUDIT_WRITE, &a, err);
+	if (!rc)
+		rc = tims_audit_append(a, ev, index, err);
+	if (!rc)
+		rc = tims_audit_checkpoint(a, &issued, err);
+	if (!rc)
+		rc = audit_mark(a, 1, err);
+	tims_audit_free(a);
+	return rc;
+}

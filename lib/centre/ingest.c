@@ -600,3 +600,47 @@ tims_rc centre_audit_scan(struct tims_centre *c, const char *post, uint64_t from
 	pthread_mutex_unlock(&cm->lock);
 	return rc;
 }
+
+tims_rc centre_audit_archive(struct tims_centre *c, const char *origin, uint64_t seq,
+			     const char *detail, struct tims_err *err)
+{
+	static const char *const ext[] = { ".db", ".db-wal", ".db-shm", ".checkpoint" };
+	char safe[3 * TIMS_NOTE_MAX_NAME + 4], rel[3 * TIMS_NOTE_MAX_NAME + 64];
+	char from[CENTRE_PATH_MAX], to[CENTRE_PATH_MAX], d[sizeof(safe) + 400];
+	struct centre_mirror *cm;
+	uint64_t size = 0;
+	tims_rc rc;
+
+	centre_file_name(origin, safe, sizeof(safe));
+	snprintf(rel, sizeof(rel), "mirror/%s.audit.reset-%" PRIu64 ".db", safe, seq);
+	if ((rc = centre_path(c, rel, to, err)))
+		return rc;
+	if ((rc = centre_audit_mirror(c, origin, &cm, err)))
+		return rc;
+	if (access(to, F_OK) == 0) /* this reset's archive is made: a resent event */
+		goto out;
+	tims_sync_mirror_size(cm->am, &size, NULL);
+	tims_sync_mirror_free(cm->am); /* closed: its WAL folded into the file */
+	cm->am = NULL;
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(ext); i++) {
+		snprintf(rel, sizeof(rel), "mirror/%s.audit%s", safe, ext[i]);
+		if ((rc = centre_path(c, rel, from, err)))
+			goto out;
+		snprintf(rel, sizeof(rel), "mirror/%s.audit.reset-%" PRIu64 "%s", safe, seq, ext[i]);
+		if ((rc = centre_path(c, rel, to, err)))
+			goto out;
+		if (rename(from, to) != 0 && errno != ENOENT) {
+			rc = tims_err_set(err, TIMS_ERR_IO, "archiving %s: %s", from, strerror(errno));
+			goto out;
+		}
+	}
+	if ((rc = tims_fsync_dir_of(to, err)))
+		goto out;
+	snprintf(d, sizeof(d), "audit log reset at the post: the mirror of its old log (%" PRIu64
+		 " events) kept as mirror/%s.audit.reset-%" PRIu64 ".db; %.200s", size, safe, seq,
+		 detail ? detail : "");
+	tims_centre_event(c, "audit-archived", origin, d);
+out:
+	pthread_mutex_unlock(&cm->lock);
+	return rc;
+}

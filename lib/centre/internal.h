@@ -166,6 +166,13 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 			    const struct tims_sync_batch *b,
 			    struct tims_centre_ingest *out, struct tims_err *err);
 
+/* A post's audit log was reset by two people (TIMS_EVENT_AUDIT_RESET, number
+ * seq): its mirror is archived, never deleted — renamed to
+ * mirror/<escaped origin>.audit.reset-<seq>.db (and .checkpoint), readable
+ * as any mirror — and the next batch starts a new mirror. Once per seq. */
+tims_rc centre_audit_archive(struct tims_centre *c, const char *origin, uint64_t seq,
+			     const char *detail, struct tims_err *err);
+
 /* Open the centre's audit log for writing now (tims_centre_serve): a
  * centre whose published audit log is missing, cut short or replaced
  * refuses to start (tims_audit_check_published names what and how to

@@ -1194,8 +1194,10 @@ static void *sync_main(void *arg)
 				uint64_t number;
 
 				set_state(s, 1, NULL);
-				audit_round(s, &peer);
 				node_events_deliver(s->n, s->conn, &peer); /* events.c */
+				/* after the events: an audit reset reaches the centre
+				 * before the new audit log does */
+				audit_round(s, &peer);
 				/* The revocation list: at the first contact, then each minute. */
 				if (!s->crl_fetched_ms || now_ms() - s->crl_fetched_ms >= 60000) {
 					s->crl_fetched_ms = now_ms();
