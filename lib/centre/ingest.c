@@ -445,6 +445,7 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 	struct tims_checkpoint hcp;
 	struct centre_mirror *cm;
 	struct tims_verifier key;
+	char alert[256];
 	int revoked = 0;
 	tims_rc rc;
 
@@ -467,13 +468,25 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 				  " events, the centre holds a signed %" PRIu64 " (the audit log "
 				  "was deleted, reset or restored from an old copy)",
 				  origin, b->cp.size, hcp.size);
-		tims_centre_event(c, "audit-rollback", origin, err->msg);
+		/* the alert's words stay the same while the mirror does: one
+		 * alert with its count, not one per presented size */
+		snprintf(alert, sizeof(alert), "the post's audit log is smaller than the signed "
+			 "%" PRIu64 " events the centre holds: deleted, reset or restored from an "
+			 "old copy", hcp.size);
+		tims_centre_event(c, "audit-rollback", origin, alert);
 		goto refused;
 	}
 	rc = tims_sync_mirror_apply(cm->am, b, NULL, NULL, &out->r, err);
 	if (rc) {
-		if (rc == TIMS_ERR_TAMPER || rc == TIMS_ERR_PROOF)
-			tims_centre_event(c, "audit-fork", origin, err->msg);
+		if (rc == TIMS_ERR_TAMPER || rc == TIMS_ERR_PROOF) {
+			uint64_t nheld = 0;
+
+			tims_sync_mirror_size(cm->am, &nheld, NULL);
+			snprintf(alert, sizeof(alert), "the post's audit log forks from the %" PRIu64
+				 " events the centre holds: deleted and started again, or replaced",
+				 nheld);
+			tims_centre_event(c, "audit-fork", origin, alert);
+		}
 		else if (rc != TIMS_ERR_STATE)
 			tims_centre_event(c, refusal_kind(rc), origin, err->msg);
 		goto refused;
