@@ -86,6 +86,12 @@ mirrored() {
 		[ "$(witness_audit_size)" -ge 1 ]
 }
 
+# Two crossings, so that the centre holds a signed log of the post to read back.
+for i in 1 2; do
+	printf '{"id":"am-%d","direction":"entry","officer":"O1","booth":"B1","person":{"number":"AM%d","surname":"DOE"}}\n' "$i" "$i"
+done >"$T_TMP/in.jsonl"
+"$TIMS" cross import --post "$P" "$T_TMP/in.jsonl" >/dev/null 2>&1 || echo "# cross import failed"
+
 # ---- the audit log leaves the host --------------------------------------------
 start_node
 failed_logins 3
@@ -97,6 +103,15 @@ t_match "the post keeps the centre's cosignature of its audit checkpoint" '^[1-9
 t_eq "the centre's mirror verifies event by event against the post's signed tree" \
 	"$(sqlite3 "$P/audit.db" 'SELECT hex(entry) FROM events ORDER BY idx LIMIT 3')" \
 	"$(sqlite3 "$MIRROR" 'SELECT hex(entry) FROM entries ORDER BY idx LIMIT 3')"
+# A post's log read back through the centre is in the centre's audit log
+# (the peer, the range, how many records) before the answer leaves.
+code=$(curl -s -o "$T_TMP/export" -w '%{http_code}' --cacert "$P/centre/ca.crt" \
+	--cert "$P/centre/client.crt" --key "$P/centre/client.key" \
+	"$CURL_/api/v1/sync/export?from=0&count=5")
+t_eq "GET /api/v1/sync/export answers the post its own log" 200 "$code"
+t_match "... and the centre's audit log says who read which range and how much" \
+	'"actor":"bg.example/audit-post".*"action":"sync.export".*\\"count\\":5.*\\"from\\":0.*\\"records\\":2' \
+	"$("$TIMS" audit list --centre "$C" --json 2>&1 | grep sync.export | tail -1)"
 stop_node
 HELD=$(audit_at_centre)
 SIGNED=$(audit_signed_at_centre)
