@@ -19,6 +19,7 @@
 #include "tims/post.h"
 #include "tims/sync.h"
 #include "tims/util.h"
+#include "tims/witness.h"
 #include "../../lib/centre/internal.h"
 
 static char base[256];
@@ -317,6 +318,58 @@ static void test_published(void)
 	tims_audit_free(a);
 }
 
+/* A witness trusts a post's key for its audit log too; a schema-1
+ * witness.db (one origin a key) is brought to schema 2 when opened. */
+static void test_witness_keys(void)
+{
+	struct tims_witness *w = NULL;
+	struct tims_buf vk = TIMS_BUF_INIT(4096);
+	struct tims_err err;
+	char dir[400], path[600], cmd[1400];
+	sqlite3 *db = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/w", base);
+	snprintf(path, sizeof(path), "%s/a/post.vkey", base);
+	if (tims_read_file(path, 4096, &vk, &err)) {
+		T_OK(0, "post key: %s", err.msg);
+		return;
+	}
+	while (vk.len && vk.buf[vk.len - 1] == '\n')
+		vk.buf[--vk.len] = '\0';
+	T_OK(!tims_witness_init(dir, "witness.test/w", NULL, &err), "a witness (%s)", err.msg);
+	/* as schema 1 made it: vkey UNIQUE, one origin a key */
+	snprintf(path, sizeof(path), "%s/witness.db", dir);
+	T_OK(sqlite3_open(path, &db) == SQLITE_OK &&
+	     sqlite3_exec(db, "DROP TABLE keys; CREATE TABLE keys (origin TEXT NOT NULL,"
+			  " vkey TEXT NOT NULL UNIQUE, added_at INTEGER NOT NULL);"
+			  "CREATE INDEX keys_origin ON keys (origin); PRAGMA user_version = 1;",
+			  NULL, NULL, NULL) == SQLITE_OK, "made a schema-1 witness.db");
+	if (db) {
+		char *ins = sqlite3_mprintf("INSERT INTO keys VALUES ('example.org/post/a', %Q, 1);"
+					    "INSERT INTO logs (origin) VALUES ('example.org/post/a')",
+					    vk.buf);
+
+		T_OK(sqlite3_exec(db, ins, NULL, NULL, NULL) == SQLITE_OK, "... trusting the key");
+		sqlite3_free(ins);
+		sqlite3_close(db);
+	}
+	T_OK(!tims_witness_open(dir, &w, &err), "schema 1 opens, brought to 2 (%s)", err.msg);
+	if (!w)
+		goto out;
+	T_OK(tims_witness_add_log(w, vk.buf, &err) == TIMS_ERR_EXISTS,
+	     "the key is still trusted for its origin");
+	T_OK(!tims_witness_add_log_origin(w, vk.buf, "example.org/post/a/audit", &err),
+	     "and now for its audit log too (%s)", err.msg);
+	T_OK(tims_witness_add_log_origin(w, vk.buf, "example.org/post/b", &err) ==
+	     TIMS_ERR_INVALID, "but not for another origin (%s)", err.msg);
+	tims_witness_free(w);
+	snprintf(cmd, sizeof(cmd), "test \"$(sqlite3 %s 'PRAGMA user_version; SELECT count(*)"
+		 " FROM keys')\" = \"$(printf '2\\n2')\"", path);
+	T_OK(system(cmd) == 0, "witness.db: schema 2, the key under two origins");
+out:
+	tims_buf_release(&vk);
+}
+
 struct seen {
 	uint64_t n, first, last;
 	char post[64];
@@ -438,6 +491,7 @@ int main(void)
 		return 2;
 	test_mirror();
 	test_published();
+	test_witness_keys();
 	test_centre();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	if (system(cmd) != 0)
