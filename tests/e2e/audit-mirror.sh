@@ -58,9 +58,9 @@ status() {
 		"$URL/api/v1/status"
 }
 audit_at_post() { sqlite3 "$P/audit.db" 'SELECT count(*) FROM events'; }
-audit_at_centre() { sqlite3 "$MIRROR" 'SELECT count(*) FROM entries' 2>/dev/null || echo 0; }
+audit_at_centre() { sqlite3 -readonly "$MIRROR" 'SELECT count(*) FROM entries' 2>/dev/null || echo 0; }
 audit_signed_at_centre() {
-	sqlite3 "$MIRROR" 'SELECT coalesce(max(size), 0) FROM checkpoints' 2>/dev/null || echo 0
+	sqlite3 -readonly "$MIRROR" 'SELECT coalesce(max(size), 0) FROM checkpoints' 2>/dev/null || echo 0
 }
 witness_audit_size() {
 	sqlite3 "$W/witness.db" "SELECT size FROM logs WHERE origin = '$ORIGIN/audit'" 2>/dev/null
@@ -102,7 +102,7 @@ t_match "the post keeps the centre's cosignature of its audit checkpoint" '^[1-9
 	"$(sqlite3 "$P/post.db" "SELECT max(size) FROM cosigned WHERE cosigner = 'audit:tims-centre'")"
 t_eq "the centre's mirror verifies event by event against the post's signed tree" \
 	"$(sqlite3 "$P/audit.db" 'SELECT hex(entry) FROM events ORDER BY idx LIMIT 3')" \
-	"$(sqlite3 "$MIRROR" 'SELECT hex(entry) FROM entries ORDER BY idx LIMIT 3')"
+	"$(sqlite3 -readonly "$MIRROR" 'SELECT hex(entry) FROM entries ORDER BY idx LIMIT 3')"
 # A post's log read back through the centre is in the centre's audit log
 # (the peer, the range, how many records) before the answer leaves.
 code=$(curl -s -o "$T_TMP/export" -w '%{http_code}' --cacert "$P/centre/ca.crt" \
