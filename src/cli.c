@@ -98,6 +98,13 @@ int cli_error(int status, const char *cmd, const char *fmt, ...)
 int cli_dispatch(const char *family, const struct cli_command *table,
 		 size_t n, const char *usage, int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--commands")) {
+		/* the sub-commands, one a line: tests/e2e/roles.sh holds every
+		 * one of them against docs/roles.md */
+		for (size_t i = 0; i < n; i++)
+			printf("%s %s\n", family, table[i].name);
+		return CLI_OK;
+	}
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
 		fputs(usage, argc < 2 ? stderr : stdout);

@@ -34,7 +34,8 @@ int cli_wants_help(int argc, char **argv);
 int cli_error(int status, const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Run a sub-command table (`tims tlog root` ...): argv[0] is the family. */
+/* Run a sub-command table (`tims tlog root` ...): argv[0] is the family.
+ * `tims FAMILY --commands` lists "FAMILY SUB" one a line. */
 int cli_dispatch(const char *family, const struct cli_command *table,
 		 size_t n, const char *usage, int argc, char **argv);
 
@@ -98,6 +99,21 @@ int cli_audit(const struct cli_actor *a, const char *cmd, const char *action,
  * cli_audit records 200. */
 int cli_audit_status(const struct cli_actor *a, const char *cmd, const char *action,
 		     const char *purpose, const char *query_json, int status);
+/*
+ * cli_authenticate, then cli_audit with `query` as its JSON (taken: freed
+ * here; NULL for none). The usual gate of a command, in one call.
+ */
+typedef struct json_t json_t;
+int cli_gate(const char *cmd, const char *dir, unsigned roles, const char *action,
+	     const char *purpose, json_t *query, struct cli_actor *a);
+/*
+ * The node a watchlist store belongs to: the directory holding the store
+ * (after symbolic links are resolved) when it holds post.db or centre.db,
+ * copied to node; "" when the store is outside any node (a scratch store:
+ * no login, docs/roles.md). A store with a symbolic link or a hard-linked
+ * file in it is refused: it could be a node's store under another name.
+ */
+int cli_store_node(const char *cmd, const char *store, char *node, size_t cap);
 /* What dir is: a post's directory (post.db), the centre's (centre.db), or
  * neither. */
 enum { CLI_NODE_NONE = 0, CLI_NODE_POST = 1, CLI_NODE_CENTRE = 2 };

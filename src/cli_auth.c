@@ -17,8 +17,10 @@
  *
  * The library never prints; this file does, as "tims CMD: ...".
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -35,17 +37,27 @@
 #define CLI_ADDR "local"
 #define SESSION_NAME_MAX 160
 
+/* A post: post.db or its key post.vkey (restore runs without post.db); the
+ * centre: centre.db or its audit key. Either file is enough, so that taking
+ * one away does not make a node's directory look like no node's. */
 int cli_node_kind(const char *dir)
 {
+	static const char *const post[] = { "post.db", "post.vkey" };
+	static const char *const centre[] = { "centre.db", "audit.vkey" };
 	char path[4200];
 
-	if (!dir || snprintf(path, sizeof(path), "%s/post.db", dir) >= (int)sizeof(path))
+	if (!dir || strlen(dir) > 4000)
 		return CLI_NODE_NONE;
-	if (access(path, F_OK) == 0)
-		return CLI_NODE_POST;
-	snprintf(path, sizeof(path), "%s/centre.db", dir);
-	if (access(path, F_OK) == 0)
-		return CLI_NODE_CENTRE;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, post[i]);
+		if (access(path, F_OK) == 0)
+			return CLI_NODE_POST;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, centre[i]);
+		if (access(path, F_OK) == 0)
+			return CLI_NODE_CENTRE;
+	}
 	return CLI_NODE_NONE;
 }
 
@@ -167,19 +179,27 @@ static void role_names(unsigned roles, char *out, size_t cap)
 		snprintf(out, cap, "none");
 }
 
+/* The node's audit log for writing: signed under "<origin>/audit" with the
+ * node's key (a post's post.skey, the centre's audit.skey). A post's is
+ * opened through its key file rather than post.db, as tims_audit_open
+ * would, so that a post whose post.db is lost (restore) still records. */
 static tims_rc open_audit(const char *dir, int kind, struct tims_audit **a,
 			  struct tims_err *err)
 {
+	const char *key = kind == CLI_NODE_POST ? "post" : "audit";
+	char path[4200], origin[TIMS_NOTE_MAX_NAME + 8];
 	struct tims_verifier v;
-	char path[4200];
 	tims_rc rc;
 
-	if (kind == CLI_NODE_POST)
-		return tims_audit_open(dir, TIMS_AUDIT_WRITE, a, err);
-	snprintf(path, sizeof(path), "%s/audit.vkey", dir);
+	snprintf(path, sizeof(path), "%s/%s.vkey", dir, key);
 	if ((rc = tims_mlog_load_keys(dir, path, NULL, &v, NULL, err)))
 		return rc;
-	return tims_audit_open_keyed(dir, v.name, "audit", TIMS_AUDIT_WRITE, a, err);
+	if (kind == CLI_NODE_CENTRE)
+		snprintf(origin, sizeof(origin), "%s", v.name);
+	else if (snprintf(origin, sizeof(origin), "%s/audit", v.name) > TIMS_NOTE_MAX_NAME)
+		return tims_err_set(err, TIMS_ERR_INVALID, "origin: '%s/audit' is too long",
+				    v.name);
+	return tims_audit_open_keyed(dir, origin, key, TIMS_AUDIT_WRITE, a, err);
 }
 
 /* One event in dir's audit log; 0, or -1 with err set. */
@@ -252,9 +272,14 @@ int cli_authenticate(const char *cmd, const char *dir, unsigned roles, struct cl
 	if (!(a->who.role & roles)) {
 		role_names(roles, allowed, sizeof(allowed));
 		/* An officer trying what their role may not: the auditor sees it. */
+		json_t *q = json_pack("{s:s}", "command", cmd);
+		char *text = q ? json_dumps(q, JSON_COMPACT) : NULL;
+
 		append_event(dir, kind, a->who.id, a->who.role, "cli.denied", "",
-			     NULL, 403, NULL);
-		rc = cli_error(CLI_FAIL, cmd, "role %s may not %s (allowed: %s)",
+			     text, 403, NULL);
+		free(text);
+		json_decref(q);
+		rc = cli_error(CLI_FAIL, cmd, "role %s may not run tims %s (allowed: %s)",
 			       tims_role_name(a->who.role), cmd, allowed);
 		memset(a, 0, sizeof(*a));
 		return rc;
@@ -487,4 +512,95 @@ int cmd_logout(int argc, char **argv)
 	if (!rc)
 		fprintf(stderr, "logged out at %s\n", dir);
 	return rc;
+}
+
+/* ---- the gate in one call, and the node a watchlist store belongs to ---- */
+
+int cli_gate(const char *cmd, const char *dir, unsigned roles, const char *action,
+	     const char *purpose, json_t *query, struct cli_actor *a)
+{
+	char *text = NULL;
+	int rc;
+
+	if ((rc = cli_authenticate(cmd, dir, roles, a))) {
+		json_decref(query);
+		return rc;
+	}
+	if (query && !(text = json_dumps(query, JSON_COMPACT | JSON_SORT_KEYS))) {
+		json_decref(query);
+		return cli_error(CLI_USAGE, cmd, "out of memory; nothing done");
+	}
+	json_decref(query);
+	rc = cli_audit(a, cmd, action, purpose, text);
+	free(text);
+	return rc;
+}
+
+/* Any entry of dir that is a symbolic link, or a file with another name
+ * elsewhere (a hard link): 1, and its name in *what. */
+static int shares_files(const char *dir, char *what, size_t cap)
+{
+	struct dirent *e;
+	struct stat st;
+	char path[4400];
+	DIR *d = opendir(dir);
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) != 0)
+			continue;
+		if (S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink > 1)) {
+			snprintf(what, cap, "%s", path);
+			found = 1;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+int cli_store_node(const char *cmd, const char *store, char *node, size_t cap)
+{
+	char real[PATH_MAX], parent[PATH_MAX], what[4400], *slash;
+
+	node[0] = '\0';
+	if (!realpath(store, real)) {
+		/* A store not made yet: where it would be made. */
+		char copy[PATH_MAX];
+
+		if (errno != ENOENT || snprintf(copy, sizeof(copy), "%s", store) >=
+		    (int)sizeof(copy))
+			return cli_error(CLI_USAGE, cmd, "%s: %s", store, strerror(errno));
+		slash = strrchr(copy, '/');
+		if (slash == copy)
+			slash[1] = '\0';
+		else if (slash)
+			*slash = '\0';
+		else
+			snprintf(copy, sizeof(copy), ".");
+		if (!realpath(copy, real))
+			return cli_error(CLI_USAGE, cmd, "%s: %s", store, strerror(errno));
+		/* real is the would-be store's parent */
+		snprintf(parent, sizeof(parent), "%s", real);
+	} else {
+		snprintf(parent, sizeof(parent), "%s", real);
+		slash = strrchr(parent, '/');
+		if (slash && slash != parent)
+			*slash = '\0';
+		else
+			snprintf(parent, sizeof(parent), "/");
+		if (shares_files(real, what, sizeof(what)))
+			return cli_error(CLI_FAIL, cmd, "%s: a symbolic or hard link in the store; "
+					 "refused (it could be a node's store under another name)",
+					 what);
+	}
+	if (cli_node_kind(parent) == CLI_NODE_NONE)
+		return CLI_OK;
+	if ((size_t)snprintf(node, cap, "%s", parent) >= cap)
+		return cli_error(CLI_USAGE, cmd, "%s: path too long", parent);
+	return CLI_OK;
 }

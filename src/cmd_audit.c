@@ -8,6 +8,10 @@
  * what was returned); verify recomputes every leaf, stored hash and
  * checkpoint and names what does not match (exit 1), as `tims log verify`
  * does for the crossing log. Neither changes anything.
+ *
+ * list shows personal data and who read it: an auditor logged in at the
+ * node (tims login), and the reading is itself an audit event. verify shows
+ * no event's content and needs no account: anyone may check a log.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -30,7 +34,9 @@ static const char usage[] =
 	"queries and the supervisor dashboard): one event for every request that\n"
 	"read or wrote personal data. list shows the events; verify recomputes the\n"
 	"log and its signed checkpoints and names any event altered, deleted or\n"
-	"rolled back (exit 1). Neither changes anything.\n";
+	"rolled back (exit 1). Neither changes anything.\n"
+	"list needs an auditor logged in at DIR (tims login) and is itself audited;\n"
+	"verify needs no account.\n";
 
 struct opts {
 	const char *post;
@@ -154,6 +160,7 @@ static tims_rc print_event(void *ctx, uint64_t index, const struct tims_audit_ev
 
 static int a_list(int argc, char **argv)
 {
+	struct cli_actor who;
 	struct tims_audit *a;
 	struct tims_err err;
 	struct opts o;
@@ -164,6 +171,10 @@ static int a_list(int argc, char **argv)
 		return CLI_OK;
 	}
 	if ((rc = parse(argc, argv, &o)))
+		return rc;
+	if ((rc = cli_gate("audit list", o.post, TIMS_ROLE_AUDITOR, "cli.audit.list", "",
+			   json_pack("{s:I, s:I}", "from", (json_int_t)o.from,
+				     "count", (json_int_t)o.count), &who)))
 		return rc;
 	if (open_log(&o, &a, &err))
 		return cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));

@@ -53,7 +53,7 @@ static const char usage_a[] =
 	"   or: tims centre bundle DIR --officers POST --out FILE\n"
 	"   or: tims centre assign DIR OFFICER (--post NAME | --all)\n"
 	"   or: tims centre unassign DIR OFFICER (--post NAME | --all)\n"
-	"   or: tims centre query DIR KIND --actor NAME --purpose TEXT [options]\n"
+	"   or: tims centre query DIR KIND --purpose TEXT [options]\n"
 	"   or: tims centre audit-verify DIR\n"
 	"   or: tims centre routes\n"
 	"\n"
@@ -61,6 +61,11 @@ static const char usage_a[] =
 	"each batch against the post's signed checkpoint, cosigns the checkpoints,\n"
 	"indexes the records for national queries, and can be rebuilt from the\n"
 	"posts.\n"
+	"\n"
+	"Who (docs/roles.md): init, serve, verify, audit-verify and routes need no\n"
+	"account; query needs a supervisor or analyst, events a supervisor, posts\n"
+	"any role but officer, every other command an admin, logged in at DIR\n"
+	"(tims login --post DIR), and each is audited before it acts.\n"
 	"\n";
 static const char usage_b[] =
 	"  init         make DIR: the centre's CA, its TLS certificates, its\n"
@@ -101,7 +106,7 @@ static const char usage_b[] =
 	"               (or to every post) in that post's roster; unassign stops\n"
 	"               it, and the post disables the account at its next sync\n"
 	"  query        a national query, recorded in the centre's audit log with\n"
-	"               --actor and --purpose (required unless KIND is counts):\n"
+	"               who is logged in and --purpose (required but for counts):\n"
 	"                 history --doc N [--issuer XXX] [--on DATE]\n"
 	"                 person --surname S [--given G] --dob DATE [--nationality XXX]\n"
 	"                 present [--at TIME] [--offset N] [--limit N]\n"
@@ -240,6 +245,19 @@ static int c_serve(int argc, char **argv)
 }
 
 /* enrol-post and renew-post: the same options, but --vkey for an enrolment. */
+/* Who may run a sub-command at the centre in DIR: logged in, of `roles`,
+ * and the command in the centre's audit log before it acts. */
+static int centre_gate(const char *sub, const char *dir, unsigned roles, json_t *query)
+{
+	char cmd[40], action[48];
+	struct cli_actor who;
+
+	snprintf(cmd, sizeof(cmd), "centre %s", sub);
+	snprintf(action, sizeof(action), "cli.centre.%s", sub);
+	return cli_gate(cmd, dir, roles, action, "", query, &who);
+}
+#define ADMIN TIMS_ROLE_ADMIN
+
 static int c_enrol(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -276,7 +294,9 @@ static int c_enrol(int argc, char **argv)
 		return cli_error(CLI_USAGE, "centre", renew ?
 				 "renew-post: want DIR NAME --url URL --out DIR" :
 				 "enrol-post: want DIR NAME --vkey FILE --url URL --out DIR");
-	if ((c = open_centre(sub, argv[optind], &cen)))
+	if ((c = centre_gate(sub, argv[optind], ADMIN,
+			     json_pack("{s:s, s:s}", "post", argv[optind + 1], "url", url))) ||
+	    (c = open_centre(sub, argv[optind], &cen)))
 		return c;
 	if (renew)
 		c = tims_centre_renew(cen, argv[optind + 1], url, hosts, out, &err);
@@ -303,7 +323,8 @@ static int c_revoke(int argc, char **argv)
 
 	if (argc != 3)
 		return cli_error(CLI_USAGE, "centre", "revoke-post: want DIR NAME");
-	if ((c = open_centre("revoke-post", argv[1], &cen)))
+	if ((c = centre_gate("revoke-post", argv[1], ADMIN, json_pack("{s:s}", "post", argv[2]))) ||
+	    (c = open_centre("revoke-post", argv[1], &cen)))
 		return c;
 	c = tims_centre_revoke(cen, argv[2], &err);
 	tims_centre_free(cen);
@@ -331,7 +352,9 @@ static int c_posts(int argc, char **argv)
 
 	if (argc != 2)
 		return cli_error(CLI_USAGE, "centre", "posts: want DIR");
-	if ((c = open_centre("posts", argv[1], &cen)))
+	if ((c = centre_gate("posts", argv[1], TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST |
+			     TIMS_ROLE_AUDITOR | ADMIN, NULL)) ||
+	    (c = open_centre("posts", argv[1], &cen)))
 		return c;
 	c = tims_centre_posts(cen, print_post, NULL, &err);
 	tims_centre_free(cen);
@@ -346,6 +369,12 @@ static int c_events(int argc, char **argv)
 
 	if (argc != 2)
 		return cli_error(CLI_USAGE, "centre", "events: want DIR");
+	{
+		int g = centre_gate("events", argv[1], TIMS_ROLE_SUPERVISOR, NULL);
+
+		if (g)
+			return g;
+	}
 	snprintf(path, sizeof(path), "%s/centre.db", argv[1]);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT time_ms, kind, coalesce(origin, '-'), detail"
@@ -370,6 +399,12 @@ static int c_isolate(int argc, char **argv)
 
 	if (argc != 2)
 		return cli_error(CLI_USAGE, "centre", "%s: want DIR", argv[0]);
+	{
+		int g = centre_gate(argv[0], argv[1], ADMIN, NULL);
+
+		if (g)
+			return g;
+	}
 	if (tims_centre_isolate(argv[1], on, &err))
 		return cli_error(CLI_USAGE, "centre", "%s: %s", argv[0], err.msg);
 	printf("centre %s\n", on ? "isolated: posts now work alone" : "rejoined");
@@ -439,6 +474,17 @@ static int c_rebuild(int argc, char **argv)
 		*eq = '\0';
 		posts[n].name = argv[i];
 		posts[n++].url = eq + 1;
+	}
+	{
+		json_t *q = json_array();
+
+		for (size_t k = 0; k < n; k++)
+			json_array_append_new(q, json_string(posts[k].name));
+		c = centre_gate("rebuild", argv[1], ADMIN, json_pack("{s:o}", "posts", q));
+		if (c) {
+			free(posts);
+			return c;
+		}
 	}
 	if ((c = open_centre("rebuild", argv[1], &cen))) {
 		free(posts);
@@ -562,7 +608,8 @@ static int c_reindex(int argc, char **argv)
 
 	if (argc != 2)
 		return cli_error(CLI_USAGE, "centre", "reindex: want DIR");
-	if ((c = open_centre("reindex", argv[1], &cen)))
+	if ((c = centre_gate("reindex", argv[1], ADMIN, NULL)) ||
+	    (c = open_centre("reindex", argv[1], &cen)))
 		return c;
 	c = tims_centre_reindex(cen, &added, &err);
 	tims_centre_free(cen);
@@ -594,7 +641,10 @@ static int c_bundle(int argc, char **argv)
 		return cli_error(CLI_USAGE, "centre", "bundle: want DIR --list NAME [--since N] "
 				 "--out FILE or DIR --officers POST --out FILE");
 	officers = !strcmp(argv[2], "--officers");
-	if ((c = open_centre("bundle", argv[1], &cen)))
+	if ((c = centre_gate("bundle", argv[1], ADMIN,
+			     json_pack("{s:s, s:s, s:I}", officers ? "officers" : "list", argv[3],
+				       "out", argv[5], "since", (json_int_t)since))) ||
+	    (c = open_centre("bundle", argv[1], &cen)))
 		return c;
 	if (officers)
 		c = tims_centre_roster(cen, argv[3], &version, &out, &err);
@@ -635,7 +685,8 @@ static int c_add_witness(int argc, char **argv)
 
 	if (argc != 4 || strcmp(argv[2], "--vkey"))
 		return cli_error(CLI_USAGE, "centre", "add-witness: want DIR --vkey FILE");
-	if ((c = open_centre("add-witness", argv[1], &cen)))
+	if ((c = centre_gate("add-witness", argv[1], ADMIN, json_pack("{s:s}", "vkey", argv[3]))) ||
+	    (c = open_centre("add-witness", argv[1], &cen)))
 		return c;
 	c = tims_centre_add_witness(cen, argv[3], &err);
 	tims_centre_free(cen);
@@ -657,7 +708,9 @@ static int c_assign(int argc, char **argv)
 	else if (argc != 4 || strcmp(argv[3], "--all"))
 		return cli_error(CLI_USAGE, "centre", "%s: want DIR OFFICER (--post NAME | --all)",
 				 argv[0]);
-	if ((c = open_centre(argv[0], argv[1], &cen)))
+	if ((c = centre_gate(argv[0], argv[1], ADMIN,
+			     json_pack("{s:s, s:s}", "officer", argv[2], "post", post ? post : "*"))) ||
+	    (c = open_centre(argv[0], argv[1], &cen)))
 		return c;
 	c = tims_centre_assign(cen, argv[2], post, on, &err);
 	tims_centre_free(cen);
@@ -685,11 +738,11 @@ static int c_query(int argc, char **argv)
 		{ "by", required_argument, NULL, 'y' },
 		{ "offset", required_argument, NULL, 'O' },
 		{ "limit", required_argument, NULL, 'L' },
-		{ "actor", required_argument, NULL, 'A' },
 		{ "purpose", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tims_centre_query q;
+	struct cli_actor who;
 	struct tims_centre *cen;
 	struct tims_err err;
 	int64_t now = tims_mlog_now_ms();
@@ -703,7 +756,6 @@ static int c_query(int argc, char **argv)
 	q.from_ms = now - 24 * 3600000LL;
 	q.on_day = tims_day_of_ms(now);
 	q.limit = 100;
-	q.role = "supervisor";
 	q.addr = "local (tims centre query)";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -717,7 +769,6 @@ static int c_query(int argc, char **argv)
 		case 'b': q.birth_date = optarg; break;
 		case 'n': q.nationality = optarg; break;
 		case 'y': q.by = optarg; break;
-		case 'A': q.actor = optarg; break;
 		case 'P': q.purpose = optarg; break;
 		case 'o': rc = tims_date_parse(optarg, &q.on_day, "--on", &err); break;
 		case 'a': rc = tims_time_parse(optarg, &q.at_ms, "--at", &err); break;
@@ -740,8 +791,13 @@ static int c_query(int argc, char **argv)
 	if (optind + 2 != argc)
 		return cli_error(CLI_USAGE, "centre", "query: want DIR KIND");
 	q.kind = argv[optind + 1];
-	if (!q.actor)
-		return cli_error(CLI_USAGE, "centre", "query: --actor: say who is asking");
+	/* Who asks is who is logged in; the library records the query, with
+	 * them and the purpose, before the answer is handed back. */
+	if ((c = cli_authenticate("centre query", argv[optind],
+				  TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, &who)))
+		return c;
+	q.actor = who.who.id;
+	q.role = tims_role_name(who.who.role);
 	if ((c = open_centre("query", argv[optind], &cen)))
 		return c;
 	if (tims_centre_query(cen, &q, &out, &err)) {

@@ -18,6 +18,11 @@
  * for each line once its batch has committed ("... duplicate" when the
  * line's "id" was already in the log: a retry after a crash is idempotent).
  * A bad line is reported on stderr with its number and field, and skipped.
+ *
+ * Who (docs/roles.md): the single form needs an officer logged in at the
+ * post (tims login), and the crossing is theirs (--officer, if given, must
+ * be the logged-in id); import needs a supervisor, as the API's paper
+ * import does. Each is audited before anything is read or stored.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -37,7 +42,7 @@
 
 static const char usage[] =
 	"usage: tims cross --post DIR (--mrz FILE|- | --doc-number N --surname S ...)\n"
-	"                  --direction entry|exit --officer ID --booth B [options]\n"
+	"                  --direction entry|exit --booth B [--officer ID] [options]\n"
 	"   or: tims cross import --post DIR [--batch N] FILE|-\n"
 	"\n"
 	"Checks a traveller and registers the crossing in the post's log, as a\n"
@@ -53,7 +58,7 @@ static const char usage[] =
 	"\n"
 	"Traveller: --mrz FILE|- (the MRZ text), or --doc-code --issuer --doc-number\n"
 	"  --surname --given-names --nationality --birth-date --sex --expiry\n"
-	"Crossing:  --direction entry|exit --officer ID --booth B\n"
+	"Crossing:  --direction entry|exit --booth B [--officer ID]\n"
 	"  --decision admit|refuse:CODE[,CODE]|second-line (default admit)\n"
 	"  --confirm-hit LIST/REF  --accompanies INDEX\n"
 	"  --vehicle-plate P --vehicle-country C --vehicle-model M --vin V\n"
@@ -194,6 +199,7 @@ static int cross_one(int argc, char **argv)
 {
 	struct option opts[TIMS_ARRAY_SIZE(fields) + TIMS_ARRAY_SIZE(gone) + 16];
 	const char *dir = NULL, *officer = NULL, *booth_id = NULL, *mrzpath = NULL;
+	struct cli_actor actor;
 	struct tims_person person;
 	struct tims_vehicle veh;
 	struct tims_mrz *m = NULL;
@@ -306,8 +312,8 @@ static int cross_one(int argc, char **argv)
 		return cli_error(CLI_USAGE, CMD, "unexpected argument '%s'", argv[optind]);
 	if (!reg.direction)
 		return cli_error(CLI_USAGE, CMD, "direction: missing; nothing recorded");
-	if (!officer || !booth_id)
-		return cli_error(CLI_USAGE, CMD, "--officer and --booth are required");
+	if (!booth_id)
+		return cli_error(CLI_USAGE, CMD, "--booth is required");
 	if (!mrzpath == !have_person)
 		return cli_error(CLI_USAGE, CMD, "give the traveller: --mrz FILE, or the fields "
 				 "(--doc-number, --surname ...), not both");
@@ -331,6 +337,29 @@ static int cross_one(int argc, char **argv)
 	if (!dir) {
 		rc = cli_error(CLI_USAGE, CMD, "--post DIR is required");
 		goto out;
+	}
+	/* The crossing is the logged-in officer's: no one else's name on it. */
+	if ((rc = cli_authenticate(CMD, dir, TIMS_ROLE_OFFICER, &actor)))
+		goto out;
+	if (officer && strcmp(officer, actor.who.id) != 0) {
+		rc = cli_error(CLI_FAIL, CMD, "--officer %s: logged in as %s; a crossing is "
+			       "registered by the officer logged in; nothing recorded", officer,
+			       actor.who.id);
+		goto out;
+	}
+	officer = actor.who.id;
+	{
+		json_t *q = json_pack("{s:s, s:s, s:s}", "document", mrzpath ? m->document_number :
+				      person.doc_number, "direction",
+				      tims_direction_name(reg.direction), "booth", booth_id);
+		char *text = q ? json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+		json_decref(q);
+		rc = text ? cli_audit(&actor, CMD, "cli.cross", "", text)
+			  : cli_error(CLI_USAGE, CMD, "out of memory");
+		free(text);
+		if (rc)
+			goto out;
 	}
 	if (tims_booth_config_read(dir, &cfg, &err)) {
 		rc = cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
@@ -538,6 +567,7 @@ static int cross_import(int argc, char **argv)
 	struct import_stats st = { 0, 0, 0 };
 	struct cli_progress bar = { NULL, 0, 0, 0 };
 	struct tims_post *p = NULL;
+	struct cli_actor actor;
 	struct tims_err err;
 	const char *dir = NULL;
 	uint64_t max_batch = 64;
@@ -574,7 +604,9 @@ static int cross_import(int argc, char **argv)
 		rc = cli_error(CLI_USAGE, CMD, "%s: %s", argv[optind], strerror(errno));
 		goto out;
 	}
-	if ((rc = open_post(dir, &p)))
+	if ((rc = cli_gate(CMD, dir, TIMS_ROLE_SUPERVISOR, "cli.cross.import", "",
+			   json_pack("{s:s}", "file", argv[optind]), &actor)) ||
+	    (rc = open_post(dir, &p)))
 		goto out;
 	cli_progress_start(&bar, "crossings imported", 0);
 	for (;;) {
@@ -652,6 +684,10 @@ int cmd_cross(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--commands")) {
+		puts("cross\ncross import"); /* as cli_dispatch lists its tables */
 		return CLI_OK;
 	}
 	if (argc > 1 && !strcmp(argv[1], "import"))

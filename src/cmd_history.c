@@ -10,6 +10,9 @@
  * correction replaces it (keeping its crossing time unless it sets its own
  * crossed_at). The regime comes from the post's stay-regimes.conf by the
  * traveller's nationality.
+ *
+ * Personal data: an officer, supervisor or analyst logged in at the post
+ * (tims login), the read audited with its purpose before anything is read.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -25,10 +28,12 @@
 static const char usage[] =
 	"usage: tims history --post DIR DOCUMENT [--nationality XXX] [--on YYYY-MM-DD]\n"
 	"                    [--visa-from D --visa-until D --visa-entries N --visa-days N]\n"
-	"                    [--json]\n"
+	"                    [--purpose TEXT] [--json]\n"
 	"\n"
 	"Lists the crossings of a document at this post and computes the stay rule\n"
-	"(days used in the window, days left, overstay) as of --on (default today).\n";
+	"(days used in the window, days left, overstay) as of --on (default today).\n"
+	"Needs an officer, supervisor or analyst logged in at DIR (tims login); the\n"
+	"read is in the post's audit log, with --purpose, before anything is shown.\n";
 
 static void date_str(int64_t day, char *out, size_t n)
 {
@@ -126,9 +131,11 @@ int cmd_history(int argc, char **argv)
 		{ "visa-until", required_argument, NULL, 'u' },
 		{ "visa-entries", required_argument, NULL, 'e' },
 		{ "visa-days", required_argument, NULL, 'd' },
+		{ "purpose", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *nat = NULL, *doc;
+	const char *dir = NULL, *nat = NULL, *doc, *purpose = "";
+	struct cli_actor who;
 	struct tims_stay_visa visa = { INT64_MIN, INT64_MAX, 0, 0, TIMS_STAY_VISA_SHORT };
 	struct tims_travel t;
 	struct tims_post *p = NULL;
@@ -147,6 +154,7 @@ int cmd_history(int argc, char **argv)
 		switch (c) {
 		case 'p': dir = optarg; break;
 		case 'n': nat = optarg; break;
+		case 'P': purpose = optarg; break;
 		case 'j': as_json = 1; break;
 		case 'o':
 			if (tims_date_parse(optarg, &on, "--on", &err))
@@ -176,6 +184,10 @@ int cmd_history(int argc, char **argv)
 		return cli_error(CLI_USAGE, CMD, "want --post DIR and one DOCUMENT");
 	}
 	doc = argv[optind];
+	if ((rc = cli_gate(CMD, dir, TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST,
+			   "cli.history", purpose, json_pack("{s:s, s:s*}", "document", doc,
+							    "nationality", nat), &who)))
+		return rc;
 	if (tims_post_open(dir, TIMS_POST_READ, &p, &err))
 		return cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
 	if (tims_travel_get(p, doc, nat, on, has_visa ? &visa : NULL, &t, &err)) {

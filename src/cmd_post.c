@@ -54,7 +54,7 @@ static const char usage[] =
 	"usage: tims post enrol DIR --from ENROLMENT_DIR\n"
 	"       tims post add-witness DIR --url URL --ca FILE --vkey FILE\n"
 	"       tims post restore DIR --from-centre\n"
-	"       tims post resolve-rollback DIR --operator NAME --reason TEXT\n"
+	"       tims post resolve-rollback DIR --reason TEXT\n"
 	"       tims post apply-bundle DIR FILE\n"
 	"       tims post routes\n"
 	"\n"
@@ -72,8 +72,8 @@ static const char usage[] =
 	"               a post that learnt from the centre or a witness that it was\n"
 	"               rolled back stops acknowledging (DIR/halted); once its log\n"
 	"               is restored (docs/operations.md), this checks that it holds\n"
-	"               what the peer saw and verifies, records the operator and\n"
-	"               the reason in the audit log, and lets it acknowledge again\n"
+	"               what the peer saw and verifies, records the admin logged in\n"
+	"               and the reason in the audit log, and lets it acknowledge again\n"
 	"               from its next start. Exit 1 if it cannot.\n"
 	"  apply-bundle a watchlist bundle or officer roster made by `tims centre\n"
 	"               bundle` and carried by hand (the network down): applied\n"
@@ -81,7 +81,11 @@ static const char usage[] =
 	"               made for this post (rosters) and newer than the version\n"
 	"               held; exit 1 if refused.\n"
 	"  routes       the node's API routes, the roles that may call each and\n"
-	"               the body it takes, as JSON Lines (docs/api.md)\n";
+	"               the body it takes, as JSON Lines (docs/api.md)\n"
+	"\n"
+	"enrol, add-witness, restore, resolve-rollback and apply-bundle change the\n"
+	"post: an admin logged in at DIR (tims login), each audited before it acts.\n"
+	"init, serve and routes need no account (docs/roles.md).\n";
 
 static int post_init(int argc, char **argv)
 {
@@ -242,6 +246,18 @@ static int copy_file(const char *from_dir, const char *name, const char *to_dir,
 	return rc;
 }
 
+/* The sub-commands that change a post: an admin logged in there, and the
+ * command in its audit log before it acts (docs/roles.md). */
+static int post_gate(const char *sub, const char *dir, json_t *query)
+{
+	char cmd[40], action[48];
+	struct cli_actor who;
+
+	snprintf(cmd, sizeof(cmd), "post %s", sub);
+	snprintf(action, sizeof(action), "cli.post.%s", sub);
+	return cli_gate(cmd, dir, TIMS_ROLE_ADMIN, action, "", query, &who);
+}
+
 static int post_enrol(int argc, char **argv)
 {
 	static const char *const files[][2] = {
@@ -264,6 +280,8 @@ static int post_enrol(int argc, char **argv)
 	}
 	if (argc != 4 || strcmp(argv[2], "--from") != 0)
 		return cli_error(CLI_USAGE, "post", "enrol: want DIR --from ENROLMENT_DIR");
+	if ((rc = post_gate("enrol", argv[1], json_pack("{s:s}", "from", argv[3]))))
+		return rc;
 	if (tims_post_open(argv[1], TIMS_POST_READ, &p, &err))
 		return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
 	snprintf(want, sizeof(want), "origin = %s\n", tims_post_origin(p));
@@ -324,6 +342,8 @@ static int post_add_witness(int argc, char **argv)
 	    strpbrk(abs_vk, " \n"))
 		return cli_error(CLI_USAGE, "post", "add-witness: %s or %s: missing, or a path "
 				 "with spaces", ca, vk);
+	if ((c = post_gate("add-witness", argv[optind], json_pack("{s:s}", "url", url))))
+		return c;
 	snprintf(path, sizeof(path), "%s/witnesses.conf", argv[optind]);
 	if (access(path, F_OK) == 0 && tims_read_file(path, b.max, &b, &err))
 		return cli_error(CLI_USAGE, "post", "add-witness: %s", err.msg);
@@ -399,6 +419,8 @@ static int post_restore(int argc, char **argv)
 	if (argc != 3 || strcmp(argv[2], "--from-centre") != 0)
 		return cli_error(CLI_USAGE, "post", "restore: want DIR --from-centre");
 	dir = argv[1];
+	if ((st = post_gate("restore", dir, NULL)))
+		return st;
 	snprintf(db, sizeof(db), "%s/post.db", dir);
 	if (access(db, F_OK) == 0)
 		return cli_error(CLI_USAGE, "post", "restore: %s exists; restore only "
@@ -528,6 +550,7 @@ static int post_resolve_rollback(int argc, char **argv)
 	};
 	const char *reason = NULL, *op = NULL, *dir;
 	char why[TIMS_ERR_MSG_BYTES], addr[64];
+	struct cli_actor who;
 	struct tims_post_verify_stats vs;
 	struct tims_audit_event ev;
 	struct tims_audit *a = NULL;
@@ -553,11 +576,17 @@ static int post_resolve_rollback(int argc, char **argv)
 		else
 			return cli_error(CLI_USAGE, "post", "resolve-rollback: see --help");
 	}
-	if (optind + 1 != argc || !reason || strlen(reason) < 3 || strlen(reason) > 200 ||
-	    !op || !*op || strlen(op) > 64)
-		return cli_error(CLI_USAGE, "post", "resolve-rollback: want DIR --operator NAME "
-				 "--reason TEXT (3-200 characters)");
+	if (optind + 1 != argc || !reason || strlen(reason) < 3 || strlen(reason) > 200)
+		return cli_error(CLI_USAGE, "post", "resolve-rollback: want DIR --reason TEXT "
+				 "(3-200 characters)");
 	dir = argv[optind];
+	/* The operator is the admin logged in, not a name typed. */
+	if ((st = cli_authenticate("post resolve-rollback", dir, TIMS_ROLE_ADMIN, &who)))
+		return st;
+	if (op && strcmp(op, who.who.id) != 0)
+		return cli_error(CLI_FAIL, "post", "resolve-rollback: --operator %s: logged in "
+				 "as %s", op, who.who.id);
+	st = CLI_USAGE;
 	if (tims_post_halt_read(dir, why, sizeof(why), &peer, &since, &err))
 		return cli_error(CLI_FAIL, "post", "resolve-rollback: %s", err.msg);
 	/* Opening for writing refuses a log behind its own checkpoint file. */
@@ -580,9 +609,9 @@ static int post_resolve_rollback(int argc, char **argv)
 	tims_post_free(p);
 	p = NULL;
 	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.actor, sizeof(ev.actor), "%s", op);
+	snprintf(ev.actor, sizeof(ev.actor), "%s", who.who.id);
 	snprintf(ev.role, sizeof(ev.role), "admin");
-	snprintf(ev.booth, sizeof(ev.booth), "-");
+	snprintf(ev.booth, sizeof(ev.booth), "cli");
 	snprintf(addr, sizeof(addr), "local uid %ld", (long)getuid());
 	snprintf(ev.addr, sizeof(ev.addr), "%s", addr);
 	snprintf(ev.action, sizeof(ev.action), "post.resolve-rollback");
@@ -670,6 +699,12 @@ static int post_apply_bundle(int argc, char **argv)
 	}
 	if (argc != 3)
 		return cli_error(CLI_USAGE, "post", "apply-bundle: want DIR FILE");
+	{
+		int g = post_gate("apply-bundle", argv[1], json_pack("{s:s}", "file", argv[2]));
+
+		if (g)
+			return g;
+	}
 	if (!enrol_get(argv[1], "centre", centre, sizeof(centre)))
 		return cli_error(CLI_USAGE, "post", "apply-bundle: %s is not enrolled with a centre",
 				 argv[1]);

@@ -9,6 +9,11 @@
  *   tims watchlist stats  --store DIR
  *
  * Bad rows are reported on stderr as FILE:LINE: field: reason.
+ *
+ * A node's store (DIR/watchlists of a post or the centre) is changed by an
+ * analyst and read by an analyst or supervisor logged in at that node, each
+ * audited before it acts (wl_gate, docs/roles.md); a store outside any node
+ * is a scratch store and needs no login.
  */
 #include <jansson.h>
 
@@ -43,6 +48,21 @@ static const struct opt_def opt_defs[] = {
 	{ "--all", false, O_STR(all) },
 	{ "--dry-run", false, O_STR(dry_run) },
 };
+
+/* The store's node: an account of `roles` logged in there and the command
+ * audited; nothing for a scratch store (cli_store_node). */
+static int wl_gate(const char *cmd, const struct opts *o, unsigned roles, const char *action)
+{
+	char node[4096];
+	struct cli_actor who;
+	int rc;
+
+	if ((rc = cli_store_node(cmd, o->store, node, sizeof(node))) || !node[0])
+		return rc;
+	return cli_gate(cmd, node, roles, action, "",
+			json_pack("{s:s*, s:s*, s:s*, s:b}", "list", o->list, "ref", o->ref,
+				  "file", o->file, "all", o->all), &who);
+}
 
 static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o,
 		      const char *usage)
@@ -159,6 +179,10 @@ static int wl_import(int argc, char **argv)
 		printf("%s: %zu rows, all good (dry run: nothing stored)\n", o.file, res.rows);
 		return CLI_OK;
 	}
+	if ((st = wl_gate("watchlist import", &o, TIMS_ROLE_ANALYST, "cli.watchlist.import"))) {
+		tims_buf_release(&data);
+		return st;
+	}
 	if (tims_wl_open(o.store, true, &wl, &err)) {
 		tims_buf_release(&data);
 		return cli_error(CLI_USAGE, "watchlist import", "%s", tims_err_msg(&err));
@@ -201,7 +225,9 @@ static int wl_list(int argc, char **argv)
 		fputs(list_usage, stdout);
 		return CLI_OK;
 	}
-	if ((st = parse_opts("watchlist list", argc, argv, &o, list_usage)))
+	if ((st = parse_opts("watchlist list", argc, argv, &o, list_usage)) ||
+	    (st = wl_gate("watchlist list", &o, TIMS_ROLE_ANALYST | TIMS_ROLE_SUPERVISOR,
+			  "cli.watchlist.list")))
 		return st;
 	if (tims_wl_open(o.store, false, &wl, &err))
 		return cli_error(CLI_USAGE, "watchlist list", "%s", tims_err_msg(&err));
@@ -269,6 +295,8 @@ static int wl_remove(int argc, char **argv)
 	if (!o.list || (!o.ref == !o.all))
 		return cli_error(CLI_USAGE, "watchlist remove",
 				 "--list and one of --ref REF or --all are required");
+	if ((st = wl_gate("watchlist remove", &o, TIMS_ROLE_ANALYST, "cli.watchlist.remove")))
+		return st;
 	if (tims_wl_open(o.store, false, &wl, &err))
 		return cli_error(CLI_USAGE, "watchlist remove", "%s", tims_err_msg(&err));
 	tims_err_clear(&err);
@@ -357,7 +385,10 @@ static const char wl_usage[] =
 	"  list     the lists, or one list's entries (--list NAME)\n"
 	"  remove   remove an entry (--ref) or all entries (--all) of a list\n"
 	"  stats    load the screening index and print its size\n\n"
-	"Formats: docs/watchlists.md. 'tims watchlist <command> --help' for options.\n";
+	"Formats: docs/watchlists.md. 'tims watchlist <command> --help' for options.\n"
+	"On a node's store (DIR/watchlists of a post or the centre), import and\n"
+	"remove need an analyst logged in at the node (tims login), list an analyst\n"
+	"or a supervisor; each is audited. A store outside any node needs no login.\n";
 
 int cmd_watchlist(int argc, char **argv)
 {

@@ -586,7 +586,7 @@ static const struct tims_http_route routes[] = {
 	  TIMS_ROUTE_PASSIVE },
 	{ "GET", "/api/v1/dashboard/traffic", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST |
 	  TIMS_ROLE_ADMIN, 0, NULL, centre_h_dash_traffic, TIMS_ROUTE_PASSIVE },
-	{ "GET", "/api/v1/dashboard/hits", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ADMIN, 0, NULL,
+	{ "GET", "/api/v1/dashboard/hits", TIMS_ROLE_SUPERVISOR, 0, NULL,
 	  centre_h_dash_hits, TIMS_ROUTE_PASSIVE },
 	{ "GET", "/api/v1/dashboard/alerts", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_AUDITOR |
 	  TIMS_ROLE_ADMIN, 0, NULL, centre_h_dash_alerts, TIMS_ROUTE_PASSIVE },

@@ -1,7 +1,7 @@
 # api-matrix.sh — every route of the post node × every role and no session,
 # over real HTTPS on loopback (curl; TOTP codes from oathtool).
 #
-# The expected matrix is read from docs/api.md, and checked first against
+# The expected matrix is read from docs/roles.md ("Post API"), and checked first against
 # the node's own route table (`tims post routes`): a route added to the code
 # and not to the documentation, or a role changed in one place only, fails
 # here. Then each route is called as each role, with a valid request: an
@@ -15,6 +15,7 @@
 
 P=$T_TMP/post
 "$TIMS" post init "$P" --origin test.example/matrix-post --kind land >/dev/null 2>&1
+cli_bootstrap "$P"
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 ROLES=(officer supervisor analyst auditor admin)
 declare -A SECRET TOKEN
@@ -24,15 +25,15 @@ for r in "${ROLES[@]}"; do
 done
 SECRET[sup2]=$(echo "matrix password sup2" | "$TIMS" officer add --post "$P" m-sup2 \
 	--name "Matrix Second" --role supervisor | secret_of m-sup2)
-# Two referrals to the second line by another officer (records 0 and 1):
-# one for each role that records a second-line outcome; record 2 is the
-# one a supervisor corrects.
+# Two referrals to the second line by another officer (records 0 and 1,
+# by cli-officer logged in at the command line): one for each role that
+# records a second-line outcome; record 2 is the one a supervisor corrects.
 for i in 0 1; do
-	"$TIMS" cross --post "$P" --doc-number "R10000$i" --surname REFERRED --nationality UTO \
-		--direction entry --decision second-line --officer m-other --booth M9 >/dev/null
+	cli_as "$P" officer "$TIMS" cross --post "$P" --doc-number "R10000$i" --surname REFERRED \
+		--nationality UTO --direction entry --decision second-line --booth M9 >/dev/null
 done
-"$TIMS" cross --post "$P" --doc-number R100002 --surname ADMITTED --direction entry \
-	--officer m-other --booth M9 >/dev/null
+cli_as "$P" officer "$TIMS" cross --post "$P" --doc-number R100002 --surname ADMITTED \
+	--direction entry --booth M9 >/dev/null
 SECRET[late]=$(echo "matrix password late" | "$TIMS" officer add --post "$P" m-late \
 	--name "Matrix Late" --role officer | secret_of m-late)
 # One more officer per caller for the public login row: a TOTP code is good
@@ -49,11 +50,11 @@ URL=$(sed -n 's/^listening on //p' "$T_TMP/serve.out" | sed 's|/$||')
 CA=$P/tls.crt
 
 # 1. The documentation's matrix is the code's.
-python3 - docs/api.md >"$T_TMP/doc.jsonl" <<'PY'
+python3 - docs/roles.md >"$T_TMP/doc.jsonl" <<'PY'
 import json, re, sys
 roles = ["officer", "supervisor", "analyst", "auditor", "admin"]
 text = open(sys.argv[1], encoding="utf-8").read()
-section = text.split("## Permission matrix", 1)[1].split("\n## ", 1)[0]
+section = text.split("## Post API", 1)[1].split("\n## ", 1)[0]
 for line in section.splitlines():
     m = re.match(r"\|\s*`(GET|POST|PUT|DELETE|PATCH) (/[^`]*)`\s*\|(.*)\|\s*$", line)
     if not m:
@@ -70,8 +71,8 @@ import json, sys
 for line in sys.stdin:
     r = json.loads(line)
     print(json.dumps({"method": r["method"], "path": r["path"], "roles": r["roles"]}))' >"$T_TMP/code.jsonl"
-t_ok "matrix: docs/api.md lists routes" test -s "$T_TMP/doc.jsonl"
-t_eq "matrix: docs/api.md's permission matrix is the node's route table" \
+t_ok "matrix: docs/roles.md lists the post's routes" test -s "$T_TMP/doc.jsonl"
+t_eq "matrix: docs/roles.md's Post API matrix is the node's route table" \
 	"$(sort "$T_TMP/code.jsonl")" "$(sort "$T_TMP/doc.jsonl")"
 
 # 2. Every route as every role, and with no session.

@@ -13,7 +13,9 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 C=$T_TMP/centre P=$T_TMP/post
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C"
 "$TIMS" post init "$P" --origin bg.example/leak-post --kind land >/dev/null
+cli_bootstrap "$P"
 
 out=$("$A" centre enrol-post "$C" leak-post --vkey "$P/post.vkey" --url https://127.0.0.1:9 \
 	--out "$T_TMP/enrol" 2>&1); rc=$?

@@ -15,14 +15,16 @@ secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 PW="booth password 1"
 
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C"
 S_SUP=$(echo "$PW" | "$TIMS" officer add --post "$C" kostova --name "Vera Kostova" --role supervisor | secret_of kostova)
-"$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null
+cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null
 "$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
 PIDS+=($!)
 wait_line "$T_TMP/centre.out" "listening on"
 CURL_=$(sed -n 's/.* listening on //p' "$T_TMP/centre.out")
 
 "$TIMS" post init "$P" --origin bg.example/booth-post --kind land >/dev/null
+cli_bootstrap "$P"
 S_OFF=$(echo "$PW" | "$TIMS" officer add --post "$P" ivanova --name "Maria Ivanova" --role officer | secret_of ivanova)
 S_OFF2=$(echo "$PW" | "$TIMS" officer add --post "$P" petrov --name "Ivan Petrov" --role officer | secret_of petrov)
 S_AUD=$(echo "$PW" | "$TIMS" officer add --post "$P" popova --name "Lea Popova" --role auditor | secret_of popova)
@@ -52,7 +54,7 @@ OFF=$(login ivanova "$S_OFF" B3)
 OFF2=$(login petrov "$S_OFF2" B3)
 AUD=$(login popova "$S_AUD" A1)
 t_match "setup: officers and an auditor have sessions" '^[A-Za-z0-9_-]{43} [A-Za-z0-9_-]{43} [A-Za-z0-9_-]{43}$' "$OFF $OFF2 $AUD"
-history() { "$TIMS" history --post "$P" "$1" --json 2>/dev/null; }
+history() { cli_as "$P" officer "$TIMS" history --post "$P" "$1" --json 2>/dev/null; }
 
 WANTED='P<RUSSHCHERBAKOV<<YURIY<<<<<<<<<<<<<<<<<<<<<\n7200000175RUS7104125M3306150<<<<<<<<<<<<<<<6'
 DISCREET='P<TUNALKHALIFI<<MOHAMED<<<<<<<<<<<<<<<<<<<<<\nTN12345670TUN7509018M3001019<<<<<<<<<<<<<<00'

@@ -37,6 +37,7 @@ rm -f "$SHOTS"/console-*.png
 # the fifth is the second-line officer.
 P=$T_TMP/post
 "$TIMS" post init "$P" --origin test.example/console-post --kind land >/dev/null 2>&1
+cli_bootstrap "$P"
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 add_officer() { echo "booth password 1" | "$TIMS" officer add --post "$P" "$1" --name "$2" --role officer | secret_of "$1"; }
 S_A=$(add_officer ivanova "Maria Ivanova")
@@ -62,11 +63,11 @@ cat >"$T_TMP/documents.jsonl" <<'EOF'
 {"ref":"D-9","number":"C01X00S19","type":"P","issuing_state":"UTO","status":"stolen","authority":"Utopia MFA"}
 EOF
 t_ok "setup: a document list (a stolen passport) is imported" \
-	"$TIMS" watchlist import --store "$P/watchlists" --list lost-docs --kind documents "$T_TMP/documents.jsonl"
+	cli_as "$P" analyst "$TIMS" watchlist import --store "$P/watchlists" --list lost-docs --kind documents "$T_TMP/documents.jsonl"
 t_ok "setup: a person watchlist is imported" \
-	"$TIMS" watchlist import --store "$P/watchlists" --list national --kind persons "$T_TMP/persons.csv"
+	cli_as "$P" analyst "$TIMS" watchlist import --store "$P/watchlists" --list national --kind persons "$T_TMP/persons.csv"
 t_ok "setup: a vehicle watchlist is imported" \
-	"$TIMS" watchlist import --store "$P/watchlists" --list stolen-cars --kind vehicles "$T_TMP/vehicles.csv"
+	cli_as "$P" analyst "$TIMS" watchlist import --store "$P/watchlists" --list stolen-cars --kind vehicles "$T_TMP/vehicles.csv"
 
 "$TIMS" post serve "$P" --port 0 --web "$PWD/web" >"$T_TMP/serve.out" 2>"$T_TMP/serve.err" &
 SERVER=$!
@@ -120,23 +121,23 @@ trap 'rm -rf "$T_TMP"' EXIT
 # decided it (the console sends no screening of its own).
 t_ok "after: the crossing log verifies" "$TIMS" log verify --post "$P"
 t_match "after: it holds the 13 records the screens showed, none twice" ': 13 records ' "$("$TIMS" log verify --post "$P" 2>&1)"
-h=$("$TIMS" history --post "$P" C01X00V11 --json 2>&1)
+h=$(cli_as "$P" officer "$TIMS" history --post "$P" C01X00V11 --json 2>&1)
 t_match "after: the stolen car's driver: referred, then refused at the second line (a record linked to the referral)" \
 	'"corrected_by":10' "$h"
 t_ok "after: the audit log verifies" "$TIMS" audit verify --post "$P"
-h=$("$TIMS" history --post "$P" C01X00T47 --json 2>&1)
+h=$(cli_as "$P" officer "$TIMS" history --post "$P" C01X00T47 --json 2>&1)
 t_match "after: the keyboard-only traveller's entry is stored, admitted" '"direction":"entry".*"decision":"admit"' "$h"
-h=$("$TIMS" history --post "$P" 720000017 --json 2>&1)
+h=$(cli_as "$P" officer "$TIMS" history --post "$P" 720000017 --json 2>&1)
 t_match "after: the wanted traveller was admitted with the hit confirmed" '"confirmed_hit":"national/W-17"' "$h"
 t_match "after: ... and the record carries the server's hit" '"ref":"W-17"' "$h"
-h=$("$TIMS" history --post "$P" C01X00T63 --json 2>&1)
+h=$(cli_as "$P" officer "$TIMS" history --post "$P" C01X00T63 --json 2>&1)
 t_match "after: the banned traveller is refused with codes E and H" '"decision":"refuse".*"refusal_code":"E,H"|"refusal_code":"E,H".*"decision":"refuse"' "$h"
 t_match "after: the refusal's text is kept" 'entry ban confirmed' "$h"
-h=$("$TIMS" history --post "$P" TN1234567 --json 2>&1)
+h=$(cli_as "$P" officer "$TIMS" history --post "$P" TN1234567 --json 2>&1)
 t_match "after: the discreet-check traveller is admitted" '"decision":"admit"' "$h"
 t_match "after: the record tells the centre about the quiet hit (the server's, structured; the booth never saw it)" \
 	'"alert":"discreet-check","discreet":true,"list":"national","part":"person","ref":"Q-31"' "$h"
-h=$("$TIMS" history --post "$P" X9988776 --json 2>&1)
+h=$(cli_as "$P" officer "$TIMS" history --post "$P" X9988776 --json 2>&1)
 t_match "after: the manual entry is stored as manual" '"entry_mode":"manual"' "$h"
 t_ok "after: the process log has no document numbers" sh -c "! grep -Eq 'C01X00T47|720000017|TN1234567|C01X00K11|X9988776' '$T_TMP/serve.err'"
 for s in login admitted hit admit-with-hit discreet bad-field document-stolen refused vehicle-session manual second-line reader-anywhere screening-failed session-ended unreachable; do

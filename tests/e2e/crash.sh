@@ -14,6 +14,7 @@ lines=${CRASH_LINES:-30000}
 budget=${CRASH_SECONDS:-40}
 P=$T_TMP/post
 "$TIMS" post init "$P" --origin example.org/post/crash >/dev/null || { t_report fail "post init"; t_end; exit 1; }
+cli_bootstrap "$P"
 
 # Line i carries the client id c-i: a retry of a durable line is recognised.
 awk -v n="$lines" 'BEGIN { for (i = 1; i <= n; i++)
@@ -31,7 +32,7 @@ for c in $(seq 1 "$cycles"); do
 	# early kill).
 	: >"$T_TMP/acks.$c"
 	: >"$T_TMP/err.$c"
-	"$TIMS" cross import --post "$P" --batch "$batch" "$T_TMP/in.jsonl" >>"$T_TMP/acks.$c" 2>>"$T_TMP/err.$c" &
+	cli_as "$P" supervisor "$TIMS" cross import --post "$P" --batch "$batch" "$T_TMP/in.jsonl" >>"$T_TMP/acks.$c" 2>>"$T_TMP/err.$c" &
 	pid=$!
 	if [ $((c % 3)) -eq 0 ]; then
 		# At a random moment (often while re-acknowledging old lines).
@@ -55,7 +56,7 @@ done
 echo "# $kills kills ($done_lines lines acknowledged) in $(($(date +%s) - start)) s"
 
 # Finish the import: every line must now be acknowledged.
-"$TIMS" cross import --post "$P" "$T_TMP/in.jsonl" >"$T_TMP/acks.final" 2>"$T_TMP/err.final"
+cli_as "$P" supervisor "$TIMS" cross import --post "$P" "$T_TMP/in.jsonl" >"$T_TMP/acks.final" 2>"$T_TMP/err.final"
 t_eq "the final import completes" "0" "$?"
 
 sqlite3 "$P/post.db" "SELECT idx, ref FROM records" | tr '|' ' ' | sort -k1,1n >"$T_TMP/db"

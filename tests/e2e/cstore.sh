@@ -43,7 +43,9 @@ fi
 # --- A failed commit of the query store, at a running centre --------------
 C=$T_TMP/centre P=$T_TMP/post
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C"
 "$TIMS" post init "$P" --origin bg.example/gap-post --kind land >/dev/null
+cli_bootstrap "$P"
 SECRET=$(echo "gap password 1" | "$TIMS" officer add --post "$P" g1 --name G --role officer |
 	sed -n 's/^officer g1: TOTP secret //p')
 start_centre() {
@@ -58,10 +60,10 @@ start_centre
 "$TIMS" centre enrol-post "$C" gap-post --vkey "$P/post.vkey" --url "$CURL_" --out "$T_TMP/enrol" >/dev/null
 "$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
 # An entry registered by mistake, and its correction into an exit (0, 1).
-"$TIMS" cross --post "$P" --doc-number K1 --surname KOLEV --given-names ANA --nationality BGR \
-	--direction entry --officer O1 --booth B1 >/dev/null
+cli_as "$P" officer "$TIMS" cross --post "$P" --doc-number K1 --surname KOLEV --given-names ANA --nationality BGR \
+	--direction entry --booth B1 >/dev/null
 printf '{"id":"k1-fix","direction":"exit","officer":"S1","booth":"B1","person":{"number":"K1","surname":"KOLEV","given_names":"ANA","nationality":"BGR"},"corrects":0,"reason":"wrong direction"}\n' |
-	"$TIMS" cross import --post "$P" - >/dev/null 2>&1
+	cli_as "$P" supervisor "$TIMS" cross import --post "$P" - >/dev/null 2>&1
 "$TIMS" post serve "$P" --port 0 >"$T_TMP/post.out" 2>"$T_TMP/post.log" &
 PIDS+=($!)
 wait_for 150 grep -q "listening on" "$T_TMP/post.out"
@@ -75,7 +77,7 @@ mirrored() { # the records the centre's mirror holds
 		sed -n 's/.*"size":\([0-9]*\).*/\1/p' | head -1
 }
 national() { # the national count of crossings, from the query store
-	"$TIMS" centre query "$C" counts --actor e2e --by post --from 2000-01-01T00:00:00Z \
+	cli_as "$C" supervisor "$TIMS" centre query "$C" counts --by post --from 2000-01-01T00:00:00Z \
 		--to 2100-01-01T00:00:00Z 2>/dev/null | sed -n 's/^  "total": \([0-9]*\).*/\1/p'
 }
 is_mirrored() { [ "$(mirrored)" = "$1" ]; }
@@ -83,7 +85,7 @@ is_national() { [ "$(national)" = "$1" ]; }
 
 t_ok "correction: both records reach the mirror" wait_for 150 is_mirrored 2
 t_ok "correction: the national count has the corrected crossing once, not twice" wait_for 50 is_national 1
-out=$("$TIMS" centre query "$C" counts --actor e2e --by direction --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z)
+out=$(cli_as "$C" supervisor "$TIMS" centre query "$C" counts --by direction --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z)
 t_match "correction: counted as the exit it was corrected into" '"direction": "exit"' "$out"
 t_ok "correction: not as the entry it replaced" test "$(printf '%s' "$out" | grep -c '"direction": "entry"')" = 0
 
@@ -100,7 +102,7 @@ sqlite3 "$C/query.db" "INSERT INTO inj_arm VALUES (1)"
 traffic 4 B
 t_ok "gap: 4 more crossings reach the mirror while the store cannot commit" wait_for 150 is_mirrored 11
 t_match "gap: the failed commit is in the centre's event log" ' store bg.example/gap-post .*FOREIGN KEY' \
-	"$("$TIMS" centre events "$C")"
+	"$(cli_as "$C" supervisor "$TIMS" centre events "$C")"
 t_eq "gap: the national count lacks them" 6 "$(national)"
 out=$("$TIMS" centre verify "$C" 2>&1); rc=$?
 t_eq "gap: tims centre verify fails while the store lacks records (exit 1)" 1 "$rc"
@@ -113,7 +115,7 @@ traffic 2 C
 t_ok "gap: and new crossings are indexed on top" wait_for 150 is_national 12
 out=$("$TIMS" centre verify "$C" 2>&1)
 t_match "gap: verify passes after the repair" 'query store: 13 records, the mirror.s' "$out"
-t_match "gap: the repair is in the event log" 'store-repaired' "$("$TIMS" centre events "$C")"
+t_match "gap: the repair is in the event log" 'store-repaired' "$(cli_as "$C" supervisor "$TIMS" centre events "$C")"
 
 # A gap below later records, repaired by `tims centre reindex` (the centre
 # stopped): the old reindex resumed from the row count and never saw it.

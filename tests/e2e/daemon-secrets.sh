@@ -30,7 +30,9 @@ check_daemon() { # NAME PID
 
 P=$T_TMP/post C=$T_TMP/centre W=$T_TMP/witness
 "$TIMS" post init "$P" --origin test.example/secrets >/dev/null
+cli_bootstrap "$P"
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C"
 "$TIMS" witness init "$W" --name witness.test/w1 >/dev/null
 [ ${#AS[@]} -gt 0 ] && chown -R 65534:65534 "$P" "$C" "$W"
 

@@ -33,12 +33,13 @@ secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 PASSWORD="dashboard password 1"
 
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C"
 S_SUP=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" kostova --name "Vera Kostova" --role supervisor | secret_of kostova)
 S_SUP2=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" dimov --name "Asen Dimov" --role supervisor | secret_of dimov)
 S_ANA=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" marinov --name "Ivo Marinov" --role analyst | secret_of marinov)
 S_AUD=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" popova --name "Lea Popova" --role auditor | secret_of popova)
 S_OFF=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" stoyanov --name "Ivan Stoyanov" --role officer | secret_of stoyanov)
-"$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null
+cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null
 "$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
 PIDS+=($!)
 wait_line "$T_TMP/centre.out" "listening on"
@@ -49,6 +50,7 @@ declare -A DIR PURL NODE TOKEN
 for n in post-a post-b; do
 	DIR[$n]=$T_TMP/$n
 	"$TIMS" post init "${DIR[$n]}" --origin "bg.example/$n" --kind land >/dev/null
+	cli_bootstrap "${DIR[$n]}"
 	echo "booth password 1" | "$TIMS" officer add --post "${DIR[$n]}" "b-$n" --name "Booth $n" --role officer |
 		secret_of "b-$n" >"$T_TMP/secret-$n"
 	"$TIMS" centre enrol-post "$C" "$n" --vkey "${DIR[$n]}/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-$n" >/dev/null
@@ -59,7 +61,7 @@ done
 printf '{"id":"paper-1","direction":"entry","officer":"archive","booth":"B1","crossed_at":"%s","person":{"doc_code":"P","issuer":"UZB","number":"UZ7741209","surname":"KARIMOV","given_names":"DILSHOD","nationality":"UZB","birth_date":"1988-05-14","sex":"M"},"visa":{"kind":"short","number":"VC7741209","issuer":"D","valid_from":"%s","valid_until":"%s","entries":0,"duration_days":90}}\n' \
 	"$(date -u -d '100 days ago' +%Y-%m-%dT%H:%M:%SZ)" "$(date -u -d '110 days ago' +%F)" \
 	"$(date -u -d '60 days' +%F)" >"$T_TMP/paper.jsonl"
-"$TIMS" cross import --post "${DIR[post-a]}" "$T_TMP/paper.jsonl" >/dev/null 2>&1
+cli_as "${DIR[post-a]}" supervisor "$TIMS" cross import --post "${DIR[post-a]}" "$T_TMP/paper.jsonl" >/dev/null 2>&1
 for n in post-a post-b; do
 	"$TIMS" post serve "${DIR[$n]}" --port 0 >"$T_TMP/$n.out" 2>"$T_TMP/$n.log" &
 	NODE[$n]=$!
@@ -132,11 +134,11 @@ t_eq "roles: the auditor may not search" 403 \
 t_eq "roles: the role is checked before the body (a malformed search by the auditor)" 403 \
 	"$(dreq POST /api/v1/dashboard/search "$AUD" '{"kind":')"
 t_eq "sync routes: still refused without a post's certificate" 401 "$(dreq GET /api/v1/sync/state "$AUD")"
-# docs/dashboard.md's matrix is the centre's route table (dashboard routes).
-doc=$(python3 - docs/dashboard.md <<'PY'
+# docs/roles.md's matrix is the centre's route table (dashboard routes).
+doc=$(python3 - docs/roles.md <<'PY'
 import re, sys
-roles = ["supervisor", "analyst", "auditor", "admin"]
-text = open(sys.argv[1], encoding="utf-8").read().split("## Who may see what", 1)[1].split("\n## ", 1)[0]
+roles = ["officer", "supervisor", "analyst", "auditor", "admin"]
+text = open(sys.argv[1], encoding="utf-8").read().split("## Centre API", 1)[1].split("\n## ", 1)[0]
 for line in text.splitlines():
     m = re.match(r"\|\s*`(GET|POST|DELETE) (/api/v1/(?:dashboard/[a-z/]*|session))[^`]*`[^|]*\|(.*)\|\s*$", line)
     if m:
@@ -151,7 +153,7 @@ for l in sys.stdin:
     r = json.loads(l)
     if r["path"].startswith(("/api/v1/dashboard", "/api/v1/session")):
         print(r["method"], r["path"], ",".join(r["roles"]))')
-t_eq "roles: docs/dashboard.md's matrix is the centre's route table" "$(sort <<<"$code")" "$(sort <<<"$doc")"
+t_eq "roles: docs/roles.md's matrix is the centre's route table" "$(sort <<<"$code")" "$(sort <<<"$doc")"
 
 h=$(curl -s -D - -o /dev/null --cacert "$C/ca.crt" "$CURL_/")
 t_match "static: the dashboard's page, under a strict CSP" "Content-Security-Policy: default-src 'self'" "$h"
@@ -171,6 +173,7 @@ t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/
 
 # Repeats aggregated; a severe alert stays until a supervisor acknowledges it.
 "$TIMS" post init "$T_TMP/post-r" --origin bg.example/post-r --kind land >/dev/null
+cli_bootstrap "$T_TMP/post-r"
 "$TIMS" centre enrol-post "$C" post-r --vkey "$T_TMP/post-r/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-r" >/dev/null
 "$TIMS" centre revoke-post "$C" post-r >/dev/null
 for _ in $(seq 1 150); do
@@ -194,7 +197,7 @@ t_eq "alerts: a supervisor acknowledges the alert" 200 "$(dreq POST /api/v1/dash
 t_eq "alerts: once acknowledged it leaves the panel" "0 0" "$(count_of "$(alerts)" peer-refused | cut -d' ' -f1,2)"
 t_eq "alerts: acknowledging it again is a 404" 404 "$(dreq POST /api/v1/dashboard/alerts/ack "$SUP0" "{\"id\":$RID}")"
 t_match "alerts: the acknowledgement is in the centre's audit log" 'dashboard\.alert\.ack' \
-	"$("$TIMS" audit list --centre "$C" --count 1000 2>&1)"
+	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --count 1000 2>&1)"
 curl -s -o /dev/null --cacert "$C/ca.crt" --cert "$T_TMP/enrol-r/client.crt" --key "$T_TMP/enrol-r/client.key" \
 	"$CURL_/api/v1/sync/state"
 t_eq "alerts: the next refusal opens a new alert" "1 1" "$(count_of "$(alerts)" peer-refused | cut -d' ' -f1,2)"
@@ -203,7 +206,7 @@ dreq DELETE /api/v1/session "$SUP0" >/dev/null
 # The centre's audit log holds the searches, with their purposes.
 out=$("$TIMS" centre audit-verify "$C" 2>&1)
 t_match "audit: the centre's audit log verifies" 'audit log: [0-9]+ events: ok' "$out"
-acts=$("$TIMS" audit list --centre "$C" --count 1000 2>&1)
+acts=$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --count 1000 2>&1)
 t_match "audit: the document search is recorded with its purpose" 'national\.history.*case 2026/114|case 2026/114.*national\.history' "$acts"
 t_match "audit: the overstay list is recorded with its purpose" 'national\.overstays.*weekly overstay review|weekly overstay review.*national\.overstays' "$acts"
 t_match "audit: the hits panel is recorded" 'dashboard\.hits' "$acts"

@@ -19,6 +19,7 @@ PASSWORD="dashboard password 1"
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C"
 # Supervisors: a TOTP code logs in once, and the centre restarts twice.
 declare -A S_SUP
 for s in kostova dimov vasileva; do
@@ -31,12 +32,13 @@ declare -A DIR
 for n in a b; do
 	DIR[$n]=$T_TMP/post-$n
 	"$TIMS" post init "${DIR[$n]}" --origin "bg.example/post-$n" --kind land >/dev/null
+	cli_bootstrap "${DIR[$n]}"
 	"$TIMS" centre enrol-post "$C" "post-$n" --vkey "${DIR[$n]}/post.vkey" --url "$CURL_" \
 		--out "$T_TMP/enrol-$n" >/dev/null
 	"$TIMS" post enrol "${DIR[$n]}" --from "$T_TMP/enrol-$n" >/dev/null
 done
 P=${DIR[a]}
-"$TIMS" watchlist import --store "$P/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null 2>&1
+cli_as "$P" analyst "$TIMS" watchlist import --store "$P/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null 2>&1
 B_SECRET=$(echo "booth password 1" | "$TIMS" officer add --post "$P" off1 --name "Officer 1" --role officer | secret_of off1)
 # A round of 5 s: an event must not wait for it.
 printf 'interval_ms = 5000\n' >"$P/sync.conf"
@@ -227,7 +229,7 @@ t_eq "sync: a batch with one malformed event is refused whole" 400 \
 t_eq "sync: numbers must rise within a batch" 400 \
 	"$(as_post b "{\"events\":[$GOOD,${GOOD/200,/199,}]}")"
 t_eq "sync: nothing of a refused batch was stored" 0 "$(count_of hit XB0000200)"
-t_match "sync: refusals are in the centre's event log" 'malformed.*bg.example/post-b.*events\[1\]' "$("$TIMS" centre events "$C" 2>&1)"
+t_match "sync: refusals are in the centre's event log" 'malformed.*bg.example/post-b.*events\[1\]' "$(cli_as "$C" supervisor "$TIMS" centre events "$C" 2>&1)"
 
 # 5. The supervisor's view: an admission with a hit first until acknowledged.
 first=$(events | python3 -c 'import json,sys; e=json.load(sys.stdin)["events"][0]; print(e["kind"], e["highlight"], e["alert_id"])')
@@ -265,6 +267,6 @@ t_eq "roles: no session: 401" 401 "$(dreq GET /api/v1/dashboard/events "")"
 t_eq "roles: an auditor may not read the events" 403 "$(dreq GET /api/v1/dashboard/events "$(dlogin popova "$S_AUD")")"
 t_eq "roles: an analyst may not read the events" 403 "$(dreq GET /api/v1/dashboard/events "$(dlogin marinov "$S_ANA")")"
 t_match "audit: reading the events is in the centre's audit log" 'dashboard\.events' \
-	"$("$TIMS" audit list --centre "$C" --count 1000 2>&1)"
+	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --count 1000 2>&1)"
 t_match "audit: the centre's audit log verifies" 'audit log: [0-9]+ events: ok' "$("$TIMS" centre audit-verify "$C" 2>&1)"
 t_end

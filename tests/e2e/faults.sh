@@ -60,13 +60,14 @@ cross() { # ID DOC -> "STATUS BODY": a check, then the crossing. A retry of
 records() { sqlite3 "$P/post.db" "SELECT count(*) FROM records${1:+ WHERE ref = '$1'}"; }
 # audit events of the crossing at INDEX (not of retries), as auditors see them
 crossing_events() {
-	"$TIMS" audit list --post "$P" --count 100000 --json 2>/dev/null |
+	cli_as "$P" auditor "$TIMS" audit list --post "$P" --count 100000 --json 2>/dev/null |
 		grep -cE "\"action\":\"crossing\".*duplicate[^,]*false.*\"crossing\":$1}\$"
 }
 fault() { printf '%s\n' "$*" >"$CTL"; }
 nofault() { rm -f "$CTL"; }
 
 "$TIMS" post init "$P" --origin test.example/faults --kind land >/dev/null
+cli_bootstrap "$P"
 S=$(echo "officer password 1" | "$TIMS" officer add --post "$P" ivanova --name "Maria Ivanova" --role officer | secret_of ivanova)
 serve
 t_match "serve: started with the fault library" '^https://127' "$URL"
@@ -168,8 +169,8 @@ t_eq "every crossing in the log has its audit event, once" " $n 1" "$ev"
 
 # ---- a leftover checkpoint.tmp.PID of a crashed process with the same pid -----
 leftover() { # a process whose pid is the leftover's: bash execs into tims
-	bash -c 'touch "$1/checkpoint.tmp.$$"; exec "$2" cross --post "$1" --doc-number L1 \
-		--surname LEFT --direction entry --officer O1 --booth B1' _ "$P" "$TIMS"
+	cli_as "$P" officer bash -c 'touch "$1/checkpoint.tmp.$$"; exec "$2" cross --post "$1" \
+		--doc-number L1 --surname LEFT --direction entry --booth B1' _ "$P" "$TIMS"
 }
 t_status 0 "a leftover checkpoint.tmp of the same pid: the crossing and its checkpoint succeed" leftover
 # ---- a post.db whose WAL vanished: refused, and said so ------------------------
@@ -211,7 +212,7 @@ t_status 2 "damaged index page: post serve refuses to start on it" timeout 20 "$
 t_match "damaged index page: the refusal says why" 'post.db is damaged .*refusing to write' \
 	"$(timeout 20 "$TIMS" post serve "$D" --port 0 2>&1)"
 before=$(sqlite3 "$D/post.db" 'SELECT count(*) FROM records')
-"$TIMS" cross --post "$D" --doc-number X1 --surname X --direction entry --officer O1 --booth B1 >/dev/null 2>&1
+cli_as "$D" officer "$TIMS" cross --post "$D" --doc-number X1 --surname X --direction entry --booth B1 >/dev/null 2>&1
 t_eq "damaged index page: tims cross writes nothing" "$before" "$(sqlite3 "$D/post.db" 'SELECT count(*) FROM records')"
 
 # ---- rolled back to an old backup: a witness shows it, the post stops ---------
@@ -244,17 +245,17 @@ stop
 serve
 t_match "a restart does not clear it" '^503 .*"error":"halted"' "$(cross f-9 D9)"
 stop
-out=$("$TIMS" post resolve-rollback "$P" --operator ops1 --reason "restored from the centre" 2>&1); rc=$?
+out=$("$TIMS" post resolve-rollback "$P" --reason "restored from the centre" 2>&1); rc=$?
 t_eq "resolve-rollback refuses while the log holds less than the witness saw" 1 "$rc"
 t_match "... and says what to do" "holds $before records but a peer holds $size .*restore it first" "$out"
 # The operator restores the log (here: the true post.db, as
 # `tims post restore --from-centre` would rebuild it) and resolves.
 cp "$T_TMP/true/post.db" "$T_TMP/true/checkpoint" "$P/"
 rm -f "$P/post.db-wal" "$P/post.db-shm"
-out=$("$TIMS" post resolve-rollback "$P" --operator ops1 --reason "restored from the centre" 2>&1)
+out=$("$TIMS" post resolve-rollback "$P" --reason "restored from the centre" 2>&1)
 t_match "resolve-rollback: the restored log verifies and the resolution is audited" "^resolved: the log holds $size records" "$out"
-t_match "... the audit event names the operator, action and reason" '"actor":"ops1".*"action":"post.resolve-rollback".*"purpose":"restored from the centre"' \
-	"$("$TIMS" audit list --post "$P" --json 2>/dev/null | tail -1)"
+t_match "... the audit event names the admin logged in, action and reason" '"actor":"cli-admin".*"action":"post.resolve-rollback".*"purpose":"restored from the centre"' \
+	"$(cli_as "$P" auditor "$TIMS" audit list --post "$P" --json 2>/dev/null | grep post.resolve-rollback)"
 t_ok "... DIR/halted is gone" test ! -f "$P/halted"
 serve
 t_match "resolved: the post acknowledges again" "^201 .*\"index\":$size" "$(cross f-10 D10)"

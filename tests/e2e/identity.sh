@@ -30,6 +30,7 @@ declare -A DIR
 for n in a b v; do
 	DIR[$n]=$T_TMP/post-$n
 	"$TIMS" post init "${DIR[$n]}" --origin "bg.example/post-$n" --kind land >/dev/null
+	cli_bootstrap "${DIR[$n]}"
 	t_ok "enrol-post post-$n with its host names" "$TIMS" centre enrol-post "$C" "post-$n" \
 		--vkey "${DIR[$n]}/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-$n" \
 		--host 127.0.0.1 --host "post-$n.border.example"
@@ -106,7 +107,7 @@ as_client() { # CERT KEY -> HTTP status of /api/v1/sync/state
 t_eq "centre: post-a's client certificate is let in" 200 "$(as_client "${DIR[a]}/centre/client.crt" "${DIR[a]}/centre/client.key")"
 t_eq "centre: post-a's server certificate presented as a client is refused" 403 "$(as_client "${DIR[a]}/tls.crt" "${DIR[a]}/tls.key")"
 t_eq "centre: revoked post-b's client certificate is refused" 403 "$(as_client "${DIR[b]}/centre/client.crt" "${DIR[b]}/centre/client.key")"
-t_match "centre: the refusal of a wrong role is in its events" 'role post-server, not post-client' "$("$TIMS" centre events "$C")"
+t_match "centre: the refusal of a wrong role is in its events" 'role post-server, not post-client' "$(cli_as "$C" supervisor "$TIMS" centre events "$C")"
 
 # The impostor: a TLS server with another post's certificate on the centre's
 # address. It answers as a centre that holds more than post-a signed (what
@@ -179,7 +180,7 @@ for who in b v; do
 	t_ok "impostor ($what certificate): and the alert ends" until_ok 10 eval '! alerted'
 done
 t_match "alert: in post-a's process log" 'ALERT identity: centre https://127.0.0.1:[0-9]+ refused, nothing sent' "$(cat "$T_TMP/a.log")"
-t_match "alert: in post-a's audit log" 'identity.alert' "$("$TIMS" audit list --post "${DIR[a]}" 2>&1)"
+t_match "alert: in post-a's audit log" 'identity.alert' "$(cli_as "${DIR[a]}" auditor "$TIMS" audit list --post "${DIR[a]}" 2>&1)"
 
 # A post-a restore (tims post restore --from-centre) refuses the impostor too.
 kill "$CENTRE"; wait "$CENTRE" 2>/dev/null

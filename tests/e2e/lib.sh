@@ -151,3 +151,28 @@ cli_as() {
 }
 # cli_forget DIR ROLE: the next cli_as DIR ROLE logs in again.
 cli_forget() { rm -f "$CLI_CACHE/$(_cli_key "$1")-cli-$2.token"; }
+# cli_as_id DIR ID PASSWORD SECRET CMD ARGS...: CMD with a session of the
+# existing account ID on DIR (its password and TOTP secret given), logged in
+# on first use and cached, for what must be done as that very officer.
+cli_as_id() {
+	local dir=$1 id=$2 pw=$3 secret=$4 k f
+	shift 4
+	k=$(_cli_key "$dir"); f=$CLI_CACHE/$k-$id
+	mkdir -p "$CLI_CACHE"
+	if [ ! -s "$f.token" ]; then
+		printf '%s\n%s\n' "$pw" "$(_cli_code "$secret" "$f.step")" |
+			"$TIMS" login --post "$dir" "$id" --print-token >"$f.token" || { rm -f "$f.token"; return 2; }
+	fi
+	TIMS_SESSION=$(cat "$f.token") "$@"
+}
+# cli_fresh_code: wait until the TOTP window is past every one a CLI login
+# of this test used, so that an account logged in here may log in again
+# elsewhere (the API) with a code of its own.
+cli_fresh_code() {
+	local last=0 s f
+	for f in "$CLI_CACHE"/*.step; do
+		[ -f "$f" ] || continue
+		s=$(cat "$f"); [ "$s" -gt "$last" ] && last=$s
+	done
+	while [ $(($(date +%s) / 30)) -le "$last" ]; do sleep 0.5; done
+}

@@ -27,6 +27,7 @@ trap cleanup EXIT
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 
 "$TIMS" post init "$P" --origin test.example/login-flood >/dev/null
+cli_bootstrap "$P"
 S_A=$(echo "alice password 1" | "$TIMS" officer add --post "$P" alice --name "Alice A" --role officer | secret_of alice)
 S_B=$(echo "bruno password 1" | "$TIMS" officer add --post "$P" bruno --name "Bruno B" --role officer | secret_of bruno)
 S_C=$(echo "carla password 1" | "$TIMS" officer add --post "$P" carla --name "Carla C" --role officer | secret_of carla)

@@ -20,7 +20,7 @@ S=$(echo "officer password 1" | "$TIMS" officer add --post "$P" off1 --name "Off
 "$TIMS" centre enrol-post "$C" modes --vkey "$P/post.vkey" --url "https://127.0.0.1:$CPORT" \
 	--out "$T_TMP/enrol" >/dev/null
 t_ok "post enrol" "$TIMS" post enrol "$P" --from "$T_TMP/enrol"
-"$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons \
+cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons \
 	tests/data/screen/persons.csv >/dev/null
 t_eq "after init: nothing of the centre or the post is open to group or others" "" "$(loose "$C"; loose "$P")"
 

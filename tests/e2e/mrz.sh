@@ -123,11 +123,12 @@ t_eq "real documents: a single name printed after << is read as the surname" "AH
 t_eq "real documents: the Belgian long number joined" "590330101085" \
 	"$(json_get "$T_TMP/real.json" 3 'd["document_number"]')"
 "$TIMS" post init "$T_TMP/post" --origin test.example/mrz-post --kind land >/dev/null 2>&1
+cli_bootstrap "$T_TMP/post"
 sed -n 1,2p "$D/real-documents.txt" >"$T_TMP/single.mrz"
 t_match "real documents: the single-name traveller's crossing is registered" '^index 0 leaf [0-9a-f]{64}$' \
-	"$("$TIMS" cross --post "$T_TMP/post" --mrz "$T_TMP/single.mrz" --direction entry --officer o1 --booth b1 2>&1)"
+	"$(cli_as "$T_TMP/post" officer "$TIMS" cross --post "$T_TMP/post" --mrz "$T_TMP/single.mrz" --direction entry --booth b1 2>&1)"
 t_match "real documents: ... under the name as its surname" '"number":"K2578285","sex":"F","surname":"AHMADI"' \
-	"$("$TIMS" history --post "$T_TMP/post" K2578285 --json 2>&1)"
+	"$(cli_as "$T_TMP/post" officer "$TIMS" history --post "$T_TMP/post" K2578285 --json 2>&1)"
 t_match "real documents: the text output names the rule" 'warning: document_number: check digit over the filler at position 15 too.*\[rule long-number-filler\]' \
 	"$("$TIMS" mrz "$D/real-documents.txt")"
 

@@ -27,6 +27,7 @@ if [ "${CENTRE_STORE:-sqlite}" = pg ]; then
 	STORE=(--store "pg:$PG_CONNINFO")
 fi
 "$TIMS" centre init "$C" --name tims-centre "${STORE[@]}" >/dev/null
+cli_bootstrap "$C"
 "$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
 CPID=$!
 PIDS+=("$CPID")
@@ -37,6 +38,7 @@ declare -A DIR
 for n in post-a post-b; do
 	DIR[$n]=$T_TMP/$n
 	"$TIMS" post init "${DIR[$n]}" --origin "bg.example/$n" --kind land >/dev/null
+	cli_bootstrap "${DIR[$n]}"
 	"$TIMS" centre enrol-post "$C" "$n" --vkey "${DIR[$n]}/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-$n" >/dev/null 2>&1
 	"$TIMS" post enrol "${DIR[$n]}" --from "$T_TMP/enrol-$n" >/dev/null
 	printf 'interval_ms = 200\n' >"${DIR[$n]}/sync.conf"
@@ -60,8 +62,8 @@ printf '{"id":"a-3","direction":"entry","officer":"archive","booth":"B1","crosse
 	"$(date -u -d '60 days' +%F)" >>"$T_TMP/a.jsonl"
 printf '{"id":"b-1","direction":"exit","officer":"archive","booth":"B1","crossed_at":"%s","person":%s}\n' \
 	"$(ago 30)" "$(person US5550001 USA TRAVELLER)" >"$T_TMP/b.jsonl"
-"$TIMS" cross import --post "${DIR[post-a]}" "$T_TMP/a.jsonl" >/dev/null 2>&1
-"$TIMS" cross import --post "${DIR[post-b]}" "$T_TMP/b.jsonl" >/dev/null 2>&1
+cli_as "${DIR[post-a]}" supervisor "$TIMS" cross import --post "${DIR[post-a]}" "$T_TMP/a.jsonl" >/dev/null 2>&1
+cli_as "${DIR[post-b]}" supervisor "$TIMS" cross import --post "${DIR[post-b]}" "$T_TMP/b.jsonl" >/dev/null 2>&1
 
 for n in post-a post-b; do
 	"$TIMS" post serve "${DIR[$n]}" --port 0 >"$T_TMP/$n.out" 2>"$T_TMP/$n.log" &
@@ -72,7 +74,7 @@ done
 # The booth's answer at a post, as `tims history` (and the node's history
 # and check routes) computes it: the post's log merged with its replica.
 stay_at() { # POST DOC -> JSON
-	"$TIMS" history --post "${DIR[$1]}" "$2" --json 2>&1
+	cli_as "${DIR[$1]}" officer "$TIMS" history --post "${DIR[$1]}" "$2" --json 2>&1
 }
 summary() { jq -r '.stay | "used \(.used) left \(.left) overstay \(.overstay) in_country \(.in_country) inconsistent \(.inconsistent)"'; }
 national_in() { # POST DOC N: the post's answer counts N crossings of other posts, and is current
@@ -87,7 +89,7 @@ t_ok "sync: post A's replica holds B's crossing and is current" wait_for 150 nat
 
 B=$(stay_at post-b US5550001)
 A=$(stay_at post-a US5550001)
-CEN=$("$TIMS" centre query "$C" history --doc US5550001 --actor e2e --purpose "national stay check" 2>&1)
+CEN=$(cli_as "$C" supervisor "$TIMS" centre query "$C" history --doc US5550001 --purpose "national stay check" 2>&1)
 t_eq "B: 91 days used of 90, 1 over, left the country" \
 	"used 91 left 0 overstay 1 in_country false inconsistent false" "$(printf '%s' "$B" | summary)"
 t_eq "B's answer equals the centre's national answer" "$(printf '%s' "$CEN" | summary)" \
@@ -103,7 +105,7 @@ t_eq "B: current national data has no offline note" "true null" \
 	"$(printf '%s' "$B" | jq -r '"\(.national.current) \(.national.note)"')"
 
 # The visa-required national: on the centre's overstay list, and B agrees.
-OVER=$("$TIMS" centre query "$C" overstays --actor e2e --purpose "national stay check" 2>&1)
+OVER=$(cli_as "$C" supervisor "$TIMS" centre query "$C" overstays --purpose "national stay check" 2>&1)
 t_eq "centre: the visa-required national with no visa is on the overstay list" \
 	"UZ7741209 true true 41" \
 	"$(printf '%s' "$OVER" | jq -r '.overstays[] | select(.document == "UZ7741209") | "\(.document) \(.visa_required) \(.visa_missing) \(.overstay)"')"
@@ -127,7 +129,7 @@ B2=$(stay_at post-b US5550001)
 t_match "offline: B's answer says national data as of <time>" \
 	'"note": ?"national data as of [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z"' "$B2"
 t_match "offline: tims history says so too" '^national: 1 crossings at other posts; national data as of ' \
-	"$("$TIMS" history --post "${DIR[post-b]}" US5550001 2>&1)"
+	"$(cli_as "${DIR[post-b]}" officer "$TIMS" history --post "${DIR[post-b]}" US5550001 2>&1)"
 t_eq "offline: the answer is still the national one" "$(printf '%s' "$B" | summary)" \
 	"$(printf '%s' "$B2" | summary)"
 t_end

@@ -28,7 +28,9 @@ pg_up() {
 }
 
 "$TIMS" centre init "$C" --name tims-centre --store "pg:$PG_CONNINFO" >/dev/null
+cli_bootstrap "$C"
 "$TIMS" post init "$P" --origin bg.example/pg-post --kind land >/dev/null
+cli_bootstrap "$P"
 SECRET=$(echo "pg password 1" | "$TIMS" officer add --post "$P" p1 --name P --role officer |
 	sed -n 's/^officer p1: TOTP secret //p')
 "$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
@@ -47,7 +49,7 @@ TOKEN=$(preq POST /api/v1/session "{\"officer\":\"p1\",\"password\":\"pg passwor
 ACK=0
 status() { curl -s --cacert "$C/ca.crt" "$CURL_/api/v1/centre/status"; }
 national() { # the national count, from the query store (a process of its own)
-	"$TIMS" centre query "$C" counts --actor e2e --by post --from 2000-01-01T00:00:00Z \
+	cli_as "$C" supervisor "$TIMS" centre query "$C" counts --by post --from 2000-01-01T00:00:00Z \
 		--to 2100-01-01T00:00:00Z 2>/dev/null | sed -n 's/^  "total": \([0-9]*\).*/\1/p'
 }
 is_national() { [ "$(national)" = "$1" ]; }

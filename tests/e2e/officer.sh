@@ -3,6 +3,9 @@
 
 P=$T_TMP/post
 "$TIMS" post init "$P" --origin test.example/officer-post >/dev/null 2>&1
+t_status 1 "add: refused before the first admin is bootstrapped and logged in" sh -c \
+	"echo 'correct horse battery staple' | '$TIMS' officer add --post '$P' early --name E --role officer"
+cli_bootstrap "$P"
 out=$(echo "correct horse battery staple" | "$TIMS" officer add --post "$P" ivanova --name "Maria Ivanova" --role officer)
 t_eq "add: exits 0" 0 $?
 t_match "add: prints the TOTP secret once, base32" '^officer ivanova: TOTP secret [A-Z2-7]{32}$' "$(printf '%s\n' "$out" | head -1)"
@@ -15,6 +18,7 @@ t_match "add: a weak password is refused, with the reason" 'password: 5 characte
 t_status 2 "add: an unknown role is a usage error" "$TIMS" officer add --post "$P" k --name K --role king
 t_status 2 "add: no password on stdin is refused" sh -c "'$TIMS' officer add --post '$P' n --name N --role officer </dev/null"
 t_ok "add: an auditor" sh -c "echo 'auditor password 1' | '$TIMS' officer add --post '$P' petrov --name 'Ivan Petrov' --role auditor"
+t_status 1 "an auditor's session may not manage accounts" cli_as "$P" auditor "$TIMS" officer list --post "$P"
 t_match "list: both accounts, with roles" 'ivanova +officer +active' "$("$TIMS" officer list --post "$P")"
 t_match "list --json" '"id":"petrov","name":"Ivan Petrov","role":"auditor","disabled":false' "$("$TIMS" officer list --post "$P" --json)"
 t_ok "disable: an account" "$TIMS" officer disable --post "$P" petrov

@@ -29,14 +29,16 @@ done
 # A post with a watchlist, an officer and an auditor.
 P=$T_TMP/post
 "$TIMS" post init "$P" --origin test.example/openapi --kind land >/dev/null 2>&1
+cli_bootstrap "$P"
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 S_OFF=$(echo "openapi password 1" | "$TIMS" officer add --post "$P" o1 --name O --role officer | secret_of o1)
 S_AUD=$(echo "openapi password 1" | "$TIMS" officer add --post "$P" a1 --name A --role auditor | secret_of a1)
-"$TIMS" watchlist import --store "$P/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null 2>&1
+cli_as "$P" analyst "$TIMS" watchlist import --store "$P/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null 2>&1
 "$TIMS" post serve "$P" --port 0 >"$T_TMP/serve.out" 2>"$T_TMP/serve.err" &
 SERVER=$!
 C=$T_TMP/centre
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C"
 S_SUP=$(echo "openapi password 1" | "$TIMS" officer add --post "$C" s1 --name S --role supervisor | secret_of s1)
 "$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.err" &
 CENTRE=$!

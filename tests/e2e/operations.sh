@@ -21,6 +21,7 @@ wait_records() { # NAME N
 }
 
 "$TIMS" centre init "$C" --name ops-centre >/dev/null
+cli_bootstrap "$C"
 "$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
 CENTRE=$!
 PIDS+=("$CENTRE")
@@ -30,11 +31,12 @@ head -2 tests/data/mrz/demo-valid.txt >"$T_TMP/a.mrz"
 
 # A post with three crossings, synced.
 "$TIMS" post init "$T_TMP/lost" --origin ops.example/kapitan --kind land >/dev/null
+cli_bootstrap "$T_TMP/lost"
 "$TIMS" centre enrol-post "$C" kapitan --vkey "$T_TMP/lost/post.vkey" --url "$CURL_" \
 	--out "$T_TMP/enrol-lost" >/dev/null
 "$TIMS" post enrol "$T_TMP/lost" --from "$T_TMP/enrol-lost" >/dev/null
 for d in entry exit entry; do
-	"$TIMS" cross --post "$T_TMP/lost" --mrz "$T_TMP/a.mrz" --direction $d --officer o1 --booth B1 >/dev/null
+	cli_as "$T_TMP/lost" officer "$TIMS" cross --post "$T_TMP/lost" --mrz "$T_TMP/a.mrz" --direction $d --booth B1 >/dev/null
 done
 serve_post lost
 t_ok "the post's three crossings reach the centre" wait_records kapitan 3
@@ -44,15 +46,17 @@ t_ok "the post's three crossings reach the centre" wait_records kapitan 3
 kill "$PID_lost"; wait "$PID_lost" 2>/dev/null
 t_ok "revoke-post: the lost machine is revoked" "$TIMS" centre revoke-post "$C" kapitan
 "$TIMS" post init "$T_TMP/same" --origin ops.example/kapitan --kind land >/dev/null
+cli_bootstrap "$T_TMP/same"
 out=$("$TIMS" centre enrol-post "$C" kapitan-2 --vkey "$T_TMP/same/post.vkey" --url "$CURL_" \
 	--out "$T_TMP/enrol-same" 2>&1)
 t_match "a replacement under the lost post's log origin is refused, and says why" \
 	"origin ops.example/kapitan is already enrolled" "$out"
 "$TIMS" post init "$T_TMP/new" --origin ops.example/kapitan/2 --kind land >/dev/null
+cli_bootstrap "$T_TMP/new"
 t_ok "the replacement is enrolled under a new name and a new origin" "$TIMS" centre enrol-post "$C" \
 	kapitan-2 --vkey "$T_TMP/new/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-new"
 t_ok "post enrol of the replacement" "$TIMS" post enrol "$T_TMP/new" --from "$T_TMP/enrol-new"
-"$TIMS" cross --post "$T_TMP/new" --mrz "$T_TMP/a.mrz" --direction exit --officer o1 --booth B1 >/dev/null
+cli_as "$T_TMP/new" officer "$TIMS" cross --post "$T_TMP/new" --mrz "$T_TMP/a.mrz" --direction exit --booth B1 >/dev/null
 serve_post new
 t_ok "the replacement's crossing reaches the centre" wait_records kapitan-2 1
 t_eq "the lost post's records stay at the centre" 3 "$(records_at_centre kapitan)"

@@ -9,6 +9,7 @@
 
 P=$T_TMP/post
 "$TIMS" post init "$P" --origin test.example/oversight --kind land >/dev/null 2>&1
+cli_bootstrap "$P"
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 add() { echo "password of $1" | "$TIMS" officer add --post "$P" "$1" --name "$1" --role "$2" | secret_of "$1"; }
 S_IVA=$(add ivanova officer)
@@ -23,15 +24,21 @@ printf 'history_per_hour = 5\nchecks_per_hour = 2\n' >"$P/oversight.conf"
 # Crossings already in the log (registered at the booth, as the booth's
 # own routes do): 0 and 1 by ivanova at B3, 2 by koev at B1, 3 a referral
 # to the second line by ivanova.
-cross() { "$TIMS" cross --post "$P" --issuer UTO --nationality UTO --direction entry "$@" >/dev/null; }
-cross --doc-number L898902C3 --surname ERIKSSON --given-names ANNA --officer ivanova --booth B3
-cross --doc-number X1234567 --surname PETROVA --officer ivanova --booth B3
-cross --doc-number L898902C3 --surname ERIKSSON --given-names ANNA --officer koev --booth B1
-cross --doc-number Y7654321 --surname NOVAK --officer ivanova --booth B3 --decision second-line
+# Each registered by the officer logged in (tims login): ivanova's and koev's own sessions.
+cross() { # ID SECRET ARGS...
+	local id=$1 sec=$2
+	shift 2
+	cli_as_id "$P" "$id" "password of $id" "$sec" "$TIMS" cross --post "$P" --issuer UTO \
+		--nationality UTO --direction entry "$@" >/dev/null
+}
+cross ivanova "$S_IVA" --doc-number L898902C3 --surname ERIKSSON --given-names ANNA --booth B3
+cross ivanova "$S_IVA" --doc-number X1234567 --surname PETROVA --booth B3
+cross koev "$S_KOE" --doc-number L898902C3 --surname ERIKSSON --given-names ANNA --booth B1
+cross ivanova "$S_IVA" --doc-number Y7654321 --surname NOVAK --booth B3 --decision second-line
 # The watchlists the node screens against (after the seeding: ERIKSSON's
 # specimen passport is on the stolen list).
-"$TIMS" watchlist import --store "$P/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null 2>&1
-"$TIMS" watchlist import --store "$P/watchlists" --list lost-stolen --kind documents tests/data/screen/documents.jsonl >/dev/null 2>&1
+cli_as "$P" analyst "$TIMS" watchlist import --store "$P/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null 2>&1
+cli_as "$P" analyst "$TIMS" watchlist import --store "$P/watchlists" --list lost-stolen --kind documents tests/data/screen/documents.jsonl >/dev/null 2>&1
 
 serve() {
 	"$TIMS" post serve "$P" --port 0 >"$T_TMP/serve.out" 2>>"$T_TMP/serve.err" &
@@ -55,6 +62,7 @@ login() { # ID SECRET BOOTH -> token
 	req POST /api/v1/session "" "{\"officer\":\"$1\",\"password\":\"password of $1\",\"code\":\"$(oathtool --totp -b "$2")\",\"booth\":\"$3\"}" |
 		sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p'
 }
+cli_fresh_code # ivanova's and koev's codes above are spent
 IVA=$(login ivanova "$S_IVA" B3)
 KOE=$(login koev "$S_KOE" B1)
 GEO=$(login georgiev "$S_GEO" SUP)
@@ -132,7 +140,7 @@ r=$(req POST /api/v1/corrections "$GEO" '{"corrects":0,"reason":"the officer pre
 t_match "correct: a supervisor corrects the direction of the same document" '^201 .*"index":4' "$r"
 t_match "correct: the correction is linked to the record it corrects" \
 	'"index":4,"record":\{[^}]*"corrects":0,[^}]*"direction":"exit".*"officer":"georgiev"' \
-	"$("$TIMS" history --post "$P" L898902C3 --json)"
+	"$(cli_as "$P" officer "$TIMS" history --post "$P" L898902C3 --json)"
 r=$(req POST /api/v1/corrections "$GEO" '{"corrects":0,"reason":"passport renewed, same person","identity_change":true,"person":{"number":"L898902D7"}}')
 t_match "identity change: stated, it waits for a second person" '^202 .*"kind":"identity-change","state":"pending"' "$r"
 ID=$(printf '%s' "$r" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
@@ -143,11 +151,11 @@ t_match "identity change: an officer may not approve" '^403 ' "$(req POST "/api/
 r=$(req POST "/api/v1/approvals/$ID/approve" "$STO")
 t_match "identity change: a second supervisor approves; then it is appended" '^201 .*"state":"approved".*"approver":"stoyanova".*"index":5' "$r"
 t_match "identity change: the record carries the approver" '"approver":"stoyanova".*"corrects":0' \
-	"$("$TIMS" history --post "$P" L898902D7 --json)"
+	"$(cli_as "$P" officer "$TIMS" history --post "$P" L898902D7 --json)"
 t_match "identity change: approved once only" '^409 ' "$(req POST "/api/v1/approvals/$ID/approve" "$STO")"
 
 out=$(echo '{"person":{"issuer":"UTO","nationality":"UTO","number":"X1234567","surname":"PETROVA"},"direction":"exit","officer":"georgiev","booth":"SUP","corrects":0,"reason":"exit of the other one"}' |
-	"$TIMS" cross import --post "$P" - 2>&1)
+	cli_as "$P" supervisor "$TIMS" cross import --post "$P" - 2>&1)
 t_match "correct: a file import refuses an identity change too (no second person there)" \
 	'line 1: person.doc_number: differs from record 0' "$out"
 
@@ -184,7 +192,7 @@ t_match "paper: self-approval is refused" '^403 .*self_approval' "$(req POST "/a
 t_eq "paper: still nothing appended" "6" "$(size)"
 r=$(req POST "/api/v1/approvals/$PID/approve" "$STO")
 t_match "paper: approved by a second supervisor, all three appended" '^201 .*"index":6.*"index":7.*"index":8' "$r"
-h=$("$TIMS" history --post "$P" P1000001 --json)
+h=$(cli_as "$P" officer "$TIMS" history --post "$P" P1000001 --json)
 t_match "paper: the record is marked paper, with its approver" '"approver":"stoyanova".*"entry_mode":"paper"' "$h"
 t_eq "paper: not screened (no screening status, no hits: a paper line claims none)" 0 \
 	"$(printf '%s' "$h" | grep -c '"screen_status"\|"hits"\|"check_id"')"
@@ -204,7 +212,7 @@ t_match "second line: the second line decides (not another referral)" '^400 .*ad
 r=$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"refuse","refusal_codes":["E"],"remarks":"no proof of means"}')
 t_match "second line: the outcome is a new record linked to the first" '^201 .*"index":9.*"corrects":3' "$r"
 t_match "second line: the record says so" '"index":9,"record":\{[^}]*"corrects":3,[^}]*"decision":"refuse".*"officer":"koev".*"reason":"second-line outcome".*"refusal_code":"E"' \
-	"$("$TIMS" history --post "$P" Y7654321 --json)"
+	"$(cli_as "$P" officer "$TIMS" history --post "$P" Y7654321 --json)"
 t_match "second line: one outcome per referral" '^409 .*already_decided' \
 	"$(req POST /api/v1/second-line "$KOE" '{"first":3,"decision":"admit"}')"
 

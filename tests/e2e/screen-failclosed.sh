@@ -8,11 +8,12 @@
 
 P=$T_TMP/post
 "$TIMS" post init "$P" --origin test.example/failclosed --kind land >/dev/null 2>&1
+cli_bootstrap "$P"
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 S_OFF=$(echo "officer password 1" | "$TIMS" officer add --post "$P" ivanova --name "Maria Ivanova" --role officer | secret_of ivanova)
 S_AUD=$(echo "auditor password 1" | "$TIMS" officer add --post "$P" petrov --name "Ivan Petrov" --role auditor | secret_of petrov)
-"$TIMS" watchlist import --store "$P/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null 2>&1
-"$TIMS" watchlist import --store "$P/watchlists" --list lost-stolen --kind documents tests/data/screen/documents.jsonl >/dev/null 2>&1
+cli_as "$P" analyst "$TIMS" watchlist import --store "$P/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null 2>&1
+cli_as "$P" analyst "$TIMS" watchlist import --store "$P/watchlists" --list lost-stolen --kind documents tests/data/screen/documents.jsonl >/dev/null 2>&1
 "$TIMS" post serve "$P" --port 0 >"$T_TMP/serve.out" 2>"$T_TMP/serve.err" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$T_TMP"' EXIT

@@ -26,6 +26,7 @@ until_ok() {
 CPORT=$(free_port)
 CURL_=https://127.0.0.1:$CPORT
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C"
 "$TIMS" witness init "$W" --name witness.example/w1 >/dev/null
 "$TIMS" centre serve "$C" --port "$CPORT" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
 CENTRE=$!
@@ -38,6 +39,7 @@ t_eq "centre and witness serve" 0 $?
 WURL=$(sed -n 's/.* listening on //p' "$T_TMP/witness.out")
 
 "$TIMS" post init "$P" --origin "$ORIGIN" --kind land >/dev/null
+cli_bootstrap "$P"
 # two officers: a TOTP code logs in once, and the node restarts once
 for o in 1 2; do
 	SECRET[$o]=$(echo "officer password 1" | "$TIMS" officer add --post "$P" "off$o" \

@@ -6,14 +6,15 @@
 
 B=$T_TMP/base
 "$TIMS" post init "$B" --origin example.org/post/tamper >/dev/null
+cli_bootstrap "$B"
 gen() { # FIRST LAST: JSON lines
 	awk -v a="$1" -v b="$2" 'BEGIN { for (i = a; i <= b; i++)
 		printf "{\"id\":\"t-%d\",\"direction\":\"%s\",\"officer\":\"O1\",\"booth\":\"B1\",\"person\":{\"number\":\"N%d\",\"surname\":\"TRAVELLER%d\"}}\n", i, (i % 2 ? "exit" : "entry"), i, i }'
 }
-gen 0 19 | "$TIMS" cross import --post "$B" - >/dev/null 2>&1
-gen 20 29 | "$TIMS" cross import --post "$B" - >/dev/null 2>&1
+gen 0 19 | cli_as "$B" supervisor "$TIMS" cross import --post "$B" - >/dev/null 2>&1
+gen 20 29 | cli_as "$B" supervisor "$TIMS" cross import --post "$B" - >/dev/null 2>&1
 cp "$B/post.db" "$T_TMP/old.db"      # a backup taken at 30 records
-gen 30 49 | "$TIMS" cross import --post "$B" - >/dev/null 2>&1
+gen 30 49 | cli_as "$B" supervisor "$TIMS" cross import --post "$B" - >/dev/null 2>&1
 t_eq "the base post holds 50 records" 50 "$(sqlite3 "$B/post.db" 'SELECT count(*) FROM records')"
 t_ok "an untouched post verifies (exit 0)" "$TIMS" log verify --post "$B"
 refused() { ! sqlite3 "$B/post.db" "$1" 2>/dev/null; }
@@ -73,9 +74,9 @@ cp "$T_TMP/old.db" "$R/post.db"
 out=$("$TIMS" log verify --post "$R" 2>&1)
 t_eq "rollback to an older copy: verify exits 1" 1 "$?"
 t_match "rollback: named" '^record 30 missing: log has 30 records but the checkpoint file outside post.db signs size 50 \(deleted or rolled back\)$' "$out"
-t_status 1 "rollback: the post refuses to append on the old copy" "$TIMS" cross --post "$R" \
-	--doc-number A1 --surname A --direction entry --officer O1 --booth B1
+t_status 1 "rollback: the post refuses to append on the old copy" cli_as "$R" officer "$TIMS" cross --post "$R" \
+	--doc-number A1 --surname A --direction entry --booth B1
 t_match "rollback: the refusal says why" 'post.db holds 30 records but the post published a checkpoint of 50' \
-	"$("$TIMS" cross --post "$R" --doc-number A1 --surname A --direction entry --officer O1 --booth B1 2>&1)"
+	"$(cli_as "$R" officer "$TIMS" cross --post "$R" --doc-number A1 --surname A --direction entry --booth B1 2>&1)"
 t_ok "the base post still verifies after all this" "$TIMS" log verify --post "$B"
 t_end

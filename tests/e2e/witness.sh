@@ -42,7 +42,7 @@ post_json() {
 # add N TAG: import N crossings into the post and sign a checkpoint.
 add() {
 	post_json "$1" "$2" >"$T_TMP/in.jsonl"
-	"$TIMS" cross import --post "$P" "$T_TMP/in.jsonl" >/dev/null 2>&1 &&
+	cli_as "$P" supervisor "$TIMS" cross import --post "$P" "$T_TMP/in.jsonl" >/dev/null 2>&1 &&
 		"$TIMS" log checkpoint --post "$P" >"$T_TMP/cp.note"
 }
 
@@ -66,6 +66,7 @@ t_status 1 "witness init refuses a directory that holds a witness" "$TIMS" witne
 t_eq "witness: the database is in WAL mode" wal "$(sqlite3 "$W/witness.db" 'PRAGMA journal_mode')"
 
 "$TIMS" post init "$P" --origin "$ORIGIN" --kind land >/dev/null
+cli_bootstrap "$P"
 t_ok "witness add-log trusts the post's key" "$TIMS" witness add-log "$W" --vkey "$P/post.vkey"
 t_status 1 "witness add-log: the same key twice is refused" "$TIMS" witness add-log "$W" --vkey "$P/post.vkey"
 t_status 1 "witness add-log: a cosigner key is no log key" "$TIMS" witness add-log "$W" --vkey "$W/witness.vkey"
@@ -106,9 +107,11 @@ t_ok "curl: a client that does not trust the witness's certificate cannot talk t
 	sh -c "! curl -s -o /dev/null --data-binary @'$T_TMP/req' '$URL/add-checkpoint'"
 
 "$TIMS" post init "$T_TMP/other" --origin example.org/post/other --kind land >/dev/null
+cli_bootstrap "$T_TMP/other"
 { printf 'old 0\n\n'; "$TIMS" log checkpoint --post "$T_TMP/other"; } >"$T_TMP/req-other"
 t_match "curl: an unknown origin is 404 (spec)" '^404 ' "$(wpost "$T_TMP/req-other")"
 "$TIMS" post init "$T_TMP/impostor" --origin "$ORIGIN" --kind land >/dev/null
+cli_bootstrap "$T_TMP/impostor"
 { printf 'old 3\n\n'; "$TIMS" log checkpoint --post "$T_TMP/impostor"; } >"$T_TMP/req-imp"
 t_match "curl: the origin signed by another key is 403 (spec)" '^403 ' "$(wpost "$T_TMP/req-imp")"
 

@@ -12,7 +12,9 @@ C=$T_TMP/centre P=$T_TMP/post
 
 CPORT=$(free_port)
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C"
 "$TIMS" post init "$P" --origin bg.example/lineage --kind land >/dev/null
+cli_bootstrap "$P"
 S=$(echo "officer password 1" | "$TIMS" officer add --post "$P" off1 --name "Officer 1" --role officer |
 	sed -n 's/^officer off1: TOTP secret //p')
 S2=$(echo "officer password 2" | "$TIMS" officer add --post "$P" off2 --name "Officer 2" --role officer |
@@ -20,7 +22,7 @@ S2=$(echo "officer password 2" | "$TIMS" officer add --post "$P" off2 --name "Of
 "$TIMS" centre enrol-post "$C" lineage --vkey "$P/post.vkey" --url "https://127.0.0.1:$CPORT" \
 	--out "$T_TMP/enrol" >/dev/null
 "$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
-t_ok "centre: version 1 of the list" "$TIMS" watchlist import --store "$C/watchlists" --list wanted \
+t_ok "centre: version 1 of the list" cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list wanted \
 	--kind persons tests/data/screen/persons.csv
 
 start_centre() {
@@ -70,7 +72,7 @@ t_match "status: with the short digest of that version, and no alert" '^1 [0-9a-
 stop_centre
 cp -a "$C" "$T_TMP/centre-v1"
 start_centre
-"$TIMS" watchlist remove --store "$C/watchlists" --list wanted --ref P-002 >/dev/null
+cli_as "$C" analyst "$TIMS" watchlist remove --store "$C/watchlists" --list wanted --ref P-002 >/dev/null
 t_ok "the post takes version 2" wait_held '^2 '
 read -r v2 d2 _ <<<"$(held)"
 t_eq "status: the post shows the version and short digest it holds, the centre's" "2 $(centre_digest | cut -d' ' -f2)" "$v2 $d2"
@@ -81,7 +83,7 @@ hits() { # the references the booth is shown for HIT
 }
 before=$(hits)
 t_eq "the post's list finds the traveller" '"ref":"P-001" ' "$before"
-wl_list() { "$TIMS" watchlist list --store "$P/watchlists" 2>/dev/null; }
+wl_list() { cli_as "$P" analyst "$TIMS" watchlist list --store "$P/watchlists" 2>/dev/null; }
 wl_before=$(wl_list)
 
 # The centre restored from that copy, and a different list imported: version 2 again.
@@ -89,7 +91,7 @@ stop_centre
 rm -rf "$C"
 cp -a "$T_TMP/centre-v1" "$C"
 printf 'ref,name,aliases,dob,nationality,sex,alert\nQ-1,"DOE, Jane",,1970-01-01,GBR,F,wanted\n' >"$T_TMP/other.csv"
-"$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons --replace "$T_TMP/other.csv" >/dev/null
+cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons --replace "$T_TMP/other.csv" >/dev/null
 start_centre
 read -r cv cd <<<"$(centre_digest)"
 t_eq "the restored centre is at version 2 again, with another digest" "2 different" \
@@ -102,7 +104,7 @@ t_eq "... and its list too: the version and entries it holds" "$wl_before" "$(wl
 
 # The centre's next version is taken whole; the alert clears.
 printf 'ref,name,aliases,dob,nationality,sex,alert\nQ-2,"ROE, Richard",,1971-01-01,GBR,M,wanted\n' >"$T_TMP/third.csv"
-"$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons "$T_TMP/third.csv" >/dev/null
+cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons "$T_TMP/third.csv" >/dev/null
 t_ok "the centre's version 3 reaches the post (the delta over the other 2 refused, the whole list taken)" \
 	wait_held "^3 $(centre_digest | cut -d' ' -f2) -$"
 t_eq "... the post's list is the centre's now" "" "$(hits)"
@@ -111,9 +113,10 @@ t_eq "... the post's list is the centre's now" "" "$(hits)"
 if [ -x "${TIMS_ASAN:-}" ]; then
 	A=$T_TMP/asan-post
 	"$TIMS" post init "$A" --origin bg.example/asan --kind land >/dev/null
-	"$TIMS" watchlist import --store "$C/watchlists" --list empty --kind documents \
+	cli_bootstrap "$A"
+	cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list empty --kind documents \
 		tests/data/screen/documents.jsonl >/dev/null
-	"$TIMS" watchlist remove --store "$C/watchlists" --list empty --all >/dev/null
+	cli_as "$C" analyst "$TIMS" watchlist remove --store "$C/watchlists" --list empty --all >/dev/null
 	stop_centre
 	"$TIMS" centre bundle "$C" --list empty --out "$T_TMP/empty.bundle" >/dev/null
 	cp -a "$P/centre" "$A/" # the same enrolment (the centre is stopped: it stays offline)
