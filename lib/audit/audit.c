@@ -241,7 +241,7 @@ static tims_rc audit_open(const char *dir, const char *origin, const char *key,
 	snprintf(a->skey_file, sizeof(a->skey_file), "%.20s.skey", key);
 	/* Where the node records that its audit log was published: its own
 	 * database (a post's post.db; the centre's centre.db). */
-	snprintf(a->marker_db, sizeof(a->marker_db), "%s", origin ? "centre.db" : "post.db");
+	snprintf(a->marker_db, sizeof(a->marker_db), "%s", audit_marker_file(origin, key));
 	if ((rc = origin ? load_keyed(a, origin, err) : load_post(a, err)) ||
 	    (mode == TIMS_AUDIT_WRITE && (rc = load_signer(a, err))) ||
 	    (rc = open_log(a, mode, err)))

@@ -63,6 +63,9 @@ struct audit_published {
 	tims_hash root;
 	int64_t updated_ms;
 };
+/* Where a node records its published audit log: a post's (no origin given,
+ * or key "post") in post.db, the centre's in centre.db. */
+const char *audit_marker_file(const char *origin, const char *key);
 tims_rc audit_published_read(const char *dir, const char *db_file,
 			     struct audit_published *p, struct tims_err *err);
 /* replace: a reset (the new log's record, smaller); else only ever grows. */

@@ -32,6 +32,11 @@ static const char marker_schema[] =
 	" origin TEXT NOT NULL, size INTEGER NOT NULL, root BLOB NOT NULL,"
 	" updated_ms INTEGER NOT NULL)";
 
+const char *audit_marker_file(const char *origin, const char *key)
+{
+	return !origin || (key && !strcmp(key, "post")) ? "post.db" : "centre.db";
+}
+
 static tims_rc marker_path(const char *dir, const char *db_file, char *out,
 			   struct tims_err *err)
 {
@@ -272,7 +277,7 @@ tims_rc tims_audit_check_published(const char *dir, const char *origin, const ch
 		memset(&probe, 0, sizeof(probe));
 		snprintf(probe.dir, sizeof(probe.dir), "%s", dir);
 		snprintf(probe.marker_db, sizeof(probe.marker_db), "%s",
-			 origin ? "centre.db" : "post.db");
+			 audit_marker_file(origin, key));
 		if (snprintf(db, sizeof(db), "%s/audit.db", dir) >= (int)sizeof(db))
 			return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
 		return audit_published_precheck(&probe, db, &p, err);
@@ -296,7 +301,7 @@ tims_rc tims_audit_reset_old(const char *dir, const char *origin, const char *ke
 	tims_rc rc;
 
 	memset(old, 0, sizeof(*old));
-	if ((rc = audit_published_read(dir, origin ? "centre.db" : "post.db", &p, err)))
+	if ((rc = audit_published_read(dir, audit_marker_file(origin, key), &p, err)))
 		return rc;
 	if (p.have) {
 		old->published = 1;
@@ -363,7 +368,7 @@ tims_rc tims_audit_reset(const char *dir, const char *origin, const char *key,
 	if (archived)
 		snprintf(archived, cap, "audit.reset-%" PRId64 ".db", ms);
 	/* The record of publication names the new log from now on. */
-	if (snprintf(path, sizeof(path), "%s/%s", dir, origin ? "centre.db" : "post.db") >=
+	if (snprintf(path, sizeof(path), "%s/%s", dir, audit_marker_file(origin, key)) >=
 	    (int)sizeof(path))
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=

@@ -20,6 +20,7 @@ MIRROR="$C/mirror/bg.example%2Faudit-post.audit.db"
 CPORT=$(free_port)
 CURL_=https://127.0.0.1:$CPORT
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C" || echo "# cli_bootstrap of the centre failed"
 "$TIMS" witness init "$W" --name witness.example/w1 >/dev/null
 "$TIMS" centre serve "$C" --port "$CPORT" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
 PIDS+=("$!")
@@ -90,7 +91,7 @@ mirrored() {
 for i in 1 2; do
 	printf '{"id":"am-%d","direction":"entry","officer":"O1","booth":"B1","person":{"number":"AM%d","surname":"DOE"}}\n' "$i" "$i"
 done >"$T_TMP/in.jsonl"
-"$TIMS" cross import --post "$P" "$T_TMP/in.jsonl" >/dev/null 2>&1 || echo "# cross import failed"
+cli_as "$P" supervisor "$TIMS" cross import --post "$P" "$T_TMP/in.jsonl" >/dev/null 2>&1 || echo "# cross import failed"
 
 # ---- the audit log leaves the host --------------------------------------------
 start_node
@@ -111,7 +112,7 @@ code=$(curl -s -o "$T_TMP/export" -w '%{http_code}' --cacert "$P/centre/ca.crt" 
 t_eq "GET /api/v1/sync/export answers the post its own log" 200 "$code"
 t_match "... and the centre's audit log says who read which range and how much" \
 	'"actor":"bg.example/audit-post".*"action":"sync.export".*\\"count\\":5.*\\"from\\":0.*\\"records\\":2' \
-	"$("$TIMS" audit list --centre "$C" --json 2>&1 | grep sync.export | tail -1)"
+	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json 2>&1 | grep sync.export | tail -1)"
 stop_node
 HELD=$(audit_at_centre)
 SIGNED=$(audit_signed_at_centre)
