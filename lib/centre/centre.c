@@ -557,6 +557,7 @@ void tims_centre_free(struct tims_centre *c)
 	pthread_mutex_destroy(&c->audit_lock);
 	tims_audit_free(c->audit_ro);
 	pthread_mutex_destroy(&c->audit_ro_lock);
+	centre_audit_witness_free(c);
 	sqlite3_close(c->db);
 	if (c->cosigner.ctx)
 		tims_signer_release(&c->cosigner);
@@ -738,6 +739,7 @@ static void *maint_main(void *arg)
 			break;
 		pthread_mutex_unlock(&c->maint_lock);
 		maint_tick(c, &was_down, &ticks);
+		centre_audit_witness_tick(c); /* auditwitness.c */
 		pthread_mutex_lock(&c->maint_lock);
 	}
 	pthread_mutex_unlock(&c->maint_lock);
@@ -1187,7 +1189,7 @@ int tims_centre_severe(const char *kind)
 	static const char *const kinds[] = { "fork", "rollback", "peer-refused", "revoked",
 		"impostor", "tamper", "bad-signature", "bad-proof",
 		/* a post's audit log deleted, reset or rolled back (ingest.c) */
-		"audit-fork", "audit-rollback", "audit-reset",
+		"audit-fork", "audit-rollback", "audit-reset", "audit-witness",
 		/* events from the posts (events.c) */
 		"admit-with-hit", "discreet-hit", "identity-change", "limit-exceeded" };
 

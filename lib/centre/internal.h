@@ -47,6 +47,7 @@ struct tims_centre {
 	pthread_mutex_t audit_lock;
 	struct tims_audit *audit_ro; /* a reading handle of it (centre_audit_scan) */
 	pthread_mutex_t audit_ro_lock;
+	struct centre_aw *aw;        /* its checkpoints to witnesses (auditwitness.c) */
 	pthread_mutex_t store_lock;
 	pthread_mutex_t mirrors_lock; /* the mirrors array */
 	struct centre_mirror *mirrors[CENTRE_MAX_POSTS];
@@ -178,6 +179,12 @@ tims_rc centre_audit_archive(struct tims_centre *c, const char *origin, uint64_t
  * refuses to start (tims_audit_check_published names what and how to
  * reset); a new centre records its log as published. centre.c. */
 tims_rc centre_audit_start(struct tims_centre *c, struct tims_err *err);
+
+/* auditwitness.c: from the maintenance thread, every few ticks, the
+ * centre's latest audit checkpoint to the witnesses of
+ * DIR/audit-witnesses.conf; a refusal opens a severe audit-witness alert. */
+void centre_audit_witness_tick(struct tims_centre *c);
+void centre_audit_witness_free(struct tims_centre *c);
 
 /* C2: for alerts and auditview to read mirrored audit events. */
 typedef tims_rc (*centre_audit_fn)(void *ctx, const char *post, uint64_t idx,

@@ -30,6 +30,11 @@ wait_line "$T_TMP/centre.out" "listening on" && wait_line "$T_TMP/witness.out" "
 t_eq "centre and witness serve" 0 $?
 WURL=$(sed -n 's/.* listening on //p' "$T_TMP/witness.out")
 
+# The centre's own audit log goes to the witness too.
+t_ok "the witness trusts the centre's audit key" "$TIMS" witness add-log "$W" --vkey "$C/audit.vkey"
+t_ok "the centre sends its audit checkpoints to the witness" \
+	"$TIMS" centre audit-witness "$C" --url "$WURL" --ca "$W/tls.crt" --vkey "$W/witness.vkey"
+
 "$TIMS" post init "$P" --origin "$ORIGIN" --kind land >/dev/null
 "$TIMS" centre enrol-post "$C" audit-post --vkey "$P/post.vkey" --url "$CURL_" --out "$T_TMP/enrol" >/dev/null
 cli_bootstrap "$P" || echo "# cli_bootstrap failed"
@@ -113,6 +118,12 @@ t_eq "GET /api/v1/sync/export answers the post its own log" 200 "$code"
 t_match "... and the centre's audit log says who read which range and how much" \
 	'"actor":"bg.example/audit-post".*"action":"sync.export".*\\"count\\":5.*\\"from\\":0.*\\"records\\":2' \
 	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json 2>&1 | grep sync.export | tail -1)"
+centre_witnessed() {
+	[ "$(sqlite3 -readonly "$W/witness.db" "SELECT size FROM logs WHERE origin = 'tims-centre/audit'")" -ge 1 ] 2>/dev/null &&
+		[ "$(sqlite3 -readonly "$C/centre.db" 'SELECT count(*) FROM audit_cosigned')" -ge 1 ] 2>/dev/null
+}
+t_ok "the witness cosigned the centre's audit log, the centre keeps the cosignature" \
+	wait_for 75 centre_witnessed
 stop_node
 HELD=$(audit_at_centre)
 SIGNED=$(audit_signed_at_centre)
