@@ -445,7 +445,7 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 	struct tims_checkpoint hcp;
 	struct centre_mirror *cm;
 	struct tims_verifier key;
-	char alert[256];
+	char alert[256] = "", kind[32] = "";
 	int revoked = 0;
 	tims_rc rc;
 
@@ -473,7 +473,7 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 		snprintf(alert, sizeof(alert), "the post's audit log is smaller than the signed "
 			 "%" PRIu64 " events the centre holds: deleted, reset or restored from an "
 			 "old copy", hcp.size);
-		tims_centre_event(c, "audit-rollback", origin, alert);
+		snprintf(kind, sizeof(kind), "audit-rollback");
 		goto refused;
 	}
 	rc = tims_sync_mirror_apply(cm->am, b, NULL, NULL, &out->r, err);
@@ -485,10 +485,11 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 			snprintf(alert, sizeof(alert), "the post's audit log forks from the %" PRIu64
 				 " events the centre holds: deleted and started again, or replaced",
 				 nheld);
-			tims_centre_event(c, "audit-fork", origin, alert);
+			snprintf(kind, sizeof(kind), "audit-fork");
+		} else if (rc != TIMS_ERR_STATE) {
+			snprintf(kind, sizeof(kind), "%s", refusal_kind(rc));
+			snprintf(alert, sizeof(alert), "%s", err->msg);
 		}
-		else if (rc != TIMS_ERR_STATE)
-			tims_centre_event(c, refusal_kind(rc), origin, err->msg);
 		goto refused;
 	}
 	if (out->r.complete) {
@@ -510,6 +511,9 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 	}
 refused:
 	pthread_mutex_unlock(&cm->lock);
+	/* the event log after the mirror's lock: never one inside the other */
+	if (kind[0])
+		tims_centre_event(c, kind, origin, alert);
 	tims_buf_release(&held);
 	return rc;
 }
@@ -622,6 +626,7 @@ tims_rc centre_audit_archive(struct tims_centre *c, const char *origin, uint64_t
 	char from[CENTRE_PATH_MAX], to[CENTRE_PATH_MAX], d[sizeof(safe) + 400];
 	struct centre_mirror *cm;
 	uint64_t size = 0;
+	int archived = 0;
 	tims_rc rc;
 
 	centre_file_name(origin, safe, sizeof(safe));
@@ -652,8 +657,10 @@ tims_rc centre_audit_archive(struct tims_centre *c, const char *origin, uint64_t
 	snprintf(d, sizeof(d), "audit log reset at the post: the mirror of its old log (%" PRIu64
 		 " events) kept as mirror/%s.audit.reset-%" PRIu64 ".db; %.200s", size, safe, seq,
 		 detail ? detail : "");
-	tims_centre_event(c, "audit-archived", origin, d);
+	archived = 1;
 out:
 	pthread_mutex_unlock(&cm->lock);
+	if (archived)
+		tims_centre_event(c, "audit-archived", origin, d);
 	return rc;
 }

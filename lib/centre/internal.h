@@ -191,7 +191,8 @@ typedef tims_rc (*centre_audit_fn)(void *ctx, const char *post, uint64_t idx,
 				   const struct tims_audit_event *ev);
 /* The audit events of post `post` (an enrolled name; "" = the centre's own
    audit log) from index `from`, at most `max`, in log order; erased events
-   are skipped. Thread-safe. */
+   are skipped. Thread-safe. (fn runs with that mirror's lock held: it may
+   audit or raise alerts, not read the same post's mirror again.) */
 tims_rc centre_audit_scan(struct tims_centre *c, const char *post, uint64_t from,
 			  size_t max, centre_audit_fn fn, void *ctx,
 			  struct tims_err *err);
