@@ -23,7 +23,8 @@ CURL_=https://127.0.0.1:$CPORT
 cli_bootstrap "$C" || echo "# cli_bootstrap of the centre failed"
 "$TIMS" witness init "$W" --name witness.example/w1 >/dev/null
 "$TIMS" centre serve "$C" --port "$CPORT" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
-PIDS+=("$!")
+CENTRE=$!
+PIDS+=("$CENTRE")
 "$TIMS" witness serve "$W" --listen 127.0.0.1:0 >"$T_TMP/witness.out" 2>>"$T_TMP/witness.log" &
 PIDS+=("$!")
 wait_line "$T_TMP/centre.out" "listening on" && wait_line "$T_TMP/witness.out" "listening on"
@@ -189,4 +190,12 @@ accepted() { n=$(audit_at_post); [ "$(audit_at_centre)" -ge "$n" ] && [ "$n" -ge
 	[ "$(status | jq -r '.centre.audit.last_error // ""')" = "" ]; }
 t_ok "the centre accepts the new audit log" wait_for 75 accepted
 stop_node
+
+# The centre too: its audit files deleted, it refuses to start.
+kill "$CENTRE"; wait "$CENTRE" 2>/dev/null
+rm -f "$C"/audit.db* "$C/audit.checkpoint"
+out=$(timeout 20 "$TIMS" centre serve "$C" --port "$(free_port)" 2>&1)
+t_eq "the centre's audit files deleted: it refuses to start" 2 "$?"
+t_match "... naming what is missing and how to reset" \
+	'audit\.db is missing; centre\.db records the audit log published.*tims audit reset' "$out"
 t_end
