@@ -246,7 +246,9 @@ EXPORT = obj({"id": S(pattern="^[0-9a-f]{32}$"), "kind": S(enum=["present", "his
 CENTRE_SCHEMAS = {
     ("GET", "/api/v1/sync/state"): (None, obj({"origin": S(), "size": I(), "signed_size": I()}), "what the centre holds of the calling post's log"),
     ("POST", "/api/v1/sync/push"): ("batch", obj({"size": I(), "added": I(), "repeated": I(), "complete": B, "cosignature": S()}, required=["size", "added"]), "push a batch of the post's log (docs/sync.md)"),
-    ("GET", "/api/v1/sync/export"): (None, {"type": "object"}, "a batch of the calling post's own log, from the mirror (restore)"),
+    ("GET", "/api/v1/sync/export"): (None, {"type": "object"}, "a batch of the calling post's own log, from the mirror (restore); audited at the centre first"),
+    ("GET", "/api/v1/sync/audit-state"): (None, obj({"origin": S(), "size": I(), "signed_size": I()}), "what the centre holds of the calling post's audit log (docs/audit.md)"),
+    ("POST", "/api/v1/sync/audit-push"): ("batch", obj({"size": I(), "added": I(), "repeated": I(), "complete": B, "cosignature": S()}, required=["size", "added"]), "push a batch of the post's audit log; 409 when it forks from or is smaller than the mirror (a severe alert)"),
     ("GET", "/api/v1/sync/bundles"): (None, obj({"centre": S(), "bundles": arr(obj({"kind": S(), "list": S(), "post": S(), "list_kind": S(), "version": I(), "digest": S()}, required=["kind", "version"]))}), "the bundles the calling post may fetch"),
     ("GET", "/api/v1/sync/bundle"): (None, obj({"note": S(), "payload": S()}, extra=False), "a signed bundle: a watchlist (whole or since a version) or the post's roster"),
     ("POST", "/api/v1/sync/events"): (obj({"events": arr(EVENT_WIRE)}, extra=False), obj({"stored": I(), "repeated": I(), "last_seq": I()}), "a post's events, each (post, seq) stored once; the post is the certificate's (docs/sync.md, Events)"),

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "cmd_audit_reset.h"
 #include "tims/audit.h"
 #include "tims/mlog.h"
 #include "tims/record.h"
@@ -27,6 +28,7 @@
 static const char usage[] =
 	"usage: tims audit list (--post DIR | --centre DIR) [--from N] [--count N] [--json]\n"
 	"       tims audit verify (--post DIR | --centre DIR)\n"
+	"       tims audit reset (--post DIR | --centre DIR) (--request --reason TEXT | --approve | --show)\n"
 	"\n"
 	"The audit log of a post (--post) or of the centre (--centre: national\n"
 	"queries and the supervisor dashboard): one event for every request that\n"
@@ -100,6 +102,21 @@ static tims_rc open_log(const struct opts *o, struct tims_audit **a, struct tims
 	if ((rc = tims_mlog_load_keys(o->post, path, NULL, &v, NULL, err)))
 		return rc;
 	return tims_audit_open_keyed(o->post, v.name, "audit", TIMS_AUDIT_READ, a, err);
+}
+
+/* tims_audit_check_published for the log open_log opens. */
+static tims_rc published(const struct opts *o, struct tims_err *err)
+{
+	struct tims_verifier v;
+	char path[4200];
+	tims_rc rc;
+
+	if (!o->centre)
+		return tims_audit_check_published(o->post, NULL, NULL, err);
+	snprintf(path, sizeof(path), "%s/audit.vkey", o->post);
+	if ((rc = tims_mlog_load_keys(o->post, path, NULL, &v, NULL, err)))
+		return rc;
+	return tims_audit_check_published(o->post, v.name, "audit", err);
 }
 
 static tims_rc print_event(void *ctx, uint64_t index, const struct tims_audit_event *ev)
@@ -188,12 +205,24 @@ static int a_verify(int argc, char **argv)
 	}
 	if ((rc = parse(argc, argv, &o)))
 		return rc;
-	if (open_log(&o, &a, &err))
+	if (open_log(&o, &a, &err)) {
+		/* No audit.db where one was published is a finding, not a usage error. */
+		if (err.rc == TIMS_ERR_NOTFOUND && published(&o, &err) == TIMS_ERR_TAMPER) {
+			printf("%s\n%s: TAMPERING FOUND\n", err.msg, o.post);
+			return CLI_FAIL;
+		}
 		return cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
+	}
 	v = tims_audit_verify(a, print_finding, NULL, &st, &err);
 	tims_audit_free(a);
 	if (v && v != TIMS_ERR_TAMPER)
 		return cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
+	/* The log is the one the node recorded as published (docs/audit.md). */
+	if (published(&o, &err) == TIMS_ERR_TAMPER) {
+		printf("%s\n", err.msg);
+		st.findings++;
+		v = TIMS_ERR_TAMPER;
+	}
 	printf("%s: %" PRIu64 " audit events (%" PRIu64 " erased), %" PRIu64 " checkpoints: %s\n",
 	       o.post, st.events, st.erased, st.checkpoints, v ? "TAMPERING FOUND" : "ok");
 	return v ? CLI_FAIL : CLI_OK;
@@ -202,6 +231,7 @@ static int a_verify(int argc, char **argv)
 static const struct cli_command audit_commands[] = {
 	{ "list", a_list, "show the audit events" },
 	{ "verify", a_verify, "recompute the audit log and name what does not match" },
+	{ "reset", cmd_audit_reset, "start a new audit log: two people (admin and auditor)" },
 };
 
 int cmd_audit(int argc, char **argv)

@@ -47,6 +47,7 @@ static const char usage_a[] =
 	"   or: tims centre isolate DIR\n"
 	"   or: tims centre rejoin DIR\n"
 	"   or: tims centre add-witness DIR --vkey FILE\n"
+	"   or: tims centre audit-witness DIR --url URL --ca FILE --vkey FILE\n"
 	"   or: tims centre rebuild DIR --from-posts NAME=URL [NAME=URL ...]\n"
 	"   or: tims centre verify DIR\n"
 	"   or: tims centre reindex DIR\n"
@@ -90,6 +91,8 @@ static const char usage_b[] =
 	"               keep working; rejoin undoes it\n"
 	"  add-witness  trust an independent witness's key (its witness.vkey) when\n"
 	"               a rebuild checks the roots the posts kept cosigned\n"
+	"  audit-witness  send the centre's audit checkpoints to a witness (its URL,\n"
+	"               TLS certificate and witness.vkey; it must trust audit.vkey)\n"
 	"  rebuild      pull each post's log back from its node (after a wipe of\n"
 	"               the centre's data), verify it, and check the roots against\n"
 	"               the cosigned checkpoints the posts kept\n"
@@ -701,6 +704,37 @@ static int c_add_witness(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int c_audit_witness(int argc, char **argv)
+{
+	const char *url = NULL, *ca = NULL, *vkey = NULL;
+	struct tims_centre *cen;
+	struct tims_err err;
+	int c;
+
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--url"))
+			url = argv[i + 1];
+		else if (!strcmp(argv[i], "--ca"))
+			ca = argv[i + 1];
+		else if (!strcmp(argv[i], "--vkey"))
+			vkey = argv[i + 1];
+	}
+	if (argc != 8 || !url || !ca || !vkey)
+		return cli_error(CLI_USAGE, "centre", "audit-witness: want DIR --url URL --ca FILE "
+				 "--vkey FILE");
+	if ((c = centre_gate("audit-witness", argv[1], ADMIN,
+			     json_pack("{s:s, s:s, s:s}", "url", url, "ca", ca, "vkey", vkey))) ||
+	    (c = open_centre("audit-witness", argv[1], &cen)))
+		return c;
+	c = tims_centre_audit_witness_add(cen, url, ca, vkey, &err);
+	tims_centre_free(cen);
+	if (c)
+		return cli_error(CLI_USAGE, "centre", "audit-witness: %s", err.msg);
+	printf("the centre's audit checkpoints go to the witness at %s (it must trust %s/audit.vkey)\n",
+	       url, argv[1]);
+	return CLI_OK;
+}
+
 static int c_assign(int argc, char **argv)
 {
 	struct tims_centre *cen;
@@ -869,6 +903,7 @@ static const struct cli_command table[] = {
 	{ "query", c_query, "a national query, audited" },
 	{ "audit-verify", c_audit_verify, "check the centre's audit log" },
 	{ "export", cmd_centre_export, "two-person export of personal data (src/cmd_export.c)" },
+	{ "audit-witness", c_audit_witness, "send the centre's audit checkpoints to a witness" },
 };
 
 int cmd_centre(int argc, char **argv)

@@ -23,7 +23,7 @@
 
 static const char usage[] =
 	"usage: tims witness init DIR [--name NAME] [--tls-host HOST ...]\n"
-	"   or: tims witness add-log DIR --vkey FILE\n"
+	"   or: tims witness add-log DIR --vkey FILE [--audit]\n"
 	"   or: tims witness list DIR\n"
 	"   or: tims witness serve DIR [--listen ADDR:PORT]\n"
 	"   or: tims witness ask --url URL --post DIR [--ca FILE]\n"
@@ -36,6 +36,7 @@ static const char usage[] =
 	"  init     make DIR: a cosigner key, a self-signed TLS certificate\n"
 	"           (localhost, 127.0.0.1, ::1 and each --tls-host), the database\n"
 	"  add-log  trust a log's verifier key; its name is the log's origin\n"
+	"           (--audit: also for that node's audit log, ORIGIN/audit)\n"
 	"  list     the logs, their last cosigned size and root\n"
 	"  serve    answer POST /add-checkpoint over HTTPS until SIGINT or\n"
 	"           SIGTERM (default 127.0.0.1:0, any free port; the port is\n"
@@ -197,12 +198,30 @@ static int one_string_opt(void *ctx, int c, const char *arg)
 	return 0;
 }
 
+struct add_log_opts {
+	const char *file;
+	int audit;
+};
+
+static int add_log_opt(void *ctx, int c, const char *arg)
+{
+	struct add_log_opts *o = ctx;
+
+	if (c == 'a') {
+		o->audit = 1;
+		return 0;
+	}
+	return one_string_opt(&o->file, c, arg);
+}
+
 static int witness_add_log(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vkey", required_argument, NULL, 'k' },
+		{ "audit", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct add_log_opts ao = { NULL, 0 };
 	const char *dir, *file = NULL;
 	struct tims_buf key = TIMS_BUF_INIT(4096);
 	struct tims_witness *w;
@@ -211,8 +230,9 @@ static int witness_add_log(int argc, char **argv)
 
 	if (wants_help(argc, argv))
 		return CLI_OK;
-	if ((st = parse("add-log", argc, argv, opts, one_string_opt, &file, &dir)))
+	if ((st = parse("add-log", argc, argv, opts, add_log_opt, &ao, &dir)))
 		return st;
+	file = ao.file;
 	if (!file)
 		return cli_error(CLI_USAGE, "witness", "add-log: --vkey FILE is required");
 	if ((st = read_key_file("add-log", file, &key)))
@@ -221,10 +241,23 @@ static int witness_add_log(int argc, char **argv)
 		tims_buf_release(&key);
 		return cli_error(CLI_USAGE, "witness", "add-log: %s", err.msg);
 	}
-	if (tims_witness_add_log(w, tims_buf_str(&key), &err))
+	if (tims_witness_add_log(w, tims_buf_str(&key), &err) &&
+	    !(ao.audit && err.rc == TIMS_ERR_EXISTS))
 		st = cli_error(status_of(err.rc), "witness", "add-log: %s", err.msg);
 	else
 		printf("trusting %s for its origin\n", tims_buf_str(&key));
+	if (!st && ao.audit) {
+		struct tims_verifier v;
+		char origin[TIMS_NOTE_MAX_NAME + 8];
+
+		if (tims_verifier_parse(tims_buf_str(&key), &v, &err))
+			st = cli_error(CLI_USAGE, "witness", "add-log: %s", err.msg);
+		else if (snprintf(origin, sizeof(origin), "%s/audit", v.name),
+			 tims_witness_add_log_origin(w, tims_buf_str(&key), origin, &err))
+			st = cli_error(status_of(err.rc), "witness", "add-log: %s", err.msg);
+		else
+			printf("trusting it for %s too\n", origin);
+	}
 	tims_witness_free(w);
 	tims_buf_release(&key);
 	return st;

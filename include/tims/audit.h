@@ -193,6 +193,47 @@ tims_rc tims_audit_size(struct tims_audit *a, uint64_t *size, struct tims_err *e
 const char *tims_audit_origin(const struct tims_audit *a);
 
 /*
+ * Whether the audit log in dir may be written: the node's own database
+ * (post.db, or centre.db for a keyed log) records the latest audit
+ * checkpoint it signed (updated at most once a second, no fsync of its
+ * own), and a node does not start a new audit log where it had published
+ * one. TIMS_OK, or TIMS_ERR_TAMPER naming what is missing (audit.db, events,
+ * a tree that does not prove consistent with the record) and how to reset
+ * (tims audit reset). tims_audit_open for writing does the same check;
+ * this one writes nothing. origin and key as for tims_audit_open_keyed, or
+ * NULL for a post.
+ */
+TIMS_MUST_USE tims_rc tims_audit_check_published(const char *dir, const char *origin,
+						 const char *key, struct tims_err *err);
+
+/*
+ * The two-person reset (`tims audit reset`, which checks the two people).
+ * tims_audit_reset_old says what the old log was: the record of
+ * publication (post.db / centre.db) and, if audit.db still opens, its
+ * latest checkpoint (else `why` says why not). tims_audit_reset then keeps
+ * the old files (renamed DIR/audit.reset-MS.db, its WAL, and
+ * audit.reset-MS.checkpoint: never deleted; *archived gets the name),
+ * starts a new log whose first event is `ev` (action "audit.reset", naming
+ * both people and the old log's last checkpoint), and records the new log
+ * as the one published. origin and key as for tims_audit_open_keyed, or
+ * NULL for a post.
+ */
+struct tims_audit_old {
+	int published;                  /* the node's database records one */
+	uint64_t published_size;
+	uint8_t published_root[32];
+	int held;                       /* audit.db opened */
+	uint64_t held_size;             /* its latest checkpoint */
+	uint8_t held_root[32];
+	char why[TIMS_ERR_MSG_BYTES];   /* when it did not */
+};
+tims_rc tims_audit_reset_old(const char *dir, const char *origin, const char *key,
+			     struct tims_audit_old *old, struct tims_err *err);
+TIMS_MUST_USE tims_rc tims_audit_reset(const char *dir, const char *origin, const char *key,
+				       struct tims_audit_event *ev, uint64_t *index,
+				       char *archived, size_t cap, struct tims_err *err);
+
+/*
  * The canonical encoding, version 1 (docs/formats.md, "Audit events"): one
  * event has exactly one encoding, and the decoder refuses anything the
  * encoder would not produce. Rules, each error naming the field: text

@@ -219,6 +219,15 @@ const struct tims_http_route *tims_centre_route_table(size_t *n);
 /* Trust a witness's key (its witness.vkey) when checking rebuilt roots. */
 tims_rc tims_centre_add_witness(struct tims_centre *c, const char *vkey_file,
 				struct tims_err *err);
+/*
+ * Send the centre's own audit checkpoints to a witness too (docs/audit.md):
+ * appends "URL CA_FILE VKEY_FILE" to DIR/audit-witnesses.conf, read by the
+ * running centre every few seconds. The witness must trust DIR/audit.vkey
+ * (tims witness add-log W --vkey DIR/audit.vkey).
+ */
+tims_rc tims_centre_audit_witness_add(struct tims_centre *c, const char *url,
+				      const char *ca_file, const char *vkey_file,
+				      struct tims_err *err);
 
 struct tims_centre_rebuild_post {
 	const char *name;  /* as enrolled */

@@ -117,6 +117,11 @@ void tims_witness_set_log(struct tims_witness *w, tims_witness_log_fn fn,
  * TIMS_WITNESS_MAX_KEYS per origin. */
 tims_rc tims_witness_add_log(struct tims_witness *w, const char *vkey,
 			     struct tims_err *err);
+/* The same for `origin`: the key's name, or the key's name + "/audit" (a
+ * node signs its audit log with its log's key, docs/audit.md). The same
+ * key may be trusted for both. */
+tims_rc tims_witness_add_log_origin(struct tims_witness *w, const char *vkey,
+				    const char *origin, struct tims_err *err);
 
 struct tims_witness_log {
 	char origin[TIMS_NOTE_MAX_NAME + 1];

@@ -118,11 +118,16 @@ static tims_rc open_log(struct tims_audit *a, enum tims_audit_mode mode,
 		.verifier_name = a->vkey_file, .verifier = &a->verifier,
 		.signer = a->has_signer ? &a->signer : NULL,
 	};
+	struct audit_published pub = { 0 };
 	int create;
 	tims_rc rc;
 
 	if ((rc = path_of(a, "audit.db", db, err)) ||
 	    (rc = path_of(a, "audit.checkpoint", cp, err)))
+		return rc;
+	/* Not a new log where one was published (published.c). */
+	if (mode == TIMS_AUDIT_WRITE && a->marker_db[0] &&
+	    (rc = audit_published_precheck(a, db, &pub, err)))
 		return rc;
 	create = access(db, F_OK) != 0;
 	if (create && mode != TIMS_AUDIT_WRITE)
@@ -146,6 +151,9 @@ static tims_rc open_log(struct tims_audit *a, enum tims_audit_mode mode,
 	if (mode == TIMS_AUDIT_WRITE &&
 	    sqlite3_exec(tims_mlog_db(a->log), keys_schema, NULL, NULL, NULL) != SQLITE_OK)
 		return tims_mlog_db_err(a->log, "creating the event_keys table", err);
+	if (mode == TIMS_AUDIT_WRITE && a->marker_db[0] &&
+	    ((rc = audit_published_check(a, &pub, err)) || (rc = audit_mark(a, 1, err))))
+		return rc;
 	for (int i = 0; i < AS_COUNT; i++) {
 		if (mode != TIMS_AUDIT_WRITE && (i == AS_KEY_GET || i == AS_KEY_INS))
 			continue;
@@ -223,6 +231,7 @@ static tims_rc audit_open(const char *dir, const char *origin, const char *key,
 		free(a);
 		return tims_err_set(err, TIMS_ERR_NOMEM, "audit: no lock");
 	}
+	pthread_mutex_init(&a->mmu, NULL);
 	tims_buf_init(&a->enc, TIMS_AUDIT_MAX_BYTES);
 	if (snprintf(a->dir, sizeof(a->dir), "%s", dir) >= (int)sizeof(a->dir)) {
 		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "directory: path too long");
@@ -230,6 +239,9 @@ static tims_rc audit_open(const char *dir, const char *origin, const char *key,
 	}
 	snprintf(a->vkey_file, sizeof(a->vkey_file), "%.20s.vkey", key);
 	snprintf(a->skey_file, sizeof(a->skey_file), "%.20s.skey", key);
+	/* Where the node records that its audit log was published: its own
+	 * database (a post's post.db; the centre's centre.db). */
+	snprintf(a->marker_db, sizeof(a->marker_db), "%s", audit_marker_file(origin, key));
 	if ((rc = origin ? load_keyed(a, origin, err) : load_post(a, err)) ||
 	    (mode == TIMS_AUDIT_WRITE && (rc = load_signer(a, err))) ||
 	    (rc = open_log(a, mode, err)))
@@ -260,6 +272,8 @@ void tims_audit_free(struct tims_audit *a)
 {
 	if (!a)
 		return;
+	if (a->log && a->has_signer && a->marked)
+		audit_mark(a, 1, NULL); /* the last checkpoint, recorded */
 	for (int i = 0; i < AS_COUNT; i++)
 		sqlite3_finalize(a->st[i]);
 	tims_mlog_free(a->log);
@@ -269,6 +283,7 @@ void tims_audit_free(struct tims_audit *a)
 	pthread_cond_destroy(&a->gcond);
 	pthread_mutex_destroy(&a->gmu);
 	pthread_mutex_destroy(&a->mu);
+	pthread_mutex_destroy(&a->mmu);
 	free(a);
 }
 
@@ -401,6 +416,8 @@ static tims_rc append(struct tims_audit *a, const char *const *keys,
 	audit_lock(a);
 	rc = append_locked(a, keys, evs, n, index, existed, err);
 	audit_unlock(a);
+	if (!rc)
+		audit_mark(a, 0, NULL); /* at most once a second; lagging is safe */
 	return rc;
 }
 
@@ -565,6 +582,8 @@ tims_rc tims_audit_checkpoint(struct tims_audit *a, int *issued,
 	audit_lock(a);
 	rc = tims_mlog_checkpoint(a->log, issued, err);
 	audit_unlock(a);
+	if (!rc && *issued)
+		audit_mark(a, 0, NULL); /* at most once a second; lagging is safe */
 	return rc;
 }
 

@@ -46,7 +46,41 @@ struct tims_audit {
 	struct audit_waiter **queue_tail;
 	int leading;                          /* a group is being committed */
 	uint64_t groups, grouped;             /* groups formed, their members */
+	/* the record that the log was published (published.c): in
+	 * DIR/marker_db, written at most once a second under mmu */
+	char marker_db[16];                   /* "post.db", "centre.db" */
+	pthread_mutex_t mmu;
+	int64_t marked_ms;
+	int marked;
+	uint64_t marked_size;
 };
+
+/* The row of DIR/<post.db|centre.db>'s audit_published (published.c). */
+struct audit_published {
+	int have;
+	char origin[TIMS_NOTE_MAX_NAME + 1];
+	uint64_t size;
+	tims_hash root;
+	int64_t updated_ms;
+};
+/* Where a node records its published audit log: a post's (no origin given,
+ * or key "post") in post.db, the centre's in centre.db. */
+const char *audit_marker_file(const char *origin, const char *key);
+tims_rc audit_published_read(const char *dir, const char *db_file,
+			     struct audit_published *p, struct tims_err *err);
+/* replace: a reset (the new log's record, smaller); else only ever grows. */
+tims_rc audit_published_write(const char *dir, const char *db_file, const char *origin,
+			      uint64_t size, const tims_hash root, int replace,
+			      struct tims_err *err);
+/* Before opening for writing: refuse if audit.db (db_path) is missing while
+ * a publication is recorded; *p is the record. */
+tims_rc audit_published_precheck(struct tims_audit *a, const char *db_path,
+				 struct audit_published *p, struct tims_err *err);
+/* After opening: the log holds at least the recorded size, with its root. */
+tims_rc audit_published_check(struct tims_audit *a, const struct audit_published *p,
+			      struct tims_err *err);
+/* Record the latest checkpoint (at most once a second unless force). */
+tims_rc audit_mark(struct tims_audit *a, int force, struct tims_err *err);
 
 /* Take and release a->mu. */
 void audit_lock(struct tims_audit *a);

@@ -560,6 +560,7 @@ void tims_centre_free(struct tims_centre *c)
 	pthread_mutex_destroy(&c->audit_lock);
 	tims_audit_free(c->audit_ro);
 	pthread_mutex_destroy(&c->audit_ro_lock);
+	centre_audit_witness_free(c);
 	sqlite3_close(c->db);
 	if (c->cosigner.ctx)
 		tims_signer_release(&c->cosigner);
@@ -741,6 +742,7 @@ static void *maint_main(void *arg)
 			break;
 		pthread_mutex_unlock(&c->maint_lock);
 		maint_tick(c, &was_down, &ticks);
+		centre_audit_witness_tick(c); /* auditwitness.c */
 		pthread_mutex_lock(&c->maint_lock);
 	}
 	pthread_mutex_unlock(&c->maint_lock);
@@ -1170,12 +1172,27 @@ void tims_centre_event(struct tims_centre *c, const char *kind,
 	pthread_mutex_unlock(&c->db_lock);
 }
 
+tims_rc centre_audit_start(struct tims_centre *c, struct tims_err *err)
+{
+	char origin[TIMS_CENTRE_NAME_MAX + 16];
+	tims_rc rc = TIMS_OK;
+
+	pthread_mutex_lock(&c->audit_lock);
+	if (!c->audit) {
+		snprintf(origin, sizeof(origin), "%s/audit", c->name);
+		rc = tims_audit_open_keyed(c->dir, origin, "audit", TIMS_AUDIT_WRITE, &c->audit,
+					   err);
+	}
+	pthread_mutex_unlock(&c->audit_lock);
+	return rc;
+}
+
 int tims_centre_severe(const char *kind)
 {
 	static const char *const kinds[] = { "fork", "rollback", "peer-refused", "revoked",
 		"impostor", "tamper", "bad-signature", "bad-proof",
 		/* a post's audit log deleted, reset or rolled back (ingest.c) */
-		"audit-fork", "audit-rollback", "audit-reset",
+		"audit-fork", "audit-rollback", "audit-reset", "audit-witness",
 		/* events from the posts (events.c) */
 		"admit-with-hit", "discreet-hit", "identity-change", "limit-exceeded",
 		"watchlist-mismatch" };

@@ -51,6 +51,7 @@ static int alert_level(unsigned kind)
 	case TIMS_EVENT_LIMIT_EXCEEDED:
 	case TIMS_EVENT_WATCHLIST_MISMATCH: /* a post's copy of a centre list altered */
 	case TIMS_EVENT_UNUSUAL_READING: /* or 1, as its rule says (store_one) */
+	case TIMS_EVENT_AUDIT_RESET:     /* the old audit log archived (ingest.c) */
 		return 2;
 	case TIMS_EVENT_CORRECTION:
 	case TIMS_EVENT_PAPER_IMPORT:
@@ -290,6 +291,11 @@ tims_rc centre_h_sync_events(void *app, struct tims_http_req *req, struct tims_h
 		return tims_http_reply_error(resp, 400, "bad_events", "%s", err.msg);
 	}
 	rc = centre_events_store(s->c, req->who.id, evs, seqs, n, &stored, &repeated, &err);
+	/* A two-person audit reset at the post: its old audit log's mirror is
+	 * archived (once per event) and the new log accepted (ingest.c). */
+	for (size_t i = 0; !rc && i < n; i++)
+		if (evs[i].kind == TIMS_EVENT_AUDIT_RESET)
+			rc = centre_audit_archive(s->c, req->who.id, seqs[i], evs[i].detail, &err);
 	free(evs);
 	if (rc) {
 		if (s->log) {

@@ -445,6 +445,7 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 	struct tims_checkpoint hcp;
 	struct centre_mirror *cm;
 	struct tims_verifier key;
+	char alert[256] = "", kind[32] = "";
 	int revoked = 0;
 	tims_rc rc;
 
@@ -467,15 +468,28 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 				  " events, the centre holds a signed %" PRIu64 " (the audit log "
 				  "was deleted, reset or restored from an old copy)",
 				  origin, b->cp.size, hcp.size);
-		tims_centre_event(c, "audit-rollback", origin, err->msg);
+		/* the alert's words stay the same while the mirror does: one
+		 * alert with its count, not one per presented size */
+		snprintf(alert, sizeof(alert), "the post's audit log is smaller than the signed "
+			 "%" PRIu64 " events the centre holds: deleted, reset or restored from an "
+			 "old copy", hcp.size);
+		snprintf(kind, sizeof(kind), "audit-rollback");
 		goto refused;
 	}
 	rc = tims_sync_mirror_apply(cm->am, b, NULL, NULL, &out->r, err);
 	if (rc) {
-		if (rc == TIMS_ERR_TAMPER || rc == TIMS_ERR_PROOF)
-			tims_centre_event(c, "audit-fork", origin, err->msg);
-		else if (rc != TIMS_ERR_STATE)
-			tims_centre_event(c, refusal_kind(rc), origin, err->msg);
+		if (rc == TIMS_ERR_TAMPER || rc == TIMS_ERR_PROOF) {
+			uint64_t nheld = 0;
+
+			tims_sync_mirror_size(cm->am, &nheld, NULL);
+			snprintf(alert, sizeof(alert), "the post's audit log forks from the %" PRIu64
+				 " events the centre holds: deleted and started again, or replaced",
+				 nheld);
+			snprintf(kind, sizeof(kind), "audit-fork");
+		} else if (rc != TIMS_ERR_STATE) {
+			snprintf(kind, sizeof(kind), "%s", refusal_kind(rc));
+			snprintf(alert, sizeof(alert), "%s", err->msg);
+		}
 		goto refused;
 	}
 	if (out->r.complete) {
@@ -497,6 +511,9 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 	}
 refused:
 	pthread_mutex_unlock(&cm->lock);
+	/* the event log after the mirror's lock: never one inside the other */
+	if (kind[0])
+		tims_centre_event(c, kind, origin, alert);
 	tims_buf_release(&held);
 	return rc;
 }
@@ -598,5 +615,52 @@ tims_rc centre_audit_scan(struct tims_centre *c, const char *post, uint64_t from
 		return rc;
 	rc = tims_sync_mirror_export(cm->am, from, max, scan_one, &x, err);
 	pthread_mutex_unlock(&cm->lock);
+	return rc;
+}
+
+tims_rc centre_audit_archive(struct tims_centre *c, const char *origin, uint64_t seq,
+			     const char *detail, struct tims_err *err)
+{
+	static const char *const ext[] = { ".db", ".db-wal", ".db-shm", ".checkpoint" };
+	char safe[3 * TIMS_NOTE_MAX_NAME + 4], rel[3 * TIMS_NOTE_MAX_NAME + 64];
+	char from[CENTRE_PATH_MAX], to[CENTRE_PATH_MAX], d[sizeof(safe) + 400];
+	struct centre_mirror *cm;
+	uint64_t size = 0;
+	int archived = 0;
+	tims_rc rc;
+
+	centre_file_name(origin, safe, sizeof(safe));
+	snprintf(rel, sizeof(rel), "mirror/%s.audit.reset-%" PRIu64 ".db", safe, seq);
+	if ((rc = centre_path(c, rel, to, err)))
+		return rc;
+	if ((rc = centre_audit_mirror(c, origin, &cm, err)))
+		return rc;
+	if (access(to, F_OK) == 0) /* this reset's archive is made: a resent event */
+		goto out;
+	tims_sync_mirror_size(cm->am, &size, NULL);
+	tims_sync_mirror_free(cm->am); /* closed: its WAL folded into the file */
+	cm->am = NULL;
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(ext); i++) {
+		snprintf(rel, sizeof(rel), "mirror/%s.audit%s", safe, ext[i]);
+		if ((rc = centre_path(c, rel, from, err)))
+			goto out;
+		snprintf(rel, sizeof(rel), "mirror/%s.audit.reset-%" PRIu64 "%s", safe, seq, ext[i]);
+		if ((rc = centre_path(c, rel, to, err)))
+			goto out;
+		if (rename(from, to) != 0 && errno != ENOENT) {
+			rc = tims_err_set(err, TIMS_ERR_IO, "archiving %s: %s", from, strerror(errno));
+			goto out;
+		}
+	}
+	if ((rc = tims_fsync_dir_of(to, err)))
+		goto out;
+	snprintf(d, sizeof(d), "audit log reset at the post: the mirror of its old log (%" PRIu64
+		 " events) kept as mirror/%s.audit.reset-%" PRIu64 ".db; %.200s", size, safe, seq,
+		 detail ? detail : "");
+	archived = 1;
+out:
+	pthread_mutex_unlock(&cm->lock);
+	if (archived)
+		tims_centre_event(c, "audit-archived", origin, d);
 	return rc;
 }

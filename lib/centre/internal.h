@@ -47,6 +47,7 @@ struct tims_centre {
 	pthread_mutex_t audit_lock;
 	struct tims_audit *audit_ro; /* a reading handle of it (centre_audit_scan) */
 	pthread_mutex_t audit_ro_lock;
+	struct centre_aw *aw;        /* its checkpoints to witnesses (auditwitness.c) */
 	pthread_mutex_t store_lock;
 	pthread_mutex_t mirrors_lock; /* the mirrors array */
 	struct centre_mirror *mirrors[CENTRE_MAX_POSTS];
@@ -224,12 +225,32 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 			    const struct tims_sync_batch *b,
 			    struct tims_centre_ingest *out, struct tims_err *err);
 
+/* A post's audit log was reset by two people (TIMS_EVENT_AUDIT_RESET, number
+ * seq): its mirror is archived, never deleted — renamed to
+ * mirror/<escaped origin>.audit.reset-<seq>.db (and .checkpoint), readable
+ * as any mirror — and the next batch starts a new mirror. Once per seq. */
+tims_rc centre_audit_archive(struct tims_centre *c, const char *origin, uint64_t seq,
+			     const char *detail, struct tims_err *err);
+
+/* Open the centre's audit log for writing now (tims_centre_serve): a
+ * centre whose published audit log is missing, cut short or replaced
+ * refuses to start (tims_audit_check_published names what and how to
+ * reset); a new centre records its log as published. centre.c. */
+tims_rc centre_audit_start(struct tims_centre *c, struct tims_err *err);
+
+/* auditwitness.c: from the maintenance thread, every few ticks, the
+ * centre's latest audit checkpoint to the witnesses of
+ * DIR/audit-witnesses.conf; a refusal opens a severe audit-witness alert. */
+void centre_audit_witness_tick(struct tims_centre *c);
+void centre_audit_witness_free(struct tims_centre *c);
+
 /* C2: for alerts and auditview to read mirrored audit events. */
 typedef tims_rc (*centre_audit_fn)(void *ctx, const char *post, uint64_t idx,
 				   const struct tims_audit_event *ev);
 /* The audit events of post `post` (an enrolled name; "" = the centre's own
    audit log) from index `from`, at most `max`, in log order; erased events
-   are skipped. Thread-safe. */
+   are skipped. Thread-safe. (fn runs with that mirror's lock held: it may
+   audit or raise alerts, not read the same post's mirror again.) */
 tims_rc centre_audit_scan(struct tims_centre *c, const char *post, uint64_t from,
 			  size_t max, centre_audit_fn fn, void *ctx,
 			  struct tims_err *err);

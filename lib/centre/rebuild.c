@@ -28,6 +28,28 @@
 #define ANSWER_MAX (64u << 10)
 #define REBUILD_MAX_WITNESSES 16
 
+/* A post's log read through the centre: in the centre's audit log (the
+ * post, the range, how many records) before it is taken in. */
+static tims_rc pull_audited(struct tims_centre *c, const char *post, const char *url,
+			    uint64_t from, const struct tims_sync_batch *b, struct tims_err *err)
+{
+	json_t *qj = json_pack("{s:s, s:s, s:s, s:I, s:i}", "log", "crossings", "post", post,
+			       "url", url, "from", (json_int_t)from, "count", TIMS_SYNC_MAX_BATCH);
+	json_t *aj = json_pack("{s:I, s:I}", "records", (json_int_t)b->n, "checkpoint_size",
+			       (json_int_t)b->cp.size);
+	char *q = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *a = aj ? json_dumps(aj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	tims_rc rc = q && a ? centre_audit(c, "centre", "peer", "local", "rebuild.pull",
+					   "tims centre rebuild --from-posts", q, a, 200, err)
+			    : tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+
+	json_decref(qj);
+	json_decref(aj);
+	free(q);
+	free(a);
+	return rc;
+}
+
 /* The witnesses this centre trusts: DIR/witnesses/HASH.vkey (add-witness). */
 struct witnesses {
 	struct tims_verifier key[REBUILD_MAX_WITNESSES];
@@ -289,6 +311,7 @@ tims_rc tims_centre_rebuild(struct tims_centre *c,
 			    (status != 200 && tims_err_set(&e, TIMS_ERR_NET, "%s answered %ld",
 							   posts[i].url, status)) ||
 			    tims_sync_batch_decode(ans.buf, ans.len, &b, &e) ||
+			    pull_audited(c, posts[i].name, posts[i].url, at, &b, &e) ||
 			    centre_ingest(c, origin, &b, 1, &in, &e)) {
 				say(report, ctx, "%s (%s): not recovered beyond record %" PRIu64
 				    ": %s", posts[i].name, origin, at, e.msg);

@@ -257,8 +257,32 @@ static tims_rc h_export(void *app, struct tims_http_req *req, struct tims_http_r
 		return tims_http_reply_error(resp, rc == TIMS_ERR_NOTFOUND ? 404 : 400,
 					     "nothing_held", "%s", err.msg);
 	}
-	if (!rc)
+	if (!rc) {
+		/* A post's log leaves the centre: in the centre's audit log first
+		 * (who, which range, how many records), or not at all. */
+		json_t *qj = json_pack("{s:s, s:s, s:I, s:I}", "log", "crossings", "post",
+				       req->who.id, "from", (json_int_t)from, "count",
+				       (json_int_t)count);
+		json_t *aj = json_pack("{s:I, s:I}", "records", (json_int_t)b.n,
+				       "checkpoint_size", (json_int_t)b.cp.size);
+		char *q = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		char *a = aj ? json_dumps(aj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		tims_rc arc = q && a ? centre_audit(s->c, req->who.id, "peer", req->addr,
+						    "sync.export", "the post's own log back (tims "
+						    "post restore --from-centre)", q, a, 200, &err)
+				     : tims_err_set(&err, TIMS_ERR_NOMEM, "out of memory");
+
+		json_decref(qj);
+		json_decref(aj);
+		free(q);
+		free(a);
+		if (arc) {
+			tims_sync_batch_release(&b);
+			return tims_http_reply_error(resp, 500, "audit_unavailable",
+						     "the centre's audit log: %s", err.msg);
+		}
 		rc = tims_sync_batch_reply(&b, resp, &err);
+	}
 	tims_sync_batch_release(&b);
 	return rc;
 }
@@ -625,7 +649,8 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 		goto out;
 	if (access(path, F_OK) != 0 && (rc = centre_crl_write(c, err)))
 		goto out;
-	if ((rc = tims_centre_reindex(c, &added, err)) ||
+	if ((rc = centre_audit_start(c, err)) || /* its audit log, as published */
+	    (rc = tims_centre_reindex(c, &added, err)) ||
 	    (rc = centre_maintain_start(c, err)) ||
 	    (rc = centre_alerts_start(c, log, log_ctx, err)) ||
 	    (rc = tims_officers_open_dir(c->dir, TIMS_PW_COST_INTERACTIVE, &s->officers, err)))

@@ -65,6 +65,13 @@ struct witness_conf {
 	/* the witness thread's own */
 	unsigned failures;
 	int64_t next_try_ms;
+	/* the audit log's checkpoints (ask_witness_audit), state under n->lock */
+	char acosigner[TIMS_NOTE_MAX_NAME + 8]; /* "audit:" + its key name */
+	uint64_t audit_cosigned_size;
+	char audit_error[TIMS_ERR_MSG_BYTES];
+	uint64_t audit_shown;     /* the size whose refusal was logged, +1 */
+	uint64_t audit_refused;   /* the size it refused, +1: not asked again for it */
+	int64_t audit_next_ms;    /* nor before this (WITNESS_BACKOFF rounds) */
 };
 
 struct node_sync {
@@ -114,9 +121,11 @@ struct node_sync {
 	/* the audit log's push (audit_round): its own reading handle; what the
 	 * status route shows under n->lock */
 	struct tims_audit *audit;
+	struct tims_audit *waudit; /* the witness thread's own */
 	uint64_t audit_centre_size, audit_centre_signed, audit_size, audit_pushes;
 	char audit_error[TIMS_ERR_MSG_BYTES];
-	uint64_t audit_shown;     /* size whose divergence the centre was shown, +1 */
+	uint64_t audit_shown;     /* size whose refusal was logged, +1 */
+	int64_t audit_shown_ms;   /* when the centre was last shown a divergence */
 	uint64_t audit_cosign_asked;
 	char audit_cosigner[TIMS_NOTE_MAX_NAME + 8]; /* "audit:" + the centre's name */
 };
@@ -259,6 +268,13 @@ static tims_rc load_witnesses(struct node_sync *s, struct tims_err *err)
 		snprintf(s->w[s->nw].ca, sizeof(s->w[0].ca), "%s", ca);
 		if ((rc = read_vkey(vk, &s->w[s->nw].key, err)))
 			break;
+		{
+			struct witness_conf *wc = &s->w[s->nw];
+			char name[sizeof(wc->key.name)];
+
+			memcpy(name, wc->key.name, sizeof(name));
+			snprintf(wc->acosigner, sizeof(wc->acosigner), "audit:%s", name);
+		}
 		s->nw++;
 	}
 	tims_buf_release(&b);
@@ -660,10 +676,11 @@ static void audit_round(struct node_sync *s, const struct tims_sync_peer *peer)
 			 "audit log, the post has signed %" PRIu64 ": the audit log was deleted, "
 			 "reset or rolled back (docs/audit.md, tims audit reset)",
 			 at > signed_size ? at : signed_size, cp.size);
-		if (s->audit_shown != cp.size + 1) {
+		/* shown once, then again at most every minute while it lasts */
+		if (!s->audit_shown_ms || now_ms() - s->audit_shown_ms >= 60000) {
 			uint64_t from = cp.size > 64 ? cp.size - 64 : 0;
 
-			s->audit_shown = cp.size + 1;
+			s->audit_shown_ms = now_ms();
 			node_log(s->n, "audit: %s", why);
 			if (!audit_batch(s, from, cp.size, &note, &b, &body, &err) &&
 			    !tims_sync_conn_http(s->conn, peer, "POST", "/api/v1/sync/audit-push",
@@ -1177,6 +1194,103 @@ static void ask_witness(struct node_sync *s, struct witness_conf *w,
 	tims_buf_release(&full);
 }
 
+struct wask {
+	struct node_sync *s;
+	struct witness_conf *w;
+	const struct tims_buf *note;
+	uint64_t have;
+	struct tims_buf *cos;
+	uint64_t wsize;
+};
+
+static tims_rc wask_tree(void *ctx, const struct tims_tlog_reader *r, struct tims_err *err)
+{
+	struct wask *x = ctx;
+	struct tims_witness_call call = { (long)x->s->witness_timeout_ms, sync_stopping, x->s };
+
+	return tims_witness_ask(&call, x->w->url, x->w->ca, r, x->note->buf, x->note->len,
+				x->have, &x->w->key, x->cos, &x->wsize, err);
+}
+
+/*
+ * The audit log's latest checkpoint to a witness too (docs/audit.md): the
+ * witness cosigns it only if it is consistent with the audit checkpoint it
+ * cosigned before, so an audit log deleted or replaced at this post is
+ * refused there. A refusal does not stop the post (its crossings are not
+ * in question); it is logged once and shown in the status
+ * (centre.witnesses[].audit_last_error).
+ */
+static void ask_witness_audit(struct node_sync *s, struct witness_conf *w)
+{
+	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_buf cos = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_buf full = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct wask x = { s, w, &note, 0, &cos, 0 };
+	struct tims_checkpoint cp;
+	struct tims_err err = { 0 };
+	tims_rc rc;
+
+	if (!s->waudit && tims_audit_open(s->n->dir, TIMS_AUDIT_READ, &s->waudit, &err))
+		goto out;
+	if (tims_audit_latest_checkpoint(s->waudit, &note, &cp, &err))
+		goto out;
+	/* A refusal stands for that checkpoint: asked again for a newer one,
+	 * and not more often than every WITNESS_BACKOFF rounds. */
+	if (now_ms() < w->audit_next_ms || w->audit_refused == cp.size + 1)
+		goto done;
+	if (!tims_post_cosigned(s->wpost, w->acosigner, &x.have, NULL, NULL) && x.have &&
+	    x.have >= cp.size) {
+		if (x.have == cp.size) { /* it holds this one */
+			pthread_mutex_lock(&s->n->lock);
+			w->audit_cosigned_size = x.have;
+			w->audit_error[0] = '\0';
+			pthread_mutex_unlock(&s->n->lock);
+			goto out;
+		}
+		/* what it cosigned is larger than this log: asked again below,
+		 * the witness refuses and says why */
+	}
+	if (x.have > cp.size)
+		x.have = 0; /* let the witness say what it holds */
+	rc = tims_audit_with_tree(s->waudit, wask_tree, &x, &err);
+	if (!rc && ((rc = tims_buf_add(&full, note.buf, note.len)) ||
+		    (rc = tims_buf_add(&full, cos.buf, cos.len)) ||
+		    (rc = tims_post_keep_cosigned(s->wpost, w->acosigner, cp.size, full.buf,
+						  full.len, &err))))
+		tims_err_set(&err, rc, "keeping its cosignature: %s", err.msg);
+	pthread_mutex_lock(&s->n->lock);
+	if (!rc) {
+		w->audit_cosigned_size = cp.size;
+		w->audit_error[0] = '\0';
+	} else {
+		snprintf(w->audit_error, sizeof(w->audit_error), "%s", tims_err_msg(&err));
+	}
+	pthread_mutex_unlock(&s->n->lock);
+	if (rc) {
+		if (err.rc == TIMS_ERR_TAMPER || err.rc == TIMS_ERR_PROOF)
+			w->audit_refused = cp.size + 1;
+		w->audit_next_ms = now_ms() + (int64_t)s->interval_ms * WITNESS_BACKOFF;
+	} else {
+		w->audit_refused = 0;
+		w->audit_next_ms = 0;
+	}
+	if (rc && w->audit_shown != cp.size + 1) {
+		w->audit_shown = cp.size + 1;
+		node_log(s->n, "witness %s: the audit log: %s", w->key.name, tims_err_msg(&err));
+	}
+	goto done;
+out:
+	if (err.msg[0]) {
+		pthread_mutex_lock(&s->n->lock);
+		snprintf(w->audit_error, sizeof(w->audit_error), "%s", err.msg);
+		pthread_mutex_unlock(&s->n->lock);
+	}
+done:
+	tims_buf_release(&note);
+	tims_buf_release(&cos);
+	tims_buf_release(&full);
+}
+
 static void *witness_main(void *arg)
 {
 	struct node_sync *s = arg;
@@ -1190,8 +1304,11 @@ static void *witness_main(void *arg)
 		pthread_mutex_unlock(&s->n->lock);
 		if (!tims_post_latest_checkpoint(s->wpost, &note, &cp, NULL)) {
 			tims_post_reader(s->wpost, &r);
-			for (size_t i = 0; i < s->nw && !atomic_load(&s->stop); i++)
+			for (size_t i = 0; i < s->nw && !atomic_load(&s->stop); i++) {
 				ask_witness(s, &s->w[i], &note, &cp, &r);
+				if (s->w[i].ok && !atomic_load(&s->stop))
+					ask_witness_audit(s, &s->w[i]);
+			}
 		}
 		tims_buf_release(&note);
 		pthread_mutex_lock(&s->n->lock);
@@ -1234,8 +1351,10 @@ static void *sync_main(void *arg)
 				uint64_t number;
 
 				set_state(s, 1, NULL);
-				audit_round(s, &peer);
 				node_events_deliver(s->n, s->conn, &peer); /* events.c */
+				/* after the events: an audit reset reaches the centre
+				 * before the new audit log does */
+				audit_round(s, &peer);
 				/* The revocation list: at the first contact, then each minute. */
 				if (!s->crl_fetched_ms || now_ms() - s->crl_fetched_ms >= 60000) {
 					s->crl_fetched_ms = now_ms();
@@ -1313,6 +1432,7 @@ void node_sync_stop(struct tims_node *n)
 		pthread_join(s->wthread, NULL);
 	tims_national_close(s->national);
 	tims_audit_free(s->audit);
+	tims_audit_free(s->waudit);
 	tims_post_free(s->post);
 	tims_post_free(s->wpost);
 	tims_sync_conn_free(s->conn);
@@ -1346,6 +1466,11 @@ static json_t *witnesses_status(struct node_sync *s, int64_t t)
 			      "last_try_ms", (json_int_t)x->last_try_ms);
 		if (e && !x->ok && x->last_error[0])
 			json_object_set_new(e, "last_error", json_string(x->last_error));
+		if (e)
+			json_object_set_new(e, "audit_cosigned_size",
+					    json_integer((json_int_t)x->audit_cosigned_size));
+		if (e && x->audit_error[0])
+			json_object_set_new(e, "audit_last_error", json_string(x->audit_error));
 		json_array_append_new(w, e);
 	}
 	return w;

@@ -23,14 +23,20 @@
 #include "tims/tls.h"
 #include "tims/util.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define KEYFILE_MAX 4096
 
+/* Schema 2: a key may be trusted for two origins — a node's log and its
+ * audit log ("<origin>/audit"), which it signs with the same key. */
+#define KEYS_TABLE(name) \
+	"CREATE TABLE " name " (" \
+	"  origin TEXT NOT NULL," \
+	"  vkey TEXT NOT NULL," \
+	"  added_at INTEGER NOT NULL," \
+	"  UNIQUE (origin, vkey));"
+
 static const char schema[] =
-	"CREATE TABLE keys ("
-	"  origin TEXT NOT NULL,"
-	"  vkey TEXT NOT NULL UNIQUE,"
-	"  added_at INTEGER NOT NULL);"
+	KEYS_TABLE("keys")
 	"CREATE INDEX keys_origin ON keys (origin);"
 	"CREATE TABLE logs ("
 	"  origin TEXT PRIMARY KEY,"
@@ -53,7 +59,19 @@ static const char schema[] =
 	"  size INTEGER NOT NULL,"
 	"  reason TEXT NOT NULL,"
 	"  request BLOB NOT NULL);"
-	"PRAGMA user_version = 1;";
+	"PRAGMA user_version = 2;";
+
+/* Schema 1 kept each key for one origin only (vkey UNIQUE). */
+static const char upgrade_1_2[] =
+	"BEGIN IMMEDIATE;"
+	KEYS_TABLE("keys2")
+	"INSERT INTO keys2 (origin, vkey, added_at) SELECT origin, vkey, added_at FROM keys"
+	"  ORDER BY rowid;"
+	"DROP TABLE keys;"
+	"ALTER TABLE keys2 RENAME TO keys;"
+	"CREATE INDEX keys_origin ON keys (origin);"
+	"PRAGMA user_version = 2;"
+	"COMMIT;";
 
 static const char *const stmt_sql[WST_COUNT] = {
 	[WST_BEGIN] = "BEGIN IMMEDIATE",
@@ -312,6 +330,14 @@ static tims_rc open_db(struct tims_witness *w, struct tims_err *err)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	if (v == 1) {
+		if (sqlite3_exec(w->db, upgrade_1_2, NULL, NULL, NULL) != SQLITE_OK) {
+			rc = db_err(w->db, "bringing witness.db to schema 2", err);
+			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		v = 2;
+	}
 	if (v != SCHEMA_VERSION)
 		return tims_err_set(err, TIMS_ERR_STATE,
 				    "%s: schema version %d, want %d", path, v,
@@ -399,6 +425,13 @@ void tims_witness_set_log(struct tims_witness *w, tims_witness_log_fn fn,
 tims_rc tims_witness_add_log(struct tims_witness *w, const char *vkey,
 			     struct tims_err *err)
 {
+	return tims_witness_add_log_origin(w, vkey, NULL, err);
+}
+
+tims_rc tims_witness_add_log_origin(struct tims_witness *w, const char *vkey,
+				    const char *origin, struct tims_err *err)
+{
+	char want[TIMS_NOTE_MAX_NAME + 8];
 	struct tims_verifier v;
 	sqlite3_stmt *st;
 	int64_t nkeys = 0;
@@ -406,6 +439,15 @@ tims_rc tims_witness_add_log(struct tims_witness *w, const char *vkey,
 
 	if ((rc = tims_verifier_parse(vkey, &v, err)))
 		return rc;
+	if (origin) {
+		snprintf(want, sizeof(want), "%s/audit", v.name);
+		if (strcmp(origin, v.name) && strcmp(origin, want))
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "origin %s: a key named %s signs only %s and %s",
+					    origin, v.name, v.name, want);
+	} else {
+		origin = v.name;
+	}
 	if (v.alg != TIMS_KEY_ED25519)
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "vkey %s: algorithm 0x%02x is not a log key "
@@ -415,18 +457,18 @@ tims_rc tims_witness_add_log(struct tims_witness *w, const char *vkey,
 	if ((rc = exec_st(w, WST_BEGIN, "begin", err)))
 		goto out;
 	st = w->st[WST_COUNT_KEYS];
-	sqlite3_bind_text(st, 1, v.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		nkeys = sqlite3_column_int64(st, 0);
 	reset_st(w, WST_COUNT_KEYS);
 	if (nkeys >= TIMS_WITNESS_MAX_KEYS) {
 		rc = tims_err_set(err, TIMS_ERR_TOOBIG,
-				  "origin %s: already %d keys", v.name,
+				  "origin %s: already %d keys", origin,
 				  TIMS_WITNESS_MAX_KEYS);
 		goto rollback;
 	}
 	st = w->st[WST_ADD_KEY];
-	sqlite3_bind_text(st, 1, v.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, vkey, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
 	if (sqlite3_step(st) != SQLITE_DONE) {
@@ -435,19 +477,19 @@ tims_rc tims_witness_add_log(struct tims_witness *w, const char *vkey,
 		reset_st(w, WST_ADD_KEY);
 		rc = ext == SQLITE_CONSTRAINT_UNIQUE
 			     ? tims_err_set(err, TIMS_ERR_EXISTS,
-					    "vkey %s+%08" PRIx32 ": already trusted",
-					    v.name, v.keyhash)
+					    "vkey %s+%08" PRIx32 ": already trusted for %s",
+					    v.name, v.keyhash, origin)
 			     : db_err(w->db, "adding the key", err);
 		goto rollback;
 	}
 	reset_st(w, WST_ADD_KEY);
-	sqlite3_bind_text(w->st[WST_ADD_LOG], 1, v.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(w->st[WST_ADD_LOG], 1, origin, -1, SQLITE_STATIC);
 	if ((rc = exec_st(w, WST_ADD_LOG, "adding the log", err)))
 		goto rollback;
 	rc = exec_st(w, WST_COMMIT, "commit", err);
 	if (!rc)
 		witness_log(w, "trusting %s+%08" PRIx32 " for origin %s", v.name,
-			    v.keyhash, v.name);
+			    v.keyhash, origin);
 	goto out;
 rollback:
 	exec_st(w, WST_ROLLBACK, "rollback", NULL);

@@ -19,6 +19,7 @@
 #include "tims/post.h"
 #include "tims/sync.h"
 #include "tims/util.h"
+#include "tims/witness.h"
 #include "../../lib/centre/internal.h"
 
 static char base[256];
@@ -132,6 +133,49 @@ static tims_rc read_vkey(const char *dir, struct tims_verifier *v)
 	return rc;
 }
 
+/* What an insider with the files does: the record of publication gone. */
+static int drop_marker(const char *dir)
+{
+	char path[600];
+	sqlite3 *db = NULL;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/post.db", dir);
+	ok = sqlite3_open(path, &db) == SQLITE_OK &&
+	     sqlite3_exec(db, "DROP TABLE audit_published", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(db);
+	return ok;
+}
+
+/* The record moved aside and back (an insider who swaps logs under it). */
+static int drop_marker_keep(const char *dir)
+{
+	char path[600];
+	sqlite3 *db = NULL;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/post.db", dir);
+	ok = sqlite3_open(path, &db) == SQLITE_OK &&
+	     sqlite3_exec(db, "CREATE TABLE kept AS SELECT * FROM audit_published;"
+			  "DROP TABLE audit_published", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(db);
+	return ok;
+}
+
+static int restore_marker(const char *dir)
+{
+	char path[600];
+	sqlite3 *db = NULL;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/post.db", dir);
+	ok = sqlite3_open(path, &db) == SQLITE_OK &&
+	     sqlite3_exec(db, "DELETE FROM audit_published; INSERT INTO audit_published"
+			  " SELECT * FROM kept", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(db);
+	return ok;
+}
+
 static void test_mirror(void)
 {
 	struct tims_audit *a = make_post("a", "example.org/post/a", 40);
@@ -210,6 +254,10 @@ static void test_mirror(void)
 		snprintf(cmd, sizeof(cmd), "cp -r %s %s && rm -f %s/audit.db* %s/audit.checkpoint",
 			 src, dst, dst, dst);
 		T_OK(system(cmd) == 0, "a copy of the post without its audit log");
+		T_OK(tims_audit_open(dst, TIMS_AUDIT_WRITE, &f, &err) == TIMS_ERR_TAMPER &&
+		     strstr(err.msg, "audit.db is missing") && strstr(err.msg, "tims audit reset"),
+		     "post.db records the published log: no fresh one is started (%s)", err.msg);
+		T_OK(drop_marker(dst), "the insider deletes post.db's record too");
 		T_OK(!tims_audit_open(dst, TIMS_AUDIT_WRITE, &f, &err) && append_events(f, 50, "f") &&
 		     checkpoint(f), "a fresh audit log of 50 events with the same key");
 		if (f) {
@@ -228,6 +276,98 @@ out:
 	tims_sync_mirror_free(m);
 	tims_sync_mirror_free(cm);
 	tims_audit_free(a);
+}
+
+/* Refusal to start: an old copy of audit.db, another log of the same size,
+ * and the read-only check a server runs first. */
+static void test_published(void)
+{
+	struct tims_audit *a = make_post("c", "example.org/post/c", 10), *b = NULL;
+	struct tims_err err;
+	char dir[400], cmd[1400];
+
+	if (!a)
+		return;
+	snprintf(dir, sizeof(dir), "%s/c", base);
+	tims_audit_free(a); /* records the latest checkpoint (10) */
+	snprintf(cmd, sizeof(cmd), "cd %s && cp audit.db old.db && cp audit.checkpoint old.cp", dir);
+	T_OK(system(cmd) == 0, "an old copy of audit.db at 10 events");
+	T_OK(!tims_audit_open(dir, TIMS_AUDIT_WRITE, &a, &err) && append_events(a, 5, "c2") &&
+	     checkpoint(a), "5 more events, signed");
+	tims_audit_free(a);
+	a = NULL;
+	T_OK(!tims_audit_check_published(dir, NULL, NULL, &err), "the log is the one published");
+	snprintf(cmd, sizeof(cmd), "cd %s && cp old.db audit.db && rm -f audit.db-wal audit.db-shm"
+		 " && cp old.cp audit.checkpoint", dir);
+	T_OK(system(cmd) == 0, "the old copy restored, with its checkpoint file");
+	T_OK(tims_audit_open(dir, TIMS_AUDIT_WRITE, &a, &err) == TIMS_ERR_TAMPER &&
+	     strstr(err.msg, "holds 10 events") && strstr(err.msg, "15 published"),
+	     "refused: fewer events than published (%s)", err.msg);
+	T_OK(tims_audit_check_published(dir, NULL, NULL, &err) == TIMS_ERR_TAMPER,
+	     "the read-only check says so too (%s)", err.msg);
+	/* Another log as long: the same key, other events. */
+	snprintf(cmd, sizeof(cmd), "cd %s && rm -f audit.db* audit.checkpoint", dir);
+	T_OK(system(cmd) == 0 && drop_marker_keep(dir), "audit.db deleted, the record kept aside");
+	T_OK(!tims_audit_open(dir, TIMS_AUDIT_WRITE, &b, &err) && append_events(b, 20, "other") &&
+	     checkpoint(b), "another log of 20 events");
+	tims_audit_free(b);
+	T_OK(restore_marker(dir), "the record put back");
+	T_OK(tims_audit_open(dir, TIMS_AUDIT_WRITE, &a, &err) == TIMS_ERR_TAMPER &&
+	     strstr(err.msg, "not consistent"), "refused: not consistent with the record (%s)",
+	     err.msg);
+	tims_audit_free(a);
+}
+
+/* A witness trusts a post's key for its audit log too; a schema-1
+ * witness.db (one origin a key) is brought to schema 2 when opened. */
+static void test_witness_keys(void)
+{
+	struct tims_witness *w = NULL;
+	struct tims_buf vk = TIMS_BUF_INIT(4096);
+	struct tims_err err;
+	char dir[400], path[600], cmd[1400];
+	sqlite3 *db = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/w", base);
+	snprintf(path, sizeof(path), "%s/a/post.vkey", base);
+	if (tims_read_file(path, 4096, &vk, &err)) {
+		T_OK(0, "post key: %s", err.msg);
+		return;
+	}
+	while (vk.len && vk.buf[vk.len - 1] == '\n')
+		vk.buf[--vk.len] = '\0';
+	T_OK(!tims_witness_init(dir, "witness.test/w", NULL, &err), "a witness (%s)", err.msg);
+	/* as schema 1 made it: vkey UNIQUE, one origin a key */
+	snprintf(path, sizeof(path), "%s/witness.db", dir);
+	T_OK(sqlite3_open(path, &db) == SQLITE_OK &&
+	     sqlite3_exec(db, "DROP TABLE keys; CREATE TABLE keys (origin TEXT NOT NULL,"
+			  " vkey TEXT NOT NULL UNIQUE, added_at INTEGER NOT NULL);"
+			  "CREATE INDEX keys_origin ON keys (origin); PRAGMA user_version = 1;",
+			  NULL, NULL, NULL) == SQLITE_OK, "made a schema-1 witness.db");
+	if (db) {
+		char *ins = sqlite3_mprintf("INSERT INTO keys VALUES ('example.org/post/a', %Q, 1);"
+					    "INSERT INTO logs (origin) VALUES ('example.org/post/a')",
+					    vk.buf);
+
+		T_OK(sqlite3_exec(db, ins, NULL, NULL, NULL) == SQLITE_OK, "... trusting the key");
+		sqlite3_free(ins);
+		sqlite3_close(db);
+	}
+	T_OK(!tims_witness_open(dir, &w, &err), "schema 1 opens, brought to 2 (%s)", err.msg);
+	if (!w)
+		goto out;
+	T_OK(tims_witness_add_log(w, vk.buf, &err) == TIMS_ERR_EXISTS,
+	     "the key is still trusted for its origin");
+	T_OK(!tims_witness_add_log_origin(w, vk.buf, "example.org/post/a/audit", &err),
+	     "and now for its audit log too (%s)", err.msg);
+	T_OK(tims_witness_add_log_origin(w, vk.buf, "example.org/post/b", &err) ==
+	     TIMS_ERR_INVALID, "but not for another origin (%s)", err.msg);
+	tims_witness_free(w);
+	snprintf(cmd, sizeof(cmd), "test \"$(sqlite3 %s 'PRAGMA user_version; SELECT count(*)"
+		 " FROM keys')\" = \"$(printf '2\\n2')\"", path);
+	T_OK(system(cmd) == 0, "witness.db: schema 2, the key under two origins");
+out:
+	tims_buf_release(&vk);
 }
 
 struct seen {
@@ -310,6 +450,7 @@ static void test_centre(void)
 		a = NULL;
 		snprintf(cmd, sizeof(cmd), "rm -f %s/audit.db* %s/audit.checkpoint", dir, dir);
 		T_OK(system(cmd) == 0, "post b's audit files deleted");
+		T_OK(drop_marker(dir), "and post.db's record of them");
 		T_OK(!tims_audit_open(dir, TIMS_AUDIT_WRITE, &f, &err) && append_events(f, 5, "x") &&
 		     checkpoint(f), "a fresh audit log of 5 events");
 		if (f) {
@@ -323,13 +464,28 @@ static void test_centre(void)
 			rc = centre_audit_ingest(c, "example.org/post/b", &b, &in, &err);
 			T_OK(rc == TIMS_ERR_TAMPER && strstr(err.msg, "fork"),
 			     "the centre refuses it as a fork (%s)", err.msg);
+			memset(&s, 0, sizeof(s));
+			T_OK(!centre_audit_scan(c, "post-b", 0, 100, seen_one, &s, &err) && s.n == 30,
+			     "the mirror still holds the 30 events");
+			/* A two-person reset reached the centre (event number 7). */
+			T_OK(!centre_audit_archive(c, "example.org/post/b", 7, "test", &err),
+			     "reset: the old mirror archived (%s)", err.msg);
+			snprintf(cmd, sizeof(cmd), "test \"$(sqlite3 -readonly %s/mirror/"
+				 "example.org%%2Fpost%%2Fb.audit.reset-7.db 'SELECT count(*) FROM entries')\""
+				 " = 30", cdir);
+			T_OK(system(cmd) == 0, "reset: the archive keeps the 30 events, readable");
+			rc = centre_audit_ingest(c, "example.org/post/b", &b, &in, &err);
+			T_OK(rc == TIMS_OK && in.r.added == 45 && in.r.complete,
+			     "reset: the new log is accepted (%s)", rc ? err.msg : "");
+			T_OK(!centre_audit_archive(c, "example.org/post/b", 7, "test", &err),
+			     "reset: the same event again");
+			memset(&s, 0, sizeof(s));
+			T_OK(!centre_audit_scan(c, "post-b", 0, 100, seen_one, &s, &err) && s.n == 45,
+			     "... archives nothing more: the new log stays (%" PRIu64 ")", s.n);
 			tims_audit_free(f);
 		}
-		memset(&s, 0, sizeof(s));
-		T_OK(!centre_audit_scan(c, "post-b", 0, 100, seen_one, &s, &err) && s.n == 30,
-		     "the mirror still holds the 30 events");
 		snprintf(cmd, sizeof(cmd), "test \"$(sqlite3 %s/centre.db \"SELECT group_concat(kind)"
-			 " FROM (SELECT DISTINCT kind FROM alerts WHERE kind LIKE 'audit-%%'"
+			 " FROM (SELECT DISTINCT kind FROM alerts WHERE kind IN ('audit-fork', 'audit-rollback')"
 			 " ORDER BY kind)\")\" = audit-fork,audit-rollback", cdir);
 		T_OK(system(cmd) == 0, "alerts audit-rollback and audit-fork are open");
 		T_OK(tims_centre_severe("audit-fork") && tims_centre_severe("audit-rollback"),
@@ -349,6 +505,8 @@ int main(void)
 	if (!mkdtemp(base))
 		return 2;
 	test_mirror();
+	test_published();
+	test_witness_keys();
 	test_centre();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	if (system(cmd) != 0)
