@@ -100,11 +100,10 @@ t_eq "static: the page names no other origin" 0 "$(grep -Ec '(src|href)="(https?
 # and figures it measured as "note<TAB>text" (printed as TAP comments).
 export TIMS URL POST_DIR="$P" SHOTS CHROMIUM SERVER_PID=$SERVER
 # The script reads histories with `tims history` as a supervisor logged in.
-TIMS_SESSION=$(cli_as "$P" supervisor sh -c 'echo "$TIMS_SESSION"')
-export TIMS_SESSION
+READER_SESSION=$(cli_as "$P" supervisor sh -c 'echo "$TIMS_SESSION"')
+export READER_SESSION
 export S_A S_B S_C S_D S_E
 node "$BROWSER_DIR/console.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
-unset TIMS_SESSION
 rc=$?
 while IFS=$'\t' read -r st name detail; do
 	case $st in
