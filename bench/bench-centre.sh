@@ -44,9 +44,14 @@ for i in range(n):
                    "nationality": "BGR", "birth_date": "1980-01-01", "sex": "M"}}))
 PY
 rebuild_line() {
+	CLI_HOME=$R
+	. scripts/cli-session.sh   # who types: logged in (docs/roles.md)
 	"$TIMS" post init "$R/post" --origin bench.example/rebuild --kind land >/dev/null &&
-	"$TIMS" cross import --post "$R/post" --batch 500 "$R/records.jsonl" >/dev/null 2>&1 &&
+	cli_bootstrap "$R/post" &&
+	cli_as "$R/post" supervisor "$TIMS" cross import --post "$R/post" --batch 500 \
+		"$R/records.jsonl" >/dev/null 2>&1 &&
 	"$TIMS" centre init "$R/centre" --name bench-centre >/dev/null &&
+	cli_bootstrap "$R/centre" &&
 	"$TIMS" centre enrol-post "$R/centre" p1 --vkey "$R/post/post.vkey" \
 		--url https://127.0.0.1:1 --out "$R/enrol" >/dev/null &&
 	"$TIMS" post enrol "$R/post" --from "$R/enrol" >/dev/null || return 1

@@ -37,6 +37,10 @@ bench_post_node() {
 	local secret
 	P=$1/post
 	"$TIMS" post init "$P" --origin "$2" --kind land >/dev/null || fail "post init"
+	# the first admin, logged in, makes the bench's officer (docs/roles.md)
+	CLI_HOME=$1
+	. scripts/cli-session.sh
+	cli_bootstrap "$P" || fail "officer bootstrap"
 	secret=$(echo "bench password 1" | "$TIMS" officer add --post "$P" bench --name Bench --role officer |
 		sed -n 's/^officer bench: TOTP secret //p')
 	[ -n "$secret" ] || fail "officer add printed no TOTP secret"

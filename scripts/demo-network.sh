@@ -55,12 +55,15 @@ bar() {
 }
 
 rm -rf "$D" && mkdir -p "$D" || exit 2
+# Who types at the command line: logged in, audited (docs/roles.md).
+. scripts/cli-session.sh
 C=$D/centre W=$D/witness
 CPORT=$(free_port)
 CURL_=https://127.0.0.1:$CPORT
 
 say "5. the national network: a centre, a witness and three posts on 127.0.0.1"
 "$TIMS" centre init "$C" --name tims-centre >/dev/null || die "centre init failed"
+cli_bootstrap "$C" || die "the centre's first admin could not be made"
 "$TIMS" witness init "$W" --name witness.example/w1 >/dev/null || die "witness init failed"
 start_centre() {
 	"$TIMS" centre serve "$C" --port "$CPORT" >"$D/centre.out" 2>>"$D/centre.log" &
@@ -104,6 +107,7 @@ for i in 0 1 2; do
 	n=${POSTS[$i]}
 	DIR[$n]=$D/$n
 	"$TIMS" post init "${DIR[$n]}" --origin "bg.example/$n" --kind "${KINDS[$i]}" >/dev/null &&
+	cli_bootstrap "${DIR[$n]}" &&
 	"$TIMS" centre enrol-post "$C" "$n" --vkey "${DIR[$n]}/post.vkey" --url "$CURL_" \
 		--out "$D/enrol-$n" >/dev/null &&
 	"$TIMS" post enrol "${DIR[$n]}" --from "$D/enrol-$n" >/dev/null &&
@@ -116,7 +120,7 @@ done
 # Watchlists at the centre, from the name pools, in their own scripts.
 $PY watchlists "$D/wl" "${WL[@]}" || die "watchlists not generated"
 for l in persons:persons.csv documents:documents.jsonl vehicles:vehicles.csv; do
-	"$TIMS" watchlist import --store "$C/watchlists" --list "${l%%:*}" --kind "${l%%:*}" \
+	cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list "${l%%:*}" --kind "${l%%:*}" \
 		"$D/wl/${l##*:}" | sed 's/^/  /'
 	[ "${PIPESTATUS[0]}" = 0 ] || die "import of ${l%%:*} failed"
 done
@@ -126,7 +130,8 @@ sed -n '2,6p' "$D/wl/persons.csv" | cut -d, -f1-3 | sed 's/^/    /'
 # Last season, re-typed from a paper register at the land crossing: the
 # overstayer who came in 100 days ago.
 $PY history "$D/history.jsonl" --planted "$D/wl/planted.json"
-"$TIMS" cross import --post "${DIR[${POSTS[0]}]}" "$D/history.jsonl" >/dev/null 2>&1 ||
+cli_as "${DIR[${POSTS[0]}]}" supervisor "$TIMS" cross import --post "${DIR[${POSTS[0]}]}" \
+	"$D/history.jsonl" >/dev/null 2>&1 ||
 	die "history import failed"
 HISTORY=$(grep -c . "$D/history.jsonl")
 
@@ -195,7 +200,7 @@ wait_synced() {
 wait_synced || echo "demo: the centre has not caught up yet"
 echo "at the centre: $(centre_size) records mirrored, every batch's signature and proof checked"
 echo "the overstayer, from the centre's national query (audited, with a purpose):"
-"$TIMS" centre query "$C" overstays --actor kostova --purpose "daily overstay report" --limit 3 |
+cli_as "$C" supervisor "$TIMS" centre query "$C" overstays --purpose "daily overstay report" --limit 3 |
 	python3 -c 'import json,sys,time
 d=json.load(sys.stdin)
 for o in d["overstays"][:3]:

@@ -30,6 +30,8 @@ for f in tests/data/mrz/demo-valid.txt tests/data/mrz/demo-invalid.txt \
 	need "$f"
 done
 rm -rf "$D" && mkdir -p "$D" || exit 2
+# Who types at the command line: logged in, audited (docs/roles.md).
+. scripts/cli-session.sh
 
 say "TIMS $("$TIMS" version | cut -d' ' -f2-) — 1. reading travel documents (ICAO 9303 MRZ)"
 "$TIMS" mrz tests/data/mrz/demo-valid.txt | grep -E '^Document' 
@@ -64,6 +66,7 @@ say "3. a border post: crossings, signed and logged"
 "$TIMS" post init "$D/post-kapitan-andreevo" --origin border.example/kapitan-andreevo \
 	--kind land >/dev/null || exit 1
 P=$D/post-kapitan-andreevo
+cli_bootstrap "$P" || exit 1
 day() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
 # A day of traffic: every valid specimen enters; some leave again; the
 # Utopian visitor entered 100 days ago and is still here (an overstayer).
@@ -91,7 +94,7 @@ for i, line in enumerate(sys.stdin):
 ' >"$D/day.jsonl"
 printf '{"id":"paper-0001","direction":"entry","officer":"petrova","booth":"B2","person":{"doc_code":"P","issuer":"UTO","number":"X1234567","surname":"OVERSTAY","given_names":"OTTO","nationality":"UTO","birth_date":"1980-05-05","sex":"M"},"crossed_at":"%s"}\n' \
 	"$(day '100 days ago 08:00')" >>"$D/day.jsonl"
-"$TIMS" cross import --post "$P" "$D/day.jsonl" >"$D/acks.txt" 2>"$D/import.log"
+cli_as "$P" supervisor "$TIMS" cross import --post "$P" "$D/day.jsonl" >"$D/acks.txt" 2>"$D/import.log"
 acks=$(grep -c '^ack ' "$D/acks.txt")
 lines=$(grep -c . "$D/day.jsonl")
 echo "crossings registered: $acks of $lines lines, each acknowledged once durable:"
@@ -99,8 +102,8 @@ head -3 "$D/acks.txt" | sed 's/^/  /'
 echo "  ..."
 echo
 echo "A traveller's history and the stay rule (90 days in any 180):"
-"$TIMS" history --post "$P" X1234567 | sed 's/^/  /'
-overstay=$("$TIMS" history --post "$P" X1234567 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["stay"]["overstay"])')
+cli_as "$P" officer "$TIMS" history --post "$P" X1234567 | sed 's/^/  /'
+overstay=$(cli_as "$P" officer "$TIMS" history --post "$P" X1234567 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["stay"]["overstay"])')
 
 say "4. the insider: a crossing deleted behind the program's back"
 verify_ok=0
