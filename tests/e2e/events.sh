@@ -154,7 +154,9 @@ t_eq "offline: and in the order they happened (post-a's numbers rise with the ce
 import json, sys
 e = sorted(json.load(sys.stdin)["events"], key=lambda x: x["id"])
 s = [x["seq"] for x in e]
-print("ok" if s == sorted(s) and len(s) == 4 else s)')"
+print("ok" if s == sorted(s) and len(s) == 5 else s)')"
+t_match "bootstrap: the post's first admin (tims officer bootstrap) was reported to the centre" \
+	'"kind":"bootstrap".*"officer":"cli-admin"' "$(events '?post=post-a&kind=bootstrap')"
 
 # 3. The impostor alert: another post's certificate on the centre's address.
 cat >"$T_TMP/impostor.py" <<'EOF'
