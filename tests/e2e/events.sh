@@ -157,6 +157,8 @@ s = [x["seq"] for x in e]
 # the four of the checks; the post also reports its bootstrap and its local list
 print("ok" if s == sorted(s) and len([x for x in e if x["kind"] in ("hit", "discreet-hit")]) == 4
       else [(x["seq"], x["kind"]) for x in e])')"
+t_match "bootstrap: the post's first admin (tims officer bootstrap) was reported to the centre" \
+	'"kind":"bootstrap".*"officer":"cli-admin"' "$(events '?post=post-a&kind=bootstrap')"
 
 # 3. The impostor alert: another post's certificate on the centre's address.
 cat >"$T_TMP/impostor.py" <<'EOF'
