@@ -46,14 +46,18 @@ FILES = {
     "history": [("DIR/post.db", "the post's log"), ("DIR/stay-regimes.conf", "the stay rules by nationality")],
     "watchlist": [("DIR/watchlists.db", "the lists and their versioned entries (SQLite)")],
     "screen": [("DIR/watchlists.db", "the store screened against")],
+    "login": [("$TIMS_SESSION_DIR/NODE-HASH", "the session token (mode 0600, directory 0700)"),
+              ("DIR/node.db", "the node's accounts and sessions")],
+    "logout": [("$TIMS_SESSION_DIR/NODE-HASH", "the session token, removed")],
 }
 DOCS = {
     "mrz": ["docs/mrz.md"], "post": ["docs/api.md", "docs/console.md", "docs/sync.md"],
-    "officer": ["docs/api.md", "docs/bundles.md"], "cross": ["docs/formats.md"],
+    "officer": ["docs/roles.md", "docs/api.md", "docs/bundles.md"], "cross": ["docs/formats.md"],
     "history": ["docs/formats.md"], "audit": ["docs/audit.md"], "log": ["docs/formats.md", "docs/tlog.md"],
     "screen": ["docs/screening.md"], "watchlist": ["docs/watchlists.md"],
     "centre": ["docs/centre.md", "docs/cstore.md", "docs/dashboard.md", "docs/bundles.md"],
     "witness": ["docs/witness.md"], "tlog": ["docs/tlog.md"],
+    "login": ["docs/roles.md", "docs/security.md"], "logout": ["docs/roles.md"],
 }
 
 

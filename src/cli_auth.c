@@ -230,6 +230,13 @@ static int append_event(const char *dir, int kind, const char *actor, unsigned r
 	if ((rc = open_audit(dir, kind, &a, err)))
 		return -1;
 	rc = tims_audit_append(a, &ev, &idx, err);
+	/* A checkpoint covers the event before the command goes on: it is
+	 * published (and mirrored) like the node's own. */
+	if (!rc) {
+		int issued;
+
+		rc = tims_audit_checkpoint(a, &issued, err);
+	}
 	tims_audit_free(a);
 	return rc ? -1 : 0;
 }

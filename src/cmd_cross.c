@@ -604,7 +604,7 @@ static int cross_import(int argc, char **argv)
 		rc = cli_error(CLI_USAGE, CMD, "%s: %s", argv[optind], strerror(errno));
 		goto out;
 	}
-	if ((rc = cli_gate(CMD, dir, TIMS_ROLE_SUPERVISOR, "cli.cross.import", "",
+	if ((rc = cli_gate("cross import", dir, TIMS_ROLE_SUPERVISOR, "cli.cross.import", "",
 			   json_pack("{s:s}", "file", argv[optind]), &actor)) ||
 	    (rc = open_post(dir, &p)))
 		goto out;

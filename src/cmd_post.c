@@ -419,8 +419,12 @@ static int post_restore(int argc, char **argv)
 	if (argc != 3 || strcmp(argv[2], "--from-centre") != 0)
 		return cli_error(CLI_USAGE, "post", "restore: want DIR --from-centre");
 	dir = argv[1];
-	if ((st = post_gate("restore", dir, NULL)))
-		return st;
+	{
+		int g = post_gate("restore", dir, NULL);
+
+		if (g)
+			return g;
+	}
 	snprintf(db, sizeof(db), "%s/post.db", dir);
 	if (access(db, F_OK) == 0)
 		return cli_error(CLI_USAGE, "post", "restore: %s exists; restore only "

@@ -50,8 +50,14 @@ const CAR_DOCS = ['C01X00K11', 'C01X00K22', 'C01X00K33', 'C01X00K44'];
 // What the discreet-check entry says: none of it may reach the screen.
 const DISCREET_SECRETS = ['discreet', 'Quiet check', 'keep calm', 'unit QX', 'NCB Tunis', 'Q-31', 'AL KHALIFI', 'محمد'];
 
+// `tims` as the people logged in at the post (tests/e2e/console.sh):
+// histories as a supervisor (READER_SESSION), account changes as the admin
+// whose session file console.sh's cli_bootstrap left in TIMS_SESSION_DIR.
 function tims(...args) {
-  return execFileSync(TIMS, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const e = { ...process.env };
+  if (args[0] === 'history') e.TIMS_SESSION = env('READER_SESSION');
+  else delete e.TIMS_SESSION;
+  return execFileSync(TIMS, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: e });
 }
 
 const waitText = (page, sel, re, timeout = WAIT) => wait(page, sel, re, timeout);

@@ -99,6 +99,9 @@ t_eq "static: the page names no other origin" 0 "$(grep -Ec '(src|href)="(https?
 # The browser run: its results come back as "ok|fail<TAB>name<TAB>detail",
 # and figures it measured as "note<TAB>text" (printed as TAP comments).
 export TIMS URL POST_DIR="$P" SHOTS CHROMIUM SERVER_PID=$SERVER
+# The script reads histories with `tims history` as a supervisor logged in.
+READER_SESSION=$(cli_as "$P" supervisor sh -c 'echo "$TIMS_SESSION"')
+export READER_SESSION
 export S_A S_B S_C S_D S_E
 node "$BROWSER_DIR/console.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?

@@ -16,6 +16,7 @@ CPORT=$(free_port)
 CURL_=https://127.0.0.1:$CPORT
 t_ok "centre init with its host names" "$TIMS" centre init "$C" --name tims-centre \
 	--host 127.0.0.1 --host centre.border.example
+cli_bootstrap "$C"
 cert_text() { openssl x509 -noout -text -in "$1" 2>/dev/null; }
 t_match "certificate: the centre's server certificate has the role centre-server" \
 	'Subject: .*OU ?= ?centre-server' "$(cert_text "$C/tls.crt")"

@@ -15,6 +15,8 @@ loose() { find "$1" \( -type f -o -type d \) -perm /077 -printf '%m %p\n' | sort
 CPORT=$(free_port)
 t_ok "centre init under umask 022" "$TIMS" centre init "$C" --name tims-centre
 t_ok "post init under umask 022" "$TIMS" post init "$P" --origin bg.example/modes --kind land
+cli_bootstrap "$C"
+cli_bootstrap "$P"
 S=$(echo "officer password 1" | "$TIMS" officer add --post "$P" off1 --name "Officer 1" --role officer |
 	sed -n 's/^officer off1: TOTP secret //p')
 "$TIMS" centre enrol-post "$C" modes --vkey "$P/post.vkey" --url "https://127.0.0.1:$CPORT" \
