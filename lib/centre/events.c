@@ -78,13 +78,17 @@ static void alert_detail(const struct tims_event *ev, char *out, size_t cap)
 		[TIMS_EVENT_LIMIT_EXCEEDED] = "an officer past a limit",
 		[TIMS_EVENT_IMPOSTOR] = "an impostor on the centre's address",
 		[TIMS_EVENT_SECOND_LINE] = "referred to second line",
+		[TIMS_EVENT_AUDIT_RESET] = "the audit log reset by two people",
 	};
+	/* the reset's detail names the two people and the old checkpoint */
+	int say = ev->kind == TIMS_EVENT_IMPOSTOR || ev->kind == TIMS_EVENT_AUDIT_RESET;
 
-	snprintf(out, cap, "%s%s%s%s%s%s%.300s", words[ev->kind],
+	snprintf(out, cap, "%s%s%s%s%s%s%.300s",
+		 ev->kind < TIMS_ARRAY_SIZE(words) && words[ev->kind] ? words[ev->kind]
+								       : tims_event_kind_name(ev->kind),
 		 ev->booth[0] ? " at booth " : "", ev->booth,
 		 ev->officer[0] ? ", officer " : "", ev->officer,
-		 ev->kind == TIMS_EVENT_IMPOSTOR ? ": " : "",
-		 ev->kind == TIMS_EVENT_IMPOSTOR ? ev->detail : "");
+		 say ? ": " : "", say ? ev->detail : "");
 }
 
 /* ---- storing ---- */
