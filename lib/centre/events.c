@@ -84,15 +84,19 @@ static void alert_detail(const struct tims_event *ev, char *out, size_t cap)
 		[TIMS_EVENT_WATCHLIST_MISMATCH] = "a copy of a centre watchlist did not match its "
 						  "signed digest (screening refused, repaired)",
 		[TIMS_EVENT_WATCHLIST_LOCAL] = "a post-local watchlist changed",
+		[TIMS_EVENT_AUDIT_RESET] = "the audit log reset by two people",
 	};
-	/* the list and why (no entry of it: the post's detail names none) */
-	int mismatch = ev->kind == TIMS_EVENT_WATCHLIST_MISMATCH;
+	/* what the post's detail says: the impostor, the list and why (no entry
+	 * of it), the reset's two people and old checkpoint */
+	int say = ev->kind == TIMS_EVENT_IMPOSTOR || ev->kind == TIMS_EVENT_AUDIT_RESET ||
+		  ev->kind == TIMS_EVENT_WATCHLIST_MISMATCH;
 
-	snprintf(out, cap, "%s%s%s%s%s%s%.300s", words[ev->kind],
+	snprintf(out, cap, "%s%s%s%s%s%s%.300s",
+		 ev->kind < TIMS_ARRAY_SIZE(words) && words[ev->kind] ? words[ev->kind]
+								       : tims_event_kind_name(ev->kind),
 		 ev->booth[0] ? " at booth " : "", ev->booth,
 		 ev->officer[0] ? ", officer " : "", ev->officer,
-		 ev->kind == TIMS_EVENT_IMPOSTOR || mismatch ? ": " : "",
-		 ev->kind == TIMS_EVENT_IMPOSTOR || mismatch ? ev->detail : "");
+		 say ? ": " : "", say ? ev->detail : "");
 }
 
 /* ---- storing ---- */

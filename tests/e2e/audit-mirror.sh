@@ -143,12 +143,12 @@ sqlite3 "$P/post.db" 'DROP TABLE audit_published'
 start_node
 failed_logins 1
 t_ok "forced fresh audit log: a severe alert at the centre within a round" \
-	wait_for 50 test -n "$(open_alerts 'audit-%')"
+	wait_for 100 test -n "$(open_alerts 'audit-%')"
 t_match "... audit-rollback or audit-fork" '^audit-(rollback|fork)' "$(open_alerts 'audit-%' | head -1)"
 t_ok "... severe: shown on the dashboard's alerts panel" \
 	test -n "$(sqlite3 "$C/centre.db" "SELECT id FROM alerts WHERE kind IN ('audit-rollback','audit-fork')")"
 has_audit_error() { status | jq -e '.centre.audit.last_error | test("deleted, reset or rolled back|refused")' >/dev/null; }
-t_ok "the post's status shows the centre refused its audit log" wait_for 50 has_audit_error
+t_ok "the post's status shows the centre refused its audit log" wait_for 100 has_audit_error
 witness_refused() {
 	status | jq -e '.centre.witnesses[0].audit_last_error | length > 0' >/dev/null
 }
