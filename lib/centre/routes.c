@@ -72,9 +72,15 @@ static tims_rc h_state(void *app, struct tims_http_req *req, struct tims_http_re
 		req->who.id, "size", (json_int_t)size, "signed_size", (json_int_t)signed_size));
 }
 
-static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+/*
+ * A batch of a post's crossing log (TIMS_SYNC_CROSSINGS) or of its audit log
+ * (TIMS_SYNC_AUDIT: refused with 409 when it forks from the mirror or is
+ * smaller than it; an alert is open then, ingest.c), the same checks and
+ * answers for both.
+ */
+static tims_rc push(struct centre_serve *s, struct tims_http_req *req,
+		    struct tims_http_resp *resp, enum tims_sync_leaf leaf)
 {
-	struct centre_serve *s = app;
 	struct tims_sync_batch b;
 	struct tims_centre_ingest *in;
 	struct tims_err err;
@@ -83,7 +89,7 @@ static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_res
 
 	if (tims_centre_isolated(s->c))
 		return isolated(resp);
-	tims_sync_batch_init(&b);
+	tims_sync_batch_init_leaf(&b, leaf);
 	if ((rc = tims_sync_batch_decode(req->body, req->body_len, &b, &err))) {
 		tims_centre_event(s->c, "malformed", req->who.id, err.msg);
 		return tims_http_reply_error(resp, rc == TIMS_ERR_TOOBIG ? 413 : 400,
@@ -93,7 +99,8 @@ static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_res
 		tims_sync_batch_release(&b);
 		return TIMS_ERR_NOMEM;
 	}
-	rc = tims_centre_ingest(s->c, req->who.id, &b, in, &err);
+	rc = leaf == TIMS_SYNC_AUDIT ? centre_audit_ingest(s->c, req->who.id, &b, in, &err)
+				     : tims_centre_ingest(s->c, req->who.id, &b, in, &err);
 	tims_sync_batch_release(&b);
 	switch (rc) {
 	case TIMS_OK:
@@ -129,7 +136,8 @@ static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_res
 		if (s->log) {
 			char line[TIMS_ERR_MSG_BYTES + 512];
 
-			snprintf(line, sizeof(line), "ingest %s: %s", req->who.id, err.msg);
+			snprintf(line, sizeof(line), "%s %s: %s",
+				 leaf == TIMS_SYNC_AUDIT ? "audit ingest" : "ingest", req->who.id, err.msg);
 			s->log(s->log_ctx, line);
 		}
 		break; /* a 500 */
@@ -139,6 +147,11 @@ static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_res
 }
 
 /* The post's audit log: what the centre holds of it. */
+static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	return push(app, req, resp, TIMS_SYNC_CROSSINGS);
+}
+
 static tims_rc h_audit_state(void *app, struct tims_http_req *req,
 			     struct tims_http_resp *resp)
 {
@@ -165,70 +178,10 @@ static tims_rc h_audit_state(void *app, struct tims_http_req *req,
 		req->who.id, "size", (json_int_t)size, "signed_size", (json_int_t)signed_size));
 }
 
-/* A batch of the post's audit log: refused with 409 when it forks from the
- * mirror or is smaller than it (an alert is open then, ingest.c). */
 static tims_rc h_audit_push(void *app, struct tims_http_req *req,
 			    struct tims_http_resp *resp)
 {
-	struct centre_serve *s = app;
-	struct tims_sync_batch b;
-	struct tims_centre_ingest *in;
-	struct tims_err err;
-	tims_rc rc;
-	json_t *o;
-
-	if (tims_centre_isolated(s->c))
-		return isolated(resp);
-	tims_sync_batch_init_leaf(&b, TIMS_SYNC_AUDIT);
-	if ((rc = tims_sync_batch_decode(req->body, req->body_len, &b, &err))) {
-		tims_centre_event(s->c, "malformed", req->who.id, err.msg);
-		return tims_http_reply_error(resp, rc == TIMS_ERR_TOOBIG ? 413 : 400,
-					     "bad_batch", "%s", err.msg);
-	}
-	if (!(in = malloc(sizeof(*in)))) {
-		tims_sync_batch_release(&b);
-		return TIMS_ERR_NOMEM;
-	}
-	rc = centre_audit_ingest(s->c, req->who.id, &b, in, &err);
-	tims_sync_batch_release(&b);
-	switch (rc) {
-	case TIMS_OK:
-		o = json_pack("{s:I, s:I, s:I, s:b}", "size", (json_int_t)in->r.size,
-			      "added", (json_int_t)in->r.added, "repeated",
-			      (json_int_t)in->r.repeated, "complete", in->r.complete);
-		if (o && in->cosignature[0])
-			json_object_set_new(o, "cosignature", json_string(in->cosignature));
-		rc = tims_http_reply_json(resp, 200, o);
-		break;
-	case TIMS_ERR_STATE:
-		rc = tims_http_reply_json(resp, 409, json_pack("{s:s, s:s, s:I}", "error", "gap",
-			"message", err.msg, "size", (json_int_t)in->r.want_from));
-		break;
-	case TIMS_ERR_TAMPER:
-		rc = tims_http_reply_error(resp, 409, "fork", "%s", err.msg);
-		break;
-	case TIMS_ERR_SIGNATURE:
-	case TIMS_ERR_PROOF:
-		rc = tims_http_reply_error(resp, 422, "not_verified", "%s", err.msg);
-		break;
-	case TIMS_ERR_INVALID:
-	case TIMS_ERR_TOOBIG:
-		rc = tims_http_reply_error(resp, 400, "bad_batch", "%s", err.msg);
-		break;
-	case TIMS_ERR_DENIED:
-		rc = tims_http_reply_error(resp, 403, "revoked", "%s", err.msg);
-		break;
-	default:
-		if (s->log) {
-			char line[TIMS_ERR_MSG_BYTES + 512];
-
-			snprintf(line, sizeof(line), "audit ingest %s: %s", req->who.id, err.msg);
-			s->log(s->log_ctx, line);
-		}
-		break; /* a 500 */
-	}
-	free(in);
-	return rc;
+	return push(app, req, resp, TIMS_SYNC_AUDIT);
 }
 
 static tims_rc h_export(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
