@@ -312,27 +312,6 @@ static tims_rc read_hashes(void *ctx, const uint64_t *idx, size_t n, tims_hash *
 	return rc;
 }
 
-/* The mirror's file name of an origin, as ingest.c names it (its
- * centre_file_name): letters, digits, '.', '-', '_' as they are, any other
- * byte as %XX. tests/e2e/audit-view.sh searches a post's mirrored log. */
-static void file_name(const char *origin, char *out, size_t outsz)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (const unsigned char *p = (const unsigned char *)origin; *p && o + 4 < outsz; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_') {
-			out[o++] = (char)*p;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		}
-	}
-	out[o] = '\0';
-}
-
 /* The logs there are to search: the centre's own ("") and each enrolled
  * post's audit log as mirrored at the centre (C2), revoked posts too. */
 struct av_logs {
@@ -381,7 +360,7 @@ static tims_rc post_log(void *ctx, const struct tims_centre_post *p)
 		return tims_err_set(x->err, TIMS_ERR_TOOBIG, "too many posts");
 	snprintf(l->post, sizeof(l->post), "%s", p->name);
 	l->table = "entries";
-	file_name(p->origin, safe, sizeof(safe));
+	centre_file_name(p->origin, safe, sizeof(safe));
 	snprintf(rel, sizeof(rel), "mirror/%s.audit.db", safe);
 	if ((rc = centre_path(x->c, rel, l->path, x->err)) ||
 	    (rc = centre_post_key(x->c, p->origin, &key, &revoked, x->err)))

@@ -27,8 +27,7 @@
 #include "tims/util.h"
 #include "internal.h"
 
-/* Letters, digits, '.', '-', '_' as they are; any other byte as %XX. */
-static void centre_file_name(const char *origin, char *out, size_t outsz)
+void centre_file_name(const char *origin, char *out, size_t outsz)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;

@@ -183,6 +183,10 @@ tims_rc centre_h_export_fetch(void *app, struct tims_http_req *req, struct tims_
 /* travel.c: GET /api/v1/sync/travel, the national feed to the posts. */
 tims_rc centre_h_sync_travel(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 
+/* The file name of an origin under mirror/ (ingest.c): letters, digits,
+ * '.', '-', '_' as they are; any other byte as %XX. */
+void centre_file_name(const char *origin, char *out, size_t outsz);
+
 /* The mirror of an origin (opened once, kept). */
 tims_rc centre_mirror_get(struct tims_centre *c, const char *origin,
 			  struct centre_mirror **out, struct tims_err *err);
