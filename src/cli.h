@@ -84,6 +84,11 @@ void cli_print_routes(const struct tims_http_route *r, size_t n);
  * cli_audit before it acts or answers; when either fails it does nothing.
  */
 struct cli_actor { struct tims_principal who; char dir[4096]; };
+/* One line of standard input (its end of line removed) into locked memory
+ * (sodium_malloc; sodium_free it), prompted without echo on a terminal;
+ * NULL at end of input, when out of memory, or past max bytes. */
+char *cli_read_secret(const char *prompt, size_t max);
+
 /* The session for node directory dir, checked now: the account enabled, the
    session alive, the role in `roles` (enum tims_role bits). On refusal prints
    "tims CMD: ..." naming the reason (not logged in / session ended / role X may

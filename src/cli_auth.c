@@ -333,8 +333,7 @@ static const char login_usage[] =
 	"of a role allowed to run it (docs/roles.md) and is audited with it.\n"
 	"Logins and logouts are audited too.\n";
 
-/* One line of standard input into locked memory, without echo on a terminal. */
-static char *read_secret(const char *prompt, size_t max)
+char *cli_read_secret(const char *prompt, size_t max)
 {
 	struct termios old, quiet;
 	int tty = isatty(STDIN_FILENO), echo_off = 0;
@@ -428,9 +427,9 @@ int cmd_login(int argc, char **argv)
 		return rc;
 	if (sodium_init() < 0)
 		return cli_error(CLI_USAGE, "login", "libsodium: init failed");
-	pw = read_secret("password: ", TIMS_PW_MAX);
+	pw = cli_read_secret("password: ", TIMS_PW_MAX);
 	if (pw)
-		code = read_secret("code: ", 16);
+		code = cli_read_secret("code: ", 16);
 	if (!pw || !code) {
 		sodium_free(pw);
 		sodium_free(code);

@@ -23,7 +23,6 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <sodium.h>
-#include <termios.h>
 #include <time.h>
 
 #include "cli.h"
@@ -115,40 +114,6 @@ static int parse(int argc, char **argv, struct ropts *o)
 	return CLI_OK;
 }
 
-/* One line of standard input, without echo on a terminal; NULL at EOF. */
-static char *read_line(const char *prompt)
-{
-	struct termios old, quiet;
-	int tty = isatty(STDIN_FILENO), off = 0;
-	char *s = sodium_malloc(SECRET_MAX + 2);
-	size_t n;
-
-	if (!s)
-		return NULL;
-	if (tty) {
-		fputs(prompt, stderr);
-		if (tcgetattr(STDIN_FILENO, &old) == 0) {
-			quiet = old;
-			quiet.c_lflag &= ~(tcflag_t)ECHO;
-			off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-		}
-	}
-	if (!fgets(s, SECRET_MAX + 2, stdin)) {
-		sodium_free(s);
-		s = NULL;
-	}
-	if (off) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
-}
-
 /* Who is typing: the session, or --officer with password and code. */
 static int who_is_typing(const struct ropts *o, struct tims_principal *who)
 {
@@ -167,8 +132,8 @@ static int who_is_typing(const struct ropts *o, struct tims_principal *who)
 			*who = a.who;
 		return rc;
 	}
-	pw = read_line("password: ");
-	code = pw ? read_line("TOTP code: ") : NULL;
+	pw = cli_read_secret("password: ", SECRET_MAX);
+	code = pw ? cli_read_secret("TOTP code: ", SECRET_MAX) : NULL;
 	if (!pw || !code) {
 		if (pw)
 			sodium_free(pw);
