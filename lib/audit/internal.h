@@ -68,10 +68,14 @@ struct audit_published {
 const char *audit_marker_file(const char *origin, const char *key);
 tims_rc audit_published_read(const char *dir, const char *db_file,
 			     struct audit_published *p, struct tims_err *err);
-/* replace: a reset (the new log's record, smaller); else only ever grows. */
+/* replace: a reset (the new log's record, smaller); else only ever grows.
+ * busy_ms: how long to wait for the node's database when another connection
+ * writes it (0: not at all — the record after an append is skipped then and
+ * written at the next, since a caller may be appending inside a transaction
+ * of that very database). */
 tims_rc audit_published_write(const char *dir, const char *db_file, const char *origin,
 			      uint64_t size, const tims_hash root, int replace,
-			      struct tims_err *err);
+			      int busy_ms, struct tims_err *err);
 /* Before opening for writing: refuse if audit.db (db_path) is missing while
  * a publication is recorded; *p is the record. */
 tims_rc audit_published_precheck(struct tims_audit *a, const char *db_path,

@@ -101,7 +101,7 @@ out:
 
 tims_rc audit_published_write(const char *dir, const char *db_file, const char *origin,
 			      uint64_t size, const tims_hash root, int replace,
-			      struct tims_err *err)
+			      int busy_ms, struct tims_err *err)
 {
 	char path[TIMS_MLOG_PATH_MAX];
 	sqlite3 *db = NULL;
@@ -120,7 +120,7 @@ tims_rc audit_published_write(const char *dir, const char *db_file, const char *
 				  db ? sqlite3_errmsg(db) : "out of memory");
 		goto out;
 	}
-	sqlite3_busy_timeout(db, 10000);
+	sqlite3_busy_timeout(db, busy_ms);
 	/* The record may lag by a second after a power cut, never lead. */
 	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, marker_schema, NULL, NULL, NULL) != SQLITE_OK ||
@@ -253,8 +253,12 @@ tims_rc audit_mark(struct tims_audit *a, int force, struct tims_err *err)
 	audit_unlock(a);
 	if (rc || (a->marked && cp.size <= a->marked_size))
 		goto out;
+	/* Forced (open, free): wait for the database. After an append: never —
+	 * the appender may hold a write transaction of that database (a
+	 * centre route changing centre.db and auditing it before it commits):
+	 * busy, the record is written at the next append a second later. */
 	if (!(rc = audit_published_write(a->dir, a->marker_db, a->origin, cp.size, cp.root, 0,
-					 err))) {
+					 force ? 10000 : 0, err))) {
 		a->marked = 1;
 		a->marked_size = cp.size;
 	}

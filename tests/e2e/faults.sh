@@ -249,8 +249,13 @@ out=$("$TIMS" post resolve-rollback "$P" --reason "restored from the centre" 2>&
 t_eq "resolve-rollback refuses while the log holds less than the witness saw" 1 "$rc"
 t_match "... and says what to do" "holds $before records but a peer holds $size .*restore it first" "$out"
 # The operator restores the log (here: the true post.db, as
-# `tims post restore --from-centre` would rebuild it) and resolves.
-cp "$T_TMP/true/post.db" "$T_TMP/true/checkpoint" "$P/"
+# `tims post restore --from-centre` would rebuild it) and resolves. The
+# backup rolled the audit log back as well, and post.db records how far the
+# true one was published (docs/audit.md): the true audit log comes back with
+# it, and the one the halted run wrote on the backup's is kept aside for the
+# auditors.
+mkdir "$T_TMP/halted-audit" && mv "$P"/audit.db* "$P/audit.checkpoint" "$T_TMP/halted-audit/"
+cp "$T_TMP/true/post.db" "$T_TMP/true/checkpoint" "$T_TMP"/true/audit.db* "$T_TMP/true/audit.checkpoint" "$P/"
 rm -f "$P/post.db-wal" "$P/post.db-shm"
 out=$("$TIMS" post resolve-rollback "$P" --reason "restored from the centre" 2>&1)
 t_match "resolve-rollback: the restored log verifies and the resolution is audited" "^resolved: the log holds $size records" "$out"
