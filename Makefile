@@ -15,6 +15,13 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
+# Every core unless told otherwise (make -jN): a fresh `make check` builds
+# the program, its ASan twin, the unit tests of both, the fuzz targets and
+# the benchmarks before any test runs.
+ifeq (,$(filter -j%,$(MAKEFLAGS)))
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
+
 PKGS := sqlite3 libsodium libmicrohttpd gnutls libcurl jansson icu-uc icu-i18n libpq
 
 ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
