@@ -33,7 +33,7 @@
 #include "tims/officer.h"
 #include "tims/util.h"
 
-#define CLI_BOOTH "cli"
+#define CLI_BOOTH TIMS_CLI_BOOTH
 #define CLI_ADDR "local"
 #define SESSION_NAME_MAX 160
 

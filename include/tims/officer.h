@@ -33,6 +33,9 @@
 #define TIMS_OFFICER_NAME_MAX 128
 #define TIMS_STORE_KEY_BYTES 32
 #define TIMS_SESSION_IDLE (15 * 60)
+/* The booth of a command-line session (tims login): the command line takes
+ * no other session, and the HTTP logins refuse to make one. */
+#define TIMS_CLI_BOOTH "cli"
 #define TIMS_SESSION_MAX (12 * 3600)
 
 struct tims_officers; /* opaque: the db handle and the store key */

@@ -143,6 +143,12 @@ tims_rc centre_h_login(void *app, struct tims_http_req *req, struct tims_http_re
 {
 	struct centre_serve *s = app;
 	unsigned wait = 0;
+	const char *booth = json_string_value(json_object_get(req->json, "booth"));
+
+	/* a command-line session is made by tims login only (cli_auth.c) */
+	if (booth && !strcmp(booth, TIMS_CLI_BOOTH))
+		return tims_http_reply_error(resp, 400, "bad_field", "booth: \"%s\" is reserved "
+					     "for command-line sessions (tims login)", TIMS_CLI_BOOTH);
 
 	if (tims_officer_login_admit(s->officers,
 				     json_string_value(json_object_get(req->json, "officer")),

@@ -41,6 +41,9 @@ events() { sqlite3 "$1/audit.db" 'SELECT count(*) FROM events'; }
 serve
 t_match "session 1: the node is up" '^https://127\.0\.0\.1:[0-9]+$' "$URL"
 OFF=$(login ivanova "officer password 1" "$S_OFF" B3)
+t_match "session 1: an API login may not make a command-line session (booth \"cli\")" \
+	'^400 .*"error":"bad_field".*booth: \\"cli\\" is reserved' \
+	"$(req POST /api/v1/session "" "{\"officer\":\"ivanova\",\"password\":\"officer password 1\",\"code\":\"000000\",\"booth\":\"cli\"}")"
 MRZ='P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10'
 for _ in 1 2 3; do req POST /api/v1/check "$OFF" "{\"mrz\":\"$MRZ\"}" >/dev/null; done
 req GET '/api/v1/history/L898902C3?purpose_code=second-line&purpose=second%20line%20interview' "$OFF" >/dev/null

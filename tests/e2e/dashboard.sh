@@ -121,6 +121,8 @@ dlogin() { # ID SECRET -> token
 }
 t_eq "roles: a booth officer may not log in to the dashboard" 403 \
 	"$(dreq POST /api/v1/session "" "{\"officer\":\"stoyanov\",\"password\":\"$PASSWORD\",\"code\":\"$(oathtool --totp -b "$S_OFF")\"}")"
+t_eq "login: a dashboard login may not make a command-line session (booth \"cli\")" 400 \
+	"$(dreq POST /api/v1/session "" "{\"officer\":\"kostova\",\"password\":\"$PASSWORD\",\"code\":\"000000\",\"booth\":\"cli\"}")"
 AUD=$(dlogin popova "$S_AUD")
 t_match "roles: the auditor has a session" '^[A-Za-z0-9_-]{43}$' "$AUD"
 for route in posts hits alerts traffic overstays; do
