@@ -146,12 +146,12 @@ static tims_rc push(struct centre_serve *s, struct tims_http_req *req,
 	return rc;
 }
 
-/* The post's audit log: what the centre holds of it. */
 static tims_rc h_push(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	return push(app, req, resp, TIMS_SYNC_CROSSINGS);
 }
 
+/* The post's audit log: what the centre holds of it. */
 static tims_rc h_audit_state(void *app, struct tims_http_req *req,
 			     struct tims_http_resp *resp)
 {
