@@ -45,6 +45,30 @@ void centre_file_name(const char *origin, char *out, size_t outsz)
 	out[o] = '\0';
 }
 
+/* The centre's cosignature of the batch's checkpoint (a whole log now
+ * held), kept in mirror m and handed back in out->cosignature. */
+static tims_rc cosign_batch(struct tims_centre *c, struct tims_sync_mirror *m,
+			    const struct tims_sync_batch *b, struct tims_centre_ingest *out,
+			    struct tims_err *err)
+{
+	struct tims_note *n = malloc(sizeof(*n));
+	struct tims_buf line = TIMS_BUF_INIT(sizeof(out->cosignature) - 1);
+	tims_rc rc;
+
+	if (!n) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	} else if (!(rc = tims_note_parse(b->note, b->note_len, n, err)) &&
+		   !(rc = tims_cosign(&c->cosigner, n->text, n->textlen, (uint64_t)time(NULL),
+				      &line, err)) &&
+		   !(rc = tims_sync_mirror_keep_cosig(m, b->cp.size, line.buf, line.len, err))) {
+		memcpy(out->cosignature, line.buf, line.len);
+		out->cosignature[line.len] = '\0';
+	}
+	free(n);
+	tims_buf_release(&line);
+	return rc;
+}
+
 tims_rc centre_mirror_get(struct tims_centre *c, const char *origin,
 			  struct centre_mirror **out, struct tims_err *err)
 {
@@ -222,23 +246,8 @@ tims_rc centre_ingest(struct tims_centre *c, const char *origin,
 		tims_centre_event(c, "rollback", origin, d);
 		out->r.complete = 0;
 	}
-	if (out->r.complete) {
-		struct tims_note *n = malloc(sizeof(*n));
-		struct tims_buf line = TIMS_BUF_INIT(sizeof(out->cosignature) - 1);
-
-		if (!n) {
-			rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-		} else if (!(rc = tims_note_parse(b->note, b->note_len, n, err)) &&
-			   !(rc = tims_cosign(&c->cosigner, n->text, n->textlen,
-					      (uint64_t)time(NULL), &line, err)) &&
-			   !(rc = tims_sync_mirror_keep_cosig(cm->m, b->cp.size, line.buf,
-							      line.len, err))) {
-			memcpy(out->cosignature, line.buf, line.len);
-			out->cosignature[line.len] = '\0';
-		}
-		free(n);
-		tims_buf_release(&line);
-	}
+	if (out->r.complete)
+		rc = cosign_batch(c, cm->m, b, out, err);
 	pthread_mutex_unlock(&cm->lock);
 out:
 	free(x);
@@ -491,23 +500,8 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 		}
 		goto refused;
 	}
-	if (out->r.complete) {
-		struct tims_note *n = malloc(sizeof(*n));
-		struct tims_buf line = TIMS_BUF_INIT(sizeof(out->cosignature) - 1);
-
-		if (!n) {
-			rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-		} else if (!(rc = tims_note_parse(b->note, b->note_len, n, err)) &&
-			   !(rc = tims_cosign(&c->cosigner, n->text, n->textlen,
-					      (uint64_t)time(NULL), &line, err)) &&
-			   !(rc = tims_sync_mirror_keep_cosig(cm->am, b->cp.size, line.buf,
-							      line.len, err))) {
-			memcpy(out->cosignature, line.buf, line.len);
-			out->cosignature[line.len] = '\0';
-		}
-		free(n);
-		tims_buf_release(&line);
-	}
+	if (out->r.complete)
+		rc = cosign_batch(c, cm->am, b, out, err);
 refused:
 	pthread_mutex_unlock(&cm->lock);
 	/* the event log after the mirror's lock: never one inside the other */
