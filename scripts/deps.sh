@@ -13,6 +13,7 @@ pkgs=(
   postgresql postgresql-contrib
   clang libclang-rt-14-dev
   oathtool wrk hyperfine
+  softhsm2 libp11-kit-dev faketime
   chromium
   python3 groff-base man-db
 )

@@ -28,6 +28,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 logdir=$PWD/build/test-logs
 mkdir -p "$logdir"
+# Unit tests make nodes too: one SoftHSM2 token for the run (end-to-end
+# scripts make their own, tests/e2e/lib.sh).
+rm -rf "$PWD/build/test-token"
+eval "$(bash scripts/token.sh "$PWD/build/test-token")"
 
 total_pass=0
 total_fail=0

@@ -34,6 +34,7 @@ typedef enum tims_rc {
 	TIMS_ERR_TAMPER = 16,   /* stored data does not match its commitment */
 	TIMS_ERR_NET = 17,      /* network or TLS failure */
 	TIMS_ERR_FULL = 18,     /* no space left on the device: nothing stored */
+	TIMS_ERR_UNAVAILABLE = 19, /* a key token is absent, locked or refuses: retry later */
 	TIMS_RC_LAST            /* not a code: one past the last */
 } tims_rc;
 

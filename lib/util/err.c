@@ -27,6 +27,7 @@ static const char *const descriptions[TIMS_RC_LAST] = {
 	[TIMS_ERR_TAMPER] = "tampering detected",
 	[TIMS_ERR_NET] = "network error",
 	[TIMS_ERR_FULL] = "no space left on the device",
+	[TIMS_ERR_UNAVAILABLE] = "key token unavailable",
 };
 
 const char *tims_strerror(tims_rc rc)

@@ -23,6 +23,10 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 
+# Every node keeps its keys in a PKCS#11 token: each script gets its own
+# SoftHSM2 token (SOFTHSM2_CONF, TIMS_TOKEN; scripts/token.sh).
+eval "$(bash "${TIMS_ROOT:-$PWD}/scripts/token.sh" "$T_TMP/token")"
+
 # free_port: a TCP port free on 127.0.0.1 now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # wait_line FILE REGEX [TRIES]: until FILE has a line matching REGEX, every
