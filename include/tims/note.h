@@ -76,6 +76,21 @@ tims_rc tims_signer_from_skey(const char *skey, struct tims_signer *out,
 			      struct tims_err *err);
 void tims_signer_release(struct tims_signer *s);
 
+/*
+ * A signer from a key file, whichever kind it holds:
+ *   "PRIVATE+KEY+NAME+HHHHHHHH+BASE64(alg || seed)"  a key in the file
+ *     (tims_signer_from_skey);
+ *   "PKCS11+KEY+NAME+HHHHHHHH+ALG+pkcs11:...;object=LABEL?..."  a key in a
+ *     PKCS#11 token (tims_p11): ALG is 01 or 04 (hex), the private key never
+ *     leaves the token, the key hash is checked against the public key the
+ *     token reports.
+ * One trailing newline is allowed. TIMS_ERR_UNAVAILABLE when the token
+ * cannot be reached; signing through the signer then fails with
+ * TIMS_ERR_UNAVAILABLE until it returns (the signer reopens its session).
+ */
+tims_rc tims_signer_load(const char *path, struct tims_signer *out,
+			 struct tims_err *err);
+
 /* The public half of a signer, as a verifier. */
 void tims_signer_verifier(const struct tims_signer *s,
 			  struct tims_verifier *v);
