@@ -69,8 +69,17 @@ enum tims_event_kind {
 					       list did not match its signed digest */
 	TIMS_EVENT_WATCHLIST_LOCAL = 13, /* "watchlist-local": a post-local list changed */
 	TIMS_EVENT_BOOTSTRAP = 14,      /* "bootstrap": the first administrator created */
+	TIMS_EVENT_RETENTION = 15,      /* "retention": records erased when their time ran out */
+	TIMS_EVENT_KEY_ROTATED = 16,    /* "key-rotated": a signing key, certificate or
+					   secret replaced by its successor */
+	TIMS_EVENT_REVOKED = 17,        /* "revoked": a revoked post, witness or key
+					   refused, or a revocation list applied */
+	TIMS_EVENT_TOTP_REUSE = 18,     /* "totp-reuse": a TOTP code used twice (at
+					   two posts, or offline) */
+	TIMS_EVENT_TOKEN_UNAVAILABLE = 19, /* "token-unavailable": the key token was
+					      absent or refused, or came back */
 };
-#define TIMS_EVENT_KIND_MAX 14
+#define TIMS_EVENT_KIND_MAX 19
 
 #define TIMS_EVENT_MAX_HITS TIMS_RECORD_MAX_HITS
 #define TIMS_EVENT_MAX_COMPANIONS TIMS_RECORD_MAX_COMPANIONS

@@ -16,6 +16,7 @@ static const char *const kind_names[] = {
 	NULL, "hit", "discreet-hit", "admit-with-hit", "correction", "identity-change",
 	"paper-import", "limit-exceeded", "impostor", "second-line", "audit-reset",
 	"unusual-reading", "watchlist-mismatch", "watchlist-local", "bootstrap",
+	"retention", "key-rotated", "revoked", "totp-reuse", "token-unavailable",
 };
 static const char *const part_names[] = { NULL, "document", "person", "vehicle" };
 
