@@ -91,6 +91,24 @@ void tims_signer_release(struct tims_signer *s);
 tims_rc tims_signer_load(const char *path, struct tims_signer *out,
 			 struct tims_err *err);
 
+/* Whether the signer's key lives in a PKCS#11 token (tims_signer_load of a
+ * PKCS11+KEY reference). */
+int tims_signer_in_token(const struct tims_signer *s);
+
+/* Why the signer's last sign() failed, into buf ("" when it did not, or when
+ * the signer keeps no reason: a key in a file fails only on a bug). For a
+ * token key this names the CKR ("C_Login: CKR_PIN_INCORRECT"), never a PIN. */
+void tims_signer_why(const struct tims_signer *s, char *buf, size_t n);
+
+/* Append the reference line for a key in a token to out:
+ * "PKCS11+KEY+NAME+HHHHHHHH+AA+" then `uri` (a token URI without object=)
+ * with ";object=LABEL" added to its path. The key hash is computed from
+ * name, alg and pub (the public key the token made). */
+tims_rc tims_signer_reference(const char *name, uint8_t alg,
+			      const uint8_t pub[TIMS_PUBKEY_BYTES],
+			      const char *uri, const char *label,
+			      struct tims_buf *out, struct tims_err *err);
+
 /* The public half of a signer, as a verifier. */
 void tims_signer_verifier(const struct tims_signer *s,
 			  struct tims_verifier *v);

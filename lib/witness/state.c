@@ -278,6 +278,7 @@ tims_rc tims_witness_init(const char *dir, const char *name,
 static tims_rc load_keys(struct tims_witness *w, struct tims_err *err)
 {
 	struct tims_buf b = TIMS_BUF_INIT(KEYFILE_MAX);
+	char path[WITNESS_PATH_MAX];
 	tims_rc rc;
 
 	if ((rc = read_key(w->dir, "witness.vkey", &b, err)))
@@ -285,10 +286,10 @@ static tims_rc load_keys(struct tims_witness *w, struct tims_err *err)
 	if ((rc = tims_verifier_parse(b.buf, &w->verifier, err)))
 		goto out;
 	tims_buf_release(&b);
-	if ((rc = read_key(w->dir, "witness.skey", &b, err)))
+	if ((rc = wpath(w->dir, "witness.skey", path, err)))
 		goto out;
-	rc = tims_signer_from_skey(b.buf, &w->signer, err);
-	if (rc)
+	/* the key itself, or a reference to a key in a token */
+	if ((rc = tims_signer_load(path, &w->signer, err)))
 		goto out;
 	w->has_signer = 1;
 	if (w->signer.alg != TIMS_KEY_COSIGNATURE_V1 ||

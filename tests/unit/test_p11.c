@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "tims/note.h"
 #include "tims/p11.h"
 
 static char label_buf[8][64];
@@ -210,6 +211,7 @@ static void test_pin_changes(const char *token, const char *dir)
 
 	write_file(pinfile, good);
 	tims_buf_reset(&pt);
+	tims_err_clear(&err);
 	T_OK(!tims_p11_aes_decrypt(p, kek, "ad", 2, ct.buf, ct.len, &pt, &err) &&
 	     pt.len == 5 && !memcmp(pt.buf, "hello", 5),
 	     "PIN file fixed: the same handle works again (%s)", err.msg);
@@ -381,6 +383,175 @@ static void test_ed25519(struct tims_p11 *p)
 	T_EQ_INT(tims_p11_exists(p, k, &err), 0, "gone");
 }
 
+static int write_ref(const char *path, const char *line)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%s\n", line);
+	return fclose(f);
+}
+
+/* tims_signer_load: a key in a file, a key in the token, and the attacks
+ * on the reference file. */
+static void test_signer(struct tims_p11 *p, const char *token, const char *dir)
+{
+	const char *la = label(5, "sig-a"), *lb = label(6, "sig-b");
+	uint8_t pa[32], pb[32], sig[64];
+	struct tims_buf ref = TIMS_BUF_INIT(4096);
+	struct tims_signer s, f;
+	struct tims_verifier v;
+	struct tims_err err;
+	char path[1024], why[TIMS_ERR_MSG_BYTES], *skey = NULL, *vkey = NULL;
+	static const char msg[] = "cosignature/v1\ntime 1\n";
+
+	if (!T_OK(!tims_p11_ed25519_generate(p, la, pa, &err) &&
+		  !tims_p11_ed25519_generate(p, lb, pb, &err), "two token keys (%s)",
+		  err.msg))
+		return;
+	snprintf(path, sizeof(path), "%s/post.skey", dir);
+
+	T_OK(!tims_signer_reference("bg.example/p1", TIMS_KEY_ED25519, pa, token,
+				    la, &ref, &err), "reference line (%s)", err.msg);
+	T_OK(strncmp(ref.buf, "PKCS11+KEY+bg.example/p1+", 25) == 0 &&
+	     strstr(ref.buf, ";object=") != NULL, "PKCS11+KEY+NAME+HASH+ALG+URI "
+	     "(%s)", ref.buf);
+	write_ref(path, ref.buf);
+	if (T_OK(!tims_signer_load(path, &s, &err), "a token signer loads (%s)",
+		 err.msg)) {
+		T_OK(tims_signer_in_token(&s), "and says its key is in a token");
+		T_OK(!memcmp(s.pub, pa, 32) && s.alg == TIMS_KEY_ED25519 &&
+		     s.keyhash == tims_note_keyhash("bg.example/p1", 1, pa),
+		     "with the token's public key and its key hash");
+		T_OK(!s.sign(s.ctx, msg, strlen(msg), sig) &&
+		     !crypto_sign_verify_detached(sig, (const unsigned char *)msg,
+						  strlen(msg), pa),
+		     "it signs in the token; libsodium verifies");
+		tims_signer_verifier(&s, &v);
+		{
+			struct tims_buf note = TIMS_BUF_INIT(4096);
+			static const char cp[] = "bg.example/p1\n1\n"
+				"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n";
+
+			T_OK(!tims_note_sign(cp, strlen(cp), &s, 1, &note, &err) &&
+			     strstr(note.buf, "\xe2\x80\x94 bg.example/p1 ") != NULL,
+			     "tims_note_sign with a token signer (%s)", err.msg);
+			tims_buf_release(&note);
+		}
+		tims_signer_release(&s);
+	}
+
+	/* attacker: the reference names key B under key A's hash */
+	{
+		struct tims_buf bad = TIMS_BUF_INIT(4096);
+		char *semi;
+
+		tims_buf_addstr(&bad, ref.buf);
+		semi = strstr(bad.buf, ";object=");
+		memcpy(semi + 8, lb, strlen(lb)); /* same length labels */
+		write_ref(path, bad.buf);
+		T_OK(tims_signer_load(path, &s, &err) == TIMS_ERR_INVALID &&
+		     strstr(err.msg, "does not match") != NULL,
+		     "a reference whose key hash is not the token key's is "
+		     "refused (%s)", err.msg);
+		tims_buf_release(&bad);
+	}
+	/* a cosigner (alg 04) reference */
+	tims_buf_reset(&ref);
+	T_OK(!tims_signer_reference("witness.example/w1", TIMS_KEY_COSIGNATURE_V1,
+				    pb, token, lb, &ref, &err) &&
+	     strstr(ref.buf, "+04+pkcs11:") != NULL, "an 04 reference");
+	write_ref(path, ref.buf);
+	T_OK(!tims_signer_load(path, &s, &err) && s.alg == 4 &&
+	     s.keyhash == tims_note_keyhash("witness.example/w1", 4, pb),
+	     "a cosigner key in the token loads (%s)", err.msg);
+	tims_signer_release(&s);
+	T_EQ_INT(tims_signer_reference("x", 1, pa, "pkcs11:token=t;object=o?"
+				       "module-path=/x.so", "o", &ref, &err),
+		 TIMS_ERR_INVALID, "a token URI that already names an object");
+
+	write_ref(path, "PKCS11+KEY+bg.example/p1+0000zz00+01+pkcs11:token=t");
+	T_EQ_INT(tims_signer_load(path, &s, &err), TIMS_ERR_INVALID,
+		 "a mangled reference is refused");
+	write_ref(path, "PKCS11+KEY+bg.example/p1+00000000+02+pkcs11:token=t");
+	T_EQ_INT(tims_signer_load(path, &s, &err), TIMS_ERR_INVALID,
+		 "an unknown algorithm is refused");
+	write_ref(path, "SECRET+KEY+x");
+	T_EQ_INT(tims_signer_load(path, &s, &err), TIMS_ERR_INVALID,
+		 "neither kind of key file is refused");
+	T_EQ_INT(tims_signer_load(dir, &s, &err), TIMS_ERR_IO,
+		 "a directory is not a key file");
+
+	/* the key in a file still loads */
+	if (!tims_note_keygen("bg.example/p2", TIMS_KEY_ED25519, &skey, &vkey,
+			      &err)) {
+		write_ref(path, skey);
+		T_OK(!tims_signer_load(path, &f, &err) && !tims_signer_in_token(&f),
+		     "a PRIVATE+KEY file still loads (%s)", err.msg);
+		tims_signer_why(&f, why, sizeof(why));
+		T_EQ_STR(why, "", "a file key has no failure to tell");
+		tims_signer_release(&f);
+		tims_note_free_secret(skey);
+		free(vkey);
+	}
+
+	/* the token goes away under a loaded signer, then comes back */
+	{
+		char pinfile[1024], good[300], uri[2048];
+
+		read_pin(token, good, sizeof(good));
+		snprintf(pinfile, sizeof(pinfile), "%s/pin-signer", dir);
+		write_file(pinfile, good);
+		uri_with(token, pinfile, NULL, uri, sizeof(uri));
+		tims_buf_reset(&ref);
+		(void)tims_signer_reference("bg.example/p1", 1, pa, uri, la, &ref,
+					    &err);
+		write_ref(path, ref.buf);
+		if (T_OK(!tims_signer_load(path, &s, &err), "signer with its own "
+			 "pin-source (%s)", err.msg)) {
+			write_file(pinfile, "wrong\n");
+			T_EQ_INT(s.sign(s.ctx, msg, strlen(msg), sig),
+				 TIMS_ERR_UNAVAILABLE, "PIN made wrong: sign() is "
+				 "UNAVAILABLE");
+			tims_signer_why(&s, why, sizeof(why));
+			T_OK(strstr(why, "CKR_PIN_INCORRECT") != NULL &&
+			     strstr(why, good) == NULL,
+			     "tims_signer_why names the CKR, not the PIN (%s)", why);
+			write_file(pinfile, good);
+			T_OK(!s.sign(s.ctx, msg, strlen(msg), sig) &&
+			     !crypto_sign_verify_detached(sig,
+				(const unsigned char *)msg, strlen(msg), pa),
+			     "PIN fixed: the same signer signs again");
+			tims_signer_why(&s, why, sizeof(why));
+			T_EQ_STR(why, "", "and has nothing to complain of");
+			tims_signer_release(&s);
+		}
+		/* pin-value in the reference: works, never shown */
+		tims_buf_reset(&ref);
+		uri_with(token, NULL, good, uri, sizeof(uri));
+		(void)tims_signer_reference("bg.example/p1", 1, pa, uri, la, &ref,
+					    &err);
+		write_ref(path, ref.buf);
+		T_OK(!tims_signer_load(path, &s, &err),
+		     "a reference with pin-value loads (%s)", err.msg);
+		tims_signer_release(&s);
+		/* the same, with a wrong PIN: the load fails, the PIN unsaid */
+		tims_buf_reset(&ref);
+		uri_with(token, NULL, "s3cr3t-wrong", uri, sizeof(uri));
+		(void)tims_signer_reference("bg.example/p1", 1, pa, uri, la, &ref,
+					    &err);
+		write_ref(path, ref.buf);
+		T_OK(tims_signer_load(path, &s, &err) == TIMS_ERR_UNAVAILABLE &&
+		     strstr(err.msg, "s3cr3t") == NULL,
+		     "a wrong pin-value: UNAVAILABLE, PIN not in the message (%s)",
+		     err.msg);
+	}
+	(void)tims_p11_destroy(p, la, &err);
+	(void)tims_p11_destroy(p, lb, &err);
+	tims_buf_release(&ref);
+}
+
 int main(void)
 {
 	const char *token = getenv("TIMS_TOKEN");
@@ -404,6 +575,7 @@ int main(void)
 		test_aes(p);
 		test_ed25519(p);
 		test_pin_value(token);
+		test_signer(p, token, dir);
 		tims_p11_close(p);
 	}
 	test_pin_changes(token, dir);
