@@ -48,6 +48,12 @@ struct tims_export_usage;
  * loopback names only). */
 tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 			 const char *const *hosts, struct tims_err *err);
+/* The same, with the cosigner, bundle and audit keys made in the PKCS#11
+ * token key_token (NULL: key files); their .skey files are PKCS11+KEY
+ * references (tims_signer_load). */
+tims_rc tims_centre_init_token(const char *dir, const char *name,
+			       const char *store, const char *const *hosts,
+			       const char *key_token, struct tims_err *err);
 
 tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 			 struct tims_err *err);

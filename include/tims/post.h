@@ -61,6 +61,12 @@ enum tims_post_mode {
  */
 tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 		       const char *kind, struct tims_err *err);
+/* The same, with the post's signing key made in the PKCS#11 token key_token
+ * (a URI, RFC 7512; NULL: a key file): post.skey is then a PKCS11+KEY
+ * reference (tims_signer_load) under a fresh label. */
+tims_rc tims_post_init_token(const char *dir, const char *origin,
+			     const char *name, const char *kind,
+			     const char *key_token, struct tims_err *err);
 
 /*
  * Open a post. In WRITE mode, refuses (TIMS_ERR_TAMPER) a database whose log

@@ -227,3 +227,88 @@ tims_rc tims_signer_reference(const char *name, uint8_t alg,
 		return tims_err_set(err, rc, "token reference: too long");
 	return TIMS_OK;
 }
+
+tims_rc tims_note_keygen_in(const char *token, const char *label,
+			    const char *name, enum tims_key_alg alg,
+			    char **skey, char **vkey, struct tims_err *err)
+{
+	struct tims_buf ref = TIMS_BUF_INIT(KEYFILE_MAX);
+	struct tims_buf vb = TIMS_BUF_INIT(1024);
+	struct tims_verifier v;
+	struct tims_p11 *p = NULL;
+	int made = 0;
+	tims_rc rc;
+
+	*skey = *vkey = NULL;
+	if (!token)
+		return tims_note_keygen(name, alg, skey, vkey, err);
+	if ((rc = tims_note_check_name(name, strlen(name), "key name", err)))
+		return rc;
+	if (alg != TIMS_KEY_ED25519 && alg != TIMS_KEY_COSIGNATURE_V1)
+		return tims_err_set(err, TIMS_ERR_USAGE, "keygen: unknown "
+				    "algorithm %d", (int)alg);
+	memset(&v, 0, sizeof(v));
+	/* check the reference can be written before making anything */
+	if ((rc = tims_signer_reference(name, (uint8_t)alg, v.pub, token, label,
+					&ref, err)))
+		return rc;
+	tims_buf_reset(&ref);
+	if ((rc = tims_p11_open(token, &p, err)))
+		goto out;
+	if (tims_p11_object(p)[0]) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "token URI: give it "
+				  "without object= (the label is separate)");
+		goto out;
+	}
+	if ((rc = tims_p11_ed25519_generate(p, label, v.pub, err)))
+		goto out;
+	made = 1;
+	snprintf(v.name, sizeof(v.name), "%s", name);
+	v.alg = (uint8_t)alg;
+	v.keyhash = tims_note_keyhash(name, v.alg, v.pub);
+	if ((rc = tims_signer_reference(name, (uint8_t)alg, v.pub, token, label,
+					&ref, err)))
+		goto out;
+	if ((rc = tims_verifier_format(&v, &vb))) {
+		rc = tims_err_set(err, rc, "keygen: formatting the verifier key");
+		goto out;
+	}
+	*skey = sodium_malloc(ref.len + 1);   /* may hold a pin-value */
+	*vkey = tims_buf_detach(&vb, NULL);
+	if (!*skey || !*vkey) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "keygen: out of memory");
+		goto out;
+	}
+	memcpy(*skey, ref.buf, ref.len + 1);
+out:
+	if (rc) {
+		if (made)
+			(void)tims_p11_destroy(p, label, NULL);
+		if (*skey)
+			sodium_free(*skey);
+		free(*vkey);
+		*skey = *vkey = NULL;
+	}
+	tims_p11_close(p);
+	if (ref.buf)
+		sodium_memzero(ref.buf, ref.alloc);
+	tims_buf_release(&ref);
+	tims_buf_release(&vb);
+	return rc;
+}
+
+tims_rc tims_note_key_label(const char *role, char *out, size_t n,
+			    struct tims_err *err)
+{
+	uint8_t r[8];
+	char hex[17];
+
+	if (sodium_init() < 0)
+		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium init failed");
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(hex, sizeof(hex), r, sizeof(r));
+	if ((size_t)snprintf(out, n, "tims-%s-%s", role, hex) >= n ||
+	    strlen(out) > TIMS_P11_LABEL_MAX)
+		return tims_err_set(err, TIMS_ERR_USAGE, "key label: too long");
+	return TIMS_OK;
+}
