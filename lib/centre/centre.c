@@ -276,16 +276,24 @@ tims_rc centre_crl_write(struct tims_centre *c, struct tims_err *err)
 	return rc;
 }
 
-static tims_rc make_ca(const char *dir, const char *name, struct tims_err *err)
+static tims_rc make_ca(const char *dir, const char *name, const char *key_token,
+		       struct tims_err *err)
 {
 	struct tims_cert_req req = {
 		.common_name = name, .days = 3650, .uses = TIMS_CERT_CA,
 	};
 	struct tims_buf cert = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	char label[TIMS_P11_LABEL_MAX + 1];
 	tims_rc rc;
 
-	rc = tims_tls_issue(&req, NULL, NULL, &cert, &key, err);
+	/* with a token: the CA key made and kept there, ca.key its URI */
+	if (key_token) {
+		if (!(rc = tims_note_key_label("ca", label, sizeof(label), err)))
+			rc = tims_tls_ca_in_token(name, req.days, key_token, label,
+						  &cert, &key, err);
+	} else
+		rc = tims_tls_issue(&req, NULL, NULL, &cert, &key, err);
 	if (!rc)
 		rc = write_in(dir, "ca.key", key.buf, key.len, 0600, err);
 	if (!rc)
@@ -385,7 +393,7 @@ tims_rc tims_centre_init_token(const char *dir, const char *name,
 		return rc;
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
-	if ((rc = make_keys(dir, name, key_token, err)) || (rc = make_ca(dir, name, err)) ||
+	if ((rc = make_keys(dir, name, key_token, err)) || (rc = make_ca(dir, name, key_token, err)) ||
 	    (rc = issue(dir, &server, dir, "tls.crt", "tls.key", &srv_peer, err)) ||
 	    (rc = issue(dir, &client, dir, "client.crt", "client.key", &cli_peer, err)))
 		return rc;

@@ -3,10 +3,14 @@
  * URI's module-path (see include/tims/p11.h).
  *
  * Modules: one entry per module path for the life of the process, under one
- * lock. C_Initialize (CKF_OS_LOCKING_OK) when the first handle opens, C_Finalize
- * when the last closes (only if we initialised it: another user of the same
- * module in the process, e.g. GnuTLS through p11-kit, may have). A module is
- * never dlclose'd: SoftHSM2 and OpenSSL leave exit handlers behind.
+ * lock. C_Initialize (CKF_OS_LOCKING_OK) when the first handle opens; the
+ * handles are counted, but the module stays initialised when the last one
+ * closes: another user of the same module instance in the process (GnuTLS
+ * through p11-kit, for the centre's CA key: lib/tls/p11key.c) would have it
+ * finalised from under its sessions. One that someone else finalised
+ * (CKR_CRYPTOKI_NOT_INITIALIZED) is initialised again on the next call. A
+ * module is never dlclose'd: SoftHSM2 and OpenSSL leave exit handlers
+ * behind.
  *
  * Handles: one session each, under the handle's mutex. Before every operation
  * the session is checked (C_GetSessionInfo: still there, still logged in as
@@ -249,7 +253,7 @@ static tims_rc module_get(const char *path, struct p11_module **out,
 		m->next = modules;
 		modules = m;
 	}
-	if (!m->refs && (rc = module_init_locked(m, err)))
+	if (m->pid != getpid() && (rc = module_init_locked(m, err)))
 		goto out;
 	m->refs++;
 	*out = m;
@@ -261,11 +265,8 @@ out:
 static void module_put(struct p11_module *m)
 {
 	pthread_mutex_lock(&modules_lock);
-	if (m->refs && !--m->refs && m->owned && m->pid == getpid()) {
-		(void)m->fl->C_Finalize(NULL);
-		m->owned = 0;
-		memset(m->logins, 0, sizeof(m->logins));
-	}
+	if (m->refs)
+		m->refs--; /* no C_Finalize: see the top of this file */
 	pthread_mutex_unlock(&modules_lock);
 }
 
@@ -291,25 +292,25 @@ static tims_rc module_after_fork(struct tims_p11 *p, struct tims_err *err)
 /* The PIN: pin-value, or the first line of pin-source (bounded; a regular
  * file of at most P11_PIN_FILE_MAX bytes). pin gets P11_PIN_MAX + 1 bytes of
  * secure memory the caller wipes. */
-static tims_rc read_pin(struct tims_p11 *p, char *pin, struct stat *st,
+static tims_rc read_pin(const struct p11_uri *u, char *pin, struct stat *st,
 			struct tims_err *err)
 {
-	const char *src = p->uri.pin_source;
+	const char *src = u->pin_source;
 	char *raw = NULL;
 	size_t n = 0, len;
 	tims_rc rc = TIMS_OK;
 	int fd;
 
 	memset(st, 0, sizeof(*st));
-	if (p->uri.pin_value[0]) {
-		snprintf(pin, P11_PIN_MAX + 1, "%s", p->uri.pin_value);
+	if (u->pin_value[0]) {
+		snprintf(pin, P11_PIN_MAX + 1, "%s", u->pin_value);
 		return TIMS_OK;
 	}
 	if (!src[0])
 		return tims_err_set(err, TIMS_ERR_UNAVAILABLE,
 				    "pkcs11: token %s: no PIN (the URI has "
 				    "neither pin-source nor pin-value)",
-				    p->uri.token);
+				    u->token);
 	fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return tims_err_set(err, TIMS_ERR_UNAVAILABLE,
@@ -411,6 +412,18 @@ static tims_rc find_slot(struct tims_p11 *p, struct tims_err *err)
 	CK_RV rv;
 
 	rv = fl->C_GetSlotList(CK_TRUE, slots, &n);
+	if (rv == CKR_CRYPTOKI_NOT_INITIALIZED) {
+		/* finalised by another user of the module: initialise it again */
+		tims_rc rc;
+
+		pthread_mutex_lock(&modules_lock);
+		rc = module_init_locked(p->mod, err);
+		pthread_mutex_unlock(&modules_lock);
+		if (rc)
+			return rc;
+		n = P11_MAX_SLOTS;
+		rv = fl->C_GetSlotList(CK_TRUE, slots, &n);
+	}
 	if (rv != CKR_OK)
 		return rv_fail(p, rv, "C_GetSlotList", err);
 	memset(want, ' ', sizeof(want));
@@ -491,7 +504,7 @@ static tims_rc login(struct tims_p11 *p, struct tims_err *err)
 	if (!pin)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "pkcs11: out of secure "
 				    "memory");
-	if ((rc = read_pin(p, pin, &st, err)))
+	if ((rc = read_pin(&p->uri, pin, &st, err)))
 		goto out;
 	crypto_generichash(h, sizeof(h), (const unsigned char *)pin, strlen(pin),
 			   (const unsigned char *)p->uri.token,
@@ -1135,6 +1148,123 @@ out:
 	if (rc)
 		memset(sig, 0, 64);
 	end(p);
+	return rc;
+}
+
+/* ---- ECDSA P-256 (for GnuTLS) ----------------------------------------- */
+
+tims_rc tims_p11_ecdsa_p256_generate(struct tims_p11 *p, const char *label,
+				     struct tims_err *err)
+{
+	/* DER of OID 1.2.840.10045.3.1.7 (prime256v1) */
+	static const uint8_t p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+					0x3d, 0x03, 0x01, 0x07 };
+	CK_OBJECT_HANDLE found[P11_MAX_FOUND], pubh, privh;
+	CK_MECHANISM mech = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_KEY_TYPE kt = CKK_EC;
+	uint8_t id[16];
+	CK_ULONG n;
+	CK_ATTRIBUTE pt[] = {
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_EC_PARAMS, (void *)p256, sizeof(p256) },
+		{ CKA_LABEL, (void *)label, label ? strlen(label) : 0 },
+		{ CKA_ID, id, sizeof(id) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &no, sizeof(no) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE st[] = {
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_LABEL, (void *)label, label ? strlen(label) : 0 },
+		{ CKA_ID, id, sizeof(id) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_SENSITIVE, &yes, sizeof(yes) },
+		{ CKA_EXTRACTABLE, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+	};
+	tims_rc rc;
+	CK_RV rv;
+
+	if ((rc = begin(p, label, err)))
+		return rc;
+	if ((rc = find(p, label, (CK_ULONG)-1, found, &n, err)))
+		goto out;
+	if (n) {
+		rc = tims_err_set(err, TIMS_ERR_EXISTS, "pkcs11: token %s "
+				  "already has an object labelled %s",
+				  p->uri.token, label);
+		goto out;
+	}
+	randombytes_buf(id, sizeof(id));
+	rv = p->mod->fl->C_GenerateKeyPair(p->sess, &mech, pt,
+					   sizeof(pt) / sizeof(pt[0]), st,
+					   sizeof(st) / sizeof(st[0]), &pubh,
+					   &privh);
+	if (rv != CKR_OK)
+		rc = rv_fail(p, rv, "C_GenerateKeyPair (ECDSA P-256)", err);
+out:
+	end(p);
+	return rc;
+}
+
+tims_rc tims_p11_uri_parts(const char *uri, char *module, size_t mlen,
+			   char *pin, size_t pinlen, char *url, size_t ulen,
+			   struct tims_err *err)
+{
+	struct p11_uri *u;
+	struct stat st;
+	char *tok = NULL, *obj = NULL;
+	tims_rc rc;
+
+	if (sodium_init() < 0)
+		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium init failed");
+	if (pinlen < P11_PIN_MAX + 1)
+		return tims_err_set(err, TIMS_ERR_USAGE, "pkcs11: PIN buffer too small");
+	u = sodium_malloc(sizeof(*u));
+	if (!u)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "pkcs11: out of secure memory");
+	if ((rc = p11_uri_parse(uri, u, err)))
+		goto out;
+	if (!u->object[0]) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "pkcs11 URI: no object= "
+				  "(the key's label)");
+		goto out;
+	}
+	if ((rc = read_pin(u, pin, &st, err)))
+		goto out;
+	/* token and object percent-encoded again for the URL */
+	tok = malloc(3 * sizeof(u->token) + 1);
+	obj = malloc(3 * sizeof(u->object) + 1);
+	if (!tok || !obj) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "pkcs11: out of memory");
+		goto out;
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *in = k ? u->object : u->token;
+		char *o = k ? obj : tok;
+
+		for (; *in; in++) {
+			unsigned char c = (unsigned char)*in;
+
+			if (isalnum(c) || strchr("-._~", c))
+				*o++ = (char)c;
+			else
+				o += snprintf(o, 4, "%%%02X", c);
+		}
+		*o = '\0';
+	}
+	if ((size_t)snprintf(module, mlen, "%s", u->module) >= mlen ||
+	    (size_t)snprintf(url, ulen, "pkcs11:token=%s;object=%s;type=private",
+			     tok, obj) >= ulen)
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "pkcs11 URI: too long");
+out:
+	if (rc)
+		sodium_memzero(pin, pinlen);
+	free(tok);
+	free(obj);
+	sodium_free(u);
 	return rc;
 }
 
