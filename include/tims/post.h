@@ -56,11 +56,18 @@ enum tims_post_mode {
 
 /*
  * Create a new post in dir (created if missing; must not already hold a
- * post: TIMS_ERR_EXISTS). kind is "land", "port" or "airport". Makes the key
- * pair (key name = origin), the database and the first checkpoint (size 0).
+ * post: TIMS_ERR_EXISTS). kind is "land", "port" or "airport". Makes the
+ * vault (tims_vault_create: vault.conf, keys.db, a KEK in the key token),
+ * the key pair (key name = origin), the database and the first checkpoint
+ * (size 0). tims_post_init takes the token from the environment's
+ * TIMS_TOKEN; tims_post_init_token from token (a PKCS#11 URI; NULL: the
+ * environment). Without either: TIMS_ERR_USAGE naming TIMS_TOKEN and
+ * --token; an unreachable token: TIMS_ERR_UNAVAILABLE.
  */
 tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 		       const char *kind, struct tims_err *err);
+tims_rc tims_post_init_token(const char *dir, const char *origin, const char *name,
+			     const char *kind, const char *token, struct tims_err *err);
 
 /*
  * Open a post. In WRITE mode, refuses (TIMS_ERR_TAMPER) a database whose log

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "tims/util.h"
+#include "tims/vault.h"
 #include "internal.h"
 
 #define SCHEMA_VERSION 1
@@ -620,6 +621,12 @@ static const char default_regimes[] =
 tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 		       const char *kind, struct tims_err *err)
 {
+	return tims_post_init_token(dir, origin, name, kind, NULL, err);
+}
+
+tims_rc tims_post_init_token(const char *dir, const char *origin, const char *name,
+			     const char *kind, const char *token, struct tims_err *err)
+{
 	struct tims_post *p;
 	struct tims_buf cfg = TIMS_BUF_INIT(4096);
 	char path[POST_PATH_MAX], *skey = NULL, *vkey = NULL;
@@ -648,7 +655,8 @@ tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 	snprintf(p->kind, sizeof(p->kind), "%s", kind);
 	/* Refuse to init over any part of an existing post. */
 	for (const char *const *f = (const char *const[]){ "config", "post.db",
-		     "post.skey", "post.vkey", "checkpoint", NULL }; *f; f++) {
+		     "post.skey", "post.vkey", "checkpoint", "vault.conf", "keys.db",
+		     NULL }; *f; f++) {
 		if ((rc = post_path(p, *f, path, err)))
 			goto out;
 		if (access(path, F_OK) == 0) {
@@ -658,7 +666,10 @@ tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 			goto out;
 		}
 	}
-	if ((rc = tims_note_keygen(origin, TIMS_KEY_ED25519, &skey, &vkey, err)))
+	/* the vault first: a post without a key token is refused before any
+	 * other file is made (personal data is never stored in clear) */
+	if ((rc = tims_vault_create(dir, token, err)) ||
+	    (rc = tims_note_keygen(origin, TIMS_KEY_ED25519, &skey, &vkey, err)))
 		goto out;
 	if ((rc = tims_buf_addf(&cfg, "# TIMS post (tims post init)\n"
 				"origin = %s\nname = %s\nkind = %s\n",
