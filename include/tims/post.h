@@ -79,6 +79,11 @@ tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 		       struct tims_post **out, struct tims_err *err);
 void tims_post_free(struct tims_post *p);
 
+/* The post's vault (include/tims/vault.h), owned by the post: its state
+ * says whether sealed records can be read now. */
+struct tims_vault;
+struct tims_vault *tims_post_vault(const struct tims_post *p);
+
 const char *tims_post_origin(const struct tims_post *p);
 const char *tims_post_dir(const struct tims_post *p);
 /* Records in the log (the next index). */
@@ -283,6 +288,8 @@ TIMS_MUST_USE tims_rc tims_post_raw_check(const struct tims_post_raw *r,
  * restore was interrupted. No signer is loaded and the outside checkpoint
  * file is not enforced until the restore is done: then open it normally,
  * which refuses it if it holds less than the post had published.
+ * A directory without its vault (vault.conf) gets a new one in the token
+ * TIMS_TOKEN names, and the imported records are sealed under it.
  */
 tims_rc tims_post_open_restore(const char *dir, struct tims_post **out,
 			       struct tims_err *err);
@@ -327,6 +334,16 @@ typedef void (*tims_post_report_fn)(void *ctx, const char *finding);
 TIMS_MUST_USE tims_rc tims_post_verify(struct tims_post *p, tims_post_report_fn report,
 			 void *ctx, struct tims_post_verify_stats *st,
 			 struct tims_err *err);
+/*
+ * tims_post_verify opens every sealed record: TIMS_ERR_UNAVAILABLE (and no
+ * finding) while the vault's token is unavailable. tims_post_verify_log
+ * checks what needs no key: every leaf entry, stored hash, checkpoint and
+ * the checkpoint file, the time column against the entry, and that erased
+ * records kept nothing — the auditor's check of a copied directory.
+ */
+TIMS_MUST_USE tims_rc tims_post_verify_log(struct tims_post *p, tims_post_report_fn report,
+					   void *ctx, struct tims_post_verify_stats *st,
+					   struct tims_err *err);
 
 /*
  * Tiles (c2sp.org/tlog-tiles): the tile at `level`, `index`, `width`
