@@ -249,6 +249,7 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 	int64_t now, last;
 	int issued = 0, committed, halted;
 	size_t dropped = 0;
+	char oad[48];
 	tims_rc rc;
 
 	if (n > TIMS_POST_MAX_BATCH)
@@ -320,8 +321,14 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 	for (size_t i = 0; owed && i < n; i++) {
 		if (acks[i].rc || acks[i].duplicate || !owed[i])
 			continue;
+		/* the event names the traveller: sealed like the record */
+		snprintf(oad, sizeof(oad), "post.audit_owed/%" PRIu64, acks[i].index);
+		tims_buf_reset(&sealed);
+		if ((rc = tims_vault_seal(p->vault, now, oad, strlen(oad), owed[i], owed_len[i],
+					  &sealed, err)))
+			goto fail;
 		sqlite3_bind_int64(p->owed[OW_INS], 1, (sqlite3_int64)acks[i].index);
-		sqlite3_bind_blob(p->owed[OW_INS], 2, owed[i], (int)owed_len[i],
+		sqlite3_bind_blob(p->owed[OW_INS], 2, sealed.buf, (int)sealed.len,
 				  SQLITE_STATIC);
 		if ((rc = tims_mlog_step(p->log, p->owed[OW_INS],
 					 "storing the owed audit event", err)))
@@ -505,9 +512,16 @@ void tims_post_group_stats(struct tims_post *p, uint64_t *groups,
 	pthread_mutex_unlock(&p->gmu);
 }
 
+/* Each owed event opened (sealed in post.db, "post.audit_owed/IDX"); one
+ * that cannot be opened now (the token is out and another process sealed
+ * it) stays owed, the others are passed on, and TIMS_ERR_UNAVAILABLE says
+ * some are left. */
 static tims_rc owed_unlocked(struct tims_post *p, sqlite3_stmt *st,
 			     tims_post_owed_fn fn, void *ctx, struct tims_err *err)
 {
+	struct tims_buf plain = TIMS_BUF_INIT(TIMS_POST_OWED_MAX);
+	struct tims_err why = { 0 };
+	size_t unavailable = 0;
 	tims_rc rc = TIMS_OK;
 	int s;
 
@@ -515,20 +529,43 @@ static tims_rc owed_unlocked(struct tims_post *p, sqlite3_stmt *st,
 		return tims_err_set(err, TIMS_ERR_USAGE, "post opened without its key");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
+		char ad[48];
 		int skip = 0;
 
 		pthread_mutex_lock(&p->smu);
 		for (size_t i = 0; i < p->nsettled; i++)
 			skip |= p->settled[i] == idx;
 		pthread_mutex_unlock(&p->smu);
-		if (!skip && (rc = fn(ctx, idx, sqlite3_column_blob(st, 1),
-				      (size_t)sqlite3_column_bytes(st, 1))))
+		if (skip)
+			continue;
+		snprintf(ad, sizeof(ad), "post.audit_owed/%" PRIu64, idx);
+		tims_buf_reset(&plain);
+		rc = tims_vault_open_blob(p->vault, ad, strlen(ad), sqlite3_column_blob(st, 1),
+					  (size_t)sqlite3_column_bytes(st, 1), &plain, &why);
+		if (rc == TIMS_ERR_UNAVAILABLE) {
+			unavailable++;
+			rc = TIMS_OK;
+			continue;
+		}
+		if (rc) {
+			rc = tims_err_set(err, rc, "owed audit event of record %" PRIu64 ": %s", idx,
+					  why.msg);
+			break;
+		}
+		if ((rc = fn(ctx, idx, plain.buf, plain.len)))
 			break;
 	}
 	if (!rc && s != SQLITE_DONE)
 		rc = tims_err_set(err, TIMS_ERR_DB, "%s: listing owed audit events: %s", p->dir,
 				  sqlite3_errmsg(sqlite3_db_handle(st)));
 	sqlite3_reset(st);
+	if (plain.buf)
+		sodium_memzero(plain.buf, plain.alloc);
+	tims_buf_release(&plain);
+	if (!rc && unavailable)
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE,
+				  "%zu owed audit event%s wait for the token (%s)", unavailable,
+				  unavailable == 1 ? "" : "s", why.msg);
 	return rc;
 }
 

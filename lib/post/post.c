@@ -68,7 +68,8 @@ static const char schema[] = RECORDS_TABLE("records") RECORDS_RULES;
 static const char owed_schema[] =
 	"CREATE TABLE IF NOT EXISTS audit_owed ("
 	" idx INTEGER PRIMARY KEY,"    /* the record's log index */
-	" event BLOB NOT NULL)";       /* the caller's bytes (the node's JSON) */
+	" event BLOB NOT NULL)";       /* the caller's bytes (the node's JSON), sealed
+					  ("post.audit_owed/IDX") */
 
 static const char *const owed_sql[OW_COUNT] = {
 	[OW_INS] = "INSERT INTO audit_owed (idx, event) VALUES (?1, ?2)",
