@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "t.h"
+#include "tims/audit.h"
 #include "tims/post.h"
 #include "tims/util.h"
 #include "tims/vault.h"
@@ -73,6 +74,137 @@ static void set_pin_source(const char *uri, const char *pin)
 	tims_buf_release(&o);
 }
 
+/* Turn the post back into what a version before sealing kept: post.db and
+ * audit.db of schema 1, bodies in clear (tims post seal's input). */
+static int unseal_to_v1(void)
+{
+	struct tims_vault *v = NULL;
+	struct tims_buf plain = TIMS_BUF_INIT(1 << 20);
+	char path[400];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	int ok = 0;
+
+	if (tims_vault_open(dir, &v, NULL))
+		return 0;
+	snprintf(path, sizeof(path), "%s/post.db", dir);
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN; CREATE TABLE old (idx INTEGER PRIMARY KEY, ref TEXT UNIQUE,"
+			 " doc TEXT, nat TEXT, salt BLOB, body BLOB, corrects INTEGER,"
+			 " entry BLOB NOT NULL);", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT idx, ref, salt, body, corrects, entry FROM records", -1,
+			       &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO old VALUES (?1, ?2, ?3, 'UTO', ?4, ?5, ?6, ?7)", -1,
+			       &ins, NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		struct tims_record rec;
+		char ad[48];
+
+		snprintf(ad, sizeof(ad), "post.records/%lld", (long long)sqlite3_column_int64(sel, 0));
+		tims_buf_reset(&plain);
+		if (tims_vault_open_blob(v, ad, strlen(ad), sqlite3_column_blob(sel, 3),
+					 (size_t)sqlite3_column_bytes(sel, 3), &plain, NULL) ||
+		    tims_record_decode(plain.buf, plain.len, &rec, NULL))
+			goto out;
+		sqlite3_reset(ins);
+		sqlite3_bind_value(ins, 1, sqlite3_column_value(sel, 0));
+		sqlite3_bind_value(ins, 2, sqlite3_column_value(sel, 1));
+		sqlite3_bind_text(ins, 3, rec.person.doc_number, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_value(ins, 4, sqlite3_column_value(sel, 2));
+		sqlite3_bind_blob(ins, 5, plain.buf, (int)plain.len, SQLITE_TRANSIENT);
+		sqlite3_bind_value(ins, 6, sqlite3_column_value(sel, 4));
+		sqlite3_bind_value(ins, 7, sqlite3_column_value(sel, 5));
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto out;
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sel = ins = NULL;
+	if (sqlite3_exec(db, "DROP TABLE records; ALTER TABLE old RENAME TO records;"
+			 " PRAGMA user_version = 1; COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_close(db);
+	db = NULL;
+	snprintf(path, sizeof(path), "%s/audit.db", dir);
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN; DROP TRIGGER events_no_update;", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT idx, body FROM events WHERE body IS NOT NULL", -1, &sel,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE events SET body = ?2 WHERE idx = ?1", -1, &ins, NULL) !=
+		    SQLITE_OK)
+		goto out;
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		char ad[48];
+
+		snprintf(ad, sizeof(ad), "audit.events/%lld", (long long)sqlite3_column_int64(sel, 0));
+		tims_buf_reset(&plain);
+		if (tims_vault_open_blob(v, ad, strlen(ad), sqlite3_column_blob(sel, 1),
+					 (size_t)sqlite3_column_bytes(sel, 1), &plain, NULL))
+			goto out;
+		sqlite3_reset(ins);
+		sqlite3_bind_value(ins, 1, sqlite3_column_value(sel, 0));
+		sqlite3_bind_blob(ins, 2, plain.buf, (int)plain.len, SQLITE_TRANSIENT);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto out;
+	}
+	ok = sqlite3_exec(db, "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+			  " WHEN NOT (NEW.idx IS OLD.idx AND NEW.entry IS OLD.entry"
+			  " AND NEW.salt IS NULL AND NEW.body IS NULL) BEGIN"
+			  " SELECT RAISE(ABORT, 'append-only'); END; PRAGMA user_version = 1; COMMIT;",
+			  NULL, NULL, NULL) == SQLITE_OK;
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sqlite3_close(db);
+	tims_vault_close(v);
+	tims_buf_release(&plain);
+	return ok;
+}
+
+static void test_seal_old(void)
+{
+	struct tims_post_seal_stats st;
+	struct tims_post *p = NULL;
+	struct tims_audit *a = NULL;
+	struct tims_err err;
+	char path[400];
+	int n = 0;
+
+	T_OK(unseal_to_v1(), "a post as an older version kept it (schema 1, in clear)");
+	snprintf(path, sizeof(path), "%s/post.db", dir);
+	T_OK(file_holds(path, "HALLORANSKY"), "  its post.db holds the surname in clear");
+	T_EQ_INT(tims_post_open(dir, TIMS_POST_READ, &p, &err), TIMS_ERR_STATE,
+		 "such a post.db is refused (no silent plaintext)");
+	T_OK(strstr(err.msg, "tims post seal") != NULL, "  naming the command that seals it (%s)",
+	     err.msg);
+	T_EQ_INT(tims_audit_open(dir, TIMS_AUDIT_READ, &a, &err), TIMS_ERR_STATE,
+		 "its audit.db of schema 1 is refused too");
+	T_OK(tims_post_seal(dir, NULL, &st, &err) == TIMS_OK, "tims post seal (%s)", err.msg);
+	T_OK(st.records == 2 && st.events == 1 && !st.vault_made,
+	     "  2 records and the audit events sealed (%llu, %llu)",
+	     (unsigned long long)st.records, (unsigned long long)st.events);
+	T_OK(!file_holds(path, "HALLORANSKY") && !file_holds(path, "QWZ9911"),
+	     "post.db holds no name or number any more (vacuumed)");
+	snprintf(path, sizeof(path), "%s/audit.db", dir);
+	T_OK(!file_holds(path, "QWZ9911"), "audit.db neither");
+	T_OK(tims_post_open(dir, TIMS_POST_WRITE, &p, &err) == TIMS_OK, "the sealed post opens (%s)",
+	     err.msg);
+	if (p) {
+		struct tims_post_verify_stats vs;
+
+		T_OK(tims_post_history(p, "QWZ9911", NULL, count_row, &n, &err) == TIMS_OK && n == 2,
+		     "its history: both crossings (%d)", n);
+		T_EQ_INT(tims_post_verify(p, NULL, NULL, &vs, &err), TIMS_OK,
+			 "its log and records verify after sealing");
+		tims_post_free(p);
+	}
+	T_OK(tims_audit_open(dir, TIMS_AUDIT_READ, &a, &err) == TIMS_OK, "its audit log opens");
+	tims_audit_free(a);
+	T_OK(tims_post_seal(dir, NULL, &st, &err) == TIMS_OK && st.records == 0 && st.events == 0,
+	     "sealing again changes nothing");
+}
+
 int main(void)
 {
 	const char *uri = getenv("TIMS_TOKEN");
@@ -102,6 +234,25 @@ int main(void)
 	     "a crossing registered (%s)", err.msg);
 	T_OK(tims_post_history(p, "QWZ9911", NULL, count_row, &n, &err) == TIMS_OK && n == 1,
 	     "its history: one crossing");
+	{
+		static const char q[] = "{\"document\":\"QWZ9911\"}";
+		struct tims_audit *a = NULL;
+		struct tims_audit_event ev;
+		uint64_t at;
+
+		memset(&ev, 0, sizeof(ev));
+		snprintf(ev.actor, sizeof(ev.actor), "O1");
+		snprintf(ev.role, sizeof(ev.role), "officer");
+		snprintf(ev.action, sizeof(ev.action), "history");
+		ev.crossing = 0;
+		ev.status = 200;
+		ev.query = q;
+		ev.query_len = strlen(q);
+		T_OK(tims_audit_open(dir, TIMS_AUDIT_WRITE, &a, &err) == TIMS_OK &&
+		     tims_audit_append(a, &ev, &at, &err) == TIMS_OK,
+		     "an audit event naming the document (%s)", err.msg);
+		tims_audit_free(a);
+	}
 	tims_post_free(p);
 	p = NULL;
 	snprintf(path, sizeof(path), "%s/post.db", dir);
@@ -151,6 +302,7 @@ int main(void)
 	     "history finds both: the row stored meanwhile was indexed (%d, %s)", n, err.msg);
 	tims_post_free(p);
 	set_pin_source(uri, pin);
+	test_seal_old();
 	{
 		char cmd[400];
 
