@@ -2,7 +2,7 @@
  * cmd_centre.c — `tims centre`: the national centre (docs/centre.md).
  *
  *   tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]
- *                        [--key-token URI]
+ *                        [--token URI] [--key-token URI]
  *   tims centre serve DIR [--listen ADDR] [--port N]
  *   tims centre enrol-post DIR NAME --vkey POST.vkey --url CENTRE_URL --out OUTDIR
  *                          [--host HOST ...]
@@ -38,7 +38,7 @@
 /* Two parts: C17 promises string literals of 4095 bytes, not more. */
 static const char usage_a[] =
 	"usage: tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]\n"
-	"                        [--key-token URI]\n"
+	"                        [--token URI] [--key-token URI]\n"
 	"   or: tims centre serve DIR [--listen ADDR] [--port N] [--web DIR]\n"
 	"   or: tims centre enrol-post DIR NAME --vkey FILE --url URL --out DIR\n"
 	"                  [--host HOST ...]\n"
@@ -77,6 +77,7 @@ static const char usage_b[] =
 	"               cosigner key; --store a PostgreSQL URI for the query store\n"
 	"               (default: SQLite in DIR/query.db); --host: a name or\n"
 	"               address of the centre for its certificate (repeatable);\n"
+	"               --token the PKCS#11 token of its vault (default $TIMS_TOKEN)\n"
 	"               --key-token: the cosigner, bundle and audit keys in that\n"
 	"               PKCS#11 token (docs/keys.md)\n"
 	"  serve        the sync API over HTTPS, mutual TLS (default 127.0.0.1, any\n"
@@ -161,11 +162,12 @@ static int c_init(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "store", required_argument, NULL, 's' },
 		{ "host", required_argument, NULL, 'h' },
-		{ "key-token", required_argument, NULL, 't' },
+		{ "token", required_argument, NULL, 't' },
+		{ "key-token", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = "tims-centre", *store = NULL, *hosts[MAX_HOSTS + 1] = { NULL };
-	const char *token = NULL;
+	const char *token = NULL, *key_token = NULL;
 	size_t nh = 0;
 	struct tims_err err;
 	int c;
@@ -178,6 +180,8 @@ static int c_init(int argc, char **argv)
 			store = optarg;
 		else if (c == 't')
 			token = optarg;
+		else if (c == 'K')
+			key_token = optarg;
 		else if (c == 'h' && nh < MAX_HOSTS)
 			hosts[nh++] = optarg;
 		else if (c == 'h')
@@ -187,7 +191,7 @@ static int c_init(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_error(CLI_USAGE, "centre", "init: want one directory");
-	if (tims_centre_init_token(argv[optind], name, store, hosts, token, &err))
+	if (tims_centre_init_token(argv[optind], name, store, hosts, token, key_token, &err))
 		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL : CLI_USAGE,
 				 "centre", "init: %s", err.msg);
 	printf("centre %s made in %s\n", name, argv[optind]);

@@ -2,7 +2,7 @@
  * cmd_post.c — `tims post`: the post node's commands.
  *
  *   tims post init DIR [--origin NAME] [--name NAME] [--kind land|port|airport]
- *                      [--key-token URI]
+ *                      [--token URI] [--key-token URI]
  *   tims post serve DIR [--listen ADDR] [--port N] [--cert F --key F] [--web DIR]
  *
  * init creates the post directory (docs/formats.md): keys, database, config,
@@ -34,14 +34,26 @@
 
 static const char usage[] =
 	"usage: tims post init DIR [--origin NAME] [--name NAME] [--kind land|port|airport]\n"
-	"                      [--key-token URI]\n"
+	"                      [--token URI] [--key-token URI]\n"
 	"\n"
-	"  init   create a post: Ed25519 key pair (post.skey, mode 0600, and\n"
-	"         post.vkey), post.db, config, stay-regimes.conf and the first\n"
-	"         signed checkpoint. The origin names the log in its checkpoints\n"
-	"         (default tims/post/<name>); the name defaults to DIR's last part.\n"
-	"         --key-token: make the signing key in that PKCS#11 token (a\n"
-	"         pkcs11: URI, docs/keys.md); post.skey is then a reference to it.\n"
+	"  init   create a post: its vault (vault.conf, keys.db: the keys that\n"
+	"         seal personal data, wrapped by a key made in the PKCS#11 token\n"
+	"         --token URI names, default $TIMS_TOKEN; docs/keys.md), Ed25519\n"
+	"         key pair (post.skey, mode 0600, and post.vkey), post.db, config,\n"
+	"         stay-regimes.conf and the first signed checkpoint. The origin\n"
+	"         names the log in its checkpoints (default tims/post/<name>); the\n"
+	"         name defaults to DIR's last part. --key-token: make the signing\n"
+	"         key in that PKCS#11 token (a pkcs11: URI, docs/keys.md);\n"
+	"         post.skey is then a reference to it.\n"
+	"\n"
+	"usage: tims post seal DIR [--token URI]\n"
+	"\n"
+	"  seal   a post made before personal data was sealed (its post.db and\n"
+	"         audit.db kept names and numbers in clear; they are refused\n"
+	"         until this is run): makes its vault in the token if missing,\n"
+	"         seals every record, owed event, queued event, approval request\n"
+	"         and audit event in place and vacuums the files. Run it with the\n"
+	"         node stopped; run again, it changes nothing.\n"
 	"\n"
 	"usage: tims post serve DIR [--listen ADDR] [--port N] [--cert FILE --key FILE]\n"
 	"                           [--web DIR] [--threads N]\n"
@@ -97,10 +109,12 @@ static int post_init(int argc, char **argv)
 		{ "origin", required_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "kind", required_argument, NULL, 'k' },
-		{ "key-token", required_argument, NULL, 't' },
+		{ "token", required_argument, NULL, 't' },
+		{ "key-token", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *origin = NULL, *name = NULL, *kind = "land", *token = NULL;
+	const char *key_token = NULL;
 	char base[256], def_origin[300];
 	struct tims_err err;
 	int c;
@@ -117,6 +131,7 @@ static int post_init(int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'k': kind = optarg; break;
 		case 't': token = optarg; break;
+		case 'K': key_token = optarg; break;
 		default:
 			fputs(usage, stderr);
 			return cli_error(CLI_USAGE, "post", "unknown or incomplete option '%s'",
@@ -134,11 +149,45 @@ static int post_init(int argc, char **argv)
 		snprintf(def_origin, sizeof(def_origin), "tims/post/%s", name);
 		origin = def_origin;
 	}
-	if (tims_post_init_token(argv[optind], origin, name, kind, token, &err))
+	if (tims_post_init_token(argv[optind], origin, name, kind, token, key_token, &err))
 		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL : CLI_USAGE,
 				 "post", "init: %s", tims_err_msg(&err));
 	printf("post %s initialised in %s (origin %s, kind %s)\n", name,
 	       argv[optind], origin, kind);
+	return CLI_OK;
+}
+
+static int post_seal(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "token", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tims_post_seal_stats st;
+	const char *token = NULL;
+	struct tims_err err;
+	int c;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 't')
+			return cli_error(CLI_USAGE, "post", "seal: unknown or incomplete option '%s'",
+					 argv[optind - 1]);
+		token = optarg;
+	}
+	if (optind != argc - 1)
+		return cli_error(CLI_USAGE, "post", "seal: want one DIR");
+	if (tims_post_seal(argv[optind], token, &st, &err))
+		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL : CLI_USAGE, "post",
+				 "seal: %s", tims_err_msg(&err));
+	printf("%s: %s%" PRIu64 " records, %" PRIu64 " queued or owed events and requests, %"
+	       PRIu64 " audit events sealed\n", argv[optind],
+	       st.vault_made ? "vault made; " : "", st.records, st.other, st.events);
 	return CLI_OK;
 }
 
@@ -762,6 +811,7 @@ static int post_routes(int argc, char **argv)
 
 static const struct cli_command post_commands[] = {
 	{ "init", post_init, "create a post directory" },
+	{ "seal", post_seal, "seal in place a post made before personal data was sealed" },
 	{ "serve", post_serve, "run the post node (HTTPS API and booth console)" },
 	{ "enrol", post_enrol, "install the enrolment the centre made for this post" },
 	{ "add-witness", post_add_witness, "send checkpoints to a witness as well" },

@@ -48,11 +48,14 @@ struct tims_export_usage;
  * loopback names only). */
 tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 			 const char *const *hosts, struct tims_err *err);
-/* The same, with the cosigner, bundle and audit keys made in the PKCS#11
- * token key_token (NULL: key files); their .skey files are PKCS11+KEY
- * references (tims_signer_load). */
-tims_rc tims_centre_init_token(const char *dir, const char *name,
-			       const char *store, const char *const *hosts,
+/* The same with the tokens named: token holds the vault's key-encryption key
+ * (a PKCS#11 URI; NULL: the environment's TIMS_TOKEN, as tims_centre_init),
+ * key_token the cosigner, bundle and audit keys and the TLS CA key (NULL:
+ * key files; the .skey files are then PKCS11+KEY references,
+ * tims_signer_load). The vault is made first: without a token,
+ * TIMS_ERR_USAGE naming TIMS_TOKEN and --token, and nothing else is made. */
+tims_rc tims_centre_init_token(const char *dir, const char *name, const char *store,
+			       const char *const *hosts, const char *token,
 			       const char *key_token, struct tims_err *err);
 
 tims_rc tims_centre_open(const char *dir, struct tims_centre **out,

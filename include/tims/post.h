@@ -56,17 +56,25 @@ enum tims_post_mode {
 
 /*
  * Create a new post in dir (created if missing; must not already hold a
- * post: TIMS_ERR_EXISTS). kind is "land", "port" or "airport". Makes the key
- * pair (key name = origin), the database and the first checkpoint (size 0).
+ * post: TIMS_ERR_EXISTS). kind is "land", "port" or "airport". Makes the
+ * vault (tims_vault_create: vault.conf, keys.db, a KEK in the key token),
+ * the key pair (key name = origin), the database and the first checkpoint
+ * (size 0). tims_post_init takes the token from the environment's
+ * TIMS_TOKEN; tims_post_init_token from token (a PKCS#11 URI; NULL: the
+ * environment). Without either: TIMS_ERR_USAGE naming TIMS_TOKEN and
+ * --token; an unreachable token: TIMS_ERR_UNAVAILABLE.
  */
 tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 		       const char *kind, struct tims_err *err);
-/* The same, with the post's signing key made in the PKCS#11 token key_token
- * (a URI, RFC 7512; NULL: a key file): post.skey is then a PKCS11+KEY
- * reference (tims_signer_load) under a fresh label. */
-tims_rc tims_post_init_token(const char *dir, const char *origin,
-			     const char *name, const char *kind,
-			     const char *key_token, struct tims_err *err);
+/* The same with the tokens named: token holds the vault's key-encryption key
+ * (a PKCS#11 URI, RFC 7512; NULL: the environment's TIMS_TOKEN, as
+ * tims_post_init), key_token the post's signing key (NULL: a key file;
+ * post.skey is then a PKCS11+KEY reference, tims_signer_load, under a fresh
+ * label). The vault is made first: without a token, TIMS_ERR_USAGE naming
+ * TIMS_TOKEN and --token, and nothing else is made. */
+tims_rc tims_post_init_token(const char *dir, const char *origin, const char *name,
+			     const char *kind, const char *token, const char *key_token,
+			     struct tims_err *err);
 
 /*
  * Open a post. In WRITE mode, refuses (TIMS_ERR_TAMPER) a database whose log
@@ -77,6 +85,29 @@ tims_rc tims_post_init_token(const char *dir, const char *origin,
 tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 		       struct tims_post **out, struct tims_err *err);
 void tims_post_free(struct tims_post *p);
+
+/*
+ * `tims post seal`: a post made before personal data was sealed (post.db
+ * and audit.db of schema 1) sealed in place: its vault made when missing
+ * (token: a PKCS#11 URI, NULL: TIMS_TOKEN), every record's body sealed and
+ * its document number turned into a blind index (time, direction and
+ * decision columns added), the owed audit events, event queue and approval
+ * requests sealed, audit.db's events sealed; each database in one
+ * transaction, then vacuumed (secure_delete) so no clear copy lingers in
+ * free pages or the WAL. Needs the token (TIMS_ERR_UNAVAILABLE). A post
+ * already sealed is left as it is. Not while the post's node runs.
+ */
+struct tims_post_seal_stats {
+	int vault_made;
+	uint64_t records, other, events;
+};
+tims_rc tims_post_seal(const char *dir, const char *token, struct tims_post_seal_stats *st,
+		       struct tims_err *err);
+
+/* The post's vault (include/tims/vault.h), owned by the post: its state
+ * says whether sealed records can be read now. */
+struct tims_vault;
+struct tims_vault *tims_post_vault(const struct tims_post *p);
 
 const char *tims_post_origin(const struct tims_post *p);
 const char *tims_post_dir(const struct tims_post *p);
@@ -289,6 +320,8 @@ TIMS_MUST_USE tims_rc tims_post_raw_check(const struct tims_post_raw *r,
  * restore was interrupted. No signer is loaded and the outside checkpoint
  * file is not enforced until the restore is done: then open it normally,
  * which refuses it if it holds less than the post had published.
+ * A directory without its vault (vault.conf) gets a new one in the token
+ * TIMS_TOKEN names, and the imported records are sealed under it.
  */
 tims_rc tims_post_open_restore(const char *dir, struct tims_post **out,
 			       struct tims_err *err);
@@ -333,6 +366,16 @@ typedef void (*tims_post_report_fn)(void *ctx, const char *finding);
 TIMS_MUST_USE tims_rc tims_post_verify(struct tims_post *p, tims_post_report_fn report,
 			 void *ctx, struct tims_post_verify_stats *st,
 			 struct tims_err *err);
+/*
+ * tims_post_verify opens every sealed record: TIMS_ERR_UNAVAILABLE (and no
+ * finding) while the vault's token is unavailable. tims_post_verify_log
+ * checks what needs no key: every leaf entry, stored hash, checkpoint and
+ * the checkpoint file, the time column against the entry, and that erased
+ * records kept nothing — the auditor's check of a copied directory.
+ */
+TIMS_MUST_USE tims_rc tims_post_verify_log(struct tims_post *p, tims_post_report_fn report,
+					   void *ctx, struct tims_post_verify_stats *st,
+					   struct tims_err *err);
 
 /*
  * Tiles (c2sp.org/tlog-tiles): the tile at `level`, `index`, `width`

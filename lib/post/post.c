@@ -15,32 +15,58 @@
 #include <time.h>
 
 #include "tims/p11.h"
+#include "tims/audit.h"
+#include "tims/event.h"
 #include "tims/util.h"
+#include "tims/vault.h"
 #include "internal.h"
 
-#define SCHEMA_VERSION 1
+#include "tims/approval.h"
+
+/* the largest clear value `tims post seal` seals: an approval request */
+#define SEAL_ROW_MAX (TIMS_APPROVAL_MAX_RECORDS * ((size_t)TIMS_RECORD_MAX_BYTES + 4) + \
+		      TIMS_EVENT_JSON_MAX + TIMS_VAULT_OVERHEAD)
+
+/* 2: personal data sealed (docs/formats.md, "post.db"): body is a vault
+ * blob, doc a blind index, nat gone; time_ms, direction and decision in
+ * clear for retention. 1 kept it all in clear: `tims post seal` migrates. */
+#define SCHEMA_VERSION 2
 
 /* The records table; the log's hashes and checkpoints tables come from
- * tims_mlog (same names as before the extraction: post.db is unchanged). */
-static const char schema[] =
-	"CREATE TABLE records ("
-	" idx INTEGER PRIMARY KEY,"
-	" ref TEXT UNIQUE,"            /* client id, for idempotent retries */
-	" doc TEXT,"                   /* document number (history lookup) */
-	" nat TEXT,"                   /* nationality */
-	" salt BLOB,"                  /* NULL once erased */
-	" body BLOB,"                  /* canonical record; NULL once erased */
-	" corrects INTEGER,"           /* the record this one corrects */
+ * tims_mlog. The triggers allow two updates only: retention's erasure
+ * (salt, body and index to NULL) and the late blind index of a row
+ * registered while the token was unavailable (doc from NULL to a value,
+ * nothing else). */
+#define RECORDS_TABLE(name) \
+	"CREATE TABLE " name " (" \
+	" idx INTEGER PRIMARY KEY," \
+	" ref TEXT UNIQUE,"            /* client id, for idempotent retries */ \
+	" doc TEXT,"                   /* blind index of the document number; \
+					  NULL: erased, or not yet indexed */ \
+	" time_ms INTEGER NOT NULL,"   /* the post's time of the record */ \
+	" direction INTEGER NOT NULL," /* enum tims_direction */ \
+	" decision INTEGER NOT NULL,"  /* enum tims_decision */ \
+	" salt BLOB,"                  /* NULL once erased */ \
+	" body BLOB,"                  /* the sealed canonical record; NULL once erased */ \
+	" corrects INTEGER,"           /* the record this one corrects */ \
 	" entry BLOB NOT NULL);"       /* the leaf entry, kept forever */
-	"CREATE INDEX records_doc ON records(doc);"
-	"CREATE INDEX records_corrects ON records(corrects);"
-	"CREATE TRIGGER records_no_delete BEFORE DELETE ON records BEGIN"
-	" SELECT RAISE(ABORT, 'records are append-only'); END;"
-	"CREATE TRIGGER records_no_update BEFORE UPDATE ON records"
-	" WHEN NOT (NEW.idx IS OLD.idx AND NEW.entry IS OLD.entry"
-	" AND NEW.ref IS OLD.ref AND NEW.corrects IS OLD.corrects AND NEW.salt IS NULL AND NEW.body IS NULL"
-	" AND NEW.doc IS NULL AND NEW.nat IS NULL) BEGIN"
-	" SELECT RAISE(ABORT, 'records are append-only (only retention may erase a payload)'); END;";
+#define RECORDS_RULES \
+	"CREATE INDEX records_doc ON records(doc);" \
+	"CREATE INDEX records_corrects ON records(corrects);" \
+	"CREATE INDEX records_unindexed ON records(idx) WHERE doc IS NULL AND body IS NOT NULL;" \
+	"CREATE TRIGGER records_no_delete BEFORE DELETE ON records BEGIN" \
+	" SELECT RAISE(ABORT, 'records are append-only'); END;" \
+	"CREATE TRIGGER records_no_update BEFORE UPDATE ON records" \
+	" WHEN NOT (NEW.idx IS OLD.idx AND NEW.entry IS OLD.entry" \
+	" AND NEW.ref IS OLD.ref AND NEW.corrects IS OLD.corrects" \
+	" AND NEW.time_ms IS OLD.time_ms AND NEW.direction IS OLD.direction" \
+	" AND NEW.decision IS OLD.decision AND (" \
+	"  (NEW.salt IS NULL AND NEW.body IS NULL AND NEW.doc IS NULL) OR" \
+	"  (OLD.doc IS NULL AND NEW.doc IS NOT NULL AND OLD.body IS NOT NULL" \
+	"   AND NEW.salt IS OLD.salt AND NEW.body IS OLD.body))) BEGIN" \
+	" SELECT RAISE(ABORT, 'records are append-only (only retention may erase a payload)'); END;"
+
+static const char schema[] = RECORDS_TABLE("records") RECORDS_RULES;
 
 /*
  * The audit events owed for records registered at the booth
@@ -51,7 +77,8 @@ static const char schema[] =
 static const char owed_schema[] =
 	"CREATE TABLE IF NOT EXISTS audit_owed ("
 	" idx INTEGER PRIMARY KEY,"    /* the record's log index */
-	" event BLOB NOT NULL)";       /* the caller's bytes (the node's JSON) */
+	" event BLOB NOT NULL)";       /* the caller's bytes (the node's JSON), sealed
+					  ("post.audit_owed/IDX") */
 
 static const char *const owed_sql[OW_COUNT] = {
 	[OW_INS] = "INSERT INTO audit_owed (idx, event) VALUES (?1, ?2)",
@@ -60,15 +87,20 @@ static const char *const owed_sql[OW_COUNT] = {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_BY_REF] = "SELECT idx, body, entry FROM records WHERE ref = ?1",
-	[ST_INS_REC] = "INSERT INTO records (idx, ref, doc, nat, salt, body,"
-		       " entry, corrects) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_BY_REF] = "SELECT idx, body, entry, salt FROM records WHERE ref = ?1",
+	[ST_INS_REC] = "INSERT INTO records (idx, ref, doc, time_ms, direction, decision,"
+		       " salt, body, entry, corrects)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_GET_REC] = "SELECT salt, body, entry FROM records WHERE idx = ?1",
 	[ST_HISTORY] = "SELECT idx, body FROM records WHERE doc = ?1 ORDER BY idx",
+	/* (doc is the blind index: post_doc_index) */
 	[ST_CORRECTED_BY] = "SELECT idx FROM records WHERE corrects = ?1"
 			    " ORDER BY idx DESC LIMIT 1",
-	[ST_ERASE] = "UPDATE records SET salt = NULL, body = NULL, doc = NULL,"
-		     " nat = NULL WHERE idx = ?1",
+	[ST_ERASE] = "UPDATE records SET salt = NULL, body = NULL, doc = NULL"
+		     " WHERE idx = ?1",
+	[ST_UNINDEXED] = "SELECT idx, body FROM records WHERE doc IS NULL AND"
+			 " body IS NOT NULL ORDER BY idx LIMIT 256",
+	[ST_SET_DOC] = "UPDATE records SET doc = ?2 WHERE idx = ?1 AND doc IS NULL",
 };
 
 tims_rc post_path(const struct tims_post *p, const char *name, char *out,
@@ -93,6 +125,97 @@ tims_rc post_exec(struct tims_post *p, enum post_stmt s, const char *what,
 		  struct tims_err *err)
 {
 	return tims_mlog_step(p->log, p->st[s], what, err);
+}
+
+/* ---- sealed payloads ---- */
+
+static void body_ad(char *ad, size_t cap, uint64_t idx)
+{
+	snprintf(ad, cap, "post.records/%" PRIu64, idx);
+}
+
+tims_rc post_seal_body(struct tims_post *p, uint64_t idx, int64_t time_ms,
+		       const void *enc, size_t len, struct tims_buf *out,
+		       struct tims_err *err)
+{
+	char ad[48];
+
+	body_ad(ad, sizeof(ad), idx);
+	return tims_vault_seal(p->vault, time_ms, ad, strlen(ad), enc, len, out, err);
+}
+
+tims_rc post_open_body(struct tims_post *p, uint64_t idx, const void *blob,
+		       size_t len, struct tims_buf *out, struct tims_err *err)
+{
+	struct tims_err e = { 0 };
+	char ad[48];
+	tims_rc rc;
+
+	body_ad(ad, sizeof(ad), idx);
+	rc = tims_vault_open_blob(p->vault, ad, strlen(ad), blob, len, out, &e);
+	if (rc)
+		return tims_err_set(err, rc, "record %" PRIu64 ": %s", idx, e.msg);
+	return TIMS_OK;
+}
+
+tims_rc post_doc_index(struct tims_post *p, const char *doc,
+		       char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err)
+{
+	return tims_vault_blind_hex(p->vault, "doc", doc, strlen(doc), out, err);
+}
+
+tims_rc post_index_pending(struct tims_post *p, struct tims_err *err)
+{
+	struct tims_buf plain = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
+	struct tims_record *rec;
+	tims_rc rc = TIMS_OK;
+	int more = 1, s;
+
+	if (!(rec = malloc(sizeof(*rec))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	while (more && !rc) {
+		uint64_t idx[256];
+		char hex[256][TIMS_VAULT_BLIND_HEX];
+		size_t n = 0;
+
+		sqlite3_stmt *st = p->st[ST_UNINDEXED];
+		while (n < 256 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+			idx[n] = (uint64_t)sqlite3_column_int64(st, 0);
+			tims_buf_reset(&plain);
+			if ((rc = post_open_body(p, idx[n], sqlite3_column_blob(st, 1),
+						 (size_t)sqlite3_column_bytes(st, 1), &plain, err)) ||
+			    (rc = tims_record_decode(plain.buf, plain.len, rec, err)) ||
+			    (rc = post_doc_index(p, rec->person.doc_number, hex[n], err)))
+				break;
+			n++;
+		}
+		more = n == 256;
+		sqlite3_reset(st);
+		if (rc || n == 0)
+			break;
+		if ((rc = tims_mlog_begin(p->log, err)))
+			break;
+		for (size_t i = 0; i < n && !rc; i++) {
+			sqlite3_bind_int64(p->st[ST_SET_DOC], 1, (sqlite3_int64)idx[i]);
+			sqlite3_bind_text(p->st[ST_SET_DOC], 2, hex[i], -1, SQLITE_STATIC);
+			rc = post_exec(p, ST_SET_DOC, "indexing a record", err);
+		}
+		if (rc) {
+			tims_mlog_rollback(p->log);
+		} else {
+			int committed;
+
+			rc = tims_mlog_commit(p->log, &committed, err);
+			if (!committed && !rc)
+				rc = tims_err_set(err, TIMS_ERR_DB, "post.db: indexing: not committed");
+		}
+	}
+	if (plain.buf)
+		sodium_memzero(plain.buf, plain.alloc);
+	tims_buf_release(&plain);
+	sodium_memzero(rec, sizeof(*rec));
+	free(rec);
+	return rc;
 }
 
 tims_rc post_last(struct tims_post *p, uint64_t *size, int64_t *last_ms,
@@ -394,6 +517,62 @@ void post_unlock(const struct tims_post *p)
 	pthread_mutex_unlock((pthread_mutex_t *)&p->mu);
 }
 
+/* A post.db of schema 1 kept personal data in clear: refused until
+ * `tims post seal` has sealed it (no silent plaintext). */
+static tims_rc check_sealed(struct tims_post *p, struct tims_err *err)
+{
+	char path[POST_PATH_MAX];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	tims_rc rc;
+
+	if ((rc = post_path(p, "post.db", path, err)))
+		return rc;
+	if (access(path, F_OK) != 0)
+		return TIMS_OK; /* tims_mlog_open says so */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (v == 1)
+		return tims_err_set(err, TIMS_ERR_STATE,
+				    "%s: post.db keeps personal data in clear (schema 1); seal it "
+				    "first: tims post seal %s [--token URI] (docs/operations.md)",
+				    p->dir, p->dir);
+	return TIMS_OK;
+}
+
+/* DIR's vault; a post made before vaults existed is told how to get one. */
+static tims_rc open_vault(struct tims_post *p, struct tims_err *err)
+{
+	tims_rc rc = tims_vault_open(p->dir, &p->vault, err);
+
+	if (rc == TIMS_ERR_NOTFOUND)
+		return tims_err_set(err, TIMS_ERR_STATE,
+				    "%s: no vault (vault.conf): made before personal data was "
+				    "sealed; run: tims post seal %s --token URI (docs/operations.md)",
+				    p->dir, p->dir);
+	return rc;
+}
+
+static tims_rc restore_vault(struct tims_post *p, struct tims_err *err)
+{
+	char path[POST_PATH_MAX];
+	tims_rc rc;
+
+	if ((rc = post_path(p, "vault.conf", path, err)))
+		return rc;
+	return access(path, F_OK) == 0 ? TIMS_OK : tims_vault_create(p->dir, NULL, err);
+}
+
+struct tims_vault *tims_post_vault(const struct tims_post *p)
+{
+	return p->vault;
+}
+
 tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 		       struct tims_post **out, struct tims_err *err)
 {
@@ -405,12 +584,17 @@ tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 		return err ? err->rc : TIMS_ERR_NOMEM;
 	/* A writer's log refuses a post.db rolled back behind the checkpoint
 	 * file (tims_mlog_open). */
-	if ((rc = read_config(p, err)) || (rc = load_keys(p, mode, err)) ||
+	if ((rc = read_config(p, err)) || (rc = check_sealed(p, err)) ||
+	    (rc = open_vault(p, err)) || (rc = load_keys(p, mode, err)) ||
 	    (rc = open_log(p, TIMS_MLOG_OPEN, err)) ||
 	    (mode == TIMS_POST_WRITE && (rc = post_read_halt(p, err)))) {
 		tims_post_free(p);
 		return rc;
 	}
+	/* rows registered while the token was out get their index now (or at
+	 * the first history lookup that finds the token back) */
+	if (mode == TIMS_POST_WRITE && tims_vault_state(p->vault) == TIMS_VAULT_OPEN)
+		(void)post_index_pending(p, NULL);
 	*out = p;
 	return TIMS_OK;
 }
@@ -425,7 +609,10 @@ tims_rc tims_post_open_restore(const char *dir, struct tims_post **out,
 	*out = NULL;
 	if (!p)
 		return err ? err->rc : TIMS_ERR_NOMEM;
-	if ((rc = read_config(p, err)) ||
+	/* a post restored onto a new machine gets a new vault (TIMS_TOKEN):
+	 * the records are sealed again as they are imported */
+	if ((rc = read_config(p, err)) || (rc = check_sealed(p, err)) ||
+	    (rc = restore_vault(p, err)) || (rc = open_vault(p, err)) ||
 	    (rc = load_keys(p, TIMS_POST_READ, err)) ||
 	    (rc = post_path(p, "post.db", db, err)) ||
 	    (rc = open_log(p, access(db, F_OK) == 0 ? TIMS_MLOG_OPEN
@@ -449,6 +636,7 @@ void tims_post_free(struct tims_post *p)
 	tims_mlog_free(p->rlog);
 	tims_mlog_free(p->log);
 	tims_national_close(p->national);
+	tims_vault_close(p->vault);
 	if (p->has_signer)
 		tims_signer_release(&p->signer);
 	pthread_mutex_destroy(&p->mu);
@@ -598,6 +786,246 @@ const char *tims_post_halted(const struct tims_post *p, int *persistent)
 	return why;
 }
 
+/* ---- sealing a post.db of schema 1 (tims post seal) ---- */
+
+static tims_rc seal_exec(sqlite3 *db, const char *sql, const char *what, struct tims_err *err)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return tims_err_set(err, TIMS_ERR_DB, "post.db: %s: %s", what, sqlite3_errmsg(db));
+	return TIMS_OK;
+}
+
+/* Every row of `select` (KEY columns..., the clear bytes last) sealed into
+ * `update` (?1 the first column, ?2 the blob), with ad from adfn. */
+typedef void (*seal_ad_fn)(sqlite3_stmt *row, char *ad, size_t cap, int64_t *time_ms);
+
+static tims_rc seal_rows(sqlite3 *db, struct tims_vault *v, const char *select,
+			 const char *update, int col, seal_ad_fn adfn, uint64_t *n,
+			 struct tims_err *err)
+{
+	struct tims_buf out = TIMS_BUF_INIT(SEAL_ROW_MAX);
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	tims_rc rc = TIMS_OK;
+
+	if (sqlite3_prepare_v2(db, select, -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, update, -1, &upd, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "post.db: sealing: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	while (!rc && sqlite3_step(sel) == SQLITE_ROW) {
+		char ad[128];
+		int64_t t = 0;
+
+		adfn(sel, ad, sizeof(ad), &t);
+		tims_buf_reset(&out);
+		if ((rc = tims_vault_seal(v, t, ad, strlen(ad), sqlite3_column_blob(sel, col),
+					  (size_t)sqlite3_column_bytes(sel, col), &out, err)))
+			break;
+		sqlite3_reset(upd);
+		sqlite3_bind_value(upd, 1, sqlite3_column_value(sel, 0));
+		sqlite3_bind_blob(upd, 2, out.buf, (int)out.len, SQLITE_STATIC);
+		if (sqlite3_step(upd) != SQLITE_DONE)
+			rc = tims_err_set(err, TIMS_ERR_DB, "post.db: sealing: %s", sqlite3_errmsg(db));
+		(*n)++;
+	}
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	tims_buf_release(&out);
+	return rc;
+}
+
+static void owed_ad(sqlite3_stmt *row, char *ad, size_t cap, int64_t *t)
+{
+	snprintf(ad, cap, "post.audit_owed/%lld", (long long)sqlite3_column_int64(row, 0));
+	*t = 0;
+}
+
+static void queue_ad(sqlite3_stmt *row, char *ad, size_t cap, int64_t *t)
+{
+	*t = sqlite3_column_int64(row, 2);
+	snprintf(ad, cap, "post.event_queue/%d/%" PRId64, sqlite3_column_int(row, 1), *t);
+}
+
+static void approval_ad(sqlite3_stmt *row, char *ad, size_t cap, int64_t *t)
+{
+	snprintf(ad, cap, "post.approvals/%s", (const char *)sqlite3_column_text(row, 0));
+	*t = sqlite3_column_int64(row, 1);
+}
+
+static int table_exists(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int yes = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return yes;
+}
+
+static tims_rc seal_post_db(struct tims_post *p, sqlite3 *db, uint64_t *records,
+			    uint64_t *other, struct tims_err *err)
+{
+	struct tims_buf sealed = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES + TIMS_VAULT_OVERHEAD);
+	struct tims_record *rec = malloc(sizeof(*rec));
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	tims_rc rc;
+
+	if (!rec)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = seal_exec(db, "PRAGMA secure_delete=ON; BEGIN IMMEDIATE;", "begin", err)) ||
+	    (rc = seal_exec(db, RECORDS_TABLE("records_sealed"), "new records table", err)))
+		goto out;
+	if (sqlite3_prepare_v2(db, "SELECT idx, ref, salt, body, corrects, entry FROM records"
+			       " ORDER BY idx", -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO records_sealed (idx, ref, doc, time_ms, direction,"
+			       " decision, salt, body, corrects, entry)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &ins,
+			       NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "post.db: sealing: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	while (!rc && sqlite3_step(sel) == SQLITE_ROW) {
+		uint64_t idx = (uint64_t)sqlite3_column_int64(sel, 0);
+		const uint8_t *entry = sqlite3_column_blob(sel, 5);
+		int64_t t = sqlite3_column_bytes(sel, 5) == TIMS_RECORD_ENTRY_BYTES
+				    ? tims_record_entry_time(entry) : INT64_MIN;
+		char doc[TIMS_VAULT_BLIND_HEX];
+
+		if (t == INT64_MIN) {
+			rc = tims_err_set(err, TIMS_ERR_TAMPER, "record %" PRIu64 ": malformed entry",
+					  idx);
+			break;
+		}
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+		sqlite3_bind_int64(ins, 1, (sqlite3_int64)idx);
+		sqlite3_bind_value(ins, 2, sqlite3_column_value(sel, 1));
+		sqlite3_bind_int64(ins, 4, t);
+		sqlite3_bind_int(ins, 5, 0);
+		sqlite3_bind_int(ins, 6, 0);
+		sqlite3_bind_value(ins, 9, sqlite3_column_value(sel, 4));
+		sqlite3_bind_blob(ins, 10, entry, TIMS_RECORD_ENTRY_BYTES, SQLITE_STATIC);
+		if (sqlite3_column_type(sel, 3) != SQLITE_NULL) {
+			const void *body = sqlite3_column_blob(sel, 3);
+			size_t len = (size_t)sqlite3_column_bytes(sel, 3);
+
+			tims_buf_reset(&sealed);
+			if ((rc = tims_record_decode(body, len, rec, err)) ||
+			    (rc = post_seal_body(p, idx, t, body, len, &sealed, err)) ||
+			    (rc = post_doc_index(p, rec->person.doc_number, doc, err)))
+				break;
+			sqlite3_bind_text(ins, 3, doc, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int(ins, 5, rec->direction);
+			sqlite3_bind_int(ins, 6, rec->decision);
+			sqlite3_bind_value(ins, 7, sqlite3_column_value(sel, 2));
+			sqlite3_bind_blob(ins, 8, sealed.buf, (int)sealed.len, SQLITE_STATIC);
+		}
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = tims_err_set(err, TIMS_ERR_DB, "post.db: sealing: %s", sqlite3_errmsg(db));
+		(*records)++;
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sel = ins = NULL;
+	if (rc ||
+	    (rc = seal_exec(db, "DROP TABLE records; ALTER TABLE records_sealed RENAME TO records;"
+			    RECORDS_RULES, "the sealed records table", err)))
+		goto out;
+	if (table_exists(db, "audit_owed") &&
+	    (rc = seal_rows(db, p->vault, "SELECT idx, event FROM audit_owed",
+			    "UPDATE audit_owed SET event = ?2 WHERE idx = ?1", 1, owed_ad, other, err)))
+		goto out;
+	if (table_exists(db, "event_queue") &&
+	    (rc = seal_rows(db, p->vault, "SELECT seq, kind, time_ms, event FROM event_queue",
+			    "UPDATE event_queue SET event = ?2 WHERE seq = ?1", 3, queue_ad, other,
+			    err)))
+		goto out;
+	if (table_exists(db, "approvals") &&
+	    ((rc = seal_exec(db, "DROP TRIGGER IF EXISTS approvals_once", "approvals", err)) ||
+	     (rc = seal_rows(db, p->vault, "SELECT id, created_ms, records FROM approvals",
+			     "UPDATE approvals SET records = ?2 WHERE id = ?1", 2, approval_ad,
+			     other, err))))
+		goto out;
+	/* approvals_once comes back with the next writer (approvals.c) */
+	{
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; COMMIT;", SCHEMA_VERSION);
+		rc = seal_exec(db, sql, "commit", err);
+	}
+out:
+	if (rc)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	tims_buf_release(&sealed);
+	sodium_memzero(rec, sizeof(*rec));
+	free(rec);
+	return rc;
+}
+
+tims_rc tims_post_seal(const char *dir, const char *token, struct tims_post_seal_stats *st,
+		       struct tims_err *err)
+{
+	struct tims_post *p;
+	char path[POST_PATH_MAX];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *ver = NULL;
+	int v = -1;
+	tims_rc rc;
+
+	memset(st, 0, sizeof(*st));
+	if (!(p = post_new(dir, err)))
+		return err ? err->rc : TIMS_ERR_NOMEM;
+	if ((rc = read_config(p, err)) || (rc = post_path(p, "vault.conf", path, err)))
+		goto out;
+	if (access(path, F_OK) != 0) {
+		if ((rc = tims_vault_create(dir, token, err)))
+			goto out;
+		st->vault_made = 1;
+	}
+	if ((rc = tims_vault_open(dir, &p->vault, err)))
+		goto out;
+	if (tims_vault_state(p->vault) != TIMS_VAULT_OPEN) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "the key token is unavailable: %s",
+				  tims_vault_why(p->vault));
+		goto out;
+	}
+	if ((rc = post_path(p, "post.db", path, err)))
+		goto out;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path, db ? sqlite3_errmsg(db) : "open");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &ver, NULL) == SQLITE_OK &&
+	    sqlite3_step(ver) == SQLITE_ROW)
+		v = sqlite3_column_int(ver, 0);
+	sqlite3_finalize(ver);
+	if (v == 1) {
+		if ((rc = seal_post_db(p, db, &st->records, &st->other, err)))
+			goto out;
+		/* the clear rows may linger in free pages and the WAL */
+		if ((rc = seal_exec(db, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM;"
+				    " PRAGMA wal_checkpoint(TRUNCATE);", "vacuum", err)))
+			goto out;
+	} else if (v != SCHEMA_VERSION) {
+		rc = tims_err_set(err, TIMS_ERR_STATE, "%s: schema version %d, want 1 or %d", path, v,
+				  SCHEMA_VERSION);
+		goto out;
+	}
+	rc = tims_audit_seal_old(dir, p->vault, &st->events, err);
+out:
+	sqlite3_close(db);
+	tims_post_free(p);
+	return rc;
+}
+
 /* ---- init ---- */
 
 static tims_rc write_new(struct tims_post *p, const char *name,
@@ -621,12 +1049,12 @@ static const char default_regimes[] =
 tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 		       const char *kind, struct tims_err *err)
 {
-	return tims_post_init_token(dir, origin, name, kind, NULL, err);
+	return tims_post_init_token(dir, origin, name, kind, NULL, NULL, err);
 }
 
-tims_rc tims_post_init_token(const char *dir, const char *origin,
-			     const char *name, const char *kind,
-			     const char *key_token, struct tims_err *err)
+tims_rc tims_post_init_token(const char *dir, const char *origin, const char *name,
+			     const char *kind, const char *token, const char *key_token,
+			     struct tims_err *err)
 {
 	struct tims_post *p;
 	struct tims_buf cfg = TIMS_BUF_INIT(4096);
@@ -657,7 +1085,8 @@ tims_rc tims_post_init_token(const char *dir, const char *origin,
 	snprintf(p->kind, sizeof(p->kind), "%s", kind);
 	/* Refuse to init over any part of an existing post. */
 	for (const char *const *f = (const char *const[]){ "config", "post.db",
-		     "post.skey", "post.vkey", "checkpoint", NULL }; *f; f++) {
+		     "post.skey", "post.vkey", "checkpoint", "vault.conf", "keys.db",
+		     NULL }; *f; f++) {
 		if ((rc = post_path(p, *f, path, err)))
 			goto out;
 		if (access(path, F_OK) == 0) {
@@ -667,7 +1096,10 @@ tims_rc tims_post_init_token(const char *dir, const char *origin,
 			goto out;
 		}
 	}
-	if ((rc = tims_note_key_label("post", label, sizeof(label), err)) ||
+	/* the vault first: a post without a key token is refused before any
+	 * other file is made (personal data is never stored in clear) */
+	if ((rc = tims_vault_create(dir, token, err)) ||
+	    (rc = tims_note_key_label("post", label, sizeof(label), err)) ||
 	    (rc = tims_note_keygen_in(key_token, label, origin, TIMS_KEY_ED25519,
 				      &skey, &vkey, err)))
 		goto out;
