@@ -104,10 +104,10 @@ static tims_rc one_attr(struct p11_uri *u, const char *s, size_t len,
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "pkcs11 URI: empty %s attribute",
 				    query ? "query" : "path");
-	if (!eq || eq == s)
+	if (!eq || eq == s) /* not echoed: it could be a mistyped PIN */
 		return tims_err_set(err, TIMS_ERR_INVALID,
-				    "pkcs11 URI: attribute '%.*s' is not "
-				    "NAME=VALUE", (int)(len > 40 ? 40 : len), s);
+				    "pkcs11 URI: a %s attribute is not NAME=VALUE",
+				    query ? "query" : "path");
 	nlen = (size_t)(eq - s);
 	if (nlen >= sizeof(name))
 		return tims_err_set(err, TIMS_ERR_INVALID,

@@ -5,6 +5,8 @@
  *   eval "$(bash scripts/token.sh /tmp/x-token)"). Without it the test fails:
  * a token that cannot be reached must never look like a passing test.
  */
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include "t.h"
 #include "tims/note.h"
 #include "tims/p11.h"
+#include "tims/tls.h"
 
 static char label_buf[8][64];
 
@@ -552,6 +555,68 @@ static void test_signer(struct tims_p11 *p, const char *token, const char *dir)
 	tims_buf_release(&ref);
 }
 
+/* The centre's CA in the token: its certificate and the ones it issues are
+ * signed there through GnuTLS's PKCS#11 support; ca.key is only a URI. */
+static void test_tls_ca(struct tims_p11 *p, const char *token)
+{
+	const char *l = label(7, "ca");
+	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf ref = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf leaf = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf leafkey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf crl = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_cert_req req = { .common_name = "post-1", .days = 1,
+				     .role = TIMS_CERT_POST_SERVER };
+	struct tims_tls_crl *c = NULL;
+	struct tims_err err;
+
+	if (!T_OK(!tims_tls_ca_in_token("test CA", 30, token, l, &ca, &ref, &err),
+		  "a CA made in the token (%s)", err.msg))
+		return;
+	T_OK(!strncmp(ref.buf, "pkcs11:", 7) && !strstr(ref.buf, "PRIVATE KEY") &&
+	     strstr(ref.buf, l) != NULL, "ca.key is the key's URI, no key (%.*s)",
+	     (int)strcspn(ref.buf, "\n"), ref.buf);
+	T_EQ_INT(tims_p11_exists(p, l, &err), 1, "the CA key is in the token");
+	if (T_OK(!tims_tls_issue(&req, ca.buf, ref.buf, &leaf, &leafkey, &err),
+		 "a certificate issued with the token's key (%s)", err.msg)) {
+		gnutls_x509_crt_t cc = NULL, lc = NULL;
+		gnutls_datum_t d;
+		unsigned status = 1;
+
+		gnutls_x509_crt_init(&cc);
+		gnutls_x509_crt_init(&lc);
+		d.data = (unsigned char *)ca.buf;
+		d.size = (unsigned)ca.len;
+		gnutls_x509_crt_import(cc, &d, GNUTLS_X509_FMT_PEM);
+		d.data = (unsigned char *)leaf.buf;
+		d.size = (unsigned)leaf.len;
+		gnutls_x509_crt_import(lc, &d, GNUTLS_X509_FMT_PEM);
+		T_OK(gnutls_x509_crt_verify(lc, &cc, 1, 0, &status) == 0 &&
+		     status == 0, "GnuTLS verifies it against the CA");
+		T_EQ_INT(gnutls_x509_crt_get_signature_algorithm(lc),
+			 GNUTLS_SIGN_ECDSA_SHA256, "ECDSA P-256 with SHA-256");
+		gnutls_x509_crt_deinit(cc);
+		gnutls_x509_crt_deinit(lc);
+	}
+	T_OK(!tims_tls_crl_make(ca.buf, ref.buf, 1, 7, NULL, 0, &crl, &err) &&
+	     !tims_tls_crl_load(crl.buf, crl.len, ca.buf, &c, &err),
+	     "a revocation list signed in the token loads against the CA (%s)",
+	     err.msg);
+	tims_tls_crl_free(c);
+	T_EQ_INT(tims_tls_ca_in_token("test CA", 30, token, l, &ca, &ref, &err),
+		 TIMS_ERR_EXISTS, "a CA label already in the token is refused");
+	(void)tims_p11_destroy(p, l, &err);
+	tims_buf_reset(&leaf);
+	T_OK(tims_tls_issue(&req, ca.buf, ref.buf, &leaf, &leafkey, &err) != 0,
+	     "its key gone from the token, nothing is issued (%s)", err.msg);
+	sodium_memzero(leafkey.buf, leafkey.alloc);
+	tims_buf_release(&ca);
+	tims_buf_release(&ref);
+	tims_buf_release(&leaf);
+	tims_buf_release(&leafkey);
+	tims_buf_release(&crl);
+}
+
 int main(void)
 {
 	const char *token = getenv("TIMS_TOKEN");
@@ -576,6 +641,7 @@ int main(void)
 		test_ed25519(p);
 		test_pin_value(token);
 		test_signer(p, token, dir);
+		test_tls_ca(p, token);
 		tims_p11_close(p);
 	}
 	test_pin_changes(token, dir);
