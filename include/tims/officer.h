@@ -119,6 +119,8 @@ struct tims_login_check {
 	char pw_hash[TIMS_PW_HASH_BYTES];
 	int known;   /* the id names an account */
 	int pw_ok;   /* the password matched pw_hash */
+	uint64_t step; /* after a successful end: the TOTP step the code matched
+			* (what a post claims at the centre, tims/totpclaim.h) */
 };
 void tims_officer_login_begin(struct tims_officers *o, const char *id,
 			      struct tims_login_check *lc);

@@ -496,6 +496,7 @@ tims_rc tims_officer_login_end(struct tims_officers *o, struct tims_login_check 
 	}
 	if ((rc = start_session(o, lc->id, booth, step, now, token, err)))
 		goto out;
+	lc->step = step;
 	memset(who, 0, sizeof(*who));
 	snprintf(who->id, sizeof(who->id), "%s", lc->id);
 	snprintf(who->booth, sizeof(who->booth), "%s", booth);
