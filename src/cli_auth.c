@@ -412,14 +412,15 @@ static int parse_dir(const char *cmd, int argc, char **argv, const char **dir,
  * the node's sync thread and the login goes on.
  */
 static tims_rc claim_step(const char *dir, struct tims_officers *o, const char *officer,
-			  uint64_t step, struct tims_err *err)
+			  uint64_t step, const char *code, struct tims_err *err)
 {
 	struct tims_totp_claim c;
 	char where[TIMS_NOTE_MAX_NAME + 1];
 	struct tims_err e;
 	tims_rc rc;
 
-	if ((rc = tims_totp_claim_make(&c, officer, step, CLI_BOOTH, tims_mlog_now_ms(), err)))
+	if ((rc = tims_totp_claim_make(&c, officer, step, code, CLI_BOOTH, tims_mlog_now_ms(),
+					 err)))
 		return rc;
 	rc = tims_totp_claim_at_centre(dir, &c, TIMS_TOTP_CLAIM_TIMEOUT_S, where, err);
 	if (rc == TIMS_ERR_REPLAY)
@@ -477,11 +478,11 @@ int cmd_login(int argc, char **argv)
 	tims_officer_login_hash(&lc, pw);
 	r = tims_officer_login_end(o, &lc, code, CLI_BOOTH, time(NULL), token, &who, &err);
 	sodium_free(pw);
-	sodium_free(code);
-	if (!r && kind == CLI_NODE_POST && (r = claim_step(dir, o, who.id, lc.step, &err))) {
+	if (!r && kind == CLI_NODE_POST && (r = claim_step(dir, o, who.id, lc.step, code, &err))) {
 		tims_officer_logout(o, token, NULL);
 		sodium_memzero(token, sizeof(token));
 	}
+	sodium_free(code);
 	tims_officer_login_wipe(&lc);
 	if (r) {
 		/* A failed login is audited under the id as typed (if it is one). */

@@ -19,7 +19,10 @@
  * any step claimed twice.
  *
  * A claim carries a random id: sending it again after a lost answer is
- * not a second use.
+ * not a second use. It names the code by a digest of (officer, step, code),
+ * not by the code: two posts may each have an account of the same id made
+ * there (each its own secret, its own codes), and those are two officers;
+ * the same code twice is one officer's code replayed.
  *
  * The store is plain SQLite on a caller's handle (centre.db at the centre,
  * node.db at a post), bounded: claims older than keep_steps are forgotten,
@@ -56,6 +59,8 @@ struct tims_totp_claim {
 	char id[TIMS_TOTP_CLAIM_ID_CHARS];     /* lower-case hex */
 	char officer[TIMS_OFFICER_ID_MAX + 1];
 	uint64_t step;                         /* the TOTP counter the code matched */
+	char digest[TIMS_TOTP_CLAIM_ID_CHARS]; /* tims_totp_claim_make: of officer,
+						  step and code, lower-case hex */
 	char post[TIMS_NOTE_MAX_NAME + 1];     /* the post's origin (at the centre:
 						  from its certificate, never the body) */
 	char booth[TIMS_TOTP_CLAIM_BOOTH_MAX + 1];
@@ -63,12 +68,14 @@ struct tims_totp_claim {
 	int offline;                           /* made while the centre was unreachable */
 };
 
-/* A new claim: a fresh id, the rest as given (post left empty). */
+/* A new claim: a fresh id, the digest of the code, the rest as given (post
+ * left empty). */
 tims_rc tims_totp_claim_make(struct tims_totp_claim *c, const char *officer, uint64_t step,
-			     const char *booth, int64_t time_ms, struct tims_err *err);
+			     const char *code, const char *booth, int64_t time_ms,
+			     struct tims_err *err);
 
-/* Every field well-formed (id 32 hex, officer id, step > 0, booth printable,
- * time not negative); the message names the field. */
+/* Every field well-formed (id and digest 32 hex, officer id, step > 0, booth
+ * printable, time not negative); the message names the field. */
 tims_rc tims_totp_claim_check(const struct tims_totp_claim *c, struct tims_err *err);
 
 /* ---- the centre's store ---- */
@@ -83,7 +90,7 @@ struct tims_totp_claims {
 enum tims_totp_verdict {
 	TIMS_TOTP_CLAIM_NEW = 1,   /* stored: the first use of this step */
 	TIMS_TOTP_CLAIM_REPEAT,    /* this very claim (its id) was held already */
-	TIMS_TOTP_CLAIM_REUSED,    /* another claim holds the step: stored as well,
+	TIMS_TOTP_CLAIM_REUSED,    /* another claim holds the code: stored as well,
 				      *first is the earliest other one */
 };
 

@@ -15,7 +15,7 @@
 static const char claims_sql[] =
 	"CREATE TABLE IF NOT EXISTS totp_claims("
 	" id TEXT PRIMARY KEY, officer TEXT NOT NULL, step INTEGER NOT NULL,"
-	" post TEXT NOT NULL, booth TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+	" digest TEXT NOT NULL, post TEXT NOT NULL, booth TEXT NOT NULL, time_ms INTEGER NOT NULL,"
 	" received_ms INTEGER NOT NULL, offline INTEGER NOT NULL) STRICT;"
 	"CREATE INDEX IF NOT EXISTS totp_claims_step ON totp_claims(officer, step);"
 	"CREATE INDEX IF NOT EXISTS totp_claims_age ON totp_claims(step);";
@@ -23,11 +23,18 @@ static const char claims_sql[] =
 static const char pending_sql[] =
 	"CREATE TABLE IF NOT EXISTS totp_claims_pending("
 	" id TEXT PRIMARY KEY, officer TEXT NOT NULL, step INTEGER NOT NULL,"
-	" booth TEXT NOT NULL, time_ms INTEGER NOT NULL) STRICT;";
+	" digest TEXT NOT NULL, booth TEXT NOT NULL, time_ms INTEGER NOT NULL) STRICT;";
 
 static tims_rc db_err(sqlite3 *db, struct tims_err *err, const char *what)
 {
 	return tims_err_set(err, TIMS_ERR_DB, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+static int hex32(const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap);
+
+	return n == TIMS_TOTP_CLAIM_ID_CHARS - 1 && strspn(s, "0123456789abcdef") == n;
 }
 
 static int officer_id_ok(const char *id)
@@ -44,10 +51,13 @@ static int officer_id_ok(const char *id)
 
 tims_rc tims_totp_claim_check(const struct tims_totp_claim *c, struct tims_err *err)
 {
-	size_t n = strnlen(c->id, sizeof(c->id));
+	size_t n;
 
-	if (n != TIMS_TOTP_CLAIM_ID_CHARS - 1 || strspn(c->id, "0123456789abcdef") != n)
+	if (!hex32(c->id, sizeof(c->id)))
 		return tims_err_set(err, TIMS_ERR_INVALID, "id: want %d lower-case hex digits",
+				    TIMS_TOTP_CLAIM_ID_CHARS - 1);
+	if (!hex32(c->digest, sizeof(c->digest)))
+		return tims_err_set(err, TIMS_ERR_INVALID, "digest: want %d lower-case hex digits",
 				    TIMS_TOTP_CLAIM_ID_CHARS - 1);
 	if (strnlen(c->officer, sizeof(c->officer)) == sizeof(c->officer) ||
 	    !officer_id_ok(c->officer))
@@ -68,15 +78,29 @@ tims_rc tims_totp_claim_check(const struct tims_totp_claim *c, struct tims_err *
 }
 
 tims_rc tims_totp_claim_make(struct tims_totp_claim *c, const char *officer, uint64_t step,
-			     const char *booth, int64_t time_ms, struct tims_err *err)
+			     const char *code, const char *booth, int64_t time_ms,
+			     struct tims_err *err)
 {
+	crypto_generichash_state h;
 	uint8_t r[16];
+	char sstep[24];
 
 	memset(c, 0, sizeof(*c));
 	if (sodium_init() < 0)
 		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium: init failed");
 	randombytes_buf(r, sizeof(r));
 	sodium_bin2hex(c->id, sizeof(c->id), r, sizeof(r));
+	/* "officer NUL step NUL code": the same code of the same officer's step */
+	snprintf(sstep, sizeof(sstep), "%" PRIu64, step);
+	crypto_generichash_init(&h, (const uint8_t *)"tims-totp-claim1", 16, sizeof(r));
+	crypto_generichash_update(&h, (const uint8_t *)(officer ? officer : ""),
+				  strlen(officer ? officer : "") + 1);
+	crypto_generichash_update(&h, (const uint8_t *)sstep, strlen(sstep) + 1);
+	crypto_generichash_update(&h, (const uint8_t *)(code ? code : ""),
+				  strnlen(code ? code : "", 16));
+	crypto_generichash_final(&h, r, sizeof(r));
+	sodium_bin2hex(c->digest, sizeof(c->digest), r, sizeof(r));
+	sodium_memzero(&h, sizeof(h));
 	if (snprintf(c->officer, sizeof(c->officer), "%s", officer ? officer : "") >=
 	    (int)sizeof(c->officer) ||
 	    snprintf(c->booth, sizeof(c->booth), "%s", booth ? booth : "") >= (int)sizeof(c->booth))
@@ -116,9 +140,10 @@ static void row_claim(sqlite3_stmt *st, struct tims_totp_claim *c)
 	copy_text(c->booth, sizeof(c->booth), st, 4);
 	c->time_ms = sqlite3_column_int64(st, 5);
 	c->offline = sqlite3_column_int(st, 6);
+	copy_text(c->digest, sizeof(c->digest), st, 7);
 }
 
-#define CLAIM_COLS "id, officer, step, post, booth, time_ms, offline"
+#define CLAIM_COLS "id, officer, step, post, booth, time_ms, offline, digest"
 
 /* 1 when the claim held under c->id says the same, 0 when another, -1 none. */
 static int held_same(sqlite3_stmt *st, const struct tims_totp_claim *c)
@@ -127,6 +152,7 @@ static int held_same(sqlite3_stmt *st, const struct tims_totp_claim *c)
 
 	row_claim(st, &h);
 	return !strcmp(h.officer, c->officer) && h.step == c->step && !strcmp(h.post, c->post) &&
+	       !strcmp(h.digest, c->digest) &&
 	       !strcmp(h.booth, c->booth) && h.time_ms == c->time_ms;
 }
 
@@ -200,13 +226,14 @@ static tims_rc add_locked(struct tims_totp_claims *s, const struct tims_totp_cla
 		return db_err(s->db, err, "totp claims");
 	if ((rc = make_room(s, now_step, err)))
 		return rc;
-	/* the earliest other use of the step */
+	/* the earliest other use of the code */
 	if (sqlite3_prepare_v2(s->db, "SELECT " CLAIM_COLS " FROM totp_claims WHERE officer = ?1"
-			       " AND step = ?2 ORDER BY received_ms, rowid LIMIT 1", -1, &st,
-			       NULL) != SQLITE_OK)
+			       " AND step = ?2 AND digest = ?3 ORDER BY received_ms, rowid LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
 		return db_err(s->db, err, "totp claims");
 	sqlite3_bind_text(st, 1, c->officer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)c->step);
+	sqlite3_bind_text(st, 3, c->digest, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW && first)
 		row_claim(st, first);
@@ -215,7 +242,7 @@ static tims_rc add_locked(struct tims_totp_claims *s, const struct tims_totp_cla
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return db_err(s->db, err, "totp claims");
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO totp_claims(" CLAIM_COLS ", received_ms)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &st, NULL) !=
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return db_err(s->db, err, "totp claims");
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
@@ -225,7 +252,8 @@ static tims_rc add_locked(struct tims_totp_claims *s, const struct tims_totp_cla
 	sqlite3_bind_text(st, 5, c->booth, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, c->time_ms);
 	sqlite3_bind_int(st, 7, c->offline != 0);
-	sqlite3_bind_int64(st, 8, now_ms);
+	sqlite3_bind_text(st, 8, c->digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, now_ms);
 	rc = sqlite3_step(st) == SQLITE_DONE ? TIMS_OK : db_err(s->db, err, "totp claims");
 	sqlite3_finalize(st);
 	return rc;
@@ -308,7 +336,8 @@ tims_rc tims_totp_pending_add(sqlite3 *db, const struct tims_totp_claim *c,
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "pending totp claims: %d waiting for "
 				    "the centre already", TIMS_TOTP_CLAIM_PENDING_MAX);
 	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO totp_claims_pending(id, officer, step,"
-			       " booth, time_ms) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) !=
+			       " booth, time_ms, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st,
+			       NULL) !=
 	    SQLITE_OK)
 		return db_err(db, err, "pending totp claims");
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
@@ -316,6 +345,7 @@ tims_rc tims_totp_pending_add(sqlite3 *db, const struct tims_totp_claim *c,
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)c->step);
 	sqlite3_bind_text(st, 4, c->booth, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, c->time_ms);
+	sqlite3_bind_text(st, 6, c->digest, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? TIMS_OK : db_err(db, err, "pending totp claims");
 	sqlite3_finalize(st);
 	return rc;
@@ -331,7 +361,7 @@ tims_rc tims_totp_pending_list(sqlite3 *db, size_t max,
 
 	if ((rc = pending_schema(db, err)))
 		return rc;
-	if (sqlite3_prepare_v2(db, "SELECT id, officer, step, '', booth, time_ms, 1 FROM"
+	if (sqlite3_prepare_v2(db, "SELECT id, officer, step, '', booth, time_ms, 1, digest FROM"
 			       " totp_claims_pending ORDER BY time_ms, rowid LIMIT ?1", -1, &st,
 			       NULL) != SQLITE_OK)
 		return db_err(db, err, "pending totp claims");

@@ -21,8 +21,8 @@
  *   POST /api/v1/sync/events    {"events":[...]} {"stored","repeated","last_seq"}
  *                                            (events.c)
  *   GET  /api/v1/sync/travel?since=N&limit=L the national travel feed (travel.c)
- *   POST /api/v1/sync/totp-claim {"id","officer","step","booth","time_ms",
- *                                 "offline"}  one login per TOTP step
+ *   POST /api/v1/sync/totp-claim {"id","officer","step","digest","booth",
+ *                                 "time_ms","offline"}  one login per code
  *                                            (totpclaim.c)
  *   GET  /api/v1/centre/status  (public)    posts and their sync state:
  *                                            sizes and times, the query

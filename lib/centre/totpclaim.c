@@ -3,7 +3,7 @@
  * (tims/totpclaim.h, docs/sync.md "TOTP claims").
  *
  *   POST /api/v1/sync/totp-claim   (mutual TLS, a post)
- *        {"id","officer","step","booth","time_ms","offline"}
+ *        {"id","officer","step","digest","booth","time_ms","offline"}
  *        200 {"claimed":true,"repeat":bool}
  *        409 {"error":"totp_reused","used_at":POST}   another login holds the step
  *        400 a malformed or stale claim; 503 isolated, or the store full
@@ -27,6 +27,7 @@ const struct tims_json_field centre_totp_claim_schema[] = {
 	{ "id", TIMS_JSON_STRING, 1, TIMS_TOTP_CLAIM_ID_CHARS - 1 },
 	{ "officer", TIMS_JSON_STRING, 1, TIMS_OFFICER_ID_MAX },
 	{ "step", TIMS_JSON_INTEGER, 1, 0 },
+	{ "digest", TIMS_JSON_STRING, 1, TIMS_TOTP_CLAIM_ID_CHARS - 1 },
 	{ "booth", TIMS_JSON_STRING, 1, TIMS_TOTP_CLAIM_BOOTH_MAX },
 	{ "time_ms", TIMS_JSON_INTEGER, 1, 0 },
 	{ "offline", TIMS_JSON_BOOLEAN, 1, 0 },
@@ -107,6 +108,8 @@ tims_rc centre_h_sync_totp_claim(void *app, struct tims_http_req *req,
 	memset(&cl, 0, sizeof(cl));
 	/* lengths are the schema's; tims_totp_claim_check does the rest */
 	snprintf(cl.id, sizeof(cl.id), "%s", json_string_value(json_object_get(req->json, "id")));
+	snprintf(cl.digest, sizeof(cl.digest), "%s",
+		 json_string_value(json_object_get(req->json, "digest")));
 	snprintf(cl.officer, sizeof(cl.officer), "%s",
 		 json_string_value(json_object_get(req->json, "officer")));
 	snprintf(cl.booth, sizeof(cl.booth), "%s",

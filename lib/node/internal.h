@@ -232,7 +232,7 @@ json_t *node_events_status(struct tims_node *n);
  * node_totp_claims_deliver: the sync thread sends what waits.
  */
 tims_rc node_totp_claim_login(struct tims_node *n, const char *officer, uint64_t step,
-			      const char *booth, struct tims_err *err);
+			      const char *code, const char *booth, struct tims_err *err);
 void node_totp_claims_deliver(struct tims_node *n, struct tims_sync_conn *conn,
 			      const struct tims_sync_peer *peer);
 

@@ -88,7 +88,9 @@ static tims_rc h_login_slow(void *app, struct tims_http_req *req, struct tims_ht
 		 * bounded wait): a code used at another post is refused here;
 		 * the centre unreachable, the login goes on (totpclaim.c). */
 		pthread_mutex_unlock(&n->lock);
-		rc = node_totp_claim_login(n, who.id, lc.step, booth, &err);
+		rc = node_totp_claim_login(n, who.id, lc.step,
+					   json_string_value(json_object_get(req->json, "code")),
+					   booth, &err);
 		pthread_mutex_lock(&n->lock);
 		if (rc) {
 			tims_officer_logout(n->officers, token, NULL);

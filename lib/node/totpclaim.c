@@ -61,8 +61,9 @@ out:
 
 static char *claim_body(const struct tims_totp_claim *c, int offline)
 {
-	json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:I, s:b}", "id", c->id, "officer",
-			      c->officer, "step", (json_int_t)c->step, "booth", c->booth,
+	json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:b}", "id", c->id, "officer",
+			      c->officer, "step", (json_int_t)c->step, "digest", c->digest,
+			      "booth", c->booth,
 			      "time_ms", (json_int_t)c->time_ms, "offline", offline);
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
@@ -164,7 +165,7 @@ tims_rc tims_totp_claim_at_centre(const char *dir, const struct tims_totp_claim 
 }
 
 tims_rc node_totp_claim_login(struct tims_node *n, const char *officer, uint64_t step,
-			      const char *booth, struct tims_err *err)
+			      const char *code, const char *booth, struct tims_err *err)
 {
 	struct tims_totp_claim c;
 	struct tims_err e;
@@ -173,7 +174,8 @@ tims_rc node_totp_claim_login(struct tims_node *n, const char *officer, uint64_t
 
 	if (!node_sync_enrolled(n))
 		return TIMS_OK;
-	if ((rc = tims_totp_claim_make(&c, officer, step, booth, tims_mlog_now_ms(), err)))
+	if ((rc = tims_totp_claim_make(&c, officer, step, code, booth, tims_mlog_now_ms(),
+					 err)))
 		return rc;
 	rc = tims_totp_claim_at_centre(n->dir, &c, TIMS_TOTP_CLAIM_TIMEOUT_S, where, err);
 	if (rc != TIMS_ERR_UNAVAILABLE)

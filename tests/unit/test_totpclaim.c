@@ -14,7 +14,7 @@ static struct tims_totp_claim claim(const char *officer, uint64_t step, const ch
 {
 	struct tims_totp_claim c;
 
-	tims_totp_claim_make(&c, officer, step, "b1", (int64_t)NOW * 1000, NULL);
+	tims_totp_claim_make(&c, officer, step, "123456", "b1", (int64_t)NOW * 1000, NULL);
 	snprintf(c.post, sizeof(c.post), "%s", post);
 	c.offline = offline;
 	return c;
@@ -69,6 +69,17 @@ int main(void)
 	rc = tims_totp_claims_add(&s, &bad, NOW, &v, &first, &err);
 	T_OK(rc == TIMS_ERR_INVALID && strstr(err.msg, "id:"),
 	     "an id held for another claim is refused (%s)", err.msg);
+
+	/* the same id with another code: another account of that name (made at
+	 * another post), not a replay */
+	tims_totp_claim_make(&b, "ana", STEP, "654321", "b1", (int64_t)NOW * 1000, NULL);
+	snprintf(b.post, sizeof(b.post), "post-c");
+	T_OK(!tims_totp_claims_add(&s, &b, NOW, &v, NULL, &err) && v == TIMS_TOTP_CLAIM_NEW,
+	     "the same officer id and step with another code is new");
+	bad = a;
+	bad.digest[0] = 'G';
+	T_OK(tims_totp_claims_add(&s, &bad, NOW, &v, NULL, &err) == TIMS_ERR_INVALID &&
+	     strstr(err.msg, "digest:"), "a digest not in hex is refused");
 
 	/* other officer, other step: independent */
 	b = claim("ben", STEP, "post-b", 0);
@@ -130,7 +141,7 @@ int main(void)
 	bad = claim("ana", STEP, "", 0);
 	T_OK(tims_totp_claims_add(&s, &bad, NOW, &v, NULL, &err) == TIMS_ERR_INVALID &&
 	     strstr(err.msg, "post:"), "a claim without its post is refused");
-	T_OK(tims_totp_claim_make(&bad, "ana", STEP, "0123456789012345678901234567890123",
+	T_OK(tims_totp_claim_make(&bad, "ana", STEP, "123456", "0123456789012345678901234567890123",
 				  0, &err) == TIMS_ERR_INVALID, "an over-long booth is refused");
 
 	/* bounded: the oldest outside the window go first; live ones are kept */
