@@ -782,7 +782,7 @@ static int c_officer(int argc, char **argv)
 	if ((c = centre_gate("officer totp-rotate", argv[2], ADMIN,
 			     json_pack("{s:s}", "officer", argv[3]))))
 		return c;
-	if (tims_officers_open_dir(argv[2], TIMS_PW_COST_INTERACTIVE, &o, &err))
+	if (tims_officers_open_dir(argv[2], TIMS_PW_COST_TEST, &o, &err))
 		return cli_error(CLI_USAGE, "centre", "officer: %s", err.msg);
 	c = tims_officer_totp_rotate(o, argv[3], b32, &uri, &err);
 	tims_officers_close_dir(o);
