@@ -31,6 +31,9 @@ for p in a b; do
 	"$TIMS" post enrol "$d" --from "$T_TMP/enrol-$p" >/dev/null
 done
 "$TIMS" centre assign "$C" ana --all >/dev/null
+# a supervisor of the centre who also works at post A (dashboard and booth)
+SUP=$(echo "$PW" | "$TIMS" officer add --post "$C" sup --name "Sup One" --role supervisor | secret_of)
+"$TIMS" centre assign "$C" sup --post post-a >/dev/null
 
 start_centre() {
 	"$TIMS" centre serve "$C" --port "$PORT" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
@@ -47,7 +50,7 @@ for p in a b; do
 	wait_line "$T_TMP/$p.out" "listening on"
 	URL[$p]=$(sed -n 's/^listening on //p' "$T_TMP/$p.out" | sed 's|/$||')
 done
-t_ok "setup: both posts apply the roster with ana" wait_line "$T_TMP/a.log" "officer roster version 1 .*1 added" 300
+t_ok "setup: both posts apply their roster" wait_line "$T_TMP/a.log" "officer roster version 1 .*2 added" 300
 wait_line "$T_TMP/b.log" "officer roster version 1 .*1 added" 300
 
 # login POST CODE [SECRET-less]: the status and body of an API login of ana
@@ -69,6 +72,12 @@ t_match "online: the same code at post B is refused (401)" '^401 ' "$r"
 t_match "online: and told where it was used" 'already used at post post-a' "$r"
 t_match "online: the centre raised a totp-reuse alert naming both posts" \
 	'totp-reuse\|officer ana: one TOTP code .* at post post-a .* at post post-b .*online, refused' "$(events)"
+SSTEP=$(($(date +%s) / 30))
+t_match "online: a supervisor logs in at post A" '^200 ' "$(login a "$(code_at "$SUP" "$SSTEP")" sup)"
+r=$(curl -s --cacert "$C/ca.crt" -w '\n%{http_code}' -H 'Content-Type: application/json' --data-binary \
+	"{\"officer\":\"sup\",\"password\":\"$PW\",\"code\":\"$(code_at "$SUP" "$SSTEP")\"}" \
+	"$CURL_/api/v1/session" | tac | tr '\n' ' ')
+t_match "online: the same code opens no session at the centre's dashboard" '^401 .*already used at post post-a' "$r"
 t_match "online: the refusal is in post B's audit log" '"action":"login.failed".*already used at post post-a' \
 	"$(cli_as "$B" auditor "$TIMS" audit list --post "$B" --count 20 --json 2>&1)"
 
