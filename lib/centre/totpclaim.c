@@ -13,7 +13,9 @@
  * centre.db (totp_claims, bounded: tims/totpclaim.h). A step claimed twice
  * — at two posts, or twice at one, online or reported after the fact —
  * opens a severe "totp-reuse" alert naming both posts and booths; an
- * online claim is then answered 409 and the post refuses the login.
+ * online claim is then answered 409 and the post refuses the login. The
+ * dashboard's own logins claim here too (dashboard.c, under the centre's
+ * name).
  */
 #include <jansson.h>
 #include <time.h>
