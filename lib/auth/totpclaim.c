@@ -356,6 +356,7 @@ tims_rc tims_totp_pending_list(sqlite3 *db, size_t max,
 			       void *ctx, struct tims_err *err)
 {
 	sqlite3_stmt *st = NULL;
+	size_t bad = 0;
 	tims_rc rc;
 	int r;
 
@@ -370,14 +371,24 @@ tims_rc tims_totp_pending_list(sqlite3 *db, size_t max,
 		struct tims_totp_claim c;
 
 		row_claim(st, &c);
-		/* a row that does not check (the file edited) is dropped, not sent */
-		if (tims_totp_claim_check(&c, NULL))
+		/* a row that does not check (the file edited) is never sent, and
+		 * dropped below so that it does not hold a place in every list */
+		if (tims_totp_claim_check(&c, NULL)) {
+			bad++;
 			continue;
+		}
 		if (fn(ctx, &c))
 			break;
 	}
 	sqlite3_finalize(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(db, err, "pending totp claims");
+	if (bad && sqlite3_exec(db, "DELETE FROM totp_claims_pending WHERE length(id) != 32 OR"
+				" id GLOB '*[^0-9a-f]*' OR length(digest) != 32 OR digest GLOB"
+				" '*[^0-9a-f]*' OR step <= 0 OR time_ms < 0 OR length(officer) NOT"
+				" BETWEEN 1 AND 32 OR officer GLOB '*[^A-Za-z0-9._-]*' OR"
+				" length(booth) > 31 OR booth GLOB ('*[' || char(1) || '-' ||"
+				" char(31) || char(127) || ']*')", NULL, NULL, NULL) != SQLITE_OK)
 		return db_err(db, err, "pending totp claims");
 	return TIMS_OK;
 }

@@ -199,6 +199,13 @@ int main(void)
 	bad.officer[0] = ' ';
 	T_OK(tims_totp_pending_add(db, &bad, &err) == TIMS_ERR_INVALID,
 	     "a malformed pending claim is refused");
+	sqlite3_exec(db, "INSERT INTO totp_claims_pending VALUES ('zz', 'ana', 5, 'x', 'b1', 0);"
+		     "INSERT INTO totp_claims_pending VALUES ('0123456789abcdef0123456789abcdef',"
+		     " 'a b', 5, '0123456789abcdef0123456789abcdef', 'b1', 0)", NULL, NULL, NULL);
+	ids[0] = '\0';
+	T_OK(!tims_totp_pending_list(db, 10, collect, ids, &err) && !strcmp(ids, "ben,"),
+	     "rows edited into the queue are never sent (%s)", ids);
+	T_EQ_INT(tims_totp_pending_count(db), 1, "and are dropped from it");
 	sqlite3_close(db);
 	return t_done();
 }
