@@ -31,6 +31,7 @@
 #include "tims/audit.h"
 #include "tims/mlog.h"
 #include "tims/officer.h"
+#include "tims/totpclaim.h"
 #include "tims/util.h"
 
 #define CLI_BOOTH TIMS_CLI_BOOTH
@@ -404,11 +405,42 @@ static int parse_dir(const char *cmd, int argc, char **argv, const char **dir,
 	return CLI_OK;
 }
 
+/*
+ * At a post enrolled at a centre, the code's step is claimed there, as the
+ * node's API login does (lib/node/totpclaim.c): used at another post, the
+ * login is refused; the centre unreachable, the claim waits in node.db for
+ * the node's sync thread and the login goes on.
+ */
+static tims_rc claim_step(const char *dir, struct tims_officers *o, const char *officer,
+			  uint64_t step, const char *code, struct tims_err *err)
+{
+	struct tims_totp_claim c;
+	char where[TIMS_NOTE_MAX_NAME + 1];
+	struct tims_err e;
+	tims_rc rc;
+
+	if ((rc = tims_totp_claim_make(&c, officer, step, code, CLI_BOOTH, tims_mlog_now_ms(),
+					 err)))
+		return rc;
+	rc = tims_totp_claim_at_centre(dir, &c, TIMS_TOTP_CLAIM_TIMEOUT_S, where, err);
+	if (rc == TIMS_ERR_REPLAY)
+		return rc;
+	if (rc == TIMS_ERR_UNAVAILABLE) {
+		fprintf(stderr, "tims login: the centre is not reachable (%s); this login's "
+			"code is reported to it later\n", err->msg);
+		c.offline = 1;
+		if (tims_totp_pending_add(tims_officers_db(o), &c, &e))
+			fprintf(stderr, "tims login: %s\n", e.msg);
+	}
+	return TIMS_OK;
+}
+
 int cmd_login(int argc, char **argv)
 {
 	char token[TIMS_TOKEN_CHARS], path[4400], sdir[4096];
 	const char *dir, *id = NULL;
 	struct tims_officers *o = NULL;
+	struct tims_login_check lc;
 	struct tims_principal who;
 	struct tims_err err, aerr;
 	char *pw = NULL, *code = NULL;
@@ -442,17 +474,24 @@ int cmd_login(int argc, char **argv)
 		return cli_error(CLI_USAGE, "login", "%s", tims_err_msg(&err));
 	}
 	memset(&who, 0, sizeof(who));
-	r = tims_officer_login(o, id, pw, code, CLI_BOOTH, time(NULL), token, &who, &err);
+	tims_officer_login_begin(o, id, &lc);
+	tims_officer_login_hash(&lc, pw);
+	r = tims_officer_login_end(o, &lc, code, CLI_BOOTH, time(NULL), token, &who, &err);
 	sodium_free(pw);
+	if (!r && kind == CLI_NODE_POST && (r = claim_step(dir, o, who.id, lc.step, code, &err))) {
+		tims_officer_logout(o, token, NULL);
+		sodium_memzero(token, sizeof(token));
+	}
 	sodium_free(code);
+	tims_officer_login_wipe(&lc);
 	if (r) {
 		/* A failed login is audited under the id as typed (if it is one). */
 		append_event(dir, kind, id, 0,
 			     "cli.login", "", NULL, 401, NULL);
 		tims_officers_close_dir(o);
 		if (r == TIMS_ERR_REPLAY)
-			return cli_error(CLI_FAIL, "login", "this code was already used; wait for "
-					 "the next one");
+			return cli_error(CLI_FAIL, "login", "%s", err.msg[0] ? err.msg :
+					 "this code was already used; wait for the next one");
 		return cli_error(r == TIMS_ERR_AUTH ? CLI_FAIL : CLI_USAGE, "login", "%s",
 				 r == TIMS_ERR_AUTH ? TIMS_LOGIN_VAGUE : tims_err_msg(&err));
 	}

@@ -14,12 +14,14 @@
  *   tims centre rebuild DIR --from-posts NAME=URL [NAME=URL ...]
  *   tims centre verify DIR
  *   tims centre reindex DIR
+ *   tims centre officer totp-rotate DIR OFFICER
  *
  * Exit status: 0 done, 1 a check failed (verify, rebuild with losses),
  * 2 usage, I/O or network error.
  */
 #include <getopt.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <time.h>
@@ -30,6 +32,7 @@
 #include "tims/cstore.h"
 #include "tims/export.h"
 #include "tims/mlog.h"
+#include "tims/officer.h"
 #include "tims/record.h"
 #include "tims/util.h"
 
@@ -57,6 +60,7 @@ static const char usage_a[] =
 	"   or: tims centre bundle DIR --officers POST --out FILE\n"
 	"   or: tims centre assign DIR OFFICER (--post NAME | --all)\n"
 	"   or: tims centre unassign DIR OFFICER (--post NAME | --all)\n"
+	"   or: tims centre officer totp-rotate DIR OFFICER\n"
 	"   or: tims centre query DIR KIND --purpose TEXT [options]\n"
 	"   or: tims centre export request|approve|fetch|list|show DIR ...\n"
 	"   or: tims centre audit-verify DIR\n"
@@ -115,6 +119,10 @@ static const char usage_b[] =
 	"  assign       send an officer account of the centre's store to a post\n"
 	"               (or to every post) in that post's roster; unassign stops\n"
 	"               it, and the post disables the account at its next sync\n"
+	"  officer      totp-rotate: a new TOTP secret for an account of the\n"
+	"               centre's store, shown once (the password stays; the old\n"
+	"               secret and the officer's sessions end); the posts it is\n"
+	"               assigned to receive it with their next roster\n"
 	"  query        a national query, recorded in the centre's audit log with\n"
 	"               who is logged in and --purpose (required but for counts):\n"
 	"                 history --doc N [--issuer XXX] [--on DATE]\n"
@@ -774,6 +782,40 @@ static int c_assign(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int c_officer(int argc, char **argv)
+{
+	char b32[TIMS_TOTP_B32_BYTES];
+	struct tims_buf uri = TIMS_BUF_INIT(1024);
+	struct tims_officers *o = NULL;
+	struct tims_err err;
+	int c;
+
+	if (argc != 4 || strcmp(argv[1], "totp-rotate"))
+		return cli_error(CLI_USAGE, "centre", "officer: want totp-rotate DIR OFFICER");
+	if ((c = centre_gate("officer totp-rotate", argv[2], ADMIN,
+			     json_pack("{s:s}", "officer", argv[3]))))
+		return c;
+	if (tims_officers_open_dir(argv[2], TIMS_PW_COST_TEST, &o, &err))
+		return cli_error(CLI_USAGE, "centre", "officer: %s", err.msg);
+	c = tims_officer_totp_rotate(o, argv[3], b32, &uri, &err);
+	tims_officers_close_dir(o);
+	if (c) {
+		tims_buf_release(&uri);
+		return cli_error(c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE, "centre",
+				 "officer: %s", err.msg);
+	}
+	printf("officer %s: TOTP secret %s\n", argv[3], b32);
+	printf("authenticator URI: %s\n", tims_buf_str(&uri));
+	printf("(shown once: enrol it in the officer's authenticator now; the old secret opens "
+	       "nothing here from now on, nor at a post once its roster arrives; the password "
+	       "is unchanged)\n");
+	sodium_memzero(b32, sizeof(b32));
+	if (uri.buf)
+		sodium_memzero(uri.buf, uri.len);
+	tims_buf_release(&uri);
+	return CLI_OK;
+}
+
 static int c_query(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -913,6 +955,7 @@ static const struct cli_command table[] = {
 	{ "bundle", c_bundle, "write a signed watchlist bundle or roster for a post" },
 	{ "assign", c_assign, "send an officer account to a post" },
 	{ "unassign", c_assign, "stop sending an officer account to a post" },
+	{ "officer", c_officer, "totp-rotate: a new TOTP secret for an officer (audited)" },
 	{ "query", c_query, "a national query, audited" },
 	{ "audit-verify", c_audit_verify, "check the centre's audit log" },
 	{ "export", cmd_centre_export, "two-person export of personal data (src/cmd_export.c)" },

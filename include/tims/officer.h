@@ -80,6 +80,18 @@ tims_rc tims_officer_reset(struct tims_officers *o, const char *id,
 			   char secret_b32[TIMS_TOTP_B32_BYTES],
 			   struct tims_buf *uri, struct tims_err *err);
 
+/*
+ * A new TOTP secret only (the password stays): handed back once like add's;
+ * the old secret opens nothing from now on, the code sequence starts again
+ * and the officer's sessions end. TIMS_ERR_NOTFOUND for no such account.
+ */
+tims_rc tims_officer_totp_rotate(struct tims_officers *o, const char *id,
+				 char secret_b32[TIMS_TOTP_B32_BYTES],
+				 struct tims_buf *uri, struct tims_err *err);
+/* 1 when the account came from the centre's roster (the centre's version
+ * wins at the next roster), 0 when not, -1 on a database error. */
+int tims_officer_from_roster(struct tims_officers *o, const char *id);
+
 /* Disable (1) or enable (0); disabling ends the officer's sessions. */
 tims_rc tims_officer_disable(struct tims_officers *o, const char *id,
 			     int disabled, struct tims_err *err);
@@ -121,6 +133,8 @@ struct tims_login_check {
 	char pw_hash[TIMS_PW_HASH_BYTES];
 	int known;   /* the id names an account */
 	int pw_ok;   /* the password matched pw_hash */
+	uint64_t step; /* after a successful end: the TOTP step the code matched
+			* (what a post claims at the centre, tims/totpclaim.h) */
 };
 void tims_officer_login_begin(struct tims_officers *o, const char *id,
 			      struct tims_login_check *lc);

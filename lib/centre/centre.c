@@ -1223,7 +1223,9 @@ int tims_centre_severe(const char *kind)
 		"audit-fork", "audit-rollback", "audit-reset", "audit-witness",
 		/* events from the posts (events.c) */
 		"admit-with-hit", "discreet-hit", "identity-change", "limit-exceeded",
-		"watchlist-mismatch" };
+		"watchlist-mismatch",
+		/* one TOTP code, two logins (totpclaim.c) */
+		"totp-reuse" };
 
 	for (size_t i = 0; kind && i < TIMS_ARRAY_SIZE(kinds); i++)
 		if (!strcmp(kind, kinds[i]))

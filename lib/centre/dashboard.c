@@ -73,6 +73,30 @@ const struct tims_json_field centre_login_schema[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+/* A dashboard login's code claimed in the centre's own store: TIMS_OK, or
+ * TIMS_ERR_REPLAY (used at a post already), or the store's error (the login
+ * refused: the centre cannot tell). */
+static tims_rc claim_here(struct centre_serve *s, const char *officer, uint64_t step,
+			  const char *code, const char *booth, time_t now,
+			  struct tims_err *err)
+{
+	struct tims_totp_claim cl;
+	enum tims_totp_verdict v = 0;
+	char where[TIMS_NOTE_MAX_NAME + 1] = "";
+	tims_rc rc;
+
+	if ((rc = tims_totp_claim_make(&cl, officer, step, code, booth, (int64_t)now * 1000,
+				       err)))
+		return rc;
+	snprintf(cl.post, sizeof(cl.post), "%s", s->c->name);
+	if ((rc = centre_totp_claim(s->c, &cl, &v, where, sizeof(where), err)))
+		return rc;
+	if (v == TIMS_TOTP_CLAIM_REUSED)
+		return tims_err_set(err, TIMS_ERR_REPLAY, "login: this code was already used at "
+				    "post %.128s; wait for the next one", where);
+	return TIMS_OK;
+}
+
 /* The login's slow part, on the server's slow slots (lib/http): the lock
  * over the officer store is held around the database, never while Argon2id
  * runs; one answer for every failure (the audit keeps the reason). */
@@ -100,7 +124,6 @@ static tims_rc login_slow(void *app, struct tims_http_req *req, struct tims_http
 	rc = tims_officer_login_end(s->officers, &lc,
 				    json_string_value(json_object_get(req->json, "code")),
 				    booth, now, token, &who, &err);
-	tims_officer_login_wipe(&lc);
 	status = rc == TIMS_OK ? 200 : rc == TIMS_ERR_INVALID ? 400 : 401;
 	if (!rc && who.role == TIMS_ROLE_OFFICER) {
 		/* a booth account: it works at the posts, not here */
@@ -111,6 +134,24 @@ static tims_rc login_slow(void *app, struct tims_http_req *req, struct tims_http
 		status = 403;
 	}
 	pthread_mutex_unlock(&s->officers_lock);
+	if (!rc) {
+		/* The code in the centre's TOTP claims, as a post's login
+		 * (totpclaim.c): a code used at a post opens no session here,
+		 * nor one used here at a post. */
+		tims_rc crc = claim_here(s, who.id, lc.step,
+					 json_string_value(json_object_get(req->json, "code")),
+					 booth, now, &err);
+
+		if (crc) {
+			pthread_mutex_lock(&s->officers_lock);
+			tims_officer_logout(s->officers, token, NULL);
+			pthread_mutex_unlock(&s->officers_lock);
+			sodium_memzero(token, sizeof(token));
+			rc = crc;
+			status = crc == TIMS_ERR_REPLAY ? 401 : 503;
+		}
+	}
+	tims_officer_login_wipe(&lc);
 	tims_officer_login_result(s->officers, id, req->addr, rc == TIMS_OK || status == 403, now);
 	/* escaped: the audit trail refuses control characters, and such an
 	 * id must still be audited, not answered 500 */

@@ -52,6 +52,7 @@ static int alert_level(unsigned kind)
 	case TIMS_EVENT_WATCHLIST_MISMATCH: /* a post's copy of a centre list altered */
 	case TIMS_EVENT_UNUSUAL_READING: /* or 1, as its rule says (store_one) */
 	case TIMS_EVENT_AUDIT_RESET:     /* the old audit log archived (ingest.c) */
+	case TIMS_EVENT_TOTP_REUSE:      /* one TOTP code, two logins (totpclaim.c) */
 		return 2;
 	case TIMS_EVENT_CORRECTION:
 	case TIMS_EVENT_PAPER_IMPORT:
@@ -87,6 +88,7 @@ static void alert_detail(const struct tims_event *ev, char *out, size_t cap)
 		[TIMS_EVENT_WATCHLIST_LOCAL] = "a post-local watchlist changed",
 		[TIMS_EVENT_AUDIT_RESET] = "the audit log reset by two people",
 		[TIMS_EVENT_TOKEN_UNAVAILABLE] = "the post's signing key token",
+		[TIMS_EVENT_TOTP_REUSE] = "one TOTP code used for two logins",
 	};
 	/* what the post's detail says: the impostor, the list and why (no entry
 	 * of it), the reset's two people and old checkpoint */

@@ -17,6 +17,7 @@
 #include "tims/audit.h"
 #include "tims/http.h"
 #include "tims/cstore.h"
+#include "tims/totpclaim.h"
 
 #define CENTRE_PATH_MAX 4096
 #define CENTRE_MAX_POSTS 256
@@ -161,6 +162,14 @@ tims_rc centre_h_audit_search(void *app, struct tims_http_req *req, struct tims_
 
 /* events.c: events the posts send (tims/event.h) and the dashboard's view. */
 struct tims_event;
+/* TOTP claims from the posts (totpclaim.c): one login per (officer, step);
+ * a step claimed twice opens a "totp-reuse" alert naming both posts. */
+extern const struct tims_json_field centre_totp_claim_schema[];
+tims_rc centre_h_sync_totp_claim(void *app, struct tims_http_req *req,
+				 struct tims_http_resp *resp);
+tims_rc centre_totp_claim(struct tims_centre *c, const struct tims_totp_claim *cl,
+			  enum tims_totp_verdict *verdict, char *used_at, size_t cap,
+			  struct tims_err *err);
 extern const struct tims_json_field centre_sync_events_schema[];
 tims_rc centre_h_sync_events(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc centre_h_dash_events(void *app, struct tims_http_req *req, struct tims_http_resp *resp);

@@ -21,6 +21,9 @@
  *   POST /api/v1/sync/events    {"events":[...]} {"stored","repeated","last_seq"}
  *                                            (events.c)
  *   GET  /api/v1/sync/travel?since=N&limit=L the national travel feed (travel.c)
+ *   POST /api/v1/sync/totp-claim {"id","officer","step","digest","booth",
+ *                                 "time_ms","offline"}  one login per code
+ *                                            (totpclaim.c)
  *   GET  /api/v1/centre/status  (public)    posts and their sync state:
  *                                            sizes and times, the query
  *                                            store's state; no personal data
@@ -529,6 +532,9 @@ static const struct tims_http_route routes[] = {
 	  centre_sync_events_schema, centre_h_sync_events, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/travel", TIMS_ROLE_PEER, 0, NULL, centre_h_sync_travel,
 	  TIMS_ROUTE_MTLS },
+	/* a login's TOTP step, claimed once across the posts (totpclaim.c) */
+	{ "POST", "/api/v1/sync/totp-claim", TIMS_ROLE_PEER, 1024, centre_totp_claim_schema,
+	  centre_h_sync_totp_claim, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/centre/status", TIMS_ROUTE_PUBLIC, 0, NULL, h_status, 0 },
 	{ "GET", "/metrics", TIMS_ROUTE_PUBLIC, 0, NULL, h_metrics, 0 },
 	/* the supervisor dashboard (dashboard.c, docs/dashboard.md) */

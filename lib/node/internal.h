@@ -236,6 +236,18 @@ void node_events_deliver(struct tims_node *n, struct tims_sync_conn *conn,
 json_t *node_events_status(struct tims_node *n);
 
 /*
+ * totpclaim.c: a login's TOTP step claimed at the centre (tims/totpclaim.h).
+ * node_totp_claim_login, after a login verified (without n->lock): TIMS_OK
+ * (claimed, or the centre unreachable: the claim waits in node.db), or
+ * TIMS_ERR_REPLAY (err says where the code was used). Not enrolled: TIMS_OK.
+ * node_totp_claims_deliver: the sync thread sends what waits.
+ */
+tims_rc node_totp_claim_login(struct tims_node *n, const char *officer, uint64_t step,
+			      const char *code, const char *booth, struct tims_err *err);
+void node_totp_claims_deliver(struct tims_node *n, struct tims_sync_conn *conn,
+			      const struct tims_sync_peer *peer);
+
+/*
  * wlcheck.c: the post's copies of the centre's lists against their signed
  * digests, at start (node_wlcheck_start, before serving) and periodically;
  * a copy that does not match is quarantined (checks fail closed), raised

@@ -83,6 +83,21 @@ static tims_rc h_login_slow(void *app, struct tims_http_req *req, struct tims_ht
 	rc = tims_officer_login_end(n->officers, &lc,
 				    json_string_value(json_object_get(req->json, "code")),
 				    booth, now, token, &who, &err);
+	if (rc == TIMS_OK) {
+		/* The code's step, claimed at the centre (not under the lock: a
+		 * bounded wait): a code used at another post is refused here;
+		 * the centre unreachable, the login goes on (totpclaim.c). */
+		pthread_mutex_unlock(&n->lock);
+		rc = node_totp_claim_login(n, who.id, lc.step,
+					   json_string_value(json_object_get(req->json, "code")),
+					   booth, &err);
+		pthread_mutex_lock(&n->lock);
+		if (rc) {
+			tims_officer_logout(n->officers, token, NULL);
+			sodium_memzero(token, sizeof(token));
+			memset(&who, 0, sizeof(who));
+		}
+	}
 	tims_officer_login_wipe(&lc);
 	status = rc == TIMS_OK ? 200 : rc == TIMS_ERR_INVALID ? 400 : 401;
 	/* The attempt is audited under the name given, whether it worked or not. */

@@ -1352,6 +1352,8 @@ static void *sync_main(void *arg)
 
 				set_state(s, 1, NULL);
 				node_events_deliver(s->n, s->conn, &peer); /* events.c */
+				/* TOTP claims made while the centre was away */
+				node_totp_claims_deliver(s->n, s->conn, &peer);
 				/* after the events: an audit reset reaches the centre
 				 * before the new audit log does */
 				audit_round(s, &peer);

@@ -320,6 +320,50 @@ tims_rc tims_officer_reset(struct tims_officers *o, const char *id,
 	return end_sessions(o, id, err);
 }
 
+tims_rc tims_officer_totp_rotate(struct tims_officers *o, const char *id,
+				 char secret_b32[TIMS_TOTP_B32_BYTES],
+				 struct tims_buf *uri, struct tims_err *err)
+{
+	uint8_t sealed[SEALED_BYTES];
+	tims_rc rc;
+
+	if ((rc = check_id(id, err)) || (rc = new_secret(o, id, sealed, secret_b32, uri, err)))
+		return rc;
+	/* the secret and the end of the sessions together */
+	if (sqlite3_exec(o->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(o->db, err, "totp rotate");
+	if (exec_stmt(o->db, "UPDATE officers SET totp_sealed = ?, totp_last_step = 0,"
+		      " updated = ? WHERE id = ?", "bis", sealed, (int)sizeof(sealed),
+		      (int64_t)time(NULL), id) != SQLITE_DONE)
+		rc = db_err(o->db, err, "totp rotate");
+	else if (sqlite3_changes(o->db) == 0)
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "officer %s: no such officer", id);
+	else
+		rc = end_sessions(o, id, err);
+	if (rc || sqlite3_exec(o->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (!rc)
+			rc = db_err(o->db, err, "totp rotate");
+		sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+		sodium_memzero(secret_b32, TIMS_TOTP_B32_BYTES);
+	}
+	sodium_memzero(sealed, sizeof(sealed));
+	return rc;
+}
+
+int tims_officer_from_roster(struct tims_officers *o, const char *id)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(o->db, "SELECT 1 FROM roster WHERE id = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+}
+
 tims_rc tims_officer_disable(struct tims_officers *o, const char *id,
 			     int disabled, struct tims_err *err)
 {
@@ -512,6 +556,7 @@ tims_rc tims_officer_login_end(struct tims_officers *o, struct tims_login_check 
 	}
 	if ((rc = start_session(o, lc->id, booth, step, now, token, err)))
 		goto out;
+	lc->step = step;
 	memset(who, 0, sizeof(*who));
 	snprintf(who->id, sizeof(who->id), "%s", lc->id);
 	snprintf(who->booth, sizeof(who->booth), "%s", booth);

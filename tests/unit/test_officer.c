@@ -282,6 +282,29 @@ int main(void)
 	T_OK(tims_officer_login(o, "petrov", "another long password", code_at(b32_2, t + 210), "B1", t + 210, token, &who, &err) == TIMS_ERR_AUTH, "reset: the old password no longer works");
 	T_OK(tims_officer_login(o, "petrov", "a brand new password", code_at(b32_2, t + 240), "B1", t + 240, token, &who, &err) == TIMS_OK, "reset: the new password and secret work");
 
+	/* totp-rotate: a new secret, the same password; the old secret and the
+	 * sessions end; the step a login matched is handed back (for the
+	 * centre's claim, tims/totpclaim.h). */
+	{
+		char b32_3[TIMS_TOTP_B32_BYTES], scratch[TIMS_TOTP_B32_BYTES];
+		struct tims_login_check lc;
+
+		T_OK(tims_officer_login(o, "petrov", "a brand new password", code_at(b32_2, t + 270), "B1", t + 270, token, &who, &err) == TIMS_OK, "rotate: a session before");
+		T_OK(tims_officer_totp_rotate(o, "petrov", b32_3, NULL, &err) == TIMS_OK && strcmp(b32_3, b32_2) != 0, "rotate: a new secret");
+		T_OK(tims_officer_session(o, token, t + 271, &who, &err) == TIMS_ERR_AUTH, "rotate: the officer's sessions end");
+		T_OK(tims_officer_login(o, "petrov", "a brand new password", code_at(b32_2, t + 300), "B1", t + 300, token, &who, &err) == TIMS_ERR_AUTH, "rotate: the old secret is refused");
+		T_OK(tims_officer_login(o, "petrov", "a brand new password", code_at(b32_3, t + 300), "B1", t + 300, token, &who, &err) == TIMS_OK, "rotate: the new secret and the same password work");
+		T_OK(tims_officer_totp_rotate(o, "ghost", scratch, NULL, &err) == TIMS_ERR_NOTFOUND, "rotate: an unknown officer is named");
+		T_OK(tims_officer_totp_rotate(o, "bad id", scratch, NULL, &err) == TIMS_ERR_INVALID, "rotate: a malformed id is refused");
+		T_OK(tims_officer_from_roster(o, "petrov") == 0, "rotate: a local account is not the roster's");
+		tims_officer_login_begin(o, "petrov", &lc);
+		tims_officer_login_hash(&lc, "a brand new password");
+		T_OK(tims_officer_login_end(o, &lc, code_at(b32_3, t + 330), "B1", t + 330, token, &who, &err) == TIMS_OK &&
+		     lc.step == (uint64_t)(t + 330) / 30, "login: the step the code matched is handed back (%s)", err.msg);
+		tims_officer_login_wipe(&lc);
+		memcpy(b32_2, b32_3, sizeof(b32_3));
+	}
+
 	/* A sealed TOTP secret copied onto another account does not open. */
 	sqlite3_exec(db, "UPDATE officers SET totp_sealed = (SELECT totp_sealed FROM officers WHERE id = 'ivanova') WHERE id = 'petrov'", NULL, NULL, NULL);
 	T_OK(tims_officer_login(o, "petrov", "a brand new password", "123456", "B1", t + 300, token, &who, &err) == TIMS_ERR_TAMPER, "seal: a secret moved between accounts is detected");
