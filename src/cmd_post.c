@@ -25,6 +25,7 @@
 
 #include "tims/audit.h"
 #include "tims/bundle.h"
+#include "tims/event.h"
 #include "tims/mlog.h"
 #include "tims/node.h"
 #include "tims/sync.h"
@@ -56,6 +57,7 @@ static const char usage[] =
 	"       tims post restore DIR --from-centre\n"
 	"       tims post resolve-rollback DIR --reason TEXT\n"
 	"       tims post apply-bundle DIR FILE\n"
+	"       tims post rotate-key DIR\n"
 	"       tims post routes\n"
 	"\n"
 	"  enrol        install what `tims centre enrol-post` made for this post:\n"
@@ -80,10 +82,16 @@ static const char usage[] =
 	"               only if signed by the centre this post is enrolled with,\n"
 	"               made for this post (rosters) and newer than the version\n"
 	"               held; exit 1 if refused.\n"
+	"  rotate-key   replace the post's signing key (the node stopped): a new key,\n"
+	"               a hand-over signed by the old and the new key in both logs,\n"
+	"               the old secret overwritten and removed; the centre and the\n"
+	"               witnesses follow the hand-over at the next sync. Run it again\n"
+	"               to finish one that was interrupted (docs/keys.md).\n"
 	"  routes       the node's API routes, the roles that may call each and\n"
 	"               the body it takes, as JSON Lines (docs/api.md)\n"
 	"\n"
-	"enrol, add-witness, restore, resolve-rollback and apply-bundle change the\n"
+	"enrol, add-witness, restore, resolve-rollback, apply-bundle and rotate-key\n"
+	"change the\n"
 	"post: an admin logged in at DIR (tims login), each audited before it acts.\n"
 	"init, serve and routes need no account (docs/roles.md).\n";
 
@@ -655,6 +663,54 @@ out:
 	return st;
 }
 
+/*
+ * The post's signing key replaced (tims_post_rotate_key): audited under the
+ * old key before it acts and under the new one after, and reported to the
+ * centre as a key-rotated event.
+ */
+static int post_rotate_key(int argc, char **argv)
+{
+	char oldk[TIMS_POST_VKEY_MAX], newk[TIMS_POST_VKEY_MAX];
+	struct tims_post_events *q = NULL;
+	struct cli_actor who;
+	struct tims_event ev;
+	struct tims_err err;
+	const char *dir;
+	json_t *res;
+	char *text;
+	uint64_t seq;
+	int st;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_error(CLI_USAGE, "post", "rotate-key: want DIR and nothing else");
+	dir = argv[1];
+	if ((st = cli_gate("post rotate-key", dir, TIMS_ROLE_ADMIN, "cli.post.rotate-key", "",
+			   NULL, &who)))
+		return st;
+	if (tims_post_rotate_key(dir, oldk, newk, &err))
+		return cli_error(CLI_FAIL, "post", "rotate-key: %s", err.msg);
+	res = json_pack("{s:s, s:s}", "old_vkey", oldk, "new_vkey", newk);
+	text = res ? json_dumps(res, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(res);
+	/* After the hand-over: the audit log says which key it went to, signed
+	 * with that key. */
+	st = cli_audit(&who, "post rotate-key", "post.key-rotated", "", text);
+	free(text);
+	tims_event_init(&ev);
+	ev.kind = TIMS_EVENT_KEY_ROTATED;
+	snprintf(ev.officer, sizeof(ev.officer), "%s", who.who.id);
+	snprintf(ev.detail, sizeof(ev.detail), "post signing key rotated to %.400s", newk);
+	if (tims_post_events_open(dir, &q, &err) || tims_post_event_add(q, &ev, &seq, &err))
+		fprintf(stderr, "tims post: rotate-key: the event for the centre: %s\n", err.msg);
+	tims_post_events_close(q);
+	printf("old key: %s\nnew key: %s\n", oldk, newk);
+	return st;
+}
+
 /* An officer roster carried by hand; releases b. */
 static int apply_roster(const char *dir, struct tims_bundle *b)
 {
@@ -763,6 +819,7 @@ static const struct cli_command post_commands[] = {
 	{ "restore", post_restore, "rebuild a lost post.db from the centre's mirror" },
 	{ "resolve-rollback", post_resolve_rollback,
 	  "let a post halted as rolled back acknowledge again (audited)" },
+	{ "rotate-key", post_rotate_key, "replace the post's signing key (signed hand-over)" },
 	{ "routes", post_routes, "the node's API routes and who may call them (JSON Lines)" },
 };
 
