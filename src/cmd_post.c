@@ -693,6 +693,7 @@ static int post_rotate_key(int argc, char **argv)
 		return st;
 	if (tims_post_rotate_key(dir, oldk, newk, &err))
 		return cli_error(CLI_FAIL, "post", "rotate-key: %s", err.msg);
+	cli_session_follow_key(dir, oldk);
 	res = json_pack("{s:s, s:s}", "old_vkey", oldk, "new_vkey", newk);
 	text = res ? json_dumps(res, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(res);

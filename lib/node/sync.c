@@ -1122,6 +1122,37 @@ static int wait_round(struct node_sync *s)
 	return s->n->stopping;
 }
 
+/*
+ * The log's key hand-overs the witness has not seen (of a size at least
+ * the one it cosigned, `have`), in order, before a checkpoint signed by
+ * the new key: the witness learns the new key from the old one's
+ * signature on the hand-over (docs/keys.md). *have follows.
+ */
+static tims_rc witness_handovers(struct node_sync *s, struct witness_conf *w,
+				 const struct tims_mlog *log, const struct tims_tlog_reader *r,
+				 uint64_t *have, uint64_t upto, struct tims_err *err)
+{
+	struct tims_witness_call call = { (long)s->witness_timeout_ms, sync_stopping, s };
+
+	for (size_t i = 0; i < tims_mlog_handover_count(log); i++) {
+		struct tims_buf cos = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+		uint64_t size, wsize = 0;
+		const char *note;
+		tims_rc rc;
+
+		tims_mlog_handover_get(log, i, &note, &size);
+		if (size < *have || size > upto)
+			continue;
+		rc = tims_witness_ask(&call, w->url, w->ca, r, note, strlen(note), *have, &w->key,
+				      &cos, &wsize, err);
+		tims_buf_release(&cos);
+		if (rc)
+			return rc;
+		*have = size;
+	}
+	return TIMS_OK;
+}
+
 static void ask_witness(struct node_sync *s, struct witness_conf *w,
 			const struct tims_buf *note, const struct tims_checkpoint *cp,
 			const struct tims_tlog_reader *r)
@@ -1151,8 +1182,10 @@ static void ask_witness(struct node_sync *s, struct witness_conf *w,
 	w->cosigned_size = have;
 	w->asking_since_ms = t;
 	pthread_mutex_unlock(&s->n->lock);
-	rc = tims_witness_ask(&call, w->url, w->ca, r, note->buf, note->len, have, &w->key,
-			      &cos, &wsize, &err);
+	rc = witness_handovers(s, w, tims_post_mlog(s->wpost), r, &have, cp->size, &err);
+	if (!rc)
+		rc = tims_witness_ask(&call, w->url, w->ca, r, note->buf, note->len, have, &w->key,
+				      &cos, &wsize, &err);
 	if (!rc && ((rc = tims_buf_add(&full, note->buf, note->len)) ||
 		    (rc = tims_buf_add(&full, cos.buf, cos.len)) ||
 		    (rc = tims_post_keep_cosigned(s->wpost, w->key.name, cp->size, full.buf,
@@ -1207,7 +1240,11 @@ static tims_rc wask_tree(void *ctx, const struct tims_tlog_reader *r, struct tim
 {
 	struct wask *x = ctx;
 	struct tims_witness_call call = { (long)x->s->witness_timeout_ms, sync_stopping, x->s };
+	tims_rc rc = witness_handovers(x->s, x->w, tims_audit_mlog(x->s->waudit), r, &x->have,
+				       UINT64_MAX, err);
 
+	if (rc)
+		return rc;
 	return tims_witness_ask(&call, x->w->url, x->w->ca, r, x->note->buf, x->note->len,
 				x->have, &x->w->key, x->cos, &x->wsize, err);
 }

@@ -24,6 +24,8 @@ enum witness_stmt {
 	WST_REFUSE,     /* one evidence row */
 	WST_TRIM,       /* keep the newest TIMS_WITNESS_MAX_REFUSALS rows */
 	WST_LIST,       /* every log with its counts */
+	WST_HO_ADD,     /* origin, vkey, added_at: a key handed over to */
+	WST_HO_DROP,    /* origin, vkey: the key handed over from */
 	WST_COUNT
 };
 
