@@ -42,6 +42,7 @@ static const char usage_a[] =
 	"                  [--host HOST ...]\n"
 	"   or: tims centre renew-post DIR NAME --url URL --out DIR [--host HOST ...]\n"
 	"   or: tims centre revoke-post DIR NAME\n"
+	"   or: tims centre rotate-key DIR cosigner|bundle [--overlap-days N]\n"
 	"   or: tims centre posts DIR\n"
 	"   or: tims centre events DIR\n"
 	"   or: tims centre isolate DIR\n"
@@ -85,6 +86,7 @@ static const char usage_b[] =
 	"               writes what the post needs to --out (tims post enrol)\n"
 	"  renew-post   new certificates for an enrolled post; the old are revoked\n"
 	"  revoke-post  refuse the post's certificates from its next request on\n"
+	"  rotate-key   new cosigner or bundle key, announced under the old (docs/keys.md)\n"
 	"  posts        enrolled posts: records mirrored, signed size, last sync\n"
 	"  events       refusals and other events (hostile or broken peers)\n"
 	"  isolate      cut the running centre off: posts see it unreachable and\n"
@@ -882,12 +884,44 @@ static int c_audit_verify(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int c_rotate_key(int argc, char **argv)
+{
+	char path[4300], *end = NULL;
+	struct tims_err err;
+	long days = 7;
+	int c;
+
+	if (argc == 5 && !strcmp(argv[3], "--overlap-days")) {
+		errno = 0;
+		days = strtol(argv[4], &end, 10);
+		if (errno || !end || *end || days < 0 || days > 365)
+			return cli_error(CLI_USAGE, "centre", "rotate-key: --overlap-days: 0 to 365");
+	} else if (argc != 3) {
+		return cli_error(CLI_USAGE, "centre", "rotate-key: want DIR cosigner|bundle "
+				 "[--overlap-days N]");
+	}
+	if (strcmp(argv[2], "cosigner") && strcmp(argv[2], "bundle"))
+		return cli_error(CLI_USAGE, "centre", "rotate-key: want cosigner or bundle, not %s",
+				 argv[2]);
+	if ((c = centre_gate("rotate-key", argv[1], ADMIN,
+			     json_pack("{s:s, s:i}", "key", argv[2], "overlap_days", (int)days))))
+		return c;
+	if (tims_centre_rotate_key(argv[1], argv[2], (int64_t)days * 86400, path, sizeof(path),
+				   &err))
+		return cli_error(CLI_FAIL, "centre", "rotate-key: %s", err.msg);
+	printf("%s key rotated; announced in %s (posts fetch it with sync; carry it to an "
+	       "offline post: tims post apply-bundle POST %s); restart a running centre\n",
+	       argv[2], path, path);
+	return CLI_OK;
+}
+
 static const struct cli_command table[] = {
 	{ "init", c_init, "make a centre directory" },
 	{ "serve", c_serve, "serve the sync API (mutual TLS)" },
 	{ "enrol-post", c_enrol, "enrol a post: certificates and keys for it" },
 	{ "renew-post", c_enrol, "new certificates for an enrolled post" },
 	{ "revoke-post", c_revoke, "revoke a post's certificates" },
+	{ "rotate-key", c_rotate_key, "replace the cosigner or bundle key (announced)" },
 	{ "posts", c_posts, "enrolled posts and their sync state" },
 	{ "events", c_events, "refusals and events" },
 	{ "isolate", c_isolate, "cut the centre off on purpose" },

@@ -26,6 +26,7 @@
 #include "tims/audit.h"
 #include "tims/bundle.h"
 #include "tims/event.h"
+#include "tims/keyroll.h"
 #include "tims/mlog.h"
 #include "tims/node.h"
 #include "tims/sync.h"
@@ -748,7 +749,8 @@ static int post_apply_bundle(int argc, char **argv)
 {
 	char centre[160], path[4200];
 	struct tims_buf in = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
-	struct tims_verifier key;
+	struct tims_verifier keys[2];
+	size_t nkeys = 0;
 	struct tims_bundle b;
 	struct tims_wl *wl = NULL;
 	struct tims_err err;
@@ -769,14 +771,31 @@ static int post_apply_bundle(int argc, char **argv)
 	if (!enrol_get(argv[1], "centre", centre, sizeof(centre)))
 		return cli_error(CLI_USAGE, "post", "apply-bundle: %s is not enrolled with a centre",
 				 argv[1]);
-	snprintf(path, sizeof(path), "%s/centre/bundle.vkey", argv[1]);
-	if (tims_mlog_load_keys(argv[1], path, NULL, &key, NULL, &err) ||
+	snprintf(path, sizeof(path), "%s/centre", argv[1]);
+	if (tims_keyroll_keys(path, "bundle", (int64_t)time(NULL), keys, &nkeys, &err) ||
 	    tims_read_file(argv[2], in.max, &in, &err)) {
 		tims_buf_release(&in);
 		return cli_error(CLI_USAGE, "post", "apply-bundle: %s", err.msg);
 	}
+	/* A key announcement of the centre (docs/keys.md), carried by hand. */
+	{
+		struct tims_keyroll k;
+		int applied = 0;
+
+		rc = tims_keyroll_parse(in.buf, in.len, &k, &err);
+		if (rc != TIMS_ERR_NOTFOUND) {
+			if (!rc)
+				rc = tims_keyroll_apply(path, centre, in.buf, in.len, &applied, &err);
+			tims_buf_release(&in);
+			if (rc)
+				return cli_error(CLI_FAIL, "post", "apply-bundle: refused: %s", err.msg);
+			printf("the centre's %s key: %s (restart the node to use it)\n", k.role,
+			       applied ? "followed to its successor" : "already the successor");
+			return CLI_OK;
+		}
+	}
 	snprintf(path, sizeof(path), "%s/watchlists", argv[1]);
-	rc = tims_bundle_open(in.buf, in.len, &key, centre, &b, &err);
+	rc = tims_bundle_open_keys(in.buf, in.len, keys, nkeys, centre, &b, &err);
 	tims_buf_release(&in);
 	if (rc)
 		return cli_error(CLI_FAIL, "post", "apply-bundle: refused: %s", err.msg);

@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "tims/bundle.h"
+#include "tims/keyroll.h"
 #include "tims/event.h"
 #include "tims/mlog.h"
 #include "tims/national.h"
@@ -91,6 +92,11 @@ struct node_sync {
 	struct tims_verifier centre_key;
 	struct tims_verifier bundle_key;
 	int has_bundle_key;
+	/* the keys accepted now: the pinned one and, during a rotation's
+	 * overlap, its predecessor (tims/keyroll.h) */
+	struct tims_verifier centre_keys[2], bundle_keys[2];
+	size_t ncentre_keys, nbundle_keys;
+	int64_t keys_fetched_ms;         /* the key announcements: last asked for */
 	struct witness_conf w[SYNC_MAX_WITNESSES];
 	size_t nw;
 	uint64_t interval_ms, centre_timeout_ms, witness_timeout_ms;
@@ -281,6 +287,84 @@ static tims_rc load_witnesses(struct node_sync *s, struct tims_err *err)
 	return rc;
 }
 
+/* The centre's cosigner and bundle keys as the post accepts them now. */
+static tims_rc load_centre_keys(struct node_sync *s, struct tims_err *err)
+{
+	char cdir[4200], path[4300];
+	int64_t now = (int64_t)time(NULL);
+	tims_rc rc;
+
+	snprintf(cdir, sizeof(cdir), "%s/centre", s->n->dir);
+	if ((rc = tims_keyroll_keys(cdir, "cosigner", now, s->centre_keys, &s->ncentre_keys, err)))
+		return rc;
+	s->centre_key = s->centre_keys[0];
+	snprintf(path, sizeof(path), "%s/bundle.vkey", cdir);
+	if (access(path, F_OK) == 0) {
+		if ((rc = tims_keyroll_keys(cdir, "bundle", now, s->bundle_keys, &s->nbundle_keys,
+					    err)))
+			return rc;
+		s->bundle_key = s->bundle_keys[0];
+		s->has_bundle_key = 1;
+	}
+	return TIMS_OK;
+}
+
+/*
+ * The centre's key announcements (GET /api/v1/sync/keys): each one that
+ * hands a key this post pins over to its successor, signed by both, is
+ * followed (tims_keyroll_apply); then the keys are read again, also so
+ * that an overlap that ended drops the old key. At the first contact and
+ * every minute.
+ */
+static void pull_keys(struct node_sync *s, const struct tims_sync_peer *peer)
+{
+	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX);
+	char cdir[4200];
+	struct tims_err err;
+	json_t *j = NULL, *arr;
+	long status;
+
+	if (s->keys_fetched_ms && now_ms() - s->keys_fetched_ms < 60000)
+		return;
+	s->keys_fetched_ms = now_ms();
+	snprintf(cdir, sizeof(cdir), "%s/centre", s->n->dir);
+	if (tims_sync_conn_http(s->conn, peer, "GET", "/api/v1/sync/keys", NULL, 0, NULL,
+				ANSWER_MAX, &ans, &status, &err) || status != 200)
+		goto reload; /* a centre without the route: nothing announced */
+	j = json_loadb(ans.buf ? ans.buf : "", ans.len, JSON_REJECT_DUPLICATES, NULL);
+	arr = json_object_get(j, "announcements");
+	for (size_t i = 0; i < json_array_size(arr) && i < 256; i++) {
+		const char *note = json_string_value(json_array_get(arr, i));
+		int applied = 0;
+
+		if (!note)
+			continue;
+		if (tims_keyroll_apply(cdir, s->centre, note, json_string_length(json_array_get(arr, i)),
+				       &applied, &err)) {
+			/* an older one (its old key replaced already) is expected */
+			if (err.rc != TIMS_ERR_SIGNATURE || !strstr(err.msg, "not the one this post"))
+				node_log(s->n, "centre: key announcement %zu refused: %s", i + 1,
+					 err.msg);
+		} else if (applied) {
+			struct tims_event ev;
+			uint64_t seq;
+
+			node_log(s->n, "centre: key announcement %zu followed: a new centre key", i + 1);
+			tims_event_init(&ev);
+			ev.kind = TIMS_EVENT_KEY_ROTATED;
+			snprintf(ev.detail, sizeof(ev.detail), "followed the centre's key "
+				 "announcement %zu", i + 1);
+			(void)seq;
+			node_event(s->n, &ev, NULL);
+		}
+	}
+reload:
+	if (load_centre_keys(s, &err))
+		node_log(s->n, "centre keys: %s", err.msg);
+	json_decref(j);
+	tims_buf_release(&ans);
+}
+
 static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
 {
 	struct tims_buf b = TIMS_BUF_INIT(8192);
@@ -302,15 +386,8 @@ static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
 	snprintf(s->ca, sizeof(s->ca), "%s/centre/ca.crt", s->n->dir);
 	snprintf(s->cert, sizeof(s->cert), "%s/centre/client.crt", s->n->dir);
 	snprintf(s->key, sizeof(s->key), "%s/centre/client.key", s->n->dir);
-	snprintf(path, sizeof(path), "%s/centre/cosign.vkey", s->n->dir);
-	if ((rc = read_vkey(path, &s->centre_key, err)))
+	if ((rc = load_centre_keys(s, err)))
 		return rc;
-	snprintf(path, sizeof(path), "%s/centre/bundle.vkey", s->n->dir);
-	if (access(path, F_OK) == 0) {
-		if ((rc = read_vkey(path, &s->bundle_key, err)))
-			return rc;
-		s->has_bundle_key = 1;
-	}
 	/* the centre's cosignatures of the audit log, kept apart from the
 	 * crossing log's (a rebuild compares those with the crossings) */
 	snprintf(s->audit_cosigner, sizeof(s->audit_cosigner), "audit:%s", s->centre);
@@ -449,8 +526,8 @@ static void keep_centre_cosig(struct node_sync *s, const struct tims_buf *note,
 	struct tims_note *vn = malloc(sizeof(*vn));
 
 	if (vn && !with_line(note->buf, note->len, cos, &full) &&
-	    !tims_note_verify(full.buf, full.len, &s->centre_key, 1, vn, NULL) &&
-	    (vn->verified_mask & 1))
+	    !tims_note_verify(full.buf, full.len, s->centre_keys, s->ncentre_keys, vn, NULL) &&
+	    (vn->verified_mask & 3))
 		tims_post_keep_cosigned(s->post, s->centre, size, full.buf, full.len, NULL);
 	else
 		node_log(s->n, "centre: a cosignature of size %" PRIu64 " that does not verify",
@@ -492,6 +569,7 @@ static tims_rc centre_round(struct node_sync *s, struct tims_err *err)
 				  jstr(j, "message"));
 		goto out;
 	}
+	pull_keys(s, &peer); /* before a cosignature of a new key is checked */
 	at = (uint64_t)json_integer_value(json_object_get(j, "size"));
 	if (json_integer_value(json_object_get(j, "signed_size")) > 0)
 		signed_size = (uint64_t)json_integer_value(json_object_get(j, "signed_size"));
@@ -738,8 +816,9 @@ static void audit_round(struct node_sync *s, const struct tims_sync_peer *peer)
 			audit_status(s, cp.size, NULL, &signed_size, NULL);
 			s->audit_cosign_asked = cp.size;
 			if (cos && vn && !with_line(note.buf, note.len, cos, &full) &&
-			    !tims_note_verify(full.buf, full.len, &s->centre_key, 1, vn, NULL) &&
-			    (vn->verified_mask & 1))
+			    !tims_note_verify(full.buf, full.len, s->centre_keys, s->ncentre_keys,
+					      vn, NULL) &&
+			    (vn->verified_mask & 3))
 				tims_post_keep_cosigned(s->post, s->audit_cosigner, cp.size, full.buf,
 							full.len, NULL);
 			else if (cos)
@@ -783,7 +862,7 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 	tims_rc rc;
 
 	snprintf(dir, sizeof(dir), "%s/watchlists", s->n->dir);
-	if ((rc = tims_bundle_open(json, len, &s->bundle_key, s->centre, &b, err)))
+	if ((rc = tims_bundle_open_keys(json, len, s->bundle_keys, s->nbundle_keys, s->centre, &b, err)))
 		return rc;
 	/* over the version and digest held (a diverged list raises its alert);
 	 * never while the copies are checked (wlcheck.c) */
@@ -861,7 +940,7 @@ static tims_rc apply_roster(struct node_sync *s, const char *json, size_t len,
 	tims_rc rc;
 
 	snprintf(path, sizeof(path), "%s/centre/roster.key", s->n->dir);
-	if ((rc = tims_bundle_open(json, len, &s->bundle_key, s->centre, &b, err)))
+	if ((rc = tims_bundle_open_keys(json, len, s->bundle_keys, s->nbundle_keys, s->centre, &b, err)))
 		return rc;
 	if ((rc = tims_bundle_held_get(s->n->dir, "officers", b.list, &h, err)) ||
 	    (rc = tims_store_key_load(path, key, err))) {

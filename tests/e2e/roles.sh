@@ -58,6 +58,7 @@ RUN["post add-witness"]="post add-witness $P --url https://127.0.0.1:1 --ca $C/c
 RUN["post restore"]="post restore $P --from-centre"
 RUN["post resolve-rollback"]="post resolve-rollback $P --reason roles-test"
 RUN["post apply-bundle"]="post apply-bundle $P $T_TMP/no-bundle"
+RUN["post rotate-key"]="post rotate-key $P"
 RUN["officer add"]="pw officer add --post $P roles-x --name X --role officer"
 RUN["officer list"]="officer list --post $P"
 RUN["officer disable"]="officer disable --post $P roles-x"
