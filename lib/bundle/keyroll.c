@@ -112,6 +112,11 @@ tims_rc tims_keyroll_parse(const char *note, size_t len, struct tims_keyroll *k,
 	tims_rc rc;
 
 	memset(k, 0, sizeof(*k));
+	if (len < sizeof(TIMS_KEYROLL_HEADER) - 1 ||
+	    memcmp(note, TIMS_KEYROLL_HEADER, sizeof(TIMS_KEYROLL_HEADER) - 1)) {
+		free(n);
+		return TIMS_ERR_NOTFOUND;
+	}
 	if (!n)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	if ((rc = tims_note_parse(note, len, n, err)))
