@@ -9,7 +9,7 @@
  *
  *   tims key-announcement v1
  *   centre NAME
- *   role bundle|cosigner
+ *   role bundle|cosigner|witness
  *   old OLD-VKEY
  *   new NEW-VKEY
  *   time T                  (seconds since 1970, when it was made)
@@ -38,7 +38,7 @@
 
 struct tims_keyroll {
 	char centre[TIMS_NOTE_MAX_NAME + 1];
-	char role[16];                 /* "bundle" or "cosigner" */
+	char role[16];                 /* "bundle", "cosigner" or "witness" */
 	struct tims_verifier old, next; /* as the post pins them (0x01 or 0x04) */
 	int64_t time_s, until_s;
 };

@@ -26,12 +26,13 @@ static void note_view(const struct tims_verifier *v, struct tims_verifier *out)
 
 static const char *role_file(const char *role)
 {
-	return !strcmp(role, "bundle") ? "bundle" : !strcmp(role, "cosigner") ? "cosign" : NULL;
+	return !strcmp(role, "bundle") ? "bundle" : !strcmp(role, "cosigner") ? "cosign" :
+	       !strcmp(role, "witness") ? "witness" : NULL;
 }
 
 static uint8_t role_alg(const char *role)
 {
-	return !strcmp(role, "cosigner") ? TIMS_KEY_COSIGNATURE_V1 : TIMS_KEY_ED25519;
+	return strcmp(role, "bundle") ? TIMS_KEY_COSIGNATURE_V1 : TIMS_KEY_ED25519;
 }
 
 tims_rc tims_keyroll_make(const char *centre, const char *role, const struct tims_signer *old,
@@ -44,8 +45,8 @@ tims_rc tims_keyroll_make(const char *centre, const char *role, const struct tim
 	tims_rc rc;
 
 	if (!role_file(role) || old->alg != role_alg(role) || next->alg != role_alg(role))
-		return tims_err_set(err, TIMS_ERR_USAGE, "keyroll: role bundle (0x01 keys) or "
-				    "cosigner (0x04 keys)");
+		return tims_err_set(err, TIMS_ERR_USAGE, "keyroll: role bundle (0x01 keys), "
+				    "cosigner or witness (0x04 keys)");
 	if (until_s < time_s)
 		return tims_err_set(err, TIMS_ERR_USAGE, "keyroll: the overlap ends before it starts");
 	tims_signer_verifier(old, &ov);

@@ -223,6 +223,98 @@ static tims_rc load_tuning(struct node_sync *s, struct tims_err *err)
 	return rc;
 }
 
+/*
+ * A witness's key followed to its successor (docs/keys.md): the post keeps
+ * "OLD-VKEY NEW-VKEY" lines in DIR/witnesses.follow, and reads the key of
+ * each witness through them (the file named in witnesses.conf stays the
+ * key the admin gave).
+ */
+static void witness_followed(struct node_sync *s, struct tims_verifier *key)
+{
+	struct tims_buf b = TIMS_BUF_INIT(65536);
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/witnesses.follow", s->n->dir);
+	if (access(path, F_OK) != 0 || tims_read_file(path, 65535, &b, NULL) ||
+	    tims_buf_addch(&b, '\0')) {
+		tims_buf_release(&b);
+		return;
+	}
+	for (int moved = 1, rounds = 0; moved && rounds < 64; rounds++) {
+		moved = 0;
+		for (char *line = b.buf, *next; line && *line; line = next) {
+			char old[600], nk[600];
+			struct tims_verifier o, nv;
+			const char *sp;
+
+			next = strchr(line, '\n');
+			sp = strchr(line, ' ');
+			if (!sp || (next && sp > next) || (size_t)(sp - line) >= sizeof(old) ||
+			    (size_t)((next ? next : line + strlen(line)) - sp - 1) >= sizeof(nk)) {
+				next = next ? next + 1 : NULL;
+				continue;
+			}
+			snprintf(old, sizeof(old), "%.*s", (int)(sp - line), line);
+			snprintf(nk, sizeof(nk), "%.*s", (int)((next ? next : line + strlen(line)) - sp - 1),
+				 sp + 1);
+			next = next ? next + 1 : NULL;
+			if (!tims_verifier_parse(old, &o, NULL) && !tims_verifier_parse(nk, &nv, NULL) &&
+			    o.keyhash == key->keyhash && !memcmp(o.pub, key->pub, TIMS_PUBKEY_BYTES) &&
+			    !strcmp(o.name, key->name)) {
+				*key = nv;
+				moved = 1;
+			}
+		}
+	}
+	tims_buf_release(&b);
+}
+
+/* The witness's cosignature did not verify with its key: follow its key
+ * announcements (tims_witness_follow), keep the step, log it and tell the
+ * centre. 1 when the key changed. */
+static int witness_follow(struct node_sync *s, struct witness_conf *w)
+{
+	struct tims_buf line = TIMS_BUF_INIT(2048);
+	struct tims_verifier next;
+	struct tims_err err;
+	char path[4200];
+	int ok;
+
+	if (tims_witness_follow(w->url, w->ca, (long)s->witness_timeout_ms, &w->key, &next, NULL, 0,
+				&err))
+		return 0;
+	snprintf(path, sizeof(path), "%s/witnesses.follow", s->n->dir);
+	ok = !tims_verifier_format(&w->key, &line) && !tims_buf_addch(&line, ' ') &&
+	     !tims_verifier_format(&next, &line) && !tims_buf_addch(&line, '\n');
+	if (ok) {
+		struct tims_buf all = TIMS_BUF_INIT(65536);
+
+		if (access(path, F_OK) == 0)
+			tims_read_file(path, 65535, &all, NULL);
+		ok = !tims_buf_add(&all, line.buf, line.len) &&
+		     !tims_write_file(path, all.buf, all.len, 0600, 1, &err);
+		tims_buf_release(&all);
+	}
+	tims_buf_release(&line);
+	if (!ok)
+		return 0;
+	node_log(s->n, "witness %s: its key was handed over to %s+%08" PRIx32
+		 " under its old key: followed", w->key.name, next.name, next.keyhash);
+	{
+		struct tims_event ev;
+
+		tims_event_init(&ev);
+		ev.kind = TIMS_EVENT_KEY_ROTATED;
+		snprintf(ev.detail, sizeof(ev.detail), "witness %.100s: key followed to %.100s+%08"
+			 PRIx32, w->key.name, next.name, next.keyhash);
+		node_event(s->n, &ev, NULL);
+	}
+	pthread_mutex_lock(&s->n->lock);
+	w->key = next;
+	pthread_mutex_unlock(&s->n->lock);
+	return 1;
+}
+
 static tims_rc load_witnesses(struct node_sync *s, struct tims_err *err)
 {
 	struct tims_buf b = TIMS_BUF_INIT(16384);
@@ -274,6 +366,7 @@ static tims_rc load_witnesses(struct node_sync *s, struct tims_err *err)
 		snprintf(s->w[s->nw].ca, sizeof(s->w[0].ca), "%s", ca);
 		if ((rc = read_vkey(vk, &s->w[s->nw].key, err)))
 			break;
+		witness_followed(s, &s->w[s->nw].key);
 		{
 			struct witness_conf *wc = &s->w[s->nw];
 			char name[sizeof(wc->key.name)];
@@ -1270,6 +1363,21 @@ static void ask_witness(struct node_sync *s, struct witness_conf *w,
 		    (rc = tims_post_keep_cosigned(s->wpost, w->key.name, cp->size, full.buf,
 						  full.len, &err))))
 		tims_err_set(&err, rc, "keeping its cosignature: %s", err.msg);
+	/* A cosignature by another key: the witness may have rotated its key
+	 * under the old one; followed, it is asked again at once. */
+	if (rc == TIMS_ERR_SIGNATURE && witness_follow(s, w)) {
+		tims_buf_reset(&cos);
+		rc = tims_witness_ask(&call, w->url, w->ca, r, note->buf, note->len, have, &w->key,
+				      &cos, &wsize, &err);
+		if (rc == TIMS_ERR_STATE && wsize <= cp->size)
+			rc = tims_witness_ask(&call, w->url, w->ca, r, note->buf, note->len, wsize,
+					      &w->key, &cos, &wsize, &err);
+		if (!rc && ((rc = tims_buf_add(&full, note->buf, note->len)) ||
+			    (rc = tims_buf_add(&full, cos.buf, cos.len)) ||
+			    (rc = tims_post_keep_cosigned(s->wpost, w->key.name, cp->size, full.buf,
+							  full.len, &err))))
+			tims_err_set(&err, rc, "keeping its cosignature: %s", err.msg);
+	}
 	t = now_ms();
 	pthread_mutex_lock(&s->n->lock);
 	was_ok = !w->tried || w->ok;

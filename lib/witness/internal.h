@@ -43,6 +43,9 @@ struct tims_witness {
 	void *log_ctx;
 };
 
+/* {"announcements": [NOTE, ...]}: DIR/announcements in order (rotate.c). */
+tims_rc witness_announcements(const char *dir, struct tims_buf *out, struct tims_err *err);
+
 /* Send one line to the log sink, if any (printf-style). */
 void witness_log(struct tims_witness *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

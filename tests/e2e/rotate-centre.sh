@@ -51,7 +51,7 @@ imp() { # ID: one crossing at the post (the node stopped)
 }
 # the centre's cosignature the post kept of its latest checkpoint, checked with KEY-FILE
 cosig_ok() {
-	sqlite3 "$P/post.db" "SELECT writefile('$T_TMP/cosigned.note', note) FROM cosigned WHERE cosigner = 'tims-centre' ORDER BY size DESC LIMIT 1" >/dev/null
+	sqlite3 "$P/post.db" "SELECT writefile('$T_TMP/cosigned.note', note) FROM cosigned WHERE cosigner = 'tims-centre' AND size = (SELECT max(size) FROM cosigned WHERE cosigner = 'tims-centre')" >/dev/null
 	"$TIMS" tlog verify-note --key "$1" --key "$P/post.vkey" "$T_TMP/cosigned.note" 2>&1 | grep -q "cosigned by"
 }
 cosigned_size() { sqlite3 "$P/post.db" "SELECT max(size) FROM cosigned WHERE cosigner = 'tims-centre'" 2>/dev/null; }

@@ -26,8 +26,13 @@ CURL_=https://127.0.0.1:$CPORT
 "$TIMS" witness init "$W" --name witness.example/w1 >/dev/null
 "$TIMS" centre serve "$C" --port "$CPORT" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
 PIDS+=("$!")
-"$TIMS" witness serve "$W" --listen 127.0.0.1:0 >"$T_TMP/witness.out" 2>>"$T_TMP/witness.log" &
-PIDS+=("$!")
+WPORT=$(free_port)
+start_witness() {
+	: >"$T_TMP/witness.out"
+	"$TIMS" witness serve "$W" --listen "127.0.0.1:$WPORT" >"$T_TMP/witness.out" 2>>"$T_TMP/witness.log" &
+	WITNESS=$!; PIDS+=("$WITNESS")
+}
+start_witness
 wait_line "$T_TMP/centre.out" "listening on" && wait_line "$T_TMP/witness.out" "listening on"
 cli_bootstrap "$C"
 t_eq "centre and witness serve" 0 $?
@@ -38,7 +43,8 @@ cli_bootstrap "$P"
 "$TIMS" centre enrol-post "$C" rot-post --vkey "$P/post.vkey" --url "$CURL_" --out "$T_TMP/enrol" >/dev/null 2>&1
 "$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
 "$TIMS" witness add-log "$W" --vkey "$P/post.vkey" --audit >/dev/null
-"$TIMS" post add-witness "$P" --url "$WURL" --ca "$W/tls.crt" --vkey "$W/witness.vkey" >/dev/null
+cp "$W/witness.vkey" "$T_TMP/witness.pinned.vkey"   # the post's own copy of the witness's key
+"$TIMS" post add-witness "$P" --url "$WURL" --ca "$W/tls.crt" --vkey "$T_TMP/witness.pinned.vkey" >/dev/null
 printf 'interval_ms = 100\nwitness_timeout_ms = 3000\n' >"$P/sync.conf"
 
 imp() { # FIRST LAST: crossings registered at the post (the node stopped)
@@ -162,5 +168,24 @@ cp -r "$P" "$A/post"
 cp "$AK.skey" "$A/post/post.skey"; cp "$AK.vkey" "$A/post/post.vkey"
 t_match "a post with a key that is not its log's refuses to verify or sign" "not a key of this log" \
 	"$("$TIMS" log verify --post "$A/post" 2>&1)"
+
+# ---- the witness rotates its own key; the post follows from the old key ----
+kill "$WITNESS"; wait "$WITNESS" 2>/dev/null
+cp "$W/witness.vkey" "$T_TMP/witness.old.vkey"
+out=$("$TIMS" witness rotate-key "$W" 2>&1)
+t_eq "witness rotate-key" 0 $?
+t_ok "the witness has a new key, its old secret gone" test "$(cat "$W/witness.vkey")" != "$(cat "$T_TMP/witness.old.vkey")"
+start_witness
+wait_line "$T_TMP/witness.out" "listening on"
+t_match "the witness serves its announcement" "key-announcement" \
+	"$(curl -s --max-time 5 --cacert "$W/tls.crt" "https://127.0.0.1:$WPORT/key-announcements")"
+imp 7 8
+start_node
+t_ok "the post follows the witness's new key and is cosigned again (8 records)" until_ok 20 synced 8
+t_ok "the post kept the step it followed" grep -qF "$(cat "$W/witness.vkey")" "$P/witnesses.follow"
+sqlite3 "$P/post.db" "SELECT writefile('$T_TMP/wcos.note', note) FROM cosigned WHERE cosigner = 'witness.example/w1' AND size = (SELECT max(size) FROM cosigned WHERE cosigner = 'witness.example/w1')" >/dev/null
+t_match "its latest cosignature verifies with the witness's new key" "cosigned by" \
+	"$("$TIMS" tlog verify-note --key "$W/witness.vkey" --key "$P/post.vkey" "$T_TMP/wcos.note" 2>&1 >/dev/null)"
+stop_node
 
 t_end
