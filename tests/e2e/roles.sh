@@ -85,6 +85,7 @@ RUN["centre serve"]="serve centre serve $C --port 0"
 RUN["centre enrol-post"]="centre enrol-post $C roles-post --vkey $P/post.vkey --url https://127.0.0.1:1 --out $T_TMP/enrol"
 RUN["centre renew-post"]="centre renew-post $C no-such-post --url https://127.0.0.1:1 --out $T_TMP/renew"
 RUN["centre revoke-post"]="centre revoke-post $C no-such-post"
+RUN["centre rotate-key"]="centre rotate-key $C bundle"
 RUN["centre posts"]="centre posts $C"
 RUN["centre events"]="centre events $C"
 RUN["centre isolate"]="centre isolate $C"
@@ -108,6 +109,7 @@ RUN["witness add-log"]="witness add-log $W --vkey $P/post.vkey"
 RUN["witness list"]="witness list $W"
 RUN["witness serve"]="serve witness serve $W --listen 127.0.0.1:0"
 RUN["witness ask"]="witness ask --url https://127.0.0.1:1 --post $P"
+RUN["witness rotate-key"]="witness rotate-key $W"
 node_of() { case $1 in centre*) echo "$C" ;; *) echo "$P" ;; esac; }
 
 # run CMD: the command's invocation, as the caller's session is set.
