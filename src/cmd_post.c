@@ -92,8 +92,8 @@ static const char usage[] =
 	"               the body it takes, as JSON Lines (docs/api.md)\n"
 	"\n"
 	"enrol, add-witness, restore, resolve-rollback, apply-bundle and rotate-key\n"
-	"change the\n"
-	"post: an admin logged in at DIR (tims login), each audited before it acts.\n"
+	"change the post: an admin logged in at DIR (tims login), each audited\n"
+	"before it acts.\n"
 	"init, serve and routes need no account (docs/roles.md).\n";
 
 static int post_init(int argc, char **argv)

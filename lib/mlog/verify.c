@@ -291,9 +291,17 @@ static int check_note(struct tims_mlog_check *v, const char *what,
 	key = mlog_parse_note(note, len, cp, NULL) ? tims_mlog_key(m) : mlog_key_at(m, cp->size);
 	memset(cp, 0, sizeof(*cp));
 	if (tims_note_verify(note, len, key, 1, n, &e)) {
-		finding(v, "%s: signature does not verify with %s (%s+%08" PRIx32 ", "
-			"the key in force at its size) (altered): %s", what, m->verifier_name,
-			key->name, key->keyhash, e.msg);
+		char kn[TIMS_NOTE_MAX_NAME + 64];
+
+		/* the key file's name, or the key the log was handed over to */
+		if (key->keyhash == m->verifier.keyhash &&
+		    !memcmp(key->pub, m->verifier.pub, TIMS_PUBKEY_BYTES))
+			snprintf(kn, sizeof(kn), "%s", m->verifier_name);
+		else
+			snprintf(kn, sizeof(kn), "%s+%08" PRIx32 " (in force at its size)",
+				 key->name, key->keyhash);
+		finding(v, "%s: signature does not verify with %s (altered): %s", what, kn,
+			e.msg);
 	} else if (tims_checkpoint_parse(n->text, n->textlen, cp, &e)) {
 		finding(v, "%s: not a checkpoint: %s", what, e.msg);
 	} else if (strcmp(cp->origin, m->origin)) {
