@@ -182,10 +182,12 @@ t_match "the witness serves its announcement" "key-announcement" \
 imp 7 8
 start_node
 t_ok "the post follows the witness's new key and is cosigned again (8 records)" until_ok 20 synced 8
-t_ok "the post kept the step it followed" grep -qF "$(cat "$W/witness.vkey")" "$P/witnesses.follow"
-sqlite3 "$P/post.db" "SELECT writefile('$T_TMP/wcos.note', note) FROM cosigned WHERE cosigner = 'witness.example/w1' AND size = (SELECT max(size) FROM cosigned WHERE cosigner = 'witness.example/w1')" >/dev/null
-t_match "its latest cosignature verifies with the witness's new key" "cosigned by" \
-	"$("$TIMS" tlog verify-note --key "$W/witness.vkey" --key "$P/post.vkey" "$T_TMP/wcos.note" 2>&1 >/dev/null)"
+t_ok "the post kept the step it followed" until_ok 10 grep -qF "$(cat "$W/witness.vkey")" "$P/witnesses.follow"
+wcos_new() { # the witness's cosignature of size 8 kept by the post, by its new key
+	sqlite3 "$P/post.db" "SELECT writefile('$T_TMP/wcos.note', note) FROM cosigned WHERE cosigner = 'witness.example/w1' AND size = 8" | grep -q . &&
+		"$TIMS" tlog verify-note --key "$W/witness.vkey" --key "$P/post.vkey" "$T_TMP/wcos.note" 2>&1 >/dev/null | grep -q "cosigned by"
+}
+t_ok "the post keeps the witness's cosignature of size 8, by its new key" until_ok 10 wcos_new
 stop_node
 
 t_end
