@@ -119,6 +119,14 @@ int cli_gate(const char *cmd, const char *dir, unsigned roles, const char *actio
  * file in it is refused: it could be a node's store under another name.
  */
 int cli_store_node(const char *cmd, const char *store, char *node, size_t cap);
+/*
+ * The session file of node dir for this user is named after the node's
+ * verifier key: after the key is rotated, cli_session_follow_key moves the
+ * file named after old_vkey (the key's text) to the name of the key the
+ * node has now, so that the one logged in stays logged in. Nothing when
+ * there is no such file (TIMS_SESSION users hold their token themselves).
+ */
+void cli_session_follow_key(const char *dir, const char *old_vkey);
 /* What dir is: a post's directory (post.db), the centre's (centre.db), or
  * neither. */
 enum { CLI_NODE_NONE = 0, CLI_NODE_POST = 1, CLI_NODE_CENTRE = 2 };

@@ -316,6 +316,31 @@ int cli_audit_status(const struct cli_actor *a, const char *cmd, const char *act
 	return CLI_OK;
 }
 
+void cli_session_follow_key(const char *dir, const char *old_vkey)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char sdir[4096], now[4400], old[4400 + 64], name[SESSION_NAME_MAX], hex[2 * sizeof(h) + 1];
+	const char *slash;
+	size_t i;
+
+	if (session_path("session", dir, cli_node_kind(dir), now, sizeof(now), sdir,
+			 sizeof(sdir)) != CLI_OK)
+		return;
+	crypto_hash_sha256(h, (const unsigned char *)old_vkey, strlen(old_vkey));
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	for (i = 0; old_vkey[i] && old_vkey[i] != '+' && i < 64; i++) {
+		char c = old_vkey[i];
+
+		name[i] = (isalnum((unsigned char)c) || c == '.' || c == '-') ? c : '_';
+	}
+	name[i] = '\0';
+	slash = strrchr(now, '/');
+	snprintf(old, sizeof(old), "%.*s/%s-%.16s", slash ? (int)(slash - now) : 1,
+		 slash ? now : ".", i ? name : "node", hex);
+	if (strcmp(old, now) && access(old, F_OK) == 0 && access(now, F_OK) != 0)
+		(void)rename(old, now);
+}
+
 /* ---- tims login / tims logout ------------------------------------------- */
 
 static const char login_usage[] =

@@ -47,6 +47,7 @@ static const char usage_a[] =
 	"                  [--host HOST ...]\n"
 	"   or: tims centre renew-post DIR NAME --url URL --out DIR [--host HOST ...]\n"
 	"   or: tims centre revoke-post DIR NAME\n"
+	"   or: tims centre rotate-key DIR cosigner|bundle [--overlap-days N]\n"
 	"   or: tims centre posts DIR\n"
 	"   or: tims centre events DIR\n"
 	"   or: tims centre isolate DIR\n"
@@ -94,6 +95,7 @@ static const char usage_b[] =
 	"               writes what the post needs to --out (tims post enrol)\n"
 	"  renew-post   new certificates for an enrolled post; the old are revoked\n"
 	"  revoke-post  refuse the post's certificates from its next request on\n"
+	"  rotate-key   new cosigner or bundle key, announced under the old (docs/keys.md)\n"
 	"  posts        enrolled posts: records mirrored, signed size, last sync\n"
 	"  events       refusals and other events (hostile or broken peers)\n"
 	"  isolate      cut the running centre off: posts see it unreachable and\n"
@@ -104,7 +106,8 @@ static const char usage_b[] =
 	"               TLS certificate and witness.vkey; it must trust audit.vkey)\n"
 	"  rebuild      pull each post's log back from its node (after a wipe of\n"
 	"               the centre's data), verify it, and check the roots against\n"
-	"               the cosigned checkpoints the posts kept\n"
+	"               the cosigned checkpoints the posts kept\n";
+static const char usage_c[] =
 	"  verify       recompute every mirror from its records, and compare each\n"
 	"               post's records in the query store with its mirror (the\n"
 	"               ranges of records missing from the store are named)\n"
@@ -139,7 +142,7 @@ static const char usage_b[] =
 	"  audit-verify check the centre's audit log (every leaf, root, signature)\n"
 	"  routes       the centre's API routes, who may call each and the body it\n"
 	"               takes, as JSON Lines (docs/openapi.json)\n";
-static char usage[sizeof(usage_a) + sizeof(usage_b)];
+static char usage[sizeof(usage_a) + sizeof(usage_b) + sizeof(usage_c)];
 
 static int wants_help(int argc, char **argv)
 {
@@ -937,12 +940,44 @@ static int c_audit_verify(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int c_rotate_key(int argc, char **argv)
+{
+	char path[4300], *end = NULL;
+	struct tims_err err;
+	long days = 7;
+	int c;
+
+	if (argc == 5 && !strcmp(argv[3], "--overlap-days")) {
+		errno = 0;
+		days = strtol(argv[4], &end, 10);
+		if (errno || !end || *end || days < 0 || days > 365)
+			return cli_error(CLI_USAGE, "centre", "rotate-key: --overlap-days: 0 to 365");
+	} else if (argc != 3) {
+		return cli_error(CLI_USAGE, "centre", "rotate-key: want DIR cosigner|bundle "
+				 "[--overlap-days N]");
+	}
+	if (strcmp(argv[2], "cosigner") && strcmp(argv[2], "bundle"))
+		return cli_error(CLI_USAGE, "centre", "rotate-key: want cosigner or bundle, not %s",
+				 argv[2]);
+	if ((c = centre_gate("rotate-key", argv[1], ADMIN,
+			     json_pack("{s:s, s:i}", "key", argv[2], "overlap_days", (int)days))))
+		return c;
+	if (tims_centre_rotate_key(argv[1], argv[2], (int64_t)days * 86400, path, sizeof(path),
+				   &err))
+		return cli_error(CLI_FAIL, "centre", "rotate-key: %s", err.msg);
+	printf("%s key rotated; announced in %s (posts fetch it with sync; carry it to an "
+	       "offline post: tims post apply-bundle POST %s); restart a running centre\n",
+	       argv[2], path, path);
+	return CLI_OK;
+}
+
 static const struct cli_command table[] = {
 	{ "init", c_init, "make a centre directory" },
 	{ "serve", c_serve, "serve the sync API (mutual TLS)" },
 	{ "enrol-post", c_enrol, "enrol a post: certificates and keys for it" },
 	{ "renew-post", c_enrol, "new certificates for an enrolled post" },
 	{ "revoke-post", c_revoke, "revoke a post's certificates" },
+	{ "rotate-key", c_rotate_key, "replace the cosigner or bundle key (announced)" },
 	{ "posts", c_posts, "enrolled posts and their sync state" },
 	{ "events", c_events, "refusals and events" },
 	{ "isolate", c_isolate, "cut the centre off on purpose" },
@@ -965,7 +1000,7 @@ static const struct cli_command table[] = {
 int cmd_centre(int argc, char **argv)
 {
 	if (!usage[0])
-		snprintf(usage, sizeof(usage), "%s%s", usage_a, usage_b);
+		snprintf(usage, sizeof(usage), "%s%s%s", usage_a, usage_b, usage_c);
 	/* `tims centre SUB --help` for every sub-command. */
 	if (argc >= 2 && strcmp(argv[1], "export") && wants_help(argc - 1, argv + 1))
 		return CLI_OK;

@@ -26,13 +26,15 @@
 
 #include "tims/audit.h"
 #include "tims/bundle.h"
+#include "tims/event.h"
+#include "tims/keyroll.h"
 #include "tims/mlog.h"
 #include "tims/node.h"
 #include "tims/sync.h"
 #include "tims/post.h"
 #include "tims/util.h"
 
-static const char usage[] =
+static const char usage_a[] =
 	"usage: tims post init DIR [--origin NAME] [--name NAME] [--kind land|port|airport]\n"
 	"                      [--token URI] [--key-token URI]\n"
 	"\n"
@@ -54,7 +56,8 @@ static const char usage[] =
 	"         seals every record, owed event, queued event, approval request\n"
 	"         and audit event in place and vacuums the files. Run it with the\n"
 	"         node stopped; run again, it changes nothing.\n"
-	"\n"
+	"\n";
+static const char usage_b[] =
 	"usage: tims post serve DIR [--listen ADDR] [--port N] [--cert FILE --key FILE]\n"
 	"                           [--web DIR] [--threads N]\n"
 	"\n"
@@ -72,6 +75,7 @@ static const char usage[] =
 	"       tims post restore DIR --from-centre\n"
 	"       tims post resolve-rollback DIR --reason TEXT\n"
 	"       tims post apply-bundle DIR FILE\n"
+	"       tims post rotate-key DIR\n"
 	"       tims post routes\n"
 	"\n"
 	"  enrol        install what `tims centre enrol-post` made for this post:\n"
@@ -96,12 +100,28 @@ static const char usage[] =
 	"               only if signed by the centre this post is enrolled with,\n"
 	"               made for this post (rosters) and newer than the version\n"
 	"               held; exit 1 if refused.\n"
+	"  rotate-key   replace the post's signing key (the node stopped): a new key,\n"
+	"               a hand-over signed by the old and the new key in both logs,\n"
+	"               the old secret overwritten and removed; the centre and the\n"
+	"               witnesses follow the hand-over at the next sync. Run it again\n"
+	"               to finish one that was interrupted (docs/keys.md).\n"
 	"  routes       the node's API routes, the roles that may call each and\n"
 	"               the body it takes, as JSON Lines (docs/api.md)\n"
 	"\n"
-	"enrol, add-witness, restore, resolve-rollback and apply-bundle change the\n"
-	"post: an admin logged in at DIR (tims login), each audited before it acts.\n"
+	"enrol, add-witness, restore, resolve-rollback, apply-bundle and rotate-key\n"
+	"change the post: an admin logged in at DIR (tims login), each audited\n"
+	"before it acts.\n"
 	"init, serve and routes need no account (docs/roles.md).\n";
+
+/* The whole usage (one string literal would pass C's 4095-byte limit). */
+static const char *post_usage(void)
+{
+	static char buf[sizeof(usage_a) + sizeof(usage_b)];
+
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "%s%s", usage_a, usage_b);
+	return buf;
+}
 
 static int post_init(int argc, char **argv)
 {
@@ -120,7 +140,7 @@ static int post_init(int argc, char **argv)
 	int c;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(post_usage(), stdout);
 		return CLI_OK;
 	}
 	optind = 1;
@@ -133,13 +153,13 @@ static int post_init(int argc, char **argv)
 		case 't': token = optarg; break;
 		case 'K': key_token = optarg; break;
 		default:
-			fputs(usage, stderr);
+			fputs(post_usage(), stderr);
 			return cli_error(CLI_USAGE, "post", "unknown or incomplete option '%s'",
 					 argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1) {
-		fputs(usage, stderr);
+		fputs(post_usage(), stderr);
 		return cli_error(CLI_USAGE, "post", "init: want one DIR");
 	}
 	snprintf(base, sizeof(base), "%s", argv[optind]);
@@ -169,7 +189,7 @@ static int post_seal(int argc, char **argv)
 	int c;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(post_usage(), stdout);
 		return CLI_OK;
 	}
 	optind = 1;
@@ -219,7 +239,7 @@ static int post_serve(int argc, char **argv)
 	int c, sig;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(post_usage(), stdout);
 		return CLI_OK;
 	}
 	memset(&cfg, 0, sizeof(cfg));
@@ -244,13 +264,13 @@ static int post_serve(int argc, char **argv)
 				cfg.threads = (unsigned)v;
 			break;
 		default:
-			fputs(usage, stderr);
+			fputs(post_usage(), stderr);
 			return cli_error(CLI_USAGE, "post serve", "unknown or incomplete option '%s'",
 					 argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1) {
-		fputs(usage, stderr);
+		fputs(post_usage(), stderr);
 		return cli_error(CLI_USAGE, "post serve", "want one post directory");
 	}
 	if (!cfg.cert_file != !cfg.key_file)
@@ -330,7 +350,7 @@ static int post_enrol(int argc, char **argv)
 	int rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(post_usage(), stdout);
 		return CLI_OK;
 	}
 	if (argc != 4 || strcmp(argv[2], "--from") != 0)
@@ -375,7 +395,7 @@ static int post_add_witness(int argc, char **argv)
 	int c;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(post_usage(), stdout);
 		return CLI_OK;
 	}
 	optind = 1;
@@ -468,7 +488,7 @@ static int post_restore(int argc, char **argv)
 	int st = CLI_USAGE, refused = 0;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(post_usage(), stdout);
 		return CLI_OK;
 	}
 	if (argc != 3 || strcmp(argv[2], "--from-centre") != 0)
@@ -622,7 +642,7 @@ static int post_resolve_rollback(int argc, char **argv)
 	int c, st = CLI_USAGE;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(post_usage(), stdout);
 		return CLI_OK;
 	}
 	optind = 1;
@@ -710,6 +730,55 @@ out:
 	return st;
 }
 
+/*
+ * The post's signing key replaced (tims_post_rotate_key): audited under the
+ * old key before it acts and under the new one after, and reported to the
+ * centre as a key-rotated event.
+ */
+static int post_rotate_key(int argc, char **argv)
+{
+	char oldk[TIMS_POST_VKEY_MAX], newk[TIMS_POST_VKEY_MAX];
+	struct tims_post_events *q = NULL;
+	struct cli_actor who;
+	struct tims_event ev;
+	struct tims_err err;
+	const char *dir;
+	json_t *res;
+	char *text;
+	uint64_t seq;
+	int st;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(post_usage(), stdout);
+		return CLI_OK;
+	}
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_error(CLI_USAGE, "post", "rotate-key: want DIR and nothing else");
+	dir = argv[1];
+	if ((st = cli_gate("post rotate-key", dir, TIMS_ROLE_ADMIN, "cli.post.rotate-key", "",
+			   NULL, &who)))
+		return st;
+	if (tims_post_rotate_key(dir, oldk, newk, &err))
+		return cli_error(CLI_FAIL, "post", "rotate-key: %s", err.msg);
+	cli_session_follow_key(dir, oldk);
+	res = json_pack("{s:s, s:s}", "old_vkey", oldk, "new_vkey", newk);
+	text = res ? json_dumps(res, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(res);
+	/* After the hand-over: the audit log says which key it went to, signed
+	 * with that key. */
+	st = cli_audit(&who, "post rotate-key", "post.key-rotated", "", text);
+	free(text);
+	tims_event_init(&ev);
+	ev.kind = TIMS_EVENT_KEY_ROTATED;
+	snprintf(ev.officer, sizeof(ev.officer), "%s", who.who.id);
+	snprintf(ev.detail, sizeof(ev.detail), "post signing key rotated to %.400s", newk);
+	if (tims_post_events_open(dir, &q, &err) || tims_post_event_add(q, &ev, &seq, &err))
+		fprintf(stderr, "tims post: rotate-key: the event for the centre: %s\n", err.msg);
+	tims_post_events_close(q);
+	printf("old key: %s\nnew key: %s\n", oldk, newk);
+	return st;
+}
+
 /* An officer roster carried by hand; releases b. */
 static int apply_roster(const char *dir, struct tims_bundle *b)
 {
@@ -746,14 +815,15 @@ static int post_apply_bundle(int argc, char **argv)
 {
 	char centre[160], path[4200];
 	struct tims_buf in = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
-	struct tims_verifier key;
+	struct tims_verifier keys[2];
+	size_t nkeys = 0;
 	struct tims_bundle b;
 	struct tims_wl *wl = NULL;
 	struct tims_err err;
 	tims_rc rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(post_usage(), stdout);
 		return CLI_OK;
 	}
 	if (argc != 3)
@@ -767,14 +837,31 @@ static int post_apply_bundle(int argc, char **argv)
 	if (!enrol_get(argv[1], "centre", centre, sizeof(centre)))
 		return cli_error(CLI_USAGE, "post", "apply-bundle: %s is not enrolled with a centre",
 				 argv[1]);
-	snprintf(path, sizeof(path), "%s/centre/bundle.vkey", argv[1]);
-	if (tims_mlog_load_keys(argv[1], path, NULL, &key, NULL, &err) ||
+	snprintf(path, sizeof(path), "%s/centre", argv[1]);
+	if (tims_keyroll_keys(path, "bundle", (int64_t)time(NULL), keys, &nkeys, &err) ||
 	    tims_read_file(argv[2], in.max, &in, &err)) {
 		tims_buf_release(&in);
 		return cli_error(CLI_USAGE, "post", "apply-bundle: %s", err.msg);
 	}
+	/* A key announcement of the centre (docs/keys.md), carried by hand. */
+	{
+		struct tims_keyroll k;
+		int applied = 0;
+
+		rc = tims_keyroll_parse(in.buf, in.len, &k, &err);
+		if (rc != TIMS_ERR_NOTFOUND) {
+			if (!rc)
+				rc = tims_keyroll_apply(path, centre, in.buf, in.len, &applied, &err);
+			tims_buf_release(&in);
+			if (rc)
+				return cli_error(CLI_FAIL, "post", "apply-bundle: refused: %s", err.msg);
+			printf("the centre's %s key: %s (restart the node to use it)\n", k.role,
+			       applied ? "followed to its successor" : "already the successor");
+			return CLI_OK;
+		}
+	}
 	snprintf(path, sizeof(path), "%s/watchlists", argv[1]);
-	rc = tims_bundle_open(in.buf, in.len, &key, centre, &b, &err);
+	rc = tims_bundle_open_keys(in.buf, in.len, keys, nkeys, centre, &b, &err);
 	tims_buf_release(&in);
 	if (rc)
 		return cli_error(CLI_FAIL, "post", "apply-bundle: refused: %s", err.msg);
@@ -800,7 +887,7 @@ static int post_routes(int argc, char **argv)
 	const struct tims_http_route *r = tims_node_route_table(&n);
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(post_usage(), stdout);
 		return CLI_OK;
 	}
 	if (argc != 1)
@@ -819,11 +906,12 @@ static const struct cli_command post_commands[] = {
 	{ "restore", post_restore, "rebuild a lost post.db from the centre's mirror" },
 	{ "resolve-rollback", post_resolve_rollback,
 	  "let a post halted as rolled back acknowledge again (audited)" },
+	{ "rotate-key", post_rotate_key, "replace the post's signing key (signed hand-over)" },
 	{ "routes", post_routes, "the node's API routes and who may call them (JSON Lines)" },
 };
 
 int cmd_post(int argc, char **argv)
 {
 	return cli_dispatch("post", post_commands, TIMS_ARRAY_SIZE(post_commands),
-			    usage, argc, argv);
+			    post_usage(), argc, argv);
 }

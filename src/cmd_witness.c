@@ -27,6 +27,7 @@ static const char usage[] =
 	"   or: tims witness add-log DIR --vkey FILE [--audit]\n"
 	"   or: tims witness list DIR\n"
 	"   or: tims witness serve DIR [--listen ADDR:PORT]\n"
+	"   or: tims witness rotate-key DIR\n"
 	"   or: tims witness ask --url URL --post DIR [--ca FILE]\n"
 	"                        [--witness-key FILE] [--old N] [--out FILE]\n"
 	"\n"
@@ -43,6 +44,9 @@ static const char usage[] =
 	"  serve    answer POST /add-checkpoint over HTTPS until SIGINT or\n"
 	"           SIGTERM (default 127.0.0.1:0, any free port; the port is\n"
 	"           printed)\n"
+	"  rotate-key  a new cosigner key, announced under the old one\n"
+	"           (GET /key-announcements): the posts that pin the old key\n"
+	"           follow it; the old secret is wiped; restart a running witness\n"
 	"  ask      send a post's latest checkpoint to a witness with the right\n"
 	"           consistency proof, print the checkpoint with the cosignature\n"
 	"           (and write it to --out FILE); --witness-key checks it\n"
@@ -465,12 +469,28 @@ static int witness_ask(int argc, char **argv)
 	return st;
 }
 
+static int witness_rotate_key(int argc, char **argv)
+{
+	char path[4300];
+	struct tims_err err;
+
+	if (wants_help(argc, argv))
+		return CLI_OK;
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_error(CLI_USAGE, "witness", "rotate-key: want DIR");
+	if (tims_witness_rotate_key(argv[1], 0, path, sizeof(path), &err))
+		return cli_error(CLI_FAIL, "witness", "rotate-key: %s", err.msg);
+	printf("witness key rotated; announced in %s (restart a running witness)\n", path);
+	return CLI_OK;
+}
+
 static const struct cli_command witness_commands[] = {
 	{ "init", witness_init, "make a witness directory" },
 	{ "add-log", witness_add_log, "trust a log's verifier key" },
 	{ "list", witness_list, "the logs and their last cosigned size" },
 	{ "serve", witness_serve, "answer add-checkpoint over HTTPS" },
 	{ "ask", witness_ask, "ask a witness to cosign a post's checkpoint" },
+	{ "rotate-key", witness_rotate_key, "a new key, announced under the old one" },
 };
 
 int cmd_witness(int argc, char **argv)

@@ -187,6 +187,13 @@ tims_rc tims_audit_with_tree(struct tims_audit *a,
 			     tims_rc (*fn)(void *ctx, const struct tims_tlog_reader *r,
 					   struct tims_err *err),
 			     void *ctx, struct tims_err *err);
+/* The log itself (its key chain: tims_mlog_key, tims_mlog_handover_get). */
+struct tims_mlog;
+const struct tims_mlog *tims_audit_mlog(const struct tims_audit *a);
+/* Hand the log's key over to next (tims_mlog_handover; WRITE only). The
+ * handle signs with next afterwards: next must outlive it. */
+TIMS_MUST_USE tims_rc tims_audit_handover(struct tims_audit *a, const struct tims_signer *next,
+					  struct tims_err *err);
 /* Events held (the log's size). */
 tims_rc tims_audit_size(struct tims_audit *a, uint64_t *size, struct tims_err *err);
 /* The log's origin ("<post origin>/audit" for a post). */

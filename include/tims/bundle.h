@@ -97,6 +97,12 @@ tims_rc tims_bundle_watchlist(struct tims_wl *wl, const char *list, uint64_t sin
 tims_rc tims_bundle_open(const char *json, size_t len,
 			 const struct tims_verifier *key, const char *centre,
 			 struct tims_bundle *b, struct tims_err *err);
+/* The same with the keys a post accepts now (1 to 8: the bundle key, and
+ * during a key rotation's overlap its predecessor; tims/keyroll.h): signed
+ * by any one of them (and every line of a given key must verify). */
+tims_rc tims_bundle_open_keys(const char *json, size_t len,
+			      const struct tims_verifier *key, size_t nkeys, const char *centre,
+			      struct tims_bundle *b, struct tims_err *err);
 
 /* Seal and sign the roster of one post (the centre's side). */
 tims_rc tims_bundle_roster(const char *roster, size_t len, const char *centre,
@@ -193,6 +199,10 @@ tims_rc tims_bundle_verify_held(const char *dir, struct tims_wl *wl,
 				const struct tims_verifier *key, const char *centre,
 				tims_bundle_verdict_fn fn, void *ctx, size_t *checked,
 				struct tims_err *err);
+tims_rc tims_bundle_verify_held_keys(const char *dir, struct tims_wl *wl,
+				     const struct tims_verifier *key, size_t nkeys,
+				     const char *centre, tims_bundle_verdict_fn fn, void *ctx,
+				     size_t *checked, struct tims_err *err);
 
 /* Whether `list` came from the centre to the post at DIR (held in
  * DIR/bundles.db): such a list is not changed at the post. An unreadable

@@ -46,6 +46,20 @@ struct tims_export_usage;
  * hosts: the names and addresses posts reach the centre by, put into its
  * server certificate (NULL-terminated; NULL or empty: this machine's
  * loopback names only). */
+/*
+ * Rotate the centre's cosigner key or its bundle key (role "cosigner" or
+ * "bundle"; docs/keys.md): a new key of the same name, an announcement
+ * signed by the old and the new key (tims/keyroll.h) kept in DIR/keys/ and
+ * served to the posts, the old secret overwritten and removed. Posts
+ * accept the old key too for overlap_s seconds after (0 to 365 days).
+ * A running centre signs with the new key from its next start. The
+ * announcement's path goes to note_path (cap bytes). Run again to finish
+ * one that was interrupted.
+ */
+TIMS_MUST_USE tims_rc tims_centre_rotate_key(const char *dir, const char *role,
+					     int64_t overlap_s, char *note_path, size_t cap,
+					     struct tims_err *err);
+
 tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 			 const char *const *hosts, struct tims_err *err);
 /* The same with the tokens named: token holds the vault's key-encryption key

@@ -58,6 +58,8 @@
 #define TIMS_MLOG_PATH_MAX 4096
 #define TIMS_MLOG_NAME_MAX 64    /* table names, nouns, file names */
 #define TIMS_MLOG_MAX_ENTRY 65535 /* a leaf entry (2-byte length in bundles) */
+#define TIMS_MLOG_MAX_HANDOVERS 16 /* key hand-overs in one log */
+#define TIMS_MLOG_HANDOVER_LINE "key-handover " /* the checkpoint extension */
 
 /*
  * How a log is named and where it lives. Strings are copied by
@@ -230,6 +232,66 @@ tims_rc tims_mlog_adopt(struct tims_mlog *m, const char *note, size_t len,
 TIMS_MUST_USE tims_rc tims_mlog_checkpoint(struct tims_mlog *m, int *issued,
 			     struct tims_err *err);
 
+/* ---- key hand-overs (docs/keys.md, "Rotating signing keys") ----
+ *
+ * A log's signing key is replaced by a hand-over: a checkpoint of the
+ * current tree whose text carries one extension line
+ *
+ *     key-handover OLD-VKEY NEW-VKEY
+ *
+ * (both C2SP verifier keys, Ed25519, of the same name) and which is
+ * signed by both keys. Checkpoints up to its size are signed by OLD,
+ * later ones by NEW only. The hand-overs are kept in PREFIXhandovers
+ * (seq, size, issued_ms, note; append-only), so anyone who trusts any key
+ * of the chain follows it from the log itself.
+ *
+ * The config's verifier must be a key of the chain (any: the first, the
+ * current, or one between; with no hand-over it is the only key); a signer
+ * must be the current key's pair, else the open fails (TIMS_ERR_STATE).
+ */
+
+/* Parse a hand-over note and check both signatures: *cp its checkpoint,
+ * old/next the keys it names. TIMS_ERR_NOTFOUND (no message) when the note
+ * is an ordinary checkpoint without the line; TIMS_ERR_SIGNATURE when a key
+ * did not sign; TIMS_ERR_INVALID when malformed. */
+TIMS_MUST_USE tims_rc tims_mlog_handover_parse(const char *note, size_t len,
+			       struct tims_checkpoint *cp,
+			       struct tims_verifier *old,
+			       struct tims_verifier *next,
+			       struct tims_err *err);
+
+/*
+ * Hand the log over to `next` (an Ed25519 signer of the same name) in its
+ * own transaction: a checkpoint of the whole log with the old key first if
+ * the latest does not cover it, then the hand-over note signed by both,
+ * stored and written to the outside file. From then on the handle signs
+ * with `next` (which must outlive it). The note is appended to `note`
+ * (may be NULL).
+ */
+TIMS_MUST_USE tims_rc tims_mlog_handover(struct tims_mlog *m,
+			 const struct tims_signer *next,
+			 struct tims_buf *note, struct tims_err *err);
+
+/*
+ * Inside a transaction: keep a hand-over made elsewhere (a mirror). It must
+ * verify, hand over from the key in force now, be of this log's origin and
+ * of a size the log holds, with that size's root, not below the last
+ * hand-over. *adopted = 0 when it is already held (not an error).
+ */
+TIMS_MUST_USE tims_rc tims_mlog_adopt_handover(struct tims_mlog *m,
+			       const char *note, size_t len, int *adopted,
+			       struct tims_err *err);
+
+/* The key in force now (the last of the chain), and the key that signs
+ * checkpoints of a given size (the old key up to a hand-over's size). */
+const struct tims_verifier *tims_mlog_key(const struct tims_mlog *m);
+const struct tims_verifier *tims_mlog_key_at(const struct tims_mlog *m, uint64_t size);
+/* Hand-overs held, and the i-th (0 first): its note and size (pointers
+ * valid until the next hand-over through this handle or its free). */
+size_t tims_mlog_handover_count(const struct tims_mlog *m);
+void tims_mlog_handover_get(const struct tims_mlog *m, size_t i,
+			    const char **note, uint64_t *size);
+
 /* ---- reading ---- */
 
 /* The latest checkpoint in the database (note initialised here; release
@@ -287,6 +349,7 @@ struct tims_mlog_verify_stats {
 	uint64_t checkpoints;  /* checkpoints checked */
 	uint64_t findings;
 	uint64_t signed_size;  /* largest checkpoint size signed */
+	uint64_t handovers;    /* key hand-overs checked */
 };
 
 /*

@@ -116,6 +116,26 @@ tims_rc tims_post_size(struct tims_post *p, uint64_t *size,
 		       struct tims_err *err);
 /* The post's verifier (from post.vkey). */
 const struct tims_verifier *tims_post_verifier(const struct tims_post *p);
+/* The crossing log itself (its key chain: tims_mlog_key, hand-overs). */
+struct tims_mlog;
+const struct tims_mlog *tims_post_mlog(const struct tims_post *p);
+
+/*
+ * Rotate the post's signing key (docs/keys.md, "Rotating signing keys"):
+ * a new Ed25519 key of the same name, written as post.skey.next and
+ * post.vkey.next (fsync'd) before anything refers to it; both logs
+ * (post.db's crossings and audit.db) handed over to it (tims_mlog_handover:
+ * a checkpoint signed by the old and the new key); then the old post.skey
+ * overwritten with zeros, fsync'd and replaced by the new one, post.vkey
+ * likewise. Run with the node stopped (its handle would refuse to sign
+ * with the old key after the hand-over). A rotation interrupted at any
+ * point is finished by running it again (the .next files are reused, a
+ * log already handed over is left alone). old_vkey and new_vkey (may be
+ * NULL) receive the verifier keys, each at most 512 bytes.
+ */
+#define TIMS_POST_VKEY_MAX 512
+TIMS_MUST_USE tims_rc tims_post_rotate_key(const char *dir, char *old_vkey, char *new_vkey,
+					   struct tims_err *err);
 
 /* What happened to one record of a batch. */
 struct tims_post_ack {

@@ -24,7 +24,10 @@
  * Wire format (JSON, at most TIMS_SYNC_MAX_BODY bytes):
  *   {"from": N, "checkpoint": NOTE, "proof": [HEX64, ...],
  *    "entries": [{"e": B64(entry), "s": B64(salt), "r": B64(record)}, ...]}
- * with "s" and "r" absent for an erased record.
+ * with "s" and "r" absent for an erased record, and, once the log's key was
+ * rotated, "handovers": [NOTE, ...], the log's key hand-overs in order
+ * (tims/mlog.h): a receiver that knows an older key follows them to the
+ * key that signed the checkpoint.
  */
 #ifndef TIMS_SYNC_H
 #define TIMS_SYNC_H
@@ -78,6 +81,8 @@ struct tims_sync_batch {
 	size_t n;
 	size_t items_cap;          /* items and each one's salt+record are
 				      owned by the batch */
+	char *ho[TIMS_MLOG_MAX_HANDOVERS]; /* key hand-over notes, owned */
+	size_t nho;
 };
 
 void tims_sync_batch_init(struct tims_sync_batch *b);
@@ -106,6 +111,25 @@ tims_rc tims_sync_batch_from_audit(struct tims_sync_batch *b, struct tims_audit 
 				   uint64_t from, uint64_t count,
 				   const char *note, size_t note_len,
 				   struct tims_err *err);
+/* Add a key hand-over note (copied; after tims_sync_batch_start), and all
+ * those of a log. */
+tims_rc tims_sync_batch_add_handover(struct tims_sync_batch *b, const char *note,
+				     size_t len, struct tims_err *err);
+tims_rc tims_sync_batch_add_handovers(struct tims_sync_batch *b,
+				      const struct tims_mlog *log, struct tims_err *err);
+
+/*
+ * The key the batch's checkpoint must be signed with, for a receiver whose
+ * log is `log` (its key chain): the key in force there, followed along the
+ * batch's hand-overs (each signed by the key before it and the next one).
+ * Hand-overs the receiver holds already are skipped; one from a key the
+ * receiver does not know is refused (TIMS_ERR_SIGNATURE).
+ */
+TIMS_MUST_USE tims_rc tims_sync_batch_key(const struct tims_sync_batch *b,
+					  const struct tims_mlog *log,
+					  struct tims_verifier *key,
+					  struct tims_err *err);
+
 /* Fill the proof from the end of the batch to the checkpoint, from a tree
  * that holds at least the checkpoint's leaves. */
 tims_rc tims_sync_batch_prove(struct tims_sync_batch *b,
@@ -167,6 +191,9 @@ tims_rc tims_sync_mirror_open_leaf(const char *db_path, const char *cp_path,
 				   struct tims_err *err);
 void tims_sync_mirror_free(struct tims_sync_mirror *m);
 
+/* The mirror's log (its key chain: tims_mlog_key, hand-overs). */
+const struct tims_mlog *tims_sync_mirror_mlog(const struct tims_sync_mirror *m);
+
 /* Positions held (every one verified against a signed checkpoint). */
 tims_rc tims_sync_mirror_size(struct tims_sync_mirror *m, uint64_t *size,
 			      struct tims_err *err);
@@ -178,6 +205,7 @@ struct tims_sync_result {
 	uint64_t size;        /* positions held afterwards */
 	int complete;         /* the mirror now holds the whole checkpoint */
 	uint64_t want_from;   /* on TIMS_ERR_STATE: send from here */
+	uint64_t handovers;   /* key hand-overs adopted */
 };
 
 /*

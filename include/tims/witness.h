@@ -229,6 +229,27 @@ struct tims_witness_call {
 	void *cancel_ctx;
 };
 
+/*
+ * The witness's key rotated (docs/keys.md): a new cosigner key of the same
+ * name, announced under the old one (tims/keyroll.h, role witness) in
+ * DIR/announcements/ and served at GET /key-announcements; the old secret
+ * overwritten and removed. A running witness signs with the new key from
+ * its next start.
+ */
+TIMS_MUST_USE tims_rc tims_witness_rotate_key(const char *dir, int64_t overlap_s,
+					      char *note_path, size_t cap,
+					      struct tims_err *err);
+/*
+ * The client's side: fetch the witness's announcements and follow them from
+ * `held` (each signed by the key before it and its successor): *next is
+ * the key reached, note_out (may be NULL) the last announcement followed.
+ * TIMS_ERR_SIGNATURE when none hands `held` over.
+ */
+TIMS_MUST_USE tims_rc tims_witness_follow(const char *url, const char *ca_file, long timeout_ms,
+					  const struct tims_verifier *held,
+					  struct tims_verifier *next, char *note_out, size_t cap,
+					  struct tims_err *err);
+
 /* tims_witness_request_cosignature with `call` (NULL: the defaults). A
  * request abandoned or past its time is TIMS_ERR_NET, saying which. */
 tims_rc tims_witness_ask(const struct tims_witness_call *call, const char *url,

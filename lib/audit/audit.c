@@ -742,6 +742,24 @@ tims_rc tims_audit_checkpoint(struct tims_audit *a, int *issued,
 	return rc;
 }
 
+const struct tims_mlog *tims_audit_mlog(const struct tims_audit *a)
+{
+	return a->log;
+}
+
+tims_rc tims_audit_handover(struct tims_audit *a, const struct tims_signer *next,
+			    struct tims_err *err)
+{
+	tims_rc rc;
+
+	if (!a->has_signer)
+		return tims_err_set(err, TIMS_ERR_USAGE, "audit log opened without its key");
+	audit_lock(a);
+	rc = tims_mlog_handover(a->log, next, NULL, err);
+	audit_unlock(a);
+	return rc;
+}
+
 tims_rc tims_audit_latest_checkpoint(struct tims_audit *a,
 				     struct tims_buf *note,
 				     struct tims_checkpoint *cp,

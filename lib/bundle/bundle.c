@@ -146,7 +146,8 @@ static int line(const char **p, const char *end, const char *key, char *val, siz
  * centre named checked. b->note keeps a copy of the note.
  */
 static tims_rc parse_note(const char *note, size_t len, const struct tims_verifier *key,
-			  const char *centre, struct tims_bundle *b, struct tims_err *err)
+			  size_t nkeys, const char *centre, struct tims_bundle *b,
+			  struct tims_err *err)
 {
 	struct tims_note *n = malloc(sizeof(*n));
 	char v[160], lk[16];
@@ -156,9 +157,9 @@ static tims_rc parse_note(const char *note, size_t len, const struct tims_verifi
 
 	if (!n)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	if ((rc = tims_note_verify(note, len, key, 1, n, err)))
+	if ((rc = tims_note_verify(note, len, key, nkeys, n, err)))
 		goto out;
-	if (!(n->verified_mask & 1)) {
+	if (!(n->verified_mask & ((1u << nkeys) - 1))) {
 		rc = tims_err_set(err, TIMS_ERR_SIGNATURE, "bundle: not signed by %s", key->name);
 		goto out;
 	}
@@ -239,6 +240,13 @@ tims_rc tims_bundle_open(const char *json, size_t len,
 			 const struct tims_verifier *key, const char *centre,
 			 struct tims_bundle *b, struct tims_err *err)
 {
+	return tims_bundle_open_keys(json, len, key, 1, centre, b, err);
+}
+
+tims_rc tims_bundle_open_keys(const char *json, size_t len,
+			      const struct tims_verifier *key, size_t nkeys, const char *centre,
+			      struct tims_bundle *b, struct tims_err *err)
+{
 	const char *note, *payload;
 	uint8_t sha[32];
 	json_error_t je;
@@ -256,8 +264,12 @@ tims_rc tims_bundle_open(const char *json, size_t len,
 		tims_err_set(err, rc, "bundle: want {\"note\": TEXT, \"payload\": TEXT}");
 		goto out;
 	}
-	if ((rc = parse_note(note, json_string_length(json_object_get(o, "note")), key, centre,
-			     b, err)))
+	if (nkeys < 1 || nkeys > 8) {
+		rc = tims_err_set(err, TIMS_ERR_USAGE, "bundle: 1 to 8 keys");
+		goto out;
+	}
+	if ((rc = parse_note(note, json_string_length(json_object_get(o, "note")), key, nkeys,
+			     centre, b, err)))
 		goto out;
 	b->payload_len = json_string_length(json_object_get(o, "payload"));
 	crypto_hash_sha256(sha, (const unsigned char *)payload, b->payload_len);
@@ -770,7 +782,7 @@ static void verdict(struct tims_bundle_verdict *v, const char *fmt, ...)
 /* One list held: its note, then the copy against it. */
 static void verify_one(struct tims_wl *wl, const char *list, uint64_t version,
 		       const uint8_t *digest, const char *note, size_t note_len,
-		       const struct tims_verifier *key, const char *centre,
+		       const struct tims_verifier *key, size_t nkeys, const char *centre,
 		       struct tims_bundle_verdict *v)
 {
 	struct tims_wl_list_info *lists = NULL;
@@ -793,7 +805,7 @@ static void verify_one(struct tims_wl *wl, const char *list, uint64_t version,
 		verdict(v, "the digest of the version held is missing");
 		return;
 	}
-	if ((rc = parse_note(note, note_len, key, centre, &b, &e))) {
+	if ((rc = parse_note(note, note_len, key, nkeys, centre, &b, &e))) {
 		verdict(v, "the signed digest held does not verify: %s", tims_err_msg(&e));
 		return;
 	}
@@ -845,6 +857,14 @@ tims_rc tims_bundle_verify_held(const char *dir, struct tims_wl *wl,
 				tims_bundle_verdict_fn fn, void *ctx, size_t *checked,
 				struct tims_err *err)
 {
+	return tims_bundle_verify_held_keys(dir, wl, key, 1, centre, fn, ctx, checked, err);
+}
+
+tims_rc tims_bundle_verify_held_keys(const char *dir, struct tims_wl *wl,
+				     const struct tims_verifier *key, size_t nkeys,
+				     const char *centre, tims_bundle_verdict_fn fn, void *ctx,
+				     size_t *checked, struct tims_err *err)
+{
 	sqlite3 *db = held_db(dir, err);
 	sqlite3_stmt *st = NULL;
 	tims_rc rc = TIMS_OK;
@@ -868,7 +888,8 @@ tims_rc tims_bundle_verify_held(const char *dir, struct tims_wl *wl,
 		v.version = (uint64_t)sqlite3_column_int64(st, 1);
 		verify_one(wl, v.list, v.version,
 			   sqlite3_column_bytes(st, 2) == 32 ? sqlite3_column_blob(st, 2) : NULL,
-			   note, note ? (size_t)sqlite3_column_bytes(st, 3) : 0, key, centre, &v);
+			   note, note ? (size_t)sqlite3_column_bytes(st, 3) : 0, key, nkeys, centre,
+			   &v);
 		if (checked)
 			(*checked)++;
 		fn(ctx, &v);

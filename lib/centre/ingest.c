@@ -69,6 +69,35 @@ static tims_rc cosign_batch(struct tims_centre *c, struct tims_sync_mirror *m,
 	return rc;
 }
 
+/*
+ * The post's log was handed over to a new key (docs/keys.md): the posts
+ * table learns it, and the centre's event log says so. The mirrors keep
+ * the hand-over itself, so they verify from the key enrolled or the new one.
+ */
+void centre_learn_key(struct tims_centre *c, const char *origin,
+		      const struct tims_verifier *key)
+{
+	struct tims_buf vk = TIMS_BUF_INIT(512);
+	sqlite3_stmt *st = NULL;
+	int ok = 0;
+
+	if (tims_verifier_format(key, &vk) || tims_buf_addch(&vk, '\0'))
+		goto out;
+	pthread_mutex_lock(&c->db_lock);
+	if (sqlite3_prepare_v2(c->db, "UPDATE posts SET vkey = ?1 WHERE origin = ?2", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, vk.buf, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db_lock);
+	tims_centre_event(c, "key-rotated", origin,
+			  ok ? vk.buf : "the posts table could not be updated");
+out:
+	tims_buf_release(&vk);
+}
+
 tims_rc centre_mirror_get(struct tims_centre *c, const char *origin,
 			  struct centre_mirror **out, struct tims_err *err)
 {
@@ -246,6 +275,8 @@ tims_rc centre_ingest(struct tims_centre *c, const char *origin,
 		tims_centre_event(c, "rollback", origin, d);
 		out->r.complete = 0;
 	}
+	if (out->r.handovers)
+		centre_learn_key(c, origin, tims_mlog_key(tims_sync_mirror_mlog(cm->m)));
 	if (out->r.complete)
 		rc = cosign_batch(c, cm->m, b, out, err);
 	pthread_mutex_unlock(&cm->lock);
@@ -467,8 +498,10 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 	if ((rc = centre_audit_mirror(c, origin, &cm, err)))
 		return rc;
 	cm->last_seen_ms = tims_mlog_now_ms();
-	/* Signed by the post first: a stranger's batch opens no alert. */
-	if ((rc = tims_sync_batch_check_signer(b, &cm->key, err)))
+	/* Signed by the post first (with the key in force, followed along
+	 * the batch's key hand-overs): a stranger's batch opens no alert. */
+	if ((rc = tims_sync_batch_key(b, tims_sync_mirror_mlog(cm->am), &key, err)) ||
+	    (rc = tims_sync_batch_check_signer(b, &key, err)))
 		goto refused;
 	if (!tims_sync_mirror_checkpoint(cm->am, &held, &hcp, NULL) && b->cp.size < hcp.size) {
 		rc = tims_err_set(err, TIMS_ERR_TAMPER,

@@ -69,6 +69,12 @@ tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
 		    struct tims_err *err);
 tims_rc centre_db_err(struct tims_centre *c, const char *what,
 		      struct tims_err *err);
+/* {"announcements": [NOTE, ...]}: the key announcements in DIR/keys (keys.c). */
+tims_rc centre_key_announcements(const struct tims_centre *c, struct tims_buf *out,
+				 struct tims_err *err);
+/* A post's log handed over to `key`: posts.vkey and the event log (ingest.c). */
+void centre_learn_key(struct tims_centre *c, const char *origin,
+		      const struct tims_verifier *key);
 /* The verifier key of an enrolled origin, and whether it is revoked. */
 tims_rc centre_post_key(struct tims_centre *c, const char *origin,
 			struct tims_verifier *key, int *revoked,

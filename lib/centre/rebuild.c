@@ -177,7 +177,14 @@ static int check_cosigned(struct tims_centre *c, const struct witnesses *w,
 	size_t nk = 1;
 	int ok = 0;
 
-	keys[0] = cm->key;
+	keys[0] = *tims_mlog_key(tims_sync_mirror_mlog(cm->m));
+	if (!(n = malloc(sizeof(*n))))
+		return 0;
+	/* the post's key at that size (a key hand-over changes it) */
+	if (!tims_note_parse(note, len, n, &err) &&
+	    !tims_checkpoint_parse(n->text, n->textlen, &cp, &err))
+		keys[0] = *tims_mlog_key_at(tims_sync_mirror_mlog(cm->m), cp.size);
+	free(n);
 	if (!strcmp(cosigner, c->cosign_vkey.name))
 		keys[nk++] = c->cosign_vkey;
 	for (size_t i = 0; nk == 1 && i < w->n; i++)

@@ -18,6 +18,8 @@
  *                                            "list_kind","version"}]}
  *   GET  /api/v1/sync/bundle?list=NAME      the signed bundle (tims/bundle.h)
  *   GET  /api/v1/sync/revocations           the CA-signed revocation list (PEM)
+ *   GET  /api/v1/sync/keys                  {"announcements": [...]}: the centre's
+ *                                           key rotations (tims/keyroll.h)
  *   POST /api/v1/sync/events    {"events":[...]} {"stored","repeated","last_seq"}
  *                                            (events.c)
  *   GET  /api/v1/sync/travel?since=N&limit=L the national travel feed (travel.c)
@@ -496,6 +498,26 @@ static tims_rc h_revocations(void *app, struct tims_http_req *req,
 	return TIMS_OK;
 }
 
+/* The centre's key announcements (docs/keys.md): the cosigner's and the
+ * bundle key's successors, each signed by the key it replaces. */
+static tims_rc h_keys(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	struct tims_err err;
+	tims_rc rc;
+
+	(void)req;
+	if (tims_centre_isolated(s->c))
+		return isolated(resp);
+	tims_buf_reset(&resp->body);
+	resp->body.max = 1u << 20;
+	if ((rc = centre_key_announcements(s->c, &resp->body, &err)))
+		return rc;
+	resp->status = 200;
+	resp->type = "application/json";
+	return TIMS_OK;
+}
+
 static void http_log(void *app, const struct tims_http_req *req, int status,
 		     double ms, const char *detail)
 {
@@ -525,6 +547,7 @@ static const struct tims_http_route routes[] = {
 	  h_audit_push, TIMS_ROUTE_MTLS | TIMS_ROUTE_RAW_BODY },
 	{ "GET", "/api/v1/sync/bundles", TIMS_ROLE_PEER, 0, NULL, h_bundles, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/bundle", TIMS_ROLE_PEER, 0, NULL, h_bundle, TIMS_ROUTE_MTLS },
+	{ "GET", "/api/v1/sync/keys", TIMS_ROLE_PEER, 0, NULL, h_keys, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/revocations", TIMS_ROLE_PEER, 0, NULL, h_revocations,
 	  TIMS_ROUTE_MTLS },
 	/* events from the posts (events.c) */

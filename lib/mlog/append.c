@@ -33,6 +33,12 @@ void tims_mlog_rollback(struct tims_mlog *m)
 {
 	mlog_exec(m, MS_ROLLBACK, "rollback", NULL);
 	m->has_pending = 0;
+	if (m->chain_dirty) {
+		/* a hand-over adopted in the transaction is gone with it */
+		m->chain_dirty = 0;
+		if (mlog_load_chain(m, NULL))
+			mlog_break(m, "the key chain could not be read back after a rollback");
+	}
 }
 
 tims_rc tims_mlog_add(struct tims_mlog *m, uint64_t n, const tims_hash leaf,
@@ -140,6 +146,17 @@ tims_rc tims_mlog_issue(struct tims_mlog *m, uint64_t size, int *issued,
 	if (!m->signer)
 		return tims_err_set(err, TIMS_ERR_USAGE,
 				    "%s opened without its key", m->owner);
+	{
+		size_t held;
+
+		if ((rc = mlog_count_handovers(m, &held, err)))
+			return rc;
+		if (held != m->nho)
+			return tims_err_set(err, TIMS_ERR_STATE,
+					    "%s: the log's key was handed over since this "
+					    "process opened it: nothing more is signed with the "
+					    "old key (restart to use the new one)", m->label);
+	}
 	memset(&cp, 0, sizeof(cp));
 	snprintf(cp.origin, sizeof(cp.origin), "%s", m->origin);
 	cp.size = size;
@@ -316,6 +333,7 @@ static tims_rc commit(struct tims_mlog *m, int *committed, int force,
 	if ((rc = mlog_exec(m, MS_COMMIT, "commit", err)))
 		return rc;
 	*committed = 1;
+	m->chain_dirty = 0;
 	if (!m->has_pending && !m->outside_stale)
 		return TIMS_OK;
 	if (m->broken)
@@ -376,6 +394,41 @@ int tims_mlog_key_unavailable(const struct tims_mlog *m, char *why, size_t n)
 	return m->key_unavailable;
 }
 
+tims_rc tims_mlog_handover(struct tims_mlog *m, const struct tims_signer *next,
+			   struct tims_buf *note, struct tims_err *err)
+{
+	uint64_t size;
+	int issued, committed;
+	tims_rc rc;
+
+	if ((rc = tims_mlog_begin(m, err)))
+		return rc;
+	/* The old key signs the tree first, so that every leaf before the
+	 * hand-over is under a checkpoint of the old key. */
+	if ((rc = tims_mlog_size(m, &size, err)) ||
+	    (rc = tims_mlog_issue(m, size, &issued, err)) ||
+	    (rc = mlog_handover_store(m, next, err))) {
+		tims_mlog_rollback(m);
+		return rc;
+	}
+	if (note && tims_buf_add(note, m->pending.buf, m->pending.len)) {
+		tims_mlog_rollback(m);
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	}
+	rc = commit(m, &committed, 1, err);
+	if (!committed) {
+		tims_mlog_rollback(m);
+		return rc;
+	}
+	/* Committed: the chain follows even if the outside copy failed (it
+	 * is written again at the next commit). */
+	{
+		tims_rc r2 = mlog_handover_done(m, next, err);
+
+		return r2 ? r2 : rc;
+	}
+}
+
 void mlog_flush_deferred(struct tims_mlog *m)
 {
 	if (m->outside_stale && !m->broken)
@@ -398,8 +451,8 @@ tims_rc tims_mlog_adopt(struct tims_mlog *m, const char *note, size_t len,
 
 	if (!n)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	if ((rc = tims_note_verify(note, len, &m->verifier, 1, n, err)) ||
-	    (rc = tims_checkpoint_parse(n->text, n->textlen, &cp, err)))
+	if ((rc = mlog_parse_note(note, len, &cp, err)) ||
+	    (rc = tims_note_verify(note, len, mlog_key_at(m, cp.size), 1, n, err)))
 		goto out;
 	if (!(n->verified_mask & 1)) {
 		rc = tims_err_set(err, TIMS_ERR_SIGNATURE,

@@ -18,6 +18,8 @@ enum mlog_stmt {
 	MS_INS_CP,      /* size, issued_ms, note */
 	MS_LATEST_CP,   /* size, note of the largest checkpoint */
 	MS_GET_ENTRY,   /* entry by idx */
+	MS_INS_HO,      /* size, issued_ms, note: a key hand-over */
+	MS_COUNT_HO,    /* how many hand-overs */
 	MS_COUNT
 };
 
@@ -38,6 +40,15 @@ struct tims_mlog {
 	int schema_version;
 	struct tims_verifier verifier;
 	const struct tims_signer *signer;
+	/* The key chain (handover.c): keys[0] the first key, keys[i + 1] the
+	 * key handed over to by hand-over i at size ho_size[i]; keys[nho] the
+	 * key in force now. Checkpoints of a size up to ho_size[i] (and past
+	 * ho_size[i - 1]) are signed by keys[i]. */
+	struct tims_verifier keys[TIMS_MLOG_MAX_HANDOVERS + 1];
+	uint64_t ho_size[TIMS_MLOG_MAX_HANDOVERS];
+	char *ho_note[TIMS_MLOG_MAX_HANDOVERS];
+	size_t nho;
+	int chain_dirty;          /* a hand-over adopted in the open transaction */
 	sqlite3 *db;
 	sqlite3_stmt *st[MS_COUNT];
 	int64_t last_cp_mono;     /* monotonic ms of the last checkpoint written */
@@ -71,6 +82,22 @@ long mlog_integrity(struct tims_mlog *m, int full,
 /* Write a deferred outside copy now (tims_mlog_free; errors ignored: the
  * next writer's open compares the database with the copy it finds). */
 void mlog_flush_deferred(struct tims_mlog *m);
+
+/* The hand-over table (created when missing) and the key chain read
+ * from it: called by tims_mlog_open after the statements are prepared. */
+tims_rc mlog_handover_schema(struct tims_mlog *m, struct tims_err *err);
+tims_rc mlog_load_chain(struct tims_mlog *m, struct tims_err *err);
+void mlog_free_chain(struct tims_mlog *m);
+/* The key that signs checkpoints of `size` (see keys above). */
+const struct tims_verifier *mlog_key_at(const struct tims_mlog *m, uint64_t size);
+/* Hand-overs in the database now. */
+tims_rc mlog_count_handovers(struct tims_mlog *m, size_t *n, struct tims_err *err);
+/* Inside a transaction: sign and store the hand-over to next (m->pending). */
+tims_rc mlog_handover_store(struct tims_mlog *m, const struct tims_signer *next,
+			    struct tims_err *err);
+/* After its commit: the chain follows, the handle signs with next. */
+tims_rc mlog_handover_done(struct tims_mlog *m, const struct tims_signer *next,
+			   struct tims_err *err);
 
 /* Run one of the log's statements that returns no row we need. */
 tims_rc mlog_exec(struct tims_mlog *m, enum mlog_stmt s, const char *what,

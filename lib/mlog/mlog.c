@@ -509,6 +509,13 @@ static tims_rc prepare(struct tims_mlog *m, struct tims_err *err)
 		case MS_GET_ENTRY:
 			rc = tims_buf_addf(&sql, "SELECT entry FROM %s WHERE idx = ?1", l);
 			break;
+		case MS_INS_HO:
+			rc = tims_buf_addf(&sql, "INSERT INTO %shandovers (size, issued_ms, note)"
+					   " VALUES (?1, ?2, ?3)", p);
+			break;
+		case MS_COUNT_HO:
+			rc = tims_buf_addf(&sql, "SELECT count(*) FROM %shandovers", p);
+			break;
 		case MS_COUNT: break;
 		}
 		if (rc)
@@ -700,7 +707,8 @@ tims_rc tims_mlog_open(const struct tims_mlog_config *c,
 		goto fail;
 	}
 	if ((mode == TIMS_MLOG_CREATE && (rc = create_schema(m, c->schema, err))) ||
-	    (rc = check_version(m, err)) || (rc = prepare(m, err)) ||
+	    (rc = check_version(m, err)) || (rc = mlog_handover_schema(m, err)) ||
+	    (rc = prepare(m, err)) || (rc = mlog_load_chain(m, err)) ||
 	    (mode != TIMS_MLOG_CREATE && m->signer &&
 	     ((rc = check_integrity(m, err)) ||
 	      (rc = check_not_rolled_back(m, err)))))
@@ -725,6 +733,7 @@ void tims_mlog_free(struct tims_mlog *m)
 	for (int i = 0; i < MS_COUNT; i++)
 		sqlite3_finalize(m->st[i]);
 	sqlite3_close(m->db);
+	mlog_free_chain(m);
 	tims_buf_release(&m->pending);
 	tims_buf_release(&m->stale);
 	free(m);

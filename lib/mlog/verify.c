@@ -283,11 +283,25 @@ static int check_note(struct tims_mlog_check *v, const char *what,
 	tims_hash root;
 	int ok = 0;
 
+	const struct tims_verifier *key;
+
 	if (!n)
 		return 0;
-	if (tims_note_verify(note, len, &m->verifier, 1, n, &e)) {
-		finding(v, "%s: signature does not verify with %s "
-			"(altered): %s", what, m->verifier_name, e.msg);
+	/* The key in force at its size (a hand-over changes it). */
+	key = mlog_parse_note(note, len, cp, NULL) ? tims_mlog_key(m) : mlog_key_at(m, cp->size);
+	memset(cp, 0, sizeof(*cp));
+	if (tims_note_verify(note, len, key, 1, n, &e)) {
+		char kn[TIMS_NOTE_MAX_NAME + 64];
+
+		/* the key file's name, or the key the log was handed over to */
+		if (key->keyhash == m->verifier.keyhash &&
+		    !memcmp(key->pub, m->verifier.pub, TIMS_PUBKEY_BYTES))
+			snprintf(kn, sizeof(kn), "%s", m->verifier_name);
+		else
+			snprintf(kn, sizeof(kn), "%s+%08" PRIx32 " (in force at its size)",
+				 key->name, key->keyhash);
+		finding(v, "%s: signature does not verify with %s (altered): %s", what, kn,
+			e.msg);
 	} else if (tims_checkpoint_parse(n->text, n->textlen, cp, &e)) {
 		finding(v, "%s: not a checkpoint: %s", what, e.msg);
 	} else if (strcmp(cp->origin, m->origin)) {
@@ -375,6 +389,33 @@ static tims_rc check_checkpoints(struct tims_mlog_check *v,
 	return TIMS_OK;
 }
 
+/* Each hand-over (its signatures were checked when the log was opened):
+ * of a size the log holds, with that size's root. */
+static void check_handovers(struct tims_mlog_check *v)
+{
+	for (size_t i = 0; i < v->m->nho; i++) {
+		struct tims_verifier o, nx;
+		struct tims_checkpoint cp;
+		struct tims_err e;
+		tims_hash root;
+
+		v->st->handovers++;
+		if (tims_mlog_handover_parse(v->m->ho_note[i], strlen(v->m->ho_note[i]), &cp,
+					     &o, &nx, &e)) {
+			finding(v, "key hand-over %zu: %s", i + 1, e.msg);
+			continue;
+		}
+		if (cp.size > v->mem.size)
+			finding(v, "key hand-over %zu: signs size %" PRIu64 " but the log has %"
+				PRIu64 " %s (deleted or rolled back)", i + 1, cp.size,
+				v->mem.size, v->m->nouns);
+		else if (tims_tlog_tree_hash(cp.size, &v->mr, root, &e) ||
+			 memcmp(root, cp.root, TIMS_HASH_BYTES))
+			finding(v, "key hand-over %zu: its signed root does not match the %s",
+				i + 1, v->m->nouns);
+	}
+}
+
 static void check_outside(struct tims_mlog_check *v)
 {
 	struct tims_buf note = TIMS_BUF_INIT(0);
@@ -391,6 +432,25 @@ static void check_outside(struct tims_mlog_check *v)
 	}
 	snprintf(what, sizeof(what), "the checkpoint file outside %s", db);
 	memset(&cp, 0, sizeof(cp));
+	{
+		/* After a rotation the file holds the hand-over itself. */
+		struct tims_verifier o, nx;
+		tims_rc hr = tims_mlog_handover_parse(note.buf, note.len, &cp, &o, &nx, &e);
+		int held = 0;
+
+		if (hr == TIMS_OK) {
+			for (size_t i = 0; i < v->m->nho; i++)
+				held |= strlen(v->m->ho_note[i]) == note.len &&
+					!memcmp(v->m->ho_note[i], note.buf, note.len);
+			if (!held)
+				finding(v, "%s: a key hand-over that %s does not hold", what, db);
+			if (cp.size > v->st->signed_size)
+				v->st->signed_size = cp.size;
+			tims_buf_release(&note);
+			return;
+		}
+		memset(&cp, 0, sizeof(cp));
+	}
 	if (check_note(v, what, note.buf, note.len, &cp) &&
 	    cp.size > v->st->signed_size)
 		finding(v, "checkpoints rolled back: the checkpoint file signs "
@@ -446,6 +506,7 @@ tims_rc tims_mlog_verify(struct tims_mlog *m, const char *sql,
 	if ((rc = check_leaves(&v, sql, check, check_ctx, err)) ||
 	    (rc = check_hashes(&v, err)) || (rc = check_checkpoints(&v, err)))
 		goto end;
+	check_handovers(&v);
 	check_outside(&v);
 end:
 	sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL);

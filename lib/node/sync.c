@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "tims/bundle.h"
+#include "tims/keyroll.h"
 #include "tims/event.h"
 #include "tims/mlog.h"
 #include "tims/national.h"
@@ -91,6 +92,11 @@ struct node_sync {
 	struct tims_verifier centre_key;
 	struct tims_verifier bundle_key;
 	int has_bundle_key;
+	/* the keys accepted now: the pinned one and, during a rotation's
+	 * overlap, its predecessor (tims/keyroll.h) */
+	struct tims_verifier centre_keys[2], bundle_keys[2];
+	size_t ncentre_keys, nbundle_keys;
+	int64_t keys_fetched_ms;         /* the key announcements: last asked for */
 	struct witness_conf w[SYNC_MAX_WITNESSES];
 	size_t nw;
 	uint64_t interval_ms, centre_timeout_ms, witness_timeout_ms;
@@ -217,6 +223,98 @@ static tims_rc load_tuning(struct node_sync *s, struct tims_err *err)
 	return rc;
 }
 
+/*
+ * A witness's key followed to its successor (docs/keys.md): the post keeps
+ * "OLD-VKEY NEW-VKEY" lines in DIR/witnesses.follow, and reads the key of
+ * each witness through them (the file named in witnesses.conf stays the
+ * key the admin gave).
+ */
+static void witness_followed(struct node_sync *s, struct tims_verifier *key)
+{
+	struct tims_buf b = TIMS_BUF_INIT(65536);
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/witnesses.follow", s->n->dir);
+	if (access(path, F_OK) != 0 || tims_read_file(path, 65535, &b, NULL) ||
+	    tims_buf_addch(&b, '\0')) {
+		tims_buf_release(&b);
+		return;
+	}
+	for (int moved = 1, rounds = 0; moved && rounds < 64; rounds++) {
+		moved = 0;
+		for (char *line = b.buf, *next; line && *line; line = next) {
+			char old[600], nk[600];
+			struct tims_verifier o, nv;
+			const char *sp;
+
+			next = strchr(line, '\n');
+			sp = strchr(line, ' ');
+			if (!sp || (next && sp > next) || (size_t)(sp - line) >= sizeof(old) ||
+			    (size_t)((next ? next : line + strlen(line)) - sp - 1) >= sizeof(nk)) {
+				next = next ? next + 1 : NULL;
+				continue;
+			}
+			snprintf(old, sizeof(old), "%.*s", (int)(sp - line), line);
+			snprintf(nk, sizeof(nk), "%.*s", (int)((next ? next : line + strlen(line)) - sp - 1),
+				 sp + 1);
+			next = next ? next + 1 : NULL;
+			if (!tims_verifier_parse(old, &o, NULL) && !tims_verifier_parse(nk, &nv, NULL) &&
+			    o.keyhash == key->keyhash && !memcmp(o.pub, key->pub, TIMS_PUBKEY_BYTES) &&
+			    !strcmp(o.name, key->name)) {
+				*key = nv;
+				moved = 1;
+			}
+		}
+	}
+	tims_buf_release(&b);
+}
+
+/* The witness's cosignature did not verify with its key: follow its key
+ * announcements (tims_witness_follow), keep the step, log it and tell the
+ * centre. 1 when the key changed. */
+static int witness_follow(struct node_sync *s, struct witness_conf *w)
+{
+	struct tims_buf line = TIMS_BUF_INIT(2048);
+	struct tims_verifier next;
+	struct tims_err err;
+	char path[4200];
+	int ok;
+
+	if (tims_witness_follow(w->url, w->ca, (long)s->witness_timeout_ms, &w->key, &next, NULL, 0,
+				&err))
+		return 0;
+	snprintf(path, sizeof(path), "%s/witnesses.follow", s->n->dir);
+	ok = !tims_verifier_format(&w->key, &line) && !tims_buf_addch(&line, ' ') &&
+	     !tims_verifier_format(&next, &line) && !tims_buf_addch(&line, '\n');
+	if (ok) {
+		struct tims_buf all = TIMS_BUF_INIT(65536);
+
+		if (access(path, F_OK) == 0)
+			tims_read_file(path, 65535, &all, NULL);
+		ok = !tims_buf_add(&all, line.buf, line.len) &&
+		     !tims_write_file(path, all.buf, all.len, 0600, 1, &err);
+		tims_buf_release(&all);
+	}
+	tims_buf_release(&line);
+	if (!ok)
+		return 0;
+	node_log(s->n, "witness %s: its key was handed over to %s+%08" PRIx32
+		 " under its old key: followed", w->key.name, next.name, next.keyhash);
+	{
+		struct tims_event ev;
+
+		tims_event_init(&ev);
+		ev.kind = TIMS_EVENT_KEY_ROTATED;
+		snprintf(ev.detail, sizeof(ev.detail), "witness %.100s: key followed to %.100s+%08"
+			 PRIx32, w->key.name, next.name, next.keyhash);
+		node_event(s->n, &ev, NULL);
+	}
+	pthread_mutex_lock(&s->n->lock);
+	w->key = next;
+	pthread_mutex_unlock(&s->n->lock);
+	return 1;
+}
+
 static tims_rc load_witnesses(struct node_sync *s, struct tims_err *err)
 {
 	struct tims_buf b = TIMS_BUF_INIT(16384);
@@ -268,6 +366,7 @@ static tims_rc load_witnesses(struct node_sync *s, struct tims_err *err)
 		snprintf(s->w[s->nw].ca, sizeof(s->w[0].ca), "%s", ca);
 		if ((rc = read_vkey(vk, &s->w[s->nw].key, err)))
 			break;
+		witness_followed(s, &s->w[s->nw].key);
 		{
 			struct witness_conf *wc = &s->w[s->nw];
 			char name[sizeof(wc->key.name)];
@@ -279,6 +378,84 @@ static tims_rc load_witnesses(struct node_sync *s, struct tims_err *err)
 	}
 	tims_buf_release(&b);
 	return rc;
+}
+
+/* The centre's cosigner and bundle keys as the post accepts them now. */
+static tims_rc load_centre_keys(struct node_sync *s, struct tims_err *err)
+{
+	char cdir[4200], path[4300];
+	int64_t now = (int64_t)time(NULL);
+	tims_rc rc;
+
+	snprintf(cdir, sizeof(cdir), "%s/centre", s->n->dir);
+	if ((rc = tims_keyroll_keys(cdir, "cosigner", now, s->centre_keys, &s->ncentre_keys, err)))
+		return rc;
+	s->centre_key = s->centre_keys[0];
+	snprintf(path, sizeof(path), "%s/bundle.vkey", cdir);
+	if (access(path, F_OK) == 0) {
+		if ((rc = tims_keyroll_keys(cdir, "bundle", now, s->bundle_keys, &s->nbundle_keys,
+					    err)))
+			return rc;
+		s->bundle_key = s->bundle_keys[0];
+		s->has_bundle_key = 1;
+	}
+	return TIMS_OK;
+}
+
+/*
+ * The centre's key announcements (GET /api/v1/sync/keys): each one that
+ * hands a key this post pins over to its successor, signed by both, is
+ * followed (tims_keyroll_apply); then the keys are read again, also so
+ * that an overlap that ended drops the old key. At the first contact and
+ * every minute.
+ */
+static void pull_keys(struct node_sync *s, const struct tims_sync_peer *peer)
+{
+	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX);
+	char cdir[4200];
+	struct tims_err err;
+	json_t *j = NULL, *arr;
+	long status;
+
+	if (s->keys_fetched_ms && now_ms() - s->keys_fetched_ms < 60000)
+		return;
+	s->keys_fetched_ms = now_ms();
+	snprintf(cdir, sizeof(cdir), "%s/centre", s->n->dir);
+	if (tims_sync_conn_http(s->conn, peer, "GET", "/api/v1/sync/keys", NULL, 0, NULL,
+				ANSWER_MAX, &ans, &status, &err) || status != 200)
+		goto reload; /* a centre without the route: nothing announced */
+	j = json_loadb(ans.buf ? ans.buf : "", ans.len, JSON_REJECT_DUPLICATES, NULL);
+	arr = json_object_get(j, "announcements");
+	for (size_t i = 0; i < json_array_size(arr) && i < 256; i++) {
+		const char *note = json_string_value(json_array_get(arr, i));
+		int applied = 0;
+
+		if (!note)
+			continue;
+		if (tims_keyroll_apply(cdir, s->centre, note, json_string_length(json_array_get(arr, i)),
+				       &applied, &err)) {
+			/* an older one (its old key replaced already) is expected */
+			if (err.rc != TIMS_ERR_SIGNATURE || !strstr(err.msg, "not the one this post"))
+				node_log(s->n, "centre: key announcement %zu refused: %s", i + 1,
+					 err.msg);
+		} else if (applied) {
+			struct tims_event ev;
+			uint64_t seq;
+
+			node_log(s->n, "centre: key announcement %zu followed: a new centre key", i + 1);
+			tims_event_init(&ev);
+			ev.kind = TIMS_EVENT_KEY_ROTATED;
+			snprintf(ev.detail, sizeof(ev.detail), "followed the centre's key "
+				 "announcement %zu", i + 1);
+			(void)seq;
+			node_event(s->n, &ev, NULL);
+		}
+	}
+reload:
+	if (load_centre_keys(s, &err))
+		node_log(s->n, "centre keys: %s", err.msg);
+	json_decref(j);
+	tims_buf_release(&ans);
 }
 
 static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
@@ -302,15 +479,8 @@ static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
 	snprintf(s->ca, sizeof(s->ca), "%s/centre/ca.crt", s->n->dir);
 	snprintf(s->cert, sizeof(s->cert), "%s/centre/client.crt", s->n->dir);
 	snprintf(s->key, sizeof(s->key), "%s/centre/client.key", s->n->dir);
-	snprintf(path, sizeof(path), "%s/centre/cosign.vkey", s->n->dir);
-	if ((rc = read_vkey(path, &s->centre_key, err)))
+	if ((rc = load_centre_keys(s, err)))
 		return rc;
-	snprintf(path, sizeof(path), "%s/centre/bundle.vkey", s->n->dir);
-	if (access(path, F_OK) == 0) {
-		if ((rc = read_vkey(path, &s->bundle_key, err)))
-			return rc;
-		s->has_bundle_key = 1;
-	}
 	/* the centre's cosignatures of the audit log, kept apart from the
 	 * crossing log's (a rebuild compares those with the crossings) */
 	snprintf(s->audit_cosigner, sizeof(s->audit_cosigner), "audit:%s", s->centre);
@@ -449,8 +619,8 @@ static void keep_centre_cosig(struct node_sync *s, const struct tims_buf *note,
 	struct tims_note *vn = malloc(sizeof(*vn));
 
 	if (vn && !with_line(note->buf, note->len, cos, &full) &&
-	    !tims_note_verify(full.buf, full.len, &s->centre_key, 1, vn, NULL) &&
-	    (vn->verified_mask & 1))
+	    !tims_note_verify(full.buf, full.len, s->centre_keys, s->ncentre_keys, vn, NULL) &&
+	    (vn->verified_mask & 3))
 		tims_post_keep_cosigned(s->post, s->centre, size, full.buf, full.len, NULL);
 	else
 		node_log(s->n, "centre: a cosignature of size %" PRIu64 " that does not verify",
@@ -492,6 +662,7 @@ static tims_rc centre_round(struct node_sync *s, struct tims_err *err)
 				  jstr(j, "message"));
 		goto out;
 	}
+	pull_keys(s, &peer); /* before a cosignature of a new key is checked */
 	at = (uint64_t)json_integer_value(json_object_get(j, "size"));
 	if (json_integer_value(json_object_get(j, "signed_size")) > 0)
 		signed_size = (uint64_t)json_integer_value(json_object_get(j, "signed_size"));
@@ -738,8 +909,9 @@ static void audit_round(struct node_sync *s, const struct tims_sync_peer *peer)
 			audit_status(s, cp.size, NULL, &signed_size, NULL);
 			s->audit_cosign_asked = cp.size;
 			if (cos && vn && !with_line(note.buf, note.len, cos, &full) &&
-			    !tims_note_verify(full.buf, full.len, &s->centre_key, 1, vn, NULL) &&
-			    (vn->verified_mask & 1))
+			    !tims_note_verify(full.buf, full.len, s->centre_keys, s->ncentre_keys,
+					      vn, NULL) &&
+			    (vn->verified_mask & 3))
 				tims_post_keep_cosigned(s->post, s->audit_cosigner, cp.size, full.buf,
 							full.len, NULL);
 			else if (cos)
@@ -783,7 +955,7 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 	tims_rc rc;
 
 	snprintf(dir, sizeof(dir), "%s/watchlists", s->n->dir);
-	if ((rc = tims_bundle_open(json, len, &s->bundle_key, s->centre, &b, err)))
+	if ((rc = tims_bundle_open_keys(json, len, s->bundle_keys, s->nbundle_keys, s->centre, &b, err)))
 		return rc;
 	/* over the version and digest held (a diverged list raises its alert);
 	 * never while the copies are checked (wlcheck.c) */
@@ -861,7 +1033,7 @@ static tims_rc apply_roster(struct node_sync *s, const char *json, size_t len,
 	tims_rc rc;
 
 	snprintf(path, sizeof(path), "%s/centre/roster.key", s->n->dir);
-	if ((rc = tims_bundle_open(json, len, &s->bundle_key, s->centre, &b, err)))
+	if ((rc = tims_bundle_open_keys(json, len, s->bundle_keys, s->nbundle_keys, s->centre, &b, err)))
 		return rc;
 	if ((rc = tims_bundle_held_get(s->n->dir, "officers", b.list, &h, err)) ||
 	    (rc = tims_store_key_load(path, key, err))) {
@@ -1122,6 +1294,37 @@ static int wait_round(struct node_sync *s)
 	return s->n->stopping;
 }
 
+/*
+ * The log's key hand-overs the witness has not seen (of a size at least
+ * the one it cosigned, `have`), in order, before a checkpoint signed by
+ * the new key: the witness learns the new key from the old one's
+ * signature on the hand-over (docs/keys.md). *have follows.
+ */
+static tims_rc witness_handovers(struct node_sync *s, struct witness_conf *w,
+				 const struct tims_mlog *log, const struct tims_tlog_reader *r,
+				 uint64_t *have, uint64_t upto, struct tims_err *err)
+{
+	struct tims_witness_call call = { (long)s->witness_timeout_ms, sync_stopping, s };
+
+	for (size_t i = 0; i < tims_mlog_handover_count(log); i++) {
+		struct tims_buf cos = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+		uint64_t size, wsize = 0;
+		const char *note;
+		tims_rc rc;
+
+		tims_mlog_handover_get(log, i, &note, &size);
+		if (size < *have || size > upto)
+			continue;
+		rc = tims_witness_ask(&call, w->url, w->ca, r, note, strlen(note), *have, &w->key,
+				      &cos, &wsize, err);
+		tims_buf_release(&cos);
+		if (rc)
+			return rc;
+		*have = size;
+	}
+	return TIMS_OK;
+}
+
 static void ask_witness(struct node_sync *s, struct witness_conf *w,
 			const struct tims_buf *note, const struct tims_checkpoint *cp,
 			const struct tims_tlog_reader *r)
@@ -1151,13 +1354,30 @@ static void ask_witness(struct node_sync *s, struct witness_conf *w,
 	w->cosigned_size = have;
 	w->asking_since_ms = t;
 	pthread_mutex_unlock(&s->n->lock);
-	rc = tims_witness_ask(&call, w->url, w->ca, r, note->buf, note->len, have, &w->key,
-			      &cos, &wsize, &err);
+	rc = witness_handovers(s, w, tims_post_mlog(s->wpost), r, &have, cp->size, &err);
+	if (!rc)
+		rc = tims_witness_ask(&call, w->url, w->ca, r, note->buf, note->len, have, &w->key,
+				      &cos, &wsize, &err);
 	if (!rc && ((rc = tims_buf_add(&full, note->buf, note->len)) ||
 		    (rc = tims_buf_add(&full, cos.buf, cos.len)) ||
 		    (rc = tims_post_keep_cosigned(s->wpost, w->key.name, cp->size, full.buf,
 						  full.len, &err))))
 		tims_err_set(&err, rc, "keeping its cosignature: %s", err.msg);
+	/* A cosignature by another key: the witness may have rotated its key
+	 * under the old one; followed, it is asked again at once. */
+	if (rc == TIMS_ERR_SIGNATURE && witness_follow(s, w)) {
+		tims_buf_reset(&cos);
+		rc = tims_witness_ask(&call, w->url, w->ca, r, note->buf, note->len, have, &w->key,
+				      &cos, &wsize, &err);
+		if (rc == TIMS_ERR_STATE && wsize <= cp->size)
+			rc = tims_witness_ask(&call, w->url, w->ca, r, note->buf, note->len, wsize,
+					      &w->key, &cos, &wsize, &err);
+		if (!rc && ((rc = tims_buf_add(&full, note->buf, note->len)) ||
+			    (rc = tims_buf_add(&full, cos.buf, cos.len)) ||
+			    (rc = tims_post_keep_cosigned(s->wpost, w->key.name, cp->size, full.buf,
+							  full.len, &err))))
+			tims_err_set(&err, rc, "keeping its cosignature: %s", err.msg);
+	}
 	t = now_ms();
 	pthread_mutex_lock(&s->n->lock);
 	was_ok = !w->tried || w->ok;
@@ -1207,7 +1427,11 @@ static tims_rc wask_tree(void *ctx, const struct tims_tlog_reader *r, struct tim
 {
 	struct wask *x = ctx;
 	struct tims_witness_call call = { (long)x->s->witness_timeout_ms, sync_stopping, x->s };
+	tims_rc rc = witness_handovers(x->s, x->w, tims_audit_mlog(x->s->waudit), r, &x->have,
+				       UINT64_MAX, err);
 
+	if (rc)
+		return rc;
 	return tims_witness_ask(&call, x->w->url, x->w->ca, r, x->note->buf, x->note->len,
 				x->have, &x->w->key, x->cos, &x->wsize, err);
 }

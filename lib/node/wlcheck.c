@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "tims/bundle.h"
+#include "tims/keyroll.h"
 #include "tims/event.h"
 #include "tims/mlog.h"
 #include "tims/util.h"
@@ -65,6 +66,7 @@ struct node_wlcheck {
 	char centre[TIMS_NOTE_MAX_NAME + 1];
 	struct tims_verifier key;
 	int has_key;
+	char cdir[4200];               /* DIR/centre: the bundle keys (tims/keyroll.h) */
 	/* under st */
 	struct bad_list bad[BAD_MAX];
 	size_t nbad;
@@ -146,6 +148,7 @@ static tims_rc load_config(struct node_wlcheck *c, struct tims_err *err)
 			if ((rc = tims_mlog_load_keys(path, path, NULL, &c->key, NULL, err)))
 				goto out;
 			c->has_key = 1;
+			snprintf(c->cdir, sizeof(c->cdir), "%s/centre", c->n->dir);
 		}
 	}
 	if (c->n->cfg.watchlists)
@@ -248,8 +251,16 @@ static void check_now(struct node_wlcheck *c)
 		tims_bundle_verify_held(c->n->dir, wl, &none, c->centre, on_verdict, c, &checked,
 					&err);
 	} else {
-		tims_bundle_verify_held(c->n->dir, wl, &c->key, c->centre, on_verdict, c, &checked,
-					&err);
+		/* the bundle key, and during a rotation's overlap the one before */
+		struct tims_verifier keys[2];
+		size_t nkeys = 0;
+
+		if (tims_keyroll_keys(c->cdir, "bundle", (int64_t)time(NULL), keys, &nkeys, NULL)) {
+			keys[0] = c->key;
+			nkeys = 1;
+		}
+		tims_bundle_verify_held_keys(c->n->dir, wl, keys, nkeys, c->centre, on_verdict, c,
+					     &checked, &err);
 	}
 done:
 	tims_wl_close(wl);

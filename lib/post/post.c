@@ -264,6 +264,11 @@ const struct tims_verifier *tims_post_verifier(const struct tims_post *p)
 	return &p->verifier;
 }
 
+const struct tims_mlog *tims_post_mlog(const struct tims_post *p)
+{
+	return p->log;
+}
+
 /* The log's stored hashes, read through the readers' connection (or under
  * the post's lock): a reader handed out is used later, perhaps while
  * another thread commits a group. */

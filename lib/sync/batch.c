@@ -34,6 +34,8 @@ void tims_sync_batch_release(struct tims_sync_batch *b)
 		free((void *)b->items[i].salt);
 	free(b->items);
 	free(b->note);
+	for (size_t i = 0; i < b->nho; i++)
+		free(b->ho[i]);
 	memset(b, 0, sizeof(*b));
 	b->leaf = leaf;
 }
@@ -103,6 +105,86 @@ tims_rc tims_sync_batch_start(struct tims_sync_batch *b, uint64_t from,
 	return parse_cp(b, err);
 }
 
+tims_rc tims_sync_batch_add_handover(struct tims_sync_batch *b, const char *note,
+				     size_t len, struct tims_err *err)
+{
+	char *copy;
+
+	if (b->nho == TIMS_MLOG_MAX_HANDOVERS)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "handovers: more than %d",
+				    TIMS_MLOG_MAX_HANDOVERS);
+	if (len > TIMS_NOTE_MAX_BYTES)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "handovers[%zu]: too large", b->nho);
+	if (!(copy = malloc(len + 1)))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	memcpy(copy, note, len);
+	copy[len] = '\0';
+	b->ho[b->nho++] = copy;
+	return TIMS_OK;
+}
+
+tims_rc tims_sync_batch_add_handovers(struct tims_sync_batch *b,
+				      const struct tims_mlog *log, struct tims_err *err)
+{
+	tims_rc rc = TIMS_OK;
+
+	for (size_t i = 0; !rc && i < tims_mlog_handover_count(log); i++) {
+		const char *note;
+		uint64_t size;
+
+		tims_mlog_handover_get(log, i, &note, &size);
+		rc = tims_sync_batch_add_handover(b, note, strlen(note), err);
+	}
+	return rc;
+}
+
+static int same_key(const struct tims_verifier *a, const struct tims_verifier *b)
+{
+	return a->alg == b->alg && a->keyhash == b->keyhash && !strcmp(a->name, b->name) &&
+	       !memcmp(a->pub, b->pub, TIMS_PUBKEY_BYTES);
+}
+
+tims_rc tims_sync_batch_key(const struct tims_sync_batch *b, const struct tims_mlog *log,
+			    struct tims_verifier *key, struct tims_err *err)
+{
+	size_t held = tims_mlog_handover_count(log);
+
+	*key = *tims_mlog_key(log);
+	for (size_t i = 0; i < b->nho; i++) {
+		struct tims_verifier old, next;
+		struct tims_checkpoint cp;
+		struct tims_err e;
+		int known = 0;
+		tims_rc rc;
+
+		for (size_t k = 0; k < held && !known; k++) {
+			const char *note;
+			uint64_t size;
+
+			tims_mlog_handover_get(log, k, &note, &size);
+			known = !strcmp(note, b->ho[i]);
+		}
+		if (known)
+			continue;
+		if ((rc = tims_mlog_handover_parse(b->ho[i], strlen(b->ho[i]), &cp, &old, &next,
+						   &e)))
+			return tims_err_set(err, rc == TIMS_ERR_NOTFOUND ? TIMS_ERR_INVALID : rc,
+					    "handovers[%zu]: %s", i,
+					    rc == TIMS_ERR_NOTFOUND ? "no hand-over line" : e.msg);
+		if (same_key(&old, key)) {
+			*key = next;
+		} else if (!held && same_key(&next, key) && i == 0) {
+			/* the key held names its predecessor (read backwards) */
+		} else {
+			return tims_err_set(err, TIMS_ERR_SIGNATURE,
+					    "handovers[%zu]: a hand-over from %s+%08" PRIx32
+					    ", a key this log does not hold (held: %s+%08" PRIx32 ")",
+					    i, old.name, old.keyhash, key->name, key->keyhash);
+		}
+	}
+	return TIMS_OK;
+}
+
 tims_rc tims_sync_batch_add(struct tims_sync_batch *b,
 			    const struct tims_post_raw *r,
 			    struct tims_err *err)
@@ -159,6 +241,7 @@ tims_rc tims_sync_batch_from_post(struct tims_sync_batch *b, struct tims_post *p
 	tims_rc rc;
 
 	if ((rc = tims_sync_batch_start(b, from, note, note_len, err)) ||
+	    (rc = tims_sync_batch_add_handovers(b, tims_post_mlog(p), err)) ||
 	    (rc = tims_post_export(p, from, count, sync_collect, &c, err)))
 		return rc;
 	tims_post_reader(p, &r);
@@ -180,6 +263,7 @@ tims_rc tims_sync_batch_from_audit(struct tims_sync_batch *b, struct tims_audit 
 
 	b->leaf = TIMS_SYNC_AUDIT;
 	if ((rc = tims_sync_batch_start(b, from, note, note_len, err)) ||
+	    (rc = tims_sync_batch_add_handovers(b, tims_audit_mlog(a), err)) ||
 	    (rc = tims_audit_raw(a, from, count, sync_collect, &c, err)))
 		return rc;
 	if (b->n != count)
@@ -262,6 +346,15 @@ tims_rc tims_sync_batch_encode(const struct tims_sync_batch *b,
 		proof = items = NULL;
 		goto nomem;
 	}
+	if (b->nho) {
+		json_t *ho = json_array();
+
+		if (!ho || json_object_set_new(o, "handovers", ho))
+			goto nomem_o;
+		for (size_t i = 0; i < b->nho; i++)
+			if (json_array_append_new(ho, json_string(b->ho[i])))
+				goto nomem_o;
+	}
 	if (json_dump_callback(o, dump_cb, out, JSON_COMPACT) != 0)
 		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "batch: too large to send");
 	json_decref(o);
@@ -270,6 +363,9 @@ nomem:
 	json_decref(o);
 	json_decref(proof);
 	json_decref(items);
+	return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+nomem_o:
+	json_decref(o);
 	return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 }
 
@@ -371,7 +467,8 @@ tims_rc tims_sync_batch_decode(const char *json, size_t len,
 	}
 	json_object_foreach(o, key, v)
 		if (strcmp(key, "from") && strcmp(key, "checkpoint") &&
-		    strcmp(key, "proof") && strcmp(key, "entries")) {
+		    strcmp(key, "proof") && strcmp(key, "entries") &&
+		    strcmp(key, "handovers")) {
 			tims_err_set(err, rc, "batch: unknown field");
 			goto out;
 		}
@@ -418,6 +515,41 @@ tims_rc tims_sync_batch_decode(const char *json, size_t len,
 	for (size_t i = 0; i < json_array_size(items); i++)
 		if ((rc = decode_item(b, json_array_get(items, i), i, body, err)))
 			goto out;
+	if ((v = json_object_get(o, "handovers"))) {
+		rc = TIMS_ERR_INVALID;
+		if (!json_is_array(v) || json_array_size(v) == 0 ||
+		    json_array_size(v) > TIMS_MLOG_MAX_HANDOVERS) {
+			tims_err_set(err, rc, "handovers: want an array of 1 to %d notes",
+				     TIMS_MLOG_MAX_HANDOVERS);
+			goto out;
+		}
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			json_t *h = json_array_get(v, i);
+			struct tims_checkpoint hcp;
+			struct tims_note *hn;
+			struct tims_err e;
+
+			if (!json_is_string(h) || json_string_length(h) > TIMS_NOTE_MAX_BYTES ||
+			    strlen(json_string_value(h)) != json_string_length(h)) {
+				tims_err_set(err, rc, "handovers[%zu]: want a signed note", i);
+				goto out;
+			}
+			if (!(hn = malloc(sizeof(*hn)))) {
+				rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			if (tims_note_parse(json_string_value(h), json_string_length(h), hn, &e) ||
+			    tims_checkpoint_parse(hn->text, hn->textlen, &hcp, &e)) {
+				free(hn);
+				tims_err_set(err, rc, "handovers[%zu]: %s", i, e.msg);
+				goto out;
+			}
+			free(hn);
+			if ((rc = tims_sync_batch_add_handover(b, json_string_value(h),
+								json_string_length(h), err)))
+				goto out;
+		}
+	}
 	if (b->from > TIMS_TLOG_MAX_LEAVES || b->cp.size < b->from + b->n) {
 		rc = tims_err_set(err, TIMS_ERR_INVALID,
 				  "checkpoint: size %" PRIu64 " does not cover the batch (ends at %" PRIu64 ")",

@@ -243,6 +243,11 @@ void tims_sync_mirror_free(struct tims_sync_mirror *m)
 	free(m);
 }
 
+const struct tims_mlog *tims_sync_mirror_mlog(const struct tims_sync_mirror *m)
+{
+	return m->log;
+}
+
 tims_rc tims_sync_mirror_size(struct tims_sync_mirror *m, uint64_t *size,
 			      struct tims_err *err)
 {
@@ -258,6 +263,7 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 	struct tims_buf held = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
 	struct tims_checkpoint hcp;
 	struct tims_tlog_reader r;
+	struct tims_verifier key;
 	uint64_t size;
 	int committed, have_cp;
 	tims_rc rc;
@@ -267,8 +273,12 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 		return tims_err_set(err, TIMS_ERR_INVALID, "a batch of %ss for the mirror of %s",
 				    b->leaf == TIMS_SYNC_AUDIT ? "event" : "record", m->origin);
 	/* Who signed it first: another post's batch is refused as such, not
-	 * as a fork of this one. */
-	if ((rc = tims_sync_batch_check_signer(b, &m->key, err)))
+	 * as a fork of this one. The key is the one in force in the mirror,
+	 * followed along the batch's key hand-overs (each signed by the key
+	 * before it): a checkpoint signed by a key that no hand-over from the
+	 * key held vouches for is refused. */
+	if ((rc = tims_sync_batch_key(b, m->log, &key, err)) ||
+	    (rc = tims_sync_batch_check_signer(b, &key, err)))
 		return rc;
 	if ((rc = tims_mlog_begin(m->log, err)))
 		return rc;
@@ -321,8 +331,25 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 		res->added++;
 	}
 	tims_mlog_reader(m->log, &r);
-	if ((rc = tims_sync_batch_verify(b, &m->key, &r, err)))
+	if ((rc = tims_sync_batch_verify(b, &key, &r, err)))
 		goto fail;
+	/* The hand-overs within what the mirror now holds (one beyond it is
+	 * sent again with the batches that reach it). */
+	for (size_t i = 0; i < b->nho; i++) {
+		struct tims_verifier o, nx;
+		struct tims_checkpoint hcp2;
+		int adopted;
+
+		if ((rc = tims_mlog_handover_parse(b->ho[i], strlen(b->ho[i]), &hcp2, &o, &nx,
+						   err)))
+			goto fail;
+		if (hcp2.size > size)
+			break;
+		if ((rc = tims_mlog_adopt_handover(m->log, b->ho[i], strlen(b->ho[i]), &adopted,
+						   err)))
+			goto fail;
+		res->handovers += (uint64_t)adopted;
+	}
 	/* A checkpoint smaller than one held is only a replay if consistent,
 	 * which the proof above showed: nothing to adopt then. */
 	rc = tims_mlog_latest_checkpoint(m->log, &held, &hcp, err);
@@ -485,6 +512,7 @@ tims_rc tims_sync_mirror_batch(struct tims_sync_mirror *m, uint64_t from,
 		goto out;
 	b->leaf = m->leaf;
 	if ((rc = tims_sync_batch_start(b, from, note.buf, note.len, err)) ||
+	    (rc = tims_sync_batch_add_handovers(b, m->log, err)) ||
 	    (rc = tims_sync_mirror_export(m, from, count, sync_collect, &collect, err)))
 		goto out;
 	if (b->n != count) {

@@ -24,6 +24,8 @@ enum witness_stmt {
 	WST_REFUSE,     /* one evidence row */
 	WST_TRIM,       /* keep the newest TIMS_WITNESS_MAX_REFUSALS rows */
 	WST_LIST,       /* every log with its counts */
+	WST_HO_ADD,     /* origin, vkey, added_at: a key handed over to */
+	WST_HO_DROP,    /* origin, vkey: the key handed over from */
 	WST_COUNT
 };
 
@@ -40,6 +42,9 @@ struct tims_witness {
 	tims_witness_log_fn log;
 	void *log_ctx;
 };
+
+/* {"announcements": [NOTE, ...]}: DIR/announcements in order (rotate.c). */
+tims_rc witness_announcements(const char *dir, struct tims_buf *out, struct tims_err *err);
 
 /* Send one line to the log sink, if any (printf-style). */
 void witness_log(struct tims_witness *w, const char *fmt, ...)

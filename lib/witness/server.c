@@ -59,9 +59,27 @@ static tims_rc h_add_checkpoint(void *app, struct tims_http_req *req,
 	return rc;
 }
 
+/* The witness's key announcements (docs/keys.md): public, like its key. */
+static tims_rc h_key_announcements(void *app, struct tims_http_req *req,
+				   struct tims_http_resp *resp)
+{
+	struct tims_witness *w = app;
+	struct tims_err err;
+	tims_rc rc;
+
+	(void)req;
+	tims_buf_reset(&resp->body);
+	if ((rc = witness_announcements(w->dir, &resp->body, &err)))
+		return rc;
+	resp->status = 200;
+	resp->type = "application/json";
+	return TIMS_OK;
+}
+
 static const struct tims_http_route routes[] = {
 	{ "POST", "/add-checkpoint", TIMS_ROUTE_PUBLIC, TIMS_WITNESS_MAX_BODY,
 	  NULL, h_add_checkpoint, TIMS_ROUTE_RAW_BODY },
+	{ "GET", "/key-announcements", TIMS_ROUTE_PUBLIC, 0, NULL, h_key_announcements, 0 },
 };
 
 static void http_log(void *app, const struct tims_http_req *req, int status,

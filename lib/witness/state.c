@@ -19,6 +19,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include "tims/mlog.h"
 #include "internal.h"
 #include "tims/p11.h"
 #include "tims/tls.h"
@@ -92,6 +93,8 @@ static const char *const stmt_sql[WST_COUNT] = {
 		     " (SELECT count(*) FROM keys k WHERE k.origin = l.origin),"
 		     " (SELECT count(*) FROM refusals r WHERE r.origin = l.origin)"
 		     " FROM logs l ORDER BY l.origin",
+	[WST_HO_ADD] = "INSERT OR IGNORE INTO keys (origin, vkey, added_at) VALUES (?1, ?2, ?3)",
+	[WST_HO_DROP] = "DELETE FROM keys WHERE origin = ?1 AND vkey = ?2",
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -732,16 +735,61 @@ static tims_rc decide(struct tims_witness *w, const struct tims_witness_req *q,
 	return answer(a, 200, "cosigned %s size %" PRIu64, q->cp.origin, q->cp.size);
 }
 
+static int same_key(const struct tims_verifier *a, const struct tims_verifier *b)
+{
+	return a->alg == b->alg && a->keyhash == b->keyhash && !strcmp(a->name, b->name) &&
+	       !memcmp(a->pub, b->pub, TIMS_PUBKEY_BYTES);
+}
+
+/*
+ * Inside the transaction, once the hand-over was cosigned: the origin
+ * trusts the key it hands over to, and no longer the one it hands over
+ * from (docs/keys.md): a checkpoint signed by the old key alone is
+ * refused from then on, as one by a key no hand-over named always was.
+ */
+static tims_rc follow_handover(struct tims_witness *w, const char *origin,
+			       const struct tims_verifier *old, const struct tims_verifier *next,
+			       struct tims_err *err)
+{
+	struct tims_buf ok = TIMS_BUF_INIT(512), nk = TIMS_BUF_INIT(512);
+	sqlite3_stmt *st;
+	tims_rc rc;
+
+	if (tims_verifier_format(old, &ok) || tims_buf_addch(&ok, '\0') ||
+	    tims_verifier_format(next, &nk) || tims_buf_addch(&nk, '\0')) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "witness: out of memory");
+		goto out;
+	}
+	st = w->st[WST_HO_ADD];
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, nk.buf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	if ((rc = exec_st(w, WST_HO_ADD, "trusting the key handed over to", err)))
+		goto out;
+	st = w->st[WST_HO_DROP];
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ok.buf, -1, SQLITE_STATIC);
+	rc = exec_st(w, WST_HO_DROP, "retiring the key handed over from", err);
+	if (!rc)
+		witness_log(w, "%s: key handed over from %s+%08" PRIx32 " to %s+%08" PRIx32,
+			    origin, old->name, old->keyhash, next->name, next->keyhash);
+out:
+	tims_buf_release(&ok);
+	tims_buf_release(&nk);
+	return rc;
+}
+
 static tims_rc submit_locked(struct tims_witness *w, const char *body,
 			     size_t len, struct tims_witness_req *q,
 			     struct tims_witness_answer *a, struct tims_err *err)
 {
-	struct tims_verifier keys[TIMS_WITNESS_MAX_KEYS];
+	struct tims_verifier keys[TIMS_WITNESS_MAX_KEYS], ho_old, ho_new;
 	struct tims_err perr = { 0, "" };
 	struct tims_note *checked;
 	const char *evidence = NULL;
 	struct stored s;
 	size_t nkeys;
+	int handover = 0;
 	tims_rc rc;
 
 	if (tims_witness_parse_request(body, len, q, &perr))
@@ -763,11 +811,26 @@ static tims_rc submit_locked(struct tims_witness *w, const char *body,
 	if (q->old_size > q->cp.size)
 		return answer(a, 400, "old size %" PRIu64 " is larger than the "
 			      "checkpoint's size %" PRIu64, q->old_size, q->cp.size);
+	/* A key hand-over (docs/keys.md): both keys must have signed it. */
+	{
+		struct tims_checkpoint hcp;
+
+		rc = tims_mlog_handover_parse(q->note, q->note_len, &hcp, &ho_old, &ho_new, &perr);
+		if (rc == TIMS_OK) {
+			for (size_t i = 0; i < nkeys; i++)
+				handover |= same_key(&keys[i], &ho_old);
+		} else if (rc != TIMS_ERR_NOTFOUND) {
+			return answer(a, 403, "%s: a key hand-over that does not hold (%s)",
+				      q->cp.origin, perr.msg);
+		}
+	}
 
 	if ((rc = exec_st(w, WST_BEGIN, "begin", err)))
 		return rc;
 	if ((rc = read_stored(w, q->cp.origin, &s, err)) ||
 	    (rc = decide(w, q, &s, a, &evidence, err)) ||
+	    (handover && a->status == 200 &&
+	     (rc = follow_handover(w, q->cp.origin, &ho_old, &ho_new, err))) ||
 	    (evidence && (rc = keep_evidence(w, q, evidence, a->reason, body,
 					     len, err))) ||
 	    (rc = exec_st(w, WST_COMMIT, "commit", err))) {

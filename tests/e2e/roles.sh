@@ -59,6 +59,7 @@ RUN["post add-witness"]="post add-witness $P --url https://127.0.0.1:1 --ca $C/c
 RUN["post restore"]="post restore $P --from-centre"
 RUN["post resolve-rollback"]="post resolve-rollback $P --reason roles-test"
 RUN["post apply-bundle"]="post apply-bundle $P $T_TMP/no-bundle"
+RUN["post rotate-key"]="post rotate-key $P"
 RUN["officer add"]="pw officer add --post $P roles-x --name X --role officer"
 RUN["officer list"]="officer list --post $P"
 RUN["officer disable"]="officer disable --post $P roles-x"
@@ -86,6 +87,7 @@ RUN["centre serve"]="serve centre serve $C --port 0"
 RUN["centre enrol-post"]="centre enrol-post $C roles-post --vkey $P/post.vkey --url https://127.0.0.1:1 --out $T_TMP/enrol"
 RUN["centre renew-post"]="centre renew-post $C no-such-post --url https://127.0.0.1:1 --out $T_TMP/renew"
 RUN["centre revoke-post"]="centre revoke-post $C no-such-post"
+RUN["centre rotate-key"]="centre rotate-key $C bundle"
 RUN["centre posts"]="centre posts $C"
 RUN["centre events"]="centre events $C"
 RUN["centre isolate"]="centre isolate $C"
@@ -111,6 +113,7 @@ RUN["witness add-log"]="witness add-log $W --vkey $P/post.vkey"
 RUN["witness list"]="witness list $W"
 RUN["witness serve"]="serve witness serve $W --listen 127.0.0.1:0"
 RUN["witness ask"]="witness ask --url https://127.0.0.1:1 --post $P"
+RUN["witness rotate-key"]="witness rotate-key $W"
 node_of() { case $1 in centre*) echo "$C" ;; *) echo "$P" ;; esac; }
 
 # run CMD: the command's invocation, as the caller's session is set.
