@@ -66,7 +66,7 @@ static int note_names(const char *kdir, char names[][64], int max)
 
 		if (l < 10 || l >= 64 || strcmp(e->d_name + l - 5, ".note"))
 			continue;
-		snprintf(names[n++], 64, "%s", e->d_name);
+		memcpy(names[n++], e->d_name, l + 1); /* l < 64, checked above */
 	}
 	closedir(d);
 	qsort(names, (size_t)n, 64, (int (*)(const void *, const void *))strcmp);
