@@ -76,7 +76,7 @@ static tims_rc open_sqlite(struct tims_cstore *s, const char *path,
 	 * and tims_centre_reindex brings the store back up to it.
 	 */
 	return cs_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		       " PRAGMA foreign_keys=ON;", err);
+		       " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;", err); /* retention */
 }
 
 static tims_rc open_pg(struct tims_cstore *s, const char *conninfo,

@@ -1,0 +1,290 @@
+/*
+ * post.c — the retention run at a post (include/tims/retention.h,
+ * docs/retention.md): its crossings in post.db, its audit log in audit.db.
+ *
+ * A post sees its own crossings, and in DIR/national.db the replica of the
+ * others' (direction and time per document key): an entry is closed by an
+ * exit of the same document at this post, else by one in the national
+ * replica, else it is an overstayer's (5 years) — the longer rule when the
+ * post does not know.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tims/audit.h"
+#include "tims/national.h"
+#include "tims/post.h"
+#include "tims/record.h"
+#include "tims/retention.h"
+#include "tims/util.h"
+
+#define LOG_POST "post"
+
+struct crossings {
+	struct tims_retention_crossing *c;
+	size_t n, cap;
+	int64_t newest;
+};
+
+static tims_rc load_crossings(struct tims_post *post, struct crossings *cs, struct tims_err *err)
+{
+	struct tims_record *rec = malloc(sizeof(*rec));
+	uint8_t entry[TIMS_RECORD_ENTRY_BYTES];
+	uint64_t size;
+	tims_rc rc;
+
+	if (!rec)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = tims_post_size(post, &size, err)))
+		goto out;
+	for (uint64_t i = 0; i < size; i++) {
+		struct tims_retention_crossing *x;
+		int erased = 0;
+		int64_t t;
+
+		if ((rc = tims_post_get(post, i, rec, &erased, entry, err)))
+			goto out;
+		t = tims_record_entry_time(entry);
+		if (t > cs->newest)
+			cs->newest = t;
+		if (erased)
+			continue;
+		if (cs->n == cs->cap) {
+			size_t ncap = cs->cap ? cs->cap * 2 : 256;
+			void *nc = realloc(cs->c, ncap * sizeof(*cs->c));
+
+			if (!nc) {
+				rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			cs->c = nc;
+			cs->cap = ncap;
+		}
+		x = &cs->c[cs->n++];
+		memset(x, 0, sizeof(*x));
+		x->idx = i;
+		x->when_ms = tims_record_when(rec);
+		x->direction = rec->direction;
+		x->decision = rec->decision;
+		x->corrects = rec->corrects;
+		if (rec->person.doc_number[0])
+			snprintf(x->key, sizeof(x->key), "%.3s %.64s", rec->person.issuer,
+				 rec->person.doc_number);
+	}
+out:
+	if (rec)
+		sodium_memzero(rec, sizeof(*rec));
+	free(rec);
+	return rc;
+}
+
+/* ---- the national replica: an exit of the same document elsewhere ---- */
+
+struct nat_q {
+	const char *issuer;
+	int64_t after, found;
+};
+
+static tims_rc nat_move(void *ctx, const struct tims_national_move *m)
+{
+	struct nat_q *q = ctx;
+
+	if (m->direction == TIMS_DIR_EXIT && m->at_ms >= q->after && !strcmp(m->issuer, q->issuer) &&
+	    (!q->found || m->at_ms < q->found))
+		q->found = m->at_ms;
+	return TIMS_OK;
+}
+
+static int64_t national_exit(void *ctx, const struct tims_retention_crossing *e)
+{
+	struct tims_national *nd = ctx;
+	char issuer[4] = "", doc[TIMS_RECORD_FIELD];
+	const char *sp = strchr(e->key, ' ');
+	struct nat_q q = { issuer, e->when_ms, 0 };
+	struct tims_err err;
+
+	if (!nd || !sp || sp - e->key > 3)
+		return 0;
+	memcpy(issuer, e->key, (size_t)(sp - e->key));
+	issuer[sp - e->key] = '\0';
+	snprintf(doc, sizeof(doc), "%s", sp + 1);
+	if (tims_national_lookup(nd, doc, NULL, nat_move, &q, &err))
+		return 0; /* not known: the longer rule */
+	return q.found;
+}
+
+/* ---- the audit log ---- */
+
+struct audit_walk {
+	const struct tims_retention_policy *p;
+	struct crossings *cs;
+	struct tims_retention_state *st;
+	struct tims_retention_report *r;
+	uint64_t *due;
+	size_t n, cap;
+	int oom;
+};
+
+static int64_t crossing_due(struct crossings *cs, struct tims_retention_state *st, const char *log,
+			    uint64_t idx)
+{
+	struct tims_retention_crossing *lo = cs->c, *hi = cs->c + cs->n;
+
+	while (lo < hi) {
+		struct tims_retention_crossing *mid = lo + (hi - lo) / 2;
+
+		if (mid->idx < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < cs->c + cs->n && lo->idx == idx)
+		return lo->due_ms;
+	return tims_retention_state_due(st, log, idx);
+}
+
+/* An erased event lists with action "erased", no actor and no texts. */
+static int listed_erased(const struct tims_audit_event *ev)
+{
+	return !ev->actor[0] && !ev->query && !ev->result && !strcmp(ev->action, "erased");
+}
+
+static tims_rc audit_event(void *ctx, uint64_t index, const struct tims_audit_event *ev)
+{
+	struct audit_walk *w = ctx;
+	int64_t data_due = -1, due;
+	unsigned kind = TIMS_RETENTION_AUDIT_OTHER;
+
+	if (listed_erased(ev))
+		return TIMS_OK;
+	if (ev->crossing >= 0) {
+		kind = TIMS_RETENTION_AUDIT;
+		data_due = crossing_due(w->cs, w->st, LOG_POST, (uint64_t)ev->crossing);
+		if (data_due < 0)
+			data_due = TIMS_RETENTION_NEVER; /* not known here: kept */
+	}
+	due = tims_retention_audit_due(w->p, ev->time_ms, data_due);
+	if (due > w->r->as_of_ms) {
+		w->r->kept[kind]++;
+		return TIMS_OK;
+	}
+	w->r->erased[kind]++;
+	if (w->n == w->cap) {
+		size_t ncap = w->cap ? w->cap * 2 : 256;
+		uint64_t *nd = realloc(w->due, ncap * sizeof(*nd));
+
+		if (!nd) {
+			w->oom = 1;
+			return TIMS_ERR_NOMEM;
+		}
+		w->due = nd;
+		w->cap = ncap;
+	}
+	w->due[w->n++] = index;
+	return TIMS_OK;
+}
+
+static tims_rc audit_path(struct tims_post *post, char *out, size_t cap, const char *name,
+			  struct tims_err *err)
+{
+	if (snprintf(out, cap, "%s/%s", tims_post_dir(post), name) >= (int)cap)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", tims_post_dir(post));
+	return TIMS_OK;
+}
+
+tims_rc tims_retention_run_post(struct tims_post *post, struct tims_audit *audit,
+				const struct tims_retention_policy *p, int64_t now_ms,
+				int dry_run, struct tims_retention_report *r,
+				struct tims_err *err)
+{
+	struct crossings cs = { 0 };
+	struct audit_walk w = { 0 };
+	struct tims_retention_state *st = NULL;
+	struct tims_national *nd = NULL;
+	struct tims_err e2;
+	char path[4200];
+	uint64_t erased = 0;
+	tims_rc rc;
+
+	memset(r, 0, sizeof(*r));
+	r->dry_run = dry_run;
+	r->now_ms = now_ms;
+	if ((rc = tims_retention_state_open(tims_post_dir(post), !dry_run, &st, err)) ||
+	    (rc = load_crossings(post, &cs, err)))
+		goto out;
+	/* the clock guard */
+	r->reference_ms = cs.newest;
+	if (tims_retention_state_last(st) > r->reference_ms)
+		r->reference_ms = tims_retention_state_last(st);
+	r->as_of_ms = now_ms;
+	if (r->reference_ms > 0 && r->reference_ms <= INT64_MAX - p->clock_margin_ms &&
+	    r->reference_ms + p->clock_margin_ms < now_ms) {
+		r->as_of_ms = r->reference_ms + p->clock_margin_ms;
+		r->capped = 1;
+	}
+	if (tims_national_open(tims_post_dir(post), 0, &nd, &e2))
+		nd = NULL; /* none yet: the post's own crossings decide */
+	rc = tims_retention_plan(p, cs.c, cs.n, national_exit, nd, err);
+	tims_national_close(nd);
+	if (rc)
+		goto out;
+	/* the dues first (retention.db), then the erasures: a crash between
+	 * the two leaves records to erase at the next run, never an erased
+	 * crossing whose due time is lost */
+	if (!dry_run && (rc = tims_retention_state_begin(st, err)))
+		goto out;
+	for (size_t i = 0; i < cs.n; i++) {
+		if (cs.c[i].due_ms > r->as_of_ms) {
+			r->kept[cs.c[i].kind]++;
+			continue;
+		}
+		r->erased[cs.c[i].kind]++;
+		erased++;
+		if (!dry_run && (rc = tims_retention_state_note(st, LOG_POST, cs.c[i].idx,
+								cs.c[i].due_ms, err)))
+			goto out;
+	}
+	if (!dry_run && (rc = tims_retention_state_commit(st, 0, err)))
+		goto out;
+	for (size_t i = 0; !dry_run && i < cs.n; i++)
+		if (cs.c[i].due_ms <= r->as_of_ms &&
+		    (rc = tims_post_erase(post, cs.c[i].idx, err)))
+			goto out;
+	tims_retention_report_count(r, "post.db", erased);
+	/* the audit log: events a year after the data they name */
+	if (audit) {
+		uint64_t size;
+
+		w.p = p;
+		w.cs = &cs;
+		w.st = st;
+		w.r = r;
+		if ((rc = tims_audit_size(audit, &size, err)) ||
+		    (rc = tims_audit_list(audit, 0, size, audit_event, &w, err))) {
+			if (w.oom)
+				rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; !dry_run && i < w.n; i++)
+			if ((rc = tims_audit_erase(audit, w.due[i], err)))
+				goto out;
+		tims_retention_report_count(r, "audit.db", w.n);
+	}
+	if (dry_run)
+		goto out;
+	if (erased && ((rc = audit_path(post, path, sizeof(path), "post.db", err)) ||
+		       (rc = tims_retention_scrub(path, &r->vacuumed, err))))
+		goto out;
+	if (w.n && ((rc = audit_path(post, path, sizeof(path), "audit.db", err)) ||
+		    (rc = tims_retention_scrub(path, &r->vacuumed, err))))
+		goto out;
+	if ((rc = tims_retention_state_begin(st, err)) ||
+	    (rc = tims_retention_state_commit(st, r->as_of_ms, err)))
+		goto out;
+out:
+	tims_retention_state_close(st);
+	free(cs.c);
+	free(w.due);
+	return rc;
+}
