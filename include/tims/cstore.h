@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "tims/err.h"
+#include "tims/note.h"
 #include "tims/record.h"
 #include "tims/stay.h"
 
@@ -231,5 +232,27 @@ tims_rc tims_cstore_travel_feed(struct tims_cstore *s, char id[33], struct tims_
 tims_rc tims_cstore_travel_page(struct tims_cstore *s, uint64_t since, unsigned limit,
 				tims_cstore_travel_fn fn, void *ctx, uint64_t *next,
 				struct tims_err *err);
+
+/* ---- retention (lib/cstore/retention.c, docs/retention.md) ---- */
+
+/* A crossing not yet erased, as retention sees it: clear facts only. */
+struct tims_cstore_retention_row {
+	char origin[TIMS_NOTE_MAX_NAME + 1];
+	uint64_t idx;
+	int64_t when_ms;
+	uint8_t direction, decision;
+	uint64_t corrects;      /* UINT64_MAX: none */
+	char key[72];           /* "ISSUER DOC", "" when unknown */
+};
+typedef tims_rc (*tims_cstore_retention_fn)(void *ctx, const struct tims_cstore_retention_row *r);
+/* Every crossing not erased, by origin and index. */
+tims_rc tims_cstore_retention_rows(struct tims_cstore *s, tims_cstore_retention_fn fn,
+				   void *ctx, struct tims_err *err);
+/* The newest post time held (erased or not; 0: none). */
+tims_rc tims_cstore_newest(struct tims_cstore *s, int64_t *post_time_ms, struct tims_err *err);
+/* Erase a crossing's personal fields and record, keeping origin, index,
+ * times, leaf, direction and decision; *erased 0 if it was already. */
+tims_rc tims_cstore_erase(struct tims_cstore *s, const char *origin, uint64_t idx,
+			  int *erased, struct tims_err *err);
 
 #endif

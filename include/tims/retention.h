@@ -173,6 +173,11 @@ void tims_retention_report_count(struct tims_retention_report *r, const char *st
 char *tims_retention_report_json(const struct tims_retention_policy *p,
 				 const struct tims_retention_report *r);
 
+/* The "retention" event the centre is told of a run (TIMS_EVENT_RETENTION):
+ * counts and the as-of time, no personal data. */
+struct tims_event;
+void tims_retention_event(const struct tims_retention_report *r, struct tims_event *ev);
+
 struct tims_post;
 struct tims_audit;
 struct tims_centre;
@@ -197,12 +202,12 @@ tims_rc tims_retention_run_post(struct tims_post *post, struct tims_audit *audit
  * at another); the crossings due are erased in the query store and in the
  * posts' mirrors, the events due in the mirrors of the posts' audit logs
  * (and their rows in the auditors' index) and in the centre's own audit
- * log. The run is audited in the centre's audit log and is an event
- * ("retention") unless dry_run.
+ * log. The caller audits the run (the command line through its gate, the
+ * maintenance thread in the centre's audit log).
  */
 tims_rc tims_centre_retention(struct tims_centre *c, const struct tims_retention_policy *p,
-			      int64_t now_ms, int dry_run, const char *actor,
-			      struct tims_retention_report *r, struct tims_err *err);
+			      int64_t now_ms, int dry_run, struct tims_retention_report *r,
+			      struct tims_err *err);
 
 /* ---- DIR/retention.db: what was erased and when it was due ---------------- */
 

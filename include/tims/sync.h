@@ -205,6 +205,14 @@ TIMS_MUST_USE tims_rc tims_sync_mirror_checkpoint(struct tims_sync_mirror *m,
 tims_rc tims_sync_mirror_root(struct tims_sync_mirror *m, uint64_t size,
 			      tims_hash root, struct tims_err *err);
 
+/*
+ * Retention (docs/retention.md): erase position idx's salt and record or
+ * event, keeping its entry, so the mirror still verifies. *erased is 1 if
+ * it held a payload. TIMS_ERR_NOTFOUND past the end.
+ */
+tims_rc tims_sync_mirror_erase(struct tims_sync_mirror *m, uint64_t idx, int *erased,
+			       struct tims_err *err);
+
 /* Positions [from, from+count) in order. */
 tims_rc tims_sync_mirror_export(struct tims_sync_mirror *m, uint64_t from,
 				uint64_t count, tims_post_raw_fn fn, void *ctx,

@@ -549,6 +549,7 @@ void tims_centre_free(struct tims_centre *c)
 	}
 	pthread_mutex_destroy(&c->maint_lock);
 	pthread_cond_destroy(&c->maint_cond);
+	free(c->retention);
 	for (size_t i = 0; i < c->nmirrors; i++) {
 		tims_sync_mirror_free(c->mirrors[i]->m);
 		tims_sync_mirror_free(c->mirrors[i]->am);
@@ -744,6 +745,7 @@ static void *maint_main(void *arg)
 		pthread_mutex_unlock(&c->maint_lock);
 		maint_tick(c, &was_down, &ticks);
 		centre_audit_witness_tick(c); /* auditwitness.c */
+		centre_retention_tick(c);     /* retention.c */
 		pthread_mutex_lock(&c->maint_lock);
 	}
 	pthread_mutex_unlock(&c->maint_lock);
@@ -752,8 +754,12 @@ static void *maint_main(void *arg)
 
 tims_rc centre_maintain_start(struct tims_centre *c, struct tims_err *err)
 {
+	tims_rc rc;
+
 	if (c->maint_on)
 		return TIMS_OK;
+	if ((rc = centre_retention_load(c, err)))
+		return rc;
 	if (pthread_create(&c->maint, NULL, maint_main, c) != 0)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "centre: cannot start the maintenance thread");
 	c->maint_on = 1;

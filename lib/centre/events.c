@@ -57,6 +57,8 @@ static int alert_level(unsigned kind)
 	case TIMS_EVENT_PAPER_IMPORT:
 	case TIMS_EVENT_WATCHLIST_LOCAL:    /* a post-local list changed */
 		return 1;
+	case TIMS_EVENT_RETENTION: /* records erased on time: the events panel only */
+		return 0;
 	default:
 		return 0;
 	}
@@ -85,6 +87,7 @@ static void alert_detail(const struct tims_event *ev, char *out, size_t cap)
 						  "signed digest (screening refused, repaired)",
 		[TIMS_EVENT_WATCHLIST_LOCAL] = "a post-local watchlist changed",
 		[TIMS_EVENT_AUDIT_RESET] = "the audit log reset by two people",
+		[TIMS_EVENT_RETENTION] = "records erased when their retention ran out",
 	};
 	/* what the post's detail says: the impostor, the list and why (no entry
 	 * of it), the reset's two people and old checkpoint */

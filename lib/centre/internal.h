@@ -62,6 +62,8 @@ struct tims_centre {
 	int maint_stop;
 	/* unusual reading over the audit logs (alerts.c) */
 	struct centre_alerts *alerts;
+	/* the retention timer, run by the maintenance thread (retention.c) */
+	struct centre_retention *retention;
 };
 
 tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
@@ -208,6 +210,11 @@ tims_rc centre_repair(struct tims_centre *c, struct centre_mirror *cm, uint64_t 
  * while it is dirty. Store transitions go to the event log.
  */
 tims_rc centre_maintain_start(struct tims_centre *c, struct tims_err *err);
+/* retention.c: DIR/retention.conf for the timer (a bad one stops the
+ * start), and the timer's tick (the maintenance thread: a run every
+ * interval, audited). */
+tims_rc centre_retention_load(struct tims_centre *c, struct tims_err *err);
+void centre_retention_tick(struct tims_centre *c);
 /* The store's state for the status answer: {"backend", "state": "connected"
  * | "down", "since_ms", "last_error"?, "last_error_ms"?, "failures",
  * "reconnects", "repair_pending"}. */

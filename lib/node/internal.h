@@ -67,6 +67,7 @@ struct tims_node {
 	struct node_events *events;        /* events for the centre (events.c) */
 	struct node_wlcheck *wlcheck;      /* centre lists vs their signed digests (wlcheck.c) */
 	struct node_unusual *unusual;      /* unusual reading while offline (unusual.c) */
+	struct node_retention *retention;  /* the retention timer (retention.c) */
 };
 
 extern const struct tims_http_route tims_node_routes[];
@@ -253,6 +254,10 @@ json_t *node_wlcheck_status(struct tims_node *n);
  * after node_sync_start, stop before node_sync_stop; the status route's
  * {"interval_s", "audit_read_to", "raised_offline": [{"time_ms", "alert"}]}.
  */
+/* retention.c: the retention timer (DIR/retention.conf; a bad one stops
+ * the start). Stopped before the events it queues. */
+tims_rc node_retention_start(struct tims_node *n, struct tims_err *err);
+void node_retention_stop(struct tims_node *n);
 tims_rc node_unusual_start(struct tims_node *n, struct tims_err *err);
 void node_unusual_stop(struct tims_node *n);
 json_t *node_unusual_status(struct tims_node *n);

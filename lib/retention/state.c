@@ -7,11 +7,13 @@
  * data: indexes and times only. Also the scrub that follows an erasure and
  * the run's report.
  */
+#include <inttypes.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <time.h>
 
+#include "tims/event.h"
 #include "tims/retention.h"
 #include "tims/util.h"
 
@@ -266,4 +268,25 @@ out:
 	json_decref(kept);
 	json_decref(st);
 	return s;
+}
+
+/* ---- what the centre is told ---- */
+
+void tims_retention_event(const struct tims_retention_report *r, struct tims_event *ev)
+{
+	uint64_t crossings = r->erased[TIMS_RETENTION_EXIT] + r->erased[TIMS_RETENTION_REFUSAL] +
+			     r->erased[TIMS_RETENTION_ENTRY] + r->erased[TIMS_RETENTION_OVERSTAY];
+	uint64_t events = r->erased[TIMS_RETENTION_AUDIT] + r->erased[TIMS_RETENTION_AUDIT_OTHER];
+	json_t *t = iso(r->as_of_ms);
+
+	tims_event_init(ev);
+	ev->kind = TIMS_EVENT_RETENTION;
+	snprintf(ev->detail, sizeof(ev->detail),
+		 "erased %" PRIu64 " crossings (%" PRIu64 " exit, %" PRIu64 " refusal, %" PRIu64
+		 " entry, %" PRIu64 " overstay) and %" PRIu64 " audit events, due by %s%s",
+		 crossings, r->erased[TIMS_RETENTION_EXIT], r->erased[TIMS_RETENTION_REFUSAL],
+		 r->erased[TIMS_RETENTION_ENTRY], r->erased[TIMS_RETENTION_OVERSTAY], events,
+		 json_string_value(t) ? json_string_value(t) : "?",
+		 r->capped ? " (capped by the clock guard: the clock is ahead of the data)" : "");
+	json_decref(t);
 }

@@ -364,6 +364,30 @@ tims_rc tims_sync_mirror_checkpoint(struct tims_sync_mirror *m,
 	return tims_mlog_latest_checkpoint(m->log, note, cp, err);
 }
 
+tims_rc tims_sync_mirror_erase(struct tims_sync_mirror *m, uint64_t idx, int *erased,
+			       struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t size;
+	tims_rc rc;
+
+	*erased = 0;
+	if ((rc = tims_mlog_size(m->log, &size, err)))
+		return rc;
+	if (idx >= size)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: no %s %" PRIu64, m->label,
+				    noun(m), idx);
+	if (sqlite3_prepare_v2(m->db, "UPDATE entries SET salt = NULL, body = NULL"
+			       " WHERE idx = ?1 AND body IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+		return tims_mlog_db_err(m->log, "erasing", err);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)idx);
+	rc = tims_mlog_step(m->log, st, "erasing", err);
+	if (!rc)
+		*erased = sqlite3_changes(m->db) > 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 tims_rc tims_sync_mirror_export(struct tims_sync_mirror *m, uint64_t from,
 				uint64_t count, tims_post_raw_fn fn, void *ctx,
 				struct tims_err *err)
