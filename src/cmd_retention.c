@@ -62,7 +62,7 @@ static int run_post(const char *dir, const struct tims_retention_policy *pol, in
 	tims_post_free(p);
 	if (rc)
 		return cli_error(CLI_USAGE, CMD, "run: %s", err.msg);
-	if (!dry) {
+	if (!dry && tims_retention_erased(r)) {
 		struct tims_post_events *q = NULL;
 		struct tims_event ev;
 		uint64_t seq;

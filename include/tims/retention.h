@@ -173,6 +173,9 @@ void tims_retention_report_count(struct tims_retention_report *r, const char *st
 char *tims_retention_report_json(const struct tims_retention_policy *p,
 				 const struct tims_retention_report *r);
 
+/* Crossings and events erased (or due, dry run), all kinds. */
+uint64_t tims_retention_erased(const struct tims_retention_report *r);
+
 /* The "retention" event the centre is told of a run (TIMS_EVENT_RETENTION):
  * counts and the as-of time, no personal data. */
 struct tims_event;

@@ -48,8 +48,7 @@ static void run_once(struct tims_node *n)
 		node_log(n, "retention: %s", tims_err_msg(&err));
 		return;
 	}
-	for (unsigned k = 0; k < TIMS_RETENTION_KINDS; k++)
-		erased += rep.erased[k];
+	erased = tims_retention_erased(&rep);
 	if (!(json = tims_retention_report_json(&t->pol, &rep))) {
 		node_log(n, "retention: out of memory for the report");
 		return;

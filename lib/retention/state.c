@@ -272,6 +272,15 @@ out:
 
 /* ---- what the centre is told ---- */
 
+uint64_t tims_retention_erased(const struct tims_retention_report *r)
+{
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < TIMS_RETENTION_KINDS; k++)
+		n += r->erased[k];
+	return n;
+}
+
 void tims_retention_event(const struct tims_retention_report *r, struct tims_event *ev)
 {
 	uint64_t crossings = r->erased[TIMS_RETENTION_EXIT] + r->erased[TIMS_RETENTION_REFUSAL] +
