@@ -56,6 +56,7 @@ static int alert_level(unsigned kind)
 	case TIMS_EVENT_CORRECTION:
 	case TIMS_EVENT_PAPER_IMPORT:
 	case TIMS_EVENT_WATCHLIST_LOCAL:    /* a post-local list changed */
+	case TIMS_EVENT_TOKEN_UNAVAILABLE:  /* a post's key token is out */
 		return 1;
 	case TIMS_EVENT_RETENTION: /* records erased on time: the events panel only */
 		return 0;
