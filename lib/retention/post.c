@@ -27,55 +27,42 @@ struct crossings {
 	int64_t newest;
 };
 
+static tims_rc take(void *ctx, const struct tims_post_retention_row *row)
+{
+	struct crossings *cs = ctx;
+	struct tims_retention_crossing *x;
+
+	if (row->entry_ms > cs->newest)
+		cs->newest = row->entry_ms;
+	if (row->erased)
+		return TIMS_OK;
+	if (cs->n == cs->cap) {
+		size_t ncap = cs->cap ? cs->cap * 2 : 256;
+		void *nc = realloc(cs->c, ncap * sizeof(*cs->c));
+
+		if (!nc)
+			return TIMS_ERR_NOMEM;
+		cs->c = nc;
+		cs->cap = ncap;
+	}
+	x = &cs->c[cs->n++];
+	memset(x, 0, sizeof(*x));
+	x->idx = row->index;
+	x->when_ms = row->time_ms;
+	x->direction = row->direction;
+	x->decision = row->decision;
+	x->corrects = row->corrects;
+	snprintf(x->key, sizeof(x->key), "%s", row->doc);
+	return TIMS_OK;
+}
+
+/* The clear facts of every record (no token needed, no payload opened). */
 static tims_rc load_crossings(struct tims_post *post, struct crossings *cs, struct tims_err *err)
 {
-	struct tims_record *rec = malloc(sizeof(*rec));
-	uint8_t entry[TIMS_RECORD_ENTRY_BYTES];
-	uint64_t size;
-	tims_rc rc;
+	tims_rc rc = tims_post_retention_rows(post, take, cs, err);
 
-	if (!rec)
-		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	if ((rc = tims_post_size(post, &size, err)))
-		goto out;
-	for (uint64_t i = 0; i < size; i++) {
-		struct tims_retention_crossing *x;
-		int erased = 0;
-		int64_t t;
-
-		if ((rc = tims_post_get(post, i, rec, &erased, entry, err)))
-			goto out;
-		t = tims_record_entry_time(entry);
-		if (t > cs->newest)
-			cs->newest = t;
-		if (erased)
-			continue;
-		if (cs->n == cs->cap) {
-			size_t ncap = cs->cap ? cs->cap * 2 : 256;
-			void *nc = realloc(cs->c, ncap * sizeof(*cs->c));
-
-			if (!nc) {
-				rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			cs->c = nc;
-			cs->cap = ncap;
-		}
-		x = &cs->c[cs->n++];
-		memset(x, 0, sizeof(*x));
-		x->idx = i;
-		x->when_ms = tims_record_when(rec);
-		x->direction = rec->direction;
-		x->decision = rec->decision;
-		x->corrects = rec->corrects;
-		if (rec->person.doc_number[0])
-			snprintf(x->key, sizeof(x->key), "%.3s %.64s", rec->person.issuer,
-				 rec->person.doc_number);
-	}
-out:
-	if (rec)
-		sodium_memzero(rec, sizeof(*rec));
-	free(rec);
+	if (rc == TIMS_ERR_NOMEM)
+		return tims_err_set(err, rc, "out of memory");
 	return rc;
 }
 
@@ -96,21 +83,32 @@ static tims_rc nat_move(void *ctx, const struct tims_national_move *m)
 	return TIMS_OK;
 }
 
+struct nat_ctx {
+	struct tims_post *post;
+	struct tims_national *nd;
+};
+
+/* An entry this post knows no exit of: the replica is asked with the
+ * document number, which only the record holds (sealed: without the token
+ * nothing is asked, and the longer rule stands). */
 static int64_t national_exit(void *ctx, const struct tims_retention_crossing *e)
 {
-	struct tims_national *nd = ctx;
-	char issuer[4] = "", doc[TIMS_RECORD_FIELD];
-	const char *sp = strchr(e->key, ' ');
-	struct nat_q q = { issuer, e->when_ms, 0 };
+	struct nat_ctx *n = ctx;
+	struct tims_record *rec;
+	struct nat_q q = { NULL, e->when_ms, 0 };
 	struct tims_err err;
+	int erased = 1;
 
-	if (!nd || !sp || sp - e->key > 3)
+	if (!n->nd || !(rec = malloc(sizeof(*rec))))
 		return 0;
-	memcpy(issuer, e->key, (size_t)(sp - e->key));
-	issuer[sp - e->key] = '\0';
-	snprintf(doc, sizeof(doc), "%s", sp + 1);
-	if (tims_national_lookup(nd, doc, NULL, nat_move, &q, &err))
-		return 0; /* not known: the longer rule */
+	if (!tims_post_get(n->post, e->idx, rec, &erased, NULL, &err) && !erased &&
+	    rec->person.doc_number[0]) {
+		q.issuer = rec->person.issuer;
+		if (tims_national_lookup(n->nd, rec->person.doc_number, NULL, nat_move, &q, &err))
+			q.found = 0; /* not known: the longer rule */
+	}
+	sodium_memzero(rec, sizeof(*rec));
+	free(rec);
 	return q.found;
 }
 
@@ -224,8 +222,12 @@ tims_rc tims_retention_run_post(struct tims_post *post, struct tims_audit *audit
 		r->capped = 1;
 	}
 	if (tims_national_open(tims_post_dir(post), 0, &nd, &e2))
-		nd = NULL; /* none yet: the post's own crossings decide */
-	rc = tims_retention_plan(p, cs.c, cs.n, national_exit, nd, err);
+		nd = NULL; /* none yet, or no token: the post's own crossings decide */
+	{
+		struct nat_ctx nc = { post, nd };
+
+		rc = tims_retention_plan(p, cs.c, cs.n, national_exit, &nc, err);
+	}
 	tims_national_close(nd);
 	if (rc)
 		goto out;
