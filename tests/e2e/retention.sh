@@ -78,6 +78,14 @@ greps() { # FILES... : how many of the erased names and numbers they hold
 	cat "$@" 2>/dev/null | grep -a -c 'EXITERSON\|XEXIT0001\|PAIRSON\|XPAIR0002\|REFUSEDSON\|XREFU0004'
 }
 post_dbs() { echo "$P"/post.db*; }
+# The stored (sealed) body of record N: 24 bytes from its middle, in hex;
+# found_in HEX FILES...: how many times those bytes are in the files.
+body_hex() { sqlite3 -readonly "$P/post.db" "SELECT hex(substr(body, 17, 24)) FROM records WHERE idx = $1"; }
+found_in() {
+	local h=$1; shift
+	cat "$@" 2>/dev/null | python3 -c 'import sys; print(sys.stdin.buffer.read().count(bytes.fromhex(sys.argv[1])))' "$h"
+}
+erased_at_post() { sqlite3 -readonly "$P/post.db" 'SELECT group_concat(idx) FROM records WHERE body IS NULL'; }
 centre_dbs() { echo "$C"/query.db* "$MIRROR"*; }
 # every account made now, while today's admin sessions are alive
 for r in supervisor auditor; do cli_as "$P" "$r" true; done
@@ -104,12 +112,16 @@ t_eq "day 1100, dry run: would erase 2 exits, 1 entry, 1 refusal; keeps the over
 	"true false 2 1 1 2" \
 	"$(printf '%s' "$DRY" | jq -r '"\(.dry_run) \(.capped) \(.erased["crossing.exit"]) \(.erased["crossing.entry"]) \(.erased["crossing.refusal"]) \(.kept["crossing.overstay"])"' 2>&1)"
 t_eq "day 1100, dry run: nothing changed" "$BEFORE" "$(state)"
-t_eq "before the run: the names are in the databases" "yes" "$([ "$(greps $(post_dbs))" -gt 0 ] && echo yes)"
+EXIT_BODY=$(body_hex 0) PAIR_BODY=$(body_hex 1) STAY_BODY=$(body_hex 3)
+t_eq "before the run: the records' sealed bytes are in post.db" "1 1 1" \
+	"$(found_in "$EXIT_BODY" $(post_dbs) | tr -d '\n' | awk '{print ($1>0)}') $(found_in "$PAIR_BODY" $(post_dbs) | awk '{print ($1>0)}') $(found_in "$STAY_BODY" $(post_dbs) | awk '{print ($1>0)}')"
 
 OUT=$(fake 1100 "$P" admin "$TIMS" retention run "$P" 2>&1)
 t_eq "day 1100 at the post: 4 crossings erased" "4" "$(printf '%s' "$OUT" | jq -r '.stores["post.db"]' 2>&1)"
-t_eq "grep -a of post.db and its WAL: nothing of the erased travellers" "0" "$(greps $(post_dbs))"
-t_eq "the overstayer is still in post.db" "1" "$(cat "$P"/post.db* | grep -a -c STAYERSON | tr -c 0-9 ' ' | awk '{print ($1>0)}')"
+t_eq "post.db: the exit, the entry and its exit, the refusal erased; the rest kept" "0,1,2,4" "$(erased_at_post)"
+t_eq "grep -a of post.db and its WAL: neither the names nor the erased sealed bytes" "0 0 0" \
+	"$(greps $(post_dbs)) $(found_in "$EXIT_BODY" $(post_dbs)) $(found_in "$PAIR_BODY" $(post_dbs))"
+t_eq "the overstayer's sealed record is still in post.db" "1" "$(found_in "$STAY_BODY" $(post_dbs) | awk '{print ($1>0)}')"
 HIST=$(fake 1100 "$P" supervisor "$TIMS" history --post "$P" XEXIT0001 --json 2>&1)
 t_eq "history at the post: the exit is gone" "0" "$(printf '%s' "$HIST" | jq -r '.crossings | length' 2>&1)"
 HIST=$(fake 1100 "$P" supervisor "$TIMS" history --post "$P" XSTAY0003 --json 2>&1)
@@ -117,16 +129,17 @@ t_eq "history at the post: the overstayer's entry is there" "1" "$(printf '%s' "
 t_ok "the post's log verifies" faketime -f +1100d "$TIMS" log verify --post "$P"
 t_ok "the post's audit log verifies" faketime -f +1100d "$TIMS" audit verify --post "$P"
 t_eq "a retention event for the centre is queued" "1" \
-	"$(sqlite3 -readonly "$P/post.db" "SELECT count(*) FROM event_queue WHERE event LIKE '%\"retention\"%'" 2>&1)"
+	"$(sqlite3 -readonly "$P/post.db" "SELECT count(*) FROM event_queue WHERE kind = 15" 2>&1)"
 
 # The centre: its posts are offline in this test (their certificates would
 # have expired after 1100 days), so it holds no crossing newer than today:
 # its administrator lets its clock run up to 2000 days ahead of them.
 (umask 077; printf '# the test: no post reaches the centre after day 0\nclock_margin = 2000d\n' >"$C/retention.conf")
-t_eq "before the run: the names are in the centre's databases" "yes" "$([ "$(greps $(centre_dbs))" -gt 0 ] && echo yes)"
 OUT=$(fake 1100 "$C" admin "$TIMS" retention run "$C" 2>&1)
 t_eq "day 1100 at the centre: 4 crossings erased in the query store and the mirror" "4 4" \
 	"$(printf '%s' "$OUT" | jq -r '"\(.stores["query store"]) \(.stores["mirror/bg.example%2Fret-post.db"])"' 2>&1)"
+t_eq "query store and mirror: the 4 rows and positions erased" "4 4" \
+	"$(sqlite3 -readonly "$C/query.db" 'SELECT count(*) FROM crossings WHERE erased = 1') $(sqlite3 -readonly "$MIRROR" 'SELECT count(*) FROM entries WHERE body IS NULL')"
 t_eq "grep -a of the query store and the mirror (and WALs): nothing of them" "0" "$(greps $(centre_dbs))"
 Q=$(fake 1100 "$C" supervisor "$TIMS" centre query "$C" history --doc XEXIT0001 --purpose "retention test" 2>&1)
 t_eq "national query: the exit is gone" "0" "$(printf '%s' "$Q" | jq -r '.crossings | length' 2>&1)"
@@ -149,7 +162,7 @@ NODE=$!
 PIDS+=("$NODE")
 t_ok "day 1830: the post's timer runs retention" wait_line "$T_TMP/post2.log" "retention: erased [1-9]" 150
 kill "$NODE"; wait "$NODE" 2>/dev/null
-t_eq "day 1830: the overstayer is gone from post.db" "0" "$(cat "$P"/post.db* | grep -a -c 'STAYERSON\|XSTAY0003')"
+t_eq "day 1830: the overstayer is gone from post.db" "0,1,2,3,4 0" "$(erased_at_post) $(found_in "$STAY_BODY" $(post_dbs))"
 OUT=$(fake 1830 "$C" admin "$TIMS" retention run "$C" 2>&1)
 t_eq "day 1830 at the centre: the overstayer erased" "1" "$(printf '%s' "$OUT" | jq -r '.erased["crossing.overstay"]' 2>&1)"
 t_eq "day 1830: nothing of the overstayer at the centre" "0" \
