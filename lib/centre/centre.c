@@ -519,6 +519,14 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 	}
 	if ((rc = centre_alerts_schema(c, err))) /* the alert queue (alerts.c) */
 		goto fail;
+	/* personal data rewritten or deleted leaves no bytes behind; values
+	 * stored in clear before the vault are sealed now (seal.c) */
+	if (sqlite3_exec(c->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "open", err);
+		goto fail;
+	}
+	if ((rc = centre_seal_legacy(c, err)))
+		goto fail;
 	/* The mirrors are data, not identity: an operator who moved mirror/
 	 * aside for a rebuild (docs/operations.md, the outage drill) gets an
 	 * empty one back, to be filled from the posts. */
