@@ -1,7 +1,7 @@
 /*
  * cmd_centre.c — `tims centre`: the national centre (docs/centre.md).
  *
- *   tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]
+ *   tims centre init DIR [--name NAME] [--store URI] [--host HOST ...] [--token URI]
  *   tims centre serve DIR [--listen ADDR] [--port N]
  *   tims centre enrol-post DIR NAME --vkey POST.vkey --url CENTRE_URL --out OUTDIR
  *                          [--host HOST ...]
@@ -37,6 +37,7 @@
 /* Two parts: C17 promises string literals of 4095 bytes, not more. */
 static const char usage_a[] =
 	"usage: tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]\n"
+	"                           [--token URI]\n"
 	"   or: tims centre serve DIR [--listen ADDR] [--port N] [--web DIR]\n"
 	"   or: tims centre enrol-post DIR NAME --vkey FILE --url URL --out DIR\n"
 	"                  [--host HOST ...]\n"
@@ -74,7 +75,8 @@ static const char usage_b[] =
 	"  init         make DIR: the centre's CA, its TLS certificates, its\n"
 	"               cosigner key; --store a PostgreSQL URI for the query store\n"
 	"               (default: SQLite in DIR/query.db); --host: a name or\n"
-	"               address of the centre for its certificate (repeatable)\n"
+	"               address of the centre for its certificate (repeatable);\n"
+	"               --token the PKCS#11 token of its vault (default $TIMS_TOKEN)\n"
 	"  serve        the sync API over HTTPS, mutual TLS (default 127.0.0.1, any\n"
 	"               free port; the URL is printed), and the supervisor\n"
 	"               dashboard (--web, default web/dashboard beside the program)\n"
@@ -157,9 +159,11 @@ static int c_init(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "store", required_argument, NULL, 's' },
 		{ "host", required_argument, NULL, 'h' },
+		{ "token", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = "tims-centre", *store = NULL, *hosts[MAX_HOSTS + 1] = { NULL };
+	const char *token = NULL;
 	size_t nh = 0;
 	struct tims_err err;
 	int c;
@@ -170,6 +174,8 @@ static int c_init(int argc, char **argv)
 			name = optarg;
 		else if (c == 's')
 			store = optarg;
+		else if (c == 't')
+			token = optarg;
 		else if (c == 'h' && nh < MAX_HOSTS)
 			hosts[nh++] = optarg;
 		else if (c == 'h')
@@ -179,7 +185,7 @@ static int c_init(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_error(CLI_USAGE, "centre", "init: want one directory");
-	if (tims_centre_init(argv[optind], name, store, hosts, &err))
+	if (tims_centre_init_token(argv[optind], name, store, hosts, token, &err))
 		return cli_error(CLI_USAGE, "centre", "init: %s", err.msg);
 	printf("centre %s made in %s\n", name, argv[optind]);
 	return CLI_OK;

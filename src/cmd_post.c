@@ -2,6 +2,7 @@
  * cmd_post.c — `tims post`: the post node's commands.
  *
  *   tims post init DIR [--origin NAME] [--name NAME] [--kind land|port|airport]
+ *                      [--token URI]
  *   tims post serve DIR [--listen ADDR] [--port N] [--cert F --key F] [--web DIR]
  *
  * init creates the post directory (docs/formats.md): keys, database, config,
@@ -34,11 +35,15 @@
 
 static const char usage[] =
 	"usage: tims post init DIR [--origin NAME] [--name NAME] [--kind land|port|airport]\n"
+	"                          [--token URI]\n"
 	"\n"
-	"  init   create a post: Ed25519 key pair (post.skey, mode 0600, and\n"
-	"         post.vkey), post.db, config, stay-regimes.conf and the first\n"
-	"         signed checkpoint. The origin names the log in its checkpoints\n"
-	"         (default tims/post/<name>); the name defaults to DIR's last part.\n"
+	"  init   create a post: its vault (vault.conf, keys.db: the keys that\n"
+	"         seal personal data, wrapped by a key made in the PKCS#11 token\n"
+	"         --token URI names, default $TIMS_TOKEN; docs/keys.md), Ed25519\n"
+	"         key pair (post.skey, mode 0600, and post.vkey), post.db, config,\n"
+	"         stay-regimes.conf and the first signed checkpoint. The origin\n"
+	"         names the log in its checkpoints (default tims/post/<name>); the\n"
+	"         name defaults to DIR's last part.\n"
 	"\n"
 	"usage: tims post serve DIR [--listen ADDR] [--port N] [--cert FILE --key FILE]\n"
 	"                           [--web DIR] [--threads N]\n"
@@ -94,9 +99,10 @@ static int post_init(int argc, char **argv)
 		{ "origin", required_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "kind", required_argument, NULL, 'k' },
+		{ "token", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *origin = NULL, *name = NULL, *kind = "land";
+	const char *origin = NULL, *name = NULL, *kind = "land", *token = NULL;
 	char base[256], def_origin[300];
 	struct tims_err err;
 	int c;
@@ -112,6 +118,7 @@ static int post_init(int argc, char **argv)
 		case 'o': origin = optarg; break;
 		case 'n': name = optarg; break;
 		case 'k': kind = optarg; break;
+		case 't': token = optarg; break;
 		default:
 			fputs(usage, stderr);
 			return cli_error(CLI_USAGE, "post", "unknown or incomplete option '%s'",
@@ -129,7 +136,7 @@ static int post_init(int argc, char **argv)
 		snprintf(def_origin, sizeof(def_origin), "tims/post/%s", name);
 		origin = def_origin;
 	}
-	if (tims_post_init(argv[optind], origin, name, kind, &err))
+	if (tims_post_init_token(argv[optind], origin, name, kind, token, &err))
 		return cli_error(err.rc == TIMS_ERR_INVALID ? CLI_USAGE : CLI_USAGE,
 				 "post", "init: %s", tims_err_msg(&err));
 	printf("post %s initialised in %s (origin %s, kind %s)\n", name,

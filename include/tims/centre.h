@@ -48,6 +48,13 @@ struct tims_export_usage;
  * loopback names only). */
 tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 			 const char *const *hosts, struct tims_err *err);
+/* The same with the key token named (a PKCS#11 URI; NULL: the environment's
+ * TIMS_TOKEN, as tims_centre_init). Both make the centre's vault first
+ * (tims_vault_create): without a token, TIMS_ERR_USAGE naming TIMS_TOKEN and
+ * --token, and nothing else is made. */
+tims_rc tims_centre_init_token(const char *dir, const char *name, const char *store,
+			       const char *const *hosts, const char *token,
+			       struct tims_err *err);
 
 tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 			 struct tims_err *err);

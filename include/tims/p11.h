@@ -44,6 +44,9 @@ void tims_p11_close(struct tims_p11 *p);
 /* The URI without pin-value (for logs and status): never prints a PIN. */
 const char *tims_p11_uri_display(const struct tims_p11 *p);
 
+/* The URI's object= (a key label), "" when it has none. */
+const char *tims_p11_object(const struct tims_p11 *p);
+
 /* A new AES-256 key-encryption key under label (TIMS_ERR_EXISTS if one is
  * there). */
 tims_rc tims_p11_aes_generate(struct tims_p11 *p, const char *label,

@@ -56,11 +56,18 @@ enum tims_post_mode {
 
 /*
  * Create a new post in dir (created if missing; must not already hold a
- * post: TIMS_ERR_EXISTS). kind is "land", "port" or "airport". Makes the key
- * pair (key name = origin), the database and the first checkpoint (size 0).
+ * post: TIMS_ERR_EXISTS). kind is "land", "port" or "airport". Makes the
+ * vault (tims_vault_create: vault.conf, keys.db, a KEK in the key token),
+ * the key pair (key name = origin), the database and the first checkpoint
+ * (size 0). tims_post_init takes the token from the environment's
+ * TIMS_TOKEN; tims_post_init_token from token (a PKCS#11 URI; NULL: the
+ * environment). Without either: TIMS_ERR_USAGE naming TIMS_TOKEN and
+ * --token; an unreachable token: TIMS_ERR_UNAVAILABLE.
  */
 tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 		       const char *kind, struct tims_err *err);
+tims_rc tims_post_init_token(const char *dir, const char *origin, const char *name,
+			     const char *kind, const char *token, struct tims_err *err);
 
 /*
  * Open a post. In WRITE mode, refuses (TIMS_ERR_TAMPER) a database whose log
@@ -71,6 +78,11 @@ tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 		       struct tims_post **out, struct tims_err *err);
 void tims_post_free(struct tims_post *p);
+
+/* The post's vault (include/tims/vault.h), owned by the post: its state
+ * says whether sealed records can be read now. */
+struct tims_vault;
+struct tims_vault *tims_post_vault(const struct tims_post *p);
 
 const char *tims_post_origin(const struct tims_post *p);
 const char *tims_post_dir(const struct tims_post *p);
@@ -276,6 +288,8 @@ TIMS_MUST_USE tims_rc tims_post_raw_check(const struct tims_post_raw *r,
  * restore was interrupted. No signer is loaded and the outside checkpoint
  * file is not enforced until the restore is done: then open it normally,
  * which refuses it if it holds less than the post had published.
+ * A directory without its vault (vault.conf) gets a new one in the token
+ * TIMS_TOKEN names, and the imported records are sealed under it.
  */
 tims_rc tims_post_open_restore(const char *dir, struct tims_post **out,
 			       struct tims_err *err);
@@ -320,6 +334,16 @@ typedef void (*tims_post_report_fn)(void *ctx, const char *finding);
 TIMS_MUST_USE tims_rc tims_post_verify(struct tims_post *p, tims_post_report_fn report,
 			 void *ctx, struct tims_post_verify_stats *st,
 			 struct tims_err *err);
+/*
+ * tims_post_verify opens every sealed record: TIMS_ERR_UNAVAILABLE (and no
+ * finding) while the vault's token is unavailable. tims_post_verify_log
+ * checks what needs no key: every leaf entry, stored hash, checkpoint and
+ * the checkpoint file, the time column against the entry, and that erased
+ * records kept nothing — the auditor's check of a copied directory.
+ */
+TIMS_MUST_USE tims_rc tims_post_verify_log(struct tims_post *p, tims_post_report_fn report,
+					   void *ctx, struct tims_post_verify_stats *st,
+					   struct tims_err *err);
 
 /*
  * Tiles (c2sp.org/tlog-tiles): the tile at `level`, `index`, `width`

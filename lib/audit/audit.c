@@ -9,7 +9,10 @@
  * database, so that an audit.db rolled back to an older copy is refused for
  * writing and named by verification. This file adds the events table; its
  * triggers refuse UPDATE and DELETE except erasing an event's salt and body
- * together (retention).
+ * together (retention). An event names travellers and what was asked and
+ * answered: its body is sealed by the node's vault (include/tims/vault.h)
+ * with associated data "audit.events/IDX"; the leaf entry commits to the
+ * event in clear, so the log verifies without any key.
  *
  * Group commit: a handle may be shared by threads (every function takes
  * a->mu). Events appended through tims_audit_append_group at the same
@@ -26,13 +29,14 @@
 #include "tims/util.h"
 #include "internal.h"
 
-#define SCHEMA_VERSION 1
+/* 2: bodies sealed (1 kept them in clear: refused, docs/operations.md) */
+#define SCHEMA_VERSION 2
 
 static const char schema[] =
 	"CREATE TABLE events ("
 	" idx INTEGER PRIMARY KEY,"
 	" salt BLOB,"                  /* NULL once erased */
-	" body BLOB,"                  /* the encoded event; NULL once erased */
+	" body BLOB,"                  /* the sealed encoded event; NULL once erased */
 	" entry BLOB NOT NULL);"       /* the leaf entry, kept forever */
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN"
 	" SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
@@ -104,6 +108,41 @@ static tims_rc load_signer(struct tims_audit *a, struct tims_err *err)
 	return TIMS_OK;
 }
 
+tims_rc audit_open_body(struct tims_audit *a, uint64_t idx, const void *blob, size_t len,
+			struct tims_buf *out, struct tims_err *err)
+{
+	struct tims_err e = { 0 };
+	char ad[48];
+	tims_rc rc;
+
+	snprintf(ad, sizeof(ad), "audit.events/%" PRIu64, idx);
+	if ((rc = tims_vault_open_blob(a->vault, ad, strlen(ad), blob, len, out, &e)))
+		return tims_err_set(err, rc, "event %" PRIu64 ": %s", idx, e.msg);
+	return TIMS_OK;
+}
+
+/* audit.db of schema 1 kept events in clear: refused, naming the fix. */
+static tims_rc check_sealed(const char *db, const char *dir, struct tims_err *err)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (access(db, F_OK) != 0)
+		return TIMS_OK;
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	if (v == 1)
+		return tims_err_set(err, TIMS_ERR_STATE,
+				    "%s: audit.db keeps events in clear (schema 1); seal it first: "
+				    "tims post seal %s [--token URI] (docs/operations.md)", dir, dir);
+	return TIMS_OK;
+}
+
 static tims_rc open_log(struct tims_audit *a, enum tims_audit_mode mode,
 			struct tims_err *err)
 {
@@ -125,6 +164,15 @@ static tims_rc open_log(struct tims_audit *a, enum tims_audit_mode mode,
 	if ((rc = path_of(a, "audit.db", db, err)) ||
 	    (rc = path_of(a, "audit.checkpoint", cp, err)))
 		return rc;
+	if ((rc = check_sealed(db, a->dir, err)))
+		return rc;
+	if ((rc = tims_vault_open(a->dir, &a->vault, err)))
+		return rc == TIMS_ERR_NOTFOUND
+			? tims_err_set(err, TIMS_ERR_STATE,
+				       "%s: no vault (vault.conf): made before personal data was "
+				       "sealed; run: tims post seal %s --token URI (docs/operations.md)",
+				       a->dir, a->dir)
+			: rc;
 	/* Not a new log where one was published (published.c). */
 	if (mode == TIMS_AUDIT_WRITE && a->marker_db[0] &&
 	    (rc = audit_published_precheck(a, db, &pub, err)))
@@ -233,6 +281,7 @@ static tims_rc audit_open(const char *dir, const char *origin, const char *key,
 	}
 	pthread_mutex_init(&a->mmu, NULL);
 	tims_buf_init(&a->enc, TIMS_AUDIT_MAX_BYTES);
+	tims_buf_init(&a->sealed, TIMS_AUDIT_MAX_BYTES + TIMS_VAULT_OVERHEAD);
 	if (snprintf(a->dir, sizeof(a->dir), "%s", dir) >= (int)sizeof(a->dir)) {
 		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "directory: path too long");
 		goto fail;
@@ -279,7 +328,11 @@ void tims_audit_free(struct tims_audit *a)
 	tims_mlog_free(a->log);
 	if (a->has_signer)
 		tims_signer_release(&a->signer);
+	if (a->enc.buf)
+		sodium_memzero(a->enc.buf, a->enc.alloc);
 	tims_buf_release(&a->enc);
+	tims_buf_release(&a->sealed);
+	tims_vault_close(a->vault);
 	pthread_cond_destroy(&a->gcond);
 	pthread_mutex_destroy(&a->gmu);
 	pthread_mutex_destroy(&a->mu);
@@ -342,9 +395,20 @@ static tims_rc append_in(struct tims_audit *a, const char *key,
 	randombytes_buf(salt, sizeof(salt));
 	tims_audit_entry(salt, a->enc.buf, a->enc.len, ev->time_ms, entry);
 	tims_mlog_leaf_hash(entry, sizeof(entry), leaf);
+	{
+		char ad[48];
+
+		snprintf(ad, sizeof(ad), "audit.events/%" PRIu64, n);
+		tims_buf_reset(&a->sealed);
+		rc = tims_vault_seal(a->vault, ev->time_ms, ad, strlen(ad), a->enc.buf,
+				     a->enc.len, &a->sealed, err);
+		sodium_memzero(a->enc.buf, a->enc.len);
+		if (rc)
+			return rc;
+	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
 	sqlite3_bind_blob(st, 2, salt, sizeof(salt), SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, a->enc.buf, (int)a->enc.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, a->sealed.buf, (int)a->sealed.len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, entry, sizeof(entry), SQLITE_STATIC);
 	rc = tims_mlog_step(a->log, st, "storing an event", err);
 	sodium_memzero(salt, sizeof(salt));
@@ -608,6 +672,8 @@ tims_rc tims_audit_list(struct tims_audit *a, uint64_t from, uint64_t count,
 	tims_rc rc = TIMS_OK;
 	int s = SQLITE_DONE;
 
+	struct tims_buf plain = TIMS_BUF_INIT(TIMS_AUDIT_MAX_BYTES);
+
 	if (from > INT64_MAX)
 		return TIMS_OK; /* nothing that far */
 	audit_lock(a);
@@ -620,9 +686,12 @@ tims_rc tims_audit_list(struct tims_audit *a, uint64_t from, uint64_t count,
 		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
 			struct tims_err e;
 
-			if ((rc = tims_audit_event_decode(
-				     sqlite3_column_blob(st, 1),
-				     (size_t)sqlite3_column_bytes(st, 1), &ev, &e))) {
+			tims_buf_reset(&plain);
+			if ((rc = audit_open_body(a, idx, sqlite3_column_blob(st, 1),
+						  (size_t)sqlite3_column_bytes(st, 1), &plain,
+						  err)))
+				break;
+			if ((rc = tims_audit_event_decode(plain.buf, plain.len, &ev, &e))) {
 				rc = tims_err_set(err, TIMS_ERR_TAMPER,
 						  "event %" PRIu64 ": does not decode "
 						  "(altered; run 'tims audit verify'): %s",
@@ -647,6 +716,9 @@ tims_rc tims_audit_list(struct tims_audit *a, uint64_t from, uint64_t count,
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	audit_unlock(a);
+	if (plain.buf)
+		sodium_memzero(plain.buf, plain.alloc);
+	tims_buf_release(&plain);
 	return rc;
 }
 
@@ -670,10 +742,36 @@ out:
 	return rc;
 }
 
+/* audit.db keeps bodies sealed: raw positions travel with them opened. */
+struct unseal {
+	struct tims_audit *a;
+	tims_rc (*fn)(void *ctx, const struct tims_post_raw *r);
+	void *ctx;
+	struct tims_buf plain;
+	struct tims_err *err;
+};
+
+static tims_rc unseal_row(void *ctx, const struct tims_post_raw *r)
+{
+	struct unseal *u = ctx;
+	struct tims_post_raw clear = *r;
+	tims_rc rc;
+
+	if (!r->body)
+		return u->fn(u->ctx, r);
+	tims_buf_reset(&u->plain);
+	if ((rc = audit_open_body(u->a, r->index, r->body, r->body_len, &u->plain, u->err)))
+		return rc;
+	clear.body = (const uint8_t *)u->plain.buf;
+	clear.body_len = u->plain.len;
+	return u->fn(u->ctx, &clear);
+}
+
 tims_rc tims_audit_raw(struct tims_audit *a, uint64_t from, uint64_t count,
 		       tims_rc (*fn)(void *ctx, const struct tims_post_raw *r),
 		       void *ctx, struct tims_err *err)
 {
+	struct unseal u = { a, fn, ctx, TIMS_BUF_INIT(TIMS_AUDIT_MAX_BYTES), err };
 	sqlite3_stmt *st = NULL;
 	tims_rc rc;
 
@@ -688,10 +786,13 @@ tims_rc tims_audit_raw(struct tims_audit *a, uint64_t from, uint64_t count,
 	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(from + count));
-	rc = tims_post_raw_rows(st, from, "audit.db", fn, ctx, err);
+	rc = tims_post_raw_rows(st, from, "audit.db", unseal_row, &u, err);
 out:
 	sqlite3_finalize(st);
 	audit_unlock(a);
+	if (u.plain.buf)
+		sodium_memzero(u.plain.buf, u.plain.alloc);
+	tims_buf_release(&u.plain);
 	return rc;
 }
 

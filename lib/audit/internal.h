@@ -13,6 +13,7 @@
 
 #include "tims/audit.h"
 #include "tims/mlog.h"
+#include "tims/vault.h"
 
 enum audit_stmt {
 	AS_INSERT,  /* idx, salt, body, entry */
@@ -33,6 +34,8 @@ struct tims_audit {
 	struct tims_signer signer;            /* post.skey, WRITE only */
 	int has_signer;
 	struct tims_buf enc;                  /* one event's encoding */
+	struct tims_buf sealed;               /* ... and sealed */
+	struct tims_vault *vault;             /* DIR's vault: events are sealed */
 	/*
 	 * Threads: every public function that uses the log holds mu
 	 * (recursive: a listing's callback may call back in). Group commit
@@ -85,6 +88,10 @@ tims_rc audit_published_check(struct tims_audit *a, const struct audit_published
 			      struct tims_err *err);
 /* Record the latest checkpoint (at most once a second unless force). */
 tims_rc audit_mark(struct tims_audit *a, int force, struct tims_err *err);
+
+/* An event's stored body (sealed, "audit.events/IDX") opened into out. */
+tims_rc audit_open_body(struct tims_audit *a, uint64_t idx, const void *blob, size_t len,
+			struct tims_buf *out, struct tims_err *err);
 
 /* Take and release a->mu. */
 void audit_lock(struct tims_audit *a);

@@ -9,7 +9,11 @@
  * event decodes (strictly: the encoder's own rules), its salted commitment
  * and time give exactly its stored entry, times never go back, and an
  * erased event kept no salt. Findings name the event ("event 7: ...").
+ * Events are sealed: opening them needs the vault's token
+ * (TIMS_ERR_UNAVAILABLE without it, and no finding).
  */
+#include <sodium.h>
+
 #include "tims/util.h"
 #include "internal.h"
 
@@ -19,7 +23,9 @@ static const char events_sql[] =
 
 struct vctx {
 	struct tims_audit_verify_stats *st;
+	struct tims_audit *a;
 	int64_t last_time;
+	struct tims_buf plain;
 };
 
 #define finding tims_mlog_report
@@ -48,9 +54,17 @@ static int check_event(void *ctx, struct tims_mlog_check *v, uint64_t idx,
 		if (sqlite3_column_type(q, C_SALT) != SQLITE_NULL)
 			finding(v, "event %" PRIu64 ": erased, but its salt was kept",
 				idx);
-	} else if (tims_audit_event_decode(sqlite3_column_blob(q, C_BODY),
-					   (size_t)sqlite3_column_bytes(q, C_BODY),
-					   &ev, &e)) {
+		return 1;
+	}
+	tims_buf_reset(&c->plain);
+	if (audit_open_body(c->a, idx, sqlite3_column_blob(q, C_BODY),
+			    (size_t)sqlite3_column_bytes(q, C_BODY), &c->plain, &e)) {
+		if (e.rc == TIMS_ERR_TAMPER || e.rc == TIMS_ERR_INVALID)
+			finding(v, "event %" PRIu64 ": its sealed event does not open "
+				"(altered, or moved from another row)", idx);
+		else
+			finding(v, "%s", e.msg);
+	} else if (tims_audit_event_decode(c->plain.buf, c->plain.len, &ev, &e)) {
 		finding(v, "event %" PRIu64 ": does not decode (altered): %s",
 			idx, e.msg);
 	} else if (sqlite3_column_bytes(q, C_SALT) != TIMS_AUDIT_SALT_BYTES) {
@@ -59,9 +73,7 @@ static int check_event(void *ctx, struct tims_mlog_check *v, uint64_t idx,
 	} else {
 		uint8_t again[TIMS_AUDIT_ENTRY_BYTES];
 
-		tims_audit_entry(sqlite3_column_blob(q, C_SALT),
-				 sqlite3_column_blob(q, C_BODY),
-				 (size_t)sqlite3_column_bytes(q, C_BODY),
+		tims_audit_entry(sqlite3_column_blob(q, C_SALT), c->plain.buf, c->plain.len,
 				 ev.time_ms, again);
 		if (memcmp(again, entry, sizeof(again)))
 			finding(v, "event %" PRIu64 ": leaf hash does not match "
@@ -76,14 +88,21 @@ tims_rc tims_audit_verify(struct tims_audit *a,
 			  struct tims_err *err)
 {
 	struct tims_mlog_verify_stats ls;
-	struct vctx c = { st, INT64_MIN };
+	struct vctx c = { st, a, INT64_MIN, TIMS_BUF_INIT(TIMS_AUDIT_MAX_BYTES) };
 	tims_rc rc;
 
 	memset(st, 0, sizeof(*st));
+	if (tims_vault_state(a->vault) != TIMS_VAULT_OPEN)
+		return tims_err_set(err, TIMS_ERR_UNAVAILABLE,
+				    "the events are sealed and the token is unavailable (%s)",
+				    tims_vault_why(a->vault));
 	audit_lock(a);
 	rc = tims_mlog_verify(a->log, events_sql, check_event, &c, report, ctx,
 			      &ls, err);
 	audit_unlock(a);
+	if (c.plain.buf)
+		sodium_memzero(c.plain.buf, c.plain.alloc);
+	tims_buf_release(&c.plain);
 	st->events = ls.leaves;
 	st->checkpoints = ls.checkpoints;
 	st->findings = ls.findings;

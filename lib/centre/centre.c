@@ -333,8 +333,16 @@ static tims_rc make_keys(const char *dir, const char *name, struct tims_err *err
 tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 			 const char *const *hosts, struct tims_err *err)
 {
+	return tims_centre_init_token(dir, name, store, hosts, NULL, err);
+}
+
+tims_rc tims_centre_init_token(const char *dir, const char *name, const char *store,
+			       const char *const *hosts, const char *token,
+			       struct tims_err *err)
+{
 	static const char *const ours[] = { "config", "centre.db", "ca.key", "cosign.skey",
-					    "bundle.skey", "audit.skey", "audit.db" };
+					    "bundle.skey", "audit.skey", "audit.db",
+					    "vault.conf", "keys.db" };
 	struct tims_cert_req server = {
 		.common_name = "tims centre", .days = 825, .role = TIMS_CERT_CENTRE_SERVER,
 	};
@@ -367,6 +375,9 @@ tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 			return tims_err_set(err, TIMS_ERR_EXISTS,
 					    "%s: already holds a centre (%s)", dir, ours[i]);
 	}
+	/* the vault first: no centre without its key token */
+	if ((rc = tims_vault_create(dir, token, err)))
+		return rc;
 	if ((rc = dpath(dir, "mirror", path, err)))
 		return rc;
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)

@@ -82,7 +82,9 @@ static int known_ref(struct tims_post *p, struct tims_record *rec,
 		     struct tims_buf *enc, struct tims_post_ack *a)
 {
 	sqlite3_stmt *st = p->st[ST_BY_REF];
+	struct tims_buf plain = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
 	struct tims_record old;
+	tims_rc orc;
 	int rc, same = 1;
 
 	if (!rec->ref[0])
@@ -102,22 +104,42 @@ static int known_ref(struct tims_post *p, struct tims_record *rec,
 		tims_tlog_leaf_hash(sqlite3_column_blob(st, 2),
 				    TIMS_RECORD_ENTRY_BYTES, a->leaf);
 	/* An erased body cannot be compared: the id alone decides. */
-	if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
-	    !tims_record_decode(sqlite3_column_blob(st, 1),
-				(size_t)sqlite3_column_bytes(st, 1), &old, NULL)) {
+	orc = sqlite3_column_type(st, 1) == SQLITE_NULL ? TIMS_ERR_NOTFOUND
+		: post_open_body(p, a->index, sqlite3_column_blob(st, 1),
+				 (size_t)sqlite3_column_bytes(st, 1), &plain, NULL);
+	if (!orc && !tims_record_decode(plain.buf, plain.len, &old, NULL)) {
 		int64_t t = rec->time_ms;
 
 		rec->time_ms = old.time_ms;
 		tims_buf_reset(enc);
 		/* Compare in the stored record's version (1 before v2). */
 		same = !tims_record_encode_version(rec,
-				tims_record_encoded_version(sqlite3_column_blob(st, 1),
-							    (size_t)sqlite3_column_bytes(st, 1)),
+				tims_record_encoded_version(plain.buf, plain.len),
 				enc, NULL) &&
-		       enc->len == (size_t)sqlite3_column_bytes(st, 1) &&
-		       !memcmp(enc->buf, sqlite3_column_blob(st, 1), enc->len);
+		       enc->len == plain.len && !memcmp(enc->buf, plain.buf, enc->len);
+		rec->time_ms = t;
+	} else if (orc == TIMS_ERR_UNAVAILABLE &&
+		   sqlite3_column_bytes(st, 2) == TIMS_RECORD_ENTRY_BYTES &&
+		   sqlite3_column_bytes(st, 3) == TIMS_RECORD_SALT_BYTES) {
+		/* The token is out: compare through the salted commitment in
+		 * the leaf entry instead (the current encoding's). */
+		uint8_t again[TIMS_RECORD_ENTRY_BYTES];
+		const uint8_t *entry = sqlite3_column_blob(st, 2);
+		int64_t t = rec->time_ms;
+
+		rec->time_ms = tims_record_entry_time(entry);
+		tims_buf_reset(enc);
+		same = !tims_record_encode(rec, enc, NULL);
+		if (same) {
+			tims_record_entry(sqlite3_column_blob(st, 3), enc->buf, enc->len,
+					  rec->time_ms, again);
+			same = !memcmp(again, entry, sizeof(again));
+		}
 		rec->time_ms = t;
 	}
+	if (plain.buf)
+		sodium_memzero(plain.buf, plain.alloc);
+	tims_buf_release(&plain);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (same) {
@@ -135,28 +157,44 @@ static int known_ref(struct tims_post *p, struct tims_record *rec,
 	return 1;
 }
 
-/* Store one record at index n (inside the transaction). */
+/*
+ * Store one record at index n (inside the transaction): the leaf entry
+ * commits to the canonical record in clear (what the centre and an auditor
+ * check); the row keeps it sealed, its document number as a blind index —
+ * or none while the token is unavailable (post_index_pending adds it).
+ * sealed is the caller's scratch buffer.
+ */
 static tims_rc store(struct tims_post *p, uint64_t n, struct tims_record *rec,
-		     struct tims_buf *enc, struct tims_post_ack *a,
-		     struct tims_err *err)
+		     struct tims_buf *enc, struct tims_buf *sealed,
+		     struct tims_post_ack *a, struct tims_err *err)
 {
 	uint8_t salt[TIMS_RECORD_SALT_BYTES], entry[TIMS_RECORD_ENTRY_BYTES];
+	char doc[TIMS_VAULT_BLIND_HEX];
 	sqlite3_stmt *st = p->st[ST_INS_REC];
 	tims_rc rc;
 
 	randombytes_buf(salt, sizeof(salt));
 	tims_record_entry(salt, enc->buf, enc->len, rec->time_ms, entry);
 	tims_tlog_leaf_hash(entry, sizeof(entry), a->leaf);
+	tims_buf_reset(sealed);
+	if ((rc = post_seal_body(p, n, rec->time_ms, enc->buf, enc->len, sealed, err)))
+		return rc;
+	rc = post_doc_index(p, rec->person.doc_number, doc, NULL);
+	if (rc && rc != TIMS_ERR_UNAVAILABLE)
+		return tims_err_set(err, rc, "record %" PRIu64 ": blind index failed", n);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
 	if (rec->ref[0])
 		sqlite3_bind_text(st, 2, rec->ref, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, rec->person.doc_number, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, rec->person.nationality, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, salt, sizeof(salt), SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, enc->buf, (int)enc->len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, entry, sizeof(entry), SQLITE_STATIC);
+	if (!rc)
+		sqlite3_bind_text(st, 3, doc, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, rec->time_ms);
+	sqlite3_bind_int(st, 5, rec->direction);
+	sqlite3_bind_int(st, 6, rec->decision);
+	sqlite3_bind_blob(st, 7, salt, sizeof(salt), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, sealed->buf, (int)sealed->len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, entry, sizeof(entry), SQLITE_STATIC);
 	if (rec->corrects != TIMS_RECORD_NO_INDEX)
-		sqlite3_bind_int64(st, 8, (sqlite3_int64)rec->corrects);
+		sqlite3_bind_int64(st, 10, (sqlite3_int64)rec->corrects);
 	rc = post_exec(p, ST_INS_REC, "storing a record", err);
 	sodium_memzero(salt, sizeof(salt));
 	if (rc || (rc = tims_mlog_add(p->log, n, a->leaf, err)))
@@ -205,11 +243,13 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 			    const void *const *owed, const size_t *owed_len,
 			    int sign_now, struct tims_err *err)
 {
-	struct tims_buf enc = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
+	struct tims_buf enc = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES),
+			sealed = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES + TIMS_VAULT_OVERHEAD);
 	uint64_t size;
 	int64_t now, last;
 	int issued = 0, committed, halted;
 	size_t dropped = 0;
+	char oad[48];
 	tims_rc rc;
 
 	if (n > TIMS_POST_MAX_BATCH)
@@ -274,15 +314,21 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 			rc = TIMS_OK;
 			continue;
 		}
-		if ((rc = store(p, size, rec, &enc, a, err)))
+		if ((rc = store(p, size, rec, &enc, &sealed, a, err)))
 			goto fail;
 		size++;
 	}
 	for (size_t i = 0; owed && i < n; i++) {
 		if (acks[i].rc || acks[i].duplicate || !owed[i])
 			continue;
+		/* the event names the traveller: sealed like the record */
+		snprintf(oad, sizeof(oad), "post.audit_owed/%" PRIu64, acks[i].index);
+		tims_buf_reset(&sealed);
+		if ((rc = tims_vault_seal(p->vault, now, oad, strlen(oad), owed[i], owed_len[i],
+					  &sealed, err)))
+			goto fail;
 		sqlite3_bind_int64(p->owed[OW_INS], 1, (sqlite3_int64)acks[i].index);
-		sqlite3_bind_blob(p->owed[OW_INS], 2, owed[i], (int)owed_len[i],
+		sqlite3_bind_blob(p->owed[OW_INS], 2, sealed.buf, (int)sealed.len,
 				  SQLITE_STATIC);
 		if ((rc = tims_mlog_step(p->log, p->owed[OW_INS],
 					 "storing the owed audit event", err)))
@@ -295,13 +341,19 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 	if (!committed)
 		goto fail;
 	settled_dropped(p, dropped);
+	if (enc.buf)
+		sodium_memzero(enc.buf, enc.alloc);
 	tims_buf_release(&enc);
+	tims_buf_release(&sealed);
 	post_note_broken(p);
 	/* The records are durable even if the outside copy failed: say so. */
 	return rc;
 fail:
 	tims_mlog_rollback(p->log);
+	if (enc.buf)
+		sodium_memzero(enc.buf, enc.alloc);
 	tims_buf_release(&enc);
+	tims_buf_release(&sealed);
 	post_note_broken(p);
 	for (size_t i = 0; i < n; i++) {
 		if (acks[i].rc)
@@ -460,9 +512,16 @@ void tims_post_group_stats(struct tims_post *p, uint64_t *groups,
 	pthread_mutex_unlock(&p->gmu);
 }
 
+/* Each owed event opened (sealed in post.db, "post.audit_owed/IDX"); one
+ * that cannot be opened now (the token is out and another process sealed
+ * it) stays owed, the others are passed on, and TIMS_ERR_UNAVAILABLE says
+ * some are left. */
 static tims_rc owed_unlocked(struct tims_post *p, sqlite3_stmt *st,
 			     tims_post_owed_fn fn, void *ctx, struct tims_err *err)
 {
+	struct tims_buf plain = TIMS_BUF_INIT(TIMS_POST_OWED_MAX);
+	struct tims_err why = { 0 };
+	size_t unavailable = 0;
 	tims_rc rc = TIMS_OK;
 	int s;
 
@@ -470,20 +529,43 @@ static tims_rc owed_unlocked(struct tims_post *p, sqlite3_stmt *st,
 		return tims_err_set(err, TIMS_ERR_USAGE, "post opened without its key");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
+		char ad[48];
 		int skip = 0;
 
 		pthread_mutex_lock(&p->smu);
 		for (size_t i = 0; i < p->nsettled; i++)
 			skip |= p->settled[i] == idx;
 		pthread_mutex_unlock(&p->smu);
-		if (!skip && (rc = fn(ctx, idx, sqlite3_column_blob(st, 1),
-				      (size_t)sqlite3_column_bytes(st, 1))))
+		if (skip)
+			continue;
+		snprintf(ad, sizeof(ad), "post.audit_owed/%" PRIu64, idx);
+		tims_buf_reset(&plain);
+		rc = tims_vault_open_blob(p->vault, ad, strlen(ad), sqlite3_column_blob(st, 1),
+					  (size_t)sqlite3_column_bytes(st, 1), &plain, &why);
+		if (rc == TIMS_ERR_UNAVAILABLE) {
+			unavailable++;
+			rc = TIMS_OK;
+			continue;
+		}
+		if (rc) {
+			rc = tims_err_set(err, rc, "owed audit event of record %" PRIu64 ": %s", idx,
+					  why.msg);
+			break;
+		}
+		if ((rc = fn(ctx, idx, plain.buf, plain.len)))
 			break;
 	}
 	if (!rc && s != SQLITE_DONE)
 		rc = tims_err_set(err, TIMS_ERR_DB, "%s: listing owed audit events: %s", p->dir,
 				  sqlite3_errmsg(sqlite3_db_handle(st)));
 	sqlite3_reset(st);
+	if (plain.buf)
+		sodium_memzero(plain.buf, plain.alloc);
+	tims_buf_release(&plain);
+	if (!rc && unavailable)
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE,
+				  "%zu owed audit event%s wait for the token (%s)", unavailable,
+				  unavailable == 1 ? "" : "s", why.msg);
 	return rc;
 }
 

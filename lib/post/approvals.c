@@ -5,7 +5,8 @@
  * Created by the first writer that needs it, so an older post.db opens
  * unchanged. A request's records are kept as their canonical encodings
  * (each a 4-byte big-endian length and the bytes): the typed record goes
- * in and comes out, no JSON in between.
+ * in and comes out, no JSON in between. They name travellers: the column
+ * holds them sealed by the post's vault ("post.approvals/ID").
  */
 #include <sodium.h>
 
@@ -164,6 +165,9 @@ static tims_rc approval_submit_unlocked(struct tims_post *p, struct tims_approva
 			     const struct tims_record *recs, size_t n, struct tims_err *err)
 {
 	struct tims_buf body = TIMS_BUF_INIT(TIMS_APPROVAL_MAX_RECORDS * (size_t)TIMS_RECORD_MAX_BYTES);
+	struct tims_buf sealed = TIMS_BUF_INIT(TIMS_APPROVAL_MAX_RECORDS * (size_t)TIMS_RECORD_MAX_BYTES +
+					       TIMS_VAULT_OVERHEAD);
+	char ad[80];
 	uint8_t raw[16];
 	sqlite3_stmt *st = NULL;
 	int committed = 0;
@@ -189,6 +193,10 @@ static tims_rc approval_submit_unlocked(struct tims_post *p, struct tims_approva
 	a->decided_ms = 0;
 	a->first_index = TIMS_RECORD_NO_INDEX;
 	a->nrecords = n;
+	snprintf(ad, sizeof(ad), "post.approvals/%s", a->id);
+	if ((rc = tims_vault_seal(p->vault, a->created_ms, ad, strlen(ad), body.buf, body.len,
+				  &sealed, err)))
+		goto out;
 	if ((rc = prepare(p, "INSERT INTO approvals (id, kind, submitter, booth, reason,"
 			  " created_ms, expires_ms, nrecords, records)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st, err)) ||
@@ -202,7 +210,7 @@ static tims_rc approval_submit_unlocked(struct tims_post *p, struct tims_approva
 	sqlite3_bind_int64(st, 6, a->created_ms);
 	sqlite3_bind_int64(st, 7, a->expires_ms);
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)n);
-	sqlite3_bind_blob(st, 9, body.buf, (int)body.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, sealed.buf, (int)sealed.len, SQLITE_STATIC);
 	if ((rc = tims_mlog_step(p->log, st, "storing an approval request", err)) ||
 	    (rc = tims_mlog_commit(p->log, &committed, err))) {
 		if (!committed)
@@ -210,7 +218,10 @@ static tims_rc approval_submit_unlocked(struct tims_post *p, struct tims_approva
 	}
 out:
 	sqlite3_finalize(st);
+	if (body.buf)
+		sodium_memzero(body.buf, body.alloc);
 	tims_buf_release(&body);
+	tims_buf_release(&sealed);
 	return rc;
 }
 
@@ -236,10 +247,21 @@ static tims_rc approval_get_unlocked(struct tims_post *p, const char *id, struct
 		rc = post_db_err(p, "reading an approval request", err);
 	} else {
 		row_to(st, a);
-		if (recs && (rc = decode_all(sqlite3_column_blob(st, 11),
-					     (size_t)sqlite3_column_bytes(st, 11), a->nrecords,
-					     recs, err)) == TIMS_OK && n)
-			*n = a->nrecords;
+		if (recs) {
+			struct tims_buf plain = TIMS_BUF_INIT(TIMS_APPROVAL_MAX_RECORDS *
+							      (size_t)TIMS_RECORD_MAX_BYTES);
+			char ad[80];
+
+			snprintf(ad, sizeof(ad), "post.approvals/%s", a->id);
+			rc = tims_vault_open_blob(p->vault, ad, strlen(ad), sqlite3_column_blob(st, 11),
+						  (size_t)sqlite3_column_bytes(st, 11), &plain, err);
+			if (!rc && (rc = decode_all((const uint8_t *)plain.buf, plain.len, a->nrecords, recs,
+						    err)) == TIMS_OK && n)
+				*n = a->nrecords;
+			if (plain.buf)
+				sodium_memzero(plain.buf, plain.alloc);
+			tims_buf_release(&plain);
+		}
 	}
 	sqlite3_finalize(st);
 	return rc;

@@ -18,6 +18,12 @@
  * The queue has its own connection to post.db (so that it never joins a
  * transaction of the log's) and its own lock: the node's request threads
  * add, its sync thread lists and marks.
+ *
+ * Events name travellers and hits: the JSON is sealed by the post's vault
+ * (associated data "post.event_queue/KIND/TIME_MS", the row's clear
+ * columns). Adding works without the token; listing an event another
+ * process sealed waits for it (TIMS_ERR_UNAVAILABLE, the event stays
+ * pending).
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -25,8 +31,11 @@
 #include <time.h>
 
 #include "tims/event.h"
+#include <sodium.h>
+
 #include "tims/post.h"
 #include "tims/util.h"
+#include "tims/vault.h"
 
 static const char queue_schema[] =
 	"CREATE TABLE IF NOT EXISTS event_queue ("
@@ -34,7 +43,7 @@ static const char queue_schema[] =
 	" kind INTEGER NOT NULL,"                 /* enum tims_event_kind */
 	" time_ms INTEGER NOT NULL,"              /* when it happened */
 	" added_ms INTEGER NOT NULL,"             /* when it was queued */
-	" event TEXT NOT NULL,"                   /* tims_event_json, without seq */
+	" event BLOB NOT NULL,"                   /* tims_event_json, without seq, sealed */
 	" delivered_ms INTEGER);"                 /* when the centre confirmed it */
 	"CREATE INDEX IF NOT EXISTS event_queue_pending ON event_queue (seq)"
 	" WHERE delivered_ms IS NULL;";
@@ -44,7 +53,7 @@ enum { Q_ADD, Q_PENDING, Q_MARK, Q_PURGE, Q_STATS, Q_COUNT };
 static const char *const queue_sql[Q_COUNT] = {
 	[Q_ADD] = "INSERT INTO event_queue (kind, time_ms, added_ms, event)"
 		  " VALUES (?1, ?2, ?3, ?4)",
-	[Q_PENDING] = "SELECT seq, event FROM event_queue WHERE delivered_ms IS NULL"
+	[Q_PENDING] = "SELECT seq, event, kind, time_ms FROM event_queue WHERE delivered_ms IS NULL"
 		      " ORDER BY seq LIMIT ?1",
 	[Q_MARK] = "UPDATE event_queue SET delivered_ms = ?2"
 		   " WHERE seq <= ?1 AND delivered_ms IS NULL",
@@ -61,8 +70,14 @@ struct tims_post_events {
 	pthread_mutex_t lock;
 	sqlite3 *db;
 	sqlite3_stmt *st[Q_COUNT];
+	struct tims_vault *vault;
 	char path[4200];
 };
+
+static void event_ad(char *ad, size_t cap, int kind, int64_t time_ms)
+{
+	snprintf(ad, cap, "post.event_queue/%d/%" PRId64, kind, time_ms);
+}
 
 static int64_t now_ms(void)
 {
@@ -97,6 +112,10 @@ tims_rc tims_post_events_open(const char *dir, struct tims_post_events **out,
 		tims_post_events_close(q);
 		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: not a post directory", dir);
 	}
+	if ((rc = tims_vault_open(dir, &q->vault, err))) {
+		tims_post_events_close(q);
+		return rc;
+	}
 	/* The log's writer may hold post.db for a commit: wait for it. */
 	if (sqlite3_open_v2(q->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK ||
@@ -127,6 +146,7 @@ void tims_post_events_close(struct tims_post_events *q)
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(q->st[i]);
 	sqlite3_close(q->db);
+	tims_vault_close(q->vault);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
 }
@@ -136,6 +156,7 @@ tims_rc tims_post_event_add(struct tims_post_events *q, const struct tims_event 
 {
 	struct tims_event *e = malloc(sizeof(*e));
 	sqlite3_stmt *st = q->st[Q_ADD];
+	struct tims_buf sealed = TIMS_BUF_INIT(TIMS_EVENT_JSON_MAX + TIMS_VAULT_OVERHEAD);
 	char *text = NULL;
 	json_t *j = NULL;
 	tims_rc rc;
@@ -159,11 +180,19 @@ tims_rc tims_post_event_add(struct tims_post_events *q, const struct tims_event 
 				  TIMS_EVENT_JSON_MAX);
 		goto out;
 	}
+	{
+		char ad[64];
+
+		event_ad(ad, sizeof(ad), e->kind, e->time_ms);
+		if ((rc = tims_vault_seal(q->vault, e->time_ms, ad, strlen(ad), text, strlen(text),
+					  &sealed, err)))
+			goto out;
+	}
 	pthread_mutex_lock(&q->lock);
 	sqlite3_bind_int(st, 1, e->kind);
 	sqlite3_bind_int64(st, 2, e->time_ms);
 	sqlite3_bind_int64(st, 3, now_ms());
-	sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, sealed.buf, (int)sealed.len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = db_err(q, "adding an event", err);
 	else if (seq)
@@ -172,7 +201,10 @@ tims_rc tims_post_event_add(struct tims_post_events *q, const struct tims_event 
 	sqlite3_clear_bindings(st);
 	pthread_mutex_unlock(&q->lock);
 out:
+	if (text)
+		sodium_memzero(text, strlen(text));
 	free(text);
+	tims_buf_release(&sealed);
 	json_decref(j);
 	free(e);
 	return rc;
@@ -183,8 +215,9 @@ tims_rc tims_post_events_pending(struct tims_post_events *q, size_t max,
 {
 	struct tims_event *e = malloc(sizeof(*e));
 	sqlite3_stmt *st = q->st[Q_PENDING];
+	struct tims_buf plain = TIMS_BUF_INIT(TIMS_EVENT_JSON_MAX + 1);
 	tims_rc rc = TIMS_OK;
-	int s;
+	int s = SQLITE_DONE;
 
 	if (!e)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
@@ -192,11 +225,21 @@ tims_rc tims_post_events_pending(struct tims_post_events *q, size_t max,
 	sqlite3_bind_int64(st, 1, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
 	while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
-		const char *text = (const char *)sqlite3_column_text(st, 1);
-		json_t *j = text ? json_loadb(text, (size_t)sqlite3_column_bytes(st, 1),
-					      JSON_REJECT_DUPLICATES, NULL) : NULL;
+		json_t *j = NULL;
 		struct tims_err e2;
+		char ad[64];
 
+		/* in order: an event that cannot be opened now stops the list
+		 * (the centre takes them by sequence number) */
+		event_ad(ad, sizeof(ad), sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3));
+		tims_buf_reset(&plain);
+		if ((rc = tims_vault_open_blob(q->vault, ad, strlen(ad), sqlite3_column_blob(st, 1),
+					       (size_t)sqlite3_column_bytes(st, 1), &plain, &e2))) {
+			rc = tims_err_set(err, rc, "%s: event %" PRIu64 " in the queue: %s", q->path,
+					  seq, e2.msg);
+			break;
+		}
+		j = json_loadb(plain.buf, plain.len, JSON_REJECT_DUPLICATES, NULL);
 		if (!j || tims_event_from_json(j, e, NULL, &e2))
 			rc = tims_err_set(err, TIMS_ERR_TAMPER, "%s: event %" PRIu64
 					  " in the queue does not read back: %s", q->path, seq,
@@ -209,6 +252,9 @@ tims_rc tims_post_events_pending(struct tims_post_events *q, size_t max,
 		rc = db_err(q, "reading the queue", err);
 	sqlite3_reset(st);
 	pthread_mutex_unlock(&q->lock);
+	if (plain.buf)
+		sodium_memzero(plain.buf, plain.alloc);
+	tims_buf_release(&plain);
 	free(e);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include "tims/national.h"
 #include "tims/note.h"
 #include "tims/post.h"
+#include "tims/vault.h"
 
 #define POST_PATH_MAX 4096
 
@@ -29,6 +30,8 @@ enum post_stmt {
 	ST_HISTORY,     /* idx, body by doc */
 	ST_CORRECTED_BY,/* the latest record correcting idx */
 	ST_ERASE,       /* clear payload by idx */
+	ST_UNINDEXED,   /* idx, body of rows still without their blind index */
+	ST_SET_DOC,     /* the late blind index of idx */
 	ST_COUNT
 };
 
@@ -51,6 +54,7 @@ struct tims_post {
 	char name[TIMS_NOTE_MAX_NAME + 1];
 	char kind[16];
 	struct tims_mlog *log;  /* post.db: records, hashes, checkpoints */
+	struct tims_vault *vault; /* DIR's vault: sealed bodies, blind indexes */
 	sqlite3 *db;            /* the log's database */
 	sqlite3_stmt *st[ST_COUNT];
 	struct tims_verifier verifier;
@@ -118,6 +122,25 @@ tims_rc post_db_err(struct tims_post *p, const char *what,
 /* Run a statement that returns no row; resets it. */
 tims_rc post_exec(struct tims_post *p, enum post_stmt s, const char *what,
 		  struct tims_err *err);
+
+/*
+ * Sealed payloads (docs/formats.md, "post.db"). A record's body is sealed
+ * under the month of its post time with associated data "post.records/IDX";
+ * its document number is found through the blind index "doc" (the number,
+ * as printed). post_open_body appends the canonical record to out
+ * (TIMS_ERR_UNAVAILABLE while the token is unavailable, naming the record).
+ */
+tims_rc post_seal_body(struct tims_post *p, uint64_t idx, int64_t time_ms,
+		       const void *enc, size_t len, struct tims_buf *out,
+		       struct tims_err *err);
+tims_rc post_open_body(struct tims_post *p, uint64_t idx, const void *blob,
+		       size_t len, struct tims_buf *out, struct tims_err *err);
+/* The blind index of a document number; TIMS_ERR_UNAVAILABLE without the token. */
+tims_rc post_doc_index(struct tims_post *p, const char *doc,
+		       char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err);
+/* Index the rows registered while the token was unavailable (p->mu held;
+ * their own transaction). TIMS_ERR_UNAVAILABLE while it still is. */
+tims_rc post_index_pending(struct tims_post *p, struct tims_err *err);
 
 /* Current log size and the time of its last record (0 if empty). */
 tims_rc post_last(struct tims_post *p, uint64_t *size, int64_t *last_ms,

@@ -15,31 +15,49 @@
 #include <time.h>
 
 #include "tims/util.h"
+#include "tims/vault.h"
 #include "internal.h"
 
-#define SCHEMA_VERSION 1
+/* 2: personal data sealed (docs/formats.md, "post.db"): body is a vault
+ * blob, doc a blind index, nat gone; time_ms, direction and decision in
+ * clear for retention. 1 kept it all in clear: `tims post seal` migrates. */
+#define SCHEMA_VERSION 2
 
 /* The records table; the log's hashes and checkpoints tables come from
- * tims_mlog (same names as before the extraction: post.db is unchanged). */
-static const char schema[] =
-	"CREATE TABLE records ("
-	" idx INTEGER PRIMARY KEY,"
-	" ref TEXT UNIQUE,"            /* client id, for idempotent retries */
-	" doc TEXT,"                   /* document number (history lookup) */
-	" nat TEXT,"                   /* nationality */
-	" salt BLOB,"                  /* NULL once erased */
-	" body BLOB,"                  /* canonical record; NULL once erased */
-	" corrects INTEGER,"           /* the record this one corrects */
+ * tims_mlog. The triggers allow two updates only: retention's erasure
+ * (salt, body and index to NULL) and the late blind index of a row
+ * registered while the token was unavailable (doc from NULL to a value,
+ * nothing else). */
+#define RECORDS_TABLE(name) \
+	"CREATE TABLE " name " (" \
+	" idx INTEGER PRIMARY KEY," \
+	" ref TEXT UNIQUE,"            /* client id, for idempotent retries */ \
+	" doc TEXT,"                   /* blind index of the document number; \
+					  NULL: erased, or not yet indexed */ \
+	" time_ms INTEGER NOT NULL,"   /* the post's time of the record */ \
+	" direction INTEGER NOT NULL," /* enum tims_direction */ \
+	" decision INTEGER NOT NULL,"  /* enum tims_decision */ \
+	" salt BLOB,"                  /* NULL once erased */ \
+	" body BLOB,"                  /* the sealed canonical record; NULL once erased */ \
+	" corrects INTEGER,"           /* the record this one corrects */ \
 	" entry BLOB NOT NULL);"       /* the leaf entry, kept forever */
-	"CREATE INDEX records_doc ON records(doc);"
-	"CREATE INDEX records_corrects ON records(corrects);"
-	"CREATE TRIGGER records_no_delete BEFORE DELETE ON records BEGIN"
-	" SELECT RAISE(ABORT, 'records are append-only'); END;"
-	"CREATE TRIGGER records_no_update BEFORE UPDATE ON records"
-	" WHEN NOT (NEW.idx IS OLD.idx AND NEW.entry IS OLD.entry"
-	" AND NEW.ref IS OLD.ref AND NEW.corrects IS OLD.corrects AND NEW.salt IS NULL AND NEW.body IS NULL"
-	" AND NEW.doc IS NULL AND NEW.nat IS NULL) BEGIN"
-	" SELECT RAISE(ABORT, 'records are append-only (only retention may erase a payload)'); END;";
+#define RECORDS_RULES \
+	"CREATE INDEX records_doc ON records(doc);" \
+	"CREATE INDEX records_corrects ON records(corrects);" \
+	"CREATE INDEX records_unindexed ON records(idx) WHERE doc IS NULL AND body IS NOT NULL;" \
+	"CREATE TRIGGER records_no_delete BEFORE DELETE ON records BEGIN" \
+	" SELECT RAISE(ABORT, 'records are append-only'); END;" \
+	"CREATE TRIGGER records_no_update BEFORE UPDATE ON records" \
+	" WHEN NOT (NEW.idx IS OLD.idx AND NEW.entry IS OLD.entry" \
+	" AND NEW.ref IS OLD.ref AND NEW.corrects IS OLD.corrects" \
+	" AND NEW.time_ms IS OLD.time_ms AND NEW.direction IS OLD.direction" \
+	" AND NEW.decision IS OLD.decision AND (" \
+	"  (NEW.salt IS NULL AND NEW.body IS NULL AND NEW.doc IS NULL) OR" \
+	"  (OLD.doc IS NULL AND NEW.doc IS NOT NULL AND OLD.body IS NOT NULL" \
+	"   AND NEW.salt IS OLD.salt AND NEW.body IS OLD.body))) BEGIN" \
+	" SELECT RAISE(ABORT, 'records are append-only (only retention may erase a payload)'); END;"
+
+static const char schema[] = RECORDS_TABLE("records") RECORDS_RULES;
 
 /*
  * The audit events owed for records registered at the booth
@@ -50,7 +68,8 @@ static const char schema[] =
 static const char owed_schema[] =
 	"CREATE TABLE IF NOT EXISTS audit_owed ("
 	" idx INTEGER PRIMARY KEY,"    /* the record's log index */
-	" event BLOB NOT NULL)";       /* the caller's bytes (the node's JSON) */
+	" event BLOB NOT NULL)";       /* the caller's bytes (the node's JSON), sealed
+					  ("post.audit_owed/IDX") */
 
 static const char *const owed_sql[OW_COUNT] = {
 	[OW_INS] = "INSERT INTO audit_owed (idx, event) VALUES (?1, ?2)",
@@ -59,15 +78,20 @@ static const char *const owed_sql[OW_COUNT] = {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_BY_REF] = "SELECT idx, body, entry FROM records WHERE ref = ?1",
-	[ST_INS_REC] = "INSERT INTO records (idx, ref, doc, nat, salt, body,"
-		       " entry, corrects) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_BY_REF] = "SELECT idx, body, entry, salt FROM records WHERE ref = ?1",
+	[ST_INS_REC] = "INSERT INTO records (idx, ref, doc, time_ms, direction, decision,"
+		       " salt, body, entry, corrects)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_GET_REC] = "SELECT salt, body, entry FROM records WHERE idx = ?1",
 	[ST_HISTORY] = "SELECT idx, body FROM records WHERE doc = ?1 ORDER BY idx",
+	/* (doc is the blind index: post_doc_index) */
 	[ST_CORRECTED_BY] = "SELECT idx FROM records WHERE corrects = ?1"
 			    " ORDER BY idx DESC LIMIT 1",
-	[ST_ERASE] = "UPDATE records SET salt = NULL, body = NULL, doc = NULL,"
-		     " nat = NULL WHERE idx = ?1",
+	[ST_ERASE] = "UPDATE records SET salt = NULL, body = NULL, doc = NULL"
+		     " WHERE idx = ?1",
+	[ST_UNINDEXED] = "SELECT idx, body FROM records WHERE doc IS NULL AND"
+			 " body IS NOT NULL ORDER BY idx LIMIT 256",
+	[ST_SET_DOC] = "UPDATE records SET doc = ?2 WHERE idx = ?1 AND doc IS NULL",
 };
 
 tims_rc post_path(const struct tims_post *p, const char *name, char *out,
@@ -92,6 +116,97 @@ tims_rc post_exec(struct tims_post *p, enum post_stmt s, const char *what,
 		  struct tims_err *err)
 {
 	return tims_mlog_step(p->log, p->st[s], what, err);
+}
+
+/* ---- sealed payloads ---- */
+
+static void body_ad(char *ad, size_t cap, uint64_t idx)
+{
+	snprintf(ad, cap, "post.records/%" PRIu64, idx);
+}
+
+tims_rc post_seal_body(struct tims_post *p, uint64_t idx, int64_t time_ms,
+		       const void *enc, size_t len, struct tims_buf *out,
+		       struct tims_err *err)
+{
+	char ad[48];
+
+	body_ad(ad, sizeof(ad), idx);
+	return tims_vault_seal(p->vault, time_ms, ad, strlen(ad), enc, len, out, err);
+}
+
+tims_rc post_open_body(struct tims_post *p, uint64_t idx, const void *blob,
+		       size_t len, struct tims_buf *out, struct tims_err *err)
+{
+	struct tims_err e = { 0 };
+	char ad[48];
+	tims_rc rc;
+
+	body_ad(ad, sizeof(ad), idx);
+	rc = tims_vault_open_blob(p->vault, ad, strlen(ad), blob, len, out, &e);
+	if (rc)
+		return tims_err_set(err, rc, "record %" PRIu64 ": %s", idx, e.msg);
+	return TIMS_OK;
+}
+
+tims_rc post_doc_index(struct tims_post *p, const char *doc,
+		       char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err)
+{
+	return tims_vault_blind_hex(p->vault, "doc", doc, strlen(doc), out, err);
+}
+
+tims_rc post_index_pending(struct tims_post *p, struct tims_err *err)
+{
+	struct tims_buf plain = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
+	struct tims_record *rec;
+	tims_rc rc = TIMS_OK;
+	int more = 1, s;
+
+	if (!(rec = malloc(sizeof(*rec))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	while (more && !rc) {
+		uint64_t idx[256];
+		char hex[256][TIMS_VAULT_BLIND_HEX];
+		size_t n = 0;
+
+		sqlite3_stmt *st = p->st[ST_UNINDEXED];
+		while (n < 256 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+			idx[n] = (uint64_t)sqlite3_column_int64(st, 0);
+			tims_buf_reset(&plain);
+			if ((rc = post_open_body(p, idx[n], sqlite3_column_blob(st, 1),
+						 (size_t)sqlite3_column_bytes(st, 1), &plain, err)) ||
+			    (rc = tims_record_decode(plain.buf, plain.len, rec, err)) ||
+			    (rc = post_doc_index(p, rec->person.doc_number, hex[n], err)))
+				break;
+			n++;
+		}
+		more = n == 256;
+		sqlite3_reset(st);
+		if (rc || n == 0)
+			break;
+		if ((rc = tims_mlog_begin(p->log, err)))
+			break;
+		for (size_t i = 0; i < n && !rc; i++) {
+			sqlite3_bind_int64(p->st[ST_SET_DOC], 1, (sqlite3_int64)idx[i]);
+			sqlite3_bind_text(p->st[ST_SET_DOC], 2, hex[i], -1, SQLITE_STATIC);
+			rc = post_exec(p, ST_SET_DOC, "indexing a record", err);
+		}
+		if (rc) {
+			tims_mlog_rollback(p->log);
+		} else {
+			int committed;
+
+			rc = tims_mlog_commit(p->log, &committed, err);
+			if (!committed && !rc)
+				rc = tims_err_set(err, TIMS_ERR_DB, "post.db: indexing: not committed");
+		}
+	}
+	if (plain.buf)
+		sodium_memzero(plain.buf, plain.alloc);
+	tims_buf_release(&plain);
+	sodium_memzero(rec, sizeof(*rec));
+	free(rec);
+	return rc;
 }
 
 tims_rc post_last(struct tims_post *p, uint64_t *size, int64_t *last_ms,
@@ -393,6 +508,62 @@ void post_unlock(const struct tims_post *p)
 	pthread_mutex_unlock((pthread_mutex_t *)&p->mu);
 }
 
+/* A post.db of schema 1 kept personal data in clear: refused until
+ * `tims post seal` has sealed it (no silent plaintext). */
+static tims_rc check_sealed(struct tims_post *p, struct tims_err *err)
+{
+	char path[POST_PATH_MAX];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	tims_rc rc;
+
+	if ((rc = post_path(p, "post.db", path, err)))
+		return rc;
+	if (access(path, F_OK) != 0)
+		return TIMS_OK; /* tims_mlog_open says so */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (v == 1)
+		return tims_err_set(err, TIMS_ERR_STATE,
+				    "%s: post.db keeps personal data in clear (schema 1); seal it "
+				    "first: tims post seal %s [--token URI] (docs/operations.md)",
+				    p->dir, p->dir);
+	return TIMS_OK;
+}
+
+/* DIR's vault; a post made before vaults existed is told how to get one. */
+static tims_rc open_vault(struct tims_post *p, struct tims_err *err)
+{
+	tims_rc rc = tims_vault_open(p->dir, &p->vault, err);
+
+	if (rc == TIMS_ERR_NOTFOUND)
+		return tims_err_set(err, TIMS_ERR_STATE,
+				    "%s: no vault (vault.conf): made before personal data was "
+				    "sealed; run: tims post seal %s --token URI (docs/operations.md)",
+				    p->dir, p->dir);
+	return rc;
+}
+
+static tims_rc restore_vault(struct tims_post *p, struct tims_err *err)
+{
+	char path[POST_PATH_MAX];
+	tims_rc rc;
+
+	if ((rc = post_path(p, "vault.conf", path, err)))
+		return rc;
+	return access(path, F_OK) == 0 ? TIMS_OK : tims_vault_create(p->dir, NULL, err);
+}
+
+struct tims_vault *tims_post_vault(const struct tims_post *p)
+{
+	return p->vault;
+}
+
 tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 		       struct tims_post **out, struct tims_err *err)
 {
@@ -404,12 +575,17 @@ tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 		return err ? err->rc : TIMS_ERR_NOMEM;
 	/* A writer's log refuses a post.db rolled back behind the checkpoint
 	 * file (tims_mlog_open). */
-	if ((rc = read_config(p, err)) || (rc = load_keys(p, mode, err)) ||
+	if ((rc = read_config(p, err)) || (rc = check_sealed(p, err)) ||
+	    (rc = open_vault(p, err)) || (rc = load_keys(p, mode, err)) ||
 	    (rc = open_log(p, TIMS_MLOG_OPEN, err)) ||
 	    (mode == TIMS_POST_WRITE && (rc = post_read_halt(p, err)))) {
 		tims_post_free(p);
 		return rc;
 	}
+	/* rows registered while the token was out get their index now (or at
+	 * the first history lookup that finds the token back) */
+	if (mode == TIMS_POST_WRITE && tims_vault_state(p->vault) == TIMS_VAULT_OPEN)
+		(void)post_index_pending(p, NULL);
 	*out = p;
 	return TIMS_OK;
 }
@@ -424,7 +600,10 @@ tims_rc tims_post_open_restore(const char *dir, struct tims_post **out,
 	*out = NULL;
 	if (!p)
 		return err ? err->rc : TIMS_ERR_NOMEM;
-	if ((rc = read_config(p, err)) ||
+	/* a post restored onto a new machine gets a new vault (TIMS_TOKEN):
+	 * the records are sealed again as they are imported */
+	if ((rc = read_config(p, err)) || (rc = check_sealed(p, err)) ||
+	    (rc = restore_vault(p, err)) || (rc = open_vault(p, err)) ||
 	    (rc = load_keys(p, TIMS_POST_READ, err)) ||
 	    (rc = post_path(p, "post.db", db, err)) ||
 	    (rc = open_log(p, access(db, F_OK) == 0 ? TIMS_MLOG_OPEN
@@ -448,6 +627,7 @@ void tims_post_free(struct tims_post *p)
 	tims_mlog_free(p->rlog);
 	tims_mlog_free(p->log);
 	tims_national_close(p->national);
+	tims_vault_close(p->vault);
 	if (p->has_signer)
 		tims_signer_release(&p->signer);
 	pthread_mutex_destroy(&p->mu);
@@ -620,6 +800,12 @@ static const char default_regimes[] =
 tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 		       const char *kind, struct tims_err *err)
 {
+	return tims_post_init_token(dir, origin, name, kind, NULL, err);
+}
+
+tims_rc tims_post_init_token(const char *dir, const char *origin, const char *name,
+			     const char *kind, const char *token, struct tims_err *err)
+{
 	struct tims_post *p;
 	struct tims_buf cfg = TIMS_BUF_INIT(4096);
 	char path[POST_PATH_MAX], *skey = NULL, *vkey = NULL;
@@ -648,7 +834,8 @@ tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 	snprintf(p->kind, sizeof(p->kind), "%s", kind);
 	/* Refuse to init over any part of an existing post. */
 	for (const char *const *f = (const char *const[]){ "config", "post.db",
-		     "post.skey", "post.vkey", "checkpoint", NULL }; *f; f++) {
+		     "post.skey", "post.vkey", "checkpoint", "vault.conf", "keys.db",
+		     NULL }; *f; f++) {
 		if ((rc = post_path(p, *f, path, err)))
 			goto out;
 		if (access(path, F_OK) == 0) {
@@ -658,7 +845,10 @@ tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 			goto out;
 		}
 	}
-	if ((rc = tims_note_keygen(origin, TIMS_KEY_ED25519, &skey, &vkey, err)))
+	/* the vault first: a post without a key token is refused before any
+	 * other file is made (personal data is never stored in clear) */
+	if ((rc = tims_vault_create(dir, token, err)) ||
+	    (rc = tims_note_keygen(origin, TIMS_KEY_ED25519, &skey, &vkey, err)))
 		goto out;
 	if ((rc = tims_buf_addf(&cfg, "# TIMS post (tims post init)\n"
 				"origin = %s\nname = %s\nkind = %s\n",

@@ -3,9 +3,27 @@
  * retention erasure, and tiles (c2sp.org/tlog-tiles, served by the log:
  * tims_mlog_tile and tims_mlog_entries).
  */
+#include <sodium.h>
+
 #include "tims/tlog.h"
 #include "tims/util.h"
 #include "internal.h"
+
+/* A stored (sealed) body into rec. */
+static tims_rc decode_body(struct tims_post *p, uint64_t idx, sqlite3_stmt *st, int col,
+			   struct tims_record *rec, struct tims_err *err)
+{
+	struct tims_buf plain = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
+	tims_rc rc;
+
+	if (!(rc = post_open_body(p, idx, sqlite3_column_blob(st, col),
+				  (size_t)sqlite3_column_bytes(st, col), &plain, err)))
+		rc = tims_record_decode(plain.buf, plain.len, rec, err);
+	if (plain.buf)
+		sodium_memzero(plain.buf, plain.alloc);
+	tims_buf_release(&plain);
+	return rc;
+}
 
 static tims_rc post_get_unlocked(struct tims_post *p, uint64_t index,
 		      struct tims_record *rec, int *erased,
@@ -35,9 +53,7 @@ static tims_rc post_get_unlocked(struct tims_post *p, uint64_t index,
 						  index, TIMS_RECORD_ENTRY_BYTES);
 		}
 		if (!rc && !*erased)
-			rc = tims_record_decode(sqlite3_column_blob(st, 1),
-						(size_t)sqlite3_column_bytes(st, 1),
-						rec, err);
+			rc = decode_body(p, index, st, 1, rec, err);
 		else if (!rc)
 			tims_record_init(rec);
 	}
@@ -71,38 +87,45 @@ static tims_rc post_get_ref_unlocked(struct tims_post *p, const char *ref, uint6
 		if (*erased)
 			tims_record_init(rec);
 		else
-			rc = tims_record_decode(sqlite3_column_blob(st, 1),
-						(size_t)sqlite3_column_bytes(st, 1), rec, err);
+			rc = decode_body(p, *index, st, 1, rec, err);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc;
 }
 
+/*
+ * Fails closed: without the token the blind index of the number cannot be
+ * computed, and rows registered while it was out are not yet indexed, so
+ * the answer would be "no history" when there is one: TIMS_ERR_UNAVAILABLE
+ * instead.
+ */
 static tims_rc post_history_unlocked(struct tims_post *p, const char *doc_number,
 			  const char *nationality, tims_post_record_fn fn,
 			  void *ctx, struct tims_err *err)
 {
 	sqlite3_stmt *st = p->st[ST_HISTORY];
-	struct tims_record *rec = malloc(sizeof(*rec));
+	struct tims_record *rec;
+	char doc[TIMS_VAULT_BLIND_HEX];
 	tims_rc rc = TIMS_OK;
 	int s;
 
-	if (!rec)
+	if ((rc = post_doc_index(p, doc_number, doc, err)) ||
+	    (rc = post_index_pending(p, err)))
+		return rc;
+	if (!(rec = malloc(sizeof(*rec))))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	sqlite3_bind_text(st, 1, doc_number, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
 
 		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
 			continue; /* erased */
-		if ((rc = tims_record_decode(sqlite3_column_blob(st, 1),
-					     (size_t)sqlite3_column_bytes(st, 1),
-					     rec, err))) {
-			tims_err_set(err, rc, "record %" PRIu64 ": %s", idx,
-				     err ? err->msg : "does not decode");
+		if ((rc = decode_body(p, idx, st, 1, rec, err)))
 			break;
-		}
+		/* a blind index is exact; the record says so too */
+		if (strcmp(rec->person.doc_number, doc_number))
+			continue;
 		if (nationality && *nationality &&
 		    strcmp(rec->person.nationality, nationality))
 			continue;
@@ -113,6 +136,7 @@ static tims_rc post_history_unlocked(struct tims_post *p, const char *doc_number
 		rc = post_db_err(p, "reading the history", err);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	sodium_memzero(rec, sizeof(*rec));
 	free(rec);
 	return rc;
 }

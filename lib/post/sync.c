@@ -101,9 +101,36 @@ tims_rc tims_post_raw_rows(sqlite3_stmt *st, uint64_t from, const char *what,
 	return TIMS_OK;
 }
 
+/* post.db keeps bodies sealed: a raw position travels with its record in
+ * clear (inside TLS; the centre seals it in its own stores). */
+struct unseal {
+	struct tims_post *p;
+	tims_post_raw_fn fn;
+	void *ctx;
+	struct tims_buf plain;
+	struct tims_err *err;
+};
+
+static tims_rc unseal_row(void *ctx, const struct tims_post_raw *r)
+{
+	struct unseal *u = ctx;
+	struct tims_post_raw clear = *r;
+	tims_rc rc;
+
+	if (!r->body)
+		return u->fn(u->ctx, r);
+	tims_buf_reset(&u->plain);
+	if ((rc = post_open_body(u->p, r->index, r->body, r->body_len, &u->plain, u->err)))
+		return rc;
+	clear.body = (const uint8_t *)u->plain.buf;
+	clear.body_len = u->plain.len;
+	return u->fn(u->ctx, &clear);
+}
+
 static tims_rc post_export_unlocked(struct tims_post *p, uint64_t from, uint64_t count,
 			 tims_post_raw_fn fn, void *ctx, struct tims_err *err)
 {
+	struct unseal u = { p, fn, ctx, TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES), err };
 	sqlite3_stmt *st = NULL;
 	tims_rc rc;
 
@@ -117,8 +144,11 @@ static tims_rc post_export_unlocked(struct tims_post *p, uint64_t from, uint64_t
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(from + count));
 	/* One statement: a consistent view while appends go on. */
-	rc = tims_post_raw_rows(st, from, "post.db", fn, ctx, err);
+	rc = tims_post_raw_rows(st, from, "post.db", unseal_row, &u, err);
 	sqlite3_finalize(st);
+	if (u.plain.buf)
+		sodium_memzero(u.plain.buf, u.plain.alloc);
+	tims_buf_release(&u.plain);
 	return rc;
 }
 
@@ -127,7 +157,9 @@ static tims_rc post_import_unlocked(struct tims_post *p, const struct tims_post_
 			 struct tims_err *err)
 {
 	struct tims_record *rec = malloc(sizeof(*rec));
+	struct tims_buf sealed = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES + TIMS_VAULT_OVERHEAD);
 	sqlite3_stmt *st = p->st[ST_INS_REC];
+	char doc[TIMS_VAULT_BLIND_HEX];
 	uint64_t size;
 	int committed;
 	tims_hash leaf;
@@ -153,17 +185,35 @@ static tims_rc post_import_unlocked(struct tims_post *p, const struct tims_post_
 		if ((rc = tims_post_raw_check(r, rec, err)))
 			goto fail;
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)r->index);
+		sqlite3_bind_int64(st, 4, tims_record_entry_time(r->entry));
+		/* an erased record: its direction and decision are gone too */
+		sqlite3_bind_int(st, 5, 0);
+		sqlite3_bind_int(st, 6, 0);
 		if (r->body) {
+			tims_rc irc;
+
+			tims_buf_reset(&sealed);
+			if ((rc = post_seal_body(p, r->index, rec->time_ms, r->body, r->body_len,
+						 &sealed, err)))
+				goto fail;
+			irc = post_doc_index(p, rec->person.doc_number, doc, NULL);
+			if (irc && irc != TIMS_ERR_UNAVAILABLE) {
+				rc = tims_err_set(err, irc, "record %" PRIu64 ": blind index failed",
+						  r->index);
+				goto fail;
+			}
 			if (rec->ref[0])
 				sqlite3_bind_text(st, 2, rec->ref, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 3, rec->person.doc_number, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, rec->person.nationality, -1, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 5, r->salt, TIMS_RECORD_SALT_BYTES, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 6, r->body, (int)r->body_len, SQLITE_STATIC);
+			if (!irc)
+				sqlite3_bind_text(st, 3, doc, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 5, rec->direction);
+			sqlite3_bind_int(st, 6, rec->decision);
+			sqlite3_bind_blob(st, 7, r->salt, TIMS_RECORD_SALT_BYTES, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 8, sealed.buf, (int)sealed.len, SQLITE_STATIC);
 			if (rec->corrects != TIMS_RECORD_NO_INDEX)
-				sqlite3_bind_int64(st, 8, (sqlite3_int64)rec->corrects);
+				sqlite3_bind_int64(st, 10, (sqlite3_int64)rec->corrects);
 		}
-		sqlite3_bind_blob(st, 7, r->entry, TIMS_RECORD_ENTRY_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 9, r->entry, TIMS_RECORD_ENTRY_BYTES, SQLITE_STATIC);
 		if ((rc = post_exec(p, ST_INS_REC, "restoring a record", err)))
 			goto fail;
 		tims_tlog_leaf_hash(r->entry, TIMS_RECORD_ENTRY_BYTES, leaf);
@@ -176,10 +226,14 @@ static tims_rc post_import_unlocked(struct tims_post *p, const struct tims_post_
 	rc = tims_mlog_commit(p->log, &committed, err);
 	if (!committed)
 		goto fail;
+	tims_buf_release(&sealed);
+	sodium_memzero(rec, sizeof(*rec));
 	free(rec);
 	return rc;
 fail:
 	tims_mlog_rollback(p->log);
+	tims_buf_release(&sealed);
+	sodium_memzero(rec, sizeof(*rec));
 	free(rec);
 	return rc;
 }

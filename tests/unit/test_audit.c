@@ -15,6 +15,7 @@
 #include "tims/audit.h"
 #include "tims/post.h"
 #include "tims/util.h"
+#include "tims/vault.h"
 
 static char dir[256];
 
@@ -271,6 +272,59 @@ static const char *copy(const char *name)
 
 static const char unlock[] = "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;";
 
+/* An attacker who holds the token: event idx's body opened, changed by
+ * `change` (NULL: replaced by `raw`), sealed again in its place. */
+static int reseal(const char *d, uint64_t idx, const char *from, const char *to,
+		  const void *raw, size_t rawlen)
+{
+	struct tims_buf plain = TIMS_BUF_INIT(1 << 20), sealed = TIMS_BUF_INIT(1 << 20);
+	struct tims_vault *v = NULL;
+	char path[400], ad[48];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "%s/audit.db", d);
+	snprintf(ad, sizeof(ad), "audit.events/%llu", (unsigned long long)idx);
+	if (tims_vault_open(d, &v, NULL) || sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, "DROP TRIGGER events_no_update", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT body FROM events WHERE idx = ?1", -1, &st, NULL))
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)idx);
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    tims_vault_open_blob(v, ad, strlen(ad), sqlite3_column_blob(st, 0),
+				 (size_t)sqlite3_column_bytes(st, 0), &plain, NULL))
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (from) {
+		char *at = NULL;
+
+		for (size_t i = 0; !at && i + strlen(from) <= plain.len; i++)
+			if (!memcmp(plain.buf + i, from, strlen(from)))
+				at = plain.buf + i;
+		if (!at || strlen(to) != strlen(from))
+			goto out;
+		memcpy(at, to, strlen(to));
+	} else {
+		tims_buf_reset(&plain);
+		tims_buf_add(&plain, raw, rawlen);
+	}
+	if (tims_vault_seal(v, 0, ad, strlen(ad), plain.buf, plain.len, &sealed, NULL) ||
+	    sqlite3_prepare_v2(db, "UPDATE events SET body = ?2 WHERE idx = ?1", -1, &st, NULL))
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)idx);
+	sqlite3_bind_blob(st, 2, sealed.buf, (int)sealed.len, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : -1;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	tims_vault_close(v);
+	tims_buf_release(&plain);
+	tims_buf_release(&sealed);
+	return rc;
+}
+
 static void test_log(void)
 {
 	struct tims_audit *a = NULL;
@@ -377,8 +431,7 @@ static void test_tamper(void)
 
 	/* Same length: the body still decodes, only the commitment differs. */
 	w = copy("changed");
-	T_OK(sql(w, "DROP TRIGGER events_no_update; UPDATE events SET body = CAST(replace("
-		 "CAST(body AS TEXT), 'ivanova', 'someone') AS BLOB) WHERE idx = 7") == SQLITE_OK &&
+	T_OK(reseal(w, 7, "ivanova", "someone", NULL, 0) == SQLITE_OK &&
 	     verify(w, NULL) == TIMS_ERR_TAMPER, "tamper: an event changed is found");
 	T_EQ_STR(first_finding, "event 7: leaf hash does not match its event (altered)",
 		 "tamper: the finding names the changed event");
@@ -401,10 +454,17 @@ static void test_tamper(void)
 	     "tamper: the finding names the swapped events (%s)", first_finding);
 
 	w = copy("undecodable");
-	T_OK(sql(w, "DROP TRIGGER events_no_update; UPDATE events SET body = x'0100' WHERE idx = 9") ==
+	T_OK(reseal(w, 9, NULL, NULL, "\x01\x00", 2) ==
 	     SQLITE_OK && verify(w, NULL) == TIMS_ERR_TAMPER, "tamper: a body that does not decode is found");
 	T_EQ_STR(first_finding, "event 9: does not decode (altered): time: truncated",
 		 "tamper: the finding names the event and the field");
+	w = copy("moved");
+	T_OK(sql(w, "DROP TRIGGER events_no_update; UPDATE events SET body = (SELECT body FROM events"
+		 " WHERE idx = 8) WHERE idx = 9") == SQLITE_OK && verify(w, NULL) == TIMS_ERR_TAMPER,
+	     "tamper: a sealed event moved to another row is found");
+	T_EQ_STR(first_finding, "event 9: its sealed event does not open (altered, or moved from another row)",
+		 "tamper: the finding names the row it was moved to");
+
 
 	/* Rolled back: a copy of audit.db from 21 events, after 24 were signed. */
 	snprintf(cmd, sizeof(cmd), "cp '%s/audit.db' '%s/audit.db.old'", dir, dir);

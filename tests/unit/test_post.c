@@ -203,7 +203,7 @@ static void test_verify_and_erase(struct tims_post *p)
 	sqlite3_open(path, &db);
 	T_OK(sqlite3_exec(db, "UPDATE records SET doc = 'X1' WHERE idx = 3", NULL, NULL, NULL) != SQLITE_OK,
 	     "triggers: records cannot be updated");
-	T_OK(sqlite3_exec(db, "UPDATE records SET body = NULL, salt = NULL, doc = NULL, nat = NULL"
+	T_OK(sqlite3_exec(db, "UPDATE records SET body = NULL, salt = NULL, doc = NULL"
 			  " WHERE idx = 12", NULL, NULL, NULL) == SQLITE_OK,
 	     "triggers: only retention erasure may clear a payload");
 	T_OK(sqlite3_exec(db, "DELETE FROM records WHERE idx = 3", NULL, NULL, NULL) != SQLITE_OK,
@@ -218,7 +218,7 @@ static void test_verify_and_erase(struct tims_post *p)
 	first[0] = '\0';
 	T_OK(tims_post_verify(p, count_finding, first, &st, &err) == TIMS_ERR_TAMPER && st.erased == 2,
 	     "verify: a record replaced behind the program's back is found");
-	T_EQ_STR(first, "record 2: leaf hash does not match its record (altered)",
+	T_EQ_STR(first, "record 2: its sealed record does not open (altered, or moved from another row)",
 		 "verify: the finding names the record");
 }
 
