@@ -12,6 +12,17 @@
  *   "pg:CONNINFO", "postgresql://…",  PostgreSQL through libpq
  *   "postgres://…"
  *
+ * Personal data at rest (G8, schema 2): a record's personal fields and
+ * its JSON are sealed under the centre's vault (tims/vault.h; associated
+ * data "cstore.crossings/ORIGIN/INDEX"); the lookups by document and by
+ * person use keyed blind indexes; what stays clear is not identifying (the
+ * origin, index, times, leaf, direction, decision, issuing state,
+ * nationality, whether the screening named a hit). A query opens the rows
+ * its indexed lookup found. The vault is set once after opening
+ * (tims_cstore_set_vault); while its token is unavailable, adding a record
+ * and every query that opens records fail with TIMS_ERR_UNAVAILABLE —
+ * never an empty answer.
+ *
  * Records are keyed by (origin, index): adding the same entry again is a
  * no-op, adding a different one at a taken key is refused (TIMS_ERR_TAMPER).
  * A record erased for retention at its post is kept as its leaf hash only,
@@ -51,6 +62,17 @@ struct tims_cstore;
 tims_rc tims_cstore_open(const char *uri, struct tims_cstore **out,
 			 struct tims_err *err);
 void tims_cstore_close(struct tims_cstore *s);
+
+/* The vault that seals records and computes blind indexes (the centre's;
+ * not owned by the store). Without one, adding a record and opening one
+ * fail with TIMS_ERR_STATE. */
+struct tims_vault;
+void tims_cstore_set_vault(struct tims_cstore *s, struct tims_vault *v);
+
+/* Whether a schema-1 store (personal data in clear) was found at open and
+ * emptied (securely: SQLite secure_delete and VACUUM): the caller refills
+ * it from the mirrors (tims_centre_reindex). */
+int tims_cstore_was_reset(const struct tims_cstore *s);
 
 /* "sqlite" or "postgresql". */
 const char *tims_cstore_backend(const struct tims_cstore *s);

@@ -148,6 +148,7 @@ TIMS_MUST_USE tims_rc tims_sync_batch_verify(const struct tims_sync_batch *b,
 /* ---- a mirror of one post's log (the centre keeps one per post) ------- */
 
 struct tims_sync_mirror;
+struct tims_vault;
 
 /*
  * Open (create if missing) the mirror of `origin` in the SQLite file
@@ -166,6 +167,19 @@ tims_rc tims_sync_mirror_open_leaf(const char *db_path, const char *cp_path,
 				   struct tims_sync_mirror **out,
 				   struct tims_err *err);
 void tims_sync_mirror_free(struct tims_sync_mirror *m);
+
+/*
+ * Personal data at rest: seal every body the mirror stores from now on
+ * under v (XChaCha20-Poly1305 data keys of the node's vault, tims/vault.h;
+ * associated data "mirror.entries/ORIGIN/INDEX"), after the batch was
+ * checked against its commitments in clear; open them again for export
+ * and verification. Bodies an older mirror holds in clear are sealed now,
+ * in one transaction, the freed pages overwritten (secure_delete) and the
+ * file vacuumed. Entries, hashes and checkpoints stay clear: the tree
+ * verifies without any key. v is not owned.
+ */
+tims_rc tims_sync_mirror_set_vault(struct tims_sync_mirror *m, struct tims_vault *v,
+				   struct tims_err *err);
 
 /* Positions held (every one verified against a signed checkpoint). */
 tims_rc tims_sync_mirror_size(struct tims_sync_mirror *m, uint64_t *size,

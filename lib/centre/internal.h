@@ -43,6 +43,9 @@ struct tims_centre {
 	struct tims_signer bundle_signer;  /* signs bundles to the posts */
 	struct tims_verifier bundle_vkey;
 	struct tims_cstore *store;
+	/* DIR's vault (tims/vault.h): seals the query store's records and the
+	 * mirrors' bodies, and computes the store's blind indexes */
+	struct tims_vault *vault;
 	struct tims_audit *audit;    /* audit.db, opened on first use */
 	pthread_mutex_t audit_lock;
 	struct tims_audit *audit_ro; /* a reading handle of it (centre_audit_scan) */
@@ -68,6 +71,19 @@ struct tims_centre {
 
 tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
 		    struct tims_err *err);
+/* seal.c: a centre.db column sealed under the vault as base64 text (AD
+ * "centre.TABLE/KEY"); centre_open_text gives back a value stored in clear
+ * before the vault as it is. centre_seal_legacy seals such values at open
+ * (post events, export requests). */
+int centre_is_sealed(const char *text);
+tims_rc centre_seal_text(struct tims_centre *c, const char *ad, int64_t time_ms,
+			 const char *text, struct tims_buf *out, struct tims_err *err);
+tims_rc centre_open_text(struct tims_centre *c, const char *ad, const char *text,
+			 struct tims_buf *out, struct tims_err *err);
+tims_rc centre_seal_legacy(struct tims_centre *c, struct tims_err *err);
+/* The vault can open and blind (its token tried again if it was away):
+ * TIMS_OK, else TIMS_ERR_UNAVAILABLE with the reason (answered 503). */
+tims_rc centre_vault_ready(struct tims_centre *c, struct tims_err *err);
 tims_rc centre_db_err(struct tims_centre *c, const char *what,
 		      struct tims_err *err);
 /* The verifier key of an enrolled origin, and whether it is revoked. */

@@ -17,9 +17,8 @@ static const char sql_newest[] = "SELECT max(post_time) FROM crossings";
  * the person and the record go. The feed's trigger sees `erased` change
  * and withdraws the crossing from the posts' national replicas. */
 static const char sql_erase[] =
-	"UPDATE crossings SET erased = 1, issuer = '', doc = '', surname = '',"
-	" given_names = '', person_key = '', birth_date = '', nationality = '',"
-	" record = NULL WHERE origin = ?1 AND idx = ?2 AND erased = 0";
+	"UPDATE crossings SET erased = 1, issuer = '', doc = '', person = '',"
+	" nationality = '', sealed = NULL WHERE origin = ?1 AND idx = ?2 AND erased = 0";
 
 struct rows_ctx {
 	tims_cstore_retention_fn fn;
