@@ -86,7 +86,14 @@ static tims_rc nat_move(void *ctx, const struct tims_national_move *m)
 struct nat_ctx {
 	struct tims_post *post;
 	struct tims_national *nd;
+	struct tims_retention_state *st;
+	int dry_run;
 };
+
+/* retention.db's "log" for the exits found in the replica: the centre
+ * withdraws an exit from the replica when it erases it, on the day the
+ * entry it closed falls due too; remembered, it still closes the entry. */
+#define LOG_EXIT "exit-seen"
 
 /* An entry this post knows no exit of: the replica is asked with the
  * document number, which only the record holds (sealed: without the token
@@ -99,6 +106,10 @@ static int64_t national_exit(void *ctx, const struct tims_retention_crossing *e)
 	struct tims_err err;
 	int erased = 1;
 
+	q.found = tims_retention_state_due(n->st, LOG_EXIT, e->idx);
+	if (q.found > 0)
+		return q.found;
+	q.found = 0;
 	if (!n->nd || !(rec = malloc(sizeof(*rec))))
 		return 0;
 	if (!tims_post_get(n->post, e->idx, rec, &erased, NULL, &err) && !erased &&
@@ -109,6 +120,9 @@ static int64_t national_exit(void *ctx, const struct tims_retention_crossing *e)
 	}
 	sodium_memzero(rec, sizeof(*rec));
 	free(rec);
+	/* not remembered (an error): asked again at the next run */
+	if (q.found > 0 && !n->dry_run)
+		(void)tims_retention_state_note(n->st, LOG_EXIT, e->idx, q.found, &err);
 	return q.found;
 }
 
@@ -224,7 +238,7 @@ tims_rc tims_retention_run_post(struct tims_post *post, struct tims_audit *audit
 	if (tims_national_open(tims_post_dir(post), 0, &nd, &e2))
 		nd = NULL; /* none yet, or no token: the post's own crossings decide */
 	{
-		struct nat_ctx nc = { post, nd };
+		struct nat_ctx nc = { post, nd, st, dry_run };
 
 		rc = tims_retention_plan(p, cs.c, cs.n, national_exit, &nc, err);
 	}
