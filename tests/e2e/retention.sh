@@ -74,6 +74,15 @@ fake() {
 	fi
 	TIMS_SESSION=$(cat "$t") faketime -f "+${days}d" "$@"
 }
+# A daemon at a fake time: libfaketime preloaded into the daemon itself (the
+# faketime program would stay between, and a kill of it would leave the
+# daemon running).
+LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+fake_daemon() { # DAYS CMD... (run in the background: it becomes the daemon)
+	local days=$1
+	shift
+	LD_PRELOAD=$LIBFAKETIME FAKETIME="+${days}d" exec "$@"
+}
 greps() { # FILES... : how many of the erased names and numbers they hold
 	cat "$@" 2>/dev/null | grep -a -c 'EXITERSON\|XEXIT0001\|PAIRSON\|XPAIR0002\|REFUSEDSON\|XREFU0004'
 }
@@ -135,6 +144,10 @@ t_eq "a retention event for the centre is queued" "1" \
 # have expired after 1100 days), so it holds no crossing newer than today:
 # its administrator lets its clock run up to 2000 days ahead of them.
 (umask 077; printf '# the test: no post reaches the centre after day 0\nclock_margin = 2000d\n' >"$C/retention.conf")
+cstate() { sqlite3 -readonly "$C/query.db" 'SELECT count(*) FROM crossings WHERE erased = 1'; sqlite3 -readonly "$MIRROR" 'SELECT count(*) FROM entries WHERE body IS NULL'; }
+DRY=$(fake 1100 "$C" admin "$TIMS" retention run "$C" --dry-run 2>&1)
+t_eq "day 1100 at the centre, dry run: 4 crossings would go, none did" "true 4 0 0" \
+	"$(printf '%s' "$DRY" | jq -r '"\(.dry_run) \(.stores["query store"])"' 2>&1) $(cstate | tr '\n' ' ' | sed 's/ $//')"
 OUT=$(fake 1100 "$C" admin "$TIMS" retention run "$C" 2>&1)
 t_eq "day 1100 at the centre: 4 crossings erased in the query store and the mirror" "4 4" \
 	"$(printf '%s' "$OUT" | jq -r '"\(.stores["query store"]) \(.stores["mirror/bg.example%2Fret-post.db"])"' 2>&1)"
@@ -157,7 +170,7 @@ t_match "the centre's audit log holds its run" '"retention.run"' "$AUD"
 line n-1830 exit XNEW1830 NEWSON >"$T_TMP/d1830.jsonl"
 t_ok "day 1830: a crossing registered" fake 1830 "$P" supervisor "$TIMS" cross import --post "$P" "$T_TMP/d1830.jsonl"
 (umask 077; printf 'interval = 1s\n' >"$P/retention.conf")
-faketime -f +1830d "$TIMS" post serve "$P" --port 0 >"$T_TMP/post2.out" 2>"$T_TMP/post2.log" &
+fake_daemon 1830 "$TIMS" post serve "$P" --port 0 >"$T_TMP/post2.out" 2>"$T_TMP/post2.log" &
 NODE=$!
 PIDS+=("$NODE")
 t_ok "day 1830: the post's timer runs retention" wait_line "$T_TMP/post2.log" "retention: erased [1-9]" 150
@@ -165,7 +178,7 @@ kill "$NODE"; wait "$NODE" 2>/dev/null
 t_eq "day 1830: the overstayer is gone from post.db" "0,1,2,3,4 0" "$(erased_at_post) $(found_in "$STAY_BODY" $(post_dbs))"
 # The centre's own timer (its maintenance thread), every second here.
 (umask 077; printf 'clock_margin = 2000d\ninterval = 1s\n' >"$C/retention.conf")
-faketime -f +1830d "$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre2.out" 2>"$T_TMP/centre2.log" &
+fake_daemon 1830 "$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre2.out" 2>"$T_TMP/centre2.log" &
 CPID=$!
 PIDS+=("$CPID")
 centre_erased() {
