@@ -26,7 +26,6 @@
 
 static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
-	"PRAGMA secure_delete=ON;" /* events name travellers (docs/retention.md) */
 	"CREATE TABLE IF NOT EXISTS posts ("
 	" name TEXT PRIMARY KEY, origin TEXT NOT NULL UNIQUE, vkey TEXT NOT NULL,"
 	" cert_fp BLOB NOT NULL, url TEXT, enrolled_ms INTEGER NOT NULL,"

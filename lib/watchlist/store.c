@@ -282,8 +282,6 @@ tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
 		return rc;
 	}
 	sqlite3_busy_timeout(wl->db, 10000);
-	/* listed persons: what a removal frees is zeroed (docs/retention.md) */
-	sqlite3_exec(wl->db, "PRAGMA secure_delete=ON", NULL, NULL, NULL);
 	if (sqlite3_exec(wl->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
 		tims_rc rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path,
 					  msg ? msg : "schema");
