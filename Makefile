@@ -128,6 +128,26 @@ $(B)/bench/%: bench/%.c $(B)/libtims.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(B)/libtims.a $(LIBS) -o $@
 
+# The "without encryption" side of bench/bench-vault.sh: the same library
+# compiled with -DTIMS_VAULT_NO_ENCRYPTION (the vault seals by copying and
+# never touches a token), into build/bench-plain/. Built for the benchmark
+# (make bench, and its smoke in make check) only; never installed or shipped.
+PLAIN_LIB_OBJ := $(LIB_SRC:%.c=$(B)/bench-plain/obj/%.o)
+PLAIN_BENCH := $(B)/bench-plain/bench/bench_post $(B)/bench-plain/bench/bench_centre
+
+$(B)/bench-plain/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DTIMS_VAULT_NO_ENCRYPTION -c $< -o $@
+
+$(B)/bench-plain/libtims.a: $(PLAIN_LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/bench-plain/bench/%: bench/%.c $(B)/bench-plain/libtims.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DTIMS_VAULT_NO_ENCRYPTION $(ALL_LDFLAGS) $< \
+		$(B)/bench-plain/libtims.a $(LIBS) -o $@
+
 # Fault injection for tests/e2e/faults.sh (LD_PRELOAD; tests/lib/faultfs.c).
 FAULT_SO := $(B)/tests/libfaultfs.so
 $(FAULT_SO): tests/lib/faultfs.c
@@ -139,7 +159,7 @@ asan: $(ASAN_UNIT_BIN) $(B)/asan/tims
 	@tests/run.sh --only asan
 fuzz-build: $(FUZZ_BIN)
 
-check: $(B)/tims $(B)/asan/tims $(UNIT_BIN) $(ASAN_UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(FAULT_SO)
+check: $(B)/tims $(B)/asan/tims $(UNIT_BIN) $(ASAN_UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(PLAIN_BENCH) $(FAULT_SO)
 	@tests/run.sh
 
 demo: $(B)/tims
@@ -151,7 +171,7 @@ fuzz: $(FUZZ_BIN)
 soak: $(B)/tims
 	@tests/soak.sh
 
-bench: $(B)/tims $(BENCH_BIN)
+bench: $(B)/tims $(BENCH_BIN) $(PLAIN_BENCH)
 	@bench/run.sh
 
 # install: the program, its manual pages and the web consoles (PREFIX=/usr/local).

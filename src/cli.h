@@ -146,6 +146,7 @@ int cmd_watchlist(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_centre(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_retention(int argc, char **argv);
 /* src/cmd_export.c: tims export, and tims centre export (its sub-table). */
 int cmd_export(int argc, char **argv);
 int cmd_centre_export(int argc, char **argv);

@@ -33,6 +33,7 @@
 #include "tims/sync.h"
 #include "tims/post.h"
 #include "tims/util.h"
+#include "tims/vault.h"
 
 static const char usage_a[] =
 	"usage: tims post init DIR [--origin NAME] [--name NAME] [--kind land|port|airport]\n"
@@ -481,6 +482,7 @@ static int post_restore(int argc, char **argv)
 	struct tims_sync_batch b;
 	struct tims_verifier v;
 	struct tims_post *p = NULL;
+	struct tims_vault *vault = NULL;
 	struct tims_err err;
 	uint64_t at = 0, total = 0;
 	const char *dir;
@@ -519,8 +521,15 @@ static int post_restore(int argc, char **argv)
 	snprintf(mpath, sizeof(mpath), "%s/restore.mirror.db", dir);
 	snprintf(mcp, sizeof(mcp), "%s/restore.mirror.checkpoint", dir);
 	tims_sync_batch_init(&b);
-	if (tims_mlog_load_keys(dir, vkpath, NULL, &v, NULL, &err) ||
+	/* The records arrive in clear over mutual TLS: the scratch mirror
+	 * seals them under the post's own vault, as post.db does. */
+	if (tims_vault_open(dir, &vault, &err) == TIMS_ERR_NOTFOUND &&
+	    tims_vault_create(dir, NULL, &err) == TIMS_OK)
+		tims_vault_open(dir, &vault, &err); /* a post that lost its vault too */
+	if (!vault ||
+	    tims_mlog_load_keys(dir, vkpath, NULL, &v, NULL, &err) ||
 	    tims_sync_mirror_open(mpath, mcp, &v, &m, &err) ||
+	    tims_sync_mirror_set_vault(m, vault, &err) ||
 	    tims_sync_mirror_size(m, &at, &err))
 		goto fail;
 	/* 1. Everything the centre holds, each batch verified as the centre
@@ -599,6 +608,8 @@ fail:
 out:
 	tims_post_free(p);
 	tims_sync_mirror_free(m);
+	if (vault)
+		tims_vault_close(vault);
 	tims_sync_batch_release(&b);
 	tims_buf_release(&ans);
 	return st;

@@ -30,6 +30,7 @@ static const struct cli_command commands[] = {
 	{ "screen", cmd_screen, "screen travellers against the watchlists; evaluate name matching" },
 	{ "watchlist", cmd_watchlist, "import, list and manage watchlists" },
 	{ "centre", cmd_centre, "the national centre: enrolment, mirror of every post, rebuilds" },
+	{ "retention", cmd_retention, "erase what has been kept as long as the law says (G8)" },
 	{ "witness", cmd_witness, "an independent witness: cosigns checkpoints of logs it has checked" },
 	{ "key", cmd_key, "signing keys in a PKCS#11 token (HSM, TPM): generate" },
 	{ "export", cmd_export, "a sealed export's recipient: make a key pair, open what the centre sealed" },

@@ -12,6 +12,17 @@
  *   "pg:CONNINFO", "postgresql://…",  PostgreSQL through libpq
  *   "postgres://…"
  *
+ * Personal data at rest (G8, schema 2): a record's personal fields and
+ * its JSON are sealed under the centre's vault (tims/vault.h; associated
+ * data "cstore.crossings/ORIGIN/INDEX"); the lookups by document and by
+ * person use keyed blind indexes; what stays clear is not identifying (the
+ * origin, index, times, leaf, direction, decision, issuing state,
+ * nationality, whether the screening named a hit). A query opens the rows
+ * its indexed lookup found. The vault is set once after opening
+ * (tims_cstore_set_vault); while its token is unavailable, adding a record
+ * and every query that opens records fail with TIMS_ERR_UNAVAILABLE —
+ * never an empty answer.
+ *
  * Records are keyed by (origin, index): adding the same entry again is a
  * no-op, adding a different one at a taken key is refused (TIMS_ERR_TAMPER).
  * A record erased for retention at its post is kept as its leaf hash only,
@@ -37,6 +48,7 @@
 #include <stdint.h>
 
 #include "tims/err.h"
+#include "tims/note.h"
 #include "tims/record.h"
 #include "tims/stay.h"
 
@@ -50,6 +62,17 @@ struct tims_cstore;
 tims_rc tims_cstore_open(const char *uri, struct tims_cstore **out,
 			 struct tims_err *err);
 void tims_cstore_close(struct tims_cstore *s);
+
+/* The vault that seals records and computes blind indexes (the centre's;
+ * not owned by the store). Without one, adding a record and opening one
+ * fail with TIMS_ERR_STATE. */
+struct tims_vault;
+void tims_cstore_set_vault(struct tims_cstore *s, struct tims_vault *v);
+
+/* Whether a schema-1 store (personal data in clear) was found at open and
+ * emptied (securely: SQLite secure_delete and VACUUM): the caller refills
+ * it from the mirrors (tims_centre_reindex). */
+int tims_cstore_was_reset(const struct tims_cstore *s);
 
 /* "sqlite" or "postgresql". */
 const char *tims_cstore_backend(const struct tims_cstore *s);
@@ -231,5 +254,27 @@ tims_rc tims_cstore_travel_feed(struct tims_cstore *s, char id[33], struct tims_
 tims_rc tims_cstore_travel_page(struct tims_cstore *s, uint64_t since, unsigned limit,
 				tims_cstore_travel_fn fn, void *ctx, uint64_t *next,
 				struct tims_err *err);
+
+/* ---- retention (lib/cstore/retention.c, docs/retention.md) ---- */
+
+/* A crossing not yet erased, as retention sees it: clear facts only. */
+struct tims_cstore_retention_row {
+	char origin[TIMS_NOTE_MAX_NAME + 1];
+	uint64_t idx;
+	int64_t when_ms;
+	uint8_t direction, decision;
+	uint64_t corrects;      /* UINT64_MAX: none */
+	char key[72];           /* "ISSUER DOC", "" when unknown */
+};
+typedef tims_rc (*tims_cstore_retention_fn)(void *ctx, const struct tims_cstore_retention_row *r);
+/* Every crossing not erased, by origin and index. */
+tims_rc tims_cstore_retention_rows(struct tims_cstore *s, tims_cstore_retention_fn fn,
+				   void *ctx, struct tims_err *err);
+/* The newest post time held (erased or not; 0: none). */
+tims_rc tims_cstore_newest(struct tims_cstore *s, int64_t *post_time_ms, struct tims_err *err);
+/* Erase a crossing's personal fields and record, keeping origin, index,
+ * times, leaf, direction and decision; *erased 0 if it was already. */
+tims_rc tims_cstore_erase(struct tims_cstore *s, const char *origin, uint64_t idx,
+			  int *erased, struct tims_err *err);
 
 #endif

@@ -287,6 +287,24 @@ tims_rc tims_post_history(struct tims_post *p, const char *doc_number,
 tims_rc tims_post_corrected_by(struct tims_post *p, uint64_t index,
 			       uint64_t *by, struct tims_err *err);
 
+/*
+ * Retention's view of every record (lib/post/retention.c), read from the
+ * clear columns without the token, in index order. fn must not call back
+ * into p.
+ */
+struct tims_post_retention_row {
+	uint64_t index;
+	int64_t time_ms;        /* the post's time of the record */
+	int64_t entry_ms;       /* the time in its leaf entry */
+	uint8_t direction, decision;
+	uint64_t corrects;      /* TIMS_RECORD_NO_INDEX if none */
+	char doc[72];           /* the document's blind index, "" if none yet */
+	int erased;
+};
+typedef tims_rc (*tims_post_retention_fn)(void *ctx, const struct tims_post_retention_row *r);
+tims_rc tims_post_retention_rows(struct tims_post *p, tims_post_retention_fn fn, void *ctx,
+				 struct tims_err *err);
+
 /* Retention: erase a record's payload and salt, keeping its leaf entry. */
 tims_rc tims_post_erase(struct tims_post *p, uint64_t index,
 			struct tims_err *err);

@@ -172,6 +172,7 @@ TIMS_MUST_USE tims_rc tims_sync_batch_verify(const struct tims_sync_batch *b,
 /* ---- a mirror of one post's log (the centre keeps one per post) ------- */
 
 struct tims_sync_mirror;
+struct tims_vault;
 
 /*
  * Open (create if missing) the mirror of `origin` in the SQLite file
@@ -193,6 +194,18 @@ void tims_sync_mirror_free(struct tims_sync_mirror *m);
 
 /* The mirror's log (its key chain: tims_mlog_key, hand-overs). */
 const struct tims_mlog *tims_sync_mirror_mlog(const struct tims_sync_mirror *m);
+/*
+ * Personal data at rest: seal every body the mirror stores from now on
+ * under v (XChaCha20-Poly1305 data keys of the node's vault, tims/vault.h;
+ * associated data "mirror.entries/ORIGIN/INDEX"), after the batch was
+ * checked against its commitments in clear; open them again for export
+ * and verification. Bodies an older mirror holds in clear are sealed now,
+ * in one transaction, the freed pages overwritten (secure_delete) and the
+ * file vacuumed. Entries, hashes and checkpoints stay clear: the tree
+ * verifies without any key. v is not owned.
+ */
+tims_rc tims_sync_mirror_set_vault(struct tims_sync_mirror *m, struct tims_vault *v,
+				   struct tims_err *err);
 
 /* Positions held (every one verified against a signed checkpoint). */
 tims_rc tims_sync_mirror_size(struct tims_sync_mirror *m, uint64_t *size,
@@ -232,6 +245,14 @@ TIMS_MUST_USE tims_rc tims_sync_mirror_checkpoint(struct tims_sync_mirror *m,
 /* The root of the first `size` positions held. */
 tims_rc tims_sync_mirror_root(struct tims_sync_mirror *m, uint64_t size,
 			      tims_hash root, struct tims_err *err);
+
+/*
+ * Retention (docs/retention.md): erase position idx's salt and record or
+ * event, keeping its entry, so the mirror still verifies. *erased is 1 if
+ * it held a payload. TIMS_ERR_NOTFOUND past the end.
+ */
+tims_rc tims_sync_mirror_erase(struct tims_sync_mirror *m, uint64_t idx, int *erased,
+			       struct tims_err *err);
 
 /* Positions [from, from+count) in order. */
 tims_rc tims_sync_mirror_export(struct tims_sync_mirror *m, uint64_t from,

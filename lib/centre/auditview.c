@@ -13,10 +13,13 @@
  * at each search, from a cursor per log kept with it (audit_av_cursor), so a
  * restart resumes where it was. A document reference found in an event
  * (the query's or result's "document", "doc", "doc_number", a "person"'s
- * "number") is kept only as BLAKE2b-128 keyed with DIR/auditview.key (32
- * random bytes, mode 0600, made on first use), like a post's national
- * replica: centre.db copied away does not say which documents were looked
- * up. A search by document hashes the reference it is given the same way.
+ * "number") is kept only as BLAKE2b-128 keyed with a key derived from the
+ * centre's vault (its index key, held under the token: tims/vault.h), like
+ * a post's national replica: centre.db copied away, even with the rest of
+ * the directory, does not say which documents were looked up. A search by
+ * document hashes the reference it is given the same way. An index made
+ * with the key file of before (DIR/auditview.key, beside the data) is
+ * dropped with the file and rebuilt from the logs.
  *
  * What the index says is not what the auditor is asked to believe: every
  * result carries the event's bytes and salt, its 42-byte leaf entry and
@@ -27,6 +30,7 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <sodium.h>
+#include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,36 +62,32 @@ static const char av_schema[] =
 static tims_rc av_key(struct tims_centre *c, uint8_t key[CENTRE_AV_KEY_BYTES],
 		      struct tims_err *err)
 {
-	struct tims_buf text = TIMS_BUF_INIT(128);
 	char path[CENTRE_PATH_MAX];
-	struct stat st;
 	tims_rc rc;
 
+	/* the index key of the vault (the token needed), under a domain of
+	 * its own: the same vault, the same key, at every start */
+	if ((rc = centre_vault_ready(c, err)) ||
+	    (rc = tims_vault_blind(c->vault, "auditview-key", "1", 1, key, err)))
+		return rc;
 	if ((rc = centre_path(c, AV_KEY_FILE, path, err)))
 		return rc;
-	if (access(path, F_OK) != 0) {
-		uint8_t k[CENTRE_AV_KEY_BYTES];
-
-		randombytes_buf(k, sizeof(k));
-		rc = tims_write_file(path, k, sizeof(k), 0600, 0, err);
-		sodium_memzero(k, sizeof(k));
-		if (rc && rc != TIMS_ERR_EXISTS)
-			return rc;
+	if (access(path, F_OK) == 0) {
+		/* hashes made with the old key file: dropped, the file with
+		 * them, and rebuilt from the logs at this search */
+		pthread_mutex_lock(&c->db_lock);
+		if (sqlite3_exec(c->db, "BEGIN IMMEDIATE; DELETE FROM audit_av_docs;"
+				 " DELETE FROM audit_av_events; DELETE FROM audit_av_cursor; COMMIT;",
+				 NULL, NULL, NULL) != SQLITE_OK) {
+			rc = centre_db_err(c, "audit view: dropping the old index", err);
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		}
+		pthread_mutex_unlock(&c->db_lock);
+		if (!rc && unlink(path) != 0)
+			rc = tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
 	}
-	if (stat(path, &st) != 0 || (st.st_mode & 077))
-		return tims_err_set(err, TIMS_ERR_DENIED, "%s: want mode 0600 (a key)", path);
-	if ((rc = tims_read_file(path, 128, &text, err)))
-		goto out;
-	if (text.len != CENTRE_AV_KEY_BYTES) {
-		rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: want %d bytes", path,
-				  CENTRE_AV_KEY_BYTES);
-		goto out;
-	}
-	memcpy(key, text.buf, CENTRE_AV_KEY_BYTES);
-out:
-	if (text.buf)
-		sodium_memzero(text.buf, text.len);
-	tims_buf_release(&text);
+	if (rc)
+		sodium_memzero(key, CENTRE_AV_KEY_BYTES);
 	return rc;
 }
 
@@ -930,6 +930,8 @@ tims_rc centre_h_audit_search(void *app, struct tims_http_req *req, struct tims_
 		return tims_http_reply_error(resp, 404, "no_post", "%s", err.msg);
 	if (rc == TIMS_ERR_INVALID)
 		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
+	if (rc == TIMS_ERR_UNAVAILABLE)
+		return tims_http_reply_error(resp, 503, "token_unavailable", "%s", err.msg);
 	if (rc)
 		return tims_http_reply_error(resp, 500, "audit_search", "%s", err.msg);
 	/* the search, what was asked and which events were shown, before the answer */

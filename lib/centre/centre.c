@@ -525,6 +525,14 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 		if ((rc = make_key(dir, NULL, aname, TIMS_KEY_ED25519, "audit.skey", "audit.vkey", err)))
 			goto fail;
 	}
+	/* The vault: personal data at rest (docs/keys.md). A centre made
+	 * before it gets one now; its token unavailable, the vault opens to
+	 * seal only and what must read says so (centre_vault_ready). */
+	rc = tims_vault_open(dir, &c->vault, err);
+	if (rc == TIMS_ERR_NOTFOUND && !(rc = tims_vault_create(dir, NULL, err)))
+		rc = tims_vault_open(dir, &c->vault, err);
+	if (rc)
+		goto fail;
 	if ((rc = centre_path(c, "centre.db", path, err)))
 		goto fail;
 	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
@@ -537,6 +545,14 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 		goto fail;
 	}
 	if ((rc = centre_alerts_schema(c, err))) /* the alert queue (alerts.c) */
+		goto fail;
+	/* personal data rewritten or deleted leaves no bytes behind; values
+	 * stored in clear before the vault are sealed now (seal.c) */
+	if (sqlite3_exec(c->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = centre_db_err(c, "open", err);
+		goto fail;
+	}
+	if ((rc = centre_seal_legacy(c, err)))
 		goto fail;
 	/* The mirrors are data, not identity: an operator who moved mirror/
 	 * aside for a rebuild (docs/operations.md, the outage drill) gets an
@@ -553,6 +569,11 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 		snprintf(uri, sizeof(uri), "%s", c->store_uri);
 	if ((rc = tims_cstore_open(uri, &c->store, err)))
 		goto fail;
+	tims_cstore_set_vault(c->store, c->vault);
+	/* a store of schema 1 (in clear) was emptied: refilled from the
+	 * mirrors, sealed (tims_centre_reindex, the maintenance thread) */
+	if (tims_cstore_was_reset(c->store))
+		c->store_dirty = 1;
 	tims_buf_release(&cfg);
 	*out = c;
 	return TIMS_OK;
@@ -576,6 +597,7 @@ void tims_centre_free(struct tims_centre *c)
 	}
 	pthread_mutex_destroy(&c->maint_lock);
 	pthread_cond_destroy(&c->maint_cond);
+	free(c->retention);
 	for (size_t i = 0; i < c->nmirrors; i++) {
 		tims_sync_mirror_free(c->mirrors[i]->m);
 		tims_sync_mirror_free(c->mirrors[i]->am);
@@ -584,6 +606,8 @@ void tims_centre_free(struct tims_centre *c)
 	}
 	if (c->store)
 		tims_cstore_close(c->store);
+	if (c->vault)
+		tims_vault_close(c->vault);
 	tims_audit_free(c->audit);
 	pthread_mutex_destroy(&c->audit_lock);
 	tims_audit_free(c->audit_ro);
@@ -607,6 +631,19 @@ const char *tims_centre_dir(const struct tims_centre *c)
 const struct tims_verifier *tims_centre_cosigner(const struct tims_centre *c)
 {
 	return &c->cosign_vkey;
+}
+
+tims_rc centre_vault_ready(struct tims_centre *c, struct tims_err *err)
+{
+	struct tims_err e;
+
+	if (!c->vault)
+		return tims_err_set(err, TIMS_ERR_STATE, "centre: no vault");
+	if (tims_vault_state(c->vault) == TIMS_VAULT_OPEN || !tims_vault_retry(c->vault, &e))
+		return TIMS_OK;
+	return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "the centre's key token is unavailable "
+			    "(%s): nothing personal can be indexed or read until it is back",
+			    tims_vault_why(c->vault));
 }
 
 struct tims_cstore *tims_centre_store(struct tims_centre *c)
@@ -771,6 +808,7 @@ static void *maint_main(void *arg)
 		pthread_mutex_unlock(&c->maint_lock);
 		maint_tick(c, &was_down, &ticks);
 		centre_audit_witness_tick(c); /* auditwitness.c */
+		centre_retention_tick(c);     /* retention.c */
 		pthread_mutex_lock(&c->maint_lock);
 	}
 	pthread_mutex_unlock(&c->maint_lock);
@@ -779,8 +817,12 @@ static void *maint_main(void *arg)
 
 tims_rc centre_maintain_start(struct tims_centre *c, struct tims_err *err)
 {
+	tims_rc rc;
+
 	if (c->maint_on)
 		return TIMS_OK;
+	if ((rc = centre_retention_load(c, err)))
+		return rc;
 	if (pthread_create(&c->maint, NULL, maint_main, c) != 0)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "centre: cannot start the maintenance thread");
 	c->maint_on = 1;

@@ -316,6 +316,8 @@ tims_rc centre_h_dash_hits(void *app, struct tims_http_req *req, struct tims_htt
 	pthread_mutex_lock(&s->c->store_lock);
 	rc = tims_cstore_hits(s->c->store, from, to, 200, &j, &err);
 	pthread_mutex_unlock(&s->c->store_lock);
+	if (rc == TIMS_ERR_UNAVAILABLE)
+		return tims_http_reply_error(resp, 503, "token_unavailable", "%s", err.msg);
 	if (rc)
 		return rc;
 	/* watchlist references tie crossings to listed people: audited */
@@ -352,6 +354,9 @@ static tims_rc query_reply(struct centre_serve *s, struct tims_http_req *req,
 	if (rc == TIMS_ERR_DENIED || rc == TIMS_ERR_INVALID)
 		return tims_http_reply_error(resp, 400, rc == TIMS_ERR_DENIED ? "purpose_required" :
 					     "bad_query", "%s", err.msg);
+	/* the key token away: not an empty answer, a refusal to answer */
+	if (rc == TIMS_ERR_UNAVAILABLE)
+		return tims_http_reply_error(resp, 503, "token_unavailable", "%s", err.msg);
 	if (rc)
 		return rc;
 	return tims_http_reply_json(resp, 200, j);

@@ -30,6 +30,7 @@
  * checks) is audited at the centre before the answer leaves.
  */
 #include <jansson.h>
+#include <sodium.h>
 
 #include "tims/event.h"
 #include "tims/util.h"
@@ -59,6 +60,8 @@ static int alert_level(unsigned kind)
 	case TIMS_EVENT_WATCHLIST_LOCAL:    /* a post-local list changed */
 	case TIMS_EVENT_TOKEN_UNAVAILABLE:  /* a post's signing key away, or back */
 		return 1;
+	case TIMS_EVENT_RETENTION: /* records erased on time: the events panel only */
+		return 0;
 	default:
 		return 0;
 	}
@@ -89,6 +92,7 @@ static void alert_detail(const struct tims_event *ev, char *out, size_t cap)
 		[TIMS_EVENT_AUDIT_RESET] = "the audit log reset by two people",
 		[TIMS_EVENT_TOKEN_UNAVAILABLE] = "the post's signing key token",
 		[TIMS_EVENT_TOTP_REUSE] = "one TOTP code used for two logins",
+		[TIMS_EVENT_RETENTION] = "records erased when their retention ran out",
 	};
 	/* what the post's detail says: the impostor, the list and why (no entry
 	 * of it), the reset's two people and old checkpoint */
@@ -132,6 +136,10 @@ static tims_rc store_one(struct tims_centre *c, sqlite3_stmt **st, const char *o
 	json_t *j = tims_event_json(ev, 0);
 	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	const char *kind = tims_event_kind_name(ev->kind);
+	/* the event names a traveller (document, companions, hits): sealed,
+	 * its place in the associated data */
+	struct tims_buf sealed = TIMS_BUF_INIT(1 << 20), had_text = TIMS_BUF_INIT(1 << 20);
+	char ad[TIMS_NOTE_MAX_NAME + 64];
 	char detail[600];
 	int64_t alert = 0;
 	tims_rc rc = TIMS_OK;
@@ -140,6 +148,7 @@ static tims_rc store_one(struct tims_centre *c, sqlite3_stmt **st, const char *o
 	json_decref(j);
 	if (!text)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	snprintf(ad, sizeof(ad), "centre.post_events/%s/%" PRIu64, origin, seq);
 	sqlite3_bind_text(st[S_FIND], 1, origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st[S_FIND], 2, (sqlite3_int64)seq);
 	s = sqlite3_step(st[S_FIND]);
@@ -150,7 +159,10 @@ static tims_rc store_one(struct tims_centre *c, sqlite3_stmt **st, const char *o
 		const char *had = (const char *)sqlite3_column_text(st[S_FIND], 0);
 
 		out->repeated++;
-		if (!had || strcmp(had, text)) {
+		/* compared in clear: the held one opened (the token needed) */
+		if (had && (rc = centre_open_text(c, ad, had, &had_text, err)))
+			goto out;
+		if (!had || strcmp(tims_buf_str(&had_text), text)) {
 			out->differing++;
 			out->differing_seq = seq;
 		}
@@ -205,7 +217,9 @@ static tims_rc store_one(struct tims_centre *c, sqlite3_stmt **st, const char *o
 	sqlite3_bind_text(st[S_ADD], 7, ev->officer, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st[S_ADD], 8, ev->decision ? tims_decision_name(ev->decision) : "",
 			  -1, SQLITE_STATIC);
-	sqlite3_bind_text(st[S_ADD], 9, text, -1, SQLITE_STATIC);
+	if ((rc = centre_seal_text(c, ad, ev->time_ms, text, &sealed, err)))
+		goto out;
+	sqlite3_bind_text(st[S_ADD], 9, tims_buf_str(&sealed), (int)sealed.len, SQLITE_STATIC);
 	if (alert)
 		sqlite3_bind_int64(st[S_ADD], 10, alert);
 	if (sqlite3_step(st[S_ADD]) != SQLITE_DONE)
@@ -217,7 +231,12 @@ out:
 		sqlite3_reset(st[i]);
 		sqlite3_clear_bindings(st[i]);
 	}
+	sodium_memzero(text, strlen(text));
 	free(text);
+	tims_buf_release(&sealed);
+	if (had_text.buf)
+		sodium_memzero(had_text.buf, had_text.len);
+	tims_buf_release(&had_text);
 	return rc;
 }
 
@@ -336,11 +355,22 @@ static const char event_cols[] =
 #define OPEN_EXPR "(e.kind = 'admit-with-hit' AND e.alert IS NOT NULL AND a.acked_ms IS NULL)"
 #define PINNED_MAX 100000
 
-static json_t *event_row(sqlite3_stmt *st)
+static json_t *event_row(struct tims_centre *c, sqlite3_stmt *st, struct tims_err *err)
 {
 	const char *text = (const char *)sqlite3_column_text(st, 5);
-	json_t *o = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	const char *org = (const char *)sqlite3_column_text(st, 1);
+	struct tims_buf pt = TIMS_BUF_INIT(1 << 20);
+	char ad[TIMS_NOTE_MAX_NAME + 64];
+	json_t *o = NULL;
 	const char *name = (const char *)sqlite3_column_text(st, 2);
+
+	snprintf(ad, sizeof(ad), "centre.post_events/%s/%lld", org ? org : "",
+		 (long long)sqlite3_column_int64(st, 3));
+	if (text && !centre_open_text(c, ad, text, &pt, err))
+		o = json_loads(tims_buf_str(&pt), JSON_REJECT_DUPLICATES, NULL);
+	if (pt.buf)
+		sodium_memzero(pt.buf, pt.len);
+	tims_buf_release(&pt);
 	int has_alert = sqlite3_column_type(st, 6) != SQLITE_NULL;
 	int acked = sqlite3_column_type(st, 7) != SQLITE_NULL;
 
@@ -448,8 +478,10 @@ tims_rc centre_h_dash_events(void *app, struct tims_http_req *req, struct tims_h
 
 			if (pinned && (at < offset || at >= offset + limit))
 				continue; /* counted, not on this page */
-			if (!(o = event_row(st)) || json_array_append_new(list, o)) {
-				rc = tims_err_set(&err, TIMS_ERR_DB, "centre.db: post event %lld: "
+			err.rc = TIMS_OK;
+			if (!(o = event_row(s->c, st, &err)) || json_array_append_new(list, o)) {
+				rc = err.rc == TIMS_ERR_UNAVAILABLE ? TIMS_ERR_UNAVAILABLE :
+				     tims_err_set(&err, TIMS_ERR_DB, "centre.db: post event %lld: "
 						  "unreadable", (long long)sqlite3_column_int64(st, 0));
 				break;
 			}
@@ -458,6 +490,10 @@ tims_rc centre_h_dash_events(void *app, struct tims_http_req *req, struct tims_h
 		st = NULL;
 	}
 	pthread_mutex_unlock(&s->c->db_lock);
+	if (rc == TIMS_ERR_UNAVAILABLE) {
+		json_decref(list);
+		return tims_http_reply_error(resp, 503, "token_unavailable", "%s", err.msg);
+	}
 	if (rc) {
 		json_decref(list);
 		return rc;

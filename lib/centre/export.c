@@ -471,14 +471,26 @@ static const char *col(sqlite3_stmt *st, int i)
 	" created_ms, expires_ms, state, approver, approver_role, approved_ms," \
 	" fetch_until_ms, rows, sealed_bytes, sealed_sha256, plain_sha256, fetches, fetch_max"
 
-static void row_req(sqlite3_stmt *st, int64_t now_ms, struct tims_export_request *r)
+/* The parameters name the person or document asked for: sealed in
+ * centre.db under "centre.exports/ID" (seal.c). */
+static tims_rc row_req(struct tims_centre *c, sqlite3_stmt *st, int64_t now_ms,
+		       struct tims_export_request *r, struct tims_err *err)
 {
+	struct tims_buf pt = TIMS_BUF_INIT(sizeof(r->params) - 1);
+	char ad[sizeof(r->id) + 32];
 	int64_t until;
+	tims_rc rc;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->id, sizeof(r->id), "%s", col(st, 0));
 	snprintf(r->kind, sizeof(r->kind), "%s", col(st, 1));
-	snprintf(r->params, sizeof(r->params), "%s", col(st, 2));
+	snprintf(ad, sizeof(ad), "centre.exports/%s", r->id);
+	rc = centre_open_text(c, ad, col(st, 2), &pt, err);
+	if (!rc)
+		snprintf(r->params, sizeof(r->params), "%s", tims_buf_str(&pt));
+	if (pt.buf)
+		sodium_memzero(pt.buf, pt.len);
+	tims_buf_release(&pt);
 	snprintf(r->purpose, sizeof(r->purpose), "%s", col(st, 3));
 	snprintf(r->recipient, sizeof(r->recipient), "%s", col(st, 4));
 	snprintf(r->requester, sizeof(r->requester), "%s", col(st, 5));
@@ -502,12 +514,14 @@ static void row_req(sqlite3_stmt *st, int64_t now_ms, struct tims_export_request
 		snprintf(r->state, sizeof(r->state), "expired");
 	else if (!strcmp(r->state, "approved"))
 		r->expires_ms = until; /* approved: the end of its fetch window */
+	return rc;
 }
 
 static tims_rc get_locked(struct tims_centre *c, const char *id, int64_t now_ms,
 			  struct tims_export_request *r, struct tims_err *err)
 {
 	sqlite3_stmt *st = NULL;
+	tims_rc rc;
 	int step;
 
 	if (sqlite3_prepare_v2(c->db, "SELECT " REQ_COLS " FROM exports WHERE id = ?1", -1,
@@ -515,8 +529,10 @@ static tims_rc get_locked(struct tims_centre *c, const char *id, int64_t now_ms,
 		return centre_db_err(c, "exports", err);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		row_req(st, now_ms, r);
+	if (step == SQLITE_ROW && (rc = row_req(c, st, now_ms, r, err))) {
+		sqlite3_finalize(st);
+		return rc;
+	}
 	sqlite3_finalize(st);
 	if (step == SQLITE_DONE)
 		return tims_err_set(err, TIMS_ERR_NOTFOUND, "export %.40s: no such request", id);
@@ -766,6 +782,8 @@ tims_rc tims_centre_export_request(struct tims_centre *c, const struct tims_prin
 {
 	struct tims_export_config cfg;
 	struct tims_export_request r;
+	struct tims_buf sealed = TIMS_BUF_INIT(4 * TIMS_EXPORT_PARAMS_MAX);
+	char ad[sizeof(r.id) + 32];
 	uint8_t idb[16];
 	sqlite3_stmt *st = NULL;
 	json_t *p = NULL;
@@ -808,6 +826,9 @@ tims_rc tims_centre_export_request(struct tims_centre *c, const struct tims_prin
 			     json_pack("{s:s, s:I}", "state", "pending", "expires_ms",
 				       (json_int_t)r.expires_ms), 201, err)))
 		goto out;
+	snprintf(ad, sizeof(ad), "centre.exports/%s", r.id);
+	if ((rc = centre_seal_text(c, ad, now_ms, r.params, &sealed, err)))
+		goto out;
 	pthread_mutex_lock(&c->db_lock);
 	if (!(rc = schema(c, err))) {
 		sweep_locked(c, now_ms);
@@ -820,7 +841,7 @@ tims_rc tims_centre_export_request(struct tims_centre *c, const struct tims_prin
 	if (!rc) {
 		sqlite3_bind_text(st, 1, r.id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, r.kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, r.params, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, tims_buf_str(&sealed), (int)sealed.len, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, r.purpose, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, r.recipient, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 6, r.requester, -1, SQLITE_STATIC);
@@ -835,6 +856,7 @@ tims_rc tims_centre_export_request(struct tims_centre *c, const struct tims_prin
 	pthread_mutex_unlock(&c->db_lock);
 out:
 	json_decref(p);
+	tims_buf_release(&sealed);
 	if (!rc && out)
 		*out = r;
 	return rc;
@@ -1315,8 +1337,8 @@ tims_rc tims_centre_export_list(struct tims_centre *c, int64_t since_ms, int64_t
 	if (!rc) {
 		sqlite3_bind_int64(st, 1, since_ms);
 		sqlite3_bind_int64(st, 2, (int64_t)max);
-		while (n < max && sqlite3_step(st) == SQLITE_ROW)
-			row_req(st, now_ms, &rs[n++]);
+		while (!rc && n < max && sqlite3_step(st) == SQLITE_ROW)
+			rc = row_req(c, st, now_ms, &rs[n++], err);
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db_lock);

@@ -133,6 +133,11 @@ tims_rc centre_mirror_get(struct tims_centre *c, const char *origin,
 	if ((rc = centre_path(c, rel, cp, err)) ||
 	    (rc = tims_sync_mirror_open(db, cp, &cm->key, &cm->m, err)))
 		goto out;
+	/* bodies sealed under the centre's vault (older ones sealed now) */
+	if ((rc = tims_sync_mirror_set_vault(cm->m, c->vault, err))) {
+		tims_sync_mirror_free(cm->m);
+		goto out;
+	}
 	snprintf(cm->origin, sizeof(cm->origin), "%s", origin);
 	pthread_mutex_init(&cm->lock, NULL);
 	c->mirrors[c->nmirrors++] = cm;
@@ -218,6 +223,10 @@ tims_rc centre_ingest(struct tims_centre *c, const char *origin,
 		goto out;
 	}
 	if ((rc = centre_mirror_get(c, origin, &cm, err)))
+		goto out;
+	/* The store's blind indexes need the token: without it nothing is
+	 * taken (503), the post keeps its records and pushes again. */
+	if ((rc = centre_vault_ready(c, err)))
 		goto out;
 	x->c = c;
 	x->origin = origin;
@@ -467,6 +476,11 @@ tims_rc centre_audit_mirror(struct tims_centre *c, const char *origin,
 		if (!rc)
 			rc = tims_sync_mirror_open_leaf(db, cp, &cm->key, TIMS_SYNC_AUDIT, &cm->am,
 							err);
+		/* the events' bodies (what was asked and answered) sealed */
+		if (!rc && (rc = tims_sync_mirror_set_vault(cm->am, c->vault, err))) {
+			tims_sync_mirror_free(cm->am);
+			cm->am = NULL;
+		}
 		if (rc) {
 			pthread_mutex_unlock(&cm->lock);
 			return rc;

@@ -44,6 +44,9 @@ struct tims_centre {
 	struct tims_signer bundle_signer;  /* signs bundles to the posts */
 	struct tims_verifier bundle_vkey;
 	struct tims_cstore *store;
+	/* DIR's vault (tims/vault.h): seals the query store's records and the
+	 * mirrors' bodies, and computes the store's blind indexes */
+	struct tims_vault *vault;
 	struct tims_audit *audit;    /* audit.db, opened on first use */
 	pthread_mutex_t audit_lock;
 	struct tims_audit *audit_ro; /* a reading handle of it (centre_audit_scan) */
@@ -63,10 +66,25 @@ struct tims_centre {
 	int maint_stop;
 	/* unusual reading over the audit logs (alerts.c) */
 	struct centre_alerts *alerts;
+	/* the retention timer, run by the maintenance thread (retention.c) */
+	struct centre_retention *retention;
 };
 
 tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
 		    struct tims_err *err);
+/* seal.c: a centre.db column sealed under the vault as base64 text (AD
+ * "centre.TABLE/KEY"); centre_open_text gives back a value stored in clear
+ * before the vault as it is. centre_seal_legacy seals such values at open
+ * (post events, export requests). */
+int centre_is_sealed(const char *text);
+tims_rc centre_seal_text(struct tims_centre *c, const char *ad, int64_t time_ms,
+			 const char *text, struct tims_buf *out, struct tims_err *err);
+tims_rc centre_open_text(struct tims_centre *c, const char *ad, const char *text,
+			 struct tims_buf *out, struct tims_err *err);
+tims_rc centre_seal_legacy(struct tims_centre *c, struct tims_err *err);
+/* The vault can open and blind (its token tried again if it was away):
+ * TIMS_OK, else TIMS_ERR_UNAVAILABLE with the reason (answered 503). */
+tims_rc centre_vault_ready(struct tims_centre *c, struct tims_err *err);
 tims_rc centre_db_err(struct tims_centre *c, const char *what,
 		      struct tims_err *err);
 /* {"announcements": [NOTE, ...]}: the key announcements in DIR/keys (keys.c). */
@@ -223,6 +241,11 @@ tims_rc centre_repair(struct tims_centre *c, struct centre_mirror *cm, uint64_t 
  * while it is dirty. Store transitions go to the event log.
  */
 tims_rc centre_maintain_start(struct tims_centre *c, struct tims_err *err);
+/* retention.c: DIR/retention.conf for the timer (a bad one stops the
+ * start), and the timer's tick (the maintenance thread: a run every
+ * interval, audited). */
+tims_rc centre_retention_load(struct tims_centre *c, struct tims_err *err);
+void centre_retention_tick(struct tims_centre *c);
 /* The store's state for the status answer: {"backend", "state": "connected"
  * | "down", "since_ms", "last_error"?, "last_error_ms"?, "failures",
  * "reconnects", "repair_pending"}. */

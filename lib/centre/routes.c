@@ -137,6 +137,9 @@ static tims_rc push(struct centre_serve *s, struct tims_http_req *req,
 	case TIMS_ERR_NET: /* the query store is unreachable: nothing was taken */
 		rc = tims_http_reply_error(resp, 503, "store_unavailable", "%s", err.msg);
 		break;
+	case TIMS_ERR_UNAVAILABLE: /* the key token is away: nothing was taken */
+		rc = tims_http_reply_error(resp, 503, "token_unavailable", "%s", err.msg);
+		break;
 	default:
 		if (s->log) {
 			char line[TIMS_ERR_MSG_BYTES + 512];

@@ -91,6 +91,8 @@ tims_rc centre_h_sync_travel(void *app, struct tims_http_req *req, struct tims_h
 		json_decref(rows);
 		if (rc == TIMS_ERR_NET)
 			return tims_http_reply_error(resp, 503, "store_unavailable", "%s", err.msg);
+		if (rc == TIMS_ERR_UNAVAILABLE)
+			return tims_http_reply_error(resp, 503, "token_unavailable", "%s", err.msg);
 		if (rc == TIMS_ERR_STATE)
 			return tims_http_reply_error(resp, 409, "cursor_ahead", "%s", err.msg);
 		return rc;

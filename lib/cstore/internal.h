@@ -14,7 +14,9 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "tims/buf.h"
 #include "tims/cstore.h"
+#include "tims/vault.h"
 
 #define CS_MAX_COLS 16
 #define CS_CACHE 24
@@ -56,6 +58,8 @@ struct cs_pending {
 
 struct tims_cstore {
 	int backend;
+	struct tims_vault *vault;        /* the centre's; not owned */
+	int was_reset;                   /* a schema-1 store was emptied at open */
 	sqlite3 *db;
 	PGconn *pg;
 	struct cs_cached cache[CS_CACHE];
@@ -121,6 +125,33 @@ tims_rc cs_travel_schema(struct tims_cstore *s, struct tims_err *err);
 /* The "visa" of a record's JSON as the stay rule takes it (kind NONE when
  * there is none); 0 if the JSON or its visa is malformed (then NONE). */
 int cs_record_visa(const char *record_json, struct tims_stay_visa *out);
+int cs_record_visa_json(json_t *rec, struct tims_stay_visa *out);
+/* A string of the record's "person" object ("" when absent). */
+const char *cs_rec_str(json_t *rec, const char *key);
+
+/*
+ * Personal data at rest (seal.c). cs_readable: the vault is there and can
+ * open and blind (tried again once if its token was unavailable), else
+ * TIMS_ERR_UNAVAILABLE (TIMS_ERR_STATE without a vault). cs_seal: the
+ * record's JSON sealed under associated data "cstore.crossings/ORIGIN/IDX",
+ * as base64 text (the statement layer is text). cs_open: the reverse, the
+ * JSON (NUL-terminated) in out. cs_blind: the blind index (hex) of value
+ * in domain.
+ */
+tims_rc cs_readable(struct tims_cstore *s, struct tims_err *err);
+tims_rc cs_seal(struct tims_cstore *s, const char *origin, int64_t idx, int64_t time_ms,
+		const char *json, size_t len, struct tims_buf *out, struct tims_err *err);
+tims_rc cs_open(struct tims_cstore *s, const char *origin, int64_t idx, const char *b64,
+		struct tims_buf *out, struct tims_err *err);
+tims_rc cs_blind(struct tims_cstore *s, const char *domain, const char *value,
+		 char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err);
+/* The person key the "person" index is made of: normalised surname "|"
+ * normalised given names "|" birth date. */
+void cs_person_value(const char *surname, const char *given, const char *birth_date,
+		     char *out, size_t outsz);
+/* A sealed row opened as the record's JSON object (NULL: not opened, err set). */
+json_t *cs_open_json(struct tims_cstore *s, const char *origin, const char *idx,
+		     const char *b64, struct tims_err *err);
 
 /* Upper-case ASCII, collapse runs of spaces and '<' to one space, trim. */
 void cs_name_key(const char *in, char *out, size_t outsz);

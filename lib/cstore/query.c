@@ -9,12 +9,16 @@
  */
 #include "internal.h"
 
+#include <sodium.h>
+
 #include "tims/buf.h"
 #include "tims/travel.h"
 #include "tims/util.h"
 
-#define ROW_COLS "origin, idx, record, corrected_by, when_ms, direction, decision," \
-	" nationality, issuer, doc, surname, given_names"
+/* doc and person are blind indexes (seal.c): the lookup is by equality on
+ * them, then the rows found are opened. */
+#define ROW_COLS "origin, idx, sealed, corrected_by, when_ms, direction, decision," \
+	" nationality, issuer"
 
 static const char sql_doc_any[] =
 	"SELECT " ROW_COLS " FROM crossings WHERE doc = ?1 AND erased = 0"
@@ -23,11 +27,11 @@ static const char sql_doc_issuer[] =
 	"SELECT " ROW_COLS " FROM crossings WHERE doc = ?1 AND issuer = ?2 AND erased = 0"
 	" ORDER BY when_ms, direction, origin, idx";
 static const char sql_person[] =
-	"SELECT " ROW_COLS " FROM crossings WHERE person_key = ?1 AND birth_date = ?2"
+	"SELECT " ROW_COLS " FROM crossings WHERE person = ?1"
 	" AND erased = 0 ORDER BY when_ms, direction, origin, idx";
 static const char sql_person_nat[] =
-	"SELECT " ROW_COLS " FROM crossings WHERE person_key = ?1 AND birth_date = ?2"
-	" AND nationality = ?3 AND erased = 0 ORDER BY when_ms, direction, origin, idx";
+	"SELECT " ROW_COLS " FROM crossings WHERE person = ?1"
+	" AND nationality = ?2 AND erased = 0 ORDER BY when_ms, direction, origin, idx";
 
 /* A standing, admitted crossing of the same document at or before ?1 that
  * comes after c: c is then not the last move. */
@@ -41,14 +45,13 @@ static const char sql_person_nat[] =
 	" (d.origin > c.origin OR (d.origin = c.origin AND d.idx > c.idx)))))))"
 
 static const char sql_present[] =
-	"SELECT c.origin, c.idx, c.doc, c.issuer, c.surname, c.given_names,"
-	" c.nationality, c.when_ms" PRESENT_WHERE
+	"SELECT c.origin, c.idx, c.sealed, c.issuer, c.nationality, c.when_ms" PRESENT_WHERE
 	" ORDER BY c.when_ms, c.origin, c.idx LIMIT ?2 OFFSET ?3";
 static const char sql_present_count[] = "SELECT COUNT(*)" PRESENT_WHERE;
 
 static const char sql_moves[] =
-	"SELECT issuer, doc, nationality, when_ms, direction, origin, surname,"
-	" given_names, CASE WHEN direction = 1 THEN record END FROM crossings c WHERE "
+	"SELECT issuer, doc, nationality, when_ms, direction, origin, idx,"
+	" CASE WHEN direction = 1 THEN sealed END FROM crossings c WHERE "
 	STANDING("c")
 	" ORDER BY issuer, doc, when_ms, direction, origin, idx";
 
@@ -69,6 +72,8 @@ static json_t *date_json(int64_t day)
 /* History: rows of one document or person, and the stay over them.   */
 
 struct hist {
+	struct tims_cstore *s;
+	struct tims_err *err;
 	json_t *crossings;
 	json_t *documents;        /* person history: distinct documents */
 	struct tims_stay_crossing *moves;
@@ -93,13 +98,25 @@ static tims_rc hist_row(void *ctx, const struct cs_row *row)
 {
 	struct hist *h = ctx;
 	json_t *e, *rec;
+	const char *doc;
 
-	if (row->n < 12)
+	if (row->n < 9)
 		return TIMS_ERR_DB;
 	if (h->n == TIMS_CSTORE_MAX_HISTORY)
 		return TIMS_ERR_TOOBIG;
 	h->n++;
-	rec = row->v[2] ? json_loads(row->v[2], 0, NULL) : NULL;
+	if (!(rec = cs_open_json(h->s, row->v[0], row->v[1], row->v[2], h->err)))
+		return h->err->rc ? h->err->rc : TIMS_ERR_TAMPER;
+	doc = cs_rec_str(rec, "number");
+	if (h->documents && !has_document(h->documents, row->v[8], doc) &&
+	    json_array_append_new(h->documents, json_pack("{s:s, s:s}", "issuer", row->v[8],
+							  "document", doc))) {
+		json_decref(rec);
+		return TIMS_ERR_NOMEM;
+	}
+	/* the visa recorded with an entry (before json_pack takes rec) */
+	cs_record_visa_json(cs_int(row->v[5]) == TIMS_DIR_ENTRY ? rec : NULL,
+			    &h->moves[h->nm].visa);
 	e = json_pack("{s:s, s:I, s:o}", "origin", row->v[0] ? row->v[0] : "",
 		      "index", (json_int_t)cs_int(row->v[1]), "record",
 		      rec ? rec : json_null());
@@ -107,10 +124,6 @@ static tims_rc hist_row(void *ctx, const struct cs_row *row)
 		return TIMS_ERR_NOMEM;
 	if (row->v[3])
 		json_object_set_new(e, "corrected_by", json_integer((json_int_t)cs_int(row->v[3])));
-	if (h->documents && !has_document(h->documents, row->v[8], row->v[9]) &&
-	    json_array_append_new(h->documents, json_pack("{s:s, s:s}", "issuer", row->v[8],
-							  "document", row->v[9])))
-		return TIMS_ERR_NOMEM;
 	/* Refused travellers did not enter; second line is pending: counted
 	 * or not by tims_stay_assess, the rule the posts apply too. */
 	h->moves[h->nm].at_ms = cs_int(row->v[4]);
@@ -118,10 +131,6 @@ static tims_rc hist_row(void *ctx, const struct cs_row *row)
 	h->moves[h->nm].counts = !row->v[3] && cs_int(row->v[6]) == TIMS_DECISION_ADMIT;
 	snprintf(h->moves[h->nm].nationality, sizeof(h->moves[h->nm].nationality), "%.3s",
 		 row->v[7] ? row->v[7] : "");
-	if (h->moves[h->nm].direction == TIMS_DIR_ENTRY)
-		cs_record_visa(row->v[2], &h->moves[h->nm].visa);
-	else
-		cs_record_visa(NULL, &h->moves[h->nm].visa);
 	h->nm++;
 	return TIMS_OK;
 }
@@ -136,6 +145,8 @@ static tims_rc hist_run(struct tims_cstore *s, const char *sql,
 	tims_rc rc;
 
 	memset(&h, 0, sizeof(h));
+	h.s = s;
+	h.err = err;
 	h.crossings = json_array();
 	h.documents = person ? json_array() : NULL;
 	h.moves = calloc(TIMS_CSTORE_MAX_HISTORY, sizeof(*h.moves));
@@ -172,7 +183,8 @@ tims_rc tims_cstore_history_doc(struct tims_cstore *s, const char *doc,
 				const struct tims_stay_regimes *rs,
 				json_t **out, struct tims_err *err)
 {
-	struct cs_param p[] = { CS_T(doc), CS_T(issuer) };
+	char bi[TIMS_VAULT_BLIND_HEX];
+	struct cs_param p[] = { CS_T(bi), CS_T(issuer) };
 	json_t *o;
 	tims_rc rc;
 
@@ -182,6 +194,8 @@ tims_rc tims_cstore_history_doc(struct tims_cstore *s, const char *doc,
 				    TIMS_RECORD_FIELD - 1);
 	if (issuer && strlen(issuer) >= TIMS_RECORD_FIELD)
 		return tims_err_set(err, TIMS_ERR_INVALID, "issuer: too long");
+	if ((rc = cs_readable(s, err)) || (rc = cs_blind(s, "doc", doc, bi, err)))
+		return rc;
 	if (!(o = json_pack("{s:s, s:s}", "document", doc, "issuer", issuer ? issuer : "")))
 		return tims_err_set(err, TIMS_ERR_INVALID, "document: not valid UTF-8");
 	if (issuer && *issuer)
@@ -202,7 +216,7 @@ tims_rc tims_cstore_history_person(struct tims_cstore *s, const char *surname,
 				   const struct tims_stay_regimes *rs,
 				   json_t **out, struct tims_err *err)
 {
-	char key[2 * TIMS_RECORD_FIELD + 2];
+	char key[3 * TIMS_RECORD_FIELD + 16], bi[TIMS_VAULT_BLIND_HEX];
 	int64_t day;
 	json_t *o;
 	tims_rc rc;
@@ -220,20 +234,24 @@ tims_rc tims_cstore_history_person(struct tims_cstore *s, const char *surname,
 						      "birth_date: required (YYYY-MM-DD)");
 	if (nationality && strlen(nationality) > 3)
 		return tims_err_set(err, TIMS_ERR_INVALID, "nationality: want a 1-3 letter code");
-	cs_name_key(surname, key, sizeof(key) / 2);
-	snprintf(key + strlen(key), sizeof(key) - strlen(key), "|");
-	cs_name_key(given, key + strlen(key), sizeof(key) - strlen(key));
+	cs_person_value(surname, given, birth_date, key, sizeof(key));
+	rc = cs_readable(s, err);
+	if (!rc)
+		rc = cs_blind(s, "person", key, bi, err);
+	sodium_memzero(key, sizeof(key));
+	if (rc)
+		return rc;
 	if (!(o = json_pack("{s:{s:s, s:s, s:s, s:s}}", "person", "surname", surname,
 			    "given_names", given, "birth_date", birth_date,
 			    "nationality", nationality ? nationality : "")))
 		return tims_err_set(err, TIMS_ERR_INVALID, "surname: not valid UTF-8");
 	{
-		struct cs_param p[] = { CS_T(key), CS_T(birth_date), CS_T(nationality) };
+		struct cs_param p[] = { CS_T(bi), CS_T(nationality) };
 
 		if (nationality && *nationality)
-			rc = hist_run(s, sql_person_nat, p, 3, 1, on, rs, o, err);
+			rc = hist_run(s, sql_person_nat, p, 2, 1, on, rs, o, err);
 		else
-			rc = hist_run(s, sql_person, p, 2, 1, on, rs, o, err);
+			rc = hist_run(s, sql_person, p, 1, 1, on, rs, o, err);
 	}
 	if (rc) {
 		json_decref(o);
@@ -246,16 +264,27 @@ tims_rc tims_cstore_history_person(struct tims_cstore *s, const char *surname,
 /* ------------------------------------------------------------------ */
 /* Who is in the country.                                              */
 
+struct opened_list {
+	struct tims_cstore *s;
+	struct tims_err *err;
+	json_t *list;
+};
+
 static tims_rc present_row(void *ctx, const struct cs_row *row)
 {
-	json_t *e = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I}",
-			      "origin", row->v[0], "index", (json_int_t)cs_int(row->v[1]),
-			      "document", row->v[2], "issuer", row->v[3],
-			      "surname", row->v[4], "given_names", row->v[5],
-			      "nationality", row->v[6],
-			      "entered", (json_int_t)cs_int(row->v[7]));
+	struct opened_list *l = ctx;
+	json_t *rec = cs_open_json(l->s, row->v[0], row->v[1], row->v[2], l->err), *e;
 
-	if (!e || json_array_append_new(ctx, e))
+	if (!rec)
+		return l->err->rc ? l->err->rc : TIMS_ERR_TAMPER;
+	e = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I}",
+		      "origin", row->v[0], "index", (json_int_t)cs_int(row->v[1]),
+		      "document", cs_rec_str(rec, "number"), "issuer", row->v[3],
+		      "surname", cs_rec_str(rec, "surname"),
+		      "given_names", cs_rec_str(rec, "given_names"),
+		      "nationality", row->v[4], "entered", (json_int_t)cs_int(row->v[5]));
+	json_decref(rec);
+	if (!e || json_array_append_new(l->list, e))
 		return TIMS_ERR_NOMEM;
 	return TIMS_OK;
 }
@@ -276,6 +305,7 @@ tims_rc tims_cstore_present(struct tims_cstore *s, int64_t at_ms,
 {
 	struct cs_param p[] = { CS_I(at_ms), CS_I(limit), CS_I(offset) };
 	struct count1 total = { 0 };
+	struct opened_list l = { s, err, NULL };
 	json_t *list;
 	tims_rc rc;
 
@@ -283,11 +313,14 @@ tims_rc tims_cstore_present(struct tims_cstore *s, int64_t at_ms,
 	if (limit == 0 || limit > TIMS_CSTORE_MAX_PAGE)
 		return tims_err_set(err, TIMS_ERR_INVALID, "limit: want 1 to %d",
 				    TIMS_CSTORE_MAX_PAGE);
+	if ((rc = cs_readable(s, err)))
+		return rc;
 	if (!(list = json_array()))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "present: out of memory");
+	l.list = list;
 	rc = cs_query(s, sql_present_count, 1, p, 1, count_row, &total, NULL, err);
 	if (!rc)
-		rc = cs_query(s, sql_present, 1, p, 3, present_row, list, NULL, err);
+		rc = cs_query(s, sql_present, 1, p, 3, present_row, &l, NULL, err);
 	if (rc == TIMS_ERR_NOMEM)
 		rc = tims_err_set(err, rc, "present: out of memory");
 	if (rc) {
@@ -304,6 +337,9 @@ tims_rc tims_cstore_present(struct tims_cstore *s, int64_t at_ms,
 /* Overstays: every document's moves, in order, one group at a time.   */
 
 struct over {
+	struct tims_cstore *s;
+	struct tims_err *err;
+	struct tims_buf last;      /* the last entry's record (opened) */
 	const struct tims_stay_regimes *rs;
 	int64_t on;
 	unsigned limit;
@@ -311,6 +347,7 @@ struct over {
 	size_t nm;
 	int64_t total;
 	char issuer[TIMS_RECORD_FIELD], doc[TIMS_RECORD_FIELD];
+	char doc_bi[TIMS_VAULT_BLIND_HEX];
 	char nationality[4];
 	char surname[TIMS_RECORD_FIELD], given[TIMS_RECORD_FIELD];
 	char origin[TIMS_RECORD_FIELD];
@@ -332,6 +369,15 @@ static tims_rc over_flush(struct over *o)
 	if (!r.overstay)
 		return TIMS_OK;
 	o->total++;
+	{
+		/* names only for those listed: the entry opened in over_row */
+		json_t *rec = json_loadb(o->last.buf ? o->last.buf : "", o->last.len, 0, NULL);
+
+		snprintf(o->doc, sizeof(o->doc), "%s", cs_rec_str(rec, "number"));
+		snprintf(o->surname, sizeof(o->surname), "%s", cs_rec_str(rec, "surname"));
+		snprintf(o->given, sizeof(o->given), "%s", cs_rec_str(rec, "given_names"));
+		json_decref(rec);
+	}
 	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:i, s:i, s:i, s:b, s:b}",
 		      "document", o->doc, "issuer", o->issuer, "surname", o->surname,
 		      "given_names", o->given, "nationality", r.nationality,
@@ -349,12 +395,12 @@ static tims_rc over_row(void *ctx, const struct cs_row *row)
 	struct over *o = ctx;
 	tims_rc rc;
 
-	if (strcmp(o->issuer, row->v[0]) || strcmp(o->doc, row->v[1])) {
+	if (strcmp(o->issuer, row->v[0]) || strcmp(o->doc_bi, row->v[1])) {
 		if ((rc = over_flush(o)))
 			return rc;
 		o->nm = 0;
 		snprintf(o->issuer, sizeof(o->issuer), "%s", row->v[0]);
-		snprintf(o->doc, sizeof(o->doc), "%s", row->v[1]);
+		snprintf(o->doc_bi, sizeof(o->doc_bi), "%s", row->v[1]);
 		snprintf(o->nationality, sizeof(o->nationality), "%.3s", row->v[2]);
 	}
 	if (o->nm == TIMS_STAY_MAX_MOVES) /* keep the latest window's worth */
@@ -365,14 +411,19 @@ static tims_rc over_row(void *ctx, const struct cs_row *row)
 	o->moves[o->nm].counts = 1; /* sql_moves: standing, admitted */
 	snprintf(o->moves[o->nm].nationality, sizeof(o->moves[o->nm].nationality), "%.3s",
 		 row->v[2] ? row->v[2] : "");
-	cs_record_visa(row->n > 8 ? row->v[8] : NULL, &o->moves[o->nm].visa);
-	o->nm++;
 	if (cs_int(row->v[4]) == TIMS_DIR_ENTRY) {
+		/* an entry is opened for its visa (the stay rule) and kept for
+		 * the names, should this traveller be listed */
+		if ((rc = cs_open(o->s, row->v[5], cs_int(row->v[6]), row->v[7] ? row->v[7] : "",
+				  &o->last, o->err)))
+			return rc;
+		cs_record_visa(o->last.buf, &o->moves[o->nm].visa);
 		o->entered = cs_int(row->v[3]);
 		snprintf(o->origin, sizeof(o->origin), "%s", row->v[5]);
-		snprintf(o->surname, sizeof(o->surname), "%s", row->v[6]);
-		snprintf(o->given, sizeof(o->given), "%s", row->v[7]);
+	} else {
+		cs_record_visa(NULL, &o->moves[o->nm].visa);
 	}
+	o->nm++;
 	return TIMS_OK;
 }
 
@@ -402,6 +453,13 @@ tims_rc tims_cstore_overstays(struct tims_cstore *s, int64_t on,
 		return tims_err_set(err, TIMS_ERR_INVALID, "limit: want 1 to %d",
 				    TIMS_CSTORE_MAX_PAGE);
 	}
+	if ((rc = cs_readable(s, err))) {
+		free(o);
+		return rc;
+	}
+	o->s = s;
+	o->err = err;
+	tims_buf_init(&o->last, 4 * TIMS_RECORD_MAX_LINE);
 	o->rs = rs;
 	o->on = on;
 	o->limit = limit;
@@ -443,6 +501,9 @@ out:
 	free(v);
 	json_decref(o->list);
 	free(o->moves);
+	if (o->last.buf)
+		sodium_memzero(o->last.buf, o->last.len);
+	tims_buf_release(&o->last);
 	free(o);
 	return rc;
 }
@@ -580,12 +641,8 @@ out:
  * booth sent: it keeps the old reading.
  */
 static const char sql_hits[] =
-	"SELECT origin, idx, when_ms, direction, decision, record FROM crossings"
-	" WHERE when_ms >= ?1 AND when_ms < ?2 AND record IS NOT NULL"
-	" AND (record LIKE '%\"hits\":[%' OR record LIKE '%\"screen_status\":\"failed\"%'"
-	"  OR (record NOT LIKE '%\"screen_status\":%'"
-	"   AND record LIKE '%\"screening\":\"%' AND record NOT LIKE '%\"screening\":\"no hits\"%'"
-	"   AND record NOT LIKE '%\"screening\":\"not screened%'))"
+	"SELECT origin, idx, when_ms, direction, decision, sealed FROM crossings"
+	" WHERE when_ms >= ?1 AND when_ms < ?2 AND hit = 1 AND sealed IS NOT NULL"
 	" ORDER BY when_ms DESC, origin, idx LIMIT ?3";
 
 /* "N hits: list/ref, ..." from the structured hits (for the panel's line). */
@@ -613,13 +670,15 @@ static json_t *hits_summary(json_t *hits, const char *status)
 
 static tims_rc hits_row(void *ctx, const struct cs_row *row)
 {
-	json_t *list = ctx, *rec, *hits, *o;
+	struct opened_list *l = ctx;
+	json_t *list = l->list, *rec, *hits, *o;
 	const char *scr, *status;
 
 	if (row->n < 6 || !row->v[5])
 		return TIMS_OK;
-	if (!(rec = json_loads(row->v[5], 0, NULL)))
-		return TIMS_OK; /* our own rows are JSON; skip rather than fail */
+	/* a row that does not open fails the list: never a silent "no hit" */
+	if (!(rec = cs_open_json(l->s, row->v[0], row->v[1], row->v[5], l->err)))
+		return l->err->rc ? l->err->rc : TIMS_ERR_TAMPER;
 	o = json_pack("{s:s, s:I, s:I, s:s, s:s}",
 		"origin", row->v[0], "index", (json_int_t)cs_int(row->v[1]),
 		"time", (json_int_t)cs_int(row->v[2]),
@@ -658,6 +717,7 @@ tims_rc tims_cstore_hits(struct tims_cstore *s, int64_t from_ms, int64_t to_ms,
 			 unsigned limit, json_t **out, struct tims_err *err)
 {
 	struct cs_param p[] = { CS_I(from_ms), CS_I(to_ms), CS_I(limit) };
+	struct opened_list l = { s, err, NULL };
 	json_t *list;
 	tims_rc rc;
 
@@ -665,9 +725,12 @@ tims_rc tims_cstore_hits(struct tims_cstore *s, int64_t from_ms, int64_t to_ms,
 	if (limit == 0 || limit > TIMS_CSTORE_MAX_PAGE)
 		return tims_err_set(err, TIMS_ERR_INVALID, "limit: want 1 to %d",
 				    TIMS_CSTORE_MAX_PAGE);
+	if ((rc = cs_readable(s, err)))
+		return rc;
 	if (!(list = json_array()))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "hits: out of memory");
-	if ((rc = cs_query(s, sql_hits, 1, p, 3, hits_row, list, NULL, err))) {
+	l.list = list;
+	if ((rc = cs_query(s, sql_hits, 1, p, 3, hits_row, &l, NULL, err))) {
 		json_decref(list);
 		return rc;
 	}

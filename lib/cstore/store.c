@@ -9,31 +9,51 @@
 #include "tims/buf.h"
 #include "tims/util.h"
 
-#define CS_SCHEMA_VERSION "1"
+#define CS_SCHEMA_VERSION "2"
 
 /*
  * One row per log entry of every post. `when_ms` is the crossing time that
  * counts for stay rules (a correction keeps the time of the record it
- * corrects unless it sets its own); `corrected_by` the first later record
- * that corrects this one. Erased records keep origin, index, time and leaf.
+ * corrects unless it sets its own: `own_time`); `corrected_by` the first
+ * later record that corrects this one. Erased records keep origin, index,
+ * time and leaf.
+ *
+ * Personal data at rest (schema 2): `doc` is the blind index of the
+ * document number, `person` that of the normalised names and birth date
+ * (cs_person_value), `sealed` the record's JSON sealed under the centre's
+ * vault (base64). `issuer` and `nationality` (state codes), the times,
+ * direction, decision and `hit` (the screening named a hit or failed) stay
+ * clear for counting and for the dashboard's hit list.
  */
+static const char schema_meta[] =
+	"CREATE TABLE IF NOT EXISTS cs_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS cs_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS crossings ("
 	" origin TEXT NOT NULL, idx BIGINT NOT NULL, post_time BIGINT NOT NULL,"
 	" leaf TEXT NOT NULL, erased INTEGER NOT NULL, when_ms BIGINT NOT NULL,"
 	" direction INTEGER NOT NULL, decision INTEGER NOT NULL,"
-	" issuer TEXT NOT NULL, doc TEXT NOT NULL, surname TEXT NOT NULL,"
-	" given_names TEXT NOT NULL, person_key TEXT NOT NULL,"
-	" birth_date TEXT NOT NULL, nationality TEXT NOT NULL,"
-	" corrects BIGINT, corrected_by BIGINT, record TEXT,"
+	" issuer TEXT NOT NULL, doc TEXT NOT NULL, person TEXT NOT NULL,"
+	" nationality TEXT NOT NULL, own_time INTEGER NOT NULL, hit INTEGER NOT NULL,"
+	" corrects BIGINT, corrected_by BIGINT, sealed TEXT,"
 	" PRIMARY KEY (origin, idx));"
 	"CREATE INDEX IF NOT EXISTS crossings_doc ON crossings (doc, issuer, when_ms);"
-	"CREATE INDEX IF NOT EXISTS crossings_person ON crossings (person_key, birth_date);"
+	"CREATE INDEX IF NOT EXISTS crossings_person ON crossings (person);"
 	"CREATE INDEX IF NOT EXISTS crossings_when ON crossings (when_ms);"
+	"CREATE INDEX IF NOT EXISTS crossings_hit ON crossings (when_ms) WHERE hit = 1;"
 	/* corrections are few: finding those of a record added late is cheap */
 	"CREATE INDEX IF NOT EXISTS crossings_corrects ON crossings (origin, corrects)"
 	" WHERE corrects IS NOT NULL;";
+
+/* A store of schema 1 held names, documents and birth dates in clear: it is
+ * emptied (the mirrors refill it) rather than converted in place. */
+static const char drop_v1_sqlite[] =
+	"PRAGMA secure_delete = ON;"
+	"DROP TRIGGER IF EXISTS travel_feed_add; DROP TRIGGER IF EXISTS travel_feed_change;"
+	"DROP TRIGGER IF EXISTS travel_feed_remove; DROP TABLE IF EXISTS travel_feed;"
+	"DROP TABLE IF EXISTS crossings; DELETE FROM cs_meta;";
+static const char drop_v1_pg[] =
+	"DROP TABLE IF EXISTS travel_feed; DROP TABLE IF EXISTS crossings CASCADE;"
+	"DROP FUNCTION IF EXISTS travel_feed_note() CASCADE; DELETE FROM cs_meta;";
 
 static const char sql_version_put[] =
 	"INSERT INTO cs_meta (key, value) VALUES ('schema', ?1) ON CONFLICT (key) DO NOTHING";
@@ -41,9 +61,9 @@ static const char sql_version_get[] = "SELECT value FROM cs_meta WHERE key = 'sc
 
 static const char sql_insert[] =
 	"INSERT INTO crossings (origin, idx, post_time, leaf, erased, when_ms,"
-	" direction, decision, issuer, doc, surname, given_names, person_key,"
-	" birth_date, nationality, corrects, record) VALUES (?1, ?2, ?3, ?4, ?5,"
-	" ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+	" direction, decision, issuer, doc, person, nationality, own_time, hit,"
+	" corrects, sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	" ?12, ?13, ?14, ?15, ?16)"
 	" ON CONFLICT (origin, idx) DO NOTHING";
 static const char sql_when[] = "SELECT when_ms FROM crossings WHERE origin = ?1 AND idx = ?2";
 static const char sql_correct[] =
@@ -75,8 +95,10 @@ static tims_rc open_sqlite(struct tims_cstore *s, const char *path,
 	 * this derived copy, never corrupt it; the mirror is the durable copy
 	 * and tims_centre_reindex brings the store back up to it.
 	 */
+	/* secure_delete: a row deleted or rewritten (retention's erasure, a
+	 * wipe) leaves no recoverable bytes in the file */
 	return cs_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		       " PRAGMA foreign_keys=ON;", err);
+		       " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;", err);
 }
 
 static tims_rc open_pg(struct tims_cstore *s, const char *conninfo,
@@ -134,17 +156,31 @@ tims_rc tims_cstore_open(const char *uri, struct tims_cstore **out,
 		rc = open_sqlite(s, strncmp(uri, "sqlite:", 7) ? uri : uri + 7, err);
 	}
 	if (!rc)
+		rc = cs_exec(s, schema_meta, err);
+	if (!rc)
+		rc = cs_query(s, sql_version_get, 0, NULL, 0, version_row, version, NULL, err);
+	if (!rc && !strcmp(version, "1")) {
+		/* Schema 1 kept names, documents and birth dates in clear: the
+		 * store is derived, so it is emptied and refilled from the
+		 * mirrors (under the vault), never converted in place. */
+		rc = cs_exec(s, s->backend == CS_PG ? drop_v1_pg : drop_v1_sqlite, err);
+		/* SQLite: what was freed overwritten (secure_delete), the file
+		 * rebuilt and the WAL emptied, so no old page is left */
+		if (!rc && s->backend == CS_SQLITE)
+			rc = cs_exec(s, "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", err);
+		s->was_reset = 1;
+		version[0] = '\0';
+	}
+	if (!rc && *version && strcmp(version, CS_SCHEMA_VERSION))
+		rc = tims_err_set(err, TIMS_ERR_STATE,
+				  "query store: schema version %s, this build knows %s",
+				  version, CS_SCHEMA_VERSION);
+	if (!rc)
 		rc = cs_exec(s, schema, err);
 	if (!rc)
 		rc = cs_travel_schema(s, err);
 	if (!rc)
 		rc = cs_query(s, sql_version_put, 0, p, 1, NULL, NULL, NULL, err);
-	if (!rc)
-		rc = cs_query(s, sql_version_get, 0, NULL, 0, version_row, version, NULL, err);
-	if (!rc && strcmp(version, CS_SCHEMA_VERSION))
-		rc = tims_err_set(err, TIMS_ERR_STATE,
-				  "query store: schema version %s, this build knows %s",
-				  version, CS_SCHEMA_VERSION);
 	if (rc) {
 		tims_cstore_close(s);
 		return rc;
@@ -312,13 +348,25 @@ static tims_rc text1_row(void *ctx, const struct cs_row *row)
 	return TIMS_OK;
 }
 
+/* Whether the screening named a hit or failed (the dashboard's hit list):
+ * the version 2 outcome, else version 1's summary text. */
+static int record_hit(const struct tims_record *rec)
+{
+	if (rec->nhits || rec->screen_status == TIMS_SCREEN_FAILED)
+		return 1;
+	return !rec->screen_status && rec->screening[0] && strcmp(rec->screening, "no hits") &&
+	       strncmp(rec->screening, "not screened", 12);
+}
+
 tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 			uint64_t index, uint64_t post_time_ms,
 			const uint8_t leaf[32], const struct tims_record *rec,
 			int *dup, struct tims_err *err)
 {
-	char hex[65], key[2 * TIMS_RECORD_FIELD + 2];
+	char hex[65], pv[3 * TIMS_RECORD_FIELD + 16];
+	char doc_bi[TIMS_VAULT_BLIND_HEX] = "", person_bi[TIMS_VAULT_BLIND_HEX] = "";
 	struct tims_buf json = TIMS_BUF_INIT(TIMS_RECORD_MAX_LINE);
+	struct tims_buf sealed = TIMS_BUF_INIT(2 * TIMS_RECORD_MAX_LINE);
 	int64_t when = (int64_t)post_time_ms;
 	uint64_t changes = 0;
 	struct text1 t = { "", 0 };
@@ -329,7 +377,6 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 	if (!origin || !*origin || index > INT64_MAX || post_time_ms > INT64_MAX)
 		return tims_err_set(err, TIMS_ERR_USAGE, "query store: bad origin or index");
 	sodium_bin2hex(hex, sizeof(hex), leaf, 32);
-	key[0] = '\0';
 	if (rec) {
 		if ((rc = tims_record_to_json(rec, &json))) {
 			rc = tims_err_set(err, rc, "query store: %s %" PRIu64 ": record too large",
@@ -346,39 +393,41 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 			if (t.found)
 				when = cs_int(t.v);
 		}
-		/* surname and given names apart: "SMITH JOHN" must not match "SMITH JO HN" */
-		cs_name_key(rec->person.surname, key, sizeof(key) / 2);
-		snprintf(key + strlen(key), sizeof(key) - strlen(key), "|");
-		cs_name_key(rec->person.given_names, key + strlen(key), sizeof(key) - strlen(key));
+		/* Blind indexes need the token's index key (in memory once the
+		 * vault is open: no token call per record). */
+		cs_person_value(rec->person.surname, rec->person.given_names,
+				rec->person.birth_date, pv, sizeof(pv));
+		if ((rc = cs_blind(s, "doc", rec->person.doc_number, doc_bi, err)) ||
+		    (rc = cs_blind(s, "person", pv, person_bi, err)) ||
+		    (rc = cs_seal(s, origin, (int64_t)index, (int64_t)post_time_ms,
+				  tims_buf_str(&json), json.len, &sealed, err)))
+			goto out;
 	}
 	{
 		struct cs_param p[] = {
 			CS_T(origin), CS_I(index), CS_I(post_time_ms), CS_T(hex),
 			CS_I(rec == NULL), CS_I(when),
 			CS_I(rec ? rec->direction : 0), CS_I(rec ? rec->decision : 0),
-			CS_T(rec ? rec->person.issuer : ""),
-			CS_T(rec ? rec->person.doc_number : ""),
-			CS_T(rec ? rec->person.surname : ""),
-			CS_T(rec ? rec->person.given_names : ""),
-			CS_T(key), CS_T(rec ? rec->person.birth_date : ""),
+			CS_T(rec ? rec->person.issuer : ""), CS_T(doc_bi), CS_T(person_bi),
 			CS_T(rec ? rec->person.nationality : ""),
+			CS_I(rec && rec->crossed_ms), CS_I(rec && record_hit(rec)),
 			CS_N, CS_N,
 		};
 
 		if (rec && rec->corrects != TIMS_RECORD_NO_INDEX)
-			p[15] = (struct cs_param)CS_I(rec->corrects);
+			p[14] = (struct cs_param)CS_I(rec->corrects);
 		if (rec)
-			p[16] = (struct cs_param)CS_T(tims_buf_str(&json));
+			p[15] = (struct cs_param)CS_T(tims_buf_str(&sealed));
 		/* PostgreSQL: a plain record inside a transaction is pipelined,
 		 * its answer checked at the next statement or the commit. */
 		if (s->backend == CS_PG && s->in_tx && !dup &&
 		    (!rec || rec->corrects == TIMS_RECORD_NO_INDEX)) {
-			rc = cs_send(s, sql_insert, p, 17, origin, (int64_t)index, hex, err);
+			rc = cs_send(s, sql_insert, p, 16, origin, (int64_t)index, hex, err);
 			if (rc && rc != TIMS_ERR_TAMPER && rc != TIMS_ERR_NOMEM)
 				rc = cs_failed(s, rc, err ? err->msg : "pipelined insert");
 			goto out;
 		}
-		if ((rc = cs_query(s, sql_insert, 1, p, 17, NULL, NULL, &changes, err)))
+		if ((rc = cs_query(s, sql_insert, 1, p, 16, NULL, NULL, &changes, err)))
 			goto out;
 	}
 	if (!changes) {
@@ -403,7 +452,11 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 		rc = cs_query(s, sql_correct, 1, q, 3, NULL, NULL, NULL, err);
 	}
 out:
+	if (json.buf)
+		sodium_memzero(json.buf, json.len);
 	tims_buf_release(&json);
+	tims_buf_release(&sealed);
+	sodium_memzero(pv, sizeof(pv));
 	return rc;
 }
 
@@ -505,7 +558,7 @@ tims_rc tims_cstore_missing(struct tims_cstore *s, const char *origin, uint64_t 
 }
 
 static const char sql_corrections[] =
-	"SELECT idx, corrects, record FROM crossings WHERE origin = ?1 AND corrects >= ?2"
+	"SELECT idx, corrects, own_time, erased FROM crossings WHERE origin = ?1 AND corrects >= ?2"
 	" AND corrects < ?3 AND corrects IS NOT NULL";
 static const char sql_set_when[] =
 	"UPDATE crossings SET when_ms = ?3 WHERE origin = ?1 AND idx = ?2";
@@ -523,7 +576,6 @@ struct fixes {
 static tims_rc fix_row(void *ctx, const struct cs_row *row)
 {
 	struct fixes *f = ctx;
-	json_t *rec;
 	struct fix *x;
 
 	if (f->n == f->cap) {
@@ -538,11 +590,9 @@ static tims_rc fix_row(void *ctx, const struct cs_row *row)
 	x = &f->v[f->n++];
 	x->idx = (uint64_t)cs_int(row->v[0]);
 	x->corrects = (uint64_t)cs_int(row->v[1]);
-	/* crossed_at: a time of its own (tims_record_to_json writes it only
-	 * when set); an erased correction keeps the time it has */
-	rec = row->v[2] ? json_loads(row->v[2], 0, NULL) : NULL;
-	x->own_time = !rec || json_object_get(rec, "crossed_at") != NULL;
-	json_decref(rec);
+	/* crossed_at: a time of its own (own_time); an erased correction
+	 * keeps the time it has */
+	x->own_time = cs_int(row->v[2]) != 0 || cs_int(row->v[3]) != 0;
 	return TIMS_OK;
 }
 

@@ -90,8 +90,8 @@ tims_rc cs_travel_schema(struct tims_cstore *s, struct tims_err *err)
 }
 
 static const char sql_page[] =
-	"SELECT f.seq, f.origin, f.idx, c.erased, c.decision, c.corrected_by, c.issuer, c.doc,"
-	" c.nationality, c.direction, c.when_ms, CASE WHEN c.direction = 1 THEN c.record END"
+	"SELECT f.seq, f.origin, f.idx, c.erased, c.decision, c.corrected_by, c.issuer,"
+	" c.sealed, c.nationality, c.direction, c.when_ms"
 	" FROM travel_feed f LEFT JOIN crossings c ON c.origin = f.origin AND c.idx = f.idx"
 	" WHERE f.seq > ?1 ORDER BY f.seq LIMIT ?2";
 
@@ -118,10 +118,17 @@ static int day_of(json_t *v, int64_t def, int64_t *out)
 	return tims_date_parse(s, out, "visa", NULL) == TIMS_OK;
 }
 
+const char *cs_rec_str(json_t *rec, const char *key)
+{
+	const char *v = json_string_value(json_object_get(json_object_get(rec, "person"), key));
+
+	return v ? v : "";
+}
+
 int cs_record_visa(const char *record_json, struct tims_stay_visa *out)
 {
-	json_t *rec, *v;
-	int kind, ok = 0;
+	json_t *rec;
+	int ok;
 
 	memset(out, 0, sizeof(*out));
 	out->valid_from = INT64_MIN;
@@ -131,6 +138,21 @@ int cs_record_visa(const char *record_json, struct tims_stay_visa *out)
 		return 1;
 	if (!(rec = json_loads(record_json, 0, NULL)))
 		return 0;
+	ok = cs_record_visa_json(rec, out);
+	json_decref(rec);
+	return ok;
+}
+
+int cs_record_visa_json(json_t *rec, struct tims_stay_visa *out)
+{
+	json_t *v;
+	int kind, ok = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->valid_from = INT64_MIN;
+	out->valid_until = INT64_MAX;
+	if (!rec)
+		return 1;
 	v = json_object_get(rec, "visa");
 	if (!json_is_object(v) || (kind = tims_stay_visa_kind_parse(
 		json_string_value(json_object_get(v, "kind")))) <= 0) {
@@ -154,7 +176,6 @@ int cs_record_visa(const char *record_json, struct tims_stay_visa *out)
 	out->days = (unsigned)json_integer_value(json_object_get(v, "duration_days"));
 	ok = 1;
 out:
-	json_decref(rec);
 	return ok;
 }
 
@@ -168,6 +189,8 @@ static tims_rc ahead_row(void *ctx, const struct cs_row *row)
 }
 
 struct page {
+	struct tims_cstore *s;
+	struct tims_err *err;
 	tims_cstore_travel_fn fn;
 	void *ctx;
 	uint64_t last;
@@ -192,21 +215,33 @@ static tims_rc page_row(void *ctx, const struct cs_row *row)
 		   cs_int(row->v[4]) == TIMS_DECISION_ADMIT && !row->v[5] &&
 		   (cs_int(row->v[9]) == TIMS_DIR_ENTRY || cs_int(row->v[9]) == TIMS_DIR_EXIT);
 	if (r.counts) {
+		/* The document number and the visa are in the sealed record:
+		 * opened here (a row that does not open fails the page). */
+		json_t *rec = cs_open_json(pg->s, row->v[1], row->v[2], row->v[7], pg->err);
+		const char *doc;
+		tims_rc rc;
+
+		if (!rec)
+			return pg->err->rc ? pg->err->rc : TIMS_ERR_TAMPER;
+		doc = cs_rec_str(rec, "number");
 		/* Only what a post can take (record.h's own rules): anything
 		 * else would make every post refuse the page, forever. */
 		if (!row->v[6] || !letters(row->v[6], 3) || !row->v[8] || !letters(row->v[8], 3) ||
-		    !row->v[7] || !*row->v[7] || strlen(row->v[7]) >= TIMS_RECORD_FIELD ||
-		    cs_int(row->v[10]) < 0) {
+		    !*doc || strlen(doc) >= TIMS_RECORD_FIELD || cs_int(row->v[10]) < 0) {
 			r.counts = 0;
 		} else {
 			snprintf(r.issuer, sizeof(r.issuer), "%s", row->v[6]);
-			snprintf(r.doc, sizeof(r.doc), "%s", row->v[7]);
+			snprintf(r.doc, sizeof(r.doc), "%s", doc);
 			snprintf(r.nationality, sizeof(r.nationality), "%s", row->v[8]);
 			r.direction = (uint8_t)cs_int(row->v[9]);
 			r.at_ms = cs_int(row->v[10]);
-			if (row->n > 11)
-				cs_record_visa(row->v[11], &r.visa);
+			if (r.direction == TIMS_DIR_ENTRY)
+				cs_record_visa_json(rec, &r.visa);
 		}
+		json_decref(rec);
+		rc = pg->fn(pg->ctx, &r);
+		sodium_memzero(r.doc, sizeof(r.doc));
+		return rc;
 	}
 	return pg->fn(pg->ctx, &r);
 }
@@ -216,10 +251,12 @@ tims_rc tims_cstore_travel_page(struct tims_cstore *s, uint64_t since, unsigned 
 				struct tims_err *err)
 {
 	struct cs_param p[] = { CS_I(since), CS_I(limit) };
-	struct page pg = { fn, ctx, since, 0 };
+	struct page pg = { s, err, fn, ctx, since, 0 };
 	tims_rc rc;
 
 	*next = since;
+	if ((rc = cs_readable(s, err)))
+		return rc;
 	if (since > INT64_MAX)
 		return tims_err_set(err, TIMS_ERR_INVALID, "since: out of range");
 	if (limit == 0 || limit > TIMS_CSTORE_MAX_PAGE)

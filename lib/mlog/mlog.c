@@ -699,9 +699,11 @@ tims_rc tims_mlog_open(const struct tims_mlog_config *c,
 		goto fail;
 	}
 	sqlite3_busy_timeout(m->db, 10000);
-	/* WAL + FULL: a commit returns after the WAL is fsync'd. */
+	/* WAL + FULL: a commit returns after the WAL is fsync'd. Every log
+	 * holds personal data until retention erases it: secure_delete
+	 * zeroes what an erasure frees (docs/retention.md). */
 	if (sqlite3_exec(m->db, "PRAGMA journal_mode=WAL;"
-			 "PRAGMA synchronous=FULL;", NULL, NULL, NULL) !=
+			 "PRAGMA synchronous=FULL;PRAGMA secure_delete=ON;", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		rc = tims_mlog_db_err(m, "setting WAL and synchronous=FULL", err);
 		goto fail;

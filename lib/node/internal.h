@@ -75,6 +75,7 @@ struct tims_node {
 					      last signing (node.c, under lock) */
 	char key_why[TIMS_ERR_MSG_BYTES];
 	int64_t key_since_ms;
+	struct node_retention *retention;  /* the retention timer (retention.c) */
 };
 
 extern const struct tims_http_route tims_node_routes[];
@@ -276,6 +277,10 @@ json_t *node_wlcheck_status(struct tims_node *n);
  * after node_sync_start, stop before node_sync_stop; the status route's
  * {"interval_s", "audit_read_to", "raised_offline": [{"time_ms", "alert"}]}.
  */
+/* retention.c: the retention timer (DIR/retention.conf; a bad one stops
+ * the start). Stopped before the events it queues. */
+tims_rc node_retention_start(struct tims_node *n, struct tims_err *err);
+void node_retention_stop(struct tims_node *n);
 tims_rc node_unusual_start(struct tims_node *n, struct tims_err *err);
 void node_unusual_stop(struct tims_node *n);
 json_t *node_unusual_status(struct tims_node *n);

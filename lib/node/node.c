@@ -781,7 +781,8 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 		goto fail;
 	if (pthread_create(&n->timer, NULL, timer_main, n) == 0)
 		n->timer_running = 1;
-	if ((rc = node_sync_start(n, err)) || (rc = node_unusual_start(n, err)))
+	if ((rc = node_sync_start(n, err)) || (rc = node_unusual_start(n, err)) ||
+	    (rc = node_retention_start(n, err)))
 		goto fail;
 	sodium_memzero(key.buf, key.len);
 	tims_buf_release(&ca);
@@ -820,6 +821,7 @@ void tims_node_stop(struct tims_node *n)
 	pthread_mutex_unlock(&n->lock);
 	if (n->timer_running)
 		pthread_join(n->timer, NULL);
+	node_retention_stop(n); /* it queues events, and uses post and audit */
 	node_wlcheck_stop(n); /* it queues events: before they stop */
 	node_unusual_stop(n);
 	node_sync_stop(n);

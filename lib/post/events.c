@@ -120,7 +120,7 @@ tims_rc tims_post_events_open(const char *dir, struct tims_post_events **out,
 	if (sqlite3_open_v2(q->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(q->db, 10000) != SQLITE_OK ||
-	    sqlite3_exec(q->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(q->db, "PRAGMA synchronous=FULL;PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(q->db, queue_schema, NULL, NULL, NULL) != SQLITE_OK) {
 		rc = q->db ? db_err(q, "opening", err)
 			   : tims_err_set(err, TIMS_ERR_NOMEM, "%s: cannot open", q->path);

@@ -177,7 +177,7 @@ tims_rc tims_national_open(const char *post_dir, int writer, struct tims_nationa
 	 * round pulls again (the cursor is in the same transactions). */
 	/* 64 MiB of page cache: the document index takes keys at random. */
 	if (sqlite3_exec(nd->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			 " PRAGMA cache_size=-65536;", NULL, NULL, NULL) != SQLITE_OK ||
+			 " PRAGMA cache_size=-65536; PRAGMA secure_delete=ON;", NULL, NULL, NULL) != SQLITE_OK ||
 	    (writer && sqlite3_exec(nd->db, schema, NULL, NULL, NULL) != SQLITE_OK)) {
 		rc = db_err(nd, "schema", err);
 		goto fail;

@@ -16,12 +16,14 @@
 #include <sodium.h>
 
 #include "tims/util.h"
+#include "tims/vault.h"
 #include "internal.h"
 
 #define MIRROR_SCHEMA_VERSION 2
 #define SIG_PREFIX "\xe2\x80\x94 " /* "— " */
 #define SIG_PREFIX_LEN 4
-#define SIG_BLOB_MAX 5004 /* key hash + the longest signature a note takes */
+#define SIG_BLOB_MAX 5004
+#define MIRROR_BODY_MAX (1u << 24) /* a body sealed or opened: bounded by the batch */ /* key hash + the longest signature a note takes */
 
 #define COSIGS_TABLE(name) \
 	"CREATE TABLE " name " (size INTEGER NOT NULL, cosigner TEXT NOT NULL," \
@@ -43,6 +45,7 @@ static const char schema[] =
 	" SELECT RAISE(ABORT, 'the mirror is append-only'); END;";
 
 struct tims_sync_mirror {
+	struct tims_vault *vault;   /* seals the bodies (not owned); NULL: clear */
 	struct tims_mlog *log;
 	sqlite3 *db;
 	sqlite3_stmt *ins;
@@ -248,6 +251,134 @@ const struct tims_mlog *tims_sync_mirror_mlog(const struct tims_sync_mirror *m)
 	return m->log;
 }
 
+/* "mirror.entries/ORIGIN/IDX": a sealed body opens at its own place only. */
+static int body_ad(const struct tims_sync_mirror *m, uint64_t idx, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "mirror.entries/%s/%" PRIu64, m->origin, idx);
+
+	return n > 0 && (size_t)n < cap ? n : -1;
+}
+
+static tims_rc seal_body(struct tims_sync_mirror *m, uint64_t idx, const uint8_t *entry,
+			 const void *body, size_t len, struct tims_buf *out,
+			 struct tims_err *err)
+{
+	char ad[TIMS_NOTE_MAX_NAME + 64];
+	int adlen = body_ad(m, idx, ad, sizeof(ad));
+
+	if (adlen < 0)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "mirror of %s: origin too long", m->origin);
+	out->len = 0;
+	return tims_vault_seal(m->vault, tims_record_entry_time(entry), ad, (size_t)adlen, body,
+			       len, out, err);
+}
+
+/* A stored body as the post sent it: opened if sealed (into out). */
+static tims_rc open_body(struct tims_sync_mirror *m, uint64_t idx, const void *body,
+			 size_t len, struct tims_buf *out, struct tims_err *err)
+{
+	char ad[TIMS_NOTE_MAX_NAME + 64];
+	int adlen = body_ad(m, idx, ad, sizeof(ad));
+	tims_rc rc;
+
+	if (adlen < 0)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "mirror of %s: origin too long", m->origin);
+	if (!m->vault)
+		return tims_err_set(err, TIMS_ERR_STATE, "mirror of %s: %s %" PRIu64 " is sealed and "
+				    "no vault was given to open it", m->origin, noun(m), idx);
+	out->len = 0;
+	rc = tims_vault_open_blob(m->vault, ad, (size_t)adlen, body, len, out, err);
+	if (rc == TIMS_ERR_TAMPER || rc == TIMS_ERR_INVALID)
+		return tims_err_set(err, TIMS_ERR_TAMPER, "mirror of %s: %s %" PRIu64 ": the sealed "
+				    "body does not open (altered or moved)", m->origin, noun(m), idx);
+	if (rc == TIMS_ERR_UNAVAILABLE)
+		return tims_err_set(err, rc, "mirror of %s: %s %" PRIu64 " cannot be opened: %s",
+				    m->origin, noun(m), idx, tims_vault_why(m->vault));
+	return rc;
+}
+
+/* Bodies held in clear (a mirror from before its vault) sealed in place:
+ * the append-only triggers are set aside inside the one transaction. */
+static tims_rc seal_clear_bodies(struct tims_sync_mirror *m, struct tims_err *err)
+{
+	struct tims_buf blob = TIMS_BUF_INIT(MIRROR_BODY_MAX);
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	uint64_t n = 0;
+	tims_rc rc = TIMS_OK;
+	int s;
+
+	if (sqlite3_exec(m->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(m->db, "SELECT count(*) FROM entries WHERE body IS NOT NULL AND"
+			       " substr(body, 1, 3) <> CAST('TV1' AS BLOB)", -1, &sel, NULL) !=
+			       SQLITE_OK)
+		return tims_mlog_db_err(m->log, "looking for bodies in clear", err);
+	if (sqlite3_step(sel) == SQLITE_ROW)
+		n = (uint64_t)sqlite3_column_int64(sel, 0);
+	sqlite3_finalize(sel);
+	sel = NULL;
+	if (!n)
+		return TIMS_OK;
+	if (sqlite3_exec(m->db, "BEGIN IMMEDIATE; DROP TRIGGER entries_no_update;", NULL, NULL,
+			 NULL) != SQLITE_OK)
+		return tims_mlog_db_err(m->log, "sealing the bodies held in clear", err);
+	if (sqlite3_prepare_v2(m->db, "SELECT idx, entry, body FROM entries WHERE body IS NOT"
+			       " NULL AND substr(body, 1, 3) <> CAST('TV1' AS BLOB)", -1, &sel,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(m->db, "UPDATE entries SET body = ?2 WHERE idx = ?1", -1, &upd,
+			       NULL) != SQLITE_OK) {
+		rc = tims_mlog_db_err(m->log, "sealing the bodies held in clear", err);
+		goto out;
+	}
+	while ((s = sqlite3_step(sel)) == SQLITE_ROW) {
+		uint64_t idx = (uint64_t)sqlite3_column_int64(sel, 0);
+
+		if (sqlite3_column_bytes(sel, 1) != TIMS_RECORD_ENTRY_BYTES) {
+			rc = tims_err_set(err, TIMS_ERR_TAMPER, "mirror of %s: %s %" PRIu64 ": entry "
+					  "has the wrong size", m->origin, noun(m), idx);
+			goto out;
+		}
+		if ((rc = seal_body(m, idx, sqlite3_column_blob(sel, 1), sqlite3_column_blob(sel, 2),
+				    (size_t)sqlite3_column_bytes(sel, 2), &blob, err)))
+			goto out;
+		sqlite3_bind_int64(upd, 1, (sqlite3_int64)idx);
+		sqlite3_bind_blob(upd, 2, blob.buf, (int)blob.len, SQLITE_STATIC);
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			rc = tims_mlog_db_err(m->log, "sealing a body", err);
+			goto out;
+		}
+		sqlite3_reset(upd);
+	}
+	if (s != SQLITE_DONE)
+		rc = tims_mlog_db_err(m->log, "sealing the bodies held in clear", err);
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	tims_buf_release(&blob);
+	if (!rc && sqlite3_exec(m->db, "CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries"
+				" WHEN NOT (NEW.idx IS OLD.idx AND NEW.entry IS OLD.entry"
+				" AND NEW.salt IS NULL AND NEW.body IS NULL) BEGIN"
+				" SELECT RAISE(ABORT, 'the mirror is append-only'); END; COMMIT;",
+				NULL, NULL, NULL) != SQLITE_OK)
+		rc = tims_mlog_db_err(m->log, "sealing the bodies held in clear", err);
+	if (rc) {
+		sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	/* the clear pages overwritten already (secure_delete); the file
+	 * rebuilt and the WAL emptied so that no old copy is left */
+	if (sqlite3_exec(m->db, "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return tims_mlog_db_err(m->log, "vacuuming after sealing", err);
+	return TIMS_OK;
+}
+
+tims_rc tims_sync_mirror_set_vault(struct tims_sync_mirror *m, struct tims_vault *v,
+				   struct tims_err *err)
+{
+	m->vault = v;
+	return v ? seal_clear_bodies(m, err) : TIMS_OK;
+}
+
 tims_rc tims_sync_mirror_size(struct tims_sync_mirror *m, uint64_t *size,
 			      struct tims_err *err)
 {
@@ -261,6 +392,7 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 			       struct tims_err *err)
 {
 	struct tims_buf held = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+	struct tims_buf sealed = TIMS_BUF_INIT(MIRROR_BODY_MAX);
 	struct tims_checkpoint hcp;
 	struct tims_tlog_reader r;
 	struct tims_verifier key;
@@ -314,13 +446,23 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 			res->repeated++;
 			continue;
 		}
+		/* each body against its commitment in clear, then sealed */
 		if ((rc = tims_sync_leaf_check(m->leaf, it, err)))
 			goto fail;
 		sqlite3_bind_int64(m->ins, 1, (sqlite3_int64)it->index);
 		sqlite3_bind_blob(m->ins, 2, it->entry, TIMS_RECORD_ENTRY_BYTES, SQLITE_STATIC);
 		if (it->body) {
 			sqlite3_bind_blob(m->ins, 3, it->salt, TIMS_RECORD_SALT_BYTES, SQLITE_STATIC);
-			sqlite3_bind_blob(m->ins, 4, it->body, (int)it->body_len, SQLITE_STATIC);
+			if (m->vault) {
+				if ((rc = seal_body(m, it->index, it->entry, it->body, it->body_len,
+						    &sealed, err)))
+					goto fail;
+				sqlite3_bind_blob(m->ins, 4, sealed.buf, (int)sealed.len,
+						  SQLITE_STATIC);
+			} else {
+				sqlite3_bind_blob(m->ins, 4, it->body, (int)it->body_len,
+						  SQLITE_STATIC);
+			}
 		}
 		if ((rc = tims_mlog_step(m->log, m->ins, "storing a position", err)))
 			goto fail;
@@ -375,10 +517,12 @@ tims_rc tims_sync_mirror_apply(struct tims_sync_mirror *m,
 		goto fail;
 	res->size = size;
 	tims_buf_release(&held);
+	tims_buf_release(&sealed);
 	return rc;
 fail:
 	tims_mlog_rollback(m->log);
 	tims_buf_release(&held);
+	tims_buf_release(&sealed);
 	res->added = 0;
 	return rc;
 }
@@ -391,11 +535,64 @@ tims_rc tims_sync_mirror_checkpoint(struct tims_sync_mirror *m,
 	return tims_mlog_latest_checkpoint(m->log, note, cp, err);
 }
 
+tims_rc tims_sync_mirror_erase(struct tims_sync_mirror *m, uint64_t idx, int *erased,
+			       struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t size;
+	tims_rc rc;
+
+	*erased = 0;
+	if ((rc = tims_mlog_size(m->log, &size, err)))
+		return rc;
+	if (idx >= size)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: no %s %" PRIu64, m->label,
+				    noun(m), idx);
+	if (sqlite3_prepare_v2(m->db, "UPDATE entries SET salt = NULL, body = NULL"
+			       " WHERE idx = ?1 AND body IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+		return tims_mlog_db_err(m->log, "erasing", err);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)idx);
+	rc = tims_mlog_step(m->log, st, "erasing", err);
+	if (!rc)
+		*erased = sqlite3_changes(m->db) > 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct opener {
+	struct tims_sync_mirror *m;
+	tims_post_raw_fn fn;
+	void *ctx;
+	struct tims_buf pt;
+	struct tims_err *err;
+};
+
+/* Each sealed body opened before the caller sees it: records leave the
+ * mirror (a post's restore, the store's repair) as the post sent them. */
+static tims_rc open_one(void *ctx, const struct tims_post_raw *r)
+{
+	struct opener *o = ctx;
+	struct tims_post_raw copy;
+	tims_rc rc;
+
+	if (!r->body || !tims_vault_is_blob(r->body, r->body_len))
+		return o->fn(o->ctx, r);
+	if ((rc = open_body(o->m, r->index, r->body, r->body_len, &o->pt, o->err)))
+		return rc;
+	copy = *r;
+	copy.body = (const uint8_t *)o->pt.buf;
+	copy.body_len = o->pt.len;
+	rc = o->fn(o->ctx, &copy);
+	sodium_memzero(o->pt.buf, o->pt.len);
+	return rc;
+}
+
 tims_rc tims_sync_mirror_export(struct tims_sync_mirror *m, uint64_t from,
 				uint64_t count, tims_post_raw_fn fn, void *ctx,
 				struct tims_err *err)
 {
 	char what[TIMS_NOTE_MAX_NAME + 16];
+	struct opener o = { m, fn, ctx, TIMS_BUF_INIT(MIRROR_BODY_MAX), err };
 	sqlite3_stmt *st = NULL;
 	tims_rc rc;
 
@@ -408,8 +605,9 @@ tims_rc tims_sync_mirror_export(struct tims_sync_mirror *m, uint64_t from,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(from + count));
 	snprintf(what, sizeof(what), "mirror of %s", m->origin);
-	rc = tims_post_raw_rows(st, from, what, fn, ctx, err);
+	rc = tims_post_raw_rows(st, from, what, open_one, &o, err);
 	sqlite3_finalize(st);
+	tims_buf_release(&o.pt);
 	return rc;
 }
 
@@ -599,6 +797,29 @@ static int check_row(void *ctx, struct tims_mlog_check *v, uint64_t idx,
 		r.salt = sqlite3_column_blob(row, 2);
 		r.body = sqlite3_column_blob(row, 3);
 		r.body_len = (size_t)sqlite3_column_bytes(row, 3);
+	}
+	if (r.body && tims_vault_is_blob(r.body, r.body_len)) {
+		struct tims_buf pt = TIMS_BUF_INIT(MIRROR_BODY_MAX);
+		tims_rc rc = open_body(m, idx, r.body, r.body_len, &pt, &e);
+
+		if (rc == TIMS_ERR_UNAVAILABLE || rc == TIMS_ERR_STATE || rc == TIMS_ERR_NOTFOUND) {
+			/* no key (the token away, shredded): the tree is
+			 * verified without it, this body against its entry not */
+			tims_buf_release(&pt);
+			return 1;
+		}
+		if (rc) {
+			tims_mlog_report(v, "%s", e.msg);
+			tims_buf_release(&pt);
+			return 1;
+		}
+		r.body = (const uint8_t *)pt.buf;
+		r.body_len = pt.len;
+		if (tims_sync_leaf_check(m->leaf, &r, &e))
+			tims_mlog_report(v, "%s", e.msg);
+		sodium_memzero(pt.buf, pt.len);
+		tims_buf_release(&pt);
+		return 1;
 	}
 	if (tims_sync_leaf_check(m->leaf, &r, &e))
 		tims_mlog_report(v, "%s", e.msg);

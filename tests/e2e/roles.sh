@@ -112,6 +112,7 @@ RUN["witness init"]="witness init $W"
 RUN["witness add-log"]="witness add-log $W --vkey $P/post.vkey"
 RUN["witness list"]="witness list $W"
 RUN["witness serve"]="serve witness serve $W --listen 127.0.0.1:0"
+RUN["retention run"]="retention run $P --dry-run"
 RUN["witness ask"]="witness ask --url https://127.0.0.1:1 --post $P"
 RUN["witness rotate-key"]="witness rotate-key $W"
 node_of() { case $1 in centre*) echo "$C" ;; *) echo "$P" ;; esac; }

@@ -8,12 +8,17 @@
  */
 #include <jansson.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "t.h"
 #include "tims/cstore.h"
 #include "tims/record.h"
 #include "tims/stay.h"
+#include "tims/util.h"
+#include "tims/vault.h"
+
+static struct tims_vault *vault; /* the centre's, in the test's directory */
 
 static int64_t day_of(const char *date)
 {
@@ -224,6 +229,12 @@ static void run(const char *uri, const char *label)
 	printf("# backend %s\n", label);
 	if (!T_OK(tims_cstore_open(uri, &s, &err) == TIMS_OK, "%s: opens (%s)", label, err.msg))
 		return;
+	/* without a vault nothing personal can be stored */
+	make(&rows[0], &rec);
+	leaf_of("post-v", 0, "s", leaf);
+	T_OK(tims_cstore_add(s, "post-v", 0, (uint64_t)rec.time_ms, leaf, &rec, NULL, &err) ==
+	     TIMS_ERR_STATE, "%s: without a vault a record is refused (%s)", label, err.msg);
+	tims_cstore_set_vault(s, vault);
 	T_OK(tims_cstore_wipe(s, &err) == TIMS_OK, "%s: starts empty", label);
 	T_OK(tims_stay_regimes_parse(regimes, strlen(regimes), &rs, &err) == TIMS_OK,
 	     "%s: regimes parse", label);
@@ -404,6 +415,7 @@ static void run(const char *uri, const char *label)
 	T_OK(tims_cstore_open(uri, &s, &err) == TIMS_OK &&
 	     tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 9,
 	     "%s: reopened, 9 records", label);
+	tims_cstore_set_vault(s, vault);
 	/* A batch as the centre ingests it (no dup asked: PostgreSQL pipelines
 	 * the inserts): duplicates pass, a different leaf fails the commit. */
 	T_OK(tims_cstore_begin(s, &err) == TIMS_OK, "%s: batch: begin", label);
@@ -442,6 +454,132 @@ static void run(const char *uri, const char *label)
 	tims_cstore_close(s);
 }
 
+/* Whether any of the files holds needle (bytes, as `grep -a -F` would). */
+static int file_holds(const char *path, const char *needle)
+{
+	struct tims_buf b = TIMS_BUF_INIT(1 << 28);
+	size_t n = strlen(needle);
+	int found = 0;
+
+	if (tims_read_file(path, b.max, &b, NULL) == TIMS_OK)
+		for (size_t i = 0; !found && i + n <= b.len; i++)
+			found = !memcmp(b.buf + i, needle, n);
+	tims_buf_release(&b);
+	return found;
+}
+
+static int store_holds(const char *dir, const char *needle)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/rest.db", dir);
+	if (file_holds(p, needle))
+		return 1;
+	snprintf(p, sizeof(p), "%s/rest.db-wal", dir);
+	return file_holds(p, needle);
+}
+
+static int sql_run(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	int rc;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * G8 at the centre's query store: names, document numbers and birth dates
+ * are nowhere in the file or its WAL, the lookups by document and by
+ * person still find them, a sealed record moved to another row does not
+ * open (the query fails, never answers "no hit"), and a store of schema 1
+ * (all in clear) is emptied securely at open.
+ */
+static void at_rest(const char *dir)
+{
+	static const char *const secrets[] = { "IVANOV", "PYOTR", "1975-01-01", "JOHN PAUL",
+						"1980-04-02", "\xd0\x9f\xd0\x95\xd0\xa2\xd0\xa0", "O'BRIEN",
+						"1990-05-05" };
+	struct tims_stay_regimes rs;
+	struct tims_cstore *s = NULL;
+	struct tims_record rec;
+	struct tims_err err;
+	char uri[600], path[512];
+	uint8_t leaf[32];
+	uint64_t n = 0;
+	json_t *j = NULL;
+	int clean = 1;
+
+	tims_stay_regimes_parse("default short-stay 90 180\n", 27, &rs, NULL);
+	snprintf(path, sizeof(path), "%s/rest.db", dir);
+	snprintf(uri, sizeof(uri), "sqlite:%s", path);
+	if (!T_OK(tims_cstore_open(uri, &s, &err) == TIMS_OK, "at rest: opens (%s)", err.msg))
+		return;
+	tims_cstore_set_vault(s, vault);
+	tims_cstore_begin(s, &err);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		make(&rows[i], &rec);
+		leaf_of(rows[i].origin, rows[i].idx, "s", leaf);
+		tims_cstore_add(s, rows[i].origin, rows[i].idx, (uint64_t)rec.time_ms, leaf, &rec,
+				NULL, &err);
+	}
+	T_OK(tims_cstore_commit(s, &err) == TIMS_OK, "at rest: 8 records stored (%s)", err.msg);
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		if (store_holds(dir, secrets[i])) {
+			printf("# query store holds \"%s\"\n", secrets[i]);
+			clean = 0;
+		}
+	T_OK(clean, "at rest: no name, document number or birth date in query.db or its WAL");
+	T_OK(tims_cstore_history_doc(s, "Y1", "RUS", day_of("2026-02-10"), &rs, &j, &err) ==
+	     TIMS_OK && json_array_size(json_object_get(j, "crossings")) == 1 &&
+	     !strcmp(json_string_value(json_object_get(json_object_get(json_object_get(
+		     json_array_get(json_object_get(j, "crossings"), 0), "record"), "person"),
+		     "surname")), "IVANOV"),
+	     "at rest: found by document number, the record opened (%s)", err.msg);
+	json_decref(j);
+	j = NULL;
+	T_OK(tims_cstore_history_person(s, "smith", "john paul", "1980-04-02", NULL,
+					day_of("2026-02-10"), &rs, &j, &err) == TIMS_OK &&
+	     json_array_size(json_object_get(j, "documents")) == 2,
+	     "at rest: found by name and birth date, both passports (%s)", err.msg);
+	json_decref(j);
+	j = NULL;
+	tims_cstore_close(s);
+	/* someone with the file moves IVANOV's sealed record onto another row */
+	T_OK(sql_run(path, "UPDATE crossings SET sealed = (SELECT sealed FROM crossings WHERE"
+		     " origin = 'post-a' AND idx = 1) WHERE origin = 'post-a' AND idx = 0") == 0,
+	     "at rest: a sealed record copied onto another row");
+	tims_cstore_open(uri, &s, &err);
+	tims_cstore_set_vault(s, vault);
+	T_OK(tims_cstore_history_doc(s, "X1", "GBR", day_of("2026-02-10"), &rs, &j, &err) ==
+	     TIMS_ERR_TAMPER && !j, "at rest: the moved record does not open: the query fails, "
+	     "no partial answer (%s)", err.msg);
+	tims_cstore_close(s);
+	unlink(path);
+
+	/* a store of schema 1, in clear */
+	T_OK(sql_run(path, "PRAGMA journal_mode=WAL;"
+		     "CREATE TABLE cs_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+		     "INSERT INTO cs_meta VALUES ('schema', '1');"
+		     "CREATE TABLE crossings (origin TEXT, idx BIGINT, surname TEXT, doc TEXT,"
+		     " birth_date TEXT, record TEXT, PRIMARY KEY (origin, idx));"
+		     "INSERT INTO crossings VALUES ('post-a', 0, 'OLDSURNAMEV1', 'OLDDOC4711',"
+		     " '1961-07-07', '{}');") == 0 && store_holds(dir, "OLDSURNAMEV1"),
+	     "at rest: a schema 1 store with a name in clear");
+	T_OK(tims_cstore_open(uri, &s, &err) == TIMS_OK && tims_cstore_was_reset(s) &&
+	     tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 0,
+	     "at rest: schema 1 is emptied at open, to be refilled from the mirrors (%s)", err.msg);
+	tims_cstore_close(s);
+	T_OK(!store_holds(dir, "OLDSURNAMEV1") && !store_holds(dir, "OLDDOC4711") &&
+	     !store_holds(dir, "1961-07-07"), "at rest: and nothing of it is left in the file");
+	T_OK(tims_cstore_open(uri, &s, &err) == TIMS_OK && !tims_cstore_was_reset(s),
+	     "at rest: a schema 2 store is kept as it is");
+	tims_cstore_close(s);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/tims-cstore-XXXXXX", uri[512];
@@ -451,8 +589,13 @@ int main(void)
 
 	if (sodium_init() < 0 || !mkdtemp(dir))
 		return 1;
+	/* the vault's token: TIMS_TOKEN (tests/run.sh, scripts/token.sh) */
+	if (!T_OK(tims_vault_create(dir, NULL, &err) == TIMS_OK &&
+		  tims_vault_open(dir, &vault, &err) == TIMS_OK, "the centre's vault (%s)", err.msg))
+		return t_done();
 	snprintf(uri, sizeof(uri), "sqlite:%s/query.db", dir);
 	run(uri, "sqlite");
+	at_rest(dir);
 	T_OK(tims_cstore_open("", &s, &err) == TIMS_ERR_USAGE, "an empty address is refused");
 	T_OK(tims_cstore_open("pg:host=/nonexistent-socket-dir dbname=x connect_timeout=2", &s,
 			      &err) == TIMS_ERR_DB && strstr(err.msg, "postgresql") != NULL,
@@ -463,6 +606,7 @@ int main(void)
 	} else {
 		printf("# postgresql: not configured, tested in tests/e2e/cstore.sh\n");
 	}
+	tims_vault_close(vault);
 	snprintf(uri, sizeof(uri), "rm -rf '%s'", dir);
 	if (system(uri) != 0)
 		printf("# could not remove %s\n", dir);

@@ -1,0 +1,51 @@
+/*
+ * retention.c — what retention reads of post.db (include/tims/post.h,
+ * docs/retention.md): the clear facts of every record (time, direction,
+ * decision, correction, the document's blind index), without the token,
+ * so that erasure never waits for a key and never opens a payload.
+ */
+#include "internal.h"
+
+tims_rc tims_post_retention_rows(struct tims_post *p, tims_post_retention_fn fn, void *ctx,
+				 struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+	int s;
+
+	post_lock(p);
+	if (sqlite3_prepare_v2(p->db, "SELECT idx, time_ms, direction, decision, corrects, doc,"
+			       " body IS NULL, entry FROM records ORDER BY idx", -1, &st,
+			       NULL) != SQLITE_OK) {
+		rc = post_db_err(p, "reading records for retention", err);
+		goto out;
+	}
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct tims_post_retention_row r;
+		const char *doc = (const char *)sqlite3_column_text(st, 5);
+		const void *entry = sqlite3_column_blob(st, 7);
+
+		memset(&r, 0, sizeof(r));
+		r.index = (uint64_t)sqlite3_column_int64(st, 0);
+		r.time_ms = sqlite3_column_int64(st, 1);
+		r.direction = (uint8_t)sqlite3_column_int(st, 2);
+		r.decision = (uint8_t)sqlite3_column_int(st, 3);
+		r.corrects = sqlite3_column_type(st, 4) == SQLITE_NULL
+				     ? TIMS_RECORD_NO_INDEX
+				     : (uint64_t)sqlite3_column_int64(st, 4);
+		if (doc)
+			snprintf(r.doc, sizeof(r.doc), "%s", doc);
+		r.erased = sqlite3_column_int(st, 6);
+		r.entry_ms = entry && sqlite3_column_bytes(st, 7) == TIMS_RECORD_ENTRY_BYTES
+				     ? tims_record_entry_time(entry)
+				     : 0;
+		if ((rc = fn(ctx, &r)))
+			break;
+	}
+	if (!rc && s != SQLITE_DONE)
+		rc = post_db_err(p, "reading records for retention", err);
+out:
+	sqlite3_finalize(st);
+	post_unlock(p);
+	return rc;
+}
