@@ -55,6 +55,12 @@ bar() {
 }
 
 rm -rf "$D" && mkdir -p "$D" || exit 2
+# Every node seals its personal data under a key in a PKCS#11 token: the one
+# demo.sh made, else a throwaway SoftHSM2 token here (docs/keys.md).
+if [ -z "${TIMS_TOKEN:-}" ]; then
+	eval "$(bash scripts/token.sh "$D/token")" || die "no SoftHSM2 token (scripts/deps.sh)"
+	export SOFTHSM2_CONF TIMS_TOKEN
+fi
 # Who types at the command line: logged in, audited (docs/roles.md).
 . scripts/cli-session.sh
 C=$D/centre W=$D/witness

@@ -45,6 +45,15 @@ static const char usage[] =
 	"         names the log in its checkpoints (default tims/post/<name>); the\n"
 	"         name defaults to DIR's last part.\n"
 	"\n"
+	"usage: tims post seal DIR [--token URI]\n"
+	"\n"
+	"  seal   a post made before personal data was sealed (its post.db and\n"
+	"         audit.db kept names and numbers in clear; they are refused\n"
+	"         until this is run): makes its vault in the token if missing,\n"
+	"         seals every record, owed event, queued event, approval request\n"
+	"         and audit event in place and vacuums the files. Run it with the\n"
+	"         node stopped; run again, it changes nothing.\n"
+	"\n"
 	"usage: tims post serve DIR [--listen ADDR] [--port N] [--cert FILE --key FILE]\n"
 	"                           [--web DIR] [--threads N]\n"
 	"\n"
@@ -141,6 +150,40 @@ static int post_init(int argc, char **argv)
 				 "post", "init: %s", tims_err_msg(&err));
 	printf("post %s initialised in %s (origin %s, kind %s)\n", name,
 	       argv[optind], origin, kind);
+	return CLI_OK;
+}
+
+static int post_seal(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "token", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tims_post_seal_stats st;
+	const char *token = NULL;
+	struct tims_err err;
+	int c;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 't')
+			return cli_error(CLI_USAGE, "post", "seal: unknown or incomplete option '%s'",
+					 argv[optind - 1]);
+		token = optarg;
+	}
+	if (optind != argc - 1)
+		return cli_error(CLI_USAGE, "post", "seal: want one DIR");
+	if (tims_post_seal(argv[optind], token, &st, &err))
+		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL : CLI_USAGE, "post",
+				 "seal: %s", tims_err_msg(&err));
+	printf("%s: %s%" PRIu64 " records, %" PRIu64 " queued or owed events and requests, %"
+	       PRIu64 " audit events sealed\n", argv[optind],
+	       st.vault_made ? "vault made; " : "", st.records, st.other, st.events);
 	return CLI_OK;
 }
 
@@ -774,6 +817,7 @@ static int post_routes(int argc, char **argv)
 
 static const struct cli_command post_commands[] = {
 	{ "init", post_init, "create a post directory" },
+	{ "seal", post_seal, "seal in place a post made before personal data was sealed" },
 	{ "serve", post_serve, "run the post node (HTTPS API and booth console)" },
 	{ "enrol", post_enrol, "install the enrolment the centre made for this post" },
 	{ "add-witness", post_add_witness, "send checkpoints to a witness as well" },

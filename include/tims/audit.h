@@ -262,4 +262,14 @@ void tims_audit_entry(const uint8_t salt[TIMS_AUDIT_SALT_BYTES],
 		      const void *enc, size_t len, int64_t time_ms,
 		      uint8_t entry[TIMS_AUDIT_ENTRY_BYTES]);
 
+/*
+ * An audit.db of schema version 1 (events in clear) sealed in place with
+ * the vault v (open), in one transaction, then vacuumed; *sealed counts the
+ * events. Nothing to do (TIMS_OK, 0) when DIR has no audit.db or a sealed
+ * one. For `tims post seal` (docs/operations.md).
+ */
+struct tims_vault;
+tims_rc tims_audit_seal_old(const char *dir, struct tims_vault *v, uint64_t *sealed,
+			    struct tims_err *err);
+
 #endif

@@ -16,10 +16,12 @@
  * the set of crossings that count, keyed by (post, index).
  *
  * The document key is a keyed BLAKE2b-128 of the document number, under a
- * key of this post (DIR/national.key, 0600, made at first open): the
- * replica never holds a document number, so a copy of national.db alone
- * lists nobody's passport, and looking one up needs the number and the key.
- * The post hashes the numbers it receives; the key never leaves the post.
+ * key of this post's vault (a blind index key, include/tims/vault.h; an
+ * older DIR/national.key is dropped with the rows it keyed): the replica
+ * never holds a document number, so a copy of national.db alone lists
+ * nobody's passport, and looking one up needs the number and the post's
+ * key token. Without the token the replica does not open
+ * (TIMS_ERR_UNAVAILABLE): lookups fail closed.
  *
  * The replica is derived: losing it loses nothing (tims_national_reset,
  * the next rounds pull it again), so it is written with synchronous=NORMAL.

@@ -43,7 +43,9 @@ struct tims_officers; /* opaque: the db handle and the store key */
 /* Create the tables if missing. */
 tims_rc tims_officer_schema(sqlite3 *db, struct tims_err *err);
 
-/* db stays owned by the caller; the key is copied into locked memory. */
+/* db stays owned by the caller; the key is copied into locked memory. key
+ * NULL: the node's key token is unavailable — sessions work, whatever
+ * needs a TOTP secret (login, add, reset, roster) is TIMS_ERR_UNAVAILABLE. */
 tims_rc tims_officers_open(sqlite3 *db, const uint8_t key[TIMS_STORE_KEY_BYTES],
 			   enum tims_pw_cost cost, struct tims_officers **out,
 			   struct tims_err *err);
@@ -170,9 +172,15 @@ tims_rc tims_officer_logout(struct tims_officers *o, const char *token,
 			    struct tims_err *err);
 
 /*
- * The officer store of a node directory (a post's): opens, creating them if
- * needed, DIR/node.db (SQLite, WAL, synchronous=FULL, mode 0600) and
- * DIR/store.key. tims_officers_close_dir also closes the database.
+ * The officer store of a node directory (a post's or the centre's): opens,
+ * creating it if needed, DIR/node.db (SQLite, WAL, synchronous=FULL, mode
+ * 0600). The TOTP secrets are sealed under the vault's secrets key
+ * (tims_vault_secrets_key); a DIR/store.key of an older node is migrated
+ * once (every secret sealed again under the vault's key) and removed.
+ * While the token is unavailable: the old store.key if still there, else
+ * no key (see tims_officers_open). A directory without a vault (not a
+ * node's) keeps using DIR/store.key. tims_officers_close_dir also closes
+ * the database.
  */
 tims_rc tims_officers_open_dir(const char *dir, enum tims_pw_cost cost,
 			       struct tims_officers **out, struct tims_err *err);

@@ -79,6 +79,24 @@ tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 		       struct tims_post **out, struct tims_err *err);
 void tims_post_free(struct tims_post *p);
 
+/*
+ * `tims post seal`: a post made before personal data was sealed (post.db
+ * and audit.db of schema 1) sealed in place: its vault made when missing
+ * (token: a PKCS#11 URI, NULL: TIMS_TOKEN), every record's body sealed and
+ * its document number turned into a blind index (time, direction and
+ * decision columns added), the owed audit events, event queue and approval
+ * requests sealed, audit.db's events sealed; each database in one
+ * transaction, then vacuumed (secure_delete) so no clear copy lingers in
+ * free pages or the WAL. Needs the token (TIMS_ERR_UNAVAILABLE). A post
+ * already sealed is left as it is. Not while the post's node runs.
+ */
+struct tims_post_seal_stats {
+	int vault_made;
+	uint64_t records, other, events;
+};
+tims_rc tims_post_seal(const char *dir, const char *token, struct tims_post_seal_stats *st,
+		       struct tims_err *err);
+
 /* The post's vault (include/tims/vault.h), owned by the post: its state
  * says whether sealed records can be read now. */
 struct tims_vault;

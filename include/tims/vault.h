@@ -83,7 +83,8 @@ tims_rc tims_vault_open(const char *dir, struct tims_vault **out,
 void tims_vault_close(struct tims_vault *v);
 
 enum tims_vault_state tims_vault_state(const struct tims_vault *v);
-/* Why the token is unavailable ("" when open). */
+/* Why the token is unavailable ("" when open): a copy of this thread's,
+ * valid until its next call. */
 const char *tims_vault_why(const struct tims_vault *v);
 /* Try the token again; TIMS_OK once the vault is TIMS_VAULT_OPEN. */
 tims_rc tims_vault_retry(struct tims_vault *v, struct tims_err *err);

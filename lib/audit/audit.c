@@ -143,6 +143,91 @@ static tims_rc check_sealed(const char *db, const char *dir, struct tims_err *er
 	return TIMS_OK;
 }
 
+tims_rc tims_audit_seal_old(const char *dir, struct tims_vault *v, uint64_t *sealed,
+			    struct tims_err *err)
+{
+	char path[TIMS_MLOG_PATH_MAX];
+	struct tims_buf out = TIMS_BUF_INIT(TIMS_AUDIT_MAX_BYTES + TIMS_VAULT_OVERHEAD);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *sel = NULL, *upd = NULL, *ver = NULL;
+	tims_rc rc = TIMS_OK;
+	int v1 = 0, s;
+
+	*sealed = 0;
+	if (snprintf(path, sizeof(path), "%s/audit.db", dir) >= (int)sizeof(path))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
+	if (access(path, F_OK) != 0)
+		return TIMS_OK;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path, db ? sqlite3_errmsg(db) : "open");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &ver, NULL) == SQLITE_OK &&
+	    sqlite3_step(ver) == SQLITE_ROW)
+		v1 = sqlite3_column_int(ver, 0) == 1;
+	sqlite3_finalize(ver);
+	if (!v1)
+		goto out;
+	if (sqlite3_exec(db, "PRAGMA secure_delete=ON; BEGIN IMMEDIATE;"
+			 " DROP TRIGGER events_no_update;", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT idx, body, entry FROM events WHERE body IS NOT NULL",
+			       -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE events SET body = ?2 WHERE idx = ?1", -1, &upd,
+			       NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: sealing: %s", path, sqlite3_errmsg(db));
+		goto undo;
+	}
+	while (!rc && (s = sqlite3_step(sel)) == SQLITE_ROW) {
+		uint64_t idx = (uint64_t)sqlite3_column_int64(sel, 0);
+		int64_t t = audit_entry_time(sqlite3_column_blob(sel, 2),
+					     (size_t)sqlite3_column_bytes(sel, 2));
+		char ad[48];
+
+		snprintf(ad, sizeof(ad), "audit.events/%" PRIu64, idx);
+		tims_buf_reset(&out);
+		if ((rc = tims_vault_seal(v, t == INT64_MIN ? 0 : t, ad, strlen(ad),
+					  sqlite3_column_blob(sel, 1),
+					  (size_t)sqlite3_column_bytes(sel, 1), &out, err)))
+			break;
+		sqlite3_reset(upd);
+		sqlite3_bind_int64(upd, 1, (sqlite3_int64)idx);
+		sqlite3_bind_blob(upd, 2, out.buf, (int)out.len, SQLITE_STATIC);
+		if (sqlite3_step(upd) != SQLITE_DONE)
+			rc = tims_err_set(err, TIMS_ERR_DB, "%s: sealing: %s", path, sqlite3_errmsg(db));
+		(*sealed)++;
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	sel = upd = NULL;
+	if (!rc) {
+		/* the trigger as the schema makes it, then the new version */
+		const char *trig = strstr(schema, "CREATE TRIGGER events_no_update");
+		struct tims_buf sql = TIMS_BUF_INIT(4096);
+
+		if (tims_buf_addstr(&sql, trig) || tims_buf_addf(&sql, ";PRAGMA user_version = %d;"
+								 "COMMIT;", SCHEMA_VERSION) ||
+		    sqlite3_exec(db, sql.buf, NULL, NULL, NULL) != SQLITE_OK)
+			rc = tims_err_set(err, TIMS_ERR_DB, "%s: sealing: %s", path, sqlite3_errmsg(db));
+		tims_buf_release(&sql);
+	}
+undo:
+	if (rc) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	/* the events in clear may linger in free pages and the WAL */
+	if (sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: vacuum: %s", path, sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	sqlite3_close(db);
+	tims_buf_release(&out);
+	return rc;
+}
+
 static tims_rc open_log(struct tims_audit *a, enum tims_audit_mode mode,
 			struct tims_err *err)
 {

@@ -57,6 +57,7 @@ static int alert_level(unsigned kind)
 	case TIMS_EVENT_CORRECTION:
 	case TIMS_EVENT_PAPER_IMPORT:
 	case TIMS_EVENT_WATCHLIST_LOCAL:    /* a post-local list changed */
+	case TIMS_EVENT_TOKEN_UNAVAILABLE:  /* a post's key token is out */
 		return 1;
 	default:
 		return 0;

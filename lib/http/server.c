@@ -563,7 +563,10 @@ static enum MHD_Result finish(struct tims_http_server *s, struct reqctx *rq,
 {
 	enum MHD_Result ret;
 
-	if (rc)
+	if (rc == TIMS_ERR_UNAVAILABLE) /* a key token is out: sealed data, retry later */
+		ret = send_error(s, rq, c, 503, "token_unavailable",
+				 "the key token is unavailable: sealed data cannot be read now");
+	else if (rc)
 		ret = send_error(s, rq, c, 500, "internal", "the request could not be completed");
 	else
 		ret = send_resp(s, rq, c, &rq->resp, NULL);

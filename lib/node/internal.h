@@ -44,6 +44,10 @@ struct tims_node {
 	pthread_mutex_t screen;
 	struct tims_wl *wl;                /* watchlists, or NULL: none loaded */
 	struct tims_screen_index *ix;
+	int screen_sealed;                 /* watchlists sealed, token out: every
+					      list quarantined (node.c) */
+	int vault_reported;                /* token-unavailable event queued */
+	int64_t vault_tried_ms;            /* the vault's last retry */
 	struct tims_booth *booth;          /* checks and registrations (booth.h) */
 	struct tims_metrics metrics;
 	struct tims_metric *m_requests[6]; /* by status class 1xx..5xx, other */
@@ -214,6 +218,9 @@ struct tims_event;
 struct tims_sync_conn;
 struct tims_sync_peer;
 tims_rc node_event(struct tims_node *n, const struct tims_event *ev, struct tims_err *err);
+
+/* The vault's state for /status: open or seal-only, and why (node.c). */
+json_t *node_vault_status(struct tims_node *n);
 tims_rc node_events_start(struct tims_node *n, struct tims_err *err);
 void node_events_stop(struct tims_node *n);
 /* The sync thread: whether an event came since it last asked (clears it). */

@@ -15,8 +15,10 @@
 
 #include "internal.h"
 #include "tims/bundle.h"
+#include "tims/event.h"
 #include "tims/tls.h"
 #include "tims/util.h"
+#include "tims/vault.h"
 
 void node_log(struct tims_node *n, const char *fmt, ...)
 {
@@ -382,6 +384,9 @@ static tims_rc load_tls(struct tims_node *n, struct tims_buf *crt,
 	return tims_read_file(kf, TIMS_TLS_PEM_MAX, key, err);
 }
 
+static tims_rc screen_sealed(struct tims_node *n, struct tims_err *err);
+static int64_t now_ms(void);
+
 /* The watchlists screened at /check: given, or DIR/watchlists if present. */
 static tims_rc load_watchlists(struct tims_node *n, struct tims_err *err)
 {
@@ -399,13 +404,121 @@ static tims_rc load_watchlists(struct tims_node *n, struct tims_err *err)
 		}
 		dir = def;
 	}
-	if ((rc = tims_wl_open(dir, false, &n->wl, err)) ||
-	    (rc = tims_wl_load_index(n->wl, &n->ix, err)))
+	if ((rc = tims_wl_open(dir, false, &n->wl, err)))
 		return rc;
+	rc = tims_wl_load_index(n->wl, &n->ix, err);
+	if (rc == TIMS_ERR_UNAVAILABLE)
+		return screen_sealed(n, err);
+	if (rc)
+		return rc;
+	n->screen_sealed = 0;
 	tims_screen_index_stats(n->ix, &st);
 	node_log(n, "watchlists loaded from %s: %zu persons, %zu documents and vehicles", dir,
 		 st.persons, st.idents);
 	return TIMS_OK;
+}
+
+/*
+ * The watchlists are sealed and the token is unavailable: the index cannot
+ * be built, so every list is quarantined — each check fails closed (503
+ * screening_failed naming the reason), never a screening against nothing.
+ * node_vault_tick loads them when the token returns.
+ */
+static tims_rc screen_sealed(struct tims_node *n, struct tims_err *err)
+{
+	struct tims_wl_list_info *lists = NULL;
+	char why[200];
+	size_t nl = 0;
+	tims_rc rc;
+
+	snprintf(why, sizeof(why), "the watchlists are sealed and the key token is unavailable (%.120s)",
+		 err ? err->msg : "");
+	if ((rc = tims_screen_index_new(&n->ix)) || (rc = tims_screen_index_finish(n->ix)))
+		return tims_err_set(err, rc, "index: out of memory");
+	if ((rc = tims_wl_lists(n->wl, &lists, &nl, err)))
+		return rc;
+	for (size_t i = 0; i < nl; i++)
+		tims_wl_quarantine(n->wl, lists[i].name, why, NULL);
+	free(lists);
+	n->screen_sealed = 1;
+	node_log(n, "watchlists: %s: every check is refused until it returns", why);
+	return TIMS_OK;
+}
+
+/*
+ * The vault's token, checked by the timer: while it is unavailable, tried
+ * again every NODE_VAULT_RETRY_MS (not faster: a token that refuses the
+ * PIN may lock itself after a few attempts); when it returns, the sealed
+ * watchlists are loaded and the rows registered meanwhile are indexed (at
+ * the first history lookup). Called with n->lock held.
+ */
+#define NODE_VAULT_RETRY_MS 10000
+static void node_vault_tick(struct tims_node *n)
+{
+	struct tims_vault *v = tims_post_vault(n->post);
+	struct tims_err err;
+	int64_t now = now_ms();
+
+	if (tims_vault_state(v) == TIMS_VAULT_OPEN) {
+		if (!n->screen_sealed)
+			return;
+	} else {
+		if (!n->vault_reported) {
+			struct tims_event ev;
+
+			tims_event_init(&ev);
+			ev.kind = TIMS_EVENT_TOKEN_UNAVAILABLE;
+			snprintf(ev.detail, sizeof(ev.detail),
+				 "the post's key token is unavailable: crossings are stored sealed, "
+				 "history and screening refused until it returns (%.120s)",
+				 tims_vault_why(v));
+			if (!node_event(n, &ev, &err))
+				n->vault_reported = 1;
+		}
+		if (now - n->vault_tried_ms < NODE_VAULT_RETRY_MS)
+			return;
+		n->vault_tried_ms = now;
+		if (tims_vault_retry(v, &err))
+			return;
+		node_log(n, "vault: the key token is back");
+		n->vault_reported = 0;
+	}
+	if (n->screen_sealed) {
+		struct tims_wl *wl = NULL;
+		struct tims_screen_index *ix = NULL, *old_ix;
+		struct tims_wl *old_wl;
+		char dir[4200];
+
+		if (n->cfg.watchlists)
+			snprintf(dir, sizeof(dir), "%s", n->cfg.watchlists);
+		else
+			snprintf(dir, sizeof(dir), "%s/watchlists", n->dir);
+		if (tims_wl_open(dir, false, &wl, &err) || tims_wl_load_index(wl, &ix, &err)) {
+			node_log(n, "watchlists: still not loaded: %s", tims_err_msg(&err));
+			tims_wl_close(wl);
+			return;
+		}
+		pthread_rwlock_wrlock(&n->screen_rw);
+		old_wl = n->wl;
+		old_ix = n->ix;
+		n->wl = wl;
+		n->ix = ix;
+		n->screen_sealed = 0;
+		pthread_rwlock_unlock(&n->screen_rw);
+		tims_screen_index_free(old_ix);
+		tims_wl_close(old_wl);
+		node_log(n, "watchlists: loaded now that the key token is back");
+	}
+}
+
+json_t *node_vault_status(struct tims_node *n)
+{
+	struct tims_vault *v = tims_post_vault(n->post);
+	int open = tims_vault_state(v) == TIMS_VAULT_OPEN;
+
+	return json_pack("{s:s, s:s, s:b}", "state", open ? "open" : "seal-only",
+			 "reason", open ? "" : tims_vault_why(v),
+			 "screening_sealed", n->screen_sealed);
 }
 
 /* The booth service, configured by DIR/booth.conf (docs/booth.md). */
@@ -484,6 +597,7 @@ static void *timer_main(void *arg)
 		pthread_cond_timedwait(&n->wake, &n->lock, &until);
 		if (n->stopping)
 			break;
+		node_vault_tick(n);
 		if (n->owed)
 			settle_owed(n, 0);
 		if (node_halted(n, &persistent) && !persistent)

@@ -323,6 +323,11 @@ int node_history_justify(struct tims_node *n, struct tims_http_req *req, const c
 		if (rc == TIMS_ERR_DENIED)
 			return refuse(n, req, resp, doc, (int64_t)idx, 403, "not_justified", "%s; state a "
 				      "purpose_code and a purpose instead", err.msg);
+		if (rc == TIMS_ERR_UNAVAILABLE) { /* the crossing is sealed, the token out */
+			tims_http_reply_error(resp, 503, "token_unavailable",
+					      "history cannot be read now: %s", err.msg);
+			return 503;
+		}
 		if (rc)
 			return 500;
 		out->crossing = (int64_t)idx;
@@ -515,6 +520,13 @@ tims_rc node_usage_load(struct tims_node *n, struct tims_err *err)
 	 * the audit trail's times never go back. */
 	while (!(rc = probe(n, hi - 1, &c, err)) && c.found && c.t < c.since && hi < (UINT64_MAX >> 2))
 		hi *= 2;
+	if (rc == TIMS_ERR_UNAVAILABLE) {
+		/* the events are sealed and the token is out: the last hour's
+		 * uses cannot be counted; the limits count from now */
+		node_log(n, "limits: the audit trail is sealed and the key token unavailable: "
+			 "uses of the last hour not counted, limits count from now");
+		return TIMS_OK;
+	}
 	if (rc)
 		return rc;
 	while (lo < hi) {

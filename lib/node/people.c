@@ -886,6 +886,10 @@ tims_rc node_h_history(void *app, struct tims_http_req *req, struct tims_http_re
 	rc = tims_travel_get(n->post, doc, nat, today(), NULL, &t, &err);
 	if (rc) {
 		pthread_mutex_unlock(&n->lock);
+		/* never "no history": the records are sealed and cannot be read */
+		if (rc == TIMS_ERR_UNAVAILABLE)
+			return tims_http_reply_error(resp, 503, "token_unavailable",
+						     "history cannot be read now: %s", err.msg);
 		return rc;
 	}
 	indexes = json_array();

@@ -179,7 +179,7 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 
 	pthread_mutex_lock(&n->lock);
 	tims_post_size(n->post, &size, NULL);
-	o = json_pack("{s:s, s:I, s:b, s:o, s:o, s:{s:s, s:s, s:s}, s:o, s:o, s:I, s:o}",
+	o = json_pack("{s:s, s:I, s:b, s:o, s:o, s:{s:s, s:s, s:s}, s:o, s:o, s:I, s:o, s:o}",
 		"origin", tims_post_origin(n->post),
 		"log_size", (json_int_t)size,
 		"acknowledging", !node_halted(n, NULL), "halted", node_halt_json(n),
@@ -189,7 +189,8 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 		"screening", node_screening_status(n),
 		"centre", node_sync_status(n),
 		"server_time_ms", (json_int_t)time(NULL) * 1000,
-		"unusual_reading", node_unusual_status(n)); /* unusual.c */
+		"unusual_reading", node_unusual_status(n), /* unusual.c */
+		"vault", node_vault_status(n)); /* node.c: the key token */
 	pthread_mutex_unlock(&n->lock);
 	return tims_http_reply_json(resp, 200, o);
 }

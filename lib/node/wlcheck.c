@@ -35,6 +35,7 @@
 #include "tims/mlog.h"
 #include "tims/util.h"
 #include "internal.h"
+#include "tims/vault.h"
 
 #define CHECK_MS_DEFAULT 600000      /* 10 minutes */
 #define LOCAL_SCAN_MS 2000           /* post-local changes: looked for this often */
@@ -227,6 +228,12 @@ static void check_now(struct node_wlcheck *c)
 		snprintf(path, sizeof(path), "%s/bundles.db", c->n->dir);
 		if (access(path, F_OK) != 0)
 			goto done; /* nothing ever came from a centre */
+	}
+	/* sealed lists cannot be read without the token: not checked (never
+	 * a false mismatch); they are quarantined meanwhile (node.c) */
+	if (c->n->post && tims_vault_state(tims_post_vault(c->n->post)) != TIMS_VAULT_OPEN) {
+		tims_err_set(&err, TIMS_ERR_UNAVAILABLE, "not checked: the key token is unavailable");
+		goto done;
 	}
 	if (tims_wl_open(c->store, false, &wl, &err) == TIMS_OK || err.rc == TIMS_ERR_NOTFOUND)
 		tims_err_clear(&err); /* no store: every list held is missing (wl NULL) */

@@ -14,6 +14,7 @@
 
 #include "tims/officer.h"
 #include "tims/util.h"
+#include "tims/vault.h"
 
 #define SEALED_BYTES (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + \
 		      TIMS_TOTP_KEY_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
@@ -54,6 +55,7 @@ struct throttle {
 struct tims_officers {
 	sqlite3 *db;
 	uint8_t *key;                     /* sodium_malloc'ed store key */
+	int have_key;                     /* 0: the vault's token is unavailable */
 	enum tims_pw_cost cost;
 	char dummy_hash[TIMS_PW_HASH_BYTES]; /* equalises time for unknown ids */
 	struct throttle *th;
@@ -112,7 +114,11 @@ tims_rc tims_officers_open(sqlite3 *db, const uint8_t key[TIMS_STORE_KEY_BYTES],
 		return tims_err_set(err, TIMS_ERR_NOMEM, "officers: out of memory");
 	}
 	pthread_mutex_init(&o->th->lock, NULL);
-	memcpy(o->key, key, TIMS_STORE_KEY_BYTES);
+	/* key NULL: the vault's secrets key is unavailable (its token is out):
+	 * sessions go on, anything that needs a TOTP secret waits for it */
+	if (key)
+		memcpy(o->key, key, TIMS_STORE_KEY_BYTES);
+	o->have_key = key != NULL;
 	o->db = db;
 	o->cost = cost;
 	randombytes_buf(r, sizeof(r));
@@ -162,6 +168,8 @@ static tims_rc seal(struct tims_officers *o, const char *id,
 {
 	unsigned long long clen;
 
+	if (!o->have_key)
+		return TIMS_ERR_UNAVAILABLE;
 	randombytes_buf(out, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 	/* The officer id is the associated data: a sealed key moved to another
 	 * account's row does not open. */
@@ -177,6 +185,10 @@ static tims_rc unseal(struct tims_officers *o, const char *id, const void *seale
 	unsigned long long mlen;
 	const uint8_t *s = sealed;
 
+	if (!o->have_key)
+		return tims_err_set(err, TIMS_ERR_UNAVAILABLE,
+				    "officer %s: TOTP secrets are sealed and the key token is "
+				    "unavailable; a login waits for it", id);
 	if (len != SEALED_BYTES ||
 	    crypto_aead_xchacha20poly1305_ietf_decrypt(totp, &mlen, NULL,
 		s + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
@@ -199,7 +211,11 @@ static tims_rc new_secret(struct tims_officers *o, const char *id,
 
 	if ((rc = tims_totp_keygen(totp)))
 		return tims_err_set(err, rc, "TOTP secret: no randomness");
-	seal(o, id, totp, sealed);
+	if (seal(o, id, totp, sealed)) {
+		sodium_memzero(totp, sizeof(totp));
+		return tims_err_set(err, TIMS_ERR_UNAVAILABLE,
+				    "TOTP secret: the key token is unavailable; try again when it is back");
+	}
 	tims_base32_encode(totp, sizeof(totp), secret_b32, TIMS_TOTP_B32_BYTES);
 	rc = uri ? tims_totp_uri("TIMS", id, totp, sizeof(totp), uri) : TIMS_OK;
 	sodium_memzero(totp, sizeof(totp));
@@ -820,23 +836,110 @@ static tims_rc dir_path(const char *dir, const char *name, char *out, size_t len
 	return TIMS_OK;
 }
 
+/*
+ * An older node kept the key of the TOTP secrets in DIR/store.key, beside
+ * node.db. With the vault's secrets key at hand, every secret is sealed
+ * again under it (one transaction) and the file is removed.
+ */
+static tims_rc migrate_store_key(sqlite3 *db, const char *keypath,
+				 const uint8_t newkey[TIMS_STORE_KEY_BYTES], struct tims_err *err)
+{
+	struct tims_officers oldo = { 0 }, newo = { 0 };
+	uint8_t *k = sodium_malloc(2 * TIMS_STORE_KEY_BYTES);
+	sqlite3_stmt *st = NULL, *up = NULL;
+	tims_rc rc = TIMS_OK;
+	int s;
+
+	if (!k)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "officers: out of memory");
+	if ((rc = tims_store_key_load(keypath, k, err)))
+		goto out;
+	memcpy(k + TIMS_STORE_KEY_BYTES, newkey, TIMS_STORE_KEY_BYTES);
+	oldo.key = k;
+	oldo.have_key = 1;
+	newo.key = k + TIMS_STORE_KEY_BYTES;
+	newo.have_key = 1;
+	if ((rc = tims_officer_schema(db, err)))
+		goto out;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT id, totp_sealed FROM officers", -1, &st, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE officers SET totp_sealed = ?2 WHERE id = ?1", -1, &up,
+			       NULL) != SQLITE_OK) {
+		rc = db_err(db, err, "store.key migration");
+		goto out;
+	}
+	while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		uint8_t totp[TIMS_TOTP_KEY_BYTES], sealed[SEALED_BYTES];
+
+		if ((rc = unseal(&oldo, id, sqlite3_column_blob(st, 1),
+				 (size_t)sqlite3_column_bytes(st, 1), totp, err)))
+			break;
+		seal(&newo, id, totp, sealed);
+		sodium_memzero(totp, sizeof(totp));
+		sqlite3_reset(up);
+		sqlite3_bind_text(up, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(up, 2, sealed, sizeof(sealed), SQLITE_TRANSIENT);
+		if (sqlite3_step(up) != SQLITE_DONE)
+			rc = db_err(db, err, "store.key migration");
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	st = up = NULL;
+	if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_err(db, err, "store.key migration");
+	if (rc) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	if (unlink(keypath) != 0)
+		rc = tims_err_set(err, TIMS_ERR_IO, "%s: %s", keypath, strerror(errno));
+	else
+		rc = tims_fsync_dir_of(keypath, err);
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	sodium_free(k);
+	return rc;
+}
+
 tims_rc tims_officers_open_dir(const char *dir, enum tims_pw_cost cost,
 				struct tims_officers **out, struct tims_err *err)
 {
-	char dbpath[4200], keypath[4200];
+	char dbpath[4200], keypath[4200], vconf[4200];
 	uint8_t key[TIMS_STORE_KEY_BYTES];
+	struct tims_vault *v = NULL;
+	int have_key = 0, migrate = 0;
 	sqlite3 *db = NULL;
 	tims_rc rc;
 
 	if ((rc = dir_path(dir, "node.db", dbpath, sizeof(dbpath), err)) ||
-	    (rc = dir_path(dir, "store.key", keypath, sizeof(keypath), err)))
+	    (rc = dir_path(dir, "store.key", keypath, sizeof(keypath), err)) ||
+	    (rc = dir_path(dir, "vault.conf", vconf, sizeof(vconf), err)))
 		return rc;
-	if (access(keypath, F_OK) != 0 && (rc = tims_store_key_create(keypath, err)))
-		return rc;
-	if ((rc = tims_store_key_load(keypath, key, err)))
-		return rc;
+	if (access(vconf, F_OK) == 0) {
+		/* the vault's secrets key; while its token is out, the old
+		 * store.key if one is left, else none (logins wait) */
+		if ((rc = tims_vault_open(dir, &v, err)))
+			return rc;
+		if (!tims_vault_secrets_key(v, key, NULL)) {
+			have_key = 1;
+			migrate = access(keypath, F_OK) == 0;
+		} else if (access(keypath, F_OK) == 0) {
+			have_key = !tims_store_key_load(keypath, key, NULL);
+		}
+		tims_vault_close(v);
+	} else {
+		/* not a node's directory (no vault): the old key file */
+		if (access(keypath, F_OK) != 0 && (rc = tims_store_key_create(keypath, err)))
+			return rc;
+		if ((rc = tims_store_key_load(keypath, key, err)))
+			return rc;
+		have_key = 1;
+	}
 	if ((rc = tims_file_private(dbpath, err))) /* 0600, and its WAL */
-		return rc;
+		goto fail;
 	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", dbpath,
@@ -845,12 +948,15 @@ tims_rc tims_officers_open_dir(const char *dir, enum tims_pw_cost cost,
 	}
 	sqlite3_busy_timeout(db, 5000);
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 " PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK) {
+			 " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
 		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", dbpath, sqlite3_errmsg(db));
 		goto fail;
 	}
 	chmod(dbpath, 0600);
-	if ((rc = tims_officers_open(db, key, cost, out, err)))
+	if (migrate && (rc = migrate_store_key(db, keypath, key, err)))
+		goto fail;
+	if ((rc = tims_officers_open(db, have_key ? key : NULL, cost, out, err)))
 		goto fail;
 	sodium_memzero(key, sizeof(key));
 	return TIMS_OK;
@@ -999,7 +1105,9 @@ static tims_rc roster_one(struct tims_officers *o, const struct roster_entry *e,
 	}
 	sqlite3_finalize(st);
 	sodium_memzero(held, sizeof(held));
-	seal(o, e->id, e->totp, sealed);
+	if (seal(o, e->id, e->totp, sealed))
+		return tims_err_set(err, TIMS_ERR_UNAVAILABLE,
+				    "roster: the key token is unavailable; applied when it is back");
 	if (same) {
 		res->unchanged++;
 	} else if (!found) {

@@ -14,6 +14,7 @@
 
 #include "tims/national.h"
 #include "tims/util.h"
+#include "tims/vault.h"
 
 /*
  * national.db. Bulk loading (benchmarks, e.g. 10 M rows): open it with
@@ -22,7 +23,8 @@
  * Filling it with SQL directly works too, inside one transaction with the
  * index dropped and re-created after: id = post id << 40 | log index (a
  * posts row must exist for the post id), doc_key any 16 bytes (the real
- * ones are BLAKE2b-128 of the document number keyed with national.key),
+ * ones are BLAKE2b-128 of the document number keyed with a key from the
+ * post's vault, see load_key),
  * dir 1 (entry) or 2 (exit), visa_* NULL when the crossing had no visa.
  * About 60 bytes a crossing with its index: 10 M crossings ~ 600 MB.
  */
@@ -83,35 +85,59 @@ static tims_rc db_err(struct tims_national *nd, const char *what, struct tims_er
 			    nd->db ? sqlite3_errmsg(nd->db) : "not open");
 }
 
-static tims_rc load_key(const char *dir, int writer, uint8_t key[TIMS_NATIONAL_KEY_BYTES],
-			struct tims_err *err)
+/*
+ * The document key comes from the post's vault (a blind index key, domain
+ * "national.key"): it never sits in a file beside the replica, and without
+ * the token no document can be looked up (TIMS_ERR_UNAVAILABLE: the
+ * caller fails closed). A national.key file left by an older version is
+ * the old key: the writer empties the replica (derived data, pulled again)
+ * and removes the file; a reader refuses until then.
+ */
+static tims_rc load_key(const char *dir, int writer, int *rekey,
+			uint8_t key[TIMS_NATIONAL_KEY_BYTES], struct tims_err *err)
 {
-	struct tims_buf path = TIMS_BUF_INIT(4200), text = TIMS_BUF_INIT(1024);
+	struct tims_buf path = TIMS_BUF_INIT(4200);
+	struct tims_vault *v = NULL;
 	tims_rc rc;
 
+	_Static_assert(TIMS_NATIONAL_KEY_BYTES == TIMS_VAULT_BLIND_BYTES, "a blind index is the key");
+	*rekey = 0;
 	if (tims_buf_addf(&path, "%s/national.key", dir))
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
-	if (writer && access(path.buf, F_OK) != 0) {
-		uint8_t k[TIMS_NATIONAL_KEY_BYTES];
-
-		randombytes_buf(k, sizeof(k));
-		rc = tims_write_file(path.buf, k, sizeof(k), 0600, 0, err);
-		sodium_memzero(k, sizeof(k));
-		if (rc && rc != TIMS_ERR_EXISTS)
+	if (access(path.buf, F_OK) == 0) {
+		if (!writer) {
+			rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE,
+					  "%s: the national replica is being re-keyed (its sync "
+					  "pulls it again)", dir);
 			goto out;
+		}
+		*rekey = 1;
 	}
-	if ((rc = tims_read_file(path.buf, 1024, &text, err)))
-		goto out;
-	if (text.len != TIMS_NATIONAL_KEY_BYTES) {
-		rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: want %d bytes", path.buf,
-				  TIMS_NATIONAL_KEY_BYTES);
-		goto out;
-	}
-	memcpy(key, text.buf, TIMS_NATIONAL_KEY_BYTES);
+	if (!(rc = tims_vault_open(dir, &v, err)))
+		rc = tims_vault_blind(v, "national.key", "doc", 3, key, err);
+	tims_vault_close(v);
 out:
-	if (text.buf)
-		sodium_memzero(text.buf, text.len);
-	tims_buf_release(&text);
+	tims_buf_release(&path);
+	return rc;
+}
+
+/* An old national.key: the replica's rows are under it, useless now. */
+static tims_rc rekey(struct tims_national *nd, const char *dir, struct tims_err *err)
+{
+	struct tims_buf path = TIMS_BUF_INIT(4200);
+	tims_rc rc = TIMS_OK;
+
+	if (sqlite3_exec(nd->db, "BEGIN IMMEDIATE; DELETE FROM crossings;"
+			 " DELETE FROM meta WHERE key IN ('cursor', 'feed'); COMMIT;",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(nd->db, "ROLLBACK", NULL, NULL, NULL);
+		return db_err(nd, "re-keying", err);
+	}
+	if (tims_buf_addf(&path, "%s/national.key", dir) ||
+	    (unlink(path.buf) != 0 && errno != ENOENT))
+		rc = tims_err_set(err, TIMS_ERR_IO, "%s/national.key: %s", dir, strerror(errno));
+	else
+		rc = tims_fsync_dir_of(path.buf, err);
 	tims_buf_release(&path);
 	return rc;
 }
@@ -120,6 +146,7 @@ tims_rc tims_national_open(const char *post_dir, int writer, struct tims_nationa
 			   struct tims_err *err)
 {
 	struct tims_national *nd;
+	int old_key = 0;
 	tims_rc rc;
 
 	*out = NULL;
@@ -136,7 +163,7 @@ tims_rc tims_national_open(const char *post_dir, int writer, struct tims_nationa
 		free(nd);
 		return rc;
 	}
-	if ((rc = load_key(post_dir, writer, nd->key, err)))
+	if ((rc = load_key(post_dir, writer, &old_key, nd->key, err)))
 		goto fail;
 	if (writer && (rc = tims_file_private(nd->path, err)))
 		goto fail;
@@ -155,6 +182,8 @@ tims_rc tims_national_open(const char *post_dir, int writer, struct tims_nationa
 		rc = db_err(nd, "schema", err);
 		goto fail;
 	}
+	if (old_key && (rc = rekey(nd, post_dir, err)))
+		goto fail;
 	for (int i = 0; i < Q_N; i++)
 		if (sqlite3_prepare_v3(nd->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &nd->st[i],
 				       NULL) != SQLITE_OK) {

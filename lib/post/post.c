@@ -14,9 +14,17 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "tims/audit.h"
+#include "tims/event.h"
 #include "tims/util.h"
 #include "tims/vault.h"
 #include "internal.h"
+
+#include "tims/approval.h"
+
+/* the largest clear value `tims post seal` seals: an approval request */
+#define SEAL_ROW_MAX (TIMS_APPROVAL_MAX_RECORDS * ((size_t)TIMS_RECORD_MAX_BYTES + 4) + \
+		      TIMS_EVENT_JSON_MAX + TIMS_VAULT_OVERHEAD)
 
 /* 2: personal data sealed (docs/formats.md, "post.db"): body is a vault
  * blob, doc a blind index, nat gone; time_ms, direction and decision in
@@ -775,6 +783,246 @@ const char *tims_post_halted(const struct tims_post *p, int *persistent)
 		why = w->halt_why; /* written once, never changed after */
 	pthread_mutex_unlock(&w->smu);
 	return why;
+}
+
+/* ---- sealing a post.db of schema 1 (tims post seal) ---- */
+
+static tims_rc seal_exec(sqlite3 *db, const char *sql, const char *what, struct tims_err *err)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return tims_err_set(err, TIMS_ERR_DB, "post.db: %s: %s", what, sqlite3_errmsg(db));
+	return TIMS_OK;
+}
+
+/* Every row of `select` (KEY columns..., the clear bytes last) sealed into
+ * `update` (?1 the first column, ?2 the blob), with ad from adfn. */
+typedef void (*seal_ad_fn)(sqlite3_stmt *row, char *ad, size_t cap, int64_t *time_ms);
+
+static tims_rc seal_rows(sqlite3 *db, struct tims_vault *v, const char *select,
+			 const char *update, int col, seal_ad_fn adfn, uint64_t *n,
+			 struct tims_err *err)
+{
+	struct tims_buf out = TIMS_BUF_INIT(SEAL_ROW_MAX);
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	tims_rc rc = TIMS_OK;
+
+	if (sqlite3_prepare_v2(db, select, -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, update, -1, &upd, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "post.db: sealing: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	while (!rc && sqlite3_step(sel) == SQLITE_ROW) {
+		char ad[128];
+		int64_t t = 0;
+
+		adfn(sel, ad, sizeof(ad), &t);
+		tims_buf_reset(&out);
+		if ((rc = tims_vault_seal(v, t, ad, strlen(ad), sqlite3_column_blob(sel, col),
+					  (size_t)sqlite3_column_bytes(sel, col), &out, err)))
+			break;
+		sqlite3_reset(upd);
+		sqlite3_bind_value(upd, 1, sqlite3_column_value(sel, 0));
+		sqlite3_bind_blob(upd, 2, out.buf, (int)out.len, SQLITE_STATIC);
+		if (sqlite3_step(upd) != SQLITE_DONE)
+			rc = tims_err_set(err, TIMS_ERR_DB, "post.db: sealing: %s", sqlite3_errmsg(db));
+		(*n)++;
+	}
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	tims_buf_release(&out);
+	return rc;
+}
+
+static void owed_ad(sqlite3_stmt *row, char *ad, size_t cap, int64_t *t)
+{
+	snprintf(ad, cap, "post.audit_owed/%lld", (long long)sqlite3_column_int64(row, 0));
+	*t = 0;
+}
+
+static void queue_ad(sqlite3_stmt *row, char *ad, size_t cap, int64_t *t)
+{
+	*t = sqlite3_column_int64(row, 2);
+	snprintf(ad, cap, "post.event_queue/%d/%" PRId64, sqlite3_column_int(row, 1), *t);
+}
+
+static void approval_ad(sqlite3_stmt *row, char *ad, size_t cap, int64_t *t)
+{
+	snprintf(ad, cap, "post.approvals/%s", (const char *)sqlite3_column_text(row, 0));
+	*t = sqlite3_column_int64(row, 1);
+}
+
+static int table_exists(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int yes = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return yes;
+}
+
+static tims_rc seal_post_db(struct tims_post *p, sqlite3 *db, uint64_t *records,
+			    uint64_t *other, struct tims_err *err)
+{
+	struct tims_buf sealed = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES + TIMS_VAULT_OVERHEAD);
+	struct tims_record *rec = malloc(sizeof(*rec));
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	tims_rc rc;
+
+	if (!rec)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = seal_exec(db, "PRAGMA secure_delete=ON; BEGIN IMMEDIATE;", "begin", err)) ||
+	    (rc = seal_exec(db, RECORDS_TABLE("records_sealed"), "new records table", err)))
+		goto out;
+	if (sqlite3_prepare_v2(db, "SELECT idx, ref, salt, body, corrects, entry FROM records"
+			       " ORDER BY idx", -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO records_sealed (idx, ref, doc, time_ms, direction,"
+			       " decision, salt, body, corrects, entry)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &ins,
+			       NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "post.db: sealing: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	while (!rc && sqlite3_step(sel) == SQLITE_ROW) {
+		uint64_t idx = (uint64_t)sqlite3_column_int64(sel, 0);
+		const uint8_t *entry = sqlite3_column_blob(sel, 5);
+		int64_t t = sqlite3_column_bytes(sel, 5) == TIMS_RECORD_ENTRY_BYTES
+				    ? tims_record_entry_time(entry) : INT64_MIN;
+		char doc[TIMS_VAULT_BLIND_HEX];
+
+		if (t == INT64_MIN) {
+			rc = tims_err_set(err, TIMS_ERR_TAMPER, "record %" PRIu64 ": malformed entry",
+					  idx);
+			break;
+		}
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+		sqlite3_bind_int64(ins, 1, (sqlite3_int64)idx);
+		sqlite3_bind_value(ins, 2, sqlite3_column_value(sel, 1));
+		sqlite3_bind_int64(ins, 4, t);
+		sqlite3_bind_int(ins, 5, 0);
+		sqlite3_bind_int(ins, 6, 0);
+		sqlite3_bind_value(ins, 9, sqlite3_column_value(sel, 4));
+		sqlite3_bind_blob(ins, 10, entry, TIMS_RECORD_ENTRY_BYTES, SQLITE_STATIC);
+		if (sqlite3_column_type(sel, 3) != SQLITE_NULL) {
+			const void *body = sqlite3_column_blob(sel, 3);
+			size_t len = (size_t)sqlite3_column_bytes(sel, 3);
+
+			tims_buf_reset(&sealed);
+			if ((rc = tims_record_decode(body, len, rec, err)) ||
+			    (rc = post_seal_body(p, idx, t, body, len, &sealed, err)) ||
+			    (rc = post_doc_index(p, rec->person.doc_number, doc, err)))
+				break;
+			sqlite3_bind_text(ins, 3, doc, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int(ins, 5, rec->direction);
+			sqlite3_bind_int(ins, 6, rec->decision);
+			sqlite3_bind_value(ins, 7, sqlite3_column_value(sel, 2));
+			sqlite3_bind_blob(ins, 8, sealed.buf, (int)sealed.len, SQLITE_STATIC);
+		}
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = tims_err_set(err, TIMS_ERR_DB, "post.db: sealing: %s", sqlite3_errmsg(db));
+		(*records)++;
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sel = ins = NULL;
+	if (rc ||
+	    (rc = seal_exec(db, "DROP TABLE records; ALTER TABLE records_sealed RENAME TO records;"
+			    RECORDS_RULES, "the sealed records table", err)))
+		goto out;
+	if (table_exists(db, "audit_owed") &&
+	    (rc = seal_rows(db, p->vault, "SELECT idx, event FROM audit_owed",
+			    "UPDATE audit_owed SET event = ?2 WHERE idx = ?1", 1, owed_ad, other, err)))
+		goto out;
+	if (table_exists(db, "event_queue") &&
+	    (rc = seal_rows(db, p->vault, "SELECT seq, kind, time_ms, event FROM event_queue",
+			    "UPDATE event_queue SET event = ?2 WHERE seq = ?1", 3, queue_ad, other,
+			    err)))
+		goto out;
+	if (table_exists(db, "approvals") &&
+	    ((rc = seal_exec(db, "DROP TRIGGER IF EXISTS approvals_once", "approvals", err)) ||
+	     (rc = seal_rows(db, p->vault, "SELECT id, created_ms, records FROM approvals",
+			     "UPDATE approvals SET records = ?2 WHERE id = ?1", 2, approval_ad,
+			     other, err))))
+		goto out;
+	/* approvals_once comes back with the next writer (approvals.c) */
+	{
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; COMMIT;", SCHEMA_VERSION);
+		rc = seal_exec(db, sql, "commit", err);
+	}
+out:
+	if (rc)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	tims_buf_release(&sealed);
+	sodium_memzero(rec, sizeof(*rec));
+	free(rec);
+	return rc;
+}
+
+tims_rc tims_post_seal(const char *dir, const char *token, struct tims_post_seal_stats *st,
+		       struct tims_err *err)
+{
+	struct tims_post *p;
+	char path[POST_PATH_MAX];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *ver = NULL;
+	int v = -1;
+	tims_rc rc;
+
+	memset(st, 0, sizeof(*st));
+	if (!(p = post_new(dir, err)))
+		return err ? err->rc : TIMS_ERR_NOMEM;
+	if ((rc = read_config(p, err)) || (rc = post_path(p, "vault.conf", path, err)))
+		goto out;
+	if (access(path, F_OK) != 0) {
+		if ((rc = tims_vault_create(dir, token, err)))
+			goto out;
+		st->vault_made = 1;
+	}
+	if ((rc = tims_vault_open(dir, &p->vault, err)))
+		goto out;
+	if (tims_vault_state(p->vault) != TIMS_VAULT_OPEN) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "the key token is unavailable: %s",
+				  tims_vault_why(p->vault));
+		goto out;
+	}
+	if ((rc = post_path(p, "post.db", path, err)))
+		goto out;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path, db ? sqlite3_errmsg(db) : "open");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &ver, NULL) == SQLITE_OK &&
+	    sqlite3_step(ver) == SQLITE_ROW)
+		v = sqlite3_column_int(ver, 0);
+	sqlite3_finalize(ver);
+	if (v == 1) {
+		if ((rc = seal_post_db(p, db, &st->records, &st->other, err)))
+			goto out;
+		/* the clear rows may linger in free pages and the WAL */
+		if ((rc = seal_exec(db, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM;"
+				    " PRAGMA wal_checkpoint(TRUNCATE);", "vacuum", err)))
+			goto out;
+	} else if (v != SCHEMA_VERSION) {
+		rc = tims_err_set(err, TIMS_ERR_STATE, "%s: schema version %d, want 1 or %d", path, v,
+				  SCHEMA_VERSION);
+		goto out;
+	}
+	rc = tims_audit_seal_old(dir, p->vault, &st->events, err);
+out:
+	sqlite3_close(db);
+	tims_post_free(p);
+	return rc;
 }
 
 /* ---- init ---- */

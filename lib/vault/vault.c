@@ -708,10 +708,15 @@ enum tims_vault_state tims_vault_state(const struct tims_vault *v)
 
 const char *tims_vault_why(const struct tims_vault *v)
 {
-	/* why is written under the mutex; a reader sees a whole string or the
-	 * previous one: it is only ever replaced by snprintf into the same
-	 * buffer while the state changes, so callers copy it promptly. */
-	return v->state == TIMS_VAULT_OPEN ? "" : v->why;
+	/* the reason changes under the mutex when a retry fails: each thread
+	 * reads its own copy, taken under it */
+	static _Thread_local char why[TIMS_ERR_MSG_BYTES];
+	struct tims_vault *w = (struct tims_vault *)(uintptr_t)v;
+
+	pthread_mutex_lock(&w->mu);
+	snprintf(why, sizeof(why), "%s", w->state == TIMS_VAULT_OPEN ? "" : w->why);
+	pthread_mutex_unlock(&w->mu);
+	return why;
 }
 
 tims_rc tims_vault_retry(struct tims_vault *v, struct tims_err *err)

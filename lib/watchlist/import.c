@@ -9,6 +9,8 @@
  * with its line and the field; the operator's choice decides whether the
  * rest goes in (skip_bad) or nothing does (the default).
  */
+#include <sodium.h>
+
 #include "tims/util.h"
 #include "wl_int.h"
 
@@ -504,13 +506,45 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 	json_decref(row.data);
 	if (!data)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	sqlite3_reset(im->upsert);
-	sqlite3_bind_int64(im->upsert, 1, im->list_id);
-	sqlite3_bind_text(im->upsert, 2, row.ref, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(im->upsert, 3, data, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(im->upsert, 4, row.ident1, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(im->upsert, 5, row.ident2, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(im->upsert, 6, (sqlite3_int64)im->version);
+	{
+		/* sealed in a node's store (store.c): the data's blind index
+		 * says whether the entry changed */
+		struct tims_buf d = TIMS_BUF_INIT(1 << 20), a = TIMS_BUF_INIT(4096),
+				b = TIMS_BUF_INIT(4096);
+		char hash[TIMS_VAULT_BLIND_HEX];
+		tims_rc rc;
+
+		if ((rc = tims__wl_data_hash(im->wl, data, hash, err)) ||
+		    (rc = tims__wl_seal_field(im->wl, im->list_id, row.ref, "data", data, &d, err)) ||
+		    (rc = tims__wl_seal_field(im->wl, im->list_id, row.ref, "ident1", row.ident1, &a,
+					      err)) ||
+		    (rc = tims__wl_seal_field(im->wl, im->list_id, row.ref, "ident2", row.ident2, &b,
+					      err))) {
+			free(data);
+			tims_buf_release(&d);
+			tims_buf_release(&a);
+			tims_buf_release(&b);
+			return rc;
+		}
+		sqlite3_reset(im->upsert);
+		sqlite3_bind_int64(im->upsert, 1, im->list_id);
+		sqlite3_bind_text(im->upsert, 2, row.ref, -1, SQLITE_TRANSIENT);
+		if (im->wl->vault) {
+			sqlite3_bind_blob(im->upsert, 3, d.buf, (int)d.len, SQLITE_TRANSIENT);
+			sqlite3_bind_blob(im->upsert, 4, a.buf, (int)a.len, SQLITE_TRANSIENT);
+			sqlite3_bind_blob(im->upsert, 5, b.buf, (int)b.len, SQLITE_TRANSIENT);
+		} else {
+			sqlite3_bind_text(im->upsert, 3, data, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(im->upsert, 4, row.ident1, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(im->upsert, 5, row.ident2, -1, SQLITE_TRANSIENT);
+		}
+		sqlite3_bind_int64(im->upsert, 6, (sqlite3_int64)im->version);
+		sqlite3_bind_text(im->upsert, 7, hash, -1, SQLITE_TRANSIENT);
+		sodium_memzero(data, strlen(data));
+		tims_buf_release(&d);
+		tims_buf_release(&a);
+		tims_buf_release(&b);
+	}
 	free(data);
 	r = sqlite3_step(im->upsert);
 	if (r != SQLITE_DONE)
@@ -687,12 +721,12 @@ tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
 		       struct tims_wl_import_result *res, struct tims_err *err)
 {
 	static const char upsert[] =
-		"INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+		"INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen, data_hash)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"
 		" ON CONFLICT (list_id, ref) DO UPDATE SET data = excluded.data,"
-		"  ident1 = excluded.ident1, ident2 = excluded.ident2,"
+		"  ident1 = excluded.ident1, ident2 = excluded.ident2, data_hash = excluded.data_hash,"
 		"  version = excluded.version, deleted_version = NULL, seen = excluded.seen"
-		" WHERE data IS NOT excluded.data OR deleted_version IS NOT NULL";
+		" WHERE data_hash IS NOT excluded.data_hash OR deleted_version IS NOT NULL";
 	struct importer im = { wl, o, 0, 0, NULL, NULL, bad, ctx, res };
 	tims_rc rc;
 

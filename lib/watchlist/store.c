@@ -7,6 +7,14 @@
  * One generic entries table (the validated fields as JSON, plus the
  * normalised identifiers as columns) keeps the three kinds of list under one
  * versioning scheme; the index never reads JSON at query time.
+ *
+ * A node's store (DIR/watchlists of a post or the centre) keeps the fields
+ * sealed by the node's vault (wl_int.h): names, birth dates and document
+ * numbers never sit in clear in watchlists.db. The index is built in memory
+ * from them at start, which needs the token: without it loading fails
+ * (TIMS_ERR_UNAVAILABLE) and the node screens nothing — it refuses checks
+ * (fail closed). A store found with fields in clear is sealed in place when
+ * opened with the token.
  */
 #include <sodium.h>
 #include <sys/stat.h>
@@ -29,9 +37,10 @@ static const char schema[] =
 	"  id INTEGER PRIMARY KEY,"
 	"  list_id INTEGER NOT NULL REFERENCES lists(id),"
 	"  ref TEXT NOT NULL,"
-	"  data TEXT NOT NULL,"
-	"  ident1 TEXT NOT NULL DEFAULT '',"
-	"  ident2 TEXT NOT NULL DEFAULT '',"
+	"  data TEXT NOT NULL,"              /* sealed in a node's store */
+	"  ident1 TEXT NOT NULL DEFAULT ''," /* sealed in a node's store */
+	"  ident2 TEXT NOT NULL DEFAULT ''," /* sealed in a node's store */
+	"  data_hash TEXT,"                  /* blind index of data */
 	"  version INTEGER NOT NULL,"        /* the list version that last changed it */
 	"  seen INTEGER NOT NULL,"           /* the last import that named it */
 	"  deleted_version INTEGER,"         /* tombstone */
@@ -76,12 +85,178 @@ tims_rc tims__wl_dberr(struct tims_wl *wl, struct tims_err *err, const char *wha
 	return tims_err_set(err, TIMS_ERR_DB, "%s: %s", what, sqlite3_errmsg(wl->db));
 }
 
+/* ---- fields at rest ---- */
+
+static void field_ad(char *ad, size_t cap, int64_t list_id, const char *ref, const char *field)
+{
+	snprintf(ad, cap, "watchlist.entries/%" PRId64 "/%s/%s", list_id, ref, field);
+}
+
+tims_rc tims__wl_seal_field(struct tims_wl *wl, int64_t list_id, const char *ref,
+			    const char *field, const char *text, struct tims_buf *out,
+			    struct tims_err *err)
+{
+	char ad[160];
+
+	tims_buf_reset(out);
+	if (!wl->vault)
+		return tims_buf_addstr(out, text) ? tims_err_set(err, TIMS_ERR_TOOBIG,
+								 "entry: too large") : TIMS_OK;
+	field_ad(ad, sizeof(ad), list_id, ref, field);
+	/* watchlist entries are not shredded by month: one epoch (time 0) */
+	return tims_vault_seal(wl->vault, 0, ad, strlen(ad), text, strlen(text), out, err);
+}
+
+tims_rc tims__wl_open_field(struct tims_wl *wl, int64_t list_id, const char *ref,
+			    const char *field, sqlite3_stmt *st, int col, struct tims_buf *out,
+			    struct tims_err *err)
+{
+	const void *p = sqlite3_column_blob(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col);
+	char ad[160];
+	tims_rc rc;
+
+	tims_buf_reset(out);
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB) {
+		/* clear text: a scratch store; in a node's store, refused */
+		if (wl->vault)
+			return tims_err_set(err, TIMS_ERR_TAMPER,
+					    "watchlist entry %s: %s in clear in a sealed store", ref,
+					    field);
+		return tims_buf_add(out, p ? p : "", n) ? tims_err_set(err, TIMS_ERR_TOOBIG,
+								       "entry: too large") : TIMS_OK;
+	}
+	if (!wl->vault)
+		return tims_err_set(err, TIMS_ERR_UNAVAILABLE,
+				    "watchlist entry %s: sealed, and this store has no vault", ref);
+	field_ad(ad, sizeof(ad), list_id, ref, field);
+	if ((rc = tims_vault_open_blob(wl->vault, ad, strlen(ad), p, n, out, err)))
+		return rc;
+	return TIMS_OK;
+}
+
+tims_rc tims__wl_data_hash(struct tims_wl *wl, const char *data,
+			   char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err)
+{
+	if (!wl->vault) {
+		uint8_t h[TIMS_VAULT_BLIND_BYTES];
+
+		crypto_generichash(h, sizeof(h), (const uint8_t *)data, strlen(data), NULL, 0);
+		sodium_bin2hex(out, TIMS_VAULT_BLIND_HEX, h, sizeof(h));
+		return TIMS_OK;
+	}
+	return tims_vault_blind_hex(wl->vault, "watchlist.data", data, strlen(data), out, err);
+}
+
+/* Seal, in place, the fields of entries stored in clear (a store from
+ * before sealing, or a scratch store moved under a node). */
+static tims_rc seal_in_place(struct tims_wl *wl, struct tims_err *err)
+{
+	struct tims_buf d = TIMS_BUF_INIT(1 << 20), i1 = TIMS_BUF_INIT(4096),
+			i2 = TIMS_BUF_INIT(4096);
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	char hash[TIMS_VAULT_BLIND_HEX];
+	tims_rc rc = TIMS_OK;
+	int r, n = 0;
+
+	if (sqlite3_prepare_v2(wl->db, "SELECT id, list_id, ref, data, ident1, ident2 FROM entries"
+			       " WHERE typeof(data) = 'text'", -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET data = ?2, ident1 = ?3, ident2 = ?4,"
+			       " data_hash = ?5 WHERE id = ?1", -1, &upd, NULL) != SQLITE_OK ||
+	    sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = tims__wl_dberr(wl, err, "sealing entries");
+		goto out;
+	}
+	while (!rc && (r = sqlite3_step(sel)) == SQLITE_ROW) {
+		int64_t list = sqlite3_column_int64(sel, 1);
+		const char *ref = (const char *)sqlite3_column_text(sel, 2);
+		const char *data = (const char *)sqlite3_column_text(sel, 3);
+		const char *a = (const char *)sqlite3_column_text(sel, 4);
+		const char *b = (const char *)sqlite3_column_text(sel, 5);
+
+		if ((rc = tims__wl_data_hash(wl, data ? data : "", hash, err)) ||
+		    (rc = tims__wl_seal_field(wl, list, ref, "data", data ? data : "", &d, err)) ||
+		    (rc = tims__wl_seal_field(wl, list, ref, "ident1", a ? a : "", &i1, err)) ||
+		    (rc = tims__wl_seal_field(wl, list, ref, "ident2", b ? b : "", &i2, err)))
+			break;
+		sqlite3_reset(upd);
+		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
+		sqlite3_bind_blob(upd, 2, d.buf, (int)d.len, SQLITE_STATIC);
+		sqlite3_bind_blob(upd, 3, i1.buf, (int)i1.len, SQLITE_STATIC);
+		sqlite3_bind_blob(upd, 4, i2.buf, (int)i2.len, SQLITE_STATIC);
+		sqlite3_bind_text(upd, 5, hash, -1, SQLITE_STATIC);
+		if (sqlite3_step(upd) != SQLITE_DONE)
+			rc = tims__wl_dberr(wl, err, "sealing entries");
+		n++;
+	}
+	if (!rc && sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = tims__wl_dberr(wl, err, "sealing entries");
+	if (rc)
+		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+	/* the clear rows may linger in free pages and the WAL */
+	if (!rc && n > 0 &&
+	    sqlite3_exec(wl->db, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM;"
+			 " PRAGMA wal_checkpoint(TRUNCATE);", NULL, NULL, NULL) != SQLITE_OK)
+		rc = tims__wl_dberr(wl, err, "vacuum after sealing");
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	tims_buf_release(&d);
+	tims_buf_release(&i1);
+	tims_buf_release(&i2);
+	return rc;
+}
+
+/* The vault of the node whose store this is: DIR itself, or DIR/.. (the
+ * node's watchlists/ directory). None: a scratch store, kept in clear. */
+static tims_rc attach_vault(struct tims_wl *wl, const char *dir, struct tims_err *err)
+{
+	char path[4300], node[4200];
+	sqlite3_stmt *st = NULL;
+	int has_hash = 0, clear = 0;
+	tims_rc rc;
+
+	/* a store made before data_hash: add the column */
+	if (sqlite3_prepare_v2(wl->db, "SELECT count(*) FROM pragma_table_info('entries')"
+			       " WHERE name = 'data_hash'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		has_hash = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!has_hash &&
+	    sqlite3_exec(wl->db, "ALTER TABLE entries ADD COLUMN data_hash TEXT", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+		return tims__wl_dberr(wl, err, "adding data_hash");
+
+	snprintf(node, sizeof(node), "%s", dir);
+	snprintf(path, sizeof(path), "%s/vault.conf", node);
+	if (access(path, F_OK) != 0) {
+		snprintf(node, sizeof(node), "%s/..", dir);
+		snprintf(path, sizeof(path), "%s/vault.conf", node);
+		if (access(path, F_OK) != 0)
+			return TIMS_OK;
+	}
+	if ((rc = tims_vault_open(node, &wl->vault, err)))
+		return rc;
+	if (sqlite3_exec(wl->db, "PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "secure_delete");
+	if (sqlite3_prepare_v2(wl->db, "SELECT EXISTS (SELECT 1 FROM entries WHERE"
+			       " typeof(data) = 'text')", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		clear = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (clear && tims_vault_state(wl->vault) == TIMS_VAULT_OPEN)
+		return seal_in_place(wl, err);
+	return TIMS_OK;
+}
+
 tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
 		     struct tims_err *err)
 {
 	char path[4096];
 	struct tims_wl *wl;
 	char *msg = NULL;
+	tims_rc rc2;
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 
 	*out = NULL;
@@ -115,12 +290,18 @@ tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
 		free(wl);
 		return rc;
 	}
+	if ((rc2 = attach_vault(wl, dir, err))) {
+		tims_wl_close(wl);
+		return rc2;
+	}
 	*out = wl;
 	return TIMS_OK;
 }
 
 void tims_wl_close(struct tims_wl *wl)
 {
+	if (wl)
+		tims_vault_close(wl->vault);
 	if (!wl)
 		return;
 	sqlite3_close(wl->db);
@@ -298,14 +479,24 @@ db:
 }
 
 /* Append {"list","kind","ref","version", ...data} for the current row. */
-static tims_rc row_json(sqlite3_stmt *st, struct tims_buf *out, struct tims_err *err)
+static tims_rc row_json(struct tims_wl *wl, sqlite3_stmt *st, struct tims_buf *out,
+		       struct tims_err *err)
 {
-	json_t *o = json_object(), *data;
+	struct tims_buf text = TIMS_BUF_INIT(1 << 20);
+	json_t *o, *data;
 	json_error_t je;
 	char *s;
 	tims_rc rc;
 
-	data = json_loads((const char *)sqlite3_column_text(st, 3), 0, &je);
+	if ((rc = tims__wl_open_field(wl, sqlite3_column_int64(st, 6),
+				      (const char *)sqlite3_column_text(st, 2), "data", st, 3, &text,
+				      err)))
+		return rc;
+	o = json_object();
+	data = json_loadb(text.buf ? text.buf : "", text.len, 0, &je);
+	if (text.buf)
+		sodium_memzero(text.buf, text.alloc);
+	tims_buf_release(&text);
 	if (!o || !data) {
 		json_decref(o);
 		json_decref(data);
@@ -323,6 +514,7 @@ static tims_rc row_json(sqlite3_stmt *st, struct tims_buf *out, struct tims_err 
 	if (!s)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	rc = tims_buf_addstr(out, s);
+	sodium_memzero(s, strlen(s));
 	free(s);
 	return rc ? tims_err_set(err, rc, "entry: output too large") : TIMS_OK;
 }
@@ -338,13 +530,13 @@ tims_rc tims_wl_dump(struct tims_wl *wl, const char *list, struct tims_buf *out,
 	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)))
 		return rc;
 	if (sqlite3_prepare_v2(wl->db,
-			       "SELECT l.name, l.kind, e.ref, e.data, e.version, e.id FROM entries e"
+			       "SELECT l.name, l.kind, e.ref, e.data, e.version, e.id, e.list_id FROM entries e"
 			       " JOIN lists l ON l.id = e.list_id WHERE l.name = ?"
 			       " AND e.deleted_version IS NULL ORDER BY e.ref", -1, &st, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "entries");
 	sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
 	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
-		if (!(rc = row_json(st, out, err)) && (rc = tims_buf_addch(out, '\n')))
+		if (!(rc = row_json(wl, st, out, err)) && (rc = tims_buf_addch(out, '\n')))
 			tims_err_set(err, rc, "entries: output too large");
 	if (!rc && r != SQLITE_DONE)
 		rc = tims__wl_dberr(wl, err, "entries");
@@ -365,7 +557,7 @@ tims_rc tims_wl_dump_since(struct tims_wl *wl, const char *list, uint64_t since,
 	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)))
 		return rc;
 	if (sqlite3_prepare_v2(wl->db,
-			       "SELECT l.name, l.kind, e.ref, e.data, e.version, e.id FROM entries e"
+			       "SELECT l.name, l.kind, e.ref, e.data, e.version, e.id, e.list_id FROM entries e"
 			       " JOIN lists l ON l.id = e.list_id WHERE e.list_id = ?1"
 			       " AND e.deleted_version IS NULL AND e.version > ?2 ORDER BY e.ref",
 			       -1, &st, NULL) != SQLITE_OK)
@@ -373,7 +565,7 @@ tims_rc tims_wl_dump_since(struct tims_wl *wl, const char *list, uint64_t since,
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
 	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
-		if (!(rc = row_json(st, out, err)) && (rc = tims_buf_addch(out, '\n')))
+		if (!(rc = row_json(wl, st, out, err)) && (rc = tims_buf_addch(out, '\n')))
 			tims_err_set(err, rc, "entries: output too large");
 	if (!rc && r != SQLITE_DONE)
 		rc = tims__wl_dberr(wl, err, "entries");
@@ -409,13 +601,13 @@ tims_rc tims_wl_describe(struct tims_wl *wl, uint32_t rowid, struct tims_buf *ou
 	int r;
 
 	if (sqlite3_prepare_v2(wl->db,
-			       "SELECT l.name, l.kind, e.ref, e.data, e.version, e.id FROM entries e"
+			       "SELECT l.name, l.kind, e.ref, e.data, e.version, e.id, e.list_id FROM entries e"
 			       " JOIN lists l ON l.id = e.list_id WHERE e.id = ?", -1, &st, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "entries");
 	sqlite3_bind_int64(st, 1, rowid);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
-		rc = row_json(st, out, err);
+		rc = row_json(wl, st, out, err);
 	else if (r == SQLITE_DONE)
 		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "entry %u: not found", rowid);
 	else
@@ -432,17 +624,24 @@ tims_rc tims_wl_ident(struct tims_wl *wl, uint32_t rowid, enum tims_ident_kind k
 	int r;
 
 	out[0] = '\0';
-	if (sqlite3_prepare_v2(wl->db, "SELECT ident1, ident2 FROM entries WHERE id = ?",
+	if (sqlite3_prepare_v2(wl->db, "SELECT ident1, ident2, list_id, ref FROM entries WHERE id = ?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "entries");
 	sqlite3_bind_int64(st, 1, rowid);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(st, kind == TIMS_IDENT_VIN ? 1 : 0);
+		struct tims_buf v = TIMS_BUF_INIT(TIMS_IDENT_MAX + 1);
+		int vin = kind == TIMS_IDENT_VIN;
 
-		snprintf(out, TIMS_IDENT_MAX + 1, "%s", v ? v : "");
-		if (!out[0])
-			rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "entry %u: no identifier", rowid);
+		if (!(rc = tims__wl_open_field(wl, sqlite3_column_int64(st, 2),
+					       (const char *)sqlite3_column_text(st, 3),
+					       vin ? "ident2" : "ident1", st, vin ? 1 : 0, &v, err))) {
+			snprintf(out, TIMS_IDENT_MAX + 1, "%s", tims_buf_str(&v));
+			if (!out[0])
+				rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "entry %u: no identifier",
+						  rowid);
+		}
+		tims_buf_release(&v);
 	} else {
 		rc = r == SQLITE_DONE ? tims_err_set(err, TIMS_ERR_NOTFOUND, "entry %u: not found", rowid)
 				      : tims__wl_dberr(wl, err, "entries");
@@ -504,6 +703,7 @@ tims_rc tims_wl_load_index(struct tims_wl *wl, struct tims_screen_index **out,
 {
 	struct tims_screen_index *ix;
 	struct tims_wl_list_info *lists;
+	struct tims_buf t1 = TIMS_BUF_INIT(1 << 20), t2 = TIMS_BUF_INIT(TIMS_IDENT_MAX + 1);
 	sqlite3_stmt *st;
 	size_t nl;
 	tims_rc rc;
@@ -530,7 +730,8 @@ tims_rc tims_wl_load_index(struct tims_wl *wl, struct tims_screen_index **out,
 		}
 	free(lists);
 	if (sqlite3_prepare_v2(wl->db,
-			       "SELECT e.id, e.list_id, l.kind, e.data, e.ident1, e.ident2 FROM entries e"
+			       "SELECT e.id, e.list_id, l.kind, e.data, e.ident1, e.ident2, e.ref"
+			       " FROM entries e"
 			       " JOIN lists l ON l.id = e.list_id WHERE e.deleted_version IS NULL",
 			       -1, &st, NULL) != SQLITE_OK) {
 		tims_screen_index_free(ix);
@@ -540,11 +741,21 @@ tims_rc tims_wl_load_index(struct tims_wl *wl, struct tims_screen_index **out,
 		uint32_t row = (uint32_t)sqlite3_column_int64(st, 0);
 		uint16_t list = (uint16_t)sqlite3_column_int(st, 1);
 		enum tims_wl_kind k = tims_wl_kind_parse((const char *)sqlite3_column_text(st, 2));
-		const char *i1 = (const char *)sqlite3_column_text(st, 4);
-		const char *i2 = (const char *)sqlite3_column_text(st, 5);
+		const char *ref = (const char *)sqlite3_column_text(st, 6);
+		const char *i1 = NULL, *i2 = NULL;
 
-		if (k == TIMS_WL_PERSONS)
-			rc = index_person(ix, list, row, (const char *)sqlite3_column_text(st, 3), err);
+		if (k == TIMS_WL_PERSONS) {
+			if (!(rc = tims__wl_open_field(wl, list, ref, "data", st, 3, &t1, err)))
+				rc = index_person(ix, list, row, tims_buf_str(&t1), err);
+		} else if ((rc = tims__wl_open_field(wl, list, ref, "ident1", st, 4, &t1, err)) ||
+			   (rc = tims__wl_open_field(wl, list, ref, "ident2", st, 5, &t2, err))) {
+			/* rc set */
+		} else {
+			i1 = tims_buf_str(&t1);
+			i2 = tims_buf_str(&t2);
+		}
+		if (rc)
+			;
 		else if (k == TIMS_WL_DOCUMENTS && i1 && *i1)
 			rc = tims_screen_index_add_ident(ix, TIMS_IDENT_DOCUMENT, list, row, i1);
 		else if (k == TIMS_WL_VEHICLES) {
@@ -559,6 +770,12 @@ tims_rc tims_wl_load_index(struct tims_wl *wl, struct tims_screen_index **out,
 	if (!rc && r != SQLITE_DONE)
 		rc = tims__wl_dberr(wl, err, "entries");
 	sqlite3_finalize(st);
+	if (t1.buf)
+		sodium_memzero(t1.buf, t1.alloc);
+	if (t2.buf)
+		sodium_memzero(t2.buf, t2.alloc);
+	tims_buf_release(&t1);
+	tims_buf_release(&t2);
 	if (!rc && (rc = tims_screen_index_finish(ix)))
 		tims_err_set(err, rc, "index: out of memory");
 	if (rc) {
@@ -639,9 +856,19 @@ tims_rc tims_wl_content_hash(struct tims_wl *wl, const char *list, uint8_t out[3
 	sqlite3_bind_int64(st, 1, id);
 	crypto_hash_sha256_init(&h);
 	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *o = json_object(), *data;
+		struct tims_buf text = TIMS_BUF_INIT(1 << 20);
+		json_t *o, *data = NULL;
 
-		data = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+		if ((rc = tims__wl_open_field(wl, id, (const char *)sqlite3_column_text(st, 0), "data",
+					      st, 1, &text, err))) {
+			tims_buf_release(&text);
+			break;
+		}
+		o = json_object();
+		data = json_loadb(text.buf ? text.buf : "", text.len, 0, NULL);
+		if (text.buf)
+			sodium_memzero(text.buf, text.alloc);
+		tims_buf_release(&text);
 		if (!o || !json_is_object(data)) {
 			rc = tims_err_set(err, o ? TIMS_ERR_TAMPER : TIMS_ERR_NOMEM,
 					  "entry %lld: stored data is not JSON",

@@ -9,6 +9,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "tims/buf.h"
+#include "tims/vault.h"
 #include "tims/watchlist.h"
 
 struct tims_wl_quarantine {
@@ -18,6 +20,8 @@ struct tims_wl_quarantine {
 
 struct tims_wl {
 	sqlite3 *db;
+	struct tims_vault *vault;            /* the node's (DIR/.. or DIR); NULL: a
+						scratch store outside any node */
 	char actor[TIMS_WL_ACTOR_MAX + 1];   /* "" : not known */
 	bool from_centre;                    /* changes are bundles applied */
 	size_t nquarantine;
@@ -49,6 +53,22 @@ tims_rc tims__wl_check_row(enum tims_wl_kind kind, json_t *in,
 tims_rc tims__wl_find_list(struct tims_wl *wl, const char *name, int64_t *id,
 			   enum tims_wl_kind *kind, uint64_t *version,
 			   struct tims_err *err);
+
+/*
+ * An entry's fields at rest (store.c): in a node's store, data, ident1 and
+ * ident2 are sealed by the node's vault, associated data
+ * "watchlist.entries/LIST/REF/FIELD"; data_hash is a blind index of the
+ * data (whether an import changed an entry). A scratch store keeps them in
+ * clear. tims__wl_open_field appends the text to out (NUL-terminated).
+ */
+tims_rc tims__wl_seal_field(struct tims_wl *wl, int64_t list_id, const char *ref,
+			    const char *field, const char *text, struct tims_buf *out,
+			    struct tims_err *err);
+tims_rc tims__wl_open_field(struct tims_wl *wl, int64_t list_id, const char *ref,
+			    const char *field, sqlite3_stmt *st, int col, struct tims_buf *out,
+			    struct tims_err *err);
+tims_rc tims__wl_data_hash(struct tims_wl *wl, const char *data,
+			   char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err);
 
 /* A database error as a tims_rc with sqlite's message. */
 tims_rc tims__wl_dberr(struct tims_wl *wl, struct tims_err *err, const char *what);

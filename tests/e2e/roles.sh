@@ -51,6 +51,7 @@ for s in root leaf-hash prove-inclusion prove-consistency verify-inclusion verif
 RUN[mrz]="mrz $T_TMP/td3.mrz"
 RUN[login]="-"; RUN[logout]="-"   # below, by hand
 RUN["post init"]="post init $T_TMP/p2"
+RUN["post seal"]="post seal $P"
 RUN["post serve"]="serve post serve $P --port 0"
 RUN["post routes"]="post routes"
 RUN["post enrol"]="post enrol $P --from $T_TMP/no-enrolment"

@@ -36,8 +36,10 @@ tamper() {
 	t_match "$1: named" "$2" "$out"
 }
 
-tamper "a field changed (record 17 exit -> entry)" \
-	'^record 17: leaf hash does not match its record \(altered\)$' \
+# Records are sealed (docs/formats.md, "The vault"): a byte changed in one
+# does not open.
+tamper "a field changed (a byte of record 17)" \
+	'^record 17: its sealed record does not open \(altered, or moved from another row\)$' \
 	"UPDATE records SET body = CAST(substr(body, 1, 1) || x'01' || substr(body, 3) AS BLOB) WHERE idx = 17"
 tamper "a record deleted (23)" \
 	'^record 23 missing: the log goes from record 22 to 24 \(deleted\)$' \

@@ -14,6 +14,7 @@
 
 #include "t.h"
 #include "tims/buf.h"
+#include "tims/officer.h"
 #include "tims/util.h"
 #include "tims/vault.h"
 
@@ -460,6 +461,47 @@ static void test_shared(const char *dir)
 	tims_buf_release(&out);
 }
 
+static int want_all(void *ctx, const char *id, unsigned role)
+{
+	(void)ctx;
+	(void)id;
+	(void)role;
+	return 1;
+}
+
+/* An older node's store.key: migrated once under the vault's secrets key. */
+static void test_store_key(void)
+{
+	char dir[300], path[400], b32[TIMS_TOTP_B32_BYTES];
+	struct tims_officers *o = NULL;
+	struct tims_buf roster = TIMS_BUF_INIT(1 << 16);
+	struct tims_err err = { 0 };
+
+	snprintf(dir, sizeof(dir), "%s/old-node", base);
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/store.key", dir);
+	T_EQ_INT(tims_officers_open_dir(dir, TIMS_PW_COST_TEST, &o, &err), TIMS_OK,
+		 "an old node's officers (no vault: store.key)");
+	if (!o)
+		return;
+	T_OK(access(path, F_OK) == 0, "  store.key beside node.db");
+	T_EQ_INT(tims_officer_add(o, "ann", "Ann", TIMS_ROLE_ADMIN, "a long password 1", b32, NULL,
+				  &err), TIMS_OK, "  an officer added");
+	tims_officers_close_dir(o);
+	o = NULL;
+	T_EQ_INT(tims_vault_create(dir, NULL, &err), TIMS_OK, "the node gets a vault");
+	T_OK(tims_officers_open_dir(dir, TIMS_PW_COST_TEST, &o, &err) == TIMS_OK,
+	     "officers open with the vault (%s)", err.msg);
+	T_OK(access(path, F_OK) != 0, "store.key is migrated and removed");
+	if (o) {
+		T_OK(tims_officer_roster_export(o, want_all, NULL, &roster, &err) == TIMS_OK,
+		     "the TOTP secret opens under the vault's secrets key (%s)", err.msg);
+		T_OK(roster.len && strstr(roster.buf, b32) != NULL, "  and is the same secret");
+		tims_officers_close_dir(o);
+	}
+	tims_buf_release(&roster);
+}
+
 int main(int argc, char **argv)
 {
 	char dir[300];
@@ -481,6 +523,7 @@ int main(int argc, char **argv)
 	test_shred(dir);
 	test_shared(dir);
 	test_rotate(dir, argv[0]);
+	test_store_key();
 	sh("rm -rf '%s'", base);
 	return t_done();
 }
