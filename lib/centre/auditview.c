@@ -223,6 +223,9 @@ struct av_log {
 	char post[TIMS_CENTRE_NAME_MAX + 1];   /* "" = the centre's own */
 	char path[CENTRE_PATH_MAX];
 	const char *table;                     /* "events" or "entries" */
+	/* the associated data of its sealed events, without the index:
+	 * "audit.events/" (lib/audit) or "mirror.entries/ORIGIN/audit/" */
+	char ad[TIMS_NOTE_MAX_NAME + 32];
 	struct tims_buf keys;                  /* verifier key lines */
 	sqlite3 *db;
 	struct tims_buf note;                  /* the latest checkpoint */
@@ -361,6 +364,7 @@ static tims_rc post_log(void *ctx, const struct tims_centre_post *p)
 		return tims_err_set(x->err, TIMS_ERR_TOOBIG, "too many posts");
 	snprintf(l->post, sizeof(l->post), "%s", p->name);
 	l->table = "entries";
+	snprintf(l->ad, sizeof(l->ad), "mirror.entries/%s/audit/", p->origin);
 	centre_file_name(p->origin, safe, sizeof(safe));
 	snprintf(rel, sizeof(rel), "mirror/%s.audit.db", safe);
 	if ((rc = centre_path(x->c, rel, l->path, x->err)) ||
@@ -384,6 +388,7 @@ static tims_rc logs_all(struct tims_centre *c, struct av_logs *ls, struct tims_e
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	l = log_new(ls);
 	l->table = "events";
+	snprintf(l->ad, sizeof(l->ad), "audit.events/");
 	if ((rc = centre_path(c, "audit.db", l->path, err)) ||
 	    (rc = centre_path(c, "audit.vkey", path, err)) ||
 	    (rc = tims_read_file(path, 4096, &vk, err)))
@@ -589,7 +594,8 @@ static void set_b64(json_t *o, const char *k, const void *p, size_t n)
 }
 
 /* The proof material of event idx of log l: bytes, salt, entry, path. */
-static tims_rc prove(struct av_log *l, uint64_t idx, json_t *o, struct tims_err *err)
+static tims_rc prove(struct tims_centre *c, struct av_log *l, uint64_t idx, json_t *o,
+		     struct tims_err *err)
 {
 	tims_hash proof[TIMS_TLOG_MAX_PROOF];
 	struct tims_tlog_reader r = { l, read_hashes };
@@ -617,23 +623,20 @@ static tims_rc prove(struct av_log *l, uint64_t idx, json_t *o, struct tims_err 
 	} else {
 		json_object_set_new(o, "erased", json_false());
 		set_b64(o, "salt", sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
-		if (!l->post[0] && tims_vault_is_blob(sqlite3_column_blob(st, 2),
-						      (size_t)sqlite3_column_bytes(st, 2))) {
-			/* the centre's own audit.db seals its events (lib/audit):
-			 * the page checks the event in clear against its entry */
+		if (tims_vault_is_blob(sqlite3_column_blob(st, 2),
+				       (size_t)sqlite3_column_bytes(st, 2))) {
+			/* the centre's audit.db (lib/audit) and the mirrors of the
+			 * posts' audit logs (lib/sync) seal their events: the page
+			 * checks the event in clear against its entry */
 			struct tims_buf plain = TIMS_BUF_INIT(1 << 20);
-			struct tims_vault *v = NULL;
-			char ad[48], dir[CENTRE_PATH_MAX], *slash;
+			char ad[sizeof(l->ad) + 24];
 
-			snprintf(ad, sizeof(ad), "audit.events/%llu", (unsigned long long)idx);
-			snprintf(dir, sizeof(dir), "%s", l->path);
-			if ((slash = strrchr(dir, '/')))
-				*slash = '\0';
-			if (!(rc = tims_vault_open(dir, &v, err)))
-				rc = tims_vault_open_blob(v, ad, strlen(ad), sqlite3_column_blob(st, 2),
+			snprintf(ad, sizeof(ad), "%s%llu", l->ad, (unsigned long long)idx);
+			if (!(rc = centre_vault_ready(c, err)))
+				rc = tims_vault_open_blob(c->vault, ad, strlen(ad),
+							  sqlite3_column_blob(st, 2),
 							  (size_t)sqlite3_column_bytes(st, 2), &plain,
 							  err);
-			tims_vault_close(v);
 			if (!rc)
 				set_b64(o, "event", plain.buf, plain.len);
 			if (plain.buf)
@@ -787,7 +790,7 @@ tims_rc centre_av_search(struct tims_centre *c, const struct centre_av_query *q,
 
 		if (!l)
 			json_object_set_new(o, "problem", json_string("its log is not at the centre"));
-		else if (prove(l, hits[i].idx, o, &perr))
+		else if (prove(c, l, hits[i].idx, o, &perr))
 			json_object_set_new(o, "problem", json_string(perr.msg));
 		if (l && l->have_cp && !l->listed) {
 			l->listed = 1;

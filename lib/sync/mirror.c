@@ -309,7 +309,7 @@ static tims_rc seal_clear_bodies(struct tims_sync_mirror *m, struct tims_err *er
 
 	if (sqlite3_exec(m->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(m->db, "SELECT count(*) FROM entries WHERE body IS NOT NULL AND"
-			       " substr(body, 1, 3) <> CAST('TV1' AS BLOB)", -1, &sel, NULL) !=
+			       " substr(body, 1, 2) <> CAST('TV' AS BLOB)", -1, &sel, NULL) !=
 			       SQLITE_OK)
 		return tims_mlog_db_err(m->log, "looking for bodies in clear", err);
 	if (sqlite3_step(sel) == SQLITE_ROW)
@@ -322,7 +322,7 @@ static tims_rc seal_clear_bodies(struct tims_sync_mirror *m, struct tims_err *er
 			 NULL) != SQLITE_OK)
 		return tims_mlog_db_err(m->log, "sealing the bodies held in clear", err);
 	if (sqlite3_prepare_v2(m->db, "SELECT idx, entry, body FROM entries WHERE body IS NOT"
-			       " NULL AND substr(body, 1, 3) <> CAST('TV1' AS BLOB)", -1, &sel,
+			       " NULL AND substr(body, 1, 2) <> CAST('TV' AS BLOB)", -1, &sel,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(m->db, "UPDATE entries SET body = ?2 WHERE idx = ?1", -1, &upd,
 			       NULL) != SQLITE_OK) {

@@ -15,6 +15,7 @@
 #include "tims/centre.h"
 #include "tims/util.h"
 #include "../../lib/centre/internal.h"
+#include "tims/vault.h"
 
 static char dir[] = "/tmp/tims-auditview-XXXXXX";
 
@@ -100,18 +101,12 @@ int main(void)
 	     "again: nothing new, nothing indexed twice");
 	T_EQ_INT(count(c, "SELECT count(*) FROM audit_av_events"), 3, "three rows, not six");
 
-	/* the key, and only the keyed hash in centre.db */
+	/* the key is the vault's (under the token), never a file beside the
+	 * data; only the keyed hash in centre.db */
 	snprintf(path, sizeof(path), "%s/c/auditview.key", dir);
-	T_OK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 32,
-	     "auditview.key: 32 bytes, mode 0600");
-	{
-		struct tims_buf k = TIMS_BUF_INIT(64);
-
-		T_OK(tims_read_file(path, 64, &k, &err) == TIMS_OK && k.len == sizeof(key),
-		     "the key reads back");
-		memcpy(key, k.buf, sizeof(key));
-		tims_buf_release(&k);
-	}
+	T_OK(stat(path, &st) != 0, "no auditview.key beside centre.db");
+	T_OK(tims_vault_blind(c->vault, "auditview-key", "1", 1, key, &err) == TIMS_OK,
+	     "the key derived from the vault's index key (%s)", err.msg);
 	centre_av_doc_hash(key, "L898902C3", h);
 	{
 		sqlite3_stmt *s = NULL;
@@ -136,6 +131,15 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/c/centre.db", dir);
 	T_OK(!file_holds(path, "L898902C3") && !file_holds(path, "AB1234567"),
 	     "centre.db holds no document number in clear");
+	/* a centre of before: its index was keyed with a file beside the data;
+	 * the file and that index go, the index is rebuilt under the vault */
+	snprintf(path, sizeof(path), "%s/c/auditview.key", dir);
+	T_OK(tims_write_file(path, "0123456789abcdef0123456789abcdef", 32, 0600, 0, &err) ==
+	     TIMS_OK, "an old auditview.key put back");
+	T_OK(centre_av_index(c, &added, &err) == TIMS_OK && added == 3 && stat(path, &st) != 0,
+	     "the next indexing drops it and re-indexes the 3 events under the vault's key (%s)",
+	     err.msg);
+	T_EQ_INT(count(c, "SELECT count(*) FROM audit_av_docs"), 6, "the same 6 hashes again");
 
 	/* searches */
 	j = search(c, NULL, "l89 890 2c3", NULL, 0, 50);
