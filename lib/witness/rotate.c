@@ -61,7 +61,7 @@ static int ann_names(const char *adir, char names[][64], int max)
 
 		if (l < 6 || l >= 64 || strcmp(e->d_name + l - 5, ".note"))
 			continue;
-		snprintf(names[n++], 64, "%s", e->d_name);
+		memcpy(names[n++], e->d_name, l + 1); /* l < 64, checked above */
 	}
 	closedir(d);
 	qsort(names, (size_t)n, 64, (int (*)(const void *, const void *))strcmp);
