@@ -185,10 +185,12 @@ static tims_rc read_key(const char *path, struct tims_verifier *v, int64_t *unti
 		*nl = '\0';
 	rc = tims_verifier_parse(b.buf, v, err);
 	if (!rc && until) {
+		char *end = nl ? strchr(nl + 1, '\n') : NULL;
+
 		*until = 0;
-		if (!nl || strncmp(nl + 1, "until ", 6) ||
-		    (strchr(nl + 7, '\n') && (*strchr(nl + 7, '\n') = '\0', 0)) ||
-		    !parse_time(nl + 7, until))
+		if (end)
+			*end = '\0'; /* the line's own newline */
+		if (!nl || strncmp(nl + 1, "until ", 6) || !parse_time(nl + 7, until))
 			rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: want VKEY and until SECONDS",
 					  path);
 	}

@@ -440,14 +440,12 @@ static void pull_keys(struct node_sync *s, const struct tims_sync_peer *peer)
 					 err.msg);
 		} else if (applied) {
 			struct tims_event ev;
-			uint64_t seq;
 
 			node_log(s->n, "centre: key announcement %zu followed: a new centre key", i + 1);
 			tims_event_init(&ev);
 			ev.kind = TIMS_EVENT_KEY_ROTATED;
 			snprintf(ev.detail, sizeof(ev.detail), "followed the centre's key "
 				 "announcement %zu", i + 1);
-			(void)seq;
 			node_event(s->n, &ev, NULL);
 		}
 	}

@@ -148,8 +148,11 @@ tims_rc tims_sync_batch_key(const struct tims_sync_batch *b, const struct tims_m
 			    struct tims_verifier *key, struct tims_err *err)
 {
 	size_t held = tims_mlog_handover_count(log);
+	struct tims_verifier cur = *tims_mlog_key(log);
 
-	*key = *tims_mlog_key(log);
+	/* the key in force at the checkpoint's size as the receiver holds the
+	 * chain, then moved along the hand-overs the batch brings */
+	*key = *tims_mlog_key_at(log, b->cp.size);
 	for (size_t i = 0; i < b->nho; i++) {
 		struct tims_verifier old, next;
 		struct tims_checkpoint cp;
@@ -171,15 +174,22 @@ tims_rc tims_sync_batch_key(const struct tims_sync_batch *b, const struct tims_m
 			return tims_err_set(err, rc == TIMS_ERR_NOTFOUND ? TIMS_ERR_INVALID : rc,
 					    "handovers[%zu]: %s", i,
 					    rc == TIMS_ERR_NOTFOUND ? "no hand-over line" : e.msg);
-		if (same_key(&old, key)) {
-			*key = next;
-		} else if (!held && same_key(&next, key) && i == 0) {
-			/* the key held names its predecessor (read backwards) */
+		if (same_key(&old, &cur)) {
+			/* forward, from the key in force: a checkpoint past the
+			 * hand-over is the new key's */
+			cur = next;
+			if (b->cp.size > cp.size && same_key(key, &old))
+				*key = next;
+		} else if (!held && i == 0 && same_key(&next, &cur)) {
+			/* the key held names its predecessor (read backwards): a
+			 * checkpoint up to the hand-over is the old key's */
+			if (b->cp.size <= cp.size && same_key(key, &next))
+				*key = old;
 		} else {
 			return tims_err_set(err, TIMS_ERR_SIGNATURE,
 					    "handovers[%zu]: a hand-over from %s+%08" PRIx32
 					    ", a key this log does not hold (held: %s+%08" PRIx32 ")",
-					    i, old.name, old.keyhash, key->name, key->keyhash);
+					    i, old.name, old.keyhash, cur.name, cur.keyhash);
 		}
 	}
 	return TIMS_OK;

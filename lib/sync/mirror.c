@@ -635,7 +635,12 @@ static tims_rc export_note(struct tims_sync_mirror *m, const struct tims_buf *he
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	if ((rc = tims_note_parse(held->buf, held->len, n, err)))
 		goto out;
-	snprintf(own, sizeof(own), "%s+%08" PRIx32, m->key.name, m->key.keyhash);
+	{
+		/* the post's key in force at that size (a hand-over changes it) */
+		const struct tims_verifier *k = tims_mlog_key_at(m->log, size);
+
+		snprintf(own, sizeof(own), "%s+%08" PRIx32, k->name, k->keyhash);
+	}
 	/* text, the blank line */
 	if ((rc = tims_buf_add(out, held->buf, n->textlen + 1)))
 		goto toobig;

@@ -190,4 +190,10 @@ wcos_new() { # the witness's cosignature of size 8 kept by the post, by its new 
 t_ok "the post keeps the witness's cosignature of size 8, by its new key" until_ok 10 wcos_new
 stop_node
 
+# ---- a post wiped after its rotation comes back from the centre's mirror ----
+rm -f "$P/post.db" "$P/post.db-wal" "$P/post.db-shm"
+out=$("$TIMS" post restore "$P" --from-centre 2>&1)
+t_match "a post wiped after its rotation is restored from the centre" "^restored 8 records" "$out"
+t_match "and its log verifies under the new key" ": 8 records .*: ok$" "$("$TIMS" log verify --post "$P" 2>&1)"
+
 t_end
