@@ -88,6 +88,10 @@ t_eq "token present: three crossings acknowledged" "201 201 201 " "$codes"
 wait_for 50 cp_is 3
 t_eq "token present: the checkpoint covers them" 3 "$(cp_size)"
 t_eq "token present: the status says the key is available" available "$(status_field key.state)"
+# the copy outside the database may be written a moment after the commit
+cp_file_is() { test "$(sed -n 2p "$P/checkpoint")" = "$1"; }
+wait_for 50 cp_file_is 3
+t_eq "token present: the checkpoint file holds it" 3 "$(sed -n 2p "$P/checkpoint")"
 before=$(sha256sum <"$P/checkpoint")
 
 # The PIN file goes wrong while the node runs.
@@ -115,6 +119,7 @@ t_eq "PIN fixed: the next checkpoint covers every record" 6 "$(cp_size)"
 t_eq "PIN fixed: the status says the key is available" available "$(status_field key.state)"
 preq GET /api/v1/checkpoint >"$T_TMP/cp6"
 t_ok "PIN fixed: the checkpoint verifies with post.vkey" "$TIMS" tlog verify-note --key "$P/post.vkey" "$T_TMP/cp6"
+wait_for 50 cp_file_is 6
 t_eq "PIN fixed: the checkpoint file is the new one" "$(sha256sum <"$T_TMP/cp6")" "$(sha256sum <"$P/checkpoint")"
 codes=$(cross T-7)
 wait_for 50 cp_is 7
