@@ -1003,6 +1003,8 @@ tims_rc tims_post_seal(const char *dir, const char *token, struct tims_post_seal
 	}
 	if ((rc = post_path(p, "post.db", path, err)))
 		goto out;
+	if (access(path, F_OK) != 0) /* lost: a vault for the restore, nothing to seal */
+		goto out;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path, db ? sqlite3_errmsg(db) : "open");
 		goto out;

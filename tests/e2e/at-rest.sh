@@ -24,6 +24,11 @@ TRAV=(
 # A post-local watchlist entry (sealed too): its name and birth date.
 WL_NAME=GRIMSTHORPELY WL_GIVEN=ODALYSSIA WL_DOB=1955-12-24
 
+out=$(env -u TIMS_TOKEN "$TIMS" post init "$T_TMP/no-token" 2>&1)
+t_eq "post init without a key token is refused (exit 2)" 2 $?
+t_match "  naming TIMS_TOKEN and --token" 'TIMS_TOKEN.*--token|--token.*TIMS_TOKEN' "$out"
+t_ok "  and leaves no post behind" test ! -e "$T_TMP/no-token/post.db"
+t_status 2 "centre init without a key token is refused" env -u TIMS_TOKEN "$TIMS" centre init "$T_TMP/no-token-c"
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
 cli_bootstrap "$C"
 "$TIMS" centre serve "$C" --port "$CPORT" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
