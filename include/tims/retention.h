@@ -159,11 +159,22 @@ struct tims_retention_report {
 	} store[TIMS_RETENTION_STORES];
 	size_t nstores;
 	unsigned shredded;       /* data keys destroyed (tims_vault_shred_before) */
+	int64_t oldest_kept_ms;  /* the oldest sealed item kept (INT64_MAX: none);
+				    months that ended before it (and before
+				    as_of_ms) lose their data keys */
 	int vacuumed;            /* databases vacuumed */
 };
 
 /* Add n to the store's count (created on first use; the last slot takes
  * the overflow). */
+/* Note a sealed item kept, sealed under the month of time_ms. */
+void tims_retention_report_keep(struct tims_retention_report *r, int64_t time_ms);
+struct tims_vault;
+/* Crypto-shredding after a run that walked every store of the node: the
+ * data keys of the months that ended before both the oldest item kept and
+ * as_of_ms are destroyed (tims_vault_shred_before); r->shredded counts them. */
+tims_rc tims_retention_shred(struct tims_vault *v, struct tims_retention_report *r,
+			     struct tims_err *err);
 void tims_retention_report_count(struct tims_retention_report *r, const char *store,
 				 uint64_t n);
 /* The report as one JSON object, no personal data (counts, times, kinds):

@@ -125,9 +125,11 @@ tims_rc tims_vault_secrets_key(struct tims_vault *v,
 			       uint8_t out[TIMS_VAULT_KEY_BYTES],
 			       struct tims_err *err);
 
-/* Destroy the data keys of every epoch that ended before cutoff_ms;
- * *shredded gets how many keys were destroyed. keys.db uses secure_delete
- * and is vacuumed afterwards. */
+/* Destroy the data keys of every epoch that ended before cutoff_ms, but
+ * the epoch of time 0 (January 1970: what has no retention period, sealed
+ * with time_ms 0, e.g. watchlist entries); *shredded gets how many keys
+ * were destroyed. keys.db uses secure_delete and is vacuumed afterwards.
+ * Retention calls it with the time of the oldest sealed item it keeps. */
 tims_rc tims_vault_shred_before(struct tims_vault *v, int64_t cutoff_ms,
 				unsigned *shredded, struct tims_err *err);
 

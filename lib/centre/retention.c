@@ -136,6 +136,7 @@ static tims_rc consider(struct ev_walk *w, uint64_t index, const struct tims_aud
 	due = tims_retention_audit_due(w->p, ev->time_ms, data_due);
 	if (due > w->r->as_of_ms) {
 		w->r->kept[kind]++;
+		tims_retention_report_keep(w->r, ev->time_ms);
 		return TIMS_OK;
 	}
 	w->r->erased[kind]++;
@@ -294,6 +295,35 @@ static tims_rc own_audit(struct tims_centre *c, const struct tims_retention_poli
 	return rc;
 }
 
+/* The oldest post event and export request in centre.db (sealed, kept). */
+static tims_rc sealed_kept(struct tims_centre *c, struct tims_retention_report *r,
+			   struct tims_err *err)
+{
+	static const char *const sql[] = {
+		"SELECT min(time_ms) FROM post_events",
+		"SELECT min(created_ms) FROM exports",
+	};
+	tims_rc rc = TIMS_OK;
+
+	pthread_mutex_lock(&c->db_lock);
+	for (size_t i = 0; !rc && i < TIMS_ARRAY_SIZE(sql); i++) {
+		sqlite3_stmt *st = NULL;
+
+		if (sqlite3_prepare_v2(c->db, sql[i], -1, &st, NULL) != SQLITE_OK) {
+			if (!strncmp(sqlite3_errmsg(c->db), "no such table", 13))
+				continue; /* no export yet */
+			rc = tims_err_set(err, TIMS_ERR_DB, "centre.db: the oldest sealed row: %s",
+					  sqlite3_errmsg(c->db));
+			break;
+		}
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			tims_retention_report_keep(r, sqlite3_column_int64(st, 0));
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&c->db_lock);
+	return rc;
+}
+
 tims_rc tims_centre_retention(struct tims_centre *c, const struct tims_retention_policy *p,
 			      int64_t now_ms, int dry_run, struct tims_retention_report *r,
 			      struct tims_err *err)
@@ -307,6 +337,7 @@ tims_rc tims_centre_retention(struct tims_centre *c, const struct tims_retention
 	tims_rc rc;
 
 	memset(r, 0, sizeof(*r));
+	r->oldest_kept_ms = INT64_MAX;
 	r->dry_run = dry_run;
 	r->now_ms = now_ms;
 	if (!o)
@@ -347,6 +378,7 @@ tims_rc tims_centre_retention(struct tims_centre *c, const struct tims_retention
 
 		if (x->due_ms > r->as_of_ms) {
 			r->kept[x->kind]++;
+			tims_retention_report_keep(r, x->when_ms);
 			continue;
 		}
 		r->erased[x->kind]++;
@@ -433,7 +465,11 @@ tims_rc tims_centre_retention(struct tims_centre *c, const struct tims_retention
 	if ((rc = audit_mirrors(c, p, o, &rs, st, dry_run, r, err)) ||
 	    (rc = own_audit(c, p, &rs, st, dry_run, r, err)))
 		goto out;
-	if (!dry_run && !(rc = tims_retention_state_begin(st, err)))
+	/* centre.db's sealed post events and export requests are not under
+	 * retention: their months keep their keys */
+	if (!dry_run && !(rc = sealed_kept(c, r, err)))
+		rc = tims_retention_shred(c->vault, r, err);
+	if (!rc && !dry_run && !(rc = tims_retention_state_begin(st, err)))
 		rc = tims_retention_state_commit(st, r->as_of_ms, err);
 out:
 	tims_retention_state_close(st);

@@ -18,6 +18,7 @@
 #include "tims/record.h"
 #include "tims/retention.h"
 #include "tims/util.h"
+#include "tims/vault.h"
 
 #define LOG_POST "post"
 
@@ -179,6 +180,7 @@ static tims_rc audit_event(void *ctx, uint64_t index, const struct tims_audit_ev
 	due = tims_retention_audit_due(w->p, ev->time_ms, data_due);
 	if (due > w->r->as_of_ms) {
 		w->r->kept[kind]++;
+		tims_retention_report_keep(w->r, ev->time_ms);
 		return TIMS_OK;
 	}
 	w->r->erased[kind]++;
@@ -220,6 +222,7 @@ tims_rc tims_retention_run_post(struct tims_post *post, struct tims_audit *audit
 	tims_rc rc;
 
 	memset(r, 0, sizeof(*r));
+	r->oldest_kept_ms = INT64_MAX;
 	r->dry_run = dry_run;
 	r->now_ms = now_ms;
 	if ((rc = tims_retention_state_open(tims_post_dir(post), !dry_run, &st, err)) ||
@@ -253,6 +256,7 @@ tims_rc tims_retention_run_post(struct tims_post *post, struct tims_audit *audit
 	for (size_t i = 0; i < cs.n; i++) {
 		if (cs.c[i].due_ms > r->as_of_ms) {
 			r->kept[cs.c[i].kind]++;
+			tims_retention_report_keep(r, cs.c[i].when_ms);
 			continue;
 		}
 		r->erased[cs.c[i].kind]++;
@@ -295,6 +299,18 @@ tims_rc tims_retention_run_post(struct tims_post *post, struct tims_audit *audit
 	if (w.n && ((rc = audit_path(post, path, sizeof(path), "audit.db", err)) ||
 		    (rc = tims_retention_scrub(path, &r->vacuumed, err))))
 		goto out;
+	/* the months nothing kept is sealed under lose their keys: only after a
+	 * walk of the audit log too (it needs the token) */
+	if (audit) {
+		struct tims_vault *v = NULL;
+
+		if ((rc = tims_vault_open(tims_post_dir(post), &v, err)))
+			goto out;
+		rc = tims_retention_shred(v, r, err);
+		tims_vault_close(v);
+		if (rc)
+			goto out;
+	}
 	if ((rc = tims_retention_state_begin(st, err)) ||
 	    (rc = tims_retention_state_commit(st, r->as_of_ms, err)))
 		goto out;

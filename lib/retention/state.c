@@ -16,6 +16,7 @@
 #include "tims/event.h"
 #include "tims/retention.h"
 #include "tims/util.h"
+#include "tims/vault.h"
 
 struct tims_retention_state {
 	sqlite3 *db;
@@ -298,4 +299,20 @@ void tims_retention_event(const struct tims_retention_report *r, struct tims_eve
 		 json_string_value(t) ? json_string_value(t) : "?",
 		 r->capped ? " (capped by the clock guard: the clock is ahead of the data)" : "");
 	json_decref(t);
+}
+
+void tims_retention_report_keep(struct tims_retention_report *r, int64_t time_ms)
+{
+	if (time_ms < r->oldest_kept_ms)
+		r->oldest_kept_ms = time_ms;
+}
+
+tims_rc tims_retention_shred(struct tims_vault *v, struct tims_retention_report *r,
+			     struct tims_err *err)
+{
+	int64_t cutoff = r->oldest_kept_ms < r->as_of_ms ? r->oldest_kept_ms : r->as_of_ms;
+
+	if (r->dry_run || !v)
+		return TIMS_OK;
+	return tims_vault_shred_before(v, cutoff, &r->shredded, err);
 }

@@ -1031,12 +1031,15 @@ tims_rc tims_vault_shred_before(struct tims_vault *v, int64_t cutoff_ms,
 	if (epoch_end_ms(last_epoch) > cutoff_ms)
 		last_epoch--;
 	pthread_mutex_lock(&v->mu);
-	if (sqlite3_prepare_v2(v->db, "DELETE FROM datakeys WHERE epoch <= ?", -1, &st,
-			       NULL) != SQLITE_OK) {
+	/* the month of time 0 holds what has no retention period (the
+	 * watchlists): never shredded */
+	if (sqlite3_prepare_v2(v->db, "DELETE FROM datakeys WHERE epoch <= ?1 AND epoch <> ?2",
+			       -1, &st, NULL) != SQLITE_OK) {
 		rc = db_err(v->db, "shred", err);
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, last_epoch);
+	sqlite3_bind_int64(st, 2, epoch_of(0));
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = db_err(v->db, "shred", err);
 		goto out;
@@ -1047,7 +1050,7 @@ tims_rc tims_vault_shred_before(struct tims_vault *v, int64_t cutoff_ms,
 	/* and from memory: this handle's own keys too (a record of that month
 	 * sealed later gets a new key) */
 	for (size_t i = 0; i < v->nkeys; i++) {
-		if (v->keys[i].epoch <= last_epoch)
+		if (v->keys[i].epoch <= last_epoch && v->keys[i].epoch != epoch_of(0))
 			continue;
 		if (i != j) {
 			v->keys[j] = v->keys[i];

@@ -351,6 +351,7 @@ static void test_post_run(const char *root)
 	     erased_at(p, 4) == 1 && erased_at(p, 3) == 0,
 	     "+1100 days: the 3-year records erased, the overstayer kept");
 	T_EQ_INT(rep.erased[TIMS_RETENTION_AUDIT], 0, "+1100 days: audit events of the exit kept a year more");
+	T_EQ_INT(rep.shredded, 0, "+1100 days: no month's key shredded (the overstayer and audit events of that month are kept)");
 	snprintf(path, sizeof(path), "%s/post.db", dir);
 	T_OK(count_bytes(path, exit_body, 24) == 0 && count_bytes(path, pair_body, 24) == 0 &&
 	     count_bytes(path, stay_body, 24) > 0,
@@ -382,6 +383,8 @@ static void test_post_run(const char *root)
 	T_OK(rep.kept[TIMS_RETENTION_AUDIT] == 1, "+1830 days: its audit event kept a year more");
 	T_OK(tims_retention_run_post(p, a, &pol, now + 2200 * DAY, 0, &rep, &err) == TIMS_OK &&
 	     rep.erased[TIMS_RETENTION_AUDIT] == 1, "+2200 days: the overstayer's audit event erased");
+	T_OK(rep.shredded >= 1 && rep.oldest_kept_ms == INT64_MAX,
+	     "+2200 days: nothing sealed is kept, so the months' data keys are shredded (%u)", rep.shredded);
 	snprintf(path, sizeof(path), "%s/audit.db", dir);
 	T_OK(count_in_file(path, "XSTAY3") == 0 && count_in_file(path, "XLOGIN") == 0,
 	     "+2200 days: nothing of the events left in audit.db");
