@@ -108,6 +108,12 @@ tims_rc tims_tls_issue_for_key(const struct tims_cert_req *req, const char *key_
 			       const char *ca_cert, const char *ca_key,
 			       struct tims_buf *cert_pem, struct tims_err *err);
 
+/* The subjectAltNames of a certificate (PEM) into req->dns and req->ips
+ * (strings the caller frees with tims_tls_cert_names_free). */
+tims_rc tims_tls_cert_names(const char *cert_pem, struct tims_cert_req *req,
+			    struct tims_err *err);
+void tims_tls_cert_names_free(struct tims_cert_req *req);
+
 /* Validity of a certificate (PEM), Unix seconds. */
 tims_rc tims_tls_cert_times(const char *cert_pem, int64_t *not_before,
 			    int64_t *not_after, struct tims_err *err);

@@ -19,6 +19,7 @@
  */
 #include <sodium.h>
 
+#include "tims/revocation.h"
 #include "tims/sync.h"
 #include "tims/tls.h"
 #include "tims/util.h"
@@ -107,6 +108,20 @@ tims_rc node_identity_policy(const char *dir, unsigned role, struct tims_tls_pol
 	if (held_crl(dir, crl, &e))
 		return tims_err_set(err, TIMS_ERR_AUTH, "the revocation list held: %.200s",
 				    e.msg);
+	{
+		/* the serials of the centre's signed list too (trust.c) */
+		struct tims_revocation rl;
+
+		if (!node_trust_held(dir, &rl, NULL)) {
+			rc = tims_tls_crl_add(crl, rl.certs, rl.ncerts, err);
+			tims_revocation_release(&rl);
+			if (rc) {
+				tims_tls_crl_free(*crl);
+				*crl = NULL;
+				return rc;
+			}
+		}
+	}
 	pol->role = role;
 	pol->name = role == TIMS_CERT_CENTRE_CLIENT ? "centre" : NULL;
 	pol->spki_pin = pin;

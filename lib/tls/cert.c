@@ -459,6 +459,45 @@ tims_rc tims_tls_cert_times(const char *cert_pem, int64_t *not_before,
 	return rc;
 }
 
+tims_rc tims_tls_cert_names(const char *cert_pem, struct tims_cert_req *req,
+			    struct tims_err *err)
+{
+	gnutls_x509_crt_t crt;
+	size_t nd = 0, ni = 0;
+	tims_rc rc = import_crt(cert_pem, &crt, err);
+
+	for (unsigned i = 0; !rc && i < 64; i++) {
+		char buf[256], txt[64];
+		size_t len = sizeof(buf);
+		int t = gnutls_x509_crt_get_subject_alt_name(crt, i, buf, &len, NULL);
+
+		if (t == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (t == GNUTLS_SAN_DNSNAME && nd < TIMS_TLS_MAX_NAMES && len < sizeof(buf)) {
+			buf[len] = '\0';
+			if (!(req->dns[nd++] = strdup(buf)))
+				rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		} else if (t == GNUTLS_SAN_IPADDRESS && ni < TIMS_TLS_MAX_NAMES &&
+			   (len == 4 || len == 16) &&
+			   inet_ntop(len == 4 ? AF_INET : AF_INET6, buf, txt, sizeof(txt))) {
+			if (!(req->ips[ni++] = strdup(txt)))
+				rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		}
+	}
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+void tims_tls_cert_names_free(struct tims_cert_req *req)
+{
+	for (int i = 0; i < TIMS_TLS_MAX_NAMES; i++) {
+		free((char *)(uintptr_t)req->dns[i]);
+		free((char *)(uintptr_t)req->ips[i]);
+		req->dns[i] = req->ips[i] = NULL;
+	}
+}
+
 #define CA_LIST_MAX 8
 
 /* One or several PEM certificates (a CA bundle during a rollover). */
