@@ -27,6 +27,7 @@
 #include "tims/bundle.h"
 #include "tims/mlog.h"
 #include "tims/node.h"
+#include "tims/revocation.h"
 #include "tims/sync.h"
 #include "tims/post.h"
 #include "tims/util.h"
@@ -56,6 +57,8 @@ static const char usage[] =
 	"       tims post restore DIR --from-centre\n"
 	"       tims post resolve-rollback DIR --reason TEXT\n"
 	"       tims post apply-bundle DIR FILE\n"
+	"       tims post renew-cert DIR [--now] [--by-key]\n"
+	"       tims post apply-revocations DIR FILE\n"
 	"       tims post routes\n"
 	"\n"
 	"  enrol        install what `tims centre enrol-post` made for this post:\n"
@@ -80,10 +83,21 @@ static const char usage[] =
 	"               only if signed by the centre this post is enrolled with,\n"
 	"               made for this post (rosters) and newer than the version\n"
 	"               held; exit 1 if refused.\n"
+	"  renew-cert   ask the centre for a new client certificate now (the node\n"
+	"               does it by itself when a third of its lifetime is left):\n"
+	"               over mutual TLS, or --by-key (and when the certificate has\n"
+	"               expired) with a request signed by the post's log key;\n"
+	"               without --now only if due. Installed once it works.\n"
+	"  apply-revocations\n"
+	"               the centre's signed revocation list carried by hand (tims\n"
+	"               centre revocations): kept if it verifies with the centre's\n"
+	"               bundle key and is not older than the one held (exit 1 if\n"
+	"               refused); the CAs it names become the post's trust\n"
 	"  routes       the node's API routes, the roles that may call each and\n"
 	"               the body it takes, as JSON Lines (docs/api.md)\n"
 	"\n"
-	"enrol, add-witness, restore, resolve-rollback and apply-bundle change the\n"
+	"enrol, add-witness, restore, resolve-rollback, apply-bundle, renew-cert and\n"
+	"apply-revocations change the\n"
 	"post: an admin logged in at DIR (tims login), each audited before it acts.\n"
 	"init, serve and routes need no account (docs/roles.md).\n";
 
@@ -301,6 +315,11 @@ static int post_enrol(int argc, char **argv)
 		if (copy_file(argv[3], files[i][0], argv[1], files[i][1],
 			      strstr(files[i][0], ".key") ? 0600 : 0644, &err))
 			return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
+	/* the signed revocation list, in an enrolment made since it exists */
+	snprintf(path, sizeof(path), "%s/revocations.json", argv[3]);
+	if (access(path, F_OK) == 0 &&
+	    copy_file(argv[3], "revocations.json", argv[1], "centre/revocations.json", 0644, &err))
+		return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
 	printf("post %s enrolled: it pushes to the centre from its next start\n", argv[1]);
 	return CLI_OK;
 }
@@ -738,6 +757,67 @@ static int post_apply_bundle(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int post_renew_cert(int argc, char **argv)
+{
+	unsigned flags = 0;
+	struct tims_err err;
+	char what[256];
+	int g;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--now"))
+			flags |= TIMS_RENEW_FORCE;
+		else if (!strcmp(argv[i], "--by-key"))
+			flags |= TIMS_RENEW_BY_KEY | TIMS_RENEW_FORCE;
+		else
+			return cli_error(CLI_USAGE, "post", "renew-cert: want DIR [--now] [--by-key]");
+	}
+	if (argc < 2)
+		return cli_error(CLI_USAGE, "post", "renew-cert: want DIR [--now] [--by-key]");
+	if ((g = post_gate("renew-cert", argv[1], json_pack("{s:b, s:b}", "now",
+			   (flags & TIMS_RENEW_FORCE) != 0, "by_key", (flags & TIMS_RENEW_BY_KEY) != 0))))
+		return g;
+	if (tims_node_renew_cert(argv[1], flags, what, sizeof(what), &err))
+		return cli_error(CLI_FAIL, "post", "renew-cert: %s", err.msg);
+	printf("%s\n", what[0] ? what : "the client certificate is not due for renewal "
+	       "(--now to renew it anyway)");
+	return CLI_OK;
+}
+
+static int post_apply_revocations(int argc, char **argv)
+{
+	struct tims_buf in = TIMS_BUF_INIT(TIMS_REVOCATION_MAX);
+	struct tims_err err;
+	uint64_t version;
+	int kept, g;
+	tims_rc rc;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (argc != 3)
+		return cli_error(CLI_USAGE, "post", "apply-revocations: want DIR FILE");
+	if ((g = post_gate("apply-revocations", argv[1], json_pack("{s:s}", "file", argv[2]))))
+		return g;
+	if (tims_read_file(argv[2], in.max, &in, &err)) {
+		tims_buf_release(&in);
+		return cli_error(CLI_USAGE, "post", "apply-revocations: %s", err.msg);
+	}
+	rc = tims_node_apply_revocations(argv[1], in.buf, in.len, &version, &kept, &err);
+	tims_buf_release(&in);
+	if (rc)
+		return cli_error(rc == TIMS_ERR_STATE || rc == TIMS_ERR_SIGNATURE ||
+				 rc == TIMS_ERR_TAMPER || rc == TIMS_ERR_INVALID ? CLI_FAIL : CLI_USAGE,
+				 "post", "apply-revocations: refused: %s", err.msg);
+	printf("revocation list %" PRIu64 " %s\n", version, kept ? "kept" : "held already");
+	return CLI_OK;
+}
+
 /* The route table as JSON Lines: docs/api.md's matrix is checked against it. */
 static int post_routes(int argc, char **argv)
 {
@@ -763,6 +843,9 @@ static const struct cli_command post_commands[] = {
 	{ "restore", post_restore, "rebuild a lost post.db from the centre's mirror" },
 	{ "resolve-rollback", post_resolve_rollback,
 	  "let a post halted as rolled back acknowledge again (audited)" },
+	{ "renew-cert", post_renew_cert, "renew the post's client certificate from the centre" },
+	{ "apply-revocations", post_apply_revocations,
+	  "keep the centre's signed revocation list brought by hand" },
 	{ "routes", post_routes, "the node's API routes and who may call them (JSON Lines)" },
 };
 

@@ -657,6 +657,14 @@ tims_rc centre_revocations_ensure(struct tims_centre *c, struct tims_err *err)
 	       centre_revocations_publish(c, "first list", err);
 }
 
+tims_rc tims_centre_revocations(struct tims_centre *c, struct tims_buf *out,
+				struct tims_err *err)
+{
+	tims_rc rc = centre_revocations_ensure(c, err);
+
+	return rc ? rc : read_in(c, "revocations.json", out->max, out, err);
+}
+
 /* GET /api/v1/revocations (public: it is signed, and names no person). */
 tims_rc centre_h_revocations(void *app, struct tims_http_req *req,
 			     struct tims_http_resp *resp)
