@@ -66,6 +66,7 @@ const struct tims_http_route *tims_node_route_table(size_t *n);
  */
 #define TIMS_RENEW_FORCE 1u
 #define TIMS_RENEW_BY_KEY 2u
+#define TIMS_RENEW_NOWAIT 4u  /* another renewal under way: do nothing */
 tims_rc tims_node_renew_cert(const char *dir, unsigned flags, char *what, size_t cap,
 			     struct tims_err *err);
 

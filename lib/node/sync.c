@@ -30,6 +30,7 @@
  *                           witness_timeout_ms ("key = value" lines)
  */
 #include <sodium.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -98,6 +99,9 @@ struct node_sync {
 	uint64_t interval_ms, centre_timeout_ms, witness_timeout_ms;
 	uint64_t revocations_ms;  /* the revocation lists: asked for this often */
 	int64_t renew_next_ms;    /* a failed certificate renewal: tried again then */
+	ino_t cert_ino;           /* the client certificate the connection uses */
+	time_t cert_mtime_s;
+	long cert_mtime_ns;
 	uint64_t revocation_version; /* the signed list held (trust.c) */
 	const struct tims_tls_policy *policy; /* the centre's identity (identity.c) */
 	/* state, under n->lock */
@@ -1399,13 +1403,32 @@ static void renew_cert(struct node_sync *s)
 	struct tims_err err = { 0, "" };
 	char what[256];
 
-	if (now_ms() < s->renew_next_ms)
-		return;
-	if (tims_node_renew_cert(s->n->dir, 0, what, sizeof(what), &err)) {
-		node_log(s->n, "certificate renewal: %s", tims_err_msg(&err));
-		s->renew_next_ms = now_ms() + 5000;
-	} else if (what[0]) {
-		node_log(s->n, "%s", what);
+	struct stat st;
+	char path[4200];
+
+	if (now_ms() >= s->renew_next_ms) {
+		if (tims_node_renew_cert(s->n->dir, TIMS_RENEW_NOWAIT, what, sizeof(what), &err)) {
+			node_log(s->n, "certificate renewal: %s", tims_err_msg(&err));
+			s->renew_next_ms = now_ms() + 5000;
+		} else if (what[0]) {
+			node_log(s->n, "%s", what);
+		}
+	}
+	/* A certificate changed (here or by `tims post renew-cert`): the
+	 * connection kept open still presents the old one, so a new one. */
+	snprintf(path, sizeof(path), "%s/centre/client.crt", s->n->dir);
+	if (stat(path, &st) == 0 && (st.st_ino != s->cert_ino ||
+				     st.st_mtim.tv_nsec != s->cert_mtime_ns ||
+				     st.st_mtim.tv_sec != s->cert_mtime_s)) {
+		struct tims_sync_conn *fresh;
+
+		if (s->cert_ino && !tims_sync_conn_new(&fresh, &err)) {
+			tims_sync_conn_free(s->conn);
+			s->conn = fresh;
+		}
+		s->cert_ino = st.st_ino;
+		s->cert_mtime_s = st.st_mtim.tv_sec;
+		s->cert_mtime_ns = st.st_mtim.tv_nsec;
 	}
 }
 

@@ -19,7 +19,9 @@
  * request to the centre, and only then renamed over it: key first, then
  * certificate; a crash between the two is finished at the next try.
  */
+#include <fcntl.h>
 #include <sodium.h>
+#include <sys/file.h>
 #include <time.h>
 
 #include "tims/node.h"
@@ -253,8 +255,33 @@ static tims_rc answer_cert(const struct tims_buf *ans, long status, struct tims_
 	return rc;
 }
 
+static tims_rc renew_locked(const char *dir, unsigned flags, char *what, size_t cap,
+			    struct tims_err *err);
+
+/* One renewal at a time per post directory: the node's and a command's. */
 tims_rc tims_node_renew_cert(const char *dir, unsigned flags, char *what, size_t cap,
 			     struct tims_err *err)
+{
+	char path[TRUST_PATH];
+	tims_rc rc;
+	int fd;
+
+	what[0] = '\0';
+	if ((rc = cpath(dir, "client.lock", path, err)))
+		return rc;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	if (flock(fd, (flags & TIMS_RENEW_NOWAIT) ? LOCK_EX | LOCK_NB : LOCK_EX) != 0) {
+		close(fd);
+		return TIMS_OK; /* another renewal is under way */
+	}
+	rc = renew_locked(dir, flags, what, cap, err);
+	close(fd); /* and its lock */
+	return rc;
+}
+
+static tims_rc renew_locked(const char *dir, unsigned flags, char *what, size_t cap,
+			    struct tims_err *err)
 {
 	struct tims_buf cur = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), csr = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), cert = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
