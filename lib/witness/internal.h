@@ -41,6 +41,11 @@ struct tims_witness {
 	void *log_ctx;
 };
 
+/* A revoked origin or key on the centre's list this witness holds
+ * (revocations.c): 1, with why. */
+int witness_revoked(struct tims_witness *w, const char *origin,
+		    const struct tims_verifier *keys, size_t n, char *why, size_t cap);
+
 /* Send one line to the log sink, if any (printf-style). */
 void witness_log(struct tims_witness *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

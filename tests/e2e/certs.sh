@@ -169,12 +169,24 @@ python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); o["payload"]=o["pay
 t_status 1 "forged list: a payload other than the one signed is refused" \
 	"$TIMS" post apply-revocations "${DIR[a]}" "$T_TMP/list-forged.json"
 
+"$TIMS" witness add-log "$W" --vkey "${DIR[b]}/post.vkey" >/dev/null
+t_ok "witness: cosigns post-b's checkpoint before any list" \
+	"$TIMS" witness ask --url "$WURL" --post "${DIR[b]}" --ca "$W/tls.crt"
 t_ok "revoke post: post-b" "$TIMS" centre revoke post "$C" post-b
 t_eq "revoke post: its certificate is refused at the centre" 403 \
 	"$(state_as "${DIR[b]}/centre/client.crt" "${DIR[b]}/centre/client.key")"
 renewal_body b "$(date +%s)" "$T_TMP/x.csr" >"$T_TMP/body5"
 t_eq "revoke post: its key renews nothing" 403 "$(renew_by_key "$T_TMP/body5")"
 t_match "revoke post: the refusal is an event at the centre" 'revoked.*a revoked post' "$(events)"
+"$TIMS" centre revocations "$C" --out "$T_TMP/list-b.json" >/dev/null
+t_status 2 "witness: the first list needs the centre's key to pin" \
+	"$TIMS" witness apply-revocations "$W" "$T_TMP/list-b.json"
+t_ok "witness: takes the list, pinning the centre's bundle key" \
+	"$TIMS" witness apply-revocations "$W" "$T_TMP/list-b.json" --vkey "$C/bundle.vkey"
+t_status 1 "witness: an older list is refused" \
+	"$TIMS" witness apply-revocations "$W" "$T_TMP/list-old.json"
+t_match "witness: refuses the revoked post's checkpoints" 'post-b is revoked by the centre' \
+	"$("$TIMS" witness ask --url "$WURL" --post "${DIR[b]}" --ca "$W/tls.crt" 2>&1)"
 t_ok "revoke post: post-a's list names it" until_ok 20 \
 	grep -q '\\"posts\\":\[\\"bg.example/post-b\\"\]' "${DIR[a]}/centre/revocations.json"
 
