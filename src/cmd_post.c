@@ -737,6 +737,22 @@ static int post_apply_bundle(int argc, char **argv)
 		tims_buf_release(&in);
 		return cli_error(CLI_USAGE, "post", "apply-bundle: %s", err.msg);
 	}
+	{
+		/* a bundle key the centre's signed list revokes signs nothing */
+		struct tims_revocation rl;
+		int revoked = 0;
+
+		snprintf(path, sizeof(path), "%s/centre/revocations.json", argv[1]);
+		if (!tims_revocation_load(path, &key, centre, &rl, NULL)) {
+			revoked = tims_revocation_verifier_revoked(&rl, &key, 0);
+			tims_revocation_release(&rl);
+		}
+		if (revoked) {
+			tims_buf_release(&in);
+			return cli_error(CLI_FAIL, "post", "apply-bundle: refused: signed by %s, a "
+					 "key the centre's list revokes", key.name);
+		}
+	}
 	snprintf(path, sizeof(path), "%s/watchlists", argv[1]);
 	rc = tims_bundle_open(in.buf, in.len, &key, centre, &b, &err);
 	tims_buf_release(&in);
