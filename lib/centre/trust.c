@@ -531,20 +531,19 @@ int centre_post_cert_ok(struct tims_centre *c, const char *name, const uint8_t f
 /* The CAs trusted now: the issuing one first, the old during an overlap. */
 tims_rc centre_trusted_cas(struct tims_centre *c, struct tims_buf *out, struct tims_err *err)
 {
+	static const char *const names[] = { "ca.crt", "ca-prev.crt" };
 	struct tims_buf b = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
-	tims_rc rc;
+	tims_rc rc = TIMS_OK;
 
-	if ((rc = read_in(c, "ca.crt", b.max, &b, err)) || (rc = tims_buf_add(out, b.buf, b.len)))
-		goto out;
-	if (exists_in(c, "ca-prev.crt")) {
+	for (size_t i = 0; !rc && i < TIMS_ARRAY_SIZE(names); i++) {
+		if (i && !exists_in(c, names[i]))
+			continue;
 		tims_buf_release(&b);
-		if ((rc = read_in(c, "ca-prev.crt", b.max, &b, err)) ||
-		    (rc = tims_buf_add(out, b.buf, b.len)))
-			goto out;
+		if ((rc = read_in(c, names[i], b.max, &b, err)))
+			break;
+		if (tims_buf_add(out, b.buf, b.len))
+			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "CA certificates: too large");
 	}
-out:
-	if (rc && rc != (err ? err->rc : rc))
-		tims_err_set(err, rc, "CA certificates: too large");
 	tims_buf_release(&b);
 	return rc;
 }
