@@ -104,7 +104,7 @@ tims_rc tims_centre_revoke_key(struct tims_centre *c, int witness, const char *v
 			       struct tims_err *err);
 tims_rc tims_centre_revoke_cert(struct tims_centre *c, const char *serial_hex,
 				struct tims_err *err);
-/* The current signed list (made now if there is none yet), appended to out. */
+/* The current signed list, appended to out (TIMS_ERR_NOTFOUND: none yet). */
 tims_rc tims_centre_revocations(struct tims_centre *c, struct tims_buf *out,
 				struct tims_err *err);
 

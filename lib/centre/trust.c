@@ -659,9 +659,11 @@ tims_rc centre_revocations_ensure(struct tims_centre *c, struct tims_err *err)
 tims_rc tims_centre_revocations(struct tims_centre *c, struct tims_buf *out,
 				struct tims_err *err)
 {
-	tims_rc rc = centre_revocations_ensure(c, err);
-
-	return rc ? rc : read_in(c, "revocations.json", out->max, out, err);
+	if (!exists_in(c, "revocations.json"))
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: no signed revocation list yet (the "
+				    "centre makes one when it first serves, enrols a post or "
+				    "revokes)", c->dir);
+	return read_in(c, "revocations.json", out->max, out, err);
 }
 
 /* GET /api/v1/revocations (public: it is signed, and names no person). */
