@@ -137,6 +137,7 @@ int cmd_screen(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_centre(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 /* src/cmd_export.c: tims export, and tims centre export (its sub-table). */
 int cmd_export(int argc, char **argv);
 int cmd_centre_export(int argc, char **argv);

@@ -2,6 +2,7 @@
  * cmd_centre.c — `tims centre`: the national centre (docs/centre.md).
  *
  *   tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]
+ *                        [--key-token URI]
  *   tims centre serve DIR [--listen ADDR] [--port N]
  *   tims centre enrol-post DIR NAME --vkey POST.vkey --url CENTRE_URL --out OUTDIR
  *                          [--host HOST ...]
@@ -38,6 +39,7 @@
 /* Two parts: C17 promises string literals of 4095 bytes, not more. */
 static const char usage_a[] =
 	"usage: tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]\n"
+	"                        [--key-token URI]\n"
 	"   or: tims centre serve DIR [--listen ADDR] [--port N] [--web DIR]\n"
 	"   or: tims centre enrol-post DIR NAME --vkey FILE --url URL --out DIR\n"
 	"                  [--host HOST ...]\n"
@@ -45,7 +47,7 @@ static const char usage_a[] =
 	"   or: tims centre revoke-post DIR NAME\n"
 	"   or: tims centre revoke post|witness|key|cert DIR NAME|VKEY_FILE|SERIAL\n"
 	"   or: tims centre revocations DIR --out FILE\n"
-	"   or: tims centre ca rollover|retire DIR\n"
+	"   or: tims centre ca rollover DIR [--key-token URI] | ca retire DIR\n"
 	"   or: tims centre renew-cert DIR\n"
 	"   or: tims centre posts DIR\n"
 	"   or: tims centre events DIR\n"
@@ -79,7 +81,9 @@ static const char usage_b[] =
 	"  init         make DIR: the centre's CA, its TLS certificates, its\n"
 	"               cosigner key; --store a PostgreSQL URI for the query store\n"
 	"               (default: SQLite in DIR/query.db); --host: a name or\n"
-	"               address of the centre for its certificate (repeatable)\n"
+	"               address of the centre for its certificate (repeatable);\n"
+	"               --key-token: the cosigner, bundle and audit keys in that\n"
+	"               PKCS#11 token (docs/keys.md)\n"
 	"  serve        the sync API over HTTPS, mutual TLS (default 127.0.0.1, any\n"
 	"               free port; the URL is printed), and the supervisor\n"
 	"               dashboard (--web, default web/dashboard beside the program)\n"
@@ -95,8 +99,9 @@ static const char usage_b[] =
 	"               revocation list that posts and witnesses check offline\n"
 	"  revocations  write the current signed revocation list to FILE, for a\n"
 	"               post or witness by hand (tims post apply-revocations)\n"
-	"  ca           rollover: a new CA issues, the old stays trusted; retire:\n"
-	"               the old CA is trusted no more (restart serve after each)\n"
+	"  ca           rollover: a new CA issues, the old stays trusted (its key\n"
+	"               in --key-token, or where the old one's is); retire: the\n"
+	"               old CA is trusted no more (restart serve after each)\n"
 	"  renew-cert   renew the centre's server and client certificates (same\n"
 	"               keys; lifetimes from DIR/certs.conf; restart serve)\n"
 	"  posts        enrolled posts: records mirrored, signed size, last sync\n"
@@ -172,9 +177,11 @@ static int c_init(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "store", required_argument, NULL, 's' },
 		{ "host", required_argument, NULL, 'h' },
+		{ "key-token", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = "tims-centre", *store = NULL, *hosts[MAX_HOSTS + 1] = { NULL };
+	const char *token = NULL;
 	size_t nh = 0;
 	struct tims_err err;
 	int c;
@@ -185,6 +192,8 @@ static int c_init(int argc, char **argv)
 			name = optarg;
 		else if (c == 's')
 			store = optarg;
+		else if (c == 't')
+			token = optarg;
 		else if (c == 'h' && nh < MAX_HOSTS)
 			hosts[nh++] = optarg;
 		else if (c == 'h')
@@ -194,8 +203,9 @@ static int c_init(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_error(CLI_USAGE, "centre", "init: want one directory");
-	if (tims_centre_init(argv[optind], name, store, hosts, &err))
-		return cli_error(CLI_USAGE, "centre", "init: %s", err.msg);
+	if (tims_centre_init_token(argv[optind], name, store, hosts, token, &err))
+		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL : CLI_USAGE,
+				 "centre", "init: %s", err.msg);
 	printf("centre %s made in %s\n", name, argv[optind]);
 	return CLI_OK;
 }
@@ -427,15 +437,19 @@ static int c_ca(int argc, char **argv)
 	struct tims_centre *cen;
 	struct tims_err err;
 	int c, roll = argc > 1 && !strcmp(argv[1], "rollover");
+	const char *token = NULL;
 	char sub[32];
 
+	if (roll && argc == 5 && !strcmp(argv[3], "--key-token"))
+		token = argv[4], argc = 3;
 	if (argc != 3 || (!roll && strcmp(argv[1], "retire")))
-		return cli_error(CLI_USAGE, "centre", "ca: want rollover|retire DIR");
+		return cli_error(CLI_USAGE, "centre", "ca: want rollover DIR [--key-token URI] | "
+				 "retire DIR");
 	snprintf(sub, sizeof(sub), "ca.%s", argv[1]);
 	if ((c = centre_gate(sub, argv[2], ADMIN, json_object())) ||
 	    (c = open_centre("ca", argv[2], &cen)))
 		return c;
-	c = roll ? tims_centre_ca_rollover(cen, &err) : tims_centre_ca_retire(cen, &err);
+	c = roll ? tims_centre_ca_rollover(cen, token, &err) : tims_centre_ca_retire(cen, &err);
 	tims_centre_free(cen);
 	if (c)
 		return cli_error(c == TIMS_ERR_STATE ? CLI_FAIL : CLI_USAGE, "centre", "ca %s: %s",

@@ -2,6 +2,7 @@
  * cmd_post.c — `tims post`: the post node's commands.
  *
  *   tims post init DIR [--origin NAME] [--name NAME] [--kind land|port|airport]
+ *                      [--key-token URI]
  *   tims post serve DIR [--listen ADDR] [--port N] [--cert F --key F] [--web DIR]
  *
  * init creates the post directory (docs/formats.md): keys, database, config,
@@ -32,13 +33,17 @@
 #include "tims/post.h"
 #include "tims/util.h"
 
-static const char usage[] =
+/* Two parts: C17 promises string literals of 4095 bytes, not more. */
+static const char usage_a[] =
 	"usage: tims post init DIR [--origin NAME] [--name NAME] [--kind land|port|airport]\n"
+	"                      [--key-token URI]\n"
 	"\n"
 	"  init   create a post: Ed25519 key pair (post.skey, mode 0600, and\n"
 	"         post.vkey), post.db, config, stay-regimes.conf and the first\n"
 	"         signed checkpoint. The origin names the log in its checkpoints\n"
 	"         (default tims/post/<name>); the name defaults to DIR's last part.\n"
+	"         --key-token: make the signing key in that PKCS#11 token (a\n"
+	"         pkcs11: URI, docs/keys.md); post.skey is then a reference to it.\n"
 	"\n"
 	"usage: tims post serve DIR [--listen ADDR] [--port N] [--cert FILE --key FILE]\n"
 	"                           [--web DIR] [--threads N]\n"
@@ -51,7 +56,8 @@ static const char usage[] =
 	"         self-signed localhost certificate there the first time. --threads:\n"
 	"         HTTP worker threads (default 16, one for each of 16 booths); logins\n"
 	"         hash on a few slots of their own, never on these.\n"
-	"\n"
+	"\n";
+static const char usage_b[] =
 	"usage: tims post enrol DIR --from ENROLMENT_DIR\n"
 	"       tims post add-witness DIR --url URL --ca FILE --vkey FILE\n"
 	"       tims post restore DIR --from-centre\n"
@@ -100,6 +106,7 @@ static const char usage[] =
 	"apply-revocations change the\n"
 	"post: an admin logged in at DIR (tims login), each audited before it acts.\n"
 	"init, serve and routes need no account (docs/roles.md).\n";
+static char usage[sizeof(usage_a) + sizeof(usage_b)];
 
 static int post_init(int argc, char **argv)
 {
@@ -107,9 +114,10 @@ static int post_init(int argc, char **argv)
 		{ "origin", required_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "kind", required_argument, NULL, 'k' },
+		{ "key-token", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *origin = NULL, *name = NULL, *kind = "land";
+	const char *origin = NULL, *name = NULL, *kind = "land", *token = NULL;
 	char base[256], def_origin[300];
 	struct tims_err err;
 	int c;
@@ -125,6 +133,7 @@ static int post_init(int argc, char **argv)
 		case 'o': origin = optarg; break;
 		case 'n': name = optarg; break;
 		case 'k': kind = optarg; break;
+		case 't': token = optarg; break;
 		default:
 			fputs(usage, stderr);
 			return cli_error(CLI_USAGE, "post", "unknown or incomplete option '%s'",
@@ -142,8 +151,8 @@ static int post_init(int argc, char **argv)
 		snprintf(def_origin, sizeof(def_origin), "tims/post/%s", name);
 		origin = def_origin;
 	}
-	if (tims_post_init(argv[optind], origin, name, kind, &err))
-		return cli_error(err.rc == TIMS_ERR_INVALID ? CLI_USAGE : CLI_USAGE,
+	if (tims_post_init_token(argv[optind], origin, name, kind, token, &err))
+		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL : CLI_USAGE,
 				 "post", "init: %s", tims_err_msg(&err));
 	printf("post %s initialised in %s (origin %s, kind %s)\n", name,
 	       argv[optind], origin, kind);
@@ -867,6 +876,8 @@ static const struct cli_command post_commands[] = {
 
 int cmd_post(int argc, char **argv)
 {
+	if (!usage[0])
+		snprintf(usage, sizeof(usage), "%s%s", usage_a, usage_b);
 	return cli_dispatch("post", post_commands, TIMS_ARRAY_SIZE(post_commands),
 			    usage, argc, argv);
 }

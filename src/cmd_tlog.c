@@ -549,9 +549,7 @@ static int load_signer(const char *cmd, const char *path,
 		       struct tims_signer *s)
 {
 	struct stat stt;
-	struct tims_buf b;
 	struct tims_err err;
-	int st;
 
 	if (stat(path, &stt) < 0)
 		return cli_error(CLI_USAGE, cmd, "%s: %s", path, strerror(errno));
@@ -562,13 +560,12 @@ static int load_signer(const char *cmd, const char *path,
 				 "readable by its owner only (mode %04o); run "
 				 "chmod 600 on it", path,
 				 (unsigned)(stt.st_mode & 07777));
-	if ((st = read_key_file(cmd, path, &b)))
-		return st;
-	if (tims_signer_from_skey(b.buf, s, &err))
-		st = cli_error(CLI_USAGE, cmd, "%s: %s", path, err.msg);
-	sodium_memzero(b.buf, b.alloc);
-	tims_buf_release(&b);
-	return st;
+	/* the key itself, or a reference to a key in a token (tims key
+	 * generate) */
+	if (tims_signer_load(path, s, &err))
+		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL
+				 : CLI_USAGE, cmd, "%s", err.msg);
+	return CLI_OK;
 }
 
 static int load_verifier(const char *cmd, const char *path,

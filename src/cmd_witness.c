@@ -2,7 +2,7 @@
  * cmd_witness.c — `tims witness`: run an independent witness
  * (c2sp.org/tlog-witness), and ask one for a cosignature of a post's log.
  *
- *   tims witness init DIR [--name NAME] [--tls-host HOST ...]
+ *   tims witness init DIR [--name NAME] [--tls-host HOST ...] [--key-token URI]
  *   tims witness add-log DIR --vkey FILE
  *   tims witness list DIR
  *   tims witness serve DIR [--listen ADDR:PORT]
@@ -24,6 +24,7 @@
 
 static const char usage[] =
 	"usage: tims witness init DIR [--name NAME] [--tls-host HOST ...]\n"
+	"                         [--key-token URI]\n"
 	"   or: tims witness add-log DIR --vkey FILE [--audit]\n"
 	"   or: tims witness list DIR\n"
 	"   or: tims witness serve DIR [--listen ADDR:PORT]\n"
@@ -36,7 +37,8 @@ static const char usage[] =
 	"checkpoint it cosigned before (c2sp.org/tlog-witness).\n"
 	"\n"
 	"  init     make DIR: a cosigner key, a self-signed TLS certificate\n"
-	"           (localhost, 127.0.0.1, ::1 and each --tls-host), the database\n"
+	"           (localhost, 127.0.0.1, ::1 and each --tls-host), the database;\n"
+	"           --key-token: the cosigner key in that PKCS#11 token (docs/keys.md)\n"
 	"  add-log  trust a log's verifier key; its name is the log's origin\n"
 	"           (--audit: also for that node's audit log, ORIGIN/audit)\n"
 	"  list     the logs, their last cosigned size and root\n"
@@ -139,6 +141,7 @@ static void log_stderr(void *ctx, const char *line)
 
 struct init_opts {
 	const char *name;
+	const char *token;
 	const char *hosts[MAX_HOSTS + 1];
 	size_t nhosts;
 };
@@ -151,6 +154,8 @@ static int init_opt(void *ctx, int c, const char *arg)
 		o->name = arg;
 	else if (c == 'h' && o->nhosts < MAX_HOSTS)
 		o->hosts[o->nhosts++] = arg;
+	else if (c == 't' && !o->token)
+		o->token = arg;
 	else
 		return 1;
 	return 0;
@@ -161,6 +166,7 @@ static int witness_init(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "tls-host", required_argument, NULL, 'h' },
+		{ "key-token", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct init_opts o = { 0 };
@@ -181,7 +187,7 @@ static int witness_init(int argc, char **argv)
 		snprintf(name, sizeof(name), NAME_DEFAULT_PREFIX "%s", host);
 		o.name = name;
 	}
-	if (tims_witness_init(dir, o.name, o.hosts, &err))
+	if (tims_witness_init_token(dir, o.name, o.hosts, o.token, &err))
 		return cli_error(err.rc == TIMS_ERR_EXISTS || err.rc == TIMS_ERR_INVALID
 				 ? CLI_FAIL : CLI_USAGE, "witness", "init: %s", err.msg);
 	snprintf(vpath, sizeof(vpath), "%s/witness.vkey", dir);

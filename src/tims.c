@@ -31,6 +31,7 @@ static const struct cli_command commands[] = {
 	{ "watchlist", cmd_watchlist, "import, list and manage watchlists" },
 	{ "centre", cmd_centre, "the national centre: enrolment, mirror of every post, rebuilds" },
 	{ "witness", cmd_witness, "an independent witness: cosigns checkpoints of logs it has checked" },
+	{ "key", cmd_key, "signing keys in a PKCS#11 token (HSM, TPM): generate" },
 	{ "export", cmd_export, "a sealed export's recipient: make a key pair, open what the centre sealed" },
 };
 

@@ -48,6 +48,12 @@ struct tims_export_usage;
  * loopback names only). */
 tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 			 const char *const *hosts, struct tims_err *err);
+/* The same, with the cosigner, bundle and audit keys made in the PKCS#11
+ * token key_token (NULL: key files); their .skey files are PKCS11+KEY
+ * references (tims_signer_load). */
+tims_rc tims_centre_init_token(const char *dir, const char *name,
+			       const char *store, const char *const *hosts,
+			       const char *key_token, struct tims_err *err);
 
 tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 			 struct tims_err *err);
@@ -114,8 +120,11 @@ tims_rc tims_centre_revocations(struct tims_centre *c, struct tims_buf *out,
  * centre's own certificates under the new CA (their keys kept: posts pin
  * them) and stops trusting the old. Each publishes a new revocation list
  * carrying the CAs to trust. A running centre takes either at its restart.
+ * The new CA's key is made in key_token (a PKCS#11 URI) if given, else in
+ * the token of the old CA's key if it is in one, else in ca.key (PEM).
  */
-tims_rc tims_centre_ca_rollover(struct tims_centre *c, struct tims_err *err);
+tims_rc tims_centre_ca_rollover(struct tims_centre *c, const char *key_token,
+				struct tims_err *err);
 tims_rc tims_centre_ca_retire(struct tims_centre *c, struct tims_err *err);
 /* The centre's server and client certificates renewed, keys kept. */
 tims_rc tims_centre_renew_own(struct tims_centre *c, struct tims_err *err);

@@ -198,9 +198,20 @@ int tims_mlog_due(const struct tims_mlog *m, int64_t interval_ms);
  * a tree smaller than, or inconsistent with, the latest checkpoint in the
  * database or in the outside file. The outside file is written by
  * tims_mlog_commit.
+ *
+ * TIMS_ERR_UNAVAILABLE when the signer's token is absent or refuses: nothing
+ * was written, the transaction may still commit its leaves (an owner that
+ * acknowledges records does: they wait for the next checkpoint, and no
+ * unsigned one exists), and tims_mlog_due stays false for one interval so
+ * appends do not knock on the token at every batch.
  */
 tims_rc tims_mlog_issue(struct tims_mlog *m, uint64_t size, int *issued,
 			struct tims_err *err);
+
+/* 1 when the last signing attempt found the key's token unavailable, with
+ * the reason (a CKR name, never a PIN) in why; 0 once a checkpoint is signed
+ * again. Under the owner's lock, like every call on m. */
+int tims_mlog_key_unavailable(const struct tims_mlog *m, char *why, size_t n);
 
 /*
  * Inside a transaction: keep a checkpoint signed elsewhere by this log's

@@ -91,6 +91,39 @@ void tims_signer_release(struct tims_signer *s);
 tims_rc tims_signer_load(const char *path, struct tims_signer *out,
 			 struct tims_err *err);
 
+/* Whether the signer's key lives in a PKCS#11 token (tims_signer_load of a
+ * PKCS11+KEY reference). */
+int tims_signer_in_token(const struct tims_signer *s);
+
+/* Why the signer's last sign() failed, into buf ("" when it did not, or when
+ * the signer keeps no reason: a key in a file fails only on a bug). For a
+ * token key this names the CKR ("C_Login: CKR_PIN_INCORRECT"), never a PIN. */
+void tims_signer_why(const struct tims_signer *s, char *buf, size_t n);
+
+/* A new key pair for NAME: with token NULL, tims_note_keygen (the secret in
+ * *skey); otherwise an Ed25519 pair made in the PKCS#11 token `token` (a
+ * URI without object=) under `label` (TIMS_ERR_EXISTS if taken), and *skey
+ * is its PKCS11+KEY reference line (secure memory, may hold a pin-value;
+ * tims_note_free_secret). *vkey as for tims_note_keygen. On failure nothing
+ * is left in the token. */
+tims_rc tims_note_keygen_in(const char *token, const char *label,
+			    const char *name, enum tims_key_alg alg,
+			    char **skey, char **vkey, struct tims_err *err);
+
+/* A fresh token key label "tims-ROLE-<16 hex>" for a node's own key: unique
+ * per node even when several nodes share one token. */
+tims_rc tims_note_key_label(const char *role, char *out, size_t n,
+			    struct tims_err *err);
+
+/* Append the reference line for a key in a token to out:
+ * "PKCS11+KEY+NAME+HHHHHHHH+AA+" then `uri` (a token URI without object=)
+ * with ";object=LABEL" added to its path. The key hash is computed from
+ * name, alg and pub (the public key the token made). */
+tims_rc tims_signer_reference(const char *name, uint8_t alg,
+			      const uint8_t pub[TIMS_PUBKEY_BYTES],
+			      const char *uri, const char *label,
+			      struct tims_buf *out, struct tims_err *err);
+
 /* The public half of a signer, as a verifier. */
 void tims_signer_verifier(const struct tims_signer *s,
 			  struct tims_verifier *v);

@@ -44,6 +44,9 @@ void tims_p11_close(struct tims_p11 *p);
 /* The URI without pin-value (for logs and status): never prints a PIN. */
 const char *tims_p11_uri_display(const struct tims_p11 *p);
 
+/* The URI's object= (a key label), "" when it has none. */
+const char *tims_p11_object(const struct tims_p11 *p);
+
 /* A new AES-256 key-encryption key under label (TIMS_ERR_EXISTS if one is
  * there). */
 tims_rc tims_p11_aes_generate(struct tims_p11 *p, const char *label,
@@ -69,6 +72,21 @@ tims_rc tims_p11_ed25519_public(struct tims_p11 *p, const char *label,
 TIMS_MUST_USE tims_rc tims_p11_ed25519_sign(struct tims_p11 *p, const char *label,
 					    const void *msg, size_t len,
 					    uint8_t sig[64], struct tims_err *err);
+
+/* An ECDSA P-256 key pair (CKM_EC_KEY_PAIR_GEN), private half sensitive and
+ * not extractable, for a key GnuTLS uses through its own PKCS#11 support
+ * (the centre's TLS CA: lib/tls). */
+tims_rc tims_p11_ecdsa_p256_generate(struct tims_p11 *p, const char *label,
+				     struct tims_err *err);
+
+/* For a library that speaks PKCS#11 itself (GnuTLS): from a URI with
+ * object=, the module path, the PIN (read as tims_p11_open reads it; pin
+ * needs TIMS_P11_PIN_BUF bytes, sodium_malloc'ed, wiped by the caller) and
+ * "pkcs11:token=T;object=L;type=private" in url. */
+#define TIMS_P11_PIN_BUF 257
+tims_rc tims_p11_uri_parts(const char *uri, char *module, size_t mlen,
+			   char *pin, size_t pinlen, char *url, size_t ulen,
+			   struct tims_err *err);
 
 /* Destroy every object with this label (TIMS_ERR_NOTFOUND if none). */
 tims_rc tims_p11_destroy(struct tims_p11 *p, const char *label,

@@ -61,6 +61,12 @@ enum tims_post_mode {
  */
 tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 		       const char *kind, struct tims_err *err);
+/* The same, with the post's signing key made in the PKCS#11 token key_token
+ * (a URI, RFC 7512; NULL: a key file): post.skey is then a PKCS11+KEY
+ * reference (tims_signer_load) under a fresh label. */
+tims_rc tims_post_init_token(const char *dir, const char *origin,
+			     const char *name, const char *kind,
+			     const char *key_token, struct tims_err *err);
 
 /*
  * Open a post. In WRITE mode, refuses (TIMS_ERR_TAMPER) a database whose log
@@ -185,9 +191,16 @@ tims_rc tims_post_halt_read(const char *dir, char *why, size_t cap,
 			    struct tims_err *err);
 tims_rc tims_post_halt_clear(const char *dir, struct tims_err *err);
 
+/* 1 while the post's signing key is unavailable (its token absent, locked
+ * or refusing at the last attempt to sign), the reason in why; 0 once a
+ * checkpoint is signed again. */
+int tims_post_key_unavailable(struct tims_post *p, char *why, size_t n);
+
 /*
  * Sign a checkpoint of the whole log now, unless the latest already covers
  * it (then *issued = 0). Also rewrites the outside checkpoint file.
+ * TIMS_ERR_UNAVAILABLE when post.skey's token is absent or refuses: no
+ * checkpoint, and appends keep acknowledging (docs/keys.md).
  */
 TIMS_MUST_USE tims_rc tims_post_checkpoint(struct tims_post *p, int *issued,
 			     struct tims_err *err);

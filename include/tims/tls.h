@@ -155,6 +155,20 @@ tims_rc tims_tls_peer_read_pem(const char *pem, struct tims_tls_peer *out,
 /* The centre's revocation list, its signature verified (opaque). */
 struct tims_tls_crl;
 
+/*
+ * A CA whose key lives in the PKCS#11 token `token` (a URI without object=):
+ * an ECDSA P-256 pair made there under `label` (sensitive, not
+ * extractable), a self-signed CA certificate for common_name valid `days`
+ * (appended to cert_pem, signed in the token), and the line for ca.key
+ * (the URI with ;object=LABEL, appended to key_ref). Every ca_key argument
+ * of this header takes such a line in place of a PEM key; the token then
+ * signs (GnuTLS's PKCS#11 support). Nothing is left in the token on failure.
+ */
+tims_rc tims_tls_ca_in_token(const char *common_name, unsigned days,
+			     const char *token, const char *label,
+			     struct tims_buf *cert_pem, struct tims_buf *key_ref,
+			     struct tims_err *err);
+
 /* A serial number, as the CRL lists it. */
 struct tims_tls_serial {
 	uint8_t b[TIMS_TLS_SERIAL_MAX];

@@ -93,6 +93,11 @@ struct tims_witness;
  */
 tims_rc tims_witness_init(const char *dir, const char *name,
 			  const char *const *tls_hosts, struct tims_err *err);
+/* The same, with the witness key made in the PKCS#11 token key_token
+ * (NULL: a key file); witness.skey is then a PKCS11+KEY reference. */
+tims_rc tims_witness_init_token(const char *dir, const char *name,
+				const char *const *tls_hosts,
+				const char *key_token, struct tims_err *err);
 
 /* Open a witness directory: loads the cosigner key and the database. The
  * handle may be used from several threads (one mutex around the state). */

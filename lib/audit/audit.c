@@ -396,8 +396,14 @@ static tims_rc append_locked(struct tims_audit *a, const char *const *keys,
 		return TIMS_OK;
 	}
 	if (tims_mlog_due(a->log, TIMS_AUDIT_CHECKPOINT_MS) &&
-	    (rc = tims_mlog_issue(a->log, size, &issued, err)))
-		goto fail;
+	    (rc = tims_mlog_issue(a->log, size, &issued, err))) {
+		if (rc != TIMS_ERR_UNAVAILABLE)
+			goto fail;
+		/* the key's token is away: the events are kept, their
+		 * checkpoint waits for it (never one unsigned) */
+		rc = TIMS_OK;
+		tims_err_clear(err);
+	}
 	rc = tims_mlog_commit(a->log, &committed, err);
 	if (!committed)
 		goto fail;

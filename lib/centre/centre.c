@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "tims/metrics.h"
+#include "tims/p11.h"
 #include "tims/revocation.h"
 #include "tims/tls.h"
 #include "tims/util.h"
@@ -276,16 +277,24 @@ tims_rc centre_crl_write(struct tims_centre *c, struct tims_err *err)
 	return rc;
 }
 
-static tims_rc make_ca(const char *dir, const char *name, struct tims_err *err)
+static tims_rc make_ca(const char *dir, const char *name, const char *key_token,
+		       struct tims_err *err)
 {
 	struct tims_cert_req req = {
 		.common_name = name, .days = 3650, .uses = TIMS_CERT_CA,
 	};
 	struct tims_buf cert = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	char label[TIMS_P11_LABEL_MAX + 1];
 	tims_rc rc;
 
-	rc = tims_tls_issue(&req, NULL, NULL, &cert, &key, err);
+	/* with a token: the CA key made and kept there, ca.key its URI */
+	if (key_token) {
+		if (!(rc = tims_note_key_label("ca", label, sizeof(label), err)))
+			rc = tims_tls_ca_in_token(name, req.days, key_token, label,
+						  &cert, &key, err);
+	} else
+		rc = tims_tls_issue(&req, NULL, NULL, &cert, &key, err);
 	if (!rc)
 		rc = write_in(dir, "ca.key", key.buf, key.len, 0600, err);
 	if (!rc)
@@ -295,14 +304,20 @@ static tims_rc make_ca(const char *dir, const char *name, struct tims_err *err)
 	return rc;
 }
 
-static tims_rc make_key(const char *dir, const char *name, enum tims_key_alg alg,
+static tims_rc make_key(const char *dir, const char *key_token,
+			const char *name, enum tims_key_alg alg,
 			const char *sk_file, const char *vk_file, struct tims_err *err)
 {
-	char *skey = NULL, *vkey = NULL;
+	char *skey = NULL, *vkey = NULL, label[TIMS_P11_LABEL_MAX + 1];
 	struct tims_buf b = TIMS_BUF_INIT(KEYFILE_MAX);
+	char role[16];
 	tims_rc rc;
 
-	if ((rc = tims_note_keygen(name, alg, &skey, &vkey, err)))
+	/* the label names the key's role: tims-cosign-..., tims-bundle-... */
+	snprintf(role, sizeof(role), "%.*s", (int)strcspn(sk_file, "."), sk_file);
+	if ((rc = tims_note_key_label(role, label, sizeof(label), err)) ||
+	    (rc = tims_note_keygen_in(key_token, label, name, alg, &skey, &vkey,
+				      err)))
 		return rc;
 	rc = write_in(dir, sk_file, skey, strlen(skey), 0600, err);
 	if (!rc && (tims_buf_addstr(&b, vkey) || tims_buf_addch(&b, '\n')))
@@ -316,7 +331,8 @@ static tims_rc make_key(const char *dir, const char *name, enum tims_key_alg alg
 }
 
 /* The cosigner key (named as the centre) and the bundle key (NAME/bundles). */
-static tims_rc make_keys(const char *dir, const char *name, struct tims_err *err)
+static tims_rc make_keys(const char *dir, const char *name,
+			 const char *key_token, struct tims_err *err)
 {
 	char bname[TIMS_CENTRE_NAME_MAX + 16];
 
@@ -324,14 +340,21 @@ static tims_rc make_keys(const char *dir, const char *name, struct tims_err *err
 
 	snprintf(bname, sizeof(bname), "%s/bundles", name);
 	snprintf(aname, sizeof(aname), "%s/audit", name);
-	return make_key(dir, name, TIMS_KEY_COSIGNATURE_V1, "cosign.skey", "cosign.vkey", err) ||
-	       make_key(dir, bname, TIMS_KEY_ED25519, "bundle.skey", "bundle.vkey", err) ||
-	       make_key(dir, aname, TIMS_KEY_ED25519, "audit.skey", "audit.vkey", err)
+	return make_key(dir, key_token, name, TIMS_KEY_COSIGNATURE_V1, "cosign.skey", "cosign.vkey", err) ||
+	       make_key(dir, key_token, bname, TIMS_KEY_ED25519, "bundle.skey", "bundle.vkey", err) ||
+	       make_key(dir, key_token, aname, TIMS_KEY_ED25519, "audit.skey", "audit.vkey", err)
 		       ? (err ? err->rc : TIMS_ERR_CRYPTO) : TIMS_OK;
 }
 
 tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 			 const char *const *hosts, struct tims_err *err)
+{
+	return tims_centre_init_token(dir, name, store, hosts, NULL, err);
+}
+
+tims_rc tims_centre_init_token(const char *dir, const char *name,
+			       const char *store, const char *const *hosts,
+			       const char *key_token, struct tims_err *err)
 {
 	static const char *const ours[] = { "config", "centre.db", "ca.key", "cosign.skey",
 					    "bundle.skey", "audit.skey", "audit.db" };
@@ -371,7 +394,7 @@ tims_rc tims_centre_init(const char *dir, const char *name, const char *store,
 		return rc;
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
-	if ((rc = make_keys(dir, name, err)) || (rc = make_ca(dir, name, err)) ||
+	if ((rc = make_keys(dir, name, key_token, err)) || (rc = make_ca(dir, name, key_token, err)) ||
 	    (rc = issue(dir, &server, dir, "tls.crt", "tls.key", &srv_peer, err)) ||
 	    (rc = issue(dir, &client, dir, "client.crt", "client.key", &cli_peer, err)))
 		return rc;
@@ -495,7 +518,7 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 		char aname[TIMS_CENTRE_NAME_MAX + 16];
 
 		snprintf(aname, sizeof(aname), "%s/audit", c->name);
-		if ((rc = make_key(dir, aname, TIMS_KEY_ED25519, "audit.skey", "audit.vkey", err)))
+		if ((rc = make_key(dir, NULL, aname, TIMS_KEY_ED25519, "audit.skey", "audit.vkey", err)))
 			goto fail;
 	}
 	if ((rc = centre_path(c, "centre.db", path, err)))

@@ -57,6 +57,7 @@ static int alert_level(unsigned kind)
 	case TIMS_EVENT_CORRECTION:
 	case TIMS_EVENT_PAPER_IMPORT:
 	case TIMS_EVENT_WATCHLIST_LOCAL:    /* a post-local list changed */
+	case TIMS_EVENT_TOKEN_UNAVAILABLE:  /* a post's signing key away, or back */
 		return 1;
 	default:
 		return 0;
@@ -87,11 +88,13 @@ static void alert_detail(const struct tims_event *ev, char *out, size_t cap)
 		[TIMS_EVENT_WATCHLIST_LOCAL] = "a post-local watchlist changed",
 		[TIMS_EVENT_AUDIT_RESET] = "the audit log reset by two people",
 		[TIMS_EVENT_REVOKED] = "a revoked party refused",
+		[TIMS_EVENT_TOKEN_UNAVAILABLE] = "the post's signing key token",
 	};
 	/* what the post's detail says: the impostor, the list and why (no entry
 	 * of it), the reset's two people and old checkpoint */
 	int say = ev->kind == TIMS_EVENT_IMPOSTOR || ev->kind == TIMS_EVENT_AUDIT_RESET ||
-		  ev->kind == TIMS_EVENT_WATCHLIST_MISMATCH || ev->kind == TIMS_EVENT_REVOKED;
+		  ev->kind == TIMS_EVENT_WATCHLIST_MISMATCH || ev->kind == TIMS_EVENT_REVOKED ||
+		  ev->kind == TIMS_EVENT_TOKEN_UNAVAILABLE; /* away or back, and why */
 
 	snprintf(out, cap, "%s%s%s%s%s%s%.300s",
 		 ev->kind < TIMS_ARRAY_SIZE(words) && words[ev->kind] ? words[ev->kind]

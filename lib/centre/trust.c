@@ -801,12 +801,14 @@ static tims_rc write_bundle_file(struct tims_centre *c, struct tims_err *err)
 	return rc;
 }
 
-tims_rc tims_centre_ca_rollover(struct tims_centre *c, struct tims_err *err)
+tims_rc tims_centre_ca_rollover(struct tims_centre *c, const char *key_token,
+				struct tims_err *err)
 {
 	struct tims_cert_req req = { .days = 3650, .uses = TIMS_CERT_CA };
 	struct tims_buf cert = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
-	char cn[TIMS_CENTRE_NAME_MAX + 40];
+	struct tims_buf old = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	char cn[TIMS_CENTRE_NAME_MAX + 40], token[2048], label[256];
 	tims_rc rc;
 
 	if (exists_in(c, "ca-prev.crt"))
@@ -815,7 +817,26 @@ tims_rc tims_centre_ca_rollover(struct tims_centre *c, struct tims_err *err)
 	snprintf(cn, sizeof(cn), "%.64s CA %lld", c->name, (long long)time(NULL));
 	cn[64] = '\0';
 	req.common_name = cn;
-	if ((rc = tims_tls_issue(&req, NULL, NULL, &cert, &key, err)) ||
+	/* the new CA's key where the old one's is: a token stays a token
+	 * (its URI without object=), unless another token is named */
+	token[0] = '\0';
+	if (key_token)
+		snprintf(token, sizeof(token), "%s", key_token);
+	else if (!read_in(c, "ca.key", old.max, &old, NULL) &&
+		 !strncmp(tims_buf_str(&old), "pkcs11:", 7)) {
+		const char *o = strstr(tims_buf_str(&old), ";object=");
+		size_t n = o ? (size_t)(o - tims_buf_str(&old)) : strcspn(tims_buf_str(&old), "\n");
+
+		if (n < sizeof(token))
+			snprintf(token, sizeof(token), "%.*s", (int)n, tims_buf_str(&old));
+	}
+	wipe_release(&old);
+	if (token[0])
+		rc = tims_note_key_label("ca", label, sizeof(label), err);
+	else
+		rc = TIMS_OK;
+	if (rc || (rc = token[0] ? tims_tls_ca_in_token(cn, req.days, token, label, &cert, &key, err)
+				 : tims_tls_issue(&req, NULL, NULL, &cert, &key, err)) ||
 	    (rc = write_in(c, "ca-next.key", key.buf, key.len, 0600, err)) ||
 	    (rc = write_in(c, "ca-next.crt", cert.buf, cert.len, 0644, err)) ||
 	    /* the old one stays trusted; the new one issues */

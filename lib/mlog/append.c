@@ -167,10 +167,20 @@ tims_rc tims_mlog_issue(struct tims_mlog *m, uint64_t size, int *issued,
 		goto out;
 	}
 	tims_buf_reset(&m->pending);
-	if ((rc = tims_checkpoint_format(&cp, &body)) ||
-	    (rc = tims_note_sign(body.buf, body.len, m->signer, 1, &m->pending,
-				 err)))
+	if ((rc = tims_checkpoint_format(&cp, &body)))
 		goto out;
+	rc = tims_note_sign(body.buf, body.len, m->signer, 1, &m->pending, err);
+	if (rc == TIMS_ERR_UNAVAILABLE) {
+		/* the token is away: try again after an interval, not at once */
+		m->key_unavailable = 1;
+		snprintf(m->key_why, sizeof(m->key_why), "%s",
+			 err && err->msg[0] ? err->msg : tims_strerror(rc));
+		m->last_cp_mono = tims_mlog_mono_ms();
+	}
+	if (rc)
+		goto out;
+	m->key_unavailable = 0;
+	m->key_why[0] = '\0';
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
 	sqlite3_bind_int64(st, 2, tims_mlog_now_ms());
 	sqlite3_bind_text(st, 3, m->pending.buf, (int)m->pending.len,
@@ -357,6 +367,13 @@ tims_rc tims_mlog_checkpoint(struct tims_mlog *m, int *issued,
 		*issued = 0;
 	}
 	return rc;
+}
+
+int tims_mlog_key_unavailable(const struct tims_mlog *m, char *why, size_t n)
+{
+	if (n)
+		snprintf(why, n, "%s", m->key_unavailable ? m->key_why : "");
+	return m->key_unavailable;
 }
 
 void mlog_flush_deferred(struct tims_mlog *m)

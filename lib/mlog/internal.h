@@ -52,6 +52,9 @@ struct tims_mlog {
 	int broken;               /* an I/O error or damage: nothing more is
 				     written through this handle */
 	char broken_why[TIMS_ERR_MSG_BYTES];
+	int key_unavailable;      /* the last signing found the key's token
+				     absent or refusing (TIMS_ERR_UNAVAILABLE) */
+	char key_why[TIMS_ERR_MSG_BYTES];
 };
 
 /* Stop writing through m (the first reason is kept). */

@@ -340,16 +340,7 @@ tims_rc tims_mlog_load_keys(const char *label, const char *vkey_path,
 	tims_buf_release(&b);
 	if (rc || !skey_path)
 		return rc;
-	if ((rc = read_key(skey_path, &b, err))) {
-		if (b.buf)
-			sodium_memzero(b.buf, b.alloc);
-		tims_buf_release(&b);
-		return rc;
-	}
-	rc = tims_signer_from_skey(b.buf, s, err);
-	sodium_memzero(b.buf, b.alloc);
-	tims_buf_release(&b);
-	if (rc)
+	if ((rc = tims_signer_load(skey_path, s, err)))
 		return rc;
 	if (s->keyhash != v->keyhash ||
 	    memcmp(s->pub, v->pub, TIMS_PUBKEY_BYTES)) {

@@ -67,6 +67,10 @@ struct tims_node {
 	struct node_events *events;        /* events for the centre (events.c) */
 	struct node_wlcheck *wlcheck;      /* centre lists vs their signed digests (wlcheck.c) */
 	struct node_unusual *unusual;      /* unusual reading while offline (unusual.c) */
+	int key_down;                      /* post.skey's token unavailable at the
+					      last signing (node.c, under lock) */
+	char key_why[TIMS_ERR_MSG_BYTES];
+	int64_t key_since_ms;
 };
 
 extern const struct tims_http_route tims_node_routes[];

@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "tims/bundle.h"
+#include "tims/event.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 
@@ -468,6 +469,41 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * After the timer's checkpoints: whether post.skey's token went away or
+ * came back since the last tick. Each change is logged, shown in the status
+ * ("key") and sent to the centre (token-unavailable, an alert there).
+ * Crossings are acknowledged all along; their checkpoint waits. n->lock held.
+ */
+static void key_watch(struct tims_node *n)
+{
+	char why[TIMS_ERR_MSG_BYTES];
+	struct tims_event ev;
+	struct tims_err err;
+	int down = tims_post_key_unavailable(n->post, why, sizeof(why));
+
+	if (down == n->key_down)
+		return;
+	n->key_down = down;
+	n->key_since_ms = (int64_t)time(NULL) * 1000;
+	snprintf(n->key_why, sizeof(n->key_why), "%s", why);
+	tims_event_init(&ev);
+	ev.kind = TIMS_EVENT_TOKEN_UNAVAILABLE;
+	if (down) {
+		node_log(n, "signing key unavailable, crossings acknowledged, no "
+			 "checkpoint until it returns: %s", why);
+		snprintf(ev.detail, sizeof(ev.detail), "signing key unavailable "
+			 "(checkpoints wait): %s", why);
+	} else {
+		node_log(n, "signing key available again: checkpoints resume");
+		snprintf(ev.detail, sizeof(ev.detail), "signing key available "
+			 "again: checkpoints resume");
+	}
+	if (node_event(n, &ev, &err))
+		node_log(n, "event token-unavailable not queued: %s",
+			 tims_err_msg(&err));
+}
+
 /* Sign a checkpoint of each log every second while records arrive. */
 static void *timer_main(void *arg)
 {
@@ -492,11 +528,15 @@ static void *timer_main(void *arg)
 		 * (a commit and the outside file, fsync'd) are signed without
 		 * n->lock, which every request takes to authenticate. */
 		pthread_mutex_unlock(&n->lock);
-		if (tims_post_checkpoint(n->post, &issued, &err))
+		/* A token that is away is said once (key_watch), not each second */
+		if (tims_post_checkpoint(n->post, &issued, &err) &&
+		    err.rc != TIMS_ERR_UNAVAILABLE)
 			node_log(n, "checkpoint: %s", tims_err_msg(&err));
-		if (tims_audit_checkpoint(n->audit, &issued, &err))
+		if (tims_audit_checkpoint(n->audit, &issued, &err) &&
+		    err.rc != TIMS_ERR_UNAVAILABLE)
 			node_log(n, "audit checkpoint: %s", tims_err_msg(&err));
 		pthread_mutex_lock(&n->lock);
+		key_watch(n);
 	}
 	pthread_mutex_unlock(&n->lock);
 	return NULL;

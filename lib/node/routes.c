@@ -171,6 +171,19 @@ static json_t *checkpoint_json(struct tims_node *n, int with_note)
 	return j ? j : json_null();
 }
 
+/* The signing key: {"state": "available"|"unavailable", "why"?, "since_ms"?}
+ * (node.c, key_watch). n->lock held. */
+static json_t *key_json(struct tims_node *n)
+{
+	json_t *o = json_pack("{s:s}", "state", n->key_down ? "unavailable" : "available");
+
+	if (o && n->key_down)
+		json_object_set_new(o, "why", json_string(n->key_why));
+	if (o && n->key_since_ms)
+		json_object_set_new(o, "since_ms", json_integer(n->key_since_ms));
+	return o ? o : json_null();
+}
+
 static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
@@ -179,11 +192,12 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 
 	pthread_mutex_lock(&n->lock);
 	tims_post_size(n->post, &size, NULL);
-	o = json_pack("{s:s, s:I, s:b, s:o, s:o, s:{s:s, s:s, s:s}, s:o, s:o, s:I, s:o}",
+	o = json_pack("{s:s, s:I, s:b, s:o, s:o, s:o, s:{s:s, s:s, s:s}, s:o, s:o, s:I, s:o}",
 		"origin", tims_post_origin(n->post),
 		"log_size", (json_int_t)size,
 		"acknowledging", !node_halted(n, NULL), "halted", node_halt_json(n),
 		"checkpoint", checkpoint_json(n, 0),
+		"key", key_json(n),
 		"you", "officer", req->who.id, "role", tims_role_name(req->who.role),
 		       "booth", req->who.booth,
 		"screening", node_screening_status(n),

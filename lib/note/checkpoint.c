@@ -161,9 +161,13 @@ tims_rc tims_cosign(const struct tims_signer *witness, const char *body,
 	note_put_be64(blob + 4, t);
 	rc = witness->sign(witness->ctx, msg, hlen + len, blob + 12);
 	free(msg);
-	if (rc)
+	if (rc) {
+		char why[TIMS_ERR_MSG_BYTES];
+
+		tims_signer_why(witness, why, sizeof(why));
 		return tims_err_set(err, rc, "cosign: signing failed: %s",
-				    tims_strerror(rc));
+				    why[0] ? why : tims_strerror(rc));
+	}
 	if (tims_buf_addstr(sigline, NOTE_SIG_PREFIX) ||
 	    tims_buf_addstr(sigline, witness->name) ||
 	    tims_buf_addch(sigline, ' ') ||

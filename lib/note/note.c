@@ -39,9 +39,13 @@ static tims_rc sign_one(const char *text, size_t len,
 				    "signer %s: unsupported algorithm 0x%02x",
 				    s->name, s->alg);
 	note_put_be32(blob, s->keyhash);
-	if ((rc = s->sign(s->ctx, text, len, blob + 4)))
+	if ((rc = s->sign(s->ctx, text, len, blob + 4))) {
+		char why[TIMS_ERR_MSG_BYTES];
+
+		tims_signer_why(s, why, sizeof(why));
 		return tims_err_set(err, rc, "signer %s: signing failed: %s",
-				    s->name, tims_strerror(rc));
+				    s->name, why[0] ? why : tims_strerror(rc));
+	}
 	if (tims_buf_addstr(out, NOTE_SIG_PREFIX) ||
 	    tims_buf_addstr(out, s->name) || tims_buf_addch(out, ' ') ||
 	    note_b64_add(out, blob, sizeof(blob)) || tims_buf_addch(out, '\n'))

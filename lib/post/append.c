@@ -49,6 +49,16 @@ tims_rc tims_post_latest_checkpoint(struct tims_post *p, struct tims_buf *note,
 	return rc;
 }
 
+int tims_post_key_unavailable(struct tims_post *p, char *why, size_t n)
+{
+	int r;
+
+	post_lock(p);
+	r = tims_mlog_key_unavailable(p->log, why, n);
+	post_unlock(p);
+	return r;
+}
+
 tims_rc tims_post_checkpoint(struct tims_post *p, int *issued,
 			     struct tims_err *err)
 {
@@ -289,8 +299,15 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 			goto fail;
 	}
 	if ((sign_now || tims_mlog_due(p->log, TIMS_POST_CHECKPOINT_MS)) &&
-	    (rc = tims_mlog_issue(p->log, size, &issued, err)))
-		goto fail;
+	    (rc = tims_mlog_issue(p->log, size, &issued, err))) {
+		if (rc != TIMS_ERR_UNAVAILABLE)
+			goto fail;
+		/* The key's token is away: the records are stored and
+		 * acknowledged all the same, no checkpoint is (none unsigned
+		 * ever is); the timer signs one covering them when it returns. */
+		rc = TIMS_OK;
+		tims_err_clear(err);
+	}
 	rc = tims_mlog_commit(p->log, &committed, err);
 	if (!committed)
 		goto fail;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "tims/p11.h"
 #include "tims/util.h"
 #include "internal.h"
 
@@ -620,9 +621,17 @@ static const char default_regimes[] =
 tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 		       const char *kind, struct tims_err *err)
 {
+	return tims_post_init_token(dir, origin, name, kind, NULL, err);
+}
+
+tims_rc tims_post_init_token(const char *dir, const char *origin,
+			     const char *name, const char *kind,
+			     const char *key_token, struct tims_err *err)
+{
 	struct tims_post *p;
 	struct tims_buf cfg = TIMS_BUF_INIT(4096);
 	char path[POST_PATH_MAX], *skey = NULL, *vkey = NULL;
+	char label[TIMS_P11_LABEL_MAX + 1];
 	int issued;
 	tims_rc rc;
 
@@ -658,7 +667,9 @@ tims_rc tims_post_init(const char *dir, const char *origin, const char *name,
 			goto out;
 		}
 	}
-	if ((rc = tims_note_keygen(origin, TIMS_KEY_ED25519, &skey, &vkey, err)))
+	if ((rc = tims_note_key_label("post", label, sizeof(label), err)) ||
+	    (rc = tims_note_keygen_in(key_token, label, origin, TIMS_KEY_ED25519,
+				      &skey, &vkey, err)))
 		goto out;
 	if ((rc = tims_buf_addf(&cfg, "# TIMS post (tims post init)\n"
 				"origin = %s\nname = %s\nkind = %s\n",

@@ -10,6 +10,7 @@
 #include <gnutls/x509.h>
 #include <sodium.h>
 
+#include "internal.h"
 #include "tims/tls.h"
 
 const char tims_tls_priorities[] =
@@ -54,23 +55,22 @@ const char *tims_tls_role_name(unsigned role)
 	} \
 } while (0)
 
+/* The CA: its certificate, and its key from a PEM file or a PKCS#11 token
+ * (ca.key holding a pkcs11: URI; p11key.c). */
 static tims_rc load_ca(const char *ca_cert, const char *ca_key,
-		       gnutls_x509_crt_t *crt, gnutls_x509_privkey_t *key,
+		       gnutls_x509_crt_t *crt, struct tls_ca_key *key,
 		       struct tims_err *err)
 {
 	gnutls_datum_t d;
 	tims_rc rc = TIMS_OK;
 
 	*crt = NULL;
-	*key = NULL;
+	memset(key, 0, sizeof(*key));
 	GT(gnutls_x509_crt_init(crt), "init");
-	GT(gnutls_x509_privkey_init(key), "init");
 	d.data = (unsigned char *)(uintptr_t)ca_cert;
 	d.size = (unsigned)strlen(ca_cert);
 	GT(gnutls_x509_crt_import(*crt, &d, GNUTLS_X509_FMT_PEM), "CA certificate");
-	d.data = (unsigned char *)(uintptr_t)ca_key;
-	d.size = (unsigned)strlen(ca_key);
-	GT(gnutls_x509_privkey_import(*key, &d, GNUTLS_X509_FMT_PEM), "CA key");
+	rc = tls_ca_key_load(ca_key, key, err);
 out:
 	return rc;
 }
@@ -139,7 +139,7 @@ static int64_t lifetime_s(const struct tims_cert_req *req)
  * lifetime, at most an hour, for clocks a little behind.
  */
 static tims_rc sign_cert(const struct tims_cert_req *req, gnutls_pubkey_t pub,
-			 gnutls_x509_crt_t cacrt, gnutls_x509_privkey_t cakey,
+			 gnutls_x509_crt_t cacrt, const struct tls_ca_key *cakey,
 			 gnutls_x509_privkey_t selfkey, struct tims_buf *cert_pem,
 			 struct tims_err *err)
 {
@@ -192,7 +192,8 @@ static tims_rc sign_cert(const struct tims_cert_req *req, gnutls_pubkey_t pub,
 		   "CA key id");
 		GT(gnutls_x509_crt_set_authority_key_id(crt, keyid, keyid_len),
 		   "authority key id");
-		GT(gnutls_x509_crt_sign2(crt, cacrt, cakey, GNUTLS_DIG_SHA256, 0), "signing");
+		GT(gnutls_x509_crt_privkey_sign(crt, cacrt, cakey->pk, GNUTLS_DIG_SHA256, 0),
+		   "signing");
 	} else {
 		GT(gnutls_x509_crt_sign2(crt, crt, selfkey, GNUTLS_DIG_SHA256, 0), "signing");
 	}
@@ -242,7 +243,8 @@ tims_rc tims_tls_issue(const struct tims_cert_req *req, const char *ca_cert,
 		       const char *ca_key, struct tims_buf *cert_pem,
 		       struct tims_buf *key_pem, struct tims_err *err)
 {
-	gnutls_x509_privkey_t key = NULL, cakey = NULL;
+	gnutls_x509_privkey_t key = NULL;
+	struct tls_ca_key cakey = { NULL, NULL };
 	gnutls_x509_crt_t cacrt = NULL;
 	gnutls_pubkey_t pub = NULL;
 	gnutls_datum_t out_key = { NULL, 0 };
@@ -259,7 +261,7 @@ tims_rc tims_tls_issue(const struct tims_cert_req *req, const char *ca_cert,
 	GT(gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
 		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), "key generation");
 	if ((rc = pub_of(key, &pub, err)) ||
-	    (rc = sign_cert(req, pub, cacrt, cakey, key, cert_pem, err)))
+	    (rc = sign_cert(req, pub, cacrt, &cakey, key, cert_pem, err)))
 		goto out;
 	GT(gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, NULL,
 		GNUTLS_PKCS_PLAIN, &out_key), "key export");
@@ -276,8 +278,7 @@ out:
 		gnutls_x509_privkey_deinit(key);
 	if (cacrt)
 		gnutls_x509_crt_deinit(cacrt);
-	if (cakey)
-		gnutls_x509_privkey_deinit(cakey);
+	tls_ca_key_release(&cakey);
 	return rc;
 }
 
@@ -325,7 +326,7 @@ tims_rc tims_tls_issue_csr(const struct tims_cert_req *req, const char *csr_pem,
 			   struct tims_buf *cert_pem, struct tims_err *err)
 {
 	gnutls_datum_t d = { (unsigned char *)(uintptr_t)csr_pem, 0 };
-	gnutls_x509_privkey_t cakey = NULL;
+	struct tls_ca_key cakey = { NULL, NULL };
 	gnutls_x509_crt_t cacrt = NULL;
 	gnutls_x509_crq_t crq = NULL;
 	gnutls_pubkey_t pub = NULL;
@@ -352,7 +353,7 @@ tims_rc tims_tls_issue_csr(const struct tims_cert_req *req, const char *csr_pem,
 	}
 	GT(gnutls_pubkey_init(&pub), "init");
 	GT(gnutls_pubkey_import_x509_crq(pub, crq, 0), "csr public key");
-	rc = sign_cert(req, pub, cacrt, cakey, NULL, cert_pem, err);
+	rc = sign_cert(req, pub, cacrt, &cakey, NULL, cert_pem, err);
 out:
 	if (pub)
 		gnutls_pubkey_deinit(pub);
@@ -360,8 +361,7 @@ out:
 		gnutls_x509_crq_deinit(crq);
 	if (cacrt)
 		gnutls_x509_crt_deinit(cacrt);
-	if (cakey)
-		gnutls_x509_privkey_deinit(cakey);
+	tls_ca_key_release(&cakey);
 	return rc;
 }
 
@@ -369,7 +369,8 @@ tims_rc tims_tls_issue_for_key(const struct tims_cert_req *req, const char *key_
 			       const char *ca_cert, const char *ca_key,
 			       struct tims_buf *cert_pem, struct tims_err *err)
 {
-	gnutls_x509_privkey_t key = NULL, cakey = NULL;
+	gnutls_x509_privkey_t key = NULL;
+	struct tls_ca_key cakey = { NULL, NULL };
 	gnutls_x509_crt_t cacrt = NULL;
 	gnutls_pubkey_t pub = NULL;
 	tims_rc rc;
@@ -378,7 +379,7 @@ tims_rc tims_tls_issue_for_key(const struct tims_cert_req *req, const char *key_
 	    (rc = load_ca(ca_cert, ca_key, &cacrt, &cakey, err)) ||
 	    (rc = import_key(key_pem, &key, err)) || (rc = pub_of(key, &pub, err)))
 		goto out;
-	rc = sign_cert(req, pub, cacrt, cakey, NULL, cert_pem, err);
+	rc = sign_cert(req, pub, cacrt, &cakey, NULL, cert_pem, err);
 out:
 	if (pub)
 		gnutls_pubkey_deinit(pub);
@@ -386,8 +387,7 @@ out:
 		gnutls_x509_privkey_deinit(key);
 	if (cacrt)
 		gnutls_x509_crt_deinit(cacrt);
-	if (cakey)
-		gnutls_x509_privkey_deinit(cakey);
+	tls_ca_key_release(&cakey);
 	return rc;
 }
 
@@ -668,7 +668,7 @@ tims_rc tims_tls_crl_make(const char *ca_cert, const char *ca_key, uint64_t numb
 			  size_t n, struct tims_buf *pem, struct tims_err *err)
 {
 	gnutls_x509_crt_t cacrt = NULL;
-	gnutls_x509_privkey_t cakey = NULL;
+	struct tls_ca_key cakey = { NULL, NULL };
 	gnutls_x509_crl_t crl = NULL;
 	gnutls_datum_t out = { NULL, 0 };
 	unsigned char num[8], keyid[64];
@@ -696,7 +696,8 @@ tims_rc tims_tls_crl_make(const char *ca_cert, const char *ca_key, uint64_t numb
 	for (size_t i = 0; i < n; i++)
 		GT(gnutls_x509_crl_set_crt_serial(crl, serials[i].b, serials[i].len, now),
 		   "revoked serial");
-	GT(gnutls_x509_crl_sign2(crl, cacrt, cakey, GNUTLS_DIG_SHA256, 0), "signing");
+	GT(gnutls_x509_crl_privkey_sign(crl, cacrt, cakey.pk, GNUTLS_DIG_SHA256, 0),
+	   "signing");
 	GT(gnutls_x509_crl_export2(crl, GNUTLS_X509_FMT_PEM, &out), "export");
 	if ((rc = tims_buf_add(pem, out.data, out.size)))
 		tims_err_set(err, rc, "revocation list: larger than its buffer");
@@ -706,8 +707,7 @@ out:
 		gnutls_x509_crl_deinit(crl);
 	if (cacrt)
 		gnutls_x509_crt_deinit(cacrt);
-	if (cakey)
-		gnutls_x509_privkey_deinit(cakey);
+	tls_ca_key_release(&cakey);
 	return rc;
 }
 

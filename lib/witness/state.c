@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "tims/p11.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 
@@ -234,9 +235,17 @@ static tims_rc make_db(const char *dir, struct tims_err *err)
 tims_rc tims_witness_init(const char *dir, const char *name,
 			  const char *const *tls_hosts, struct tims_err *err)
 {
+	return tims_witness_init_token(dir, name, tls_hosts, NULL, err);
+}
+
+tims_rc tims_witness_init_token(const char *dir, const char *name,
+				const char *const *tls_hosts,
+				const char *key_token, struct tims_err *err)
+{
 	static const char *const ours[] = { "witness.db", "witness.skey",
 					    "witness.vkey", "tls.crt", "tls.key" };
 	char path[WITNESS_PATH_MAX], *skey = NULL, *vkey = NULL;
+	char label[TIMS_P11_LABEL_MAX + 1];
 	tims_rc rc;
 
 	if (sodium_init() < 0)
@@ -251,7 +260,9 @@ tims_rc tims_witness_init(const char *dir, const char *name,
 					    "%s: already holds a witness (%s)",
 					    dir, ours[i]);
 	}
-	if ((rc = tims_note_keygen(name, TIMS_KEY_COSIGNATURE_V1, &skey, &vkey, err)))
+	if ((rc = tims_note_key_label("witness", label, sizeof(label), err)) ||
+	    (rc = tims_note_keygen_in(key_token, label, name,
+				      TIMS_KEY_COSIGNATURE_V1, &skey, &vkey, err)))
 		return rc;
 	if (!(rc = write_new(dir, "witness.skey", skey, strlen(skey), 0600, err))) {
 		struct tims_buf b = TIMS_BUF_INIT(KEYFILE_MAX);
@@ -278,6 +289,7 @@ tims_rc tims_witness_init(const char *dir, const char *name,
 static tims_rc load_keys(struct tims_witness *w, struct tims_err *err)
 {
 	struct tims_buf b = TIMS_BUF_INIT(KEYFILE_MAX);
+	char path[WITNESS_PATH_MAX];
 	tims_rc rc;
 
 	if ((rc = read_key(w->dir, "witness.vkey", &b, err)))
@@ -285,10 +297,10 @@ static tims_rc load_keys(struct tims_witness *w, struct tims_err *err)
 	if ((rc = tims_verifier_parse(b.buf, &w->verifier, err)))
 		goto out;
 	tims_buf_release(&b);
-	if ((rc = read_key(w->dir, "witness.skey", &b, err)))
+	if ((rc = wpath(w->dir, "witness.skey", path, err)))
 		goto out;
-	rc = tims_signer_from_skey(b.buf, &w->signer, err);
-	if (rc)
+	/* the key itself, or a reference to a key in a token */
+	if ((rc = tims_signer_load(path, &w->signer, err)))
 		goto out;
 	w->has_signer = 1;
 	if (w->signer.alg != TIMS_KEY_COSIGNATURE_V1 ||

@@ -5,8 +5,8 @@
 #   - a post renews its client certificate over mTLS before it expires, by
 #     itself and by command; the old one is refused once the new one works;
 #   - a post whose certificate expired while it was down renews by proof of
-#     possession of its log key; a replayed, stale, re-addressed request or
-#     another CSR is refused.
+#     possession of its log key (held in a PKCS#11 token); a replayed,
+#     stale, re-addressed request or another CSR is refused.
 # revocation.sh: the signed revocation list and the CA's rollover.
 . tests/e2e/lib.sh
 
@@ -22,7 +22,9 @@ lifetime() { printf 'post_client_lifetime = %s\n' "$1" >"$C/certs.conf"; }
 declare -A DIR LIFE=([a]=9s [b]=2s)
 for n in b a; do
 	DIR[$n]=$T_TMP/post-$n
-	"$TIMS" post init "${DIR[$n]}" --origin "bg.example/post-$n" --kind land >/dev/null
+	# post-b's log key lives in the PKCS#11 token: its renewal by key signs there
+	"$TIMS" post init "${DIR[$n]}" --origin "bg.example/post-$n" --kind land \
+		$([ "$n" = b ] && echo --key-token "$TIMS_TOKEN") >/dev/null
 	cli_bootstrap "${DIR[$n]}"
 	lifetime "${LIFE[$n]}"
 	"$TIMS" centre enrol-post "$C" "post-$n" --vkey "${DIR[$n]}/post.vkey" --url "$CURL_" \

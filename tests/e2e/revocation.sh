@@ -14,7 +14,8 @@ CPORT=$(free_port)
 CURL_=https://127.0.0.1:$CPORT
 until_ok() { local n=$(($1 * 5)); shift; for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done; return 1; }
 
-"$TIMS" centre init "$C" --name tims-centre --host 127.0.0.1 >/dev/null
+# the centre's CA key in the PKCS#11 token: the new CA of a rollover is made there too
+"$TIMS" centre init "$C" --name tims-centre --host 127.0.0.1 --key-token "$TIMS_TOKEN" >/dev/null
 cli_bootstrap "$C"
 lifetime() { printf 'post_client_lifetime = %s\n' "$1" >"$C/certs.conf"; }
 
@@ -141,6 +142,7 @@ t_ok "revoke post: post-a's list names it" until_ok 20 \
 # post-d is offline through the whole overlap.
 old_ca=$(openssl x509 -noout -fingerprint -in "$C/ca.crt")
 t_ok "rollover: tims centre ca rollover" "$TIMS" centre ca rollover "$C"
+t_match "rollover: its key is made in the token, like the old one's" '^pkcs11:.*object=' "$(cat "$C/ca.key")"
 t_eq "rollover: a new CA issues" 1 "$([ "$(openssl x509 -noout -fingerprint -in "$C/ca.crt")" != "$old_ca" ] && echo 1)"
 stop_centre
 start_centre

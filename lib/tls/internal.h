@@ -1,0 +1,25 @@
+/*
+ * internal.h — shared by lib/tls: the CA's private key, from a PEM file or
+ * from a PKCS#11 token (p11key.c). Not a public header.
+ */
+#ifndef TIMS_TLS_INTERNAL_H
+#define TIMS_TLS_INTERNAL_H
+
+#include <gnutls/abstract.h>
+
+#include "tims/err.h"
+
+struct tls_ca_key {
+	gnutls_privkey_t pk;
+	char *pin;          /* sodium_malloc'ed, for GnuTLS's PIN callback */
+};
+
+/* ca_key: a PEM private key, or a pkcs11: URI with object= (one trailing
+ * newline allowed). A token key signs in the token (GnuTLS's PKCS#11
+ * support, the module added by path); TIMS_ERR_UNAVAILABLE when the token
+ * cannot be reached. */
+tims_rc tls_ca_key_load(const char *ca_key, struct tls_ca_key *k,
+			struct tims_err *err);
+void tls_ca_key_release(struct tls_ca_key *k);
+
+#endif
