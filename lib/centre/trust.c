@@ -824,11 +824,14 @@ tims_rc tims_centre_ca_rollover(struct tims_centre *c, const char *key_token,
 		snprintf(token, sizeof(token), "%s", key_token);
 	else if (!read_in(c, "ca.key", old.max, &old, NULL) &&
 		 !strncmp(tims_buf_str(&old), "pkcs11:", 7)) {
-		const char *o = strstr(tims_buf_str(&old), ";object=");
-		size_t n = o ? (size_t)(o - tims_buf_str(&old)) : strcspn(tims_buf_str(&old), "\n");
+		/* pkcs11:ATTR;object=LABEL;ATTR?QUERY: all but the object */
+		const char *u = tims_buf_str(&old), *o = strstr(u, ";object=");
+		size_t n = strcspn(u, "\r\n"), head = o ? (size_t)(o - u) : n;
+		size_t tail = o ? head + 1 + strcspn(o + 1, ";?\r\n") : n;
 
-		if (n < sizeof(token))
-			snprintf(token, sizeof(token), "%.*s", (int)n, tims_buf_str(&old));
+		if (n < sizeof(token) && tail <= n)
+			snprintf(token, sizeof(token), "%.*s%.*s", (int)head, u,
+				 (int)(n - tail), u + tail);
 	}
 	wipe_release(&old);
 	if (token[0])
