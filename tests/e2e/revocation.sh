@@ -141,6 +141,8 @@ t_ok "revoke post: post-a's list names it" until_ok 20 \
 # 2. The CA's rollover: post-a enrolled before it keeps syncing after it;
 # post-d is offline through the whole overlap.
 old_ca=$(openssl x509 -noout -fingerprint -in "$C/ca.crt")
+cp "$C/ca.crt" "$T_TMP/ca-old.crt"
+SD=$(serial "${DIR[d]}/centre/client.crt")
 t_ok "rollover: tims centre ca rollover" "$TIMS" centre ca rollover "$C"
 t_match "rollover: its key is made in the token, like the old one's" '^pkcs11:.*object=' "$(cat "$C/ca.key")"
 t_eq "rollover: a new CA issues" 1 "$([ "$(openssl x509 -noout -fingerprint -in "$C/ca.crt")" != "$old_ca" ] && echo 1)"
@@ -148,7 +150,8 @@ stop_centre
 start_centre
 cas_held() { [ "$(grep -c 'BEGIN CERTIFICATE' "${DIR[a]}/centre/ca.crt")" = "$1" ]; }
 t_ok "rollover: post-a learns the new CA through the signed list" until_ok 20 cas_held 2
-by_new_ca() { openssl verify -CAfile "$C/ca.crt" "${DIR[a]}/centre/client.crt" >/dev/null 2>&1; }
+by_new_ca() { openssl verify -CAfile "$C/ca.crt" "${DIR[a]}/centre/client.crt" >/dev/null 2>&1 &&
+	! openssl verify -CAfile "$T_TMP/ca-old.crt" "${DIR[a]}/centre/client.crt" >/dev/null 2>&1; }
 t_ok "rollover: post-a renews under the new CA during the overlap" until_ok 20 by_new_ca
 t_ok "retire: tims centre ca retire" "$TIMS" centre ca retire "$C"
 stop_centre
@@ -165,5 +168,10 @@ t_eq "offline through the overlap: post-d cannot reach the centre (it knows only
 t_ok "offline through the overlap: the list carried by hand is kept" \
 	"$TIMS" post apply-revocations "${DIR[d]}" "$T_TMP/list-now.json"
 t_ok "offline through the overlap: post-d renews by key and syncs" until_ok 20 seen_after d 0
+t_ok "offline through the overlap: with a certificate of the new CA" \
+	eval "changed '${DIR[d]}/centre/client.crt' '$SD' && openssl verify -CAfile '$C/ca.crt' \
+	'${DIR[d]}/centre/client.crt' >/dev/null"
+t_match "offline through the overlap: by its log key" 'cert-renewed bg.example/post-d .*proof of possession' \
+	"$(events)"
 
 t_end
