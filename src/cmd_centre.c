@@ -34,6 +34,7 @@
 #include "tims/mlog.h"
 #include "tims/officer.h"
 #include "tims/record.h"
+#include "tims/revocation.h"
 #include "tims/util.h"
 
 #define MAX_HOSTS 16
@@ -48,6 +49,10 @@ static const char usage_a[] =
 	"   or: tims centre renew-post DIR NAME --url URL --out DIR [--host HOST ...]\n"
 	"   or: tims centre revoke-post DIR NAME\n"
 	"   or: tims centre rotate-key DIR cosigner|bundle [--overlap-days N]\n"
+	"   or: tims centre revoke post|witness|key|cert DIR NAME|VKEY_FILE|SERIAL\n"
+	"   or: tims centre revocations DIR --out FILE\n"
+	"   or: tims centre ca rollover DIR [--key-token URI] | ca retire DIR\n"
+	"   or: tims centre renew-cert DIR\n"
 	"   or: tims centre posts DIR\n"
 	"   or: tims centre events DIR\n"
 	"   or: tims centre isolate DIR\n"
@@ -96,6 +101,16 @@ static const char usage_b[] =
 	"  renew-post   new certificates for an enrolled post; the old are revoked\n"
 	"  revoke-post  refuse the post's certificates from its next request on\n"
 	"  rotate-key   new cosigner or bundle key, announced under the old (docs/keys.md)\n"
+	"  revoke       put a post (by name), a witness or any signing key (by its\n"
+	"               .vkey file) or a certificate (by serial, hex) on the signed\n"
+	"               revocation list that posts and witnesses check offline\n"
+	"  revocations  write the current signed revocation list to FILE, for a\n"
+	"               post or witness by hand (tims post apply-revocations)\n"
+	"  ca           rollover: a new CA issues, the old stays trusted (its key\n"
+	"               in --key-token, or where the old one's is); retire: the\n"
+	"               old CA is trusted no more (restart serve after each)\n"
+	"  renew-cert   renew the centre's server and client certificates (same\n"
+	"               keys; lifetimes from DIR/certs.conf; restart serve)\n"
 	"  posts        enrolled posts: records mirrored, signed size, last sync\n"
 	"  events       refusals and other events (hostile or broken peers)\n"
 	"  isolate      cut the running centre off: posts see it unreachable and\n"
@@ -358,12 +373,124 @@ static int c_revoke(int argc, char **argv)
 	if ((c = centre_gate("revoke-post", argv[1], ADMIN, json_pack("{s:s}", "post", argv[2]))) ||
 	    (c = open_centre("revoke-post", argv[1], &cen)))
 		return c;
-	c = tims_centre_revoke(cen, argv[2], &err);
+	c = tims_centre_revoke_post(cen, argv[2], &err);
 	tims_centre_free(cen);
 	if (c)
 		return cli_error(c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE, "centre",
 				 "revoke-post: %s", err.msg);
 	printf("post %s revoked\n", argv[2]);
+	return CLI_OK;
+}
+
+/* tims centre revoke post|witness|key|cert DIR WHAT: onto the signed list. */
+static int c_revoke_any(int argc, char **argv)
+{
+	struct tims_buf vk = TIMS_BUF_INIT(4096);
+	struct tims_centre *cen;
+	struct tims_err err;
+	const char *kind = argc > 1 ? argv[1] : "";
+	char sub[32];
+	int c;
+
+	if (argc != 4 || (strcmp(kind, "post") && strcmp(kind, "witness") && strcmp(kind, "key") &&
+			  strcmp(kind, "cert")))
+		return cli_error(CLI_USAGE, "centre", "revoke: want post|witness|key|cert DIR "
+				 "NAME|VKEY_FILE|SERIAL");
+	snprintf(sub, sizeof(sub), "revoke.%s", kind);
+	if (!strcmp(kind, "witness") || !strcmp(kind, "key")) {
+		if (tims_read_file(argv[3], vk.max, &vk, &err))
+			return cli_error(CLI_USAGE, "centre", "revoke: %s", err.msg);
+		while (vk.len && (vk.buf[vk.len - 1] == '\n' || vk.buf[vk.len - 1] == '\r'))
+			vk.buf[--vk.len] = '\0';
+	}
+	if ((c = centre_gate(sub, argv[2], ADMIN, json_pack("{s:s, s:s}", "kind", kind, "what",
+			     vk.len ? tims_buf_str(&vk) : argv[3]))) ||
+	    (c = open_centre("revoke", argv[2], &cen))) {
+		tims_buf_release(&vk);
+		return c;
+	}
+	if (!strcmp(kind, "post"))
+		c = tims_centre_revoke_post(cen, argv[3], &err);
+	else if (!strcmp(kind, "cert"))
+		c = tims_centre_revoke_cert(cen, argv[3], &err);
+	else
+		c = tims_centre_revoke_key(cen, !strcmp(kind, "witness"), tims_buf_str(&vk), &err);
+	tims_centre_free(cen);
+	tims_buf_release(&vk);
+	if (c)
+		return cli_error(c == TIMS_ERR_NOTFOUND || c == TIMS_ERR_EXISTS ? CLI_FAIL : CLI_USAGE,
+				 "centre", "revoke %s: %s", kind, err.msg);
+	printf("%s %s revoked: on the signed revocation list\n", kind, argv[3]);
+	return CLI_OK;
+}
+
+static int c_revocations(int argc, char **argv)
+{
+	struct tims_buf b = TIMS_BUF_INIT(TIMS_REVOCATION_MAX);
+	struct tims_centre *cen;
+	struct tims_err err;
+	int c;
+
+	if (argc != 4 || strcmp(argv[2], "--out"))
+		return cli_error(CLI_USAGE, "centre", "revocations: want DIR --out FILE");
+	if ((c = open_centre("revocations", argv[1], &cen)))
+		return c;
+	c = tims_centre_revocations(cen, &b, &err);
+	tims_centre_free(cen);
+	if (c || (c = tims_write_file(argv[3], b.buf, b.len, 0644, 1, &err))) {
+		tims_buf_release(&b);
+		return cli_error(CLI_USAGE, "centre", "revocations: %s", err.msg);
+	}
+	tims_buf_release(&b);
+	printf("revocation list written to %s\n", argv[3]);
+	return CLI_OK;
+}
+
+static int c_ca(int argc, char **argv)
+{
+	struct tims_centre *cen;
+	struct tims_err err;
+	int c, roll = argc > 1 && !strcmp(argv[1], "rollover");
+	const char *token = NULL;
+	char sub[32];
+
+	if (roll && argc == 5 && !strcmp(argv[3], "--key-token"))
+		token = argv[4], argc = 3;
+	if (argc != 3 || (!roll && strcmp(argv[1], "retire")))
+		return cli_error(CLI_USAGE, "centre", "ca: want rollover DIR [--key-token URI] | "
+				 "retire DIR");
+	snprintf(sub, sizeof(sub), "ca.%s", argv[1]);
+	if ((c = centre_gate(sub, argv[2], ADMIN, json_object())) ||
+	    (c = open_centre("ca", argv[2], &cen)))
+		return c;
+	c = roll ? tims_centre_ca_rollover(cen, token, &err) : tims_centre_ca_retire(cen, &err);
+	tims_centre_free(cen);
+	if (c)
+		return cli_error(c == TIMS_ERR_STATE ? CLI_FAIL : CLI_USAGE, "centre", "ca %s: %s",
+				 argv[1], err.msg);
+	printf(roll ? "a new CA issues from now on; the old one stays trusted until `tims centre "
+		      "ca retire`; restart the centre to serve with both\n" :
+		      "the old CA is retired; the centre's certificates are the new CA's; restart "
+		      "the centre\n");
+	return CLI_OK;
+}
+
+static int c_renew_cert(int argc, char **argv)
+{
+	struct tims_centre *cen;
+	struct tims_err err;
+	int c;
+
+	if (argc != 2)
+		return cli_error(CLI_USAGE, "centre", "renew-cert: want DIR");
+	if ((c = centre_gate("renew-cert", argv[1], ADMIN, json_object())) ||
+	    (c = open_centre("renew-cert", argv[1], &cen)))
+		return c;
+	c = tims_centre_renew_own(cen, &err);
+	tims_centre_free(cen);
+	if (c)
+		return cli_error(CLI_USAGE, "centre", "renew-cert: %s", err.msg);
+	printf("the centre's certificates are renewed (same keys); restart the centre\n");
 	return CLI_OK;
 }
 
@@ -978,6 +1105,10 @@ static const struct cli_command table[] = {
 	{ "renew-post", c_enrol, "new certificates for an enrolled post" },
 	{ "revoke-post", c_revoke, "revoke a post's certificates" },
 	{ "rotate-key", c_rotate_key, "replace the cosigner or bundle key (announced)" },
+	{ "revoke", c_revoke_any, "put a post, witness, key or certificate on the signed list" },
+	{ "revocations", c_revocations, "write the signed revocation list to a file" },
+	{ "ca", c_ca, "the CA's rollover and retirement" },
+	{ "renew-cert", c_renew_cert, "renew the centre's own certificates" },
 	{ "posts", c_posts, "enrolled posts and their sync state" },
 	{ "events", c_events, "refusals and events" },
 	{ "isolate", c_isolate, "cut the centre off on purpose" },

@@ -30,6 +30,7 @@
 #include "tims/keyroll.h"
 #include "tims/mlog.h"
 #include "tims/node.h"
+#include "tims/revocation.h"
 #include "tims/sync.h"
 #include "tims/post.h"
 #include "tims/util.h"
@@ -70,13 +71,16 @@ static const char usage_b[] =
 	"         self-signed localhost certificate there the first time. --threads:\n"
 	"         HTTP worker threads (default 16, one for each of 16 booths); logins\n"
 	"         hash on a few slots of their own, never on these.\n"
-	"\n"
+	"\n";
+static const char usage_c[] =
 	"usage: tims post enrol DIR --from ENROLMENT_DIR\n"
 	"       tims post add-witness DIR --url URL --ca FILE --vkey FILE\n"
 	"       tims post restore DIR --from-centre\n"
 	"       tims post resolve-rollback DIR --reason TEXT\n"
 	"       tims post apply-bundle DIR FILE\n"
 	"       tims post rotate-key DIR\n"
+	"       tims post renew-cert DIR [--now] [--by-key]\n"
+	"       tims post apply-revocations DIR FILE\n"
 	"       tims post routes\n"
 	"\n"
 	"  enrol        install what `tims centre enrol-post` made for this post:\n"
@@ -106,21 +110,31 @@ static const char usage_b[] =
 	"               the old secret overwritten and removed; the centre and the\n"
 	"               witnesses follow the hand-over at the next sync. Run it again\n"
 	"               to finish one that was interrupted (docs/keys.md).\n"
+	"  renew-cert   ask the centre for a new client certificate now (the node\n"
+	"               does it by itself when a third of its lifetime is left):\n"
+	"               over mutual TLS, or --by-key (and when the certificate has\n"
+	"               expired) with a request signed by the post's log key;\n"
+	"               without --now only if due. Installed once it works.\n"
+	"  apply-revocations\n"
+	"               the centre's signed revocation list carried by hand (tims\n"
+	"               centre revocations): kept if it verifies with the centre's\n"
+	"               bundle key and is not older than the one held (exit 1 if\n"
+	"               refused); the CAs it names become the post's trust\n"
 	"  routes       the node's API routes, the roles that may call each and\n"
 	"               the body it takes, as JSON Lines (docs/api.md)\n"
 	"\n"
-	"enrol, add-witness, restore, resolve-rollback, apply-bundle and rotate-key\n"
-	"change the post: an admin logged in at DIR (tims login), each audited\n"
-	"before it acts.\n"
+	"enrol, add-witness, restore, resolve-rollback, apply-bundle, rotate-key,\n"
+	"renew-cert and apply-revocations change the post: an admin logged in at\n"
+	"DIR (tims login), each audited before it acts.\n"
 	"init, serve and routes need no account (docs/roles.md).\n";
 
 /* The whole usage (one string literal would pass C's 4095-byte limit). */
 static const char *post_usage(void)
 {
-	static char buf[sizeof(usage_a) + sizeof(usage_b)];
+	static char buf[sizeof(usage_a) + sizeof(usage_b) + sizeof(usage_c)];
 
 	if (!buf[0])
-		snprintf(buf, sizeof(buf), "%s%s", usage_a, usage_b);
+		snprintf(buf, sizeof(buf), "%s%s%s", usage_a, usage_b, usage_c);
 	return buf;
 }
 
@@ -377,6 +391,11 @@ static int post_enrol(int argc, char **argv)
 		if (copy_file(argv[3], files[i][0], argv[1], files[i][1],
 			      strstr(files[i][0], ".key") ? 0600 : 0644, &err))
 			return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
+	/* the signed revocation list, in an enrolment made since it exists */
+	snprintf(path, sizeof(path), "%s/revocations.json", argv[3]);
+	if (access(path, F_OK) == 0 &&
+	    copy_file(argv[3], "revocations.json", argv[1], "centre/revocations.json", 0644, &err))
+		return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
 	printf("post %s enrolled: it pushes to the centre from its next start\n", argv[1]);
 	return CLI_OK;
 }
@@ -871,6 +890,28 @@ static int post_apply_bundle(int argc, char **argv)
 			return CLI_OK;
 		}
 	}
+	{
+		/* a bundle key the centre's signed list revokes signs nothing */
+		struct tims_revocation rl;
+		size_t kept = 0, by = 0;
+
+		snprintf(path, sizeof(path), "%s/centre/revocations.json", argv[1]);
+		/* the list is signed by the bundle key: either of an overlap */
+		while (by < nkeys && tims_revocation_load(path, &keys[by], centre, &rl, NULL))
+			by++;
+		if (by < nkeys) {
+			for (size_t i = 0; i < nkeys; i++)
+				if (!tims_revocation_verifier_revoked(&rl, &keys[i], 0))
+					keys[kept++] = keys[i];
+			tims_revocation_release(&rl);
+			nkeys = kept;
+		}
+		if (!nkeys) {
+			tims_buf_release(&in);
+			return cli_error(CLI_FAIL, "post", "apply-bundle: refused: every key it "
+					 "may be signed by is revoked by the centre's list");
+		}
+	}
 	snprintf(path, sizeof(path), "%s/watchlists", argv[1]);
 	rc = tims_bundle_open_keys(in.buf, in.len, keys, nkeys, centre, &b, &err);
 	tims_buf_release(&in);
@@ -888,6 +929,67 @@ static int post_apply_bundle(int argc, char **argv)
 	if (rc)
 		return cli_error(rc == TIMS_ERR_REPLAY ? CLI_FAIL : CLI_USAGE, "post",
 				 "apply-bundle: %s", err.msg);
+	return CLI_OK;
+}
+
+static int post_renew_cert(int argc, char **argv)
+{
+	unsigned flags = 0;
+	struct tims_err err;
+	char what[256];
+	int g;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(post_usage(), stdout);
+		return CLI_OK;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--now"))
+			flags |= TIMS_RENEW_FORCE;
+		else if (!strcmp(argv[i], "--by-key"))
+			flags |= TIMS_RENEW_BY_KEY | TIMS_RENEW_FORCE;
+		else
+			return cli_error(CLI_USAGE, "post", "renew-cert: want DIR [--now] [--by-key]");
+	}
+	if (argc < 2)
+		return cli_error(CLI_USAGE, "post", "renew-cert: want DIR [--now] [--by-key]");
+	if ((g = post_gate("renew-cert", argv[1], json_pack("{s:b, s:b}", "now",
+			   (flags & TIMS_RENEW_FORCE) != 0, "by_key", (flags & TIMS_RENEW_BY_KEY) != 0))))
+		return g;
+	if (tims_node_renew_cert(argv[1], flags, what, sizeof(what), &err))
+		return cli_error(CLI_FAIL, "post", "renew-cert: %s", err.msg);
+	printf("%s\n", what[0] ? what : "the client certificate is not due for renewal "
+	       "(--now to renew it anyway)");
+	return CLI_OK;
+}
+
+static int post_apply_revocations(int argc, char **argv)
+{
+	struct tims_buf in = TIMS_BUF_INIT(TIMS_REVOCATION_MAX);
+	struct tims_err err;
+	uint64_t version;
+	int kept, g;
+	tims_rc rc;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(post_usage(), stdout);
+		return CLI_OK;
+	}
+	if (argc != 3)
+		return cli_error(CLI_USAGE, "post", "apply-revocations: want DIR FILE");
+	if ((g = post_gate("apply-revocations", argv[1], json_pack("{s:s}", "file", argv[2]))))
+		return g;
+	if (tims_read_file(argv[2], in.max, &in, &err)) {
+		tims_buf_release(&in);
+		return cli_error(CLI_USAGE, "post", "apply-revocations: %s", err.msg);
+	}
+	rc = tims_node_apply_revocations(argv[1], in.buf, in.len, &version, &kept, &err);
+	tims_buf_release(&in);
+	if (rc)
+		return cli_error(rc == TIMS_ERR_STATE || rc == TIMS_ERR_SIGNATURE ||
+				 rc == TIMS_ERR_TAMPER || rc == TIMS_ERR_INVALID ? CLI_FAIL : CLI_USAGE,
+				 "post", "apply-revocations: refused: %s", err.msg);
+	printf("revocation list %" PRIu64 " %s\n", version, kept ? "kept" : "held already");
 	return CLI_OK;
 }
 
@@ -918,6 +1020,9 @@ static const struct cli_command post_commands[] = {
 	{ "resolve-rollback", post_resolve_rollback,
 	  "let a post halted as rolled back acknowledge again (audited)" },
 	{ "rotate-key", post_rotate_key, "replace the post's signing key (signed hand-over)" },
+	{ "renew-cert", post_renew_cert, "renew the post's client certificate from the centre" },
+	{ "apply-revocations", post_apply_revocations,
+	  "keep the centre's signed revocation list brought by hand" },
 	{ "routes", post_routes, "the node's API routes and who may call them (JSON Lines)" },
 };
 

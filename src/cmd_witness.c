@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "tims/post.h"
+#include "tims/revocation.h"
 #include "tims/util.h"
 #include "tims/witness.h"
 
@@ -28,6 +29,7 @@ static const char usage[] =
 	"   or: tims witness list DIR\n"
 	"   or: tims witness serve DIR [--listen ADDR:PORT]\n"
 	"   or: tims witness rotate-key DIR\n"
+	"   or: tims witness apply-revocations DIR FILE [--vkey CENTRE_BUNDLE_VKEY]\n"
 	"   or: tims witness ask --url URL --post DIR [--ca FILE]\n"
 	"                        [--witness-key FILE] [--old N] [--out FILE]\n"
 	"\n"
@@ -47,6 +49,11 @@ static const char usage[] =
 	"  rotate-key  a new cosigner key, announced under the old one\n"
 	"           (GET /key-announcements): the posts that pin the old key\n"
 	"           follow it; the old secret is wiped; restart a running witness\n"
+	"  apply-revocations\n"
+	"           keep the centre's signed revocation list (tims centre\n"
+	"           revocations): verified with the centre's bundle key (--vkey,\n"
+	"           pinned the first time), refused if older than the one held;\n"
+	"           a revoked post's or key's checkpoints are not cosigned\n"
 	"  ask      send a post's latest checkpoint to a witness with the right\n"
 	"           consistency proof, print the checkpoint with the cosignature\n"
 	"           (and write it to --out FILE); --witness-key checks it\n"
@@ -273,6 +280,36 @@ static int witness_add_log(int argc, char **argv)
 	return st;
 }
 
+static int witness_apply_revocations(int argc, char **argv)
+{
+	struct tims_buf in = TIMS_BUF_INIT(TIMS_REVOCATION_MAX);
+	const char *vkey = NULL;
+	struct tims_err err;
+	uint64_t version;
+	int kept;
+	tims_rc rc;
+
+	if (wants_help(argc, argv))
+		return CLI_OK;
+	if (argc == 5 && !strcmp(argv[3], "--vkey"))
+		vkey = argv[4];
+	else if (argc != 3)
+		return cli_error(CLI_USAGE, "witness", "apply-revocations: want DIR FILE "
+				 "[--vkey CENTRE_BUNDLE_VKEY]");
+	if (tims_read_file(argv[2], in.max, &in, &err)) {
+		tims_buf_release(&in);
+		return cli_error(CLI_USAGE, "witness", "apply-revocations: %s", err.msg);
+	}
+	rc = tims_witness_apply_revocations(argv[1], in.buf, in.len, vkey, &version, &kept, &err);
+	tims_buf_release(&in);
+	if (rc)
+		return cli_error(rc == TIMS_ERR_USAGE || rc == TIMS_ERR_IO || rc == TIMS_ERR_NOTFOUND ?
+				 CLI_USAGE : CLI_FAIL, "witness", "apply-revocations: refused: %s",
+				 err.msg);
+	printf("revocation list %" PRIu64 " %s\n", version, kept ? "kept" : "held already");
+	return CLI_OK;
+}
+
 /* ---- list -------------------------------------------------------------- */
 
 static tims_rc print_log(void *ctx, const struct tims_witness_log *l)
@@ -489,6 +526,8 @@ static const struct cli_command witness_commands[] = {
 	{ "add-log", witness_add_log, "trust a log's verifier key" },
 	{ "list", witness_list, "the logs and their last cosigned size" },
 	{ "serve", witness_serve, "answer add-checkpoint over HTTPS" },
+	{ "apply-revocations", witness_apply_revocations,
+	  "keep the centre's signed revocation list" },
 	{ "ask", witness_ask, "ask a witness to cosign a post's checkpoint" },
 	{ "rotate-key", witness_rotate_key, "a new key, announced under the old one" },
 };

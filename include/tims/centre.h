@@ -114,6 +114,38 @@ tims_rc tims_centre_renew(struct tims_centre *c, const char *name, const char *u
 tims_rc tims_centre_revoke(struct tims_centre *c, const char *name,
 			   struct tims_err *err);
 
+/*
+ * Revocation (docs/keys.md, "Certificates and revocation"): each adds to
+ * the centre's signed revocation list (DIR/revocations.json, a new
+ * version) that posts and witnesses fetch and check offline. A post:
+ * tims_centre_revoke and the list. A witness or any signing key: by its
+ * verifier key string. A certificate: by its serial (hex).
+ */
+tims_rc tims_centre_revoke_post(struct tims_centre *c, const char *name,
+				struct tims_err *err);
+tims_rc tims_centre_revoke_key(struct tims_centre *c, int witness, const char *vkey,
+			       struct tims_err *err);
+tims_rc tims_centre_revoke_cert(struct tims_centre *c, const char *serial_hex,
+				struct tims_err *err);
+/* The current signed list, appended to out (TIMS_ERR_NOTFOUND: none yet). */
+tims_rc tims_centre_revocations(struct tims_centre *c, struct tims_buf *out,
+				struct tims_err *err);
+
+/*
+ * The CA's rollover: a new CA issues from now on, the old one stays
+ * trusted (the overlap) until tims_centre_ca_retire, which renews the
+ * centre's own certificates under the new CA (their keys kept: posts pin
+ * them) and stops trusting the old. Each publishes a new revocation list
+ * carrying the CAs to trust. A running centre takes either at its restart.
+ * The new CA's key is made in key_token (a PKCS#11 URI) if given, else in
+ * the token of the old CA's key if it is in one, else in ca.key (PEM).
+ */
+tims_rc tims_centre_ca_rollover(struct tims_centre *c, const char *key_token,
+				struct tims_err *err);
+tims_rc tims_centre_ca_retire(struct tims_centre *c, struct tims_err *err);
+/* The centre's server and client certificates renewed, keys kept. */
+tims_rc tims_centre_renew_own(struct tims_centre *c, struct tims_err *err);
+
 /* Cut the centre off (posts see it as unreachable), and undo. */
 tims_rc tims_centre_isolate(const char *dir, int on, struct tims_err *err);
 int tims_centre_isolated(const struct tims_centre *c);

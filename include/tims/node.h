@@ -55,4 +55,28 @@ void tims_node_stop(struct tims_node *n);
  * docs/api.md's permission matrix must say). */
 const struct tims_http_route *tims_node_route_table(size_t *n);
 
+/*
+ * The post's client certificate (docs/keys.md, "Certificates and
+ * revocation"), renewed from the centre when a third of its lifetime
+ * remains or it was issued by a CA the centre no longer issues with
+ * (TIMS_RENEW_FORCE: now): over mutual TLS with the certificate held, or
+ * — expired, refused, or TIMS_RENEW_BY_KEY — by a request signed with the
+ * post's log key. The new pair is installed only once it works. *what
+ * says what was done ("" when nothing was due).
+ */
+#define TIMS_RENEW_FORCE 1u
+#define TIMS_RENEW_BY_KEY 2u
+#define TIMS_RENEW_NOWAIT 4u  /* another renewal under way: do nothing */
+tims_rc tims_node_renew_cert(const char *dir, unsigned flags, char *what, size_t cap,
+			     struct tims_err *err);
+
+/*
+ * Keep the centre's signed revocation list (tims/revocation.h) in the
+ * post directory if it verifies with the enrolled bundle key and is not
+ * older than the one held (TIMS_ERR_STATE: a replay); the CAs it names
+ * become the post's trust for the centre. *kept: a newer one was stored.
+ */
+tims_rc tims_node_apply_revocations(const char *dir, const char *json, size_t len,
+				    uint64_t *version, int *kept, struct tims_err *err);
+
 #endif

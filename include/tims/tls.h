@@ -63,6 +63,9 @@ struct tims_cert_req {
 	const char *dns[TIMS_TLS_MAX_NAMES]; /* subjectAltName DNS entries */
 	const char *ips[TIMS_TLS_MAX_NAMES]; /* subjectAltName IP entries (text) */
 	unsigned days;                     /* validity, from now */
+	unsigned seconds;                  /* if not 0: validity in seconds
+					    * instead of days (short-lived
+					    * certificates; ≤ 3650 days) */
 	unsigned uses;                     /* enum tims_cert_use bits */
 	unsigned role;                     /* enum tims_cert_role; a server role adds
 					    * TIMS_CERT_SERVER, a client role
@@ -78,6 +81,48 @@ struct tims_cert_req {
 tims_rc tims_tls_issue(const struct tims_cert_req *req, const char *ca_cert,
 		       const char *ca_key, struct tims_buf *cert_pem,
 		       struct tims_buf *key_pem, struct tims_err *err);
+
+/*
+ * A new key and a certificate signing request (PKCS#10) for it, signed by
+ * that key (proof of possession), subject CN = common_name. PEM appended to
+ * csr_pem and key_pem; the caller wipes key_pem.
+ */
+tims_rc tims_tls_csr_make(const char *common_name, struct tims_buf *csr_pem,
+			  struct tims_buf *key_pem, struct tims_err *err);
+
+/*
+ * Issue a certificate for the public key of a CSR (PEM), whose own
+ * signature must verify (the requester holds the key). Everything but the
+ * key comes from req (name, role, validity): nothing the CSR says is
+ * copied. Signed by the CA (PEM); the certificate is appended to cert_pem.
+ */
+tims_rc tims_tls_issue_csr(const struct tims_cert_req *req, const char *csr_pem,
+			   const char *ca_cert, const char *ca_key,
+			   struct tims_buf *cert_pem, struct tims_err *err);
+
+/*
+ * The same for the key of an existing private key (PEM): a certificate
+ * renewed with the same key, so that a pin on the key still holds.
+ */
+tims_rc tims_tls_issue_for_key(const struct tims_cert_req *req, const char *key_pem,
+			       const char *ca_cert, const char *ca_key,
+			       struct tims_buf *cert_pem, struct tims_err *err);
+
+/* The subjectAltNames of a certificate (PEM) into req->dns and req->ips
+ * (strings the caller frees with tims_tls_cert_names_free). */
+tims_rc tims_tls_cert_names(const char *cert_pem, struct tims_cert_req *req,
+			    struct tims_err *err);
+void tims_tls_cert_names_free(struct tims_cert_req *req);
+
+/* Validity of a certificate (PEM), Unix seconds. */
+tims_rc tims_tls_cert_times(const char *cert_pem, int64_t *not_before,
+			    int64_t *not_after, struct tims_err *err);
+
+/* TIMS_OK if the certificate (PEM) was signed by one of the CA
+ * certificates in ca_pem (one or several PEM certificates); the time is
+ * not checked. TIMS_ERR_AUTH otherwise. */
+tims_rc tims_tls_issued_by(const char *cert_pem, const char *ca_pem,
+			   struct tims_err *err);
 
 /* SHA-256 of the certificate's DER encoding. */
 tims_rc tims_tls_fingerprint(const char *cert_pem, uint8_t out[32],
@@ -140,7 +185,8 @@ tims_rc tims_tls_crl_make(const char *ca_cert, const char *ca_key, uint64_t numb
 			  size_t n, struct tims_buf *pem, struct tims_err *err);
 
 /*
- * Load a CRL (PEM) and verify that the CA signed it. A CRL past its next
+ * Load a CRL (PEM) and verify that the CA signed it (ca_cert may hold
+ * several CA certificates, as during a CA rollover: one of them). A CRL past its next
  * update is still loaded: an offline post has nothing newer, and what it
  * lists is still revoked (docs/sync.md). TIMS_ERR_SIGNATURE if the CA did
  * not sign it.
@@ -152,6 +198,11 @@ size_t tims_tls_crl_count(const struct tims_tls_crl *crl);
 int tims_tls_crl_revoked(const struct tims_tls_crl *crl, const uint8_t *serial,
 			 size_t len);
 void tims_tls_crl_free(struct tims_tls_crl *crl);
+/* Add serials to a list (*crl NULL: a new, unsigned one in memory, number
+ * 0): the revocations of the centre's signed list (tims/revocation.h)
+ * joined to the CA's, for tims_tls_check. */
+tims_rc tims_tls_crl_add(struct tims_tls_crl **crl, const struct tims_tls_serial *serials,
+			 size_t n, struct tims_err *err);
 
 /* What a side wants of its peer. */
 struct tims_tls_policy {

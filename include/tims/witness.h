@@ -258,4 +258,16 @@ tims_rc tims_witness_ask(const struct tims_witness_call *call, const char *url,
 			 const struct tims_verifier *wkey, struct tims_buf *cosigs,
 			 uint64_t *witness_size, struct tims_err *err);
 
+/*
+ * The centre's signed revocation list (tims/revocation.h) given to the
+ * witness in DIR: verified with the centre's bundle key, pinned from
+ * vkey_file the first time (afterwards vkey_file, if given, must be that
+ * key), and kept unless older than the one held (TIMS_ERR_STATE). From
+ * then on a revoked post's checkpoints, or a revoked key's, are refused
+ * (403).
+ */
+tims_rc tims_witness_apply_revocations(const char *dir, const char *json, size_t len,
+				       const char *vkey_file, uint64_t *version, int *kept,
+				       struct tims_err *err);
+
 #endif

@@ -17,6 +17,7 @@
 
 #include "tims/metrics.h"
 #include "tims/p11.h"
+#include "tims/revocation.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 #include "tims/vault.h"
@@ -893,7 +894,8 @@ static tims_rc issue_post(struct tims_centre *c, const char *name,
 	struct tims_tls_peer cp, sp;
 	tims_rc rc;
 
-	if ((rc = set_hosts(&server, hosts, err)) ||
+	if ((rc = centre_cert_lifetime(c->dir, "post_client", &req.seconds, err)) ||
+	    (rc = set_hosts(&server, hosts, err)) ||
 	    (rc = issue(c->dir, &req, out_dir, "client.crt", "client.key", &cp, err)) ||
 	    (rc = issue(c->dir, &server, out_dir, "server.crt", "server.key", &sp, err)) ||
 	    (rc = record_cert(c->db, name, &cp, err)) ||
@@ -912,9 +914,16 @@ static tims_rc write_bundle(struct tims_centre *c, const char *name, const char 
 	char srv[65], cli[65], path[CENTRE_PATH_MAX];
 	tims_rc rc;
 
+	b.max = 4 * TIMS_TLS_PEM_MAX; /* both CAs during a rollover (trust.c) */
 	if ((rc = centre_pins(c->dir, srv, cli, err)) ||
-	    (rc = read_in(c->dir, "ca.crt", TIMS_TLS_PEM_MAX, &b, err)) ||
+	    (rc = centre_trusted_cas(c, &b, err)) ||
 	    (rc = write_in(out_dir, "ca.crt", b.buf, b.len, 0644, err)))
+		goto out;
+	tims_buf_release(&b);
+	b.max = TIMS_REVOCATION_MAX; /* the signed revocation list (trust.c) */
+	if ((rc = centre_revocations_ensure(c, err)) ||
+	    (rc = read_in(c->dir, "revocations.json", b.max, &b, err)) ||
+	    (rc = write_in(out_dir, "revocations.json", b.buf, b.len, 0644, err)))
 		goto out;
 	tims_buf_release(&b);
 	b.max = TIMS_TLS_CRL_MAX;

@@ -54,6 +54,7 @@ static int alert_level(unsigned kind)
 	case TIMS_EVENT_UNUSUAL_READING: /* or 1, as its rule says (store_one) */
 	case TIMS_EVENT_AUDIT_RESET:     /* the old audit log archived (ingest.c) */
 	case TIMS_EVENT_TOTP_REUSE:      /* one TOTP code, two logins (totpclaim.c) */
+	case TIMS_EVENT_REVOKED:         /* a revoked post, witness or key refused */
 		return 2;
 	case TIMS_EVENT_CORRECTION:
 	case TIMS_EVENT_PAPER_IMPORT:
@@ -90,6 +91,7 @@ static void alert_detail(const struct tims_event *ev, char *out, size_t cap)
 						  "signed digest (screening refused, repaired)",
 		[TIMS_EVENT_WATCHLIST_LOCAL] = "a post-local watchlist changed",
 		[TIMS_EVENT_AUDIT_RESET] = "the audit log reset by two people",
+		[TIMS_EVENT_REVOKED] = "a revoked party refused",
 		[TIMS_EVENT_TOKEN_UNAVAILABLE] = "the post's signing key token",
 		[TIMS_EVENT_TOTP_REUSE] = "one TOTP code used for two logins",
 		[TIMS_EVENT_RETENTION] = "records erased when their retention ran out",
@@ -97,7 +99,7 @@ static void alert_detail(const struct tims_event *ev, char *out, size_t cap)
 	/* what the post's detail says: the impostor, the list and why (no entry
 	 * of it), the reset's two people and old checkpoint */
 	int say = ev->kind == TIMS_EVENT_IMPOSTOR || ev->kind == TIMS_EVENT_AUDIT_RESET ||
-		  ev->kind == TIMS_EVENT_WATCHLIST_MISMATCH ||
+		  ev->kind == TIMS_EVENT_WATCHLIST_MISMATCH || ev->kind == TIMS_EVENT_REVOKED ||
 		  ev->kind == TIMS_EVENT_TOKEN_UNAVAILABLE; /* away or back, and why */
 
 	snprintf(out, cap, "%s%s%s%s%s%s%.300s",

@@ -97,6 +97,22 @@ void centre_learn_key(struct tims_centre *c, const char *origin,
 tims_rc centre_post_key(struct tims_centre *c, const char *origin,
 			struct tims_verifier *key, int *revoked,
 			struct tims_err *err);
+/* trust.c: certificate lifetimes (DIR/certs.conf; what: "post_client",
+ * "centre_server", "centre_client"), renewal routes, the signed
+ * revocation list, the CAs trusted now (the issuing one first). */
+tims_rc centre_cert_lifetime(const char *dir, const char *what, unsigned *seconds,
+			     struct tims_err *err);
+int centre_post_cert_ok(struct tims_centre *c, const char *name, const uint8_t fp[32]);
+tims_rc centre_trusted_cas(struct tims_centre *c, struct tims_buf *out, struct tims_err *err);
+tims_rc centre_revocations_publish(struct tims_centre *c, const char *why,
+				   struct tims_err *err);
+tims_rc centre_revocations_ensure(struct tims_centre *c, struct tims_err *err);
+extern const struct tims_json_field centre_renew_mtls_schema[];
+extern const struct tims_json_field centre_renew_key_schema[];
+tims_rc centre_h_renew_mtls(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_renew_key(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_revocations(void *app, struct tims_http_req *req,
+			     struct tims_http_resp *resp);
 /* Rewrite DIR/revoked.crl from the certificates revoked (centre.c). */
 tims_rc centre_crl_write(struct tims_centre *c, struct tims_err *err);
 /* A new roster key for a post: DIR/roster/NAME.key and OUT_DIR/roster.key. */

@@ -452,17 +452,23 @@ static tims_rc authorize_peer(void *app, const struct tims_tls_peer *peer,
 		tims_centre_event(s->c, "peer-refused", NULL, err.msg);
 		return TIMS_ERR_DENIED;
 	}
+	int revoked = 0;
+
 	pthread_mutex_lock(&s->c->db_lock);
-	if (sqlite3_prepare_v2(s->c->db, "SELECT origin, cert_fp FROM posts WHERE name = ?1"
-			       " AND revoked_ms IS NULL", -1, &st, NULL) == SQLITE_OK) {
+	/* a certificate issued to the post, not revoked, not older than the
+	 * one it uses (a renewed one takes over at its first use: trust.c) */
+	if (sqlite3_prepare_v2(s->c->db, "SELECT origin, revoked_ms FROM posts WHERE name = ?1",
+			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, peer->cn, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32 &&
-		    sodium_memcmp(sqlite3_column_blob(st, 1), peer->fp, 32) == 0) {
-			memset(who, 0, sizeof(*who));
-			snprintf(who->id, sizeof(who->id), "%s", sqlite3_column_text(st, 0));
-			who->role = TIMS_ROLE_PEER;
-			snprintf(who->booth, sizeof(who->booth), "sync");
-			rc = TIMS_OK;
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			revoked = sqlite3_column_type(st, 1) != SQLITE_NULL;
+			if (!revoked && centre_post_cert_ok(s->c, peer->cn, peer->fp)) {
+				memset(who, 0, sizeof(*who));
+				snprintf(who->id, sizeof(who->id), "%s", sqlite3_column_text(st, 0));
+				who->role = TIMS_ROLE_PEER;
+				snprintf(who->booth, sizeof(who->booth), "sync");
+				rc = TIMS_OK;
+			}
 		}
 	}
 	sqlite3_finalize(st);
@@ -470,9 +476,9 @@ static tims_rc authorize_peer(void *app, const struct tims_tls_peer *peer,
 	if (rc) {
 		char detail[200];
 
-		snprintf(detail, sizeof(detail), "certificate \"%s\" is revoked, unknown, or "
-			 "not the one issued", peer->cn);
-		tims_centre_event(s->c, "peer-refused", NULL, detail);
+		snprintf(detail, sizeof(detail), "certificate \"%s\" is %s", peer->cn, revoked ?
+			 "a revoked post's: refused" : "unknown, revoked, or not one issued");
+		tims_centre_event(s->c, revoked ? "revoked" : "peer-refused", NULL, detail);
 	}
 	return rc;
 }
@@ -553,6 +559,12 @@ static const struct tims_http_route routes[] = {
 	{ "GET", "/api/v1/sync/keys", TIMS_ROLE_PEER, 0, NULL, h_keys, TIMS_ROUTE_MTLS },
 	{ "GET", "/api/v1/sync/revocations", TIMS_ROLE_PEER, 0, NULL, h_revocations,
 	  TIMS_ROUTE_MTLS },
+	/* certificates and the signed revocation list (trust.c) */
+	{ "POST", "/api/v1/sync/renew", TIMS_ROLE_PEER, 2 * TIMS_TLS_PEM_MAX,
+	  centre_renew_mtls_schema, centre_h_renew_mtls, TIMS_ROUTE_MTLS },
+	{ "POST", "/api/v1/renew", TIMS_ROUTE_PUBLIC, 2 * TIMS_TLS_PEM_MAX + 8192,
+	  centre_renew_key_schema, centre_h_renew_key, 0 },
+	{ "GET", "/api/v1/revocations", TIMS_ROUTE_PUBLIC, 0, NULL, centre_h_revocations, 0 },
 	/* events from the posts (events.c) */
 	{ "POST", "/api/v1/sync/events", TIMS_ROLE_PEER, TIMS_EVENT_BODY_MAX,
 	  centre_sync_events_schema, centre_h_sync_events, TIMS_ROUTE_MTLS },
@@ -617,7 +629,7 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 {
 	struct tims_buf crt = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
-	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf ca = TIMS_BUF_INIT(4 * TIMS_TLS_PEM_MAX);
 	struct centre_serve *s = calloc(1, sizeof(*s));
 	char path[CENTRE_PATH_MAX];
 	struct tims_http_config cfg;
@@ -634,6 +646,8 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 		goto out;
 	if (access(path, F_OK) != 0 && (rc = centre_crl_write(c, err)))
 		goto out;
+	if ((rc = centre_revocations_ensure(c, err)))
+		goto out;
 	if ((rc = centre_audit_start(c, err)) || /* its audit log, as published */
 	    (rc = tims_centre_reindex(c, &added, err)) ||
 	    (rc = centre_maintain_start(c, err)) ||
@@ -644,8 +658,7 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 	    (rc = tims_read_file(path, crt.max, &crt, err)) ||
 	    (rc = centre_path(c, "tls.key", path, err)) ||
 	    (rc = tims_read_file(path, key.max, &key, err)) ||
-	    (rc = centre_path(c, "ca.crt", path, err)) ||
-	    (rc = tims_read_file(path, ca.max, &ca, err)))
+	    (rc = centre_trusted_cas(c, &ca, err))) /* both CAs during a rollover */
 		goto out;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.bind = bind ? bind : "127.0.0.1";

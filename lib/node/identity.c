@@ -19,6 +19,7 @@
  */
 #include <sodium.h>
 
+#include "tims/revocation.h"
 #include "tims/sync.h"
 #include "tims/tls.h"
 #include "tims/util.h"
@@ -104,9 +105,27 @@ tims_rc node_identity_policy(const char *dir, unsigned role, struct tims_tls_pol
 	tims_buf_release(&b);
 	if (rc)
 		return rc;
-	if (held_crl(dir, crl, &e))
-		return tims_err_set(err, TIMS_ERR_AUTH, "the revocation list held: %.200s",
-				    e.msg);
+	{
+		/* the serials of the centre's signed list too (trust.c); it
+		 * holds every serial of the CA's list, so a CA's list that no
+		 * longer verifies (signed by a CA since retired) is not needed
+		 * where the signed list is held */
+		struct tims_revocation rl;
+		int have = !node_trust_held(dir, &rl, NULL);
+
+		if (held_crl(dir, crl, &e) && !have)
+			return tims_err_set(err, TIMS_ERR_AUTH, "the revocation list held: %.200s",
+					    e.msg);
+		if (have) {
+			rc = tims_tls_crl_add(crl, rl.certs, rl.ncerts, err);
+			tims_revocation_release(&rl);
+			if (rc) {
+				tims_tls_crl_free(*crl);
+				*crl = NULL;
+				return rc;
+			}
+		}
+	}
 	pol->role = role;
 	pol->name = role == TIMS_CERT_CENTRE_CLIENT ? "centre" : NULL;
 	pol->spki_pin = pin;

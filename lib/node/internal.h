@@ -204,6 +204,12 @@ struct tims_sync_peer;
 tims_rc node_identity_policy(const char *dir, unsigned role, struct tims_tls_policy *pol,
 			     uint8_t pin[32], struct tims_tls_crl **crl,
 			     struct tims_err *err);
+/* trust.c: the signed revocation list held (TIMS_ERR_NOTFOUND if none),
+ * and fetched from the centre (GET /api/v1/revocations). */
+struct tims_revocation;
+tims_rc node_trust_held(const char *dir, struct tims_revocation *out, struct tims_err *err);
+tims_rc node_trust_fetch(const char *dir, const struct tims_sync_peer *peer, uint64_t *version,
+			 int *kept, struct tims_err *err);
 /* Fetch the centre's revocation list and keep it if it verifies and is not
  * older than the one held; *number: the number of the list kept. */
 tims_rc node_identity_fetch_crl(const char *dir, const struct tims_sync_peer *peer,

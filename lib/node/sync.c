@@ -30,6 +30,7 @@
  *                           witness_timeout_ms ("key = value" lines)
  */
 #include <sodium.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -38,6 +39,7 @@
 #include "tims/event.h"
 #include "tims/mlog.h"
 #include "tims/national.h"
+#include "tims/revocation.h"
 #include "tims/sync.h"
 #include "tims/util.h"
 #include "tims/witness.h"
@@ -63,6 +65,7 @@ struct witness_conf {
 	int64_t last_try_ms;
 	int64_t asking_since_ms;  /* a request in progress since, 0: none */
 	char last_error[TIMS_ERR_MSG_BYTES];
+	int revoked;              /* on the centre's revocation list: not asked */
 	/* the witness thread's own */
 	unsigned failures;
 	int64_t next_try_ms;
@@ -100,6 +103,12 @@ struct node_sync {
 	struct witness_conf w[SYNC_MAX_WITNESSES];
 	size_t nw;
 	uint64_t interval_ms, centre_timeout_ms, witness_timeout_ms;
+	uint64_t revocations_ms;  /* the revocation lists: asked for this often */
+	int64_t renew_next_ms;    /* a failed certificate renewal: tried again then */
+	ino_t cert_ino;           /* the client certificate the connection uses */
+	time_t cert_mtime_s;
+	long cert_mtime_ns;
+	uint64_t revocation_version; /* the signed list held (trust.c) */
 	const struct tims_tls_policy *policy; /* the centre's identity (identity.c) */
 	/* state, under n->lock */
 	char alert[TIMS_ERR_MSG_BYTES];  /* the centre's identity refused, or "" */
@@ -195,6 +204,7 @@ static tims_rc load_tuning(struct node_sync *s, struct tims_err *err)
 		{ "interval_ms", offsetof(struct node_sync, interval_ms), 10, 3600000 },
 		{ "centre_timeout_ms", offsetof(struct node_sync, centre_timeout_ms), 1000, 600000 },
 		{ "witness_timeout_ms", offsetof(struct node_sync, witness_timeout_ms), 100, 600000 },
+		{ "revocations_ms", offsetof(struct node_sync, revocations_ms), 100, 3600000 },
 	};
 	struct tims_buf b = TIMS_BUF_INIT(4096);
 	char path[4200], v[32], what[4300];
@@ -203,6 +213,7 @@ static tims_rc load_tuning(struct node_sync *s, struct tims_err *err)
 	s->interval_ms = INTERVAL_MS;
 	s->centre_timeout_ms = CENTRE_TIMEOUT_MS;
 	s->witness_timeout_ms = WITNESS_TIMEOUT_MS;
+	s->revocations_ms = 60000;
 	snprintf(path, sizeof(path), "%s/sync.conf", s->n->dir);
 	if (access(path, F_OK) != 0)
 		return TIMS_OK;
@@ -942,6 +953,8 @@ out:
  * then swap it in. Exposed for `tims post apply-bundle` through the store
  * functions; here for the ones fetched from the centre.
  */
+static void revoked_event(struct node_sync *s, const char *detail);
+
 static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, int repair,
 			    struct tims_err *err)
 {
@@ -949,11 +962,30 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 	struct tims_screen_index *ix = NULL;
 	struct tims_wl *wl = NULL, *old_wl;
 	struct tims_screen_index *old_ix;
+	struct tims_verifier keys[2];
+	size_t nkeys = 0;
 	char dir[4200];
 	tims_rc rc;
 
 	snprintf(dir, sizeof(dir), "%s/watchlists", s->n->dir);
-	if ((rc = tims_bundle_open_keys(json, len, s->bundle_keys, s->nbundle_keys, s->centre, &b, err)))
+	/* the bundle keys the centre's signed list does not revoke */
+	{
+		struct tims_revocation rl;
+		int held = !node_trust_held(s->n->dir, &rl, NULL);
+
+		for (size_t i = 0; i < s->nbundle_keys; i++)
+			if (!held || !tims_revocation_verifier_revoked(&rl, &s->bundle_keys[i], 0))
+				keys[nkeys++] = s->bundle_keys[i];
+		if (held)
+			tims_revocation_release(&rl);
+		if (!nkeys) {
+			rc = tims_err_set(err, TIMS_ERR_SIGNATURE, "bundle of %s: every key it may be "
+					  "signed by is revoked by the centre's list: refused", s->centre);
+			revoked_event(s, err->msg);
+			return rc;
+		}
+	}
+	if ((rc = tims_bundle_open_keys(json, len, keys, nkeys, s->centre, &b, err)))
 		return rc;
 	/* over the version and digest held (a diverged list raises its alert);
 	 * never while the copies are checked (wlcheck.c) */
@@ -1513,6 +1545,52 @@ done:
 	tims_buf_release(&full);
 }
 
+/* A revoked event for the centre (tims/event.h). */
+static void revoked_event(struct node_sync *s, const char *detail)
+{
+	struct tims_event *ev = malloc(sizeof(*ev));
+	struct tims_err err;
+
+	if (!ev)
+		return;
+	tims_event_init(ev);
+	ev->kind = TIMS_EVENT_REVOKED;
+	snprintf(ev->officer, sizeof(ev->officer), "sync");
+	snprintf(ev->detail, sizeof(ev->detail), "%s", detail);
+	if (node_event(s->n, ev, &err))
+		node_log(s->n, "events: revoked: %s", tims_err_msg(&err));
+	free(ev);
+}
+
+/* Witnesses the centre's signed list revokes are asked nothing more and
+ * their cosignatures are not kept (checked each round, offline too). */
+static void witnesses_revoked(struct node_sync *s)
+{
+	struct tims_revocation rl;
+
+	if (node_trust_held(s->n->dir, &rl, NULL))
+		return;
+	for (size_t i = 0; i < s->nw; i++) {
+		struct witness_conf *w = &s->w[i];
+		char d[600];
+
+		if (w->revoked || !tims_revocation_verifier_revoked(&rl, &w->key, 1))
+			continue;
+		pthread_mutex_lock(&s->n->lock);
+		w->revoked = 1;
+		w->tried = 1;
+		w->ok = 0;
+		snprintf(w->last_error, sizeof(w->last_error), "revoked by the centre's signed "
+			 "list %" PRIu64 ": its cosignatures are refused", rl.version);
+		pthread_mutex_unlock(&s->n->lock);
+		snprintf(d, sizeof(d), "witness %s is revoked (list %" PRIu64 "): this post asks it "
+			 "nothing and keeps none of its cosignatures", w->key.name, rl.version);
+		node_log(s->n, "%s", d);
+		revoked_event(s, d);
+	}
+	tims_revocation_release(&rl);
+}
+
 static void *witness_main(void *arg)
 {
 	struct node_sync *s = arg;
@@ -1524,9 +1602,12 @@ static void *witness_main(void *arg)
 		struct tims_tlog_reader r;
 
 		pthread_mutex_unlock(&s->n->lock);
+		witnesses_revoked(s);
 		if (!tims_post_latest_checkpoint(s->wpost, &note, &cp, NULL)) {
 			tims_post_reader(s->wpost, &r);
 			for (size_t i = 0; i < s->nw && !atomic_load(&s->stop); i++) {
+				if (s->w[i].revoked)
+					continue;
 				ask_witness(s, &s->w[i], &note, &cp, &r);
 				if (s->w[i].ok && !atomic_load(&s->stop))
 					ask_witness_audit(s, &s->w[i]);
@@ -1541,6 +1622,58 @@ static void *witness_main(void *arg)
 	return NULL;
 }
 
+/* The client certificate, renewed when due (trust.c); a failure is
+ * tried again after a few seconds, never holding up the round for long. */
+static void renew_cert(struct node_sync *s)
+{
+	struct tims_err err = { 0, "" };
+	char what[256];
+
+	struct stat st;
+	char path[4200];
+
+	if (now_ms() >= s->renew_next_ms) {
+		if (tims_node_renew_cert(s->n->dir, TIMS_RENEW_NOWAIT, what, sizeof(what), &err)) {
+			node_log(s->n, "certificate renewal: %s", tims_err_msg(&err));
+			s->renew_next_ms = now_ms() + 5000;
+		} else if (what[0]) {
+			node_log(s->n, "%s", what);
+		}
+	}
+	/* A certificate changed (here or by `tims post renew-cert`): the
+	 * connection kept open still presents the old one, so a new one. */
+	snprintf(path, sizeof(path), "%s/centre/client.crt", s->n->dir);
+	if (stat(path, &st) == 0 && (st.st_ino != s->cert_ino ||
+				     st.st_mtim.tv_nsec != s->cert_mtime_ns ||
+				     st.st_mtim.tv_sec != s->cert_mtime_s)) {
+		struct tims_sync_conn *fresh;
+
+		if (s->cert_ino && !tims_sync_conn_new(&fresh, &err)) {
+			tims_sync_conn_free(s->conn);
+			s->conn = fresh;
+		}
+		s->cert_ino = st.st_ino;
+		s->cert_mtime_s = st.st_mtim.tv_sec;
+		s->cert_mtime_ns = st.st_mtim.tv_nsec;
+	}
+}
+
+/* The centre's signed revocation list (trust.c): a newer one kept, an
+ * older one (a replay) refused and said. */
+static void fetch_revocations(struct node_sync *s, const struct tims_sync_peer *peer)
+{
+	struct tims_err err = { 0, "" };
+	uint64_t version = 0;
+	int kept = 0;
+
+	if (node_trust_fetch(s->n->dir, peer, &version, &kept, &err))
+		node_log(s->n, "revocation list: %s", tims_err_msg(&err));
+	else if (kept)
+		node_log(s->n, "signed revocation list %" PRIu64 " from the centre kept", version);
+	if (version)
+		s->revocation_version = version;
+}
+
 static void *sync_main(void *arg)
 {
 	struct node_sync *s = arg;
@@ -1549,6 +1682,7 @@ static void *sync_main(void *arg)
 	pthread_mutex_lock(&s->n->lock);
 	while (!s->n->stopping) {
 		pthread_mutex_unlock(&s->n->lock);
+		renew_cert(s);
 		{
 			struct tims_tls_policy pol;
 			struct tims_tls_crl *crl = NULL;
@@ -1579,9 +1713,12 @@ static void *sync_main(void *arg)
 				/* after the events: an audit reset reaches the centre
 				 * before the new audit log does */
 				audit_round(s, &peer);
-				/* The revocation list: at the first contact, then each minute. */
-				if (!s->crl_fetched_ms || now_ms() - s->crl_fetched_ms >= 60000) {
+				/* The revocation lists: at the first contact, then each
+				 * minute (revocations_ms). */
+				if (!s->crl_fetched_ms ||
+				    now_ms() - s->crl_fetched_ms >= (int64_t)s->revocations_ms) {
 					s->crl_fetched_ms = now_ms();
+					fetch_revocations(s, &peer);
 					if (node_identity_fetch_crl(s->n->dir, &peer, &number, &err))
 						node_log(s->n, "revocation list: %s",
 							 tims_err_msg(&err));
@@ -1684,6 +1821,8 @@ static json_t *witnesses_status(struct node_sync *s, int64_t t)
 		if (x->asking_since_ms &&
 		    t - x->asking_since_ms > (int64_t)s->witness_timeout_ms + 1000)
 			ws = "down";
+		if (x->revoked) /* the centre's signed list (witnesses_revoked) */
+			ws = "revoked";
 		e = json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", x->key.name, "state", ws,
 			      "cosigned_size", (json_int_t)x->cosigned_size,
 			      "last_cosigned_ms", (json_int_t)x->cosigned_ms,

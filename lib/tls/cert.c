@@ -119,44 +119,46 @@ static tims_rc check_req(const struct tims_cert_req *req, struct tims_err *err)
 					    "common name: unprintable byte at %zu", i + 1);
 	if (req->role > TIMS_CERT_ROLES)
 		return tims_err_set(err, TIMS_ERR_INVALID, "role: %u is not a role", req->role);
-	if (req->days == 0 || req->days > 3650)
+	if (req->seconds ? req->seconds > 3650u * 86400 : (req->days == 0 || req->days > 3650))
 		return tims_err_set(err, TIMS_ERR_INVALID,
-				    "validity: %u days, 1 to 3650 allowed", req->days);
+				    "validity: %u %s, 1 s to 3650 days allowed",
+				    req->seconds ? req->seconds : req->days,
+				    req->seconds ? "seconds" : "days");
 	return TIMS_OK;
 }
 
-tims_rc tims_tls_issue(const struct tims_cert_req *req, const char *ca_cert,
-		       const char *ca_key, struct tims_buf *cert_pem,
-		       struct tims_buf *key_pem, struct tims_err *err)
+/* The validity asked for, in seconds. */
+static int64_t lifetime_s(const struct tims_cert_req *req)
 {
-	gnutls_x509_privkey_t key = NULL;
-	struct tls_ca_key cakey = { NULL, NULL };
-	gnutls_x509_crt_t crt = NULL, cacrt = NULL;
-	gnutls_datum_t out_crt = { NULL, 0 }, out_key = { NULL, 0 };
+	return req->seconds ? (int64_t)req->seconds : (int64_t)req->days * 86400;
+}
+
+/*
+ * Fill and sign a certificate for public key pub: by the CA (cacrt,
+ * cakey), or self-signed with selfkey. Backdated by a tenth of its
+ * lifetime, at most an hour, for clocks a little behind.
+ */
+static tims_rc sign_cert(const struct tims_cert_req *req, gnutls_pubkey_t pub,
+			 gnutls_x509_crt_t cacrt, const struct tls_ca_key *cakey,
+			 gnutls_x509_privkey_t selfkey, struct tims_buf *cert_pem,
+			 struct tims_err *err)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t out_crt = { NULL, 0 };
 	unsigned char serial[16], keyid[64];
 	size_t keyid_len = sizeof(keyid);
 	unsigned usage, uses = req->uses;
 	time_t now = time(NULL);
-	tims_rc rc;
+	int64_t life = lifetime_s(req), back = life / 10 < 3600 ? life / 10 : 3600;
+	tims_rc rc = TIMS_OK;
 
-	if ((rc = check_req(req, err)))
-		return rc;
-	if (!ca_cert != !ca_key)
-		return tims_err_set(err, TIMS_ERR_USAGE,
-				    "certificate: a CA needs both its certificate and key");
-	if (ca_cert && (rc = load_ca(ca_cert, ca_key, &cacrt, &cakey, err)))
-		goto out;
-	GT(gnutls_x509_privkey_init(&key), "init");
-	GT(gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
-		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), "key generation");
 	GT(gnutls_x509_crt_init(&crt), "init");
 	GT(gnutls_x509_crt_set_version(crt, 3), "version");
 	GT(gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial)), "serial");
 	serial[0] &= 0x7f; /* a positive INTEGER */
 	GT(gnutls_x509_crt_set_serial(crt, serial, sizeof(serial)), "serial");
-	GT(gnutls_x509_crt_set_activation_time(crt, now - 3600), "activation time");
-	GT(gnutls_x509_crt_set_expiration_time(crt,
-		now + (time_t)req->days * 86400), "expiration time");
+	GT(gnutls_x509_crt_set_activation_time(crt, now - (time_t)back), "activation time");
+	GT(gnutls_x509_crt_set_expiration_time(crt, now + (time_t)life), "expiration time");
 	GT(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
 		req->common_name, (unsigned)strlen(req->common_name)), "common name");
 	if (req->role) {
@@ -166,7 +168,7 @@ tims_rc tims_tls_issue(const struct tims_cert_req *req, const char *ca_cert,
 		GT(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME,
 			0, r, (unsigned)strlen(r)), "role");
 	}
-	GT(gnutls_x509_crt_set_key(crt, key), "public key");
+	GT(gnutls_x509_crt_set_pubkey(crt, pub), "public key");
 	if ((rc = add_names(crt, req, err)))
 		goto out;
 	GT(gnutls_x509_crt_set_basic_constraints(crt,
@@ -190,25 +192,197 @@ tims_rc tims_tls_issue(const struct tims_cert_req *req, const char *ca_cert,
 		   "CA key id");
 		GT(gnutls_x509_crt_set_authority_key_id(crt, keyid, keyid_len),
 		   "authority key id");
-		GT(gnutls_x509_crt_privkey_sign(crt, cacrt, cakey.pk, GNUTLS_DIG_SHA256, 0),
+		GT(gnutls_x509_crt_privkey_sign(crt, cacrt, cakey->pk, GNUTLS_DIG_SHA256, 0),
 		   "signing");
 	} else {
-		GT(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), "signing");
+		GT(gnutls_x509_crt_sign2(crt, crt, selfkey, GNUTLS_DIG_SHA256, 0), "signing");
 	}
 	GT(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &out_crt), "export");
+	if ((rc = tims_buf_add(cert_pem, out_crt.data, out_crt.size)))
+		tims_err_set(err, rc, "certificate: PEM larger than its buffer");
+out:
+	gnutls_free(out_crt.data);
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+static tims_rc import_key(const char *pem, gnutls_x509_privkey_t *key, struct tims_err *err)
+{
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)pem, 0 };
+	tims_rc rc = TIMS_OK;
+
+	*key = NULL;
+	d.size = (unsigned)strnlen(pem, TIMS_TLS_PEM_MAX + 1);
+	if (d.size > TIMS_TLS_PEM_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "key: larger than %d bytes",
+				    TIMS_TLS_PEM_MAX);
+	GT(gnutls_x509_privkey_init(key), "init");
+	GT(gnutls_x509_privkey_import(*key, &d, GNUTLS_X509_FMT_PEM), "key");
+out:
+	return rc;
+}
+
+static tims_rc pub_of(gnutls_x509_privkey_t key, gnutls_pubkey_t *pub, struct tims_err *err)
+{
+	gnutls_privkey_t pk = NULL;
+	tims_rc rc = TIMS_OK;
+
+	*pub = NULL;
+	GT(gnutls_privkey_init(&pk), "init");
+	GT(gnutls_privkey_import_x509(pk, key, 0), "key");
+	GT(gnutls_pubkey_init(pub), "init");
+	GT(gnutls_pubkey_import_privkey(*pub, pk, 0, 0), "public key");
+out:
+	if (pk)
+		gnutls_privkey_deinit(pk);
+	return rc;
+}
+
+tims_rc tims_tls_issue(const struct tims_cert_req *req, const char *ca_cert,
+		       const char *ca_key, struct tims_buf *cert_pem,
+		       struct tims_buf *key_pem, struct tims_err *err)
+{
+	gnutls_x509_privkey_t key = NULL;
+	struct tls_ca_key cakey = { NULL, NULL };
+	gnutls_x509_crt_t cacrt = NULL;
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t out_key = { NULL, 0 };
+	tims_rc rc;
+
+	if ((rc = check_req(req, err)))
+		return rc;
+	if (!ca_cert != !ca_key)
+		return tims_err_set(err, TIMS_ERR_USAGE,
+				    "certificate: a CA needs both its certificate and key");
+	if (ca_cert && (rc = load_ca(ca_cert, ca_key, &cacrt, &cakey, err)))
+		goto out;
+	GT(gnutls_x509_privkey_init(&key), "init");
+	GT(gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), "key generation");
+	if ((rc = pub_of(key, &pub, err)) ||
+	    (rc = sign_cert(req, pub, cacrt, &cakey, key, cert_pem, err)))
+		goto out;
 	GT(gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, NULL,
 		GNUTLS_PKCS_PLAIN, &out_key), "key export");
-	if ((rc = tims_buf_add(cert_pem, out_crt.data, out_crt.size)) ||
-	    (rc = tims_buf_add(key_pem, out_key.data, out_key.size)))
+	if ((rc = tims_buf_add(key_pem, out_key.data, out_key.size)))
 		tims_err_set(err, rc, "certificate: PEM larger than its buffer");
 out:
 	if (out_key.data) {
 		gnutls_memset(out_key.data, 0, out_key.size);
 		gnutls_free(out_key.data);
 	}
-	gnutls_free(out_crt.data);
-	if (crt)
-		gnutls_x509_crt_deinit(crt);
+	if (pub)
+		gnutls_pubkey_deinit(pub);
+	if (key)
+		gnutls_x509_privkey_deinit(key);
+	if (cacrt)
+		gnutls_x509_crt_deinit(cacrt);
+	tls_ca_key_release(&cakey);
+	return rc;
+}
+
+tims_rc tims_tls_csr_make(const char *common_name, struct tims_buf *csr_pem,
+			  struct tims_buf *key_pem, struct tims_err *err)
+{
+	struct tims_cert_req probe = { .common_name = common_name, .days = 1 };
+	gnutls_x509_privkey_t key = NULL;
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_datum_t out = { NULL, 0 }, out_key = { NULL, 0 };
+	tims_rc rc;
+
+	if ((rc = check_req(&probe, err)))
+		return rc;
+	GT(gnutls_x509_privkey_init(&key), "init");
+	GT(gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), "key generation");
+	GT(gnutls_x509_crq_init(&crq), "init");
+	GT(gnutls_x509_crq_set_version(crq, 1), "request version");
+	GT(gnutls_x509_crq_set_dn_by_oid(crq, GNUTLS_OID_X520_COMMON_NAME, 0, common_name,
+		(unsigned)strlen(common_name)), "common name");
+	GT(gnutls_x509_crq_set_key(crq, key), "public key");
+	GT(gnutls_x509_crq_sign2(crq, key, GNUTLS_DIG_SHA256, 0), "signing the request");
+	GT(gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_PEM, &out), "export");
+	GT(gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, NULL,
+		GNUTLS_PKCS_PLAIN, &out_key), "key export");
+	if ((rc = tims_buf_add(csr_pem, out.data, out.size)) ||
+	    (rc = tims_buf_add(key_pem, out_key.data, out_key.size)))
+		tims_err_set(err, rc, "certificate request: PEM larger than its buffer");
+out:
+	if (out_key.data) {
+		gnutls_memset(out_key.data, 0, out_key.size);
+		gnutls_free(out_key.data);
+	}
+	gnutls_free(out.data);
+	if (crq)
+		gnutls_x509_crq_deinit(crq);
+	if (key)
+		gnutls_x509_privkey_deinit(key);
+	return rc;
+}
+
+tims_rc tims_tls_issue_csr(const struct tims_cert_req *req, const char *csr_pem,
+			   const char *ca_cert, const char *ca_key,
+			   struct tims_buf *cert_pem, struct tims_err *err)
+{
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)csr_pem, 0 };
+	struct tls_ca_key cakey = { NULL, NULL };
+	gnutls_x509_crt_t cacrt = NULL;
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_pubkey_t pub = NULL;
+	tims_rc rc;
+
+	if ((rc = check_req(req, err)))
+		return rc;
+	d.size = (unsigned)strnlen(csr_pem, TIMS_TLS_PEM_MAX + 1);
+	if (d.size > TIMS_TLS_PEM_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "csr: larger than %d bytes",
+				    TIMS_TLS_PEM_MAX);
+	if ((rc = load_ca(ca_cert, ca_key, &cacrt, &cakey, err)))
+		goto out;
+	GT(gnutls_x509_crq_init(&crq), "init");
+	if (gnutls_x509_crq_import(crq, &d, GNUTLS_X509_FMT_PEM) < 0) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "csr: not a PEM certificate request");
+		goto out;
+	}
+	/* Proof of possession: the request is signed by its own key. */
+	if (gnutls_x509_crq_verify(crq, 0) < 0) {
+		rc = tims_err_set(err, TIMS_ERR_SIGNATURE,
+				  "csr: not signed by the key it carries");
+		goto out;
+	}
+	GT(gnutls_pubkey_init(&pub), "init");
+	GT(gnutls_pubkey_import_x509_crq(pub, crq, 0), "csr public key");
+	rc = sign_cert(req, pub, cacrt, &cakey, NULL, cert_pem, err);
+out:
+	if (pub)
+		gnutls_pubkey_deinit(pub);
+	if (crq)
+		gnutls_x509_crq_deinit(crq);
+	if (cacrt)
+		gnutls_x509_crt_deinit(cacrt);
+	tls_ca_key_release(&cakey);
+	return rc;
+}
+
+tims_rc tims_tls_issue_for_key(const struct tims_cert_req *req, const char *key_pem,
+			       const char *ca_cert, const char *ca_key,
+			       struct tims_buf *cert_pem, struct tims_err *err)
+{
+	gnutls_x509_privkey_t key = NULL;
+	struct tls_ca_key cakey = { NULL, NULL };
+	gnutls_x509_crt_t cacrt = NULL;
+	gnutls_pubkey_t pub = NULL;
+	tims_rc rc;
+
+	if ((rc = check_req(req, err)) ||
+	    (rc = load_ca(ca_cert, ca_key, &cacrt, &cakey, err)) ||
+	    (rc = import_key(key_pem, &key, err)) || (rc = pub_of(key, &pub, err)))
+		goto out;
+	rc = sign_cert(req, pub, cacrt, &cakey, NULL, cert_pem, err);
+out:
+	if (pub)
+		gnutls_pubkey_deinit(pub);
 	if (key)
 		gnutls_x509_privkey_deinit(key);
 	if (cacrt)
@@ -263,6 +437,113 @@ tims_rc tims_tls_common_name(const char *cert_pem, char *out, size_t outlen,
 	GT(gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0,
 		out, &len), "common name");
 out:
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+tims_rc tims_tls_cert_times(const char *cert_pem, int64_t *not_before,
+			    int64_t *not_after, struct tims_err *err)
+{
+	gnutls_x509_crt_t crt;
+	tims_rc rc = import_crt(cert_pem, &crt, err);
+
+	if (!rc) {
+		*not_before = (int64_t)gnutls_x509_crt_get_activation_time(crt);
+		*not_after = (int64_t)gnutls_x509_crt_get_expiration_time(crt);
+		if (*not_before < 0 || *not_after <= *not_before)
+			rc = tims_err_set(err, TIMS_ERR_INVALID, "certificate: no validity");
+	}
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+tims_rc tims_tls_cert_names(const char *cert_pem, struct tims_cert_req *req,
+			    struct tims_err *err)
+{
+	gnutls_x509_crt_t crt;
+	size_t nd = 0, ni = 0;
+	tims_rc rc = import_crt(cert_pem, &crt, err);
+
+	for (unsigned i = 0; !rc && i < 64; i++) {
+		char buf[256], txt[64];
+		size_t len = sizeof(buf);
+		int t = gnutls_x509_crt_get_subject_alt_name(crt, i, buf, &len, NULL);
+
+		if (t == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (t == GNUTLS_SAN_DNSNAME && nd < TIMS_TLS_MAX_NAMES && len < sizeof(buf)) {
+			buf[len] = '\0';
+			if (!(req->dns[nd++] = strdup(buf)))
+				rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		} else if (t == GNUTLS_SAN_IPADDRESS && ni < TIMS_TLS_MAX_NAMES &&
+			   (len == 4 || len == 16) &&
+			   inet_ntop(len == 4 ? AF_INET : AF_INET6, buf, txt, sizeof(txt))) {
+			if (!(req->ips[ni++] = strdup(txt)))
+				rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		}
+	}
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+void tims_tls_cert_names_free(struct tims_cert_req *req)
+{
+	for (int i = 0; i < TIMS_TLS_MAX_NAMES; i++) {
+		free((char *)(uintptr_t)req->dns[i]);
+		free((char *)(uintptr_t)req->ips[i]);
+		req->dns[i] = req->ips[i] = NULL;
+	}
+}
+
+#define CA_LIST_MAX 8
+
+/* One or several PEM certificates (a CA bundle during a rollover). */
+static tims_rc import_list(const char *pem, gnutls_x509_crt_t *list, unsigned *n,
+			   struct tims_err *err)
+{
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)pem, 0 };
+	int r;
+
+	*n = CA_LIST_MAX;
+	d.size = (unsigned)strnlen(pem, CA_LIST_MAX * TIMS_TLS_PEM_MAX + 1);
+	if (d.size > CA_LIST_MAX * TIMS_TLS_PEM_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "CA certificates: too large");
+	r = gnutls_x509_crt_list_import(list, n, &d, GNUTLS_X509_FMT_PEM, 0);
+	if (r <= 0) {
+		*n = 0;
+		return tims_err_set(err, TIMS_ERR_INVALID, "CA certificates: %s",
+				    r < 0 ? gnutls_strerror(r) : "none");
+	}
+	*n = (unsigned)r;
+	return TIMS_OK;
+}
+
+static void free_list(gnutls_x509_crt_t *list, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(list[i]);
+}
+
+tims_rc tims_tls_issued_by(const char *cert_pem, const char *ca_pem,
+			   struct tims_err *err)
+{
+	gnutls_x509_crt_t list[CA_LIST_MAX], crt = NULL;
+	unsigned n = 0, status = 0;
+	tims_rc rc;
+
+	if ((rc = import_crt(cert_pem, &crt, err)) || (rc = import_list(ca_pem, list, &n, err)))
+		goto out;
+	if (gnutls_x509_crt_verify(crt, list, n, GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+				   GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS, &status) < 0 ||
+	    status)
+		rc = tims_err_set(err, TIMS_ERR_AUTH,
+				  "certificate: not issued by a CA trusted here (status 0x%x)",
+				  status);
+out:
+	free_list(list, n);
 	if (crt)
 		gnutls_x509_crt_deinit(crt);
 	return rc;
@@ -435,7 +716,8 @@ tims_rc tims_tls_crl_load(const char *pem, size_t len, const char *ca_cert,
 {
 	gnutls_datum_t d = { (unsigned char *)(uintptr_t)pem, (unsigned)len };
 	gnutls_x509_crl_t crl = NULL;
-	gnutls_x509_crt_t ca = NULL;
+	gnutls_x509_crt_t ca[CA_LIST_MAX];
+	unsigned nca = 0;
 	struct tims_tls_crl *c = NULL;
 	unsigned char num[20];
 	size_t numlen = sizeof(num);
@@ -446,11 +728,11 @@ tims_rc tims_tls_crl_load(const char *pem, size_t len, const char *ca_cert,
 	*out = NULL;
 	if (len > (size_t)CRL_MAX_ENTRIES * 64)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "revocation list: too large");
-	if ((rc = import_crt(ca_cert, &ca, err)))
+	if ((rc = import_list(ca_cert, ca, &nca, err)))
 		goto out;
 	GT(gnutls_x509_crl_init(&crl), "init");
 	GT(gnutls_x509_crl_import(crl, &d, GNUTLS_X509_FMT_PEM), "revocation list");
-	GT(gnutls_x509_crl_verify(crl, &ca, 1, 0, &status), "revocation list");
+	GT(gnutls_x509_crl_verify(crl, ca, nca, 0, &status), "revocation list");
 	/* Past its next update it is still the newest an offline post has. */
 	status &= ~(unsigned)GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED;
 	if (status) {
@@ -485,8 +767,7 @@ out:
 	tims_tls_crl_free(c);
 	if (crl)
 		gnutls_x509_crl_deinit(crl);
-	if (ca)
-		gnutls_x509_crt_deinit(ca);
+	free_list(ca, nca);
 	return rc;
 }
 
@@ -507,6 +788,26 @@ int tims_tls_crl_revoked(const struct tims_tls_crl *crl, const uint8_t *serial,
 		if (same_serial(crl->serials[i].b, crl->serials[i].len, serial, len))
 			return 1;
 	return 0;
+}
+
+tims_rc tims_tls_crl_add(struct tims_tls_crl **crl, const struct tims_tls_serial *serials,
+			 size_t n, struct tims_err *err)
+{
+	struct tims_tls_crl *c = *crl;
+	struct tims_tls_serial *m;
+
+	if (!n)
+		return TIMS_OK;
+	if (!c && !(c = *crl = calloc(1, sizeof(*c))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if (c->n + n > CRL_MAX_ENTRIES * 2)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "revocation list: too many entries");
+	if (!(m = realloc(c->serials, (c->n + n) * sizeof(*m))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	memcpy(m + c->n, serials, n * sizeof(*m));
+	c->serials = m;
+	c->n += n;
+	return TIMS_OK;
 }
 
 void tims_tls_crl_free(struct tims_tls_crl *crl)

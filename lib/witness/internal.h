@@ -45,6 +45,10 @@ struct tims_witness {
 
 /* {"announcements": [NOTE, ...]}: DIR/announcements in order (rotate.c). */
 tims_rc witness_announcements(const char *dir, struct tims_buf *out, struct tims_err *err);
+/* A revoked origin or key on the centre's list this witness holds
+ * (revocations.c): 1, with why. */
+int witness_revoked(struct tims_witness *w, const char *origin,
+		    const struct tims_verifier *keys, size_t n, char *why, size_t cap);
 
 /* Send one line to the log sink, if any (printf-style). */
 void witness_log(struct tims_witness *w, const char *fmt, ...)

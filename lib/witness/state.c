@@ -798,6 +798,13 @@ static tims_rc submit_locked(struct tims_witness *w, const char *body,
 		return rc;
 	if (nkeys == 0)
 		return answer(a, 404, "unknown log origin %s", q->cp.origin);
+	{
+		char why[300];
+
+		/* the centre's signed list, if this witness was given one */
+		if (witness_revoked(w, q->cp.origin, keys, nkeys, why, sizeof(why)))
+			return answer(a, 403, "%s: not cosigned", why);
+	}
 	checked = malloc(sizeof(*checked));
 	if (!checked)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "witness: out of memory");
