@@ -307,8 +307,18 @@ static tims_rc seal_clear_bodies(struct tims_sync_mirror *m, struct tims_err *er
 	tims_rc rc = TIMS_OK;
 	int s;
 
-	if (sqlite3_exec(m->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(m->db, "SELECT count(*) FROM entries WHERE body IS NOT NULL AND"
+	if (sqlite3_exec(m->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK)
+		return tims_mlog_db_err(m->log, "looking for bodies in clear", err);
+	/* done once: a mirror that was looked through says so (no scan of
+	 * every body at each start) */
+	if (sqlite3_prepare_v2(m->db, "SELECT 1 FROM sqlite_master WHERE name = 'vault_sealed'",
+			       -1, &sel, NULL) == SQLITE_OK && sqlite3_step(sel) == SQLITE_ROW) {
+		sqlite3_finalize(sel);
+		return TIMS_OK;
+	}
+	sqlite3_finalize(sel);
+	sel = NULL;
+	if (sqlite3_prepare_v2(m->db, "SELECT count(*) FROM entries WHERE body IS NOT NULL AND"
 			       " substr(body, 1, 2) <> CAST('TV' AS BLOB)", -1, &sel, NULL) !=
 			       SQLITE_OK)
 		return tims_mlog_db_err(m->log, "looking for bodies in clear", err);
@@ -317,7 +327,9 @@ static tims_rc seal_clear_bodies(struct tims_sync_mirror *m, struct tims_err *er
 	sqlite3_finalize(sel);
 	sel = NULL;
 	if (!n)
-		return TIMS_OK;
+		return sqlite3_exec(m->db, "CREATE TABLE IF NOT EXISTS vault_sealed (id INTEGER"
+				    " PRIMARY KEY CHECK (id = 1))", NULL, NULL, NULL) == SQLITE_OK
+			       ? TIMS_OK : tims_mlog_db_err(m->log, "noting the bodies sealed", err);
 	if (sqlite3_exec(m->db, "BEGIN IMMEDIATE; DROP TRIGGER entries_no_update;", NULL, NULL,
 			 NULL) != SQLITE_OK)
 		return tims_mlog_db_err(m->log, "sealing the bodies held in clear", err);
@@ -357,7 +369,9 @@ out:
 	if (!rc && sqlite3_exec(m->db, "CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries"
 				" WHEN NOT (NEW.idx IS OLD.idx AND NEW.entry IS OLD.entry"
 				" AND NEW.salt IS NULL AND NEW.body IS NULL) BEGIN"
-				" SELECT RAISE(ABORT, 'the mirror is append-only'); END; COMMIT;",
+				" SELECT RAISE(ABORT, 'the mirror is append-only'); END;"
+				" CREATE TABLE IF NOT EXISTS vault_sealed (id INTEGER PRIMARY KEY"
+				" CHECK (id = 1)); COMMIT;",
 				NULL, NULL, NULL) != SQLITE_OK)
 		rc = tims_mlog_db_err(m->log, "sealing the bodies held in clear", err);
 	if (rc) {

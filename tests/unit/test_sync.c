@@ -14,6 +14,8 @@
 #include "t.h"
 #include "tims/post.h"
 #include "tims/sync.h"
+#include "tims/util.h"
+#include "tims/vault.h"
 
 static char base[256];
 
@@ -481,6 +483,119 @@ static void test_last_sync(void)
 	tims_post_free(p);
 }
 
+/* Whether the file (or its WAL) holds needle. */
+static int db_holds(const char *db, const char *needle)
+{
+	char path[450];
+	int found = 0;
+
+	for (int w = 0; w < 2 && !found; w++) {
+		struct tims_buf b = TIMS_BUF_INIT(1 << 26);
+
+		snprintf(path, sizeof(path), "%s%s", db, w ? "-wal" : "");
+		if (!tims_read_file(path, b.max, &b, NULL))
+			for (size_t i = 0; !found && i + strlen(needle) <= b.len; i++)
+				found = !memcmp(b.buf + i, needle, strlen(needle));
+		tims_buf_release(&b);
+	}
+	return found;
+}
+
+static int bytes_hold(const char *b, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!memcmp(b + i, needle, n))
+			return 1;
+	return 0;
+}
+
+struct first {
+	char body[4096];
+	size_t n, len;
+};
+
+static tims_rc keep_body(void *ctx, const struct tims_post_raw *r)
+{
+	struct first *f = ctx;
+
+	if (!f->n++ && r->body && r->body_len < sizeof(f->body)) {
+		memcpy(f->body, r->body, r->body_len);
+		f->len = r->body_len;
+	}
+	return TIMS_OK;
+}
+
+/*
+ * G8 in the mirror: bodies sealed under the vault after their check, a
+ * mirror of before (clear bodies) sealed in place when given the vault,
+ * bodies opened again for export and verify, a body moved to another
+ * position refused.
+ */
+static void test_sealed(void)
+{
+	struct tims_post *p = make_post("s", "example.org/post/s", 40, "sealed");
+	struct tims_sync_mirror *m;
+	struct tims_sync_batch b;
+	struct tims_sync_result res;
+	struct tims_vault *v = NULL;
+	struct tims_err err;
+	struct first f;
+	uint64_t findings = 9;
+	char db[400], vdir[400];
+
+	snprintf(vdir, sizeof(vdir), "%s/vault", base);
+	snprintf(db, sizeof(db), "%s/ms.db", base);
+	if (!p || mkdir(vdir, 0700) ||
+	    !T_OK(tims_vault_create(vdir, NULL, &err) == TIMS_OK &&
+		  tims_vault_open(vdir, &v, &err) == TIMS_OK, "sealed: a vault (%s)", err.msg))
+		return;
+	/* a mirror of before: 20 records taken in clear */
+	m = open_mirror("ms", p);
+	tims_sync_batch_init(&b);
+	T_OK(m && post_batch(p, 0, 20, &b) && wire(&b) &&
+	     tims_sync_mirror_apply(m, &b, NULL, NULL, &res, &err) == TIMS_OK,
+	     "sealed: a mirror without a vault takes 20 records");
+	tims_sync_mirror_free(m);
+	T_OK(db_holds(db, "SURNAME7"), "sealed: ... and holds them in clear");
+	/* given the vault: sealed in place, the next 20 sealed as they come */
+	m = open_mirror("ms", p);
+	T_OK(m && tims_sync_mirror_set_vault(m, v, &err) == TIMS_OK,
+	     "sealed: the vault given, the clear bodies sealed in place (%s)", err.msg);
+	T_OK(post_batch(p, 20, 20, &b) && wire(&b) &&
+	     tims_sync_mirror_apply(m, &b, NULL, NULL, &res, &err) == TIMS_OK && res.added == 20,
+	     "sealed: the next 20 records taken, checked, then sealed (%s)", err.msg);
+	T_OK(!db_holds(db, "SURNAME7") && !db_holds(db, "SURNAME33") && !db_holds(db, "sealed-"),
+	     "sealed: no surname or reference in the mirror's file or WAL");
+	memset(&f, 0, sizeof(f));
+	T_OK(tims_sync_mirror_export(m, 7, 40 - 7, keep_body, &f, &err) == TIMS_OK && f.n == 33 &&
+	     bytes_hold(f.body, f.len, "SURNAME7"),
+	     "sealed: exported in clear, as the post sent them (%s)", err.msg);
+	T_OK(tims_sync_mirror_verify(m, NULL, NULL, &findings, &err) == TIMS_OK && findings == 0,
+	     "sealed: verify opens each body and checks it against its entry (%s)", err.msg);
+	tims_sync_mirror_free(m);
+	/* someone with the file moves body 3 onto position 5 */
+	T_OK(count_rows(db, "SELECT count(*) FROM entries") == 40, "sealed: 40 positions");
+	{
+		sqlite3 *h = NULL;
+
+		sqlite3_open(db, &h);
+		sqlite3_exec(h, "DROP TRIGGER entries_no_update;"
+			     "UPDATE entries SET body = (SELECT body FROM entries WHERE idx = 3)"
+			     " WHERE idx = 5", NULL, NULL, NULL);
+		sqlite3_close(h);
+	}
+	m = open_mirror("ms", p);
+	T_OK(m && tims_sync_mirror_set_vault(m, v, &err) == TIMS_OK &&
+	     tims_sync_mirror_export(m, 0, 10, keep_body, &f, &err) == TIMS_ERR_TAMPER,
+	     "sealed: a body moved to another position does not open (%s)", err.msg);
+	tims_sync_mirror_free(m);
+	tims_sync_batch_release(&b);
+	tims_vault_close(v);
+	tims_post_free(p);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -491,6 +606,7 @@ int main(void)
 	test_push();
 	test_cosigs_bounded();
 	test_last_sync();
+	test_sealed();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	if (system(cmd) != 0)
 		return 2;
