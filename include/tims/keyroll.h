@@ -74,4 +74,13 @@ TIMS_MUST_USE tims_rc tims_keyroll_keys(const char *cdir, const char *role, int6
 					struct tims_verifier keys[2], size_t *n,
 					struct tims_err *err);
 
+#define TIMS_KEYROLL_MAX_NOTES 256
+
+/* How many announcements (NAME.note files, NAME shorter than 60 bytes) DIR
+ * holds: the next one is written as NNNN.note with NNNN = count + 1. */
+int tims_keyroll_count(const char *dir);
+/* {"announcements": [NOTE, ...]}: DIR's announcements in the order of their
+ * names (at most TIMS_KEYROLL_MAX_NOTES), appended to out. */
+tims_rc tims_keyroll_list(const char *dir, struct tims_buf *out, struct tims_err *err);
+
 #endif

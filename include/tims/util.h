@@ -45,6 +45,11 @@ tims_rc tims_read_file(const char *path, size_t max, struct tims_buf *out,
  * rename over path, fsync of the directory. `mode` applies to the new file
  * (0600 for keys). Refuses to overwrite an existing file unless `replace`.
  */
+/* Overwrite a file's bytes with zeros and fsync it (a secret key gone from
+ * the file's blocks, as far as the file system lets us); the caller then
+ * unlinks or replaces it. A missing file is TIMS_OK. */
+tims_rc tims_file_wipe(const char *path, struct tims_err *err);
+
 tims_rc tims_write_file(const char *path, const void *data, size_t len,
 			unsigned mode, int replace, struct tims_err *err);
 

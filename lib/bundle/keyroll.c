@@ -2,6 +2,8 @@
  * keyroll.c — a centre key's successor announced under the old key
  * (tims/keyroll.h), made at the centre and followed at the posts.
  */
+#include <dirent.h>
+#include <jansson.h>
 #include <sodium.h>
 
 #include "tims/keyroll.h"
@@ -259,4 +261,76 @@ tims_rc tims_keyroll_keys(const char *cdir, const char *role, int64_t now_s,
 	if (access(prev, F_OK) == 0 && !read_key(prev, &keys[1], &until, NULL) && now_s < until)
 		*n = 2;
 	return TIMS_OK;
+}
+
+/* The announcement files of dir, sorted: *names malloc'ed, 64 bytes each. */
+static int note_names(const char *dir, char (**names)[64])
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	*names = NULL;
+	if (!d)
+		return 0;
+	if (!(*names = calloc(TIMS_KEYROLL_MAX_NOTES, sizeof(**names)))) {
+		closedir(d);
+		return -1;
+	}
+	while ((e = readdir(d)) && n < TIMS_KEYROLL_MAX_NOTES) {
+		size_t l = strlen(e->d_name);
+
+		if (l < 6 || l >= 64 || strcmp(e->d_name + l - 5, ".note"))
+			continue;
+		memcpy((*names)[n++], e->d_name, l + 1); /* l < 64, checked above */
+	}
+	closedir(d);
+	qsort(*names, (size_t)n, 64, (int (*)(const void *, const void *))strcmp);
+	return n;
+}
+
+int tims_keyroll_count(const char *dir)
+{
+	char (*names)[64];
+	int n = note_names(dir, &names);
+
+	free(names);
+	return n;
+}
+
+tims_rc tims_keyroll_list(const char *dir, struct tims_buf *out, struct tims_err *err)
+{
+	char (*names)[64];
+	json_t *o = json_object(), *a = json_array();
+	char *text = NULL, path[4200];
+	tims_rc rc = TIMS_OK;
+	int n = note_names(dir, &names);
+
+	if (n < 0 || !o || !a) {
+		json_decref(o);
+		json_decref(a);
+		free(names);
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	}
+	if (json_object_set_new(o, "announcements", a)) { /* a is released */
+		json_decref(o);
+		free(names);
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	}
+	for (int i = 0; !rc && i < n; i++) {
+		struct tims_buf b = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
+
+		if (snprintf(path, sizeof(path), "%s/%.63s", dir, names[i]) >= (int)sizeof(path))
+			continue;
+		if (!(rc = tims_read_file(path, TIMS_NOTE_MAX_BYTES, &b, err)) &&
+		    json_array_append_new(a, json_stringn(b.buf, b.len)))
+			rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		tims_buf_release(&b);
+	}
+	if (!rc && (!(text = json_dumps(o, JSON_COMPACT)) || tims_buf_addstr(out, text)))
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	free(text);
+	json_decref(o);
+	free(names);
+	return rc;
 }

@@ -20,63 +20,10 @@
 #include "tims/util.h"
 #include "internal.h"
 
-#define KEYS_MAX_NOTES 256
-
-static tims_rc wipe(const char *path, struct tims_err *err)
-{
-	struct stat sb;
-	char zero[256];
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return errno == ENOENT ? TIMS_OK
-				       : tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
-	memset(zero, 0, sizeof(zero));
-	if (fstat(fd, &sb) == 0)
-		for (off_t off = 0; off < sb.st_size;) {
-			size_t n = (size_t)(sb.st_size - off) < sizeof(zero)
-					   ? (size_t)(sb.st_size - off) : sizeof(zero);
-			ssize_t w = pwrite(fd, zero, n, off);
-
-			if (w <= 0) {
-				close(fd);
-				return tims_err_set(err, TIMS_ERR_IO, "%s: wiping", path);
-			}
-			off += w;
-		}
-	if (fsync(fd) != 0) {
-		close(fd);
-		return tims_err_set(err, TIMS_ERR_IO, "%s: fsync: %s", path, strerror(errno));
-	}
-	close(fd);
-	return TIMS_OK;
-}
-
-/* The announcements in DIR/keys, by name (NNNN-ROLE.note): their count. */
-static int note_names(const char *kdir, char names[][64], int max)
-{
-	struct dirent *e;
-	DIR *d = opendir(kdir);
-	int n = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d)) && n < max) {
-		size_t l = strlen(e->d_name);
-
-		if (l < 10 || l >= 64 || strcmp(e->d_name + l - 5, ".note"))
-			continue;
-		memcpy(names[n++], e->d_name, l + 1); /* l < 64, checked above */
-	}
-	closedir(d);
-	qsort(names, (size_t)n, 64, (int (*)(const void *, const void *))strcmp);
-	return n;
-}
 
 tims_rc tims_centre_rotate_key(const char *dir, const char *role, int64_t overlap_s,
 			       char *note_path, size_t cap, struct tims_err *err)
 {
-	static char names[KEYS_MAX_NOTES][64];
 	const char *base = !strcmp(role, "cosigner") ? "cosign" : !strcmp(role, "bundle") ? "bundle"
 											  : NULL;
 	char sk[CENTRE_PATH_MAX], vk[CENTRE_PATH_MAX], skn[CENTRE_PATH_MAX + 8],
@@ -125,7 +72,7 @@ tims_rc tims_centre_rotate_key(const char *dir, const char *role, int64_t overla
 		struct tims_buf v = TIMS_BUF_INIT(1024);
 
 		unlink(vkn);
-		wipe(skn, NULL);
+		tims_file_wipe(skn, NULL);
 		unlink(skn);
 		if ((rc = tims_note_keygen(ov.name, ov.alg, &skey, &vkey, err)) ||
 		    (rc = tims_write_file(skn, skey, strlen(skey), 0600, 0, err)) ||
@@ -142,8 +89,8 @@ tims_rc tims_centre_rotate_key(const char *dir, const char *role, int64_t overla
 	if ((rc = tims_keyroll_make(name, role, &os, &ns, now, now + overlap_s, &note, err)) ||
 	    (rc = tims_dir_private(kdir, err)))
 		goto out;
-	n = note_names(kdir, names, KEYS_MAX_NOTES);
-	if (n >= KEYS_MAX_NOTES) {
+	n = tims_keyroll_count(kdir);
+	if (n >= TIMS_KEYROLL_MAX_NOTES) {
 		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "%s: %d announcements already", kdir, n);
 		goto out;
 	}
@@ -157,7 +104,7 @@ tims_rc tims_centre_rotate_key(const char *dir, const char *role, int64_t overla
 		rc = rc ? rc : tims_err_set(err, TIMS_ERR_IO, "rename %s: %s", vkn, strerror(errno));
 		goto out;
 	}
-	if ((rc = wipe(sk, err)))
+	if ((rc = tims_file_wipe(sk, err)))
 		goto out;
 	if (rename(skn, sk) != 0 || (rc = tims_fsync_dir_of(sk, err))) {
 		rc = rc ? rc : tims_err_set(err, TIMS_ERR_IO, "rename %s: %s", skn, strerror(errno));
@@ -181,35 +128,10 @@ out:
 tims_rc centre_key_announcements(const struct tims_centre *c, struct tims_buf *out,
 				 struct tims_err *err)
 {
-	static char names[KEYS_MAX_NOTES][64];
-	char kdir[CENTRE_PATH_MAX], path[CENTRE_PATH_MAX + 80];
-	json_t *o = json_object(), *a = json_array();
-	char *text = NULL;
-	tims_rc rc = TIMS_OK;
-	int n;
+	char kdir[CENTRE_PATH_MAX];
+	tims_rc rc;
 
-	if (!o || !a || json_object_set_new(o, "announcements", a)) {
-		json_decref(o);
-		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	}
-	if ((rc = centre_path(c, "keys", kdir, err))) {
-		json_decref(o);
+	if ((rc = centre_path(c, "keys", kdir, err)))
 		return rc;
-	}
-	n = note_names(kdir, names, KEYS_MAX_NOTES);
-	for (int i = 0; !rc && i < n; i++) {
-		struct tims_buf b = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
-
-		if (snprintf(path, sizeof(path), "%s/%.63s", kdir, names[i]) >= (int)sizeof(path))
-			continue;
-		if (!(rc = tims_read_file(path, TIMS_NOTE_MAX_BYTES, &b, err)) &&
-		    json_array_append_new(a, json_stringn(b.buf, b.len)))
-			rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-		tims_buf_release(&b);
-	}
-	if (!rc && (!(text = json_dumps(o, JSON_COMPACT)) || tims_buf_addstr(out, text)))
-		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	free(text);
-	json_decref(o);
-	return rc;
+	return tims_keyroll_list(kdir, out, err);
 }

@@ -37,42 +37,6 @@ static tims_rc rk_path(char *out, const char *dir, const char *name, struct tims
 	return TIMS_OK;
 }
 
-/* The file's bytes overwritten with zeros and fsync'd (the secret gone from
- * the file's blocks, as far as the file system lets us). */
-static tims_rc wipe_file(const char *path, struct tims_err *err)
-{
-	struct stat sb;
-	uint8_t zero[512];
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return errno == ENOENT ? TIMS_OK
-				       : tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
-	memset(zero, 0, sizeof(zero));
-	if (fstat(fd, &sb) == 0) {
-		for (off_t off = 0; off < sb.st_size;) {
-			size_t n = (size_t)(sb.st_size - off) < sizeof(zero)
-					   ? (size_t)(sb.st_size - off) : sizeof(zero);
-			ssize_t w = pwrite(fd, zero, n, off);
-
-			if (w <= 0) {
-				if (w < 0 && errno == EINTR)
-					continue;
-				close(fd);
-				return tims_err_set(err, TIMS_ERR_IO, "%s: wiping: %s", path,
-						    strerror(w < 0 ? errno : EIO));
-			}
-			off += w;
-		}
-	}
-	if (fsync(fd) != 0) {
-		close(fd);
-		return tims_err_set(err, TIMS_ERR_IO, "%s: fsync: %s", path, strerror(errno));
-	}
-	close(fd);
-	return TIMS_OK;
-}
-
 /* Step 1: the new key, unless an interrupted run left one. */
 static tims_rc make_next(const char *dir, const char *name, struct tims_err *err)
 {
@@ -87,7 +51,7 @@ static tims_rc make_next(const char *dir, const char *name, struct tims_err *err
 	if (access(sp, F_OK) == 0 && access(vp, F_OK) == 0)
 		return TIMS_OK;
 	unlink(vp);
-	if ((rc = wipe_file(sp, err)))
+	if ((rc = tims_file_wipe(sp, err)))
 		return rc;
 	unlink(sp);
 	if ((rc = tims_note_keygen(name, TIMS_KEY_ED25519, &skey, &vkey, err)))
@@ -220,7 +184,7 @@ tims_rc tims_post_rotate_key(const char *dir, char *old_vkey, char *new_vkey,
 		goto out;
 finish:
 	/* Step 5: the old secret destroyed. */
-	if ((rc = wipe_file(sp, err)) || (rc = rename_synced(snp, sp, err)))
+	if ((rc = tims_file_wipe(sp, err)) || (rc = rename_synced(snp, sp, err)))
 		goto out;
 	if (old_vkey)
 		snprintf(old_vkey, TIMS_POST_VKEY_MAX, "%s", cur_text);

@@ -324,3 +324,39 @@ size_t tims_utf8_len(const unsigned char *s, size_t n)
 		return 0;
 	return len;
 }
+
+tims_rc tims_file_wipe(const char *path, struct tims_err *err)
+{
+	struct stat sb;
+	uint8_t zero[512];
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? TIMS_OK
+				       : tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	memset(zero, 0, sizeof(zero));
+	if (fstat(fd, &sb) == 0) {
+		for (off_t off = 0; off < sb.st_size;) {
+			size_t n = (size_t)(sb.st_size - off) < sizeof(zero)
+					   ? (size_t)(sb.st_size - off) : sizeof(zero);
+			ssize_t w = pwrite(fd, zero, n, off);
+
+			if (w <= 0) {
+				if (w < 0 && errno == EINTR)
+					continue;
+				close(fd);
+				return tims_err_set(err, TIMS_ERR_IO, "%s: wiping: %s", path,
+						    strerror(w < 0 ? errno : EIO));
+			}
+			off += w;
+		}
+	}
+	if (fsync(fd) != 0) {
+		int e = errno;
+
+		close(fd);
+		return tims_err_set(err, TIMS_ERR_IO, "%s: fsync: %s", path, strerror(e));
+	}
+	close(fd);
+	return TIMS_OK;
+}

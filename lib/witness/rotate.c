@@ -16,62 +16,12 @@
 #include "tims/util.h"
 #include "internal.h"
 
-#define ANN_MAX 256
+#define ANN_MAX TIMS_KEYROLL_MAX_NOTES
 #define ANN_ANSWER_MAX (1u << 20)
-
-static tims_rc wipe(const char *path, struct tims_err *err)
-{
-	struct stat sb;
-	char zero[256];
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
-	memset(zero, 0, sizeof(zero));
-	if (fstat(fd, &sb) == 0)
-		for (off_t off = 0; off < sb.st_size;) {
-			size_t n = (size_t)(sb.st_size - off) < sizeof(zero)
-					   ? (size_t)(sb.st_size - off) : sizeof(zero);
-			ssize_t w = pwrite(fd, zero, n, off);
-
-			if (w <= 0) {
-				close(fd);
-				return tims_err_set(err, TIMS_ERR_IO, "%s: wiping", path);
-			}
-			off += w;
-		}
-	if (fsync(fd) != 0) {
-		close(fd);
-		return tims_err_set(err, TIMS_ERR_IO, "%s: fsync", path);
-	}
-	close(fd);
-	return TIMS_OK;
-}
-
-static int ann_names(const char *adir, char names[][64], int max)
-{
-	struct dirent *e;
-	DIR *d = opendir(adir);
-	int n = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d)) && n < max) {
-		size_t l = strlen(e->d_name);
-
-		if (l < 6 || l >= 64 || strcmp(e->d_name + l - 5, ".note"))
-			continue;
-		memcpy(names[n++], e->d_name, l + 1); /* l < 64, checked above */
-	}
-	closedir(d);
-	qsort(names, (size_t)n, 64, (int (*)(const void *, const void *))strcmp);
-	return n;
-}
 
 tims_rc tims_witness_rotate_key(const char *dir, int64_t overlap_s, char *note_path, size_t cap,
 				struct tims_err *err)
 {
-	static char names[ANN_MAX][64];
 	char sk[WITNESS_PATH_MAX + 16], vk[WITNESS_PATH_MAX + 16], skn[WITNESS_PATH_MAX + 24],
 		vkn[WITNESS_PATH_MAX + 24], adir[WITNESS_PATH_MAX + 16], np[WITNESS_PATH_MAX + 96];
 	struct tims_buf note = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
@@ -115,8 +65,8 @@ tims_rc tims_witness_rotate_key(const char *dir, int64_t overlap_s, char *note_p
 				    err)) ||
 	    (rc = tims_dir_private(adir, err)))
 		goto out;
-	n = ann_names(adir, names, ANN_MAX);
-	if (n >= ANN_MAX) {
+	n = tims_keyroll_count(adir);
+	if (n >= TIMS_KEYROLL_MAX_NOTES) {
 		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "%s: %d announcements already", adir, n);
 		goto out;
 	}
@@ -127,7 +77,7 @@ tims_rc tims_witness_rotate_key(const char *dir, int64_t overlap_s, char *note_p
 		rc = rc ? rc : tims_err_set(err, TIMS_ERR_IO, "rename %s: %s", vkn, strerror(errno));
 		goto out;
 	}
-	if ((rc = wipe(sk, err)))
+	if ((rc = tims_file_wipe(sk, err)))
 		goto out;
 	if (rename(skn, sk) != 0 || (rc = tims_fsync_dir_of(sk, err))) {
 		rc = rc ? rc : tims_err_set(err, TIMS_ERR_IO, "rename %s: %s", skn, strerror(errno));
@@ -149,34 +99,10 @@ out:
 
 tims_rc witness_announcements(const char *dir, struct tims_buf *out, struct tims_err *err)
 {
-	static char names[ANN_MAX][64];
-	char adir[WITNESS_PATH_MAX + 16], path[WITNESS_PATH_MAX + 96];
-	json_t *o = json_object(), *a = json_array();
-	char *text = NULL;
-	tims_rc rc = TIMS_OK;
-	int n;
+	char adir[WITNESS_PATH_MAX + 16];
 
-	if (!o || !a || json_object_set_new(o, "announcements", a)) {
-		json_decref(o);
-		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	}
 	snprintf(adir, sizeof(adir), "%.*s/announcements", WITNESS_PATH_MAX - 1, dir);
-	n = ann_names(adir, names, ANN_MAX);
-	for (int i = 0; !rc && i < n; i++) {
-		struct tims_buf b = TIMS_BUF_INIT(TIMS_NOTE_MAX_BYTES);
-
-		if (snprintf(path, sizeof(path), "%s/%.63s", adir, names[i]) >= (int)sizeof(path))
-			continue;
-		if (!(rc = tims_read_file(path, TIMS_NOTE_MAX_BYTES, &b, err)) &&
-		    json_array_append_new(a, json_stringn(b.buf, b.len)))
-			rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-		tims_buf_release(&b);
-	}
-	if (!rc && (!(text = json_dumps(o, JSON_COMPACT)) || tims_buf_addstr(out, text)))
-		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	free(text);
-	json_decref(o);
-	return rc;
+	return tims_keyroll_list(adir, out, err);
 }
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
