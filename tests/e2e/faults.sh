@@ -199,9 +199,11 @@ path, page, root = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 with open(path, 'r+b') as f:
     f.seek((root - 1) * page)
     b = bytearray(f.read(page))
-    i = b.find(b'D3')          # a document number in the index page
-    assert i > 0, 'no key found in the index page'
-    b[i:i + 2] = b'Z9'         # the index now disagrees with its table
+    import re                  # a key (a blind index of a document number,
+    m = re.search(rb'[0-9a-f]{64}', bytes(b))  # 64 hex digits) in the index page
+    assert m, 'no key found in the index page'
+    i = m.start()
+    b[i:i + 2] = b'zz'         # the index now disagrees with its table
     f.seek((root - 1) * page)
     f.write(b)
 PY
@@ -255,7 +257,10 @@ t_match "... and says what to do" "holds $before records but a peer holds $size 
 # it, and the one the halted run wrote on the backup's is kept aside for the
 # auditors.
 mkdir "$T_TMP/halted-audit" && mv "$P"/audit.db* "$P/audit.checkpoint" "$T_TMP/halted-audit/"
-cp "$T_TMP/true/post.db" "$T_TMP/true/checkpoint" "$T_TMP"/true/audit.db* "$T_TMP/true/audit.checkpoint" "$P/"
+# (keys.db too: the records the backup lacks are sealed under a data key
+# only the true keys.db holds)
+cp "$T_TMP/true/post.db" "$T_TMP/true/checkpoint" "$T_TMP"/true/audit.db* "$T_TMP/true/audit.checkpoint" \
+	"$T_TMP/true/keys.db" "$P/"
 rm -f "$P/post.db-wal" "$P/post.db-shm"
 out=$("$TIMS" post resolve-rollback "$P" --reason "restored from the centre" 2>&1)
 t_match "resolve-rollback: the restored log verifies and the resolution is audited" "^resolved: the log holds $size records" "$out"
