@@ -114,8 +114,10 @@ events=$(req GET '/api/v1/audit?count=1000' "$AUD")
 t_match "limit: each refusal is on the audit trail" '"actor":"koev"[^}]*"action":"limit.exceeded"' "$events"
 queued() { sqlite3 "$P/post.db" "SELECT count(*) FROM event_queue WHERE kind = $1"; } # tims/event.h numbers
 t_ok "limit: a LIMIT_EXCEEDED event is queued for the centre" test "$(queued 7)" -ge 2
-t_match "limit: naming the officer and what was refused" '"kind":"limit-exceeded".*"officer":"koev"' \
-	"$(sqlite3 "$P/post.db" "SELECT event FROM event_queue WHERE kind = 7 ORDER BY seq LIMIT 1")"
+# the queued events are sealed (docs/formats.md): their kind is the clear
+# part; what they say reaches the centre (events.sh reads it there)
+sealed_only() { sqlite3 "$P/post.db" "SELECT count(*) FROM event_queue WHERE kind = $1 AND CAST(substr(event, 1, 3) AS TEXT) = 'TV1' AND instr(CAST(event AS TEXT), '$2') = 0"; }
+t_ok "limit: the event is sealed (the officer's name is not in post.db in clear)" test "$(sealed_only 7 koev)" -ge 2
 
 # ---- corrections: supervisors only, same document, identity change by two
 t_match "correct: an officer at the booth may not correct" '^403 ' \
@@ -176,14 +178,13 @@ t_match "paper: a refusal code outside the post's list is refused" '^400 .*cross
 	"$(req POST /api/v1/paper-imports "$GEO" "${PAPER/\"decision\":\"admit\",\"crossed_at\":\"${y}T05:10/\"decision\":\"refuse\",\"refusal_code\":\"Q\",\"crossed_at\":\"${y}T05:10}")"
 t_match "approvals: an unknown request is a 404" '^404 ' "$(req POST /api/v1/approvals/0123456789abcdef0123456789abcdef/approve "$STO")"
 t_match "approvals: a malformed id is a 404 too" '^404 ' "$(req POST '/api/v1/approvals/%0a%1b%5b31m/approve' "$STO")"
+hits_before=$(sealed_only 1 P1000002); discreet_before=$(sealed_only 2 TN1234567)
 r=$(req POST /api/v1/paper-imports "$GEO" "$PAPER")
 t_match "paper: submitted, pending a second person" '^202 .*"kind":"paper-import","state":"pending".*"records":3' "$r"
 t_match "paper: each traveller screened as entered; the supervisor hears of the wanted one only" \
 	'"screening":\{"hits":1,"status":"done"\}|"screening":\{"status":"done","hits":1\}' "$r"
-t_ok "paper: the wanted traveller's hit went to the centre at once" \
-	test "$(sqlite3 "$P/post.db" "SELECT count(*) FROM event_queue WHERE kind = 1 AND event LIKE '%P1000002%'")" -eq 1
-t_ok "paper: the discreet-check traveller too, as a discreet hit" \
-	test "$(sqlite3 "$P/post.db" "SELECT count(*) FROM event_queue WHERE kind = 2 AND event LIKE '%TN1234567%'")" -eq 1
+t_eq "paper: the wanted traveller's hit is queued for the centre at once, sealed" $((hits_before + 1)) "$(sealed_only 1 P1000002)"
+t_eq "paper: the discreet-check traveller too, as a discreet hit, sealed" $((discreet_before + 1)) "$(sealed_only 2 TN1234567)"
 PID=$(printf '%s' "$r" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
 t_eq "paper: without approval nothing is appended" "6" "$(size)"
 t_match "paper: the second supervisor sees what they approve" '^200 .*"surname":"HORVAT"' \
@@ -231,8 +232,7 @@ t_eq "events: one CORRECTION queued for the centre" 1 "$(queued 4)"
 t_eq "events: one IDENTITY_CHANGE" 1 "$(queued 5)"
 t_eq "events: one PAPER_IMPORT" 1 "$(queued 6)"
 t_eq "events: one SECOND_LINE outcome" 1 "$(queued 9)"
-t_match "events: the identity change names its approver" 'approved by stoyanova' \
-	"$(sqlite3 "$P/post.db" "SELECT event FROM event_queue WHERE kind = 5")"
+t_eq "events: the identity change is queued, sealed" 1 "$(sealed_only 5 stoyanova)"
 
 # ---- the trail ----------------------------------------------------------------
 events=$(req GET '/api/v1/audit?count=1000' "$AUD")
