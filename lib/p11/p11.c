@@ -401,7 +401,7 @@ static int pin_source_same(const struct tims_p11 *p)
 	       st.st_ctim.tv_nsec == p->pin_st.st_ctim.tv_nsec;
 }
 
-static tims_rc find_slot(struct tims_p11 *p, struct tims_err *err)
+static tims_rc find_slot_once(struct tims_p11 *p, struct tims_err *err)
 {
 	CK_FUNCTION_LIST_PTR fl = p->mod->fl;
 	CK_SLOT_ID slots[P11_MAX_SLOTS];
@@ -446,6 +446,30 @@ static tims_rc find_slot(struct tims_p11 *p, struct tims_err *err)
 				    "pkcs11: token %s: not present "
 				    "(CKR_TOKEN_NOT_PRESENT)", p->uri.token);
 	return TIMS_OK;
+}
+
+/*
+ * The token's slot. A token that another process is writing (SoftHSM2
+ * rewrites token.object at each login, under its lock) can answer
+ * C_GetTokenInfo with an error for a moment: a token not found is looked
+ * for again for up to a second before it is called not present.
+ */
+static tims_rc find_slot(struct tims_p11 *p, struct tims_err *err)
+{
+	struct tims_err e = { TIMS_OK, "" };
+	tims_rc rc = TIMS_OK;
+
+	for (int i = 0; i < 50; i++) {
+		const struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+		rc = find_slot_once(p, &e);
+		if (rc != TIMS_ERR_UNAVAILABLE || !strstr(e.msg, "CKR_TOKEN_NOT_PRESENT"))
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (rc && err)
+		*err = e;
+	return rc;
 }
 
 /* After C_Login: fresh (rv CKR_OK) records the PIN's hash for the slot;
