@@ -1,0 +1,235 @@
+/*
+ * bundles.c — the signed bundles a post fetches from the centre each sync
+ * round (docs/bundles.md): watchlists (applied, or repaired after a
+ * mismatch) and its officer roster, opened with the bundle keys the
+ * centre's signed revocation list does not revoke.
+ */
+#include "sync_int.h"
+
+/*
+ * Apply one bundle: verify it, apply it to a second handle of the post's
+ * watchlist store, load a new screening index from it outside the lock,
+ * then swap it in. Exposed for `tims post apply-bundle` through the store
+ * functions; here for the ones fetched from the centre.
+ */
+
+static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, int repair,
+			    struct tims_err *err)
+{
+	struct tims_bundle b;
+	struct tims_screen_index *ix = NULL;
+	struct tims_wl *wl = NULL, *old_wl;
+	struct tims_screen_index *old_ix;
+	struct tims_verifier keys[2];
+	size_t nkeys = 0;
+	char dir[4200];
+	tims_rc rc;
+
+	snprintf(dir, sizeof(dir), "%s/watchlists", s->n->dir);
+	/* the bundle keys the centre's signed list does not revoke */
+	{
+		struct tims_revocation rl;
+		int held = !node_trust_held(s->n->dir, &rl, NULL);
+
+		for (size_t i = 0; i < s->nbundle_keys; i++)
+			if (!held || !tims_revocation_verifier_revoked(&rl, &s->bundle_keys[i], 0))
+				keys[nkeys++] = s->bundle_keys[i];
+		if (held)
+			tims_revocation_release(&rl);
+		if (!nkeys) {
+			rc = tims_err_set(err, TIMS_ERR_SIGNATURE, "bundle of %s: every key it may be "
+					  "signed by is revoked by the centre's list: refused", s->centre);
+			node_sync_revoked_event(s, err->msg);
+			return rc;
+		}
+	}
+	if ((rc = tims_bundle_open_keys(json, len, keys, nkeys, s->centre, &b, err)))
+		return rc;
+	/* over the version and digest held (a diverged list raises its alert);
+	 * never while the copies are checked (wlcheck.c) */
+	node_wlcheck_lock(s->n);
+	if ((rc = tims_wl_open(dir, true, &wl, err)) ||
+	    (rc = repair ? tims_bundle_repair_held(s->n->dir, wl, &b, err)
+			 : tims_bundle_apply_held(s->n->dir, wl, &b, err)) ||
+	    (rc = tims_wl_load_index(wl, &ix, err))) {
+		node_wlcheck_unlock(s->n);
+		tims_wl_close(wl);
+		tims_bundle_release(&b);
+		return rc;
+	}
+	pthread_rwlock_wrlock(&s->n->screen_rw);
+	old_wl = s->n->wl;
+	old_ix = s->n->ix;
+	/* the other lists' quarantine stays; this one's content was checked */
+	tims_wl_quarantine_copy(wl, old_wl, b.list);
+	s->n->wl = wl;
+	s->n->ix = ix;
+	pthread_rwlock_unlock(&s->n->screen_rw);
+	node_wlcheck_unlock(s->n);
+	node_wlcheck_kick(s->n);
+	tims_screen_index_free(old_ix);
+	tims_wl_close(old_wl);
+	if (repair)
+		node_log(s->n, "watchlist %s: repaired with version %" PRIu64 " from the centre, "
+			 "whole", b.list, b.version);
+	else if (b.base)
+		node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied (a delta "
+			 "from version %" PRIu64 ")", b.list, b.version, b.base);
+	else
+		node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied", b.list,
+			 b.version);
+	tims_bundle_release(&b);
+	return TIMS_OK;
+}
+
+/* Copies that do not match their signed digests (wlcheck.c): each fetched
+ * whole and applied over the version held. */
+static void repair_lists(struct node_sync *s, struct tims_sync_peer *peer, struct tims_buf *b)
+{
+	char lists[8][TIMS_WL_LIST_NAME_MAX + 1];
+	size_t n = node_wlcheck_repairs(s->n, lists, 8);
+
+	for (size_t i = 0; i < n; i++) {
+		struct tims_err err;
+		char path[160];
+		long status = 0;
+
+		if (!lists[i][0] || strspn(lists[i], "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
+		    strlen(lists[i]))
+			continue;
+		snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%.*s", TIMS_WL_LIST_NAME_MAX, lists[i]);
+		if (tims_sync_conn_http(s->conn, peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, b,
+					&status, &err) || status != 200) {
+			node_log(s->n, "watchlist %s: the whole list for its repair not fetched (%ld)",
+				 lists[i], status);
+			continue;
+		}
+		if (apply_bundle(s, b->buf, b->len, 1, &err))
+			node_log(s->n, "watchlist %s: repair refused: %s", lists[i], tims_err_msg(&err));
+	}
+}
+
+/* Apply this post's officer roster: accounts as the centre holds them. */
+static tims_rc apply_roster(struct node_sync *s, const char *json, size_t len,
+			    struct tims_err *err)
+{
+	uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES];
+	struct tims_roster_result res;
+	struct tims_bundle_held h;
+	struct tims_bundle b;
+	char path[4200];
+	tims_rc rc;
+
+	snprintf(path, sizeof(path), "%s/centre/roster.key", s->n->dir);
+	if ((rc = tims_bundle_open_keys(json, len, s->bundle_keys, s->nbundle_keys, s->centre, &b, err)))
+		return rc;
+	if ((rc = tims_bundle_held_get(s->n->dir, "officers", b.list, &h, err)) ||
+	    (rc = tims_store_key_load(path, key, err))) {
+		tims_bundle_release(&b);
+		return rc;
+	}
+	pthread_mutex_lock(&s->n->lock);
+	rc = tims_bundle_apply_roster(s->n->officers, &b, s->name, key, h.version, &res, err);
+	pthread_mutex_unlock(&s->n->lock);
+	sodium_memzero(key, sizeof(key));
+	if (!rc)
+		rc = tims_bundle_held_set(s->n->dir, &b, err);
+	if (!rc)
+		node_log(s->n, "officer roster version %" PRIu64 " from the centre applied: %zu "
+			 "added, %zu changed, %zu withdrawn, %zu unchanged", b.version, res.added,
+			 res.changed, res.withdrawn, res.unchanged);
+	tims_bundle_release(&b);
+	return rc;
+}
+
+/* Fetch and apply every bundle newer than what the post holds. */
+void node_sync_pull_bundles(struct node_sync *s)
+{
+	struct tims_sync_peer peer = { s->url, s->ca, s->cert, s->key, 60, s->policy };
+	struct tims_buf ans = TIMS_BUF_INIT(ANSWER_MAX), b = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+	struct tims_err err;
+	json_t *j = NULL, *arr;
+	long status;
+
+	if (s->has_bundle_key)
+		repair_lists(s, &peer, &b);
+	if (!s->has_bundle_key ||
+	    tims_sync_conn_http(s->conn, &peer, "GET", "/api/v1/sync/bundles", NULL, 0, NULL, ANSWER_MAX, &ans,
+			   &status, &err) || status != 200)
+		goto out;
+	j = json_loadb(ans.buf ? ans.buf : "", ans.len, 0, NULL);
+	arr = json_object_get(j, "bundles");
+	for (size_t i = 0; i < json_array_size(arr) && i < 64; i++) {
+		const char *list = jstr(json_array_get(arr, i), "list");
+		json_t *v = json_object_get(json_array_get(arr, i), "version");
+		struct tims_bundle_held h;
+		char path[160];
+
+		if (!strcmp(jstr(json_array_get(arr, i), "kind"), "officers")) {
+			if (!json_is_integer(v) || !s->name[0] ||
+			    tims_bundle_held_get(s->n->dir, "officers", s->name, &h, &err) ||
+			    (uint64_t)json_integer_value(v) <= h.version)
+				continue;
+			if (tims_sync_conn_http(s->conn, &peer, "GET", "/api/v1/sync/bundle?kind=officers", NULL, 0,
+					   NULL, TIMS_BUNDLE_MAX, &b, &status, &err) || status != 200) {
+				node_log(s->n, "officer roster: not fetched (%ld)", status);
+				continue;
+			}
+			if (apply_roster(s, b.buf, b.len, &err))
+				node_log(s->n, "officer roster refused: %s", tims_err_msg(&err));
+			continue;
+		}
+		if (strcmp(jstr(json_array_get(arr, i), "kind"), "watchlist") != 0)
+			continue;
+
+		if (!*list || strlen(list) > TIMS_WL_LIST_NAME_MAX || strpbrk(list, "&?#% ") ||
+		    !json_is_integer(v) ||
+		    tims_bundle_held_get(s->n->dir, "watchlist", list, &h, &err))
+			continue;
+		if ((uint64_t)json_integer_value(v) <= h.version) {
+			/* Not newer, but another list than the one held (the centre
+			 * restored or imported again): fetch it once, to be refused
+			 * loudly (tims_bundle_apply_held raises the alert). */
+			uint8_t d[32];
+			const char *dh = jstr(json_array_get(arr, i), "digest");
+
+			if (!h.has_digest || strlen(dh) != 64 || tims_hex_decode(dh, d, 32, "digest", NULL) ||
+			    ((uint64_t)json_integer_value(v) == h.version && !memcmp(d, h.digest, 32)) ||
+			    (h.alert[0] && !memcmp(d, h.alert_digest, 32)))
+				continue;
+			snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%s", list);
+			if (tims_sync_http(&peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, &b,
+					   &status, &err) || status != 200)
+				continue;
+			if (apply_bundle(s, b.buf, b.len, 0, &err))
+				node_log(s->n, "bundle %s refused: %s", list, tims_err_msg(&err));
+			continue;
+		}
+		/* What changed since the version held, or the whole list. */
+		for (int whole = h.version == 0; whole < 2; whole++) {
+			tims_rc rc;
+
+			if (whole)
+				snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%s", list);
+			else
+				snprintf(path, sizeof(path), "/api/v1/sync/bundle?list=%s&since=%" PRIu64,
+					 list, h.version);
+			if (tims_sync_conn_http(s->conn, &peer, "GET", path, NULL, 0, NULL, TIMS_BUNDLE_MAX, &b,
+					   &status, &err) || status != 200) {
+				node_log(s->n, "bundle %s: not fetched (%ld)", list, status);
+				break;
+			}
+			rc = apply_bundle(s, b.buf, b.len, 0, &err);
+			if (rc == TIMS_ERR_STATE && !whole)
+				continue; /* a delta that does not fit: the whole list */
+			if (rc)
+				node_log(s->n, "bundle %s refused: %s", list, tims_err_msg(&err));
+			break;
+		}
+	}
+out:
+	json_decref(j);
+	tims_buf_release(&ans);
+	tims_buf_release(&b);
+}
+
