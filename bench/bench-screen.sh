@@ -57,24 +57,45 @@ else
 fi
 
 # 1b. The independent set (tests/data/eval: spellings written by hand from
-#     public romanisation tables and passport rules, nicknames, hard
-#     negatives; not made by our own generator or rules).
+#     public romanisation tables and passport rules, nicknames, typing and
+#     OCR errors, approximate dates of birth, hard negatives; not made by our
+#     own generator or rules). independent.jsonl must be read whole by every
+#     build; approx-dob.jsonl ("~1969", "ABOUT 1969", "1968-1971") and
+#     ocr-digit-zg.jsonl (2 for Z, 6 for G in a name) hold forms an older
+#     build refuses. All three are scored as one set, one table per kind; a
+#     pair the build cannot read is counted and said (a target line), never
+#     dropped in silence.
 indep=tests/data/eval/independent.jsonl
-if ind_out=$("$TIMS" screen pairs --eval "$indep" 2>&1) &&
-	overall=$(printf '%s\n' "$ind_out" | grep '^overall'); then
+indep_more=(tests/data/eval/approx-dob.jsonl tests/data/eval/ocr-digit-zg.jsonl)
+ind_err=$(mktemp)
+ind_out=$(cat "$indep" "${indep_more[@]}" | "$TIMS" screen pairs --eval - 2>"$ind_err")
+n_main=$(wc -l <"$indep")
+n_all=$(cat "$indep" "${indep_more[@]}" | wc -l)
+# "tims screen pairs: line N: why" for each line it could not read
+unread_main=$(sed -n 's/^tims screen pairs: line \([0-9]*\):.*/\1/p' "$ind_err" |
+	awk -v m="$n_main" '$1 <= m' | wc -l)
+unread=$(grep -c '^tims screen pairs: line [0-9]*:' "$ind_err")
+if overall=$(printf '%s\n' "$ind_out" | grep '^overall') && [ "$unread_main" -eq 0 ]; then
 	n=$(awk '{print $2}' <<<"$overall")
 	f1=$(grep -o 'F1 [0-9.]*' <<<"$overall" | awk '{print $2}')
 	if [ "$mode" = --smoke ]; then
-		echo "ok - screen eval (independent set): F1 $f1 over $n pairs"
+		echo "ok - screen eval (independent set): F1 $f1 over $n pairs ($unread of $n_all not readable by this build)"
 	else
-		echo "name matching on the independent set $indep (tests/data/eval/README.md):"
+		echo "name matching on the independent set $indep and ${indep_more[*]} (tests/data/eval/README.md):"
 		printf '%s\n' "$ind_out" | sed 's/^/  /'
+		if [ "$unread" -gt 0 ]; then
+			echo "  $unread of $n_all pairs could not be read by this build and are not in the table, e.g.:"
+			grep '^tims screen pairs: line' "$ind_err" | head -3 | sed 's/^/    /'
+		fi
 	fi
 	quality_targets "$overall" "independent set (pairs never tuned on)"
+	bench_target "name matching, independent set: pairs this build cannot read" "$unread" "<=" 0 "" 0
 else
-	echo "not ok - screen eval (independent set): could not run"
+	echo "not ok - screen eval (independent set): could not run ($unread_main lines of $indep unreadable)"
+	head -3 "$ind_err" | sed 's/^/# /'
 	rc=1
 fi
+rm -f "$ind_err"
 
 # 2. Scale: 1 M persons and 10 M documents (smoke: 20 k and 200 k), next to
 #    PostgreSQL pg_trgm over the same names, in a throwaway server started
