@@ -58,8 +58,14 @@ static const char schema[] =
 	 * in step with them by every write (tims__wl_writer). */
 	"CREATE TABLE IF NOT EXISTS list_sums ("
 	"  list_id INTEGER PRIMARY KEY REFERENCES lists(id),"
-	"  count INTEGER NOT NULL,"
-	"  lanes BLOB NOT NULL);"
+	"  count INTEGER NOT NULL,"           /* live entries */
+	"  lanes BLOB NOT NULL,"
+	"  removed INTEGER NOT NULL DEFAULT 0);" /* tombstones */
+	/* Facts about the store: "clear" = 0 once no entry is in clear (a
+	 * node's store need not look through every row at each open). */
+	"CREATE TABLE IF NOT EXISTS store_state ("
+	"  key TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL);"
 	/* Who made each version, and how (tims_wl_change). */
 	"CREATE TABLE IF NOT EXISTS list_changes ("
 	"  list_id INTEGER NOT NULL REFERENCES lists(id),"
@@ -246,13 +252,25 @@ static tims_rc attach_vault(struct tims_wl *wl, const char *dir, struct tims_err
 		return rc;
 	if (sqlite3_exec(wl->db, "PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "secure_delete");
-	if (sqlite3_prepare_v2(wl->db, "SELECT EXISTS (SELECT 1 FROM entries WHERE"
-			       " typeof(data) = 'text')", -1, &st, NULL) == SQLITE_OK &&
+	/* every row looked at only when the store does not say it holds
+	 * none in clear (100 M rows: a minute at each open otherwise) */
+	if (sqlite3_prepare_v2(wl->db, "SELECT coalesce((SELECT value FROM store_state WHERE"
+			       " key = 'clear'), 1)", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		clear = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (clear && tims_vault_state(wl->vault) == TIMS_VAULT_OPEN)
-		return seal_in_place(wl, err);
+	st = NULL;
+	if (clear && sqlite3_prepare_v2(wl->db, "SELECT EXISTS (SELECT 1 FROM entries WHERE"
+					" typeof(data) = 'text')", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		clear = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (clear && tims_vault_state(wl->vault) == TIMS_VAULT_OPEN &&
+	    (rc = seal_in_place(wl, err)))
+		return rc;
+	if (!clear || tims_vault_state(wl->vault) == TIMS_VAULT_OPEN)
+		sqlite3_exec(wl->db, "INSERT OR REPLACE INTO store_state (key, value)"
+			     " VALUES ('clear', 0)", NULL, NULL, NULL);
 	return TIMS_OK;
 }
 
@@ -363,11 +381,15 @@ static tims_rc lists_query(struct tims_wl *wl, bool counts, struct tims_wl_list_
 			   size_t *n, struct tims_err *err)
 {
 	const char *q = counts ?
+		/* the counts kept with the sums (tims__wl_writer), counted
+		 * only for a list without one yet */
 		"SELECT l.id, l.name, l.kind, l.version, l.threshold,"
-		" (SELECT count(*) FROM entries e WHERE e.list_id = l.id AND e.deleted_version IS NULL),"
-		" (SELECT count(*) FROM entries e WHERE e.list_id = l.id AND e.deleted_version IS NOT NULL),"
+		" CASE WHEN s.list_id IS NULL THEN (SELECT count(*) FROM entries e WHERE"
+		"  e.list_id = l.id AND e.deleted_version IS NULL) ELSE s.count END,"
+		" CASE WHEN s.list_id IS NULL THEN (SELECT count(*) FROM entries e WHERE"
+		"  e.list_id = l.id AND e.deleted_version IS NOT NULL) ELSE s.removed END,"
 		" CAST(strftime('%s', l.updated) AS INTEGER)"
-		" FROM lists l ORDER BY l.name" :
+		" FROM lists l LEFT JOIN list_sums s ON s.list_id = l.id ORDER BY l.name" :
 		"SELECT l.id, l.name, l.kind, l.version, l.threshold, 0, 0,"
 		" CAST(strftime('%s', l.updated) AS INTEGER)"
 		" FROM lists l ORDER BY l.name";
@@ -1023,24 +1045,45 @@ static tims_rc sum_read(struct tims_wl *wl, int64_t id, struct tims_lthash *h, b
 	return rc;
 }
 
+/* Store the sum; `removed` is the number of tombstones of a list without a
+ * stored sum yet, else what to add to it. */
 static tims_rc sum_write(struct tims_wl *wl, int64_t id, const struct tims_lthash *h,
-			 struct tims_err *err)
+			 int64_t removed, struct tims_err *err)
 {
 	uint8_t lanes[TIMS_LTHASH_BYTES];
 	sqlite3_stmt *st;
 	tims_rc rc = TIMS_OK;
 
 	tims_lthash_save(h, lanes);
-	if (sqlite3_prepare_v2(wl->db, "INSERT OR REPLACE INTO list_sums (list_id, count, lanes)"
-			       " VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(wl->db, "INSERT INTO list_sums (list_id, count, lanes, removed)"
+			       " VALUES (?1, ?2, ?3, max(?4, 0)) ON CONFLICT (list_id) DO UPDATE SET"
+			       " count = excluded.count, lanes = excluded.lanes,"
+			       " removed = max(removed + ?4, 0)", -1, &st, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "list_sums");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(h->count & INT64_MAX));
 	sqlite3_bind_blob(st, 3, lanes, sizeof(lanes), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, removed);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = tims__wl_dberr(wl, err, "list_sums");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* The tombstones of a list, counted (a store made before sums). */
+static int64_t count_removed(struct tims_wl *wl, int64_t id)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+
+	if (sqlite3_prepare_v2(wl->db, "SELECT count(*) FROM entries WHERE list_id = ?1"
+			       " AND deleted_version IS NOT NULL", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return n;
 }
 
 /* The list's sum: the stored one, or (a store made before sums) computed
@@ -1055,7 +1098,7 @@ static tims_rc sum_get(struct tims_wl *wl, int64_t id, struct tims_lthash *h,
 		return rc;
 	if ((rc = sum_from_rows(wl, id, h, err)))
 		return rc;
-	return sum_write(wl, id, h, err);
+	return sum_write(wl, id, h, count_removed(wl, id), err);
 }
 
 /* At open: the sums a store made before them lacks, computed once (when
@@ -1131,7 +1174,7 @@ tims_rc tims_wl_content_recompute(struct tims_wl *wl, const char *list, uint8_t 
 	if ((rc = sum_read(wl, id, &kept, &found, err)))
 		return rc;
 	if (!found)
-		return sum_write(wl, id, &rows, err);
+		return sum_write(wl, id, &rows, count_removed(wl, id), err);
 	if (!tims_lthash_equal(&rows, &kept))
 		return tims_err_set(err, TIMS_ERR_TAMPER, "watchlist %s: the sum kept with the list "
 				    "(%" PRIu64 " entries) is not that of its %" PRIu64 " entries",
@@ -1176,7 +1219,13 @@ tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__
 
 tims_rc tims__wl_writer_end(struct tims__wl_writer *w, bool commit, struct tims_err *err)
 {
-	tims_rc rc = commit ? sum_write(w->wl, w->list_id, &w->sum, err) : TIMS_OK;
+	tims_rc rc = commit ? sum_write(w->wl, w->list_id, &w->sum, w->removed, err) : TIMS_OK;
+
+	/* a scratch store writes in clear: its next open under a node looks */
+	if (!rc && commit && !w->wl->vault &&
+	    sqlite3_exec(w->wl->db, "INSERT OR REPLACE INTO store_state (key, value)"
+			 " VALUES ('clear', 1)", NULL, NULL, NULL) != SQLITE_OK)
+		rc = tims__wl_dberr(w->wl, err, "store_state");
 
 	sqlite3_finalize(w->get);
 	sqlite3_finalize(w->put);
@@ -1228,6 +1277,8 @@ tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row
 		goto out;
 	}
 	/* the old entry out of the sum, as stored; the new one in, as checked */
+	if (!live && r == SQLITE_ROW)
+		w->removed--; /* a tombstone brought back */
 	if (live) {
 		if ((rc = element_stored(wl, w->list_id, row->ref, w->get, 1, &w->el, err)))
 			goto out;
@@ -1295,6 +1346,7 @@ tims_rc tims__wl_writer_del(struct tims__wl_writer *w, const char *ref, uint64_t
 	if (sqlite3_step(w->del) != SQLITE_DONE)
 		return tims__wl_dberr(w->wl, err, "remove");
 	tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+	w->removed++;
 	return TIMS_OK;
 }
 
@@ -1325,6 +1377,7 @@ tims_rc tims__wl_writer_del_unseen(struct tims__wl_writer *w, uint64_t version, 
 			break;
 		}
 		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+		w->removed++;
 		(*n)++;
 	}
 	if (!rc && r != SQLITE_DONE)
@@ -1360,6 +1413,7 @@ tims_rc tims__wl_writer_clear(struct tims__wl_writer *w, uint64_t version, size_
 	}
 	sqlite3_finalize(st);
 	*n = (size_t)sqlite3_changes(w->wl->db);
+	w->removed += (int64_t)*n;
 	tims_lthash_init(&w->sum); /* no entry left */
 	return TIMS_OK;
 }

@@ -86,6 +86,7 @@ struct tims__wl_writer {
 	struct tims_wl *wl;
 	int64_t list_id;
 	struct tims_lthash sum, at_begin;
+	int64_t removed;                     /* tombstones added (kept with the sum) */
 	sqlite3_stmt *get, *put, *touch, *del;
 	struct tims_buf el;                  /* an element, scratch */
 };
