@@ -131,7 +131,10 @@ tims_rc tims_wl_dump_since(struct tims_wl *wl, const char *list, uint64_t since,
  * again, makes another "version 7". Each version therefore has a digest
  * bound to its predecessor's:
  *
- *   content = SHA-256 of tims_wl_export(list, since 0): the whole list
+ *   content = the multiset hash (tims/lthash.h) of the lines of
+ *             tims_wl_export(list, since 0), each without its newline:
+ *             BLAKE2b-256("tims watchlist content v2\n" || count (64-bit
+ *             little-endian) || the 1024 16-bit lanes (little-endian))
  *   digest  = SHA-256("tims watchlist digest v1\nlist NAME\nkind KIND\n"
  *             "version N\nprev HEX\ncontent HEX\n")
  *
@@ -151,11 +154,37 @@ struct tims_wl_digest {
 tims_rc tims_wl_export(struct tims_wl *wl, const char *list, uint64_t since,
 		       struct tims_buf *out, struct tims_err *err);
 
-/* SHA-256 of the whole export (the `content` above), computed row by row
- * without holding the export in memory (a million entries: see
- * docs/bundles.md, "Integrity at the post"). TIMS_ERR_NOTFOUND: no such
- * list. */
+/* The `content` above, from the sum kept with the list (updated in the
+ * transaction of every change: O(1), whatever the list's size).
+ * TIMS_ERR_NOTFOUND: no such list. */
 tims_rc tims_wl_content_hash(struct tims_wl *wl, const char *list, uint8_t out[32],
+			     struct tims_err *err);
+
+/* The `content` recomputed from the rows (each opened, row by row), into
+ * out; TIMS_ERR_TAMPER when the sum kept with the list is not theirs (a row
+ * or the sum changed behind the store's back). The periodic check
+ * (docs/bundles.md, "Integrity at the post"). */
+tims_rc tims_wl_content_recompute(struct tims_wl *wl, const char *list, uint8_t out[32],
+				  struct tims_err *err);
+
+/* The content of version 1 of this definition: SHA-256 of the whole export,
+ * computed row by row. Digests recorded before the multiset hash (a centre
+ * upgraded from it, the versions it made then) carry it: a bundle of such a
+ * version is checked against it. */
+tims_rc tims_wl_content_hash_v1(struct tims_wl *wl, const char *list, uint8_t out[32],
+				struct tims_err *err);
+
+/* The content of the empty list (no entries). */
+void tims_wl_content_empty(uint8_t out[32]);
+
+/*
+ * Import a delta (a bundle's payload, tims_wl_export since a version): as
+ * tims_wl_import with JSON Lines, all or nothing, where a line
+ * {"ref": REF, "removed": true} removes that entry (none held: nothing to
+ * do). One transaction, one new version; res->removed counts removals.
+ */
+tims_rc tims_wl_import_delta(struct tims_wl *wl, const char *list, enum tims_wl_kind kind,
+			     const char *data, size_t len, struct tims_wl_import_result *res,
 			     struct tims_err *err);
 
 /* The digest of the list's current version, recorded if it was not. */

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "tims/bundle.h"
+#include "tims/lthash.h"
 #include "tims/officer.h"
 #include "tims/util.h"
 
@@ -236,6 +237,24 @@ out:
 	return rc;
 }
 
+/* Whether a whole list's payload (export lines) has the multiset hash
+ * `content` (tims_wl_content_hash); a version made before it carries the
+ * SHA-256 of the payload instead (checked by the caller). */
+static bool payload_is_content(const char *payload, size_t len, const uint8_t content[32])
+{
+	const char *p = payload, *end = payload + len, *l;
+	struct tims_lthash h;
+	uint8_t d[32];
+	size_t n, lineno = 0;
+
+	tims_lthash_init(&h);
+	while (tims_next_line(&p, end, &l, &n, &lineno))
+		if (n)
+			tims_lthash_add(&h, l, n);
+	tims_lthash_digest(&h, d);
+	return !sodium_memcmp(d, content, 32);
+}
+
 tims_rc tims_bundle_open(const char *json, size_t len,
 			 const struct tims_verifier *key, const char *centre,
 			 struct tims_bundle *b, struct tims_err *err)
@@ -277,7 +296,8 @@ tims_rc tims_bundle_open_keys(const char *json, size_t len,
 		rc = tims_err_set(err, TIMS_ERR_TAMPER, "bundle: the payload is not the one signed");
 		goto out;
 	}
-	if (!strcmp(b->kind, "watchlist") && !b->base && sodium_memcmp(sha, b->content, 32) != 0) {
+	if (!strcmp(b->kind, "watchlist") && !b->base && sodium_memcmp(sha, b->content, 32) != 0 &&
+	    !payload_is_content(payload, b->payload_len, b->content)) {
 		rc = tims_err_set(err, TIMS_ERR_INVALID, "bundle: a whole list whose content line "
 				  "is not its payload's hash");
 		goto out;
@@ -426,47 +446,42 @@ tims_rc tims_bundle_apply_roster(struct tims_officers *o, const struct tims_bund
 	return rc;
 }
 
-/* A delta: removals by ref, then the new and changed entries (no replace). */
+/* A delta: removals by ref and the new and changed entries (no replace),
+ * in one transaction: one new version, the sum kept with the list updated
+ * entry by entry (nothing scans the whole list). */
 static tims_rc apply_delta(struct tims_wl *wl, const struct tims_bundle *b,
 			   struct tims_err *err)
 {
-	struct tims_wl_import_opts o = {
-		.list = b->list, .kind = b->list_kind, .format = TIMS_WL_JSONL,
-		.skip_bad = false, .replace = false, .threshold = -1,
-	};
-	struct tims_buf upserts = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
 	struct tims_wl_import_result res;
-	const char *p = b->payload, *end = b->payload + b->payload_len, *line;
-	size_t lineno = 0, len;
-	tims_rc rc = TIMS_OK;
 
-	while (!rc && tims_next_line(&p, end, &line, &len, &lineno)) {
-		json_t *o2;
+	if (b->payload_len == 0)
+		return TIMS_OK;
+	return tims_wl_import_delta(wl, b->list, b->list_kind, b->payload, b->payload_len, &res,
+				    err);
+}
 
-		if (!(o2 = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL)) ||
-		    !json_is_object(o2)) {
-			rc = tims_err_set(err, TIMS_ERR_INVALID, "bundle: delta line %zu: not a "
-					  "JSON object", lineno);
-		} else if (json_is_true(json_object_get(o2, "removed"))) {
-			const char *ref = json_string_value(json_object_get(o2, "ref"));
-			size_t removed;
-			uint64_t version;
+/* Whether the list's content is `want`: TIMS_OK, or TIMS_ERR_STATE. A list
+ * not held is empty. */
+static tims_rc content_matches(struct tims_wl *wl, const char *list, const uint8_t want[32],
+			       struct tims_err *err)
+{
+	uint8_t now[32];
+	tims_rc rc;
 
-			if (!ref || json_object_size(o2) != 2)
-				rc = tims_err_set(err, TIMS_ERR_INVALID, "bundle: delta line %zu: "
-						  "want {\"ref\", \"removed\": true}", lineno);
-			else if ((rc = tims_wl_remove(wl, b->list, ref, &removed, &version, err)) ==
-				 TIMS_ERR_NOTFOUND)
-				rc = TIMS_OK; /* not held here: nothing to remove */
-		} else if (tims_buf_add(&upserts, line, len) || tims_buf_addch(&upserts, '\n')) {
-			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "bundle: delta too large");
-		}
-		json_decref(o2);
+	if ((rc = tims_wl_content_hash(wl, list, now, err)) == TIMS_ERR_NOTFOUND) {
+		tims_wl_content_empty(now);
+		if (!sodium_memcmp(now, want, 32))
+			return TIMS_OK;
+		crypto_hash_sha256(now, (const unsigned char *)"", 0);
+		return sodium_memcmp(now, want, 32) ? TIMS_ERR_STATE : TIMS_OK;
 	}
-	if (!rc && upserts.len)
-		rc = tims_wl_import(wl, &o, upserts.buf, upserts.len, NULL, NULL, &res, err);
-	tims_buf_release(&upserts);
-	return rc;
+	if (rc)
+		return rc;
+	if (!sodium_memcmp(now, want, 32))
+		return TIMS_OK;
+	if ((rc = tims_wl_content_hash_v1(wl, list, now, err)))
+		return rc;
+	return sodium_memcmp(now, want, 32) ? TIMS_ERR_STATE : TIMS_OK;
 }
 
 static void short_hex(const uint8_t *h, char out[13])
@@ -483,7 +498,6 @@ tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
 		.skip_bad = false, .replace = true, .threshold = -1,
 	};
 	struct tims_wl_import_result res;
-	uint8_t now[32];
 	char hb[13], hh[13], actor[TIMS_NOTE_MAX_NAME + 8];
 	tims_rc rc;
 
@@ -539,18 +553,15 @@ tims_rc tims_bundle_apply(struct tims_wl *wl, const struct tims_bundle *b,
 		rc = TIMS_OK; /* an empty list never created here */
 	if (rc)
 		return rc;
-	/* The list must now be the centre's at that version, entry for entry. */
-	if ((rc = tims_wl_content_hash(wl, b->list, now, err)) == TIMS_ERR_NOTFOUND) {
-		crypto_hash_sha256(now, (const unsigned char *)"", 0);
-		rc = TIMS_OK;
-	}
-	if (rc)
-		return rc;
-	if (sodium_memcmp(now, b->content, 32))
+	/* The list must now be the centre's at that version, entry for entry:
+	 * the sum kept with it, updated by this apply, against the content the
+	 * centre signed (a version made before the multiset hash: its SHA-256,
+	 * from the rows). */
+	if ((rc = content_matches(wl, b->list, b->content, err)) == TIMS_ERR_STATE)
 		return tims_err_set(err, TIMS_ERR_STATE, "bundle: after applying %s version %"
 				    PRIu64 " the list is not the centre's (fetch the whole list)",
 				    b->list, b->version);
-	return TIMS_OK;
+	return rc;
 }
 
 static tims_rc held_alert(const char *dir, const struct tims_bundle *b, const char *msg,
@@ -779,6 +790,18 @@ static void verdict(struct tims_bundle_verdict *v, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The content of an empty list, in either definition. */
+static bool is_empty_content(const uint8_t c[32])
+{
+	uint8_t e[32];
+
+	tims_wl_content_empty(e);
+	if (!sodium_memcmp(e, c, 32))
+		return true;
+	crypto_hash_sha256(e, (const unsigned char *)"", 0);
+	return !sodium_memcmp(e, c, 32);
+}
+
 /* One list held: its note, then the copy against it. */
 static void verify_one(struct tims_wl *wl, const char *list, uint64_t version,
 		       const uint8_t *digest, const char *note, size_t note_len,
@@ -816,8 +839,7 @@ static void verify_one(struct tims_wl *wl, const char *list, uint64_t version,
 		goto out;
 	}
 	if (!wl) {
-		crypto_hash_sha256(now, (const unsigned char *)"", 0);
-		if (sodium_memcmp(now, b.content, 32))
+		if (!is_empty_content(b.content))
 			verdict(v, "the copy is missing (no watchlist store at this post)");
 		goto out;
 	}
@@ -833,11 +855,22 @@ static void verify_one(struct tims_wl *wl, const char *list, uint64_t version,
 		}
 	free(lists);
 	if (!kind) {
-		crypto_hash_sha256(now, (const unsigned char *)"", 0);
 		kind = b.list_kind;
-	} else if ((rc = tims_wl_content_hash(wl, list, now, &e))) {
+		if (is_empty_content(b.content))
+			memcpy(now, b.content, 32);
+		else
+			tims_wl_content_empty(now);
+	} else if ((rc = tims_wl_content_recompute(wl, list, now, &e)) == TIMS_ERR_TAMPER) {
+		/* the rows or the sum kept with them changed behind the store */
+		verdict(v, "the copy does not match the centre's signed digest of version %" PRIu64
+			" (%s)", version, tims_err_msg(&e));
+		goto out;
+	} else if (rc) {
 		verdict(v, "the copy could not be read: %s", tims_err_msg(&e));
 		goto out;
+	} else if (sodium_memcmp(now, b.content, 32) &&
+		   !tims_wl_content_hash_v1(wl, list, now, &e) && !sodium_memcmp(now, b.content, 32)) {
+		/* a version signed before the multiset hash: its SHA-256 */
 	}
 	if (kind != b.list_kind)
 		verdict(v, "the copy holds %s, the centre's version %" PRIu64 " %s",

@@ -466,10 +466,11 @@ struct importer {
 	const struct tims_wl_import_opts *o;
 	int64_t list_id;
 	uint64_t version;
-	sqlite3_stmt *upsert, *touch;
+	struct tims__wl_writer *w;   /* NULL: validation only */
 	tims_wl_bad_fn bad;
 	void *ctx;
 	struct tims_wl_import_result *res;
+	bool removals;               /* a delta: {"ref", "removed": true} lines */
 };
 
 static void report(struct importer *im, size_t line, const struct tims_err *e)
@@ -485,8 +486,6 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 {
 	struct tims__wl_row row;
 	struct tims_err e;
-	char *data;
-	int r;
 
 	if (im->o->progress && im->res->rows % 1024 == 0)
 		im->o->progress(im->o->progress_ctx, im->res->rows);
@@ -497,69 +496,48 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 		report(im, line, &e);
 		return TIMS_OK;
 	}
-	if (!im->upsert) { /* validation only */
+	if (!im->w) { /* validation only */
 		json_decref(row.data);
 		im->res->stored++;
 		return TIMS_OK;
 	}
-	data = json_dumps(row.data, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(row.data);
-	if (!data)
-		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	{
-		/* sealed in a node's store (store.c): the data's blind index
-		 * says whether the entry changed */
-		struct tims_buf d = TIMS_BUF_INIT(1 << 20), a = TIMS_BUF_INIT(4096),
-				b = TIMS_BUF_INIT(4096);
-		char hash[TIMS_VAULT_BLIND_HEX];
-		tims_rc rc;
+		bool changed;
+		tims_rc rc = tims__wl_writer_put(im->w, &row, im->version, &changed, err);
 
-		if ((rc = tims__wl_data_hash(im->wl, data, hash, err)) ||
-		    (rc = tims__wl_seal_field(im->wl, im->list_id, row.ref, "data", data, &d, err)) ||
-		    (rc = tims__wl_seal_field(im->wl, im->list_id, row.ref, "ident1", row.ident1, &a,
-					      err)) ||
-		    (rc = tims__wl_seal_field(im->wl, im->list_id, row.ref, "ident2", row.ident2, &b,
-					      err))) {
-			free(data);
-			tims_buf_release(&d);
-			tims_buf_release(&a);
-			tims_buf_release(&b);
+		json_decref(row.data);
+		if (rc)
 			return rc;
-		}
-		sqlite3_reset(im->upsert);
-		sqlite3_bind_int64(im->upsert, 1, im->list_id);
-		sqlite3_bind_text(im->upsert, 2, row.ref, -1, SQLITE_TRANSIENT);
-		if (im->wl->vault) {
-			sqlite3_bind_blob(im->upsert, 3, d.buf, (int)d.len, SQLITE_TRANSIENT);
-			sqlite3_bind_blob(im->upsert, 4, a.buf, (int)a.len, SQLITE_TRANSIENT);
-			sqlite3_bind_blob(im->upsert, 5, b.buf, (int)b.len, SQLITE_TRANSIENT);
-		} else {
-			sqlite3_bind_text(im->upsert, 3, data, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(im->upsert, 4, row.ident1, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(im->upsert, 5, row.ident2, -1, SQLITE_TRANSIENT);
-		}
-		sqlite3_bind_int64(im->upsert, 6, (sqlite3_int64)im->version);
-		sqlite3_bind_text(im->upsert, 7, hash, -1, SQLITE_TRANSIENT);
-		sodium_memzero(data, strlen(data));
-		tims_buf_release(&d);
-		tims_buf_release(&a);
-		tims_buf_release(&b);
+		if (changed)
+			im->res->stored++;
+		else
+			im->res->unchanged++;
 	}
-	free(data);
-	r = sqlite3_step(im->upsert);
-	if (r != SQLITE_DONE)
-		return tims__wl_dberr(im->wl, err, "store");
-	if (sqlite3_changes(im->wl->db) > 0) {
-		im->res->stored++;
+	return TIMS_OK;
+}
+
+/* A removal line of a delta: exactly {"ref": REF, "removed": true}. */
+static tims_rc take_removal(struct importer *im, json_t *in, size_t line,
+			    struct tims_err *err)
+{
+	const char *ref = json_string_value(json_object_get(in, "ref"));
+	struct tims_err e;
+	tims_rc rc;
+
+	im->res->rows++;
+	tims_err_clear(&e);
+	if (!ref || !*ref || strlen(ref) > 64 || json_object_size(in) != 2) {
+		tims_err_set(&e, TIMS_ERR_INVALID, "a removal: want {\"ref\", \"removed\": true}");
+		report(im, line, &e);
 		return TIMS_OK;
 	}
-	im->res->unchanged++;
-	sqlite3_reset(im->touch);
-	sqlite3_bind_int64(im->touch, 1, (sqlite3_int64)im->version);
-	sqlite3_bind_int64(im->touch, 2, im->list_id);
-	sqlite3_bind_text(im->touch, 3, row.ref, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(im->touch) != SQLITE_DONE)
-		return tims__wl_dberr(im->wl, err, "store");
+	if (!im->w)
+		return TIMS_OK;
+	rc = tims__wl_writer_del(im->w, ref, im->version, &e);
+	if (rc == TIMS_OK)
+		im->res->removed++;
+	else if (rc != TIMS_ERR_NOTFOUND) /* not held here: nothing to remove */
+		return tims_err_set(err, rc, "%s", tims_err_msg(&e));
 	return TIMS_OK;
 }
 
@@ -662,7 +640,11 @@ static tims_rc import_jsonl(struct importer *im, const char *data, size_t len,
 			tims_err_set(&e, TIMS_ERR_INVALID, "JSON: %s at column %d", je.text, je.column);
 			report(im, line, &e);
 		} else {
-			rc = take_row(im, o, line, err);
+			if (im->removals && json_is_object(o) &&
+			    json_is_true(json_object_get(o, "removed")))
+				rc = take_removal(im, o, line, err);
+			else
+				rc = take_row(im, o, line, err);
 			json_decref(o);
 		}
 		p = nl ? nl + 1 : end;
@@ -716,18 +698,12 @@ static tims_rc ensure_list(struct importer *im, struct tims_err *err)
 	return TIMS_OK;
 }
 
-tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
-		       const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
-		       struct tims_wl_import_result *res, struct tims_err *err)
+static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, bool removals,
+		      const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
+		      struct tims_wl_import_result *res, struct tims_err *err)
 {
-	static const char upsert[] =
-		"INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen, data_hash)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"
-		" ON CONFLICT (list_id, ref) DO UPDATE SET data = excluded.data,"
-		"  ident1 = excluded.ident1, ident2 = excluded.ident2, data_hash = excluded.data_hash,"
-		"  version = excluded.version, deleted_version = NULL, seen = excluded.seen"
-		" WHERE data_hash IS NOT excluded.data_hash OR deleted_version IS NOT NULL";
-	struct importer im = { wl, o, 0, 0, NULL, NULL, bad, ctx, res };
+	struct tims__wl_writer w;
+	struct importer im = { wl, o, 0, 0, NULL, bad, ctx, res, removals };
 	tims_rc rc;
 
 	memset(res, 0, sizeof(*res));
@@ -745,52 +721,47 @@ tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
 	if ((rc = ensure_list(&im, err)))
 		goto fail;
 	im.version++;
-	if (sqlite3_prepare_v2(wl->db, upsert, -1, &im.upsert, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET seen = ?1 WHERE list_id = ?2 AND ref = ?3",
-			       -1, &im.touch, NULL) != SQLITE_OK) {
-		rc = tims__wl_dberr(wl, err, "store");
+	if ((rc = tims__wl_writer_begin(wl, im.list_id, &w, err)))
 		goto fail;
-	}
+	im.w = &w;
 	rc = o->format == TIMS_WL_CSV ? import_csv(&im, data, len, err)
 				      : import_jsonl(&im, data, len, err);
-	sqlite3_finalize(im.upsert);
-	sqlite3_finalize(im.touch);
-	im.upsert = im.touch = NULL;
 	if (rc)
 		goto fail;
 	if (res->bad && !o->skip_bad) {
 		rc = tims_err_set(err, TIMS_ERR_INVALID,
 				  "%zu of %zu rows are bad; nothing was imported "
 				  "(--skip-bad stores the good rows)", res->bad, res->rows);
-		res->stored = res->unchanged = 0;
+		res->stored = res->unchanged = res->removed = 0;
 		goto fail;
 	}
 	if (o->replace) {
-		sqlite3_stmt *st;
+		size_t n;
 
-		/* Every row of this import has seen == im.version (stored or
-		 * touched); the others were not in the file. */
-		if (sqlite3_prepare_v2(wl->db,
-				       "UPDATE entries SET deleted_version = ?1 WHERE list_id = ?2"
-				       " AND deleted_version IS NULL AND seen < ?1", -1, &st, NULL) != SQLITE_OK) {
-			rc = tims__wl_dberr(wl, err, "replace");
+		/* a whole list: its sum from its rows, not carried over */
+		if ((rc = tims__wl_writer_del_unseen(&w, im.version, &n, err)) ||
+		    (rc = tims__wl_writer_resum(&w, err)))
 			goto fail;
-		}
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)im.version);
-		sqlite3_bind_int64(st, 2, im.list_id);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			rc = tims__wl_dberr(wl, err, "replace");
-			goto fail;
-		}
-		sqlite3_finalize(st);
-		res->removed = (size_t)sqlite3_changes(wl->db);
+		res->removed += n;
 	}
 	if (res->stored == 0 && res->removed == 0 && o->threshold < 0) {
 		/* Nothing changed: the list keeps its version, and the `seen`
-		 * marks of this import are dropped with the transaction. */
-		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+		 * marks of this import are dropped with the transaction; but a
+		 * whole list whose rows are not what the sum kept said (a sum
+		 * changed behind the store, repaired): the sum of the rows. */
 		res->version = im.version - 1;
+		if (o->replace && !tims__wl_writer_same(&w)) {
+			im.w = NULL;
+			if ((rc = tims__wl_writer_end(&w, true, err)))
+				goto fail;
+			if (sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+				rc = tims__wl_dberr(wl, err, "commit");
+				goto fail;
+			}
+			return TIMS_OK;
+		}
+		tims__wl_writer_end(&w, false, NULL);
+		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
 		return TIMS_OK;
 	} else {
 		sqlite3_stmt *st;
@@ -818,6 +789,9 @@ tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
 	if ((rc = tims__wl_record_change(wl, im.list_id, im.version, "import",
 					 (uint64_t)(res->stored + res->removed), NULL, err)))
 		goto fail;
+	im.w = NULL;
+	if ((rc = tims__wl_writer_end(&w, true, err)))
+		goto fail;
 	if (sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = tims__wl_dberr(wl, err, "commit");
 		goto fail;
@@ -832,11 +806,30 @@ tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
 	}
 	return TIMS_OK;
 fail:
-	sqlite3_finalize(im.upsert);
-	sqlite3_finalize(im.touch);
+	if (im.w)
+		tims__wl_writer_end(im.w, false, NULL);
 	sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
 	res->version = im.version ? im.version - 1 : 0;
 	return rc;
+}
+
+tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
+		       const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
+		       struct tims_wl_import_result *res, struct tims_err *err)
+{
+	return import(wl, o, false, data, len, bad, ctx, res, err);
+}
+
+tims_rc tims_wl_import_delta(struct tims_wl *wl, const char *list, enum tims_wl_kind kind,
+			     const char *data, size_t len, struct tims_wl_import_result *res,
+			     struct tims_err *err)
+{
+	struct tims_wl_import_opts o = {
+		.list = list, .kind = kind, .format = TIMS_WL_JSONL,
+		.skip_bad = false, .replace = false, .threshold = -1,
+	};
+
+	return import(wl, &o, true, data, len, NULL, NULL, res, err);
 }
 
 tims_rc tims_wl_validate(enum tims_wl_kind kind, enum tims_wl_format format,
@@ -844,7 +837,7 @@ tims_rc tims_wl_validate(enum tims_wl_kind kind, enum tims_wl_format format,
 			 struct tims_wl_import_result *res, struct tims_err *err)
 {
 	struct tims_wl_import_opts o = { "validate", kind, format, false, false, -1, NULL, NULL };
-	struct importer im = { NULL, &o, 0, 0, NULL, NULL, bad, ctx, res };
+	struct importer im = { NULL, &o, 0, 0, NULL, bad, ctx, res, false };
 	tims_rc rc;
 
 	memset(res, 0, sizeof(*res));

@@ -54,6 +54,18 @@ static const char schema[] =
 	"  digest BLOB NOT NULL,"
 	"  prev BLOB NOT NULL,"
 	"  PRIMARY KEY (list_id, version));"
+	/* The multiset hash of each list's live entries (tims/lthash.h), kept
+	 * in step with them by every write (tims__wl_writer). */
+	"CREATE TABLE IF NOT EXISTS list_sums ("
+	"  list_id INTEGER PRIMARY KEY REFERENCES lists(id),"
+	"  count INTEGER NOT NULL,"           /* live entries */
+	"  lanes BLOB NOT NULL,"
+	"  removed INTEGER NOT NULL DEFAULT 0);" /* tombstones */
+	/* Facts about the store: "clear" = 0 once no entry is in clear (a
+	 * node's store need not look through every row at each open). */
+	"CREATE TABLE IF NOT EXISTS store_state ("
+	"  key TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL);"
 	/* Who made each version, and how (tims_wl_change). */
 	"CREATE TABLE IF NOT EXISTS list_changes ("
 	"  list_id INTEGER NOT NULL REFERENCES lists(id),"
@@ -240,15 +252,29 @@ static tims_rc attach_vault(struct tims_wl *wl, const char *dir, struct tims_err
 		return rc;
 	if (sqlite3_exec(wl->db, "PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "secure_delete");
-	if (sqlite3_prepare_v2(wl->db, "SELECT EXISTS (SELECT 1 FROM entries WHERE"
-			       " typeof(data) = 'text')", -1, &st, NULL) == SQLITE_OK &&
+	/* every row looked at only when the store does not say it holds
+	 * none in clear (100 M rows: a minute at each open otherwise) */
+	if (sqlite3_prepare_v2(wl->db, "SELECT coalesce((SELECT value FROM store_state WHERE"
+			       " key = 'clear'), 1)", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		clear = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (clear && tims_vault_state(wl->vault) == TIMS_VAULT_OPEN)
-		return seal_in_place(wl, err);
+	st = NULL;
+	if (clear && sqlite3_prepare_v2(wl->db, "SELECT EXISTS (SELECT 1 FROM entries WHERE"
+					" typeof(data) = 'text')", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		clear = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (clear && tims_vault_state(wl->vault) == TIMS_VAULT_OPEN &&
+	    (rc = seal_in_place(wl, err)))
+		return rc;
+	if (!clear || tims_vault_state(wl->vault) == TIMS_VAULT_OPEN)
+		sqlite3_exec(wl->db, "INSERT OR REPLACE INTO store_state (key, value)"
+			     " VALUES ('clear', 0)", NULL, NULL, NULL);
 	return TIMS_OK;
 }
+
+static tims_rc sums_missing(struct tims_wl *wl, struct tims_err *err);
 
 tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
 		     struct tims_err *err)
@@ -290,7 +316,7 @@ tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
 		free(wl);
 		return rc;
 	}
-	if ((rc2 = attach_vault(wl, dir, err))) {
+	if ((rc2 = attach_vault(wl, dir, err)) || (rc2 = sums_missing(wl, err))) {
 		tims_wl_close(wl);
 		return rc2;
 	}
@@ -355,11 +381,15 @@ static tims_rc lists_query(struct tims_wl *wl, bool counts, struct tims_wl_list_
 			   size_t *n, struct tims_err *err)
 {
 	const char *q = counts ?
+		/* the counts kept with the sums (tims__wl_writer), counted
+		 * only for a list without one yet */
 		"SELECT l.id, l.name, l.kind, l.version, l.threshold,"
-		" (SELECT count(*) FROM entries e WHERE e.list_id = l.id AND e.deleted_version IS NULL),"
-		" (SELECT count(*) FROM entries e WHERE e.list_id = l.id AND e.deleted_version IS NOT NULL),"
+		" CASE WHEN s.list_id IS NULL THEN (SELECT count(*) FROM entries e WHERE"
+		"  e.list_id = l.id AND e.deleted_version IS NULL) ELSE s.count END,"
+		" CASE WHEN s.list_id IS NULL THEN (SELECT count(*) FROM entries e WHERE"
+		"  e.list_id = l.id AND e.deleted_version IS NOT NULL) ELSE s.removed END,"
 		" CAST(strftime('%s', l.updated) AS INTEGER)"
-		" FROM lists l ORDER BY l.name" :
+		" FROM lists l LEFT JOIN list_sums s ON s.list_id = l.id ORDER BY l.name" :
 		"SELECT l.id, l.name, l.kind, l.version, l.threshold, 0, 0,"
 		" CAST(strftime('%s', l.updated) AS INTEGER)"
 		" FROM lists l ORDER BY l.name";
@@ -411,57 +441,58 @@ static tims_rc lists_query(struct tims_wl *wl, bool counts, struct tims_wl_list_
 tims_rc tims_wl_remove(struct tims_wl *wl, const char *list, const char *ref,
 		       size_t *removed, uint64_t *version, struct tims_err *err)
 {
+	struct tims__wl_writer w;
 	sqlite3_stmt *st = NULL;
 	int64_t id;
 	uint64_t v;
 	tims_rc rc;
-	int changes;
+	size_t changes = 0;
 
 	*removed = 0;
 	if ((rc = tims__wl_find_list(wl, list, &id, NULL, &v, err)))
 		return rc;
 	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "begin");
+	if ((rc = tims__wl_writer_begin(wl, id, &w, err))) {
+		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
 	v++;
-	if (sqlite3_prepare_v2(wl->db, ref ?
-			       "UPDATE entries SET deleted_version = ?1 WHERE list_id = ?2"
-			       " AND ref = ?3 AND deleted_version IS NULL" :
-			       "UPDATE entries SET deleted_version = ?1 WHERE list_id = ?2"
-			       " AND deleted_version IS NULL", -1, &st, NULL) != SQLITE_OK)
+	if (ref) {
+		if (!(rc = tims__wl_writer_del(&w, ref, v, err)))
+			changes = 1;
+		else if (rc == TIMS_ERR_NOTFOUND)
+			tims_err_set(err, rc, "list '%s': no active entry '%s'", list, ref);
+	} else {
+		rc = tims__wl_writer_clear(&w, v, &changes, err);
+	}
+	if (rc || changes == 0) {
+		tims__wl_writer_end(&w, false, NULL);
+		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+		*version = v - 1;
+		return rc;
+	}
+	if (sqlite3_prepare_v2(wl->db, "UPDATE lists SET version = ?1,"
+			       " updated = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?2",
+			       -1, &st, NULL) != SQLITE_OK)
 		goto db;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)v);
 	sqlite3_bind_int64(st, 2, id);
-	if (ref)
-		sqlite3_bind_text(st, 3, ref, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto db;
 	sqlite3_finalize(st);
 	st = NULL;
-	changes = sqlite3_changes(wl->db);
-	if (changes == 0) {
+	if ((rc = tims__wl_record_change(wl, id, v, "remove", (uint64_t)changes, ref, err)) ||
+	    (rc = tims__wl_writer_end(&w, true, err))) {
 		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
-		if (ref)
-			return tims_err_set(err, TIMS_ERR_NOTFOUND,
-					    "list '%s': no active entry '%s'", list, ref);
-		*version = v - 1;
-		return TIMS_OK;
+		return rc;
 	}
-	{
-		char sql[128];
-
-		snprintf(sql, sizeof(sql),
-			 "UPDATE lists SET version = %" PRIu64 ", updated = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now')"
-			 " WHERE id = %" PRId64, v, id);
-		if (sqlite3_exec(wl->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			goto db;
-		if ((rc = tims__wl_record_change(wl, id, v, "remove", (uint64_t)changes, ref, err))) {
-			sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
-			return rc;
-		}
-		if (sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			goto db;
+	if (sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = tims__wl_dberr(wl, err, "remove");
+		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
 	}
-	*removed = (size_t)changes;
+	*removed = changes;
 	*version = v;
 	{
 		struct tims_wl_digest d;
@@ -474,6 +505,7 @@ tims_rc tims_wl_remove(struct tims_wl *wl, const char *list, const char *ref,
 db:
 	rc = tims__wl_dberr(wl, err, "remove");
 	sqlite3_finalize(st);
+	tims__wl_writer_end(&w, false, NULL);
 	sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
@@ -836,8 +868,8 @@ static int hash_cb(const char *s, size_t n, void *ud)
 	return 0;
 }
 
-tims_rc tims_wl_content_hash(struct tims_wl *wl, const char *list, uint8_t out[32],
-			     struct tims_err *err)
+tims_rc tims_wl_content_hash_v1(struct tims_wl *wl, const char *list, uint8_t out[32],
+				struct tims_err *err)
 {
 	crypto_hash_sha256_state h;
 	sqlite3_stmt *st;
@@ -892,6 +924,498 @@ tims_rc tims_wl_content_hash(struct tims_wl *wl, const char *list, uint8_t out[3
 	if (!rc)
 		crypto_hash_sha256_final(&h, out);
 	return rc;
+}
+
+/* --- the content digest: a multiset hash kept with the rows -------------- */
+
+static int el_cb(const char *s, size_t n, void *ud)
+{
+	return tims_buf_add(ud, s, n) ? -1 : 0;
+}
+
+/* The element of an entry: the line tims_wl_export writes for it (without
+ * the newline), from its ref and its data (clear). */
+static tims_rc element_of(const char *ref, json_t *data, struct tims_buf *out,
+			  struct tims_err *err)
+{
+	json_t *o = json_object();
+	tims_rc rc = TIMS_OK;
+
+	tims_buf_reset(out);
+	if (!o || json_object_set_new(o, "ref", json_string(ref)) ||
+	    json_object_update(o, data)) {
+		json_decref(o);
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	}
+	json_object_del(o, "list");
+	json_object_del(o, "kind");
+	json_object_del(o, "version");
+	if (json_dump_callback(o, el_cb, out, JSON_COMPACT | JSON_SORT_KEYS))
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "entry %s: too large", ref);
+	json_decref(o);
+	return rc;
+}
+
+/* The element of a stored entry: its data column `col` of st, opened. */
+static tims_rc element_stored(struct tims_wl *wl, int64_t list_id, const char *ref,
+			      sqlite3_stmt *st, int col, struct tims_buf *out,
+			      struct tims_err *err)
+{
+	struct tims_buf text = TIMS_BUF_INIT(1 << 20);
+	json_t *data;
+	tims_rc rc;
+
+	if ((rc = tims__wl_open_field(wl, list_id, ref, "data", st, col, &text, err))) {
+		tims_buf_release(&text);
+		return rc;
+	}
+	data = json_loadb(text.buf ? text.buf : "", text.len, 0, NULL);
+	if (text.buf)
+		sodium_memzero(text.buf, text.alloc);
+	tims_buf_release(&text);
+	if (!json_is_object(data))
+		rc = tims_err_set(err, TIMS_ERR_TAMPER, "entry %s: stored data is not JSON", ref);
+	else
+		rc = element_of(ref, data, out, err);
+	json_decref(data);
+	return rc;
+}
+
+static void el_wipe(struct tims_buf *el)
+{
+	if (el->buf)
+		sodium_memzero(el->buf, el->alloc);
+	tims_buf_release(el);
+}
+
+/* The sum of the live entries of a list, from the rows (every one opened). */
+static tims_rc sum_from_rows(struct tims_wl *wl, int64_t id, struct tims_lthash *h,
+			     struct tims_err *err)
+{
+	struct tims_buf el = TIMS_BUF_INIT(1 << 21);
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+	int r = SQLITE_DONE;
+
+	tims_lthash_init(h);
+	if (sqlite3_prepare_v2(wl->db, "SELECT ref, data FROM entries WHERE list_id = ?1"
+			       " AND deleted_version IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "entries");
+	sqlite3_bind_int64(st, 1, id);
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
+		if (!(rc = element_stored(wl, id, (const char *)sqlite3_column_text(st, 0), st, 1,
+					  &el, err)))
+			tims_lthash_add(h, el.buf ? el.buf : "", el.len);
+	if (!rc && r != SQLITE_DONE)
+		rc = tims__wl_dberr(wl, err, "entries");
+	sqlite3_finalize(st);
+	el_wipe(&el);
+	return rc;
+}
+
+/* The stored sum; *found false when the store has none for the list. */
+static tims_rc sum_read(struct tims_wl *wl, int64_t id, struct tims_lthash *h, bool *found,
+			struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+	int r;
+
+	*found = false;
+	tims_lthash_init(h);
+	if (sqlite3_prepare_v2(wl->db, "SELECT count, lanes FROM list_sums WHERE list_id = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_sums");
+	sqlite3_bind_int64(st, 1, id);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != TIMS_LTHASH_BYTES ||
+		    sqlite3_column_int64(st, 0) < 0)
+			rc = tims_err_set(err, TIMS_ERR_TAMPER, "list %" PRId64 ": the stored sum is "
+					  "not %d bytes", id, TIMS_LTHASH_BYTES);
+		else {
+			tims_lthash_load(h, sqlite3_column_blob(st, 1),
+					 (uint64_t)sqlite3_column_int64(st, 0));
+			*found = true;
+		}
+	} else if (r != SQLITE_DONE) {
+		rc = tims__wl_dberr(wl, err, "list_sums");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Store the sum; `removed` is the number of tombstones of a list without a
+ * stored sum yet, else what to add to it. */
+static tims_rc sum_write(struct tims_wl *wl, int64_t id, const struct tims_lthash *h,
+			 int64_t removed, struct tims_err *err)
+{
+	uint8_t lanes[TIMS_LTHASH_BYTES];
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+
+	tims_lthash_save(h, lanes);
+	if (sqlite3_prepare_v2(wl->db, "INSERT INTO list_sums (list_id, count, lanes, removed)"
+			       " VALUES (?1, ?2, ?3, max(?4, 0)) ON CONFLICT (list_id) DO UPDATE SET"
+			       " count = excluded.count, lanes = excluded.lanes,"
+			       " removed = max(removed + ?4, 0)", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_sums");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(h->count & INT64_MAX));
+	sqlite3_bind_blob(st, 3, lanes, sizeof(lanes), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, removed);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = tims__wl_dberr(wl, err, "list_sums");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The tombstones of a list, counted (a store made before sums). */
+static int64_t count_removed(struct tims_wl *wl, int64_t id)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+
+	if (sqlite3_prepare_v2(wl->db, "SELECT count(*) FROM entries WHERE list_id = ?1"
+			       " AND deleted_version IS NOT NULL", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The list's sum: the stored one, or (a store made before sums) computed
+ * from its rows once and stored. */
+static tims_rc sum_get(struct tims_wl *wl, int64_t id, struct tims_lthash *h,
+		       struct tims_err *err)
+{
+	bool found;
+	tims_rc rc;
+
+	if ((rc = sum_read(wl, id, h, &found, err)) || found)
+		return rc;
+	if ((rc = sum_from_rows(wl, id, h, err)))
+		return rc;
+	return sum_write(wl, id, h, count_removed(wl, id), err);
+}
+
+/* At open: the sums a store made before them lacks, computed once (when
+ * the rows can be read: no vault, or one whose token is reached; else at
+ * the first change or digest asked for). */
+static tims_rc sums_missing(struct tims_wl *wl, struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t ids[256];
+	size_t n = 0;
+	tims_rc rc = TIMS_OK;
+
+	if (wl->vault && tims_vault_state(wl->vault) != TIMS_VAULT_OPEN)
+		return TIMS_OK;
+	if (sqlite3_prepare_v2(wl->db, "SELECT id FROM lists WHERE id NOT IN"
+			       " (SELECT list_id FROM list_sums) ORDER BY id LIMIT 256", -1, &st,
+			       NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_sums");
+	while (n < TIMS_ARRAY_SIZE(ids) && sqlite3_step(st) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (n == 0)
+		return TIMS_OK;
+	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_sums");
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct tims_lthash h;
+
+		rc = sum_get(wl, ids[i], &h, err);
+	}
+	if (rc || sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (!rc)
+			rc = tims__wl_dberr(wl, err, "list_sums");
+		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+void tims_wl_content_empty(uint8_t out[32])
+{
+	struct tims_lthash h;
+
+	tims_lthash_init(&h);
+	tims_lthash_digest(&h, out);
+}
+
+tims_rc tims_wl_content_hash(struct tims_wl *wl, const char *list, uint8_t out[32],
+			     struct tims_err *err)
+{
+	struct tims_lthash h;
+	int64_t id;
+	tims_rc rc;
+
+	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)) ||
+	    (rc = sum_get(wl, id, &h, err)))
+		return rc;
+	tims_lthash_digest(&h, out);
+	return TIMS_OK;
+}
+
+tims_rc tims_wl_content_recompute(struct tims_wl *wl, const char *list, uint8_t out[32],
+				  struct tims_err *err)
+{
+	struct tims_lthash rows, kept;
+	bool found;
+	int64_t id;
+	tims_rc rc;
+
+	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)) ||
+	    (rc = sum_from_rows(wl, id, &rows, err)))
+		return rc;
+	tims_lthash_digest(&rows, out);
+	if ((rc = sum_read(wl, id, &kept, &found, err)))
+		return rc;
+	if (!found)
+		return sum_write(wl, id, &rows, count_removed(wl, id), err);
+	if (!tims_lthash_equal(&rows, &kept))
+		return tims_err_set(err, TIMS_ERR_TAMPER, "watchlist %s: the sum kept with the list "
+				    "(%" PRIu64 " entries) is not that of its %" PRIu64 " entries",
+				    list, kept.count, rows.count);
+	return TIMS_OK;
+}
+
+/* --- the one way entries change -------------------------------------------- */
+
+tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__wl_writer *w,
+			      struct tims_err *err)
+{
+	tims_rc rc;
+
+	memset(w, 0, sizeof(*w));
+	w->wl = wl;
+	w->list_id = list_id;
+	w->el = (struct tims_buf)TIMS_BUF_INIT(1 << 21);
+	if ((rc = sum_get(wl, list_id, &w->sum, err)))
+		return rc;
+	w->at_begin = w->sum;
+	if (sqlite3_prepare_v2(wl->db, "SELECT id, data, data_hash, deleted_version FROM entries"
+			       " WHERE list_id = ?1 AND ref = ?2", -1, &w->get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wl->db,
+			       "INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen,"
+			       " data_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"
+			       " ON CONFLICT (list_id, ref) DO UPDATE SET data = excluded.data,"
+			       "  ident1 = excluded.ident1, ident2 = excluded.ident2,"
+			       "  data_hash = excluded.data_hash, version = excluded.version,"
+			       "  deleted_version = NULL, seen = excluded.seen", -1, &w->put,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET seen = ?1 WHERE id = ?2", -1, &w->touch,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET deleted_version = ?1 WHERE id = ?2", -1,
+			       &w->del, NULL) != SQLITE_OK) {
+		rc = tims__wl_dberr(wl, err, "entries");
+		tims__wl_writer_end(w, false, NULL);
+		return rc;
+	}
+	return TIMS_OK;
+}
+
+tims_rc tims__wl_writer_end(struct tims__wl_writer *w, bool commit, struct tims_err *err)
+{
+	tims_rc rc = commit ? sum_write(w->wl, w->list_id, &w->sum, w->removed, err) : TIMS_OK;
+
+	/* a scratch store writes in clear: its next open under a node looks */
+	if (!rc && commit && !w->wl->vault &&
+	    sqlite3_exec(w->wl->db, "INSERT OR REPLACE INTO store_state (key, value)"
+			 " VALUES ('clear', 1)", NULL, NULL, NULL) != SQLITE_OK)
+		rc = tims__wl_dberr(w->wl, err, "store_state");
+
+	sqlite3_finalize(w->get);
+	sqlite3_finalize(w->put);
+	sqlite3_finalize(w->touch);
+	sqlite3_finalize(w->del);
+	w->get = w->put = w->touch = w->del = NULL;
+	el_wipe(&w->el);
+	return rc;
+}
+
+/* The live entry `ref` (w->get stepped to its row); 0 none, 1 live. */
+static int get_live(struct tims__wl_writer *w, const char *ref, int *r)
+{
+	sqlite3_reset(w->get);
+	sqlite3_bind_int64(w->get, 1, w->list_id);
+	sqlite3_bind_text(w->get, 2, ref, -1, SQLITE_TRANSIENT);
+	*r = sqlite3_step(w->get);
+	return *r == SQLITE_ROW && sqlite3_column_type(w->get, 3) == SQLITE_NULL;
+}
+
+tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row *row,
+			    uint64_t version, bool *changed, struct tims_err *err)
+{
+	struct tims_wl *wl = w->wl;
+	struct tims_buf d = TIMS_BUF_INIT(1 << 20), a = TIMS_BUF_INIT(4096), b = TIMS_BUF_INIT(4096);
+	char hash[TIMS_VAULT_BLIND_HEX];
+	char *data;
+	tims_rc rc;
+	int live, r;
+
+	*changed = false;
+	if (!(data = json_dumps(row->data, JSON_COMPACT | JSON_SORT_KEYS)))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = tims__wl_data_hash(wl, data, hash, err)))
+		goto out;
+	live = get_live(w, row->ref, &r);
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		rc = tims__wl_dberr(wl, err, "entries");
+		goto out;
+	}
+	if (live && sqlite3_column_text(w->get, 2) &&
+	    !strcmp((const char *)sqlite3_column_text(w->get, 2), hash)) {
+		/* as it was: named by this import (a replace keeps it) */
+		sqlite3_reset(w->touch);
+		sqlite3_bind_int64(w->touch, 1, (sqlite3_int64)version);
+		sqlite3_bind_int64(w->touch, 2, sqlite3_column_int64(w->get, 0));
+		if (sqlite3_step(w->touch) != SQLITE_DONE)
+			rc = tims__wl_dberr(wl, err, "entries");
+		goto out;
+	}
+	/* the old entry out of the sum, as stored; the new one in, as checked */
+	if (!live && r == SQLITE_ROW)
+		w->removed--; /* a tombstone brought back */
+	if (live) {
+		if ((rc = element_stored(wl, w->list_id, row->ref, w->get, 1, &w->el, err)))
+			goto out;
+		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+	}
+	sqlite3_reset(w->get);
+	if ((rc = element_of(row->ref, row->data, &w->el, err)))
+		goto out;
+	if ((rc = tims__wl_seal_field(wl, w->list_id, row->ref, "data", data, &d, err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &a, err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &b, err)))
+		goto out;
+	sqlite3_reset(w->put);
+	sqlite3_bind_int64(w->put, 1, w->list_id);
+	sqlite3_bind_text(w->put, 2, row->ref, -1, SQLITE_TRANSIENT);
+	if (wl->vault) {
+		sqlite3_bind_blob(w->put, 3, d.buf, (int)d.len, SQLITE_STATIC);
+		sqlite3_bind_blob(w->put, 4, a.buf, (int)a.len, SQLITE_STATIC);
+		sqlite3_bind_blob(w->put, 5, b.buf, (int)b.len, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(w->put, 3, data, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w->put, 4, row->ident1, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w->put, 5, row->ident2, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(w->put, 6, (sqlite3_int64)version);
+	sqlite3_bind_text(w->put, 7, hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(w->put) != SQLITE_DONE) {
+		rc = tims__wl_dberr(wl, err, "store");
+		goto out;
+	}
+	sqlite3_reset(w->put);
+	sqlite3_clear_bindings(w->put);
+	tims_lthash_add(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+	*changed = true;
+out:
+	sqlite3_reset(w->get);
+	sodium_memzero(data, strlen(data));
+	free(data);
+	tims_buf_release(&d);
+	tims_buf_release(&a);
+	tims_buf_release(&b);
+	return rc;
+}
+
+tims_rc tims__wl_writer_del(struct tims__wl_writer *w, const char *ref, uint64_t version,
+			    struct tims_err *err)
+{
+	tims_rc rc;
+	int r;
+
+	if (!get_live(w, ref, &r)) {
+		sqlite3_reset(w->get);
+		return r == SQLITE_ROW || r == SQLITE_DONE ?
+		       tims_err_set(err, TIMS_ERR_NOTFOUND, "no active entry '%s'", ref) :
+		       tims__wl_dberr(w->wl, err, "entries");
+	}
+	if ((rc = element_stored(w->wl, w->list_id, ref, w->get, 1, &w->el, err))) {
+		sqlite3_reset(w->get);
+		return rc;
+	}
+	sqlite3_reset(w->del);
+	sqlite3_bind_int64(w->del, 1, (sqlite3_int64)version);
+	sqlite3_bind_int64(w->del, 2, sqlite3_column_int64(w->get, 0));
+	sqlite3_reset(w->get);
+	if (sqlite3_step(w->del) != SQLITE_DONE)
+		return tims__wl_dberr(w->wl, err, "remove");
+	tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+	w->removed++;
+	return TIMS_OK;
+}
+
+tims_rc tims__wl_writer_del_unseen(struct tims__wl_writer *w, uint64_t version, size_t *n,
+				   struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+	int r = SQLITE_DONE;
+
+	*n = 0;
+	/* every row of this import has seen == version (stored or touched);
+	 * the others were not in the file */
+	if (sqlite3_prepare_v2(w->wl->db, "SELECT id, ref, data FROM entries WHERE list_id = ?1"
+			       " AND deleted_version IS NULL AND seen < ?2", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(w->wl, err, "replace");
+	sqlite3_bind_int64(st, 1, w->list_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = element_stored(w->wl, w->list_id, (const char *)sqlite3_column_text(st, 1),
+					 st, 2, &w->el, err)))
+			break;
+		sqlite3_reset(w->del);
+		sqlite3_bind_int64(w->del, 1, (sqlite3_int64)version);
+		sqlite3_bind_int64(w->del, 2, sqlite3_column_int64(st, 0));
+		if (sqlite3_step(w->del) != SQLITE_DONE) {
+			rc = tims__wl_dberr(w->wl, err, "replace");
+			break;
+		}
+		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+		w->removed++;
+		(*n)++;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = tims__wl_dberr(w->wl, err, "replace");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+bool tims__wl_writer_same(const struct tims__wl_writer *w)
+{
+	return tims_lthash_equal(&w->sum, &w->at_begin);
+}
+
+tims_rc tims__wl_writer_resum(struct tims__wl_writer *w, struct tims_err *err)
+{
+	return sum_from_rows(w->wl, w->list_id, &w->sum, err);
+}
+
+tims_rc tims__wl_writer_clear(struct tims__wl_writer *w, uint64_t version, size_t *n,
+			      struct tims_err *err)
+{
+	sqlite3_stmt *st;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(w->wl->db, "UPDATE entries SET deleted_version = ?1 WHERE"
+			       " list_id = ?2 AND deleted_version IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(w->wl, err, "remove");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)version);
+	sqlite3_bind_int64(st, 2, w->list_id);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return tims__wl_dberr(w->wl, err, "remove");
+	}
+	sqlite3_finalize(st);
+	*n = (size_t)sqlite3_changes(w->wl->db);
+	w->removed += (int64_t)*n;
+	tims_lthash_init(&w->sum); /* no entry left */
+	return TIMS_OK;
 }
 
 void tims_wl_digest_compute(const char *list, enum tims_wl_kind kind, uint64_t version,

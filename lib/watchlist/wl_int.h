@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "tims/buf.h"
+#include "tims/lthash.h"
 #include "tims/vault.h"
 #include "tims/watchlist.h"
 
@@ -69,6 +70,50 @@ tims_rc tims__wl_open_field(struct tims_wl *wl, int64_t list_id, const char *ref
 			    struct tims_err *err);
 tims_rc tims__wl_data_hash(struct tims_wl *wl, const char *data,
 			   char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err);
+
+/*
+ * Every change of the entries of a list goes through a writer (store.c), in
+ * the caller's transaction: it keeps the list's multiset hash (table
+ * list_sums, tims/lthash.h) in step with the rows. Each element is the
+ * line tims_wl_export writes for the entry, made from the clear text at
+ * the time of writing (the new entry's from the row checked, the old one's
+ * from its stored data, opened). begin loads the sum (computing it from the
+ * rows if the store has none: a store made before sums); end(commit) writes
+ * it back. Nothing else writes `entries` but seal_in_place, which changes
+ * how fields are stored, not what they say.
+ */
+struct tims__wl_writer {
+	struct tims_wl *wl;
+	int64_t list_id;
+	struct tims_lthash sum, at_begin;
+	int64_t removed;                     /* tombstones added (kept with the sum) */
+	sqlite3_stmt *get, *put, *touch, *del;
+	struct tims_buf el;                  /* an element, scratch */
+};
+tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__wl_writer *w,
+			      struct tims_err *err);
+/* Insert or change the entry of row->ref (row->data consumed by the caller);
+ * *changed false when it is stored as it was (only `seen` is set). */
+tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row *row,
+			    uint64_t version, bool *changed, struct tims_err *err);
+/* Tombstone the live entry `ref`; TIMS_ERR_NOTFOUND if there is none. */
+tims_rc tims__wl_writer_del(struct tims__wl_writer *w, const char *ref, uint64_t version,
+			    struct tims_err *err);
+/* Tombstone every live entry not named by the import `version` (seen below
+ * it): a replace. */
+tims_rc tims__wl_writer_del_unseen(struct tims__wl_writer *w, uint64_t version, size_t *n,
+				   struct tims_err *err);
+/* The sum taken again from the rows (each opened): a whole list imported
+ * over the old (a replace, a repair) does not carry over a sum that may no
+ * longer be the rows'. */
+tims_rc tims__wl_writer_resum(struct tims__wl_writer *w, struct tims_err *err);
+/* Tombstone every live entry of the list. */
+tims_rc tims__wl_writer_clear(struct tims__wl_writer *w, uint64_t version, size_t *n,
+			      struct tims_err *err);
+/* Whether the sum is still the one begin loaded. */
+bool tims__wl_writer_same(const struct tims__wl_writer *w);
+/* Write the sum back (commit) or not, and free the writer. */
+tims_rc tims__wl_writer_end(struct tims__wl_writer *w, bool commit, struct tims_err *err);
 
 /* A database error as a tims_rc with sqlite's message. */
 tims_rc tims__wl_dberr(struct tims_wl *wl, struct tims_err *err, const char *what);

@@ -18,7 +18,9 @@
 
 #include "t.h"
 #include "tims/bundle.h"
+#include "tims/lthash.h"
 #include "tims/util.h"
+#include "tims/vault.h"
 
 static char base[256];
 
@@ -53,6 +55,148 @@ static void hash(struct tims_wl *wl, const char *list, uint8_t out[32])
 {
 	if (tims_wl_content_hash(wl, list, out, NULL))
 		memset(out, 0xee, 32);
+}
+
+/* The content by its definition (docs/bundles.md): each line of the export
+ * into an LtHash16, then its digest. */
+static void lthash_lines(const char *p, size_t n, uint8_t out[32])
+{
+	struct tims_lthash h;
+	const char *end = p + n;
+
+	tims_lthash_init(&h);
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!nl)
+			nl = end;
+		if (nl > p)
+			tims_lthash_add(&h, p, (size_t)(nl - p));
+		p = nl + 1;
+	}
+	tims_lthash_digest(&h, out);
+}
+
+/* The content kept, the content recomputed from the rows and the content by
+ * its definition (the export's lines) all agree. */
+static bool sum_agrees(struct tims_wl *wl, const char *list)
+{
+	struct tims_buf ex = TIMS_BUF_INIT(1 << 24);
+	uint8_t kept[32], rows[32], want[32];
+	bool ok;
+
+	ok = tims_wl_content_hash(wl, list, kept, NULL) == TIMS_OK &&
+	     tims_wl_content_recompute(wl, list, rows, NULL) == TIMS_OK &&
+	     tims_wl_export(wl, list, 0, &ex, NULL) == TIMS_OK;
+	lthash_lines(ex.buf, ex.len, want);
+	tims_buf_release(&ex);
+	return ok && !memcmp(kept, rows, 32) && !memcmp(kept, want, 32);
+}
+
+static int store_sql(const char *store_name, const char *sql)
+{
+	char path[400];
+	sqlite3 *db = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s/watchlists.db", base, store_name);
+	rc = sqlite3_open(path, &db) == SQLITE_OK &&
+	     sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	sqlite3_close(db);
+	return rc;
+}
+
+static long store_count(const char *store_name, const char *sql)
+{
+	char path[400];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long n = -1;
+
+	snprintf(path, sizeof(path), "%s/%s/watchlists.db", base, store_name);
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Random changes through every way entries change: imports (new and
+ * changed entries), deltas (with removals), single and whole removals,
+ * replace imports; after each, the sum kept is the rows'. */
+static void random_changes(const char *store_name)
+{
+	struct tims_wl *wl = store(store_name);
+	uint32_t seed = 17;
+	size_t bad = 0, steps = 0;
+	char what[64] = "";
+
+	{
+		static const char first[] = "{\"ref\":\"D-1\",\"number\":\"X0000001\",\"status\":\"lost\"}\n";
+		struct tims_wl_import_opts o = { .list = "docs", .kind = TIMS_WL_DOCUMENTS,
+						 .format = TIMS_WL_JSONL, .threshold = -1 };
+		struct tims_wl_import_result res;
+
+		T_OK(tims_wl_import(wl, &o, first, strlen(first), NULL, NULL, &res, NULL) == TIMS_OK,
+		     "sum: a list of documents in %s", store_name);
+	}
+	for (int step = 0; step < 60; step++) {
+		struct tims_buf in = TIMS_BUF_INIT(1 << 20);
+		struct tims_wl_import_result res;
+		struct tims_err e;
+		int op;
+
+		seed = seed * 1103515245u + 12345u;
+		op = (int)((seed >> 16) % 6);
+		tims_err_clear(&e);
+		if (op <= 2) { /* an import or a delta of new, changed and removed entries */
+			for (int k = 0; k < 12; k++) {
+				unsigned r, i;
+
+				seed = seed * 1103515245u + 12345u;
+				r = seed >> 16;
+				i = r % 40;
+				if (op == 2 && r % 4 == 0)
+					tims_buf_addf(&in, "{\"ref\":\"D-%u\",\"removed\":true}\n", i);
+				else
+					tims_buf_addf(&in, "{\"ref\":\"D-%u\",\"number\":\"X%07u\","
+						      "\"status\":\"%s\"}\n", i, i,
+						      (r >> 8) % 2 ? "stolen" : "lost");
+			}
+			if (op == 2) {
+				tims_wl_import_delta(wl, "docs", TIMS_WL_DOCUMENTS, in.buf, in.len, &res, &e);
+			} else {
+				struct tims_wl_import_opts o = { .list = "docs", .kind = TIMS_WL_DOCUMENTS,
+								 .format = TIMS_WL_JSONL, .skip_bad = true,
+								 .replace = op == 1 && step % 3 == 0,
+								 .threshold = -1 };
+
+				tims_wl_import(wl, &o, in.buf, in.len, NULL, NULL, &res, &e);
+			}
+		} else if (op <= 4) { /* one removal */
+			size_t removed;
+			uint64_t v;
+			char ref[16];
+
+			snprintf(ref, sizeof(ref), "D-%u", (seed >> 8) % 40);
+			tims_wl_remove(wl, "docs", ref, &removed, &v, &e);
+		} else if (step % 4 == 0) { /* every entry */
+			size_t removed;
+			uint64_t v;
+
+			tims_wl_remove(wl, "docs", NULL, &removed, &v, &e);
+		}
+		tims_buf_release(&in);
+		if (e.rc && e.rc != TIMS_ERR_NOTFOUND && !bad++)
+			snprintf(what, sizeof(what), "step %d: %.40s", step, e.msg);
+		if (!sum_agrees(wl, "docs") && !bad++)
+			snprintf(what, sizeof(what), "step %d (op %d)", step, op);
+		steps++;
+	}
+	T_OK(bad == 0 && steps == 60, "sum: after 60 random changes in %s, the sum kept is the rows' "
+	     "and the export's (%s)", store_name, what);
+	tims_wl_close(wl);
 }
 
 static void signer(const char *name, struct tims_signer *s, struct tims_verifier *v)
@@ -133,14 +277,21 @@ int main(void)
 			T_OK(!memcmp(h1, h2, 32), "order: two imports, the same content hash");
 			tims_wl_close(d);
 		}
-		/* the row-by-row hash is the hash of the export (the definition) */
+		/* the content is the multiset hash of the export's lines (the
+		 * definition), kept with the list and recomputed from its rows */
 		{
 			struct tims_buf ex = TIMS_BUF_INIT(1 << 20);
 			uint8_t want[32];
 
 			T_OK(tims_wl_export(a, "l", 0, &ex, &err) == TIMS_OK, "export: the whole list");
-			crypto_hash_sha256(want, (const unsigned char *)ex.buf, ex.len);
-			T_OK(!memcmp(h1, want, 32), "hash: SHA-256 of the export, computed row by row");
+			lthash_lines(ex.buf, ex.len, want);
+			T_OK(!memcmp(h1, want, 32), "hash: the LtHash16 of the export's lines, kept with "
+			     "the list");
+			T_OK(tims_wl_content_recompute(a, "l", h2, &err) == TIMS_OK && !memcmp(h2, want, 32),
+			     "hash: the same recomputed from the rows");
+			crypto_hash_sha256(h2, (const unsigned char *)ex.buf, ex.len);
+			T_OK(tims_wl_content_hash_v1(a, "l", h3, &err) == TIMS_OK && !memcmp(h2, h3, 32),
+			     "hash: the content of before (SHA-256 of the export) is still computed");
 			tims_buf_release(&ex);
 		}
 		tims_wl_close(a);
@@ -336,8 +487,12 @@ int main(void)
 		     "origin: the centre's list, and one it never sent");
 		tims_bundle_release(&bd);
 
-		/* A later delta over an altered copy does not leave the entry out:
-		 * refused as not fitting (the whole list then restores it). */
+		/* A later delta over an altered copy: the sum kept with the list
+		 * is not changed by an entry deleted behind the store, so the
+		 * delta applies (its check is O(1), against that sum); the
+		 * periodic check, recomputing from the rows, finds the copy
+		 * altered, and the whole list of the version held restores the
+		 * entry. */
 		{
 			sqlite3 *db = NULL;
 
@@ -359,15 +514,21 @@ int main(void)
 		T_OK(tims_bundle_watchlist(c, "wanted", 3, "tims-centre", &key, &b, &err) == TIMS_OK &&
 		     tims_bundle_open(b.buf, b.len, &vkey, "tims-centre", &bd, &err) == TIMS_OK &&
 		     bd.base == 3, "bundle: the delta from 3 to 4");
-		T_OK(tims_bundle_apply_held(p1dir, p1, &bd, &err) == TIMS_ERR_STATE &&
-		     strstr(err.msg, "fetch the whole list"),
-		     "delta: over the altered copy, refused (%s)", err.msg);
+		T_OK(tims_bundle_apply_held(p1dir, p1, &bd, &err) == TIMS_OK,
+		     "delta: over the altered copy, applied against the sum kept (%s)", err.msg);
+		memset(&vs, 0, sizeof(vs));
+		T_OK(tims_bundle_verify_held(p1dir, p1, &vkey, "tims-centre", on_verdict, &vs, NULL, &err)
+		     == TIMS_OK && vs.bad == 1 && strstr(vs.reason, "is not that of its"),
+		     "check: the entry deleted behind the store is found (%s)", vs.reason);
 		tims_bundle_release(&bd);
 		tims_buf_reset(&b);
 		T_OK(tims_bundle_watchlist(c, "wanted", 0, "tims-centre", &key, &b, &err) == TIMS_OK &&
 		     tims_bundle_open(b.buf, b.len, &vkey, "tims-centre", &bd, &err) == TIMS_OK &&
-		     tims_bundle_apply_held(p1dir, p1, &bd, &err) == TIMS_OK,
-		     "whole: version 4 applied (%s)", err.msg);
+		     tims_bundle_repair_held(p1dir, p1, &bd, &err) == TIMS_OK,
+		     "whole: version 4 applied as the repair (%s)", err.msg);
+		memset(&vs, 0, sizeof(vs));
+		T_OK(tims_bundle_verify_held(p1dir, p1, &vkey, "tims-centre", on_verdict, &vs, NULL, &err)
+		     == TIMS_OK && vs.bad == 0, "repair: the copy and its sum match again (%s)", vs.reason);
 		hash(c, "wanted", h1);
 		hash(p1, "wanted", h2);
 		T_OK(!memcmp(h1, h2, 32), "whole: the deleted entry is back, the copy is the centre's");
@@ -419,6 +580,88 @@ int main(void)
 		tims_wl_close(c);
 		tims_wl_close(p1);
 		tims_wl_close(p2);
+	}
+	/* 4. The sum kept with each list: every write keeps it, tampering is
+	 * found, a store from before sums gets them, a delta is one version. */
+	{
+		struct tims_wl *wl;
+		uint8_t k1[32], k2[32];
+
+		random_changes("rand");
+		snprintf(dir, sizeof(dir), "%s/sealed", base);
+		mkdir(dir, 0700);
+		if (T_OK(tims_vault_create(dir, NULL, &err) == TIMS_OK, "sealed: a node's vault (%s)",
+			 err.msg)) {
+			random_changes("sealed/watchlists");
+			T_OK(store_count("sealed/watchlists", "SELECT count(*) FROM entries WHERE"
+					 " typeof(data) = 'text'") == 0,
+			     "sealed: the entries stay sealed (no clear text for the sum)");
+		}
+
+		/* a row changed behind the store: the kept sum is not the rows' */
+		wl = store("tamper");
+		T_OK(import(wl, "l", TIMS_WL_CSV, false, HDR R1 R2 R3) == TIMS_OK && sum_agrees(wl, "l"),
+		     "tamper: a list of 3");
+		T_OK(store_sql("tamper", "UPDATE entries SET data = replace(data, 'Arrest', 'Ignore')"
+			       " WHERE ref = 'P-1'") == 0, "tamper: an entry's instruction changed with sqlite3");
+		T_OK(tims_wl_content_recompute(wl, "l", k1, &err) == TIMS_ERR_TAMPER &&
+		     strstr(err.msg, "is not that of its"), "tamper: the changed row is found (%s)", err.msg);
+		T_OK(store_sql("tamper", "UPDATE entries SET data = replace(data, 'Ignore', 'Arrest')"
+			       " WHERE ref = 'P-1'") == 0 && tims_wl_content_recompute(wl, "l", k1, &err) ==
+		     TIMS_OK, "tamper: put back, the rows are the sum's again");
+		T_OK(tims_wl_content_hash(wl, "l", k1, &err) == TIMS_OK &&
+		     store_sql("tamper", "UPDATE list_sums SET lanes = zeroblob(2048)") == 0 &&
+		     tims_wl_content_hash(wl, "l", k2, &err) == TIMS_OK && memcmp(k1, k2, 32) != 0,
+		     "tamper: the sum changed with sqlite3 changes the content");
+		T_OK(tims_wl_content_recompute(wl, "l", k2, &err) == TIMS_ERR_TAMPER && !memcmp(k1, k2, 32),
+		     "tamper: the changed sum is found; the rows' content is the list's (%s)", err.msg);
+		T_OK(store_sql("tamper", "UPDATE list_sums SET count = count + 1") == 0 &&
+		     tims_wl_content_recompute(wl, "l", k2, &err) == TIMS_ERR_TAMPER,
+		     "tamper: so is a changed count");
+		tims_wl_close(wl);
+
+		/* a store made before sums (lead 0cee421: no list_sums) */
+		wl = store("old");
+		T_OK(import(wl, "l", TIMS_WL_CSV, false, HDR R1 R2) == TIMS_OK &&
+		     import(wl, "l", TIMS_WL_CSV, false, HDR R3) == TIMS_OK &&
+		     tims_wl_content_hash(wl, "l", k1, &err) == TIMS_OK, "old: a list of two versions");
+		tims_wl_close(wl);
+		T_OK(store_sql("old", "DROP TABLE list_sums") == 0 &&
+		     store_count("old", "SELECT count(*) FROM list_digests") == 2,
+		     "old: the sums dropped (a store of before), its two digests kept");
+		wl = store("old");
+		T_OK(store_count("old", "SELECT count(*) FROM list_sums") == 1 &&
+		     tims_wl_content_hash(wl, "l", k2, &err) == TIMS_OK && !memcmp(k1, k2, 32) &&
+		     sum_agrees(wl, "l"), "old: the sum computed once at open, the same content");
+		T_OK(store_count("old", "SELECT count(*) FROM list_digests") == 2,
+		     "old: the digests recorded stay as they were");
+		tims_wl_close(wl);
+
+		/* a delta with removals is one transaction and one new version */
+		{
+			struct tims_wl_import_result res;
+			struct tims_wl_change ch;
+			static const char delta[] =
+				"{\"ref\":\"P-1\",\"removed\":true}\n"
+				"{\"ref\":\"P-9\",\"removed\":true}\n"
+				"{\"alert\":\"missing\",\"name\":\"DOE, Jane\",\"ref\":\"P-3\"}\n"
+				"{\"ref\":\"P-2\",\"removed\":true}\n";
+
+			wl = store("delta");
+			T_OK(import(wl, "l", TIMS_WL_CSV, false, HDR R1 R2) == TIMS_OK, "delta: version 1");
+			T_OK(tims_wl_import_delta(wl, "l", TIMS_WL_PERSONS, delta, strlen(delta), &res,
+						  &err) == TIMS_OK && res.version == 2 && res.removed == 2 &&
+			     res.stored == 1, "delta: 2 removals (one not held) and a new entry: version 2 "
+			     "(%s)", err.msg);
+			T_OK(tims_wl_change_at(wl, "l", 2, &ch, &err) == TIMS_OK && ch.count == 3,
+			     "delta: one change recorded, of 3 entries");
+			T_OK(sum_agrees(wl, "l"), "delta: the sum kept is the rows'");
+			T_OK(tims_wl_import_delta(wl, "l", TIMS_WL_PERSONS, "{\"ref\":\"P-3\","
+						  "\"removed\":true,\"x\":1}\n", 31, &res, &err) ==
+			     TIMS_ERR_INVALID, "delta: a removal line with more than ref is refused (%s)",
+			     err.msg);
+			tims_wl_close(wl);
+		}
 	}
 	{
 		char cmd[400];
