@@ -417,7 +417,7 @@ ALBANIAN_V2 = [
 ]
 
 # Arabic: one name written by the systems in use. ALA-LC (Library of
-# Congress, 2012 table) and DIN 31635 (1982) write ayn ʿ and hamza ʾ, the
+# Congress table) writes ayn ʻ and hamza ʼ, DIN 31635 (1982) ʿ and ʾ, the
 # article al- with the sun letters assimilated in pronunciation (DIN writes
 # ar-Raḥmān); UNGEGN / BGN-PCGN (1956) likewise with ʿ ʾ; registers without
 # those letters write ' or ` or drop them; English common spellings (Hussein,
@@ -430,32 +430,32 @@ ALBANIAN_V2 = [
 # Hossain, Husayn, Husain ... Hossain in Indo-Aryan (Bengali) use".
 # (native, [(system, spelling)], sex)
 ARABIC_V2 = [
-    ("حسين عبد الرحمن", [("ALA-LC", "ḤUSAYN ʿABD AL-RAḤMĀN"), ("DIN", "ḤUSAIN ʿABD AR-RAḤMĀN"),
+    ("حسين عبد الرحمن", [("ALA-LC", "ḤUSAYN ʻABD AL-RAḤMĀN"), ("DIN", "ḤUSAIN ʿABD AR-RAḤMĀN"),
                          ("plain", "HUSAYN ABD AL-RAHMAN"), ("EN", "HUSSEIN ABDULRAHMAN"),
                          ("EG", "HUSSEIN ABDEL RAHMAN"), ("FR", "HOUSSEIN ABDERRAHMANE")], "M"),
-    ("عبد الله سعيد", [("ALA-LC", "ʿABD ALLĀH SAʿĪD"), ("apostrophe", "'ABD ALLAH SA'ID"),
+    ("عبد الله سعيد", [("ALA-LC", "ʻABD ALLĀH SAʻĪD"), ("apostrophe", "'ABD ALLAH SA'ID"),
                        ("EN", "ABDULLAH SAEED"), ("FR", "ABDALLAH SAÏD"), ("EG", "ABDALLA SAIED")], "M"),
-    ("عمر عبد العزيز", [("ALA-LC", "ʿUMAR ʿABD AL-ʿAZĪZ"), ("backtick", "`UMAR `ABD AL-`AZIZ"),
+    ("عمر عبد العزيز", [("ALA-LC", "ʻUMAR ʻABD AL-ʻAZĪZ"), ("backtick", "`UMAR `ABD AL-`AZIZ"),
                         ("EN", "OMAR ABDULAZIZ"), ("EG", "OMAR ABDEL AZIZ"), ("FR", "OMAR ABDELAZIZ")], "M"),
     ("علي عبد الناصر", [("DIN", "ʿALĪ ʿABD AN-NĀṢIR"), ("plain", "ALI ABD AL-NASIR"),
                         ("EN", "ALI ABDUL NASIR"), ("EG", "ALY ABDEL NASSER"), ("FR", "ALI ABDENNACER")], "M"),
-    ("عائشة مسعود", [("ALA-LC", "ʿĀʾISHAH MASʿŪD"), ("apostrophe", "'A'ISHA MAS'UD"),
+    ("عائشة مسعود", [("ALA-LC", "ʻĀʼISHAH MASʻŪD"), ("apostrophe", "'A'ISHA MAS'UD"),
                      ("EN", "AISHA MASOOD"), ("FR", "AICHA MASSOUD"), ("dropped", "AISHA MASUD")], "F"),
-    ("إسماعيل يعقوب", [("ALA-LC", "ISMĀʿĪL YAʿQŪB"), ("apostrophe", "ISMA'IL YA'QUB"),
+    ("إسماعيل يعقوب", [("ALA-LC", "ISMĀʻĪL YAʻQŪB"), ("apostrophe", "ISMA'IL YA'QUB"),
                        ("EN", "ISMAIL YAQOOB"), ("FR", "ISMAIL YACOUB"), ("dropped", "ISMAIL YAQUB")], "M"),
-    ("جعفر عبد السلام", [("DIN", "ǦAʿFAR ʿABD AS-SALĀM"), ("ALA-LC", "JAʿFAR ʿABD AL-SALĀM"),
+    ("جعفر عبد السلام", [("DIN", "ǦAʿFAR ʿABD AS-SALĀM"), ("ALA-LC", "JAʻFAR ʻABD AL-SALĀM"),
                          ("EN", "JAFAR ABDUSSALAM"), ("FR", "DJAFAR ABDESSALAM"), ("EG", "GAAFAR ABDEL SALAM")], "M"),
-    ("فؤاد نور الدين", [("ALA-LC", "FUʾĀD NŪR AL-DĪN"), ("DIN", "FUʾĀD NŪR AD-DĪN"),
+    ("فؤاد نور الدين", [("ALA-LC", "FUʼĀD NŪR AL-DĪN"), ("DIN", "FUʾĀD NŪR AD-DĪN"),
                         ("apostrophe", "FU'AD NUR AD-DIN"), ("EN", "FUAD NURUDDIN"), ("FR", "FOUAD NOUREDDINE")], "M"),
     ("خديجة الشامي", [("ALA-LC", "KHADĪJAH AL-SHĀMĪ"), ("DIN", "ḪADĪǦA AŠ-ŠĀMĪ"),
                       ("plain", "KHADIJA ASH-SHAMI"), ("EN", "KHADEEJA ALSHAMI"), ("FR", "KHADIDJA ECH-CHAMI")], "F"),
     ("صلاح الدين الطاهر", [("ALA-LC", "ṢALĀḤ AL-DĪN AL-ṬĀHIR"), ("plain", "SALAH AD-DIN AT-TAHIR"),
                            ("EN", "SALAHUDDIN ALTAHIR"), ("FR", "SALAHEDDINE ET-TAHAR"), ("EG", "SALAH EL DIN EL TAHER")], "M"),
-    ("محمد عبد الرزاق", [("ALA-LC", "MUḤAMMAD ʿABD AL-RAZZĀQ"), ("plain", "MUHAMMAD ABD AR-RAZZAQ"),
+    ("محمد عبد الرزاق", [("ALA-LC", "MUḤAMMAD ʻABD AL-RAZZĀQ"), ("plain", "MUHAMMAD ABD AR-RAZZAQ"),
                          ("EN", "MOHAMMED ABDUL RAZZAQ"), ("EG", "MOHAMED ABDEL RAZEK"), ("FR", "MOHAMED ABDERRAZAK")], "M"),
-    ("سعد الدوسري", [("ALA-LC", "SAʿD AL-DAWSARĪ"), ("apostrophe", "SA'D AD-DAWSARI"),
+    ("سعد الدوسري", [("ALA-LC", "SAʻD AL-DAWSARĪ"), ("apostrophe", "SA'D AD-DAWSARI"),
                      ("EN", "SAAD ALDOSARI"), ("dropped", "SAD AL-DAWSARI"), ("EN", "SAAD AL DOSSARY")], "M"),
-    ("رائد قاسم", [("ALA-LC", "RĀʾID QĀSIM"), ("apostrophe", "RA'ID QASIM"),
+    ("رائد قاسم", [("ALA-LC", "RĀʼID QĀSIM"), ("apostrophe", "RA'ID QASIM"),
                    ("EN", "RAED QASSIM"), ("FR", "RAID KACEM"), ("Gulf", "RAED GASSIM")], "M"),
     ("حسن الزين", [("ALA-LC", "ḤASAN AL-ZAYN"), ("DIN", "ḤASAN AZ-ZAIN"),
                    ("EN", "HASSAN ALZEIN"), ("FR", "HASSANE EZZINE"), ("EG", "HASSAN EL ZEIN")], "M"),
