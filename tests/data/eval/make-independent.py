@@ -681,6 +681,12 @@ def surname_for(fam, surname, sex):
     return surname
 
 
+def written(fam, given, surname):
+    """Surname first where the family writes it so (Chinese, Korean,
+    Vietnamese), given name first elsewhere."""
+    return f"{surname} {given}" if fam in ("korean", "chinese", "vietnamese") else f"{given} {surname}"
+
+
 def _rng():
     import random
     return random.Random(SEED)
@@ -938,7 +944,7 @@ def new_pairs():
                 s = surname_for(fam, surs[(i + j) % len(surs)], sex)
                 d1 = rdate(rng, 1950, 1980)
                 d2 = shift_years(d1, rng.randint(4, 22))
-                name = f"{g} {s}" if fam not in ("korean", "chinese", "vietnamese") else f"{s} {g}"
+                name = written(fam, g, s)
                 b = name if j != 2 else mrz2(g, s)
                 main.append(p2(name, b, False, "same-name-other-dob", d1, d2, sex_a=sex,
                                src=f"{fam} common names"))
@@ -949,7 +955,7 @@ def new_pairs():
                 s = surname_for(fam, surs[i % len(surs)], sex)
                 d1 = rdate(rng, 1950, 1995)
                 d2 = shift_years(d1, rng.choice([-1, 1]))
-                main.append(p2(f"{g} {s}", f"{g2} {s}", False, "near-dob-other-given", d1, d2,
+                main.append(p2(written(fam, g, s), written(fam, g2, s), False, "near-dob-other-given", d1, d2,
                                sex_a=sex, src=f"{fam} common names"))
         # father and son: one name, a generation apart (with Jr, II, or nothing)
         for i, (g, sex) in enumerate([x for x in givens if x[1] == "M"][:3]):
@@ -957,7 +963,7 @@ def new_pairs():
             d1 = rdate(rng, 1940, 1965)
             d2 = shift_years(d1, rng.randint(20, 38))
             suffix = ["", " JR", " II"][i] if fam == "english" else ""
-            main.append(p2(f"{g} {s}", f"{g} {s}{suffix}", False, "father-and-son", d1, d2,
+            main.append(p2(written(fam, g, s), written(fam, g, s) + suffix, False, "father-and-son", d1, d2,
                            sex_a="M", src=f"{fam}: a son named after his father"))
         # siblings and spouses: one surname, other given names, other dates
         for i in range(len(givens)):
@@ -967,7 +973,7 @@ def new_pairs():
                 s, s2 = surname_for(fam, s0, x1), surname_for(fam, s0, x2)
                 d1 = rdate(rng, 1950, 1995)
                 d2 = shift_years(d1, rng.choice([-7, -5, -3, -2, 2, 3, 4, 6]))
-                main.append(p2(f"{g1} {s}", f"{g2} {s2}", False, "family", d1, d2, sex_a=x1, sex_b=x2,
+                main.append(p2(written(fam, g1, s), written(fam, g2, s2), False, "family", d1, d2, sex_a=x1, sex_b=x2,
                                src=f"{fam}: siblings or spouses"))
     # Spanish fathers and sons share the first surname, not the second.
     for g, s1, s2, s3 in [("JOSE", "GARCIA", "LOPEZ", "MARTINEZ"), ("ANTONIO", "FERNANDEZ", "RUIZ", "DIAZ"),
@@ -987,9 +993,11 @@ def new_pairs():
                        src="twins: one surname, one date of birth"))
     # initials that stand for another given name, another person
     for k, (g, m, s, sex) in enumerate(INITIALS):
-        other = {"M": ["JAMES", "JOSEPH", "PAUL", "MARK", "HENRY", "KARL", "ALI"],
-                 "F": ["JANE", "JULIA", "MARTHA", "ANNA", "SOFIA", "LAURA", "SARA"]}[sex]
-        cand = [o for o in other if o[0] == g[0] and o != g] or [g[0] + "ACK" if sex == "M" else g[0] + "ANE"]
+        other = {"M": ["JAMES", "JOSEPH", "PAUL", "MARK", "HENRY", "KURT", "ALI", "GARY", "CHARLES",
+                       "ADAM", "IBRAHIM", "RICHARD", "HAMZA", "MUSTAFA", "PHILIP"],
+                 "F": ["JANE", "JULIA", "MARTHA", "ALICE", "SOFIA", "LAURA", "SARA", "OKSANA",
+                       "SALMA", "MONIQUE", "AMELIA", "LINDA"]}[sex]
+        cand = [o for o in other if o[0] == g[0] and o != g]
         d1 = rdate(rng, 1950, 1980)
         d2 = shift_years(d1, rng.randint(5, 25))
         main.append(p2(f"{g[0]} {s}", f"{cand[k % len(cand)]} {s}", False, "initials-other-person", d1, d2,
