@@ -417,7 +417,7 @@ ALBANIAN_V2 = [
 ]
 
 # Arabic: one name written by the systems in use. ALA-LC (Library of
-# Congress, 2012 table) and DIN 31635 (1982) write ayn ʿ and hamza ʾ, the
+# Congress table) writes ayn ʻ and hamza ʼ, DIN 31635 (1982) ʿ and ʾ, the
 # article al- with the sun letters assimilated in pronunciation (DIN writes
 # ar-Raḥmān); UNGEGN / BGN-PCGN (1956) likewise with ʿ ʾ; registers without
 # those letters write ' or ` or drop them; English common spellings (Hussein,
@@ -430,32 +430,32 @@ ALBANIAN_V2 = [
 # Hossain, Husayn, Husain ... Hossain in Indo-Aryan (Bengali) use".
 # (native, [(system, spelling)], sex)
 ARABIC_V2 = [
-    ("حسين عبد الرحمن", [("ALA-LC", "ḤUSAYN ʿABD AL-RAḤMĀN"), ("DIN", "ḤUSAIN ʿABD AR-RAḤMĀN"),
+    ("حسين عبد الرحمن", [("ALA-LC", "ḤUSAYN ʻABD AL-RAḤMĀN"), ("DIN", "ḤUSAIN ʿABD AR-RAḤMĀN"),
                          ("plain", "HUSAYN ABD AL-RAHMAN"), ("EN", "HUSSEIN ABDULRAHMAN"),
                          ("EG", "HUSSEIN ABDEL RAHMAN"), ("FR", "HOUSSEIN ABDERRAHMANE")], "M"),
-    ("عبد الله سعيد", [("ALA-LC", "ʿABD ALLĀH SAʿĪD"), ("apostrophe", "'ABD ALLAH SA'ID"),
+    ("عبد الله سعيد", [("ALA-LC", "ʻABD ALLĀH SAʻĪD"), ("apostrophe", "'ABD ALLAH SA'ID"),
                        ("EN", "ABDULLAH SAEED"), ("FR", "ABDALLAH SAÏD"), ("EG", "ABDALLA SAIED")], "M"),
-    ("عمر عبد العزيز", [("ALA-LC", "ʿUMAR ʿABD AL-ʿAZĪZ"), ("backtick", "`UMAR `ABD AL-`AZIZ"),
+    ("عمر عبد العزيز", [("ALA-LC", "ʻUMAR ʻABD AL-ʻAZĪZ"), ("backtick", "`UMAR `ABD AL-`AZIZ"),
                         ("EN", "OMAR ABDULAZIZ"), ("EG", "OMAR ABDEL AZIZ"), ("FR", "OMAR ABDELAZIZ")], "M"),
     ("علي عبد الناصر", [("DIN", "ʿALĪ ʿABD AN-NĀṢIR"), ("plain", "ALI ABD AL-NASIR"),
                         ("EN", "ALI ABDUL NASIR"), ("EG", "ALY ABDEL NASSER"), ("FR", "ALI ABDENNACER")], "M"),
-    ("عائشة مسعود", [("ALA-LC", "ʿĀʾISHAH MASʿŪD"), ("apostrophe", "'A'ISHA MAS'UD"),
+    ("عائشة مسعود", [("ALA-LC", "ʻĀʼISHAH MASʻŪD"), ("apostrophe", "'A'ISHA MAS'UD"),
                      ("EN", "AISHA MASOOD"), ("FR", "AICHA MASSOUD"), ("dropped", "AISHA MASUD")], "F"),
-    ("إسماعيل يعقوب", [("ALA-LC", "ISMĀʿĪL YAʿQŪB"), ("apostrophe", "ISMA'IL YA'QUB"),
+    ("إسماعيل يعقوب", [("ALA-LC", "ISMĀʻĪL YAʻQŪB"), ("apostrophe", "ISMA'IL YA'QUB"),
                        ("EN", "ISMAIL YAQOOB"), ("FR", "ISMAIL YACOUB"), ("dropped", "ISMAIL YAQUB")], "M"),
-    ("جعفر عبد السلام", [("DIN", "ǦAʿFAR ʿABD AS-SALĀM"), ("ALA-LC", "JAʿFAR ʿABD AL-SALĀM"),
+    ("جعفر عبد السلام", [("DIN", "ǦAʿFAR ʿABD AS-SALĀM"), ("ALA-LC", "JAʻFAR ʻABD AL-SALĀM"),
                          ("EN", "JAFAR ABDUSSALAM"), ("FR", "DJAFAR ABDESSALAM"), ("EG", "GAAFAR ABDEL SALAM")], "M"),
-    ("فؤاد نور الدين", [("ALA-LC", "FUʾĀD NŪR AL-DĪN"), ("DIN", "FUʾĀD NŪR AD-DĪN"),
+    ("فؤاد نور الدين", [("ALA-LC", "FUʼĀD NŪR AL-DĪN"), ("DIN", "FUʾĀD NŪR AD-DĪN"),
                         ("apostrophe", "FU'AD NUR AD-DIN"), ("EN", "FUAD NURUDDIN"), ("FR", "FOUAD NOUREDDINE")], "M"),
     ("خديجة الشامي", [("ALA-LC", "KHADĪJAH AL-SHĀMĪ"), ("DIN", "ḪADĪǦA AŠ-ŠĀMĪ"),
                       ("plain", "KHADIJA ASH-SHAMI"), ("EN", "KHADEEJA ALSHAMI"), ("FR", "KHADIDJA ECH-CHAMI")], "F"),
     ("صلاح الدين الطاهر", [("ALA-LC", "ṢALĀḤ AL-DĪN AL-ṬĀHIR"), ("plain", "SALAH AD-DIN AT-TAHIR"),
                            ("EN", "SALAHUDDIN ALTAHIR"), ("FR", "SALAHEDDINE ET-TAHAR"), ("EG", "SALAH EL DIN EL TAHER")], "M"),
-    ("محمد عبد الرزاق", [("ALA-LC", "MUḤAMMAD ʿABD AL-RAZZĀQ"), ("plain", "MUHAMMAD ABD AR-RAZZAQ"),
+    ("محمد عبد الرزاق", [("ALA-LC", "MUḤAMMAD ʻABD AL-RAZZĀQ"), ("plain", "MUHAMMAD ABD AR-RAZZAQ"),
                          ("EN", "MOHAMMED ABDUL RAZZAQ"), ("EG", "MOHAMED ABDEL RAZEK"), ("FR", "MOHAMED ABDERRAZAK")], "M"),
-    ("سعد الدوسري", [("ALA-LC", "SAʿD AL-DAWSARĪ"), ("apostrophe", "SA'D AD-DAWSARI"),
+    ("سعد الدوسري", [("ALA-LC", "SAʻD AL-DAWSARĪ"), ("apostrophe", "SA'D AD-DAWSARI"),
                      ("EN", "SAAD ALDOSARI"), ("dropped", "SAD AL-DAWSARI"), ("EN", "SAAD AL DOSSARY")], "M"),
-    ("رائد قاسم", [("ALA-LC", "RĀʾID QĀSIM"), ("apostrophe", "RA'ID QASIM"),
+    ("رائد قاسم", [("ALA-LC", "RĀʼID QĀSIM"), ("apostrophe", "RA'ID QASIM"),
                    ("EN", "RAED QASSIM"), ("FR", "RAID KACEM"), ("Gulf", "RAED GASSIM")], "M"),
     ("حسن الزين", [("ALA-LC", "ḤASAN AL-ZAYN"), ("DIN", "ḤASAN AZ-ZAIN"),
                    ("EN", "HASSAN ALZEIN"), ("FR", "HASSANE EZZINE"), ("EG", "HASSAN EL ZEIN")], "M"),
@@ -679,6 +679,12 @@ def surname_for(fam, surname, sex):
             if surname.endswith(m):
                 return surname[:-2] + f
     return surname
+
+
+def written(fam, given, surname):
+    """Surname first where the family writes it so (Chinese, Korean,
+    Vietnamese), given name first elsewhere."""
+    return f"{surname} {given}" if fam in ("korean", "chinese", "vietnamese") else f"{given} {surname}"
 
 
 def _rng():
@@ -938,7 +944,7 @@ def new_pairs():
                 s = surname_for(fam, surs[(i + j) % len(surs)], sex)
                 d1 = rdate(rng, 1950, 1980)
                 d2 = shift_years(d1, rng.randint(4, 22))
-                name = f"{g} {s}" if fam not in ("korean", "chinese", "vietnamese") else f"{s} {g}"
+                name = written(fam, g, s)
                 b = name if j != 2 else mrz2(g, s)
                 main.append(p2(name, b, False, "same-name-other-dob", d1, d2, sex_a=sex,
                                src=f"{fam} common names"))
@@ -949,7 +955,7 @@ def new_pairs():
                 s = surname_for(fam, surs[i % len(surs)], sex)
                 d1 = rdate(rng, 1950, 1995)
                 d2 = shift_years(d1, rng.choice([-1, 1]))
-                main.append(p2(f"{g} {s}", f"{g2} {s}", False, "near-dob-other-given", d1, d2,
+                main.append(p2(written(fam, g, s), written(fam, g2, s), False, "near-dob-other-given", d1, d2,
                                sex_a=sex, src=f"{fam} common names"))
         # father and son: one name, a generation apart (with Jr, II, or nothing)
         for i, (g, sex) in enumerate([x for x in givens if x[1] == "M"][:3]):
@@ -957,7 +963,7 @@ def new_pairs():
             d1 = rdate(rng, 1940, 1965)
             d2 = shift_years(d1, rng.randint(20, 38))
             suffix = ["", " JR", " II"][i] if fam == "english" else ""
-            main.append(p2(f"{g} {s}", f"{g} {s}{suffix}", False, "father-and-son", d1, d2,
+            main.append(p2(written(fam, g, s), written(fam, g, s) + suffix, False, "father-and-son", d1, d2,
                            sex_a="M", src=f"{fam}: a son named after his father"))
         # siblings and spouses: one surname, other given names, other dates
         for i in range(len(givens)):
@@ -967,7 +973,7 @@ def new_pairs():
                 s, s2 = surname_for(fam, s0, x1), surname_for(fam, s0, x2)
                 d1 = rdate(rng, 1950, 1995)
                 d2 = shift_years(d1, rng.choice([-7, -5, -3, -2, 2, 3, 4, 6]))
-                main.append(p2(f"{g1} {s}", f"{g2} {s2}", False, "family", d1, d2, sex_a=x1, sex_b=x2,
+                main.append(p2(written(fam, g1, s), written(fam, g2, s2), False, "family", d1, d2, sex_a=x1, sex_b=x2,
                                src=f"{fam}: siblings or spouses"))
     # Spanish fathers and sons share the first surname, not the second.
     for g, s1, s2, s3 in [("JOSE", "GARCIA", "LOPEZ", "MARTINEZ"), ("ANTONIO", "FERNANDEZ", "RUIZ", "DIAZ"),
@@ -987,9 +993,11 @@ def new_pairs():
                        src="twins: one surname, one date of birth"))
     # initials that stand for another given name, another person
     for k, (g, m, s, sex) in enumerate(INITIALS):
-        other = {"M": ["JAMES", "JOSEPH", "PAUL", "MARK", "HENRY", "KARL", "ALI"],
-                 "F": ["JANE", "JULIA", "MARTHA", "ANNA", "SOFIA", "LAURA", "SARA"]}[sex]
-        cand = [o for o in other if o[0] == g[0] and o != g] or [g[0] + "ACK" if sex == "M" else g[0] + "ANE"]
+        other = {"M": ["JAMES", "JOSEPH", "PAUL", "MARK", "HENRY", "KURT", "ALI", "GARY", "CHARLES",
+                       "ADAM", "IBRAHIM", "RICHARD", "HAMZA", "MUSTAFA", "PHILIP"],
+                 "F": ["JANE", "JULIA", "MARTHA", "ALICE", "SOFIA", "LAURA", "SARA", "OKSANA",
+                       "SALMA", "MONIQUE", "AMELIA", "LINDA"]}[sex]
+        cand = [o for o in other if o[0] == g[0] and o != g]
         d1 = rdate(rng, 1950, 1980)
         d2 = shift_years(d1, rng.randint(5, 25))
         main.append(p2(f"{g[0]} {s}", f"{cand[k % len(cand)]} {s}", False, "initials-other-person", d1, d2,
