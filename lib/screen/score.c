@@ -490,9 +490,13 @@ static bool join_plausible(const struct tims_name *n, unsigned j,
  */
 static bool concat_eq(const char *p, const char *q, const char *r, const char *t)
 {
-	size_t lp = strlen(p), lr = strlen(r);
+	size_t lp, lr;
 
-	if (lp + strlen(q) != lr + strlen(t) || !strcmp(p, r))
+	if (p[0] != r[0] || !p[0])
+		return false;
+	lp = strlen(p);
+	lr = strlen(r);
+	if (lp == lr || lp + strlen(q) != lr + strlen(t))
 		return false;
 	if (lp < lr)
 		return !strncmp(r, p, lp) && !strncmp(r + lp, q, lr - lp) &&
