@@ -898,40 +898,61 @@ static double qualify(const struct tims_subject *a, const struct tims_subject *b
 	return adj;
 }
 
-/* MARIA/MARIO, GIULIA/GIULIO, SIMONA/SIMONE: one letter at the end, A
- * against O or E, the feminine and masculine forms of one name. */
-static bool vowel_gender(const char *a, const char *b)
+/* MARIA/MARIO, ALEXANDRA/ALEXANDRU, SIMONA/SIMONE: the last vowel, A
+ * against another; CHRISTIAN/CHRISTIANE, GABRIEL/GABRIELLE, ZEKI/ZEKIYE:
+ * an ending of at most three letters added. How feminine and masculine
+ * forms of one name differ in most European and Turkic languages. */
+static bool sex_suffix(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	char x, y;
 
-	if (la != lb || la < 4 || strncmp(a, b, la - 1))
-		return false;
-	x = a[la - 1];
-	y = b[la - 1];
-	return (x == 'A' && (y == 'O' || y == 'E')) || (y == 'A' && (x == 'O' || x == 'E'));
+	if (la > lb) {
+		const char *t = a;
+
+		a = b;
+		b = t;
+		la = strlen(a);
+		lb = strlen(b);
+	}
+	if (la == lb) {
+		char x = a[la - 1], y = b[la - 1];
+
+		return la >= 4 && !strncmp(a, b, la - 1) &&
+		       (x == 'A' || y == 'A') && strchr("AEIOUY", x) && strchr("AEIOUY", y);
+	}
+	return la >= 3 && lb - la <= 3 && !strncmp(a, b, la);
 }
 
 /*
- * The sexes differ and the names agree only through the masculine and
- * feminine forms of a name (MARIO and MARIA ROSSI, IVAN and IVANA, PETROV
- * and PETROVA): brother and sister, not one person with a wrong sex field.
- * An exactly equal name keeps the lighter sex penalty of qualify(): a data
- * error there must not hide a listed person. Returns the extra penalty.
+ * The sexes differ. When the names agree only through the forms of a name
+ * for each sex (MARIO and MARIA ROSSI, IVAN and IVANA, CHRISTIAN and
+ * CHRISTIANE), it is brother and sister, not one person with a wrong sex
+ * field: 0.20 more. When they agree otherwise only approximately (a typo,
+ * a sound, a name part missing on one side), two discrepancies at once:
+ * 0.10 more. An exactly equal name keeps the lighter sex penalty of
+ * qualify(): a data error there must not hide a listed person. Returns the
+ * extra penalty.
  */
 static double sex_forms(const struct best *bt, struct tims_match *m, bool explain)
 {
+	bool approx = bt->al.unmatched_a || bt->al.unmatched_b;
+
 	for (unsigned p = 0; p < bt->al.npairs; p++) {
 		const struct tsim *si = &bt->al.sim[p];
 		const struct tims_name_token *a = bt->va[bt->al.pa[p]].t, *b = bt->vb[bt->al.pb[p]].t;
 
-		if (si->how == H_GENDER ||
-		    ((si->how == H_PHONETIC || si->how == H_TYPO) &&
-		     vowel_gender(a->var[si->va], b->var[si->vb]))) {
+		if (si->how != H_GENDER && si->how != H_PHONETIC && si->how != H_TYPO)
+			continue;
+		if (si->how == H_GENDER || sex_suffix(a->var[si->va], b->var[si->vb])) {
 			reason(m, explain, "%s %s~%s are the forms of one name for each sex, "
 			       "and the sex differs", part_label(a, b), a->orig, b->orig);
 			return 0.20;
 		}
+		approx = true;
+	}
+	if (approx) {
+		reason(m, explain, "the sex differs and the names agree only approximately");
+		return 0.10;
 	}
 	return 0;
 }

@@ -108,6 +108,14 @@ static void test_typos(void)
 	    "the same name and birthday with a wrong sex field is still a hit");
 	MISS(cmp("SMITH<<JOHN", "1975-05-05", "SMITH<<JAMES", "1975-05-05"),
 	     "twins JOHN and JAMES SMITH");
+	MISS(cmp_sex("MARTIN<<DANIEL", "1981-02-03", 'M', "MARTIN<<DANIELLE", "1981-02-03", 'F'),
+	     "twins DANIEL and DANIELLE MARTIN (a feminine ending added)");
+	T_OK(reason_has("DANIEL~DANIELLE are the forms of one name for each sex"),
+	     "... the reason says why [%s]", all_reasons());
+	MISS(cmp_sex("SMITH<<JOHN", "1981-02-03", 'M', "SMTIH<<JOHN<PAUL", "1981-02-03", 'F'),
+	     "other sex, a transposed surname and a name part more: two discrepancies");
+	T_OK(reason_has("the sex differs and the names agree only approximately"),
+	     "... the reason says so [%s]", all_reasons());
 }
 
 /* 2. A syllable boundary moved in a hyphenated or spaced given name. */
