@@ -4,12 +4,16 @@
  * Token against token: the best of several signals, each with a fixed value
  * so that a reason can say which one decided (same spelling under a scheme
  * 1.0; equivalence group 0.95; same phonetic skeleton 0.92; Arabic-script
- * consonants 0.90; masculine/feminine forms 0.75; typo: Jaro-Winkler or
- * edit distance, at most 0.95). Name against name: a greedy one-to-one
- * alignment over the small token matrix (at most 12 x 12), divided by the
- * shorter name's length, so that a missing middle name costs only a small
- * fixed penalty; one join of two adjacent tokens is tried on either side
- * (ABDUL RAHMAN / ABDULRAHMAN). Then dates of birth, nationality and sex.
+ * consonants 0.90; masculine/feminine forms 0.75; typo: Jaro-Winkler with a
+ * weighted optimal string alignment where a transposition or a doubled
+ * letter costs less than a substitution, at most 0.95). Name against name: a
+ * greedy one-to-one alignment over the small token matrix (at most 12 x 12),
+ * divided by the shorter name's length, so that a missing middle name costs
+ * only a small fixed penalty; one join of two adjacent tokens is tried on
+ * either side (ABDUL RAHMAN / ABDULRAHMAN), and a join on both sides when a
+ * syllable boundary moved (JONG-SU / JON-GSU). Initials alone are capped
+ * below the threshold; JR against SR is father and son. Then dates of birth
+ * (exact, partial or approximate), nationality and sex.
  */
 #include <math.h>
 
