@@ -662,6 +662,7 @@ static void explain_ocr(struct tims_match *m, const char *lbl,
 	const char *sp = t->var[v < t->nvar ? v : 0];
 	size_t k = 0, o = 0, n = strlen(sp);
 	bool ascii = true;
+	char seen[10] = { 0 };
 
 	for (const char *p = t->orig; *p; p++)
 		ascii = ascii && (unsigned char)*p < 0x80;
@@ -677,7 +678,8 @@ static void explain_ocr(struct tims_match *m, const char *lbl,
 		}
 		if (digit && ascii && k < n)
 			c = sp[k];
-		if (digit) {
+		if (digit && seen[(unsigned char)(*p - '0')] != c) {
+			seen[(unsigned char)(*p - '0')] = c; /* each reading once */
 			int w = snprintf(buf + o, sizeof(buf) - o, "%s digit %c read as %c",
 					 o > strlen(lbl) + strlen(t->orig) + 2 ? "," : "", *p, c);
 
