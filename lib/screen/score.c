@@ -436,8 +436,9 @@ static void align_views(struct tview *va, unsigned na, struct tview *vb,
 		out->score = 0;
 }
 
-/* Views of a name, optionally with tokens j and j+1 joined. */
-static unsigned make_views(const struct tims_name *n, int join,
+/* Views of a name, optionally with tokens join .. join+len-1 joined (len
+ * 2 or 3: VAN DER BERG / VANDERBERG). */
+static unsigned make_views(const struct tims_name *n, int join, unsigned len,
 			   struct tims_name_token *joined, struct tview *v)
 {
 	unsigned k = 0;
@@ -445,9 +446,14 @@ static unsigned make_views(const struct tims_name *n, int join,
 	for (unsigned i = 0; i < n->ntok; i++) {
 		if ((int)i == join) {
 			join_tokens(&n->tok[i], &n->tok[i + 1], joined);
+			if (len == 3) {
+				struct tims_name_token two = *joined;
+
+				join_tokens(&two, &n->tok[i + 2], joined);
+			}
 			view_init(&v[k], joined);
 			v[k++].joined = true;
-			i++;
+			i += len - 1;
 			continue;
 		}
 		view_init(&v[k++], &n->tok[i]);
@@ -479,6 +485,42 @@ static bool join_plausible(const struct tims_name *n, unsigned j,
 					return true;
 				if (vp < vt && !strncmp(t->var[z], p->var[x], vp) &&
 				    !strcmp(t->var[z] + vp, qq->var[y]))
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* Could joining tokens j, j+1, j+2 of `n` give a token of `other` (DE LA
+ * CRUZ / DELACRUZ, VAN DER BERG / VANDERBERG)? Spellings or skeletons
+ * compared in place, as in join_plausible. */
+static bool join3_plausible(const struct tims_name *n, unsigned j,
+			    const struct tims_name *other)
+{
+	const struct tims_name_token *p = &n->tok[j], *q = &n->tok[j + 1], *r = &n->tok[j + 2];
+
+	if ((p->flags | q->flags | r->flags) & TIMS_TOK_ABJAD)
+		return false;
+	for (unsigned o = 0; o < other->ntok; o++) {
+		const struct tims_name_token *t = &other->tok[o];
+
+		for (unsigned x = 0; x < p->nvar; x++) {
+			unsigned y = x < q->nvar ? x : 0, w = x < r->nvar ? x : 0;
+
+			for (unsigned z = 0; z < t->nvar; z++) {
+				const char *tv = t->var[z], *ts = t->skel[z];
+				size_t l1 = strlen(p->var[x]), l2 = strlen(q->var[y]);
+				size_t s1 = strlen(p->skel[x]), s2 = strlen(q->skel[y]);
+
+				if (tv[0] == p->var[x][0] && strlen(tv) == l1 + l2 + strlen(r->var[w]) &&
+				    !strncmp(tv, p->var[x], l1) && !strncmp(tv + l1, q->var[y], l2) &&
+				    !strcmp(tv + l1 + l2, r->var[w]))
+					return true;
+				if (s1 && s2 && ts[0] == p->skel[x][0] &&
+				    strlen(ts) == s1 + s2 + strlen(r->skel[w]) &&
+				    !strncmp(ts, p->skel[x], s1) && !strncmp(ts + s1, q->skel[y], s2) &&
+				    !strcmp(ts + s1 + s2, r->skel[w]))
 					return true;
 			}
 		}
@@ -559,18 +601,18 @@ struct best {
 	bool generations_differ;
 };
 
-/* Align the views of a (joined at ja, -1 for none) and b (at jb); keep them
- * in *bt when they score better. */
-static void try_alignment(const struct tims_name *a, int ja, const struct tims_name *b,
-			  int jb, struct best *bt)
+/* Align the views of a (la tokens joined at ja, -1 for none) and b (lb at
+ * jb); keep them in *bt when they score better. */
+static void try_alignment(const struct tims_name *a, int ja, unsigned la,
+			  const struct tims_name *b, int jb, unsigned lb, struct best *bt)
 {
 	struct tview va[TIMS_NAME_MAX_TOKENS], vb[TIMS_NAME_MAX_TOKENS];
 	struct tims_name_token tja, tjb;
 	unsigned na, nb;
 	struct align cur;
 
-	na = make_views(a, ja, &tja, va);
-	nb = make_views(b, jb, &tjb, vb);
+	na = make_views(a, ja, la, &tja, va);
+	nb = make_views(b, jb, lb, &tjb, vb);
 	align_views(va, na, vb, nb, &cur);
 	if (cur.score <= bt->al.score + 1e-9)
 		return;
@@ -597,22 +639,25 @@ static double best_alignment(const struct tims_name *a, const struct tims_name *
 {
 	unsigned ga, gb;
 
-	bt->na = make_views(a, -1, NULL, bt->va);
-	bt->nb = make_views(b, -1, NULL, bt->vb);
+	bt->na = make_views(a, -1, 0, NULL, bt->va);
+	bt->nb = make_views(b, -1, 0, NULL, bt->vb);
 	align_views(bt->va, bt->na, bt->vb, bt->nb, &bt->al);
 	for (int side = 0; side < 2; side++) {
 		const struct tims_name *n = side ? b : a, *o = side ? a : b;
 
 		for (unsigned j = 0; j + 1 < n->ntok; j++) {
-			if (!join_plausible(n, j, o))
-				continue;
-			try_alignment(a, side ? -1 : (int)j, b, side ? (int)j : -1, bt);
+			if (join_plausible(n, j, o))
+				try_alignment(a, side ? -1 : (int)j, 2, b,
+					      side ? (int)j : -1, 2, bt);
+			if (j + 2 < n->ntok && join3_plausible(n, j, o))
+				try_alignment(a, side ? -1 : (int)j, 3, b,
+					      side ? (int)j : -1, 3, bt);
 		}
 	}
 	for (unsigned j = 0; j + 1 < a->ntok; j++)
 		for (unsigned k = 0; k + 1 < b->ntok; k++)
 			if (syllable_plausible(a, j, b, k))
-				try_alignment(a, (int)j, b, (int)k, bt);
+				try_alignment(a, (int)j, 2, b, (int)k, 2, bt);
 	/* JOHN SMITH JR is not JOHN SMITH SR, whatever else agrees */
 	ga = generation(a);
 	gb = generation(b);

@@ -129,6 +129,12 @@ static void test_syllables(void)
 	HIT(cmp("KIM JONG SU", NULL, "KIM JON-GSU", NULL), "JONG SU is JON-GSU");
 	HIT(cmp("PARK<<JI<HOON", "1980-01-02", "PARK<<JIH<OON", "1980-01-02"),
 	    "JI-HOON is JIH-OON");
+	/* a compound surname written as one word: three parts joined */
+	HIT_BECAUSE(cmp("Pieter van der Berg", NULL, "VANDERBERG<<PIETER", NULL),
+		    "name parts van der Berg~VANDERBERG joined", "VAN DER BERG is VANDERBERG");
+	HIT(cmp("Maria de la Cruz", NULL, "DELACRUZ, MARIA", NULL), "DE LA CRUZ is DELACRUZ");
+	MISS(cmp("Pieter van der Berg", NULL, "VANDERBERG<<JAN", NULL),
+	     "VANDERBERG with another given name");
 	/* hard negatives: the same syllables in another name */
 	MISS(cmp("KIM<<JONG<SU", NULL, "KIM<<JONG<UN", NULL), "JONG-SU is not JONG-UN");
 	MISS(cmp("PARK<<JI<HOON", "1980-01-02", "PARK<<JI<HO", "1980-01-02"),
