@@ -63,12 +63,8 @@ static int parse_approx(const char *s, size_t n, struct tims_pdate *d,
 		size_t wl = strlen(words[i]);
 
 		if (n > wl && !strncasecmp(s, words[i], wl)) {
-			y = s + wl;
+			y = s + wl; /* one space, as written: at most 10 bytes */
 			yl = n - wl;
-			while (yl && *y == ' ') { /* "~ 1969", "ABOUT  1969" */
-				y++;
-				yl--;
-			}
 		}
 	}
 	if (!y && n == 5 && s[4] == '?') {

@@ -210,6 +210,7 @@ static void test_approx_parse(void)
 	static const char *const bad[] = {
 		"~69", "~1969-03", "about", "1970-1965", "1969-1969", "1960-1971",
 		"~1849", "~2201", "1969??", "?1969", "CIRCA1969x", "1969-19701",
+		"ABOUT  1969", "~ 1969", "ABOUT 1969 ", "~1969?",
 	};
 	struct tims_pdate d;
 	struct tims_err err;
