@@ -581,7 +581,7 @@ static unsigned generation(const struct tims_name *n)
 	for (unsigned i = 0; i < n->ntok; i++) {
 		const char *v = n->tok[i].var[0];
 
-		if (strlen(v) > 6)
+		if (!strchr("JSFPI", v[0]) || strlen(v) > 6)
 			continue;
 		if (!strcmp(v, "JR") || !strcmp(v, "JUNIOR") || !strcmp(v, "FILS"))
 			return 1;
