@@ -10,6 +10,7 @@
  */
 #include "t.h"
 #include "tims/screen.h"
+#include "tims/watchlist.h"
 
 static struct tims_name na, nb;
 static struct tims_match m;
@@ -236,6 +237,37 @@ static void test_approx_parse(void)
 	     "an exact date is not approximate");
 }
 
+static void count_bad(void *ctx, size_t line, const char *msg)
+{
+	(void)line;
+	(void)msg;
+	(*(size_t *)ctx)++;
+}
+
+/* A watchlist import takes the approximate forms, and refuses bad ones. */
+static void test_approx_import(void)
+{
+	static const char good[] =
+		"ref,name,dob,alert\n"
+		"A-1,PETROV<<IVAN,about 1969,wanted\n"
+		"A-2,SMITH<<JOHN,1965-1970,wanted\n"
+		"A-3,DOE<<JANE,~1970,missing\n"
+		"A-4,ROE<<RICHARD,1969?,wanted\n"
+		"A-5,POE<<EDGAR,CA. 1950,wanted\n";
+	static const char bad[] = "ref,name,dob,alert\nB-1,SMITH<<JOHN,1960-1975,wanted\n";
+	struct tims_wl_import_result res;
+	struct tims_err err;
+	size_t nbad = 0;
+
+	T_OK(tims_wl_validate(TIMS_WL_PERSONS, TIMS_WL_CSV, good, sizeof(good) - 1, count_bad,
+			      &nbad, &res, &err) == TIMS_OK && res.rows == 5 && nbad == 0,
+	     "a watchlist with approximate dates of birth imports (%zu bad)", nbad);
+	nbad = 0;
+	tims_wl_validate(TIMS_WL_PERSONS, TIMS_WL_CSV, bad, sizeof(bad) - 1, count_bad, &nbad,
+			 &res, &err);
+	T_OK(nbad == 1, "a range of 15 years is a bad row");
+}
+
 static void test_approx_score(void)
 {
 	HIT_BECAUSE(cmp("JOHN SMITH", "~1969", "JOHN SMITH", "1970-03-04"),
@@ -273,6 +305,7 @@ int main(void)
 	test_ocr();
 	test_initials();
 	test_approx_parse();
+	test_approx_import();
 	test_approx_score();
 	return t_done();
 }
