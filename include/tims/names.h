@@ -72,7 +72,7 @@ const char *tims_scheme_name(enum tims_scheme s);
 #define TIMS_TOK_ABJAD   0x02u /* written without vowels: compare skeletons */
 #define TIMS_TOK_INITIAL 0x04u /* a single letter: an initial */
 #define TIMS_TOK_MIXED   0x08u /* letters of several scripts in one token */
-#define TIMS_TOK_OCR     0x10u /* digits 0 1 5 8 read as O I S B ("J0HN") */
+#define TIMS_TOK_OCR     0x10u /* digits 0 1 2 5 6 8 read as O I/L Z S G B ("J0HN") */
 
 struct tims_name_token {
 	char orig[TIMS_TOKEN_ORIG_MAX];  /* as written, NFC, cut at a character */
@@ -99,10 +99,11 @@ struct tims_name {
  * error messages ("name", "alias 2", "b"). Errors: TIMS_ERR_TOOBIG past
  * TIMS_NAME_MAX_BYTES or TIMS_NAME_MAX_TOKENS; TIMS_ERR_INVALID for invalid
  * UTF-8, control characters, digits, or a name with no letter — each message
- * names the byte offset. The digits 0, 1, 5 and 8 inside a name part that has
- * letters are the OCR confusions of O, I, S and B and are read as those
- * letters (the token gets TIMS_TOK_OCR); other digits, and parts made of
- * digits only, are errors.
+ * names the byte offset. The digits 0, 1, 2, 5, 6 and 8 inside a name part
+ * that has letters are the OCR confusions of O, I (or L), Z, S, G and B and
+ * are read as those letters (the token gets TIMS_TOK_OCR; a 1 gives a
+ * spelling with I and one with L); other digits, and parts made of digits
+ * only, are errors.
  */
 tims_rc tims_name_parse(const char *s, size_t len, const char *what,
 			struct tims_name *out, struct tims_err *err);

@@ -27,18 +27,30 @@
 #define TIMS_SCREEN_MAX_REASONS 16
 #define TIMS_SCREEN_REASON_BYTES 160
 
-/* A full or partial date; 0 for an unknown part. */
+/* A full or partial date; 0 for an unknown part. `approx` is how many years
+ * either side of `year` the date may be (0: as written; watchlists often
+ * know a birth year only roughly: "about 1969", "1965-1970"). An approximate
+ * date is a year alone (month and day 0). */
 struct tims_pdate {
 	uint16_t year;
 	uint8_t month, day;
+	uint8_t approx;
 };
 
+#define TIMS_PDATE_APPROX_MAX 5 /* a range of at most 10 years */
+
 /* "YYYY", "YYYY-MM" or "YYYY-MM-DD", a real calendar date, years 1850-2200.
- * An empty string is an unknown date (all zero). */
+ * An empty string is an unknown date (all zero). Approximate years, any
+ * case: "~YYYY", "ABOUT YYYY", "CIRCA YYYY", "CA. YYYY", "C. YYYY" and
+ * "YYYY?" give that year with approx 2; a range "YYYY-YYYY" (at most 10
+ * years, the first year lower) gives its middle year rounded down with
+ * approx half the span rounded up (1965-1970: 1967, approx 3). Errors name
+ * the field and what was wrong. */
 tims_rc tims_pdate_parse(const char *s, struct tims_pdate *d, const char *what,
 			struct tims_err *err);
 
-/* "YYYY-MM-DD", "YYYY-MM", "YYYY" or "" into out (>= 11 bytes). */
+/* "YYYY-MM-DD", "YYYY-MM", "YYYY", "~YYYY" (approximate: a range is written
+ * as its middle year) or "" into out (>= 11 bytes). */
 void tims_pdate_format(const struct tims_pdate *d, char *out, size_t size);
 
 /* What is known of a person besides the name. Zero means unknown. */

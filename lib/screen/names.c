@@ -6,10 +6,13 @@
  * each token's spellings.
  *
  * One exception to "no digits": OCR engines and people copying a document
- * read O as 0, I as 1, S as 5 and B as 8. A name part that has letters and
- * some of those four digits ("J0HN", "SM1TH") is read with the letters they
- * stand for (TIMS_TOK_OCR marks it, and the scorer says so); any other digit,
- * or a part made of digits only ("1985"), is still refused.
+ * read O as 0, I or L as 1, Z as 2, S as 5, G as 6 and B as 8. A name part
+ * that has letters and some of those digits ("J0HN", "SM1TH", "PAU1") is
+ * read with the letters they stand for (TIMS_TOK_OCR marks it, and the
+ * scorer says "digit 0 read as O"); a 1 gives two spellings, with I and with
+ * L. Any other digit (3, 4, 7, 9: no letter is mistaken for them often
+ * enough to be worth the false hits), or a part made of digits only
+ * ("1985"), is still refused.
  *
  * The input is validated byte by byte before ICU sees it, so every error
  * names a byte offset in what the user typed, not in a normalised copy.
@@ -81,8 +84,10 @@ static int32_t ocr_letter(int32_t cp)
 {
 	switch (cp) {
 	case '0': return 'O';
-	case '1': return 'I';
+	case '1': return 'I'; /* and L: a second spelling, see flush_token */
+	case '2': return 'Z';
 	case '5': return 'S';
+	case '6': return 'G';
 	case '8': return 'B';
 	default: return 0;
 	}
@@ -162,7 +167,34 @@ struct tok_builder {
 	char orig[TIMS_TOKEN_ORIG_MAX];
 	size_t olen;
 	bool ocr;  /* a digit was read as a letter */
+	uint64_t ones; /* letters (by index) that were the digit 1 */
 };
+
+/* A 1 is an I as often as an L (PAU1, 1VAN): the spelling with L is a
+ * second variant of a Latin token whose letters map one to one (the first
+ * has I). Skipped when the token has no room for another spelling. */
+static void ocr_one_as_l(const struct tok_builder *b, struct tims_name_token *t)
+{
+	char v[TIMS_TOKEN_MAX + 1];
+	size_t n = strlen(t->var[0]);
+
+	if (!b->ones || t->nvar >= TIMS_NAME_MAX_VARIANTS || n != b->n ||
+	    t->scheme[0] != TIMS_SCHEME_ASCII)
+		return;
+	memcpy(v, t->var[0], n + 1);
+	for (size_t i = 0; i < n && i < 64; i++)
+		if (b->ones & (UINT64_C(1) << i))
+			v[i] = 'L';
+	for (unsigned i = 0; i < t->nvar; i++)
+		if (!strcmp(t->var[i], v))
+			return;
+	memcpy(t->var[t->nvar], v, n + 1);
+	t->scheme[t->nvar] = TIMS_SCHEME_ASCII;
+	tims_name_skeleton(v, false, t->skel[t->nvar], sizeof(t->skel[0]));
+	tims_name_skeleton(v, true, t->vskel[t->nvar], sizeof(t->vskel[0]));
+	t->nvar++;
+	tims__equiv_lookup(v, t);
+}
 
 static tims_rc flush_token(struct tok_builder *b, uint8_t part,
 			   struct tims_name *out, const char *what,
@@ -184,8 +216,10 @@ static tims_rc flush_token(struct tok_builder *b, uint8_t part,
 	t->orig[b->olen] = '\0';
 	t->part = part;
 	if (tims__translit_token(b->l, b->n, t) == 0) {
-		if (b->ocr)
+		if (b->ocr) {
 			t->flags |= TIMS_TOK_OCR;
+			ocr_one_as_l(b, t);
+		}
 		if (t->flags & TIMS_TOK_MIXED)
 			out->mixed_script = true;
 		if (strlen(t->var[0]) == 1 && !(t->flags & TIMS_TOK_ABJAD))
@@ -197,6 +231,7 @@ static tims_rc flush_token(struct tok_builder *b, uint8_t part,
 	b->n = 0;
 	b->olen = 0;
 	b->ocr = false;
+	b->ones = 0;
 	return TIMS_OK;
 }
 
@@ -243,6 +278,7 @@ tims_rc tims_name_parse(const char *s, size_t len, const char *what,
 	b.n = 0;
 	b.olen = 0;
 	b.ocr = false;
+	b.ones = 0;
 	for (int32_t i = 0; i < nn;) {
 		int32_t at = i, cp;
 
@@ -270,6 +306,8 @@ tims_rc tims_name_parse(const char *s, size_t len, const char *what,
 				continue; /* combining marks left after NFC */
 			if (letter)
 				b.ocr = true;
+			if (cp == '1' && b.n < 64)
+				b.ones |= UINT64_C(1) << b.n;
 			if (b.n < TIMS_ARRAY_SIZE(b.l)) {
 				b.l[b.n].cp = letter ? letter : cp;
 				b.l[b.n].script = (uint8_t)sc;

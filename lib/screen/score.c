@@ -4,12 +4,16 @@
  * Token against token: the best of several signals, each with a fixed value
  * so that a reason can say which one decided (same spelling under a scheme
  * 1.0; equivalence group 0.95; same phonetic skeleton 0.92; Arabic-script
- * consonants 0.90; masculine/feminine forms 0.75; typo: Jaro-Winkler or
- * edit distance, at most 0.95). Name against name: a greedy one-to-one
- * alignment over the small token matrix (at most 12 x 12), divided by the
- * shorter name's length, so that a missing middle name costs only a small
- * fixed penalty; one join of two adjacent tokens is tried on either side
- * (ABDUL RAHMAN / ABDULRAHMAN). Then dates of birth, nationality and sex.
+ * consonants 0.90; masculine/feminine forms 0.75; typo: Jaro-Winkler with a
+ * weighted optimal string alignment where a transposition or a doubled
+ * letter costs less than a substitution, at most 0.95). Name against name: a
+ * greedy one-to-one alignment over the small token matrix (at most 12 x 12),
+ * divided by the shorter name's length, so that a missing middle name costs
+ * only a small fixed penalty; one join of two adjacent tokens is tried on
+ * either side (ABDUL RAHMAN / ABDULRAHMAN), and a join on both sides when a
+ * syllable boundary moved (JONG-SU / JON-GSU). Initials alone are capped
+ * below the threshold; JR against SR is father and son. Then dates of birth
+ * (exact, partial or approximate), nationality and sex.
  */
 #include <math.h>
 
@@ -81,30 +85,100 @@ static bool gendered(const char *a, const char *b)
 	return false;
 }
 
+/*
+ * The typo distance of two A-Z strings in quarter letters: a weighted
+ * optimal string alignment (Damerau-Levenshtein without repeated edits of one
+ * substring). A letter substituted, inserted or dropped costs 4; two adjacent
+ * letters transposed (SMTIH, PTEROV) cost 2, a slip of the hand rather than
+ * another letter; a letter doubled or undoubled (PETTROV, ANA/ANNA: inserted
+ * or dropped next to the same letter) costs 1, how the name was heard rather
+ * than which name it is.
+ */
+static unsigned typo_cost(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	uint16_t d[TIMS_TOKEN_MAX + 1][TIMS_TOKEN_MAX + 1];
+
+	if (la > TIMS_TOKEN_MAX)
+		la = TIMS_TOKEN_MAX;
+	if (lb > TIMS_TOKEN_MAX)
+		lb = TIMS_TOKEN_MAX;
+	d[0][0] = 0;
+	for (size_t i = 1; i <= la; i++)
+		d[i][0] = (uint16_t)(d[i - 1][0] + (i > 1 && a[i - 1] == a[i - 2] ? 1 : 4));
+	for (size_t j = 1; j <= lb; j++)
+		d[0][j] = (uint16_t)(d[0][j - 1] + (j > 1 && b[j - 1] == b[j - 2] ? 1 : 4));
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1] ? 4u : 0u);
+			/* dropping the second of two equal letters: undoubling */
+			unsigned del = i > 1 && a[i - 1] == a[i - 2] ? 1u : 4u;
+			unsigned ins = j > 1 && b[j - 1] == b[j - 2] ? 1u : 4u;
+
+			if (d[i - 1][j] + del < v)
+				v = d[i - 1][j] + del;
+			if (d[i][j - 1] + ins < v)
+				v = d[i][j - 1] + ins;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    a[i - 1] != a[i - 2] && d[i - 2][j - 2] + 2u < v)
+				v = d[i - 2][j - 2] + 2u;
+			d[i][j] = (uint16_t)v;
+		}
+	return d[la][lb];
+}
+
 static double typo_sim(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), L = la > lb ? la : lb;
 	size_t mn = la < lb ? la : lb;
 	double jw = tims_name_jaro_winkler(a, b), ed;
-	unsigned d;
+	unsigned c;
 
 	if (jw < 0.6) /* (jw + ed) / 2 < 0.8 whatever ed is: not a typo */
 		return jw * 0.3;
-	d = tims_name_edit_distance(a, b);
-	ed = L ? 1.0 - (double)d / (double)L : 0.0;
+	c = typo_cost(a, b);
+	ed = L ? 1.0 - (double)c / (4.0 * (double)L) : 0.0;
+	if (ed < 0)
+		ed = 0;
 	/* JW alone over-rewards shared endings (MARKOPOULOS/GIANNAKOPOULOS is
 	 * 0.82); the edit distance alone over-punishes short names. */
 	double s = (jw + ed) / 2;
 
 	if (s > 0.95)
 		s = 0.95;
-	if (mn <= 3)
+	if (mn <= 3 && c > 1) /* a short name: one letter is much of it */
 		s *= 0.85;
 	/* Below 0.8 two names are not one name misspelled (MORSCH/HOOSS is
 	 * 0.6): such a pair must not lift an average over the threshold. */
 	if (s < 0.80)
 		s *= 0.3;
 	return s;
+}
+
+/* What kind of slip a typo-level pair is, for its reason (explain only). */
+static const char *typo_kind(const char *a, const char *b)
+{
+	char ca[TIMS_TOKEN_MAX + 1], cb[TIMS_TOKEN_MAX + 1];
+	size_t la = strlen(a), lb = strlen(b), na = 0, nb = 0, diff = 0, at = 0;
+
+	for (size_t i = 0; i < la && i < TIMS_TOKEN_MAX; i++)
+		if (!na || ca[na - 1] != a[i])
+			ca[na++] = a[i];
+	ca[na] = '\0';
+	for (size_t i = 0; i < lb && i < TIMS_TOKEN_MAX; i++)
+		if (!nb || cb[nb - 1] != b[i])
+			cb[nb++] = b[i];
+	cb[nb] = '\0';
+	if (!strcmp(ca, cb))
+		return "a letter doubled";
+	if (la == lb) {
+		for (size_t i = 0; i < la; i++)
+			if (a[i] != b[i] && diff++ == 0)
+				at = i;
+		if (diff == 2 && at + 1 < la && a[at] == b[at + 1] && a[at + 1] == b[at])
+			return "letters transposed";
+	}
+	return "spelled alike";
 }
 
 /* Both tokens are known given names of the equivalence table, but of
@@ -265,8 +339,15 @@ static void join_tokens(const struct tims_name_token *p, const struct tims_name_
 			tims__equiv_lookup(out->var[k], out);
 }
 
+/* With initials the only given-name evidence ("J SMITH" for "JOHN
+ * SMITH"), the name alone stays below this: the date of birth must agree
+ * exactly for a hit (qualify_dob adds INITIALS_CONFIRM then). */
+#define INITIALS_CAP 0.75
+#define INITIALS_CONFIRM 0.05
+
 struct align {
 	double score;
+	bool initials_only; /* capped at INITIALS_CAP */
 	unsigned npairs, unmatched_a, unmatched_b;
 	uint8_t pa[TIMS_NAME_MAX_TOKENS], pb[TIMS_NAME_MAX_TOKENS];
 	struct tsim sim[TIMS_NAME_MAX_TOKENS];
@@ -334,12 +415,30 @@ static void align_views(struct tview *va, unsigned na, struct tview *vb,
 	out->score -= 0.02 * (double)(mx - k);
 	if (k == 1 && mx >= 2)
 		out->score *= 0.75; /* one name part against a full name */
+	{
+		/* An initial agrees with any name of its letter: with at most
+		 * one name part agreeing in full (the surname), J SMITH is
+		 * every J... SMITH and the name alone must not make a hit. */
+		unsigned full = 0, init = 0;
+
+		for (unsigned p = 0; p < out->npairs; p++) {
+			if ((va[out->pa[p]].t->flags | vb[out->pb[p]].t->flags) &
+			    TIMS_TOK_INITIAL)
+				init++;
+			else if (out->sim[p].s >= 0.8)
+				full++;
+		}
+		out->initials_only = init && full <= 1;
+		if (out->initials_only && out->score > INITIALS_CAP)
+			out->score = INITIALS_CAP;
+	}
 	if (out->score < 0)
 		out->score = 0;
 }
 
-/* Views of a name, optionally with tokens j and j+1 joined. */
-static unsigned make_views(const struct tims_name *n, int join,
+/* Views of a name, optionally with tokens join .. join+len-1 joined (len
+ * 2 or 3: VAN DER BERG / VANDERBERG). */
+static unsigned make_views(const struct tims_name *n, int join, unsigned len,
 			   struct tims_name_token *joined, struct tview *v)
 {
 	unsigned k = 0;
@@ -347,9 +446,14 @@ static unsigned make_views(const struct tims_name *n, int join,
 	for (unsigned i = 0; i < n->ntok; i++) {
 		if ((int)i == join) {
 			join_tokens(&n->tok[i], &n->tok[i + 1], joined);
+			if (len == 3) {
+				struct tims_name_token two = *joined;
+
+				join_tokens(&two, &n->tok[i + 2], joined);
+			}
 			view_init(&v[k], joined);
 			v[k++].joined = true;
-			i++;
+			i += len - 1;
 			continue;
 		}
 		view_init(&v[k++], &n->tok[i]);
@@ -388,64 +492,186 @@ static bool join_plausible(const struct tims_name *n, unsigned j,
 	return false;
 }
 
-static double best_alignment(const struct tims_name *a, const struct tims_name *b,
-			     struct align *best, struct tview *bva, unsigned *bna,
-			     struct tview *bvb, unsigned *bnb,
-			     struct tims_name_token *ja, struct tims_name_token *jb)
+/* Could joining tokens j, j+1, j+2 of `n` give a token of `other` (DE LA
+ * CRUZ / DELACRUZ, VAN DER BERG / VANDERBERG)? Spellings or skeletons
+ * compared in place, as in join_plausible. */
+static bool join3_plausible(const struct tims_name *n, unsigned j,
+			    const struct tims_name *other)
+{
+	const struct tims_name_token *p = &n->tok[j], *q = &n->tok[j + 1], *r = &n->tok[j + 2];
+
+	if ((p->flags | q->flags | r->flags) & TIMS_TOK_ABJAD)
+		return false;
+	for (unsigned o = 0; o < other->ntok; o++) {
+		const struct tims_name_token *t = &other->tok[o];
+
+		for (unsigned x = 0; x < p->nvar; x++) {
+			unsigned y = x < q->nvar ? x : 0, w = x < r->nvar ? x : 0;
+
+			for (unsigned z = 0; z < t->nvar; z++) {
+				const char *tv = t->var[z], *ts = t->skel[z];
+				size_t l1 = strlen(p->var[x]), l2 = strlen(q->var[y]);
+				size_t s1 = strlen(p->skel[x]), s2 = strlen(q->skel[y]);
+
+				if (tv[0] == p->var[x][0] && strlen(tv) == l1 + l2 + strlen(r->var[w]) &&
+				    !strncmp(tv, p->var[x], l1) && !strncmp(tv + l1, q->var[y], l2) &&
+				    !strcmp(tv + l1 + l2, r->var[w]))
+					return true;
+				if (s1 && s2 && ts[0] == p->skel[x][0] &&
+				    strlen(ts) == s1 + s2 + strlen(r->skel[w]) &&
+				    !strncmp(ts, p->skel[x], s1) && !strncmp(ts + s1, q->skel[y], s2) &&
+				    !strcmp(ts + s1 + s2, r->skel[w]))
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * A syllable boundary moved (JONG-SU / JON-GSU, XIAO-MING / XIA OMING):
+ * tokens j, j+1 of `a` and k, k+1 of `b` spell the same once each pair is
+ * joined, though a[j] and b[k] differ. Compared in place (spellings, or
+ * phonetic skeletons with vowels), without building the joins.
+ */
+static bool concat_eq(const char *p, const char *q, const char *r, const char *t)
+{
+	size_t lp, lr;
+
+	if (p[0] != r[0] || !p[0])
+		return false;
+	lp = strlen(p);
+	lr = strlen(r);
+	if (lp == lr || lp + strlen(q) != lr + strlen(t))
+		return false;
+	if (lp < lr)
+		return !strncmp(r, p, lp) && !strncmp(r + lp, q, lr - lp) &&
+		       !strcmp(q + (lr - lp), t);
+	return !strncmp(p, r, lr) && !strncmp(p + lr, t, lp - lr) &&
+	       !strcmp(t + (lp - lr), q);
+}
+
+static bool syllable_plausible(const struct tims_name *a, unsigned j,
+			       const struct tims_name *b, unsigned k)
+{
+	const struct tims_name_token *p = &a->tok[j], *q = &a->tok[j + 1];
+	const struct tims_name_token *r = &b->tok[k], *t = &b->tok[k + 1];
+
+	if ((p->flags | q->flags | r->flags | t->flags) & TIMS_TOK_ABJAD)
+		return false;
+	for (unsigned x = 0; x < p->nvar; x++) {
+		unsigned y = x < q->nvar ? x : 0;
+
+		for (unsigned z = 0; z < r->nvar; z++) {
+			unsigned w = z < t->nvar ? z : 0;
+
+			if (concat_eq(p->var[x], q->var[y], r->var[z], t->var[w]) ||
+			    (p->vskel[x][0] && r->vskel[z][0] &&
+			     concat_eq(p->vskel[x], q->vskel[y], r->vskel[z], t->vskel[w])))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* JR, SR, II, III: a generation. Returns 1 junior, 2 senior, 3.. the
+ * numeral, 0 none. */
+static unsigned generation(const struct tims_name *n)
+{
+	for (unsigned i = 0; i < n->ntok; i++) {
+		const char *v = n->tok[i].var[0];
+
+		if (!strchr("JSFPI", v[0]) || strlen(v) > 6)
+			continue;
+		if (!strcmp(v, "JR") || !strcmp(v, "JUNIOR") || !strcmp(v, "FILS"))
+			return 1;
+		if (!strcmp(v, "SR") || !strcmp(v, "SENIOR") || !strcmp(v, "PERE"))
+			return 2;
+		if (i > 0 && (!strcmp(v, "II") || !strcmp(v, "III") || !strcmp(v, "IV")))
+			return (unsigned)strlen(v) + (v[1] == 'V' ? 3 : 1);
+	}
+	return 0;
+}
+
+struct best {
+	struct align al;
+	struct tview va[TIMS_NAME_MAX_TOKENS], vb[TIMS_NAME_MAX_TOKENS];
+	unsigned na, nb;
+	struct tims_name_token ja, jb;
+	bool generations_differ;
+};
+
+/* Align the views of a (la tokens joined at ja, -1 for none) and b (lb at
+ * jb); keep them in *bt when they score better. */
+static void try_alignment(const struct tims_name *a, int ja, unsigned la,
+			  const struct tims_name *b, int jb, unsigned lb, struct best *bt)
 {
 	struct tview va[TIMS_NAME_MAX_TOKENS], vb[TIMS_NAME_MAX_TOKENS];
 	struct tims_name_token tja, tjb;
 	unsigned na, nb;
 	struct align cur;
 
-	memset(&tja, 0, sizeof(tja));
-	memset(&tjb, 0, sizeof(tjb));
-	*bna = make_views(a, -1, NULL, bva);
-	*bnb = make_views(b, -1, NULL, bvb);
-	align_views(bva, *bna, bvb, *bnb, best);
+	na = make_views(a, ja, la, &tja, va);
+	nb = make_views(b, jb, lb, &tjb, vb);
+	align_views(va, na, vb, nb, &cur);
+	if (cur.score <= bt->al.score + 1e-9)
+		return;
+	bt->al = cur;
+	memcpy(bt->va, va, sizeof(va));
+	memcpy(bt->vb, vb, sizeof(vb));
+	bt->na = na;
+	bt->nb = nb;
+	if (ja >= 0)
+		bt->ja = tja;
+	if (jb >= 0)
+		bt->jb = tjb;
+	/* views point at the joined copies we keep */
+	for (unsigned i = 0; i < na; i++)
+		if (bt->va[i].joined)
+			bt->va[i].t = &bt->ja;
+	for (unsigned i = 0; i < nb; i++)
+		if (bt->vb[i].joined)
+			bt->vb[i].t = &bt->jb;
+}
+
+static double best_alignment(const struct tims_name *a, const struct tims_name *b,
+			     struct best *bt)
+{
+	unsigned ga, gb;
+
+	bt->na = make_views(a, -1, 0, NULL, bt->va);
+	bt->nb = make_views(b, -1, 0, NULL, bt->vb);
+	align_views(bt->va, bt->na, bt->vb, bt->nb, &bt->al);
 	for (int side = 0; side < 2; side++) {
 		const struct tims_name *n = side ? b : a, *o = side ? a : b;
 
 		for (unsigned j = 0; j + 1 < n->ntok; j++) {
-			if (!join_plausible(n, j, o))
-				continue;
-			if (side == 0) {
-				na = make_views(a, (int)j, &tja, va);
-				nb = make_views(b, -1, NULL, vb);
-			} else {
-				na = make_views(a, -1, NULL, va);
-				nb = make_views(b, (int)j, &tjb, vb);
-			}
-			align_views(va, na, vb, nb, &cur);
-			if (cur.score > best->score + 1e-9) {
-				*best = cur;
-				memcpy(bva, va, sizeof(va));
-				memcpy(bvb, vb, sizeof(vb));
-				*bna = na;
-				*bnb = nb;
-				*ja = tja;
-				*jb = tjb;
-				/* views point at the joined copies we keep */
-				for (unsigned i = 0; i < na; i++)
-					if (bva[i].joined)
-						bva[i].t = ja;
-				for (unsigned i = 0; i < nb; i++)
-					if (bvb[i].joined)
-						bvb[i].t = jb;
-			}
+			if (join_plausible(n, j, o))
+				try_alignment(a, side ? -1 : (int)j, 2, b,
+					      side ? (int)j : -1, 2, bt);
+			if (j + 2 < n->ntok && join3_plausible(n, j, o))
+				try_alignment(a, side ? -1 : (int)j, 3, b,
+					      side ? (int)j : -1, 3, bt);
 		}
 	}
-	return best->score;
+	for (unsigned j = 0; j + 1 < a->ntok; j++)
+		for (unsigned k = 0; k + 1 < b->ntok; k++)
+			if (syllable_plausible(a, j, b, k))
+				try_alignment(a, (int)j, 2, b, (int)k, 2, bt);
+	/* JOHN SMITH JR is not JOHN SMITH SR, whatever else agrees */
+	ga = generation(a);
+	gb = generation(b);
+	bt->generations_differ = ga && gb && ga != gb && (ga <= 2) == (gb <= 2);
+	if (bt->generations_differ)
+		bt->al.score = bt->al.score > 0.30 ? bt->al.score - 0.30 : 0;
+	return bt->al.score;
 }
 
 double tims_screen_name_score(const struct tims_name *a, const struct tims_name *b)
 {
-	struct tview va[TIMS_NAME_MAX_TOKENS], vb[TIMS_NAME_MAX_TOKENS];
-	struct tims_name_token ja, jb;
-	struct align al;
-	unsigned na, nb;
+	struct best bt;
 
-	return best_alignment(a, b, &al, va, &na, vb, &nb, &ja, &jb);
+	return best_alignment(a, b, &bt);
 }
 
 static void reason(struct tims_match *m, bool explain, const char *fmt, ...)
@@ -471,6 +697,46 @@ static const char *part_label(const struct tims_name_token *a,
 	       "given name" : "name";
 }
 
+/* "given name J0HN: digit 0 read as O": each digit of the token as written
+ * with the letter the compared spelling has in its place (the k-th letter or
+ * digit of orig is the k-th letter of an A-Z spelling of a Latin token). */
+static void explain_ocr(struct tims_match *m, const char *lbl,
+			const struct tims_name_token *t, unsigned v)
+{
+	char buf[TIMS_SCREEN_REASON_BYTES];
+	const char *sp = t->var[v < t->nvar ? v : 0];
+	size_t k = 0, o = 0, n = strlen(sp);
+	bool ascii = true;
+	char seen[10] = { 0 };
+
+	for (const char *p = t->orig; *p; p++)
+		ascii = ascii && (unsigned char)*p < 0x80;
+	o = (size_t)snprintf(buf, sizeof(buf), "%s %s:", lbl, t->orig);
+	for (const char *p = t->orig; *p && o < sizeof(buf); p++) {
+		bool digit = *p >= '0' && *p <= '9';
+		char c = '?';
+
+		if (!digit && !((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))) {
+			if (!ascii)
+				break;
+			continue; /* an apostrophe: not in the spelling */
+		}
+		if (digit && ascii && k < n)
+			c = sp[k];
+		if (digit && seen[(unsigned char)(*p - '0')] != c) {
+			seen[(unsigned char)(*p - '0')] = c; /* each reading once */
+			int w = snprintf(buf + o, sizeof(buf) - o, "%s digit %c read as %c",
+					 o > strlen(lbl) + strlen(t->orig) + 2 ? "," : "", *p, c);
+
+			if (w < 0)
+				break;
+			o += (size_t)w;
+		}
+		k++;
+	}
+	reason(m, true, "%s (OCR)", buf);
+}
+
 static void explain_pair(struct tims_match *m, const struct tview *x,
 			 const struct tview *y, const struct tsim *s)
 {
@@ -480,10 +746,19 @@ static void explain_pair(struct tims_match *m, const struct tview *x,
 	char kind = 'V';
 	const char *g;
 
+	if (x->joined && y->joined && s->s >= 0.8) {
+		/* both sides joined: the parts were cut at another syllable */
+		reason(m, true, "%s %s~%s via a moved syllable boundary (%s)",
+		       part_label(a, b), a->orig, b->orig, a->var[s->va]);
+		goto ocr;
+	}
 	switch (s->how) {
 	case H_EXACT:
 		if (x->joined || y->joined)
 			reason(m, true, "name parts %s~%s joined", a->orig, b->orig);
+		else if ((a->flags | b->flags) & TIMS_TOK_OCR)
+			reason(m, true, "%s %s~%s matches once read as letters", lbl,
+			       a->orig, b->orig);
 		else
 			reason(m, true, "%s %s matches", lbl, a->orig);
 		break;
@@ -518,8 +793,8 @@ static void explain_pair(struct tims_match *m, const struct tview *x,
 			reason(m, true, "%s %s~%s differ", lbl, a->orig, b->orig);
 			break;
 		}
-		reason(m, true, "%s %s~%s spelled alike (%.2f)", lbl, a->orig,
-		       b->orig, s->s);
+		reason(m, true, "%s %s~%s %s (%.2f)", lbl, a->orig, b->orig,
+		       typo_kind(a->var[s->va], b->var[s->vb]), s->s);
 		break;
 	case H_INITIAL:
 		reason(m, true, "%s %s~%s as an initial", lbl, a->orig, b->orig);
@@ -528,13 +803,12 @@ static void explain_pair(struct tims_match *m, const struct tview *x,
 		reason(m, true, "%s %s~%s are different names", lbl, a->orig, b->orig);
 		break;
 	}
+ocr:
 	/* say which side's digits were read as letters, and as what */
 	if (a->flags & TIMS_TOK_OCR)
-		reason(m, true, "%s %s read as %s (OCR: a digit for O, I, S or B)",
-		       lbl, a->orig, a->var[0]);
+		explain_ocr(m, lbl, a, s->va);
 	if (b->flags & TIMS_TOK_OCR)
-		reason(m, true, "%s %s read as %s (OCR: a digit for O, I, S or B)",
-		       lbl, b->orig, b->var[0]);
+		explain_ocr(m, lbl, b, s->vb);
 }
 
 static bool date_known(const struct tims_pdate *d)
@@ -542,18 +816,69 @@ static bool date_known(const struct tims_pdate *d)
 	return d->year != 0;
 }
 
-/* Dates of birth: the strongest qualifier. Returns the adjustment. */
+/* The names agree so well (the same spelling, a scheme, a nickname) that a
+ * date of birth a clerical slip away is weak agreement, not a penalty. */
+#define DOB_STRONG_NAME 0.95
+
+/* YYYYMMDD of two full dates differ in exactly one digit (03-04/03-14). */
+static bool one_digit(const struct tims_pdate *a, const struct tims_pdate *b)
+{
+	unsigned x[3] = { a->year, a->month, a->day }, y[3] = { b->year, b->month, b->day };
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 3; i++)
+		for (unsigned v = x[i], w = y[i]; v || w; v /= 10, w /= 10)
+			n += v % 10 != w % 10;
+	return n == 1;
+}
+
+/* An approximate date on either side: [year - approx, year + approx]
+ * against the other side's range. */
+static double qualify_approx(const struct tims_pdate *a, const struct tims_pdate *b,
+			     double name, const char *fa, const char *fb,
+			     struct tims_match *m, bool explain)
+{
+	int alo = (int)a->year - a->approx, ahi = (int)a->year + a->approx;
+	int blo = (int)b->year - b->approx, bhi = (int)b->year + b->approx;
+	int gap = alo > bhi ? alo - bhi : blo > ahi ? blo - ahi : 0;
+	const struct tims_pdate *x = a->approx ? a : b;
+	const char *fx = a->approx ? fa : fb, *fy = a->approx ? fb : fa;
+
+	if (gap == 0) {
+		if (fx[0] == '~')
+			reason(m, explain, "date of birth %s within %s (%u-%u)", fy, fx,
+			       (unsigned)(x->year - x->approx),
+			       (unsigned)(x->year + x->approx));
+		else
+			reason(m, explain, "date of birth %s within %s", fy, fx);
+		return 0.01;
+	}
+	if (gap == 1) {
+		reason(m, explain, "date of birth %s~%s: one year outside the approximate range",
+		       fa, fb);
+		return name >= DOB_STRONG_NAME ? -0.04 : -0.30;
+	}
+	reason(m, explain, "date of birth %s~%s differs", fa, fb);
+	return -0.40;
+}
+
+/* Dates of birth: the strongest qualifier. Returns the adjustment. `name`
+ * is the name score; `initials` says the given names agree by initials
+ * only, which an exact date must confirm. */
 static double qualify_dob(const struct tims_pdate *a, const struct tims_pdate *b,
-			  struct tims_match *m, bool explain)
+			  double name, bool initials, struct tims_match *m, bool explain)
 {
 	int dy;
 	bool full = a->month && a->day && b->month && b->day;
+	bool strong = name >= DOB_STRONG_NAME;
 	char fa[16], fb[16];
 
 	if (!date_known(a) || !date_known(b))
 		return 0;
 	tims_pdate_format(a, fa, sizeof(fa));
 	tims_pdate_format(b, fb, sizeof(fb));
+	if (a->approx || b->approx)
+		return qualify_approx(a, b, name, fa, fb, m, explain);
 	dy = abs((int)a->year - (int)b->year);
 	if (dy == 0) {
 		if (full) {
@@ -561,11 +886,19 @@ static double qualify_dob(const struct tims_pdate *a, const struct tims_pdate *b
 
 			if (dm && mm) {
 				reason(m, explain, "date of birth %s matches", fa);
+				if (initials) {
+					reason(m, explain, "the exact date of birth confirms the initials");
+					return 0.05 + INITIALS_CONFIRM;
+				}
 				return 0.05;
 			}
 			if (a->day == b->month && a->month == b->day) {
 				reason(m, explain, "date of birth %s~%s: day and month swapped", fa, fb);
 				return 0.02;
+			}
+			if (strong && one_digit(a, b)) {
+				reason(m, explain, "date of birth %s~%s: one digit differs", fa, fb);
+				return -0.02;
 			}
 			if (dm || mm) {
 				reason(m, explain, "date of birth %s~%s: same year, %s differs",
@@ -584,20 +917,20 @@ static double qualify_dob(const struct tims_pdate *a, const struct tims_pdate *b
 	}
 	if (dy == 1 && (!full || (a->day == b->day && a->month == b->month))) {
 		reason(m, explain, "date of birth %s~%s: one year apart", fa, fb);
-		return -0.04;
+		return strong ? -0.01 : -0.04;
 	}
 	reason(m, explain, "date of birth %s~%s differs", fa, fb);
 	return dy == 1 ? -0.30 : -0.40;
 }
 
 static double qualify(const struct tims_subject *a, const struct tims_subject *b,
-		      struct tims_match *m, bool explain)
+		      bool initials, struct tims_match *m, bool explain)
 {
 	double adj;
 
 	if (!a || !b)
 		return 0;
-	adj = qualify_dob(&a->dob, &b->dob, m, explain);
+	adj = qualify_dob(&a->dob, &b->dob, m->name_score, initials, m, explain);
 	if (a->nationality[0] && b->nationality[0]) {
 		if (!strcmp(a->nationality, b->nationality)) {
 			reason(m, explain, "nationality %s matches", a->nationality);
@@ -616,30 +949,97 @@ static double qualify(const struct tims_subject *a, const struct tims_subject *b
 	return adj;
 }
 
+/* MARIA/MARIO, ALEXANDRA/ALEXANDRU, SIMONA/SIMONE: the last vowel, A
+ * against another; CHRISTIAN/CHRISTIANE, GABRIEL/GABRIELLE, ZEKI/ZEKIYE:
+ * an ending of at most three letters added. How feminine and masculine
+ * forms of one name differ in most European and Turkic languages. */
+static bool sex_suffix(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > lb) {
+		const char *t = a;
+
+		a = b;
+		b = t;
+		la = strlen(a);
+		lb = strlen(b);
+	}
+	if (la == lb) {
+		char x = a[la - 1], y = b[la - 1];
+
+		return la >= 4 && !strncmp(a, b, la - 1) &&
+		       (x == 'A' || y == 'A') && strchr("AEIOUY", x) && strchr("AEIOUY", y);
+	}
+	return la >= 3 && lb - la <= 3 && !strncmp(a, b, la);
+}
+
+/*
+ * The sexes differ. When the names agree only through the forms of a name
+ * for each sex (MARIO and MARIA ROSSI, IVAN and IVANA, CHRISTIAN and
+ * CHRISTIANE), it is brother and sister, not one person with a wrong sex
+ * field: 0.20 more. When they agree otherwise only approximately (a typo,
+ * a sound, a name part missing on one side), two discrepancies at once:
+ * 0.10 more. An exactly equal name keeps the lighter sex penalty of
+ * qualify(): a data error there must not hide a listed person. Returns the
+ * extra penalty.
+ */
+static double sex_forms(const struct best *bt, struct tims_match *m, bool explain)
+{
+	bool approx = bt->al.unmatched_a || bt->al.unmatched_b;
+
+	for (unsigned p = 0; p < bt->al.npairs; p++) {
+		const struct tsim *si = &bt->al.sim[p];
+		const struct tims_name_token *a = bt->va[bt->al.pa[p]].t, *b = bt->vb[bt->al.pb[p]].t;
+
+		if (si->how != H_GENDER && si->how != H_PHONETIC && si->how != H_TYPO)
+			continue;
+		if (si->how == H_GENDER || sex_suffix(a->var[si->va], b->var[si->vb])) {
+			reason(m, explain, "%s %s~%s are the forms of one name for each sex, "
+			       "and the sex differs", part_label(a, b), a->orig, b->orig);
+			return 0.20;
+		}
+		approx = true;
+	}
+	if (approx) {
+		reason(m, explain, "the sex differs and the names agree only approximately");
+		return 0.10;
+	}
+	return 0;
+}
+
 void tims_screen_compare(const struct tims_name *a, const struct tims_subject *sa,
 			 const struct tims_name *b, const struct tims_subject *sb,
 			 bool explain, struct tims_match *m)
 {
-	struct tview va[TIMS_NAME_MAX_TOKENS], vb[TIMS_NAME_MAX_TOKENS];
-	struct tims_name_token ja, jb;
-	struct align al;
-	unsigned na, nb;
+	struct best bt;
 	double s;
 
 	m->nreasons = 0;
-	m->name_score = best_alignment(a, b, &al, va, &na, vb, &nb, &ja, &jb);
+	m->name_score = best_alignment(a, b, &bt);
 	if (explain) {
-		for (unsigned p = 0; p < al.npairs; p++)
-			explain_pair(m, &va[al.pa[p]], &vb[al.pb[p]], &al.sim[p]);
-		for (unsigned i = 0; i < al.unmatched_a; i++)
+		const struct align *al = &bt.al;
+
+		for (unsigned p = 0; p < al->npairs; p++)
+			explain_pair(m, &bt.va[al->pa[p]], &bt.vb[al->pb[p]], &al->sim[p]);
+		for (unsigned i = 0; i < al->unmatched_a; i++)
 			reason(m, true, "%s %s has no counterpart",
-			       part_label(va[al.left_a[i]].t, va[al.left_a[i]].t),
-			       va[al.left_a[i]].t->orig);
-		for (unsigned i = 0; i < al.unmatched_b; i++)
+			       part_label(bt.va[al->left_a[i]].t, bt.va[al->left_a[i]].t),
+			       bt.va[al->left_a[i]].t->orig);
+		for (unsigned i = 0; i < al->unmatched_b; i++)
 			reason(m, true, "%s %s has no counterpart",
-			       part_label(vb[al.left_b[i]].t, vb[al.left_b[i]].t),
-			       vb[al.left_b[i]].t->orig);
+			       part_label(bt.vb[al->left_b[i]].t, bt.vb[al->left_b[i]].t),
+			       bt.vb[al->left_b[i]].t->orig);
+		if (al->initials_only)
+			reason(m, true, "given names agree by initials only: the name "
+			       "alone is at most %.2f", INITIALS_CAP);
+		if (bt.generations_differ)
+			reason(m, true, "generations differ (JR, SR, II ...): "
+			       "father and son");
 	}
-	s = m->name_score + qualify(sa, sb, m, explain);
+	s = m->name_score + qualify(sa, sb, bt.al.initials_only, m, explain);
+	if (sa && sb && (sa->sex == 'M' || sa->sex == 'F') &&
+	    (sb->sex == 'M' || sb->sex == 'F') && sa->sex != sb->sex)
+		s -= sex_forms(&bt, m, explain);
 	m->score = s < 0 ? 0 : s > 1 ? 1 : s;
 }

@@ -33,20 +33,94 @@ static tims_rc part(const char *s, size_t n, uint64_t lo, uint64_t hi,
 	return TIMS_OK;
 }
 
+/* Four digits and nothing else: a year 1850-2200. */
+static bool year_only(const char *s, size_t n, uint64_t *y)
+{
+	if (n != 4)
+		return false;
+	for (size_t i = 0; i < 4; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	*y = (uint64_t)(s[0] - '0') * 1000 + (uint64_t)(s[1] - '0') * 100 +
+	     (uint64_t)(s[2] - '0') * 10 + (uint64_t)(s[3] - '0');
+	return true;
+}
+
+/* The approximate forms of contract 2: "~1969", "ABOUT 1969", "CIRCA 1969",
+ * "CA. 1969", "C. 1969", "1969?" (approx 2) and "1965-1970" (a range).
+ * Returns 1 when s is one of them (d filled or an error set in *rc), 0 when
+ * it is not approximate at all (the exact forms are tried). */
+static int parse_approx(const char *s, size_t n, struct tims_pdate *d,
+			const char *what, struct tims_err *err, tims_rc *rc)
+{
+	static const char *const words[] = { "~", "ABOUT ", "CIRCA ", "CA. ", "C. " };
+	const char *y = NULL;
+	size_t yl = 0;
+	uint64_t v, lo, hi;
+
+	*rc = TIMS_OK;
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(words) && !y; i++) {
+		size_t wl = strlen(words[i]);
+
+		if (n > wl && !strncasecmp(s, words[i], wl)) {
+			y = s + wl; /* one space, as written: at most 10 bytes */
+			yl = n - wl;
+		}
+	}
+	if (!y && n == 5 && s[4] == '?') {
+		y = s;
+		yl = 4;
+	}
+	if (y) {
+		if (!year_only(y, yl, &v)) {
+			*rc = tims_err_set(err, TIMS_ERR_INVALID,
+					   "%s: '%.20s': an approximate date is a year (~YYYY)",
+					   what, s);
+			return 1;
+		}
+		if ((*rc = part(y, 4, 1850, 2200, &v, what, "year", err)))
+			return 1;
+		d->year = (uint16_t)v;
+		d->approx = 2;
+		return 1;
+	}
+	if (n == 9 && s[4] == '-' && year_only(s, 4, &lo) && year_only(s + 5, 4, &hi)) {
+		if ((*rc = part(s, 4, 1850, 2200, &lo, what, "first year", err)) ||
+		    (*rc = part(s + 5, 4, 1850, 2200, &hi, what, "last year", err)))
+			return 1;
+		if (hi <= lo || hi - lo > 2 * TIMS_PDATE_APPROX_MAX) {
+			*rc = tims_err_set(err, TIMS_ERR_INVALID,
+					   "%s: '%.9s' is not a range of 1 to %d years",
+					   what, s, 2 * TIMS_PDATE_APPROX_MAX);
+			return 1;
+		}
+		d->year = (uint16_t)(lo + (hi - lo) / 2);
+		d->approx = (uint8_t)((hi - lo + 1) / 2);
+		return 1;
+	}
+	return 0;
+}
+
 tims_rc tims_pdate_parse(const char *s, struct tims_pdate *d, const char *what,
 			struct tims_err *err)
 {
 	static const uint8_t mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	size_t n = s ? strlen(s) : 0;
+	size_t n = s ? strnlen(s, 64) : 0;
 	uint64_t y, m = 0, dd = 0;
 	tims_rc rc;
 
 	memset(d, 0, sizeof(*d));
 	if (n == 0)
 		return TIMS_OK;
+	if (n <= 20 && parse_approx(s, n, d, what, err, &rc)) {
+		if (rc)
+			memset(d, 0, sizeof(*d));
+		return rc;
+	}
 	if (n != 4 && n != 7 && n != 10)
 		return tims_err_set(err, TIMS_ERR_INVALID,
-				    "%s: '%.20s' is not YYYY, YYYY-MM or YYYY-MM-DD", what, s);
+				    "%s: '%.20s' is not YYYY, YYYY-MM, YYYY-MM-DD, ~YYYY or YYYY-YYYY",
+				    what, s);
 	if ((rc = part(s, 4, 1850, 2200, &y, what, "year", err)))
 		return rc;
 	if (n >= 7) {
@@ -76,7 +150,16 @@ void tims_pdate_format(const struct tims_pdate *d, char *out, size_t size)
 {
 	if (!d->year)
 		snprintf(out, size, "%s", "");
-	else if (!d->month)
+	else if (d->approx) {
+		unsigned lo = (unsigned)d->year - d->approx, hi = (unsigned)d->year + d->approx;
+
+		/* a range other than the ~ one is written as the range it
+		 * parses back to; ~YYYY when it would leave 1850-2200 */
+		if (d->approx == 2 || lo < 1850 || hi > 2200)
+			snprintf(out, size, "~%04u", d->year);
+		else
+			snprintf(out, size, "%04u-%04u", lo, hi);
+	} else if (!d->month)
 		snprintf(out, size, "%04u", d->year);
 	else if (!d->day)
 		snprintf(out, size, "%04u-%02u", d->year, d->month);

@@ -153,7 +153,8 @@ static void test_refusals(void)
 	     "a Hebrew geresh joins its token (George written in Hebrew is one name)");
 }
 
-/* OCR reads O as 0, I as 1, S as 5, B as 8: such a name is still a name. */
+/* OCR reads O as 0, I or L as 1, Z as 2, S as 5, G as 6, B as 8: such a name
+ * is still a name. */
 static void test_ocr_digits(void)
 {
 	static const struct {
@@ -167,10 +168,16 @@ static void test_ocr_digits(void)
 		{ "5ARA 8ERG", 0, "SARA" },
 		{ "5ARA 8ERG", 1, "BERG" },
 		{ "Ol1ver", 0, "OLIVER" },
+		{ "6E0R6E", 0, "GEORGE" },  /* 6 for G */
+		{ "2ARA", 0, "ZARA" },      /* 2 for Z */
+		{ "PAU1", 0, "PAUL" },      /* 1 for L: a second spelling */
+		{ "PAU1", 0, "PAUI" },      /* ... next to the one with I */
 		{ "JOHN 1985", 0, NULL },   /* 9: no letter looks like it */
 		{ "JOHN 1", 0, NULL },      /* digits only: not a misread word */
 		{ "JOHN 0815", 0, NULL },
 		{ "SMITH 3", 0, NULL },
+		{ "SMITH 26", 0, NULL },    /* digits only, even those read as letters */
+		{ "SM7TH", 0, NULL },
 		{ "J\xd9\xa0HN", 0, NULL }, /* ARABIC-INDIC ZERO is not an OCR O */
 	};
 

@@ -1,0 +1,311 @@
+/*
+ * test_recall.c — the kinds of miss of issue 17, each with the hard
+ * negatives that must stay apart next to it: letters transposed or doubled,
+ * a syllable boundary moved, OCR digits, initials, approximate dates of
+ * birth; and the reason every hit gives for each.
+ *
+ * The names are textbook examples of each kind (SMITH, PETROV, a Korean
+ * given name in two syllables), written for this test, not taken from an
+ * evaluation set.
+ */
+#include "t.h"
+#include "tims/screen.h"
+#include "tims/watchlist.h"
+
+static struct tims_name na, nb;
+static struct tims_match m;
+
+/* Score a against b with optional dates ("" or NULL: unknown) and sexes. */
+static double cmp_sex(const char *a, const char *da, char xa, const char *b,
+		      const char *db, char xb)
+{
+	struct tims_subject sa, sb;
+
+	memset(&sa, 0, sizeof(sa));
+	memset(&sb, 0, sizeof(sb));
+	memset(&m, 0, sizeof(m));
+	if (tims_name_parse(a, strlen(a), "a", &na, NULL) ||
+	    tims_name_parse(b, strlen(b), "b", &nb, NULL))
+		return -1;
+	if (da && tims_pdate_parse(da, &sa.dob, "dob_a", NULL))
+		return -1;
+	if (db && tims_pdate_parse(db, &sb.dob, "dob_b", NULL))
+		return -1;
+	sa.sex = xa;
+	sb.sex = xb;
+	tims_screen_compare(&na, &sa, &nb, &sb, true, &m);
+	return m.score;
+}
+
+static double cmp(const char *a, const char *da, const char *b, const char *db)
+{
+	return cmp_sex(a, da, 0, b, db, 0);
+}
+
+static int reason_has(const char *needle)
+{
+	for (unsigned i = 0; i < m.nreasons; i++)
+		if (strstr(m.reasons[i], needle))
+			return 1;
+	return 0;
+}
+
+static const char *all_reasons(void)
+{
+	static char buf[TIMS_SCREEN_MAX_REASONS * TIMS_SCREEN_REASON_BYTES];
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < m.nreasons && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", i ? "; " : "",
+				      m.reasons[i]);
+	return buf;
+}
+
+#define T (TIMS_SCREEN_THRESHOLD)
+#define HIT(s, what) do { double s_ = (s); \
+	T_OK(s_ >= T, "hit: %s (%.3f)", what, s_); } while (0)
+#define MISS(s, what) do { double s_ = (s); \
+	T_OK(s_ >= 0 && s_ < T, "no hit: %s (%.3f) [%s]", what, s_, all_reasons()); } while (0)
+#define HIT_BECAUSE(s, why, what) do { double s_ = (s); \
+	T_OK(s_ >= T && reason_has(why), "hit: %s (%.3f) saying '%s' [%s]", what, s_, why, \
+	     all_reasons()); } while (0)
+
+/* 1. Letters transposed or doubled: a slip costs less than another letter. */
+static void test_typos(void)
+{
+	double tr, sub;
+
+	HIT_BECAUSE(cmp("SMTIH<<JOHN", NULL, "SMITH<<JOHN", NULL),
+		    "surname SMTIH~SMITH letters transposed", "SMTIH is SMITH");
+	HIT_BECAUSE(cmp("PTEROV<<IVAN", NULL, "PETROV<<IVAN", NULL),
+		    "PTEROV~PETROV letters transposed", "PTEROV is PETROV");
+	HIT_BECAUSE(cmp("PETTROV<<IVAN", NULL, "PETROV<<IVAN", NULL),
+		    "PETTROV~PETROV a letter doubled", "PETTROV is PETROV");
+	HIT_BECAUSE(cmp("SMITH<<ANNA", NULL, "SMITH<<ANA", NULL),
+		    "ANNA~ANA a letter doubled", "ANNA SMITH is ANA SMITH");
+	tr = cmp("SMTIH<<JOHN", NULL, "SMITH<<JOHN", NULL);
+	sub = cmp("SMIPH<<JOHN", NULL, "SMITH<<JOHN", NULL);
+	T_OK(tr > sub + 0.02, "a transposition costs less than a substitution (%.3f > %.3f)",
+	     tr, sub);
+	sub = cmp("SMITH<<ANTA", NULL, "SMITH<<ANNA", NULL);
+	tr = cmp("SMITH<<ANA", NULL, "SMITH<<ANNA", NULL);
+	T_OK(tr > sub + 0.05,
+	     "undoubling costs less than a substitution (ANA/ANNA %.3f, ANTA/ANNA %.3f)",
+	     tr, sub);
+	/* hard negatives next to them */
+	MISS(cmp("SMITH<<JOHN", "1970-03-04", "SMYTH<<JOHN", "1982-06-11"),
+	     "SMITH and SMYTH with dates of birth 12 years apart");
+	MISS(cmp("SMITH<<ANNA", "1970-03-04", "SMITH<<ANA", "1988-03-04"),
+	     "ANNA and ANA SMITH born 18 years apart");
+	MISS(cmp("ANA", NULL, "ANNA SMITH", NULL), "a given name alone is not a person");
+	MISS(cmp_sex("ROSSI<<MARIA", "1970-03-04", 'F', "ROSSI<<MARIO", "1970-03-04", 'M'),
+	     "MARIA and MARIO ROSSI, one birthday, other sex (brother and sister)");
+	T_OK(reason_has("MARIA~MARIO are the forms of one name for each sex"),
+	     "... the reason says why [%s]", all_reasons());
+	MISS(cmp_sex("PETROVA<<IVANA", NULL, 'F', "PETROV<<IVAN", NULL, 'M'),
+	     "IVANA PETROVA and IVAN PETROV, other sex");
+	HIT(cmp_sex("ROSSI<<MARIA", "1970-03-04", 'F', "ROSSI<<MARIA", "1970-03-04", 'M'),
+	    "the same name and birthday with a wrong sex field is still a hit");
+	MISS(cmp("SMITH<<JOHN", "1975-05-05", "SMITH<<JAMES", "1975-05-05"),
+	     "twins JOHN and JAMES SMITH");
+	MISS(cmp_sex("MARTIN<<DANIEL", "1981-02-03", 'M', "MARTIN<<DANIELLE", "1981-02-03", 'F'),
+	     "twins DANIEL and DANIELLE MARTIN (a feminine ending added)");
+	T_OK(reason_has("DANIEL~DANIELLE are the forms of one name for each sex"),
+	     "... the reason says why [%s]", all_reasons());
+	MISS(cmp_sex("SMITH<<JOHN", "1981-02-03", 'M', "SMTIH<<JOHN<PAUL", "1981-02-03", 'F'),
+	     "other sex, a transposed surname and a name part more: two discrepancies");
+	T_OK(reason_has("the sex differs and the names agree only approximately"),
+	     "... the reason says so [%s]", all_reasons());
+}
+
+/* 2. A syllable boundary moved in a hyphenated or spaced given name. */
+static void test_syllables(void)
+{
+	HIT_BECAUSE(cmp("KIM<<JONG<SU", NULL, "KIM<<JON<GSU", NULL),
+		    "JONG SU~JON GSU via a moved syllable boundary", "JONG-SU is JON-GSU");
+	HIT_BECAUSE(cmp("Wang Xiao-Ming", NULL, "WANG XIA OMING", NULL),
+		    "via a moved syllable boundary", "XIAO-MING is XIA OMING");
+	HIT(cmp("KIM JONG-SU", NULL, "KIM JONGSU", NULL), "JONG-SU is JONGSU");
+	HIT(cmp("KIM JONG SU", NULL, "KIM JON-GSU", NULL), "JONG SU is JON-GSU");
+	HIT(cmp("PARK<<JI<HOON", "1980-01-02", "PARK<<JIH<OON", "1980-01-02"),
+	    "JI-HOON is JIH-OON");
+	/* a compound surname written as one word: three parts joined */
+	HIT_BECAUSE(cmp("Pieter van der Berg", NULL, "VANDERBERG<<PIETER", NULL),
+		    "name parts van der Berg~VANDERBERG joined", "VAN DER BERG is VANDERBERG");
+	HIT(cmp("Maria de la Cruz", NULL, "DELACRUZ, MARIA", NULL), "DE LA CRUZ is DELACRUZ");
+	MISS(cmp("Pieter van der Berg", NULL, "VANDERBERG<<JAN", NULL),
+	     "VANDERBERG with another given name");
+	/* hard negatives: the same syllables in another name */
+	MISS(cmp("KIM<<JONG<SU", NULL, "KIM<<JONG<UN", NULL), "JONG-SU is not JONG-UN");
+	MISS(cmp("PARK<<JI<HOON", "1980-01-02", "PARK<<JI<HO", "1980-01-02"),
+	     "twins JI-HOON and JI-HO");
+	MISS(cmp("KIM<<JONG<SU", "1950-01-01", "KIM<<JON<GSU", "1990-01-01"),
+	     "JONG-SU and JON-GSU born 40 years apart");
+}
+
+/* 3. Digits from OCR or typing inside a name. */
+static void test_ocr(void)
+{
+	struct tims_err err;
+
+	HIT_BECAUSE(cmp("J0HN SMITH", NULL, "JOHN SMITH", NULL), "digit 0 read as O",
+		    "J0HN is JOHN");
+	HIT_BECAUSE(cmp("PAU1 SMITH", NULL, "PAUL SMITH", NULL), "digit 1 read as L",
+		    "PAU1 is PAUL (1 for L)");
+	HIT_BECAUSE(cmp("6E0R6E 8R0WN", NULL, "GEORGE BROWN", NULL), "digit 6 read as G",
+		    "6E0R6E 8R0WN is GEORGE BROWN");
+	HIT_BECAUSE(cmp("2ARA AHMED", NULL, "ZARA AHMED", NULL), "digit 2 read as Z",
+		    "2ARA is ZARA");
+	HIT_BECAUSE(cmp("SMITH<<J0HN", NULL, "SMITH<<JOHN", NULL),
+		    "given name J0HN: digit 0 read as O", "MRZ form, part named");
+	/* a name made of digits stays an error; so do the other digits */
+	T_OK(tims_name_parse("JOHN 1985", 9, "name", &na, &err) == TIMS_ERR_INVALID,
+	     "JOHN 1985 is refused (%s)", err.msg);
+	T_OK(tims_name_parse("SMITH 26", 8, "name", &na, &err) == TIMS_ERR_INVALID &&
+	     strstr(err.msg, "digit at byte 6"), "a part of digits 2 and 6 only is refused (%s)",
+	     err.msg);
+	T_OK(tims_name_parse("SM3TH", 5, "name", &na, &err) == TIMS_ERR_INVALID,
+	     "a 3 in a name is refused (%s)", err.msg);
+	MISS(cmp("J0HN SMITH", "1970-01-01", "JOHN SMITH", "1990-06-06"),
+	     "J0HN SMITH and JOHN SMITH born 20 years apart");
+}
+
+/* 4. Initials: agree with a name of that letter, but alone never a hit. */
+static void test_initials(void)
+{
+	MISS(cmp("J SMITH", NULL, "JOHN SMITH", NULL), "an initial and a surname alone");
+	MISS(cmp("J. SMITH", NULL, "JOHN SMITH", NULL), "J. SMITH, no date");
+	MISS(cmp("SMITH<<J", "1970", "SMITH<<JOHN", "1970-03-04"),
+	     "an initial and a surname with the year of birth only");
+	MISS(cmp("J. R. SMITH", NULL, "JOHN ROBERT SMITH", NULL), "two initials and a surname");
+	HIT_BECAUSE(cmp("J SMITH", "1970-03-04", "JOHN SMITH", "1970-03-04"),
+		    "the exact date of birth confirms the initials",
+		    "an initial and a surname with the exact date of birth");
+	HIT_BECAUSE(cmp("JOHN R SMITH", NULL, "JOHN ROBERT SMITH", NULL), "R~ROBERT as an initial",
+		    "JOHN R SMITH is JOHN ROBERT SMITH");
+	HIT(cmp("JOHN R. SMITH", "1970-03-04", "SMITH<<JOHN<ROBERT", "1970-03-04"),
+	    "JOHN R. SMITH in MRZ form with the date");
+	/* fathers and sons */
+	MISS(cmp("JOHN SMITH JR", NULL, "JOHN SMITH SR", NULL), "JR is not SR");
+	T_OK(reason_has("generations differ"), "... and the reason says so [%s]", all_reasons());
+	MISS(cmp("J SMITH", "1950-01-02", "JOHN SMITH JR", "1976-01-02"),
+	     "J SMITH and his son JOHN SMITH JR");
+	MISS(cmp_sex("J SMITH", "1950-01-02", 'M', "JANE SMITH", "1950-01-02", 'F'),
+	     "J SMITH, a man, and JANE SMITH born the same day (twins)");
+}
+
+/* 5. Approximate dates of birth (contract 2). */
+static void test_approx_parse(void)
+{
+	static const struct {
+		const char *in;
+		unsigned year, approx;
+	} ok[] = {
+		{ "~1969", 1969, 2 },      { "ABOUT 1969", 1969, 2 }, { "about 1969", 1969, 2 },
+		{ "CIRCA 1969", 1969, 2 }, { "circa 1969", 1969, 2 }, { "CA. 1969", 1969, 2 },
+		{ "ca. 1969", 1969, 2 },   { "C. 1969", 1969, 2 },    { "c. 1969", 1969, 2 },
+		{ "1969?", 1969, 2 },      { "1965-1970", 1967, 3 },  { "1960-1970", 1965, 5 },
+		{ "1969-1970", 1969, 1 },  { "1968-1970", 1969, 1 },
+	};
+	static const char *const bad[] = {
+		"~69", "~1969-03", "about", "1970-1965", "1969-1969", "1960-1971",
+		"~1849", "~2201", "1969??", "?1969", "CIRCA1969x", "1969-19701",
+		"ABOUT  1969", "~ 1969", "ABOUT 1969 ", "~1969?",
+	};
+	struct tims_pdate d;
+	struct tims_err err;
+	char out[16];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		T_OK(tims_pdate_parse(ok[i].in, &d, "dob", &err) == TIMS_OK &&
+		     d.year == ok[i].year && d.approx == ok[i].approx && !d.month && !d.day,
+		     "'%s' is %u give or take %u", ok[i].in, ok[i].year, ok[i].approx);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_OK(tims_pdate_parse(bad[i], &d, "dob", &err) == TIMS_ERR_INVALID &&
+		     !strncmp(err.msg, "dob: ", 5) && d.year == 0,
+		     "'%s' is refused, naming the field (%s)", bad[i], err.msg);
+	tims_pdate_parse("about 1969", &d, "dob", &err);
+	tims_pdate_format(&d, out, sizeof(out));
+	T_EQ_STR(out, "~1969", "about 1969 is written ~1969");
+	tims_pdate_parse("1965-1970", &d, "dob", &err);
+	tims_pdate_format(&d, out, sizeof(out));
+	T_EQ_STR(out, "1964-1970", "1965-1970 is written as the range it stands for");
+	T_OK(tims_pdate_parse(out, &d, "dob", &err) == TIMS_OK && d.year == 1967 && d.approx == 3,
+	     "... which parses back to the same date");
+	T_OK(tims_pdate_parse("1970-03-04", &d, "dob", &err) == TIMS_OK && d.approx == 0,
+	     "an exact date is not approximate");
+}
+
+static void count_bad(void *ctx, size_t line, const char *msg)
+{
+	(void)line;
+	(void)msg;
+	(*(size_t *)ctx)++;
+}
+
+/* A watchlist import takes the approximate forms, and refuses bad ones. */
+static void test_approx_import(void)
+{
+	static const char good[] =
+		"ref,name,dob,alert\n"
+		"A-1,PETROV<<IVAN,about 1969,wanted\n"
+		"A-2,SMITH<<JOHN,1965-1970,wanted\n"
+		"A-3,DOE<<JANE,~1970,missing\n"
+		"A-4,ROE<<RICHARD,1969?,wanted\n"
+		"A-5,POE<<EDGAR,CA. 1950,wanted\n";
+	static const char bad[] = "ref,name,dob,alert\nB-1,SMITH<<JOHN,1960-1975,wanted\n";
+	struct tims_wl_import_result res;
+	struct tims_err err;
+	size_t nbad = 0;
+
+	T_OK(tims_wl_validate(TIMS_WL_PERSONS, TIMS_WL_CSV, good, sizeof(good) - 1, count_bad,
+			      &nbad, &res, &err) == TIMS_OK && res.rows == 5 && nbad == 0,
+	     "a watchlist with approximate dates of birth imports (%zu bad)", nbad);
+	nbad = 0;
+	tims_wl_validate(TIMS_WL_PERSONS, TIMS_WL_CSV, bad, sizeof(bad) - 1, count_bad, &nbad,
+			 &res, &err);
+	T_OK(nbad == 1, "a range of 15 years is a bad row");
+}
+
+static void test_approx_score(void)
+{
+	HIT_BECAUSE(cmp("JOHN SMITH", "~1969", "JOHN SMITH", "1970-03-04"),
+		    "date of birth 1970-03-04 within ~1969", "born 1970 against about 1969");
+	HIT_BECAUSE(cmp("PETROV<<IVAN", "1970-03-04", "PETROV<<IVAN", "1965-1970"),
+		    "within 1964-1970", "born 1970 against a range 1965-1970");
+	HIT(cmp("PETROV<<IVAN", "1969-11-30", "PETROV<<IVAN", "1969"),
+	    "a year-only date of birth of the same year");
+	{
+		double approx = cmp("JOHN SMTIH", "~1969", "JOHN SMITH", "1970-03-04");
+		double exact = cmp("JOHN SMTIH", "1970-03-04", "JOHN SMITH", "1970-03-04");
+
+		T_OK(approx < exact, "inside an approximate range agrees less than an exact date "
+		     "(%.3f < %.3f)", approx, exact);
+	}
+	HIT_BECAUSE(cmp("Müller, Jürgen", "1970-03-04", "MUELLER<<JUERGEN", "1970-03-14"),
+		    "one digit differs", "an exact date with one digit off, names equal");
+	HIT(cmp("Müller, Jürgen", "1970-03-04", "MUELLER<<JUERGEN", "1971-03-04"),
+	    "an exact date one year off, names equal");
+	/* dates years apart still pull identical common names apart */
+	MISS(cmp("JOHN SMITH", "about 1969", "JOHN SMITH", "1975-03-04"),
+	     "about 1969 against 1975");
+	MISS(cmp("JOHN SMITH", "1960-1964", "JOHN SMITH", "1980-01-01"),
+	     "a range 1960-1964 against 1980");
+	MISS(cmp("JOHN SMITH", "1958-03-04", "JOHN SMITH", "1968-03-04"),
+	     "one digit off but ten years apart");
+	MISS(cmp("JOHN SMITH", "1980-03-14", "JOHN SMITH", "1982-03-14"),
+	     "identical common names two years apart");
+}
+
+int main(void)
+{
+	test_typos();
+	test_syllables();
+	test_ocr();
+	test_initials();
+	test_approx_parse();
+	test_approx_import();
+	test_approx_score();
+	return t_done();
+}
