@@ -46,6 +46,10 @@ static const char schema[] =
 	"  deleted_version INTEGER,"         /* tombstone */
 	"  UNIQUE (list_id, ref));"
 	"CREATE INDEX IF NOT EXISTS entries_delta ON entries(list_id, version);"
+	/* the removals of a delta (tims_wl_dump_since) without a scan of the
+	 * list: the tombstones only */
+	"CREATE INDEX IF NOT EXISTS entries_removed ON entries(list_id, deleted_version)"
+	"  WHERE deleted_version IS NOT NULL;"
 	/* The digest of each version, bound to the one before (tims_wl_digest). */
 	"CREATE TABLE IF NOT EXISTS list_digests ("
 	"  list_id INTEGER NOT NULL REFERENCES lists(id),"
