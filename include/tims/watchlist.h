@@ -186,6 +186,11 @@ void tims_wl_content_empty(uint8_t out[32]);
 tims_rc tims_wl_import_delta(struct tims_wl *wl, const char *list, enum tims_wl_kind kind,
 			     const char *data, size_t len, struct tims_wl_import_result *res,
 			     struct tims_err *err);
+/* Check a delta as tims_wl_import_delta would, storing nothing (the fuzz
+ * target); res->removed counts the removal lines. */
+tims_rc tims_wl_validate_delta(enum tims_wl_kind kind, const char *data, size_t len,
+			       tims_wl_bad_fn bad, void *ctx, struct tims_wl_import_result *res,
+			       struct tims_err *err);
 
 /* The digest of the list's current version, recorded if it was not. */
 tims_rc tims_wl_digest(struct tims_wl *wl, const char *list, struct tims_wl_digest *d,

@@ -6,9 +6,13 @@
  *
  * At start (before the node serves) and then every `watchlist_check_ms`
  * (DIR/sync.conf; 10 minutes by default), every list held from the centre
- * is hashed as it is stored (tims_wl_content_hash, row by row) and compared
- * with the signed note of the version held (tims_bundle_verify_held). A
- * copy that does not match:
+ * is hashed again as it is stored (tims_wl_content_recompute, row by row:
+ * the multiset hash of its entries, which must also be the sum the store
+ * keeps with the list and updates at each change) and compared with the
+ * signed note of the version held (tims_bundle_verify_held). The check is
+ * what finds a row or a sum changed behind the store: applying a delta
+ * only compares the kept sum (O(1)) with the centre's content. A copy that
+ * does not match:
  *   - is quarantined in the screening handle: every check fails closed
  *     (503 screening_failed naming the list), never a screening that skips
  *     it; GET /api/v1/status shows it (screening.integrity), so does the

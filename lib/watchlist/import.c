@@ -531,8 +531,10 @@ static tims_rc take_removal(struct importer *im, json_t *in, size_t line,
 		report(im, line, &e);
 		return TIMS_OK;
 	}
-	if (!im->w)
+	if (!im->w) { /* validation only */
+		im->res->removed++;
 		return TIMS_OK;
+	}
 	rc = tims__wl_writer_del(im->w, ref, im->version, &e);
 	if (rc == TIMS_OK)
 		im->res->removed++;
@@ -832,12 +834,12 @@ tims_rc tims_wl_import_delta(struct tims_wl *wl, const char *list, enum tims_wl_
 	return import(wl, &o, true, data, len, NULL, NULL, res, err);
 }
 
-tims_rc tims_wl_validate(enum tims_wl_kind kind, enum tims_wl_format format,
-			 const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
-			 struct tims_wl_import_result *res, struct tims_err *err)
+static tims_rc validate(enum tims_wl_kind kind, enum tims_wl_format format, bool removals,
+		       const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
+		       struct tims_wl_import_result *res, struct tims_err *err)
 {
 	struct tims_wl_import_opts o = { "validate", kind, format, false, false, -1, NULL, NULL };
-	struct importer im = { NULL, &o, 0, 0, NULL, bad, ctx, res, false };
+	struct importer im = { NULL, &o, 0, 0, NULL, bad, ctx, res, removals };
 	tims_rc rc;
 
 	memset(res, 0, sizeof(*res));
@@ -852,4 +854,18 @@ tims_rc tims_wl_validate(enum tims_wl_kind kind, enum tims_wl_format format,
 		rc = tims_err_set(err, TIMS_ERR_INVALID, "%zu of %zu rows are bad",
 				  res->bad, res->rows);
 	return rc;
+}
+
+tims_rc tims_wl_validate(enum tims_wl_kind kind, enum tims_wl_format format,
+			 const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
+			 struct tims_wl_import_result *res, struct tims_err *err)
+{
+	return validate(kind, format, false, data, len, bad, ctx, res, err);
+}
+
+tims_rc tims_wl_validate_delta(enum tims_wl_kind kind, const char *data, size_t len,
+			       tims_wl_bad_fn bad, void *ctx, struct tims_wl_import_result *res,
+			       struct tims_err *err)
+{
+	return validate(kind, TIMS_WL_JSONL, true, data, len, bad, ctx, res, err);
 }

@@ -46,6 +46,10 @@ static const char schema[] =
 	"  deleted_version INTEGER,"         /* tombstone */
 	"  UNIQUE (list_id, ref));"
 	"CREATE INDEX IF NOT EXISTS entries_delta ON entries(list_id, version);"
+	/* the removals of a delta (tims_wl_dump_since) without a scan of the
+	 * list: the tombstones only */
+	"CREATE INDEX IF NOT EXISTS entries_removed ON entries(list_id, deleted_version)"
+	"  WHERE deleted_version IS NOT NULL;"
 	/* The digest of each version, bound to the one before (tims_wl_digest). */
 	"CREATE TABLE IF NOT EXISTS list_digests ("
 	"  list_id INTEGER NOT NULL REFERENCES lists(id),"
@@ -1091,14 +1095,26 @@ static int64_t count_removed(struct tims_wl *wl, int64_t id)
 static tims_rc sum_get(struct tims_wl *wl, int64_t id, struct tims_lthash *h,
 		       struct tims_err *err)
 {
-	bool found;
+	bool found, own;
 	tims_rc rc;
 
 	if ((rc = sum_read(wl, id, h, &found, err)) || found)
 		return rc;
-	if ((rc = sum_from_rows(wl, id, h, err)))
-		return rc;
-	return sum_write(wl, id, h, count_removed(wl, id), err);
+	/* computed and stored in one write transaction (the caller's, or its
+	 * own): no change of the rows between the two */
+	own = sqlite3_get_autocommit(wl->db);
+	if (own && sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_sums");
+	if (!(rc = sum_read(wl, id, h, &found, err)) && !found &&
+	    !(rc = sum_from_rows(wl, id, h, err)))
+		rc = sum_write(wl, id, h, count_removed(wl, id), err);
+	if (own) {
+		if (!rc && sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			rc = tims__wl_dberr(wl, err, "list_sums");
+		if (rc)
+			sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
 }
 
 /* At open: the sums a store made before them lacks, computed once (when
@@ -1163,18 +1179,24 @@ tims_rc tims_wl_content_recompute(struct tims_wl *wl, const char *list, uint8_t 
 				  struct tims_err *err)
 {
 	struct tims_lthash rows, kept;
-	bool found;
+	bool own;
 	int64_t id;
 	tims_rc rc;
 
 	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)) ||
-	    (rc = sum_from_rows(wl, id, &rows, err)))
+	    (rc = sum_get(wl, id, &kept, err)))
+		return rc;
+	/* the rows and the sum of one snapshot (a read transaction) */
+	own = sqlite3_get_autocommit(wl->db);
+	if (own && sqlite3_exec(wl->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "entries");
+	if (!(rc = sum_get(wl, id, &kept, err)))
+		rc = sum_from_rows(wl, id, &rows, err);
+	if (own)
+		sqlite3_exec(wl->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	if (rc)
 		return rc;
 	tims_lthash_digest(&rows, out);
-	if ((rc = sum_read(wl, id, &kept, &found, err)))
-		return rc;
-	if (!found)
-		return sum_write(wl, id, &rows, count_removed(wl, id), err);
 	if (!tims_lthash_equal(&rows, &kept))
 		return tims_err_set(err, TIMS_ERR_TAMPER, "watchlist %s: the sum kept with the list "
 				    "(%" PRIu64 " entries) is not that of its %" PRIu64 " entries",

@@ -5,8 +5,10 @@
  * path as an import, without the database).
  *
  * The first byte picks the kind (persons, documents, vehicles) and the
- * format; the rest is the file. Checks: no crash or sanitizer report, and
- * the counts add up (every row is either good or reported bad).
+ * format, or a delta (JSON Lines with {"ref", "removed": true} lines,
+ * tims_wl_validate_delta); the rest is the file. Checks: no crash or
+ * sanitizer report, and the counts add up (every row is either good, a
+ * removal, or reported bad).
  */
 #include <assert.h>
 
@@ -34,9 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	kind = (enum tims_wl_kind)(TIMS_WL_PERSONS + data[0] % 3);
 	fmt = (data[0] / 3) % 2 ? TIMS_WL_JSONL : TIMS_WL_CSV;
-	tims_wl_validate(kind, fmt, (const char *)data + 1, size - 1, on_bad, &bad,
-			 &res, &err);
+	if ((data[0] / 6) % 2)
+		tims_wl_validate_delta(kind, (const char *)data + 1, size - 1, on_bad, &bad, &res,
+				       &err);
+	else
+		tims_wl_validate(kind, fmt, (const char *)data + 1, size - 1, on_bad, &bad,
+				 &res, &err);
 	assert(res.bad == bad);
-	assert(res.stored + res.bad == res.rows);
+	assert(res.stored + res.removed + res.bad == res.rows);
 	return 0;
 }

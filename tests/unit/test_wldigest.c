@@ -663,6 +663,49 @@ int main(void)
 			tims_wl_close(wl);
 		}
 	}
+	/* 5. A centre upgraded from before sums: the version it recorded then
+	 * keeps its SHA-256 content, and its bundle is still taken. */
+	{
+		struct tims_wl *c = store("oldc"), *p = store("oldp/watchlists");
+		struct tims_buf b = TIMS_BUF_INIT(TIMS_BUNDLE_MAX);
+		struct tims_bundle bd;
+		struct verdicts vs;
+		uint8_t v1[32], prev[32] = { 0 }, dg[32];
+		char pdir[400], sql[600], hx[65], hd[65];
+
+		T_OK(import(c, "wanted", TIMS_WL_CSV, false, HDR R1 R2) == TIMS_OK &&
+		     tims_wl_content_hash_v1(c, "wanted", v1, &err) == TIMS_OK, "old centre: version 1");
+		tims_wl_digest_compute("wanted", TIMS_WL_PERSONS, 1, prev, v1, dg);
+		sodium_bin2hex(hx, sizeof(hx), v1, 32);
+		sodium_bin2hex(hd, sizeof(hd), dg, 32);
+		snprintf(sql, sizeof(sql), "UPDATE list_digests SET content = x'%s', digest = x'%s'"
+			 " WHERE version = 1", hx, hd);
+		T_OK(store_sql("oldc", sql) == 0, "old centre: version 1 recorded with the content of "
+		     "before (SHA-256 of the export)");
+		T_OK(tims_bundle_watchlist(c, "wanted", 0, "tims-centre", &key, &b, &err) == TIMS_OK &&
+		     tims_bundle_open(b.buf, b.len, &vkey, "tims-centre", &bd, &err) == TIMS_OK &&
+		     !memcmp(bd.content, v1, 32), "old centre: its bundle of version 1 opens (%s)", err.msg);
+		snprintf(pdir, sizeof(pdir), "%s/oldp", base);
+		T_OK(tims_bundle_apply_held(pdir, p, &bd, &err) == TIMS_OK,
+		     "old centre: a post takes that version (%s)", err.msg);
+		memset(&vs, 0, sizeof(vs));
+		T_OK(tims_bundle_verify_held(pdir, p, &vkey, "tims-centre", on_verdict, &vs, NULL, &err) ==
+		     TIMS_OK && vs.n == 1 && vs.bad == 0, "old centre: the copy checks against it (%s)",
+		     vs.reason);
+		tims_bundle_release(&bd);
+		tims_buf_reset(&b);
+		T_OK(import(c, "wanted", TIMS_WL_CSV, false, HDR R3) == TIMS_OK &&
+		     tims_bundle_watchlist(c, "wanted", 1, "tims-centre", &key, &b, &err) == TIMS_OK &&
+		     tims_bundle_open(b.buf, b.len, &vkey, "tims-centre", &bd, &err) == TIMS_OK &&
+		     bd.base == 1 && tims_bundle_apply_held(pdir, p, &bd, &err) == TIMS_OK,
+		     "old centre: its next version, a delta, carries the multiset content (%s)", err.msg);
+		T_OK(sum_agrees(p, "wanted") && tims_wl_content_hash(p, "wanted", v1, &err) == TIMS_OK &&
+		     !memcmp(v1, bd.content, 32), "old centre: the post holds it");
+		tims_bundle_release(&bd);
+		tims_buf_release(&b);
+		tims_wl_close(c);
+		tims_wl_close(p);
+	}
 	{
 		char cmd[400];
 
