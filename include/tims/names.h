@@ -61,6 +61,10 @@ enum tims_scheme {
 	TIMS_SCHEME_ABJAD,         /* consonants of an Arabic/Persian/Hebrew token */
 	TIMS_SCHEME_ICU,           /* ICU Any-Latin (scripts without a hand table) */
 	TIMS_SCHEME_READING,       /* J read as Y, CH as KH (German-style Slavic) */
+	TIMS_SCHEME_GREEK_READING, /* a Latin spelling of a Greek name read as said
+				      (GIORGOS, YORGOS: YORGOS; MPAMPIS: BABIS) */
+	TIMS_SCHEME_ARTICLE,       /* the Arabic article written onto a name taken
+				      off (ALZAHRA, EZZAHRA: ZAHRA) */
 	TIMS_SCHEME_LAST
 };
 

@@ -41,6 +41,8 @@ static const char *const scheme_names[TIMS_SCHEME_LAST] = {
 	[TIMS_SCHEME_ABJAD] = "consonants of the Arabic-script name",
 	[TIMS_SCHEME_ICU] = "ICU Any-Latin",
 	[TIMS_SCHEME_READING] = "German-style reading of J and CH",
+	[TIMS_SCHEME_GREEK_READING] = "Greek phonetic spelling",
+	[TIMS_SCHEME_ARTICLE] = "Arabic article taken apart",
 };
 
 const char *tims_scheme_name(enum tims_scheme s)

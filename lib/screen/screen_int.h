@@ -35,6 +35,14 @@ struct tims__letter {
 int tims__translit_token(const struct tims__letter *l, size_t n,
 			 struct tims_name_token *t);
 
+/* The Greek reading of an A-Z spelling (YORGOS for GIORGOS, BABIS for
+ * MPAMPIS) into out (TIMS_TOKEN_MAX + 1 bytes). */
+void tims__greek_reading(const char *az, char *out);
+
+/* Where the name starts after an Arabic article written onto it (2 for
+ * ALZAHRA and ASSAID, 3 for ASHSHARIF); 0 when there is none. */
+size_t tims__article_split(const char *az);
+
 /* The script of one code point. */
 enum tims__script tims__script_of(int32_t cp);
 

@@ -298,6 +298,153 @@ static void add_reading(struct tims_name_token *t, const char *az)
 		add_variant(t, r, TIMS_SCHEME_READING);
 }
 
+static bool az_vowel(char c)
+{
+	return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U';
+}
+
+/*
+ * Greek names in Latin letters are written letter by letter (ELOT 743, ISO
+ * 843: GEORGIOS, MPAMPIS, NTINOS, PANAGIOTIS, CHRISTOS) or as said (YORGOS,
+ * BABIS, DINOS, PANAYOTIS, HRISTOS). The reading below turns either into one
+ * spelling as said: word-initial MP, NT, GK are B, D, G; MP/MB B, NT/ND ND,
+ * GK/GG/NG/NK NG inside; Γ before E and I is Y (GI before a vowel is a
+ * single Y: GIORGOS, YIORGOS, YORGOS); ΑΙ is E; ΕΙ, ΟΙ and Υ are I; ΟΥ is U;
+ * Χ written CH or KH is H; ΔΗ written DH is D; C is K; doubled letters are
+ * single. Lower case rules, ELOT 743:1982 and UN/ISO 843 (1997) tables.
+ */
+void tims__greek_reading(const char *az, char *out)
+{
+	size_t len = strlen(az), i = 0, o = 0;
+	char r[2 * TIMS_TOKEN_MAX + 2];
+
+	if (len >= 3 && az_vowel(az[2]) &&
+	    (!strncmp(az, "MP", 2) || !strncmp(az, "NT", 2) || !strncmp(az, "GK", 2))) {
+		r[o++] = az[0] == 'M' ? 'B' : az[0] == 'N' ? 'D' : 'G';
+		i = 2;
+	}
+	while (i < len && o + 3 < sizeof(r)) {
+		char c = az[i], d = i + 1 < len ? az[i + 1] : 0;
+		char e = i + 2 < len ? az[i + 2] : 0;
+
+		if ((c == 'M' && (d == 'P' || d == 'B'))) {
+			r[o++] = 'B';
+			i += 2;
+		} else if (c == 'N' && (d == 'T' || d == 'D')) {
+			r[o++] = 'N';
+			r[o++] = 'D';
+			i += 2;
+		} else if ((c == 'G' && (d == 'K' || d == 'G')) ||
+			   (c == 'N' && (d == 'G' || d == 'K'))) {
+			r[o++] = 'N';
+			r[o++] = 'G';
+			i += 2;
+		} else if ((c == 'C' || c == 'K') && d == 'H') {
+			r[o++] = 'H';
+			i += 2;
+		} else if (c == 'D' && d == 'H') {
+			r[o++] = 'D';
+			i += 2;
+		} else if (c == 'P' && d == 'H') {
+			r[o++] = 'F';
+			i += 2;
+		} else if (c == 'C') {
+			r[o++] = 'K';
+			i++;
+		} else if (c == 'X') {
+			r[o++] = 'K';
+			r[o++] = 'S';
+			i++;
+		} else if ((c == 'G' && (d == 'E' || d == 'I' || d == 'Y')) ||
+			   (c == 'Y' && (az_vowel(d) || d == 'Y'))) {
+			r[o++] = 'Y';
+			i++;
+			/* GIO, YIO, GYA: the I or Y only marks the Y sound */
+			if ((az[i] == 'I' || az[i] == 'Y') && i + 1 < len && az_vowel(az[i + 1]))
+				i++;
+			else if (c == 'Y' && az[i] == 'Y')
+				i++;
+		} else if (c == 'A' && d == 'I' && !(e && az_vowel(e))) {
+			r[o++] = 'E';
+			i += 2;
+		} else if ((c == 'E' || c == 'O') && d == 'I' && !(e && az_vowel(e))) {
+			r[o++] = 'I';
+			i += 2;
+		} else if (c == 'O' && d == 'U') {
+			r[o++] = 'U';
+			i += 2;
+		} else if (c == 'Y') {
+			r[o++] = 'I';
+			i++;
+		} else {
+			r[o++] = c;
+			i++;
+		}
+	}
+	r[o] = '\0';
+	o = 0;
+	for (size_t k = 0; r[k] && o < TIMS_TOKEN_MAX; k++)
+		if (k == 0 || r[k] != r[k - 1])
+			out[o++] = r[k];
+	out[o] = '\0';
+}
+
+/*
+ * Does a Latin spelling look like a Greek name, so that its Greek reading is
+ * worth keeping? Greek masculine names and surnames end in a vowel and S
+ * (-OS -IS -AS -ES), genitive surnames in -OU; ELOT writes word-initial MP,
+ * NT, GK and inner GG, GK that no other convention writes; Y or GI before a
+ * vowel at the start (YORGOS, GIANNIS). Other tokens keep their spellings
+ * only: a general G-before-E reading would make GEMMA and YEMMA one name.
+ */
+static bool greek_plausible(const char *az)
+{
+	size_t n = strlen(az);
+
+	if (n < 3)
+		return false;
+	if ((az[n - 1] == 'S' && az_vowel(az[n - 2])) ||
+	    (az[n - 2] == 'O' && az[n - 1] == 'U'))
+		return true;
+	if (az_vowel(az[2]) && (!strncmp(az, "MP", 2) || !strncmp(az, "NT", 2) ||
+				!strncmp(az, "GK", 2)))
+		return true;
+	if (strstr(az, "GG") || strstr(az, "GK"))
+		return true;
+	return (az[0] == 'Y' || (az[0] == 'G' && az[1] == 'I')) &&
+	       az_vowel(az[az[0] == 'Y' ? 1 : 2]);
+}
+
+/*
+ * The Arabic article written onto the name: AL-, EL-, UL-, IL- before a
+ * consonant (ALZAHRAA, ELSAYED), or assimilated to a sun letter and written
+ * with it doubled (ASSAID, ARRASHID, EZZAHRA, ETTAHER, ASHSHARIF). The rest
+ * is the name as the other conventions write it (AZ-ZAHRA, AL ZAHRA, ZAHRA).
+ * Returns the offset of the rest, or 0. The rest must keep four letters and
+ * two consonants, so ALI, ELLA, ANNA, ALTON keep their one spelling.
+ */
+size_t tims__article_split(const char *az)
+{
+	size_t n = strlen(az), cut = 0, cons = 0;
+
+	if (n < 6)
+		return 0;
+	if ((az[0] == 'A' || az[0] == 'E' || az[0] == 'U' || az[0] == 'I') &&
+	    az[1] == 'L' && !az_vowel(az[2]) && az[2] != 'L' && az[2] != 'Y')
+		cut = 2;
+	else if ((az[0] == 'A' || az[0] == 'E') && strchr("DNRSTZ", az[1]) &&
+		 az[2] == az[1])
+		cut = 2;
+	else if ((az[0] == 'A' || az[0] == 'E') && n >= 7 && strchr("DSTZC", az[1]) &&
+		 az[2] == 'H' && az[3] == az[1] && az[4] == 'H')
+		cut = 3;                     /* ASHSHARIF, ADHDHAHABI, ECHCHERIF */
+	if (!cut || n - cut < 4)
+		return 0;
+	for (size_t i = cut; i < n; i++)
+		cons += !az_vowel(az[i]) && az[i] != 'Y';
+	return cons >= 2 ? cut : 0;
+}
+
 /* Latin and Cyrillic: three columns, each a whole spelling of the token. */
 static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 			   struct tims_name_token *t)
@@ -349,8 +496,22 @@ static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 	else
 		for (unsigned c = 0; c < 3; c++)
 			add_variant(t, out[c], cyr ? cyr_schemes[c] : latin_schemes[c]);
-	if (!cyr)
+	if (!cyr) {
+		char g[TIMS_TOKEN_MAX + 1];
+		size_t cut = tims__article_split(out[1]);
+
 		add_reading(t, out[1]);
+		if (cut) {
+			/* a known name keeps its letters (ALBERT is not AL + BERT) */
+			tims__equiv_lookup(out[1], t);
+			if (t->ngroup == 0)
+				add_variant(t, out[1] + cut, TIMS_SCHEME_ARTICLE);
+		}
+		if (greek_plausible(out[1])) {
+			tims__greek_reading(out[1], g);
+			add_variant(t, g, TIMS_SCHEME_GREEK_READING);
+		}
+	}
 }
 
 /*
@@ -477,6 +638,13 @@ static void translit_greek(const struct tims__letter *l, size_t n,
 	}
 	add_variant(t, e, TIMS_SCHEME_ELOT743);
 	add_variant(t, p, TIMS_SCHEME_GREEK_PHON);
+	/* the same reading as a Latin spelling of a Greek name gets */
+	{
+		char g[TIMS_TOKEN_MAX + 1];
+
+		tims__greek_reading(e, g);
+		add_variant(t, g, TIMS_SCHEME_GREEK_READING);
+	}
 }
 
 /*
