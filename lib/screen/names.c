@@ -26,6 +26,7 @@
 static const char *const particles[] = {
 	"AL", "EL", "UL", "AD", "AS", "AR", "VAN", "VON", "DER", "DEN", "DE",
 	"DI", "DA", "DOS", "DAS", "DEL", "LA", "LE", "BIN", "BINT", "IBN", "Y",
+	"AZ", "EZ", "ES", "ET", "ECH", "ESH", "ADH", "ATH", "IL",
 };
 
 static const char *const scheme_names[TIMS_SCHEME_LAST] = {
@@ -194,7 +195,10 @@ static tims_rc flush_token(struct tok_builder *b, uint8_t part,
 			t->flags |= TIMS_TOK_INITIAL;
 		if (is_particle(t->var[0]))
 			t->flags |= TIMS_TOK_WEAK;
-		out->ntok++;
+		/* ABD AL-RAHMAN: the article after ABD is dropped, so that ABD
+		 * and RAHMAN are adjacent and join (translit.c) */
+		if (!(out->ntok > 0 && tims__abd_article(&out->tok[out->ntok - 1], t)))
+			out->ntok++;
 	}
 	b->n = 0;
 	b->olen = 0;

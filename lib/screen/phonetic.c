@@ -70,6 +70,11 @@ void tims_name_skeleton(const char *az, bool vowels, char *out, size_t size)
 			i++;
 			continue;
 		}
+		if (az[i] == 'W' && i > 0 && az[i - 1] == 'A' && i + 1 < len &&
+		    !is_vowel(az[i + 1])) {
+			i++; /* the diphthong AW is AU, OU: SHAWQI, CHAOUKI */
+			continue;
+		}
 		if (az[i] == 'H' && i + 1 == len && i > 0 && is_vowel(az[i - 1])) {
 			i++; /* SARAH, FATEMEH, ABDALLAH: a final H after a vowel */
 			continue;

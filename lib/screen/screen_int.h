@@ -43,6 +43,12 @@ void tims__greek_reading(const char *az, char *out);
  * ALZAHRA and ASSAID, 3 for ASHSHARIF); 0 when there is none. */
 size_t tims__article_split(const char *az);
 
+/* Is `t` the Arabic article written apart after ABD (ABD AL-RAHMAN, ABD
+ * UR-RAHMAN, ABD ES-SALAM) in the same part of the name as `prev`? Such an
+ * article is no letter of the name: ABDURRAHMAN, ABDERRAHMANE, عبد الرحمن. */
+bool tims__abd_article(const struct tims_name_token *prev,
+		       const struct tims_name_token *t);
+
 /* The script of one code point. */
 enum tims__script tims__script_of(int32_t cp);
 

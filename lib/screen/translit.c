@@ -445,6 +445,23 @@ size_t tims__article_split(const char *az)
 	return cons >= 2 ? cut : 0;
 }
 
+bool tims__abd_article(const struct tims_name_token *prev,
+		       const struct tims_name_token *t)
+{
+	const char *a = t->var[0];
+	size_t n = strlen(a);
+
+	if (prev->part != t->part || strcmp(prev->var[0], "ABD") ||
+	    (t->flags & TIMS_TOK_ABJAD) || n < 2 || n > 3)
+		return false;
+	if (a[0] != 'A' && a[0] != 'E' && a[0] != 'U' && a[0] != 'I')
+		return false;
+	/* AL, EL, UL, IL; AR, AS, AD, AN, AT, AZ ...; ASH, ADH, ATH, ECH */
+	if (n == 2)
+		return strchr("LRSDNTZ", a[1]) != NULL;
+	return strchr("SDTC", a[1]) && a[2] == 'H';
+}
+
 /* Latin and Cyrillic: three columns, each a whole spelling of the token. */
 static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 			   struct tims_name_token *t)
