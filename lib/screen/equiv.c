@@ -10,7 +10,14 @@
  * spaces, native script first where there is one. The first A-Z member is
  * the group's label and the spelling an Arabic token gets. A member may be in
  * several groups (SASHA: ALEXANDER and ALEXANDRA). Built from general
- * knowledge of name usage; docs/screening.md says how to extend it.
+ * knowledge of name usage and the romanisation standards named in
+ * docs/screening.md, which says how to extend it.
+ *
+ * A group is also a guard: two tokens in different groups are known to be
+ * different names (score.c), so names that look like a listed one but are
+ * another name (ALIA and ALI, SAAD and SAID, MARIO and MARIA) have groups of
+ * their own. Arabic names spelled in a way no line lists are found through
+ * their Arabic key (arabic_key below).
  */
 #include <pthread.h>
 #include <unicode/utf8.h>
