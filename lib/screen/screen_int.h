@@ -56,6 +56,9 @@ enum tims__script tims__script_of(int32_t cp);
  * (UTF-8). Appends to t->group (no duplicates, at most TIMS_NAME_MAX_GROUPS). */
 void tims__equiv_lookup(const char *key, struct tims_name_token *t);
 
+/* Is the group that of a name in Arabic script (its first member native)? */
+bool tims__equiv_arabic(uint16_t group);
+
 /* Alef forms, ta marbuta, Persian yeh and kaf folded to one letter. */
 int32_t tims__abjad_fold(int32_t cp);
 

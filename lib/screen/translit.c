@@ -307,11 +307,12 @@ static bool az_vowel(char c)
  * Greek names in Latin letters are written letter by letter (ELOT 743, ISO
  * 843: GEORGIOS, MPAMPIS, NTINOS, PANAGIOTIS, CHRISTOS) or as said (YORGOS,
  * BABIS, DINOS, PANAYOTIS, HRISTOS). The reading below turns either into one
- * spelling as said: word-initial MP, NT, GK are B, D, G; MP/MB B, NT/ND ND,
+ * spelling as said: word-initial MP, NT, GK are B, D, G; MP/MB MB, NT/ND ND,
  * GK/GG/NG/NK NG inside; Γ before E and I is Y (GI before a vowel is a
- * single Y: GIORGOS, YIORGOS, YORGOS); ΑΙ is E; ΕΙ, ΟΙ and Υ are I; ΟΥ is U;
- * Χ written CH or KH is H; ΔΗ written DH is D; C is K; doubled letters are
- * single. Lower case rules, ELOT 743:1982 and UN/ISO 843 (1997) tables.
+ * single Y: GIORGOS, YIORGOS, YORGOS); ΑΙ is E; ΕΙ, ΟΙ and Υ are I; Χ
+ * written CH or KH is H; ΔΗ written DH is D. ΟΥ stays OU and doubled letters
+ * stay (both conventions write them so, and the skeleton folds the rest:
+ * a reading that changed them would only make HARRIS a typo of PARIS). Lower case rules, ELOT 743:1982 and UN/ISO 843 (1997) tables.
  */
 void tims__greek_reading(const char *az, char *out)
 {
@@ -328,6 +329,7 @@ void tims__greek_reading(const char *az, char *out)
 		char e = i + 2 < len ? az[i + 2] : 0;
 
 		if ((c == 'M' && (d == 'P' || d == 'B'))) {
+			r[o++] = 'M';
 			r[o++] = 'B';
 			i += 2;
 		} else if (c == 'N' && (d == 'T' || d == 'D')) {
@@ -348,9 +350,6 @@ void tims__greek_reading(const char *az, char *out)
 		} else if (c == 'P' && d == 'H') {
 			r[o++] = 'F';
 			i += 2;
-		} else if (c == 'C') {
-			r[o++] = 'K';
-			i++;
 		} else if (c == 'X') {
 			r[o++] = 'K';
 			r[o++] = 'S';
@@ -370,9 +369,6 @@ void tims__greek_reading(const char *az, char *out)
 		} else if ((c == 'E' || c == 'O') && d == 'I' && !(e && az_vowel(e))) {
 			r[o++] = 'I';
 			i += 2;
-		} else if (c == 'O' && d == 'U') {
-			r[o++] = 'U';
-			i += 2;
 		} else if (c == 'Y') {
 			r[o++] = 'I';
 			i++;
@@ -382,20 +378,17 @@ void tims__greek_reading(const char *az, char *out)
 		}
 	}
 	r[o] = '\0';
-	o = 0;
-	for (size_t k = 0; r[k] && o < TIMS_TOKEN_MAX; k++)
-		if (k == 0 || r[k] != r[k - 1])
-			out[o++] = r[k];
-	out[o] = '\0';
+	snprintf(out, TIMS_TOKEN_MAX + 1, "%s", r);
 }
 
 /*
  * Does a Latin spelling look like a Greek name, so that its Greek reading is
  * worth keeping? Greek masculine names and surnames end in a vowel and S
  * (-OS -IS -AS -ES), genitive surnames in -OU; ELOT writes word-initial MP,
- * NT, GK and inner GG, GK that no other convention writes; Y or GI before a
- * vowel at the start (YORGOS, GIANNIS). Other tokens keep their spellings
- * only: a general G-before-E reading would make GEMMA and YEMMA one name.
+ * NT, GK and inner GG, GK that no other convention writes. Other tokens
+ * keep their spellings only: a general G-before-E reading would make GEMMA
+ * and YEMMA one name, GIADA and YADA (and so ADA, AIDA: Y is a vowel to the
+ * skeleton).
  */
 static bool greek_plausible(const char *az)
 {
@@ -409,10 +402,7 @@ static bool greek_plausible(const char *az)
 	if (az_vowel(az[2]) && (!strncmp(az, "MP", 2) || !strncmp(az, "NT", 2) ||
 				!strncmp(az, "GK", 2)))
 		return true;
-	if (strstr(az, "GG") || strstr(az, "GK"))
-		return true;
-	return (az[0] == 'Y' || (az[0] == 'G' && az[1] == 'I')) &&
-	       az_vowel(az[az[0] == 'Y' ? 1 : 2]);
+	return strstr(az, "GK") != NULL;
 }
 
 /*
@@ -423,6 +413,39 @@ static bool greek_plausible(const char *az)
  * Returns the offset of the rest, or 0. The rest must keep four letters and
  * two consonants, so ALI, ELLA, ANNA, ALTON keep their one spelling.
  */
+/*
+ * Does the rest after an article look Arabic? Latin names begin with AL, EL
+ * and A + a doubled letter too (ALBERTA, ALBINA, ELMIRA, ANNABEL, ATTILA,
+ * ADDOLORATA): the rest must be a name of an Arabic-script equivalence group
+ * (HASSAN, SAYED) or have what only a romanisation of Arabic writes — KH,
+ * GH, DH, SH, Q, a doubled vowel (ZAHRAA), OU, or the final I of a nisba
+ * in a rest without E or O (MASRI, TIKRITI; not ALBERTI, ALFIERI) — and no
+ * C, P, V or X (no Arabic letter is written so)
+ * unless in CH. TH is no sign: ALBERTHA.
+ */
+static bool arabic_rest(const char *r)
+{
+	struct tims_name_token tmp;
+	size_t n = strlen(r);
+
+	for (size_t i = 0; i < n; i++)
+		if ((r[i] == 'C' && r[i + 1] != 'H') || r[i] == 'P' || r[i] == 'V' ||
+		    r[i] == 'X')
+			return false;
+	if (strstr(r, "KH") || strstr(r, "GH") || strstr(r, "DH") ||
+	    strstr(r, "SH") || strchr(r, 'Q') ||
+	    strstr(r, "AA") || strstr(r, "II") || strstr(r, "UU") ||
+	    strstr(r, "OU") || (n >= 5 && r[n - 1] == 'I' && !az_vowel(r[n - 2]) &&
+				!strchr(r, 'E') && !strchr(r, 'O')))
+		return true;
+	memset(&tmp, 0, sizeof(tmp));
+	tims__equiv_lookup(r, &tmp);
+	for (unsigned g = 0; g < tmp.ngroup; g++)
+		if (tims__equiv_arabic(tmp.group[g]))
+			return true;
+	return false;
+}
+
 size_t tims__article_split(const char *az)
 {
 	size_t n = strlen(az), cut = 0, cons = 0;
@@ -442,7 +465,10 @@ size_t tims__article_split(const char *az)
 		return 0;
 	for (size_t i = cut; i < n; i++)
 		cons += !az_vowel(az[i]) && az[i] != 'Y';
-	return cons >= 2 ? cut : 0;
+	/* AZZ-, EZZ- begin no name of a Latin language: no further sign needed */
+	if (cons >= 2 && cut == 2 && az[1] == 'Z' && az[2] == 'Z')
+		return cut;
+	return cons >= 2 && arabic_rest(az + cut) ? cut : 0;
 }
 
 bool tims__abd_article(const struct tims_name_token *prev,
@@ -524,7 +550,9 @@ static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 			if (t->ngroup == 0)
 				add_variant(t, out[1] + cut, TIMS_SCHEME_ARTICLE);
 		}
-		if (greek_plausible(out[1])) {
+		/* ELOT and common Greek spellings have no diacritics: CARLOS,
+		 * BAĞIŞ, ANDRÉS are not read as Greek */
+		if (plain && greek_plausible(out[1])) {
 			tims__greek_reading(out[1], g);
 			add_variant(t, g, TIMS_SCHEME_GREEK_READING);
 		}
@@ -847,8 +875,21 @@ int tims__translit_token(const struct tims__letter *l, size_t n,
 	for (unsigned i = 0; i < t->nvar; i++) {
 		if (t->scheme[i] == TIMS_SCHEME_ABJAD)
 			continue; /* set by translit_abjad; no vowels to keep */
-		tims_name_skeleton(t->var[i], false, t->skel[i], sizeof(t->skel[i]));
-		tims_name_skeleton(t->var[i], true, t->vskel[i], sizeof(t->vskel[i]));
+		if (t->scheme[i] == TIMS_SCHEME_GREEK_READING) {
+			/* Y before a vowel is Γ, a consonant: the skeleton is
+			 * not to read it as a vowel (YADA is no ADA) */
+			char y[TIMS_TOKEN_MAX + 1];
+
+			snprintf(y, sizeof(y), "%s", t->var[i]);
+			for (size_t k = 0; y[k]; k++)
+				if (y[k] == 'Y' && az_vowel(y[k + 1]))
+					y[k] = 'J';
+			tims_name_skeleton(y, false, t->skel[i], sizeof(t->skel[i]));
+			tims_name_skeleton(y, true, t->vskel[i], sizeof(t->vskel[i]));
+		} else {
+			tims_name_skeleton(t->var[i], false, t->skel[i], sizeof(t->skel[i]));
+			tims_name_skeleton(t->var[i], true, t->vskel[i], sizeof(t->vskel[i]));
+		}
 		if (!(t->flags & TIMS_TOK_ABJAD))
 			tims__equiv_lookup(t->var[i], t);
 	}
