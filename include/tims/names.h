@@ -65,6 +65,8 @@ enum tims_scheme {
 				      (GIORGOS, YORGOS: YORGOS; MPAMPIS: BABIS) */
 	TIMS_SCHEME_ARTICLE,       /* the Arabic article written onto a name taken
 				      off (ALZAHRA, EZZAHRA: ZAHRA) */
+	TIMS_SCHEME_ALBANIAN,      /* Albanian XH, Q as other registers write
+				      them (XHEVDET: GEVDET; QERIM: CHERIM) */
 	TIMS_SCHEME_LAST
 };
 

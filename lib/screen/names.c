@@ -44,6 +44,7 @@ static const char *const scheme_names[TIMS_SCHEME_LAST] = {
 	[TIMS_SCHEME_READING] = "German-style reading of J and CH",
 	[TIMS_SCHEME_GREEK_READING] = "Greek phonetic spelling",
 	[TIMS_SCHEME_ARTICLE] = "Arabic article taken apart",
+	[TIMS_SCHEME_ALBANIAN] = "Albanian spelling",
 };
 
 const char *tims_scheme_name(enum tims_scheme s)

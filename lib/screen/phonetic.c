@@ -56,7 +56,8 @@ void tims_name_skeleton(const char *az, bool vowels, char *out, size_t size)
 	}
 	/* Greek word-initial ΜΠ, ΝΤ, ΓΚ as ELOT 743 writes them. */
 	if (i == 0 && len >= 3 && (!strncmp(az, "MP", 2) || !strncmp(az, "NT", 2) ||
-				   !strncmp(az, "GK", 2)) && is_vowel(az[2])) {
+				   !strncmp(az, "GK", 2)) &&
+	    (is_vowel(az[2]) || az[2] == 'R' || az[2] == 'L')) {
 		seq[n++] = az[0] == 'M' ? 'B' : az[0] == 'N' ? 'D' : 'G';
 		i = 2;
 	}

@@ -64,6 +64,9 @@ static const struct letter_row latin_rows[] = {
 	{ "Ű", { "UE", "U" } }, { "Ų", { "U" } }, { "Ŵ", { "W" } },
 	{ "Ŷ", { "Y" } }, { "Ÿ", { "Y" } }, { "Ź", { "Z" } }, { "Ż", { "Z" } },
 	{ "Ž", { "Z", NULL, "ZH" } }, { "Ə", { "A", "E" } },
+	/* DIN 31635 letters of Arabic romanisation (ALA-LC writes digraphs) */
+	{ "Ǧ", { "G", NULL, "J" } }, { "Ḫ", { "H", NULL, "KH" } },
+	{ "Ṯ", { "T", NULL, "TH" } }, { "Ḏ", { "D", NULL, "DH" } },
 };
 
 static const struct letter_row cyrillic_rows[] = {
@@ -309,17 +312,17 @@ static bool az_vowel(char c)
  * BABIS, DINOS, PANAYOTIS, HRISTOS). The reading below turns either into one
  * spelling as said: word-initial MP, NT, GK are B, D, G; MP/MB MB, NT/ND ND,
  * GK/GG/NG/NK NG inside; Γ before E and I is Y (GI before a vowel is a
- * single Y: GIORGOS, YIORGOS, YORGOS); ΑΙ is E; ΕΙ, ΟΙ and Υ are I; Χ
- * written CH or KH is H; ΔΗ written DH is D. ΟΥ stays OU and doubled letters
- * stay (both conventions write them so, and the skeleton folds the rest:
- * a reading that changed them would only make HARRIS a typo of PARIS). Lower case rules, ELOT 743:1982 and UN/ISO 843 (1997) tables.
+ * single Y: GIORGOS, YIORGOS, YORGOS); ΑΙ is E; ΕΙ, ΟΙ and Υ are I; ΟΥ is
+ * U; Χ written CH or KH is H; ΔΗ written DH is D. Doubled letters stay (the
+ * skeleton folds them: a reading that changed them would only make HARRIS a
+ * typo of PARIS). Lower case rules, ELOT 743:1982 and UN/ISO 843 (1997) tables.
  */
 void tims__greek_reading(const char *az, char *out)
 {
 	size_t len = strlen(az), i = 0, o = 0;
 	char r[2 * TIMS_TOKEN_MAX + 2];
 
-	if (len >= 3 && az_vowel(az[2]) &&
+	if (len >= 3 && (az_vowel(az[2]) || az[2] == 'R' || az[2] == 'L') &&
 	    (!strncmp(az, "MP", 2) || !strncmp(az, "NT", 2) || !strncmp(az, "GK", 2))) {
 		r[o++] = az[0] == 'M' ? 'B' : az[0] == 'N' ? 'D' : 'G';
 		i = 2;
@@ -369,6 +372,9 @@ void tims__greek_reading(const char *az, char *out)
 		} else if ((c == 'E' || c == 'O') && d == 'I' && !(e && az_vowel(e))) {
 			r[o++] = 'I';
 			i += 2;
+		} else if (c == 'O' && d == 'U') {
+			r[o++] = 'U';
+			i += 2;
 		} else if (c == 'Y') {
 			r[o++] = 'I';
 			i++;
@@ -384,7 +390,7 @@ void tims__greek_reading(const char *az, char *out)
 /*
  * Does a Latin spelling look like a Greek name, so that its Greek reading is
  * worth keeping? Greek masculine names and surnames end in a vowel and S
- * (-OS -IS -AS -ES), genitive surnames in -OU; ELOT writes word-initial MP,
+ * (-OS -IS -AS -ES), women's surnames in -OU (genitive) and -AKI; ELOT writes word-initial MP,
  * NT, GK and inner GG, GK that no other convention writes. Other tokens
  * keep their spellings only: a general G-before-E reading would make GEMMA
  * and YEMMA one name, GIADA and YADA (and so ADA, AIDA: Y is a vowel to the
@@ -397,12 +403,47 @@ static bool greek_plausible(const char *az)
 	if (n < 3)
 		return false;
 	if ((az[n - 1] == 'S' && az_vowel(az[n - 2])) ||
-	    (az[n - 2] == 'O' && az[n - 1] == 'U'))
+	    (az[n - 2] == 'O' && az[n - 1] == 'U') ||
+	    (n >= 5 && !strcmp(az + n - 3, "AKI")))
 		return true;
-	if (az_vowel(az[2]) && (!strncmp(az, "MP", 2) || !strncmp(az, "NT", 2) ||
-				!strncmp(az, "GK", 2)))
+	if ((az_vowel(az[2]) || az[2] == 'R' || az[2] == 'L') &&
+	    (!strncmp(az, "MP", 2) || !strncmp(az, "NT", 2) || !strncmp(az, "GK", 2)))
 		return true;
 	return strstr(az, "GK") != NULL;
+}
+
+/*
+ * Albanian letters that the skeleton cannot fold, as the registers that
+ * spell them differently write them: XH is G before E and I and GI before
+ * another vowel in an Italian register (XHEVDET GEVDET, HOXHA HOGIA; its
+ * DZH, DJ, DSCH, J are one class in the skeleton already); Q before E or I
+ * is CH, TCH, TSCH in French, English and German ones (QERIM CHERIM,
+ * TCHERIM). Returns false when the spelling has neither.
+ */
+static bool albanian_reading(const char *az, char *out)
+{
+	size_t n = strlen(az), o = 0;
+	bool changed = false;
+
+	for (size_t i = 0; i < n && o + 3 <= TIMS_TOKEN_MAX; i++) {
+		char d = i + 1 < n ? az[i + 1] : 0, e = i + 2 < n ? az[i + 2] : 0;
+
+		if (az[i] == 'X' && d == 'H' && e && az_vowel(e)) {
+			out[o++] = 'G';
+			if (e != 'E' && e != 'I')
+				out[o++] = 'I';
+			i++;
+			changed = true;
+		} else if (az[i] == 'Q' && (d == 'E' || d == 'I')) {
+			out[o++] = 'C';
+			out[o++] = 'H';
+			changed = true;
+		} else {
+			out[o++] = az[i];
+		}
+	}
+	out[o] = '\0';
+	return changed;
 }
 
 /*
@@ -465,8 +506,8 @@ size_t tims__article_split(const char *az)
 		return 0;
 	for (size_t i = cut; i < n; i++)
 		cons += !az_vowel(az[i]) && az[i] != 'Y';
-	/* AZZ-, EZZ- begin no name of a Latin language: no further sign needed */
-	if (cons >= 2 && cut == 2 && az[1] == 'Z' && az[2] == 'Z')
+	/* EZZ- begins no name of a Latin language (AZZ- does: AZZURRA) */
+	if (cons >= 2 && cut == 2 && az[0] == 'E' && az[1] == 'Z' && az[2] == 'Z')
 		return cut;
 	return cons >= 2 && arabic_rest(az + cut) ? cut : 0;
 }
@@ -552,6 +593,8 @@ static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 		}
 		/* ELOT and common Greek spellings have no diacritics: CARLOS,
 		 * BAĞIŞ, ANDRÉS are not read as Greek */
+		if (albanian_reading(out[1], g))
+			add_variant(t, g, TIMS_SCHEME_ALBANIAN);
 		if (plain && greek_plausible(out[1])) {
 			tims__greek_reading(out[1], g);
 			add_variant(t, g, TIMS_SCHEME_GREEK_READING);

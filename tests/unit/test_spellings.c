@@ -88,6 +88,14 @@ static void test_albanian(void)
 	    "XH as DZH in both names");
 	HIT("GJONI, GJERGJ", "DJONI, DJERDJ", "sound alike", "GJ as DJ");
 	HIT("ÇELA, XHEMAL", "CHELA, DZHEMAL", "CHELA", "Ç as CH, XH as DZH");
+	HIT("XHAFERI, XHEVDET", "GIAFERI, GEVDET", "Albanian spelling",
+	    "XH as G/GI (Italian register)");
+	HIT("QERIMI, ILIR", "CHERIMI, ILIR", "Albanian spelling",
+	    "Q as CH (English register)");
+	HIT("QERIMI, ILIR", "TCHERIMI, ILIR", "sound alike",
+	    "Q as TCH (French register)");
+	HIT("DRITERO DUKA", "NTRITERO DUKA", "Greek phonetic spelling",
+	    "word-initial D written NT before R (Greek register)");
 	/* hard negatives: family members, different given names */
 	MISS("HOXHA, ENVER", "HODZHA, ILIR", "same surname, another given name");
 	MISS("GJONI, GJERGJ", "DJONI, DRITAN", "same surname, another given name");
@@ -111,6 +119,9 @@ static void test_arabic(void)
 	HIT("ASHSHARIF, KHALID", "AL-SHARIF, KHALID", "Arabic article taken apart",
 	    "the article assimilated to SH, written on");
 	HIT("AHMAD SHAWQI", "AHMED CHAOUKI", "sound alike", "AW and French AOU");
+	HIT("ḪADĪǦA YŪSUF", "KHADIJA YUSUF", "phonetic spelling of diacritics",
+	    "DIN 31635 Ḫ and Ǧ: KH and J");
+	T_OK(!spelled("AZZURRA", "ZURRA"), "AZZURRA carries no article");
 	T_OK(!spelled("ALBERT", "BERT") && !spelled("ELLA", "LA") && !spelled("ALI", "I"),
 	     "ALBERT, ELLA and ALI carry no article");
 	T_OK(!spelled("ALBERTA", "BERTA") && !spelled("ANNABEL", "NABEL") &&
