@@ -19,6 +19,9 @@
  * 1997, Ukraine's 2010 national scheme), Greek (ELOT 743 and a phonetic
  * variant), Turkish and Albanian letters; Arabic and Persian through a
  * given-name equivalence table and consonant skeletons, not a transliterator.
+ * Latin spellings of Greek, Albanian and Arabic names get the readings of the
+ * other conventions too (YORGOS for GIORGOS, GEVDET for XHEVDET, ZAHRA for
+ * EZZAHRA), each a scheme of its own.
  * Other scripts (Georgian, Armenian, Hebrew, CJK ...) go through ICU's
  * Any-Latin as a single, weaker key.
  *

@@ -315,7 +315,8 @@ static bool az_vowel(char c)
  * single Y: GIORGOS, YIORGOS, YORGOS); ΑΙ is E; ΕΙ, ΟΙ and Υ are I; ΟΥ is
  * U; Χ written CH or KH is H; ΔΗ written DH is D. Doubled letters stay (the
  * skeleton folds them: a reading that changed them would only make HARRIS a
- * typo of PARIS). Lower case rules, ELOT 743:1982 and UN/ISO 843 (1997) tables.
+ * typo of PARIS). From the ELOT 743 and UN/ISO 843 tables and the common
+ * spellings they list beside them.
  */
 void tims__greek_reading(const char *az, char *out)
 {
@@ -390,9 +391,10 @@ void tims__greek_reading(const char *az, char *out)
 /*
  * Does a Latin spelling look like a Greek name, so that its Greek reading is
  * worth keeping? Greek masculine names and surnames end in a vowel and S
- * (-OS -IS -AS -ES), women's surnames in -OU (genitive) and -AKI; ELOT writes word-initial MP,
- * NT, GK and inner GG, GK that no other convention writes. Other tokens
- * keep their spellings only: a general G-before-E reading would make GEMMA
+ * (-OS -IS -AS -ES), women's surnames in -OU (genitive) and -AKI; ELOT
+ * writes word-initial MP, NT, GK and inner GK that no other convention
+ * writes (GG is Italian and Indonesian too). Other tokens keep their
+ * spellings only: a general G-before-E reading would make GEMMA
  * and YEMMA one name, GIADA and YADA (and so ADA, AIDA: Y is a vowel to the
  * skeleton).
  */
@@ -447,22 +449,14 @@ static bool albanian_reading(const char *az, char *out)
 }
 
 /*
- * The Arabic article written onto the name: AL-, EL-, UL-, IL- before a
- * consonant (ALZAHRAA, ELSAYED), or assimilated to a sun letter and written
- * with it doubled (ASSAID, ARRASHID, EZZAHRA, ETTAHER, ASHSHARIF). The rest
- * is the name as the other conventions write it (AZ-ZAHRA, AL ZAHRA, ZAHRA).
- * Returns the offset of the rest, or 0. The rest must keep four letters and
- * two consonants, so ALI, ELLA, ANNA, ALTON keep their one spelling.
- */
-/*
  * Does the rest after an article look Arabic? Latin names begin with AL, EL
  * and A + a doubled letter too (ALBERTA, ALBINA, ELMIRA, ANNABEL, ATTILA,
  * ADDOLORATA): the rest must be a name of an Arabic-script equivalence group
  * (HASSAN, SAYED) or have what only a romanisation of Arabic writes — KH,
  * GH, DH, SH, Q, a doubled vowel (ZAHRAA), OU, or the final I of a nisba
  * in a rest without E or O (MASRI, TIKRITI; not ALBERTI, ALFIERI) — and no
- * C, P, V or X (no Arabic letter is written so)
- * unless in CH. TH is no sign: ALBERTHA.
+ * C, P, V or X (no Arabic letter is written so) unless in CH. TH is no sign:
+ * ALBERTHA.
  */
 static bool arabic_rest(const char *r)
 {
@@ -487,6 +481,15 @@ static bool arabic_rest(const char *r)
 	return false;
 }
 
+/*
+ * The Arabic article written onto the name: AL-, EL-, UL-, IL- before a
+ * consonant (ALZAHRAA, ELSAYED), or assimilated to a sun letter and written
+ * with it doubled (ASSAID, ARRASHID, EZZAHRA, ETTAHER, ASHSHARIF). The rest
+ * is the name as the other conventions write it (AZ-ZAHRA, AL ZAHRA, ZAHRA).
+ * Returns the offset of the rest, or 0. The rest must keep four letters and
+ * two consonants, so ALI, ELLA, ANNA, ALTON keep their one spelling, and
+ * look Arabic (arabic_rest).
+ */
 size_t tims__article_split(const char *az)
 {
 	size_t n = strlen(az), cut = 0, cons = 0;
@@ -591,10 +594,10 @@ static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 			if (t->ngroup == 0)
 				add_variant(t, out[1] + cut, TIMS_SCHEME_ARTICLE);
 		}
-		/* ELOT and common Greek spellings have no diacritics: CARLOS,
-		 * BAĞIŞ, ANDRÉS are not read as Greek */
 		if (albanian_reading(out[1], g))
 			add_variant(t, g, TIMS_SCHEME_ALBANIAN);
+		/* ELOT and common Greek spellings have no diacritics: BAĞIŞ,
+		 * ANDRÉS are not read as Greek */
 		if (plain && greek_plausible(out[1])) {
 			tims__greek_reading(out[1], g);
 			add_variant(t, g, TIMS_SCHEME_GREEK_READING);
