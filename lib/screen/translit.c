@@ -384,8 +384,10 @@ void tims__greek_reading(const char *az, char *out)
 			i++;
 		}
 	}
-	r[o] = '\0';
-	snprintf(out, TIMS_TOKEN_MAX + 1, "%s", r);
+	if (o > TIMS_TOKEN_MAX)
+		o = TIMS_TOKEN_MAX;
+	memcpy(out, r, o);
+	out[o] = '\0';
 }
 
 /*
