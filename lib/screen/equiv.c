@@ -94,7 +94,21 @@ static const char *const groups[] = {
 	"V عماد IMAD EMAD",
 	"V فيصل FAISAL FAYSAL FEYSAL",
 	"V منصور MANSOUR MANSUR MANSOOR",
-	"V ناصرالدين NASRUDDIN NASREDDINE NASIRUDDIN NASSREDDINE NASRADDIN",
+	/* NAME + AL-DIN compounds: ALA-LC as one word, South Asian -UDDIN,
+	 * French -EDDINE (the Arabic key finds the other forms) */
+	"V ناصرالدين NASIRALDIN NASIRUDDIN NASSEREDDINE",
+	"V نصرالدين NASRALDIN NASRUDDIN NASREDDINE NASREDDIN",
+	"V نورالدين NURALDIN NURUDDIN NOORUDDIN NUREDDIN",
+	"V صلاحالدين SALAHALDIN SALAHUDDIN SALAHEDDINE SALADIN",
+	"V شمسالدين SHAMSALDIN SHAMSUDDIN CHAMSEDDINE",
+	"V علاءالدين ALAALDIN ALAUDDIN ALAEDDINE ALADDIN",
+	"V جلالالدين JALALALDIN JALALUDDIN DJALALEDDINE",
+	"V كمالالدين KAMALALDIN KAMALUDDIN KAMALEDDINE",
+	"V عزالدين IZZALDIN IZZUDDIN EZZEDDINE",
+	"V سيفالدين SAYFALDIN SAIFUDDIN SEIFEDDINE",
+	"V بدرالدين BADRALDIN BADRUDDIN BADREDDINE",
+	"V خيرالدين KHAYRALDIN KHAIRUDDIN KHEIREDDINE",
+	"V فخرالدين FAKHRALDIN FAKHRUDDIN FAKHREDDINE",
 	"V سليمان SULEIMAN SULAIMAN SULEYMAN SOLIMAN SLIMANE SULAYMAN SOLEIMAN",
 	"V هاشم HASHEM HASHIM HACHEM",
 	"V قاسم QASIM KASSEM QASEM KASIM GHASEM KACEM QASSIM",
@@ -384,7 +398,8 @@ static bool vowel(char c)
  * consonants are written single or double (HUSAYN, HUSSEIN, HOUSSEIN,
  * HOSSAIN: HUSAIN); Q is K, DJ is J, French CH is SH, TH and DH are T and
  * D; a French final mute E and a final H after a vowel go; in ABD + article
- * + name the article is one form (ABDULAZIZ, ABDELAZIZ, ABDALAZIZ). E stays
+ * + name the article is one form (ABDULAZIZ, ABDELAZIZ, ABDALAZIZ), and so
+ * in name + article + DIN (NURUDDIN, NUREDDINE, NURALDIN). E stays
  * E: it stands for a (HASSEN) as often as for i (HAMED is Hamid), so it
  * decides nothing. Only used to find a name of the table under a spelling
  * the table does not list; keys that two groups share are dropped.
@@ -393,6 +408,7 @@ static void arabic_key(const char *az, char *out, size_t size)
 {
 	char r[2 * TIMS_TOKEN_MAX + 8];
 	size_t len = strlen(az), i = 0, o = 0;
+	bool din = false;
 
 	out[0] = '\0';
 	if (len < 3 || len > TIMS_TOKEN_MAX || size < 2)
@@ -404,6 +420,20 @@ static void arabic_key(const char *az, char *out, size_t size)
 		len--;                       /* French mute E: SLIMANE, YACINE */
 	if (len > 3 && az[len - 1] == 'H' && vowel(az[len - 2]))
 		len--;                       /* FATIMAH, AISHAH */
+	/* NAME + AL-DIN as one word (NURUDDIN, NUREDDINE, NURALDIN, and NUR +
+	 * DIN joined): the name, then ALDIN */
+	if (len >= 6 && (!strncmp(az + len - 3, "DIN", 3) || !strncmp(az + len - 4, "DEEN", 4))) {
+		size_t e = len - (az[len - 2] == 'E' ? 4 : 3);
+
+		if (e > 0 && (az[e - 1] == 'D' || az[e - 1] == 'L'))
+			e--;
+		while (e > 0 && vowel(az[e - 1]))
+			e--;
+		if (e >= 2) {
+			len = e;
+			din = true;
+		}
+	}
 	if (len > 5 && !strncmp(az, "ABD", 3)) {
 		memcpy(r, "ABDAL", 5);
 		o = 5;
@@ -471,6 +501,10 @@ static void arabic_key(const char *az, char *out, size_t size)
 			r[o++] = c;
 			i++;
 		}
+	}
+	if (din && o + 6 < sizeof(r)) {
+		memcpy(r + o, "ALDIN", 5);
+		o += 5;
 	}
 	r[o] = '\0';
 	o = 0;

@@ -196,9 +196,13 @@ static tims_rc flush_token(struct tok_builder *b, uint8_t part,
 			t->flags |= TIMS_TOK_INITIAL;
 		if (is_particle(t->var[0]))
 			t->flags |= TIMS_TOK_WEAK;
-		/* ABD AL-RAHMAN: the article after ABD is dropped, so that ABD
-		 * and RAHMAN are adjacent and join (translit.c) */
-		if (!(out->ntok > 0 && tims__abd_article(&out->tok[out->ntok - 1], t)))
+		/* NUR AL-DIN is one name, as NURUDDIN; in ABD AL-RAHMAN the
+		 * article is dropped, so that ABD and RAHMAN join (translit.c) */
+		if (out->ntok > 1 && tims__din_article(&out->tok[out->ntok - 2],
+						       &out->tok[out->ntok - 1], t) &&
+		    tims__din_merge(&out->tok[out->ntok - 2], &out->tok[out->ntok - 1], t))
+			out->ntok--;
+		else if (!(out->ntok > 0 && tims__abd_article(&out->tok[out->ntok - 1], t)))
 			out->ntok++;
 	}
 	b->n = 0;

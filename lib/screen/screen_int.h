@@ -49,6 +49,18 @@ size_t tims__article_split(const char *az);
 bool tims__abd_article(const struct tims_name_token *prev,
 		       const struct tims_name_token *t);
 
+/* Is `art` the article of NAME AL-DIN written apart (NUR AL-DIN, SALAH
+ * AD-DIN), `t` being DIN? */
+bool tims__din_article(const struct tims_name_token *name,
+		       const struct tims_name_token *art,
+		       const struct tims_name_token *t);
+
+/* NAME AL-DIN written apart made one token, as NURUDDIN and SALAHEDDINE are
+ * written (spelled NURDIN, SALAHDIN: the article is in no skeleton). false,
+ * and `name` unchanged, when the spellings would not fit. */
+bool tims__din_merge(struct tims_name_token *name, const struct tims_name_token *art,
+		     const struct tims_name_token *din);
+
 /* The script of one code point. */
 enum tims__script tims__script_of(int32_t cp);
 

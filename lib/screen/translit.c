@@ -534,6 +534,50 @@ bool tims__abd_article(const struct tims_name_token *prev,
 	return strchr("SDTC", a[1]) && a[2] == 'H';
 }
 
+bool tims__din_article(const struct tims_name_token *name,
+		       const struct tims_name_token *art,
+		       const struct tims_name_token *t)
+{
+	const char *d = t->var[0];
+
+	if (!(art->flags & TIMS_TOK_WEAK) || name->part != art->part ||
+	    art->part != t->part || (name->flags & TIMS_TOK_WEAK) ||
+	    (strcmp(d, "DIN") && strcmp(d, "DINE") && strcmp(d, "DEEN")))
+		return false;
+	/* the article is one tims__abd_article would drop after ABD */
+	return tims__abd_article(&(struct tims_name_token){ .part = art->part,
+							     .var = { "ABD" } }, art);
+}
+
+bool tims__din_merge(struct tims_name_token *name, const struct tims_name_token *art,
+		     const struct tims_name_token *din)
+{
+	struct tims_name_token m = *name;
+	size_t lo = strlen(name->orig), la = strlen(art->orig), ld = strlen(din->orig);
+
+	for (unsigned k = 0; k < m.nvar; k++) {
+		size_t l = 0;
+
+		m.var[k][0] = '\0';
+		/* without the article, as the Arabic script's skeleton has none
+		 * (نور الدين: NR + DN) and SALAHEDDINE's doubled D folds */
+		if (!tims__az_add(m.var[k], &l, name->var[k]) ||
+		    !tims__az_add(m.var[k], &l, din->var[0]))
+			return false;
+		tims_name_skeleton(m.var[k], false, m.skel[k], sizeof(m.skel[k]));
+		tims_name_skeleton(m.var[k], true, m.vskel[k], sizeof(m.vskel[k]));
+	}
+	/* the name as written, when it fits whole (never cut inside a letter) */
+	if (lo + la + ld + 2 < sizeof(m.orig))
+		snprintf(m.orig, sizeof(m.orig), "%s %s %s", name->orig, art->orig, din->orig);
+	m.flags &= (uint8_t)~TIMS_TOK_INITIAL;
+	m.ngroup = 0;
+	for (unsigned k = 0; k < m.nvar; k++)
+		tims__equiv_lookup(m.var[k], &m);
+	*name = m;
+	return true;
+}
+
 /* Latin and Cyrillic: three columns, each a whole spelling of the token. */
 static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 			   struct tims_name_token *t)
