@@ -568,8 +568,16 @@ bool tims__din_merge(struct tims_name_token *name, const struct tims_name_token 
 		tims_name_skeleton(m.var[k], true, m.vskel[k], sizeof(m.vskel[k]));
 	}
 	/* the name as written, when it fits whole (never cut inside a letter) */
-	if (lo + la + ld + 2 < sizeof(m.orig))
-		snprintf(m.orig, sizeof(m.orig), "%s %s %s", name->orig, art->orig, din->orig);
+	if (lo + la + ld + 2 < sizeof(m.orig)) {
+		char *o = m.orig;
+
+		memcpy(o, name->orig, lo);
+		o[lo] = ' ';
+		memcpy(o + lo + 1, art->orig, la);
+		o[lo + 1 + la] = ' ';
+		memcpy(o + lo + la + 2, din->orig, ld);
+		o[lo + la + 2 + ld] = '\0';
+	}
 	m.flags &= (uint8_t)~TIMS_TOK_INITIAL;
 	m.ngroup = 0;
 	for (unsigned k = 0; k < m.nvar; k++)
