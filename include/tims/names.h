@@ -19,6 +19,9 @@
  * 1997, Ukraine's 2010 national scheme), Greek (ELOT 743 and a phonetic
  * variant), Turkish and Albanian letters; Arabic and Persian through a
  * given-name equivalence table and consonant skeletons, not a transliterator.
+ * Latin spellings of Greek, Albanian and Arabic names get the readings of the
+ * other conventions too (YORGOS for GIORGOS, GEVDET for XHEVDET, ZAHRA for
+ * EZZAHRA), each a scheme of its own.
  * Other scripts (Georgian, Armenian, Hebrew, CJK ...) go through ICU's
  * Any-Latin as a single, weaker key.
  *
@@ -61,6 +64,12 @@ enum tims_scheme {
 	TIMS_SCHEME_ABJAD,         /* consonants of an Arabic/Persian/Hebrew token */
 	TIMS_SCHEME_ICU,           /* ICU Any-Latin (scripts without a hand table) */
 	TIMS_SCHEME_READING,       /* J read as Y, CH as KH (German-style Slavic) */
+	TIMS_SCHEME_GREEK_READING, /* a Latin spelling of a Greek name read as said
+				      (GIORGOS, YORGOS: YORGOS; MPAMPIS: BABIS) */
+	TIMS_SCHEME_ARTICLE,       /* the Arabic article written onto a name taken
+				      off (ALZAHRA, EZZAHRA: ZAHRA) */
+	TIMS_SCHEME_ALBANIAN,      /* Albanian XH, Q as other registers write
+				      them (XHEVDET: GEVDET; QERIM: CHERIM) */
 	TIMS_SCHEME_LAST
 };
 

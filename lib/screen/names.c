@@ -29,6 +29,7 @@
 static const char *const particles[] = {
 	"AL", "EL", "UL", "AD", "AS", "AR", "VAN", "VON", "DER", "DEN", "DE",
 	"DI", "DA", "DOS", "DAS", "DEL", "LA", "LE", "BIN", "BINT", "IBN", "Y",
+	"AZ", "EZ", "ES", "ET", "ECH", "ESH", "ADH", "ATH", "IL",
 };
 
 static const char *const scheme_names[TIMS_SCHEME_LAST] = {
@@ -44,6 +45,9 @@ static const char *const scheme_names[TIMS_SCHEME_LAST] = {
 	[TIMS_SCHEME_ABJAD] = "consonants of the Arabic-script name",
 	[TIMS_SCHEME_ICU] = "ICU Any-Latin",
 	[TIMS_SCHEME_READING] = "German-style reading of J and CH",
+	[TIMS_SCHEME_GREEK_READING] = "Greek phonetic spelling",
+	[TIMS_SCHEME_ARTICLE] = "Arabic article taken apart",
+	[TIMS_SCHEME_ALBANIAN] = "Albanian spelling",
 };
 
 const char *tims_scheme_name(enum tims_scheme s)
@@ -226,7 +230,14 @@ static tims_rc flush_token(struct tok_builder *b, uint8_t part,
 			t->flags |= TIMS_TOK_INITIAL;
 		if (is_particle(t->var[0]))
 			t->flags |= TIMS_TOK_WEAK;
-		out->ntok++;
+		/* NUR AL-DIN is one name, as NURUDDIN; in ABD AL-RAHMAN the
+		 * article is dropped, so that ABD and RAHMAN join (translit.c) */
+		if (out->ntok > 1 && tims__din_article(&out->tok[out->ntok - 2],
+						       &out->tok[out->ntok - 1], t) &&
+		    tims__din_merge(&out->tok[out->ntok - 2], &out->tok[out->ntok - 1], t))
+			out->ntok--;
+		else if (!(out->ntok > 0 && tims__abd_article(&out->tok[out->ntok - 1], t)))
+			out->ntok++;
 	}
 	b->n = 0;
 	b->olen = 0;

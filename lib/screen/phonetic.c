@@ -8,6 +8,13 @@
  * 'A' (so the position of vowels still tells AHMED from HAMID); without, it is
  * the consonant frame, which is all an Arabic or Persian spelling gives.
  *
+ * Affricates written many ways are one class J: Albanian XH (HOXHA) is DZH
+ * in a Russian-style register (HODZHA), DJ in a French one (HODJA), DSCH in a
+ * German one, as is Russian Дж (DZHAMAL, DJAMAL, DSCHAMAL); Albanian GJ is
+ * DJ elsewhere (GJERGJ, DJERDJ). Greek ΜΠ, ΝΤ, ΓΚ are B, D, G at the start of
+ * a word and ELOT 743 writes them MP, NT, GK (MPAMPIS for BABIS, NTINOS for
+ * DINOS): at the start of a spelling they fold to B, D, G.
+ *
  * Jaro-Winkler and the optimal-string-alignment distance score typos.
  */
 #include "screen_int.h"
@@ -15,7 +22,8 @@
 
 /* Longest patterns first; the first that matches at a position wins. */
 static const struct { const char *pat; const char *cls; } fold[] = {
-	{ "SCHTSCH", "S" }, { "CHR", "KR" }, { "CHL", "KL" }, { "XH", "J" }, { "SHTSCH", "S" }, { "CHTCH", "S" }, { "SHCH", "S" },
+	{ "SCHTSCH", "S" }, { "DSCH", "J" }, { "DZH", "J" }, { "GJ", "J" },
+	{ "CHR", "KR" }, { "CHL", "KL" }, { "XH", "J" }, { "SHTSCH", "S" }, { "CHTCH", "S" }, { "SHCH", "S" },
 	{ "TSCH", "S" }, { "SCH", "S" }, { "TCH", "S" }, { "SH", "S" },
 	{ "CH", "S" }, { "ZH", "S" }, { "CZ", "S" }, { "SZ", "S" }, { "TS", "S" },
 	{ "TZ", "S" }, { "DZ", "S" }, { "DJ", "J" }, { "KH", "K" }, { "GH", "G" },
@@ -46,6 +54,13 @@ void tims_name_skeleton(const char *az, bool vowels, char *out, size_t size)
 		seq[n++] = 'D';
 		i = 5;
 	}
+	/* Greek word-initial ΜΠ, ΝΤ, ΓΚ as ELOT 743 writes them. */
+	if (i == 0 && len >= 3 && (!strncmp(az, "MP", 2) || !strncmp(az, "NT", 2) ||
+				   !strncmp(az, "GK", 2)) &&
+	    (is_vowel(az[2]) || az[2] == 'R' || az[2] == 'L')) {
+		seq[n++] = az[0] == 'M' ? 'B' : az[0] == 'N' ? 'D' : 'G';
+		i = 2;
+	}
 	while (i < len && n + 3 < sizeof(seq)) {
 		const char *cls = NULL;
 		size_t plen = 1;
@@ -54,6 +69,11 @@ void tims_name_skeleton(const char *az, bool vowels, char *out, size_t size)
 			if (n == 0 || seq[n - 1] != 'A')
 				seq[n++] = 'A';
 			i++;
+			continue;
+		}
+		if (az[i] == 'W' && i > 0 && az[i - 1] == 'A' && i + 1 < len &&
+		    !is_vowel(az[i + 1])) {
+			i++; /* the diphthong AW is AU, OU: SHAWQI, CHAOUKI */
 			continue;
 		}
 		if (az[i] == 'H' && i + 1 == len && i > 0 && is_vowel(az[i - 1])) {

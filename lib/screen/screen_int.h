@@ -35,12 +35,41 @@ struct tims__letter {
 int tims__translit_token(const struct tims__letter *l, size_t n,
 			 struct tims_name_token *t);
 
+/* The Greek reading of an A-Z spelling (YORGOS for GIORGOS, BABIS for
+ * MPAMPIS) into out (TIMS_TOKEN_MAX + 1 bytes). */
+void tims__greek_reading(const char *az, char *out);
+
+/* Where the name starts after an Arabic article written onto it (2 for
+ * ALZAHRA and ASSAID, 3 for ASHSHARIF); 0 when there is none. */
+size_t tims__article_split(const char *az);
+
+/* Is `t` the Arabic article written apart after ABD (ABD AL-RAHMAN, ABD
+ * UR-RAHMAN, ABD ES-SALAM) in the same part of the name as `prev`? Such an
+ * article is no letter of the name: ABDURRAHMAN, ABDERRAHMANE, عبد الرحمن. */
+bool tims__abd_article(const struct tims_name_token *prev,
+		       const struct tims_name_token *t);
+
+/* Is `art` the article of NAME AL-DIN written apart (NUR AL-DIN, SALAH
+ * AD-DIN), `t` being DIN? */
+bool tims__din_article(const struct tims_name_token *name,
+		       const struct tims_name_token *art,
+		       const struct tims_name_token *t);
+
+/* NAME AL-DIN written apart made one token, as NURUDDIN and SALAHEDDINE are
+ * written (spelled NURDIN, SALAHDIN: the article is in no skeleton). false,
+ * and `name` unchanged, when the spellings would not fit. */
+bool tims__din_merge(struct tims_name_token *name, const struct tims_name_token *art,
+		     const struct tims_name_token *din);
+
 /* The script of one code point. */
 enum tims__script tims__script_of(int32_t cp);
 
 /* Equivalence groups of an A-Z spelling, or of a normalised native token
  * (UTF-8). Appends to t->group (no duplicates, at most TIMS_NAME_MAX_GROUPS). */
 void tims__equiv_lookup(const char *key, struct tims_name_token *t);
+
+/* Is the group that of a name in Arabic script (its first member native)? */
+bool tims__equiv_arabic(uint16_t group);
 
 /* Alef forms, ta marbuta, Persian yeh and kaf folded to one letter. */
 int32_t tims__abjad_fold(int32_t cp);

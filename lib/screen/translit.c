@@ -64,6 +64,9 @@ static const struct letter_row latin_rows[] = {
 	{ "Ű", { "UE", "U" } }, { "Ų", { "U" } }, { "Ŵ", { "W" } },
 	{ "Ŷ", { "Y" } }, { "Ÿ", { "Y" } }, { "Ź", { "Z" } }, { "Ż", { "Z" } },
 	{ "Ž", { "Z", NULL, "ZH" } }, { "Ə", { "A", "E" } },
+	/* DIN 31635 letters of Arabic romanisation (ALA-LC writes digraphs) */
+	{ "Ǧ", { "G", NULL, "J" } }, { "Ḫ", { "H", NULL, "KH" } },
+	{ "Ṯ", { "T", NULL, "TH" } }, { "Ḏ", { "D", NULL, "DH" } },
 };
 
 static const struct letter_row cyrillic_rows[] = {
@@ -298,6 +301,291 @@ static void add_reading(struct tims_name_token *t, const char *az)
 		add_variant(t, r, TIMS_SCHEME_READING);
 }
 
+static bool az_vowel(char c)
+{
+	return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U';
+}
+
+/*
+ * Greek names in Latin letters are written letter by letter (ELOT 743, ISO
+ * 843: GEORGIOS, MPAMPIS, NTINOS, PANAGIOTIS, CHRISTOS) or as said (YORGOS,
+ * BABIS, DINOS, PANAYOTIS, HRISTOS). The reading below turns either into one
+ * spelling as said: word-initial MP, NT, GK are B, D, G; MP/MB MB, NT/ND ND,
+ * GK/GG/NG/NK NG inside; Γ before E and I is Y (GI before a vowel is a
+ * single Y: GIORGOS, YIORGOS, YORGOS); ΑΙ is E; ΕΙ, ΟΙ and Υ are I; ΟΥ is
+ * U; Χ written CH or KH is H; ΔΗ written DH is D. Doubled letters stay (the
+ * skeleton folds them: a reading that changed them would only make HARRIS a
+ * typo of PARIS). From the ELOT 743 and UN/ISO 843 tables and the common
+ * spellings they list beside them.
+ */
+void tims__greek_reading(const char *az, char *out)
+{
+	size_t len = strlen(az), i = 0, o = 0;
+	char r[2 * TIMS_TOKEN_MAX + 2];
+
+	if (len >= 3 && (az_vowel(az[2]) || az[2] == 'R' || az[2] == 'L') &&
+	    (!strncmp(az, "MP", 2) || !strncmp(az, "NT", 2) || !strncmp(az, "GK", 2))) {
+		r[o++] = az[0] == 'M' ? 'B' : az[0] == 'N' ? 'D' : 'G';
+		i = 2;
+	}
+	while (i < len && o + 3 < sizeof(r)) {
+		char c = az[i], d = i + 1 < len ? az[i + 1] : 0;
+		char e = i + 2 < len ? az[i + 2] : 0;
+
+		if ((c == 'M' && (d == 'P' || d == 'B'))) {
+			r[o++] = 'M';
+			r[o++] = 'B';
+			i += 2;
+		} else if (c == 'N' && (d == 'T' || d == 'D')) {
+			r[o++] = 'N';
+			r[o++] = 'D';
+			i += 2;
+		} else if ((c == 'G' && (d == 'K' || d == 'G')) ||
+			   (c == 'N' && (d == 'G' || d == 'K'))) {
+			r[o++] = 'N';
+			r[o++] = 'G';
+			i += 2;
+		} else if ((c == 'C' || c == 'K') && d == 'H') {
+			r[o++] = 'H';
+			i += 2;
+		} else if (c == 'D' && d == 'H') {
+			r[o++] = 'D';
+			i += 2;
+		} else if (c == 'P' && d == 'H') {
+			r[o++] = 'F';
+			i += 2;
+		} else if (c == 'X') {
+			r[o++] = 'K';
+			r[o++] = 'S';
+			i++;
+		} else if ((c == 'G' && (d == 'E' || d == 'I' || d == 'Y')) ||
+			   (c == 'Y' && (az_vowel(d) || d == 'Y'))) {
+			r[o++] = 'Y';
+			i++;
+			/* GIO, YIO, GYA: the I or Y only marks the Y sound */
+			if ((az[i] == 'I' || az[i] == 'Y') && i + 1 < len && az_vowel(az[i + 1]))
+				i++;
+			else if (c == 'Y' && az[i] == 'Y')
+				i++;
+		} else if (c == 'A' && d == 'I' && !(e && az_vowel(e))) {
+			r[o++] = 'E';
+			i += 2;
+		} else if ((c == 'E' || c == 'O') && d == 'I' && !(e && az_vowel(e))) {
+			r[o++] = 'I';
+			i += 2;
+		} else if (c == 'O' && d == 'U') {
+			r[o++] = 'U';
+			i += 2;
+		} else if (c == 'Y') {
+			r[o++] = 'I';
+			i++;
+		} else {
+			r[o++] = c;
+			i++;
+		}
+	}
+	if (o > TIMS_TOKEN_MAX)
+		o = TIMS_TOKEN_MAX;
+	memcpy(out, r, o);
+	out[o] = '\0';
+}
+
+/*
+ * Does a Latin spelling look like a Greek name, so that its Greek reading is
+ * worth keeping? Greek masculine names and surnames end in a vowel and S
+ * (-OS -IS -AS -ES), women's surnames in -OU (genitive) and -AKI; ELOT
+ * writes word-initial MP, NT, GK and inner GK that no other convention
+ * writes (GG is Italian and Indonesian too). Other tokens keep their
+ * spellings only: a general G-before-E reading would make GEMMA
+ * and YEMMA one name, GIADA and YADA (and so ADA, AIDA: Y is a vowel to the
+ * skeleton).
+ */
+static bool greek_plausible(const char *az)
+{
+	size_t n = strlen(az);
+
+	if (n < 3)
+		return false;
+	if ((az[n - 1] == 'S' && az_vowel(az[n - 2])) ||
+	    (az[n - 2] == 'O' && az[n - 1] == 'U') ||
+	    (n >= 5 && !strcmp(az + n - 3, "AKI")))
+		return true;
+	if ((az_vowel(az[2]) || az[2] == 'R' || az[2] == 'L') &&
+	    (!strncmp(az, "MP", 2) || !strncmp(az, "NT", 2) || !strncmp(az, "GK", 2)))
+		return true;
+	return strstr(az, "GK") != NULL;
+}
+
+/*
+ * Albanian letters that the skeleton cannot fold, as the registers that
+ * spell them differently write them: XH is G before E and I and GI before
+ * another vowel in an Italian register (XHEVDET GEVDET, HOXHA HOGIA; its
+ * DZH, DJ, DSCH, J are one class in the skeleton already); Q before E or I
+ * is CH, TCH, TSCH in French, English and German ones (QERIM CHERIM,
+ * TCHERIM). Returns false when the spelling has neither.
+ */
+static bool albanian_reading(const char *az, char *out)
+{
+	size_t n = strlen(az), o = 0;
+	bool changed = false;
+
+	for (size_t i = 0; i < n && o + 3 <= TIMS_TOKEN_MAX; i++) {
+		char d = i + 1 < n ? az[i + 1] : 0, e = i + 2 < n ? az[i + 2] : 0;
+
+		if (az[i] == 'X' && d == 'H' && e && az_vowel(e)) {
+			out[o++] = 'G';
+			if (e != 'E' && e != 'I')
+				out[o++] = 'I';
+			i++;
+			changed = true;
+		} else if (az[i] == 'Q' && (d == 'E' || d == 'I')) {
+			out[o++] = 'C';
+			out[o++] = 'H';
+			changed = true;
+		} else {
+			out[o++] = az[i];
+		}
+	}
+	out[o] = '\0';
+	return changed;
+}
+
+/*
+ * Does the rest after an article look Arabic? Latin names begin with AL, EL
+ * and A + a doubled letter too (ALBERTA, ALBINA, ELMIRA, ANNABEL, ATTILA,
+ * ADDOLORATA): the rest must be a name of an Arabic-script equivalence group
+ * (HASSAN, SAYED) or have what only a romanisation of Arabic writes — KH,
+ * GH, DH, SH, Q, a doubled vowel (ZAHRAA), OU, or the final I of a nisba
+ * in a rest without E or O (MASRI, TIKRITI; not ALBERTI, ALFIERI) — and no
+ * C, P, V or X (no Arabic letter is written so) unless in CH. TH is no sign:
+ * ALBERTHA.
+ */
+static bool arabic_rest(const char *r)
+{
+	struct tims_name_token tmp;
+	size_t n = strlen(r);
+
+	for (size_t i = 0; i < n; i++)
+		if ((r[i] == 'C' && r[i + 1] != 'H') || r[i] == 'P' || r[i] == 'V' ||
+		    r[i] == 'X')
+			return false;
+	if (strstr(r, "KH") || strstr(r, "GH") || strstr(r, "DH") ||
+	    strstr(r, "SH") || strchr(r, 'Q') ||
+	    strstr(r, "AA") || strstr(r, "II") || strstr(r, "UU") ||
+	    strstr(r, "OU") || (n >= 5 && r[n - 1] == 'I' && !az_vowel(r[n - 2]) &&
+				!strchr(r, 'E') && !strchr(r, 'O')))
+		return true;
+	memset(&tmp, 0, sizeof(tmp));
+	tims__equiv_lookup(r, &tmp);
+	for (unsigned g = 0; g < tmp.ngroup; g++)
+		if (tims__equiv_arabic(tmp.group[g]))
+			return true;
+	return false;
+}
+
+/*
+ * The Arabic article written onto the name: AL-, EL-, UL-, IL- before a
+ * consonant (ALZAHRAA, ELSAYED), or assimilated to a sun letter and written
+ * with it doubled (ASSAID, ARRASHID, EZZAHRA, ETTAHER, ASHSHARIF). The rest
+ * is the name as the other conventions write it (AZ-ZAHRA, AL ZAHRA, ZAHRA).
+ * Returns the offset of the rest, or 0. The rest must keep four letters and
+ * two consonants, so ALI, ELLA, ANNA, ALTON keep their one spelling, and
+ * look Arabic (arabic_rest).
+ */
+size_t tims__article_split(const char *az)
+{
+	size_t n = strlen(az), cut = 0, cons = 0;
+
+	if (n < 6)
+		return 0;
+	if ((az[0] == 'A' || az[0] == 'E' || az[0] == 'U' || az[0] == 'I') &&
+	    az[1] == 'L' && !az_vowel(az[2]) && az[2] != 'L' && az[2] != 'Y')
+		cut = 2;
+	else if ((az[0] == 'A' || az[0] == 'E') && strchr("DNRSTZ", az[1]) &&
+		 az[2] == az[1])
+		cut = 2;
+	else if ((az[0] == 'A' || az[0] == 'E') && n >= 7 && strchr("DSTZC", az[1]) &&
+		 az[2] == 'H' && az[3] == az[1] && az[4] == 'H')
+		cut = 3;                     /* ASHSHARIF, ADHDHAHABI, ECHCHERIF */
+	if (!cut || n - cut < 4)
+		return 0;
+	for (size_t i = cut; i < n; i++)
+		cons += !az_vowel(az[i]) && az[i] != 'Y';
+	/* EZZ- begins no name of a Latin language (AZZ- does: AZZURRA) */
+	if (cons >= 2 && cut == 2 && az[0] == 'E' && az[1] == 'Z' && az[2] == 'Z')
+		return cut;
+	return cons >= 2 && arabic_rest(az + cut) ? cut : 0;
+}
+
+bool tims__abd_article(const struct tims_name_token *prev,
+		       const struct tims_name_token *t)
+{
+	const char *a = t->var[0];
+	size_t n = strlen(a);
+
+	if (prev->part != t->part || strcmp(prev->var[0], "ABD") ||
+	    (t->flags & TIMS_TOK_ABJAD) || n < 2 || n > 3)
+		return false;
+	if (a[0] != 'A' && a[0] != 'E' && a[0] != 'U' && a[0] != 'I')
+		return false;
+	/* AL, EL, UL, IL; AR, AS, AD, AN, AT, AZ ...; ASH, ADH, ATH, ECH */
+	if (n == 2)
+		return strchr("LRSDNTZ", a[1]) != NULL;
+	return strchr("SDTC", a[1]) && a[2] == 'H';
+}
+
+bool tims__din_article(const struct tims_name_token *name,
+		       const struct tims_name_token *art,
+		       const struct tims_name_token *t)
+{
+	const char *d = t->var[0];
+
+	if (!(art->flags & TIMS_TOK_WEAK) || name->part != art->part ||
+	    art->part != t->part || (name->flags & TIMS_TOK_WEAK) ||
+	    (strcmp(d, "DIN") && strcmp(d, "DINE") && strcmp(d, "DEEN")))
+		return false;
+	/* the article is one tims__abd_article would drop after ABD */
+	return tims__abd_article(&(struct tims_name_token){ .part = art->part,
+							     .var = { "ABD" } }, art);
+}
+
+bool tims__din_merge(struct tims_name_token *name, const struct tims_name_token *art,
+		     const struct tims_name_token *din)
+{
+	struct tims_name_token m = *name;
+	size_t lo = strlen(name->orig), la = strlen(art->orig), ld = strlen(din->orig);
+
+	for (unsigned k = 0; k < m.nvar; k++) {
+		size_t l = 0;
+
+		m.var[k][0] = '\0';
+		/* without the article, as the Arabic script's skeleton has none
+		 * (نور الدين: NR + DN) and SALAHEDDINE's doubled D folds */
+		if (!tims__az_add(m.var[k], &l, name->var[k]) ||
+		    !tims__az_add(m.var[k], &l, din->var[0]))
+			return false;
+		tims_name_skeleton(m.var[k], false, m.skel[k], sizeof(m.skel[k]));
+		tims_name_skeleton(m.var[k], true, m.vskel[k], sizeof(m.vskel[k]));
+	}
+	/* the name as written, when it fits whole (never cut inside a letter) */
+	if (lo + la + ld + 2 < sizeof(m.orig)) {
+		char *o = m.orig;
+
+		memcpy(o, name->orig, lo);
+		o[lo] = ' ';
+		memcpy(o + lo + 1, art->orig, la);
+		o[lo + 1 + la] = ' ';
+		memcpy(o + lo + la + 2, din->orig, ld);
+		o[lo + la + 2 + ld] = '\0';
+	}
+	m.flags &= (uint8_t)~TIMS_TOK_INITIAL;
+	m.ngroup = 0;
+	for (unsigned k = 0; k < m.nvar; k++)
+		tims__equiv_lookup(m.var[k], &m);
+	*name = m;
+	return true;
+}
+
 /* Latin and Cyrillic: three columns, each a whole spelling of the token. */
 static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 			   struct tims_name_token *t)
@@ -349,8 +637,26 @@ static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 	else
 		for (unsigned c = 0; c < 3; c++)
 			add_variant(t, out[c], cyr ? cyr_schemes[c] : latin_schemes[c]);
-	if (!cyr)
+	if (!cyr) {
+		char g[TIMS_TOKEN_MAX + 1];
+		size_t cut = tims__article_split(out[1]);
+
 		add_reading(t, out[1]);
+		if (cut) {
+			/* a known name keeps its letters (ALBERT is not AL + BERT) */
+			tims__equiv_lookup(out[1], t);
+			if (t->ngroup == 0)
+				add_variant(t, out[1] + cut, TIMS_SCHEME_ARTICLE);
+		}
+		if (albanian_reading(out[1], g))
+			add_variant(t, g, TIMS_SCHEME_ALBANIAN);
+		/* ELOT and common Greek spellings have no diacritics: BAĞIŞ,
+		 * ANDRÉS are not read as Greek */
+		if (plain && greek_plausible(out[1])) {
+			tims__greek_reading(out[1], g);
+			add_variant(t, g, TIMS_SCHEME_GREEK_READING);
+		}
+	}
 }
 
 /*
@@ -477,6 +783,13 @@ static void translit_greek(const struct tims__letter *l, size_t n,
 	}
 	add_variant(t, e, TIMS_SCHEME_ELOT743);
 	add_variant(t, p, TIMS_SCHEME_GREEK_PHON);
+	/* the same reading as a Latin spelling of a Greek name gets */
+	{
+		char g[TIMS_TOKEN_MAX + 1];
+
+		tims__greek_reading(e, g);
+		add_variant(t, g, TIMS_SCHEME_GREEK_READING);
+	}
 }
 
 /*
@@ -662,8 +975,21 @@ int tims__translit_token(const struct tims__letter *l, size_t n,
 	for (unsigned i = 0; i < t->nvar; i++) {
 		if (t->scheme[i] == TIMS_SCHEME_ABJAD)
 			continue; /* set by translit_abjad; no vowels to keep */
-		tims_name_skeleton(t->var[i], false, t->skel[i], sizeof(t->skel[i]));
-		tims_name_skeleton(t->var[i], true, t->vskel[i], sizeof(t->vskel[i]));
+		if (t->scheme[i] == TIMS_SCHEME_GREEK_READING) {
+			/* Y before a vowel is Γ, a consonant: the skeleton is
+			 * not to read it as a vowel (YADA is no ADA) */
+			char y[TIMS_TOKEN_MAX + 1];
+
+			snprintf(y, sizeof(y), "%s", t->var[i]);
+			for (size_t k = 0; y[k]; k++)
+				if (y[k] == 'Y' && az_vowel(y[k + 1]))
+					y[k] = 'J';
+			tims_name_skeleton(y, false, t->skel[i], sizeof(t->skel[i]));
+			tims_name_skeleton(y, true, t->vskel[i], sizeof(t->vskel[i]));
+		} else {
+			tims_name_skeleton(t->var[i], false, t->skel[i], sizeof(t->skel[i]));
+			tims_name_skeleton(t->var[i], true, t->vskel[i], sizeof(t->vskel[i]));
+		}
 		if (!(t->flags & TIMS_TOK_ABJAD))
 			tims__equiv_lookup(t->var[i], t);
 	}
