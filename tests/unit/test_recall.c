@@ -101,7 +101,11 @@ static void test_typos(void)
 	MISS(cmp("ANA", NULL, "ANNA SMITH", NULL), "a given name alone is not a person");
 	MISS(cmp_sex("ROSSI<<MARIA", "1970-03-04", 'F', "ROSSI<<MARIO", "1970-03-04", 'M'),
 	     "MARIA and MARIO ROSSI, one birthday, other sex (brother and sister)");
-	T_OK(reason_has("MARIA~MARIO are the forms of one name for each sex"),
+	/* MARIO has a group of its own (equiv.c): the given names do not
+	 * align at all, or, where they would, as the forms of one name */
+	T_OK(reason_has("MARIA~MARIO are the forms of one name for each sex") ||
+		     (reason_has("given name MARIA has no counterpart") &&
+		      reason_has("given name MARIO has no counterpart")),
 	     "... the reason says why [%s]", all_reasons());
 	MISS(cmp_sex("PETROVA<<IVANA", NULL, 'F', "PETROV<<IVAN", NULL, 'M'),
 	     "IVANA PETROVA and IVAN PETROV, other sex");
