@@ -512,9 +512,12 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 		struct tims_buf d = TIMS_BUF_INIT(1 << 20), a = TIMS_BUF_INIT(4096),
 				b = TIMS_BUF_INIT(4096);
 		char hash[TIMS_VAULT_BLIND_HEX];
+		uint64_t fp1, fp2;
 		tims_rc rc;
 
 		if ((rc = tims__wl_data_hash(im->wl, data, hash, err)) ||
+		    (rc = tims__wl_ident_fps(im->wl, im->o->kind, row.ident1, row.ident2, &fp1, &fp2,
+					     err)) ||
 		    (rc = tims__wl_seal_field(im->wl, im->list_id, row.ref, "data", data, &d, err)) ||
 		    (rc = tims__wl_seal_field(im->wl, im->list_id, row.ref, "ident1", row.ident1, &a,
 					      err)) ||
@@ -540,6 +543,8 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 		}
 		sqlite3_bind_int64(im->upsert, 6, (sqlite3_int64)im->version);
 		sqlite3_bind_text(im->upsert, 7, hash, -1, SQLITE_TRANSIENT);
+		tims__wl_bind_fp(im->upsert, 8, fp1);
+		tims__wl_bind_fp(im->upsert, 9, fp2);
 		sodium_memzero(data, strlen(data));
 		tims_buf_release(&d);
 		tims_buf_release(&a);
@@ -721,10 +726,11 @@ tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
 		       struct tims_wl_import_result *res, struct tims_err *err)
 {
 	static const char upsert[] =
-		"INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen, data_hash)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"
+		"INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen, data_hash,"
+		" fp1, fp2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9)"
 		" ON CONFLICT (list_id, ref) DO UPDATE SET data = excluded.data,"
 		"  ident1 = excluded.ident1, ident2 = excluded.ident2, data_hash = excluded.data_hash,"
+		"  fp1 = excluded.fp1, fp2 = excluded.fp2,"
 		"  version = excluded.version, deleted_version = NULL, seen = excluded.seen"
 		" WHERE data_hash IS NOT excluded.data_hash OR deleted_version IS NOT NULL";
 	struct importer im = { wl, o, 0, 0, NULL, NULL, bad, ctx, res };
