@@ -904,7 +904,7 @@ int main(int argc, char **argv)
 	printf("screen: RSS %.0f MiB (before loading %.0f MiB, peak while loading %.0f MiB); "
 	       "index data %.0f MiB (identifiers %.2f bytes each)\n", rss / 1024.0, rss0 / 1024.0,
 	       hwm / 1024.0, (double)st.bytes / 1048576.0,
-	       st.idents ? ((double)st.idents * 4 + ((double)st.idents / 6)) / (double)st.idents : 0.0);
+	       st.idents ? (double)st.ident_bytes / (double)st.idents : 0.0);
 	printf("screen: per traveller (parse, persons, document; hits read back from the store) "
 	       "p50 %.3f ms, p99 %.3f ms, max %.3f ms over %zu travellers; %.0f candidates scored "
 	       "on average\n", pct(lat, nq, 0.5), pct(lat, nq, 0.99), lat[nq - 1], nq,

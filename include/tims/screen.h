@@ -161,6 +161,7 @@ TIMS_MUST_USE tims_rc tims_screen_index_finish(struct tims_screen_index *ix);
 struct tims_screen_index_stats {
 	size_t persons, names, tokens, keys, postings, idents;
 	size_t bytes; /* memory held by the index */
+	size_t ident_bytes; /* of which the identifiers (buckets, remainders, overlay) */
 };
 void tims_screen_index_stats(const struct tims_screen_index *ix,
 			     struct tims_screen_index_stats *st);

@@ -833,13 +833,13 @@ void tims_screen_index_stats(const struct tims_screen_index *ix,
 	st->keys = ix->keys.n;
 	st->postings = ix->npost;
 	st->idents = (size_t)((int64_t)ix->nids + ix->ov_net);
+	st->ident_bytes = ix->nids * 4 + (ix->id_off ? (((size_t)1 << ix->id_bits) + 1) * 4 : 0) +
+			  ix->ov_slots * 12;
 	st->bytes = ix->npersons * (sizeof(struct tims_subject) + 6) +
 		    ix->ntok * sizeof(struct tims_name_token) +
 		    ix->nent * 12 + ix->nent_tok * 5 +
 		    ix->keys.alen + ix->keys.n * 12 + ix->npost * 4 +
-		    (ix->keys.n + 1) * 4 + ix->nent * 10 +
-		    ix->nids * 4 + (ix->id_off ? (((size_t)1 << ix->id_bits) + 1) * 4 : 0) +
-		    ix->ov_slots * 12;
+		    (ix->keys.n + 1) * 4 + ix->nent * 10 + st->ident_bytes;
 }
 
 /* --- queries ------------------------------------------------------------- */

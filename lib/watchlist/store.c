@@ -16,6 +16,7 @@
  * (fail closed). A store found with fields in clear is sealed in place when
  * opened with the token.
  */
+#include <pthread.h>
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -893,8 +894,7 @@ done:
 }
 
 /* The fingerprints of live entries, in order: fp1 and fp2 (VINs) merged. */
-static tims_rc load_idents(struct tims_wl *wl, struct tims_screen_index *ix,
-			   struct tims_err *err)
+static tims_rc load_idents(sqlite3 *db, struct tims_screen_index *ix, struct tims_err *err)
 {
 	sqlite3_stmt *s1 = NULL, *s2 = NULL;
 	uint64_t a = 0, b = 0;
@@ -902,13 +902,13 @@ static tims_rc load_idents(struct tims_wl *wl, struct tims_screen_index *ix,
 	tims_rc rc = TIMS_OK;
 	int r1, r2;
 
-	if (sqlite3_prepare_v2(wl->db, "SELECT fp1 FROM entries INDEXED BY entries_fp1"
+	if (sqlite3_prepare_v2(db, "SELECT fp1 FROM entries INDEXED BY entries_fp1"
 			       " WHERE deleted_version IS NULL AND fp1 IS NOT NULL ORDER BY fp1",
 			       -1, &s1, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(wl->db, "SELECT fp2 FROM entries INDEXED BY entries_fp2"
+	    sqlite3_prepare_v2(db, "SELECT fp2 FROM entries INDEXED BY entries_fp2"
 			       " WHERE deleted_version IS NULL AND fp2 IS NOT NULL ORDER BY fp2",
 			       -1, &s2, NULL) != SQLITE_OK) {
-		rc = tims__wl_dberr(wl, err, "entries by fingerprint");
+		rc = tims_err_set(err, TIMS_ERR_DB, "entries: %s", sqlite3_errmsg(db));
 		goto out;
 	}
 	r1 = sqlite3_step(s1);
@@ -936,11 +936,52 @@ static tims_rc load_idents(struct tims_wl *wl, struct tims_screen_index *ix,
 		}
 	}
 	if (r1 != SQLITE_DONE || r2 != SQLITE_DONE)
-		rc = tims__wl_dberr(wl, err, "entries by fingerprint");
+		rc = tims_err_set(err, TIMS_ERR_DB, "entries: %s", sqlite3_errmsg(db));
 out:
 	sqlite3_finalize(s1);
 	sqlite3_finalize(s2);
 	return rc;
+}
+
+/* The identifiers on a second thread and connection, while the persons are
+ * opened and parsed on the first: the same snapshot when the stamps agree
+ * (every change of entries moves it); when they do not, nothing is added
+ * and the first thread reads them itself. */
+struct idload {
+	char path[4200];
+	struct tims_screen_index *ix;
+	uint64_t stamp;
+	bool done;
+	tims_rc rc;
+	struct tims_err err;
+};
+
+static void *idload_main(void *arg)
+{
+	struct idload *l = arg;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	uint64_t stamp = UINT64_MAX;
+
+	tims_err_clear(&l->err);
+	if (sqlite3_open_v2(l->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT coalesce(sum(version), 0) FROM lists", -1, &st,
+			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		stamp = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (stamp == l->stamp) {
+		l->rc = load_idents(db, l->ix, &l->err);
+		l->done = true;
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return NULL;
 }
 
 /* The persons of one list, from their sealed data. */
@@ -1047,11 +1088,32 @@ static tims_rc load_index(struct tims_wl *wl, struct tims_screen_index **out,
 		tims_err_set(err, rc, "index: out of memory");
 		goto fail;
 	}
-	for (size_t i = 0; !rc && i < nl; i++)
-		if (lists[i].kind == TIMS_WL_PERSONS)
-			rc = load_persons(wl, ix, lists[i].id, err);
-	if (!rc)
-		rc = load_idents(wl, ix, err);
+	{
+		struct idload *l = calloc(1, sizeof(*l));
+		const char *path = sqlite3_db_filename(wl->db, "main");
+		pthread_t th;
+		bool threaded = false;
+
+		if (l && path && *path) {
+			snprintf(l->path, sizeof(l->path), "%s", path);
+			l->ix = ix;
+			l->stamp = stamp;
+			threaded = pthread_create(&th, NULL, idload_main, l) == 0;
+		}
+		/* the persons here; the thread touches only the identifiers */
+		for (size_t i = 0; !rc && i < nl; i++)
+			if (lists[i].kind == TIMS_WL_PERSONS)
+				rc = load_persons(wl, ix, lists[i].id, err);
+		if (threaded)
+			pthread_join(th, NULL);
+		if (threaded && l->done && l->rc && !rc) {
+			rc = l->rc;
+			*err = l->err;
+		}
+		if (!rc && !(threaded && l->done))
+			rc = load_idents(wl->db, ix, err);
+		free(l);
+	}
 	if (!rc && (rc = tims_screen_index_finish(ix)))
 		tims_err_set(err, rc, "index: out of memory");
 	if (rc)
@@ -1078,7 +1140,7 @@ tims_rc tims_wl_ident_candidates(struct tims_wl *wl, enum tims_ident_kind kind, 
 			       " AND deleted_version IS NULL" :
 			       "SELECT id FROM entries INDEXED BY entries_fp1 WHERE fp1 = ?1"
 			       " AND deleted_version IS NULL", -1, &st, NULL) != SQLITE_OK)
-		return tims__wl_dberr(wl, err, "entries by fingerprint");
+		return tims__wl_dberr(wl, err, "entries");
 	tims__wl_bind_fp(st, 1, fp);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n < max)
@@ -1086,7 +1148,7 @@ tims_rc tims_wl_ident_candidates(struct tims_wl *wl, enum tims_ident_kind kind, 
 		(*n)++;
 	}
 	if (r != SQLITE_DONE)
-		rc = tims__wl_dberr(wl, err, "entries by fingerprint");
+		rc = tims__wl_dberr(wl, err, "entries");
 	sqlite3_finalize(st);
 	if (rc)
 		*n = 0;
