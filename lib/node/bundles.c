@@ -27,6 +27,7 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 	struct tims_screen_index *old_ix;
 	struct tims_wl_index_delta delta;
 	struct tims_err uerr;
+	char how[96] = "";
 	bool in_place;
 	struct tims_verifier keys[2];
 	size_t nkeys = 0;
@@ -82,6 +83,8 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 	if (in_place && tims_wl_index_update(wl, old_ix, &delta, &uerr) == TIMS_OK) {
 		ix = old_ix; /* changed in place, whole */
 		old_ix = NULL;
+		snprintf(how, sizeof(how), "; the screening index changed in place (%zu in, %zu out)",
+			 delta.nadd, delta.ndel);
 	} else if (in_place) {
 		/* the delta did not fit (out of memory): the live index is as it
 		 * was; a whole one is loaded, and meanwhile this list is not
@@ -120,10 +123,10 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 			 "whole", b.list, b.version);
 	else if (b.base)
 		node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied (a delta "
-			 "from version %" PRIu64 ")", b.list, b.version, b.base);
+			 "from version %" PRIu64 ")%s", b.list, b.version, b.base, how);
 	else
-		node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied", b.list,
-			 b.version);
+		node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied%s", b.list,
+			 b.version, how);
 	tims_bundle_release(&b);
 	return TIMS_OK;
 }
