@@ -135,12 +135,18 @@ if ! out=$("$bin" "${args[@]}" 2>&1); then
 	[ -e "$cache/post/generated" ] || rm -rf "$cache"
 	exit 1
 fi
+# The identifier structure alone at the target's 100 M (smoke: 1 M), built
+# in memory: its share of the memory when the store of this run is smaller.
+ids=$("$bin" --idents-only "$([ "$mode" = --smoke ] && echo 1000000 || echo 100000000)" 2>&1) ||
+	ids="identifiers alone: could not run"
 if [ "$mode" = --smoke ]; then
 	printf '%s\n' "$out" | grep -E '^((not )?ok |target: )'
+	printf '# %s\n' "$ids"
 	printf '%s\n' "$out" | grep -E '^(store|delta):' | sed 's/^/# /'
 	[ -n "$pgconn" ] || echo "not ok - pg_trgm anchor: PostgreSQL could not be started"
 else
 	printf '%s\n' "$out" | grep -v '^target: ' | grep -v '=' | grep -v '^bench_screen: ' | sed 's/^/  /'
+	printf '  %s\n' "$ids"
 	printf '%s\n' "$out" | grep '^target: '
 	tp99=$(grep -o 'screen_p99_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
 	tp50=$(grep -o 'screen_p50_ms=[0-9.]*' <<<"$out" | cut -d= -f2)

@@ -627,6 +627,61 @@ fail:
 	PQfinish(c);
 }
 
+/*
+ * --idents-only N: the identifier structure alone at N fingerprints, built
+ * in memory from made-up sorted fingerprints as tims_wl_load_index feeds it
+ * (in order, compact as they come): its size and lookup time at a scale
+ * the store of this run may not reach. Not the target's measurement (that
+ * is the store's), a bound on the index's share of it.
+ */
+static int idents_only(size_t n)
+{
+	struct tims_screen_index *ix;
+	struct tims_screen_index_stats st;
+	uint64_t fp = 1, gap = n ? UINT64_MAX / n : 1, *probe;
+	size_t np = 100000, found = 0, c;
+	double t0, t_build, *lat;
+	long rss0 = status_kib("VmRSS"), rss;
+
+	probe = calloc(np, sizeof(*probe));
+	lat = calloc(np, sizeof(*lat));
+	if (!probe || !lat || tims_screen_index_new(&ix) || tims_screen_index_reserve(ix, 0, 0, n))
+		return 2;
+	t0 = now_s();
+	for (size_t i = 0; i < n; i++) {
+		fp += 1 + rnd() % (2 * gap - 1);
+		if (i % (n / np + 1) == 0 && i / (n / np + 1) < np / 2)
+			probe[i / (n / np + 1)] = fp; /* listed */
+		if (tims_screen_index_add_ident_fp(ix, fp))
+			return 2;
+	}
+	if (tims_screen_index_finish(ix))
+		return 2;
+	t_build = now_s() - t0;
+	rss = status_kib("VmRSS");
+	for (size_t i = np / 2; i < np; i++)
+		probe[i] = rnd() | 1; /* not listed (most likely) */
+	for (size_t i = 0; i < np; i++) {
+		double s = now_s();
+
+		if (probe[i] && !tims_screen_index_lookup_fp(ix, probe[i], &c))
+			found += c > 0;
+		lat[i] = (now_s() - s) * 1e3;
+	}
+	qsort(lat, np, sizeof(*lat), cmp_d);
+	tims_screen_index_stats(ix, &st);
+	printf("identifiers alone (in memory, not from a store): %zu fingerprints take %.0f MiB "
+	       "(%.2f bytes each; RSS grew %.0f MiB), taken in order in %.1f s; lookup p50 %.2f us, "
+	       "p99 %.2f us; %zu of %zu probes found (half listed)\n", st.idents,
+	       (double)st.ident_bytes / 1048576.0, (double)st.ident_bytes / (double)(n ? n : 1),
+	       (rss - rss0) / 1024.0, t_build, pct(lat, np, 0.5) * 1e3, pct(lat, np, 0.99) * 1e3,
+	       found, np);
+	tims_screen_index_free(ix);
+	free(probe);
+	free(lat);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t npersons = 1000000, ndocs = 100000000, nq = 10000, npq = 500, ndelta = 100000;
@@ -669,6 +724,9 @@ int main(int argc, char **argv)
 			pairs = v;
 		else if (!strcmp(argv[i], "--store"))
 			store = v;
+		else if (!strcmp(argv[i], "--idents-only") &&
+			 !tims_parse_u64(v, 4000000000ull, &x, "", NULL))
+			return idents_only(x);
 		else if (tims_parse_u64(v, 1000000000, &x, argv[i], NULL) == TIMS_OK &&
 			 !strcmp(argv[i], "--persons"))
 			npersons = x;
