@@ -68,7 +68,10 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 		return rc;
 	}
 	pthread_rwlock_rdlock(&s->n->screen_rw);
-	in_place = !repair && !delta.persons && s->n->ix && s->n->wl;
+	/* in place: an index loaded from this very store (not another one
+	 * given to `post serve`), and a delta of identifiers only */
+	in_place = !repair && !delta.persons && s->n->ix && s->n->wl &&
+		   (!s->n->cfg.watchlists || !strcmp(s->n->cfg.watchlists, dir));
 	pthread_rwlock_unlock(&s->n->screen_rw);
 	if (!in_place && (rc = tims_wl_load_index(wl, &ix, err))) {
 		tims_wl_index_delta_release(&delta);
