@@ -970,7 +970,8 @@ int main(int argc, char **argv)
 	printf("screen: the same in CPU time of the screening thread (what the machine's other "
 	       "load does not add): p50 %.3f ms, p99 %.3f ms\n", pct(clat, nq, 0.5), pct(clat, nq, 0.99));
 	printf("screen: document alone (fingerprint, then the store by fingerprint for a listed one) "
-	       "p50 %.3f ms, p99 %.3f ms; %zu documents a hit (%zu drawn from the list, the others random)\n", pct(dlat, nq, 0.5),
+	       "p50 %.3f ms, p99 %.3f ms; %zu documents a hit (%zu drawn from the list, the "
+	       "others random)\n", pct(dlat, nq, 0.5),
 	       pct(dlat, nq, 0.99), doc_hits, doc_listed);
 	printf("screen: recall %.3f (%zu of %zu listed travellers found); "
 	       "unlisted travellers with a hit %.2f%%\n", listed ? (double)found / (double)listed : 0.0,
