@@ -516,8 +516,7 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 		tims_rc rc;
 
 		if ((rc = tims__wl_data_hash(im->wl, data, hash, err)) ||
-		    (rc = tims__wl_ident_fps(im->wl, im->o->kind, row.ident1, row.ident2, &fp1, &fp2,
-					     err)) ||
+		    (rc = tims__wl_row_fps(im->wl, im->list_id, &row, &fp1, &fp2, err)) ||
 		    (rc = tims__wl_seal_field(im->wl, im->list_id, row.ref, "data", data, &d, err)) ||
 		    (rc = tims__wl_seal_field(im->wl, im->list_id, row.ref, "ident1", row.ident1, &a,
 					      err)) ||

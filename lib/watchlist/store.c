@@ -209,6 +209,31 @@ tims_rc tims__wl_ident_fps(struct tims_wl *wl, enum tims_wl_kind kind, const cha
 	return rc;
 }
 
+tims_rc tims__wl_row_fps(struct tims_wl *wl, int64_t list_id, const struct tims__wl_row *row,
+			 uint64_t *fp1, uint64_t *fp2, struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*fp1 = *fp2 = 0;
+	if (wl->fp_list_id != list_id || !wl->fp_list_kind) {
+		if (sqlite3_prepare_v2(wl->db, "SELECT kind FROM lists WHERE id = ?1", -1, &st,
+				       NULL) != SQLITE_OK)
+			return tims__wl_dberr(wl, err, "lists");
+		sqlite3_bind_int64(st, 1, list_id);
+		r = sqlite3_step(st);
+		wl->fp_list_kind = r == SQLITE_ROW ?
+			tims_wl_kind_parse((const char *)sqlite3_column_text(st, 0)) : 0;
+		sqlite3_finalize(st);
+		if (!wl->fp_list_kind)
+			return r == SQLITE_ROW || r == SQLITE_DONE ?
+			       tims_err_set(err, TIMS_ERR_NOTFOUND, "list %lld: no such list",
+					    (long long)list_id) : tims__wl_dberr(wl, err, "lists");
+		wl->fp_list_id = list_id;
+	}
+	return tims__wl_ident_fps(wl, wl->fp_list_kind, row->ident1, row->ident2, fp1, fp2, err);
+}
+
 void tims__wl_bind_fp(sqlite3_stmt *st, int i, uint64_t fp)
 {
 	if (fp)

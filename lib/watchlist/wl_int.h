@@ -33,6 +33,8 @@ struct tims_wl {
 	uint8_t fp_key[TIMS_SCREEN_IDENT_KEY_BYTES];
 	bool fp_key_ok;
 	bool tracking;
+	int64_t fp_list_id;                  /* the list whose kind is below */
+	enum tims_wl_kind fp_list_kind;
 };
 
 /* Record the change that made `version` of list_id (inside the caller's
@@ -87,6 +89,11 @@ tims_rc tims__wl_data_hash(struct tims_wl *wl, const char *data,
 tims_rc tims__wl_ident_fps(struct tims_wl *wl, enum tims_wl_kind kind, const char *ident1,
 			   const char *ident2, uint64_t *fp1, uint64_t *fp2,
 			   struct tims_err *err);
+/* The fingerprints of a row about to be written to list_id (its kind
+ * looked up once): what every write of an entry stores in fp1, fp2. */
+struct tims__wl_row;
+tims_rc tims__wl_row_fps(struct tims_wl *wl, int64_t list_id, const struct tims__wl_row *row,
+			 uint64_t *fp1, uint64_t *fp2, struct tims_err *err);
 /* Bind fp (0: NULL) to parameter i. */
 void tims__wl_bind_fp(sqlite3_stmt *st, int i, uint64_t fp);
 /* Tests only: fingerprints from this function instead of the keyed hash
