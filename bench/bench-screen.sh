@@ -2,8 +2,9 @@
 # bench-screen.sh — screening: how well names match, and how fast.
 #
 #   bench/bench-screen.sh            full: evaluation per kind, then the scale
-#                                    benchmark (1 M persons, 10 M documents)
-#                                    next to PostgreSQL pg_trgm
+#                                    benchmark (1 M persons, 100 M documents in
+#                                    a post's sealed store) next to PostgreSQL
+#                                    (pg_trgm for names, a B-tree for documents)
 #   bench/bench-screen.sh --smoke    a short run with TAP lines (make check)
 #
 # The evaluation set is tests/data/screen/pairs.jsonl (labelled pairs built
@@ -97,21 +98,45 @@ else
 fi
 rm -f "$ind_err"
 
-# 2. Scale: 1 M persons and 10 M documents (smoke: 20 k and 200 k), next to
-#    PostgreSQL pg_trgm over the same names, in a throwaway server started
-#    here (private socket directory, no TCP, deleted afterwards).
+# 2. Scale: 1 M persons and 100 M documents (smoke: 20 k and 200 k) in a
+#    post's own watchlist store (DIR/watchlists/watchlists.db, sealed by its
+#    vault in a SoftHSM2 token), loaded with tims_wl_load_index as a post
+#    starts, screened through tims_wl_screen, a delta of 100 000 changes
+#    applied to the store and the live index; next to PostgreSQL (pg_trgm
+#    over the same names, a B-tree over the same document numbers) in a
+#    throwaway server started here (private socket directory, no TCP,
+#    deleted afterwards). The store is made once through the import path
+#    and kept under build/bench-cache/, keyed by its size and seed, with its
+#    token: the next run reuses it (SCREEN_FRESH=1 makes it again). Making
+#    100 M documents this way takes hours and about 35 GB (docs/screening.md).
 bin=build/bench/bench_screen
 names=${TIMS_NAMES:-tests/data/names}
 if [ "$mode" = --smoke ]; then
-	size=(--persons 20000 --documents 200000 --queries 2000 --pg-queries 200 --tap)
+	np=20000 nd=200000
+	size=(--queries 2000 --pg-queries 200 --delta 10000 --tap)
 else
-	size=(--persons "${SCREEN_PERSONS:-1000000}" --documents "${SCREEN_DOCUMENTS:-10000000}"
-	      --queries "${SCREEN_QUERIES:-10000}" --pg-queries "${SCREEN_PG_QUERIES:-500}")
+	np=${SCREEN_PERSONS:-1000000} nd=${SCREEN_DOCUMENTS:-100000000}
+	size=(--queries "${SCREEN_QUERIES:-10000}" --pg-queries "${SCREEN_PG_QUERIES:-500}"
+	      --delta "${SCREEN_DELTA:-100000}")
 fi
+seed=${SCREEN_SEED:-20851}
+cache=build/bench-cache/screen-p$np-d$nd-s$seed-v1
 if [ ! -x "$bin" ]; then
 	echo "not ok - screen scale: $bin is not built (make bench)"
 	exit 1
 fi
+[ "${SCREEN_FRESH:-0}" = 1 ] && rm -rf "$cache"
+# a store without its token (or half made) cannot be used: made again
+if [ -d "$cache" ] && { [ ! -e "$cache/token/pin" ] || [ ! -e "$cache/post/generated" ]; }; then
+	rm -rf "$cache"
+fi
+mkdir -p "$cache" && chmod 700 "$cache"
+if ! token_env=$(bash scripts/token.sh "$cache/token"); then
+	echo "not ok - screen scale: no SoftHSM2 token (scripts/deps.sh installs softhsm2)"
+	exit 1
+fi
+eval "$token_env"
+[ -e "$cache/post/generated" ] || echo "# screen scale: making the post's store ($np persons, $nd documents) in $cache"
 . tests/lib/pg.sh
 pgwork=$(mktemp -d /tmp/tims-pg-XXXXXX)
 chmod 755 "$pgwork" # the server runs as postgres when we are root
@@ -122,18 +147,27 @@ if pg_start "$pgwork/pg" "-c shared_buffers=256MB"; then
 else
 	echo "# PostgreSQL did not start ($PG_ERROR); the pg_trgm anchor is skipped"
 fi
-args=("${size[@]}" --names "$names")
+args=(--persons "$np" --documents "$nd" --seed "$seed" --store "$PWD/$cache/post" "${size[@]}"
+      --names "$names")
 [ -n "$pgconn" ] && args+=(--pg "$pgconn" --pairs "$pairs")
 if ! out=$("$bin" "${args[@]}" 2>&1); then
 	echo "not ok - screen scale: bench_screen failed"
 	printf '%s\n' "$out" | tail -5 | sed 's/^/# /'
+	[ -e "$cache/post/generated" ] || rm -rf "$cache"
 	exit 1
 fi
+# The identifier structure alone at the target's 100 M (smoke: 1 M), built
+# in memory: its share of the memory when the store of this run is smaller.
+ids=$("$bin" --idents-only "$([ "$mode" = --smoke ] && echo 1000000 || echo 100000000)" 2>&1) ||
+	ids="identifiers alone: could not run"
 if [ "$mode" = --smoke ]; then
 	printf '%s\n' "$out" | grep -E '^((not )?ok |target: )'
+	printf '# %s\n' "$ids"
+	printf '%s\n' "$out" | grep -E '^(store|delta):' | sed 's/^/# /'
 	[ -n "$pgconn" ] || echo "not ok - pg_trgm anchor: PostgreSQL could not be started"
 else
-	printf '%s\n' "$out" | grep -v '^target: ' | grep -v '=' | sed 's/^/  /'
+	printf '%s\n' "$out" | grep -v '^target: ' | grep -v '=' | grep -v '^bench_screen: ' | sed 's/^/  /'
+	printf '  %s\n' "$ids"
 	printf '%s\n' "$out" | grep '^target: '
 	tp99=$(grep -o 'screen_p99_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
 	tp50=$(grep -o 'screen_p50_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
@@ -142,6 +176,14 @@ else
 	if [ -n "$pp99" ] && [ -n "$tp99" ]; then
 		awk -v a="$tp50" -v b="$pp50" -v c="$tp99" -v d="$pp99" 'BEGIN {
 			printf "  ratio: TIMS is %.0fx faster than pg_trgm at p50, %.0fx at p99 (target >= 30x)\n", b / a, d / c }'
+	fi
+	dp50=$(grep -o 'doc_p50_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
+	dp99=$(grep -o 'doc_p99_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
+	bp50=$(grep -o 'pg_btree_p50_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
+	bp99=$(grep -o 'pg_btree_p99_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
+	if [ -n "$bp99" ] && [ -n "$dp99" ]; then
+		awk -v a="$dp50" -v b="$bp50" -v c="$dp99" -v d="$bp99" 'BEGIN {
+			printf "  ratio: a document, TIMS (index, then the sealed store for a listed one) against the PostgreSQL B-tree: %.1fx at p50, %.1fx at p99\n", b / a, d / c }'
 	fi
 fi
 exit $rc

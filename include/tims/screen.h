@@ -111,19 +111,30 @@ TIMS_MUST_USE tims_rc tims_screen_norm_ident(enum tims_ident_kind kind, const ch
  * phonetic skeletons and equivalence groups to name entries. A query counts,
  * per entry, how many of its tokens share a key and scores only entries
  * where enough do, with the full scorer and the list's threshold.
- * Identifiers: a sorted array of 64-bit fingerprints with a row id and list
- * per entry (14 bytes each); a hit is confirmed by the caller against the
- * store.
+ * Identifiers: keyed 64-bit fingerprints (SipHash-2-4 of the kind and the
+ * normalised number under a 16-byte key: the store's, derived from the
+ * vault's blind key, so the index never holds a number in clear), kept as a
+ * table of 2^b buckets on the top b bits and a sorted 32-bit remainder each
+ * (about 4.6 bytes an identifier at 100 M, no row id). A lookup says how
+ * many entries may hold the fingerprint; the caller confirms each against
+ * the store (tims_wl_ident_candidates and an exact compare).
  *
- * Build: new, add_*, then finish (sorts; after it, add_* is refused).
- * Queries are serialised by an internal mutex (the scratch space is shared).
+ * Build: new, add_*, then finish (sorts). After finish, identifiers may
+ * still be added and removed (a delta: an overlay of counts, never a
+ * rebuild); persons may not (a delta of a person list reloads the index).
+ * Queries are serialised by an internal mutex (the scratch space is shared);
+ * a change after finish must not run concurrently with a query (the node
+ * holds its screening lock for writing).
  */
 struct tims_screen_index;
 
 TIMS_MUST_USE tims_rc tims_screen_index_new(struct tims_screen_index **out);
 void tims_screen_index_free(struct tims_screen_index *ix);
 
-/* Room for this many persons, names and identifiers (a hint, may be 0). */
+/* Room for this many persons, names and identifiers (a hint, may be 0).
+ * With identifiers > 0 before any is added, they are expected in increasing
+ * fingerprint order and stored compact as they come (no 8-byte copy of
+ * each: loading 100 M); one out of order falls back to sorting at finish. */
 TIMS_MUST_USE tims_rc tims_screen_index_reserve(struct tims_screen_index *ix, size_t persons,
 				  size_t names, size_t idents);
 
@@ -137,15 +148,32 @@ TIMS_MUST_USE tims_rc tims_screen_index_add_person(struct tims_screen_index *ix,
 				     uint32_t *idx);
 TIMS_MUST_USE tims_rc tims_screen_index_add_name(struct tims_screen_index *ix, uint32_t person,
 				   const struct tims_name *n);
-/* An identifier, already normalised by tims_screen_norm_ident. */
+/* Identifier fingerprints. A key of zeros is the default (a scratch store
+ * in clear); the store sets its own before loading. Never 0. */
+#define TIMS_SCREEN_IDENT_KEY_BYTES 16
+uint64_t tims_screen_ident_fp(const uint8_t key[TIMS_SCREEN_IDENT_KEY_BYTES],
+			      enum tims_ident_kind kind, const char *norm);
+void tims_screen_index_set_ident_key(struct tims_screen_index *ix,
+				     const uint8_t key[TIMS_SCREEN_IDENT_KEY_BYTES]);
+uint64_t tims_screen_index_ident_fp(const struct tims_screen_index *ix,
+				    enum tims_ident_kind kind, const char *norm);
+
+/* An identifier (already normalised by tims_screen_norm_ident) or its
+ * fingerprint; before finish, part of the build; after it, a change (the
+ * overlay). Removal only after finish: one entry of that fingerprint fewer. */
 TIMS_MUST_USE tims_rc tims_screen_index_add_ident(struct tims_screen_index *ix,
-				    enum tims_ident_kind kind, uint16_t list,
-				    uint32_t rowid, const char *norm);
+				    enum tims_ident_kind kind, const char *norm);
+TIMS_MUST_USE tims_rc tims_screen_index_add_ident_fp(struct tims_screen_index *ix, uint64_t fp);
+TIMS_MUST_USE tims_rc tims_screen_index_remove_ident(struct tims_screen_index *ix,
+				       enum tims_ident_kind kind, const char *norm);
+TIMS_MUST_USE tims_rc tims_screen_index_remove_ident_fp(struct tims_screen_index *ix,
+					  uint64_t fp);
 TIMS_MUST_USE tims_rc tims_screen_index_finish(struct tims_screen_index *ix);
 
 struct tims_screen_index_stats {
 	size_t persons, names, tokens, keys, postings, idents;
 	size_t bytes; /* memory held by the index */
+	size_t ident_bytes; /* of which the identifiers (buckets, remainders, overlay) */
 };
 void tims_screen_index_stats(const struct tims_screen_index *ix,
 			     struct tims_screen_index_stats *st);
@@ -177,9 +205,22 @@ TIMS_MUST_USE size_t tims_screen_index_query(struct tims_screen_index *ix,
 			       bool explain, struct tims_screen_hit *hits, size_t max,
 			       size_t *candidates);
 
-/* Identifiers equal to `norm`: row ids and lists, at most max; returns count. */
-TIMS_MUST_USE size_t tims_screen_index_lookup(const struct tims_screen_index *ix,
-				enum tims_ident_kind kind, const char *norm,
-				uint32_t *rowids, uint16_t *lists, size_t max);
+/* After finish: room for n identifier changes, so that the next n adds and
+ * removes cannot fail (a delta applied whole or not at all). */
+TIMS_MUST_USE tims_rc tims_screen_index_ident_reserve(struct tims_screen_index *ix, size_t n);
+
+/* The state of the store the index holds (tims_wl_load_index sets it, a
+ * delta moves it on): a number the index keeps for its caller. */
+void tims_screen_index_set_stamp(struct tims_screen_index *ix, uint64_t stamp);
+uint64_t tims_screen_index_stamp(const struct tims_screen_index *ix);
+
+/* How many loaded identifiers may equal `norm` (or have fingerprint fp):
+ * 0 means none does; more than 0 is to be confirmed against the store (other
+ * numbers may share the bits kept). TIMS_ERR_STATE before finish (then
+ * *count is 0 and means nothing: fail closed). */
+TIMS_MUST_USE tims_rc tims_screen_index_lookup(const struct tims_screen_index *ix,
+				 enum tims_ident_kind kind, const char *norm, size_t *count);
+TIMS_MUST_USE tims_rc tims_screen_index_lookup_fp(const struct tims_screen_index *ix,
+				    uint64_t fp, size_t *count);
 
 #endif

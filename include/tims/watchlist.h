@@ -271,6 +271,47 @@ tims_rc tims_wl_describe(struct tims_wl *wl, uint32_t rowid, struct tims_buf *ou
 tims_rc tims_wl_ident(struct tims_wl *wl, uint32_t rowid, enum tims_ident_kind kind,
 		      char out[TIMS_IDENT_MAX + 1], struct tims_err *err);
 
+/* The fingerprint of a normalised identifier under this store's key (what
+ * the loaded index holds); the key needs the token in a node's store. */
+tims_rc tims_wl_ident_fp(struct tims_wl *wl, enum tims_ident_kind kind, const char *norm,
+			 uint64_t *fp, struct tims_err *err);
+
+/* The live entries whose identifier of `kind` has fingerprint fp: row ids
+ * into rows (at most max), their number in *n (may exceed max). Each is
+ * still to be compared with the number (tims_wl_ident): another number may
+ * share the fingerprint. */
+tims_rc tims_wl_ident_candidates(struct tims_wl *wl, enum tims_ident_kind kind, uint64_t fp,
+				 uint32_t *rows, size_t max, size_t *n, struct tims_err *err);
+
+/*
+ * A live index kept up to date with the store (lib/node/bundles.c): after
+ * tims_wl_track, every change made through this handle (imports, removals,
+ * bundles) is logged; tims_wl_tracked takes the log as the fingerprints
+ * that left and joined the live entries, and whether a person list changed
+ * (then the index is reloaded: persons are not changed in place);
+ * tims_wl_index_update applies it to an index loaded from the same store,
+ * whole or not at all, with the lists' thresholds; TIMS_ERR_STATE when it
+ * cannot (persons changed, or the store changed elsewhere too: reload).
+ */
+struct tims_wl_index_delta {
+	uint64_t *add, *del;
+	size_t nadd, ndel;
+	bool persons;
+	/* versions made through this handle, and the store's stamp (the sum
+	 * of its lists' versions) after them: an index whose stamp plus
+	 * `bumps` is not `stamp` missed a change made elsewhere (another
+	 * process's import) and is reloaded, never patched */
+	uint64_t bumps, stamp;
+};
+tims_rc tims_wl_track(struct tims_wl *wl, struct tims_err *err);
+/* The sum of the lists' versions: every change of entries moves it. */
+tims_rc tims_wl_stamp(struct tims_wl *wl, uint64_t *stamp, struct tims_err *err);
+tims_rc tims_wl_tracked(struct tims_wl *wl, struct tims_wl_index_delta *d,
+			struct tims_err *err);
+void tims_wl_index_delta_release(struct tims_wl_index_delta *d);
+tims_rc tims_wl_index_update(struct tims_wl *wl, struct tims_screen_index *ix,
+			     const struct tims_wl_index_delta *d, struct tims_err *err);
+
 /*
  * Screening a traveller, typed: what the booth service (tims/booth.h) and
  * `tims screen` ask, and what they get back. Renderers to JSON live at the

@@ -8,9 +8,14 @@
 
 /*
  * Apply one bundle: verify it, apply it to a second handle of the post's
- * watchlist store, load a new screening index from it outside the lock,
- * then swap it in. Exposed for `tims post apply-bundle` through the store
- * functions; here for the ones fetched from the centre.
+ * watchlist store, then bring the screening index up to date: a list of
+ * documents or vehicles changes the live index in place (the fingerprints
+ * that left and joined, logged by the store as the bundle was applied:
+ * 100 000 changes in milliseconds, where loading 100 M documents again
+ * takes a minute); a person list, a repair, or an index without one loads a
+ * new index from the store outside the lock and swaps it in. Exposed for
+ * `tims post apply-bundle` through the store functions; here for the ones
+ * fetched from the centre.
  */
 
 static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, int repair,
@@ -20,6 +25,10 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 	struct tims_screen_index *ix = NULL;
 	struct tims_wl *wl = NULL, *old_wl;
 	struct tims_screen_index *old_ix;
+	struct tims_wl_index_delta delta;
+	struct tims_err uerr;
+	char how[96] = "";
+	bool in_place;
 	struct tims_verifier keys[2];
 	size_t nkeys = 0;
 	char dir[4200];
@@ -49,9 +58,23 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 	 * never while the copies are checked (wlcheck.c) */
 	node_wlcheck_lock(s->n);
 	if ((rc = tims_wl_open(dir, true, &wl, err)) ||
+	    (rc = tims_wl_track(wl, err)) ||
 	    (rc = repair ? tims_bundle_repair_held(s->n->dir, wl, &b, err)
 			 : tims_bundle_apply_held(s->n->dir, wl, &b, err)) ||
-	    (rc = tims_wl_load_index(wl, &ix, err))) {
+	    (rc = tims_wl_tracked(wl, &delta, err))) {
+		node_wlcheck_unlock(s->n);
+		tims_wl_close(wl);
+		tims_bundle_release(&b);
+		return rc;
+	}
+	pthread_rwlock_rdlock(&s->n->screen_rw);
+	/* in place: an index loaded from this very store (not another one
+	 * given to `post serve`), and a delta of identifiers only */
+	in_place = !repair && !delta.persons && s->n->ix && s->n->wl &&
+		   (!s->n->cfg.watchlists || !strcmp(s->n->cfg.watchlists, dir));
+	pthread_rwlock_unlock(&s->n->screen_rw);
+	if (!in_place && (rc = tims_wl_load_index(wl, &ix, err))) {
+		tims_wl_index_delta_release(&delta);
 		node_wlcheck_unlock(s->n);
 		tims_wl_close(wl);
 		tims_bundle_release(&b);
@@ -60,6 +83,35 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 	pthread_rwlock_wrlock(&s->n->screen_rw);
 	old_wl = s->n->wl;
 	old_ix = s->n->ix;
+	if (in_place && tims_wl_index_update(wl, old_ix, &delta, &uerr) == TIMS_OK) {
+		ix = old_ix; /* changed in place, whole */
+		old_ix = NULL;
+		snprintf(how, sizeof(how), "; the screening index changed in place (%zu in, %zu out)",
+			 delta.nadd, delta.ndel);
+	} else if (in_place) {
+		/* the delta did not fit (out of memory): the live index is as it
+		 * was; a whole one is loaded, and meanwhile this list is not
+		 * screened against as if it were current */
+		pthread_rwlock_unlock(&s->n->screen_rw);
+		node_log(s->n, "watchlist %s: the index could not take the delta (%s): loading it "
+			 "whole", b.list, tims_err_msg(&uerr));
+		if ((rc = tims_wl_load_index(wl, &ix, err))) {
+			/* the store moved on without the index: fail closed */
+			pthread_rwlock_wrlock(&s->n->screen_rw);
+			tims_wl_quarantine(s->n->wl, b.list, "the screening index could not be "
+					   "brought up to date with the list applied", NULL);
+			pthread_rwlock_unlock(&s->n->screen_rw);
+			tims_wl_index_delta_release(&delta);
+			node_wlcheck_unlock(s->n);
+			tims_wl_close(wl);
+			tims_bundle_release(&b);
+			return rc;
+		}
+		pthread_rwlock_wrlock(&s->n->screen_rw);
+		old_wl = s->n->wl;
+		old_ix = s->n->ix;
+	}
+	tims_wl_index_delta_release(&delta);
 	/* the other lists' quarantine stays; this one's content was checked */
 	tims_wl_quarantine_copy(wl, old_wl, b.list);
 	s->n->wl = wl;
@@ -74,10 +126,10 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 			 "whole", b.list, b.version);
 	else if (b.base)
 		node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied (a delta "
-			 "from version %" PRIu64 ")", b.list, b.version, b.base);
+			 "from version %" PRIu64 ")%s", b.list, b.version, b.base, how);
 	else
-		node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied", b.list,
-			 b.version);
+		node_log(s->n, "watchlist %s: version %" PRIu64 " from the centre applied%s", b.list,
+			 b.version, how);
 	tims_bundle_release(&b);
 	return TIMS_OK;
 }

@@ -21,6 +21,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <sodium.h>
 
 #include "screen_int.h"
 #include "tims/screen.h"
@@ -34,12 +35,6 @@
 #define DEL_WALK_MAX 4096 /* deletion keys with more postings say nothing */
 #define TYPO_CONFIRMED 2  /* a token two entries confirm skips the typo pass */
 
-
-struct ident {
-	uint64_t fp;
-	uint32_t row;
-	uint16_t list;
-};
 
 struct tims_screen_index {
 	bool finished;
@@ -70,12 +65,23 @@ struct tims_screen_index {
 	size_t npairs, cap_pairs;
 	uint32_t *post_off, *post;
 	size_t npost;
-	/* identifiers */
-	struct ident *build_ids;
+	/* identifiers: keyed fingerprints (ident_fp). The top id_bits bits of
+	 * a fingerprint pick a bucket, the next 32 are kept (id_rem, sorted
+	 * within each bucket); id_off[b]..id_off[b + 1] is bucket b. */
+	uint8_t id_key[TIMS_SCREEN_IDENT_KEY_BYTES];
+	unsigned id_bits;
+	uint32_t *id_off, *id_rem;
 	size_t nids, cap_ids;
-	uint64_t *id_fp;
-	uint32_t *id_row;
-	uint16_t *id_list;
+	bool id_stream;     /* build: fingerprints come sorted, appended in place */
+	uint64_t id_last;
+	uint64_t *build_fp; /* build, in any order: sorted at finish */
+	size_t nbuild, cap_build;
+	/* after finish: fingerprint -> entries added minus removed */
+	uint64_t *ov_key;
+	int32_t *ov_cnt;
+	size_t ov_n, ov_slots;
+	int64_t ov_net;
+	uint64_t stamp;     /* the caller's: which state of its store this is */
 	/* thresholds per list */
 	float *threshold;
 	/* query scratch, guarded by lock */
@@ -108,6 +114,16 @@ static uint64_t fnv64(const void *d, size_t n, uint64_t h)
 }
 
 #define FNV_BASIS 14695981039346656037ull
+
+/* Buckets for n identifiers: about eight a bucket, at least 256. */
+static unsigned id_bits_for(size_t n)
+{
+	unsigned b = 8;
+
+	while (b < 28 && ((size_t)1 << (b + 3)) < n)
+		b++;
+	return b;
+}
 
 /* --- lifecycle ----------------------------------------------------------- */
 
@@ -150,10 +166,11 @@ void tims_screen_index_free(struct tims_screen_index *ix)
 	free(ix->pairs);
 	free(ix->post_off);
 	free(ix->post);
-	free(ix->build_ids);
-	free(ix->id_fp);
-	free(ix->id_row);
-	free(ix->id_list);
+	free(ix->id_off);
+	free(ix->id_rem);
+	free(ix->build_fp);
+	free(ix->ov_key);
+	free(ix->ov_cnt);
 	free(ix->threshold);
 	free(ix->qbuf);
 	free(ix->cands);
@@ -180,8 +197,16 @@ tims_rc tims_screen_index_reserve(struct tims_screen_index *ix, size_t persons,
 	ix->cap_persons = c;
 	if (screen_grow(&ix->pairs, &ix->cap_pairs, names * 6, sizeof(*ix->pairs)))
 		return TIMS_ERR_NOMEM;
-	if (screen_grow(&ix->build_ids, &ix->cap_ids, idents, sizeof(*ix->build_ids)))
-		return TIMS_ERR_NOMEM;
+	if (idents && !ix->nids && !ix->nbuild && !ix->id_off) {
+		/* fingerprints are expected in order (tims_wl_load_index reads
+		 * them so): kept in their final, compact form from the start */
+		ix->id_bits = id_bits_for(idents);
+		ix->id_off = calloc(((size_t)1 << ix->id_bits) + 1, sizeof(*ix->id_off));
+		if (!ix->id_off ||
+		    screen_grow(&ix->id_rem, &ix->cap_ids, idents, sizeof(*ix->id_rem)))
+			return TIMS_ERR_NOMEM;
+		ix->id_stream = true;
+	}
 	return TIMS_OK;
 }
 
@@ -454,22 +479,271 @@ tims_rc tims_screen_index_add_name(struct tims_screen_index *ix, uint32_t person
 	return TIMS_OK;
 }
 
-static uint64_t ident_fp(enum tims_ident_kind kind, const char *norm)
-{
-	uint8_t k = (uint8_t)kind;
+/* --- identifiers ----------------------------------------------------------- */
 
-	return fnv64(norm, strlen(norm), fnv64(&k, 1, FNV_BASIS));
+uint64_t tims_screen_ident_fp(const uint8_t key[TIMS_SCREEN_IDENT_KEY_BYTES],
+			      enum tims_ident_kind kind, const char *norm)
+{
+	uint8_t in[1 + TIMS_IDENT_MAX], out[crypto_shorthash_BYTES];
+	size_t n = strnlen(norm, TIMS_IDENT_MAX);
+	uint64_t fp = 0;
+
+	in[0] = (uint8_t)kind;
+	memcpy(in + 1, norm, n);
+	crypto_shorthash(out, in, n + 1, key);
+	for (int i = 0; i < 8; i++)
+		fp = fp << 8 | out[i];
+	return fp ? fp : 1; /* 0 is no fingerprint */
+}
+
+void tims_screen_index_set_ident_key(struct tims_screen_index *ix,
+				     const uint8_t key[TIMS_SCREEN_IDENT_KEY_BYTES])
+{
+	memcpy(ix->id_key, key, sizeof(ix->id_key));
+}
+
+uint64_t tims_screen_index_ident_fp(const struct tims_screen_index *ix,
+				    enum tims_ident_kind kind, const char *norm)
+{
+	return tims_screen_ident_fp(ix->id_key, kind, norm);
+}
+
+static inline size_t id_bucket(const struct tims_screen_index *ix, uint64_t fp)
+{
+	return (size_t)(fp >> (64 - ix->id_bits));
+}
+
+static inline uint32_t id_remainder(const struct tims_screen_index *ix, uint64_t fp)
+{
+	return (uint32_t)(fp >> (32 - ix->id_bits));
+}
+
+/* A streamed build given a fingerprint out of order: back to 64-bit values
+ * (the bits the index keeps), sorted at finish. */
+static tims_rc ids_unstream(struct tims_screen_index *ix)
+{
+	size_t k = 0, nb = (size_t)1 << ix->id_bits;
+
+	if (screen_grow(&ix->build_fp, &ix->cap_build, ix->nids + 1, sizeof(*ix->build_fp)))
+		return TIMS_ERR_NOMEM;
+	for (size_t b = 0; b < nb; b++)
+		for (uint32_t c = 0; c < ix->id_off[b + 1]; c++, k++)
+			ix->build_fp[k] = (uint64_t)b << (64 - ix->id_bits) |
+					  (uint64_t)ix->id_rem[k] << (32 - ix->id_bits);
+	ix->nbuild = ix->nids;
+	ix->nids = ix->cap_ids = 0;
+	free(ix->id_rem);
+	free(ix->id_off);
+	ix->id_rem = ix->id_off = NULL;
+	ix->id_stream = false;
+	return TIMS_OK;
+}
+
+/* The overlay's slot for fp (a free one when absent). */
+static size_t ov_slot(const struct tims_screen_index *ix, uint64_t fp)
+{
+	size_t m = ix->ov_slots - 1, i = (size_t)(fp ^ fp >> 29) & m;
+
+	while (ix->ov_key[i] && ix->ov_key[i] != fp)
+		i = (i + 1) & m;
+	return i;
+}
+
+/* Room in the overlay for `more` fingerprints not in it yet. */
+static tims_rc ov_grow(struct tims_screen_index *ix, size_t more)
+{
+	size_t i, ns = ix->ov_slots ? ix->ov_slots : 1024, os = ix->ov_slots;
+	uint64_t *k, *ok = ix->ov_key;
+	int32_t *c, *oc = ix->ov_cnt;
+
+	if ((ix->ov_n + more + 1) * 2 > ix->ov_slots) {
+		while ((ix->ov_n + more + 1) * 2 > ns)
+			ns *= 2;
+		k = calloc(ns, sizeof(*k));
+		c = calloc(ns, sizeof(*c));
+		if (!k || !c) {
+			free(k);
+			free(c);
+			return TIMS_ERR_NOMEM;
+		}
+		ix->ov_key = k;
+		ix->ov_cnt = c;
+		ix->ov_slots = ns;
+		for (size_t j = 0; j < os; j++)
+			if (ok[j]) {
+				i = ov_slot(ix, ok[j]);
+				ix->ov_key[i] = ok[j];
+				ix->ov_cnt[i] = oc[j];
+			}
+		free(ok);
+		free(oc);
+	}
+	return TIMS_OK;
+}
+
+static tims_rc ov_change(struct tims_screen_index *ix, uint64_t fp, int32_t d)
+{
+	size_t i;
+
+	if (ov_grow(ix, 1))
+		return TIMS_ERR_NOMEM;
+	i = ov_slot(ix, fp);
+	if (!ix->ov_key[i]) {
+		ix->ov_key[i] = fp;
+		ix->ov_n++;
+	}
+	ix->ov_cnt[i] += d;
+	ix->ov_net += d;
+	return TIMS_OK;
+}
+
+tims_rc tims_screen_index_add_ident_fp(struct tims_screen_index *ix, uint64_t fp)
+{
+	if (!fp)
+		return TIMS_ERR_USAGE;
+	if (ix->finished)
+		return ov_change(ix, fp, 1);
+	if (ix->id_stream && fp < ix->id_last && ids_unstream(ix))
+		return TIMS_ERR_NOMEM;
+	if (ix->id_stream) {
+		if (ix->nids >= UINT32_MAX - 1)
+			return TIMS_ERR_TOOBIG;
+		if (screen_grow(&ix->id_rem, &ix->cap_ids, ix->nids + 1, sizeof(*ix->id_rem)))
+			return TIMS_ERR_NOMEM;
+		ix->id_rem[ix->nids++] = id_remainder(ix, fp);
+		ix->id_off[id_bucket(ix, fp) + 1]++; /* counts until finish */
+		ix->id_last = fp;
+		return TIMS_OK;
+	}
+	if (screen_grow(&ix->build_fp, &ix->cap_build, ix->nbuild + 1, sizeof(*ix->build_fp)))
+		return TIMS_ERR_NOMEM;
+	ix->build_fp[ix->nbuild++] = fp;
+	return TIMS_OK;
 }
 
 tims_rc tims_screen_index_add_ident(struct tims_screen_index *ix,
-				    enum tims_ident_kind kind, uint16_t list,
-				    uint32_t rowid, const char *norm)
+				    enum tims_ident_kind kind, const char *norm)
 {
-	if (ix->finished)
+	return tims_screen_index_add_ident_fp(ix, tims_screen_index_ident_fp(ix, kind, norm));
+}
+
+void tims_screen_index_set_stamp(struct tims_screen_index *ix, uint64_t stamp)
+{
+	ix->stamp = stamp;
+}
+
+uint64_t tims_screen_index_stamp(const struct tims_screen_index *ix)
+{
+	return ix->stamp;
+}
+
+tims_rc tims_screen_index_ident_reserve(struct tims_screen_index *ix, size_t n)
+{
+	if (!ix->finished)
 		return TIMS_ERR_STATE;
-	if (screen_grow(&ix->build_ids, &ix->cap_ids, ix->nids + 1, sizeof(*ix->build_ids)))
-		return TIMS_ERR_NOMEM;
-	ix->build_ids[ix->nids++] = (struct ident){ ident_fp(kind, norm), rowid, list };
+	return ov_grow(ix, n);
+}
+
+tims_rc tims_screen_index_remove_ident_fp(struct tims_screen_index *ix, uint64_t fp)
+{
+	if (!ix->finished)
+		return TIMS_ERR_STATE;
+	if (!fp)
+		return TIMS_ERR_USAGE;
+	return ov_change(ix, fp, -1);
+}
+
+tims_rc tims_screen_index_remove_ident(struct tims_screen_index *ix,
+				       enum tims_ident_kind kind, const char *norm)
+{
+	return tims_screen_index_remove_ident_fp(ix, tims_screen_index_ident_fp(ix, kind, norm));
+}
+
+static void radix64(uint64_t *a, uint64_t *tmp, size_t n, unsigned passes);
+
+/* The compact form: bucket offsets and 32-bit remainders. */
+static tims_rc ids_finish(struct tims_screen_index *ix)
+{
+	size_t nb;
+
+	if (!ix->id_stream) {
+		if (ix->nbuild > UINT32_MAX - 1)
+			return TIMS_ERR_TOOBIG;
+		if (ix->nbuild > 1) {
+			uint64_t *tmp = malloc(ix->nbuild * sizeof(*tmp));
+
+			if (!tmp)
+				return TIMS_ERR_NOMEM;
+			radix64(ix->build_fp, tmp, ix->nbuild, 4);
+			free(tmp);
+		}
+		ix->id_bits = id_bits_for(ix->nbuild);
+		ix->id_off = calloc(((size_t)1 << ix->id_bits) + 1, sizeof(*ix->id_off));
+		ix->id_rem = malloc((ix->nbuild + 1) * sizeof(*ix->id_rem));
+		if (!ix->id_off || !ix->id_rem)
+			return TIMS_ERR_NOMEM;
+		for (size_t i = 0; i < ix->nbuild; i++) {
+			ix->id_rem[i] = id_remainder(ix, ix->build_fp[i]);
+			ix->id_off[id_bucket(ix, ix->build_fp[i]) + 1]++;
+		}
+		ix->nids = ix->nbuild;
+		free(ix->build_fp);
+		ix->build_fp = NULL;
+		ix->nbuild = ix->cap_build = 0;
+	} else if (ix->nids < ix->cap_ids) {
+		uint32_t *r = realloc(ix->id_rem, (ix->nids + 1) * sizeof(*r));
+
+		if (r)
+			ix->id_rem = r;
+	}
+	nb = (size_t)1 << ix->id_bits;
+	for (size_t b = 0; b < nb; b++)
+		ix->id_off[b + 1] += ix->id_off[b];
+	ix->id_stream = false;
+	return TIMS_OK;
+}
+
+tims_rc tims_screen_index_lookup(const struct tims_screen_index *ix,
+				 enum tims_ident_kind kind, const char *norm, size_t *count)
+{
+	return tims_screen_index_lookup_fp(ix, tims_screen_index_ident_fp(ix, kind, norm), count);
+}
+
+tims_rc tims_screen_index_lookup_fp(const struct tims_screen_index *ix, uint64_t fp,
+				    size_t *count)
+{
+	size_t lo, hi, b, n = 0;
+	uint32_t r;
+	int64_t c;
+
+	*count = 0;
+	if (!ix->finished)
+		return TIMS_ERR_STATE;
+	b = id_bucket(ix, fp);
+	r = id_remainder(ix, fp);
+	lo = ix->id_off[b];
+	hi = ix->id_off[b + 1];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->id_rem[mid] < r)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ix->id_off[b + 1] && ix->id_rem[lo] == r; lo++)
+		n++;
+	c = (int64_t)n;
+	if (ix->ov_n) {
+		size_t i = ov_slot(ix, fp);
+
+		if (ix->ov_key[i])
+			c += ix->ov_cnt[i];
+	}
+	/* The kept bits of other numbers may count here too: never fewer
+	 * than the entries that hold fp, perhaps more (confirmed by the
+	 * caller against the store). */
+	*count = c > 0 ? (size_t)c : 0;
 	return TIMS_OK;
 }
 
@@ -497,13 +771,6 @@ static void radix64(uint64_t *a, uint64_t *tmp, size_t n, unsigned passes)
 			tmp[cnt[(a[i] >> sh) & 0xffff]++] = a[i];
 		memcpy(a, tmp, n * sizeof(*a));
 	}
-}
-
-static int cmp_ident(const void *x, const void *y)
-{
-	const struct ident *a = x, *b = y;
-
-	return (a->fp > b->fp) - (a->fp < b->fp);
 }
 
 tims_rc tims_screen_index_finish(struct tims_screen_index *ix)
@@ -543,23 +810,8 @@ tims_rc tims_screen_index_finish(struct tims_screen_index *ix)
 		if (p)
 			ix->post = p;
 	}
-	/* identifiers: sorted fingerprints in three flat arrays (none at all
-	 * for a store of person lists only: build_ids is NULL then, and qsort
-	 * must not be given a null pointer even for no elements) */
-	if (ix->nids)
-		qsort(ix->build_ids, ix->nids, sizeof(*ix->build_ids), cmp_ident);
-	ix->id_fp = malloc((ix->nids + 1) * sizeof(*ix->id_fp));
-	ix->id_row = malloc((ix->nids + 1) * sizeof(*ix->id_row));
-	ix->id_list = malloc((ix->nids + 1) * sizeof(*ix->id_list));
-	if (!ix->id_fp || !ix->id_row || !ix->id_list)
+	if (ids_finish(ix))
 		return TIMS_ERR_NOMEM;
-	for (size_t i = 0; i < ix->nids; i++) {
-		ix->id_fp[i] = ix->build_ids[i].fp;
-		ix->id_row[i] = ix->build_ids[i].row;
-		ix->id_list[i] = ix->build_ids[i].list;
-	}
-	free(ix->build_ids);
-	ix->build_ids = NULL;
 	/* query scratch */
 	ix->cands = malloc((ix->nent + 1) * sizeof(*ix->cands));
 	if (!ix->cands)
@@ -580,12 +832,14 @@ void tims_screen_index_stats(const struct tims_screen_index *ix,
 	st->tokens = ix->ntok;
 	st->keys = ix->keys.n;
 	st->postings = ix->npost;
-	st->idents = ix->nids;
+	st->idents = (size_t)((int64_t)ix->nids + ix->ov_net);
+	st->ident_bytes = ix->nids * 4 + (ix->id_off ? (((size_t)1 << ix->id_bits) + 1) * 4 : 0) +
+			  ix->ov_slots * 12;
 	st->bytes = ix->npersons * (sizeof(struct tims_subject) + 6) +
 		    ix->ntok * sizeof(struct tims_name_token) +
 		    ix->nent * 12 + ix->nent_tok * 5 +
 		    ix->keys.alen + ix->keys.n * 12 + ix->npost * 4 +
-		    (ix->keys.n + 1) * 4 + ix->nids * 14 + ix->nent * 10;
+		    (ix->keys.n + 1) * 4 + ix->nent * 10 + st->ident_bytes;
 }
 
 /* --- queries ------------------------------------------------------------- */
@@ -1011,27 +1265,3 @@ size_t tims_screen_index_query(struct tims_screen_index *ix,
 	return tims_screen_index_search(ix, q, s, explain, hits, max, &n, candidates) ? 0 : n;
 }
 
-size_t tims_screen_index_lookup(const struct tims_screen_index *ix,
-				enum tims_ident_kind kind, const char *norm,
-				uint32_t *rowids, uint16_t *lists, size_t max)
-{
-	uint64_t fp = ident_fp(kind, norm);
-	size_t lo = 0, hi = ix->nids, n = 0;
-
-	if (!ix->finished)
-		return 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ix->id_fp[mid] < fp)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < ix->nids && ix->id_fp[lo] == fp && n < max; lo++, n++) {
-		rowids[n] = ix->id_row[lo];
-		if (lists)
-			lists[n] = ix->id_list[lo];
-	}
-	return n;
-}

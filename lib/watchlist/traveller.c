@@ -141,25 +141,36 @@ tims_rc tims_wl_screen_person(struct tims_wl *wl, struct tims_screen_index *ix,
 	return rc;
 }
 
-/* Identifier hits, each confirmed against the stored normalised value (the
- * index holds fingerprints only). A fingerprint whose entry holds another
- * number is no hit; an entry that cannot be read is a failure. */
+/* Identifier hits. The index holds keyed fingerprints only (some of their
+ * bits): one it may hold is looked up in the store by fingerprint, and each
+ * entry found is confirmed by an exact compare of its stored number. An
+ * entry that holds another number (a fingerprint collision) is no hit; an
+ * entry that cannot be read, or a store that cannot be asked, is a failure,
+ * never "no hit". */
 static tims_rc ident_hits(struct tims_wl *wl, struct tims_screen_index *ix,
 			  enum tims_ident_kind kind, const char *given, const char *state,
 			  struct tims_wl_screening *out, struct tims_err *err)
 {
-	uint32_t rows[IDENT_ROWS_MAX + 1];
+	uint32_t rows[IDENT_ROWS_MAX];
 	char norm[TIMS_IDENT_MAX + 1];
 	const char *what = kind == TIMS_IDENT_DOCUMENT ? "document number" :
 			   kind == TIMS_IDENT_PLATE ? "vehicle plate" : "vehicle vin";
 	uint8_t part = kind == TIMS_IDENT_DOCUMENT ? TIMS_WL_PART_DOCUMENT
 						   : TIMS_WL_PART_VEHICLE;
-	size_t n;
+	uint64_t fp;
+	size_t n, maybe;
 	tims_rc rc;
 
 	if ((rc = tims_screen_norm_ident(kind, given, norm, what, err)))
 		return rc;
-	n = tims_screen_index_lookup(ix, kind, norm, rows, NULL, IDENT_ROWS_MAX + 1);
+	if ((rc = tims_wl_ident_fp(wl, kind, norm, &fp, err)))
+		return rc;
+	if ((rc = tims_screen_index_lookup_fp(ix, fp, &maybe)))
+		return tims_err_set(err, rc, "%s search: the index is not ready", what);
+	if (maybe == 0)
+		return TIMS_OK;
+	if ((rc = tims_wl_ident_candidates(wl, kind, fp, rows, IDENT_ROWS_MAX, &n, err)))
+		return rc;
 	if (n > IDENT_ROWS_MAX)
 		/* more entries than are confirmed here: the one left out could be
 		 * the hit (another issuing state first), so no partial answer */

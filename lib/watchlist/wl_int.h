@@ -28,6 +28,14 @@ struct tims_wl {
 	size_t nquarantine;
 	bool quarantine_overflow;            /* more than fit: every list */
 	struct tims_wl_quarantine quarantine[TIMS_WL_QUARANTINE_MAX];
+	/* identifier fingerprints (store.c): the key, derived from the
+	 * vault's blind key once the token is reached (zeros in a scratch
+	 * store), and whether changes are logged for a live index */
+	uint8_t fp_key[TIMS_SCREEN_IDENT_KEY_BYTES];
+	bool fp_key_ok;
+	bool tracking;
+	int64_t fp_list_id;                  /* the list whose kind is below */
+	enum tims_wl_kind fp_list_kind;
 };
 
 /* Record the change that made `version` of list_id (inside the caller's
@@ -114,6 +122,28 @@ tims_rc tims__wl_writer_clear(struct tims__wl_writer *w, uint64_t version, size_
 bool tims__wl_writer_same(const struct tims__wl_writer *w);
 /* Write the sum back (commit) or not, and free the writer. */
 tims_rc tims__wl_writer_end(struct tims__wl_writer *w, bool commit, struct tims_err *err);
+
+/*
+ * Identifier fingerprints at rest (store.c): columns fp1 (document number or
+ * plate) and fp2 (VIN), tims_screen_ident_fp under the store's key, stored
+ * with the sign bit flipped so that SQLite's signed order is the unsigned
+ * one; NULL when the entry has none (and in person lists). The index loads
+ * them in order from the partial indexes entries_fp1/entries_fp2 (live rows)
+ * without opening a sealed field.
+ */
+tims_rc tims__wl_ident_fps(struct tims_wl *wl, enum tims_wl_kind kind, const char *ident1,
+			   const char *ident2, uint64_t *fp1, uint64_t *fp2,
+			   struct tims_err *err);
+/* The fingerprints of a row about to be written to list_id (its kind
+ * looked up once): what every write of an entry stores in fp1, fp2. */
+struct tims__wl_row;
+tims_rc tims__wl_row_fps(struct tims_wl *wl, int64_t list_id, const struct tims__wl_row *row,
+			 uint64_t *fp1, uint64_t *fp2, struct tims_err *err);
+/* Bind fp (0: NULL) to parameter i. */
+void tims__wl_bind_fp(sqlite3_stmt *st, int i, uint64_t fp);
+/* Tests only: fingerprints from this function instead of the keyed hash
+ * (to make two numbers collide); NULL restores the keyed hash. */
+extern uint64_t (*tims__wl_fp_test_hook)(enum tims_ident_kind kind, const char *norm);
 
 /* A database error as a tims_rc with sqlite's message. */
 tims_rc tims__wl_dberr(struct tims_wl *wl, struct tims_err *err, const char *what);
