@@ -1014,9 +1014,24 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 {
 	struct tims_screen_index *ix = q->ix;
 	uint32_t h[2 * TIMS_NAME_MAX_TOKENS + 2];
+	/* each run's next entry (UINT32_MAX past its end: never an entry id),
+	 * where it is and ends, its bits and weight, in local arrays: the merge
+	 * is most of a query's time */
+	uint32_t cur[2 * TIMS_NAME_MAX_TOKENS + 2];
+	const uint32_t *at[2 * TIMS_NAME_MAX_TOKENS + 2], *end[2 * TIMS_NAME_MAX_TOKENS + 2];
+	uint16_t rbits[2 * TIMS_NAME_MAX_TOKENS + 2];
+	float rw[2 * TIMS_NAME_MAX_TOKENS + 2];
 
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		const struct run *x = &q->run[r[i]];
+
 		h[i] = 0;
+		at[i] = q->buf + x->off;
+		end[i] = at[i] + x->len;
+		cur[i] = x->len ? *at[i] : UINT32_MAX;
+		rbits[i] = x->bits;
+		rw[i] = x->w;
+	}
 	if (g)
 		for (unsigned i = 0; i < g->n; i++)
 			g->pos[i] = g->lo[i];
@@ -1036,23 +1051,17 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 			bits = x->bits;
 			in_must = true;
 		} else {
-			for (unsigned i = 0; i < n; i++) {
-				const struct run *x = &q->run[r[i]];
-
-				if (h[i] < x->len && q->buf[x->off + h[i]] < min)
-					min = q->buf[x->off + h[i]];
-			}
+			for (unsigned i = 0; i < n; i++)
+				min = cur[i] < min ? cur[i] : min;
 			if (min == UINT32_MAX)
 				break;
 			for (unsigned i = 0; i < n; i++) {
-				const struct run *x = &q->run[r[i]];
-
-				if (h[i] < x->len && q->buf[x->off + h[i]] == min) {
-					h[i]++;
-					w += x->w * (float)popcount16((uint16_t)(x->bits & ~bits));
-					bits |= x->bits;
-					in_must = in_must || (int)r[i] == must;
-				}
+				if (cur[i] != min)
+					continue;
+				cur[i] = ++at[i] < end[i] ? *at[i] : UINT32_MAX;
+				w += rw[i] * (float)popcount16((uint16_t)(rbits[i] & ~bits));
+				bits |= rbits[i];
+				in_must = in_must || (int)r[i] == must;
 			}
 		}
 		if (!in_must)
