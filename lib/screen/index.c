@@ -1113,6 +1113,9 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 		}
 		if (!in_must)
 			continue;
+		/* the entry's year is a cache miss (entries far apart): asked
+		 * for now, read after the galloping search below */
+		__builtin_prefetch(&ix->ent_year[min]);
 		if (g && (g->bits & ~bits)) {
 			bool found = false;
 
