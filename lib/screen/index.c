@@ -908,6 +908,31 @@ static void top_k(struct cand *c, size_t n, size_t k)
 	}
 }
 
+#define MERGE_MAX 8 /* keys merged by scanning their heads; more are sorted */
+
+/* LSD radix sort of n 32-bit entry ids, 11 bits a pass; tmp holds n. */
+static void radix32(uint32_t *a, uint32_t *tmp, size_t n)
+{
+	size_t cnt[2048];
+
+	for (unsigned sh = 0; sh < 32; sh += 11) {
+		size_t sum = 0;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[(a[i] >> sh) & 2047]++;
+		for (size_t i = 0; i < 2048; i++) {
+			size_t c = cnt[i];
+
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[cnt[(a[i] >> sh) & 2047]++] = a[i];
+		memcpy(a, tmp, n * sizeof(*a));
+	}
+}
+
 /* A sorted run of entry ids in the query scratch, for one query token (or a
  * joined pair): the union of the postings of its keys. */
 struct run {
@@ -947,6 +972,28 @@ static bool add_run(struct qstate *q, const uint32_t *lo, const uint32_t *hi,
 	if (n == 1) { /* one key: its postings are the run */
 		memcpy(q->buf + q->len, post + lo[0], (size_t)(hi[0] - lo[0]) * sizeof(*post));
 		q->len += hi[0] - lo[0];
+	} else if (n > MERGE_MAX && need > 1) {
+		/* many keys (a typo's deletion keys): scanning every head for each
+		 * entry costs keys x entries; copied, sorted and made unique
+		 * instead (the same run) */
+		uint32_t *tmp = malloc(need * sizeof(*tmp)), *d = q->buf + q->len;
+		size_t m = 0, w = 0;
+
+		if (!tmp) {
+			q->oom = true;
+			return false;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			memcpy(d + m, post + lo[i], (size_t)(hi[i] - lo[i]) * sizeof(*post));
+			m += hi[i] - lo[i];
+		}
+		radix32(d, tmp, m);
+		free(tmp);
+		for (size_t i = 0; i < m; i++)
+			if (!w || d[i] != d[w - 1])
+				d[w++] = d[i];
+		q->len += w;
+		n = 0;
 	}
 	for (; n > 1;) { /* k-way merge, k small: scan the heads */
 		uint32_t min = UINT32_MAX;
@@ -1014,9 +1061,24 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 {
 	struct tims_screen_index *ix = q->ix;
 	uint32_t h[2 * TIMS_NAME_MAX_TOKENS + 2];
+	/* each run's next entry (UINT32_MAX past its end: never an entry id),
+	 * where it is and ends, its bits and weight, in local arrays: the merge
+	 * is most of a query's time */
+	uint32_t cur[2 * TIMS_NAME_MAX_TOKENS + 2];
+	const uint32_t *at[2 * TIMS_NAME_MAX_TOKENS + 2], *end[2 * TIMS_NAME_MAX_TOKENS + 2];
+	uint16_t rbits[2 * TIMS_NAME_MAX_TOKENS + 2];
+	float rw[2 * TIMS_NAME_MAX_TOKENS + 2];
 
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		const struct run *x = &q->run[r[i]];
+
 		h[i] = 0;
+		at[i] = q->buf + x->off;
+		end[i] = at[i] + x->len;
+		cur[i] = x->len ? *at[i] : UINT32_MAX;
+		rbits[i] = x->bits;
+		rw[i] = x->w;
+	}
 	if (g)
 		for (unsigned i = 0; i < g->n; i++)
 			g->pos[i] = g->lo[i];
@@ -1036,27 +1098,24 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 			bits = x->bits;
 			in_must = true;
 		} else {
-			for (unsigned i = 0; i < n; i++) {
-				const struct run *x = &q->run[r[i]];
-
-				if (h[i] < x->len && q->buf[x->off + h[i]] < min)
-					min = q->buf[x->off + h[i]];
-			}
+			for (unsigned i = 0; i < n; i++)
+				min = cur[i] < min ? cur[i] : min;
 			if (min == UINT32_MAX)
 				break;
 			for (unsigned i = 0; i < n; i++) {
-				const struct run *x = &q->run[r[i]];
-
-				if (h[i] < x->len && q->buf[x->off + h[i]] == min) {
-					h[i]++;
-					w += x->w * (float)popcount16((uint16_t)(x->bits & ~bits));
-					bits |= x->bits;
-					in_must = in_must || (int)r[i] == must;
-				}
+				if (cur[i] != min)
+					continue;
+				cur[i] = ++at[i] < end[i] ? *at[i] : UINT32_MAX;
+				w += rw[i] * (float)popcount16((uint16_t)(rbits[i] & ~bits));
+				bits |= rbits[i];
+				in_must = in_must || (int)r[i] == must;
 			}
 		}
 		if (!in_must)
 			continue;
+		/* the entry's year is a cache miss (entries far apart): asked
+		 * for now, read after the galloping search below */
+		__builtin_prefetch(&ix->ent_year[min]);
 		if (g && (g->bits & ~bits)) {
 			bool found = false;
 
