@@ -293,6 +293,62 @@ static bool strong(const struct tims_name_token *t)
 	return !(t->flags & (TIMS_TOK_WEAK | TIMS_TOK_INITIAL));
 }
 
+/* "X" + the spelling with each run of one letter written once. */
+static void undoubled_key(const char *var, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	if (cap < 2)
+		return;
+	out[o++] = 'X';
+	for (const char *p = var; *p && o + 1 < cap; p++)
+		if (p == var || *p != p[-1])
+			out[o++] = *p;
+	out[o] = '\0';
+}
+
+/*
+ * Particles written apart or onto the name (VAN DER BERG, VANDERBERG; DE LA
+ * CRUZ, DELACRUZ): the strong token i with the particles just before it (at
+ * most two) keyed as one skeleton, "S" + the particles' + its own, which is
+ * the key of the same name written as one token. Returns how many keys.
+ */
+static size_t particle_keys(const struct tims_name *nm, unsigned i,
+			    char keys[][2 * TIMS_TOKEN_MAX + 4], size_t max)
+{
+	char pre[2 * TIMS_TOKEN_MAX + 4];
+	size_t n = 0, len = 0;
+	unsigned j = i;
+
+	while (j > 0 && i - j < 2 && (nm->tok[j - 1].flags & TIMS_TOK_WEAK) &&
+	       !(nm->tok[j - 1].flags & TIMS_TOK_INITIAL) && nm->tok[j - 1].skel[0][0] &&
+	       nm->tok[j - 1].part == nm->tok[i].part)
+		j--;
+	if (j == i)
+		return 0;
+	pre[0] = '\0';
+	for (unsigned k = j; k < i; k++) {
+		size_t l = strlen(nm->tok[k].skel[0]);
+
+		if (len + l >= sizeof(pre))
+			return 0;
+		memcpy(pre + len, nm->tok[k].skel[0], l + 1);
+		len += l;
+	}
+	for (unsigned v = 0; v < nm->tok[i].nvar && n < max; v++) {
+		bool dup = false;
+
+		if (!nm->tok[i].skel[v][0] ||
+		    len + strlen(nm->tok[i].skel[v]) + 2 > sizeof(keys[0]))
+			continue;
+		snprintf(keys[n], sizeof(keys[0]), "S%s%s", pre, nm->tok[i].skel[v]);
+		for (size_t k = 0; k < n; k++)
+			dup = dup || !strcmp(keys[k], keys[n]);
+		n += !dup;
+	}
+	return n;
+}
+
 /*
  * The keys of one token: its skeletons and groups; with `next`, the joined
  * skeletons of the pair (ABDUL + RAHMAN -> BDRHMN). Returns how many.
@@ -310,11 +366,13 @@ static size_t token_keys(const struct tims_name_token *t,
 			if (!t->skel[v][0] && !t->var[v][0])
 				continue;
 			/* A one-consonant skeleton (ANNA, EN, ANH: "N") would pull
-			 * in a tenth of the list: such tokens key on the spelling. */
+			 * in a tenth of the list: such tokens key on the spelling,
+			 * its doubled letters written once (ANNA and ANA one key,
+			 * as the scorer takes a doubled letter for a slip). */
 			if (t->skel[v][0] && (t->skel[v][1] || t->scheme[v] == TIMS_SCHEME_ABJAD))
 				snprintf(keys[n], sizeof(keys[0]), "S%s", t->skel[v]);
 			else
-				snprintf(keys[n], sizeof(keys[0]), "X%s", t->var[v]);
+				undoubled_key(t->var[v], keys[n], sizeof(keys[0]));
 			for (size_t k = 0; k < n; k++)
 				dup = dup || !strcmp(keys[k], keys[n]);
 			n += !dup;
@@ -468,6 +526,9 @@ tims_rc tims_screen_index_add_name(struct tims_screen_index *ix, uint32_t person
 			     k < nk; k++)
 				if (add_pair(ix, keys[k], ent))
 					return TIMS_ERR_NOMEM;
+		for (size_t k = 0, nk = particle_keys(n, i, keys, 8); k < nk; k++)
+			if (add_pair(ix, keys[k], ent))
+				return TIMS_ERR_NOMEM;
 	}
 	ix->ent_person[ent] = person;
 	ix->ent_year[ent] = ix->subj[person].dob.year;
@@ -945,7 +1006,7 @@ struct qstate {
 	struct tims_screen_index *ix;
 	uint32_t *buf;
 	size_t len, cap;
-	struct run run[2 * TIMS_NAME_MAX_TOKENS + 2];
+	struct run run[3 * TIMS_NAME_MAX_TOKENS + 4]; /* a token, its particles, a joined pair each; typo runs */
 	unsigned nrun;
 	bool oom;
 };
@@ -1162,7 +1223,7 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 	char keys[8][2 * TIMS_TOKEN_MAX + 4];
 	static _Thread_local char dkeys[80][2 * TIMS_TOKEN_MAX + 4];
 	uint32_t lo[MAX_QKEYS], hi[MAX_QKEYS];
-	unsigned tokrun[TIMS_NAME_MAX_TOKENS], all[2 * TIMS_NAME_MAX_TOKENS + 2] = { 0 }, nall = 0;
+	unsigned tokrun[TIMS_NAME_MAX_TOKENS], all[3 * TIMS_NAME_MAX_TOKENS + 4] = { 0 }, nall = 0;
 	unsigned qstrong = 0, level, bigtok = UINT_MAX;
 	size_t nh = 0, nc = 0, scored = 0;
 	static _Thread_local struct gallop gl;
@@ -1231,7 +1292,15 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 				tokrun[i] = st.nrun - 1;
 				all[nall++] = st.nrun - 1;
 			}
-			if (!strong(&q->tok[i]) || i + 1 >= q->ntok || !strong(&q->tok[i + 1]))
+			if (!strong(&q->tok[i]))
+				continue;
+			/* the token with its particles, as one written token */
+			for (size_t k = 0, nk = particle_keys(q, i, keys, 8); k < nk; k++)
+				m2 = add_qkey(ix, keys[k], jlo, jhi, m2, 8);
+			if (m2 && add_run(&st, jlo, jhi, (unsigned)m2, bit))
+				all[nall++] = st.nrun - 1;
+			m2 = 0;
+			if (i + 1 >= q->ntok || !strong(&q->tok[i + 1]))
 				continue;
 			for (size_t k = 0, nk = token_keys(&q->tok[i], &q->tok[i + 1], keys, 8);
 			     k < nk; k++)

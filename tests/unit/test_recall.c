@@ -10,6 +10,7 @@
  */
 #include "t.h"
 #include "tims/screen.h"
+#include "tims/util.h"
 #include "tims/watchlist.h"
 
 static struct tims_name na, nb;
@@ -302,6 +303,59 @@ static void test_approx_score(void)
 	     "identical common names two years apart");
 }
 
+/* The index offers what the scorer accepts: a doubled letter in a name of
+ * one consonant (ANNA/ANA), particles written apart or onto the name (VAN
+ * DER BERG/VANDERBERG, DE LA CRUZ/DELACRUZ), both ways; and not a namesake
+ * with another date of birth. */
+static void test_index(void)
+{
+	static const char *const listed[] = {
+		"SMITH, ANNA", "VAN DER BERG, JAN", "DELACRUZ, MARIA", "JONES, ANNA",
+		"VANDERMEER, PIETER", "BERG, JAN",
+	};
+	static const struct { const char *q, *dob; int want; } qs[] = {
+		{ "SMITH ANA", "1970-03-04", 0 }, { "JAN VANDERBERG", "1970-03-04", 1 },
+		{ "MARIA DE LA CRUZ", "1970-03-04", 2 }, { "PIETER VAN DER MEER", "1970-03-04", 4 },
+		{ "ANA SMITH", "1990-11-12", -1 },
+	};
+	struct tims_screen_index *ix = NULL;
+	struct tims_screen_hit hits[8];
+	bool ok = tims_screen_index_new(&ix) == TIMS_OK;
+
+	for (unsigned i = 0; ok && i < TIMS_ARRAY_SIZE(listed); i++) {
+		struct tims_subject s;
+		uint32_t idx;
+
+		memset(&s, 0, sizeof(s));
+		ok = tims_pdate_parse("1970-03-04", &s.dob, "dob", NULL) == TIMS_OK &&
+		     tims_screen_index_add_person(ix, 1, 100 + i, &s, &idx) == TIMS_OK &&
+		     tims_name_parse(listed[i], strlen(listed[i]), "name", &na, NULL) == TIMS_OK &&
+		     tims_screen_index_add_name(ix, idx, &na) == TIMS_OK;
+	}
+	ok = ok && tims_screen_index_finish(ix) == TIMS_OK;
+	T_OK(ok, "index of listed persons built");
+	for (unsigned i = 0; ok && i < TIMS_ARRAY_SIZE(qs); i++) {
+		struct tims_subject s;
+		size_t nh = 0;
+		bool found = false;
+
+		memset(&s, 0, sizeof(s));
+		if (tims_pdate_parse(qs[i].dob, &s.dob, "dob", NULL) ||
+		    tims_name_parse(qs[i].q, strlen(qs[i].q), "q", &nb, NULL) ||
+		    tims_screen_index_search(ix, &nb, &s, false, hits, 8, &nh, NULL)) {
+			T_OK(0, "index search: %s", qs[i].q);
+			continue;
+		}
+		for (size_t h = 0; h < nh; h++)
+			found = found || (qs[i].want >= 0 && hits[h].rowid == 100u + (unsigned)qs[i].want);
+		if (qs[i].want >= 0)
+			T_OK(found, "index finds %s for %s", listed[qs[i].want], qs[i].q);
+		else
+			T_OK(nh == 0, "index: no hit for %s born %s (%zu hits)", qs[i].q, qs[i].dob, nh);
+	}
+	tims_screen_index_free(ix);
+}
+
 int main(void)
 {
 	test_typos();
@@ -311,5 +365,6 @@ int main(void)
 	test_approx_parse();
 	test_approx_import();
 	test_approx_score();
+	test_index();
 	return t_done();
 }
