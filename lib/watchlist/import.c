@@ -700,12 +700,53 @@ static tims_rc ensure_list(struct importer *im, struct tims_err *err)
 	return TIMS_OK;
 }
 
+/*
+ * A large import writes rows whose index entries (ref, fingerprints) fall
+ * all over the indexes: with SQLite's default page cache (2 MiB) most
+ * inserts spill and read back pages. For the import only, a page cache in
+ * proportion to the file (4 times its size, at most IMPORT_CACHE_MAX);
+ * the previous size (returned, in SQLite's units) is set back after.
+ */
+#define IMPORT_CACHE_MIN ((size_t)16 << 20)
+#define IMPORT_CACHE_MAX ((size_t)512 << 20)
+
+static int64_t cache_grow(struct tims_wl *wl, size_t len)
+{
+	sqlite3_stmt *st;
+	int64_t was = 0;
+	size_t want = len > IMPORT_CACHE_MAX / 4 ? IMPORT_CACHE_MAX : len * 4;
+	char sql[64];
+
+	if (want < IMPORT_CACHE_MIN)
+		return 0;
+	if (sqlite3_prepare_v2(wl->db, "PRAGMA cache_size", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		was = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (!was)
+		return 0;
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%zu", want >> 10);
+	return sqlite3_exec(wl->db, sql, NULL, NULL, NULL) == SQLITE_OK ? was : 0;
+}
+
+static void cache_restore(struct tims_wl *wl, int64_t was)
+{
+	char sql[64];
+
+	if (!was)
+		return;
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %" PRId64, was);
+	sqlite3_exec(wl->db, sql, NULL, NULL, NULL);
+}
+
 static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, bool removals,
 		      const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
 		      struct tims_wl_import_result *res, struct tims_err *err)
 {
 	struct tims__wl_writer w;
 	struct importer im = { wl, o, 0, 0, NULL, bad, ctx, res, removals };
+	int64_t cache = 0;
 	tims_rc rc;
 
 	memset(res, 0, sizeof(*res));
@@ -720,6 +761,7 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 				    TIMS_WL_IMPORT_MAX);
 	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "begin");
+	cache = cache_grow(wl, len);
 	if ((rc = ensure_list(&im, err)))
 		goto fail;
 	im.version++;
@@ -760,10 +802,12 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 				rc = tims__wl_dberr(wl, err, "commit");
 				goto fail;
 			}
+			cache_restore(wl, cache);
 			return TIMS_OK;
 		}
 		tims__wl_writer_end(&w, false, NULL);
 		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+		cache_restore(wl, cache);
 		return TIMS_OK;
 	} else {
 		sqlite3_stmt *st;
@@ -799,6 +843,7 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 		goto fail;
 	}
 	res->version = im.version;
+	cache_restore(wl, cache);
 	{
 		struct tims_wl_digest d;
 
@@ -811,6 +856,7 @@ fail:
 	if (im.w)
 		tims__wl_writer_end(im.w, false, NULL);
 	sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+	cache_restore(wl, cache);
 	res->version = im.version ? im.version - 1 : 0;
 	return rc;
 }

@@ -95,7 +95,10 @@ struct tims__wl_writer {
 	int64_t list_id;
 	struct tims_lthash sum, at_begin;
 	int64_t removed;                     /* tombstones added (kept with the sum) */
-	sqlite3_stmt *get, *put, *touch, *del;
+	bool fresh;                          /* the list had no row (live or not) at
+						begin: a put tries a plain insert
+						first, without looking the ref up */
+	sqlite3_stmt *get, *put, *touch, *del, *ins;
 	struct tims_buf el;                  /* an element, scratch */
 };
 tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__wl_writer *w,
