@@ -878,12 +878,21 @@ tims_rc tims_vault_seal(struct tims_vault *v, int64_t time_ms,
 	p = (uint8_t *)out->buf + at;
 	memcpy(p + 3, v->keys[idx].id, ID_BYTES);
 #ifndef TIMS_VAULT_NO_ENCRYPTION
-	memcpy(p, "TV1", 3);
-	randombytes_buf(p + 3 + ID_BYTES, NONCE_BYTES);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(p + 3 + ID_BYTES + NONCE_BYTES, &clen,
-						   pt, len, ad, adlen, NULL,
-						   p + 3 + ID_BYTES,
-						   slot(v, SLOT_DATA + idx));
+	{
+		/* the key copied out: the nonce and the encryption outside the
+		 * lock (threads sealing at once, e.g. a large watchlist import,
+		 * do not wait on each other) */
+		uint8_t key[KB];
+
+		memcpy(key, slot(v, SLOT_DATA + idx), KB);
+		pthread_mutex_unlock(&v->mu);
+		memcpy(p, "TV1", 3);
+		randombytes_buf(p + 3 + ID_BYTES, NONCE_BYTES);
+		crypto_aead_xchacha20poly1305_ietf_encrypt(p + 3 + ID_BYTES + NONCE_BYTES, &clen,
+							   pt, len, ad, adlen, NULL,
+							   p + 3 + ID_BYTES, key);
+		sodium_memzero(key, sizeof(key));
+	}
 #else
 	(void)ad;
 	(void)adlen;
@@ -892,8 +901,8 @@ tims_rc tims_vault_seal(struct tims_vault *v, int64_t time_ms,
 	memmove(p + 3 + ID_BYTES + NONCE_BYTES, pt, len);
 	memset(p + 3 + ID_BYTES + NONCE_BYTES + len, 0, TAG_BYTES);
 	clen = len + TAG_BYTES;
-#endif
 	pthread_mutex_unlock(&v->mu);
+#endif
 	buf_extend(out, at + 3 + ID_BYTES + NONCE_BYTES + (size_t)clen);
 	return TIMS_OK;
 }

@@ -1979,6 +1979,107 @@ out:
 	return rc;
 }
 
+tims_rc tims__wl_writer_parallel(struct tims__wl_writer *w, struct tims_err *err)
+{
+	struct tims__wl_row none;
+	uint64_t fp1, fp2;
+	tims_rc rc;
+
+	memset(&none, 0, sizeof(none));
+	/* the list's kind (a query) and the key (the vault), here once: the
+	 * workers only read them */
+	if ((rc = tims__wl_row_fps(w->wl, w->list_id, &none, &fp1, &fp2, err)))
+		return rc;
+	return tims__wl_fp_test_hook ? TIMS_OK : fp_key(w->wl, err);
+}
+
+static void prepared_init(struct tims__wl_prepared *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->d = (struct tims_buf)TIMS_BUF_INIT(1 << 20);
+	p->a = (struct tims_buf)TIMS_BUF_INIT(4096);
+	p->b = (struct tims_buf)TIMS_BUF_INIT(4096);
+	p->el = (struct tims_buf)TIMS_BUF_INIT(1 << 21);
+}
+
+void tims__wl_prepared_release(struct tims__wl_prepared *p)
+{
+	if (p->data) {
+		sodium_memzero(p->data, strlen(p->data));
+		free(p->data);
+	}
+	tims_buf_release(&p->d);
+	tims_buf_release(&p->a);
+	tims_buf_release(&p->b);
+	el_wipe(&p->el);
+	memset(p, 0, sizeof(*p));
+}
+
+tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct tims__wl_row *row,
+				struct tims__wl_prepared *p, struct tims_lthash *partial,
+				struct tims_err *err)
+{
+	struct tims_wl *wl = w->wl;
+	tims_rc rc;
+
+	/* buffers kept from the entry made before in *p (a batch's slot) */
+	if (p->data) {
+		sodium_memzero(p->data, strlen(p->data));
+		free(p->data);
+		p->data = NULL;
+	}
+	if (!p->d.max)
+		prepared_init(p);
+	if (!(p->data = json_dumps(row->data, JSON_COMPACT | JSON_SORT_KEYS)))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = tims__wl_data_hash(wl, p->data, p->hash, err)) ||
+	    (rc = element_of(row->ref, row->data, &p->el, err)) ||
+	    (rc = tims__wl_ident_fps(wl, wl->fp_list_kind, row->ident1, row->ident2, &p->fp1,
+				     &p->fp2, err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "data", p->data, &p->d, err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &p->a,
+				      err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &p->b,
+				      err)))
+		return rc;
+	tims_lthash_add(partial, p->el.buf ? p->el.buf : "", p->el.len);
+	return TIMS_OK;
+}
+
+tims_rc tims__wl_writer_put_prepared(struct tims__wl_writer *w, const struct tims__wl_row *row,
+				     struct tims__wl_prepared *p, uint64_t version,
+				     bool *changed, struct tims_err *err)
+{
+	int r = SQLITE_CONSTRAINT_UNIQUE;
+
+	*changed = false;
+	if (w->fresh) {
+		bind_entry(w, w->ins, row->ref, p->data, row, &p->d, &p->a, &p->b, version, p->hash,
+			   p->fp1, p->fp2);
+		r = sqlite3_step(w->ins);
+		if (r != SQLITE_DONE)
+			r = sqlite3_extended_errcode(w->wl->db);
+		sqlite3_reset(w->ins);
+		sqlite3_clear_bindings(w->ins);
+		if (r == SQLITE_DONE) {
+			*changed = true;
+			return TIMS_OK;
+		}
+		if (r != SQLITE_CONSTRAINT_UNIQUE)
+			return tims_err_set(err, TIMS_ERR_DB, "store: %s", sqlite3_errstr(r));
+	}
+	/* not inserted: its element out of the sum again, and the full path */
+	tims_lthash_sub(&w->sum, p->el.buf ? p->el.buf : "", p->el.len);
+	return tims__wl_writer_put(w, row, version, changed, err);
+}
+
+void tims__wl_writer_add_sum(struct tims__wl_writer *w, const struct tims_lthash *partial)
+{
+	for (size_t i = 0; i < TIMS_LTHASH_LANES; i++)
+		w->sum.lane[i] = (uint16_t)(w->sum.lane[i] + partial->lane[i]);
+	w->sum.count += partial->count;
+}
+
 tims_rc tims__wl_writer_del(struct tims__wl_writer *w, const char *ref, uint64_t version,
 			    struct tims_err *err)
 {
