@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "t.h"
@@ -247,6 +248,73 @@ int main(void)
 	     "again: the same as row by row");
 
 	tims_wl_close(wl);
+
+	/* 5. nonces come from a pool per thread (lib/vault): never one twice,
+	 * not across many seals, threads, nor in a child of fork() */
+	{
+		struct tims_vault *v = NULL;
+		static uint8_t seen[3 * 2000][TIMS_VAULT_OVERHEAD];
+		size_t n = 0;
+		int fd[2];
+
+		snprintf(dir, sizeof(dir), "%s/node", base);
+		if (T_OK(tims_vault_open(dir, &v, &err) == TIMS_OK && pipe(fd) == 0,
+			 "nonces: the vault")) {
+			struct tims_buf b = TIMS_BUF_INIT(4096);
+			pid_t pid;
+
+			/* the pool part used before the fork, so that the child
+			 * would repeat the parent's next nonces if it kept it */
+			for (int i = 0; i < 5; i++, tims_buf_reset(&b))
+				if (tims_vault_seal(v, 0, "ad", 2, "x", 1, &b, NULL) == TIMS_OK &&
+				    b.len == TIMS_VAULT_OVERHEAD + 1)
+					memcpy(seen[n++], b.buf, TIMS_VAULT_OVERHEAD);
+			tims_buf_reset(&b);
+			fflush(stdout);
+			pid = fork();
+			for (int i = 0; i < 2000 && pid >= 0; i++) {
+				tims_buf_reset(&b);
+				if (tims_vault_seal(v, 0, "ad", 2, "x", 1, &b, NULL) != TIMS_OK)
+					break;
+				if (pid == 0) {
+					if (write(fd[1], b.buf, TIMS_VAULT_OVERHEAD) < 0)
+						break;
+				} else if (n < TIMS_ARRAY_SIZE(seen)) {
+					memcpy(seen[n++], b.buf, TIMS_VAULT_OVERHEAD);
+				}
+			}
+			if (pid == 0)
+				_exit(0);
+			close(fd[1]);
+			{
+				size_t got = 0;
+				ssize_t r;
+
+				/* whole records, however the pipe splits them */
+				while (n < TIMS_ARRAY_SIZE(seen) &&
+				       (r = read(fd[0], seen[n] + got, TIMS_VAULT_OVERHEAD - got)) > 0)
+					if ((got += (size_t)r) == TIMS_VAULT_OVERHEAD) {
+						got = 0;
+						n++;
+					}
+			}
+			close(fd[0]);
+			waitpid(pid, NULL, 0);
+			tims_buf_release(&b);
+			{
+				size_t twice = 0;
+
+				/* the nonce: after "TV1" and the key id (11 bytes) */
+				for (size_t i = 0; i < n; i++)
+					for (size_t j = i + 1; j < n; j++)
+						twice += !memcmp(seen[i] + 11, seen[j] + 11, 24);
+				T_OK(n == 4005 && twice == 0,
+				     "nonces: %zu seals in a parent and its child, no nonce twice (%zu)",
+				     n, twice);
+			}
+			tims_vault_close(v);
+		}
+	}
 	tims_buf_release(&in);
 	{
 		char cmd[300];
