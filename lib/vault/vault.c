@@ -22,6 +22,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -857,6 +858,51 @@ static tims_rc get_key(struct tims_vault *v, const uint8_t id[ID_BYTES], size_t 
 
 /* ---- seal / open ---- */
 
+/*
+ * Nonces. XChaCha20-Poly1305 nonces are random (192 bits: no reuse to fear
+ * from chance); randombytes_buf is a getrandom system call each time, which
+ * an import of millions of entries (three seals each) feels. So each thread
+ * takes its nonces from a pool of its own, refilled by one call for 170
+ * nonces; a byte of the pool is used once. A child of fork() must not use
+ * the bytes its parent will: the pool is dropped in the child (a generation
+ * counter bumped by a pthread_atfork handler).
+ */
+#ifndef TIMS_VAULT_NO_ENCRYPTION
+#define NONCE_POOL (NONCE_BYTES * 170)
+
+static atomic_uint nonce_gen;
+static pthread_once_t nonce_once = PTHREAD_ONCE_INIT;
+
+static void nonce_forked(void)
+{
+	atomic_fetch_add(&nonce_gen, 1);
+}
+
+static void nonce_init(void)
+{
+	pthread_atfork(NULL, NULL, nonce_forked);
+}
+
+static void nonce(uint8_t out[NONCE_BYTES])
+{
+	static _Thread_local uint8_t pool[NONCE_POOL];
+	static _Thread_local size_t at = NONCE_POOL;
+	static _Thread_local unsigned gen;
+	unsigned g;
+
+	pthread_once(&nonce_once, nonce_init);
+	g = atomic_load(&nonce_gen);
+	if (at + NONCE_BYTES > NONCE_POOL || gen != g) {
+		randombytes_buf(pool, sizeof(pool));
+		at = 0;
+		gen = g;
+	}
+	memcpy(out, pool + at, NONCE_BYTES);
+	sodium_memzero(pool + at, NONCE_BYTES);
+	at += NONCE_BYTES;
+}
+#endif
+
 tims_rc tims_vault_seal(struct tims_vault *v, int64_t time_ms,
 			const void *ad, size_t adlen, const void *pt,
 			size_t len, struct tims_buf *out, struct tims_err *err)
@@ -878,12 +924,21 @@ tims_rc tims_vault_seal(struct tims_vault *v, int64_t time_ms,
 	p = (uint8_t *)out->buf + at;
 	memcpy(p + 3, v->keys[idx].id, ID_BYTES);
 #ifndef TIMS_VAULT_NO_ENCRYPTION
-	memcpy(p, "TV1", 3);
-	randombytes_buf(p + 3 + ID_BYTES, NONCE_BYTES);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(p + 3 + ID_BYTES + NONCE_BYTES, &clen,
-						   pt, len, ad, adlen, NULL,
-						   p + 3 + ID_BYTES,
-						   slot(v, SLOT_DATA + idx));
+	{
+		/* the key copied out: the nonce and the encryption outside the
+		 * lock (threads sealing at once, e.g. a large watchlist import,
+		 * do not wait on each other) */
+		uint8_t key[KB];
+
+		memcpy(key, slot(v, SLOT_DATA + idx), KB);
+		pthread_mutex_unlock(&v->mu);
+		memcpy(p, "TV1", 3);
+		nonce(p + 3 + ID_BYTES);
+		crypto_aead_xchacha20poly1305_ietf_encrypt(p + 3 + ID_BYTES + NONCE_BYTES, &clen,
+							   pt, len, ad, adlen, NULL,
+							   p + 3 + ID_BYTES, key);
+		sodium_memzero(key, sizeof(key));
+	}
 #else
 	(void)ad;
 	(void)adlen;
@@ -892,8 +947,8 @@ tims_rc tims_vault_seal(struct tims_vault *v, int64_t time_ms,
 	memmove(p + 3 + ID_BYTES + NONCE_BYTES, pt, len);
 	memset(p + 3 + ID_BYTES + NONCE_BYTES + len, 0, TAG_BYTES);
 	clen = len + TAG_BYTES;
-#endif
 	pthread_mutex_unlock(&v->mu);
+#endif
 	buf_extend(out, at + 3 + ID_BYTES + NONCE_BYTES + (size_t)clen);
 	return TIMS_OK;
 }

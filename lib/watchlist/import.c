@@ -9,7 +9,10 @@
  * with its line and the field; the operator's choice decides whether the
  * rest goes in (skip_bad) or nothing does (the default).
  */
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 #include "tims/util.h"
 #include "wl_int.h"
@@ -461,6 +464,56 @@ static void csv_resync(struct csv *c)
 
 /* --- storing ------------------------------------------------------------- */
 
+/*
+ * A large first load in parallel. The file is read on the caller's thread
+ * into batches of rows (and of the lines already found bad, to be reported
+ * in order); each batch is checked and made into entries (data text, blind
+ * hash, fingerprints, fields sealed, element into a partial sum per
+ * thread) by worker threads while the caller's thread writes the batch
+ * before it to SQLite in the file's order, in the one transaction of the
+ * import. A bad row is reported with its line, in order, as row by row.
+ */
+#define BATCH_ROWS 4096
+#define PAR_MIN_BYTES ((size_t)1 << 20)  /* smaller files: row by row */
+#define PAR_MAX_THREADS 8
+
+int tims__wl_import_threads;
+
+struct item {
+	json_t *in;                  /* NULL: found bad while reading (e) */
+	size_t line;
+	bool bad, fatal;             /* e: a bad row; an error of the import */
+	struct tims_err e;
+	struct tims__wl_row row;
+	struct tims__wl_prepared p;
+};
+
+struct batch {
+	struct item *it;
+	size_t n;
+	atomic_size_t next;          /* the next item a worker takes */
+	enum tims_wl_kind kind;
+	const struct tims__wl_writer *w;
+};
+
+struct worker {
+	pthread_t th;
+	bool running;
+	struct batch *b;
+	struct tims_lthash sum;      /* this worker's partial sum, every batch */
+};
+
+struct par {
+	unsigned nthreads;
+	struct worker wk[PAR_MAX_THREADS];
+	struct batch b[3];           /* one being read, one being made, one
+					being written */
+	struct batch *reading, *making;
+	tims_rc rc;                  /* the first error of a batch written from
+					report(): returned by the next row */
+	struct tims_err err;
+};
+
 struct importer {
 	struct tims_wl *wl;
 	const struct tims_wl_import_opts *o;
@@ -471,13 +524,254 @@ struct importer {
 	void *ctx;
 	struct tims_wl_import_result *res;
 	bool removals;               /* a delta: {"ref", "removed": true} lines */
+	struct par *par;             /* a large first load: in parallel */
 };
 
-static void report(struct importer *im, size_t line, const struct tims_err *e)
+static void report_now(struct importer *im, size_t line, const struct tims_err *e)
 {
 	im->res->bad++;
 	if (im->bad)
 		im->bad(im->ctx, line, tims_err_msg(e));
+}
+
+static tims_rc par_add(struct importer *im, json_t *in, size_t line, const struct tims_err *e,
+		       struct tims_err *err);
+
+/* A bad line: reported now, or in its place among the rows of a batch. */
+static void report(struct importer *im, size_t line, const struct tims_err *e)
+{
+	if (im->par) {
+		struct tims_err e2;
+		tims_rc rc;
+
+		/* a full batch is written here: an error is kept for the next
+		 * row (par_add) or the end (par_finish) to return */
+		tims_err_clear(&e2);
+		if ((rc = par_add(im, NULL, line, e, &e2)) && !im->par->rc) {
+			im->par->rc = rc;
+			im->par->err = e2;
+		}
+		return;
+	}
+	report_now(im, line, e);
+}
+
+static void *par_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct batch *b = wk->b;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
+		struct item *it = &b->it[i];
+
+		/* what the slot held before (made by a worker) freed by a
+		 * worker: memory goes back to the arena it came from, the
+		 * file's objects (it->in) to the reading thread's */
+		json_decref(it->row.data);
+		it->row.data = NULL;
+		if (!it->in)
+			continue;
+		tims_err_clear(&it->e);
+		if (tims__wl_check_row(b->kind, it->in, &it->row, &it->e))
+			it->bad = true;
+		else if (tims__wl_writer_prepare(b->w, &it->row, &it->p, &wk->sum, &it->e))
+			it->fatal = true;
+	}
+	return NULL;
+}
+
+/* Start the workers on the batch read (it becomes the one being made; the
+ * one read next is a free one). */
+static tims_rc par_start(struct importer *im, struct tims_err *err)
+{
+	struct par *par = im->par;
+	struct batch *b = par->reading;
+
+	for (int i = 0; i < 3; i++)
+		if (&par->b[i] != b && &par->b[i] != par->making && par->b[i].n == 0)
+			par->reading = &par->b[i];
+	par->making = b;
+	atomic_store(&b->next, 0);
+	for (unsigned t = 0; t < par->nthreads; t++) {
+		par->wk[t].b = b;
+		if (pthread_create(&par->wk[t].th, NULL, par_main, &par->wk[t]))
+			return tims_err_set(err, TIMS_ERR_NOMEM, "import: no thread");
+		par->wk[t].running = true;
+	}
+	return TIMS_OK;
+}
+
+static void par_join(struct par *par)
+{
+	for (unsigned t = 0; t < par->nthreads; t++)
+		if (par->wk[t].running) {
+			pthread_join(par->wk[t].th, NULL);
+			par->wk[t].running = false;
+		}
+}
+
+/* A batch written: its rows from the file let go; what the workers made
+ * stays in the slots for them to free or reuse (batch_free: all). */
+static void batch_clear(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct item *it = &b->it[i];
+
+		json_decref(it->in);
+		it->in = NULL;
+		it->bad = it->fatal = false;
+	}
+	b->n = 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	batch_clear(b);
+	for (size_t i = 0; b->it && i < BATCH_ROWS; i++) {
+		json_decref(b->it[i].row.data);
+		tims__wl_prepared_release(&b->it[i].p);
+	}
+	free(b->it);
+	b->it = NULL;
+}
+
+/* A batch made (its workers joined): written in order, bad rows reported
+ * in order; then free. */
+static tims_rc par_write(struct importer *im, struct batch *b, struct tims_err *err)
+{
+	tims_rc rc = TIMS_OK;
+
+	if (!b)
+		return TIMS_OK;
+	for (size_t i = 0; !rc && i < b->n; i++) {
+		struct item *it = &b->it[i];
+		bool changed;
+
+		if (it->bad || !it->row.data) {
+			report_now(im, it->line, &it->e);
+			continue;
+		}
+		if (it->fatal) {
+			rc = tims_err_set(err, it->e.rc, "%s", tims_err_msg(&it->e));
+			break;
+		}
+		if ((rc = tims__wl_writer_put_prepared(im->w, &it->row, &it->p, im->version,
+						       &changed, err)))
+			break;
+		if (changed)
+			im->res->stored++;
+		else
+			im->res->unchanged++;
+	}
+	batch_clear(b);
+	return rc;
+}
+
+/* The batch being made, once made (NULL: none). */
+static struct batch *par_made(struct par *par)
+{
+	struct batch *b = par->making;
+
+	par_join(par);
+	par->making = NULL;
+	return b;
+}
+
+/* A row (or a bad line, in == NULL) into the batch being read; a full
+ * batch: the one before written, this one started. */
+static tims_rc par_add(struct importer *im, json_t *in, size_t line, const struct tims_err *e,
+		       struct tims_err *err)
+{
+	struct par *par = im->par;
+	struct batch *b = par->reading;
+	struct item *it;
+	tims_rc rc;
+
+	if (par->rc) /* stop at the first error */
+		return tims_err_set(err, par->rc, "%s", tims_err_msg(&par->err));
+	it = &b->it[b->n++];
+	it->in = in ? json_incref(in) : NULL;
+	it->line = line;
+	if (!in) {
+		it->bad = true;
+		it->e = *e;
+	}
+	if (b->n < BATCH_ROWS)
+		return TIMS_OK;
+	/* the workers on this batch while this thread writes the one before */
+	b = par_made(par);
+	if ((rc = par_start(im, err))) {
+		if (b)
+			batch_clear(b);
+		return rc;
+	}
+	return par_write(im, b, err);
+}
+
+/* The rest: the batch being made written, then the last one read. */
+static tims_rc par_finish(struct importer *im, struct tims_err *err)
+{
+	struct par *par = im->par;
+	tims_rc rc;
+
+	if (par->rc)
+		return tims_err_set(err, par->rc, "%s", tims_err_msg(&par->err));
+	if ((rc = par_write(im, par_made(par), err)))
+		return rc;
+	if (par->reading->n &&
+	    ((rc = par_start(im, err)) || (rc = par_write(im, par_made(par), err))))
+		return rc;
+	for (unsigned t = 0; t < par->nthreads; t++)
+		tims__wl_writer_add_sum(im->w, &par->wk[t].sum);
+	return TIMS_OK;
+}
+
+static void par_free(struct par *par)
+{
+	if (!par)
+		return;
+	par_join(par);
+	for (int i = 0; i < 3; i++)
+		batch_free(&par->b[i]);
+	sodium_memzero(par->wk, sizeof(par->wk));
+	free(par);
+}
+
+/* Workers for an import into a list without rows (a first load) of a file
+ * large enough, when there is more than one core (or the test's count);
+ * NULL: row by row. */
+static struct par *par_new(struct importer *im, size_t len)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = tims__wl_import_threads < 0 ? 0 : (unsigned)tims__wl_import_threads;
+	struct par *par;
+
+	/* workers: one per core but the one of this thread (which reads the
+	 * file and writes the rows) */
+	if (tims__wl_import_threads == 0)
+		n = ncpu > 1 && len >= PAR_MIN_BYTES ?
+		    (unsigned)(ncpu > PAR_MAX_THREADS ? PAR_MAX_THREADS : ncpu - 1) : 0;
+	if (n > PAR_MAX_THREADS)
+		n = PAR_MAX_THREADS;
+	if (n < 1 || im->removals || !im->w || !im->w->fresh ||
+	    tims__wl_writer_parallel(im->w, NULL))
+		return NULL;
+	if (!(par = calloc(1, sizeof(*par))))
+		return NULL;
+	par->nthreads = n;
+	for (int i = 0; i < 3; i++) {
+		par->b[i].kind = im->o->kind;
+		par->b[i].w = im->w;
+		if (!(par->b[i].it = calloc(BATCH_ROWS, sizeof(struct item)))) {
+			par_free(par);
+			return NULL;
+		}
+	}
+	for (unsigned t = 0; t < n; t++)
+		tims_lthash_init(&par->wk[t].sum);
+	par->reading = &par->b[0];
+	return par;
 }
 
 /* Check and store one row; a bad row is reported, not an error. */
@@ -491,6 +785,8 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 		im->o->progress(im->o->progress_ctx, im->res->rows);
 
 	im->res->rows++;
+	if (im->par)
+		return par_add(im, in, line, NULL, err);
 	tims_err_clear(&e);
 	if (tims__wl_check_row(im->o->kind, in, &row, &e)) {
 		report(im, line, &e);
@@ -700,12 +996,53 @@ static tims_rc ensure_list(struct importer *im, struct tims_err *err)
 	return TIMS_OK;
 }
 
+/*
+ * A large import writes rows whose index entries (ref, fingerprints) fall
+ * all over the indexes: with SQLite's default page cache (2 MiB) most
+ * inserts spill and read back pages. For the import only, a page cache in
+ * proportion to the file (4 times its size, at most IMPORT_CACHE_MAX);
+ * the previous size (returned, in SQLite's units) is set back after.
+ */
+#define IMPORT_CACHE_MIN ((size_t)16 << 20)
+#define IMPORT_CACHE_MAX ((size_t)512 << 20)
+
+static int64_t cache_grow(struct tims_wl *wl, size_t len)
+{
+	sqlite3_stmt *st;
+	int64_t was = 0;
+	size_t want = len > IMPORT_CACHE_MAX / 4 ? IMPORT_CACHE_MAX : len * 4;
+	char sql[64];
+
+	if (want < IMPORT_CACHE_MIN)
+		return 0;
+	if (sqlite3_prepare_v2(wl->db, "PRAGMA cache_size", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		was = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (!was)
+		return 0;
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%zu", want >> 10);
+	return sqlite3_exec(wl->db, sql, NULL, NULL, NULL) == SQLITE_OK ? was : 0;
+}
+
+static void cache_restore(struct tims_wl *wl, int64_t was)
+{
+	char sql[64];
+
+	if (!was)
+		return;
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %" PRId64, was);
+	sqlite3_exec(wl->db, sql, NULL, NULL, NULL);
+}
+
 static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, bool removals,
 		      const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
 		      struct tims_wl_import_result *res, struct tims_err *err)
 {
 	struct tims__wl_writer w;
-	struct importer im = { wl, o, 0, 0, NULL, bad, ctx, res, removals };
+	struct importer im = { wl, o, 0, 0, NULL, bad, ctx, res, removals, NULL };
+	int64_t cache = 0;
 	tims_rc rc;
 
 	memset(res, 0, sizeof(*res));
@@ -720,14 +1057,20 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 				    TIMS_WL_IMPORT_MAX);
 	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "begin");
+	cache = cache_grow(wl, len);
 	if ((rc = ensure_list(&im, err)))
 		goto fail;
 	im.version++;
 	if ((rc = tims__wl_writer_begin(wl, im.list_id, &w, err)))
 		goto fail;
 	im.w = &w;
+	im.par = par_new(&im, len);
 	rc = o->format == TIMS_WL_CSV ? import_csv(&im, data, len, err)
 				      : import_jsonl(&im, data, len, err);
+	if (!rc && im.par)
+		rc = par_finish(&im, err);
+	par_free(im.par);
+	im.par = NULL;
 	if (rc)
 		goto fail;
 	if (res->bad && !o->skip_bad) {
@@ -760,10 +1103,12 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 				rc = tims__wl_dberr(wl, err, "commit");
 				goto fail;
 			}
+			cache_restore(wl, cache);
 			return TIMS_OK;
 		}
 		tims__wl_writer_end(&w, false, NULL);
 		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+		cache_restore(wl, cache);
 		return TIMS_OK;
 	} else {
 		sqlite3_stmt *st;
@@ -799,6 +1144,7 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 		goto fail;
 	}
 	res->version = im.version;
+	cache_restore(wl, cache);
 	{
 		struct tims_wl_digest d;
 
@@ -808,9 +1154,11 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 	}
 	return TIMS_OK;
 fail:
+	par_free(im.par);
 	if (im.w)
 		tims__wl_writer_end(im.w, false, NULL);
 	sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+	cache_restore(wl, cache);
 	res->version = im.version ? im.version - 1 : 0;
 	return rc;
 }
@@ -839,7 +1187,7 @@ static tims_rc validate(enum tims_wl_kind kind, enum tims_wl_format format, bool
 		       struct tims_wl_import_result *res, struct tims_err *err)
 {
 	struct tims_wl_import_opts o = { "validate", kind, format, false, false, -1, NULL, NULL };
-	struct importer im = { NULL, &o, 0, 0, NULL, bad, ctx, res, removals };
+	struct importer im = { NULL, &o, 0, 0, NULL, bad, ctx, res, removals, NULL };
 	tims_rc rc;
 
 	memset(res, 0, sizeof(*res));

@@ -1791,10 +1791,41 @@ tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__
 	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET seen = ?1 WHERE id = ?2", -1, &w->touch,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET deleted_version = ?1 WHERE id = ?2", -1,
-			       &w->del, NULL) != SQLITE_OK) {
+			       &w->del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wl->db,
+			       "INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen,"
+			       " data_hash, fp1, fp2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9)",
+			       -1, &w->ins, NULL) != SQLITE_OK) {
 		rc = tims__wl_dberr(wl, err, "entries");
 		tims__wl_writer_end(w, false, NULL);
 		return rc;
+	}
+	{
+		/* a first load: no row of the list, so no put needs to look up
+		 * its ref (a ref twice in one import makes the insert fail on
+		 * UNIQUE (list_id, ref); that row takes the full path) */
+		sqlite3_stmt *st;
+		int r;
+
+		if (sqlite3_prepare_v2(wl->db, "SELECT 1 FROM entries WHERE list_id = ?1 LIMIT 1",
+				       -1, &st, NULL) != SQLITE_OK) {
+			rc = tims__wl_dberr(wl, err, "entries");
+			tims__wl_writer_end(w, false, NULL);
+			return rc;
+		}
+		sqlite3_bind_int64(st, 1, list_id);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r != SQLITE_ROW && r != SQLITE_DONE) {
+			rc = tims__wl_dberr(wl, err, "entries");
+			tims__wl_writer_end(w, false, NULL);
+			return rc;
+		}
+		w->fresh = r == SQLITE_DONE;
+		/* no row: its sum is the empty one, whatever was kept (a sum
+		 * left over is a difference tims__wl_writer_same reports) */
+		if (w->fresh)
+			tims_lthash_init(&w->sum);
 	}
 	return TIMS_OK;
 }
@@ -1813,7 +1844,8 @@ tims_rc tims__wl_writer_end(struct tims__wl_writer *w, bool commit, struct tims_
 	sqlite3_finalize(w->put);
 	sqlite3_finalize(w->touch);
 	sqlite3_finalize(w->del);
-	w->get = w->put = w->touch = w->del = NULL;
+	sqlite3_finalize(w->ins);
+	w->get = w->put = w->touch = w->del = w->ins = NULL;
 	el_wipe(&w->el);
 	return rc;
 }
@@ -1826,6 +1858,32 @@ static int get_live(struct tims__wl_writer *w, const char *ref, int *r)
 	sqlite3_bind_text(w->get, 2, ref, -1, SQLITE_TRANSIENT);
 	*r = sqlite3_step(w->get);
 	return *r == SQLITE_ROW && sqlite3_column_type(w->get, 3) == SQLITE_NULL;
+}
+
+/* Bind an entry's columns (list, ref, data, ident1, ident2 sealed or clear,
+ * version, data_hash, fp1, fp2) to an insert of the writer. */
+static void bind_entry(struct tims__wl_writer *w, sqlite3_stmt *st, const char *ref,
+		       const char *data, const struct tims__wl_row *row,
+		       const struct tims_buf *d, const struct tims_buf *a,
+		       const struct tims_buf *b, uint64_t version, const char *hash,
+		       uint64_t fp1, uint64_t fp2)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, w->list_id);
+	sqlite3_bind_text(st, 2, ref, -1, SQLITE_TRANSIENT);
+	if (w->wl->vault) {
+		sqlite3_bind_blob(st, 3, d->buf, (int)d->len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, a->buf, (int)a->len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 5, b->buf, (int)b->len, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(st, 3, data, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, row->ident1, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, row->ident2, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)version);
+	sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
+	tims__wl_bind_fp(st, 8, fp1);
+	tims__wl_bind_fp(st, 9, fp2);
 }
 
 tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row *row,
@@ -1844,6 +1902,33 @@ tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	if ((rc = tims__wl_data_hash(wl, data, hash, err)))
 		goto out;
+	if (w->fresh) {
+		/* a first load: the entry is new unless this import named its
+		 * ref before (the insert fails on UNIQUE: the full path below) */
+		if ((rc = element_of(row->ref, row->data, &w->el, err)) ||
+		    (rc = tims__wl_row_fps(wl, w->list_id, row, &fp1, &fp2, err)) ||
+		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "data", data, &d, err)) ||
+		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &a,
+					      err)) ||
+		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &b,
+					      err)))
+			goto out;
+		bind_entry(w, w->ins, row->ref, data, row, &d, &a, &b, version, hash, fp1, fp2);
+		r = sqlite3_step(w->ins);
+		if (r != SQLITE_DONE)
+			r = sqlite3_extended_errcode(wl->db);
+		sqlite3_reset(w->ins);
+		sqlite3_clear_bindings(w->ins);
+		if (r == SQLITE_DONE) {
+			tims_lthash_add(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+			*changed = true;
+			goto out;
+		}
+		if (r != SQLITE_CONSTRAINT_UNIQUE) {
+			rc = tims_err_set(err, TIMS_ERR_DB, "store: %s", sqlite3_errstr(r));
+			goto out;
+		}
+	}
 	live = get_live(w, row->ref, &r);
 	if (r != SQLITE_ROW && r != SQLITE_DONE) {
 		rc = tims__wl_dberr(wl, err, "entries");
@@ -1875,22 +1960,7 @@ tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row
 	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &a, err)) ||
 	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &b, err)))
 		goto out;
-	sqlite3_reset(w->put);
-	sqlite3_bind_int64(w->put, 1, w->list_id);
-	sqlite3_bind_text(w->put, 2, row->ref, -1, SQLITE_TRANSIENT);
-	if (wl->vault) {
-		sqlite3_bind_blob(w->put, 3, d.buf, (int)d.len, SQLITE_STATIC);
-		sqlite3_bind_blob(w->put, 4, a.buf, (int)a.len, SQLITE_STATIC);
-		sqlite3_bind_blob(w->put, 5, b.buf, (int)b.len, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_text(w->put, 3, data, -1, SQLITE_STATIC);
-		sqlite3_bind_text(w->put, 4, row->ident1, -1, SQLITE_STATIC);
-		sqlite3_bind_text(w->put, 5, row->ident2, -1, SQLITE_STATIC);
-	}
-	sqlite3_bind_int64(w->put, 6, (sqlite3_int64)version);
-	sqlite3_bind_text(w->put, 7, hash, -1, SQLITE_STATIC);
-	tims__wl_bind_fp(w->put, 8, fp1);
-	tims__wl_bind_fp(w->put, 9, fp2);
+	bind_entry(w, w->put, row->ref, data, row, &d, &a, &b, version, hash, fp1, fp2);
 	if (sqlite3_step(w->put) != SQLITE_DONE) {
 		rc = tims__wl_dberr(wl, err, "store");
 		goto out;
@@ -1907,6 +1977,107 @@ out:
 	tims_buf_release(&a);
 	tims_buf_release(&b);
 	return rc;
+}
+
+tims_rc tims__wl_writer_parallel(struct tims__wl_writer *w, struct tims_err *err)
+{
+	struct tims__wl_row none;
+	uint64_t fp1, fp2;
+	tims_rc rc;
+
+	memset(&none, 0, sizeof(none));
+	/* the list's kind (a query) and the key (the vault), here once: the
+	 * workers only read them */
+	if ((rc = tims__wl_row_fps(w->wl, w->list_id, &none, &fp1, &fp2, err)))
+		return rc;
+	return tims__wl_fp_test_hook ? TIMS_OK : fp_key(w->wl, err);
+}
+
+static void prepared_init(struct tims__wl_prepared *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->d = (struct tims_buf)TIMS_BUF_INIT(1 << 20);
+	p->a = (struct tims_buf)TIMS_BUF_INIT(4096);
+	p->b = (struct tims_buf)TIMS_BUF_INIT(4096);
+	p->el = (struct tims_buf)TIMS_BUF_INIT(1 << 21);
+}
+
+void tims__wl_prepared_release(struct tims__wl_prepared *p)
+{
+	if (p->data) {
+		sodium_memzero(p->data, strlen(p->data));
+		free(p->data);
+	}
+	tims_buf_release(&p->d);
+	tims_buf_release(&p->a);
+	tims_buf_release(&p->b);
+	el_wipe(&p->el);
+	memset(p, 0, sizeof(*p));
+}
+
+tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct tims__wl_row *row,
+				struct tims__wl_prepared *p, struct tims_lthash *partial,
+				struct tims_err *err)
+{
+	struct tims_wl *wl = w->wl;
+	tims_rc rc;
+
+	/* buffers kept from the entry made before in *p (a batch's slot) */
+	if (p->data) {
+		sodium_memzero(p->data, strlen(p->data));
+		free(p->data);
+		p->data = NULL;
+	}
+	if (!p->d.max)
+		prepared_init(p);
+	if (!(p->data = json_dumps(row->data, JSON_COMPACT | JSON_SORT_KEYS)))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = tims__wl_data_hash(wl, p->data, p->hash, err)) ||
+	    (rc = element_of(row->ref, row->data, &p->el, err)) ||
+	    (rc = tims__wl_ident_fps(wl, wl->fp_list_kind, row->ident1, row->ident2, &p->fp1,
+				     &p->fp2, err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "data", p->data, &p->d, err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &p->a,
+				      err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &p->b,
+				      err)))
+		return rc;
+	tims_lthash_add(partial, p->el.buf ? p->el.buf : "", p->el.len);
+	return TIMS_OK;
+}
+
+tims_rc tims__wl_writer_put_prepared(struct tims__wl_writer *w, const struct tims__wl_row *row,
+				     struct tims__wl_prepared *p, uint64_t version,
+				     bool *changed, struct tims_err *err)
+{
+	int r = SQLITE_CONSTRAINT_UNIQUE;
+
+	*changed = false;
+	if (w->fresh) {
+		bind_entry(w, w->ins, row->ref, p->data, row, &p->d, &p->a, &p->b, version, p->hash,
+			   p->fp1, p->fp2);
+		r = sqlite3_step(w->ins);
+		if (r != SQLITE_DONE)
+			r = sqlite3_extended_errcode(w->wl->db);
+		sqlite3_reset(w->ins);
+		sqlite3_clear_bindings(w->ins);
+		if (r == SQLITE_DONE) {
+			*changed = true;
+			return TIMS_OK;
+		}
+		if (r != SQLITE_CONSTRAINT_UNIQUE)
+			return tims_err_set(err, TIMS_ERR_DB, "store: %s", sqlite3_errstr(r));
+	}
+	/* not inserted: its element out of the sum again, and the full path */
+	tims_lthash_sub(&w->sum, p->el.buf ? p->el.buf : "", p->el.len);
+	return tims__wl_writer_put(w, row, version, changed, err);
+}
+
+void tims__wl_writer_add_sum(struct tims__wl_writer *w, const struct tims_lthash *partial)
+{
+	for (size_t i = 0; i < TIMS_LTHASH_LANES; i++)
+		w->sum.lane[i] = (uint16_t)(w->sum.lane[i] + partial->lane[i]);
+	w->sum.count += partial->count;
 }
 
 tims_rc tims__wl_writer_del(struct tims__wl_writer *w, const char *ref, uint64_t version,
@@ -1979,6 +2150,11 @@ bool tims__wl_writer_same(const struct tims__wl_writer *w)
 
 tims_rc tims__wl_writer_resum(struct tims__wl_writer *w, struct tims_err *err)
 {
+	if (w->fresh) {
+		/* a first load: every row is one this writer added to the sum
+		 * (a ref twice: taken out and put back as on the full path) */
+		return TIMS_OK;
+	}
 	return sum_from_rows(w->wl, w->list_id, &w->sum, err);
 }
 

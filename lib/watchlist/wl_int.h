@@ -95,7 +95,10 @@ struct tims__wl_writer {
 	int64_t list_id;
 	struct tims_lthash sum, at_begin;
 	int64_t removed;                     /* tombstones added (kept with the sum) */
-	sqlite3_stmt *get, *put, *touch, *del;
+	bool fresh;                          /* the list had no row (live or not) at
+						begin: a put tries a plain insert
+						first, without looking the ref up */
+	sqlite3_stmt *get, *put, *touch, *del, *ins;
 	struct tims_buf el;                  /* an element, scratch */
 };
 tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__wl_writer *w,
@@ -118,6 +121,36 @@ tims_rc tims__wl_writer_resum(struct tims__wl_writer *w, struct tims_err *err);
 /* Tombstone every live entry of the list. */
 tims_rc tims__wl_writer_clear(struct tims__wl_writer *w, uint64_t version, size_t *n,
 			      struct tims_err *err);
+/*
+ * A large first load (import.c) makes its entries on worker threads and
+ * writes them on one: tims__wl_writer_parallel (once, before the workers
+ * start: the fingerprint key and the list's kind) then, on any thread,
+ * tims__wl_writer_prepare for a row checked: its data text, data_hash,
+ * fingerprints, the three fields sealed by the vault (thread-safe) and its
+ * element, added to that thread's partial sum; on the writer's thread, in
+ * the order of the file, tims__wl_writer_put_prepared (the insert of a first
+ * load; a ref named twice takes the full path of tims__wl_writer_put, its
+ * prepared element taken back out of the sum) and, once every row is in,
+ * tims__wl_writer_add_sum of each partial sum. The sum is the one the row
+ * by row path gives: LtHash is a sum, in any order.
+ */
+struct tims__wl_prepared {
+	char *data;                          /* clear (wiped on release) */
+	char hash[TIMS_VAULT_BLIND_HEX];
+	uint64_t fp1, fp2;
+	struct tims_buf d, a, b, el;         /* sealed fields; the element */
+};
+tims_rc tims__wl_writer_parallel(struct tims__wl_writer *w, struct tims_err *err);
+/* p zeroed or as a prepare before left it (its buffers are reused). */
+tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct tims__wl_row *row,
+				struct tims__wl_prepared *p, struct tims_lthash *partial,
+				struct tims_err *err);
+tims_rc tims__wl_writer_put_prepared(struct tims__wl_writer *w, const struct tims__wl_row *row,
+				     struct tims__wl_prepared *p, uint64_t version,
+				     bool *changed, struct tims_err *err);
+void tims__wl_writer_add_sum(struct tims__wl_writer *w, const struct tims_lthash *partial);
+void tims__wl_prepared_release(struct tims__wl_prepared *p);
+
 /* Whether the sum is still the one begin loaded. */
 bool tims__wl_writer_same(const struct tims__wl_writer *w);
 /* Write the sum back (commit) or not, and free the writer. */
@@ -144,6 +177,11 @@ void tims__wl_bind_fp(sqlite3_stmt *st, int i, uint64_t fp);
 /* Tests only: fingerprints from this function instead of the keyed hash
  * (to make two numbers collide); NULL restores the keyed hash. */
 extern uint64_t (*tims__wl_fp_test_hook)(enum tims_ident_kind kind, const char *norm);
+
+/* Worker threads of a first load (import.c): 0 one per core but one (at
+ * most 8; none on one core or for a file under 1 MiB), < 0 none (row by
+ * row), n > 0 that many whatever the size. Tests set it. */
+extern int tims__wl_import_threads;
 
 /* A database error as a tims_rc with sqlite's message. */
 tims_rc tims__wl_dberr(struct tims_wl *wl, struct tims_err *err, const char *what);
