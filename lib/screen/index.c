@@ -336,12 +336,14 @@ static size_t particle_keys(const struct tims_name *nm, unsigned i,
 		len += l;
 	}
 	for (unsigned v = 0; v < nm->tok[i].nvar && n < max; v++) {
+		size_t l = strlen(nm->tok[i].skel[v]);
 		bool dup = false;
 
-		if (!nm->tok[i].skel[v][0] ||
-		    len + strlen(nm->tok[i].skel[v]) + 2 > sizeof(keys[0]))
+		if (!l || 1 + len + l + 1 > sizeof(keys[0]))
 			continue;
-		snprintf(keys[n], sizeof(keys[0]), "S%s%s", pre, nm->tok[i].skel[v]);
+		keys[n][0] = 'S';
+		memcpy(keys[n] + 1, pre, len);
+		memcpy(keys[n] + 1 + len, nm->tok[i].skel[v], l + 1);
 		for (size_t k = 0; k < n; k++)
 			dup = dup || !strcmp(keys[k], keys[n]);
 		n += !dup;
