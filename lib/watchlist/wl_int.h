@@ -1,5 +1,5 @@
 /*
- * wl_int.h — what store.c and import.c of lib/watchlist share: the open
+ * wl_int.h — what the files of lib/watchlist (store.c, writer.c, idents.c, import.c) share: the open
  * store and the row validation that turns an input row into the stored,
  * normalised form.
  */
@@ -28,7 +28,7 @@ struct tims_wl {
 	size_t nquarantine;
 	bool quarantine_overflow;            /* more than fit: every list */
 	struct tims_wl_quarantine quarantine[TIMS_WL_QUARANTINE_MAX];
-	/* identifier fingerprints (store.c): the key, derived from the
+	/* identifier fingerprints (idents.c): the key, derived from the
 	 * vault's blind key once the token is reached (zeros in a scratch
 	 * store), and whether changes are logged for a live index */
 	uint8_t fp_key[TIMS_SCREEN_IDENT_KEY_BYTES];
@@ -80,7 +80,7 @@ tims_rc tims__wl_data_hash(struct tims_wl *wl, const char *data,
 			   char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err);
 
 /*
- * Every change of the entries of a list goes through a writer (store.c), in
+ * Every change of the entries of a list goes through a writer (writer.c), in
  * the caller's transaction: it keeps the list's multiset hash (table
  * list_sums, tims/lthash.h) in step with the rows. Each element is the
  * line tims_wl_export writes for the entry, made from the clear text at
@@ -157,7 +157,7 @@ bool tims__wl_writer_same(const struct tims__wl_writer *w);
 tims_rc tims__wl_writer_end(struct tims__wl_writer *w, bool commit, struct tims_err *err);
 
 /*
- * Identifier fingerprints at rest (store.c): columns fp1 (document number or
+ * Identifier fingerprints at rest (idents.c): columns fp1 (document number or
  * plate) and fp2 (VIN), tims_screen_ident_fp under the store's key, stored
  * with the sign bit flipped so that SQLite's signed order is the unsigned
  * one; NULL when the entry has none (and in person lists). The index loads
@@ -182,6 +182,16 @@ extern uint64_t (*tims__wl_fp_test_hook)(enum tims_ident_kind kind, const char *
  * most 8; none on one core or for a file under 1 MiB), < 0 none (row by
  * row), n > 0 that many whatever the size. Tests set it. */
 extern int tims__wl_import_threads;
+
+/* At open (store.c): the fingerprint columns and their indexes made
+ * (idents.c), the rows' fingerprints filled in once the vault is there, and
+ * the sums of lists made before sums computed (writer.c). */
+tims_rc tims__wl_fp_schema(struct tims_wl *wl, struct tims_err *err);
+tims_rc tims__wl_fp_fill(struct tims_wl *wl, struct tims_err *err);
+/* The fingerprint key made ready (the vault's blind key, once): before
+ * worker threads fingerprint rows, which only read it. */
+tims_rc tims__wl_fp_key(struct tims_wl *wl, struct tims_err *err);
+tims_rc tims__wl_sums_missing(struct tims_wl *wl, struct tims_err *err);
 
 /* A database error as a tims_rc with sqlite's message. */
 tims_rc tims__wl_dberr(struct tims_wl *wl, struct tims_err *err, const char *what);

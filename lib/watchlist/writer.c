@@ -1,0 +1,704 @@
+/*
+ * writer.c — the one way entries of a list change (tims__wl_writer_*), and
+ * the list's content digest kept with them: an LtHash16 multiset hash of
+ * the lines tims_wl_export writes (tims/lthash.h), updated in the
+ * transaction of every change, taken again from the rows when asked
+ * (tims_wl_content_recompute) or when a store from before sums is opened.
+ */
+#include <pthread.h>
+#include <sodium.h>
+
+#include "tims/util.h"
+#include "wl_int.h"
+
+/* --- the content digest: a multiset hash kept with the rows -------------- */
+
+static int el_cb(const char *s, size_t n, void *ud)
+{
+	return tims_buf_add(ud, s, n) ? -1 : 0;
+}
+
+/* The element of an entry: the line tims_wl_export writes for it (without
+ * the newline), from its ref and its data (clear). */
+static tims_rc element_of(const char *ref, json_t *data, struct tims_buf *out,
+			  struct tims_err *err)
+{
+	json_t *o = json_object();
+	tims_rc rc = TIMS_OK;
+
+	tims_buf_reset(out);
+	if (!o || json_object_set_new(o, "ref", json_string(ref)) ||
+	    json_object_update(o, data)) {
+		json_decref(o);
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	}
+	json_object_del(o, "list");
+	json_object_del(o, "kind");
+	json_object_del(o, "version");
+	if (json_dump_callback(o, el_cb, out, JSON_COMPACT | JSON_SORT_KEYS))
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "entry %s: too large", ref);
+	json_decref(o);
+	return rc;
+}
+
+/* The element of a stored entry: its data column `col` of st, opened. */
+static tims_rc element_stored(struct tims_wl *wl, int64_t list_id, const char *ref,
+			      sqlite3_stmt *st, int col, struct tims_buf *out,
+			      struct tims_err *err)
+{
+	struct tims_buf text = TIMS_BUF_INIT(1 << 20);
+	json_t *data;
+	tims_rc rc;
+
+	if ((rc = tims__wl_open_field(wl, list_id, ref, "data", st, col, &text, err))) {
+		tims_buf_release(&text);
+		return rc;
+	}
+	data = json_loadb(text.buf ? text.buf : "", text.len, 0, NULL);
+	if (text.buf)
+		sodium_memzero(text.buf, text.alloc);
+	tims_buf_release(&text);
+	if (!json_is_object(data))
+		rc = tims_err_set(err, TIMS_ERR_TAMPER, "entry %s: stored data is not JSON", ref);
+	else
+		rc = element_of(ref, data, out, err);
+	json_decref(data);
+	return rc;
+}
+
+static void el_wipe(struct tims_buf *el)
+{
+	if (el->buf)
+		sodium_memzero(el->buf, el->alloc);
+	tims_buf_release(el);
+}
+
+/* The sum of the live entries of a list, from the rows (every one opened). */
+static tims_rc sum_from_rows(struct tims_wl *wl, int64_t id, struct tims_lthash *h,
+			     struct tims_err *err)
+{
+	struct tims_buf el = TIMS_BUF_INIT(1 << 21);
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+	int r = SQLITE_DONE;
+
+	tims_lthash_init(h);
+	if (sqlite3_prepare_v2(wl->db, "SELECT ref, data FROM entries WHERE list_id = ?1"
+			       " AND deleted_version IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "entries");
+	sqlite3_bind_int64(st, 1, id);
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
+		if (!(rc = element_stored(wl, id, (const char *)sqlite3_column_text(st, 0), st, 1,
+					  &el, err)))
+			tims_lthash_add(h, el.buf ? el.buf : "", el.len);
+	if (!rc && r != SQLITE_DONE)
+		rc = tims__wl_dberr(wl, err, "entries");
+	sqlite3_finalize(st);
+	el_wipe(&el);
+	return rc;
+}
+
+/* The stored sum; *found false when the store has none for the list. */
+static tims_rc sum_read(struct tims_wl *wl, int64_t id, struct tims_lthash *h, bool *found,
+			struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+	int r;
+
+	*found = false;
+	tims_lthash_init(h);
+	if (sqlite3_prepare_v2(wl->db, "SELECT count, lanes FROM list_sums WHERE list_id = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_sums");
+	sqlite3_bind_int64(st, 1, id);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != TIMS_LTHASH_BYTES ||
+		    sqlite3_column_int64(st, 0) < 0)
+			rc = tims_err_set(err, TIMS_ERR_TAMPER, "list %" PRId64 ": the stored sum is "
+					  "not %d bytes", id, TIMS_LTHASH_BYTES);
+		else {
+			tims_lthash_load(h, sqlite3_column_blob(st, 1),
+					 (uint64_t)sqlite3_column_int64(st, 0));
+			*found = true;
+		}
+	} else if (r != SQLITE_DONE) {
+		rc = tims__wl_dberr(wl, err, "list_sums");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Store the sum; `removed` is the number of tombstones of a list without a
+ * stored sum yet, else what to add to it. */
+static tims_rc sum_write(struct tims_wl *wl, int64_t id, const struct tims_lthash *h,
+			 int64_t removed, struct tims_err *err)
+{
+	uint8_t lanes[TIMS_LTHASH_BYTES];
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+
+	tims_lthash_save(h, lanes);
+	if (sqlite3_prepare_v2(wl->db, "INSERT INTO list_sums (list_id, count, lanes, removed)"
+			       " VALUES (?1, ?2, ?3, max(?4, 0)) ON CONFLICT (list_id) DO UPDATE SET"
+			       " count = excluded.count, lanes = excluded.lanes,"
+			       " removed = max(removed + ?4, 0)", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_sums");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(h->count & INT64_MAX));
+	sqlite3_bind_blob(st, 3, lanes, sizeof(lanes), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, removed);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = tims__wl_dberr(wl, err, "list_sums");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The tombstones of a list, counted (a store made before sums). */
+static int64_t count_removed(struct tims_wl *wl, int64_t id)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+
+	if (sqlite3_prepare_v2(wl->db, "SELECT count(*) FROM entries WHERE list_id = ?1"
+			       " AND deleted_version IS NOT NULL", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The list's sum: the stored one, or (a store made before sums) computed
+ * from its rows once and stored. */
+static tims_rc sum_get(struct tims_wl *wl, int64_t id, struct tims_lthash *h,
+		       struct tims_err *err)
+{
+	bool found, own;
+	tims_rc rc;
+
+	if ((rc = sum_read(wl, id, h, &found, err)) || found)
+		return rc;
+	/* computed and stored in one write transaction (the caller's, or its
+	 * own): no change of the rows between the two */
+	own = sqlite3_get_autocommit(wl->db);
+	if (own && sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_sums");
+	if (!(rc = sum_read(wl, id, h, &found, err)) && !found &&
+	    !(rc = sum_from_rows(wl, id, h, err)))
+		rc = sum_write(wl, id, h, count_removed(wl, id), err);
+	if (own) {
+		if (!rc && sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			rc = tims__wl_dberr(wl, err, "list_sums");
+		if (rc)
+			sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+/* At open: the sums a store made before them lacks, computed once (when
+ * the rows can be read: no vault, or one whose token is reached; else at
+ * the first change or digest asked for). */
+tims_rc tims__wl_sums_missing(struct tims_wl *wl, struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t ids[256];
+	size_t n = 0;
+	tims_rc rc = TIMS_OK;
+
+	if (wl->vault && tims_vault_state(wl->vault) != TIMS_VAULT_OPEN)
+		return TIMS_OK;
+	if (sqlite3_prepare_v2(wl->db, "SELECT id FROM lists WHERE id NOT IN"
+			       " (SELECT list_id FROM list_sums) ORDER BY id LIMIT 256", -1, &st,
+			       NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_sums");
+	while (n < TIMS_ARRAY_SIZE(ids) && sqlite3_step(st) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (n == 0)
+		return TIMS_OK;
+	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "list_sums");
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct tims_lthash h;
+
+		rc = sum_get(wl, ids[i], &h, err);
+	}
+	if (rc || sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (!rc)
+			rc = tims__wl_dberr(wl, err, "list_sums");
+		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+void tims_wl_content_empty(uint8_t out[32])
+{
+	struct tims_lthash h;
+
+	tims_lthash_init(&h);
+	tims_lthash_digest(&h, out);
+}
+
+tims_rc tims_wl_content_hash(struct tims_wl *wl, const char *list, uint8_t out[32],
+			     struct tims_err *err)
+{
+	struct tims_lthash h;
+	int64_t id;
+	tims_rc rc;
+
+	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)) ||
+	    (rc = sum_get(wl, id, &h, err)))
+		return rc;
+	tims_lthash_digest(&h, out);
+	return TIMS_OK;
+}
+
+tims_rc tims_wl_content_recompute(struct tims_wl *wl, const char *list, uint8_t out[32],
+				  struct tims_err *err)
+{
+	struct tims_lthash rows, kept;
+	bool own;
+	int64_t id;
+	tims_rc rc;
+
+	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)) ||
+	    (rc = sum_get(wl, id, &kept, err)))
+		return rc;
+	/* the rows and the sum of one snapshot (a read transaction) */
+	own = sqlite3_get_autocommit(wl->db);
+	if (own && sqlite3_exec(wl->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "entries");
+	if (!(rc = sum_get(wl, id, &kept, err)))
+		rc = sum_from_rows(wl, id, &rows, err);
+	if (own)
+		sqlite3_exec(wl->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	if (rc)
+		return rc;
+	tims_lthash_digest(&rows, out);
+	if (!tims_lthash_equal(&rows, &kept))
+		return tims_err_set(err, TIMS_ERR_TAMPER, "watchlist %s: the sum kept with the list "
+				    "(%" PRIu64 " entries) is not that of its %" PRIu64 " entries",
+				    list, kept.count, rows.count);
+	return TIMS_OK;
+}
+
+/* --- the one way entries change -------------------------------------------- */
+
+tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__wl_writer *w,
+			      struct tims_err *err)
+{
+	tims_rc rc;
+
+	memset(w, 0, sizeof(*w));
+	w->wl = wl;
+	w->list_id = list_id;
+	w->el = (struct tims_buf)TIMS_BUF_INIT(1 << 21);
+	if ((rc = sum_get(wl, list_id, &w->sum, err)))
+		return rc;
+	w->at_begin = w->sum;
+	if (sqlite3_prepare_v2(wl->db, "SELECT id, data, data_hash, deleted_version FROM entries"
+			       " WHERE list_id = ?1 AND ref = ?2", -1, &w->get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wl->db,
+			       "INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen,"
+			       " data_hash, fp1, fp2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9)"
+			       " ON CONFLICT (list_id, ref) DO UPDATE SET data = excluded.data,"
+			       "  ident1 = excluded.ident1, ident2 = excluded.ident2,"
+			       "  data_hash = excluded.data_hash, fp1 = excluded.fp1, fp2 = excluded.fp2,"
+			       "  version = excluded.version,"
+			       "  deleted_version = NULL, seen = excluded.seen", -1, &w->put,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET seen = ?1 WHERE id = ?2", -1, &w->touch,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET deleted_version = ?1 WHERE id = ?2", -1,
+			       &w->del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wl->db,
+			       "INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen,"
+			       " data_hash, fp1, fp2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9)",
+			       -1, &w->ins, NULL) != SQLITE_OK) {
+		rc = tims__wl_dberr(wl, err, "entries");
+		tims__wl_writer_end(w, false, NULL);
+		return rc;
+	}
+	{
+		/* a first load: no row of the list, so no put needs to look up
+		 * its ref (a ref twice in one import makes the insert fail on
+		 * UNIQUE (list_id, ref); that row takes the full path) */
+		sqlite3_stmt *st;
+		int r;
+
+		if (sqlite3_prepare_v2(wl->db, "SELECT 1 FROM entries WHERE list_id = ?1 LIMIT 1",
+				       -1, &st, NULL) != SQLITE_OK) {
+			rc = tims__wl_dberr(wl, err, "entries");
+			tims__wl_writer_end(w, false, NULL);
+			return rc;
+		}
+		sqlite3_bind_int64(st, 1, list_id);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r != SQLITE_ROW && r != SQLITE_DONE) {
+			rc = tims__wl_dberr(wl, err, "entries");
+			tims__wl_writer_end(w, false, NULL);
+			return rc;
+		}
+		w->fresh = r == SQLITE_DONE;
+		/* no row: its sum is the empty one, whatever was kept (a sum
+		 * left over is a difference tims__wl_writer_same reports) */
+		if (w->fresh)
+			tims_lthash_init(&w->sum);
+	}
+	return TIMS_OK;
+}
+
+tims_rc tims__wl_writer_end(struct tims__wl_writer *w, bool commit, struct tims_err *err)
+{
+	tims_rc rc = commit ? sum_write(w->wl, w->list_id, &w->sum, w->removed, err) : TIMS_OK;
+
+	/* a scratch store writes in clear: its next open under a node looks */
+	if (!rc && commit && !w->wl->vault &&
+	    sqlite3_exec(w->wl->db, "INSERT OR REPLACE INTO store_state (key, value)"
+			 " VALUES ('clear', 1)", NULL, NULL, NULL) != SQLITE_OK)
+		rc = tims__wl_dberr(w->wl, err, "store_state");
+
+	sqlite3_finalize(w->get);
+	sqlite3_finalize(w->put);
+	sqlite3_finalize(w->touch);
+	sqlite3_finalize(w->del);
+	sqlite3_finalize(w->ins);
+	w->get = w->put = w->touch = w->del = w->ins = NULL;
+	el_wipe(&w->el);
+	return rc;
+}
+
+/* The live entry `ref` (w->get stepped to its row); 0 none, 1 live. */
+static int get_live(struct tims__wl_writer *w, const char *ref, int *r)
+{
+	sqlite3_reset(w->get);
+	sqlite3_bind_int64(w->get, 1, w->list_id);
+	sqlite3_bind_text(w->get, 2, ref, -1, SQLITE_TRANSIENT);
+	*r = sqlite3_step(w->get);
+	return *r == SQLITE_ROW && sqlite3_column_type(w->get, 3) == SQLITE_NULL;
+}
+
+/* Bind an entry's columns (list, ref, data, ident1, ident2 sealed or clear,
+ * version, data_hash, fp1, fp2) to an insert of the writer. */
+static void bind_entry(struct tims__wl_writer *w, sqlite3_stmt *st, const char *ref,
+		       const char *data, const struct tims__wl_row *row,
+		       const struct tims_buf *d, const struct tims_buf *a,
+		       const struct tims_buf *b, uint64_t version, const char *hash,
+		       uint64_t fp1, uint64_t fp2)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, w->list_id);
+	sqlite3_bind_text(st, 2, ref, -1, SQLITE_TRANSIENT);
+	if (w->wl->vault) {
+		sqlite3_bind_blob(st, 3, d->buf, (int)d->len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, a->buf, (int)a->len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 5, b->buf, (int)b->len, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(st, 3, data, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, row->ident1, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, row->ident2, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)version);
+	sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
+	tims__wl_bind_fp(st, 8, fp1);
+	tims__wl_bind_fp(st, 9, fp2);
+}
+
+tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row *row,
+			    uint64_t version, bool *changed, struct tims_err *err)
+{
+	struct tims_wl *wl = w->wl;
+	struct tims_buf d = TIMS_BUF_INIT(1 << 20), a = TIMS_BUF_INIT(4096), b = TIMS_BUF_INIT(4096);
+	char hash[TIMS_VAULT_BLIND_HEX];
+	uint64_t fp1, fp2;
+	char *data;
+	tims_rc rc;
+	int live, r;
+
+	*changed = false;
+	if (!(data = json_dumps(row->data, JSON_COMPACT | JSON_SORT_KEYS)))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = tims__wl_data_hash(wl, data, hash, err)))
+		goto out;
+	if (w->fresh) {
+		/* a first load: the entry is new unless this import named its
+		 * ref before (the insert fails on UNIQUE: the full path below) */
+		if ((rc = element_of(row->ref, row->data, &w->el, err)) ||
+		    (rc = tims__wl_row_fps(wl, w->list_id, row, &fp1, &fp2, err)) ||
+		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "data", data, &d, err)) ||
+		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &a,
+					      err)) ||
+		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &b,
+					      err)))
+			goto out;
+		bind_entry(w, w->ins, row->ref, data, row, &d, &a, &b, version, hash, fp1, fp2);
+		r = sqlite3_step(w->ins);
+		if (r != SQLITE_DONE)
+			r = sqlite3_extended_errcode(wl->db);
+		sqlite3_reset(w->ins);
+		sqlite3_clear_bindings(w->ins);
+		if (r == SQLITE_DONE) {
+			tims_lthash_add(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+			*changed = true;
+			goto out;
+		}
+		if (r != SQLITE_CONSTRAINT_UNIQUE) {
+			rc = tims_err_set(err, TIMS_ERR_DB, "store: %s", sqlite3_errstr(r));
+			goto out;
+		}
+	}
+	live = get_live(w, row->ref, &r);
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		rc = tims__wl_dberr(wl, err, "entries");
+		goto out;
+	}
+	if (live && sqlite3_column_text(w->get, 2) &&
+	    !strcmp((const char *)sqlite3_column_text(w->get, 2), hash)) {
+		/* as it was: named by this import (a replace keeps it) */
+		sqlite3_reset(w->touch);
+		sqlite3_bind_int64(w->touch, 1, (sqlite3_int64)version);
+		sqlite3_bind_int64(w->touch, 2, sqlite3_column_int64(w->get, 0));
+		if (sqlite3_step(w->touch) != SQLITE_DONE)
+			rc = tims__wl_dberr(wl, err, "entries");
+		goto out;
+	}
+	/* the old entry out of the sum, as stored; the new one in, as checked */
+	if (!live && r == SQLITE_ROW)
+		w->removed--; /* a tombstone brought back */
+	if (live) {
+		if ((rc = element_stored(wl, w->list_id, row->ref, w->get, 1, &w->el, err)))
+			goto out;
+		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+	}
+	sqlite3_reset(w->get);
+	if ((rc = element_of(row->ref, row->data, &w->el, err)))
+		goto out;
+	if ((rc = tims__wl_row_fps(wl, w->list_id, row, &fp1, &fp2, err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "data", data, &d, err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &a, err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &b, err)))
+		goto out;
+	bind_entry(w, w->put, row->ref, data, row, &d, &a, &b, version, hash, fp1, fp2);
+	if (sqlite3_step(w->put) != SQLITE_DONE) {
+		rc = tims__wl_dberr(wl, err, "store");
+		goto out;
+	}
+	sqlite3_reset(w->put);
+	sqlite3_clear_bindings(w->put);
+	tims_lthash_add(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+	*changed = true;
+out:
+	sqlite3_reset(w->get);
+	sodium_memzero(data, strlen(data));
+	free(data);
+	tims_buf_release(&d);
+	tims_buf_release(&a);
+	tims_buf_release(&b);
+	return rc;
+}
+
+tims_rc tims__wl_writer_parallel(struct tims__wl_writer *w, struct tims_err *err)
+{
+	struct tims__wl_row none;
+	uint64_t fp1, fp2;
+	tims_rc rc;
+
+	memset(&none, 0, sizeof(none));
+	/* the list's kind (a query) and the key (the vault), here once: the
+	 * workers only read them */
+	if ((rc = tims__wl_row_fps(w->wl, w->list_id, &none, &fp1, &fp2, err)))
+		return rc;
+	return tims__wl_fp_test_hook ? TIMS_OK : tims__wl_fp_key(w->wl, err);
+}
+
+static void prepared_init(struct tims__wl_prepared *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->d = (struct tims_buf)TIMS_BUF_INIT(1 << 20);
+	p->a = (struct tims_buf)TIMS_BUF_INIT(4096);
+	p->b = (struct tims_buf)TIMS_BUF_INIT(4096);
+	p->el = (struct tims_buf)TIMS_BUF_INIT(1 << 21);
+}
+
+void tims__wl_prepared_release(struct tims__wl_prepared *p)
+{
+	if (p->data) {
+		sodium_memzero(p->data, strlen(p->data));
+		free(p->data);
+	}
+	tims_buf_release(&p->d);
+	tims_buf_release(&p->a);
+	tims_buf_release(&p->b);
+	el_wipe(&p->el);
+	memset(p, 0, sizeof(*p));
+}
+
+tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct tims__wl_row *row,
+				struct tims__wl_prepared *p, struct tims_lthash *partial,
+				struct tims_err *err)
+{
+	struct tims_wl *wl = w->wl;
+	tims_rc rc;
+
+	/* buffers kept from the entry made before in *p (a batch's slot) */
+	if (p->data) {
+		sodium_memzero(p->data, strlen(p->data));
+		free(p->data);
+		p->data = NULL;
+	}
+	if (!p->d.max)
+		prepared_init(p);
+	if (!(p->data = json_dumps(row->data, JSON_COMPACT | JSON_SORT_KEYS)))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = tims__wl_data_hash(wl, p->data, p->hash, err)) ||
+	    (rc = element_of(row->ref, row->data, &p->el, err)) ||
+	    (rc = tims__wl_ident_fps(wl, wl->fp_list_kind, row->ident1, row->ident2, &p->fp1,
+				     &p->fp2, err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "data", p->data, &p->d, err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &p->a,
+				      err)) ||
+	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &p->b,
+				      err)))
+		return rc;
+	tims_lthash_add(partial, p->el.buf ? p->el.buf : "", p->el.len);
+	return TIMS_OK;
+}
+
+tims_rc tims__wl_writer_put_prepared(struct tims__wl_writer *w, const struct tims__wl_row *row,
+				     struct tims__wl_prepared *p, uint64_t version,
+				     bool *changed, struct tims_err *err)
+{
+	int r = SQLITE_CONSTRAINT_UNIQUE;
+
+	*changed = false;
+	if (w->fresh) {
+		bind_entry(w, w->ins, row->ref, p->data, row, &p->d, &p->a, &p->b, version, p->hash,
+			   p->fp1, p->fp2);
+		r = sqlite3_step(w->ins);
+		if (r != SQLITE_DONE)
+			r = sqlite3_extended_errcode(w->wl->db);
+		sqlite3_reset(w->ins);
+		sqlite3_clear_bindings(w->ins);
+		if (r == SQLITE_DONE) {
+			*changed = true;
+			return TIMS_OK;
+		}
+		if (r != SQLITE_CONSTRAINT_UNIQUE)
+			return tims_err_set(err, TIMS_ERR_DB, "store: %s", sqlite3_errstr(r));
+	}
+	/* not inserted: its element out of the sum again, and the full path */
+	tims_lthash_sub(&w->sum, p->el.buf ? p->el.buf : "", p->el.len);
+	return tims__wl_writer_put(w, row, version, changed, err);
+}
+
+void tims__wl_writer_add_sum(struct tims__wl_writer *w, const struct tims_lthash *partial)
+{
+	for (size_t i = 0; i < TIMS_LTHASH_LANES; i++)
+		w->sum.lane[i] = (uint16_t)(w->sum.lane[i] + partial->lane[i]);
+	w->sum.count += partial->count;
+}
+
+tims_rc tims__wl_writer_del(struct tims__wl_writer *w, const char *ref, uint64_t version,
+			    struct tims_err *err)
+{
+	tims_rc rc;
+	int r;
+
+	if (!get_live(w, ref, &r)) {
+		sqlite3_reset(w->get);
+		return r == SQLITE_ROW || r == SQLITE_DONE ?
+		       tims_err_set(err, TIMS_ERR_NOTFOUND, "no active entry '%s'", ref) :
+		       tims__wl_dberr(w->wl, err, "entries");
+	}
+	if ((rc = element_stored(w->wl, w->list_id, ref, w->get, 1, &w->el, err))) {
+		sqlite3_reset(w->get);
+		return rc;
+	}
+	sqlite3_reset(w->del);
+	sqlite3_bind_int64(w->del, 1, (sqlite3_int64)version);
+	sqlite3_bind_int64(w->del, 2, sqlite3_column_int64(w->get, 0));
+	sqlite3_reset(w->get);
+	if (sqlite3_step(w->del) != SQLITE_DONE)
+		return tims__wl_dberr(w->wl, err, "remove");
+	tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+	w->removed++;
+	return TIMS_OK;
+}
+
+tims_rc tims__wl_writer_del_unseen(struct tims__wl_writer *w, uint64_t version, size_t *n,
+				   struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+	int r = SQLITE_DONE;
+
+	*n = 0;
+	/* every row of this import has seen == version (stored or touched);
+	 * the others were not in the file */
+	if (sqlite3_prepare_v2(w->wl->db, "SELECT id, ref, data FROM entries WHERE list_id = ?1"
+			       " AND deleted_version IS NULL AND seen < ?2", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(w->wl, err, "replace");
+	sqlite3_bind_int64(st, 1, w->list_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = element_stored(w->wl, w->list_id, (const char *)sqlite3_column_text(st, 1),
+					 st, 2, &w->el, err)))
+			break;
+		sqlite3_reset(w->del);
+		sqlite3_bind_int64(w->del, 1, (sqlite3_int64)version);
+		sqlite3_bind_int64(w->del, 2, sqlite3_column_int64(st, 0));
+		if (sqlite3_step(w->del) != SQLITE_DONE) {
+			rc = tims__wl_dberr(w->wl, err, "replace");
+			break;
+		}
+		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+		w->removed++;
+		(*n)++;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = tims__wl_dberr(w->wl, err, "replace");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+bool tims__wl_writer_same(const struct tims__wl_writer *w)
+{
+	return tims_lthash_equal(&w->sum, &w->at_begin);
+}
+
+tims_rc tims__wl_writer_resum(struct tims__wl_writer *w, struct tims_err *err)
+{
+	if (w->fresh) {
+		/* a first load: every row is one this writer added to the sum
+		 * (a ref twice: taken out and put back as on the full path) */
+		return TIMS_OK;
+	}
+	return sum_from_rows(w->wl, w->list_id, &w->sum, err);
+}
+
+tims_rc tims__wl_writer_clear(struct tims__wl_writer *w, uint64_t version, size_t *n,
+			      struct tims_err *err)
+{
+	sqlite3_stmt *st;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(w->wl->db, "UPDATE entries SET deleted_version = ?1 WHERE"
+			       " list_id = ?2 AND deleted_version IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return tims__wl_dberr(w->wl, err, "remove");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)version);
+	sqlite3_bind_int64(st, 2, w->list_id);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return tims__wl_dberr(w->wl, err, "remove");
+	}
+	sqlite3_finalize(st);
+	*n = (size_t)sqlite3_changes(w->wl->db);
+	w->removed += (int64_t)*n;
+	tims_lthash_init(&w->sum); /* no entry left */
+	return TIMS_OK;
+}
+
