@@ -1008,7 +1008,8 @@ struct qstate {
 	struct tims_screen_index *ix;
 	uint32_t *buf;
 	size_t len, cap;
-	struct run run[3 * TIMS_NAME_MAX_TOKENS + 4]; /* a token, its particles, a joined pair each; typo runs */
+	/* a token, its particles, a joined pair each; typo runs */
+	struct run run[3 * TIMS_NAME_MAX_TOKENS + 4];
 	unsigned nrun;
 	bool oom;
 };

@@ -1,7 +1,7 @@
 /*
- * wl_int.h — what the files of lib/watchlist (store.c, writer.c, idents.c, import.c) share: the open
- * store and the row validation that turns an input row into the stored,
- * normalised form.
+ * wl_int.h — what the files of lib/watchlist (store.c, writer.c, idents.c,
+ * import.c) share: the open store and the row validation that turns an
+ * input row into the stored, normalised form.
  */
 #ifndef TIMS_WL_INT_H
 #define TIMS_WL_INT_H
