@@ -712,7 +712,7 @@ try {
     await waitText(page, '#summary', /^MRZ check digits NOT valid · 1 hit/);
     await waitText(page, '#doc-errors', /is not a letter \(OCR confusion of O\?\)/);
     await waitText(page, '#headline', /HIT: WANTED — national\/W-17/);
-    return waitText(page, '#hits', /SHCHERBAK0V read as SHCHERBAKOV \(OCR/);
+    return waitText(page, '#hits', /SHCHERBAK0V: digit 0 read as O \(OCR\)/);
   });
 
   // ---- screening that fails is said, and blocks Admit -----------------------

@@ -39,9 +39,11 @@ static void check_name(const struct tims_name *n)
 			assert(tims_name_group_label(n->tok[i].group[g], NULL) != NULL);
 	}
 	/* a token in Arabic script without a group has its consonants only,
-	 * which score below 1 against themselves (0.97, 0.70) */
+	 * which score below 1 against themselves (0.97, 0.70); names that
+	 * agree by initials only are capped below the threshold, even
+	 * against themselves (J SMITH is not a person without a date) */
 	for (unsigned i = 0; i < n->ntok; i++)
-		if (n->tok[i].flags & TIMS_TOK_ABJAD)
+		if (n->tok[i].flags & (TIMS_TOK_ABJAD | TIMS_TOK_INITIAL))
 			return;
 	assert(tims_screen_name_score(n, n) > 0.999);
 }
