@@ -25,7 +25,7 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 	struct tims_screen_index *ix = NULL;
 	struct tims_wl *wl = NULL, *old_wl;
 	struct tims_screen_index *old_ix;
-	struct tims_wl_index_delta delta;
+	struct tims_wl_index_delta delta = { 0 };
 	struct tims_err uerr;
 	char how[96] = "";
 	bool in_place;
@@ -61,25 +61,16 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 	    (rc = tims_wl_track(wl, err)) ||
 	    (rc = repair ? tims_bundle_repair_held(s->n->dir, wl, &b, err)
 			 : tims_bundle_apply_held(s->n->dir, wl, &b, err)) ||
-	    (rc = tims_wl_tracked(wl, &delta, err))) {
-		node_wlcheck_unlock(s->n);
-		tims_wl_close(wl);
-		tims_bundle_release(&b);
-		return rc;
-	}
+	    (rc = tims_wl_tracked(wl, &delta, err)))
+		goto fail;
 	pthread_rwlock_rdlock(&s->n->screen_rw);
 	/* in place: an index loaded from this very store (not another one
 	 * given to `post serve`), and a delta of identifiers only */
 	in_place = !repair && !delta.persons && s->n->ix && s->n->wl &&
 		   (!s->n->cfg.watchlists || !strcmp(s->n->cfg.watchlists, dir));
 	pthread_rwlock_unlock(&s->n->screen_rw);
-	if (!in_place && (rc = tims_wl_load_index(wl, &ix, err))) {
-		tims_wl_index_delta_release(&delta);
-		node_wlcheck_unlock(s->n);
-		tims_wl_close(wl);
-		tims_bundle_release(&b);
-		return rc;
-	}
+	if (!in_place && (rc = tims_wl_load_index(wl, &ix, err)))
+		goto fail;
 	pthread_rwlock_wrlock(&s->n->screen_rw);
 	old_wl = s->n->wl;
 	old_ix = s->n->ix;
@@ -101,11 +92,7 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 			tims_wl_quarantine(s->n->wl, b.list, "the screening index could not be "
 					   "brought up to date with the list applied", NULL);
 			pthread_rwlock_unlock(&s->n->screen_rw);
-			tims_wl_index_delta_release(&delta);
-			node_wlcheck_unlock(s->n);
-			tims_wl_close(wl);
-			tims_bundle_release(&b);
-			return rc;
+			goto fail;
 		}
 		pthread_rwlock_wrlock(&s->n->screen_rw);
 		old_wl = s->n->wl;
@@ -132,6 +119,12 @@ static tims_rc apply_bundle(struct node_sync *s, const char *json, size_t len, i
 			 b.version, how);
 	tims_bundle_release(&b);
 	return TIMS_OK;
+fail:
+	tims_wl_index_delta_release(&delta);
+	node_wlcheck_unlock(s->n);
+	tims_wl_close(wl);
+	tims_bundle_release(&b);
+	return rc;
 }
 
 /* Copies that do not match their signed digests (wlcheck.c): each fetched
