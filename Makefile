@@ -22,9 +22,11 @@ ifeq (,$(filter -j%,$(MAKEFLAGS)))
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
 endif
 
-PKGS := sqlite3 libsodium libmicrohttpd gnutls libcurl jansson icu-uc icu-i18n libpq p11-kit-1
+PKGS := sqlite3 libsodium libmicrohttpd gnutls libcurl jansson icu-uc icu-i18n libpq p11-kit-1 libsystemd
 
-ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
+# TIMS_NO_DEPS=1 (the Debian package build): never install packages; the
+# build-dependencies are debian/control's business.
+ifeq ($(filter clean deps,$(MAKECMDGOALS))$(TIMS_NO_DEPS),)
 ifneq ($(shell pkg-config --exists $(PKGS) && command -v clang >/dev/null && command -v softhsm2-util >/dev/null && command -v faketime >/dev/null && echo ok),ok)
 $(info make: some libraries or tools are missing; running scripts/deps.sh)
 DEPS_RC := $(shell bash scripts/deps.sh >&2; echo $$?)
