@@ -46,7 +46,7 @@ deb=$(ls "$T_TMP"/build/tims_*.deb 2>/dev/null | head -1)
 t_ok "package: a tims .deb was made" test -s "$deb"
 
 if [ -s "$deb" ]; then
-	lint=$(lintian --no-tag-display-limit "$deb" 2>&1)
+	lint=$(lintian --tag-display-limit 0 "$deb" 2>&1)
 	printf '%s\n' "$lint" | sed 's/^/# lintian: /'
 	t_eq "package: lintian finds no error" "" "$(printf '%s\n' "$lint" | grep '^E:')"
 
@@ -79,6 +79,16 @@ if [ -s "$deb" ]; then
 			"$(systemd-analyze verify --man=no "$T_TMP/tims-$kind.service" 2>&1)"
 	done
 	t_status 0 "package: the packaged program runs" "$root/usr/bin/tims" version
+	# What postinst does, into the extracted tree: the user, then its directories.
+	mkdir -p "$root/var/lib"
+	systemd-sysusers --root="$root" "$root/usr/lib/sysusers.d/tims.conf" >/dev/null 2>&1
+	t_match "package: sysusers.d makes the system user tims" '^tims:x:[0-9]+:[0-9]+:.*:/usr/sbin/nologin$' \
+		"$(cat "$root/etc/passwd" 2>&1)"
+	systemd-tmpfiles --root="$root" --create "$root/usr/lib/tmpfiles.d/tims.conf" >/dev/null 2>&1
+	uid=$(sed -n 's/^tims:x:\([0-9]*\):.*/\1/p' "$root/etc/passwd" 2>/dev/null)
+	t_eq "package: tmpfiles.d makes /var/lib/tims/{post,centre,witness}, 0700, owned by tims" \
+		"700 $uid 700 $uid 700 $uid" \
+		"$(stat -c '%a %u' "$root"/var/lib/tims/post "$root"/var/lib/tims/centre "$root"/var/lib/tims/witness 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 	for p in "$root"/usr/share/man/man5/*.gz "$root"/usr/share/man/man8/*.gz; do
 		t_eq "package: $(basename "$p" .gz) is lint-clean (groff -mdoc -ww)" "" \
 			"$(zcat "$p" | groff -mdoc -ww -z 2>&1)"
