@@ -17,6 +17,21 @@
 . tests/e2e/lib.sh
 R=${TIMS_ROOT:-$PWD}
 
+# The package build runs in the background while the other checks run.
+src=$T_TMP/build/tims
+mkdir -p "$src"
+t_ok "package: git archive of the commit under test" \
+	bash -c "git -C '$R' archive --format=tar HEAD | tar -x -C '$src'"
+(
+	start=$(date +%s)
+	cd "$src" && DEB_BUILD_OPTIONS=noautodbgsym dpkg-buildpackage -b -us -uc -j"$(nproc)"
+	rc=$?
+	echo $(( $(date +%s) - start )) >"$T_TMP/build.secs"
+	exit $rc
+) >"$T_TMP/dpkg-buildpackage.log" 2>&1 &
+build_pid=$!
+PIDS+=("$build_pid")
+
 # ---- the units' sandbox scores and syntax ---------------------------------
 for kind in post centre witness; do
 	u=$R/systemd/tims-$kind.service
@@ -32,15 +47,62 @@ for kind in post centre witness; do
 		"User=tims .*ExecStart=/usr/bin/tims $kind serve --config /etc/tims/$kind.conf " "$(tr '\n' ' ' <"$u")"
 done
 
+# ---- sd_notify: READY, WATCHDOG, STOPPING ---------------------------------
+W=$T_TMP/witness
+"$TIMS" witness init "$W" --name notify-witness >/dev/null 2>&1
+t_ok "package: a witness for the notify check" test -s "$W/witness.vkey"
+cat >"$T_TMP/notify.py" <<'EOF'
+# notify.py SOCKET CMD...: run CMD as systemd runs a Type=notify service with
+# WatchdogSec=0.4 s; print each notification it sends, one a line; SIGTERM it
+# once READY=1 and two WATCHDOG=1 have come; print "exit N" at its end.
+import os, signal, socket, subprocess, sys, time
+path, cmd = sys.argv[1], sys.argv[2:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+s.settimeout(1.0)
+env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+env.pop("WATCHDOG_PID", None)
+p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+ready, pings, stopped, deadline = False, 0, False, time.time() + 30
+while time.time() < deadline and p.poll() is None:
+    try:
+        msg = s.recv(4096).decode()
+    except socket.timeout:
+        continue
+    for line in msg.split("\n"):
+        print(line, flush=True)
+        ready |= line == "READY=1"
+        pings += ready and line == "WATCHDOG=1"
+    if ready and pings >= 2 and not stopped:
+        p.send_signal(signal.SIGTERM)
+        stopped = True
+if not stopped and p.poll() is None:
+    p.send_signal(signal.SIGTERM)
+try:
+    rc = p.wait(timeout=15)
+except subprocess.TimeoutExpired:
+    p.kill()
+    rc = p.wait()
+s.settimeout(0.5)
+try:
+    while True:
+        for line in s.recv(4096).decode().split("\n"):
+            print(line, flush=True)
+except socket.timeout:
+    pass
+print("exit %d" % rc)
+EOF
+msgs=$(python3 "$T_TMP/notify.py" "$T_TMP/notify.sock" "$TIMS" witness serve "$W" --listen 127.0.0.1:0 2>&1)
+printf '%s\n' "$msgs" | sort | uniq -c | sed 's/^/# notify: /'
+t_match "package: tims witness serve sends READY=1 to NOTIFY_SOCKET once it listens" '(^|[[:space:]])READY=1' "$msgs"
+t_eq "package: ... and WATCHDOG=1 pings after it (WATCHDOG_USEC set)" 2 \
+	"$(printf '%s\n' "$msgs" | sed -n '/^READY=1$/,$p' | grep -c '^WATCHDOG=1$' | awk '{print ($1 >= 2) ? 2 : $1}')"
+t_match "package: ... and STOPPING=1 on SIGTERM, then exits 0" 'STOPPING=1.*exit 0$' "$(printf '%s' "$msgs" | tr '\n' ' ' | sed 's/ $//')"
+
 # ---- the package from a clean copy of the commit ---------------------------
-src=$T_TMP/build/tims
-mkdir -p "$src"
-t_ok "package: git archive of the commit under test" \
-	bash -c "git -C '$R' archive --format=tar HEAD | tar -x -C '$src'"
-start=$(date +%s)
-(cd "$src" && dpkg-buildpackage -b -us -uc -j"$(nproc)") >"$T_TMP/dpkg-buildpackage.log" 2>&1
+wait "$build_pid"
 rc=$?
-echo "# dpkg-buildpackage -b: $(( $(date +%s) - start )) s"
+echo "# dpkg-buildpackage -b: $(cat "$T_TMP/build.secs" 2>/dev/null) s"
 t_eq "package: dpkg-buildpackage -b -us -uc builds from a clean copy$( [ $rc -ne 0 ] && tail -25 "$T_TMP/dpkg-buildpackage.log" | sed 's/^/  | /')" 0 "$rc"
 deb=$(ls "$T_TMP"/build/tims_*.deb 2>/dev/null | head -1)
 t_ok "package: a tims .deb was made" test -s "$deb"
@@ -95,53 +157,4 @@ if [ -s "$deb" ]; then
 	done
 fi
 
-# ---- sd_notify: READY, WATCHDOG, STOPPING ---------------------------------
-W=$T_TMP/witness
-"$TIMS" witness init "$W" --name notify-witness >/dev/null 2>&1
-t_ok "package: a witness for the notify check" test -s "$W/witness.vkey"
-cat >"$T_TMP/notify.py" <<'EOF'
-# notify.py SOCKET CMD...: run CMD as systemd runs a Type=notify service with
-# WatchdogSec=0.4 s; print each notification it sends, one a line; SIGTERM it
-# once READY=1 and two WATCHDOG=1 have come; print "exit N" at its end.
-import os, signal, socket, subprocess, sys, time
-path, cmd = sys.argv[1], sys.argv[2:]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(path)
-s.settimeout(1.0)
-env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
-env.pop("WATCHDOG_PID", None)
-p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-ready, pings, stopped, deadline = False, 0, False, time.time() + 60
-while time.time() < deadline and p.poll() is None:
-    try:
-        msg = s.recv(4096).decode()
-    except socket.timeout:
-        continue
-    for line in msg.split("\n"):
-        print(line, flush=True)
-        ready |= line == "READY=1"
-        pings += ready and line == "WATCHDOG=1"
-    if ready and pings >= 2 and not stopped:
-        p.send_signal(signal.SIGTERM)
-        stopped = True
-try:
-    rc = p.wait(timeout=30)
-except subprocess.TimeoutExpired:
-    p.kill()
-    rc = p.wait()
-s.settimeout(0.5)
-try:
-    while True:
-        for line in s.recv(4096).decode().split("\n"):
-            print(line, flush=True)
-except socket.timeout:
-    pass
-print("exit %d" % rc)
-EOF
-msgs=$(python3 "$T_TMP/notify.py" "$T_TMP/notify.sock" "$TIMS" witness serve "$W" --listen 127.0.0.1:0 2>&1)
-printf '%s\n' "$msgs" | sort | uniq -c | sed 's/^/# notify: /'
-t_match "package: tims witness serve sends READY=1 to NOTIFY_SOCKET once it listens" '(^|[[:space:]])READY=1' "$msgs"
-t_eq "package: ... and WATCHDOG=1 pings after it (WATCHDOG_USEC set)" 2 \
-	"$(printf '%s\n' "$msgs" | sed -n '/^READY=1$/,$p' | grep -c '^WATCHDOG=1$' | awk '{print ($1 >= 2) ? 2 : $1}')"
-t_match "package: ... and STOPPING=1 on SIGTERM, then exits 0" 'STOPPING=1.*exit 0$' "$(printf '%s ' "$msgs" | sed 's/ $//')"
 t_end
