@@ -22,9 +22,11 @@ ifeq (,$(filter -j%,$(MAKEFLAGS)))
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
 endif
 
-PKGS := sqlite3 libsodium libmicrohttpd gnutls libcurl jansson icu-uc icu-i18n libpq p11-kit-1
+PKGS := sqlite3 libsodium libmicrohttpd gnutls libcurl jansson icu-uc icu-i18n libpq p11-kit-1 libsystemd
 
-ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
+# TIMS_NO_DEPS=1 (the Debian package build): never install packages; the
+# build-dependencies are debian/control's business.
+ifeq ($(filter clean deps,$(MAKECMDGOALS))$(TIMS_NO_DEPS),)
 ifneq ($(shell pkg-config --exists $(PKGS) && command -v clang >/dev/null && command -v softhsm2-util >/dev/null && command -v faketime >/dev/null && echo ok),ok)
 $(info make: some libraries or tools are missing; running scripts/deps.sh)
 DEPS_RC := $(shell bash scripts/deps.sh >&2; echo $$?)
@@ -180,15 +182,38 @@ soak: $(B)/tims
 bench: $(B)/tims $(BENCH_BIN) $(PLAIN_BENCH)
 	@bench/run.sh
 
-# install: the program, its manual pages and the web consoles (PREFIX=/usr/local).
+# install: the program, its manual pages, the web consoles, the systemd units
+# with their sysusers.d and tmpfiles.d entries, and the daemons' configuration
+# files (never over ones already there). PREFIX=/usr/local by default; the
+# Debian package (debian/rules) installs with PREFIX=/usr SYSCONFDIR=/etc
+# UNITDIR=/lib/systemd/system into its DESTDIR. The units name the program
+# and the configuration by their installed paths.
 PREFIX ?= /usr/local
+SYSCONFDIR ?= $(PREFIX)/etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+UNITS := tims-post.service tims-centre.service tims-witness.service
 install: $(B)/tims
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/tims/web/dashboard
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/tims/web/dashboard $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d \
+		$(DESTDIR)$(SYSCONFDIR)/tims
 	install -m 0755 $(B)/tims $(DESTDIR)$(PREFIX)/bin/tims
 	install -m 0644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/man8/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 web/index.html web/console.js web/console.css $(DESTDIR)$(PREFIX)/share/tims/web/
 	install -m 0644 web/dashboard/* $(DESTDIR)$(PREFIX)/share/tims/web/dashboard/
+	for u in $(UNITS); do \
+		sed -e 's|/usr/bin/tims|$(PREFIX)/bin/tims|g' -e 's|/etc/tims/|$(SYSCONFDIR)/tims/|g' \
+			systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 systemd/tims.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/tims.conf
+	install -m 0644 systemd/tims.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/tims.conf
+	for f in post centre witness; do \
+		[ -e $(DESTDIR)$(SYSCONFDIR)/tims/$$f.conf ] || \
+		install -m 0644 systemd/$$f.conf $(DESTDIR)$(SYSCONFDIR)/tims/$$f.conf || exit 1; \
+	done
 
 deps:
 	bash scripts/deps.sh

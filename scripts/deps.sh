@@ -16,6 +16,7 @@ pkgs=(
   softhsm2 libp11-kit-dev faketime
   chromium
   python3 groff-base man-db
+  libsystemd-dev debhelper lintian dpkg-dev fakeroot systemd
 )
 
 missing=()

@@ -32,6 +32,7 @@
 #include "tims/cstore.h"
 #include "tims/export.h"
 #include "tims/mlog.h"
+#include "tims/notify.h"
 #include "tims/officer.h"
 #include "tims/record.h"
 #include "tims/revocation.h"
@@ -283,8 +284,9 @@ static int c_serve(int argc, char **argv)
 	}
 	printf("centre listening on https://%s:%u\n", listen, tims_http_port(srv));
 	fflush(stdout);
-	while (sigwait(&set, &sig) != 0)
-		;
+	tims_notify_ready("serving");
+	sig = tims_notify_sigwait(&set);
+	tims_notify_stopping();
 	log_stderr(NULL, sig == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
 	tims_http_stop(srv);
 	tims_centre_free(cen);

@@ -30,6 +30,7 @@
 #include "tims/keyroll.h"
 #include "tims/mlog.h"
 #include "tims/node.h"
+#include "tims/notify.h"
 #include "tims/revocation.h"
 #include "tims/sync.h"
 #include "tims/post.h"
@@ -309,7 +310,9 @@ static int post_serve(int argc, char **argv)
 		return cli_error(CLI_USAGE, "post serve", "%s", tims_err_msg(&err));
 	printf("listening on https://%s:%u/\n", cfg.listen, tims_node_port(node));
 	fflush(stdout);
-	sigwait(&set, &sig);
+	tims_notify_ready("serving");
+	sig = tims_notify_sigwait(&set);
+	tims_notify_stopping();
 	fprintf(stderr, "tims post serve: stopping (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	tims_node_stop(node);
 	return CLI_OK;

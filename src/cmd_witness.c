@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include "cli.h"
+#include "tims/notify.h"
 #include "tims/post.h"
 #include "tims/revocation.h"
 #include "tims/util.h"
@@ -416,8 +417,9 @@ static int witness_serve(int argc, char **argv)
 	       tims_witness_verifier(w)->name, strchr(addr, ':') ? "[" : "", addr,
 	       strchr(addr, ':') ? "]" : "", tims_http_port(srv));
 	fflush(stdout);
-	while (sigwait(&set, &sig) != 0)
-		;
+	tims_notify_ready("serving");
+	sig = tims_notify_sigwait(&set);
+	tims_notify_stopping();
 	log_stderr(NULL, sig == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
 	tims_http_stop(srv);
 	tims_witness_free(w);
