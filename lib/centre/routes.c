@@ -40,6 +40,7 @@
 #include "tims/tls.h"
 #include "tims/util.h"
 #include "internal.h"
+#include "tims/log.h"
 
 #define DASH_ALL (TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST | TIMS_ROLE_AUDITOR | \
 		  TIMS_ROLE_ADMIN)
@@ -531,17 +532,15 @@ static void http_log(void *app, const struct tims_http_req *req, int status,
 		     double ms, const char *detail)
 {
 	struct centre_serve *s = app;
-	char line[512];
+	char line[TIMS_LOG_LINE_MAX];
 
 	if (!s->log)
 		return;
-	if (req)
-		snprintf(line, sizeof(line), "%s %s %s %d %.1fms%s%s", req->who.id[0] ?
-			 req->who.id : "-", req->method, req->path, status, ms,
-			 detail ? " " : "", detail ? detail : "");
-	else
-		snprintf(line, sizeof(line), "server: %s", detail ? detail : "");
-	s->log(s->log_ctx, line);
+	/* post: the peer a sync request came from (an officer's id is not
+	 * logged) */
+	s->log(s->log_ctx, tims_http_access_line(req, status, ms,
+			req && req->who.role == TIMS_ROLE_PEER ? req->who.id : NULL,
+			detail, line, sizeof(line)));
 }
 
 static const struct tims_http_route routes[] = {

@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "tims/bundle.h"
 #include "tims/event.h"
+#include "tims/log.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 #include "tims/vault.h"
@@ -673,16 +674,16 @@ static void http_log(void *app, const struct tims_http_req *req, int status,
 {
 	struct tims_node *n = app;
 	unsigned cls = status >= 100 && status < 600 ? (unsigned)status / 100 : 0;
+	char line[TIMS_LOG_LINE_MAX];
 
-	if (!req) {
-		node_log(n, "https: %s", detail ? detail : "");
+	if (req)
+		tims_metric_add(n->m_requests[cls], 1);
+	if (!n->cfg.log)
 		return;
-	}
-	tims_metric_add(n->m_requests[cls], 1);
-	/* Method, route and status only: paths can hold document numbers. */
-	node_log(n, "%s %s %d %.2f ms%s%s", req->method,
-		 status >= 400 ? "(refused)" : "ok", status, ms,
-		 status >= 500 && detail ? " " : "", status >= 500 && detail ? detail : "");
+	/* Method, route pattern and status only: paths can hold document
+	 * numbers, query strings names. */
+	n->cfg.log(n->cfg.log_ctx, tims_http_access_line(req, status, ms,
+			tims_post_origin(n->post), detail, line, sizeof(line)));
 }
 
 static void register_metrics(struct tims_node *n)
