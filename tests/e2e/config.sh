@@ -102,4 +102,20 @@ t_match "centre: ... naming the key" "centre.conf:2: key 'threads': unknown key"
 printf 'listen = 127.0.0.1\n' >"$T_TMP/witness.conf"
 t_match "witness: listen is ADDR:PORT" "witness.conf:1: key 'listen': '127.0.0.1' is not ADDR:PORT" \
 	"$("$TIMS" witness serve --config "$T_TMP/witness.conf" 2>&1)"
+
+# ---- tims.conf(5) says what the daemons take ------------------------------------
+MAN=${TIMS_ROOT:-.}/man/man5/tims.conf.5
+t_eq "tims.conf(5): lint-clean (groff -mdoc -ww)" "" "$(groff -mdoc -ww -z "$MAN" 2>&1)"
+for kind in post centre witness; do
+	keys=$(awk -v s=".Sh $(echo "$kind" | tr a-z A-Z).CONF" '$0 == s {on = 1; next} /^\.Sh / {on = 0}
+		on && /^\.It Cm / {print $3}' "$MAN" | xargs)
+	bad=""
+	for k in $keys; do
+		printf '%s = @\n' "$k" >"$T_TMP/k.conf"
+		e=$("$TIMS" "$kind" serve --config "$T_TMP/k.conf" 2>&1)
+		case $e in *"k.conf:1: key '$k': "*) case $e in *"unknown key"*) bad="$bad $k" ;; esac ;; *) bad="$bad $k" ;; esac
+		[ "$k" = dir ] || "$TIMS" "$kind" --help | grep -q -- "--$k" || bad="$bad --$k"
+	done
+	t_eq "tims.conf(5): every $kind.conf key it lists ($keys) is one $kind serve takes" "" "$bad"
+done
 t_end
