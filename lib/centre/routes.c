@@ -143,11 +143,13 @@ static tims_rc push(struct centre_serve *s, struct tims_http_req *req,
 		break;
 	default:
 		if (s->log) {
-			char line[TIMS_ERR_MSG_BYTES + 512];
+			struct tims_log_line l;
 
-			snprintf(line, sizeof(line), "%s %s: %s",
-				 leaf == TIMS_SYNC_AUDIT ? "audit ingest" : "ingest", req->who.id, err.msg);
-			s->log(s->log_ctx, line);
+			tims_log_begin(&l, TIMS_LOG_WARNING, leaf == TIMS_SYNC_AUDIT ?
+				       "audit-ingest" : "ingest");
+			tims_log_add(&l, "post", req->who.id);
+			tims_log_add(&l, "error", err.msg);
+			s->log(s->log_ctx, tims_log_text(&l));
 		}
 		break; /* a 500 */
 	}
