@@ -470,7 +470,8 @@ static void set_state(struct node_sync *s, int ok, const char *error)
 	}
 	if (ok != s->online || !s->since_ms) {
 		s->since_ms = t;
-		node_log(s->n, "centre %s: %s", s->url, ok ? "online" : error);
+		node_logl(s->n, ok ? TIMS_LOG_NOTICE : TIMS_LOG_WARNING, "centre %s: %s", s->url,
+			  ok ? "online" : error);
 	}
 	s->online = ok;
 	if (ok) {
