@@ -304,7 +304,12 @@ tims_rc tims_conf_load(struct tims_conf *c, const char *path, struct tims_err *e
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path,
 				    S_ISDIR(st.st_mode) ? "a directory, not a file"
