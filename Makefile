@@ -181,6 +181,8 @@ install: $(B)/tims
 		$(DESTDIR)$(PREFIX)/share/tims/web/dashboard
 	install -m 0755 $(B)/tims $(DESTDIR)$(PREFIX)/bin/tims
 	install -m 0644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 web/index.html web/console.js web/console.css $(DESTDIR)$(PREFIX)/share/tims/web/
 	install -m 0644 web/dashboard/* $(DESTDIR)$(PREFIX)/share/tims/web/dashboard/
 
