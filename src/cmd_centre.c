@@ -3,7 +3,7 @@
  *
  *   tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]
  *                        [--token URI] [--key-token URI]
- *   tims centre serve DIR [--listen ADDR] [--port N]
+ *   tims centre serve DIR [--listen ADDR] [--port N] [--config FILE] [--log-level L]
  *   tims centre enrol-post DIR NAME --vkey POST.vkey --url CENTRE_URL --out OUTDIR
  *                          [--host HOST ...]
  *   tims centre renew-post DIR NAME --url CENTRE_URL --out OUTDIR [--host HOST ...]
@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "serve_conf.h"
 #include "tims/bundle.h"
 #include "tims/centre.h"
 #include "tims/cstore.h"
@@ -45,6 +46,7 @@ static const char usage_a[] =
 	"usage: tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]\n"
 	"                        [--token URI] [--key-token URI]\n"
 	"   or: tims centre serve DIR [--listen ADDR] [--port N] [--web DIR]\n"
+	"                  [--config FILE] [--log-level LEVEL]\n"
 	"   or: tims centre enrol-post DIR NAME --vkey FILE --url URL --out DIR\n"
 	"                  [--host HOST ...]\n"
 	"   or: tims centre renew-post DIR NAME --url URL --out DIR [--host HOST ...]\n"
@@ -95,7 +97,10 @@ static const char usage_b[] =
 	"               free port; the URL is printed), and the supervisor\n"
 	"               dashboard (--web, default web/dashboard beside the program)\n"
 	"               for the centre's people (tims officer add --post DIR);\n"
-	"               stops on SIGINT or SIGTERM\n"
+	"               stops on SIGINT or SIGTERM. --config FILE: the options\n"
+	"               (and dir) from a file such as /etc/tims/centre.conf\n"
+	"               (tims.conf(5)); a flag overrides the file. --log-level\n"
+	"               error|warning|notice|info|debug (default info)\n"
 	"  enrol-post   enrol a post (its post.vkey) under NAME: issues its client\n"
 	"               and server certificates (--host: the post's names) and\n"
 	"               writes what the post needs to --out (tims post enrol)\n"
@@ -169,14 +174,6 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
-static void log_stderr(void *ctx, const char *line)
-{
-	char safe[4096];
-	(void)ctx;
-	/* one line each, whatever a client managed to put in it */
-	fprintf(stderr, "tims centre: %s\n", tims_http_log_line_escape(line, safe, sizeof(safe)));
-}
-
 static void print_line(void *ctx, const char *line)
 {
 	(void)ctx;
@@ -234,20 +231,35 @@ static int open_centre(const char *sub, const char *dir, struct tims_centre **c)
 	return CLI_OK;
 }
 
+/* The keys of centre.conf (tims.conf(5)): the long options, and dir. */
+static const struct tims_conf_key centre_conf_keys[] = {
+	{ "dir", TIMS_CONF_PATH, 0, 0, NULL },
+	{ "listen", TIMS_CONF_ADDR, 0, 0, NULL },
+	{ "port", TIMS_CONF_PORT, 0, 65535, NULL },
+	{ "web", TIMS_CONF_PATH, 0, 0, NULL },
+	SERVE_KEY_LOG_LEVEL,
+};
+
 static int c_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "web", required_argument, NULL, 'w' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "log-level", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *listen = "127.0.0.1", *web = NULL;
+	const char *listen = NULL, *web = NULL, *file = NULL, *level = NULL, *dir;
 	char webbuf[4200];
 	struct tims_http_server *srv = NULL;
 	struct tims_centre *cen;
 	struct tims_err err;
+	/* its strings are the config's as long as the process serves */
+	static struct tims_conf conf;
+	const struct tims_conf_value *cv;
 	uint64_t port = 0;
+	int port_set = 0;
 	sigset_t set;
 	int c, sig = 0;
 
@@ -257,19 +269,37 @@ static int c_serve(int argc, char **argv)
 			listen = optarg;
 		else if (c == 'w')
 			web = optarg;
+		else if (c == 'C')
+			file = optarg;
+		else if (c == 'L')
+			level = optarg;
 		else if (c == 'p') {
 			if (tims_parse_u64(optarg, 65535, &port, "--port", &err))
 				return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
+			port_set = 1;
 		} else
 			return cli_error(CLI_USAGE, "centre", "serve: see tims centre --help");
 	}
-	if (optind + 1 != argc)
+	if (optind + 1 < argc)
 		return cli_error(CLI_USAGE, "centre", "serve: want one directory");
+	/* Flags first, then the file, then the defaults (tims.conf(5)). */
+	if ((c = serve_conf_load("centre serve", file, centre_conf_keys,
+				 sizeof(centre_conf_keys) / sizeof(centre_conf_keys[0]), &conf)) ||
+	    (c = serve_log_level_set("centre serve", level, &conf)))
+		return c;
+	dir = serve_conf_pick(optind < argc ? argv[optind] : NULL, &conf, "dir", NULL);
+	listen = serve_conf_pick(listen, &conf, "listen", "127.0.0.1");
+	web = serve_conf_pick(web, &conf, "web", NULL);
+	if (!port_set && (cv = tims_conf_get(&conf, "port")))
+		port = cv->num;
+	if (!dir)
+		return cli_error(CLI_USAGE, "centre", "serve: want one directory (DIR, or dir "
+				 "in the --config file)");
 	/* Passwords and travellers' names pass through memory: no core dump. */
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "centre", "serve: %s", tims_err_msg(&err));
-	if ((c = cli_private_dir("centre serve", argv[optind])) ||
-	    (c = open_centre("serve", argv[optind], &cen)))
+	if ((c = cli_private_dir("centre serve", dir)) ||
+	    (c = open_centre("serve", dir, &cen)))
 		return c;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -278,7 +308,7 @@ static int c_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!web)
 		web = cli_web_dir("dashboard", webbuf, sizeof(webbuf));
-	if (tims_centre_serve(cen, listen, (uint16_t)port, web, log_stderr, NULL, &srv, &err)) {
+	if (tims_centre_serve(cen, listen, (uint16_t)port, web, serve_log_line, NULL, &srv, &err)) {
 		tims_centre_free(cen);
 		return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
 	}
@@ -287,7 +317,7 @@ static int c_serve(int argc, char **argv)
 	tims_notify_ready("serving");
 	sig = tims_notify_sigwait(&set);
 	tims_notify_stopping();
-	log_stderr(NULL, sig == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
+	serve_log_event(TIMS_LOG_NOTICE, "stop", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	tims_http_stop(srv);
 	tims_centre_free(cen);
 	return CLI_OK;

@@ -4,6 +4,7 @@
  *   tims post init DIR [--origin NAME] [--name NAME] [--kind land|port|airport]
  *                      [--token URI] [--key-token URI]
  *   tims post serve DIR [--listen ADDR] [--port N] [--cert F --key F] [--web DIR]
+ *                       [--threads N] [--config FILE] [--log-level LEVEL]
  *
  * init creates the post directory (docs/formats.md): keys, database, config,
  * stay regimes, and the first (empty) signed checkpoint. It refuses to touch
@@ -15,6 +16,7 @@
 #include <libgen.h>
 
 #include "cli.h"
+#include "serve_conf.h"
 #include <pthread.h>
 #include <signal.h>
 
@@ -62,7 +64,8 @@ static const char usage_a[] =
 	"\n";
 static const char usage_b[] =
 	"usage: tims post serve DIR [--listen ADDR] [--port N] [--cert FILE --key FILE]\n"
-	"                           [--web DIR] [--threads N]\n"
+	"                           [--web DIR] [--threads N] [--config FILE]\n"
+	"                           [--log-level LEVEL]\n"
 	"\n"
 	"  serve  run the post node: the HTTPS JSON API (/api/v1, docs/api.md) and\n"
 	"         the booth console (--web, the web/ folder). Listens on 127.0.0.1\n"
@@ -71,7 +74,11 @@ static const char usage_b[] =
 	"         Without --cert/--key it uses DIR/tls.crt and DIR/tls.key, making a\n"
 	"         self-signed localhost certificate there the first time. --threads:\n"
 	"         HTTP worker threads (default 16, one for each of 16 booths); logins\n"
-	"         hash on a few slots of their own, never on these.\n"
+	"         hash on a few slots of their own, never on these. --config FILE:\n"
+	"         the options (and dir, then DIR may be left out) from a file such as\n"
+	"         /etc/tims/post.conf (tims.conf(5)); a flag overrides the file.\n"
+	"         --log-level error|warning|notice|info|debug (default info): the\n"
+	"         log lines kept on stderr, <N>key=value for journald.\n"
 	"\n";
 static const char usage_c[] =
 	"usage: tims post enrol DIR --from ENROLMENT_DIR\n"
@@ -227,13 +234,17 @@ static int post_seal(int argc, char **argv)
 	return CLI_OK;
 }
 
-static void log_line(void *ctx, const char *line)
-{
-	char safe[4096];
-	(void)ctx;
-	/* one line each, whatever a client managed to put in it */
-	fprintf(stderr, "tims post serve: %s\n", tims_http_log_line_escape(line, safe, sizeof(safe)));
-}
+/* The keys of post.conf (tims.conf(5)): the long options, and dir. */
+static const struct tims_conf_key post_conf_keys[] = {
+	{ "dir", TIMS_CONF_PATH, 0, 0, NULL },
+	{ "listen", TIMS_CONF_ADDR, 0, 0, NULL },
+	{ "port", TIMS_CONF_PORT, 0, 65535, NULL },
+	{ "cert", TIMS_CONF_PATH, 0, 0, NULL },
+	{ "key", TIMS_CONF_PATH, 0, 0, NULL },
+	{ "web", TIMS_CONF_PATH, 0, 0, NULL },
+	{ "threads", TIMS_CONF_U32, 1, 64, NULL },
+	SERVE_KEY_LOG_LEVEL,
+};
 
 static int post_serve(int argc, char **argv)
 {
@@ -245,10 +256,17 @@ static int post_serve(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "web", required_argument, NULL, 'w' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "log-level", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tims_node_config cfg;
 	struct tims_node *node;
+	/* its strings are the config's as long as the process serves */
+	static struct tims_conf conf;
+	const struct tims_conf_value *cv;
+	const char *file = NULL, *level = NULL;
+	int port_set = 0, threads_set = 0;
 	struct tims_err err;
 	sigset_t set;
 	uint64_t v;
@@ -259,9 +277,8 @@ static int post_serve(int argc, char **argv)
 		return CLI_OK;
 	}
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.listen = "127.0.0.1";
 	cfg.pw_cost = TIMS_PW_COST_INTERACTIVE;
-	cfg.log = log_line;
+	cfg.log = serve_log_line;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -270,14 +287,16 @@ static int post_serve(int argc, char **argv)
 		case 'c': cfg.cert_file = optarg; break;
 		case 'k': cfg.key_file = optarg; break;
 		case 'w': cfg.web_dir = optarg; break;
+		case 'C': file = optarg; break;
+		case 'L': level = optarg; break;
 		case 'p': case 't':
 			if (tims_parse_u64(optarg, c == 'p' ? 65535 : 64, &v,
 					   c == 'p' ? "--port" : "--threads", &err))
 				return cli_error(CLI_USAGE, "post serve", "%s", err.msg);
 			if (c == 'p')
-				cfg.port = (uint16_t)v;
+				cfg.port = (uint16_t)v, port_set = 1;
 			else
-				cfg.threads = (unsigned)v;
+				cfg.threads = (unsigned)v, threads_set = 1;
 			break;
 		default:
 			fputs(post_usage(), stderr);
@@ -285,13 +304,32 @@ static int post_serve(int argc, char **argv)
 					 argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind < argc - 1) {
 		fputs(post_usage(), stderr);
 		return cli_error(CLI_USAGE, "post serve", "want one post directory");
 	}
+	/* Flags first, then the file, then the defaults (tims.conf(5)). */
+	if ((c = serve_conf_load("post serve", file, post_conf_keys,
+				 sizeof(post_conf_keys) / sizeof(post_conf_keys[0]), &conf)))
+		return c;
+	if ((c = serve_log_level_set("post serve", level, &conf)))
+		return c;
+	cfg.dir = serve_conf_pick(optind < argc ? argv[optind] : NULL, &conf, "dir", NULL);
+	cfg.listen = serve_conf_pick(cfg.listen, &conf, "listen", "127.0.0.1");
+	cfg.cert_file = serve_conf_pick(cfg.cert_file, &conf, "cert", NULL);
+	cfg.key_file = serve_conf_pick(cfg.key_file, &conf, "key", NULL);
+	cfg.web_dir = serve_conf_pick(cfg.web_dir, &conf, "web", NULL);
+	if (!port_set && (cv = tims_conf_get(&conf, "port")))
+		cfg.port = (uint16_t)cv->num;
+	if (!threads_set && (cv = tims_conf_get(&conf, "threads")))
+		cfg.threads = cv->num;
+	if (!cfg.dir) {
+		fputs(post_usage(), stderr);
+		return cli_error(CLI_USAGE, "post serve", "want one post directory "
+				 "(DIR, or dir in the --config file)");
+	}
 	if (!cfg.cert_file != !cfg.key_file)
 		return cli_error(CLI_USAGE, "post serve", "--cert and --key go together");
-	cfg.dir = argv[optind];
 	if (!cfg.web_dir)
 		cfg.web_dir = cli_web_dir("", webbuf, sizeof(webbuf));
 	/* Passwords and travellers' names pass through memory: no core dump. */
@@ -313,7 +351,7 @@ static int post_serve(int argc, char **argv)
 	tims_notify_ready("serving");
 	sig = tims_notify_sigwait(&set);
 	tims_notify_stopping();
-	fprintf(stderr, "tims post serve: stopping (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	serve_log_event(TIMS_LOG_NOTICE, "stop", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	tims_node_stop(node);
 	return CLI_OK;
 }

@@ -5,7 +5,7 @@
  *   tims witness init DIR [--name NAME] [--tls-host HOST ...] [--key-token URI]
  *   tims witness add-log DIR --vkey FILE
  *   tims witness list DIR
- *   tims witness serve DIR [--listen ADDR:PORT]
+ *   tims witness serve DIR [--listen ADDR:PORT] [--config FILE] [--log-level L]
  *   tims witness ask --url URL --post DIR [--ca FILE] [--witness-key FILE]
  *                    [--old N] [--out FILE]
  *
@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "tims/notify.h"
+#include "serve_conf.h"
 #include "tims/post.h"
 #include "tims/revocation.h"
 #include "tims/util.h"
@@ -28,7 +29,8 @@ static const char usage[] =
 	"                         [--key-token URI]\n"
 	"   or: tims witness add-log DIR --vkey FILE [--audit]\n"
 	"   or: tims witness list DIR\n"
-	"   or: tims witness serve DIR [--listen ADDR:PORT]\n"
+	"   or: tims witness serve DIR [--listen ADDR:PORT] [--config FILE]\n"
+	"                          [--log-level LEVEL]\n"
 	"   or: tims witness rotate-key DIR\n"
 	"   or: tims witness apply-revocations DIR FILE [--vkey CENTRE_BUNDLE_VKEY]\n"
 	"   or: tims witness ask --url URL --post DIR [--ca FILE]\n"
@@ -46,7 +48,10 @@ static const char usage[] =
 	"  list     the logs, their last cosigned size and root\n"
 	"  serve    answer POST /add-checkpoint over HTTPS until SIGINT or\n"
 	"           SIGTERM (default 127.0.0.1:0, any free port; the port is\n"
-	"           printed)\n"
+	"           printed). --config FILE: the options (and dir) from a file\n"
+	"           such as /etc/tims/witness.conf (tims.conf(5)); a flag\n"
+	"           overrides the file. --log-level error|warning|notice|info|debug\n"
+	"           (default info)\n"
 	"  rotate-key  a new cosigner key, announced under the old one\n"
 	"           (GET /key-announcements): the posts that pin the old key\n"
 	"           follow it; the old secret is wiped; restart a running witness\n"
@@ -126,20 +131,6 @@ static int read_key_file(const char *cmd, const char *path, struct tims_buf *b)
 	while (b->len && (b->buf[b->len - 1] == '\n' || b->buf[b->len - 1] == '\r'))
 		tims_buf_setlen(b, b->len - 1);
 	return 0;
-}
-
-static void log_stderr(void *ctx, const char *line)
-{
-	char safe[4096];
-	char when[32] = "";
-	time_t t = time(NULL);
-	struct tm tm;
-
-	(void)ctx;
-	if (gmtime_r(&t, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* one line each, whatever a client managed to put in it */
-	fprintf(stderr, "%s tims witness: %s\n", when, tims_http_log_line_escape(line, safe, sizeof(safe)));
 }
 
 /* ---- init ------------------------------------------------------------ */
@@ -373,25 +364,66 @@ static int parse_listen(const char *s, char *addr, size_t addrlen, uint16_t *por
 	return 0;
 }
 
+/* The keys of witness.conf (tims.conf(5)): the long options, and dir. */
+static const struct tims_conf_key witness_conf_keys[] = {
+	{ "dir", TIMS_CONF_PATH, 0, 0, NULL },
+	{ "listen", TIMS_CONF_ADDR_PORT, 0, 0, NULL },
+	SERVE_KEY_LOG_LEVEL,
+};
+
+struct serve_opts {
+	const char *listen, *file, *level;
+};
+
+static int serve_opt(void *ctx, int c, const char *arg)
+{
+	struct serve_opts *o = ctx;
+	const char **v = c == 'l' ? &o->listen : c == 'C' ? &o->file : &o->level;
+
+	return one_string_opt(v, c, arg);
+}
+
 static int witness_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "log-level", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir, *listen = NULL;
+	const char *dir, *listen;
+	struct serve_opts so = { NULL, NULL, NULL };
+	/* its strings are the config's as long as the process serves */
+	static struct tims_conf conf;
 	char addr[64];
 	uint16_t port = 0;
 	struct tims_http_server *srv = NULL;
 	struct tims_witness *w;
 	struct tims_err err;
 	sigset_t set;
-	int st, sig = 0;
+	int st, sig = 0, c;
 
 	if (wants_help(argc, argv))
 		return CLI_OK;
-	if ((st = parse("serve", argc, argv, opts, one_string_opt, &listen, &dir)))
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (c == '?' || c == ':' || serve_opt(&so, c, optarg))
+			return cli_error(CLI_USAGE, "witness", "serve: unknown, repeated or "
+					 "incomplete option '%s'", argv[optind - 1]);
+	if (optind + 1 < argc)
+		return cli_error(CLI_USAGE, "witness", "serve: want one directory (see --help)");
+	/* Flags first, then the file, then the defaults (tims.conf(5)). */
+	if ((st = serve_conf_load("witness serve", so.file, witness_conf_keys,
+				  sizeof(witness_conf_keys) / sizeof(witness_conf_keys[0]),
+				  &conf)) ||
+	    (st = serve_log_level_set("witness serve", so.level, &conf)))
 		return st;
+	dir = serve_conf_pick(optind < argc ? argv[optind] : NULL, &conf, "dir", NULL);
+	listen = serve_conf_pick(so.listen, &conf, "listen", NULL);
+	if (!dir)
+		return cli_error(CLI_USAGE, "witness", "serve: want one directory (DIR, or "
+				 "dir in the --config file)");
 	snprintf(addr, sizeof(addr), "127.0.0.1");
 	if (listen && parse_listen(listen, addr, sizeof(addr), &port))
 		return cli_error(CLI_USAGE, "witness", "serve: --listen wants "
@@ -403,7 +435,7 @@ static int witness_serve(int argc, char **argv)
 		return st;
 	if (tims_witness_open(dir, &w, &err))
 		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
-	tims_witness_set_log(w, log_stderr, NULL);
+	tims_witness_set_log(w, serve_log_line, NULL);
 	/* The server's threads inherit the mask: only sigwait sees these. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -420,7 +452,7 @@ static int witness_serve(int argc, char **argv)
 	tims_notify_ready("serving");
 	sig = tims_notify_sigwait(&set);
 	tims_notify_stopping();
-	log_stderr(NULL, sig == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
+	serve_log_event(TIMS_LOG_NOTICE, "stop", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	tims_http_stop(srv);
 	tims_witness_free(w);
 	return CLI_OK;

@@ -101,6 +101,12 @@ struct tims_http_req {
 	 * runs and the answer is 503 with Retry-After. */
 	tims_rc (*slow)(void *app, struct tims_http_req *req,
 			struct tims_http_resp *resp);
+	/* The route matched (NULL for a static file or no route) and the
+	 * request's id, also sent back as the X-Request-Id header: 16 hex
+	 * digits, random, so an officer's report and a log line can be
+	 * matched without the log holding anything else. */
+	const struct tims_http_route *route;
+	char id[17];
 };
 
 /* A query-string argument or request header, or NULL. */
@@ -138,6 +144,9 @@ enum tims_route_flags {
 	TIMS_ROUTE_LIMITED = 1 << 4,  /* counted against the caller's usage
 				       * limit: cfg.limit admits or refuses the
 				       * request before the handler runs */
+	TIMS_ROUTE_POLL = 1 << 5,     /* routine traffic between nodes (like
+				       * TIMS_ROUTE_MTLS and _PASSIVE): its
+				       * access lines are logged at debug */
 };
 
 struct tims_http_route {
@@ -209,6 +218,20 @@ void tims_http_stop(struct tims_http_server *s);
  * Returns out.
  */
 char *tims_http_log_escape(const char *in, char *out, size_t outlen);
+/*
+ * The access line of one request (tims/log.h), for a log callback:
+ *   <6>event=http method=GET route=/api/v1/history/{document} status=200 ms=1.42 req=ID post=P
+ * The route is the table's pattern, never the path (it can hold a document
+ * number) nor the query string. Answers under 400 on routine routes
+ * (TIMS_ROUTE_MTLS, _PASSIVE, _POLL) are at debug, 5xx at warning, the rest
+ * at info. `post` names the post the request concerns (the node's own
+ * origin, or a peer's), or NULL; `detail` (5xx only) is the error text.
+ * With req NULL, a line event=https msg=detail at notice. Returns out.
+ */
+const char *tims_http_access_line(const struct tims_http_req *req, int status, double ms,
+				  const char *post, const char *detail, char *out,
+				  size_t outlen);
+
 /* The same for a whole log line at its sink (a daemon's stderr): only the
  * bytes that end a line or drive a terminal (C0 controls, DEL, and C1
  * controls, raw or UTF-8 encoded) are escaped, so a line already escaped by

@@ -39,19 +39,21 @@ struct centre_alerts {
 	uint64_t opened;                 /* alerts opened since start */
 };
 
-static void say(struct centre_alerts *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void say(struct centre_alerts *a, const char *fmt, ...)
+/* A line for the process log at a level of tims/log.h. */
+static void say(struct centre_alerts *a, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(struct centre_alerts *a, int level, const char *fmt, ...)
 {
-	char line[600];
+	struct tims_log_line l;
 	va_list ap;
 
 	if (!a->log)
 		return;
+	tims_log_begin(&l, level, NULL);
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	tims_log_vaddf(&l, "msg", fmt, ap);
 	va_end(ap);
-	a->log(a->log_ctx, line);
+	a->log(a->log_ctx, tims_log_text(&l));
 }
 
 /* --- centre.db ----------------------------------------------------------- */
@@ -289,7 +291,7 @@ out:
 			char line[700];
 
 			tims_alert_describe(&a->fired[i], line, sizeof(line));
-			say(a, "alert: unusual-reading %s", line);
+			say(a, TIMS_LOG_NOTICE, "alert: unusual-reading %s", line);
 		}
 	}
 	a->nfired = 0;
@@ -410,19 +412,19 @@ static void evaluate(struct centre_alerts *a)
 		return;
 	err.msg[0] = '\0';
 	if (run_log(a, OWN, "", &err))
-		say(a, "alerts: the centre's audit log: %s", err.msg);
+		say(a, TIMS_LOG_WARNING, "alerts: the centre's audit log: %s", err.msg);
 	if (!tims_centre_posts(a->c, list_post, l, &err))
 		for (size_t i = 0; i < l->n; i++) {
 			err.msg[0] = '\0';
 			if (run_log(a, l->name[i], l->origin[i], &err))
-				say(a, "alerts: post %s: %s", l->name[i], err.msg);
+				say(a, TIMS_LOG_WARNING, "alerts: post %s: %s", l->name[i], err.msg);
 		}
 	a->warmed = 1;
 	/* checks whose binding window ended: their alerts, no cursor moves */
 	if (!tims_alert_tick(a->e, tims_mlog_now_ms(), collect, a) && a->nfired) {
 		/* the tick's alerts: each row under its post's origin */
 		if (commit(a, "", NULL, 0, 0, &err))
-			say(a, "alerts: %s", err.msg);
+			say(a, TIMS_LOG_WARNING, "alerts: %s", err.msg);
 	}
 	free(l);
 }
@@ -482,7 +484,7 @@ tims_rc centre_alerts_start(struct tims_centre *c, void (*log)(void *ctx, const 
 	}
 	a->running = 1;
 	c->alerts = a;
-	say(a, "alerts: unusual reading evaluated every %llu s (%s/alert-rules.conf)",
+	say(a, TIMS_LOG_INFO, "alerts: unusual reading evaluated every %llu s (%s/alert-rules.conf)",
 	    (unsigned long long)a->cfg.interval_s, c->dir);
 	return TIMS_OK;
 }

@@ -329,10 +329,12 @@ tims_rc centre_h_sync_events(void *app, struct tims_http_req *req, struct tims_h
 	free(evs);
 	if (rc) {
 		if (s->log) {
-			char line[TIMS_ERR_MSG_BYTES + 200];
+			struct tims_log_line l;
 
-			snprintf(line, sizeof(line), "events %s: %s", req->who.id, err.msg);
-			s->log(s->log_ctx, line);
+			tims_log_begin(&l, TIMS_LOG_WARNING, "events");
+			tims_log_add(&l, "post", req->who.id);
+			tims_log_add(&l, "error", err.msg);
+			s->log(s->log_ctx, tims_log_text(&l));
 		}
 		return rc; /* a 500: the post sends them again */
 	}

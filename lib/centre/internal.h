@@ -16,6 +16,7 @@
 #include "tims/centre.h"
 #include "tims/audit.h"
 #include "tims/http.h"
+#include "tims/log.h"
 #include "tims/cstore.h"
 #include "tims/totpclaim.h"
 

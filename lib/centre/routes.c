@@ -40,6 +40,7 @@
 #include "tims/tls.h"
 #include "tims/util.h"
 #include "internal.h"
+#include "tims/log.h"
 
 #define DASH_ALL (TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST | TIMS_ROLE_AUDITOR | \
 		  TIMS_ROLE_ADMIN)
@@ -142,11 +143,13 @@ static tims_rc push(struct centre_serve *s, struct tims_http_req *req,
 		break;
 	default:
 		if (s->log) {
-			char line[TIMS_ERR_MSG_BYTES + 512];
+			struct tims_log_line l;
 
-			snprintf(line, sizeof(line), "%s %s: %s",
-				 leaf == TIMS_SYNC_AUDIT ? "audit ingest" : "ingest", req->who.id, err.msg);
-			s->log(s->log_ctx, line);
+			tims_log_begin(&l, TIMS_LOG_WARNING, leaf == TIMS_SYNC_AUDIT ?
+				       "audit-ingest" : "ingest");
+			tims_log_add(&l, "post", req->who.id);
+			tims_log_add(&l, "error", err.msg);
+			s->log(s->log_ctx, tims_log_text(&l));
 		}
 		break; /* a 500 */
 	}
@@ -531,17 +534,15 @@ static void http_log(void *app, const struct tims_http_req *req, int status,
 		     double ms, const char *detail)
 {
 	struct centre_serve *s = app;
-	char line[512];
+	char line[TIMS_LOG_LINE_MAX];
 
 	if (!s->log)
 		return;
-	if (req)
-		snprintf(line, sizeof(line), "%s %s %s %d %.1fms%s%s", req->who.id[0] ?
-			 req->who.id : "-", req->method, req->path, status, ms,
-			 detail ? " " : "", detail ? detail : "");
-	else
-		snprintf(line, sizeof(line), "server: %s", detail ? detail : "");
-	s->log(s->log_ctx, line);
+	/* post: the peer a sync request came from (an officer's id is not
+	 * logged) */
+	s->log(s->log_ctx, tims_http_access_line(req, status, ms,
+			req && req->who.role == TIMS_ROLE_PEER ? req->who.id : NULL,
+			detail, line, sizeof(line)));
 }
 
 static const struct tims_http_route routes[] = {

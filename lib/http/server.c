@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "tims/http.h"
+#include "tims/log.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 
@@ -175,8 +176,10 @@ static double elapsed_ms(const struct timespec *start)
 	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
-static void add_common_headers(struct MHD_Response *r, int is_static)
+static void add_common_headers(struct MHD_Response *r, const struct reqctx *rq,
+			       int is_static)
 {
+	MHD_add_response_header(r, "X-Request-Id", rq->req.id);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
@@ -207,7 +210,7 @@ static enum MHD_Result send_resp(struct tims_http_server *s, struct reqctx *rq,
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type",
 				resp->type ? resp->type : "application/json");
-	add_common_headers(r, 0);
+	add_common_headers(r, rq, 0);
 	if (resp->retry_after) {
 		char ra[16];
 
@@ -391,7 +394,7 @@ static enum MHD_Result serve_static(struct tims_http_server *s, struct reqctx *r
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, "Content-Type", content_type_of(url));
-	add_common_headers(r, 1);
+	add_common_headers(r, rq, 1);
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	rq->answered = 1;
@@ -423,6 +426,7 @@ static int check_headers(struct tims_http_server *s, struct reqctx *rq,
 		REFUSE(404, "not_found", "no such route");
 	}
 	rq->route = route;
+	rq->req.route = route;
 	if (route->flags & TIMS_ROUTE_MTLS) {
 		if (!verified_peer(c, rq->req.peer_cn, sizeof(rq->req.peer_cn), &peer))
 			REFUSE(401, "certificate_required",
@@ -653,6 +657,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			return MHD_NO;
 		*con_cls = rq;
 		clock_gettime(CLOCK_MONOTONIC, &rq->start);
+		{
+			uint8_t id[8];
+
+			randombytes_buf(id, sizeof(id));
+			sodium_bin2hex(rq->req.id, sizeof(rq->req.id), id, sizeof(id));
+		}
 		rq->req.method = method;
 		rq->req.path = url;
 		rq->req.conn = c;
@@ -707,6 +717,39 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	tims_buf_release(&rq->body);
 	free(rq);
 	*con_cls = NULL;
+}
+
+const char *tims_http_access_line(const struct tims_http_req *req, int status, double ms,
+				  const char *post, const char *detail, char *out,
+				  size_t outlen)
+{
+	struct tims_log_line l;
+	int level = TIMS_LOG_INFO;
+
+	if (!req) {
+		tims_log_begin(&l, TIMS_LOG_NOTICE, "https");
+		tims_log_add(&l, "msg", detail);
+		snprintf(out, outlen, "%s", tims_log_text(&l));
+		return out;
+	}
+	if (status >= 500)
+		level = TIMS_LOG_WARNING;
+	else if (status < 400 && req->route && (req->route->flags & (TIMS_ROUTE_MTLS |
+			TIMS_ROUTE_PASSIVE | TIMS_ROUTE_POLL)))
+		level = TIMS_LOG_DEBUG;
+	tims_log_begin(&l, level, "http");
+	tims_log_add(&l, "method", req->method);
+	/* the pattern: a path can hold a document number */
+	tims_log_add(&l, "route", req->route ? req->route->path : "-");
+	tims_log_addf(&l, "status", "%d", status);
+	tims_log_addf(&l, "ms", "%.2f", ms);
+	tims_log_add(&l, "req", req->id[0] ? req->id : "-");
+	if (post && *post)
+		tims_log_add(&l, "post", post);
+	if (status >= 500 && detail)
+		tims_log_add(&l, "error", detail);
+	snprintf(out, outlen, "%s", tims_log_text(&l));
+	return out;
 }
 
 /* libmicrohttpd's own messages (TLS failures, limits) go to the node's log,

@@ -138,7 +138,7 @@ static void note_error(struct node_events *e, struct tims_node *n, const char *m
 {
 	pthread_mutex_lock(&e->lock);
 	if (strcmp(e->last_error, msg) != 0)
-		node_log(n, "events: %s", msg);
+		node_logl(n, TIMS_LOG_WARNING, "events: %s", msg);
 	snprintf(e->last_error, sizeof(e->last_error), "%s", msg);
 	pthread_mutex_unlock(&e->lock);
 }

@@ -194,7 +194,7 @@ tims_rc node_authorize_peer(void *app, const struct tims_tls_peer *peer,
 		rc = tims_tls_check(peer, &pol, &err);
 	tims_tls_crl_free(crl);
 	if (rc) {
-		node_log(n, "ALERT identity: a peer refused on the centre's routes: %s",
+		node_logl(n, TIMS_LOG_ERR, "ALERT identity: a peer refused on the centre's routes: %s",
 			 tims_err_msg(&err));
 		return TIMS_ERR_DENIED;
 	}

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "tims/log.h"
 #include "tims/audit.h"
 #include "tims/booth.h"
 #include "tims/http.h"
@@ -291,8 +292,12 @@ tims_rc node_unusual_start(struct tims_node *n, struct tims_err *err);
 void node_unusual_stop(struct tims_node *n);
 json_t *node_unusual_status(struct tims_node *n);
 
-/* A line for the process log (no personal data). */
+/* A line for the process log (no personal data): node_log at info,
+ * node_logl at a level of tims/log.h (TIMS_LOG_ERR for what stops the
+ * post's work, TIMS_LOG_WARNING for a refusal or failure it survives). */
 void node_log(struct tims_node *n, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void node_logl(struct tims_node *n, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

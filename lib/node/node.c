@@ -16,21 +16,40 @@
 #include "internal.h"
 #include "tims/bundle.h"
 #include "tims/event.h"
+#include "tims/log.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 #include "tims/vault.h"
 
-void node_log(struct tims_node *n, const char *fmt, ...)
+static void node_vlog(struct tims_node *n, int level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void node_vlog(struct tims_node *n, int level, const char *fmt, va_list ap)
 {
-	char line[512];
-	va_list ap;
+	struct tims_log_line l;
 
 	if (!n->cfg.log)
 		return;
+	tims_log_begin(&l, level, NULL);
+	tims_log_vaddf(&l, "msg", fmt, ap);
+	n->cfg.log(n->cfg.log_ctx, tims_log_text(&l));
+}
+
+void node_log(struct tims_node *n, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	node_vlog(n, TIMS_LOG_INFO, fmt, ap);
 	va_end(ap);
-	n->cfg.log(n->cfg.log_ctx, line);
+}
+
+void node_logl(struct tims_node *n, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	node_vlog(n, level, fmt, ap);
+	va_end(ap);
 }
 
 /* --- helpers for the handlers (internal.h) -------------------------------- */
@@ -74,7 +93,7 @@ tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 	ev.result_len = r ? strlen(r) : 0;
 	rc = tims_audit_append_group(n->audit, &ev, &index, &err);
 	if (rc)
-		node_log(n, "audit: %s", tims_err_msg(&err));
+		node_logl(n, TIMS_LOG_WARNING, "audit: %s", tims_err_msg(&err));
 	free(q);
 	free(r);
 	json_decref(query);
@@ -93,7 +112,7 @@ static tims_rc owed_event(struct tims_node *n, uint64_t index, const void *owed,
 	memset(ev, 0, sizeof(*ev));
 	*q = *r = NULL;
 	if (!o) {
-		node_log(n, "audit: the event owed for crossing %" PRIu64 " does not parse", index);
+		node_logl(n, TIMS_LOG_WARNING, "audit: the event owed for crossing %" PRIu64 " does not parse", index);
 		return TIMS_ERR_INVALID;
 	}
 #define OWED(f) (json_string_value(json_object_get(o, f)) ? json_string_value(json_object_get(o, f)) : "")
@@ -143,12 +162,12 @@ tims_rc node_audit_owed(struct tims_node *n, uint64_t index, const void *owed,
 	snprintf(key, sizeof(key), "crossing/%" PRIu64, index);
 	rc = tims_audit_append_once(n->audit, key, &ev, &at, &existed, &err);
 	if (rc && rc != TIMS_ERR_IO && rc != TIMS_ERR_FULL)
-		node_log(n, "audit: crossing %" PRIu64 ": %s", index, tims_err_msg(&err));
+		node_logl(n, TIMS_LOG_WARNING, "audit: crossing %" PRIu64 ": %s", index, tims_err_msg(&err));
 	else if (rc)
-		node_log(n, "audit: crossing %" PRIu64 ": %s (the event stays owed in "
+		node_logl(n, TIMS_LOG_WARNING, "audit: crossing %" PRIu64 ": %s (the event stays owed in "
 			 "post.db)", index, tims_err_msg(&err));
 	if (!rc && tims_post_owed_settled(n->post, index, 0, &err))
-		node_log(n, "audit: crossing %" PRIu64 ": %s", index, tims_err_msg(&err));
+		node_logl(n, TIMS_LOG_WARNING, "audit: crossing %" PRIu64 ": %s", index, tims_err_msg(&err));
 	free(q);
 	free(r);
 	return rc;
@@ -195,7 +214,7 @@ tims_rc node_audit_owed_all(struct tims_node *n)
 	if (rc == TIMS_ERR_TOOBIG)
 		rc = TIMS_OK;
 	else if (rc)
-		node_log(n, "audit: owed events: %s", tims_err_msg(&err));
+		node_logl(n, TIMS_LOG_WARNING, "audit: owed events: %s", tims_err_msg(&err));
 	if (rc || !b->k)
 		goto out;
 	ev = calloc(b->k, sizeof(*ev));
@@ -221,13 +240,13 @@ tims_rc node_audit_owed_all(struct tims_node *n)
 		goto out;
 	rc = tims_audit_append_once_many(n->audit, kp, ev, k, at, existed, &err);
 	if (rc && rc != TIMS_ERR_IO && rc != TIMS_ERR_FULL)
-		node_log(n, "audit: %zu crossings: %s", k, tims_err_msg(&err));
+		node_logl(n, TIMS_LOG_WARNING, "audit: %zu crossings: %s", k, tims_err_msg(&err));
 	else if (rc)
-		node_log(n, "audit: %zu crossings: %s (the events stay owed in post.db)", k,
+		node_logl(n, TIMS_LOG_WARNING, "audit: %zu crossings: %s (the events stay owed in post.db)", k,
 			 tims_err_msg(&err));
 	for (size_t i = 0; !rc && i < k; i++)
 		if (tims_post_owed_settled(n->post, b->index[i], 0, &err))
-			node_log(n, "audit: crossing %" PRIu64 ": %s", b->index[i],
+			node_logl(n, TIMS_LOG_WARNING, "audit: crossing %" PRIu64 ": %s", b->index[i],
 				 tims_err_msg(&err));
 out:
 	for (size_t i = 0; b && i < b->k; i++)
@@ -258,7 +277,7 @@ const char *node_halted(struct tims_node *n, int *persistent)
 	if (why && !n->halt_logged) {
 		n->halt_logged = 1;
 		tims_metric_set(n->m_halted, 1);
-		node_log(n, "HALTED: not acknowledging crossings: %s; %s", why,
+		node_logl(n, TIMS_LOG_ERR, "HALTED: not acknowledging crossings: %s; %s", why,
 			 persistent && *persistent
 				 ? "until an operator resolves it (docs/operations.md, \"A post that stopped\")"
 				 : "until the node is restarted");
@@ -286,7 +305,7 @@ void node_halt(struct tims_node *n, const char *why, uint64_t peer_size)
 	pthread_mutex_lock(&n->lock);
 	if (!tims_post_halted(n->post, NULL) &&
 	    tims_post_halt(n->post, why, peer_size, &err))
-		node_log(n, "halt: %s (halted until the restart only)", tims_err_msg(&err));
+		node_logl(n, TIMS_LOG_ERR, "halt: %s (halted until the restart only)", tims_err_msg(&err));
 	node_halted(n, NULL);
 	pthread_mutex_unlock(&n->lock);
 }
@@ -320,10 +339,10 @@ static void settle_owed(struct tims_node *n, int at_start)
 	if (node_halted(n, &persistent) && !persistent)
 		return;
 	if (tims_post_owed(n->post, settle_one, &c, &err))
-		node_log(n, "audit: owed events: %s", tims_err_msg(&err));
+		node_logl(n, TIMS_LOG_WARNING, "audit: owed events: %s", tims_err_msg(&err));
 	n->owed = c.left;
 	if (c.done || c.left)
-		node_log(n, "audit: %zu event%s owed by crossings appended%s, %zu still owed",
+		node_logl(n, TIMS_LOG_WARNING, "audit: %zu event%s owed by crossings appended%s, %zu still owed",
 			 c.done, c.done == 1 ? "" : "s", at_start ? " at start" : "", c.left);
 }
 
@@ -441,7 +460,7 @@ static tims_rc screen_sealed(struct tims_node *n, struct tims_err *err)
 		tims_wl_quarantine(n->wl, lists[i].name, why, NULL);
 	free(lists);
 	n->screen_sealed = 1;
-	node_log(n, "watchlists: %s: every check is refused until it returns", why);
+	node_logl(n, TIMS_LOG_ERR, "watchlists: %s: every check is refused until it returns", why);
 	return TIMS_OK;
 }
 
@@ -494,7 +513,7 @@ static void node_vault_tick(struct tims_node *n)
 		else
 			snprintf(dir, sizeof(dir), "%s/watchlists", n->dir);
 		if (tims_wl_open(dir, false, &wl, &err) || tims_wl_load_index(wl, &ix, &err)) {
-			node_log(n, "watchlists: still not loaded: %s", tims_err_msg(&err));
+			node_logl(n, TIMS_LOG_WARNING, "watchlists: still not loaded: %s", tims_err_msg(&err));
 			tims_wl_close(wl);
 			return;
 		}
@@ -602,12 +621,12 @@ static void key_watch(struct tims_node *n)
 	tims_event_init(&ev);
 	ev.kind = TIMS_EVENT_TOKEN_UNAVAILABLE;
 	if (down) {
-		node_log(n, "signing key unavailable, crossings acknowledged, no "
+		node_logl(n, TIMS_LOG_WARNING, "signing key unavailable, crossings acknowledged, no "
 			 "checkpoint until it returns: %s", why);
 		snprintf(ev.detail, sizeof(ev.detail), "signing key unavailable "
 			 "(checkpoints wait): %s", why);
 	} else {
-		node_log(n, "signing key available again: checkpoints resume");
+		node_logl(n, TIMS_LOG_NOTICE, "signing key available again: checkpoints resume");
 		snprintf(ev.detail, sizeof(ev.detail), "signing key available "
 			 "again: checkpoints resume");
 	}
@@ -644,7 +663,7 @@ static void *timer_main(void *arg)
 		/* A token that is away is said once (key_watch), not each second */
 		if (tims_post_checkpoint(n->post, &issued, &err) &&
 		    err.rc != TIMS_ERR_UNAVAILABLE)
-			node_log(n, "checkpoint: %s", tims_err_msg(&err));
+			node_logl(n, TIMS_LOG_WARNING, "checkpoint: %s", tims_err_msg(&err));
 		if (tims_audit_checkpoint(n->audit, &issued, &err) &&
 		    err.rc != TIMS_ERR_UNAVAILABLE)
 			node_log(n, "audit checkpoint: %s", tims_err_msg(&err));
@@ -673,16 +692,16 @@ static void http_log(void *app, const struct tims_http_req *req, int status,
 {
 	struct tims_node *n = app;
 	unsigned cls = status >= 100 && status < 600 ? (unsigned)status / 100 : 0;
+	char line[TIMS_LOG_LINE_MAX];
 
-	if (!req) {
-		node_log(n, "https: %s", detail ? detail : "");
+	if (req)
+		tims_metric_add(n->m_requests[cls], 1);
+	if (!n->cfg.log)
 		return;
-	}
-	tims_metric_add(n->m_requests[cls], 1);
-	/* Method, route and status only: paths can hold document numbers. */
-	node_log(n, "%s %s %d %.2f ms%s%s", req->method,
-		 status >= 400 ? "(refused)" : "ok", status, ms,
-		 status >= 500 && detail ? " " : "", status >= 500 && detail ? detail : "");
+	/* Method, route pattern and status only: paths can hold document
+	 * numbers, query strings names. */
+	n->cfg.log(n->cfg.log_ctx, tims_http_access_line(req, status, ms,
+			tims_post_origin(n->post), detail, line, sizeof(line)));
 }
 
 static void register_metrics(struct tims_node *n)
@@ -788,7 +807,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	tims_buf_release(&ca);
 	tims_buf_release(&crt);
 	tims_buf_release(&key);
-	node_log(n, "post %s serving on https://%s:%u/", tims_post_origin(n->post), hc.bind,
+	node_logl(n, TIMS_LOG_NOTICE, "post %s serving on https://%s:%u/", tims_post_origin(n->post), hc.bind,
 		 tims_http_port(n->http));
 	*out = n;
 	return TIMS_OK;
@@ -831,7 +850,7 @@ void tims_node_stop(struct tims_node *n)
 	 * nothing was appended for them. */
 	if (n->post && n->audit && !node_halted(n, NULL) &&
 	    tims_post_owed_settled(n->post, UINT64_MAX, 1, &err) && !tims_post_halted(n->post, NULL))
-		node_log(n, "audit: owed events at stop: %s", tims_err_msg(&err));
+		node_logl(n, TIMS_LOG_WARNING, "audit: owed events at stop: %s", tims_err_msg(&err));
 	/* A last checkpoint so that everything acknowledged is signed. */
 	if (n->post && tims_post_checkpoint(n->post, &issued, &err))
 		node_log(n, "checkpoint at stop: %s", tims_err_msg(&err));

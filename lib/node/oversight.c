@@ -575,7 +575,7 @@ int node_limit(void *app, const struct tims_http_route *route, struct tims_http_
 	if (node_audit(n, req, "limit.exceeded", "", -1, 429,
 		       json_pack("{s:s, s:I}", "kind", kind, "limit", (json_int_t)limit),
 		       json_pack("{s:I}", "used", (json_int_t)used)))
-		node_log(n, "limit: the refusal of %s could not be audited", kind);
+		node_logl(n, TIMS_LOG_WARNING, "limit: the refusal of %s could not be audited", kind);
 	node_raise_limit(n, req, kind, limit, used);
 	pthread_mutex_unlock(&n->lock);
 	resp->retry_after = 60;

@@ -45,7 +45,7 @@ static void run_once(struct tims_node *n)
 		return;
 	}
 	if (tims_retention_run_post(n->post, n->audit, &t->pol, wall_ms(), 0, &rep, &err)) {
-		node_log(n, "retention: %s", tims_err_msg(&err));
+		node_logl(n, TIMS_LOG_WARNING, "retention: %s", tims_err_msg(&err));
 		return;
 	}
 	erased = tims_retention_erased(&rep);

@@ -335,7 +335,7 @@ static void pull_keys(struct node_sync *s, const struct tims_sync_peer *peer)
 				       &applied, &err)) {
 			/* an older one (its old key replaced already) is expected */
 			if (err.rc != TIMS_ERR_SIGNATURE || !strstr(err.msg, "not the one this post"))
-				node_log(s->n, "centre: key announcement %zu refused: %s", i + 1,
+				node_logl(s->n, TIMS_LOG_WARNING, "centre: key announcement %zu refused: %s", i + 1,
 					 err.msg);
 		} else if (applied) {
 			struct tims_event ev;
@@ -447,13 +447,13 @@ static void identity_alert(struct node_sync *s, const char *why)
 		ev.result = r;
 		ev.result_len = r ? strlen(r) : 0;
 		if (tims_audit_append(s->n->audit, &ev, &index, &err))
-			node_log(s->n, "audit: %s", tims_err_msg(&err));
+			node_logl(s->n, TIMS_LOG_WARNING, "audit: %s", tims_err_msg(&err));
 		free(q);
 		free(r);
 		impostor_event(s, why); /* to the centre, once it answers (events.c) */
 	}
 	if (strcmp(s->alert, why) != 0)
-		node_log(s->n, "ALERT identity: centre %s refused, nothing sent: %s", s->url, why);
+		node_logl(s->n, TIMS_LOG_ERR, "ALERT identity: centre %s refused, nothing sent: %s", s->url, why);
 	snprintf(s->alert, sizeof(s->alert), "%s", why);
 	pthread_mutex_unlock(&s->n->lock);
 }
@@ -470,7 +470,8 @@ static void set_state(struct node_sync *s, int ok, const char *error)
 	}
 	if (ok != s->online || !s->since_ms) {
 		s->since_ms = t;
-		node_log(s->n, "centre %s: %s", s->url, ok ? "online" : error);
+		node_logl(s->n, ok ? TIMS_LOG_NOTICE : TIMS_LOG_WARNING, "centre %s: %s", s->url,
+			  ok ? "online" : error);
 	}
 	s->online = ok;
 	if (ok) {
@@ -520,7 +521,7 @@ static void keep_centre_cosig(struct node_sync *s, const struct tims_buf *note,
 	    (vn->verified_mask & 3))
 		tims_post_keep_cosigned(s->post, s->centre, size, full.buf, full.len, NULL);
 	else
-		node_log(s->n, "centre: a cosignature of size %" PRIu64 " that does not verify",
+		node_logl(s->n, TIMS_LOG_WARNING, "centre: a cosignature of size %" PRIu64 " that does not verify",
 			 size);
 	free(vn);
 	tims_buf_release(&full);
@@ -749,12 +750,12 @@ static void audit_round(struct node_sync *s, const struct tims_sync_peer *peer)
 			uint64_t from = cp.size > 64 ? cp.size - 64 : 0;
 
 			s->audit_shown_ms = now_ms();
-			node_log(s->n, "audit: %s", why);
+			node_logl(s->n, TIMS_LOG_WARNING, "audit: %s", why);
 			if (!audit_batch(s, from, cp.size, &note, &b, &body, &err) &&
 			    !tims_sync_conn_http(s->conn, peer, "POST", "/api/v1/sync/audit-push",
 						 body.buf, body.len, NULL, ANSWER_MAX, &ans, &status,
 						 &err))
-				node_log(s->n, "audit: the centre was shown this audit log, it "
+				node_logl(s->n, TIMS_LOG_WARNING, "audit: the centre was shown this audit log, it "
 					 "answered %ld: %.200s", status, ans.buf ? tims_buf_str(&ans) : "");
 		}
 		audit_status(s, cp.size, &at, &signed_size, why);
@@ -791,7 +792,7 @@ static void audit_round(struct node_sync *s, const struct tims_sync_peer *peer)
 				     "log (%ld): %s", status, jstr(j, "message"));
 			if (s->audit_shown != cp.size + 1) {
 				s->audit_shown = cp.size + 1;
-				node_log(s->n, "audit: %s", err.msg);
+				node_logl(s->n, TIMS_LOG_WARNING, "audit: %s", err.msg);
 			}
 			goto fail;
 		}
@@ -812,7 +813,7 @@ static void audit_round(struct node_sync *s, const struct tims_sync_peer *peer)
 				tims_post_keep_cosigned(s->post, s->audit_cosigner, cp.size, full.buf,
 							full.len, NULL);
 			else if (cos)
-				node_log(s->n, "centre: an audit cosignature of size %" PRIu64
+				node_logl(s->n, TIMS_LOG_WARNING, "centre: an audit cosignature of size %" PRIu64
 					 " that does not verify", cp.size);
 			free(vn);
 			tims_buf_release(&full);
@@ -965,7 +966,7 @@ static void ask_witness(struct node_sync *s, struct witness_conf *w,
 	 * asked again less and less often (up to every WITNESS_BACKOFF rounds). */
 	if (rc) {
 		if (was_ok)
-			node_log(s->n, "witness %s: %s", w->key.name, tims_err_msg(&err));
+			node_logl(s->n, TIMS_LOG_WARNING, "witness %s: %s", w->key.name, tims_err_msg(&err));
 		if (err.rc == TIMS_ERR_TAMPER) /* rolled back, or forked */
 			node_halt(s->n, err.msg, wsize);
 		if (w->failures < 16)
@@ -1068,7 +1069,7 @@ static void ask_witness_audit(struct node_sync *s, struct witness_conf *w)
 	}
 	if (rc && w->audit_shown != cp.size + 1) {
 		w->audit_shown = cp.size + 1;
-		node_log(s->n, "witness %s: the audit log: %s", w->key.name, tims_err_msg(&err));
+		node_logl(s->n, TIMS_LOG_WARNING, "witness %s: the audit log: %s", w->key.name, tims_err_msg(&err));
 	}
 	goto done;
 out:
@@ -1172,7 +1173,7 @@ static void renew_cert(struct node_sync *s)
 
 	if (now_ms() >= s->renew_next_ms) {
 		if (tims_node_renew_cert(s->n->dir, TIMS_RENEW_NOWAIT, what, sizeof(what), &err)) {
-			node_log(s->n, "certificate renewal: %s", tims_err_msg(&err));
+			node_logl(s->n, TIMS_LOG_WARNING, "certificate renewal: %s", tims_err_msg(&err));
 			s->renew_next_ms = now_ms() + 5000;
 		} else if (what[0]) {
 			node_log(s->n, "%s", what);
@@ -1205,7 +1206,7 @@ static void fetch_revocations(struct node_sync *s, const struct tims_sync_peer *
 	int kept = 0;
 
 	if (node_trust_fetch(s->n->dir, peer, &version, &kept, &err))
-		node_log(s->n, "revocation list: %s", tims_err_msg(&err));
+		node_logl(s->n, TIMS_LOG_WARNING, "revocation list: %s", tims_err_msg(&err));
 	else if (kept)
 		node_log(s->n, "signed revocation list %" PRIu64 " from the centre kept", version);
 	if (version)
@@ -1258,7 +1259,7 @@ static void *sync_main(void *arg)
 					s->crl_fetched_ms = now_ms();
 					fetch_revocations(s, &peer);
 					if (node_identity_fetch_crl(s->n->dir, &peer, &number, &err))
-						node_log(s->n, "revocation list: %s",
+						node_logl(s->n, TIMS_LOG_WARNING, "revocation list: %s",
 							 tims_err_msg(&err));
 					else if (number != s->crl_number)
 						node_log(s->n, "revocation list %" PRIu64 " from the "

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "tims/log.h"
 #include "tims/witness.h"
 
 #define WITNESS_PATH_MAX 4096
@@ -53,5 +54,8 @@ int witness_revoked(struct tims_witness *w, const char *origin,
 /* Send one line to the log sink, if any (printf-style). */
 void witness_log(struct tims_witness *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same at a level of tims/log.h (witness_log: info). */
+void witness_logl(struct tims_witness *w, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -9,6 +9,7 @@
  * leaves error bodies open; every other TIMS endpoint answers JSON).
  */
 #include "internal.h"
+#include "tims/log.h"
 
 static const struct {
 	int status;
@@ -78,21 +79,20 @@ static tims_rc h_key_announcements(void *app, struct tims_http_req *req,
 
 static const struct tims_http_route routes[] = {
 	{ "POST", "/add-checkpoint", TIMS_ROUTE_PUBLIC, TIMS_WITNESS_MAX_BODY,
-	  NULL, h_add_checkpoint, TIMS_ROUTE_RAW_BODY },
-	{ "GET", "/key-announcements", TIMS_ROUTE_PUBLIC, 0, NULL, h_key_announcements, 0 },
+	  NULL, h_add_checkpoint, TIMS_ROUTE_RAW_BODY | TIMS_ROUTE_POLL },
+	{ "GET", "/key-announcements", TIMS_ROUTE_PUBLIC, 0, NULL, h_key_announcements,
+	  TIMS_ROUTE_POLL },
 };
 
 static void http_log(void *app, const struct tims_http_req *req, int status,
 		     double ms, const char *detail)
 {
 	struct tims_witness *w = app;
+	char line[TIMS_LOG_LINE_MAX];
 
-	if (!req)
-		witness_log(w, "https: %s", detail ? detail : "");
-	else
-		witness_log(w, "%s %s %s %d %.1fms%s%s", req->addr, req->method,
-			    req->path, status, ms, detail ? " " : "",
-			    detail ? detail : "");
+	if (w->log)
+		w->log(w->log_ctx, tims_http_access_line(req, status, ms, NULL, detail,
+							 line, sizeof(line)));
 }
 
 tims_rc tims_witness_serve(struct tims_witness *w, const char *bind,

@@ -99,17 +99,35 @@ static const char *const stmt_sql[WST_COUNT] = {
 
 /* ---- small helpers --------------------------------------------------- */
 
-void witness_log(struct tims_witness *w, const char *fmt, ...)
+static void witness_vlog(struct tims_witness *w, int level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void witness_vlog(struct tims_witness *w, int level, const char *fmt, va_list ap)
 {
-	char line[512];
-	va_list ap;
+	struct tims_log_line l;
 
 	if (!w->log)
 		return;
+	tims_log_begin(&l, level, NULL);
+	tims_log_vaddf(&l, "msg", fmt, ap);
+	w->log(w->log_ctx, tims_log_text(&l));
+}
+
+void witness_log(struct tims_witness *w, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	witness_vlog(w, TIMS_LOG_INFO, fmt, ap);
 	va_end(ap);
-	w->log(w->log_ctx, line);
+}
+
+void witness_logl(struct tims_witness *w, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	witness_vlog(w, level, fmt, ap);
+	va_end(ap);
 }
 
 static tims_rc wpath(const char *dir, const char *name, char *out,
@@ -867,10 +885,10 @@ tims_rc tims_witness_submit(struct tims_witness *w, const char *body,
 	rc = submit_locked(w, body, len, q, a, err);
 	pthread_mutex_unlock(&w->mu);
 	if (!rc && a->status != 200 && a->status != 400 && a->status != 404)
-		witness_log(w, "refused %s size %" PRIu64 " (old %" PRIu64 "): %d %s",
+		witness_logl(w, TIMS_LOG_WARNING, "refused %s size %" PRIu64 " (old %" PRIu64 "): %d %s",
 			    q->cp.origin, q->cp.size, q->old_size, a->status, a->reason);
-	else if (!rc && a->status == 200)
-		witness_log(w, "%s", a->reason);
+	else if (!rc && a->status == 200) /* routine: a post's every checkpoint */
+		witness_logl(w, TIMS_LOG_DEBUG, "%s", a->reason);
 	free(q);
 	return rc;
 }

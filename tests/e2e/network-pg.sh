@@ -67,7 +67,7 @@ st=$(status)
 t_match "restart: the status says since when and why" '"state":"down".*"since_ms":[1-9][0-9]*.*"last_error":"query store \(postgresql\)' "$st"
 t_match "restart: nothing was taken into the mirror while the store was down" '"size":3,' "$st"
 # the post pushes its new records at its next round: wait for it
-push_refused() { grep -q 'POST /api/v1/sync/push 503' "$T_TMP/centre.log"; }
+push_refused() { grep -q 'method=POST route=/api/v1/sync/push status=503' "$T_TMP/centre.log"; }
 t_ok "restart: pushes meanwhile are answered 503" wait_for 100 push_refused
 m=$(curl -s --cacert "$C/ca.crt" "$CURL_/metrics")
 t_match "restart: /metrics: tims_centre_store_up 0" 'tims_centre_store_up\{backend="postgresql"\} 0' "$m"

@@ -154,7 +154,7 @@ t_eq "fork and rollback: the requests are kept as evidence" "bad_proof older" \
 
 # ---- restart: the state is durable --------------------------------------------
 stop_witness
-t_match "serve stops on SIGTERM" 'SIGTERM: stopping' "$(cat "$T_TMP/serve.log")"
+t_match "serve stops on SIGTERM" '^<5>event=stop signal=SIGTERM$' "$(cat "$T_TMP/serve.log")"
 start_witness
 t_eq "restart: size 7 is still the witness's" "7" "$("$TIMS" witness list "$W" | awk '{print $3}')"
 rm -rf "$P" && cp -a "$T_TMP/post-at-7" "$P" # the honest log again
