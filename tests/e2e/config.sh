@@ -103,6 +103,13 @@ printf 'listen = 127.0.0.1\n' >"$T_TMP/witness.conf"
 t_match "witness: listen is ADDR:PORT" "witness.conf:1: key 'listen': '127.0.0.1' is not ADDR:PORT" \
 	"$("$TIMS" witness serve --config "$T_TMP/witness.conf" 2>&1)"
 
+# ---- the files the package ships (systemd/*.conf -> /etc/tims) are read -----------
+for kind in post centre witness; do
+	e=$("$TIMS" "$kind" serve "$T_TMP/not-a-$kind" --config "${TIMS_ROOT:-.}/systemd/$kind.conf" 2>&1)
+	t_match "shipped $kind.conf: every line accepted (only the missing directory refused)" \
+		"not-a-$kind: not a $kind directory" "$e"
+done
+
 # ---- tims.conf(5) says what the daemons take ------------------------------------
 MAN=${TIMS_ROOT:-.}/man/man5/tims.conf.5
 t_eq "tims.conf(5): lint-clean (groff -mdoc -ww)" "" "$(groff -mdoc -ww -z "$MAN" 2>&1)"
