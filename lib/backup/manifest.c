@@ -130,6 +130,20 @@ static int number(const char **p, const char *end, uint64_t max, uint64_t *v)
 	return field(p, end, buf, sizeof(buf), 0) && tims_parse_u64(buf, max, v, "n", &e) == TIMS_OK;
 }
 
+/* Room for one more element in an array of n, grown by doubling from 16
+ * (a MANIFEST names a few dozen files: no megabyte for each one read). */
+static int room(void **arr, size_t n, size_t size)
+{
+	void *p;
+
+	if (n < 16 || (n & (n - 1)))
+		return 1;
+	if (!(p = realloc(*arr, 2 * n * size)))
+		return 0;
+	*arr = p;
+	return 1;
+}
+
 static tims_rc parse_line(struct tims_backup_manifest *m, size_t lineno, const char *s,
 			  const char *end, int *seen_end, struct tims_err *err)
 {
@@ -161,7 +175,8 @@ static tims_rc parse_line(struct tims_backup_manifest *m, size_t lineno, const c
 		    !text_ok(m->name, strlen(m->name)))
 			goto bad;
 	} else if (!strcmp(key, "version")) {
-		if (m->version[0] || !field(&s, end, m->version, sizeof(m->version), 0) || s != end)
+		if (m->version[0] || !field(&s, end, m->version, sizeof(m->version), 0) || s != end ||
+		    !text_ok(m->version, strlen(m->version)))
 			goto bad;
 	} else if (!strcmp(key, "created")) {
 		if (!number(&s, end, INT64_MAX, &v) || s != end)
@@ -175,6 +190,8 @@ static tims_rc parse_line(struct tims_backup_manifest *m, size_t lineno, const c
 		if (m->nfiles >= TIMS_BACKUP_MAX_FILES)
 			return tims_err_set(err, TIMS_ERR_TOOBIG, "MANIFEST: more than %d files",
 					    TIMS_BACKUP_MAX_FILES);
+		if (!room((void **)&m->files, m->nfiles, sizeof(*m->files)))
+			return tims_err_set(err, TIMS_ERR_NOMEM, "MANIFEST: out of memory");
 		f = &m->files[m->nfiles];
 		memset(f, 0, sizeof(*f));
 		if (!field(&s, end, hex, sizeof(hex), 0) || tims_hex_decode(hex, f->sha256, 32, "sha256", &e) ||
@@ -184,6 +201,8 @@ static tims_rc parse_line(struct tims_backup_manifest *m, size_t lineno, const c
 		    !path_ok(f->path, strlen(f->path)) || !strcmp(f->path, TIMS_BACKUP_MANIFEST))
 			goto bad;
 		f->is_db = what[0] == 'd';
+		if (!f->is_db && v)
+			goto bad; /* a plain file has no schema */
 		f->schema = (int)v;
 		for (size_t i = 0; i < m->nfiles; i++)
 			if (!strcmp(m->files[i].path, f->path))
@@ -196,6 +215,8 @@ static tims_rc parse_line(struct tims_backup_manifest *m, size_t lineno, const c
 		if (m->nlogs >= TIMS_BACKUP_MAX_LOGS)
 			return tims_err_set(err, TIMS_ERR_TOOBIG, "MANIFEST: more than %d logs",
 					    TIMS_BACKUP_MAX_LOGS);
+		if (!room((void **)&m->logs, m->nlogs, sizeof(*m->logs)))
+			return tims_err_set(err, TIMS_ERR_NOMEM, "MANIFEST: out of memory");
 		l = &m->logs[m->nlogs];
 		memset(l, 0, sizeof(*l));
 		if (!field(&s, end, l->path, sizeof(l->path), 0) || !path_ok(l->path, strlen(l->path)) ||
@@ -230,8 +251,8 @@ tims_rc tims_backup_manifest_parse(const char *text, size_t len, struct tims_bac
 	if (len > TIMS_BACKUP_MANIFEST_MAX)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "MANIFEST: larger than %zu bytes",
 				    TIMS_BACKUP_MANIFEST_MAX);
-	m->files = calloc(TIMS_BACKUP_MAX_FILES, sizeof(*m->files));
-	m->logs = calloc(TIMS_BACKUP_MAX_LOGS, sizeof(*m->logs));
+	m->files = calloc(16, sizeof(*m->files));
+	m->logs = calloc(16, sizeof(*m->logs));
 	if (!m->files || !m->logs) {
 		tims_backup_manifest_release(m);
 		return tims_err_set(err, TIMS_ERR_NOMEM, "MANIFEST: out of memory");
