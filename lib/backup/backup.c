@@ -492,20 +492,20 @@ tims_rc tims_backup_take(const char *dir, const char *out, tims_backup_report_fn
 		if ((rc = mkdirs_for(out, f->path, err)))
 			goto fail;
 		if (f->is_db) {
-			struct tims_backup_log *l = &m->logs[m->nlogs];
+			struct tims_backup_log l;
 			uint64_t bytes;
 			int has_log;
 
-			memset(l, 0, sizeof(*l));
-			if ((rc = copy_db(src, dst, f, l, &has_log, err)) ||
+			memset(&l, 0, sizeof(l));
+			if ((rc = copy_db(src, dst, f, &l, &has_log, err)) ||
 			    (rc = copy_hash(dst, NULL, f->sha256, &bytes, err)))
 				goto fail;
 			f->bytes = bytes;
 			if (has_log && m->nlogs < TIMS_BACKUP_MAX_LOGS) {
-				snprintf(l->path, sizeof(l->path), "%s", f->path);
-				m->nlogs++;
+				memcpy(l.path, f->path, sizeof(l.path));
+				m->logs[m->nlogs++] = l;
 				report(rep, ctx, "%s: database, schema %d, log of %llu signed", f->path,
-				       f->schema, (unsigned long long)l->size);
+				       f->schema, (unsigned long long)l.size);
 			} else {
 				report(rep, ctx, "%s: database, schema %d", f->path, f->schema);
 			}
