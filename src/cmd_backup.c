@@ -162,6 +162,20 @@ static void verify_manifest_logs(struct vstate *v, const struct tims_backup_mani
 			      db, size, m->logs[i].size);
 }
 
+/* The node starts only with an audit log at least as long as the one its
+ * own database records as published (lib/audit/published.c). */
+static void verify_published(struct vstate *v, const char *db_file, uint64_t events)
+{
+	struct tims_err err;
+	uint64_t size;
+
+	if (tims_backup_audit_published(v->dir, db_file, &size, &err))
+		check(v, 0, "%s: the audit checkpoint published: %s", db_file, err.msg);
+	else
+		check(v, events >= size, "audit.db holds %" PRIu64 " events, %s records %" PRIu64
+		      " published", events, db_file, size);
+}
+
 static void verify_post(struct vstate *v, const struct tims_backup_manifest *m)
 {
 	struct tims_post_verify_stats st;
@@ -198,6 +212,7 @@ static void verify_post(struct vstate *v, const struct tims_backup_manifest *m)
 			      "audit.db: %" PRIu64 " events recomputed, %" PRIu64 " checkpoints checked%s%s",
 			      as.events, as.checkpoints, rc ? ": " : "", rc ? err.msg : "");
 			tims_audit_free(a);
+			verify_published(v, "post.db", rc ? 0 : as.events);
 		}
 	}
 }
@@ -318,6 +333,7 @@ static void verify_centre(struct vstate *v, const struct tims_backup_manifest *m
 	check(v, !rc, "the centre's audit log: %" PRIu64 " events recomputed%s%s", events,
 	      rc ? ": " : "", rc ? err.msg : "");
 	tims_centre_free(cv.c);
+	verify_published(v, "centre.db", rc ? 0 : events);
 }
 
 static void verify_witness(struct vstate *v)

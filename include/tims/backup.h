@@ -5,8 +5,10 @@
  * into a new directory: each SQLite database through SQLite's online backup
  * API (a consistent snapshot of that database, taken under a read
  * transaction while the daemon keeps writing), every other file byte for
- * byte, plain files first so that a database is never older than the
- * checkpoint file beside it. A MANIFEST names the node's kind and name, the
+ * byte. The databases cannot be copied in one instant: they are copied in
+ * the reverse of the order the node commits to them (plain files, query.db,
+ * post.db or centre.db, then the audit log and the others), so the copy is
+ * a state a crash of the node could leave. A MANIFEST names the node's kind and name, the
  * TIMS version, each database's schema version, each log's latest signed
  * size and root, and each file's SHA-256 and size.
  *
@@ -117,6 +119,12 @@ tims_rc tims_backup_check_cosigned(const char *dir, tims_backup_report_fn fn, vo
 				   uint64_t *checked, uint64_t *findings, struct tims_err *err);
 tims_rc tims_backup_check_witness(const char *dir, tims_backup_report_fn fn, void *ctx,
 				  uint64_t *checked, uint64_t *findings, struct tims_err *err);
+
+/* The size of the audit log the node's own database (db_file: post.db,
+ * centre.db) records as published (0 if none): an audit log restored
+ * shorter than it is refused by the node when it starts. */
+tims_rc tims_backup_audit_published(const char *dir, const char *db_file, uint64_t *size,
+				    struct tims_err *err);
 
 /* The MANIFEST text of m, and the parser of one (bounded: the fuzz target). */
 tims_rc tims_backup_manifest_format(const struct tims_backup_manifest *m, char **out,

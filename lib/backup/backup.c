@@ -8,11 +8,10 @@
  * transaction: the copy is the database as of one commit. Files that are
  * not databases (keys' references, certificates, config, the checkpoint
  * file) are replaced by rename when they change, so a byte copy sees the
- * old or the new one. They are copied first, the databases after: a
- * database is never older than the checkpoint file beside it (a post
- * refuses to open a post.db shorter than its published checkpoint). The
- * centre's query store (query.db), derived from the mirrors, is copied
- * before them; what it misses is re-added at restore (tims centre reindex).
+ * old or the new one. The databases are not copied in one instant, so
+ * they are copied in the reverse of the order the node commits to them
+ * (file_order below): each copy is a state a crash of the node could have
+ * left, which it recovers from when it starts.
  */
 #include "tims/backup.h"
 
@@ -234,17 +233,35 @@ static tims_rc walk_dir(struct walk *w, const char *rel, int depth)
 	return rc;
 }
 
-/* Plain files first (by path), then the databases: query.db, then by path. */
+/*
+ * The order of the copies is the reverse of the order in which the node
+ * commits to its files, so that every copy is a state a crash could leave
+ * (and the node recovers from at start):
+ *   plain files (the checkpoint files are written after the databases);
+ *   query.db (derived from the mirrors, re-indexed at restore);
+ *   post.db or centre.db, the node's own database: it records the audit
+ *   checkpoint it published and the audit events it still owes, so it is
+ *   copied before audit.db (an audit log behind that record is refused);
+ *   the other databases by path (bundles.db before watchlists/: a list is
+ *   imported before its version is recorded as held).
+ */
+static int file_rank(const struct tims_backup_file *f)
+{
+	if (!f->is_db)
+		return 0;
+	if (!strcmp(f->path, "query.db"))
+		return 1;
+	if (!strcmp(f->path, "post.db") || !strcmp(f->path, "centre.db"))
+		return 2;
+	return 3;
+}
+
 static int file_order(const void *a, const void *b)
 {
 	const struct tims_backup_file *x = a, *y = b;
-	int qx = !strcmp(x->path, "query.db"), qy = !strcmp(y->path, "query.db");
+	int rx = file_rank(x), ry = file_rank(y);
 
-	if (x->is_db != y->is_db)
-		return x->is_db - y->is_db;
-	if (qx != qy)
-		return qy - qx;
-	return strcmp(x->path, y->path);
+	return rx != ry ? rx - ry : strcmp(x->path, y->path);
 }
 
 /* ---- copying ---------------------------------------------------------- */

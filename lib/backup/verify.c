@@ -184,3 +184,21 @@ tims_rc tims_backup_check_witness(const char *dir, tims_backup_report_fn fn, voi
 	sqlite3_close(db);
 	return rc;
 }
+
+tims_rc tims_backup_audit_published(const char *dir, const char *db_file, uint64_t *size,
+				    struct tims_err *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	tims_rc rc;
+
+	*size = 0;
+	if ((rc = open_ro(dir, db_file, &db, err)))
+		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT size FROM audit_published WHERE id = 1", -1, &st,
+			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		*size = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return TIMS_OK;
+}

@@ -48,6 +48,9 @@ ACK=0
 traffic 3 A
 t_ok "3 crossings reach the centre" wait_for 150 is_mirrored 3
 
+cli_as "$P" analyst "$TIMS" watchlist import --store "$P/watchlists" --list bk-persons --kind persons \
+	tests/data/screen/persons.csv >/dev/null
+
 # --- online, under load -------------------------------------------------------
 traffic 4 B &
 LOAD=$!
@@ -73,8 +76,18 @@ t_eq "the copy taken under load restores and verifies (exit 0)" 0 "$rc"
 t_match "restore recomputes the log against its signed checkpoints" 'ok   post.db: [0-9]+ records recomputed' "$out"
 t_match "restore checks the audit log" 'ok   audit.db: [0-9]+ events recomputed' "$out"
 t_match "restore checks the cosignatures the post keeps" 'ok   cosignatures kept' "$out"
-t_match "restore opens the officer store" 'ok   officer store opens: 3 accounts' "$out"
+t_match "restore opens the officer store" 'ok   officer store opens: 4 accounts' "$out"
+t_match "restore recomputes the watchlist's content digest from its rows" \
+	'ok   watchlist bk-persons version 1: content digest recomputed from its rows equals the one recorded' "$out"
 t_match "restore ends verified" 'restore: verified$' "$out"
+# A watchlist row changed behind the store's back before the backup: the
+# copy is faithful, and the restore's digest check names it.
+cp -a "$T_TMP/r1" "$T_TMP/r1w"
+sqlite3 "$T_TMP/r1w/watchlists/watchlists.db" "DELETE FROM entries WHERE rowid = (SELECT max(rowid) FROM entries)"
+"$TIMS" backup "$T_TMP/r1w" --out "$BK/w-bad" >/dev/null
+out=$("$TIMS" restore "$BK/w-bad" --to "$T_TMP/r-wbad" 2>&1); rc=$?
+t_eq "a watchlist altered behind the store's back fails the restore's check (exit 1)" 1 "$rc"
+t_match "and the failing list is named" 'FAIL watchlist bk-persons' "$out"
 
 # --- refused ------------------------------------------------------------------
 cp -a "$BK/p1" "$BK/bad"
