@@ -561,17 +561,14 @@ fail:
 
 /* ---- restoring -------------------------------------------------------- */
 
-static tims_rc dir_empty(const char *to, int *made, struct tims_err *err)
+static tims_rc dir_empty(const char *to, struct tims_err *err)
 {
 	struct dirent *de;
 	DIR *d;
 	int empty = 1;
 
-	*made = 0;
-	if (mkdir(to, 0700) == 0) {
-		*made = 1;
+	if (mkdir(to, 0700) == 0)
 		return TIMS_OK;
-	}
 	if (errno != EEXIST)
 		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", to, strerror(errno));
 	if (!(d = opendir(to)))
@@ -597,7 +594,6 @@ tims_rc tims_backup_restore(const char *from, const char *to, enum tims_backup_k
 	char p[4096];
 	uint8_t sha[32];
 	struct walk w;
-	int made = 0;
 	tims_rc rc;
 
 	memset(m, 0, sizeof(*m));
@@ -663,7 +659,7 @@ tims_rc tims_backup_restore(const char *from, const char *to, enum tims_backup_k
 	}
 	report(rep, ctx, "backup of %s %s (TIMS %s): %zu files match the MANIFEST",
 	       tims_backup_kind_name(m->kind), m->name, m->version, m->nfiles);
-	if ((rc = dir_empty(to, &made, err)))
+	if ((rc = dir_empty(to, err)))
 		goto fail;
 	for (size_t i = 0; i < m->nfiles; i++) {
 		const struct tims_backup_file *f = &m->files[i];
