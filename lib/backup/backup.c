@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -463,6 +464,25 @@ static tims_rc fsync_tree(const char *root, const struct tims_backup_file *files
 	return fsync_path(root, err);
 }
 
+/* Would `out` (not made yet) lie inside `dir`? Its parent resolved. */
+static int inside(const char *out, const char *dir)
+{
+	char parent[4096], rp[PATH_MAX], rd[PATH_MAX];
+	const char *slash = strrchr(out, '/');
+	size_t n;
+
+	if (!slash)
+		snprintf(parent, sizeof(parent), ".");
+	else if (slash == out)
+		snprintf(parent, sizeof(parent), "/");
+	else
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - out), out);
+	if (!realpath(parent, rp) || !realpath(dir, rd))
+		return 0;
+	n = strlen(rd);
+	return !strncmp(rp, rd, n) && (rp[n] == '\0' || rp[n] == '/');
+}
+
 tims_rc tims_backup_take(const char *dir, const char *out, tims_backup_report_fn rep,
 			 void *ctx, struct tims_backup_manifest *m, uint8_t manifest_sha256[32],
 			 struct tims_err *err)
@@ -486,6 +506,11 @@ tims_rc tims_backup_take(const char *dir, const char *out, tims_backup_report_fn
 	if (!m->files || !m->logs) {
 		tims_backup_manifest_release(m);
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	}
+	if (inside(out, dir)) {
+		rc = tims_err_set(err, TIMS_ERR_USAGE, "%s: inside the node's directory %s; a "
+				  "backup is kept elsewhere", out, dir);
+		goto fail;
 	}
 	w = (struct walk){ m->files, 0, dir, err };
 	if ((rc = walk_dir(&w, "", 0)))

@@ -70,6 +70,7 @@ for f in post.db audit.db node.db keys.db vault.conf config checkpoint stay-regi
 	t_match "the MANIFEST lists $f" " $f\$" "$(grep '^file ' "$BK/p1/MANIFEST")"
 done
 t_status 2 "backup never writes over an existing directory" "$TIMS" backup "$P" --out "$BK/p1"
+t_status 2 "backup refuses to write inside the node's directory" "$TIMS" backup "$P" --out "$P/bk"
 
 out=$("$TIMS" restore "$BK/p1" --to "$T_TMP/r1" --expect "$P1SHA" 2>&1); rc=$?
 t_eq "the copy taken under load restores and verifies (exit 0)" 0 "$rc"
