@@ -152,5 +152,7 @@ int cmd_export(int argc, char **argv);
 int cmd_centre_export(int argc, char **argv);
 int cmd_login(int argc, char **argv);
 int cmd_logout(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 #endif

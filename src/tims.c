@@ -33,6 +33,8 @@ static const struct cli_command commands[] = {
 	{ "retention", cmd_retention, "erase what has been kept as long as the law says (G8)" },
 	{ "witness", cmd_witness, "an independent witness: cosigns checkpoints of logs it has checked" },
 	{ "key", cmd_key, "signing keys in a PKCS#11 token (HSM, TPM): generate" },
+	{ "backup", cmd_backup, "copy a node's directory while it serves (post, centre, witness)" },
+	{ "restore", cmd_restore, "put a backup back into an empty directory and verify it" },
 	{ "export", cmd_export, "a sealed export's recipient: make a key pair, open what the centre sealed" },
 };
 

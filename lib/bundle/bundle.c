@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <time.h>
 
+#include "tims/schema.h"
 #include "tims/bundle.h"
 #include "tims/lthash.h"
 #include "tims/officer.h"
@@ -608,8 +609,13 @@ static sqlite3 *held_db(const char *dir, struct tims_err *err)
 	snprintf(path, sizeof(path), "%s/bundles.db", dir);
 	if (tims_file_private(path, err)) /* 0600, and its WAL */
 		return NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK &&
+	    /* schema version (tims/schema.h): a newer one refused untouched */
+	    tims_schema_check(db, path, TIMS_SCHEMA_BUNDLES, NULL, err)) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (!db || sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 			 "CREATE TABLE IF NOT EXISTS held (kind TEXT NOT NULL, list TEXT NOT NULL,"
 			 " version INTEGER NOT NULL, time_s INTEGER NOT NULL,"
@@ -630,6 +636,10 @@ static sqlite3 *held_db(const char *dir, struct tims_err *err)
 	/* post-local lists: the last version reported to the centre */
 	sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS local_reported (list TEXT PRIMARY KEY,"
 		     " version INTEGER NOT NULL)", NULL, NULL, NULL);
+	if (tims_schema_set(db, path, TIMS_SCHEMA_BUNDLES, err)) {
+		sqlite3_close(db);
+		return NULL;
+	}
 	return db;
 }
 

@@ -19,6 +19,7 @@
 #include "tims/p11.h"
 #include "tims/revocation.h"
 #include "tims/tls.h"
+#include "tims/schema.h"
 #include "tims/util.h"
 #include "tims/vault.h"
 #include "internal.h"
@@ -541,12 +542,22 @@ tims_rc tims_centre_open(const char *dir, struct tims_centre **out,
 	    /* the wait first: a command run beside a serving centre (tims
 	     * centre posts) must wait for its write, not fail "locked" */
 	    sqlite3_busy_timeout(c->db, 5000) != SQLITE_OK ||
-	    sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = centre_db_err(c, "open", err);
 		goto fail;
 	}
-	if ((rc = centre_alerts_schema(c, err))) /* the alert queue (alerts.c) */
+	/* Schema version (tims/schema.h): 0 before versions were recorded;
+	 * the tables and the alert queue's columns (alerts.c) added since, in
+	 * one transaction; a centre.db of a newer TIMS refused untouched. */
+	if ((rc = tims_schema_begin(c->db, path, TIMS_SCHEMA_CENTRE, NULL, err)))
 		goto fail;
+	if (sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		rc = centre_db_err(c, "open", err);
+	if (rc || (rc = centre_alerts_schema(c, err)) ||
+	    (rc = tims_schema_commit(c->db, path, TIMS_SCHEMA_CENTRE, err))) {
+		tims_schema_abort(c->db);
+		goto fail;
+	}
 	/* personal data rewritten or deleted leaves no bytes behind; values
 	 * stored in clear before the vault are sealed now (seal.c) */
 	if (sqlite3_exec(c->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK) {

@@ -19,6 +19,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include "tims/schema.h"
 #include "tims/alert.h"
 #include "tims/event.h"
 #include "tims/mlog.h"
@@ -250,14 +251,19 @@ tims_rc node_unusual_start(struct tims_node *n, struct tims_err *err)
 	if (sqlite3_open_v2(path, &u->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(u->db, 5000) != SQLITE_OK ||
+	    /* schema version (tims/schema.h): a newer one refused untouched */
+	    (rc = tims_schema_check(u->db, path, TIMS_SCHEMA_ALERTS, NULL, err)) ||
 	    sqlite3_exec(u->db, "PRAGMA journal_mode=WAL;"
 			 "CREATE TABLE IF NOT EXISTS cursor (log TEXT PRIMARY KEY, next INTEGER NOT NULL);"
 			 "CREATE TABLE IF NOT EXISTS fired (key TEXT PRIMARY KEY, time_ms INTEGER NOT NULL,"
 			 " raised INTEGER NOT NULL, line TEXT NOT NULL);", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = u->db ? db_err(u, "open", err) : tims_err_set(err, TIMS_ERR_NOMEM, "%s: cannot "
-								  "open", path);
+		if (!rc)
+			rc = u->db ? db_err(u, "open", err) : tims_err_set(err, TIMS_ERR_NOMEM,
+									  "%s: cannot open", path);
 		goto fail;
 	}
+	if ((rc = tims_schema_set(u->db, path, TIMS_SCHEMA_ALERTS, err)))
+		goto fail;
 	chmod(path, 0600);
 	if (sqlite3_prepare_v2(u->db, "SELECT next FROM cursor WHERE log = 'audit'", -1, &st,
 			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)

@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include "tims/schema.h"
 #include "tims/officer.h"
 #include "tims/util.h"
 #include "tims/vault.h"
@@ -82,11 +83,23 @@ static tims_rc db_err(sqlite3 *db, struct tims_err *err, const char *what)
 	return tims_err_set(err, TIMS_ERR_DB, "%s: %s", what, sqlite3_errmsg(db));
 }
 
+/* Schema version (tims/schema.h): 0 before versions were recorded; the
+ * tables created, in one transaction; a store of a newer TIMS refused. */
 tims_rc tims_officer_schema(sqlite3 *db, struct tims_err *err)
 {
-	if (sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_err(db, err, "officer tables");
-	return TIMS_OK;
+	const char *what = sqlite3_db_filename(db, "main");
+	tims_rc rc;
+
+	if (!what || !*what)
+		what = "officer store";
+	if ((rc = tims_schema_begin(db, what, TIMS_SCHEMA_OFFICERS, NULL, err)))
+		return rc;
+	if (sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(db, err, "officer tables");
+		tims_schema_abort(db);
+		return rc;
+	}
+	return tims_schema_commit(db, what, TIMS_SCHEMA_OFFICERS, err);
 }
 
 tims_rc tims_officers_open(sqlite3 *db, const uint8_t key[TIMS_STORE_KEY_BYTES],

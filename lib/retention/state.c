@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tims/schema.h"
 #include "tims/event.h"
 #include "tims/retention.h"
 #include "tims/util.h"
@@ -65,12 +66,17 @@ tims_rc tims_retention_state_open(const char *dir, int create,
 		else
 			sqlite3_busy_timeout(s->db, 10000);
 	}
+	/* schema version (tims/schema.h): a newer one refused untouched */
+	if (!rc)
+		rc = tims_schema_check(s->db, s->path, TIMS_SCHEMA_RETENTION, NULL, err);
 	if (!rc && (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(s->db, "SELECT due_ms FROM erased WHERE log = ?1 AND idx = ?2",
 				       -1, &s->get, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO erased (log, idx, due_ms)"
 				       " VALUES (?1, ?2, ?3)", -1, &s->put, NULL) != SQLITE_OK))
 		rc = st_err(s, "schema", err);
+	if (!rc)
+		rc = tims_schema_set(s->db, s->path, TIMS_SCHEMA_RETENTION, err);
 	if (rc) {
 		tims_retention_state_close(s);
 		return rc;

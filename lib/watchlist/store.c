@@ -24,6 +24,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include "tims/schema.h"
 #include "tims/util.h"
 #include "wl_int.h"
 
@@ -320,6 +321,14 @@ tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
 		return rc;
 	}
 	sqlite3_busy_timeout(wl->db, 10000);
+	/* Schema version (tims/schema.h): a store of a newer TIMS refused
+	 * before anything is written; the steps below (tables, fingerprints,
+	 * sums) each skip what is done; the version is written after them. */
+	if ((rc2 = tims_schema_check(wl->db, path, TIMS_SCHEMA_WATCHLISTS, NULL, err))) {
+		sqlite3_close(wl->db);
+		free(wl);
+		return rc2;
+	}
 	if (sqlite3_exec(wl->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
 		tims_rc rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path,
 					  msg ? msg : "schema");
@@ -329,7 +338,8 @@ tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
 		return rc;
 	}
 	if ((rc2 = tims__wl_fp_schema(wl, err)) || (rc2 = attach_vault(wl, dir, err)) ||
-	    (rc2 = tims__wl_fp_fill(wl, err)) || (rc2 = tims__wl_sums_missing(wl, err))) {
+	    (rc2 = tims__wl_fp_fill(wl, err)) || (rc2 = tims__wl_sums_missing(wl, err)) ||
+	    (rc2 = tims_schema_set(wl->db, path, TIMS_SCHEMA_WATCHLISTS, err))) {
 		tims_wl_close(wl);
 		return rc2;
 	}

@@ -122,6 +122,8 @@ RUN["witness serve"]="serve witness serve $W --listen 127.0.0.1:0"
 RUN["retention run"]="retention run $P --dry-run"
 RUN["witness ask"]="witness ask --url https://127.0.0.1:1 --post $P"
 RUN["witness rotate-key"]="witness rotate-key $W"
+RUN[backup]="backup $P --out $T_TMP/roles-backup"
+RUN[restore]="restore $T_TMP/roles-backup --to $T_TMP/roles-restored"
 node_of() { case $1 in centre*) echo "$C" ;; *) echo "$P" ;; esac; }
 
 # run CMD: the command's invocation, as the caller's session is set.

@@ -1,0 +1,64 @@
+# upgrade.sh — stores made by the release before this one (460afaf, before
+# every database recorded its schema version; tests/data/upgrade/460afaf)
+# opened by this build: migrated in place (centre.db, the officer stores),
+# the logs verified against their checkpoints, the checkpoints against the
+# cosignatures kept, officers logged in, a crossing registered after the
+# upgrade; a database of a newer schema refused with a clear error.
+. tests/e2e/lib.sh
+
+tar -C "$T_TMP" -xJf tests/data/upgrade/460afaf/stores.tar.xz
+U=$T_TMP/tims-upgrade-460afaf
+P=$U/post C=$U/centre W=$U/witness
+# The token moved with the stores: SoftHSM2 and each vault.conf are pointed
+# at the copy (as an operator does who moves a token's PIN file).
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' \
+	"$U/token" >"$U/token/softhsm2.conf"
+export SOFTHSM2_CONF=$U/token/softhsm2.conf
+sed -i "s|/tmp/tims-upgrade-460afaf/|$U/|" "$P/vault.conf" "$C/vault.conf"
+TIMS_TOKEN=$(sed -n 's/^token //p' "$P/vault.conf")
+export TIMS_TOKEN
+uv() { sqlite3 "$1" 'PRAGMA user_version'; }
+PW="upgrade password 1"
+
+t_eq "the old centre.db and officer stores carry no schema version" "0 0 0" \
+	"$(uv "$C/centre.db") $(uv "$C/node.db") $(uv "$P/node.db")"
+out=$("$TIMS" log verify --post "$P" 2>&1)
+t_eq "tims log verify passes on the old post (3 records, sealed)" 0 $?
+t_ok "tims audit verify passes on the old post's audit log" "$TIMS" audit verify --post "$P"
+out=$("$TIMS" centre verify "$C" 2>&1)
+t_match "the old centre opens and its mirror of the post verifies" 'upgrade.example/post: 3 records, verified' "$out"
+t_eq "centre.db is migrated to schema 1" 1 "$(uv "$C/centre.db")"
+
+# An officer of the old post logs in and registers a crossing.
+tok=$(printf '%s\n%s\n' "$PW" "$(oathtool --totp -b "$(cat "$U/p-officer.secret")")" |
+	"$TIMS" login --post "$P" p-officer --print-token 2>/dev/null | tail -1)
+t_match "an officer made by the old release logs in" '^[A-Za-z0-9_-]{43}$' "$tok"
+t_eq "the post's officer store is migrated to schema 1" 1 "$(uv "$P/node.db")"
+out=$(TIMS_SESSION=$tok "$TIMS" cross --post "$P" --doc-number U7654321 --surname AFTER --given-names ANNA \
+	--nationality BGR --direction entry --booth B1 2>&1)
+t_match "a crossing registered after the upgrade continues the old log" '^index 3 leaf [0-9a-f]{64}$' "$out"
+out=$("$TIMS" log verify --post "$P" 2>&1)
+t_eq "tims log verify passes with the new crossing" 0 $?
+
+# The whole node checked as a restore checks it: logs, cosignatures kept
+# (the centre's and the witness's, made by the old release), officers.
+"$TIMS" backup "$P" --out "$T_TMP/bp" >/dev/null
+out=$("$TIMS" restore "$T_TMP/bp" --to "$T_TMP/rp" 2>&1)
+t_match "the upgraded post verifies whole (restore's checks)" 'restore: verified' "$out"
+t_match "its cosignatures from the old centre and witness are over its own checkpoints" \
+	'ok   cosignatures kept \(centre, witnesses\): [1-9][0-9]* over' "$out"
+"$TIMS" backup "$W" --out "$T_TMP/bw" >/dev/null
+out=$("$TIMS" restore "$T_TMP/bw" --to "$T_TMP/rw" 2>&1)
+t_match "the old witness opens and its state matches what it cosigned" 'ok   witness.db: 1 logs' "$out"
+
+# A database of a newer schema than this build knows is refused, untouched.
+cp -a "$C" "$T_TMP/newer"
+sqlite3 "$T_TMP/newer/centre.db" 'PRAGMA user_version = 99'
+out=$("$TIMS" centre verify "$T_TMP/newer" 2>&1); rc=$?
+t_eq "a centre.db of a newer schema is refused (exit 2)" 2 "$rc"
+t_match "and the error says so" 'centre.db: schema version 99 was made by a newer TIMS \(this one knows up to 1\)' "$out"
+t_eq "and it is left as it was" 99 "$(uv "$T_TMP/newer/centre.db")"
+sqlite3 "$P/node.db" 'PRAGMA user_version = 99'
+t_match "an officer store of a newer schema is refused" 'node.db: schema version 99 was made by a newer TIMS' \
+	"$(printf '%s\n%s\n' "$PW" 000000 | "$TIMS" login --post "$P" p-officer 2>&1)"
+t_end
