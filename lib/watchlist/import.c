@@ -465,13 +465,17 @@ static void csv_resync(struct csv *c)
 /* --- storing ------------------------------------------------------------- */
 
 /*
- * A large first load in parallel. The file is read on the caller's thread
- * into batches of rows (and of the lines already found bad, to be reported
- * in order); each batch is checked and made into entries (data text, blind
+ * A large import in parallel (a first load, or a delta at a post). The
+ * file is read on the caller's thread into batches of rows (and of a
+ * delta's removals, and of the lines already found bad, to be reported in
+ * order); each batch is checked and made into entries (data text, blind
  * hash, fingerprints, fields sealed, element into a partial sum per
  * thread) by worker threads while the caller's thread writes the batch
  * before it to SQLite in the file's order, in the one transaction of the
- * import. A bad row is reported with its line, in order, as row by row.
+ * import: a row whose ref the list holds is looked up there, its old
+ * element taken out of the sum (tims__wl_writer_put_prepared), a removal
+ * done in its place. A bad row is reported with its line, in order, as row
+ * by row; the store and the sum are those of the row by row path.
  */
 #define BATCH_ROWS 4096
 #define PAR_MIN_BYTES ((size_t)1 << 20)  /* smaller files: row by row */
@@ -483,6 +487,7 @@ struct item {
 	json_t *in;                  /* NULL: found bad while reading (e) */
 	size_t line;
 	bool bad, fatal;             /* e: a bad row; an error of the import */
+	bool removal;                /* a delta's removal of in's "ref" (checked) */
 	struct tims_err e;
 	struct tims__wl_row row;
 	struct tims__wl_prepared p;
@@ -534,8 +539,9 @@ static void report_now(struct importer *im, size_t line, const struct tims_err *
 		im->bad(im->ctx, line, tims_err_msg(e));
 }
 
-static tims_rc par_add(struct importer *im, json_t *in, size_t line, const struct tims_err *e,
-		       struct tims_err *err);
+static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t line,
+		       const struct tims_err *e, struct tims_err *err);
+static tims_rc removal(struct importer *im, const char *ref, struct tims_err *err);
 
 /* A bad line: reported now, or in its place among the rows of a batch. */
 static void report(struct importer *im, size_t line, const struct tims_err *e)
@@ -547,7 +553,7 @@ static void report(struct importer *im, size_t line, const struct tims_err *e)
 		/* a full batch is written here: an error is kept for the next
 		 * row (par_add) or the end (par_finish) to return */
 		tims_err_clear(&e2);
-		if ((rc = par_add(im, NULL, line, e, &e2)) && !im->par->rc) {
+		if ((rc = par_add(im, NULL, false, line, e, &e2)) && !im->par->rc) {
 			im->par->rc = rc;
 			im->par->err = e2;
 		}
@@ -570,7 +576,7 @@ static void *par_main(void *arg)
 		 * file's objects (it->in) to the reading thread's */
 		json_decref(it->row.data);
 		it->row.data = NULL;
-		if (!it->in)
+		if (!it->in || it->removal)
 			continue;
 		tims_err_clear(&it->e);
 		if (tims__wl_check_row(b->kind, it->in, &it->row, &it->e))
@@ -620,7 +626,7 @@ static void batch_clear(struct batch *b)
 
 		json_decref(it->in);
 		it->in = NULL;
-		it->bad = it->fatal = false;
+		it->bad = it->fatal = it->removal = false;
 	}
 	b->n = 0;
 }
@@ -648,6 +654,10 @@ static tims_rc par_write(struct importer *im, struct batch *b, struct tims_err *
 		struct item *it = &b->it[i];
 		bool changed;
 
+		if (it->removal) {
+			rc = removal(im, json_string_value(json_object_get(it->in, "ref")), err);
+			continue;
+		}
 		if (it->bad || !it->row.data) {
 			report_now(im, it->line, &it->e);
 			continue;
@@ -678,10 +688,10 @@ static struct batch *par_made(struct par *par)
 	return b;
 }
 
-/* A row (or a bad line, in == NULL) into the batch being read; a full
- * batch: the one before written, this one started. */
-static tims_rc par_add(struct importer *im, json_t *in, size_t line, const struct tims_err *e,
-		       struct tims_err *err)
+/* A row (or a removal checked, or a bad line: in == NULL) into the batch
+ * being read; a full batch: the one before written, this one started. */
+static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t line,
+		       const struct tims_err *e, struct tims_err *err)
 {
 	struct par *par = im->par;
 	struct batch *b = par->reading;
@@ -693,6 +703,7 @@ static tims_rc par_add(struct importer *im, json_t *in, size_t line, const struc
 	it = &b->it[b->n++];
 	it->in = in ? json_incref(in) : NULL;
 	it->line = line;
+	it->removal = removal;
 	if (!in) {
 		it->bad = true;
 		it->e = *e;
@@ -738,9 +749,9 @@ static void par_free(struct par *par)
 	free(par);
 }
 
-/* Workers for an import into a list without rows (a first load) of a file
- * large enough, when there is more than one core (or the test's count);
- * NULL: row by row. */
+/* Workers for an import (a first load, a delta, a list over the old) of a
+ * file large enough, when there is more than one core (or the test's
+ * count); NULL: row by row. */
 static struct par *par_new(struct importer *im, size_t len)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -754,8 +765,7 @@ static struct par *par_new(struct importer *im, size_t len)
 		    (unsigned)(ncpu > PAR_MAX_THREADS ? PAR_MAX_THREADS : ncpu - 1) : 0;
 	if (n > PAR_MAX_THREADS)
 		n = PAR_MAX_THREADS;
-	if (n < 1 || im->removals || !im->w || !im->w->fresh ||
-	    tims__wl_writer_parallel(im->w, NULL))
+	if (n < 1 || !im->w || tims__wl_writer_parallel(im->w, NULL))
 		return NULL;
 	if (!(par = calloc(1, sizeof(*par))))
 		return NULL;
@@ -786,7 +796,7 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 
 	im->res->rows++;
 	if (im->par)
-		return par_add(im, in, line, NULL, err);
+		return par_add(im, in, false, line, NULL, err);
 	tims_err_clear(&e);
 	if (tims__wl_check_row(im->o->kind, in, &row, &e)) {
 		report(im, line, &e);
@@ -812,13 +822,28 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 	return TIMS_OK;
 }
 
+/* A removal checked, written: the live entry `ref` tombstoned (none held
+ * here: nothing to remove). */
+static tims_rc removal(struct importer *im, const char *ref, struct tims_err *err)
+{
+	struct tims_err e;
+	tims_rc rc;
+
+	tims_err_clear(&e);
+	rc = tims__wl_writer_del(im->w, ref, im->version, &e);
+	if (rc == TIMS_OK)
+		im->res->removed++;
+	else if (rc != TIMS_ERR_NOTFOUND) /* not held here: nothing to remove */
+		return tims_err_set(err, rc, "%s", tims_err_msg(&e));
+	return TIMS_OK;
+}
+
 /* A removal line of a delta: exactly {"ref": REF, "removed": true}. */
 static tims_rc take_removal(struct importer *im, json_t *in, size_t line,
 			    struct tims_err *err)
 {
 	const char *ref = json_string_value(json_object_get(in, "ref"));
 	struct tims_err e;
-	tims_rc rc;
 
 	im->res->rows++;
 	tims_err_clear(&e);
@@ -831,12 +856,9 @@ static tims_rc take_removal(struct importer *im, json_t *in, size_t line,
 		im->res->removed++;
 		return TIMS_OK;
 	}
-	rc = tims__wl_writer_del(im->w, ref, im->version, &e);
-	if (rc == TIMS_OK)
-		im->res->removed++;
-	else if (rc != TIMS_ERR_NOTFOUND) /* not held here: nothing to remove */
-		return tims_err_set(err, rc, "%s", tims_err_msg(&e));
-	return TIMS_OK;
+	if (im->par) /* in its place among the rows */
+		return par_add(im, in, true, line, NULL, err);
+	return removal(im, ref, err);
 }
 
 static tims_rc import_csv(struct importer *im, const char *data, size_t len,
@@ -1001,18 +1023,39 @@ static tims_rc ensure_list(struct importer *im, struct tims_err *err)
  * all over the indexes: with SQLite's default page cache (2 MiB) most
  * inserts spill and read back pages. For the import only, a page cache in
  * proportion to the file (4 times its size, at most IMPORT_CACHE_MAX);
- * the previous size (returned, in SQLite's units) is set back after.
+ * into a list that holds rows (a delta), in proportion to its lines: each
+ * changes a page of the fingerprint index that is anywhere in it (two for
+ * a number changed) and one of the table, so a delta of 100 000 lines
+ * into 10 M documents touches most of that index (about 250 MiB) and with
+ * less spills and reads back pages many times. The previous size
+ * (returned, in SQLite's units) is set back after.
  */
 #define IMPORT_CACHE_MIN ((size_t)16 << 20)
 #define IMPORT_CACHE_MAX ((size_t)512 << 20)
+#define CACHE_PAGES_PER_LINE 3
 
-static int64_t cache_grow(struct tims_wl *wl, size_t len)
+static int64_t cache_grow(struct tims_wl *wl, const char *data, size_t len, bool fresh)
 {
 	sqlite3_stmt *st;
-	int64_t was = 0;
+	int64_t was = 0, page = 4096;
 	size_t want = len > IMPORT_CACHE_MAX / 4 ? IMPORT_CACHE_MAX : len * 4;
 	char sql[64];
 
+	if (sqlite3_prepare_v2(wl->db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+		page = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (!fresh) {
+		size_t lines = 1;
+
+		for (const char *p = data, *end = data + len;
+		     p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
+			lines++;
+		if (lines > IMPORT_CACHE_MAX / CACHE_PAGES_PER_LINE / (size_t)page)
+			want = IMPORT_CACHE_MAX;
+		else if (lines * CACHE_PAGES_PER_LINE * (size_t)page > want)
+			want = lines * CACHE_PAGES_PER_LINE * (size_t)page;
+	}
 	if (want < IMPORT_CACHE_MIN)
 		return 0;
 	if (sqlite3_prepare_v2(wl->db, "PRAGMA cache_size", -1, &st, NULL) != SQLITE_OK)
@@ -1057,13 +1100,13 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 				    TIMS_WL_IMPORT_MAX);
 	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "begin");
-	cache = cache_grow(wl, len);
 	if ((rc = ensure_list(&im, err)))
 		goto fail;
 	im.version++;
 	if ((rc = tims__wl_writer_begin(wl, im.list_id, &w, err)))
 		goto fail;
 	im.w = &w;
+	cache = cache_grow(wl, data, len, w.fresh);
 	im.par = par_new(&im, len);
 	rc = o->format == TIMS_WL_CSV ? import_csv(&im, data, len, err)
 				      : import_jsonl(&im, data, len, err);

@@ -408,113 +408,6 @@ static void bind_entry(struct tims__wl_writer *w, sqlite3_stmt *st, const char *
 	tims__wl_bind_fp(st, 9, fp2);
 }
 
-tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row *row,
-			    uint64_t version, bool *changed, struct tims_err *err)
-{
-	struct tims_wl *wl = w->wl;
-	struct tims_buf d = TIMS_BUF_INIT(1 << 20), a = TIMS_BUF_INIT(4096), b = TIMS_BUF_INIT(4096);
-	char hash[TIMS_VAULT_BLIND_HEX];
-	uint64_t fp1, fp2;
-	char *data;
-	tims_rc rc;
-	int live, r;
-
-	*changed = false;
-	if (!(data = json_dumps(row->data, JSON_COMPACT | JSON_SORT_KEYS)))
-		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	if ((rc = tims__wl_data_hash(wl, data, hash, err)))
-		goto out;
-	if (w->fresh) {
-		/* a first load: the entry is new unless this import named its
-		 * ref before (the insert fails on UNIQUE: the full path below) */
-		if ((rc = element_of(row->ref, row->data, &w->el, err)) ||
-		    (rc = tims__wl_row_fps(wl, w->list_id, row, &fp1, &fp2, err)) ||
-		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "data", data, &d, err)) ||
-		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &a,
-					      err)) ||
-		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &b,
-					      err)))
-			goto out;
-		bind_entry(w, w->ins, row->ref, data, row, &d, &a, &b, version, hash, fp1, fp2);
-		r = sqlite3_step(w->ins);
-		if (r != SQLITE_DONE)
-			r = sqlite3_extended_errcode(wl->db);
-		sqlite3_reset(w->ins);
-		sqlite3_clear_bindings(w->ins);
-		if (r == SQLITE_DONE) {
-			tims_lthash_add(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
-			*changed = true;
-			goto out;
-		}
-		if (r != SQLITE_CONSTRAINT_UNIQUE) {
-			rc = tims_err_set(err, TIMS_ERR_DB, "store: %s", sqlite3_errstr(r));
-			goto out;
-		}
-	}
-	live = get_live(w, row->ref, &r);
-	if (r != SQLITE_ROW && r != SQLITE_DONE) {
-		rc = tims__wl_dberr(wl, err, "entries");
-		goto out;
-	}
-	if (live && sqlite3_column_text(w->get, 2) &&
-	    !strcmp((const char *)sqlite3_column_text(w->get, 2), hash)) {
-		/* as it was: named by this import (a replace keeps it) */
-		sqlite3_reset(w->touch);
-		sqlite3_bind_int64(w->touch, 1, (sqlite3_int64)version);
-		sqlite3_bind_int64(w->touch, 2, sqlite3_column_int64(w->get, 0));
-		if (sqlite3_step(w->touch) != SQLITE_DONE)
-			rc = tims__wl_dberr(wl, err, "entries");
-		goto out;
-	}
-	/* the old entry out of the sum, as stored; the new one in, as checked */
-	if (!live && r == SQLITE_ROW)
-		w->removed--; /* a tombstone brought back */
-	if (live) {
-		if ((rc = element_stored(wl, w->list_id, row->ref, w->get, 1, &w->el, err)))
-			goto out;
-		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
-	}
-	sqlite3_reset(w->get);
-	if ((rc = element_of(row->ref, row->data, &w->el, err)))
-		goto out;
-	if ((rc = tims__wl_row_fps(wl, w->list_id, row, &fp1, &fp2, err)) ||
-	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "data", data, &d, err)) ||
-	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &a, err)) ||
-	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &b, err)))
-		goto out;
-	bind_entry(w, w->put, row->ref, data, row, &d, &a, &b, version, hash, fp1, fp2);
-	if (sqlite3_step(w->put) != SQLITE_DONE) {
-		rc = tims__wl_dberr(wl, err, "store");
-		goto out;
-	}
-	sqlite3_reset(w->put);
-	sqlite3_clear_bindings(w->put);
-	tims_lthash_add(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
-	*changed = true;
-out:
-	sqlite3_reset(w->get);
-	sodium_memzero(data, strlen(data));
-	free(data);
-	tims_buf_release(&d);
-	tims_buf_release(&a);
-	tims_buf_release(&b);
-	return rc;
-}
-
-tims_rc tims__wl_writer_parallel(struct tims__wl_writer *w, struct tims_err *err)
-{
-	struct tims__wl_row none;
-	uint64_t fp1, fp2;
-	tims_rc rc;
-
-	memset(&none, 0, sizeof(none));
-	/* the list's kind (a query) and the key (the vault), here once: the
-	 * workers only read them */
-	if ((rc = tims__wl_row_fps(w->wl, w->list_id, &none, &fp1, &fp2, err)))
-		return rc;
-	return tims__wl_fp_test_hook ? TIMS_OK : tims__wl_fp_key(w->wl, err);
-}
-
 static void prepared_init(struct tims__wl_prepared *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -537,9 +430,13 @@ void tims__wl_prepared_release(struct tims__wl_prepared *p)
 	memset(p, 0, sizeof(*p));
 }
 
-tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct tims__wl_row *row,
-				struct tims__wl_prepared *p, struct tims_lthash *partial,
-				struct tims_err *err)
+/* What a row is stored as, made without the store: its data text,
+ * data_hash, fingerprints (the list's kind known: tims__wl_row_fps or
+ * tims__wl_writer_parallel before), fields sealed, element added to
+ * `partial`. Any thread. */
+static tims_rc prepare(const struct tims__wl_writer *w, const struct tims__wl_row *row,
+		       struct tims__wl_prepared *p, struct tims_lthash *partial,
+		       struct tims_err *err)
 {
 	struct tims_wl *wl = w->wl;
 	tims_rc rc;
@@ -568,14 +465,71 @@ tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct ti
 	return TIMS_OK;
 }
 
+/*
+ * A prepared entry (its element already added to a sum) stored over what
+ * the list holds for its ref, on the writer's thread: as it was (the same
+ * data_hash): only `seen` set, its element taken back out; else the old
+ * entry's element (as stored) out of the sum and the entry written.
+ */
+static tims_rc store_prepared(struct tims__wl_writer *w, const struct tims__wl_row *row,
+			      const struct tims__wl_prepared *p, uint64_t version, bool *changed,
+			      struct tims_err *err)
+{
+	struct tims_wl *wl = w->wl;
+	tims_rc rc = TIMS_OK;
+	int live, r;
+
+	*changed = false;
+	live = get_live(w, row->ref, &r);
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		rc = tims__wl_dberr(wl, err, "entries");
+		goto out;
+	}
+	if (live && sqlite3_column_text(w->get, 2) &&
+	    !strcmp((const char *)sqlite3_column_text(w->get, 2), p->hash)) {
+		/* as it was: named by this import (a replace keeps it) */
+		sqlite3_reset(w->touch);
+		sqlite3_bind_int64(w->touch, 1, (sqlite3_int64)version);
+		sqlite3_bind_int64(w->touch, 2, sqlite3_column_int64(w->get, 0));
+		if (sqlite3_step(w->touch) != SQLITE_DONE)
+			rc = tims__wl_dberr(wl, err, "entries");
+		else
+			tims_lthash_sub(&w->sum, p->el.buf ? p->el.buf : "", p->el.len);
+		goto out;
+	}
+	/* the old entry out of the sum, as stored (the new one is in) */
+	if (!live && r == SQLITE_ROW)
+		w->removed--; /* a tombstone brought back */
+	if (live) {
+		if ((rc = element_stored(wl, w->list_id, row->ref, w->get, 1, &w->el, err)))
+			goto out;
+		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+	}
+	sqlite3_reset(w->get);
+	bind_entry(w, w->put, row->ref, p->data, row, &p->d, &p->a, &p->b, version, p->hash,
+		   p->fp1, p->fp2);
+	if (sqlite3_step(w->put) != SQLITE_DONE) {
+		rc = tims__wl_dberr(wl, err, "store");
+		goto out;
+	}
+	sqlite3_reset(w->put);
+	sqlite3_clear_bindings(w->put);
+	*changed = true;
+out:
+	sqlite3_reset(w->get);
+	return rc;
+}
+
 tims_rc tims__wl_writer_put_prepared(struct tims__wl_writer *w, const struct tims__wl_row *row,
 				     struct tims__wl_prepared *p, uint64_t version,
 				     bool *changed, struct tims_err *err)
 {
-	int r = SQLITE_CONSTRAINT_UNIQUE;
+	int r;
 
 	*changed = false;
 	if (w->fresh) {
+		/* a first load: the entry is new unless this import named its
+		 * ref before (the insert fails on UNIQUE: the full path below) */
 		bind_entry(w, w->ins, row->ref, p->data, row, &p->d, &p->a, &p->b, version, p->hash,
 			   p->fp1, p->fp2);
 		r = sqlite3_step(w->ins);
@@ -590,9 +544,48 @@ tims_rc tims__wl_writer_put_prepared(struct tims__wl_writer *w, const struct tim
 		if (r != SQLITE_CONSTRAINT_UNIQUE)
 			return tims_err_set(err, TIMS_ERR_DB, "store: %s", sqlite3_errstr(r));
 	}
-	/* not inserted: its element out of the sum again, and the full path */
-	tims_lthash_sub(&w->sum, p->el.buf ? p->el.buf : "", p->el.len);
-	return tims__wl_writer_put(w, row, version, changed, err);
+	return store_prepared(w, row, p, version, changed, err);
+}
+
+tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row *row,
+			    uint64_t version, bool *changed, struct tims_err *err)
+{
+	struct tims__wl_prepared p;
+	struct tims__wl_row none;
+	uint64_t fp1, fp2;
+	tims_rc rc;
+
+	*changed = false;
+	memset(&p, 0, sizeof(p));
+	memset(&none, 0, sizeof(none));
+	/* the list's kind for its fingerprints (looked up once per list) */
+	if ((rc = tims__wl_row_fps(w->wl, w->list_id, &none, &fp1, &fp2, err)))
+		return rc;
+	if (!(rc = prepare(w, row, &p, &w->sum, err)))
+		rc = tims__wl_writer_put_prepared(w, row, &p, version, changed, err);
+	tims__wl_prepared_release(&p);
+	return rc;
+}
+
+tims_rc tims__wl_writer_parallel(struct tims__wl_writer *w, struct tims_err *err)
+{
+	struct tims__wl_row none;
+	uint64_t fp1, fp2;
+	tims_rc rc;
+
+	memset(&none, 0, sizeof(none));
+	/* the list's kind (a query) and the key (the vault), here once: the
+	 * workers only read them */
+	if ((rc = tims__wl_row_fps(w->wl, w->list_id, &none, &fp1, &fp2, err)))
+		return rc;
+	return tims__wl_fp_test_hook ? TIMS_OK : tims__wl_fp_key(w->wl, err);
+}
+
+tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct tims__wl_row *row,
+				struct tims__wl_prepared *p, struct tims_lthash *partial,
+				struct tims_err *err)
+{
+	return prepare(w, row, p, partial, err);
 }
 
 void tims__wl_writer_add_sum(struct tims__wl_writer *w, const struct tims_lthash *partial)
