@@ -482,6 +482,7 @@ static void csv_resync(struct csv *c)
 #define PAR_MAX_THREADS 8
 
 int tims__wl_import_threads;
+unsigned tims__wl_import_workers;
 
 struct item {
 	json_t *in;                  /* NULL: found bad while reading (e) */
@@ -1108,6 +1109,7 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 	im.w = &w;
 	cache = cache_grow(wl, data, len, w.fresh);
 	im.par = par_new(&im, len);
+	tims__wl_import_workers = im.par ? im.par->nthreads : 0;
 	rc = o->format == TIMS_WL_CSV ? import_csv(&im, data, len, err)
 				      : import_jsonl(&im, data, len, err);
 	if (!rc && im.par)

@@ -182,6 +182,8 @@ extern uint64_t (*tims__wl_fp_test_hook)(enum tims_ident_kind kind, const char *
  * most 8; none on one core or for a file under 1 MiB), < 0 none (row by
  * row), n > 0 that many whatever the size. Tests set it. */
 extern int tims__wl_import_threads;
+/* The workers the last import of this process used (0: row by row). */
+extern unsigned tims__wl_import_workers;
 
 /* At open (store.c): the fingerprint columns and their indexes made
  * (idents.c), the rows' fingerprints filled in once the vault is there, and
