@@ -98,7 +98,7 @@ struct tims__wl_writer {
 	bool fresh;                          /* the list had no row (live or not) at
 						begin: a put tries a plain insert
 						first, without looking the ref up */
-	sqlite3_stmt *get, *put, *touch, *del, *ins;
+	sqlite3_stmt *get, *touch, *del, *ins, *upd;
 	struct tims_buf el;                  /* an element, scratch */
 };
 tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__wl_writer *w,

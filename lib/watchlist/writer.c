@@ -301,17 +301,14 @@ tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__
 	w->at_begin = w->sum;
 	if (sqlite3_prepare_v2(wl->db, "SELECT id, data, data_hash, deleted_version FROM entries"
 			       " WHERE list_id = ?1 AND ref = ?2", -1, &w->get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(wl->db,
-			       "INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen,"
-			       " data_hash, fp1, fp2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9)"
-			       " ON CONFLICT (list_id, ref) DO UPDATE SET data = excluded.data,"
-			       "  ident1 = excluded.ident1, ident2 = excluded.ident2,"
-			       "  data_hash = excluded.data_hash, fp1 = excluded.fp1, fp2 = excluded.fp2,"
-			       "  version = excluded.version,"
-			       "  deleted_version = NULL, seen = excluded.seen", -1, &w->put,
-			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET seen = ?1 WHERE id = ?2", -1, &w->touch,
 			       NULL) != SQLITE_OK ||
+	    /* the entry of a ref held (live or removed), found by get: by
+	     * its id, without looking the ref up again */
+	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET data = ?3, ident1 = ?4, ident2 = ?5,"
+			       " version = ?6, seen = ?6, data_hash = ?7, fp1 = ?8, fp2 = ?9,"
+			       " deleted_version = NULL WHERE id = ?10 AND list_id = ?1 AND ref = ?2",
+			       -1, &w->upd, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET deleted_version = ?1 WHERE id = ?2", -1,
 			       &w->del, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wl->db,
@@ -363,11 +360,11 @@ tims_rc tims__wl_writer_end(struct tims__wl_writer *w, bool commit, struct tims_
 		rc = tims__wl_dberr(w->wl, err, "store_state");
 
 	sqlite3_finalize(w->get);
-	sqlite3_finalize(w->put);
 	sqlite3_finalize(w->touch);
 	sqlite3_finalize(w->del);
 	sqlite3_finalize(w->ins);
-	w->get = w->put = w->touch = w->del = w->ins = NULL;
+	sqlite3_finalize(w->upd);
+	w->get = w->touch = w->del = w->ins = w->upd = NULL;
 	el_wipe(&w->el);
 	return rc;
 }
@@ -476,6 +473,7 @@ static tims_rc store_prepared(struct tims__wl_writer *w, const struct tims__wl_r
 			      struct tims_err *err)
 {
 	struct tims_wl *wl = w->wl;
+	sqlite3_stmt *st;
 	tims_rc rc = TIMS_OK;
 	int live, r;
 
@@ -505,15 +503,22 @@ static tims_rc store_prepared(struct tims__wl_writer *w, const struct tims__wl_r
 			goto out;
 		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
 	}
-	sqlite3_reset(w->get);
-	bind_entry(w, w->put, row->ref, p->data, row, &p->d, &p->a, &p->b, version, p->hash,
+	/* held: changed in place (its id); else a new entry */
+	st = r == SQLITE_ROW ? w->upd : w->ins;
+	bind_entry(w, st, row->ref, p->data, row, &p->d, &p->a, &p->b, version, p->hash,
 		   p->fp1, p->fp2);
-	if (sqlite3_step(w->put) != SQLITE_DONE) {
-		rc = tims__wl_dberr(wl, err, "store");
+	if (r == SQLITE_ROW)
+		sqlite3_bind_int64(st, 10, sqlite3_column_int64(w->get, 0));
+	sqlite3_reset(w->get);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(wl->db) != 1) {
+		rc = sqlite3_errcode(wl->db) == SQLITE_OK || sqlite3_errcode(wl->db) == SQLITE_DONE ?
+		     tims_err_set(err, TIMS_ERR_DB, "store: entry %s not written", row->ref) :
+		     tims__wl_dberr(wl, err, "store");
+		sqlite3_reset(st);
 		goto out;
 	}
-	sqlite3_reset(w->put);
-	sqlite3_clear_bindings(w->put);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	*changed = true;
 out:
 	sqlite3_reset(w->get);
