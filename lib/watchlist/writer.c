@@ -561,6 +561,32 @@ tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row
 	tims_rc rc;
 
 	*changed = false;
+	if (!w->fresh) {
+		/* an entry as stored (a list imported again) is only marked
+		 * seen: nothing sealed for it */
+		char hash[TIMS_VAULT_BLIND_HEX], *data;
+		int r;
+
+		if (!(data = json_dumps(row->data, JSON_COMPACT | JSON_SORT_KEYS)))
+			return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		rc = tims__wl_data_hash(w->wl, data, hash, err);
+		sodium_memzero(data, strlen(data));
+		free(data);
+		if (rc)
+			return rc;
+		if (get_live(w, row->ref, &r) && sqlite3_column_text(w->get, 2) &&
+		    !strcmp((const char *)sqlite3_column_text(w->get, 2), hash)) {
+			sqlite3_reset(w->touch);
+			sqlite3_bind_int64(w->touch, 1, (sqlite3_int64)version);
+			sqlite3_bind_int64(w->touch, 2, sqlite3_column_int64(w->get, 0));
+			sqlite3_reset(w->get);
+			return sqlite3_step(w->touch) == SQLITE_DONE ? TIMS_OK :
+			       tims__wl_dberr(w->wl, err, "entries");
+		}
+		sqlite3_reset(w->get);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return tims__wl_dberr(w->wl, err, "entries");
+	}
 	memset(&p, 0, sizeof(p));
 	memset(&none, 0, sizeof(none));
 	/* the list's kind for its fingerprints (looked up once per list) */
