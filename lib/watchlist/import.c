@@ -465,24 +465,30 @@ static void csv_resync(struct csv *c)
 /* --- storing ------------------------------------------------------------- */
 
 /*
- * A large first load in parallel. The file is read on the caller's thread
- * into batches of rows (and of the lines already found bad, to be reported
- * in order); each batch is checked and made into entries (data text, blind
+ * A large import in parallel (a first load, or a delta at a post). The
+ * file is read on the caller's thread into batches of rows (and of a
+ * delta's removals, and of the lines already found bad, to be reported in
+ * order); each batch is checked and made into entries (data text, blind
  * hash, fingerprints, fields sealed, element into a partial sum per
  * thread) by worker threads while the caller's thread writes the batch
  * before it to SQLite in the file's order, in the one transaction of the
- * import. A bad row is reported with its line, in order, as row by row.
+ * import: a row whose ref the list holds is looked up there, its old
+ * element taken out of the sum (tims__wl_writer_put_prepared), a removal
+ * done in its place. A bad row is reported with its line, in order, as row
+ * by row; the store and the sum are those of the row by row path.
  */
 #define BATCH_ROWS 4096
 #define PAR_MIN_BYTES ((size_t)1 << 20)  /* smaller files: row by row */
 #define PAR_MAX_THREADS 8
 
 int tims__wl_import_threads;
+unsigned tims__wl_import_workers;
 
 struct item {
 	json_t *in;                  /* NULL: found bad while reading (e) */
 	size_t line;
 	bool bad, fatal;             /* e: a bad row; an error of the import */
+	bool removal;                /* a delta's removal of in's "ref" (checked) */
 	struct tims_err e;
 	struct tims__wl_row row;
 	struct tims__wl_prepared p;
@@ -501,6 +507,10 @@ struct worker {
 	bool running;
 	struct batch *b;
 	struct tims_lthash sum;      /* this worker's partial sum, every batch */
+	/* reading ahead (into a list that holds rows): a read-only
+	 * connection of this worker's */
+	sqlite3 *ro;
+	sqlite3_stmt *by_ref, *by_fp;
 };
 
 struct par {
@@ -534,8 +544,9 @@ static void report_now(struct importer *im, size_t line, const struct tims_err *
 		im->bad(im->ctx, line, tims_err_msg(e));
 }
 
-static tims_rc par_add(struct importer *im, json_t *in, size_t line, const struct tims_err *e,
-		       struct tims_err *err);
+static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t line,
+		       const struct tims_err *e, struct tims_err *err);
+static tims_rc removal(struct importer *im, const char *ref, struct tims_err *err);
 
 /* A bad line: reported now, or in its place among the rows of a batch. */
 static void report(struct importer *im, size_t line, const struct tims_err *e)
@@ -547,13 +558,70 @@ static void report(struct importer *im, size_t line, const struct tims_err *e)
 		/* a full batch is written here: an error is kept for the next
 		 * row (par_add) or the end (par_finish) to return */
 		tims_err_clear(&e2);
-		if ((rc = par_add(im, NULL, line, e, &e2)) && !im->par->rc) {
+		if ((rc = par_add(im, NULL, false, line, e, &e2)) && !im->par->rc) {
 			im->par->rc = rc;
 			im->par->err = e2;
 		}
 		return;
 	}
 	report_now(im, line, e);
+}
+
+/*
+ * Reading ahead, for an import into a list that holds rows (a delta): the
+ * pages the writer is about to change for a row — its entry, found by its
+ * ref, and the leaves of the fingerprint index its old number leaves and
+ * its new one joins, anywhere in an index of 10 M entries — read by the
+ * worker that made the row, through a read-only connection of its own, a
+ * batch before the writer comes to them: the writer then finds them in the
+ * system's page cache instead of waiting on the disk for each, one after
+ * the other. What is read is not used, and nothing is written: a failure
+ * here only loses the reading ahead.
+ */
+static void ahead_close(struct worker *wk)
+{
+	sqlite3_finalize(wk->by_ref);
+	sqlite3_finalize(wk->by_fp);
+	sqlite3_close(wk->ro);
+	wk->by_ref = wk->by_fp = NULL;
+	wk->ro = NULL;
+}
+
+static void ahead_open(struct worker *wk, struct tims_wl *wl)
+{
+	const char *path = sqlite3_db_filename(wl->db, "main");
+
+	if (!path || !*path ||
+	    sqlite3_open_v2(path, &wk->ro, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wk->ro, "SELECT fp1, fp2 FROM entries WHERE list_id = ?1 AND"
+			       " ref = ?2", -1, &wk->by_ref, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wk->ro, "SELECT 1 FROM entries INDEXED BY entries_fp1 WHERE"
+			       " fp1 = ?1 AND deleted_version IS NULL", -1, &wk->by_fp,
+			       NULL) != SQLITE_OK)
+		ahead_close(wk);
+}
+
+static void ahead_fp(struct worker *wk, sqlite3_int64 stored)
+{
+	sqlite3_bind_int64(wk->by_fp, 1, stored);
+	(void)sqlite3_step(wk->by_fp);
+	sqlite3_reset(wk->by_fp);
+}
+
+static void ahead(struct worker *wk, int64_t list_id, const struct tims__wl_row *row,
+		  const struct tims__wl_prepared *p)
+{
+	sqlite3_bind_int64(wk->by_ref, 1, list_id);
+	sqlite3_bind_text(wk->by_ref, 2, row->ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(wk->by_ref) == SQLITE_ROW &&
+	    sqlite3_column_type(wk->by_ref, 0) == SQLITE_INTEGER)
+		ahead_fp(wk, sqlite3_column_int64(wk->by_ref, 0)); /* as stored */
+	sqlite3_reset(wk->by_ref);
+	if (p->fp1) {
+		tims__wl_bind_fp(wk->by_fp, 1, p->fp1);
+		(void)sqlite3_step(wk->by_fp);
+		sqlite3_reset(wk->by_fp);
+	}
 }
 
 static void *par_main(void *arg)
@@ -570,13 +638,15 @@ static void *par_main(void *arg)
 		 * file's objects (it->in) to the reading thread's */
 		json_decref(it->row.data);
 		it->row.data = NULL;
-		if (!it->in)
+		if (!it->in || it->removal)
 			continue;
 		tims_err_clear(&it->e);
 		if (tims__wl_check_row(b->kind, it->in, &it->row, &it->e))
 			it->bad = true;
 		else if (tims__wl_writer_prepare(b->w, &it->row, &it->p, &wk->sum, &it->e))
 			it->fatal = true;
+		else if (wk->ro)
+			ahead(wk, b->w->list_id, &it->row, &it->p);
 	}
 	return NULL;
 }
@@ -620,7 +690,7 @@ static void batch_clear(struct batch *b)
 
 		json_decref(it->in);
 		it->in = NULL;
-		it->bad = it->fatal = false;
+		it->bad = it->fatal = it->removal = false;
 	}
 	b->n = 0;
 }
@@ -648,6 +718,10 @@ static tims_rc par_write(struct importer *im, struct batch *b, struct tims_err *
 		struct item *it = &b->it[i];
 		bool changed;
 
+		if (it->removal) {
+			rc = removal(im, json_string_value(json_object_get(it->in, "ref")), err);
+			continue;
+		}
 		if (it->bad || !it->row.data) {
 			report_now(im, it->line, &it->e);
 			continue;
@@ -678,10 +752,10 @@ static struct batch *par_made(struct par *par)
 	return b;
 }
 
-/* A row (or a bad line, in == NULL) into the batch being read; a full
- * batch: the one before written, this one started. */
-static tims_rc par_add(struct importer *im, json_t *in, size_t line, const struct tims_err *e,
-		       struct tims_err *err)
+/* A row (or a removal checked, or a bad line: in == NULL) into the batch
+ * being read; a full batch: the one before written, this one started. */
+static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t line,
+		       const struct tims_err *e, struct tims_err *err)
 {
 	struct par *par = im->par;
 	struct batch *b = par->reading;
@@ -693,6 +767,7 @@ static tims_rc par_add(struct importer *im, json_t *in, size_t line, const struc
 	it = &b->it[b->n++];
 	it->in = in ? json_incref(in) : NULL;
 	it->line = line;
+	it->removal = removal;
 	if (!in) {
 		it->bad = true;
 		it->e = *e;
@@ -734,13 +809,15 @@ static void par_free(struct par *par)
 	par_join(par);
 	for (int i = 0; i < 3; i++)
 		batch_free(&par->b[i]);
+	for (unsigned t = 0; t < par->nthreads; t++)
+		ahead_close(&par->wk[t]);
 	sodium_memzero(par->wk, sizeof(par->wk));
 	free(par);
 }
 
-/* Workers for an import into a list without rows (a first load) of a file
- * large enough, when there is more than one core (or the test's count);
- * NULL: row by row. */
+/* Workers for an import (a first load, a delta, a list over the old) of a
+ * file large enough, when there is more than one core (or the test's
+ * count); NULL: row by row. */
 static struct par *par_new(struct importer *im, size_t len)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -754,8 +831,7 @@ static struct par *par_new(struct importer *im, size_t len)
 		    (unsigned)(ncpu > PAR_MAX_THREADS ? PAR_MAX_THREADS : ncpu - 1) : 0;
 	if (n > PAR_MAX_THREADS)
 		n = PAR_MAX_THREADS;
-	if (n < 1 || im->removals || !im->w || !im->w->fresh ||
-	    tims__wl_writer_parallel(im->w, NULL))
+	if (n < 1 || !im->w || tims__wl_writer_parallel(im->w, NULL))
 		return NULL;
 	if (!(par = calloc(1, sizeof(*par))))
 		return NULL;
@@ -768,8 +844,11 @@ static struct par *par_new(struct importer *im, size_t len)
 			return NULL;
 		}
 	}
-	for (unsigned t = 0; t < n; t++)
+	for (unsigned t = 0; t < n; t++) {
 		tims_lthash_init(&par->wk[t].sum);
+		if (!im->w->fresh)
+			ahead_open(&par->wk[t], im->wl);
+	}
 	par->reading = &par->b[0];
 	return par;
 }
@@ -786,7 +865,7 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 
 	im->res->rows++;
 	if (im->par)
-		return par_add(im, in, line, NULL, err);
+		return par_add(im, in, false, line, NULL, err);
 	tims_err_clear(&e);
 	if (tims__wl_check_row(im->o->kind, in, &row, &e)) {
 		report(im, line, &e);
@@ -812,13 +891,28 @@ static tims_rc take_row(struct importer *im, json_t *in, size_t line,
 	return TIMS_OK;
 }
 
+/* A removal checked, written: the live entry `ref` tombstoned (none held
+ * here: nothing to remove). */
+static tims_rc removal(struct importer *im, const char *ref, struct tims_err *err)
+{
+	struct tims_err e;
+	tims_rc rc;
+
+	tims_err_clear(&e);
+	rc = tims__wl_writer_del(im->w, ref, im->version, &e);
+	if (rc == TIMS_OK)
+		im->res->removed++;
+	else if (rc != TIMS_ERR_NOTFOUND) /* not held here: nothing to remove */
+		return tims_err_set(err, rc, "%s", tims_err_msg(&e));
+	return TIMS_OK;
+}
+
 /* A removal line of a delta: exactly {"ref": REF, "removed": true}. */
 static tims_rc take_removal(struct importer *im, json_t *in, size_t line,
 			    struct tims_err *err)
 {
 	const char *ref = json_string_value(json_object_get(in, "ref"));
 	struct tims_err e;
-	tims_rc rc;
 
 	im->res->rows++;
 	tims_err_clear(&e);
@@ -831,12 +925,9 @@ static tims_rc take_removal(struct importer *im, json_t *in, size_t line,
 		im->res->removed++;
 		return TIMS_OK;
 	}
-	rc = tims__wl_writer_del(im->w, ref, im->version, &e);
-	if (rc == TIMS_OK)
-		im->res->removed++;
-	else if (rc != TIMS_ERR_NOTFOUND) /* not held here: nothing to remove */
-		return tims_err_set(err, rc, "%s", tims_err_msg(&e));
-	return TIMS_OK;
+	if (im->par) /* in its place among the rows */
+		return par_add(im, in, true, line, NULL, err);
+	return removal(im, ref, err);
 }
 
 static tims_rc import_csv(struct importer *im, const char *data, size_t len,
@@ -1001,18 +1092,39 @@ static tims_rc ensure_list(struct importer *im, struct tims_err *err)
  * all over the indexes: with SQLite's default page cache (2 MiB) most
  * inserts spill and read back pages. For the import only, a page cache in
  * proportion to the file (4 times its size, at most IMPORT_CACHE_MAX);
- * the previous size (returned, in SQLite's units) is set back after.
+ * into a list that holds rows (a delta), in proportion to its lines: each
+ * changes a page of the fingerprint index that is anywhere in it (two for
+ * a number changed) and one of the table, so a delta of 100 000 lines
+ * into 10 M documents touches most of that index (about 250 MiB) and with
+ * less spills and reads back pages many times. The previous size
+ * (returned, in SQLite's units) is set back after.
  */
 #define IMPORT_CACHE_MIN ((size_t)16 << 20)
 #define IMPORT_CACHE_MAX ((size_t)512 << 20)
+#define CACHE_PAGES_PER_LINE 3
 
-static int64_t cache_grow(struct tims_wl *wl, size_t len)
+static int64_t cache_grow(struct tims_wl *wl, const char *data, size_t len, bool fresh)
 {
 	sqlite3_stmt *st;
-	int64_t was = 0;
+	int64_t was = 0, page = 4096;
 	size_t want = len > IMPORT_CACHE_MAX / 4 ? IMPORT_CACHE_MAX : len * 4;
 	char sql[64];
 
+	if (sqlite3_prepare_v2(wl->db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+		page = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (!fresh) {
+		size_t lines = 1;
+
+		for (const char *p = data, *end = data + len;
+		     p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
+			lines++;
+		if (lines > IMPORT_CACHE_MAX / CACHE_PAGES_PER_LINE / (size_t)page)
+			want = IMPORT_CACHE_MAX;
+		else if (lines * CACHE_PAGES_PER_LINE * (size_t)page > want)
+			want = lines * CACHE_PAGES_PER_LINE * (size_t)page;
+	}
 	if (want < IMPORT_CACHE_MIN)
 		return 0;
 	if (sqlite3_prepare_v2(wl->db, "PRAGMA cache_size", -1, &st, NULL) != SQLITE_OK)
@@ -1057,14 +1169,15 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 				    TIMS_WL_IMPORT_MAX);
 	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "begin");
-	cache = cache_grow(wl, len);
 	if ((rc = ensure_list(&im, err)))
 		goto fail;
 	im.version++;
 	if ((rc = tims__wl_writer_begin(wl, im.list_id, &w, err)))
 		goto fail;
 	im.w = &w;
+	cache = cache_grow(wl, data, len, w.fresh);
 	im.par = par_new(&im, len);
+	tims__wl_import_workers = im.par ? im.par->nthreads : 0;
 	rc = o->format == TIMS_WL_CSV ? import_csv(&im, data, len, err)
 				      : import_jsonl(&im, data, len, err);
 	if (!rc && im.par)

@@ -98,7 +98,7 @@ struct tims__wl_writer {
 	bool fresh;                          /* the list had no row (live or not) at
 						begin: a put tries a plain insert
 						first, without looking the ref up */
-	sqlite3_stmt *get, *put, *touch, *del, *ins;
+	sqlite3_stmt *get, *touch, *del, *ins, *upd;
 	struct tims_buf el;                  /* an element, scratch */
 };
 tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__wl_writer *w,
@@ -182,6 +182,8 @@ extern uint64_t (*tims__wl_fp_test_hook)(enum tims_ident_kind kind, const char *
  * most 8; none on one core or for a file under 1 MiB), < 0 none (row by
  * row), n > 0 that many whatever the size. Tests set it. */
 extern int tims__wl_import_threads;
+/* The workers the last import of this process used (0: row by row). */
+extern unsigned tims__wl_import_workers;
 
 /* At open (store.c): the fingerprint columns and their indexes made
  * (idents.c), the rows' fingerprints filled in once the vault is there, and

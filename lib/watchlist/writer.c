@@ -301,17 +301,14 @@ tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__
 	w->at_begin = w->sum;
 	if (sqlite3_prepare_v2(wl->db, "SELECT id, data, data_hash, deleted_version FROM entries"
 			       " WHERE list_id = ?1 AND ref = ?2", -1, &w->get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(wl->db,
-			       "INSERT INTO entries (list_id, ref, data, ident1, ident2, version, seen,"
-			       " data_hash, fp1, fp2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9)"
-			       " ON CONFLICT (list_id, ref) DO UPDATE SET data = excluded.data,"
-			       "  ident1 = excluded.ident1, ident2 = excluded.ident2,"
-			       "  data_hash = excluded.data_hash, fp1 = excluded.fp1, fp2 = excluded.fp2,"
-			       "  version = excluded.version,"
-			       "  deleted_version = NULL, seen = excluded.seen", -1, &w->put,
-			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET seen = ?1 WHERE id = ?2", -1, &w->touch,
 			       NULL) != SQLITE_OK ||
+	    /* the entry of a ref held (live or removed), found by get: by
+	     * its id, without looking the ref up again */
+	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET data = ?3, ident1 = ?4, ident2 = ?5,"
+			       " version = ?6, seen = ?6, data_hash = ?7, fp1 = ?8, fp2 = ?9,"
+			       " deleted_version = NULL WHERE id = ?10 AND list_id = ?1 AND ref = ?2",
+			       -1, &w->upd, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET deleted_version = ?1 WHERE id = ?2", -1,
 			       &w->del, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wl->db,
@@ -363,11 +360,11 @@ tims_rc tims__wl_writer_end(struct tims__wl_writer *w, bool commit, struct tims_
 		rc = tims__wl_dberr(w->wl, err, "store_state");
 
 	sqlite3_finalize(w->get);
-	sqlite3_finalize(w->put);
 	sqlite3_finalize(w->touch);
 	sqlite3_finalize(w->del);
 	sqlite3_finalize(w->ins);
-	w->get = w->put = w->touch = w->del = w->ins = NULL;
+	sqlite3_finalize(w->upd);
+	w->get = w->touch = w->del = w->ins = w->upd = NULL;
 	el_wipe(&w->el);
 	return rc;
 }
@@ -408,113 +405,6 @@ static void bind_entry(struct tims__wl_writer *w, sqlite3_stmt *st, const char *
 	tims__wl_bind_fp(st, 9, fp2);
 }
 
-tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row *row,
-			    uint64_t version, bool *changed, struct tims_err *err)
-{
-	struct tims_wl *wl = w->wl;
-	struct tims_buf d = TIMS_BUF_INIT(1 << 20), a = TIMS_BUF_INIT(4096), b = TIMS_BUF_INIT(4096);
-	char hash[TIMS_VAULT_BLIND_HEX];
-	uint64_t fp1, fp2;
-	char *data;
-	tims_rc rc;
-	int live, r;
-
-	*changed = false;
-	if (!(data = json_dumps(row->data, JSON_COMPACT | JSON_SORT_KEYS)))
-		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	if ((rc = tims__wl_data_hash(wl, data, hash, err)))
-		goto out;
-	if (w->fresh) {
-		/* a first load: the entry is new unless this import named its
-		 * ref before (the insert fails on UNIQUE: the full path below) */
-		if ((rc = element_of(row->ref, row->data, &w->el, err)) ||
-		    (rc = tims__wl_row_fps(wl, w->list_id, row, &fp1, &fp2, err)) ||
-		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "data", data, &d, err)) ||
-		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &a,
-					      err)) ||
-		    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &b,
-					      err)))
-			goto out;
-		bind_entry(w, w->ins, row->ref, data, row, &d, &a, &b, version, hash, fp1, fp2);
-		r = sqlite3_step(w->ins);
-		if (r != SQLITE_DONE)
-			r = sqlite3_extended_errcode(wl->db);
-		sqlite3_reset(w->ins);
-		sqlite3_clear_bindings(w->ins);
-		if (r == SQLITE_DONE) {
-			tims_lthash_add(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
-			*changed = true;
-			goto out;
-		}
-		if (r != SQLITE_CONSTRAINT_UNIQUE) {
-			rc = tims_err_set(err, TIMS_ERR_DB, "store: %s", sqlite3_errstr(r));
-			goto out;
-		}
-	}
-	live = get_live(w, row->ref, &r);
-	if (r != SQLITE_ROW && r != SQLITE_DONE) {
-		rc = tims__wl_dberr(wl, err, "entries");
-		goto out;
-	}
-	if (live && sqlite3_column_text(w->get, 2) &&
-	    !strcmp((const char *)sqlite3_column_text(w->get, 2), hash)) {
-		/* as it was: named by this import (a replace keeps it) */
-		sqlite3_reset(w->touch);
-		sqlite3_bind_int64(w->touch, 1, (sqlite3_int64)version);
-		sqlite3_bind_int64(w->touch, 2, sqlite3_column_int64(w->get, 0));
-		if (sqlite3_step(w->touch) != SQLITE_DONE)
-			rc = tims__wl_dberr(wl, err, "entries");
-		goto out;
-	}
-	/* the old entry out of the sum, as stored; the new one in, as checked */
-	if (!live && r == SQLITE_ROW)
-		w->removed--; /* a tombstone brought back */
-	if (live) {
-		if ((rc = element_stored(wl, w->list_id, row->ref, w->get, 1, &w->el, err)))
-			goto out;
-		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
-	}
-	sqlite3_reset(w->get);
-	if ((rc = element_of(row->ref, row->data, &w->el, err)))
-		goto out;
-	if ((rc = tims__wl_row_fps(wl, w->list_id, row, &fp1, &fp2, err)) ||
-	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "data", data, &d, err)) ||
-	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident1", row->ident1, &a, err)) ||
-	    (rc = tims__wl_seal_field(wl, w->list_id, row->ref, "ident2", row->ident2, &b, err)))
-		goto out;
-	bind_entry(w, w->put, row->ref, data, row, &d, &a, &b, version, hash, fp1, fp2);
-	if (sqlite3_step(w->put) != SQLITE_DONE) {
-		rc = tims__wl_dberr(wl, err, "store");
-		goto out;
-	}
-	sqlite3_reset(w->put);
-	sqlite3_clear_bindings(w->put);
-	tims_lthash_add(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
-	*changed = true;
-out:
-	sqlite3_reset(w->get);
-	sodium_memzero(data, strlen(data));
-	free(data);
-	tims_buf_release(&d);
-	tims_buf_release(&a);
-	tims_buf_release(&b);
-	return rc;
-}
-
-tims_rc tims__wl_writer_parallel(struct tims__wl_writer *w, struct tims_err *err)
-{
-	struct tims__wl_row none;
-	uint64_t fp1, fp2;
-	tims_rc rc;
-
-	memset(&none, 0, sizeof(none));
-	/* the list's kind (a query) and the key (the vault), here once: the
-	 * workers only read them */
-	if ((rc = tims__wl_row_fps(w->wl, w->list_id, &none, &fp1, &fp2, err)))
-		return rc;
-	return tims__wl_fp_test_hook ? TIMS_OK : tims__wl_fp_key(w->wl, err);
-}
-
 static void prepared_init(struct tims__wl_prepared *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -537,9 +427,13 @@ void tims__wl_prepared_release(struct tims__wl_prepared *p)
 	memset(p, 0, sizeof(*p));
 }
 
-tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct tims__wl_row *row,
-				struct tims__wl_prepared *p, struct tims_lthash *partial,
-				struct tims_err *err)
+/* What a row is stored as, made without the store: its data text,
+ * data_hash, fingerprints (the list's kind known: tims__wl_row_fps or
+ * tims__wl_writer_parallel before), fields sealed, element added to
+ * `partial`. Any thread. */
+static tims_rc prepare(const struct tims__wl_writer *w, const struct tims__wl_row *row,
+		       struct tims__wl_prepared *p, struct tims_lthash *partial,
+		       struct tims_err *err)
 {
 	struct tims_wl *wl = w->wl;
 	tims_rc rc;
@@ -568,14 +462,79 @@ tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct ti
 	return TIMS_OK;
 }
 
+/*
+ * A prepared entry (its element already added to a sum) stored over what
+ * the list holds for its ref, on the writer's thread: as it was (the same
+ * data_hash): only `seen` set, its element taken back out; else the old
+ * entry's element (as stored) out of the sum and the entry written.
+ */
+static tims_rc store_prepared(struct tims__wl_writer *w, const struct tims__wl_row *row,
+			      const struct tims__wl_prepared *p, uint64_t version, bool *changed,
+			      struct tims_err *err)
+{
+	struct tims_wl *wl = w->wl;
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+	int live, r;
+
+	*changed = false;
+	live = get_live(w, row->ref, &r);
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		rc = tims__wl_dberr(wl, err, "entries");
+		goto out;
+	}
+	if (live && sqlite3_column_text(w->get, 2) &&
+	    !strcmp((const char *)sqlite3_column_text(w->get, 2), p->hash)) {
+		/* as it was: named by this import (a replace keeps it) */
+		sqlite3_reset(w->touch);
+		sqlite3_bind_int64(w->touch, 1, (sqlite3_int64)version);
+		sqlite3_bind_int64(w->touch, 2, sqlite3_column_int64(w->get, 0));
+		if (sqlite3_step(w->touch) != SQLITE_DONE)
+			rc = tims__wl_dberr(wl, err, "entries");
+		else
+			tims_lthash_sub(&w->sum, p->el.buf ? p->el.buf : "", p->el.len);
+		goto out;
+	}
+	/* the old entry out of the sum, as stored (the new one is in) */
+	if (!live && r == SQLITE_ROW)
+		w->removed--; /* a tombstone brought back */
+	if (live) {
+		if ((rc = element_stored(wl, w->list_id, row->ref, w->get, 1, &w->el, err)))
+			goto out;
+		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
+	}
+	/* held: changed in place (its id); else a new entry */
+	st = r == SQLITE_ROW ? w->upd : w->ins;
+	bind_entry(w, st, row->ref, p->data, row, &p->d, &p->a, &p->b, version, p->hash,
+		   p->fp1, p->fp2);
+	if (r == SQLITE_ROW)
+		sqlite3_bind_int64(st, 10, sqlite3_column_int64(w->get, 0));
+	sqlite3_reset(w->get);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(wl->db) != 1) {
+		rc = sqlite3_errcode(wl->db) == SQLITE_OK || sqlite3_errcode(wl->db) == SQLITE_DONE ?
+		     tims_err_set(err, TIMS_ERR_DB, "store: entry %s not written", row->ref) :
+		     tims__wl_dberr(wl, err, "store");
+		sqlite3_reset(st);
+		goto out;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	*changed = true;
+out:
+	sqlite3_reset(w->get);
+	return rc;
+}
+
 tims_rc tims__wl_writer_put_prepared(struct tims__wl_writer *w, const struct tims__wl_row *row,
 				     struct tims__wl_prepared *p, uint64_t version,
 				     bool *changed, struct tims_err *err)
 {
-	int r = SQLITE_CONSTRAINT_UNIQUE;
+	int r;
 
 	*changed = false;
 	if (w->fresh) {
+		/* a first load: the entry is new unless this import named its
+		 * ref before (the insert fails on UNIQUE: the full path below) */
 		bind_entry(w, w->ins, row->ref, p->data, row, &p->d, &p->a, &p->b, version, p->hash,
 			   p->fp1, p->fp2);
 		r = sqlite3_step(w->ins);
@@ -590,9 +549,74 @@ tims_rc tims__wl_writer_put_prepared(struct tims__wl_writer *w, const struct tim
 		if (r != SQLITE_CONSTRAINT_UNIQUE)
 			return tims_err_set(err, TIMS_ERR_DB, "store: %s", sqlite3_errstr(r));
 	}
-	/* not inserted: its element out of the sum again, and the full path */
-	tims_lthash_sub(&w->sum, p->el.buf ? p->el.buf : "", p->el.len);
-	return tims__wl_writer_put(w, row, version, changed, err);
+	return store_prepared(w, row, p, version, changed, err);
+}
+
+tims_rc tims__wl_writer_put(struct tims__wl_writer *w, const struct tims__wl_row *row,
+			    uint64_t version, bool *changed, struct tims_err *err)
+{
+	struct tims__wl_prepared p;
+	struct tims__wl_row none;
+	uint64_t fp1, fp2;
+	tims_rc rc;
+
+	*changed = false;
+	if (!w->fresh) {
+		/* an entry as stored (a list imported again) is only marked
+		 * seen: nothing sealed for it */
+		char hash[TIMS_VAULT_BLIND_HEX], *data;
+		int r;
+
+		if (!(data = json_dumps(row->data, JSON_COMPACT | JSON_SORT_KEYS)))
+			return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		rc = tims__wl_data_hash(w->wl, data, hash, err);
+		sodium_memzero(data, strlen(data));
+		free(data);
+		if (rc)
+			return rc;
+		if (get_live(w, row->ref, &r) && sqlite3_column_text(w->get, 2) &&
+		    !strcmp((const char *)sqlite3_column_text(w->get, 2), hash)) {
+			sqlite3_reset(w->touch);
+			sqlite3_bind_int64(w->touch, 1, (sqlite3_int64)version);
+			sqlite3_bind_int64(w->touch, 2, sqlite3_column_int64(w->get, 0));
+			sqlite3_reset(w->get);
+			return sqlite3_step(w->touch) == SQLITE_DONE ? TIMS_OK :
+			       tims__wl_dberr(w->wl, err, "entries");
+		}
+		sqlite3_reset(w->get);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return tims__wl_dberr(w->wl, err, "entries");
+	}
+	memset(&p, 0, sizeof(p));
+	memset(&none, 0, sizeof(none));
+	/* the list's kind for its fingerprints (looked up once per list) */
+	if ((rc = tims__wl_row_fps(w->wl, w->list_id, &none, &fp1, &fp2, err)))
+		return rc;
+	if (!(rc = prepare(w, row, &p, &w->sum, err)))
+		rc = tims__wl_writer_put_prepared(w, row, &p, version, changed, err);
+	tims__wl_prepared_release(&p);
+	return rc;
+}
+
+tims_rc tims__wl_writer_parallel(struct tims__wl_writer *w, struct tims_err *err)
+{
+	struct tims__wl_row none;
+	uint64_t fp1, fp2;
+	tims_rc rc;
+
+	memset(&none, 0, sizeof(none));
+	/* the list's kind (a query) and the key (the vault), here once: the
+	 * workers only read them */
+	if ((rc = tims__wl_row_fps(w->wl, w->list_id, &none, &fp1, &fp2, err)))
+		return rc;
+	return tims__wl_fp_test_hook ? TIMS_OK : tims__wl_fp_key(w->wl, err);
+}
+
+tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct tims__wl_row *row,
+				struct tims__wl_prepared *p, struct tims_lthash *partial,
+				struct tims_err *err)
+{
+	return prepare(w, row, p, partial, err);
 }
 
 void tims__wl_writer_add_sum(struct tims__wl_writer *w, const struct tims_lthash *partial)

@@ -236,9 +236,9 @@ int main(void)
 	     "bad: the same lines reported, the same rows stored");
 	T_OK(same_list(wl, "bad", "badp"), "bad: the good rows, the same list");
 
-	/* 4. the parallel path is taken by a first load only: an import over a
-	 * list with rows is row by row and changes what changed (messages
-	 * after the call: arguments are evaluated in any order) */
+	/* 4. an import over a list with rows, in parallel too, changes what
+	 * changed (messages after the call: arguments are evaluated in any
+	 * order) */
 	docs_csv(&in, DOCS, 0, 0);
 	rc = import(wl, "par", TIMS_WL_DOCUMENTS, TIMS_WL_CSV, false, 2, &in, &b2, &r2, &err);
 	T_OK(rc == TIMS_OK && r2.stored == 2 && r2.unchanged == DOCS - 2,
