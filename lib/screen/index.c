@@ -89,6 +89,7 @@ struct tims_screen_index {
 	uint32_t *qbuf;   /* runs of entry ids of the current query */
 	size_t qbuf_cap;
 	struct cand *cands;
+	struct tims__sim_memo *memo; /* token similarities of the current query */
 };
 
 struct cand {
@@ -174,6 +175,7 @@ void tims_screen_index_free(struct tims_screen_index *ix)
 	free(ix->threshold);
 	free(ix->qbuf);
 	free(ix->cands);
+	free(ix->memo);
 	pthread_mutex_destroy(&ix->lock);
 	free(ix);
 }
@@ -877,7 +879,8 @@ tims_rc tims_screen_index_finish(struct tims_screen_index *ix)
 		return TIMS_ERR_NOMEM;
 	/* query scratch */
 	ix->cands = malloc((ix->nent + 1) * sizeof(*ix->cands));
-	if (!ix->cands)
+	ix->memo = calloc(1, sizeof(*ix->memo));
+	if (!ix->cands || !ix->memo)
 		return TIMS_ERR_NOMEM;
 	free(ix->tok_slots);
 	ix->tok_slots = NULL;
@@ -907,23 +910,25 @@ void tims_screen_index_stats(const struct tims_screen_index *ix,
 
 /* --- queries ------------------------------------------------------------- */
 
-static unsigned popcount16(uint16_t m)
+static inline unsigned popcount16(uint16_t m)
 {
-	unsigned n = 0;
+	unsigned x = m;
 
-	for (; m; m &= (uint16_t)(m - 1))
-		n++;
-	return n;
+	x = x - ((x >> 1) & 0x5555u);
+	x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+	x = (x + (x >> 4)) & 0x0f0fu;
+	return (x + (x >> 8)) & 0x1fu;
 }
 
 static void entry_name(const struct tims_screen_index *ix, uint32_t e,
-		       struct tims_name *out)
+		       struct tims_name *out, uint32_t *ids)
 {
 	out->ntok = ix->ent_ntok[e];
 	out->mrz_form = false;
 	out->mixed_script = false;
 	for (unsigned i = 0; i < out->ntok; i++) {
-		out->tok[i] = ix->tok[ix->ent_tok[ix->ent_off[e] + i]];
+		ids[i] = ix->ent_tok[ix->ent_off[e] + i];
+		out->tok[i] = ix->tok[ids[i]];
 		out->tok[i].part = ix->ent_part[ix->ent_off[e] + i];
 	}
 }
@@ -973,12 +978,16 @@ static void top_k(struct cand *c, size_t n, size_t k)
 
 #define MERGE_MAX 8 /* keys merged by scanning their heads; more are sorted */
 
-/* LSD radix sort of n 32-bit entry ids, 11 bits a pass; tmp holds n. */
-static void radix32(uint32_t *a, uint32_t *tmp, size_t n)
+/* LSD radix sort of n entry ids below `below`, 11 bits a pass (as many
+ * passes as its bits need); tmp holds n. */
+static void radix32(uint32_t *a, uint32_t *tmp, size_t n, size_t below)
 {
 	size_t cnt[2048];
+	unsigned bits = 1;
 
-	for (unsigned sh = 0; sh < 32; sh += 11) {
+	while (bits < 32 && ((size_t)1 << bits) < below)
+		bits++;
+	for (unsigned sh = 0; sh < bits; sh += 11) {
 		size_t sum = 0;
 
 		memset(cnt, 0, sizeof(cnt));
@@ -1051,7 +1060,7 @@ static bool add_run(struct qstate *q, const uint32_t *lo, const uint32_t *hi,
 			memcpy(d + m, post + lo[i], (size_t)(hi[i] - lo[i]) * sizeof(*post));
 			m += hi[i] - lo[i];
 		}
-		radix32(d, tmp, m);
+		radix32(d, tmp, m, q->ix->nent);
 		free(tmp);
 		for (size_t i = 0; i < m; i++)
 			if (!w || d[i] != d[w - 1])
@@ -1087,30 +1096,47 @@ struct gallop {
 	float w;
 };
 
-/* Is e in post[pos..hi)? Advances pos (callers ask in increasing order). */
-static bool gallop_has(const uint32_t *post, uint32_t *pos, uint32_t hi, uint32_t e)
+/* Is e at or after *at in [*at, end)? Moves *at to the first entry >= e
+ * (callers ask in increasing order): a few steps, then galloping. */
+static inline bool seek(const uint32_t **at, const uint32_t *end, uint32_t e)
 {
-	uint32_t lo = *pos, step = 1, top;
+	const uint32_t *p = *at;
+	size_t step = 1, lo, hi;
 
-	if (lo >= hi || post[hi - 1] < e) {
-		*pos = hi;
-		return false;
+	for (unsigned k = 0; k < 4; k++, p++) {
+		if (p >= end || *p >= e) {
+			*at = p;
+			return p < end && *p == e;
+		}
 	}
-	while (lo + step < hi && post[lo + step] < e) {
+	lo = (size_t)(p - *at);
+	p = *at;
+	/* p[lo - 1] < e: double until p[lo + step - 1] >= e or the end */
+	while (p + lo + step <= end && p[lo + step - 1] < e) {
 		lo += step;
 		step *= 2;
 	}
-	top = lo + step < hi ? lo + step + 1 : hi;
-	while (lo < top) { /* first index with post >= e */
-		uint32_t mid = lo + (top - lo) / 2;
+	hi = p + lo + step <= end ? lo + step - 1 : (size_t)(end - p);
+	while (lo < hi) { /* first index in [lo, hi) with p[i] >= e, else hi */
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (post[mid] < e)
+		if (p[mid] < e)
 			lo = mid + 1;
 		else
-			top = mid;
+			hi = mid;
 	}
-	*pos = lo;
-	return lo < hi && post[lo] == e;
+	*at = p + lo;
+	return p + lo < end && p[lo] == e;
+}
+
+/* Is e in post[pos..hi)? Advances pos (callers ask in increasing order). */
+static bool gallop_has(const uint32_t *post, uint32_t *pos, uint32_t hi, uint32_t e)
+{
+	const uint32_t *p = post + *pos;
+	bool found = seek(&p, post + hi, e);
+
+	*pos = (uint32_t)(p - post);
+	return found;
 }
 
 /*
@@ -1132,6 +1158,7 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 	const uint32_t *at[2 * TIMS_NAME_MAX_TOKENS + 2], *end[2 * TIMS_NAME_MAX_TOKENS + 2];
 	uint16_t rbits[2 * TIMS_NAME_MAX_TOKENS + 2];
 	float rw[2 * TIMS_NAME_MAX_TOKENS + 2];
+	int mi = -1;
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct run *x = &q->run[r[i]];
@@ -1146,6 +1173,9 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 	if (g)
 		for (unsigned i = 0; i < g->n; i++)
 			g->pos[i] = g->lo[i];
+	for (unsigned i = 0; i < n; i++)
+		if ((int)r[i] == must)
+			mi = (int)i;
 	for (;;) {
 		uint32_t min = UINT32_MAX;
 		uint16_t bits = 0;
@@ -1161,18 +1191,37 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 			w = x->w * (float)popcount16(x->bits);
 			bits = x->bits;
 			in_must = true;
+		} else if (mi >= 0) {
+			/* Only the entries of run `must` count: they lead, and the
+			 * others are searched for each (in the same order, so the
+			 * weight is summed as the merge below sums it). */
+			if (at[mi] >= end[mi])
+				break;
+			min = *at[mi]++;
+			for (unsigned i = 0; i < n; i++) {
+				if ((int)i != mi && !seek(&at[i], end[i], min))
+					continue;
+				w += rw[i] * (float)popcount16((uint16_t)(rbits[i] & ~bits));
+				bits |= rbits[i];
+			}
+			in_must = true;
 		} else {
 			for (unsigned i = 0; i < n; i++)
 				min = cur[i] < min ? cur[i] : min;
 			if (min == UINT32_MAX)
 				break;
+			/* every run at min steps on; without branches, as which
+			 * runs hold an entry is not to be predicted (a run that
+			 * does not adds 0, which leaves w as it was) */
 			for (unsigned i = 0; i < n; i++) {
-				if (cur[i] != min)
-					continue;
-				cur[i] = ++at[i] < end[i] ? *at[i] : UINT32_MAX;
-				w += rw[i] * (float)popcount16((uint16_t)(rbits[i] & ~bits));
-				bits |= rbits[i];
-				in_must = in_must || (int)r[i] == must;
+				bool eq = cur[i] == min;
+				const uint32_t *nx = at[i] + eq;
+				uint16_t rb = eq ? rbits[i] : 0;
+
+				at[i] = nx;
+				cur[i] = eq ? (nx < end[i] ? *nx : UINT32_MAX) : cur[i];
+				w += eq ? rw[i] * (float)popcount16((uint16_t)(rb & ~bits)) : 0.0f;
+				bits |= rb;
 			}
 		}
 		if (!in_must)
@@ -1193,8 +1242,8 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 		if (popcount16(bits) < level)
 			continue;
 		if (popcount16(bits) >= 2)
-			for (unsigned t = 0; t < TIMS_NAME_MAX_TOKENS; t++)
-				conf[t] += (bits >> t) & 1u;
+			for (unsigned m = bits; m; m &= m - 1)
+				conf[__builtin_ctz(m)]++;
 		if (s && s->dob.year) { /* among equal names, the same year first */
 			unsigned y = ix->ent_year[min];
 
@@ -1232,6 +1281,7 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 	static _Thread_local struct gallop gl;
 	unsigned conf[TIMS_NAME_MAX_TOKENS] = { 0 };
 	struct tims_name *cand = malloc(sizeof(*cand));
+	uint32_t ids[TIMS_NAME_MAX_TOKENS];
 	struct qstate st;
 	struct tims_match m;
 
@@ -1344,6 +1394,10 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 	}
 	ix->qbuf = st.buf;
 	ix->qbuf_cap = st.cap;
+	if (++ix->memo->gen >= 1u << 24) { /* the keys' gen field would wrap */
+		memset(ix->memo, 0, sizeof(*ix->memo));
+		ix->memo->gen = 1;
+	}
 	if (nc > MAX_SCORED) {
 		top_k(ix->cands, nc, MAX_SCORED);
 		nc = MAX_SCORED;
@@ -1353,8 +1407,8 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 		size_t h;
 
 		scored++;
-		entry_name(ix, e, cand);
-		tims_screen_compare(q, s, cand, &ix->subj[p], false, &m);
+		entry_name(ix, e, cand, ids);
+		tims__screen_compare_memo(q, s, cand, ids, &ix->subj[p], false, ix->memo, &m);
 		if (m.score < ix->threshold[ix->plist[p]])
 			continue;
 		for (h = 0; h < nh && hits[h].person != p; h++)
@@ -1371,7 +1425,8 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 		hits[h].rowid = ix->prow[p];
 		hits[h].list = ix->plist[p];
 		if (explain)
-			tims_screen_compare(q, s, cand, &ix->subj[p], true, &hits[h].m);
+			tims__screen_compare_memo(q, s, cand, ids, &ix->subj[p], true, ix->memo,
+						  &hits[h].m);
 		else
 			hits[h].m = m;
 	}

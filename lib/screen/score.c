@@ -198,6 +198,55 @@ static bool known_different(const struct tims_name_token *a,
 
 static struct tsim token_sim_raw(const struct tview *x, const struct tview *y);
 
+/* What one comparison may reuse: the similarity of a token of `a` (the
+ * query) and an interned token of `b` (ids[i] for b->tok[i]) is the same for
+ * every candidate of one query, and common tokens recur among them. */
+struct simctx {
+	const struct tims_name *a, *b;
+	const uint32_t *ids;
+	struct tims__sim_memo *memo;
+};
+
+static struct tsim token_sim(const struct tview *x, const struct tview *y);
+
+/* token_sim, looked up in the memo when both are tokens as written (not
+ * joins) and the b one is interned. */
+static struct tsim token_sim_cx(const struct simctx *cx, const struct tview *x,
+				const struct tview *y)
+{
+	struct tims__sim_memo *mm;
+	uint64_t key;
+	size_t slot;
+	struct tsim r;
+
+	if (!cx || x->joined || y->joined || x->t < cx->a->tok ||
+	    x->t >= cx->a->tok + cx->a->ntok || y->t < cx->b->tok ||
+	    y->t >= cx->b->tok + cx->b->ntok)
+		return token_sim(x, y);
+	mm = cx->memo;
+	key = (uint64_t)mm->gen << 40 | (uint64_t)(x->t - cx->a->tok) << 32 |
+	      cx->ids[y->t - cx->b->tok];
+	slot = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 54) & (TIMS__MEMO_SLOTS - 1);
+	for (unsigned probe = 0; probe < 8; probe++, slot = (slot + 1) & (TIMS__MEMO_SLOTS - 1)) {
+		struct tims__sim_entry *e = &mm->e[slot];
+
+		if (e->key == key) {
+			r.s = e->s;
+			r.how = e->how;
+			r.va = e->va;
+			r.vb = e->vb;
+			r.group = e->group;
+			return r;
+		}
+		if (e->key >> 40 != mm->gen) { /* empty for this query */
+			r = token_sim(x, y);
+			*e = (struct tims__sim_entry){ key, r.s, r.group, r.how, r.va, r.vb };
+			return r;
+		}
+	}
+	return token_sim(x, y); /* a full neighbourhood: computed, not kept */
+}
+
 static struct tsim token_sim(const struct tview *x, const struct tview *y)
 {
 	struct tsim s = token_sim_raw(x, y);
@@ -367,8 +416,8 @@ static unsigned strong_tokens(struct tview *v, unsigned n, uint8_t *idx)
 	return k;
 }
 
-static void align_views(struct tview *va, unsigned na, struct tview *vb,
-			unsigned nb, struct align *out)
+static void align_views(const struct simctx *cx, struct tview *va, unsigned na,
+			struct tview *vb, unsigned nb, struct align *out)
 {
 	uint8_t ia[TIMS_NAME_MAX_TOKENS + 1], ib[TIMS_NAME_MAX_TOKENS + 1];
 	struct tsim m[TIMS_NAME_MAX_TOKENS + 1][TIMS_NAME_MAX_TOKENS + 1];
@@ -380,7 +429,7 @@ static void align_views(struct tview *va, unsigned na, struct tview *vb,
 	memset(out, 0, sizeof(*out));
 	for (unsigned i = 0; i < sa; i++)
 		for (unsigned j = 0; j < sb; j++)
-			m[i][j] = token_sim(&va[ia[i]], &vb[ib[j]]);
+			m[i][j] = token_sim_cx(cx, &va[ia[i]], &vb[ib[j]]);
 	while (out->npairs < k) {
 		double bs = 0.5;
 		unsigned bi = 0, bj = 0;
@@ -603,8 +652,9 @@ struct best {
 
 /* Align the views of a (la tokens joined at ja, -1 for none) and b (lb at
  * jb); keep them in *bt when they score better. */
-static void try_alignment(const struct tims_name *a, int ja, unsigned la,
-			  const struct tims_name *b, int jb, unsigned lb, struct best *bt)
+static void try_alignment(const struct simctx *cx, const struct tims_name *a, int ja,
+			  unsigned la, const struct tims_name *b, int jb, unsigned lb,
+			  struct best *bt)
 {
 	struct tview va[TIMS_NAME_MAX_TOKENS], vb[TIMS_NAME_MAX_TOKENS];
 	struct tims_name_token tja, tjb;
@@ -613,7 +663,7 @@ static void try_alignment(const struct tims_name *a, int ja, unsigned la,
 
 	na = make_views(a, ja, la, &tja, va);
 	nb = make_views(b, jb, lb, &tjb, vb);
-	align_views(va, na, vb, nb, &cur);
+	align_views(cx, va, na, vb, nb, &cur);
 	if (cur.score <= bt->al.score + 1e-9)
 		return;
 	bt->al = cur;
@@ -634,30 +684,30 @@ static void try_alignment(const struct tims_name *a, int ja, unsigned la,
 			bt->vb[i].t = &bt->jb;
 }
 
-static double best_alignment(const struct tims_name *a, const struct tims_name *b,
-			     struct best *bt)
+static double best_alignment(const struct simctx *cx, const struct tims_name *a,
+			     const struct tims_name *b, struct best *bt)
 {
 	unsigned ga, gb;
 
 	bt->na = make_views(a, -1, 0, NULL, bt->va);
 	bt->nb = make_views(b, -1, 0, NULL, bt->vb);
-	align_views(bt->va, bt->na, bt->vb, bt->nb, &bt->al);
+	align_views(cx, bt->va, bt->na, bt->vb, bt->nb, &bt->al);
 	for (int side = 0; side < 2; side++) {
 		const struct tims_name *n = side ? b : a, *o = side ? a : b;
 
 		for (unsigned j = 0; j + 1 < n->ntok; j++) {
 			if (join_plausible(n, j, o))
-				try_alignment(a, side ? -1 : (int)j, 2, b,
+				try_alignment(cx, a, side ? -1 : (int)j, 2, b,
 					      side ? (int)j : -1, 2, bt);
 			if (j + 2 < n->ntok && join3_plausible(n, j, o))
-				try_alignment(a, side ? -1 : (int)j, 3, b,
+				try_alignment(cx, a, side ? -1 : (int)j, 3, b,
 					      side ? (int)j : -1, 3, bt);
 		}
 	}
 	for (unsigned j = 0; j + 1 < a->ntok; j++)
 		for (unsigned k = 0; k + 1 < b->ntok; k++)
 			if (syllable_plausible(a, j, b, k))
-				try_alignment(a, (int)j, 2, b, (int)k, 2, bt);
+				try_alignment(cx, a, (int)j, 2, b, (int)k, 2, bt);
 	/* JOHN SMITH JR is not JOHN SMITH SR, whatever else agrees */
 	ga = generation(a);
 	gb = generation(b);
@@ -671,7 +721,7 @@ double tims_screen_name_score(const struct tims_name *a, const struct tims_name 
 {
 	struct best bt;
 
-	return best_alignment(a, b, &bt);
+	return best_alignment(NULL, a, b, &bt);
 }
 
 static void reason(struct tims_match *m, bool explain, const char *fmt, ...)
@@ -1008,15 +1058,15 @@ static double sex_forms(const struct best *bt, struct tims_match *m, bool explai
 	return 0;
 }
 
-void tims_screen_compare(const struct tims_name *a, const struct tims_subject *sa,
-			 const struct tims_name *b, const struct tims_subject *sb,
-			 bool explain, struct tims_match *m)
+static void compare(const struct simctx *cx, const struct tims_name *a,
+		    const struct tims_subject *sa, const struct tims_name *b,
+		    const struct tims_subject *sb, bool explain, struct tims_match *m)
 {
 	struct best bt;
 	double s;
 
 	m->nreasons = 0;
-	m->name_score = best_alignment(a, b, &bt);
+	m->name_score = best_alignment(cx, a, b, &bt);
 	if (explain) {
 		const struct align *al = &bt.al;
 
@@ -1042,4 +1092,21 @@ void tims_screen_compare(const struct tims_name *a, const struct tims_subject *s
 	    (sb->sex == 'M' || sb->sex == 'F') && sa->sex != sb->sex)
 		s -= sex_forms(&bt, m, explain);
 	m->score = s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+void tims_screen_compare(const struct tims_name *a, const struct tims_subject *sa,
+			 const struct tims_name *b, const struct tims_subject *sb,
+			 bool explain, struct tims_match *m)
+{
+	compare(NULL, a, sa, b, sb, explain, m);
+}
+
+void tims__screen_compare_memo(const struct tims_name *a, const struct tims_subject *sa,
+			       const struct tims_name *b, const uint32_t *ids,
+			       const struct tims_subject *sb, bool explain,
+			       struct tims__sim_memo *memo, struct tims_match *m)
+{
+	struct simctx cx = { a, b, ids, memo };
+
+	compare(&cx, a, sa, b, sb, explain, m);
 }
