@@ -90,6 +90,17 @@ struct tims_screen_index {
 	size_t qbuf_cap;
 	struct cand *cands;
 	struct tims__sim_memo *memo; /* token similarities of the current query */
+	struct blk *blk;             /* the merge's accumulator (merge_blocks) */
+};
+
+/* The merge of many runs: entry ids in blocks of BLK, each entry's bits
+ * and weight summed in place (zero between uses), used[] marks the taken. */
+#define BLK_BITS 12
+#define BLK (1u << BLK_BITS) /* used[] is 64 words: one bit each in a summary */
+struct blk {
+	float w[BLK];
+	uint16_t bits[BLK];
+	uint64_t used[BLK / 64];
 };
 
 struct cand {
@@ -176,6 +187,7 @@ void tims_screen_index_free(struct tims_screen_index *ix)
 	free(ix->qbuf);
 	free(ix->cands);
 	free(ix->memo);
+	free(ix->blk);
 	pthread_mutex_destroy(&ix->lock);
 	free(ix);
 }
@@ -880,7 +892,8 @@ tims_rc tims_screen_index_finish(struct tims_screen_index *ix)
 	/* query scratch */
 	ix->cands = malloc((ix->nent + 1) * sizeof(*ix->cands));
 	ix->memo = calloc(1, sizeof(*ix->memo));
-	if (!ix->cands || !ix->memo)
+	ix->blk = calloc(1, sizeof(*ix->blk));
+	if (!ix->cands || !ix->memo || !ix->blk)
 		return TIMS_ERR_NOMEM;
 	free(ix->tok_slots);
 	ix->tok_slots = NULL;
@@ -1255,6 +1268,118 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 	return nc;
 }
 
+/*
+ * merge_runs for two runs or more: the same candidates in the same order
+ * with the same weights (each entry's runs summed in run order, the galloped
+ * token's last), at a cost that does not grow with the number of runs. The
+ * runs are read a block of entry ids at a time into an accumulator; with
+ * `g_in` the galloped token's postings are read as runs after the others
+ * (cheaper than searching when they are not much longer). With `must`, the
+ * bits of a run no other run (nor g) has, only its entries count (the typo
+ * pass: merge_runs with that run as `must`).
+ */
+static size_t merge_blocks(struct qstate *q, const unsigned *r, unsigned n,
+			   struct gallop *g, bool g_in, uint16_t must, unsigned level,
+			   const struct tims_subject *s, size_t nc, unsigned *conf)
+{
+	struct tims_screen_index *ix = q->ix;
+	struct blk *bk = ix->blk;
+	const uint32_t *at[2 * TIMS_NAME_MAX_TOKENS + 2 + MAX_QKEYS];
+	const uint32_t *end[2 * TIMS_NAME_MAX_TOKENS + 2 + MAX_QKEYS];
+	uint16_t rbits[2 * TIMS_NAME_MAX_TOKENS + 2 + MAX_QKEYS];
+	float rw[2 * TIMS_NAME_MAX_TOKENS + 2 + MAX_QKEYS];
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct run *x = &q->run[r[i]];
+
+		at[m] = q->buf + x->off;
+		end[m] = at[m] + x->len;
+		rbits[m] = x->bits;
+		rw[m++] = x->w;
+	}
+	if (g && g_in) {
+		for (unsigned k = 0; k < g->n; k++) {
+			at[m] = ix->post + g->lo[k];
+			end[m] = ix->post + g->hi[k];
+			rbits[m] = g->bits;
+			rw[m++] = g->w;
+		}
+		g = NULL;
+	}
+	if (g)
+		for (unsigned i = 0; i < g->n; i++)
+			g->pos[i] = g->lo[i];
+	for (;;) {
+		uint32_t lo = UINT32_MAX;
+		uint64_t base, top, sum;
+
+		for (unsigned i = 0; i < m; i++)
+			if (at[i] < end[i] && *at[i] < lo)
+				lo = *at[i];
+		if (lo == UINT32_MAX)
+			break;
+		base = lo & ~(uint64_t)(BLK - 1);
+		top = base + BLK;
+		sum = 0;
+		for (unsigned i = 0; i < m; i++) {
+			const uint32_t *p = at[i], *e = end[i];
+			uint16_t rb = rbits[i];
+			float x = rw[i];
+
+			for (; p < e && *p < top; p++) {
+				uint32_t o = (uint32_t)(*p - base);
+				uint16_t b = bk->bits[o];
+
+				bk->w[o] += x * (float)popcount16((uint16_t)(rb & ~b));
+				bk->bits[o] = b | rb;
+				bk->used[o >> 6] |= 1ull << (o & 63);
+				sum |= 1ull << (o >> 6);
+			}
+			at[i] = p;
+		}
+		for (; sum; sum &= sum - 1) { /* the words of used[] with a bit */
+			unsigned wd = (unsigned)__builtin_ctzll(sum);
+
+			for (uint64_t u = bk->used[wd]; u; u &= u - 1) {
+				unsigned o = wd * 64 + (unsigned)__builtin_ctzll(u);
+				uint32_t min = (uint32_t)(base + o);
+				uint16_t bits = bk->bits[o];
+				float w = bk->w[o];
+
+				bk->bits[o] = 0;
+				bk->w[o] = 0;
+				if (must && !(bits & must))
+					continue;
+				if (g && (g->bits & ~bits)) {
+					bool found = false;
+
+					for (unsigned i = 0; i < g->n && !found; i++)
+						found = gallop_has(ix->post, &g->pos[i], g->hi[i], min);
+					if (found) {
+						w += g->w;
+						bits |= g->bits;
+					}
+				}
+				if (popcount16(bits) < level)
+					continue;
+				if (popcount16(bits) >= 2)
+					for (unsigned b = bits; b; b &= b - 1)
+						conf[__builtin_ctz(b)]++;
+				if (s && s->dob.year) {
+					unsigned y = ix->ent_year[min];
+
+					if (y && abs((int)y - (int)s->dob.year) <= 1)
+						w += 4.0f;
+				}
+				ix->cands[nc++] = (struct cand){ w, min };
+			}
+			bk->used[wd] = 0;
+		}
+	}
+	return nc;
+}
+
 static size_t add_qkey(struct tims_screen_index *ix, const char *key,
 		       uint32_t *lo, uint32_t *hi, size_t n, size_t max)
 {
@@ -1363,7 +1488,18 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 		}
 	}
 	level = qstrong < 2 ? qstrong : 2;
-	nc = merge_runs(&st, all, nall, -1, gl.n ? &gl : NULL, level, s, 0, conf);
+	if (nall >= 2) {
+		size_t runs = 0, big = 0;
+
+		for (unsigned i = 0; i < nall; i++)
+			runs += st.run[all[i]].len;
+		for (unsigned i = 0; i < gl.n; i++)
+			big += gl.hi[i] - gl.lo[i];
+		nc = merge_blocks(&st, all, nall, gl.n ? &gl : NULL, big <= 4 * runs, 0, level,
+				  s, 0, conf);
+	} else {
+		nc = merge_runs(&st, all, nall, -1, gl.n ? &gl : NULL, level, s, 0, conf);
+	}
 	/* Typos: a token that no entry shares together with another token is
 	 * perhaps mistyped; its deletion keys (the short ones) stand in for it,
 	 * and an entry must share them and another token. */
@@ -1389,8 +1525,21 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 		for (unsigned j = 0; j < q->ntok; j++)
 			if (j != i && tokrun[j] != UINT_MAX)
 				r[nr++] = tokrun[j];
-		nc = merge_runs(&st, r, nr, (int)r[0], gl.n && bigtok != i ? &gl : NULL,
-				2, s, nc, conf);
+		if (nr >= 2) {
+			/* the typo run's bit is i, which no other run here has (nor
+			 * the galloped token, another) */
+			size_t runs = 0, big = 0;
+
+			for (unsigned k = 0; k < nr; k++)
+				runs += st.run[r[k]].len;
+			for (unsigned k = 0; gl.n && bigtok != i && k < gl.n; k++)
+				big += gl.hi[k] - gl.lo[k];
+			nc = merge_blocks(&st, r, nr, gl.n && bigtok != i ? &gl : NULL,
+					  big <= 4 * runs, (uint16_t)(1u << i), 2, s, nc, conf);
+		} else {
+			nc = merge_runs(&st, r, nr, (int)r[0], gl.n && bigtok != i ? &gl : NULL,
+					2, s, nc, conf);
+		}
 	}
 	ix->qbuf = st.buf;
 	ix->qbuf_cap = st.cap;
