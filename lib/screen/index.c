@@ -12,12 +12,16 @@
  *  - identifiers are a sorted array of 64-bit fingerprints with a 4-byte row
  *    id and a 2-byte list each, searched by bisection.
  * A query reads, per token, the sorted union of its keys' postings (a run)
- * and merges the runs; the most common token is not read but searched
- * (galloping) for each entry the others give. Entries that two tokens reach
- * (one for a one-token query) are ranked by the IDF weight of what they
- * share, plus the same year of birth, and the best MAX_SCORED are scored
- * with the full scorer. A token that no such entry shares is perhaps
- * mistyped: its deletion keys stand in for it in a second merge.
+ * and merges the runs, both a block of 4 096 entry ids at a time through a
+ * bitmap accumulator (linear in the postings, whatever the number of keys
+ * or runs); the most common token is read as runs too when it is not much
+ * longer than the others, else searched (galloping) for each entry they
+ * give. Entries that two tokens reach (one for a one-token query) are ranked
+ * by the IDF weight of what they share, plus the same year of birth, and the
+ * best MAX_SCORED are scored with the full scorer, the token similarities
+ * kept for the query (a memo: candidates share tokens). A token that no such
+ * entry shares is perhaps mistyped: its deletion keys stand in for it in a
+ * second merge, where only the entries of that run count.
  */
 #include <math.h>
 #include <pthread.h>
@@ -989,34 +993,6 @@ static void top_k(struct cand *c, size_t n, size_t k)
 	}
 }
 
-#define MERGE_MAX 8 /* keys merged by scanning their heads; more are sorted */
-
-/* LSD radix sort of n entry ids below `below`, 11 bits a pass (as many
- * passes as its bits need); tmp holds n. */
-static void radix32(uint32_t *a, uint32_t *tmp, size_t n, size_t below)
-{
-	size_t cnt[2048];
-	unsigned bits = 1;
-
-	while (bits < 32 && ((size_t)1 << bits) < below)
-		bits++;
-	for (unsigned sh = 0; sh < bits; sh += 11) {
-		size_t sum = 0;
-
-		memset(cnt, 0, sizeof(cnt));
-		for (size_t i = 0; i < n; i++)
-			cnt[(a[i] >> sh) & 2047]++;
-		for (size_t i = 0; i < 2048; i++) {
-			size_t c = cnt[i];
-
-			cnt[i] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			tmp[cnt[(a[i] >> sh) & 2047]++] = a[i];
-		memcpy(a, tmp, n * sizeof(*a));
-	}
-}
 
 /* A sorted run of entry ids in the query scratch, for one query token (or a
  * joined pair): the union of the postings of its keys. */
@@ -1043,7 +1019,6 @@ static bool add_run(struct qstate *q, const uint32_t *lo, const uint32_t *hi,
 	uint32_t h[MAX_QKEYS];
 	size_t need = 0, start = q->len;
 	const uint32_t *post = q->ix->post;
-	uint32_t last = UINT32_MAX;
 
 	if (n == 0 || q->nrun >= TIMS_ARRAY_SIZE(q->run))
 		return false;
@@ -1058,43 +1033,43 @@ static bool add_run(struct qstate *q, const uint32_t *lo, const uint32_t *hi,
 	if (n == 1) { /* one key: its postings are the run */
 		memcpy(q->buf + q->len, post + lo[0], (size_t)(hi[0] - lo[0]) * sizeof(*post));
 		q->len += hi[0] - lo[0];
-	} else if (n > MERGE_MAX && need > 1) {
-		/* many keys (a typo's deletion keys): scanning every head for each
-		 * entry costs keys x entries; copied, sorted and made unique
-		 * instead (the same run) */
-		uint32_t *tmp = malloc(need * sizeof(*tmp)), *d = q->buf + q->len;
-		size_t m = 0, w = 0;
+	} else {
+		/* The union of the keys' postings, a block of entry ids at a
+		 * time: each posting marks its entry in the accumulator's bitmap
+		 * (zero between uses), then the block's entries are read back in
+		 * order. Linear in the postings, whatever the number of keys (a
+		 * head-by-head merge costs keys x entries). */
+		struct blk *bk = q->ix->blk;
+		uint32_t *d = q->buf + q->len;
+		size_t w = 0;
 
-		if (!tmp) {
-			q->oom = true;
-			return false;
+		for (;;) {
+			uint32_t mn = UINT32_MAX;
+			uint64_t base, top, sum = 0;
+
+			for (unsigned i = 0; i < n; i++)
+				if (h[i] < hi[i] && post[h[i]] < mn)
+					mn = post[h[i]];
+			if (mn == UINT32_MAX)
+				break;
+			base = mn & ~(uint64_t)(BLK - 1);
+			top = base + BLK;
+			for (unsigned i = 0; i < n; i++)
+				for (; h[i] < hi[i] && post[h[i]] < top; h[i]++) {
+					uint32_t o = (uint32_t)(post[h[i]] - base);
+
+					bk->used[o >> 6] |= 1ull << (o & 63);
+					sum |= 1ull << (o >> 6);
+				}
+			for (; sum; sum &= sum - 1) {
+				unsigned wd = (unsigned)__builtin_ctzll(sum);
+
+				for (uint64_t u = bk->used[wd]; u; u &= u - 1)
+					d[w++] = (uint32_t)(base + wd * 64 + (unsigned)__builtin_ctzll(u));
+				bk->used[wd] = 0;
+			}
 		}
-		for (unsigned i = 0; i < n; i++) {
-			memcpy(d + m, post + lo[i], (size_t)(hi[i] - lo[i]) * sizeof(*post));
-			m += hi[i] - lo[i];
-		}
-		radix32(d, tmp, m, q->ix->nent);
-		free(tmp);
-		for (size_t i = 0; i < m; i++)
-			if (!w || d[i] != d[w - 1])
-				d[w++] = d[i];
 		q->len += w;
-		n = 0;
-	}
-	for (; n > 1;) { /* k-way merge, k small: scan the heads */
-		uint32_t min = UINT32_MAX;
-
-		for (unsigned i = 0; i < n; i++)
-			if (h[i] < hi[i] && post[h[i]] < min)
-				min = post[h[i]];
-		if (min == UINT32_MAX)
-			break;
-		for (unsigned i = 0; i < n; i++)
-			while (h[i] < hi[i] && post[h[i]] == min)
-				h[i]++;
-		if (min != last)
-			q->buf[q->len++] = min;
-		last = min;
 	}
 	q->run[q->nrun++] = (struct run){ (uint32_t)start, (uint32_t)(q->len - start), bits,
 		(float)log((double)(q->ix->nent + 1) / (double)(q->len - start + 1)) };
@@ -1269,14 +1244,15 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 }
 
 /*
- * merge_runs for two runs or more: the same candidates in the same order
- * with the same weights (each entry's runs summed in run order, the galloped
- * token's last), at a cost that does not grow with the number of runs. The
- * runs are read a block of entry ids at a time into an accumulator; with
- * `g_in` the galloped token's postings are read as runs after the others
- * (cheaper than searching when they are not much longer). With `must`, the
- * bits of a run no other run (nor g) has, only its entries count (the typo
- * pass: merge_runs with that run as `must`).
+ * merge_runs for two runs or more, or one and g: the same candidates in the
+ * same order with the same weights (each entry's runs summed in run order,
+ * the galloped token's last, the year's bonus after), at a cost that does
+ * not grow with the number of runs. The runs are read a block of entry ids
+ * at a time into an accumulator; with `g_in` the galloped token's postings
+ * are read as runs after the others (cheaper than searching when they are
+ * not much longer). With `must`, the bits of a run no other run (nor g)
+ * has, only its entries count (the typo pass: merge_runs with that run as
+ * `must`).
  */
 static size_t merge_blocks(struct qstate *q, const unsigned *r, unsigned n,
 			   struct gallop *g, bool g_in, uint16_t must, unsigned level,
@@ -1313,6 +1289,7 @@ static size_t merge_blocks(struct qstate *q, const unsigned *r, unsigned n,
 	for (;;) {
 		uint32_t lo = UINT32_MAX;
 		uint64_t base, top, sum;
+		size_t first;
 
 		for (unsigned i = 0; i < m; i++)
 			if (at[i] < end[i] && *at[i] < lo)
@@ -1322,6 +1299,7 @@ static size_t merge_blocks(struct qstate *q, const unsigned *r, unsigned n,
 		base = lo & ~(uint64_t)(BLK - 1);
 		top = base + BLK;
 		sum = 0;
+		first = nc;
 		for (unsigned i = 0; i < m; i++) {
 			const uint32_t *p = at[i], *e = end[i];
 			uint16_t rb = rbits[i];
@@ -1366,15 +1344,21 @@ static size_t merge_blocks(struct qstate *q, const unsigned *r, unsigned n,
 				if (popcount16(bits) >= 2)
 					for (unsigned b = bits; b; b &= b - 1)
 						conf[__builtin_ctz(b)]++;
-				if (s && s->dob.year) {
-					unsigned y = ix->ent_year[min];
-
-					if (y && abs((int)y - (int)s->dob.year) <= 1)
-						w += 4.0f;
-				}
+				/* the year is read below, for the whole block: a cache
+				 * miss each, overlapped */
+				if (s && s->dob.year)
+					__builtin_prefetch(&ix->ent_year[min]);
 				ix->cands[nc++] = (struct cand){ w, min };
 			}
 			bk->used[wd] = 0;
+		}
+		/* among equal names, the same year first (added last, as merge_runs
+		 * adds it) */
+		for (size_t k = first; s && s->dob.year && k < nc; k++) {
+			unsigned y = ix->ent_year[ix->cands[k].e];
+
+			if (y && abs((int)y - (int)s->dob.year) <= 1)
+				ix->cands[k].w += 4.0f;
 		}
 	}
 	return nc;
@@ -1488,7 +1472,7 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 		}
 	}
 	level = qstrong < 2 ? qstrong : 2;
-	if (nall >= 2) {
+	if (nall >= 2 || (nall && gl.n)) {
 		size_t runs = 0, big = 0;
 
 		for (unsigned i = 0; i < nall; i++)
@@ -1525,7 +1509,7 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 		for (unsigned j = 0; j < q->ntok; j++)
 			if (j != i && tokrun[j] != UINT_MAX)
 				r[nr++] = tokrun[j];
-		if (nr >= 2) {
+		if (nr >= 2 || (gl.n && bigtok != i)) {
 			/* the typo run's bit is i, which no other run here has (nor
 			 * the galloped token, another) */
 			size_t runs = 0, big = 0;
