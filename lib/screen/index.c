@@ -98,11 +98,11 @@ struct tims_screen_index {
 };
 
 /* The merge of many runs: entry ids in blocks of BLK, each entry's bits
- * and weight summed in place (zero between uses), used[] marks the taken. */
+ * and runs gathered in place (zero between uses), used[] marks the taken. */
 #define BLK_BITS 12
 #define BLK (1u << BLK_BITS) /* used[] is 64 words: one bit each in a summary */
 struct blk {
-	float w[BLK];
+	uint64_t runs[BLK]; /* which runs hold the entry (merge_blocks: 64 at most) */
 	uint16_t bits[BLK];
 	uint64_t used[BLK / 64];
 };
@@ -1260,13 +1260,14 @@ static size_t merge_blocks(struct qstate *q, const unsigned *r, unsigned n,
 {
 	struct tims_screen_index *ix = q->ix;
 	struct blk *bk = ix->blk;
-	const uint32_t *at[2 * TIMS_NAME_MAX_TOKENS + 2 + MAX_QKEYS];
-	const uint32_t *end[2 * TIMS_NAME_MAX_TOKENS + 2 + MAX_QKEYS];
-	uint16_t rbits[2 * TIMS_NAME_MAX_TOKENS + 2 + MAX_QKEYS];
-	float rw[2 * TIMS_NAME_MAX_TOKENS + 2 + MAX_QKEYS];
+	const uint32_t *at[64], *end[64];
+	uint16_t rbits[64];
+	float rw[64];
 	unsigned m = 0;
 
-	for (unsigned i = 0; i < n; i++) {
+	if (g && g_in && n + g->n > 64)
+		g_in = false;
+	for (unsigned i = 0; i < n && i < 64; i++) {
 		const struct run *x = &q->run[r[i]];
 
 		at[m] = q->buf + x->off;
@@ -1303,14 +1304,13 @@ static size_t merge_blocks(struct qstate *q, const unsigned *r, unsigned n,
 		for (unsigned i = 0; i < m; i++) {
 			const uint32_t *p = at[i], *e = end[i];
 			uint16_t rb = rbits[i];
-			float x = rw[i];
+			uint64_t rm = 1ull << i;
 
 			for (; p < e && *p < top; p++) {
 				uint32_t o = (uint32_t)(*p - base);
-				uint16_t b = bk->bits[o];
 
-				bk->w[o] += x * (float)popcount16((uint16_t)(rb & ~b));
-				bk->bits[o] = b | rb;
+				bk->bits[o] |= rb;
+				bk->runs[o] |= rm;
 				bk->used[o >> 6] |= 1ull << (o & 63);
 				sum |= 1ull << (o >> 6);
 			}
@@ -1322,25 +1322,33 @@ static size_t merge_blocks(struct qstate *q, const unsigned *r, unsigned n,
 			for (uint64_t u = bk->used[wd]; u; u &= u - 1) {
 				unsigned o = wd * 64 + (unsigned)__builtin_ctzll(u);
 				uint32_t min = (uint32_t)(base + o);
-				uint16_t bits = bk->bits[o];
-				float w = bk->w[o];
+				uint16_t bits = bk->bits[o], acc = 0;
+				uint64_t rs = bk->runs[o];
+				bool gfound = false;
+				float w = 0;
 
 				bk->bits[o] = 0;
-				bk->w[o] = 0;
+				bk->runs[o] = 0;
 				if (must && !(bits & must))
 					continue;
 				if (g && (g->bits & ~bits)) {
-					bool found = false;
-
-					for (unsigned i = 0; i < g->n && !found; i++)
-						found = gallop_has(ix->post, &g->pos[i], g->hi[i], min);
-					if (found) {
-						w += g->w;
+					for (unsigned i = 0; i < g->n && !gfound; i++)
+						gfound = gallop_has(ix->post, &g->pos[i], g->hi[i], min);
+					if (gfound)
 						bits |= g->bits;
-					}
 				}
 				if (popcount16(bits) < level)
 					continue;
+				/* the weight, summed as merge_runs sums it: the runs in
+				 * their order, then the galloped token */
+				for (; rs; rs &= rs - 1) {
+					unsigned i = (unsigned)__builtin_ctzll(rs);
+
+					w += rw[i] * (float)popcount16((uint16_t)(rbits[i] & ~acc));
+					acc |= rbits[i];
+				}
+				if (gfound)
+					w += g->w;
 				if (popcount16(bits) >= 2)
 					for (unsigned b = bits; b; b &= b - 1)
 						conf[__builtin_ctz(b)]++;
