@@ -10,6 +10,9 @@
  *   eval "$(bash scripts/token.sh /tmp/perf-token)"
  *   /tmp/wl-import-perf DIR ENTRIES [csv|jsonl]
  *
+ * WL_DEFER_MIN=N: the fewest lines for which the load drops the fingerprint
+ * indexes and sorts them again at its end (0: never; default the library's).
+ *
  * DIR is made (a node directory with a vault, DIR/watchlists the store);
  * ENTRIES documents are imported as list "sltd", then the content sum is
  * checked against the rows (tims_wl_content_recompute, timed apart).
@@ -22,6 +25,9 @@
 
 #include "tims/vault.h"
 #include "tims/watchlist.h"
+
+/* lib/watchlist/idents.c (wl_int.h) */
+extern int tims__wl_defer_index_min;
 
 static double now_s(void)
 {
@@ -46,6 +52,8 @@ int main(int argc, char **argv)
 
 	if (argc < 3 || sodium_init() < 0)
 		return 2;
+	if (getenv("WL_DEFER_MIN"))
+		tims__wl_defer_index_min = (int)strtol(getenv("WL_DEFER_MIN"), NULL, 10);
 	n = strtoull(argv[2], NULL, 10);
 	json = argc > 3 && !strcmp(argv[3], "jsonl");
 	mkdir(argv[1], 0700);

@@ -12,12 +12,16 @@
  *  - identifiers are a sorted array of 64-bit fingerprints with a 4-byte row
  *    id and a 2-byte list each, searched by bisection.
  * A query reads, per token, the sorted union of its keys' postings (a run)
- * and merges the runs; the most common token is not read but searched
- * (galloping) for each entry the others give. Entries that two tokens reach
- * (one for a one-token query) are ranked by the IDF weight of what they
- * share, plus the same year of birth, and the best MAX_SCORED are scored
- * with the full scorer. A token that no such entry shares is perhaps
- * mistyped: its deletion keys stand in for it in a second merge.
+ * and merges the runs, both a block of 4 096 entry ids at a time through a
+ * bitmap accumulator (linear in the postings, whatever the number of keys
+ * or runs); the most common token is read as runs too when it is not much
+ * longer than the others, else searched (galloping) for each entry they
+ * give. Entries that two tokens reach (one for a one-token query) are ranked
+ * by the IDF weight of what they share, plus the same year of birth, and the
+ * best MAX_SCORED are scored with the full scorer, the token similarities
+ * kept for the query (a memo: candidates share tokens). A token that no such
+ * entry shares is perhaps mistyped: its deletion keys stand in for it in a
+ * second merge, where only the entries of that run count.
  */
 #include <math.h>
 #include <pthread.h>
@@ -89,6 +93,18 @@ struct tims_screen_index {
 	uint32_t *qbuf;   /* runs of entry ids of the current query */
 	size_t qbuf_cap;
 	struct cand *cands;
+	struct tims__sim_memo *memo; /* token similarities of the current query */
+	struct blk *blk;             /* the merge's accumulator (merge_blocks) */
+};
+
+/* The merge of many runs: entry ids in blocks of BLK, each entry's bits
+ * and runs gathered in place (zero between uses), used[] marks the taken. */
+#define BLK_BITS 12
+#define BLK (1u << BLK_BITS) /* used[] is 64 words: one bit each in a summary */
+struct blk {
+	uint64_t runs[BLK]; /* which runs hold the entry (merge_blocks: 64 at most) */
+	uint16_t bits[BLK];
+	uint64_t used[BLK / 64];
 };
 
 struct cand {
@@ -174,6 +190,8 @@ void tims_screen_index_free(struct tims_screen_index *ix)
 	free(ix->threshold);
 	free(ix->qbuf);
 	free(ix->cands);
+	free(ix->memo);
+	free(ix->blk);
 	pthread_mutex_destroy(&ix->lock);
 	free(ix);
 }
@@ -877,7 +895,9 @@ tims_rc tims_screen_index_finish(struct tims_screen_index *ix)
 		return TIMS_ERR_NOMEM;
 	/* query scratch */
 	ix->cands = malloc((ix->nent + 1) * sizeof(*ix->cands));
-	if (!ix->cands)
+	ix->memo = calloc(1, sizeof(*ix->memo));
+	ix->blk = calloc(1, sizeof(*ix->blk));
+	if (!ix->cands || !ix->memo || !ix->blk)
 		return TIMS_ERR_NOMEM;
 	free(ix->tok_slots);
 	ix->tok_slots = NULL;
@@ -907,23 +927,25 @@ void tims_screen_index_stats(const struct tims_screen_index *ix,
 
 /* --- queries ------------------------------------------------------------- */
 
-static unsigned popcount16(uint16_t m)
+static inline unsigned popcount16(uint16_t m)
 {
-	unsigned n = 0;
+	unsigned x = m;
 
-	for (; m; m &= (uint16_t)(m - 1))
-		n++;
-	return n;
+	x = x - ((x >> 1) & 0x5555u);
+	x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+	x = (x + (x >> 4)) & 0x0f0fu;
+	return (x + (x >> 8)) & 0x1fu;
 }
 
 static void entry_name(const struct tims_screen_index *ix, uint32_t e,
-		       struct tims_name *out)
+		       struct tims_name *out, uint32_t *ids)
 {
 	out->ntok = ix->ent_ntok[e];
 	out->mrz_form = false;
 	out->mixed_script = false;
 	for (unsigned i = 0; i < out->ntok; i++) {
-		out->tok[i] = ix->tok[ix->ent_tok[ix->ent_off[e] + i]];
+		ids[i] = ix->ent_tok[ix->ent_off[e] + i];
+		out->tok[i] = ix->tok[ids[i]];
 		out->tok[i].part = ix->ent_part[ix->ent_off[e] + i];
 	}
 }
@@ -971,30 +993,6 @@ static void top_k(struct cand *c, size_t n, size_t k)
 	}
 }
 
-#define MERGE_MAX 8 /* keys merged by scanning their heads; more are sorted */
-
-/* LSD radix sort of n 32-bit entry ids, 11 bits a pass; tmp holds n. */
-static void radix32(uint32_t *a, uint32_t *tmp, size_t n)
-{
-	size_t cnt[2048];
-
-	for (unsigned sh = 0; sh < 32; sh += 11) {
-		size_t sum = 0;
-
-		memset(cnt, 0, sizeof(cnt));
-		for (size_t i = 0; i < n; i++)
-			cnt[(a[i] >> sh) & 2047]++;
-		for (size_t i = 0; i < 2048; i++) {
-			size_t c = cnt[i];
-
-			cnt[i] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			tmp[cnt[(a[i] >> sh) & 2047]++] = a[i];
-		memcpy(a, tmp, n * sizeof(*a));
-	}
-}
 
 /* A sorted run of entry ids in the query scratch, for one query token (or a
  * joined pair): the union of the postings of its keys. */
@@ -1021,7 +1019,6 @@ static bool add_run(struct qstate *q, const uint32_t *lo, const uint32_t *hi,
 	uint32_t h[MAX_QKEYS];
 	size_t need = 0, start = q->len;
 	const uint32_t *post = q->ix->post;
-	uint32_t last = UINT32_MAX;
 
 	if (n == 0 || q->nrun >= TIMS_ARRAY_SIZE(q->run))
 		return false;
@@ -1036,43 +1033,43 @@ static bool add_run(struct qstate *q, const uint32_t *lo, const uint32_t *hi,
 	if (n == 1) { /* one key: its postings are the run */
 		memcpy(q->buf + q->len, post + lo[0], (size_t)(hi[0] - lo[0]) * sizeof(*post));
 		q->len += hi[0] - lo[0];
-	} else if (n > MERGE_MAX && need > 1) {
-		/* many keys (a typo's deletion keys): scanning every head for each
-		 * entry costs keys x entries; copied, sorted and made unique
-		 * instead (the same run) */
-		uint32_t *tmp = malloc(need * sizeof(*tmp)), *d = q->buf + q->len;
-		size_t m = 0, w = 0;
+	} else {
+		/* The union of the keys' postings, a block of entry ids at a
+		 * time: each posting marks its entry in the accumulator's bitmap
+		 * (zero between uses), then the block's entries are read back in
+		 * order. Linear in the postings, whatever the number of keys (a
+		 * head-by-head merge costs keys x entries). */
+		struct blk *bk = q->ix->blk;
+		uint32_t *d = q->buf + q->len;
+		size_t w = 0;
 
-		if (!tmp) {
-			q->oom = true;
-			return false;
+		for (;;) {
+			uint32_t mn = UINT32_MAX;
+			uint64_t base, top, sum = 0;
+
+			for (unsigned i = 0; i < n; i++)
+				if (h[i] < hi[i] && post[h[i]] < mn)
+					mn = post[h[i]];
+			if (mn == UINT32_MAX)
+				break;
+			base = mn & ~(uint64_t)(BLK - 1);
+			top = base + BLK;
+			for (unsigned i = 0; i < n; i++)
+				for (; h[i] < hi[i] && post[h[i]] < top; h[i]++) {
+					uint32_t o = (uint32_t)(post[h[i]] - base);
+
+					bk->used[o >> 6] |= 1ull << (o & 63);
+					sum |= 1ull << (o >> 6);
+				}
+			for (; sum; sum &= sum - 1) {
+				unsigned wd = (unsigned)__builtin_ctzll(sum);
+
+				for (uint64_t u = bk->used[wd]; u; u &= u - 1)
+					d[w++] = (uint32_t)(base + wd * 64 + (unsigned)__builtin_ctzll(u));
+				bk->used[wd] = 0;
+			}
 		}
-		for (unsigned i = 0; i < n; i++) {
-			memcpy(d + m, post + lo[i], (size_t)(hi[i] - lo[i]) * sizeof(*post));
-			m += hi[i] - lo[i];
-		}
-		radix32(d, tmp, m);
-		free(tmp);
-		for (size_t i = 0; i < m; i++)
-			if (!w || d[i] != d[w - 1])
-				d[w++] = d[i];
 		q->len += w;
-		n = 0;
-	}
-	for (; n > 1;) { /* k-way merge, k small: scan the heads */
-		uint32_t min = UINT32_MAX;
-
-		for (unsigned i = 0; i < n; i++)
-			if (h[i] < hi[i] && post[h[i]] < min)
-				min = post[h[i]];
-		if (min == UINT32_MAX)
-			break;
-		for (unsigned i = 0; i < n; i++)
-			while (h[i] < hi[i] && post[h[i]] == min)
-				h[i]++;
-		if (min != last)
-			q->buf[q->len++] = min;
-		last = min;
 	}
 	q->run[q->nrun++] = (struct run){ (uint32_t)start, (uint32_t)(q->len - start), bits,
 		(float)log((double)(q->ix->nent + 1) / (double)(q->len - start + 1)) };
@@ -1087,30 +1084,47 @@ struct gallop {
 	float w;
 };
 
-/* Is e in post[pos..hi)? Advances pos (callers ask in increasing order). */
-static bool gallop_has(const uint32_t *post, uint32_t *pos, uint32_t hi, uint32_t e)
+/* Is e at or after *at in [*at, end)? Moves *at to the first entry >= e
+ * (callers ask in increasing order): a few steps, then galloping. */
+static inline bool seek(const uint32_t **at, const uint32_t *end, uint32_t e)
 {
-	uint32_t lo = *pos, step = 1, top;
+	const uint32_t *p = *at;
+	size_t step = 1, lo, hi;
 
-	if (lo >= hi || post[hi - 1] < e) {
-		*pos = hi;
-		return false;
+	for (unsigned k = 0; k < 4; k++, p++) {
+		if (p >= end || *p >= e) {
+			*at = p;
+			return p < end && *p == e;
+		}
 	}
-	while (lo + step < hi && post[lo + step] < e) {
+	lo = (size_t)(p - *at);
+	p = *at;
+	/* p[lo - 1] < e: double until p[lo + step - 1] >= e or the end */
+	while (p + lo + step <= end && p[lo + step - 1] < e) {
 		lo += step;
 		step *= 2;
 	}
-	top = lo + step < hi ? lo + step + 1 : hi;
-	while (lo < top) { /* first index with post >= e */
-		uint32_t mid = lo + (top - lo) / 2;
+	hi = p + lo + step <= end ? lo + step - 1 : (size_t)(end - p);
+	while (lo < hi) { /* first index in [lo, hi) with p[i] >= e, else hi */
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (post[mid] < e)
+		if (p[mid] < e)
 			lo = mid + 1;
 		else
-			top = mid;
+			hi = mid;
 	}
-	*pos = lo;
-	return lo < hi && post[lo] == e;
+	*at = p + lo;
+	return p + lo < end && p[lo] == e;
+}
+
+/* Is e in post[pos..hi)? Advances pos (callers ask in increasing order). */
+static bool gallop_has(const uint32_t *post, uint32_t *pos, uint32_t hi, uint32_t e)
+{
+	const uint32_t *p = post + *pos;
+	bool found = seek(&p, post + hi, e);
+
+	*pos = (uint32_t)(p - post);
+	return found;
 }
 
 /*
@@ -1132,6 +1146,7 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 	const uint32_t *at[2 * TIMS_NAME_MAX_TOKENS + 2], *end[2 * TIMS_NAME_MAX_TOKENS + 2];
 	uint16_t rbits[2 * TIMS_NAME_MAX_TOKENS + 2];
 	float rw[2 * TIMS_NAME_MAX_TOKENS + 2];
+	int mi = -1;
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct run *x = &q->run[r[i]];
@@ -1146,6 +1161,9 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 	if (g)
 		for (unsigned i = 0; i < g->n; i++)
 			g->pos[i] = g->lo[i];
+	for (unsigned i = 0; i < n; i++)
+		if ((int)r[i] == must)
+			mi = (int)i;
 	for (;;) {
 		uint32_t min = UINT32_MAX;
 		uint16_t bits = 0;
@@ -1161,18 +1179,37 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 			w = x->w * (float)popcount16(x->bits);
 			bits = x->bits;
 			in_must = true;
+		} else if (mi >= 0) {
+			/* Only the entries of run `must` count: they lead, and the
+			 * others are searched for each (in the same order, so the
+			 * weight is summed as the merge below sums it). */
+			if (at[mi] >= end[mi])
+				break;
+			min = *at[mi]++;
+			for (unsigned i = 0; i < n; i++) {
+				if ((int)i != mi && !seek(&at[i], end[i], min))
+					continue;
+				w += rw[i] * (float)popcount16((uint16_t)(rbits[i] & ~bits));
+				bits |= rbits[i];
+			}
+			in_must = true;
 		} else {
 			for (unsigned i = 0; i < n; i++)
 				min = cur[i] < min ? cur[i] : min;
 			if (min == UINT32_MAX)
 				break;
+			/* every run at min steps on; without branches, as which
+			 * runs hold an entry is not to be predicted (a run that
+			 * does not adds 0, which leaves w as it was) */
 			for (unsigned i = 0; i < n; i++) {
-				if (cur[i] != min)
-					continue;
-				cur[i] = ++at[i] < end[i] ? *at[i] : UINT32_MAX;
-				w += rw[i] * (float)popcount16((uint16_t)(rbits[i] & ~bits));
-				bits |= rbits[i];
-				in_must = in_must || (int)r[i] == must;
+				bool eq = cur[i] == min;
+				const uint32_t *nx = at[i] + eq;
+				uint16_t rb = eq ? rbits[i] : 0;
+
+				at[i] = nx;
+				cur[i] = eq ? (nx < end[i] ? *nx : UINT32_MAX) : cur[i];
+				w += eq ? rw[i] * (float)popcount16((uint16_t)(rb & ~bits)) : 0.0f;
+				bits |= rb;
 			}
 		}
 		if (!in_must)
@@ -1193,8 +1230,8 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 		if (popcount16(bits) < level)
 			continue;
 		if (popcount16(bits) >= 2)
-			for (unsigned t = 0; t < TIMS_NAME_MAX_TOKENS; t++)
-				conf[t] += (bits >> t) & 1u;
+			for (unsigned m = bits; m; m &= m - 1)
+				conf[__builtin_ctz(m)]++;
 		if (s && s->dob.year) { /* among equal names, the same year first */
 			unsigned y = ix->ent_year[min];
 
@@ -1202,6 +1239,135 @@ static size_t merge_runs(struct qstate *q, const unsigned *r, unsigned n, int mu
 				w += 4.0f;
 		}
 		ix->cands[nc++] = (struct cand){ w, min };
+	}
+	return nc;
+}
+
+/*
+ * merge_runs for two runs or more, or one and g: the same candidates in the
+ * same order with the same weights (each entry's runs summed in run order,
+ * the galloped token's last, the year's bonus after), at a cost that does
+ * not grow with the number of runs. The runs are read a block of entry ids
+ * at a time into an accumulator; with `g_in` the galloped token's postings
+ * are read as runs after the others (cheaper than searching when they are
+ * not much longer). With `must`, the bits of a run no other run (nor g)
+ * has, only its entries count (the typo pass: merge_runs with that run as
+ * `must`).
+ */
+static size_t merge_blocks(struct qstate *q, const unsigned *r, unsigned n,
+			   struct gallop *g, bool g_in, uint16_t must, unsigned level,
+			   const struct tims_subject *s, size_t nc, unsigned *conf)
+{
+	struct tims_screen_index *ix = q->ix;
+	struct blk *bk = ix->blk;
+	const uint32_t *at[64], *end[64];
+	uint16_t rbits[64];
+	float rw[64];
+	unsigned m = 0;
+
+	if (g && g_in && n + g->n > 64)
+		g_in = false;
+	for (unsigned i = 0; i < n && i < 64; i++) {
+		const struct run *x = &q->run[r[i]];
+
+		at[m] = q->buf + x->off;
+		end[m] = at[m] + x->len;
+		rbits[m] = x->bits;
+		rw[m++] = x->w;
+	}
+	if (g && g_in) {
+		for (unsigned k = 0; k < g->n; k++) {
+			at[m] = ix->post + g->lo[k];
+			end[m] = ix->post + g->hi[k];
+			rbits[m] = g->bits;
+			rw[m++] = g->w;
+		}
+		g = NULL;
+	}
+	if (g)
+		for (unsigned i = 0; i < g->n; i++)
+			g->pos[i] = g->lo[i];
+	for (;;) {
+		uint32_t lo = UINT32_MAX;
+		uint64_t base, top, sum;
+		size_t first;
+
+		for (unsigned i = 0; i < m; i++)
+			if (at[i] < end[i] && *at[i] < lo)
+				lo = *at[i];
+		if (lo == UINT32_MAX)
+			break;
+		base = lo & ~(uint64_t)(BLK - 1);
+		top = base + BLK;
+		sum = 0;
+		first = nc;
+		for (unsigned i = 0; i < m; i++) {
+			const uint32_t *p = at[i], *e = end[i];
+			uint16_t rb = rbits[i];
+			uint64_t rm = 1ull << i;
+
+			for (; p < e && *p < top; p++) {
+				uint32_t o = (uint32_t)(*p - base);
+
+				bk->bits[o] |= rb;
+				bk->runs[o] |= rm;
+				bk->used[o >> 6] |= 1ull << (o & 63);
+				sum |= 1ull << (o >> 6);
+			}
+			at[i] = p;
+		}
+		for (; sum; sum &= sum - 1) { /* the words of used[] with a bit */
+			unsigned wd = (unsigned)__builtin_ctzll(sum);
+
+			for (uint64_t u = bk->used[wd]; u; u &= u - 1) {
+				unsigned o = wd * 64 + (unsigned)__builtin_ctzll(u);
+				uint32_t min = (uint32_t)(base + o);
+				uint16_t bits = bk->bits[o], acc = 0;
+				uint64_t rs = bk->runs[o];
+				bool gfound = false;
+				float w = 0;
+
+				bk->bits[o] = 0;
+				bk->runs[o] = 0;
+				if (must && !(bits & must))
+					continue;
+				if (g && (g->bits & ~bits)) {
+					for (unsigned i = 0; i < g->n && !gfound; i++)
+						gfound = gallop_has(ix->post, &g->pos[i], g->hi[i], min);
+					if (gfound)
+						bits |= g->bits;
+				}
+				if (popcount16(bits) < level)
+					continue;
+				/* the weight, summed as merge_runs sums it: the runs in
+				 * their order, then the galloped token */
+				for (; rs; rs &= rs - 1) {
+					unsigned i = (unsigned)__builtin_ctzll(rs);
+
+					w += rw[i] * (float)popcount16((uint16_t)(rbits[i] & ~acc));
+					acc |= rbits[i];
+				}
+				if (gfound)
+					w += g->w;
+				if (popcount16(bits) >= 2)
+					for (unsigned b = bits; b; b &= b - 1)
+						conf[__builtin_ctz(b)]++;
+				/* the year is read below, for the whole block: a cache
+				 * miss each, overlapped */
+				if (s && s->dob.year)
+					__builtin_prefetch(&ix->ent_year[min]);
+				ix->cands[nc++] = (struct cand){ w, min };
+			}
+			bk->used[wd] = 0;
+		}
+		/* among equal names, the same year first (added last, as merge_runs
+		 * adds it) */
+		for (size_t k = first; s && s->dob.year && k < nc; k++) {
+			unsigned y = ix->ent_year[ix->cands[k].e];
+
+			if (y && abs((int)y - (int)s->dob.year) <= 1)
+				ix->cands[k].w += 4.0f;
+		}
 	}
 	return nc;
 }
@@ -1232,6 +1398,7 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 	static _Thread_local struct gallop gl;
 	unsigned conf[TIMS_NAME_MAX_TOKENS] = { 0 };
 	struct tims_name *cand = malloc(sizeof(*cand));
+	uint32_t ids[TIMS_NAME_MAX_TOKENS];
 	struct qstate st;
 	struct tims_match m;
 
@@ -1313,7 +1480,18 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 		}
 	}
 	level = qstrong < 2 ? qstrong : 2;
-	nc = merge_runs(&st, all, nall, -1, gl.n ? &gl : NULL, level, s, 0, conf);
+	if (nall >= 2 || (nall && gl.n)) {
+		size_t runs = 0, big = 0;
+
+		for (unsigned i = 0; i < nall; i++)
+			runs += st.run[all[i]].len;
+		for (unsigned i = 0; i < gl.n; i++)
+			big += gl.hi[i] - gl.lo[i];
+		nc = merge_blocks(&st, all, nall, gl.n ? &gl : NULL, big <= 4 * runs, 0, level,
+				  s, 0, conf);
+	} else {
+		nc = merge_runs(&st, all, nall, -1, gl.n ? &gl : NULL, level, s, 0, conf);
+	}
 	/* Typos: a token that no entry shares together with another token is
 	 * perhaps mistyped; its deletion keys (the short ones) stand in for it,
 	 * and an entry must share them and another token. */
@@ -1339,11 +1517,28 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 		for (unsigned j = 0; j < q->ntok; j++)
 			if (j != i && tokrun[j] != UINT_MAX)
 				r[nr++] = tokrun[j];
-		nc = merge_runs(&st, r, nr, (int)r[0], gl.n && bigtok != i ? &gl : NULL,
-				2, s, nc, conf);
+		if (nr >= 2 || (gl.n && bigtok != i)) {
+			/* the typo run's bit is i, which no other run here has (nor
+			 * the galloped token, another) */
+			size_t runs = 0, big = 0;
+
+			for (unsigned k = 0; k < nr; k++)
+				runs += st.run[r[k]].len;
+			for (unsigned k = 0; gl.n && bigtok != i && k < gl.n; k++)
+				big += gl.hi[k] - gl.lo[k];
+			nc = merge_blocks(&st, r, nr, gl.n && bigtok != i ? &gl : NULL,
+					  big <= 4 * runs, (uint16_t)(1u << i), 2, s, nc, conf);
+		} else {
+			nc = merge_runs(&st, r, nr, (int)r[0], gl.n && bigtok != i ? &gl : NULL,
+					2, s, nc, conf);
+		}
 	}
 	ix->qbuf = st.buf;
 	ix->qbuf_cap = st.cap;
+	if (++ix->memo->gen >= 1u << 24) { /* the keys' gen field would wrap */
+		memset(ix->memo, 0, sizeof(*ix->memo));
+		ix->memo->gen = 1;
+	}
 	if (nc > MAX_SCORED) {
 		top_k(ix->cands, nc, MAX_SCORED);
 		nc = MAX_SCORED;
@@ -1353,8 +1548,8 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 		size_t h;
 
 		scored++;
-		entry_name(ix, e, cand);
-		tims_screen_compare(q, s, cand, &ix->subj[p], false, &m);
+		entry_name(ix, e, cand, ids);
+		tims__screen_compare_memo(q, s, cand, ids, &ix->subj[p], false, ix->memo, &m);
 		if (m.score < ix->threshold[ix->plist[p]])
 			continue;
 		for (h = 0; h < nh && hits[h].person != p; h++)
@@ -1371,7 +1566,8 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 		hits[h].rowid = ix->prow[p];
 		hits[h].list = ix->plist[p];
 		if (explain)
-			tims_screen_compare(q, s, cand, &ix->subj[p], true, &hits[h].m);
+			tims__screen_compare_memo(q, s, cand, ids, &ix->subj[p], true, ix->memo,
+						  &hits[h].m);
 		else
 			hits[h].m = m;
 	}

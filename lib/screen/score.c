@@ -198,6 +198,55 @@ static bool known_different(const struct tims_name_token *a,
 
 static struct tsim token_sim_raw(const struct tview *x, const struct tview *y);
 
+/* What one comparison may reuse: the similarity of a token of `a` (the
+ * query) and an interned token of `b` (ids[i] for b->tok[i]) is the same for
+ * every candidate of one query, and common tokens recur among them. */
+struct simctx {
+	const struct tims_name *a, *b;
+	const uint32_t *ids;
+	struct tims__sim_memo *memo;
+};
+
+static struct tsim token_sim(const struct tview *x, const struct tview *y);
+
+/* token_sim, looked up in the memo when both are tokens as written (not
+ * joins) and the b one is interned. */
+static struct tsim token_sim_cx(const struct simctx *cx, const struct tview *x,
+				const struct tview *y)
+{
+	struct tims__sim_memo *mm;
+	uint64_t key;
+	size_t slot;
+	struct tsim r;
+
+	if (!cx || x->joined || y->joined || x->t < cx->a->tok ||
+	    x->t >= cx->a->tok + cx->a->ntok || y->t < cx->b->tok ||
+	    y->t >= cx->b->tok + cx->b->ntok)
+		return token_sim(x, y);
+	mm = cx->memo;
+	key = (uint64_t)mm->gen << 40 | (uint64_t)(x->t - cx->a->tok) << 32 |
+	      cx->ids[y->t - cx->b->tok];
+	slot = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 54) & (TIMS__MEMO_SLOTS - 1);
+	for (unsigned probe = 0; probe < 8; probe++, slot = (slot + 1) & (TIMS__MEMO_SLOTS - 1)) {
+		struct tims__sim_entry *e = &mm->e[slot];
+
+		if (e->key == key) {
+			r.s = e->s;
+			r.how = e->how;
+			r.va = e->va;
+			r.vb = e->vb;
+			r.group = e->group;
+			return r;
+		}
+		if (e->key >> 40 != mm->gen) { /* empty for this query */
+			r = token_sim(x, y);
+			*e = (struct tims__sim_entry){ key, r.s, r.group, r.how, r.va, r.vb };
+			return r;
+		}
+	}
+	return token_sim(x, y); /* a full neighbourhood: computed, not kept */
+}
+
 static struct tsim token_sim(const struct tview *x, const struct tview *y)
 {
 	struct tsim s = token_sim_raw(x, y);
@@ -367,8 +416,8 @@ static unsigned strong_tokens(struct tview *v, unsigned n, uint8_t *idx)
 	return k;
 }
 
-static void align_views(struct tview *va, unsigned na, struct tview *vb,
-			unsigned nb, struct align *out)
+static void align_views(const struct simctx *cx, struct tview *va, unsigned na,
+			struct tview *vb, unsigned nb, struct align *out)
 {
 	uint8_t ia[TIMS_NAME_MAX_TOKENS + 1], ib[TIMS_NAME_MAX_TOKENS + 1];
 	struct tsim m[TIMS_NAME_MAX_TOKENS + 1][TIMS_NAME_MAX_TOKENS + 1];
@@ -380,7 +429,7 @@ static void align_views(struct tview *va, unsigned na, struct tview *vb,
 	memset(out, 0, sizeof(*out));
 	for (unsigned i = 0; i < sa; i++)
 		for (unsigned j = 0; j < sb; j++)
-			m[i][j] = token_sim(&va[ia[i]], &vb[ib[j]]);
+			m[i][j] = token_sim_cx(cx, &va[ia[i]], &vb[ib[j]]);
 	while (out->npairs < k) {
 		double bs = 0.5;
 		unsigned bi = 0, bj = 0;
@@ -461,10 +510,29 @@ static unsigned make_views(const struct tims_name *n, int join, unsigned len,
 	return k;
 }
 
+/* The lengths of each token's spellings and skeletons: the filters below
+ * compare them before any letter (most pairs differ in length). */
+struct nlen {
+	uint8_t var[TIMS_NAME_MAX_TOKENS][TIMS_NAME_MAX_VARIANTS];
+	uint8_t skel[TIMS_NAME_MAX_TOKENS][TIMS_NAME_MAX_VARIANTS];
+	uint8_t vskel[TIMS_NAME_MAX_TOKENS][TIMS_NAME_MAX_VARIANTS];
+};
+
+static void name_lens(const struct tims_name *n, struct nlen *l)
+{
+	for (unsigned i = 0; i < n->ntok; i++)
+		for (unsigned v = 0; v < n->tok[i].nvar && v < TIMS_NAME_MAX_VARIANTS; v++) {
+			l->var[i][v] = (uint8_t)strlen(n->tok[i].var[v]);
+			l->skel[i][v] = (uint8_t)strlen(n->tok[i].skel[v]);
+			l->vskel[i][v] = (uint8_t)strlen(n->tok[i].vskel[v]);
+		}
+}
+
 /* Could joining tokens j, j+1 of `n` explain a token of `other`? A cheap
- * filter so that the full realignment runs only when it may help. */
-static bool join_plausible(const struct tims_name *n, unsigned j,
-			   const struct tims_name *other)
+ * filter so that the full realignment runs only when it may help: a token
+ * of `other` spelled (or with the skeleton) of the two written together. */
+static bool join_plausible(const struct tims_name *n, const struct nlen *nl, unsigned j,
+			   const struct tims_name *other, const struct nlen *ol)
 {
 	const struct tims_name_token *p = &n->tok[j], *q = &n->tok[j + 1];
 
@@ -472,19 +540,19 @@ static bool join_plausible(const struct tims_name *n, unsigned j,
 		const struct tims_name_token *t = &other->tok[o];
 
 		for (unsigned x = 0; x < p->nvar; x++) {
-			const struct tims_name_token *qq = q;
-			unsigned y = x < qq->nvar ? x : 0;
+			unsigned y = x < q->nvar ? x : 0;
+			size_t lp = nl->skel[j][x], lq = nl->skel[j + 1][y];
+			size_t vp = nl->var[j][x], vq = nl->var[j + 1][y];
 
 			for (unsigned z = 0; z < t->nvar; z++) {
-				size_t lp = strlen(p->skel[x]), lt = strlen(t->skel[z]);
-				size_t vp = strlen(p->var[x]), vt = strlen(t->var[z]);
+				size_t lt = ol->skel[o][z], vt = ol->var[o][z];
 
 				/* concatenated skeletons or spellings, compared in place */
-				if (lp < lt && !strncmp(t->skel[z], p->skel[x], lp) &&
-				    !strcmp(t->skel[z] + lp, qq->skel[y]))
+				if (lp < lt && lt == lp + lq && !memcmp(t->skel[z], p->skel[x], lp) &&
+				    !memcmp(t->skel[z] + lp, q->skel[y], lq))
 					return true;
-				if (vp < vt && !strncmp(t->var[z], p->var[x], vp) &&
-				    !strcmp(t->var[z] + vp, qq->var[y]))
+				if (vp < vt && vt == vp + vq && !memcmp(t->var[z], p->var[x], vp) &&
+				    !memcmp(t->var[z] + vp, q->var[y], vq))
 					return true;
 			}
 		}
@@ -495,8 +563,8 @@ static bool join_plausible(const struct tims_name *n, unsigned j,
 /* Could joining tokens j, j+1, j+2 of `n` give a token of `other` (DE LA
  * CRUZ / DELACRUZ, VAN DER BERG / VANDERBERG)? Spellings or skeletons
  * compared in place, as in join_plausible. */
-static bool join3_plausible(const struct tims_name *n, unsigned j,
-			    const struct tims_name *other)
+static bool join3_plausible(const struct tims_name *n, const struct nlen *nl, unsigned j,
+			    const struct tims_name *other, const struct nlen *ol)
 {
 	const struct tims_name_token *p = &n->tok[j], *q = &n->tok[j + 1], *r = &n->tok[j + 2];
 
@@ -507,20 +575,20 @@ static bool join3_plausible(const struct tims_name *n, unsigned j,
 
 		for (unsigned x = 0; x < p->nvar; x++) {
 			unsigned y = x < q->nvar ? x : 0, w = x < r->nvar ? x : 0;
+			size_t l1 = nl->var[j][x], l2 = nl->var[j + 1][y], l3 = nl->var[j + 2][w];
+			size_t s1 = nl->skel[j][x], s2 = nl->skel[j + 1][y], s3 = nl->skel[j + 2][w];
 
 			for (unsigned z = 0; z < t->nvar; z++) {
 				const char *tv = t->var[z], *ts = t->skel[z];
-				size_t l1 = strlen(p->var[x]), l2 = strlen(q->var[y]);
-				size_t s1 = strlen(p->skel[x]), s2 = strlen(q->skel[y]);
 
-				if (tv[0] == p->var[x][0] && strlen(tv) == l1 + l2 + strlen(r->var[w]) &&
-				    !strncmp(tv, p->var[x], l1) && !strncmp(tv + l1, q->var[y], l2) &&
-				    !strcmp(tv + l1 + l2, r->var[w]))
+				if (tv[0] == p->var[x][0] && ol->var[o][z] == l1 + l2 + l3 &&
+				    !memcmp(tv, p->var[x], l1) && !memcmp(tv + l1, q->var[y], l2) &&
+				    !memcmp(tv + l1 + l2, r->var[w], l3))
 					return true;
 				if (s1 && s2 && ts[0] == p->skel[x][0] &&
-				    strlen(ts) == s1 + s2 + strlen(r->skel[w]) &&
-				    !strncmp(ts, p->skel[x], s1) && !strncmp(ts + s1, q->skel[y], s2) &&
-				    !strcmp(ts + s1 + s2, r->skel[w]))
+				    ol->skel[o][z] == s1 + s2 + s3 &&
+				    !memcmp(ts, p->skel[x], s1) && !memcmp(ts + s1, q->skel[y], s2) &&
+				    !memcmp(ts + s1 + s2, r->skel[w], s3))
 					return true;
 			}
 		}
@@ -532,27 +600,25 @@ static bool join3_plausible(const struct tims_name *n, unsigned j,
  * A syllable boundary moved (JONG-SU / JON-GSU, XIAO-MING / XIA OMING):
  * tokens j, j+1 of `a` and k, k+1 of `b` spell the same once each pair is
  * joined, though a[j] and b[k] differ. Compared in place (spellings, or
- * phonetic skeletons with vowels), without building the joins.
+ * phonetic skeletons with vowels), without building the joins; lp, lq, lr,
+ * lt are the lengths of p, q, r, t.
  */
-static bool concat_eq(const char *p, const char *q, const char *r, const char *t)
+static bool concat_eq(const char *p, size_t lp, const char *q, size_t lq,
+		      const char *r, size_t lr, const char *t, size_t lt)
 {
-	size_t lp, lr;
-
 	if (p[0] != r[0] || !p[0])
 		return false;
-	lp = strlen(p);
-	lr = strlen(r);
-	if (lp == lr || lp + strlen(q) != lr + strlen(t))
+	if (lp == lr || lp + lq != lr + lt)
 		return false;
 	if (lp < lr)
-		return !strncmp(r, p, lp) && !strncmp(r + lp, q, lr - lp) &&
-		       !strcmp(q + (lr - lp), t);
-	return !strncmp(p, r, lr) && !strncmp(p + lr, t, lp - lr) &&
-	       !strcmp(t + (lp - lr), q);
+		return !memcmp(r, p, lp) && !memcmp(r + lp, q, lr - lp) &&
+		       !memcmp(q + (lr - lp), t, lt);
+	return !memcmp(p, r, lr) && !memcmp(p + lr, t, lp - lr) &&
+	       !memcmp(t + (lp - lr), q, lq);
 }
 
-static bool syllable_plausible(const struct tims_name *a, unsigned j,
-			       const struct tims_name *b, unsigned k)
+static bool syllable_plausible(const struct tims_name *a, const struct nlen *al, unsigned j,
+			       const struct tims_name *b, const struct nlen *bl, unsigned k)
 {
 	const struct tims_name_token *p = &a->tok[j], *q = &a->tok[j + 1];
 	const struct tims_name_token *r = &b->tok[k], *t = &b->tok[k + 1];
@@ -565,9 +631,12 @@ static bool syllable_plausible(const struct tims_name *a, unsigned j,
 		for (unsigned z = 0; z < r->nvar; z++) {
 			unsigned w = z < t->nvar ? z : 0;
 
-			if (concat_eq(p->var[x], q->var[y], r->var[z], t->var[w]) ||
+			if (concat_eq(p->var[x], al->var[j][x], q->var[y], al->var[j + 1][y],
+				      r->var[z], bl->var[k][z], t->var[w], bl->var[k + 1][w]) ||
 			    (p->vskel[x][0] && r->vskel[z][0] &&
-			     concat_eq(p->vskel[x], q->vskel[y], r->vskel[z], t->vskel[w])))
+			     concat_eq(p->vskel[x], al->vskel[j][x], q->vskel[y],
+				       al->vskel[j + 1][y], r->vskel[z], bl->vskel[k][z],
+				       t->vskel[w], bl->vskel[k + 1][w])))
 				return true;
 		}
 	}
@@ -603,8 +672,9 @@ struct best {
 
 /* Align the views of a (la tokens joined at ja, -1 for none) and b (lb at
  * jb); keep them in *bt when they score better. */
-static void try_alignment(const struct tims_name *a, int ja, unsigned la,
-			  const struct tims_name *b, int jb, unsigned lb, struct best *bt)
+static void try_alignment(const struct simctx *cx, const struct tims_name *a, int ja,
+			  unsigned la, const struct tims_name *b, int jb, unsigned lb,
+			  struct best *bt)
 {
 	struct tview va[TIMS_NAME_MAX_TOKENS], vb[TIMS_NAME_MAX_TOKENS];
 	struct tims_name_token tja, tjb;
@@ -613,7 +683,7 @@ static void try_alignment(const struct tims_name *a, int ja, unsigned la,
 
 	na = make_views(a, ja, la, &tja, va);
 	nb = make_views(b, jb, lb, &tjb, vb);
-	align_views(va, na, vb, nb, &cur);
+	align_views(cx, va, na, vb, nb, &cur);
 	if (cur.score <= bt->al.score + 1e-9)
 		return;
 	bt->al = cur;
@@ -634,30 +704,34 @@ static void try_alignment(const struct tims_name *a, int ja, unsigned la,
 			bt->vb[i].t = &bt->jb;
 }
 
-static double best_alignment(const struct tims_name *a, const struct tims_name *b,
-			     struct best *bt)
+static double best_alignment(const struct simctx *cx, const struct tims_name *a,
+			     const struct tims_name *b, struct best *bt)
 {
 	unsigned ga, gb;
+	struct nlen la, lb;
 
+	name_lens(a, &la);
+	name_lens(b, &lb);
 	bt->na = make_views(a, -1, 0, NULL, bt->va);
 	bt->nb = make_views(b, -1, 0, NULL, bt->vb);
-	align_views(bt->va, bt->na, bt->vb, bt->nb, &bt->al);
+	align_views(cx, bt->va, bt->na, bt->vb, bt->nb, &bt->al);
 	for (int side = 0; side < 2; side++) {
 		const struct tims_name *n = side ? b : a, *o = side ? a : b;
+		const struct nlen *nl = side ? &lb : &la, *ol = side ? &la : &lb;
 
 		for (unsigned j = 0; j + 1 < n->ntok; j++) {
-			if (join_plausible(n, j, o))
-				try_alignment(a, side ? -1 : (int)j, 2, b,
+			if (join_plausible(n, nl, j, o, ol))
+				try_alignment(cx, a, side ? -1 : (int)j, 2, b,
 					      side ? (int)j : -1, 2, bt);
-			if (j + 2 < n->ntok && join3_plausible(n, j, o))
-				try_alignment(a, side ? -1 : (int)j, 3, b,
+			if (j + 2 < n->ntok && join3_plausible(n, nl, j, o, ol))
+				try_alignment(cx, a, side ? -1 : (int)j, 3, b,
 					      side ? (int)j : -1, 3, bt);
 		}
 	}
 	for (unsigned j = 0; j + 1 < a->ntok; j++)
 		for (unsigned k = 0; k + 1 < b->ntok; k++)
-			if (syllable_plausible(a, j, b, k))
-				try_alignment(a, (int)j, 2, b, (int)k, 2, bt);
+			if (syllable_plausible(a, &la, j, b, &lb, k))
+				try_alignment(cx, a, (int)j, 2, b, (int)k, 2, bt);
 	/* JOHN SMITH JR is not JOHN SMITH SR, whatever else agrees */
 	ga = generation(a);
 	gb = generation(b);
@@ -671,7 +745,7 @@ double tims_screen_name_score(const struct tims_name *a, const struct tims_name 
 {
 	struct best bt;
 
-	return best_alignment(a, b, &bt);
+	return best_alignment(NULL, a, b, &bt);
 }
 
 static void reason(struct tims_match *m, bool explain, const char *fmt, ...)
@@ -1008,15 +1082,15 @@ static double sex_forms(const struct best *bt, struct tims_match *m, bool explai
 	return 0;
 }
 
-void tims_screen_compare(const struct tims_name *a, const struct tims_subject *sa,
-			 const struct tims_name *b, const struct tims_subject *sb,
-			 bool explain, struct tims_match *m)
+static void compare(const struct simctx *cx, const struct tims_name *a,
+		    const struct tims_subject *sa, const struct tims_name *b,
+		    const struct tims_subject *sb, bool explain, struct tims_match *m)
 {
 	struct best bt;
 	double s;
 
 	m->nreasons = 0;
-	m->name_score = best_alignment(a, b, &bt);
+	m->name_score = best_alignment(cx, a, b, &bt);
 	if (explain) {
 		const struct align *al = &bt.al;
 
@@ -1042,4 +1116,21 @@ void tims_screen_compare(const struct tims_name *a, const struct tims_subject *s
 	    (sb->sex == 'M' || sb->sex == 'F') && sa->sex != sb->sex)
 		s -= sex_forms(&bt, m, explain);
 	m->score = s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+void tims_screen_compare(const struct tims_name *a, const struct tims_subject *sa,
+			 const struct tims_name *b, const struct tims_subject *sb,
+			 bool explain, struct tims_match *m)
+{
+	compare(NULL, a, sa, b, sb, explain, m);
+}
+
+void tims__screen_compare_memo(const struct tims_name *a, const struct tims_subject *sa,
+			       const struct tims_name *b, const uint32_t *ids,
+			       const struct tims_subject *sb, bool explain,
+			       struct tims__sim_memo *memo, struct tims_match *m)
+{
+	struct simctx cx = { a, b, ids, memo };
+
+	compare(&cx, a, sa, b, sb, explain, m);
 }

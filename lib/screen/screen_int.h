@@ -107,4 +107,30 @@ static inline int tims__az_add(char *dst, size_t *len, const char *s)
  * least need, doubling; TIMS_ERR_NOMEM on overflow or allocation failure. */
 tims_rc screen_grow(void *pp, size_t *cap, size_t need, size_t elsize);
 
+/* Token similarities of one query, kept while its candidates are scored
+ * (score.c): keyed by gen << 40 | query token << 32 | interned token id;
+ * an entry of another gen is empty, so a new query only bumps gen. */
+struct tims_subject;
+struct tims_match;
+
+#define TIMS__MEMO_SLOTS 2048
+struct tims__sim_entry {
+	uint64_t key;
+	double s;
+	uint16_t group;
+	uint8_t how, va, vb;
+};
+struct tims__sim_memo {
+	uint32_t gen; /* < 2^24, never 0 while in use */
+	struct tims__sim_entry e[TIMS__MEMO_SLOTS];
+};
+
+/* tims_screen_compare, with b's tokens interned (ids[i] the id of
+ * b->tok[i]) and the similarities of a's tokens to them kept in memo for
+ * the next candidate of the same query (same a). The same result. */
+void tims__screen_compare_memo(const struct tims_name *a, const struct tims_subject *sa,
+			       const struct tims_name *b, const uint32_t *ids,
+			       const struct tims_subject *sb, bool explain,
+			       struct tims__sim_memo *memo, struct tims_match *m);
+
 #endif

@@ -1155,6 +1155,7 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 	struct tims__wl_writer w;
 	struct importer im = { wl, o, 0, 0, NULL, bad, ctx, res, removals, NULL };
 	int64_t cache = 0;
+	bool deferred = false; /* the fingerprint indexes dropped for this load */
 	tims_rc rc;
 
 	memset(res, 0, sizeof(*res));
@@ -1176,6 +1177,16 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 		goto fail;
 	im.w = &w;
 	cache = cache_grow(wl, data, len, w.fresh);
+	{
+		size_t lines = 1;
+
+		for (const char *p = data, *end = data + len;
+		     p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
+			lines++;
+		deferred = tims__wl_defer_fp_indexes(wl, lines);
+	}
+	if (deferred && (rc = tims__wl_fp_indexes(wl, false, err)))
+		goto fail;
 	im.par = par_new(&im, len);
 	tims__wl_import_workers = im.par ? im.par->nthreads : 0;
 	rc = o->format == TIMS_WL_CSV ? import_csv(&im, data, len, err)
@@ -1210,7 +1221,8 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 		res->version = im.version - 1;
 		if (o->replace && !tims__wl_writer_same(&w)) {
 			im.w = NULL;
-			if ((rc = tims__wl_writer_end(&w, true, err)))
+			if ((deferred && (rc = tims__wl_fp_indexes(wl, true, err))) ||
+			    (rc = tims__wl_writer_end(&w, true, err)))
 				goto fail;
 			if (sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 				rc = tims__wl_dberr(wl, err, "commit");
@@ -1250,6 +1262,8 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 					 (uint64_t)(res->stored + res->removed), NULL, err)))
 		goto fail;
 	im.w = NULL;
+	if (deferred && (rc = tims__wl_fp_indexes(wl, true, err)))
+		goto fail;
 	if ((rc = tims__wl_writer_end(&w, true, err)))
 		goto fail;
 	if (sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {

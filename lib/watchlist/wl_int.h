@@ -184,6 +184,12 @@ extern uint64_t (*tims__wl_fp_test_hook)(enum tims_ident_kind kind, const char *
 extern int tims__wl_import_threads;
 /* The workers the last import of this process used (0: row by row). */
 extern unsigned tims__wl_import_workers;
+/* idents.c: a large load drops the fingerprint indexes and makes them again
+ * at its end (tims__wl_defer_fp_indexes: whether, for a load of that many
+ * lines; tims__wl_defer_index_min: the fewest lines, <= 0 never; tests) */
+extern int tims__wl_defer_index_min;
+bool tims__wl_defer_fp_indexes(struct tims_wl *wl, size_t lines);
+tims_rc tims__wl_fp_indexes(struct tims_wl *wl, bool make, struct tims_err *err);
 
 /* At open (store.c): the fingerprint columns and their indexes made
  * (idents.c), the rows' fingerprints filled in once the vault is there, and
