@@ -170,13 +170,16 @@ tims_rc tims__wl_fp_schema(struct tims_wl *wl, struct tims_err *err)
  * it holds the store (readers keep the last committed schema).
  */
 int tims__wl_defer_index_min = 1000000;
+unsigned tims__wl_deferred_loads;
 
 bool tims__wl_defer_fp_indexes(struct tims_wl *wl, size_t lines)
 {
 	sqlite3_stmt *st;
 	int64_t rows = 0;
 
-	if (tims__wl_defer_index_min <= 0 || lines < (size_t)tims__wl_defer_index_min)
+	if (tims__wl_defer_index_min < 0)
+		return ++tims__wl_deferred_loads;
+	if (tims__wl_defer_index_min == 0 || lines < (size_t)tims__wl_defer_index_min)
 		return false;
 	if (sqlite3_prepare_v2(wl->db, "SELECT coalesce(max(id), 0) FROM entries", -1, &st,
 			       NULL) != SQLITE_OK)
@@ -186,7 +189,10 @@ bool tims__wl_defer_fp_indexes(struct tims_wl *wl, size_t lines)
 	sqlite3_finalize(st);
 	/* cheaper to sort everything once than to insert: the load is at
 	 * least half the size of what the store holds */
-	return rows <= 0 || (uint64_t)rows <= 2 * (uint64_t)lines;
+	if (rows > 0 && (uint64_t)rows > 2 * (uint64_t)lines)
+		return false;
+	tims__wl_deferred_loads++;
+	return true;
 }
 
 tims_rc tims__wl_fp_indexes(struct tims_wl *wl, bool make, struct tims_err *err)

@@ -186,8 +186,10 @@ extern int tims__wl_import_threads;
 extern unsigned tims__wl_import_workers;
 /* idents.c: a large load drops the fingerprint indexes and makes them again
  * at its end (tims__wl_defer_fp_indexes: whether, for a load of that many
- * lines; tims__wl_defer_index_min: the fewest lines, <= 0 never; tests) */
+ * lines; tims__wl_defer_index_min: the fewest lines, 0 never, < 0 always;
+ * tims__wl_deferred_loads counts the loads that did: tests) */
 extern int tims__wl_defer_index_min;
+extern unsigned tims__wl_deferred_loads;
 bool tims__wl_defer_fp_indexes(struct tims_wl *wl, size_t lines);
 tims_rc tims__wl_fp_indexes(struct tims_wl *wl, bool make, struct tims_err *err);
 

@@ -17,12 +17,16 @@
 
 #include "t.h"
 #include "tims/lthash.h"
+#include "tims/screen.h"
 #include "tims/util.h"
 #include "tims/vault.h"
 #include "tims/watchlist.h"
 
 /* import.c: < 0 row by row, n > 0 that many workers whatever the size */
 extern int tims__wl_import_threads;
+/* idents.c: the fewest lines for which a load sorts the fingerprint indexes */
+extern int tims__wl_defer_index_min;
+extern unsigned tims__wl_deferred_loads;
 
 #define DOCS 14000  /* four batches of 4096 rows and a part */
 #define PERSONS 5000
@@ -246,6 +250,41 @@ int main(void)
 	rc = import(wl, "seq", TIMS_WL_DOCUMENTS, TIMS_WL_CSV, false, -1, &in, &b1, &r1, &err);
 	T_OK(rc == TIMS_OK && r1.stored == 2 && same_list(wl, "seq", "par"),
 	     "again: the same as row by row");
+
+	/* 4b. a load large next to the store drops the fingerprint indexes
+	 * and sorts them again at its end (forced here whatever its size): the
+	 * same list as row by row, the indexes back, and a load that fails
+	 * gives them back with its transaction */
+	docs_csv(&in, DOCS, 0, 0);
+	rc = import(wl, "unsorted", TIMS_WL_DOCUMENTS, TIMS_WL_CSV, false, -1, &in, &b1, &r1, &err);
+	tims__wl_defer_index_min = -1;
+	tims__wl_deferred_loads = 0;
+	if (rc == TIMS_OK)
+		rc = import(wl, "sorted", TIMS_WL_DOCUMENTS, TIMS_WL_CSV, false, 2, &in, &b2, &r2, &err);
+	T_OK(rc == TIMS_OK && tims__wl_deferred_loads == 1 && r2.stored == DOCS &&
+	     same_list(wl, "unsorted", "sorted"),
+	     "deferred indexes: the same list as row by row (%s)", err.msg);
+	T_OK(count("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND"
+		   " name IN ('entries_fp1', 'entries_fp2') AND sql LIKE '%deleted_version IS NULL%'") == 2,
+	     "deferred indexes: both fingerprint indexes there again, partial as before");
+	{
+		struct tims_wl_query q = { .doc_number = "A00000000", .doc_issuer = "DEU" };
+		struct tims_wl_screening *sc = calloc(1, sizeof(*sc));
+		struct tims_screen_index *ix = NULL;
+
+		T_OK(sc && tims_wl_load_index(wl, &ix, &err) == TIMS_OK &&
+		     tims_wl_screen(wl, ix, &q, sc, &err) == TIMS_OK && sc->nhits >= 2,
+		     "deferred indexes: a number of the load is a hit, confirmed through them (%s)",
+		     err.msg);
+		tims_screen_index_free(ix);
+		free(sc);
+	}
+	docs_csv(&in, DOCS, 0, 9999);
+	rc = import(wl, "sorted-bad", TIMS_WL_DOCUMENTS, TIMS_WL_CSV, false, 2, &in, &b2, &r2, &err);
+	T_OK(rc == TIMS_ERR_INVALID && tims__wl_deferred_loads == 2 &&
+	     count("SELECT count(*) FROM sqlite_master WHERE name IN ('entries_fp1', 'entries_fp2')") == 2,
+	     "deferred indexes: a load refused for a bad row leaves the indexes");
+	tims__wl_defer_index_min = 1000000;
 
 	tims_wl_close(wl);
 
