@@ -145,7 +145,7 @@ if want asan; then
 fi
 if want fuzz; then
 	for t in build/fuzz/fuzz_*; do
-		[ -x "$t" ] && spawn "$jobs" fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-6}"
+		[ -x "$t" ] && spawn "$jobs" fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-4}"
 	done
 fi
 drain
