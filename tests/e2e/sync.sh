@@ -182,6 +182,8 @@ if [ -n "$PROMTOOL" ]; then
 	for k in post centre witness; do t_ok "metrics: $k: promtool check metrics" promok $k; done
 	t_ok "metrics: the shipped alerting rules pass promtool check rules" \
 		"$PROMTOOL" check rules "$TIMS_ROOT/docs/prometheus/tims-alerts.yml"
+	t_ok "metrics: the rules fire on the series they are written for (promtool test rules)" \
+		"$PROMTOOL" test rules "$TIMS_ROOT/docs/prometheus/tims-alerts.test.yml"
 else
 	t_report fail "metrics: promtool (Debian package prometheus) is installed" "bash scripts/deps.sh"
 fi
