@@ -17,6 +17,7 @@ pkgs=(
   chromium
   python3 groff-base man-db
   libsystemd-dev debhelper lintian dpkg-dev fakeroot systemd
+  prometheus
 )
 
 missing=()

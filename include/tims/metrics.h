@@ -71,4 +71,39 @@ void tims_metric_observe_us(struct tims_metric *m, uint64_t us);
 /* The whole registry in the Prometheus text format. */
 tims_rc tims_metrics_render(struct tims_metrics *r, struct tims_buf *out);
 
+/*
+ * Series whose label values are only known at scrape time (a post's name,
+ * a list's name, a witness's log origin: operator input). Write a family's
+ * HELP and TYPE once (tims_metrics_family), then each of its series
+ * (tims_metrics_sample); every series of a family must follow its header
+ * before the next family starts.
+ *
+ * Labels are built with tims_metrics_labels_add, which escapes the value as
+ * the exposition format says (backslash, double quote and newline; other
+ * bytes as they are). A value that would not fit marks the set as
+ * overflowed and tims_metrics_sample refuses it (TIMS_ERR_INVALID) rather
+ * than writing a truncated label.
+ */
+#define TIMS_METRICS_LABELS_MAX 1024
+
+struct tims_metrics_labels {
+	char s[TIMS_METRICS_LABELS_MAX]; /* 'key="value",key2="value2"' */
+	size_t len;
+	int overflow;
+};
+
+void tims_metrics_labels_init(struct tims_metrics_labels *l);
+void tims_metrics_labels_add(struct tims_metrics_labels *l, const char *key,
+			     const char *value);
+tims_rc tims_metrics_family(struct tims_buf *out, const char *name, const char *help,
+			    enum tims_metric_kind kind);
+/* name{labels} value; labels may be NULL. */
+tims_rc tims_metrics_sample(struct tims_buf *out, const char *name,
+			    const struct tims_metrics_labels *labels, double value);
+/* The family and its one unlabelled series. */
+tims_rc tims_metrics_gauge1(struct tims_buf *out, const char *name, const char *help,
+			    enum tims_metric_kind kind, double value);
+/* tims_build_info{version="0.1.0",revision="<git describe>",kind="post|centre|witness"} 1 */
+tims_rc tims_metrics_build_info(struct tims_buf *out, const char *kind);
+
 #endif

@@ -747,7 +747,11 @@ tims_rc tims_centre_metrics(struct tims_centre *c, struct tims_buf *out,
 		"records held in the mirrors of every post", ""), (int64_t)sums.records);
 	rc = tims_metrics_render(r, out);
 	free(r);
-	return rc ? tims_err_set(err, rc, "metrics: too large") : TIMS_OK;
+	if (rc)
+		return tims_err_set(err, rc, "metrics: too large");
+	err->msg[0] = '\0';
+	rc = centre_metrics_more(c, out, err); /* metrics.c */
+	return rc && !err->msg[0] ? tims_err_set(err, rc, "metrics: too large") : rc;
 }
 
 /* ---- maintenance: the query store's connection and repairs -------------- */

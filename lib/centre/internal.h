@@ -73,6 +73,9 @@ struct tims_centre {
 
 tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
 		    struct tims_err *err);
+/* GET /metrics after the query store's state: posts, isolation, the
+ * watchlists published, alerts, audit (metrics.c). */
+tims_rc centre_metrics_more(struct tims_centre *c, struct tims_buf *out, struct tims_err *err);
 /* seal.c: a centre.db column sealed under the vault as base64 text (AD
  * "centre.TABLE/KEY"); centre_open_text gives back a value stored in clear
  * before the vault as it is. centre_seal_legacy seals such values at open

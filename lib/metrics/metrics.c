@@ -3,6 +3,7 @@
  * (see include/tims/metrics.h).
  */
 #include "tims/metrics.h"
+#include "tims/version.h"
 
 const double tims_hist_bounds[TIMS_HIST_BUCKETS] = {
 	0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0, -1,
@@ -87,9 +88,7 @@ tims_rc tims_metrics_render(struct tims_metrics *r, struct tims_buf *out)
 			if (!strcmp(r->m[j].name, m->name))
 				first = 0;
 		if (first)
-			rc = tims_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help,
-					   m->name, m->kind == TIMS_COUNTER ? "counter"
-						    : m->kind == TIMS_GAUGE ? "gauge" : "histogram");
+			rc = tims_metrics_family(out, m->name, m->help, m->kind);
 		if (rc)
 			break;
 		if (m->kind == TIMS_HISTOGRAM)
@@ -100,4 +99,103 @@ tims_rc tims_metrics_render(struct tims_metrics *r, struct tims_buf *out)
 					   m->labels[0] ? "}" : "", atomic_load(&m->value));
 	}
 	return rc;
+}
+
+/* ---- series labelled at scrape time ------------------------------------ */
+
+void tims_metrics_labels_init(struct tims_metrics_labels *l)
+{
+	l->s[0] = '\0';
+	l->len = 0;
+	l->overflow = 0;
+}
+
+static void labels_put(struct tims_metrics_labels *l, const char *s, size_t n)
+{
+	if (l->overflow || n >= sizeof(l->s) - l->len) {
+		l->overflow = 1;
+		return;
+	}
+	memcpy(l->s + l->len, s, n);
+	l->len += n;
+	l->s[l->len] = '\0';
+}
+
+void tims_metrics_labels_add(struct tims_metrics_labels *l, const char *key,
+			     const char *value)
+{
+	if (l->len)
+		labels_put(l, ",", 1);
+	labels_put(l, key, strlen(key));
+	labels_put(l, "=\"", 2);
+	for (const char *p = value ? value : ""; *p; p++) {
+		if (*p == '\\')
+			labels_put(l, "\\\\", 2);
+		else if (*p == '"')
+			labels_put(l, "\\\"", 2);
+		else if (*p == '\n')
+			labels_put(l, "\\n", 2);
+		else
+			labels_put(l, p, 1);
+	}
+	labels_put(l, "\"", 1);
+}
+
+tims_rc tims_metrics_family(struct tims_buf *out, const char *name, const char *help,
+			    enum tims_metric_kind kind)
+{
+	tims_rc rc = tims_buf_addf(out, "# HELP %s ", name);
+
+	/* HELP text: backslash and newline escaped */
+	for (const char *p = help; !rc && *p; p++)
+		rc = *p == '\\' ? tims_buf_addstr(out, "\\\\")
+		   : *p == '\n' ? tims_buf_addstr(out, "\\n") : tims_buf_addch(out, *p);
+	if (!rc)
+		rc = tims_buf_addf(out, "\n# TYPE %s %s\n", name,
+				   kind == TIMS_COUNTER ? "counter"
+				   : kind == TIMS_GAUGE ? "gauge" : "histogram");
+	return rc;
+}
+
+tims_rc tims_metrics_sample(struct tims_buf *out, const char *name,
+			    const struct tims_metrics_labels *labels, double value)
+{
+	int has = labels && labels->len;
+
+	if (labels && labels->overflow)
+		return TIMS_ERR_INVALID;
+	if (value == (double)(int64_t)value && value > -9e15 && value < 9e15)
+		return tims_buf_addf(out, "%s%s%s%s %" PRId64 "\n", name, has ? "{" : "",
+				     has ? labels->s : "", has ? "}" : "", (int64_t)value);
+	return tims_buf_addf(out, "%s%s%s%s %.6f\n", name, has ? "{" : "",
+			     has ? labels->s : "", has ? "}" : "", value);
+}
+
+tims_rc tims_metrics_gauge1(struct tims_buf *out, const char *name, const char *help,
+			    enum tims_metric_kind kind, double value)
+{
+	tims_rc rc = tims_metrics_family(out, name, help, kind);
+
+	return rc ? rc : tims_metrics_sample(out, name, NULL, value);
+}
+
+tims_rc tims_metrics_build_info(struct tims_buf *out, const char *kind)
+{
+	struct tims_metrics_labels l;
+	tims_rc rc = tims_metrics_family(out, "tims_build_info",
+		"The program's version, its commit and the kind of node; always 1.", TIMS_GAUGE);
+
+	const char *full = tims_version(), *p = strchr(full, '(');
+	char rev[64] = "";
+
+	/* "0.1.0 (678ebc9)": the commit in parentheses, when make baked one in */
+	if (p && strlen(p + 1) < sizeof(rev)) {
+		snprintf(rev, sizeof(rev), "%s", p + 1);
+		rev[strcspn(rev, ")")] = '\0';
+	}
+	tims_metrics_labels_init(&l);
+	tims_metrics_labels_add(&l, "version", TIMS_VERSION);
+	tims_metrics_labels_add(&l, "revision", rev);
+	tims_metrics_labels_add(&l, "kind", kind);
+	return rc ? rc : tims_metrics_sample(out, "tims_build_info", &l, 1);
 }

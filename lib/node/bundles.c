@@ -202,6 +202,7 @@ void node_sync_pull_bundles(struct node_sync *s)
 	    tims_sync_conn_http(s->conn, &peer, "GET", "/api/v1/sync/bundles", NULL, 0, NULL, ANSWER_MAX, &ans,
 			   &status, &err) || status != 200)
 		goto out;
+	atomic_store(&s->bundles_asked_ms, (int64_t)time(NULL) * 1000); /* metrics.c */
 	j = json_loadb(ans.buf ? ans.buf : "", ans.len, 0, NULL);
 	arr = json_object_get(j, "bundles");
 	for (size_t i = 0; i < json_array_size(arr) && i < 64; i++) {

@@ -53,6 +53,7 @@ struct tims_node {
 	struct tims_metrics metrics;
 	struct tims_metric *m_requests[6]; /* by status class 1xx..5xx, other */
 	struct tims_metric *m_register;    /* registration latency */
+	struct tims_metric *m_check;       /* check latency (screened, audited) */
 	struct tims_metric *m_log_size;
 	struct tims_metric *m_crossings;
 	struct tims_metric *m_checks;
@@ -196,6 +197,9 @@ tims_rc node_sync_start(struct tims_node *n, struct tims_err *err);
 void node_sync_stop(struct tims_node *n);
 int node_sync_enrolled(const struct tims_node *n);
 json_t *node_sync_status(struct tims_node *n); /* n->lock held */
+/* GET /metrics after the registry: sync, watchlists, audit (metrics.c);
+ * takes n->lock. */
+tims_rc node_metrics(struct tims_node *n, struct tims_buf *out);
 /* identity.c: what the post's peers must be (docs/sync.md, "Identity"). */
 struct tims_sync_peer;
 /* The policy for a centre role (centre-server for the sync client,

@@ -718,6 +718,8 @@ static void register_metrics(struct tims_node *n)
 			cls[i]);
 	n->m_register = tims_metric(&n->metrics, TIMS_HISTOGRAM, "tims_register_seconds",
 		"Time to register a crossing durably, signed and logged.", "");
+	n->m_check = tims_metric(&n->metrics, TIMS_HISTOGRAM, "tims_check_seconds",
+		"Time to answer a check: document, screening and history, audited.", "");
 	n->m_log_size = tims_metric(&n->metrics, TIMS_GAUGE, "tims_log_size",
 		"Records in the post's crossing log.", "");
 	n->m_crossings = tims_metric(&n->metrics, TIMS_COUNTER, "tims_crossings_total",

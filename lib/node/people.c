@@ -346,7 +346,9 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	size_t nhits;
 	int status;
 	tims_rc rc;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!c || !vm) {
 		free(c);
 		free(vm);
@@ -439,6 +441,9 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 			  "hits", audit_hits(c),
 			  "reason", c->screen_error[0] ? c->screen_error : NULL));
 	tims_metric_add(n->m_checks, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1); /* screened and audited */
+	tims_metric_observe_us(n->m_check, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+						      (t1.tv_nsec - t0.tv_nsec) / 1000));
 	if (rc) {
 		free(m);
 		free(c);

@@ -312,12 +312,14 @@ static tims_rc h_consistency(void *app, struct tims_http_req *req, struct tims_h
 static tims_rc h_metrics(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
+	tims_rc rc;
 
 	(void)req;
 	tims_buf_reset(&resp->body);
 	resp->status = 200;
 	resp->type = "text/plain; version=0.0.4";
-	return tims_metrics_render(&n->metrics, &resp->body);
+	rc = tims_metrics_render(&n->metrics, &resp->body);
+	return rc ? rc : node_metrics(n, &resp->body); /* metrics.c */
 }
 
 const struct tims_http_route tims_node_routes[] = {

@@ -77,6 +77,7 @@ struct node_sync {
 	struct tims_verifier centre_keys[2], bundle_keys[2];
 	size_t ncentre_keys, nbundle_keys;
 	int64_t keys_fetched_ms;         /* the key announcements: last asked for */
+	_Atomic int64_t bundles_asked_ms; /* the centre's bundle list last answered (metrics.c) */
 	struct witness_conf w[SYNC_MAX_WITNESSES];
 	size_t nw;
 	uint64_t interval_ms, centre_timeout_ms, witness_timeout_ms;

@@ -30,6 +30,21 @@ enum witness_stmt {
 	WST_COUNT
 };
 
+/* What this process answered, per log (metrics.c); under mu. Logs past
+ * WITNESS_COUNTED_MAX are counted in `other`. */
+#define WITNESS_COUNTED_MAX 256
+enum { WC_GIVEN, WC_UNTRUSTED, WC_CONFLICT, WC_INCONSISTENT, WC_OTHER, WC_N };
+struct witness_counted {
+	char origin[TIMS_NOTE_MAX_NAME + 1];
+	uint64_t n[WC_N];
+};
+struct witness_counts {
+	struct witness_counted log[WITNESS_COUNTED_MAX];
+	size_t nlog;
+	uint64_t other[WC_N];   /* past the table's capacity */
+	uint64_t bad_request, unknown_log, errors;
+};
+
 struct tims_witness {
 	char dir[WITNESS_PATH_MAX];
 	sqlite3 *db;
@@ -42,7 +57,15 @@ struct tims_witness {
 	pthread_mutex_t mu;         /* one request at a time on db and signer */
 	tims_witness_log_fn log;
 	void *log_ctx;
+	struct witness_counts counts; /* metrics.c, under mu */
 };
+
+/* Count one add-checkpoint answer (mu held): status as answered, rc as
+ * tims_witness_submit returned, origin as parsed (read only when the
+ * status says the log was found). */
+void witness_count(struct tims_witness *w, const char *origin, int status, tims_rc rc);
+/* GET /metrics: the Prometheus text (metrics.c). */
+tims_rc witness_metrics(struct tims_witness *w, struct tims_buf *out, struct tims_err *err);
 
 /* {"announcements": [NOTE, ...]}: DIR/announcements in order (rotate.c). */
 tims_rc witness_announcements(const char *dir, struct tims_buf *out, struct tims_err *err);

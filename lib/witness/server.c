@@ -77,11 +77,29 @@ static tims_rc h_key_announcements(void *app, struct tims_http_req *req,
 	return TIMS_OK;
 }
 
+/* Prometheus metrics (metrics.c): public, like the post's and the
+ * centre's; log origins and counts only. */
+static tims_rc h_metrics(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_witness *w = app;
+	struct tims_err err;
+	tims_rc rc;
+
+	(void)req;
+	tims_buf_reset(&resp->body);
+	if ((rc = witness_metrics(w, &resp->body, &err)))
+		return rc;
+	resp->status = 200;
+	resp->type = "text/plain; version=0.0.4";
+	return TIMS_OK;
+}
+
 static const struct tims_http_route routes[] = {
 	{ "POST", "/add-checkpoint", TIMS_ROUTE_PUBLIC, TIMS_WITNESS_MAX_BODY,
 	  NULL, h_add_checkpoint, TIMS_ROUTE_RAW_BODY | TIMS_ROUTE_POLL },
 	{ "GET", "/key-announcements", TIMS_ROUTE_PUBLIC, 0, NULL, h_key_announcements,
 	  TIMS_ROUTE_POLL },
+	{ "GET", "/metrics", TIMS_ROUTE_PUBLIC, 0, NULL, h_metrics, TIMS_ROUTE_POLL },
 };
 
 static void http_log(void *app, const struct tims_http_req *req, int status,

@@ -883,6 +883,7 @@ tims_rc tims_witness_submit(struct tims_witness *w, const char *body,
 		return tims_err_set(err, TIMS_ERR_NOMEM, "witness: out of memory");
 	pthread_mutex_lock(&w->mu);
 	rc = submit_locked(w, body, len, q, a, err);
+	witness_count(w, q->cp.origin, a->status, rc); /* metrics.c */
 	pthread_mutex_unlock(&w->mu);
 	if (!rc && a->status != 200 && a->status != 400 && a->status != 404)
 		witness_logl(w, TIMS_LOG_WARNING, "refused %s size %" PRIu64 " (old %" PRIu64 "): %d %s",

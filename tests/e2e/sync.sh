@@ -27,6 +27,9 @@ CPORT=$(free_port)
 CURL_=https://127.0.0.1:$CPORT
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
 cli_bootstrap "$C"
+# a watchlist the centre publishes (the post's metrics show the copy it holds)
+cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons \
+	tests/data/screen/persons.csv >/dev/null
 "$TIMS" witness init "$W" --name witness.example/w1 >/dev/null
 "$TIMS" centre serve "$C" --port "$CPORT" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
 CENTRE=$!
@@ -151,6 +154,62 @@ t_match "centre posts: the post's records" 'records=5 ' "$line"
 t_ok "centre posts: last_sync_ms is the time of its last batch, not 0 ($last)" \
 	test "${last:-0}" -gt $((now - 300000)) -a "${last:-0}" -le $((now + 1000))
 
+# ---- GET /metrics on all three (issue 18) -----------------------------------
+# Each is valid exposition text (promtool's parser and linter), and says
+# what the status says: 5 checks and 5 registrations in the histograms,
+# lag 0 once synced, the witness cosigning. No personal data in a label.
+metrics_of() { curl -s --max-time 5 --cacert "$2" "$1/metrics" >"$T_TMP/$3.prom"; }
+mval() { # FILE SERIES: the value of SERIES (name{labels} exactly) in FILE
+	grep -F "$2 " "$T_TMP/$1.prom" | grep -F -- "$2 " | awk -v s="$2" '$1 == s { print $2; exit }'
+}
+# le labels ascending, +Inf last, cumulative, +Inf = _count
+hist_ok() { # FILE NAME
+	awk -v n="$2" 'index($0, n "_bucket{") == 1 {
+		le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
+		if (seen_inf || (prev != "" && le != "+Inf" && le + 0 <= prev + 0) || $2 + 0 < last + 0) bad = 1
+		if (le == "+Inf") { seen_inf = 1; inf = $2 } else prev = le; last = $2; nb++ }
+		index($0, n "_count ") == 1 { cnt = $2 }
+		END { exit !(nb >= 2 && seen_inf && !bad && inf == cnt) }' "$T_TMP/$1.prom"
+}
+PROMTOOL=$(command -v promtool || true)
+promok() { "$PROMTOOL" check metrics <"$T_TMP/$1.prom"; }
+WLOG=$ORIGIN
+wcosigned() { metrics_of "$WURL" "$W/tls.crt" witness && [ "$(mval witness "tims_witness_cosignatures_total{log=\"$WLOG\"}")" -gt 0 ] 2>/dev/null; }
+t_ok "metrics: the witness counts its cosignatures of the post's log" until_ok 30 wcosigned
+metrics_of "$URL" "$C/ca.crt" post
+metrics_of "$CURL_" "$C/ca.crt" centre
+if [ -n "$PROMTOOL" ]; then
+	for k in post centre witness; do t_ok "metrics: $k: promtool check metrics" promok $k; done
+	t_ok "metrics: the shipped alerting rules pass promtool check rules" \
+		"$PROMTOOL" check rules "$TIMS_ROOT/docs/prometheus/tims-alerts.yml"
+	t_ok "metrics: the rules fire on the series they are written for (promtool test rules)" \
+		"$PROMTOOL" test rules "$TIMS_ROOT/docs/prometheus/tims-alerts.test.yml"
+else
+	t_report fail "metrics: promtool (Debian package prometheus) is installed" "bash scripts/deps.sh"
+fi
+for k in post centre witness; do
+	t_match "metrics: $k: build info" "^tims_build_info\\{version=\"$("$TIMS" --version | awk '{print $2}')\",revision=\"[^\"]*\",kind=\"$k\"\\} 1\$" \
+		"$(grep '^tims_build_info' "$T_TMP/$k.prom")"
+done
+t_eq "metrics: post: 5 checks in the check latency histogram" 5 "$(mval post tims_check_seconds_count)"
+t_eq "metrics: post: 5 registrations in the registration histogram" 5 "$(mval post tims_register_seconds_count)"
+t_ok "metrics: post: check buckets ascending to +Inf, +Inf = count" hist_ok post tims_check_seconds
+t_ok "metrics: post: registration buckets ascending to +Inf, +Inf = count" hist_ok post tims_register_seconds
+t_eq "metrics: post: synced, lag 0 records, 0 s, the centre online" "0 0 1" \
+	"$(mval post tims_sync_lag_records) $(mval post tims_sync_lag_seconds) $(mval post tims_sync_centre_online)"
+t_eq "metrics: centre: the post's 5 records mirrored, the post online" "5 1" \
+	"$(mval centre "tims_centre_post_records{post=\"idle-post\",origin=\"$ORIGIN\"}") $(mval centre "tims_centre_post_online{post=\"idle-post\",origin=\"$ORIGIN\"}")"
+WL='{list="wanted",kind="persons"'
+wlsame() { metrics_of "$URL" "$C/ca.crt" post && [ -n "$(mval centre "tims_centre_watchlist_version$WL}")" ] &&
+	[ "$(mval post "tims_watchlist_version$WL,origin=\"centre\"}")" = "$(mval centre "tims_centre_watchlist_version$WL}")" ]; }
+t_ok "metrics: the post holds the centre's version of its watchlist" until_ok 30 wlsame
+t_ok "metrics: post: when the centre last said which bundles are current ($(mval post tims_bundles_checked_age_seconds) s)" \
+	test "$(mval post tims_bundles_checked_age_seconds)" -ge 0
+t_eq "metrics: centre: not isolated, the query store up" "0 1" \
+	"$(mval centre tims_centre_isolated) $(mval centre 'tims_centre_store_up{backend="sqlite"}')"
+t_ok "metrics: no officer id or traveller's name in any of them" \
+	sh -c "! grep -l 'off1\|IVANOV\|IDL1' $T_TMP/post.prom $T_TMP/centre.prom $T_TMP/witness.prom"
+
 # ---- a minute of idling -----------------------------------------------------
 r0=$(centre rounds) p0=$(centre pushes) rows0=$(cosig_rows)
 t_ok "idle: the post's sync rounds are counted ($r0)" test -n "$r0"
@@ -208,8 +267,16 @@ t_eq "centre stalled: the status shows the 7 records to send at once" 7 "$(centr
 behind() { local s; s=$(status_json); [ "$(centre lag "$s")" = 7 ] && [ "$(centre state "$s")" = offline ]; }
 t_ok "centre stalled: the post shows it offline and 7 records behind" until_ok 40 behind
 t_match "centre stalled: and says why" 'no answer|[Tt]ime(d )?out' "$(centre last_error)"
+metrics_of "$URL" "$C/ca.crt" post
+t_eq "metrics: centre stalled: the post says 7 records behind, the centre offline" "7 0" \
+	"$(mval post tims_sync_lag_records) $(mval post tims_sync_centre_online)"
+t_ok "metrics: centre stalled: and seconds behind ($(mval post tims_sync_lag_seconds))" \
+	test "$(mval post tims_sync_lag_seconds)" -ge 1
 kill -CONT "$CENTRE"
 t_ok "centre back: the post catches up by itself, lag 0" until_ok 60 synced
+metrics_of "$URL" "$C/ca.crt" post
+t_eq "metrics: centre back: lag 0 records, 0 s, online" "0 0 1" \
+	"$(mval post tims_sync_lag_records) $(mval post tims_sync_lag_seconds) $(mval post tims_sync_centre_online)"
 
 # ---- a wiped post restored after idling --------------------------------------
 r0=$(centre rounds)

@@ -46,6 +46,34 @@ int main(void)
 		}
 		T_OK(last == NULL, "metrics: a full registry refuses more, rather than overflowing");
 	}
+	{
+		/* a post's name is operator input: escaped, never cut */
+		struct tims_metrics_labels l;
+		char big[TIMS_METRICS_LABELS_MAX];
+
+		tims_buf_reset(&out);
+		tims_metrics_labels_init(&l);
+		tims_metrics_labels_add(&l, "post", "a\\b\"c\nd");
+		tims_metrics_labels_add(&l, "origin", "bg.example/x");
+		T_OK(tims_metrics_family(&out, "tims_x", "help with \\ and\nnewline", TIMS_GAUGE) == TIMS_OK &&
+		     tims_metrics_sample(&out, "tims_x", &l, 2) == TIMS_OK &&
+		     tims_metrics_sample(&out, "tims_x", NULL, 0.25) == TIMS_OK, "labels: rendered");
+		T_OK(strstr(out.buf, "# HELP tims_x help with \\\\ and\\nnewline\n# TYPE tims_x gauge\n") != NULL,
+		     "labels: HELP escapes backslash and newline");
+		T_OK(strstr(out.buf, "tims_x{post=\"a\\\\b\\\"c\\nd\",origin=\"bg.example/x\"} 2\n") != NULL,
+		     "labels: backslash, quote and newline escaped in a value");
+		T_OK(strstr(out.buf, "\ntims_x 0.250000\n") != NULL, "labels: none, a fraction");
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		tims_metrics_labels_init(&l);
+		tims_metrics_labels_add(&l, "post", big);
+		T_OK(l.overflow && tims_metrics_sample(&out, "tims_x", &l, 1) != TIMS_OK,
+		     "labels: too long a value is refused, not cut");
+		tims_buf_reset(&out);
+		T_OK(tims_metrics_build_info(&out, "witness") == TIMS_OK &&
+		     strstr(out.buf, "tims_build_info{version=\"") && strstr(out.buf, ",kind=\"witness\"} 1\n"),
+		     "build info");
+	}
 	tims_buf_release(&out);
 	return t_done();
 }
