@@ -35,13 +35,14 @@ eval "$(bash scripts/token.sh "$PWD/build/test-token")"
 
 total_pass=0
 total_fail=0
-# Suites run side by side: TIMS_TEST_JOBS at once (default: the cores, and one
-# more while end-to-end scripts, which mostly wait on their processes, run). Each
+# Suites run side by side: TIMS_TEST_JOBS at once (default: the cores, and two
+# more while end-to-end scripts, which mostly wait on their processes, on TOTP
+# windows and on polls, run). Each
 # suite has its own log and its own temporary directory and ports, so order
 # does not matter; the closing line counts them all.
 cores=$(nproc 2>/dev/null || echo 1)
 jobs=${TIMS_TEST_JOBS:-$cores}
-e2e_jobs=${TIMS_TEST_JOBS:-$((cores + 1))}
+e2e_jobs=${TIMS_TEST_JOBS:-$((cores + 2))}
 resdir=$(mktemp -d)
 trap 'rm -rf "$resdir"' EXIT
 queued=()
