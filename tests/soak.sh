@@ -4,7 +4,8 @@
 # Runs tests/e2e/crash.sh with many more kill cycles over a larger file
 # (SOAK_CYCLES, SOAK_LINES, SOAK_SECONDS to change them), then any other
 # tests/soak/*.sh that later issues add (outage tests), and ends with the
-# same closing line as tests/run.sh: "N passed, N failed".
+# same closing line as tests/run.sh: "N passed, N failed". tests/soak/network-pg.sh:
+# the whole network suite on PostgreSQL (make check runs its restart part).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 export TIMS=${TIMS:-$PWD/build/tims}
