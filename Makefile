@@ -27,7 +27,7 @@ PKGS := sqlite3 libsodium libmicrohttpd gnutls libcurl jansson icu-uc icu-i18n l
 # TIMS_NO_DEPS=1 (the Debian package build): never install packages; the
 # build-dependencies are debian/control's business.
 ifeq ($(filter clean deps,$(MAKECMDGOALS))$(TIMS_NO_DEPS),)
-ifneq ($(shell pkg-config --exists $(PKGS) && command -v clang >/dev/null && command -v softhsm2-util >/dev/null && command -v faketime >/dev/null && echo ok),ok)
+ifneq ($(shell pkg-config --exists $(PKGS) && command -v clang >/dev/null && command -v softhsm2-util >/dev/null && command -v faketime >/dev/null && command -v lintian >/dev/null && command -v dh >/dev/null && command -v promtool >/dev/null && echo ok),ok)
 $(info make: some libraries or tools are missing; running scripts/deps.sh)
 DEPS_RC := $(shell bash scripts/deps.sh >&2; echo $$?)
 ifneq ($(DEPS_RC),0)
