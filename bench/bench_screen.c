@@ -37,6 +37,7 @@
 #include "tims/vault.h"
 #include "tims/watchlist.h"
 
+#include "docs.h"
 #include "target.h"
 
 struct pool {
@@ -478,30 +479,6 @@ static void pg_pairs(const char *conninfo, const char *file)
 
 /* --- the post's store --------------------------------------------------------- */
 
-static uint64_t doc_seed = 0x5173;
-
-/* Document i's number and issuing state, the same at every run (the cached
- * store and the queries agree without keeping the numbers). */
-static const char *const doc_states[] = { "D", "FRA", "ITA", "ESP", "GBR", "POL", "ROU", "GRC" };
-
-static void doc_of(uint64_t i, char out[16], const char **state)
-{
-	uint64_t z = doc_seed + (i + 1) * 0x9e3779b97f4a7c15ull;
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	*state = doc_states[z & 7];
-	z >>= 3;
-	out[0] = (char)('A' + z % 26);
-	z /= 26;
-	out[1] = (char)('A' + z % 26);
-	z /= 26;
-	for (int k = 2; k < 9; k++, z /= 10)
-		out[k] = (char)('0' + z % 10);
-	out[9] = '\0';
-}
-
 static void die(const char *what, const struct tims_err *err)
 {
 	printf("error: screen scale: %s: %s\n", what, err ? tims_err_msg(err) : "");
@@ -519,24 +496,6 @@ static void import_chunk(struct tims_wl *wl, const char *list, enum tims_wl_kind
 		die("import", &err);
 	*stored += res.stored;
 	tims_buf_reset(b);
-}
-
-/* JSON Lines of documents [from, to) into b (new number for `renumber`). */
-static void doc_lines(struct tims_buf *b, uint64_t from, uint64_t to, uint64_t renumber)
-{
-	char num[16], line[160];
-	const char *st;
-
-	for (uint64_t i = from; i < to; i++) {
-		int n;
-
-		doc_of(renumber ? renumber + i : i, num, &st);
-		n = snprintf(line, sizeof(line), "{\"ref\":\"D%010" PRIu64 "\",\"number\":\"%s\","
-			     "\"issuing_state\":\"%s\",\"status\":\"%s\"}\n", i, num, st,
-			     (i & 3) ? "stolen" : "lost");
-		if (tims_buf_add(b, line, (size_t)n))
-			die("documents: out of memory", NULL);
-	}
 }
 
 static const char *base_name(const char *p)
@@ -838,7 +797,8 @@ int main(int argc, char **argv)
 			import_chunk(wl, "wanted", TIMS_WL_PERSONS, &b, &stored_p);
 		/* documents, in transactions of 8 M (one import each) */
 		for (uint64_t i = 0; generate && i < ndocs; i += 8000000) {
-			doc_lines(&b, i, i + 8000000 < ndocs ? i + 8000000 : ndocs, 0);
+			if (!doc_lines(&b, i, i + 8000000 < ndocs ? i + 8000000 : ndocs, 0))
+				die("documents: out of memory", NULL);
 			import_chunk(wl, "sltd", TIMS_WL_DOCUMENTS, &b, &stored_d);
 			fprintf(stderr, "bench_screen: %" PRIu64 " documents stored (%.0f s)\n",
 				i + 8000000 < ndocs ? i + 8000000 : ndocs, now_s() - t0);
@@ -1024,8 +984,9 @@ int main(int argc, char **argv)
 			fprintf(rf, "%" PRIu64 " %" PRIu64 "\n", run + 1, renum);
 			fclose(rf);
 		}
-		doc_lines(&b, ndocs + run * 1000000, ndocs + run * 1000000 + half, 0); /* new */
-		doc_lines(&b, 0, ndelta - half < ndocs ? ndelta - half : ndocs, renum); /* renumbered */
+		if (!doc_lines(&b, ndocs + run * 1000000, ndocs + run * 1000000 + half, 0) || /* new */
+		    !doc_lines(&b, 0, ndelta - half < ndocs ? ndelta - half : ndocs, renum)) /* renumbered */
+			die("documents: out of memory", NULL);
 		td0 = now_s();
 		c_thread = cpu_s();
 		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cp0);

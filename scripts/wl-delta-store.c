@@ -24,41 +24,9 @@
 #include "tims/screen.h"
 #include "tims/watchlist.h"
 
+#include "../bench/docs.h" /* the bench's documents: its delta, exactly */
+
 extern int tims__wl_import_threads;
-
-static const uint64_t doc_seed = 0x5173; /* bench_screen's default */
-static const char *const doc_states[] = { "D", "FRA", "ITA", "ESP", "GBR", "POL", "ROU", "GRC" };
-
-/* bench_screen.c's doc_of and doc_lines */
-static void doc_of(uint64_t i, char out[16], const char **state)
-{
-	uint64_t z = doc_seed + (i + 1) * 0x9e3779b97f4a7c15ull;
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	*state = doc_states[z & 7];
-	z >>= 3;
-	out[0] = (char)('A' + z % 26);
-	z /= 26;
-	out[1] = (char)('A' + z % 26);
-	z /= 26;
-	for (int k = 2; k < 9; k++, z /= 10)
-		out[k] = (char)('0' + z % 10);
-	out[9] = '\0';
-}
-
-static void doc_lines(struct tims_buf *b, uint64_t from, uint64_t to, uint64_t renumber)
-{
-	char num[16];
-	const char *st;
-
-	for (uint64_t i = from; i < to; i++) {
-		doc_of(renumber ? renumber + i : i, num, &st);
-		tims_buf_addf(b, "{\"ref\":\"D%010" PRIu64 "\",\"number\":\"%s\",\"issuing_state\":"
-			      "\"%s\",\"status\":\"%s\"}\n", i, num, st, (i & 3) ? "stolen" : "lost");
-	}
-}
 
 static double secs(clockid_t c)
 {
@@ -111,8 +79,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* as the bench: new documents of this run, the first ones renumbered */
-	doc_lines(&b, ndocs + run * 1000000, ndocs + run * 1000000 + half, 0);
-	doc_lines(&b, 0, ndelta - half, 2000000000ull + run * 2000000ull);
+	if (!doc_lines(&b, ndocs + run * 1000000, ndocs + run * 1000000 + half, 0) ||
+	    !doc_lines(&b, 0, ndelta - half, 2000000000ull + run * 2000000ull)) {
+		fprintf(stderr, "wl-delta-store: out of memory\n");
+		return 1;
+	}
 	r0 = read_bytes();
 	t0 = secs(CLOCK_THREAD_CPUTIME_ID);
 	p0 = secs(CLOCK_PROCESS_CPUTIME_ID);
