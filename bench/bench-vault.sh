@@ -25,7 +25,7 @@ trap 'rm -rf "$work"' EXIT
 eval "$(bash scripts/token.sh "$work/token")"
 
 if [ "$smoke" = 1 ]; then
-	pn=300 cn=4096 rounds=1
+	pn=150 cn=2048 rounds=1
 else
 	pn=3000 cn=50000 rounds=3
 fi

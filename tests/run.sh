@@ -146,7 +146,7 @@ if want asan; then
 fi
 if want fuzz; then
 	for t in build/fuzz/fuzz_*; do
-		[ -x "$t" ] && spawn "$jobs" fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-4}"
+		[ -x "$t" ] && spawn "$jobs" fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-3}"
 	done
 fi
 drain
