@@ -59,6 +59,17 @@ kill "$NODE" "$CPID"; wait "$NODE" "$CPID" 2>/dev/null
 
 # ---- a controlled clock -------------------------------------------------
 exec 7>&1 # the log, also from inside $(...)
+# at_day DAYS CMD...: CMD with its clock DAYS days ahead: libfaketime preloaded
+# into CMD itself. Not Debian's faketime program: it makes a named semaphore
+# from its PID in /dev/shm, and one left by a killed run makes a later run
+# with that PID fail ("sem_open: File exists").
+LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+t_ok "libfaketime is installed (Debian package faketime)" test -n "$LIBFAKETIME"
+at_day() {
+	local days=$1
+	shift
+	LD_PRELOAD=$LIBFAKETIME FAKETIME="+${days}d" "$@"
+}
 # fake DAYS DIR ROLE CMD...: CMD DAYS days from now, as an officer of ROLE
 # logged in at DIR at that time (a session of today has long expired then).
 # (one login per account and day, its token kept in a file: a TOTP code is
@@ -75,17 +86,16 @@ fake() {
 		[ -s "$t" ] && break
 		printf '%s\n%s\n' "$CLI_PASSWORD" \
 			"$(oathtool --totp -b -N "@$(($(date +%s) + days * 86400))" "$(cat "$f.secret")")" |
-			faketime -f "+${days}d" "$TIMS" login --post "$dir" "cli-$role" --print-token >"$t" 2>"$t.err"
+			at_day "$days" "$TIMS" login --post "$dir" "cli-$role" --print-token >"$t" 2>"$t.err"
 		[ -s "$t" ] && break
 		echo "# fake: cli-$role at $dir, day $days, login $try failed: $(head -c 300 "$t.err")" >&7
 		[ "$try" = 1 ] && sleep $((31 - $(date +%s) % 30))
 	done
-	TIMS_SESSION=$(cat "$t") faketime -f "+${days}d" "$@"
+	TIMS_SESSION=$(cat "$t") at_day "$days" "$@"
 }
 # A daemon at a fake time: libfaketime preloaded into the daemon itself (the
 # faketime program would stay between, and a kill of it would leave the
 # daemon running).
-LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
 fake_daemon() { # DAYS CMD... (run in the background: it becomes the daemon)
 	local days=$1
 	shift
@@ -143,8 +153,8 @@ HIST=$(fake 1100 "$P" supervisor "$TIMS" history --post "$P" XEXIT0001 --json 2>
 t_eq "history at the post: the exit is gone" "0" "$(printf '%s' "$HIST" | jq -r '.crossings | length' 2>&1)"
 HIST=$(fake 1100 "$P" supervisor "$TIMS" history --post "$P" XSTAY0003 --json 2>&1)
 t_eq "history at the post: the overstayer's entry is there" "1" "$(printf '%s' "$HIST" | jq -r '.crossings | length' 2>&1)"
-t_ok "the post's log verifies" faketime -f +1100d "$TIMS" log verify --post "$P"
-t_ok "the post's audit log verifies" faketime -f +1100d "$TIMS" audit verify --post "$P"
+t_ok "the post's log verifies" at_day 1100 "$TIMS" log verify --post "$P"
+t_ok "the post's audit log verifies" at_day 1100 "$TIMS" audit verify --post "$P"
 t_eq "a retention event for the centre is queued" "1" \
 	"$(sqlite3 -readonly "$P/post.db" "SELECT count(*) FROM event_queue WHERE kind = 15" 2>&1)"
 
@@ -167,8 +177,8 @@ t_eq "national query: the exit is gone" "0" "$(printf '%s' "$Q" | jq -r '.crossi
 Q=$(fake 1100 "$C" supervisor "$TIMS" centre query "$C" history --doc XSTAY0003 --purpose "retention test" 2>&1)
 t_eq "national query: the overstayer's entry is there" "1" "$(printf '%s' "$Q" | jq -r '.crossings | length' 2>&1)"
 t_ok "the centre verifies (mirror against the post's checkpoints, the query store)" \
-	faketime -f +1100d "$TIMS" centre verify "$C"
-t_ok "the centre's audit log verifies" faketime -f +1100d "$TIMS" centre audit-verify "$C"
+	at_day 1100 "$TIMS" centre verify "$C"
+t_ok "the centre's audit log verifies" at_day 1100 "$TIMS" centre audit-verify "$C"
 AUD=$(fake 1100 "$P" auditor "$TIMS" audit list --post "$P" --count 1000 --json 2>&1)
 t_match "the post's audit log holds the run and what it erased" '"retention.run"' "$AUD"
 AUD=$(fake 1100 "$C" auditor "$TIMS" audit list --centre "$C" --count 1000 --json 2>&1)
@@ -196,9 +206,9 @@ t_ok "day 1830: the centre's maintenance thread erases the overstayer (query sto
 kill "$CPID"; wait "$CPID" 2>/dev/null
 t_eq "day 1830: nothing of the overstayer at the centre" "0" \
 	"$(cat $(centre_dbs) 2>/dev/null | grep -a -c 'STAYERSON\|XSTAY0003')"
-t_ok "day 1830: the post's log verifies" faketime -f +1830d "$TIMS" log verify --post "$P"
-t_ok "day 1830: the post's audit log verifies" faketime -f +1830d "$TIMS" audit verify --post "$P"
-t_ok "day 1830: the centre verifies" faketime -f +1830d "$TIMS" centre verify "$C"
+t_ok "day 1830: the post's log verifies" at_day 1830 "$TIMS" log verify --post "$P"
+t_ok "day 1830: the post's audit log verifies" at_day 1830 "$TIMS" audit verify --post "$P"
+t_ok "day 1830: the centre verifies" at_day 1830 "$TIMS" centre verify "$C"
 t_status 2 "a retention.conf that does not parse stops the run, naming line and field" \
 	sh -c "printf 'crossing.exit = 3 years\n' >'$P/retention.conf'; '$TIMS' retention run '$P' --dry-run"
 t_end
