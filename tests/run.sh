@@ -50,11 +50,14 @@ queued=()
 # run_suite KIND NAME CMD...: run, count its ok / not ok lines into $resdir.
 run_suite() {
 	local kind=$1 name=$2; shift 2
-	local log="$logdir/$kind-$name.log" rc p f start end
+	local log="$logdir/$kind-$name.log" rc p f start end cpu TIMEFORMAT=%0U+%0S
 	start=$(date +%s)
-	"$@" >"$log" 2>&1 </dev/null
+	# the CPU seconds (user + system) of the suite and of the processes it
+	# waited for: what it costs the pool on a machine of few cores
+	cpu=$({ time "$@" >"$log" 2>&1 </dev/null; } 2>&1)
 	rc=$?
 	end=$(date +%s)
+	cpu=$((${cpu:-0}))
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -65,17 +68,17 @@ run_suite() {
 		echo "not ok - $kind/$name ran no check" >>"$log"
 		f=1
 	fi
-	echo "$p $f $((end - start))" >"$resdir/$kind-$name.tmp"
+	echo "$p $f $((end - start)) $cpu" >"$resdir/$kind-$name.tmp"
 	mv "$resdir/$kind-$name.tmp" "$resdir/$kind-$name.res"
 }
 
 # report KIND-NAME: its line, and the failures' context.
 report() {
-	local id=$1 p f secs log="$logdir/$1.log"
-	read -r p f secs <"$resdir/$id.res"
+	local id=$1 p f secs cpu log="$logdir/$1.log"
+	read -r p f secs cpu <"$resdir/$id.res"
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
-	printf '%-6s %-28s %4d passed, %d failed  (%ds)\n' "${id%%-*}" "${id#*-}" "$p" "$f" "$secs"
+	printf '%-6s %-28s %4d passed, %d failed  (%ds, CPU %ds)\n' "${id%%-*}" "${id#*-}" "$p" "$f" "$secs" "$cpu"
 	if [ "$f" -gt 0 ] || [ "$verbose" = 1 ]; then
 		if [ "$verbose" = 1 ]; then sed 's/^/    /' "$log"; else
 			grep -A4 '^not ok ' "$log" | sed 's/^/    /' | head -60
