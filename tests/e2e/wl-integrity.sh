@@ -94,7 +94,9 @@ t_match "the attempt is on the post's audit trail as refused (403), with the off
 # 2. Behind the CLI's back, while the centre is unreachable: detected,
 #    screening fails closed, shown in the status.
 stop_centre
-sqlite3 "$P/watchlists/watchlists.db" \
+# (waiting for the post's own writer, as an attacker would: a loaded machine
+# may find the store busy with the post's periodic check)
+sqlite3 -cmd '.timeout 30000' "$P/watchlists/watchlists.db" \
 	"UPDATE entries SET deleted_version = 99 WHERE ref = 'P-001'; UPDATE lists SET version = 99 WHERE name = 'wanted';"
 found() { mismatched | grep -q "^wanted: the copy does not match the centre's signed digest"; }
 t_ok "the next check finds the copy altered (within seconds)" wait_for 50 found
