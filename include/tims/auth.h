@@ -45,6 +45,12 @@ tims_rc tims_pw_hash(const char *password, enum tims_pw_cost cost,
 TIMS_MUST_USE tims_rc tims_pw_verify(const char *stored, const char *password,
 		       struct tims_err *err);
 
+/* A stored hash of `cost` for an id that does not exist: a login for it is
+ * checked against this, so that it takes the time a known id's does. A
+ * constant: the hash of a random password thrown away when it was made
+ * (lib/auth/password.c); a login for an unknown id fails whatever it gives. */
+const char *tims_pw_dummy(enum tims_pw_cost cost);
+
 /* 1 if stored was made with a lower cost than `cost` (rehash after login). */
 int tims_pw_needs_rehash(const char *stored, enum tims_pw_cost cost);
 

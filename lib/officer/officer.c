@@ -58,7 +58,6 @@ struct tims_officers {
 	uint8_t *key;                     /* sodium_malloc'ed store key */
 	int have_key;                     /* 0: the vault's token is unavailable */
 	enum tims_pw_cost cost;
-	char dummy_hash[TIMS_PW_HASH_BYTES]; /* equalises time for unknown ids */
 	struct throttle *th;
 };
 
@@ -107,8 +106,6 @@ tims_rc tims_officers_open(sqlite3 *db, const uint8_t key[TIMS_STORE_KEY_BYTES],
 			   struct tims_err *err)
 {
 	struct tims_officers *o;
-	char random_pw[40];
-	uint8_t r[16];
 	tims_rc rc;
 
 	if (sodium_init() < 0)
@@ -134,12 +131,6 @@ tims_rc tims_officers_open(sqlite3 *db, const uint8_t key[TIMS_STORE_KEY_BYTES],
 	o->have_key = key != NULL;
 	o->db = db;
 	o->cost = cost;
-	randombytes_buf(r, sizeof(r));
-	sodium_bin2hex(random_pw, sizeof(random_pw), r, sizeof(r));
-	if ((rc = tims_pw_hash(random_pw, cost, o->dummy_hash, err))) {
-		tims_officers_free(o);
-		return rc;
-	}
 	*out = o;
 	return TIMS_OK;
 }
@@ -478,7 +469,8 @@ void tims_officer_login_begin(struct tims_officers *o, const char *id,
 	sqlite3_stmt *st = NULL;
 
 	memset(lc, 0, sizeof(*lc));
-	snprintf(lc->pw_hash, sizeof(lc->pw_hash), "%s", o->dummy_hash);
+	/* an unknown id is checked against a hash of the store's cost */
+	snprintf(lc->pw_hash, sizeof(lc->pw_hash), "%s", tims_pw_dummy(o->cost));
 	if (check_id(id, NULL))
 		return;
 	snprintf(lc->id, sizeof(lc->id), "%s", id);

@@ -89,6 +89,16 @@ static void test_passwords(void)
 	longpw[sizeof(longpw) - 1] = '\0';
 	T_OK(tims_pw_check_policy(longpw, &err) == TIMS_ERR_INVALID, "password: longer than the ceiling refused, not truncated");
 	T_OK(tims_pw_verify("$2y$10$notargon", "whatever-password", &err) == TIMS_ERR_STATE, "password: a non-Argon2id stored string is refused");
+	/* the hash an unknown id is checked against costs what a real one of
+	 * that cost does (else the time of a login tells whether an id exists) */
+	T_OK(!tims_pw_needs_rehash(tims_pw_dummy(TIMS_PW_COST_INTERACTIVE), TIMS_PW_COST_INTERACTIVE) &&
+	     !tims_pw_needs_rehash(tims_pw_dummy(TIMS_PW_COST_MODERATE), TIMS_PW_COST_MODERATE) &&
+	     !tims_pw_needs_rehash(tims_pw_dummy(TIMS_PW_COST_TEST), TIMS_PW_COST_TEST),
+	     "password: the unknown-id hash of each cost has that cost's parameters");
+	T_OK(tims_pw_needs_rehash(tims_pw_dummy(TIMS_PW_COST_TEST), TIMS_PW_COST_INTERACTIVE),
+	     "password: ... and they differ between costs");
+	T_OK(tims_pw_verify(tims_pw_dummy(TIMS_PW_COST_INTERACTIVE), "correct horse battery", &err) == TIMS_ERR_AUTH,
+	     "password: the unknown-id hash is a well-formed hash that a guess does not match");
 }
 
 static void test_lockout_and_tokens(void)
