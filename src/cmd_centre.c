@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "serve_conf.h"
+#include "tims/signer.h"
 #include "tims/bundle.h"
 #include "tims/centre.h"
 #include "tims/cstore.h"
@@ -298,6 +299,9 @@ static int c_serve(int argc, char **argv)
 	/* Passwords and travellers' names pass through memory: no core dump. */
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "centre", "serve: %s", tims_err_msg(&err));
+	/* Keys only in the signer process, before any token or thread. */
+	if (tims_signer_start(&err))
+		return cli_error(CLI_FAIL, "centre", "serve: %s", tims_err_msg(&err));
 	if ((c = cli_private_dir("centre serve", dir)) ||
 	    (c = open_centre("serve", dir, &cen)))
 		return c;

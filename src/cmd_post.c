@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "tims/signer.h"
 #include "tims/audit.h"
 #include "tims/bundle.h"
 #include "tims/event.h"
@@ -335,6 +336,9 @@ static int post_serve(int argc, char **argv)
 	/* Passwords and travellers' names pass through memory: no core dump. */
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "post serve", "%s", tims_err_msg(&err));
+	/* Keys only in the signer process, before any token or thread. */
+	if (tims_signer_start(&err))
+		return cli_error(CLI_FAIL, "post serve", "%s", tims_err_msg(&err));
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

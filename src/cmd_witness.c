@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include "cli.h"
+#include "tims/signer.h"
 #include "tims/notify.h"
 #include "serve_conf.h"
 #include "tims/post.h"
@@ -431,6 +432,9 @@ static int witness_serve(int argc, char **argv)
 	/* Its signing key is in memory: no core dump. */
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
+	/* Keys only in the signer process, before any token or thread. */
+	if (tims_signer_start(&err))
+		return cli_error(CLI_FAIL, "witness", "serve: %s", err.msg);
 	if ((st = cli_private_dir("witness serve", dir)))
 		return st;
 	if (tims_witness_open(dir, &w, &err))
