@@ -83,7 +83,8 @@ struct tims_signer_field {
 
 /*
  * Send op with its fields and wait (bounded) for the answer: its fields
- * point into *resp (a buffer the caller releases). The signer's error code
+ * point into *resp (a buffer the caller releases, its max at least
+ * TIMS_SIGNER_MSG_MAX). The signer's error code
  * and message come back as this call's. TIMS_ERR_UNAVAILABLE when there is
  * no signer, it died, or it did not answer in time.
  */

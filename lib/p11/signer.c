@@ -679,8 +679,10 @@ tims_rc tims_signer_call(unsigned op, const struct tims_signer_field *in,
 	if (!tims_signer_active())
 		return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: none in "
 				    "this process");
-	if (nout > TIMS_SIGNER_FIELDS)
-		return tims_err_set(err, TIMS_ERR_USAGE, "signer: too many fields");
+	if (nout > TIMS_SIGNER_FIELDS || resp->max < TIMS_SIGNER_MSG_MAX)
+		return tims_err_set(err, TIMS_ERR_USAGE, "signer: too many fields, "
+				    "or an answer buffer under %u bytes",
+				    TIMS_SIGNER_MSG_MAX);
 	pthread_mutex_lock(&link_mu);
 	if (link_dead) {
 		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer (pid %ld): "
@@ -700,7 +702,8 @@ tims_rc tims_signer_call(unsigned op, const struct tims_signer_field *in,
 			break;
 		if (errno == EINTR)
 			continue;
-		rc = link_down(err, strerror(errno));
+		rc = link_down(err, errno == EPIPE || errno == ECONNRESET ?
+			       "gone (its end of the socket closed)" : strerror(errno));
 		goto out;
 	}
 	if ((rc = link_wait(id, resp, &h, err)))

@@ -501,10 +501,20 @@ tims_rc tims_tls_ca_in_token(const char *common_name, unsigned days,
 		rc = tims_err_set(err, rc, "CA key: reference too long");
 		goto out;
 	}
-	if ((rc = tls_ca_key_load(key_ref->buf, &k, err)))
-		goto out;
-	GT(gnutls_pubkey_init(&pub), "init");
-	GT(gnutls_pubkey_import_privkey(pub, k.pk, 0, 0), "public key");
+	if (tims_signer_active()) {
+		/* the key is the signer's: its public half comes with it */
+		char uri[TIMS_P11_URI_MAX + 1];
+
+		snprintf(uri, sizeof(uri), "%.*s", (int)strcspn(key_ref->buf, "\n"),
+			 key_ref->buf);
+		if ((rc = tls_remote_key(uri, &k.pk, &pub, err)))
+			goto out;
+	} else {
+		if ((rc = tls_ca_key_load(key_ref->buf, &k, err)))
+			goto out;
+		GT(gnutls_pubkey_init(&pub), "init");
+		GT(gnutls_pubkey_import_privkey(pub, k.pk, 0, 0), "public key");
+	}
 	GT(gnutls_x509_crt_init(&crt), "init");
 	GT(gnutls_x509_crt_set_version(crt, 3), "version");
 	GT(gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial)), "serial");
