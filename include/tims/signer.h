@@ -25,6 +25,7 @@
 #define TIMS_SIGNER_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -71,6 +72,18 @@ int tims_signer_active(void);
 
 /* The signer's process id (0 if none). */
 pid_t tims_signer_pid(void);
+
+/* Whether this process's signer has exited (it is reaped here). */
+int tims_signer_exited(void);
+
+/*
+ * A daemon's wait for a stop signal: wait (tims_notify_sigwait) on set,
+ * which the caller made with SIGCHLD in it and blocked, until a signal
+ * other than SIGCHLD arrives, or SIGCHLD for a signer that died: then
+ * SIGCHLD is returned (the daemon stops; without its signer it can neither
+ * sign nor complete a TLS handshake, and its service manager restarts it).
+ */
+int tims_signer_sigwait(int (*wait)(const sigset_t *), const sigset_t *set);
 
 /* ---- for lib/p11 and lib/tls: one request, one answer --------------------- */
 
@@ -119,5 +132,24 @@ tims_rc tims_signer_tls_sign(void *ctx, unsigned sign_algo, unsigned flags,
 			     int is_data, const void *in, size_t len,
 			     struct tims_buf *sig, struct tims_err *err);
 void tims_signer_tls_close(void *ctx);
+
+#ifdef GNUTLS_ABSTRACT_H
+/*
+ * In the daemon: the certificate chain (PEM) a TLS server presents, with
+ * the key in key_file, which the signer reads and signs with (the path is
+ * resolved here; this process never reads the file). Refused when the key
+ * is not the certificate's. One per process: a later call replaces it for
+ * new handshakes. tims_signer_tls_retrieve gives them to GnuTLS (a
+ * gnutls_certificate_retrieve_function2, for libmicrohttpd's
+ * MHD_OPTION_HTTPS_CERT_CALLBACK).
+ */
+tims_rc tims_signer_tls_server(const char *cert_pem, const char *key_file,
+			       struct tims_err *err);
+int tims_signer_tls_retrieve(gnutls_session_t session,
+			     const gnutls_datum_t *req_ca_rdn, int nreqs,
+			     const gnutls_pk_algorithm_t *pk_algos,
+			     int pk_algos_length, gnutls_pcert_st **pcert,
+			     unsigned int *pcert_length, gnutls_privkey_t *pkey);
+#endif
 
 #endif

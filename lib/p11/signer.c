@@ -605,11 +605,38 @@ pid_t tims_signer_pid(void)
 	return tims_signer_active() ? link_child : 0;
 }
 
+static int link_reaped;
+
+int tims_signer_exited(void)
+{
+	int r;
+
+	if (!tims_signer_active())
+		return 0;
+	pthread_mutex_lock(&link_mu);
+	if (!link_reaped && waitpid(link_child, NULL, WNOHANG) == link_child)
+		link_reaped = 1;
+	r = link_reaped;
+	pthread_mutex_unlock(&link_mu);
+	return r;
+}
+
+int tims_signer_sigwait(int (*wait)(const sigset_t *), const sigset_t *set)
+{
+	int sig;
+
+	while ((sig = wait(set)) == SIGCHLD && !tims_signer_exited())
+		;
+	return sig;
+}
+
+/* Called with link_mu held. */
 static tims_rc link_down(struct tims_err *err, const char *why)
 {
 	if (!link_dead) {
 		link_dead = 1;
-		(void)waitpid(link_child, NULL, WNOHANG);
+		if (waitpid(link_child, NULL, WNOHANG) == link_child)
+			link_reaped = 1;
 	}
 	return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer (pid %ld): %s",
 			    (long)link_child, why);

@@ -446,6 +446,122 @@ out:
 	return rc;
 }
 
+/* ---- a server's certificate with the signer's key ------------------------- */
+
+#define SRV_CHAIN 8
+#define SRV_RETIRED 4
+
+struct srv_key {
+	gnutls_pcert_st pcert[SRV_CHAIN];
+	unsigned n;
+	gnutls_privkey_t pk;
+};
+
+static pthread_mutex_t srv_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct srv_key *srv_cur;
+/* one replaced while handshakes may still use it: kept, not freed */
+static struct srv_key *srv_retired[SRV_RETIRED];
+
+static void srv_free(struct srv_key *k)
+{
+	for (unsigned i = 0; i < k->n; i++)
+		gnutls_pcert_deinit(&k->pcert[i]);
+	if (k->pk)
+		gnutls_privkey_deinit(k->pk);
+	free(k);
+}
+
+tims_rc tims_signer_tls_server(const char *cert_pem, const char *key_file,
+			       struct tims_err *err)
+{
+	char abs[PATH_MAX];
+	struct srv_key *k;
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)cert_pem,
+			     (unsigned)strlen(cert_pem) };
+	gnutls_datum_t a = { NULL, 0 }, b = { NULL, 0 };
+	tims_rc rc;
+	int r;
+
+	/* the path resolved here (a stat, not a read): the signer reads it */
+	if (!realpath(key_file, abs))
+		return tims_err_set(err, TIMS_ERR_IO, "TLS key %s: %s", key_file,
+				    strerror(errno));
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "TLS key: out of memory");
+	if ((rc = tls_remote_key(abs, &k->pk, &pub, err)))
+		goto fail;
+	k->n = SRV_CHAIN;
+	if ((r = gnutls_pcert_list_import_x509_raw(k->pcert, &k->n, &d,
+						   GNUTLS_X509_FMT_PEM, 0)) < 0 || !k->n) {
+		if (r < 0)
+			k->n = 0;
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "TLS certificate: %s",
+				  r < 0 ? gnutls_strerror(r) : "none");
+		goto fail;
+	}
+	/* the key must be the certificate's */
+	if ((r = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &a)) < 0 ||
+	    (r = gnutls_pubkey_export2(k->pcert[0].pubkey, GNUTLS_X509_FMT_DER, &b)) < 0 ||
+	    a.size != b.size || memcmp(a.data, b.data, a.size)) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "TLS key %s is not the "
+				  "certificate's key", abs);
+		goto fail;
+	}
+	pthread_mutex_lock(&srv_lock);
+	if (srv_cur) {
+		unsigned i;
+
+		for (i = 0; i < SRV_RETIRED && srv_retired[i]; i++)
+			;
+		if (i == SRV_RETIRED) {
+			pthread_mutex_unlock(&srv_lock);
+			rc = tims_err_set(err, TIMS_ERR_FULL, "TLS key: replaced "
+					  "%d times already", SRV_RETIRED);
+			goto fail;
+		}
+		srv_retired[i] = srv_cur;
+	}
+	srv_cur = k;
+	pthread_mutex_unlock(&srv_lock);
+	gnutls_free(a.data);
+	gnutls_free(b.data);
+	gnutls_pubkey_deinit(pub);
+	return TIMS_OK;
+fail:
+	gnutls_free(a.data);
+	gnutls_free(b.data);
+	if (pub)
+		gnutls_pubkey_deinit(pub);
+	srv_free(k);
+	return rc;
+}
+
+int tims_signer_tls_retrieve(gnutls_session_t session,
+			     const gnutls_datum_t *req_ca_rdn, int nreqs,
+			     const gnutls_pk_algorithm_t *pk_algos,
+			     int pk_algos_length, gnutls_pcert_st **pcert,
+			     unsigned int *pcert_length, gnutls_privkey_t *pkey)
+{
+	int r = -1;
+
+	(void)session;
+	(void)req_ca_rdn;
+	(void)nreqs;
+	(void)pk_algos;
+	(void)pk_algos_length;
+	pthread_mutex_lock(&srv_lock);
+	if (srv_cur) {
+		*pcert = srv_cur->pcert;
+		*pcert_length = srv_cur->n;
+		*pkey = srv_cur->pk;
+		r = 0;
+	}
+	pthread_mutex_unlock(&srv_lock);
+	return r;
+}
+
 void tls_ca_key_release(struct tls_ca_key *k)
 {
 	if (k->pk)
