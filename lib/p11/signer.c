@@ -207,6 +207,55 @@ void signer_dry_run(int on)
 	dry = on;
 }
 
+/*
+ * The modules the signer loads: a pkcs11: URI names its module by path, and
+ * the URI comes from the network process, so a path it could write (its
+ * state directory) would have the signer run its code. A module must
+ * resolve to a file under one of the prefixes (ssh-agent's rule):
+ * TIMS_PKCS11_MODULES in the daemon's environment when it started
+ * (colon-separated), else /usr/lib/ and /usr/local/lib/.
+ */
+#define MODULE_PREFIXES_MAX 1024
+static char module_prefixes[MODULE_PREFIXES_MAX] = "/usr/lib/:/usr/local/lib/";
+
+static tims_rc module_allowed(const char *uri, struct tims_err *err)
+{
+	struct p11_uri *u;
+	char real[PATH_MAX];
+	const char *p;
+	tims_rc rc;
+
+	if (dry)
+		return TIMS_OK;
+	u = sodium_malloc(sizeof(*u));
+	if (!u)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of secure memory");
+	if ((rc = p11_uri_parse(uri, u, err)))
+		goto out;
+	if (!realpath(u->module, real)) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "pkcs11: module %s: %s",
+				  u->module, strerror(errno));
+		goto out;
+	}
+	rc = TIMS_ERR_DENIED;
+	for (p = module_prefixes; *p; ) {
+		size_t n = strcspn(p, ":");
+
+		if (n && n < sizeof(real) && !strncmp(real, p, n) &&
+		    (p[n - 1] == '/' || real[n] == '/')) {
+			rc = TIMS_OK;
+			break;
+		}
+		p += n + (p[n] == ':');
+	}
+	if (rc)
+		tims_err_set(err, rc, "pkcs11: module %s is outside %s "
+			     "(TIMS_PKCS11_MODULES)", real, module_prefixes);
+out:
+	sodium_free(u);
+	return rc;
+}
+
 static uint32_t new_id(void)
 {
 	uint32_t id = next_handle++;
@@ -296,6 +345,9 @@ static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
 		if (!text)
 			return tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of memory");
 		field_str(&in[0], text, in[0].len + 1);
+		if ((op == TIMS_SIGNER_OPEN || !strncmp(text, "pkcs11:", 7)) &&
+		    (rc = module_allowed(text, err)))
+			goto out;
 		if (op == TIMS_SIGNER_OPEN) {
 			if (!dry && (rc = p11_local_open(text, &p, err)))
 				goto out;
@@ -494,9 +546,13 @@ static void signer_main(int fd, pid_t parent)
 	sigset_t all;
 	int nul;
 
+	const char *mods = getenv("TIMS_PKCS11_MODULES");
+
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
+	if (mods && *mods && strlen(mods) < sizeof(module_prefixes))
+		snprintf(module_prefixes, sizeof(module_prefixes), "%s", mods);
 	(void)prctl(PR_SET_DUMPABLE, 0);       /* no ptrace by the daemon's user */
 	(void)prctl(PR_SET_NAME, "tims-signer");
 	/* a terminal's ^C or a unit's SIGTERM is for the daemon: the signer

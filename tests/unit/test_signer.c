@@ -303,6 +303,26 @@ int main(void)
 		tims_buf_release(&crl);
 	}
 
+	/* a module the network process could have written is never loaded */
+	{
+		char evil[64], uri[256];
+		struct tims_p11 *q = NULL;
+		FILE *f;
+
+		snprintf(evil, sizeof(evil), "/tmp/test-signer-%ld.so", (long)getpid());
+		f = fopen(evil, "w");
+		if (f)
+			fclose(f);
+		snprintf(uri, sizeof(uri), "pkcs11:token=tims?module-path=%s&pin-value=1", evil);
+		T_OK(tims_p11_open(uri, &q, &err) == TIMS_ERR_DENIED,
+		     "a module outside /usr/lib: refused by the signer (%s)", err.msg);
+		snprintf(uri, sizeof(uri), "pkcs11:token=tims;object=x?module-path=%s&pin-value=1",
+			 evil);
+		T_OK(tls_remote_key(uri, &(gnutls_privkey_t){ NULL }, NULL, &err) ==
+		     TIMS_ERR_DENIED, "and for a TLS key too (%s)", err.msg);
+		unlink(evil);
+	}
+
 	/* this process holds neither module nor PIN */
 	T_EQ_INT(maps_have(module), 0, "this process has no PKCS#11 module mapped");
 	{
