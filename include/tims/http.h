@@ -166,7 +166,8 @@ struct tims_http_config {
 	const char *key_pem;        /* its key, PEM */
 	const char *key_file;       /* or, with a signer running (tims/signer.h):
 				     * the key's file, which only the signer
-				     * reads; key_pem is then not needed */
+				     * reads; key_pem is then not needed
+				     * (used during tims_http_start only) */
 	const char *client_ca_pem;  /* trust for client certificates, or NULL */
 	unsigned max_conns;         /* default 256 */
 	unsigned max_per_ip;        /* default 32 */
