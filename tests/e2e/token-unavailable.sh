@@ -148,11 +148,13 @@ t_match "the centre hears the key is back" 'available again' "$(centre_events)"
 # The signer killed: the post can neither sign nor complete a TLS handshake
 # without it, so it stops (status 1, saying why) for its service manager to
 # restart it; what it acknowledged is on disk.
-kill -9 "$POST_SIGNER"
 post_gone() { ! kill -0 "$POST_PID" 2>/dev/null; }
-wait_for 100 post_gone
+if [ -n "$POST_SIGNER" ]; then
+	kill -9 "$POST_SIGNER"
+	wait_for 100 post_gone
+fi
 t_ok "signer killed: the post stops" post_gone
-wait "$POST_PID"; st=$?
+if post_gone; then wait "$POST_PID"; st=$?; else st=running; fi
 t_eq "signer killed: with status 1" 1 "$st"
 t_match "signer killed: and says why" 'signer process died' "$(cat "$T_TMP/post.log")"
 t_match "signer killed: every acknowledged record is on disk and verifies" ': 7 records .*: ok$' \
