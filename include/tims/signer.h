@@ -52,6 +52,9 @@ enum tims_signer_op {
 	TIMS_SIGNER_TLS_LOAD = 12,   /* [ref] -> [key][u32 pk algo][u32 bits][spki DER] */
 	TIMS_SIGNER_TLS_SIGN = 13,   /* [key][u32 sign algo][u32 flags][u32 0 hash|1 data][bytes] -> [sig] */
 	TIMS_SIGNER_TLS_FREE = 14,   /* [key] -> [] */
+	TIMS_SIGNER_NOTE_LOAD = 15,  /* [path] -> [key][u32 alg][u32 keyhash][u32 in token][pub][name] */
+	TIMS_SIGNER_NOTE_SIGN = 16,  /* [key][msg] -> [sig] */
+	TIMS_SIGNER_NOTE_FREE = 17,  /* [key] -> [] */
 	TIMS_SIGNER_OP_LAST
 };
 
@@ -117,6 +120,17 @@ int tims_signer_handle(const uint8_t *req, size_t len, struct tims_buf *resp);
 
 /* Drop every handle and key the signer side holds (fuzzer, tests). */
 void tims_signer_handle_reset(void);
+
+/* ---- note signing keys (lib/note/load.c) ---------------------------------- */
+
+struct tims_signer;
+
+/* tims_signer_load as it is without a signer: the key file read and its
+ * key (a PRIVATE+KEY+ file, or a PKCS11+KEY+ reference) opened here. The
+ * signer process loads note keys with it; tims_signer_load in a daemon
+ * asks the signer to. */
+tims_rc tims_signer_load_local(const char *path, struct tims_signer *out,
+			       struct tims_err *err);
 
 /* ---- TLS keys ------------------------------------------------------------ */
 

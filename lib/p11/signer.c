@@ -35,6 +35,7 @@
 #include <sodium.h>
 
 #include "internal.h"
+#include "tims/note.h"
 #include "tims/signer.h"
 
 #define SIGNER_WAIT_MS 30000           /* one answer; a token retries for ~1 s */
@@ -169,6 +170,9 @@ static const struct {
 	[TIMS_SIGNER_TLS_LOAD] = { 1, { F_TEXT(SIGNER_REF_MAX) } },
 	[TIMS_SIGNER_TLS_SIGN] = { 5, { F_HANDLE, F_U32, F_U32, F_U32, F_BYTES } },
 	[TIMS_SIGNER_TLS_FREE] = { 1, { F_HANDLE } },
+	[TIMS_SIGNER_NOTE_LOAD] = { 1, { F_TEXT(SIGNER_REF_MAX) } },
+	[TIMS_SIGNER_NOTE_SIGN] = { 2, { F_HANDLE, F_BYTES } },
+	[TIMS_SIGNER_NOTE_FREE] = { 1, { F_HANDLE } },
 };
 
 static struct {
@@ -180,6 +184,13 @@ static struct {
 	uint32_t id;
 	void *ctx;
 } tls_keys[SIGNER_TLS_KEYS];
+
+#define SIGNER_NOTE_KEYS 16            /* note signing keys loaded at once */
+
+static struct {
+	uint32_t id;
+	struct tims_signer *s;   /* NULL in a dry run */
+} note_keys[SIGNER_NOTE_KEYS];
 
 static uint32_t next_handle = 1;
 static int dry;   /* fuzzing: parse and look up, touch no token or file */
@@ -197,6 +208,14 @@ void tims_signer_handle_reset(void)
 			tims_signer_tls_close(tls_keys[i].ctx);
 		tls_keys[i].id = 0;
 		tls_keys[i].ctx = NULL;
+	}
+	for (size_t i = 0; i < SIGNER_NOTE_KEYS; i++) {
+		if (note_keys[i].s) {
+			tims_signer_release(note_keys[i].s);
+			free(note_keys[i].s);
+		}
+		note_keys[i].id = 0;
+		note_keys[i].s = NULL;
 	}
 }
 
@@ -311,6 +330,93 @@ static int tls_find(const struct tims_signer_field *f)
 	return -1;
 }
 
+static int note_find(const struct tims_signer_field *f)
+{
+	uint32_t id = get32(f->p);
+
+	for (int i = 0; id && i < SIGNER_NOTE_KEYS; i++)
+		if (note_keys[i].id == id)
+			return i;
+	return -1;
+}
+
+/* A note signing key: load (a key file's path), sign, free. */
+static tims_rc note_op(unsigned op, const struct tims_signer_field *in,
+		       struct tims_buf *out, struct tims_signer_field *of,
+		       size_t *nof, uint8_t scratch[64 + 16], struct tims_err *err)
+{
+	struct tims_signer *s = NULL;
+	char path[SIGNER_REF_MAX + 1];
+	size_t i;
+	int k;
+	tims_rc rc;
+
+	if (op == TIMS_SIGNER_NOTE_LOAD) {
+		for (i = 0; i < SIGNER_NOTE_KEYS && note_keys[i].id; i++)
+			;
+		if (i == SIGNER_NOTE_KEYS)
+			return tims_err_set(err, TIMS_ERR_FULL, "signer: %d note keys "
+					    "open already", SIGNER_NOTE_KEYS);
+		field_str(&in[0], path, sizeof(path));
+		if (path[0] != '/')
+			return tims_err_set(err, TIMS_ERR_INVALID, "signer: a key "
+					    "file's absolute path");
+		if (!dry) {
+			s = calloc(1, sizeof(*s));
+			if (!s)
+				return tims_err_set(err, TIMS_ERR_NOMEM, "signer: out "
+						    "of memory");
+			if ((rc = tims_signer_load_local(path, s, err))) {
+				free(s);
+				return rc;
+			}
+		}
+		note_keys[i].id = new_id();
+		note_keys[i].s = s;
+		put32(scratch, note_keys[i].id);
+		put32(scratch + 4, s ? s->alg : 0);
+		put32(scratch + 8, s ? s->keyhash : 0);
+		put32(scratch + 12, s ? (uint32_t)tims_signer_in_token(s) : 0);
+		tims_buf_setlen(out, 0);
+		if (tims_buf_add(out, s ? s->pub : scratch + 16, 32) ||
+		    tims_buf_addstr(out, s ? s->name : ""))
+			return tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of memory");
+		of[0] = (struct tims_signer_field){ scratch, 4 };
+		of[1] = (struct tims_signer_field){ scratch + 4, 4 };
+		of[2] = (struct tims_signer_field){ scratch + 8, 4 };
+		of[3] = (struct tims_signer_field){ scratch + 12, 4 };
+		of[4] = (struct tims_signer_field){ out->buf, 32 };
+		of[5] = (struct tims_signer_field){ out->buf + 32, out->len - 32 };
+		*nof = 6;
+		return TIMS_OK;
+	}
+	if ((k = note_find(&in[0])) < 0)
+		return tims_err_set(err, TIMS_ERR_USAGE, "signer: no note key %u",
+				    (unsigned)get32(in[0].p));
+	s = note_keys[k].s;
+	if (op == TIMS_SIGNER_NOTE_FREE) {
+		if (s) {
+			tims_signer_release(s);
+			free(s);
+		}
+		note_keys[k].id = 0;
+		note_keys[k].s = NULL;
+		return TIMS_OK;
+	}
+	if (!s || !s->sign)
+		return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: no key "
+				    "(dry run)");
+	if ((rc = s->sign(s->ctx, in[1].p, in[1].len, scratch))) {
+		char why[TIMS_ERR_MSG_BYTES];
+
+		tims_signer_why(s, why, sizeof(why));
+		return tims_err_set(err, rc, "%s", why[0] ? why : tims_strerror(rc));
+	}
+	of[0] = (struct tims_signer_field){ scratch, 64 };
+	*nof = 1;
+	return TIMS_OK;
+}
+
 static void answer_error(struct tims_buf *resp, unsigned op, uint32_t id,
 			 tims_rc rc, const char *msg)
 {
@@ -331,6 +437,8 @@ static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
 	int h = -1;
 
 	*nof = 0;
+	if (op >= TIMS_SIGNER_NOTE_LOAD)
+		return note_op(op, in, out, of, nof, scratch, err);
 	if (op == TIMS_SIGNER_OPEN || op == TIMS_SIGNER_TLS_LOAD) {
 		size_t i, max = op == TIMS_SIGNER_OPEN ? SIGNER_HANDLES : SIGNER_TLS_KEYS;
 
@@ -480,7 +588,7 @@ out:
 
 int tims_signer_handle(const uint8_t *req, size_t len, struct tims_buf *resp)
 {
-	struct tims_signer_field in[5], of[4];
+	struct tims_signer_field in[5], of[TIMS_SIGNER_FIELDS];
 	struct tims_buf out = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
 	uint8_t scratch[64 + 16];
 	struct tims_err e;
