@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "t.h"
+#include "tims/note.h"
 #include "tims/p11.h"
 #include "tims/signer.h"
 #include "tims/tls.h"
@@ -26,9 +27,9 @@
 
 /* ---- who opens the PIN file --------------------------------------------- */
 
-static char pin_path[1024];
+static char pin_path[1024], skey_path[64];
 static pid_t parent_pid;
-static int parent_opened_pin;
+static int parent_opened_pin, parent_opened_skey;
 
 /* Every open() of the program (lib/p11's read_pin among them) passes here:
  * an open of the pin-source by this process, not the signer, is counted. */
@@ -43,6 +44,8 @@ int open(const char *path, int flags, ...)
 	va_end(ap);
 	if (pin_path[0] && getpid() == parent_pid && path && !strcmp(path, pin_path))
 		parent_opened_pin++;
+	if (skey_path[0] && getpid() == parent_pid && path && !strcmp(path, skey_path))
+		parent_opened_skey++;
 	return (int)syscall(SYS_openat, -100 /* AT_FDCWD */, path, flags, mode);
 }
 
@@ -301,6 +304,43 @@ int main(void)
 		tims_buf_release(&cert);
 		tims_buf_release(&ref);
 		tims_buf_release(&crl);
+	}
+
+	/* a note key file: the signer reads it and signs; the same note */
+	{
+		char *skey = NULL, *vkey = NULL;
+		struct tims_signer rs, ls;
+		struct tims_buf n1 = TIMS_BUF_INIT(4096), n2 = TIMS_BUF_INIT(4096);
+		const char *text = "example.org/post\n3\nAAAA\n";
+		FILE *f;
+
+		snprintf(skey_path, sizeof(skey_path), "/tmp/test-signer-%ld.skey",
+			 (long)getpid());
+		if (!tims_note_keygen("example.org/post", TIMS_KEY_ED25519, &skey, &vkey,
+				      NULL) && (f = fopen(skey_path, "w"))) {
+			fputs(skey, f);
+			fclose(f);
+		}
+		T_OK(!tims_signer_load(skey_path, &rs, &err) && rs.sign,
+		     "a note key file loaded by the signer (%s)", err.msg);
+		T_OK(!tims_signer_load_local(skey_path, &ls, &err),
+		     "and here, for comparison");
+		T_OK(!tims_note_sign(text, strlen(text), &rs, 1, &n1, &err) &&
+		     !tims_note_sign(text, strlen(text), &ls, 1, &n2, &err) &&
+		     n1.len == n2.len && !memcmp(n1.buf, n2.buf, n1.len),
+		     "the note signed through the signer == signed in-process");
+		T_OK(!strcmp(rs.name, ls.name) && rs.keyhash == ls.keyhash &&
+		     !memcmp(rs.pub, ls.pub, 32), "same name, key hash and public key");
+		T_EQ_INT(parent_opened_skey, 1, "this process read the key file only "
+			 "for the comparison");
+		tims_signer_release(&rs);
+		tims_signer_release(&ls);
+		tims_buf_release(&n1);
+		tims_buf_release(&n2);
+		if (skey)
+			tims_note_free_secret(skey);
+		free(vkey);
+		unlink(skey_path);
 	}
 
 	/* a module the network process could have written is never loaded */
