@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "serve_conf.h"
+#include "tims/signer.h"
 #include "tims/bundle.h"
 #include "tims/centre.h"
 #include "tims/cstore.h"
@@ -298,12 +299,16 @@ static int c_serve(int argc, char **argv)
 	/* Passwords and travellers' names pass through memory: no core dump. */
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "centre", "serve: %s", tims_err_msg(&err));
+	/* Keys only in the signer process, before any token or thread. */
+	if (tims_signer_start(&err))
+		return cli_error(CLI_FAIL, "centre", "serve: %s", tims_err_msg(&err));
 	if ((c = cli_private_dir("centre serve", dir)) ||
 	    (c = open_centre("serve", dir, &cen)))
 		return c;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD); /* the signer died */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (!web)
@@ -315,11 +320,14 @@ static int c_serve(int argc, char **argv)
 	printf("centre listening on https://%s:%u\n", listen, tims_http_port(srv));
 	fflush(stdout);
 	tims_notify_ready("serving");
-	sig = tims_notify_sigwait(&set);
+	sig = tims_signer_sigwait(tims_notify_sigwait, &set);
 	tims_notify_stopping();
-	serve_log_event(TIMS_LOG_NOTICE, "stop", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	serve_log_event(sig == SIGCHLD ? TIMS_LOG_ERR : TIMS_LOG_NOTICE, "stop", "signal",
+			sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signer-died");
 	tims_http_stop(srv);
 	tims_centre_free(cen);
+	if (sig == SIGCHLD)
+		return cli_error(CLI_FAIL, "centre", "serve: the signer process died: stopped");
 	return CLI_OK;
 }
 

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "tims/signer.h"
 #include "tims/audit.h"
 #include "tims/bundle.h"
 #include "tims/event.h"
@@ -335,10 +336,14 @@ static int post_serve(int argc, char **argv)
 	/* Passwords and travellers' names pass through memory: no core dump. */
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "post serve", "%s", tims_err_msg(&err));
+	/* Keys only in the signer process, before any token or thread. */
+	if (tims_signer_start(&err))
+		return cli_error(CLI_FAIL, "post serve", "%s", tims_err_msg(&err));
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD); /* the signer died */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((c = cli_private_dir("post serve", cfg.dir)) ||
@@ -349,10 +354,13 @@ static int post_serve(int argc, char **argv)
 	printf("listening on https://%s:%u/\n", cfg.listen, tims_node_port(node));
 	fflush(stdout);
 	tims_notify_ready("serving");
-	sig = tims_notify_sigwait(&set);
+	sig = tims_signer_sigwait(tims_notify_sigwait, &set);
 	tims_notify_stopping();
-	serve_log_event(TIMS_LOG_NOTICE, "stop", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	serve_log_event(sig == SIGCHLD ? TIMS_LOG_ERR : TIMS_LOG_NOTICE, "stop", "signal",
+			sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signer-died");
 	tims_node_stop(node);
+	if (sig == SIGCHLD)
+		return cli_error(CLI_FAIL, "post serve", "the signer process died: stopped");
 	return CLI_OK;
 }
 

@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include "cli.h"
+#include "tims/signer.h"
 #include "tims/notify.h"
 #include "serve_conf.h"
 #include "tims/post.h"
@@ -431,6 +432,9 @@ static int witness_serve(int argc, char **argv)
 	/* Its signing key is in memory: no core dump. */
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
+	/* Keys only in the signer process, before any token or thread. */
+	if (tims_signer_start(&err))
+		return cli_error(CLI_FAIL, "witness", "serve: %s", err.msg);
 	if ((st = cli_private_dir("witness serve", dir)))
 		return st;
 	if (tims_witness_open(dir, &w, &err))
@@ -440,6 +444,7 @@ static int witness_serve(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD); /* the signer died */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (tims_witness_serve(w, addr, port, &srv, &err)) {
 		tims_witness_free(w);
@@ -450,11 +455,14 @@ static int witness_serve(int argc, char **argv)
 	       strchr(addr, ':') ? "]" : "", tims_http_port(srv));
 	fflush(stdout);
 	tims_notify_ready("serving");
-	sig = tims_notify_sigwait(&set);
+	sig = tims_signer_sigwait(tims_notify_sigwait, &set);
 	tims_notify_stopping();
-	serve_log_event(TIMS_LOG_NOTICE, "stop", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	serve_log_event(sig == SIGCHLD ? TIMS_LOG_ERR : TIMS_LOG_NOTICE, "stop", "signal",
+			sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signer-died");
 	tims_http_stop(srv);
 	tims_witness_free(w);
+	if (sig == SIGCHLD)
+		return cli_error(CLI_FAIL, "witness", "serve: the signer process died: stopped");
 	return CLI_OK;
 }
 

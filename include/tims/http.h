@@ -164,6 +164,10 @@ struct tims_http_config {
 	uint16_t port;              /* 0: any free port (tims_http_port) */
 	const char *cert_pem;       /* server certificate chain, PEM */
 	const char *key_pem;        /* its key, PEM */
+	const char *key_file;       /* or, with a signer running (tims/signer.h):
+				     * the key's file, which only the signer
+				     * reads; key_pem is then not needed
+				     * (used during tims_http_start only) */
 	const char *client_ca_pem;  /* trust for client certificates, or NULL */
 	unsigned max_conns;         /* default 256 */
 	unsigned max_per_ip;        /* default 32 */

@@ -19,6 +19,13 @@
  * the next call, so a token that returns is used again without a restart.
  * A handle is thread-safe (one session, one mutex). The module is
  * initialised once per process (reference-counted across handles).
+ *
+ * In a process that started a signer (tims/signer.h: the daemons), every
+ * call here is a request to the signer process, which alone loads the
+ * module and reads the PIN; results and codes are the same, a signer that
+ * died or does not answer is TIMS_ERR_UNAVAILABLE, and one AES-GCM input
+ * is then bounded by the signer's message size (TIMS_SIGNER_MSG_MAX, less
+ * its framing) instead of 64 MiB.
  */
 #ifndef TIMS_P11_H
 #define TIMS_P11_H

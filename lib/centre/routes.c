@@ -34,6 +34,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "tims/signer.h"
 #include "tims/bundle.h"
 #include "tims/event.h"
 #include "tims/officer.h"
@@ -658,14 +659,16 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 	if ((rc = centre_path(c, "tls.crt", path, err)) ||
 	    (rc = tims_read_file(path, crt.max, &crt, err)) ||
 	    (rc = centre_path(c, "tls.key", path, err)) ||
-	    (rc = tims_read_file(path, key.max, &key, err)) ||
+	    /* with a signer the key file is its to read (tims/signer.h) */
+	    (!tims_signer_active() && (rc = tims_read_file(path, key.max, &key, err))) ||
 	    (rc = centre_trusted_cas(c, &ca, err))) /* both CAs during a rollover */
 		goto out;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.bind = bind ? bind : "127.0.0.1";
 	cfg.port = port;
 	cfg.cert_pem = tims_buf_str(&crt);
-	cfg.key_pem = tims_buf_str(&key);
+	cfg.key_pem = key.buf;
+	cfg.key_file = path;
 	cfg.client_ca_pem = tims_buf_str(&ca);
 	cfg.threads = 2;
 	cfg.routes = routes;

@@ -16,6 +16,7 @@
  * from there. The pool's queue is bounded: past it, 503 with Retry-After.
  */
 #include <fcntl.h>
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
@@ -31,6 +32,7 @@
 
 #include "tims/http.h"
 #include "tims/log.h"
+#include "tims/signer.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 
@@ -793,8 +795,14 @@ tims_rc tims_http_start(const struct tims_http_config *cfg,
 			 MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-	if (!cfg->cert_pem || !cfg->key_pem)
+	/* with a signer, the key stays there: handshakes sign through it */
+	int signer_key = cfg->key_file && tims_signer_active();
+	tims_rc rc;
+
+	if (!cfg->cert_pem || (!cfg->key_pem && !signer_key))
 		return tims_err_set(err, TIMS_ERR_USAGE, "https: certificate and key required");
+	if (signer_key && (rc = tims_signer_tls_server(cfg->cert_pem, cfg->key_file, err)))
+		return rc;
 	memset(&ss, 0, sizeof(ss));
 	if (inet_pton(AF_INET, cfg->bind ? cfg->bind : "127.0.0.1",
 		      &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
@@ -836,8 +844,17 @@ tims_rc tims_http_start(const struct tims_http_config *cfg,
 		/* First, so that libmicrohttpd's own messages all go through it. */
 		OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, s);
 		OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
-		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cfg->cert_pem);
-		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)cfg->key_pem);
+		if (signer_key) {
+			union {
+				gnutls_certificate_retrieve_function2 *f;
+				void *p;
+			} cb = { .f = tims_signer_tls_retrieve };
+
+			OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0, cb.p);
+		} else {
+			OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cfg->cert_pem);
+			OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)cfg->key_pem);
+		}
 		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)tims_tls_priorities);
 		if (cfg->client_ca_pem)
 			OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0,

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "tims/signer.h"
 #include "tims/bundle.h"
 #include "tims/event.h"
 #include "tims/log.h"
@@ -362,7 +363,8 @@ static tims_rc path_in(const char *dir, const char *name, char *out, size_t len,
 
 /* The HTTPS certificate: given, or made self-signed for localhost once. */
 static tims_rc load_tls(struct tims_node *n, struct tims_buf *crt,
-			struct tims_buf *key, struct tims_err *err)
+			struct tims_buf *key, char *key_file, size_t kflen,
+			struct tims_err *err)
 {
 	char cpath[4200], kpath[4200];
 	const char *cf = n->cfg.cert_file, *kf = n->cfg.key_file;
@@ -400,6 +402,12 @@ static tims_rc load_tls(struct tims_node *n, struct tims_buf *crt,
 	}
 	if ((rc = tims_read_file(cf, TIMS_TLS_PEM_MAX, crt, err)))
 		return rc;
+	/* with a signer the key file is its to read (tims/signer.h) */
+	if (tims_signer_active()) {
+		if ((size_t)snprintf(key_file, kflen, "%s", kf) >= kflen)
+			return tims_err_set(err, TIMS_ERR_TOOBIG, "--key: path too long");
+		return TIMS_OK;
+	}
 	return tims_read_file(kf, TIMS_TLS_PEM_MAX, key, err);
 }
 
@@ -737,7 +745,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 {
 	struct tims_buf crt = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
-	char capath[4200];
+	char capath[4200], key_file[4200] = "";
 	struct tims_http_config hc;
 	struct tims_node *n;
 	uint64_t size;
@@ -772,7 +780,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	    (rc = load_watchlists(n, err)) ||
 	    (rc = node_wlcheck_start(n, err)) || /* wlcheck.c: before serving */
 	    (rc = load_booth(n, err)) ||
-	    (rc = load_tls(n, &crt, &key, err)))
+	    (rc = load_tls(n, &crt, &key, key_file, sizeof(key_file), err)))
 		goto fail;
 	/* Enrolled: the centre's CA vouches for the centre pulling (rebuild). */
 	snprintf(capath, sizeof(capath), "%s/centre/ca.crt", n->dir);
@@ -787,6 +795,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	hc.port = cfg->port;
 	hc.cert_pem = crt.buf;
 	hc.key_pem = key.buf;
+	hc.key_file = key_file[0] ? key_file : NULL;
 	hc.threads = cfg->threads; /* 0: TIMS_HTTP_THREADS, enough for 16 booths */
 	hc.routes = tims_node_routes;
 	hc.nroutes = tims_node_nroutes;

@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "tims/p11.h"
+#include "tims/signer.h"
 #include "tims/util.h"
 
 #define SKEY_PREFIX "PRIVATE+KEY+"
@@ -52,6 +53,118 @@ static void p11_free(void *ctx)
 	free(k);
 }
 
+/* ---- a key the signer process holds (tims/signer.h) --------------------- */
+
+struct remote_signer {
+	uint32_t id;
+	int in_token;
+	pthread_mutex_t mu;        /* guards why */
+	char why[TIMS_ERR_MSG_BYTES];
+};
+
+static void be32(uint8_t b[4], uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+static uint32_t rd32(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+static tims_rc remote_sign(void *ctx, const void *msg, size_t len,
+			   uint8_t sig[TIMS_SIG_BYTES])
+{
+	struct remote_signer *k = ctx;
+	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	uint8_t id[4];
+	struct tims_signer_field in[2] = { { id, 4 }, { msg, len } }, out;
+	struct tims_err e;
+	tims_rc rc;
+
+	tims_err_clear(&e);
+	be32(id, k->id);
+	rc = tims_signer_call(TIMS_SIGNER_NOTE_SIGN, in, 2, &resp, &out, 1, &e);
+	if (!rc && out.len != TIMS_SIG_BYTES)
+		rc = tims_err_set(&e, TIMS_ERR_UNAVAILABLE, "signer: a signature "
+				  "of %zu bytes", out.len);
+	if (!rc)
+		memcpy(sig, out.p, TIMS_SIG_BYTES);
+	else
+		memset(sig, 0, TIMS_SIG_BYTES);
+	tims_buf_release(&resp);
+	pthread_mutex_lock(&k->mu);
+	snprintf(k->why, sizeof(k->why), "%s", rc ? tims_err_msg(&e) : "");
+	pthread_mutex_unlock(&k->mu);
+	return rc;
+}
+
+static void remote_free(void *ctx)
+{
+	struct remote_signer *k = ctx;
+	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	uint8_t id[4];
+	struct tims_signer_field in = { id, 4 };
+
+	be32(id, k->id);
+	(void)tims_signer_call(TIMS_SIGNER_NOTE_FREE, &in, 1, &resp, NULL, 0, NULL);
+	tims_buf_release(&resp);
+	pthread_mutex_destroy(&k->mu);
+	free(k);
+}
+
+/* The signer reads the key file (its path resolved here) and signs. */
+static tims_rc load_remote(const char *path, struct tims_signer *out,
+			   struct tims_err *err)
+{
+	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	struct tims_signer_field in, f[6];
+	struct remote_signer *k;
+	char abs[PATH_MAX];
+	tims_rc rc;
+
+	if (!realpath(path, abs))
+		return tims_err_set(err, errno == ENOENT ? TIMS_ERR_NOTFOUND :
+				    TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	in.p = abs;
+	in.len = strlen(abs);
+	if ((rc = tims_signer_call(TIMS_SIGNER_NOTE_LOAD, &in, 1, &resp, f, 6, err)))
+		goto out;
+	if (f[0].len != 4 || f[1].len != 4 || f[2].len != 4 || f[3].len != 4 ||
+	    f[4].len != TIMS_PUBKEY_BYTES || !f[5].len ||
+	    f[5].len > TIMS_NOTE_MAX_NAME || memchr(f[5].p, '\0', f[5].len) ||
+	    rd32(f[1].p) > 0xff || rd32(f[3].p) > 1) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: malformed "
+				  "answer to a key load");
+		goto out;
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	k->id = rd32(f[0].p);
+	k->in_token = (int)rd32(f[3].p);
+	pthread_mutex_init(&k->mu, NULL);
+	memset(out, 0, sizeof(*out));
+	memcpy(out->name, f[5].p, f[5].len);
+	out->alg = (uint8_t)rd32(f[1].p);
+	out->keyhash = rd32(f[2].p);
+	memcpy(out->pub, f[4].p, TIMS_PUBKEY_BYTES);
+	out->ctx = k;
+	out->sign = remote_sign;
+	out->free = remote_free;
+out:
+	tims_buf_release(&resp);
+	return rc;
+}
+
 void tims_signer_why(const struct tims_signer *s, char *buf, size_t n)
 {
 	if (!n)
@@ -63,12 +176,20 @@ void tims_signer_why(const struct tims_signer *s, char *buf, size_t n)
 		pthread_mutex_lock(&k->mu);
 		snprintf(buf, n, "%s", k->why);
 		pthread_mutex_unlock(&k->mu);
+	} else if (s && s->sign == remote_sign && s->ctx) {
+		struct remote_signer *k = s->ctx;
+
+		pthread_mutex_lock(&k->mu);
+		snprintf(buf, n, "%s", k->why);
+		pthread_mutex_unlock(&k->mu);
 	}
 }
 
 int tims_signer_in_token(const struct tims_signer *s)
 {
-	return s && s->sign == p11_sign;
+	return s && (s->sign == p11_sign ||
+		     (s->sign == remote_sign && s->ctx &&
+		      ((const struct remote_signer *)s->ctx)->in_token));
 }
 
 /* "NAME+HHHHHHHH+AA+URI" (after PKCS11+KEY+). */
@@ -148,6 +269,19 @@ fail:
 
 tims_rc tims_signer_load(const char *path, struct tims_signer *out,
 			 struct tims_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!path || !strcmp(path, "-"))
+		return tims_err_set(err, TIMS_ERR_USAGE, "signer key: a file "
+				    "path is required");
+	/* in a daemon the key file is the signer process's to read */
+	if (tims_signer_active())
+		return load_remote(path, out, err);
+	return tims_signer_load_local(path, out, err);
+}
+
+tims_rc tims_signer_load_local(const char *path, struct tims_signer *out,
+			       struct tims_err *err)
 {
 	struct tims_buf b = TIMS_BUF_INIT(KEYFILE_MAX);
 	tims_rc rc;

@@ -35,6 +35,7 @@
 #include <sodium.h>
 
 #include "internal.h"
+#include "tims/signer.h"
 
 #define P11_MAX_SLOTS 256
 #define P11_MAX_FOUND 8
@@ -63,7 +64,7 @@ struct p11_module {
 static pthread_mutex_t modules_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct p11_module *modules;
 
-struct tims_p11 {
+struct p11_local {
 	pthread_mutex_t mu;
 	struct p11_module *mod;
 	struct p11_uri uri;
@@ -146,7 +147,7 @@ static int rv_is_request_error(CK_RV rv)
 	}
 }
 
-static void drop_session(struct tims_p11 *p)
+static void drop_session(struct p11_local *p)
 {
 	if (p->have_sess && p->pid == getpid())
 		(void)p->mod->fl->C_CloseSession(p->sess);
@@ -161,7 +162,7 @@ static void drop_session(struct tims_p11 *p)
  * TIMS_ERR_UNAVAILABLE, and the session is dropped so the next call opens a
  * fresh one.
  */
-static tims_rc rv_fail(struct tims_p11 *p, CK_RV rv, const char *what,
+static tims_rc rv_fail(struct p11_local *p, CK_RV rv, const char *what,
 		       struct tims_err *err)
 {
 	char buf[32];
@@ -272,7 +273,7 @@ static void module_put(struct p11_module *m)
 
 /* After fork() a child must C_Initialize again before using the module
  * (PKCS#11 v2.40 §6.7.7); its inherited sessions are not its own. */
-static tims_rc module_after_fork(struct tims_p11 *p, struct tims_err *err)
+static tims_rc module_after_fork(struct p11_local *p, struct tims_err *err)
 {
 	tims_rc rc = TIMS_OK;
 
@@ -384,7 +385,7 @@ out:
 
 /* Whether the pin-source is still the file we logged in with (an operator
  * who rewrites, replaces, removes or chmods it makes us log in again). */
-static int pin_source_same(const struct tims_p11 *p)
+static int pin_source_same(const struct p11_local *p)
 {
 	struct stat st;
 
@@ -401,7 +402,7 @@ static int pin_source_same(const struct tims_p11 *p)
 	       st.st_ctim.tv_nsec == p->pin_st.st_ctim.tv_nsec;
 }
 
-static tims_rc find_slot_once(struct tims_p11 *p, struct tims_err *err)
+static tims_rc find_slot_once(struct p11_local *p, struct tims_err *err)
 {
 	CK_FUNCTION_LIST_PTR fl = p->mod->fl;
 	CK_SLOT_ID slots[P11_MAX_SLOTS];
@@ -454,7 +455,7 @@ static tims_rc find_slot_once(struct tims_p11 *p, struct tims_err *err)
  * C_GetTokenInfo with an error for a moment: a token not found is looked
  * for again for up to a second before it is called not present.
  */
-static tims_rc find_slot(struct tims_p11 *p, struct tims_err *err)
+static tims_rc find_slot(struct p11_local *p, struct tims_err *err)
 {
 	struct tims_err e = { TIMS_OK, "" };
 	tims_rc rc = TIMS_OK;
@@ -476,7 +477,7 @@ static tims_rc find_slot(struct tims_p11 *p, struct tims_err *err)
  * otherwise (CKR_USER_ALREADY_LOGGED_IN) the PIN must be the recorded one.
  * A slot logged in by someone else in the process (no record) is taken as
  * it is. 0 when the PIN differs. */
-static int login_record(struct tims_p11 *p, const uint8_t *h, int fresh)
+static int login_record(struct p11_local *p, const uint8_t *h, int fresh)
 {
 	struct p11_module *m = p->mod;
 	int ok = 1, i, free_i = -1;
@@ -506,7 +507,7 @@ static int login_record(struct tims_p11 *p, const uint8_t *h, int fresh)
 	return ok;
 }
 
-static void login_forget(struct tims_p11 *p)
+static void login_forget(struct p11_local *p)
 {
 	pthread_mutex_lock(&modules_lock);
 	for (int i = 0; i < 8; i++)
@@ -515,7 +516,7 @@ static void login_forget(struct tims_p11 *p)
 	pthread_mutex_unlock(&modules_lock);
 }
 
-static tims_rc login(struct tims_p11 *p, struct tims_err *err)
+static tims_rc login(struct p11_local *p, struct tims_err *err)
 {
 	uint8_t h[crypto_generichash_BYTES];
 	struct stat st;
@@ -573,7 +574,7 @@ out:
 
 /* A live session logged in as user, or TIMS_ERR_UNAVAILABLE. Called with
  * the handle's mutex held. */
-static tims_rc ensure_session(struct tims_p11 *p, struct tims_err *err)
+static tims_rc ensure_session(struct p11_local *p, struct tims_err *err)
 {
 	CK_FUNCTION_LIST_PTR fl = p->mod->fl;
 	CK_SESSION_INFO si;
@@ -610,10 +611,10 @@ static tims_rc ensure_session(struct tims_p11 *p, struct tims_err *err)
 
 /* ---- open, close -------------------------------------------------------- */
 
-tims_rc tims_p11_open(const char *uri, struct tims_p11 **out,
+tims_rc p11_local_open(const char *uri, struct p11_local **out,
 		      struct tims_err *err)
 {
-	struct tims_p11 *p;
+	struct p11_local *p;
 	tims_rc rc;
 
 	*out = NULL;
@@ -635,14 +636,14 @@ tims_rc tims_p11_open(const char *uri, struct tims_p11 **out,
 	pthread_mutex_init(&p->mu, NULL);
 	p->pid = getpid();
 	if ((rc = ensure_session(p, err))) {
-		tims_p11_close(p);
+		p11_local_close(p);
 		return rc;
 	}
 	*out = p;
 	return TIMS_OK;
 }
 
-void tims_p11_close(struct tims_p11 *p)
+void p11_local_close(struct p11_local *p)
 {
 	if (!p)
 		return;
@@ -654,12 +655,12 @@ void tims_p11_close(struct tims_p11 *p)
 	sodium_free(p); /* wipes pin-value */
 }
 
-const char *tims_p11_uri_display(const struct tims_p11 *p)
+const char *p11_local_uri_display(const struct p11_local *p)
 {
 	return p ? p->uri.display : "";
 }
 
-const char *tims_p11_object(const struct tims_p11 *p)
+const char *p11_local_object(const struct p11_local *p)
 {
 	return p ? p->uri.object : "";
 }
@@ -684,7 +685,7 @@ static tims_rc check_label(const char *label, struct tims_err *err)
 
 /* Objects with this label (and class, unless cls is (CK_ULONG)-1): their
  * handles in found[] (at most P11_MAX_FOUND), their number in *n. */
-static tims_rc find(struct tims_p11 *p, const char *label, CK_ULONG cls,
+static tims_rc find(struct p11_local *p, const char *label, CK_ULONG cls,
 		    CK_OBJECT_HANDLE found[P11_MAX_FOUND], CK_ULONG *n,
 		    struct tims_err *err)
 {
@@ -709,7 +710,7 @@ static tims_rc find(struct tims_p11 *p, const char *label, CK_ULONG cls,
 }
 
 /* Exactly one object of this class and label. */
-static tims_rc find_one(struct tims_p11 *p, const char *label, CK_ULONG cls,
+static tims_rc find_one(struct p11_local *p, const char *label, CK_ULONG cls,
 			CK_OBJECT_HANDLE *h, struct tims_err *err)
 {
 	CK_OBJECT_HANDLE found[P11_MAX_FOUND];
@@ -734,7 +735,7 @@ static tims_rc find_one(struct tims_p11 *p, const char *label, CK_ULONG cls,
 }
 
 /* Lock, check the label, make sure of the session. */
-static tims_rc begin(struct tims_p11 *p, const char *label,
+static tims_rc begin(struct p11_local *p, const char *label,
 		     struct tims_err *err)
 {
 	tims_rc rc;
@@ -749,12 +750,12 @@ static tims_rc begin(struct tims_p11 *p, const char *label,
 	return rc;
 }
 
-static void end(struct tims_p11 *p)
+static void end(struct p11_local *p)
 {
 	pthread_mutex_unlock(&p->mu);
 }
 
-int tims_p11_exists(struct tims_p11 *p, const char *label,
+int p11_local_exists(struct p11_local *p, const char *label,
 		    struct tims_err *err)
 {
 	CK_OBJECT_HANDLE found[P11_MAX_FOUND];
@@ -768,7 +769,7 @@ int tims_p11_exists(struct tims_p11 *p, const char *label,
 	return rc ? -1 : n > 0;
 }
 
-tims_rc tims_p11_destroy(struct tims_p11 *p, const char *label,
+tims_rc p11_local_destroy(struct p11_local *p, const char *label,
 			 struct tims_err *err)
 {
 	CK_OBJECT_HANDLE found[P11_MAX_FOUND];
@@ -801,7 +802,7 @@ out:
 
 /* ---- AES-256-GCM -------------------------------------------------------- */
 
-tims_rc tims_p11_aes_generate(struct tims_p11 *p, const char *label,
+tims_rc p11_local_aes_generate(struct p11_local *p, const char *label,
 			      struct tims_err *err)
 {
 	CK_OBJECT_HANDLE found[P11_MAX_FOUND], key;
@@ -846,7 +847,7 @@ out:
 	return rc;
 }
 
-tims_rc tims_p11_aes_encrypt(struct tims_p11 *p, const char *label,
+tims_rc p11_local_aes_encrypt(struct p11_local *p, const char *label,
 			     const void *ad, size_t adlen, const void *pt,
 			     size_t len, struct tims_buf *out,
 			     struct tims_err *err)
@@ -921,7 +922,7 @@ out:
  * a token in trouble; a decrypt that failed so while this probe succeeds
  * failed on the data (TIMS_ERR_TAMPER), not on the token.
  */
-static int gcm_probe(struct tims_p11 *p, CK_OBJECT_HANDLE key)
+static int gcm_probe(struct p11_local *p, CK_OBJECT_HANDLE key)
 {
 	CK_FUNCTION_LIST_PTR fl = p->mod->fl;
 	uint8_t iv[P11_IV_BYTES] = { 0 }, ct[1 + P11_TAG_BYTES], pt[1 + P11_TAG_BYTES];
@@ -944,7 +945,7 @@ static int gcm_probe(struct tims_p11 *p, CK_OBJECT_HANDLE key)
 	return plen == 1 && pt[0] == 'p';
 }
 
-tims_rc tims_p11_aes_decrypt(struct tims_p11 *p, const char *label,
+tims_rc p11_local_aes_decrypt(struct p11_local *p, const char *label,
 			     const void *ad, size_t adlen, const void *blob,
 			     size_t len, struct tims_buf *out,
 			     struct tims_err *err)
@@ -1051,7 +1052,7 @@ static tims_rc ec_point_to_pub(const uint8_t *v, CK_ULONG n,
 			    (unsigned long)n);
 }
 
-static tims_rc read_pub(struct tims_p11 *p, CK_OBJECT_HANDLE h,
+static tims_rc read_pub(struct p11_local *p, CK_OBJECT_HANDLE h,
 			uint8_t pub[32], struct tims_err *err)
 {
 	uint8_t v[64];
@@ -1072,7 +1073,7 @@ static tims_rc read_pub(struct tims_p11 *p, CK_OBJECT_HANDLE h,
 	return ec_point_to_pub(v, t[0].ulValueLen, pub, err);
 }
 
-tims_rc tims_p11_ed25519_generate(struct tims_p11 *p, const char *label,
+tims_rc p11_local_ed25519_generate(struct p11_local *p, const char *label,
 				  uint8_t pub[32], struct tims_err *err)
 {
 	CK_OBJECT_HANDLE found[P11_MAX_FOUND], pubh, privh;
@@ -1127,7 +1128,7 @@ out:
 	return rc;
 }
 
-tims_rc tims_p11_ed25519_public(struct tims_p11 *p, const char *label,
+tims_rc p11_local_ed25519_public(struct p11_local *p, const char *label,
 				uint8_t pub[32], struct tims_err *err)
 {
 	CK_OBJECT_HANDLE h;
@@ -1141,7 +1142,7 @@ tims_rc tims_p11_ed25519_public(struct tims_p11 *p, const char *label,
 	return rc;
 }
 
-tims_rc tims_p11_ed25519_sign(struct tims_p11 *p, const char *label,
+tims_rc p11_local_ed25519_sign(struct p11_local *p, const char *label,
 			      const void *msg, size_t len, uint8_t sig[64],
 			      struct tims_err *err)
 {
@@ -1177,7 +1178,7 @@ out:
 
 /* ---- ECDSA P-256 (for GnuTLS) ----------------------------------------- */
 
-tims_rc tims_p11_ecdsa_p256_generate(struct tims_p11 *p, const char *label,
+tims_rc p11_local_ecdsa_p256_generate(struct p11_local *p, const char *label,
 				     struct tims_err *err)
 {
 	/* DER of OID 1.2.840.10045.3.1.7 (prime256v1) */
@@ -1244,6 +1245,9 @@ tims_rc tims_p11_uri_parts(const char *uri, char *module, size_t mlen,
 
 	if (sodium_init() < 0)
 		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium init failed");
+	if (tims_signer_active())
+		return tims_err_set(err, TIMS_ERR_STATE, "pkcs11: the signer "
+				    "process holds the PIN, not this one");
 	if (pinlen < P11_PIN_MAX + 1)
 		return tims_err_set(err, TIMS_ERR_USAGE, "pkcs11: PIN buffer too small");
 	u = sodium_malloc(sizeof(*u));

@@ -22,4 +22,10 @@ tims_rc tls_ca_key_load(const char *ca_key, struct tls_ca_key *k,
 			struct tims_err *err);
 void tls_ca_key_release(struct tls_ca_key *k);
 
+/* A key the signer process loads (ref: a pkcs11: URI with object=, or the
+ * absolute path of a PEM key file) and signs with: *pk signs through it
+ * (gnutls_privkey_import_ext4), *pub (if not NULL) is its public key. */
+tims_rc tls_remote_key(const char *ref, gnutls_privkey_t *pk,
+		       gnutls_pubkey_t *pub, struct tims_err *err);
+
 #endif

@@ -24,7 +24,9 @@
 
 #include "internal.h"
 #include "tims/p11.h"
+#include "tims/signer.h"
 #include "tims/tls.h"
+#include "tims/util.h"
 
 #define MAX_PROVIDERS 4
 
@@ -125,6 +127,21 @@ tims_rc tls_ca_key_load(const char *ca_key, struct tls_ca_key *k,
 	int r;
 
 	memset(k, 0, sizeof(*k));
+	if (!strncmp(ca_key, "pkcs11:", 7) && tims_signer_active()) {
+		/* the signer holds the module, the PIN and the key */
+		char uri[TIMS_P11_URI_MAX + 1];
+		size_t n = strnlen(ca_key, sizeof(uri));
+
+		if (n && ca_key[n - 1] == '\n')
+			n--;
+		if (n >= sizeof(uri))
+			return tims_err_set(err, TIMS_ERR_INVALID, "CA key: URI too long");
+		memcpy(uri, ca_key, n);
+		uri[n] = '\0';
+		if ((rc = tls_remote_key(uri, &k->pk, NULL, err)))
+			tls_ca_key_release(k);
+		return rc;
+	}
 	if (!strncmp(ca_key, "pkcs11:", 7)) {
 		char uri[TIMS_P11_URI_MAX + 1];
 		size_t n = strnlen(ca_key, sizeof(uri));
@@ -153,6 +170,396 @@ tims_rc tls_ca_key_load(const char *ca_key, struct tls_ca_key *k,
 				    gnutls_strerror(r));
 	}
 	return TIMS_OK;
+}
+
+/* ---- keys the signer holds (tims/signer.h) -------------------------------- */
+
+/* The signer's side: a key and what its PIN callback answers. */
+struct signer_tls_key {
+	struct tls_ca_key k;
+};
+
+tims_rc tims_signer_tls_open(const char *ref, void **ctx, unsigned *pk_algo,
+			     unsigned *bits, struct tims_buf *spki,
+			     struct tims_err *err)
+{
+	struct signer_tls_key *s;
+	struct tims_buf pem = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t der = { NULL, 0 };
+	unsigned b = 0;
+	tims_rc rc;
+	int r;
+
+	*ctx = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "TLS key: out of memory");
+	if (!strncmp(ref, "pkcs11:", 7)) {
+		rc = load_token_key(ref, &s->k, err);
+	} else if (ref[0] != '/') {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "TLS key: a pkcs11: URI "
+				  "or an absolute path");
+	} else if (!(rc = tims_read_file(ref, TIMS_TLS_PEM_MAX, &pem, err))) {
+		struct tims_err e;
+
+		tims_err_clear(&e);
+		if ((rc = tls_ca_key_load(tims_buf_str(&pem), &s->k, &e)))
+			rc = tims_err_set(err, rc, "TLS key %s: %s", ref,
+					  tims_err_msg(&e));
+	}
+	if (pem.buf)
+		sodium_memzero(pem.buf, pem.alloc);
+	tims_buf_release(&pem);
+	if (rc)
+		goto fail;
+	if ((r = gnutls_pubkey_init(&pub)) < 0 ||
+	    (r = gnutls_pubkey_import_privkey(pub, s->k.pk, 0, 0)) < 0 ||
+	    (r = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &der)) < 0) {
+		rc = tims_err_set(err, TIMS_ERR_CRYPTO, "TLS key: public key: %s",
+				  gnutls_strerror(r));
+		goto fail;
+	}
+	*pk_algo = (unsigned)gnutls_privkey_get_pk_algorithm(s->k.pk, &b);
+	*bits = b;
+	if ((rc = tims_buf_add(spki, der.data, der.size))) {
+		rc = tims_err_set(err, rc, "TLS key: public key too long");
+		goto fail;
+	}
+	gnutls_free(der.data);
+	gnutls_pubkey_deinit(pub);
+	*ctx = s;
+	return TIMS_OK;
+fail:
+	gnutls_free(der.data);
+	if (pub)
+		gnutls_pubkey_deinit(pub);
+	tls_ca_key_release(&s->k);
+	free(s);
+	return rc;
+}
+
+tims_rc tims_signer_tls_sign(void *ctx, unsigned sign_algo, unsigned flags,
+			     int is_data, const void *in, size_t len,
+			     struct tims_buf *sig, struct tims_err *err)
+{
+	struct signer_tls_key *s = ctx;
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)in, (unsigned)len };
+	gnutls_datum_t out = { NULL, 0 };
+	tims_rc rc;
+	int r;
+
+	if (!s || !s->k.pk)
+		return tims_err_set(err, TIMS_ERR_USAGE, "TLS key: none");
+	if (len > UINT32_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "TLS key: input too long");
+	r = is_data ? gnutls_privkey_sign_data2(s->k.pk, (gnutls_sign_algorithm_t)sign_algo,
+						flags, &d, &out)
+		    : gnutls_privkey_sign_hash2(s->k.pk, (gnutls_sign_algorithm_t)sign_algo,
+						flags, &d, &out);
+	if (r < 0)
+		return tims_err_set(err, r == GNUTLS_E_PKCS11_ERROR ||
+				    r == GNUTLS_E_PKCS11_TOKEN_ERROR ||
+				    r == GNUTLS_E_PKCS11_DEVICE_ERROR ||
+				    r == GNUTLS_E_PKCS11_PIN_ERROR ?
+				    TIMS_ERR_UNAVAILABLE : TIMS_ERR_CRYPTO,
+				    "TLS key: sign: %s", gnutls_strerror(r));
+	if ((rc = tims_buf_add(sig, out.data, out.size)))
+		rc = tims_err_set(err, rc, "TLS key: signature too long");
+	gnutls_free(out.data);
+	return rc;
+}
+
+void tims_signer_tls_close(void *ctx)
+{
+	struct signer_tls_key *s = ctx;
+
+	if (!s)
+		return;
+	tls_ca_key_release(&s->k);
+	free(s);
+}
+
+/* The daemon's side: a gnutls_privkey_t whose signatures the signer makes. */
+struct remote_key {
+	uint32_t id;
+	unsigned pk, bits;
+};
+
+static void be32(uint8_t b[4], uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+static uint32_t rd32(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+static int remote_sign(struct remote_key *rk, gnutls_sign_algorithm_t algo,
+		       unsigned flags, int is_data, const gnutls_datum_t *in,
+		       gnutls_datum_t *sig)
+{
+	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	uint8_t id[4], a[4], f[4], w[4];
+	struct tims_signer_field fin[5] = {
+		{ id, 4 }, { a, 4 }, { f, 4 }, { w, 4 }, { in->data, in->size },
+	}, out;
+	int r = GNUTLS_E_PK_SIGN_FAILED;
+
+	be32(id, rk->id);
+	be32(a, (uint32_t)algo);
+	be32(f, flags);
+	be32(w, is_data ? 1 : 0);
+	if (!tims_signer_call(TIMS_SIGNER_TLS_SIGN, fin, 5, &resp, &out, 1, NULL) &&
+	    out.len && out.len <= 4096) {
+		sig->data = gnutls_malloc(out.len);
+		if (sig->data) {
+			memcpy(sig->data, out.p, out.len);
+			sig->size = (unsigned)out.len;
+			r = 0;
+		} else {
+			r = GNUTLS_E_MEMORY_ERROR;
+		}
+	}
+	tims_buf_release(&resp);
+	return r;
+}
+
+static int remote_sign_data(gnutls_privkey_t key, gnutls_sign_algorithm_t algo,
+			    void *ud, unsigned flags, const gnutls_datum_t *data,
+			    gnutls_datum_t *sig)
+{
+	(void)key;
+	return remote_sign(ud, algo, flags, 1, data, sig);
+}
+
+static int remote_sign_hash(gnutls_privkey_t key, gnutls_sign_algorithm_t algo,
+			    void *ud, unsigned flags, const gnutls_datum_t *hash,
+			    gnutls_datum_t *sig)
+{
+	(void)key;
+	return remote_sign(ud, algo, flags, 0, hash, sig);
+}
+
+static void remote_deinit(gnutls_privkey_t key, void *ud)
+{
+	struct remote_key *rk = ud;
+	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	uint8_t id[4];
+	struct tims_signer_field in = { id, 4 };
+
+	(void)key;
+	be32(id, rk->id);
+	(void)tims_signer_call(TIMS_SIGNER_TLS_FREE, &in, 1, &resp, NULL, 0, NULL);
+	tims_buf_release(&resp);
+	free(rk);
+}
+
+static int remote_info(gnutls_privkey_t key, unsigned flags, void *ud)
+{
+	struct remote_key *rk = ud;
+
+	(void)key;
+	if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO)
+		return (int)rk->pk;
+	if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO_BITS)
+		return (int)rk->bits;
+	if (flags & GNUTLS_PRIVKEY_INFO_HAVE_SIGN_ALGO) {
+		gnutls_sign_algorithm_t s = GNUTLS_FLAGS_TO_SIGN_ALGO(flags);
+
+		return gnutls_sign_supports_pk_algorithm(s, (gnutls_pk_algorithm_t)rk->pk);
+	}
+	return -1;
+}
+
+tims_rc tls_remote_key(const char *ref, gnutls_privkey_t *pk,
+		       gnutls_pubkey_t *pub, struct tims_err *err)
+{
+	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	struct tims_signer_field in = { ref, strlen(ref) }, f[4];
+	struct remote_key *rk = NULL;
+	gnutls_pubkey_t p = NULL;
+	gnutls_datum_t der;
+	tims_rc rc;
+	int r;
+
+	*pk = NULL;
+	if (pub)
+		*pub = NULL;
+	if ((rc = tims_signer_call(TIMS_SIGNER_TLS_LOAD, &in, 1, &resp, f, 4, err)))
+		goto out;
+	if (f[0].len != 4 || f[1].len != 4 || f[2].len != 4 || !f[3].len ||
+	    f[3].len > 4096) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: malformed "
+				  "answer to a TLS key load");
+		goto out;
+	}
+	rk = calloc(1, sizeof(*rk));
+	if (!rk) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "TLS key: out of memory");
+		goto out;
+	}
+	rk->id = rd32(f[0].p);
+	rk->pk = rd32(f[1].p);
+	rk->bits = rd32(f[2].p);
+	der.data = (unsigned char *)(uintptr_t)f[3].p;
+	der.size = (unsigned)f[3].len;
+	if ((r = gnutls_pubkey_init(&p)) < 0 ||
+	    (r = gnutls_pubkey_import(p, &der, GNUTLS_X509_FMT_DER)) < 0 ||
+	    (unsigned)gnutls_pubkey_get_pk_algorithm(p, NULL) != rk->pk) {
+		rc = tims_err_set(err, TIMS_ERR_CRYPTO, "TLS key: the signer's "
+				  "public key: %s", r < 0 ? gnutls_strerror(r) :
+				  "another algorithm");
+		goto out;
+	}
+	if ((r = gnutls_privkey_init(pk)) < 0 ||
+	    (r = gnutls_privkey_import_ext4(*pk, rk, remote_sign_data, remote_sign_hash,
+					    NULL, remote_deinit, remote_info,
+					    GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE)) < 0) {
+		rc = tims_err_set(err, TIMS_ERR_CRYPTO, "TLS key: %s",
+				  gnutls_strerror(r));
+		goto out;
+	}
+	rk = NULL;   /* the privkey's now: remote_deinit frees it */
+	if (pub) {
+		*pub = p;
+		p = NULL;
+	}
+out:
+	if (rk) {
+		remote_deinit(NULL, rk);
+	}
+	if (rc && *pk) {
+		gnutls_privkey_deinit(*pk);
+		*pk = NULL;
+	}
+	if (p)
+		gnutls_pubkey_deinit(p);
+	tims_buf_release(&resp);
+	return rc;
+}
+
+/* ---- a server's certificate with the signer's key ------------------------- */
+
+#define SRV_CHAIN 8
+#define SRV_RETIRED 4
+
+struct srv_key {
+	gnutls_pcert_st pcert[SRV_CHAIN];
+	unsigned n;
+	gnutls_privkey_t pk;
+};
+
+static pthread_mutex_t srv_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct srv_key *srv_cur;
+/* one replaced while handshakes may still use it: kept, not freed */
+static struct srv_key *srv_retired[SRV_RETIRED];
+
+static void srv_free(struct srv_key *k)
+{
+	for (unsigned i = 0; i < k->n; i++)
+		gnutls_pcert_deinit(&k->pcert[i]);
+	if (k->pk)
+		gnutls_privkey_deinit(k->pk);
+	free(k);
+}
+
+tims_rc tims_signer_tls_server(const char *cert_pem, const char *key_file,
+			       struct tims_err *err)
+{
+	char abs[PATH_MAX];
+	struct srv_key *k;
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)cert_pem,
+			     (unsigned)strlen(cert_pem) };
+	gnutls_datum_t a = { NULL, 0 }, b = { NULL, 0 };
+	tims_rc rc;
+	int r;
+
+	/* the path resolved here (a stat, not a read): the signer reads it */
+	if (!realpath(key_file, abs))
+		return tims_err_set(err, TIMS_ERR_IO, "TLS key %s: %s", key_file,
+				    strerror(errno));
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "TLS key: out of memory");
+	if ((rc = tls_remote_key(abs, &k->pk, &pub, err)))
+		goto fail;
+	k->n = SRV_CHAIN;
+	if ((r = gnutls_pcert_list_import_x509_raw(k->pcert, &k->n, &d,
+						   GNUTLS_X509_FMT_PEM, 0)) < 0 || !k->n) {
+		if (r < 0)
+			k->n = 0;
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "TLS certificate: %s",
+				  r < 0 ? gnutls_strerror(r) : "none");
+		goto fail;
+	}
+	/* the key must be the certificate's */
+	if ((r = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &a)) < 0 ||
+	    (r = gnutls_pubkey_export2(k->pcert[0].pubkey, GNUTLS_X509_FMT_DER, &b)) < 0 ||
+	    a.size != b.size || memcmp(a.data, b.data, a.size)) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "TLS key %s is not the "
+				  "certificate's key", abs);
+		goto fail;
+	}
+	pthread_mutex_lock(&srv_lock);
+	if (srv_cur) {
+		unsigned i;
+
+		for (i = 0; i < SRV_RETIRED && srv_retired[i]; i++)
+			;
+		if (i == SRV_RETIRED) {
+			pthread_mutex_unlock(&srv_lock);
+			rc = tims_err_set(err, TIMS_ERR_FULL, "TLS key: replaced "
+					  "%d times already", SRV_RETIRED);
+			goto fail;
+		}
+		srv_retired[i] = srv_cur;
+	}
+	srv_cur = k;
+	pthread_mutex_unlock(&srv_lock);
+	gnutls_free(a.data);
+	gnutls_free(b.data);
+	gnutls_pubkey_deinit(pub);
+	return TIMS_OK;
+fail:
+	gnutls_free(a.data);
+	gnutls_free(b.data);
+	if (pub)
+		gnutls_pubkey_deinit(pub);
+	srv_free(k);
+	return rc;
+}
+
+int tims_signer_tls_retrieve(gnutls_session_t session,
+			     const gnutls_datum_t *req_ca_rdn, int nreqs,
+			     const gnutls_pk_algorithm_t *pk_algos,
+			     int pk_algos_length, gnutls_pcert_st **pcert,
+			     unsigned int *pcert_length, gnutls_privkey_t *pkey)
+{
+	int r = -1;
+
+	(void)session;
+	(void)req_ca_rdn;
+	(void)nreqs;
+	(void)pk_algos;
+	(void)pk_algos_length;
+	pthread_mutex_lock(&srv_lock);
+	if (srv_cur) {
+		*pcert = srv_cur->pcert;
+		*pcert_length = srv_cur->n;
+		*pkey = srv_cur->pk;
+		r = 0;
+	}
+	pthread_mutex_unlock(&srv_lock);
+	return r;
 }
 
 void tls_ca_key_release(struct tls_ca_key *k)
@@ -210,10 +617,20 @@ tims_rc tims_tls_ca_in_token(const char *common_name, unsigned days,
 		rc = tims_err_set(err, rc, "CA key: reference too long");
 		goto out;
 	}
-	if ((rc = tls_ca_key_load(key_ref->buf, &k, err)))
-		goto out;
-	GT(gnutls_pubkey_init(&pub), "init");
-	GT(gnutls_pubkey_import_privkey(pub, k.pk, 0, 0), "public key");
+	if (tims_signer_active()) {
+		/* the key is the signer's: its public half comes with it */
+		char uri[TIMS_P11_URI_MAX + 1];
+
+		snprintf(uri, sizeof(uri), "%.*s", (int)strcspn(key_ref->buf, "\n"),
+			 key_ref->buf);
+		if ((rc = tls_remote_key(uri, &k.pk, &pub, err)))
+			goto out;
+	} else {
+		if ((rc = tls_ca_key_load(key_ref->buf, &k, err)))
+			goto out;
+		GT(gnutls_pubkey_init(&pub), "init");
+		GT(gnutls_pubkey_import_privkey(pub, k.pk, 0, 0), "public key");
+	}
 	GT(gnutls_x509_crt_init(&crt), "init");
 	GT(gnutls_x509_crt_set_version(crt, 3), "version");
 	GT(gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial)), "serial");

@@ -118,12 +118,15 @@ tims_rc tims_witness_serve(struct tims_witness *w, const char *bind,
 			   struct tims_err *err)
 {
 	struct tims_http_config cfg;
+	char key_file[WITNESS_PATH_MAX + 16];
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.bind = bind ? bind : "127.0.0.1";
 	cfg.port = port;
 	cfg.cert_pem = tims_buf_str(&w->tls_cert);
-	cfg.key_pem = tims_buf_str(&w->tls_key);
+	cfg.key_pem = w->tls_key.buf; /* none with a signer: it reads key_file */
+	snprintf(key_file, sizeof(key_file), "%s/tls.key", w->dir);
+	cfg.key_file = key_file;
 	cfg.routes = routes;
 	cfg.nroutes = sizeof(routes) / sizeof(routes[0]);
 	cfg.app = w;

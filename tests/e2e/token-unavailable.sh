@@ -40,9 +40,11 @@ printf 'interval_ms = 1000\n' >"$P/sync.conf"
 
 "$TIMS" centre serve "$C" --port "$CPORT" >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
 PIDS+=($!)
+CENTRE_PID=$!
 wait_line "$T_TMP/centre.out" "listening on"
 "$TIMS" post serve "$P" --port 0 >"$T_TMP/post.out" 2>"$T_TMP/post.log" &
 PIDS+=($!)
+POST_PID=$!
 wait_line "$T_TMP/post.out" "listening on"
 PURL=$(sed -n 's/^listening on //p' "$T_TMP/post.out" | sed 's|/$||')
 TOKEN=$(preq POST /api/v1/session "{\"officer\":\"off1\",\"password\":\"booth password 1\",\"code\":\"$(oathtool --totp -b "$B_SECRET")\",\"booth\":\"B1\"}" |
@@ -94,6 +96,22 @@ wait_for 50 cp_file_is 3
 t_eq "token present: the checkpoint file holds it" 3 "$(sed -n 2p "$P/checkpoint")"
 before=$(sha256sum <"$P/checkpoint")
 
+# Privilege separation (issue 18): the daemons that parse the network have
+# no PKCS#11 module mapped; their child, the signer, has (and holds the PIN).
+signer_of() { # the tims-signer child of PID
+	local c
+	for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = tims-signer ] && echo "$c"
+	done
+}
+POST_SIGNER=$(signer_of "$POST_PID") CENTRE_SIGNER=$(signer_of "$CENTRE_PID")
+t_match "the post has a signer process" '^[0-9]+$' "$POST_SIGNER"
+t_eq "the post's network process has no PKCS#11 module mapped" 0 "$(grep -c libsofthsm2 "/proc/$POST_PID/maps")"
+t_ok "its signer has the module" grep -q libsofthsm2 "/proc/$POST_SIGNER/maps"
+t_match "the centre has a signer process" '^[0-9]+$' "$CENTRE_SIGNER"
+t_eq "the centre's network process has no PKCS#11 module mapped" 0 "$(grep -c libsofthsm2 "/proc/$CENTRE_PID/maps")"
+t_ok "the centre's signer has the module" grep -q libsofthsm2 "/proc/$CENTRE_SIGNER/maps"
+
 # The PIN file goes wrong while the node runs.
 echo "not-the-pin" >"$T_TMP/post-pin"
 codes=""
@@ -126,4 +144,19 @@ wait_for 50 cp_is 7
 t_eq "PIN fixed: crossing and checkpoint as before" "201 7" "$codes $(cp_size)"
 wait_for 50 centre_says 'available again'
 t_match "the centre hears the key is back" 'available again' "$(centre_events)"
+
+# The signer killed: the post can neither sign nor complete a TLS handshake
+# without it, so it stops (status 1, saying why) for its service manager to
+# restart it; what it acknowledged is on disk.
+post_gone() { ! kill -0 "$POST_PID" 2>/dev/null; }
+if [ -n "$POST_SIGNER" ]; then
+	kill -9 "$POST_SIGNER"
+	wait_for 100 post_gone
+fi
+t_ok "signer killed: the post stops" post_gone
+if post_gone; then wait "$POST_PID"; st=$?; else st=running; fi
+t_eq "signer killed: with status 1" 1 "$st"
+t_match "signer killed: and says why" 'signer process died' "$(cat "$T_TMP/post.log")"
+t_match "signer killed: every acknowledged record is on disk and verifies" ': 7 records .*: ok$' \
+	"$("$TIMS" log verify --post "$P" 2>&1)"
 t_end

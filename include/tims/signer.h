@@ -1,0 +1,169 @@
+/*
+ * signer.h — the key-holding process (privilege separation, after OpenBSD's
+ * ca.c): a daemon forks it first thing, and from then on every private-key
+ * and key-encryption-key operation of the daemon is a request to it over an
+ * AF_UNIX SOCK_SEQPACKET socketpair. The process that parses the network
+ * never loads the PKCS#11 module, never reads the PIN and never reads a TLS
+ * key file: a compromise of it gets a signing oracle while the signer
+ * lives, not the keys (docs/operations.md, "Process model").
+ *
+ * After tims_signer_start() the whole of tims/p11.h (open, sign, public
+ * key, AES-GCM, generate, exists, destroy) is served by the signer, with
+ * the same results and error codes; a signer that died or stopped
+ * answering makes each call fail with TIMS_ERR_UNAVAILABLE (the wait for
+ * an answer is bounded). TLS keys (lib/tls: a PKCS#11 URI or a PEM key
+ * file) are loaded and used there too (tims_signer_tls_key_load).
+ *
+ * The protocol (lib/p11/signer.c) is a fixed binary format: a 16-byte
+ * header (magic, operation, request id, payload length), then fields each
+ * with a 32-bit length, each bounded; one message is at most
+ * TIMS_SIGNER_MSG_MAX bytes. The signer parses what it gets as hostile:
+ * an unknown operation, a wrong field count or length, trailing bytes or a
+ * handle it never gave out get an error answer, and the signer stays up.
+ */
+#ifndef TIMS_SIGNER_H
+#define TIMS_SIGNER_H
+
+#include <stddef.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tims/buf.h"
+#include "tims/err.h"
+
+#define TIMS_SIGNER_MSG_MAX (128u * 1024)  /* one request or answer, header included */
+#define TIMS_SIGNER_HDR 16
+#define TIMS_SIGNER_MAGIC 0x54534731u      /* "TSG1" */
+
+/* Operations (the header's op field). */
+enum tims_signer_op {
+	TIMS_SIGNER_OPEN = 1,        /* [uri] -> [handle][display][object] */
+	TIMS_SIGNER_CLOSE = 2,       /* [handle] -> [] */
+	TIMS_SIGNER_AES_GENERATE = 3,/* [handle][label] -> [] */
+	TIMS_SIGNER_AES_ENCRYPT = 4, /* [handle][label][ad][pt] -> [blob] */
+	TIMS_SIGNER_AES_DECRYPT = 5, /* [handle][label][ad][blob] -> [pt] */
+	TIMS_SIGNER_ED_GENERATE = 6, /* [handle][label] -> [pub] */
+	TIMS_SIGNER_ED_PUBLIC = 7,   /* [handle][label] -> [pub] */
+	TIMS_SIGNER_ED_SIGN = 8,     /* [handle][label][msg] -> [sig] */
+	TIMS_SIGNER_ECDSA_GENERATE = 9, /* [handle][label] -> [] */
+	TIMS_SIGNER_DESTROY = 10,    /* [handle][label] -> [] */
+	TIMS_SIGNER_EXISTS = 11,     /* [handle][label] -> [u32 0|1] */
+	TIMS_SIGNER_TLS_LOAD = 12,   /* [ref] -> [key][u32 pk algo][u32 bits][spki DER] */
+	TIMS_SIGNER_TLS_SIGN = 13,   /* [key][u32 sign algo][u32 flags][u32 0 hash|1 data][bytes] -> [sig] */
+	TIMS_SIGNER_TLS_FREE = 14,   /* [key] -> [] */
+	TIMS_SIGNER_NOTE_LOAD = 15,  /* [path] -> [key][u32 alg][u32 keyhash][u32 in token][pub][name] */
+	TIMS_SIGNER_NOTE_SIGN = 16,  /* [key][msg] -> [sig] */
+	TIMS_SIGNER_NOTE_FREE = 17,  /* [key] -> [] */
+	TIMS_SIGNER_OP_LAST
+};
+
+/*
+ * Fork the signer. Call it before any token is opened and before any
+ * thread starts (a daemon's serve command, right after its configuration).
+ * The child closes every descriptor but its end of the socketpair (stdin
+ * and stdout go to /dev/null, stderr is kept for sanitizer reports), is
+ * not dumpable (no ptrace from the daemon's user), dies with its parent
+ * (PR_SET_PDEATHSIG) and exits when the parent's end closes. Calling it
+ * twice is TIMS_ERR_STATE.
+ */
+tims_rc tims_signer_start(struct tims_err *err);
+
+/* Whether this process sends its key operations to a signer (1) or does
+ * them itself (0). A child forked from a daemon is 0 and has no signer. */
+int tims_signer_active(void);
+
+/* The signer's process id (0 if none). */
+pid_t tims_signer_pid(void);
+
+/* Whether this process's signer has exited (it is reaped here). */
+int tims_signer_exited(void);
+
+/*
+ * A daemon's wait for a stop signal: wait (tims_notify_sigwait) on set,
+ * which the caller made with SIGCHLD in it and blocked, until a signal
+ * other than SIGCHLD arrives, or SIGCHLD for a signer that died: then
+ * SIGCHLD is returned (the daemon stops; without its signer it can neither
+ * sign nor complete a TLS handshake, and its service manager restarts it).
+ */
+int tims_signer_sigwait(int (*wait)(const sigset_t *), const sigset_t *set);
+
+/* ---- for lib/p11 and lib/tls: one request, one answer --------------------- */
+
+#define TIMS_SIGNER_FIELDS 6
+
+struct tims_signer_field {
+	const void *p;
+	size_t len;
+};
+
+/*
+ * Send op with its fields and wait (bounded) for the answer: its fields
+ * point into *resp (a buffer the caller releases, its max at least
+ * TIMS_SIGNER_MSG_MAX). The signer's error code
+ * and message come back as this call's. TIMS_ERR_UNAVAILABLE when there is
+ * no signer, it died, or it did not answer in time.
+ */
+tims_rc tims_signer_call(unsigned op, const struct tims_signer_field *in,
+			 size_t nin, struct tims_buf *resp,
+			 struct tims_signer_field *out, size_t nout,
+			 struct tims_err *err);
+
+/*
+ * The signer's side of one request, for the signer loop and the fuzzer: req
+ * (len bytes) is parsed strictly and answered into resp (an answer is
+ * always written, an error answer when the request is refused). Returns 0,
+ * or -1 when the request is not even a well-formed header (the answer then
+ * carries request id 0).
+ */
+int tims_signer_handle(const uint8_t *req, size_t len, struct tims_buf *resp);
+
+/* Drop every handle and key the signer side holds (fuzzer, tests). */
+void tims_signer_handle_reset(void);
+
+/* ---- note signing keys (lib/note/load.c) ---------------------------------- */
+
+struct tims_signer;
+
+/* tims_signer_load as it is without a signer: the key file read and its
+ * key (a PRIVATE+KEY+ file, or a PKCS11+KEY+ reference) opened here. The
+ * signer process loads note keys with it; tims_signer_load in a daemon
+ * asks the signer to. */
+tims_rc tims_signer_load_local(const char *path, struct tims_signer *out,
+			       struct tims_err *err);
+
+/* ---- TLS keys ------------------------------------------------------------ */
+
+/*
+ * In the signer (lib/tls/p11key.c): load the key `ref` names (a pkcs11: URI
+ * with object=, or the path of a PEM key file), give its algorithm, size
+ * and public key (SubjectPublicKeyInfo, DER); sign with it. ctx is opaque.
+ */
+tims_rc tims_signer_tls_open(const char *ref, void **ctx, unsigned *pk_algo,
+			     unsigned *bits, struct tims_buf *spki,
+			     struct tims_err *err);
+tims_rc tims_signer_tls_sign(void *ctx, unsigned sign_algo, unsigned flags,
+			     int is_data, const void *in, size_t len,
+			     struct tims_buf *sig, struct tims_err *err);
+void tims_signer_tls_close(void *ctx);
+
+#ifdef GNUTLS_ABSTRACT_H
+/*
+ * In the daemon: the certificate chain (PEM) a TLS server presents, with
+ * the key in key_file, which the signer reads and signs with (the path is
+ * resolved here; this process never reads the file). Refused when the key
+ * is not the certificate's. One per process: a later call replaces it for
+ * new handshakes. tims_signer_tls_retrieve gives them to GnuTLS (a
+ * gnutls_certificate_retrieve_function2, for libmicrohttpd's
+ * MHD_OPTION_HTTPS_CERT_CALLBACK).
+ */
+tims_rc tims_signer_tls_server(const char *cert_pem, const char *key_file,
+			       struct tims_err *err);
+int tims_signer_tls_retrieve(gnutls_session_t session,
+			     const gnutls_datum_t *req_ca_rdn, int nreqs,
+			     const gnutls_pk_algorithm_t *pk_algos,
+			     int pk_algos_length, gnutls_pcert_st **pcert,
+			     unsigned int *pcert_length, gnutls_privkey_t *pkey);
+#endif
+
+#endif

@@ -1,0 +1,930 @@
+/*
+ * signer.c — the key-holding process and its protocol (see
+ * include/tims/signer.h).
+ *
+ * Message (request and answer alike), integers big-endian:
+ *
+ *   u32 magic "TSG1" | u16 op | u16 status | u32 id | u32 length
+ *   then `length` bytes of fields, each u32 n | n bytes
+ *
+ * A request has status 0; an answer echoes op and id, status is a tims_rc
+ * and on an error its one field is the message. Each operation has a fixed
+ * number of fields, each with its own bounds (spec[] below); a message
+ * with fewer, more, longer or trailing bytes is refused. Handles (tokens
+ * opened, TLS keys loaded) are numbers the signer gave out, looked up in
+ * its own bounded tables: the other side can name nothing else.
+ *
+ * The daemon's side sends one request at a time (a mutex) and waits for
+ * its answer at most SIGNER_WAIT_MS; an answer to an earlier request that
+ * timed out is recognised by its id and dropped. A signer that closed its
+ * end (died, killed) is seen by send or recv and marks the link dead:
+ * every later call fails with TIMS_ERR_UNAVAILABLE.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+#include "tims/note.h"
+#include "tims/signer.h"
+
+#define SIGNER_WAIT_MS 30000           /* one answer; a token retries for ~1 s */
+#define SIGNER_HANDLES 32              /* tokens opened at once */
+#define SIGNER_TLS_KEYS 8              /* TLS keys loaded at once */
+#define SIGNER_REF_MAX 4096            /* a TLS key reference: URI or path */
+#define SIGNER_SOCKBUF (256 * 1024)
+
+/* ---- encoding ----------------------------------------------------------- */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+struct hdr {
+	unsigned op, status;
+	uint32_t id, len;
+};
+
+/* A message into b (reset first); TIMS_ERR_TOOBIG past the maximum. */
+static tims_rc msg_build(struct tims_buf *b, unsigned op, unsigned status,
+			 uint32_t id, const struct tims_signer_field *f,
+			 size_t n)
+{
+	size_t total = TIMS_SIGNER_HDR;
+	uint8_t *p;
+
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].len > TIMS_SIGNER_MSG_MAX)
+			return TIMS_ERR_TOOBIG;
+		total += 4 + f[i].len;
+		if (total > TIMS_SIGNER_MSG_MAX)
+			return TIMS_ERR_TOOBIG;
+	}
+	tims_buf_setlen(b, 0);
+	if (tims_buf_grow(b, total))
+		return TIMS_ERR_NOMEM;
+	p = (uint8_t *)b->buf;
+	put32(p, TIMS_SIGNER_MAGIC);
+	p[4] = (uint8_t)(op >> 8);
+	p[5] = (uint8_t)op;
+	p[6] = (uint8_t)(status >> 8);
+	p[7] = (uint8_t)status;
+	put32(p + 8, id);
+	put32(p + 12, (uint32_t)(total - TIMS_SIGNER_HDR));
+	p += TIMS_SIGNER_HDR;
+	for (size_t i = 0; i < n; i++) {
+		put32(p, (uint32_t)f[i].len);
+		if (f[i].len)
+			memcpy(p + 4, f[i].p, f[i].len);
+		p += 4 + f[i].len;
+	}
+	b->len = total;
+	b->buf[total] = '\0';
+	return TIMS_OK;
+}
+
+/* The header: magic, and a length that is exactly the rest. */
+static int hdr_parse(const uint8_t *m, size_t len, struct hdr *h)
+{
+	if (len < TIMS_SIGNER_HDR || len > TIMS_SIGNER_MSG_MAX ||
+	    get32(m) != TIMS_SIGNER_MAGIC)
+		return -1;
+	h->op = get16(m + 4);
+	h->status = get16(m + 6);
+	h->id = get32(m + 8);
+	h->len = get32(m + 12);
+	return h->len == len - TIMS_SIGNER_HDR ? 0 : -1;
+}
+
+/* Exactly n fields filling the payload. */
+static int fields_parse(const uint8_t *m, size_t len, struct tims_signer_field *f,
+			size_t n)
+{
+	size_t off = TIMS_SIGNER_HDR;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t fl;
+
+		if (len - off < 4)
+			return -1;
+		fl = get32(m + off);
+		off += 4;
+		if (fl > len - off)
+			return -1;
+		f[i].p = m + off;
+		f[i].len = fl;
+		off += fl;
+	}
+	return off == len ? 0 : -1;
+}
+
+/* ---- the signer's side -------------------------------------------------- */
+
+/* What each request carries: field count and, per field, the bounds. */
+#define F_HANDLE 0xfffffff0u   /* exactly 4 bytes, a handle */
+#define F_U32 0xfffffff1u      /* exactly 4 bytes */
+#define F_LABEL 0xfffffff2u    /* 1..TIMS_P11_LABEL_MAX, text */
+#define F_TEXT(max) (max)      /* 1..max bytes, no NUL */
+#define F_BYTES 0u             /* 0..anything the message allows */
+
+static const struct {
+	unsigned n;
+	uint32_t f[5];
+} spec[TIMS_SIGNER_OP_LAST] = {
+	[TIMS_SIGNER_OPEN] = { 1, { F_TEXT(TIMS_P11_URI_MAX) } },
+	[TIMS_SIGNER_CLOSE] = { 1, { F_HANDLE } },
+	[TIMS_SIGNER_AES_GENERATE] = { 2, { F_HANDLE, F_LABEL } },
+	[TIMS_SIGNER_AES_ENCRYPT] = { 4, { F_HANDLE, F_LABEL, F_BYTES, F_BYTES } },
+	[TIMS_SIGNER_AES_DECRYPT] = { 4, { F_HANDLE, F_LABEL, F_BYTES, F_BYTES } },
+	[TIMS_SIGNER_ED_GENERATE] = { 2, { F_HANDLE, F_LABEL } },
+	[TIMS_SIGNER_ED_PUBLIC] = { 2, { F_HANDLE, F_LABEL } },
+	[TIMS_SIGNER_ED_SIGN] = { 3, { F_HANDLE, F_LABEL, F_BYTES } },
+	[TIMS_SIGNER_ECDSA_GENERATE] = { 2, { F_HANDLE, F_LABEL } },
+	[TIMS_SIGNER_DESTROY] = { 2, { F_HANDLE, F_LABEL } },
+	[TIMS_SIGNER_EXISTS] = { 2, { F_HANDLE, F_LABEL } },
+	[TIMS_SIGNER_TLS_LOAD] = { 1, { F_TEXT(SIGNER_REF_MAX) } },
+	[TIMS_SIGNER_TLS_SIGN] = { 5, { F_HANDLE, F_U32, F_U32, F_U32, F_BYTES } },
+	[TIMS_SIGNER_TLS_FREE] = { 1, { F_HANDLE } },
+	[TIMS_SIGNER_NOTE_LOAD] = { 1, { F_TEXT(SIGNER_REF_MAX) } },
+	[TIMS_SIGNER_NOTE_SIGN] = { 2, { F_HANDLE, F_BYTES } },
+	[TIMS_SIGNER_NOTE_FREE] = { 1, { F_HANDLE } },
+};
+
+static struct {
+	uint32_t id;
+	struct p11_local *p;
+} handles[SIGNER_HANDLES];
+
+static struct {
+	uint32_t id;
+	void *ctx;
+} tls_keys[SIGNER_TLS_KEYS];
+
+#define SIGNER_NOTE_KEYS 16            /* note signing keys loaded at once */
+
+static struct {
+	uint32_t id;
+	struct tims_signer *s;   /* NULL in a dry run */
+} note_keys[SIGNER_NOTE_KEYS];
+
+static uint32_t next_handle = 1;
+static int dry;   /* fuzzing: parse and look up, touch no token or file */
+
+void tims_signer_handle_reset(void)
+{
+	for (size_t i = 0; i < SIGNER_HANDLES; i++) {
+		if (handles[i].id)
+			p11_local_close(handles[i].p);
+		handles[i].id = 0;
+		handles[i].p = NULL;
+	}
+	for (size_t i = 0; i < SIGNER_TLS_KEYS; i++) {
+		if (tls_keys[i].id && tls_keys[i].ctx)
+			tims_signer_tls_close(tls_keys[i].ctx);
+		tls_keys[i].id = 0;
+		tls_keys[i].ctx = NULL;
+	}
+	for (size_t i = 0; i < SIGNER_NOTE_KEYS; i++) {
+		if (note_keys[i].s) {
+			tims_signer_release(note_keys[i].s);
+			free(note_keys[i].s);
+		}
+		note_keys[i].id = 0;
+		note_keys[i].s = NULL;
+	}
+}
+
+/* For the fuzzer (tests/fuzz/fuzz_signer.c): no module loaded, no file read. */
+void signer_dry_run(int on);
+void signer_dry_run(int on)
+{
+	dry = on;
+}
+
+/*
+ * The modules the signer loads: a pkcs11: URI names its module by path, and
+ * the URI comes from the network process, so a path it could write (its
+ * state directory) would have the signer run its code. A module must
+ * resolve to a file under one of the prefixes (ssh-agent's rule):
+ * TIMS_PKCS11_MODULES in the daemon's environment when it started
+ * (colon-separated), else /usr/lib/ and /usr/local/lib/.
+ */
+#define MODULE_PREFIXES_MAX 1024
+static char module_prefixes[MODULE_PREFIXES_MAX] = "/usr/lib/:/usr/local/lib/";
+
+static tims_rc module_allowed(const char *uri, struct tims_err *err)
+{
+	struct p11_uri *u;
+	char real[PATH_MAX];
+	const char *p;
+	tims_rc rc;
+
+	if (dry)
+		return TIMS_OK;
+	u = sodium_malloc(sizeof(*u));
+	if (!u)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of secure memory");
+	if ((rc = p11_uri_parse(uri, u, err)))
+		goto out;
+	if (!realpath(u->module, real)) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "pkcs11: module %s: %s",
+				  u->module, strerror(errno));
+		goto out;
+	}
+	rc = TIMS_ERR_DENIED;
+	for (p = module_prefixes; *p; ) {
+		size_t n = strcspn(p, ":");
+
+		if (n && n < sizeof(real) && !strncmp(real, p, n) &&
+		    (p[n - 1] == '/' || real[n] == '/')) {
+			rc = TIMS_OK;
+			break;
+		}
+		p += n + (p[n] == ':');
+	}
+	if (rc)
+		tims_err_set(err, rc, "pkcs11: module %s is outside %s "
+			     "(TIMS_PKCS11_MODULES)", real, module_prefixes);
+out:
+	sodium_free(u);
+	return rc;
+}
+
+static uint32_t new_id(void)
+{
+	uint32_t id = next_handle++;
+
+	if (!next_handle)
+		next_handle = 1;
+	return id;
+}
+
+static int field_ok(uint32_t want, const struct tims_signer_field *f)
+{
+	const uint8_t *p = f->p;
+
+	if (want == F_HANDLE || want == F_U32)
+		return f->len == 4;
+	if (want == F_BYTES)
+		return 1;
+	if (want == F_LABEL)
+		want = TIMS_P11_LABEL_MAX;
+	if (!f->len || f->len > want || memchr(p, '\0', f->len))
+		return 0;
+	return 1;
+}
+
+/* A field as a C string in buf (checked by field_ok to fit). */
+static const char *field_str(const struct tims_signer_field *f, char *buf,
+			     size_t n)
+{
+	size_t l = f->len < n - 1 ? f->len : n - 1;
+
+	memcpy(buf, f->p, l);
+	buf[l] = '\0';
+	return buf;
+}
+
+static int handle_find(const struct tims_signer_field *f)
+{
+	uint32_t id = get32(f->p);
+
+	for (int i = 0; id && i < SIGNER_HANDLES; i++)
+		if (handles[i].id == id)
+			return i;
+	return -1;
+}
+
+static int tls_find(const struct tims_signer_field *f)
+{
+	uint32_t id = get32(f->p);
+
+	for (int i = 0; id && i < SIGNER_TLS_KEYS; i++)
+		if (tls_keys[i].id == id)
+			return i;
+	return -1;
+}
+
+static int note_find(const struct tims_signer_field *f)
+{
+	uint32_t id = get32(f->p);
+
+	for (int i = 0; id && i < SIGNER_NOTE_KEYS; i++)
+		if (note_keys[i].id == id)
+			return i;
+	return -1;
+}
+
+/* A note signing key: load (a key file's path), sign, free. */
+static tims_rc note_op(unsigned op, const struct tims_signer_field *in,
+		       struct tims_buf *out, struct tims_signer_field *of,
+		       size_t *nof, uint8_t scratch[64 + 16], struct tims_err *err)
+{
+	struct tims_signer *s = NULL;
+	char path[SIGNER_REF_MAX + 1];
+	size_t i;
+	int k;
+	tims_rc rc;
+
+	if (op == TIMS_SIGNER_NOTE_LOAD) {
+		for (i = 0; i < SIGNER_NOTE_KEYS && note_keys[i].id; i++)
+			;
+		if (i == SIGNER_NOTE_KEYS)
+			return tims_err_set(err, TIMS_ERR_FULL, "signer: %d note keys "
+					    "open already", SIGNER_NOTE_KEYS);
+		field_str(&in[0], path, sizeof(path));
+		if (path[0] != '/')
+			return tims_err_set(err, TIMS_ERR_INVALID, "signer: a key "
+					    "file's absolute path");
+		if (!dry) {
+			s = calloc(1, sizeof(*s));
+			if (!s)
+				return tims_err_set(err, TIMS_ERR_NOMEM, "signer: out "
+						    "of memory");
+			if ((rc = tims_signer_load_local(path, s, err))) {
+				free(s);
+				return rc;
+			}
+		}
+		note_keys[i].id = new_id();
+		note_keys[i].s = s;
+		put32(scratch, note_keys[i].id);
+		put32(scratch + 4, s ? s->alg : 0);
+		put32(scratch + 8, s ? s->keyhash : 0);
+		put32(scratch + 12, s ? (uint32_t)tims_signer_in_token(s) : 0);
+		tims_buf_setlen(out, 0);
+		if (tims_buf_add(out, s ? s->pub : scratch + 16, 32) ||
+		    tims_buf_addstr(out, s ? s->name : ""))
+			return tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of memory");
+		of[0] = (struct tims_signer_field){ scratch, 4 };
+		of[1] = (struct tims_signer_field){ scratch + 4, 4 };
+		of[2] = (struct tims_signer_field){ scratch + 8, 4 };
+		of[3] = (struct tims_signer_field){ scratch + 12, 4 };
+		of[4] = (struct tims_signer_field){ out->buf, 32 };
+		of[5] = (struct tims_signer_field){ out->buf + 32, out->len - 32 };
+		*nof = 6;
+		return TIMS_OK;
+	}
+	if ((k = note_find(&in[0])) < 0)
+		return tims_err_set(err, TIMS_ERR_USAGE, "signer: no note key %u",
+				    (unsigned)get32(in[0].p));
+	s = note_keys[k].s;
+	if (op == TIMS_SIGNER_NOTE_FREE) {
+		if (s) {
+			tims_signer_release(s);
+			free(s);
+		}
+		note_keys[k].id = 0;
+		note_keys[k].s = NULL;
+		return TIMS_OK;
+	}
+	if (!s || !s->sign)
+		return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: no key "
+				    "(dry run)");
+	if ((rc = s->sign(s->ctx, in[1].p, in[1].len, scratch))) {
+		char why[TIMS_ERR_MSG_BYTES];
+
+		tims_signer_why(s, why, sizeof(why));
+		return tims_err_set(err, rc, "%s", why[0] ? why : tims_strerror(rc));
+	}
+	of[0] = (struct tims_signer_field){ scratch, 64 };
+	*nof = 1;
+	return TIMS_OK;
+}
+
+static void answer_error(struct tims_buf *resp, unsigned op, uint32_t id,
+			 tims_rc rc, const char *msg)
+{
+	struct tims_signer_field f = { msg, strnlen(msg, TIMS_ERR_MSG_BYTES - 1) };
+
+	if (!rc)
+		rc = TIMS_ERR_STATE;
+	(void)msg_build(resp, op, rc, id, &f, 1);
+}
+
+static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
+		     struct tims_buf *out, struct tims_signer_field *of,
+		     size_t *nof, uint8_t scratch[64 + 16], struct tims_err *err)
+{
+	char label[TIMS_P11_LABEL_MAX + 1], *text = NULL;
+	struct p11_local *p = NULL;
+	tims_rc rc = TIMS_OK;
+	int h = -1;
+
+	*nof = 0;
+	if (op >= TIMS_SIGNER_NOTE_LOAD)
+		return note_op(op, in, out, of, nof, scratch, err);
+	if (op == TIMS_SIGNER_OPEN || op == TIMS_SIGNER_TLS_LOAD) {
+		size_t i, max = op == TIMS_SIGNER_OPEN ? SIGNER_HANDLES : SIGNER_TLS_KEYS;
+
+		for (i = 0; i < max; i++)
+			if (op == TIMS_SIGNER_OPEN ? !handles[i].id : !tls_keys[i].id)
+				break;
+		if (i == max)
+			return tims_err_set(err, TIMS_ERR_FULL, "signer: %zu %s open "
+					    "already", max, op == TIMS_SIGNER_OPEN ?
+					    "tokens" : "TLS keys");
+		text = malloc(in[0].len + 1);
+		if (!text)
+			return tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of memory");
+		field_str(&in[0], text, in[0].len + 1);
+		if ((op == TIMS_SIGNER_OPEN || !strncmp(text, "pkcs11:", 7)) &&
+		    (rc = module_allowed(text, err)))
+			goto out;
+		if (op == TIMS_SIGNER_OPEN) {
+			if (!dry && (rc = p11_local_open(text, &p, err)))
+				goto out;
+			handles[i].id = new_id();
+			handles[i].p = p;
+			put32(scratch, handles[i].id);
+			of[0] = (struct tims_signer_field){ scratch, 4 };
+			of[1].p = p11_local_uri_display(p);
+			of[1].len = strlen(of[1].p);
+			of[2].p = p11_local_object(p);
+			of[2].len = strlen(of[2].p);
+			*nof = 3;
+		} else {
+			void *ctx = NULL;
+			unsigned algo = 0, bits = 0;
+
+			tims_buf_setlen(out, 0);
+			if (!dry && (rc = tims_signer_tls_open(text, &ctx, &algo, &bits,
+							       out, err)))
+				goto out;
+			tls_keys[i].id = new_id();
+			tls_keys[i].ctx = ctx;
+			put32(scratch, tls_keys[i].id);
+			put32(scratch + 4, algo);
+			put32(scratch + 8, bits);
+			of[0] = (struct tims_signer_field){ scratch, 4 };
+			of[1] = (struct tims_signer_field){ scratch + 4, 4 };
+			of[2] = (struct tims_signer_field){ scratch + 8, 4 };
+			of[3] = (struct tims_signer_field){ out->buf ? out->buf : "",
+							    out->len };
+			*nof = 4;
+		}
+		goto out;
+	}
+	if (op == TIMS_SIGNER_TLS_SIGN || op == TIMS_SIGNER_TLS_FREE) {
+		int k = tls_find(&in[0]);
+
+		if (k < 0)
+			return tims_err_set(err, TIMS_ERR_USAGE, "signer: no TLS "
+					    "key %u", (unsigned)get32(in[0].p));
+		if (op == TIMS_SIGNER_TLS_FREE) {
+			if (tls_keys[k].ctx)
+				tims_signer_tls_close(tls_keys[k].ctx);
+			tls_keys[k].id = 0;
+			tls_keys[k].ctx = NULL;
+			return TIMS_OK;
+		}
+		if (!tls_keys[k].ctx)
+			return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: "
+					    "no key (dry run)");
+		if (get32(in[3].p) > 1)
+			return tims_err_set(err, TIMS_ERR_INVALID, "signer: sign "
+					    "what: 0 (a hash) or 1 (data)");
+		tims_buf_setlen(out, 0);
+		if ((rc = tims_signer_tls_sign(tls_keys[k].ctx, get32(in[1].p),
+					       get32(in[2].p), (int)get32(in[3].p),
+					       in[4].p, in[4].len, out, err)))
+			return rc;
+		of[0] = (struct tims_signer_field){ out->buf ? out->buf : "", out->len };
+		*nof = 1;
+		return TIMS_OK;
+	}
+	/* the token operations: a handle first, then a label */
+	if ((h = handle_find(&in[0])) < 0)
+		return tims_err_set(err, TIMS_ERR_USAGE, "signer: no token handle %u",
+				    (unsigned)get32(in[0].p));
+	p = handles[h].p;
+	if (op == TIMS_SIGNER_CLOSE) {
+		p11_local_close(p);
+		handles[h].id = 0;
+		handles[h].p = NULL;
+		return TIMS_OK;
+	}
+	field_str(&in[1], label, sizeof(label));
+	tims_buf_setlen(out, 0);
+	switch (op) {
+	case TIMS_SIGNER_AES_GENERATE:
+		return p11_local_aes_generate(p, label, err);
+	case TIMS_SIGNER_ECDSA_GENERATE:
+		return p11_local_ecdsa_p256_generate(p, label, err);
+	case TIMS_SIGNER_DESTROY:
+		return p11_local_destroy(p, label, err);
+	case TIMS_SIGNER_EXISTS: {
+		int e = p11_local_exists(p, label, err);
+
+		if (e < 0)
+			return err && err->rc ? err->rc : TIMS_ERR_STATE;
+		put32(scratch, (uint32_t)e);
+		of[0] = (struct tims_signer_field){ scratch, 4 };
+		*nof = 1;
+		return TIMS_OK;
+	}
+	case TIMS_SIGNER_AES_ENCRYPT:
+	case TIMS_SIGNER_AES_DECRYPT:
+		rc = op == TIMS_SIGNER_AES_ENCRYPT ?
+			p11_local_aes_encrypt(p, label, in[2].p, in[2].len, in[3].p,
+					      in[3].len, out, err) :
+			p11_local_aes_decrypt(p, label, in[2].p, in[2].len, in[3].p,
+					      in[3].len, out, err);
+		if (!rc) {
+			of[0] = (struct tims_signer_field){ out->buf ? out->buf : "",
+							    out->len };
+			*nof = 1;
+		}
+		return rc;
+	case TIMS_SIGNER_ED_GENERATE:
+	case TIMS_SIGNER_ED_PUBLIC:
+		rc = op == TIMS_SIGNER_ED_GENERATE ?
+			p11_local_ed25519_generate(p, label, scratch, err) :
+			p11_local_ed25519_public(p, label, scratch, err);
+		if (!rc) {
+			of[0] = (struct tims_signer_field){ scratch, 32 };
+			*nof = 1;
+		}
+		return rc;
+	case TIMS_SIGNER_ED_SIGN:
+		rc = p11_local_ed25519_sign(p, label, in[2].p, in[2].len, scratch, err);
+		if (!rc) {
+			of[0] = (struct tims_signer_field){ scratch, 64 };
+			*nof = 1;
+		}
+		return rc;
+	default:
+		return tims_err_set(err, TIMS_ERR_USAGE, "signer: unknown operation");
+	}
+out:
+	free(text);
+	return rc;
+}
+
+int tims_signer_handle(const uint8_t *req, size_t len, struct tims_buf *resp)
+{
+	struct tims_signer_field in[5], of[TIMS_SIGNER_FIELDS];
+	struct tims_buf out = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	uint8_t scratch[64 + 16];
+	struct tims_err e;
+	struct hdr h;
+	size_t nof = 0;
+	tims_rc rc;
+
+	tims_err_clear(&e);
+	if (hdr_parse(req, len, &h) != 0) {
+		answer_error(resp, 0, len >= 12 ? get32(req + 8) : 0,
+			     TIMS_ERR_INVALID, "signer: malformed request header");
+		return -1;
+	}
+	if (h.status || !h.op || h.op >= TIMS_SIGNER_OP_LAST || !spec[h.op].n) {
+		answer_error(resp, h.op, h.id, TIMS_ERR_INVALID,
+			     "signer: unknown operation");
+		return 0;
+	}
+	if (fields_parse(req, len, in, spec[h.op].n) != 0) {
+		answer_error(resp, h.op, h.id, TIMS_ERR_INVALID,
+			     "signer: malformed request (fields)");
+		return 0;
+	}
+	for (unsigned i = 0; i < spec[h.op].n; i++)
+		if (!field_ok(spec[h.op].f[i], &in[i])) {
+			char m[64];
+
+			snprintf(m, sizeof(m), "signer: field %u out of bounds", i + 1);
+			answer_error(resp, h.op, h.id, TIMS_ERR_INVALID, m);
+			return 0;
+		}
+	rc = do_op(h.op, in, &out, of, &nof, scratch, &e);
+	if (rc)
+		answer_error(resp, h.op, h.id, rc, e.msg[0] ? e.msg : tims_strerror(rc));
+	else if (msg_build(resp, h.op, 0, h.id, of, nof))
+		answer_error(resp, h.op, h.id, TIMS_ERR_TOOBIG,
+			     "signer: the answer is past the message size");
+	if (out.buf)
+		sodium_memzero(out.buf, out.alloc);
+	tims_buf_release(&out);
+	sodium_memzero(scratch, sizeof(scratch));
+	return 0;
+}
+
+/* Close every descriptor but keep: close_range where the kernel has it. */
+static void close_others(int keep)
+{
+	if (keep > 3) {
+		if (syscall(SYS_close_range, 3u, (unsigned)keep - 1, 0u) != 0)
+			for (int fd = 3; fd < keep; fd++)
+				(void)close(fd);
+	}
+	if (syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u) != 0)
+		for (int fd = keep + 1; fd < 65536; fd++)
+			(void)close(fd);
+}
+
+static void signer_main(int fd, pid_t parent) __attribute__((noreturn));
+static void signer_main(int fd, pid_t parent)
+{
+	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	uint8_t *req;
+	sigset_t all;
+	int nul;
+
+	const char *mods = getenv("TIMS_PKCS11_MODULES");
+
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	if (mods && *mods && strlen(mods) < sizeof(module_prefixes))
+		snprintf(module_prefixes, sizeof(module_prefixes), "%s", mods);
+	(void)prctl(PR_SET_DUMPABLE, 0);       /* no ptrace by the daemon's user */
+	(void)prctl(PR_SET_NAME, "tims-signer");
+	/* a terminal's ^C or a unit's SIGTERM is for the daemon: the signer
+	 * lives until the daemon's end of the socket closes */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul >= 0) {
+		(void)dup2(nul, 0);
+		(void)dup2(nul, 1);
+		if (nul > 2)
+			(void)close(nul);
+	}
+	close_others(fd);
+	/*
+	 * SANDBOX (merge point): the signer enters its own, narrower sandbox
+	 * here, before it reads its first request:
+	 *     tims_sandbox_enter(TIMS_SANDBOX_SIGNER, ...)
+	 * (helper "sandbox", include/tims/sandbox.h). It must still allow
+	 * what the signer needs and the daemon does not: dlopen of the
+	 * PKCS#11 module, the token directory, the pin-source, TLS key files.
+	 */
+	req = malloc(TIMS_SIGNER_MSG_MAX);
+	if (!req)
+		_exit(1);
+	for (;;) {
+		ssize_t n = recv(fd, req, TIMS_SIGNER_MSG_MAX, MSG_TRUNC);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;  /* the daemon's end closed (or the socket failed) */
+		if ((size_t)n > TIMS_SIGNER_MSG_MAX)
+			answer_error(&resp, 0, get32(req + 8), TIMS_ERR_TOOBIG,
+				     "signer: request past the message size");
+		else
+			(void)tims_signer_handle(req, (size_t)n, &resp);
+		if (resp.len &&
+		    send(fd, resp.buf, resp.len, MSG_NOSIGNAL) < 0 && errno != EINTR)
+			break;
+		sodium_memzero(req, (size_t)n < TIMS_SIGNER_MSG_MAX ? (size_t)n
+			       : TIMS_SIGNER_MSG_MAX);
+		if (resp.buf)
+			sodium_memzero(resp.buf, resp.alloc);
+	}
+	tims_signer_handle_reset();
+	_exit(0);
+}
+
+/* ---- the daemon's side -------------------------------------------------- */
+
+static pthread_mutex_t link_mu = PTHREAD_MUTEX_INITIALIZER;
+static int link_fd = -1;
+static pid_t link_owner, link_child;
+static int link_dead;
+static uint32_t link_next = 1;
+
+tims_rc tims_signer_start(struct tims_err *err)
+{
+	int sv[2], sz = SIGNER_SOCKBUF;
+	pid_t parent = getpid(), pid;
+
+	if (link_fd >= 0)
+		return tims_err_set(err, TIMS_ERR_STATE, "signer: already started");
+	if (sodium_init() < 0)
+		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium init failed");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return tims_err_set(err, TIMS_ERR_IO, "signer: socketpair: %s",
+				    strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		(void)setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		(void)setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		return tims_err_set(err, TIMS_ERR_IO, "signer: fork: %s", strerror(e));
+	}
+	if (!pid) {
+		close(sv[0]);
+		signer_main(sv[1], parent);
+	}
+	close(sv[1]);
+	link_fd = sv[0];
+	link_owner = parent;
+	link_child = pid;
+	link_dead = 0;
+	return TIMS_OK;
+}
+
+int tims_signer_active(void)
+{
+	return link_fd >= 0 && link_owner == getpid();
+}
+
+pid_t tims_signer_pid(void)
+{
+	return tims_signer_active() ? link_child : 0;
+}
+
+static int link_reaped;
+
+int tims_signer_exited(void)
+{
+	int r;
+
+	if (!tims_signer_active())
+		return 0;
+	pthread_mutex_lock(&link_mu);
+	if (!link_reaped && waitpid(link_child, NULL, WNOHANG) == link_child)
+		link_reaped = 1;
+	r = link_reaped;
+	pthread_mutex_unlock(&link_mu);
+	return r;
+}
+
+int tims_signer_sigwait(int (*wait)(const sigset_t *), const sigset_t *set)
+{
+	int sig;
+
+	while ((sig = wait(set)) == SIGCHLD && !tims_signer_exited())
+		;
+	return sig;
+}
+
+/* Called with link_mu held. */
+static tims_rc link_down(struct tims_err *err, const char *why)
+{
+	if (!link_dead) {
+		link_dead = 1;
+		if (waitpid(link_child, NULL, WNOHANG) == link_child)
+			link_reaped = 1;
+	}
+	return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer (pid %ld): %s",
+			    (long)link_child, why);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The answer to request id into resp (stale answers dropped). */
+static tims_rc link_wait(uint32_t id, struct tims_buf *resp, struct hdr *h,
+			 struct tims_err *err)
+{
+	int64_t deadline = now_ms() + SIGNER_WAIT_MS;
+
+	tims_buf_setlen(resp, 0);
+	if (tims_buf_grow(resp, TIMS_SIGNER_MSG_MAX))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of memory");
+	for (;;) {
+		struct pollfd pfd = { link_fd, POLLIN, 0 };
+		int64_t left = deadline - now_ms();
+		ssize_t n;
+		int r;
+
+		if (left <= 0)
+			return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer (pid "
+					    "%ld): no answer in %d ms",
+					    (long)link_child, SIGNER_WAIT_MS);
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return link_down(err, strerror(errno));
+		if (!r)
+			continue;
+		n = recv(link_fd, resp->buf, TIMS_SIGNER_MSG_MAX, MSG_TRUNC | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return link_down(err, strerror(errno));
+		if (!n)
+			return link_down(err, "gone (its end of the socket closed)");
+		if ((size_t)n > TIMS_SIGNER_MSG_MAX || hdr_parse((uint8_t *)resp->buf,
+								 (size_t)n, h))
+			return link_down(err, "malformed answer");
+		if (h->id != id)
+			continue;       /* an answer to a request that timed out */
+		resp->len = (size_t)n;
+		return TIMS_OK;
+	}
+}
+
+tims_rc tims_signer_call(unsigned op, const struct tims_signer_field *in,
+			 size_t nin, struct tims_buf *resp,
+			 struct tims_signer_field *out, size_t nout,
+			 struct tims_err *err)
+{
+	struct tims_buf req = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	struct hdr h;
+	uint32_t id;
+	tims_rc rc;
+
+	if (!tims_signer_active())
+		return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: none in "
+				    "this process");
+	if (nout > TIMS_SIGNER_FIELDS || resp->max < TIMS_SIGNER_MSG_MAX)
+		return tims_err_set(err, TIMS_ERR_USAGE, "signer: too many fields, "
+				    "or an answer buffer under %u bytes",
+				    TIMS_SIGNER_MSG_MAX);
+	pthread_mutex_lock(&link_mu);
+	if (link_dead) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer (pid %ld): "
+				  "gone", (long)link_child);
+		goto out;
+	}
+	id = link_next++;
+	if (!link_next)
+		link_next = 1;
+	if ((rc = msg_build(&req, op, 0, id, in, nin))) {
+		rc = tims_err_set(err, rc, "signer: request past %u bytes",
+				  TIMS_SIGNER_MSG_MAX);
+		goto out;
+	}
+	for (;;) {
+		if (send(link_fd, req.buf, req.len, MSG_NOSIGNAL) >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		rc = link_down(err, errno == EPIPE || errno == ECONNRESET ?
+			       "gone (its end of the socket closed)" : strerror(errno));
+		goto out;
+	}
+	if ((rc = link_wait(id, resp, &h, err)))
+		goto out;
+	if (h.op != op) {
+		rc = link_down(err, "answer to another operation");
+		goto out;
+	}
+	if (h.status) {
+		struct tims_signer_field f;
+		char msg[TIMS_ERR_MSG_BYTES];
+
+		if (h.status >= TIMS_RC_LAST ||
+		    fields_parse((uint8_t *)resp->buf, resp->len, &f, 1)) {
+			rc = link_down(err, "malformed error answer");
+			goto out;
+		}
+		field_str(&f, msg, sizeof(msg));
+		for (char *c = msg; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+		rc = tims_err_set(err, (tims_rc)h.status, "%s", msg);
+		goto out;
+	}
+	if (fields_parse((uint8_t *)resp->buf, resp->len, out, nout))
+		rc = link_down(err, "malformed answer (fields)");
+out:
+	pthread_mutex_unlock(&link_mu);
+	if (req.buf)
+		sodium_memzero(req.buf, req.alloc);
+	tims_buf_release(&req);
+	return rc;
+}
