@@ -104,6 +104,15 @@ static double cpu_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* CPU seconds of the process (all its threads). */
+static double proc_cpu_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static long status_kib(const char *key)
 {
 	FILE *f = fopen("/proc/self/status", "r");
@@ -658,7 +667,7 @@ int main(int argc, char **argv)
 	size_t doc_hits = 0, doc_listed = 0, stored_p = 0, stored_d = 0;
 	double t0, t_gen = 0, t_load, *lat, *dlat, *clat, *plat, *pclat;
 	long rss0, rss, hwm;
-	bool tap = false, generate, smoke;
+	bool tap = false, build_only = false, generate, smoke;
 	FILE *out = NULL;
 	size_t by_variant[4][2] = { { 0 } };
 	int fd;
@@ -669,6 +678,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "--tap")) {
 			tap = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--build-only")) {
+			build_only = true;
 			continue;
 		}
 		if (!v) {
@@ -797,11 +810,20 @@ int main(int argc, char **argv)
 			import_chunk(wl, "wanted", TIMS_WL_PERSONS, &b, &stored_p);
 		/* documents, in transactions of 8 M (one import each) */
 		for (uint64_t i = 0; generate && i < ndocs; i += 8000000) {
-			if (!doc_lines(&b, i, i + 8000000 < ndocs ? i + 8000000 : ndocs, 0))
+			uint64_t to = i + 8000000 < ndocs ? i + 8000000 : ndocs;
+			double w = now_s(), c = cpu_s(),
+			       pc = proc_cpu_s();
+
+			if (!doc_lines(&b, i, to, 0))
 				die("documents: out of memory", NULL);
 			import_chunk(wl, "sltd", TIMS_WL_DOCUMENTS, &b, &stored_d);
-			fprintf(stderr, "bench_screen: %" PRIu64 " documents stored (%.0f s)\n",
-				i + 8000000 < ndocs ? i + 8000000 : ndocs, now_s() - t0);
+			/* this import's rate: wall, and CPU (the writing thread,
+			 * the process) for a shared machine */
+			fprintf(stderr, "bench_screen: %" PRIu64 " documents stored (%.0f s); this import "
+				"of %" PRIu64 ": %.0f s wall (%.0f documents/s), CPU %.0f s on the "
+				"writing thread, %.0f s the process\n", to, now_s() - t0, to - i,
+				now_s() - w, (double)(to - i) / (now_s() - w),
+				cpu_s() - c, proc_cpu_s() - pc);
 		}
 		tims_buf_release(&b);
 	}
@@ -832,6 +854,8 @@ int main(int argc, char **argv)
 		line[strcspn(line, "\n")] = '\0';
 		printf("store: reused from %s (%s)\n", store, line);
 	}
+	if (build_only)
+		return 0;
 
 	/* --- loading: the post's real store, as a post starts --- */
 	{
