@@ -485,7 +485,10 @@ int tims__wl_import_threads;
 unsigned tims__wl_import_workers;
 
 struct item {
-	json_t *in;                  /* NULL: found bad while reading (e) */
+	json_t *in;                  /* NULL: found bad while reading (e), or
+					a line to parse (raw) */
+	const char *raw;             /* a JSON line, parsed by the worker */
+	size_t rawlen;
 	size_t line;
 	bool bad, fatal;             /* e: a bad row; an error of the import */
 	bool removal;                /* a delta's removal of in's "ref" (checked) */
@@ -499,6 +502,7 @@ struct batch {
 	size_t n;
 	atomic_size_t next;          /* the next item a worker takes */
 	enum tims_wl_kind kind;
+	bool removals;               /* a delta: lines may be removals */
 	const struct tims__wl_writer *w;
 };
 
@@ -631,6 +635,37 @@ static void ahead(struct worker *wk, const struct tims__wl_writer *w,
 	}
 }
 
+/*
+ * A JSON line read by the reading thread, parsed here on a worker (as
+ * import_jsonl does row by row): a bad one, or a removal checked, or a row
+ * in it->in. True: nothing more to make of it.
+ */
+static bool par_parse(const struct batch *b, struct item *it)
+{
+	json_error_t je;
+	json_t *o = json_loadb(it->raw, it->rawlen, JSON_REJECT_DUPLICATES, &je);
+	const char *ref;
+
+	it->raw = NULL;
+	tims_err_clear(&it->e);
+	if (!o) {
+		tims_err_set(&it->e, TIMS_ERR_INVALID, "JSON: %s at column %d", je.text, je.column);
+		it->bad = true;
+		return true;
+	}
+	it->in = o;
+	if (!b->removals || !json_is_object(o) || !json_is_true(json_object_get(o, "removed")))
+		return false;
+	ref = json_string_value(json_object_get(o, "ref"));
+	if (!ref || !*ref || strlen(ref) > 64 || json_object_size(o) != 2) {
+		tims_err_set(&it->e, TIMS_ERR_INVALID, "a removal: want {\"ref\", \"removed\": true}");
+		it->bad = true;
+	} else {
+		it->removal = true;
+	}
+	return true;
+}
+
 static void *par_main(void *arg)
 {
 	struct worker *wk = arg;
@@ -645,6 +680,8 @@ static void *par_main(void *arg)
 		 * file's objects (it->in) to the reading thread's */
 		json_decref(it->row.data);
 		it->row.data = NULL;
+		if (it->raw && par_parse(b, it))
+			continue;
 		if (!it->in || it->removal)
 			continue;
 		tims_err_clear(&it->e);
@@ -697,6 +734,7 @@ static void batch_clear(struct batch *b)
 
 		json_decref(it->in);
 		it->in = NULL;
+		it->raw = NULL;
 		it->bad = it->fatal = it->removal = false;
 	}
 	b->n = 0;
@@ -761,8 +799,8 @@ static struct batch *par_made(struct par *par)
 
 /* A row (or a removal checked, or a bad line: in == NULL) into the batch
  * being read; a full batch: the one before written, this one started. */
-static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t line,
-		       const struct tims_err *e, struct tims_err *err)
+static tims_rc par_put(struct importer *im, json_t *in, const char *raw, size_t rawlen,
+		       bool removal, size_t line, const struct tims_err *e, struct tims_err *err)
 {
 	struct par *par = im->par;
 	struct batch *b = par->reading;
@@ -773,9 +811,11 @@ static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t lin
 		return tims_err_set(err, par->rc, "%s", tims_err_msg(&par->err));
 	it = &b->it[b->n++];
 	it->in = in ? json_incref(in) : NULL;
+	it->raw = raw;
+	it->rawlen = rawlen;
 	it->line = line;
 	it->removal = removal;
-	if (!in) {
+	if (!in && e) {
 		it->bad = true;
 		it->e = *e;
 	}
@@ -789,6 +829,19 @@ static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t lin
 		return rc;
 	}
 	return par_write(im, b, err);
+}
+
+static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t line,
+		       const struct tims_err *e, struct tims_err *err)
+{
+	return par_put(im, in, NULL, 0, removal, line, e, err);
+}
+
+/* A JSON line for a worker to parse (import_jsonl, in parallel). */
+static tims_rc par_add_raw(struct importer *im, const char *raw, size_t n, size_t line,
+			   struct tims_err *err)
+{
+	return par_put(im, NULL, raw, n, false, line, NULL, err);
 }
 
 /* The rest: the batch being made written, then the last one read. */
@@ -845,6 +898,7 @@ static struct par *par_new(struct importer *im, size_t len)
 	par->nthreads = n;
 	for (int i = 0; i < 3; i++) {
 		par->b[i].kind = im->o->kind;
+		par->b[i].removals = im->removals;
 		par->b[i].w = im->w;
 		if (!(par->b[i].it = calloc(BATCH_ROWS, sizeof(struct item)))) {
 			par_free(par);
@@ -1025,6 +1079,15 @@ static tims_rc import_jsonl(struct importer *im, const char *data, size_t len,
 			n--;
 		if (n == 0 || (n == 1 && p[0] == ' ')) {
 			/* a blank line; a last line of just "\r" must end the loop too */
+			p = nl ? nl + 1 : end;
+			continue;
+		}
+		if (im->par) {
+			/* parsed on a worker, in its place among the rows */
+			if (im->o->progress && im->res->rows % 1024 == 0)
+				im->o->progress(im->o->progress_ctx, im->res->rows);
+			im->res->rows++;
+			rc = par_add_raw(im, p, n, line, err);
 			p = nl ? nl + 1 : end;
 			continue;
 		}
