@@ -225,7 +225,6 @@ tims_rc tims__wl_fp_fill(struct tims_wl *wl, struct tims_err *err);
 tims_rc tims__wl_fp_key(struct tims_wl *wl, struct tims_err *err);
 tims_rc tims__wl_sums_missing(struct tims_wl *wl, struct tims_err *err);
 
-/* A database error as a tims_rc with sqlite's message. */
 /* The large import's checkpoint, started after its commit on a thread of
  * its own (its own connection; the writer's autocheckpoint held off
  * meanwhile), waited for: its wall time in *secs when not NULL (0 when
@@ -233,6 +232,7 @@ tims_rc tims__wl_sums_missing(struct tims_wl *wl, struct tims_err *err);
 void tims__wl_ckpt_join(struct tims_wl *wl, double *secs);
 extern double tims__wl_ckpt_last_s;
 
+/* A database error as a tims_rc with sqlite's message. */
 tims_rc tims__wl_dberr(struct tims_wl *wl, struct tims_err *err, const char *what);
 
 #endif
