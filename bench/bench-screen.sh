@@ -108,7 +108,9 @@ rm -f "$ind_err"
 #    deleted afterwards). The store is made once through the import path
 #    and kept under build/bench-cache/, keyed by its size and seed, with its
 #    token: the next run reuses it (SCREEN_FRESH=1 makes it again). Making
-#    100 M documents this way takes hours and about 35 GB (docs/screening.md).
+#    100 M documents this way takes about 42 GB and, by extrapolation from
+#    32 M, some 40-45 minutes of two free cores (docs/screening.md, "The
+#    100 M run"; `bench_screen --build-only` makes the store alone).
 bin=build/bench/bench_screen
 names=${TIMS_NAMES:-tests/data/names}
 if [ "$mode" = --smoke ]; then

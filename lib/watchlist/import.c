@@ -485,7 +485,10 @@ int tims__wl_import_threads;
 unsigned tims__wl_import_workers;
 
 struct item {
-	json_t *in;                  /* NULL: found bad while reading (e) */
+	json_t *in;                  /* NULL: found bad while reading (e), or
+					a line to parse (raw) */
+	const char *raw;             /* a JSON line, parsed by the worker */
+	size_t rawlen;
 	size_t line;
 	bool bad, fatal;             /* e: a bad row; an error of the import */
 	bool removal;                /* a delta's removal of in's "ref" (checked) */
@@ -499,6 +502,7 @@ struct batch {
 	size_t n;
 	atomic_size_t next;          /* the next item a worker takes */
 	enum tims_wl_kind kind;
+	bool removals;               /* a delta: lines may be removals */
 	const struct tims__wl_writer *w;
 };
 
@@ -575,8 +579,11 @@ static void report(struct importer *im, size_t line, const struct tims_err *e)
  * worker that made the row, through a read-only connection of its own, a
  * batch before the writer comes to them: the writer then finds them in the
  * system's page cache instead of waiting on the disk for each, one after
- * the other. What is read is not used, and nothing is written: a failure
- * here only loses the reading ahead.
+ * the other. The entry found, as the last commit left it, also gives the
+ * element the writer would take out of the sum for it (opened, its JSON
+ * made, its LtHash element): taken out here, on the worker, and checked by
+ * the writer (tims__wl_writer_prepare_old). Nothing is written: a failure
+ * here only leaves that work to the writer.
  */
 static void ahead_close(struct worker *wk)
 {
@@ -593,8 +600,9 @@ static void ahead_open(struct worker *wk, struct tims_wl *wl)
 
 	if (!path || !*path ||
 	    sqlite3_open_v2(path, &wk->ro, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(wk->ro, "SELECT fp1, fp2 FROM entries WHERE list_id = ?1 AND"
-			       " ref = ?2", -1, &wk->by_ref, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wk->ro, "SELECT fp1, fp2, id, data_hash, data, deleted_version"
+			       " FROM entries WHERE list_id = ?1 AND ref = ?2", -1, &wk->by_ref,
+			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wk->ro, "SELECT 1 FROM entries INDEXED BY entries_fp1 WHERE"
 			       " fp1 = ?1 AND deleted_version IS NULL", -1, &wk->by_fp,
 			       NULL) != SQLITE_OK)
@@ -608,20 +616,54 @@ static void ahead_fp(struct worker *wk, sqlite3_int64 stored)
 	sqlite3_reset(wk->by_fp);
 }
 
-static void ahead(struct worker *wk, int64_t list_id, const struct tims__wl_row *row,
-		  const struct tims__wl_prepared *p)
+static void ahead(struct worker *wk, const struct tims__wl_writer *w,
+		  const struct tims__wl_row *row, struct tims__wl_prepared *p)
 {
-	sqlite3_bind_int64(wk->by_ref, 1, list_id);
+	sqlite3_bind_int64(wk->by_ref, 1, w->list_id);
 	sqlite3_bind_text(wk->by_ref, 2, row->ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(wk->by_ref) == SQLITE_ROW &&
-	    sqlite3_column_type(wk->by_ref, 0) == SQLITE_INTEGER)
-		ahead_fp(wk, sqlite3_column_int64(wk->by_ref, 0)); /* as stored */
+	if (sqlite3_step(wk->by_ref) == SQLITE_ROW) {
+		if (sqlite3_column_type(wk->by_ref, 0) == SQLITE_INTEGER)
+			ahead_fp(wk, sqlite3_column_int64(wk->by_ref, 0)); /* as stored */
+		/* and the element of the entry it changes, out of the sum here */
+		tims__wl_writer_prepare_old(w, row, p, wk->by_ref, 2, &wk->sum);
+	}
 	sqlite3_reset(wk->by_ref);
 	if (p->fp1) {
 		tims__wl_bind_fp(wk->by_fp, 1, p->fp1);
 		(void)sqlite3_step(wk->by_fp);
 		sqlite3_reset(wk->by_fp);
 	}
+}
+
+/*
+ * A JSON line read by the reading thread, parsed here on a worker (as
+ * import_jsonl does row by row): a bad one, or a removal checked, or a row
+ * in it->in. True: nothing more to make of it.
+ */
+static bool par_parse(const struct batch *b, struct item *it)
+{
+	json_error_t je;
+	json_t *o = json_loadb(it->raw, it->rawlen, JSON_REJECT_DUPLICATES, &je);
+	const char *ref;
+
+	it->raw = NULL;
+	tims_err_clear(&it->e);
+	if (!o) {
+		tims_err_set(&it->e, TIMS_ERR_INVALID, "JSON: %s at column %d", je.text, je.column);
+		it->bad = true;
+		return true;
+	}
+	it->in = o;
+	if (!b->removals || !json_is_object(o) || !json_is_true(json_object_get(o, "removed")))
+		return false;
+	ref = json_string_value(json_object_get(o, "ref"));
+	if (!ref || !*ref || strlen(ref) > 64 || json_object_size(o) != 2) {
+		tims_err_set(&it->e, TIMS_ERR_INVALID, "a removal: want {\"ref\", \"removed\": true}");
+		it->bad = true;
+	} else {
+		it->removal = true;
+	}
+	return true;
 }
 
 static void *par_main(void *arg)
@@ -638,6 +680,8 @@ static void *par_main(void *arg)
 		 * file's objects (it->in) to the reading thread's */
 		json_decref(it->row.data);
 		it->row.data = NULL;
+		if (it->raw && par_parse(b, it))
+			continue;
 		if (!it->in || it->removal)
 			continue;
 		tims_err_clear(&it->e);
@@ -646,7 +690,7 @@ static void *par_main(void *arg)
 		else if (tims__wl_writer_prepare(b->w, &it->row, &it->p, &wk->sum, &it->e))
 			it->fatal = true;
 		else if (wk->ro)
-			ahead(wk, b->w->list_id, &it->row, &it->p);
+			ahead(wk, b->w, &it->row, &it->p);
 	}
 	return NULL;
 }
@@ -690,6 +734,7 @@ static void batch_clear(struct batch *b)
 
 		json_decref(it->in);
 		it->in = NULL;
+		it->raw = NULL;
 		it->bad = it->fatal = it->removal = false;
 	}
 	b->n = 0;
@@ -754,8 +799,8 @@ static struct batch *par_made(struct par *par)
 
 /* A row (or a removal checked, or a bad line: in == NULL) into the batch
  * being read; a full batch: the one before written, this one started. */
-static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t line,
-		       const struct tims_err *e, struct tims_err *err)
+static tims_rc par_put(struct importer *im, json_t *in, const char *raw, size_t rawlen,
+		       bool removal, size_t line, const struct tims_err *e, struct tims_err *err)
 {
 	struct par *par = im->par;
 	struct batch *b = par->reading;
@@ -766,9 +811,11 @@ static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t lin
 		return tims_err_set(err, par->rc, "%s", tims_err_msg(&par->err));
 	it = &b->it[b->n++];
 	it->in = in ? json_incref(in) : NULL;
+	it->raw = raw;
+	it->rawlen = rawlen;
 	it->line = line;
 	it->removal = removal;
-	if (!in) {
+	if (!in && e) {
 		it->bad = true;
 		it->e = *e;
 	}
@@ -782,6 +829,19 @@ static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t lin
 		return rc;
 	}
 	return par_write(im, b, err);
+}
+
+static tims_rc par_add(struct importer *im, json_t *in, bool removal, size_t line,
+		       const struct tims_err *e, struct tims_err *err)
+{
+	return par_put(im, in, NULL, 0, removal, line, e, err);
+}
+
+/* A JSON line for a worker to parse (import_jsonl, in parallel). */
+static tims_rc par_add_raw(struct importer *im, const char *raw, size_t n, size_t line,
+			   struct tims_err *err)
+{
+	return par_put(im, NULL, raw, n, false, line, NULL, err);
 }
 
 /* The rest: the batch being made written, then the last one read. */
@@ -838,6 +898,7 @@ static struct par *par_new(struct importer *im, size_t len)
 	par->nthreads = n;
 	for (int i = 0; i < 3; i++) {
 		par->b[i].kind = im->o->kind;
+		par->b[i].removals = im->removals;
 		par->b[i].w = im->w;
 		if (!(par->b[i].it = calloc(BATCH_ROWS, sizeof(struct item)))) {
 			par_free(par);
@@ -1021,6 +1082,15 @@ static tims_rc import_jsonl(struct importer *im, const char *data, size_t len,
 			p = nl ? nl + 1 : end;
 			continue;
 		}
+		if (im->par) {
+			/* parsed on a worker, in its place among the rows */
+			if (im->o->progress && im->res->rows % 1024 == 0)
+				im->o->progress(im->o->progress_ctx, im->res->rows);
+			im->res->rows++;
+			rc = par_add_raw(im, p, n, line, err);
+			p = nl ? nl + 1 : end;
+			continue;
+		}
 		o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
 		if (!o) {
 			struct tims_err e;
@@ -1096,12 +1166,37 @@ static tims_rc ensure_list(struct importer *im, struct tims_err *err)
  * changes a page of the fingerprint index that is anywhere in it (two for
  * a number changed) and one of the table, so a delta of 100 000 lines
  * into 10 M documents touches most of that index (about 250 MiB) and with
- * less spills and reads back pages many times. The previous size
- * (returned, in SQLite's units) is set back after.
+ * less spills and reads back pages many times. A large one (a list of
+ * 100 M made by imports of 8 M) needs the whole fingerprint index in the
+ * cache: past IMPORT_CACHE_MAX, an insert at a random place of an index
+ * the cache does not hold spills a page and reads one back, and the
+ * import crawls (10 M documents took over 1 000 s, 100 M many hours). So
+ * the cache grows with the store, to what its fingerprint index takes
+ * (FP_INDEX_BYTES an entry, with this import's lines, plus room for the
+ * pages the rows are appended to), bounded by a quarter of the memory and
+ * IMPORT_CACHE_BIG. SQLite takes the memory as pages are used (a small
+ * delta into a large store uses what it touches). The previous size
+ * (returned, in SQLite's units) is set back after, and the memory with it.
  */
 #define IMPORT_CACHE_MIN ((size_t)16 << 20)
 #define IMPORT_CACHE_MAX ((size_t)512 << 20)
+#define IMPORT_CACHE_BIG ((size_t)4 << 30)
+#define CACHE_ROOM ((size_t)128 << 20)
 #define CACHE_PAGES_PER_LINE 3
+#define FP_INDEX_BYTES 32 /* an entry of a fingerprint index, its pages part full */
+
+/* The most the cache of an import into a store of `rows` rows takes. */
+static size_t cache_big(size_t rows, size_t lines)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	size_t cap = IMPORT_CACHE_BIG, est = (rows + lines) * FP_INDEX_BYTES + CACHE_ROOM;
+
+	if (pages > 0 && psz > 0 && (size_t)pages / 4 < cap / (size_t)psz)
+		cap = (size_t)pages / 4 * (size_t)psz;
+	if (cap < IMPORT_CACHE_MAX)
+		cap = IMPORT_CACHE_MAX;
+	return est < IMPORT_CACHE_MAX ? IMPORT_CACHE_MAX : est > cap ? cap : est;
+}
 
 static int64_t cache_grow(struct tims_wl *wl, const char *data, size_t len, bool fresh)
 {
@@ -1115,13 +1210,19 @@ static int64_t cache_grow(struct tims_wl *wl, const char *data, size_t len, bool
 		page = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (!fresh) {
-		size_t lines = 1;
+		size_t lines = 1, rows = 0, big;
 
 		for (const char *p = data, *end = data + len;
 		     p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
 			lines++;
-		if (lines > IMPORT_CACHE_MAX / CACHE_PAGES_PER_LINE / (size_t)page)
-			want = IMPORT_CACHE_MAX;
+		if (sqlite3_prepare_v2(wl->db, "SELECT coalesce(max(id), 0) FROM entries", -1, &st,
+				       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_int64(st, 0) > 0)
+			rows = (size_t)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		big = cache_big(rows, lines);
+		if (lines > big / CACHE_PAGES_PER_LINE / (size_t)page)
+			want = big;
 		else if (lines * CACHE_PAGES_PER_LINE * (size_t)page > want)
 			want = lines * CACHE_PAGES_PER_LINE * (size_t)page;
 	}
@@ -1136,6 +1237,80 @@ static int64_t cache_grow(struct tims_wl *wl, const char *data, size_t len, bool
 		return 0;
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%zu", want >> 10);
 	return sqlite3_exec(wl->db, sql, NULL, NULL, NULL) == SQLITE_OK ? was : 0;
+}
+
+/*
+ * The checkpoint of a large import (its pages copied from the WAL into the
+ * store, each read back and written, then synced: about a third of the
+ * commit of a delta of 100 000 into 10 M documents) is not part of making
+ * the change durable: the commit synced the WAL (synchronous=FULL), and
+ * readers find the pages there. So it runs after the commit on a thread
+ * of its own, through a connection of its own (SQLite's passive
+ * checkpoint: it waits for no one, and a writer does not wait for it), and
+ * the writer's own automatic checkpoint is held off until it is joined —
+ * by the next import, or at close. A thread that cannot be started: the
+ * checkpoint is made here, as before.
+ */
+#define WAL_AUTOCHECKPOINT 1000 /* SQLite's default, in pages */
+
+double tims__wl_ckpt_last_s;
+
+static double mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void *ckpt_main(void *arg)
+{
+	sqlite3 *db = arg;
+	double t0 = mono_s();
+
+	/* a read first: a connection knows the store is in WAL mode once it
+	 * has read it (else the checkpoint does nothing) */
+	sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
+	sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return (void *)(intptr_t)(int64_t)((mono_s() - t0) * 1e6);
+}
+
+static void ckpt_start(struct tims_wl *wl)
+{
+	const char *path = sqlite3_db_filename(wl->db, "main");
+	sqlite3 *db = NULL;
+
+	if (path && *path &&
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
+	    SQLITE_OK && !pthread_create(&wl->ckpt, NULL, ckpt_main, db)) {
+		wl->ckpt_db = db;
+		wl->ckpt_pid = getpid();
+		return;
+	}
+	sqlite3_close(db);
+	sqlite3_wal_autocheckpoint(wl->db, WAL_AUTOCHECKPOINT);
+	sqlite3_wal_checkpoint_v2(wl->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+void tims__wl_ckpt_join(struct tims_wl *wl, double *secs)
+{
+	void *us = NULL;
+
+	if (secs)
+		*secs = 0;
+	if (!wl->ckpt_pid)
+		return;
+	/* a child of fork() has not the thread, only its memory */
+	if (wl->ckpt_pid == getpid()) {
+		pthread_join(wl->ckpt, &us);
+		sqlite3_close(wl->ckpt_db);
+		tims__wl_ckpt_last_s = (double)(intptr_t)us / 1e6;
+		if (secs)
+			*secs = tims__wl_ckpt_last_s;
+	}
+	wl->ckpt_db = NULL;
+	wl->ckpt_pid = 0;
+	sqlite3_wal_autocheckpoint(wl->db, WAL_AUTOCHECKPOINT);
 }
 
 static void cache_restore(struct tims_wl *wl, int64_t was)
@@ -1168,6 +1343,7 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 	if (len > TIMS_WL_IMPORT_MAX)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "import: larger than %zu bytes",
 				    TIMS_WL_IMPORT_MAX);
+	tims__wl_ckpt_join(wl, NULL);
 	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "begin");
 	if ((rc = ensure_list(&im, err)))
@@ -1266,12 +1442,19 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 		goto fail;
 	if ((rc = tims__wl_writer_end(&w, true, err)))
 		goto fail;
+	/* a large import: its checkpoint after the commit, off this thread */
+	if (cache)
+		sqlite3_wal_autocheckpoint(wl->db, 0);
 	if (sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = tims__wl_dberr(wl, err, "commit");
+		if (cache)
+			sqlite3_wal_autocheckpoint(wl->db, WAL_AUTOCHECKPOINT);
 		goto fail;
 	}
 	res->version = im.version;
 	cache_restore(wl, cache);
+	if (cache)
+		ckpt_start(wl);
 	{
 		struct tims_wl_digest d;
 

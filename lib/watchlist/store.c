@@ -349,10 +349,10 @@ tims_rc tims_wl_open(const char *dir, bool create, struct tims_wl **out,
 
 void tims_wl_close(struct tims_wl *wl)
 {
-	if (wl)
-		tims_vault_close(wl->vault);
 	if (!wl)
 		return;
+	tims__wl_ckpt_join(wl, NULL);
+	tims_vault_close(wl->vault);
 	sqlite3_close(wl->db);
 	free(wl);
 }

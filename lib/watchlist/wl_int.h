@@ -7,6 +7,7 @@
 #define TIMS_WL_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "tims/buf.h"
@@ -36,6 +37,11 @@ struct tims_wl {
 	bool tracking;
 	int64_t fp_list_id;                  /* the list whose kind is below */
 	enum tims_wl_kind fp_list_kind;
+	/* the checkpoint of a large import, on a thread of its own after the
+	 * commit (import.c): joined by the next import and at close */
+	pthread_t ckpt;
+	pid_t ckpt_pid;                      /* 0: none running */
+	sqlite3 *ckpt_db;
 };
 
 /* Record the change that made `version` of list_id (inside the caller's
@@ -139,6 +145,13 @@ struct tims__wl_prepared {
 	char hash[TIMS_VAULT_BLIND_HEX];
 	uint64_t fp1, fp2;
 	struct tims_buf d, a, b, el;         /* sealed fields; the element */
+	/* the entry the list held for the ref at its last commit, as a worker
+	 * reading ahead found it (tims__wl_writer_prepare_old): its element
+	 * already taken out of that worker's sum, when old_done */
+	bool old_done;
+	int64_t old_id;
+	char old_hash[TIMS_VAULT_BLIND_HEX];
+	struct tims_buf old_el;
 };
 tims_rc tims__wl_writer_parallel(struct tims__wl_writer *w, struct tims_err *err);
 /* p zeroed or as a prepare before left it (its buffers are reused). */
@@ -148,6 +161,15 @@ tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct ti
 tims_rc tims__wl_writer_put_prepared(struct tims__wl_writer *w, const struct tims__wl_row *row,
 				     struct tims__wl_prepared *p, uint64_t version,
 				     bool *changed, struct tims_err *err);
+/* On a worker reading ahead through a connection of its own: st stepped to
+ * the row the list held for row's ref at its last commit, columns id,
+ * data_hash, data, deleted_version from `col`. A live entry that the
+ * prepared one changes: its element (opened as stored) taken out of
+ * `partial` now, and noted in p; the writer uses it when it finds that
+ * entry as it was (same id, same data_hash), else puts it back. */
+void tims__wl_writer_prepare_old(const struct tims__wl_writer *w, const struct tims__wl_row *row,
+				 struct tims__wl_prepared *p, sqlite3_stmt *st, int col,
+				 struct tims_lthash *partial);
 void tims__wl_writer_add_sum(struct tims__wl_writer *w, const struct tims_lthash *partial);
 void tims__wl_prepared_release(struct tims__wl_prepared *p);
 
@@ -202,6 +224,13 @@ tims_rc tims__wl_fp_fill(struct tims_wl *wl, struct tims_err *err);
  * worker threads fingerprint rows, which only read it. */
 tims_rc tims__wl_fp_key(struct tims_wl *wl, struct tims_err *err);
 tims_rc tims__wl_sums_missing(struct tims_wl *wl, struct tims_err *err);
+
+/* The large import's checkpoint, started after its commit on a thread of
+ * its own (its own connection; the writer's autocheckpoint held off
+ * meanwhile), waited for: its wall time in *secs when not NULL (0 when
+ * none ran). */
+void tims__wl_ckpt_join(struct tims_wl *wl, double *secs);
+extern double tims__wl_ckpt_last_s;
 
 /* A database error as a tims_rc with sqlite's message. */
 tims_rc tims__wl_dberr(struct tims_wl *wl, struct tims_err *err, const char *what);

@@ -412,6 +412,7 @@ static void prepared_init(struct tims__wl_prepared *p)
 	p->a = (struct tims_buf)TIMS_BUF_INIT(4096);
 	p->b = (struct tims_buf)TIMS_BUF_INIT(4096);
 	p->el = (struct tims_buf)TIMS_BUF_INIT(1 << 21);
+	p->old_el = (struct tims_buf)TIMS_BUF_INIT(1 << 21);
 }
 
 void tims__wl_prepared_release(struct tims__wl_prepared *p)
@@ -424,6 +425,7 @@ void tims__wl_prepared_release(struct tims__wl_prepared *p)
 	tims_buf_release(&p->a);
 	tims_buf_release(&p->b);
 	el_wipe(&p->el);
+	el_wipe(&p->old_el);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -446,6 +448,7 @@ static tims_rc prepare(const struct tims__wl_writer *w, const struct tims__wl_ro
 	}
 	if (!p->d.max)
 		prepared_init(p);
+	p->old_done = false;
 	if (!(p->data = json_dumps(row->data, JSON_COMPACT | JSON_SORT_KEYS)))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	if ((rc = tims__wl_data_hash(wl, p->data, p->hash, err)) ||
@@ -475,6 +478,7 @@ static tims_rc store_prepared(struct tims__wl_writer *w, const struct tims__wl_r
 	struct tims_wl *wl = w->wl;
 	sqlite3_stmt *st;
 	tims_rc rc = TIMS_OK;
+	bool old_used = false;
 	int live, r;
 
 	*changed = false;
@@ -498,7 +502,11 @@ static tims_rc store_prepared(struct tims__wl_writer *w, const struct tims__wl_r
 	/* the old entry out of the sum, as stored (the new one is in) */
 	if (!live && r == SQLITE_ROW)
 		w->removed--; /* a tombstone brought back */
-	if (live) {
+	if (live && p->old_done && p->old_id == sqlite3_column_int64(w->get, 0) &&
+	    sqlite3_column_text(w->get, 2) &&
+	    !strcmp((const char *)sqlite3_column_text(w->get, 2), p->old_hash)) {
+		old_used = true; /* as the worker found it: taken out there */
+	} else if (live) {
 		if ((rc = element_stored(wl, w->list_id, row->ref, w->get, 1, &w->el, err)))
 			goto out;
 		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
@@ -522,6 +530,10 @@ static tims_rc store_prepared(struct tims__wl_writer *w, const struct tims__wl_r
 	*changed = true;
 out:
 	sqlite3_reset(w->get);
+	/* the worker took out an element this import had changed before (a
+	 * ref named twice, removed and brought back): back in */
+	if (p->old_done && !old_used)
+		tims_lthash_add(&w->sum, p->old_el.buf ? p->old_el.buf : "", p->old_el.len);
 	return rc;
 }
 
@@ -617,6 +629,26 @@ tims_rc tims__wl_writer_prepare(const struct tims__wl_writer *w, const struct ti
 				struct tims_err *err)
 {
 	return prepare(w, row, p, partial, err);
+}
+
+void tims__wl_writer_prepare_old(const struct tims__wl_writer *w, const struct tims__wl_row *row,
+				 struct tims__wl_prepared *p, sqlite3_stmt *st, int col,
+				 struct tims_lthash *partial)
+{
+	const char *h = (const char *)sqlite3_column_text(st, col + 1);
+	struct tims_err e;
+
+	p->old_done = false;
+	if (sqlite3_column_type(st, col + 3) != SQLITE_NULL || !h ||
+	    strlen(h) >= sizeof(p->old_hash) || !strcmp(h, p->hash) || !p->old_el.max)
+		return; /* a tombstone, or as it was: nothing to take out */
+	tims_err_clear(&e);
+	if (element_stored(w->wl, w->list_id, row->ref, st, col + 2, &p->old_el, &e))
+		return; /* the writer opens it, and fails as it would */
+	snprintf(p->old_hash, sizeof(p->old_hash), "%s", h);
+	p->old_id = sqlite3_column_int64(st, col);
+	p->old_done = true;
+	tims_lthash_sub(partial, p->old_el.buf ? p->old_el.buf : "", p->old_el.len);
 }
 
 void tims__wl_writer_add_sum(struct tims__wl_writer *w, const struct tims_lthash *partial)

@@ -286,6 +286,26 @@ int main(void)
 	     "deferred indexes: a load refused for a bad row leaves the indexes");
 	tims__wl_defer_index_min = 1000000;
 
+	/* lines that are not JSON (parsed on the workers in parallel): the
+	 * same lines and reasons as row by row, the other rows stored */
+	{
+		struct tims_buf js = TIMS_BUF_INIT(1 << 26);
+
+		tims_buf_addstr(&js, "{\"ref\":\"Pbad\",\"name\":\n");
+		persons_jsonl(&in, PERSONS);
+		tims_buf_add(&js, in.buf, in.len);
+		tims_buf_addstr(&js, "{\"ref\":\"Pdup\",\"ref\":\"P1\"}\n");
+		T_OK(import(wl, "jseq", TIMS_WL_PERSONS, TIMS_WL_JSONL, true, -1, &js, &b1, &r1,
+			    &err) == TIMS_OK &&
+		     import(wl, "jpar", TIMS_WL_PERSONS, TIMS_WL_JSONL, true, 3, &js, &b2, &r2,
+			    &err) == TIMS_OK && r2.stored == PERSONS && r2.bad == 2,
+		     "persons: JSON lines not JSON, row by row and in parallel (%s)", err.msg);
+		T_OK(b1.n == 2 && b2.n == 2 && b2.line[0] == 1 && b2.line[1] == PERSONS + 2 &&
+		     !strcmp(b1.msg[0], b2.msg[0]) && !strcmp(b1.msg[1], b2.msg[1]) &&
+		     strstr(b2.msg[1], "duplicate"), "persons: the same lines and reasons (%zu: %s; "
+		     "%zu: %s)", b2.line[0], b2.msg[0], b2.line[1], b2.msg[1]);
+		tims_buf_release(&js);
+	}
 	tims_wl_close(wl);
 
 	/* 5. nonces come from a pool per thread (lib/vault): never one twice,
