@@ -551,6 +551,7 @@ static long raw_post(const char *url, const char *ca, const char *method,
 {
 	struct tims_buf sink = TIMS_BUF_INIT(1 << 16);
 	CURL *c = curl_easy_init();
+	struct curl_slist *hdr = NULL;
 	long status = -1;
 	char *ct = NULL;
 
@@ -560,6 +561,11 @@ static long raw_post(const char *url, const char *ca, const char *method,
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+		/* a large body waits for the server's word, as a client that
+		 * reads answers does: a 413 sent before the body is read would
+		 * otherwise race the server's close against curl's sending */
+		if (len > 16384 && (hdr = curl_slist_append(NULL, "Expect: 100-continue")))
+			curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	}
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out ? out : &sink);
@@ -571,6 +577,7 @@ static long raw_post(const char *url, const char *ca, const char *method,
 			snprintf(ctype, ctlen, "%s", ct ? ct : "");
 	}
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hdr);
 	tims_buf_release(&sink);
 	return status;
 }
