@@ -1,0 +1,75 @@
+/*
+ * serve_sandbox.c — the daemons' sandbox from their configuration
+ * (serve_sandbox.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "serve_conf.h"
+#include "serve_sandbox.h"
+
+static void warn_line(void *ctx, const char *msg)
+{
+	(void)ctx;
+	serve_log_event(TIMS_LOG_WARNING, "sandbox", "msg", msg);
+}
+
+int serve_sandbox_check(const char *cmd, struct serve_sandbox *sb, const struct tims_conf *conf)
+{
+	const struct tims_conf_value *v;
+	struct tims_err err;
+	int allowed = 0;
+
+	sb->user = serve_conf_pick(sb->user, conf, "user", NULL);
+	if (sb->user && !*sb->user)
+		sb->user = NULL;
+	if (sb->mode) {
+		int ok = 0;
+
+		for (size_t i = 0; tims_sandbox_mode_names[i]; i++)
+			ok |= strcmp(sb->mode, tims_sandbox_mode_names[i]) == 0;
+		if (!ok)
+			return cli_error(CLI_USAGE, cmd, "--sandbox: '%s' is not one of "
+					 "enforce|log", sb->mode);
+	} else {
+		v = tims_conf_get(conf, "sandbox");
+		sb->mode = tims_sandbox_mode_names[v ? v->num : 0];
+	}
+	if (tims_sandbox_root_check(sb->user, &allowed, &err))
+		return cli_error(CLI_USAGE, cmd, "%s", tims_err_msg(&err));
+	if (allowed)
+		serve_log_event(TIMS_LOG_WARNING, "sandbox", "msg",
+				"running as root (TIMS_ALLOW_ROOT=1): set `user` in production");
+	return CLI_OK;
+}
+
+int serve_sandbox_enter(const char *cmd, const struct serve_sandbox *sb)
+{
+	/* ~64 KiB of paths: not on the stack of a thread-heavy process */
+	static struct tims_sandbox_cfg cfg;
+	struct tims_err err;
+
+	tims_sandbox_cfg_init(&cfg);
+	cfg.profile = TIMS_SANDBOX_DAEMON;
+	cfg.mode = strcmp(sb->mode ? sb->mode : "enforce", "log") == 0 ? TIMS_SANDBOX_LOG :
+		TIMS_SANDBOX_ENFORCE;
+	cfg.user = sb->user;
+	cfg.data_dir = sb->dir;
+	cfg.port = sb->port;
+	cfg.warn = warn_line;
+	if (tims_sandbox_add_ro(&cfg, sb->config, &err))
+		goto fail;
+	for (size_t i = 0; i < sizeof(sb->ro) / sizeof(sb->ro[0]); i++)
+		if (tims_sandbox_add_ro(&cfg, sb->ro[i], &err))
+			goto fail;
+	/* Keys still in this process until the signer holds them: their
+	 * token's PIN file and directory are read again when it returns. */
+	if (tims_sandbox_add_p11_dir(&cfg, sb->dir, &err) ||
+	    tims_sandbox_enter(&cfg, &err))
+		goto fail;
+	serve_log_event(TIMS_LOG_INFO, "sandbox", "mode", sb->mode ? sb->mode : "enforce");
+	return CLI_OK;
+fail:
+	return cli_error(CLI_USAGE, cmd, "sandbox: %s", tims_err_msg(&err));
+}
