@@ -48,6 +48,7 @@ int serve_sandbox_enter(const char *cmd, const struct serve_sandbox *sb)
 {
 	/* ~64 KiB of paths: not on the stack of a thread-heavy process */
 	static struct tims_sandbox_cfg cfg;
+	static const char *const listed[] = { "witnesses.conf", "audit-witnesses.conf" };
 	struct tims_err err;
 
 	tims_sandbox_cfg_init(&cfg);
@@ -65,6 +66,14 @@ int serve_sandbox_enter(const char *cmd, const struct serve_sandbox *sb)
 			goto fail;
 	/* Keys still in this process until the signer holds them: their
 	 * token's PIN file and directory are read again when it returns. */
+	/* CA and key files of witnesses, named in lists read as it runs */
+	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
+		char path[TIMS_SANDBOX_PATH_BYTES];
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", sb->dir, listed[i]) <
+		    sizeof(path) && tims_sandbox_add_listed_file(&cfg, path, &err))
+			goto fail;
+	}
 	if (tims_sandbox_add_p11_dir(&cfg, sb->dir, &err) ||
 	    tims_sandbox_enter(&cfg, &err))
 		goto fail;

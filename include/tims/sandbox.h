@@ -91,6 +91,15 @@ tims_rc tims_sandbox_add_p11_text(struct tims_sandbox_cfg *cfg, const char *text
 tims_rc tims_sandbox_add_p11_dir(struct tims_sandbox_cfg *cfg, const char *dir,
 				 struct tims_err *err);
 
+/* Files a node names in its lists ("URL CA_FILE VKEY_FILE" lines of
+ * witnesses.conf and audit-witnesses.conf) and reads while it runs: every
+ * word that is an absolute path, on lines not starting with '#', read-only.
+ * The _file form reads path (absent: nothing to add; at most 64 KiB). */
+tims_rc tims_sandbox_add_listed(struct tims_sandbox_cfg *cfg, const char *text, size_t len,
+				struct tims_err *err);
+tims_rc tims_sandbox_add_listed_file(struct tims_sandbox_cfg *cfg, const char *path,
+				     struct tims_err *err);
+
 /* SoftHSM2's configuration text: the value of directories.tokendir into
  * out. TIMS_ERR_NOTFOUND when absent, TIMS_ERR_TOOBIG when longer than cap. */
 tims_rc tims_sandbox_softhsm_tokendir(const char *text, size_t len, char *out,

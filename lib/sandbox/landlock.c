@@ -117,6 +117,8 @@ static tims_rc add_rule(int ruleset, const char *path, uint64_t want, uint64_t h
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return TIMS_OK; /* an optional path this machine lacks */
+		if (errno == EACCES)
+			return TIMS_OK; /* the user cannot reach it: nothing to allow */
 		return tims_err_set(err, TIMS_ERR_IO, "landlock: %s: %s", path, strerror(errno));
 	}
 	if (fstat(fd, &st) != 0) {

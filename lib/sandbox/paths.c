@@ -263,3 +263,56 @@ tims_rc tims_sandbox_add_p11_dir(struct tims_sandbox_cfg *cfg, const char *dir,
 		return rc;
 	return dir ? scan_dir(cfg, dir, 0, err) : TIMS_OK;
 }
+
+/* ---- files named in a node's lists ------------------------------------ */
+
+tims_rc tims_sandbox_add_listed(struct tims_sandbox_cfg *cfg, const char *text, size_t len,
+				struct tims_err *err)
+{
+	const char *p = text, *end = text + len;
+	char word[TIMS_SANDBOX_PATH_BYTES];
+	tims_rc rc;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		if (!eol)
+			eol = end;
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < eol && *p == '#')
+			p = eol;
+		while (p < eol) {
+			const char *w = p;
+
+			while (p < eol && *p != ' ' && *p != '\t' && *p != '\r')
+				p++;
+			if (*w == '/' && (size_t)(p - w) < sizeof(word) &&
+			    !memchr(w, '\0', (size_t)(p - w))) {
+				memcpy(word, w, (size_t)(p - w));
+				word[p - w] = '\0';
+				if ((rc = tims_sandbox_add_ro(cfg, word, err)))
+					return rc;
+			}
+			while (p < eol && (*p == ' ' || *p == '\t' || *p == '\r'))
+				p++;
+		}
+		p = eol + 1;
+	}
+	return TIMS_OK;
+}
+
+tims_rc tims_sandbox_add_listed_file(struct tims_sandbox_cfg *cfg, const char *path,
+				     struct tims_err *err)
+{
+	struct tims_buf b = TIMS_BUF_INIT(64 * 1024);
+	tims_rc rc;
+
+	if (access(path, F_OK) != 0)
+		return TIMS_OK;
+	if ((rc = tims_read_file(path, b.max, &b, err)))
+		return rc;
+	rc = b.len ? tims_sandbox_add_listed(cfg, b.buf, b.len, err) : TIMS_OK;
+	tims_buf_release(&b);
+	return rc;
+}

@@ -75,7 +75,8 @@ static const char *const common_calls[] = {
 	"restart_syscall",
 	/* identity (read only), limits, system facts */
 	"getuid", "geteuid", "getgid", "getegid", "getgroups", "getresuid", "getresgid",
-	"uname", "sysinfo", "getrusage", "getrlimit", "getrandom",
+	"uname", "sysinfo", "getrusage", "getrlimit", "getrandom", "getpriority",
+	"setpriority", /* the HTTP server's slow threads lower their own */
 	/* waiting for events and on a child (the signer, at stop) */
 	"poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1",
 	"epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2", "wait4", "waitid",
