@@ -117,6 +117,23 @@ static tims_rc allow_all(scmp_filter_ctx ctx, const char *const *names, size_t n
 	return TIMS_OK;
 }
 
+/* Argument arg's low 32 bits equal v (an int or a 32-bit request code:
+ * the upper half of the register is not the caller's). Built by hand: the
+ * SCMP_A* macros trip clang's -Wgnu-zero-variadic-macro-arguments. */
+static struct scmp_arg_cmp arg32(unsigned arg, uint32_t v)
+{
+	struct scmp_arg_cmp c = { arg, SCMP_CMP_MASKED_EQ, 0xffffffffu, v };
+
+	return c;
+}
+
+static struct scmp_arg_cmp arg64(unsigned arg, enum scmp_compare op, uint64_t a, uint64_t b)
+{
+	struct scmp_arg_cmp c = { arg, op, a, b };
+
+	return c;
+}
+
 /* Calls allowed for some arguments only. */
 static tims_rc allow_some(scmp_filter_ctx ctx, enum tims_sandbox_profile profile,
 			  struct tims_err *err)
@@ -129,40 +146,39 @@ static tims_rc allow_some(scmp_filter_ctx ctx, enum tims_sandbox_profile profile
 	tims_rc rc;
 
 	/* threads only: a thread is a clone with CLONE_THREAD */
-	c[0] = SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
+	c[0] = arg64(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
 	if ((rc = add(ctx, "clone", SCMP_ACT_ALLOW, 1, c, err)))
 		return rc;
 	/* clone3's flags are behind a pointer: ENOSYS makes glibc use clone */
 	if ((rc = add(ctx, "clone3", SCMP_ACT_ERRNO(ENOSYS), 0, NULL, err)))
 		return rc;
 	for (size_t i = 0; i < sizeof(prctl_ok) / sizeof(prctl_ok[0]); i++) {
-		c[0] = SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)prctl_ok[i]);
+		c[0] = arg32(0, (uint32_t)prctl_ok[i]);
 		if ((rc = add(ctx, "prctl", SCMP_ACT_ALLOW, 1, c, err)))
 			return rc;
 	}
 	for (size_t i = 0; i < sizeof(ioctl_ok) / sizeof(ioctl_ok[0]); i++) {
-		c[0] = SCMP_A1_32(SCMP_CMP_EQ, (uint32_t)ioctl_ok[i]);
+		c[0] = arg32(1, (uint32_t)ioctl_ok[i]);
 		if ((rc = add(ctx, "ioctl", SCMP_ACT_ALLOW, 1, c, err)))
 			return rc;
 	}
 	/* getrlimit through prlimit64 on itself, never setting one */
 	{
-		struct scmp_arg_cmp two[2] = { SCMP_A0_32(SCMP_CMP_EQ, 0),
-					       SCMP_A2_64(SCMP_CMP_EQ, 0) };
+		struct scmp_arg_cmp two[2] = { arg32(0, 0), arg64(2, SCMP_CMP_EQ, 0, 0) };
 
 		if ((rc = add(ctx, "prlimit64", SCMP_ACT_ALLOW, 2, two, err)))
 			return rc;
 	}
 	/* sockets: the daemon's kinds (netlink: getaddrinfo's AI_ADDRCONFIG);
 	 * the signer's only AF_UNIX */
-	c[0] = SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX);
+	c[0] = arg32(0, AF_UNIX);
 	if ((rc = add(ctx, "socket", SCMP_ACT_ALLOW, 1, c, err)))
 		return rc;
 	if (profile == TIMS_SANDBOX_DAEMON) {
 		static const int fam[] = { AF_INET, AF_INET6, AF_NETLINK };
 
 		for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
-			c[0] = SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)fam[i]);
+			c[0] = arg32(0, (uint32_t)fam[i]);
 			if ((rc = add(ctx, "socket", SCMP_ACT_ALLOW, 1, c, err)))
 				return rc;
 		}
