@@ -300,6 +300,18 @@ tims_rc sandbox_landlock(const struct tims_sandbox_cfg *cfg, int *applied,
 		rc = add_rule(ll_ruleset, cfg->ro[i], LL_RO, fs, &added, err);
 	for (; !rc && *sys; sys++)
 		rc = add_rule(ll_ruleset, *sys, LL_RO, fs, &added, err);
+	/* resolvconf, NetworkManager, systemd-resolved: /etc/resolv.conf is a
+	 * link to a file they replace; a rule holds an inode, so its directory */
+	if (!rc && cfg->profile == TIMS_SANDBOX_DAEMON) {
+		char real[PATH_MAX], *slash;
+
+		if (realpath("/etc/resolv.conf", real) && (slash = strrchr(real, '/')) &&
+		    slash != real) {
+			*slash = '\0';
+			if (strcmp(real, "/etc") != 0)
+				rc = add_rule(ll_ruleset, real, LL_RO, fs, &added, err);
+		}
+	}
 	if (!rc && abi >= 4 && cfg->port && cfg->profile == TIMS_SANDBOX_DAEMON) {
 		struct ll_net_port np = { LL_NET_BIND_TCP, cfg->port };
 
