@@ -299,6 +299,7 @@ static int c_serve(int argc, char **argv)
 	if (optind + 1 < argc)
 		return cli_error(CLI_USAGE, "centre", "serve: want one directory");
 	/* Flags first, then the file, then the defaults (tims.conf(5)). */
+	sb.config = file;
 	if ((c = serve_conf_load("centre serve", file, centre_conf_keys,
 				 sizeof(centre_conf_keys) / sizeof(centre_conf_keys[0]), &conf)) ||
 	    (c = serve_log_level_set("centre serve", level, &conf)) ||
@@ -329,7 +330,7 @@ static int c_serve(int argc, char **argv)
 		tims_centre_free(cen);
 		return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
 	}
-	sb.dir = dir, sb.config = file, sb.port = tims_http_port(srv), sb.ro[0] = web;
+	sb.dir = dir, sb.port = tims_http_port(srv), sb.ro[0] = web;
 	if ((c = serve_sandbox_enter("centre serve", &sb))) {
 		tims_http_stop(srv);
 		tims_centre_free(cen);

@@ -326,6 +326,7 @@ static int post_serve(int argc, char **argv)
 	if ((c = serve_conf_load("post serve", file, post_conf_keys,
 				 sizeof(post_conf_keys) / sizeof(post_conf_keys[0]), &conf)))
 		return c;
+	sb.config = file;
 	if ((c = serve_log_level_set("post serve", level, &conf)) ||
 	    (c = serve_sandbox_check("post serve", &sb, &conf)))
 		return c;
@@ -361,7 +362,7 @@ static int post_serve(int argc, char **argv)
 		return c;
 	if (tims_node_start(&cfg, &node, &err))
 		return cli_error(CLI_USAGE, "post serve", "%s", tims_err_msg(&err));
-	sb.dir = cfg.dir, sb.config = file, sb.port = tims_node_port(node);
+	sb.dir = cfg.dir, sb.port = tims_node_port(node);
 	sb.ro[0] = cfg.web_dir, sb.ro[1] = cfg.cert_file, sb.ro[2] = cfg.key_file;
 	if ((c = serve_sandbox_enter("post serve", &sb))) {
 		tims_node_stop(node);

@@ -431,7 +431,7 @@ static int witness_serve(int argc, char **argv)
 				  &conf)) ||
 	    (st = serve_log_level_set("witness serve", so.level, &conf)))
 		return st;
-	sb.user = so.user, sb.mode = so.mode;
+	sb.user = so.user, sb.mode = so.mode, sb.config = so.file;
 	if ((st = serve_sandbox_check("witness serve", &sb, &conf)))
 		return st;
 	dir = serve_conf_pick(optind < argc ? argv[optind] : NULL, &conf, "dir", NULL);
@@ -460,7 +460,7 @@ static int witness_serve(int argc, char **argv)
 		tims_witness_free(w);
 		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
 	}
-	sb.dir = dir, sb.config = so.file, sb.port = tims_http_port(srv);
+	sb.dir = dir, sb.port = tims_http_port(srv);
 	if ((st = serve_sandbox_enter("witness serve", &sb))) {
 		tims_http_stop(srv);
 		tims_witness_free(w);

@@ -21,9 +21,13 @@ int serve_sandbox_check(const char *cmd, struct serve_sandbox *sb, const struct 
 	struct tims_err err;
 	int allowed = 0;
 
+	if (sb->user && tims_sandbox_user_check(sb->user, &err))
+		return cli_error(CLI_USAGE, cmd, "--user: %s", tims_err_msg(&err));
+	if (!sb->user && (v = tims_conf_get(conf, "user")) &&
+	    tims_sandbox_user_check(v->str, &err))
+		return cli_error(CLI_USAGE, cmd, "%s:%u: key 'user': %s",
+				 sb->config ? sb->config : "-", v->line, tims_err_msg(&err));
 	sb->user = serve_conf_pick(sb->user, conf, "user", NULL);
-	if (sb->user && !*sb->user)
-		sb->user = NULL;
 	if (sb->mode) {
 		int ok = 0;
 

@@ -28,7 +28,8 @@ struct serve_sandbox {
 	uint16_t port;             /* the bound port */
 };
 
-/* After the configuration is read, before anything is opened: settle user
+/* After the configuration is read (sb->config its file, for messages),
+ * before anything is opened: check and settle user
  * and mode (flag, else file) and refuse root without `user` (exit status
  * CLI_USAGE, the message names the key) unless TIMS_ALLOW_ROOT=1 (a
  * warning). CLI_OK otherwise. */

@@ -105,6 +105,10 @@ tims_rc tims_sandbox_add_listed_file(struct tims_sandbox_cfg *cfg, const char *p
 tims_rc tims_sandbox_softhsm_tokendir(const char *text, size_t len, char *out,
 				      size_t cap, struct tims_err *err);
 
+/* An account name as `user` takes: 1 to 32 of letters, digits, '.', '_',
+ * '-', not starting with '-' or '.' (TIMS_ERR_INVALID, saying so). */
+tims_rc tims_sandbox_user_check(const char *name, struct tims_err *err);
+
 /*
  * Before anything is opened: a process with effective uid 0 and no user
  * is refused (TIMS_ERR_DENIED, the message names the key `user`), unless

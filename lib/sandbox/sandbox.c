@@ -75,6 +75,23 @@ tims_rc tims_sandbox_add_ro(struct tims_sandbox_cfg *cfg, const char *path,
 	return add_path(cfg->ro, &cfg->nro, path, "read-only", err);
 }
 
+tims_rc tims_sandbox_user_check(const char *name, struct tims_err *err)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 32 || name[0] == '-' || name[0] == '.')
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '.' && name[i] != '_' &&
+		    name[i] != '-')
+			goto bad;
+	return TIMS_OK;
+bad:
+	return tims_err_set(err, TIMS_ERR_INVALID,
+			    "'%.40s' is not an account name (1 to 32 letters, digits, '.', '_' "
+			    "or '-', not starting with '-' or '.')", name);
+}
+
 tims_rc tims_sandbox_root_check(const char *user, int *allowed_root, struct tims_err *err)
 {
 	const char *env = getenv("TIMS_ALLOW_ROOT");

@@ -367,6 +367,20 @@ static void test_user(void)
 		T_OK(0, "chown %s back", inside);
 }
 
+static void test_user_names(void)
+{
+	struct tims_err err;
+
+	T_OK(tims_sandbox_user_check("tims", &err) == TIMS_OK &&
+	     tims_sandbox_user_check("_tims-post.2", &err) == TIMS_OK, "user: account names pass");
+	T_OK(tims_sandbox_user_check("@", &err) == TIMS_ERR_INVALID &&
+	     tims_sandbox_user_check("-x", &err) == TIMS_ERR_INVALID &&
+	     tims_sandbox_user_check("a b", &err) == TIMS_ERR_INVALID &&
+	     tims_sandbox_user_check("", &err) == TIMS_ERR_INVALID &&
+	     tims_sandbox_user_check("abcdefghijklmnopqrstuvwxyz0123456", &err) == TIMS_ERR_INVALID,
+	     "user: '@', '-x', 'a b', '' and 33 characters are refused");
+}
+
 static void test_p11_paths(void)
 {
 	static struct tims_sandbox_cfg cfg;
@@ -421,6 +435,7 @@ int main(void)
 	test_threads();
 	test_landlock();
 	test_user();
+	test_user_names();
 	test_p11_paths();
 
 	snprintf(path, sizeof(path), "%s/data.txt", inside);
