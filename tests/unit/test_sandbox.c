@@ -182,6 +182,40 @@ static void test_filter(void)
 	     "log: personality is allowed (and logged), the process lives on");
 }
 
+/* The signer's profile: its socketpair works, a network socket kills. */
+static int run_signer(void *arg)
+{
+	static struct tims_sandbox_cfg cfg;
+	int inet = *(const int *)arg, sv[2];
+	struct tims_err err;
+	char c = 0;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return 3;
+	child_cfg(&cfg, TIMS_SANDBOX_ENFORCE);
+	cfg.profile = TIMS_SANDBOX_SIGNER;
+	if (tims_sandbox_enter(&cfg, &err)) {
+		fprintf(stderr, "enter: %s\n", tims_err_msg(&err));
+		return 2;
+	}
+	if (write(sv[0], "k", 1) != 1 || read(sv[1], &c, 1) != 1 || c != 'k')
+		return 70;
+	if (inet)
+		socket(AF_INET, SOCK_STREAM, 0);
+	return 0;
+}
+
+static void test_signer(void)
+{
+	int inet = 0;
+
+	T_OK(exited(in_child(run_signer, &inet), 0),
+	     "signer profile: its inherited socketpair carries messages");
+	inet = 1;
+	T_OK(killed_by_sigsys(in_child(run_signer, &inet)),
+	     "signer profile: a network socket kills with SIGSYS");
+}
+
 /* A thread already running when the sandbox is entered is confined too. */
 struct waiter {
 	pthread_mutex_t lock;
@@ -433,6 +467,7 @@ int main(void)
 	landlock_abi = tims_sandbox_landlock_abi();
 	test_filter();
 	test_threads();
+	test_signer();
 	test_landlock();
 	test_user();
 	test_user_names();
