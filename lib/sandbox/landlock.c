@@ -170,6 +170,25 @@ static int tid_seen(const long *done, size_t n, long tid)
 	return 0;
 }
 
+/* Whether thread tid has ended or is ending (a zombie runs no handler). */
+static int thread_gone(long tid)
+{
+	char path[64], line[128];
+	int gone = 1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/status", tid);
+	if (!(f = fopen(path, "re")))
+		return 1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "State:\t", 7) == 0) {
+			gone = line[7] == 'Z' || line[7] == 'X';
+			break;
+		}
+	fclose(f);
+	return gone;
+}
+
 /* Send the signal to one thread and wait (up to 5 s) for its answer. */
 static tims_rc restrict_thread(long tid, int sig, struct tims_err *err)
 {
@@ -185,8 +204,6 @@ static tims_rc restrict_thread(long tid, int sig, struct tims_err *err)
 				    tid, strerror(errno));
 	}
 	for (int i = 0; i < 5000; i++) {
-		char path[64];
-
 		if (atomic_load(&ll_ack) == tid) {
 			int rc = atomic_load(&ll_ack_rc);
 
@@ -195,9 +212,8 @@ static tims_rc restrict_thread(long tid, int sig, struct tims_err *err)
 						    "landlock: thread %ld: %s", tid, strerror(rc));
 			return TIMS_OK;
 		}
-		snprintf(path, sizeof(path), "/proc/self/task/%ld", tid);
-		if (access(path, F_OK) != 0)
-			return TIMS_OK; /* it ended before the signal ran */
+		if (thread_gone(tid))
+			return TIMS_OK; /* it ended (or is ending) before the signal ran */
 		nanosleep(&ms, NULL);
 	}
 	return tims_err_set(err, TIMS_ERR_STATE,

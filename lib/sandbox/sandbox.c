@@ -172,54 +172,70 @@ static tims_rc drop_user(const struct tims_sandbox_cfg *cfg, struct tims_err *er
 	return TIMS_OK;
 }
 
-/* Every thread of the process: NoNewPrivs 1, Seccomp 2, the uid wanted. */
+/* One thread's status: 1 confined (NoNewPrivs 1, Seccomp 2, the uid on
+ * all four counts), 0 not, -1 gone or exiting (a zombie thread is skipped
+ * by TSYNC and never runs a signal handler: it runs nothing any more). */
+static int thread_confined(const char *tid, uid_t uid, char *why, size_t whylen)
+{
+	char path[64], line[256], want[64];
+	int nnp = 0, sec = 0, uidok = 0, dead = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%.20s/status", tid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	snprintf(want, sizeof(want), "Uid:\t%u\t%u\t%u\t%u\n", (unsigned)uid, (unsigned)uid,
+		 (unsigned)uid, (unsigned)uid);
+	while (fgets(line, sizeof(line), f)) {
+		if (strcmp(line, "NoNewPrivs:\t1\n") == 0)
+			nnp = 1;
+		else if (strcmp(line, "Seccomp:\t2\n") == 0)
+			sec = 1;
+		else if (strcmp(line, want) == 0)
+			uidok = 1;
+		else if (strncmp(line, "State:\tZ", 8) == 0 || strncmp(line, "State:\tX", 8) == 0)
+			dead = 1;
+	}
+	fclose(f);
+	if (dead)
+		return -1;
+	snprintf(why, whylen, "%s%s%s", nnp ? "" : "no NoNewPrivs ", sec ? "" : "no seccomp ",
+		 uidok ? "" : "other uid");
+	return nnp && sec && uidok;
+}
+
+/* Every live thread of the process confined. A thread found unconfined is
+ * looked at again for up to a second: one that was ending when the filter
+ * was synchronised goes; one that stays is an error. */
 static tims_rc check_threads(uid_t uid, struct tims_err *err)
 {
-	char path[64], line[256];
+	struct timespec ms10 = { 0, 10 * 1000 * 1000 };
+	char why[64];
 	struct dirent *d;
-	int bad = 0, seen = 0;
+	int seen = 0;
+	tims_rc rc = TIMS_OK;
 	DIR *dir = opendir("/proc/self/task");
 
 	if (!dir)
 		return tims_err_set(err, TIMS_ERR_IO, "sandbox: /proc/self/task: %s",
 				    strerror(errno));
-	while (!bad && (d = readdir(dir))) {
-		int nnp = 0, sec = 0, uidok = 0;
-		FILE *f;
+	while (!rc && (d = readdir(dir))) {
+		int st = 0;
 
 		if (d->d_name[0] < '0' || d->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%.20s/status", d->d_name);
-		if (!(f = fopen(path, "re")))
-			continue; /* the thread ended */
-		while (fgets(line, sizeof(line), f)) {
-			char want[64];
-
-			if (strcmp(line, "NoNewPrivs:\t1\n") == 0)
-				nnp = 1;
-			else if (strcmp(line, "Seccomp:\t2\n") == 0)
-				sec = 1;
-			snprintf(want, sizeof(want), "Uid:\t%u\t%u\t%u\t%u\n", (unsigned)uid,
-				 (unsigned)uid, (unsigned)uid, (unsigned)uid);
-			if (strcmp(line, want) == 0)
-				uidok = 1;
-		}
-		fclose(f);
-		seen++;
-		if (!nnp || !sec || !uidok) {
-			tims_err_set(err, TIMS_ERR_STATE,
-				     "sandbox: thread %.20s is not confined (%s%s%s)", d->d_name,
-				     nnp ? "" : "no NoNewPrivs ", sec ? "" : "no seccomp ",
-				     uidok ? "" : "other uid");
-			bad = 1;
-		}
+		for (int i = 0; i < 100 && (st = thread_confined(d->d_name, uid, why,
+								  sizeof(why))) == 0; i++)
+			nanosleep(&ms10, NULL);
+		if (st == 0)
+			rc = tims_err_set(err, TIMS_ERR_STATE,
+					  "sandbox: thread %.20s is not confined (%s)", d->d_name, why);
+		seen += st == 1;
 	}
 	closedir(dir);
-	if (bad)
-		return err ? err->rc : TIMS_ERR_STATE;
-	if (!seen)
-		return tims_err_set(err, TIMS_ERR_STATE, "sandbox: no thread found to check");
-	return TIMS_OK;
+	if (!rc && !seen)
+		rc = tims_err_set(err, TIMS_ERR_STATE, "sandbox: no thread found to check");
+	return rc;
 }
 
 tims_rc tims_sandbox_enter(const struct tims_sandbox_cfg *cfg, struct tims_err *err)
