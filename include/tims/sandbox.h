@@ -85,9 +85,10 @@ tims_rc tims_sandbox_add_ro(struct tims_sandbox_cfg *cfg, const char *path,
  */
 tims_rc tims_sandbox_add_p11_text(struct tims_sandbox_cfg *cfg, const char *text,
 				  size_t len, struct tims_err *err);
-/* The same for TIMS_TOKEN and for every small regular file (<= 16 KiB) in
- * dir and its immediate subdirectories that holds a "pkcs11:" URI
- * (post.skey, ca.key, vault.conf ...). */
+/* The same for TIMS_TOKEN and for every small regular file (<= 16 KiB)
+ * named *.skey, *.key or *.conf in dir and its immediate subdirectories
+ * that holds a "pkcs11:" URI (post.skey, ca.key, vault.conf ...). Never a
+ * database: closing a file SQLite holds open drops SQLite's locks. */
 tims_rc tims_sandbox_add_p11_dir(struct tims_sandbox_cfg *cfg, const char *dir,
 				 struct tims_err *err);
 

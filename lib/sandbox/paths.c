@@ -220,6 +220,24 @@ tims_rc tims_sandbox_add_p11_text(struct tims_sandbox_cfg *cfg, const char *text
 	return found ? add_softhsm(cfg, err) : TIMS_OK;
 }
 
+/* Whether a file name can hold a key reference: *.skey, *.key, *.conf.
+ * Never a database: opening and closing a file SQLite has open in this
+ * process drops SQLite's POSIX locks on it (fcntl locks are per process
+ * and file, released by any close), and the daemon's stores are open. */
+static int may_hold_uri(const char *name)
+{
+	static const char *const ends[] = { ".skey", ".key", ".conf" };
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t e = strlen(ends[i]);
+
+		if (n > e && strcmp(name + n - e, ends[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static tims_rc scan_dir(struct tims_sandbox_cfg *cfg, const char *dir, int depth,
 			struct tims_err *err)
 {
@@ -241,7 +259,8 @@ static tims_rc scan_dir(struct tims_sandbox_cfg *cfg, const char *dir, int depth
 		if (S_ISDIR(st.st_mode)) {
 			if (depth < 1)
 				rc = scan_dir(cfg, path, depth + 1, err);
-		} else if (S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= 16 * 1024) {
+		} else if (S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= 16 * 1024 &&
+			   may_hold_uri(d->d_name)) {
 			struct tims_buf b = TIMS_BUF_INIT(16 * 1024);
 
 			if (!tims_read_file(path, b.max, &b, NULL) && b.len)
