@@ -16,7 +16,8 @@ fi
 P=$T_TMP/post W=$T_TMP/witness
 
 "$TIMS" post init "$P" --origin bg.example/sandbox --kind land >/dev/null
-out=$(env -u TIMS_ALLOW_ROOT "$TIMS" post serve "$P" --port 0 2>&1)
+# (timeout: a daemon that does not refuse would serve on)
+out=$(env -u TIMS_ALLOW_ROOT timeout 10 "$TIMS" post serve "$P" --port 0 2>&1)
 rc=$?
 t_eq "a post started as root without user: refused, exit 2" 2 "$rc"
 t_match "the refusal names the key user" '`user`' "$out"
@@ -27,9 +28,9 @@ t_eq "the refusal comes before anything is served" "" "$(printf '%s' "$out" | gr
 chmod 755 "$T_TMP"
 printf 'dir = %s\nlisten = 127.0.0.1:0\nuser = nobody\n' "$W" >"$T_TMP/witness.conf"
 t_status 2 "user set over a directory root owns: refused" \
-	env -u TIMS_ALLOW_ROOT "$TIMS" witness serve --config "$T_TMP/witness.conf"
+	env -u TIMS_ALLOW_ROOT timeout 10 "$TIMS" witness serve --config "$T_TMP/witness.conf"
 t_match "the refusal names the directory and its owner" "data directory $W: owned by root" \
-	"$(env -u TIMS_ALLOW_ROOT "$TIMS" witness serve --config "$T_TMP/witness.conf" 2>&1)"
+	"$(env -u TIMS_ALLOW_ROOT timeout 10 "$TIMS" witness serve --config "$T_TMP/witness.conf" 2>&1)"
 
 chown -R nobody "$W"
 env -u TIMS_ALLOW_ROOT "$TIMS" witness serve --config "$T_TMP/witness.conf" \
@@ -48,8 +49,9 @@ t_match "user = nobody: the witness runs as nobody" "^Uid:[[:space:]]+$NOBODY[[:
 	"$(printf '%s\n' "$st" | grep '^Uid:')"
 t_eq "NoNewPrivs is set" "NoNewPrivs:	1" "$(printf '%s\n' "$st" | grep '^NoNewPrivs:')"
 t_eq "a seccomp filter is on (mode 2)" "Seccomp:	2" "$(printf '%s\n' "$st" | grep '^Seccomp:')"
-t_eq "every thread has the filter and the uid" "" \
-	"$(for s in /proc/"$WPID"/task/*/status; do grep -L "^Seccomp:	2" "$s"; grep -L "^Uid:	$NOBODY	" "$s"; done)"
+tasks=$(ls /proc/"$WPID"/task 2>/dev/null | wc -l)
+bad=$(for s in /proc/"$WPID"/task/*/status; do grep -L "^Seccomp:	2" "$s"; grep -L "^Uid:	$NOBODY	" "$s"; done 2>&1)
+t_eq "every thread ($tasks) has the filter and the uid" yes "$([ "$tasks" -gt 1 ] && [ -z "$bad" ] && echo yes)"
 t_eq "a request still works under the sandbox (GET /key-announcements)" 200 \
 	"$(curl -sk -o /dev/null -w '%{http_code}' "$URL/key-announcements")"
 t_match "and the metrics" '^tims_' "$(curl -sk "$URL/metrics" | grep -v '^#' | head -1)"
