@@ -22,7 +22,7 @@ ifeq (,$(filter -j%,$(MAKEFLAGS)))
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
 endif
 
-PKGS := sqlite3 libsodium libmicrohttpd gnutls libcurl jansson icu-uc icu-i18n libpq p11-kit-1 libsystemd
+PKGS := sqlite3 libsodium libmicrohttpd gnutls libcurl jansson icu-uc icu-i18n libpq p11-kit-1 libsystemd libseccomp
 
 # TIMS_NO_DEPS=1 (the Debian package build): never install packages; the
 # build-dependencies are debian/control's business.

@@ -18,6 +18,7 @@ pkgs=(
   python3 groff-base man-db
   libsystemd-dev debhelper lintian dpkg-dev fakeroot systemd
   prometheus
+  libseccomp-dev
 )
 
 missing=()

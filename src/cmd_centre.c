@@ -4,6 +4,7 @@
  *   tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]
  *                        [--token URI] [--key-token URI]
  *   tims centre serve DIR [--listen ADDR] [--port N] [--config FILE] [--log-level L]
+ *                         [--user NAME] [--sandbox enforce|log]
  *   tims centre enrol-post DIR NAME --vkey POST.vkey --url CENTRE_URL --out OUTDIR
  *                          [--host HOST ...]
  *   tims centre renew-post DIR NAME --url CENTRE_URL --out OUTDIR [--host HOST ...]
@@ -28,6 +29,7 @@
 
 #include "cli.h"
 #include "serve_conf.h"
+#include "serve_sandbox.h"
 #include "tims/signer.h"
 #include "tims/bundle.h"
 #include "tims/centre.h"
@@ -47,7 +49,8 @@ static const char usage_a[] =
 	"usage: tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]\n"
 	"                        [--token URI] [--key-token URI]\n"
 	"   or: tims centre serve DIR [--listen ADDR] [--port N] [--web DIR]\n"
-	"                  [--config FILE] [--log-level LEVEL]\n"
+	"                  [--config FILE] [--log-level LEVEL] [--user NAME]\n"
+	"                  [--sandbox enforce|log]\n"
 	"   or: tims centre enrol-post DIR NAME --vkey FILE --url URL --out DIR\n"
 	"                  [--host HOST ...]\n"
 	"   or: tims centre renew-post DIR NAME --url URL --out DIR [--host HOST ...]\n"
@@ -101,7 +104,11 @@ static const char usage_b[] =
 	"               stops on SIGINT or SIGTERM. --config FILE: the options\n"
 	"               (and dir) from a file such as /etc/tims/centre.conf\n"
 	"               (tims.conf(5)); a flag overrides the file. --log-level\n"
-	"               error|warning|notice|info|debug (default info)\n"
+	"               error|warning|notice|info|debug (default info). --user\n"
+	"               NAME: the account to drop to once bound (root is refused\n"
+	"               without it unless TIMS_ALLOW_ROOT=1; DIR must be NAME's).\n"
+	"               --sandbox enforce (default) | log: a call outside the\n"
+	"               seccomp allowlist kills the process, or is only logged\n"
 	"  enrol-post   enrol a post (its post.vkey) under NAME: issues its client\n"
 	"               and server certificates (--host: the post's names) and\n"
 	"               writes what the post needs to --out (tims post enrol)\n"
@@ -239,6 +246,8 @@ static const struct tims_conf_key centre_conf_keys[] = {
 	{ "port", TIMS_CONF_PORT, 0, 65535, NULL },
 	{ "web", TIMS_CONF_PATH, 0, 0, NULL },
 	SERVE_KEY_LOG_LEVEL,
+	SERVE_KEY_USER,
+	SERVE_KEY_SANDBOX,
 };
 
 static int c_serve(int argc, char **argv)
@@ -249,8 +258,11 @@ static int c_serve(int argc, char **argv)
 		{ "web", required_argument, NULL, 'w' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "log-level", required_argument, NULL, 'L' },
+		SERVE_OPT_USER,
+		SERVE_OPT_SANDBOX,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct serve_sandbox sb = { 0 };
 	const char *listen = NULL, *web = NULL, *file = NULL, *level = NULL, *dir;
 	char webbuf[4200];
 	struct tims_http_server *srv = NULL;
@@ -274,6 +286,10 @@ static int c_serve(int argc, char **argv)
 			file = optarg;
 		else if (c == 'L')
 			level = optarg;
+		else if (c == 'U')
+			sb.user = optarg;
+		else if (c == 'S')
+			sb.mode = optarg;
 		else if (c == 'p') {
 			if (tims_parse_u64(optarg, 65535, &port, "--port", &err))
 				return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
@@ -284,9 +300,11 @@ static int c_serve(int argc, char **argv)
 	if (optind + 1 < argc)
 		return cli_error(CLI_USAGE, "centre", "serve: want one directory");
 	/* Flags first, then the file, then the defaults (tims.conf(5)). */
+	sb.config = file;
 	if ((c = serve_conf_load("centre serve", file, centre_conf_keys,
 				 sizeof(centre_conf_keys) / sizeof(centre_conf_keys[0]), &conf)) ||
-	    (c = serve_log_level_set("centre serve", level, &conf)))
+	    (c = serve_log_level_set("centre serve", level, &conf)) ||
+	    (c = serve_sandbox_check("centre serve", &sb, &conf)))
 		return c;
 	dir = serve_conf_pick(optind < argc ? argv[optind] : NULL, &conf, "dir", NULL);
 	listen = serve_conf_pick(listen, &conf, "listen", "127.0.0.1");
@@ -300,6 +318,8 @@ static int c_serve(int argc, char **argv)
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "centre", "serve: %s", tims_err_msg(&err));
 	/* Keys only in the signer process, before any token or thread. */
+	if ((c = serve_sandbox_signer("centre serve", &sb, dir, NULL)))
+		return c;
 	if (tims_signer_start(&err))
 		return cli_error(CLI_FAIL, "centre", "serve: %s", tims_err_msg(&err));
 	if ((c = cli_private_dir("centre serve", dir)) ||
@@ -316,6 +336,12 @@ static int c_serve(int argc, char **argv)
 	if (tims_centre_serve(cen, listen, (uint16_t)port, web, serve_log_line, NULL, &srv, &err)) {
 		tims_centre_free(cen);
 		return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
+	}
+	sb.dir = dir, sb.port = tims_http_port(srv), sb.ro[0] = web;
+	if ((c = serve_sandbox_enter("centre serve", &sb))) {
+		tims_http_stop(srv);
+		tims_centre_free(cen);
+		return c;
 	}
 	printf("centre listening on https://%s:%u\n", listen, tims_http_port(srv));
 	fflush(stdout);

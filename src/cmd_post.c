@@ -5,6 +5,7 @@
  *                      [--token URI] [--key-token URI]
  *   tims post serve DIR [--listen ADDR] [--port N] [--cert F --key F] [--web DIR]
  *                       [--threads N] [--config FILE] [--log-level LEVEL]
+ *                       [--user NAME] [--sandbox enforce|log]
  *
  * init creates the post directory (docs/formats.md): keys, database, config,
  * stay regimes, and the first (empty) signed checkpoint. It refuses to touch
@@ -17,6 +18,7 @@
 
 #include "cli.h"
 #include "serve_conf.h"
+#include "serve_sandbox.h"
 #include <pthread.h>
 #include <signal.h>
 
@@ -66,7 +68,8 @@ static const char usage_a[] =
 static const char usage_b[] =
 	"usage: tims post serve DIR [--listen ADDR] [--port N] [--cert FILE --key FILE]\n"
 	"                           [--web DIR] [--threads N] [--config FILE]\n"
-	"                           [--log-level LEVEL]\n"
+	"                           [--log-level LEVEL] [--user NAME]\n"
+	"                           [--sandbox enforce|log]\n"
 	"\n"
 	"  serve  run the post node: the HTTPS JSON API (/api/v1, docs/api.md) and\n"
 	"         the booth console (--web, the web/ folder). Listens on 127.0.0.1\n"
@@ -80,6 +83,10 @@ static const char usage_b[] =
 	"         /etc/tims/post.conf (tims.conf(5)); a flag overrides the file.\n"
 	"         --log-level error|warning|notice|info|debug (default info): the\n"
 	"         log lines kept on stderr, <N>key=value for journald.\n"
+	"         --user NAME: the account to drop to once bound (started as root,\n"
+	"         which is refused without it unless TIMS_ALLOW_ROOT=1); DIR must\n"
+	"         be NAME's. --sandbox enforce (default): a system call outside the\n"
+	"         allowlist kills the process; log: it is only logged by the kernel.\n"
 	"\n";
 static const char usage_c[] =
 	"usage: tims post enrol DIR --from ENROLMENT_DIR\n"
@@ -245,6 +252,8 @@ static const struct tims_conf_key post_conf_keys[] = {
 	{ "web", TIMS_CONF_PATH, 0, 0, NULL },
 	{ "threads", TIMS_CONF_U32, 1, 64, NULL },
 	SERVE_KEY_LOG_LEVEL,
+	SERVE_KEY_USER,
+	SERVE_KEY_SANDBOX,
 };
 
 static int post_serve(int argc, char **argv)
@@ -259,8 +268,11 @@ static int post_serve(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "log-level", required_argument, NULL, 'L' },
+		SERVE_OPT_USER,
+		SERVE_OPT_SANDBOX,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct serve_sandbox sb = { 0 };
 	struct tims_node_config cfg;
 	struct tims_node *node;
 	/* its strings are the config's as long as the process serves */
@@ -290,6 +302,8 @@ static int post_serve(int argc, char **argv)
 		case 'w': cfg.web_dir = optarg; break;
 		case 'C': file = optarg; break;
 		case 'L': level = optarg; break;
+		case 'U': sb.user = optarg; break;
+		case 'S': sb.mode = optarg; break;
 		case 'p': case 't':
 			if (tims_parse_u64(optarg, c == 'p' ? 65535 : 64, &v,
 					   c == 'p' ? "--port" : "--threads", &err))
@@ -313,7 +327,9 @@ static int post_serve(int argc, char **argv)
 	if ((c = serve_conf_load("post serve", file, post_conf_keys,
 				 sizeof(post_conf_keys) / sizeof(post_conf_keys[0]), &conf)))
 		return c;
-	if ((c = serve_log_level_set("post serve", level, &conf)))
+	sb.config = file;
+	if ((c = serve_log_level_set("post serve", level, &conf)) ||
+	    (c = serve_sandbox_check("post serve", &sb, &conf)))
 		return c;
 	cfg.dir = serve_conf_pick(optind < argc ? argv[optind] : NULL, &conf, "dir", NULL);
 	cfg.listen = serve_conf_pick(cfg.listen, &conf, "listen", "127.0.0.1");
@@ -337,6 +353,8 @@ static int post_serve(int argc, char **argv)
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "post serve", "%s", tims_err_msg(&err));
 	/* Keys only in the signer process, before any token or thread. */
+	if ((c = serve_sandbox_signer("post serve", &sb, cfg.dir, cfg.key_file)))
+		return c;
 	if (tims_signer_start(&err))
 		return cli_error(CLI_FAIL, "post serve", "%s", tims_err_msg(&err));
 	/* Block the stop signals in every thread; this one waits for them. */
@@ -351,6 +369,12 @@ static int post_serve(int argc, char **argv)
 		return c;
 	if (tims_node_start(&cfg, &node, &err))
 		return cli_error(CLI_USAGE, "post serve", "%s", tims_err_msg(&err));
+	sb.dir = cfg.dir, sb.port = tims_node_port(node);
+	sb.ro[0] = cfg.web_dir, sb.ro[1] = cfg.cert_file, sb.ro[2] = cfg.key_file;
+	if ((c = serve_sandbox_enter("post serve", &sb))) {
+		tims_node_stop(node);
+		return c;
+	}
 	printf("listening on https://%s:%u/\n", cfg.listen, tims_node_port(node));
 	fflush(stdout);
 	tims_notify_ready("serving");

@@ -6,6 +6,7 @@
  *   tims witness add-log DIR --vkey FILE
  *   tims witness list DIR
  *   tims witness serve DIR [--listen ADDR:PORT] [--config FILE] [--log-level L]
+ *                          [--user NAME] [--sandbox enforce|log]
  *   tims witness ask --url URL --post DIR [--ca FILE] [--witness-key FILE]
  *                    [--old N] [--out FILE]
  *
@@ -20,6 +21,7 @@
 #include "tims/signer.h"
 #include "tims/notify.h"
 #include "serve_conf.h"
+#include "serve_sandbox.h"
 #include "tims/post.h"
 #include "tims/revocation.h"
 #include "tims/util.h"
@@ -31,7 +33,8 @@ static const char usage[] =
 	"   or: tims witness add-log DIR --vkey FILE [--audit]\n"
 	"   or: tims witness list DIR\n"
 	"   or: tims witness serve DIR [--listen ADDR:PORT] [--config FILE]\n"
-	"                          [--log-level LEVEL]\n"
+	"                          [--log-level LEVEL] [--user NAME]\n"
+	"                          [--sandbox enforce|log]\n"
 	"   or: tims witness rotate-key DIR\n"
 	"   or: tims witness apply-revocations DIR FILE [--vkey CENTRE_BUNDLE_VKEY]\n"
 	"   or: tims witness ask --url URL --post DIR [--ca FILE]\n"
@@ -52,7 +55,10 @@ static const char usage[] =
 	"           printed). --config FILE: the options (and dir) from a file\n"
 	"           such as /etc/tims/witness.conf (tims.conf(5)); a flag\n"
 	"           overrides the file. --log-level error|warning|notice|info|debug\n"
-	"           (default info)\n"
+	"           (default info). --user NAME: the account to drop to once\n"
+	"           bound (root is refused without it unless TIMS_ALLOW_ROOT=1;\n"
+	"           DIR must be NAME's). --sandbox enforce (default) | log: a call\n"
+	"           outside the seccomp allowlist kills the process, or is logged\n"
 	"  rotate-key  a new cosigner key, announced under the old one\n"
 	"           (GET /key-announcements): the posts that pin the old key\n"
 	"           follow it; the old secret is wiped; restart a running witness\n"
@@ -370,16 +376,19 @@ static const struct tims_conf_key witness_conf_keys[] = {
 	{ "dir", TIMS_CONF_PATH, 0, 0, NULL },
 	{ "listen", TIMS_CONF_ADDR_PORT, 0, 0, NULL },
 	SERVE_KEY_LOG_LEVEL,
+	SERVE_KEY_USER,
+	SERVE_KEY_SANDBOX,
 };
 
 struct serve_opts {
-	const char *listen, *file, *level;
+	const char *listen, *file, *level, *user, *mode;
 };
 
 static int serve_opt(void *ctx, int c, const char *arg)
 {
 	struct serve_opts *o = ctx;
-	const char **v = c == 'l' ? &o->listen : c == 'C' ? &o->file : &o->level;
+	const char **v = c == 'l' ? &o->listen : c == 'C' ? &o->file : c == 'U' ? &o->user :
+		c == 'S' ? &o->mode : &o->level;
 
 	return one_string_opt(v, c, arg);
 }
@@ -390,10 +399,13 @@ static int witness_serve(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "log-level", required_argument, NULL, 'L' },
+		SERVE_OPT_USER,
+		SERVE_OPT_SANDBOX,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir, *listen;
-	struct serve_opts so = { NULL, NULL, NULL };
+	struct serve_opts so = { NULL, NULL, NULL, NULL, NULL };
+	struct serve_sandbox sb = { 0 };
 	/* its strings are the config's as long as the process serves */
 	static struct tims_conf conf;
 	char addr[64];
@@ -420,6 +432,9 @@ static int witness_serve(int argc, char **argv)
 				  &conf)) ||
 	    (st = serve_log_level_set("witness serve", so.level, &conf)))
 		return st;
+	sb.user = so.user, sb.mode = so.mode, sb.config = so.file;
+	if ((st = serve_sandbox_check("witness serve", &sb, &conf)))
+		return st;
 	dir = serve_conf_pick(optind < argc ? argv[optind] : NULL, &conf, "dir", NULL);
 	listen = serve_conf_pick(so.listen, &conf, "listen", NULL);
 	if (!dir)
@@ -433,6 +448,8 @@ static int witness_serve(int argc, char **argv)
 	if (tims_http_harden_process(&err))
 		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
 	/* Keys only in the signer process, before any token or thread. */
+	if ((st = serve_sandbox_signer("witness serve", &sb, dir, NULL)))
+		return st;
 	if (tims_signer_start(&err))
 		return cli_error(CLI_FAIL, "witness", "serve: %s", err.msg);
 	if ((st = cli_private_dir("witness serve", dir)))
@@ -449,6 +466,12 @@ static int witness_serve(int argc, char **argv)
 	if (tims_witness_serve(w, addr, port, &srv, &err)) {
 		tims_witness_free(w);
 		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
+	}
+	sb.dir = dir, sb.port = tims_http_port(srv);
+	if ((st = serve_sandbox_enter("witness serve", &sb))) {
+		tims_http_stop(srv);
+		tims_witness_free(w);
+		return st;
 	}
 	printf("witness %s listening on https://%s%s%s:%u\n",
 	       tims_witness_verifier(w)->name, strchr(addr, ':') ? "[" : "", addr,

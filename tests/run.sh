@@ -24,6 +24,7 @@ done
 export TIMS_ROOT=$PWD
 export TIMS=$PWD/build/tims
 export TIMS_ASAN=$PWD/build/asan/tims
+export TIMS_ALLOW_ROOT=1 # CI runs as root; the daemons refuse it otherwise
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 logdir=$PWD/build/test-logs

@@ -69,6 +69,14 @@ enum tims_signer_op {
  */
 tims_rc tims_signer_start(struct tims_err *err);
 
+/* The sandbox the signer enters before it reads its first request
+ * (profile TIMS_SANDBOX_SIGNER: the PKCS#11 module, the token, the key
+ * files; no network). Set before tims_signer_start; cfg must outlive it.
+ * A signer that cannot enter it exits at once, which stops the daemon:
+ * keys are never used unconfined when a sandbox was asked for. */
+struct tims_sandbox_cfg;
+void tims_signer_sandbox(const struct tims_sandbox_cfg *cfg);
+
 /* Whether this process sends its key operations to a signer (1) or does
  * them itself (0). A child forked from a daemon is 0 and has no signer. */
 int tims_signer_active(void);

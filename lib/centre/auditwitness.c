@@ -4,7 +4,9 @@
  * latest checkpoint of CENTRE/audit.db, with the consistency proof from
  * the size each witness cosigned, to the witnesses listed in
  * CENTRE/audit-witnesses.conf (lines "URL CA_FILE VKEY_FILE", written by
- * `tims centre audit-witness`). The witness must trust the centre's audit
+ * `tims centre audit-witness`, which copies both files into
+ * CENTRE/audit-witnesses/: a running centre, confined to its directory by
+ * its sandbox, reads nothing outside it). The witness must trust the centre's audit
  * key (`tims witness add-log W --vkey CENTRE/audit.vkey`). Cosignatures
  * are kept in centre.db (audit_cosigned). A witness that refuses — the
  * centre's audit log deleted, cut short or replaced — opens a severe
@@ -15,6 +17,7 @@
  * abandoned when the centre stops.
  */
 #include <sodium.h>
+#include <sys/stat.h>
 
 #include "tims/util.h"
 #include "tims/witness.h"
@@ -247,13 +250,38 @@ void centre_audit_witness_free(struct tims_centre *c)
 	c->aw = NULL;
 }
 
+/* Copy the file `from` to CENTRE/audit-witnesses/<tag><ext>, its path in out. */
+static tims_rc copy_in(struct tims_centre *c, const char *from, const char *tag,
+		       const char *ext, char *out, struct tims_err *err)
+{
+	struct tims_buf b = TIMS_BUF_INIT(65536);
+	char name[96];
+	tims_rc rc;
+
+	snprintf(name, sizeof(name), "audit-witnesses/%s%s", tag, ext);
+	if ((rc = centre_path(c, "audit-witnesses", out, err)))
+		return rc;
+	if (mkdir(out, 0700) != 0 && errno != EEXIST)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", out, strerror(errno));
+	if ((rc = centre_path(c, name, out, err)) ||
+	    (rc = tims_read_file(from, b.max, &b, err)) ||
+	    (rc = tims_write_file(out, b.buf ? b.buf : "", b.len, 0600, 1, err)))
+		goto out;
+out:
+	tims_buf_release(&b);
+	return rc;
+}
+
 tims_rc tims_centre_audit_witness_add(struct tims_centre *c, const char *url,
 				      const char *ca_file, const char *vkey_file,
 				      struct tims_err *err)
 {
 	struct tims_buf vk = TIMS_BUF_INIT(4096), conf = TIMS_BUF_INIT(16384);
 	struct tims_verifier v;
-	char path[CENTRE_PATH_MAX], line[2700];
+	char path[CENTRE_PATH_MAX], line[512 + 2 * CENTRE_PATH_MAX + 4];
+	char ca_in[CENTRE_PATH_MAX], vk_in[CENTRE_PATH_MAX];
+	char tag[17];
+	uint8_t h[crypto_hash_sha256_BYTES];
 	tims_rc rc;
 
 	if (strncmp(url, "https://", 8) || strlen(url) >= 512 || strchr(url, ' ') ||
@@ -274,11 +302,22 @@ tims_rc tims_centre_audit_witness_add(struct tims_centre *c, const char *url,
 				  vkey_file);
 		goto out;
 	}
+	/* the witness's files copied in, named by its URL */
+	crypto_hash_sha256(h, (const uint8_t *)url, strlen(url));
+	sodium_bin2hex(tag, sizeof(tag), h, 8);
+	if ((rc = copy_in(c, ca_file, tag, ".crt", ca_in, err)) ||
+	    (rc = copy_in(c, vkey_file, tag, ".vkey", vk_in, err)))
+		goto out;
+	if (strlen(ca_in) >= 1024 || strlen(vk_in) >= 1024 || strchr(ca_in, ' ')) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: the centre's directory path is too "
+				  "long, or has a space", ca_in);
+		goto out;
+	}
 	if ((rc = centre_path(c, "audit-witnesses.conf", path, err)))
 		goto out;
 	if (access(path, F_OK) == 0 && (rc = tims_read_file(path, 16384, &conf, err)))
 		goto out;
-	snprintf(line, sizeof(line), "%s %s %s\n", url, ca_file, vkey_file);
+	snprintf(line, sizeof(line), "%s %s %s\n", url, ca_in, vk_in);
 	if (conf.buf && strstr(conf.buf, line)) {
 		rc = tims_err_set(err, TIMS_ERR_EXISTS, "%s: already there", url);
 		goto out;

@@ -36,6 +36,7 @@
 
 #include "internal.h"
 #include "tims/note.h"
+#include "tims/sandbox.h"
 #include "tims/signer.h"
 
 #define SIGNER_WAIT_MS 30000           /* one answer; a token retries for ~1 s */
@@ -646,6 +647,13 @@ static void close_others(int keep)
 			(void)close(fd);
 }
 
+static const struct tims_sandbox_cfg *signer_sb;
+
+void tims_signer_sandbox(const struct tims_sandbox_cfg *cfg)
+{
+	signer_sb = cfg;
+}
+
 static void signer_main(int fd, pid_t parent) __attribute__((noreturn));
 static void signer_main(int fd, pid_t parent)
 {
@@ -679,14 +687,15 @@ static void signer_main(int fd, pid_t parent)
 			(void)close(nul);
 	}
 	close_others(fd);
-	/*
-	 * SANDBOX (merge point): the signer enters its own, narrower sandbox
-	 * here, before it reads its first request:
-	 *     tims_sandbox_enter(TIMS_SANDBOX_SIGNER, ...)
-	 * (helper "sandbox", include/tims/sandbox.h). It must still allow
-	 * what the signer needs and the daemon does not: dlopen of the
-	 * PKCS#11 module, the token directory, the pin-source, TLS key files.
-	 */
+	/* its own sandbox, before it reads its first request */
+	if (signer_sb) {
+		struct tims_err e = { 0, "" };
+
+		if (tims_sandbox_enter(signer_sb, &e)) {
+			dprintf(2, "<3>msg=\"tims-signer: sandbox: %s\"\n", tims_err_msg(&e));
+			_exit(1);
+		}
+	}
 	req = malloc(TIMS_SIGNER_MSG_MAX);
 	if (!req)
 		_exit(1);

@@ -13,8 +13,10 @@
 FAULT_SO=$PWD/build/tests/libfaultfs.so
 [ -f "$FAULT_SO" ] || make -s "$FAULT_SO" >&2 ||
 	{ t_report fail "build $FAULT_SO"; t_end; exit 1; }
-CTL=$T_TMP/fault
 P=$T_TMP/post
+# inside the post directory: the node confined by its sandbox reads nothing
+# outside it (docs/operations.md, "Sandbox"), the fault switch included
+CTL=$P/fault-ctl
 SERVER=
 WPID=
 stop() { if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; SERVER=; fi; }

@@ -106,6 +106,9 @@ traffic() {
 # No test touches $HOME: sessions live in the test's own directory. A
 # TIMS_SESSION from the caller's environment would stand for every command.
 export TIMS_SESSION_DIR=$T_TMP/sessions
+# The daemons refuse root without `user` (CI runs as root): tests/e2e/sandbox.sh
+# tests the refusal with this unset.
+export TIMS_ALLOW_ROOT=1
 unset TIMS_SESSION
 CLI_PASSWORD="cli password 1"
 CLI_CACHE=$T_TMP/cli-accounts
