@@ -49,6 +49,12 @@ int serve_sandbox_check(const char *cmd, struct serve_sandbox *sb, const struct 
 	return CLI_OK;
 }
 
+static enum tims_sandbox_mode mode_of(const struct serve_sandbox *sb)
+{
+	return strcmp(sb->mode ? sb->mode : "enforce", "log") == 0 ? TIMS_SANDBOX_LOG :
+		TIMS_SANDBOX_ENFORCE;
+}
+
 int serve_sandbox_enter(const char *cmd, const struct serve_sandbox *sb)
 {
 	/* ~64 KiB of paths: not on the stack of a thread-heavy process */
@@ -58,8 +64,7 @@ int serve_sandbox_enter(const char *cmd, const struct serve_sandbox *sb)
 
 	tims_sandbox_cfg_init(&cfg);
 	cfg.profile = TIMS_SANDBOX_DAEMON;
-	cfg.mode = strcmp(sb->mode ? sb->mode : "enforce", "log") == 0 ? TIMS_SANDBOX_LOG :
-		TIMS_SANDBOX_ENFORCE;
+	cfg.mode = mode_of(sb);
 	cfg.user = sb->user;
 	cfg.data_dir = sb->dir;
 	cfg.port = sb->port;
@@ -94,8 +99,7 @@ int serve_sandbox_signer(const char *cmd, const struct serve_sandbox *sb,
 
 	tims_sandbox_cfg_init(&cfg);
 	cfg.profile = TIMS_SANDBOX_SIGNER;
-	cfg.mode = strcmp(sb->mode ? sb->mode : "enforce", "log") == 0 ? TIMS_SANDBOX_LOG :
-		TIMS_SANDBOX_ENFORCE;
+	cfg.mode = mode_of(sb);
 	cfg.user = sb->user;
 	cfg.data_dir = dir;    /* the key files, the vault's token reference */
 	cfg.warn = warn_line;

@@ -32,6 +32,23 @@
 #include "tims/buf.h"
 #include "tims/err.h"
 
+/* The protocol's 32-bit fields: big-endian (both sides and the callers that
+ * pack their own fields: lib/note/load.c, lib/p11/front.c, lib/tls). */
+static inline void tims_signer_put32(uint8_t b[4], uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+static inline uint32_t tims_signer_get32(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 #define TIMS_SIGNER_MSG_MAX (128u * 1024)  /* one request or answer, header included */
 #define TIMS_SIGNER_HDR 16
 #define TIMS_SIGNER_MAGIC 0x54534731u      /* "TSG1" */

@@ -62,22 +62,6 @@ struct remote_signer {
 	char why[TIMS_ERR_MSG_BYTES];
 };
 
-static void be32(uint8_t b[4], uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-static uint32_t rd32(const void *p)
-{
-	const uint8_t *b = p;
-
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | b[3];
-}
-
 static tims_rc remote_sign(void *ctx, const void *msg, size_t len,
 			   uint8_t sig[TIMS_SIG_BYTES])
 {
@@ -89,7 +73,7 @@ static tims_rc remote_sign(void *ctx, const void *msg, size_t len,
 	tims_rc rc;
 
 	tims_err_clear(&e);
-	be32(id, k->id);
+	tims_signer_put32(id, k->id);
 	rc = tims_signer_call(TIMS_SIGNER_NOTE_SIGN, in, 2, &resp, &out, 1, &e);
 	if (!rc && out.len != TIMS_SIG_BYTES)
 		rc = tims_err_set(&e, TIMS_ERR_UNAVAILABLE, "signer: a signature "
@@ -112,7 +96,7 @@ static void remote_free(void *ctx)
 	uint8_t id[4];
 	struct tims_signer_field in = { id, 4 };
 
-	be32(id, k->id);
+	tims_signer_put32(id, k->id);
 	(void)tims_signer_call(TIMS_SIGNER_NOTE_FREE, &in, 1, &resp, NULL, 0, NULL);
 	tims_buf_release(&resp);
 	pthread_mutex_destroy(&k->mu);
@@ -139,7 +123,7 @@ static tims_rc load_remote(const char *path, struct tims_signer *out,
 	if (f[0].len != 4 || f[1].len != 4 || f[2].len != 4 || f[3].len != 4 ||
 	    f[4].len != TIMS_PUBKEY_BYTES || !f[5].len ||
 	    f[5].len > TIMS_NOTE_MAX_NAME || memchr(f[5].p, '\0', f[5].len) ||
-	    rd32(f[1].p) > 0xff || rd32(f[3].p) > 1) {
+	    tims_signer_get32(f[1].p) > 0xff || tims_signer_get32(f[3].p) > 1) {
 		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: malformed "
 				  "answer to a key load");
 		goto out;
@@ -149,13 +133,13 @@ static tims_rc load_remote(const char *path, struct tims_signer *out,
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "%s: out of memory", path);
 		goto out;
 	}
-	k->id = rd32(f[0].p);
-	k->in_token = (int)rd32(f[3].p);
+	k->id = tims_signer_get32(f[0].p);
+	k->in_token = (int)tims_signer_get32(f[3].p);
 	pthread_mutex_init(&k->mu, NULL);
 	memset(out, 0, sizeof(*out));
 	memcpy(out->name, f[5].p, f[5].len);
-	out->alg = (uint8_t)rd32(f[1].p);
-	out->keyhash = rd32(f[2].p);
+	out->alg = (uint8_t)tims_signer_get32(f[1].p);
+	out->keyhash = tims_signer_get32(f[2].p);
 	memcpy(out->pub, f[4].p, TIMS_PUBKEY_BYTES);
 	out->ctx = k;
 	out->sign = remote_sign;

@@ -17,22 +17,6 @@ struct tims_p11 {
 	char object[TIMS_P11_LABEL_MAX + 1];
 };
 
-static void be32(uint8_t b[4], uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-static uint32_t rd32(const void *p)
-{
-	const uint8_t *b = p;
-
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | b[3];
-}
-
 /* A text field of the signer's answer into dst (at most n - 1 bytes, no
  * NUL, no control character), or -1. */
 static int text_field(const struct tims_signer_field *f, char *dst, size_t n)
@@ -78,7 +62,7 @@ static tims_rc call(unsigned op, const struct tims_p11 *p, const char *label,
 		return tims_err_set(err, TIMS_ERR_USAGE,
 				    "pkcs11: key label must be 1..%d bytes",
 				    TIMS_P11_LABEL_MAX);
-	be32(h, p->remote);
+	tims_signer_put32(h, p->remote);
 	return tims_signer_call(op, in, nin, resp, out, nout, err);
 }
 
@@ -117,7 +101,7 @@ tims_rc tims_p11_open(const char *uri, struct tims_p11 **out,
 		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: malformed "
 				  "answer to open");
 	if (!rc)
-		p->remote = rd32(f[0].p);
+		p->remote = tims_signer_get32(f[0].p);
 	wipe_release(&resp);
 	if (rc) {
 		free(p);
@@ -138,7 +122,7 @@ void tims_p11_close(struct tims_p11 *p)
 		struct tims_signer_field in;
 		uint8_t h[4];
 
-		be32(h, p->remote);
+		tims_signer_put32(h, p->remote);
 		in.p = h;
 		in.len = 4;
 		(void)tims_signer_call(TIMS_SIGNER_CLOSE, &in, 1, &resp, NULL, 0, NULL);
@@ -206,8 +190,8 @@ int tims_p11_exists(struct tims_p11 *p, const char *label,
 	if (p && p->local)
 		return p11_local_exists(p->local, label, err);
 	if (!call(TIMS_SIGNER_EXISTS, p, label, NULL, 0, NULL, 0, 2, &resp, &f, 1, err)) {
-		if (f.len == 4 && rd32(f.p) <= 1)
-			r = (int)rd32(f.p);
+		if (f.len == 4 && tims_signer_get32(f.p) <= 1)
+			r = (int)tims_signer_get32(f.p);
 		else
 			tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: malformed "
 				     "answer to exists");

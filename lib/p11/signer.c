@@ -47,20 +47,6 @@
 
 /* ---- encoding ----------------------------------------------------------- */
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 static uint16_t get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -90,16 +76,16 @@ static tims_rc msg_build(struct tims_buf *b, unsigned op, unsigned status,
 	if (tims_buf_grow(b, total))
 		return TIMS_ERR_NOMEM;
 	p = (uint8_t *)b->buf;
-	put32(p, TIMS_SIGNER_MAGIC);
+	tims_signer_put32(p, TIMS_SIGNER_MAGIC);
 	p[4] = (uint8_t)(op >> 8);
 	p[5] = (uint8_t)op;
 	p[6] = (uint8_t)(status >> 8);
 	p[7] = (uint8_t)status;
-	put32(p + 8, id);
-	put32(p + 12, (uint32_t)(total - TIMS_SIGNER_HDR));
+	tims_signer_put32(p + 8, id);
+	tims_signer_put32(p + 12, (uint32_t)(total - TIMS_SIGNER_HDR));
 	p += TIMS_SIGNER_HDR;
 	for (size_t i = 0; i < n; i++) {
-		put32(p, (uint32_t)f[i].len);
+		tims_signer_put32(p, (uint32_t)f[i].len);
 		if (f[i].len)
 			memcpy(p + 4, f[i].p, f[i].len);
 		p += 4 + f[i].len;
@@ -113,12 +99,12 @@ static tims_rc msg_build(struct tims_buf *b, unsigned op, unsigned status,
 static int hdr_parse(const uint8_t *m, size_t len, struct hdr *h)
 {
 	if (len < TIMS_SIGNER_HDR || len > TIMS_SIGNER_MSG_MAX ||
-	    get32(m) != TIMS_SIGNER_MAGIC)
+	    tims_signer_get32(m) != TIMS_SIGNER_MAGIC)
 		return -1;
 	h->op = get16(m + 4);
 	h->status = get16(m + 6);
-	h->id = get32(m + 8);
-	h->len = get32(m + 12);
+	h->id = tims_signer_get32(m + 8);
+	h->len = tims_signer_get32(m + 12);
 	return h->len == len - TIMS_SIGNER_HDR ? 0 : -1;
 }
 
@@ -133,7 +119,7 @@ static int fields_parse(const uint8_t *m, size_t len, struct tims_signer_field *
 
 		if (len - off < 4)
 			return -1;
-		fl = get32(m + off);
+		fl = tims_signer_get32(m + off);
 		off += 4;
 		if (fl > len - off)
 			return -1;
@@ -313,7 +299,7 @@ static const char *field_str(const struct tims_signer_field *f, char *buf,
 
 static int handle_find(const struct tims_signer_field *f)
 {
-	uint32_t id = get32(f->p);
+	uint32_t id = tims_signer_get32(f->p);
 
 	for (int i = 0; id && i < SIGNER_HANDLES; i++)
 		if (handles[i].id == id)
@@ -323,7 +309,7 @@ static int handle_find(const struct tims_signer_field *f)
 
 static int tls_find(const struct tims_signer_field *f)
 {
-	uint32_t id = get32(f->p);
+	uint32_t id = tims_signer_get32(f->p);
 
 	for (int i = 0; id && i < SIGNER_TLS_KEYS; i++)
 		if (tls_keys[i].id == id)
@@ -333,7 +319,7 @@ static int tls_find(const struct tims_signer_field *f)
 
 static int note_find(const struct tims_signer_field *f)
 {
-	uint32_t id = get32(f->p);
+	uint32_t id = tims_signer_get32(f->p);
 
 	for (int i = 0; id && i < SIGNER_NOTE_KEYS; i++)
 		if (note_keys[i].id == id)
@@ -374,10 +360,10 @@ static tims_rc note_op(unsigned op, const struct tims_signer_field *in,
 		}
 		note_keys[i].id = new_id();
 		note_keys[i].s = s;
-		put32(scratch, note_keys[i].id);
-		put32(scratch + 4, s ? s->alg : 0);
-		put32(scratch + 8, s ? s->keyhash : 0);
-		put32(scratch + 12, s ? (uint32_t)tims_signer_in_token(s) : 0);
+		tims_signer_put32(scratch, note_keys[i].id);
+		tims_signer_put32(scratch + 4, s ? s->alg : 0);
+		tims_signer_put32(scratch + 8, s ? s->keyhash : 0);
+		tims_signer_put32(scratch + 12, s ? (uint32_t)tims_signer_in_token(s) : 0);
 		tims_buf_setlen(out, 0);
 		if (tims_buf_add(out, s ? s->pub : scratch + 16, 32) ||
 		    tims_buf_addstr(out, s ? s->name : ""))
@@ -393,7 +379,7 @@ static tims_rc note_op(unsigned op, const struct tims_signer_field *in,
 	}
 	if ((k = note_find(&in[0])) < 0)
 		return tims_err_set(err, TIMS_ERR_USAGE, "signer: no note key %u",
-				    (unsigned)get32(in[0].p));
+				    (unsigned)tims_signer_get32(in[0].p));
 	s = note_keys[k].s;
 	if (op == TIMS_SIGNER_NOTE_FREE) {
 		if (s) {
@@ -462,7 +448,7 @@ static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
 				goto out;
 			handles[i].id = new_id();
 			handles[i].p = p;
-			put32(scratch, handles[i].id);
+			tims_signer_put32(scratch, handles[i].id);
 			of[0] = (struct tims_signer_field){ scratch, 4 };
 			of[1].p = p11_local_uri_display(p);
 			of[1].len = strlen(of[1].p);
@@ -479,9 +465,9 @@ static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
 				goto out;
 			tls_keys[i].id = new_id();
 			tls_keys[i].ctx = ctx;
-			put32(scratch, tls_keys[i].id);
-			put32(scratch + 4, algo);
-			put32(scratch + 8, bits);
+			tims_signer_put32(scratch, tls_keys[i].id);
+			tims_signer_put32(scratch + 4, algo);
+			tims_signer_put32(scratch + 8, bits);
 			of[0] = (struct tims_signer_field){ scratch, 4 };
 			of[1] = (struct tims_signer_field){ scratch + 4, 4 };
 			of[2] = (struct tims_signer_field){ scratch + 8, 4 };
@@ -496,7 +482,7 @@ static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
 
 		if (k < 0)
 			return tims_err_set(err, TIMS_ERR_USAGE, "signer: no TLS "
-					    "key %u", (unsigned)get32(in[0].p));
+					    "key %u", (unsigned)tims_signer_get32(in[0].p));
 		if (op == TIMS_SIGNER_TLS_FREE) {
 			if (tls_keys[k].ctx)
 				tims_signer_tls_close(tls_keys[k].ctx);
@@ -507,12 +493,12 @@ static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
 		if (!tls_keys[k].ctx)
 			return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: "
 					    "no key (dry run)");
-		if (get32(in[3].p) > 1)
+		if (tims_signer_get32(in[3].p) > 1)
 			return tims_err_set(err, TIMS_ERR_INVALID, "signer: sign "
 					    "what: 0 (a hash) or 1 (data)");
 		tims_buf_setlen(out, 0);
-		if ((rc = tims_signer_tls_sign(tls_keys[k].ctx, get32(in[1].p),
-					       get32(in[2].p), (int)get32(in[3].p),
+		if ((rc = tims_signer_tls_sign(tls_keys[k].ctx, tims_signer_get32(in[1].p),
+					       tims_signer_get32(in[2].p), (int)tims_signer_get32(in[3].p),
 					       in[4].p, in[4].len, out, err)))
 			return rc;
 		of[0] = (struct tims_signer_field){ out->buf ? out->buf : "", out->len };
@@ -522,7 +508,7 @@ static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
 	/* the token operations: a handle first, then a label */
 	if ((h = handle_find(&in[0])) < 0)
 		return tims_err_set(err, TIMS_ERR_USAGE, "signer: no token handle %u",
-				    (unsigned)get32(in[0].p));
+				    (unsigned)tims_signer_get32(in[0].p));
 	p = handles[h].p;
 	if (op == TIMS_SIGNER_CLOSE) {
 		p11_local_close(p);
@@ -544,7 +530,7 @@ static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
 
 		if (e < 0)
 			return err && err->rc ? err->rc : TIMS_ERR_STATE;
-		put32(scratch, (uint32_t)e);
+		tims_signer_put32(scratch, (uint32_t)e);
 		of[0] = (struct tims_signer_field){ scratch, 4 };
 		*nof = 1;
 		return TIMS_OK;
@@ -599,7 +585,7 @@ int tims_signer_handle(const uint8_t *req, size_t len, struct tims_buf *resp)
 
 	tims_err_clear(&e);
 	if (hdr_parse(req, len, &h) != 0) {
-		answer_error(resp, 0, len >= 12 ? get32(req + 8) : 0,
+		answer_error(resp, 0, len >= 12 ? tims_signer_get32(req + 8) : 0,
 			     TIMS_ERR_INVALID, "signer: malformed request header");
 		return -1;
 	}
@@ -707,7 +693,7 @@ static void signer_main(int fd, pid_t parent)
 		if (n <= 0)
 			break;  /* the daemon's end closed (or the socket failed) */
 		if ((size_t)n > TIMS_SIGNER_MSG_MAX)
-			answer_error(&resp, 0, get32(req + 8), TIMS_ERR_TOOBIG,
+			answer_error(&resp, 0, tims_signer_get32(req + 8), TIMS_ERR_TOOBIG,
 				     "signer: request past the message size");
 		else
 			(void)tims_signer_handle(req, (size_t)n, &resp);

@@ -286,22 +286,6 @@ struct remote_key {
 	unsigned pk, bits;
 };
 
-static void be32(uint8_t b[4], uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-static uint32_t rd32(const void *p)
-{
-	const uint8_t *b = p;
-
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | b[3];
-}
-
 static int remote_sign(struct remote_key *rk, gnutls_sign_algorithm_t algo,
 		       unsigned flags, int is_data, const gnutls_datum_t *in,
 		       gnutls_datum_t *sig)
@@ -313,10 +297,10 @@ static int remote_sign(struct remote_key *rk, gnutls_sign_algorithm_t algo,
 	}, out;
 	int r = GNUTLS_E_PK_SIGN_FAILED;
 
-	be32(id, rk->id);
-	be32(a, (uint32_t)algo);
-	be32(f, flags);
-	be32(w, is_data ? 1 : 0);
+	tims_signer_put32(id, rk->id);
+	tims_signer_put32(a, (uint32_t)algo);
+	tims_signer_put32(f, flags);
+	tims_signer_put32(w, is_data ? 1 : 0);
 	if (!tims_signer_call(TIMS_SIGNER_TLS_SIGN, fin, 5, &resp, &out, 1, NULL) &&
 	    out.len && out.len <= 4096) {
 		sig->data = gnutls_malloc(out.len);
@@ -356,7 +340,7 @@ static void remote_deinit(gnutls_privkey_t key, void *ud)
 	struct tims_signer_field in = { id, 4 };
 
 	(void)key;
-	be32(id, rk->id);
+	tims_signer_put32(id, rk->id);
 	(void)tims_signer_call(TIMS_SIGNER_TLS_FREE, &in, 1, &resp, NULL, 0, NULL);
 	tims_buf_release(&resp);
 	free(rk);
@@ -406,9 +390,9 @@ tims_rc tls_remote_key(const char *ref, gnutls_privkey_t *pk,
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "TLS key: out of memory");
 		goto out;
 	}
-	rk->id = rd32(f[0].p);
-	rk->pk = rd32(f[1].p);
-	rk->bits = rd32(f[2].p);
+	rk->id = tims_signer_get32(f[0].p);
+	rk->pk = tims_signer_get32(f[1].p);
+	rk->bits = tims_signer_get32(f[2].p);
 	der.data = (unsigned char *)(uintptr_t)f[3].p;
 	der.size = (unsigned)f[3].len;
 	if ((r = gnutls_pubkey_init(&p)) < 0 ||
