@@ -33,6 +33,14 @@ KINDS=(land port airport)
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 die() { echo "demo: $*" >&2; exit 1; }
+# The daemons refuse root unless told where to drop to (`user`, tims.conf(5)).
+# The demo's throwaway network, started by root (a fresh machine's only
+# account, as `make demo` often is), runs as root and says so; a real node
+# runs as its own account (the package's units: User=tims).
+if [ "$(id -u)" = 0 ] && [ "${TIMS_ALLOW_ROOT:-}" != 1 ]; then
+	echo "demo: started as root: the demo's daemons run as root (TIMS_ALLOW_ROOT=1); in production they drop to \`user\`"
+	export TIMS_ALLOW_ROOT=1
+fi
 PIDS=()
 stop_all() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
