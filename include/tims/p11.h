@@ -95,6 +95,14 @@ tims_rc tims_p11_uri_parts(const char *uri, char *module, size_t mlen,
 			   char *pin, size_t pinlen, char *url, size_t ulen,
 			   struct tims_err *err);
 
+/* The files a URI names, for a sandbox's rules, reading none of them and
+ * no PIN: module-path into module and pin-source (a file: URI made a path)
+ * into pin_source, each "" when absent. uri is [uri, uri + len), not
+ * NUL-terminated. TIMS_ERR_INVALID for a malformed URI, TIMS_ERR_TOOBIG
+ * when a path does not fit. Works with or without a signer. */
+tims_rc tims_p11_uri_paths(const char *uri, size_t len, char *module, size_t mlen,
+			   char *pin_source, size_t plen, struct tims_err *err);
+
 /* Destroy every object with this label (TIMS_ERR_NOTFOUND if none). */
 tims_rc tims_p11_destroy(struct tims_p11 *p, const char *label,
 			 struct tims_err *err);

@@ -275,3 +275,29 @@ out:
 	}
 	return rc;
 }
+
+tims_rc tims_p11_uri_paths(const char *uri, size_t len, char *module, size_t mlen,
+			   char *pin_source, size_t plen, struct tims_err *err)
+{
+	char text[TIMS_P11_URI_MAX + 1];
+	struct p11_uri *u;
+	tims_rc rc;
+
+	if (len > TIMS_P11_URI_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "pkcs11 URI: longer than %d bytes",
+				    TIMS_P11_URI_MAX);
+	memcpy(text, uri, len);
+	text[len] = '\0';
+	if (!(u = calloc(1, sizeof(*u))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "pkcs11 URI: out of memory");
+	rc = p11_uri_parse(text, u, err);
+	sodium_memzero(u->pin_value, sizeof(u->pin_value));
+	if (!rc && (strlen(u->module) >= mlen || strlen(u->pin_source) >= plen))
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "pkcs11 URI: a path longer than the buffer");
+	if (!rc) {
+		snprintf(module, mlen, "%s", u->module);
+		snprintf(pin_source, plen, "%s", u->pin_source);
+	}
+	free(u);
+	return rc;
+}

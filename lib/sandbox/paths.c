@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "tims/buf.h"
+#include "tims/p11.h"
 #include "tims/util.h"
 #include "internal.h"
 
@@ -73,54 +74,6 @@ void sandbox_sqlite_tmpdir(char *out, size_t cap)
 }
 
 /* ---- PKCS#11 ---------------------------------------------------------- */
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* The value of attribute name= in the URI [u, end): percent-decoded into
- * out; 1 when found (and fits), 0 otherwise. */
-static int uri_attr(const char *u, const char *end, const char *name, char *out, size_t cap)
-{
-	size_t nlen = strlen(name);
-
-	for (const char *p = u; p + nlen < end; p++) {
-		size_t n = 0;
-
-		if ((p != u && p[-1] != '?' && p[-1] != '&' && p[-1] != ';' && p[-1] != ':') ||
-		    memcmp(p, name, nlen) != 0 || p[nlen] != '=')
-			continue;
-		p += nlen + 1;
-		while (p < end && *p != '&' && *p != ';' && *p != '?') {
-			int c = (unsigned char)*p;
-
-			if (c == '%' && end - p >= 3 && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-				c = hexval(p[1]) * 16 + hexval(p[2]);
-				p += 3;
-			} else {
-				p++;
-			}
-			if (n + 1 >= cap || c == 0)
-				return 0;
-			out[n++] = (char)c;
-		}
-		out[n] = '\0';
-		/* pin-source may be a file: URI */
-		if (strncmp(out, "file://", 7) == 0)
-			memmove(out, out + 7, n - 6);
-		else if (strncmp(out, "file:", 5) == 0)
-			memmove(out, out + 5, n - 4);
-		return *out == '/';
-	}
-	return 0;
-}
 
 tims_rc tims_sandbox_softhsm_tokendir(const char *text, size_t len, char *out,
 				      size_t cap, struct tims_err *err)
@@ -191,7 +144,7 @@ tims_rc tims_sandbox_add_p11_text(struct tims_sandbox_cfg *cfg, const char *text
 {
 	static const char scheme[] = "pkcs11:";
 	const char *p = text, *end = text + len;
-	char val[TIMS_SANDBOX_PATH_BYTES];
+	char module[TIMS_SANDBOX_PATH_BYTES], pin[TIMS_SANDBOX_PATH_BYTES];
 	int found = 0;
 	tims_rc rc;
 
@@ -209,11 +162,12 @@ tims_rc tims_sandbox_add_p11_text(struct tims_sandbox_cfg *cfg, const char *text
 		while (ue < end && *ue > ' ' && *ue != '"' && *ue != '\'' && *ue != 0x7f)
 			ue++;
 		found = 1;
-		if (uri_attr(u, ue, "module-path", val, sizeof(val)) &&
-		    (rc = tims_sandbox_add_ro(cfg, val, err)))
-			return rc;
-		if (uri_attr(u, ue, "pin-source", val, sizeof(val)) &&
-		    (rc = tims_sandbox_add_ro(cfg, val, err)))
+		/* parsed as the token code parses it (lib/p11/uri.c); a URI it
+		 * refuses opens no token, so it needs no path either */
+		if (!tims_p11_uri_paths(u, (size_t)(ue - u), module, sizeof(module), pin,
+					sizeof(pin), NULL) &&
+		    ((module[0] == '/' && (rc = tims_sandbox_add_ro(cfg, module, err))) ||
+		     (pin[0] == '/' && (rc = tims_sandbox_add_ro(cfg, pin, err)))))
 			return rc;
 		p = ue > u ? ue : u + 1;
 	}

@@ -617,6 +617,27 @@ static void test_tls_ca(struct tims_p11 *p, const char *token)
 	tims_buf_release(&crl);
 }
 
+/* The paths a sandbox allows for a token: read off the URI as the token
+ * code parses it, no PIN given out. */
+static void test_uri_paths(void)
+{
+	static const char u1[] = "pkcs11:token=T?module-path=/usr/lib/x%2Fm.so&pin-source=file:///etc/p.pin trailing";
+	static const char u2[] = "pkcs11:token=T?module-path=/m.so&pin-value=1234";
+	char m[256], pin[256];
+	struct tims_err err;
+
+	T_OK(!tims_p11_uri_paths(u1, strlen("pkcs11:token=T?module-path=/usr/lib/x%2Fm.so&pin-source=file:///etc/p.pin"),
+				 m, sizeof(m), pin, sizeof(pin), &err) &&
+	     !strcmp(m, "/usr/lib/x/m.so") && !strcmp(pin, "/etc/p.pin"),
+	     "uri paths: module-path decoded, a file: pin-source made a path (%s | %s)", m, pin);
+	T_OK(!tims_p11_uri_paths(u2, strlen(u2), m, sizeof(m), pin, sizeof(pin), &err) &&
+	     !strcmp(m, "/m.so") && pin[0] == '\0', "uri paths: a pin-value is not given out");
+	T_OK(tims_p11_uri_paths("pkcs11:token=T?modul=/x", 23, m, sizeof(m), pin, sizeof(pin), &err) ==
+	     TIMS_ERR_INVALID, "uri paths: a malformed URI is refused (%s)", err.msg);
+	T_OK(tims_p11_uri_paths(u2, strlen(u2), m, 4, pin, sizeof(pin), &err) == TIMS_ERR_TOOBIG,
+	     "uri paths: a path past the buffer is refused, not cut");
+}
+
 int main(void)
 {
 	const char *token = getenv("TIMS_TOKEN");
@@ -630,6 +651,7 @@ int main(void)
 	if (sodium_init() < 0 || !mkdtemp(dir))
 		return 1;
 	test_invalid_uris(token);
+	test_uri_paths();
 	test_missing_module();
 	test_bad_pin_sources(token, dir);
 	/* before any other handle: login state is per process */
