@@ -127,21 +127,6 @@ tims_rc tls_ca_key_load(const char *ca_key, struct tls_ca_key *k,
 	int r;
 
 	memset(k, 0, sizeof(*k));
-	if (!strncmp(ca_key, "pkcs11:", 7) && tims_signer_active()) {
-		/* the signer holds the module, the PIN and the key */
-		char uri[TIMS_P11_URI_MAX + 1];
-		size_t n = strnlen(ca_key, sizeof(uri));
-
-		if (n && ca_key[n - 1] == '\n')
-			n--;
-		if (n >= sizeof(uri))
-			return tims_err_set(err, TIMS_ERR_INVALID, "CA key: URI too long");
-		memcpy(uri, ca_key, n);
-		uri[n] = '\0';
-		if ((rc = tls_remote_key(uri, &k->pk, NULL, err)))
-			tls_ca_key_release(k);
-		return rc;
-	}
 	if (!strncmp(ca_key, "pkcs11:", 7)) {
 		char uri[TIMS_P11_URI_MAX + 1];
 		size_t n = strnlen(ca_key, sizeof(uri));
@@ -152,7 +137,10 @@ tims_rc tls_ca_key_load(const char *ca_key, struct tls_ca_key *k,
 			return tims_err_set(err, TIMS_ERR_INVALID, "CA key: URI too long");
 		memcpy(uri, ca_key, n);
 		uri[n] = '\0';
-		if ((rc = load_token_key(uri, k, err)))
+		/* with a signer, it holds the module, the PIN and the key */
+		rc = tims_signer_active() ? tls_remote_key(uri, &k->pk, NULL, err)
+					  : load_token_key(uri, k, err);
+		if (rc)
 			tls_ca_key_release(k);
 		return rc;
 	}
