@@ -29,6 +29,8 @@
 #define TIMS_SCHEMA_RETENTION 1 /* retention.db */
 #define TIMS_SCHEMA_BUNDLES 1   /* a post's bundles.db */
 #define TIMS_SCHEMA_ALERTS 1    /* a post's alerts.db */
+#define TIMS_SCHEMA_NATIONAL 1  /* a post's national.db (the national replica) */
+#define TIMS_SCHEMA_KEYS 1      /* keys.db: the vault's wrapped data keys */
 
 /* `what` names the database in messages (its path). *found: the version
  * read. On error no transaction is left open. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tims/national.h"
+#include "tims/schema.h"
 #include "tims/util.h"
 #include "tims/vault.h"
 
@@ -176,11 +177,25 @@ tims_rc tims_national_open(const char *post_dir, int writer, struct tims_nationa
 	/* Derived data: a power cut may lose the last pages, which the next
 	 * round pulls again (the cursor is in the same transactions). */
 	/* 64 MiB of page cache: the document index takes keys at random. */
+	/* schema version (tims/schema.h): a newer one refused untouched, by
+	 * readers too; the writer migrates an older one in one transaction */
+	if ((rc = tims_schema_check(nd->db, nd->path, TIMS_SCHEMA_NATIONAL, NULL, err)))
+		goto fail;
 	if (sqlite3_exec(nd->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			 " PRAGMA cache_size=-65536; PRAGMA secure_delete=ON;", NULL, NULL, NULL) != SQLITE_OK ||
-	    (writer && sqlite3_exec(nd->db, schema, NULL, NULL, NULL) != SQLITE_OK)) {
+			 " PRAGMA cache_size=-65536; PRAGMA secure_delete=ON;", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = db_err(nd, "schema", err);
 		goto fail;
+	}
+	if (writer) {
+		if ((rc = tims_schema_begin(nd->db, nd->path, TIMS_SCHEMA_NATIONAL, NULL, err)))
+			goto fail;
+		if (sqlite3_exec(nd->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+			rc = db_err(nd, "schema", err);
+			tims_schema_abort(nd->db);
+			goto fail;
+		}
+		if ((rc = tims_schema_commit(nd->db, nd->path, TIMS_SCHEMA_NATIONAL, err)))
+			goto fail;
 	}
 	if (old_key && (rc = rekey(nd, post_dir, err)))
 		goto fail;

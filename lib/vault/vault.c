@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "tims/p11.h"
+#include "tims/schema.h"
 #include "tims/util.h"
 
 #define VAULT_PATH_MAX 4096
@@ -285,14 +286,28 @@ static tims_rc open_db(const char *dir, int create, sqlite3 **out,
 	 * -wal file; synchronous FULL: a data key is on disk before any blob
 	 * sealed under it is. Writes are rare (a key per month and process). */
 	if (sqlite3_exec(db, "PRAGMA secure_delete=ON; PRAGMA journal_mode=DELETE;"
-			 "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
-	    (create && sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)) {
+			 "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = db_err(db, "schema", err);
 		sqlite3_close(db);
 		return rc;
 	}
+	/* schema version (tims/schema.h): a newer one refused untouched; an
+	 * older one (0: release 460afaf and before, the same tables) marked
+	 * current in one transaction with the schema statements */
+	if ((rc = tims_schema_begin(db, path, TIMS_SCHEMA_KEYS, NULL, err)))
+		goto fail;
+	if (create && sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(db, "schema", err);
+		tims_schema_abort(db);
+		goto fail;
+	}
+	if ((rc = tims_schema_commit(db, path, TIMS_SCHEMA_KEYS, err)))
+		goto fail;
 	*out = db;
 	return TIMS_OK;
+fail:
+	sqlite3_close(db);
+	return rc;
 }
 
 static tims_rc put_wrapped(sqlite3 *db, const char *name, const char *kek,

@@ -34,6 +34,8 @@ tok=$(printf '%s\n%s\n' "$PW" "$(oathtool --totp -b "$(cat "$U/p-officer.secret"
 	"$TIMS" login --post "$P" p-officer --print-token 2>/dev/null | tail -1)
 t_match "an officer made by the old release logs in" '^[A-Za-z0-9_-]{43}$' "$tok"
 t_eq "the post's officer store is migrated to schema 1" 1 "$(uv "$P/node.db")"
+t_eq "the post's and the centre's vault key stores are migrated to schema 1" "1 1" \
+	"$(uv "$P/keys.db") $(uv "$C/keys.db")"
 out=$(TIMS_SESSION=$tok "$TIMS" cross --post "$P" --doc-number U7654321 --surname AFTER --given-names ANNA \
 	--nationality BGR --direction entry --booth B1 2>&1)
 t_match "a crossing registered after the upgrade continues the old log" '^index 3 leaf [0-9a-f]{64}$' "$out"
@@ -61,4 +63,10 @@ t_eq "and it is left as it was" 99 "$(uv "$T_TMP/newer/centre.db")"
 sqlite3 "$P/node.db" 'PRAGMA user_version = 99'
 t_match "an officer store of a newer schema is refused" 'node.db: schema version 99 was made by a newer TIMS' \
 	"$(printf '%s\n%s\n' "$PW" 000000 | "$TIMS" login --post "$P" p-officer 2>&1)"
+cp -a "$P" "$T_TMP/newer-post"
+sqlite3 "$T_TMP/newer-post/keys.db" 'PRAGMA user_version = 99'
+out=$("$TIMS" log verify --post "$T_TMP/newer-post" 2>&1); rc=$?
+t_match "a vault key store of a newer schema is refused, named" \
+	'keys.db: schema version 99 was made by a newer TIMS' "$out"
+t_eq "and it is left as it was" 99 "$(uv "$T_TMP/newer-post/keys.db")"
 t_end

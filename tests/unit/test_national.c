@@ -6,12 +6,14 @@
  * sends them back, "as of" and whether it is current, and the stay merged
  * from the post's log and the replica.
  */
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "t.h"
 #include "tims/national.h"
 #include "tims/post.h"
+#include "tims/schema.h"
 #include "tims/travel.h"
 #include "tims/util.h"
 #include "tims/vault.h"
@@ -295,6 +297,54 @@ static void test_merge(void)
 	tims_post_free(p);
 }
 
+/* The replica's schema version (tims/schema.h): one made before versions
+ * were recorded (0) is migrated by the writer; one of a newer TIMS is
+ * refused by reader and writer alike, named, and left as it was. */
+static int user_version(const char *set)
+{
+	char path[400];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	snprintf(path, sizeof(path), "%s/national.db", dir);
+	if (sqlite3_open(path, &db) == SQLITE_OK && (!set || sqlite3_exec(db, set, NULL, NULL,
+									  NULL) == SQLITE_OK) &&
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void test_schema(void)
+{
+	struct tims_national *nd = NULL;
+	struct tims_err err;
+
+	T_OK(user_version(NULL) == TIMS_SCHEMA_NATIONAL, "schema: a new replica carries version %d",
+	     TIMS_SCHEMA_NATIONAL);
+	T_OK(user_version("PRAGMA user_version = 0") == 0, "schema: made old (version 0)");
+	T_OK(tims_national_open(dir, 0, &nd, &err) == TIMS_OK, "schema: a reader opens an old one");
+	tims_national_close(nd);
+	nd = NULL;
+	T_OK(user_version(NULL) == 0, "schema: a reader leaves its version as it was");
+	T_OK(tims_national_open(dir, 1, &nd, &err) == TIMS_OK, "schema: the writer opens an old one");
+	tims_national_close(nd);
+	nd = NULL;
+	T_OK(user_version(NULL) == TIMS_SCHEMA_NATIONAL, "schema: and migrates it");
+	user_version("PRAGMA user_version = 99");
+	T_OK(tims_national_open(dir, 0, &nd, &err) == TIMS_ERR_STATE &&
+	     strstr(err.msg, "national.db: schema version 99 was made by a newer TIMS"),
+	     "schema: a reader refuses a newer one, named (%s)", err.msg);
+	T_OK(tims_national_open(dir, 1, &nd, &err) == TIMS_ERR_STATE &&
+	     strstr(err.msg, "national.db: schema version 99 was made by a newer TIMS"),
+	     "schema: the writer refuses a newer one, named (%s)", err.msg);
+	T_OK(user_version(NULL) == 99, "schema: and it is left as it was");
+	user_version("PRAGMA user_version = 1");
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/tims-test-national-XXXXXX";
@@ -319,6 +369,7 @@ int main(void)
 		test_current(nd);
 		tims_national_close(nd);
 	}
+	test_schema();
 	snprintf(dir, sizeof(dir), "%s/post", tmpl);
 	test_merge();
 	{
