@@ -4,6 +4,7 @@
  *
  *   tims backup DIR --out PATH
  *   tims restore PATH --to DIR [--kind post|centre|witness] [--expect SHA256]
+ *                [--offline]
  *
  * (Not `tims post restore DIR --from-centre`, which rebuilds a post's log
  * from the centre's mirror when no backup of the post is left.)
@@ -58,6 +59,7 @@ static const char backup_usage[] =
 
 static const char restore_usage[] =
 	"usage: tims restore PATH --to DIR [--kind post|centre|witness] [--expect SHA256]\n"
+	"                    [--offline]\n"
 	"\n"
 	"Check the backup PATH made by tims backup (every file against its MANIFEST;\n"
 	"--expect: the MANIFEST against the SHA-256 the backup printed; --kind: the\n"
@@ -68,6 +70,15 @@ static const char restore_usage[] =
 	"digest recomputed from its rows; at the centre each post's mirror verified\n"
 	"and the query store brought level with the mirrors. Needs the node's token\n"
 	"(TIMS_TOKEN, as for serving). Prints each check; exit 1 if any failed.\n"
+	"\n"
+	"A post is then compared with its peers: the centre it is enrolled with and\n"
+	"each witness of witnesses.conf are asked how much of its crossings and\n"
+	"audit logs they have seen (nothing is changed at them). A peer that has\n"
+	"seen more than the backup holds means an old backup, which would fork the\n"
+	"log at the first crossing: it fails, and the post must be rebuilt from the\n"
+	"centre instead (tims post restore DIR --from-centre). A peer that cannot\n"
+	"be asked fails too, unless --offline: restore then says that the backup was\n"
+	"not compared, and the first sync is the first check.\n"
 	"\n"
 	"This is not `tims post restore DIR --from-centre`, which rebuilds a post's\n"
 	"log from the centre's mirror when no backup of it is left.\n";
@@ -217,6 +228,29 @@ static void verify_post(struct vstate *v, const struct tims_backup_manifest *m)
 	}
 }
 
+/* An old backup is consistent in itself: only the centre and the witnesses
+ * can tell that they have seen more of the post's logs than it holds. */
+static void verify_peers(struct vstate *v, int offline)
+{
+	struct tims_backup_online res = { 0 };
+	struct tims_err err;
+
+	if (offline) {
+		printf("--   --offline: not compared with the centre or the witnesses; an old "
+		       "backup is found at the first sync (the post then stops)\n");
+		return;
+	}
+	if (tims_backup_check_online(v->dir, print_line, NULL, &res, &err)) {
+		check(v, 0, "compared with the centre and the witnesses: %s", err.msg);
+		return;
+	}
+	v->failed += (unsigned)(res.findings + res.unreachable);
+	if (res.unreachable)
+		printf("--   %" PRIu64 " of %" PRIu64 " comparisons could not be made: run restore "
+		       "again when the peers answer, or with --offline to restore without them\n",
+		       res.unreachable, res.checked);
+}
+
 static int count_officer(void *ctx, const struct tims_officer *o)
 {
 	(void)o;
@@ -360,6 +394,7 @@ static int rs_main(int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "kind", required_argument, NULL, 'k' },
 		{ "expect", required_argument, NULL, 'e' },
+		{ "offline", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum tims_backup_kind want = TIMS_BACKUP_NONE;
@@ -369,7 +404,7 @@ static int rs_main(int argc, char **argv)
 	uint8_t sha[32];
 	struct tims_err err;
 	tims_rc rc;
-	int c;
+	int c, offline = 0;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(restore_usage, stdout);
@@ -382,6 +417,8 @@ static int rs_main(int argc, char **argv)
 			to = optarg;
 		} else if (c == 'e') {
 			expect = optarg;
+		} else if (c == 'o') {
+			offline = 1;
 		} else if (c == 'k') {
 			for (int k = TIMS_BACKUP_POST; k <= TIMS_BACKUP_WITNESS; k++)
 				if (!strcmp(optarg, tims_backup_kind_name((enum tims_backup_kind)k)))
@@ -409,6 +446,7 @@ static int rs_main(int argc, char **argv)
 		verify_post(&v, &m);
 		verify_officers(&v);
 		verify_watchlists(&v);
+		verify_peers(&v, offline);
 		break;
 	case TIMS_BACKUP_CENTRE:
 		verify_centre(&v, &m);

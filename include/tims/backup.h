@@ -120,6 +120,26 @@ tims_rc tims_backup_check_cosigned(const char *dir, tims_backup_report_fn fn, vo
 tims_rc tims_backup_check_witness(const char *dir, tims_backup_report_fn fn, void *ctx,
 				  uint64_t *checked, uint64_t *findings, struct tims_err *err);
 
+/*
+ * A restored post compared with its peers (lib/backup/online.c): the
+ * centre it is enrolled with and each witness of witnesses.conf are asked
+ * how much of its crossings and audit logs they have seen (nothing is
+ * changed at them). A peer that has seen more than the backup holds, or
+ * another tree of that size, is a finding: an old backup, which would fork
+ * the log if served. A peer that cannot be asked counts in `unreachable`:
+ * the caller decides (tims restore fails unless told --offline). One
+ * report line per peer and log.
+ */
+struct tims_backup_online {
+	long timeout_s;          /* in: a request's limit (0: 30 s) */
+	uint64_t peers;          /* out: the centre and witnesses configured */
+	uint64_t checked;        /* out: comparisons attempted (peer x log) */
+	uint64_t findings;       /* out: a peer has seen more, or another tree */
+	uint64_t unreachable;    /* out: a peer that did not answer usefully */
+};
+tims_rc tims_backup_check_online(const char *dir, tims_backup_report_fn fn, void *ctx,
+				 struct tims_backup_online *res, struct tims_err *err);
+
 /* The size of the audit log the node's own database (db_file: post.db,
  * centre.db) records as published (0 if none): an audit log restored
  * shorter than it is refused by the node when it starts. */

@@ -46,6 +46,7 @@
 #include "internal.h"
 
 #include "sync_int.h"
+#include "tims/peers.h"
 
 
 /* "key = value" lines of a small config file. */
@@ -73,12 +74,6 @@ static int conf_get(const char *text, const char *key, char *out, size_t cap)
 		return 1;
 	}
 	return 0;
-}
-
-/* A verifier key file (one line), read as every log reads its own. */
-static tims_rc read_vkey(const char *path, struct tims_verifier *v, struct tims_err *err)
-{
-	return tims_mlog_load_keys(path, path, NULL, v, NULL, err);
 }
 
 /* DIR/sync.conf, if there is one: the round and the time limits. */
@@ -120,52 +115,6 @@ static tims_rc load_tuning(struct node_sync *s, struct tims_err *err)
 	}
 	tims_buf_release(&b);
 	return rc;
-}
-
-/*
- * A witness's key followed to its successor (docs/keys.md): the post keeps
- * "OLD-VKEY NEW-VKEY" lines in DIR/witnesses.follow, and reads the key of
- * each witness through them (the file named in witnesses.conf stays the
- * key the admin gave).
- */
-static void witness_followed(struct node_sync *s, struct tims_verifier *key)
-{
-	struct tims_buf b = TIMS_BUF_INIT(65536);
-	char path[4200];
-
-	snprintf(path, sizeof(path), "%s/witnesses.follow", s->n->dir);
-	if (access(path, F_OK) != 0 || tims_read_file(path, 65535, &b, NULL) ||
-	    tims_buf_addch(&b, '\0')) {
-		tims_buf_release(&b);
-		return;
-	}
-	for (int moved = 1, rounds = 0; moved && rounds < 64; rounds++) {
-		moved = 0;
-		for (char *line = b.buf, *next; line && *line; line = next) {
-			char old[600], nk[600];
-			struct tims_verifier o, nv;
-			const char *sp;
-
-			next = strchr(line, '\n');
-			sp = strchr(line, ' ');
-			if (!sp || (next && sp > next) || (size_t)(sp - line) >= sizeof(old) ||
-			    (size_t)((next ? next : line + strlen(line)) - sp - 1) >= sizeof(nk)) {
-				next = next ? next + 1 : NULL;
-				continue;
-			}
-			snprintf(old, sizeof(old), "%.*s", (int)(sp - line), line);
-			snprintf(nk, sizeof(nk), "%.*s", (int)((next ? next : line + strlen(line)) - sp - 1),
-				 sp + 1);
-			next = next ? next + 1 : NULL;
-			if (!tims_verifier_parse(old, &o, NULL) && !tims_verifier_parse(nk, &nv, NULL) &&
-			    o.keyhash == key->keyhash && !memcmp(o.pub, key->pub, TIMS_PUBKEY_BYTES) &&
-			    !strcmp(o.name, key->name)) {
-				*key = nv;
-				moved = 1;
-			}
-		}
-	}
-	tims_buf_release(&b);
 }
 
 /* The witness's cosignature did not verify with its key: follow its key
@@ -214,69 +163,25 @@ static int witness_follow(struct node_sync *s, struct witness_conf *w)
 	return 1;
 }
 
+/* DIR/witnesses.conf (tims/peers.h), each key followed through its
+ * hand-overs; the audit log's checkpoints go to the same witnesses. */
 static tims_rc load_witnesses(struct node_sync *s, struct tims_err *err)
 {
-	struct tims_buf b = TIMS_BUF_INIT(16384);
-	char path[4200];
+	struct tims_peer_witness w[SYNC_MAX_WITNESSES];
+	size_t n = 0;
 	tims_rc rc;
 
-	snprintf(path, sizeof(path), "%s/witnesses.conf", s->n->dir);
-	if (access(path, F_OK) != 0)
-		return TIMS_OK;
-	if ((rc = tims_read_file(path, 16384, &b, err)))
+	if ((rc = tims_peers_witnesses(s->n->dir, w, SYNC_MAX_WITNESSES, &n, err)))
 		return rc;
-	for (char *line = b.buf, *next; line && *line; line = next) {
-		char url[512], ca[1024], vk[1024];
-		int k;
+	for (size_t i = 0; i < n; i++) {
+		struct witness_conf *wc = &s->w[s->nw++];
 
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (!*line || *line == '#')
-			continue;
-		if (s->nw == SYNC_MAX_WITNESSES) {
-			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "%s: at most %d witnesses",
-					  path, SYNC_MAX_WITNESSES);
-			break;
-		}
-		/* Three space-separated words, bounded. */
-		k = 0;
-		for (char *w = line, *sp; w && k < 3; w = sp, k++) {
-			char *dst = k == 0 ? url : k == 1 ? ca : vk;
-			size_t cap = k == 0 ? sizeof(url) : k == 1 ? sizeof(ca) : sizeof(vk);
-
-			while (*w == ' ')
-				w++;
-			sp = strchr(w, ' ');
-			if (sp)
-				*sp++ = '\0';
-			if (!*w || strlen(w) >= cap) {
-				k = -1;
-				break;
-			}
-			snprintf(dst, cap, "%s", w);
-		}
-		if (k != 3) {
-			rc = tims_err_set(err, TIMS_ERR_INVALID,
-					  "%s: want lines \"URL CA_FILE VKEY_FILE\"", path);
-			break;
-		}
-		snprintf(s->w[s->nw].url, sizeof(s->w[0].url), "%s", url);
-		snprintf(s->w[s->nw].ca, sizeof(s->w[0].ca), "%s", ca);
-		if ((rc = read_vkey(vk, &s->w[s->nw].key, err)))
-			break;
-		witness_followed(s, &s->w[s->nw].key);
-		{
-			struct witness_conf *wc = &s->w[s->nw];
-			char name[sizeof(wc->key.name)];
-
-			memcpy(name, wc->key.name, sizeof(name));
-			snprintf(wc->acosigner, sizeof(wc->acosigner), "audit:%s", name);
-		}
-		s->nw++;
+		memcpy(wc->url, w[i].url, sizeof(wc->url));
+		memcpy(wc->ca, w[i].ca, sizeof(wc->ca));
+		wc->key = w[i].key;
+		snprintf(wc->acosigner, sizeof(wc->acosigner), "audit:%s", w[i].key.name);
 	}
-	tims_buf_release(&b);
-	return rc;
+	return TIMS_OK;
 }
 
 /* The centre's cosigner and bundle keys as the post accepts them now. */
@@ -357,25 +262,19 @@ reload:
 
 static tims_rc load_enrolment(struct node_sync *s, struct tims_err *err)
 {
-	struct tims_buf b = TIMS_BUF_INIT(8192);
-	char path[4200];
+	struct tims_peer_centre c;
 	tims_rc rc;
 
-	snprintf(path, sizeof(path), "%s/centre/enrolment.conf", s->n->dir);
-	if (access(path, F_OK) != 0)
-		return TIMS_OK;
-	if ((rc = tims_read_file(path, 8192, &b, err)))
-		return rc;
-	if (!conf_get(tims_buf_str(&b), "url", s->url, sizeof(s->url)) || !s->url[0] ||
-	    !conf_get(tims_buf_str(&b), "centre", s->centre, sizeof(s->centre)) ||
-	    !conf_get(tims_buf_str(&b), "name", s->name, sizeof(s->name))) {
-		tims_buf_release(&b);
-		return tims_err_set(err, TIMS_ERR_INVALID, "%s: want url, centre and name", path);
-	}
-	tims_buf_release(&b);
-	snprintf(s->ca, sizeof(s->ca), "%s/centre/ca.crt", s->n->dir);
-	snprintf(s->cert, sizeof(s->cert), "%s/centre/client.crt", s->n->dir);
-	snprintf(s->key, sizeof(s->key), "%s/centre/client.key", s->n->dir);
+	if ((rc = tims_peers_centre(s->n->dir, &c, err)))
+		return rc == TIMS_ERR_NOTFOUND ? TIMS_OK : rc;
+	memcpy(s->url, c.url, sizeof(s->url));
+	snprintf(s->centre, sizeof(s->centre), "%s", c.centre);
+	if (snprintf(s->name, sizeof(s->name), "%s", c.name) >= (int)sizeof(s->name))
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s/centre/enrolment.conf: name: too long",
+				    s->n->dir);
+	memcpy(s->ca, c.ca, sizeof(s->ca));
+	memcpy(s->cert, c.cert, sizeof(s->cert));
+	memcpy(s->key, c.key, sizeof(s->key));
 	if ((rc = load_centre_keys(s, err)))
 		return rc;
 	/* the centre's cosignatures of the audit log, kept apart from the

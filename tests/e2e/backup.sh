@@ -3,7 +3,10 @@
 # online), the copy verified; a tampered backup, a backup of another kind and
 # a non-empty target refused; the post wiped, restored, verified, serving
 # again with its log continuing at the centre; the same for the centre; an
-# old backup put back shown as a rollback by the centre; a witness.
+# old backup refused by restore, as the centre and the post's witness have
+# seen more of its logs (and a restore whose peers do not answer fails
+# unless --offline); an old backup served anyway shown as a rollback by the
+# centre; a witness's own backup.
 . tests/e2e/lib.sh
 
 C=$T_TMP/centre P=$T_TMP/post W=$T_TMP/witness BK=$T_TMP/backups
@@ -16,6 +19,16 @@ for o in g1 g2; do
 	echo "bk password 1" | "$TIMS" officer add --post "$P" $o --name G --role officer |
 		sed -n "s/^officer $o: TOTP secret //p" >"$T_TMP/$o.secret"
 done
+# The post's witness, for both of its logs, serving throughout.
+"$TIMS" witness init "$W" --name bk.example/w1 >/dev/null
+"$TIMS" witness add-log "$W" --vkey "$P/post.vkey" >/dev/null 2>&1
+"$TIMS" witness add-log "$W" --vkey "$P/post.vkey" --audit >/dev/null 2>&1
+"$TIMS" witness serve "$W" --listen 127.0.0.1:0 >"$T_TMP/witness.out" 2>>"$T_TMP/witness.log" &
+PIDS+=($!)
+wait_for 150 grep -q "listening on" "$T_TMP/witness.out"
+WURL=$(grep -o 'https://127\.0\.0\.1:[0-9]*' "$T_TMP/witness.out")
+"$TIMS" post add-witness "$P" --url "$WURL" --ca "$W/tls.crt" --vkey "$W/witness.vkey" >/dev/null
+witnessed() { "$TIMS" witness list "$W" | grep -q "size $1 "; }
 start_centre() {
 	"$TIMS" centre serve "$C" --port "${CPORT:-0}" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
 	CENTRE=$!
@@ -72,8 +85,10 @@ done
 t_status 2 "backup never writes over an existing directory" "$TIMS" backup "$P" --out "$BK/p1"
 t_status 2 "backup refuses to write inside the node's directory" "$TIMS" backup "$P" --out "$P/bk"
 
-out=$("$TIMS" restore "$BK/p1" --to "$T_TMP/r1" --expect "$P1SHA" 2>&1); rc=$?
-t_eq "the copy taken under load restores and verifies (exit 0)" 0 "$rc"
+out=$("$TIMS" restore "$BK/p1" --to "$T_TMP/r1" --expect "$P1SHA" --offline 2>&1); rc=$?
+t_eq "the copy taken under load restores and verifies (exit 0, --offline)" 0 "$rc"
+t_match "--offline: restore says it did not compare the copy with its peers" \
+	'^--   --offline: not compared with the centre or the witnesses' "$out"
 t_match "restore recomputes the log against its signed checkpoints" 'ok   post.db: [0-9]+ records recomputed' "$out"
 t_match "restore checks the audit log" 'ok   audit.db: [0-9]+ events recomputed' "$out"
 t_match "restore checks the cosignatures the post keeps" 'ok   cosignatures kept' "$out"
@@ -113,6 +128,18 @@ t_eq "and the directory is left as it was" "x" "$(ls "$T_TMP/full")"
 # --- the drill: a post wiped and restored -------------------------------------
 traffic 1 C
 t_ok "all crossings reach the centre before the drill" wait_for 150 is_mirrored "$ACK"
+t_ok "and the witness has cosigned all of them" wait_for 150 witnessed "$ACK"
+
+# The copy taken under load is older now: consistent in itself, but the
+# centre and the witness have seen more. Restored, it fails, named.
+out=$("$TIMS" restore "$BK/p1" --to "$T_TMP/r-old" --expect "$P1SHA" 2>&1); rc=$?
+t_eq "an old backup of the post fails restore against its peers (exit 1)" 1 "$rc"
+t_match "the centre says it holds more of the crossings log" \
+	"FAIL the centre holds $ACK records of this post's crossings log, this backup [0-9]+: an old backup" "$out"
+t_match "the witness says it has cosigned more" \
+	"FAIL witness bk.example/w1 has cosigned $ACK records of this post's crossings log, this backup [0-9]+: an old backup" "$out"
+t_match "and restore says not to serve it" 'checks FAILED: do not serve from' "$out"
+t_ok "asking the witness changed nothing there" witnessed "$ACK"
 out=$("$TIMS" backup "$P" --out "$BK/p2" 2>&1)
 P2SHA=$(printf '%s\n' "$out" | sha_of)
 kill "$POST"; wait "$POST" 2>/dev/null
@@ -120,6 +147,11 @@ rm -rf "$P"
 out=$("$TIMS" restore "$BK/p2" --to "$P" --kind post --expect "$P2SHA" 2>&1); rc=$?
 t_eq "the wiped post is restored and verified" 0 "$rc"
 t_match "restore: the log holds what the MANIFEST recorded" "ok   post.db: the log holds $ACK signed records, the MANIFEST says $ACK" "$out"
+t_match "restore: the centre holds no more of the crossings log than the copy" \
+	"ok   the centre holds $ACK records of this post's crossings log, this backup $ACK" "$out"
+t_match "restore: nor of the audit log" "ok   the centre holds [0-9]+ records of this post's audit log" "$out"
+t_match "restore: the witness has cosigned no more than the copy holds" \
+	"ok   witness bk.example/w1 has cosigned $ACK records of the crossings log, this backup $ACK" "$out"
 start_post "$P" g2
 t_match "the restored post serves and an officer logs in" '^[A-Za-z0-9_-]{43}$' "$TOKEN"
 traffic 2 D
@@ -134,6 +166,12 @@ C1SHA=$(printf '%s\n' "$out" | sha_of)
 t_match "a centre's backup is refused where a post's is wanted" 'a backup of a centre, not of a post' \
 	"$("$TIMS" restore "$BK/c1" --to "$T_TMP/r-kind" --kind post 2>&1)"
 kill "$CENTRE"; wait "$CENTRE" 2>/dev/null
+out=$("$TIMS" restore "$BK/p2" --to "$T_TMP/r-nocentre" 2>&1); rc=$?
+t_eq "a post's restore fails when its centre does not answer (exit 1)" 1 "$rc"
+t_match "and says the comparison could not be made" \
+	"FAIL the centre \\(https://[^)]*\\) could not be asked how much of the crossings log it holds" "$out"
+out=$("$TIMS" restore "$BK/p2" --to "$T_TMP/r-nocentre2" --offline 2>&1); rc=$?
+t_eq "with --offline it restores, saying it did not compare" 0 "$rc"
 rm -rf "$C"
 out=$("$TIMS" restore "$BK/c1" --to "$C" --expect "$C1SHA" 2>&1); rc=$?
 t_eq "the wiped centre is restored and verified" 0 "$rc"
@@ -155,8 +193,6 @@ t_match "the post says why: the centre holds more than it signed" \
 	"$(cat "$T_TMP/r1/halted" 2>&1)"
 
 # --- a witness ------------------------------------------------------------------
-"$TIMS" witness init "$W" --name bk.example/w1 >/dev/null
-"$TIMS" witness add-log "$W" --vkey "$P/post.vkey" >/dev/null 2>&1
 out=$("$TIMS" backup "$W" --out "$BK/w1" 2>&1)
 t_match "backup of a witness" 'backup of witness bk.example/w1' "$out"
 out=$("$TIMS" restore "$BK/w1" --to "$T_TMP/w-r" 2>&1); rc=$?
