@@ -180,6 +180,34 @@ tims_rc tims_cstore_history_person(struct tims_cstore *s, const char *surname,
 				   json_t **out, struct tims_err *err);
 
 /*
+ * Find a person by name (lib/cstore/search.c): the screening engine's
+ * normalisation and scorer over the sealed records, so that "Hoxha /
+ * Arbër", "HOXHA ARBER", "Хоџа" or a typo find the same person. Surname or
+ * given names required; birth_date "YYYY", "YYYY-MM" or "YYYY-MM-DD"
+ * optional (a full date makes the search find typos in the surname too);
+ * nationality optional (it weighs in the score, as in screening). One
+ * match per document, the best-scoring record speaking for it, with the
+ * reasons of its score, most similar first:
+ *   {"query": {...}, "candidates": N, "found": N, "shown": N,
+ *    "threshold": T, "matches": [{"surname", "given_names", "birth_date",
+ *    "nationality", "sex", "document", "issuer", "score", "reasons",
+ *    "crossings", "first_ms", "last_ms", "last_post"}]}
+ * TIMS_ERR_TOOBIG when more than TIMS_CSTORE_SEARCH_CANDIDATES crossings
+ * would have to be compared (give more of the name or the full date);
+ * TIMS_ERR_INVALID names the field of a malformed query.
+ */
+#define TIMS_CSTORE_SEARCH_CANDIDATES 20000
+#define TIMS_CSTORE_SEARCH_RESULTS 50
+struct tims_cstore_search_query {
+	const char *surname, *given, *birth_date, *nationality;
+	double threshold;   /* 0: the screening default (TIMS_SCREEN_THRESHOLD) */
+	unsigned limit;     /* matches shown, 0: TIMS_CSTORE_SEARCH_RESULTS (the most) */
+	unsigned max_candidates; /* 0: TIMS_CSTORE_SEARCH_CANDIDATES (the most) */
+};
+tims_rc tims_cstore_search(struct tims_cstore *s, const struct tims_cstore_search_query *q,
+			   json_t **out, struct tims_err *err);
+
+/*
  * Who is in the country at time at_ms: documents whose last standing,
  * admitted crossing at or before at_ms is an entry. Paged by entry time:
  *   {"at", "total", "offset", "limit", "present": [{"origin", "index",

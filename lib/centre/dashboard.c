@@ -423,8 +423,19 @@ tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_h
 		if (!q.surname || !q.birth_date)
 			return tims_http_reply_error(resp, 400, "bad_field", "surname and birth_date: "
 						     "required for a person's history");
+	} else if (kind && !strcmp(kind, "search")) {
+		/* a person found by name as screening compares names (cstore.h) */
+		q.kind = "search";
+		q.surname = field(req, "surname");
+		q.given = field(req, "given_names");
+		q.birth_date = field(req, "birth_date");
+		q.nationality = field(req, "nationality");
+		if (!q.surname && !q.given)
+			return tims_http_reply_error(resp, 400, "bad_field", "surname or given_names: "
+						     "required for a search by name");
 	} else {
-		return tims_http_reply_error(resp, 400, "bad_field", "kind: want document or person");
+		return tims_http_reply_error(resp, 400, "bad_field", "kind: want document, person "
+					     "or search");
 	}
 	return query_reply(app, req, &q, resp);
 }

@@ -284,6 +284,8 @@ uint64_t tims_export_rows(const char *kind, const json_t *answer)
 		n = json_array_size(json_object_get(answer, "crossings"));
 		return n ? n : 1;
 	}
+	if (!strcmp(kind, "search")) /* the persons shown, each a row of personal data */
+		return json_array_size(json_object_get(answer, "matches"));
 	if (!strcmp(kind, "present"))
 		return json_array_size(json_object_get(answer, "present"));
 	if (!strcmp(kind, "overstays"))

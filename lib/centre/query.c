@@ -52,6 +52,8 @@ static json_t *query_json(const struct tims_centre_query *q)
 	} else if (!strcmp(q->kind, "counts")) {
 		I("from_ms", q->from_ms);
 		I("to_ms", q->to_ms);
+	} else if (!strcmp(q->kind, "search")) {
+		I("limit", q->limit);
 	} else {
 		I("on_day", q->on_day);
 	}
@@ -134,6 +136,15 @@ static tims_rc run(struct tims_centre *c, const struct tims_centre_query *q,
 	if (!strcmp(q->kind, "person"))
 		return tims_cstore_history_person(s, q->surname, q->given, q->birth_date,
 						  q->nationality, q->on_day, rs, out, err);
+	if (!strcmp(q->kind, "search")) {
+		struct tims_cstore_search_query sq = { q->surname, q->given, q->birth_date,
+						       q->nationality, 0, 0, 0 };
+
+		/* at most TIMS_CSTORE_SEARCH_RESULTS shown; "found" says how many */
+		sq.limit = q->limit < TIMS_CSTORE_SEARCH_RESULTS ? q->limit
+								   : TIMS_CSTORE_SEARCH_RESULTS;
+		return tims_cstore_search(s, &sq, out, err);
+	}
 	if (!strcmp(q->kind, "present"))
 		return tims_cstore_present(s, q->at_ms, q->offset, q->limit, out, err);
 	if (!strcmp(q->kind, "overstays"))
@@ -187,8 +198,8 @@ static tims_rc charge(struct tims_centre *c, const struct tims_centre_query *q,
 tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query *q,
 			  json_t **out, struct tims_err *err)
 {
-	static const char *const kinds[] = { "history", "person", "present", "overstays",
-					     "counts" };
+	static const char *const kinds[] = { "history", "person", "search", "present",
+					     "overstays", "counts" };
 	struct tims_export_usage u;
 	char *text = NULL;
 	int personal, known = 0;
@@ -202,7 +213,7 @@ tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query 
 		known |= !strcmp(q->kind, kinds[i]);
 	if (!known)
 		return tims_err_set(err, TIMS_ERR_INVALID, "kind: want history, person, "
-				    "present, overstays or counts");
+				    "search, present, overstays or counts");
 	personal = strcmp(q->kind, "counts") != 0;
 	if (personal && (!q->purpose || strlen(q->purpose) < PURPOSE_MIN))
 		return tims_err_set(err, TIMS_ERR_DENIED, "purpose: state why you need this "

@@ -9,7 +9,7 @@
 #include "tims/buf.h"
 #include "tims/util.h"
 
-#define CS_SCHEMA_VERSION "2"
+#define CS_SCHEMA_VERSION "3"
 
 /*
  * One row per log entry of every post. `when_ms` is the crossing time that
@@ -24,6 +24,11 @@
  * vault (base64). `issuer` and `nationality` (state codes), the times,
  * direction, decision and `hit` (the screening named a hit or failed) stay
  * clear for counting and for the dashboard's hit list.
+ *
+ * The search of a person by name (schema 3, search.c): `dob` the blind
+ * index of the birth date, `skel` that of the surname's search key (the
+ * phonetic skeleton of its main token, cs_search_key); both '' when the
+ * record has none.
  */
 static const char schema_meta[] =
 	"CREATE TABLE IF NOT EXISTS cs_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
@@ -35,7 +40,10 @@ static const char schema[] =
 	" issuer TEXT NOT NULL, doc TEXT NOT NULL, person TEXT NOT NULL,"
 	" nationality TEXT NOT NULL, own_time INTEGER NOT NULL, hit INTEGER NOT NULL,"
 	" corrects BIGINT, corrected_by BIGINT, sealed TEXT,"
+	" dob TEXT NOT NULL DEFAULT '', skel TEXT NOT NULL DEFAULT '',"
 	" PRIMARY KEY (origin, idx));"
+	"CREATE INDEX IF NOT EXISTS crossings_dob ON crossings (dob) WHERE dob <> '';"
+	"CREATE INDEX IF NOT EXISTS crossings_skel ON crossings (skel) WHERE skel <> '';"
 	"CREATE INDEX IF NOT EXISTS crossings_doc ON crossings (doc, issuer, when_ms);"
 	"CREATE INDEX IF NOT EXISTS crossings_person ON crossings (person);"
 	"CREATE INDEX IF NOT EXISTS crossings_when ON crossings (when_ms);"
@@ -45,7 +53,9 @@ static const char schema[] =
 	" WHERE corrects IS NOT NULL;";
 
 /* A store of schema 1 held names, documents and birth dates in clear: it is
- * emptied (the mirrors refill it) rather than converted in place. */
+ * emptied (the mirrors refill it) rather than converted in place. One of
+ * schema 2 lacks the search indexes, which need every record opened: it is
+ * emptied and refilled the same way. */
 static const char drop_v1_sqlite[] =
 	"PRAGMA secure_delete = ON;"
 	"DROP TRIGGER IF EXISTS travel_feed_add; DROP TRIGGER IF EXISTS travel_feed_change;"
@@ -62,8 +72,8 @@ static const char sql_version_get[] = "SELECT value FROM cs_meta WHERE key = 'sc
 static const char sql_insert[] =
 	"INSERT INTO crossings (origin, idx, post_time, leaf, erased, when_ms,"
 	" direction, decision, issuer, doc, person, nationality, own_time, hit,"
-	" corrects, sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	" ?12, ?13, ?14, ?15, ?16)"
+	" corrects, sealed, dob, skel) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	" ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
 	" ON CONFLICT (origin, idx) DO NOTHING";
 static const char sql_when[] = "SELECT when_ms FROM crossings WHERE origin = ?1 AND idx = ?2";
 static const char sql_correct[] =
@@ -159,10 +169,12 @@ tims_rc tims_cstore_open(const char *uri, struct tims_cstore **out,
 		rc = cs_exec(s, schema_meta, err);
 	if (!rc)
 		rc = cs_query(s, sql_version_get, 0, NULL, 0, version_row, version, NULL, err);
-	if (!rc && !strcmp(version, "1")) {
+	if (!rc && (!strcmp(version, "1") || !strcmp(version, "2"))) {
 		/* Schema 1 kept names, documents and birth dates in clear: the
 		 * store is derived, so it is emptied and refilled from the
-		 * mirrors (under the vault), never converted in place. */
+		 * mirrors (under the vault), never converted in place. Schema 2
+		 * lacks the search indexes, made from the opened records: the
+		 * same. */
 		rc = cs_exec(s, s->backend == CS_PG ? drop_v1_pg : drop_v1_sqlite, err);
 		/* SQLite: what was freed overwritten (secure_delete), the file
 		 * rebuilt and the WAL emptied, so no old page is left */
@@ -365,6 +377,8 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 {
 	char hex[65], pv[3 * TIMS_RECORD_FIELD + 16];
 	char doc_bi[TIMS_VAULT_BLIND_HEX] = "", person_bi[TIMS_VAULT_BLIND_HEX] = "";
+	char dob_bi[TIMS_VAULT_BLIND_HEX] = "", skel_bi[TIMS_VAULT_BLIND_HEX] = "";
+	char skel[TIMS_RECORD_FIELD];
 	struct tims_buf json = TIMS_BUF_INIT(TIMS_RECORD_MAX_LINE);
 	struct tims_buf sealed = TIMS_BUF_INIT(2 * TIMS_RECORD_MAX_LINE);
 	int64_t when = (int64_t)post_time_ms;
@@ -397,8 +411,12 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 		 * vault is open: no token call per record). */
 		cs_person_value(rec->person.surname, rec->person.given_names,
 				rec->person.birth_date, pv, sizeof(pv));
+		cs_search_key(rec->person.surname, skel, sizeof(skel));
 		if ((rc = cs_blind(s, "doc", rec->person.doc_number, doc_bi, err)) ||
 		    (rc = cs_blind(s, "person", pv, person_bi, err)) ||
+		    (rec->person.birth_date[0] &&
+		     (rc = cs_blind(s, "dob", rec->person.birth_date, dob_bi, err))) ||
+		    (skel[0] && (rc = cs_blind(s, "skel", skel, skel_bi, err))) ||
 		    (rc = cs_seal(s, origin, (int64_t)index, (int64_t)post_time_ms,
 				  tims_buf_str(&json), json.len, &sealed, err)))
 			goto out;
@@ -411,7 +429,7 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 			CS_T(rec ? rec->person.issuer : ""), CS_T(doc_bi), CS_T(person_bi),
 			CS_T(rec ? rec->person.nationality : ""),
 			CS_I(rec && rec->crossed_ms), CS_I(rec && record_hit(rec)),
-			CS_N, CS_N,
+			CS_N, CS_N, CS_T(dob_bi), CS_T(skel_bi),
 		};
 
 		if (rec && rec->corrects != TIMS_RECORD_NO_INDEX)
@@ -422,12 +440,12 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 		 * its answer checked at the next statement or the commit. */
 		if (s->backend == CS_PG && s->in_tx && !dup &&
 		    (!rec || rec->corrects == TIMS_RECORD_NO_INDEX)) {
-			rc = cs_send(s, sql_insert, p, 16, origin, (int64_t)index, hex, err);
+			rc = cs_send(s, sql_insert, p, 18, origin, (int64_t)index, hex, err);
 			if (rc && rc != TIMS_ERR_TAMPER && rc != TIMS_ERR_NOMEM)
 				rc = cs_failed(s, rc, err ? err->msg : "pipelined insert");
 			goto out;
 		}
-		if ((rc = cs_query(s, sql_insert, 1, p, 16, NULL, NULL, &changes, err)))
+		if ((rc = cs_query(s, sql_insert, 1, p, 18, NULL, NULL, &changes, err)))
 			goto out;
 	}
 	if (!changes) {
@@ -457,6 +475,7 @@ out:
 	tims_buf_release(&json);
 	tims_buf_release(&sealed);
 	sodium_memzero(pv, sizeof(pv));
+	sodium_memzero(skel, sizeof(skel));
 	return rc;
 }
 

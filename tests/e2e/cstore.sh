@@ -128,7 +128,7 @@ sqlite3 "$C/query.db" "DELETE FROM inj_arm"
 # ingest did when a later commit succeeded)
 sqlite3 "$C/query.db" "INSERT INTO crossings SELECT origin, idx + 100, post_time, leaf, erased,
 	when_ms, direction, decision, issuer, doc, person, nationality, own_time, hit, corrects,
-	corrected_by, sealed FROM crossings WHERE idx = 0" 2>/dev/null
+	corrected_by, sealed, dob, skel FROM crossings WHERE idx = 0" 2>/dev/null
 out=$("$TIMS" centre verify "$C" 2>&1); rc=$?
 t_eq "gap: verify fails with the centre stopped too" 1 "$rc"
 t_match "gap: and names the gap" 'MISSING 3 of the mirror.s 16 records in 1 range: 13-15' "$out"

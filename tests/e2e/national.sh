@@ -95,6 +95,19 @@ t_eq "B: 91 days used of 90, 1 over, left the country" \
 t_eq "B's answer equals the centre's national answer" "$(printf '%s' "$CEN" | summary)" \
 	"$(printf '%s' "$B" | summary)"
 t_eq "B's answer equals A's" "$(printf '%s' "$A" | summary)" "$(printf '%s' "$B" | summary)"
+# The national search finds a person as screening compares names: Cyrillic,
+# lower case, a year of birth; one match per document, audited with its purpose.
+SRCH=$(cli_as "$C" supervisor "$TIMS" centre query "$C" search --surname "Каримов" --given "alex" \
+	--dob 1985 --purpose "find a traveller by name" 2>&1)
+t_eq "search: 'Каримов / alex' born 1985 finds KARIMOV ALEX's document, and only his" \
+	"UZ7741209 1" "$(printf '%s' "$SRCH" | jq -r '"\([.matches[].document] | join(",")) \(.matches[0].crossings)"')"
+t_eq "search: each match says why it matched" "true" \
+	"$(printf '%s' "$SRCH" | jq -r '(.matches[0].reasons | length) > 0')"
+t_match "search: the query is in the centre's audit log with its purpose" \
+	'"action":"national.search".*"purpose":"find a traveller by name"' \
+	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json 2>/dev/null | grep national.search)"
+t_match "search: without a purpose it is refused" 'purpose' \
+	"$(cli_as "$C" supervisor "$TIMS" centre query "$C" search --surname KARIMOV 2>&1)"
 t_eq "B: its own exit counted once (one crossing of another post, A's entry)" \
 	"1 bg.example/post-b bg.example/post-a" \
 	"$(printf '%s' "$B" | jq -r '"\(.national.crossings) \(.last_crossings[0].post) \(.last_crossings[1].post)"')"

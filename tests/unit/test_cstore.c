@@ -212,6 +212,132 @@ static void gaps(struct tims_cstore *s, const struct tims_stay_regimes *rs, cons
 	json_decref(j);
 }
 
+/* The search of a person by name (tims_cstore_search): the screening's
+ * normalisation over sealed rows; namesakes of another birth date and
+ * relatives of the same birth date kept apart; a refusal, never a cut,
+ * past the candidates allowed; erased rows never found. */
+static const struct row srows[] = {
+	{ "post-s", 0, "2026-03-01", 9, TIMS_DIR_ENTRY, TIMS_DECISION_ADMIT, "AL100", "ALB",
+	  "HOXHA", "ARBER", "1985-06-15", "ALB", NOC },
+	{ "post-s", 1, "2026-03-02", 9, TIMS_DIR_EXIT, TIMS_DECISION_ADMIT, "AL100", "ALB",
+	  "HOXHA", "ARBER", "1985-06-15", "ALB", NOC },
+	{ "post-s", 2, "2026-03-01", 9, TIMS_DIR_ENTRY, TIMS_DECISION_ADMIT, "AL200", "ALB",
+	  "HOXHA", "ARTAN", "1985-06-15", "ALB", NOC },
+	{ "post-s", 3, "2026-03-01", 10, TIMS_DIR_ENTRY, TIMS_DECISION_ADMIT, "AL300", "ALB",
+	  "HOXHA", "ARBER", "1962-01-20", "ALB", NOC },
+	{ "post-s", 4, "2026-03-01", 11, TIMS_DIR_ENTRY, TIMS_DECISION_REFUSE, "Z1", "SRB",
+	  "ПЕТРОВИЋ", "МАРКО", "1985-03-03", "SRB", NOC },
+	{ "post-s", 5, "2026-03-01", 12, TIMS_DIR_ENTRY, TIMS_DECISION_ADMIT, "IQ1", "IRQ",
+	  "HUSSEIN", "ABDULRAHMAN", "1970-03-03", "IRQ", NOC },
+	{ "post-s", 6, "2026-03-01", 13, TIMS_DIR_ENTRY, TIMS_DECISION_ADMIT, "GR1", "GRC",
+	  "PAPADOPOULOS", "GEORGIOS", "1977-07-07", "GRC", NOC },
+};
+
+/* The documents of a search's matches, in order, space-separated. */
+static const char *search_docs(struct tims_cstore *s, const char *sur, const char *given,
+			       const char *dob, tims_rc *rc, struct tims_err *err)
+{
+	static char out[256];
+	struct tims_cstore_search_query q = { sur, given, dob, NULL, 0, 0, 0 };
+	json_t *j = NULL, *m;
+	size_t i;
+
+	out[0] = '\0';
+	*rc = tims_cstore_search(s, &q, &j, err);
+	json_array_foreach(json_object_get(j, "matches"), i, m)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "",
+			 json_string_value(json_object_get(m, "document")));
+	json_decref(j);
+	return out;
+}
+
+static void search(struct tims_cstore *s, const char *label)
+{
+	struct tims_cstore_search_query q = { "HOXHA", "ARBER", NULL, NULL, 0, 0, 0 };
+	struct tims_record rec;
+	struct tims_err err;
+	uint8_t leaf[32];
+	json_t *j = NULL;
+	tims_rc rc;
+	int ok = 1, erased = 0;
+
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(srows); i++) {
+		make(&srows[i], &rec);
+		leaf_of(srows[i].origin, srows[i].idx, "s", leaf);
+		ok &= tims_cstore_add(s, srows[i].origin, srows[i].idx, (uint64_t)rec.time_ms, leaf,
+				      &rec, NULL, &err) == TIMS_OK;
+	}
+	if (!T_OK(ok, "%s: search: the records stored (%s)", label, err.msg))
+		return;
+	T_EQ_STR(search_docs(s, "Hoxha", "Arbër", NULL, &rc, &err), "AL100 AL300",
+		 "search: 'Hoxha / Arbër' finds both HOXHA ARBER (no birth date: the namesake too), "
+		 "not HOXHA ARTAN");
+	T_EQ_STR(search_docs(s, "Hoxha", "Arbër", "1985", &rc, &err), "AL100",
+		 "search: with a birth year, the one born that year");
+	T_EQ_STR(search_docs(s, "HOXHA", "ARBER", "1985-06-15", &rc, &err), "AL100",
+		 "search: the brother born the same day is kept apart");
+	T_EQ_STR(search_docs(s, "HOXAH", "ARBER", "1985-06-15", &rc, &err), "AL100",
+		 "search: a typo in the surname, with the full birth date");
+	T_EQ_STR(search_docs(s, "hoxha", "arber", "1985-06", &rc, &err), "AL100",
+		 "search: lower case and a year and month");
+	T_EQ_STR(search_docs(s, "PETROVIC", "MARKO", NULL, &rc, &err), "Z1",
+		 "search: a name recorded in Cyrillic found in Latin");
+	T_EQ_STR(search_docs(s, "Петровић", "Марко", "1985-03-03", &rc, &err), "Z1",
+		 "search: and in its own script");
+	T_EQ_STR(search_docs(s, "HUSAYN", "ABD AL-RAHMAN", "1970", &rc, &err), "IQ1",
+		 "search: an Arabic name in another romanisation");
+	T_EQ_STR(search_docs(s, "Παπαδόπουλος", "Γεώργιος", NULL, &rc, &err), "GR1",
+		 "search: a Greek name written in Greek");
+	T_EQ_STR(search_docs(s, "ARBER", "HOXHA", "1985-06-15", &rc, &err), "AL100",
+		 "search: surname and given names swapped");
+	T_EQ_STR(search_docs(s, "SMITH", "JOHN", "1985-06-15", &rc, &err), "",
+		 "search: nobody of that name born that day: no match");
+	T_OK(rc == TIMS_OK, "search: and that is an answer, not an error");
+
+	/* the answer: one match per document, with its score explained */
+	T_OK(tims_cstore_search(s, &q, &j, &err) == TIMS_OK, "%s: search answers (%s)", label,
+	     err.msg);
+	{
+		json_t *m = json_array_get(json_object_get(j, "matches"), 0);
+
+		T_OK(json_integer_value(json_object_get(m, "crossings")) == 2 &&
+		     json_real_value(json_object_get(m, "score")) >= 0.8 &&
+		     json_array_size(json_object_get(m, "reasons")) > 0 &&
+		     !strcmp(json_string_value(json_object_get(m, "birth_date")), "1985-06-15"),
+		     "search: a match carries its crossings, score and reasons");
+		T_OK(json_integer_value(json_object_get(j, "candidates")) >= 3,
+		     "search: the answer says how many crossings were compared");
+	}
+	json_decref(j);
+	j = NULL;
+
+	/* bad input: named, never "no match" */
+	search_docs(s, "HOXHA", "ARBER", "1985-13", &rc, &err);
+	T_OK(rc == TIMS_ERR_INVALID && strstr(err.msg, "birth_date"),
+	     "search: a bad birth date is refused, named (%s)", err.msg);
+	search_docs(s, "", "", NULL, &rc, &err);
+	T_OK(rc == TIMS_ERR_INVALID && strstr(err.msg, "surname"),
+	     "search: no name is refused, named (%s)", err.msg);
+	search_docs(s, "H", "A", NULL, &rc, &err);
+	T_OK(rc == TIMS_ERR_INVALID, "search: initials alone are refused without a birth date (%s)",
+	     err.msg);
+	search_docs(s, "HOXHA", "ARBER", "~1985", &rc, &err);
+	T_OK(rc == TIMS_ERR_INVALID, "search: an approximate birth date is refused (%s)", err.msg);
+	search_docs(s, "HOX4HA", "ARBER", NULL, &rc, &err);
+	T_OK(rc == TIMS_ERR_INVALID, "search: a digit that is no OCR letter in a name is refused (%s)", err.msg);
+	q.max_candidates = 2;
+	T_OK(tims_cstore_search(s, &q, &j, &err) == TIMS_ERR_TOOBIG && !j &&
+	     strstr(err.msg, "full birth date"),
+	     "search: more candidates than allowed is a refusal, not a part answer (%s)", err.msg);
+
+	/* an erased crossing is never found again */
+	T_OK(tims_cstore_erase(s, "post-s", 3, &erased, &err) == TIMS_OK && erased,
+	     "%s: search: erase AL300's "
+	     "crossing (%s)", label, err.msg);
+	T_EQ_STR(search_docs(s, "HOXHA", "ARBER", NULL, &rc, &err), "AL100",
+		 "search: an erased crossing is not found");
+}
+
 static void run(const char *uri, const char *label)
 {
 	struct tims_cstore *s = NULL;
@@ -448,6 +574,8 @@ static void run(const char *uri, const char *label)
 	T_OK(tims_cstore_count(s, "post-z", &n, &err) == TIMS_OK && n == 600,
 	     "%s: batch: and nothing of it is stored", label);
 	gaps(s, &rs, label);
+	T_OK(tims_cstore_wipe(s, &err) == TIMS_OK, "%s: wiped for the search", label);
+	search(s, label);
 	T_OK(tims_cstore_wipe(s, &err) == TIMS_OK &&
 	     tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 0, "%s: wipe empties it",
 	     label);
@@ -576,7 +704,15 @@ static void at_rest(const char *dir)
 	T_OK(!store_holds(dir, "OLDSURNAMEV1") && !store_holds(dir, "OLDDOC4711") &&
 	     !store_holds(dir, "1961-07-07"), "at rest: and nothing of it is left in the file");
 	T_OK(tims_cstore_open(uri, &s, &err) == TIMS_OK && !tims_cstore_was_reset(s),
-	     "at rest: a schema 2 store is kept as it is");
+	     "at rest: a store of this schema (3) is kept as it is");
+	tims_cstore_close(s);
+	/* schema 2 had no search indexes (dob, skel): emptied and refilled
+	 * from the mirrors the same way, so that every record can be found */
+	T_OK(sql_run(path, "UPDATE cs_meta SET value = '2' WHERE key = 'schema'") == 0,
+	     "at rest: made schema 2");
+	T_OK(tims_cstore_open(uri, &s, &err) == TIMS_OK && tims_cstore_was_reset(s),
+	     "at rest: a schema 2 store is emptied at open, to be refilled with its search "
+	     "indexes (%s)", err.msg);
 	tims_cstore_close(s);
 }
 
