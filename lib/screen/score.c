@@ -23,7 +23,7 @@
 
 enum how {
 	H_NONE = 0, H_EXACT, H_SCHEME, H_GROUP, H_PHONETIC, H_ABJAD,
-	H_GENDER, H_TYPO, H_INITIAL,
+	H_GENDER, H_TYPO, H_INITIAL, H_DEFINITE,
 };
 
 struct tsim {
@@ -247,15 +247,78 @@ static struct tsim token_sim_cx(const struct simctx *cx, const struct tview *x,
 	return token_sim(x, y); /* a full neighbourhood: computed, not kept */
 }
 
+/*
+ * The family suffix of a Greek surname as written in Latin letters (ELOT
+ * 743 or the older -ES spellings), one class for a suffix and its feminine
+ * or genitive form: -OPOULOS/-OPOULOU (Peloponnese), -IDIS/-IDES/-IDOU and
+ * -IADIS (Pontus, Asia Minor), -AKIS/-AKI (Crete), -ATOS/-ATOU (Ionian
+ * islands), -AKOS/-AKOU (Mani), -OGLOU (Anatolia), -ELLIS/-ELLI. 0: none.
+ */
+static unsigned greek_suffix(const char *az)
+{
+	static const struct { const char *suf; unsigned cls; } sfx[] = {
+		{ "OPOULOS", 1 }, { "OPOULOU", 1 }, { "IADIS", 2 }, { "IADES", 2 },
+		{ "IADOU", 2 }, { "IDIS", 3 }, { "IDES", 3 }, { "IDOU", 3 },
+		{ "AKIS", 4 }, { "AKES", 4 }, { "AKI", 4 }, { "ATOS", 5 },
+		{ "ATOU", 5 }, { "AKOS", 6 }, { "AKOU", 6 }, { "OGLOU", 7 },
+		{ "ELLIS", 8 }, { "ELLI", 8 },
+	};
+	size_t n = strlen(az);
+
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(sfx); i++) {
+		size_t k = strlen(sfx[i].suf);
+
+		/* a stem of three letters at least: ATOS, AKIS are no family */
+		if (n >= k + 3 && !strcmp(az + n - k, sfx[i].suf))
+			return sfx[i].cls;
+	}
+	return 0;
+}
+
+/* Two Greek surnames of one root with other family suffixes (PAPADAKIS,
+ * PAPADATOS; NIKOLAIDIS, NIKOLAKIS) are two families, not a typo: the
+ * suffix says where a family is from, and a slip of the hand does not turn
+ * one suffix into another. */
+static bool greek_families(const struct tims_name_token *a,
+			   const struct tims_name_token *b)
+{
+	unsigned ca = greek_suffix(a->var[0]), cb = greek_suffix(b->var[0]);
+
+	return ca && cb && ca != cb;
+}
+
 static struct tsim token_sim(const struct tview *x, const struct tview *y)
 {
 	struct tsim s = token_sim_raw(x, y);
 
-	if (s.s > 0.40 && s.s < 1.0 && known_different(x->t, y->t)) {
+	if (s.s > 0.40 && s.s < 1.0 &&
+	    (known_different(x->t, y->t) ||
+	     (s.how == H_TYPO && greek_families(x->t, y->t)))) {
 		s.s = 0.40;
 		s.how = H_NONE;
 	}
 	return s;
+}
+
+/*
+ * The Albanian definite form: a name ending in a consonant takes -I (QEMAL,
+ * QEMALI; REXHEP, REXHEPI; the definite form is how Albanian registers
+ * write many surnames and given names). Same consonant skeleton of three
+ * classes at least, and the vowelled skeletons differ only by the final
+ * vowel run that the -I adds: va (the vowelled skeleton of `a`, spelled
+ * az) and vb. Only -I: a final -E or -A is a feminine form in too many
+ * languages (CHRISTIAN/CHRISTIANE, SAMIR/SAMIRA).
+ */
+static bool definite_i(const char *az, const char *va, const char *bz, const char *vb)
+{
+	size_t la = strlen(va), lb = strlen(vb), na = strlen(az), nb = strlen(bz);
+
+	if (la == lb + 1 && va[la - 1] == 'A' && !strncmp(va, vb, lb) && vb[lb - 1] != 'A')
+		return na >= 5 && az[na - 1] == 'I' && !strchr("AEIOUY", az[na - 2]) &&
+		       nb >= 4 && !strchr("AEIOUY", bz[nb - 1]);
+	if (lb == la + 1)
+		return definite_i(bz, vb, az, va);
+	return false;
 }
 
 /*
@@ -347,6 +410,9 @@ static struct tsim token_sim_raw(const struct tview *x, const struct tview *y)
 			if ((kl >= 2 || strlen(a->vskel[i]) >= 3) &&
 			    !strcmp(a->vskel[i], b->vskel[j]))
 				put(&best, 0.92, H_PHONETIC, i, j, 0);
+			else if (kl >= 3 && !strcmp(a->skel[i], b->skel[j]) &&
+				 definite_i(a->var[i], a->vskel[i], b->var[j], b->vskel[j]))
+				put(&best, 0.88, H_DEFINITE, i, j, 0);
 			put(&best, typo_sim(a->var[i], b->var[j]), H_TYPO, i, j, 0);
 		}
 	}
@@ -850,9 +916,23 @@ static void explain_pair(struct tims_match *m, const struct tview *x,
 		       kind == 'N' ? "nickname table" : "given-name equivalence table",
 		       g ? g : "?");
 		break;
-	case H_PHONETIC:
-		reason(m, true, "%s %s~%s sound alike (%s)", lbl, a->orig, b->orig,
-		       a->vskel[s->va]);
+	case H_PHONETIC: {
+		/* a reading of one register's spelling made them alike: say which */
+		unsigned sa = a->scheme[s->va], sb = b->scheme[s->vb];
+		unsigned sch = sa >= TIMS_SCHEME_READING && sa != TIMS_SCHEME_ARTICLE ? sa :
+			       sb >= TIMS_SCHEME_READING && sb != TIMS_SCHEME_ARTICLE ? sb : 0;
+
+		if (sch)
+			reason(m, true, "%s %s~%s sound alike (%s) via %s", lbl, a->orig,
+			       b->orig, a->vskel[s->va], tims_scheme_name(sch));
+		else
+			reason(m, true, "%s %s~%s sound alike (%s)", lbl, a->orig, b->orig,
+			       a->vskel[s->va]);
+		break;
+	}
+	case H_DEFINITE:
+		reason(m, true, "%s %s~%s as one name with the Albanian definite ending -I (%s)",
+		       lbl, a->orig, b->orig, a->skel[s->va]);
 		break;
 	case H_ABJAD:
 		reason(m, true, "%s %s~%s share the consonants %s", lbl, a->orig,
