@@ -287,13 +287,124 @@ static bool greek_families(const struct tims_name_token *a,
 	return ca && cb && ca != cb;
 }
 
+/*
+ * The syllables of Hanyu Pinyin (GB/T 16159; the 409 of the standard table,
+ * without tones; Ü as U), sorted. A Chinese given name of two characters is
+ * written as one word of two syllables (GB/T 28039-2011: WEIMIN, XIAOMING).
+ */
+static const char *const pinyin[] = {
+	"A", "AI", "AN", "ANG", "AO", "BA", "BAI", "BAN", "BANG", "BAO", "BEI", "BEN",
+	"BENG", "BI", "BIAN", "BIAO", "BIE", "BIN", "BING", "BO", "BU", "CA", "CAI",
+	"CAN", "CANG", "CAO", "CE", "CEN", "CENG", "CHA", "CHAI", "CHAN", "CHANG",
+	"CHAO", "CHE", "CHEN", "CHENG", "CHI", "CHONG", "CHOU", "CHU", "CHUA",
+	"CHUAI", "CHUAN", "CHUANG", "CHUI", "CHUN", "CHUO", "CI", "CONG", "COU", "CU",
+	"CUAN", "CUI", "CUN", "CUO", "DA", "DAI", "DAN", "DANG", "DAO", "DE", "DEI",
+	"DEN", "DENG", "DI", "DIA", "DIAN", "DIAO", "DIE", "DING", "DIU", "DONG",
+	"DOU", "DU", "DUAN", "DUI", "DUN", "DUO", "E", "EI", "EN", "ENG", "ER", "FA",
+	"FAN", "FANG", "FEI", "FEN", "FENG", "FO", "FOU", "FU", "GA", "GAI", "GAN",
+	"GANG", "GAO", "GE", "GEI", "GEN", "GENG", "GONG", "GOU", "GU", "GUA", "GUAI",
+	"GUAN", "GUANG", "GUI", "GUN", "GUO", "HA", "HAI", "HAN", "HANG", "HAO", "HE",
+	"HEI", "HEN", "HENG", "HONG", "HOU", "HU", "HUA", "HUAI", "HUAN", "HUANG",
+	"HUI", "HUN", "HUO", "JI", "JIA", "JIAN", "JIANG", "JIAO", "JIE", "JIN",
+	"JING", "JIONG", "JIU", "JU", "JUAN", "JUE", "JUN", "KA", "KAI", "KAN",
+	"KANG", "KAO", "KE", "KEI", "KEN", "KENG", "KONG", "KOU", "KU", "KUA", "KUAI",
+	"KUAN", "KUANG", "KUI", "KUN", "KUO", "LA", "LAI", "LAN", "LANG", "LAO", "LE",
+	"LEI", "LENG", "LI", "LIA", "LIAN", "LIANG", "LIAO", "LIE", "LIN", "LING",
+	"LIU", "LO", "LONG", "LOU", "LU", "LUAN", "LUE", "LUN", "LUO", "MA", "MAI",
+	"MAN", "MANG", "MAO", "ME", "MEI", "MEN", "MENG", "MI", "MIAN", "MIAO", "MIE",
+	"MIN", "MING", "MIU", "MO", "MOU", "MU", "NA", "NAI", "NAN", "NANG", "NAO",
+	"NE", "NEI", "NEN", "NENG", "NI", "NIAN", "NIANG", "NIAO", "NIE", "NIN",
+	"NING", "NIU", "NONG", "NOU", "NU", "NUAN", "NUE", "NUN", "NUO", "O", "OU",
+	"PA", "PAI", "PAN", "PANG", "PAO", "PEI", "PEN", "PENG", "PI", "PIAN", "PIAO",
+	"PIE", "PIN", "PING", "PO", "POU", "PU", "QI", "QIA", "QIAN", "QIANG", "QIAO",
+	"QIE", "QIN", "QING", "QIONG", "QIU", "QU", "QUAN", "QUE", "QUN", "RAN",
+	"RANG", "RAO", "RE", "REN", "RENG", "RI", "RONG", "ROU", "RU", "RUA", "RUAN",
+	"RUI", "RUN", "RUO", "SA", "SAI", "SAN", "SANG", "SAO", "SE", "SEN", "SENG",
+	"SHA", "SHAI", "SHAN", "SHANG", "SHAO", "SHE", "SHEI", "SHEN", "SHENG", "SHI",
+	"SHOU", "SHU", "SHUA", "SHUAI", "SHUAN", "SHUANG", "SHUI", "SHUN", "SHUO",
+	"SI", "SONG", "SOU", "SU", "SUAN", "SUI", "SUN", "SUO", "TA", "TAI", "TAN",
+	"TANG", "TAO", "TE", "TENG", "TI", "TIAN", "TIAO", "TIE", "TING", "TONG",
+	"TOU", "TU", "TUAN", "TUI", "TUN", "TUO", "WA", "WAI", "WAN", "WANG", "WEI",
+	"WEN", "WENG", "WO", "WU", "XI", "XIA", "XIAN", "XIANG", "XIAO", "XIE", "XIN",
+	"XING", "XIONG", "XIU", "XU", "XUAN", "XUE", "XUN", "YA", "YAN", "YANG",
+	"YAO", "YE", "YI", "YIN", "YING", "YO", "YONG", "YOU", "YU", "YUAN", "YUE",
+	"YUN", "ZA", "ZAI", "ZAN", "ZANG", "ZAO", "ZE", "ZEI", "ZEN", "ZENG", "ZHA",
+	"ZHAI", "ZHAN", "ZHANG", "ZHAO", "ZHE", "ZHEI", "ZHEN", "ZHENG", "ZHI",
+	"ZHONG", "ZHOU", "ZHU", "ZHUA", "ZHUAI", "ZHUAN", "ZHUANG", "ZHUI", "ZHUN",
+	"ZHUO", "ZI", "ZONG", "ZOU", "ZU", "ZUAN", "ZUI", "ZUN", "ZUO",
+};
+
+static int cmp_str(const void *k, const void *e)
+{
+	return strcmp(k, *(const char *const *)e);
+}
+
+/* Cut `az` into pinyin syllables, longest first with backtracking: the
+ * start of each in at[] (at most max), their number returned; 0 when the
+ * spelling is not a run of syllables. */
+static unsigned pinyin_cut(const char *az, size_t pos, size_t n, size_t *at, unsigned k,
+			   unsigned max)
+{
+	char syl[8];
+
+	if (pos == n)
+		return k;
+	if (k == max)
+		return 0;
+	for (size_t l = n - pos < 6 ? n - pos : 6; l >= 1; l--) {
+		unsigned r;
+
+		memcpy(syl, az + pos, l);
+		syl[l] = '\0';
+		if (!bsearch(syl, pinyin, TIMS_ARRAY_SIZE(pinyin), sizeof(pinyin[0]), cmp_str))
+			continue;
+		at[k] = pos;
+		if ((r = pinyin_cut(az, pos + l, n, at, k + 1, max)))
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Two Chinese given names of as many pinyin syllables, one of them another
+ * syllable (JIANGUO, JIANHUA; XIAOMING, XIAOLIANG), are two names: a slip
+ * of the hand changes a letter or swaps two (GUO, GOU), it does not write
+ * another syllable. A syllable a letter apart (WEIMIN, WEIMING: -N and -NG
+ * are other finals, and a dropped G is also a typo) stays a typo.
+ */
+static bool pinyin_other_syllable(const char *a, const char *b)
+{
+	size_t at[8], bt[8], la = strlen(a), lb = strlen(b);
+	unsigned na, nb;
+
+	if (la < 4 || lb < 4 || la > 24 || lb > 24)
+		return false;
+	na = pinyin_cut(a, 0, la, at, 0, 4);
+	nb = na >= 2 ? pinyin_cut(b, 0, lb, bt, 0, 4) : 0;
+	if (na < 2 || na != nb)
+		return false;
+	for (unsigned i = 0; i < na; i++) {
+		char sa[8], sb[8];
+		size_t ea = i + 1 < na ? at[i + 1] : la, eb = i + 1 < nb ? bt[i + 1] : lb;
+
+		memcpy(sa, a + at[i], ea - at[i]);
+		sa[ea - at[i]] = '\0';
+		memcpy(sb, b + bt[i], eb - bt[i]);
+		sb[eb - bt[i]] = '\0';
+		if (tims_name_edit_distance(sa, sb) >= 2)
+			return true;
+	}
+	return false;
+}
+
 static struct tsim token_sim(const struct tview *x, const struct tview *y)
 {
 	struct tsim s = token_sim_raw(x, y);
 
 	if (s.s > 0.40 && s.s < 1.0 &&
 	    (known_different(x->t, y->t) ||
-	     (s.how == H_TYPO && greek_families(x->t, y->t)))) {
+	     (s.how == H_TYPO && (greek_families(x->t, y->t) ||
+				  pinyin_other_syllable(x->t->var[s.va], y->t->var[s.vb]))))) {
 		s.s = 0.40;
 		s.how = H_NONE;
 	}
