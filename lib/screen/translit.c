@@ -327,8 +327,9 @@ static bool ends_with(const char *az, size_t n, const char *suf)
  * Belarusian or Polish surname or patronymic by its ending (-OV -EV -IN
  * -SKI -ENKO -UK -ICH and their feminine forms, as every register writes
  * them: -OW, -EW German, -OVA, -AYA)? `ua` is set for the endings of the
- * Ukrainian national system of 2010 (-ENKO, -UK, -YCH, -YI, -II, -IIA, -YNA)
- * and for HR, HL, HN at the start, which only it writes (Г as H).
+ * Ukrainian national system of 2010 (-ENKO, -KO after a consonant, -UK,
+ * -YCH, -YI, -II, -IIA, -YNA) and for HR, HL, HN at the start, which only it
+ * writes (Г as H).
  */
 static bool slavic_plausible(const char *az, bool *ua)
 {
@@ -345,6 +346,10 @@ static bool slavic_plausible(const char *az, bool *ua)
 	*ua = (n >= 4 && az[0] == 'H' && strchr("RLN", az[1]));
 	for (size_t i = 0; i < TIMS_ARRAY_SIZE(ukr) && !*ua; i++)
 		*ua = ends_with(az, n, ukr[i]);
+	/* -KO after a consonant or Y (HOLOVKO, BOYKO); Japanese -KO follows a
+	 * vowel (HIROKO, NORIKO) */
+	if (!*ua && n >= 5 && !strcmp(az + n - 2, "KO") && !az_vowel(az[n - 3]))
+		*ua = true;
 	if (*ua)
 		return true;
 	for (size_t i = 0; i < TIMS_ARRAY_SIZE(slav); i++)
