@@ -366,34 +366,34 @@ static unsigned pinyin_cut(const char *az, size_t pos, size_t n, size_t *at, uns
 }
 
 /*
- * Two Chinese given names of as many pinyin syllables, one of them another
- * syllable (JIANGUO, JIANHUA; XIAOMING, XIAOLIANG), are two names: a slip
- * of the hand changes a letter or swaps two (GUO, GOU), it does not write
- * another syllable. A syllable a letter apart (WEIMIN, WEIMING: -N and -NG
- * are other finals, and a dropped G is also a typo) stays a typo.
+ * Two Chinese given names of two pinyin syllables that share one and differ
+ * in the other by more than a letter (JIANGUO, JIANHUA; XIAOMING,
+ * XIAOLIANG) are two names: a slip of the hand changes a letter or swaps
+ * two (GUO, GOU), it does not write another syllable. A syllable a letter
+ * apart (WEIMIN, WEIMING: -N and -NG are other finals, and a dropped G is
+ * also a typo) stays a typo. Two syllables only, as a given name of two
+ * characters is written (GB/T 28039-2011): longer names cut into pinyin
+ * syllables too (KATARINA, KA-TA-RI-NA) without being Chinese.
  */
 static bool pinyin_other_syllable(const char *a, const char *b)
 {
-	size_t at[8], bt[8], la = strlen(a), lb = strlen(b);
-	unsigned na, nb;
+	size_t at[2], bt[2], la = strlen(a), lb = strlen(b);
+	char sa[2][8], sb[2][8];
 
-	if (la < 4 || lb < 4 || la > 24 || lb > 24)
+	if (la < 4 || lb < 4 || la > 12 || lb > 12 ||
+	    pinyin_cut(a, 0, la, at, 0, 2) != 2 || pinyin_cut(b, 0, lb, bt, 0, 2) != 2)
 		return false;
-	na = pinyin_cut(a, 0, la, at, 0, 4);
-	nb = na >= 2 ? pinyin_cut(b, 0, lb, bt, 0, 4) : 0;
-	if (na < 2 || na != nb)
-		return false;
-	for (unsigned i = 0; i < na; i++) {
-		char sa[8], sb[8];
-		size_t ea = i + 1 < na ? at[i + 1] : la, eb = i + 1 < nb ? bt[i + 1] : lb;
+	for (unsigned i = 0; i < 2; i++) {
+		size_t ea = i ? la : at[1], eb = i ? lb : bt[1];
 
-		memcpy(sa, a + at[i], ea - at[i]);
-		sa[ea - at[i]] = '\0';
-		memcpy(sb, b + bt[i], eb - bt[i]);
-		sb[eb - bt[i]] = '\0';
-		if (tims_name_edit_distance(sa, sb) >= 2)
-			return true;
+		memcpy(sa[i], a + at[i], ea - at[i]);
+		sa[i][ea - at[i]] = '\0';
+		memcpy(sb[i], b + bt[i], eb - bt[i]);
+		sb[i][eb - bt[i]] = '\0';
 	}
+	for (unsigned i = 0; i < 2; i++)
+		if (!strcmp(sa[i], sb[i]) && tims_name_edit_distance(sa[!i], sb[!i]) >= 2)
+			return true;
 	return false;
 }
 

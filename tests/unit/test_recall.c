@@ -388,6 +388,8 @@ static void test_other_names(void)
 	    "a transposition inside a pinyin syllable is a typo");
 	HIT(cmp_sex("ZHANG GUOQIANG", d, 'M', "ZHANG GUOQAING", d, 'M'),
 	    "a transposition that breaks the syllables is a typo");
+	HIT(cmp_sex("KATARINA BRATOJEVIC", d, 'F', "KATANINA BRATOJEVIC", d, 'F'),
+	    "a typo in a longer name that also cuts into pinyin (KA-TA-RI-NA)");
 }
 
 /* The index offers what the scorer accepts: a doubled letter in a name of
