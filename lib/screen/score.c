@@ -23,7 +23,7 @@
 
 enum how {
 	H_NONE = 0, H_EXACT, H_SCHEME, H_GROUP, H_PHONETIC, H_ABJAD,
-	H_GENDER, H_TYPO, H_INITIAL, H_DEFINITE,
+	H_GENDER, H_TYPO, H_INITIAL, H_DEFINITE, H_CARON,
 };
 
 struct tsim {
@@ -456,6 +456,39 @@ static bool article_skel_equal(const char *latin, const char *abjad_skel)
 	return !strcmp(skel, abjad_skel);
 }
 
+/*
+ * Ç (Albanian, Turkish), Č (Serbian, Croatian, Czech, Slovak) and Ć
+ * written without their mark are a bare C, which the skeleton reads K before
+ * A, O, U (CUNI for ÇUNI, COLAK for ÇOLAK); the English, French and German
+ * registers write the same letter CH, TCH, TSCH. Does `x` (vowelled
+ * skeleton vx) meet `y` (vy) once its bare C are read CH? Only against a
+ * spelling that has CH, so that CARA and SARA stay two names.
+ */
+static bool bare_c_as_ch(const char *x, const char *y, const char *vy)
+{
+	char r[TIMS_TOKEN_MAX + 1], sk[TIMS_TOKEN_MAX + 1];
+	size_t o = 0;
+	bool changed = false;
+
+	if (!strchr(x, 'C') || !strstr(y, "CH"))
+		return false;
+	for (size_t i = 0; x[i] && o < TIMS_TOKEN_MAX; i++) {
+		char d = x[i + 1];
+
+		r[o++] = x[i];
+		if (x[i] == 'C' && d != 'H' && d != 'K' && d != 'Z' && d != 'E' && d != 'I' &&
+		    d != 'Y' && (i == 0 || x[i - 1] != 'S') && o < TIMS_TOKEN_MAX) {
+			r[o++] = 'H';
+			changed = true;
+		}
+	}
+	r[o] = '\0';
+	if (!changed)
+		return false;
+	tims_name_skeleton(r, true, sk, sizeof(sk));
+	return !strcmp(sk, vy);
+}
+
 static struct tsim token_sim_raw(const struct tview *x, const struct tview *y)
 {
 	const struct tims_name_token *a = x->t, *b = y->t;
@@ -524,6 +557,9 @@ static struct tsim token_sim_raw(const struct tview *x, const struct tview *y)
 			else if (kl >= 3 && !strcmp(a->skel[i], b->skel[j]) &&
 				 definite_i(a->var[i], a->vskel[i], b->var[j], b->vskel[j]))
 				put(&best, 0.88, H_DEFINITE, i, j, 0);
+			else if (bare_c_as_ch(a->var[i], b->var[j], b->vskel[j]) ||
+				 bare_c_as_ch(b->var[j], a->var[i], a->vskel[i]))
+				put(&best, 0.90, H_CARON, i, j, 0);
 			put(&best, typo_sim(a->var[i], b->var[j]), H_TYPO, i, j, 0);
 		}
 	}
@@ -1041,6 +1077,10 @@ static void explain_pair(struct tims_match *m, const struct tview *x,
 			       a->vskel[s->va]);
 		break;
 	}
+	case H_CARON:
+		reason(m, true, "%s %s~%s sound alike once C is read as Ç or Č (%s)", lbl,
+		       a->orig, b->orig, b->vskel[s->vb]);
+		break;
 	case H_DEFINITE:
 		reason(m, true, "%s %s~%s as one name with the Albanian definite ending -I (%s)",
 		       lbl, a->orig, b->orig, a->skel[s->va]);
