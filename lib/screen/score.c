@@ -4,9 +4,12 @@
  * Token against token: the best of several signals, each with a fixed value
  * so that a reason can say which one decided (same spelling under a scheme
  * 1.0; equivalence group 0.95; same phonetic skeleton 0.92; Arabic-script
- * consonants 0.90; masculine/feminine forms 0.75; typo: Jaro-Winkler with a
+ * consonants 0.90; a bare C read as Ç/Č against CH 0.90; the Albanian
+ * definite -I 0.88; masculine/feminine forms 0.75; typo: Jaro-Winkler with a
  * weighted optimal string alignment where a transposition or a doubled
- * letter costs less than a substitution, at most 0.95). Name against name: a
+ * letter costs less than a substitution, at most 0.95; but Greek family
+ * suffixes and pinyin syllables that differ are other names, 0.40). Name
+ * against name: a
  * greedy one-to-one alignment over the small token matrix (at most 12 x 12),
  * divided by the shorter name's length, so that a missing middle name costs
  * only a small fixed penalty; one join of two adjacent tokens is tried on
