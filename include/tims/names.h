@@ -70,6 +70,9 @@ enum tims_scheme {
 				      off (ALZAHRA, EZZAHRA: ZAHRA) */
 	TIMS_SCHEME_ALBANIAN,      /* Albanian XH, Q as other registers write
 				      them (XHEVDET: GEVDET; QERIM: CHERIM) */
+	TIMS_SCHEME_SLAVIC,        /* a Latin spelling of a Slavic name read
+				      across registers (ISO 9 C, RU 1997 TC as
+				      TS; French J as ZH; Ukrainian H as G) */
 	TIMS_SCHEME_LAST
 };
 

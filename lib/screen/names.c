@@ -48,6 +48,7 @@ static const char *const scheme_names[TIMS_SCHEME_LAST] = {
 	[TIMS_SCHEME_GREEK_READING] = "Greek phonetic spelling",
 	[TIMS_SCHEME_ARTICLE] = "Arabic article taken apart",
 	[TIMS_SCHEME_ALBANIAN] = "Albanian spelling",
+	[TIMS_SCHEME_SLAVIC] = "Slavic reading (ISO 9 C, French J, Ukrainian H)",
 };
 
 const char *tims_scheme_name(enum tims_scheme s)

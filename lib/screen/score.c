@@ -4,9 +4,12 @@
  * Token against token: the best of several signals, each with a fixed value
  * so that a reason can say which one decided (same spelling under a scheme
  * 1.0; equivalence group 0.95; same phonetic skeleton 0.92; Arabic-script
- * consonants 0.90; masculine/feminine forms 0.75; typo: Jaro-Winkler with a
+ * consonants 0.90; a bare C read as Ç/Č against CH 0.90; the Albanian
+ * definite -I 0.88; masculine/feminine forms 0.75; typo: Jaro-Winkler with a
  * weighted optimal string alignment where a transposition or a doubled
- * letter costs less than a substitution, at most 0.95). Name against name: a
+ * letter costs less than a substitution, at most 0.95; but Greek family
+ * suffixes and pinyin syllables that differ are other names, 0.40). Name
+ * against name: a
  * greedy one-to-one alignment over the small token matrix (at most 12 x 12),
  * divided by the shorter name's length, so that a missing middle name costs
  * only a small fixed penalty; one join of two adjacent tokens is tried on
@@ -23,7 +26,7 @@
 
 enum how {
 	H_NONE = 0, H_EXACT, H_SCHEME, H_GROUP, H_PHONETIC, H_ABJAD,
-	H_GENDER, H_TYPO, H_INITIAL,
+	H_GENDER, H_TYPO, H_INITIAL, H_DEFINITE, H_CARON,
 };
 
 struct tsim {
@@ -247,15 +250,189 @@ static struct tsim token_sim_cx(const struct simctx *cx, const struct tview *x,
 	return token_sim(x, y); /* a full neighbourhood: computed, not kept */
 }
 
+/*
+ * The family suffix of a Greek surname as written in Latin letters (ELOT
+ * 743 or the older -ES spellings), one class for a suffix and its feminine
+ * or genitive form: -OPOULOS/-OPOULOU (Peloponnese), -IDIS/-IDES/-IDOU and
+ * -IADIS (Pontus, Asia Minor), -AKIS/-AKI (Crete), -ATOS/-ATOU (Ionian
+ * islands), -AKOS/-AKOU (Mani), -OGLOU (Anatolia), -ELLIS/-ELLI. 0: none.
+ */
+static unsigned greek_suffix(const char *az)
+{
+	static const struct { const char *suf; unsigned cls; } sfx[] = {
+		{ "OPOULOS", 1 }, { "OPOULOU", 1 }, { "IADIS", 2 }, { "IADES", 2 },
+		{ "IADOU", 2 }, { "IDIS", 3 }, { "IDES", 3 }, { "IDOU", 3 },
+		{ "AKIS", 4 }, { "AKES", 4 }, { "AKI", 4 }, { "ATOS", 5 },
+		{ "ATOU", 5 }, { "AKOS", 6 }, { "AKOU", 6 }, { "OGLOU", 7 },
+		{ "ELLIS", 8 }, { "ELLI", 8 },
+	};
+	size_t n = strlen(az);
+
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(sfx); i++) {
+		size_t k = strlen(sfx[i].suf);
+
+		/* a stem of three letters at least: ATOS, AKIS are no family */
+		if (n >= k + 3 && !strcmp(az + n - k, sfx[i].suf))
+			return sfx[i].cls;
+	}
+	return 0;
+}
+
+/* Two Greek surnames of one root with other family suffixes (PAPADAKIS,
+ * PAPADATOS; NIKOLAIDIS, NIKOLAKIS) are two families, not a typo: the
+ * suffix says where a family is from, and a slip of the hand does not turn
+ * one suffix into another. */
+static bool greek_families(const struct tims_name_token *a,
+			   const struct tims_name_token *b)
+{
+	unsigned ca = greek_suffix(a->var[0]), cb = greek_suffix(b->var[0]);
+
+	return ca && cb && ca != cb;
+}
+
+/*
+ * The syllables of Hanyu Pinyin (GB/T 16159; the 409 of the standard table,
+ * without tones; Ü as U), sorted. A Chinese given name of two characters is
+ * written as one word of two syllables (GB/T 28039-2011: WEIMIN, XIAOMING).
+ */
+static const char *const pinyin[] = {
+	"A", "AI", "AN", "ANG", "AO", "BA", "BAI", "BAN", "BANG", "BAO", "BEI", "BEN",
+	"BENG", "BI", "BIAN", "BIAO", "BIE", "BIN", "BING", "BO", "BU", "CA", "CAI",
+	"CAN", "CANG", "CAO", "CE", "CEN", "CENG", "CHA", "CHAI", "CHAN", "CHANG",
+	"CHAO", "CHE", "CHEN", "CHENG", "CHI", "CHONG", "CHOU", "CHU", "CHUA",
+	"CHUAI", "CHUAN", "CHUANG", "CHUI", "CHUN", "CHUO", "CI", "CONG", "COU", "CU",
+	"CUAN", "CUI", "CUN", "CUO", "DA", "DAI", "DAN", "DANG", "DAO", "DE", "DEI",
+	"DEN", "DENG", "DI", "DIA", "DIAN", "DIAO", "DIE", "DING", "DIU", "DONG",
+	"DOU", "DU", "DUAN", "DUI", "DUN", "DUO", "E", "EI", "EN", "ENG", "ER", "FA",
+	"FAN", "FANG", "FEI", "FEN", "FENG", "FO", "FOU", "FU", "GA", "GAI", "GAN",
+	"GANG", "GAO", "GE", "GEI", "GEN", "GENG", "GONG", "GOU", "GU", "GUA", "GUAI",
+	"GUAN", "GUANG", "GUI", "GUN", "GUO", "HA", "HAI", "HAN", "HANG", "HAO", "HE",
+	"HEI", "HEN", "HENG", "HONG", "HOU", "HU", "HUA", "HUAI", "HUAN", "HUANG",
+	"HUI", "HUN", "HUO", "JI", "JIA", "JIAN", "JIANG", "JIAO", "JIE", "JIN",
+	"JING", "JIONG", "JIU", "JU", "JUAN", "JUE", "JUN", "KA", "KAI", "KAN",
+	"KANG", "KAO", "KE", "KEI", "KEN", "KENG", "KONG", "KOU", "KU", "KUA", "KUAI",
+	"KUAN", "KUANG", "KUI", "KUN", "KUO", "LA", "LAI", "LAN", "LANG", "LAO", "LE",
+	"LEI", "LENG", "LI", "LIA", "LIAN", "LIANG", "LIAO", "LIE", "LIN", "LING",
+	"LIU", "LO", "LONG", "LOU", "LU", "LUAN", "LUE", "LUN", "LUO", "MA", "MAI",
+	"MAN", "MANG", "MAO", "ME", "MEI", "MEN", "MENG", "MI", "MIAN", "MIAO", "MIE",
+	"MIN", "MING", "MIU", "MO", "MOU", "MU", "NA", "NAI", "NAN", "NANG", "NAO",
+	"NE", "NEI", "NEN", "NENG", "NI", "NIAN", "NIANG", "NIAO", "NIE", "NIN",
+	"NING", "NIU", "NONG", "NOU", "NU", "NUAN", "NUE", "NUN", "NUO", "O", "OU",
+	"PA", "PAI", "PAN", "PANG", "PAO", "PEI", "PEN", "PENG", "PI", "PIAN", "PIAO",
+	"PIE", "PIN", "PING", "PO", "POU", "PU", "QI", "QIA", "QIAN", "QIANG", "QIAO",
+	"QIE", "QIN", "QING", "QIONG", "QIU", "QU", "QUAN", "QUE", "QUN", "RAN",
+	"RANG", "RAO", "RE", "REN", "RENG", "RI", "RONG", "ROU", "RU", "RUA", "RUAN",
+	"RUI", "RUN", "RUO", "SA", "SAI", "SAN", "SANG", "SAO", "SE", "SEN", "SENG",
+	"SHA", "SHAI", "SHAN", "SHANG", "SHAO", "SHE", "SHEI", "SHEN", "SHENG", "SHI",
+	"SHOU", "SHU", "SHUA", "SHUAI", "SHUAN", "SHUANG", "SHUI", "SHUN", "SHUO",
+	"SI", "SONG", "SOU", "SU", "SUAN", "SUI", "SUN", "SUO", "TA", "TAI", "TAN",
+	"TANG", "TAO", "TE", "TENG", "TI", "TIAN", "TIAO", "TIE", "TING", "TONG",
+	"TOU", "TU", "TUAN", "TUI", "TUN", "TUO", "WA", "WAI", "WAN", "WANG", "WEI",
+	"WEN", "WENG", "WO", "WU", "XI", "XIA", "XIAN", "XIANG", "XIAO", "XIE", "XIN",
+	"XING", "XIONG", "XIU", "XU", "XUAN", "XUE", "XUN", "YA", "YAN", "YANG",
+	"YAO", "YE", "YI", "YIN", "YING", "YO", "YONG", "YOU", "YU", "YUAN", "YUE",
+	"YUN", "ZA", "ZAI", "ZAN", "ZANG", "ZAO", "ZE", "ZEI", "ZEN", "ZENG", "ZHA",
+	"ZHAI", "ZHAN", "ZHANG", "ZHAO", "ZHE", "ZHEI", "ZHEN", "ZHENG", "ZHI",
+	"ZHONG", "ZHOU", "ZHU", "ZHUA", "ZHUAI", "ZHUAN", "ZHUANG", "ZHUI", "ZHUN",
+	"ZHUO", "ZI", "ZONG", "ZOU", "ZU", "ZUAN", "ZUI", "ZUN", "ZUO",
+};
+
+static int cmp_str(const void *k, const void *e)
+{
+	return strcmp(k, *(const char *const *)e);
+}
+
+/* Cut `az` into pinyin syllables, longest first with backtracking: the
+ * start of each in at[] (at most max), their number returned; 0 when the
+ * spelling is not a run of syllables. */
+static unsigned pinyin_cut(const char *az, size_t pos, size_t n, size_t *at, unsigned k,
+			   unsigned max)
+{
+	char syl[8];
+
+	if (pos == n)
+		return k;
+	if (k == max)
+		return 0;
+	for (size_t l = n - pos < 6 ? n - pos : 6; l >= 1; l--) {
+		unsigned r;
+
+		memcpy(syl, az + pos, l);
+		syl[l] = '\0';
+		if (!bsearch(syl, pinyin, TIMS_ARRAY_SIZE(pinyin), sizeof(pinyin[0]), cmp_str))
+			continue;
+		at[k] = pos;
+		if ((r = pinyin_cut(az, pos + l, n, at, k + 1, max)))
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Two Chinese given names of two pinyin syllables that share one and differ
+ * in the other by more than a letter (JIANGUO, JIANHUA; XIAOMING,
+ * XIAOLIANG) are two names: a slip of the hand changes a letter or swaps
+ * two (GUO, GOU), it does not write another syllable. A syllable a letter
+ * apart (WEIMIN, WEIMING: -N and -NG are other finals, and a dropped G is
+ * also a typo) stays a typo. Two syllables only, as a given name of two
+ * characters is written (GB/T 28039-2011): longer names cut into pinyin
+ * syllables too (KATARINA, KA-TA-RI-NA) without being Chinese.
+ */
+static bool pinyin_other_syllable(const char *a, const char *b)
+{
+	size_t at[2], bt[2], la = strlen(a), lb = strlen(b);
+	char sa[2][8], sb[2][8];
+
+	if (la < 4 || lb < 4 || la > 12 || lb > 12 ||
+	    pinyin_cut(a, 0, la, at, 0, 2) != 2 || pinyin_cut(b, 0, lb, bt, 0, 2) != 2)
+		return false;
+	for (unsigned i = 0; i < 2; i++) {
+		size_t ea = i ? la : at[1], eb = i ? lb : bt[1];
+
+		memcpy(sa[i], a + at[i], ea - at[i]);
+		sa[i][ea - at[i]] = '\0';
+		memcpy(sb[i], b + bt[i], eb - bt[i]);
+		sb[i][eb - bt[i]] = '\0';
+	}
+	for (unsigned i = 0; i < 2; i++)
+		if (!strcmp(sa[i], sb[i]) && tims_name_edit_distance(sa[!i], sb[!i]) >= 2)
+			return true;
+	return false;
+}
+
 static struct tsim token_sim(const struct tview *x, const struct tview *y)
 {
 	struct tsim s = token_sim_raw(x, y);
 
-	if (s.s > 0.40 && s.s < 1.0 && known_different(x->t, y->t)) {
+	if (s.s > 0.40 && s.s < 1.0 &&
+	    (known_different(x->t, y->t) ||
+	     (s.how == H_TYPO && (greek_families(x->t, y->t) ||
+				  pinyin_other_syllable(x->t->var[s.va], y->t->var[s.vb]))))) {
 		s.s = 0.40;
 		s.how = H_NONE;
 	}
 	return s;
+}
+
+/*
+ * The Albanian definite form: a name ending in a consonant takes -I (QEMAL,
+ * QEMALI; REXHEP, REXHEPI; the definite form is how Albanian registers
+ * write many surnames and given names). Same consonant skeleton of three
+ * classes at least, and the vowelled skeletons differ only by the final
+ * vowel run that the -I adds: va (the vowelled skeleton of `a`, spelled
+ * az) and vb. Only -I: a final -E or -A is a feminine form in too many
+ * languages (CHRISTIAN/CHRISTIANE, SAMIR/SAMIRA).
+ */
+static bool definite_i(const char *az, const char *va, const char *bz, const char *vb)
+{
+	size_t la = strlen(va), lb = strlen(vb), na = strlen(az), nb = strlen(bz);
+
+	if (la == lb + 1 && va[la - 1] == 'A' && !strncmp(va, vb, lb) && vb[lb - 1] != 'A')
+		return na >= 5 && az[na - 1] == 'I' && !strchr("AEIOUY", az[na - 2]) &&
+		       nb >= 4 && !strchr("AEIOUY", bz[nb - 1]);
+	if (lb == la + 1)
+		return definite_i(bz, vb, az, va);
+	return false;
 }
 
 /*
@@ -280,6 +457,39 @@ static bool article_skel_equal(const char *latin, const char *abjad_skel)
 		return false;
 	tims_name_skeleton(latin + cut, false, skel, sizeof(skel));
 	return !strcmp(skel, abjad_skel);
+}
+
+/*
+ * Ç (Albanian, Turkish), Č (Serbian, Croatian, Czech, Slovak) and Ć
+ * written without their mark are a bare C, which the skeleton reads K before
+ * A, O, U (CUNI for ÇUNI, COLAK for ÇOLAK); the English, French and German
+ * registers write the same letter CH, TCH, TSCH. Does `x` (vowelled
+ * skeleton vx) meet `y` (vy) once its bare C are read CH? Only against a
+ * spelling that has CH, so that CARA and SARA stay two names.
+ */
+static bool bare_c_as_ch(const char *x, const char *y, const char *vy)
+{
+	char r[TIMS_TOKEN_MAX + 1], sk[TIMS_TOKEN_MAX + 1];
+	size_t o = 0;
+	bool changed = false;
+
+	if (!strchr(x, 'C') || !strstr(y, "CH"))
+		return false;
+	for (size_t i = 0; x[i] && o < TIMS_TOKEN_MAX; i++) {
+		char d = x[i + 1];
+
+		r[o++] = x[i];
+		if (x[i] == 'C' && d != 'H' && d != 'K' && d != 'Z' && d != 'E' && d != 'I' &&
+		    d != 'Y' && (i == 0 || x[i - 1] != 'S') && o < TIMS_TOKEN_MAX) {
+			r[o++] = 'H';
+			changed = true;
+		}
+	}
+	r[o] = '\0';
+	if (!changed)
+		return false;
+	tims_name_skeleton(r, true, sk, sizeof(sk));
+	return !strcmp(sk, vy);
 }
 
 static struct tsim token_sim_raw(const struct tview *x, const struct tview *y)
@@ -347,6 +557,12 @@ static struct tsim token_sim_raw(const struct tview *x, const struct tview *y)
 			if ((kl >= 2 || strlen(a->vskel[i]) >= 3) &&
 			    !strcmp(a->vskel[i], b->vskel[j]))
 				put(&best, 0.92, H_PHONETIC, i, j, 0);
+			else if (kl >= 3 && !strcmp(a->skel[i], b->skel[j]) &&
+				 definite_i(a->var[i], a->vskel[i], b->var[j], b->vskel[j]))
+				put(&best, 0.88, H_DEFINITE, i, j, 0);
+			else if (bare_c_as_ch(a->var[i], b->var[j], b->vskel[j]) ||
+				 bare_c_as_ch(b->var[j], a->var[i], a->vskel[i]))
+				put(&best, 0.90, H_CARON, i, j, 0);
 			put(&best, typo_sim(a->var[i], b->var[j]), H_TYPO, i, j, 0);
 		}
 	}
@@ -850,9 +1066,27 @@ static void explain_pair(struct tims_match *m, const struct tview *x,
 		       kind == 'N' ? "nickname table" : "given-name equivalence table",
 		       g ? g : "?");
 		break;
-	case H_PHONETIC:
-		reason(m, true, "%s %s~%s sound alike (%s)", lbl, a->orig, b->orig,
-		       a->vskel[s->va]);
+	case H_PHONETIC: {
+		/* a reading of one register's spelling made them alike: say which */
+		unsigned sa = a->scheme[s->va], sb = b->scheme[s->vb];
+		unsigned sch = sa >= TIMS_SCHEME_READING && sa != TIMS_SCHEME_ARTICLE ? sa :
+			       sb >= TIMS_SCHEME_READING && sb != TIMS_SCHEME_ARTICLE ? sb : 0;
+
+		if (sch)
+			reason(m, true, "%s %s~%s sound alike (%s) via %s", lbl, a->orig,
+			       b->orig, a->vskel[s->va], tims_scheme_name(sch));
+		else
+			reason(m, true, "%s %s~%s sound alike (%s)", lbl, a->orig, b->orig,
+			       a->vskel[s->va]);
+		break;
+	}
+	case H_CARON:
+		reason(m, true, "%s %s~%s sound alike once C is read as Ç or Č (%s)", lbl,
+		       a->orig, b->orig, b->vskel[s->vb]);
+		break;
+	case H_DEFINITE:
+		reason(m, true, "%s %s~%s as one name with the Albanian definite ending -I (%s)",
+		       lbl, a->orig, b->orig, a->skel[s->va]);
 		break;
 	case H_ABJAD:
 		reason(m, true, "%s %s~%s share the consonants %s", lbl, a->orig,

@@ -271,7 +271,8 @@ static void add_variant(struct tims_name_token *t, const char *s, unsigned schem
  * German and Polish registers spell Slavic names with J for Й and the soft
  * sign (JURIJ, LJUTYJ, FJODOR) and CH for Х (CHRUSCHTSCHOW): one more
  * spelling reads a non-initial J (not DJ) as Y and a CH (not SCH, TSCH) as
- * KH, so that its skeleton meets the ICAO one.
+ * KH, so that its skeleton meets the ICAO one. DZ before a vowel is read
+ * DZH: Serbian and Croatian DŽ written without its caron (DZAFER, REDZEP).
  */
 static void add_reading(struct tims_name_token *t, const char *az)
 {
@@ -292,6 +293,13 @@ static void add_reading(struct tims_name_token *t, const char *az)
 			r[n++] = 'H';
 			i++;
 			changed = true;
+		} else if (c == 'Z' && prev == 'D' && strchr("AEIOU", az[i + 1] ? az[i + 1] : 'X') &&
+			   n + 2 <= TIMS_TOKEN_MAX) {
+			/* Serbian and Croatian DŽ with its caron stripped (DZEMAL,
+			 * REDZEP): the affricate of Albanian XH, Russian ДЖ */
+			r[n++] = 'Z';
+			r[n++] = 'H';
+			changed = true;
 		} else {
 			r[n++] = c;
 		}
@@ -305,6 +313,107 @@ static bool az_vowel(char c)
 {
 	return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U';
 }
+
+/* Does `az` end with `suf`? */
+static bool ends_with(const char *az, size_t n, const char *suf)
+{
+	size_t k = strlen(suf);
+
+	return n > k + 1 && !strcmp(az + n - k, suf);
+}
+
+/*
+ * Does a Latin spelling look like a Slavic name: a Russian, Ukrainian,
+ * Belarusian or Polish surname or patronymic by its ending (-OV -EV -IN
+ * -SKI -ENKO -UK -ICH and their feminine forms, as every register writes
+ * them: -OW, -EW German, -OVA, -AYA)? `ua` is set for the endings of the
+ * Ukrainian national system of 2010 (-ENKO, -KO after a consonant, -UK,
+ * -YCH, -YI, -II, -IIA, -YNA) and for HR, HL, HN at the start, which only it
+ * writes (Г as H).
+ */
+static bool slavic_plausible(const char *az, bool *ua)
+{
+	static const char *const slav[] = {
+		"OV", "OVA", "OW", "OWA", "EV", "EVA", "EW", "EWA", "IN", "INA",
+		"YN", "YNA", "SKI", "SKY", "SKIY", "SKII", "SKIJ", "SKAYA", "SKAIA",
+		"SKAJA", "SKA", "ICH", "OVNA", "EVNA",
+	};
+	static const char *const ukr[] = {
+		"ENKO", "UK", "YCH", "YI", "II", "IIA", "YNA", "IIVNA", "YIVNA",
+	};
+	size_t n = strlen(az);
+
+	*ua = (n >= 4 && az[0] == 'H' && strchr("RLN", az[1]));
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(ukr) && !*ua; i++)
+		*ua = ends_with(az, n, ukr[i]);
+	/* -KO after a consonant or Y (HOLOVKO, BOYKO); Japanese -KO follows a
+	 * vowel (HIROKO, NORIKO) */
+	if (!*ua && n >= 5 && !strcmp(az + n - 2, "KO") && !az_vowel(az[n - 3]))
+		*ua = true;
+	if (*ua)
+		return true;
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(slav); i++)
+		if (ends_with(az, n, slav[i]))
+			return true;
+	return false;
+}
+
+/*
+ * One Slavic name in the Latin registers that write it (from their tables:
+ * ISO 9:1995 and GOST 7.79 system A, Russian passports 1997-2010, the French
+ * and German usual transcriptions, Ukraine's national system of 2010):
+ *  - C alone is Ц (ISO 9 KUZNECOV) or Ч with its caron stripped (CERNOV); TC
+ *    is Ц in the 1997 passport rules (ZAITCEV): both read TS, which the
+ *    skeleton folds with CH, TSCH, Z (German Ц) to one class;
+ *  - J at the start before a consonant (JDANOV), or in a spelling with
+ *    French OU (JOUKOV, JOURAVLEV), is the French Ж: read ZH; another J is
+ *    Й (German JURIJ), read Y as add_reading does;
+ *  - in a Ukrainian spelling (slavic_plausible's `ua`, or any Slavic surname
+ *    spelled by Ukraine's system, which writes Г as H: HONCHAROV), an H not
+ *    in KH, ZH, SH, CH is Г: read G, as the Russian form writes it
+ *    (HRYHORII, GRIGORIY). ISO 9's H for Х (HARITONOV) is then not met.
+ * Only for spellings slavic_plausible() accepts: C before A, O, U is K in
+ * every other Latin register (CARLOS), and H is H in English (HILL / GILL).
+ */
+static bool slavic_reading(const char *az, char *out)
+{
+	size_t n = strlen(az), o = 0;
+	bool ua, changed = false, french = strstr(az, "OU") != NULL;
+
+	if (!slavic_plausible(az, &ua))
+		return false;
+	for (size_t i = 0; i < n && o + 2 <= TIMS_TOKEN_MAX; i++) {
+		char c = az[i], prev = i ? az[i - 1] : 0, d = i + 1 < n ? az[i + 1] : 0;
+
+		if (c == 'C' && d != 'H' && d != 'Z' && d != 'K' && prev != 'S') {
+			out[o++] = 'T';
+			out[o++] = 'S';
+			changed = true;
+		} else if (c == 'T' && d == 'C' && i + 2 < n && az[i + 2] != 'H') {
+			out[o++] = 'T';
+			out[o++] = 'S';
+			i++;
+			changed = true;
+		} else if (c == 'J' && prev != 'D' &&
+			   ((i == 0 && d && !strchr("AEIOUY", d)) ||
+			    (french && (i == 0 || az_vowel(prev)) && d && az_vowel(d)))) {
+			out[o++] = 'Z';
+			out[o++] = 'H';
+			changed = true;
+		} else if (c == 'J' && prev != 'D') {
+			out[o++] = 'Y';
+			changed = true;
+		} else if (c == 'H' && !(prev && strchr("CKSZTDGPX", prev))) {
+			out[o++] = 'G';
+			changed = true;
+		} else {
+			out[o++] = c;
+		}
+	}
+	out[o] = '\0';
+	return changed;
+}
+
 
 /*
  * Greek names in Latin letters are written letter by letter (ELOT 743, ISO
@@ -650,6 +759,8 @@ static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 		}
 		if (albanian_reading(out[1], g))
 			add_variant(t, g, TIMS_SCHEME_ALBANIAN);
+		if (slavic_reading(out[1], g))
+			add_variant(t, g, TIMS_SCHEME_SLAVIC);
 		/* ELOT and common Greek spellings have no diacritics: BAĞIŞ,
 		 * ANDRÉS are not read as Greek */
 		if (plain && greek_plausible(out[1])) {

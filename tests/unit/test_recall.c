@@ -2,7 +2,9 @@
  * test_recall.c — the kinds of miss of issue 17, each with the hard
  * negatives that must stay apart next to it: letters transposed or doubled,
  * a syllable boundary moved, OCR digits, initials, approximate dates of
- * birth; and the reason every hit gives for each.
+ * birth, Slavic names across registers, the Albanian definite ending; names
+ * one part apart that are other names (Greek family suffixes, Chinese
+ * syllables); and the reason every hit gives for each.
  *
  * The names are textbook examples of each kind (SMITH, PETROV, a Korean
  * given name in two syllables), written for this test, not taken from an
@@ -303,20 +305,120 @@ static void test_approx_score(void)
 	     "identical common names two years apart");
 }
 
+/* 6. One Slavic name in the Latin registers that write it: ISO 9 C for Ц
+ * and a stripped Č, the 1997 passport rules' TC for Ц, the French J for Ж
+ * and OU for У, Ukraine's H for Г. And what must stay apart: the same name
+ * born another year, and H and G in a name that is not Slavic. */
+static void test_slavic(void)
+{
+	const char *d = "1971-05-06";
+
+	HIT_BECAUSE(cmp("CVETKOV, PAVEL", d, "TSVETKOV<<PAVEL", d), "Slavic reading",
+		    "ISO 9 C for Ц");
+	HIT(cmp("CERNOV, OLEG", d, "CHERNOV<<OLEG", d), "ISO 9 Č stripped to C");
+	HIT(cmp("KUDRIAVTCEV, ROMAN", d, "KUDRYAVTSEV<<ROMAN", d), "RU 1997 TC for Ц");
+	HIT_BECAUSE(cmp("JOUKOVSKI, BORIS", d, "ZHUKOVSKIY<<BORIS", d), "Slavic reading",
+		    "French J and OU for Ж and У");
+	HIT_BECAUSE(cmp("HNATIUK, BOHDAN", d, "GNATYUK<<BOGDAN", d), "Slavic reading",
+		    "Ukrainian H for Г against the Russian form");
+	HIT(cmp("HORDIIENKO, SERHII", d, "GORDIYENKO<<SERGEY", d),
+	    "Ukrainian H for Г, -IIENKO against -IYENKO");
+	HIT(cmp("DZAFEROVIC, DZEMAL", d, "DZHAFEROVICH<<DZHEMAL", d),
+	    "Serbian DŽ stripped to DZ against DZH");
+	MISS(cmp("CVETKOV, PAVEL", d, "TSVETKOV<<PAVEL", "1988-05-06"),
+	     "the same Slavic name, born 17 years later");
+	MISS(cmp("HNATIUK, BOHDAN", d, "HNATIUK, MYKOLA", "1974-02-01"),
+	     "brothers: one Ukrainian surname, other given names");
+	/* The reading is for Slavic spellings only: H is H in HARVEY and
+	 * HASAN (else HASAN would read GASAN, the skeleton of GHASSAN), C
+	 * before O is K in COSTA. */
+	{
+		static const struct { const char *n; bool slavic; } rd[] = {
+			{ "HARVEY", false }, { "HASAN", false }, { "COSTA", false },
+			{ "CARLOS", false }, { "HOLOVKO", true }, { "CVETKOV", true },
+			{ "JDANOV", true }, { "HRYHORII", true },
+		};
+
+		for (size_t i = 0; i < TIMS_ARRAY_SIZE(rd); i++) {
+			bool has = false;
+
+			T_OK(tims_name_parse(rd[i].n, strlen(rd[i].n), "n", &na, NULL) == TIMS_OK,
+			     "parse %s", rd[i].n);
+			for (unsigned v = 0; v < na.tok[0].nvar; v++)
+				has = has || na.tok[0].scheme[v] == TIMS_SCHEME_SLAVIC;
+			T_OK(has == rd[i].slavic, "%s %s a Slavic reading", rd[i].n,
+			     rd[i].slavic ? "has" : "has no");
+		}
+	}
+}
+
+/* 7. The Albanian definite form: -I added to a name ending in a consonant
+ * (QENAN/QENANI); not a final -E or -A, which is a feminine form. Ç
+ * written as a bare C. */
+static void test_definite(void)
+{
+	const char *d = "1966-08-09";
+
+	HIT_BECAUSE(cmp_sex("LUAN QENANI", d, 'M', "LUAN KENAN", d, 'M'),
+		    "Albanian definite ending", "Albanian definite -I, Q written K");
+	MISS(cmp_sex("LUAN QENANI", d, 'M', "LUAN KENAN", "1979-08-09", 'M'),
+	     "the definite form, born 13 years later");
+	MISS(cmp_sex("CHRISTIAN MAURER", d, 'M', "CHRISTIANE MAURER", d, 'F'),
+	     "twins: a final -E is the feminine form");
+	MISS(cmp_sex("SAMIR HADDAD", d, 'M', "SAMIRA HADDAD", d, 'F'),
+	     "twins: a final -A is the feminine form");
+	/* Ç and Č stripped to a bare C against the registers' TSCH, TCH */
+	HIT_BECAUSE(cmp_sex("ARBEN CUPI", d, 'M', "ARBEN TSCHUPI", d, 'M'), "read as Ç",
+		    "Albanian Ç stripped to C against German TSCH");
+	HIT(cmp_sex("ARBEN CUPI", d, 'M', "ARBEN TCHUPI", d, 'M'),
+	    "Albanian Ç stripped to C against French TCH");
+	MISS(cmp_sex("CARA MORINA", d, 'F', "SARA MORINA", d, 'F'),
+	     "twins: a bare C is not read as S (CARA and SARA are two names)");
+}
+
+/* 8. Names one part apart that are other names, not slips: Greek family
+ * suffixes and Chinese syllables; a real slip in them is still found. */
+static void test_other_names(void)
+{
+	const char *d = "1983-10-11";
+
+	MISS(cmp_sex("PAVLOS KOKKINAKIS", d, 'M', "PAVLOS KOKKINIDIS", d, 'M'),
+	     "Greek surnames with the suffixes -AKIS and -IDIS are two families");
+	MISS(cmp_sex("PAVLOS KOKKINAKIS", d, 'M', "PAVLOS KOKKINATOS", d, 'M'),
+	     "Greek surnames with the suffixes -AKIS and -ATOS are two families");
+	HIT(cmp_sex("PAVLOS KOKKINAKIS", d, 'M', "PAVLOS KOKKINAKSI", d, 'M'),
+	    "a transposition inside a Greek suffix is a typo");
+	HIT(cmp_sex("PAVLOS KOKKINAKIS", d, 'M', "PAVLOS KOKINAKIS", d, 'M'),
+	    "a double undone in a Greek surname is a typo");
+	MISS(cmp_sex("ZHANG GUOQIANG", d, 'M', "ZHANG GUOHUA", d, 'M'),
+	     "Chinese given names one whole syllable apart (twins)");
+	HIT(cmp_sex("ZHANG GUOQIANG", d, 'M', "ZHANG GOUQIANG", d, 'M'),
+	    "a transposition inside a pinyin syllable is a typo");
+	HIT(cmp_sex("ZHANG GUOQIANG", d, 'M', "ZHANG GUOQAING", d, 'M'),
+	    "a transposition that breaks the syllables is a typo");
+	HIT(cmp_sex("KATARINA BRATOJEVIC", d, 'F', "KATANINA BRATOJEVIC", d, 'F'),
+	    "a typo in a longer name that also cuts into pinyin (KA-TA-RI-NA)");
+}
+
 /* The index offers what the scorer accepts: a doubled letter in a name of
  * one consonant (ANNA/ANA), particles written apart or onto the name (VAN
- * DER BERG/VANDERBERG, DE LA CRUZ/DELACRUZ), both ways; and not a namesake
- * with another date of birth. */
+ * DER BERG/VANDERBERG, DE LA CRUZ/DELACRUZ), both ways; a Slavic name in
+ * another register (ISO 9, Ukrainian, French); and not a namesake with
+ * another date of birth. */
 static void test_index(void)
 {
 	static const char *const listed[] = {
 		"SMITH, ANNA", "VAN DER BERG, JAN", "DELACRUZ, MARIA", "JONES, ANNA",
-		"VANDERMEER, PIETER", "BERG, JAN",
+		"VANDERMEER, PIETER", "BERG, JAN", "CVETKOV, PAVEL", "HORDIIENKO, SERHII",
+		"JOUKOVSKI, BORIS",
 	};
 	static const struct { const char *q, *dob; int want; } qs[] = {
 		{ "SMITH ANA", "1970-03-04", 0 }, { "JAN VANDERBERG", "1970-03-04", 1 },
 		{ "MARIA DE LA CRUZ", "1970-03-04", 2 }, { "PIETER VAN DER MEER", "1970-03-04", 4 },
 		{ "ANA SMITH", "1990-11-12", -1 },
+		/* the Slavic reading's skeletons are keys too */
+		{ "PAVEL TSVETKOV", "1970-03-04", 6 }, { "SERGEY GORDIYENKO", "1970-03-04", 7 },
+		{ "BORIS ZHUKOVSKIY", "1970-03-04", 8 },
 	};
 	struct tims_screen_index *ix = NULL;
 	struct tims_screen_hit hits[8];
@@ -365,6 +467,9 @@ int main(void)
 	test_approx_parse();
 	test_approx_import();
 	test_approx_score();
+	test_slavic();
+	test_definite();
+	test_other_names();
 	test_index();
 	return t_done();
 }
