@@ -48,12 +48,13 @@ static const char usage[] =
 	"Exit status: 0 read (warnings allowed), 1 refused, 2 usage or I/O error.\n"
 	"See docs/paxlst.md.\n";
 
-static json_t *traveller_json(const struct tims_paxlst_traveller *t)
+static json_t *traveller_json(const struct tims_paxlst *p, const struct tims_paxlst_traveller *t)
 {
 	json_t *w = json_array(), *o;
 
-	for (unsigned k = 0; w && k < t->nwarnings && k < TIMS_PAXLST_MAX_WARNINGS; k++)
-		json_array_append_new(w, json_string(t->warnings[k]));
+	for (unsigned k = 0; w && k < t->nwarnings; k++)
+		if (tims_paxlst_warning(p, t, k))
+			json_array_append_new(w, json_string(tims_paxlst_warning(p, t, k)));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
 		      " s:s, s:s, s:I, s:o}",
 		      "flight", t->flight, "departure_airport", t->departure_airport,
@@ -107,7 +108,7 @@ static int api_parse(int argc, char **argv)
 		const struct tims_paxlst_traveller *t = &p.t[i];
 
 		if (json) {
-			json_t *o = traveller_json(t);
+			json_t *o = traveller_json(&p, t);
 			char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 			json_decref(o);
@@ -128,8 +129,9 @@ static int api_parse(int argc, char **argv)
 		       t->document_expiry[0] ? t->document_expiry : "?", t->flight,
 		       t->departure_airport, t->departure_time, t->arrival_airport, t->arrival_time,
 		       t->nwarnings ? "  (warnings)" : "");
-		for (unsigned k = 0; k < t->nwarnings && k < TIMS_PAXLST_MAX_WARNINGS; k++)
-			printf("     warning: %s\n", t->warnings[k]);
+		for (unsigned k = 0; k < t->nwarnings; k++)
+			if (tims_paxlst_warning(&p, t, k))
+				printf("     warning: %s\n", tims_paxlst_warning(&p, t, k));
 	}
 	if (!json && st == CLI_OK)
 		printf("%zu travellers in %u messages of %u interchanges, %" PRIu64 " warnings\n",

@@ -36,34 +36,38 @@
 #define TIMS_PAXLST_MAX_BYTES ((size_t)64 << 20)
 #define TIMS_PAXLST_MAX_TRAVELLERS 200000
 #define TIMS_PAXLST_MAX_SEGMENT 4096
-#define TIMS_PAXLST_FIELD 128       /* a text field: up to 127 bytes of UTF-8 */
-#define TIMS_PAXLST_CODE 16         /* a code or a date as sent */
-#define TIMS_PAXLST_MAX_WARNINGS 8  /* kept per traveller (more are counted) */
+#define TIMS_PAXLST_FIELD 128       /* a name: up to 127 bytes of UTF-8 */
+#define TIMS_PAXLST_VALUE 40        /* a number, flight or date as sent: up to 39 */
+#define TIMS_PAXLST_CODE 16         /* a code: up to 15 */
+#define TIMS_PAXLST_MAX_WARNINGS 100000 /* kept in all (more are counted) */
 #define TIMS_PAXLST_WARNING 160
 
 struct tims_paxlst_traveller {
 	/* the leg the traveller is reported for (LOC+178 names its departure;
 	 * else the first leg of the message) */
-	char flight[TIMS_PAXLST_FIELD];          /* TDT: carrier and number as sent */
+	char flight[TIMS_PAXLST_VALUE];          /* TDT: carrier and number as sent */
 	char departure_airport[TIMS_PAXLST_CODE];
-	char departure_time[TIMS_PAXLST_FIELD];  /* ISO when complete, else as sent */
+	char departure_time[TIMS_PAXLST_VALUE];  /* ISO when complete, else as sent */
 	char arrival_airport[TIMS_PAXLST_CODE];
-	char arrival_time[TIMS_PAXLST_FIELD];
+	char arrival_time[TIMS_PAXLST_VALUE];
 	char role[TIMS_PAXLST_CODE];             /* NAD party qualifier: FL, FM, DDT, DDU ... */
 	char surname[TIMS_PAXLST_FIELD];
 	char given_names[TIMS_PAXLST_FIELD];     /* the given-name components, by spaces */
-	char birth_date[TIMS_PAXLST_FIELD];
+	char birth_date[TIMS_PAXLST_VALUE];
 	char sex[TIMS_PAXLST_CODE];              /* ATT+2 as sent: M, F, U ... */
 	char nationality[TIMS_PAXLST_CODE];
 	char document_type[TIMS_PAXLST_CODE];    /* DOC as sent: P, I, ... */
-	char document_number[TIMS_PAXLST_FIELD];
+	char document_number[TIMS_PAXLST_VALUE];
 	char document_issuing_state[TIMS_PAXLST_CODE];
-	char document_expiry[TIMS_PAXLST_FIELD];
-	char message_ref[TIMS_PAXLST_FIELD];     /* UNH's reference */
+	char document_expiry[TIMS_PAXLST_VALUE];
+	char message_ref[TIMS_PAXLST_VALUE];     /* UNH's reference */
 	char message_version[TIMS_PAXLST_CODE];  /* e.g. D:02B */
 	uint32_t segment;                        /* the NAD's position in the interchange */
-	unsigned nwarnings;                      /* warnings of its message and its own */
-	char warnings[TIMS_PAXLST_MAX_WARNINGS][TIMS_PAXLST_WARNING];
+	/* its warnings: those of its interchange's envelope, of its message and
+	 * of its own segments, read with tims_paxlst_warning (kept once each in
+	 * the pool below, not copied a traveller) */
+	unsigned nwarnings;
+	uint32_t w_env, n_env, w_msg, n_msg, w_own, n_own;
 };
 
 struct tims_paxlst {
@@ -71,7 +75,13 @@ struct tims_paxlst {
 	size_t n, cap;
 	unsigned interchanges, messages;
 	uint64_t warnings;                       /* all warnings, kept or not */
+	char (*warn)[TIMS_PAXLST_WARNING];       /* the pool of warnings kept */
+	size_t nwarn, capwarn;
 };
+
+/* The k-th warning of traveller t (0 <= k < t->nwarnings), or NULL. */
+const char *tims_paxlst_warning(const struct tims_paxlst *p,
+				const struct tims_paxlst_traveller *t, unsigned k);
 
 struct tims_paxlst_options {
 	/* the day (days since 1970-01-01, UTC) against which a two-digit

@@ -26,6 +26,7 @@
 
 #include "tims/util.h"
 
+#define TAG(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
 #define MAX_ELEMENTS 40
 #define MAX_COMPONENTS 16
 #define MAX_LEGS 16
@@ -37,6 +38,7 @@ struct seg {
 	size_t at;              /* byte offset of its first byte */
 	uint32_t no;            /* its number in the interchange, from 1 */
 	char tag[4];
+	uint32_t tagv;          /* the tag as TAG('U','N','H'): one compare */
 	unsigned nel;
 	unsigned ncomp[MAX_ELEMENTS];
 	const char *v[MAX_ELEMENTS][MAX_COMPONENTS];
@@ -49,9 +51,9 @@ struct seg {
 };
 
 struct leg {
-	char flight[TIMS_PAXLST_FIELD];
-	char dep[TIMS_PAXLST_CODE], dep_time[TIMS_PAXLST_FIELD];
-	char arr[TIMS_PAXLST_CODE], arr_time[TIMS_PAXLST_FIELD];
+	char flight[TIMS_PAXLST_VALUE];
+	char dep[TIMS_PAXLST_CODE], dep_time[TIMS_PAXLST_VALUE];
+	char arr[TIMS_PAXLST_CODE], arr_time[TIMS_PAXLST_VALUE];
 };
 
 struct ctx {
@@ -72,6 +74,7 @@ struct ctx {
 	/* the traveller being read gets its own warnings */
 	struct tims_paxlst_traveller *cur;
 	bool reading;       /* inside next_segment: warnings wait in s.pend */
+	uint32_t w_env, n_env; /* the envelope's warnings in the pool, once kept */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -124,12 +127,39 @@ static void add_warning(struct ctx *c, const char *fmt, ...)
 	route_warning(c, w);
 }
 
+/* Keep one warning in the pool; its index, or UINT32_MAX when the pool is
+ * full (the warning is still counted) or memory ran out. */
+static uint32_t pool_add(struct ctx *c, const char *w)
+{
+	struct tims_paxlst *p = c->out;
+
+	if (p->nwarn >= TIMS_PAXLST_MAX_WARNINGS)
+		return UINT32_MAX;
+	if (p->nwarn == p->capwarn) {
+		size_t nc = p->capwarn ? 2 * p->capwarn : 16;
+		char (*g)[TIMS_PAXLST_WARNING] = realloc(p->warn, nc * sizeof(*g));
+
+		if (!g)
+			return UINT32_MAX;
+		p->warn = g;
+		p->capwarn = nc;
+	}
+	copy_cut(p->warn[p->nwarn], TIMS_PAXLST_WARNING, w);
+	return (uint32_t)p->nwarn++;
+}
+
 static void route_warning(struct ctx *c, const char *w)
 {
 	if (c->cur) {
-		if (c->cur->nwarnings < TIMS_PAXLST_MAX_WARNINGS)
-			copy_cut(c->cur->warnings[c->cur->nwarnings], TIMS_PAXLST_WARNING, w);
-		c->cur->nwarnings++;
+		/* a traveller's own warnings are contiguous in the pool: none
+		 * other is kept while it is the current one */
+		uint32_t at = pool_add(c, w);
+
+		if (at != UINT32_MAX) {
+			if (!c->cur->n_own)
+				c->cur->w_own = at;
+			c->cur->n_own++;
+		}
 	} else if (c->nmw < MAX_MSG_WARNINGS) {
 		copy_cut(c->mw[c->nmw++], TIMS_PAXLST_WARNING, w);
 	}
@@ -332,6 +362,7 @@ static tims_rc read_segment(struct ctx *c)
 			return seg_err(c, "no segment tag (three capital letters) at its start");
 		}
 		memcpy(s->tag, t, 4);
+		s->tagv = TAG(t[0], t[1], t[2]);
 	}
 	if (!done)
 		return seg_err(c, "the interchange ends inside this segment (no terminator '%c')",
@@ -424,10 +455,17 @@ static tims_rc dtm_value(struct ctx *c, char *dst, size_t cap, const char *v, co
 				    "as sent", what, v, fmt);
 		return put(c, dst, cap, v, what);
 	}
-	if (hh >= 0)
-		snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d", y, m, d, hh, mm);
-	else
-		snprintf(iso, sizeof(iso), "%04d-%02d-%02d", y, m, d);
+	/* YYYY-MM-DD[THH:MM], every part in range (checked above) */
+	iso[0] = (char)('0' + y / 1000), iso[1] = (char)('0' + y / 100 % 10);
+	iso[2] = (char)('0' + y / 10 % 10), iso[3] = (char)('0' + y % 10);
+	iso[4] = '-', iso[5] = (char)('0' + m / 10), iso[6] = (char)('0' + m % 10);
+	iso[7] = '-', iso[8] = (char)('0' + d / 10), iso[9] = (char)('0' + d % 10);
+	iso[10] = '\0';
+	if (hh >= 0) {
+		iso[10] = 'T', iso[11] = (char)('0' + hh / 10), iso[12] = (char)('0' + hh % 10);
+		iso[13] = ':', iso[14] = (char)('0' + mm / 10), iso[15] = (char)('0' + mm % 10);
+		iso[16] = '\0';
+	}
 	return put(c, dst, cap, iso, what);
 }
 
@@ -460,42 +498,74 @@ static bool is_crew(const char *role)
 }
 
 /* The travellers [first, n) of a message: the leg each is reported for,
- * the message's warnings, its reference. */
+ * the message's warnings (kept once in the pool), its reference. */
 static void finish_message(struct ctx *c, size_t first, const struct leg *legs, unsigned nlegs,
 			   const char (*emb)[TIMS_PAXLST_CODE], const char *ref, const char *version)
 {
+	uint32_t w_msg = 0, n_msg = 0;
+
+	/* the envelope's warnings enter the pool once an interchange */
+	if (c->niw && c->w_env == UINT32_MAX) {
+		c->n_env = 0;
+		for (unsigned k = 0; k < c->niw; k++) {
+			uint32_t at = pool_add(c, c->iw[k]);
+
+			if (at == UINT32_MAX)
+				break;
+			if (!c->n_env)
+				c->w_env = at;
+			c->n_env++;
+		}
+	}
+	for (unsigned k = 0; k < c->nmw; k++) {
+		uint32_t at = pool_add(c, c->mw[k]);
+
+		if (at == UINT32_MAX)
+			break;
+		if (!n_msg)
+			w_msg = at;
+		n_msg++;
+	}
 	for (size_t i = first; i < c->out->n; i++) {
 		struct tims_paxlst_traveller *t = &c->out->t[i];
 		const struct leg *l = &legs[0];
-		char own[TIMS_PAXLST_MAX_WARNINGS][TIMS_PAXLST_WARNING];
-		unsigned nown = t->nwarnings < TIMS_PAXLST_MAX_WARNINGS ? t->nwarnings
-									: TIMS_PAXLST_MAX_WARNINGS;
 
 		for (unsigned k = 0; k < nlegs; k++)
 			if (emb[i - first][0] && !strcmp(legs[k].dep, emb[i - first])) {
 				l = &legs[k];
 				break;
 			}
-		snprintf(t->flight, sizeof(t->flight), "%s", l->flight);
-		snprintf(t->departure_airport, sizeof(t->departure_airport), "%s", l->dep);
-		snprintf(t->departure_time, sizeof(t->departure_time), "%s", l->dep_time);
-		snprintf(t->arrival_airport, sizeof(t->arrival_airport), "%s", l->arr);
-		snprintf(t->arrival_time, sizeof(t->arrival_time), "%s", l->arr_time);
-		snprintf(t->message_ref, sizeof(t->message_ref), "%s", ref);
-		snprintf(t->message_version, sizeof(t->message_version), "%s", version);
-		/* the interchange's and the message's warnings first, then its own */
-		memcpy(own, t->warnings, sizeof(own));
-		t->nwarnings = 0;
-		for (unsigned k = 0; k < c->niw; k++)
-			if (t->nwarnings < TIMS_PAXLST_MAX_WARNINGS)
-				memcpy(t->warnings[t->nwarnings++], c->iw[k], TIMS_PAXLST_WARNING);
-		for (unsigned k = 0; k < c->nmw; k++)
-			if (t->nwarnings < TIMS_PAXLST_MAX_WARNINGS)
-				memcpy(t->warnings[t->nwarnings++], c->mw[k], TIMS_PAXLST_WARNING);
-		for (unsigned k = 0; k < nown; k++)
-			if (t->nwarnings < TIMS_PAXLST_MAX_WARNINGS)
-				memcpy(t->warnings[t->nwarnings++], own[k], TIMS_PAXLST_WARNING);
+		memcpy(t->flight, l->flight, sizeof(t->flight));
+		memcpy(t->departure_airport, l->dep, sizeof(t->departure_airport));
+		memcpy(t->departure_time, l->dep_time, sizeof(t->departure_time));
+		memcpy(t->arrival_airport, l->arr, sizeof(t->arrival_airport));
+		memcpy(t->arrival_time, l->arr_time, sizeof(t->arrival_time));
+		copy_cut(t->message_ref, sizeof(t->message_ref), ref);
+		copy_cut(t->message_version, sizeof(t->message_version), version);
+		if (c->w_env != UINT32_MAX) {
+			t->w_env = c->w_env;
+			t->n_env = c->n_env;
+		}
+		t->w_msg = w_msg;
+		t->n_msg = n_msg;
+		t->nwarnings = t->n_env + t->n_msg + t->n_own;
 	}
+}
+
+const char *tims_paxlst_warning(const struct tims_paxlst *p,
+				const struct tims_paxlst_traveller *t, unsigned k)
+{
+	uint32_t at;
+
+	if (k < t->n_env)
+		at = t->w_env + k;
+	else if ((k -= t->n_env) < t->n_msg)
+		at = t->w_msg + k;
+	else if ((k -= t->n_msg) < t->n_own)
+		at = t->w_own + k;
+	else
+		return NULL;
+	return at < p->nwarn ? p->warn[at] : NULL;
 }
 
 /* From UNH (in c->s) to its UNT. */
@@ -503,7 +573,7 @@ static tims_rc read_message(struct ctx *c)
 {
 	struct leg legs[MAX_LEGS];
 	char (*emb)[TIMS_PAXLST_CODE] = NULL;
-	char ref[TIMS_PAXLST_FIELD], version[TIMS_PAXLST_CODE];
+	char ref[TIMS_PAXLST_VALUE], version[TIMS_PAXLST_CODE];
 	unsigned nlegs = 0, nseg = 1;
 	size_t first = c->out->n, nemb = 0;
 	uint64_t pax = 0, crew = 0;
@@ -537,11 +607,11 @@ static tims_rc read_message(struct ctx *c)
 		/* the segment's warnings: a NAD's to the traveller it starts,
 		 * TDT's, CNT's and UNT's to the message, others to whom they
 		 * come after */
-		if (!strcmp(c->s.tag, "TDT") || !strcmp(c->s.tag, "CNT") || !strcmp(c->s.tag, "UNT"))
+		if (c->s.tagv == TAG('T', 'D', 'T') || c->s.tagv == TAG('C', 'N', 'T') || c->s.tagv == TAG('U', 'N', 'T'))
 			c->cur = NULL;
-		if (strcmp(c->s.tag, "NAD") || state == HEAD)
+		if (c->s.tagv != TAG('N', 'A', 'D') || state == HEAD)
 			flush_pending(c);
-		if (!strcmp(c->s.tag, "UNT")) {
+		if (c->s.tagv == TAG('U', 'N', 'T')) {
 			long n = strtol(val(&c->s, 1, 0), NULL, 10);
 
 			c->cur = NULL;
@@ -562,12 +632,12 @@ static tims_rc read_message(struct ctx *c)
 				rc = seg_err(c, "message %s has travellers but no flight (TDT)", ref);
 			break;
 		}
-		if (!strcmp(c->s.tag, "UNH") || !strcmp(c->s.tag, "UNZ") || !strcmp(c->s.tag, "UNB") ||
-		    !strcmp(c->s.tag, "UNE") || !strcmp(c->s.tag, "UNG")) {
+		if (c->s.tagv == TAG('U', 'N', 'H') || c->s.tagv == TAG('U', 'N', 'Z') || c->s.tagv == TAG('U', 'N', 'B') ||
+		    c->s.tagv == TAG('U', 'N', 'E') || c->s.tagv == TAG('U', 'N', 'G')) {
 			rc = seg_err(c, "%s inside message %s (its UNT is missing)", c->s.tag, ref);
 			break;
 		}
-		if (!strcmp(c->s.tag, "TDT")) {
+		if (c->s.tagv == TAG('T', 'D', 'T')) {
 			if (nlegs == MAX_LEGS) {
 				rc = seg_err(c, "more than %d legs in one message", MAX_LEGS);
 				break;
@@ -586,7 +656,7 @@ static tims_rc read_message(struct ctx *c)
 			nlegs++;
 			continue;
 		}
-		if (state == LEGS && !strcmp(c->s.tag, "LOC")) {
+		if (state == LEGS && c->s.tagv == TAG('L', 'O', 'C')) {
 			const char *q = val(&c->s, 1, 0), *place = val(&c->s, 2, 0);
 			struct leg *l = &legs[nlegs - 1];
 
@@ -609,7 +679,7 @@ static tims_rc read_message(struct ctx *c)
 				break;
 			continue;
 		}
-		if (state == LEGS && !strcmp(c->s.tag, "DTM") && in_leg_loc) {
+		if (state == LEGS && c->s.tagv == TAG('D', 'T', 'M') && in_leg_loc) {
 			const char *q = val(&c->s, 1, 0);
 			struct leg *l = &legs[nlegs - 1];
 
@@ -623,7 +693,7 @@ static tims_rc read_message(struct ctx *c)
 				break;
 			continue;
 		}
-		if (!strcmp(c->s.tag, "NAD")) {
+		if (c->s.tagv == TAG('N', 'A', 'D')) {
 			if (state == HEAD) {
 				/* the reporting party (SG1); a traveller before any TDT
 				 * has no leg to be reported for */
@@ -684,7 +754,7 @@ static tims_rc read_message(struct ctx *c)
 				pax++;
 			continue;
 		}
-		if (!strcmp(c->s.tag, "CNT")) {
+		if (c->s.tagv == TAG('C', 'N', 'T')) {
 			c->cur = NULL;
 			for (unsigned e = 1; e < c->s.nel; e++) {
 				const char *q = val(&c->s, e, 0), *n = val(&c->s, e, 1);
@@ -708,18 +778,18 @@ static tims_rc read_message(struct ctx *c)
 
 			if (!t)
 				continue;
-			if (!strcmp(c->s.tag, "ATT") && !strcmp(q, "2")) {
+			if (c->s.tagv == TAG('A', 'T', 'T') && !strcmp(q, "2")) {
 				rc = put(c, t->sex, sizeof(t->sex), val(&c->s, 3, 0), "ATT+2 sex");
-			} else if (!strcmp(c->s.tag, "NAT") && !strcmp(q, "2")) {
+			} else if (c->s.tagv == TAG('N', 'A', 'T') && !strcmp(q, "2")) {
 				rc = put(c, t->nationality, sizeof(t->nationality), val(&c->s, 2, 0),
 					 "NAT+2 nationality");
-			} else if (!strcmp(c->s.tag, "DOC")) {
+			} else if (c->s.tagv == TAG('D', 'O', 'C')) {
 				state = DOCUMENT;
 				if (!(rc = put(c, t->document_type, sizeof(t->document_type),
 					       val(&c->s, 1, 0), "DOC document type")))
 					rc = put(c, t->document_number, sizeof(t->document_number),
 						 val(&c->s, 2, 0), "DOC document number");
-			} else if (!strcmp(c->s.tag, "DTM")) {
+			} else if (c->s.tagv == TAG('D', 'T', 'M')) {
 				q = val(&c->s, 1, 0);
 				if (!strcmp(q, "329"))
 					rc = dtm_value(c, t->birth_date, sizeof(t->birth_date),
@@ -729,7 +799,7 @@ static tims_rc read_message(struct ctx *c)
 					rc = dtm_value(c, t->document_expiry, sizeof(t->document_expiry),
 						       val(&c->s, 1, 1), val(&c->s, 1, 2), D_OTHER,
 						       "DTM+36 document expiry");
-			} else if (!strcmp(c->s.tag, "LOC")) {
+			} else if (c->s.tagv == TAG('L', 'O', 'C')) {
 				if (!strcmp(q, "91"))
 					rc = put(c, t->document_issuing_state,
 						 sizeof(t->document_issuing_state), val(&c->s, 2, 0),
@@ -809,6 +879,8 @@ static tims_rc read_interchange(struct ctx *c)
 	c->niw = 0;
 	c->nmw = 0;
 	c->cur = NULL;
+	c->w_env = UINT32_MAX;
+	c->n_env = 0;
 	c->comp = ':', c->elem = '+', c->rel = '?', c->term = '\'';
 	c->cs = CS_UNOA;
 	if (starts(c, "UNA") && (rc = read_una(c)))
@@ -819,7 +891,7 @@ static tims_rc read_interchange(struct ctx *c)
 	if (rc)
 		return rc;
 	flush_pending(c);
-	if (strcmp(c->s.tag, "UNB"))
+	if (c->s.tagv != TAG('U', 'N', 'B'))
 		return seg_err(c, "an interchange starts with UNB, not %s", c->s.tag);
 	{
 		const char *syn = val(&c->s, 1, 0);
@@ -849,9 +921,9 @@ static tims_rc read_interchange(struct ctx *c)
 		if (rc)
 			return rc;
 		flush_pending(c);
-		if (strcmp(c->s.tag, "UNH"))
+		if (c->s.tagv != TAG('U', 'N', 'H'))
 			envelope_warnings(c);
-		if (!strcmp(c->s.tag, "UNG")) {
+		if (c->s.tagv == TAG('U', 'N', 'G')) {
 			if (group_open)
 				return seg_err(c, "UNG inside group %s (its UNE is missing)", gref);
 			if ((rc = put(c, gref, sizeof(gref), val(&c->s, 5, 0), "UNG group reference")))
@@ -859,7 +931,7 @@ static tims_rc read_interchange(struct ctx *c)
 			group_open = true;
 			in_group = 0;
 			groups++;
-		} else if (!strcmp(c->s.tag, "UNE")) {
+		} else if (c->s.tagv == TAG('U', 'N', 'E')) {
 			if (!group_open)
 				return seg_err(c, "UNE without its UNG");
 			if (strtol(val(&c->s, 1, 0), NULL, 10) != (long)in_group ||
@@ -870,13 +942,13 @@ static tims_rc read_interchange(struct ctx *c)
 				return seg_err(c, "UNE closes group '%s', UNG opened '%s'",
 					       val(&c->s, 2, 0), gref);
 			group_open = false;
-		} else if (!strcmp(c->s.tag, "UNH")) {
+		} else if (c->s.tagv == TAG('U', 'N', 'H')) {
 			if ((rc = read_message(c)))
 				return rc;
 			msgs++;
 			in_group++;
 			c->out->messages++;
-		} else if (!strcmp(c->s.tag, "UNZ")) {
+		} else if (c->s.tagv == TAG('U', 'N', 'Z')) {
 			unsigned want = groups ? groups : msgs;
 
 			if (group_open)
@@ -971,5 +1043,6 @@ void tims_paxlst_release(struct tims_paxlst *p)
 	if (!p)
 		return;
 	free(p->t);
+	free(p->warn);
 	memset(p, 0, sizeof(*p));
 }

@@ -57,11 +57,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !F(sex) || !F(nationality) || !F(document_type) || !F(document_number) ||
 		    !F(document_issuing_state) || !F(document_expiry) || !F(message_ref) ||
 		    !F(message_version) || !t->flight[0] || !t->role[0] ||
-		    t->nwarnings > TIMS_PAXLST_MAX_WARNINGS)
+		    t->nwarnings != t->n_env + t->n_msg + t->n_own)
 			abort();
-		for (unsigned k = 0; k < t->nwarnings; k++)
-			if (!utf8_ok(t->warnings[k], TIMS_PAXLST_WARNING))
+		for (unsigned k = 0; k < t->nwarnings; k++) {
+			const char *w = tims_paxlst_warning(&p, t, k);
+
+			if (!w || !utf8_ok(w, TIMS_PAXLST_WARNING))
 				abort();
+		}
+		if (tims_paxlst_warning(&p, t, t->nwarnings))
+			abort();
 	}
 	tims_paxlst_release(&p);
 	return 0;

@@ -80,8 +80,11 @@
 
 static struct tims_paxlst_options opt = { 20794 }; /* 2026-12-07 */
 
+static const struct tims_paxlst *cur_p;
+
 static int parse(const char *s, struct tims_paxlst *p, struct tims_err *err)
 {
+	cur_p = p;
 	return tims_paxlst_parse(s, strlen(s), &opt, p, err);
 }
 
@@ -102,9 +105,12 @@ static const char *edit(const char *s, const char *from, const char *to)
 
 static int warned(const struct tims_paxlst_traveller *t, const char *needle)
 {
-	for (unsigned k = 0; k < t->nwarnings && k < TIMS_PAXLST_MAX_WARNINGS; k++)
-		if (strstr(t->warnings[k], needle))
+	for (unsigned k = 0; k < t->nwarnings; k++) {
+		const char *w = tims_paxlst_warning(cur_p, t, k);
+
+		if (w && strstr(w, needle))
 			return 1;
+	}
 	return 0;
 }
 
