@@ -85,4 +85,13 @@ const char *tims_conf_str(const struct tims_conf *c, const char *key);
 /* Free the strings; the struct is as after init. */
 void tims_conf_release(struct tims_conf *c);
 
+/*
+ * The small "key = value" files the node writes for itself (a post's
+ * centre/enrolment.conf, sync.conf): the value of the first line that
+ * starts with key, then optional spaces, '=' and optional spaces, up to the
+ * end of the line, into out. 0 when no line sets it or the value does not
+ * fit in cap bytes. Not for files people write (tims_conf_parse is).
+ */
+int tims_conf_line_value(const char *text, const char *key, char *out, size_t cap);
+
 #endif

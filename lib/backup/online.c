@@ -17,7 +17,7 @@
  *                its size, another root at that size is a fork (409)
  * Each of the two logs (crossings: post.db, audit: audit.db) is compared.
  */
-#include "tims/backup.h"
+#include "internal.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -34,20 +34,6 @@
 #include "tims/witness.h"
 
 #define STATE_MAX 4096
-
-static void say(tims_backup_report_fn fn, void *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void say(tims_backup_report_fn fn, void *ctx, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (fn)
-		fn(ctx, line);
-}
 
 struct log_cp {
 	const char *what;      /* "crossings", "audit" */
@@ -118,23 +104,23 @@ static void centre_compare(const struct tims_peer_centre *c, struct log_cp *logs
 		if (tims_sync_http(&peer, "GET", route[i], NULL, 0, NULL, STATE_MAX, &ans, &status,
 				   &e)) {
 			res->unreachable++;
-			say(fn, ctx, "FAIL the centre (%s) could not be asked how much of the %s log it "
+			bk_say(fn, ctx, "FAIL the centre (%s) could not be asked how much of the %s log it "
 			    "holds: %s", c->url, logs[i].what, e.msg);
 		} else if (status != 200 ||
 			   !(j = json_loadb(ans.buf ? ans.buf : "", ans.len, 0, NULL)) ||
 			   !json_is_integer(json_object_get(j, "size")) ||
 			   (at = json_integer_value(json_object_get(j, "size"))) < 0) {
 			res->unreachable++;
-			say(fn, ctx, "FAIL the centre (%s) answered %ld to %s, not a size", c->url,
+			bk_say(fn, ctx, "FAIL the centre (%s) answered %ld to %s, not a size", c->url,
 			    status, route[i]);
 		} else if ((uint64_t)at > logs[i].size) {
 			res->findings++;
-			say(fn, ctx, "FAIL the centre holds %" PRId64 " records of this post's %s log, "
+			bk_say(fn, ctx, "FAIL the centre holds %" PRId64 " records of this post's %s log, "
 			    "this backup %" PRIu64 ": an old backup; do not serve it (rebuild from the "
 			    "centre: tims post restore DIR --from-centre)", (int64_t)at, logs[i].what,
 			    logs[i].size);
 		} else {
-			say(fn, ctx, "ok   the centre holds %" PRId64 " records of this post's %s log, "
+			bk_say(fn, ctx, "ok   the centre holds %" PRId64 " records of this post's %s log, "
 			    "this backup %" PRIu64, (int64_t)at, logs[i].what, logs[i].size);
 		}
 		json_decref(j);
@@ -157,27 +143,27 @@ static void witness_compare(const struct tims_peer_witness *w, struct log_cp *lo
 		rc = tims_witness_add_checkpoint(w->url, w->ca, logs[i].size, NULL, 0, logs[i].note.buf,
 						 logs[i].note.len, &w->key, &cos, &wsize, &e);
 		if (rc == TIMS_OK || (rc == TIMS_ERR_STATE && wsize <= logs[i].size)) {
-			say(fn, ctx, "ok   witness %s has cosigned %" PRIu64 " records of the %s log, "
+			bk_say(fn, ctx, "ok   witness %s has cosigned %" PRIu64 " records of the %s log, "
 			    "this backup %" PRIu64, w->key.name, rc ? wsize : logs[i].size,
 			    logs[i].what, logs[i].size);
 		} else if (rc == TIMS_ERR_STATE || rc == TIMS_ERR_TAMPER) {
 			res->findings++;
 			if (rc == TIMS_ERR_STATE)
-				say(fn, ctx, "FAIL witness %s has cosigned %" PRIu64 " records of this "
+				bk_say(fn, ctx, "FAIL witness %s has cosigned %" PRIu64 " records of this "
 				    "post's %s log, this backup %" PRIu64 ": an old backup; do not "
 				    "serve it (rebuild from the centre: tims post restore DIR "
 				    "--from-centre)", w->key.name, wsize, logs[i].what, logs[i].size);
 			else
-				say(fn, ctx, "FAIL witness %s cosigned another %s log of size %" PRIu64
+				bk_say(fn, ctx, "FAIL witness %s cosigned another %s log of size %" PRIu64
 				    " than this backup holds (a fork): %s", w->key.name, logs[i].what,
 				    logs[i].size, e.msg);
 		} else if (rc == TIMS_ERR_NOTFOUND) {
 			/* a witness that does not follow this log has seen none of it */
-			say(fn, ctx, "ok   witness %s does not witness the %s log (%s)", w->key.name,
+			bk_say(fn, ctx, "ok   witness %s does not witness the %s log (%s)", w->key.name,
 			    logs[i].what, e.msg);
 		} else {
 			res->unreachable++;
-			say(fn, ctx, "FAIL witness %s (%s) could not be asked about the %s log: %s",
+			bk_say(fn, ctx, "FAIL witness %s (%s) could not be asked about the %s log: %s",
 			    w->key.name, w->url, logs[i].what, e.msg);
 		}
 		tims_buf_release(&cos);
@@ -209,7 +195,7 @@ tims_rc tims_backup_check_online(const char *dir, tims_backup_report_fn fn, void
 		centre_compare(&c, logs, fn, ctx, res);
 	} else if (rc == TIMS_ERR_NOTFOUND) {
 		rc = TIMS_OK;
-		say(fn, ctx, "--   not enrolled with a centre: no centre to compare with");
+		bk_say(fn, ctx, "--   not enrolled with a centre: no centre to compare with");
 	} else {
 		goto out;
 	}
@@ -218,7 +204,7 @@ tims_rc tims_backup_check_online(const char *dir, tims_backup_report_fn fn, void
 		witness_compare(&w[i], logs, fn, ctx, res);
 	}
 	if (!nw)
-		say(fn, ctx, "--   no witness configured (witnesses.conf): none to compare with");
+		bk_say(fn, ctx, "--   no witness configured (witnesses.conf): none to compare with");
 out:
 	tims_buf_release(&logs[0].note);
 	tims_buf_release(&logs[1].note);

@@ -5,7 +5,7 @@
  * stored hash, every signed checkpoint) is recomputed by the node's own
  * verification (tims_post_verify, tims_audit_verify, tims_sync_mirror_verify).
  */
-#include "tims/backup.h"
+#include "internal.h"
 
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -15,11 +15,9 @@
 
 #include "tims/note.h"
 
-static void say(tims_backup_report_fn fn, void *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void say(tims_backup_report_fn fn, void *ctx, const char *fmt, ...)
+void bk_say(tims_backup_report_fn fn, void *ctx, const char *fmt, ...)
 {
-	char line[512];
+	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -104,7 +102,7 @@ tims_rc tims_backup_check_cosigned(const char *dir, tims_backup_report_fn fn, vo
 		}
 		if (!q || sqlite3_step(q) != SQLITE_ROW) {
 			(*findings)++;
-			say(fn, ctx, "cosignature of %s at size %llu: the %s log holds no checkpoint "
+			bk_say(fn, ctx, "cosignature of %s at size %llu: the %s log holds no checkpoint "
 			    "of that size (rolled back?)", who ? who : "?", (unsigned long long)size,
 			    audit ? "audit" : "crossings");
 			continue;
@@ -117,7 +115,7 @@ tims_rc tims_backup_check_cosigned(const char *dir, tims_backup_report_fn fn, vo
 			ob = mine ? body_len(mine, mlen) : 0;
 			if (!cb || cb != ob || memcmp(note, mine, cb)) {
 				(*findings)++;
-				say(fn, ctx, "cosignature of %s at size %llu: cosigned a different "
+				bk_say(fn, ctx, "cosignature of %s at size %llu: cosigned a different "
 				    "checkpoint than the log's (fork)", who ? who : "?",
 				    (unsigned long long)size);
 			}
@@ -164,7 +162,7 @@ tims_rc tims_backup_check_witness(const char *dir, tims_backup_report_fn fn, voi
 		if (!cp) {
 			if (size) {
 				(*findings)++;
-				say(fn, ctx, "%s: size %llu without its checkpoint", origin ? origin : "?",
+				bk_say(fn, ctx, "%s: size %llu without its checkpoint", origin ? origin : "?",
 				    (unsigned long long)size);
 			}
 			continue;
@@ -174,7 +172,7 @@ tims_rc tims_backup_check_witness(const char *dir, tims_backup_report_fn fn, voi
 		    c.size != size || rootlen != (int)sizeof(c.root) ||
 		    memcmp(root, c.root, sizeof(c.root)) || !origin || strcmp(origin, c.origin)) {
 			(*findings)++;
-			say(fn, ctx, "%s: the size and root kept are not the checkpoint it cosigned",
+			bk_say(fn, ctx, "%s: the size and root kept are not the checkpoint it cosigned",
 			    origin ? origin : "?");
 		}
 	}

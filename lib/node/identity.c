@@ -19,6 +19,7 @@
  */
 #include <sodium.h>
 
+#include "tims/conf.h"
 #include "tims/revocation.h"
 #include "tims/sync.h"
 #include "tims/tls.h"
@@ -33,29 +34,6 @@ static tims_rc centre_file(const char *dir, const char *name, char *out, size_t 
 	if (snprintf(out, cap, "%s/centre/%s", dir, name) >= (int)cap)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
 	return TIMS_OK;
-}
-
-/* One "key = value" of enrolment.conf. */
-static int conf_value(const char *text, const char *key, char *out, size_t cap)
-{
-	size_t kl = strlen(key);
-
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		const char *v, *nl;
-		size_t n;
-
-		if (strncmp(p, key, kl) != 0 || strncmp(p + kl, " = ", 3) != 0)
-			continue;
-		v = p + kl + 3;
-		nl = strchr(v, '\n');
-		n = nl ? (size_t)(nl - v) : strlen(v);
-		if (n >= cap)
-			return 0;
-		memcpy(out, v, n);
-		out[n] = '\0';
-		return 1;
-	}
-	return 0;
 }
 
 /* The CA and the revocation list the post holds (NULL if none yet). */
@@ -96,7 +74,7 @@ tims_rc node_identity_policy(const char *dir, unsigned role, struct tims_tls_pol
 	if ((rc = centre_file(dir, "enrolment.conf", path, sizeof(path), err)) ||
 	    (rc = tims_read_file(path, b.max, &b, err)))
 		return rc;
-	if (!conf_value(tims_buf_str(&b), key, hex, sizeof(hex)))
+	if (!tims_conf_line_value(tims_buf_str(&b), key, hex, sizeof(hex)))
 		rc = tims_err_set(err, TIMS_ERR_AUTH, "%s: no %s: an enrolment made before "
 				  "certificate roles and pins; renew it (tims centre renew-post, "
 				  "docs/operations.md)", path, key);

@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "tims/bundle.h"
+#include "tims/conf.h"
 #include "tims/keyroll.h"
 #include "tims/event.h"
 #include "tims/mlog.h"
@@ -48,33 +49,6 @@
 #include "sync_int.h"
 #include "tims/peers.h"
 
-
-/* "key = value" lines of a small config file. */
-static int conf_get(const char *text, const char *key, char *out, size_t cap)
-{
-	size_t kl = strlen(key);
-
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		const char *v, *nl;
-
-		if (strncmp(p, key, kl) != 0)
-			continue;
-		v = p + kl;
-		while (*v == ' ')
-			v++;
-		if (*v != '=')
-			continue;
-		v++;
-		while (*v == ' ')
-			v++;
-		nl = strchr(v, '\n');
-		if ((size_t)(nl ? nl - v : (ptrdiff_t)strlen(v)) >= cap)
-			return 0;
-		snprintf(out, cap, "%.*s", (int)(nl ? nl - v : (ptrdiff_t)strlen(v)), v);
-		return 1;
-	}
-	return 0;
-}
 
 /* DIR/sync.conf, if there is one: the round and the time limits. */
 static tims_rc load_tuning(struct node_sync *s, struct tims_err *err)
@@ -105,7 +79,7 @@ static tims_rc load_tuning(struct node_sync *s, struct tims_err *err)
 	for (size_t i = 0; !rc && i < sizeof(keys) / sizeof(keys[0]); i++) {
 		uint64_t *dst = (uint64_t *)((char *)s + keys[i].off);
 
-		if (!conf_get(tims_buf_str(&b), keys[i].key, v, sizeof(v)))
+		if (!tims_conf_line_value(tims_buf_str(&b), keys[i].key, v, sizeof(v)))
 			continue;
 		snprintf(what, sizeof(what), "%s: %s", path, keys[i].key);
 		if (!(rc = tims_parse_u64(v, keys[i].max, dst, what, err)) &&

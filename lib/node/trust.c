@@ -24,6 +24,7 @@
 #include <sys/file.h>
 #include <time.h>
 
+#include "tims/conf.h"
 #include "tims/node.h"
 #include "tims/revocation.h"
 #include "tims/sync.h"
@@ -40,28 +41,6 @@ static tims_rc cpath(const char *dir, const char *name, char out[TRUST_PATH],
 	if (snprintf(out, TRUST_PATH, "%s/centre/%s", dir, name) >= TRUST_PATH)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", dir);
 	return TIMS_OK;
-}
-
-static int conf_value(const char *text, const char *key, char *out, size_t cap)
-{
-	size_t kl = strlen(key);
-
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		const char *v, *nl;
-		size_t n;
-
-		if (strncmp(p, key, kl) != 0 || strncmp(p + kl, " = ", 3) != 0)
-			continue;
-		v = p + kl + 3;
-		nl = strchr(v, '\n');
-		n = nl ? (size_t)(nl - v) : strlen(v);
-		if (n >= cap)
-			return 0;
-		memcpy(out, v, n);
-		out[n] = '\0';
-		return 1;
-	}
-	return 0;
 }
 
 /* What the enrolment says: the post's name, the centre's name and URL. */
@@ -82,9 +61,9 @@ static tims_rc read_enrolment(const char *dir, struct enrolment *e, struct tims_
 	if ((rc = cpath(dir, "enrolment.conf", path, err)) ||
 	    (rc = tims_read_file(path, b.max, &b, err)))
 		return rc;
-	if (!conf_value(tims_buf_str(&b), "name", e->name, sizeof(e->name)) ||
-	    !conf_value(tims_buf_str(&b), "centre", e->centre, sizeof(e->centre)) ||
-	    !conf_value(tims_buf_str(&b), "url", e->url, sizeof(e->url)))
+	if (!tims_conf_line_value(tims_buf_str(&b), "name", e->name, sizeof(e->name)) ||
+	    !tims_conf_line_value(tims_buf_str(&b), "centre", e->centre, sizeof(e->centre)) ||
+	    !tims_conf_line_value(tims_buf_str(&b), "url", e->url, sizeof(e->url)))
 		rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: want name, centre and url", path);
 	tims_buf_release(&b);
 	if (!rc && !(rc = cpath(dir, "bundle.vkey", path, err)))

@@ -8,42 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tims/conf.h"
 #include "tims/mlog.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 
 #define CONF_MAX 16384
 #define FOLLOW_MAX 65535
-
-/* "key = value" (spaces around '=' optional) of a small config text. */
-static int conf_get(const char *text, const char *key, char *out, size_t cap)
-{
-	size_t kl = strlen(key);
-
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		const char *v, *nl;
-		size_t n;
-
-		if (strncmp(p, key, kl) != 0)
-			continue;
-		v = p + kl;
-		while (*v == ' ')
-			v++;
-		if (*v != '=')
-			continue;
-		v++;
-		while (*v == ' ')
-			v++;
-		nl = strchr(v, '\n');
-		n = nl ? (size_t)(nl - v) : strlen(v);
-		if (n >= cap)
-			return 0;
-		memcpy(out, v, n);
-		out[n] = '\0';
-		return 1;
-	}
-	return 0;
-}
 
 void tims_peers_witness_followed(const char *dir, struct tims_verifier *key)
 {
@@ -165,13 +136,13 @@ tims_rc tims_peers_centre(const char *dir, struct tims_peer_centre *c, struct ti
 		return rc;
 	}
 	text = b.buf;
-	if (!conf_get(text, "url", c->url, sizeof(c->url)) || !c->url[0] ||
-	    !conf_get(text, "centre", c->centre, sizeof(c->centre)) ||
-	    !conf_get(text, "name", c->name, sizeof(c->name))) {
+	if (!tims_conf_line_value(text, "url", c->url, sizeof(c->url)) || !c->url[0] ||
+	    !tims_conf_line_value(text, "centre", c->centre, sizeof(c->centre)) ||
+	    !tims_conf_line_value(text, "name", c->name, sizeof(c->name))) {
 		tims_buf_release(&b);
 		return tims_err_set(err, TIMS_ERR_INVALID, "%s: want url, centre and name", path);
 	}
-	if (conf_get(text, "centre_server_pin", pin, sizeof(pin))) {
+	if (tims_conf_line_value(text, "centre_server_pin", pin, sizeof(pin))) {
 		struct tims_err e;
 
 		if (tims_tls_unhex32(pin, c->server_pin, &e)) {

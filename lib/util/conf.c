@@ -353,3 +353,32 @@ const char *tims_conf_str(const struct tims_conf *c, const char *key)
 
 	return v ? v->str : NULL;
 }
+
+int tims_conf_line_value(const char *text, const char *key, char *out, size_t cap)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *v, *nl;
+		size_t n;
+
+		if (strncmp(p, key, kl) != 0)
+			continue;
+		v = p + kl;
+		while (*v == ' ')
+			v++;
+		if (*v != '=')
+			continue;
+		v++;
+		while (*v == ' ')
+			v++;
+		nl = strchr(v, '\n');
+		n = nl ? (size_t)(nl - v) : strlen(v);
+		if (n >= cap)
+			return 0;
+		memcpy(out, v, n);
+		out[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
