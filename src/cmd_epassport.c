@@ -93,7 +93,7 @@ static int read_mrz(const char *path, char *out, size_t cap, struct tims_err *er
 			continue;
 		if (n + 1 >= cap) {
 			tims_buf_release(&b);
-			tims_err_set(err, TIMS_ERR_INVALID, "more than %zu MRZ characters", cap - 1);
+			tims_err_set(err, TIMS_ERR_INVALID, "%s: more than %zu MRZ characters", path, cap - 1);
 			return -1;
 		}
 		out[n++] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
@@ -102,7 +102,7 @@ static int read_mrz(const char *path, char *out, size_t cap, struct tims_err *er
 	tims_buf_release(&b);
 	if (n != 88 && n != 72 && n != 90) {
 		tims_err_set(err, TIMS_ERR_INVALID,
-			     "%zu MRZ characters, expected 88 (TD3), 72 (TD2) or 90 (TD1)", n);
+			     "%s: %zu MRZ characters, expected 88 (TD3), 72 (TD2) or 90 (TD1)", path, n);
 		return -1;
 	}
 	return 0;
@@ -262,14 +262,14 @@ static int verify(int argc, char **argv)
 		return cli_error(CLI_USAGE, "epassport", "--at: '%s' is not a date YYYY-MM-DD", at);
 	if (mrz) {
 		if (read_mrz(mrz, printed, sizeof(printed), &err))
-			return cli_error(CLI_USAGE, "epassport", "--mrz %s: %s", mrz, err.msg);
+			return cli_error(CLI_USAGE, "epassport", "--mrz: %s", err.msg);
 		in.printed_mrz = printed;
 	}
 	if (tims_epass_trust_new(&t, &err) != TIMS_OK)
 		return cli_error(CLI_USAGE, "epassport", "%s", err.msg);
 	for (size_t i = 0; i < ncsca; i++) {
 		if ((idx = load(&f, csca[i], TIMS_EPASS_LIST_MAX, &err)) < 0) {
-			cli_error(CLI_USAGE, "epassport", "--csca %s: %s", csca[i], err.msg);
+			cli_error(CLI_USAGE, "epassport", "--csca: %s", err.msg);
 			goto out;
 		}
 		if (tims_epass_trust_add_csca(t, (const uint8_t *)f.b[idx].buf, f.b[idx].len,
@@ -280,7 +280,7 @@ static int verify(int argc, char **argv)
 	}
 	for (size_t i = 0; i < ncrl; i++) {
 		if ((idx = load(&f, crl[i], TIMS_EPASS_LIST_MAX, &err)) < 0) {
-			cli_error(CLI_USAGE, "epassport", "--crl %s: %s", crl[i], err.msg);
+			cli_error(CLI_USAGE, "epassport", "--crl: %s", err.msg);
 			goto out;
 		}
 		if (tims_epass_trust_add_crl(t, (const uint8_t *)f.b[idx].buf, f.b[idx].len,
@@ -311,7 +311,7 @@ static int verify(int argc, char **argv)
 		size_t max = i == 0 ? TIMS_EPASS_SOD_MAX : TIMS_EPASS_DG_MAX;
 
 		if ((idx = load(&f, docs[i], max, &err)) < 0) {
-			cli_error(CLI_USAGE, "epassport", "%s: %s", docs[i], err.msg);
+			cli_error(CLI_USAGE, "epassport", "%s", err.msg);
 			goto out;
 		}
 		if (i == 0) {
