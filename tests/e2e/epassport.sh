@@ -30,6 +30,9 @@ t_match "RSA-PSS: signer identified by SKI" "subject key identifier" "$(J --csca
 t_status 0 "ECDSA brainpoolP256r1 with explicit parameters: exit 0" V --csca csca-bp.pem sod-bp.bin dg1.bin dg2.bin
 t_status 1 "openssl cms -verify refuses the same explicit-parameter document (why the rule exists)" \
 	bash -c 'openssl cms -verify -inform DER -in sod-bp.bin.cms -CAfile csca-bp.pem -purpose any -out /dev/null 2>/dev/null; [ $? -eq 0 ] && exit 0 || exit 1'
+out=$(J --csca csca-bp.pem sod-curve.bin dg1.bin dg2.bin); rc=$?
+t_eq "explicit parameters that are not a named curve (brainpool with generator 2G): exit 1" 1 "$rc"
+t_match "odd curve: refused, naming why" "sod: signature: signer key: explicit EC parameters that are not those of a known named curve" "$(printf '%s' "$out" | jget "$errs")"
 t_status 0 "DS under the new CSCA, trusted through the link certificate: exit 0" V --csca csca-rsa.pem --csca link.pem sod-link.bin dg1.bin dg2.bin
 t_status 0 "master list (anchored by its signer's CSCA) brings the brainpool CSCA: exit 0" V --csca csca-rsa.pem --csca ml.der sod-bp.bin dg1.bin dg2.bin
 t_status 0 "master list brings the link certificate: exit 0" V --csca csca-rsa.pem --csca ml.der sod-link.bin dg1.bin dg2.bin
@@ -41,6 +44,7 @@ head -c 200 dg2.bin >dg2-alt.bin; printf '\x00' >>dg2-alt.bin; tail -c +202 dg2.
 out=$(J --csca csca-rsa.pem sod-rsa.bin dg1.bin dg2-alt.bin); rc=$?
 t_eq "altered DG2 photo: exit 1" 1 "$rc"
 t_eq "altered DG2 photo: named" "dg2: hash does not match the security object" "$(printf '%s' "$out" | jget "$errs")"
+t_match "DG1 of another document under a genuine SOD: named" "dg1: hash does not match" "$(J --csca csca-rsa.pem sod-rsa.bin dg1-bel.bin dg2.bin | jget "$errs")"
 t_eq "altered DG2 photo: data_groups says which" "[(1, True), (2, False)]" \
 	"$(printf '%s' "$out" | jget 'str([(g["number"],g["hash_ok"]) for g in d["data_groups"]])')"
 

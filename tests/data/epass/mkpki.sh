@@ -18,7 +18,9 @@
 #   ml-evil.der   CscaMasterList {csca-evil} signed by ls-evil
 #   dg1.bin dg2.bin         DG1 (MRZ of mrz.txt) and DG2 (3000 bytes)
 #   dg1-bel.bin             DG1 of a document whose MRZ says BEL
-#   sod-{rsa,pss,bp,link,revoked,forged,state}.bin   EF.SOD (tag 0x77);
+#   ds-curve      brainpool's curve with another generator (2G), explicit:
+#                 not a named curve, to be refused
+#   sod-{rsa,pss,bp,link,revoked,forged,state,curve}.bin   EF.SOD (tag 0x77);
 #                 sod-rsa's SignerInfo names its issuer with the attributes
 #                 in reverse order; sod-state hashes dg1-bel.bin
 set -euo pipefail
@@ -66,6 +68,28 @@ rsa ls-evil; issue ls-evil "/C=NL/O=Test State/CN=Test Master List Signer" csca-
 rsa ds-rsa; issue ds-rsa "/C=NL/O=Test State/OU=Passports/CN=Test DS RSA" csca-rsa ds.ext 1095
 cp ds-rsa.key ds-pss.key; cp ds-rsa.pem ds-pss.pem
 bp ds-bp; issue ds-bp "/C=NL/O=Test State/OU=Passports/CN=Test DS BP" csca-bp ds.ext 1095
+# ds-curve: brainpoolP256r1's curve with the generator 2G spelled out as
+# explicit parameters: a real curve that is not the named one (the
+# CVE-2020-0601 kind of key); the verifier must refuse it.
+$PY - <<'PYEOF'
+import re, subprocess
+t = subprocess.run(["openssl", "ecparam", "-name", "brainpoolP256r1", "-param_enc", "explicit",
+                    "-text", "-noout"], capture_output=True, text=True, check=True).stdout
+def field(name):
+    m = re.search(name + r"[^\n]*\n((?:\s+[0-9a-f:]+\n)+)", t)
+    return bytes.fromhex(re.sub(r"[\s:]", "", m.group(1)))
+p = int.from_bytes(field("Prime:"), "big"); a = int.from_bytes(field("A:"), "big")
+G = field(r"Generator \(uncompressed\):")
+x, y = int.from_bytes(G[1:33], "big"), int.from_bytes(G[33:], "big")
+l = (3 * x * x + a) * pow(2 * y, -1, p) % p
+x2 = (l * l - 2 * x) % p; y2 = (l * (x - x2) - y) % p
+der = subprocess.run(["openssl", "ecparam", "-name", "brainpoolP256r1", "-param_enc", "explicit",
+                      "-outform", "DER"], capture_output=True, check=True).stdout
+assert der.count(G) == 1
+open("curve2g.der", "wb").write(der.replace(G, b"\x04" + x2.to_bytes(32, "big") + y2.to_bytes(32, "big")))
+PYEOF
+openssl ecparam -inform DER -in curve2g.der -genkey -noout -out ds-curve.key
+issue ds-curve "/C=NL/O=Test State/OU=Passports/CN=Test DS Odd Curve" csca-bp ds.ext 1095
 rsa ds-link; cp csca2.key csca2-l.key
 issue ds-link "/C=NL/O=Test State/OU=Passports/CN=Test DS Link" csca2 ds.ext 1095
 rsa ds-revoked; issue ds-revoked "/C=NL/O=Test State/OU=Passports/CN=Test DS Revoked" csca-rsa ds.ext 1095
@@ -186,6 +210,7 @@ sod("lds.der", "ds-bp", "sod-bp.bin")
 sod("lds.der", "ds-link", "sod-link.bin")
 sod("lds.der", "ds-revoked", "sod-revoked.bin")
 sod("lds.der", "ds-forged", "sod-forged.bin")
+sod("lds.der", "ds-curve", "sod-curve.bin")
 sod("lds-bel.der", "ds-rsa", "sod-state.bin")
 
 def pem_der(p):
