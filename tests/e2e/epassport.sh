@@ -86,6 +86,7 @@ out=$(J --csca csca-rsa.pem sod-state.bin dg1-bel.bin dg2.bin); rc=$?
 t_eq "issuing state BEL, signer of NL: exit 1" 1 "$rc"
 t_match "issuing state mismatch: named" "dg1: issuing state BEL is not the signer's country NL" "$(printf '%s' "$out" | jget "$errs")"
 
+t_match "DG2 not given: said, not failed" '"data_group_hashes","ok":true,"detail":"1 given, 1 match the SHA-256 hashes of the security object; not given, not checked: dg2"' "$(J --csca csca-rsa.pem sod-rsa.bin dg1.bin)"
 out=$(J --csca csca-rsa.pem sod-rsa.bin dg2.bin); rc=$?
 t_eq "DG1 missing: exit 1" 1 "$rc"
 t_match "DG1 missing: named" "dg1: not given" "$(printf '%s' "$out" | jget "$errs")"
