@@ -185,8 +185,9 @@ struct tims_epass_result {
 /*
  * Passive authentication of one document. out is always filled; the return
  * is TIMS_OK exactly when out->valid, TIMS_ERR_SIGNATURE when a check
- * failed, TIMS_ERR_NOMEM / TIMS_ERR_CRYPTO when it could not be run (then
- * out->valid is false too). t must have been sealed.
+ * failed, TIMS_ERR_USAGE when t was not sealed or has no anchor, or more
+ * than 16 data groups are given (then out->valid is false too, and
+ * out->errors says which). in->sod and in->dgs are read, never kept.
  */
 TIMS_MUST_USE tims_rc tims_epass_verify(const struct tims_epass_trust *t,
 		const struct tims_epass_input *in, struct tims_epass_result *out);
