@@ -30,6 +30,8 @@ t_match "RSA-PSS: signer identified by SKI" "subject key identifier" "$(J --csca
 t_status 0 "ECDSA brainpoolP256r1 with explicit parameters: exit 0" V --csca csca-bp.pem sod-bp.bin dg1.bin dg2.bin
 t_status 1 "openssl cms -verify refuses the same explicit-parameter document (why the rule exists)" \
 	bash -c 'openssl cms -verify -inform DER -in sod-bp.bin.cms -CAfile csca-bp.pem -purpose any -out /dev/null 2>/dev/null; [ $? -eq 0 ] && exit 0 || exit 1'
+t_status 0 "ECDSA P-256 (named curve), SHA-384 signature, SHA-512 data-group hashes: exit 0" V --csca csca-bp.pem sod-p256.bin dg1.bin dg2.bin
+t_match "SHA-512 hashes read from the security object" "SHA-512" "$(J --csca csca-bp.pem sod-p256.bin dg1.bin dg2.bin)"
 out=$(J --csca csca-bp.pem sod-curve.bin dg1.bin dg2.bin); rc=$?
 t_eq "explicit parameters that are not a named curve (brainpool with generator 2G): exit 1" 1 "$rc"
 t_match "odd curve: refused, naming why" "sod: signature: signer key: explicit EC parameters that are not those of a known named curve" "$(printf '%s' "$out" | jget "$errs")"

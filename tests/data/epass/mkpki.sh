@@ -18,6 +18,8 @@
 #   ml-evil.der   CscaMasterList {csca-evil} signed by ls-evil
 #   dg1.bin dg2.bin         DG1 (MRZ of mrz.txt) and DG2 (3000 bytes)
 #   dg1-bel.bin             DG1 of a document whose MRZ says BEL
+#   ds-p256       ECDSA P-256, named curve, under csca-bp; sod-p256.bin is
+#                 signed with SHA-384 over an LDS object of SHA-512 hashes
 #   ds-curve      brainpool's curve with another generator (2G), explicit:
 #                 not a named curve, to be refused
 #   sod-{rsa,pss,bp,link,revoked,forged,state,curve}.bin   EF.SOD (tag 0x77);
@@ -90,6 +92,8 @@ open("curve2g.der", "wb").write(der.replace(G, b"\x04" + x2.to_bytes(32, "big") 
 PYEOF
 openssl ecparam -inform DER -in curve2g.der -genkey -noout -out ds-curve.key
 issue ds-curve "/C=NL/O=Test State/OU=Passports/CN=Test DS Odd Curve" csca-bp ds.ext 1095
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve -out ds-p256.key
+issue ds-p256 "/C=NL/O=Test State/OU=Passports/CN=Test DS P-256" csca-bp ds.ext 1095
 rsa ds-link; cp csca2.key csca2-l.key
 issue ds-link "/C=NL/O=Test State/OU=Passports/CN=Test DS Link" csca2 ds.ext 1095
 rsa ds-revoked; issue ds-revoked "/C=NL/O=Test State/OU=Passports/CN=Test DS Revoked" csca-rsa ds.ext 1095
@@ -146,10 +150,10 @@ def dg1(lines):
 def der_int(n):
     return tlv([0x02], n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big"))
 
-SHA256 = bytes.fromhex("0609608648016503040201")
-def lds(groups):
-    hs = b"".join(tlv([0x30], der_int(n) + tlv([0x04], hashlib.sha256(d).digest())) for n, d in groups)
-    return tlv([0x30], der_int(0) + tlv([0x30], SHA256 + b"\x05\x00") + tlv([0x30], hs))
+OIDS = {"sha256": "0609608648016503040201", "sha512": "0609608648016503040203"}
+def lds(groups, alg="sha256"):
+    hs = b"".join(tlv([0x30], der_int(n) + tlv([0x04], hashlib.new(alg, d).digest())) for n, d in groups)
+    return tlv([0x30], der_int(0) + tlv([0x30], bytes.fromhex(OIDS[alg]) + b"\x05\x00") + tlv([0x30], hs))
 
 nld = td3("NLD", "TESTER", "EPASS<SAMPLE", "XT1234567", "900101", "F", "350101")
 other = td3("NLD", "TESTER", "EPASS<SAMPLE", "XT7654321", "900101", "F", "350101")
@@ -162,10 +166,11 @@ open("dg1.bin", "wb").write(d1); open("dg1-bel.bin", "wb").write(d1b)
 open("dg2.bin", "wb").write(d2)
 open("lds.der", "wb").write(lds([(1, d1), (2, d2)]))
 open("lds-bel.der", "wb").write(lds([(1, d1b), (2, d2)]))
+open("lds-sha512.der", "wb").write(lds([(1, d1), (2, d2)], "sha512"))
 
-def cms_sign(inp, out, signer, ectype, extra=()):
+def cms_sign(inp, out, signer, ectype, extra=(), md="sha256"):
     subprocess.run(["openssl", "cms", "-sign", "-binary", "-nodetach", "-outform", "DER",
-                    "-nosmimecap", "-md", "sha256", "-econtent_type", ectype, "-in", inp,
+                    "-nosmimecap", "-md", md, "-econtent_type", ectype, "-in", inp,
                     "-signer", signer + ".pem", "-inkey", signer + ".key", "-out", out] + list(extra),
                    check=True)
 
@@ -195,8 +200,8 @@ def reordered(name):
         _, _, ve = read_tlv(name, i); rdns.append(name[i:ve]); i = ve
     return name[:s] + b"".join(reversed(rdns))
 
-def sod(lds_file, ds, out, extra=(), reorder=False):
-    cms_sign(lds_file, out + ".cms", ds, "2.23.136.1.1.1", extra)
+def sod(lds_file, ds, out, extra=(), reorder=False, md="sha256"):
+    cms_sign(lds_file, out + ".cms", ds, "2.23.136.1.1.1", extra, md)
     c = open(out + ".cms", "rb").read()
     if reorder:
         nm = issuer_name(ds + ".pem"); k = c.rfind(nm)
@@ -211,6 +216,7 @@ sod("lds.der", "ds-link", "sod-link.bin")
 sod("lds.der", "ds-revoked", "sod-revoked.bin")
 sod("lds.der", "ds-forged", "sod-forged.bin")
 sod("lds.der", "ds-curve", "sod-curve.bin")
+sod("lds-sha512.der", "ds-p256", "sod-p256.bin", md="sha384")
 sod("lds-bel.der", "ds-rsa", "sod-state.bin")
 
 def pem_der(p):
