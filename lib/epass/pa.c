@@ -653,9 +653,33 @@ static void add_quirk(struct tims_epass_result *r, const char *text)
 		snprintf(r->quirks[r->nquirks++], sizeof(r->quirks[0]), "%s", text);
 }
 
-/* Revocation of the DS against the CRLs its CSCA issued. */
+/* Is the CRL signed by a trusted CSCA of the name it gives as issuer? */
+static bool crl_signed_by_anchor(STACK_OF(X509) *anchors, X509_CRL *crl)
+{
+	for (int i = 0; i < sk_X509_num(anchors); i++) {
+		X509 *a = sk_X509_value(anchors, i);
+		const char *why;
+
+		if (X509_NAME_cmp(X509_get_subject_name(a), X509_CRL_get_issuer(crl)) ||
+		    !key_ok(X509_get0_pubkey(a), &why))
+			continue;
+		ERR_clear_error();
+		if (X509_CRL_verify(crl, X509_get0_pubkey(a)) == 1)
+			return true;
+		ERR_clear_error();
+	}
+	return false;
+}
+
+/*
+ * Revocation of the DS against the CRLs of its issuer. A CRL applies when it
+ * names the DS's issuer and is signed by a trusted CSCA of that name: after a
+ * key rollover the CSCA (same name, new key) signs the CRL that covers the
+ * Document Signers of its old key too. A CRL naming the issuer but signed by
+ * no trusted key is a failure, never skipped.
+ */
 static void check_revocation(const struct tims_epass_trust *t, X509 *ds,
-			     X509 *csca, time_t at, struct tims_epass_result *r)
+			     time_t at, struct tims_epass_result *r)
 {
 	int ncrl = sk_X509_CRL_num(t->crls), used = 0;
 
@@ -668,15 +692,13 @@ static void check_revocation(const struct tims_epass_trust *t, X509 *ds,
 		X509_REVOKED *rev = NULL;
 		const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
 
-		if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(csca)))
+		if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(ds)))
 			continue;
 		used++;
-		ERR_clear_error();
-		if (X509_CRL_verify(crl, X509_get0_pubkey(csca)) != 1) {
-			ERR_clear_error();
+		if (!crl_signed_by_anchor(t->anchors, crl)) {
 			add_check(r, "revocation", false,
-				  "a CRL naming the CSCA is not signed by it");
-			add_error(r, "crl", "CRL %d: signature does not verify with the CSCA", i + 1);
+				  "a CRL naming the signer's CSCA is not signed by a trusted CSCA");
+			add_error(r, "crl", "CRL %d: signature does not verify with any trusted CSCA of its issuer's name", i + 1);
 			return;
 		}
 		if (cmp_time(X509_CRL_get0_lastUpdate(crl), at) > 0 ||
@@ -874,7 +896,7 @@ tims_rc tims_epass_verify(const struct tims_epass_trust *t,
 						  : "signer's key usage forbids signing")
 				      : (!ok_ds ? "Document Signer certificate not valid at the date checked"
 						: "CSCA certificate not valid at the date checked"));
-		check_revocation(t, sd.signer, csca, in->at, r);
+		check_revocation(t, sd.signer, in->at, r);
 	}
 
 	/* 4. The data groups against the security object. */

@@ -58,6 +58,11 @@ t_match "SOD signature altered: named" "sod: signature: signature does not verif
 out=$(J --csca csca-rsa.pem --crl crl.pem sod-revoked.bin dg1.bin dg2.bin); rc=$?
 t_eq "revoked signer: exit 1" 1 "$rc"
 t_match "revoked signer: named" "signer: Document Signer certificate revoked" "$(printf '%s' "$out" | jget "$errs")"
+t_status 1 "revoked signer, CRL signed by the CSCA's rolled-over key (same name): exit 1" V --csca csca-rsa.pem --csca csca-rsa-b.pem --crl crl-b.pem sod-revoked.bin dg1.bin dg2.bin
+t_status 0 "good signer, CRL signed by the CSCA's rolled-over key: exit 0" V --csca csca-rsa.pem --csca csca-rsa-b.pem --crl crl-b.pem sod-rsa.bin dg1.bin dg2.bin
+out=$(J --csca csca-rsa.pem --crl crl-evil.pem sod-rsa.bin dg1.bin dg2.bin); rc=$?
+t_eq "CRL signed by a forger with the CSCA's name: exit 1" 1 "$rc"
+t_match "forged CRL: named" "crl: CRL 1: signature does not verify with any trusted CSCA" "$(printf '%s' "$out" | jget "$errs")"
 t_status 0 "revoked signer passes without the CRL (so the CRL is what catches it)" V --csca csca-rsa.pem sod-revoked.bin dg1.bin dg2.bin
 
 out=$(J --csca csca-rsa.pem --at 2099-01-01 sod-rsa.bin dg1.bin dg2.bin); rc=$?

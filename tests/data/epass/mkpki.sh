@@ -12,7 +12,9 @@
 #   ds-*          Document Signers: rsa (PKCS#1 v1.5), pss (RSA-PSS, signer
 #                 by SKI), bp (brainpool explicit), link (under csca2),
 #                 revoked (in crl.pem), forged (under csca-evil)
-#   crl.pem       csca-rsa's CRL revoking ds-revoked
+#   csca-rsa-b    csca-rsa after a key rollover: the same name, a new key
+#   crl.pem       csca-rsa's CRL revoking ds-revoked; crl-b.pem the same
+#                 signed by csca-rsa-b, crl-evil.pem by csca-evil
 #   ml.der        CscaMasterList {csca-rsa, csca-bp, link} signed by ls
 #   ml-badsig.der ml.der with its signature's last byte changed
 #   ml-evil.der   CscaMasterList {csca-evil} signed by ls-evil
@@ -63,6 +65,7 @@ bp csca-bp; selfsign csca-bp "/C=NL/O=Test State/CN=Test CSCA BP"
 rsa csca2; selfsign csca2 "/C=NL/O=Test State/CN=Test CSCA RSA 2"
 cp csca2.key link.key; issue link "/C=NL/O=Test State/CN=Test CSCA RSA 2" csca-rsa ca.ext 3650
 rsa csca-evil; selfsign csca-evil "/C=NL/O=Test State/CN=Test CSCA RSA"
+rsa csca-rsa-b; selfsign csca-rsa-b "/C=NL/O=Test State/CN=Test CSCA RSA"
 
 rsa ls; issue ls "/C=NL/O=Test State/CN=Test Master List Signer" csca-rsa ls.ext 1095
 rsa ls-evil; issue ls-evil "/C=NL/O=Test State/CN=Test Master List Signer" csca-evil ls.ext 1095
@@ -116,6 +119,8 @@ default_crl_days=60
 CNF
 echo 01 >ca/crlnumber
 openssl ca -config ca.cnf -gencrl -cert csca-rsa.pem -keyfile csca-rsa.key -out crl.pem
+openssl ca -config ca.cnf -gencrl -cert csca-rsa-b.pem -keyfile csca-rsa-b.key -out crl-b.pem
+openssl ca -config ca.cnf -gencrl -cert csca-evil.pem -keyfile csca-evil.key -out crl-evil.pem
 
 # Data groups, the security objects, the SODs, the master lists.
 $PY - <<'PYEOF'
