@@ -17,6 +17,7 @@ jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.arg
 errs='"; ".join(e["field"]+": "+e["message"] for e in d["errors"])'
 
 cd "$P"
+t_status 0 "the test traveller's printed MRZ is a valid TD3 (tims mrz)" env TIMS_TODAY=2026-01-01 "$TIMS" mrz mrz.txt
 # --- valid documents --------------------------------------------------------
 t_status 0 "RSA PKCS#1 v1.5, issuer name in another order: exit 0" V --csca csca-rsa.pem --mrz mrz.txt sod-rsa.bin dg1.bin dg2.bin
 out=$(J --csca csca-rsa.pem --mrz mrz.txt sod-rsa.bin dg1.bin dg2.bin)
