@@ -814,7 +814,7 @@ tims_rc tims_epass_verify(const struct tims_epass_trust *t,
 {
 	const uint8_t *cms_der = NULL, *dg1 = NULL;
 	size_t cms_len = 0, dg1_len = 0;
-	struct tims_err e;
+	struct tims_err e, e2;
 	struct signed_data sd;
 	struct tims_epass_lds lds;
 	CMS_ContentInfo *cms;
@@ -840,8 +840,8 @@ tims_rc tims_epass_verify(const struct tims_epass_trust *t,
 		ERR_clear_error();
 		if (!cms)
 			rc = tims_err_set(&e, TIMS_ERR_INVALID, "sod: not a DER CMS ContentInfo");
-		else if ((rc = signed_data_open(cms, OID_LDS_SO, &sd, &e)) != TIMS_OK)
-			tims_err_set(&e, rc, "sod: %s", tims_err_msg(&e));
+		else if ((rc = signed_data_open(cms, OID_LDS_SO, &sd, &e2)) != TIMS_OK)
+			tims_err_set(&e, rc, "sod: %s", e2.msg); /* never into its own buffer */
 	}
 	if (rc == TIMS_OK)
 		rc = tims_epass_lds_parse(sd.content, sd.content_len, &lds, &e);

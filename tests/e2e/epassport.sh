@@ -26,6 +26,9 @@ t_eq "valid: JSON valid, issuing_state, signer" "True NLD CN=Test DS RSA,OU=Pass
 t_eq "valid: every check ok, data groups 1 and 2 hash_ok" "True [(1, True), (2, True)] 0" \
 	"$(printf '%s' "$out" | jget 'str(all(c["ok"] for c in d["checks"]))+" "+str([(g["number"],g["hash_ok"]) for g in d["data_groups"]])+" "+str(len(d["errors"]))')"
 t_match "valid: the reordered issuer name is reported as an accepted quirk" "another order" "$out"
+out=$(J --csca csca-rsa.pem sod-wrongname.bin dg1.bin dg2.bin); rc=$?
+t_eq "issuer name reordered AND a letter changed: exit 1 (the order rule is no wildcard)" 1 "$rc"
+t_match "changed issuer name: no certificate matches" "sod: no certificate in the SignedData matches the signer identifier" "$(printf '%s' "$out" | jget "$errs")"
 t_status 0 "RSA-PSS, signer by SKI: exit 0" V --csca csca-rsa.pem sod-pss.bin dg1.bin dg2.bin
 t_match "RSA-PSS: signer identified by SKI" "subject key identifier" "$(J --csca csca-rsa.pem sod-pss.bin dg1.bin dg2.bin)"
 t_status 0 "ECDSA brainpoolP256r1 with explicit parameters: exit 0" V --csca csca-bp.pem sod-bp.bin dg1.bin dg2.bin

@@ -26,7 +26,8 @@
 #                 not a named curve, to be refused
 #   sod-{rsa,pss,bp,link,revoked,forged,state,curve}.bin   EF.SOD (tag 0x77);
 #                 sod-rsa's SignerInfo names its issuer with the attributes
-#                 in reverse order; sod-state hashes dg1-bel.bin
+#                 in reverse order; sod-wrongname the same with one letter
+#                 of the CN changed; sod-state hashes dg1-bel.bin
 set -euo pipefail
 out=${1:?usage: mkpki.sh OUTDIR}
 mkdir -p "$out"
@@ -205,16 +206,20 @@ def reordered(name):
         _, _, ve = read_tlv(name, i); rdns.append(name[i:ve]); i = ve
     return name[:s] + b"".join(reversed(rdns))
 
-def sod(lds_file, ds, out, extra=(), reorder=False, md="sha256"):
+def sod(lds_file, ds, out, extra=(), reorder=False, md="sha256", alter=False):
     cms_sign(lds_file, out + ".cms", ds, "2.23.136.1.1.1", extra, md)
     c = open(out + ".cms", "rb").read()
     if reorder:
         nm = issuer_name(ds + ".pem"); k = c.rfind(nm)
         assert k > 0 and reordered(nm) != nm
-        c = c[:k] + reordered(nm) + c[k + len(nm):]
+        new = reordered(nm)
+        if alter:   # the same attributes reordered, but one letter changed
+            new = new.replace(b"Test CSCA RSA", b"Test CSCA RSB")
+        c = c[:k] + new + c[k + len(nm):]
     open(out, "wb").write(tlv([0x77], c))
 
 sod("lds.der", "ds-rsa", "sod-rsa.bin", reorder=True)
+sod("lds.der", "ds-rsa", "sod-wrongname.bin", reorder=True, alter=True)
 sod("lds.der", "ds-pss", "sod-pss.bin", ["-keyid", "-keyopt", "rsa_padding_mode:pss"])
 sod("lds.der", "ds-bp", "sod-bp.bin")
 sod("lds.der", "ds-link", "sod-link.bin")
