@@ -19,6 +19,7 @@ pkgs=(
   libsystemd-dev debhelper lintian dpkg-dev fakeroot systemd
   prometheus
   libseccomp-dev
+  libssl-dev
 )
 
 missing=()

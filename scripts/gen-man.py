@@ -51,7 +51,7 @@ FILES = {
     "logout": [("$TIMS_SESSION_DIR/NODE-HASH", "the session token, removed")],
 }
 DOCS = {
-    "mrz": ["docs/mrz.md"], "post": ["docs/api.md", "docs/console.md", "docs/sync.md"],
+    "mrz": ["docs/mrz.md"], "epassport": ["docs/epassport.md"], "post": ["docs/api.md", "docs/console.md", "docs/sync.md"],
     "officer": ["docs/roles.md", "docs/api.md", "docs/bundles.md"], "cross": ["docs/formats.md"],
     "history": ["docs/formats.md"], "audit": ["docs/audit.md"], "log": ["docs/formats.md", "docs/tlog.md"],
     "screen": ["docs/screening.md"], "watchlist": ["docs/watchlists.md"],

@@ -136,6 +136,7 @@ int cli_node_kind(const char *dir);
 int cmd_tlog(int argc, char **argv);
 int cmd_mrz(int argc, char **argv);
 int cmd_api(int argc, char **argv);
+int cmd_epassport(int argc, char **argv);
 int cmd_post(int argc, char **argv);
 int cmd_cross(int argc, char **argv);
 int cmd_officer(int argc, char **argv);

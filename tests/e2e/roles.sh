@@ -49,6 +49,7 @@ RUN[help]="help"; RUN[version]="version"
 for s in root leaf-hash prove-inclusion prove-consistency verify-inclusion verify-consistency \
 	keygen sign-note verify-note; do RUN["tlog $s"]="tlog $s"; done
 RUN[mrz]="mrz $T_TMP/td3.mrz"
+RUN["epassport verify"]="epassport verify --csca $T_TMP/no-csca.pem $T_TMP/no-sod.bin"
 RUN[login]="-"; RUN[logout]="-"   # below, by hand
 RUN["post init"]="post init $T_TMP/p2"
 RUN["post seal"]="post seal $P"

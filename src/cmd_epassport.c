@@ -1,0 +1,364 @@
+/*
+ * cmd_epassport.c — `tims epassport verify`: passive authentication of an
+ * e-passport chip's files (ICAO Doc 9303 Parts 10-12) against CSCA
+ * certificates or master lists, and CRLs, offline.
+ *
+ * The checks are the library's (lib/epass); this file reads the files with
+ * their ceilings, prints the result for a person or as one JSON object, and
+ * maps it to the exit status: 0 every check passed, 1 a check failed,
+ * 2 usage or input/output error (a file that cannot be read, a CRL or
+ * master list that cannot be parsed: never "no revocation").
+ */
+#include <jansson.h>
+
+#include "cli.h"
+#include "tims/buf.h"
+#include "tims/epass.h"
+#include "tims/util.h"
+
+static const char usage[] =
+	"usage: tims epassport verify [--json] [--at YYYY-MM-DD] [--mrz FILE]\n"
+	"           --csca FILE [--csca FILE ...] [--crl FILE ...] EF.SOD [EF.DGn ...]\n"
+	"\n"
+	"Passive authentication of an e-passport chip's files (ICAO Doc 9303):\n"
+	"the EF.SOD's CMS signature, the Document Signer's certificate (issued\n"
+	"by a CSCA, valid at the date, not revoked by the CRLs), the hash of each\n"
+	"data group given against the security object, DG1's MRZ against the\n"
+	"printed one (--mrz) and DG1's issuing state against the signer's country.\n"
+	"\n"
+	"EF.SOD is the file as read from the chip (tag 0x77); each EF.DGn is a raw\n"
+	"data-group file, its number read from its tag. DG1 is required.\n"
+	"\n"
+	"Options:\n"
+	"  --csca FILE  trust anchors: CSCA certificates (DER or PEM), or a CSCA\n"
+	"               master list (CMS); a master list is accepted only when its\n"
+	"               signature verifies and its list signer is, or is issued by,\n"
+	"               a CSCA given as a certificate; repeatable\n"
+	"  --crl FILE   a CRL (DER or PEM) of a CSCA; repeatable; a CRL that\n"
+	"               cannot be read is an error\n"
+	"  --at DATE    judge the certificates' validity at DATE (YYYY-MM-DD,\n"
+	"               00:00 UTC) instead of now\n"
+	"  --mrz FILE   the printed MRZ (2 or 3 lines) to compare with DG1\n"
+	"  --json       one JSON object: valid, issuing_state, signer, checks,\n"
+	"               data_groups, errors\n"
+	"  -h, --help   this help\n"
+	"\n"
+	"Exit status: 0 every check passed, 1 a check failed, 2 usage or\n"
+	"input/output error. See docs/epassport.md.\n";
+
+#define MAX_FILES 64
+
+struct files {
+	struct tims_buf b[MAX_FILES];
+	const char *name[MAX_FILES];
+	size_t n;
+};
+
+static int load(struct files *f, const char *path, size_t max, struct tims_err *err)
+{
+	if (f->n == MAX_FILES) {
+		tims_err_set(err, TIMS_ERR_TOOBIG, "more than %d files", MAX_FILES);
+		return -1;
+	}
+	tims_buf_init(&f->b[f->n], max);
+	if (tims_read_file(path, max, &f->b[f->n], err) != TIMS_OK) {
+		tims_buf_release(&f->b[f->n]);
+		return -1;
+	}
+	f->name[f->n++] = path;
+	return (int)f->n - 1;
+}
+
+static void files_release(struct files *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		tims_buf_release(&f->b[i]);
+}
+
+/* The printed MRZ: its lines, spaces and line ends dropped. */
+static int read_mrz(const char *path, char *out, size_t cap, struct tims_err *err)
+{
+	struct tims_buf b;
+	size_t n = 0;
+
+	tims_buf_init(&b, 4096);
+	if (tims_read_file(path, 4096, &b, err) != TIMS_OK) {
+		tims_buf_release(&b);
+		return -1;
+	}
+	for (size_t i = 0; i < b.len; i++) {
+		char c = b.buf[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (n + 1 >= cap) {
+			tims_buf_release(&b);
+			tims_err_set(err, TIMS_ERR_INVALID, "%s: more than %zu MRZ characters", path, cap - 1);
+			return -1;
+		}
+		out[n++] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+	}
+	out[n] = '\0';
+	tims_buf_release(&b);
+	if (n != 88 && n != 72 && n != 90) {
+		tims_err_set(err, TIMS_ERR_INVALID,
+			     "%s: %zu MRZ characters, expected 88 (TD3), 72 (TD2) or 90 (TD1)", path, n);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_date(const char *s, time_t *out)
+{
+	struct tm tm = { 0 };
+	char *end;
+	long y, m, d;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	y = strtol(s, &end, 10);
+	if (end != s + 4)
+		return -1;
+	m = strtol(s + 5, &end, 10);
+	if (end != s + 7)
+		return -1;
+	d = strtol(s + 8, &end, 10);
+	if (end != s + 10 || y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	tm.tm_year = (int)y - 1900;
+	tm.tm_mon = (int)m - 1;
+	tm.tm_mday = (int)d;
+	*out = timegm(&tm);
+	return tm.tm_mday == d ? 0 : -1; /* 2026-02-31 normalised away */
+}
+
+static int print_json(const struct tims_epass_result *r)
+{
+	json_t *o = json_object(), *checks = json_array(), *dgs = json_array(),
+	       *errs = json_array(), *quirks = json_array();
+	char *s;
+
+	if (!o || !checks || !dgs || !errs || !quirks)
+		goto fail;
+	json_object_set_new(o, "valid", json_boolean(r->valid));
+	json_object_set_new(o, "issuing_state", r->issuing_state[0] ?
+			    json_string(r->issuing_state) : json_null());
+	json_object_set_new(o, "signer", r->signer[0] ? json_string(r->signer) : json_null());
+	json_object_set_new(o, "csca", r->csca[0] ? json_string(r->csca) : json_null());
+	for (unsigned i = 0; i < r->nchecks; i++)
+		json_array_append_new(checks, json_pack("{s:s, s:b, s:s}",
+			"name", r->checks[i].name, "ok", r->checks[i].ok,
+			"detail", r->checks[i].detail));
+	for (unsigned i = 0; i < r->ndgs; i++)
+		json_array_append_new(dgs, json_pack("{s:i, s:b}",
+			"number", (int)r->dgs[i].number, "hash_ok", r->dgs[i].hash_ok));
+	for (unsigned i = 0; i < r->nerrors; i++)
+		json_array_append_new(errs, json_pack("{s:s, s:s}",
+			"field", r->errors[i].field, "message", r->errors[i].message));
+	if (r->errors_truncated)
+		json_array_append_new(errs, json_pack("{s:s, s:s}", "field", "errors",
+			"message", "more errors not shown"));
+	for (unsigned i = 0; i < r->nquirks; i++)
+		json_array_append_new(quirks, json_string(r->quirks[i]));
+	json_object_set_new(o, "checks", checks);
+	json_object_set_new(o, "data_groups", dgs);
+	json_object_set_new(o, "errors", errs);
+	json_object_set_new(o, "quirks_accepted", quirks);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		return -1;
+	puts(s);
+	free(s);
+	return 0;
+fail:
+	json_decref(o);
+	json_decref(checks);
+	json_decref(dgs);
+	json_decref(errs);
+	json_decref(quirks);
+	return -1;
+}
+
+static void print_text(const struct tims_epass_result *r)
+{
+	printf("Passive authentication: %s\n", r->valid ? "VALID" : "FAILED");
+	if (r->issuing_state[0])
+		printf("  Issuing state  %s\n", r->issuing_state);
+	if (r->signer[0])
+		printf("  Signer         %s\n", r->signer);
+	if (r->csca[0])
+		printf("  CSCA           %s\n", r->csca);
+	for (unsigned i = 0; i < r->nchecks; i++)
+		printf("  %-4s %-18s %s\n", r->checks[i].ok ? "ok" : "FAIL",
+		       r->checks[i].name, r->checks[i].detail);
+	for (unsigned i = 0; i < r->ndgs; i++)
+		printf("  dg%-2u hash %s\n", r->dgs[i].number,
+		       r->dgs[i].hash_ok ? "matches" : "DOES NOT MATCH");
+	for (unsigned i = 0; i < r->nquirks; i++)
+		printf("  accepted quirk: %s\n", r->quirks[i]);
+	for (unsigned i = 0; i < r->nerrors; i++)
+		printf("  error: %s: %s\n", r->errors[i].field, r->errors[i].message);
+	if (r->errors_truncated)
+		printf("  error: (more errors not shown)\n");
+}
+
+static int verify(int argc, char **argv)
+{
+	static struct files f;        /* a few hundred bytes of handles */
+	static struct tims_epass_result r;
+	static char printed[TIMS_EPASS_MRZ_MAX + 2];
+	struct tims_epass_input in = { 0 };
+	struct tims_epass_trust *t = NULL;
+	struct tims_err err;
+	const char *csca[MAX_FILES], *crl[MAX_FILES], *mrz = NULL, *at = NULL;
+	const char *docs[1 + TIMS_EPASS_MAX_DG];
+	size_t ncsca = 0, ncrl = 0, ndocs = 0, nanchors = 0;
+	bool json = false, opts_done = false;
+	int status = CLI_USAGE, idx;
+	tims_rc rc;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has_val = i + 1 < argc;
+
+		if (!opts_done && !strcmp(a, "--")) {
+			opts_done = true;
+		} else if (!opts_done && !strcmp(a, "--json")) {
+			json = true;
+		} else if (!opts_done && !strcmp(a, "--csca") && has_val) {
+			if (ncsca == MAX_FILES)
+				return cli_error(CLI_USAGE, "epassport", "too many --csca");
+			csca[ncsca++] = argv[++i];
+		} else if (!opts_done && !strcmp(a, "--crl") && has_val) {
+			if (ncrl == MAX_FILES)
+				return cli_error(CLI_USAGE, "epassport", "too many --crl");
+			crl[ncrl++] = argv[++i];
+		} else if (!opts_done && !strcmp(a, "--at") && has_val) {
+			at = argv[++i];
+		} else if (!opts_done && !strcmp(a, "--mrz") && has_val) {
+			mrz = argv[++i];
+		} else if (!opts_done && a[0] == '-' && a[1]) {
+			fputs(usage, stderr);
+			return cli_error(CLI_USAGE, "epassport", "unknown option or missing value: '%s'", a);
+		} else {
+			if (ndocs == 1 + TIMS_EPASS_MAX_DG)
+				return cli_error(CLI_USAGE, "epassport",
+						 "at most %d data-group files", TIMS_EPASS_MAX_DG);
+			docs[ndocs++] = a;
+		}
+	}
+	if (ncsca == 0 || ndocs == 0) {
+		fputs(usage, stderr);
+		return cli_error(CLI_USAGE, "epassport", "%s",
+				 ncsca == 0 ? "--csca is required" : "EF.SOD is required");
+	}
+	in.at = time(NULL);
+	if (at && parse_date(at, &in.at))
+		return cli_error(CLI_USAGE, "epassport", "--at: '%s' is not a date YYYY-MM-DD", at);
+	if (mrz) {
+		if (read_mrz(mrz, printed, sizeof(printed), &err))
+			return cli_error(CLI_USAGE, "epassport", "--mrz: %s", err.msg);
+		in.printed_mrz = printed;
+	}
+	if (tims_epass_trust_new(&t, &err) != TIMS_OK)
+		return cli_error(CLI_USAGE, "epassport", "%s", err.msg);
+	for (size_t i = 0; i < ncsca; i++) {
+		if ((idx = load(&f, csca[i], TIMS_EPASS_LIST_MAX, &err)) < 0) {
+			cli_error(CLI_USAGE, "epassport", "--csca: %s", err.msg);
+			goto out;
+		}
+		if (tims_epass_trust_add_csca(t, (const uint8_t *)f.b[idx].buf, f.b[idx].len,
+					      csca[i], &err) != TIMS_OK) {
+			cli_error(CLI_USAGE, "epassport", "%s", err.msg);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < ncrl; i++) {
+		if ((idx = load(&f, crl[i], TIMS_EPASS_LIST_MAX, &err)) < 0) {
+			cli_error(CLI_USAGE, "epassport", "--crl: %s", err.msg);
+			goto out;
+		}
+		if (tims_epass_trust_add_crl(t, (const uint8_t *)f.b[idx].buf, f.b[idx].len,
+					     crl[i], &err) != TIMS_OK) {
+			cli_error(CLI_USAGE, "epassport", "%s", err.msg);
+			goto out;
+		}
+	}
+	rc = tims_epass_trust_seal(t, in.at, &nanchors, &err);
+	if (rc == TIMS_ERR_SIGNATURE) {
+		/* A refused master list is a failed check, not a usage error. */
+		memset(&r, 0, sizeof(r));
+		r.nchecks = 1;
+		r.checks[0].name = "csca_list";
+		snprintf(r.checks[0].detail, sizeof(r.checks[0].detail), "%.199s", err.msg);
+		r.nerrors = 1;
+		snprintf(r.errors[0].field, sizeof(r.errors[0].field), "csca");
+		snprintf(r.errors[0].message, sizeof(r.errors[0].message), "%.199s",
+			 !strncmp(err.msg, "csca ", 5) ? err.msg + 5 : err.msg);
+		status = CLI_FAIL;
+		goto print;
+	}
+	if (rc != TIMS_OK) {
+		cli_error(CLI_USAGE, "epassport", "%s", err.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < ndocs; i++) {
+		size_t max = i == 0 ? TIMS_EPASS_SOD_MAX : TIMS_EPASS_DG_MAX;
+
+		if ((idx = load(&f, docs[i], max, &err)) < 0) {
+			cli_error(CLI_USAGE, "epassport", "%s", err.msg);
+			goto out;
+		}
+		if (i == 0) {
+			in.sod.p = (const uint8_t *)f.b[idx].buf;
+			in.sod.n = f.b[idx].len;
+		} else {
+			in.dgs[in.ndgs].p = (const uint8_t *)f.b[idx].buf;
+			in.dgs[in.ndgs++].n = f.b[idx].len;
+		}
+	}
+	rc = tims_epass_verify(t, &in, &r);
+	if (rc == TIMS_ERR_NOMEM || rc == TIMS_ERR_CRYPTO || rc == TIMS_ERR_USAGE) {
+		cli_error(CLI_USAGE, "epassport", "%s", r.nerrors ? r.errors[0].message
+								     : tims_strerror(rc));
+		goto out;
+	}
+	status = r.valid ? CLI_OK : CLI_FAIL;
+print:
+	if (json ? print_json(&r) : (print_text(&r), 0)) {
+		cli_error(CLI_USAGE, "epassport", "out of memory writing JSON");
+		status = CLI_USAGE;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_error(CLI_USAGE, "epassport", "writing the output: %s", strerror(errno));
+		status = CLI_USAGE;
+	}
+out:
+	tims_epass_trust_free(t);
+	files_release(&f);
+	f.n = 0;
+	return status;
+}
+
+static const char family_usage[] =
+	"usage: tims epassport verify [options] EF.SOD [EF.DGn ...]\n"
+	"\n"
+	"E-passport chips (ICAO Doc 9303).\n"
+	"\n"
+	"Commands:\n"
+	"  verify   passive authentication of the chip's files against CSCAs\n";
+
+int cmd_epassport(int argc, char **argv)
+{
+	static const struct cli_command table[] = {
+		{ "verify", verify, "passive authentication of the chip's files against CSCAs" },
+	};
+
+	return cli_dispatch("epassport", table, sizeof(table) / sizeof(table[0]),
+			    family_usage, argc, argv);
+}

@@ -1,0 +1,242 @@
+/*
+ * test_epass.c — the e-passport module: the bounded parsers on hand-made
+ * vectors (EF.SOD wrapper, LDS security object, data-group tags, DG1's
+ * MRZ, country codes), then passive authentication through the library API
+ * over the documents tests/data/epass/mkpki.sh makes with openssl.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "t.h"
+#include "tims/buf.h"
+#include "tims/epass.h"
+#include "tims/util.h"
+
+static const uint8_t sha256_alg[] = {
+	0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+};
+
+/* An LDSSecurityObject with n groups numbered from nums, hash bytes = number. */
+static size_t make_lds(uint8_t *out, const unsigned *nums, size_t n, size_t hlen)
+{
+	uint8_t body[1024];
+	size_t b = 0, g = 0, o = 0;
+	uint8_t groups[1024];
+
+	for (size_t i = 0; i < n; i++) {
+		groups[g++] = 0x30;
+		groups[g++] = (uint8_t)(3 + 2 + hlen);
+		groups[g++] = 0x02; groups[g++] = 1; groups[g++] = (uint8_t)nums[i];
+		groups[g++] = 0x04; groups[g++] = (uint8_t)hlen;
+		memset(groups + g, (int)nums[i], hlen);
+		g += hlen;
+	}
+	body[b++] = 0x02; body[b++] = 1; body[b++] = 0;
+	memcpy(body + b, sha256_alg, sizeof(sha256_alg));
+	b += sizeof(sha256_alg);
+	body[b++] = 0x30;
+	if (g >= 0x80)
+		body[b++] = 0x81;
+	body[b++] = (uint8_t)g;
+	memcpy(body + b, groups, g);
+	b += g;
+	out[o++] = 0x30;
+	if (b >= 0x80)
+		out[o++] = 0x81; /* DER: the long form only from 128 bytes */
+	out[o++] = (uint8_t)b;
+	memcpy(out + o, body, b);
+	return o + b;
+}
+
+static void test_parsers(void)
+{
+	uint8_t buf[1024];
+	const uint8_t *cms;
+	size_t cms_len, n;
+	struct tims_err err;
+	struct tims_epass_lds lds;
+	unsigned num;
+	char mrz[TIMS_EPASS_MRZ_MAX + 1];
+
+	static const uint8_t sod_ok[] = { 0x77, 0x03, 0x30, 0x01, 0x00 };
+	static const uint8_t sod_long[] = { 0x77, 0x81, 0x03, 0x30, 0x01, 0x00 };
+	static const uint8_t sod_trunc[] = { 0x77, 0x05, 0x30, 0x01 };
+	static const uint8_t sod_tag[] = { 0x30, 0x01, 0x00 };
+	static const uint8_t sod_trail[] = { 0x77, 0x01, 0x00, 0x00 };
+	static const uint8_t sod_indef[] = { 0x77, 0x80, 0x00, 0x00 };
+
+	T_OK(tims_epass_sod_unwrap(sod_ok, sizeof(sod_ok), &cms, &cms_len, &err) == TIMS_OK &&
+	     cms == sod_ok + 2 && cms_len == 3, "sod: 0x77 unwrapped to its content");
+	T_OK(tims_epass_sod_unwrap(sod_long, sizeof(sod_long), &cms, &cms_len, &err) != TIMS_OK &&
+	     strstr(err.msg, "shortest form"), "sod: non-minimal length refused (%s)", err.msg);
+	T_OK(tims_epass_sod_unwrap(sod_trunc, sizeof(sod_trunc), &cms, &cms_len, &err) != TIMS_OK,
+	     "sod: truncated refused");
+	T_EQ_STR(err.msg, "sod: length runs past the end of the data", "sod: truncation named");
+	T_OK(tims_epass_sod_unwrap(sod_tag, sizeof(sod_tag), &cms, &cms_len, &err) != TIMS_OK,
+	     "sod: a bare CMS without 0x77 refused");
+	T_EQ_STR(err.msg, "sod: tag is 0x30, expected 0x77 (EF.SOD)", "sod: wrong tag named");
+	T_OK(tims_epass_sod_unwrap(sod_trail, sizeof(sod_trail), &cms, &cms_len, &err) != TIMS_OK,
+	     "sod: trailing bytes refused");
+	T_OK(tims_epass_sod_unwrap(sod_indef, sizeof(sod_indef), &cms, &cms_len, &err) != TIMS_OK &&
+	     strstr(err.msg, "indefinite"), "sod: indefinite length refused");
+	T_OK(tims_epass_sod_unwrap(buf, TIMS_EPASS_SOD_MAX + 1, &cms, &cms_len, &err) == TIMS_ERR_TOOBIG,
+	     "sod: past the ceiling: TOOBIG");
+
+	unsigned two[] = { 1, 2 }, dup[] = { 1, 1 }, zero[] = { 0, 2 }, one[] = { 1 };
+	n = make_lds(buf, two, 2, 32);
+	T_OK(tims_epass_lds_parse(buf, n, &lds, &err) == TIMS_OK && lds.ngroups == 2 &&
+	     lds.hash == TIMS_EPASS_SHA256 && lds.groups[1].number == 2 &&
+	     lds.groups[1].value[0] == 2, "lds: two SHA-256 hashes read");
+	n = make_lds(buf, dup, 2, 32);
+	T_OK(tims_epass_lds_parse(buf, n, &lds, &err) != TIMS_OK, "lds: a data group hashed twice refused");
+	T_EQ_STR(err.msg, "sod: security object: dg1 hashed twice", "lds: duplicate named");
+	n = make_lds(buf, zero, 2, 32);
+	T_OK(tims_epass_lds_parse(buf, n, &lds, &err) != TIMS_OK && strstr(err.msg, "1..16"),
+	     "lds: data group 0 refused");
+	n = make_lds(buf, two, 2, 20);
+	T_OK(tims_epass_lds_parse(buf, n, &lds, &err) != TIMS_OK, "lds: a 20-byte hash under SHA-256 refused");
+	T_EQ_STR(err.msg, "sod: security object: dg1: hash of 20 bytes, SHA-256 has 32",
+		 "lds: hash length named");
+	n = make_lds(buf, one, 1, 32);
+	T_OK(tims_epass_lds_parse(buf, n, &lds, &err) != TIMS_OK && strstr(err.msg, "at least 2"),
+	     "lds: fewer than 2 hashes refused");
+	n = make_lds(buf, two, 2, 32);
+	buf[n] = 0;
+	T_OK(tims_epass_lds_parse(buf, n + 1, &lds, &err) != TIMS_OK, "lds: trailing byte refused");
+	T_OK(tims_epass_lds_parse(buf, n - 1, &lds, &err) != TIMS_OK, "lds: truncated refused");
+
+	static const uint8_t dg2[] = { 0x75, 0x02, 0xAA, 0xBB };
+	static const uint8_t dg15[] = { 0x6F, 0x00 };
+	static const uint8_t com[] = { 0x60, 0x00 };
+	T_OK(tims_epass_dg_number(dg2, sizeof(dg2), &num, &err) == TIMS_OK && num == 2, "dg: 0x75 is DG2");
+	T_OK(tims_epass_dg_number(dg15, sizeof(dg15), &num, &err) == TIMS_OK && num == 15, "dg: 0x6F is DG15");
+	T_OK(tims_epass_dg_number(com, sizeof(com), &num, &err) != TIMS_OK && strstr(err.msg, "0x60"),
+	     "dg: EF.COM (0x60) is not a data group");
+	T_OK(tims_epass_dg_number(dg2, 3, &num, &err) != TIMS_OK, "dg: truncated DG2 refused");
+
+	uint8_t dg1[2 + 3 + 88];
+	dg1[0] = 0x61; dg1[1] = 3 + 88; dg1[2] = 0x5F; dg1[3] = 0x1F; dg1[4] = 88;
+	memcpy(dg1 + 5, "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+		        "L898902C36UTO7408122F1204159ZE184226B<<<<<10", 88);
+	T_OK(tims_epass_dg1_mrz(dg1, sizeof(dg1), mrz, &err) == TIMS_OK &&
+	     !strncmp(mrz, "P<UTOERIKSSON", 13) && strlen(mrz) == 88, "dg1: the TD3 MRZ read");
+	dg1[20] = 'a';
+	T_OK(tims_epass_dg1_mrz(dg1, sizeof(dg1), mrz, &err) != TIMS_OK, "dg1: a lowercase letter refused");
+	T_EQ_STR(err.msg, "dg1: MRZ character 16 is 0x61, not A-Z 0-9 <", "dg1: the bad character named");
+	dg1[20] = '<';
+	dg1[4] = 87; dg1[1] = 3 + 87;
+	T_OK(tims_epass_dg1_mrz(dg1, sizeof(dg1) - 1, mrz, &err) != TIMS_OK && strstr(err.msg, "87"),
+	     "dg1: an 87-character MRZ refused");
+
+	T_EQ_STR(tims_epass_country_alpha3("NL"), "NLD", "country: NL is NLD");
+	T_EQ_STR(tims_epass_country_alpha3("DE"), "D<<", "country: DE is D<< (Doc 9303 Part 3)");
+	T_EQ_STR(tims_epass_country_alpha3("ZW"), "ZWE", "country: the last entry");
+	T_EQ_STR(tims_epass_country_alpha3("AD"), "AND", "country: the first entry");
+	T_OK(tims_epass_country_alpha3("XX") == NULL, "country: unknown code is NULL");
+}
+
+struct doc {
+	struct tims_buf f[4];
+	size_t n;
+};
+
+static int load(struct doc *d, const char *dir, const char *name)
+{
+	char path[512];
+	struct tims_err err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	tims_buf_init(&d->f[d->n], TIMS_EPASS_LIST_MAX);
+	if (tims_read_file(path, TIMS_EPASS_LIST_MAX, &d->f[d->n], &err) != TIMS_OK)
+		return -1;
+	return (int)d->n++;
+}
+
+static void doc_release(struct doc *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		tims_buf_release(&d->f[i]);
+	d->n = 0;
+}
+
+/* Verify sod + DG1 + DG2 against the given CSCA files. */
+static tims_rc run(const char *dir, const char *const *cscas, const char *sod,
+		   const char *dg2, struct tims_epass_result *r)
+{
+	struct tims_epass_trust *t;
+	struct tims_epass_input in = { .at = time(NULL) };
+	struct tims_err err;
+	struct doc d = { .n = 0 };
+	tims_rc rc;
+	int i;
+
+	if (tims_epass_trust_new(&t, &err) != TIMS_OK)
+		return TIMS_ERR_NOMEM;
+	for (; *cscas; cscas++) {
+		if ((i = load(&d, dir, *cscas)) < 0 ||
+		    tims_epass_trust_add_csca(t, (uint8_t *)d.f[i].buf, d.f[i].len, *cscas, &err) != TIMS_OK) {
+			rc = TIMS_ERR_IO;
+			goto out;
+		}
+		doc_release(&d);
+	}
+	if ((rc = tims_epass_trust_seal(t, in.at, NULL, &err)) != TIMS_OK)
+		goto out;
+	int s = load(&d, dir, sod), a = load(&d, dir, "dg1.bin"), b = load(&d, dir, dg2);
+	if (s < 0 || a < 0 || b < 0) {
+		rc = TIMS_ERR_IO;
+		goto out;
+	}
+	in.sod.p = (uint8_t *)d.f[s].buf; in.sod.n = d.f[s].len;
+	in.dgs[0].p = (uint8_t *)d.f[a].buf; in.dgs[0].n = d.f[a].len;
+	in.dgs[1].p = (uint8_t *)d.f[b].buf; in.dgs[1].n = d.f[b].len;
+	in.ndgs = 2;
+	rc = tims_epass_verify(t, &in, r);
+out:
+	doc_release(&d);
+	tims_epass_trust_free(t);
+	return rc;
+}
+
+static void test_verify(void)
+{
+	char dir[] = "/tmp/test_epass.XXXXXX", cmd[600];
+	static struct tims_epass_result r;
+	const char *rsa[] = { "csca-rsa.pem", NULL }, *bp[] = { "csca-bp.pem", NULL };
+	const char *ml[] = { "csca-rsa.pem", "ml.der", NULL }, *evil[] = { "csca-rsa.pem", "ml-evil.der", NULL };
+
+	if (!T_OK(mkdtemp(dir) != NULL, "temporary directory"))
+		return;
+	snprintf(cmd, sizeof(cmd), "bash tests/data/epass/mkpki.sh %s >/dev/null", dir);
+	if (!T_OK(system(cmd) == 0, "mkpki.sh made the test PKI"))
+		return;
+
+	T_OK(run(dir, rsa, "sod-rsa.bin", "dg2.bin", &r) == TIMS_OK && r.valid, "RSA, reordered issuer name: valid");
+	T_EQ_STR(r.issuing_state, "NLD", "valid: issuing state from DG1");
+	T_EQ_STR(r.signer, "CN=Test DS RSA,OU=Passports,O=Test State,C=NL", "valid: signer's subject");
+	T_OK(r.nquirks == 1 && strstr(r.quirks[0], "another order"), "valid: the name-order quirk recorded");
+	T_OK(r.ndgs == 2 && r.dgs[0].hash_ok && r.dgs[1].hash_ok, "valid: both data groups' hashes ok");
+	T_OK(run(dir, rsa, "sod-pss.bin", "dg2.bin", &r) == TIMS_OK, "RSA-PSS, signer by SKI: valid");
+	T_OK(run(dir, bp, "sod-bp.bin", "dg2.bin", &r) == TIMS_OK && r.nquirks == 2,
+	     "brainpool with explicit parameters: valid, both keys' quirk recorded");
+	T_OK(run(dir, ml, "sod-bp.bin", "dg2.bin", &r) == TIMS_OK, "brainpool CSCA from the master list: valid");
+	T_OK(run(dir, rsa, "sod-bp.bin", "dg2.bin", &r) == TIMS_ERR_SIGNATURE && !r.valid,
+	     "brainpool DS, only the RSA CSCA trusted: refused");
+	T_OK(run(dir, rsa, "sod-forged.bin", "dg2.bin", &r) == TIMS_ERR_SIGNATURE &&
+	     r.nerrors == 1 && !strcmp(r.errors[0].field, "signer"),
+	     "forged CSCA with the real name: refused, field signer");
+	T_OK(run(dir, rsa, "sod-rsa.bin", "dg1.bin", &r) == TIMS_ERR_SIGNATURE,
+	     "DG1 given as DG2's file: refused");
+	T_OK(run(dir, evil, "sod-forged.bin", "dg2.bin", &r) == TIMS_ERR_SIGNATURE,
+	     "master list signed by someone else: refused at seal");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	T_OK(system(cmd) == 0, "cleanup");
+}
+
+int main(void)
+{
+	test_parsers();
+	test_verify();
+	return t_done();
+}
