@@ -82,6 +82,10 @@ static int api_parse(int argc, char **argv)
 	const char *path;
 	int c, json = 0, st = CLI_OK;
 
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -142,12 +146,9 @@ static int api_parse(int argc, char **argv)
 
 int cmd_api(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    (argc > 2 && cli_wants_help(argc - 1, argv + 1))) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_USAGE : CLI_OK;
-	}
-	if (!strcmp(argv[1], "parse"))
-		return api_parse(argc - 1, argv + 1);
-	return cli_error(CLI_USAGE, "api", "unknown command '%s' (want parse)", argv[1]);
+	static const struct cli_command table[] = {
+		{ "parse", api_parse, "read PAXLST interchanges into travellers" },
+	};
+
+	return cli_dispatch("api", table, sizeof(table) / sizeof(table[0]), usage, argc, argv);
 }
