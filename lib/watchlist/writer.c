@@ -260,19 +260,30 @@ tims_rc tims_wl_content_recompute(struct tims_wl *wl, const char *list, uint8_t 
 				  struct tims_err *err)
 {
 	struct tims_lthash rows, kept;
+	struct tims_err fperr;
+	enum tims_wl_kind kind = 0;
+	tims_rc rc, fprc = TIMS_OK;
 	bool own;
 	int64_t id;
-	tims_rc rc;
 
-	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)) ||
+	if ((rc = tims__wl_find_list(wl, list, &id, &kind, NULL, err)) ||
 	    (rc = sum_get(wl, id, &kept, err)))
 		return rc;
-	/* the rows and the sum of one snapshot (a read transaction) */
+	/* the rows, the sum and the fingerprint index of one snapshot (a read
+	 * transaction) */
 	own = sqlite3_get_autocommit(wl->db);
 	if (own && sqlite3_exec(wl->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "entries");
-	if (!(rc = sum_get(wl, id, &kept, err)))
-		rc = sum_from_rows(wl, id, &rows, err);
+	if (!(rc = sum_get(wl, id, &kept, err)) && !(rc = sum_from_rows(wl, id, &rows, err))) {
+		/* the index a document is found by: every live entry's number
+		 * in it, nothing else (fpindex.c) */
+		tims_err_clear(&fperr);
+		fprc = tims__wl_fp_check(wl, id, kind, list, &fperr);
+		if (fprc && fprc != TIMS_ERR_TAMPER) {
+			rc = fprc;
+			*err = fperr;
+		}
+	}
 	if (own)
 		sqlite3_exec(wl->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
 	if (rc)
@@ -282,6 +293,11 @@ tims_rc tims_wl_content_recompute(struct tims_wl *wl, const char *list, uint8_t 
 		return tims_err_set(err, TIMS_ERR_TAMPER, "watchlist %s: the sum kept with the list "
 				    "(%" PRIu64 " entries) is not that of its %" PRIu64 " entries",
 				    list, kept.count, rows.count);
+	if (fprc) {
+		if (err)
+			*err = fperr;
+		return fprc;
+	}
 	return TIMS_OK;
 }
 
