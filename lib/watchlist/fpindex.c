@@ -14,7 +14,7 @@
  *   fp_recent  what changed since: a live row for a fingerprint that joined
  *              an entry, a tombstone (live = 0) for one that left it.
  *
- * Triggers on entries (fp_ins, fp_upd, fp_del) write fp_recent in the
+ * Triggers on entries (fp_ins, fp_upd1, fp_upd2, fp_del) write fp_recent in the
  * transaction of the change itself, whichever connection or process makes
  * it: a delta commits its rows and their fingerprints at once or not at all,
  * and touches only the small table. The view read by loading, screening and
@@ -67,6 +67,15 @@
 	" WHERE NEW.fp" #c " IS NOT NULL AND NEW.deleted_version IS NULL AND"              \
 	" (OLD.deleted_version IS NOT NULL OR NEW.fp" #c " IS NOT OLD.fp" #c ");"
 
+/* An update: only when the column or the entry's liveness changed (a
+ * document's row never has a VIN: its fp_upd2 is skipped whole) */
+#define FP_UPD(c)                                                                       \
+	"CREATE TRIGGER IF NOT EXISTS fp_upd" #c " AFTER UPDATE OF fp" #c ", deleted_version" \
+	" ON entries WHEN (OLD.fp" #c " IS NOT NULL OR NEW.fp" #c " IS NOT NULL) AND"       \
+	" (OLD.fp" #c " IS NOT NEW.fp" #c " OR"                                            \
+	" (OLD.deleted_version IS NULL) != (NEW.deleted_version IS NULL))"                 \
+	" BEGIN" FP_OUT(c) FP_IN(c) " END;"
+
 #define FP_TRIGGERS                                                                     \
 	"CREATE TRIGGER IF NOT EXISTS fp_ins AFTER INSERT ON entries"                     \
 	" WHEN NEW.deleted_version IS NULL BEGIN"                                         \
@@ -74,8 +83,7 @@
 	" WHERE NEW.fp1 IS NOT NULL;"                                                     \
 	" INSERT OR REPLACE INTO fp_recent SELECT NEW.fp2, 2, NEW.id, NEW.list_id, 1"      \
 	" WHERE NEW.fp2 IS NOT NULL; END;"                                                \
-	"CREATE TRIGGER IF NOT EXISTS fp_upd AFTER UPDATE OF fp1, fp2, deleted_version"   \
-	" ON entries BEGIN" FP_OUT(1) FP_OUT(2) FP_IN(1) FP_IN(2) " END;"                  \
+	FP_UPD(1) FP_UPD(2)                                                               \
 	"CREATE TRIGGER IF NOT EXISTS fp_del AFTER DELETE ON entries"                     \
 	" WHEN OLD.deleted_version IS NULL BEGIN"                                         \
 	" INSERT OR REPLACE INTO fp_recent SELECT OLD.fp1, 1, OLD.id, OLD.list_id, 0"      \
@@ -84,8 +92,8 @@
 	" WHERE OLD.fp2 IS NOT NULL; END;"
 
 #define FP_DROP_TRIGGERS                                                                \
-	"DROP TRIGGER IF EXISTS fp_ins; DROP TRIGGER IF EXISTS fp_upd;"                   \
-	" DROP TRIGGER IF EXISTS fp_del;"
+	"DROP TRIGGER IF EXISTS fp_ins; DROP TRIGGER IF EXISTS fp_upd1;"                  \
+	" DROP TRIGGER IF EXISTS fp_upd2; DROP TRIGGER IF EXISTS fp_del;"
 
 /* The live fingerprints of the entries (one scan of the rows, two
  * fingerprint columns each), in the index's order. */

@@ -265,7 +265,7 @@ int main(void)
 	     same_list(wl, "unsorted", "sorted"),
 	     "deferred indexes: the same list as row by row (%s)", err.msg);
 	T_OK(count("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND"
-		   " name IN ('fp_ins', 'fp_upd', 'fp_del')") == 3 &&
+		   " name IN ('fp_ins', 'fp_upd1', 'fp_upd2', 'fp_del')") == 4 &&
 	     count("SELECT count(*) FROM fp_recent") == 0 &&
 	     count("SELECT count(*) FROM fp_main m JOIN entries e ON e.id = m.id AND m.col = 1"
 		   " AND m.fp = e.fp1 JOIN lists l ON l.id = e.list_id WHERE l.name = 'sorted'"
@@ -288,7 +288,7 @@ int main(void)
 	rc = import(wl, "sorted-bad", TIMS_WL_DOCUMENTS, TIMS_WL_CSV, false, 2, &in, &b2, &r2, &err);
 	T_OK(rc == TIMS_ERR_INVALID && tims__wl_deferred_loads == 2 &&
 	     count("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND"
-		   " name IN ('fp_ins', 'fp_upd', 'fp_del')") == 3,
+		   " name IN ('fp_ins', 'fp_upd1', 'fp_upd2', 'fp_del')") == 4,
 	     "deferred indexes: a load refused for a bad row leaves the index's triggers");
 	tims__wl_defer_index_min = 1000000;
 

@@ -417,7 +417,7 @@ static void test_migration(void)
 
 	tims_wl_close(wl);
 	wl = NULL;
-	T_OK(sql("DROP TRIGGER fp_ins; DROP TRIGGER fp_upd; DROP TRIGGER fp_del;"
+	T_OK(sql("DROP TRIGGER fp_ins; DROP TRIGGER fp_upd1; DROP TRIGGER fp_upd2; DROP TRIGGER fp_del;"
 		 "DROP TABLE fp_main; DROP TABLE fp_recent;"
 		 "CREATE INDEX entries_fp1 ON entries(fp1) WHERE deleted_version IS NULL AND fp1 IS NOT NULL;"
 		 "CREATE INDEX entries_fp2 ON entries(fp2) WHERE deleted_version IS NULL AND fp2 IS NOT NULL;"
@@ -425,7 +425,7 @@ static void test_migration(void)
 	T_OK(tims_wl_open(dir, false, &wl, &err) == TIMS_OK, "opened (%s)", err.msg);
 	T_OK(q("PRAGMA user_version") == 2 &&
 	     q("SELECT count(*) FROM sqlite_master WHERE name IN ('entries_fp1', 'entries_fp2')") == 0 &&
-	     q("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fp_%'") == 3,
+	     q("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fp_%'") == 4,
 	     "migrated: schema 2, the partial indexes gone, the triggers there");
 	T_OK(q("SELECT count(*) FROM fp_recent") == 0 && view_diff() == 0 &&
 	     q("SELECT count(*) FROM fp_main") == q("SELECT count(*) FROM (" ROWS ")"),
