@@ -301,6 +301,11 @@ tims_rc tims_wl_ident_candidates(struct tims_wl *wl, enum tims_ident_kind kind, 
 tims_rc tims_wl_fp_merge(struct tims_wl *wl, size_t max_rows, size_t *merged, size_t *left,
 			 struct tims_err *err);
 tims_rc tims_wl_fp_pending(struct tims_wl *wl, size_t *n, struct tims_err *err);
+/* One step on the store of directory dir through a connection of its own
+ * that touches only the two tables (no schema made, no vault opened; a
+ * store of another schema version is left alone: nothing merged). */
+tims_rc tims_wl_fp_merge_dir(const char *dir, size_t max_rows, size_t *merged, size_t *left,
+			     struct tims_err *err);
 
 /*
  * A live index kept up to date with the store (lib/node/bundles.c): after

@@ -401,23 +401,24 @@ out:
  */
 static void merge_pending(struct node_wlcheck *c)
 {
-	struct tims_wl *wl = NULL;
 	struct tims_err err;
 	size_t left = 1, merged = 0, steps = 0;
 	int64_t t0 = now_ms();
 
+	char db[4300];
+
 	tims_err_clear(&err);
-	if (access(c->store, F_OK) != 0 || tims_wl_open(c->store, false, &wl, &err) ||
-	    tims_wl_fp_pending(wl, &left, &err) || !left)
-		goto out;
+	snprintf(db, sizeof(db), "%s/watchlists.db", c->store);
+	if (access(db, F_OK) != 0)
+		return;
 	while (left && now_ms() - t0 < MERGE_ROUND_MS) {
 		size_t n = 0;
 		tims_rc rc;
 
 		pthread_mutex_lock(&c->mu);
-		rc = tims_wl_fp_merge(wl, TIMS_WL_FP_MERGE_STEP, &n, &left, &err);
+		rc = tims_wl_fp_merge_dir(c->store, TIMS_WL_FP_MERGE_STEP, &n, &left, &err);
 		pthread_mutex_unlock(&c->mu);
-		if (rc)
+		if (rc || !n)
 			break;
 		merged += n;
 		steps++;
@@ -432,8 +433,6 @@ static void merge_pending(struct node_wlcheck *c)
 	else if (merged)
 		node_log(c->n, "watchlist fingerprint merge: %zu changes folded in %zu steps "
 			 "(%" PRId64 " ms), %zu left", merged, steps, now_ms() - t0, left);
-out:
-	tims_wl_close(wl);
 }
 
 static void *check_main(void *arg)

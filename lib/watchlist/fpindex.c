@@ -45,6 +45,7 @@
  */
 #include <sodium.h>
 
+#include "tims/schema.h"
 #include "tims/util.h"
 #include "wl_int.h"
 
@@ -310,7 +311,7 @@ tims_rc tims__wl_fp_candidates(struct tims_wl *wl, int col, int64_t stored, uint
 			       " ON e.id = v.id WHERE e.deleted_version IS NULL AND"
 			       " (CASE ?2 WHEN 2 THEN e.fp2 ELSE e.fp1 END) = ?1 ORDER BY v.id", -1, &st,
 			       NULL) != SQLITE_OK)
-		return tims__wl_dberr(wl, err, "fingerprint index");
+		return tims__wl_dberr(wl, err, "entries");
 	sqlite3_bind_int64(st, 1, stored);
 	sqlite3_bind_int(st, 2, col);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -319,7 +320,7 @@ tims_rc tims__wl_fp_candidates(struct tims_wl *wl, int col, int64_t stored, uint
 		(*n)++;
 	}
 	if (r != SQLITE_DONE)
-		rc = tims__wl_dberr(wl, err, "fingerprint index");
+		rc = tims__wl_dberr(wl, err, "entries");
 	sqlite3_finalize(st);
 	if (rc)
 		*n = 0;
@@ -421,6 +422,46 @@ out:
 	if (merged)
 		*merged = done;
 	return left ? count_recent(wl, left, err) : TIMS_OK;
+}
+
+tims_rc tims_wl_fp_merge_dir(const char *dir, size_t max_rows, size_t *merged, size_t *left,
+			     struct tims_err *err)
+{
+	struct tims_wl *wl;
+	sqlite3_stmt *st = NULL;
+	char path[4200];
+	int version = -1;
+	tims_rc rc;
+
+	if (merged)
+		*merged = 0;
+	if (left)
+		*left = 0;
+	if (snprintf(path, sizeof(path), "%s/watchlists.db", dir) >= (int)sizeof(path))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "store: path too long");
+	if (!(wl = calloc(1, sizeof(*wl))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	/* the tables only: no schema made, no vault (nothing sealed is read) */
+	if (sqlite3_open_v2(path, &wl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path,
+				  wl->db ? sqlite3_errmsg(wl->db) : "cannot open");
+		goto out;
+	}
+	sqlite3_busy_timeout(wl->db, 10000);
+	if (sqlite3_prepare_v2(wl->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version != TIMS_SCHEMA_WATCHLISTS) { /* not made (or not yet migrated) by this build */
+		rc = TIMS_OK;
+		goto out;
+	}
+	rc = tims_wl_fp_merge(wl, max_rows, merged, left, err);
+out:
+	sqlite3_close(wl->db);
+	free(wl);
+	return rc;
 }
 
 tims_rc tims__wl_fp_fold(struct tims_wl *wl, size_t above, struct tims_err *err)
