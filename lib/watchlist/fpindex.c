@@ -79,14 +79,16 @@
 
 #define FP_TRIGGERS                                                                     \
 	"CREATE TRIGGER IF NOT EXISTS fp_ins AFTER INSERT ON entries"                     \
-	" WHEN NEW.deleted_version IS NULL BEGIN"                                         \
+	" WHEN NEW.deleted_version IS NULL AND"                                           \
+	" (NEW.fp1 IS NOT NULL OR NEW.fp2 IS NOT NULL) BEGIN"                             \
 	" INSERT OR REPLACE INTO fp_recent SELECT NEW.fp1, 1, NEW.id, NEW.list_id, 1"      \
 	" WHERE NEW.fp1 IS NOT NULL;"                                                     \
 	" INSERT OR REPLACE INTO fp_recent SELECT NEW.fp2, 2, NEW.id, NEW.list_id, 1"      \
 	" WHERE NEW.fp2 IS NOT NULL; END;"                                                \
 	FP_UPD(1) FP_UPD(2)                                                               \
 	"CREATE TRIGGER IF NOT EXISTS fp_del AFTER DELETE ON entries"                     \
-	" WHEN OLD.deleted_version IS NULL BEGIN"                                         \
+	" WHEN OLD.deleted_version IS NULL AND"                                           \
+	" (OLD.fp1 IS NOT NULL OR OLD.fp2 IS NOT NULL) BEGIN"                             \
 	" INSERT OR REPLACE INTO fp_recent SELECT OLD.fp1, 1, OLD.id, OLD.list_id, 0"      \
 	" WHERE OLD.fp1 IS NOT NULL;"                                                     \
 	" INSERT OR REPLACE INTO fp_recent SELECT OLD.fp2, 2, OLD.id, OLD.list_id, 0"      \
@@ -534,8 +536,11 @@ tims_rc tims__wl_fp_check(struct tims_wl *wl, int64_t list_id, enum tims_wl_kind
 		int64_t id = sqlite3_column_int64(st, 0);
 		uint64_t f[2];
 
+		/* a document has no VIN: its fp2 must be NULL, nothing to open */
+		tims_buf_reset(&b);
 		if ((rc = tims__wl_open_field(wl, list_id, ref, "ident1", st, 2, &a, err)) ||
-		    (rc = tims__wl_open_field(wl, list_id, ref, "ident2", st, 3, &b, err)) ||
+		    (kind == TIMS_WL_VEHICLES &&
+		     (rc = tims__wl_open_field(wl, list_id, ref, "ident2", st, 3, &b, err))) ||
 		    (rc = tims__wl_ident_fps(wl, kind, tims_buf_str(&a), tims_buf_str(&b), &f[0],
 					     &f[1], err)))
 			break;
