@@ -14,10 +14,11 @@
  *   fp_recent  what changed since: a live row for a fingerprint that joined
  *              an entry, a tombstone (live = 0) for one that left it.
  *
- * Triggers on entries (fp_ins, fp_upd1, fp_upd2, fp_del) write fp_recent in the
- * transaction of the change itself, whichever connection or process makes
- * it: a delta commits its rows and their fingerprints at once or not at all,
- * and touches only the small table. The view read by loading, screening and
+ * The writer (writer.c, the one way entries change) writes fp_recent in the
+ * transaction of the change itself: a delta commits its rows and their
+ * fingerprints at once or not at all, and touches only the small table. A
+ * row changed behind the store (the sqlite3 shell) is not told to the
+ * index: the check below finds it, as it finds the index changed. The view read by loading, screening and
  * the checks is fp_main with fp_recent laid over it: a key in fp_recent
  * decides (live or tombstone), any other key of fp_main stands.
  *
@@ -40,8 +41,9 @@
  * leaves more than TIMS_WL_FP_RECENT_FOLD rows folds them before it returns.
  *
  * Loads of a list at least half the size of the store (and the filling of
- * fingerprints of an older store) drop the triggers in their transaction and
- * make fp_main again from the rows by one sort (tims__wl_fp_indexes).
+ * fingerprints of an older store) write no fp_recent rows (wl->fp_bulk) and
+ * make fp_main again from the rows by one sort at their end
+ * (tims__wl_fp_indexes).
  */
 #include <sodium.h>
 
@@ -58,45 +60,13 @@
 	" live INTEGER NOT NULL CHECK (live IN (0, 1)), PRIMARY KEY (fp, col, id))"        \
 	" WITHOUT ROWID;"
 
-/* One fingerprint column of an entry leaving (tombstone) or joining. */
-#define FP_OUT(c)                                                                       \
-	" INSERT OR REPLACE INTO fp_recent SELECT OLD.fp" #c ", " #c ", OLD.id, OLD.list_id, 0" \
-	" WHERE OLD.fp" #c " IS NOT NULL AND OLD.deleted_version IS NULL AND"              \
-	" (NEW.deleted_version IS NOT NULL OR NEW.fp" #c " IS NOT OLD.fp" #c ");"
-#define FP_IN(c)                                                                        \
-	" INSERT OR REPLACE INTO fp_recent SELECT NEW.fp" #c ", " #c ", NEW.id, NEW.list_id, 1" \
-	" WHERE NEW.fp" #c " IS NOT NULL AND NEW.deleted_version IS NULL AND"              \
-	" (OLD.deleted_version IS NOT NULL OR NEW.fp" #c " IS NOT OLD.fp" #c ");"
-
-/* An update: only when the column or the entry's liveness changed (a
- * document's row never has a VIN: its fp_upd2 is skipped whole) */
-#define FP_UPD(c)                                                                       \
-	"CREATE TRIGGER IF NOT EXISTS fp_upd" #c " AFTER UPDATE OF fp" #c ", deleted_version" \
-	" ON entries WHEN (OLD.fp" #c " IS NOT NULL OR NEW.fp" #c " IS NOT NULL) AND"       \
-	" (OLD.fp" #c " IS NOT NEW.fp" #c " OR"                                            \
-	" (OLD.deleted_version IS NULL) != (NEW.deleted_version IS NULL))"                 \
-	" BEGIN" FP_OUT(c) FP_IN(c) " END;"
-
-#define FP_TRIGGERS                                                                     \
-	"CREATE TRIGGER IF NOT EXISTS fp_ins AFTER INSERT ON entries"                     \
-	" WHEN NEW.deleted_version IS NULL AND"                                           \
-	" (NEW.fp1 IS NOT NULL OR NEW.fp2 IS NOT NULL) BEGIN"                             \
-	" INSERT OR REPLACE INTO fp_recent SELECT NEW.fp1, 1, NEW.id, NEW.list_id, 1"      \
-	" WHERE NEW.fp1 IS NOT NULL;"                                                     \
-	" INSERT OR REPLACE INTO fp_recent SELECT NEW.fp2, 2, NEW.id, NEW.list_id, 1"      \
-	" WHERE NEW.fp2 IS NOT NULL; END;"                                                \
-	FP_UPD(1) FP_UPD(2)                                                               \
-	"CREATE TRIGGER IF NOT EXISTS fp_del AFTER DELETE ON entries"                     \
-	" WHEN OLD.deleted_version IS NULL AND"                                           \
-	" (OLD.fp1 IS NOT NULL OR OLD.fp2 IS NOT NULL) BEGIN"                             \
-	" INSERT OR REPLACE INTO fp_recent SELECT OLD.fp1, 1, OLD.id, OLD.list_id, 0"      \
-	" WHERE OLD.fp1 IS NOT NULL;"                                                     \
-	" INSERT OR REPLACE INTO fp_recent SELECT OLD.fp2, 2, OLD.id, OLD.list_id, 0"      \
-	" WHERE OLD.fp2 IS NOT NULL; END;"
-
+/* Triggers of a development build of schema 2 (the writer writes
+ * fp_recent itself now: triggers made each change of a row a statement
+ * with a journal of its own, 40 % of a delta's writing thread) */
 #define FP_DROP_TRIGGERS                                                                \
-	"DROP TRIGGER IF EXISTS fp_ins; DROP TRIGGER IF EXISTS fp_upd1;"                  \
-	" DROP TRIGGER IF EXISTS fp_upd2; DROP TRIGGER IF EXISTS fp_del;"
+	"DROP TRIGGER IF EXISTS fp_ins; DROP TRIGGER IF EXISTS fp_upd;"                   \
+	" DROP TRIGGER IF EXISTS fp_upd1; DROP TRIGGER IF EXISTS fp_upd2;"                \
+	" DROP TRIGGER IF EXISTS fp_del;"
 
 /* The live fingerprints of the entries (one scan of the rows, two
  * fingerprint columns each), in the index's order. */
@@ -135,7 +105,7 @@ static tims_rc rebuild_all(struct tims_wl *wl, struct tims_err *err)
 }
 
 /*
- * At open: the two tables and their triggers. A store of schema 1 (the
+ * At open: the two tables. A store of schema 1 (the
  * partial indexes entries_fp1, entries_fp2 over the rows) gets fp_main made
  * from its rows and loses those indexes, in one transaction: a crash leaves
  * it as it was, migrated at the next open.
@@ -147,9 +117,9 @@ tims_rc tims__wl_fp_lsm_schema(struct tims_wl *wl, bool made, struct tims_err *e
 
 	if (has < 0)
 		return tims__wl_dberr(wl, err, "fingerprint index");
-	if (has == 1) /* made: the triggers, should one be missing */
-		return sqlite3_exec(wl->db, FP_TRIGGERS, NULL, NULL, NULL) == SQLITE_OK ? TIMS_OK :
-		       tims__wl_dberr(wl, err, "fingerprint triggers");
+	if (has == 1)
+		return sqlite3_exec(wl->db, FP_DROP_TRIGGERS, NULL, NULL, NULL) == SQLITE_OK ?
+		       TIMS_OK : tims__wl_dberr(wl, err, "fingerprint index");
 	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "fingerprint index");
 	if ((has = table_exists(wl->db, "fp_main")) != 0) { /* another process did */
@@ -163,8 +133,6 @@ tims_rc tims__wl_fp_lsm_schema(struct tims_wl *wl, bool made, struct tims_err *e
 	 * the token): fp_main is made when they are (tims__wl_fp_fill) */
 	if (!rc && made)
 		rc = rebuild_all(wl, err);
-	if (!rc && sqlite3_exec(wl->db, FP_TRIGGERS, NULL, NULL, NULL) != SQLITE_OK)
-		rc = tims__wl_dberr(wl, err, "fingerprint triggers");
 	if (!rc && sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = tims__wl_dberr(wl, err, "fingerprint index");
 	if (rc)
@@ -174,15 +142,8 @@ tims_rc tims__wl_fp_lsm_schema(struct tims_wl *wl, bool made, struct tims_err *e
 
 tims_rc tims__wl_fp_indexes(struct tims_wl *wl, bool make, struct tims_err *err)
 {
-	tims_rc rc;
-
-	if (!make)
-		return sqlite3_exec(wl->db, FP_DROP_TRIGGERS, NULL, NULL, NULL) == SQLITE_OK ?
-		       TIMS_OK : tims__wl_dberr(wl, err, "fingerprint triggers");
-	if ((rc = rebuild_all(wl, err)))
-		return rc;
-	return sqlite3_exec(wl->db, FP_TRIGGERS, NULL, NULL, NULL) == SQLITE_OK ? TIMS_OK :
-	       tims__wl_dberr(wl, err, "fingerprint triggers");
+	wl->fp_bulk = !make;
+	return make ? rebuild_all(wl, err) : TIMS_OK;
 }
 
 tims_rc tims__wl_fp_list_reset(struct tims_wl *wl, int64_t list_id, struct tims_err *err)

@@ -250,6 +250,7 @@ tims_rc tims__wl_fp_fill(struct tims_wl *wl, struct tims_err *err)
 				" VALUES ('ident_fp', '" FP_MARK "')", NULL, NULL, NULL) != SQLITE_OK)
 		rc = tims__wl_dberr(wl, err, "fingerprints");
 out:
+	wl->fp_bulk = false;
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
 	if (!rc && sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)

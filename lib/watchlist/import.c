@@ -1390,6 +1390,7 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 		}
 		tims__wl_writer_end(&w, false, NULL);
 		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+		wl->fp_bulk = false;
 		cache_restore(wl, cache);
 		return TIMS_OK;
 	} else {
@@ -1433,6 +1434,7 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 		goto fail;
 	}
 	res->version = im.version;
+	wl->fp_bulk = false;
 	/* a change too large for fp_recent to stay small: folded now (a
 	 * failure leaves it to the next merge; the view is whole either way) */
 	tims__wl_fp_fold(wl, TIMS_WL_FP_RECENT_FOLD, NULL);
@@ -1452,6 +1454,7 @@ fail:
 	if (im.w)
 		tims__wl_writer_end(im.w, false, NULL);
 	sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+	wl->fp_bulk = false;
 	cache_restore(wl, cache);
 	res->version = im.version ? im.version - 1 : 0;
 	return rc;

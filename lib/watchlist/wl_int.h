@@ -35,6 +35,9 @@ struct tims_wl {
 	uint8_t fp_key[TIMS_SCREEN_IDENT_KEY_BYTES];
 	bool fp_key_ok;
 	bool tracking;
+	bool fp_bulk;                        /* a bulk change of rows: fp_recent not
+						written, fp_main made from the rows at
+						its end (fpindex.c) */
 	int64_t fp_list_id;                  /* the list whose kind is below */
 	enum tims_wl_kind fp_list_kind;
 	/* the checkpoint of a large import, on a thread of its own after the
@@ -104,7 +107,7 @@ struct tims__wl_writer {
 	bool fresh;                          /* the list had no row (live or not) at
 						begin: a put tries a plain insert
 						first, without looking the ref up */
-	sqlite3_stmt *get, *touch, *del, *ins, *upd;
+	sqlite3_stmt *get, *touch, *del, *ins, *upd, *rec;
 	struct tims_buf el;                  /* an element, scratch */
 };
 tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__wl_writer *w,
@@ -217,19 +220,18 @@ bool tims__wl_defer_fp_indexes(struct tims_wl *wl, size_t lines);
 
 /*
  * The fingerprint index in two levels (fpindex.c): fp_main and fp_recent,
- * keyed (fp, col, id), written by triggers on entries.
- *   tims__wl_fp_lsm_schema   at open: tables and triggers; a store of
+ * keyed (fp, col, id); the writer writes fp_recent with each change.
+ *   tims__wl_fp_lsm_schema   at open: the tables; a store of
  *                            schema 1 migrated (fp_main made from the rows
  *                            when `made`, entries_fp1/2 dropped), one
  *                            transaction
  *   tims__wl_fp_indexes      in the caller's transaction: make false stops
- *                            the triggers (a bulk change of rows follows),
- *                            make true makes fp_main again from every row,
- *                            empties fp_recent and starts the triggers
+ *                            the writing of fp_recent (wl->fp_bulk: a bulk
+ *                            change of rows follows), make true makes
+ *                            fp_main again from every row, empties
+ *                            fp_recent and writes it again
  *   tims__wl_fp_list_reset   one list's rows of the index made again from
- *                            its entries (the caller has stopped the
- *                            triggers, or wants the list's recent rows
- *                            folded into fp_main)
+ *                            its entries
  *   tims__wl_fp_view         every key of the view (fp_main, fp_recent over
  *                            it) in order to fn; fn returns non-zero to stop
  *                            (< 0: an error it put in err)

@@ -58,8 +58,7 @@ t_match "the old witness opens and its state matches what it cosigned" 'ok   wit
 # fp_recent masks it; imported again, it hits again.
 WL=$T_TMP/wl1 MRZ=tests/data/screen/traveller-td3.mrz
 "$TIMS" watchlist import --store "$WL" --list sltd --kind documents tests/data/screen/documents.jsonl >/dev/null
-sqlite3 "$WL/watchlists.db" "DROP TRIGGER fp_ins; DROP TRIGGER fp_upd1; DROP TRIGGER fp_upd2;
-	DROP TRIGGER fp_del; DROP TABLE fp_main; DROP TABLE fp_recent;
+sqlite3 "$WL/watchlists.db" "DROP TABLE fp_main; DROP TABLE fp_recent;
 	CREATE INDEX entries_fp1 ON entries(fp1) WHERE deleted_version IS NULL AND fp1 IS NOT NULL;
 	CREATE INDEX entries_fp2 ON entries(fp2) WHERE deleted_version IS NULL AND fp2 IS NOT NULL;
 	PRAGMA user_version = 1"

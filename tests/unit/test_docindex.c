@@ -212,8 +212,7 @@ static void test_migration(void)
 		    "\"status\":\"stolen\"}\n") == TIMS_OK, "migration: entries imported");
 	tims_wl_close(wl);
 	wl = NULL;
-	T_OK(store_sql("DROP TRIGGER fp_ins; DROP TRIGGER fp_upd1; DROP TRIGGER fp_upd2; DROP TRIGGER fp_del;"
-		       "DROP TABLE fp_main; DROP TABLE fp_recent;"
+	T_OK(store_sql(		       "DROP TABLE fp_main; DROP TABLE fp_recent;"
 		       "ALTER TABLE entries DROP COLUMN fp1; ALTER TABLE entries DROP COLUMN fp2;"
 		       "DROP TABLE store_meta; PRAGMA user_version = 0;") == 0,
 	     "migration: the store as it was before");
