@@ -60,14 +60,6 @@
 	" live INTEGER NOT NULL CHECK (live IN (0, 1)), PRIMARY KEY (fp, col, id))"        \
 	" WITHOUT ROWID;"
 
-/* Triggers of a development build of schema 2 (the writer writes
- * fp_recent itself now: triggers made each change of a row a statement
- * with a journal of its own, 40 % of a delta's writing thread) */
-#define FP_DROP_TRIGGERS                                                                \
-	"DROP TRIGGER IF EXISTS fp_ins; DROP TRIGGER IF EXISTS fp_upd;"                   \
-	" DROP TRIGGER IF EXISTS fp_upd1; DROP TRIGGER IF EXISTS fp_upd2;"                \
-	" DROP TRIGGER IF EXISTS fp_del;"
-
 /* The live fingerprints of the entries (one scan of the rows, two
  * fingerprint columns each), in the index's order. */
 #define FP_OF_ROWS(where)                                                               \
@@ -118,8 +110,7 @@ tims_rc tims__wl_fp_lsm_schema(struct tims_wl *wl, bool made, struct tims_err *e
 	if (has < 0)
 		return tims__wl_dberr(wl, err, "fingerprint index");
 	if (has == 1)
-		return sqlite3_exec(wl->db, FP_DROP_TRIGGERS, NULL, NULL, NULL) == SQLITE_OK ?
-		       TIMS_OK : tims__wl_dberr(wl, err, "fingerprint index");
+		return TIMS_OK;
 	if (sqlite3_exec(wl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "fingerprint index");
 	if ((has = table_exists(wl->db, "fp_main")) != 0) { /* another process did */
