@@ -122,7 +122,13 @@ fi
 #    applied to the store and the live index; next to PostgreSQL (pg_trgm
 #    over the same names, a B-tree over the same document numbers) in a
 #    throwaway server started here (private socket directory, no TCP,
-#    deleted afterwards). The store is made once through the import path
+#    deleted afterwards). The delta's fingerprints go to the store's
+#    recent table (fp_recent); after it the bench times the merge a post
+#    runs in the background (steps, the longest, CPU), and before the load
+#    it folds what earlier runs left, as a post would have
+#    (docs/screening.md, "The delta in two levels"). A store of schema 1
+#    kept from an older build is migrated at its first open (the "opened
+#    in" time). The store is made once through the import path
 #    and kept under build/bench-cache/, keyed by its size and seed, with its
 #    token: the next run reuses it (SCREEN_FRESH=1 makes it again). Making
 #    100 M documents this way takes about 42 GB and, by extrapolation from

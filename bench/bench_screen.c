@@ -669,7 +669,7 @@ int main(int argc, char **argv)
 	struct query *q;
 	size_t npools, ntargets, stride, found = 0, listed = 0, unl = 0, unl_hit = 0, cand_sum = 0;
 	size_t doc_hits = 0, doc_listed = 0, stored_p = 0, stored_d = 0;
-	double t0, t_gen = 0, t_load, *lat, *dlat, *clat, *plat, *pclat;
+	double t0, t_gen = 0, t_load, t_open, *lat, *dlat, *clat, *plat, *pclat;
 	long rss0, rss, hwm;
 	bool tap = false, build_only = false, generate, smoke;
 	FILE *out = NULL;
@@ -765,6 +765,7 @@ int main(int argc, char **argv)
 	}
 	if (tims_wl_open(wldir, generate, &wl, &err))
 		die("opening the store", &err);
+	t_open = now_s() - t0;
 	{
 		struct tims_buf b = TIMS_BUF_INIT(TIMS_WL_IMPORT_MAX);
 
@@ -831,6 +832,24 @@ int main(int argc, char **argv)
 		}
 		tims_buf_release(&b);
 	}
+	/* the store as a post holds it between deltas: the recent fingerprint
+	 * changes (of the last import, or of an earlier run's delta) folded
+	 * into the main index, as its background merge does */
+	{
+		size_t merged = 0, left = 1, steps = 0, n;
+		double tm = now_s(), cm = cpu_s();
+
+		while (left) {
+			if (tims_wl_fp_merge(wl, 0, &n, &left, &err))
+				die("merging the fingerprint index", &err);
+			merged += n;
+			steps++;
+		}
+		if (merged)
+			printf("store: %zu fingerprint changes left by earlier imports merged into the "
+			       "main index in %zu steps, %.1f s (CPU %.1f s)\n", merged, steps,
+			       now_s() - tm, cpu_s() - cm);
+	}
 	tims_wl_close(wl);
 	if (out)
 		fclose(out);
@@ -856,7 +875,9 @@ int main(int argc, char **argv)
 			fclose(m);
 		}
 		line[strcspn(line, "\n")] = '\0';
-		printf("store: reused from %s (%s)\n", store, line);
+		printf("store: reused from %s (%s); opened in %.1f s (a store of schema 1 is "
+		       "migrated at its first open: its fingerprint index made from the rows)\n",
+		       store, line, t_open);
 	}
 	if (build_only)
 		return 0;
@@ -1078,8 +1099,31 @@ int main(int argc, char **argv)
 		       "background %.2f s (%.2f s waited for after the above)\n", res.stored, half,
 		       ndelta - half, t_store + t_index, t_store, c_thread, c_proc, t_index, c_new,
 		       half, c_old, ndelta - half, t_ckpt, t_ckpt_wait);
-		printf("screen_load_s=%.2f delta_s=%.3f delta_index_s=%.4f\n", t_load,
-		       t_store + t_index, t_index);
+		/* then the post's background merge of the delta's fingerprints
+		 * into the main index: its steps timed (screening goes on
+		 * meanwhile through other connections; a step holds the store's
+		 * write lock) */
+		{
+			size_t merged = 0, left = 1, steps = 0, n;
+			double tm = now_s(), cm = cpu_s(), longest = 0;
+
+			while (left) {
+				double ts = now_s();
+
+				if (tims_wl_fp_merge(wl, 0, &n, &left, &err))
+					die("merging the fingerprint index", &err);
+				merged += n;
+				steps++;
+				if (now_s() - ts > longest)
+					longest = now_s() - ts;
+			}
+			printf("delta: then merged into the main fingerprint index (the post's "
+			       "background merge): %zu changes in %zu steps of at most %d, %.2f s "
+			       "(CPU %.2f s), the longest step %.0f ms\n", merged, steps,
+			       TIMS_WL_FP_MERGE_STEP, now_s() - tm, cpu_s() - cm, longest * 1e3);
+		}
+		printf("screen_load_s=%.2f delta_s=%.3f delta_index_s=%.4f delta_cpu_s=%.3f\n", t_load,
+		       t_store + t_index, t_index, c_thread);
 		printf("screen_p50_ms=%.4f screen_p99_ms=%.4f screen_rss_mib=%.0f screen_recall=%.4f "
 		       "doc_p50_ms=%.4f doc_p99_ms=%.4f\n", pct(lat, nq, 0.5), pct(lat, nq, 0.99),
 		       rss / 1024.0, listed ? (double)found / (double)listed : 0.0, pct(dlat, nq, 0.5),

@@ -284,6 +284,30 @@ tims_rc tims_wl_ident_candidates(struct tims_wl *wl, enum tims_ident_kind kind, 
 				 uint32_t *rows, size_t max, size_t *n, struct tims_err *err);
 
 /*
+ * The store's fingerprint index is two tables (lib/watchlist/fpindex.c):
+ * the main one, and the changes since its last merge, written with each
+ * change of entries in its transaction (a delta touches only those).
+ * tims_wl_fp_merge folds at most max_rows of the changes (0: the default
+ * step) into the main table in one transaction, in key order: *merged how
+ * many, *left how many remain (either may be NULL). Screening goes on
+ * meanwhile (other connections read the last commit; the view is the same
+ * before and after each step), and a crash leaves the last step committed.
+ * A post runs it in the background; an import that leaves more than
+ * TIMS_WL_FP_RECENT_FOLD changes folds them itself before it returns.
+ * tims_wl_fp_pending: how many changes wait.
+ */
+#define TIMS_WL_FP_MERGE_STEP 8192
+#define TIMS_WL_FP_RECENT_FOLD 1000000
+tims_rc tims_wl_fp_merge(struct tims_wl *wl, size_t max_rows, size_t *merged, size_t *left,
+			 struct tims_err *err);
+tims_rc tims_wl_fp_pending(struct tims_wl *wl, size_t *n, struct tims_err *err);
+/* One step on the store of directory dir through a connection of its own
+ * that touches only the two tables (no schema made, no vault opened; a
+ * store of another schema version is left alone: nothing merged). */
+tims_rc tims_wl_fp_merge_dir(const char *dir, size_t max_rows, size_t *merged, size_t *left,
+			     struct tims_err *err);
+
+/*
  * A live index kept up to date with the store (lib/node/bundles.c): after
  * tims_wl_track, every change made through this handle (imports, removals,
  * bundles) is logged; tims_wl_tracked takes the log as the fingerprints

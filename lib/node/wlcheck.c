@@ -30,6 +30,10 @@
  * The check uses its own store handle, so screening goes on while a large
  * list is hashed; it and the application of a bundle are serialised by
  * c->mu (node_wlcheck_lock), so a copy half-applied is never judged.
+ *
+ * The same thread folds the store's recent fingerprint changes into its
+ * main index (merge_pending, every LOCAL_SCAN_MS, in bounded steps), so the
+ * next delta again writes to a small table.
  */
 #include <stdatomic.h>
 #include <time.h>
@@ -47,6 +51,7 @@
 #define REPAIR_FIRST_MS 1000         /* a repair retried after 1 s, doubling ... */
 #define REPAIR_MAX_MS 300000         /* ... to 5 minutes */
 #define BAD_MAX 64
+#define MERGE_ROUND_MS 500           /* the fingerprint merge: at most this long a round */
 
 struct bad_list {
 	char list[TIMS_BUNDLE_NAME_MAX + 1];
@@ -384,6 +389,52 @@ out:
 	tims_wl_close(wl);
 }
 
+/*
+ * The store's recent fingerprint changes folded into its main index
+ * (lib/watchlist/fpindex.c), a step (TIMS_WL_FP_MERGE_STEP rows, one
+ * transaction) at a time, for at most MERGE_ROUND_MS a round: each step
+ * under c->mu (never beside a bundle being applied; one waits at most a
+ * step), on a handle of its own, so screening, which reads the last
+ * commit through its own handle, goes on throughout. A step that fails
+ * leaves the index as it was (its view is whole); it is tried again next
+ * round.
+ */
+static void merge_pending(struct node_wlcheck *c)
+{
+	struct tims_err err;
+	size_t left = 1, merged = 0, steps = 0;
+	int64_t t0 = now_ms();
+
+	char db[4300];
+
+	tims_err_clear(&err);
+	snprintf(db, sizeof(db), "%s/watchlists.db", c->store);
+	if (access(db, F_OK) != 0)
+		return;
+	while (left && now_ms() - t0 < MERGE_ROUND_MS) {
+		size_t n = 0;
+		tims_rc rc;
+
+		pthread_mutex_lock(&c->mu);
+		rc = tims_wl_fp_merge_dir(c->store, TIMS_WL_FP_MERGE_STEP, &n, &left, &err);
+		pthread_mutex_unlock(&c->mu);
+		if (rc || !n)
+			break;
+		merged += n;
+		steps++;
+		pthread_mutex_lock(&c->st);
+		n = (size_t)c->stop;
+		pthread_mutex_unlock(&c->st);
+		if (n)
+			break;
+	}
+	if (err.msg[0])
+		node_log(c->n, "watchlist fingerprint merge: %s", err.msg);
+	else if (merged)
+		node_log(c->n, "watchlist fingerprint merge: %zu changes folded in %zu steps "
+			 "(%" PRId64 " ms), %zu left", merged, steps, now_ms() - t0, left);
+}
+
 static void *check_main(void *arg)
 {
 	struct node_wlcheck *c = arg;
@@ -406,6 +457,7 @@ static void *check_main(void *arg)
 		queue_mismatches(c);
 		if (now_ms() >= next_local) {
 			report_local(c);
+			merge_pending(c);
 			next_local = now_ms() + LOCAL_SCAN_MS;
 		}
 		pthread_mutex_lock(&c->st);

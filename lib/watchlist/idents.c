@@ -131,13 +131,7 @@ static int fp_marked(struct tims_wl *wl)
 	return r;
 }
 
-#define FP_INDEXES                                                                  \
-	"CREATE INDEX IF NOT EXISTS entries_fp1 ON entries(fp1)"                    \
-	" WHERE deleted_version IS NULL AND fp1 IS NOT NULL;"                       \
-	"CREATE INDEX IF NOT EXISTS entries_fp2 ON entries(fp2)"                    \
-	" WHERE deleted_version IS NULL AND fp2 IS NOT NULL;"
-
-/* The columns and indexes of a store made before fingerprints. */
+/* The columns of a store made before fingerprints, and their index. */
 tims_rc tims__wl_fp_schema(struct tims_wl *wl, struct tims_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -154,9 +148,11 @@ tims_rc tims__wl_fp_schema(struct tims_wl *wl, struct tims_err *err)
 		return tims__wl_dberr(wl, err, "adding fingerprint columns");
 	if (sqlite3_exec(wl->db,
 			 "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY,"
-			 " value TEXT NOT NULL);" FP_INDEXES, NULL, NULL, NULL) != SQLITE_OK)
-		return tims__wl_dberr(wl, err, "fingerprint indexes");
-	return TIMS_OK;
+			 " value TEXT NOT NULL);", NULL, NULL, NULL) != SQLITE_OK)
+		return tims__wl_dberr(wl, err, "fingerprint columns");
+	/* the index of the fingerprints (fpindex.c): made from the rows when
+	 * their fingerprints are (else by tims__wl_fp_fill) */
+	return tims__wl_fp_lsm_schema(wl, fp_marked(wl) == 1, err);
 }
 
 /*
@@ -195,15 +191,6 @@ bool tims__wl_defer_fp_indexes(struct tims_wl *wl, size_t lines)
 	return true;
 }
 
-tims_rc tims__wl_fp_indexes(struct tims_wl *wl, bool make, struct tims_err *err)
-{
-	if (sqlite3_exec(wl->db, make ? FP_INDEXES : "DROP INDEX IF EXISTS entries_fp1;"
-			 "DROP INDEX IF EXISTS entries_fp2;", NULL, NULL, NULL) != SQLITE_OK)
-		return tims__wl_dberr(wl, err, make ? "making the fingerprint indexes"
-						    : "dropping the fingerprint indexes");
-	return TIMS_OK;
-}
-
 /* Fingerprints for every entry of a store that has none yet (made before
  * them, or sealed in place since: the key changed). Needs the token for a
  * sealed store; without it, left for a later open (loading refuses). */
@@ -224,6 +211,10 @@ tims_rc tims__wl_fp_fill(struct tims_wl *wl, struct tims_err *err)
 		sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL);
 		return TIMS_OK;
 	}
+	/* every row changes: the index made again from them at the end, not
+	 * row by row through fp_recent */
+	if ((rc = tims__wl_fp_indexes(wl, false, err)))
+		goto out;
 	if (sqlite3_prepare_v2(wl->db, "SELECT e.id, e.list_id, e.ref, l.kind, e.ident1, e.ident2"
 			       " FROM entries e JOIN lists l ON l.id = e.list_id"
 			       " WHERE l.kind IN ('documents', 'vehicles')", -1, &sel,
@@ -253,10 +244,13 @@ tims_rc tims__wl_fp_fill(struct tims_wl *wl, struct tims_err *err)
 	}
 	if (!rc && r != SQLITE_DONE)
 		rc = tims__wl_dberr(wl, err, "fingerprints");
+	if (!rc)
+		rc = tims__wl_fp_indexes(wl, true, err);
 	if (!rc && sqlite3_exec(wl->db, "INSERT OR REPLACE INTO store_meta (key, value)"
 				" VALUES ('ident_fp', '" FP_MARK "')", NULL, NULL, NULL) != SQLITE_OK)
 		rc = tims__wl_dberr(wl, err, "fingerprints");
 out:
+	wl->fp_bulk = false;
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
 	if (!rc && sqlite3_exec(wl->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -321,54 +315,34 @@ done:
 	return rc;
 }
 
-/* The fingerprints of live entries, in order: fp1 and fp2 (VINs) merged. */
+/* The fingerprints of live entries, in order: the index's view (fp_main
+ * with fp_recent over it, fpindex.c), document numbers, plates and VINs. */
+struct idents_ctx {
+	struct tims_screen_index *ix;
+	struct tims_err *err;
+};
+
+static int idents_cb(void *ctx, int64_t fp, int col, int64_t id, int64_t list)
+{
+	struct idents_ctx *c = ctx;
+	tims_rc rc;
+
+	(void)col;
+	(void)id;
+	(void)list;
+	if ((rc = tims_screen_index_add_ident_fp(c->ix, (uint64_t)fp ^ FP_FLIP))) {
+		tims_err_set(c->err, rc, "index: identifiers: %s", rc == TIMS_ERR_NOMEM ?
+			     "out of memory" : "too many");
+		return -1;
+	}
+	return 0;
+}
+
 static tims_rc load_idents(sqlite3 *db, struct tims_screen_index *ix, struct tims_err *err)
 {
-	sqlite3_stmt *s1 = NULL, *s2 = NULL;
-	uint64_t a = 0, b = 0;
-	bool ha, hb;
-	tims_rc rc = TIMS_OK;
-	int r1, r2;
+	struct idents_ctx c = { ix, err };
 
-	if (sqlite3_prepare_v2(db, "SELECT fp1 FROM entries INDEXED BY entries_fp1"
-			       " WHERE deleted_version IS NULL AND fp1 IS NOT NULL ORDER BY fp1",
-			       -1, &s1, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT fp2 FROM entries INDEXED BY entries_fp2"
-			       " WHERE deleted_version IS NULL AND fp2 IS NOT NULL ORDER BY fp2",
-			       -1, &s2, NULL) != SQLITE_OK) {
-		rc = tims_err_set(err, TIMS_ERR_DB, "entries: %s", sqlite3_errmsg(db));
-		goto out;
-	}
-	r1 = sqlite3_step(s1);
-	r2 = sqlite3_step(s2);
-	for (;;) {
-		ha = r1 == SQLITE_ROW;
-		hb = r2 == SQLITE_ROW;
-		if (!ha && !hb)
-			break;
-		if (ha)
-			a = column_fp(s1, 0);
-		if (hb)
-			b = column_fp(s2, 0);
-		if (ha && (!hb || a <= b)) {
-			rc = tims_screen_index_add_ident_fp(ix, a);
-			r1 = sqlite3_step(s1);
-		} else {
-			rc = tims_screen_index_add_ident_fp(ix, b);
-			r2 = sqlite3_step(s2);
-		}
-		if (rc) {
-			tims_err_set(err, rc, "index: identifiers: %s", rc == TIMS_ERR_NOMEM ?
-				     "out of memory" : "too many");
-			goto out;
-		}
-	}
-	if (r1 != SQLITE_DONE || r2 != SQLITE_DONE)
-		rc = tims_err_set(err, TIMS_ERR_DB, "entries: %s", sqlite3_errmsg(db));
-out:
-	sqlite3_finalize(s1);
-	sqlite3_finalize(s2);
-	return rc;
+	return tims__wl_fp_view(db, idents_cb, &c, err);
 }
 
 /* The identifiers on a second thread and connection, while the persons are
@@ -558,29 +532,11 @@ fail:
 tims_rc tims_wl_ident_candidates(struct tims_wl *wl, enum tims_ident_kind kind, uint64_t fp,
 				 uint32_t *rows, size_t max, size_t *n, struct tims_err *err)
 {
-	sqlite3_stmt *st;
-	tims_rc rc = TIMS_OK;
-	int r;
-
 	*n = 0;
-	if (sqlite3_prepare_v2(wl->db, kind == TIMS_IDENT_VIN ?
-			       "SELECT id FROM entries INDEXED BY entries_fp2 WHERE fp2 = ?1"
-			       " AND deleted_version IS NULL" :
-			       "SELECT id FROM entries INDEXED BY entries_fp1 WHERE fp1 = ?1"
-			       " AND deleted_version IS NULL", -1, &st, NULL) != SQLITE_OK)
-		return tims__wl_dberr(wl, err, "entries");
-	tims__wl_bind_fp(st, 1, fp);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n < max)
-			rows[*n] = (uint32_t)sqlite3_column_int64(st, 0);
-		(*n)++;
-	}
-	if (r != SQLITE_DONE)
-		rc = tims__wl_dberr(wl, err, "entries");
-	sqlite3_finalize(st);
-	if (rc)
-		*n = 0;
-	return rc;
+	if (!fp)
+		return TIMS_OK;
+	return tims__wl_fp_candidates(wl, kind == TIMS_IDENT_VIN ? 2 : 1,
+				      (int64_t)(fp ^ FP_FLIP), rows, max, n, err);
 }
 
 /* --- changes for a live index ---------------------------------------------- */

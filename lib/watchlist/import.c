@@ -514,7 +514,7 @@ struct worker {
 	/* reading ahead (into a list that holds rows): a read-only
 	 * connection of this worker's */
 	sqlite3 *ro;
-	sqlite3_stmt *by_ref, *by_fp;
+	sqlite3_stmt *by_ref;
 };
 
 struct par {
@@ -574,8 +574,7 @@ static void report(struct importer *im, size_t line, const struct tims_err *e)
 /*
  * Reading ahead, for an import into a list that holds rows (a delta): the
  * pages the writer is about to change for a row — its entry, found by its
- * ref, and the leaves of the fingerprint index its old number leaves and
- * its new one joins, anywhere in an index of 10 M entries — read by the
+ * ref (its fingerprints go to the small fp_recent, fpindex.c) — read by the
  * worker that made the row, through a read-only connection of its own, a
  * batch before the writer comes to them: the writer then finds them in the
  * system's page cache instead of waiting on the disk for each, one after
@@ -588,9 +587,8 @@ static void report(struct importer *im, size_t line, const struct tims_err *e)
 static void ahead_close(struct worker *wk)
 {
 	sqlite3_finalize(wk->by_ref);
-	sqlite3_finalize(wk->by_fp);
 	sqlite3_close(wk->ro);
-	wk->by_ref = wk->by_fp = NULL;
+	wk->by_ref = NULL;
 	wk->ro = NULL;
 }
 
@@ -602,18 +600,8 @@ static void ahead_open(struct worker *wk, struct tims_wl *wl)
 	    sqlite3_open_v2(path, &wk->ro, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wk->ro, "SELECT fp1, fp2, id, data_hash, data, deleted_version"
 			       " FROM entries WHERE list_id = ?1 AND ref = ?2", -1, &wk->by_ref,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(wk->ro, "SELECT 1 FROM entries INDEXED BY entries_fp1 WHERE"
-			       " fp1 = ?1 AND deleted_version IS NULL", -1, &wk->by_fp,
 			       NULL) != SQLITE_OK)
 		ahead_close(wk);
-}
-
-static void ahead_fp(struct worker *wk, sqlite3_int64 stored)
-{
-	sqlite3_bind_int64(wk->by_fp, 1, stored);
-	(void)sqlite3_step(wk->by_fp);
-	sqlite3_reset(wk->by_fp);
 }
 
 static void ahead(struct worker *wk, const struct tims__wl_writer *w,
@@ -621,18 +609,10 @@ static void ahead(struct worker *wk, const struct tims__wl_writer *w,
 {
 	sqlite3_bind_int64(wk->by_ref, 1, w->list_id);
 	sqlite3_bind_text(wk->by_ref, 2, row->ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(wk->by_ref) == SQLITE_ROW) {
-		if (sqlite3_column_type(wk->by_ref, 0) == SQLITE_INTEGER)
-			ahead_fp(wk, sqlite3_column_int64(wk->by_ref, 0)); /* as stored */
-		/* and the element of the entry it changes, out of the sum here */
+	/* and the element of the entry it changes, out of the sum here */
+	if (sqlite3_step(wk->by_ref) == SQLITE_ROW)
 		tims__wl_writer_prepare_old(w, row, p, wk->by_ref, 2, &wk->sum);
-	}
 	sqlite3_reset(wk->by_ref);
-	if (p->fp1) {
-		tims__wl_bind_fp(wk->by_fp, 1, p->fp1);
-		(void)sqlite3_step(wk->by_fp);
-		sqlite3_reset(wk->by_fp);
-	}
 }
 
 /*
@@ -1387,6 +1367,7 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 		if ((rc = tims__wl_writer_del_unseen(&w, im.version, &n, err)) ||
 		    (rc = tims__wl_writer_resum(&w, err)))
 			goto fail;
+
 		res->removed += n;
 	}
 	if (res->stored == 0 && res->removed == 0 && o->threshold < 0) {
@@ -1409,6 +1390,7 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 		}
 		tims__wl_writer_end(&w, false, NULL);
 		sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+		wl->fp_bulk = false;
 		cache_restore(wl, cache);
 		return TIMS_OK;
 	} else {
@@ -1452,6 +1434,10 @@ static tims_rc import(struct tims_wl *wl, const struct tims_wl_import_opts *o, b
 		goto fail;
 	}
 	res->version = im.version;
+	wl->fp_bulk = false;
+	/* a change too large for fp_recent to stay small: folded now (a
+	 * failure leaves it to the next merge; the view is whole either way) */
+	tims__wl_fp_fold(wl, TIMS_WL_FP_RECENT_FOLD, NULL);
 	cache_restore(wl, cache);
 	if (cache)
 		ckpt_start(wl);
@@ -1468,6 +1454,7 @@ fail:
 	if (im.w)
 		tims__wl_writer_end(im.w, false, NULL);
 	sqlite3_exec(wl->db, "ROLLBACK", NULL, NULL, NULL);
+	wl->fp_bulk = false;
 	cache_restore(wl, cache);
 	res->version = im.version ? im.version - 1 : 0;
 	return rc;
@@ -1477,7 +1464,15 @@ tims_rc tims_wl_import(struct tims_wl *wl, const struct tims_wl_import_opts *o,
 		       const char *data, size_t len, tims_wl_bad_fn bad, void *ctx,
 		       struct tims_wl_import_result *res, struct tims_err *err)
 {
-	return import(wl, o, false, data, len, bad, ctx, res, err);
+	tims_rc rc = import(wl, o, false, data, len, bad, ctx, res, err);
+
+	/* a whole list (a repair from the centre among them): its
+	 * fingerprint index made again from its rows, in a transaction of its
+	 * own whether the rows changed or not (an index changed behind the
+	 * store is mended with them, fpindex.c) */
+	if (rc == TIMS_OK && o->replace && o->kind != TIMS_WL_PERSONS)
+		rc = tims__wl_fp_list_rebuild(wl, o->list, err);
+	return rc;
 }
 
 tims_rc tims_wl_import_delta(struct tims_wl *wl, const char *list, enum tims_wl_kind kind,

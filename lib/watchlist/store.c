@@ -18,7 +18,8 @@
  *
  * Beside it: writer.c, the one way entries change and the content digest
  * kept with them; idents.c, identifier fingerprints and the screening
- * index loaded from the store and kept up to date.
+ * index loaded from the store and kept up to date; fpindex.c, the store's
+ * index of those fingerprints (a main table and the recent changes).
  */
 #include <pthread.h>
 #include <sodium.h>
@@ -517,6 +518,8 @@ tims_rc tims_wl_remove(struct tims_wl *wl, const char *list, const char *ref,
 	}
 	*removed = changes;
 	*version = v;
+	/* a whole list removed: its tombstones folded now (fpindex.c) */
+	tims__wl_fp_fold(wl, TIMS_WL_FP_RECENT_FOLD, NULL);
 	{
 		struct tims_wl_digest d;
 

@@ -35,6 +35,9 @@ struct tims_wl {
 	uint8_t fp_key[TIMS_SCREEN_IDENT_KEY_BYTES];
 	bool fp_key_ok;
 	bool tracking;
+	bool fp_bulk;                        /* a bulk change of rows: fp_recent not
+						written, fp_main made from the rows at
+						its end (fpindex.c) */
 	int64_t fp_list_id;                  /* the list whose kind is below */
 	enum tims_wl_kind fp_list_kind;
 	/* the checkpoint of a large import, on a thread of its own after the
@@ -104,7 +107,7 @@ struct tims__wl_writer {
 	bool fresh;                          /* the list had no row (live or not) at
 						begin: a put tries a plain insert
 						first, without looking the ref up */
-	sqlite3_stmt *get, *touch, *del, *ins, *upd;
+	sqlite3_stmt *get, *touch, *del, *ins, *upd, *rec;
 	struct tims_buf el;                  /* an element, scratch */
 };
 tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__wl_writer *w,
@@ -183,7 +186,7 @@ tims_rc tims__wl_writer_end(struct tims__wl_writer *w, bool commit, struct tims_
  * plate) and fp2 (VIN), tims_screen_ident_fp under the store's key, stored
  * with the sign bit flipped so that SQLite's signed order is the unsigned
  * one; NULL when the entry has none (and in person lists). The index loads
- * them in order from the partial indexes entries_fp1/entries_fp2 (live rows)
+ * them in order from the fingerprint index (fp_main and fp_recent, below)
  * without opening a sealed field.
  */
 tims_rc tims__wl_ident_fps(struct tims_wl *wl, enum tims_wl_kind kind, const char *ident1,
@@ -206,14 +209,53 @@ extern uint64_t (*tims__wl_fp_test_hook)(enum tims_ident_kind kind, const char *
 extern int tims__wl_import_threads;
 /* The workers the last import of this process used (0: row by row). */
 extern unsigned tims__wl_import_workers;
-/* idents.c: a large load drops the fingerprint indexes and makes them again
- * at its end (tims__wl_defer_fp_indexes: whether, for a load of that many
- * lines; tims__wl_defer_index_min: the fewest lines, 0 never, < 0 always;
+/* idents.c: a large load stops recording into fp_recent and makes the
+ * fingerprint index again from the rows at its end (fpindex.c)
+ * (tims__wl_defer_fp_indexes: whether, for a load of that many lines;
+ * tims__wl_defer_index_min: the fewest lines, 0 never, < 0 always;
  * tims__wl_deferred_loads counts the loads that did: tests) */
 extern int tims__wl_defer_index_min;
 extern unsigned tims__wl_deferred_loads;
 bool tims__wl_defer_fp_indexes(struct tims_wl *wl, size_t lines);
+
+/*
+ * The fingerprint index in two levels (fpindex.c): fp_main and fp_recent,
+ * keyed (fp, col, id); the writer writes fp_recent with each change.
+ *   tims__wl_fp_lsm_schema   at open: the tables; a store of
+ *                            schema 1 migrated (fp_main made from the rows
+ *                            when `made`, entries_fp1/2 dropped), one
+ *                            transaction
+ *   tims__wl_fp_indexes      in the caller's transaction: make false stops
+ *                            the writing of fp_recent (wl->fp_bulk: a bulk
+ *                            change of rows follows), make true makes
+ *                            fp_main again from every row, empties
+ *                            fp_recent and writes it again
+ *   tims__wl_fp_list_reset   one list's rows of the index made again from
+ *                            its entries
+ *   tims__wl_fp_view         every key of the view (fp_main, fp_recent over
+ *                            it) in order to fn; fn returns non-zero to stop
+ *                            (< 0: an error it put in err)
+ *   tims__wl_fp_candidates   the live entries of a key (stored form of fp)
+ *   tims__wl_fp_fold         merge every recent row when more than `above`
+ *   tims__wl_fp_check        a list's view against its rows and their
+ *                            numbers (opened): TIMS_ERR_TAMPER when not
+ */
+tims_rc tims__wl_fp_lsm_schema(struct tims_wl *wl, bool made, struct tims_err *err);
 tims_rc tims__wl_fp_indexes(struct tims_wl *wl, bool make, struct tims_err *err);
+tims_rc tims__wl_fp_list_reset(struct tims_wl *wl, int64_t list_id, struct tims_err *err);
+/* The same in a transaction of its own (a whole list imported). */
+tims_rc tims__wl_fp_list_rebuild(struct tims_wl *wl, const char *list, struct tims_err *err);
+tims_rc tims__wl_fp_view(sqlite3 *db, int (*fn)(void *ctx, int64_t fp, int col, int64_t id,
+						 int64_t list),
+			 void *ctx, struct tims_err *err);
+tims_rc tims__wl_fp_candidates(struct tims_wl *wl, int col, int64_t stored, uint32_t *rows,
+			       size_t max, size_t *n, struct tims_err *err);
+tims_rc tims__wl_fp_fold(struct tims_wl *wl, size_t above, struct tims_err *err);
+tims_rc tims__wl_fp_check(struct tims_wl *wl, int64_t list_id, enum tims_wl_kind kind,
+			  const char *list, struct tims_err *err);
+/* Tests: called after each recent row a merge step applied (a crash
+ * played by a child that _exits there). */
+extern void (*tims__wl_merge_test_hook)(size_t applied);
 
 /* At open (store.c): the fingerprint columns and their indexes made
  * (idents.c), the rows' fingerprints filled in once the vault is there, and

@@ -260,19 +260,30 @@ tims_rc tims_wl_content_recompute(struct tims_wl *wl, const char *list, uint8_t 
 				  struct tims_err *err)
 {
 	struct tims_lthash rows, kept;
+	struct tims_err fperr;
+	enum tims_wl_kind kind = 0;
+	tims_rc rc, fprc = TIMS_OK;
 	bool own;
 	int64_t id;
-	tims_rc rc;
 
-	if ((rc = tims__wl_find_list(wl, list, &id, NULL, NULL, err)) ||
+	if ((rc = tims__wl_find_list(wl, list, &id, &kind, NULL, err)) ||
 	    (rc = sum_get(wl, id, &kept, err)))
 		return rc;
-	/* the rows and the sum of one snapshot (a read transaction) */
+	/* the rows, the sum and the fingerprint index of one snapshot (a read
+	 * transaction) */
 	own = sqlite3_get_autocommit(wl->db);
 	if (own && sqlite3_exec(wl->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return tims__wl_dberr(wl, err, "entries");
-	if (!(rc = sum_get(wl, id, &kept, err)))
-		rc = sum_from_rows(wl, id, &rows, err);
+	if (!(rc = sum_get(wl, id, &kept, err)) && !(rc = sum_from_rows(wl, id, &rows, err))) {
+		/* the index a document is found by: every live entry's number
+		 * in it, nothing else (fpindex.c) */
+		tims_err_clear(&fperr);
+		fprc = tims__wl_fp_check(wl, id, kind, list, &fperr);
+		if (fprc && fprc != TIMS_ERR_TAMPER) {
+			rc = fprc;
+			*err = fperr;
+		}
+	}
 	if (own)
 		sqlite3_exec(wl->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
 	if (rc)
@@ -282,6 +293,11 @@ tims_rc tims_wl_content_recompute(struct tims_wl *wl, const char *list, uint8_t 
 		return tims_err_set(err, TIMS_ERR_TAMPER, "watchlist %s: the sum kept with the list "
 				    "(%" PRIu64 " entries) is not that of its %" PRIu64 " entries",
 				    list, kept.count, rows.count);
+	if (fprc) {
+		if (err)
+			*err = fperr;
+		return fprc;
+	}
 	return TIMS_OK;
 }
 
@@ -299,8 +315,12 @@ tims_rc tims__wl_writer_begin(struct tims_wl *wl, int64_t list_id, struct tims__
 	if ((rc = sum_get(wl, list_id, &w->sum, err)))
 		return rc;
 	w->at_begin = w->sum;
-	if (sqlite3_prepare_v2(wl->db, "SELECT id, data, data_hash, deleted_version FROM entries"
-			       " WHERE list_id = ?1 AND ref = ?2", -1, &w->get, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(wl->db, "SELECT id, data, data_hash, deleted_version, fp1, fp2"
+			       " FROM entries WHERE list_id = ?1 AND ref = ?2", -1, &w->get,
+			       NULL) != SQLITE_OK ||
+	    /* the fingerprints that leave and join an entry (fpindex.c) */
+	    sqlite3_prepare_v2(wl->db, "INSERT OR REPLACE INTO fp_recent (fp, col, id, list_id,"
+			       " live) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &w->rec, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wl->db, "UPDATE entries SET seen = ?1 WHERE id = ?2", -1, &w->touch,
 			       NULL) != SQLITE_OK ||
 	    /* the entry of a ref held (live or removed), found by get: by
@@ -364,7 +384,8 @@ tims_rc tims__wl_writer_end(struct tims__wl_writer *w, bool commit, struct tims_
 	sqlite3_finalize(w->del);
 	sqlite3_finalize(w->ins);
 	sqlite3_finalize(w->upd);
-	w->get = w->touch = w->del = w->ins = w->upd = NULL;
+	sqlite3_finalize(w->rec);
+	w->get = w->touch = w->del = w->ins = w->upd = w->rec = NULL;
 	el_wipe(&w->el);
 	return rc;
 }
@@ -377,6 +398,71 @@ static int get_live(struct tims__wl_writer *w, const char *ref, int *r)
 	sqlite3_bind_text(w->get, 2, ref, -1, SQLITE_TRANSIENT);
 	*r = sqlite3_step(w->get);
 	return *r == SQLITE_ROW && sqlite3_column_type(w->get, 3) == SQLITE_NULL;
+}
+
+/*
+ * The store's fingerprint index (fpindex.c) told what a change of an entry
+ * did to its fingerprints, in the change's transaction: for each column, a
+ * tombstone for the one that left it (live before, and now gone or
+ * another), a live row for the one that joined. Stored form (sign bit
+ * flipped); has_* false: none. Nothing during a bulk load, whose index is
+ * made from the rows at its end.
+ */
+struct fps {
+	bool has[2];
+	int64_t v[2];
+};
+
+static void fps_of_row(sqlite3_stmt *st, int col, struct fps *f)
+{
+	for (int c = 0; c < 2; c++) {
+		f->has[c] = sqlite3_column_type(st, col + c) != SQLITE_NULL;
+		f->v[c] = f->has[c] ? sqlite3_column_int64(st, col + c) : 0;
+	}
+}
+
+static void fps_of(uint64_t fp1, uint64_t fp2, struct fps *f)
+{
+	uint64_t in[2] = { fp1, fp2 };
+
+	for (int c = 0; c < 2; c++) {
+		f->has[c] = in[c] != 0;
+		f->v[c] = in[c] ? (int64_t)(in[c] ^ 0x8000000000000000ull) : 0;
+	}
+}
+
+static tims_rc rec_one(struct tims__wl_writer *w, int64_t id, int64_t fp, int col, int live,
+		       struct tims_err *err)
+{
+	sqlite3_reset(w->rec);
+	sqlite3_bind_int64(w->rec, 1, fp);
+	sqlite3_bind_int(w->rec, 2, col);
+	sqlite3_bind_int64(w->rec, 3, id);
+	sqlite3_bind_int64(w->rec, 4, w->list_id);
+	sqlite3_bind_int(w->rec, 5, live);
+	if (sqlite3_step(w->rec) != SQLITE_DONE)
+		return tims__wl_dberr(w->wl, err, "fingerprint index");
+	return TIMS_OK;
+}
+
+static tims_rc recent(struct tims__wl_writer *w, int64_t id, const struct fps *old,
+		      const struct fps *now, struct tims_err *err)
+{
+	tims_rc rc;
+
+	if (w->wl->fp_bulk)
+		return TIMS_OK;
+	for (int c = 0; c < 2; c++) {
+		bool o = old && old->has[c], n = now && now->has[c];
+
+		if (o && n && old->v[c] == now->v[c])
+			continue; /* the same fingerprint, still live */
+		if (o && (rc = rec_one(w, id, old->v[c], c + 1, 0, err)))
+			return rc;
+		if (n && (rc = rec_one(w, id, now->v[c], c + 1, 1, err)))
+			return rc;
+	}
+	return TIMS_OK;
 }
 
 /* Bind an entry's columns (list, ref, data, ident1, ident2 sealed or clear,
@@ -476,9 +562,11 @@ static tims_rc store_prepared(struct tims__wl_writer *w, const struct tims__wl_r
 			      struct tims_err *err)
 {
 	struct tims_wl *wl = w->wl;
+	struct fps old = { { false, false }, { 0, 0 } }, now;
 	sqlite3_stmt *st;
 	tims_rc rc = TIMS_OK;
 	bool old_used = false;
+	int64_t id = 0;
 	int live, r;
 
 	*changed = false;
@@ -515,8 +603,12 @@ static tims_rc store_prepared(struct tims__wl_writer *w, const struct tims__wl_r
 	st = r == SQLITE_ROW ? w->upd : w->ins;
 	bind_entry(w, st, row->ref, p->data, row, &p->d, &p->a, &p->b, version, p->hash,
 		   p->fp1, p->fp2);
-	if (r == SQLITE_ROW)
-		sqlite3_bind_int64(st, 10, sqlite3_column_int64(w->get, 0));
+	if (r == SQLITE_ROW) {
+		id = sqlite3_column_int64(w->get, 0);
+		sqlite3_bind_int64(st, 10, id);
+		if (live)
+			fps_of_row(w->get, 4, &old);
+	}
 	sqlite3_reset(w->get);
 	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(wl->db) != 1) {
 		rc = sqlite3_errcode(wl->db) == SQLITE_OK || sqlite3_errcode(wl->db) == SQLITE_DONE ?
@@ -527,6 +619,11 @@ static tims_rc store_prepared(struct tims__wl_writer *w, const struct tims__wl_r
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	if (r != SQLITE_ROW)
+		id = sqlite3_last_insert_rowid(wl->db);
+	fps_of(p->fp1, p->fp2, &now);
+	if ((rc = recent(w, id, live ? &old : NULL, &now, err)))
+		goto out;
 	*changed = true;
 out:
 	sqlite3_reset(w->get);
@@ -555,6 +652,12 @@ tims_rc tims__wl_writer_put_prepared(struct tims__wl_writer *w, const struct tim
 		sqlite3_reset(w->ins);
 		sqlite3_clear_bindings(w->ins);
 		if (r == SQLITE_DONE) {
+			struct fps now;
+			tims_rc rc;
+
+			fps_of(p->fp1, p->fp2, &now);
+			if ((rc = recent(w, sqlite3_last_insert_rowid(w->wl->db), NULL, &now, err)))
+				return rc;
 			*changed = true;
 			return TIMS_OK;
 		}
@@ -661,6 +764,8 @@ void tims__wl_writer_add_sum(struct tims__wl_writer *w, const struct tims_lthash
 tims_rc tims__wl_writer_del(struct tims__wl_writer *w, const char *ref, uint64_t version,
 			    struct tims_err *err)
 {
+	struct fps old;
+	int64_t id;
 	tims_rc rc;
 	int r;
 
@@ -674,12 +779,16 @@ tims_rc tims__wl_writer_del(struct tims__wl_writer *w, const char *ref, uint64_t
 		sqlite3_reset(w->get);
 		return rc;
 	}
+	id = sqlite3_column_int64(w->get, 0);
+	fps_of_row(w->get, 4, &old);
 	sqlite3_reset(w->del);
 	sqlite3_bind_int64(w->del, 1, (sqlite3_int64)version);
-	sqlite3_bind_int64(w->del, 2, sqlite3_column_int64(w->get, 0));
+	sqlite3_bind_int64(w->del, 2, id);
 	sqlite3_reset(w->get);
 	if (sqlite3_step(w->del) != SQLITE_DONE)
 		return tims__wl_dberr(w->wl, err, "remove");
+	if ((rc = recent(w, id, &old, NULL, err)))
+		return rc;
 	tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
 	w->removed++;
 	return TIMS_OK;
@@ -695,8 +804,9 @@ tims_rc tims__wl_writer_del_unseen(struct tims__wl_writer *w, uint64_t version, 
 	*n = 0;
 	/* every row of this import has seen == version (stored or touched);
 	 * the others were not in the file */
-	if (sqlite3_prepare_v2(w->wl->db, "SELECT id, ref, data FROM entries WHERE list_id = ?1"
-			       " AND deleted_version IS NULL AND seen < ?2", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(w->wl->db, "SELECT id, ref, data, fp1, fp2 FROM entries WHERE"
+			       " list_id = ?1 AND deleted_version IS NULL AND seen < ?2", -1, &st,
+			       NULL) != SQLITE_OK)
 		return tims__wl_dberr(w->wl, err, "replace");
 	sqlite3_bind_int64(st, 1, w->list_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
@@ -710,6 +820,13 @@ tims_rc tims__wl_writer_del_unseen(struct tims__wl_writer *w, uint64_t version, 
 		if (sqlite3_step(w->del) != SQLITE_DONE) {
 			rc = tims__wl_dberr(w->wl, err, "replace");
 			break;
+		}
+		{
+			struct fps old;
+
+			fps_of_row(st, 3, &old);
+			if ((rc = recent(w, sqlite3_column_int64(st, 0), &old, NULL, err)))
+				break;
 		}
 		tims_lthash_sub(&w->sum, w->el.buf ? w->el.buf : "", w->el.len);
 		w->removed++;
@@ -742,6 +859,22 @@ tims_rc tims__wl_writer_clear(struct tims__wl_writer *w, uint64_t version, size_
 	sqlite3_stmt *st;
 
 	*n = 0;
+	/* the tombstones of every live fingerprint of the list, first */
+	if (!w->wl->fp_bulk) {
+		if (sqlite3_prepare_v2(w->wl->db, "INSERT OR REPLACE INTO fp_recent (fp, col, id,"
+				       " list_id, live) SELECT CASE c.col WHEN 1 THEN e.fp1 ELSE e.fp2"
+				       " END, c.col, e.id, e.list_id, 0 FROM entries e CROSS JOIN"
+				       " (SELECT 1 AS col UNION ALL SELECT 2) c WHERE e.list_id = ?1 AND"
+				       " e.deleted_version IS NULL AND (CASE c.col WHEN 1 THEN e.fp1"
+				       " ELSE e.fp2 END) IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+			return tims__wl_dberr(w->wl, err, "fingerprint index");
+		sqlite3_bind_int64(st, 1, w->list_id);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return tims__wl_dberr(w->wl, err, "fingerprint index");
+		}
+		sqlite3_finalize(st);
+	}
 	if (sqlite3_prepare_v2(w->wl->db, "UPDATE entries SET deleted_version = ?1 WHERE"
 			       " list_id = ?2 AND deleted_version IS NULL", -1, &st, NULL) != SQLITE_OK)
 		return tims__wl_dberr(w->wl, err, "remove");

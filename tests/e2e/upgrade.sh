@@ -54,6 +54,32 @@ t_match "its cosignatures from the old centre and witness are over its own check
 out=$("$TIMS" restore "$T_TMP/bw" --to "$T_TMP/rw" 2>&1)
 t_match "the old witness opens and its state matches what it cosigned" 'ok   witness.db: 1 logs' "$out"
 
+# A watchlist store of schema 1 (its documents found through the partial
+# indexes entries_fp1/fp2 over the rows, before fp_main and fp_recent of
+# docs/screening.md) opened by this build: migrated to schema 2 at its
+# first open, the stolen document still a hit; removed, its tombstone in
+# fp_recent masks it; imported again, it hits again.
+WL=$T_TMP/wl1 MRZ=tests/data/screen/traveller-td3.mrz
+"$TIMS" watchlist import --store "$WL" --list sltd --kind documents tests/data/screen/documents.jsonl >/dev/null
+sqlite3 "$WL/watchlists.db" "DROP TABLE fp_main; DROP TABLE fp_recent;
+	CREATE INDEX entries_fp1 ON entries(fp1) WHERE deleted_version IS NULL AND fp1 IS NOT NULL;
+	CREATE INDEX entries_fp2 ON entries(fp2) WHERE deleted_version IS NULL AND fp2 IS NOT NULL;
+	PRAGMA user_version = 1"
+out=$("$TIMS" screen traveller --store "$WL" --mrz "$MRZ" --today 2010-01-01)
+t_match "a watchlist store of schema 1: its stolen document is a hit after the migration" '"ref": "D-1"' "$out"
+n=$(wc -l <tests/data/screen/documents.jsonl)
+t_eq "... the store is schema 2, the partial indexes gone, fp_main made from its $n rows" "2 0 $n 0" \
+	"$(uv "$WL/watchlists.db") $(sqlite3 "$WL/watchlists.db" "SELECT count(*) FROM sqlite_master WHERE
+	name IN ('entries_fp1', 'entries_fp2'); SELECT count(*) FROM fp_main; SELECT count(*) FROM fp_recent" |
+	tr '\n' ' ' | sed 's/ $//')"
+"$TIMS" watchlist remove --store "$WL" --list sltd --ref D-1 >/dev/null
+out=$("$TIMS" screen traveller --store "$WL" --mrz "$MRZ" --today 2010-01-01)
+t_eq "... removed, D-1 is no hit (a tombstone in fp_recent over fp_main)" "0 1" \
+	"$(printf '%s' "$out" | grep -c '"ref": "D-1"') $(sqlite3 "$WL/watchlists.db" 'SELECT count(*) FROM fp_recent WHERE live = 0')"
+"$TIMS" watchlist import --store "$WL" --list sltd --kind documents tests/data/screen/documents.jsonl >/dev/null
+out=$("$TIMS" screen traveller --store "$WL" --mrz "$MRZ" --today 2010-01-01)
+t_match "... imported again, it is a hit again" '"ref": "D-1"' "$out"
+
 # A database of a newer schema than this build knows is refused, untouched.
 cp -a "$C" "$T_TMP/newer"
 sqlite3 "$T_TMP/newer/centre.db" 'PRAGMA user_version = 99'

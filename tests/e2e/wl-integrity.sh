@@ -163,4 +163,23 @@ t_match "the status shows each list's origin" '"list":"post-local".*"origin":"lo
 	"$(status | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["screening"]["lists"], separators=(",", ":")))')"
 t_ok "the centre has the post-local change" wait_for 100 has_event watchlist-local \
 	'post-local watchlist post-local (persons): import of 1 entries by cli-analyst' 
+
+# 6. A post-local list of documents: its fingerprints go to the store's
+#    recent table (fp_recent) with the import; the running post folds them
+#    into the main index (fp_main) in the background (docs/screening.md,
+#    "The store's index of them, in two levels"); loaded from there after a
+#    restart, the listed document hits.
+printf '{"ref":"LD-1","number":"720000017","issuing_state":"RUS","status":"stolen"}\n' >"$T_TMP/docs.jsonl"
+t_ok "a post-local list of documents is imported at the post" wl import --store "$P/watchlists" \
+	--list post-docs --kind documents "$T_TMP/docs.jsonl"
+merged() {
+	[ "$(sqlite3 -cmd '.timeout 30000' "$P/watchlists/watchlists.db" 'SELECT count(*) FROM fp_recent')" = 0 ]
+}
+t_ok "the post folds its fingerprint into the main index in the background" wait_for 50 merged
+t_match "... and says so in its log" 'watchlist fingerprint merge: [0-9]+ changes folded' \
+	"$(cat "$T_TMP/post.log" "$T_TMP/post.out")"
+kill "$POST"; wait "$POST" 2>/dev/null
+start_post
+t_match "after a restart the listed document is a hit (loaded from the main index)" \
+	'^200 .*"ref":"LD-1"' "$(check)"
 t_end

@@ -212,9 +212,10 @@ static void test_migration(void)
 		    "\"status\":\"stolen\"}\n") == TIMS_OK, "migration: entries imported");
 	tims_wl_close(wl);
 	wl = NULL;
-	T_OK(store_sql("DROP INDEX entries_fp1; DROP INDEX entries_fp2;"
+	T_OK(store_sql(		       "DROP TABLE fp_main; DROP TABLE fp_recent;"
 		       "ALTER TABLE entries DROP COLUMN fp1; ALTER TABLE entries DROP COLUMN fp2;"
-		       "DROP TABLE store_meta;") == 0, "migration: the store as it was before");
+		       "DROP TABLE store_meta; PRAGMA user_version = 0;") == 0,
+	     "migration: the store as it was before");
 	T_OK(tims_wl_open(dir, false, &wl, &err) == TIMS_OK, "migration: opened");
 	snprintf(path, sizeof(path), "%s/watchlists.db", dir);
 	if (sqlite3_open(path, &db) == SQLITE_OK) {
