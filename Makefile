@@ -164,12 +164,20 @@ $(FAULT_SO): tests/lib/faultfs.c
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -D_GNU_SOURCE -O2 -g -fPIC -shared -Wall -Wextra -Werror $< -ldl -o $@
 
+# Power loss for the fault matrix (tests/e2e/powerloss.sh; tests/lib/crashfs.c
+# journals what a node writes, tests/lib/powercut.py rebuilds what reached
+# the disk).
+CRASH_SO := $(B)/tests/libcrashfs.so
+$(CRASH_SO): tests/lib/crashfs.c
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -D_GNU_SOURCE -O2 -g -fPIC -shared -Wall -Wextra -Werror $< -ldl -lpthread -o $@
+
 test: $(B)/tims $(UNIT_BIN)
 asan: $(ASAN_UNIT_BIN) $(B)/asan/tims
 	@tests/run.sh --only asan
 fuzz-build: $(FUZZ_BIN)
 
-check: $(B)/tims $(B)/asan/tims $(UNIT_BIN) $(ASAN_UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(PLAIN_BENCH) $(FAULT_SO)
+check: $(B)/tims $(B)/asan/tims $(UNIT_BIN) $(ASAN_UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(PLAIN_BENCH) $(FAULT_SO) $(CRASH_SO)
 	@tests/run.sh
 
 demo: $(B)/tims
