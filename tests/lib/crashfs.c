@@ -28,6 +28,11 @@
  * record (not counting the base listing): a power cut at a chosen point of
  * its I/O, between a write and its fsync as likely as anywhere.
  *
+ * TIMS_CRASH_ARM=PATTERN (and TIMS_CRASH_ARM_NTH=K, default 1): the N
+ * records are counted from the K-th name record (create, rename, link,
+ * unlink) whose path contains PATTERN: a cut N records after a chosen
+ * event (a test's regression of a window found).
+ *
  * TIMS_CRASH_NOSYNC=PATTERN: fsync and fdatasync of the files whose path
  * under DIR contains PATTERN ("all": every file and directory) return 0
  * and do nothing — a missing fsync, for the test that shows the power-loss
@@ -77,6 +82,8 @@ static dev_t rootdev;
 static const char *nosync;
 static unsigned long crash_after;  /* TIMS_CRASH_AFTER: records before the kill */
 static unsigned long emitted;
+static const char *arm;            /* TIMS_CRASH_ARM: count from this name on */
+static unsigned long arm_nth = 1, arm_seen;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
 #define NEXT(name) ((__typeof__(&name))dlsym(RTLD_NEXT, #name))
@@ -150,7 +157,10 @@ static void emit(uint8_t type, uint64_t ino, uint64_t off, const char *p1,
 		dprintf(2, "crashfs: journal write failed (%zd of %zd): stopping\n", got, want);
 		abort();
 	}
-	if (crash_after && type != R_BASE &&
+	if (arm && p1 && type != R_BASE && type != R_DIRSYNC && strstr(p1, arm) &&
+	    __atomic_add_fetch(&arm_seen, 1, __ATOMIC_SEQ_CST) == arm_nth)
+		__atomic_store_n(&arm, NULL, __ATOMIC_SEQ_CST);
+	if (crash_after && type != R_BASE && !__atomic_load_n(&arm, __ATOMIC_SEQ_CST) &&
 	    __atomic_add_fetch(&emitted, 1, __ATOMIC_SEQ_CST) == crash_after)
 		kill(getpid(), SIGKILL); /* the power goes, right after this call */
 }
@@ -323,6 +333,11 @@ __attribute__((constructor)) static void crashfs_init(void)
 	rootlen = strlen(root);
 	rootdev = st.st_dev;
 	crash_after = getenv("TIMS_CRASH_AFTER") ? strtoul(getenv("TIMS_CRASH_AFTER"), NULL, 10) : 0;
+	arm = getenv("TIMS_CRASH_ARM");
+	if (arm && !*arm)
+		arm = NULL;
+	if (getenv("TIMS_CRASH_ARM_NTH"))
+		arm_nth = strtoul(getenv("TIMS_CRASH_ARM_NTH"), NULL, 10);
 	nosync = getenv("TIMS_CRASH_NOSYNC");
 	if (nosync && !*nosync)
 		nosync = NULL;
