@@ -8,13 +8,15 @@
 load: one thread per booth token, each registering crossings through the
 post's HTTPS API as a booth does (POST /api/v1/check, then POST
 /api/v1/crossings with the check id and a client id), until S seconds
-have passed or the post stops answering (killed). Ids not yet
-acknowledged in H are tried again first (the same id: a booth's retry),
+have passed (S = 0: until the retries are sent) or the post stops
+answering (killed). Ids not yet acknowledged in H are tried again first
+(the same id, by the same booth: a booth's retry),
 and up to --resend acknowledged ones are sent again (their answer must be
 "duplicate" with the index first given). Every step is appended to H at
 once, one line each:
 
-  A ID                       attempted (before the crossing is sent)
+  A ID BOOTH                 attempted (before the crossing is sent) by
+                             booth number BOOTH (its retries: the same)
   K ID INDEX LEAF SIZE ROOT  acknowledged (2xx): index, leaf hash and the
                              checkpoint (size, root) the answer carried
   N ID STATUS ERROR          refused (the post answered non-2xx)
@@ -131,9 +133,9 @@ def person(cid):
             "nationality": "BGR", "birth_date": "1980-01-01", "sex": "M"}
 
 
-def register(b, log, cid, expect=None):
+def register(b, log, cid, booth):
     """Check then cross; logs the outcome. Raises Dead if the post is gone."""
-    log.put("A", cid)
+    log.put("A", cid, booth)
     for _ in range(2):
         st, doc = b.req("POST", "/api/v1/check", {"manual": person(cid)})
         if st != 200 or "check_id" not in doc:
@@ -156,38 +158,43 @@ def register(b, log, cid, expect=None):
 def load(o):
     rng = random.Random(o.get("seed", 0))
     hist = read_history([o["history"]])
-    acked, tried = {}, []
+    tokens = o["tokens"].split(",")
+    acked, tried, first = {}, [], {}
     for f in hist:
-        if f[0] == "A" and f[1] not in tried:
+        if f[0] == "A" and f[1] not in first:
             tried.append(f[1])
+            first[f[1]] = int(f[2]) % len(tokens)
         elif f[0] == "K":
             acked[f[1]] = f
+    # a crossing is retried by the booth that sent it (the record names
+    # the booth and officer: from another booth it is another crossing)
     retry = [i for i in tried if i not in acked][:o.get("retry", 1000)]
     resend = rng.sample(sorted(acked), min(o.get("resend", 0), len(acked)))
-    queue = retry + resend
+    queues = [[i for i in retry + resend if first[i] == n] for n in range(len(tokens))]
     qmu = threading.Lock()
     counter = [0]
     log = Log(o["history"])
     ctx = ssl.create_default_context(cafile=o["ca"])
-    deadline = time.monotonic() + o.get("seconds", 30)
+    seconds = o.get("seconds", 30)
+    deadline = time.monotonic() + seconds
 
-    def next_id():
+    def next_id(n):
         with qmu:
-            if queue:
-                return queue.pop(0)
+            if queues[n]:
+                return queues[n].pop(0)
             counter[0] += 1
             return "%s-%d" % (o["prefix"], counter[0])
 
-    def booth(token):
-        b = Booth(o["url"], ctx, token)
-        while time.monotonic() < deadline:
-            cid = next_id()
+    def booth(n):
+        b = Booth(o["url"], ctx, tokens[n])
+        while time.monotonic() < deadline or (seconds == 0 and queues[n]):
+            cid = next_id(n)
             try:
-                register(b, log, cid)
+                register(b, log, cid, n)
             except Dead as e:
                 log.put("X", cid, e)
                 return
-    threads = [threading.Thread(target=booth, args=(t,)) for t in o["tokens"].split(",")]
+    threads = [threading.Thread(target=booth, args=(n,)) for n in range(len(tokens))]
     for t in threads:
         t.start()
     for t in threads:
@@ -224,12 +231,17 @@ def note_root(note):
 
 def check(o):
     hist = read_history(o["history"].split(","))
-    attempted, acks = set(), {}
+    attempted, acks, refused = set(), {}, {}
     checkpoints = set()
     mismatch = 0
     for f in hist:
         if f[0] == "A":
             attempted.add(f[1])
+        elif f[0] == "N":
+            refused[f[2] + " " + f[3]] = refused.get(f[2] + " " + f[3], 0) + 1
+        elif f[0] == "N":
+            k = f[2] + " " + f[3]
+            refused[k] = refused.get(k, 0) + 1
         elif f[0] == "K":
             cid, idx, leaf = f[1], int(f[2]), f[3]
             if cid in acks and acks[cid][0] != idx:
@@ -272,6 +284,8 @@ def check(o):
           % (label + ": " if label else "", len(attempted), len(acks), len(present),
              len(lost), len(recovered), len(unexpected), dup, mismatch,
              "yes" if roots_ok else "NO", checked))
+    if refused:
+        print("# refused answers: " + ", ".join("%s x%d" % kv for kv in sorted(refused.items())))
     for c in sorted(lost)[:10]:
         print("# lost: %s acknowledged at %d" % (c, acks[c][0]))
     bad = lost or unexpected or dup or mismatch or not roots_ok

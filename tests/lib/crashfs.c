@@ -18,7 +18,9 @@
  * renamed, linked or unlinked (paths relative to DIR), and an fsync or
  * fdatasync (of a file: its inode; of a directory under DIR: its path),
  * which carries the journal's length when the call started: the sync
- * covers exactly the records before that point. At start every file under
+ * covers exactly the records before that point; and a write or fsync of a
+ * file that failed (its errno), for the tests that check what a node does
+ * after one. At start every file under
  * DIR is listed with its inode (the base state, which the test copied).
  * A record is one write(2) of the journal opened O_APPEND, so records of
  * several threads never interleave; a record cut short by the kill is
@@ -60,7 +62,7 @@
 #define MAGIC 0x314a5243u /* "CRJ1" */
 
 enum { R_BASE = 'B', R_CREATE = 'C', R_WRITE = 'W', R_TRUNC = 'T', R_SYNC = 'S',
-       R_DIRSYNC = 'D', R_RENAME = 'R', R_UNLINK = 'U', R_LINK = 'L' };
+       R_DIRSYNC = 'D', R_RENAME = 'R', R_UNLINK = 'U', R_LINK = 'L', R_FAILED = 'F' };
 
 /* One record: this header, then plen bytes of path(s), then dlen bytes of
  * data (a write's). Native byte order (the reader runs on the same host). */
@@ -351,7 +353,7 @@ __attribute__((constructor)) static void crashfs_init(void)
 
 /* ---- data ---------------------------------------------------------------- */
 
-static void after_write(int fd, const void *buf, ssize_t n, off_t off)
+static void after_write(int fd, const void *buf, ssize_t n, off_t off, int e)
 {
 	uint64_t ino;
 
@@ -359,6 +361,8 @@ static void after_write(int fd, const void *buf, ssize_t n, off_t off)
 		if (off < 0)
 			off = lseek(fd, 0, SEEK_CUR) - n; /* write(2), O_APPEND too */
 		emit(R_WRITE, ino, (uint64_t)off, NULL, NULL, buf, (size_t)n);
+	} else if (n < 0 && classify(fd, &ino, NULL, 0) == 1) {
+		emit(R_FAILED, ino, (uint64_t)e, "write", NULL, NULL, 0);
 	}
 }
 
@@ -367,7 +371,7 @@ ssize_t write(int fd, const void *buf, size_t len)
 	ssize_t n = REAL(write)(fd, buf, len);
 	int e = errno;
 
-	after_write(fd, buf, n, -1);
+	after_write(fd, buf, n, -1, e);
 	errno = e;
 	return n;
 }
@@ -377,7 +381,7 @@ ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 	ssize_t n = REAL(pwrite)(fd, buf, len, off);
 	int e = errno;
 
-	after_write(fd, buf, n, off);
+	after_write(fd, buf, n, off, e);
 	errno = e;
 	return n;
 }
@@ -387,7 +391,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
 	ssize_t n = REAL(pwrite64)(fd, buf, len, off);
 	int e = errno;
 
-	after_write(fd, buf, n, off);
+	after_write(fd, buf, n, off, e);
 	errno = e;
 	return n;
 }
@@ -424,7 +428,9 @@ static int sync_common(int fd, int (*real)(int))
 	m = mark();
 	rc = real(fd);
 	e = errno;
-	if (rc == 0 && kind == 1)
+	if (rc != 0 && kind == 1)
+		emit(R_FAILED, ino, (uint64_t)e, "fsync", NULL, NULL, 0);
+	else if (rc == 0 && kind == 1)
 		emit(R_SYNC, ino, m, NULL, NULL, NULL, 0);
 	else if (rc == 0 && kind == 2)
 		emit(R_DIRSYNC, ino, m, rel, NULL, NULL, 0);

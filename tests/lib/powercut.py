@@ -4,6 +4,7 @@ power loss from the journal tests/lib/crashfs.c kept of a killed process.
 
   powercut.py cut DIR BASE JOURNAL --seed N [--mode MODE] [--keep-dir K]
   powercut.py dump JOURNAL
+  powercut.py after-failure JOURNAL PATTERN fsync|write
 
 DIR is the directory the process wrote (its files as the page cache left
 them), BASE a copy of DIR taken before the process started (durable: it is
@@ -26,6 +27,10 @@ kill:
 The choice is a function of the seed and the journal alone: the same three
 inputs rebuild the same directory (a failing cycle's BASE and JOURNAL are
 kept by the test for that). Prints one line of what was kept and dropped.
+
+`after-failure` counts the writes to the files whose path under DIR
+contains PATTERN after the first failed fsync (or write) of one of them:
+a node must not write on after an fsync error (PostgreSQL's "fsyncgate").
 """
 import os
 import random
@@ -215,6 +220,21 @@ def cut(args):
              stats["torn"], stats["zeroed"], len(pending), keep_ns))
 
 
+def after_failure(journal, pattern, call):
+    """Writes to files whose path contains pattern after the first failed
+    `call` (fsync or write) on one of them: (failure description, count)."""
+    paths, failed, after = {}, None, 0
+    for pos, t, ino, off, ps, data in records(journal):
+        if t in "BC":
+            paths[ino] = ps[0]
+        elif t == "F" and ps and ps[0] == call and pattern in paths.get(ino, "") and not failed:
+            failed = "%s of %s failed (errno %d) at journal offset %d" % (
+                call, paths[ino], off, pos)
+        elif t in "WT" and failed and pattern in paths.get(ino, ""):
+            after += 1
+    return failed, after
+
+
 def dump(journal):
     for pos, t, ino, off, paths, data in records(journal):
         print(pos, t, ino, off, "|".join(paths), len(data))
@@ -223,6 +243,10 @@ def dump(journal):
 def main(argv):
     if len(argv) >= 2 and argv[0] == "dump":
         return dump(argv[1])
+    if len(argv) == 4 and argv[0] == "after-failure":
+        failed, n = after_failure(argv[1], argv[2], argv[3])
+        print("%s; then %d writes to %s*" % (failed or "no %s failed" % argv[3], n, argv[2]))
+        return
     if len(argv) < 4 or argv[0] != "cut":
         raise SystemExit(__doc__)
     args = {"dir": argv[1], "base": argv[2], "journal": argv[3]}
