@@ -269,6 +269,17 @@ out:
 
 /* --- halting --------------------------------------------------------------- */
 
+/* The audit log's record of its publication is in post.db: not written
+ * once post.db's log stopped on an I/O error (tims_audit_set_marker_guard;
+ * tests/e2e/iofaults.sh watches every write after the failed fsync). */
+static int marker_stopped(void *ctx)
+{
+	struct tims_node *n = ctx;
+	int persistent = 0;
+
+	return n->post && tims_post_halted(n->post, &persistent) && !persistent;
+}
+
 const char *node_halted(struct tims_node *n, int *persistent)
 {
 	const char *why = n->post ? tims_post_halted(n->post, persistent) : NULL;
@@ -774,6 +785,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	register_metrics(n);
 	if ((rc = tims_post_open(n->dir, TIMS_POST_WRITE, &n->post, err)) ||
 	    (rc = tims_audit_open(n->dir, TIMS_AUDIT_WRITE, &n->audit, err)) ||
+	    (tims_audit_set_marker_guard(n->audit, marker_stopped, n), 0) ||
 	    (rc = tims_officers_open_dir(n->dir, cfg->pw_cost, &n->officers, err)) ||
 	    (rc = tims_oversight_load(n->dir, &n->ov, err)) ||
 	    (rc = node_usage_load(n, err)) ||

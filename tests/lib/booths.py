@@ -168,7 +168,7 @@ def load(o):
             acked[f[1]] = f
     # a crossing is retried by the booth that sent it (the record names
     # the booth and officer: from another booth it is another crossing)
-    retry = [i for i in tried if i not in acked][:o.get("retry", 1000)]
+    retry = [i for i in tried if i not in acked][:o.get("retry", len(tried))]
     resend = rng.sample(sorted(acked), min(o.get("resend", 0), len(acked)))
     queues = [[i for i in retry + resend if first[i] == n] for n in range(len(tokens))]
     qmu = threading.Lock()
