@@ -68,6 +68,8 @@ struct tims_node {
 					      yet in audit.db (kept in post.db) */
 	int halt_logged;                   /* the halt was written to the log */
 	struct tims_metric *m_halted;
+	uint64_t clock_jumps_logged;       /* clock jumps written to the log (node_clock) */
+	struct tims_metric *m_clock_jumps;
 	struct tims_oversight_config ov;   /* limits, purposes (oversight.c) */
 	struct node_usage_table *usage;    /* uses per officer, last hour (oversight.c) */
 	struct node_events *events;        /* events for the centre (events.c) */
@@ -124,6 +126,11 @@ tims_rc node_audit_owed_all(struct tims_node *n);
 const char *node_halted(struct tims_node *n, int *persistent);
 /* {"reason", "until": "restart" | "resolved", "procedure"} or null. */
 json_t *node_halt_json(struct tims_node *n);
+/* After a registration (n->lock held): a jump of the post's clock seen by
+ * the log (tims_post_clock) is logged once and counted in /metrics. */
+void node_clock(struct tims_node *n);
+/* The clock's jumps for GET /api/v1/status. */
+json_t *node_clock_json(struct tims_node *n);
 /*
  * The sync thread learnt that this post was rolled back or forked (the
  * centre or a witness holds peer_size records of it, or a tree it does not

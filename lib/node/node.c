@@ -297,6 +297,33 @@ const char *node_halted(struct tims_node *n, int *persistent)
 	return why;
 }
 
+void node_clock(struct tims_node *n)
+{
+	struct tims_post_clock c;
+
+	tims_post_clock(n->post, &c);
+	if (c.jumps == n->clock_jumps_logged)
+		return;
+	n->clock_jumps_logged = c.jumps;
+	tims_metric_set(n->m_clock_jumps, (int64_t)c.jumps);
+	node_logl(n, TIMS_LOG_WARNING, "clock: the post's clock jumped %s by %" PRId64 " s "
+		  "between two registrations (%" PRIu64 " jumps since start); %s", c.last_jump_ms < 0
+		  ? "back" : "forward", (c.last_jump_ms < 0 ? -c.last_jump_ms : c.last_jump_ms) / 1000,
+		  c.jumps, c.held_ms ? "records keep the log's last time until the clock passes "
+		  "it: the log is never reordered" : "check the time source (NTP)");
+}
+
+json_t *node_clock_json(struct tims_node *n)
+{
+	struct tims_post_clock c;
+
+	tims_post_clock(n->post, &c);
+	return json_pack("{s:I, s:I, s:I, s:I}", "jumps", (json_int_t)c.jumps,
+			 "last_jump_ms", (json_int_t)c.last_jump_ms,
+			 "last_jump_at_ms", (json_int_t)c.last_at_ms,
+			 "log_ahead_ms", (json_int_t)c.held_ms);
+}
+
 json_t *node_halt_json(struct tims_node *n)
 {
 	int persistent = 0;
@@ -749,6 +776,8 @@ static void register_metrics(struct tims_node *n)
 		"tims_login_failures_total", "Failed officer logins.", "");
 	n->m_halted = tims_metric(&n->metrics, TIMS_GAUGE, "tims_halted",
 		"1 while the post does not acknowledge crossings (status: halted).", "");
+	n->m_clock_jumps = tims_metric(&n->metrics, TIMS_GAUGE, "tims_clock_jumps",
+		"Jumps of the post's clock seen between registrations since start (status: clock).", "");
 }
 
 tims_rc tims_node_start(const struct tims_node_config *cfg,

@@ -774,6 +774,7 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 	}
 	pthread_mutex_lock(&n->lock);
 	if (res->ack.rc == TIMS_OK) {
+		node_clock(n); /* a jump of the clock: flagged, the log kept in order */
 		/* Durable: whatever fails from here, the answer says registered. */
 		if (rc)
 			node_log(n, "crossing %" PRIu64 " stored; then: %s", res->ack.index,

@@ -220,6 +220,8 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 		"server_time_ms", (json_int_t)time(NULL) * 1000,
 		"unusual_reading", node_unusual_status(n), /* unusual.c */
 		"vault", node_vault_status(n)); /* node.c: the key token */
+	if (o)
+		json_object_set_new(o, "clock", node_clock_json(n));
 	pthread_mutex_unlock(&n->lock);
 	return tims_http_reply_json(resp, 200, o);
 }

@@ -83,6 +83,37 @@ static void ack_fail(struct tims_post_ack *a, tims_rc rc, const char *msg)
 	snprintf(a->msg, sizeof(a->msg), "%s", msg);
 }
 
+/* A jump of the wall clock between two registrations (p->mu held; the
+ * result under smu for tims_post_clock): flagged, never followed. */
+static void clock_watch(struct tims_post *p, int64_t now, int64_t last)
+{
+	int64_t mono = tims_mlog_mono_ms(), step = 0;
+
+	pthread_mutex_lock(&p->smu);
+	if (p->clk_mono)
+		step = (now - p->clk_wall) - (mono - p->clk_mono);
+	else if (now < last)
+		step = now - last; /* started with a clock behind the log */
+	if (step > TIMS_POST_CLOCK_JUMP_MS || step < -TIMS_POST_CLOCK_JUMP_MS) {
+		p->clk.jumps++;
+		p->clk.last_jump_ms = step;
+		p->clk.last_at_ms = now;
+	}
+	p->clk.held_ms = last > now ? last - now : 0;
+	p->clk_wall = now;
+	p->clk_mono = mono;
+	pthread_mutex_unlock(&p->smu);
+}
+
+void tims_post_clock(const struct tims_post *p, struct tims_post_clock *out)
+{
+	struct tims_post *w = (struct tims_post *)(uintptr_t)p;
+
+	pthread_mutex_lock(&w->smu);
+	*out = w->clk;
+	pthread_mutex_unlock(&w->smu);
+}
+
 /*
  * If rec's id is already in the log: same content (but for the post time)
  * is a retry, acknowledged with the first index; other content is refused.
@@ -290,6 +321,7 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 	    (p->owed[OW_DEL] && (rc = drop_settled(p, &dropped, err))))
 		goto fail;
 	now = tims_mlog_now_ms();
+	clock_watch(p, now, last);
 	if (now < last)
 		now = last; /* the post's clock stepped back: never go back */
 	for (size_t i = 0; i < n; i++) {

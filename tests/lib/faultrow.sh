@@ -30,6 +30,7 @@ PY=/usr/bin/python3
 KEEP_FAIL=$ROOT/build/faults
 P=$T_TMP/post
 SERVER=
+SERVE_ENV=()      # more environment for the node (the clock row: libfaketime)
 t_cleanup_more() { [ -n "$SERVER" ] && kill -KILL "$SERVER" 2>/dev/null; true; }
 now_ms() { date +%s%3N; }
 alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
@@ -50,7 +51,7 @@ serve() {
 		[ -n "${CRASH_ARM:-}" ] && env+=(TIMS_CRASH_ARM="$CRASH_ARM" TIMS_CRASH_ARM_NTH="${CRASH_ARM_NTH:-1}")
 	fi
 	t0=$(now_ms)
-	env "${env[@]}" "$TIMS" post serve "$P" --port 0 >"$T_TMP/serve.out" 2>>"$T_TMP/serve.err" &
+	env "${env[@]}" "${SERVE_ENV[@]}" "$TIMS" post serve "$P" --port 0 >"$T_TMP/serve.out" 2>>"$T_TMP/serve.err" &
 	SERVER=$!
 	for _ in $(seq 1 600); do
 		grep -q '^listening on ' "$T_TMP/serve.out" && break
