@@ -6,7 +6,7 @@
 #                   fuzz smoke, bench smoke; ends with "N passed, N failed"
 #   make asan       the unit tests under AddressSanitizer and UBSan
 #   make fuzz       each fuzz target for FUZZ_SECONDS (default 60)
-#   make soak       the long crash and outage tests
+#   make soak       the long crash and outage tests, the fault matrix
 #   make bench      benchmarks next to their anchors, with ratios
 #
 # Missing Debian packages are installed by scripts/deps.sh, which make runs
@@ -186,7 +186,7 @@ demo: $(B)/tims
 fuzz: $(FUZZ_BIN)
 	@tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
 
-soak: $(B)/tims
+soak: $(B)/tims $(FAULT_SO) $(CRASH_SO)
 	@tests/soak.sh
 
 bench: $(B)/tims $(BENCH_BIN) $(PLAIN_BENCH)
