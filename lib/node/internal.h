@@ -93,12 +93,13 @@ json_t *node_hex_json(const uint8_t *b, size_t n);
  * events of requests at the same time share one audit transaction
  * (tims_audit_append_group); this returns once this one is durable. query
  * and result are consumed. Fails when the event could not be stored
- * durably: then the handler answers node_no_trace() and nothing else.
+ * durably: then the handler answers node_no_trace(resp, rc) and nothing
+ * else (507 when the disk is full, rc TIMS_ERR_FULL; else 500).
  */
 tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 		   const char *action, const char *purpose, int64_t crossing,
 		   int status, json_t *query, json_t *result);
-tims_rc node_no_trace(struct tims_http_resp *resp);
+tims_rc node_no_trace(struct tims_http_resp *resp, tims_rc rc);
 
 /*
  * The audit event a crossing owes (tims_post_register): `owed` is the JSON

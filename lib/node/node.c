@@ -385,8 +385,14 @@ static void settle_owed(struct tims_node *n, int at_start)
 			 c.done, c.done == 1 ? "" : "s", at_start ? " at start" : "", c.left);
 }
 
-tims_rc node_no_trace(struct tims_http_resp *resp)
+tims_rc node_no_trace(struct tims_http_resp *resp, tims_rc rc)
 {
+	/* a full disk is the operator's to fix, and says so: 507 as for a
+	 * crossing (tests/e2e/iofaults.sh, disk-full) */
+	if (rc == TIMS_ERR_FULL)
+		return tims_http_reply_error(resp, 507, "storage_full",
+					     "the post's disk is full: the audit log could not "
+					     "record this request; nothing is answered");
 	return tims_http_reply_error(resp, 500, "audit_unavailable",
 				     "the audit log could not record this request; nothing is answered");
 }

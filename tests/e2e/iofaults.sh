@@ -98,6 +98,8 @@ run_case() {
 		;;
 	full)
 		t_match "$name: the full disk is refused cleanly (507 storage_full)" '507 storage_full' "$(refusals)"
+		t_eq "$name: ... and only so (checks too: no 500)" "" \
+			"$(awk '$1 == "N" && $3 != 507 { print $3, $4 }' "$T_TMP/history" | sort -u)"
 		t_ok "$name: the node still acknowledges (nothing is broken)" status_is '"acknowledging":true'
 		line=$(wc -l <"$T_TMP/history")
 		rm -f "$FAULT_CTL" "$P/filler"
