@@ -150,7 +150,16 @@ static int known_ref(struct tims_post *p, struct tims_record *rec,
 				 (size_t)sqlite3_column_bytes(st, 1), &plain, NULL);
 	if (!orc && !tims_record_decode(plain.buf, plain.len, &old, NULL)) {
 		int64_t t = rec->time_ms;
+		char check_id[sizeof(rec->check_id)];
 
+		/* The check a crossing is bound to is the server's, not the
+		 * crossing's content: a booth that retries after the post
+		 * restarted (its first answer lost with the power) comes with a
+		 * new check of the same traveller, as the old one is gone. The
+		 * same crossing then, with the same screening: answered with its
+		 * first index, not refused as another (tests/e2e/powerloss.sh). */
+		memcpy(check_id, rec->check_id, sizeof(check_id));
+		memcpy(rec->check_id, old.check_id, sizeof(check_id));
 		rec->time_ms = old.time_ms;
 		tims_buf_reset(enc);
 		/* Compare in the stored record's version (1 before v2). */
@@ -159,6 +168,7 @@ static int known_ref(struct tims_post *p, struct tims_record *rec,
 				enc, NULL) &&
 		       enc->len == plain.len && !memcmp(enc->buf, plain.buf, enc->len);
 		rec->time_ms = t;
+		memcpy(rec->check_id, check_id, sizeof(check_id));
 	} else if (orc == TIMS_ERR_UNAVAILABLE &&
 		   sqlite3_column_bytes(st, 2) == TIMS_RECORD_ENTRY_BYTES &&
 		   sqlite3_column_bytes(st, 3) == TIMS_RECORD_SALT_BYTES) {
