@@ -95,7 +95,7 @@ fi
 if part nofsync; then
 P=$T_TMP/post-nosync
 setup
-NOSYNC=post.db MODE=none STOP_ON_FAIL= cycles 1 missing-fsync
+NOSYNC=post.db MODE=none STOP_ON_FAIL= MIN_ACKS=10 cycles 1 missing-fsync
 echo "# row power-loss, fsync of post.db ignored: $FIGURES"
 t_match "a missing fsync is caught: lost > 0" 'acknowledged [1-9][0-9]* .*lost [1-9]' "$FIGURES"
 t_match "... and the node refuses to start on it (its checkpoint file, synced, is ahead of post.db)" \

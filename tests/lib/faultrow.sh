@@ -148,6 +148,15 @@ cycles() {
 			--prefix "c$c" --history "$T_TMP/history" --seconds $((MAXS + 5)) \
 			--resend 3 --seed "$cseed" 2>>"$T_TMP/load.err" &
 		load=$!
+		# MIN_ACKS: the cut only once so many more are acknowledged
+		# (something to lose; a loaded machine starts the booths slowly)
+		if [ -n "${MIN_ACKS:-}" ]; then
+			local want=$(($(grep -c '^K ' "$T_TMP/history") + MIN_ACKS))
+			for _ in $(seq 1 300); do
+				[ "$(grep -c '^K ' "$T_TMP/history")" -ge "$want" ] && break
+				sleep 0.05
+			done
+		fi
 		if [ -n "$CRASH_AFTER" ]; then
 			# until the node cuts itself (or, slower than thought, the time)
 			for _ in $(seq 1 $((MAXS * 20))); do alive "$SERVER" || break; sleep 0.1; done
