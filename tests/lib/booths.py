@@ -254,6 +254,16 @@ def check(o):
     latest = db.execute("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()
     db.close()
     leaves = [leaf_hash(bytes(r[2])) for r in rows]
+    centre = None
+    if o.get("mirror"):
+        m = sqlite3.connect(o["mirror"])
+        mrows = m.execute("SELECT idx, entry FROM entries ORDER BY idx").fetchall()
+        m.close()
+        mleaves = {i: leaf_hash(bytes(e)).hex() for i, e in mrows}
+        # present at the centre: acknowledged, and the centre's entry at its
+        # index is the one acknowledged; the mirror is the post's log
+        centre = (sum(1 for c, (idx, leaf) in acks.items() if mleaves.get(idx) == leaf),
+                  len(mrows), sum(1 for i, e in enumerate(leaves) if mleaves.get(i) != e.hex()))
     if [r[0] for r in rows] != list(range(len(rows))):
         mismatch += 1  # a hole in the log
     by_ref = {}
@@ -279,6 +289,10 @@ def check(o):
         if size > len(leaves) or mth(leaves[:size]) != root:
             roots_ok = False
     label = o.get("label", "")
+    if centre is not None:
+        print("%scentre: acknowledged-present %d of %d, mirror %d entries, differing from "
+              "the post's log %d" % (label + ": " if label else "", centre[0], len(acks),
+                                      centre[1], centre[2]))
     print("%sattempted %d acknowledged %d present %d lost %d recovered-unacknowledged %d "
           "unexpected %d duplicated %d index-mismatch %d roots-equal %s (%d checked)"
           % (label + ": " if label else "", len(attempted), len(acks), len(present),
@@ -303,7 +317,8 @@ def main(argv):
         load(o)
         return 0
     if cmd == "check":
-        o = parse_args(rest, {"db": str, "history": str, "label": str, "prefix": str})
+        o = parse_args(rest, {"db": str, "history": str, "label": str, "prefix": str,
+                              "mirror": str})
         return check(o)
     raise SystemExit(__doc__)
 

@@ -66,7 +66,7 @@ serve() {
 	URL=$(sed -n 's/^listening on //p' "$T_TMP/serve.out" | sed 's|/$||')
 	# recovered: a booth's session is answered (before setup: any answer)
 	for _ in $(seq 1 300); do
-		case $(curl -s -o /dev/null -w '%{http_code}' --cacert "$P/tls.crt" \
+		case $(curl -s -o /dev/null -w '%{http_code}' --cacert "${CA_FILE:-$P/tls.crt}" \
 			${TOKENS:+-H "Authorization: Bearer ${TOKENS%%,*}"} "$URL/api/v1/status") in
 		200) break ;;
 		000) ;;
@@ -80,7 +80,7 @@ stop() { [ -n "$SERVER" ] && { kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev
 kill9() { [ -n "$SERVER" ] && { kill -KILL "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; SERVER=; }; }
 secret_of() { sed -n "s/^officer $1: TOTP secret //p"; }
 login() { # ID SECRET BOOTH -> token
-	curl -s --cacert "$P/tls.crt" -H 'Content-Type: application/json' -X POST "$URL/api/v1/session" \
+	curl -s --cacert "${CA_FILE:-$P/tls.crt}" -H 'Content-Type: application/json' -X POST "$URL/api/v1/session" \
 		--data-binary "{\"officer\":\"$1\",\"password\":\"officer password 1\",\"code\":\"$(oathtool --totp -b "$2")\",\"booth\":\"$3\"}" |
 		sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p'
 }

@@ -7,6 +7,7 @@
 #   I/O faults   tests/e2e/iofaults.sh, SOAK_FAULT_RUNS runs (default 20),
 #                each with its own seed
 #   clock        tests/e2e/clock.sh, SOAK_FAULT_RUNS runs
+#   partition    tests/e2e/partition.sh, SOAK_FAULT_RUNS runs
 #
 # Each run prints its seed first ("# seed N (replay: FAULT_SEED=N ...)"),
 # its TAP lines and its "# row ..." figures; tests/soak.sh counts the ok /
@@ -21,4 +22,5 @@ POWERLOSS_CYCLES=${SOAK_POWERLOSS_CYCLES:-300} bash tests/e2e/powerloss.sh 2>/de
 for i in $(seq 1 "$runs"); do
 	bash tests/e2e/iofaults.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|#   )'
 	bash tests/e2e/clock.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|#   )'
+	bash tests/e2e/partition.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|#   )'
 done
