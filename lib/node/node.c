@@ -819,9 +819,11 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	n->started_ms = now_ms();
 	register_metrics(n);
 	if ((rc = tims_post_open(n->dir, TIMS_POST_WRITE, &n->post, err)) ||
-	    (rc = tims_audit_open(n->dir, TIMS_AUDIT_WRITE, &n->audit, err)) ||
-	    (tims_audit_set_marker_guard(n->audit, marker_stopped, n), 0) ||
-	    (rc = tims_officers_open_dir(n->dir, cfg->pw_cost, &n->officers, err)) ||
+	    (rc = tims_audit_open(n->dir, TIMS_AUDIT_WRITE, &n->audit, err)))
+		goto fail;
+	/* before any thread appends to the audit log */
+	tims_audit_set_marker_guard(n->audit, marker_stopped, n);
+	if ((rc = tims_officers_open_dir(n->dir, cfg->pw_cost, &n->officers, err)) ||
 	    (rc = tims_oversight_load(n->dir, &n->ov, err)) ||
 	    (rc = node_usage_load(n, err)) ||
 	    (rc = load_watchlists(n, err)) ||
