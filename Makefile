@@ -6,7 +6,7 @@
 #                   fuzz smoke, bench smoke; ends with "N passed, N failed"
 #   make asan       the unit tests under AddressSanitizer and UBSan
 #   make fuzz       each fuzz target for FUZZ_SECONDS (default 60)
-#   make soak       the long crash and outage tests
+#   make soak       the long crash and outage tests, the fault matrix
 #   make bench      benchmarks next to their anchors, with ratios
 #
 # Missing Debian packages are installed by scripts/deps.sh, which make runs
@@ -169,12 +169,20 @@ $(FAULT_SO): tests/lib/faultfs.c
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -D_GNU_SOURCE -O2 -g -fPIC -shared -Wall -Wextra -Werror $< -ldl -o $@
 
+# Power loss for the fault matrix (tests/e2e/powerloss.sh; tests/lib/crashfs.c
+# journals what a node writes, tests/lib/powercut.py rebuilds what reached
+# the disk).
+CRASH_SO := $(B)/tests/libcrashfs.so
+$(CRASH_SO): tests/lib/crashfs.c
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -D_GNU_SOURCE -O2 -g -fPIC -shared -Wall -Wextra -Werror $< -ldl -lpthread -o $@
+
 test: $(B)/tims $(UNIT_BIN)
 asan: $(ASAN_UNIT_BIN) $(B)/asan/tims
 	@tests/run.sh --only asan
 fuzz-build: $(FUZZ_BIN)
 
-check: $(B)/tims $(B)/asan/tims $(UNIT_BIN) $(ASAN_UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(PLAIN_BENCH) $(FAULT_SO)
+check: $(B)/tims $(B)/asan/tims $(UNIT_BIN) $(ASAN_UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(PLAIN_BENCH) $(FAULT_SO) $(CRASH_SO)
 	@tests/run.sh
 
 demo: $(B)/tims
@@ -183,7 +191,7 @@ demo: $(B)/tims
 fuzz: $(FUZZ_BIN)
 	@tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
 
-soak: $(B)/tims
+soak: $(B)/tims $(FAULT_SO) $(CRASH_SO)
 	@tests/soak.sh
 
 bench: $(B)/tims $(BENCH_BIN) $(PLAIN_BENCH)

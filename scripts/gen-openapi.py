@@ -81,6 +81,8 @@ STATUS = obj({
         "raised_offline": arr(obj({"time_ms": I(), "alert": S()}, required=["time_ms", "alert"]))},
         required=["interval_s", "audit_read_to", "raised_offline"])]},
     "acknowledging": B,
+    "clock": obj({"jumps": I(), "last_jump_ms": I(), "last_jump_at_ms": I(), "log_ahead_ms": I()},
+                 required=["jumps", "last_jump_ms", "last_jump_at_ms", "log_ahead_ms"]),
     "halted": {"oneOf": [{"type": "null"}, obj({
         "reason": S(), "until": S(enum=["restart", "resolved"]), "procedure": S()},
         required=["reason", "until"])],

@@ -125,7 +125,7 @@ drain() {
 want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 
 # The longest end-to-end scripts start first, so that the pool ends together.
-slow="package network demo network-pg console events national-pg dashboard faults crash"
+slow="package network demo network-pg console events national-pg dashboard faults powerloss iofaults crash"
 e2e_list() {
 	local n
 	for n in $slow; do [ -f "tests/e2e/$n.sh" ] && echo "$n"; done

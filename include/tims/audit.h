@@ -128,6 +128,17 @@ void tims_audit_group_stats(struct tims_audit *a, uint64_t *groups, uint64_t *ev
  * error or damage, tims_mlog_broken): until the process restarts. */
 const char *tims_audit_broken(const struct tims_audit *a);
 
+/*
+ * The record that the audit log was published lives in the node's own
+ * database (post.db, centre.db). Once that database's log has stopped on an
+ * I/O error nothing more may be written to it until a restart (a later
+ * write, or fsync, that succeeds proves nothing: PostgreSQL's "fsyncgate"):
+ * the node gives a guard, and while stopped(ctx) is nonzero the record is
+ * not written (it lags, which is safe). Set before the audit log is
+ * appended to from other threads.
+ */
+void tims_audit_set_marker_guard(struct tims_audit *a, int (*stopped)(void *ctx), void *ctx);
+
 /* Sign a checkpoint now unless the latest covers the log (*issued = 0). */
 TIMS_MUST_USE tims_rc tims_audit_checkpoint(struct tims_audit *a, int *issued,
 			      struct tims_err *err);

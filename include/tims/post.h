@@ -46,6 +46,9 @@
 
 #define TIMS_POST_MAX_BATCH 1024
 #define TIMS_POST_CHECKPOINT_MS 1000 /* while records arrive */
+/* A step of the wall clock against the monotonic clock, between two
+ * registrations, larger than this is a jump (tims_post_clock). */
+#define TIMS_POST_CLOCK_JUMP_MS 2000
 
 struct tims_post;
 
@@ -221,6 +224,26 @@ tims_rc tims_post_owed(struct tims_post *p, tims_post_owed_fn fn, void *ctx,
  */
 tims_rc tims_post_owed_settled(struct tims_post *p, uint64_t index, int now,
 			       struct tims_err *err);
+
+/*
+ * The post's clock as its registrations see it. A record's post time is
+ * the wall clock, but never earlier than the log's last record: a clock
+ * stepped back leaves the log in order (records keep the last time until
+ * the clock passes it) and is flagged here; so is a clock stepped forward.
+ * jumps: steps of the wall clock against the monotonic clock larger than
+ * TIMS_POST_CLOCK_JUMP_MS between two registrations (or, at the first one
+ * after start, a clock behind the log's last record); last_jump_ms: the
+ * last step (negative: back); last_at_ms: the wall clock after it;
+ * held_ms: how far the last record's time was ahead of the wall clock at
+ * the last registration (0: the clock is past the log).
+ */
+struct tims_post_clock {
+	uint64_t jumps;
+	int64_t last_jump_ms;
+	int64_t last_at_ms;
+	int64_t held_ms;
+};
+void tims_post_clock(const struct tims_post *p, struct tims_post_clock *out);
 
 /*
  * A post that stops acknowledging. tims_post_halt writes DIR/halted (the

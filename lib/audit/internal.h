@@ -56,6 +56,8 @@ struct tims_audit {
 	int64_t marked_ms;
 	int marked;
 	uint64_t marked_size;
+	int (*marker_stopped)(void *);        /* tims_audit_set_marker_guard */
+	void *marker_ctx;
 };
 
 /* The row of DIR/<post.db|centre.db>'s audit_published (published.c). */

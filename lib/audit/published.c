@@ -244,6 +244,9 @@ tims_rc audit_mark(struct tims_audit *a, int force, struct tims_err *err)
 
 	if (!a->has_signer || !a->marker_db[0])
 		return TIMS_OK;
+	/* the node database stopped on an I/O error: not one more write */
+	if (a->marker_stopped && a->marker_stopped(a->marker_ctx))
+		return TIMS_OK;
 	pthread_mutex_lock(&a->mmu);
 	if (!force && now - a->marked_ms < MARK_EVERY_MS)
 		goto out;
@@ -266,6 +269,12 @@ out:
 	pthread_mutex_unlock(&a->mmu);
 	tims_buf_release(&note);
 	return rc;
+}
+
+void tims_audit_set_marker_guard(struct tims_audit *a, int (*stopped)(void *ctx), void *ctx)
+{
+	a->marker_stopped = stopped;
+	a->marker_ctx = ctx;
 }
 
 tims_rc tims_audit_check_published(const char *dir, const char *origin, const char *key,

@@ -68,6 +68,8 @@ struct tims_node {
 					      yet in audit.db (kept in post.db) */
 	int halt_logged;                   /* the halt was written to the log */
 	struct tims_metric *m_halted;
+	uint64_t clock_jumps_logged;       /* clock jumps written to the log (node_clock) */
+	struct tims_metric *m_clock_jumps;
 	struct tims_oversight_config ov;   /* limits, purposes (oversight.c) */
 	struct node_usage_table *usage;    /* uses per officer, last hour (oversight.c) */
 	struct node_events *events;        /* events for the centre (events.c) */
@@ -91,12 +93,13 @@ json_t *node_hex_json(const uint8_t *b, size_t n);
  * events of requests at the same time share one audit transaction
  * (tims_audit_append_group); this returns once this one is durable. query
  * and result are consumed. Fails when the event could not be stored
- * durably: then the handler answers node_no_trace() and nothing else.
+ * durably: then the handler answers node_no_trace(resp, rc) and nothing
+ * else (507 when the disk is full, rc TIMS_ERR_FULL; else 500).
  */
 tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 		   const char *action, const char *purpose, int64_t crossing,
 		   int status, json_t *query, json_t *result);
-tims_rc node_no_trace(struct tims_http_resp *resp);
+tims_rc node_no_trace(struct tims_http_resp *resp, tims_rc rc);
 
 /*
  * The audit event a crossing owes (tims_post_register): `owed` is the JSON
@@ -124,6 +127,11 @@ tims_rc node_audit_owed_all(struct tims_node *n);
 const char *node_halted(struct tims_node *n, int *persistent);
 /* {"reason", "until": "restart" | "resolved", "procedure"} or null. */
 json_t *node_halt_json(struct tims_node *n);
+/* After a registration (n->lock held): a jump of the post's clock seen by
+ * the log (tims_post_clock) is logged once and counted in /metrics. */
+void node_clock(struct tims_node *n);
+/* The clock's jumps for GET /api/v1/status. */
+json_t *node_clock_json(struct tims_node *n);
 /*
  * The sync thread learnt that this post was rolled back or forked (the
  * centre or a witness holds peer_size records of it, or a tree it does not

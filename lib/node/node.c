@@ -269,6 +269,17 @@ out:
 
 /* --- halting --------------------------------------------------------------- */
 
+/* The audit log's record of its publication is in post.db: not written
+ * once post.db's log stopped on an I/O error (tims_audit_set_marker_guard;
+ * tests/e2e/iofaults.sh watches every write after the failed fsync). */
+static int marker_stopped(void *ctx)
+{
+	struct tims_node *n = ctx;
+	int persistent = 0;
+
+	return n->post && tims_post_halted(n->post, &persistent) && !persistent;
+}
+
 const char *node_halted(struct tims_node *n, int *persistent)
 {
 	const char *why = n->post ? tims_post_halted(n->post, persistent) : NULL;
@@ -284,6 +295,33 @@ const char *node_halted(struct tims_node *n, int *persistent)
 				 : "until the node is restarted");
 	}
 	return why;
+}
+
+void node_clock(struct tims_node *n)
+{
+	struct tims_post_clock c;
+
+	tims_post_clock(n->post, &c);
+	if (c.jumps == n->clock_jumps_logged)
+		return;
+	n->clock_jumps_logged = c.jumps;
+	tims_metric_set(n->m_clock_jumps, (int64_t)c.jumps);
+	node_logl(n, TIMS_LOG_WARNING, "clock: the post's clock jumped %s by %" PRId64 " s "
+		  "between two registrations (%" PRIu64 " jumps since start); %s", c.last_jump_ms < 0
+		  ? "back" : "forward", (c.last_jump_ms < 0 ? -c.last_jump_ms : c.last_jump_ms) / 1000,
+		  c.jumps, c.held_ms ? "records keep the log's last time until the clock passes "
+		  "it: the log is never reordered" : "check the time source (NTP)");
+}
+
+json_t *node_clock_json(struct tims_node *n)
+{
+	struct tims_post_clock c;
+
+	tims_post_clock(n->post, &c);
+	return json_pack("{s:I, s:I, s:I, s:I}", "jumps", (json_int_t)c.jumps,
+			 "last_jump_ms", (json_int_t)c.last_jump_ms,
+			 "last_jump_at_ms", (json_int_t)c.last_at_ms,
+			 "log_ahead_ms", (json_int_t)c.held_ms);
 }
 
 json_t *node_halt_json(struct tims_node *n)
@@ -347,8 +385,14 @@ static void settle_owed(struct tims_node *n, int at_start)
 			 c.done, c.done == 1 ? "" : "s", at_start ? " at start" : "", c.left);
 }
 
-tims_rc node_no_trace(struct tims_http_resp *resp)
+tims_rc node_no_trace(struct tims_http_resp *resp, tims_rc rc)
 {
+	/* a full disk is the operator's to fix, and says so: 507 as for a
+	 * crossing (tests/e2e/iofaults.sh, disk-full) */
+	if (rc == TIMS_ERR_FULL)
+		return tims_http_reply_error(resp, 507, "storage_full",
+					     "the post's disk is full: the audit log could not "
+					     "record this request; nothing is answered");
 	return tims_http_reply_error(resp, 500, "audit_unavailable",
 				     "the audit log could not record this request; nothing is answered");
 }
@@ -738,6 +782,8 @@ static void register_metrics(struct tims_node *n)
 		"tims_login_failures_total", "Failed officer logins.", "");
 	n->m_halted = tims_metric(&n->metrics, TIMS_GAUGE, "tims_halted",
 		"1 while the post does not acknowledge crossings (status: halted).", "");
+	n->m_clock_jumps = tims_metric(&n->metrics, TIMS_GAUGE, "tims_clock_jumps",
+		"Jumps of the post's clock seen between registrations since start (status: clock).", "");
 }
 
 tims_rc tims_node_start(const struct tims_node_config *cfg,
@@ -773,8 +819,11 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	n->started_ms = now_ms();
 	register_metrics(n);
 	if ((rc = tims_post_open(n->dir, TIMS_POST_WRITE, &n->post, err)) ||
-	    (rc = tims_audit_open(n->dir, TIMS_AUDIT_WRITE, &n->audit, err)) ||
-	    (rc = tims_officers_open_dir(n->dir, cfg->pw_cost, &n->officers, err)) ||
+	    (rc = tims_audit_open(n->dir, TIMS_AUDIT_WRITE, &n->audit, err)))
+		goto fail;
+	/* before any thread appends to the audit log */
+	tims_audit_set_marker_guard(n->audit, marker_stopped, n);
+	if ((rc = tims_officers_open_dir(n->dir, cfg->pw_cost, &n->officers, err)) ||
 	    (rc = tims_oversight_load(n->dir, &n->ov, err)) ||
 	    (rc = node_usage_load(n, err)) ||
 	    (rc = load_watchlists(n, err)) ||

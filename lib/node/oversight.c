@@ -269,7 +269,7 @@ static int refuse(struct tims_node *n, struct tims_http_req *req, struct tims_ht
 			json_pack("{s:s}", "document", doc), json_pack("{s:s}", "reason", msg));
 	pthread_mutex_unlock(&n->lock);
 	if (rc) {
-		node_no_trace(resp);
+		node_no_trace(resp, rc);
 		return 500;
 	}
 	tims_http_reply_error(resp, status, code, "%s", msg);

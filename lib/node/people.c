@@ -414,7 +414,7 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 		free(c);
 		if (rc) {
 			free(m);
-			return node_no_trace(resp);
+			return node_no_trace(resp, rc);
 		}
 		if (err.rc == TIMS_ERR_INVALID) {
 			json_t *doc = m ? tims_mrz_json(m) : NULL;
@@ -447,7 +447,7 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	if (rc) {
 		free(m);
 		free(c);
-		return node_no_trace(resp);
+		return node_no_trace(resp, rc);
 	}
 	/* Every hit to the centre the moment it is found (queued offline). */
 	if ((nhits = tims_booth_record_hits(c, hits)))
@@ -766,7 +766,7 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 		st = res->http_status ? res->http_status : 400;
 		free(res);
 		if (rc)
-			return node_no_trace(resp);
+			return node_no_trace(resp, rc);
 		return tims_http_reply_error(resp, st, st == 409 ? "conflict" :
 					     st == 404 || st == 410 || st == 403 ? "check_not_usable"
 										 : "bad_field",
@@ -774,6 +774,7 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 	}
 	pthread_mutex_lock(&n->lock);
 	if (res->ack.rc == TIMS_OK) {
+		node_clock(n); /* a jump of the clock: flagged, the log kept in order */
 		/* Durable: whatever fails from here, the answer says registered. */
 		if (rc)
 			node_log(n, "crossing %" PRIu64 " stored; then: %s", res->ack.index,
@@ -906,7 +907,7 @@ tims_rc node_h_history(void *app, struct tims_http_req *req, struct tims_http_re
 	pthread_mutex_unlock(&n->lock);
 	if (rc) {
 		tims_travel_release(&t);
-		return node_no_trace(resp);
+		return node_no_trace(resp, rc);
 	}
 	out = tims_travel_json(&t, doc, today());
 	tims_travel_release(&t);
@@ -965,7 +966,7 @@ tims_rc node_h_audit(void *app, struct tims_http_req *req, struct tims_http_resp
 	pthread_mutex_unlock(&n->lock);
 	if (rc) {
 		json_decref(pg.events);
-		return node_no_trace(resp);
+		return node_no_trace(resp, rc);
 	}
 	return tims_http_reply_json(resp, 200, json_pack("{s:I, s:o}", "from", (json_int_t)from,
 							  "events", pg.events));

@@ -112,7 +112,7 @@ static tims_rc h_login_slow(void *app, struct tims_http_req *req, struct tims_ht
 	tims_officer_login_result(n->officers, id, req->addr, rc == TIMS_OK, now);
 	if (arc) {
 		sodium_memzero(token, sizeof(token));
-		return node_no_trace(resp);
+		return node_no_trace(resp, arc);
 	}
 	if (rc) {
 		tims_metric_add(n->m_login_failures, 1);
@@ -164,7 +164,7 @@ static tims_rc h_logout(void *app, struct tims_http_req *req, struct tims_http_r
 		rc = node_audit(n, req, "logout", "", -1, 200, NULL, NULL);
 	pthread_mutex_unlock(&n->lock);
 	if (rc)
-		return node_no_trace(resp);
+		return node_no_trace(resp, rc);
 	return tims_http_reply_json(resp, 200, json_pack("{s:b}", "logged_out", 1));
 }
 
@@ -220,6 +220,8 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 		"server_time_ms", (json_int_t)time(NULL) * 1000,
 		"unusual_reading", node_unusual_status(n), /* unusual.c */
 		"vault", node_vault_status(n)); /* node.c: the key token */
+	if (o)
+		json_object_set_new(o, "clock", node_clock_json(n));
 	pthread_mutex_unlock(&n->lock);
 	return tims_http_reply_json(resp, 200, o);
 }

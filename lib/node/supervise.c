@@ -236,7 +236,7 @@ static tims_rc submit(struct tims_node *n, struct tims_http_req *req, struct tim
 		       json_pack("{s:s, s:s, s:I}", "approval", a.id, "kind",
 				 tims_approval_kind_name(kind), "records", (json_int_t)nrec))) {
 		json_decref(extra);
-		return node_no_trace(resp);
+		return node_no_trace(resp, TIMS_ERR_IO);
 	}
 	return tims_http_reply_json(resp, 202, json_pack("{s:o, s:s, s:o*}", "approval",
 		approval_json(&a, now), "next", "a second supervisor approves it: "
@@ -349,7 +349,7 @@ tims_rc node_h_correction(void *app, struct tims_http_req *req, struct tims_http
 			       json_pack("{s:I, s:s}", "corrects", (json_int_t)idx, "field", field),
 			       json_pack("{s:s}", "refused", "identity change without approval"))) {
 			pthread_mutex_unlock(&n->lock);
-			rc = node_no_trace(resp);
+			rc = node_no_trace(resp, TIMS_ERR_IO);
 			goto out;
 		}
 		pthread_mutex_unlock(&n->lock);
@@ -379,7 +379,7 @@ tims_rc node_h_correction(void *app, struct tims_http_req *req, struct tims_http
 		       json_pack("{s:I, s:b}", "index", (json_int_t)ack.index, "duplicate",
 				 ack.duplicate))) {
 		pthread_mutex_unlock(&n->lock);
-		rc = node_no_trace(resp);
+		rc = node_no_trace(resp, TIMS_ERR_IO);
 		goto out;
 	}
 	pthread_mutex_unlock(&n->lock);
@@ -497,7 +497,7 @@ tims_rc node_h_second_line(void *app, struct tims_http_req *req, struct tims_htt
 		       json_pack("{s:I, s:b}", "index", (json_int_t)ack.index, "duplicate",
 				 ack.duplicate))) {
 		pthread_mutex_unlock(&n->lock);
-		rc = node_no_trace(resp);
+		rc = node_no_trace(resp, TIMS_ERR_IO);
 		goto out;
 	}
 	pthread_mutex_unlock(&n->lock);
@@ -787,7 +787,7 @@ tims_rc node_h_approvals(void *app, struct tims_http_req *req, struct tims_http_
 	pthread_mutex_unlock(&n->lock);
 	if (rc) {
 		json_decref(l.arr);
-		return rc == TIMS_ERR_IO ? node_no_trace(resp) : rc;
+		return rc == TIMS_ERR_IO ? node_no_trace(resp, TIMS_ERR_IO) : rc;
 	}
 	return tims_http_reply_json(resp, 200, json_pack("{s:o}", "approvals", l.arr));
 }
@@ -829,7 +829,7 @@ tims_rc node_h_approval(void *app, struct tims_http_req *req, struct tims_http_r
 	tims_buf_release(&line);
 	if (rc) {
 		json_decref(arr);
-		return rc == TIMS_ERR_IO ? node_no_trace(resp) : rc;
+		return rc == TIMS_ERR_IO ? node_no_trace(resp, TIMS_ERR_IO) : rc;
 	}
 	o = approval_json(&a, wall_ms());
 	if (o)
@@ -868,7 +868,7 @@ tims_rc node_h_approve(void *app, struct tims_http_req *req, struct tims_http_re
 			       json_pack("{s:s}", "approval", req->param[0]),
 			       json_pack("{s:s}", "reason", err.msg))) {
 			pthread_mutex_unlock(&n->lock);
-			return node_no_trace(resp);
+			return node_no_trace(resp, TIMS_ERR_IO);
 		}
 		pthread_mutex_unlock(&n->lock);
 		return tims_http_reply_error(resp, status, rc == TIMS_ERR_DENIED ? "self_approval" :
@@ -907,7 +907,7 @@ tims_rc node_h_approve(void *app, struct tims_http_req *req, struct tims_http_re
 	free(acks);
 	if (rc) {
 		json_decref(arr);
-		return node_no_trace(resp);
+		return node_no_trace(resp, TIMS_ERR_IO);
 	}
 	return tims_http_reply_json(resp, 201, json_pack("{s:o, s:o}", "approval",
 		approval_json(&a, now), "records", arr));

@@ -83,6 +83,37 @@ static void ack_fail(struct tims_post_ack *a, tims_rc rc, const char *msg)
 	snprintf(a->msg, sizeof(a->msg), "%s", msg);
 }
 
+/* A jump of the wall clock between two registrations (p->mu held; the
+ * result under smu for tims_post_clock): flagged, never followed. */
+static void clock_watch(struct tims_post *p, int64_t now, int64_t last)
+{
+	int64_t mono = tims_mlog_mono_ms(), step = 0;
+
+	pthread_mutex_lock(&p->smu);
+	if (p->clk_mono)
+		step = (now - p->clk_wall) - (mono - p->clk_mono);
+	else if (now < last)
+		step = now - last; /* started with a clock behind the log */
+	if (step > TIMS_POST_CLOCK_JUMP_MS || step < -TIMS_POST_CLOCK_JUMP_MS) {
+		p->clk.jumps++;
+		p->clk.last_jump_ms = step;
+		p->clk.last_at_ms = now;
+	}
+	p->clk.held_ms = last > now ? last - now : 0;
+	p->clk_wall = now;
+	p->clk_mono = mono;
+	pthread_mutex_unlock(&p->smu);
+}
+
+void tims_post_clock(const struct tims_post *p, struct tims_post_clock *out)
+{
+	struct tims_post *w = (struct tims_post *)(uintptr_t)p;
+
+	pthread_mutex_lock(&w->smu);
+	*out = w->clk;
+	pthread_mutex_unlock(&w->smu);
+}
+
 /*
  * If rec's id is already in the log: same content (but for the post time)
  * is a retry, acknowledged with the first index; other content is refused.
@@ -119,7 +150,16 @@ static int known_ref(struct tims_post *p, struct tims_record *rec,
 				 (size_t)sqlite3_column_bytes(st, 1), &plain, NULL);
 	if (!orc && !tims_record_decode(plain.buf, plain.len, &old, NULL)) {
 		int64_t t = rec->time_ms;
+		char check_id[sizeof(rec->check_id)];
 
+		/* The check a crossing is bound to is the server's, not the
+		 * crossing's content: a booth that retries after the post
+		 * restarted (its first answer lost with the power) comes with a
+		 * new check of the same traveller, as the old one is gone. The
+		 * same crossing then, with the same screening: answered with its
+		 * first index, not refused as another (tests/e2e/powerloss.sh). */
+		memcpy(check_id, rec->check_id, sizeof(check_id));
+		memcpy(rec->check_id, old.check_id, sizeof(check_id));
 		rec->time_ms = old.time_ms;
 		tims_buf_reset(enc);
 		/* Compare in the stored record's version (1 before v2). */
@@ -128,6 +168,7 @@ static int known_ref(struct tims_post *p, struct tims_record *rec,
 				enc, NULL) &&
 		       enc->len == plain.len && !memcmp(enc->buf, plain.buf, enc->len);
 		rec->time_ms = t;
+		memcpy(rec->check_id, check_id, sizeof(check_id));
 	} else if (orc == TIMS_ERR_UNAVAILABLE &&
 		   sqlite3_column_bytes(st, 2) == TIMS_RECORD_ENTRY_BYTES &&
 		   sqlite3_column_bytes(st, 3) == TIMS_RECORD_SALT_BYTES) {
@@ -290,6 +331,7 @@ static tims_rc append_batch(struct tims_post *p, struct tims_record *const *recs
 	    (p->owed[OW_DEL] && (rc = drop_settled(p, &dropped, err))))
 		goto fail;
 	now = tims_mlog_now_ms();
+	clock_watch(p, now, last);
 	if (now < last)
 		now = last; /* the post's clock stepped back: never go back */
 	for (size_t i = 0; i < n; i++) {

@@ -91,6 +91,9 @@ struct tims_post {
 	pthread_mutex_t smu;
 	char broken_why[TIMS_ERR_MSG_BYTES];   /* the log's I/O stop, under smu */
 	int broken;
+	/* the clock as registrations saw it (append.c, clock_watch), under smu */
+	int64_t clk_wall, clk_mono;            /* at the last registration */
+	struct tims_post_clock clk;
 	pthread_mutex_t gmu;
 	pthread_cond_t gcond;
 	struct post_waiter *queue;             /* oldest first */

@@ -283,10 +283,16 @@ static tims_rc open_db(const char *dir, int create, sqlite3 **out,
 	sqlite3_busy_timeout(db, 10000);
 	/* secure_delete: a shredded data key leaves no bytes in free pages;
 	 * rollback journal (not WAL): no copy of a deleted row lingers in a
-	 * -wal file; synchronous FULL: a data key is on disk before any blob
-	 * sealed under it is. Writes are rare (a key per month and process). */
+	 * -wal file; synchronous EXTRA: a data key is on disk before any blob
+	 * sealed under it is. With a rollback journal a commit is the journal's
+	 * unlink, and FULL does not fsync the directory after it: a power cut
+	 * then left the journal, SQLite rolled the new key back at the next
+	 * open, and every record and audit event sealed under it was
+	 * unreadable (tests/e2e/powerloss.sh, "month"). EXTRA syncs the
+	 * directory, which also keeps a shredded key shredded. Writes are rare
+	 * (a key per month and process). */
 	if (sqlite3_exec(db, "PRAGMA secure_delete=ON; PRAGMA journal_mode=DELETE;"
-			 "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK) {
+			 "PRAGMA synchronous=EXTRA;", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = db_err(db, "schema", err);
 		sqlite3_close(db);
 		return rc;

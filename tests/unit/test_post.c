@@ -100,6 +100,22 @@ static void test_append(struct tims_post *p)
 		T_OK(a[3].rc == TIMS_OK && a[3].index == 300 && !a[3].duplicate,
 		     "append: the correction is a new record at the end");
 	}
+	/* A booth's retry after the post restarted: its first answer was lost,
+	 * the check it was bound to is gone, a new check of the same traveller
+	 * binds the retry. The same crossing: its first index, not a conflict. */
+	{
+		struct tims_record r;
+		struct tims_post_ack a;
+
+		make_record(&r, 9);
+		snprintf(r.check_id, sizeof(r.check_id), "%032x", 0x5eedu);
+		T_OK(tims_post_append(p, &r, 1, &a, &err) == TIMS_OK && a.rc == TIMS_OK &&
+		     a.duplicate && a.index == 9,
+		     "append: a retry bound to a new check of the same crossing is a duplicate (%s)", a.msg);
+		snprintf(r.remarks, sizeof(r.remarks), "changed");
+		T_OK(tims_post_append(p, &r, 1, &a, &err) == TIMS_OK && a.rc == TIMS_ERR_EXISTS,
+		     "append: ... but other content under that id is still refused");
+	}
 	{
 		uint64_t by;
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# faults.sh — `make soak`: the fault matrix (issue 19) with many seeds.
+#
+#   power loss   tests/e2e/powerloss.sh, SOAK_POWERLOSS_CYCLES cycles
+#                (default 300) in one run, with its month and
+#                missing-fsync parts
+#   I/O faults   tests/e2e/iofaults.sh, SOAK_FAULT_RUNS runs (default 20),
+#                each with its own seed
+#   clock        tests/e2e/clock.sh, SOAK_FAULT_RUNS runs
+#   partition    tests/e2e/partition.sh, SOAK_FAULT_RUNS runs
+#
+# Each run prints its seed first ("# seed N (replay: FAULT_SEED=N ...)"),
+# its TAP lines and its "# row ..." figures; tests/soak.sh counts the ok /
+# not ok lines. A failed power-loss cycle keeps its journal and base copy
+# in build/faults/ (tests/e2e/powerloss.sh).
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+export TIMS_ROOT=$PWD TIMS=${TIMS:-$PWD/build/tims} TIMS_ALLOW_ROOT=1
+runs=${SOAK_FAULT_RUNS:-20}
+POWERLOSS_CYCLES=${SOAK_POWERLOSS_CYCLES:-300} bash tests/e2e/powerloss.sh 2>/dev/null |
+	grep -E '^(ok|not ok|# seed|# row|# .*failed|# kept|#   )'
+for i in $(seq 1 "$runs"); do
+	bash tests/e2e/iofaults.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|#   )'
+	bash tests/e2e/clock.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|#   )'
+	bash tests/e2e/partition.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|#   )'
+done
