@@ -540,7 +540,10 @@
     if (b.error && window.TimsI18n.has('err.' + b.error)) {
       const p = Object.assign({}, b.params || {});
       if (p.field) p.field = fieldName(p.field);
-      return t('err.' + b.error, p);
+      if (Array.isArray(p.values)) p.values = p.values.join(', ');
+      /* a rule of its own (err.CODE.RULE), else the code's text */
+      const k = p.rule && window.TimsI18n.has('err.' + b.error + '.' + p.rule) ? 'err.' + b.error + '.' + p.rule : 'err.' + b.error;
+      return t(k, p);
     }
     return b.message || t('err.http', { status: e ? e.status : '?' });
   }
@@ -686,7 +689,7 @@
                       o.hits.map((x) => x.kind.toUpperCase() + ' ' + x.ref).join('; ')]);
       });
     }
-    lines.forEach(([cls, t]) => h.appendChild(el('div', 'hl-' + cls, t)));
+    lines.forEach(([cls, txt]) => h.appendChild(el('div', 'hl-' + cls, txt)));
     h.hidden = lines.length === 0;
   }
 
@@ -1469,11 +1472,11 @@
 
   /* The chain is a reader from key i on: blank the old result, move the read
    * to the MRZ field. */
-  function readerStart(i, t) {
+  function readerStart(i, ts) {
     const m = $('mrz');
     const text = reader.keys.slice(i).map((x) => x.ch).join('');
     restoreField(reader.origin, reader.keys[i].saved); /* the MRZ field too: the text is appended below */
-    const resume = t - reader.ended <= READER_JOIN_MS && m.value.trim() !== '' && !completeMrz(m.value) &&
+    const resume = ts - reader.ended <= READER_JOIN_MS && m.value.trim() !== '' && !completeMrz(m.value) &&
                    !state.check && !state.registered;
     if (!resume) {
       const unregistered = state.check && !state.registered;
@@ -1490,7 +1493,7 @@
     reader.keys = [];
     reader.active = true;
     reader.lineEnd = false;
-    reader.ended = t;
+    reader.ended = ts;
     m.focus();
     setSummary(t('sum.reading'), '');
     readerAppend(text);
@@ -1500,18 +1503,18 @@
    * was taken as part of a read (the caller does nothing more with it). */
   function readerKey(ev) {
     if (['Shift', 'CapsLock'].includes(ev.key)) return false; /* a reader's Shift for '<' and capitals */
-    const t = ev.timeStamp;
-    const gap = t - reader.last;
+    const ts = ev.timeStamp;
+    const gap = ts - reader.last;
     const plain = !ev.ctrlKey && !ev.altKey && !ev.metaKey;
     const ch = plain && ev.key.length === 1 ? ev.key.toUpperCase() : plain && ev.key === 'Enter' ? '\n' : null;
     const focus = document.activeElement;
-    reader.last = t;
+    reader.last = ts;
     if (reader.active) {
       const limit = reader.lineEnd ? READER_PAUSE_MS : READER_STALL_MS;
       if (ch !== null && !ev.repeat && gap <= limit && /^[A-Z0-9<\n]$/.test(ch) && focus === $('mrz')) {
         ev.preventDefault();
         ev.stopImmediatePropagation();
-        reader.ended = t;
+        reader.ended = ts;
         reader.lineEnd = ch === '\n';
         readerAppend(ch);
         /* a complete zone and its last Enter: the read is over */
@@ -1526,13 +1529,13 @@
     }
     if (gap > READER_PAUSE_MS || focus !== reader.origin) reader.keys = [];
     if (!reader.keys.length) reader.origin = focus;
-    reader.keys.push({ ch, t, saved: saveField(focus) });
+    reader.keys.push({ ch, t: ts, saved: saveField(focus) });
     if (reader.keys.length > 60) reader.keys.shift();
     const from = reader.keys.length >= READER_KEYS ? readerFrom() : -1;
     if (from < 0) return false;
     ev.preventDefault();
     ev.stopImmediatePropagation();
-    readerStart(from, t);
+    readerStart(from, ts);
     return true;
   }
 
