@@ -720,7 +720,8 @@
     const dst = $('doc-status');
     clear(dst);
     const dss = c.document_status;
-    const src = dss && dss.source ? ' (' + dss.source + ')' : '';
+    const sk = dss && dss.source ? 'dsource.' + String(dss.source).replace(/ /g, '_') : '';
+    const src = dss && dss.source ? ' (' + (window.TimsI18n.has(sk) ? t(sk) : dss.source) + ')' : '';
     if (!dss || !dss.status) {
       dst.appendChild(el('span', 'caution', t('dstatus.unchecked')));
     } else if (['ok', 'not_listed', 'not listed'].includes(dss.status)) { // i18n-ok: the node's value
@@ -875,7 +876,8 @@
     main.id = 'stay-days';
     st.appendChild(main);
     if (s.overstay > 0) st.appendChild(el('span', 'invalid', ' · ' + t('stay.overstay', { n: s.overstay })));
-    const extra = [t('stay.regime', { regime: window.TimsI18n.has('regime.' + s.regime) ? t('regime.' + s.regime) : s.regime })];
+    const rk = 'regime.' + String(s.regime).replace(/ /g, '_');
+    const extra = [t('stay.regime', { regime: window.TimsI18n.has(rk) ? t(rk) : s.regime })];
     if (s.exempt) extra.push(t('stay.exempt') + (typeof s.exempt === 'string' ? ' (' + s.exempt + ')' : ''));
     if (s.in_country) extra.push(t('stay.in_country'));
     st.appendChild(el('div', 'hint', extra.join(' · ')));
