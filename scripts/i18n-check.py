@@ -137,7 +137,8 @@ def script(path, css_words, namespaces):
             continue
         if re.fullmatch(r'[a-z][a-z0-9_]*\.[a-z0-9_.-]*', s):
             continue  # a storage key, a dotted field name: not a text
-        if '// i18n-ok' in lines[line - 1] or s == 'use strict':
+        if '// i18n-ok' in lines[line - 1] or s == 'use strict' or \
+                re.fullmatch(r'(?:(?:Alt|Control|Ctrl|Shift)\+)+[A-Za-z0-9]+', s):  # a key name, as <kbd>
             continue
         words = re.findall(r'[A-Za-z]{2,}', s)
         if not words:

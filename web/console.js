@@ -1340,6 +1340,8 @@
 
   async function showReceipt(a, body) {
     state.receiptArgs = [a, body];
+    if (!state.printData || state.printData.a !== a)
+      state.printData = { a, body, c: state.check, at: Date.now(), proofOk: false };
     const box = $('receipt');
     clear(box);
     let proofOk = false;
@@ -1366,16 +1368,205 @@
               : '\u2717 ' + t('rc.proof_bad'));
     pr.id = 'proof-state';
     box.appendChild(pr);
+    state.printData.proofOk = proofOk;
     if (state.check && state.check.manual) box.appendChild(el('div', 'caution', t('rc.manual')));
     if (body.vehicle) box.appendChild(el('div', '', t('rc.vehicle', { plate: body.vehicle.plate }) + (body.role ? ' (' + t('role.' + body.role) + ')' : '') +
       (body.accompanies !== undefined ? t('rc.with_driver', { index: body.accompanies }) : '') + '.'));
     else if (body.accompanies !== undefined) box.appendChild(el('div', '', t('rc.with_record', { index: body.accompanies })));
     if (body.decision === 'second-line') box.appendChild(el('div', '', t('rc.second_hint', { index: a.index })));
+    const pb = el('button', 'quiet', t(body.decision === 'refuse' ? 'print.refusal' : 'print.receipt') + ' ');
+    pb.type = 'button';
+    pb.id = 'print-form';
+    pb.setAttribute('aria-keyshortcuts', 'Alt+P');
+    pb.appendChild(el('kbd', '', 'Alt+P'));
+    pb.addEventListener('click', () => printForm());
+    box.appendChild(pb);
     box.appendChild(el('div', 'hint', state.vs ? t('rc.next_occupant') : t('rc.next')));
     box.hidden = false;
     box.tabIndex = -1;
     box.focus();
     refreshStatus();
+  }
+
+  /* ---- printed forms: the refusal form and the crossing receipt ------- */
+
+  /*
+   * One action (Alt+P, or the button under the receipt) prints what was just
+   * registered: a refusal as the standard form of Regulation (EU) 2016/399,
+   * Annex V Part B (the reasons A-J, those given ticked, the traveller, the
+   * post, the officer, the date and time, the traveller's signature line,
+   * the officer's signature and stamp); anything else as a crossing receipt.
+   * Both in Albanian and English at once, whatever the screen's language.
+   * The form is built in #print-area, which only the print style sheet
+   * shows (console.css, @media print), then the browser's print runs.
+   */
+  function bi(key, p) {
+    return [window.TimsI18n.tIn('sq', key, p), window.TimsI18n.tIn('en', key, p)];
+  }
+
+  function biEl(tag, cls, key, p) {
+    const e = el(tag, cls);
+    const [sq, en] = bi(key, p);
+    e.appendChild(el('span', 'sq', sq));
+    if (en !== sq) {
+      e.appendChild(el('span', 'sep', ' / '));
+      e.appendChild(el('span', 'en', en));
+    }
+    return e;
+  }
+
+  function biRow(tb, key, value) {
+    const tr = el('tr');
+    const th = biEl('th', '', key);
+    th.scope = 'row';
+    tr.appendChild(th);
+    tr.appendChild(el('td', '', value === undefined || value === null || value === '' ? '—' : value));
+    tb.appendChild(tr);
+  }
+
+  function biValue(key, p) {
+    const [sq, en] = bi(key, p);
+    return sq === en ? sq : sq + ' / ' + en;
+  }
+
+  function stampOf(ms) {
+    const d = new Date(ms);
+    const p = (n) => String(n).padStart(2, '0');
+    const off = -d.getTimezoneOffset();
+    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + p(d.getHours()) + ':' +
+      p(d.getMinutes()) + ' (UTC' + (off >= 0 ? '+' : '-') + p(Math.floor(Math.abs(off) / 60)) + ':' + p(Math.abs(off) % 60) + ')';
+  }
+
+  function formFacts(box, x) {
+    const tbl = el('table', 'form-facts');
+    const tb = el('tbody');
+    biRow(tb, 'form.post', state.origin || '?');
+    biRow(tb, 'form.booth', state.session ? state.session.booth : '');
+    biRow(tb, 'form.datetime', stampOf(x.at));
+    biRow(tb, 'form.officer', state.session ? state.session.officer : '');
+    tbl.appendChild(tb);
+    box.appendChild(tbl);
+  }
+
+  function formTraveller(box, x) {
+    const d = (x.c && x.c.document) || {};
+    box.appendChild(biEl('h2', '', 'form.traveller'));
+    const tbl = el('table', 'form-facts');
+    const tb = el('tbody');
+    biRow(tb, 'f.surname', d.surname);
+    biRow(tb, 'f.given_names', d.given_names);
+    biRow(tb, 'f.birth_date', isoOf(d.birth_date));
+    biRow(tb, 'f.nationality', d.nationality);
+    biRow(tb, 'f.sex', d.sex);
+    biRow(tb, 'form.document', [d.document_code || d.doc_code, docNumber(d)].filter(Boolean).join(' '));
+    biRow(tb, 'f.issuing_state', d.issuing_state || d.issuer);
+    biRow(tb, 'f.expiry_date', isoOf(d.expiry_date));
+    if (x.c && x.c.manual) biRow(tb, 'fact.entry', biValue('fact.entry_manual'));
+    tbl.appendChild(tb);
+    box.appendChild(tbl);
+  }
+
+  function formRecord(box, x) {
+    const tbl = el('table', 'form-facts');
+    const tb = el('tbody');
+    biRow(tb, 'form.record', String(x.a.index));
+    biRow(tb, 'form.log', x.a.checkpoint ? x.a.checkpoint.origin : '');
+    tbl.appendChild(tb);
+    box.appendChild(tbl);
+  }
+
+  function signLine(box, key, extra) {
+    const d = el('div', 'sign');
+    d.appendChild(el('div', 'line'));
+    d.appendChild(biEl('div', 'label', key));
+    if (extra) d.appendChild(el('div', 'label', extra));
+    box.appendChild(d);
+  }
+
+  function buildRefusalForm(box, x) {
+    box.appendChild(biEl('p', 'form-legal', 'form.legal'));
+    box.appendChild(biEl('h1', 'form-title', 'form.refusal_title'));
+    formFacts(box, x);
+    formTraveller(box, x);
+    box.appendChild(biEl('p', 'form-statement', 'form.statement'));
+    const ticked = new Set(x.body.refusal_codes || []);
+    const ul = el('ul', 'form-reasons');
+    currentReasons().forEach((r) => {
+      const li = el('li', ticked.has(r.code) ? 'ticked' : '');
+      li.dataset.code = r.code;
+      li.appendChild(el('span', 'box', ticked.has(r.code) ? '\u2612' : '\u2610'));
+      li.appendChild(el('span', 'code', '(' + r.code + ')'));
+      const std = /^[A-J]$/.test(r.code) && (r.std || !r.text || r.text === window.TimsI18n.text('en', 'annex.' + r.code));
+      const txt = el('span', 'text');
+      if (std) {
+        const [sq, en] = bi('annex.' + r.code);
+        txt.appendChild(el('span', 'sq', sq));
+        txt.appendChild(el('span', 'en', en));
+      } else {
+        txt.appendChild(el('span', 'en', r.text));
+      }
+      li.appendChild(txt);
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    const rm = el('table', 'form-facts');
+    const rtb = el('tbody');
+    biRow(rtb, 'form.remarks', x.body.remarks || '');
+    rm.appendChild(rtb);
+    box.appendChild(rm);
+    formRecord(box, x);
+    box.appendChild(biEl('p', 'form-note', 'form.appeal'));
+    const sg = el('div', 'signs');
+    signLine(sg, 'form.sign_traveller');
+    signLine(sg, 'form.sign_officer', state.session ? state.session.officer : '');
+    const st = el('div', 'sign stamp');
+    st.appendChild(biEl('div', 'label', 'form.stamp'));
+    sg.appendChild(st);
+    box.appendChild(sg);
+    box.appendChild(biEl('p', 'form-note', 'form.refused_to_sign'));
+    box.appendChild(biEl('p', 'form-note', 'form.copy'));
+  }
+
+  function buildReceipt(box, x) {
+    box.appendChild(biEl('h1', 'form-title', 'form.receipt_title'));
+    formFacts(box, x);
+    formTraveller(box, x);
+    const tbl = el('table', 'form-facts');
+    const tb = el('tbody');
+    biRow(tb, 'f.direction', biValue('dir.' + x.body.direction));
+    const dec = { admit: 'rc.admitted', refuse: 'rc.refused', 'second-line': 'rc.second' }[x.body.decision];
+    biRow(tb, 'f.decision', biValue(x.body.confirm_hit ? 'rc.admitted_hit' : dec,
+                                    { ref: x.body.confirm_hit, codes: (x.body.refusal_codes || []).join(',') }));
+    if (x.body.vehicle) biRow(tb, 'f.vehicle.plate', x.body.vehicle.plate);
+    biRow(tb, 'form.record', String(x.a.index));
+    biRow(tb, 'form.log', x.a.checkpoint ? x.a.checkpoint.origin + ' (' + x.a.checkpoint.size + ')' : '');
+    biRow(tb, 'rc.leaf', x.a.leaf_hash);
+    biRow(tb, 'form.proof', biValue(x.proofOk ? 'form.proof_ok' : 'form.proof_bad'));
+    tbl.appendChild(tb);
+    box.appendChild(tbl);
+    box.appendChild(biEl('p', 'form-note', 'form.receipt_note'));
+    signLine(box, 'form.sign_officer', state.session ? state.session.officer : '');
+  }
+
+  async function printForm() {
+    const x = state.printData;
+    if (!x || !state.registered) {
+      setMsg('decide-msg', t('print.nothing'));
+      return;
+    }
+    try {
+      await window.TimsI18n.ensure('sq');
+    } catch (e) {
+      setMsg('decide-msg', t('print.no_catalogue'));
+      return;
+    }
+    const box = $('print-area');
+    clear(box);
+    const refusal = x.body.decision === 'refuse';
+    box.className = 'print-only form ' + (refusal ? 'refusal' : 'receipt');
+    box.dataset.form = refusal ? 'refusal' : 'receipt';
+    if (refusal) buildRefusalForm(box, x); else buildReceipt(box, x);
+    window.print();
   }
 
   /* ---- the reader: a document read anywhere on the page --------------- */
@@ -1583,6 +1774,8 @@
     renderNothing();
     clear($('receipt'));
     $('receipt').hidden = true;
+    state.printData = null;
+    clear($('print-area'));
     setMsg('decide-msg', '');
     setSummary(state.vs ? t(state.vs.plate ? 'sum.waiting_vehicle' : 'sum.waiting_group', { plate: state.vs.plate, n: state.vs.occupants.length + 1 })
                         : t('sum.waiting'), '');
@@ -1766,6 +1959,7 @@
       KeyO: () => showSecond(),
       KeyL: () => logout(),
       KeyG: () => $('lang').focus(),
+      KeyP: () => printForm(),
     };
     const f = acts[ev.code];
     if (f) {

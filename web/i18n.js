@@ -21,7 +21,6 @@
   const LANGS = ['en', 'sq'];
   const cats = {};
   let lang = 'en';
-  let rules = new Intl.PluralRules('en');
 
   function valid(l) {
     return typeof l === 'string' && LANGS.includes(l);
@@ -43,26 +42,31 @@
     await fetchCat('en');
     await fetchCat(l);
     lang = l;
-    rules = new Intl.PluralRules(l);
     document.documentElement.lang = l;
     apply(document);
     return l;
   }
 
-  function pick(m, p) {
-    if (m && typeof m === 'object') {
-      const n = p && typeof p.n === 'number' ? p.n : 0;
-      return m[rules.select(n)] !== undefined ? m[rules.select(n)] : m.other;
-    }
-    return m;
+  function t(key, p) {
+    return tIn(lang, key, p);
   }
 
-  function t(key, p) {
-    let m = cats[lang] && cats[lang][key];
+  /* The text in language l (loaded with ensure), whatever the page's:
+   * the printed forms are in two languages at once. */
+  function tIn(l, key, p) {
+    let m = cats[l] && cats[l][key];
     if (m === undefined && cats.en) m = cats.en[key];
-    m = pick(m, p);
+    if (m && typeof m === 'object') {
+      const n = p && typeof p.n === 'number' ? p.n : 0;
+      const form = new Intl.PluralRules(l).select(n);
+      m = m[form] !== undefined ? m[form] : m.other;
+    }
     if (typeof m !== 'string') return key;
     return m.replace(/\{([a-z_0-9]+)\}/g, (all, k) => (p && p[k] !== undefined && p[k] !== null ? String(p[k]) : all));
+  }
+
+  async function ensure(l) {
+    if (valid(l)) await fetchCat(l);
   }
 
   /* Whether a key exists (e.g. a server code with a text of its own). */
@@ -85,5 +89,5 @@
     });
   }
 
-  window.TimsI18n = { use, t, has, text, apply, langs: LANGS.slice(), valid, lang: () => lang };
+  window.TimsI18n = { use, t, tIn, ensure, has, text, apply, langs: LANGS.slice(), valid, lang: () => lang };
 })();

@@ -2,11 +2,16 @@
 // "Languages"), in Debian's headless Chromium, run by tests/e2e/i18n.sh
 // against a post node started with --lang sq.
 //
-// Environment: URL, SHOTS, CHROMIUM, S_A (arben: language sq, set by an
+// Then the printed forms: a refusal (reasons E and H) and a crossing
+// receipt, each printed with one action (Alt+P), rendered to PDF with
+// page.pdf() (print media) and read back with pdftotext.
+//
+// Environment: URL, ORIGIN, SHOTS, CHROMIUM, S_A (arben: language sq, set by an
 // admin), S_B (besa: no language of her own).
 // Prints "ok|fail<TAB>name<TAB>detail" lines and "end<TAB>done" last.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { check, failed, launchArgs, readerType, totp, waitText } from './lib.mjs';
 
 const env = (k) => {
@@ -21,6 +26,7 @@ const LOGIN_WAIT = 30000;
 const EN = JSON.parse(readFileSync(new globalThis.URL('../../web/i18n/en.json', import.meta.url), 'utf8'));
 const SQ = JSON.parse(readFileSync(new globalThis.URL('../../web/i18n/sq.json', import.meta.url), 'utf8'));
 const CLEAN = ['P<UTOHOLM<<ERIK<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T478UTO8503024M3401011<<<<<<<<<<<<<<<4'];
+const BANNED = ['P<UTOBERG<<SARA<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T630UTO9001011F3202023<<<<<<<<<<<<<<<8'];
 const BAD_DIGIT = ['P<UTOHOLM<<ERIK<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T478UTO8503025M3401011<<<<<<<<<<<<<<<4'];
 
 // The English texts of the catalogue that differ from the Albanian (long
@@ -155,6 +161,70 @@ try {
     await login(page, 'besa', env('S_B'), 'B1');
     await waitText(page, '#summary', /^Në pritje të një dokumenti\.$/);
     return (await page.inputValue('#lang')) === 'sq' || 'the switch does not say sq';
+  });
+
+  // ---- the printed forms (besa, Albanian screen) --------------------------
+  await page.evaluate(() => { window.__printed = 0; window.print = () => { window.__printed++; }; });
+  // the text in reading order (each cell's words together), and laid out
+  // (a reason's box and letter on one line)
+  const pdfText = async (name) => {
+    const path = `${SHOTS}/${name}.pdf`;
+    await page.pdf({ path, format: 'A4', printBackground: true });
+    return { flow: execFileSync('pdftotext', [path, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' '),
+             layout: execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' }) };
+  };
+  const ORIGIN = env('ORIGIN');
+
+  await check('a refusal with reasons E and H is registered', async () => {
+    await read(page, BANNED);
+    await waitText(page, '#summary', /1 gjetje.* — BERG, SARA$/);
+    await page.keyboard.press('Alt+R');
+    await page.waitForSelector('#refuse-box', { state: 'visible' });
+    await page.keyboard.press('e');
+    await page.keyboard.press('h');
+    await page.focus('#remarks');
+    await page.keyboard.type('ndalim hyrjeje i konfirmuar');
+    await page.keyboard.press('Enter');
+    await waitText(page, '#receipt', /REFUZUAR \(E,H\)/);
+    return true;
+  });
+
+  await check('the refusal form: one action (Alt+P) fills it and prints; nothing of it on the screen', async () => {
+    await page.keyboard.press('Alt+P');
+    await page.waitForFunction(() => window.__printed === 1, null, { timeout: WAIT });
+    const form = await page.getAttribute('#print-area', 'data-form');
+    const shown = await page.isVisible('#print-area');
+    return (form === 'refusal' && !shown) || `form ${form}, visible on screen: ${shown}`;
+  });
+
+  await check('the refusal form as PDF: bilingual headings, the reasons ticked, the person, the post, the officer, signature and stamp', async () => {
+    const { flow, layout } = await pdfText('i18n-refusal');
+    const want = ['Formulari standard i refuzimit të hyrjes në kufi', 'Standard form for refusal of entry at the border',
+      'Rregullorja (BE) 2016/399', 'Regulation (EU) 2016/399', 'Annex V, Part B', 'BERG', 'SARA', '1990-01-01', 'UTO',
+      ORIGIN, 'besa', 'Pika e kalimit kufitar', 'Border crossing point', 'Nënshkrimi i personit në fjalë',
+      'Signature of the person concerned', 'Vula e pikës së kalimit kufitar', 'Stamp of the border crossing point',
+      'ndalim hyrjeje i konfirmuar', 'nuk ka mjete të mjaftueshme jetese', 'does not have sufficient means of subsistence'];
+    const missing = want.filter((w) => !flow.includes(w));
+    if (missing.length) return 'missing: ' + missing.join(' | ');
+    const ticked = layout.split('\n').filter((l) => l.includes('\u2612')).map((l) => (l.match(/\(([A-J])\)/) || [])[1]);
+    const open = layout.split('\n').filter((l) => /\u2610\s*\([A-J]\)/.test(l)).length;
+    return (ticked.join(',') === 'E,H' && open === 8) || `ticked: ${ticked.join(',')}, unticked: ${open}`;
+  });
+
+  await check('a crossing receipt: admitted, printed the same way, as PDF', async () => {
+    await page.keyboard.press('Escape');
+    await read(page, CLEAN);
+    await waitText(page, '#summary', /^Shifrat e kontrollit të MRZ të vlefshme · asnjë gjetje/);
+    await page.keyboard.press('Alt+A');
+    await waitText(page, '#receipt', /PRANUAR/);
+    await page.keyboard.press('Alt+P');
+    await page.waitForFunction(() => window.__printed === 2, null, { timeout: WAIT });
+    if ((await page.getAttribute('#print-area', 'data-form')) !== 'receipt') return 'not the receipt';
+    const txt = (await pdfText('i18n-receipt')).flow;
+    const want = ['Dëshmi e kalimit të kufirit', 'Border crossing receipt', 'HOLM', 'ERIK', 'hyrje / entry',
+      'PRANUAR / ADMITTED', ORIGIN, 'besa'];
+    const missing = want.filter((w) => !txt.includes(w));
+    return missing.length === 0 || 'missing: ' + missing.join(' | ');
   });
 
   await check('no script error and no CSP violation', async () => errors.length === 0 || errors.slice(0, 3).join(' | '));

@@ -10,7 +10,9 @@
 #  3. headless Chromium (tests/browser/i18n.mjs): the login screen in the
 #     installation's language, an officer whose language is sq gets the
 #     booth in Albanian (the node's answers in Albanian too), switches to
-#     English in the console, which stays his language at the next login.
+#     English in the console, which stays his language at the next login;
+#  4. the printed forms: a refusal (E, H) and a crossing receipt, one
+#     action each (Alt+P), rendered to PDF and read back with pdftotext.
 . tests/e2e/lib.sh
 
 BROWSER_DIR=$PWD/tests/browser
@@ -106,6 +108,7 @@ missing=
 [ -x "$CHROMIUM" ] || missing="$missing chromium"
 command -v node >/dev/null 2>&1 || missing="$missing node"
 command -v oathtool >/dev/null 2>&1 || missing="$missing oathtool"
+command -v pdftotext >/dev/null 2>&1 || missing="$missing pdftotext (poppler-utils)"
 [ -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ] ||
 	(cd "$BROWSER_DIR" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1)
 [ -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ] || missing="$missing playwright-core"
@@ -115,8 +118,8 @@ if [ -n "$missing" ]; then
 	exit 1
 fi
 mkdir -p "$SHOTS"
-rm -f "$SHOTS"/i18n-*.png
-export URL SHOTS CHROMIUM S_A S_B
+rm -f "$SHOTS"/i18n-*.png "$SHOTS"/i18n-*.pdf
+export URL SHOTS CHROMIUM S_A S_B ORIGIN=test.example/i18n-post
 node "$BROWSER_DIR/i18n.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?
 while IFS=$'\t' read -r st name detail; do
@@ -134,4 +137,9 @@ t_match "after: the changes are audited" '"action":"officer.preferences"' \
 for s in login-sq booth-sq booth-en; do
 	t_ok "after: screenshot build/screenshots/i18n-$s.png saved" test -s "$SHOTS/i18n-$s.png"
 done
+for s in refusal receipt; do
+	t_ok "after: build/screenshots/i18n-$s.pdf saved" test -s "$SHOTS/i18n-$s.pdf"
+done
+h=$(cli_as "$P" officer "$TIMS" history --post "$P" C01X00T63 --json 2>&1)
+t_match "after: the refusal printed is the one stored (codes E and H)" '"refusal_code":"E,H"' "$h"
 t_end
