@@ -27,8 +27,10 @@ from pathlib import Path
 
 ROOT = Path(sys.argv[sys.argv.index('--root') + 1]) if '--root' in sys.argv else Path(__file__).resolve().parent.parent
 WEB = ROOT / 'web'
-SETS = [  # (catalogue dir, pages, scripts)
+SETS = [  # (catalogue dir, pages, scripts): the booth console, the dashboard
     (WEB / 'i18n', [WEB / 'index.html'], [WEB / 'console.js', WEB / 'i18n.js']),
+    (WEB / 'dashboard' / 'i18n', [WEB / 'dashboard' / 'index.html'],
+     [WEB / 'dashboard' / 'dashboard.js', WEB / 'dashboard' / 'audit.js', WEB / 'dashboard' / 'i18n.js']),
 ]
 PLURAL_FORMS = {'zero', 'one', 'two', 'few', 'many', 'other'}
 ALLOWED_TEXT = {'TIMS'}
@@ -112,6 +114,13 @@ LIT = re.compile(r"""//[^\n]*|/\*.*?\*/|'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)
 
 def script(path, css_words, namespaces):
     src = path.read_text(encoding='utf-8')
+    # a local named t hides the catalogue's t(): its texts would throw
+    for i, ln in enumerate(src.split('\n'), 1):
+        code = re.sub(r"'(?:[^'\\]|\\.)*'", "''", ln.split('//')[0])
+        if (re.search(r'\b(?:const|let|var)\s+t\b(?!\s*=\s*\(k(?:ey)?, p\))', code) or
+                re.search(r'(?:\(\s*|,\s*|\[\s*)t\s*(?:[,)\]]\s*)+=>', code) or
+                re.search(r'function\s*\w*\s*\([^)]*\bt\b[^)]*\)', code)):
+            bad(f'{path}:{i}', 'a local named t hides the catalogue\'s t()')
     used, prefixes = set(), set()
     lines = src.split('\n')
     for m in LIT.finditer(src):
@@ -193,6 +202,10 @@ for cdir, pages, scripts in SETS:
     for k in sorted(en):
         if k not in used and not any(k.startswith(p) for p in prefixes):
             bad(cdir / 'en.json', f'key {k} is used nowhere')
+
+# the centre serves web/dashboard/ alone: its loader is a copy, kept the same
+if (WEB / 'i18n.js').read_bytes() != (WEB / 'dashboard' / 'i18n.js').read_bytes():
+    bad(WEB / 'dashboard' / 'i18n.js', 'differs from web/i18n.js (copy it)')
 
 for f in findings:
     print(f)

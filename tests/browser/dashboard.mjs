@@ -211,6 +211,19 @@ try {
   });
   await shot(page, 'analyst');
 
+  await check('languages: the analyst switches to Albanian: the panels say it, the choice is stored', async () => {
+    await page.selectOption('#lang', 'sq');
+    await waitText(page, '#h-posts', /^Pikat kufitare/);
+    await waitText(page, '#net-state', /^rrjeti: \d+ në linjë, \d+ jashtë linje$/);
+    await waitText(page, '#who', /^marinov \(analist\)$/);
+    await waitText(page, '#p-hits .deny', /^Jo për rolin tuaj\.$/);
+    await waitText(page, '#search-form', /Qëllimi \(regjistrohet në regjistrin e auditimit\)/);
+    const t = await page.evaluate(() => document.body.innerText);
+    const en = ['Crossings per hour', 'Not for your role', 'National search', 'Events from the posts'].filter((x) => t.includes(x));
+    return en.length === 0 || 'English left: ' + en.join(' | ');
+  });
+  await shot(page, 'analyst-sq');
+
   await check('the page ran under its CSP with no violation and no script error', async () => {
     const v = await page.evaluate(() => window.__csp);
     return (errors.length === 0 && v.length === 0) || `errors: ${errors.join(' | ')}; csp: ${v.join(' | ')}`;
