@@ -75,6 +75,16 @@
 
   function loggedOut(msg) {
     state.token = null;
+    /* names: not kept past the session, nor left for the next person */
+    state.lastOver = null;
+    state.lastSearch = null;
+    $('overstays').tBodies[0].replaceChildren();
+    $('overstays').hidden = true;
+    delete $('overstays').dataset.shown;
+    $('history').tBodies[0].replaceChildren();
+    $('search-result').hidden = true;
+    ['over-msg', 'search-msg', 'stay'].forEach((id) => { $(id).textContent = ''; });
+    ['o-purpose', 's-doc', 's-issuer', 's-surname', 's-given', 's-dob', 's-purpose'].forEach((id) => { $(id).value = ''; });
     if (state.timer) clearInterval(state.timer);
     if (state.evTimer) clearInterval(state.evTimer);
     state.timer = null;
@@ -481,12 +491,18 @@
       $('over-msg').textContent = errText(r, 'msg.refused');
       return;
     }
+    state.lastOver = r.data;
+    renderOver(r.data);
+  }
+
+  /* (drawn again, not asked again, when the language changes) */
+  function renderOver(d) {
     const tbl = $('overstays');
     tbl.dataset.shown = '1';
     tbl.hidden = false;
-    fill(tbl.tBodies[0], r.data.overstays.map((o) => [o.document, o.surname + ' ' + (o.given_names || ''),
+    fill(tbl.tBodies[0], d.overstays.map((o) => [o.document, o.surname + ' ' + (o.given_names || ''),
       o.nationality, day(o.entered), o.origin, o.overstay]));
-    $('over-msg').textContent = t('over.sum', { n: r.data.total, on: r.data.on });
+    $('over-msg').textContent = t('over.sum', { n: d.total, on: d.on });
   }
 
   function searchKind() {
@@ -520,8 +536,13 @@
       $('search-msg').textContent = errText(r, 'msg.refused');
       return;
     }
-    const c = r.data.crossings || [];
-    const st = r.data.stay;
+    state.lastSearch = r.data;
+    renderSearch(r.data);
+  }
+
+  function renderSearch(d) {
+    const c = d.crossings || [];
+    const st = d.stay;
     $('stay').textContent = t('search.sum', { n: c.length }) +
       (st ? t('search.stay', { used: st.used, max: st.max_days }) + (st.overstay ? t('search.over', { n: st.overstay }) : '') : '') + '.';
     fill($('history').tBodies[0], c.map((x) => {
@@ -566,6 +587,8 @@
       refresh();
       if (state.role === 'supervisor') refreshEvents();
       if (window.TimsAudit) window.TimsAudit.relabel();
+      if (state.lastOver && !$('overstays').hidden) renderOver(state.lastOver);
+      if (state.lastSearch && !$('search-result').hidden) renderSearch(state.lastSearch);
       if (persist) await api('PUT', '/api/v1/preferences', { lang: used });
     }
   }
