@@ -211,14 +211,17 @@ install: $(B)/tims
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/tims/web/dashboard $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(PREFIX)/share/tims/web/i18n $(DESTDIR)$(PREFIX)/share/tims/web/dashboard/i18n \
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d \
 		$(DESTDIR)$(SYSCONFDIR)/tims
 	install -m 0755 $(B)/tims $(DESTDIR)$(PREFIX)/bin/tims
 	install -m 0644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 man/man8/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 web/index.html web/console.js web/console.css $(DESTDIR)$(PREFIX)/share/tims/web/
-	install -m 0644 web/dashboard/* $(DESTDIR)$(PREFIX)/share/tims/web/dashboard/
+	install -m 0644 web/index.html web/console.js web/console.css web/i18n.js $(DESTDIR)$(PREFIX)/share/tims/web/
+	install -m 0644 web/i18n/*.json $(DESTDIR)$(PREFIX)/share/tims/web/i18n/
+	install -m 0644 web/dashboard/*.html web/dashboard/*.js web/dashboard/*.css $(DESTDIR)$(PREFIX)/share/tims/web/dashboard/
+	install -m 0644 web/dashboard/i18n/*.json $(DESTDIR)$(PREFIX)/share/tims/web/dashboard/i18n/
 	for u in $(UNITS); do \
 		sed -e 's|/usr/bin/tims|$(PREFIX)/bin/tims|g' -e 's|/etc/tims/|$(SYSCONFDIR)/tims/|g' \
 			systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \

@@ -14,7 +14,7 @@ pkgs=(
   clang libclang-rt-14-dev
   oathtool wrk hyperfine
   softhsm2 libp11-kit-dev faketime
-  chromium
+  chromium poppler-utils fonts-dejavu-core
   python3 groff-base man-db
   libsystemd-dev debhelper lintian dpkg-dev fakeroot systemd
   prometheus

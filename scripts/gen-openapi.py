@@ -48,7 +48,7 @@ LOGIN_REQ = obj({"officer": S(maxLength=32), "password": S(), "code": S(maxLengt
                 extra=False)
 LOGIN_RESP = obj({"token": S(minLength=43, maxLength=43), "officer": S(), "role": S(
     enum=["officer", "supervisor", "analyst", "auditor", "admin"]), "booth": S(),
-    "idle_timeout_s": I()}, required=["token", "officer", "role", "idle_timeout_s"])
+    "idle_timeout_s": I(), "lang": S(enum=["en", "sq"])}, required=["token", "officer", "role", "idle_timeout_s"])
 LIST_STATUS = obj({"list": S(), "kind": S(enum=["persons", "documents", "vehicles"]),
                    "version": I(minimum=0), "active": I(minimum=0), "updated": S(),
                    "age_s": I()})
@@ -189,6 +189,11 @@ APPROVED = obj({"approval": APPROVAL, "records": arr(obj({"index": I(), "leaf_ha
 POST_SCHEMAS = {
     ("POST", "/api/v1/session"): (LOGIN_REQ, LOGIN_RESP, "log in: password and TOTP code"),
     ("DELETE", "/api/v1/session"): (None, obj({"logged_out": B}), "log out"),
+    ("PUT", "/api/v1/preferences"): (obj({"lang": S(enum=["en", "sq", ""])}, required=["lang"], extra=False),
+                                     obj({"lang": S(enum=["en", "sq"]), "chosen": S()}),
+                                     "the caller's own language in the consoles (\"\": the installation's)"),
+    ("GET", "/api/v1/languages"): (None, obj({"default": S(enum=["en", "sq"]), "available": arr(S())}),
+                                   "the consoles' languages and the installation's default"),
     ("GET", "/api/v1/status"): (None, STATUS, "the post's state, polled by consoles (passive)"),
     ("POST", "/api/v1/check"): (CHECK_REQ, CHECK_RESP, "check a traveller: MRZ, watchlists, stay; nothing recorded but the audit event"),
     ("POST", "/api/v1/crossings"): (CROSSING_REQ, CROSSING_RESP, "register a crossing; 201 once durable and covered by a signed checkpoint"),
@@ -265,6 +270,11 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/revocations"): (None, obj({"note": S(), "payload": S()}, extra=False), "the centre's signed revocation list (posts, witnesses, keys, serials, the CAs to trust), signed by its bundle key; posts and witnesses keep the newest (docs/keys.md)"),
     ("POST", "/api/v1/session"): (obj({"officer": S(), "password": S(), "code": S(), "booth": S()}, required=["officer", "password", "code"], extra=False), LOGIN_RESP, "dashboard login (not for booth officers)"),
     ("DELETE", "/api/v1/session"): (None, obj({"logged_out": B}), "log out"),
+    ("PUT", "/api/v1/preferences"): (obj({"lang": S(enum=["en", "sq", ""])}, required=["lang"], extra=False),
+                                     obj({"lang": S(enum=["en", "sq"]), "chosen": S()}),
+                                     "the caller's own language in the dashboard (\"\": the installation's)"),
+    ("GET", "/api/v1/languages"): (None, obj({"default": S(enum=["en", "sq"]), "available": arr(S())}),
+                                   "the dashboard's languages and the installation's default"),
     ("GET", "/api/v1/dashboard/posts"): (None, obj({"centre": S(), "isolated": B, "now_ms": I(), "online": I(), "offline": I(), "posts": arr(POST_STATUS)}), "posts online/offline and their lag (passive)"),
     ("GET", "/api/v1/dashboard/traffic"): (None, obj({"from": I(), "to": I(), "total": I(), "by": arr(S()), "groups": arr({"type": "object"})}), "crossings per post and hour (passive)"),
     ("GET", "/api/v1/dashboard/hits"): (None, obj({"from": I(), "to": I(), "hits": arr(obj({"origin": S(), "index": I(), "time": I(), "direction": S(), "decision": S(), "screening": S(), "screen_status": S(), "hits": arr({"type": "object"}), "confirmed_hit": S()}, required=["origin", "index", "time", "direction", "decision"]))}), "crossings with watchlist hits (the records' structured hits; version 1 records: their summary), no names (audited)"),

@@ -49,7 +49,7 @@ static const char usage_a[] =
 	"usage: tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]\n"
 	"                        [--token URI] [--key-token URI]\n"
 	"   or: tims centre serve DIR [--listen ADDR] [--port N] [--web DIR]\n"
-	"                  [--config FILE] [--log-level LEVEL] [--user NAME]\n"
+	"                  [--lang en|sq] [--config FILE] [--log-level LEVEL] [--user NAME]\n"
 	"                  [--sandbox enforce|log]\n"
 	"   or: tims centre enrol-post DIR NAME --vkey FILE --url URL --out DIR\n"
 	"                  [--host HOST ...]\n"
@@ -249,6 +249,7 @@ static const struct tims_conf_key centre_conf_keys[] = {
 	{ "listen", TIMS_CONF_ADDR, 0, 0, NULL },
 	{ "port", TIMS_CONF_PORT, 0, 65535, NULL },
 	{ "web", TIMS_CONF_PATH, 0, 0, NULL },
+	{ "lang", TIMS_CONF_ENUM, 0, 0, tims_lang_names },
 	SERVE_KEY_LOG_LEVEL,
 	SERVE_KEY_USER,
 	SERVE_KEY_SANDBOX,
@@ -260,6 +261,7 @@ static int c_serve(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "web", required_argument, NULL, 'w' },
+		{ "lang", required_argument, NULL, 'g' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "log-level", required_argument, NULL, 'L' },
 		SERVE_OPT_USER,
@@ -267,7 +269,7 @@ static int c_serve(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_sandbox sb = { 0 };
-	const char *listen = NULL, *web = NULL, *file = NULL, *level = NULL, *dir;
+	const char *listen = NULL, *web = NULL, *file = NULL, *level = NULL, *dir, *lang = NULL;
 	char webbuf[4200];
 	struct tims_http_server *srv = NULL;
 	struct tims_centre *cen;
@@ -286,7 +288,12 @@ static int c_serve(int argc, char **argv)
 			listen = optarg;
 		else if (c == 'w')
 			web = optarg;
-		else if (c == 'C')
+		else if (c == 'g') {
+			if (!tims_lang_valid(optarg))
+				return cli_error(CLI_USAGE, "centre", "serve: --lang: en or sq, not \"%s\"",
+						 optarg);
+			lang = optarg;
+		} else if (c == 'C')
 			file = optarg;
 		else if (c == 'L')
 			level = optarg;
@@ -313,6 +320,7 @@ static int c_serve(int argc, char **argv)
 	dir = serve_conf_pick(optind < argc ? argv[optind] : NULL, &conf, "dir", NULL);
 	listen = serve_conf_pick(listen, &conf, "listen", "127.0.0.1");
 	web = serve_conf_pick(web, &conf, "web", NULL);
+	lang = serve_conf_pick(lang, &conf, "lang", "en");
 	if (!port_set && (cv = tims_conf_get(&conf, "port")))
 		port = cv->num;
 	if (!dir)
@@ -337,7 +345,7 @@ static int c_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!web)
 		web = cli_web_dir("dashboard", webbuf, sizeof(webbuf));
-	if (tims_centre_serve(cen, listen, (uint16_t)port, web, serve_log_line, NULL, &srv, &err)) {
+	if (tims_centre_serve(cen, listen, (uint16_t)port, web, lang, serve_log_line, NULL, &srv, &err)) {
 		tims_centre_free(cen);
 		return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
 	}

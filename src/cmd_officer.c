@@ -40,6 +40,7 @@ static const char usage[] =
 	"       tims officer reset --post DIR ID\n"
 	"       tims officer totp-rotate --post DIR ID\n"
 	"       tims officer bootstrap --post DIR ID --name NAME\n"
+	"       tims officer lang --post DIR ID en|sq|default\n"
 	"\n"
 	"Officer accounts at a post. ROLE is officer, supervisor, analyst, auditor\n"
 	"or admin. add and reset read the password from the first line of standard\n"
@@ -53,10 +54,12 @@ static const char usage[] =
 	"admin logged in at DIR (tims login) and is audited. bootstrap makes the\n"
 	"first admin of a new installation (password on standard input) and is\n"
 	"refused once DIR has an admin account; it is audited too and, at a post,\n"
-	"reported to the centre.\n";
+	"reported to the centre. lang sets the language of the consoles for the\n"
+	"officer (default: the installation's, tims post serve --lang); the officer\n"
+	"can change it in the console too.\n";
 
 struct args {
-	const char *post, *name, *role, *id;
+	const char *post, *name, *role, *id, *lang;
 	int json;
 };
 
@@ -90,7 +93,14 @@ static int parse(int argc, char **argv, struct args *a, int want_id)
 		fputs(usage, stderr);
 		return cli_error(CLI_USAGE, CMD, "--post DIR is required");
 	}
-	if (want_id) {
+	if (want_id == 2) {
+		if (optind != argc - 2) {
+			fputs(usage, stderr);
+			return cli_error(CLI_USAGE, CMD, "want an officer ID and a language");
+		}
+		a->id = argv[optind];
+		a->lang = argv[optind + 1];
+	} else if (want_id) {
 		if (optind != argc - 1) {
 			fputs(usage, stderr);
 			return cli_error(CLI_USAGE, CMD, "want one officer ID");
@@ -293,6 +303,29 @@ static int do_disable(int argc, char **argv, int disabled)
 	return rc;
 }
 
+static int o_lang(int argc, char **argv)
+{
+	struct tims_officers *o = NULL;
+	struct tims_err err;
+	struct args a;
+	const char *lang;
+	int rc;
+
+	if ((rc = parse(argc, argv, &a, 2)))
+		return rc;
+	lang = !strcmp(a.lang, "default") ? "" : a.lang;
+	if (*lang && !tims_lang_valid(lang))
+		return cli_error(CLI_USAGE, CMD, "lang: en, sq or default, not \"%s\"", a.lang);
+	if ((rc = gate(&a, "cli.officer.lang", NULL)) || (rc = open_store(&a, &o)))
+		return rc;
+	if (tims_officer_set_lang(o, a.id, lang, &err))
+		rc = cli_error(err.rc == TIMS_ERR_DB ? CLI_USAGE : CLI_FAIL, CMD, "%s", err.msg);
+	else
+		printf("officer %s: language %s\n", a.id, *lang ? lang : "the installation's default");
+	tims_officers_close_dir(o);
+	return rc;
+}
+
 static int o_disable(int argc, char **argv) { return do_disable(argc, argv, 1); }
 static int o_enable(int argc, char **argv) { return do_disable(argc, argv, 0); }
 
@@ -301,10 +334,10 @@ static int print_one(void *ctx, const struct tims_officer *off)
 	json_t *list = ctx;
 
 	if (list) {
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:b, s:i, s:I}",
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:b, s:i, s:I, s:s}",
 			"id", off->id, "name", off->name, "role", tims_role_name(off->role),
 			"disabled", off->disabled, "failures", off->failures,
-			"locked_until", (json_int_t)off->locked_until));
+			"locked_until", (json_int_t)off->locked_until, "lang", off->lang));
 	} else {
 		printf("%-16s %-11s %-9s %s\n", off->id, tims_role_name(off->role),
 		       off->disabled ? "disabled" : "active", off->name);
@@ -474,6 +507,7 @@ static const struct cli_command officer_commands[] = {
 	{ "reset", o_reset, "new password and TOTP secret; ends the sessions" },
 	{ "totp-rotate", o_totp_rotate, "new TOTP secret, same password; ends the sessions" },
 	{ "bootstrap", o_bootstrap, "the first admin of a new installation (audited)" },
+	{ "lang", o_lang, "the officer's language in the consoles (en, sq, default)" },
 };
 
 int cmd_officer(int argc, char **argv)

@@ -67,7 +67,8 @@ static const char usage_a[] =
 	"\n";
 static const char usage_b[] =
 	"usage: tims post serve DIR [--listen ADDR] [--port N] [--cert FILE --key FILE]\n"
-	"                           [--web DIR] [--threads N] [--config FILE]\n"
+	"                           [--web DIR] [--threads N] [--lang en|sq]\n"
+	"                           [--config FILE]\n"
 	"                           [--log-level LEVEL] [--user NAME]\n"
 	"                           [--sandbox enforce|log]\n"
 	"\n"
@@ -87,6 +88,9 @@ static const char usage_b[] =
 	"         which is refused without it unless TIMS_ALLOW_ROOT=1); DIR must\n"
 	"         be NAME's. --sandbox enforce (default): a system call outside the\n"
 	"         allowlist kills the process; log: it is only logged by the kernel.\n"
+	"         --lang en|sq (default en): the consoles' language for an officer\n"
+	"         who has chosen none (each officer's own choice is kept with the\n"
+	"         account: PUT /api/v1/preferences).\n"
 	"\n";
 static const char usage_c[] =
 	"usage: tims post enrol DIR --from ENROLMENT_DIR\n"
@@ -251,6 +255,7 @@ static const struct tims_conf_key post_conf_keys[] = {
 	{ "key", TIMS_CONF_PATH, 0, 0, NULL },
 	{ "web", TIMS_CONF_PATH, 0, 0, NULL },
 	{ "threads", TIMS_CONF_U32, 1, 64, NULL },
+	{ "lang", TIMS_CONF_ENUM, 0, 0, tims_lang_names },
 	SERVE_KEY_LOG_LEVEL,
 	SERVE_KEY_USER,
 	SERVE_KEY_SANDBOX,
@@ -266,6 +271,7 @@ static int post_serve(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "web", required_argument, NULL, 'w' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "lang", required_argument, NULL, 'g' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "log-level", required_argument, NULL, 'L' },
 		SERVE_OPT_USER,
@@ -300,6 +306,12 @@ static int post_serve(int argc, char **argv)
 		case 'c': cfg.cert_file = optarg; break;
 		case 'k': cfg.key_file = optarg; break;
 		case 'w': cfg.web_dir = optarg; break;
+		case 'g':
+			if (!tims_lang_valid(optarg))
+				return cli_error(CLI_USAGE, "post serve", "--lang: en or sq, not \"%s\"",
+						 optarg);
+			cfg.lang = optarg;
+			break;
 		case 'C': file = optarg; break;
 		case 'L': level = optarg; break;
 		case 'U': sb.user = optarg; break;
@@ -336,6 +348,7 @@ static int post_serve(int argc, char **argv)
 	cfg.cert_file = serve_conf_pick(cfg.cert_file, &conf, "cert", NULL);
 	cfg.key_file = serve_conf_pick(cfg.key_file, &conf, "key", NULL);
 	cfg.web_dir = serve_conf_pick(cfg.web_dir, &conf, "web", NULL);
+	cfg.lang = serve_conf_pick(cfg.lang, &conf, "lang", "en");
 	if (!port_set && (cv = tims_conf_get(&conf, "port")))
 		cfg.port = (uint16_t)cv->num;
 	if (!threads_set && (cv = tims_conf_get(&conf, "threads")))

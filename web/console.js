@@ -26,6 +26,9 @@
   const TOKEN_KEY = 'tims.session';
 
   const $ = (id) => document.getElementById(id);
+  /* every text from the catalogue (i18n.js, web/i18n/LANG.json) */
+  const t = (key, p) => window.TimsI18n.t(key, p);
+  const LANG_KEY = 'tims.lang';
 
   const state = {
     session: null,        /* {token, officer, role, booth, idle_timeout_s} */
@@ -69,12 +72,12 @@
   function ago(ms) {
     if (!(ms >= 0)) return '?';
     const s = Math.round(ms / 1000);
-    if (s < 90) return s + ' s';
+    if (s < 90) return t('ago.s', { n: s });
     const m = Math.round(s / 60);
-    if (m < 90) return m + ' min';
+    if (m < 90) return t('ago.min', { n: m });
     const h = Math.round(m / 60);
-    if (h < 48) return h + ' h';
-    return Math.round(h / 24) + ' days';
+    if (h < 48) return t('ago.h', { n: h });
+    return t('ago.days', { n: Math.round(h / 24) });
   }
 
   function hhmm(ms) {
@@ -97,7 +100,7 @@
 
   class ApiError extends Error {
     constructor(status, body, unreachable) {
-      super(body && body.message ? body.message : (unreachable ? 'node unreachable' : 'HTTP ' + status));
+      super(body && body.message ? body.message : (unreachable ? 'node unreachable' : 'HTTP ' + status)); // i18n-ok: for the developer's console; the page shows errText()
       this.status = status;
       this.body = body || {};
       this.unreachable = !!unreachable;
@@ -106,8 +109,8 @@
 
   async function api(method, path, body, opts) {
     const headers = {};
-    if (state.session && !(opts && opts.noAuth)) headers.Authorization = 'Bearer ' + state.session.token;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (state.session && !(opts && opts.noAuth)) headers.Authorization = 'Bearer ' + state.session.token; // i18n-ok: HTTP
+    if (body !== undefined) headers['Content-Type'] = 'application/json'; // i18n-ok: HTTP
     let res;
     try {
       res = await fetch(API + path, {
@@ -127,7 +130,7 @@
     const text = await res.text();
     try { data = text ? JSON.parse(text) : null; } catch (e) { data = { message: text.slice(0, 200) }; }
     if (res.status === 401 && state.session && !(opts && opts.noAuth)) {
-      sessionEnded('Your session has ended (expired, logged out elsewhere or disabled). Log in again.');
+      sessionEnded(t('session.ended'));
       throw new ApiError(401, data);
     }
     if (!res.ok) throw new ApiError(res.status, data);
@@ -140,47 +143,48 @@
     const n = $('node-state');
     if (up) {
       if (n.dataset.up !== '1') {
-        n.textContent = 'node: connected';
+        n.textContent = t('node.connected');
         n.className = 'item state ok';
         n.dataset.up = '1';
       }
     } else {
-      n.textContent = 'node unreachable';
+      n.textContent = t('node.unreachable');
       n.className = 'item state bad';
       n.dataset.up = '0';
-      $('centre-state').textContent = 'centre: unknown';
+      $('centre-state').textContent = t('centre.unknown');
       $('centre-state').className = 'item state';
     }
   }
 
   function showStatus(st) {
-    $('post-origin').textContent = 'post: ' + (st.origin || '?');
+    state.origin = st.origin || state.origin;
+    $('post-origin').textContent = t('bar.post', { post: st.origin || '?' });
     const now = st.server_time_ms || Date.now();
     const c = st.centre || {};
     const cs = $('centre-state');
     if (!c.configured) {
-      cs.textContent = 'centre: not enrolled (stand-alone post)';
+      cs.textContent = t('centre.standalone');
       cs.className = 'item state warn';
     } else if (c.state === 'online') {
-      cs.textContent = 'centre: online' + (c.lag ? ' (' + c.lag + ' records to send)' : '');
+      cs.textContent = c.lag ? t('centre.online_lag', { n: c.lag }) : t('centre.online');
       cs.className = 'item state ok';
     } else if (c.state === 'offline') {
-      const since = c.since_ms ? ' since ' + hhmm(c.since_ms) + ' (' + ago(now - c.since_ms) + ')' : '';
-      cs.textContent = 'centre: OFFLINE' + since + ' — working locally' + (c.lag ? ', ' + c.lag + ' records to send' : '');
+      const since = c.since_ms ? t('centre.since', { time: hhmm(c.since_ms), ago: ago(now - c.since_ms) }) : '';
+      cs.textContent = t('centre.offline', { since }) + (c.lag ? t('centre.offline_lag', { n: c.lag }) : '');
       cs.className = 'item state bad';
     } else {
-      cs.textContent = 'centre: connecting…';
+      cs.textContent = t('centre.connecting');
       cs.className = 'item state warn';
     }
     const s = st.screening || {};
     const ls = $('lists-state');
     if (!s.available) {
-      ls.textContent = 'watchlists: NOT LOADED — no screening';
+      ls.textContent = t('lists.none');
       ls.className = 'item state bad';
     } else {
       const lists = s.lists || [];
       const fc = (s.from_centre || []).filter((b) => b.kind === 'watchlist');
-      let txt = 'watchlists: ' + lists.length + (lists.length === 1 ? ' list' : ' lists');
+      let txt = t('lists.count', { n: lists.length });
       let cls = 'item state ok';
       if (fc.length) {
         /* the age of the oldest bundle from the centre */
@@ -188,23 +192,21 @@
         fc.forEach((b) => { if (b.time_s && b.time_s * 1000 < oldest) oldest = b.time_s * 1000; });
         if (oldest < Infinity) {
           const age = now - oldest;
-          txt += ', from the centre, ' + ago(age) + ' old';
+          txt += t('lists.from_centre', { age: ago(age) });
           if (age > 24 * 3600 * 1000) cls = 'item state warn';
         }
       } else {
         /* imported here: the age of the list changed longest ago */
         let oldest = -1;
         lists.forEach((l) => { if (typeof l.age_s === 'number' && l.age_s > oldest) oldest = l.age_s; });
-        txt += ', imported here' + (oldest >= 0 ? ', ' + ago(oldest * 1000) + ' old' : '') +
-               ' (not from the centre)';
+        txt += oldest >= 0 ? t('lists.local_age', { age: ago(oldest * 1000) }) : t('lists.local');
         cls = 'item state warn';
       }
       /* a copy of a centre list that does not match its signed digest:
          no screening until it is repaired from the centre */
       const bad = ((s.integrity || {}).mismatched || []);
       if (bad.length) {
-        txt = 'watchlists: ALTERED — ' + bad.map((m) => m.list).join(', ') +
-              ' not matching the centre\'s signed copy: NO SCREENING until repaired from the centre';
+        txt = t('lists.altered', { lists: bad.map((m) => m.list).join(', ') });
         cls = 'item state bad';
       }
       ls.textContent = txt;
@@ -212,10 +214,9 @@
       /* each list's own age: when it last changed at this post; next to
          lists from the centre, the post's own marked local (all of them
          local: the text says "imported here" already) */
-      ls.title = lists.map((l) => l.list + (fc.length && l.origin === 'local' ? ' (local)' : '') +
-        ' v' + l.version + ', ' + l.active +
-        (l.active === 1 ? ' entry' : ' entries') +
-        (typeof l.age_s === 'number' && l.age_s >= 0 ? ', changed ' + ago(l.age_s * 1000) + ' ago' : '')).join('; ');
+      ls.title = lists.map((l) => t('lists.one', { list: l.list, version: l.version, n: l.active }) +
+        (fc.length && l.origin === 'local' ? t('lists.one_local') : '') +
+        (typeof l.age_s === 'number' && l.age_s >= 0 ? t('lists.changed', { ago: ago(l.age_s * 1000) }) : '')).join('; ');
     }
   }
 
@@ -257,7 +258,7 @@
     $('logout').hidden = false;
     $('view-second').hidden = false;
     $('who').hidden = false;
-    $('who').textContent = 'officer ' + state.session.officer + ' · booth ' + state.session.booth;
+    $('who').textContent = t('bar.who', { officer: state.session.officer, booth: state.session.booth });
     newTraveller();
     $('mrz').focus();
   }
@@ -281,9 +282,9 @@
     clearInterval(state.statusTimer);
     clearInterval(state.idleTimer);
     /* not polled while logged out: say so rather than show stale states */
-    $('centre-state').textContent = 'centre: (after login)';
+    $('centre-state').textContent = t('centre.after_login');
     $('centre-state').className = 'item state';
-    $('lists-state').textContent = 'watchlists: (after login)';
+    $('lists-state').textContent = t('lists.after_login');
     $('lists-state').className = 'item state';
     $('lists-state').title = '';
     endVehicle(true);
@@ -301,7 +302,7 @@
     if (!state.session) return;
     try { await api('DELETE', '/session'); } catch (e) { /* ending it anyway */ }
     endSession();
-    showLogin(msg || 'Logged out.');
+    showLogin(msg || t('session.logged_out'));
   }
 
   /* The node keeps a session alive while it is used, and the status poll
@@ -311,7 +312,7 @@
     const limit = (state.session.idle_timeout_s || 900) * 1000;
     if (Date.now() - state.lastActivity >= limit) {
       const min = Math.round(limit / 60000);
-      logout('Logged out after ' + min + ' minutes without activity. Log in again.');
+      logout(t('session.idle', { n: min }));
     }
   }
 
@@ -323,29 +324,30 @@
       code: $('login-code').value.trim(),
       booth: $('login-booth').value.trim(),
     };
-    const missing = [['officer', 'login-officer', 'officer ID'], ['password', 'login-password', 'password'],
-                     ['code', 'login-code', 'code'], ['booth', 'login-booth', 'booth']]
+    const missing = [['officer', 'login-officer'], ['password', 'login-password'],
+                     ['code', 'login-code'], ['booth', 'login-booth']]
       .find(([k]) => !body[k]);
     if (missing) {
-      setMsg('login-msg', 'Enter your ' + missing[2] + '.');
+      setMsg('login-msg', t('login.enter_' + missing[0]));
       $(missing[1]).focus();
       return;
     }
     if (!/^[0-9]{6}$/.test(body.code)) {
-      setMsg('login-msg', 'The code has 6 digits.');
+      setMsg('login-msg', t('login.code_digits'));
       $('login-code').focus();
       return;
     }
     $('login-submit').disabled = true;
-    setMsg('login-msg', 'Logging in…', true);
+    setMsg('login-msg', t('login.busy'), true);
     try {
       const r = await api('POST', '/session', body, { noAuth: true });
       localStorage.setItem('tims.booth', body.booth); /* not personal: the booth's own name */
       setMsg('login-msg', '');
+      /* the officer's own language (or the installation's default) */
+      if (r.data && window.TimsI18n.valid(r.data.lang)) await setLang(r.data.lang, false);
       startSession(r.data);
     } catch (e) {
-      setMsg('login-msg', e.unreachable ? 'The node is unreachable: check the network and try again.'
-                                        : e.message);
+      setMsg('login-msg', e.unreachable ? t('login.unreachable') : errText(e));
       $('login-password').value = '';
       $('login-code').value = '';
       $(e.unreachable ? 'login-submit' : 'login-password').focus();
@@ -406,7 +408,7 @@
       if (reason !== 'manual') return;
       mrz = text.toUpperCase().split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length).join('\n');
       if (!mrz) {
-        setSummary('Scan or type the MRZ first (or Alt+N: manual entry).', 'warn');
+        setSummary(t('sum.scan_first'), 'warn');
         $('mrz').focus();
         return;
       }
@@ -436,13 +438,13 @@
   }
 
   const MANUAL_RULES = [
-    ['surname', 'man-surname', /^[A-Z][A-Z '\-]{0,63}$/, 'Surname: letters (at least one).'],
-    ['given_names', 'man-given', /^[A-Z '\-]{0,64}$/, 'Given names: letters.'],
-    ['birth_date', 'man-birth', /^\d{4}-\d{2}-\d{2}$/, 'Birth date: YYYY-MM-DD.'],
-    ['nationality', 'man-nationality', /^[A-Z]{3}$/, 'Nationality: 3 letters (ICAO code).'],
-    ['doc_number', 'man-docno', /^[A-Z0-9]{1,24}$/, 'Document number: letters and digits.'],
-    ['issuer', 'man-issuer', /^[A-Z]{1,3}$/, 'Issuer: 1 to 3 letters (ICAO code).'],
-    ['doc_code', 'man-code', /^[A-Z][A-Z<]?$/, 'Document code: 1 or 2 letters.'],
+    ['surname', 'man-surname', /^[A-Z][A-Z '\-]{0,63}$/, 'man.rule_surname'],
+    ['given_names', 'man-given', /^[A-Z '\-]{0,64}$/, 'man.rule_given'],
+    ['birth_date', 'man-birth', /^\d{4}-\d{2}-\d{2}$/, 'man.rule_birth'],
+    ['nationality', 'man-nationality', /^[A-Z]{3}$/, 'man.rule_nationality'],
+    ['doc_number', 'man-docno', /^[A-Z0-9]{1,24}$/, 'man.rule_docno'],
+    ['issuer', 'man-issuer', /^[A-Z]{1,3}$/, 'man.rule_issuer'],
+    ['doc_code', 'man-code', /^[A-Z][A-Z<]?$/, 'man.rule_code'],
   ];
 
   async function runManualCheck() {
@@ -451,7 +453,7 @@
     for (const [k, id, re, msg] of MANUAL_RULES) {
       const required = k === 'surname' || k === 'birth_date' || k === 'nationality';
       if ((required && !m[k]) || (m[k] && !re.test(m[k]))) {
-        setMsg('manual-msg', msg);
+        setMsg('manual-msg', t(msg));
         $('manual').open = true;
         $(id).focus();
         return;
@@ -469,7 +471,7 @@
     if (veh) body.vehicle = veh;
     const seq = state.checkSeq;
     state.checking = true;
-    setSummary('Checking…', '');
+    setSummary(t('sum.checking'), '');
     updateButtons();
     try {
       const r = await api('POST', '/check', body);
@@ -485,7 +487,7 @@
       if (e.status === 503 && e.body && e.body.error === 'screening_failed') {
         /* Fail closed: a failed look-up is never "no hit". The traveller may
          * be refused or sent to second line, never admitted. */
-        state.check = Object.assign({}, e.body, { screening_failed: true, message: e.message,
+        state.check = Object.assign({}, e.body, { screening_failed: true, message: errText(e),
           document: e.body.document || null, stay: e.body.stay || null,
           manual: !!e.body.manual || manualKey !== null });
         state.checkedMrz = mrz;
@@ -502,10 +504,10 @@
         return;
       }
       /* an MRZ that cannot be read: the manual entry is the way on */
-      if (body.mrz && !e.unreachable && /by hand|manual/i.test(e.message)) $('manual').open = true;
-      setSummary(e.unreachable ? 'Node unreachable: the check did not run. Try again (Ctrl+Enter).'
-                               : 'The check was refused: ' + e.message +
-                                 (body.mrz && /by hand|manual/i.test(e.message) ? ' (Alt+N: manual entry)' : ''), 'bad');
+      const toManual = body.mrz && !e.unreachable && /by hand|manual/i.test(e.message);
+      if (toManual) $('manual').open = true;
+      setSummary(e.unreachable ? t('sum.check_unreachable')
+                               : t('sum.check_refused', { why: errText(e) }) + (toManual ? t('sum.to_manual') : ''), 'bad');
     } finally {
       if (seq === state.checkSeq) {
         state.checking = false;
@@ -524,13 +526,35 @@
 
   /* ---- rendering the check -------------------------------------------- */
 
-  const FIELD_NAMES = {
-    document_number: 'Document number', birth_date: 'Birth date', expiry_date: 'Expiry date',
-    composite: 'Composite check digit', optional_data: 'Optional data', nationality: 'Nationality',
-    issuing_state: 'Issuing state', sex: 'Sex', name: 'Name', surname: 'Surname',
-    given_names: 'Given names', document_code: 'Document code', mrz: 'MRZ',
-  };
-  const PART_NAMES = { document: 'the document', person: 'the traveller', vehicle: 'the vehicle' };
+  /* a field's name (catalogue f.FIELD), the field's own name when unknown */
+  const fieldName = (f) => (window.TimsI18n.has('f.' + f) ? t('f.' + f) : String(f));
+  const partName = (p) => t('part.' + p);
+  const dirName = (d) => (window.TimsI18n.has('dir.' + d) ? t('dir.' + d) : String(d));
+
+  /* The text of a refused request: the catalogue's text for its code
+   * (err.CODE, with the answer's params), the node's English message only
+   * for a code the catalogue does not know. */
+  function errText(e) {
+    const b = (e && e.body) || {};
+    if (e && e.unreachable) return t('err.unreachable');
+    if (b.error && window.TimsI18n.has('err.' + b.error)) {
+      const p = Object.assign({}, b.params || {});
+      if (p.field) p.field = fieldName(p.field);
+      if (Array.isArray(p.values)) p.values = p.values.join(', ');
+      /* a rule of its own (err.CODE.RULE), else the code's text */
+      const k = p.rule && window.TimsI18n.has('err.' + b.error + '.' + p.rule) ? 'err.' + b.error + '.' + p.rule : 'err.' + b.error;
+      return t(k, p);
+    }
+    return b.message || t('err.http', { status: e ? e.status : '?' });
+  }
+
+  /* One MRZ error of the document: its rule's text when the node gave a
+   * code (mrz.CODE with params), else the node's message less the field. */
+  function issueText(e) {
+    if (e.code && window.TimsI18n.has('mrz.' + e.code)) return t('mrz.' + e.code, e.params || {});
+    const msg = String(e.message || '');
+    return msg.startsWith(e.field + ': ') ? msg.slice(e.field.length + 2) : msg;
+  }
   const PART_BY_NUMBER = { 1: 'document', 2: 'person', 3: 'vehicle' };
 
   function setSummary(text, cls) {
@@ -591,6 +615,17 @@
     return String(h.alert || h.status || 'hit');
   }
 
+  /* a hit's kind as shown: the catalogue's word (kind.KIND), upper case */
+  function kindName(h) {
+    const k = hitKind(h);
+    return (window.TimsI18n.has('kind.' + k) ? t('kind.' + k) : k).toUpperCase();
+  }
+
+  /* a document's status (lost, stolen …) as shown */
+  function statusName(s) {
+    return window.TimsI18n.has('dstatus.' + s) ? t('dstatus.' + s) : String(s);
+  }
+
   function hitRef(h) {
     return (h.list || '?') + '/' + (h.ref || '?');
   }
@@ -636,25 +671,25 @@
     if (c) {
       const st = screenStatus(c);
       if (st === 'failed')
-        lines.push(['alarm', 'SCREENING FAILED — the traveller was NOT checked against the watchlists']);
+        lines.push(['alarm', t('hl.failed')]);
       else if (st === 'unavailable')
-        lines.push(['alarm', 'NOT SCREENED — no watchlist at this post']);
+        lines.push(['alarm', t('hl.unavailable')]);
       shownHits(c.screening).forEach(({ part, hit }) => {
-        lines.push(['hit', 'HIT: ' + hitKind(hit).toUpperCase() + ' — ' + hitRef(hit) + ' (' + PART_NAMES[part] + ')']);
+        lines.push(['hit', t('hl.hit', { kind: kindName(hit), ref: hitRef(hit), part: partName(part) })]);
       });
       const ds = c.document_status;
-      if (ds && ds.status && ds.status !== 'ok' && ds.status !== 'not_listed' && ds.status !== 'not listed')
-        lines.push(['hit', 'DOCUMENT ' + (['lost', 'stolen', 'revoked'].includes(ds.status) ? 'REPORTED ' : 'STATUS: ') +
-                    String(ds.status).toUpperCase() + (ds.source ? ' (' + ds.source + ')' : '')]);
+      if (ds && ds.status && ds.status !== 'ok' && ds.status !== 'not_listed' && ds.status !== 'not listed') // i18n-ok: the node's value
+        lines.push(['hit', t(['lost', 'stolen', 'revoked'].includes(ds.status) ? 'hl.doc_reported' : 'hl.doc_status',
+                             { status: statusName(ds.status).toUpperCase() }) + (ds.source ? ' (' + ds.source + ')' : '')]);
     }
     if (state.vs) {
       state.vs.occupants.forEach((o, i) => {
         if (o.hits.length)
-          lines.push(['other', 'In this vehicle: occupant ' + (i + 1) + ' (' + (o.name || o.doc) + ') — ' +
+          lines.push(['other', t('hl.vehicle', { n: i + 1, name: o.name || o.doc }) +
                       o.hits.map((x) => x.kind.toUpperCase() + ' ' + x.ref).join('; ')]);
       });
     }
-    lines.forEach(([cls, t]) => h.appendChild(el('div', 'hl-' + cls, t)));
+    lines.forEach(([cls, txt]) => h.appendChild(el('div', 'hl-' + cls, txt)));
     h.hidden = lines.length === 0;
   }
 
@@ -668,63 +703,54 @@
     /* document: what "valid" means, then the document's own status */
     const ds = $('doc-state');
     clear(ds);
-    const means = d.valid_means || 'MRZ check digits';
+    /* what "valid" means: the node's words only for a meaning the catalogue lacks */
+    const means = !d.valid_means || d.valid_means === 'MRZ check digits' ? t('doc.means_mrz') : d.valid_means; // i18n-ok: the node's value
+    const fmt = d.format && d.format !== 'unknown' ? ' (' + d.format + ')' : '';
     if (manual) {
-      ds.appendChild(el('span', 'caution', '\u270E Typed by hand (manual entry) — the document was not read; nothing on it is verified'));
+      ds.appendChild(el('span', 'caution', '\u270E ' + t('doc.manual')));
     } else if (c.screening_failed && !c.document) {
-      ds.appendChild(el('span', 'caution', 'The node sent no document check with the failed screening.'));
+      ds.appendChild(el('span', 'caution', t('doc.no_check')));
     } else if (d.valid) {
-      ds.appendChild(el('span', 'valid', '\u2713 ' + means + ' valid' + (d.format ? ' (' + d.format + ')' : '')));
+      ds.appendChild(el('span', 'valid', '\u2713 ' + t('doc.valid', { means }) + (d.format ? ' (' + d.format + ')' : '')));
     } else {
-      ds.appendChild(el('span', 'invalid', '\u2717 ' + means + ' NOT valid' + (d.format && d.format !== 'unknown' ? ' (' + d.format + ')' : '')));
+      ds.appendChild(el('span', 'invalid', '\u2717 ' + t('doc.invalid', { means }) + fmt));
     }
-    if (d.expired) ds.appendChild(el('span', 'invalid', ' — EXPIRED' + (d.expiry_date ? ' on ' + isoOf(d.expiry_date) : '')));
-    if (d.specimen) ds.appendChild(el('span', 'caution', ' — specimen document'));
+    if (d.expired) ds.appendChild(el('span', 'invalid', ' — ' + (d.expiry_date ? t('doc.expired_on', { date: isoOf(d.expiry_date) }) : t('doc.expired'))));
+    if (d.specimen) ds.appendChild(el('span', 'caution', ' — ' + t('doc.specimen')));
     const dst = $('doc-status');
     clear(dst);
     const dss = c.document_status;
+    const sk = dss && dss.source ? 'dsource.' + String(dss.source).replace(/ /g, '_') : '';
+    const src = dss && dss.source ? ' (' + (window.TimsI18n.has(sk) ? t(sk) : dss.source) + ')' : '';
     if (!dss || !dss.status) {
-      dst.appendChild(el('span', 'caution', 'Document status: not checked (no answer about lost, stolen or revoked documents).'));
-    } else if (['ok', 'not_listed', 'not listed'].includes(dss.status)) {
-      dst.appendChild(el('span', 'valid', 'Document status: not listed as lost, stolen or revoked' + (dss.source ? ' (' + dss.source + ')' : '') + '.'));
+      dst.appendChild(el('span', 'caution', t('dstatus.unchecked')));
+    } else if (['ok', 'not_listed', 'not listed'].includes(dss.status)) { // i18n-ok: the node's value
+      dst.appendChild(el('span', 'valid', t('dstatus.not_listed', { source: src })));
     } else if (['lost', 'stolen', 'revoked', 'invalidated'].includes(dss.status)) {
-      dst.appendChild(el('span', 'invalid', 'Document status: ' + dss.status.toUpperCase() + (dss.source ? ' (' + dss.source + ')' : '') + '.'));
+      dst.appendChild(el('span', 'invalid', t('dstatus.listed', { status: statusName(dss.status).toUpperCase(), source: src })));
     } else {
-      dst.appendChild(el('span', 'invalid', 'Document status: NOT known (' + (dss.source || dss.status) + ').'));
+      dst.appendChild(el('span', 'invalid', t('dstatus.unknown', { source: dss.source || dss.status })));
     }
-    const errs = $('doc-errors');
-    clear(errs);
-    (d.errors || []).forEach((e) => {
-      const li = el('li');
-      li.appendChild(el('span', 'field', (FIELD_NAMES[e.field] || e.field) + ': '));
-      const msg = String(e.message || '');
-      li.appendChild(document.createTextNode(msg.startsWith(e.field + ': ') ? msg.slice(e.field.length + 2) : msg));
-      li.dataset.field = e.field;
-      errs.appendChild(li);
-    });
-    (d.warnings || []).forEach((w) => {
-      const li = el('li', 'caution', 'Warning: ' + (w.message || w));
-      errs.appendChild(li);
-    });
+    renderIssues(d);
 
     /* traveller */
-    const t = $('traveller');
-    clear(t);
+    const tv = $('traveller');
+    clear(tv);
     if (manual || (d.format && d.format !== 'unknown')) {
-      fact(t, 'Name', holderName(d));
-      fact(t, 'Nationality', d.nationality);
+      fact(tv, t('fact.name'), holderName(d));
+      fact(tv, t('f.nationality'), d.nationality);
       const bd = isoOf(d.birth_date);
       const age = bd ? ageOn(bd, new Date()) : null;
-      fact(t, 'Born', bd ? bd + (age !== null ? ' (' + age + ')' : '') : null);
-      fact(t, 'Sex', d.sex);
-      fact(t, 'Document', [d.document_code || d.doc_code, d.issuing_state || d.issuer, docNumber(d)].filter(Boolean).join(' '));
-      fact(t, 'Expiry', d.expiry_date ? isoOf(d.expiry_date) : null, d.expired ? 'invalid' : '');
-      if (manual) fact(t, 'Entry', 'manual (typed by hand)', 'caution');
-      if (age !== null && age < 18) fact(t, 'Minor', 'yes', 'caution');
+      fact(tv, t('fact.born'), bd ? bd + (age !== null ? ' (' + age + ')' : '') : null);
+      fact(tv, t('f.sex'), d.sex);
+      fact(tv, t('fact.document'), [d.document_code || d.doc_code, d.issuing_state || d.issuer, docNumber(d)].filter(Boolean).join(' '));
+      fact(tv, t('fact.expiry'), d.expiry_date ? isoOf(d.expiry_date) : null, d.expired ? 'invalid' : '');
+      if (manual) fact(tv, t('fact.entry'), t('fact.entry_manual'), 'caution');
+      if (age !== null && age < 18) fact(tv, t('fact.minor'), t('fact.yes'), 'caution');
       if (c.visa_required !== undefined) {
         const v = c.visa;
-        fact(t, 'Visa', c.visa_required ? (v ? [v.kind, v.number, v.valid_until ? 'until ' + v.valid_until : ''].filter(Boolean).join(' ') :
-          'REQUIRED — none in this check') : (v ? [v.kind, v.number].filter(Boolean).join(' ') : 'not required'),
+        fact(tv, t('fact.visa'), c.visa_required ? (v ? [v.kind, v.number, v.valid_until ? t('fact.until', { date: v.valid_until }) : ''].filter(Boolean).join(' ') :
+          t('fact.visa_missing')) : (v ? [v.kind, v.number].filter(Boolean).join(' ') : t('fact.visa_not_required')),
              c.visa_required && !v ? 'invalid' : '');
       }
     }
@@ -735,18 +761,16 @@
     clear(list);
     if (st === 'failed') {
       hs.className = 'invalid alarm';
-      hs.textContent = 'SCREENING FAILED: the traveller was NOT checked against the watchlists (' +
-        ((c.screening && (c.screening.error || c.screening.reason)) || c.message || 'the node could not read them') +
-        '). Admit is blocked: refuse or send to second line, and tell the supervisor.';
+      hs.textContent = t('hits.failed', { why: screenWhy(c, t('hits.failed_default')) });
     } else if (st === 'unavailable') {
       hs.className = 'invalid alarm';
-      hs.textContent = 'Screening NOT done: ' + ((c.screening && (c.screening.error || c.screening.reason || c.screening.skipped)) || 'watchlists unavailable') + '.';
+      hs.textContent = t('hits.unavailable', { why: screenWhy(c, t('hits.unavailable_default')) });
     } else if (!shown.length) {
       hs.className = '';
-      hs.textContent = manual ? 'No hits (screened by name and birth date).' : 'No hits.';
+      hs.textContent = manual ? t('hits.none_manual') : t('hits.none');
     } else {
       hs.className = 'invalid';
-      hs.textContent = shown.length + (shown.length === 1 ? ' hit:' : ' hits:');
+      hs.textContent = t('hits.count', { n: shown.length });
     }
     shown.forEach(({ part, hit }) => list.appendChild(hitItem(part, hit)));
 
@@ -756,7 +780,7 @@
     /* summary line (read out by screen readers) */
     if (st === 'failed') {
       const who = holderName(d) ? ' — ' + holderName(d) : '';
-      setSummary('Screening failed — do not admit: refuse or send to second line' + who, 'bad alarm');
+      setSummary(t('sum.failed') + who, 'bad alarm');
       setMsg('decide-msg', state.readNote);
       return;
     }
@@ -764,10 +788,10 @@
     let cls = 'ok';
     const s = c.stay;
     /* "valid" says what it checks: the MRZ's check digits, nothing more */
-    if (manual) { parts.push('Manual entry'); cls = 'warn'; } else if (!d.valid) { parts.push('MRZ check digits NOT valid'); cls = 'bad'; } else if (d.expired) { parts.push('Document expired'); cls = 'bad'; } else parts.push('MRZ check digits valid');
-    if (dss && ['lost', 'stolen', 'revoked', 'invalidated'].includes(dss.status)) { parts.push('document ' + dss.status.toUpperCase()); cls = 'bad'; }
-    if (st === 'unavailable') { parts.push('NOT screened'); cls = 'bad'; } else if (shown.length) { parts.push(shown.length + (shown.length === 1 ? ' hit' : ' hits')); cls = 'bad'; } else parts.push('no hits');
-    if (s && s.overstay > 0) { parts.push('overstay ' + s.overstay + ' days'); cls = 'bad'; } else if (s && typeof s.left === 'number') parts.push(s.left + ' days left');
+    if (manual) { parts.push(t('sum.manual')); cls = 'warn'; } else if (!d.valid) { parts.push(t('sum.mrz_invalid')); cls = 'bad'; } else if (d.expired) { parts.push(t('sum.expired')); cls = 'bad'; } else parts.push(t('sum.mrz_valid'));
+    if (dss && ['lost', 'stolen', 'revoked', 'invalidated'].includes(dss.status)) { parts.push(t('sum.doc_status', { status: statusName(dss.status).toUpperCase() })); cls = 'bad'; }
+    if (st === 'unavailable') { parts.push(t('sum.not_screened')); cls = 'bad'; } else if (shown.length) { parts.push(t('sum.hits', { n: shown.length })); cls = 'bad'; } else parts.push(t('sum.no_hits'));
+    if (s && s.overstay > 0) { parts.push(t('sum.overstay', { n: s.overstay })); cls = 'bad'; } else if (s && typeof s.left === 'number') parts.push(t('sum.left', { n: s.left }));
     if (cls === 'ok' && (d.specimen || (s && s.inconsistent))) cls = 'warn';
     const name = holderName(d) ? ' — ' + holderName(d) : '';
     setSummary(parts.join(' · ') + name, cls);
@@ -781,29 +805,46 @@
     $('result').hidden = false;
     const ds = $('doc-state');
     clear(ds);
-    ds.appendChild(el('span', 'invalid', '\u2717 MRZ not readable' + (d.format && d.format !== 'unknown' ? ' (' + d.format + ')' : '')));
+    ds.appendChild(el('span', 'invalid', '\u2717 ' + t('doc.unreadable') + (d.format && d.format !== 'unknown' ? ' (' + d.format + ')' : '')));
     clear($('doc-status'));
-    const errs = $('doc-errors');
-    clear(errs);
-    (d.errors || []).forEach((e) => {
-      const li = el('li');
-      li.appendChild(el('span', 'field', (FIELD_NAMES[e.field] || e.field) + ': '));
-      const msg = String(e.message || '');
-      li.appendChild(document.createTextNode(msg.startsWith(e.field + ': ') ? msg.slice(e.field.length + 2) : msg));
-      li.dataset.field = e.field;
-      errs.appendChild(li);
-    });
+    renderIssues(d);
     clear($('traveller'));
     $('hits-state').className = 'caution';
-    $('hits-state').textContent = 'Not screened: the document could not be read. Type it in by hand (Alt+N) to screen the traveller by name.';
+    $('hits-state').textContent = t('hits.unreadable');
     clear($('hits'));
     clear($('stay'));
     clear($('stay-national'));
     $('last-crossings').hidden = true;
     renderHeadline(null);
     $('manual').open = true;
-    setSummary('MRZ not readable — nothing checked: ' + (b.message || 'the document could not be read') +
-               ' (Alt+N: manual entry)', 'bad');
+    setSummary(t('sum.unreadable', { why: errText({ body: b }) }) +
+               t('sum.to_manual'), 'bad');
+  }
+
+  /* The document's errors, field by field, and its warnings. */
+  function renderIssues(d) {
+    const errs = $('doc-errors');
+    clear(errs);
+    (d.errors || []).forEach((e) => {
+      const li = el('li');
+      li.appendChild(el('span', 'field', fieldName(e.field) + ': '));
+      li.appendChild(document.createTextNode(issueText(e)));
+      li.dataset.field = e.field;
+      errs.appendChild(li);
+    });
+    (d.warnings || []).forEach((w) => {
+      const text = w.rule && window.TimsI18n.has('mrzw.' + w.rule) ? t('mrzw.' + w.rule) : (w.message || w);
+      errs.appendChild(el('li', 'caution', t('doc.warning', { text })));
+    });
+  }
+
+  /* Why screening failed or was not done: the node's code when the
+   * catalogue knows it (screen.CODE), else its words, else dflt. */
+  function screenWhy(c, dflt) {
+    const s = c.screening || {};
+    const code = s.code || (c.screening_failed ? c.error : '');
+    if (code && window.TimsI18n.has('screen.' + code)) return t('screen.' + code, s.params || c.params || {});
+    return s.error || s.reason || s.skipped || (c.screening_failed && c.message) || dflt;
   }
 
   function fmtWhen(v) {
@@ -827,47 +868,53 @@
     tbl.hidden = true;
     const s = c.stay;
     if (!s) {
-      st.textContent = c.screening_failed ? 'No stay figures (the check failed).' : 'No stay figures (document not readable).';
+      st.textContent = c.screening_failed ? t('stay.none_failed') : t('stay.none_unreadable');
       return;
     }
-    const main = el('span', s.overstay > 0 ? 'invalid' : '', 'Days used ' + s.used + ' of ' + s.max_days +
-      ' in ' + s.window_days + ' · days left ' + s.left);
+    const main = el('span', s.overstay > 0 ? 'invalid' : '', t('stay.days', { used: s.used, max: s.max_days,
+      window: s.window_days, left: s.left }));
     main.id = 'stay-days';
     st.appendChild(main);
-    if (s.overstay > 0) st.appendChild(el('span', 'invalid', ' · OVERSTAY ' + s.overstay + ' days'));
-    const extra = ['Regime: ' + s.regime];
-    if (s.exempt) extra.push('exempt from the short-stay count' + (typeof s.exempt === 'string' ? ' (' + s.exempt + ')' : ''));
-    if (s.in_country) extra.push('recorded as in the country');
+    if (s.overstay > 0) st.appendChild(el('span', 'invalid', ' · ' + t('stay.overstay', { n: s.overstay })));
+    const rk = 'regime.' + String(s.regime).replace(/ /g, '_');
+    const extra = [t('stay.regime', { regime: window.TimsI18n.has(rk) ? t(rk) : s.regime })];
+    if (s.exempt) extra.push(t('stay.exempt') + (typeof s.exempt === 'string' ? ' (' + s.exempt + ')' : ''));
+    if (s.in_country) extra.push(t('stay.in_country'));
     st.appendChild(el('div', 'hint', extra.join(' · ')));
-    if (s.inconsistent) st.appendChild(el('div', 'caution', 'The crossing history is inconsistent (an entry or exit is missing).'));
+    if (s.inconsistent) st.appendChild(el('div', 'caution', t('stay.inconsistent')));
     /* whose figures: the national history (all posts), current or as of when */
     const n = s.national || c.national;
     if (!n) {
       nat.className = 'caution';
-      nat.textContent = 'This post\'s records only: no national travel history in the answer.';
+      nat.textContent = t('nat.none');
     } else if (n.current) {
-      nat.textContent = 'National data: current' + (n.as_of ? ' (as of ' + fmtWhen(n.as_of) + ')' : '') + '.';
+      nat.textContent = n.as_of ? t('nat.current_as_of', { when: fmtWhen(n.as_of) }) : t('nat.current');
     } else if (n.as_of && !n.error) {
       nat.className = 'caution';
-      nat.textContent = 'National data as of ' + fmtWhen(n.as_of) + ' (not current: crossings at other posts since then may be missing).';
+      nat.textContent = t('nat.stale', { when: fmtWhen(n.as_of) });
     } else {
-      /* never caught up, or unreadable: the node's note says which */
-      const note = String(n.note || 'no national data: only this post\'s crossings count');
+      /* never caught up, or unreadable: the node's code (nat.CODE) says
+         which; its note only for a code the catalogue lacks */
       nat.className = 'caution';
-      nat.textContent = note.charAt(0).toUpperCase() + note.slice(1) + '.';
+      if (n.code && window.TimsI18n.has('nat.' + n.code)) {
+        nat.textContent = t('nat.' + n.code, n.params || {});
+      } else {
+        const note = String(n.note || t('nat.no_data'));
+        nat.textContent = note.charAt(0).toUpperCase() + note.slice(1) + '.';
+      }
     }
     const last = Array.isArray(s.last_crossings) ? s.last_crossings : Array.isArray(c.last_crossings) ? c.last_crossings : null;
     if (last && last.length) {
       last.forEach((x) => {
         const tr = el('tr');
         tr.appendChild(el('td', '', fmtWhen(x.date)));
-        tr.appendChild(el('td', '', x.direction || '?'));
-        tr.appendChild(el('td', '', (x.post || '?') + (x.own ? ' (this post)' : '')));
+        tr.appendChild(el('td', '', x.direction ? dirName(x.direction) : '?'));
+        tr.appendChild(el('td', '', (x.post || '?') + (x.own ? t('stay.this_post') : '')));
         tb.appendChild(tr);
       });
       tbl.hidden = false;
     } else if (last) {
-      st.appendChild(el('div', 'hint', 'No earlier crossings.'));
+      st.appendChild(el('div', 'hint', t('stay.no_earlier')));
     }
   }
 
@@ -875,22 +922,26 @@
     const li = el('li');
     const what = h.name || h.number || h.plate || h.vin || '';
     const sc = hitScore(h);
-    const score = sc !== null ? ' · score ' + sc.toFixed(2) : '';
-    li.appendChild(el('div', 'head', hitKind(h).toUpperCase() + ' — ' + (h.list || '?') + ' ' + (h.ref || '') + score +
-                      ' (' + PART_NAMES[part] + ')'));
+    const score = sc !== null ? ' · ' + t('hit.score', { score: sc.toFixed(2) }) : '';
+    li.appendChild(el('div', 'head', kindName(h) + ' — ' + (h.list || '?') + ' ' + (h.ref || '') + score +
+                      ' (' + partName(part) + ')'));
     const facts = [];
     if (what) facts.push(what);
-    if (h.dob) facts.push('born ' + h.dob);
+    if (h.dob) facts.push(t('hit.born', { date: h.dob }));
     if (h.nationality) facts.push(h.nationality);
     if (h.issuing_state) facts.push(h.issuing_state);
     if (h.country) facts.push(h.country);
-    if (h.authority) facts.push('by ' + h.authority);
-    if (typeof h.version === 'number') facts.push('list version ' + h.version);
+    if (h.authority) facts.push(t('hit.by', { authority: h.authority }));
+    if (typeof h.version === 'number') facts.push(t('hit.version', { version: h.version }));
     if (facts.length) li.appendChild(el('div', '', facts.join(' · ')));
     if (h.instruction) li.appendChild(el('div', 'instr', h.instruction));
     if (Array.isArray(h.reasons) && h.reasons.length) {
       const ul = el('ul', 'reasons');
-      h.reasons.forEach((r) => ul.appendChild(el('li', '', r)));
+      /* each reason's code (match.CODE) when the node gives one */
+      h.reasons.forEach((r, i) => {
+        const c = Array.isArray(h.reason_codes) ? h.reason_codes[i] : null;
+        ul.appendChild(el('li', '', c && c.code && window.TimsI18n.has('match.' + c.code) ? t('match.' + c.code, c.params || {}) : r));
+      });
       li.appendChild(ul);
     }
     li.dataset.part = part;
@@ -902,18 +953,16 @@
   /* The node's default reasons (lib/booth: Regulation (EU) 2016/399 Annex V
    * Part B): shown only when the node has sent no list; the node validates
    * the codes against its configured list either way. */
-  const STANDARD_REASONS = [
-    ['A', 'has no valid travel document(s)'],
-    ['B', 'has a false, counterfeit or forged travel document'],
-    ['C', 'has no valid visa or residence permit'],
-    ['D', 'has a false, counterfeit or forged visa or residence permit'],
-    ['E', 'has no appropriate documentation justifying the purpose and conditions of stay'],
-    ['F', 'has already stayed for 90 days during the previous 180-day period'],
-    ['G', 'does not have sufficient means of subsistence'],
-    ['H', 'is a person for whom an alert has been issued for the purposes of refusing entry'],
-    ['I', 'is considered to be a threat to public policy, internal security, public health or international relations'],
-    ['J', 'the conditions of Article 6(1)(c) on the purpose and conditions of stay are not met'],
-  ].map(([code, text]) => ({ code, text }));
+  const STANDARD_REASONS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'].map((code) => ({ code, text: '', std: true }));
+
+  /* A reason's text: the catalogue's for the standard codes A-J (annex.X),
+   * the node's own for a code the installation added. */
+  function reasonText(r) {
+    /* an installation's own wording of A-J (booth.conf) is its own: kept */
+    if (/^[A-J]$/.test(r.code) && (r.std || !r.text || r.text === window.TimsI18n.text('en', 'annex.' + r.code)))
+      return t('annex.' + r.code);
+    return r.text;
+  }
 
   function parseReasons(x) {
     const list = Array.isArray(x) ? x : x && Array.isArray(x.reasons) ? x.reasons : null;
@@ -960,7 +1009,8 @@
       cb.id = prefix + r.code;
       cb.checked = before.has(r.code);
       lab.appendChild(cb);
-      lab.appendChild(document.createTextNode(' ' + r.code + (r.text ? ' — ' + r.text : '')));
+      const text = reasonText(r);
+      lab.appendChild(document.createTextNode(' ' + r.code + (text ? ' — ' + text : '')));
       box.appendChild(lab);
     });
   }
@@ -978,8 +1028,9 @@
 
   function updateVehicleSummary() {
     const v = vehicleInput();
-    $('vehicle-sum').textContent = state.vs ? '— SESSION ' + (v.plate || 'group on foot') + (v.country ? ' (' + v.country + ')' : '') +
-      ', ' + state.vs.occupants.length + ' registered' : v.plate ? '— ' + v.plate + (v.country ? ' (' + v.country + ')' : '') : '';
+    const cty = v.country ? ' (' + v.country + ')' : '';
+    $('vehicle-sum').textContent = state.vs ? t('veh.sum_session', { what: (v.plate || t('veh.group')) + cty, n: state.vs.occupants.length })
+      : v.plate ? '— ' + v.plate + cty : '';
   }
 
   /* A plate typed before the first check starts the session by itself. */
@@ -994,19 +1045,19 @@
     if (state.vs) return true;
     const v = vehicleInput();
     if (!v.plate && (v.vin || v.country || v.make_model)) {
-      setMsg('vehicle-msg', 'Plate: type it first (or clear every field for a group on foot).');
+      setMsg('vehicle-msg', t('veh.plate_first'));
       $('vehicle').open = true;
       $('veh-plate').focus();
       return false;
     }
     if (v.plate && !/^[A-Z0-9 .\-]{1,20}$/.test(v.plate)) {
-      setMsg('vehicle-msg', 'Plate: letters, digits, spaces, "-" and "." only.');
+      setMsg('vehicle-msg', t('veh.plate_rule'));
       $('vehicle').open = true;
       $('veh-plate').focus();
       return false;
     }
     if (v.country && !/^[A-Z]{1,3}$/.test(v.country)) {
-      setMsg('vehicle-msg', 'Country: 1 to 3 letters.');
+      setMsg('vehicle-msg', t('veh.country_rule'));
       $('vehicle').open = true;
       $('veh-country').focus();
       return false;
@@ -1034,15 +1085,14 @@
     const vs = state.vs;
     if (!vs) return;
     const n = vs.occupants.length;
-    $('veh-banner').textContent = (vs.plate ? 'Vehicle ' + vs.plate + (vs.country ? ' (' + vs.country + ')' : '') +
-      ' — read occupant ' + (n + 1) + (n === 0 ? ' (the driver)' : '')
-      : 'A group on foot — read traveller ' + (n + 1) + (n === 0 ? ' (the one the others travel with)' : '')) +
-      '. End the session when all are through.';
+    $('veh-banner').textContent = (vs.plate ? t(n === 0 ? 'veh.banner_driver' : 'veh.banner', { plate: vs.plate + (vs.country ? ' (' + vs.country + ')' : ''), n: n + 1 })
+      : t(n === 0 ? 'veh.banner_group_lead' : 'veh.banner_group', { n: n + 1 })) + t('veh.banner_end');
     const ol = $('veh-occupants');
     clear(ol);
     vs.occupants.forEach((o) => {
-      const li = el('li', '', (o.name || o.doc) + ' — ' + o.role + ' — ' + o.decision + ' — log index ' + o.index +
-        (o.hits.length ? ' — ' + o.hits.length + (o.hits.length === 1 ? ' HIT' : ' HITS') : '') + ' — keys ' + o.keys);
+      const li = el('li', '', (o.name || o.doc) + ' — ' + t('role.' + o.role) + ' — ' + t('decision.' + o.decision) +
+        (o.codes ? ' (' + o.codes + ')' : '') + ' — ' + t('veh.log_index', { index: o.index }) +
+        (o.hits.length ? ' — ' + t('veh.hits', { n: o.hits.length }) : '') + ' — ' + t('veh.keys', { n: o.keys }));
       li.dataset.index = String(o.index);
       li.dataset.keys = String(o.keys);
       li.dataset.role = o.role;
@@ -1057,7 +1107,7 @@
     if (!vs) return;
     if (!force && state.check && !state.registered && Date.now() - vs.armed > 5000) {
       vs.armed = Date.now();
-      setMsg('vehicle-msg', 'The occupant on screen has no decision yet. End again to end the session anyway.');
+      setMsg('vehicle-msg', t('veh.end_pending'));
       return;
     }
     const n = vs.occupants.length;
@@ -1071,9 +1121,9 @@
     $('vehicle').open = false;
     if (!force) {
       newTraveller();
-      setMsg('vehicle-msg', (vs.plate ? 'Vehicle session ' + vs.plate : 'Group session') + ' ended: ' + n + ' occupant' + (n === 1 ? '' : 's') + ' registered' +
-        (n ? ' (log index ' + vs.occupants.map((o) => o.index).join(', ') + ')' : '') + '.', true);
-      $('vehicle-sum').textContent = '— ended: ' + (vs.plate || 'group') + ', ' + n + ' registered';
+      setMsg('vehicle-msg', t(vs.plate ? 'veh.ended' : 'veh.ended_group', { plate: vs.plate, n }) +
+        (n ? t('veh.ended_index', { list: vs.occupants.map((o) => o.index).join(', ') }) : '') + '.', true);
+      $('vehicle-sum').textContent = t('veh.sum_ended', { what: vs.plate || t('veh.group_short'), n });
       $('mrz').focus();
     } else {
       setMsg('vehicle-msg', '');
@@ -1121,11 +1171,9 @@
   function openConfirm(hits) {
     closeRefuse();
     const box = $('confirm-box');
-    const names = hits.map(({ part, hit }) => hitKind(hit).toUpperCase() + ' ' + hitRef(hit) + ' (' + PART_NAMES[part] + ')');
-    $('confirm-text').textContent = 'This traveller has ' + (hits.length === 1 ? 'a hit: ' : hits.length + ' hits: ') +
-      names.join('; ') + '. Admitting is flagged to the supervisor.';
-    $('confirm-label').textContent = 'I have checked ' + (hits.length === 1 ? 'the hit ' : 'the hits ') +
-      hits.map(({ hit }) => hitRef(hit)).join(', ') + ' and admit the traveller';
+    const names = hits.map(({ part, hit }) => kindName(hit) + ' ' + hitRef(hit) + ' (' + partName(part) + ')');
+    $('confirm-text').textContent = t('confirm.text', { n: hits.length, hits: names.join('; ') });
+    $('confirm-label').textContent = t('confirm.label', { n: hits.length, refs: hits.map(({ hit }) => hitRef(hit)).join(', ') });
     $('confirm-hit').checked = false;
     box.hidden = false;
     $('confirm-hit').focus();
@@ -1146,30 +1194,30 @@
     if (!state.check || state.registered || state.busy) return;
     const c = state.check;
     if (decision === 'admit' && screenStatus(c) === 'failed') {
-      setMsg('decide-msg', 'Screening failed: this traveller cannot be admitted. Refuse or send to second line.');
+      setMsg('decide-msg', t('dec.failed_no_admit'));
       return;
     }
     if (decision === 'admit' && c.manual) {
-      setMsg('decide-msg', 'A manual entry cannot be admitted: refuse or send to second line.');
+      setMsg('decide-msg', t('dec.manual_no_admit'));
       return;
     }
     if (!decidable(c)) {
-      setMsg('decide-msg', 'The document is not valid: fix the MRZ, or type it in by hand (Alt+N: manual entry).');
+      setMsg('decide-msg', t('dec.invalid_doc'));
       return;
     }
     if (!c.manual && completeMrz($('mrz').value) !== state.checkedMrz) {
-      setMsg('decide-msg', 'The MRZ changed since the check: check again first (Ctrl+Enter).');
+      setMsg('decide-msg', t('dec.mrz_changed'));
       $('mrz').focus();
       return;
     }
     if (c.manual && JSON.stringify(manualInput()) !== state.checkedManual) {
-      setMsg('decide-msg', 'The typed data changed since the check: screen again first (Enter in the manual entry).');
+      setMsg('decide-msg', t('dec.manual_changed'));
       $('manual').open = true;
       $('man-surname').focus();
       return;
     }
     if (!c.check_id) {
-      setMsg('decide-msg', 'Not registered: the node\'s check has no id (the node is older than this console).');
+      setMsg('decide-msg', t('dec.no_check_id'));
       return;
     }
     const body = {
@@ -1182,7 +1230,7 @@
     if (decision === 'admit' && hits.length) {
       if (!confirmed) { openConfirm(hits); return; }
       if (!$('confirm-hit').checked) {
-        setMsg('decide-msg', 'Tick the box naming the hit to admit with it.');
+        setMsg('decide-msg', t('dec.tick_box'));
         $('confirm-hit').focus();
         return;
       }
@@ -1193,7 +1241,7 @@
     if (decision === 'refuse') {
       const codes = checkedCodes($('refuse-codes'));
       if (!codes.length) {
-        setMsg('decide-msg', 'Choose at least one refusal reason.');
+        setMsg('decide-msg', t('dec.choose_reason'));
         openRefuse();
         return;
       }
@@ -1210,7 +1258,7 @@
 
     state.busy = true;
     updateButtons();
-    setMsg('decide-msg', 'Registering…', true);
+    setMsg('decide-msg', t('dec.registering'), true);
     try {
       const r = await api('POST', '/crossings', body);
       state.registered = r.data;
@@ -1222,8 +1270,8 @@
         state.referrals.push({ index: r.data.index, name });
       if (vs && state.vs === vs) {
         if (vs.lead === null) vs.lead = r.data.index;
-        vs.occupants.push({ name, doc: docNumber(c.document), role: body.role || (vs.lead === r.data.index ? 'lead' : 'with the lead'), index: r.data.index,
-          decision: decision + (body.refusal_codes ? ' (' + body.refusal_codes.join(',') + ')' : ''),
+        vs.occupants.push({ name, doc: docNumber(c.document), role: body.role || (vs.lead === r.data.index ? 'lead' : 'with_lead'), index: r.data.index,
+          decision, codes: body.refusal_codes ? body.refusal_codes.join(',') : '',
           keys: state.keys, hits: hits.map(({ hit }) => ({ kind: hitKind(hit), ref: hitRef(hit) })) });
         state.keys = 0;
         renderVehicle();
@@ -1233,16 +1281,15 @@
     } catch (e) {
       if (e.status === 401) return;
       if (e.unreachable) {
-        setMsg('decide-msg', 'Node unreachable: NOT confirmed as registered. Press the button again; a retry is never stored twice.');
+        setMsg('decide-msg', t('dec.unreachable'));
       } else if (e.body && e.body.error === 'not_confirmed') {
         /* Maybe stored, maybe not (an I/O error at the post): never "not registered". */
-        setMsg('decide-msg', 'NOT confirmed as registered (the post stopped after a disk error). ' +
-          'Do not register this traveller again by hand: press the button once the post is restarted; ' +
-          'a retry is never stored twice.');
+        setMsg('decide-msg', t('dec.not_confirmed'));
       } else {
-        const msg = e.body && e.body.errors ? e.body.errors.map((x) => x.message).join('; ') : e.message;
-        setMsg('decide-msg', 'Not registered: ' + msg);
-        const field = (e.message || '').split(':')[0];
+        const msg = e.body && e.body.errors ? e.body.errors.map((x) => (x.code && window.TimsI18n.has('err.' + x.code)
+          ? errText({ body: { error: x.code, params: x.params } }) : x.message)).join('; ') : errText(e);
+        setMsg('decide-msg', t('dec.not_registered', { why: msg }));
+        const field = (e.body && e.body.params && e.body.params.field) || (e.message || '').split(':')[0];
         if (FIELD_INPUT[field]) {
           if (field.startsWith('vehicle')) $('vehicle').open = true;
           $(FIELD_INPUT[field]).focus();
@@ -1292,6 +1339,9 @@
   }
 
   async function showReceipt(a, body) {
+    state.receiptArgs = [a, body];
+    if (!state.printData || state.printData.a !== a)
+      state.printData = { a, body, c: state.check, at: Date.now(), proofOk: false };
     const box = $('receipt');
     clear(box);
     let proofOk = false;
@@ -1300,37 +1350,223 @@
                                        (a.inclusion_proof || []).map(unhex));
       proofOk = root !== null && root === a.checkpoint.root;
     } catch (e) { proofOk = false; }
-    const dec = { admit: body.confirm_hit ? 'ADMITTED WITH A HIT (confirmed ' + body.confirm_hit + ')' : 'ADMITTED',
-                  refuse: 'REFUSED (' + (body.refusal_codes || []).join(',') + ')',
-                  'second-line': 'SENT TO SECOND LINE' }[body.decision];
-    const big = el('div', 'big', (a.duplicate ? 'Already registered' : 'Registered') + ': ' +
-                   body.direction + ', ' + dec + ' — log index ');
+    const dec = { admit: body.confirm_hit ? t('rc.admitted_hit', { ref: body.confirm_hit }) : t('rc.admitted'),
+                  refuse: t('rc.refused', { codes: (body.refusal_codes || []).join(',') }),
+                  'second-line': t('rc.second') }[body.decision];
+    const big = el('div', 'big', t(a.duplicate ? 'rc.already' : 'rc.registered', { direction: dirName(body.direction), decision: dec }));
     const idx = el('span', '', a.index);
     idx.id = 'record-index';
     big.appendChild(idx);
     box.appendChild(big);
     if (a.duplicate)
-      box.appendChild(el('div', 'caution', 'This traveller\'s crossing was stored by an earlier attempt; it was not stored twice. The first record stands.'));
-    const lh = el('div', '', 'Leaf hash ');
+      box.appendChild(el('div', 'caution', t('rc.duplicate')));
+    const lh = el('div', '', t('rc.leaf') + ' ');
     lh.appendChild(el('code', '', a.leaf_hash));
     box.appendChild(lh);
     const pr = el('div', proofOk ? 'valid' : 'invalid',
-      proofOk ? '\u2713 Inclusion proof received and checked: the record is in the signed log of ' +
-                a.checkpoint.origin + ' (size ' + a.checkpoint.size + ').'
-              : '\u2717 The inclusion proof did not check against the checkpoint: report this to the supervisor.');
+      proofOk ? '\u2713 ' + t('rc.proof_ok', { origin: a.checkpoint.origin, size: a.checkpoint.size })
+              : '\u2717 ' + t('rc.proof_bad'));
     pr.id = 'proof-state';
     box.appendChild(pr);
-    if (state.check && state.check.manual) box.appendChild(el('div', 'caution', 'Recorded as a manual entry (typed by hand).'));
-    if (body.vehicle) box.appendChild(el('div', '', 'Vehicle ' + body.vehicle.plate + (body.role ? ' (' + body.role + ')' : '') +
-      (body.accompanies !== undefined ? ', with the driver\'s record ' + body.accompanies : '') + '.'));
-    else if (body.accompanies !== undefined) box.appendChild(el('div', '', 'Travelling with record ' + body.accompanies + '.'));
-    if (body.decision === 'second-line') box.appendChild(el('div', '', 'The second-line officer records the outcome for record ' + a.index + ' (Alt+O).'));
-    box.appendChild(el('div', 'hint', state.vs ? 'Next occupant: read the document. End the vehicle session: Alt+V, then Enter.'
-                                               : 'Esc: next traveller.'));
+    state.printData.proofOk = proofOk;
+    if (state.check && state.check.manual) box.appendChild(el('div', 'caution', t('rc.manual')));
+    if (body.vehicle) box.appendChild(el('div', '', t('rc.vehicle', { plate: body.vehicle.plate }) + (body.role ? ' (' + t('role.' + body.role) + ')' : '') +
+      (body.accompanies !== undefined ? t('rc.with_driver', { index: body.accompanies }) : '') + '.'));
+    else if (body.accompanies !== undefined) box.appendChild(el('div', '', t('rc.with_record', { index: body.accompanies })));
+    if (body.decision === 'second-line') box.appendChild(el('div', '', t('rc.second_hint', { index: a.index })));
+    const pb = el('button', 'quiet', t(body.decision === 'refuse' ? 'print.refusal' : 'print.receipt') + ' ');
+    pb.type = 'button';
+    pb.id = 'print-form';
+    pb.setAttribute('aria-keyshortcuts', 'Alt+P');
+    pb.appendChild(el('kbd', '', 'Alt+P'));
+    pb.addEventListener('click', () => printForm());
+    box.appendChild(pb);
+    box.appendChild(el('div', 'hint', state.vs ? t('rc.next_occupant') : t('rc.next')));
     box.hidden = false;
     box.tabIndex = -1;
     box.focus();
     refreshStatus();
+  }
+
+  /* ---- printed forms: the refusal form and the crossing receipt ------- */
+
+  /*
+   * One action (Alt+P, or the button under the receipt) prints what was just
+   * registered: a refusal as the standard form of Regulation (EU) 2016/399,
+   * Annex V Part B (the reasons A-J, those given ticked, the traveller, the
+   * post, the officer, the date and time, the traveller's signature line,
+   * the officer's signature and stamp); anything else as a crossing receipt.
+   * Both in Albanian and English at once, whatever the screen's language.
+   * The form is built in #print-area, which only the print style sheet
+   * shows (console.css, @media print), then the browser's print runs.
+   */
+  function bi(key, p) {
+    return [window.TimsI18n.tIn('sq', key, p), window.TimsI18n.tIn('en', key, p)];
+  }
+
+  function biEl(tag, cls, key, p) {
+    const e = el(tag, cls);
+    const [sq, en] = bi(key, p);
+    e.appendChild(el('span', 'sq', sq));
+    if (en !== sq) {
+      e.appendChild(el('span', 'sep', ' / '));
+      e.appendChild(el('span', 'en', en));
+    }
+    return e;
+  }
+
+  function biRow(tb, key, value) {
+    const tr = el('tr');
+    const th = biEl('th', '', key);
+    th.scope = 'row';
+    tr.appendChild(th);
+    tr.appendChild(el('td', '', value === undefined || value === null || value === '' ? '—' : value));
+    tb.appendChild(tr);
+  }
+
+  function biValue(key, p) {
+    const [sq, en] = bi(key, p);
+    return sq === en ? sq : sq + ' / ' + en;
+  }
+
+  function stampOf(ms) {
+    const d = new Date(ms);
+    const p = (n) => String(n).padStart(2, '0');
+    const off = -d.getTimezoneOffset();
+    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + p(d.getHours()) + ':' +
+      p(d.getMinutes()) + ' (UTC' + (off >= 0 ? '+' : '-') + p(Math.floor(Math.abs(off) / 60)) + ':' + p(Math.abs(off) % 60) + ')';
+  }
+
+  function formFacts(box, x) {
+    const tbl = el('table', 'form-facts');
+    const tb = el('tbody');
+    biRow(tb, 'form.post', state.origin || '?');
+    biRow(tb, 'form.booth', state.session ? state.session.booth : '');
+    biRow(tb, 'form.datetime', stampOf(x.at));
+    biRow(tb, 'form.officer', state.session ? state.session.officer : '');
+    tbl.appendChild(tb);
+    box.appendChild(tbl);
+  }
+
+  function formTraveller(box, x) {
+    const d = (x.c && x.c.document) || {};
+    box.appendChild(biEl('h2', '', 'form.traveller'));
+    const tbl = el('table', 'form-facts');
+    const tb = el('tbody');
+    biRow(tb, 'f.surname', d.surname);
+    biRow(tb, 'f.given_names', d.given_names);
+    biRow(tb, 'f.birth_date', isoOf(d.birth_date));
+    biRow(tb, 'f.nationality', d.nationality);
+    biRow(tb, 'f.sex', d.sex);
+    biRow(tb, 'form.document', [d.document_code || d.doc_code, docNumber(d)].filter(Boolean).join(' '));
+    biRow(tb, 'f.issuing_state', d.issuing_state || d.issuer);
+    biRow(tb, 'f.expiry_date', isoOf(d.expiry_date));
+    if (x.c && x.c.manual) biRow(tb, 'fact.entry', biValue('fact.entry_manual'));
+    tbl.appendChild(tb);
+    box.appendChild(tbl);
+  }
+
+  function formRecord(box, x) {
+    const tbl = el('table', 'form-facts');
+    const tb = el('tbody');
+    biRow(tb, 'form.record', String(x.a.index));
+    biRow(tb, 'form.log', x.a.checkpoint ? x.a.checkpoint.origin : '');
+    tbl.appendChild(tb);
+    box.appendChild(tbl);
+  }
+
+  function signLine(box, key, extra) {
+    const d = el('div', 'sign');
+    d.appendChild(el('div', 'line'));
+    d.appendChild(biEl('div', 'label', key));
+    if (extra) d.appendChild(el('div', 'label', extra));
+    box.appendChild(d);
+  }
+
+  function buildRefusalForm(box, x) {
+    box.appendChild(biEl('p', 'form-legal', 'form.legal'));
+    box.appendChild(biEl('h1', 'form-title', 'form.refusal_title'));
+    formFacts(box, x);
+    formTraveller(box, x);
+    box.appendChild(biEl('p', 'form-statement', 'form.statement'));
+    const ticked = new Set(x.body.refusal_codes || []);
+    const ul = el('ul', 'form-reasons');
+    currentReasons().forEach((r) => {
+      const li = el('li', ticked.has(r.code) ? 'ticked' : '');
+      li.dataset.code = r.code;
+      li.appendChild(el('span', 'box', ticked.has(r.code) ? '\u2612' : '\u2610'));
+      li.appendChild(el('span', 'code', '(' + r.code + ')'));
+      const std = /^[A-J]$/.test(r.code) && (r.std || !r.text || r.text === window.TimsI18n.text('en', 'annex.' + r.code));
+      const txt = el('span', 'text');
+      if (std) {
+        const [sq, en] = bi('annex.' + r.code);
+        txt.appendChild(el('span', 'sq', sq));
+        txt.appendChild(el('span', 'en', en));
+      } else {
+        txt.appendChild(el('span', 'en', r.text));
+      }
+      li.appendChild(txt);
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    const rm = el('table', 'form-facts');
+    const rtb = el('tbody');
+    biRow(rtb, 'form.remarks', x.body.remarks || '');
+    rm.appendChild(rtb);
+    box.appendChild(rm);
+    formRecord(box, x);
+    box.appendChild(biEl('p', 'form-note', 'form.appeal'));
+    const sg = el('div', 'signs');
+    signLine(sg, 'form.sign_traveller');
+    signLine(sg, 'form.sign_officer', state.session ? state.session.officer : '');
+    const st = el('div', 'sign stamp');
+    st.appendChild(biEl('div', 'label', 'form.stamp'));
+    sg.appendChild(st);
+    box.appendChild(sg);
+    box.appendChild(biEl('p', 'form-note', 'form.refused_to_sign'));
+    box.appendChild(biEl('p', 'form-note', 'form.copy'));
+  }
+
+  function buildReceipt(box, x) {
+    box.appendChild(biEl('h1', 'form-title', 'form.receipt_title'));
+    formFacts(box, x);
+    formTraveller(box, x);
+    const tbl = el('table', 'form-facts');
+    const tb = el('tbody');
+    biRow(tb, 'f.direction', biValue('dir.' + x.body.direction));
+    const dec = { admit: 'rc.admitted', refuse: 'rc.refused', 'second-line': 'rc.second' }[x.body.decision];
+    biRow(tb, 'f.decision', biValue(x.body.confirm_hit ? 'rc.admitted_hit' : dec,
+                                    { ref: x.body.confirm_hit, codes: (x.body.refusal_codes || []).join(',') }));
+    if (x.body.vehicle) biRow(tb, 'f.vehicle.plate', x.body.vehicle.plate);
+    biRow(tb, 'form.record', String(x.a.index));
+    biRow(tb, 'form.log', x.a.checkpoint ? x.a.checkpoint.origin + ' (' + x.a.checkpoint.size + ')' : '');
+    biRow(tb, 'rc.leaf', x.a.leaf_hash);
+    biRow(tb, 'form.proof', biValue(x.proofOk ? 'form.proof_ok' : 'form.proof_bad'));
+    tbl.appendChild(tb);
+    box.appendChild(tbl);
+    box.appendChild(biEl('p', 'form-note', 'form.receipt_note'));
+    signLine(box, 'form.sign_officer', state.session ? state.session.officer : '');
+  }
+
+  async function printForm() {
+    const x = state.printData;
+    if (!x || !state.registered) {
+      setMsg('decide-msg', t('print.nothing'));
+      return;
+    }
+    try {
+      await window.TimsI18n.ensure('sq');
+    } catch (e) {
+      setMsg('decide-msg', t('print.no_catalogue'));
+      return;
+    }
+    const box = $('print-area');
+    clear(box);
+    const refusal = x.body.decision === 'refuse';
+    box.className = 'print-only form ' + (refusal ? 'refusal' : 'receipt');
+    box.dataset.form = refusal ? 'refusal' : 'receipt';
+    if (refusal) buildRefusalForm(box, x); else buildReceipt(box, x);
+    window.print();
   }
 
   /* ---- the reader: a document read anywhere on the page --------------- */
@@ -1429,11 +1665,11 @@
 
   /* The chain is a reader from key i on: blank the old result, move the read
    * to the MRZ field. */
-  function readerStart(i, t) {
+  function readerStart(i, ts) {
     const m = $('mrz');
     const text = reader.keys.slice(i).map((x) => x.ch).join('');
     restoreField(reader.origin, reader.keys[i].saved); /* the MRZ field too: the text is appended below */
-    const resume = t - reader.ended <= READER_JOIN_MS && m.value.trim() !== '' && !completeMrz(m.value) &&
+    const resume = ts - reader.ended <= READER_JOIN_MS && m.value.trim() !== '' && !completeMrz(m.value) &&
                    !state.check && !state.registered;
     if (!resume) {
       const unregistered = state.check && !state.registered;
@@ -1441,8 +1677,7 @@
       if (state.check || state.registered || state.checking) newTraveller();
       m.value = '';
       if (unregistered) {
-        state.readNote = 'A new document was read: the previous traveller' + (prev ? ' (' + prev + ')' : '') +
-                         ' was NOT registered.';
+        state.readNote = t(prev ? 'read.unregistered_name' : 'read.unregistered', { name: prev });
         setMsg('decide-msg', state.readNote);
       }
     }
@@ -1451,9 +1686,9 @@
     reader.keys = [];
     reader.active = true;
     reader.lineEnd = false;
-    reader.ended = t;
+    reader.ended = ts;
     m.focus();
-    setSummary('Reading a document…', '');
+    setSummary(t('sum.reading'), '');
     readerAppend(text);
   }
 
@@ -1461,18 +1696,18 @@
    * was taken as part of a read (the caller does nothing more with it). */
   function readerKey(ev) {
     if (['Shift', 'CapsLock'].includes(ev.key)) return false; /* a reader's Shift for '<' and capitals */
-    const t = ev.timeStamp;
-    const gap = t - reader.last;
+    const ts = ev.timeStamp;
+    const gap = ts - reader.last;
     const plain = !ev.ctrlKey && !ev.altKey && !ev.metaKey;
     const ch = plain && ev.key.length === 1 ? ev.key.toUpperCase() : plain && ev.key === 'Enter' ? '\n' : null;
     const focus = document.activeElement;
-    reader.last = t;
+    reader.last = ts;
     if (reader.active) {
       const limit = reader.lineEnd ? READER_PAUSE_MS : READER_STALL_MS;
       if (ch !== null && !ev.repeat && gap <= limit && /^[A-Z0-9<\n]$/.test(ch) && focus === $('mrz')) {
         ev.preventDefault();
         ev.stopImmediatePropagation();
-        reader.ended = t;
+        reader.ended = ts;
         reader.lineEnd = ch === '\n';
         readerAppend(ch);
         /* a complete zone and its last Enter: the read is over */
@@ -1487,13 +1722,13 @@
     }
     if (gap > READER_PAUSE_MS || focus !== reader.origin) reader.keys = [];
     if (!reader.keys.length) reader.origin = focus;
-    reader.keys.push({ ch, t, saved: saveField(focus) });
+    reader.keys.push({ ch, t: ts, saved: saveField(focus) });
     if (reader.keys.length > 60) reader.keys.shift();
     const from = reader.keys.length >= READER_KEYS ? readerFrom() : -1;
     if (from < 0) return false;
     ev.preventDefault();
     ev.stopImmediatePropagation();
-    readerStart(from, t);
+    readerStart(from, ts);
     return true;
   }
 
@@ -1539,16 +1774,18 @@
     renderNothing();
     clear($('receipt'));
     $('receipt').hidden = true;
+    state.printData = null;
+    clear($('print-area'));
     setMsg('decide-msg', '');
-    setSummary(state.vs ? (state.vs.plate ? 'Vehicle ' + state.vs.plate : 'Group') + ': waiting for occupant ' + (state.vs.occupants.length + 1) + '\u2019s document.'
-                        : 'Waiting for a document.', '');
+    setSummary(state.vs ? t(state.vs.plate ? 'sum.waiting_vehicle' : 'sum.waiting_group', { plate: state.vs.plate, n: state.vs.occupants.length + 1 })
+                        : t('sum.waiting'), '');
     updateButtons();
   }
 
   function onEscape() {
     if (!$('confirm-box').hidden) {
       closeConfirm();
-      setMsg('decide-msg', 'Not admitted: the hit was not confirmed. Nothing was registered.');
+      setMsg('decide-msg', t('dec.not_admitted'));
       $('admit').focus();
       return;
     }
@@ -1560,7 +1797,7 @@
     const pending = state.check && !state.registered;
     if (pending && Date.now() - state.escArmed > 5000) {
       state.escArmed = Date.now();
-      setMsg('decide-msg', 'No decision registered for this traveller. Press Esc again to clear anyway.');
+      setMsg('decide-msg', t('dec.esc_pending'));
       return;
     }
     newTraveller();
@@ -1578,7 +1815,7 @@
     clear(ul);
     state.referrals.forEach((r) => {
       const li = el('li');
-      const b = el('button', 'quiet', 'Record ' + r.index + (r.name ? ' — ' + r.name : ''));
+      const b = el('button', 'quiet', t('sl.record', { index: r.index }) + (r.name ? ' — ' + r.name : ''));
       b.type = 'button';
       b.addEventListener('click', () => { $('sl-first').value = String(r.index); $('sl-decision').focus(); });
       li.appendChild(b);
@@ -1605,7 +1842,7 @@
     if (state.busy) return;
     const first = $('sl-first').value.trim();
     if (!/^[0-9]{1,15}$/.test(first)) {
-      setMsg('sl-msg', 'First-line record: its log index (digits).');
+      setMsg('sl-msg', t('sl.first_rule'));
       $('sl-first').focus();
       return;
     }
@@ -1617,7 +1854,7 @@
     if (body.decision === 'refuse') {
       body.refusal_codes = checkedCodes($('sl-codes'));
       if (!body.refusal_codes.length) {
-        setMsg('sl-msg', 'Choose at least one refusal reason.');
+        setMsg('sl-msg', t('dec.choose_reason'));
         const f = $('sl-codes').querySelector('input');
         if (f) f.focus();
         return;
@@ -1627,7 +1864,7 @@
     if (remarks) body.remarks = remarks;
     state.busy = true;
     $('sl-submit').disabled = true;
-    setMsg('sl-msg', 'Recording…', true);
+    setMsg('sl-msg', t('sl.recording'), true);
     const box = $('sl-receipt');
     clear(box);
     box.hidden = true;
@@ -1635,9 +1872,9 @@
       const r = await api('POST', '/second-line', body);
       setMsg('sl-msg', '');
       const a = r.data || {};
-      const big = el('div', 'big', 'Recorded: second-line outcome ' + body.decision.toUpperCase() +
-        (body.refusal_codes ? ' (' + body.refusal_codes.join(',') + ')' : '') + ' for record ' + body.first +
-        (typeof a.index === 'number' ? ' — log index ' : ''));
+      const big = el('div', 'big', t('sl.recorded', { decision: t('decision.' + body.decision).toUpperCase() +
+        (body.refusal_codes ? ' (' + body.refusal_codes.join(',') + ')' : ''), first: body.first }) +
+        (typeof a.index === 'number' ? t('sl.log_index') : ''));
       if (typeof a.index === 'number') {
         const idx = el('span', '', a.index);
         idx.id = 'sl-index';
@@ -1653,8 +1890,8 @@
     } catch (e) {
       if (e.status === 401) return;
       if (e.status === 404 || e.status === 405)
-        setMsg('sl-msg', 'Not recorded: this node has no second-line route (POST /api/v1/second-line).');
-      else setMsg('sl-msg', 'Not recorded: ' + (e.unreachable ? 'node unreachable.' : e.message));
+        setMsg('sl-msg', t('sl.no_route'));
+      else setMsg('sl-msg', t('sl.not_recorded', { why: errText(e) }));
     } finally {
       state.busy = false;
       $('sl-submit').disabled = false;
@@ -1721,6 +1958,8 @@
       KeyN: () => { $('manual').open = true; $('man-surname').focus(); },
       KeyO: () => showSecond(),
       KeyL: () => logout(),
+      KeyG: () => $('lang').focus(),
+      KeyP: () => printForm(),
     };
     const f = acts[ev.code];
     if (f) {
@@ -1729,9 +1968,71 @@
     }
   }
 
+  /* ---- the language ---------------------------------------------------- */
+
+  /* The language of the page: the officer's once logged in (the login's
+   * answer carries it: the officer's preference, else the installation's
+   * default), before that the one last used on this booth, else the
+   * installation's default (GET /api/v1/languages). The switch in the bar
+   * changes it at once and, logged in, stores it as the officer's
+   * preference (PUT /api/v1/preferences). */
+  async function setLang(l, persist) {
+    let used;
+    try {
+      used = await window.TimsI18n.use(l);
+    } catch (e) {
+      return; /* a catalogue that cannot be fetched: the page stays as it is */
+    }
+    $('lang').value = used;
+    localStorage.setItem(LANG_KEY, used);
+    rerender();
+    if (persist && state.session) {
+      try {
+        await api('PUT', '/preferences', { lang: used });
+        state.session.lang = used;
+        sessionStorage.setItem(TOKEN_KEY, JSON.stringify(state.session));
+      } catch (e) {
+        if (e.status !== 401) setMsg('decide-msg', t('lang.not_saved', { why: errText(e) }));
+      }
+    }
+  }
+
+  /* Every text drawn by the script, drawn again in the new language. */
+  function rerender() {
+    renderReasons();
+    const n = $('node-state');
+    if (n.dataset.up === '1') n.textContent = t('node.connected');
+    else if (n.dataset.up === '0') n.textContent = t('node.unreachable');
+    if (state.origin) $('post-origin').textContent = t('bar.post', { post: state.origin });
+    if (!state.session) return;
+    $('who').textContent = t('bar.who', { officer: state.session.officer, booth: state.session.booth });
+    refreshStatus();
+    if (state.vs) renderVehicle();
+    if (state.check) renderCheck(state.check);
+    else if (!$('booth-screen').hidden) setSummary(t('sum.waiting'), '');
+    if (state.registered && state.receiptArgs) {
+      const f = document.activeElement;
+      showReceipt(state.receiptArgs[0], state.receiptArgs[1]).then(() => { if (f) f.focus(); });
+    }
+  }
+
+  async function startLang() {
+    let l = localStorage.getItem(LANG_KEY);
+    if (!window.TimsI18n.valid(l)) {
+      try {
+        const r = await fetch(API + '/languages', { cache: 'no-store', credentials: 'omit' });
+        const j = r.ok ? await r.json() : null;
+        l = j && j.default;
+      } catch (e) { l = 'en'; }
+    }
+    await setLang(window.TimsI18n.valid(l) ? l : 'en', false);
+  }
+
   /* ---- start ---------------------------------------------------------- */
 
-  function init() {
+  async function init() {
+    await startLang();
+    $('lang').addEventListener('change', () => setLang($('lang').value, true));
     $('login-form').addEventListener('submit', onLogin);
     $('logout').addEventListener('click', () => logout());
     $('view-second').addEventListener('click', () => { if ($('second-screen').hidden) showSecond(); else showBoothAgain(); });
@@ -1762,16 +2063,18 @@
     $('login-booth').value = localStorage.getItem('tims.booth') || '';
     let saved = null;
     try { saved = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || 'null'); } catch (e) { saved = null; }
+    if (saved && saved.token && window.TimsI18n.valid(saved.lang) && saved.lang !== window.TimsI18n.lang())
+      await setLang(saved.lang, false);
     if (saved && saved.token) {
       /* a reload keeps the session if the node still knows it */
       state.session = saved;
       api('GET', '/status').then((r) => { startSession(saved); showStatus(r.data); })
-        .catch((e) => { if (e.status !== 401) { state.session = null; showLogin(e.unreachable ? 'The node is unreachable.' : e.message); } });
+        .catch((e) => { if (e.status !== 401) { state.session = null; showLogin(e.unreachable ? t('login.unreachable_short') : errText(e)); } });
     } else {
       showLogin('');
       fetch(API + '/checkpoint', { cache: 'no-store' })
         .then((r) => { showNode(true); return r.text(); })
-        .then((t) => { const o = t.split('\n')[0]; if (o) $('post-origin').textContent = 'post: ' + o; })
+        .then((txt) => { const o = txt.split('\n')[0]; if (o) { state.origin = o; $('post-origin').textContent = t('bar.post', { post: o }); } })
         .catch(() => showNode(false));
     }
   }

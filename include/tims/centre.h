@@ -257,7 +257,7 @@ tims_rc tims_centre_bundle(struct tims_centre *c, const char *list, uint64_t sin
  * whose static files are served from web_dir (NULL: none). port 0 picks one.
  */
 tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
-			  uint16_t port, const char *web_dir,
+			  uint16_t port, const char *web_dir, const char *lang,
 			  void (*log)(void *ctx, const char *line),
 			  void *log_ctx, struct tims_http_server **out,
 			  struct tims_err *err);

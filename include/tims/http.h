@@ -127,6 +127,11 @@ tims_rc tims_http_reply_json(struct tims_http_resp *resp, int status,
 tims_rc tims_http_reply_error(struct tims_http_resp *resp, int status,
 			      const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same with "params": the values a console puts in its own words for
+ * code (docs/console.md, "Languages"); params is consumed (may be NULL). */
+tims_rc tims_http_reply_error_params(struct tims_http_resp *resp, int status,
+				     const char *code, json_t *params, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* A handler fills resp and returns TIMS_OK; any other code becomes a 500
  * whose detail goes to the log callback, not to the client. */

@@ -86,6 +86,15 @@ struct tims_mrz_issue {
 	 *   "lowercase", "name-truncated", "historical-code" */
 	const char *rule;
 	char msg[TIMS_MRZ_MSG_BYTES]; /* begins with the field or line name */
+	/* Errors: a stable code for a console to put in its own words, with
+	 * up to two values (NULL: msg only). docs/mrz.md lists them:
+	 *   "check_digit"          got, expected
+	 *   "check_digit_missing"  expected
+	 *   "check_digit_not_digit" got
+	 *   "missing"
+	 *   "not_icao"             got (the three letters) */
+	const char *code;
+	char got[4], expected[4];
 };
 
 struct tims_mrz_date {

@@ -35,6 +35,7 @@ struct tims_node_config {
 	const char *cert_file;    /* default DIR/tls.crt */
 	const char *key_file;     /* default DIR/tls.key */
 	const char *web_dir;      /* the console's static files, or NULL */
+	const char *lang;         /* the consoles' default language (tims_lang_names), NULL: en */
 	const char *watchlists;   /* watchlist store (tims watchlist), default
 				     DIR/watchlists when it exists */
 	unsigned threads;         /* HTTP worker threads, 0: TIMS_HTTP_THREADS (16) */

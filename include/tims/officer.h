@@ -53,6 +53,8 @@ void tims_officers_free(struct tims_officers *o);
 /* The database handle the store was opened on (still the caller's). */
 sqlite3 *tims_officers_db(struct tims_officers *o);
 
+#define TIMS_LANG_MAX 7
+
 struct tims_officer {
 	char id[TIMS_OFFICER_ID_MAX + 1];
 	char name[TIMS_OFFICER_NAME_MAX + 1];
@@ -61,7 +63,20 @@ struct tims_officer {
 	unsigned failures;
 	int64_t locked_until;
 	int64_t created;
+	char lang[TIMS_LANG_MAX + 1]; /* the consoles' language; "" = the installation's */
 };
+
+/* The consoles' languages: "en", "sq" (NULL-terminated), and whether lang is one. */
+extern const char *const tims_lang_names[];
+int tims_lang_valid(const char *lang);
+
+/* The officer's language for the consoles: one of tims_lang_names, or ""
+ * for the installation's default. get_lang gives "" for a value this build
+ * does not know. TIMS_ERR_NOTFOUND for no such account. */
+tims_rc tims_officer_set_lang(struct tims_officers *o, const char *id, const char *lang,
+			      struct tims_err *err);
+tims_rc tims_officer_get_lang(struct tims_officers *o, const char *id,
+			      char lang[TIMS_LANG_MAX + 1], struct tims_err *err);
 
 /*
  * A new account. The TOTP secret is generated here and handed back once, as

@@ -24,7 +24,7 @@
 
 /* The versions this build writes. */
 #define TIMS_SCHEMA_CENTRE 1    /* centre.db */
-#define TIMS_SCHEMA_OFFICERS 1  /* node.db: officers, sessions, roster */
+#define TIMS_SCHEMA_OFFICERS 2  /* node.db: officers, sessions, roster; 2: officers.lang */
 #define TIMS_SCHEMA_WATCHLISTS 2 /* watchlists/watchlists.db (2: fp_main, fp_recent) */
 #define TIMS_SCHEMA_RETENTION 1 /* retention.db */
 #define TIMS_SCHEMA_BUNDLES 1   /* a post's bundles.db */

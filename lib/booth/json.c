@@ -136,7 +136,11 @@ json_t *tims_booth_check_json(const struct tims_booth_check *c, const struct tim
 	if (!bad && done)
 		bad = json_object_set(screen, "hits", all);
 	if (!bad && c->screen_error[0])
-		bad = json_object_set_new(screen, "error", json_string(c->screen_error));
+		bad = json_object_set_new(screen, "error", json_string(c->screen_error)) ||
+		      /* the reason as a code, for the consoles' own words */
+		      json_object_set_new(screen, "code", json_string(
+				c->screen_status == TIMS_SCREEN_UNAVAILABLE ? "no_watchlists"
+									    : "lookup_failed"));
 	if (!bad && done) {
 		p = json_pack("{s:s, s:s, s:o*}", "number", c->person.doc_number,
 			      "issuing_state", c->person.issuer,

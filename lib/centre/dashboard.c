@@ -172,9 +172,18 @@ static tims_rc login_slow(void *app, struct tims_http_req *req, struct tims_http
 			rc == TIMS_ERR_REPLAY || rc == TIMS_ERR_INVALID || status == 403 ?
 			tims_err_msg(&err) : TIMS_LOGIN_VAGUE);
 	}
-	rc = tims_http_reply_json(resp, 200, json_pack("{s:s, s:s, s:s, s:i}", "token", token,
-		"officer", who.id, "role", tims_role_name(who.role), "idle_timeout_s",
-		TIMS_SESSION_IDLE));
+	{
+		char lang[TIMS_LANG_MAX + 1];
+
+		/* the officer's language for the dashboard, else the installation's */
+		pthread_mutex_lock(&s->officers_lock);
+		if (tims_officer_get_lang(s->officers, who.id, lang, NULL) || !lang[0])
+			snprintf(lang, sizeof(lang), "%s", centre_default_lang(s));
+		pthread_mutex_unlock(&s->officers_lock);
+		rc = tims_http_reply_json(resp, 200, json_pack("{s:s, s:s, s:s, s:i, s:s}", "token",
+			token, "officer", who.id, "role", tims_role_name(who.role), "idle_timeout_s",
+			TIMS_SESSION_IDLE, "lang", lang));
+	}
 	sodium_memzero(token, sizeof(token));
 	return rc;
 }
@@ -216,6 +225,62 @@ tims_rc centre_h_logout(void *app, struct tims_http_req *req, struct tims_http_r
 		return tims_http_reply_error(resp, 500, "audit_unavailable",
 					     "the audit log cannot be written");
 	return tims_http_reply_json(resp, 200, json_pack("{s:b}", "logged_out", 1));
+}
+
+/* --- languages ------------------------------------------------------------ */
+
+const char *centre_default_lang(const struct centre_serve *s)
+{
+	return s->lang && tims_lang_valid(s->lang) ? s->lang : "en";
+}
+
+/* Public: what the login screen needs before anyone is logged in. */
+tims_rc centre_h_languages(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	json_t *a = json_array();
+
+	(void)req;
+	for (size_t i = 0; tims_lang_names[i]; i++)
+		json_array_append_new(a, json_string(tims_lang_names[i]));
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o}", "default",
+							 centre_default_lang(s), "available", a));
+}
+
+const struct tims_json_field centre_prefs_schema[] = {
+	{ "lang", TIMS_JSON_STRING, 1, TIMS_LANG_MAX },
+	{ NULL, 0, 0, 0 },
+};
+
+/* The caller's own language in the dashboard ("": the installation's), audited. */
+tims_rc centre_h_preferences(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	const char *lang = json_string_value(json_object_get(req->json, "lang"));
+	char q[32];
+	struct tims_err err;
+	tims_rc rc;
+
+	if (!lang || (*lang && !tims_lang_valid(lang)))
+		return tims_http_reply_json(resp, 400, json_pack("{s:s, s:s, s:{s:s, s:s, s:o}}",
+			"error", "bad_field", "message", "lang: en or sq (or empty: the installation's)",
+			"params", "field", "lang", "rule", "one_of",
+			"values", json_pack("[s, s]", "en", "sq")));
+	pthread_mutex_lock(&s->officers_lock);
+	rc = tims_officer_set_lang(s->officers, req->who.id, lang, &err);
+	pthread_mutex_unlock(&s->officers_lock);
+	if (rc == TIMS_ERR_NOTFOUND)
+		return tims_http_reply_error(resp, 404, "not_found", "%s", tims_err_msg(&err));
+	if (rc)
+		return tims_http_reply_error(resp, 500, "internal", "the preference was not stored");
+	snprintf(q, sizeof(q), "{\"lang\":\"%s\"}", lang); /* en, sq or "" */
+	if (centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
+			 "officer.preferences", "", q, NULL, 200, &err))
+		return tims_http_reply_error(resp, 500, "audit_unavailable",
+					     "the audit log cannot be written");
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:s}", "lang",
+							 *lang ? lang : centre_default_lang(s),
+							 "chosen", lang));
 }
 
 /* --- the panels ------------------------------------------------------------ */

@@ -581,6 +581,8 @@ static const struct tims_http_route routes[] = {
 	{ "POST", "/api/v1/session", TIMS_ROUTE_PUBLIC, 1024, centre_login_schema,
 	  centre_h_login, TIMS_ROUTE_SECRET },
 	{ "DELETE", "/api/v1/session", DASH_ALL, 0, NULL, centre_h_logout, 0 },
+	{ "PUT", "/api/v1/preferences", DASH_ALL, 256, centre_prefs_schema, centre_h_preferences, 0 },
+	{ "GET", "/api/v1/languages", TIMS_ROUTE_PUBLIC, 0, NULL, centre_h_languages, 0 },
 	{ "GET", "/api/v1/dashboard/posts", DASH_ALL, 0, NULL, centre_h_dash_posts,
 	  TIMS_ROUTE_PASSIVE },
 	{ "GET", "/api/v1/dashboard/traffic", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST |
@@ -624,7 +626,7 @@ const struct tims_http_route *tims_centre_route_table(size_t *n)
 }
 
 tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
-			  uint16_t port, const char *web_dir,
+			  uint16_t port, const char *web_dir, const char *lang,
 			  void (*log)(void *ctx, const char *line),
 			  void *log_ctx, struct tims_http_server **out,
 			  struct tims_err *err)
@@ -641,6 +643,7 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 	if (!s)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	s->c = c;
+	s->lang = lang;
 	s->log = log;
 	s->log_ctx = log_ctx;
 	pthread_mutex_init(&s->officers_lock, NULL);

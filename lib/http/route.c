@@ -104,6 +104,58 @@ tims_rc tims_http_check_schema(const json_t *body,
 	return TIMS_OK;
 }
 
+/*
+ * An error answer: {"error": code, "message": msg}, and for a field's error
+ * ("FIELD: what", code bad_field) the params a console needs to say it in
+ * its own words: {"field": FIELD, "rule": RULE[, "max": N]}, RULE one of
+ * the schema's (required, unknown, type, too_long, nul, range, too_many;
+ * the messages of tims_http_check_schema) or "invalid" for any other.
+ */
+static json_t *error_json(const char *code, const char *msg)
+{
+	static const struct { const char *text, *rule; } rules[] = {
+		{ "required", "required" },
+		{ "unknown field", "unknown" },
+		{ "must be ", "type" },
+		{ "longer than ", "too_long" },
+		{ "contains a NUL character", "nul" },
+		{ "out of range", "range" },
+		{ "more than ", "too_many" },
+	};
+	json_t *o = json_pack("{s:s, s:s}", "error", code, "message", msg);
+	const char *colon = strstr(msg, ": ");
+	char field[65];
+	size_t n;
+
+	if (!o || strcmp(code, "bad_field") || !colon)
+		return o;
+	n = (size_t)(colon - msg);
+	if (n == 0 || n >= sizeof(field) || strspn(msg, "abcdefghijklmnopqrstuvwxyz0123456789_.[]") != n)
+		return o;
+	memcpy(field, msg, n);
+	field[n] = '\0';
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		size_t tl = strlen(rules[i].text);
+
+		if (!strncmp(colon + 2, rules[i].text, tl)) {
+			json_t *p = json_pack("{s:s, s:s}", "field", field, "rule", rules[i].rule);
+			const char *d = colon + 2 + tl;
+			uint64_t max = 0;
+
+			if (p && (!strcmp(rules[i].rule, "too_long") || !strcmp(rules[i].rule, "too_many")) &&
+			    *d >= '0' && *d <= '9') {
+				for (; *d >= '0' && *d <= '9' && max < 1000000000; d++)
+					max = max * 10 + (uint64_t)(*d - '0');
+				json_object_set_new(p, "max", json_integer((json_int_t)max));
+			}
+			json_object_set_new(o, "params", p);
+			return o;
+		}
+	}
+	json_object_set_new(o, "params", json_pack("{s:s, s:s}", "field", field, "rule", "invalid"));
+	return o;
+}
+
 tims_rc tims_http_reply_json(struct tims_http_resp *resp, int status,
 			     json_t *obj)
 {
@@ -126,6 +178,24 @@ tims_rc tims_http_reply_json(struct tims_http_resp *resp, int status,
 	return rc;
 }
 
+tims_rc tims_http_reply_error_params(struct tims_http_resp *resp, int status,
+				     const char *code, json_t *params, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	json_t *o;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o = json_pack("{s:s, s:s}", "error", code, "message", msg);
+	if (o && params)
+		json_object_set_new(o, "params", params);
+	else
+		json_decref(params);
+	return tims_http_reply_json(resp, status, o);
+}
+
 tims_rc tims_http_reply_error(struct tims_http_resp *resp, int status,
 			      const char *code, const char *fmt, ...)
 {
@@ -135,6 +205,5 @@ tims_rc tims_http_reply_error(struct tims_http_resp *resp, int status,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return tims_http_reply_json(resp, status,
-				    json_pack("{s:s, s:s}", "error", code, "message", msg));
+	return tims_http_reply_json(resp, status, error_json(code, msg));
 }

@@ -23,11 +23,19 @@ static json_t *issues_json(const struct tims_mrz_issue *is, unsigned n)
 {
 	json_t *a = json_array();
 
-	for (unsigned i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s*}", "field",
-						   tims_mrz_field_name(is[i].field),
-						   "message", is[i].msg,
-						   "rule", is[i].rule));
+	for (unsigned i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:s, s:s, s:s*}", "field",
+				      tims_mrz_field_name(is[i].field),
+				      "message", is[i].msg, "rule", is[i].rule);
+
+		/* a code and its values: what a console says in its own words */
+		if (o && is[i].code) {
+			json_object_set_new(o, "code", json_string(is[i].code));
+			json_object_set_new(o, "params", json_pack("{s:s, s:s}", "got",
+				is[i].got, "expected", is[i].expected));
+		}
+		json_array_append_new(a, o);
+	}
 	return a;
 }
 

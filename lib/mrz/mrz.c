@@ -74,6 +74,8 @@ static void vissue(struct tims_mrz *m, bool error, enum tims_mrz_field f,
 	}
 	is->field = f;
 	is->rule = rule;
+	is->code = NULL;
+	is->got[0] = is->expected[0] = '\0';
 	if (f != TIMS_MRZ_F_MRZ) {
 		int n = snprintf(is->msg, sizeof(is->msg), "%s: ",
 				 tims_mrz_field_name(f));
@@ -94,6 +96,23 @@ static void field_error(struct tims_mrz *m, enum tims_mrz_field f,
 	va_start(ap, fmt);
 	vissue(m, true, f, NULL, fmt, ap);
 	va_end(ap);
+}
+
+/* The code (mrz.h) of the error just added, with its values; nothing when
+ * that error was dropped (the list full). */
+static void issue_code(struct tims_mrz *m, const char *code, const char *got,
+		       const char *expected)
+{
+	struct tims_mrz_issue *is;
+
+	if (!m->nerrors || m->errors_truncated)
+		return;
+	is = &m->errors[m->nerrors - 1];
+	if (is->code)
+		return;
+	is->code = code;
+	snprintf(is->got, sizeof(is->got), "%s", got);
+	snprintf(is->expected, sizeof(is->expected), "%s", expected);
 }
 
 /* A warning: the document breaks `rule` (a name from mrz.h) and is read
@@ -283,6 +302,7 @@ static bool check(struct tims_mrz *m, enum tims_mrz_field f, const char *s,
 	if (cd == '<') {
 		field_error(m, f, "check digit is missing ('<'), expected %c",
 			    want);
+		issue_code(m, "check_digit_missing", "", (char[]){ want, 0 });
 	} else if (!is_digit(cd)) {
 		hint = digit_lookalike(cd);
 		if (hint)
@@ -290,8 +310,10 @@ static bool check(struct tims_mrz *m, enum tims_mrz_field f, const char *s,
 				    "(OCR confusion of %c?)", cd, hint);
 		else
 			field_error(m, f, "check digit '%c' is not a digit", cd);
+		issue_code(m, "check_digit_not_digit", (char[]){ cd, 0 }, "");
 	} else {
 		field_error(m, f, "check digit is %c, expected %c", cd, want);
+		issue_code(m, "check_digit", (char[]){ cd, 0 }, (char[]){ want, 0 });
 	}
 	return false;
 }
@@ -380,12 +402,14 @@ static void parse_country(struct tims_mrz *m, enum tims_mrz_field f,
 		return;
 	if (!out[0]) {
 		field_error(m, f, "missing");
+		issue_code(m, "missing", "", "");
 		return;
 	}
 	kind = tims_mrz_country_kind(s);
 	switch (kind) {
 	case TIMS_MRZ_COUNTRY_UNKNOWN:
 		field_error(m, f, "'%.3s' is not an ICAO country code", s);
+		issue_code(m, "not_icao", out, "");
 		break;
 	case TIMS_MRZ_COUNTRY_SPECIMEN:
 		m->specimen = true;
@@ -657,12 +681,15 @@ static void parse_composite(struct tims_mrz *m, const struct layout *lay)
 	want = '0' + sum % 10;
 	if (cd == want)
 		return;
-	if (!is_digit(cd))
+	if (!is_digit(cd)) {
 		field_error(m, TIMS_MRZ_F_COMPOSITE, "check digit '%c' is not a "
 			    "digit", cd);
-	else
+		issue_code(m, "check_digit_not_digit", (char[]){ cd, 0 }, "");
+	} else {
 		field_error(m, TIMS_MRZ_F_COMPOSITE, "check digit is %c, "
 			    "expected %c", cd, want);
+		issue_code(m, "check_digit", (char[]){ cd, 0 }, (char[]){ (char)want, 0 });
+	}
 }
 
 static void parse_fields(struct tims_mrz *m, const struct tims_mrz_options *opt,

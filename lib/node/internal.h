@@ -101,6 +101,9 @@ tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 		   int status, json_t *query, json_t *result);
 tims_rc node_no_trace(struct tims_http_resp *resp, tims_rc rc);
 
+/* The consoles' default language (tims post serve --lang, post.conf lang). */
+const char *node_default_lang(const struct tims_node *n);
+
 /*
  * The audit event a crossing owes (tims_post_register): `owed` is the JSON
  * node_h_crossing kept with the record. Appended at most once (keyed by

@@ -579,7 +579,10 @@ int node_limit(void *app, const struct tims_http_route *route, struct tims_http_
 	node_raise_limit(n, req, kind, limit, used);
 	pthread_mutex_unlock(&n->lock);
 	resp->retry_after = 60;
-	tims_http_reply_error(resp, 429, "limit_exceeded", "%s: the limit of %" PRIu64 " per hour "
+	tims_http_reply_error_params(resp, 429, "limit_exceeded",
+			      json_pack("{s:s, s:I}", "what", history ? "history" : "checks",
+					"limit", (json_int_t)limit),
+			      "%s: the limit of %" PRIu64 " per hour "
 			      "is reached for this officer; a supervisor has been alerted",
 			      history ? "history reads" : "checks", limit);
 	return 1;

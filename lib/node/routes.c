@@ -12,6 +12,8 @@
  *   route                         officer supervisor analyst auditor admin
  *   POST   /api/v1/session        (public: the login itself)
  *   DELETE /api/v1/session           x        x         x       x      x
+ *   PUT    /api/v1/preferences       x        x         x       x      x   (one's own)
+ *   GET    /api/v1/languages      (public: the consoles' languages, no personal data)
  *   GET    /api/v1/status            x        x         x       x      x
  *   POST   /api/v1/check             x        x                            (L)
  *   POST   /api/v1/crossings         x
@@ -118,13 +120,27 @@ static tims_rc h_login_slow(void *app, struct tims_http_req *req, struct tims_ht
 		tims_metric_add(n->m_login_failures, 1);
 		/* One answer for every failure but a used code (the password was
 		 * right: the officer waits for the next code). */
-		return tims_http_reply_error(resp, status, "login_failed", "%s",
+		return tims_http_reply_json(resp, status, json_pack("{s:s, s:s, s:{s:s}}",
+			"error", "login_failed", "message",
 			rc == TIMS_ERR_REPLAY || rc == TIMS_ERR_INVALID ? tims_err_msg(&err)
-									 : TIMS_LOGIN_VAGUE);
+									 : TIMS_LOGIN_VAGUE,
+			/* the console's words: which of the three (never which of
+			 * id, password or code was wrong) */
+			"params", "rule", rc == TIMS_ERR_REPLAY ? "code_used"
+					  : rc == TIMS_ERR_INVALID ? "invalid" : "credentials"));
 	}
-	rc = tims_http_reply_json(resp, 200, json_pack("{s:s, s:s, s:s, s:s, s:i}",
-		"token", token, "officer", who.id, "role", tims_role_name(who.role),
-		"booth", who.booth, "idle_timeout_s", TIMS_SESSION_IDLE));
+	/* the officer's language for the consoles, else the installation's */
+	{
+		char lang[TIMS_LANG_MAX + 1];
+
+		pthread_mutex_lock(&n->lock);
+		if (tims_officer_get_lang(n->officers, who.id, lang, NULL) || !lang[0])
+			snprintf(lang, sizeof(lang), "%s", node_default_lang(n));
+		pthread_mutex_unlock(&n->lock);
+		rc = tims_http_reply_json(resp, 200, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}",
+			"token", token, "officer", who.id, "role", tims_role_name(who.role),
+			"booth", who.booth, "idle_timeout_s", TIMS_SESSION_IDLE, "lang", lang));
+	}
 	sodium_memzero(token, sizeof(token));
 	return rc;
 }
@@ -145,7 +161,8 @@ static tims_rc h_login(void *app, struct tims_http_req *req, struct tims_http_re
 				     req->addr, time(NULL), &wait)) {
 		tims_metric_add(n->m_login_failures, 1);
 		resp->retry_after = wait;
-		return tims_http_reply_error(resp, 429, "too_many_attempts",
+		return tims_http_reply_error_params(resp, 429, "too_many_attempts",
+					     json_pack("{s:I}", "wait", (json_int_t)wait),
 					     "too many login attempts; try again in %u s", wait);
 	}
 	req->slow = h_login_slow;
@@ -166,6 +183,60 @@ static tims_rc h_logout(void *app, struct tims_http_req *req, struct tims_http_r
 	if (rc)
 		return node_no_trace(resp, rc);
 	return tims_http_reply_json(resp, 200, json_pack("{s:b}", "logged_out", 1));
+}
+
+/* --- languages ---------------------------------------------------------- */
+
+const char *node_default_lang(const struct tims_node *n)
+{
+	return n->cfg.lang && tims_lang_valid(n->cfg.lang) ? n->cfg.lang : "en";
+}
+
+/* Public: what the login screen needs before anyone is logged in. */
+static tims_rc h_languages(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	json_t *a = json_array();
+
+	(void)req;
+	for (size_t i = 0; tims_lang_names[i]; i++)
+		json_array_append_new(a, json_string(tims_lang_names[i]));
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o}", "default",
+							 node_default_lang(n), "available", a));
+}
+
+static const struct tims_json_field prefs_schema[] = {
+	{ "lang", TIMS_JSON_STRING, 1, TIMS_LANG_MAX },
+	{ NULL, 0, 0, 0 },
+};
+
+/* The caller's own preferences (the language of the consoles): audited, as
+ * every change to an account is. "" = the installation's default. */
+static tims_rc h_preferences(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	const char *lang = json_string_value(json_object_get(req->json, "lang"));
+	struct tims_err err;
+	tims_rc rc;
+
+	if (!lang || (*lang && !tims_lang_valid(lang)))
+		return tims_http_reply_json(resp, 400, json_pack("{s:s, s:s, s:{s:s, s:s, s:o}}",
+			"error", "bad_field", "message", "lang: en or sq (or empty: the installation's)",
+			"params", "field", "lang", "rule", "one_of",
+			"values", json_pack("[s, s]", "en", "sq")));
+	pthread_mutex_lock(&n->lock);
+	rc = tims_officer_set_lang(n->officers, req->who.id, lang, &err);
+	if (!rc)
+		rc = node_audit(n, req, "officer.preferences", "", -1, 200, NULL,
+				json_pack("{s:s}", "lang", lang));
+	pthread_mutex_unlock(&n->lock);
+	if (rc == TIMS_ERR_NOTFOUND)
+		return tims_http_reply_error(resp, 404, "not_found", "%s", tims_err_msg(&err));
+	if (rc)
+		return node_no_trace(resp);
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:s}", "lang",
+							 *lang ? lang : node_default_lang(n),
+							 "chosen", lang));
 }
 
 /* --- status and transparency -------------------------------------------- */
@@ -328,6 +399,8 @@ const struct tims_http_route tims_node_routes[] = {
 	{ "POST", "/api/v1/session", TIMS_ROUTE_PUBLIC, 1024, login_schema, h_login,
 	  TIMS_ROUTE_SECRET },
 	{ "DELETE", "/api/v1/session", PEOPLE, 0, NULL, h_logout, 0 },
+	{ "PUT", "/api/v1/preferences", PEOPLE, 256, prefs_schema, h_preferences, 0 },
+	{ "GET", "/api/v1/languages", TIMS_ROUTE_PUBLIC, 0, NULL, h_languages, 0 },
 	{ "GET", "/api/v1/status", PEOPLE, 0, NULL, h_status, TIMS_ROUTE_PASSIVE },
 	{ "POST", "/api/v1/check", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 4096,
 	  node_check_schema, node_h_check, TIMS_ROUTE_LIMITED },

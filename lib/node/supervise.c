@@ -429,7 +429,8 @@ tims_rc node_h_second_line(void *app, struct tims_http_req *req, struct tims_htt
 	}
 	if (rec->decision != TIMS_DECISION_SECOND_LINE || rec->corrects != TIMS_RECORD_NO_INDEX) {
 		pthread_mutex_unlock(&n->lock);
-		rc = tims_http_reply_error(resp, 409, "not_referred", "first: record %" PRIu64 " is not "
+		rc = tims_http_reply_error_params(resp, 409, "not_referred",
+			json_pack("{s:I}", "first", (json_int_t)first), "first: record %" PRIu64 " is not "
 					   "a first-line referral to the second line", first);
 		goto out;
 	}
@@ -445,8 +446,9 @@ tims_rc node_h_second_line(void *app, struct tims_http_req *req, struct tims_htt
 	}
 	if (by != TIMS_RECORD_NO_INDEX) {
 		pthread_mutex_unlock(&n->lock);
-		rc = tims_http_reply_error(resp, 409, "already_decided", "first: record %" PRIu64
-					   " already has an outcome (record %" PRIu64 ")", first, by);
+		rc = tims_http_reply_error_params(resp, 409, "already_decided",
+			json_pack("{s:I, s:I}", "first", (json_int_t)first, "by", (json_int_t)by),
+			"first: record %" PRIu64 " already has an outcome (record %" PRIu64 ")", first, by);
 		goto out;
 	}
 	pthread_mutex_unlock(&n->lock);

@@ -82,6 +82,35 @@ static tims_rc db_err(sqlite3 *db, struct tims_err *err, const char *what)
 	return tims_err_set(err, TIMS_ERR_DB, "%s: %s", what, sqlite3_errmsg(db));
 }
 
+static int has_column(sqlite3 *db, const char *table, const char *col)
+{
+	sqlite3_stmt *st;
+	char sql[96];
+	int found = 0;
+
+	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *n = sqlite3_column_text(st, 1);
+
+		found = n && !strcmp((const char *)n, col);
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* The consoles' languages (web/i18n/LANG.json). */
+const char *const tims_lang_names[] = { "en", "sq", NULL };
+
+int tims_lang_valid(const char *lang)
+{
+	for (size_t i = 0; lang && tims_lang_names[i]; i++)
+		if (!strcmp(lang, tims_lang_names[i]))
+			return 1;
+	return 0;
+}
+
 /* Schema version (tims/schema.h): 0 before versions were recorded; the
  * tables created, in one transaction; a store of a newer TIMS refused. */
 tims_rc tims_officer_schema(sqlite3 *db, struct tims_err *err)
@@ -95,6 +124,14 @@ tims_rc tims_officer_schema(sqlite3 *db, struct tims_err *err)
 		return rc;
 	if (sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
 		rc = db_err(db, err, "officer tables");
+		tims_schema_abort(db);
+		return rc;
+	}
+	/* 2: the officer's language for the consoles ('' = the installation's) */
+	if (!has_column(db, "officers", "lang") &&
+	    sqlite3_exec(db, "ALTER TABLE officers ADD COLUMN lang TEXT NOT NULL DEFAULT ''",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(db, err, "officer tables: lang");
 		tims_schema_abort(db);
 		return rc;
 	}
@@ -390,6 +427,48 @@ static void copy_col(char *dst, size_t len, sqlite3_stmt *st, int col)
 	snprintf(dst, len, "%s", t ? (const char *)t : "");
 }
 
+tims_rc tims_officer_set_lang(struct tims_officers *o, const char *id, const char *lang,
+			      struct tims_err *err)
+{
+	tims_rc rc;
+
+	if ((rc = check_id(id, err)))
+		return rc;
+	if (*lang && !tims_lang_valid(lang))
+		return tims_err_set(err, TIMS_ERR_INVALID, "lang: en or sq (or empty: the "
+				    "installation's), not \"%.8s\"", lang);
+	if (exec_stmt(o->db, "UPDATE officers SET lang = ?, updated = ? WHERE id = ?",
+		      "sis", lang, (int64_t)time(NULL), id) != SQLITE_DONE)
+		return db_err(o->db, err, "officer lang");
+	if (sqlite3_changes(o->db) == 0)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "officer %s: no such officer", id);
+	return TIMS_OK;
+}
+
+tims_rc tims_officer_get_lang(struct tims_officers *o, const char *id,
+			      char lang[TIMS_LANG_MAX + 1], struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	lang[0] = '\0';
+	if (sqlite3_prepare_v2(o->db, "SELECT lang FROM officers WHERE id = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_err(o->db, err, "officer lang");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		copy_col(lang, TIMS_LANG_MAX + 1, st, 0);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "officer %s: no such officer", id);
+	if (rc != SQLITE_ROW)
+		return db_err(o->db, err, "officer lang");
+	if (lang[0] && !tims_lang_valid(lang))
+		lang[0] = '\0'; /* a value this build does not know: the default */
+	return TIMS_OK;
+}
+
 tims_rc tims_officer_list(struct tims_officers *o,
 			  int (*fn)(void *ctx, const struct tims_officer *),
 			  void *ctx, struct tims_err *err)
@@ -398,7 +477,7 @@ tims_rc tims_officer_list(struct tims_officers *o,
 	int rc;
 
 	if (sqlite3_prepare_v2(o->db, "SELECT id, name, role, disabled, failures,"
-			       " locked_until, created FROM officers ORDER BY id",
+			       " locked_until, created, lang FROM officers ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK)
 		return db_err(o->db, err, "officer list");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -414,6 +493,7 @@ tims_rc tims_officer_list(struct tims_officers *o,
 		off.failures = (unsigned)sqlite3_column_int(st, 4);
 		off.locked_until = sqlite3_column_int64(st, 5);
 		off.created = sqlite3_column_int64(st, 6);
+		copy_col(off.lang, sizeof(off.lang), st, 7);
 		if (fn(ctx, &off))
 			break;
 	}

@@ -299,6 +299,8 @@ json_t *tims_travel_national_json(const struct tims_travel_national *n)
 	if (!n->current) {
 		struct tims_buf b = TIMS_BUF_INIT(256);
 
+		const char *code = n->error[0] ? "unavailable" : !n->as_of_ms ? "none_yet" : "as_of";
+
 		if (n->error[0])
 			tims_buf_addf(&b, "national data unavailable: only this post's crossings count");
 		else if (!n->as_of_ms)
@@ -306,6 +308,8 @@ json_t *tims_travel_national_json(const struct tims_travel_national *n)
 		else
 			tims_buf_addf(&b, "national data as of %s", json_string_value(at));
 		json_object_set_new(o, "note", json_string(tims_buf_str(&b)));
+		/* the note as a code, for the consoles' own words */
+		json_object_set_new(o, "code", json_string(code));
 		tims_buf_release(&b);
 	}
 	json_object_set_new(o, "as_of", at);

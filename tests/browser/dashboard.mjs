@@ -211,6 +211,41 @@ try {
   });
   await shot(page, 'analyst');
 
+  await check('logout left nothing of the supervisor\'s searches on the page', async () => {
+    const left = await page.evaluate(() => [document.querySelectorAll('#overstays tbody tr').length,
+      document.querySelectorAll('#history tbody tr').length, document.getElementById('over-msg').textContent,
+      document.getElementById('stay').textContent, document.getElementById('s-surname').value,
+      document.getElementById('s-purpose').value]);
+    return left.every((x) => !x) || `left: ${JSON.stringify(left)}`;
+  });
+
+  await check('languages: the analyst switches to Albanian: the panels say it, the choice is stored', async () => {
+    await page.fill('#o-purpose', 'analyst overstay review');
+    await page.click('#over-form button');
+    await waitText(page, '#over-msg', /overstayer/);
+    await page.fill('#s-surname', 'IVANOV');
+    await page.fill('#s-given', 'PETAR');
+    await page.fill('#s-dob', '1980-01-02');
+    await page.fill('#s-purpose', 'case 2026/116');
+    await page.click('#search-form button[type=submit]');
+    await waitText(page, '#stay', /across the posts/);
+    await page.selectOption('#lang', 'sq');
+    await waitText(page, '#h-posts', /^Pikat kufitare/);
+    await waitText(page, '#net-state', /^rrjeti: \d+ në linjë, \d+ jashtë linje$/);
+    await waitText(page, '#who', /^marinov \(analist\)$/);
+    await waitText(page, '#p-hits .deny', /^Jo për rolin tuaj\.$/);
+    await waitText(page, '#search-form', /Qëllimi \(regjistrohet në regjistrin e auditimit\)/);
+    // the results already on the page are drawn again (not asked again)
+    await waitText(page, '#over-msg', /me qëndrim të tejkaluar më /);
+    await waitText(page, '#stay', /kalime? nëpër pikat kufitare/);
+    await waitText(page, '#history', /hyrje/);
+    const t = await page.evaluate(() => document.body.innerText);
+    const en = ['Crossings per hour', 'Not for your role', 'National search', 'Events from the posts', 'overstayer',
+      'across the posts'].filter((x) => t.includes(x));
+    return en.length === 0 || 'English left: ' + en.join(' | ');
+  });
+  await shot(page, 'analyst-sq');
+
   await check('the page ran under its CSP with no violation and no script error', async () => {
     const v = await page.evaluate(() => window.__csp);
     return (errors.length === 0 && v.length === 0) || `errors: ${errors.join(' | ')}; csp: ${v.join(' | ')}`;

@@ -104,6 +104,7 @@ call() { # METHOD PATH TOKEN WHO
 	case "$1 $2" in
 	"POST /api/v1/session") req POST "$2" "$3" "{\"officer\":\"p-$4\",\"password\":\"matrix password p-$4\",\"code\":\"$(oathtool --totp -b "${SECRET[p-$4]}")\",\"booth\":\"M1\"}" ;;
 	"POST /api/v1/check") req POST "$2" "$3" "{\"mrz\":\"$MRZ\"}" ;;
+	"PUT /api/v1/preferences") req PUT "$2" "$3" '{"lang":"sq"}' ;;
 	"POST /api/v1/crossings") # a check of the caller's own first (a booth's two steps)
 		req POST /api/v1/check "$3" "{\"mrz\":\"$MRZ\"}" >/dev/null
 		req POST "$2" "$3" "{\"check_id\":\"$(check_id_of <"$T_TMP/body")\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"matrix-$4\"}" ;;

@@ -172,6 +172,10 @@ while IFS=$'\t' read -r st name detail; do
 done <"$T_TMP/browser.out"
 t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
+t_match "languages: the analyst's switch to Albanian is stored with his account at the centre" \
+	'"id":"marinov"[^}]*"lang":"sq"' "$("$TIMS" officer list --post "$C" --json 2>&1)"
+t_eq "languages: the centre's, public: the installation's default and those available" \
+	'{"default":"en","available":["en","sq"]}' "$(curl -s --cacert "$C/ca.crt" "$CURL_/api/v1/languages")"
 
 # Repeats aggregated; a severe alert stays until a supervisor acknowledges it.
 "$TIMS" post init "$T_TMP/post-r" --origin bg.example/post-r --kind land >/dev/null
@@ -224,7 +228,7 @@ t_match "audit: the document search is recorded with its purpose" 'national\.his
 t_match "audit: the overstay list is recorded with its purpose" 'national\.overstays.*weekly overstay review|weekly overstay review.*national\.overstays' "$acts"
 t_match "audit: the hits panel is recorded" 'dashboard\.hits' "$acts"
 t_match "audit: the failed login is recorded" 'dashboard\.login\.failed' "$acts"
-for s in login overview events search post-offline analyst; do
+for s in login overview events search post-offline analyst analyst-sq; do
 	t_ok "screenshot build/screenshots/dashboard-$s.png saved" test -s "$SHOTS/dashboard-$s.png"
 done
 t_end

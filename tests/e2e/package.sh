@@ -114,6 +114,7 @@ if [ -s "$deb" ]; then
 
 	files=$(dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|')
 	for f in /usr/bin/tims /usr/share/tims/web/index.html /usr/share/tims/web/dashboard/index.html \
+		/usr/share/tims/web/i18n.js /usr/share/tims/web/i18n/sq.json /usr/share/tims/web/dashboard/i18n/sq.json \
 		/lib/systemd/system/tims-post.service /lib/systemd/system/tims-centre.service \
 		/lib/systemd/system/tims-witness.service /usr/lib/sysusers.d/tims.conf \
 		/usr/lib/tmpfiles.d/tims.conf /etc/tims/post.conf /etc/tims/centre.conf \

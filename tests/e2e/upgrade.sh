@@ -33,7 +33,9 @@ t_eq "centre.db is migrated to schema 1" 1 "$(uv "$C/centre.db")"
 tok=$(printf '%s\n%s\n' "$PW" "$(oathtool --totp -b "$(cat "$U/p-officer.secret")")" |
 	"$TIMS" login --post "$P" p-officer --print-token 2>/dev/null | tail -1)
 t_match "an officer made by the old release logs in" '^[A-Za-z0-9_-]{43}$' "$tok"
-t_eq "the post's officer store is migrated to schema 1" 1 "$(uv "$P/node.db")"
+t_eq "the post's officer store is migrated to schema 2 (officers.lang)" 2 "$(uv "$P/node.db")"
+t_eq "... its officers keep no language of their own (the installation's)" "" \
+	"$(sqlite3 "$P/node.db" "SELECT lang FROM officers WHERE id = 'p-officer'")"
 t_eq "the post's and the centre's vault key stores are migrated to schema 1" "1 1" \
 	"$(uv "$P/keys.db") $(uv "$C/keys.db")"
 out=$(TIMS_SESSION=$tok "$TIMS" cross --post "$P" --doc-number U7654321 --surname AFTER --given-names ANNA \

@@ -7,11 +7,15 @@
  * rely on: valid exactly when there is no error; every string field and
  * message NUL-terminated inside its array; every message non-empty and
  * beginning with its field's name or with "line " / "mrz:"; lines kept at
- * most TIMS_MRZ_LINE_KEEP bytes however long the input line.
+ * most TIMS_MRZ_LINE_KEEP bytes however long the input line; an error's
+ * code and values (what a console says in its own words) well-formed, and
+ * the JSON of every result (tims_mrz_json) made without fault.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "tims/mrz.h"
 
@@ -49,11 +53,21 @@ static void check_result(const struct tims_mrz *m, tims_rc rc)
 
 		check_str(is->msg, sizeof(is->msg));
 		MUST(is->msg[0]);
+		/* a code (errors only) and its values, NUL-terminated */
+		check_str(is->got, sizeof(is->got));
+		check_str(is->expected, sizeof(is->expected));
+		MUST(!is->code || i < m->nerrors);
 		if (is->field == TIMS_MRZ_F_MRZ)
 			MUST(!strncmp(is->msg, "line ", 5) ||
 			     !strncmp(is->msg, "mrz: ", 5));
 		else
 			MUST(!strncmp(is->msg, name, strlen(name)));
+	}
+	{
+		json_t *j = tims_mrz_json(m);
+
+		MUST(j != NULL);
+		json_decref(j);
 	}
 	if (m->valid) {
 		/* A valid document has real fields. */

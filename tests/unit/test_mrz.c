@@ -326,6 +326,8 @@ static const struct invalid_case invalid_cases[] = {
 
 static void test_invalid(void)
 {
+	unsigned coded = 0;
+
 	for (size_t i = 0; i < TIMS_ARRAY_SIZE(invalid_cases); i++) {
 		const struct invalid_case *c = &invalid_cases[i];
 		struct tims_mrz m;
@@ -344,7 +346,34 @@ static void test_invalid(void)
 				       m.errors[e].msg);
 		if (c->nerrors >= 0)
 			T_EQ_INT(m.nerrors, c->nerrors, c->name);
+		/* the codes a console says in its own words: they say what the
+		 * message says, and no check-digit error goes without one */
+		for (unsigned e = 0; e < m.nerrors; e++) {
+			const struct tims_mrz_issue *is = &m.errors[e];
+			char want[96];
+
+			if (strstr(is->msg, "check digit is ") && strstr(is->msg, ", expected ") &&
+			    !strstr(is->msg, "missing")) {
+				snprintf(want, sizeof(want), "check digit is %s, expected %s", is->got, is->expected);
+				T_OK(is->code && !strcmp(is->code, "check_digit") && strstr(is->msg, want),
+				     "%s: error %u coded check_digit with its values (%s)", c->name, e, is->msg);
+				coded++;
+			} else if (is->code && !strcmp(is->code, "check_digit_not_digit")) {
+				snprintf(want, sizeof(want), "'%s' is not a digit", is->got);
+				T_OK(strstr(is->msg, want) != NULL, "%s: not_digit names %s", c->name, is->got);
+				coded++;
+			} else if (is->code && !strcmp(is->code, "check_digit_missing")) {
+				snprintf(want, sizeof(want), "expected %s", is->expected);
+				T_OK(strstr(is->msg, want) != NULL, "%s: missing names %s", c->name, is->expected);
+				coded++;
+			} else if (is->code && !strcmp(is->code, "not_icao")) {
+				snprintf(want, sizeof(want), "'%s' is not an ICAO", is->got);
+				T_OK(strstr(is->msg, want) != NULL, "%s: not_icao names %s", c->name, is->got);
+				coded++;
+			}
+		}
 	}
+	T_OK(coded >= 5, "codes: %u coded errors among the invalid cases", coded);
 	(void)icao_l1;
 }
 

@@ -217,6 +217,36 @@ static void test_throttle(void)
 	sqlite3_close(db);
 }
 
+/* The consoles' language of an officer: kept, checked, the caller's. */
+static void test_lang(struct tims_officers *o)
+{
+	char lang[TIMS_LANG_MAX + 1] = "xx";
+	struct tims_err err;
+
+	T_OK(tims_officer_get_lang(o, "ivanova", lang, &err) == TIMS_OK && !lang[0],
+	     "lang: none of her own at first (the installation's)");
+	T_OK(tims_officer_set_lang(o, "ivanova", "sq", &err) == TIMS_OK, "lang: sq set");
+	T_OK(tims_officer_get_lang(o, "ivanova", lang, &err) == TIMS_OK && !strcmp(lang, "sq"),
+	     "lang: sq read back");
+	T_OK(tims_officer_get_lang(o, "petrov", lang, &err) == TIMS_OK && !lang[0],
+	     "lang: another officer's is untouched");
+	T_OK(tims_officer_set_lang(o, "ivanova", "fr", &err) == TIMS_ERR_INVALID &&
+	     strstr(err.msg, "lang:"), "lang: a language the consoles do not have is refused, named");
+	T_OK(tims_officer_set_lang(o, "ivanova", "sq'; --", &err) == TIMS_ERR_INVALID,
+	     "lang: no odd text gets in");
+	T_OK(tims_officer_get_lang(o, "ivanova", lang, &err) == TIMS_OK && !strcmp(lang, "sq"),
+	     "lang: a refused change leaves it as it was");
+	T_OK(tims_officer_set_lang(o, "nobody", "en", &err) == TIMS_ERR_NOTFOUND,
+	     "lang: no such officer");
+	T_OK(tims_officer_get_lang(o, "nobody", lang, &err) == TIMS_ERR_NOTFOUND,
+	     "lang: no such officer to read (not the default)");
+	T_OK(tims_officer_set_lang(o, "ivanova", "", &err) == TIMS_OK &&
+	     tims_officer_get_lang(o, "ivanova", lang, &err) == TIMS_OK && !lang[0],
+	     "lang: back to the installation's");
+	T_OK(tims_lang_valid("en") && tims_lang_valid("sq") && !tims_lang_valid("") &&
+	     !tims_lang_valid(NULL) && !tims_lang_valid("EN"), "lang: the languages known");
+}
+
 int main(void)
 {
 	sqlite3 *db;
@@ -241,6 +271,7 @@ int main(void)
 	T_OK(tims_officer_add(o, "petrov", "Ivan Petrov", TIMS_ROLE_AUDITOR, "another long password", b32_2, NULL, &err) == TIMS_OK, "add: an auditor");
 	tims_officer_list(o, count_cb, &n, &err);
 	T_EQ_INT(n, 2, "list: two accounts");
+	test_lang(o);
 
 	T_OK(tims_officer_login(o, "ivanova", "long enough password", code_at(b32, t), "B3", t, token, &who, &err) == TIMS_OK, "login: password and code (%s)", err.msg);
 	T_EQ_STR(who.id, "ivanova", "login: principal is the officer");

@@ -25,6 +25,13 @@
   const enc = new TextEncoder();
   const st = { api: null, touch: null, page: 0, q: null, on: false };
   const $ = (id) => document.getElementById(id);
+  /* every text from the catalogue (i18n.js); a failed check names its rule */
+  const t = (k, p) => window.TimsI18n.t(k, p);
+  function fail(key, p) {
+    const e = new Error(t(key, p));
+    e.key = key;
+    return e;
+  }
 
   function el(tag, text, cls) {
     const e = document.createElement(tag);
@@ -37,7 +44,7 @@
 
   function unb64(s) {
     if (typeof s !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4)
-      throw new Error('not base64');
+      throw fail('v.not_base64');
     const bin = atob(s);
     const out = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -71,19 +78,19 @@
   function decodeEvent(b) {
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     let o = 0;
-    const need = (n, f) => { if (o + n > b.length) throw new Error(f + ': truncated'); };
+    const need = (n, f) => { if (o + n > b.length) throw fail('v.truncated', { f }); };
     const text = (f, n, max) => {
-      if (n > max) throw new Error(f + ': ' + n + ' bytes, at most ' + max);
+      if (n > max) throw fail('v.too_long', { f, n, max });
       need(n, f);
       let s;
-      try { s = utf8.decode(b.subarray(o, o + n)); } catch (e) { throw new Error(f + ': not UTF-8'); }
+      try { s = utf8.decode(b.subarray(o, o + n)); } catch (e) { throw fail('v.not_utf8', { f }); }
       o += n;
-      if (/[\u0000-\u001f\u007f-\u009f]/.test(s)) throw new Error(f + ': control character');
+      if (/[\u0000-\u001f\u007f-\u009f]/.test(s)) throw fail('v.control', { f });
       return s;
     };
     const ev = {};
     need(1, 'version');
-    if (b[o] !== 1) throw new Error('version: ' + b[o] + ', want 1');
+    if (b[o] !== 1) throw fail('v.version', { v: b[o] });
     o += 1;
     need(8, 'time');
     ev.time_ms = v.getBigInt64(o);
@@ -94,25 +101,25 @@
       o += 2;
       ev[f] = text(f, n, max);
     }
-    if (!ev.action) throw new Error('action: empty');
+    if (!ev.action) throw fail('v.action_empty');
     need(8, 'crossing');
     ev.crossing = v.getBigInt64(o);
     o += 8;
-    if (ev.crossing < -1n) throw new Error('crossing: negative');
+    if (ev.crossing < -1n) throw fail('v.crossing_negative');
     need(4, 'status');
     ev.status = v.getInt32(o);
     o += 4;
-    if (ev.status < 100 || ev.status > 599) throw new Error('status: ' + ev.status + ', want 100-599');
+    if (ev.status < 100 || ev.status > 599) throw fail('v.status', { status: ev.status });
     for (const f of ['query', 'result']) {
       need(4, f);
       const n = v.getUint32(o);
       o += 4;
       if (n === 0) { ev[f] = null; continue; }
       const s = text(f, n, 65536);
-      try { ev[f] = JSON.parse(s); } catch (e) { throw new Error(f + ': not JSON text'); }
+      try { ev[f] = JSON.parse(s); } catch (e) { throw fail('v.not_json', { f }); }
       ev[f + '_text'] = s;
     }
-    if (o !== b.length) throw new Error('trailing bytes after the event');
+    if (o !== b.length) throw fail('v.trailing');
     return ev;
   }
 
@@ -121,11 +128,11 @@
   async function node(l, r) { return sha256(cat(Uint8Array.of(1), l, r)); }
 
   async function rootFromProof(index, size, leaf, proof) {
-    if (index >= size) throw new Error('index ' + index + ' not below the checkpoint size ' + size);
+    if (index >= size) throw fail('v.index', { index, size });
     let fn = index, sn = size - 1n, r = leaf;
     for (const p of proof) {
-      if (p.length !== 32) throw new Error('a proof hash is not 32 bytes');
-      if (sn === 0n) throw new Error('proof too long');
+      if (p.length !== 32) throw fail('v.proof_hash');
+      if (sn === 0n) throw fail('v.proof_long');
       if ((fn & 1n) === 1n || fn === sn) {
         r = await node(p, r);
         if ((fn & 1n) === 0n) while ((fn & 1n) === 0n && fn !== 0n) { fn >>= 1n; sn >>= 1n; }
@@ -135,7 +142,7 @@
       fn >>= 1n;
       sn >>= 1n;
     }
-    if (sn !== 0n) throw new Error('proof too short');
+    if (sn !== 0n) throw fail('v.proof_short');
     return r;
   }
 
@@ -148,11 +155,11 @@
   /* "NAME+HHHHHHHH+BASE64(0x01 || pub)": checked, pinned, imported. */
   async function parseKey(line) {
     const m = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(line);
-    if (!m) throw new Error('verifier key malformed');
+    if (!m) throw fail('v.key_malformed');
     const raw = unb64(m[3]);
-    if (raw.length !== 33 || raw[0] !== 1) throw new Error('verifier key ' + m[1] + ': not Ed25519');
+    if (raw.length !== 33 || raw[0] !== 1) throw fail('v.key_not_ed25519', { name: m[1] });
     const id = (await sha256(cat(enc.encode(m[1] + '\n'), raw))).subarray(0, 4);
-    if (hex(id) !== m[2]) throw new Error('verifier key ' + m[1] + ': key hash does not match');
+    if (hex(id) !== m[2]) throw fail('v.key_hash', { name: m[1] });
     const p = pins();
     let pinned = p[m[1]];
     if (!pinned) {
@@ -168,61 +175,61 @@
   /* The checkpoint of a log: its signature by one of the keys, then its body. */
   async function checkNote(note, keys, origin) {
     const cut = note.lastIndexOf('\n\n');
-    if (cut < 0 || !note.endsWith('\n')) throw new Error('checkpoint: not a signed note');
+    if (cut < 0 || !note.endsWith('\n')) throw fail('v.cp_not_note');
     const text = note.slice(0, cut + 1);
     const sigs = note.slice(cut + 2, -1).split('\n');
     let good = 0;
     const signers = [];
     for (const s of sigs) {
       const m = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(s);
-      if (!m) throw new Error('checkpoint: malformed signature line');
+      if (!m) throw fail('v.cp_sig_line');
       const sig = unb64(m[2]);
       for (const k of keys) {
         if (k.name !== m[1] || sig.length < 4 || !same(sig.subarray(0, 4), k.id)) continue;
-        if (!k.pinned) throw new Error('key ' + k.name + ' differs from the key pinned in this browser since ' + k.since);
+        if (!k.pinned) throw fail('v.key_differs', { name: k.name, since: k.since });
         if (sig.length !== 68 ||
             !(await crypto.subtle.verify({ name: 'Ed25519' }, k.crypto, sig.subarray(4), enc.encode(text))))
-          throw new Error('checkpoint signature by ' + k.name + ' does not verify');
+          throw fail('v.cp_sig_bad', { name: k.name });
         good++;
         signers.push(k.name);
       }
     }
-    if (!good) throw new Error('checkpoint: signed by none of the given keys');
+    if (!good) throw fail('v.cp_no_key');
     const lines = text.split('\n');
-    if (lines.length < 4 || !/^(0|[1-9][0-9]{0,18})$/.test(lines[1])) throw new Error('checkpoint: malformed body');
-    if (origin !== undefined && lines[0] !== origin) throw new Error('checkpoint: origin ' + lines[0] + ', want ' + origin);
+    if (lines.length < 4 || !/^(0|[1-9][0-9]{0,18})$/.test(lines[1])) throw fail('v.cp_body');
+    if (origin !== undefined && lines[0] !== origin) throw fail('v.cp_origin', { got: lines[0], want: origin });
     /* an audit log's: "<the signer's name>/audit" (a post) or the signer's own
      * name ending in /audit (the centre) — never another log of the same key */
     if (!/\/audit$/.test(lines[0]) || !signers.some((n) => lines[0] === n || lines[0] === n + '/audit'))
-      throw new Error('checkpoint: origin ' + lines[0] + ' is not the audit log of its signer');
+      throw fail('v.cp_not_audit', { got: lines[0] });
     const root = unb64(lines[2]);
-    if (root.length !== 32) throw new Error('checkpoint: root is not 32 bytes');
+    if (root.length !== 32) throw fail('v.cp_root');
     return { origin: lines[0], size: BigInt(lines[1]), root };
   }
 
   /* ---- one result ------------------------------------------------------------ */
 
   async function checkRow(r, log) {
-    if (r.problem) throw new Error('the centre gave no proof: ' + r.problem);
-    if (!log) throw new Error('no checkpoint for its log');
+    if (r.problem) throw fail('v.no_proof_why', { why: r.problem });
+    if (!log) throw fail('v.no_checkpoint');
     const cp = await log.cp;
     const entry = unb64(r.entry);
-    if (entry.length !== 42 || entry[0] !== 1 || entry[1] !== 2) throw new Error('leaf entry is not an audit entry (42 bytes, version 1, kind 2)');
+    if (entry.length !== 42 || entry[0] !== 1 || entry[1] !== 2) throw fail('v.leaf');
     const out = { erased: !!r.erased };
     if (!r.erased) {
       const ev = unb64(r.event), salt = unb64(r.salt);
-      if (salt.length !== 32) throw new Error('salt is not 32 bytes');
+      if (salt.length !== 32) throw fail('v.salt');
       out.ev = decodeEvent(ev);
       const etime = new DataView(entry.buffer, entry.byteOffset).getBigInt64(2);
-      if (etime !== out.ev.time_ms) throw new Error('the entry\'s time is not the event\'s');
-      if (!same(await sha256(cat(salt, ev)), entry.subarray(10))) throw new Error('SHA-256(salt ‖ event) is not the entry\'s commitment');
+      if (etime !== out.ev.time_ms) throw fail('v.time');
+      if (!same(await sha256(cat(salt, ev)), entry.subarray(10))) throw fail('v.commitment');
     } else {
       out.time_ms = new DataView(entry.buffer, entry.byteOffset).getBigInt64(2);
     }
-    if (!Array.isArray(r.proof)) throw new Error('no inclusion proof');
+    if (!Array.isArray(r.proof)) throw fail('v.no_proof');
     const leaf = await sha256(cat(Uint8Array.of(0), entry));
     const root = await rootFromProof(BigInt(r.index), cp.size, leaf, r.proof.map(unb64));
-    if (!same(root, cp.root)) throw new Error('the proof leads to another root than the checkpoint\'s');
+    if (!same(root, cp.root)) throw fail('v.root');
     return out;
   }
 
@@ -243,9 +250,10 @@
         const keys = [];
         for (const line of l.keys || []) keys.push(await parseKey(line));
         keys.forEach((k) => {
-          const li = el('li', (l.post ? 'post ' + l.post : 'the centre') + ': ' + k.line + ' — fingerprint ' + k.fpr +
-            (k.pinned ? ' — pinned in this browser since ' + k.since :
-              ' — DIFFERS from the key pinned since ' + k.since + ': ' + ((pins()[k.name] || {}).key || '?')),
+          const li = el('li', (l.post ? t('keys.post', { post: l.post }) : t('keys.centre')) + ': ' + k.line +
+            t('keys.fpr', { fpr: k.fpr }) +
+            (k.pinned ? t('keys.pinned', { since: k.since }) :
+              t('keys.differs', { since: k.since, key: (pins()[k.name] || {}).key || '?' })),
           k.pinned ? '' : 'bad');
           keysBox.appendChild(li);
         });
@@ -265,20 +273,20 @@
       try { res = await checkRow(r, logs[r.post]); } catch (e) { why = e.message; }
       const ev = res && res.ev;
       const cells = ev ? [
-        iso(ev.time_ms), r.post || 'centre', r.index,
+        iso(ev.time_ms), r.post || t('col.centre'), r.index,
         ev.actor + ' (' + ev.role + ')', (ev.booth ? ev.booth + ', ' : '') + ev.addr,
         ev.action, ev.purpose || '—', ev.status, brief(ev.query_text),
-      ] : res ? [iso(res.time_ms), r.post || 'centre', r.index, 'erased', '', '', '', '', ''] :
-        ['(not shown: the event did not check)', r.post || 'centre', r.index, '', '', '', '', '', ''];
+      ] : res ? [iso(res.time_ms), r.post || t('col.centre'), r.index, t('audit.erased'), '', '', '', '', ''] :
+        [t('audit.not_shown'), r.post || t('col.centre'), r.index, '', '', '', '', '', ''];
       cells.forEach((c) => tr.appendChild(el('td', c)));
-      const mark = el('td', why ? 'proof FAILED: ' + why : 'proof checked', why ? 'proof bad' : 'proof ok');
+      const mark = el('td', why ? t('audit.failed', { why }) : t('audit.checked'), why ? 'proof bad' : 'proof ok');
       tr.appendChild(mark);
       if (why) { tr.classList.add('alarm'); failed++; } else checked++;
       tb.appendChild(tr);
     }
-    $('audit-sum').textContent = '(' + d.total + ' events' + (d.total > rows.length ? '; ' +
-      (d.page * d.page_size + 1) + '-' + (d.page * d.page_size + rows.length) : '') + '; ' + checked +
-      ' checked' + (failed ? ', ' + failed + ' FAILED' : '') + ')';
+    $('audit-sum').textContent = '(' + t('audit.events', { n: d.total }) + (d.total > rows.length ? '; ' +
+      (d.page * d.page_size + 1) + '-' + (d.page * d.page_size + rows.length) : '') + '; ' +
+      t('audit.n_checked', { n: checked }) + (failed ? t('audit.n_failed', { n: failed }) : '') + ')';
     $('audit-newer').disabled = d.page === 0;
     $('audit-older').disabled = (d.page + 1) * d.page_size >= d.total;
     $('audit-results').dataset.done = String(Date.now());
@@ -286,8 +294,8 @@
 
   function localMs(v) {
     if (!v) return null;
-    const t = new Date(v).getTime();
-    return Number.isFinite(t) ? t : NaN;
+    const ms = new Date(v).getTime();
+    return Number.isFinite(ms) ? ms : NaN;
   }
 
   async function run() {
@@ -296,17 +304,18 @@
     Object.keys(q).forEach((k) => { if (q[k] !== '' && q[k] !== null) p.set(k, q[k]); });
     p.set('page', st.page);
     p.set('page_size', PAGE);
-    $('audit-msg').textContent = 'Searching…';
+    $('audit-msg').textContent = t('audit.searching');
     const r = await st.api('GET', '/api/v1/audit/search?' + p.toString());
     if (r.status !== 200) {
-      $('audit-msg').textContent = (r.data && r.data.message) || ('Refused (' + r.status + ').');
+      $('audit-msg').textContent = (r.data && r.data.error && window.TimsI18n.has('err.' + r.data.error)) ? t('err.' + r.data.error, r.data.params || {})
+        : (r.data && r.data.message) || t('msg.refused', { status: r.status });
       return;
     }
     $('audit-msg').textContent = '';
     try {
       await render(r.data);
     } catch (e) {
-      $('audit-msg').textContent = 'The answer could not be checked: ' + e.message;
+      $('audit-msg').textContent = t('audit.unchecked', { why: e.message });
     }
   }
 
@@ -315,7 +324,7 @@
     if (st.touch) st.touch();
     const from = localMs($('a-from').value), to = localMs($('a-to').value);
     if (Number.isNaN(from) || Number.isNaN(to)) {
-      $('audit-msg').textContent = 'From and to: a date and time.';
+      $('audit-msg').textContent = t('audit.from_to');
       return;
     }
     st.q = { officer: $('a-officer').value.trim(), doc: $('a-doc').value.trim().toUpperCase(),
@@ -338,8 +347,8 @@
     const sel = $('a-post');
     const keep = sel.value;
     sel.replaceChildren();
-    [['', 'any'], ['centre', 'the centre itself']].concat(r.data.posts.map((x) => [x.name, x.name]))
-      .forEach(([v, t]) => { const o = el('option', t); o.value = v; sel.appendChild(o); });
+    [['', t('audit.any')], ['centre', t('audit.centre_itself')]].concat(r.data.posts.map((x) => [x.name, x.name]))
+      .forEach(([v, text]) => { const o = el('option', text); o.value = v; sel.appendChild(o); });
     sel.value = keep;
   }
 
@@ -354,6 +363,12 @@
       st.api = api;
       st.touch = touch;
       posts();
+    },
+    /* the page's language changed: the results and the list again */
+    relabel() {
+      if (!st.on) return;
+      posts();
+      if (st.q) run();
     },
     stop() {
       st.on = false;

@@ -13,12 +13,11 @@
   const POLL_MS = 5000;
   const EVENTS_MS = 2000;   /* events from the posts: shown within seconds */
   const EVENTS_PAGE = 50;
-  const KIND_WORDS = {
-    'admit-with-hit': 'admitted with a hit', hit: 'hit', 'discreet-hit': 'discreet check',
-    'second-line': 'second line', correction: 'correction', 'identity-change': 'identity change',
-    'paper-import': 'paper import', 'limit-exceeded': 'limit exceeded', impostor: 'impostor',
-    'unusual-reading': 'unusual reading (raised by the post offline)',
-  };
+  /* every text from the catalogue (i18n.js, i18n/LANG.json) */
+  const t = (k, p) => window.TimsI18n.t(k, p);
+  const has = (k) => window.TimsI18n.has(k);
+  const LANG_KEY = 'tims.lang';
+  const kindWord = (k) => (has('kind.' + k) ? t('kind.' + k) : k);
   const IDLE_MS = 15 * 60 * 1000;
   const COLOURS = ['#0b4f9c', '#c2410c', '#0a6b2d', '#7c3aed', '#a4121c', '#0e7490', '#854d0e'];
   const SVGNS = 'http://www.w3.org/2000/svg';
@@ -38,28 +37,28 @@
   function hhmm(ms) { const d = new Date(ms); return pad(d.getHours()) + ':' + pad(d.getMinutes()); }
   function day(ms) { const d = new Date(ms); return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()); }
   function ago(s) {
-    if (s < 0) return 'never';
-    if (s < 60) return s + ' s';
-    if (s < 3600) return Math.floor(s / 60) + ' min';
-    return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
+    if (s < 0) return t('ago.never');
+    if (s < 60) return t('ago.s', { n: s });
+    if (s < 3600) return t('ago.min', { n: Math.floor(s / 60) });
+    return t('ago.h_min', { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
   }
 
   async function api(method, path, body) {
     const opt = { method, headers: {}, cache: 'no-store' };
-    if (state.token) opt.headers.Authorization = 'Bearer ' + state.token;
+    if (state.token) opt.headers.Authorization = 'Bearer ' + state.token; // i18n-ok: HTTP
     if (body !== undefined) {
-      opt.headers['Content-Type'] = 'application/json';
+      opt.headers['Content-Type'] = 'application/json'; // i18n-ok: HTTP
       opt.body = JSON.stringify(body);
     }
     let r;
     try {
       r = await fetch(path, opt);
     } catch (e) {
-      return { status: 0, data: { error: 'unreachable', message: 'the centre is unreachable' } };
+      return { status: 0, data: { error: 'unreachable', message: 'the centre is unreachable' } }; // i18n-ok: errText says it
     }
     let data = {};
     try { data = await r.json(); } catch (e) { data = {}; }
-    if (r.status === 401 && state.token && path !== '/api/v1/session') loggedOut('Your session ended: log in again.');
+    if (r.status === 401 && state.token && path !== '/api/v1/session') loggedOut(t('session.ended'));
     return { status: r.status, data };
   }
 
@@ -76,6 +75,16 @@
 
   function loggedOut(msg) {
     state.token = null;
+    /* names: not kept past the session, nor left for the next person */
+    state.lastOver = null;
+    state.lastSearch = null;
+    $('overstays').tBodies[0].replaceChildren();
+    $('overstays').hidden = true;
+    delete $('overstays').dataset.shown;
+    $('history').tBodies[0].replaceChildren();
+    $('search-result').hidden = true;
+    ['over-msg', 'search-msg', 'stay'].forEach((id) => { $(id).textContent = ''; });
+    ['o-purpose', 's-doc', 's-issuer', 's-surname', 's-given', 's-dob', 's-purpose'].forEach((id) => { $(id).value = ''; });
     if (state.timer) clearInterval(state.timer);
     if (state.evTimer) clearInterval(state.evTimer);
     state.timer = null;
@@ -90,21 +99,22 @@
     const body = { officer: $('l-officer').value.trim(), password: $('l-password').value,
                    code: $('l-code').value.trim() };
     if (!body.officer || !body.password || !body.code) {
-      $('login-msg').textContent = 'Officer id, password and code are all needed.';
+      $('login-msg').textContent = t('login.needed');
       return;
     }
     const r = await api('POST', '/api/v1/session', body);
     $('l-password').value = '';
     $('l-code').value = '';
     if (r.status !== 200) {
-      $('login-msg').textContent = (r.data && r.data.message) || ('Login refused (' + r.status + ').');
+      $('login-msg').textContent = errText(r, 'login.refused');
       return;
     }
+    if (r.data && window.TimsI18n.valid(r.data.lang)) await setLang(r.data.lang, false);
     state.token = r.data.token;
     state.role = r.data.role;
     state.officer = r.data.officer;
     state.lastAct = Date.now();
-    $('who').textContent = r.data.officer + ' (' + r.data.role + ')';
+    $('who').textContent = r.data.officer + ' (' + t('role.' + r.data.role) + ')';
     $('who').hidden = false;
     $('logout').hidden = false;
     $('login-screen').hidden = true;
@@ -124,7 +134,7 @@
 
   async function logout() {
     await api('DELETE', '/api/v1/session');
-    loggedOut('Logged out.');
+    loggedOut(t('session.logged_out'));
   }
 
   function tick() {
@@ -165,23 +175,23 @@
     const r = await api('GET', '/api/v1/dashboard/posts');
     if (deny('p-posts', r) || r.status !== 200) return;
     const d = r.data;
-    $('centre-name').textContent = 'centre: ' + d.centre;
+    $('centre-name').textContent = t('bar.centre', { centre: d.centre });
     const ns = $('net-state');
     if (d.isolated) {
-      ns.textContent = 'network: the centre is ISOLATED (posts work alone)';
+      ns.textContent = t('bar.isolated');
       ns.className = 'item state bad';
     } else {
-      ns.textContent = 'network: ' + d.online + ' online, ' + d.offline + ' offline';
+      ns.textContent = t('bar.net', { online: d.online, offline: d.offline });
       ns.className = 'item state ' + (d.offline ? 'bad' : 'ok');
     }
     $('posts-sum').textContent = '(' + d.posts.length + ')';
     postChoices(d.posts.map((p) => p.name));
     fill($('posts').tBodies[0], d.posts.map((p) => [
       p.name + ' — ' + p.origin,
-      { text: p.state, cls: p.state },
+      { text: has('pstate.' + p.state) ? t('pstate.' + p.state) : p.state, cls: p.state },
       p.records,
-      p.last_sync_ms ? hhmm(p.last_sync_ms) + ' (' + ago(p.lag_s) + ' ago)' : 'never',
-      p.state === 'online' ? 'in sync' : ago(p.lag_s),
+      p.last_sync_ms ? t('posts.synced', { time: hhmm(p.last_sync_ms), ago: ago(p.lag_s) }) : t('ago.never'),
+      p.state === 'online' ? t('posts.in_sync') : ago(p.lag_s),
     ]));
   }
 
@@ -245,7 +255,7 @@
   async function refreshTraffic() {
     const r = await api('GET', '/api/v1/dashboard/traffic?hours=24');
     if (deny('p-traffic', r) || r.status !== 200) return;
-    $('traffic-sum').textContent = '(' + r.data.total + ' crossings)';
+    $('traffic-sum').textContent = t('traffic.sum', { n: r.data.total });
     $('chart').dataset.total = r.data.total;
     drawChart(r.data);
   }
@@ -263,9 +273,9 @@
    * form below the table is not redrawn by the polling, so a note being
    * typed survives it. */
   function alertState(a) {
-    if (a.state === 'assigned') return 'assigned to ' + a.assigned_to;
-    if (a.state === 'acknowledged') return 'acknowledged by ' + a.acknowledged_by;
-    return a.state;
+    if (a.state === 'assigned') return t('alerts.assigned_to', { who: a.assigned_to });
+    if (a.state === 'acknowledged') return t('alerts.acked_by', { who: a.acknowledged_by });
+    return has('astate.' + a.state) ? t('astate.' + a.state) : a.state;
   }
 
   async function refreshAlerts() {
@@ -286,8 +296,8 @@
     /* repeats come aggregated: "×N since first" */
     fill(tb, r.data.alerts.map((a) => [
       day(a.time_ms) + ' ' + hhmm(a.time_ms) +
-        (a.count > 1 ? ' (×' + a.count + ' since ' + day(a.first_ms) + ' ' + hhmm(a.first_ms) + ')' : ''),
-      a.kind + (a.severe ? ' (severe)' : ''), a.origin || '—', a.detail,
+        (a.count > 1 ? t('alerts.repeats', { n: a.count, when: day(a.first_ms) + ' ' + hhmm(a.first_ms) }) : ''),
+      a.kind + (a.severe ? t('alerts.severe') : ''), a.origin || '—', a.detail,
       { text: alertState(a), cls: 'state' }, '']));
     Array.from(tb.rows).forEach((tr, i) => {
       const a = r.data.alerts[i];
@@ -297,7 +307,7 @@
       tr.dataset.id = a.id;
       tr.dataset.state = a.state;
       if (state.role === 'supervisor') {
-        const b = el('button', 'Handle', 'ack');
+        const b = el('button', t('alerts.handle'), 'ack');
         b.type = 'button';
         b.addEventListener('click', () => pickAlert(a));
         tr.cells[5].appendChild(b);
@@ -314,7 +324,7 @@
     state.alert = a;
     const f = $('alert-form');
     f.hidden = state.role !== 'supervisor';
-    $('af-what').textContent = 'Alert ' + a.id + ': ' + a.kind + ' — ' + a.detail + ' — ' + alertState(a);
+    $('af-what').textContent = t('alerts.what', { id: a.id, kind: a.kind, detail: a.detail, state: alertState(a) });
     $('af-ack').disabled = a.state !== 'open';
     if (!keep) {
       $('af-officer').value = a.assigned_to || '';
@@ -334,7 +344,7 @@
     if (!state.alert) return;
     state.lastAct = Date.now();
     const r = await api('POST', '/api/v1/dashboard/alerts/' + path, Object.assign({ id: state.alert.id }, body));
-    $('alerts-msg').textContent = r.status === 200 ? done : (r.data.message || 'refused');
+    $('alerts-msg').textContent = r.status === 200 ? done : errText(r, 'alerts.refused');
     $('alerts-msg').classList.toggle('ok', r.status === 200);
     if (r.status === 200 && path === 'close') dropAlert();
     refreshAlerts();
@@ -342,16 +352,16 @@
   }
 
   function wireAlertForm() {
-    $('af-ack').addEventListener('click', () => alertAction('ack', {}, 'Acknowledged.'));
+    $('af-ack').addEventListener('click', () => alertAction('ack', {}, t('alerts.done_ack')));
     $('af-assign').addEventListener('click', () => {
       const who = $('af-officer').value.trim();
-      if (!who) { $('alerts-msg').textContent = 'Say whom to assign it to.'; return; }
-      alertAction('assign', { officer: who }, 'Assigned to ' + who + '.');
+      if (!who) { $('alerts-msg').textContent = t('alerts.whom'); return; }
+      alertAction('assign', { officer: who }, t('alerts.done_assign', { who }));
     });
     $('af-close').addEventListener('click', () => {
       const note = $('af-note').value.trim();
-      if (!note) { $('alerts-msg').textContent = 'A closing note is required.'; return; }
-      alertAction('close', { note }, 'Closed.');
+      if (!note) { $('alerts-msg').textContent = t('alerts.note_needed'); return; }
+      alertAction('close', { note }, t('alerts.done_close'));
     });
     $('af-cancel').addEventListener('click', dropAlert);
   }
@@ -359,7 +369,7 @@
   /* an admission with a hit acknowledged from the events panel */
   async function ackAlert(id) {
     const r = await api('POST', '/api/v1/dashboard/alerts/ack', { id });
-    $('alerts-msg').textContent = r.status === 200 ? '' : (r.data.message || 'not acknowledged');
+    $('alerts-msg').textContent = r.status === 200 ? '' : errText(r, 'alerts.not_acked');
     refreshAlerts();
     refreshEvents();
   }
@@ -371,7 +381,7 @@
     const have = Array.from(sel.options).map((o) => o.value).filter((v) => v);
     if (have.join('|') === names.join('|')) return;
     const keep = sel.value;
-    sel.replaceChildren(el('option', 'all'));
+    sel.replaceChildren(el('option', t('events.all')));
     sel.options[0].value = '';
     names.forEach((n) => { const o = el('option', n); o.value = n; sel.appendChild(o); });
     sel.value = names.indexOf(keep) >= 0 ? keep : '';
@@ -383,19 +393,19 @@
     const who = [e.document ? (e.issuer ? e.issuer + ' ' : '') + e.document : '',
       e.nationality ? '(' + e.nationality + ')' : ''].filter((x) => x).join(' ');
     const hits = (e.hits || []).map((h) => h.list + '/' + h.ref + (h.alert ? ' ' + h.alert : '') +
-      (h.discreet ? ' [discreet]' : '') + (h.part ? ', ' + h.part : '')).join('; ');
+      (h.discreet ? t('events.discreet') : '') + (h.part ? ', ' + h.part : '')).join('; ');
     const withs = (e.companions || []).map((c) => c.relation + ' ' + (c.issuer ? c.issuer + ' ' : '') + c.doc_number);
-    if (e.vehicle) withs.push('vehicle ' + (e.vehicle.plate || '?') + (e.vehicle.country ? ' (' + e.vehicle.country + ')' : ''));
+    if (e.vehicle) withs.push(t('events.vehicle', { plate: e.vehicle.plate || '?' }) + (e.vehicle.country ? ' (' + e.vehicle.country + ')' : ''));
     return [
       day(e.time_ms) + ' ' + hhmmss(e.time_ms),
-      KIND_WORDS[e.kind] || e.kind,
-      (e.post || e.origin) + (e.booth ? ', booth ' + e.booth : ''),
+      kindWord(e.kind),
+      (e.post || e.origin) + (e.booth ? t('events.booth', { booth: e.booth }) : ''),
       e.officer || '—',
       e.decision || '—',
       who + (e.detail ? (who ? ' — ' : '') + e.detail : '') || '—',
       hits || '—',
       withs.join('; ') || '—',
-      e.acknowledged ? { text: 'acknowledged' + (e.acknowledged_by ? ' by ' + e.acknowledged_by : ''), cls: 'quiet' } : '',
+      e.acknowledged ? { text: e.acknowledged_by ? t('alerts.acked_by', { who: e.acknowledged_by }) : t('events.acked'), cls: 'quiet' } : '',
     ];
   }
 
@@ -406,13 +416,13 @@
     const r = await api('GET', '/api/v1/dashboard/events' + q);
     if (deny('p-events', r)) return;
     if (r.status !== 200) {
-      $('events-msg').textContent = (r.data && r.data.message) || ('Events not read (' + r.status + ').');
+      $('events-msg').textContent = errText(r, 'events.not_read');
       return;
     }
     $('events-msg').textContent = '';
     const d = r.data;
     const open = d.unacknowledged_admit_with_hit;
-    $('events-sum').textContent = '(' + d.total + (open ? '; ' + open + ' admitted with a hit, not acknowledged' : '') +
+    $('events-sum').textContent = '(' + d.total + (open ? t('events.open', { n: open }) : '') +
       (d.total > d.events.length ? '; ' + (d.offset + 1) + '-' + (d.offset + d.events.length) : '') + ')';
     $('e-newer').disabled = d.offset === 0;
     $('e-older').disabled = d.offset + d.events.length >= d.total;
@@ -428,10 +438,10 @@
         /* admitted with a hit, not yet acknowledged: first, and unmistakable */
         tr.classList.add('highlight');
         tr.cells[1].appendChild(el('br'));
-        tr.cells[1].appendChild(el('span', 'NOT ACKNOWLEDGED', 'flag'));
+        tr.cells[1].appendChild(el('span', t('events.not_acked'), 'flag'));
       }
       if (e.alert_id && !e.acknowledged && state.role === 'supervisor') {
-        const b = el('button', 'Acknowledge', 'ack');
+        const b = el('button', t('alerts.ack'), 'ack');
         b.type = 'button';
         b.addEventListener('click', () => ackAlert(e.alert_id));
         tr.cells[8].appendChild(b);
@@ -473,20 +483,26 @@
     const purpose = $('o-purpose').value.trim();
     $('over-msg').textContent = '';
     if (purpose.length < 3) {
-      $('over-msg').textContent = 'State the purpose: it is recorded in the audit log.';
+      $('over-msg').textContent = t('purpose.needed');
       return;
     }
     const r = await api('GET', '/api/v1/dashboard/overstays?purpose=' + encodeURIComponent(purpose));
     if (r.status !== 200) {
-      $('over-msg').textContent = (r.data && r.data.message) || ('Refused (' + r.status + ').');
+      $('over-msg').textContent = errText(r, 'msg.refused');
       return;
     }
-    const t = $('overstays');
-    t.dataset.shown = '1';
-    t.hidden = false;
-    fill(t.tBodies[0], r.data.overstays.map((o) => [o.document, o.surname + ' ' + (o.given_names || ''),
+    state.lastOver = r.data;
+    renderOver(r.data);
+  }
+
+  /* (drawn again, not asked again, when the language changes) */
+  function renderOver(d) {
+    const tbl = $('overstays');
+    tbl.dataset.shown = '1';
+    tbl.hidden = false;
+    fill(tbl.tBodies[0], d.overstays.map((o) => [o.document, o.surname + ' ' + (o.given_names || ''),
       o.nationality, day(o.entered), o.origin, o.overstay]));
-    $('over-msg').textContent = r.data.total + ' overstayer' + (r.data.total === 1 ? '' : 's') + ' on ' + r.data.on + '.';
+    $('over-msg').textContent = t('over.sum', { n: d.total, on: d.on });
   }
 
   function searchKind() {
@@ -503,7 +519,7 @@
     const kind = $('s-kind').value;
     const body = { kind, purpose: $('s-purpose').value.trim() };
     if (body.purpose.length < 3) {
-      $('search-msg').textContent = 'State the purpose: it is recorded in the audit log.';
+      $('search-msg').textContent = t('purpose.needed');
       $('s-purpose').focus();
       return;
     }
@@ -517,18 +533,24 @@
     }
     const r = await api('POST', '/api/v1/dashboard/search', body);
     if (r.status !== 200) {
-      $('search-msg').textContent = (r.data && r.data.message) || ('Refused (' + r.status + ').');
+      $('search-msg').textContent = errText(r, 'msg.refused');
       return;
     }
-    const c = r.data.crossings || [];
-    const st = r.data.stay;
-    $('stay').textContent = c.length + ' crossing' + (c.length === 1 ? '' : 's') + ' across the posts' +
-      (st ? '; stay: ' + st.used + ' of ' + st.max_days + ' days used' + (st.overstay ? ', ' + st.overstay + ' days OVER' : '') : '') + '.';
+    state.lastSearch = r.data;
+    renderSearch(r.data);
+  }
+
+  function renderSearch(d) {
+    const c = d.crossings || [];
+    const st = d.stay;
+    $('stay').textContent = t('search.sum', { n: c.length }) +
+      (st ? t('search.stay', { used: st.used, max: st.max_days }) + (st.overstay ? t('search.over', { n: st.overstay }) : '') : '') + '.';
     fill($('history').tBodies[0], c.map((x) => {
       const rec = x.record || {};
       const p = rec.person || {};
       const when = Date.parse(rec.crossed_at || rec.time || '');
-      return [isNaN(when) ? '?' : day(when) + ' ' + hhmm(when), x.origin, rec.direction || '', rec.decision || '',
+      return [isNaN(when) ? '?' : day(when) + ' ' + hhmm(when), x.origin, rec.direction ? (has('dir.' + rec.direction) ? t('dir.' + rec.direction) : rec.direction) : '',
+        rec.decision ? (has('decision.' + rec.decision) ? t('decision.' + rec.decision) : rec.decision) : '',
         (p.issuer || '') + ' ' + (p.number || ''), (p.surname || '') + ' ' + (p.given_names || '')];
     }));
     $('search-result').hidden = false;
@@ -536,7 +558,53 @@
 
   /* ---- wiring ------------------------------------------------------------ */
 
-  document.addEventListener('DOMContentLoaded', () => {
+  /* ---- the language ----------------------------------------------------- */
+
+  /* A refused answer in the page's words: its code's text (err.CODE), the
+   * centre's English only for a code the catalogue does not know. */
+  function errText(r, dflt) {
+    const b = r.data || {};
+    if (b.error && has('err.' + b.error)) {
+      const p = Object.assign({}, b.params || {});
+      if (Array.isArray(p.values)) p.values = p.values.join(', ');
+      const k = p.rule && has('err.' + b.error + '.' + p.rule) ? 'err.' + b.error + '.' + p.rule : 'err.' + b.error;
+      return t(k, p);
+    }
+    return b.message || t(dflt, { status: r.status });
+  }
+
+  /* The officer's language at login (the centre's answer: the officer's
+   * own, else the installation's), the switch in the bar (stored as the
+   * officer's: PUT /api/v1/preferences), before login the one last used
+   * in this browser, else the installation's (GET /api/v1/languages). */
+  async function setLang(l, persist) {
+    let used;
+    try { used = await window.TimsI18n.use(l); } catch (e) { return; }
+    $('lang').value = used;
+    localStorage.setItem(LANG_KEY, used);
+    if (state.token) {
+      $('who').textContent = state.officer + ' (' + t('role.' + state.role) + ')';
+      refresh();
+      if (state.role === 'supervisor') refreshEvents();
+      if (window.TimsAudit) window.TimsAudit.relabel();
+      if (state.lastOver && !$('overstays').hidden) renderOver(state.lastOver);
+      if (state.lastSearch && !$('search-result').hidden) renderSearch(state.lastSearch);
+      if (persist) await api('PUT', '/api/v1/preferences', { lang: used });
+    }
+  }
+
+  async function startLang() {
+    let l = localStorage.getItem(LANG_KEY);
+    if (!window.TimsI18n.valid(l)) {
+      const r = await api('GET', '/api/v1/languages');
+      l = r.status === 200 && r.data ? r.data.default : 'en';
+    }
+    await setLang(window.TimsI18n.valid(l) ? l : 'en', false);
+  }
+
+  document.addEventListener('DOMContentLoaded', async () => {
+    await startLang();
+    $('lang').addEventListener('change', () => { state.lastAct = Date.now(); setLang($('lang').value, true); });
     $('login-form').addEventListener('submit', login);
     $('logout').addEventListener('click', logout);
     $('over-form').addEventListener('submit', overstays);
@@ -548,7 +616,7 @@
     $('events-form').addEventListener('submit', (ev) => ev.preventDefault());
     $('e-newer').addEventListener('click', () => eventsPage(-1));
     $('e-older').addEventListener('click', () => eventsPage(1));
-    ['keydown', 'pointerdown'].forEach((t) => document.addEventListener(t, () => { state.lastAct = Date.now(); }));
+    ['keydown', 'pointerdown'].forEach((type) => document.addEventListener(type, () => { state.lastAct = Date.now(); }));
     searchKind();
     showLogin('');
     document.body.dataset.ready = '1';
