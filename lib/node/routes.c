@@ -233,7 +233,7 @@ static tims_rc h_preferences(void *app, struct tims_http_req *req, struct tims_h
 	if (rc == TIMS_ERR_NOTFOUND)
 		return tims_http_reply_error(resp, 404, "not_found", "%s", tims_err_msg(&err));
 	if (rc)
-		return node_no_trace(resp);
+		return node_no_trace(resp, rc);
 	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:s}", "lang",
 							 *lang ? lang : node_default_lang(n),
 							 "chosen", lang));
