@@ -184,6 +184,24 @@ try {
     const rows = await page.$$eval('#history tbody tr', (t) => t.map((x) => x.textContent).join(' | '));
     return (/post-a.*IVANOV PETAR/.test(rows) && /post-b.*IVANOV PETAR/.test(rows)) || rows;
   });
+  await check('search: a person by name in another script and a birth year finds both documents', async () => {
+    await page.selectOption('#s-kind', 'search');
+    await page.fill('#s-surname', 'Иванов');
+    await page.fill('#s-given', 'petar');
+    await page.fill('#s-dob', '1980');
+    await page.fill('#s-purpose', 'case 2026/116');
+    await page.click('#search-form button');
+    await waitText(page, '#match-sum', /^2 persons found \(2 shown/);
+    const rows = await page.$$eval('#matches tbody tr', (t) => t.map((x) => x.textContent).join(' | '));
+    return (/IVANOV PETAR.*1980-01-02.*AA1000001/.test(rows) && /BB1000001/.test(rows)) || rows;
+  });
+  await check('search: a match opens that document\'s history', async () => {
+    await page.click('#matches tbody tr:first-child button');
+    await waitText(page, '#stay', /^1 crossing across the posts/);
+    const row = await page.$eval('#history tbody tr', (t) => t.textContent);
+    await page.selectOption('#s-kind', 'person'); // as the checks below expect
+    return /IVANOV PETAR/.test(row) || row;
+  });
   await shot(page, 'search');
 
   await check(`posts: ${env('STOP_POST')} stopped goes offline`, async () => {

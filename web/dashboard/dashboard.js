@@ -506,7 +506,8 @@
   }
 
   function searchKind() {
-    const person = $('s-kind').value === 'person';
+    /* "search": a person found by name in any spelling (docs/cstore.md) */
+    const person = $('s-kind').value !== 'document';
     document.querySelectorAll('.by-person').forEach((e) => { e.hidden = !person; });
     document.querySelectorAll('.by-doc').forEach((e) => { e.hidden = person; });
   }
@@ -516,6 +517,7 @@
     state.lastAct = Date.now();
     $('search-msg').textContent = '';
     $('search-result').hidden = true;
+    $('match-result').hidden = true;
     const kind = $('s-kind').value;
     const body = { kind, purpose: $('s-purpose').value.trim() };
     if (body.purpose.length < 3) {
@@ -529,9 +531,46 @@
     } else {
       body.surname = $('s-surname').value.trim();
       if ($('s-given').value.trim()) body.given_names = $('s-given').value.trim();
-      body.birth_date = $('s-dob').value.trim();
+      if ($('s-dob').value.trim() || kind === 'person') body.birth_date = $('s-dob').value.trim();
     }
     const r = await api('POST', '/api/v1/dashboard/search', body);
+    if (r.status !== 200) {
+      $('search-msg').textContent = errText(r, 'msg.refused');
+      return;
+    }
+    if (kind === 'search') {
+      state.lastMatches = r.data;
+      renderMatches(r.data);
+      return;
+    }
+    state.lastSearch = r.data;
+    renderSearch(r.data);
+  }
+
+  /* The persons a search by name found, most similar first; a row's
+   * button asks for that document's history (another audited query, with
+   * the purpose in the form). */
+  function renderMatches(d) {
+    const m = d.matches || [];
+    $('match-sum').textContent = t('search.found', { n: d.found, shown: d.shown, c: d.candidates });
+    const body = $('matches').tBodies[0];
+    fill(body, m.map((x) => [x.score.toFixed(2), x.surname + ' ' + (x.given_names || ''), x.birth_date,
+      x.nationality, x.issuer + ' ' + x.document, x.crossings,
+      day(x.last_ms) + ' ' + x.last_post, (x.reasons || []).join('; '), '']));
+    Array.from(body.rows).forEach((tr, i) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = t('search.open');
+      b.addEventListener('click', () => openMatch(m[i]));
+      tr.cells[tr.cells.length - 1].appendChild(b);
+    });
+    $('match-result').hidden = false;
+  }
+
+  async function openMatch(x) {
+    state.lastAct = Date.now();
+    const r = await api('POST', '/api/v1/dashboard/search', { kind: 'document', doc: x.document,
+      issuer: x.issuer, purpose: $('s-purpose').value.trim() });
     if (r.status !== 200) {
       $('search-msg').textContent = errText(r, 'msg.refused');
       return;
@@ -589,6 +628,7 @@
       if (window.TimsAudit) window.TimsAudit.relabel();
       if (state.lastOver && !$('overstays').hidden) renderOver(state.lastOver);
       if (state.lastSearch && !$('search-result').hidden) renderSearch(state.lastSearch);
+      if (state.lastMatches && !$('match-result').hidden) renderMatches(state.lastMatches);
       if (persist) await api('PUT', '/api/v1/preferences', { lang: used });
     }
   }
