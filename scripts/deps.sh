@@ -13,7 +13,7 @@ pkgs=(
   postgresql postgresql-contrib
   clang libclang-rt-14-dev
   oathtool wrk hyperfine
-  softhsm2 libp11-kit-dev faketime
+  softhsm2 libp11-kit-dev faketime nftables
   chromium poppler-utils fonts-dejavu-core
   python3 groff-base man-db
   libsystemd-dev debhelper lintian dpkg-dev fakeroot systemd

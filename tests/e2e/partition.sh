@@ -1,15 +1,29 @@
 # partition.sh — the fault matrix's partition row (issue 19, G1): three
-# booths register at a post through its HTTPS API while its centre, to
-# which it pushes its log every 100 ms, is stalled (SIGSTOP, then SIGCONT)
-# and SIGKILLed mid-ingest (then restarted). The post never stops
-# acknowledging; once the centre is back the post catches up by itself; the
-# centre's mirror then holds every crossing a booth got 2xx for, at its
-# index with its leaf, and nothing the post's log does not hold (Jepsen's
-# set checker on both sides). Without network namespaces or nftables here
-# (not installed on the build machines) the link itself is not cut: the
-# centre's stalls and kills stand for it.
+# booths register at a post through its HTTPS API while the link from the
+# post to its centre (it pushes its log every 100 ms) is cut, then made
+# lossy, then healed (nftables rules in a network namespace of the test's
+# own: the post, the centre and the booths run in it, on its own loopback,
+# so nothing outside the test is touched), and the centre is stalled
+# (SIGSTOP, then SIGCONT) and SIGKILLed mid-ingest (then restarted). The
+# post never stops acknowledging; once the link and the centre are back
+# the post catches up by itself; the centre's mirror then holds every
+# crossing a booth got 2xx for, at its index with its leaf, and nothing the
+# post's log does not hold (Jepsen's set checker on both sides).
 #
 #   FAULT_SEED=N   replay the schedule (logged)
+#
+# The namespace needs root (unshare -n) and nft (Debian's nftables, from
+# scripts/deps.sh); without them the row fails, saying so.
+if [ -z "${TIMS_PARTITION_NS:-}" ]; then
+	if command -v nft >/dev/null 2>&1 && unshare -n true 2>/dev/null; then
+		exec unshare -n env TIMS_PARTITION_NS=1 bash -c 'ip link set lo up && exec bash "$0"' "$0"
+	fi
+	. tests/e2e/lib.sh
+	t_report fail "the partition row runs in a network namespace of its own (unshare -n, as root) with nft (scripts/deps.sh)" \
+		"nft: $(command -v nft || echo missing); unshare -n: $(unshare -n true 2>&1 || true)"
+	t_end
+	exit 1
+fi
 . tests/e2e/lib.sh
 
 ROW=partition
@@ -50,9 +64,29 @@ t_eq "three booths logged in" 3 "$(echo "$TOKENS" | tr ',' '\n' | grep -cE '^[A-
 
 : >"$T_TMP/history"
 "$PY" "$ROOT/tests/lib/booths.py" load --url "$URL" --ca "$CA_FILE" --tokens "$TOKENS" \
-	--prefix part --history "$T_TMP/history" --seconds 8 --seed "$SEED" 2>>"$T_TMP/load.err" &
+	--prefix part --history "$T_TMP/history" --seconds 12 --seed "$SEED" 2>>"$T_TMP/load.err" &
 load=$!
+# the link: post -> centre cut (every packet to the centre's port dropped),
+# then lossy (a third dropped at random), then whole again
+nft add table inet tims_part && nft add chain inet tims_part out '{ type filter hook output priority 0; }' ||
+	t_report fail "nft: the test's table in its own namespace"
+sleep "0.$((RANDOM % 10))"
+nft add rule inet tims_part out tcp dport "$CPORT" drop && echo "# link to the centre cut"
+status() { curl -s --cacert "$CA_FILE" -H "Authorization: Bearer ${TOKENS%%,*}" "$URL/api/v1/status"; }
+# what the centre has confirmed holding, and the lag, as the post says them
+held() { status | grep -o '"centre_size":[0-9]*,.*"lag":[0-9]*' | sed -E 's/"centre_size":([0-9]*),.*"lag":([0-9]*)/\1 \2/'; }
+sleep 0.5   # a push already on its way is answered or hangs
+read -r c1 l1 <<<"$(held)"
 sleep "1.$((RANDOM % 10))"
+read -r c2 l2 <<<"$(held)"
+echo "# while cut: the centre confirmed $c1 then $c2; lag $l1 then $l2"
+t_ok "link cut: nothing more reaches the centre (${c1:-?} then ${c2:-?}) while the booths are acknowledged (lag ${l1:-?} -> ${l2:-?})" \
+	test -n "$c1" -a "$c1" = "${c2:-x}" -a "${l2:-0}" -gt "${l1:-0}"
+nft flush chain inet tims_part out
+nft add rule inet tims_part out tcp dport "$CPORT" numgen random mod 3 == 0 drop && echo "# link lossy (a third dropped)"
+sleep "1.$((RANDOM % 10))"
+nft delete table inet tims_part && echo "# link whole again"
+sleep "0.$((RANDOM % 10))"
 kill -STOP "$CENTRE"; echo "# centre stalled (SIGSTOP)"
 sleep "2.$((RANDOM % 10))"
 kill -CONT "$CENTRE"; echo "# centre resumed (SIGCONT)"
@@ -65,7 +99,6 @@ acks=$(grep -c '^K ' "$T_TMP/history")
 t_ok "the booths were acknowledged ($acks)" test "$acks" -gt 0
 t_eq "the post acknowledged all along: every refusal none (the centre is not on the booth's path)" "" \
 	"$(awk '$1 == "N" { print $3, $4 }' "$T_TMP/history" | sort -u)"
-status() { curl -s --cacert "$CA_FILE" -H "Authorization: Bearer ${TOKENS%%,*}" "$URL/api/v1/status"; }
 caught_up() { status | grep -q '"lag":0[,}]'; }
 t0=$(now_ms)
 t_ok "the post catches up with the centre by itself (lag 0)" wait_for 300 caught_up
