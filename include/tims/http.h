@@ -133,6 +133,23 @@ tims_rc tims_http_reply_error_params(struct tims_http_resp *resp, int status,
 				     const char *code, json_t *params, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/*
+ * The consoles' language, the same at a post and at the centre
+ * (lib/http/lang.c; the languages are tims/officer.h's):
+ *   tims_http_reply_languages   GET /api/v1/languages: {"default", "available"}
+ *   tims_http_lang_schema       PUT /api/v1/preferences's body: {"lang"}
+ *   tims_http_lang_wanted       its lang when it is one ("" = the
+ *                               installation's), else NULL ...
+ *   tims_http_reply_lang_refused ... answered so: 400 bad_field, one_of
+ *   tims_http_reply_lang_set    200 {"lang": in use, "chosen"}
+ */
+extern const struct tims_json_field tims_http_lang_schema[];
+tims_rc tims_http_reply_languages(struct tims_http_resp *resp, const char *deflt);
+const char *tims_http_lang_wanted(const struct tims_http_req *req);
+tims_rc tims_http_reply_lang_refused(struct tims_http_resp *resp);
+tims_rc tims_http_reply_lang_set(struct tims_http_resp *resp, const char *lang,
+				 const char *deflt);
+
 /* A handler fills resp and returns TIMS_OK; any other code becomes a 500
  * whose detail goes to the log callback, not to the client. */
 typedef tims_rc (*tims_http_handler)(void *app, struct tims_http_req *req,
@@ -184,6 +201,11 @@ struct tims_http_config {
 	const struct tims_http_route *routes;
 	size_t nroutes;
 	const char *static_dir;     /* served for GET outside /api/, or NULL */
+	/* Names served from static_shared_dir instead (a file two consoles
+	 * share, kept once: the centre's dashboard and the booth console load
+	 * the same "/i18n.js"); NULL-terminated, or NULL */
+	const char *static_shared_dir;
+	const char *const *static_shared;
 	void *app;
 	/* Map a bearer token to a principal: TIMS_OK, or TIMS_ERR_AUTH.
 	 * `activity` is 0 for TIMS_ROUTE_PASSIVE routes: the session's idle

@@ -237,35 +237,21 @@ const char *centre_default_lang(const struct centre_serve *s)
 /* Public: what the login screen needs before anyone is logged in. */
 tims_rc centre_h_languages(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
-	struct centre_serve *s = app;
-	json_t *a = json_array();
-
 	(void)req;
-	for (size_t i = 0; tims_lang_names[i]; i++)
-		json_array_append_new(a, json_string(tims_lang_names[i]));
-	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o}", "default",
-							 centre_default_lang(s), "available", a));
+	return tims_http_reply_languages(resp, centre_default_lang(app));
 }
-
-const struct tims_json_field centre_prefs_schema[] = {
-	{ "lang", TIMS_JSON_STRING, 1, TIMS_LANG_MAX },
-	{ NULL, 0, 0, 0 },
-};
 
 /* The caller's own language in the dashboard ("": the installation's), audited. */
 tims_rc centre_h_preferences(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct centre_serve *s = app;
-	const char *lang = json_string_value(json_object_get(req->json, "lang"));
+	const char *lang = tims_http_lang_wanted(req);
 	char q[32];
 	struct tims_err err;
 	tims_rc rc;
 
-	if (!lang || (*lang && !tims_lang_valid(lang)))
-		return tims_http_reply_json(resp, 400, json_pack("{s:s, s:s, s:{s:s, s:s, s:o}}",
-			"error", "bad_field", "message", "lang: en or sq (or empty: the installation's)",
-			"params", "field", "lang", "rule", "one_of",
-			"values", json_pack("[s, s]", "en", "sq")));
+	if (!lang)
+		return tims_http_reply_lang_refused(resp);
 	pthread_mutex_lock(&s->officers_lock);
 	rc = tims_officer_set_lang(s->officers, req->who.id, lang, &err);
 	pthread_mutex_unlock(&s->officers_lock);
@@ -278,9 +264,7 @@ tims_rc centre_h_preferences(void *app, struct tims_http_req *req, struct tims_h
 			 "officer.preferences", "", q, NULL, 200, &err))
 		return tims_http_reply_error(resp, 500, "audit_unavailable",
 					     "the audit log cannot be written");
-	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:s}", "lang",
-							 *lang ? lang : centre_default_lang(s),
-							 "chosen", lang));
+	return tims_http_reply_lang_set(resp, lang, centre_default_lang(s));
 }
 
 /* --- the panels ------------------------------------------------------------ */

@@ -143,6 +143,8 @@ struct centre_serve {
 	struct tims_officers *officers;   /* the centre's people: dashboard logins */
 	pthread_mutex_t officers_lock;
 	const char *lang;                 /* the dashboard's default language (NULL: en) */
+	char web_shared[CENTRE_PATH_MAX]; /* the booth console's web directory: the
+					   * dashboard's parent, whose i18n.js it loads */
 };
 
 /* dashboard.c: the supervisor dashboard's routes and its sessions. */
@@ -154,7 +156,6 @@ tims_rc centre_h_login(void *app, struct tims_http_req *req, struct tims_http_re
 tims_rc centre_h_logout(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 /* the dashboard's languages: the installation's default, the caller's own */
 const char *centre_default_lang(const struct centre_serve *s);
-extern const struct tims_json_field centre_prefs_schema[];
 tims_rc centre_h_languages(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc centre_h_preferences(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc centre_h_dash_posts(void *app, struct tims_http_req *req, struct tims_http_resp *resp);

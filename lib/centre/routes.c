@@ -581,7 +581,7 @@ static const struct tims_http_route routes[] = {
 	{ "POST", "/api/v1/session", TIMS_ROUTE_PUBLIC, 1024, centre_login_schema,
 	  centre_h_login, TIMS_ROUTE_SECRET },
 	{ "DELETE", "/api/v1/session", DASH_ALL, 0, NULL, centre_h_logout, 0 },
-	{ "PUT", "/api/v1/preferences", DASH_ALL, 256, centre_prefs_schema, centre_h_preferences, 0 },
+	{ "PUT", "/api/v1/preferences", DASH_ALL, 256, tims_http_lang_schema, centre_h_preferences, 0 },
 	{ "GET", "/api/v1/languages", TIMS_ROUTE_PUBLIC, 0, NULL, centre_h_languages, 0 },
 	{ "GET", "/api/v1/dashboard/posts", DASH_ALL, 0, NULL, centre_h_dash_posts,
 	  TIMS_ROUTE_PASSIVE },
@@ -680,6 +680,23 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 	cfg.authorize_peer = authorize_peer;
 	cfg.authenticate = centre_authenticate;
 	cfg.static_dir = web_dir;
+	/* the catalogue loader is the booth console's (web/i18n.js), kept once:
+	 * the dashboard's directory is web/dashboard, its parent the console's */
+	if (web_dir && snprintf(s->web_shared, sizeof(s->web_shared), "%s", web_dir) <
+			       (int)sizeof(s->web_shared)) {
+		static const char *const shared[] = { "/i18n.js", NULL };
+		char *slash = strrchr(s->web_shared, '/');
+
+		while (slash && slash > s->web_shared && slash[1] == '\0') { /* "web/dashboard/" */
+			*slash = '\0';
+			slash = strrchr(s->web_shared, '/');
+		}
+		if (slash && slash > s->web_shared) {
+			*slash = '\0';
+			cfg.static_shared_dir = s->web_shared;
+			cfg.static_shared = shared;
+		}
+	}
 	cfg.log = http_log;
 	rc = tims_http_start(&cfg, out, err);
 out:

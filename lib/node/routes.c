@@ -195,35 +195,21 @@ const char *node_default_lang(const struct tims_node *n)
 /* Public: what the login screen needs before anyone is logged in. */
 static tims_rc h_languages(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
-	struct tims_node *n = app;
-	json_t *a = json_array();
-
 	(void)req;
-	for (size_t i = 0; tims_lang_names[i]; i++)
-		json_array_append_new(a, json_string(tims_lang_names[i]));
-	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o}", "default",
-							 node_default_lang(n), "available", a));
+	return tims_http_reply_languages(resp, node_default_lang(app));
 }
-
-static const struct tims_json_field prefs_schema[] = {
-	{ "lang", TIMS_JSON_STRING, 1, TIMS_LANG_MAX },
-	{ NULL, 0, 0, 0 },
-};
 
 /* The caller's own preferences (the language of the consoles): audited, as
  * every change to an account is. "" = the installation's default. */
 static tims_rc h_preferences(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
-	const char *lang = json_string_value(json_object_get(req->json, "lang"));
+	const char *lang = tims_http_lang_wanted(req);
 	struct tims_err err;
 	tims_rc rc;
 
-	if (!lang || (*lang && !tims_lang_valid(lang)))
-		return tims_http_reply_json(resp, 400, json_pack("{s:s, s:s, s:{s:s, s:s, s:o}}",
-			"error", "bad_field", "message", "lang: en or sq (or empty: the installation's)",
-			"params", "field", "lang", "rule", "one_of",
-			"values", json_pack("[s, s]", "en", "sq")));
+	if (!lang)
+		return tims_http_reply_lang_refused(resp);
 	pthread_mutex_lock(&n->lock);
 	rc = tims_officer_set_lang(n->officers, req->who.id, lang, &err);
 	if (!rc)
@@ -234,9 +220,7 @@ static tims_rc h_preferences(void *app, struct tims_http_req *req, struct tims_h
 		return tims_http_reply_error(resp, 404, "not_found", "%s", tims_err_msg(&err));
 	if (rc)
 		return node_no_trace(resp, rc);
-	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:s}", "lang",
-							 *lang ? lang : node_default_lang(n),
-							 "chosen", lang));
+	return tims_http_reply_lang_set(resp, lang, node_default_lang(n));
 }
 
 /* --- status and transparency -------------------------------------------- */
@@ -399,7 +383,7 @@ const struct tims_http_route tims_node_routes[] = {
 	{ "POST", "/api/v1/session", TIMS_ROUTE_PUBLIC, 1024, login_schema, h_login,
 	  TIMS_ROUTE_SECRET },
 	{ "DELETE", "/api/v1/session", PEOPLE, 0, NULL, h_logout, 0 },
-	{ "PUT", "/api/v1/preferences", PEOPLE, 256, prefs_schema, h_preferences, 0 },
+	{ "PUT", "/api/v1/preferences", PEOPLE, 256, tims_http_lang_schema, h_preferences, 0 },
 	{ "GET", "/api/v1/languages", TIMS_ROUTE_PUBLIC, 0, NULL, h_languages, 0 },
 	{ "GET", "/api/v1/status", PEOPLE, 0, NULL, h_status, TIMS_ROUTE_PASSIVE },
 	{ "POST", "/api/v1/check", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 4096,
