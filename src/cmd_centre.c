@@ -270,7 +270,7 @@ static int c_serve(int argc, char **argv)
 	};
 	struct serve_sandbox sb = { 0 };
 	const char *listen = NULL, *web = NULL, *file = NULL, *level = NULL, *dir, *lang = NULL;
-	char webbuf[4200];
+	char webbuf[4200], shared[4300];
 	struct tims_http_server *srv = NULL;
 	struct tims_centre *cen;
 	struct tims_err err;
@@ -350,6 +350,19 @@ static int c_serve(int argc, char **argv)
 		return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
 	}
 	sb.dir = dir, sb.port = tims_http_port(srv), sb.ro[0] = web;
+	/* the dashboard loads the booth console's i18n.js, kept once in the
+	 * dashboard directory's parent (tims_centre_serve) */
+	if (web && snprintf(shared, sizeof(shared), "%s", web) < (int)sizeof(shared)) {
+		char *slash;
+
+		while ((slash = strrchr(shared, '/')) && slash > shared && slash[1] == '\0')
+			*slash = '\0';
+		if ((slash = strrchr(shared, '/')) && slash > shared &&
+		    (size_t)(slash - shared) + sizeof("/i18n.js") <= sizeof(shared)) {
+			memcpy(slash, "/i18n.js", sizeof("/i18n.js"));
+			sb.ro[1] = shared;
+		}
+	}
 	if ((c = serve_sandbox_enter("centre serve", &sb))) {
 		tims_http_stop(srv);
 		tims_centre_free(cen);

@@ -382,7 +382,15 @@ static enum MHD_Result serve_static(struct tims_http_server *s, struct reqctx *r
 			return send_error(s, rq, c, 404, "not_found", "no such page");
 	if (strstr(url, "/.") || strlen(url) > 200)
 		return send_error(s, rq, c, 404, "not_found", "no such page");
-	snprintf(file, sizeof(file), "%s%s", s->cfg.static_dir, url);
+	{
+		const char *dir = s->cfg.static_dir;
+
+		for (size_t i = 0; s->cfg.static_shared_dir && s->cfg.static_shared &&
+				   s->cfg.static_shared[i]; i++)
+			if (!strcmp(url, s->cfg.static_shared[i]))
+				dir = s->cfg.static_shared_dir;
+		snprintf(file, sizeof(file), "%s%s", dir, url);
+	}
 	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return send_error(s, rq, c, 404, "not_found", "no such page");

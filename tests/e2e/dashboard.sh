@@ -128,6 +128,11 @@ t_match "roles: the auditor has a session" '^[A-Za-z0-9_-]{43}$' "$AUD"
 for route in posts hits alerts traffic overstays; do
 	t_eq "roles: no session, /api/v1/dashboard/$route: 401" 401 "$(dreq GET "/api/v1/dashboard/$route" "")"
 done
+# the page's catalogue loader is the booth console's, served once from web/
+t_eq "page: /i18n.js is the booth console's loader (web/i18n.js, no copy)" "$(sha256sum <web/i18n.js)" \
+	"$(curl -s --cacert "$C/ca.crt" "$CURL_/i18n.js" | sha256sum)"
+t_eq "page: no other file of the booth console is served by the centre" 404 \
+	"$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" "$CURL_/console.js")"
 t_eq "roles: the auditor reads the alerts" 200 "$(dreq GET /api/v1/dashboard/alerts "$AUD")"
 t_eq "roles: the auditor sees the posts" 200 "$(dreq GET /api/v1/dashboard/posts "$AUD")"
 t_eq "roles: the auditor may not read the hits" 403 "$(dreq GET /api/v1/dashboard/hits "$AUD")"

@@ -40,7 +40,10 @@ plant "an English sentence in the script" web/console.js "s/setSummary\(t\('sum.
 plant "a local named t hiding the catalogue's t()" web/console.js "s/const tv = \\\$\\('traveller'\\);/const t = \\\$('traveller');/" "a local named t hides"
 plant "a text in the dashboard's page" web/dashboard/index.html 's/<h2 id="h-overstays" data-i18n="over.title"><\/h2>/<h2 id="h-overstays">Overstays<\/h2>/' "text 'Overstays' outside the catalogue"
 plant "a dashboard key missing from its sq.json" web/dashboard/i18n/sq.json 's/\n "deny": "[^"]*",//' 'dashboard/i18n/sq.json: missing key deny'
-plant "a dashboard loader that is not the console's" web/dashboard/i18n.js 's/const LANGS = /const LANGS_ = 1; const LANGS = /' 'differs from web/i18n.js'
+rm -rf "$T_TMP/web"; mkdir -p "$T_TMP/web"; cp -r web "$T_TMP/web/"
+cp web/i18n.js "$T_TMP/web/web/dashboard/i18n.js"
+t_match "catalogues: finds a copy of the loader in the dashboard (the centre serves the one)" \
+	'a copy of web/i18n.js' "$($PY scripts/i18n-check.py --root "$T_TMP/web" 2>&1)"
 plant "a text in the page" web/index.html 's/<h2 id="doc-title" data-i18n="doc.title"><\/h2>/<h2 id="doc-title">Document<\/h2>/' "text 'Document' outside the catalogue"
 plant "an attribute in the page" web/index.html 's/data-i18n-attr="aria-label:booth.label"/aria-label="Traveller check"/' 'aria-label="Traveller check" outside the catalogue'
 
