@@ -285,17 +285,11 @@ tims_rc tims__wl_fp_candidates(struct tims_wl *wl, int col, int64_t stored, uint
 
 static tims_rc count_recent(struct tims_wl *wl, size_t *n, struct tims_err *err)
 {
-	sqlite3_stmt *st;
-	tims_rc rc = TIMS_OK;
+	uint64_t v = 0;
+	tims_rc rc = tims__wl_scalar(wl, "SELECT count(*) FROM fp_recent", "fingerprint index", &v,
+				     err);
 
-	*n = 0;
-	if (sqlite3_prepare_v2(wl->db, "SELECT count(*) FROM fp_recent", -1, &st, NULL) != SQLITE_OK)
-		return tims__wl_dberr(wl, err, "fingerprint index");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n = (size_t)sqlite3_column_int64(st, 0);
-	else
-		rc = tims__wl_dberr(wl, err, "fingerprint index");
-	sqlite3_finalize(st);
+	*n = (size_t)v;
 	return rc;
 }
 

@@ -541,26 +541,26 @@ tims_rc tims_wl_ident_candidates(struct tims_wl *wl, enum tims_ident_kind kind, 
 
 /* --- changes for a live index ---------------------------------------------- */
 
-static tims_rc sum_query(struct tims_wl *wl, const char *sql, uint64_t *out,
-			 struct tims_err *err)
+tims_rc tims__wl_scalar(struct tims_wl *wl, const char *sql, const char *what, uint64_t *out,
+			struct tims_err *err)
 {
 	sqlite3_stmt *st;
 	tims_rc rc = TIMS_OK;
 
 	*out = 0;
 	if (sqlite3_prepare_v2(wl->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return tims__wl_dberr(wl, err, "lists");
+		return tims__wl_dberr(wl, err, what);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*out = (uint64_t)sqlite3_column_int64(st, 0);
 	else
-		rc = tims__wl_dberr(wl, err, "lists");
+		rc = tims__wl_dberr(wl, err, what);
 	sqlite3_finalize(st);
 	return rc;
 }
 
 tims_rc tims_wl_stamp(struct tims_wl *wl, uint64_t *stamp, struct tims_err *err)
 {
-	return sum_query(wl, "SELECT coalesce(sum(version), 0) FROM lists", stamp, err);
+	return tims__wl_scalar(wl, "SELECT coalesce(sum(version), 0) FROM lists", "lists", stamp, err);
 }
 
 tims_rc tims_wl_track(struct tims_wl *wl, struct tims_err *err)
@@ -646,7 +646,7 @@ tims_rc tims_wl_tracked(struct tims_wl *wl, struct tims_wl_index_delta *d,
 	if (!rc && r != SQLITE_DONE)
 		rc = tims__wl_dberr(wl, err, "changes");
 	sqlite3_finalize(st);
-	if (!rc && (rc = sum_query(wl, "SELECT coalesce(sum(n), 0) FROM temp.wl_bumps", &d->bumps,
+	if (!rc && (rc = tims__wl_scalar(wl, "SELECT coalesce(sum(n), 0) FROM temp.wl_bumps", "lists", &d->bumps,
 				   err)) == TIMS_OK)
 		rc = tims_wl_stamp(wl, &d->stamp, err);
 	if (!rc && sqlite3_exec(wl->db, "DELETE FROM temp.wl_changes; DELETE FROM temp.wl_bumps",

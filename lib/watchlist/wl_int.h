@@ -277,4 +277,9 @@ extern double tims__wl_ckpt_last_s;
 /* A database error as a tims_rc with sqlite's message. */
 tims_rc tims__wl_dberr(struct tims_wl *wl, struct tims_err *err, const char *what);
 
+/* One integer a statement of sql answers (its first row's first column, 0
+ * when none): a count, a sum. `what` names the table in errors. */
+tims_rc tims__wl_scalar(struct tims_wl *wl, const char *sql, const char *what, uint64_t *out,
+			struct tims_err *err);
+
 #endif
