@@ -120,6 +120,12 @@ struct tims_name {
 tims_rc tims_name_parse(const char *s, size_t len, const char *what,
 			struct tims_name *out, struct tims_err *err);
 
+/* A person's surname and given names (either may be NULL or "") parsed as
+ * one name the way an MRZ writes it, SURNAME<<GIVEN<NAMES: what screening
+ * and the national search compare. TIMS_ERR_TOOBIG past the name's size. */
+tims_rc tims_name_parse_parts(const char *surname, const char *given, const char *what,
+			      struct tims_name *out, struct tims_err *err);
+
 /* The name re-assembled from the first spellings, "SURNAME GIVEN" style. */
 void tims_name_display(const struct tims_name *n, char *out, size_t size);
 

@@ -32,7 +32,6 @@
 #include "tims/util.h"
 
 #define MAX_KEYS 16
-#define NAME_BYTES (2 * TIMS_RECORD_FIELD + 4)
 
 /* One shared statement text per number of keys is not needed: unused key
  * slots repeat the first key. */
@@ -43,21 +42,6 @@ static const char sql_by_skel[] =
 	"SELECT origin, idx, sealed, when_ms, direction, decision FROM crossings"
 	" WHERE skel IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
 	" ?16) AND erased = 0 ORDER BY when_ms, origin, idx LIMIT ?17";
-
-/* "SURNAME<<GIVEN<NAMES", as the screening reads a traveller's name. */
-static tims_rc parse_parts(const char *surname, const char *given, const char *what,
-			   struct tims_name *out, struct tims_err *err)
-{
-	char full[NAME_BYTES];
-
-	if ((size_t)snprintf(full, sizeof(full), "%s<<%s", surname ? surname : "",
-			     given ? given : "") >= sizeof(full))
-		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: name too long", what);
-	for (char *p = full; *p; p++)
-		if (*p == ' ')
-			*p = '<';
-	return tims_name_parse(full, strlen(full), what, out, err);
-}
 
 void cs_search_key(const char *surname, char *out, size_t outsz)
 {
@@ -133,7 +117,7 @@ static tims_rc scan_row(void *ctx, const struct cs_row *row)
 	if (!(rec = cs_open_json(x->s, row->v[0], row->v[1], row->v[2], x->err)))
 		return x->err->rc ? x->err->rc : TIMS_ERR_TAMPER;
 	if (!dob_agrees(x->qdob, cs_rec_str(rec, "birth_date")) ||
-	    parse_parts(cs_rec_str(rec, "surname"), cs_rec_str(rec, "given_names"), "record",
+	    tims_name_parse_parts(cs_rec_str(rec, "surname"), cs_rec_str(rec, "given_names"), "record",
 			x->scratch, NULL) != TIMS_OK) {
 		json_decref(rec); /* a record whose name does not parse is no match */
 		return TIMS_OK;
@@ -269,7 +253,7 @@ tims_rc tims_cstore_search(struct tims_cstore *s, const struct tims_cstore_searc
 		rc = tims_err_set(err, TIMS_ERR_INVALID, "threshold: want 0 to 1");
 		goto out;
 	}
-	if ((rc = parse_parts(qy->surname, qy->given, "name", q, err)))
+	if ((rc = tims_name_parse_parts(qy->surname, qy->given, "name", q, err)))
 		goto out;
 	if (qy->birth_date && *qy->birth_date &&
 	    (rc = tims_pdate_parse(qy->birth_date, &qdob, "birth_date", err)))

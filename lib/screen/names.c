@@ -353,3 +353,17 @@ void tims_name_display(const struct tims_name *n, char *out, size_t size)
 		o += (size_t)w;
 	}
 }
+
+tims_rc tims_name_parse_parts(const char *surname, const char *given, const char *what,
+			      struct tims_name *out, struct tims_err *err)
+{
+	char full[2 * TIMS_NAME_MAX_BYTES + 4];
+
+	if ((size_t)snprintf(full, sizeof(full), "%s<<%s", surname ? surname : "",
+			     given ? given : "") >= sizeof(full))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: name too long", what);
+	for (char *p = full; *p; p++)
+		if (*p == ' ')
+			*p = '<';
+	return tims_name_parse(full, strlen(full), what, out, err);
+}

@@ -225,7 +225,6 @@ tims_rc tims_wl_screen(struct tims_wl *wl, struct tims_screen_index *ix,
 {
 	struct tims_subject subj;
 	struct tims_name *name;
-	char full[128];
 	tims_rc rc = TIMS_OK;
 
 	tims_err_clear(err);
@@ -238,12 +237,6 @@ tims_rc tims_wl_screen(struct tims_wl *wl, struct tims_screen_index *ix,
 			     out, err)))
 		return rc;
 	if (given(qy->surname) || given(qy->given_names)) {
-		/* SURNAME<<GIVEN NAMES as an MRZ has it */
-		snprintf(full, sizeof(full), "%s<<%s", given(qy->surname) ? qy->surname : "",
-			 given(qy->given_names) ? qy->given_names : "");
-		for (char *p = full; *p; p++)
-			if (*p == ' ')
-				*p = '<';
 		memset(&subj, 0, sizeof(subj));
 		/* An unreadable date of birth or nationality only widens the
 		 * search (no qualifier to rule a candidate out): never fewer hits. */
@@ -254,7 +247,10 @@ tims_rc tims_wl_screen(struct tims_wl *wl, struct tims_screen_index *ix,
 		subj.sex = qy->sex == 'M' || qy->sex == 'F' ? qy->sex : 0;
 		if (!(name = malloc(sizeof(*name))))
 			return tims_err_set(err, TIMS_ERR_NOMEM, "person search: out of memory");
-		if (!(rc = tims_name_parse(full, strlen(full), "name", name, err)))
+		/* SURNAME<<GIVEN NAMES as an MRZ has it */
+		if (!(rc = tims_name_parse_parts(given(qy->surname) ? qy->surname : "",
+						 given(qy->given_names) ? qy->given_names : "",
+						 "name", name, err)))
 			rc = tims_wl_screen_person(wl, ix, name, &subj, out, err);
 		free(name);
 		if (rc)
