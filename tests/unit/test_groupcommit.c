@@ -37,6 +37,7 @@ static volatile int fail_sync;    /* errno for fdatasync/fsync of the WAL */
 static struct tims_post *gate_post, *gated_post;
 static volatile int fail_sync_next;
 static uint64_t gated_group;
+static volatile int gate_held;    /* the first sync is inside the gate */
 
 static int is_wal(int fd)
 {
@@ -82,6 +83,7 @@ static void gate(int fd)
 		return;
 	gate_post = NULL;
 	tims_post_group_stats(p, &gated_group, &r, NULL);
+	__atomic_store_n(&gate_held, 1, __ATOMIC_SEQ_CST);
 	for (int i = 0; i < 10000 && waiting < THREADS; i++) {
 		struct timespec ms = { 0, 1000000 };
 
@@ -486,8 +488,19 @@ static void test_fsync_error(struct tims_post *p)
 	first.p = p;
 	first.t = 99;
 	fail_sync_next = EIO;
+	gate_held = 0;
 	gate_post = p;
 	pthread_create(&th, NULL, opener, &first);
+	/* The 8 start only once the first one holds the gate: otherwise one
+	 * of them could reach the disk first and the failing group would hold
+	 * the first one instead. */
+	for (int i = 0; i < 10000 && !__atomic_load_n(&gate_held, __ATOMIC_SEQ_CST); i++) {
+		struct timespec ms = { 0, 1000000 };
+
+		nanosleep(&ms, NULL);
+	}
+	T_OK(__atomic_load_n(&gate_held, __ATOMIC_SEQ_CST),
+	     "fsync error: the first registration reached the disk and holds the gate");
 	run(p, once, setup_eio);
 	pthread_join(th, NULL);
 	gated_post = NULL;
