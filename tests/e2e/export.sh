@@ -87,6 +87,19 @@ t_eq "limit: one query for all 10 present is refused to a supervisor too (exit 1
 t_status 1 "paging with smaller pages gets no further (offset 5, limit 3 + 1)" \
 	query "$ANA" ana present --offset 5 --limit 4
 
+# a search by name counts every person it shows: 10 documents of PETROV
+# IVAN are 10 rows, over the 8 (a spelling of the name finds them all)
+out=$(query "$ANN" ann search --surname Petroff --given Ivan --limit 100 2>&1); rc=$?
+t_eq "search by name: 10 persons shown would pass the 8: refused, exit 1" 1 "$rc"
+t_match "search by name: the refusal counts the 10 persons shown" \
+	'export limit: 10 rows .*0 of the 8 .*two-person export' "$out"
+out=$(query "$ANN" ann search --surname Petroff --given Ivan --limit 3 2>&1)
+t_eq "search by name: 3 of them shown are answered, and charged 3" 3 \
+	"$(printf '%s' "$out" | grep -c '"document"')"
+out=$(query "$ANN" ann search --surname Petrov --given Ivan --limit 6 2>&1); rc=$?
+t_match "search by name: 6 more would make 9 of 8: refused, naming the 3 taken" \
+	'export limit: 6 rows .*3 of the 8' "$out"
+
 # the dashboard's search counts against the same limit
 api() { # METHOD PATH TOKEN [BODY]: prints the body, then the status on the last line
 	local args=(-s -w '\n%{http_code}' --cacert "$C/ca.crt" -X "$1" "$CURL_$2")
