@@ -341,6 +341,8 @@ static bool ua_h_and_y(const char *az)
 {
 	bool h = false, y = false;
 
+	if (!strchr(az, 'H') || !strchr(az, 'Y'))
+		return false;
 	for (size_t i = 0; az[i]; i++) {
 		h = h || lone_h(az, i);
 		y = y || (az[i] == 'Y' && i > 0 && az[i + 1] && !az_vowel(az[i - 1]) &&
@@ -1146,8 +1148,25 @@ int tims__translit_token(const struct tims__letter *l, size_t n,
  */
 void tims__ukrainian_name(struct tims_name *n)
 {
-	bool ua = false;
+	bool ua = false, h = false;
 
+	/* most names have no part with a lone H and no Slavic reading yet:
+	 * nothing to read, nothing to test */
+	for (unsigned i = 0; i < n->ntok && !h && n->ntok > 1; i++) {
+		const struct tims_name_token *t = &n->tok[i];
+		bool slavic = false, lone = false;
+
+		for (unsigned v = 0; v < t->nvar; v++) {
+			slavic = slavic || t->scheme[v] == TIMS_SCHEME_SLAVIC;
+			if (t->scheme[v] == TIMS_SCHEME_ASCII || t->scheme[v] == TIMS_SCHEME_STRIPPED)
+				for (const char *p = strchr(t->var[v], 'H'); p && !lone;
+				     p = strchr(p + 1, 'H'))
+					lone = lone_h(t->var[v], (size_t)(p - t->var[v]));
+		}
+		h = lone && !slavic;
+	}
+	if (!h)
+		return;
 	for (unsigned i = 0; i < n->ntok && !ua; i++) {
 		const struct tims_name_token *t = &n->tok[i];
 
