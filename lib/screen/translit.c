@@ -1152,7 +1152,9 @@ void tims__ukrainian_name(struct tims_name *n)
 
 	/* most names have no part with a lone H and no Slavic reading yet:
 	 * nothing to read, nothing to test */
-	for (unsigned i = 0; i < n->ntok && !h && n->ntok > 1; i++) {
+	if (n->ntok < 2)
+		return;
+	for (unsigned i = 0; i < n->ntok && !h; i++) {
 		const struct tims_name_token *t = &n->tok[i];
 		bool slavic = false, lone = false;
 
@@ -1183,6 +1185,7 @@ void tims__ukrainian_name(struct tims_name *n)
 		const char *az = NULL;
 		bool slavic = false, changed = false;
 		size_t k = 0;
+		unsigned had;
 
 		for (unsigned v = 0; v < t->nvar; v++) {
 			slavic = slavic || t->scheme[v] == TIMS_SCHEME_SLAVIC;
@@ -1200,7 +1203,10 @@ void tims__ukrainian_name(struct tims_name *n)
 		g[k] = '\0';
 		if (!changed)
 			continue;
+		had = t->nvar;
 		add_variant(t, g, TIMS_SCHEME_SLAVIC);
+		if (t->nvar == had)
+			continue; /* already one of its spellings */
 		tims_name_skeleton(g, false, t->skel[t->nvar - 1], sizeof(t->skel[0]));
 		tims_name_skeleton(g, true, t->vskel[t->nvar - 1], sizeof(t->vskel[0]));
 		tims__equiv_lookup(g, t);
