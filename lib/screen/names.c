@@ -334,6 +334,7 @@ tims_rc tims_name_parse(const char *s, size_t len, const char *what,
 		return rc;
 	if (out->ntok == 0)
 		return tims_err_set(err, TIMS_ERR_INVALID, "%s: no letters", what);
+	tims__ukrainian_name(out);
 	return TIMS_OK;
 }
 

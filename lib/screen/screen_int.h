@@ -61,6 +61,11 @@ bool tims__din_article(const struct tims_name_token *name,
 bool tims__din_merge(struct tims_name_token *name, const struct tims_name_token *art,
 		     const struct tims_name_token *din);
 
+/* A name one of whose Latin parts is a Ukrainian spelling (Ukraine's system
+ * of 2010) reads the lone H of its other parts as Г (G) too: one more
+ * spelling, TIMS_SCHEME_SLAVIC, for the parts that have room for it. */
+void tims__ukrainian_name(struct tims_name *n);
+
 /* The script of one code point. */
 enum tims__script tims__script_of(int32_t cp);
 

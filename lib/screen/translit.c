@@ -322,6 +322,36 @@ static bool ends_with(const char *az, size_t n, const char *suf)
 	return n > k + 1 && !strcmp(az + n - k, suf);
 }
 
+/* Is the H at az[i] a letter of its own, not the second of KH, ZH, SH, CH,
+ * TH, DH, GH, PH, XH: in a Ukrainian spelling, Г. */
+static bool lone_h(const char *az, size_t i)
+{
+	return az[i] == 'H' && !(i && strchr("CKSZTDGPX", az[i - 1]));
+}
+
+/*
+ * Ukraine's system of 2010 writes Г as H and И as Y: a spelling with both
+ * a lone H and a Y between two consonants (HAVRYSH, MOHYLA) writes two
+ * letters of that table at once, where the Russian form has G and I
+ * (GAVRISH, MOGILA). One of them alone is English as often (HOLDEN; LYNCH,
+ * SMYTH): only both together count, and not HY at the start, the English
+ * HYDE, HYNES, HYLAND.
+ */
+static bool ua_h_and_y(const char *az)
+{
+	bool h = false, y = false;
+
+	if (!strchr(az, 'H') || !strchr(az, 'Y'))
+		return false;
+	for (size_t i = 0; az[i]; i++) {
+		h = h || lone_h(az, i);
+		y = y || (az[i] == 'Y' && i > 0 && az[i + 1] && !az_vowel(az[i - 1]) &&
+			  az[i - 1] != 'Y' && !az_vowel(az[i + 1]) && az[i + 1] != 'Y' &&
+			  !(i == 1 && az[0] == 'H'));
+	}
+	return h && y;
+}
+
 /*
  * Does a Latin spelling look like a Slavic name: a Russian, Ukrainian,
  * Belarusian or Polish surname or patronymic by its ending (-OV -EV -IN
@@ -343,7 +373,7 @@ static bool slavic_plausible(const char *az, bool *ua)
 	};
 	size_t n = strlen(az);
 
-	*ua = (n >= 4 && az[0] == 'H' && strchr("RLN", az[1]));
+	*ua = (n >= 4 && az[0] == 'H' && strchr("RLN", az[1])) || ua_h_and_y(az);
 	for (size_t i = 0; i < TIMS_ARRAY_SIZE(ukr) && !*ua; i++)
 		*ua = ends_with(az, n, ukr[i]);
 	/* -KO after a consonant or Y (HOLOVKO, BOYKO); Japanese -KO follows a
@@ -403,7 +433,7 @@ static bool slavic_reading(const char *az, char *out)
 		} else if (c == 'J' && prev != 'D') {
 			out[o++] = 'Y';
 			changed = true;
-		} else if (c == 'H' && !(prev && strchr("CKSZTDGPX", prev))) {
+		} else if (lone_h(az, i)) {
 			out[o++] = 'G';
 			changed = true;
 		} else {
@@ -1105,4 +1135,80 @@ int tims__translit_token(const struct tims__letter *l, size_t n,
 			tims__equiv_lookup(t->var[i], t);
 	}
 	return 0;
+}
+
+/*
+ * A name that Ukraine's system wrote is written by it in all its parts: when
+ * one Latin part of a name is a Ukrainian spelling (slavic_plausible's `ua`:
+ * HEORHII, HONCHARENKO, HAVRYSH), a part that looks like nothing by itself
+ * (HORBAN, IHOR, HLIB) gets the reading of its lone H as Г too (G, as the
+ * Russian form writes it: GORBAN, IGOR). Only H: the other letters of the
+ * Slavic reading (C, J) keep their own test. A part of an English or Arabic
+ * name (HARVEY, HASAN) is read so only next to a Ukrainian part.
+ */
+void tims__ukrainian_name(struct tims_name *n)
+{
+	bool ua = false, h = false;
+
+	/* most names have no part with a lone H and no Slavic reading yet:
+	 * nothing to read, nothing to test */
+	if (n->ntok < 2)
+		return;
+	for (unsigned i = 0; i < n->ntok && !h; i++) {
+		const struct tims_name_token *t = &n->tok[i];
+		bool slavic = false, lone = false;
+
+		for (unsigned v = 0; v < t->nvar; v++) {
+			slavic = slavic || t->scheme[v] == TIMS_SCHEME_SLAVIC;
+			if (t->scheme[v] == TIMS_SCHEME_ASCII || t->scheme[v] == TIMS_SCHEME_STRIPPED)
+				for (const char *p = strchr(t->var[v], 'H'); p && !lone;
+				     p = strchr(p + 1, 'H'))
+					lone = lone_h(t->var[v], (size_t)(p - t->var[v]));
+		}
+		h = lone && !slavic;
+	}
+	if (!h)
+		return;
+	for (unsigned i = 0; i < n->ntok && !ua; i++) {
+		const struct tims_name_token *t = &n->tok[i];
+
+		for (unsigned v = 0; v < t->nvar && !ua; v++)
+			if (t->scheme[v] == TIMS_SCHEME_ASCII ||
+			    t->scheme[v] == TIMS_SCHEME_STRIPPED)
+				(void)slavic_plausible(t->var[v], &ua);
+	}
+	if (!ua)
+		return;
+	for (unsigned i = 0; i < n->ntok; i++) {
+		struct tims_name_token *t = &n->tok[i];
+		char g[TIMS_TOKEN_MAX + 1];
+		const char *az = NULL;
+		bool slavic = false, changed = false;
+		size_t k = 0;
+		unsigned had;
+
+		for (unsigned v = 0; v < t->nvar; v++) {
+			slavic = slavic || t->scheme[v] == TIMS_SCHEME_SLAVIC;
+			if (!az && (t->scheme[v] == TIMS_SCHEME_ASCII ||
+				    t->scheme[v] == TIMS_SCHEME_STRIPPED))
+				az = t->var[v];
+		}
+		if (slavic || !az || t->nvar >= TIMS_NAME_MAX_VARIANTS ||
+		    (t->flags & (TIMS_TOK_ABJAD | TIMS_TOK_INITIAL)))
+			continue;
+		for (; az[k] && k < TIMS_TOKEN_MAX; k++) {
+			g[k] = lone_h(az, k) ? 'G' : az[k];
+			changed = changed || g[k] != az[k];
+		}
+		g[k] = '\0';
+		if (!changed)
+			continue;
+		had = t->nvar;
+		add_variant(t, g, TIMS_SCHEME_SLAVIC);
+		if (t->nvar == had)
+			continue; /* already one of its spellings */
+		tims_name_skeleton(g, false, t->skel[t->nvar - 1], sizeof(t->skel[0]));
+		tims_name_skeleton(g, true, t->vskel[t->nvar - 1], sizeof(t->vskel[0]));
+		tims__equiv_lookup(g, t);
+	}
 }

@@ -329,6 +329,20 @@ static void test_slavic(void)
 	     "the same Slavic name, born 17 years later");
 	MISS(cmp("HNATIUK, BOHDAN", d, "HNATIUK, MYKOLA", "1974-02-01"),
 	     "brothers: one Ukrainian surname, other given names");
+	/* Ukraine's H for Г and Y for И in one spelling: Ukrainian with no
+	 * ending the reading knows (MOHYLA, Могила; Russian MOGILA); and a
+	 * name written by Ukraine's system is so in all its parts: IHOR next
+	 * to MOHYLA, HORBAN next to HRYHORII, read G. */
+	HIT_BECAUSE(cmp("MOHYLA, IHOR", d, "MOGILA<<IGOR", d), "Slavic reading",
+		    "Ukrainian H and Y in one surname, the given name with it");
+	HIT_BECAUSE(cmp("HORBAN, HRYHORII", d, "GORBAN<<GRIGORIY", d), "Slavic reading",
+		    "a surname with no ending next to a Ukrainian given name");
+	MISS(cmp("MOHYLA, IHOR", d, "MOGILA<<IGOR", "1990-05-06"),
+	     "the same Ukrainian name, born 19 years later");
+	MISS(cmp("HARVEY, NIGEL", d, "GARVEY<<NIGEL", d),
+	     "English HARVEY and Irish GARVEY: no Ukrainian part, not read");
+	MISS(cmp("HARVEY LYNCH, NIGEL", d, "GARVEY LYNCH<<NIGEL", d),
+	     "a Y between consonants (LYNCH) with no lone H in it is not Ukrainian");
 	/* The reading is for Slavic spellings only: H is H in HARVEY and
 	 * HASAN (else HASAN would read GASAN, the skeleton of GHASSAN), C
 	 * before O is K in COSTA. */
@@ -336,7 +350,8 @@ static void test_slavic(void)
 		static const struct { const char *n; bool slavic; } rd[] = {
 			{ "HARVEY", false }, { "HASAN", false }, { "COSTA", false },
 			{ "CARLOS", false }, { "HOLOVKO", true }, { "CVETKOV", true },
-			{ "JDANOV", true }, { "HRYHORII", true },
+			{ "JDANOV", true }, { "HRYHORII", true }, { "MOHYLA", true },
+			{ "LYNCH", false }, { "HYDE", false },
 		};
 
 		for (size_t i = 0; i < TIMS_ARRAY_SIZE(rd); i++) {
@@ -376,6 +391,33 @@ static void test_definite(void)
 	     "twins: a bare C is not read as S (CARA and SARA are two names)");
 }
 
+/* 1b. The first letter is the one a writer gets right: another initial
+ * consonant is another name (HUNTER/GUNTER), not a slip, even with the
+ * same given name and date of birth; a slip after it, the first two
+ * letters swapped, a digraph on one side and the initials registers write
+ * for one sound are still found. */
+static void test_first_letter(void)
+{
+	const char *d = "1975-02-14";
+
+	MISS(cmp_sex("ANDREW HUNTER", d, 'M', "ANDREW GUNTER", d, 'M'),
+	     "English HUNTER and German GUNTER: an initial H or G is another name");
+	MISS(cmp_sex("KAREN PARKER", d, 'F', "KAREN BARKER", d, 'F'),
+	     "PARKER and BARKER: another initial consonant");
+	MISS(cmp_sex("WOLFGANG HERBST", d, 'M', "WOLFGANG GERBST", d, 'M'),
+	     "a German H is not a Ukrainian Г");
+	HIT_BECAUSE(cmp_sex("ANDREW HUNTER", d, 'M', "ANDREW HUNETR", d, 'M'),
+		    "letters transposed", "a slip after the first letter");
+	HIT(cmp_sex("ANDREW HUNTER", d, 'M', "ANDREW UHNTER", d, 'M'),
+	    "the first two letters transposed");
+	HIT(cmp_sex("KHARLAMOV, SEMEN", d, 'M', "HARLAMOV<<SEMEN", d, 'M'),
+	    "ISO 9 H for Х against KH: a digraph, not another letter");
+	HIT(cmp_sex("QASSEM, MAHMOUD", d, 'M', "GASSEM<<MAHMOUD", d, 'M'),
+	    "Arabic ق written G in Egyptian and Gulf registers");
+	HIT(cmp_sex("BALDERRAMA, JAVIER", d, 'M', "VALDERRAMA<<JAVIER", d, 'M'),
+	    "Spanish B and V: one sound");
+}
+
 /* 8. Names one part apart that are other names, not slips: Greek family
  * suffixes and Chinese syllables; a real slip in them is still found. */
 static void test_other_names(void)
@@ -398,6 +440,15 @@ static void test_other_names(void)
 	    "a transposition that breaks the syllables is a typo");
 	HIT(cmp_sex("KATARINA BRATOJEVIC", d, 'F', "KATANINA BRATOJEVIC", d, 'F'),
 	    "a typo in a longer name that also cuts into pinyin (KA-TA-RI-NA)");
+	/* -N and -NG are two finals (two characters): twins, not a slip */
+	MISS(cmp_sex("WANG XIAOLIN", d, 'F', "WANG XIAOLING", d, 'F'),
+	     "Chinese twins one nasal final apart (LIN, LING)");
+	MISS(cmp_sex("WANG XIAOLING", d, 'F', "WANG XIAOLIN", d, 'F'),
+	     "the same twins the other way round");
+	HIT(cmp_sex("WANG XIAOLING", d, 'F', "WANG XIAOLNIG", d, 'F'),
+	    "a transposition in the syllable with -NG stays a typo");
+	HIT(cmp_sex("WANG XIAOLING", d, 'F', "WANG XIAOLLING", d, 'F'),
+	    "a doubled letter in it stays a typo");
 }
 
 /* The index offers what the scorer accepts: a doubled letter in a name of
@@ -410,7 +461,7 @@ static void test_index(void)
 	static const char *const listed[] = {
 		"SMITH, ANNA", "VAN DER BERG, JAN", "DELACRUZ, MARIA", "JONES, ANNA",
 		"VANDERMEER, PIETER", "BERG, JAN", "CVETKOV, PAVEL", "HORDIIENKO, SERHII",
-		"JOUKOVSKI, BORIS",
+		"JOUKOVSKI, BORIS", "HORBAN, HRYHORII",
 	};
 	static const struct { const char *q, *dob; int want; } qs[] = {
 		{ "SMITH ANA", "1970-03-04", 0 }, { "JAN VANDERBERG", "1970-03-04", 1 },
@@ -419,6 +470,8 @@ static void test_index(void)
 		/* the Slavic reading's skeletons are keys too */
 		{ "PAVEL TSVETKOV", "1970-03-04", 6 }, { "SERGEY GORDIYENKO", "1970-03-04", 7 },
 		{ "BORIS ZHUKOVSKIY", "1970-03-04", 8 },
+		/* the Ukrainian reading of a part with no ending is a key too */
+		{ "GRIGORIY GORBAN", "1970-03-04", 9 },
 	};
 	struct tims_screen_index *ix = NULL;
 	struct tims_screen_hit hits[8];
@@ -461,6 +514,7 @@ static void test_index(void)
 int main(void)
 {
 	test_typos();
+	test_first_letter();
 	test_syllables();
 	test_ocr();
 	test_initials();
