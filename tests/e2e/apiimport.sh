@@ -10,9 +10,11 @@
 # a replay that stores nothing; a truncated message is refused naming the
 # segment, nothing stored; watchlists that cannot be read fail the import
 # closed, nothing stored. Every read of the lists (list, show) needs a
-# purpose and is audited; an officer or an admin is refused.
+# purpose and is audited; an officer or an admin is refused. The flight
+# arrived long ago: `tims retention run` erases its travellers without a
+# hit and keeps the two with one.
 . tests/e2e/lib.sh
-GEN="python3 tests/data/paxlst/gen-paxlst.py"
+GEN="python3 tests/data/paxlst/gen-paxlst.py --date 2026-01-15" # arrived long ago: retention, below
 C=$T_TMP/centre
 
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
@@ -93,4 +95,13 @@ t_match "closed, naming why" "watchlists: .*cannot be read .*nothing imported" "
 t_eq "nothing stored, no alert" "$before 4" "$(versions) $(alerts | wc -l)"
 cp "$T_TMP/wl.bak" "$C/watchlists/watchlists.db"
 t_ok "the import refused is audited" grep -q . <(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json | grep -F '"api.import"' | grep -F 'other.edi' | grep -F 'cannot be read')
+
+# retention: the flight arrived more than 48 hours ago (api.after_arrival)
+out=$("$TIMS" retention run "$C" 2>&1)
+t_eq "the retention run erases the 611 travellers without a hit and keeps the 4 with one" "611 4 611" \
+	"$(jq -r '"\(.erased["api.after_arrival"]) \(.kept["api.after_arrival"]) \(.stores["api.db"])"' <<<"$out" 2>&1)"
+t_eq "what is left of version 1: the flight's two versions (308 travellers as received), two travellers, both with their hit" "2 308 2 hits" \
+	"$(cli_as "$C" supervisor "$TIMS" api show "$C" "$FLIGHT" "$DATE" --version 1 --purpose "after retention" |
+		jq -rs '"\([.[] | select(.history)] | length) \([.[] | select(.history)][0].travellers) \([.[] | select(.position)] | length) \([.[] | select(.position)] | map(.screening) | unique | join(","))"' 2>&1)"
+t_eq "api.db holds 4 travellers" 4 "$(sqlite3 -readonly "$C/api.db" 'SELECT COUNT(*) FROM travellers')"
 t_end
