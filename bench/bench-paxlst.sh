@@ -81,7 +81,10 @@ if [ "$peer_ok" = 1 ]; then
 fi
 [ "$peer_ok" = 1 ] || fail "tims $tims travellers/s, peer unavailable ($why)"
 ratio=$(awk -v a="$tims" -v b="$peer" 'BEGIN { printf "%.1f", a / b }')
-sratio=$(awk -v a="$stims" -v b="$peer" 'BEGIN { if (a > 0) printf "%.1f", a / b }')
+sratio=$(awk -v a="$stims" -v b="$peer" 'BEGIN { if (a > 0) printf "%.2f", a / b }')
+# Tirana's peak day, about 300 flights of 308 travellers, read and screened
+# on one core (information, not a target: the issue sets none)
+peak=$(awk -v m="$smsg" 'BEGIN { if (m > 0) printf "%.1f", 300 / m }')
 if [ "$mode" = --smoke ]; then
 	echo "ok - paxlst bench: tims $tims travellers/s ($tmsg flights/s), read and screened $stims ($smsg flights/s), npm edifact $peer ($pmsg), ratios ${ratio}x ${sratio}x"
 	bench_target "PAXLST read, one core, against npm edifact" "$ratio" ">=" 1 "x" 1
@@ -94,6 +97,7 @@ else
 		"npm edifact 1.2.12 read (node, per CPU s)" "$pmsg" "$peer"
 	echo "ratios: read ${ratio}x, read and screened ${sratio}x (flights of 300 passengers and 8 crew;" \
 		"lists of $persons persons and $documents documents)"
+	echo "a peak day's 300 flights read and screened on one core: ${peak} s of CPU"
 	bench_target "PAXLST read, one core, against npm edifact" "$ratio" ">=" 1 "x" 0
 	bench_target "PAXLST read and screened, one core, against npm edifact reading only" "$sratio" ">=" 1 "x" 0
 fi
