@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "tims/api.h"
+#include "tims/mlog.h"
+#include "tims/officer.h"
 #include "tims/paxlst.h"
 #include "tims/vault.h"
 #include "tims/watchlist.h"
@@ -124,4 +126,73 @@ out:
 	free(scr);
 	tims_paxlst_release(&p);
 	return rc;
+}
+
+/* ---- GET /api/v1/dashboard/arrivals?purpose=TEXT ----------------------------
+ *
+ * The dashboard's pre-arrival list: the flights whose passenger lists the
+ * centre holds, expected from 24 hours ago on, with their current version,
+ * versions held, travellers and travellers with a hit; no traveller.
+ * Audited (dashboard.arrivals, with the purpose) before it is answered. */
+
+#define ARRIVALS_MAX 500
+
+static tims_rc arrival_row(void *ctx, const struct tims_api_flight *f)
+{
+	json_t *list = ctx;
+
+	if (json_array_size(list) >= ARRIVALS_MAX)
+		return TIMS_OK;
+	return json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i,"
+		" s:I, s:I, s:I}", "flight", f->flight, "date", f->date,
+		"departure_airport", f->departure_airport, "departure_time", f->departure_time,
+		"arrival_airport", f->arrival_airport, "arrival_time", f->arrival_time,
+		"version", (int)f->current, "versions", (int)f->versions,
+		"travellers", (json_int_t)f->travellers, "hits", (json_int_t)f->hits,
+		"received_ms", (json_int_t)f->received_ms)) ? TIMS_ERR_NOMEM : TIMS_OK;
+}
+
+tims_rc centre_h_dash_arrivals(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	const char *purpose = tims_http_query(req, "purpose");
+	struct tims_api *api = NULL;
+	struct tims_err err;
+	json_t *list, *out, *q;
+	char *qtext, *atext;
+	tims_rc rc;
+
+	if (!purpose || strlen(purpose) < 3 || strlen(purpose) > 200)
+		return tims_http_reply_error(resp, 400, "purpose_required", "purpose: 3 to 200 "
+					     "bytes, why the passenger lists are read");
+	if (!(list = json_array()))
+		return TIMS_ERR_NOMEM;
+	tims_err_clear(&err);
+	if ((rc = tims_api_open(s->c->dir, s->c->vault, &api, &err)) ||
+	    (rc = tims_api_flights(api, tims_mlog_now_ms() - 24 * 3600000LL, INT64_MAX,
+				   arrival_row, list, &err))) {
+		tims_api_close(api);
+		json_decref(list);
+		if (rc == TIMS_ERR_NOMEM)
+			return rc;
+		/* a store that cannot be read is no empty list */
+		return tims_http_reply_error(resp, 503, "store_unavailable", "%s", err.msg);
+	}
+	tims_api_close(api);
+	if (!(out = json_pack("{s:o}", "flights", list)))
+		return TIMS_ERR_NOMEM;
+	q = json_pack("{s:s}", "since", "24 hours ago");
+	qtext = q ? json_dumps(q, JSON_COMPACT) : NULL;
+	atext = json_dumps(out, JSON_COMPACT);
+	json_decref(q);
+	rc = centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
+			  "dashboard.arrivals", purpose, qtext ? qtext : "{}", atext, 200, &err);
+	free(qtext);
+	free(atext);
+	if (rc) {
+		json_decref(out);
+		return tims_http_reply_error(resp, 500, "audit_unavailable",
+					     "the audit log cannot be written: nothing is answered");
+	}
+	return tims_http_reply_json(resp, 200, out);
 }

@@ -22,6 +22,7 @@ cli_bootstrap "$C" || { t_report fail "setup: the centre's first admin"; t_end; 
 "$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
 PIDS+=($!)
 wait_line "$T_TMP/centre.out" "listening on"
+CURL_=$(sed -n 's/.* listening on //p' "$T_TMP/centre.out" | sed 's|/$||')
 
 # a flight of 300 passengers and 8 crew; the 50th passenger is wanted, the
 # 200th travels on a stolen passport
@@ -104,4 +105,21 @@ t_eq "what is left of version 1: the flight's two versions (308 travellers as re
 	"$(cli_as "$C" supervisor "$TIMS" api show "$C" "$FLIGHT" "$DATE" --version 1 --purpose "after retention" |
 		jq -rs '"\([.[] | select(.history)] | length) \([.[] | select(.history)][0].travellers) \([.[] | select(.position)] | length) \([.[] | select(.position)] | map(.screening) | unique | join(","))"' 2>&1)"
 t_eq "api.db holds 4 travellers" 4 "$(sqlite3 -readonly "$C/api.db" 'SELECT COUNT(*) FROM travellers')"
+
+# the dashboard's pre-arrival list: a flight due tomorrow, over HTTPS
+python3 tests/data/paxlst/gen-paxlst.py --seed 2201 --passengers 300 --crew 8 \
+	--date "$(date -u -d tomorrow +%F)" >"$T_TMP/tomorrow.edi"
+cli_as "$C" supervisor "$TIMS" api import "$C" "$T_TMP/tomorrow.edi" >/dev/null 2>&1
+SEC=$(echo "dashboard password 1" | "$TIMS" officer add --post "$C" kostova --name "Vera Kostova" --role supervisor | sed -n 's/^officer kostova: TOTP secret //p')
+TOK=$(curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary \
+	"{\"officer\":\"kostova\",\"password\":\"dashboard password 1\",\"code\":\"$(oathtool --totp -b "$SEC")\"}" \
+	"$CURL_/api/v1/session" | sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+arr() { curl -s -o "$T_TMP/arr.json" -w '%{http_code}' --cacert "$C/ca.crt" -H "Authorization: Bearer $TOK" "$CURL_/api/v1/dashboard/arrivals$1"; }
+t_eq "GET /api/v1/dashboard/arrivals without a purpose: 400" 400 "$(arr '')"
+# (the same seed on another day: the same names and passports, birth dates
+# shifted, so the wanted person's no longer matches: one hit, the passport)
+t_eq "with one: tomorrow's flight (not the one that arrived long ago), 308 travellers, 1 hit, no name" \
+	"200 1 $FLIGHT 308 1 0" "$(arr '?purpose=pre-arrival%20board') $(jq -r '"\(.flights | length) \(.flights[0].flight) \(.flights[0].travellers) \(.flights[0].hits)"' "$T_TMP/arr.json" 2>&1) $(grep -c -F "$WSUR" "$T_TMP/arr.json")"
+t_match "the read is audited with its purpose" '"dashboard\.arrivals".*pre-arrival board' \
+	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json | grep -F dashboard.arrivals)"
 t_end
