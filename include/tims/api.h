@@ -13,7 +13,8 @@
  *
  * Each traveller's personal fields (names, birth date, sex, nationality,
  * document) are sealed with the node's vault (tims/vault.h, AD
- * "api.travellers/ID", under the month of the expected arrival); role,
+ * "api.travellers/VERSION/POSITION", VERSION the version's row, under the
+ * month of the expected arrival); role,
  * the screening result and its hits (list, reference, versions) are kept
  * in clear: they name no traveller.
  *

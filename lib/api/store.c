@@ -6,7 +6,8 @@
  * (one per message received, the newest current, the others history, each
  * with its receipt time and file SHA-256, unique per flight so that a
  * replay is recognised) and the travellers of each version, whose personal
- * fields are one blob sealed by the node's vault. The screening result
+ * fields are one blob sealed by the node's vault (AD "api.travellers/
+ * VERSION-ROW/POSITION": a blob moved to another row does not open). The screening result
  * (status, hits with list versions) is kept beside it in clear: it names
  * list entries, not the traveller.
  */
@@ -481,20 +482,24 @@ static tims_rc store_flight(struct tims_api *a, struct ins *s, const char *sha,
 	for (size_t i = 0; !rc && i < p->n; i++) {
 		const struct tims_paxlst_traveller *t = &p->t[i];
 		char key[TIMS_PAXLST_VALUE], date[11], ad[64];
-		int64_t tid;
 
 		if (flight_of(t, key, sizeof(key), date, NULL) || strcmp(key, f->flight) ||
 		    strcmp(date, f->date))
 			continue;
 		pos++;
-		/* the row first (its id binds the sealed blob to it), then the blob */
+		/* the blob bound to its place: version and position */
+		snprintf(ad, sizeof(ad), "api.travellers/%lld/%u", (long long)vid, pos);
+		tims_buf_reset(&pt);
+		tims_buf_reset(&blob);
 		tims_buf_reset(&hits);
-		if ((rc = hits_text(&scr[i], &hits)))
+		if ((rc = pack(t, &pt)) ||
+		    (rc = tims_vault_seal(a->v, arrival, ad, strlen(ad), pt.buf, pt.len, &blob, err)) ||
+		    (rc = hits_text(&scr[i], &hits)))
 			break;
 		sqlite3_bind_int64(s->add_trav, 1, vid);
 		sqlite3_bind_int64(s->add_trav, 2, pos);
 		sqlite3_bind_text(s->add_trav, 3, t->role, -1, SQLITE_STATIC);
-		sqlite3_bind_zeroblob(s->add_trav, 4, 0);
+		sqlite3_bind_blob(s->add_trav, 4, blob.buf, (int)blob.len, SQLITE_STATIC);
 		sqlite3_bind_int(s->add_trav, 5, scr[i].status);
 		sqlite3_bind_int(s->add_trav, 6, (int)scr[i].nhits);
 		sqlite3_bind_text(s->add_trav, 7, tims_buf_str(&hits), -1, SQLITE_STATIC);
@@ -504,27 +509,6 @@ static tims_rc store_flight(struct tims_api *a, struct ins *s, const char *sha,
 			break;
 		}
 		sqlite3_reset(s->add_trav);
-		tid = sqlite3_last_insert_rowid(a->db);
-		snprintf(ad, sizeof(ad), "api.travellers/%lld", (long long)tid);
-		tims_buf_reset(&pt);
-		tims_buf_reset(&blob);
-		if ((rc = pack(t, &pt)) ||
-		    (rc = tims_vault_seal(a->v, arrival, ad, strlen(ad), pt.buf, pt.len, &blob, err)))
-			break;
-		{
-			sqlite3_stmt *up = NULL;
-
-			if (sqlite3_prepare_v2(a->db, "UPDATE travellers SET sealed = ?2 WHERE id = ?1",
-					       -1, &up, NULL) != SQLITE_OK) {
-				rc = db_err(a, "sealing a traveller", err);
-				break;
-			}
-			sqlite3_bind_int64(up, 1, tid);
-			sqlite3_bind_blob(up, 2, blob.buf, (int)blob.len, SQLITE_STATIC);
-			if (sqlite3_step(up) != SQLITE_DONE)
-				rc = db_err(a, "sealing a traveller", err);
-			sqlite3_finalize(up);
-		}
 		f->travellers++;
 		if (!rc && scr[i].status == TIMS_API_HIT) {
 			f->hits++;
@@ -743,7 +727,7 @@ tims_rc tims_api_travellers(struct tims_api *a, int64_t flight_id, unsigned vers
 	if (!(t = malloc(sizeof(*t))))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 	if (sqlite3_prepare_v2(a->db, "SELECT t.id, v.version, t.position, t.role, t.sealed,"
-			       " t.status, t.nhits, t.hits FROM travellers t JOIN versions v ON"
+			       " t.status, t.nhits, t.hits, v.id FROM travellers t JOIN versions v ON"
 			       " v.id = t.version WHERE v.flight = ?1 AND (?2 = 0 AND v.id ="
 			       " (SELECT current FROM flights WHERE id = ?1) OR v.version = ?2)"
 			       " ORDER BY t.position", -1, &st, NULL) != SQLITE_OK) {
@@ -760,7 +744,8 @@ tims_rc tims_api_travellers(struct tims_api *a, int64_t flight_id, unsigned vers
 		t->version = (unsigned)sqlite3_column_int64(st, 1);
 		t->position = (uint32_t)sqlite3_column_int64(st, 2);
 		col(st, 3, t->role, sizeof(t->role));
-		snprintf(ad, sizeof(ad), "api.travellers/%lld", (long long)t->id);
+		snprintf(ad, sizeof(ad), "api.travellers/%lld/%u",
+			 (long long)sqlite3_column_int64(st, 8), t->position);
 		tims_buf_reset(&pt);
 		if ((rc = tims_vault_open_blob(a->v, ad, strlen(ad), sqlite3_column_blob(st, 4),
 					       (size_t)sqlite3_column_bytes(st, 4), &pt, err)) ||

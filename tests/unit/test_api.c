@@ -22,6 +22,16 @@ static struct tims_vault *vault;
 static struct tims_wl *wl;
 static struct tims_screen_index *ix;
 
+static int holds(const char *buf, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (!memcmp(buf + i, needle, k))
+			return 1;
+	return 0;
+}
+
 struct pax { const char *sur, *giv, *dob, *nat, *doc; };
 
 /* A PAXLST interchange (D:05B) of flight fno departing 2026-12-07 at dep
@@ -235,6 +245,55 @@ int main(void)
 	T_OK(tims_api_travellers(a, f.id, 0, on_trav, &ts, &err) == TIMS_OK && ts.n == 2 &&
 	     ts.hits == 1 && !strcmp(ts.hit_ref, "W-1") && ts.list_version == 1,
 	     "the current list: the hit with its entry and the list version screened against");
+
+	/* at rest: no name or document number in clear in the files (the
+	 * flight number, in clear, shows the bytes read are the data) */
+	{
+		static const char *const files[] = { "api.db", "api.db-wal" };
+		char path[512], *buf = malloc(1 << 23);
+		size_t n = 0;
+
+		for (size_t k = 0; buf && k < 2; k++) {
+			FILE *fp;
+
+			snprintf(path, sizeof(path), "%s/%s", dir, files[k]);
+			if ((fp = fopen(path, "rb"))) {
+				n += fread(buf + n, 1, (1 << 23) - n, fp);
+				fclose(fp);
+			}
+		}
+		T_OK(buf && holds(buf, n, "JU123") && !holds(buf, n, "KOSTOVA") &&
+		     !holds(buf, n, "SHCHERBAKOV") && !holds(buf, n, "RU2000002"),
+		     "api.db and its WAL hold the flight but no traveller's name or document "
+		     "number in clear");
+		free(buf);
+	}
+	/* someone with the file swaps two travellers' sealed fields: refused */
+	{
+		char path[512];
+		sqlite3 *db;
+
+		snprintf(path, sizeof(path), "%s/api.db", dir);
+		if (sqlite3_open(path, &db) == SQLITE_OK) {
+			sqlite3_exec(db, "CREATE TEMP TABLE s AS SELECT sealed FROM travellers WHERE id = 1;"
+				     "UPDATE travellers SET sealed = (SELECT sealed FROM travellers WHERE"
+				     " id = 2) WHERE id = 1;"
+				     "UPDATE travellers SET sealed = (SELECT sealed FROM s) WHERE id = 2",
+				     NULL, NULL, NULL);
+			sqlite3_close(db);
+		}
+		memset(&ts, 0, sizeof(ts));
+		T_OK(tims_api_travellers(a, f.id, 1, on_trav, &ts, &err) == TIMS_ERR_TAMPER,
+		     "a traveller's sealed fields moved to another row do not open (%s)", err.msg);
+		if (sqlite3_open(path, &db) == SQLITE_OK) { /* swapped back */
+			sqlite3_exec(db, "CREATE TEMP TABLE s AS SELECT sealed FROM travellers WHERE id = 1;"
+				     "UPDATE travellers SET sealed = (SELECT sealed FROM travellers WHERE"
+				     " id = 2) WHERE id = 1;"
+				     "UPDATE travellers SET sealed = (SELECT sealed FROM s) WHERE id = 2",
+				     NULL, NULL, NULL);
+			sqlite3_close(db);
+		}
+	}
 
 	/* version 1 sent again after version 2 */
 	rc = import(a, &m1, t0 + 2 * HOUR, &h, res, &err);
