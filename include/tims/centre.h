@@ -15,6 +15,9 @@
  *   cosign.skey/.vkey the centre's cosigner key (c2sp tlog-cosignature)
  *   mirror/ORIGIN.db  the verified mirror of each post's log (tims/sync.h)
  *   isolated          present while the centre is cut off on purpose
+ *   api.db            carriers' passenger lists and their screening before
+ *                     arrival (tims/api.h, lib/centre/api.c), made by the
+ *                     first `tims api import`
  *
  * Guarantees: a post is known by the certificate the centre issued it and
  * by nothing it says about itself (G6); every record the centre holds was
