@@ -2,6 +2,9 @@
  * cmd_api.c — `tims api`: advance passenger information (PAXLST).
  *
  *   tims api parse [--json] [FILE]
+ *   tims api import DIR FILE...
+ *   tims api list DIR --purpose TEXT
+ *   tims api show DIR FLIGHT DATE --purpose TEXT [--version N]
  *
  * Reads one file (or standard input) holding PAXLST interchanges, plain or
  * wrapped in Type-B teletype lines, and prints its travellers: one line a
@@ -9,19 +12,37 @@
  * Exit 0 when the whole input was read (warnings allowed), 1 when it was
  * refused (the error names the segment and its position), 2 for usage and
  * I/O errors. The parser is lib/paxlst (docs/paxlst.md).
+ *
+ * import, list and show work on the centre's directory (screening before
+ * arrival, lib/centre/api.c and lib/api): a supervisor logged in there
+ * (list and show: a supervisor or an analyst, with a purpose), each
+ * command in the centre's audit log before it acts, and what an import
+ * stored (file digest, flights, counts, hits) after. The stores are
+ * SQLite files the running centre shares (as `tims retention run` and
+ * `tims centre events` do): an import needs no stopped centre, and the
+ * dashboard's alert queue shows its hits at its next poll.
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "tims/api.h"
 #include "tims/buf.h"
+#include "tims/centre.h"
+#include "tims/officer.h"
 #include "tims/paxlst.h"
+#include "tims/record.h"
 #include "tims/util.h"
 
 static const char usage[] =
 	"usage: tims api parse [--json] [FILE]\n"
+	"       tims api import DIR FILE...\n"
+	"       tims api list DIR --purpose TEXT\n"
+	"       tims api show DIR FLIGHT DATE --purpose TEXT [--version N]\n"
 	"\n"
 	"Advance passenger information: reads the UN/EDIFACT PAXLST interchanges\n"
 	"in FILE (standard input when FILE is missing or '-'; at most 64 MiB), with\n"
@@ -46,6 +67,19 @@ static const char usage[] =
 	"that disagrees, or an interchange cut short refuses the whole input.\n"
 	"\n"
 	"Exit status: 0 read (warnings allowed), 1 refused, 2 usage or I/O error.\n"
+	"\n"
+	"import: at the centre in DIR (a supervisor logged in there), each FILE\n"
+	"parsed, every traveller screened against the centre's watchlists as the\n"
+	"posts screen, the flight's list stored in DIR/api.db (a new version\n"
+	"replaces the current one, which stays as history; the same file again is\n"
+	"a replay and stores nothing) and each hit put in the dashboard's alert\n"
+	"queue. A file that does not parse, or watchlists that cannot be read,\n"
+	"store nothing. Prints one JSON object a file. Audited.\n"
+	"list: the flights held, with their versions, travellers and hits.\n"
+	"show: one flight's travellers (FLIGHT as in TDT, DATE its scheduled\n"
+	"departure YYYY-MM-DD; --version N an older version), one JSON object\n"
+	"per line. list and show: a supervisor or an analyst, --purpose (3 to\n"
+	"200 bytes) in the audit log before anything is read.\n"
 	"See docs/paxlst.md.\n";
 
 static json_t *traveller_json(const struct tims_paxlst *p, const struct tims_paxlst_traveller *t)
@@ -144,10 +178,312 @@ static int api_parse(int argc, char **argv)
 	return st;
 }
 
+/* ---- the centre: screening before arrival ---------------------------------- */
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int centre_dir(const char *sub, const char *dir)
+{
+	if (cli_node_kind(dir) != CLI_NODE_CENTRE)
+		return cli_error(CLI_USAGE, "api", "%s: %s: not the centre's directory (a post "
+				 "imports no passenger lists yet: docs/paxlst.md)", sub, dir);
+	return CLI_OK;
+}
+
+static json_t *result_json(const char *file, const struct tims_api_import_result *r)
+{
+	json_t *fl = json_array(), *o;
+
+	for (size_t i = 0; fl && i < r->nflights; i++) {
+		const struct tims_api_flight_result *f = &r->f[i];
+
+		json_array_append_new(fl, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:I, s:I}",
+			"flight", f->flight, "date", f->date, "departure_airport", f->departure_airport,
+			"arrival_airport", f->arrival_airport, "arrival_time", f->arrival_time,
+			"version", (int)f->version, "replay", f->replay, "replaced", f->replaced,
+			"travellers", (json_int_t)f->travellers, "hits", (json_int_t)f->hits));
+	}
+	o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "file", file, "sha256", r->sha256,
+		      "flights", fl ? fl : json_array(), "travellers", (json_int_t)r->travellers,
+		      "hits", (json_int_t)r->hits, "stored", (json_int_t)r->stored);
+	return o;
+}
+
+static int api_import(int argc, char **argv)
+{
+	struct tims_api_import_result *res;
+	struct tims_centre *c = NULL;
+	struct cli_actor who;
+	struct tims_err err;
+	json_t *files;
+	int st = CLI_OK;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (argc < 3)
+		return cli_error(CLI_USAGE, "api", "import: want DIR FILE...");
+	if ((st = centre_dir("import", argv[1])))
+		return st;
+	files = json_array();
+	for (int i = 2; files && i < argc; i++)
+		json_array_append_new(files, json_string(argv[i]));
+	if ((st = cli_gate("api import", argv[1], TIMS_ROLE_SUPERVISOR, "cli.api.import",
+			   "advance passenger information", json_pack("{s:o}", "files",
+			   files ? files : json_array()), &who)))
+		return st;
+	if (!(res = malloc(sizeof(*res))))
+		return cli_error(CLI_USAGE, "api", "import: out of memory");
+	tims_err_clear(&err);
+	if (tims_centre_open(argv[1], &c, &err)) {
+		free(res);
+		return cli_error(CLI_USAGE, "api", "import: %s", tims_err_msg(&err));
+	}
+	for (int i = 2; i < argc; i++) {
+		struct tims_buf in = TIMS_BUF_INIT(TIMS_PAXLST_MAX_BYTES + 1);
+		json_t *o;
+		char *text;
+		tims_rc rc;
+
+		if (tims_read_file(argv[i], TIMS_PAXLST_MAX_BYTES, &in, &err)) {
+			st = cli_error(CLI_USAGE, "api", "import: %s", tims_err_msg(&err));
+			break;
+		}
+		rc = tims_centre_api_import(c, in.buf ? in.buf : "", in.len, wall_ms(), res, &err);
+		tims_buf_release(&in);
+		if (rc) {
+			/* refused or failed: nothing of the file stored; audited so */
+			json_t *q = json_pack("{s:s, s:s}", "file", argv[i], "refused", tims_err_msg(&err));
+			char *qs = q ? json_dumps(q, JSON_COMPACT) : NULL;
+
+			json_decref(q);
+			if (cli_audit_status(&who, "api import", "api.import", "advance passenger "
+					     "information", qs ? qs : "{}", 422))
+				st = CLI_USAGE;
+			free(qs);
+			st = cli_error(st ? st : rc == TIMS_ERR_INVALID || rc == TIMS_ERR_TOOBIG ?
+				       CLI_FAIL : CLI_USAGE, "api", "import: %s: %s", argv[i],
+				       tims_err_msg(&err));
+			break;
+		}
+		o = result_json(argv[i], res);
+		text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		if (!text) {
+			st = cli_error(CLI_USAGE, "api", "import: out of memory");
+			break;
+		}
+		/* what was stored, in the audit log (digest, flights, counts) */
+		if ((st = cli_audit(&who, "api import", "api.import", "advance passenger information",
+				    text))) {
+			free(text);
+			break;
+		}
+		puts(text);
+		free(text);
+	}
+	tims_centre_free(c);
+	free(res);
+	return st;
+}
+
+static int purpose_ok(const char *sub, const char *purpose)
+{
+	size_t n = purpose ? strlen(purpose) : 0;
+
+	if (n < 3 || n > 200)
+		return cli_error(CLI_USAGE, "api", "%s: --purpose: 3 to 200 bytes are required "
+				 "(why the passenger data is read)", sub);
+	return CLI_OK;
+}
+
+static tims_rc print_flight(void *ctx, const struct tims_api_flight *f)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:s}",
+		"flight", f->flight, "date", f->date, "departure_airport", f->departure_airport,
+		"departure_time", f->departure_time, "arrival_airport", f->arrival_airport,
+		"arrival_time", f->arrival_time, "version", (int)f->current,
+		"versions", (int)f->versions, "travellers", (json_int_t)f->travellers,
+		"hits", (json_int_t)f->hits, "sha256", f->sha256);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	(void)ctx;
+	json_decref(o);
+	if (!s)
+		return TIMS_ERR_NOMEM;
+	puts(s);
+	free(s);
+	return TIMS_OK;
+}
+
+static tims_rc print_version(void *ctx, const struct tims_api_version *v)
+{
+	json_t *o = json_pack("{s:s, s:i, s:I, s:I, s:s, s:I, s:I}", "history", "version",
+		"version", (int)v->version, "received_ms", (json_int_t)v->received_ms,
+		"superseded_ms", (json_int_t)v->superseded_ms, "sha256", v->sha256,
+		"travellers", (json_int_t)v->travellers, "hits", (json_int_t)v->hits);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	(void)ctx;
+	json_decref(o);
+	if (!s)
+		return TIMS_ERR_NOMEM;
+	puts(s);
+	free(s);
+	return TIMS_OK;
+}
+
+static tims_rc print_traveller(void *ctx, const struct tims_api_traveller *t)
+{
+	json_t *hits = json_array(), *o;
+	char *s;
+
+	(void)ctx;
+	for (unsigned i = 0; hits && i < t->screening.nhits && i < TIMS_API_HITS_MAX; i++) {
+		const struct tims_api_hit *h = &t->screening.hits[i];
+
+		json_array_append_new(hits, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:f}",
+			"part", h->part, "list", h->list, "ref", h->ref,
+			"entry_version", (json_int_t)h->entry_version,
+			"list_version", (json_int_t)h->list_version, "alert", h->alert,
+			"score", h->score));
+	}
+	o = json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+		"version", (int)t->version, "position", (int)t->position, "role", t->role,
+		"surname", t->surname, "given_names", t->given_names, "birth_date", t->birth_date,
+		"sex", t->sex, "nationality", t->nationality, "document_type", t->document_type,
+		"document_number", t->document_number,
+		"document_issuing_state", t->document_issuing_state,
+		"document_expiry", t->document_expiry,
+		"screening", t->screening.status == TIMS_API_HIT ? "hits" : "no hits",
+		"hits", hits ? hits : json_array());
+	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!s)
+		return TIMS_ERR_NOMEM;
+	puts(s);
+	sodium_memzero(s, strlen(s));
+	free(s);
+	return TIMS_OK;
+}
+
+/* list and show: the gate, then the centre's store */
+static int open_store(const char *sub, const char *dir, const char *action, const char *purpose,
+		      json_t *query, struct tims_centre **c, struct tims_api **api)
+{
+	struct cli_actor who;
+	struct tims_err err;
+	int st;
+
+	if ((st = centre_dir(sub, dir)) || (st = purpose_ok(sub, purpose))) {
+		json_decref(query);
+		return st;
+	}
+	if ((st = cli_gate(!strcmp(sub, "list") ? "api list" : "api show", dir,
+			   TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, action, purpose, query, &who)))
+		return st;
+	tims_err_clear(&err);
+	if (tims_centre_open(dir, c, &err))
+		return cli_error(CLI_USAGE, "api", "%s: %s", sub, tims_err_msg(&err));
+	if (tims_centre_api_store(*c, api, &err)) {
+		tims_centre_free(*c);
+		*c = NULL;
+		return cli_error(CLI_USAGE, "api", "%s: %s", sub, tims_err_msg(&err));
+	}
+	return CLI_OK;
+}
+
+static int api_list(int argc, char **argv)
+{
+	const char *purpose = NULL;
+	struct tims_centre *c = NULL;
+	struct tims_api *api = NULL;
+	struct tims_err err;
+	int st;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (argc == 4 && !strcmp(argv[2], "--purpose"))
+		purpose = argv[3];
+	else
+		return cli_error(CLI_USAGE, "api", "list: want DIR --purpose TEXT");
+	if ((st = open_store("list", argv[1], "cli.api.list", purpose, json_object(), &c, &api)))
+		return st;
+	tims_err_clear(&err);
+	if (tims_api_flights(api, INT64_MIN, INT64_MAX, print_flight, NULL, &err))
+		st = cli_error(CLI_USAGE, "api", "list: %s", err.msg[0] ? err.msg : "out of memory");
+	tims_api_close(api);
+	tims_centre_free(c);
+	return st;
+}
+
+static int api_show(int argc, char **argv)
+{
+	const char *purpose = NULL, *dir = NULL, *flight = NULL, *date = NULL;
+	struct tims_centre *c = NULL;
+	struct tims_api *api = NULL;
+	struct tims_api_flight f;
+	struct tims_err err;
+	long version = 0;
+	int st;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--purpose") && i + 1 < argc)
+			purpose = argv[++i];
+		else if (!strcmp(argv[i], "--version") && i + 1 < argc) {
+			char *end;
+
+			version = strtol(argv[++i], &end, 10);
+			if (*end || version < 1 || version > 1000000)
+				return cli_error(CLI_USAGE, "api", "show: --version: a number from 1");
+		} else if (argv[i][0] == '-')
+			return cli_error(CLI_USAGE, "api", "show: unknown option '%s'", argv[i]);
+		else if (!dir)
+			dir = argv[i];
+		else if (!flight)
+			flight = argv[i];
+		else if (!date)
+			date = argv[i];
+		else
+			return cli_error(CLI_USAGE, "api", "show: want DIR FLIGHT DATE --purpose TEXT");
+	}
+	if (!date)
+		return cli_error(CLI_USAGE, "api", "show: want DIR FLIGHT DATE --purpose TEXT");
+	if ((st = open_store("show", dir, "cli.api.show", purpose,
+			     json_pack("{s:s, s:s, s:i}", "flight", flight, "date", date,
+				       "version", (int)version), &c, &api)))
+		return st;
+	tims_err_clear(&err);
+	if (tims_api_flight_get(api, flight, date, &f, &err))
+		st = cli_error(CLI_FAIL, "api", "show: %s", tims_err_msg(&err));
+	else if (print_flight(NULL, &f) || tims_api_versions(api, f.id, print_version, NULL, &err) ||
+		 tims_api_travellers(api, f.id, (unsigned)version, print_traveller, NULL, &err))
+		st = cli_error(CLI_USAGE, "api", "show: %s", err.msg[0] ? err.msg : "out of memory");
+	tims_api_close(api);
+	tims_centre_free(c);
+	return st;
+}
+
 int cmd_api(int argc, char **argv)
 {
 	static const struct cli_command table[] = {
 		{ "parse", api_parse, "read PAXLST interchanges into travellers" },
+		{ "import", api_import, "store and screen passenger lists at the centre" },
+		{ "list", api_list, "the flights whose passenger lists the centre holds" },
+		{ "show", api_show, "one flight's passenger list and its screening" },
 	};
 
 	return cli_dispatch("api", table, sizeof(table) / sizeof(table[0]), usage, argc, argv);

@@ -19,7 +19,7 @@ static const struct cli_command commands[] = {
 	{ "version", cmd_version, "print the version" },
 	{ "tlog", cmd_tlog, "Merkle log tools for auditors: roots, proofs, signed notes" },
 	{ "mrz", cmd_mrz, "read and validate machine-readable zones (ICAO 9303)" },
-	{ "api", cmd_api, "advance passenger information: read airlines' PAXLST messages" },
+	{ "api", cmd_api, "advance passenger information: read, store and screen airlines' PAXLST messages" },
 	{ "epassport", cmd_epassport, "e-passport chips: passive authentication of EF.SOD and data groups" },
 	{ "login", cmd_login, "log in as an officer at a post or the centre (password + TOTP)" },
 	{ "logout", cmd_logout, "end the session opened by tims login" },

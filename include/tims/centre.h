@@ -15,6 +15,9 @@
  *   cosign.skey/.vkey the centre's cosigner key (c2sp tlog-cosignature)
  *   mirror/ORIGIN.db  the verified mirror of each post's log (tims/sync.h)
  *   isolated          present while the centre is cut off on purpose
+ *   api.db            carriers' passenger lists and their screening before
+ *                     arrival (tims/api.h, lib/centre/api.c), made by the
+ *                     first `tims api import`
  *
  * Guarantees: a post is known by the certificate the centre issued it and
  * by nothing it says about itself (G6); every record the centre holds was
@@ -192,6 +195,11 @@ tims_rc tims_centre_ingest(struct tims_centre *c, const char *origin,
  */
 void tims_centre_event(struct tims_centre *c, const char *kind,
 		       const char *origin, const char *detail);
+/* The same, its failure returned (err names it): for an alert that must
+ * not be lost silently, e.g. a passenger list's hit (tims_centre_api_import). */
+TIMS_MUST_USE tims_rc tims_centre_alert_raise(struct tims_centre *c, const char *kind,
+					      const char *origin, const char *detail,
+					      struct tims_err *err);
 
 /* Kinds an alert of which stays on the dashboard until a supervisor
  * acknowledges it: forks, rollbacks, refused or revoked certificates,
@@ -333,6 +341,28 @@ struct tims_centre_query {
 
 tims_rc tims_centre_query(struct tims_centre *c, const struct tims_centre_query *q,
 			  json_t **out, struct tims_err *err);
+
+/*
+ * Advance passenger information at the centre (lib/centre/api.c,
+ * docs/paxlst.md): one file of PAXLST interchanges (len bytes) parsed
+ * (refused whole, nothing stored, on any error naming the segment),
+ * every traveller screened against DIR/watchlists as the posts screen
+ * (a store that cannot be read or a screening that cannot be done fails
+ * the import, naming why: nothing stored), stored in DIR/api.db
+ * (tims/api.h) and each traveller with a hit put in the dashboard's alert
+ * queue (kind "api-hit": flight, expected arrival, list entry; no
+ * traveller's name), all before the store commits.
+ */
+struct tims_api;
+struct tims_api_import_result;
+TIMS_MUST_USE tims_rc tims_centre_api_import(struct tims_centre *c, const char *buf, size_t len,
+					     int64_t now_ms, struct tims_api_import_result *res,
+					     struct tims_err *err);
+/* DIR/api.db with the centre's vault, able to open the sealed fields
+ * (TIMS_ERR_UNAVAILABLE when the key token is away). Close with
+ * tims_api_close before tims_centre_free. */
+TIMS_MUST_USE tims_rc tims_centre_api_store(struct tims_centre *c, struct tims_api **out,
+					    struct tims_err *err);
 
 /* Verify the centre's audit log (tims/audit.h tims_audit_verify). */
 TIMS_MUST_USE tims_rc tims_centre_audit_verify(struct tims_centre *c,

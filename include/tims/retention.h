@@ -17,6 +17,12 @@
  *                      exports): a fixed period after the event, 4 years by
  *                      default (the 3 years of the data such an event most
  *                      often returns, plus the year of Art. 46(4))
+ *   api.after_arrival  a traveller of a carrier's passenger list (PAXLST,
+ *                      tims/api.h) without a watchlist hit: a fixed period
+ *                      after the flight's expected arrival, 48 hours by
+ *                      default (issue 22; Directive 2004/82/EC Art. 6(1)
+ *                      asks for 24 hours after transmission unless the data
+ *                      are needed: set 24h for that)
  * and two settings of the run itself:
  *   interval           how often the nodes' timers run it (default 1 day)
  *   clock_margin       the clock guard (below; default 7 days)
@@ -55,7 +61,8 @@ enum tims_retention_kind {
 	TIMS_RETENTION_OVERSTAY = 3,
 	TIMS_RETENTION_AUDIT = 4,
 	TIMS_RETENTION_AUDIT_OTHER = 5,
-	TIMS_RETENTION_KINDS = 6
+	TIMS_RETENTION_API = 6,
+	TIMS_RETENTION_KINDS = 7
 };
 
 /* A period: years (calendar) or milliseconds, exactly one of them. */

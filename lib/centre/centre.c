@@ -1226,9 +1226,18 @@ int tims_centre_isolated(const struct tims_centre *c)
 void tims_centre_event(struct tims_centre *c, const char *kind,
 		       const char *origin, const char *detail)
 {
+	/* best effort, as before: the callers report events they cannot stop for */
+	if (tims_centre_alert_raise(c, kind, origin, detail, NULL))
+		return;
+}
+
+tims_rc tims_centre_alert_raise(struct tims_centre *c, const char *kind, const char *origin,
+				const char *detail, struct tims_err *err)
+{
 	sqlite3_stmt *st = NULL;
 	int64_t now = tims_mlog_now_ms(), id = 0;
-	int tx;
+	tims_rc rc = TIMS_OK;
+	int tx, done = 0;
 
 	if (!detail)
 		detail = "";
@@ -1258,12 +1267,17 @@ void tims_centre_event(struct tims_centre *c, const char *kind,
 		sqlite3_bind_text(st, 3, detail, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, now);
 		sqlite3_bind_int64(st, 5, id);
-		sqlite3_step(st);
+		done = sqlite3_step(st) == SQLITE_DONE;
 	}
 	sqlite3_finalize(st);
-	if (tx && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (!done)
+		rc = centre_db_err(c, "raising an alert", err);
+	if (tx && !rc && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = centre_db_err(c, "raising an alert", err);
+	if (tx && rc)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	pthread_mutex_unlock(&c->db_lock);
+	return rc;
 }
 
 tims_rc centre_audit_start(struct tims_centre *c, struct tims_err *err)
@@ -1291,7 +1305,9 @@ int tims_centre_severe(const char *kind)
 		"admit-with-hit", "discreet-hit", "identity-change", "limit-exceeded",
 		"watchlist-mismatch",
 		/* one TOTP code, two logins (totpclaim.c) */
-		"totp-reuse" };
+		"totp-reuse",
+		/* a traveller of a carrier's passenger list on a watchlist (api.c) */
+		"api-hit" };
 
 	for (size_t i = 0; kind && i < TIMS_ARRAY_SIZE(kinds); i++)
 		if (!strcmp(kind, kinds[i]))

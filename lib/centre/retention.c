@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tims/api.h"
 #include "tims/audit.h"
 #include "tims/mlog.h"
 #include "tims/retention.h"
@@ -324,6 +325,37 @@ static tims_rc sealed_kept(struct tims_centre *c, struct tims_retention_report *
 	return rc;
 }
 
+/* Advance passenger information (DIR/api.db, tims/api.h): the travellers
+ * of flights that arrived api.after_arrival before as_of go, unless their
+ * screening found a hit. No api.db: nothing to do (none is made). */
+static tims_rc api_lists(struct tims_centre *c, const struct tims_retention_policy *p,
+			 int dry_run, struct tims_retention_report *r, struct tims_err *err)
+{
+	struct tims_api_retention ar;
+	struct tims_api *api = NULL;
+	char path[CENTRE_PATH_MAX];
+	tims_rc rc;
+
+	if ((rc = centre_path(c, TIMS_API_DB, path, err)))
+		return rc;
+	if (access(path, F_OK) != 0)
+		return TIMS_OK;
+	/* erasing needs no key, but the store is opened as the import opens it */
+	if ((rc = tims_api_open(c->dir, c->vault, &api, err)))
+		return rc;
+	rc = tims_api_retention(api, tims_retention_sub(r->as_of_ms, &p->keep[TIMS_RETENTION_API]),
+				dry_run, &ar, err);
+	tims_api_close(api);
+	if (rc)
+		return rc;
+	r->erased[TIMS_RETENTION_API] += ar.erased;
+	r->kept[TIMS_RETENTION_API] += ar.kept_hits + ar.kept_recent;
+	if (ar.oldest_kept_ms != INT64_MAX)
+		tims_retention_report_keep(r, ar.oldest_kept_ms);
+	tims_retention_report_count(r, TIMS_API_DB, ar.erased);
+	return TIMS_OK;
+}
+
 tims_rc tims_centre_retention(struct tims_centre *c, const struct tims_retention_policy *p,
 			      int64_t now_ms, int dry_run, struct tims_retention_report *r,
 			      struct tims_err *err)
@@ -463,7 +495,8 @@ tims_rc tims_centre_retention(struct tims_centre *c, const struct tims_retention
 				    r->erased[2] + r->erased[3] : store_n);
 	(void)mirror_n;
 	if ((rc = audit_mirrors(c, p, o, &rs, st, dry_run, r, err)) ||
-	    (rc = own_audit(c, p, &rs, st, dry_run, r, err)))
+	    (rc = own_audit(c, p, &rs, st, dry_run, r, err)) ||
+	    (rc = api_lists(c, p, dry_run, r, err)))
 		goto out;
 	/* centre.db's sealed post events and export requests are not under
 	 * retention: their months keep their keys */

@@ -601,6 +601,9 @@ static const struct tims_http_route routes[] = {
 	  TIMS_ROUTE_PASSIVE },
 	{ "GET", "/api/v1/dashboard/overstays", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0,
 	  NULL, centre_h_dash_overstays, 0 },
+	/* the pre-arrival list (api.c): flights and counts, no traveller */
+	{ "GET", "/api/v1/dashboard/arrivals", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0,
+	  NULL, centre_h_dash_arrivals, 0 },
 	{ "POST", "/api/v1/dashboard/search", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 2048,
 	  centre_search_schema, centre_h_dash_search, 0 },
 	/* two-person export (export.c, docs/export.md): the handlers refuse

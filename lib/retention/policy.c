@@ -25,6 +25,7 @@ static const char *const kind_names[TIMS_RETENTION_KINDS] = {
 	[TIMS_RETENTION_OVERSTAY] = "crossing.overstay",
 	[TIMS_RETENTION_AUDIT] = "audit.linked",
 	[TIMS_RETENTION_AUDIT_OTHER] = "audit.unlinked",
+	[TIMS_RETENTION_API] = "api.after_arrival",
 };
 
 const char *tims_retention_kind_name(unsigned kind)
@@ -41,6 +42,7 @@ void tims_retention_policy_default(struct tims_retention_policy *p)
 	p->keep[TIMS_RETENTION_OVERSTAY].years = 5;   /* Art. 34(3) */
 	p->keep[TIMS_RETENTION_AUDIT].years = 1;      /* Art. 46(4) */
 	p->keep[TIMS_RETENTION_AUDIT_OTHER].years = 4; /* 3 + 1: docs/retention.md */
+	p->keep[TIMS_RETENTION_API].ms = 48 * 3600000LL; /* after arrival: docs/paxlst.md */
 	p->interval_ms = DAY_MS;
 	p->clock_margin_ms = 7 * DAY_MS;
 }

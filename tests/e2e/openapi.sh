@@ -92,6 +92,8 @@ for route in posts traffic hits alerts; do
 	t_eq "centre: dashboard $route" "200 ok" "$(answer docs/openapi-centre.json GET "/api/v1/dashboard/$route" "$SUP" "" "$CCA")"
 done
 t_eq "centre: overstays with a purpose" "200 ok" "$(answer docs/openapi-centre.json GET '/api/v1/dashboard/overstays?purpose=schema%20check' "$SUP" "" "$CCA")"
+t_eq "centre: the pre-arrival list with a purpose" "200 ok" "$(answer docs/openapi-centre.json GET '/api/v1/dashboard/arrivals?purpose=schema%20check' "$SUP" "" "$CCA")"
+t_eq "centre: the pre-arrival list without one is a documented 400" "400 ok" "$(answer docs/openapi-centre.json GET /api/v1/dashboard/arrivals "$SUP" "" "$CCA")"
 t_eq "centre: a search without a purpose is a documented 400" "400 ok" "$(answer docs/openapi-centre.json POST /api/v1/dashboard/search "$SUP" '{"kind":"document","doc":"X1","purpose":""}' "$CCA")"
 t_eq "centre: a search" "200 ok" "$(answer docs/openapi-centre.json POST /api/v1/dashboard/search "$SUP" '{"kind":"document","doc":"X1","purpose":"schema check"}' "$CCA")"
 t_eq "centre: a sync route without a certificate is a documented 401" "401 ok" "$(answer docs/openapi-centre.json GET /api/v1/sync/state "" "" "$CCA")"

@@ -1,0 +1,198 @@
+/*
+ * api.c — screening before arrival at the centre (docs/paxlst.md,
+ * "Screening before arrival"): a carrier's PAXLST file parsed, every
+ * traveller screened against the centre's own watchlists (DIR/watchlists,
+ * the lists it signs and sends to the posts) with the posts' engine, the
+ * lists stored in DIR/api.db (lib/api) and each hit put in the dashboard's
+ * alert queue, all or nothing.
+ *
+ * Fail closed: watchlists that cannot be opened, loaded or searched stop
+ * the import before anything is stored; an alert that cannot be raised
+ * rolls the file's store back. The hit's alert names the flight, its
+ * expected arrival and the list entry, never the traveller (centre.db
+ * holds no personal data in clear: docs/security.md); the traveller is in
+ * api.db, sealed, read through `tims api show` (audited).
+ */
+#include <sodium.h>
+#include <unistd.h>
+
+#include "tims/api.h"
+#include "tims/mlog.h"
+#include "tims/officer.h"
+#include "tims/paxlst.h"
+#include "tims/vault.h"
+#include "tims/watchlist.h"
+#include "internal.h"
+
+tims_rc tims_centre_api_store(struct tims_centre *c, struct tims_api **out,
+			      struct tims_err *err)
+{
+	tims_rc rc;
+
+	*out = NULL;
+	if ((rc = centre_vault_ready(c, err)))
+		return rc;
+	return tims_api_open(c->dir, c->vault, out, err);
+}
+
+static tims_rc raise_hit(void *ctx, const struct tims_api_flight_result *f, size_t traveller,
+			 const struct tims_paxlst_traveller *t,
+			 const struct tims_api_screening *s, struct tims_err *err)
+{
+	struct tims_centre *c = ctx;
+	tims_rc rc = TIMS_OK;
+
+	for (unsigned i = 0; !rc && i < s->nhits && i < TIMS_API_HITS_MAX; i++) {
+		const struct tims_api_hit *h = &s->hits[i];
+		char d[512];
+
+		snprintf(d, sizeof(d), "flight %s of %s, %s to %s, expected %s: traveller %zu (%s)"
+			 " of version %u matches %s list %s entry %s (%s, entry version %llu,"
+			 " list version %llu)", f->flight, f->date, f->departure_airport,
+			 f->arrival_airport, f->arrival_time[0] ? f->arrival_time : "?", traveller,
+			 t->role, f->version, h->part, h->list, h->ref, h->alert[0] ? h->alert : "-",
+			 (unsigned long long)h->entry_version, (unsigned long long)h->list_version);
+		rc = tims_centre_alert_raise(c, "api-hit", NULL, d, err);
+	}
+	if (!rc && s->nhits > TIMS_API_HITS_MAX) {
+		char d[300];
+
+		snprintf(d, sizeof(d), "flight %s of %s: traveller %zu of version %u has %u hits,"
+			 " %d alerted: see tims api show", f->flight, f->date, traveller, f->version,
+			 s->nhits, TIMS_API_HITS_MAX);
+		rc = tims_centre_alert_raise(c, "api-hit", NULL, d, err);
+	}
+	return rc;
+}
+
+tims_rc tims_centre_api_import(struct tims_centre *c, const char *buf, size_t len,
+			       int64_t now_ms, struct tims_api_import_result *res,
+			       struct tims_err *err)
+{
+	struct tims_api_screening *scr = NULL;
+	struct tims_api_screener *sc = NULL;
+	struct tims_screen_index *ix = NULL;
+	struct tims_api *api = NULL;
+	struct tims_wl *wl = NULL;
+	struct tims_paxlst p;
+	uint8_t sha[32];
+	char path[CENTRE_PATH_MAX];
+	tims_rc rc;
+
+	memset(res, 0, sizeof(*res));
+	crypto_hash_sha256(sha, (const unsigned char *)buf, len);
+	if ((rc = tims_paxlst_parse(buf, len, NULL, &p, err)))
+		return rc;
+	/* the centre's watchlists, or no import at all */
+	if ((rc = centre_path(c, "watchlists", path, err)))
+		goto out;
+	if (access(path, F_OK) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "watchlists: %s: the centre holds no "
+				  "watchlists to screen against: nothing imported", path);
+		goto out;
+	}
+	if ((rc = tims_wl_open(path, false, &wl, err)) || (rc = tims_wl_load_index(wl, &ix, err)) ||
+	    (rc = tims_api_screener_new(wl, ix, &sc, err))) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", tims_err_msg(err));
+		rc = tims_err_set(err, rc, "watchlists: %s cannot be read (%s): nothing screened, "
+				  "nothing imported", path, why);
+		goto out;
+	}
+	if (!(scr = calloc(p.n ? p.n : 1, sizeof(*scr)))) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < p.n; i++)
+		if ((rc = tims_api_screen(sc, &p.t[i], &scr[i], err))) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", tims_err_msg(err));
+			rc = tims_err_set(err, rc, "screening the traveller of segment %u failed "
+					  "(%s): nothing imported", p.t[i].segment, why);
+			goto out;
+		}
+	if ((rc = tims_centre_api_store(c, &api, err)))
+		goto out;
+	rc = tims_api_store(api, sha, now_ms, &p, scr, raise_hit, c, res, err);
+out:
+	tims_api_close(api);
+	tims_api_screener_free(sc);
+	tims_screen_index_free(ix);
+	tims_wl_close(wl);
+	if (scr)
+		sodium_memzero(scr, (p.n ? p.n : 1) * sizeof(*scr));
+	free(scr);
+	tims_paxlst_release(&p);
+	return rc;
+}
+
+/* ---- GET /api/v1/dashboard/arrivals?purpose=TEXT ----------------------------
+ *
+ * The dashboard's pre-arrival list: the flights whose passenger lists the
+ * centre holds, expected from 24 hours ago on, with their current version,
+ * versions held, travellers and travellers with a hit; no traveller.
+ * Audited (dashboard.arrivals, with the purpose) before it is answered. */
+
+#define ARRIVALS_MAX 500
+
+static tims_rc arrival_row(void *ctx, const struct tims_api_flight *f)
+{
+	json_t *list = ctx;
+
+	if (json_array_size(list) >= ARRIVALS_MAX)
+		return TIMS_OK;
+	return json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i,"
+		" s:I, s:I, s:I}", "flight", f->flight, "date", f->date,
+		"departure_airport", f->departure_airport, "departure_time", f->departure_time,
+		"arrival_airport", f->arrival_airport, "arrival_time", f->arrival_time,
+		"version", (int)f->current, "versions", (int)f->versions,
+		"travellers", (json_int_t)f->travellers, "hits", (json_int_t)f->hits,
+		"received_ms", (json_int_t)f->received_ms)) ? TIMS_ERR_NOMEM : TIMS_OK;
+}
+
+tims_rc centre_h_dash_arrivals(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct centre_serve *s = app;
+	const char *purpose = tims_http_query(req, "purpose");
+	struct tims_api *api = NULL;
+	struct tims_err err;
+	json_t *list, *out, *q;
+	char *qtext, *atext;
+	tims_rc rc;
+
+	if (!purpose || strlen(purpose) < 3 || strlen(purpose) > 200)
+		return tims_http_reply_error(resp, 400, "purpose_required", "purpose: 3 to 200 "
+					     "bytes, why the passenger lists are read");
+	if (!(list = json_array()))
+		return TIMS_ERR_NOMEM;
+	tims_err_clear(&err);
+	if ((rc = tims_api_open(s->c->dir, s->c->vault, &api, &err)) ||
+	    (rc = tims_api_flights(api, tims_mlog_now_ms() - 24 * 3600000LL, INT64_MAX,
+				   arrival_row, list, &err))) {
+		tims_api_close(api);
+		json_decref(list);
+		if (rc == TIMS_ERR_NOMEM)
+			return rc;
+		/* a store that cannot be read is no empty list */
+		return tims_http_reply_error(resp, 503, "store_unavailable", "%s", err.msg);
+	}
+	tims_api_close(api);
+	if (!(out = json_pack("{s:o}", "flights", list)))
+		return TIMS_ERR_NOMEM;
+	q = json_pack("{s:s}", "since", "24 hours ago");
+	qtext = q ? json_dumps(q, JSON_COMPACT) : NULL;
+	atext = json_dumps(out, JSON_COMPACT);
+	json_decref(q);
+	rc = centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
+			  "dashboard.arrivals", purpose, qtext ? qtext : "{}", atext, 200, &err);
+	free(qtext);
+	free(atext);
+	if (rc) {
+		json_decref(out);
+		return tims_http_reply_error(resp, 500, "audit_unavailable",
+					     "the audit log cannot be written: nothing is answered");
+	}
+	return tims_http_reply_json(resp, 200, out);
+}

@@ -1,0 +1,135 @@
+# apiimport.sh — screening before arrival at the centre (issue 22;
+# docs/paxlst.md, "Screening before arrival"), with the centre running.
+#
+# The centre's watchlists hold one wanted person and one stolen passport,
+# both travelling on a generated flight of 300 passengers and 8 crew.
+# `tims api import` as a supervisor: every traveller screened, the two
+# hits in the dashboard's alert queue naming the flight and its expected
+# arrival, nothing of the travellers in clear on disk. A second version of
+# the flight replaces the first (kept as history); the same file again is
+# a replay that stores nothing; a truncated message is refused naming the
+# segment, nothing stored; watchlists that cannot be read fail the import
+# closed, nothing stored. Every read of the lists (list, show) needs a
+# purpose and is audited; an admin is refused. The flight
+# arrived long ago: `tims retention run` erases its travellers without a
+# hit and keeps the two with one.
+. tests/e2e/lib.sh
+GEN="python3 tests/data/paxlst/gen-paxlst.py --date 2026-01-15" # arrived long ago: retention, below
+C=$T_TMP/centre
+
+"$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C" || { t_report fail "setup: the centre's first admin"; t_end; exit 1; }
+# the running centre's retention timer (its first run 10 s after its start)
+# keeps the lists, which arrived long ago, until the run below
+printf 'api.after_arrival = 5y\n' >"$C/retention.conf"
+"$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
+PIDS+=($!)
+wait_line "$T_TMP/centre.out" "listening on"
+CURL_=$(sed -n 's/.* listening on //p' "$T_TMP/centre.out" | sed 's|/$||')
+
+# a flight of 300 passengers and 8 crew; the 50th passenger is wanted, the
+# 200th travels on a stolen passport
+$GEN --seed 2201 --passengers 300 --crew 8 >"$T_TMP/v1.edi"
+"$TIMS" api parse --json "$T_TMP/v1.edi" >"$T_TMP/v1.json"
+W=$(sed -n 50p "$T_TMP/v1.json") S=$(sed -n 200p "$T_TMP/v1.json")
+FLIGHT=$(jq -r .flight <<<"$W") DATE=$(jq -r '.departure_time[:10]' <<<"$W") ARR=$(jq -r .arrival_time <<<"$W")
+WSUR=$(jq -r .surname <<<"$W")
+jq -r '"ref,name,dob,nationality,sex,alert,authority\nW-77,\"\(.surname), \(.given_names)\",\(.birth_date),\(.nationality),\(.sex),wanted,INTERPOL"' <<<"$W" >"$T_TMP/wanted.csv"
+jq -c '{ref:"S-9",number:.document_number,issuing_state:.document_issuing_state,status:"stolen",type:"P"}' <<<"$S" >"$T_TMP/sltd.jsonl"
+out=$(cli_as "$C" supervisor "$TIMS" api import "$C" "$T_TMP/v1.edi" 2>&1); rc=$?
+t_eq "a centre without watchlists imports nothing: exit 2, named, nothing stored" "2 yes 0" \
+	"$rc $(grep -q 'holds no watchlists to screen against: nothing imported' <<<"$out" && echo yes) $(sqlite3 -readonly "$C/api.db" 'SELECT COUNT(*) FROM versions' 2>/dev/null || echo 0)"
+cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons "$T_TMP/wanted.csv" >/dev/null
+cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list sltd --kind documents "$T_TMP/sltd.jsonl" >/dev/null
+
+alerts() { sqlite3 -readonly "$C/centre.db" "SELECT detail FROM alerts WHERE kind = 'api-hit' ORDER BY id"; }
+versions() { sqlite3 -readonly "$C/api.db" 'SELECT COUNT(*) FROM versions' 2>/dev/null || echo 0; }
+
+# (every role against every command: roles.sh)
+t_status 1 "an admin may not import passenger lists" "$TIMS" api import "$C" "$T_TMP/v1.edi"
+out=$(cli_as "$C" supervisor "$TIMS" api import "$C" "$T_TMP/v1.edi" 2>&1); rc=$?
+t_eq "import as a supervisor while the centre runs: version 1, 308 travellers, 2 with a hit" \
+	"0 $FLIGHT $DATE 1 false 308 2" "$rc $(jq -r '"\(.flights[0].flight) \(.flights[0].date) \(.flights[0].version) \(.flights[0].replaced) \(.travellers) \(.hits)"' <<<"$out" 2>&1)"
+t_eq "two hits in the dashboard's alert queue, severe, naming the flight and its expected arrival" \
+	"2 2" "$(alerts | grep -c "^flight $FLIGHT of $DATE, .* expected $ARR: ") $(sqlite3 -readonly "$C/centre.db" "SELECT COUNT(*) FROM alerts WHERE kind = 'api-hit' AND acked_ms IS NULL")"
+t_match "one alert names the wanted person's list entry" "traveller 50 \(FL\) of version 1 matches person list wanted entry W-77 \(wanted" "$(alerts)"
+t_match "the other the stolen passport's" "traveller 200 \(FL\) of version 1 matches document list sltd entry S-9 \(stolen" "$(alerts)"
+t_eq "no traveller's name in the alert queue" 0 "$(alerts | grep -c "$WSUR")"
+t_eq "nor in clear in api.db and its WAL (sealed by the centre's vault), which hold the flight" "0 0 yes" \
+	"$(cat "$C"/api.db* | grep -a -c -F "$(jq -r .document_number <<<"$S")") $(cat "$C"/api.db* | grep -a -c -F "$WSUR") $(cat "$C"/api.db* | grep -a -q -F "$FLIGHT" && echo yes)"
+
+# reading the list: a purpose, a role, an audit event
+t_status 2 "show without a purpose is refused" cli_as "$C" supervisor "$TIMS" api show "$C" "$FLIGHT" "$DATE"
+t_status 1 "an admin may not read the list" "$TIMS" api show "$C" "$FLIGHT" "$DATE" --purpose "pre-arrival check"
+cli_as "$C" analyst "$TIMS" api show "$C" "$FLIGHT" "$DATE" --purpose "pre-arrival check of $FLIGHT" >"$T_TMP/show.json" 2>&1
+t_eq "show: the flight, its history and 308 travellers, the wanted one with his hit and its list version" \
+	"308 $WSUR hits wanted W-77 1 306" \
+	"$(jq -rs '[.[] | select(.position)] as $t | "\($t|length) \($t[49].surname) \($t[49].screening) \($t[49].hits[0].list) \($t[49].hits[0].ref) \($t[49].hits[0].list_version) \([$t[] | select(.screening == "no hits")] | length)"' "$T_TMP/show.json" 2>&1)"
+cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json >"$T_TMP/audit.json" 2>&1
+t_eq "the import is in the centre's audit log with the file's digest, flight, counts and hits" \
+	"$(sha256sum "$T_TMP/v1.edi" | cut -c1-64) $FLIGHT 1 308 2" \
+	"$(jq -r 'select(.action == "api.import") | .query | fromjson | select(.sha256) | "\(.sha256) \(.flights[0].flight) \(.flights[0].version) \(.travellers) \(.hits)"' "$T_TMP/audit.json" 2>&1 | head -1)"
+t_match "the read is audited with its purpose" "pre-arrival check of $FLIGHT" "$(grep -F 'cli.api.show' "$T_TMP/audit.json")"
+
+# a second version of the flight replaces the first, kept as history
+$GEN --seed 2201 --passengers 300 --crew 7 >"$T_TMP/v2.edi"
+out=$(cli_as "$C" supervisor "$TIMS" api import "$C" "$T_TMP/v2.edi" 2>&1)
+t_eq "a second version replaces the first" "2 true false 307" \
+	"$(jq -r '"\(.flights[0].version) \(.flights[0].replaced) \(.flights[0].replay) \(.travellers)"' <<<"$out" 2>&1)"
+out=$(cli_as "$C" supervisor "$TIMS" api list "$C" --purpose "arrivals board" 2>&1)
+t_eq "list: one flight, version 2 current of 2 held, 307 travellers" "$FLIGHT 2 2 307 2" \
+	"$(jq -r '"\(.flight) \(.version) \(.versions) \(.travellers) \(.hits)"' <<<"$out" 2>&1)"
+t_eq "version 1 stays as history, superseded" "1 true 308" \
+	"$(cli_as "$C" supervisor "$TIMS" api show "$C" "$FLIGHT" "$DATE" --purpose "history check" |
+		jq -rs '[.[] | select(.history)][0] | "\(.version) \(.superseded_ms > 0) \(.travellers)"' 2>&1)"
+out=$(cli_as "$C" supervisor "$TIMS" api import "$C" "$T_TMP/v2.edi" 2>&1)
+t_eq "the same file again is a replay: nothing stored, no new alert" "true 0 2 4" \
+	"$(jq -r '"\(.flights[0].replay) \(.stored)"' <<<"$out" 2>&1) $(versions) $(alerts | wc -l)"
+
+# refused, nothing stored
+head -c 20000 "$T_TMP/v2.edi" >"$T_TMP/cut.edi"
+before=$(versions)
+out=$(cli_as "$C" supervisor "$TIMS" api import "$C" "$T_TMP/cut.edi" 2>&1); rc=$?
+t_eq "a truncated message is refused (exit 1)" 1 "$rc"
+t_match "naming the segment" "cut\.edi: .*segment" "$out"
+t_eq "nothing stored" "$before" "$(versions)"
+
+$GEN --seed 2202 --passengers 300 --crew 8 >"$T_TMP/other.edi"
+cp "$C/watchlists/watchlists.db" "$T_TMP/wl.bak"
+printf 'this is no database, a disk gone bad\n%.0s' $(seq 200) >"$C/watchlists/watchlists.db"
+out=$(cli_as "$C" supervisor "$TIMS" api import "$C" "$T_TMP/other.edi" 2>&1); rc=$?
+t_eq "watchlists that cannot be read: the import fails" 2 "$rc"
+t_match "closed, naming why" "watchlists: .*cannot be read .*nothing imported" "$out"
+t_eq "nothing stored, no alert" "$before 4" "$(versions) $(alerts | wc -l)"
+cp "$T_TMP/wl.bak" "$C/watchlists/watchlists.db"
+t_ok "the import refused is audited" grep -q . <(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json | grep -F '"api.import"' | grep -F 'other.edi' | grep -F 'cannot be read')
+
+# retention: the flight arrived more than 48 hours ago (api.after_arrival,
+# the default again)
+rm "$C/retention.conf"
+out=$("$TIMS" retention run "$C" 2>&1)
+t_eq "the retention run erases the 611 travellers without a hit and keeps the 4 with one" "611 4 611 4 0" \
+	"$(jq -r '"\(.erased["api.after_arrival"]) \(.kept["api.after_arrival"]) \(.stores["api.db"])"' <<<"$out" 2>&1) $(sqlite3 -readonly "$C/api.db" 'SELECT COUNT(*), COUNT(*) - SUM(status = 2) FROM travellers' | tr '|' ' ')"
+t_eq "what is left of version 1: the flight's two versions (308 travellers as received), two travellers, both with their hit" "2 308 2 hits" \
+	"$(cli_as "$C" supervisor "$TIMS" api show "$C" "$FLIGHT" "$DATE" --version 1 --purpose "after retention" |
+		jq -rs '"\([.[] | select(.history)] | length) \([.[] | select(.history)][0].travellers) \([.[] | select(.position)] | length) \([.[] | select(.position)] | map(.screening) | unique | join(","))"' 2>&1)"
+
+# the dashboard's pre-arrival list: a flight due tomorrow, over HTTPS
+python3 tests/data/paxlst/gen-paxlst.py --seed 2201 --passengers 300 --crew 8 \
+	--date "$(date -u -d tomorrow +%F)" >"$T_TMP/tomorrow.edi"
+cli_as "$C" supervisor "$TIMS" api import "$C" "$T_TMP/tomorrow.edi" >/dev/null 2>&1
+SEC=$(echo "dashboard password 1" | "$TIMS" officer add --post "$C" kostova --name "Vera Kostova" --role supervisor | sed -n 's/^officer kostova: TOTP secret //p')
+TOK=$(curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary \
+	"{\"officer\":\"kostova\",\"password\":\"dashboard password 1\",\"code\":\"$(oathtool --totp -b "$SEC")\"}" \
+	"$CURL_/api/v1/session" | sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+arr() { curl -s -o "$T_TMP/arr.json" -w '%{http_code}' --cacert "$C/ca.crt" -H "Authorization: Bearer $TOK" "$CURL_/api/v1/dashboard/arrivals$1"; }
+t_eq "GET /api/v1/dashboard/arrivals without a purpose: 400" 400 "$(arr '')"
+# (the same seed on another day: the same names and passports, birth dates
+# shifted, so the wanted person's no longer matches: one hit, the passport)
+t_eq "with one: tomorrow's flight (not the one that arrived long ago), 308 travellers, 1 hit, no name" \
+	"200 1 $FLIGHT 308 1 0" "$(arr '?purpose=pre-arrival%20board') $(jq -r '"\(.flights | length) \(.flights[0].flight) \(.flights[0].travellers) \(.flights[0].hits)"' "$T_TMP/arr.json" 2>&1) $(grep -c -F "$WSUR" "$T_TMP/arr.json")"
+t_eq "the dashboard's alert queue shows the hits (the two of each version and tomorrow's), severe, first" \
+	"200 5 true api-hit" "$(curl -s -o "$T_TMP/alerts.json" -w '%{http_code}' --cacert "$C/ca.crt" -H "Authorization: Bearer $TOK" "$CURL_/api/v1/dashboard/alerts") $(jq -r '[.. | objects | select(.kind? == "api-hit")] | "\(length) \(all(.severe)) \(.[0].kind)"' "$T_TMP/alerts.json" 2>&1)"
+t_match "the read is audited with its purpose" '"dashboard\.arrivals".*pre-arrival board' \
+	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json | grep -F dashboard.arrivals)"
+t_end
