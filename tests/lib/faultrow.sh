@@ -157,10 +157,16 @@ cycles() {
 				sleep 0.05
 			done
 		fi
+		# AFTER_ACKS: a command run once MIN_ACKS are in (the month part
+		# moves the clock to just before the month's end only then)
+		[ -n "${AFTER_ACKS:-}" ] && "$AFTER_ACKS"
 		if [ -n "$CRASH_AFTER" ]; then
 			# until the node cuts itself (or, slower than thought, the time)
-			for _ in $(seq 1 $((MAXS * 20))); do alive "$SERVER" || break; sleep 0.1; done
-			alive "$SERVER" && CRASH_AFTER="$CRASH_AFTER (not reached: killed at $((MAXS * 2)) s)"
+			# (at least 60 s: the loop ends when the node does, and a
+			# loaded machine's booths take long to make the I/O)
+			local cap=$((MAXS * 2 > 60 ? MAXS * 2 : 60))
+			for _ in $(seq 1 $((cap * 10))); do alive "$SERVER" || break; sleep 0.1; done
+			alive "$SERVER" && CRASH_AFTER="$CRASH_AFTER (not reached: killed at $cap s)"
 			LAST_CUT=$CRASH_AFTER
 		else
 			sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
