@@ -83,12 +83,16 @@ fi
 ratio=$(awk -v a="$tims" -v b="$peer" 'BEGIN { printf "%.1f", a / b }')
 sratio=$(awk -v a="$stims" -v b="$peer" 'BEGIN { if (a > 0) printf "%.2f", a / b }')
 # Tirana's peak day, about 300 flights of 308 travellers, read and screened
-# on one core (information, not a target: the issue sets none)
+# on one core. The issue sets no speed for screening; ours: the whole peak
+# day's lists in at most 60 s of one core (a list arrives at wheels-off,
+# tens of minutes before the aircraft; a burst of every flight of a peak
+# hour, about 40, then takes seconds). The screened ratio against the peer
+# is printed for information only: the peer reads and screens nothing.
 peak=$(awk -v m="$smsg" 'BEGIN { if (m > 0) printf "%.1f", 300 / m }')
 if [ "$mode" = --smoke ]; then
 	echo "ok - paxlst bench: tims $tims travellers/s ($tmsg flights/s), read and screened $stims ($smsg flights/s), npm edifact $peer ($pmsg), ratios ${ratio}x ${sratio}x"
 	bench_target "PAXLST read, one core, against npm edifact" "$ratio" ">=" 1 "x" 1
-	bench_target "PAXLST read and screened, one core, against npm edifact reading only" "$sratio" ">=" 1 "x" 1
+	bench_target "PAXLST peak day (300 flights) read and screened, one core" "$peak" "<=" 60 "s" 1
 else
 	grep -v -e '_per_sec=' -e '^hits=' "$tmp/tims.out"
 	grep -v '_per_sec=' "$tmp/peer.out"
@@ -98,6 +102,7 @@ else
 	echo "ratios: read ${ratio}x, read and screened ${sratio}x (flights of 300 passengers and 8 crew;" \
 		"lists of $persons persons and $documents documents)"
 	echo "a peak day's 300 flights read and screened on one core: ${peak} s of CPU"
+	echo "(read and screened against the peer's reading alone: ${sratio}x, information only)"
 	bench_target "PAXLST read, one core, against npm edifact" "$ratio" ">=" 1 "x" 0
-	bench_target "PAXLST read and screened, one core, against npm edifact reading only" "$sratio" ">=" 1 "x" 0
+	bench_target "PAXLST peak day (300 flights) read and screened, one core" "$peak" "<=" 60 "s" 0
 fi
