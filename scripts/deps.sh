@@ -20,6 +20,7 @@ pkgs=(
   prometheus
   libseccomp-dev
   libssl-dev
+  libpcsclite-dev pcscd vsmartcard-vpcd python3-cryptography
 )
 
 missing=()
