@@ -269,6 +269,30 @@ static void attacks(void)
 	T_OK(tims_epass_chip_read_file(&card, &sm, 0x011E, "ef.com", 10, &buf, &len, &err) == TIMS_ERR_TOOBIG,
 	     "file past its ceiling refused: %s", err.msg);
 	tims_epass_sm_clear(&sm);
+	/* extended length where the answer or the data need it */
+	{
+		static uint8_t c[TIMS_EPASS_APDU_MAX], data[300];
+		const uint8_t rb[4] = { 0x00, 0xB0, 0x00, 0x00 }, upd[4] = { 0x00, 0xD6, 0x00, 0x00 };
+		size_t cl = 0;
+
+		memset(&sm, 0, sizeof(sm));
+		sm.open = true;
+		T_OK(tims_epass_sm_wrap(&sm, rb, NULL, 0, 1000, c, &cl, &err) == TIMS_OK &&
+		     cl == 23 && c[0] == 0x0C && c[4] == 0x00 && c[5] == 0x00 && c[6] == 14 &&
+		     c[7] == 0x97 && c[8] == 0x02 && c[9] == 0x03 && c[10] == 0xE8 &&
+		     c[11] == 0x8E && c[21] == 0x00 && c[22] == 0x00,
+		     "Le 1000: extended APDU (00 Lc Lc, DO'97' of 2 bytes, Le 00 00)");
+		T_OK(tims_epass_sm_wrap(&sm, rb, NULL, 0, 200, c, &cl, &err) == TIMS_OK && cl == 5 + 13 + 1 &&
+		     c[4] == 13 && c[5] == 0x97 && c[6] == 0x01 && c[7] == 200,
+		     "Le 200: short APDU (its answer fits 256 bytes)");
+		T_OK(tims_epass_sm_wrap(&sm, upd, data, sizeof(data), 0, c, &cl, &err) == TIMS_OK &&
+		     c[4] == 0x00 && cl == 7 + (size_t)(c[5] << 8 | c[6]) + 2 &&
+		     c[7] == 0x87 && c[8] == 0x82 && c[9] == 0x01 && c[10] == 0x31,
+		     "300 bytes of data: extended Lc, DO'87' with a 2-byte length");
+		T_OK(tims_epass_sm_wrap(&sm, rb, NULL, 0, 65537, c, &cl, &err) == TIMS_ERR_TOOBIG,
+		     "Le past 65536 refused");
+		tims_epass_sm_clear(&sm);
+	}
 	/* EF.COM parser */
 	{
 		uint8_t com[64];
