@@ -112,7 +112,8 @@ TIMS_MUST_USE tims_rc tims_epass_bac(const struct tims_epass_card *card,
 /*
  * Wrap one command for secure messaging. le: 0 for no Le, 1..65536 for the
  * expected response length (256 and 65536 encode as 00 / 0000). Extended
- * length is used when the data or le need it. out has room for
+ * length is used when the data or le need it. An odd INS (B1) sends its
+ * data in DO'85' (no padding indicator). out has room for
  * TIMS_EPASS_APDU_MAX bytes. Increments the SSC.
  */
 TIMS_MUST_USE tims_rc tims_epass_sm_wrap(struct tims_epass_sm *sm, const uint8_t hdr[4],
@@ -123,7 +124,8 @@ TIMS_MUST_USE tims_rc tims_epass_sm_wrap(struct tims_epass_sm *sm, const uint8_t
  * Check and open one protected response (data objects then SW1 SW2).
  * Increments the SSC, checks DO'8E' over SSC || DO'87' || DO'99' in
  * constant time before anything else is used, requires DO'99' equal to
- * the trailer, decrypts DO'87' and removes its padding. The plain data
+ * the trailer, decrypts DO'87' (or DO'85', the odd-INS form without the
+ * padding-indicator byte) and removes its padding. The plain data
  * goes to out (capacity cap) and the status word to *sw. Every failure
  * closes the session (sm->open = false, keys wiped): TIMS_ERR_SIGNATURE
  * for a MAC that does not verify, TIMS_ERR_INVALID for a malformed

@@ -407,11 +407,15 @@ tims_rc tims_epass_sm_wrap(struct tims_epass_sm *sm, const uint8_t hdr[4],
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "sm: command of %zu bytes, Le %zu", dlen, le);
 	ssc_inc(sm);
 	if (dlen) {
+		/* odd INS (READ BINARY B1): the data is BER-TLV, sent in
+		 * DO'85' without the padding-indicator byte */
 		size_t plen = (dlen / 8 + 1) * 8;
+		bool odd = hdr[1] & 1;
 
-		body[blen++] = 0x87;
-		blen += put_len(body + blen, plen + 1);
-		body[blen++] = 0x01;
+		body[blen++] = odd ? 0x85 : 0x87;
+		blen += put_len(body + blen, plen + !odd);
+		if (!odd)
+			body[blen++] = 0x01;
 		memcpy(body + blen, data, dlen);
 		pad(body + blen, dlen);
 		if ((rc = des(sm->ks_enc, true, true, body + blen, body + blen, plen, err)) != TIMS_OK)
@@ -515,7 +519,7 @@ tims_rc tims_epass_sm_unwrap(struct tims_epass_sm *sm, const char *name,
 	uint8_t *k_buf = NULL; /* the MAC input, then the plain data */
 	const uint8_t *p = rapdu, *end, *v, *whole;
 	const uint8_t *d87 = NULL, *d99 = NULL, *d8e = NULL, *w87 = NULL, *w99 = NULL;
-	size_t l87 = 0, l99 = 0, l8e = 0, lw87 = 0, kl, plen;
+	size_t l87 = 0, l99 = 0, l8e = 0, lw87 = 0, kl, plen, pi = 1;
 	uint8_t tag, mac[8];
 	const char *why;
 	tims_rc rc;
@@ -547,8 +551,10 @@ tims_rc tims_epass_sm_unwrap(struct tims_epass_sm *sm, const char *name,
 			why = "malformed data object";
 			goto bad;
 		}
-		if (tag == 0x87 && !d87 && !d99 && !d8e) {
+		if ((tag == 0x87 || tag == 0x85) && !d87 && !d99 && !d8e) {
+			/* DO'85' (odd INS): no padding-indicator byte */
 			d87 = v; l87 = plen; w87 = whole; lw87 = (size_t)(p - whole);
+			pi = tag == 0x87;
 		} else if (tag == 0x99 && !d99 && !d8e) {
 			d99 = v; l99 = plen; w99 = whole;
 		} else if (tag == 0x8E && !d8e) {
@@ -596,17 +602,17 @@ tims_rc tims_epass_sm_unwrap(struct tims_epass_sm *sm, const char *name,
 	if (d87) {
 		size_t n;
 
-		if (l87 < 9 || (l87 - 1) % 8 || d87[0] != 0x01) {
+		if (l87 < 8 + pi || (l87 - pi) % 8 || (pi && d87[0] != 0x01)) {
 			why = "DO'87' not a padded 3DES cryptogram";
 			goto bad;
 		}
-		n = l87 - 1;
-		memcpy(k_buf, d87 + 1, n);
+		n = l87 - pi;
+		memcpy(k_buf, d87 + pi, n);
 		if ((rc = des(sm->ks_enc, true, false, k_buf, k_buf, n, err)) != TIMS_OK)
 			goto fail;
 		while (n > 0 && k_buf[n - 1] == 0x00)
 			n--;
-		if (n == 0 || k_buf[n - 1] != 0x80 || l87 - 1 - (n - 1) > 8) {
+		if (n == 0 || k_buf[n - 1] != 0x80 || l87 - pi - (n - 1) > 8) {
 			why = "bad padding in DO'87'";
 			goto bad;
 		}
@@ -670,20 +676,62 @@ static tims_rc sw_error(const char *name, const char *what, uint16_t sw, struct 
 	return tims_err_set(err, TIMS_ERR_INVALID, "%s: %s answered SW %04X", name, what, sw);
 }
 
+/* READ BINARY of want bytes at off: INS B0 with the offset in P1-P2 up
+ * to 32767; past it INS B1 with the offset in DO'54' and the bytes back
+ * in DO'53' (ISO 7816-4, Doc 9303 Part 10 for large data groups). */
 static tims_rc read_chunk(const struct tims_epass_card *card, struct tims_epass_sm *sm,
 			  const char *name, size_t off, size_t want, uint8_t *out,
 			  size_t total, struct tims_err *err)
 {
 	uint8_t hdr[4] = { 0x00, 0xB0, (uint8_t)(off >> 8), (uint8_t)off };
-	size_t got;
+	uint8_t d54[5], tmp[TIMS_EPASS_CHUNK + 8];
+	size_t got = 0, dl = 0;
 	uint16_t sw;
 	tims_rc rc;
 
-	if (off > 0x7FFF)
-		return tims_err_set(err, TIMS_ERR_TOOBIG,
-				    "%s: %zu bytes: reading past offset 32767 (READ BINARY with "
-				    "an odd INS) is not done", name, total);
-	rc = sm_xmit(card, sm, name, hdr, NULL, 0, want, out, want, &got, &sw, err);
+	if (want > TIMS_EPASS_CHUNK)
+		return tims_err_set(err, TIMS_ERR_USAGE, "%s: chunk of %zu bytes", name, want);
+	if (off <= 0x7FFF) {
+		rc = sm_xmit(card, sm, name, hdr, NULL, 0, want, out, want, &got, &sw, err);
+	} else {
+		size_t hl = want < 0x80 ? 2 : 3;
+
+		hdr[1] = 0xB1;
+		hdr[2] = hdr[3] = 0;
+		d54[dl++] = 0x54;
+		if (off > 0xFFFF) {
+			d54[dl++] = 3;
+			d54[dl++] = (uint8_t)(off >> 16);
+		} else {
+			d54[dl++] = 2;
+		}
+		d54[dl++] = (uint8_t)(off >> 8);
+		d54[dl++] = (uint8_t)off;
+		rc = sm_xmit(card, sm, name, hdr, d54, dl, want + hl, tmp, sizeof(tmp), &got, &sw, err);
+		if (rc == TIMS_OK && got > 0) {
+			/* 53 L data, one DO spanning the answer */
+			size_t l, h;
+
+			if (got < 2 || tmp[0] != 0x53)
+				return tims_err_set(err, TIMS_ERR_INVALID,
+						    "%s: READ BINARY (B1) answer is not a DO'53'", name);
+			l = tmp[1];
+			h = 2;
+			if (l == 0x81 && got >= 3 && tmp[2] >= 0x80) {
+				l = tmp[2];
+				h = 3;
+			} else if (l >= 0x80) {
+				return tims_err_set(err, TIMS_ERR_INVALID,
+						    "%s: READ BINARY (B1) answer: bad DO'53' length", name);
+			}
+			if (h + l != got || l > want)
+				return tims_err_set(err, TIMS_ERR_INVALID,
+						    "%s: READ BINARY (B1) answer: DO'53' of %zu bytes in %zu",
+						    name, l, got);
+			memcpy(out, tmp + h, l);
+			got = l;
+		}
+	}
 	if (rc != TIMS_OK)
 		return rc;
 	if (sw == 0x6B00 || sw == 0x6282 || (sw == 0x9000 && got < want))
@@ -703,7 +751,7 @@ tims_rc tims_epass_chip_read_file(const struct tims_epass_card *card, struct tim
 				  size_t *len, struct tims_err *err)
 {
 	uint8_t hdr[4] = { 0x00, 0xA4, 0x02, 0x0C }, id[2] = { (uint8_t)(fid >> 8), (uint8_t)fid };
-	uint8_t head[4], *b;
+	uint8_t head[5], *b;
 	size_t got, total, hl, l, off;
 	uint16_t sw;
 	tims_rc rc;
@@ -718,7 +766,8 @@ tims_rc tims_epass_chip_read_file(const struct tims_epass_card *card, struct tim
 	if ((rc = read_chunk(card, sm, name, 0, 4, head, 4, err)) != TIMS_OK)
 		return rc;
 	/* The first TLV: a one-byte tag (EF.COM 0x60, EF.SOD 0x77, DGs
-	 * 0x61..0x70) and a DER length of at most 3 bytes. */
+	 * 0x61..0x70) and a DER length of at most 4 bytes (a 5th byte then
+	 * read on its own). */
 	if ((head[0] & 0x1F) == 0x1F)
 		return tims_err_set(err, TIMS_ERR_INVALID, "%s: tag %02X%02X is not an LDS file's",
 				    name, head[0], head[1]);
@@ -731,9 +780,15 @@ tims_rc tims_epass_chip_read_file(const struct tims_epass_card *card, struct tim
 	} else if (l == 0x82 && head[2] != 0) {
 		hl = 4;
 		l = (size_t)head[2] << 8 | head[3];
+	} else if (l == 0x83 && head[2] != 0) {
+		if ((rc = read_chunk(card, sm, name, 4, 1, head + 4, 5, err)) != TIMS_OK)
+			return rc;
+		hl = 5;
+		l = (size_t)head[2] << 16 | (size_t)head[3] << 8 | head[4];
 	} else {
 		return tims_err_set(err, TIMS_ERR_INVALID,
-				    "%s: length %02zX of its first TLV not a DER length up to 65535", name, l);
+				    "%s: length %02zX of its first TLV not a DER length of 1 to 4 bytes",
+				    name, l);
 	}
 	total = hl + l;
 	if (total > max)
@@ -742,8 +797,8 @@ tims_rc tims_epass_chip_read_file(const struct tims_epass_card *card, struct tim
 		return tims_err_set(err, TIMS_ERR_INVALID, "%s: %zu bytes", name, total);
 	if (!(b = malloc(total)))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "%s: out of memory", name);
-	memcpy(b, head, 4);
-	for (off = 4; off < total; off += l) {
+	memcpy(b, head, hl > 4 ? 5 : 4);
+	for (off = hl > 4 ? 5 : 4; off < total; off += l) {
 		l = total - off < TIMS_EPASS_CHUNK ? total - off : TIMS_EPASS_CHUNK;
 		if ((rc = read_chunk(card, sm, name, off, l, b + off, total, err)) != TIMS_OK) {
 			free(b);

@@ -11,8 +11,8 @@ The applet is the eMRTD application of ICAO Doc 9303 Part 11 as far as a
 booth reads it: SELECT of the AID A0000002471001, BAC (GET CHALLENGE,
 MUTUAL AUTHENTICATE with keys from the chip's MRZ), then only secure
 messaging (3DES-CBC, ISO 9797-1 retail MAC; the MAC of every command
-checked, SSC counted) for SELECT EF and READ BINARY of EF.COM, EF.SOD, DG1
-and DG2. Plain commands after BAC are refused (6987), as a chip does.
+checked, SSC counted) for SELECT EF and READ BINARY (B0, and B1 with the
+offset in DO'54' past 32767) of EF.COM, EF.SOD, DG1 and DG2. Plain commands after BAC are refused (6987), as a chip does.
 
 The document is read from a JSON config file at every power-on and
 SELECT of the application, so one
@@ -199,7 +199,7 @@ class Chip:
             elif ln == 0x82:
                 ln, j = body[i + 2] << 8 | body[i + 3], i + 4
             objs[tag] = body[j:j + ln]
-            if tag == 0x87:
+            if tag in (0x87, 0x85):
                 raw87 = body[i:j + ln]
             if tag == 0x97:
                 raw97 = body[i:j + ln]
@@ -209,7 +209,12 @@ class Chip:
         n = self.ssc.to_bytes(8, "big") + pad(bytes(hdr)) + raw87 + raw97
         if mac(kmac, n) != objs[0x8E]:
             return self.fail()
-        data = unpad(tdes(kenc, objs[0x87][1:], False)) if 0x87 in objs else b""
+        if 0x87 in objs:
+            data = unpad(tdes(kenc, objs[0x87][1:], False))
+        elif 0x85 in objs:  # odd INS: BER-TLV data, no padding indicator
+            data = unpad(tdes(kenc, objs[0x85], False))
+        else:
+            data = b""
         le = 0
         if 0x97 in objs:
             le = int.from_bytes(objs[0x97], "big") or (256 if len(objs[0x97]) == 1 else 65536)
@@ -234,19 +239,37 @@ class Chip:
                     out = f[off:off + le]
                     if len(out) < le:
                         sw = b"\x62\x82"
+        elif ins == 0xB1:  # offset in DO'54', the bytes back in DO'53'
+            if self.cur is None or len(data) < 3 or data[0] != 0x54 or data[1] != len(data) - 2:
+                sw = b"\x6A\x80" if self.cur else b"\x69\x86"
+            else:
+                off = int.from_bytes(data[2:], "big")
+                f = self.files[self.cur]
+                if off >= len(f):
+                    sw = b"\x6B\x00"
+                else:
+                    want = le - (2 if le - 2 < 0x80 else 3)
+                    chunk = f[off:off + want]
+                    out = tlv(0x53, chunk)
+                    if len(chunk) < want:
+                        sw = b"\x62\x82"
         else:
             sw = b"\x6D\x00"
-        return self.protect(out, sw, corrupt=(ins == 0xB0 and self.cur == "sod" and self.count_sod()))
+        return self.protect(out, sw, odd=ins & 1,
+                            corrupt=(ins == 0xB0 and self.cur == "sod" and self.count_sod()))
 
     def count_sod(self):
         self.sod_reads += 1
         return self.mode == "bad-mac" and self.sod_reads == 1
 
-    def protect(self, data, sw, corrupt=False):
+    def protect(self, data, sw, odd=False, corrupt=False):
         kenc, kmac = self.ks
         self.ssc = (self.ssc + 1) % (1 << 64)
         do87 = b""
-        if data:
+        if data and odd:
+            ct = tdes(kenc, pad(data), True)
+            do87 = bytes([0x85]) + ber_len(len(ct)) + ct
+        elif data:
             ct = tdes(kenc, pad(data), True)
             do87 = bytes([0x87]) + ber_len(len(ct) + 1) + b"\x01" + ct
         do99 = b"\x99\x02" + sw

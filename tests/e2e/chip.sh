@@ -32,9 +32,9 @@ t_ok "private pcscd started (own mount namespace, socket in the test's directory
 t_ok "pcscd loaded the vpcd reader on port $PORT" wait_line "$T_TMP/pcscd.log" "ifd-vpcd|Waiting for virtual ICC" 50
 
 CFG="$T_TMP/chip.json"
-chip() { # chip SOD MODE [MRZ]: the document the emulated chip holds
+chip() { # chip SOD MODE [MRZ [DG2]]: the document the emulated chip holds
 	printf '{"mrz":"%s","chip_mrz":"%s","sod":"%s","dg1":"%s","dg2":"%s","mode":"%s"}\n' \
-		"$P/${3:-mrz.txt}" "$P/mrz-other.txt" "$P/$1" "$P/dg1.bin" "$P/dg2.bin" "$2" >"$CFG"
+		"$P/${3:-mrz.txt}" "$P/mrz-other.txt" "$P/$1" "$P/dg1.bin" "${4:-$P/dg2.bin}" "$2" >"$CFG"
 }
 chip sod-rsa.bin ok
 /usr/bin/python3 tests/chip/vicc.py "$PORT" "$CFG" >"$T_TMP/vicc.log" 2>&1 &
@@ -101,6 +101,17 @@ chip sod-rsa.bin ok mrz-other.txt
 out=$(J --mrz "$P/mrz-other.txt" --csca "$P/csca-rsa.pem"); rc=$?
 t_eq "genuine chip behind the printed page of another document (BAC with that page's MRZ): exit 1" 1 "$rc"
 t_match "MRZ mismatch: named" "mrz: DG1's MRZ differs from the printed MRZ" "$(printf '%s' "$out" | jget "$errs")"
+
+# A DG2 of 70 000 bytes: its length in 4 bytes (75 83 01 11 70), read past
+# offset 32767 with READ BINARY B1 (offset in DO'54'). The SOD hashes the
+# 3 kB photo, so passive authentication refuses it: the read itself must
+# bring every byte.
+/usr/bin/python3 -c 'import sys; v=bytes((i*7+3)&255 for i in range(70000)); open(sys.argv[1],"wb").write(b"\x75\x83\x01\x11\x70"+v)' "$T_TMP/dg2-big.bin"
+chip sod-rsa.bin ok mrz.txt "$T_TMP/dg2-big.bin"
+out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem" --out "$T_TMP/out-big"); rc=$?
+t_ok "70 000-byte DG2 read whole, past offset 32767 (READ BINARY B1)" cmp "$T_TMP/out-big/dg2.bin" "$T_TMP/dg2-big.bin"
+t_eq "70 000-byte DG2 not the one the SOD signs: exit 1, named by its hash" "1 dg2: hash does not match the security object" \
+	"$rc $(printf '%s' "$out" | jget "$errs")"
 
 # --- usage and the reader ------------------------------------------------------------
 chip sod-rsa.bin ok
