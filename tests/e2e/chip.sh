@@ -38,7 +38,8 @@ chip() { # chip SOD MODE [MRZ [DG2]]: the document the emulated chip holds
 }
 chip sod-rsa.bin ok
 /usr/bin/python3 tests/chip/vicc.py "$PORT" "$CFG" >"$T_TMP/vicc.log" 2>&1 &
-PIDS+=($!)
+VICC=$!
+PIDS+=($VICC)
 READER="TIMS test reader 00 00"
 R() { "$TIMS" epassport read --reader "$READER" "$@"; }
 J() { R --json "$@" 2>"$T_TMP/err"; }
@@ -130,4 +131,12 @@ if [ -n "${TIMS_ASAN:-}" ]; then
 	chip sod-rsa.bin bad-mac
 	t_status 1 "ASan build: bad MAC refused" "$TIMS_ASAN" epassport read --first --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"
 fi
+# the chip taken out of the reader (the emulator stopped)
+kill "$VICC"; wait "$VICC" 2>/dev/null
+no_card() { R --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem" 2>&1 | grep -q "no card"; }
+wait_for 25 no_card
+out=$(R --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem" 2>&1); rc=$?
+t_eq "no card in the reader: exit 2" 2 "$rc"
+t_match "no card: named, with the reader" "pcsc: $READER: no card in the reader" "$out"
+t_match "--first with no card anywhere: named" "no card" "$("$TIMS" epassport read --first --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem" 2>&1)"
 t_end

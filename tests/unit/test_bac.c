@@ -202,6 +202,18 @@ static void attacks(void)
 	T_OK(tims_epass_chip_read_file(&card, &sm, 0x011E, "ef.com", 1000, &buf, &len, &err) == TIMS_ERR_STATE,
 	     "a closed session sends nothing more");
 
+	/* an earlier answer replayed (the SSC has moved on): refused */
+	{
+		const struct step replay[] = {
+			d34[0], d34[1], d34[2], d34[3],
+			{ NULL, "8709019FF0EC34F9922651990290008E08AD55CC17140B2DED" "9000" },
+		};
+		s = (struct script){ replay, 5, 0, 0, 0, 0 };
+		card = (struct tims_epass_card){ scripted, &s, fixed_random, NULL };
+		T_OK(tims_epass_bac(&card, "L898902C<369080619406236", &sm, &err) == TIMS_OK, "BAC for the replay test");
+		T_OK(tims_epass_chip_read_file(&card, &sm, 0x011E, "ef.com", 1000, &buf, &len, &err) == TIMS_ERR_SIGNATURE,
+		     "the first READ BINARY answer replayed for the second: refused (%s)", err.msg);
+	}
 	/* a chip that refuses the MRZ's keys */
 	{
 		static const struct step refuse[] = {
