@@ -12,7 +12,7 @@
 # pcscd 1.9.9 has its socket and pid file fixed under /run/pcscd
 # (PCSCLITE_CSOCK_NAME moves only the client's side), so the private one
 # runs in its own mount namespace with a directory of the test bound over
-# /run (unshare -m as root, unshare -Urm otherwise): the system's /run and
+# /run (unshare -m, or unshare -Urm where that is refused): the system's /run and
 # any system pcscd are never touched, and the client reaches the socket
 # through PCSCLITE_CSOCK_NAME.
 . tests/e2e/lib.sh
@@ -23,7 +23,10 @@ PORT=$(free_port)
 printf 'FRIENDLYNAME "TIMS test reader"\nDEVICENAME /dev/null:0x%X\nLIBPATH %s\nCHANNELID 0x%X\n' \
 	"$PORT" /usr/lib/pcsc/drivers/serial/libifdvpcd.so "$PORT" >"$CONF/vpcd"
 export PCSCLITE_CSOCK_NAME="$RUN/pcscd/pcscd.comm"
-if [ "$(id -u)" -eq 0 ]; then NS=(unshare -m --propagation private); else NS=(unshare -Urm --propagation private); fi
+# root: a mount namespace; a user, or root without CAP_SYS_ADMIN (some
+# containers): a user namespace that maps the caller to root as well
+if unshare -m --propagation private true 2>/dev/null; then NS=(unshare -m --propagation private)
+else NS=(unshare -Urm --propagation private); fi
 "${NS[@]}" sh -c 'mount --bind "$1" /run && exec /usr/sbin/pcscd --foreground --info --config "$2"' \
 	pcscd "$RUN" "$CONF" >"$T_TMP/pcscd.log" 2>&1 &
 PIDS+=($!)
