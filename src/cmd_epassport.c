@@ -437,6 +437,31 @@ static void chip_failure(struct tims_epass_result *r, const char *step, const ch
 	snprintf(r->errors[0].message, sizeof(r->errors[0].message), "%.199s", msg);
 }
 
+/* Active authentication's outcome as a check of the result: a chip that
+ * does not hold DG15's key fails the document; a key kind not checked is
+ * said, not passed off as checked. */
+static void add_aa(struct tims_epass_result *r, tims_rc rc, const struct tims_err *e)
+{
+	struct tims_epass_check *c;
+
+	if (r->nchecks == TIMS_EPASS_MAX_CHECKS)
+		return;
+	c = &r->checks[r->nchecks++];
+	c->name = "active_authentication";
+	c->ok = rc == TIMS_OK || rc == TIMS_ERR_DENIED;
+	snprintf(c->detail, sizeof(c->detail), "%.199s",
+		 rc == TIMS_OK ? "the chip signed our challenge with DG15's RSA key (ISO 9796-2)" :
+		 rc == TIMS_ERR_DENIED ? e->msg : e->msg);
+	if (rc == TIMS_OK || rc == TIMS_ERR_DENIED)
+		return;
+	r->valid = false;
+	if (r->nerrors < TIMS_EPASS_MAX_ERRORS) {
+		snprintf(r->errors[r->nerrors].field, sizeof(r->errors[0].field), "aa");
+		snprintf(r->errors[r->nerrors++].message, sizeof(r->errors[0].message), "%.199s",
+			 !strncmp(e->msg, "aa: ", 4) ? e->msg + 4 : e->msg);
+	}
+}
+
 static int write_out(const char *dir, const struct chip_file *cf, size_t n)
 {
 	char path[4096];
@@ -478,7 +503,8 @@ static int read_chip(int argc, char **argv)
 	bool json = false, first = false, listed[17] = { false };
 	json_t *chip = NULL, *files = NULL;
 	int status = CLI_USAGE;
-	tims_rc rc = TIMS_OK;
+	tims_rc rc = TIMS_OK, aa_rc = TIMS_OK;
+	struct tims_err aa_err = { 0 };
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(read_usage, stdout);
@@ -587,6 +613,27 @@ static int read_chip(int argc, char **argv)
 				for (unsigned k = 0; k < ng; k++)
 					listed[g[k]] = true;
 			}
+			if (i == 1) {
+				/* the groups the SOD signs, whatever the unsigned
+				 * EF.COM says: a chip that hides DG15 from EF.COM
+				 * does not escape active authentication. A SOD
+				 * that cannot be read is passive authentication's
+				 * to report. */
+				static struct tims_epass_lds lds;
+				struct tims_err e2;
+
+				if (tims_epass_sod_lds(cf[1].p, cf[1].n, &lds, &e2) == TIMS_OK)
+					for (unsigned k = 0; k < lds.ngroups; k++)
+						listed[lds.groups[k].number] = true;
+			}
+		}
+	}
+	if (rc == TIMS_OK && cf[5].p) {
+		aa_rc = tims_epass_chip_aa(&card, &sm, cf[5].p, cf[5].n, &aa_err);
+		if (aa_rc == TIMS_ERR_UNAVAILABLE || aa_rc == TIMS_ERR_IO || aa_rc == TIMS_ERR_NOMEM) {
+			rc = aa_rc;
+			step = "aa";
+			err = aa_err;
 		}
 	}
 	tims_epass_sm_clear(&sm);
@@ -596,6 +643,9 @@ static int read_chip(int argc, char **argv)
 		goto out;
 	}
 	json_object_set_new(chip, "read", json_boolean(rc == TIMS_OK));
+	json_object_set_new(chip, "active_authentication", json_string(
+		!cf[5].p ? "not offered (no DG15)" : aa_rc == TIMS_OK ? "verified" :
+		aa_rc == TIMS_ERR_DENIED ? "not done" : "failed"));
 	json_object_set_new(chip, "step", step ? json_string(step) : json_null());
 	json_object_set_new(chip, "error", step ? json_string(err.msg) : json_null());
 	if (out && write_out(out, cf, 6) != CLI_OK)
@@ -618,6 +668,8 @@ static int read_chip(int argc, char **argv)
 								     : tims_strerror(rc));
 		goto out;
 	}
+	if (cf[5].p)
+		add_aa(&r, aa_rc, &aa_err);
 	status = r.valid ? CLI_OK : CLI_FAIL;
 print:
 	if (json) {

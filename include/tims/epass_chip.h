@@ -139,6 +139,28 @@ TIMS_MUST_USE tims_rc tims_epass_sm_unwrap(struct tims_epass_sm *sm, const char 
 		const uint8_t *rapdu, size_t rlen, uint8_t *out, size_t cap,
 		size_t *olen, uint16_t *sw, struct tims_err *err);
 
+/* One protected exchange: wrap, transmit, unwrap (the plain answer data
+ * to out, its status word to *sw). Fails closed as sm_unwrap does. */
+TIMS_MUST_USE tims_rc tims_epass_sm_transmit(const struct tims_epass_card *card,
+		struct tims_epass_sm *sm, const char *name, const uint8_t hdr[4],
+		const uint8_t *data, size_t dlen, size_t le, uint8_t *out, size_t cap,
+		size_t *olen, uint16_t *sw, struct tims_err *err);
+
+/*
+ * Active authentication (Doc 9303 Part 11, 6.1) with the RSA key of DG15
+ * (0x6F { SubjectPublicKeyInfo }): INTERNAL AUTHENTICATE with 8 random
+ * bytes through secure messaging; the answer is an ISO/IEC 9796-2 digital
+ * signature scheme 1 signature (partial message recovery, header 6A,
+ * trailer BC for SHA-1 or xx CC naming SHA-224/256/384/512), verified
+ * against hash(M1 || RND.IFD). TIMS_OK: the chip holds DG15's private key
+ * (not a copy of the files); TIMS_ERR_SIGNATURE: it does not ("aa: the
+ * chip's signature does not verify with DG15's key: chip possibly
+ * cloned"); TIMS_ERR_DENIED: a key this code does not check (ECDSA
+ * active authentication is not done), named.
+ */
+TIMS_MUST_USE tims_rc tims_epass_chip_aa(const struct tims_epass_card *card,
+		struct tims_epass_sm *sm, const uint8_t *dg15, size_t n, struct tims_err *err);
+
 /* SELECT the eMRTD application (AID A0000002471001), unprotected, before
  * BAC. */
 TIMS_MUST_USE tims_rc tims_epass_chip_select_app(const struct tims_epass_card *card,

@@ -639,11 +639,10 @@ done:
 	return rc;
 }
 
-/* One protected exchange. */
-static tims_rc sm_xmit(const struct tims_epass_card *card, struct tims_epass_sm *sm,
-		       const char *name, const uint8_t hdr[4], const uint8_t *data, size_t dlen,
-		       size_t le, uint8_t *out, size_t cap, size_t *olen, uint16_t *sw,
-		       struct tims_err *err)
+tims_rc tims_epass_sm_transmit(const struct tims_epass_card *card, struct tims_epass_sm *sm,
+			       const char *name, const uint8_t hdr[4], const uint8_t *data,
+			       size_t dlen, size_t le, uint8_t *out, size_t cap, size_t *olen,
+			       uint16_t *sw, struct tims_err *err)
 {
 	uint8_t *c = malloc(TIMS_EPASS_APDU_MAX), *r = malloc(TIMS_EPASS_RAPDU_MAX);
 	size_t cl, rl = TIMS_EPASS_RAPDU_MAX;
@@ -692,7 +691,7 @@ static tims_rc read_chunk(const struct tims_epass_card *card, struct tims_epass_
 	if (want > TIMS_EPASS_CHUNK)
 		return tims_err_set(err, TIMS_ERR_USAGE, "%s: chunk of %zu bytes", name, want);
 	if (off <= 0x7FFF) {
-		rc = sm_xmit(card, sm, name, hdr, NULL, 0, want, out, want, &got, &sw, err);
+		rc = tims_epass_sm_transmit(card, sm, name, hdr, NULL, 0, want, out, want, &got, &sw, err);
 	} else {
 		size_t hl = want < 0x80 ? 2 : 3;
 
@@ -707,7 +706,7 @@ static tims_rc read_chunk(const struct tims_epass_card *card, struct tims_epass_
 		}
 		d54[dl++] = (uint8_t)(off >> 8);
 		d54[dl++] = (uint8_t)off;
-		rc = sm_xmit(card, sm, name, hdr, d54, dl, want + hl, tmp, sizeof(tmp), &got, &sw, err);
+		rc = tims_epass_sm_transmit(card, sm, name, hdr, d54, dl, want + hl, tmp, sizeof(tmp), &got, &sw, err);
 		if (rc == TIMS_OK && got > 0) {
 			/* 53 L data, one DO spanning the answer */
 			size_t l, h;
@@ -758,7 +757,7 @@ tims_rc tims_epass_chip_read_file(const struct tims_epass_card *card, struct tim
 
 	*buf = NULL;
 	*len = 0;
-	rc = sm_xmit(card, sm, name, hdr, id, 2, 0, head, sizeof(head), &got, &sw, err);
+	rc = tims_epass_sm_transmit(card, sm, name, hdr, id, 2, 0, head, sizeof(head), &got, &sw, err);
 	if (rc != TIMS_OK)
 		return rc;
 	if (sw != 0x9000)

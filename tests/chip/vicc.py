@@ -28,6 +28,11 @@ MODE (the attacks the reader must refuse, each naming why):
   bad-mac       the MAC of the first READ BINARY answer of EF.SOD is wrong
   truncated     DG2 cut after half its bytes: shorter than its TLV says
   missing-dg2   DG2 listed in EF.COM but not on the chip (6A82)
+  aa-clone      DG15 and the SOD copied, but the chip signs the active-
+                authentication challenge with a key of its own
+  no-dg15       a clone that hides DG15 (absent, and not in EF.COM)
+With "dg15" and "aa_key" in the config the chip answers INTERNAL
+AUTHENTICATE (active authentication, ISO/IEC 9796-2 scheme 1, SHA-1).
 
 Standard library plus python3-cryptography (Debian) for 3DES.
 """
@@ -42,7 +47,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 ATR = bytes.fromhex("3B80800101")  # ISO 14443-4 card, T=1, no historical bytes, TCK 01
 AID = bytes.fromhex("A0000002471001")
-FIDS = {0x011E: "com", 0x011D: "sod", 0x0101: "dg1", 0x0102: "dg2"}
+FIDS = {0x011E: "com", 0x011D: "sod", 0x0101: "dg1", 0x0102: "dg2", 0x010F: "dg15"}
 
 
 def tdes(key, data, enc, cbc=True):
@@ -114,7 +119,14 @@ class Chip:
         keys_from = c["chip_mrz"] if self.mode == "wrong-mrz" else c["mrz"]
         seed = hashlib.sha1(mrz_info(keys_from)).digest()[:16]
         self.kenc, self.kmac = kdf(seed, 1), kdf(seed, 2)
-        self.files = {n: open(c[n], "rb").read() for n in ("sod", "dg1", "dg2")}
+        self.files = {n: open(c[n], "rb").read() for n in ("sod", "dg1", "dg2", "dg15") if c.get(n)}
+        self.aa_key = None
+        if c.get("aa_key"):
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            self.aa_key = serialization.load_pem_private_key(open(c["aa_key"], "rb").read(), None)
+            if self.mode == "aa-clone":  # a copy of the files, not of the key
+                self.aa_key = rsa.generate_private_key(65537, self.aa_key.key_size)
         if self.mode == "tampered-dg2":
             d = bytearray(self.files["dg2"])
             d[len(d) // 2] ^= 0x01
@@ -122,8 +134,11 @@ class Chip:
         if self.mode == "truncated":
             self.files["dg2"] = self.files["dg2"][:len(self.files["dg2"]) // 2]
         # EF.COM: LDS 1.7, Unicode 4.0.0, the tags of DG1 and DG2
+        if self.mode == "no-dg15":  # a clone hiding DG15 (EF.COM too)
+            self.files.pop("dg15", None)
+        tags = b"\x61\x75" + (b"\x6F" if "dg15" in self.files else b"")
         self.files["com"] = tlv(0x60, bytes.fromhex("5F0104") + b"0107" +
-                                bytes.fromhex("5F3606") + b"040000" + tlv(0x5C, b"\x61\x75"))
+                                bytes.fromhex("5F3606") + b"040000" + tlv(0x5C, tags))
         if self.mode == "missing-dg2":
             del self.files["dg2"]
         self.selected_app = False
@@ -239,6 +254,11 @@ class Chip:
                     out = f[off:off + le]
                     if len(out) < le:
                         sw = b"\x62\x82"
+        elif ins == 0x88:  # INTERNAL AUTHENTICATE: active authentication
+            if self.aa_key is None or "dg15" not in self.files or len(data) != 8:
+                sw = b"\x6D\x00" if self.aa_key is None else b"\x67\x00"
+            else:
+                out = self.aa_sign(data)
         elif ins == 0xB1:  # offset in DO'54', the bytes back in DO'53'
             if self.cur is None or len(data) < 3 or data[0] != 0x54 or data[1] != len(data) - 2:
                 sw = b"\x6A\x80" if self.cur else b"\x69\x86"
@@ -257,6 +277,16 @@ class Chip:
             sw = b"\x6D\x00"
         return self.protect(out, sw, odd=ins & 1,
                             corrupt=(ins == 0xB0 and self.cur == "sod" and self.count_sod()))
+
+    def aa_sign(self, rnd):
+        """ISO/IEC 9796-2 scheme 1, partial recovery, SHA-1 (trailer BC)."""
+        import hashlib
+        pn = self.aa_key.private_numbers()
+        n, d = pn.public_numbers.n, pn.d
+        k = (n.bit_length() + 7) // 8
+        m1 = os.urandom(k - 22)
+        f = b"\x6A" + m1 + hashlib.sha1(m1 + rnd).digest() + b"\xBC"
+        return pow(int.from_bytes(f, "big"), d, n).to_bytes(k, "big")
 
     def count_sod(self):
         self.sod_reads += 1

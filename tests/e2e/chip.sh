@@ -3,11 +3,12 @@
 # vsmartcard-vpcd virtual reader on a free port) and the emulated chip
 # tests/chip/vicc.py behind it, serving test documents made by
 # tests/data/epass/mkpki.sh. Valid documents (RSA PKCS#1 v1.5, RSA-PSS,
-# ECDSA brainpool with explicit parameters), then the attackers: the
-# printed MRZ of another document (BAC refused), a chip whose DG2 was
-# altered, a response with a bad MAC, a truncated DG2, a DG2 missing, a
-# genuine chip behind a printed page of another document — each refused,
-# naming why. A pcscd that cannot start fails the test; nothing is skipped.
+# ECDSA brainpool with explicit parameters, RSA with DG15 and active
+# authentication), then the attackers: the printed MRZ of another document
+# (BAC refused), a chip whose DG2 was altered, a response with a bad MAC,
+# a truncated DG2, a DG2 missing, a genuine chip behind a printed page of
+# another document, a cloned chip (files copied, key not), a clone hiding
+# DG15 — each refused, naming why. A pcscd that cannot start fails the test; nothing is skipped.
 #
 # pcscd 1.9.9 has its socket and pid file fixed under /run/pcscd
 # (PCSCLITE_CSOCK_NAME moves only the client's side), so the private one
@@ -38,6 +39,10 @@ CFG="$T_TMP/chip.json"
 chip() { # chip SOD MODE [MRZ [DG2]]: the document the emulated chip holds
 	printf '{"mrz":"%s","chip_mrz":"%s","sod":"%s","dg1":"%s","dg2":"%s","mode":"%s"}\n' \
 		"$P/${3:-mrz.txt}" "$P/mrz-other.txt" "$P/$1" "$P/dg1.bin" "${4:-$P/dg2.bin}" "$2" >"$CFG"
+}
+chip_aa() { # chip_aa MODE: the document with DG15 and the chip's key
+	printf '{"mrz":"%s","chip_mrz":"%s","sod":"%s","dg1":"%s","dg2":"%s","dg15":"%s","aa_key":"%s","mode":"%s"}\n' \
+		"$P/mrz.txt" "$P/mrz-other.txt" "$P/sod-aa.bin" "$P/dg1.bin" "$P/dg2.bin" "$P/dg15.bin" "$P/aa.key" "$1" >"$CFG"
 }
 chip sod-rsa.bin ok
 /usr/bin/python3 tests/chip/vicc.py "$PORT" "$CFG" >"$T_TMP/vicc.log" 2>&1 &
@@ -73,7 +78,23 @@ t_match "text output says how the chip was read" "read with BAC and secure messa
 	"$(R --mrz "$P/mrz.txt" --csca "$P/csca-bp.pem")"
 t_status 1 "brainpool document against only the RSA CSCA: exit 1" R --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"
 
+t_eq "no DG15: active authentication said not offered, not claimed" "not offered (no DG15) False" \
+	"$(J --mrz "$P/mrz.txt" --csca "$P/csca-bp.pem" | jget 'd["chip"]["active_authentication"]+" "+str(any(c["name"]=="active_authentication" for c in d["checks"]))')"
+chip_aa ok
+out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"); rc=$?
+t_eq "document with DG15: read, active authentication verified, exit 0" "0 verified True ['ef.com', 'ef.sod', 'dg1', 'dg2', 'dg15']" \
+	"$rc $(printf '%s' "$out" | jget 'd["chip"]["active_authentication"]+" "+str([c["ok"] for c in d["checks"] if c["name"]=="active_authentication"][0])+" "+str([f["name"] for f in d["chip"]["files"]])')"
+
 # --- attackers and failures --------------------------------------------------------
+chip_aa aa-clone
+out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"); rc=$?
+t_eq "cloned chip (every file copied, DG15's key not): exit 1" "1 failed" "$rc $(printf '%s' "$out" | jget 'd["chip"]["active_authentication"]')"
+t_match "cloned chip: named" "^aa: the chip's signature does not verify with DG15's key .*chip possibly cloned$" "$(printf '%s' "$out" | jget "$errs")"
+chip_aa no-dg15
+out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"); rc=$?
+t_eq "clone hiding DG15 (absent, not in EF.COM; the SOD lists it): exit 1" 1 "$rc"
+t_eq "hidden DG15: named" "dg15: not on the chip (SW 6A82)" "$(printf '%s' "$out" | jget "$errs")"
+
 chip sod-rsa.bin wrong-mrz
 out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"); rc=$?
 t_eq "printed MRZ of another document (the chip's keys differ): exit 1" 1 "$rc"
@@ -130,7 +151,8 @@ t_eq "no PC/SC service: exit 2" 2 "$rc"
 t_match "no PC/SC service: named" "no PC/SC service" "$out"
 t_status 2 "no --csca: exit 2" "$TIMS" epassport read --first --mrz "$P/mrz.txt"
 if [ -n "${TIMS_ASAN:-}" ]; then
-	t_status 0 "ASan build: valid RSA document read" "$TIMS_ASAN" epassport read --first --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"
+	chip_aa ok
+	t_status 0 "ASan build: document with DG15 read, active authentication verified" "$TIMS_ASAN" epassport read --first --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"
 	chip sod-rsa.bin bad-mac
 	t_status 1 "ASan build: bad MAC refused" "$TIMS_ASAN" epassport read --first --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"
 fi

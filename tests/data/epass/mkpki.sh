@@ -24,6 +24,9 @@
 #                 signed with SHA-384 over an LDS object of SHA-512 hashes
 #   ds-curve      brainpool's curve with another generator (2G), explicit:
 #                 not a named curve, to be refused
+#   aa.key, dg15.bin        the chip's active-authentication key (RSA-1024)
+#                 and DG15 with its public key; sod-aa.bin signs DG1, DG2
+#                 and DG15 (ds-rsa)
 #   sod-{rsa,pss,bp,link,revoked,forged,state,curve}.bin   EF.SOD (tag 0x77);
 #                 sod-rsa's SignerInfo names its issuer with the attributes
 #                 in reverse order; sod-wrongname the same with one letter
@@ -122,6 +125,10 @@ echo 01 >ca/crlnumber
 openssl ca -config ca.cnf -gencrl -cert csca-rsa.pem -keyfile csca-rsa.key -out crl.pem
 openssl ca -config ca.cnf -gencrl -cert csca-rsa-b.pem -keyfile csca-rsa-b.key -out crl-b.pem
 openssl ca -config ca.cnf -gencrl -cert csca-evil.pem -keyfile csca-evil.key -out crl-evil.pem
+
+# The chip's active-authentication key (DG15 holds its public half).
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out aa.key
+openssl pkey -in aa.key -pubout -outform DER -out aa-pub.der
 
 # Data groups, the security objects, the SODs, the master lists.
 $PY - <<'PYEOF'
@@ -228,6 +235,10 @@ sod("lds.der", "ds-forged", "sod-forged.bin")
 sod("lds.der", "ds-curve", "sod-curve.bin")
 sod("lds-sha512.der", "ds-p256", "sod-p256.bin", md="sha384")
 sod("lds-bel.der", "ds-rsa", "sod-state.bin")
+d15 = tlv([0x6F], open("aa-pub.der", "rb").read())
+open("dg15.bin", "wb").write(d15)
+open("lds-aa.der", "wb").write(lds([(1, d1), (2, d2), (15, d15)]))
+sod("lds-aa.der", "ds-rsa", "sod-aa.bin")
 
 def pem_der(p):
     return subprocess.run(["openssl", "x509", "-in", p, "-outform", "DER"], check=True,
