@@ -161,6 +161,11 @@ TIMS_MUST_USE tims_rc tims_epass_sm_transmit(const struct tims_epass_card *card,
 TIMS_MUST_USE tims_rc tims_epass_chip_aa(const struct tims_epass_card *card,
 		struct tims_epass_sm *sm, const uint8_t *dg15, size_t n, struct tims_err *err);
 
+/* The check itself: sig (sl bytes) of the challenge rnd with DG15's key,
+ * same results as tims_epass_chip_aa. */
+TIMS_MUST_USE tims_rc tims_epass_aa_verify(const uint8_t *dg15, size_t n, const uint8_t rnd[8],
+		const uint8_t *sig, size_t sl, struct tims_err *err);
+
 /* SELECT the eMRTD application (AID A0000002471001), unprotected, before
  * BAC. */
 TIMS_MUST_USE tims_rc tims_epass_chip_select_app(const struct tims_epass_card *card,

@@ -90,20 +90,17 @@ static tims_rc verify_9796(EVP_PKEY *key, const uint8_t *sig, size_t sl, const u
 	return TIMS_OK;
 }
 
-tims_rc tims_epass_chip_aa(const struct tims_epass_card *card, struct tims_epass_sm *sm,
-			   const uint8_t *dg15, size_t n, struct tims_err *err)
+/* DG15's RSA key; TIMS_ERR_DENIED for a key kind not checked. */
+static tims_rc dg15_key(const uint8_t *dg15, size_t n, EVP_PKEY **out, struct tims_err *err)
 {
-	static const uint8_t hdr[4] = { 0x00, 0x88, 0x00, 0x00 };
 	const uint8_t *q;
 	size_t l, h;
-	uint8_t rnd[8], sig[AA_SIG_MAX];
-	size_t sl = 0;
-	uint16_t sw;
 	EVP_PKEY *key;
-	tims_rc rc;
+
+	*out = NULL;
 
 	/* 0x6F, a DER length, one SubjectPublicKeyInfo spanning the rest */
-	if (n < 4 || dg15[0] != 0x6F)
+	if (n < 4 || n > 4096 || dg15[0] != 0x6F)
 		return tims_err_set(err, TIMS_ERR_INVALID, "dg15: not tagged 6F");
 	l = dg15[1];
 	h = 2;
@@ -126,15 +123,46 @@ tims_rc tims_epass_chip_aa(const struct tims_epass_card *card, struct tims_epass
 		return tims_err_set(err, TIMS_ERR_INVALID, "dg15: not a DER public key");
 	}
 	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
+		bool ec = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
+
 		EVP_PKEY_free(key);
 		return tims_err_set(err, TIMS_ERR_DENIED,
 				    "aa: DG15 holds a %s key: active authentication with it is not done",
-				    EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? "ECDSA" : "non-RSA");
+				    ec ? "ECDSA" : "non-RSA");
 	}
 	if ((size_t)EVP_PKEY_get_size(key) > AA_SIG_MAX) {
 		EVP_PKEY_free(key);
 		return tims_err_set(err, TIMS_ERR_INVALID, "dg15: RSA key larger than 4096 bits");
 	}
+	*out = key;
+	return TIMS_OK;
+}
+
+tims_rc tims_epass_aa_verify(const uint8_t *dg15, size_t n, const uint8_t rnd[8],
+			     const uint8_t *sig, size_t sl, struct tims_err *err)
+{
+	EVP_PKEY *key;
+	tims_rc rc = dg15_key(dg15, n, &key, err);
+
+	if (rc != TIMS_OK)
+		return rc;
+	rc = verify_9796(key, sig, sl, rnd, err);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+tims_rc tims_epass_chip_aa(const struct tims_epass_card *card, struct tims_epass_sm *sm,
+			   const uint8_t *dg15, size_t n, struct tims_err *err)
+{
+	static const uint8_t hdr[4] = { 0x00, 0x88, 0x00, 0x00 };
+	uint8_t rnd[8], sig[AA_SIG_MAX];
+	size_t sl = 0;
+	uint16_t sw;
+	EVP_PKEY *key;
+	tims_rc rc = dg15_key(dg15, n, &key, err);
+
+	if (rc != TIMS_OK)
+		return rc;
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 		EVP_PKEY_free(key);
 		return tims_err_set(err, TIMS_ERR_CRYPTO, "aa: no random bytes");

@@ -1,6 +1,8 @@
 /*
- * fuzz_sm.c — libFuzzer target for the chip's secure-messaging responses
- * (tims_epass_sm_unwrap, lib/epass/bac.c) and EF.COM's tag list.
+ * fuzz_sm.c — libFuzzer target for what a chip sends a reader: its
+ * secure-messaging responses (tims_epass_sm_unwrap, lib/epass/bac.c),
+ * EF.COM's tag list, and DG15 with an active-authentication answer
+ * (tims_epass_aa_verify, lib/epass/aa.c: the input cut in two).
  *
  * The first byte chooses: even, the input is a response as the chip sent
  * it (almost never past the MAC); odd, the input is the data objects and
@@ -47,6 +49,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			MUST(groups[i] >= 1 && groups[i] <= 16);
 	} else {
 		MUST(!strncmp(err.msg, "ef.com: ", 8));
+	}
+	{
+		static const uint8_t rnd[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+		size_t want = size >= 2 ? 2 + ((size_t)data[0] << 8 | data[1]) : size;
+		size_t cut = want < size ? want : size;
+		size_t from = size >= 2 ? 2 : size;
+
+		rc = tims_epass_aa_verify(data + from, cut - from, rnd, data + cut, size - cut, &err);
+		MUST(rc != TIMS_OK); /* no input forges a signature of a key it chose */
+		MUST(!strncmp(err.msg, "aa: ", 4) || !strncmp(err.msg, "dg15: ", 6));
 	}
 	memcpy(sm.ks_enc, ks_enc, 16);
 	memcpy(sm.ks_mac, ks_mac, 16);
