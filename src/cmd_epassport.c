@@ -376,9 +376,11 @@ static const char read_usage[] =
 	"Read an e-passport chip over a PC/SC reader and authenticate its data:\n"
 	"select the eMRTD application, Basic Access Control with keys from the\n"
 	"printed MRZ (ICAO Doc 9303 Part 11), then EF.COM, EF.SOD, DG1, DG2 and,\n"
-	"when EF.COM lists them, DG14 and DG15 through secure messaging (every\n"
-	"response's MAC checked); then passive authentication of what was read,\n"
-	"as `tims epassport verify` does, with DG1's MRZ against the printed one.\n"
+	"when EF.COM or the SOD lists them, DG14 and DG15 through secure\n"
+	"messaging (every response's MAC checked); active authentication when\n"
+	"DG15 holds an RSA key (the chip signs a challenge: not a copy); then\n"
+	"passive authentication of what was read, as `tims epassport verify`\n"
+	"does, with DG1's MRZ against the printed one.\n"
 	"\n"
 	"Options:\n"
 	"  --reader NAME  the PC/SC reader, as pcsc-lite names it\n"
@@ -389,12 +391,13 @@ static const char read_usage[] =
 	"  --out DIR      write the files read (ef.com.bin, ef.sod.bin,\n"
 	"                 dg1.bin ...; mode 0600, never over an existing file)\n"
 	"  --json         one JSON object: verify's, with a \"chip\" object\n"
-	"                 (reader, read, step, error, files)\n"
+	"                 (reader, read, step, error, files, active_authentication)\n"
 	"\n"
 	"Exit status: 0 read and every check passed; 1 the chip refused BAC\n"
 	"(wrong MRZ), a response failed its MAC, a file is missing or truncated,\n"
-	"or a check failed; 2 usage or input/output error, no PC/SC service, no\n"
-	"reader, no card. See docs/epassport.md.\n";
+	"active authentication failed (a cloned chip), or a check failed;\n"
+	"2 usage or input/output error, no PC/SC service, no reader, no card.\n"
+	"See docs/epassport.md.\n";
 
 struct chip_file {
 	const char *name;   /* "dg2" */
