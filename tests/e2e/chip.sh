@@ -18,7 +18,7 @@
 # through PCSCLITE_CSOCK_NAME.
 . tests/e2e/lib.sh
 P="$T_TMP/pki"
-bash tests/data/epass/mkpki.sh "$P" >/dev/null
+MKPKI_CHIP=1 bash tests/data/epass/mkpki.sh "$P" >/dev/null
 RUN="$T_TMP/run"; CONF="$T_TMP/reader.conf.d"; mkdir -p "$RUN" "$CONF"
 PORT=$(free_port)
 printf 'FRIENDLYNAME "TIMS test reader"\nDEVICENAME /dev/null:0x%X\nLIBPATH %s\nCHANNELID 0x%X\n' \
