@@ -20,7 +20,18 @@
 P="$T_TMP/pki"
 MKPKI_CHIP=1 bash tests/data/epass/mkpki.sh "$P" >/dev/null
 RUN="$T_TMP/run"; CONF="$T_TMP/reader.conf.d"; mkdir -p "$RUN" "$CONF"
-PORT=$(free_port)
+# vpcd listens on PORT and PORT+1 (one slot each, on every interface): both
+# free now. (Its other mode, DEVICENAME host:port where vpcd connects to
+# the card, aborts Debian 12's pcscd: "bit out of range 0 - FD_SETSIZE".)
+PORT=$(/usr/bin/python3 -c '
+import socket
+for _ in range(50):
+    a = socket.socket(); a.bind(("", 0)); p = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("", p + 1)); print(p); break
+    except OSError: pass
+    finally: a.close(); b.close()')
 printf 'FRIENDLYNAME "TIMS test reader"\nDEVICENAME /dev/null:0x%X\nLIBPATH %s\nCHANNELID 0x%X\n' \
 	"$PORT" /usr/lib/pcsc/drivers/serial/libifdvpcd.so "$PORT" >"$CONF/vpcd"
 export PCSCLITE_CSOCK_NAME="$RUN/pcscd/pcscd.comm"
