@@ -1,6 +1,6 @@
 # chip.sh — `tims epassport read` over PC/SC with no hardware: a private
 # pcscd (its own socket and run directory, its own reader.conf.d with one
-# vsmartcard-vpcd virtual reader on a free port) and the emulated chip
+# vsmartcard-vpcd virtual reader, in a network namespace of its own) and the emulated chip
 # tests/chip/vicc.py behind it, serving test documents made by
 # tests/data/epass/mkpki.sh. Valid documents (RSA PKCS#1 v1.5, RSA-PSS,
 # ECDSA brainpool with explicit parameters, RSA with DG15 and active
@@ -15,37 +15,25 @@
 # runs in its own mount namespace with a directory of the test bound over
 # /run (unshare -m, or unshare -Urm where that is refused): the system's /run and
 # any system pcscd are never touched, and the client reaches the socket
-# through PCSCLITE_CSOCK_NAME.
+# through PCSCLITE_CSOCK_NAME. vpcd listens for the card on every interface
+# (its other mode, DEVICENAME host:port where vpcd connects to the card,
+# aborts Debian 12's pcscd: "bit out of range 0 - FD_SETSIZE"), so pcscd
+# and the emulated chip run in a network namespace of the test's own too
+# (unshare -n): its loopback is the only interface they have, and the port
+# is free there.
 . tests/e2e/lib.sh
 P="$T_TMP/pki"
 MKPKI_CHIP=1 bash tests/data/epass/mkpki.sh "$P" >/dev/null
 RUN="$T_TMP/run"; CONF="$T_TMP/reader.conf.d"; mkdir -p "$RUN" "$CONF"
-# vpcd listens on PORT and PORT+1 (one slot each, on every interface): both
-# free now. (Its other mode, DEVICENAME host:port where vpcd connects to
-# the card, aborts Debian 12's pcscd: "bit out of range 0 - FD_SETSIZE".)
-PORT=$(/usr/bin/python3 -c '
-import socket
-for _ in range(50):
-    a = socket.socket(); a.bind(("", 0)); p = a.getsockname()[1]
-    b = socket.socket()
-    try:
-        b.bind(("", p + 1)); print(p); break
-    except OSError: pass
-    finally: a.close(); b.close()')
+PORT=35963
 printf 'FRIENDLYNAME "TIMS test reader"\nDEVICENAME /dev/null:0x%X\nLIBPATH %s\nCHANNELID 0x%X\n' \
 	"$PORT" /usr/lib/pcsc/drivers/serial/libifdvpcd.so "$PORT" >"$CONF/vpcd"
 export PCSCLITE_CSOCK_NAME="$RUN/pcscd/pcscd.comm"
-# root: a mount namespace; a user, or root without CAP_SYS_ADMIN (some
-# containers): a user namespace that maps the caller to root as well
-if unshare -m --propagation private true 2>/dev/null; then NS=(unshare -m --propagation private)
-else NS=(unshare -Urm --propagation private); fi
-"${NS[@]}" sh -c 'mount --bind "$1" /run && exec /usr/sbin/pcscd --foreground --info --config "$2"' \
-	pcscd "$RUN" "$CONF" >"$T_TMP/pcscd.log" 2>&1 &
-PIDS+=($!)
-t_ok "private pcscd started (own mount namespace, socket in the test's directory)" \
-	wait_for 50 test -S "$PCSCLITE_CSOCK_NAME"
-t_ok "pcscd loaded the vpcd reader on port $PORT" wait_line "$T_TMP/pcscd.log" "ifd-vpcd|Waiting for virtual ICC" 50
-
+# root: mount and network namespaces; a user, or root without
+# CAP_SYS_ADMIN (some containers): a user namespace that maps the caller
+# to root as well
+if unshare -mn --propagation private true 2>/dev/null; then NS=(unshare -mn --propagation private)
+else NS=(unshare -Urmn --propagation private); fi
 CFG="$T_TMP/chip.json"
 chip() { # chip SOD MODE [MRZ [DG2]]: the document the emulated chip holds
 	printf '{"mrz":"%s","chip_mrz":"%s","sod":"%s","dg1":"%s","dg2":"%s","mode":"%s"}\n' \
@@ -56,9 +44,21 @@ chip_aa() { # chip_aa MODE: the document with DG15 and the chip's key
 		"$P/mrz.txt" "$P/mrz-other.txt" "$P/sod-aa.bin" "$P/dg1.bin" "$P/dg2.bin" "$P/dg15.bin" "$P/aa.key" "$1" >"$CFG"
 }
 chip sod-rsa.bin ok
-/usr/bin/python3 tests/chip/vicc.py "$PORT" "$CFG" >"$T_TMP/vicc.log" 2>&1 &
-VICC=$!
+# the emulated chip (started in the namespace, reading CFG at every
+# SELECT), then pcscd in the foreground
+"${NS[@]}" sh -c 'ip link set lo up && mount --bind "$1" /run || exit 1
+	/usr/bin/python3 tests/chip/vicc.py "$3" "$4" >"$5" 2>&1 &
+	echo $! >"$6"
+	exec /usr/sbin/pcscd --foreground --info --config "$2"' \
+	pcscd "$RUN" "$CONF" "$PORT" "$CFG" "$T_TMP/vicc.log" "$T_TMP/vicc.pid" >"$T_TMP/pcscd.log" 2>&1 &
+PIDS+=($!)
+t_ok "private pcscd started (own mount and network namespaces, socket in the test's directory)" \
+	wait_for 50 test -S "$PCSCLITE_CSOCK_NAME"
+t_ok "pcscd loaded the vpcd reader on port $PORT of its namespace's loopback" \
+	wait_line "$T_TMP/pcscd.log" "ifd-vpcd|Waiting for virtual ICC" 50
+VICC=$(cat "$T_TMP/vicc.pid" 2>/dev/null)
 PIDS+=($VICC)
+
 READER="TIMS test reader 00 00"
 R() { "$TIMS" epassport read --reader "$READER" "$@"; }
 J() { R --json "$@" 2>"$T_TMP/err"; }
@@ -168,7 +168,7 @@ if [ -n "${TIMS_ASAN:-}" ]; then
 	t_status 1 "ASan build: bad MAC refused" "$TIMS_ASAN" epassport read --first --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"
 fi
 # the chip taken out of the reader (the emulator stopped)
-kill "$VICC"; wait "$VICC" 2>/dev/null
+kill "$VICC"
 no_card() { R --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem" 2>&1 | grep -q "no card"; }
 wait_for 25 no_card
 out=$(R --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem" 2>&1); rc=$?
