@@ -27,7 +27,7 @@ PKGS := sqlite3 libsodium libmicrohttpd gnutls libcurl jansson icu-uc icu-i18n l
 # TIMS_NO_DEPS=1 (the Debian package build): never install packages; the
 # build-dependencies are debian/control's business.
 ifeq ($(filter clean deps,$(MAKECMDGOALS))$(TIMS_NO_DEPS),)
-ifneq ($(shell pkg-config --exists $(PKGS) libcrypto && command -v clang >/dev/null && command -v softhsm2-util >/dev/null && command -v faketime >/dev/null && command -v lintian >/dev/null && command -v dh >/dev/null && command -v promtool >/dev/null && echo ok),ok)
+ifneq ($(shell pkg-config --exists $(PKGS) libcrypto libpcsclite && command -v clang >/dev/null && command -v softhsm2-util >/dev/null && command -v faketime >/dev/null && command -v lintian >/dev/null && command -v dh >/dev/null && command -v promtool >/dev/null && test -x /usr/sbin/pcscd && test -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so && echo ok),ok)
 $(info make: some libraries or tools are missing; running scripts/deps.sh)
 DEPS_RC := $(shell bash scripts/deps.sh >&2; echo $$?)
 ifneq ($(DEPS_RC),0)
@@ -41,13 +41,14 @@ CLANG ?= clang
 B := build
 
 GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpcsclite 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # OpenSSL 3's libcrypto for lib/epass only (CMS SignedData and X.509 with
 # explicit EC parameters and brainpool curves, which GnuTLS cannot read);
 # the rest of the node keeps GnuTLS and libsodium. --as-needed drops it from
 # binaries that do not reach lib/epass.
-EPASS_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null)
+# pcsc-lite (libpcsclite) for lib/epass/pcsc.c: the booth's chip reader.
+EPASS_LIBS := $(shell pkg-config --libs libcrypto libpcsclite 2>/dev/null)
 LIBS := $(PKG_LIBS) $(EPASS_LIBS) -lm -lpthread
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \

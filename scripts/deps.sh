@@ -20,6 +20,7 @@ pkgs=(
   prometheus
   libseccomp-dev
   libssl-dev
+  libpcsclite-dev pcscd vsmartcard-vpcd python3-cryptography
 )
 
 missing=()
@@ -36,7 +37,19 @@ if ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
 
+# vsmartcard-vpcd gives the system's pcscd a virtual reader that listens on
+# TCP 35963 on every interface: anyone who reaches it could present a card.
+# The tests run their own pcscd with their own reader.conf.d in a network
+# namespace of their own (tests/e2e/chip.sh), so the system's entry goes
+# (dpkg keeps a removed conffile removed on upgrades). Never on a booth.
+no_system_vpcd() {
+  [ -f /etc/reader.conf.d/vpcd ] || return 0
+  echo "deps: removing /etc/reader.conf.d/vpcd (the system pcscd must not listen for virtual cards)" >&2
+  if [ "$(id -u)" -ne 0 ]; then sudo rm -f /etc/reader.conf.d/vpcd; else rm -f /etc/reader.conf.d/vpcd; fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  no_system_vpcd
   exit 0
 fi
 
@@ -46,3 +59,5 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+
+no_system_vpcd

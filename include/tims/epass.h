@@ -82,6 +82,13 @@ TIMS_MUST_USE tims_rc tims_epass_sod_unwrap(const uint8_t *p, size_t n,
 TIMS_MUST_USE tims_rc tims_epass_lds_parse(const uint8_t *p, size_t n,
 		struct tims_epass_lds *out, struct tims_err *err);
 
+/* The LDS security object of an EF.SOD, without checking its signature:
+ * only to learn which data groups the chip must have (a reader reads those
+ * the SOD lists, whatever the unsigned EF.COM says). Uses OpenSSL's CMS
+ * parser. */
+TIMS_MUST_USE tims_rc tims_epass_sod_lds(const uint8_t *p, size_t n,
+		struct tims_epass_lds *out, struct tims_err *err);
+
 /* A raw EF.DGn: its number from its tag (0x61 DG1, 0x75 DG2, 0x63 DG3 ...),
  * after checking that one TLV spans the whole file. */
 TIMS_MUST_USE tims_rc tims_epass_dg_number(const uint8_t *p, size_t n,

@@ -808,6 +808,32 @@ static int mrz_lines_cmp(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
+tims_rc tims_epass_sod_lds(const uint8_t *p, size_t n, struct tims_epass_lds *out,
+			   struct tims_err *err)
+{
+	struct signed_data sd;
+	struct tims_err e2;
+	const uint8_t *cms_der;
+	size_t cms_len;
+	CMS_ContentInfo *cms;
+	tims_rc rc;
+
+	memset(&sd, 0, sizeof(sd));
+	if ((rc = tims_epass_sod_unwrap(p, n, &cms_der, &cms_len, err)) != TIMS_OK)
+		return rc;
+	cms = d2i_CMS_ContentInfo_all(cms_der, cms_len);
+	ERR_clear_error();
+	if (!cms)
+		return tims_err_set(err, TIMS_ERR_INVALID, "sod: not a DER CMS ContentInfo");
+	if ((rc = signed_data_open(cms, OID_LDS_SO, &sd, &e2)) != TIMS_OK)
+		tims_err_set(err, rc, "sod: %s", e2.msg);
+	else
+		rc = tims_epass_lds_parse(sd.content, sd.content_len, out, err);
+	signed_data_release(&sd);
+	ERR_clear_error();
+	return rc;
+}
+
 tims_rc tims_epass_verify(const struct tims_epass_trust *t,
 			  const struct tims_epass_input *in,
 			  struct tims_epass_result *r)

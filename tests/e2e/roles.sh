@@ -50,6 +50,7 @@ for s in root leaf-hash prove-inclusion prove-consistency verify-inclusion verif
 	keygen sign-note verify-note; do RUN["tlog $s"]="tlog $s"; done
 RUN[mrz]="mrz $T_TMP/td3.mrz"
 RUN["epassport verify"]="epassport verify --csca $T_TMP/no-csca.pem $T_TMP/no-sod.bin"
+RUN["epassport read"]="epassport read --first --mrz $T_TMP/td3.mrz --csca $T_TMP/no-csca.pem"
 RUN["api parse"]="api parse tests/data/paxlst/us-d02b.edi"
 RUN["api import"]="api import $C tests/data/paxlst/us-d02b.edi"
 RUN["api list"]="api list $C --purpose roles-check"

@@ -24,6 +24,9 @@
 #                 signed with SHA-384 over an LDS object of SHA-512 hashes
 #   ds-curve      brainpool's curve with another generator (2G), explicit:
 #                 not a named curve, to be refused
+#   aa.key, dg15.bin        the chip's active-authentication key (RSA-1024)
+#                 and DG15 with its public key; sod-aa.bin signs DG1, DG2
+#                 and DG15 (ds-rsa)
 #   sod-{rsa,pss,bp,link,revoked,forged,state,curve}.bin   EF.SOD (tag 0x77);
 #                 sod-rsa's SignerInfo names its issuer with the attributes
 #                 in reverse order; sod-wrongname the same with one letter
@@ -63,6 +66,11 @@ issue() { # name subject issuer extfile days
 
 rsa csca-rsa; selfsign csca-rsa "/C=NL/O=Test State/CN=Test CSCA RSA"
 bp csca-bp; selfsign csca-bp "/C=NL/O=Test State/CN=Test CSCA BP"
+# MKPKI_CHIP=1 (tests/e2e/chip.sh): only what the emulated chip serves —
+# csca-rsa, csca-bp, ds-rsa/ds-pss/ds-bp, the data groups, aa.key and
+# sod-{rsa,wrongname,pss,bp,aa}.bin — at a third of the cost.
+full() { [ -z "${MKPKI_CHIP:-}" ]; }
+if full; then
 rsa csca2; selfsign csca2 "/C=NL/O=Test State/CN=Test CSCA RSA 2"
 cp csca2.key link.key; issue link "/C=NL/O=Test State/CN=Test CSCA RSA 2" csca-rsa ca.ext 3650
 rsa csca-evil; selfsign csca-evil "/C=NL/O=Test State/CN=Test CSCA RSA"
@@ -70,10 +78,12 @@ rsa csca-rsa-b; selfsign csca-rsa-b "/C=NL/O=Test State/CN=Test CSCA RSA"
 
 rsa ls; issue ls "/C=NL/O=Test State/CN=Test Master List Signer" csca-rsa ls.ext 1095
 rsa ls-evil; issue ls-evil "/C=NL/O=Test State/CN=Test Master List Signer" csca-evil ls.ext 1095
+fi
 
 rsa ds-rsa; issue ds-rsa "/C=NL/O=Test State/OU=Passports/CN=Test DS RSA" csca-rsa ds.ext 1095
 cp ds-rsa.key ds-pss.key; cp ds-rsa.pem ds-pss.pem
 bp ds-bp; issue ds-bp "/C=NL/O=Test State/OU=Passports/CN=Test DS BP" csca-bp ds.ext 1095
+if full; then
 # ds-curve: brainpoolP256r1's curve with the generator 2G spelled out as
 # explicit parameters: a real curve that is not the named one (the
 # CVE-2020-0601 kind of key); the verifier must refuse it.
@@ -122,6 +132,11 @@ echo 01 >ca/crlnumber
 openssl ca -config ca.cnf -gencrl -cert csca-rsa.pem -keyfile csca-rsa.key -out crl.pem
 openssl ca -config ca.cnf -gencrl -cert csca-rsa-b.pem -keyfile csca-rsa-b.key -out crl-b.pem
 openssl ca -config ca.cnf -gencrl -cert csca-evil.pem -keyfile csca-evil.key -out crl-evil.pem
+fi
+
+# The chip's active-authentication key (DG15 holds its public half).
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out aa.key
+openssl pkey -in aa.key -pubout -outform DER -out aa-pub.der
 
 # Data groups, the security objects, the SODs, the master lists.
 $PY - <<'PYEOF'
@@ -222,12 +237,18 @@ sod("lds.der", "ds-rsa", "sod-rsa.bin", reorder=True)
 sod("lds.der", "ds-rsa", "sod-wrongname.bin", reorder=True, alter=True)
 sod("lds.der", "ds-pss", "sod-pss.bin", ["-keyid", "-keyopt", "rsa_padding_mode:pss"])
 sod("lds.der", "ds-bp", "sod-bp.bin")
-sod("lds.der", "ds-link", "sod-link.bin")
-sod("lds.der", "ds-revoked", "sod-revoked.bin")
-sod("lds.der", "ds-forged", "sod-forged.bin")
-sod("lds.der", "ds-curve", "sod-curve.bin")
-sod("lds-sha512.der", "ds-p256", "sod-p256.bin", md="sha384")
-sod("lds-bel.der", "ds-rsa", "sod-state.bin")
+FULL = not os.environ.get("MKPKI_CHIP")
+if FULL:
+    sod("lds.der", "ds-link", "sod-link.bin")
+    sod("lds.der", "ds-revoked", "sod-revoked.bin")
+    sod("lds.der", "ds-forged", "sod-forged.bin")
+    sod("lds.der", "ds-curve", "sod-curve.bin")
+    sod("lds-sha512.der", "ds-p256", "sod-p256.bin", md="sha384")
+    sod("lds-bel.der", "ds-rsa", "sod-state.bin")
+d15 = tlv([0x6F], open("aa-pub.der", "rb").read())
+open("dg15.bin", "wb").write(d15)
+open("lds-aa.der", "wb").write(lds([(1, d1), (2, d2), (15, d15)]))
+sod("lds-aa.der", "ds-rsa", "sod-aa.bin")
 
 def pem_der(p):
     return subprocess.run(["openssl", "x509", "-in", p, "-outform", "DER"], check=True,
@@ -238,10 +259,11 @@ def master_list(certs, signer, out):
     open(out + ".content", "wb").write(tlv([0x30], body))
     cms_sign(out + ".content", out, signer, "2.23.136.1.1.2")
 
-master_list(["csca-rsa.pem", "csca-bp.pem", "link.pem"], "ls", "ml.der")
-master_list(["csca-evil.pem"], "ls-evil", "ml-evil.der")
-b = bytearray(open("ml.der", "rb").read()); b[-1] ^= 0x01
-open("ml-badsig.der", "wb").write(bytes(b))
+if FULL:
+    master_list(["csca-rsa.pem", "csca-bp.pem", "link.pem"], "ls", "ml.der")
+    master_list(["csca-evil.pem"], "ls-evil", "ml-evil.der")
+    b = bytearray(open("ml.der", "rb").read()); b[-1] ^= 0x01
+    open("ml-badsig.der", "wb").write(bytes(b))
 PYEOF
 exec 2>&3
 echo "mkpki: test PKI in $out"
