@@ -129,7 +129,7 @@ candidates=()
 add() { # KIND NAME CMD...
 	local id=$1-$2
 	shift 2
-	cmd_of[$id]=$(printf '%q ' "$@")
+	cmd_of[$id]=$(printf '%q ' "${id%%-*}" "${id#*-}" "$@")
 	candidates+=("$id")
 }
 if want e2e; then
@@ -187,7 +187,7 @@ while [ ${#order[@]} -gt 0 ]; do
 			[ "${id%%-*}" != e2e ] && [ "$cpu_n" -ge "$cpu_jobs" ] && continue
 			queued+=("$id")
 			running[$id]=1
-			eval "run_suite ${id%%-*} ${id#*-} ${cmd_of[$id]}" &
+			eval "run_suite ${cmd_of[$id]}" &
 			unset "order[$i]"
 			order=("${order[@]}")
 			started=1
