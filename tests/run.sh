@@ -168,26 +168,31 @@ while read -r _ id; do order+=("$id"); done < <(
 # ---- the pool ----------------------------------------------------------------
 # Start, in that order, each suite for which there is room (at most $jobs at
 # once, at most $cpu_jobs of them CPU-bound); when none fits, wait for one
-# to end and report it.
+# to end and report it. A suite runs until its result is written or its
+# process is gone.
 declare -A running=()
-running_count() { # [cpu]: how many suites run (CPU-bound ones only with cpu)
-	local id n=0
+count_running() { # sets n_all and n_cpu (unit, asan, fuzz, bench): suites running
+	local id
+	n_all=0 n_cpu=0
 	for id in "${!running[@]}"; do
-		if [ -f "$resdir/$id.res" ]; then unset "running[$id]"; continue; fi
-		[ -n "${1:-}" ] && [ "${id%%-*}" = e2e ] && continue
-		n=$((n + 1))
+		if [ -f "$resdir/$id.res" ] || ! kill -0 "${running[$id]}" 2>/dev/null; then
+			unset "running[$id]"
+			continue
+		fi
+		n_all=$((n_all + 1))
+		[ "${id%%-*}" = e2e ] || n_cpu=$((n_cpu + 1))
 	done
-	echo "$n"
 }
 while [ ${#order[@]} -gt 0 ]; do
-	all=$(running_count) cpu_n=$(running_count cpu) started=
-	if [ "$all" -lt "$jobs" ]; then
+	count_running
+	started=
+	if [ "$n_all" -lt "$jobs" ]; then
 		for i in "${!order[@]}"; do
 			id=${order[$i]}
-			[ "${id%%-*}" != e2e ] && [ "$cpu_n" -ge "$cpu_jobs" ] && continue
+			[ "${id%%-*}" != e2e ] && [ "$n_cpu" -ge "$cpu_jobs" ] && continue
 			queued+=("$id")
-			running[$id]=1
 			eval "run_suite ${cmd_of[$id]}" &
+			running[$id]=$!
 			unset "order[$i]"
 			order=("${order[@]}")
 			started=1
