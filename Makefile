@@ -129,10 +129,17 @@ $(B)/asan/tests/%: tests/unit/%.c $(TEST_SUPPORT) tests/unit/t.h $(B)/asan/libti
 	$(CC) $(ASAN_CFLAGS) -Itests/unit $< $(TEST_SUPPORT) \
 		$(B)/asan/libtims.a $(LIBS) -o $@
 
-$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+# The fuzz targets link the library as an archive, as the program and the
+# unit tests do: each takes only the objects it reaches, about half the link
+# time of all of them (19 links in make check's build).
+$(B)/fuzz/libtims.a: $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/fuzz/libtims.a
 	@mkdir -p $(@D)
 	$(CLANG) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
-		$< $(FUZZ_LIB_OBJ) $(LIBS) -o $@
+		$< $(B)/fuzz/libtims.a $(LIBS) -o $@
 
 $(B)/bench/%: bench/%.c $(B)/libtims.a
 	@mkdir -p $(@D)

@@ -44,14 +44,15 @@ eval "$(bash scripts/token.sh "$PWD/build/test-token")"
 
 total_pass=0
 total_fail=0
-# Suites run side by side: TIMS_TEST_JOBS at once (default: the cores, and two
-# more while end-to-end scripts, which mostly wait on their processes, on TOTP
-# windows and on polls, run). Each
-# suite has its own log and its own temporary directory and ports, so order
-# does not matter; the closing line counts them all.
+# Suites run side by side, each with its own log, temporary directory and
+# ports, so order does not matter to what they test; the closing line counts
+# them all. At most TIMS_TEST_JOBS at once (default: the cores and two more,
+# for end-to-end scripts mostly wait on their processes, on TOTP windows and
+# on polls), of which at most the cores (or TIMS_TEST_JOBS) are CPU-bound
+# suites (unit, asan, fuzz, bench), as many as ran together before.
 cores=$(nproc 2>/dev/null || echo 1)
-jobs=${TIMS_TEST_JOBS:-$cores}
-e2e_jobs=${TIMS_TEST_JOBS:-$((cores + 2))}
+jobs=${TIMS_TEST_JOBS:-$((cores + 2))}
+cpu_jobs=${TIMS_TEST_JOBS:-$cores}
 resdir=$(mktemp -d)
 trap 'rm -rf "$resdir"' EXIT
 queued=()
@@ -105,63 +106,117 @@ reap() {
 	done
 }
 
-# spawn MAX KIND NAME CMD...: start a suite once fewer than MAX run.
-spawn() {
-	local max=$1; shift
-	while [ "$(jobs -rp | wc -l)" -ge "$max" ]; do
-		wait -n 2>/dev/null
-		reap
-	done
-	queued+=("$1-$2")
-	run_suite "$@" &
-}
-
-# drain: wait for every suite started so far.
-drain() {
-	wait
-	reap
-}
-
 want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 
-# The longest end-to-end scripts start first, so that the pool ends together.
-slow="package network demo network-pg console events national-pg dashboard faults powerloss iofaults crash"
-e2e_list() {
-	local n
-	for n in $slow; do [ -f "tests/e2e/$n.sh" ] && echo "$n"; done
+# ---- what runs, longest first ----------------------------------------------
+# Every suite found is run once; only the order in which they start depends
+# on how long each took before (longest-processing-time first), so that the
+# pool ends together instead of one long suite running alone at the end.
+# The seconds come from build/test-times (written by the last run on this
+# machine, below) or else tests/suite-times (a full run's, kept in git for a
+# fresh clone). A suite in neither (a new one) starts among the first.
+times_file=$PWD/build/test-times
+declare -A est=()
+for f in tests/suite-times "$times_file"; do
+	[ -f "$f" ] || continue
+	while read -r id secs _; do
+		case $id in '#'* | '') continue ;; esac
+		[[ $secs =~ ^[0-9]+$ ]] && est[$id]=$secs
+	done <"$f"
+done
+declare -A cmd_of=()
+candidates=()
+add() { # KIND NAME CMD...
+	local id=$1-$2
+	shift 2
+	cmd_of[$id]=$(printf '%q ' "${id%%-*}" "${id#*-}" "$@")
+	candidates+=("$id")
+}
+if want e2e; then
 	for t in tests/e2e/*.sh; do
 		n=$(basename "$t" .sh)
 		[ "$n" = lib ] && continue
-		case " $slow " in *" $n "*) ;; *) echo "$n" ;; esac
-	done
-}
-if want e2e; then
-	for n in $(e2e_list); do
-		spawn "$e2e_jobs" e2e "$n" bash "tests/e2e/$n.sh"
+		add e2e "$n" bash "tests/e2e/$n.sh"
 	done
 fi
 # The benchmark smoke asserts no figure (only that each benchmark runs and says
 # MET or MISSED), so it runs in the pool with the rest; `make bench` is the
 # run that measures, alone.
 if want bench && compgen -G "bench/bench-*.sh" >/dev/null; then
-	spawn "$jobs" bench smoke bench/run.sh --smoke
+	add bench smoke bench/run.sh --smoke
 fi
 if want unit; then
 	for t in build/tests/test_*; do
-		[ -x "$t" ] && spawn "$jobs" unit "$(basename "$t")" "$t"
+		[ -x "$t" ] && add unit "$(basename "$t")" "$t"
 	done
 fi
 if want asan; then
 	for t in build/asan/tests/test_*; do
-		[ -x "$t" ] && spawn "$jobs" asan "$(basename "$t")" "$t"
+		[ -x "$t" ] && add asan "$(basename "$t")" "$t"
 	done
 fi
 if want fuzz; then
 	for t in build/fuzz/fuzz_*; do
-		[ -x "$t" ] && spawn "$jobs" fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-3}"
+		[ -x "$t" ] && add fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-3}"
 	done
 fi
-drain
+# longest first; a suite without a figure first of all; ties by name
+order=()
+while read -r _ id; do order+=("$id"); done < <(
+	for id in "${candidates[@]}"; do echo "${est[$id]:-100000} $id"; done | LC_ALL=C sort -k1,1nr -k2,2)
+
+# ---- the pool ----------------------------------------------------------------
+# Start, in that order, each suite for which there is room (at most $jobs at
+# once, at most $cpu_jobs of them CPU-bound); when none fits, wait for one
+# to end and report it. A suite runs until its result is written or its
+# process is gone.
+declare -A running=()
+count_running() { # sets n_all and n_cpu (unit, asan, fuzz, bench): suites running
+	local id
+	n_all=0 n_cpu=0
+	for id in "${!running[@]}"; do
+		if [ -f "$resdir/$id.res" ] || ! kill -0 "${running[$id]}" 2>/dev/null; then
+			unset "running[$id]"
+			continue
+		fi
+		n_all=$((n_all + 1))
+		[ "${id%%-*}" = e2e ] || n_cpu=$((n_cpu + 1))
+	done
+}
+while [ ${#order[@]} -gt 0 ]; do
+	count_running
+	started=
+	if [ "$n_all" -lt "$jobs" ]; then
+		for i in "${!order[@]}"; do
+			id=${order[$i]}
+			[ "${id%%-*}" != e2e ] && [ "$n_cpu" -ge "$cpu_jobs" ] && continue
+			queued+=("$id")
+			eval "run_suite ${cmd_of[$id]}" &
+			running[$id]=$!
+			unset "order[$i]"
+			order=("${order[@]}")
+			started=1
+			break
+		done
+	fi
+	if [ -z "$started" ]; then
+		wait -n 2>/dev/null
+		reap
+	fi
+done
+wait
+reap
+
+# The seconds of this run, for the next one's order (kept for suites not
+# run this time, e.g. with --only).
+{
+	for id in "${queued[@]}"; do
+		[ -f "$resdir/$id.res" ] && read -r _ _ secs _ <"$resdir/$id.res" && echo "$id $secs"
+	done
+	[ -f "$times_file" ] && grep -v '^#' "$times_file" | while read -r id secs _; do
+		[ -f "$resdir/$id.res" ] || echo "$id $secs"
+	done
+} | LC_ALL=C sort -k2,2nr -k1,1 >"$times_file.tmp" && mv "$times_file.tmp" "$times_file"
 
 echo "logs: $logdir"
 echo "$total_pass passed, $total_fail failed"
