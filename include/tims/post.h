@@ -318,11 +318,12 @@ tims_rc tims_post_history(struct tims_post *p, const char *doc_number,
  * (it weighs in the score). One match per document, the best-scoring
  * record speaking for it, best first:
  *   {"query": {...}, "candidates": N, "found": N, "shown": N,
- *    "threshold": T, "matches": [{"surname", "given_names", "birth_date",
- *    "nationality", "sex", "document", "issuer", "score", "reasons",
- *    "crossings", "first_ms", "last_ms", "last_index"}]}
+ *    "max_candidates": N, "limit": N, "threshold": T,
+ *    "matches": [{"surname", "given_names", "birth_date", "nationality",
+ *    "sex", "document", "issuer", "score", "reasons", "crossings",
+ *    "first_ms", "last_ms", "last_index"}]}
  * "found" counts every document matched, "shown" those listed (at most
- * limit). TIMS_ERR_TOOBIG when more than TIMS_POST_SEARCH_CANDIDATES
+ * limit), "candidates" the records compared. TIMS_ERR_TOOBIG when more than TIMS_POST_SEARCH_CANDIDATES
  * records would have to be compared (give more of the name or the full
  * birth date); TIMS_ERR_INVALID names the field of a malformed query;
  * TIMS_ERR_UNAVAILABLE while the token is out (never "nobody").

@@ -124,14 +124,15 @@ static tims_rc scan_all(struct scan *x, sqlite3_stmt *st, struct tims_err *err)
 }
 
 static json_t *answer(const struct tims_post_search_query *qy, const struct scan *x,
-		      unsigned limit)
+		      unsigned limit, unsigned maxc)
 {
-	json_t *o = json_pack("{s:{s:s, s:s, s:s, s:s}, s:I, s:I, s:f, s:[]}", "query",
+	json_t *o = json_pack("{s:{s:s, s:s, s:s, s:s}, s:I, s:I, s:I, s:I, s:f, s:[]}", "query",
 			      "surname", qy->surname ? qy->surname : "",
 			      "given_names", qy->given ? qy->given : "",
 			      "birth_date", qy->birth_date ? qy->birth_date : "",
 			      "nationality", qy->nationality ? qy->nationality : "",
 			      "candidates", (json_int_t)x->candidates, "found", (json_int_t)x->nf,
+			      "max_candidates", (json_int_t)maxc, "limit", (json_int_t)limit,
 			      "threshold", x->q->threshold, "matches");
 	json_t *arr = o ? json_object_get(o, "matches") : NULL;
 
@@ -214,7 +215,7 @@ static tims_rc post_search_unlocked(struct tims_post *p, const struct tims_post_
 	}
 	if (x.nf)
 		qsort(x.f, x.nf, sizeof(*x.f), by_score);
-	if (!(*out = answer(qy, &x, limit)))
+	if (!(*out = answer(qy, &x, limit, maxc)))
 		rc = tims_err_set(err, TIMS_ERR_INVALID, "surname: not valid UTF-8");
 out:
 	if (x.f) {
