@@ -107,6 +107,10 @@ t_match "search: the auditor may not search travellers" '^403 ' \
 t_match "search: on the audit trail with its purpose, the query and the documents shown" \
 	'"actor":"georgiev"[^}]*"action":"history.search","purpose":"investigation: case 2026-118","status":200,"query":\{"given_names":"Anna","surname":"Eriksson"\},"result":\{"candidates":2,"documents":\["L898902C3"\],"found":1\}' \
 	"$(req GET '/api/v1/audit?count=1000' "$AUD")"
+t_match "search: the command line finds it too (tims history search)" \
+	'^1 found \(1 shown\).*UTO L898902C3 +ERIKSSON, ANNA.*score (1\.00|0\.[89][0-9])  2 crossings' \
+	"$(cli_as "$P" officer "$TIMS" history search --post "$P" --surname Eriksson --given-names Anna \
+		--purpose "case 2026-119" | tr '\n' ' ')"
 
 # ---- hourly limits, kept across a restart ---------------------------------
 hist() { req GET '/api/v1/history/L898902C3?purpose_code=second-line&purpose=interview%20at%20B1' "$KOE"; }
