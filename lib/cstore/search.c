@@ -35,14 +35,17 @@
 #include "tims/util.h"
 
 /* One shared statement text per number of keys is not needed: unused key
- * slots repeat the first key. */
+ * slots repeat the first key. The indexes on dob and skel are partial
+ * (WHERE ... <> ''): a query must say so in as many words for the planner
+ * to use them, as a bound value proves nothing; without it every crossing
+ * was read in time order (SQLite: SCAN crossings USING INDEX crossings_when). */
 static const char sql_by_dob[] =
 	"SELECT origin, idx, sealed, when_ms, direction, decision FROM crossings"
-	" WHERE dob = ?1 AND erased = 0 ORDER BY when_ms, origin, idx LIMIT ?2";
+	" WHERE dob = ?1 AND dob <> '' AND erased = 0 ORDER BY when_ms, origin, idx LIMIT ?2";
 static const char sql_by_skel[] =
 	"SELECT origin, idx, sealed, when_ms, direction, decision FROM crossings"
 	" WHERE skel IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-	" ?16) AND erased = 0 ORDER BY when_ms, origin, idx LIMIT ?17";
+	" ?16) AND skel <> '' AND erased = 0 ORDER BY when_ms, origin, idx LIMIT ?17";
 
 struct found {
 	char issuer[4], doc[TIMS_RECORD_FIELD];

@@ -130,13 +130,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_NAMES_SET] = "INSERT OR REPLACE INTO names (idx, dob, skel) VALUES (?1, ?2, ?3)",
 	[ST_NAMES_OWE] = "INSERT OR IGNORE INTO names_pending (idx) VALUES (?1)",
 	[ST_NAMES_PENDING] = "SELECT p.idx, r.body FROM names_pending p JOIN records r"
-			     " ON r.idx = p.idx WHERE r.body IS NOT NULL ORDER BY p.idx LIMIT 256",
+			     " ON r.idx = p.idx WHERE r.body IS NOT NULL ORDER BY p.idx LIMIT 4096",
 	[ST_NAMES_DONE] = "DELETE FROM names_pending WHERE idx = ?1",
+	/* the partial indexes are used only when the query says "<> ''" in as
+	 * many words; no ORDER BY (it made SQLite walk records in idx order) */
 	[ST_BY_DOB] = "SELECT r.idx, r.body FROM names n JOIN records r ON r.idx = n.idx"
-		      " WHERE n.dob = ?1 AND r.body IS NOT NULL ORDER BY r.idx LIMIT ?2",
+		      " WHERE n.dob = ?1 AND n.dob <> '' AND r.body IS NOT NULL LIMIT ?2",
 	[ST_BY_SKEL] = "SELECT r.idx, r.body FROM names n JOIN records r ON r.idx = n.idx"
 		       " WHERE n.skel IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		       " ?13, ?14, ?15, ?16) AND r.body IS NOT NULL ORDER BY r.idx LIMIT ?17",
+		       " ?13, ?14, ?15, ?16) AND n.skel <> '' AND r.body IS NOT NULL LIMIT ?17",
 };
 
 tims_rc post_path(const struct tims_post *p, const char *name, char *out,
@@ -248,38 +250,48 @@ tims_rc post_names_store(struct tims_post *p, uint64_t idx, const struct tims_re
 	return names_set(p, idx, dob, skel, err);
 }
 
-/* The name keys owed (names_pending), 256 records a transaction. */
+/* The name keys owed (names_pending), NAMES_BATCH records a transaction:
+ * a migrated post.db owes every record's (one commit, fsync'd, per batch). */
+#define NAMES_BATCH 4096
+struct names_batch {
+	uint64_t idx[NAMES_BATCH];
+	char dob[NAMES_BATCH][TIMS_VAULT_BLIND_HEX], skel[NAMES_BATCH][TIMS_VAULT_BLIND_HEX];
+};
+
 static tims_rc names_pending(struct tims_post *p, struct tims_record *rec, struct tims_buf *plain,
 			     struct tims_err *err)
 {
 	sqlite3_stmt *st = p->st[ST_NAMES_PENDING];
+	struct names_batch *b = NULL;
 	tims_rc rc = TIMS_OK;
 	int more = 1;
 
 	while (more && !rc) {
-		uint64_t idx[256];
-		char dob[256][TIMS_VAULT_BLIND_HEX], skel[256][TIMS_VAULT_BLIND_HEX];
 		size_t n = 0;
 
-		while (n < 256 && sqlite3_step(st) == SQLITE_ROW) {
-			idx[n] = (uint64_t)sqlite3_column_int64(st, 0);
+		while (n < NAMES_BATCH && sqlite3_step(st) == SQLITE_ROW) {
+			if (!b && !(b = malloc(sizeof(*b)))) {
+				rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+				break;
+			}
+			b->idx[n] = (uint64_t)sqlite3_column_int64(st, 0);
 			tims_buf_reset(plain);
-			if ((rc = post_open_body(p, idx[n], sqlite3_column_blob(st, 1),
+			if ((rc = post_open_body(p, b->idx[n], sqlite3_column_blob(st, 1),
 						 (size_t)sqlite3_column_bytes(st, 1), plain, err)) ||
 			    (rc = tims_record_decode(plain->buf, plain->len, rec, err)) ||
-			    (rc = names_keys(p, rec, dob[n], skel[n], err)))
+			    (rc = names_keys(p, rec, b->dob[n], b->skel[n], err)))
 				break;
 			n++;
 		}
-		more = n == 256;
+		more = n == NAMES_BATCH;
 		sqlite3_reset(st);
 		if (rc || n == 0)
 			break;
 		if ((rc = tims_mlog_begin(p->log, err)))
 			break;
 		for (size_t i = 0; i < n && !rc; i++) {
-			if (!(rc = names_set(p, idx[i], dob[i], skel[i], err))) {
-				sqlite3_bind_int64(p->st[ST_NAMES_DONE], 1, (sqlite3_int64)idx[i]);
+			if (!(rc = names_set(p, b->idx[i], b->dob[i], b->skel[i], err))) {
+				sqlite3_bind_int64(p->st[ST_NAMES_DONE], 1, (sqlite3_int64)b->idx[i]);
 				rc = post_exec(p, ST_NAMES_DONE, "indexing a record's names", err);
 			}
 		}
@@ -294,6 +306,7 @@ static tims_rc names_pending(struct tims_post *p, struct tims_record *rec, struc
 						  "committed");
 		}
 	}
+	free(b);
 	return rc;
 }
 
