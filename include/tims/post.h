@@ -328,6 +328,16 @@ tims_rc tims_post_history(struct tims_post *p, const char *doc_number,
  * birth date); TIMS_ERR_INVALID names the field of a malformed query;
  * TIMS_ERR_UNAVAILABLE while the token is out (never "nobody").
  */
+/*
+ * The name keys still owed (a post.db migrated from schema 2 owes every
+ * older record's; a record registered while the token was out owes its
+ * own): at most max records made, in one transaction; *more says whether
+ * some are still owed. The node calls it from its timer in small steps;
+ * a search makes up to TIMS_POST_SEARCH_CATCHUP itself and, with more
+ * still owed, fails closed (TIMS_ERR_UNAVAILABLE).
+ */
+tims_rc tims_post_index_names(struct tims_post *p, size_t max, int *more, struct tims_err *err);
+#define TIMS_POST_SEARCH_CATCHUP 512
 #define TIMS_POST_SEARCH_CANDIDATES 5000
 #define TIMS_POST_SEARCH_RESULTS 50
 struct tims_post_search_query {

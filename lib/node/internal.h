@@ -60,6 +60,7 @@ struct tims_node {
 	struct tims_metric *m_login_failures;
 	pthread_t timer;
 	int timer_running;
+	int names_done;        /* the timer's last step found no name keys owed */
 	int stopping;
 	pthread_cond_t wake;
 	int64_t started_ms;

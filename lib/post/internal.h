@@ -155,9 +155,11 @@ tims_rc post_names_store(struct tims_post *p, uint64_t idx, const struct tims_re
 			 struct tims_err *err);
 tims_rc post_name_index(struct tims_post *p, const char *domain, const char *value,
 			char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err);
+/* The name keys owed, at most max records in one transaction (p->mu held);
+ * *more: some are still owed. TIMS_ERR_UNAVAILABLE without the token. */
+tims_rc post_names_owed(struct tims_post *p, size_t max, int *more, struct tims_err *err);
 /* Index the rows registered while the token was unavailable (p->mu held;
- * their own transaction), and the name search keys owed. TIMS_ERR_UNAVAILABLE
- * while it still is. */
+ * their own transaction). TIMS_ERR_UNAVAILABLE while it still is. */
 tims_rc post_index_pending(struct tims_post *p, struct tims_err *err);
 
 /* Current log size and the time of its last record (0 if empty). */

@@ -130,7 +130,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_NAMES_SET] = "INSERT OR REPLACE INTO names (idx, dob, skel) VALUES (?1, ?2, ?3)",
 	[ST_NAMES_OWE] = "INSERT OR IGNORE INTO names_pending (idx) VALUES (?1)",
 	[ST_NAMES_PENDING] = "SELECT p.idx, r.body FROM names_pending p JOIN records r"
-			     " ON r.idx = p.idx WHERE r.body IS NOT NULL ORDER BY p.idx LIMIT 4096",
+			     " ON r.idx = p.idx WHERE r.body IS NOT NULL ORDER BY p.idx LIMIT ?1",
 	[ST_NAMES_DONE] = "DELETE FROM names_pending WHERE idx = ?1",
 	/* the partial indexes are used only when the query says "<> ''" in as
 	 * many words; no ORDER BY (it made SQLite walk records in idx order) */
@@ -250,63 +250,87 @@ tims_rc post_names_store(struct tims_post *p, uint64_t idx, const struct tims_re
 	return names_set(p, idx, dob, skel, err);
 }
 
-/* The name keys owed (names_pending), NAMES_BATCH records a transaction:
- * a migrated post.db owes every record's (one commit, fsync'd, per batch). */
+/* The name keys owed (names_pending): at most NAMES_BATCH records a
+ * transaction (one fsync'd commit). */
 #define NAMES_BATCH 4096
 struct names_batch {
 	uint64_t idx[NAMES_BATCH];
 	char dob[NAMES_BATCH][TIMS_VAULT_BLIND_HEX], skel[NAMES_BATCH][TIMS_VAULT_BLIND_HEX];
+	struct tims_record rec;
 };
 
-static tims_rc names_pending(struct tims_post *p, struct tims_record *rec, struct tims_buf *plain,
-			     struct tims_err *err)
+tims_rc post_names_owed(struct tims_post *p, size_t max, int *more, struct tims_err *err)
 {
+	struct tims_buf plain = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
 	sqlite3_stmt *st = p->st[ST_NAMES_PENDING];
 	struct names_batch *b = NULL;
 	tims_rc rc = TIMS_OK;
-	int more = 1;
+	size_t n = 0;
+	int s;
 
-	while (more && !rc) {
-		size_t n = 0;
-
-		while (n < NAMES_BATCH && sqlite3_step(st) == SQLITE_ROW) {
-			if (!b && !(b = malloc(sizeof(*b)))) {
-				rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-				break;
-			}
-			b->idx[n] = (uint64_t)sqlite3_column_int64(st, 0);
-			tims_buf_reset(plain);
-			if ((rc = post_open_body(p, b->idx[n], sqlite3_column_blob(st, 1),
-						 (size_t)sqlite3_column_bytes(st, 1), plain, err)) ||
-			    (rc = tims_record_decode(plain->buf, plain->len, rec, err)) ||
-			    (rc = names_keys(p, rec, b->dob[n], b->skel[n], err)))
-				break;
-			n++;
-		}
-		more = n == NAMES_BATCH;
-		sqlite3_reset(st);
-		if (rc || n == 0)
+	*more = 0;
+	if (max > NAMES_BATCH)
+		max = NAMES_BATCH;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	while (n < max && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!b && !(b = malloc(sizeof(*b)))) {
+			rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 			break;
-		if ((rc = tims_mlog_begin(p->log, err)))
-			break;
-		for (size_t i = 0; i < n && !rc; i++) {
-			if (!(rc = names_set(p, b->idx[i], b->dob[i], b->skel[i], err))) {
-				sqlite3_bind_int64(p->st[ST_NAMES_DONE], 1, (sqlite3_int64)b->idx[i]);
-				rc = post_exec(p, ST_NAMES_DONE, "indexing a record's names", err);
-			}
 		}
-		if (rc) {
-			tims_mlog_rollback(p->log);
-		} else {
-			int committed;
+		b->idx[n] = (uint64_t)sqlite3_column_int64(st, 0);
+		tims_buf_reset(&plain);
+		if ((rc = post_open_body(p, b->idx[n], sqlite3_column_blob(st, 1),
+					 (size_t)sqlite3_column_bytes(st, 1), &plain, err)) ||
+		    (rc = tims_record_decode(plain.buf, plain.len, &b->rec, err)) ||
+		    (rc = names_keys(p, &b->rec, b->dob[n], b->skel[n], err)))
+			break;
+		n++;
+	}
+	sqlite3_reset(st);
+	if (!rc && n) {
+		if (!(rc = tims_mlog_begin(p->log, err))) {
+			for (size_t i = 0; i < n && !rc; i++) {
+				if (!(rc = names_set(p, b->idx[i], b->dob[i], b->skel[i], err))) {
+					sqlite3_bind_int64(p->st[ST_NAMES_DONE], 1,
+							   (sqlite3_int64)b->idx[i]);
+					rc = post_exec(p, ST_NAMES_DONE, "indexing a record's names", err);
+				}
+			}
+			if (rc) {
+				tims_mlog_rollback(p->log);
+			} else {
+				int committed;
 
-			rc = tims_mlog_commit(p->log, &committed, err);
-			if (!committed && !rc)
-				rc = tims_err_set(err, TIMS_ERR_DB, "post.db: indexing names: not "
-						  "committed");
+				rc = tims_mlog_commit(p->log, &committed, err);
+				if (!committed && !rc)
+					rc = tims_err_set(err, TIMS_ERR_DB, "post.db: indexing names: "
+							  "not committed");
+			}
 		}
 	}
-	free(b);
+	if (!rc) { /* any left? */
+		sqlite3_bind_int64(st, 1, 1);
+		*more = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+	}
+	sqlite3_clear_bindings(st);
+	if (b) {
+		sodium_memzero(b, sizeof(*b));
+		free(b);
+	}
+	if (plain.buf)
+		sodium_memzero(plain.buf, plain.alloc);
+	tims_buf_release(&plain);
+	return rc;
+}
+
+tims_rc tims_post_index_names(struct tims_post *p, size_t max, int *more, struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_names_owed(p, max, more, err);
+	post_unlock(p);
 	return rc;
 }
 
@@ -356,8 +380,6 @@ tims_rc post_index_pending(struct tims_post *p, struct tims_err *err)
 				rc = tims_err_set(err, TIMS_ERR_DB, "post.db: indexing: not committed");
 		}
 	}
-	if (!rc)
-		rc = names_pending(p, rec, &plain, err);
 	if (plain.buf)
 		sodium_memzero(plain.buf, plain.alloc);
 	tims_buf_release(&plain);
@@ -699,15 +721,15 @@ static tims_rc check_sealed(struct tims_post *p, struct tims_err *err)
 }
 
 /*
- * A post.db of schema 2 (no name search keys) made schema 3 by a writer, in
- * one transaction: the tables, and every record with a payload owed its
- * keys (post_index_pending makes them once the token is there: a search
- * fails closed until then). Only the writer: a reader of an older post.db
- * is told to start the node first, and an older TIMS still writing to it
- * (which would not file its new records under their names) is refused by
- * the version. Newer than this build: refused untouched.
+ * A post.db of schema 2 (no name search keys) made schema 3 by the first
+ * process that opens it (the node at its start, or a command such as tims
+ * log verify: all of them open post.db for writing), in one transaction:
+ * the tables, the trigger, and every record with a payload owed its keys
+ * (the node's timer makes them in steps, tims_post_index_names; a search
+ * fails closed until then). Pure SQL, no key needed. A version newer than
+ * this build: refused untouched.
  */
-static tims_rc migrate(struct tims_post *p, int writer, struct tims_err *err)
+static tims_rc migrate(struct tims_post *p, struct tims_err *err)
 {
 	char path[POST_PATH_MAX];
 	sqlite3 *db = NULL;
@@ -729,13 +751,6 @@ static tims_rc migrate(struct tims_post *p, int writer, struct tims_err *err)
 		goto out;
 	if (v != SCHEMA_SEALED) {
 		tims_schema_abort(db); /* current, or not a post.db tims_mlog_open accepts */
-		goto out;
-	}
-	if (!writer) {
-		tims_schema_abort(db);
-		rc = tims_err_set(err, TIMS_ERR_STATE, "%s: schema %d, made by an older TIMS: the "
-				  "post's node migrates it to %d when it starts (tims post serve %s)",
-				  path, v, SCHEMA_VERSION, p->dir);
 		goto out;
 	}
 	if (sqlite3_exec(db, NAMES_SCHEMA "INSERT OR IGNORE INTO names_pending (idx)"
@@ -792,7 +807,7 @@ tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 	/* A writer's log refuses a post.db rolled back behind the checkpoint
 	 * file (tims_mlog_open). */
 	if ((rc = read_config(p, err)) || (rc = check_sealed(p, err)) ||
-	    (rc = migrate(p, mode == TIMS_POST_WRITE, err)) ||
+	    (rc = migrate(p, err)) ||
 	    (rc = open_vault(p, err)) || (rc = load_keys(p, mode, err)) ||
 	    (rc = open_log(p, TIMS_MLOG_OPEN, err)) ||
 	    (mode == TIMS_POST_WRITE && (rc = post_read_halt(p, err)))) {
@@ -820,7 +835,7 @@ tims_rc tims_post_open_restore(const char *dir, struct tims_post **out,
 	/* a post restored onto a new machine gets a new vault (TIMS_TOKEN):
 	 * the records are sealed again as they are imported */
 	if ((rc = read_config(p, err)) || (rc = check_sealed(p, err)) ||
-	    (rc = migrate(p, 1, err)) || (rc = restore_vault(p, err)) || (rc = open_vault(p, err)) ||
+	    (rc = migrate(p, err)) || (rc = restore_vault(p, err)) || (rc = open_vault(p, err)) ||
 	    (rc = load_keys(p, TIMS_POST_READ, err)) ||
 	    (rc = post_path(p, "post.db", db, err)) ||
 	    (rc = open_log(p, access(db, F_OK) == 0 ? TIMS_MLOG_OPEN

@@ -169,6 +169,7 @@ static tims_rc post_search_unlocked(struct tims_post *p, const struct tims_post_
 	unsigned maxc = qy->max_candidates && qy->max_candidates < TIMS_POST_SEARCH_CANDIDATES
 				? qy->max_candidates : TIMS_POST_SEARCH_CANDIDATES;
 	sqlite3_stmt *st;
+	int more = 0;
 	tims_rc rc;
 
 	memset(&x, 0, sizeof(x));
@@ -187,8 +188,15 @@ static tims_rc post_search_unlocked(struct tims_post *p, const struct tims_post_
 	}
 	if ((rc = tims_name_query_init(x.q, qy->surname, qy->given, qy->birth_date,
 				       qy->nationality, qy->threshold, TIMS_RECORD_FIELD - 1, err)) ||
-	    (rc = post_index_pending(p, err))) /* fail closed: keys still owed */
+	    (rc = post_names_owed(p, TIMS_POST_SEARCH_CATCHUP, &more, err)))
 		goto out;
+	if (more) { /* fail closed: records not yet filed under their names */
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "search: the name keys of older "
+				  "records are still being made (after an upgrade the node makes "
+				  "them in the background); search again later, or by document "
+				  "number");
+		goto out;
+	}
 	if (x.q->dob[0]) {
 		st = p->st[ST_BY_DOB];
 		if ((rc = post_name_index(p, "dob", x.q->dob, bi[0], err)))
