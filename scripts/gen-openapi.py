@@ -153,6 +153,17 @@ PROOF = obj({"hashes": arr(S(pattern="^[0-9a-f]{64}$"))}, required=["hashes"])
 PERSON = obj({k: S() for k in ("doc_code", "issuer", "number", "surname", "given_names",
                                "nationality", "birth_date", "sex", "expiry")},
              required=["number", "surname"])
+HISTORY_SEARCH_REQ = obj({"surname": S(maxLength=127), "given_names": S(maxLength=127),
+                          "birth_date": S(maxLength=10), "nationality": S(maxLength=3),
+                          "purpose_code": S(maxLength=32), "purpose": S(minLength=8, maxLength=200)},
+                         required=["purpose_code", "purpose"], extra=False)
+HISTORY_SEARCH = obj({"query": {"type": "object"}, "candidates": I(), "found": I(), "shown": I(),
+                      "max_candidates": I(), "limit": I(), "threshold": N,
+                      "matches": arr(obj({"surname": S(), "given_names": S(), "birth_date": S(),
+                                          "nationality": S(), "sex": S(), "document": S(),
+                                          "issuer": S(), "score": N, "reasons": arr(S()),
+                                          "crossings": I(), "first_ms": I(), "last_ms": I(),
+                                          "last_index": I()}))})
 PURPOSES = obj({"purposes": arr(obj({"code": S(), "description": S()})), "text_min": I(),
                 "text_max": I()})
 ACK = obj({"index": I(minimum=0), "leaf_hash": S(pattern="^[0-9a-f]{64}$"), "duplicate": B,
@@ -198,6 +209,7 @@ POST_SCHEMAS = {
     ("POST", "/api/v1/check"): (CHECK_REQ, CHECK_RESP, "check a traveller: MRZ, watchlists, stay; nothing recorded but the audit event"),
     ("POST", "/api/v1/crossings"): (CROSSING_REQ, CROSSING_RESP, "register a crossing; 201 once durable and covered by a signed checkpoint"),
     ("GET", "/api/v1/history/{document}"): (None, HISTORY, "a document's history at this post; justified by a crossing of this session or a listed purpose and a statement; counted against the officer's hourly limit"),
+    ("POST", "/api/v1/history/search"): (HISTORY_SEARCH_REQ, HISTORY_SEARCH, "a person found in this post's history by name, as screening compares names (one row per document, score and reasons, at most 50 shown); a listed purpose and a statement required; audited; counted against the officer's hourly history limit; 422 too_many_candidates past 5000 records to compare"),
     ("GET", "/api/v1/purposes"): (None, PURPOSES, "the purposes a history read may state"),
     ("GET", "/api/v1/refusal-reasons"): (None, obj({"reasons": arr(obj({"code": S(), "text": S()}))}), "the refusal codes this post accepts (booth.conf; default Annex V Part B)"),
     ("POST", "/api/v1/second-line"): (SECOND_LINE_REQ, ACK, "the second line's outcome of a referral: a record linked to it"),
@@ -349,9 +361,16 @@ def document(title, desc, rs, schemas, bearer_desc):
                                 "content": {"application/json": {"schema": ERROR}}}
             responses["409"] = {"description": "not_pending: already approved, or expired",
                                 "content": {"application/json": {"schema": ERROR}}}
-        if key in (("POST", "/api/v1/check"), ("GET", "/api/v1/history/{document}")):
+        if key in (("POST", "/api/v1/check"), ("GET", "/api/v1/history/{document}"),
+                   ("POST", "/api/v1/history/search")):
             responses["429"] = {"description": "limit_exceeded: the officer's hourly limit (Retry-After)",
                                 "content": {"application/json": {"schema": ERROR}}}
+        if key == ("POST", "/api/v1/history/search"):
+            for code, d in (("422", "too_many_candidates: more than 5000 records to compare; give "
+                             "the full birth date or more of the name (refused whole, never cut)"),
+                            ("503", "token_unavailable: the key token is out; no answer rather "
+                             "than an empty one")):
+                responses[code] = {"description": d, "content": {"application/json": {"schema": ERROR}}}
         if key == ("POST", "/api/v1/sync/push"):
             responses["503"] = {"description": "the centre's query store is unreachable: nothing was taken, push again",
                                 "content": {"application/json": {"schema": ERROR}}}

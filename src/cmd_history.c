@@ -5,6 +5,8 @@
  *   tims history --post DIR DOCUMENT [--nationality XXX] [--on YYYY-MM-DD]
  *                [--visa-from D --visa-until D --visa-entries N --visa-days N]
  *                [--json]
+ *   tims history search --post DIR --surname S [--given-names G]
+ *                [--birth-date D] [--nationality XXX] --purpose TEXT [--json]
  *
  * A record that a later record corrects is shown but no longer counts: the
  * correction replaces it (keeping its crossing time unless it sets its own
@@ -33,7 +35,19 @@ static const char usage[] =
 	"Lists the crossings of a document at this post and computes the stay rule\n"
 	"(days used in the window, days left, overstay) as of --on (default today).\n"
 	"Needs an officer, supervisor or analyst logged in at DIR (tims login); the\n"
-	"read is in the post's audit log, with --purpose, before anything is shown.\n";
+	"read is in the post's audit log, with --purpose, before anything is shown.\n"
+	"\n"
+	"usage: tims history search --post DIR [--surname S] [--given-names G]\n"
+	"                    [--birth-date YYYY[-MM[-DD]]] [--nationality XXX]\n"
+	"                    --purpose TEXT [--json]\n"
+	"\n"
+	"Finds a person in this post's history by name as screening compares names\n"
+	"(scripts, transliterations, diacritics, typos): one line per document,\n"
+	"best first, with its score and reasons, at most 50 shown and the number\n"
+	"found. The full birth date finds typos in the surname too. More than\n"
+	"5000 records to compare is refused: give more of the name or the full\n"
+	"birth date. Same roles as history; --purpose (8 to 200 characters) is\n"
+	"required and in the audit log with the query before anything is read.\n";
 
 static void date_str(int64_t day, char *out, size_t n)
 {
@@ -120,6 +134,111 @@ static int print_json(const char *doc, const struct tims_travel *t, int64_t on)
 	return CLI_OK;
 }
 
+static void print_search(const json_t *o)
+{
+	json_t *m, *r;
+	size_t i, k;
+
+	printf("%" JSON_INTEGER_FORMAT " found (%" JSON_INTEGER_FORMAT " shown), %"
+	       JSON_INTEGER_FORMAT " records compared\n",
+	       json_integer_value(json_object_get(o, "found")),
+	       json_integer_value(json_object_get(o, "shown")),
+	       json_integer_value(json_object_get(o, "candidates")));
+	json_array_foreach(json_object_get(o, "matches"), i, m) {
+		struct tims_buf t = TIMS_BUF_INIT(64);
+
+		tims_time_format(json_integer_value(json_object_get(m, "last_ms")), &t);
+		printf("  %s %-12s %s, %s  born %s  %s  score %.2f  %" JSON_INTEGER_FORMAT
+		       " crossings, last %s (record %" JSON_INTEGER_FORMAT ")\n",
+		       json_string_value(json_object_get(m, "issuer")),
+		       json_string_value(json_object_get(m, "document")),
+		       json_string_value(json_object_get(m, "surname")),
+		       json_string_value(json_object_get(m, "given_names")),
+		       *json_string_value(json_object_get(m, "birth_date"))
+			       ? json_string_value(json_object_get(m, "birth_date")) : "-",
+		       json_string_value(json_object_get(m, "nationality")),
+		       json_real_value(json_object_get(m, "score")),
+		       json_integer_value(json_object_get(m, "crossings")), tims_buf_str(&t),
+		       json_integer_value(json_object_get(m, "last_index")));
+		json_array_foreach(json_object_get(m, "reasons"), k, r)
+			printf("      %s\n", json_string_value(r));
+		tims_buf_release(&t);
+	}
+}
+
+static int history_search(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "post", required_argument, NULL, 'p' },
+		{ "surname", required_argument, NULL, 's' },
+		{ "given-names", required_argument, NULL, 'g' },
+		{ "birth-date", required_argument, NULL, 'b' },
+		{ "nationality", required_argument, NULL, 'n' },
+		{ "purpose", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, 0, 0 },
+	};
+	struct tims_post_search_query q;
+	const char *dir = NULL, *purpose = NULL;
+	struct tims_post *p = NULL;
+	struct cli_actor who;
+	struct tims_err err;
+	json_t *out = NULL;
+	int c, as_json = 0, rc;
+
+	memset(&q, 0, sizeof(q));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': dir = optarg; break;
+		case 's': q.surname = optarg; break;
+		case 'g': q.given = optarg; break;
+		case 'b': q.birth_date = optarg; break;
+		case 'n': q.nationality = optarg; break;
+		case 'P': purpose = optarg; break;
+		case 'j': as_json = 1; break;
+		default:
+			fputs(usage, stderr);
+			return cli_error(CLI_USAGE, CMD " search", "unknown or incomplete option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (!dir || optind != argc) {
+		fputs(usage, stderr);
+		return cli_error(CLI_USAGE, CMD " search", "want --post DIR and no other argument");
+	}
+	if (!purpose || strlen(purpose) < 8 || strlen(purpose) > 200)
+		return cli_error(CLI_USAGE, CMD " search", "--purpose: 8 to 200 characters saying why "
+				 "(a case or request reference)");
+	if ((rc = cli_gate(CMD " search", dir,
+			   TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST,
+			   "cli.history.search", purpose,
+			   json_pack("{s:s*, s:s*, s:s*, s:s*}", "surname", q.surname,
+				     "given_names", q.given, "birth_date", q.birth_date,
+				     "nationality", q.nationality), &who)))
+		return rc;
+	if (tims_post_open(dir, TIMS_POST_READ, &p, &err))
+		return cli_error(CLI_USAGE, CMD " search", "%s", tims_err_msg(&err));
+	rc = tims_post_search(p, &q, &out, &err);
+	tims_post_free(p);
+	if (rc)
+		return cli_error(rc == TIMS_ERR_INVALID || rc == TIMS_ERR_TOOBIG ? CLI_FAIL : CLI_USAGE,
+				 CMD " search", "%s", tims_err_msg(&err));
+	if (as_json) {
+		char *s = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+
+		if (s)
+			puts(s);
+		free(s);
+		rc = s ? CLI_OK : cli_error(CLI_USAGE, CMD " search", "out of memory");
+	} else {
+		print_search(out);
+	}
+	json_decref(out);
+	return rc;
+}
+
 int cmd_history(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -148,6 +267,12 @@ int cmd_history(int argc, char **argv)
 		fputs(usage, stdout);
 		return CLI_OK;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--commands")) {
+		puts("history\nhistory search"); /* as cli_dispatch lists its tables */
+		return CLI_OK;
+	}
+	if (argc > 1 && !strcmp(argv[1], "search"))
+		return history_search(argc - 1, argv + 1);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {

@@ -35,6 +35,7 @@
 #ifndef TIMS_POST_H
 #define TIMS_POST_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -305,6 +306,48 @@ typedef tims_rc (*tims_post_record_fn)(void *ctx, uint64_t index,
 tims_rc tims_post_history(struct tims_post *p, const char *doc_number,
 			  const char *nationality, tims_post_record_fn fn,
 			  void *ctx, struct tims_err *err);
+
+/*
+ * Find a person in this post's history by name (lib/post/search.c): the
+ * screening engine's normalisation and scorer, with the centre's keys
+ * (struct tims_name_query, tims/screen.h), so that "Hoxha / Arbër",
+ * "HOXHA ARBER", "Хоџа Арбер" or a typo with the full birth date find the
+ * same person. Surname or given names required; birth_date "YYYY",
+ * "YYYY-MM" or "YYYY-MM-DD" optional (the full date makes the birth date
+ * the key, so typos in the surname are found too); nationality optional
+ * (it weighs in the score). One match per document, the best-scoring
+ * record speaking for it, best first:
+ *   {"query": {...}, "candidates": N, "found": N, "shown": N,
+ *    "max_candidates": N, "limit": N, "threshold": T,
+ *    "matches": [{"surname", "given_names", "birth_date", "nationality",
+ *    "sex", "document", "issuer", "score", "reasons", "crossings",
+ *    "first_ms", "last_ms", "last_index"}]}
+ * "found" counts every document matched, "shown" those listed (at most
+ * limit), "candidates" the records compared. TIMS_ERR_TOOBIG when more than TIMS_POST_SEARCH_CANDIDATES
+ * records would have to be compared (give more of the name or the full
+ * birth date); TIMS_ERR_INVALID names the field of a malformed query;
+ * TIMS_ERR_UNAVAILABLE while the token is out (never "nobody").
+ */
+/*
+ * The name keys still owed (a post.db migrated from schema 2 owes every
+ * older record's; a record registered while the token was out owes its
+ * own): at most max records made, in one transaction; *more says whether
+ * some are still owed. The node calls it from its timer in small steps;
+ * a search makes up to TIMS_POST_SEARCH_CATCHUP itself and, with more
+ * still owed, fails closed (TIMS_ERR_UNAVAILABLE).
+ */
+tims_rc tims_post_index_names(struct tims_post *p, size_t max, int *more, struct tims_err *err);
+#define TIMS_POST_SEARCH_CATCHUP 512
+#define TIMS_POST_SEARCH_CANDIDATES 5000
+#define TIMS_POST_SEARCH_RESULTS 50
+struct tims_post_search_query {
+	const char *surname, *given, *birth_date, *nationality;
+	double threshold;        /* 0: the screening default (TIMS_SCREEN_THRESHOLD) */
+	unsigned limit;          /* matches shown, 0: TIMS_POST_SEARCH_RESULTS (the most) */
+	unsigned max_candidates; /* 0: TIMS_POST_SEARCH_CANDIDATES (the most) */
+};
+tims_rc tims_post_search(struct tims_post *p, const struct tims_post_search_query *q,
+			 json_t **out, struct tims_err *err);
 
 /* The latest record that corrects `index`, or TIMS_RECORD_NO_INDEX. */
 tims_rc tims_post_corrected_by(struct tims_post *p, uint64_t index,

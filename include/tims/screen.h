@@ -90,6 +90,58 @@ double tims_screen_name_score(const struct tims_name *a,
 			      const struct tims_name *b);
 
 /*
+ * Finding a person by name among stored records that can only be looked up
+ * by equality on blind indexes (lib/screen/search.c): the centre's national
+ * search (lib/cstore/search.c) and a post's history search
+ * (lib/post/search.c) use this one piece, so both find the same people.
+ *
+ * A record is filed under its surname's search key (tims_name_search_key:
+ * the consonant skeleton of the first spelling of its longest token that
+ * is not a particle) and under its birth date. A query gives the keys to
+ * look up: with the full birth date, the date (q->dob); otherwise the
+ * skeletons of every spelling of every token of its name (q->keys: surname
+ * and given names may be swapped). Each candidate found is then opened and
+ * judged by tims_name_query_match: the birth date agrees with what the
+ * query gives of it (year, month or day) and the screening score reaches
+ * the threshold. What the keys cannot find without a birth date: a typo
+ * that changes the consonants of the surname's main token.
+ */
+#define TIMS_NAME_QUERY_KEYS 16
+struct tims_name_query {
+	struct tims_name name;       /* the query's name, parsed */
+	struct tims_subject subject; /* its birth date (as given) and nationality */
+	double threshold;
+	char dob[16];                /* "YYYY-MM-DD" when the full date is given, else "" */
+	size_t nkeys;                /* 0 when dob is set */
+	char keys[TIMS_NAME_QUERY_KEYS][TIMS_TOKEN_MAX + 1];
+	struct tims_name scratch;    /* a candidate's name (tims_name_query_match) */
+};
+
+/*
+ * Check and parse a query (about 11 KB: allocate it). Surname or given
+ * names required, each at most max_part bytes; birth_date "", "YYYY",
+ * "YYYY-MM" or "YYYY-MM-DD" (not approximate); nationality "" or a code;
+ * threshold 0 for TIMS_SCREEN_THRESHOLD, else 0..1. TIMS_ERR_INVALID names
+ * the field (surname, birth_date, nationality, threshold); a name of
+ * initials or particles only and no full birth date has nothing to be
+ * looked up by and is refused too.
+ */
+TIMS_MUST_USE tims_rc tims_name_query_init(struct tims_name_query *q, const char *surname,
+			  const char *given, const char *birth_date, const char *nationality,
+			  double threshold, size_t max_part, struct tims_err *err);
+
+/* A candidate record (any field may be NULL or ""): 1 when its birth date
+ * agrees and its score reaches the threshold (m filled, with reasons),
+ * else 0. A name that does not parse is no match. */
+int tims_name_query_match(struct tims_name_query *q, const char *surname, const char *given,
+			  const char *birth_date, const char *nationality, const char *sex,
+			  struct tims_match *m);
+
+/* The search key a record is filed under, from its surname ("" when the
+ * surname does not parse or has no token to file it under). */
+void tims_name_search_key(const char *surname, char *out, size_t outsz);
+
+/*
  * Identifiers that match exactly after normalisation: travel document
  * numbers, number plates, VINs. Upper case; spaces, dashes, dots, slashes and
  * MRZ fillers dropped; the letter O read as the digit 0 (the confusion of

@@ -153,11 +153,6 @@ void cs_person_value(const char *surname, const char *given, const char *birth_d
 json_t *cs_open_json(struct tims_cstore *s, const char *origin, const char *idx,
 		     const char *b64, struct tims_err *err);
 
-/* The search key of a surname (search.c): the phonetic skeleton, without
- * vowels, of the first spelling of its longest token that is not a particle
- * (tims/names.h); "" for a surname that does not parse or has none. */
-void cs_search_key(const char *surname, char *out, size_t outsz);
-
 /* Upper-case ASCII, collapse runs of spaces and '<' to one space, trim. */
 void cs_name_key(const char *in, char *out, size_t outsz);
 

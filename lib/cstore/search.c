@@ -22,6 +22,9 @@
  * nobody". What a surname key cannot find without a birth date: a typo or
  * another spelling that changes the consonants of the main token of the
  * surname (the scorer would accept it, the key does not lead to it).
+ * The keys and the judgement of a candidate are the screening engine's
+ * (struct tims_name_query, lib/screen/search.c), shared with a post's
+ * history search (lib/post/search.c).
  */
 #include "internal.h"
 
@@ -31,41 +34,18 @@
 #include "tims/screen.h"
 #include "tims/util.h"
 
-#define MAX_KEYS 16
-
 /* One shared statement text per number of keys is not needed: unused key
- * slots repeat the first key. */
+ * slots repeat the first key. The indexes on dob and skel are partial
+ * (WHERE ... <> ''): a query must say so in as many words for the planner
+ * to use them, as a bound value proves nothing; without it every crossing
+ * was read in time order (SQLite: SCAN crossings USING INDEX crossings_when). */
 static const char sql_by_dob[] =
 	"SELECT origin, idx, sealed, when_ms, direction, decision FROM crossings"
-	" WHERE dob = ?1 AND erased = 0 ORDER BY when_ms, origin, idx LIMIT ?2";
+	" WHERE dob = ?1 AND dob <> '' AND erased = 0 ORDER BY when_ms, origin, idx LIMIT ?2";
 static const char sql_by_skel[] =
 	"SELECT origin, idx, sealed, when_ms, direction, decision FROM crossings"
 	" WHERE skel IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-	" ?16) AND erased = 0 ORDER BY when_ms, origin, idx LIMIT ?17";
-
-void cs_search_key(const char *surname, char *out, size_t outsz)
-{
-	struct tims_name *n = malloc(sizeof(*n));
-	size_t best = 0;
-
-	if (outsz)
-		out[0] = '\0';
-	if (!n || !surname || !*surname ||
-	    tims_name_parse(surname, strlen(surname), "surname", n, NULL) != TIMS_OK) {
-		free(n);
-		return;
-	}
-	for (unsigned i = 0; i < n->ntok; i++) {
-		const struct tims_name_token *t = &n->tok[i];
-		size_t len = strlen(t->var[0]);
-
-		if ((t->flags & (TIMS_TOK_WEAK | TIMS_TOK_INITIAL)) || len <= best || !t->skel[0][0])
-			continue;
-		best = len;
-		snprintf(out, outsz, "%s", t->skel[0]);
-	}
-	free(n);
-}
+	" ?16) AND skel <> '' AND erased = 0 ORDER BY when_ms, origin, idx LIMIT ?17";
 
 struct found {
 	char issuer[4], doc[TIMS_RECORD_FIELD];
@@ -80,33 +60,15 @@ struct found {
 struct scan {
 	struct tims_cstore *s;
 	struct tims_err *err;
-	const struct tims_name *q;
-	const struct tims_subject *qs;
-	const struct tims_pdate *qdob;
-	double threshold;
+	struct tims_name_query *q;
 	uint64_t candidates;
 	struct found *f;
 	size_t nf, cap;
-	struct tims_name *scratch;
 };
-
-/* What the query gives of the birth date agrees with the record's. */
-static int dob_agrees(const struct tims_pdate *q, const char *rec)
-{
-	struct tims_pdate r;
-
-	if (!q->year)
-		return 1;
-	if (!rec || !*rec || tims_pdate_parse(rec, &r, "birth_date", NULL) != TIMS_OK)
-		return 0; /* asked for a date the record does not have */
-	return r.year == q->year && (!q->month || r.month == q->month) &&
-	       (!q->day || r.day == q->day);
-}
 
 static tims_rc scan_row(void *ctx, const struct cs_row *row)
 {
 	struct scan *x = ctx;
-	struct tims_subject rs;
 	struct tims_match m;
 	struct found *f = NULL;
 	const char *doc, *issuer;
@@ -116,18 +78,9 @@ static tims_rc scan_row(void *ctx, const struct cs_row *row)
 	x->candidates++;
 	if (!(rec = cs_open_json(x->s, row->v[0], row->v[1], row->v[2], x->err)))
 		return x->err->rc ? x->err->rc : TIMS_ERR_TAMPER;
-	if (!dob_agrees(x->qdob, cs_rec_str(rec, "birth_date")) ||
-	    tims_name_parse_parts(cs_rec_str(rec, "surname"), cs_rec_str(rec, "given_names"), "record",
-			x->scratch, NULL) != TIMS_OK) {
-		json_decref(rec); /* a record whose name does not parse is no match */
-		return TIMS_OK;
-	}
-	memset(&rs, 0, sizeof(rs));
-	tims_pdate_parse(cs_rec_str(rec, "birth_date"), &rs.dob, "birth_date", NULL);
-	tims_subject_set_nationality(&rs, cs_rec_str(rec, "nationality"), "nationality", NULL);
-	tims_subject_set_sex(&rs, cs_rec_str(rec, "sex"), "sex", NULL);
-	tims_screen_compare(x->q, x->qs, x->scratch, &rs, true, &m);
-	if (m.score < x->threshold) {
+	if (!tims_name_query_match(x->q, cs_rec_str(rec, "surname"),
+				   cs_rec_str(rec, "given_names"), cs_rec_str(rec, "birth_date"),
+				   cs_rec_str(rec, "nationality"), cs_rec_str(rec, "sex"), &m)) {
 		json_decref(rec);
 		return TIMS_OK;
 	}
@@ -186,62 +139,22 @@ static int by_score(const void *a, const void *b)
 	return x->last_ms < y->last_ms ? 1 : x->last_ms > y->last_ms ? -1 : 0;
 }
 
-/* The distinct skeletons of every spelling of every token of the query. */
-static size_t query_keys(const struct tims_name *q, char keys[MAX_KEYS][TIMS_TOKEN_MAX + 1])
-{
-	size_t n = 0;
-
-	for (unsigned i = 0; i < q->ntok; i++) {
-		const struct tims_name_token *t = &q->tok[i];
-
-		if (t->flags & (TIMS_TOK_WEAK | TIMS_TOK_INITIAL))
-			continue;
-		for (unsigned v = 0; v < t->nvar && n < MAX_KEYS; v++) {
-			size_t k;
-
-			if (!t->skel[v][0])
-				continue;
-			for (k = 0; k < n && strcmp(keys[k], t->skel[v]); k++)
-				;
-			if (k == n)
-				snprintf(keys[n++], TIMS_TOKEN_MAX + 1, "%s", t->skel[v]);
-		}
-	}
-	return n;
-}
-
 tims_rc tims_cstore_search(struct tims_cstore *s, const struct tims_cstore_search_query *qy,
 			   json_t **out, struct tims_err *err)
 {
-	struct tims_name *q = malloc(sizeof(*q)), *scratch = malloc(sizeof(*scratch));
-	char keys[MAX_KEYS][TIMS_TOKEN_MAX + 1], bi[MAX_KEYS][TIMS_VAULT_BLIND_HEX];
-	struct tims_subject qs;
-	struct tims_pdate qdob;
+	struct tims_name_query *q = malloc(sizeof(*q));
+	char bi[TIMS_NAME_QUERY_KEYS][TIMS_VAULT_BLIND_HEX];
 	struct scan x;
 	unsigned limit = qy->limit ? qy->limit : TIMS_CSTORE_SEARCH_RESULTS;
 	unsigned maxc = qy->max_candidates && qy->max_candidates < TIMS_CSTORE_SEARCH_CANDIDATES
 				? qy->max_candidates : TIMS_CSTORE_SEARCH_CANDIDATES;
-	size_t nk = 0;
 	json_t *o = NULL, *arr;
 	tims_rc rc;
 
 	*out = NULL;
 	memset(&x, 0, sizeof(x));
-	memset(&qs, 0, sizeof(qs));
-	memset(&qdob, 0, sizeof(qdob));
-	if (!q || !scratch) {
+	if (!q) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "search: out of memory");
-		goto out;
-	}
-	if ((!qy->surname || !*qy->surname) && (!qy->given || !*qy->given)) {
-		rc = tims_err_set(err, TIMS_ERR_INVALID, "surname: a surname or given names are "
-				  "required");
-		goto out;
-	}
-	if ((qy->surname && strlen(qy->surname) >= TIMS_RECORD_FIELD) ||
-	    (qy->given && strlen(qy->given) >= TIMS_RECORD_FIELD)) {
-		rc = tims_err_set(err, TIMS_ERR_INVALID, "surname: want at most %d bytes a part",
-				  TIMS_RECORD_FIELD - 1);
 		goto out;
 	}
 	if (limit > TIMS_CSTORE_SEARCH_RESULTS) {
@@ -249,59 +162,32 @@ tims_rc tims_cstore_search(struct tims_cstore *s, const struct tims_cstore_searc
 				  TIMS_CSTORE_SEARCH_RESULTS);
 		goto out;
 	}
-	if (qy->threshold < 0 || qy->threshold > 1) {
-		rc = tims_err_set(err, TIMS_ERR_INVALID, "threshold: want 0 to 1");
-		goto out;
-	}
-	if ((rc = tims_name_parse_parts(qy->surname, qy->given, "name", q, err)))
-		goto out;
-	if (qy->birth_date && *qy->birth_date &&
-	    (rc = tims_pdate_parse(qy->birth_date, &qdob, "birth_date", err)))
-		goto out;
-	if (qdob.approx) {
-		rc = tims_err_set(err, TIMS_ERR_INVALID, "birth_date: want YYYY, YYYY-MM or "
-				  "YYYY-MM-DD (not approximate)");
-		goto out;
-	}
-	qs.dob = qdob;
-	if (qy->nationality && *qy->nationality &&
-	    (rc = tims_subject_set_nationality(&qs, qy->nationality, "nationality", err)))
-		goto out;
-	if ((rc = cs_readable(s, err)))
+	if ((rc = tims_name_query_init(q, qy->surname, qy->given, qy->birth_date,
+				       qy->nationality, qy->threshold, TIMS_RECORD_FIELD - 1, err)) ||
+	    (rc = cs_readable(s, err)))
 		goto out;
 	x.s = s;
 	x.err = err;
 	x.q = q;
-	x.qs = &qs;
-	x.qdob = &qdob;
-	x.threshold = qy->threshold > 0 ? qy->threshold : TIMS_SCREEN_THRESHOLD;
-	x.scratch = scratch;
-	if (qdob.day) {
-		char d[16];
+	if (q->dob[0]) {
 		struct cs_param p[2];
 
-		snprintf(d, sizeof(d), "%04u-%02u-%02u", qdob.year, qdob.month, qdob.day);
-		if ((rc = cs_blind(s, "dob", d, bi[0], err)))
+		if ((rc = cs_blind(s, "dob", q->dob, bi[0], err)))
 			goto out;
 		p[0] = (struct cs_param)CS_T(bi[0]);
 		p[1] = (struct cs_param)CS_I(maxc + 1);
 		rc = cs_query(s, sql_by_dob, 1, p, 2, scan_row, &x, NULL, err);
 	} else {
-		struct cs_param p[MAX_KEYS + 1];
+		struct cs_param p[TIMS_NAME_QUERY_KEYS + 1];
 
-		if (!(nk = query_keys(q, keys))) {
-			rc = tims_err_set(err, TIMS_ERR_INVALID, "surname: no name part to search "
-					  "by (only initials or particles): give more of the name "
-					  "or the full birth date");
-			goto out;
-		}
-		for (size_t i = 0; i < MAX_KEYS; i++) {
-			if (i < nk && (rc = cs_blind(s, "skel", keys[i], bi[i], err)))
+		for (size_t i = 0; i < TIMS_NAME_QUERY_KEYS; i++) {
+			if (i < q->nkeys && (rc = cs_blind(s, "skel", q->keys[i], bi[i], err)))
 				goto out;
-			p[i] = (struct cs_param)CS_T(bi[i < nk ? i : 0]);
+			p[i] = (struct cs_param)CS_T(bi[i < q->nkeys ? i : 0]);
 		}
-		p[MAX_KEYS] = (struct cs_param)CS_I(maxc + 1);
-		rc = cs_query(s, sql_by_skel, 1, p, MAX_KEYS + 1, scan_row, &x, NULL, err);
+		p[TIMS_NAME_QUERY_KEYS] = (struct cs_param)CS_I(maxc + 1);
+		rc = cs_query(s, sql_by_skel, 1, p, TIMS_NAME_QUERY_KEYS + 1, scan_row, &x, NULL,
+			      err);
 	}
 	if (rc)
 		goto out;
@@ -318,7 +204,7 @@ tims_rc tims_cstore_search(struct tims_cstore *s, const struct tims_cstore_searc
 		      "birth_date", qy->birth_date ? qy->birth_date : "",
 		      "nationality", qy->nationality ? qy->nationality : "",
 		      "candidates", (json_int_t)x.candidates, "found", (json_int_t)x.nf,
-		      "threshold", x.threshold, "matches");
+		      "threshold", q->threshold, "matches");
 	if (!o) {
 		rc = tims_err_set(err, TIMS_ERR_INVALID, "surname: not valid UTF-8");
 		goto out;
@@ -354,10 +240,6 @@ out:
 	}
 	if (q)
 		sodium_memzero(q, sizeof(*q));
-	if (scratch)
-		sodium_memzero(scratch, sizeof(*scratch));
 	free(q);
-	free(scratch);
-	sodium_memzero(keys, sizeof(keys));
 	return rc;
 }

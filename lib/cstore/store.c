@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "tims/buf.h"
+#include "tims/screen.h"
 #include "tims/util.h"
 
 #define CS_SCHEMA_VERSION "3"
@@ -27,7 +28,7 @@
  *
  * The search of a person by name (schema 3, search.c): `dob` the blind
  * index of the birth date, `skel` that of the surname's search key (the
- * phonetic skeleton of its main token, cs_search_key); both '' when the
+ * phonetic skeleton of its main token, tims_name_search_key); both '' when the
  * record has none.
  */
 static const char schema_meta[] =
@@ -411,7 +412,7 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 		 * vault is open: no token call per record). */
 		cs_person_value(rec->person.surname, rec->person.given_names,
 				rec->person.birth_date, pv, sizeof(pv));
-		cs_search_key(rec->person.surname, skel, sizeof(skel));
+		tims_name_search_key(rec->person.surname, skel, sizeof(skel));
 		if ((rc = cs_blind(s, "doc", rec->person.doc_number, doc_bi, err)) ||
 		    (rc = cs_blind(s, "person", pv, person_bi, err)) ||
 		    (rec->person.birth_date[0] &&

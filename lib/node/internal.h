@@ -60,6 +60,7 @@ struct tims_node {
 	struct tims_metric *m_login_failures;
 	pthread_t timer;
 	int timer_running;
+	int names_done;        /* the timer's last step found no name keys owed */
 	int stopping;
 	pthread_cond_t wake;
 	int64_t started_ms;
@@ -148,6 +149,8 @@ extern const struct tims_json_field node_crossing_schema[];
 tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc node_h_history(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_history_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+extern const struct tims_json_field node_history_search_schema[];
 tims_rc node_h_audit(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 
 /*
@@ -163,6 +166,11 @@ struct node_purpose {
 };
 int node_history_justify(struct tims_node *n, struct tims_http_req *req, const char *doc,
 			 const char *nat, struct node_purpose *out, struct tims_http_resp *resp);
+/* A search by name (POST /api/v1/history/search): purpose_code and purpose
+ * of the body, no crossing (it justifies its own document only). query
+ * (taken) is what a refusal's audit event names. */
+int node_search_justify(struct tims_node *n, struct tims_http_req *req, json_t *query,
+			struct node_purpose *out, struct tims_http_resp *resp);
 /* The uses of the last hour from the audit trail (at start; n->lock not
  * needed yet), and freeing them (at stop). */
 tims_rc node_usage_load(struct tims_node *n, struct tims_err *err);

@@ -687,6 +687,38 @@ static void key_watch(struct tims_node *n)
 			 tims_err_msg(&err));
 }
 
+/*
+ * The name search keys still owed (the older records of a post.db migrated
+ * from schema 2, or records registered while the token was out), made in
+ * steps of 256 records for at most 300 ms a second: the post's lock is
+ * held for one step at a time, so registrations wait at most a step.
+ * Searches fail closed until they are all made. Without n->lock.
+ */
+static void names_step(struct tims_node *n)
+{
+	int64_t t0 = now_ms();
+	uint64_t steps = 0;
+	struct tims_err err;
+	int more = 1;
+
+	if (tims_vault_state(tims_post_vault(n->post)) != TIMS_VAULT_OPEN)
+		return; /* (an empty names_pending costs one indexed step a second) */
+	while (more && now_ms() - t0 < 300) {
+		if (tims_post_index_names(n->post, 256, &more, &err)) {
+			if (err.rc != TIMS_ERR_UNAVAILABLE)
+				node_logl(n, TIMS_LOG_WARNING, "name search keys: %s", tims_err_msg(&err));
+			return;
+		}
+		steps++;
+	}
+	if (more && n->names_done)
+		node_log(n, "name search keys: making those owed (searches by name fail closed "
+			 "until done)");
+	if (!more && !n->names_done && steps > 1)
+		node_log(n, "name search keys: every record is filed under its names");
+	n->names_done = !more;
+}
+
 /* Sign a checkpoint of each log every second while records arrive. */
 static void *timer_main(void *arg)
 {
@@ -719,6 +751,7 @@ static void *timer_main(void *arg)
 		if (tims_audit_checkpoint(n->audit, &issued, &err) &&
 		    err.rc != TIMS_ERR_UNAVAILABLE)
 			node_log(n, "audit checkpoint: %s", tims_err_msg(&err));
+		names_step(n);
 		pthread_mutex_lock(&n->lock);
 		key_watch(n);
 	}

@@ -254,7 +254,7 @@ static int64_t wall_ms(void)
  */
 __attribute__((format(printf, 8, 9)))
 static int refuse(struct tims_node *n, struct tims_http_req *req, struct tims_http_resp *resp,
-		  const char *doc, int64_t crossing, int status, const char *code,
+		  json_t *query, int64_t crossing, int status, const char *code,
 		  const char *fmt, ...)
 {
 	char msg[TIMS_ERR_MSG_BYTES + 128];
@@ -265,8 +265,8 @@ static int refuse(struct tims_node *n, struct tims_http_req *req, struct tims_ht
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&n->lock);
-	rc = node_audit(n, req, "history.refused", "", crossing, status,
-			json_pack("{s:s}", "document", doc), json_pack("{s:s}", "reason", msg));
+	rc = node_audit(n, req, "history.refused", "", crossing, status, query,
+			json_pack("{s:s}", "reason", msg));
 	pthread_mutex_unlock(&n->lock);
 	if (rc) {
 		node_no_trace(resp, rc);
@@ -276,13 +276,16 @@ static int refuse(struct tims_node *n, struct tims_http_req *req, struct tims_ht
 	return status;
 }
 
+static int stated_purpose(struct tims_node *n, struct tims_http_req *req, json_t *query,
+			  const char *code, const char *text, const char *otherwise,
+			  struct node_purpose *out, struct tims_http_resp *resp);
+
 int node_history_justify(struct tims_node *n, struct tims_http_req *req, const char *doc,
 			 const char *nat, struct node_purpose *out, struct tims_http_resp *resp)
 {
 	const char *cross = tims_http_query(req, "crossing");
 	const char *code = tims_http_query(req, "purpose_code");
 	const char *text = tims_http_query(req, "purpose");
-	const struct tims_purpose *pp;
 	struct tims_record *rec;
 	struct tims_err err;
 	uint64_t size = 0;
@@ -321,7 +324,8 @@ int node_history_justify(struct tims_node *n, struct tims_http_req *req, const c
 							       &err);
 		free(rec);
 		if (rc == TIMS_ERR_DENIED)
-			return refuse(n, req, resp, doc, (int64_t)idx, 403, "not_justified", "%s; state a "
+			return refuse(n, req, resp, json_pack("{s:s}", "document", doc),
+				      (int64_t)idx, 403, "not_justified", "%s; state a "
 				      "purpose_code and a purpose instead", err.msg);
 		if (rc == TIMS_ERR_UNAVAILABLE) { /* the crossing is sealed, the token out */
 			tims_http_reply_error(resp, 503, "token_unavailable",
@@ -334,14 +338,26 @@ int node_history_justify(struct tims_node *n, struct tims_http_req *req, const c
 		snprintf(out->text, sizeof(out->text), "crossing %" PRIu64, idx);
 		return 0;
 	}
+	return stated_purpose(n, req, json_pack("{s:s}", "document", doc), code, text,
+			      "or give the crossing of this session it serves", out, resp);
+}
+
+/* A listed purpose code and a statement, or a refusal on the trail
+ * ("history.refused", with query: taken). */
+static int stated_purpose(struct tims_node *n, struct tims_http_req *req, json_t *query,
+			  const char *code, const char *text, const char *otherwise,
+			  struct node_purpose *out, struct tims_http_resp *resp)
+{
+	const struct tims_purpose *pp;
+
 	if (!code || !text)
-		return refuse(n, req, resp, doc, -1, 400, "purpose_required",
+		return refuse(n, req, resp, query, -1, 400, "purpose_required",
 			"purpose_code and purpose: state why you need this history (a code of "
-			"GET /api/v1/purposes and a text), or give the crossing of this session "
-			"it serves");
+			"GET /api/v1/purposes and a text)%s%s", *otherwise ? ", " : "", otherwise);
 	if (!(pp = tims_oversight_purpose(&n->ov, code)))
-		return refuse(n, req, resp, doc, -1, 400, "bad_purpose", "purpose_code: not one of this "
-			      "post's purposes (GET /api/v1/purposes)");
+		return refuse(n, req, resp, query, -1, 400, "bad_purpose", "purpose_code: not one of "
+			      "this post's purposes (GET /api/v1/purposes)");
+	json_decref(query);
 	if (strlen(text) < TIMS_PURPOSE_TEXT_MIN || strlen(text) > TIMS_PURPOSE_TEXT_MAX) {
 		tims_http_reply_error(resp, 400, "bad_field", "purpose: %d to %d characters saying "
 				      "why (a case or request reference)", TIMS_PURPOSE_TEXT_MIN,
@@ -350,6 +366,16 @@ int node_history_justify(struct tims_node *n, struct tims_http_req *req, const c
 	}
 	snprintf(out->text, sizeof(out->text), "%s: %s", pp->code, text);
 	return 0;
+}
+
+int node_search_justify(struct tims_node *n, struct tims_http_req *req, json_t *query,
+			struct node_purpose *out, struct tims_http_resp *resp)
+{
+	memset(out, 0, sizeof(out[0]));
+	out->crossing = -1; /* a crossing justifies its own document, not a search */
+	return stated_purpose(n, req, query,
+			      json_string_value(json_object_get(req->json, "purpose_code")),
+			      json_string_value(json_object_get(req->json, "purpose")), "", out, resp);
 }
 
 tims_rc node_h_purposes(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
@@ -387,7 +413,7 @@ tims_rc node_h_refusal_reasons(void *app, struct tims_http_req *req, struct tims
  * Uses per officer in one-minute slots over the last hour, in memory, and
  * rebuilt at start from the audit trail (node_usage_load): every use a
  * limit counts leaves an audit event before its answer ("check",
- * "history", "history.refused"), so the count survives a restart or a crash
+ * "history", "history.refused", "history.search"), so the count survives a restart or a crash
  * of the node without a write of its own — and without a new way for a
  * full or failing disk to stop the booths.
  */
@@ -492,7 +518,8 @@ static tims_rc count_one(void *ctx, uint64_t index, const struct tims_audit_even
 		return TIMS_OK;
 	if (!strcmp(ev->action, "check"))
 		kind = USE_CHECK;
-	else if (!strcmp(ev->action, "history") || !strcmp(ev->action, "history.refused"))
+	else if (!strcmp(ev->action, "history") || !strcmp(ev->action, "history.refused") ||
+		 !strcmp(ev->action, "history.search"))
 		kind = USE_HISTORY;
 	else
 		return TIMS_OK;
@@ -551,7 +578,8 @@ int node_limit(void *app, const struct tims_http_route *route, struct tims_http_
 	       struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
-	int history = route->fn == node_h_history;
+	/* a search by name reads histories: it counts as one */
+	int history = route->fn == node_h_history || route->fn == node_h_history_search;
 	const char *kind = history ? "history" : "check";
 	uint64_t limit = history ? n->ov.history_per_hour : n->ov.checks_per_hour, used;
 	int64_t minute = wall_ms() / 60000;

@@ -914,6 +914,93 @@ tims_rc node_h_history(void *app, struct tims_http_req *req, struct tims_http_re
 	return tims_http_reply_json(resp, 200, out);
 }
 
+/* --- POST /api/v1/history/search ------------------------------------------ */
+
+/* Optional in the schema, required by the handler: a missing purpose is a
+ * refusal on the trail ("history.refused"), as for a document's history. */
+const struct tims_json_field node_history_search_schema[] = {
+	{ "surname", TIMS_JSON_STRING, 0, TIMS_RECORD_FIELD - 1 },
+	{ "given_names", TIMS_JSON_STRING, 0, TIMS_RECORD_FIELD - 1 },
+	{ "birth_date", TIMS_JSON_STRING, 0, 10 },
+	{ "nationality", TIMS_JSON_STRING, 0, 3 },
+	{ "purpose_code", TIMS_JSON_STRING, 0, TIMS_PURPOSE_CODE_MAX },
+	{ "purpose", TIMS_JSON_STRING, 0, TIMS_PURPOSE_TEXT_MAX },
+	{ NULL, 0, 0, 0 },
+};
+
+static const char *body_str(const struct tims_http_req *req, const char *key)
+{
+	const char *v = json_string_value(json_object_get(req->json, key));
+
+	return v && *v ? v : NULL;
+}
+
+/*
+ * A person found in this post's history by name (tims_post_search): the
+ * screening engine's keys and scorer over the sealed records. A stated
+ * purpose is required (a crossing justifies its own document, not a
+ * search); the search counts as a history read against the officer's
+ * limit (node_limit); every search that reads the records is an audit
+ * event, "history.search", with its purpose, the query and the documents
+ * shown — a refusal for too many candidates too.
+ */
+tims_rc node_h_history_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	struct tims_post_search_query q = {
+		body_str(req, "surname"), body_str(req, "given_names"),
+		body_str(req, "birth_date"), body_str(req, "nationality"), 0, 0, 0,
+	};
+	struct node_purpose why;
+	struct tims_err err;
+	json_t *out = NULL, *docs, *m, *query;
+	size_t i;
+	tims_rc rc, arc;
+	int st;
+
+	query = json_pack("{s:s*, s:s*, s:s*, s:s*}", "surname", q.surname,
+			  "given_names", q.given, "birth_date", q.birth_date,
+			  "nationality", q.nationality);
+	if ((st = node_search_justify(n, req, json_incref(query), &why, resp))) {
+		json_decref(query);
+		return st == 500 ? TIMS_ERR_STATE : TIMS_OK;
+	}
+	rc = tims_post_search(n->post, &q, &out, &err);
+	if (rc == TIMS_ERR_INVALID) {
+		json_decref(query);
+		return tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg);
+	}
+	if (rc == TIMS_ERR_UNAVAILABLE) { /* never "nobody": the records cannot be read */
+		json_decref(query);
+		return tims_http_reply_error(resp, 503, "token_unavailable",
+					     "history cannot be searched now: %s", err.msg);
+	}
+	if (rc && rc != TIMS_ERR_TOOBIG) {
+		json_decref(query);
+		return rc;
+	}
+	docs = json_array();
+	json_array_foreach(json_object_get(out, "matches"), i, m)
+		json_array_append(docs, json_object_get(m, "document"));
+	pthread_mutex_lock(&n->lock);
+	arc = node_audit(n, req, "history.search", why.text, -1, rc ? 422 : 200, query,
+			 rc ? json_pack("{s:s}", "refused", err.msg)
+			    : json_pack("{s:O, s:O, s:o}", "found", json_object_get(out, "found"),
+					"candidates", json_object_get(out, "candidates"),
+					"documents", docs));
+	pthread_mutex_unlock(&n->lock);
+	if (rc)
+		json_decref(docs);
+	if (arc) {
+		json_decref(out);
+		return node_no_trace(resp, arc);
+	}
+	if (rc)
+		return tims_http_reply_error_params(resp, 422, "too_many_candidates",
+			json_pack("{s:i}", "max", TIMS_POST_SEARCH_CANDIDATES), "%s", err.msg);
+	return tims_http_reply_json(resp, 200, out);
+}
+
 /* --- GET /api/v1/audit (auditors) ---------------------------------------- */
 
 struct audit_page {

@@ -18,6 +18,7 @@
  *   POST   /api/v1/check             x        x                            (L)
  *   POST   /api/v1/crossings         x
  *   GET    /api/v1/history/{doc}     x        x         x                  (L)
+ *   POST   /api/v1/history/search    x        x         x                  (L)
  *   GET    /api/v1/purposes          x        x         x
  *   GET    /api/v1/refusal-reasons   x        x
  *   POST   /api/v1/second-line       x        x   (not the first-line officer)
@@ -393,6 +394,9 @@ const struct tims_http_route tims_node_routes[] = {
 	{ "GET", "/api/v1/history/{document}",
 	  TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0, NULL, node_h_history,
 	  TIMS_ROUTE_LIMITED },
+	{ "POST", "/api/v1/history/search",
+	  TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 2048,
+	  node_history_search_schema, node_h_history_search, TIMS_ROUTE_LIMITED },
 	{ "GET", "/api/v1/purposes", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST,
 	  0, NULL, node_h_purposes, 0 },
 	{ "GET", "/api/v1/refusal-reasons", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 0, NULL,

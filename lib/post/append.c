@@ -212,7 +212,8 @@ static int known_ref(struct tims_post *p, struct tims_record *rec,
  * Store one record at index n (inside the transaction): the leaf entry
  * commits to the canonical record in clear (what the centre and an auditor
  * check); the row keeps it sealed, its document number as a blind index —
- * or none while the token is unavailable (post_index_pending adds it).
+ * or none while the token is unavailable (post_index_pending adds it) —
+ * and its name search keys (post_names_store).
  * sealed is the caller's scratch buffer.
  */
 static tims_rc store(struct tims_post *p, uint64_t n, struct tims_record *rec,
@@ -248,7 +249,8 @@ static tims_rc store(struct tims_post *p, uint64_t n, struct tims_record *rec,
 		sqlite3_bind_int64(st, 10, (sqlite3_int64)rec->corrects);
 	rc = post_exec(p, ST_INS_REC, "storing a record", err);
 	sodium_memzero(salt, sizeof(salt));
-	if (rc || (rc = tims_mlog_add(p->log, n, a->leaf, err)))
+	if (rc || (rc = post_names_store(p, n, rec, err)) ||
+	    (rc = tims_mlog_add(p->log, n, a->leaf, err)))
 		return rc;
 	a->index = n;
 	return TIMS_OK;

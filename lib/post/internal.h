@@ -32,6 +32,12 @@ enum post_stmt {
 	ST_ERASE,       /* clear payload by idx */
 	ST_UNINDEXED,   /* idx, body of rows still without their blind index */
 	ST_SET_DOC,     /* the late blind index of idx */
+	ST_NAMES_SET,   /* idx, dob, skel: a record's name search keys */
+	ST_NAMES_OWE,   /* idx: its keys to be made later */
+	ST_NAMES_PENDING, /* idx, body of records whose keys are owed */
+	ST_NAMES_DONE,  /* idx: no longer owed */
+	ST_BY_DOB,      /* idx, body by the birth date's blind index */
+	ST_BY_SKEL,     /* idx, body by 16 surname keys (search.c) */
 	ST_COUNT
 };
 
@@ -141,6 +147,17 @@ tims_rc post_open_body(struct tims_post *p, uint64_t idx, const void *blob,
 /* The blind index of a document number; TIMS_ERR_UNAVAILABLE without the token. */
 tims_rc post_doc_index(struct tims_post *p, const char *doc,
 		       char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err);
+/* A stored record's name search keys (NAMES_SCHEMA in post.c), inside
+ * the caller's transaction; owed (names_pending) while the token is
+ * unavailable. The blind indexes of a birth date and of a surname's search
+ * key are post_name_index's, under the domains "dob" and "skel". */
+tims_rc post_names_store(struct tims_post *p, uint64_t idx, const struct tims_record *rec,
+			 struct tims_err *err);
+tims_rc post_name_index(struct tims_post *p, const char *domain, const char *value,
+			char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err);
+/* The name keys owed, at most max records in one transaction (p->mu held);
+ * *more: some are still owed. TIMS_ERR_UNAVAILABLE without the token. */
+tims_rc post_names_owed(struct tims_post *p, size_t max, int *more, struct tims_err *err);
 /* Index the rows registered while the token was unavailable (p->mu held;
  * their own transaction). TIMS_ERR_UNAVAILABLE while it still is. */
 tims_rc post_index_pending(struct tims_post *p, struct tims_err *err);

@@ -15,6 +15,8 @@
 #include <time.h>
 
 #include "tims/p11.h"
+#include "tims/schema.h"
+#include "tims/screen.h"
 #include "tims/audit.h"
 #include "tims/event.h"
 #include "tims/util.h"
@@ -29,8 +31,11 @@
 
 /* 2: personal data sealed (docs/formats.md, "post.db"): body is a vault
  * blob, doc a blind index, nat gone; time_ms, direction and decision in
- * clear for retention. 1 kept it all in clear: `tims post seal` migrates. */
-#define SCHEMA_VERSION 2
+ * clear for retention. 1 kept it all in clear: `tims post seal` migrates
+ * it to 2. 3: the name search's blind indexes (NAMES_SCHEMA); a writer
+ * migrates 2 to 3 when it opens the post (migrate). */
+#define SCHEMA_VERSION 3
+#define SCHEMA_SEALED 2
 
 /* The records table; the log's hashes and checkpoints tables come from
  * tims_mlog. The triggers allow two updates only: retention's erasure
@@ -66,7 +71,28 @@
 	"   AND NEW.salt IS OLD.salt AND NEW.body IS OLD.body))) BEGIN" \
 	" SELECT RAISE(ABORT, 'records are append-only (only retention may erase a payload)'); END;"
 
-static const char schema[] = RECORDS_TABLE("records") RECORDS_RULES;
+/*
+ * The search of a person by name (schema 3, lib/post/search.c): for every
+ * record with a payload, `names` holds the blind index of its birth date
+ * ("dob") and of its surname's search key ("skel", tims_name_search_key),
+ * '' for a record that has none; `names_pending` the records whose keys
+ * could not be made yet (the token was out at registration, or the
+ * records were there before schema 3): post_index_pending makes them, and
+ * a search while some remain fails closed. Not part of the log (derived
+ * from the sealed bodies, like `doc`). Erasing a record's payload drops
+ * its keys in the same statement (the trigger).
+ */
+#define NAMES_SCHEMA \
+	"CREATE TABLE IF NOT EXISTS names (idx INTEGER PRIMARY KEY," \
+	" dob TEXT NOT NULL, skel TEXT NOT NULL);" \
+	"CREATE INDEX IF NOT EXISTS names_dob ON names(dob) WHERE dob <> '';" \
+	"CREATE INDEX IF NOT EXISTS names_skel ON names(skel) WHERE skel <> '';" \
+	"CREATE TABLE IF NOT EXISTS names_pending (idx INTEGER PRIMARY KEY);" \
+	"CREATE TRIGGER IF NOT EXISTS records_erase_names AFTER UPDATE OF body ON records" \
+	" WHEN NEW.body IS NULL BEGIN DELETE FROM names WHERE idx = NEW.idx;" \
+	" DELETE FROM names_pending WHERE idx = NEW.idx; END;"
+
+static const char schema[] = RECORDS_TABLE("records") RECORDS_RULES NAMES_SCHEMA;
 
 /*
  * The audit events owed for records registered at the booth
@@ -101,6 +127,18 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_UNINDEXED] = "SELECT idx, body FROM records WHERE doc IS NULL AND"
 			 " body IS NOT NULL ORDER BY idx LIMIT 256",
 	[ST_SET_DOC] = "UPDATE records SET doc = ?2 WHERE idx = ?1 AND doc IS NULL",
+	[ST_NAMES_SET] = "INSERT OR REPLACE INTO names (idx, dob, skel) VALUES (?1, ?2, ?3)",
+	[ST_NAMES_OWE] = "INSERT OR IGNORE INTO names_pending (idx) VALUES (?1)",
+	[ST_NAMES_PENDING] = "SELECT p.idx, r.body FROM names_pending p JOIN records r"
+			     " ON r.idx = p.idx WHERE r.body IS NOT NULL ORDER BY p.idx LIMIT ?1",
+	[ST_NAMES_DONE] = "DELETE FROM names_pending WHERE idx = ?1",
+	/* the partial indexes are used only when the query says "<> ''" in as
+	 * many words; no ORDER BY (it made SQLite walk records in idx order) */
+	[ST_BY_DOB] = "SELECT r.idx, r.body FROM names n JOIN records r ON r.idx = n.idx"
+		      " WHERE n.dob = ?1 AND n.dob <> '' AND r.body IS NOT NULL LIMIT ?2",
+	[ST_BY_SKEL] = "SELECT r.idx, r.body FROM names n JOIN records r ON r.idx = n.idx"
+		       " WHERE n.skel IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		       " ?13, ?14, ?15, ?16) AND n.skel <> '' AND r.body IS NOT NULL LIMIT ?17",
 };
 
 tims_rc post_path(const struct tims_post *p, const char *name, char *out,
@@ -162,6 +200,138 @@ tims_rc post_doc_index(struct tims_post *p, const char *doc,
 		       char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err)
 {
 	return tims_vault_blind_hex(p->vault, "doc", doc, strlen(doc), out, err);
+}
+
+tims_rc post_name_index(struct tims_post *p, const char *domain, const char *value,
+			char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err)
+{
+	return tims_vault_blind_hex(p->vault, domain, value, strlen(value), out, err);
+}
+
+/* The two keys of a record into dob and skel ("" when it has none). */
+static tims_rc names_keys(struct tims_post *p, const struct tims_record *rec,
+			  char dob[TIMS_VAULT_BLIND_HEX], char skel[TIMS_VAULT_BLIND_HEX],
+			  struct tims_err *err)
+{
+	char key[TIMS_RECORD_FIELD];
+	tims_rc rc = TIMS_OK;
+
+	dob[0] = skel[0] = '\0';
+	tims_name_search_key(rec->person.surname, key, sizeof(key));
+	if ((rec->person.birth_date[0] &&
+	     (rc = post_name_index(p, "dob", rec->person.birth_date, dob, err))) ||
+	    (key[0] && (rc = post_name_index(p, "skel", key, skel, err))))
+		dob[0] = skel[0] = '\0';
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+static tims_rc names_set(struct tims_post *p, uint64_t idx, const char *dob, const char *skel,
+			 struct tims_err *err)
+{
+	sqlite3_bind_int64(p->st[ST_NAMES_SET], 1, (sqlite3_int64)idx);
+	sqlite3_bind_text(p->st[ST_NAMES_SET], 2, dob, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p->st[ST_NAMES_SET], 3, skel, -1, SQLITE_STATIC);
+	return post_exec(p, ST_NAMES_SET, "storing a record's name keys", err);
+}
+
+tims_rc post_names_store(struct tims_post *p, uint64_t idx, const struct tims_record *rec,
+			 struct tims_err *err)
+{
+	char dob[TIMS_VAULT_BLIND_HEX], skel[TIMS_VAULT_BLIND_HEX];
+	tims_rc rc = names_keys(p, rec, dob, skel, NULL);
+
+	if (rc == TIMS_ERR_UNAVAILABLE) {
+		sqlite3_bind_int64(p->st[ST_NAMES_OWE], 1, (sqlite3_int64)idx);
+		return post_exec(p, ST_NAMES_OWE, "owing a record's name keys", err);
+	}
+	if (rc)
+		return tims_err_set(err, rc, "record %" PRIu64 ": name keys failed", idx);
+	return names_set(p, idx, dob, skel, err);
+}
+
+/* The name keys owed (names_pending): at most NAMES_BATCH records a
+ * transaction (one fsync'd commit). */
+#define NAMES_BATCH 4096
+struct names_batch {
+	uint64_t idx[NAMES_BATCH];
+	char dob[NAMES_BATCH][TIMS_VAULT_BLIND_HEX], skel[NAMES_BATCH][TIMS_VAULT_BLIND_HEX];
+	struct tims_record rec;
+};
+
+tims_rc post_names_owed(struct tims_post *p, size_t max, int *more, struct tims_err *err)
+{
+	struct tims_buf plain = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
+	sqlite3_stmt *st = p->st[ST_NAMES_PENDING];
+	struct names_batch *b = NULL;
+	tims_rc rc = TIMS_OK;
+	size_t n = 0;
+	int s;
+
+	*more = 0;
+	if (max > NAMES_BATCH)
+		max = NAMES_BATCH;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	while (n < max && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!b && !(b = malloc(sizeof(*b)))) {
+			rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+			break;
+		}
+		b->idx[n] = (uint64_t)sqlite3_column_int64(st, 0);
+		tims_buf_reset(&plain);
+		if ((rc = post_open_body(p, b->idx[n], sqlite3_column_blob(st, 1),
+					 (size_t)sqlite3_column_bytes(st, 1), &plain, err)) ||
+		    (rc = tims_record_decode(plain.buf, plain.len, &b->rec, err)) ||
+		    (rc = names_keys(p, &b->rec, b->dob[n], b->skel[n], err)))
+			break;
+		n++;
+	}
+	sqlite3_reset(st);
+	if (!rc && n) {
+		if (!(rc = tims_mlog_begin(p->log, err))) {
+			for (size_t i = 0; i < n && !rc; i++) {
+				if (!(rc = names_set(p, b->idx[i], b->dob[i], b->skel[i], err))) {
+					sqlite3_bind_int64(p->st[ST_NAMES_DONE], 1,
+							   (sqlite3_int64)b->idx[i]);
+					rc = post_exec(p, ST_NAMES_DONE, "indexing a record's names", err);
+				}
+			}
+			if (rc) {
+				tims_mlog_rollback(p->log);
+			} else {
+				int committed;
+
+				rc = tims_mlog_commit(p->log, &committed, err);
+				if (!committed && !rc)
+					rc = tims_err_set(err, TIMS_ERR_DB, "post.db: indexing names: "
+							  "not committed");
+			}
+		}
+	}
+	if (!rc) { /* any left? */
+		sqlite3_bind_int64(st, 1, 1);
+		*more = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+	}
+	sqlite3_clear_bindings(st);
+	if (b) {
+		sodium_memzero(b, sizeof(*b));
+		free(b);
+	}
+	if (plain.buf)
+		sodium_memzero(plain.buf, plain.alloc);
+	tims_buf_release(&plain);
+	return rc;
+}
+
+tims_rc tims_post_index_names(struct tims_post *p, size_t max, int *more, struct tims_err *err)
+{
+	tims_rc rc;
+
+	post_lock(p);
+	rc = post_names_owed(p, max, more, err);
+	post_unlock(p);
+	return rc;
 }
 
 tims_rc post_index_pending(struct tims_post *p, struct tims_err *err)
@@ -550,6 +720,53 @@ static tims_rc check_sealed(struct tims_post *p, struct tims_err *err)
 	return TIMS_OK;
 }
 
+/*
+ * A post.db of schema 2 (no name search keys) made schema 3 by the first
+ * process that opens it (the node at its start, or a command such as tims
+ * log verify: all of them open post.db for writing), in one transaction:
+ * the tables, the trigger, and every record with a payload owed its keys
+ * (the node's timer makes them in steps, tims_post_index_names; a search
+ * fails closed until then). Pure SQL, no key needed. A version newer than
+ * this build: refused untouched.
+ */
+static tims_rc migrate(struct tims_post *p, struct tims_err *err)
+{
+	char path[POST_PATH_MAX];
+	sqlite3 *db = NULL;
+	int v = 0;
+	tims_rc rc;
+
+	if ((rc = post_path(p, "post.db", path, err)))
+		return rc;
+	if (access(path, F_OK) != 0)
+		return TIMS_OK; /* tims_mlog_open says so, or makes it */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: %s", path, db ? sqlite3_errmsg(db) : "open");
+		sqlite3_close(db);
+		return rc;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	if ((rc = tims_schema_begin(db, path, SCHEMA_VERSION, &v, err)))
+		goto out;
+	if (v != SCHEMA_SEALED) {
+		tims_schema_abort(db); /* current, or not a post.db tims_mlog_open accepts */
+		goto out;
+	}
+	if (sqlite3_exec(db, NAMES_SCHEMA "INSERT OR IGNORE INTO names_pending (idx)"
+			 " SELECT idx FROM records WHERE body IS NOT NULL;", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		rc = tims_err_set(err, TIMS_ERR_DB, "%s: migrating to schema %d: %s", path,
+				  SCHEMA_VERSION, sqlite3_errmsg(db));
+		tims_schema_abort(db);
+		goto out;
+	}
+	rc = tims_schema_commit(db, path, SCHEMA_VERSION, err);
+out:
+	sqlite3_close(db);
+	return rc;
+}
+
 /* DIR's vault; a post made before vaults existed is told how to get one. */
 static tims_rc open_vault(struct tims_post *p, struct tims_err *err)
 {
@@ -590,6 +807,7 @@ tims_rc tims_post_open(const char *dir, enum tims_post_mode mode,
 	/* A writer's log refuses a post.db rolled back behind the checkpoint
 	 * file (tims_mlog_open). */
 	if ((rc = read_config(p, err)) || (rc = check_sealed(p, err)) ||
+	    (rc = migrate(p, err)) ||
 	    (rc = open_vault(p, err)) || (rc = load_keys(p, mode, err)) ||
 	    (rc = open_log(p, TIMS_MLOG_OPEN, err)) ||
 	    (mode == TIMS_POST_WRITE && (rc = post_read_halt(p, err)))) {
@@ -617,7 +835,7 @@ tims_rc tims_post_open_restore(const char *dir, struct tims_post **out,
 	/* a post restored onto a new machine gets a new vault (TIMS_TOKEN):
 	 * the records are sealed again as they are imported */
 	if ((rc = read_config(p, err)) || (rc = check_sealed(p, err)) ||
-	    (rc = restore_vault(p, err)) || (rc = open_vault(p, err)) ||
+	    (rc = migrate(p, err)) || (rc = restore_vault(p, err)) || (rc = open_vault(p, err)) ||
 	    (rc = load_keys(p, TIMS_POST_READ, err)) ||
 	    (rc = post_path(p, "post.db", db, err)) ||
 	    (rc = open_log(p, access(db, F_OK) == 0 ? TIMS_MLOG_OPEN
@@ -960,7 +1178,8 @@ static tims_rc seal_post_db(struct tims_post *p, sqlite3 *db, uint64_t *records,
 	{
 		char sql[64];
 
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; COMMIT;", SCHEMA_VERSION);
+		/* sealed: schema 2; the next writer adds what came after it */
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; COMMIT;", SCHEMA_SEALED);
 		rc = seal_exec(db, sql, "commit", err);
 	}
 out:
@@ -1021,8 +1240,8 @@ tims_rc tims_post_seal(const char *dir, const char *token, struct tims_post_seal
 		if ((rc = seal_exec(db, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM;"
 				    " PRAGMA wal_checkpoint(TRUNCATE);", "vacuum", err)))
 			goto out;
-	} else if (v != SCHEMA_VERSION) {
-		rc = tims_err_set(err, TIMS_ERR_STATE, "%s: schema version %d, want 1 or %d", path, v,
+	} else if (v != SCHEMA_VERSION && v != SCHEMA_SEALED) {
+		rc = tims_err_set(err, TIMS_ERR_STATE, "%s: schema version %d, want 1 to %d", path, v,
 				  SCHEMA_VERSION);
 		goto out;
 	}

@@ -214,7 +214,8 @@ static tims_rc post_import_unlocked(struct tims_post *p, const struct tims_post_
 				sqlite3_bind_int64(st, 10, (sqlite3_int64)rec->corrects);
 		}
 		sqlite3_bind_blob(st, 9, r->entry, TIMS_RECORD_ENTRY_BYTES, SQLITE_STATIC);
-		if ((rc = post_exec(p, ST_INS_REC, "restoring a record", err)))
+		if ((rc = post_exec(p, ST_INS_REC, "restoring a record", err)) ||
+		    (r->body && (rc = post_names_store(p, r->index, rec, err))))
 			goto fail;
 		tims_tlog_leaf_hash(r->entry, TIMS_RECORD_ENTRY_BYTES, leaf);
 		if ((rc = tims_mlog_add(p->log, size, leaf, err)))

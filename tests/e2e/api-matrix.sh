@@ -109,6 +109,7 @@ call() { # METHOD PATH TOKEN WHO
 		req POST /api/v1/check "$3" "{\"mrz\":\"$MRZ\"}" >/dev/null
 		req POST "$2" "$3" "{\"check_id\":\"$(check_id_of <"$T_TMP/body")\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"matrix-$4\"}" ;;
 	"GET /api/v1/history/{document}") req GET "/api/v1/history/L898902C3?purpose_code=risk-analysis&purpose=matrix%20test" "$3" ;;
+	"POST /api/v1/history/search") req POST "$2" "$3" '{"surname":"ERIKSSON","purpose_code":"risk-analysis","purpose":"matrix test"}' ;;
 	"GET /api/v1/audit") req GET "/api/v1/audit?count=1" "$3" ;;
 	"POST /api/v1/second-line") req POST "$2" "$3" "{\"first\":$([ "$4" = officer ] && echo 0 || echo 1),\"decision\":\"admit\"}" ;;
 	"POST /api/v1/corrections") req POST "$2" "$3" '{"corrects":2,"reason":"matrix correction","remarks":"corrected"}' ;;

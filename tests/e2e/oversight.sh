@@ -90,11 +90,35 @@ t_match "history: a listed purpose with its statement is answered" \
 t_match "history: the post's purposes are listed for the console" \
 	'^200 .*"code":"second-line".*"code":"court-order"' "$(req GET /api/v1/purposes "$IVA")"
 
+# ---- a search by name: a stated purpose, counted and audited like a history read
+SRCH='"purpose_code":"investigation","purpose":"case 2026-118"'
+r=$(req POST /api/v1/history/search "$GEO" "{\"surname\":\"Eriksson\",\"given_names\":\"Anna\",$SRCH}")
+t_match "search: 'Eriksson / Anna' finds ERIKSSON ANNA's document" '^200 .*"found":1,.*"document":"L898902C3"' "$r"
+t_match "search: one row for the document, its 2 crossings, score and reasons" \
+	'"score":[0-9.]+,"reasons":\["[^"]+.*"crossings":2,' "$r"
+t_match "search: a bad birth date is a 400 naming the field" '^400 .*bad_field.*birth_date' \
+	"$(req POST /api/v1/history/search "$GEO" "{\"surname\":\"ERIKSSON\",\"birth_date\":\"1974-13\",$SRCH}")"
+t_match "search: an unknown field is a 400 naming it" '^400 .*colour: unknown field' \
+	"$(req POST /api/v1/history/search "$GEO" "{\"surname\":\"ERIKSSON\",\"colour\":\"red\",$SRCH}")"
+t_match "search: without a purpose, refused" '^400 .*purpose_required' \
+	"$(req POST /api/v1/history/search "$GEO" '{"surname":"ERIKSSON"}')"
+t_match "search: the auditor may not search travellers" '^403 ' \
+	"$(req POST /api/v1/history/search "$AUD" "{\"surname\":\"ERIKSSON\",$SRCH}")"
+t_match "search: on the audit trail with its purpose, the query and the documents shown" \
+	'"actor":"georgiev"[^}]*"action":"history.search","purpose":"investigation: case 2026-118","status":200,"query":\{"given_names":"Anna","surname":"Eriksson"\},"result":\{"candidates":2,"documents":\["L898902C3"\],"found":1\}' \
+	"$(req GET '/api/v1/audit?count=1000' "$AUD")"
+t_match "search: the command line finds it too (tims history search)" \
+	'^1 found \(1 shown\).*UTO L898902C3 +ERIKSSON, ANNA.*score (1\.00|0\.[89][0-9])  2 crossings' \
+	"$(cli_as "$P" officer "$TIMS" history search --post "$P" --surname Eriksson --given-names Anna \
+		--purpose "case 2026-119" | tr '\n' ' ')"
+
 # ---- hourly limits, kept across a restart ---------------------------------
 hist() { req GET '/api/v1/history/L898902C3?purpose_code=second-line&purpose=interview%20at%20B1' "$KOE"; }
 h=""; for _ in 1 2 3 4 5; do h="$h$(hist | cut -c1-3) "; done
 t_eq "limit: five history reads within the limit of 5 an hour" "200 200 200 200 200 " "$h"
 t_match "limit: the sixth is refused with 429 and says why" '^429 .*limit_exceeded.*history reads' "$(hist)"
+t_match "limit: a search by name is a history read: refused past the limit too" '^429 .*history reads' \
+	"$(req POST /api/v1/history/search "$KOE" "{\"surname\":\"ERIKSSON\",$SRCH}")"
 t_match "limit: another officer is not held by koev's count" '^200 ' \
 	"$(req GET '/api/v1/history/L898902C3?purpose_code=second-line&purpose=interview%20at%20B3' "$IVA")"
 MRZ='P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10'

@@ -1,6 +1,7 @@
 # upgrade.sh — stores made by the release before this one (460afaf, before
 # every database recorded its schema version; tests/data/upgrade/460afaf)
-# opened by this build: migrated in place (centre.db, the officer stores),
+# opened by this build: migrated in place (centre.db, the officer stores,
+# post.db's search by name),
 # the logs verified against their checkpoints, the checkpoints against the
 # cosignatures kept, officers logged in, a crossing registered after the
 # upgrade; a database of a newer schema refused with a clear error.
@@ -43,6 +44,11 @@ out=$(TIMS_SESSION=$tok "$TIMS" cross --post "$P" --doc-number U7654321 --surnam
 t_match "a crossing registered after the upgrade continues the old log" '^index 3 leaf [0-9a-f]{64}$' "$out"
 out=$("$TIMS" log verify --post "$P" 2>&1)
 t_eq "tims log verify passes with the new crossing" 0 $?
+t_eq "post.db is migrated to schema 3 (the search by name)" 3 "$(uv "$P/post.db")"
+out=$(TIMS_SESSION=$tok "$TIMS" history search --post "$P" --surname Upgrade --given-names Anna \
+	--purpose "upgrade check 1" 2>&1)
+t_match "the old release's records are found by name (their keys made when first searched)" \
+	'^1 found .* U1234567 +UPGRADE, ANNA .* 3 crossings' "$(printf '%s' "$out" | tr '\n' ' ')"
 
 # The whole node checked as a restore checks it: logs, cosignatures kept
 # (the centre's and the witness's, made by the old release), officers.

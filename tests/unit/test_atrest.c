@@ -281,6 +281,14 @@ int main(void)
 		 "history fails closed: UNAVAILABLE, not an empty history");
 	T_EQ_INT(n, 0, "  nothing was passed on");
 	{
+		struct tims_post_search_query q = { "Halloransky", NULL, NULL, NULL, 0, 0, 0 };
+		json_t *j = NULL;
+
+		T_EQ_INT(tims_post_search(p, &q, &j, &err), TIMS_ERR_UNAVAILABLE,
+			 "a search by name fails closed too: UNAVAILABLE, not \"nobody\"");
+		T_OK(!j, "  and answers nothing");
+	}
+	{
 		struct tims_post_verify_stats st;
 
 		T_EQ_INT(tims_post_verify(p, NULL, NULL, &st, &err), TIMS_ERR_UNAVAILABLE,
@@ -300,6 +308,16 @@ int main(void)
 	n = 0;
 	T_OK(tims_post_history(p, "QWZ9911", NULL, count_row, &n, &err) == TIMS_OK && n == 2,
 	     "history finds both: the row stored meanwhile was indexed (%d, %s)", n, err.msg);
+	{
+		struct tims_post_search_query q = { "Halloransky", NULL, NULL, NULL, 0, 0, 0 };
+		json_t *j = NULL, *m;
+
+		T_OK(tims_post_search(p, &q, &j, &err) == TIMS_OK &&
+		     (m = json_array_get(json_object_get(j, "matches"), 0)) &&
+		     json_integer_value(json_object_get(m, "crossings")) == 2,
+		     "the search by name finds both: the name keys owed were made (%s)", err.msg);
+		json_decref(j);
+	}
 	tims_post_free(p);
 	set_pin_source(uri, pin);
 	test_seal_old();
