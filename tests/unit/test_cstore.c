@@ -123,6 +123,24 @@ static tims_rc got_range(void *ctx, uint64_t lo, uint64_t hi)
 	return TIMS_OK;
 }
 
+/* Rows of a report, collected. */
+struct got_report {
+	struct tims_report_row r[32];
+	size_t n;
+	uint64_t total;
+};
+
+static tims_rc got_report_row(void *ctx, const struct tims_report_row *r)
+{
+	struct got_report *g = ctx;
+
+	if (g->n == 32)
+		return TIMS_ERR_TOOBIG;
+	g->r[g->n++] = *r;
+	g->total += r->count;
+	return TIMS_OK;
+}
+
 /* Add record idx of post-g: doc G<idx>, an entry on 2026-03-01 at idx
  * o'clock, or an exit correcting `corrects`. */
 static tims_rc add_g(struct tims_cstore *s, uint64_t idx, uint64_t corrects)
@@ -535,6 +553,67 @@ static void run(const char *uri, const char *label)
 	     "%s: a grouping twice is refused", label);
 	T_OK(tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 9,
 	     "%s: the table is still there with 9 records", label);
+
+	/* reports (the dashboard's statistics): a corrected record counts once */
+	{
+		struct tims_report_query rq = { TIMS_REPORT_CROSSINGS, TIMS_REPORT_ALL,
+						TIMS_REPORT_BY_POST, 0, 0 };
+		struct got_report g;
+
+		rq.from_day = day_of("2025-01-01");
+		rq.to_day = day_of("2026-12-31");
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_OK,
+		     "%s: report by post (%s)", label, err.msg);
+		T_OK(g.total == 8 && g.n == 3 && !strcmp(g.r[0].post, "post-a") && g.r[0].count == 4,
+		     "%s: report: 8 in all, post-a 4 (5 records, one corrected: counted once)", label);
+		rq.period = TIMS_REPORT_MONTH;
+		rq.by = TIMS_REPORT_BY_DIRECTION;
+		rq.from_day = day_of("2026-01-15");
+		rq.to_day = day_of("2026-02-28");
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_OK && g.n == 3 &&
+		     !strcmp(g.r[0].period, "2026-02") && g.r[0].direction == 0 &&
+		     g.r[0].count == 1 && g.r[1].direction == TIMS_DIR_ENTRY &&
+		     g.r[1].count == 2 && g.r[2].direction == TIMS_DIR_EXIT && g.r[2].count == 1,
+		     "%s: report by month and direction: 2026-02 has 2 entries and 1 exit (the "
+		     "correction; the entry it replaced is not counted) and one erased before "
+		     "sync (no direction), nothing before 01-15 (%s)", label, err.msg);
+		rq.table = TIMS_REPORT_REFUSALS;
+		rq.period = TIMS_REPORT_ALL;
+		rq.by = TIMS_REPORT_BY_REASON | TIMS_REPORT_BY_NATIONALITY;
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_OK && g.n == 1 &&
+		     !strcmp(g.r[0].reason, "E") && !strcmp(g.r[0].nationality, "SRB") &&
+		     g.r[0].count == 1, "%s: refusals by reason: one E, SRB (%s)", label, err.msg);
+		rq.table = TIMS_REPORT_CROSSINGS;
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_ERR_INVALID &&
+		     !strncmp(err.msg, "by: reason is for the refusals table", 36),
+		     "%s: a grouping of another table is refused naming by (%s)", label, err.msg);
+		rq.by = 0;
+		rq.period = TIMS_REPORT_DAY;
+		rq.from_day = day_of("2025-01-01");
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_ERR_INVALID &&
+		     !strncmp(err.msg, "period:", 7),
+		     "%s: a daily report of two years is refused naming period (%s)", label, err.msg);
+		rq.to_day = rq.from_day - 1;
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_ERR_INVALID &&
+		     !strncmp(err.msg, "to:", 3), "%s: to before from is refused naming to", label);
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report_overstays(s, on, &rs, got_report_row, &g, &err) == TIMS_OK &&
+		     g.n == 1 && !strcmp(g.r[0].nationality, "RUS") && g.r[0].count == 1,
+		     "%s: overstays by nationality: one RUS, as the list says (%s)", label, err.msg);
+	}
+	{
+		unsigned by;
+
+		T_OK(tims_report_by_parse("post,nationality", &by, &err) == TIMS_OK &&
+		     by == (TIMS_REPORT_BY_POST | TIMS_REPORT_BY_NATIONALITY) &&
+		     tims_report_by_parse("post;DROP", &by, &err) == TIMS_ERR_INVALID &&
+		     tims_report_by_parse("post,", &by, &err) == TIMS_ERR_INVALID &&
+		     tims_report_by_parse("post,post", &by, &err) == TIMS_ERR_INVALID,
+		     "%s: report groupings parsed, unknown, trailing comma and repeats refused", label);
+	}
 	tims_cstore_close(s);
 
 	/* reopening keeps everything (schema version checked) */
