@@ -363,18 +363,19 @@ static int find_or_add(char (*names)[4], size_t *n, size_t max, const char *v)
 static tims_rc monthly_row(void *ctx, const struct tims_report_row *r)
 {
 	struct monthly *m = ctx;
-	int ni = find_or_add(m->nats, &m->nn, MONTHLY_NATS, r->nationality);
+	int refused = r->decision == TIMS_DECISION_REFUSE, ni;
 	size_t pi;
 
-	if (ni < 0)
+	/* a referral not yet decided is in no column (nor its nationality) */
+	if (!refused && (r->decision != TIMS_DECISION_ADMIT ||
+			 (r->direction != TIMS_DIR_ENTRY && r->direction != TIMS_DIR_EXIT)))
+		return TIMS_OK;
+	if ((ni = find_or_add(m->nats, &m->nn, MONTHLY_NATS, r->nationality)) < 0)
 		return TIMS_ERR_TOOBIG;
-	if (r->decision == TIMS_DECISION_REFUSE) {
+	if (refused) {
 		m->refused[ni] += r->count;
 		return TIMS_OK;
 	}
-	if (r->decision != TIMS_DECISION_ADMIT ||
-	    (r->direction != TIMS_DIR_ENTRY && r->direction != TIMS_DIR_EXIT))
-		return TIMS_OK;
 	for (pi = 0; pi < m->np; pi++)
 		if (!strcmp(m->posts[pi], r->post))
 			break;

@@ -298,6 +298,12 @@ t_match "audit: the document search is recorded with its purpose" 'national\.his
 t_match "audit: the overstay list is recorded with its purpose" 'national\.overstays.*weekly overstay review|weekly overstay review.*national\.overstays' "$acts"
 t_match "audit: the hits panel is recorded" 'dashboard\.hits' "$acts"
 t_match "audit: the failed login is recorded" 'dashboard\.login\.failed' "$acts"
+pdf=$(pdftotext "$SHOTS/dashboard-reports.pdf" - 2>&1)
+t_match "reports: the PDF (print) holds the monthly statistics and their totals" 'Monthly statistics' "$pdf"
+t_eq "reports: ... and nothing of the other panels, nor the forms" "" \
+	"$(printf '%s' "$pdf" | grep -E 'Crossings per hour|Posts|Export CSV|Hide counts below')"
+t_eq "reports: the monthly statistics list only nationalities with a count (not the wanted traveller's, in second line)" \
+	"BGR" "$(dreq GET "/api/v1/reports/monthly?month=${REP_TO:0:7}" "$ANA2" >/dev/null; python3 -c 'import json,sys; print(",".join(r["nationality"] for r in json.load(open(sys.argv[1]))["rows"]))' "$T_TMP/body")"
 for s in login overview events search post-offline analyst analyst-sq reports-sq reports; do
 	t_ok "screenshot build/screenshots/dashboard-$s.png saved" test -s "$SHOTS/dashboard-$s.png"
 done
