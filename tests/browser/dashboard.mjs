@@ -324,7 +324,9 @@ try {
   await page.emulateMedia({ media: 'screen' });
   await page.evaluate(() => document.body.classList.remove('print-reports'));
   await page.locator('#p-reports').screenshot({ path: `${SHOTS}/dashboard-reports.png` });
-  await page.selectOption('#lang', 'sq'); // the analyst's choice, as stored (dashboard.sh)
+  await Promise.all([ // the analyst's choice, as stored (dashboard.sh)
+    page.waitForResponse((r) => r.url().endsWith('/api/v1/preferences'), { timeout: WAIT }),
+    page.selectOption('#lang', 'sq')]);
   await waitText(page, '#h-reports', /^Raporte$/);
 
   await check('the page ran under its CSP with no violation and no script error', async () => {

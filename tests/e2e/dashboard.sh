@@ -54,6 +54,8 @@ for n in post-a post-b; do
 	cli_bootstrap "${DIR[$n]}" >/dev/null
 	echo "booth password 1" | "$TIMS" officer add --post "${DIR[$n]}" "b-$n" --name "Booth $n" --role officer |
 		secret_of "b-$n" >"$T_TMP/secret-$n"
+	echo "booth password 1" | "$TIMS" officer add --post "${DIR[$n]}" "s-$n" --name "Supervisor $n" --role supervisor |
+		secret_of "s-$n" >"$T_TMP/ssecret-$n"
 	"$TIMS" centre enrol-post "$C" "$n" --vkey "${DIR[$n]}/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-$n" >/dev/null
 	"$TIMS" post enrol "${DIR[$n]}" --from "$T_TMP/enrol-$n" >/dev/null
 done
@@ -90,7 +92,7 @@ done
 cross() { # POST ID DOC SURNAME GIVEN DOB: the booth's check, then the crossing
 	local c
 	c=$(req "${PURL[$1]}" POST /api/v1/check "${TOKEN[$1]}" "{\"manual\":$(manual_person "$3" "$4" "$5" "$6")}" | check_id_of)
-	req "${PURL[$1]}" POST /api/v1/crossings "${TOKEN[$1]}" "{\"id\":\"$2\",\"check_id\":\"$c\",\"direction\":\"entry\",\"decision\":\"admit\"}" >/dev/null
+	req "${PURL[$1]}" POST /api/v1/crossings "${TOKEN[$1]}" "{\"id\":\"$2\",\"check_id\":\"$c\",\"direction\":\"entry\",\"decision\":\"admit\"}" >"$T_TMP/cross-$2"
 }
 cross post-a a1 AA1000001 IVANOV PETAR 1980-01-02
 cross post-a a2 AA1000002 GEORGIEV NIKOLA 1975-05-05
@@ -298,6 +300,29 @@ t_match "audit: the document search is recorded with its purpose" 'national\.his
 t_match "audit: the overstay list is recorded with its purpose" 'national\.overstays.*weekly overstay review|weekly overstay review.*national\.overstays' "$acts"
 t_match "audit: the hits panel is recorded" 'dashboard\.hits' "$acts"
 t_match "audit: the failed login is recorded" 'dashboard\.login\.failed' "$acts"
+# A corrected record counts once: post A's supervisor corrects a1 (an
+# entry) into an exit; the report then has one entry fewer and one exit
+# more, the same total, and says what the query store says.
+by_dir() { dreq GET "/api/v1/reports/table?from=$REP_FROM&to=$REP_TO&by=post,direction" "$ANA2" >/dev/null
+	python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); print(b["total"], " ".join(r["post"] + "/" + r["direction"] + "=" + str(r["count"]) for r in b["rows"]))' "$T_TMP/body"; }
+before=$(by_dir)
+SUPA=$(req "${PURL[post-a]}" POST /api/v1/session "" "{\"officer\":\"s-post-a\",\"password\":\"booth password 1\",\"code\":\"$(oathtool --totp -b "$(cat "$T_TMP/ssecret-post-a")")\",\"booth\":\"B1\"}" |
+	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+A1=$(sed -n 's/.*"index":\([0-9]*\).*/\1/p' "$T_TMP/cross-a1")
+r=$(req "${PURL[post-a]}" POST /api/v1/corrections "$SUPA" "{\"corrects\":$A1,\"reason\":\"the officer pressed entry for an exit\",\"direction\":\"exit\"}")
+t_match "correction: post A's supervisor corrects a1 into an exit" '"index":[0-9]+' "$r"
+for _ in $(seq 1 100); do [ "$(centre_size)" = $((EXPECT_TOTAL + 2)) ] && break; sleep 0.2; done
+t_eq "correction: the centre mirrors it" $((EXPECT_TOTAL + 2)) "$(centre_size)"
+after=$(by_dir)
+t_eq "reports: before the correction, post A had 5 entries (the paper one and the referral too), no exit" \
+	"$((EXPECT_TOTAL + 1)) bg.example/post-a/entry=5 bg.example/post-b/entry=2" "$before"
+t_eq "reports: the corrected record counts once: 4 entries and 1 exit at post A, the same total" \
+	"$((EXPECT_TOTAL + 1)) bg.example/post-a/entry=4 bg.example/post-a/exit=1 bg.example/post-b/entry=2" "$after"
+store=$(cli_as "$C" analyst "$TIMS" centre query "$C" counts --by post,direction --from "${REP_FROM}T00:00:00Z" \
+	--to "$(date -u -d "$REP_TO + 1 day" +%F)T00:00:00Z" 2>&1)
+t_eq "reports: ... as the query store counts it (tims centre query counts)" "$after" \
+	"$(python3 -c 'import json,sys; b=json.loads(sys.argv[1]); print(b["total"], " ".join(r["post"] + "/" + r["direction"] + "=" + str(r["count"]) for r in b["groups"]))' "$store")"
+
 pdf=$(pdftotext "$SHOTS/dashboard-reports.pdf" - 2>&1)
 t_match "reports: the PDF (print) holds the monthly statistics and their totals" 'Monthly statistics' "$pdf"
 t_eq "reports: ... and nothing of the other panels, nor the forms" "" \
