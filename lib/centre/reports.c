@@ -200,7 +200,7 @@ static tims_rc table_row(void *ctx, const struct tims_report_row *r)
 	return json_array_append_new(x->rows, o) ? TIMS_ERR_NOMEM : TIMS_OK;
 }
 
-tims_rc centre_h_report_table(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+static tims_rc table_run(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	static const char *const known[] = { "table", "from", "to", "period", "by", "min_cell",
 					     NULL };
@@ -285,8 +285,7 @@ static tims_rc nat_row(void *ctx, const struct tims_report_row *r)
 	return json_array_append_new(x->rows, o) ? TIMS_ERR_NOMEM : TIMS_OK;
 }
 
-tims_rc centre_h_report_overstays(void *app, struct tims_http_req *req,
-				  struct tims_http_resp *resp)
+static tims_rc overstays_run(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	static const char *const known[] = { "on", "min_cell", NULL };
 	struct centre_serve *s = app;
@@ -393,8 +392,7 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-tims_rc centre_h_report_monthly(void *app, struct tims_http_req *req,
-				struct tims_http_resp *resp)
+static tims_rc monthly_run(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	static const char *const known[] = { "month", "min_cell", NULL };
 	struct centre_serve *s = app;
@@ -522,4 +520,33 @@ out:
 	free(m->cells);
 	free(m);
 	return rc;
+}
+
+/* A report reads every crossing of its range (seconds for a year at
+ * national scale, bench/bench_report.c): run on the server's slow slots,
+ * not on the worker threads that answer the other routes. */
+tims_rc centre_h_report_table(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	(void)app;
+	(void)resp;
+	req->slow = table_run;
+	return TIMS_OK;
+}
+
+tims_rc centre_h_report_overstays(void *app, struct tims_http_req *req,
+				  struct tims_http_resp *resp)
+{
+	(void)app;
+	(void)resp;
+	req->slow = overstays_run;
+	return TIMS_OK;
+}
+
+tims_rc centre_h_report_monthly(void *app, struct tims_http_req *req,
+				struct tims_http_resp *resp)
+{
+	(void)app;
+	(void)resp;
+	req->slow = monthly_run;
+	return TIMS_OK;
 }
