@@ -295,6 +295,18 @@ try {
     const got = `${total} [${Object.keys(by).sort().map((k) => `('${k}', ${by[k]})`).join(', ')}]`;
     return got === env('REP_BY_POST') || `CSV ${got}, store ${env('REP_BY_POST')}`;
   });
+  await check('reports: without the chart library the page says so and still shows the table', async () => {
+    await page.evaluate(() => { window.__chart = window.Chart; window.Chart = undefined; });
+    await page.click('#rep-form button[type=submit]');
+    await page.waitForSelector('#rep-charts-off', { state: 'visible', timeout: WAIT });
+    await waitText(page, '#rep-charts-off', /Grafikët nuk janë të disponueshëm/);
+    const got = await page.evaluate(() => [document.getElementById('rep-chart').parentElement.hidden,
+      document.querySelectorAll('#rep-table tbody tr').length]);
+    await page.evaluate(() => { window.Chart = window.__chart; });
+    await page.click('#rep-form button[type=submit]');
+    await page.waitForSelector('#rep-charts-off', { state: 'hidden', timeout: WAIT });
+    return (got[0] === true && got[1] > 0) || `chart hidden, table rows: ${got}`;
+  });
   await check('reports: switched to English, the report is drawn again in English', async () => {
     await page.selectOption('#lang', 'en');
     await waitText(page, '#h-reports', /^Reports$/);
