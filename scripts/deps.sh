@@ -14,7 +14,7 @@ pkgs=(
   clang libclang-rt-14-dev
   oathtool wrk hyperfine
   softhsm2 libp11-kit-dev faketime nftables
-  chromium poppler-utils fonts-dejavu-core
+  chromium poppler-utils fonts-dejavu-core libjs-chart.js
   python3 groff-base man-db
   libsystemd-dev debhelper lintian dpkg-dev fakeroot systemd
   prometheus

@@ -30,7 +30,8 @@ WEB = ROOT / 'web'
 SETS = [  # (catalogue dir, pages, scripts): the booth console, the dashboard
     (WEB / 'i18n', [WEB / 'index.html'], [WEB / 'console.js', WEB / 'i18n.js']),
     (WEB / 'dashboard' / 'i18n', [WEB / 'dashboard' / 'index.html'],
-     [WEB / 'dashboard' / 'dashboard.js', WEB / 'dashboard' / 'audit.js', WEB / 'i18n.js']),
+     [WEB / 'dashboard' / 'dashboard.js', WEB / 'dashboard' / 'audit.js',
+      WEB / 'dashboard' / 'reports.js', WEB / 'i18n.js']),
 ]
 PLURAL_FORMS = {'zero', 'one', 'two', 'few', 'many', 'other'}
 ALLOWED_TEXT = {'TIMS'}

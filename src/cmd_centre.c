@@ -363,6 +363,7 @@ static int c_serve(int argc, char **argv)
 			sb.ro[1] = shared;
 		}
 	}
+	sb.ro[2] = TIMS_CENTRE_CHARTJS; /* the reports' charts, if installed */
 	if ((c = serve_sandbox_enter("centre serve", &sb))) {
 		tims_http_stop(srv);
 		tims_centre_free(cen);

@@ -40,6 +40,9 @@
 #include "tims/sync.h"
 
 #define TIMS_CENTRE_NAME_MAX 64
+/* The dashboard's chart library, served at /chart.js: Debian's
+ * libjs-chart.js (Chart.js 3, UMD build) where the package installs it. */
+#define TIMS_CENTRE_CHARTJS "/usr/share/javascript/chart.js/chart.min.js"
 
 struct tims_centre;
 struct tims_export_usage;

@@ -305,4 +305,103 @@ tims_rc tims_cstore_newest(struct tims_cstore *s, int64_t *post_time_ms, struct 
 tims_rc tims_cstore_erase(struct tims_cstore *s, const char *origin, uint64_t idx,
 			  int *erased, struct tims_err *err);
 
+/* ---- statistics (lib/cstore/report.c, docs/dashboard.md "Reports") ---- */
+
+/*
+ * Counts over the standing crossings (a corrected record is not counted:
+ * its correction stands for it, once), for the ministry's reports. Clear
+ * columns only: nothing is opened, no personal data is read or answered.
+ *
+ *   CROSSINGS  every standing crossing
+ *   REFUSALS   standing refusals, by reason: a refusal with several codes
+ *              ("B,E") counts under each of them
+ *   VEHICLES   standing crossings of a vehicle's driver (one a vehicle)
+ *   HITS       standing crossings whose screening named a hit or failed,
+ *              by kind: a crossing with hits on two parts counts under
+ *              each; "failed" a screening that failed, "other" a version 1
+ *              record (a summary text only)
+ *
+ * Days are UTC days since 1970, from_day and to_day both included. The
+ * period splits them into days, calendar months or years (the first and
+ * last cut at from_day and to_day); ALL is one bucket. Groupings (`by`) are
+ * TIMS_REPORT_BY_* bits; REASON is for REFUSALS, KIND for HITS, COUNTRY
+ * (the vehicle's registration) for VEHICLES. Rows come in order of
+ * period, then the groupings in the order of the bits, only those with a
+ * count. TIMS_ERR_INVALID names the field; TIMS_ERR_TOOBIG past
+ * TIMS_REPORT_MAX_ROWS rows (narrow the period or the groupings).
+ */
+#define TIMS_REPORT_MAX_ROWS 20000
+#define TIMS_REPORT_MAX_DAYS 3660      /* ten years */
+#define TIMS_REPORT_MAX_DAILY 366      /* days of a daily report */
+#define TIMS_REPORT_MIN_CELL_MAX 100
+
+enum tims_report_table {
+	TIMS_REPORT_CROSSINGS = 0,
+	TIMS_REPORT_REFUSALS = 1,
+	TIMS_REPORT_VEHICLES = 2,
+	TIMS_REPORT_HITS = 3,
+};
+
+enum tims_report_period {
+	TIMS_REPORT_ALL = 0,
+	TIMS_REPORT_DAY = 1,
+	TIMS_REPORT_MONTH = 2,
+	TIMS_REPORT_YEAR = 3,
+};
+
+enum {
+	TIMS_REPORT_BY_POST = 1 << 0,
+	TIMS_REPORT_BY_NATIONALITY = 1 << 1,
+	TIMS_REPORT_BY_DIRECTION = 1 << 2,
+	TIMS_REPORT_BY_DECISION = 1 << 3,
+	TIMS_REPORT_BY_REASON = 1 << 4,
+	TIMS_REPORT_BY_KIND = 1 << 5,
+	TIMS_REPORT_BY_COUNTRY = 1 << 6,
+	TIMS_REPORT_BY_ALL = (1 << 7) - 1,
+};
+
+struct tims_report_query {
+	enum tims_report_table table;
+	enum tims_report_period period;
+	unsigned by;                   /* TIMS_REPORT_BY_* */
+	int64_t from_day, to_day;      /* included */
+};
+
+struct tims_report_row {
+	char period[11];               /* "2026-12-07", "2026-12", "2026"; "" for ALL */
+	char post[TIMS_NOTE_MAX_NAME + 1]; /* the post's log origin */
+	char nationality[4];           /* "" when erased (retention) */
+	uint8_t direction;             /* enum tims_direction */
+	uint8_t decision;              /* enum tims_decision */
+	char reason[4];                /* a refusal code, "A".."J" */
+	char kind[10];                 /* document, person, vehicle, failed, other */
+	char country[4];               /* a vehicle's registration */
+	uint64_t count;
+};
+typedef tims_rc (*tims_report_fn)(void *ctx, const struct tims_report_row *r);
+
+/* The names of the tables, periods and groupings (the API's and the CLI's
+ * words): -1 / 0 when unknown. */
+int tims_report_table_parse(const char *s);
+const char *tims_report_table_name(enum tims_report_table t);
+int tims_report_period_parse(const char *s);
+const char *tims_report_period_name(enum tims_report_period p);
+/* "post,nationality" → bits; 0 and err naming the unknown word on error;
+ * "" → 0 without an error. */
+tims_rc tims_report_by_parse(const char *s, unsigned *by, struct tims_err *err);
+const char *tims_report_by_name(unsigned bit);
+
+tims_rc tims_report_check(const struct tims_report_query *q, struct tims_err *err);
+tims_rc tims_cstore_report(struct tims_cstore *s, const struct tims_report_query *q,
+			   tims_report_fn fn, void *ctx, struct tims_err *err);
+
+/*
+ * Overstays on day `on` (as tims_cstore_overstays computes them) counted
+ * by nationality, most first; rows carry nationality and count only (the
+ * period is the day). No name leaves the store.
+ */
+tims_rc tims_cstore_report_overstays(struct tims_cstore *s, int64_t on,
+				     const struct tims_stay_regimes *rs,
+				     tims_report_fn fn, void *ctx, struct tims_err *err);
+
 #endif

@@ -79,6 +79,11 @@ struct tims_json_field {
 
 struct tims_http_resp;
 
+struct tims_http_static_file {
+	const char *url;   /* "/chart.js" */
+	const char *path;  /* an absolute path */
+};
+
 #define TIMS_HTTP_MAX_PARAMS 4
 #define TIMS_HTTP_DEFAULT_STRING_MAX 1024
 
@@ -111,6 +116,10 @@ struct tims_http_req {
 
 /* A query-string argument or request header, or NULL. */
 const char *tims_http_query(const struct tims_http_req *req, const char *key);
+/* The first query-string argument not named in known (NULL-terminated), or
+ * NULL when every one is known: a route's parameters are a closed set. */
+const char *tims_http_query_unknown(const struct tims_http_req *req,
+				    const char *const *known);
 const char *tims_http_header(const struct tims_http_req *req, const char *key);
 
 struct tims_http_resp {
@@ -206,6 +215,10 @@ struct tims_http_config {
 	 * the same "/i18n.js"); NULL-terminated, or NULL */
 	const char *static_shared_dir;
 	const char *const *static_shared;
+	/* Single files served from where a package installs them (the
+	 * dashboard's chart library, /usr/share/javascript/...): url → path,
+	 * ended by { NULL, NULL }, or NULL. A file absent is a 404. */
+	const struct tims_http_static_file *static_files;
 	void *app;
 	/* Map a bearer token to a principal: TIMS_OK, or TIMS_ERR_AUTH.
 	 * `activity` is 0 for TIMS_ROUTE_PASSIVE routes: the session's idle

@@ -466,7 +466,15 @@ static tims_rc parse_config(struct tims_centre *c, const char *text,
 		}
 		else if (!strcmp(key, "store"))
 			snprintf(c->store_uri, sizeof(c->store_uri), "%s", val);
-		else
+		else if (!strcmp(key, "report_min_cell")) {
+			/* the statistics' small-cell floor (reports.c) */
+			uint64_t n;
+
+			if (tims_parse_u64(val, TIMS_REPORT_MIN_CELL_MAX, &n, "report_min_cell", err))
+				return tims_err_set(err, TIMS_ERR_INVALID, "%s/config: report_min_cell: "
+						    "want 0 to %d", c->dir, TIMS_REPORT_MIN_CELL_MAX);
+			c->report_min_cell = (unsigned)n;
+		} else
 			return tims_err_set(err, TIMS_ERR_INVALID,
 					    "%s/config: unknown key \"%s\"", c->dir, key);
 		p += len + (nl != NULL);

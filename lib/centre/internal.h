@@ -38,6 +38,7 @@ struct tims_centre {
 	char dir[CENTRE_PATH_MAX];
 	char name[TIMS_CENTRE_NAME_MAX + 1];
 	char store_uri[CENTRE_PATH_MAX];
+	unsigned report_min_cell;  /* config: counts below it suppressed in reports (0: none) */
 	sqlite3 *db;                 /* centre.db */
 	pthread_mutex_t db_lock;     /* db and the mirror table */
 	struct tims_signer cosigner;
@@ -185,6 +186,12 @@ tims_rc centre_h_dash_arrivals(void *app, struct tims_http_req *req, struct tims
 tims_rc centre_h_dash_overstays(void *app, struct tims_http_req *req,
 				struct tims_http_resp *resp);
 tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+/* the statistics (reports.c) */
+tims_rc centre_h_report_table(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_report_overstays(void *app, struct tims_http_req *req,
+				  struct tims_http_resp *resp);
+tims_rc centre_h_report_monthly(void *app, struct tims_http_req *req,
+				struct tims_http_resp *resp);
 
 /* auditview.c: the auditors' search over the audit logs (docs/dashboard.md,
  * "Audit view"); the index in centre.db, document references as keyed hashes. */

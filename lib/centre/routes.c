@@ -606,6 +606,13 @@ static const struct tims_http_route routes[] = {
 	  NULL, centre_h_dash_arrivals, 0 },
 	{ "POST", "/api/v1/dashboard/search", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 2048,
 	  centre_search_schema, centre_h_dash_search, 0 },
+	/* the ministry's statistics (reports.c): counts only, audited */
+	{ "GET", "/api/v1/reports/table", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0, NULL,
+	  centre_h_report_table, 0 },
+	{ "GET", "/api/v1/reports/overstays", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0, NULL,
+	  centre_h_report_overstays, 0 },
+	{ "GET", "/api/v1/reports/monthly", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0, NULL,
+	  centre_h_report_monthly, 0 },
 	/* two-person export (export.c, docs/export.md): the handlers refuse
 	 * the requester's own approval and a second person of the same role */
 	{ "POST", "/api/v1/exports", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 4096,
@@ -699,6 +706,16 @@ tims_rc tims_centre_serve(struct tims_centre *c, const char *bind,
 			cfg.static_shared_dir = s->web_shared;
 			cfg.static_shared = shared;
 		}
+	}
+	{
+		/* the reports' charts: Debian's libjs-chart.js where the package
+		 * puts it (absent: the page shows its tables without charts) */
+		static const struct tims_http_static_file files[] = {
+			{ "/chart.js", TIMS_CENTRE_CHARTJS },
+			{ NULL, NULL },
+		};
+
+		cfg.static_files = files;
 	}
 	cfg.log = http_log;
 	rc = tims_http_start(&cfg, out, err);

@@ -353,7 +353,31 @@ struct over {
 	char origin[TIMS_RECORD_FIELD];
 	int64_t entered;
 	json_t *list;
+	/* counting by nationality instead (tims_cstore_report_overstays) */
+	struct tims_report_row *nats;
+	size_t nn;
 };
+
+#define OVER_NATS_MAX 1024
+
+static tims_rc over_count(struct over *o, const char *nationality)
+{
+	size_t i;
+
+	for (i = 0; i < o->nn; i++)
+		if (!strcmp(o->nats[i].nationality, nationality))
+			break;
+	if (i == o->nn) {
+		if (o->nn == OVER_NATS_MAX)
+			return TIMS_ERR_TOOBIG;
+		memset(&o->nats[i], 0, sizeof(o->nats[i]));
+		snprintf(o->nats[i].nationality, sizeof(o->nats[i].nationality), "%.3s",
+			 nationality);
+		o->nn++;
+	}
+	o->nats[i].count++;
+	return TIMS_OK;
+}
 
 static tims_rc over_flush(struct over *o)
 {
@@ -369,6 +393,8 @@ static tims_rc over_flush(struct over *o)
 	if (!r.overstay)
 		return TIMS_OK;
 	o->total++;
+	if (o->nats) /* a count: no name taken */
+		return over_count(o, r.nationality);
 	{
 		/* names only for those listed: the entry opened in over_row */
 		json_t *rec = json_loadb(o->last.buf ? o->last.buf : "", o->last.len, 0, NULL);
@@ -504,6 +530,70 @@ out:
 	if (o->last.buf)
 		sodium_memzero(o->last.buf, o->last.len);
 	tims_buf_release(&o->last);
+	free(o);
+	return rc;
+}
+
+static int nat_cmp(const void *a, const void *b)
+{
+	const struct tims_report_row *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->nationality, y->nationality);
+}
+
+tims_rc tims_cstore_report_overstays(struct tims_cstore *s, int64_t on,
+				     const struct tims_stay_regimes *rs,
+				     tims_report_fn fn, void *ctx, struct tims_err *err)
+{
+	struct over *o = calloc(1, sizeof(*o));
+	struct tims_buf day = TIMS_BUF_INIT(32);
+	tims_rc rc;
+
+	if (!o)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "overstays: out of memory");
+	if (on < 0 || tims_date_format(on, &day)) {
+		free(o);
+		return tims_err_set(err, TIMS_ERR_INVALID, "on: want a day from 1970-01-01");
+	}
+	if ((rc = cs_readable(s, err)))
+		goto out;
+	o->s = s;
+	o->err = err;
+	tims_buf_init(&o->last, 4 * TIMS_RECORD_MAX_LINE);
+	o->rs = rs;
+	o->on = on;
+	o->moves = calloc(TIMS_STAY_MAX_MOVES, sizeof(*o->moves));
+	o->nats = calloc(OVER_NATS_MAX, sizeof(*o->nats));
+	if (!o->moves || !o->nats) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "overstays: out of memory");
+		goto out;
+	}
+	{
+		struct cs_param p[] = { CS_I((on + 1) * 86400000 - 1) };
+
+		rc = cs_query(s, sql_moves, 1, p, 1, over_row, o, NULL, err);
+	}
+	if (!rc)
+		rc = over_flush(o);
+	if (rc == TIMS_ERR_NOMEM || rc == TIMS_ERR_TOOBIG)
+		rc = tims_err_set(err, rc, "overstays: %s", rc == TIMS_ERR_NOMEM ?
+				  "out of memory" : "too many nationalities");
+	if (rc)
+		goto out;
+	qsort(o->nats, o->nn, sizeof(*o->nats), nat_cmp);
+	for (size_t i = 0; !rc && i < o->nn; i++) {
+		snprintf(o->nats[i].period, sizeof(o->nats[i].period), "%s", tims_buf_str(&day));
+		rc = fn(ctx, &o->nats[i]);
+	}
+out:
+	free(o->nats);
+	free(o->moves);
+	if (o->last.buf)
+		sodium_memzero(o->last.buf, o->last.len);
+	tims_buf_release(&o->last);
+	tims_buf_release(&day);
 	free(o);
 	return rc;
 }

@@ -18,7 +18,7 @@ static const char sql_newest[] = "SELECT max(post_time) FROM crossings";
  * and withdraws the crossing from the posts' national replicas. */
 static const char sql_erase[] =
 	"UPDATE crossings SET erased = 1, issuer = '', doc = '', person = '',"
-	" nationality = '', sealed = NULL, dob = '', skel = ''"
+	" nationality = '', sealed = NULL, dob = '', skel = '', vcountry = '', refusal = ''"
 	" WHERE origin = ?1 AND idx = ?2 AND erased = 0";
 
 struct rows_ctx {

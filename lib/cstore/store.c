@@ -10,7 +10,7 @@
 #include "tims/screen.h"
 #include "tims/util.h"
 
-#define CS_SCHEMA_VERSION "3"
+#define CS_SCHEMA_VERSION "4"
 
 /*
  * One row per log entry of every post. `when_ms` is the crossing time that
@@ -30,6 +30,13 @@
  * index of the birth date, `skel` that of the surname's search key (the
  * phonetic skeleton of its main token, tims_name_search_key); both '' when the
  * record has none.
+ *
+ * The statistics (schema 4, report.c), clear and not identifying, like the
+ * direction and the decision: `vrole` the traveller's role in a vehicle
+ * (enum tims_vehicle_role: a driver is one vehicle), `vcountry` the
+ * vehicle's registration country, `refusal` the refusal codes ("B,E"),
+ * `hitparts` which parts the screening's hits named (a bit per enum
+ * tims_hit_part, 1 << part; bit 0: the screening failed).
  */
 static const char schema_meta[] =
 	"CREATE TABLE IF NOT EXISTS cs_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
@@ -42,6 +49,8 @@ static const char schema[] =
 	" nationality TEXT NOT NULL, own_time INTEGER NOT NULL, hit INTEGER NOT NULL,"
 	" corrects BIGINT, corrected_by BIGINT, sealed TEXT,"
 	" dob TEXT NOT NULL DEFAULT '', skel TEXT NOT NULL DEFAULT '',"
+	" vrole INTEGER NOT NULL DEFAULT 0, vcountry TEXT NOT NULL DEFAULT '',"
+	" refusal TEXT NOT NULL DEFAULT '', hitparts INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY (origin, idx));"
 	"CREATE INDEX IF NOT EXISTS crossings_dob ON crossings (dob) WHERE dob <> '';"
 	"CREATE INDEX IF NOT EXISTS crossings_skel ON crossings (skel) WHERE skel <> '';"
@@ -73,8 +82,9 @@ static const char sql_version_get[] = "SELECT value FROM cs_meta WHERE key = 'sc
 static const char sql_insert[] =
 	"INSERT INTO crossings (origin, idx, post_time, leaf, erased, when_ms,"
 	" direction, decision, issuer, doc, person, nationality, own_time, hit,"
-	" corrects, sealed, dob, skel) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	" ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+	" corrects, sealed, dob, skel, vrole, vcountry, refusal, hitparts) VALUES (?1, ?2,"
+	" ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+	" ?21, ?22)"
 	" ON CONFLICT (origin, idx) DO NOTHING";
 static const char sql_when[] = "SELECT when_ms FROM crossings WHERE origin = ?1 AND idx = ?2";
 static const char sql_correct[] =
@@ -170,12 +180,12 @@ tims_rc tims_cstore_open(const char *uri, struct tims_cstore **out,
 		rc = cs_exec(s, schema_meta, err);
 	if (!rc)
 		rc = cs_query(s, sql_version_get, 0, NULL, 0, version_row, version, NULL, err);
-	if (!rc && (!strcmp(version, "1") || !strcmp(version, "2"))) {
+	if (!rc && (!strcmp(version, "1") || !strcmp(version, "2") || !strcmp(version, "3"))) {
 		/* Schema 1 kept names, documents and birth dates in clear: the
 		 * store is derived, so it is emptied and refilled from the
 		 * mirrors (under the vault), never converted in place. Schema 2
-		 * lacks the search indexes, made from the opened records: the
-		 * same. */
+		 * lacks the search indexes, made from the opened records, and
+		 * schema 3 the statistics' columns: the same. */
 		rc = cs_exec(s, s->backend == CS_PG ? drop_v1_pg : drop_v1_sqlite, err);
 		/* SQLite: what was freed overwritten (secure_delete), the file
 		 * rebuilt and the WAL emptied, so no old page is left */
@@ -363,6 +373,17 @@ static tims_rc text1_row(void *ctx, const struct cs_row *row)
 
 /* Whether the screening named a hit or failed (the dashboard's hit list):
  * the version 2 outcome, else version 1's summary text. */
+/* The parts the record's hits named (1 << part), bit 0 a failed screening. */
+static int record_hitparts(const struct tims_record *rec)
+{
+	int m = rec->screen_status == TIMS_SCREEN_FAILED;
+
+	for (size_t i = 0; i < rec->nhits && i < TIMS_RECORD_MAX_HITS; i++)
+		if (rec->hits[i].part < 8)
+			m |= 1 << rec->hits[i].part;
+	return m;
+}
+
 static int record_hit(const struct tims_record *rec)
 {
 	if (rec->nhits || rec->screen_status == TIMS_SCREEN_FAILED)
@@ -431,6 +452,9 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 			CS_T(rec ? rec->person.nationality : ""),
 			CS_I(rec && rec->crossed_ms), CS_I(rec && record_hit(rec)),
 			CS_N, CS_N, CS_T(dob_bi), CS_T(skel_bi),
+			CS_I(rec ? rec->role : 0), CS_T(rec ? rec->vehicle.country : ""),
+			CS_T(rec && rec->decision == TIMS_DECISION_REFUSE ? rec->refusal_code : ""),
+			CS_I(rec ? record_hitparts(rec) : 0),
 		};
 
 		if (rec && rec->corrects != TIMS_RECORD_NO_INDEX)
@@ -441,12 +465,12 @@ tims_rc tims_cstore_add(struct tims_cstore *s, const char *origin,
 		 * its answer checked at the next statement or the commit. */
 		if (s->backend == CS_PG && s->in_tx && !dup &&
 		    (!rec || rec->corrects == TIMS_RECORD_NO_INDEX)) {
-			rc = cs_send(s, sql_insert, p, 18, origin, (int64_t)index, hex, err);
+			rc = cs_send(s, sql_insert, p, 22, origin, (int64_t)index, hex, err);
 			if (rc && rc != TIMS_ERR_TAMPER && rc != TIMS_ERR_NOMEM)
 				rc = cs_failed(s, rc, err ? err->msg : "pipelined insert");
 			goto out;
 		}
-		if ((rc = cs_query(s, sql_insert, 1, p, 18, NULL, NULL, &changes, err)))
+		if ((rc = cs_query(s, sql_insert, 1, p, 22, NULL, NULL, &changes, err)))
 			goto out;
 	}
 	if (!changes) {

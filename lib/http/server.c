@@ -164,6 +164,34 @@ const char *tims_http_query(const struct tims_http_req *req, const char *key)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+struct unknown_arg {
+	const char *const *known;
+	const char *found;
+};
+
+static enum MHD_Result unknown_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct unknown_arg *u = cls;
+
+	(void)kind;
+	(void)value;
+	for (size_t i = 0; u->known[i]; i++)
+		if (key && !strcmp(key, u->known[i]))
+			return MHD_YES;
+	u->found = key ? key : "";
+	return MHD_NO;
+}
+
+const char *tims_http_query_unknown(const struct tims_http_req *req,
+				    const char *const *known)
+{
+	struct unknown_arg u = { known, NULL };
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, unknown_arg, &u);
+	return u.found;
+}
+
 const char *tims_http_header(const struct tims_http_req *req, const char *key)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, key);
@@ -390,6 +418,9 @@ static enum MHD_Result serve_static(struct tims_http_server *s, struct reqctx *r
 			if (!strcmp(url, s->cfg.static_shared[i]))
 				dir = s->cfg.static_shared_dir;
 		snprintf(file, sizeof(file), "%s%s", dir, url);
+		for (size_t i = 0; s->cfg.static_files && s->cfg.static_files[i].url; i++)
+			if (!strcmp(url, s->cfg.static_files[i].url))
+				snprintf(file, sizeof(file), "%s", s->cfg.static_files[i].path);
 	}
 	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)

@@ -264,6 +264,83 @@ try {
   });
   await shot(page, 'analyst-sq');
 
+  // Reports (reports.js): in Albanian, then English; the CSV's sums are the
+  // query store's (REP_BY_POST: tims centre query counts, same period).
+  const csvRows = (text) => text.replace(/^\ufeff/, '').trim().split(/\r\n/).map((l) => l.split(','));
+  await check('reports: the analyst\'s report of crossings by post, in Albanian, with its chart', async () => {
+    await page.waitForSelector('#rep-form', { state: 'visible', timeout: WAIT });
+    await waitText(page, '#h-reports', /^Raporte$/);
+    await page.fill('#r-from', env('REP_FROM'));
+    await page.fill('#r-to', env('REP_TO'));
+    await page.selectOption('#r-period', 'all');
+    await page.click('#rep-form button[type=submit]');
+    await waitText(page, '#rep-table tfoot', /Gjithsej/);
+    await waitText(page, '#rep-table thead', /pika.*numri/);
+    const shown = await page.evaluate(() => [typeof window.Chart, !document.getElementById('rep-chart').parentElement.hidden,
+      document.getElementById('rep-charts-off').hidden]);
+    if (shown.join() !== 'function,true,true') return `chart library, chart shown, "unavailable" hidden: ${shown}`;
+    const t = await page.evaluate(() => document.getElementById('p-reports').innerText);
+    const en = ['Reports', 'Export CSV', 'Total', 'Crossings', 'Monthly statistics'].filter((x) => t.includes(x));
+    return en.length === 0 || 'English left: ' + en.join(' | ');
+  });
+  await shot(page, 'reports-sq');
+  await check('reports: the CSV export\'s sums by post are the query store\'s', async () => {
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), page.click('#rep-csv')]);
+    const fs = await import('node:fs');
+    const rows = csvRows(fs.readFileSync(await dl.path(), 'utf8'));
+    if (rows[0].join() !== 'pika,numri') return `header: ${rows[0]}`;
+    const by = {};
+    let total = 0;
+    rows.slice(1).forEach(([post, n]) => { by[post] = (by[post] || 0) + Number(n); total += Number(n); });
+    const got = `${total} [${Object.keys(by).sort().map((k) => `('${k}', ${by[k]})`).join(', ')}]`;
+    return got === env('REP_BY_POST') || `CSV ${got}, store ${env('REP_BY_POST')}`;
+  });
+  await check('reports: without the chart library the page says so and still shows the table', async () => {
+    await page.evaluate(() => { window.__chart = window.Chart; window.Chart = undefined; });
+    await page.click('#rep-form button[type=submit]');
+    await page.waitForSelector('#rep-charts-off', { state: 'visible', timeout: WAIT });
+    await waitText(page, '#rep-charts-off', /Grafikët nuk janë të disponueshëm/);
+    const got = await page.evaluate(() => [document.getElementById('rep-chart').parentElement.hidden,
+      document.querySelectorAll('#rep-table tbody tr').length]);
+    await page.evaluate(() => { window.Chart = window.__chart; });
+    await page.click('#rep-form button[type=submit]');
+    await page.waitForSelector('#rep-charts-off', { state: 'hidden', timeout: WAIT });
+    return (got[0] === true && got[1] > 0) || `chart hidden, table rows: ${got}`;
+  });
+  await check('reports: switched to English, the report is drawn again in English', async () => {
+    await page.selectOption('#lang', 'en');
+    await waitText(page, '#h-reports', /^Reports$/);
+    await waitText(page, '#rep-table thead', /post.*count/);
+    await waitText(page, '#rep-table tfoot', /Total/);
+    await page.fill('#r-month', env('REP_TO').slice(0, 7));
+    await page.click('#rep-monthly-form button[type=submit]');
+    await waitText(page, '#rep-monthly-sum', /5 entries and 0 exits/);
+    return waitText(page, '#rep-monthly tfoot', /Total/);
+  });
+  await check('reports: a refused parameter is said in the page\'s words, naming the field', async () => {
+    await page.fill('#r-min', '500');
+    await page.click('#rep-form button[type=submit]');
+    await waitText(page, '#rep-msg', /^min_cell: out of range$/);
+    await page.fill('#r-min', '0');
+    await page.click('#rep-form button[type=submit]');
+    return waitText(page, '#rep-msg', /^$/);
+  });
+  await page.emulateMedia({ media: 'print' });
+  await check('reports: printed (PDF), the page shows the reports alone', async () => {
+    await page.evaluate(() => document.body.classList.add('print-reports'));
+    const vis = await page.evaluate(() => [getComputedStyle(document.getElementById('p-posts')).display,
+      getComputedStyle(document.getElementById('rep-form')).display, getComputedStyle(document.getElementById('rep-table')).display]);
+    return (vis[0] === 'none' && vis[1] === 'none' && vis[2] !== 'none') || `posts, form, table: ${vis}`;
+  });
+  await page.pdf({ path: `${SHOTS}/dashboard-reports.pdf` }).catch(() => {});
+  await page.emulateMedia({ media: 'screen' });
+  await page.evaluate(() => document.body.classList.remove('print-reports'));
+  await page.locator('#p-reports').screenshot({ path: `${SHOTS}/dashboard-reports.png` });
+  await Promise.all([ // the analyst's choice, as stored (dashboard.sh)
+    page.waitForResponse((r) => r.url().endsWith('/api/v1/preferences'), { timeout: WAIT }),
+    page.selectOption('#lang', 'sq')]);
+  await waitText(page, '#h-reports', /^Raporte$/);
+
   await check('the page ran under its CSP with no violation and no script error', async () => {
     const v = await page.evaluate(() => window.__csp);
     return (errors.length === 0 && v.length === 0) || `errors: ${errors.join(' | ')}; csp: ${v.join(' | ')}`;

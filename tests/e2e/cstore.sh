@@ -126,7 +126,9 @@ kill "$CENTRE"; wait "$CENTRE" 2>/dev/null
 sqlite3 "$C/query.db" "DELETE FROM inj_arm"
 # what lies above the gap: indexed while the centre was down (as the old
 # ingest did when a later commit succeeded)
-sqlite3 "$C/query.db" "INSERT INTO crossings SELECT origin, idx + 100, post_time, leaf, erased,
+sqlite3 "$C/query.db" "INSERT INTO crossings (origin, idx, post_time, leaf, erased, when_ms,
+	direction, decision, issuer, doc, person, nationality, own_time, hit, corrects, corrected_by,
+	sealed, dob, skel) SELECT origin, idx + 100, post_time, leaf, erased,
 	when_ms, direction, decision, issuer, doc, person, nationality, own_time, hit, corrects,
 	corrected_by, sealed, dob, skel FROM crossings WHERE idx = 0" 2>/dev/null
 out=$("$TIMS" centre verify "$C" 2>&1); rc=$?

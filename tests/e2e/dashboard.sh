@@ -37,6 +37,7 @@ cli_bootstrap "$C" >/dev/null
 S_SUP=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" kostova --name "Vera Kostova" --role supervisor | secret_of kostova)
 S_SUP2=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" dimov --name "Asen Dimov" --role supervisor | secret_of dimov)
 S_ANA=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" marinov --name "Ivo Marinov" --role analyst | secret_of marinov)
+S_ANA2=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" rexha --name "Ana Rexha" --role analyst | secret_of rexha)
 S_AUD=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" popova --name "Lea Popova" --role auditor | secret_of popova)
 S_OFF=$(echo "$PASSWORD" | "$TIMS" officer add --post "$C" stoyanov --name "Ivan Stoyanov" --role officer | secret_of stoyanov)
 cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list wanted --kind persons tests/data/screen/persons.csv >/dev/null
@@ -53,6 +54,8 @@ for n in post-a post-b; do
 	cli_bootstrap "${DIR[$n]}" >/dev/null
 	echo "booth password 1" | "$TIMS" officer add --post "${DIR[$n]}" "b-$n" --name "Booth $n" --role officer |
 		secret_of "b-$n" >"$T_TMP/secret-$n"
+	echo "booth password 1" | "$TIMS" officer add --post "${DIR[$n]}" "s-$n" --name "Supervisor $n" --role supervisor |
+		secret_of "s-$n" >"$T_TMP/ssecret-$n"
 	"$TIMS" centre enrol-post "$C" "$n" --vkey "${DIR[$n]}/post.vkey" --url "$CURL_" --out "$T_TMP/enrol-$n" >/dev/null
 	"$TIMS" post enrol "${DIR[$n]}" --from "$T_TMP/enrol-$n" >/dev/null
 done
@@ -89,7 +92,7 @@ done
 cross() { # POST ID DOC SURNAME GIVEN DOB: the booth's check, then the crossing
 	local c
 	c=$(req "${PURL[$1]}" POST /api/v1/check "${TOKEN[$1]}" "{\"manual\":$(manual_person "$3" "$4" "$5" "$6")}" | check_id_of)
-	req "${PURL[$1]}" POST /api/v1/crossings "${TOKEN[$1]}" "{\"id\":\"$2\",\"check_id\":\"$c\",\"direction\":\"entry\",\"decision\":\"admit\"}" >/dev/null
+	req "${PURL[$1]}" POST /api/v1/crossings "${TOKEN[$1]}" "{\"id\":\"$2\",\"check_id\":\"$c\",\"direction\":\"entry\",\"decision\":\"admit\"}" >"$T_TMP/cross-$2"
 }
 cross post-a a1 AA1000001 IVANOV PETAR 1980-01-02
 cross post-a a2 AA1000002 GEORGIEV NIKOLA 1975-05-05
@@ -147,7 +150,7 @@ import re, sys
 roles = ["officer", "supervisor", "analyst", "auditor", "admin"]
 text = open(sys.argv[1], encoding="utf-8").read().split("## Centre API", 1)[1].split("\n## ", 1)[0]
 for line in text.splitlines():
-    m = re.match(r"\|\s*`(GET|POST|DELETE) (/api/v1/(?:dashboard/[a-z/]*|session))[^`]*`[^|]*\|(.*)\|\s*$", line)
+    m = re.match(r"\|\s*`(GET|POST|DELETE) (/api/v1/(?:dashboard/[a-z/]*|reports/[a-z]*|session))[^`]*`[^|]*\|(.*)\|\s*$", line)
     if m:
         cells = [c.strip() for c in m.group(3).split("|")]
         got = ["public"] if cells[0] == "public" else [r for r, c in zip(roles, cells) if c == "✓"]
@@ -158,15 +161,79 @@ code=$("$TIMS" centre routes | python3 -c '
 import json, sys
 for l in sys.stdin:
     r = json.loads(l)
-    if r["path"].startswith(("/api/v1/dashboard", "/api/v1/session")):
+    if r["path"].startswith(("/api/v1/dashboard", "/api/v1/reports", "/api/v1/session")):
         print(r["method"], r["path"], ",".join(r["roles"]))')
 t_eq "roles: docs/roles.md's matrix is the centre's route table" "$(sort <<<"$code")" "$(sort <<<"$doc")"
+
+# Reports (docs/dashboard.md "Reports"): counts only, for supervisors and
+# analysts, parameters checked by name, every read audited, sums equal to
+# the query store's (tims centre query counts).
+REP_TO=$(date -u +%F)
+REP_FROM=$(date -u -d '120 days ago' +%F)
+ANA2=$(dlogin rexha "$S_ANA2")
+t_match "reports: the second analyst has a session" '^[A-Za-z0-9_-]{43}$' "$ANA2"
+t_eq "reports: no session: 401" 401 "$(dreq GET "/api/v1/reports/table?from=$REP_FROM&to=$REP_TO" "")"
+t_eq "reports: the auditor may not read the statistics" 403 "$(dreq GET "/api/v1/reports/table?from=$REP_FROM&to=$REP_TO" "$AUD")"
+t_eq "reports: nor the monthly statistics" 403 "$(dreq GET "/api/v1/reports/monthly?month=${REP_TO:0:7}" "$AUD")"
+bad_field() { # QUERY FIELD: 400 bad_query naming the field
+	local st
+	st=$(dreq GET "/api/v1/reports/$1" "$ANA2")
+	t_eq "reports: $1 is refused 400 naming $2" "400 bad_query $2" \
+		"$st $(python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); print(b["error"], b["params"]["field"])' "$T_TMP/body")"
+}
+bad_field "table?from=2026-13-01&to=$REP_TO" from
+bad_field "table?from=$REP_FROM" to
+bad_field "table?from=$REP_TO&to=$REP_FROM" to
+bad_field "table?from=$REP_FROM&to=$REP_TO&period=week" period
+bad_field "table?from=$REP_FROM&to=$REP_TO&by=post,surname" by
+bad_field "table?from=$REP_FROM&to=$REP_TO&table=vehicles&by=reason" by
+bad_field "table?from=$(date -u -d '400 days ago' +%F)&to=$REP_TO&period=day" period
+bad_field "table?from=$REP_FROM&to=$REP_TO&purpose=x" purpose
+bad_field "table?from=$REP_FROM&to=$REP_TO&min_cell=1000" min_cell
+bad_field "monthly?month=2026-1" month
+bad_field "overstays?on=yesterday" on
+t_eq "reports: crossings by post and day" 200 \
+	"$(dreq GET "/api/v1/reports/table?table=crossings&from=$REP_FROM&to=$REP_TO&period=day&by=post,direction" "$ANA2")"
+rep=$(cat "$T_TMP/body")
+# the same period from the query store, as tims centre query counts it
+store=$(cli_as "$C" analyst "$TIMS" centre query "$C" counts --by post --from "${REP_FROM}T00:00:00Z" \
+	--to "$(date -u -d "$REP_TO + 1 day" +%F)T00:00:00Z" 2>&1)
+sums() { python3 -c '
+import json, sys, collections
+a = json.loads(sys.argv[1]); s = collections.Counter()
+for g in a.get("rows", a.get("groups", [])): s[g["post"]] += g["count"] or 0
+print(a["total"], sorted(s.items()))' "$1"; }
+t_eq "reports: the report's sums by post are the query store's" "$(sums "$store")" "$(sums "$rep")"
+t_eq "reports: all ${EXPECT_TOTAL} crossings and the paper record are counted" $((EXPECT_TOTAL + 1)) \
+	"$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["total"])' "$rep")"
+t_no_match() { if printf '%s' "$3" | grep -Eq "$2"; then t_report fail "$1" "found: $2"; else t_report ok "$1"; fi; }
+t_no_match "reports: the answer names no traveller, document or reference" 'IVANOV|KARIMOV|AA1000001|UZ7741209|P-001|surname|document' "$rep"
+dreq GET "/api/v1/reports/table?from=$REP_FROM&to=$REP_TO&by=post&min_cell=100" "$ANA2" >/dev/null
+t_eq "reports: small cells (min_cell=100): every count hidden, the total kept" "True $((EXPECT_TOTAL + 1))" \
+	"$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); print(all(r["count"] is None and r["suppressed"] for r in b["rows"]), b["total"])' "$T_TMP/body")"
+t_eq "reports: the monthly statistics" 200 "$(dreq GET "/api/v1/reports/monthly?month=${REP_TO:0:7}" "$ANA2")"
+# this month: five admitted entries (a1-a3, b1, b2); the wanted traveller is in second line
+t_eq "reports: monthly: 5 entries of admitted travellers, 0 exits, posts A and B" "5 0 2" \
+	"$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); print(b["totals"]["entries"], b["totals"]["exits"], len(b["posts"]))' "$T_TMP/body")"
+t_eq "reports: overstays by nationality" 200 "$(dreq GET "/api/v1/reports/overstays" "$ANA2")"
+t_match "reports: the overstayer counted under UZB, no name" '"nationality":"UZB","count":1' "$(cat "$T_TMP/body")"
+acts=$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --count 1000 2>&1)
+t_match "reports: each read is in the centre's audit log, with who asked" 'rexha.*report\.table|report\.table.*rexha' "$acts"
+t_match "reports: ... the monthly statistics too" 'report\.monthly' "$acts"
+t_match "reports: ... and the overstays by nationality" 'report\.overstays' "$acts"
+if [ -f /usr/share/javascript/chart.js/chart.min.js ]; then
+	t_eq "page: /chart.js is Debian's libjs-chart.js, served by the centre" \
+		"$(sha256sum </usr/share/javascript/chart.js/chart.min.js)" "$(curl -s --cacert "$C/ca.crt" "$CURL_/chart.js" | sha256sum)"
+else
+	t_report fail "page: libjs-chart.js is installed (scripts/deps.sh)" "no /usr/share/javascript/chart.js/chart.min.js"
+fi
+REP_BY_POST=$(sums "$store")
 
 h=$(curl -s -D - -o /dev/null --cacert "$C/ca.crt" "$CURL_/")
 t_match "static: the dashboard's page, under a strict CSP" "Content-Security-Policy: default-src 'self'" "$h"
 
 # The browser.
-export URL=$CURL_ SHOTS CHROMIUM S_SUP S_ANA PASSWORD EXPECT_TOTAL
+export URL=$CURL_ SHOTS CHROMIUM S_SUP S_ANA PASSWORD EXPECT_TOTAL REP_FROM REP_TO REP_BY_POST
 export STOP_POST=post-b STOP_POST_PID=${NODE[post-b]}
 # events: post-b's client certificate posts an admission with a hit while the page is open
 export EV_CA=$C/ca.crt EV_CERT=$T_TMP/enrol-post-b/client.crt EV_KEY=$T_TMP/enrol-post-b/client.key
@@ -233,7 +300,36 @@ t_match "audit: the document search is recorded with its purpose" 'national\.his
 t_match "audit: the overstay list is recorded with its purpose" 'national\.overstays.*weekly overstay review|weekly overstay review.*national\.overstays' "$acts"
 t_match "audit: the hits panel is recorded" 'dashboard\.hits' "$acts"
 t_match "audit: the failed login is recorded" 'dashboard\.login\.failed' "$acts"
-for s in login overview events search post-offline analyst analyst-sq; do
+# A corrected record counts once: post A's supervisor corrects a1 (an
+# entry) into an exit; the report then has one entry fewer and one exit
+# more, the same total, and says what the query store says.
+by_dir() { dreq GET "/api/v1/reports/table?from=$REP_FROM&to=$REP_TO&by=post,direction" "$ANA2" >/dev/null
+	python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); print(b["total"], " ".join(r["post"] + "/" + r["direction"] + "=" + str(r["count"]) for r in b["rows"]))' "$T_TMP/body"; }
+before=$(by_dir)
+SUPA=$(req "${PURL[post-a]}" POST /api/v1/session "" "{\"officer\":\"s-post-a\",\"password\":\"booth password 1\",\"code\":\"$(oathtool --totp -b "$(cat "$T_TMP/ssecret-post-a")")\",\"booth\":\"B1\"}" |
+	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+A1=$(sed -n 's/.*"index":\([0-9]*\).*/\1/p' "$T_TMP/cross-a1")
+r=$(req "${PURL[post-a]}" POST /api/v1/corrections "$SUPA" "{\"corrects\":$A1,\"reason\":\"the officer pressed entry for an exit\",\"direction\":\"exit\"}")
+t_match "correction: post A's supervisor corrects a1 into an exit" '"index":[0-9]+' "$r"
+for _ in $(seq 1 100); do [ "$(centre_size)" = $((EXPECT_TOTAL + 2)) ] && break; sleep 0.2; done
+t_eq "correction: the centre mirrors it" $((EXPECT_TOTAL + 2)) "$(centre_size)"
+after=$(by_dir)
+t_eq "reports: before the correction, post A had 5 entries (the paper one and the referral too), no exit" \
+	"$((EXPECT_TOTAL + 1)) bg.example/post-a/entry=5 bg.example/post-b/entry=2" "$before"
+t_eq "reports: the corrected record counts once: 4 entries and 1 exit at post A, the same total" \
+	"$((EXPECT_TOTAL + 1)) bg.example/post-a/entry=4 bg.example/post-a/exit=1 bg.example/post-b/entry=2" "$after"
+store=$(cli_as "$C" analyst "$TIMS" centre query "$C" counts --by post,direction --from "${REP_FROM}T00:00:00Z" \
+	--to "$(date -u -d "$REP_TO + 1 day" +%F)T00:00:00Z" 2>&1)
+t_eq "reports: ... as the query store counts it (tims centre query counts)" "$after" \
+	"$(python3 -c 'import json,sys; b=json.loads(sys.argv[1]); print(b["total"], " ".join(r["post"] + "/" + r["direction"] + "=" + str(r["count"]) for r in b["groups"]))' "$store")"
+
+pdf=$(pdftotext "$SHOTS/dashboard-reports.pdf" - 2>&1)
+t_match "reports: the PDF (print) holds the monthly statistics and their totals" 'Monthly statistics' "$pdf"
+t_eq "reports: ... and nothing of the other panels, nor the forms" "" \
+	"$(printf '%s' "$pdf" | grep -E 'Crossings per hour|Posts|Export CSV|Hide counts below')"
+t_eq "reports: the monthly statistics list only nationalities with a count (not the wanted traveller's, in second line)" \
+	"BGR" "$(dreq GET "/api/v1/reports/monthly?month=${REP_TO:0:7}" "$ANA2" >/dev/null; python3 -c 'import json,sys; print(",".join(r["nationality"] for r in json.load(open(sys.argv[1]))["rows"]))' "$T_TMP/body")"
+for s in login overview events search post-offline analyst analyst-sq reports-sq reports; do
 	t_ok "screenshot build/screenshots/dashboard-$s.png saved" test -s "$SHOTS/dashboard-$s.png"
 done
 t_end

@@ -96,5 +96,10 @@ t_eq "centre: the pre-arrival list with a purpose" "200 ok" "$(answer docs/opena
 t_eq "centre: the pre-arrival list without one is a documented 400" "400 ok" "$(answer docs/openapi-centre.json GET /api/v1/dashboard/arrivals "$SUP" "" "$CCA")"
 t_eq "centre: a search without a purpose is a documented 400" "400 ok" "$(answer docs/openapi-centre.json POST /api/v1/dashboard/search "$SUP" '{"kind":"document","doc":"X1","purpose":""}' "$CCA")"
 t_eq "centre: a search" "200 ok" "$(answer docs/openapi-centre.json POST /api/v1/dashboard/search "$SUP" '{"kind":"document","doc":"X1","purpose":"schema check"}' "$CCA")"
+TODAY=$(date -u +%F)
+t_eq "centre: a report" "200 ok" "$(answer docs/openapi-centre.json GET "/api/v1/reports/table?from=$TODAY&to=$TODAY&period=day&by=post,nationality&min_cell=2" "$SUP" "" "$CCA")"
+t_eq "centre: a report's refused parameter is a documented 400" "400 ok" "$(answer docs/openapi-centre.json GET "/api/v1/reports/table?from=$TODAY" "$SUP" "" "$CCA")"
+t_eq "centre: the monthly statistics" "200 ok" "$(answer docs/openapi-centre.json GET "/api/v1/reports/monthly?month=${TODAY:0:7}" "$SUP" "" "$CCA")"
+t_eq "centre: overstays by nationality" "200 ok" "$(answer docs/openapi-centre.json GET /api/v1/reports/overstays "$SUP" "" "$CCA")"
 t_eq "centre: a sync route without a certificate is a documented 401" "401 ok" "$(answer docs/openapi-centre.json GET /api/v1/sync/state "" "" "$CCA")"
 t_end

@@ -123,6 +123,24 @@ static tims_rc got_range(void *ctx, uint64_t lo, uint64_t hi)
 	return TIMS_OK;
 }
 
+/* Rows of a report, collected. */
+struct got_report {
+	struct tims_report_row r[32];
+	size_t n;
+	uint64_t total;
+};
+
+static tims_rc got_report_row(void *ctx, const struct tims_report_row *r)
+{
+	struct got_report *g = ctx;
+
+	if (g->n == 32)
+		return TIMS_ERR_TOOBIG;
+	g->r[g->n++] = *r;
+	g->total += r->count;
+	return TIMS_OK;
+}
+
 /* Add record idx of post-g: doc G<idx>, an entry on 2026-03-01 at idx
  * o'clock, or an exit correcting `corrects`. */
 static tims_rc add_g(struct tims_cstore *s, uint64_t idx, uint64_t corrects)
@@ -535,12 +553,141 @@ static void run(const char *uri, const char *label)
 	     "%s: a grouping twice is refused", label);
 	T_OK(tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 9,
 	     "%s: the table is still there with 9 records", label);
+
+	/* reports (the dashboard's statistics): a corrected record counts once */
+	{
+		struct tims_report_query rq = { TIMS_REPORT_CROSSINGS, TIMS_REPORT_ALL,
+						TIMS_REPORT_BY_POST, 0, 0 };
+		struct got_report g;
+
+		rq.from_day = day_of("2025-01-01");
+		rq.to_day = day_of("2026-12-31");
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_OK,
+		     "%s: report by post (%s)", label, err.msg);
+		T_OK(g.total == 8 && g.n == 3 && !strcmp(g.r[0].post, "post-a") && g.r[0].count == 4,
+		     "%s: report: 8 in all, post-a 4 (5 records, one corrected: counted once)", label);
+		rq.period = TIMS_REPORT_MONTH;
+		rq.by = TIMS_REPORT_BY_DIRECTION;
+		rq.from_day = day_of("2026-01-15");
+		rq.to_day = day_of("2026-02-28");
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_OK && g.n == 3 &&
+		     !strcmp(g.r[0].period, "2026-02") && g.r[0].direction == 0 &&
+		     g.r[0].count == 1 && g.r[1].direction == TIMS_DIR_ENTRY &&
+		     g.r[1].count == 2 && g.r[2].direction == TIMS_DIR_EXIT && g.r[2].count == 1,
+		     "%s: report by month and direction: 2026-02 has 2 entries and 1 exit (the "
+		     "correction; the entry it replaced is not counted) and one erased before "
+		     "sync (no direction), nothing before 01-15 (%s)", label, err.msg);
+		rq.table = TIMS_REPORT_REFUSALS;
+		rq.period = TIMS_REPORT_ALL;
+		rq.by = TIMS_REPORT_BY_REASON | TIMS_REPORT_BY_NATIONALITY;
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_OK && g.n == 1 &&
+		     !strcmp(g.r[0].reason, "E") && !strcmp(g.r[0].nationality, "SRB") &&
+		     g.r[0].count == 1, "%s: refusals by reason: one E, SRB (%s)", label, err.msg);
+		rq.table = TIMS_REPORT_CROSSINGS;
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_ERR_INVALID &&
+		     !strncmp(err.msg, "by: reason is for the refusals table", 36),
+		     "%s: a grouping of another table is refused naming by (%s)", label, err.msg);
+		rq.by = 0;
+		rq.period = TIMS_REPORT_DAY;
+		rq.from_day = day_of("2025-01-01");
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_ERR_INVALID &&
+		     !strncmp(err.msg, "period:", 7),
+		     "%s: a daily report of two years is refused naming period (%s)", label, err.msg);
+		rq.to_day = rq.from_day - 1;
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_ERR_INVALID &&
+		     !strncmp(err.msg, "to:", 3), "%s: to before from is refused naming to", label);
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report_overstays(s, on, &rs, got_report_row, &g, &err) == TIMS_OK &&
+		     g.n == 1 && !strcmp(g.r[0].nationality, "RUS") && g.r[0].count == 1,
+		     "%s: overstays by nationality: one RUS, as the list says (%s)", label, err.msg);
+	}
+	/* vehicles (drivers), several refusal codes, hits by part */
+	{
+		static const struct row v = { "post-v", 0, "2030-03-01", 9, TIMS_DIR_ENTRY,
+					      TIMS_DECISION_ADMIT, "V1", "SRB", "JOVIC", "ANA",
+					      "1990-01-01", "SRB", NOC };
+		struct tims_report_query rq = { TIMS_REPORT_VEHICLES, TIMS_REPORT_ALL,
+						TIMS_REPORT_BY_COUNTRY, 0, 0 };
+		struct got_report g;
+		ok = 1;
+
+		rq.from_day = rq.to_day = day_of("2030-03-01");
+		T_OK(tims_cstore_begin(s, &err) == TIMS_OK, "%s: begin post-v", label);
+		for (uint64_t i = 0; i < 5; i++) {
+			make(&v, &rec);
+			rec.time_ms += (int64_t)i * 60000;
+			snprintf(rec.ref, sizeof(rec.ref), "v-%llu", (unsigned long long)i);
+			if (i < 2) { /* a driver and a passenger of one car */
+				rec.role = i == 0 ? TIMS_VROLE_DRIVER : TIMS_VROLE_PASSENGER;
+				snprintf(rec.vehicle.plate, sizeof(rec.vehicle.plate), "BG123");
+				snprintf(rec.vehicle.country, sizeof(rec.vehicle.country), "SRB");
+			} else if (i == 2) {
+				rec.decision = TIMS_DECISION_REFUSE;
+				snprintf(rec.refusal_code, sizeof(rec.refusal_code), "B,E");
+			} else if (i == 3) { /* hits on the document and the person */
+				rec.decision = TIMS_DECISION_SECOND_LINE;
+				rec.screen_status = TIMS_SCREEN_DONE;
+				rec.nhits = 2;
+				rec.hits[0].part = TIMS_HIT_DOCUMENT;
+				rec.hits[1].part = TIMS_HIT_PERSON;
+			} else {
+				rec.decision = TIMS_DECISION_SECOND_LINE;
+				rec.screen_status = TIMS_SCREEN_FAILED;
+			}
+			leaf_of("post-v", i, "s", leaf);
+			if (tims_cstore_add(s, "post-v", i, (uint64_t)rec.time_ms, leaf, &rec, NULL, &err))
+				ok = 0;
+		}
+		T_OK(ok && tims_cstore_commit(s, &err) == TIMS_OK, "%s: post-v added (%s)", label,
+		     err.msg);
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_OK && g.n == 1 &&
+		     !strcmp(g.r[0].country, "SRB") && g.r[0].count == 1,
+		     "%s: vehicles: one car (its driver), registered in SRB, not its passenger (%s)",
+		     label, err.msg);
+		rq.table = TIMS_REPORT_REFUSALS;
+		rq.by = TIMS_REPORT_BY_REASON;
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_OK && g.n == 2 &&
+		     !strcmp(g.r[0].reason, "B") && g.r[0].count == 1 &&
+		     !strcmp(g.r[1].reason, "E") && g.r[1].count == 1,
+		     "%s: a refusal for B and E counts under each reason (%s)", label, err.msg);
+		rq.table = TIMS_REPORT_HITS;
+		rq.by = TIMS_REPORT_BY_KIND;
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_OK && g.n == 3 &&
+		     !strcmp(g.r[0].kind, "document") && !strcmp(g.r[1].kind, "failed") &&
+		     !strcmp(g.r[2].kind, "person") && g.total == 3,
+		     "%s: hits by kind: document, person, and the failed screening (%s)", label,
+		     err.msg);
+		rq.table = TIMS_REPORT_CROSSINGS;
+		rq.by = TIMS_REPORT_BY_DECISION;
+		rq.period = TIMS_REPORT_YEAR;
+		rq.from_day = day_of("2029-12-31");
+		memset(&g, 0, sizeof(g));
+		T_OK(tims_cstore_report(s, &rq, got_report_row, &g, &err) == TIMS_OK && g.total == 5 &&
+		     !strcmp(g.r[0].period, "2030"), "%s: by year: 5 crossings in 2030 (%s)", label,
+		     err.msg);
+	}
+	{
+		unsigned by;
+
+		T_OK(tims_report_by_parse("post,nationality", &by, &err) == TIMS_OK &&
+		     by == (TIMS_REPORT_BY_POST | TIMS_REPORT_BY_NATIONALITY) &&
+		     tims_report_by_parse("post;DROP", &by, &err) == TIMS_ERR_INVALID &&
+		     tims_report_by_parse("post,", &by, &err) == TIMS_ERR_INVALID &&
+		     tims_report_by_parse("post,post", &by, &err) == TIMS_ERR_INVALID,
+		     "%s: report groupings parsed, unknown, trailing comma and repeats refused", label);
+	}
 	tims_cstore_close(s);
 
 	/* reopening keeps everything (schema version checked) */
 	T_OK(tims_cstore_open(uri, &s, &err) == TIMS_OK &&
-	     tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 9,
-	     "%s: reopened, 9 records", label);
+	     tims_cstore_count(s, NULL, &n, &err) == TIMS_OK && n == 14,
+	     "%s: reopened, 14 records (post-v's 5 too)", label);
 	tims_cstore_set_vault(s, vault);
 	/* A batch as the centre ingests it (no dup asked: PostgreSQL pipelines
 	 * the inserts): duplicates pass, a different leaf fails the commit. */

@@ -90,6 +90,7 @@
     state.timer = null;
     state.evTimer = null;
     if (window.TimsAudit) window.TimsAudit.stop();
+    if (window.TimsReports) window.TimsReports.stop();
     showLogin(msg);
   }
 
@@ -123,6 +124,8 @@
     state.timer = setInterval(tick, POLL_MS);
     /* the audit view, auditors only (audit.js) */
     if (window.TimsAudit) window.TimsAudit.start(state.role, api, () => { state.lastAct = Date.now(); });
+    /* the reports, supervisors and analysts (reports.js) */
+    if (window.TimsReports) window.TimsReports.start(state.role, api, () => { state.lastAct = Date.now(); }, errText);
     /* events are the supervisors' (the centre says 403 to the others) */
     if (state.role === 'supervisor') {
       refreshEvents();
@@ -626,6 +629,7 @@
       refresh();
       if (state.role === 'supervisor') refreshEvents();
       if (window.TimsAudit) window.TimsAudit.relabel();
+      if (window.TimsReports) window.TimsReports.relabel();
       if (state.lastOver && !$('overstays').hidden) renderOver(state.lastOver);
       if (state.lastSearch && !$('search-result').hidden) renderSearch(state.lastSearch);
       if (state.lastMatches && !$('match-result').hidden) renderMatches(state.lastMatches);
