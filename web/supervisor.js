@@ -181,7 +181,8 @@
     sessionStorage.setItem(TOKEN_KEY, JSON.stringify(session));
     $('sup-login-msg').textContent = '';
     $('sup-logout').hidden = false;
-    if (d.lang && I.valid(d.lang) && d.lang !== I.lang()) await setLang(d.lang);
+    /* the officer's language, unless the address asks for one (?lang=) */
+    if (!urlLang() && d.lang && I.valid(d.lang) && d.lang !== I.lang()) await setLang(d.lang);
     start();
   }
 
@@ -217,10 +218,13 @@
     if (last) render(last);
   }
 
-  async function init() {
-    let l = localStorage.getItem(LANG_KEY);
+  function urlLang() {
     const q = new URLSearchParams(location.search).get('lang');
-    if (q && I.valid(q)) l = q;
+    return q && I.valid(q) ? q : null;
+  }
+
+  async function init() {
+    const l = urlLang() || localStorage.getItem(LANG_KEY);
     await setLang(l || 'en');
     $('lang').addEventListener('change', () => setLang($('lang').value));
     $('sup-login-form').addEventListener('submit', login);
