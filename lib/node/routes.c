@@ -418,7 +418,8 @@ const struct tims_http_route tims_node_routes[] = {
 	{ "GET", "/api/v1/supervisor/summary", TIMS_ROLE_SUPERVISOR, 0, NULL,
 	  node_h_supervisor_summary, TIMS_ROUTE_PASSIVE },
 	/* public to lib/http: the handler asks for the wall key itself */
-	{ "GET", "/api/v1/wall", TIMS_ROUTE_PUBLIC, 0, NULL, node_h_wall, TIMS_ROUTE_PASSIVE },
+	{ "GET", "/api/v1/wall", TIMS_ROUTE_PUBLIC, 0, NULL, node_h_wall,
+	  TIMS_ROUTE_PASSIVE | TIMS_ROUTE_WALL },
 	{ "GET", "/api/v1/checkpoint", TIMS_ROUTE_PUBLIC, 0, NULL, h_checkpoint, 0 },
 	{ "GET", "/api/v1/proof/inclusion", TIMS_ROUTE_PUBLIC, 0, NULL, h_inclusion, 0 },
 	{ "GET", "/api/v1/proof/consistency", TIMS_ROUTE_PUBLIC, 0, NULL, h_consistency, 0 },
