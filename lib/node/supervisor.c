@@ -42,19 +42,24 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Local midnight of today, and the date "YYYY-MM-DD". */
-static int64_t day_start_ms(int64_t now_ms, char day[16])
+/* Local midnight of today and of tomorrow (a day of 23 or 25 hours when
+ * the clocks change), and the date "YYYY-MM-DD". */
+static int64_t day_start_ms(int64_t now_ms, char day[16], int64_t *end_ms)
 {
 	time_t t = (time_t)(now_ms / 1000);
-	struct tm tm;
+	struct tm tm, next;
 
 	if (!localtime_r(&t, &tm)) {
 		snprintf(day, 16, "?");
+		*end_ms = now_ms - now_ms % 86400000 + 86400000;
 		return now_ms - now_ms % 86400000;
 	}
 	strftime(day, 16, "%Y-%m-%d", &tm);
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	tm.tm_isdst = -1;
+	next = tm;
+	next.tm_mday++;
+	*end_ms = (int64_t)mktime(&next) * 1000;
 	return (int64_t)mktime(&tm) * 1000;
 }
 
@@ -197,7 +202,7 @@ static tims_rc summary(struct tims_node *n, int with_people, json_t **out, struc
 {
 	struct sess_ctx sc;
 	uint64_t c[8][8], linked = 0, ev[TIMS_POST_EVENT_KINDS];
-	int64_t t = wall_ms(), from;
+	int64_t t = wall_ms(), from, to;
 	char day[16];
 	json_int_t hits;
 	json_t *o, *events, *wl;
@@ -205,9 +210,9 @@ static tims_rc summary(struct tims_node *n, int with_people, json_t **out, struc
 	tims_rc rc;
 
 	memset(&sc, 0, sizeof(sc));
-	from = day_start_ms(t, day);
-	if ((rc = tims_post_count_period(n->post, from, from + 86400000LL * 2, c, &linked, err)) ||
-	    (rc = node_events_count(n, from, from + 86400000LL * 2, ev, err)))
+	from = day_start_ms(t, day, &to);
+	if ((rc = tims_post_count_period(n->post, from, to, c, &linked, err)) ||
+	    (rc = node_events_count(n, from, to, ev, err)))
 		return rc;
 	if (with_people && !(sc.list = json_array()))
 		return TIMS_ERR_NOMEM;
