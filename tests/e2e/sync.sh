@@ -277,6 +277,7 @@ t_ok "metrics: centre stalled: and seconds behind ($(mval post tims_sync_lag_sec
 	test "$(mval post tims_sync_lag_seconds)" -ge 1
 # The supervisor page's figures while the centre does not answer: the
 # post's own stores only (docs/supervisor.md).
+SUP_T0=$(date +%s%N)
 OFF_TOKEN=$TOKEN
 TOKEN=$(req POST /api/v1/session "{\"officer\":\"sup1\",\"password\":\"officer password 1\",\"code\":\"$(oathtool --totp -b "$SUP_SECRET")\",\"booth\":\"SUP\"}" |
 	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
@@ -315,6 +316,7 @@ t_eq "wall: the key opens no other route (401 on status, summary, history, audit
 t_match "wall: the supervisor's session is not the wall's key (401)" ' 401$' "$(wall "$SUP_TOKEN")"
 cli_as "$P" admin "$TIMS" post wall-key "$P" --revoke >/dev/null
 t_match "wall: once revoked, the key is refused at once (401)" ' 401$' "$(wall "$WKEY")"
+echo "# supervisor and wall checks took $(( ($(date +%s%N) - SUP_T0) / 1000000 )) ms"
 kill -CONT "$CENTRE"
 t_ok "centre back: the post catches up by itself, lag 0" until_ok 60 synced
 metrics_of "$URL" "$C/ca.crt" post
