@@ -197,6 +197,26 @@ PAPER_REQ = obj({"reason": S(minLength=8, maxLength=1000), "crossings": arr(obj(
 APPROVED = obj({"approval": APPROVAL, "records": arr(obj({"index": I(), "leaf_hash": S(),
                                                           "duplicate": B, "error": S()}, required=[]))})
 
+def day_summary(people):
+    crossing = obj({"admit": I(), "refuse": I(), "second-line": I(), "total": I()})
+    sessions = {"open": I(), "booths": I(description="booths with a session open (not the command line)")}
+    if people:
+        sessions["list"] = arr(obj({"officer": S(), "role": S(), "booth": S(), "since_ms": I()}))
+    return obj({
+        "post": S(), "day": S(description="the node's local day, YYYY-MM-DD"), "day_start_ms": I(), "as_of_ms": I(),
+        "sessions": obj(sessions, required=list(sessions)),
+        "crossings": obj({"entry": crossing, "exit": crossing, "total": I(),
+                          "linked": I(description="corrections and second-line outcomes: never a second crossing")}),
+        "hits": I(description="hit and admit-with-hit events of the day (discreet hits never counted)"),
+        "events": {"type": "object", "description": "the day's events by kind, discreet-hit left out"},
+        "watchlists": obj({"lists": arr(obj({"list": S(), "kind": S(), "version": I(), "active": I(), "age_s": I(),
+                                             "origin": S(enum=["centre", "local"]), "stale": B})),
+                           "centre_checked_age_s": I(), "stale": B, "loaded": B}),
+        "sync": obj({"enrolled": B, "state": S(enum=["online", "offline", "starting", "not-enrolled"]),
+                     "last_ok_ms": I(), "records_waiting": I(), "audit_waiting": I(), "events_waiting": I()},
+                    required=["enrolled", "state"])})
+
+
 POST_SCHEMAS = {
     ("POST", "/api/v1/session"): (LOGIN_REQ, LOGIN_RESP, "log in: password and TOTP code"),
     ("DELETE", "/api/v1/session"): (None, obj({"logged_out": B}), "log out"),
@@ -219,6 +239,8 @@ POST_SCHEMAS = {
     ("GET", "/api/v1/approvals/{id}"): (None, APPROVAL, "one request with its records"),
     ("POST", "/api/v1/approvals/{id}/approve"): (None, APPROVED, "the second person approves; the records are appended"),
     ("GET", "/api/v1/audit"): (None, AUDIT, "the audit log, for auditors"),
+    ("GET", "/api/v1/supervisor/summary"): (None, day_summary(True), "the post today from its own stores (no centre needed): sessions open with officer and booth, crossings by direction and decision, hits and events, watchlists' versions and ages, what waits for the centre; audited; polled (passive)"),
+    ("GET", "/api/v1/wall"): (None, day_summary(False), "the wall display's counts (the same, without the sessions list): the post's wall key only (Authorization: Wall KEY, tims post wall-key); no session opens it"),
     ("GET", "/api/v1/checkpoint"): (None, "text/plain", "the latest signed checkpoint (C2SP signed note)"),
     ("GET", "/api/v1/proof/inclusion"): (None, PROOF, "an inclusion proof (RFC 9162)"),
     ("GET", "/api/v1/proof/consistency"): (None, PROOF, "a consistency proof (RFC 9162)"),
@@ -338,6 +360,8 @@ def document(title, desc, rs, schemas, bearer_desc):
             op["security"] = []
         elif r["roles"] == ["peer"]:
             op["security"] = [{"mutualTLS": []}]
+        elif r["roles"] == ["wall"]:
+            op["security"] = [{"wallKey": []}]
         else:
             op["security"] = [{"session": []}]
         if req == "batch":
@@ -412,18 +436,24 @@ def document(title, desc, rs, schemas, bearer_desc):
         if "{document}" in r["path"]:
             op["parameters"] = [{"name": "document", "in": "path", "required": True, "schema": S()}]
         paths.setdefault(r["path"], {})[r["method"].lower()] = op
-    return {
+    doc = {
         "openapi": "3.1.0",
         "info": {"title": title, "version": "1", "description": desc},
         "servers": [{"url": "https://127.0.0.1:{port}", "variables": {"port": {"default": "8443"}}}],
         "components": {"securitySchemes": {
             "session": {"type": "http", "scheme": "bearer", "description": bearer_desc},
+            "wallKey": {"type": "apiKey", "in": "header", "name": "Authorization", "description":
+                        "\"Wall KEY\": the post's wall-display key (tims post wall-key, docs/supervisor.md); "
+                        "it opens GET /api/v1/wall and nothing else"},
             "mutualTLS": {"type": "mutualTLS", "description":
                           "a client certificate issued by the centre's CA to one enrolled post, "
                           "with the post-client role (docs/sync.md, Identity)"}},
             "schemas": {"Error": ERROR}},
         "paths": paths,
     }
+    if not any(r["roles"] == ["wall"] for r in rs):
+        del doc["components"]["securitySchemes"]["wallKey"]
+    return doc
 
 
 def main():

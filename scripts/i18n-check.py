@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(sys.argv[sys.argv.index('--root') + 1]) if '--root' in sys.argv else Path(__file__).resolve().parent.parent
 WEB = ROOT / 'web'
 SETS = [  # (catalogue dir, pages, scripts): the booth console, the dashboard
-    (WEB / 'i18n', [WEB / 'index.html'], [WEB / 'console.js', WEB / 'i18n.js']),
+    (WEB / 'i18n', [WEB / 'index.html', WEB / 'supervisor.html'],
+     [WEB / 'console.js', WEB / 'supervisor.js', WEB / 'i18n.js']),
     (WEB / 'dashboard' / 'i18n', [WEB / 'dashboard' / 'index.html'],
      [WEB / 'dashboard' / 'dashboard.js', WEB / 'dashboard' / 'audit.js',
       WEB / 'dashboard' / 'reports.js', WEB / 'i18n.js']),

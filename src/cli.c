@@ -165,7 +165,8 @@ void cli_print_routes(const struct tims_http_route *r, size_t n)
 		char *line;
 
 		if (r[i].roles == TIMS_ROUTE_PUBLIC)
-			json_array_append_new(roles, json_string("public"));
+			json_array_append_new(roles, json_string(r[i].flags & TIMS_ROUTE_WALL ? "wall"
+												: "public"));
 		else if (r[i].roles & TIMS_ROLE_PEER)
 			json_array_append_new(roles, json_string("peer"));
 		for (size_t k = 0; k < sizeof(people) / sizeof(people[0]); k++)

@@ -101,6 +101,7 @@ static const char usage_c[] =
 	"       tims post rotate-key DIR\n"
 	"       tims post renew-cert DIR [--now] [--by-key]\n"
 	"       tims post apply-revocations DIR FILE\n"
+	"       tims post wall-key DIR [--revoke]\n"
 	"       tims post routes\n"
 	"\n"
 	"  enrol        install what `tims centre enrol-post` made for this post:\n"
@@ -140,11 +141,15 @@ static const char usage_c[] =
 	"               centre revocations): kept if it verifies with the centre's\n"
 	"               bundle key and is not older than the one held (exit 1 if\n"
 	"               refused); the CAs it names become the post's trust\n"
+	"  wall-key     a new key for the post's wall display (docs/supervisor.md),\n"
+	"               printed once: it opens GET /api/v1/wall (counts, no\n"
+	"               personal data) and nothing else, and does not expire; a new\n"
+	"               key replaces the old one, --revoke removes it\n"
 	"  routes       the node's API routes, the roles that may call each and\n"
 	"               the body it takes, as JSON Lines (docs/api.md)\n"
 	"\n"
 	"enrol, add-witness, restore, resolve-rollback, apply-bundle, rotate-key,\n"
-	"renew-cert and apply-revocations change the post: an admin logged in at\n"
+	"renew-cert, apply-revocations and wall-key change the post: an admin logged in at\n"
 	"DIR (tims login), each audited before it acts.\n"
 	"init, serve and routes need no account (docs/roles.md).\n";
 
@@ -1079,6 +1084,31 @@ static int post_apply_revocations(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int post_wall_key(int argc, char **argv)
+{
+	char key[65];
+	struct tims_err err;
+	int revoke, g;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(post_usage(), stdout);
+		return CLI_OK;
+	}
+	revoke = argc == 3 && !strcmp(argv[2], "--revoke");
+	if (argc != 2 && !revoke)
+		return cli_error(CLI_USAGE, "post", "wall-key: want DIR [--revoke]");
+	if ((g = post_gate("wall-key", argv[1], json_pack("{s:b}", "revoke", revoke))))
+		return g;
+	if (tims_node_wall_key(argv[1], revoke, key, &err))
+		return cli_error(CLI_FAIL, "post", "wall-key: %s", err.msg);
+	if (revoke)
+		printf("wall key revoked: GET /api/v1/wall refuses it from now on\n");
+	else
+		printf("%s\n", key);
+	sodium_memzero(key, sizeof(key));
+	return CLI_OK;
+}
+
 /* The route table as JSON Lines: docs/api.md's matrix is checked against it. */
 static int post_routes(int argc, char **argv)
 {
@@ -1109,6 +1139,7 @@ static const struct cli_command post_commands[] = {
 	{ "renew-cert", post_renew_cert, "renew the post's client certificate from the centre" },
 	{ "apply-revocations", post_apply_revocations,
 	  "keep the centre's signed revocation list brought by hand" },
+	{ "wall-key", post_wall_key, "a key for the post's wall display (counts only)" },
 	{ "routes", post_routes, "the node's API routes and who may call them (JSON Lines)" },
 };
 

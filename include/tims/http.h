@@ -178,6 +178,9 @@ enum tims_route_flags {
 	TIMS_ROUTE_POLL = 1 << 5,     /* routine traffic between nodes (like
 				       * TIMS_ROUTE_MTLS and _PASSIVE): its
 				       * access lines are logged at debug */
+	TIMS_ROUTE_WALL = 1 << 6,     /* with TIMS_ROUTE_PUBLIC: no session, the
+				       * handler asks for the post's wall key
+				       * itself (tims post routes: "wall") */
 };
 
 struct tims_http_route {

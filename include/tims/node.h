@@ -72,6 +72,14 @@ tims_rc tims_node_renew_cert(const char *dir, unsigned flags, char *what, size_t
 			     struct tims_err *err);
 
 /*
+ * The post's wall-display key (lib/node/supervisor.c): a fresh 32-byte key,
+ * its SHA-256 kept in DIR/wall.key (0600; replacing any earlier key), the
+ * key itself in key_hex (64 hex digits, shown once, never stored). revoke:
+ * delete DIR/wall.key instead (the key refused from the next request on).
+ */
+tims_rc tims_node_wall_key(const char *dir, int revoke, char key_hex[65], struct tims_err *err);
+
+/*
  * Keep the centre's signed revocation list (tims/revocation.h) in the
  * post directory if it verifies with the enrolled bundle key and is not
  * older than the one held (TIMS_ERR_STATE: a replay); the CAs it names

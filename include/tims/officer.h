@@ -196,6 +196,14 @@ tims_rc tims_officer_session_peek(struct tims_officers *o, const char *token,
 				  time_t now, struct tims_principal *who,
 				  struct tims_err *err);
 
+/* Every session open at `now` (not ended, its account enabled, within
+ * TIMS_SESSION_IDLE and TIMS_SESSION_MAX), oldest first: fn(ctx, officer,
+ * role, booth, created). fn must not call back into o. */
+typedef tims_rc (*tims_officer_session_fn)(void *ctx, const char *officer, unsigned role,
+					   const char *booth, int64_t created);
+tims_rc tims_officer_sessions_open(struct tims_officers *o, time_t now,
+				   tims_officer_session_fn fn, void *ctx, struct tims_err *err);
+
 /* End one session (logout). Unknown tokens are not an error. */
 tims_rc tims_officer_logout(struct tims_officers *o, const char *token,
 			    struct tims_err *err);

@@ -371,6 +371,13 @@ typedef tims_rc (*tims_post_retention_fn)(void *ctx, const struct tims_post_rete
 tims_rc tims_post_retention_rows(struct tims_post *p, tims_post_retention_fn fn, void *ctx,
 				 struct tims_err *err);
 
+/* The records registered in [from_ms, to_ms) (the post's time of the
+ * record), without opening any: counts[direction][decision] of the records
+ * that correct none, and *corrections those that do (a corrected crossing
+ * counts once). Directions and decisions beyond 7 are not counted. */
+tims_rc tims_post_count_period(struct tims_post *p, int64_t from_ms, int64_t to_ms,
+			       uint64_t counts[8][8], uint64_t *corrections, struct tims_err *err);
+
 /* Retention: erase a record's payload and salt, keeping its leaf entry. */
 tims_rc tims_post_erase(struct tims_post *p, uint64_t index,
 			struct tims_err *err);
@@ -538,5 +545,12 @@ struct tims_post_events_stats {
 };
 tims_rc tims_post_events_stats(struct tims_post_events *q, struct tims_post_events_stats *s,
 			       struct tims_err *err);
+/* How many events of each kind happened in [from_ms, to_ms) (their time_ms),
+ * delivered or not: counts[kind] for kind < TIMS_POST_EVENT_KINDS (kinds
+ * beyond are not counted). Delivered events are kept
+ * TIMS_POST_EVENT_KEEP_MS, so a window within that is whole. */
+#define TIMS_POST_EVENT_KINDS 32
+tims_rc tims_post_events_count(struct tims_post_events *q, int64_t from_ms, int64_t to_ms,
+			       uint64_t counts[TIMS_POST_EVENT_KINDS], struct tims_err *err);
 
 #endif

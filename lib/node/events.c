@@ -233,3 +233,13 @@ json_t *node_events_status(struct tims_node *n)
 	pthread_mutex_unlock(&e->lock);
 	return o ? o : json_null();
 }
+
+tims_rc node_events_count(struct tims_node *n, int64_t from_ms, int64_t to_ms,
+			  uint64_t counts[TIMS_POST_EVENT_KINDS], struct tims_err *err)
+{
+	if (!n->events) {
+		memset(counts, 0, sizeof(uint64_t) * TIMS_POST_EVENT_KINDS);
+		return tims_err_set(err, TIMS_ERR_STATE, "events: the post's event queue is not open");
+	}
+	return tims_post_events_count(n->events->q, from_ms, to_ms, counts, err);
+}

@@ -265,6 +265,13 @@ void node_events_deliver(struct tims_node *n, struct tims_sync_conn *conn,
 			 const struct tims_sync_peer *peer);
 /* {"pending", "oldest_pending_ms", "last_seq", "sent", "last_sent_ms", "last_error"?}. */
 json_t *node_events_status(struct tims_node *n);
+/* The events of each kind in [from_ms, to_ms) (tims_post_events_count). */
+tims_rc node_events_count(struct tims_node *n, int64_t from_ms, int64_t to_ms,
+			  uint64_t counts[TIMS_POST_EVENT_KINDS], struct tims_err *err);
+/* GET /api/v1/supervisor/summary and GET /api/v1/wall (supervisor.c). */
+tims_rc node_h_supervisor_summary(void *app, struct tims_http_req *req,
+				  struct tims_http_resp *resp);
+tims_rc node_h_wall(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 
 /*
  * totpclaim.c: a login's TOTP step claimed at the centre (tims/totpclaim.h).

@@ -27,6 +27,9 @@
  *   GET    /api/v1/approvals[/{id}]           x
  *   POST   /api/v1/approvals/{id}/approve     x   (not the submitter)
  *   GET    /api/v1/audit                                        x
+ *   GET    /api/v1/supervisor/summary         x   (polled: not activity)
+ *   GET    /api/v1/wall           (the post's wall key only: Authorization:
+ *          Wall KEY, not a session; counts, no personal data; supervisor.c)
  *   (L): counted against the officer's hourly limit (TIMS_ROUTE_LIMITED,
  *        DIR/oversight.conf); past it 429 and a LIMIT_EXCEEDED event.
  *   GET    /api/v1/checkpoint, /api/v1/proof/..., /metrics: public (no
@@ -412,6 +415,11 @@ const struct tims_http_route tims_node_routes[] = {
 	{ "POST", "/api/v1/approvals/{id}/approve", TIMS_ROLE_SUPERVISOR, 0, NULL, node_h_approve,
 	  0 },
 	{ "GET", "/api/v1/audit", TIMS_ROLE_AUDITOR, 0, NULL, node_h_audit, 0 },
+	{ "GET", "/api/v1/supervisor/summary", TIMS_ROLE_SUPERVISOR, 0, NULL,
+	  node_h_supervisor_summary, TIMS_ROUTE_PASSIVE },
+	/* public to lib/http: the handler asks for the wall key itself */
+	{ "GET", "/api/v1/wall", TIMS_ROUTE_PUBLIC, 0, NULL, node_h_wall,
+	  TIMS_ROUTE_PASSIVE | TIMS_ROUTE_WALL },
 	{ "GET", "/api/v1/checkpoint", TIMS_ROUTE_PUBLIC, 0, NULL, h_checkpoint, 0 },
 	{ "GET", "/api/v1/proof/inclusion", TIMS_ROUTE_PUBLIC, 0, NULL, h_inclusion, 0 },
 	{ "GET", "/api/v1/proof/consistency", TIMS_ROUTE_PUBLIC, 0, NULL, h_consistency, 0 },

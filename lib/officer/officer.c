@@ -427,6 +427,37 @@ static void copy_col(char *dst, size_t len, sqlite3_stmt *st, int col)
 	snprintf(dst, len, "%s", t ? (const char *)t : "");
 }
 
+tims_rc tims_officer_sessions_open(struct tims_officers *o, time_t now,
+				   tims_officer_session_fn fn, void *ctx, struct tims_err *err)
+{
+	sqlite3_stmt *st;
+	tims_rc rc = TIMS_OK;
+	int s;
+
+	if (sqlite3_prepare_v2(o->db, "SELECT s.officer, o.role, s.booth, s.created"
+			       " FROM sessions s JOIN officers o ON o.id = s.officer"
+			       " WHERE s.ended = 0 AND o.disabled = 0 AND s.last_seen >= ?1"
+			       " AND s.created >= ?2 AND s.created <= ?3 ORDER BY s.created",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_err(o->db, err, "sessions");
+	sqlite3_bind_int64(st, 1, (int64_t)now - TIMS_SESSION_IDLE);
+	sqlite3_bind_int64(st, 2, (int64_t)now - TIMS_SESSION_MAX);
+	sqlite3_bind_int64(st, 3, (int64_t)now);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		char id[TIMS_OFFICER_ID_MAX + 1], role[32], booth[64];
+
+		copy_col(id, sizeof(id), st, 0);
+		copy_col(role, sizeof(role), st, 1);
+		copy_col(booth, sizeof(booth), st, 2);
+		if ((rc = fn(ctx, id, tims_role_parse(role), booth, sqlite3_column_int64(st, 3))))
+			break;
+	}
+	if (!rc && s != SQLITE_DONE)
+		rc = db_err(o->db, err, "sessions");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 tims_rc tims_officer_set_lang(struct tims_officers *o, const char *id, const char *lang,
 			      struct tims_err *err)
 {

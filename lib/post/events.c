@@ -311,3 +311,34 @@ tims_rc tims_post_events_stats(struct tims_post_events *q, struct tims_post_even
 	pthread_mutex_unlock(&q->lock);
 	return rc;
 }
+
+tims_rc tims_post_events_count(struct tims_post_events *q, int64_t from_ms, int64_t to_ms,
+			       uint64_t counts[TIMS_POST_EVENT_KINDS], struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+	int s;
+
+	memset(counts, 0, sizeof(uint64_t) * TIMS_POST_EVENT_KINDS);
+	pthread_mutex_lock(&q->lock);
+	if (sqlite3_prepare_v2(q->db, "SELECT kind, COUNT(*) FROM event_queue"
+			       " WHERE time_ms >= ?1 AND time_ms < ?2 GROUP BY kind", -1, &st,
+			       NULL) != SQLITE_OK) {
+		rc = db_err(q, "counting events", err);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, from_ms);
+	sqlite3_bind_int64(st, 2, to_ms);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t kind = sqlite3_column_int64(st, 0);
+
+		if (kind >= 0 && kind < TIMS_POST_EVENT_KINDS)
+			counts[kind] = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	if (s != SQLITE_DONE)
+		rc = db_err(q, "counting events", err);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}

@@ -49,3 +49,38 @@ out:
 	post_unlock(p);
 	return rc;
 }
+
+tims_rc tims_post_count_period(struct tims_post *p, int64_t from_ms, int64_t to_ms,
+			       uint64_t counts[8][8], uint64_t *corrections, struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+	int s;
+
+	memset(counts, 0, sizeof(uint64_t) * 64);
+	*corrections = 0;
+	post_lock(p);
+	if (sqlite3_prepare_v2(p->db, "SELECT direction, decision, corrects IS NOT NULL, COUNT(*)"
+			       " FROM records WHERE time_ms >= ?1 AND time_ms < ?2"
+			       " GROUP BY 1, 2, 3", -1, &st, NULL) != SQLITE_OK) {
+		rc = post_db_err(p, "counting records", err);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, from_ms);
+	sqlite3_bind_int64(st, 2, to_ms);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t dir = sqlite3_column_int64(st, 0), dec = sqlite3_column_int64(st, 1);
+		uint64_t c = (uint64_t)sqlite3_column_int64(st, 3);
+
+		if (sqlite3_column_int(st, 2))
+			*corrections += c;
+		else if (dir >= 0 && dir < 8 && dec >= 0 && dec < 8)
+			counts[dir][dec] += c;
+	}
+	if (s != SQLITE_DONE)
+		rc = post_db_err(p, "counting records", err);
+out:
+	sqlite3_finalize(st);
+	post_unlock(p);
+	return rc;
+}

@@ -850,6 +850,59 @@ try {
   });
   await page.unroute('**/api/v1/status');
 
+  // ---- the supervisor page and the wall display, in Albanian ---------------
+  // (web/supervisor.html, docs/supervisor.md): the figures on the page are
+  // the node's, a supervisor sees who is logged in, the wall sees counts only.
+  {
+    const ctx4 = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } });
+    const p4 = await ctx4.newPage();
+    p4.setDefaultTimeout(WAIT);
+    const bag4 = { errors: [], foreign: [] };
+    await watch(p4, bag4);
+    await p4.goto(`${URL}/supervisor.html?lang=sq`);
+    let sum = null;
+    await check('supervisor page (sq): a supervisor logs in and sees the node\'s counts of today', async () => {
+      await visible(p4, '#sup-login-form');
+      await p4.fill('#sup-officer', 'vasquez');
+      await p4.fill('#sup-password', PASSWORD);
+      await p4.fill('#sup-code', totp(env('S_F')));
+      await p4.fill('#sup-booth', 'SUP');
+      await p4.click('#sup-login-form button[type=submit]');
+      await visible(p4, '#sup-board', LOGIN_WAIT);
+      await waitText(p4, '#n-entry', /^\d+$/);
+      const tok = await p4.evaluate(() => JSON.parse(sessionStorage.getItem('tims.supervisor') || '{}').token || '');
+      const r = await p4.request.get(`${URL}/api/v1/supervisor/summary`, { headers: { Authorization: `Bearer ${tok}` } });
+      sum = await r.json();
+      const c = sum.crossings;
+      const want = [String(c.entry.total), String(c.exit.total), String(c.entry.refuse + c.exit.refuse), String(sum.hits)];
+      const got = await Promise.all(['#n-entry', '#n-exit', '#n-refused', '#n-hits'].map((s) => p4.textContent(s)));
+      if (c.total < 10 || sum.hits < 1) return `too few to show: ${JSON.stringify(c)} hits ${sum.hits}`;
+      return JSON.stringify(got) === JSON.stringify(want) || `page ${got} node ${want}`;
+    });
+    await check('supervisor page (sq): in Albanian, with the sessions open (the supervisor\'s own among them)', async () => {
+      await waitText(p4, '#sup-heading', /Mbikëqyrësi/);
+      await waitText(p4, '#sup-sessions', /vasquez/);
+      return (await p4.textContent('body')).includes('Hyrje sot') || 'no Albanian label';
+    });
+    await shot(p4, 'supervisor-sq');
+    await p4.goto(`${URL}/supervisor.html?lang=sq&mode=wall#wall=${env('WALL_KEY')}`);
+    await check('wall display (sq): the same counts, no one named, the key gone from the address', async () => {
+      await visible(p4, '#sup-board');
+      await waitText(p4, '#sup-heading', /Pika sot/);
+      await waitText(p4, '#n-entry', new RegExp(`^${sum ? sum.crossings.entry.total : 'x'}$`));
+      if (!(await p4.isHidden('#sup-people'))) return 'the sessions table is shown';
+      const body = await p4.textContent('body');
+      if (/vasquez|ivanova|petrova|kolev|marin|okafor/.test(body)) return 'an officer is named';
+      return !p4.url().includes(env('WALL_KEY')) || `the key is in the address: ${p4.url()}`;
+    });
+    await shot(p4, 'wall-sq');
+    await check('supervisor page and wall: no script errors, no CSP violations', async () => {
+      const csp = await p4.evaluate(() => window.__csp);
+      return (bag4.errors.length === 0 && csp.length === 0) || `errors: ${bag4.errors.join(' | ')}; csp: ${csp.join(' | ')}`;
+    });
+    await ctx4.close();
+  }
+
   // ---- the node goes away ----------------------------------------------------
   await check('node down: the header says "node unreachable", the check says it did not run', async () => {
     await waitText(page, '#node-state', /node: connected/);

@@ -45,6 +45,10 @@ S_B=$(add_officer petrova "Ana Petrova")
 S_C=$(add_officer kolev "Boris Kolev")
 S_D=$(add_officer marin "Dan Marin")
 S_E=$(add_officer okafor "Ngozi Okafor")
+# the post's supervisor, and its wall display's key (the supervisor page)
+S_F=$(echo "booth password 1" | "$TIMS" officer add --post "$P" vasquez --name "Rosa Vasquez" --role supervisor | secret_of vasquez)
+WALL_KEY=$("$TIMS" post wall-key "$P")
+t_match "setup: a wall key for the post" '^[0-9a-f]{64}$' "$WALL_KEY"
 t_match "setup: officers with TOTP secrets" '^[A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,}$' "$S_A $S_B $S_C $S_D $S_E"
 
 # The watchlists: a wanted person, an entry ban, a discreet check; a stolen
@@ -102,7 +106,7 @@ export TIMS URL POST_DIR="$P" SHOTS CHROMIUM SERVER_PID=$SERVER
 # The script reads histories with `tims history` as a supervisor logged in.
 READER_SESSION=$(cli_as "$P" supervisor sh -c 'echo "$TIMS_SESSION"')
 export READER_SESSION
-export S_A S_B S_C S_D S_E
+export S_A S_B S_C S_D S_E S_F WALL_KEY
 node "$BROWSER_DIR/console.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?
 while IFS=$'\t' read -r st name detail; do
@@ -143,7 +147,7 @@ t_match "after: the record tells the centre about the quiet hit (the server's, s
 h=$(cli_as "$P" officer "$TIMS" history --post "$P" X9988776 --json 2>&1)
 t_match "after: the manual entry is stored as manual" '"entry_mode":"manual"' "$h"
 t_ok "after: the process log has no document numbers" sh -c "! grep -Eq 'C01X00T47|720000017|TN1234567|C01X00K11|X9988776' '$T_TMP/serve.err'"
-for s in login admitted hit admit-with-hit discreet bad-field document-stolen refused vehicle-session manual second-line reader-anywhere screening-failed session-ended unreachable; do
+for s in login admitted hit admit-with-hit discreet bad-field document-stolen refused vehicle-session manual second-line reader-anywhere screening-failed session-ended supervisor-sq wall-sq unreachable; do
 	t_ok "after: screenshot build/screenshots/console-$s.png saved" test -s "$SHOTS/console-$s.png"
 done
 t_end

@@ -68,6 +68,7 @@ RUN["post apply-bundle"]="post apply-bundle $P $T_TMP/no-bundle"
 RUN["post rotate-key"]="post rotate-key $P"
 RUN["post renew-cert"]="post renew-cert $P"
 RUN["post apply-revocations"]="post apply-revocations $P $T_TMP/no-list"
+RUN["post wall-key"]="post wall-key $P --revoke"
 RUN["officer add"]="pw officer add --post $P roles-x --name X --role officer"
 RUN["officer list"]="officer list --post $P"
 RUN["officer disable"]="officer disable --post $P roles-x"
@@ -206,7 +207,7 @@ for line in section.splitlines():
     if not m:
         continue
     cells = [c.strip() for c in m.group(3).split("|")]
-    got = [cells[0]] if cells[0] in ("public", "peer") else [r for r, c in zip(roles, cells) if c == "✓"]
+    got = [cells[0]] if cells[0] in ("public", "peer", "wall") else [r for r, c in zip(roles, cells) if c == "✓"]
     print(m.group(1), m.group(2), ",".join(got))
 PY
 }

@@ -48,6 +48,9 @@ for o in 1 2; do
 	SECRET[$o]=$(echo "officer password 1" | "$TIMS" officer add --post "$P" "off$o" \
 		--name "Officer $o" --role officer | sed -n "s/^officer off$o: TOTP secret //p")
 done
+# the post's supervisor (the supervisor page, docs/supervisor.md)
+SUP_SECRET=$(echo "officer password 1" | "$TIMS" officer add --post "$P" sup1 \
+	--name "Supervisor 1" --role supervisor | sed -n "s/^officer sup1: TOTP secret //p")
 "$TIMS" centre enrol-post "$C" idle-post --vkey "$P/post.vkey" --url "$CURL_" --out "$T_TMP/enrol" >/dev/null
 "$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
 "$TIMS" witness add-log "$W" --vkey "$P/post.vkey" >/dev/null
@@ -272,6 +275,48 @@ t_eq "metrics: centre stalled: the post says 7 records behind, the centre offlin
 	"$(mval post tims_sync_lag_records) $(mval post tims_sync_centre_online)"
 t_ok "metrics: centre stalled: and seconds behind ($(mval post tims_sync_lag_seconds))" \
 	test "$(mval post tims_sync_lag_seconds)" -ge 1
+# The supervisor page's figures while the centre does not answer: the
+# post's own stores only (docs/supervisor.md).
+SUP_T0=$(date +%s%N)
+OFF_TOKEN=$TOKEN
+TOKEN=$(req POST /api/v1/session "{\"officer\":\"sup1\",\"password\":\"officer password 1\",\"code\":\"$(oathtool --totp -b "$SUP_SECRET")\",\"booth\":\"SUP\"}" |
+	sed -n 's/.*"token":"\([A-Za-z0-9_-]*\)".*/\1/p')
+sum=$(req GET /api/v1/supervisor/summary)
+t_match "supervisor: centre stalled: the summary answers 200" '^200 ' "$sum"
+t_eq "supervisor: centre offline, the $N crossings of today (entries admitted), 7 records waiting" \
+	"offline $N $N 7" "$(field "$sum" state) $(field "${sum#*\"entry\":\{}" admit) $(field "${sum#*\"crossings\":\{}" total) $(field "$sum" records_waiting)"
+t_match "supervisor: the sessions open name their officer and booth" '"officer":"sup1".*"booth":"SUP"' "$sum"
+t_eq "supervisor: the read is audited" 1 \
+	"$(cli_as "$P" auditor "$TIMS" audit list --post "$P" --json 2>/dev/null | grep -o '"supervisor.summary"' | wc -l)"
+SUP_TOKEN=$TOKEN; TOKEN=$OFF_TOKEN
+t_match "supervisor: an officer is refused the summary (403)" '^403 ' "$(req GET /api/v1/supervisor/summary)"
+# The wall display: a key that opens GET /api/v1/wall and nothing else.
+WKEY=$(cli_as "$P" admin "$TIMS" post wall-key "$P")
+t_match "wall: tims post wall-key prints a 64-digit key" '^[0-9a-f]{64}$' "$WKEY"
+wall() { curl -s -w ' %{http_code}' --cacert "$C/ca.crt" -H "Authorization: ${2:-Wall} $1" "$URL/api/v1/wall"; }
+w=$(wall "$WKEY")
+t_match "wall: the key is answered 200" ' 200$' "$w"
+t_eq "wall: the same counts as the supervisor's, centre offline" \
+	"offline $N 7" "$(field "$w" state) $(field "${w#*\"crossings\":\{}" total) $(field "$w" records_waiting)"
+t_ok "wall: no officer id, booth, session list, name or document in it" \
+	sh -c '! printf "%s" "$1" | grep -Eq "off[12]|sup1|SUP|\"B1\"|\"officer\"|\"list\":\[\{\"officer|IVANOV|PETAR|IDL[0-9]"' - "$w"
+t_match "wall: a wrong key is refused (401)" ' 401$' "$(wall "$(printf '%s' "$WKEY" | tr 0-9a-f 1-9a-f0)")"
+t_match "wall: no key is refused (401)" ' 401$' "$(curl -s -w ' %{http_code}' --cacert "$C/ca.crt" "$URL/api/v1/wall")"
+refused=
+for r in "GET /api/v1/status" "GET /api/v1/supervisor/summary" "GET /api/v1/history/IDL1" "GET /api/v1/audit" \
+	"POST /api/v1/check" "POST /api/v1/crossings" "POST /api/v1/history/search" "POST /api/v1/corrections" \
+	"GET /api/v1/approvals" "DELETE /api/v1/session"; do
+	for scheme in Wall Bearer; do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" -X "${r%% *}" \
+			-H "Authorization: $scheme $WKEY" -H 'Content-Type: application/json' --data-binary '{}' "$URL${r#* }")
+		[ "$code" = 401 ] || refused="$refused $scheme:$r=$code"
+	done
+done
+t_eq "wall: the key opens no other route (401 on status, summary, history, audit, check, crossings, search, corrections, approvals, logout)" "" "$refused"
+t_match "wall: the supervisor's session is not the wall's key (401)" ' 401$' "$(wall "$SUP_TOKEN")"
+cli_as "$P" admin "$TIMS" post wall-key "$P" --revoke >/dev/null
+t_match "wall: once revoked, the key is refused at once (401)" ' 401$' "$(wall "$WKEY")"
+echo "# supervisor and wall checks took $(( ($(date +%s%N) - SUP_T0) / 1000000 )) ms"
 kill -CONT "$CENTRE"
 t_ok "centre back: the post catches up by itself, lag 0" until_ok 60 synced
 metrics_of "$URL" "$C/ca.crt" post

@@ -102,6 +102,21 @@ static void test_queue(void)
 	     "queue: each event gets the next sequence number (%llu %llu %llu)",
 	     (unsigned long long)seq[0], (unsigned long long)seq[1], (unsigned long long)seq[2]);
 	T_EQ_INT(pending(q, &s), 3, "queue: three pending");
+	{
+		/* the supervisor page's count of a day: by kind, by the event's time */
+		uint64_t c[TIMS_POST_EVENT_KINDS];
+
+		T_OK(tims_post_events_count(q, 1767225600000LL, 1767225600000LL + 86400000, c, &err) ==
+		     TIMS_OK && c[TIMS_EVENT_HIT] == 1 && c[TIMS_EVENT_ADMIT_WITH_HIT] == 1 &&
+		     c[TIMS_EVENT_IMPOSTOR] == 0, "count: the day's hit and admission with a hit, "
+		     "not the alert of today");
+		T_OK(tims_post_events_count(q, 1767225600000LL + TIMS_EVENT_HIT + 1,
+					    1767225600000LL + 86400000, c, &err) == TIMS_OK &&
+		     c[TIMS_EVENT_HIT] == 0 && c[TIMS_EVENT_ADMIT_WITH_HIT] == 1,
+		     "count: an event before the window's start is not counted");
+		T_OK(tims_post_events_count(q, 0, INT64_MAX, c, &err) == TIMS_OK &&
+		     c[TIMS_EVENT_IMPOSTOR] == 1, "count: the alert, at its own time");
+	}
 	T_OK(s.seq[0] == seq[0] && s.seq[1] == seq[1] && s.seq[2] == seq[2],
 	     "queue: listed oldest first, in sequence order");
 	T_EQ_STR(s.doc[1], "D2", "queue: each event comes back as stored");

@@ -155,6 +155,22 @@ static void test_roster(void)
 /* The throttle (docs/security.md, "Logins"): nobody elsewhere can lock an
  * officer out of the booth, an unknown id is throttled like a real one, and
  * a guessing attack spread over many addresses is slowed. */
+struct open_seen {
+	int n, ivanova_b3;
+};
+
+static tims_rc open_one(void *ctx, const char *officer, unsigned role, const char *booth,
+			int64_t created)
+{
+	struct open_seen *os = ctx;
+
+	(void)created;
+	os->n++;
+	if (!strcmp(officer, "ivanova") && !strcmp(booth, "B3") && role == TIMS_ROLE_OFFICER)
+		os->ivanova_b3++;
+	return TIMS_OK;
+}
+
 static void test_throttle(void)
 {
 	sqlite3 *db;
@@ -301,6 +317,17 @@ int main(void)
 	T_OK(tims_officer_login(o, "ivanova", "long enough password", code_at(b32, t + 180), "B3", t + 180, token, &who, &err) == TIMS_OK &&
 	     tims_officer_session(o, token, t + 180 + TIMS_SESSION_IDLE - 60, &who, &err) == TIMS_OK &&
 	     tims_officer_session(o, token, t + 180 + TIMS_SESSION_IDLE + 30, &who, &err) == TIMS_OK, "peek: real work does keep it alive");
+	{
+		/* the supervisor page: the sessions open now, with officer and booth */
+		struct open_seen os = { 0, 0 };
+
+		T_OK(tims_officer_sessions_open(o, t + 180 + TIMS_SESSION_IDLE + 30, open_one, &os, &err) ==
+		     TIMS_OK && os.ivanova_b3 == 1, "sessions open: the live one is listed, once "
+		     "(%d of %d), not those ended by idling", os.ivanova_b3, os.n);
+		os.n = os.ivanova_b3 = 0;
+		T_OK(tims_officer_sessions_open(o, t + 180 + TIMS_SESSION_MAX + 1, open_one, &os, &err) ==
+		     TIMS_OK && os.ivanova_b3 == 0, "sessions open: none past the session's longest life");
+	}
 
 	T_OK(tims_officer_login(o, "petrov", "another long password", code_at(b32_2, t + 150), "B1", t + 150, token, &who, &err) == TIMS_OK, "auditor logs in");
 	T_OK(tims_officer_disable(o, "petrov", 1, &err) == TIMS_OK, "disable: an account");

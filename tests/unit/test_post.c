@@ -67,6 +67,20 @@ static void test_append(struct tims_post *p)
 			bad++;
 	T_EQ_INT(bad, 0, "append: every record acknowledged at its index");
 	T_OK(tims_post_size(p, &size, &err) == TIMS_OK && size == 300, "append: the log holds 300");
+	{
+		/* the supervisor page's day: 150 entries and 150 exits, all admitted, none
+		 * linked; a window before them counts nothing */
+		uint64_t c[8][8], linked = 1;
+
+		T_OK(tims_post_count_period(p, 0, INT64_MAX, c, &linked, &err) == TIMS_OK &&
+		     c[TIMS_DIR_ENTRY][TIMS_DECISION_ADMIT] == 150 &&
+		     c[TIMS_DIR_EXIT][TIMS_DECISION_ADMIT] == 150 &&
+		     c[TIMS_DIR_ENTRY][TIMS_DECISION_REFUSE] == 0 && linked == 0,
+		     "count: 150 entries, 150 exits admitted, none linked (%s)", err.msg);
+		T_OK(tims_post_count_period(p, 0, 1, c, &linked, &err) == TIMS_OK &&
+		     c[TIMS_DIR_ENTRY][TIMS_DECISION_ADMIT] == 0 && c[TIMS_DIR_EXIT][TIMS_DECISION_ADMIT] == 0,
+		     "count: none in a window before them");
+	}
 	T_OK(tims_post_get(p, 123, &back, &erased, entry, &err) == TIMS_OK && !erased &&
 	     !strcmp(back.ref, "t-123") && back.time_ms > 0, "get: reads record 123 back");
 	tims_tlog_leaf_hash(entry, sizeof(entry), leaf);
