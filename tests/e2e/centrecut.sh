@@ -218,6 +218,7 @@ else
 	# read is refused at start (fail closed); the run goes on from the
 	# state before the cut, as if the power had stayed
 	echo "# missing-fsync: the centre refuses to start on it: $(grep '^tims centre: serve:' "$T_TMP/centre.log" | tail -1)"
+	ckill
 	rm -rf "$C" && mv "$T_TMP/precut" "$C"
 fi
 fi
