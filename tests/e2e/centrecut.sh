@@ -24,15 +24,19 @@
 # that checkpoint's; tims centre verify (each mirror recomputed, the query
 # store against it) and tims centre audit-verify pass.
 #
-# The last part shows the row can fail: one more cut with the fsyncs of the
-# centre's mirror ignored by the shim (TIMS_CRASH_NOSYNC=mirror; TIMS
-# unchanged) and nothing unsynced kept must find acknowledged-then-lost > 0
-# — and the post, told a smaller size by the restarted centre, sends the
-# lost records again (the checker then passes again).
+# The nofsync part shows the row can fail: before the restart and the
+# checks, one more cut with the fsyncs of the centre's mirrors ignored by
+# the shim (TIMS_CRASH_NOSYNC=mirror; TIMS unchanged) and nothing unsynced
+# kept must find acknowledged-then-lost > 0 (or a mirror SQLite cannot
+# read, which the centre refuses at start; the run then goes on from the
+# state before that cut). When the centre starts on it, the post, told a
+# smaller size than it was confirmed, says so in its log and sends the
+# lost records again: the checks after the catch-up pass.
 #
 #   FAULT_SEED=N        replay the schedule and the power-cut choices (logged)
 #   CENTRECUT_CYCLES=N  cuts of the centre (default 1; make soak: many more)
 #   CENTRECUT_PARTS     "row nofsync" (default) or one of them
+#   CENTRECUT_NOSYNC    the files whose fsyncs the nofsync part drops (mirror)
 . tests/e2e/lib.sh
 
 ROW=centrecut
