@@ -7,7 +7,8 @@
 # same closing line as tests/run.sh: "N passed, N failed". tests/soak/network-pg.sh:
 # the whole network suite on PostgreSQL (make check runs its restart part).
 # tests/soak/faults.sh: the fault matrix of issue 19 (power loss, I/O
-# errors and full disks, clock jumps) with many seeds (docs/reliability.md).
+# errors and full disks, clock jumps, partitions, the centre's power loss) with
+# many seeds (docs/reliability.md).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 export TIMS=${TIMS:-$PWD/build/tims}

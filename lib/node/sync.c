@@ -437,6 +437,25 @@ static tims_rc centre_round(struct node_sync *s, struct tims_err *err)
 	at = (uint64_t)json_integer_value(json_object_get(j, "size"));
 	if (json_integer_value(json_object_get(j, "signed_size")) > 0)
 		signed_size = (uint64_t)json_integer_value(json_object_get(j, "signed_size"));
+	{
+		/* The centre answers each push after its mirror's commit: one
+		 * that now holds less than it confirmed lost what it had
+		 * acknowledged (a restore, or a power cut without its fsync).
+		 * Nothing is lost here: the post keeps its log and sends the
+		 * records again from what the centre holds; it is said. */
+		uint64_t before;
+		int known;
+
+		pthread_mutex_lock(&s->n->lock);
+		before = s->centre_size;
+		known = s->known;
+		pthread_mutex_unlock(&s->n->lock);
+		if (known && at < before)
+			node_logl(s->n, TIMS_LOG_WARNING, "centre: it holds %" PRIu64 " records of this "
+				  "post, it confirmed %" PRIu64 " before (the centre lost records it had "
+				  "acknowledged: restored from a backup, or a power cut without its "
+				  "fsync); sending them again", at, before);
+	}
 	confirmed(s, at, &signed_size);
 	if (at > cp.size) {
 		/*

@@ -3,7 +3,8 @@
 
   booths.py load --url URL --ca FILE --tokens T1,T2,.. --prefix P --history H
                  [--seconds S] [--retry N] [--resend N] [--seed N]
-  booths.py check --db POST.DB --history H [--label L]
+  booths.py check --db POST.DB --history H [--label L] [--mirror MIRROR.DB]
+                  [--store QUERY.DB --origin ORIGIN]
 
 load: one thread per booth token, each registering crossings through the
 post's HTTPS API as a booth does (POST /api/v1/check, then POST
@@ -33,7 +34,14 @@ lost: acknowledged ids not in the log, or not at the index, or with
 another leaf hash, than the acknowledgement said. roots-equal: for every
 checkpoint (size, root) a booth was given, the RFC 6962 root recomputed
 from the recovered log's entries at that size is that root, and the
-latest checkpoint in the database is the root of its size. Exit 1 if
+latest checkpoint in the database is the root of its size. With
+--mirror (the centre's mirror of the post's log): how many acknowledged
+crossings it holds at their index with their leaf, how many of its
+entries differ from the post's log, and whether the root recomputed from
+its entries at the size of the post's latest checkpoint is that
+checkpoint's. With --store (the centre's query store) and --origin: the
+same for its rows of that origin (an index held twice counts as
+differing), and how many lie beyond the post's log. Exit 1 if
 lost, unexpected, duplicated or index-mismatch is not 0 or a root
 differs.
 """
@@ -222,6 +230,32 @@ def mth(leaves):
     return node_hash(mth(leaves[:k]), mth(leaves[k:]))
 
 
+def roots_at(leaves, sizes):
+    """{size: RFC 6962 root of leaves[:size]} for each size in sizes (at
+    most len(leaves)), in one pass: the tree's compact range (its perfect
+    subtrees, left to right) folded from the right at each size."""
+    out, stack = {}, []
+    want = sorted(x for x in sizes if x <= len(leaves))
+    w = 0
+    if want and want[0] == 0:
+        out[0] = hashlib.sha256(b"").digest()
+        w = 1
+    for i, leaf in enumerate(leaves):
+        if w == len(want):
+            break
+        stack.append((0, leaf))
+        while len(stack) > 1 and stack[-1][0] == stack[-2][0]:
+            (h, b), (_, a) = stack.pop(), stack.pop()
+            stack.append((h + 1, node_hash(a, b)))
+        while w < len(want) and want[w] == i + 1:
+            r = stack[-1][1]
+            for _, n in reversed(stack[:-1]):
+                r = node_hash(n, r)
+            out[i + 1] = r
+            w += 1
+    return out
+
+
 def note_root(note):
     """(size, root bytes) of a C2SP checkpoint note's body."""
     lines = note.split("\n")
@@ -264,6 +298,29 @@ def check(o):
         # index is the one acknowledged; the mirror is the post's log
         centre = (sum(1 for c, (idx, leaf) in acks.items() if mleaves.get(idx) == leaf),
                   len(mrows), sum(1 for i, e in enumerate(leaves) if mleaves.get(i) != e.hex()))
+        # the mirror's root at the size of the post's latest checkpoint
+        # (recomputed from the mirror's own entries) is the post's signed
+        # one, and the mirror holds nothing beyond the post's log
+        mroot = "NO"
+        if latest:
+            size, root = note_root(latest[1])
+            ml = [bytes.fromhex(mleaves[i]) for i in range(size) if i in mleaves]
+            if len(ml) == size and mth(ml) == root and len(mrows) <= len(leaves):
+                mroot = "yes (size %d)" % size
+        centre += (mroot,)
+    store = None
+    if o.get("store"):
+        # the centre's query store: one row per (origin, index), its leaf
+        s = sqlite3.connect(o["store"])
+        srows = s.execute("SELECT idx, leaf FROM crossings WHERE origin = ?",
+                          (o["origin"],)).fetchall()
+        s.close()
+        sleaves = {}
+        for i, lf in srows:
+            sleaves.setdefault(i, []).append(lf)
+        store = (sum(1 for c, (idx, leaf) in acks.items() if sleaves.get(idx) == [leaf]),
+                 len(srows), sum(1 for i, e in enumerate(leaves) if sleaves.get(i) != [e.hex()]),
+                 sum(1 for i in sleaves if i >= len(leaves)))
     if [r[0] for r in rows] != list(range(len(rows))):
         mismatch += 1  # a hole in the log
     by_ref = {}
@@ -279,9 +336,10 @@ def check(o):
     unexpected = present - attempted
     recovered = present - set(acks)
     roots_ok, checked = True, 0
+    roots = roots_at(leaves, set(s for s, _ in checkpoints))
     for size, root in sorted(checkpoints):
         checked += 1
-        if size > len(leaves) or mth(leaves[:size]).hex() != root:
+        if size > len(leaves) or roots[size].hex() != root:
             roots_ok = False
     if latest:
         size, root = note_root(latest[1])
@@ -291,8 +349,12 @@ def check(o):
     label = o.get("label", "")
     if centre is not None:
         print("%scentre: acknowledged-present %d of %d, mirror %d entries, differing from "
-              "the post's log %d" % (label + ": " if label else "", centre[0], len(acks),
-                                      centre[1], centre[2]))
+              "the post's log %d, mirror-root-equal %s" % (label + ": " if label else "", centre[0],
+                                                         len(acks), centre[1], centre[2], centre[3]))
+    if store is not None:
+        print("%scentre store: acknowledged-present %d of %d, rows %d, differing from the "
+              "post's log %d, beyond it %d" % (label + ": " if label else "", store[0], len(acks),
+                                               store[1], store[2], store[3]))
     print("%sattempted %d acknowledged %d present %d lost %d recovered-unacknowledged %d "
           "unexpected %d duplicated %d index-mismatch %d roots-equal %s (%d checked)"
           % (label + ": " if label else "", len(attempted), len(acks), len(present),
@@ -318,7 +380,7 @@ def main(argv):
         return 0
     if cmd == "check":
         o = parse_args(rest, {"db": str, "history": str, "label": str, "prefix": str,
-                              "mirror": str})
+                              "mirror": str, "store": str, "origin": str})
         return check(o)
     raise SystemExit(__doc__)
 

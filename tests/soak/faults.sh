@@ -8,6 +8,10 @@
 #                each with its own seed
 #   clock        tests/e2e/clock.sh, SOAK_FAULT_RUNS runs
 #   partition    tests/e2e/partition.sh, SOAK_FAULT_RUNS runs
+#   centre cut   tests/e2e/centrecut.sh: SOAK_CENTRECUT_CYCLES power cuts of
+#                the centre (default 100) in one run, then SOAK_FAULT_RUNS
+#                short runs (one cut and the missing-fsync cut), each with
+#                its own seed
 #
 # Each run prints its seed first ("# seed N (replay: FAULT_SEED=N ...)"),
 # its TAP lines and its "# row ..." figures; tests/soak.sh counts the ok /
@@ -19,7 +23,10 @@ export TIMS_ROOT=$PWD TIMS=${TIMS:-$PWD/build/tims} TIMS_ALLOW_ROOT=1
 runs=${SOAK_FAULT_RUNS:-20}
 POWERLOSS_CYCLES=${SOAK_POWERLOSS_CYCLES:-300} bash tests/e2e/powerloss.sh 2>/dev/null |
 	grep -E '^(ok|not ok|# seed|# row|# .*failed|# kept|#   )'
+CENTRECUT_CYCLES=${SOAK_CENTRECUT_CYCLES:-100} CENTRECUT_PARTS=row bash tests/e2e/centrecut.sh 2>/dev/null |
+	grep -E '^(ok|not ok|# seed|# row|# .*(failed|refused)|# kept|#   )'
 for i in $(seq 1 "$runs"); do
+	bash tests/e2e/centrecut.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|# .*(failed|refused)|# kept|#   )'
 	bash tests/e2e/iofaults.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|#   )'
 	bash tests/e2e/clock.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|#   )'
 	bash tests/e2e/partition.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|#   )'

@@ -1,0 +1,291 @@
+# centrecut.sh — the fault matrix's row "power loss at the centre"
+# (issue 19, G1/G2): three booths register at a post through its HTTPS API
+# while the post pushes its log to its centre every 100 ms; the centre runs
+# under tests/lib/crashfs.c (the journal of its writes, syncs and name
+# changes under its directory) and loses power mid-ingest, cycle after
+# cycle: SIGKILL at a random moment, or (every other cycle) right after a
+# random I/O record of its own, then tests/lib/powercut.py rewrites the
+# centre's directory to what a disk could hold then (each file as of its
+# last fsync plus none, a prefix, a subset or all of the later writes, the
+# last possibly torn at a sector), and the centre is started on that. The
+# post keeps acknowledging all along and catches up by itself.
+#
+# Each cycle checks that the centre never lost what it had acknowledged to
+# the post: the size the post last heard the centre confirm (GET
+# /sync/state or a push's answer, each given after the mirror's commit) is
+# at most what the centre's mirror holds after the cut
+# ("acknowledged-then-lost" 0), its own audit log verifies after the cut,
+# and it starts on it (recovery: start to "listening"). After the last
+# cycle and the catch-up (the post's lag 0): Jepsen's set checker
+# (tests/lib/booths.py) at the post and at the centre — every crossing a
+# booth got 2xx for is in the centre's mirror and in its query store
+# exactly once, at its index with its leaf; lost 0, duplicated 0; the
+# mirror's root recomputed at the size of the post's latest checkpoint is
+# that checkpoint's; tims centre verify (each mirror recomputed, the query
+# store against it) and tims centre audit-verify pass.
+#
+# The nofsync part shows the row can fail: before the restart and the
+# checks, one more cut with the fsyncs of the centre's mirrors ignored by
+# the shim (TIMS_CRASH_NOSYNC=mirror; TIMS unchanged) and nothing unsynced
+# kept must find acknowledged-then-lost > 0 (or a mirror SQLite cannot
+# read, which the centre refuses at start; the run then goes on from the
+# state before that cut). When the centre starts on it, the post, told a
+# smaller size than it was confirmed, says so in its log and sends the
+# lost records again: the checks after the catch-up pass.
+#
+#   FAULT_SEED=N        replay the schedule and the power-cut choices (logged)
+#   CENTRECUT_CYCLES=N  cuts of the centre (default 1; make soak: many more)
+#   CENTRECUT_PARTS     "row nofsync" (default) or one of them
+#   CENTRECUT_NOSYNC    the files whose fsyncs the nofsync part drops (mirror)
+. tests/e2e/lib.sh
+
+ROW=centrecut
+. tests/lib/faultrow.sh
+CYCLES=${CENTRECUT_CYCLES:-1}
+PARTS=" ${CENTRECUT_PARTS:-row nofsync} "
+part() { case $PARTS in *" $1 "*) return 0 ;; esac; return 1; }
+C=$T_TMP/centre
+CPORT=$(free_port)
+CURL_=https://127.0.0.1:$CPORT
+ORIGIN=test.example/centrecut
+MIRROR=mirror/test.example%2Fcentrecut.db
+CENTRE=
+t_cleanup_more() {
+	[ -n "$SERVER" ] && kill -KILL "$SERVER" 2>/dev/null
+	[ -n "$CENTRE" ] && kill -KILL "$CENTRE" 2>/dev/null
+	[ -n "${LOADER:-}" ] && kill "$LOADER" 2>/dev/null
+	true
+}
+
+# cstart [crash]: the centre on $C (under the journal when "crash"); sets
+# CENTRE and CRECOVERY_MS (start to "listening"). 1 if it is not
+# listening (refused to start, or cut itself first: TIMS_CRASH_AFTER).
+cstart() {
+	local env=() t0
+	: >"$T_TMP/centre.out"
+	if [ "${1:-}" = crash ]; then
+		env=(TIMS_CRASH_DIR="$C" TIMS_CRASH_JOURNAL="$T_TMP/cjournal" LD_PRELOAD="$CRASH_SO"
+			ASAN_OPTIONS=verify_asan_link_order=0)
+		[ -n "${NOSYNC:-}" ] && env+=(TIMS_CRASH_NOSYNC="$NOSYNC")
+		[ -n "${CRASH_AFTER:-}" ] && env+=(TIMS_CRASH_AFTER="$CRASH_AFTER")
+	fi
+	t0=$(now_ms)
+	env "${env[@]}" "$TIMS" centre serve "$C" --port "$CPORT" >"$T_TMP/centre.out" 2>>"$T_TMP/centre.log" &
+	CENTRE=$!
+	for _ in $(seq 1 600); do
+		grep -q 'listening on' "$T_TMP/centre.out" && break
+		alive "$CENTRE" || break
+		sleep 0.02
+	done
+	CRECOVERY_MS=$(($(now_ms) - t0))
+	grep -q 'listening on' "$T_TMP/centre.out"
+}
+ckill() { [ -n "$CENTRE" ] && { kill -KILL "$CENTRE" 2>/dev/null; wait "$CENTRE" 2>/dev/null; CENTRE=; }; }
+cstop() { [ -n "$CENTRE" ] && { kill "$CENTRE" 2>/dev/null; wait "$CENTRE" 2>/dev/null; CENTRE=; }; }
+# sync: the post's view of the centre: "confirmed lag" (its status)
+sync_view() {
+	curl -s --cacert "$CA_FILE" -H "Authorization: Bearer ${TOKENS%%,*}" "$URL/api/v1/status" |
+		"$PY" -c 'import json, sys; c = json.load(sys.stdin)["centre"]; print(c["centre_size"], c["lag"])' 2>/dev/null
+}
+caught_up() { [ "$(sync_view | cut -d' ' -f2)" = 0 ]; }
+# mirror_size DIR: the entries of the post's mirror in DIR (read on a copy:
+# SQLite recovers its WAL as the centre would at open)
+mirror_size() {
+	local m=$T_TMP/msize
+	rm -rf "$m" && mkdir -p "$m" || return 1
+	for x in "" -wal; do [ -f "$1/$MIRROR$x" ] && cp "$1/$MIRROR$x" "$m/m.db$x"; done
+	[ -f "$m/m.db" ] || { echo 0; return; }
+	"$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM entries").fetchone()[0])' "$m/m.db"
+}
+
+# ---- a centre and a post enrolled with it, three booths logged in -----------
+"$TIMS" centre init "$C" --name tims-centre >/dev/null
+cli_bootstrap "$C"
+"$TIMS" post init "$P" --origin "$ORIGIN" --kind land >/dev/null
+printf 'checks_per_hour = 10000000\n' >"$P/oversight.conf"
+cli_bootstrap "$P"
+"$TIMS" centre enrol-post "$C" centrecut-post --vkey "$P/post.vkey" --url "$CURL_" --out "$T_TMP/enrol" \
+	>/dev/null 2>&1
+"$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
+printf 'interval_ms = 100\n' >"$P/sync.conf"
+CA_FILE=$C/ca.crt
+serve || { t_report fail "the post serves" "$(tail -3 "$T_TMP/serve.err")"; t_end; exit 1; }
+tokens=
+for i in 1 2 3; do
+	s=$(echo "officer password 1" | "$TIMS" officer add --post "$P" "booth$i" --name "Booth $i" \
+		--role officer | secret_of "booth$i")
+	tokens="$tokens${tokens:+,}$(login "booth$i" "$s" "B$i")"
+done
+TOKENS=$tokens
+t_eq "setup: a post enrolled with the centre, three booths logged in" 3 \
+	"$(echo "$TOKENS" | tr ',' '\n' | grep -cE '^[A-Za-z0-9_-]{43}$')"
+
+# the booths register until told to stop (each round retries what the one
+# before left unacknowledged, with the same id)
+: >"$T_TMP/history"
+(
+	r=0
+	while [ ! -f "$T_TMP/stop" ]; do
+		r=$((r + 1))
+		"$PY" "$ROOT/tests/lib/booths.py" load --url "$URL" --ca "$CA_FILE" --tokens "$TOKENS" \
+			--prefix "r$r" --history "$T_TMP/history" --seconds 1 --seed $((SEED + r)) \
+			2>>"$T_TMP/load.err"
+	done
+) &
+LOADER=$!
+
+# one cut: the centre under the journal, killed at a random moment (or
+# after the I/O record CRASH_AFTER), its directory cut to what reached the
+# disk. Sets CONFIRMED (what the post last heard the centre hold), HELD
+# (the mirror after the cut) and CUT_LINE.
+cut_once() { # LABEL CYCLE
+	local label=$1 c=$2 delay cseed
+	rm -rf "$T_TMP/cbase" "$T_TMP/cjournal"
+	cp -a "$C" "$T_TMP/cbase"
+	delay=$((RANDOM % 1300 + 200))
+	cstart crash && recov+=("$CRECOVERY_MS")
+	# something to lose: the centre has taken more of the post's log
+	if [ -n "${MIN_TAKEN:-}" ]; then
+		local want=$(($(mirror_size "$T_TMP/cbase") + MIN_TAKEN))
+		for _ in $(seq 1 150); do
+			[ "$(sync_view | cut -d' ' -f1)" -ge "$want" ] 2>/dev/null && break
+			sleep 0.1
+		done
+	fi
+	if [ -n "${CRASH_AFTER:-}" ]; then
+		for _ in $(seq 1 300); do alive "$CENTRE" || break; sleep 0.1; done
+		alive "$CENTRE" && CRASH_AFTER="$CRASH_AFTER (not reached: killed at 30 s)"
+	else
+		sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+	fi
+	ckill
+	[ -n "${SAVE_PRECUT:-}" ] && { rm -rf "$T_TMP/precut" && cp -a "$C" "$T_TMP/precut"; }
+	sleep 0.3 # a round of the post's that was under way when the power went
+	read -r CONFIRMED _ <<<"$(sync_view)"
+	cseed=$((SEED * 1000 + c))
+	CUT_LINE=$("$PY" "$ROOT/tests/lib/powercut.py" cut "$C" "$T_TMP/cbase" "$T_TMP/cjournal" \
+		--seed "$cseed" --mode "${MODE:-random}")
+	echo "# $label cycle $c (cut ${CRASH_AFTER:+after I/O record }${CRASH_AFTER:-at $delay ms}): $CUT_LINE"
+	HELD=$(mirror_size "$C")
+}
+
+recov=()
+LOST_ACK=0
+start=$(date +%s)
+bad=0
+: >>"$T_TMP/centre.log"
+if part row; then
+for c in $(seq 1 "$CYCLES"); do
+	# at a random time, or (every other cycle, the first one chosen by
+	# the seed) right after a random I/O record of the centre's own
+	CRASH_AFTER=
+	[ $(((c + SEED) % 2)) -eq 0 ] && CRASH_AFTER=$((RANDOM % 3000 + 20))
+	refused=$(grep -c '^tims centre: serve:' "$T_TMP/centre.log")
+	cut_once centrecut "$c"
+	if [ "$(grep -c '^tims centre: serve:' "$T_TMP/centre.log")" != "$refused" ]; then
+		bad=$((bad + 1))
+		echo "# centrecut cycle $c failed: the centre refused to start: $(grep '^tims centre: serve:' "$T_TMP/centre.log" | tail -1)"
+	fi
+	lost=$((CONFIRMED > HELD ? CONFIRMED - HELD : 0))
+	LOST_ACK=$((LOST_ACK + lost))
+	rm -rf "$T_TMP/cv" && cp -a "$C" "$T_TMP/cv"
+	av=$("$TIMS" centre audit-verify "$T_TMP/cv" 2>&1) || { bad=$((bad + 1)); echo "# centrecut cycle $c failed: audit-verify: $av"; }
+	echo "# centrecut cycle $c: the post heard the centre confirm $CONFIRMED; the mirror holds $HELD after the cut; acknowledged-then-lost $lost"
+	if [ "$lost" -gt 0 ]; then
+		bad=$((bad + 1))
+		echo "# centrecut cycle $c failed: the centre lost $lost records it had confirmed"
+		rm -rf "$KEEP_FAIL/centrecut-$((SEED * 1000 + c))" && mkdir -p "$KEEP_FAIL/centrecut-$((SEED * 1000 + c))" &&
+			cp -a "$T_TMP/cbase" "$T_TMP/cjournal" "$KEEP_FAIL/centrecut-$((SEED * 1000 + c))/" &&
+			echo "# kept in $KEEP_FAIL/centrecut-$((SEED * 1000 + c)) (powercut.py cut DIR cbase cjournal --seed $((SEED * 1000 + c)))"
+	fi
+done
+t_eq "every cut: the centre lost nothing it had acknowledged to the post, its audit log verifies, it started on what reached the disk" 0 "$bad"
+fi
+
+# ---- one more cut, with the mirror's fsyncs missing: it must be caught ------
+# The fsyncs of the centre's mirrors return 0 and do nothing (the shim;
+# TIMS unchanged) and the cut keeps nothing unsynced, once the centre has
+# taken 10 more records: what it confirmed to the post is gone. The post,
+# told a smaller size, sends it again (and says so in its log).
+if part nofsync; then
+cstop
+SAVE_PRECUT=1 NOSYNC=${CENTRECUT_NOSYNC:-mirror} MODE=none MIN_TAKEN=10 CRASH_AFTER= cut_once missing-fsync 1
+echo "# missing-fsync: the post heard the centre confirm $CONFIRMED; the mirror holds ${HELD:-(unreadable)} after the cut"
+t_ok "a missing fsync at the centre is caught: acknowledged-then-lost > 0 (confirmed $CONFIRMED, held ${HELD:-unreadable})" \
+	test "${CONFIRMED:-0}" -gt "${HELD:-0}"
+RESENT=
+if cstart; then
+	RESENT=1
+	recov+=("$CRECOVERY_MS")
+else
+	# SQLite's own recovery needs the fsyncs too: a mirror it cannot
+	# read is refused at start (fail closed); the run goes on from the
+	# state before the cut, as if the power had stayed
+	echo "# missing-fsync: the centre refuses to start on it: $(grep '^tims centre: serve:' "$T_TMP/centre.log" | tail -1)"
+	ckill
+	rm -rf "$C" && mv "$T_TMP/precut" "$C"
+fi
+fi
+
+# ---- the restart, the catch-up, the checks ------------------------------------
+t0=$(now_ms)
+if [ -z "$CENTRE" ]; then
+	if cstart; then t_report ok "the centre starts on what reached the disk"
+	else t_report fail "the centre starts on what reached the disk" "$(tail -3 "$T_TMP/centre.log")"; fi
+	recov+=("$CRECOVERY_MS")
+fi
+sleep 0.5 # the booths go on a little with the centre back
+touch "$T_TMP/stop"
+wait "$LOADER"
+LOADER=
+# the booths' last word: every unacknowledged id once more, and some
+# acknowledged ones again (their answer must be the index first given)
+"$PY" "$ROOT/tests/lib/booths.py" load --url "$URL" --ca "$CA_FILE" --tokens "$TOKENS" \
+	--prefix final --history "$T_TMP/history" --seconds 0 --resend 5 --seed "$SEED" 2>>"$T_TMP/load.err"
+t_ok "the post catches up with the restarted centre by itself (lag 0)" wait_for 300 caught_up
+catchup=$(($(now_ms) - t0))
+if [ -n "${RESENT:-}" ]; then
+	t_match "missing-fsync: the post says the centre holds less than it confirmed, and sends it again" \
+		'holds [0-9]+ records of this post, it confirmed [0-9]+ before' "$(cat "$T_TMP/serve.err")"
+fi
+
+# check LABEL: the set checker at the post and at the centre (both
+# stopped: their files whole on disk), tims centre verify and audit-verify
+check_all() {
+	local out m=$T_TMP/mcopy
+	stop
+	cstop
+	verify_copy "$1" >/dev/null
+	rm -rf "$m" && cp -a "$C" "$m"
+	out=$("$PY" "$ROOT/tests/lib/booths.py" check --db "$T_TMP/verify/post.db" --history "$T_TMP/history" \
+		--mirror "$m/$MIRROR" --store "$m/query.db" --origin "$ORIGIN" --label "$1")
+	printf '%s\n' "$out" | sed 's/^/# /'
+	CHECK=$out
+	CVERIFY=$("$TIMS" centre verify "$m" 2>&1) && CVERIFY_OK=yes || CVERIFY_OK=no
+	CAUDIT=$("$TIMS" centre audit-verify "$m" 2>&1) && CAUDIT_OK=yes || CAUDIT_OK=no
+}
+centre_ok() { # LABEL
+	local acks
+	acks=$(awk '$1 == "K" { print $2 }' "$T_TMP/history" | sort -u | wc -l)
+	t_ok "$1: the booths were acknowledged ($acks)" test "$acks" -gt 0
+	t_match "$1: post: lost 0, unexpected 0, duplicated 0, roots equal" \
+		'attempted .*lost 0 .*unexpected 0 duplicated 0 index-mismatch 0 roots-equal yes' "$CHECK"
+	t_eq "$1: tims log verify and tims audit verify at the post" "" "${VERIFY_FAIL:-}"
+	t_match "$1: centre mirror: every acknowledged crossing at its index with its leaf, none differs, its root is the post's" \
+		"centre: acknowledged-present $acks of $acks, mirror [0-9]+ entries, differing from the post's log 0, mirror-root-equal yes" "$CHECK"
+	t_match "$1: centre query store: every acknowledged crossing once, at its index with its leaf, nothing beyond the post's log" \
+		"centre store: acknowledged-present $acks of $acks, rows [0-9]+, differing from the post's log 0, beyond it 0" "$CHECK"
+	t_eq "$1: tims centre verify (mirror recomputed, query store against it)" yes "$CVERIFY_OK"
+	[ "$CVERIFY_OK" = yes ] || echo "$CVERIFY" | sed 's/^/#   /'
+	t_eq "$1: tims centre audit-verify" yes "$CAUDIT_OK"
+	[ "$CAUDIT_OK" = yes ] || echo "$CAUDIT" | sed 's/^/#   /'
+}
+
+what="after $CYCLES cuts"
+part nofsync && what="$what and the missing-fsync cut"
+check_all centrecut
+centre_ok "$what"
+RECOVERY=$(printf '%s\n' "${recov[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "median %d ms, max %d ms (%d starts)", a[int((NR + 1) / 2)], a[NR], NR }')
+echo "# row centrecut ($what): $(printf '%s' "$CHECK" | tr '\n' ' ' | sed 's/centrecut: //g'); acknowledged-then-lost (row) $LOST_ACK; centre start $RECOVERY; caught up ${catchup} ms after the restart; $(($(date +%s) - start)) s, seed $SEED"
+t_eq "the booths' client ran without an error of its own" "" "$(cat "$T_TMP/load.err")"
+t_end
