@@ -900,31 +900,33 @@ tims_rc centre_h_audit_search(void *app, struct tims_http_req *req, struct tims_
 	memset(&q, 0, sizeof(q));
 	q.to_ms = INT64_MAX;
 	q.page_size = 50;
-#define BAD(...) return tims_http_reply_error(resp, 400, "bad_query", __VA_ARGS__)
+/* bad_query with params {field, rule}: the page says it in its language */
+#define BAD(field, ...) return tims_http_reply_error_params(resp, 400, "bad_query", \
+	json_pack("{s:s, s:s}", "field", field, "rule", "invalid"), __VA_ARGS__)
 	if ((q.officer = param(req, "officer", 64, &bad)), bad)
-		BAD("officer: at most 64 bytes, no control characters");
+		BAD("officer", "officer: at most 64 bytes, no control characters");
 	if ((q.doc = param(req, "doc", 40, &bad)), bad || (q.doc && !doc_norm(q.doc, norm)))
-		BAD("doc: a document number, letters and digits, at most 40 bytes");
+		BAD("doc", "doc: a document number, letters and digits, at most 40 bytes");
 	if ((q.purpose = param(req, "purpose", 255, &bad)), bad)
-		BAD("purpose: at most 255 bytes, no control characters");
+		BAD("purpose", "purpose: at most 255 bytes, no control characters");
 	if ((q.post = param(req, "post", TIMS_CENTRE_NAME_MAX, &bad)), bad)
-		BAD("post: a post's name, at most %d bytes", TIMS_CENTRE_NAME_MAX);
+		BAD("post", "post: a post's name, at most %d bytes", TIMS_CENTRE_NAME_MAX);
 	if (tims_http_query(req, "post") && (!strcmp(tims_http_query(req, "post"), "centre") ||
 					     !*tims_http_query(req, "post")))
 		q.post = "";   /* the centre's own audit log */
 	if ((t = param(req, "from", 32, &bad)), bad || (t && !centre_av_parse_time(t, &q.from_ms)))
-		BAD("from: want ms since 1970 or YYYY-MM-DDTHH:MM:SSZ");
+		BAD("from", "from: want ms since 1970 or YYYY-MM-DDTHH:MM:SSZ");
 	if ((t = param(req, "to", 32, &bad)), bad || (t && !centre_av_parse_time(t, &q.to_ms)))
-		BAD("to: want ms since 1970 or YYYY-MM-DDTHH:MM:SSZ");
+		BAD("to", "to: want ms since 1970 or YYYY-MM-DDTHH:MM:SSZ");
 	if (q.from_ms >= q.to_ms)
-		BAD("to: must be after from");
+		BAD("to", "to: must be after from");
 	if ((pg = tims_http_query(req, "page")) && tims_parse_u64(pg, CENTRE_AV_PAGES_MAX, &n,
 								   "page", NULL))
-		BAD("page: want 0 to %d", CENTRE_AV_PAGES_MAX);
+		BAD("page", "page: want 0 to %d", CENTRE_AV_PAGES_MAX);
 	q.page = pg ? (unsigned)n : 0;
 	if ((ps = tims_http_query(req, "page_size")) &&
 	    (tims_parse_u64(ps, CENTRE_AV_PAGE_MAX, &n, "page_size", NULL) || n == 0))
-		BAD("page_size: want 1 to %d", CENTRE_AV_PAGE_MAX);
+		BAD("page_size", "page_size: want 1 to %d", CENTRE_AV_PAGE_MAX);
 	if (ps)
 		q.page_size = (unsigned)n;
 #undef BAD
@@ -932,7 +934,9 @@ tims_rc centre_h_audit_search(void *app, struct tims_http_req *req, struct tims_
 	if (rc == TIMS_ERR_NOTFOUND)
 		return tims_http_reply_error(resp, 404, "no_post", "%s", err.msg);
 	if (rc == TIMS_ERR_INVALID)
-		return tims_http_reply_error(resp, 400, "bad_query", "%s", err.msg);
+		return tims_http_reply_error_params(resp, 400, "bad_query",
+						    json_pack("{s:s, s:s}", "field", "query",
+							      "rule", "invalid"), "%s", err.msg);
 	if (rc == TIMS_ERR_UNAVAILABLE)
 		return tims_http_reply_error(resp, 503, "token_unavailable", "%s", err.msg);
 	if (rc)
