@@ -137,10 +137,17 @@ out:
 
 #define ARRIVALS_MAX 500
 
+struct arrivals {
+	json_t *list;
+	uint64_t total; /* flights in the window, shown or not */
+};
+
 static tims_rc arrival_row(void *ctx, const struct tims_api_flight *f)
 {
-	json_t *list = ctx;
+	struct arrivals *a = ctx;
+	json_t *list = a->list;
 
+	a->total++;
 	if (json_array_size(list) >= ARRIVALS_MAX)
 		return TIMS_OK;
 	return json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i,"
@@ -157,6 +164,7 @@ tims_rc centre_h_dash_arrivals(void *app, struct tims_http_req *req, struct tims
 	struct centre_serve *s = app;
 	const char *purpose = tims_http_query(req, "purpose");
 	struct tims_api *api = NULL;
+	struct arrivals a = { NULL, 0 };
 	struct tims_err err;
 	json_t *list, *out, *q;
 	char *qtext, *atext;
@@ -167,10 +175,11 @@ tims_rc centre_h_dash_arrivals(void *app, struct tims_http_req *req, struct tims
 					     "bytes, why the passenger lists are read");
 	if (!(list = json_array()))
 		return TIMS_ERR_NOMEM;
+	a.list = list;
 	tims_err_clear(&err);
 	if ((rc = tims_api_open(s->c->dir, s->c->vault, &api, &err)) ||
 	    (rc = tims_api_flights(api, tims_mlog_now_ms() - 24 * 3600000LL, INT64_MAX,
-				   arrival_row, list, &err))) {
+				   arrival_row, &a, &err))) {
 		tims_api_close(api);
 		json_decref(list);
 		if (rc == TIMS_ERR_NOMEM)
@@ -179,7 +188,10 @@ tims_rc centre_h_dash_arrivals(void *app, struct tims_http_req *req, struct tims
 		return tims_http_reply_error(resp, 503, "store_unavailable", "%s", err.msg);
 	}
 	tims_api_close(api);
-	if (!(out = json_pack("{s:o}", "flights", list)))
+	/* at most ARRIVALS_MAX listed; "total" says how many there are, so a
+	 * cut list is never taken for the whole */
+	if (!(out = json_pack("{s:o, s:I, s:I}", "flights", list, "total", (json_int_t)a.total,
+			      "shown", (json_int_t)json_array_size(list))))
 		return TIMS_ERR_NOMEM;
 	q = json_pack("{s:s}", "since", "24 hours ago");
 	qtext = q ? json_dumps(q, JSON_COMPACT) : NULL;

@@ -126,8 +126,8 @@ arr() { curl -s -o "$T_TMP/arr.json" -w '%{http_code}' --cacert "$C/ca.crt" -H "
 t_eq "GET /api/v1/dashboard/arrivals without a purpose: 400" 400 "$(arr '')"
 # (the same seed on another day: the same names and passports, birth dates
 # shifted, so the wanted person's no longer matches: one hit, the passport)
-t_eq "with one: tomorrow's flight (not the one that arrived long ago), 308 travellers, 1 hit, no name" \
-	"200 1 $FLIGHT 308 1 0" "$(arr '?purpose=pre-arrival%20board') $(jq -r '"\(.flights | length) \(.flights[0].flight) \(.flights[0].travellers) \(.flights[0].hits)"' "$T_TMP/arr.json" 2>&1) $(grep -c -F "$WSUR" "$T_TMP/arr.json")"
+t_eq "with one: tomorrow's flight (not the one that arrived long ago), total and shown 1, 308 travellers, 1 hit, no name" \
+	"200 1 1 1 $FLIGHT 308 1 0" "$(arr '?purpose=pre-arrival%20board') $(jq -r '"\(.flights | length) \(.total) \(.shown) \(.flights[0].flight) \(.flights[0].travellers) \(.flights[0].hits)"' "$T_TMP/arr.json" 2>&1) $(grep -c -F "$WSUR" "$T_TMP/arr.json")"
 t_eq "the dashboard's alert queue shows the hits (the two of each version and tomorrow's), severe, first" \
 	"200 5 true api-hit" "$(curl -s -o "$T_TMP/alerts.json" -w '%{http_code}' --cacert "$C/ca.crt" -H "Authorization: Bearer $TOK" "$CURL_/api/v1/dashboard/alerts") $(jq -r '[.. | objects | select(.kind? == "api-hit")] | "\(length) \(all(.severe)) \(.[0].kind)"' "$T_TMP/alerts.json" 2>&1)"
 t_match "the read is audited with its purpose" '"dashboard\.arrivals".*pre-arrival board' \
