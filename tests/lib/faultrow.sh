@@ -145,7 +145,7 @@ cycles() {
 		recov+=("$RECOVERY_MS")
 		cseed=$((SEED * 1000 + c))
 		"$PY" "$ROOT/tests/lib/booths.py" load --url "$URL" --ca "$P/tls.crt" --tokens "$TOKENS" \
-			--prefix "c$c" --history "$T_TMP/history" --seconds $((MAXS + 5)) \
+			--prefix "c$c" --history "$T_TMP/history" --seconds "${LOAD_SECONDS:-$((MAXS + 5))}" \
 			--resend 3 --seed "$cseed" 2>>"$T_TMP/load.err" &
 		load=$!
 		# MIN_ACKS: the cut only once so many more are acknowledged
