@@ -59,8 +59,9 @@ fi
 # The vault makes a data key per month (keys.db, a rollback journal): the
 # first crossing after midnight of the 1st seals under a new key committed
 # just before. The clock (libfaketime, every process of this part, read
-# from a file so that it can be moved) stands a minute before the next
-# month while the post is set up and started, however slowly; once the
+# from a file so that it can be moved) stands 15 minutes before the next
+# month while the post is set up, 5 minutes before it when the cycle
+# starts the node, however slowly either goes; once the
 # booths' first crossing is acknowledged (this month's key made) it is put
 # 2 s before the month's end. The cut comes 40 I/O records after the new
 # key's commit removed its journal, and keeps nothing unsynced. Before the
@@ -76,7 +77,7 @@ next_month() { # the first second of next month, UTC, after fake time $1
 real=$(date +%s)
 boundary=$(next_month "$real")
 (
-	export LD_PRELOAD=$FAKETIME_SO FAKETIME="+$((boundary - real - 60))"
+	export LD_PRELOAD=$FAKETIME_SO FAKETIME="+$((boundary - real - 900))"
 	P=$T_TMP/post-month
 	setup || {
 		t_report fail "month: setup"
@@ -85,10 +86,13 @@ boundary=$(next_month "$real")
 	}
 	# from here the offset is read from a file in the post's directory
 	# (the node's sandbox reads there), where it can be moved
+	# (five minutes before the month's end when the cycle starts, however
+	# long the setup took: the node's start must not cross it; no step of
+	# this clock is longer than the booths' sessions stay idle, 15 min)
 	CLOCK=$P/faketime
-	echo "$FAKETIME" >"$CLOCK"
+	echo "+$((boundary - 300 - $(env -u LD_PRELOAD date +%s)))" >"$CLOCK"
 	unset FAKETIME
-	export FAKETIME_TIMESTAMP_FILE=$CLOCK FAKETIME_CACHE_DURATION=1
+	export FAKETIME_TIMESTAMP_FILE=$CLOCK FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1
 	# written aside and renamed: a reader never sees the file empty (and
 	# falls back to the real time, weeks back)
 	to_month_end() {
