@@ -168,7 +168,10 @@ out=$(printf 'officer password 1\n%s\n' "$(oathtool --totp -b "$SECRET")" |
 	other "$TIMS" login --post "$X" off1 2>&1)
 t_match "copy: no login (the TOTP secrets are sealed)" 'token|unavailable|sealed|refused' "$out"
 printf 'interval_ms = 60000\n' >"$X/sync.conf" # its centre is gone
-other "$TIMS" post serve "$X" --port 0 >"$T_TMP/copy.out" 2>>"$T_TMP/copy.log" &
+# (not through other(): $! must be the node, which the cleanup stops, not
+# a shell around it)
+SOFTHSM2_CONF=$OTHER_CONF TIMS_TOKEN=$OTHER_URI "$TIMS" post serve "$X" --port 0 \
+	>"$T_TMP/copy.out" 2>>"$T_TMP/copy.log" &
 PIDS+=("$!")
 wait_line "$T_TMP/copy.out" "listening on"
 t_eq "copy: serves (sealing needs no token)" 0 $?
