@@ -304,6 +304,21 @@ static int purpose_ok(const char *sub, const char *purpose)
 	return CLI_OK;
 }
 
+/* One JSON line on standard output, the object taken; its text wiped
+ * (personal data) before it is freed. */
+static tims_rc put_line(json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	if (!s)
+		return TIMS_ERR_NOMEM;
+	puts(s);
+	sodium_memzero(s, strlen(s));
+	free(s);
+	return TIMS_OK;
+}
+
 static tims_rc print_flight(void *ctx, const struct tims_api_flight *f)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:s}",
@@ -312,15 +327,9 @@ static tims_rc print_flight(void *ctx, const struct tims_api_flight *f)
 		"arrival_time", f->arrival_time, "version", (int)f->current,
 		"versions", (int)f->versions, "travellers", (json_int_t)f->travellers,
 		"hits", (json_int_t)f->hits, "sha256", f->sha256);
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	(void)ctx;
-	json_decref(o);
-	if (!s)
-		return TIMS_ERR_NOMEM;
-	puts(s);
-	free(s);
-	return TIMS_OK;
+	return put_line(o);
 }
 
 static tims_rc print_version(void *ctx, const struct tims_api_version *v)
@@ -329,21 +338,14 @@ static tims_rc print_version(void *ctx, const struct tims_api_version *v)
 		"version", (int)v->version, "received_ms", (json_int_t)v->received_ms,
 		"superseded_ms", (json_int_t)v->superseded_ms, "sha256", v->sha256,
 		"travellers", (json_int_t)v->travellers, "hits", (json_int_t)v->hits);
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	(void)ctx;
-	json_decref(o);
-	if (!s)
-		return TIMS_ERR_NOMEM;
-	puts(s);
-	free(s);
-	return TIMS_OK;
+	return put_line(o);
 }
 
 static tims_rc print_traveller(void *ctx, const struct tims_api_traveller *t)
 {
 	json_t *hits = json_array(), *o;
-	char *s;
 
 	(void)ctx;
 	for (unsigned i = 0; hits && i < t->screening.nhits && i < TIMS_API_HITS_MAX; i++) {
@@ -364,14 +366,7 @@ static tims_rc print_traveller(void *ctx, const struct tims_api_traveller *t)
 		"document_expiry", t->document_expiry,
 		"screening", t->screening.status == TIMS_API_HIT ? "hits" : "no hits",
 		"hits", hits ? hits : json_array());
-	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	if (!s)
-		return TIMS_ERR_NOMEM;
-	puts(s);
-	sodium_memzero(s, strlen(s));
-	free(s);
-	return TIMS_OK;
+	return put_line(o);
 }
 
 /* list and show: the gate, then the centre's store */
