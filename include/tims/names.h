@@ -73,6 +73,8 @@ enum tims_scheme {
 	TIMS_SCHEME_SLAVIC,        /* a Latin spelling of a Slavic name read
 				      across registers (ISO 9 C, RU 1997 TC as
 				      TS; French J as ZH; Ukrainian H as G) */
+	TIMS_SCHEME_SOUTH_SLAVIC,  /* Cyrillic Х as H, Џ as DŽ (Serbian,
+				      Macedonian, Bulgarian romanisation) */
 	TIMS_SCHEME_LAST
 };
 

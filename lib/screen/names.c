@@ -49,6 +49,7 @@ static const char *const scheme_names[TIMS_SCHEME_LAST] = {
 	[TIMS_SCHEME_ARTICLE] = "Arabic article taken apart",
 	[TIMS_SCHEME_ALBANIAN] = "Albanian spelling",
 	[TIMS_SCHEME_SLAVIC] = "Slavic reading (ISO 9 C, French J, Ukrainian H)",
+	[TIMS_SCHEME_SOUTH_SLAVIC] = "Serbian, Macedonian and Bulgarian romanisation (Х: H, Џ: DŽ)",
 };
 
 const char *tims_scheme_name(enum tims_scheme s)

@@ -734,8 +734,10 @@ static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 	static const uint8_t cyr_schemes[3] = {
 		TIMS_SCHEME_ICAO, TIMS_SCHEME_RU1997, TIMS_SCHEME_UA2010 };
 	char out[3][TIMS_TOKEN_MAX + 1] = { "", "", "" };
-	size_t len[3] = { 0, 0, 0 };
-	bool plain = true;
+	/* Serbian, Macedonian and Bulgarian romanisation of Х and Џ */
+	char south[TIMS_TOKEN_MAX + 1] = "";
+	size_t len[3] = { 0, 0, 0 }, slen = 0;
+	bool plain = true, has_south = false;
 
 	for (size_t i = 0; i < n; i++) {
 		int32_t cp = u_toupper(l[i].cp);
@@ -751,9 +753,16 @@ static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 					tims__az_add(out[0], &len[0], col(r, 0));
 					tims__az_add(out[1], &len[1], col(r, 1));
 					tims__az_add(out[2], &len[2], u->col[0]);
+					tims__az_add(south, &slen, col(r, 0));
 					plain = false;
 					continue;
 				}
+			}
+			if (r && (cp == 0x425 || cp == 0x40F)) { /* Х, Џ */
+				tims__az_add(south, &slen, cp == 0x425 ? "H" : "DZH");
+				has_south = true;
+			} else if (r) {
+				tims__az_add(south, &slen, col(r, 0));
 			}
 		} else if (l[i].script == TIMS__S_LATIN && (cp < 'A' || cp > 'Z')) {
 			r = find_row(latin_idx, TIMS_ARRAY_SIZE(latin_rows), cp);
@@ -762,6 +771,8 @@ static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 			plain = false;
 			for (unsigned c = 0; c < 3; c++)
 				tims__az_add(out[c], &len[c], col(r, c));
+			if (l[i].script != TIMS__S_CYRILLIC)
+				tims__az_add(south, &slen, col(r, 0));
 		} else {
 			const char *b = l[i].script == TIMS__S_LATIN ?
 					latin_base(cp, tmp) : "";
@@ -769,6 +780,7 @@ static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 				plain = false;
 			for (unsigned c = 0; c < 3; c++)
 				tims__az_add(out[c], &len[c], b);
+			tims__az_add(south, &slen, b);
 		}
 	}
 	if (plain)
@@ -776,6 +788,11 @@ static void translit_table(const struct tims__letter *l, size_t n, bool cyr,
 	else
 		for (unsigned c = 0; c < 3; c++)
 			add_variant(t, out[c], cyr ? cyr_schemes[c] : latin_schemes[c]);
+	/* Х is KH in the ICAO, Russian and Ukrainian tables and H in the
+	 * Serbian, Macedonian and Bulgarian ones (ХОЏА, ХОДЖА: HODZHA, as
+	 * Albanian HOXHA is said); Џ is DŽ there, said as Albanian XH */
+	if (cyr && has_south)
+		add_variant(t, south, TIMS_SCHEME_SOUTH_SLAVIC);
 	if (!cyr) {
 		char g[TIMS_TOKEN_MAX + 1];
 		size_t cut = tims__article_split(out[1]);

@@ -325,6 +325,22 @@ static void test_slavic(void)
 	    "Ukrainian H for Г, -IIENKO against -IYENKO");
 	HIT(cmp("DZAFEROVIC, DZEMAL", d, "DZHAFEROVICH<<DZHEMAL", d),
 	    "Serbian DŽ stripped to DZ against DZH");
+	/* Х is H and Џ is DŽ in the Serbian, Macedonian and Bulgarian
+	 * romanisations: an Albanian name in Macedonian or Serbian Cyrillic
+	 * (ХОЏА, ХОДЖА for HOXHA; ЏАФЕРИ for XHAFERI), a Bulgarian one
+	 * written HRISTOV, not KHRISTOV */
+	HIT_BECAUSE(cmp("HOXHA, ARBER", d, "Хоџа, Арбер", d), "Macedonian",
+		    "Albanian XH in Macedonian Cyrillic Џ, H for Х");
+	HIT_BECAUSE(cmp("HOXHA, ARBER", d, "ХОДЖА, АРБЕР", d), "Macedonian",
+		    "Albanian HOXHA in Cyrillic ДЖ, H for Х");
+	HIT(cmp("XHAFERI, ARBEN", d, "Џафери, Арбен", d), "Albanian XH as Џ");
+	HIT_BECAUSE(cmp("HRISTOV, IVAN", d, "Христов, Иван", d), "Bulgarian",
+		    "Bulgarian H for Х");
+	HIT(cmp("KHRISTOV, IVAN", d, "Христов, Иван", d), "ICAO KH for Х still");
+	MISS(cmp("HOXHA, ARBER", d, "ХОДЖА, АРБЕР", "1975-01-01"),
+	     "the same name in Cyrillic, born 4 years earlier");
+	MISS(cmp("HOXHA, ARBER", d, "ХОДЖА, ДРИТАН", d),
+	     "another given name, the same Cyrillic surname");
 	MISS(cmp("CVETKOV, PAVEL", d, "TSVETKOV<<PAVEL", "1988-05-06"),
 	     "the same Slavic name, born 17 years later");
 	MISS(cmp("HNATIUK, BOHDAN", d, "HNATIUK, MYKOLA", "1974-02-01"),
@@ -461,7 +477,7 @@ static void test_index(void)
 	static const char *const listed[] = {
 		"SMITH, ANNA", "VAN DER BERG, JAN", "DELACRUZ, MARIA", "JONES, ANNA",
 		"VANDERMEER, PIETER", "BERG, JAN", "CVETKOV, PAVEL", "HORDIIENKO, SERHII",
-		"JOUKOVSKI, BORIS", "HORBAN, HRYHORII",
+		"JOUKOVSKI, BORIS", "HORBAN, HRYHORII", "ХОЏА, АРБЕР",
 	};
 	static const struct { const char *q, *dob; int want; } qs[] = {
 		{ "SMITH ANA", "1970-03-04", 0 }, { "JAN VANDERBERG", "1970-03-04", 1 },
@@ -472,6 +488,8 @@ static void test_index(void)
 		{ "BORIS ZHUKOVSKIY", "1970-03-04", 8 },
 		/* the Ukrainian reading of a part with no ending is a key too */
 		{ "GRIGORIY GORBAN", "1970-03-04", 9 },
+		/* a Cyrillic entry's Serbian and Macedonian spelling too */
+		{ "ARBER HOXHA", "1970-03-04", 10 },
 	};
 	struct tims_screen_index *ix = NULL;
 	struct tims_screen_hit hits[8];
