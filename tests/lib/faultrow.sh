@@ -154,9 +154,11 @@ cycles() {
 			local want=$(($(grep -c '^K ' "$T_TMP/history") + MIN_ACKS))
 			for _ in $(seq 1 300); do
 				[ "$(grep -c '^K ' "$T_TMP/history")" -ge "$want" ] && break
-				sleep 0.05
+				LD_PRELOAD= sleep 0.05
 			done
 		fi
+		# (the waits sleep on the real clock: a part that runs under
+		# libfaketime moves its clock, and a faked sleep then ends at once)
 		# AFTER_ACKS: a command run once MIN_ACKS are in (the month part
 		# moves the clock to just before the month's end only then)
 		[ -n "${AFTER_ACKS:-}" ] && "$AFTER_ACKS"
@@ -165,7 +167,7 @@ cycles() {
 			# (at least 60 s: the loop ends when the node does, and a
 			# loaded machine's booths take long to make the I/O)
 			local cap=$((MAXS * 2 > 60 ? MAXS * 2 : 60))
-			for _ in $(seq 1 $((cap * 10))); do alive "$SERVER" || break; sleep 0.1; done
+			for _ in $(seq 1 $((cap * 10))); do alive "$SERVER" || break; LD_PRELOAD= sleep 0.1; done
 			alive "$SERVER" && CRASH_AFTER="$CRASH_AFTER (not reached: killed at $cap s)"
 			LAST_CUT=$CRASH_AFTER
 		else
