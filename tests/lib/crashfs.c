@@ -211,10 +211,24 @@ static const char *fd_rel(int fd, char *buf, size_t cap)
 /*
  * What fd is: 1 a followed regular file (ino set), 2 a directory under the
  * root (rel set), 0 anything else. Cached by descriptor, checked against
- * the inode each call (a descriptor closed by stdio and reused is seen).
+ * the inode each call (a descriptor closed by stdio and reused is seen),
+ * and forgotten at every open (forget): an inode number is reused once
+ * its file is unlinked, and SQLite's next post.db-wal could get both the
+ * number and the descriptor of the -shm it had just removed, which the
+ * cache called not followed (its writes then went unjournaled, and the
+ * power cut dropped a whole log).
  */
 #define CACHE 4096
 static struct { dev_t dev; ino_t ino; int kind; char rel[256]; } cache[CACHE];
+
+static void forget(int fd)
+{
+	if (fd < 0 || fd >= CACHE)
+		return;
+	pthread_mutex_lock(&mu);
+	cache[fd].kind = -1;
+	pthread_mutex_unlock(&mu);
+}
 
 static int classify(int fd, uint64_t *ino, char *rel, size_t cap)
 {
@@ -460,6 +474,7 @@ static int opened(int dirfd, const char *path, int flags, mode_t mode,
 	int existed = rel && fstatat(dirfd, path, &before, 0) == 0;
 	int fd = call(dirfd, path, flags, mode), e = errno;
 
+	forget(fd);
 	if (fd >= 0 && rel) {
 		struct stat st;
 
