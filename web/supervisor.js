@@ -125,6 +125,10 @@
       }
       return;
     }
+    if (res.status === 429) { /* this address failed too often: polling goes on */
+      $('sup-error').textContent = t('sup.wait', { wait: res.headers.get('Retry-After') || '?' });
+      return;
+    }
     if (res.status === 403) {
       $('sup-error').textContent = t('sup.not_supervisor');
       return;

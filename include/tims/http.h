@@ -5,7 +5,10 @@
  * server itself checks, in this order and for every request:
  *   1. the route exists (404) and takes this method (405);
  *   2. a verified client certificate, for mutual-TLS routes (401);
- *   3. a valid session (Authorization: Bearer) unless the route is public (401);
+ *   3. a valid session (Authorization: Bearer) unless the route is public
+ *      (401); for a TIMS_ROUTE_WALL route the wall key instead
+ *      (Authorization: Wall KEY, cfg.authenticate_wall: 401, or 429 with
+ *      Retry-After once a source has failed too often);
  *   4. the principal's role is one the route allows (403);
  *   5. the body fits the route's limit (413), is JSON (415, 400), and has the
  *      declared shape: an object with only known fields of the right types
@@ -178,9 +181,11 @@ enum tims_route_flags {
 	TIMS_ROUTE_POLL = 1 << 5,     /* routine traffic between nodes (like
 				       * TIMS_ROUTE_MTLS and _PASSIVE): its
 				       * access lines are logged at debug */
-	TIMS_ROUTE_WALL = 1 << 6,     /* with TIMS_ROUTE_PUBLIC: no session, the
-				       * handler asks for the post's wall key
-				       * itself (tims post routes: "wall") */
+	TIMS_ROUTE_WALL = 1 << 6,     /* with TIMS_ROUTE_PUBLIC: no session but
+				       * the post's wall key, which the server
+				       * checks (cfg.authenticate_wall) before
+				       * the handler runs (tims post routes:
+				       * "wall") */
 };
 
 struct tims_http_route {
@@ -228,6 +233,14 @@ struct tims_http_config {
 	 * timer must not be refreshed by them. */
 	tims_rc (*authenticate)(void *app, const char *token, int activity,
 				struct tims_principal *who);
+	/* For TIMS_ROUTE_WALL routes: KEY is what followed "Authorization:
+	 * Wall " (NULL when the header is absent or of another scheme).
+	 * TIMS_OK to go on; TIMS_ERR_AUTH a wrong key (401); TIMS_ERR_DENIED
+	 * a source throttled (429, Retry-After *retry_after s); anything else
+	 * 503. The callback audits and throttles; a WALL route without it is
+	 * refused (401). */
+	tims_rc (*authenticate_wall)(void *app, struct tims_http_req *req, const char *key,
+				     unsigned *retry_after);
 	/* Map a client certificate whose chain verified to a peer: TIMS_OK,
 	 * or TIMS_ERR_DENIED (wrong role, unknown or revoked). */
 	tims_rc (*authorize_peer)(void *app, const struct tims_tls_peer *peer,

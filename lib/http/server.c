@@ -486,6 +486,26 @@ static int check_headers(struct tims_http_server *s, struct reqctx *rq,
 		if (rc)
 			REFUSE(401, "unauthenticated", "session expired or unknown; log in again");
 	}
+	if (route->flags & TIMS_ROUTE_WALL) {
+		unsigned wait = 0;
+
+		h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+		rc = s->cfg.authenticate_wall ?
+			s->cfg.authenticate_wall(s->cfg.app, &rq->req,
+						 h && !strncmp(h, "Wall ", 5) ? h + 5 : NULL, &wait)
+			: TIMS_ERR_AUTH;
+		if (rc == TIMS_ERR_DENIED) {
+			*ret = send_error_retry(s, rq, c, 429, "too_many_attempts",
+						"too many wrong wall keys from this address; "
+						"try again later", wait ? wait : 1);
+			return 1;
+		}
+		if (rc == TIMS_ERR_AUTH)
+			REFUSE(401, "unauthenticated",
+			       "Authorization: Wall KEY, the post's wall key (tims post wall-key)");
+		if (rc)
+			REFUSE(503, "unavailable", "the wall key cannot be checked now");
+	}
 	if (route->roles != TIMS_ROUTE_PUBLIC && !(route->roles & rq->req.who.role))
 		REFUSE(403, "forbidden", "your role may not do this");
 	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");

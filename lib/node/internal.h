@@ -58,6 +58,7 @@ struct tims_node {
 	struct tims_metric *m_crossings;
 	struct tims_metric *m_checks;
 	struct tims_metric *m_login_failures;
+	struct tims_metric *m_wall_failures;
 	pthread_t timer;
 	int timer_running;
 	int names_done;        /* the timer's last step found no name keys owed */
@@ -272,6 +273,10 @@ tims_rc node_events_count(struct tims_node *n, int64_t from_ms, int64_t to_ms,
 tims_rc node_h_supervisor_summary(void *app, struct tims_http_req *req,
 				  struct tims_http_resp *resp);
 tims_rc node_h_wall(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+/* The server's wall-key check (cfg.authenticate_wall): throttled, a
+ * failure audited (supervisor.c). */
+tims_rc node_wall_auth(void *app, struct tims_http_req *req, const char *key,
+		       unsigned *retry_after);
 
 /*
  * totpclaim.c: a login's TOTP step claimed at the centre (tims/totpclaim.h).

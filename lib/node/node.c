@@ -813,6 +813,8 @@ static void register_metrics(struct tims_node *n)
 		"Travellers checked.", "");
 	n->m_login_failures = tims_metric(&n->metrics, TIMS_COUNTER,
 		"tims_login_failures_total", "Failed officer logins.", "");
+	n->m_wall_failures = tims_metric(&n->metrics, TIMS_COUNTER, "tims_wall_key_failures_total",
+		"Wall-display requests refused: a wrong or missing wall key, or a throttled source.", "");
 	n->m_halted = tims_metric(&n->metrics, TIMS_GAUGE, "tims_halted",
 		"1 while the post does not acknowledge crossings (status: halted).", "");
 	n->m_clock_jumps = tims_metric(&n->metrics, TIMS_GAUGE, "tims_clock_jumps",
@@ -884,6 +886,7 @@ tims_rc tims_node_start(const struct tims_node_config *cfg,
 	hc.static_dir = cfg->web_dir;
 	hc.app = n;
 	hc.authenticate = authenticate;
+	hc.authenticate_wall = node_wall_auth;
 	hc.authorize_peer = node_authorize_peer;
 	hc.limit = node_limit;
 	if (ca.len)

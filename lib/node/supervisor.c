@@ -265,20 +265,19 @@ tims_rc node_h_supervisor_summary(void *app, struct tims_http_req *req,
 	return tims_http_reply_json(resp, 200, o);
 }
 
-/* The wall key presented (Authorization: Wall HEX) against DIR/wall.key
- * (the SHA-256 of the key, hex): 1 when it matches. Read at every request,
- * so a revoked key (the file deleted or replaced) is refused at once. */
-static int wall_key_ok(struct tims_node *n, const struct tims_http_req *req)
+/* KEY (what followed "Authorization: Wall ") against DIR/wall.key (the
+ * SHA-256 of the key, hex): 1 when it matches. Read at every request, so
+ * a revoked key (the file deleted or replaced) is refused at once. */
+static int wall_key_ok(struct tims_node *n, const char *key_hex)
 {
 	struct tims_buf b = TIMS_BUF_INIT(WALL_KEY_HEX + 2);
 	uint8_t key[WALL_KEY_HEX / 2], want[crypto_hash_sha256_BYTES],
 		got[crypto_hash_sha256_BYTES];
-	const char *h = tims_http_header(req, "Authorization");
 	char path[4200], hex[WALL_KEY_HEX + 1];
 	int ok = 0;
 
-	if (!h || strncmp(h, "Wall ", 5) || strlen(h + 5) != WALL_KEY_HEX ||
-	    tims_hex_decode(h + 5, key, sizeof(key), "key", NULL))
+	if (!key_hex || strlen(key_hex) != WALL_KEY_HEX ||
+	    tims_hex_decode(key_hex, key, sizeof(key), "key", NULL))
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", n->dir, WALL_KEY_FILE);
 	if (!tims_read_file(path, b.max, &b, NULL) && b.len >= WALL_KEY_HEX) {
@@ -294,6 +293,47 @@ static int wall_key_ok(struct tims_node *n, const struct tims_http_req *req)
 	return ok;
 }
 
+/*
+ * The server's check of a TIMS_ROUTE_WALL route (cfg.authenticate_wall),
+ * before the handler. Throttled like a login, under an account no officer
+ * can have ("wall:key", ids take no ':'): a source that fails too often
+ * waits (429, Retry-After; counted in tims_wall_key_failures_total, not
+ * audited, so that a flood cannot fill the audit trail), a wall display
+ * that was let in lately is not held up by someone guessing elsewhere
+ * (tims_officer_login_admit's trusted sources). A wrong or missing key is
+ * audited ("wall.failed", with the source address) and answered 401; an
+ * event that cannot be stored durably refuses the request (503).
+ */
+#define WALL_ACCOUNT "wall:key"
+tims_rc node_wall_auth(void *app, struct tims_http_req *req, const char *key,
+		       unsigned *retry_after)
+{
+	struct tims_node *n = app;
+	time_t now = time(NULL);
+	int ok;
+	tims_rc rc;
+
+	snprintf(req->who.id, sizeof(req->who.id), "wall");
+	req->who.role = 0;
+	if (tims_officer_login_admit(n->officers, WALL_ACCOUNT, req->addr, now, retry_after)) {
+		tims_metric_add(n->m_wall_failures, 1);
+		return TIMS_ERR_DENIED;
+	}
+	ok = wall_key_ok(n, key);
+	tims_officer_login_result(n->officers, WALL_ACCOUNT, req->addr, ok, now);
+	if (ok)
+		return TIMS_OK;
+	tims_metric_add(n->m_wall_failures, 1);
+	pthread_mutex_lock(&n->lock);
+	rc = node_audit(n, req, "wall.failed", "", -1, 401, NULL,
+			json_pack("{s:s}", "reason", !key ? "no wall key presented"
+					   : strlen(key) != WALL_KEY_HEX ? "not a wall key (64 hex digits)"
+					   : "not this post's wall key (revoked, or never issued)"));
+	pthread_mutex_unlock(&n->lock);
+	return rc ? rc : TIMS_ERR_AUTH;
+}
+
+/* GET /api/v1/wall: the server has checked the wall key (node_wall_auth). */
 tims_rc node_h_wall(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
 	struct tims_node *n = app;
@@ -301,10 +341,7 @@ tims_rc node_h_wall(void *app, struct tims_http_req *req, struct tims_http_resp 
 	json_t *o = NULL;
 	tims_rc rc;
 
-	if (!wall_key_ok(n, req))
-		return tims_http_reply_error(resp, 401, "unauthenticated",
-					     "Authorization: Wall KEY, the post's wall key "
-					     "(tims post wall-key)");
+	(void)req;
 	if ((rc = summary(n, 0, &o, &err)))
 		return tims_http_reply_error(resp, 503, "unavailable", "wall: %s",
 					     tims_err_msg(&err));

@@ -316,6 +316,18 @@ t_eq "wall: the key opens no other route (401 on status, summary, history, audit
 t_match "wall: the supervisor's session is not the wall's key (401)" ' 401$' "$(wall "$SUP_TOKEN")"
 cli_as "$P" admin "$TIMS" post wall-key "$P" --revoke >/dev/null
 t_match "wall: once revoked, the key is refused at once (401)" ' 401$' "$(wall "$WKEY")"
+# Guessing the key: each wrong key is audited (wall.failed, with the
+# source), and a source that failed 5 times in a row waits (429,
+# Retry-After), like a login; the waits are not audited (no flood of the
+# trail), but counted in the metrics.
+t_match "wall: a 5th wrong key in a row is still answered 401" ' 401$' "$(wall "$(printf '%064d' 7)")"
+hdr=$(curl -s -D - -o /dev/null --cacert "$C/ca.crt" -H "Authorization: Wall $WKEY" "$URL/api/v1/wall")
+t_match "wall: the 6th from that source waits: 429 with Retry-After" '^HTTP/[0-9.]+ 429.*[Rr]etry-[Aa]fter: [1-9]' "$(printf '%s' "$hdr" | tr -d '\r' | paste -sd' ')"
+wf=$(cli_as "$P" auditor "$TIMS" audit list --post "$P" --json 2>/dev/null | grep '"wall.failed"')
+t_eq "wall: the 5 wrong or missing keys are audited (wall.failed), the wait is not" 5 "$(printf '%s\n' "$wf" | grep -c .)"
+t_match "wall: ... each with the source address and why" '"addr":"127\.0\.0\.1".*"action":"wall\.failed".*reason.*not this post' "$(printf '%s\n' "$wf" | head -1)"
+metrics_of "$URL" "$C/ca.crt" post
+t_eq "metrics: tims_wall_key_failures_total counts the 6 refusals" 6 "$(mval post tims_wall_key_failures_total)"
 echo "# supervisor and wall checks took $(( ($(date +%s%N) - SUP_T0) / 1000000 )) ms"
 kill -CONT "$CENTRE"
 t_ok "centre back: the post catches up by itself, lag 0" until_ok 60 synced

@@ -69,7 +69,27 @@ static const struct tims_http_route routes[] = {
 	{ "GET", "/api/v1/history/{doc}", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 0, NULL, h_echo, 0 },
 	{ "GET", "/api/v1/fail", TIMS_ROUTE_PUBLIC, 0, NULL, h_fail, 0 },
 	{ "POST", "/api/v1/sync", TIMS_ROLE_PEER, 1024, NULL, h_peer, TIMS_ROUTE_MTLS | TIMS_ROUTE_RAW_BODY },
+	{ "GET", "/api/v1/wall", TIMS_ROUTE_PUBLIC, 0, NULL, h_echo, TIMS_ROUTE_WALL },
 };
+
+/* TIMS_ROUTE_WALL: "good" opens it, "busy" is a throttled source, anything
+ * else (or no Wall header) is a wrong key; what the gate passed is kept. */
+static char wall_seen[80];
+
+static tims_rc authenticate_wall(void *app, struct tims_http_req *req, const char *key,
+				 unsigned *retry_after)
+{
+	(void)app;
+	snprintf(wall_seen, sizeof(wall_seen), "%s", key ? key : "(none)");
+	if (key && !strcmp(key, "busy")) {
+		*retry_after = 42;
+		return TIMS_ERR_DENIED;
+	}
+	if (!key || strcmp(key, "good"))
+		return TIMS_ERR_AUTH;
+	snprintf(req->who.id, sizeof(req->who.id), "wall");
+	return TIMS_OK;
+}
 
 static tims_rc authenticate(void *app, const char *token, int activity,
 			    struct tims_principal *who)
@@ -136,7 +156,9 @@ static struct result call(const char *method, const char *path, const char *toke
 		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
 	}
 	if (token) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		/* "Wall KEY" is sent as it is; anything else as a bearer token */
+		snprintf(auth, sizeof(auth), strncmp(token, "Wall ", 5) ? "Authorization: Bearer %s"
+									: "Authorization: %s", token);
 		h = curl_slist_append(h, auth);
 	}
 	if (ctype) {
@@ -395,6 +417,7 @@ int main(void)
 	cfg.routes = routes;
 	cfg.nroutes = sizeof(routes) / sizeof(routes[0]);
 	cfg.authenticate = authenticate;
+	cfg.authenticate_wall = authenticate_wall;
 	cfg.authorize_peer = authorize_peer;
 	cfg.limit = limiter;
 	cfg.static_dir = dir;
@@ -407,6 +430,23 @@ int main(void)
 	snprintf(url_base, sizeof(url_base), "https://127.0.0.1:%u", tims_http_port(s));
 
 	expect("public route answers without a session", "GET", "/api/v1/status", NULL, NULL, NULL, 200, NULL, 1);
+	/* the wall key: checked by the gate, before the handler */
+	expect("wall: the right key opens the route", "GET", "/api/v1/wall", "Wall good", NULL, NULL, 200, "\"who\":\"wall\"", 1);
+	T_EQ_STR(wall_seen, "good", "wall: the callback got the key after \"Wall \"");
+	expect("wall: a wrong key: 401, no handler", "GET", "/api/v1/wall", "Wall bad", NULL, NULL, 401, "unauthenticated", 0);
+	expect("wall: no key: 401, no handler", "GET", "/api/v1/wall", NULL, NULL, NULL, 401, "unauthenticated", 0);
+	T_EQ_STR(wall_seen, "(none)", "wall: no header is passed as no key");
+	expect("wall: a session is no key: 401", "GET", "/api/v1/wall", "officer-token", NULL, NULL, 401, "unauthenticated", 0);
+	T_EQ_STR(wall_seen, "(none)", "wall: a Bearer header is passed as no key");
+	expect("wall: the key opens no other route", "GET", "/api/v1/history/X", "Wall good", NULL, NULL, 401, "unauthenticated", 0);
+	{
+		struct result w = call("GET", "/api/v1/wall", "Wall busy", NULL, NULL, 0, NULL, NULL);
+
+		T_EQ_INT(w.status, 429, "wall: a throttled source: 429");
+		T_OK(has(&w.headers, "Retry-After: 42"), "wall: ... with the callback's Retry-After");
+		tims_buf_release(&w.body);
+		tims_buf_release(&w.headers);
+	}
 	expect("unknown route is 404", "GET", "/api/v1/nope", NULL, NULL, NULL, 404, "no such route", 0);
 	expect("wrong method is 405", "DELETE", "/api/v1/status", NULL, NULL, NULL, 405, NULL, 0);
 	expect("no session is 401", "POST", "/api/v1/cross", NULL, "application/json", "{\"mrz\":\"x\"}", 401, "log in first", 0);
