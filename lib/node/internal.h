@@ -96,7 +96,10 @@ json_t *node_hex_json(const uint8_t *b, size_t n);
  * (tims_audit_append_group); this returns once this one is durable. query
  * and result are consumed. Fails when the event could not be stored
  * durably: then the handler answers node_no_trace(resp, rc) and nothing
- * else (507 when the disk is full, rc TIMS_ERR_FULL; else 500).
+ * else (507 when the disk is full, rc TIMS_ERR_FULL; 503 "halted" when
+ * the audit log stopped writing after an I/O error, which node_audit
+ * returns as TIMS_ERR_STATE: the node is halted until restarted, as for
+ * post.db; else 500).
  */
 tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 		   const char *action, const char *purpose, int64_t crossing,

@@ -95,6 +95,8 @@ tims_rc node_audit(struct tims_node *n, const struct tims_http_req *req,
 	rc = tims_audit_append_group(n->audit, &ev, &index, &err);
 	if (rc)
 		node_logl(n, TIMS_LOG_WARNING, "audit: %s", tims_err_msg(&err));
+	if (rc && rc != TIMS_ERR_FULL && tims_audit_broken(n->audit))
+		rc = TIMS_ERR_STATE; /* stopped until restart: node_no_trace says so */
 	free(q);
 	free(r);
 	json_decref(query);
@@ -393,6 +395,12 @@ tims_rc node_no_trace(struct tims_http_resp *resp, tims_rc rc)
 		return tims_http_reply_error(resp, 507, "storage_full",
 					     "the post's disk is full: the audit log could not "
 					     "record this request; nothing is answered");
+	if (rc == TIMS_ERR_STATE)
+		return tims_http_reply_error(resp, 503, "halted",
+					     "this post stopped: its audit log stopped writing after "
+					     "an I/O error, and nothing is answered that it cannot "
+					     "record; until the node is restarted (docs/operations.md, "
+					     "\"A post that stopped\")");
 	return tims_http_reply_error(resp, 500, "audit_unavailable",
 				     "the audit log could not record this request; nothing is answered");
 }
