@@ -632,7 +632,8 @@ static int read_chip(int argc, char **argv)
 		}
 	}
 	if (rc == TIMS_OK && cf[5].p) {
-		aa_rc = tims_epass_chip_aa(&card, &sm, cf[5].p, cf[5].n, &aa_err);
+		aa_rc = tims_epass_chip_aa(&card, &sm, cf[5].p, cf[5].n, cf[4].p, cf[4].n,
+					   &aa_err);
 		if (aa_rc == TIMS_ERR_UNAVAILABLE || aa_rc == TIMS_ERR_IO || aa_rc == TIMS_ERR_NOMEM) {
 			rc = aa_rc;
 			step = "aa";

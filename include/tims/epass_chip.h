@@ -147,23 +147,29 @@ TIMS_MUST_USE tims_rc tims_epass_sm_transmit(const struct tims_epass_card *card,
 		size_t *olen, uint16_t *sw, struct tims_err *err);
 
 /*
- * Active authentication (Doc 9303 Part 11, 6.1) with the RSA key of DG15
+ * Active authentication (Doc 9303 Part 11, 6.1) with the key of DG15
  * (0x6F { SubjectPublicKeyInfo }): INTERNAL AUTHENTICATE with 8 random
- * bytes through secure messaging; the answer is an ISO/IEC 9796-2 digital
- * signature scheme 1 signature (partial message recovery, header 6A,
- * trailer BC for SHA-1 or xx CC naming SHA-224/256/384/512), verified
- * against hash(M1 || RND.IFD). TIMS_OK: the chip holds DG15's private key
+ * bytes through secure messaging. An RSA key: the answer is an ISO/IEC
+ * 9796-2 digital signature scheme 1 signature (partial message recovery,
+ * header 6A, trailer BC for SHA-1 or xx CC naming SHA-224/256/384/512),
+ * verified against hash(M1 || RND.IFD). An ECDSA key: the answer is the
+ * plain signature r || s (BSI TR-03111) of RND.IFD with the hash DG14's
+ * ActiveAuthenticationInfo names (dg14, n14: the file as read, or NULL
+ * when the chip has none). TIMS_OK: the chip holds DG15's private key
  * (not a copy of the files); TIMS_ERR_SIGNATURE: it does not ("aa: the
  * chip's signature does not verify with DG15's key: chip possibly
- * cloned"); TIMS_ERR_DENIED: a key this code does not check (ECDSA
- * active authentication is not done), named.
+ * cloned"); TIMS_ERR_INVALID: DG15 is not a key, or an ECDSA key's hash
+ * is not known (no DG14, or none in it: not verified, named);
+ * TIMS_ERR_DENIED: a key kind this code does not check, named.
  */
 TIMS_MUST_USE tims_rc tims_epass_chip_aa(const struct tims_epass_card *card,
-		struct tims_epass_sm *sm, const uint8_t *dg15, size_t n, struct tims_err *err);
+		struct tims_epass_sm *sm, const uint8_t *dg15, size_t n,
+		const uint8_t *dg14, size_t n14, struct tims_err *err);
 
-/* The check itself: sig (sl bytes) of the challenge rnd with DG15's key,
- * same results as tims_epass_chip_aa. */
-TIMS_MUST_USE tims_rc tims_epass_aa_verify(const uint8_t *dg15, size_t n, const uint8_t rnd[8],
+/* The check itself: sig (sl bytes) of the challenge rnd with DG15's key
+ * (and DG14's hash for ECDSA), same results as tims_epass_chip_aa. */
+TIMS_MUST_USE tims_rc tims_epass_aa_verify(const uint8_t *dg15, size_t n,
+		const uint8_t *dg14, size_t n14, const uint8_t rnd[8],
 		const uint8_t *sig, size_t sl, struct tims_err *err);
 
 /* SELECT the eMRTD application (AID A0000002471001), unprotected, before

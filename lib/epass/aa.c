@@ -5,13 +5,20 @@
  * authentication proves the files are the issuer's; only this proves the
  * chip is not a copy of them.
  *
- * RSA keys only: the answer is an ISO/IEC 9796-2 digital signature scheme 1
- * signature with partial message recovery. ECDSA active authentication
- * (its hash named in DG14) is not done and says so.
+ * An RSA key: the answer is an ISO/IEC 9796-2 digital signature scheme 1
+ * signature with partial message recovery (the hash in its trailer). An
+ * ECDSA key: the answer is a plain signature r || s (BSI TR-03111, each
+ * the size of the group's order) of the challenge, with the hash that
+ * DG14's ActiveAuthenticationInfo names (ecdsa-plain-SHA1 ... SHA512); a
+ * chip with an ECDSA key and no such DG14 is not verified (Doc 9303
+ * requires it). Other key kinds are not checked, and say so.
  */
 #include <string.h>
 
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -90,7 +97,180 @@ static tims_rc verify_9796(EVP_PKEY *key, const uint8_t *sig, size_t sl, const u
 	return TIMS_OK;
 }
 
-/* DG15's RSA key; TIMS_ERR_DENIED for a key kind not checked. */
+/* One DER header at *p (at most *left bytes): the tag, its class, whether
+ * constructed, and a definite length that fits; *p and *left move past
+ * the header. -1 for anything else. */
+static int der_head(const uint8_t **p, long *left, int *tag, int *cls, int *cons, long *len)
+{
+	const unsigned char *q = *p;
+	int r = ASN1_get_object(&q, len, tag, cls, *left);
+
+	ERR_clear_error();
+	if (r & 0x80 || r & 0x01 || *len < 0 || *len > *left - (long)(q - *p))
+		return -1; /* malformed, indefinite, or longer than what is left */
+	*cons = r & V_ASN1_CONSTRUCTED;
+	*left -= (long)(q - *p);
+	*p = q;
+	return 0;
+}
+
+/* id-icao-mrtd-security-aaProtocolObject (2.23.136.1.1.5) and BSI
+ * TR-03111's ecdsa-plain-signatures (0.4.0.127.0.7.1.1.4.1), the content
+ * bytes of their DER. */
+static const uint8_t OID_AA[] = { 0x67, 0x81, 0x08, 0x01, 0x01, 0x05 };
+static const uint8_t OID_ECDSA_PLAIN[] = { 0x04, 0x00, 0x7F, 0x00, 0x07, 0x01, 0x01, 0x04, 0x01 };
+#define DG14_INFOS_MAX 64
+#define DG14_MAX 65536 /* a few hundred bytes on real chips */
+
+/*
+ * The hash of ECDSA active authentication, from DG14 (0x6E { SET OF
+ * SecurityInfo }): the one ActiveAuthenticationInfo { aaProtocolObject,
+ * version 1, ecdsa-plain-SHAx }. Other SecurityInfos (PACE, chip and
+ * terminal authentication) are passed over. TIMS_ERR_INVALID, named, for
+ * a DG14 that is malformed, has none, or two, or another algorithm.
+ */
+static tims_rc dg14_aa_md(const uint8_t *dg14, size_t n, const EVP_MD **md, struct tims_err *err)
+{
+	const uint8_t *p = dg14, *end;
+	long left = (long)n, len;
+	int tag, cls, cons, found = 0;
+	unsigned infos = 0;
+
+	*md = NULL;
+	if (!dg14 || n > DG14_MAX)
+		return tims_err_set(err, TIMS_ERR_INVALID, "dg14: %s", dg14 ? "too large" : "absent");
+	if (der_head(&p, &left, &tag, &cls, &cons, &len) || cls != V_ASN1_APPLICATION ||
+	    tag != 14 || !cons || len != left)
+		return tims_err_set(err, TIMS_ERR_INVALID, "dg14: not one element tagged 6E");
+	if (der_head(&p, &left, &tag, &cls, &cons, &len) || cls != V_ASN1_UNIVERSAL ||
+	    tag != V_ASN1_SET || !cons || len != left)
+		return tims_err_set(err, TIMS_ERR_INVALID, "dg14: not a SET OF SecurityInfo");
+	while (left > 0) {
+		const uint8_t *oid;
+		long rest, olen;
+
+		if (++infos > DG14_INFOS_MAX)
+			return tims_err_set(err, TIMS_ERR_INVALID, "dg14: more than %d SecurityInfos",
+					    DG14_INFOS_MAX);
+		if (der_head(&p, &left, &tag, &cls, &cons, &len) || cls != V_ASN1_UNIVERSAL ||
+		    tag != V_ASN1_SEQUENCE || !cons)
+			return tims_err_set(err, TIMS_ERR_INVALID, "dg14: SecurityInfo %u: not a SEQUENCE",
+					    infos);
+		end = p + len;
+		rest = len;
+		left -= len;
+		if (der_head(&p, &rest, &tag, &cls, &cons, &olen) || cls != V_ASN1_UNIVERSAL ||
+		    tag != V_ASN1_OBJECT || cons)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "dg14: SecurityInfo %u: does not start with its protocol", infos);
+		if (olen != (long)sizeof(OID_AA) || memcmp(p, OID_AA, sizeof(OID_AA))) {
+			p = end; /* another protocol */
+			continue;
+		}
+		if (found++)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "dg14: two ActiveAuthenticationInfos");
+		p += olen;
+		rest -= olen;
+		if (der_head(&p, &rest, &tag, &cls, &cons, &len) || tag != V_ASN1_INTEGER ||
+		    cls != V_ASN1_UNIVERSAL || len != 1 || p[0] != 1)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "dg14: ActiveAuthenticationInfo: version is not 1");
+		p += len;
+		rest -= len;
+		if (der_head(&p, &rest, &tag, &cls, &cons, &len) || tag != V_ASN1_OBJECT ||
+		    cls != V_ASN1_UNIVERSAL || len != rest)
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "dg14: ActiveAuthenticationInfo: no signature algorithm");
+		oid = p;
+		if (len != (long)sizeof(OID_ECDSA_PLAIN) + 1 ||
+		    memcmp(oid, OID_ECDSA_PLAIN, sizeof(OID_ECDSA_PLAIN)))
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "dg14: ActiveAuthenticationInfo: the algorithm is not "
+					    "ecdsa-plain-SHA* (BSI TR-03111)");
+		switch (oid[sizeof(OID_ECDSA_PLAIN)]) {
+		case 1: *md = EVP_sha1(); break;
+		case 2: *md = EVP_sha224(); break;
+		case 3: *md = EVP_sha256(); break;
+		case 4: *md = EVP_sha384(); break;
+		case 5: *md = EVP_sha512(); break;
+		default:
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "dg14: ActiveAuthenticationInfo: ecdsa-plain with hash %u "
+					    "(want SHA-1, -224, -256, -384 or -512)",
+					    oid[sizeof(OID_ECDSA_PLAIN)]);
+		}
+		p = end;
+	}
+	if (!found)
+		return tims_err_set(err, TIMS_ERR_INVALID, "dg14: no ActiveAuthenticationInfo");
+	return TIMS_OK;
+}
+
+/* The plain ECDSA signature r || s (each as long as the group's order) of
+ * the challenge, with md. */
+static tims_rc verify_ecdsa(EVP_PKEY *key, const EVP_MD *md, const uint8_t *sig, size_t sl,
+			    const uint8_t rnd[8], struct tims_err *err)
+{
+	size_t fl = ((size_t)EVP_PKEY_get_bits(key) + 7) / 8;
+	BIGNUM *r = NULL, *s = NULL;
+	ECDSA_SIG *es = NULL;
+	EVP_MD_CTX *mc = NULL;
+	unsigned char *der = NULL;
+	int dl = -1, v = -1;
+
+	if (sl != 2 * fl)
+		return tims_err_set(err, TIMS_ERR_SIGNATURE,
+				    "aa: the chip's signature does not verify with DG15's key "
+				    "(%zu bytes, not a plain ECDSA signature of %zu): chip possibly "
+				    "cloned", sl, 2 * fl);
+	if ((r = BN_bin2bn(sig, (int)fl, NULL)) && (s = BN_bin2bn(sig + fl, (int)fl, NULL)) &&
+	    (es = ECDSA_SIG_new()) && ECDSA_SIG_set0(es, r, s) == 1) {
+		r = s = NULL; /* es owns them */
+		dl = i2d_ECDSA_SIG(es, &der);
+	}
+	if (dl > 0 && (mc = EVP_MD_CTX_new()) &&
+	    EVP_DigestVerifyInit(mc, NULL, md, NULL, key) == 1)
+		v = EVP_DigestVerify(mc, der, (size_t)dl, rnd, 8);
+	ERR_clear_error();
+	EVP_MD_CTX_free(mc);
+	OPENSSL_free(der);
+	ECDSA_SIG_free(es);
+	BN_free(r);
+	BN_free(s);
+	if (dl <= 0 || !mc)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "aa: out of memory");
+	if (v != 1)
+		return tims_err_set(err, TIMS_ERR_SIGNATURE,
+				    "aa: the chip's signature does not verify with DG15's key "
+				    "(ECDSA, %s of the challenge): chip possibly cloned",
+				    EVP_MD_get0_name(md));
+	return TIMS_OK;
+}
+
+static tims_rc dg15_key(const uint8_t *dg15, size_t n, EVP_PKEY **out, struct tims_err *err);
+
+/* DG15's key and, for ECDSA, DG14's hash (*md; NULL for RSA). */
+static tims_rc aa_key(const uint8_t *dg15, size_t n, const uint8_t *dg14, size_t n14,
+		      EVP_PKEY **key, const EVP_MD **md, struct tims_err *err)
+{
+	struct tims_err e14;
+	tims_rc rc = dg15_key(dg15, n, key, err);
+
+	*md = NULL;
+	if (rc != TIMS_OK || EVP_PKEY_get_base_id(*key) != EVP_PKEY_EC)
+		return rc;
+	if (dg14_aa_md(dg14, n14, md, &e14) != TIMS_OK) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "aa: DG15 holds an ECDSA key, and its hash is not known (%s): "
+				    "not verified", e14.msg);
+	}
+	return TIMS_OK;
+}
+
+/* DG15's RSA or ECDSA key; TIMS_ERR_DENIED for a key kind not checked. */
 static tims_rc dg15_key(const uint8_t *dg15, size_t n, EVP_PKEY **out, struct tims_err *err)
 {
 	const uint8_t *q;
@@ -122,13 +302,21 @@ static tims_rc dg15_key(const uint8_t *dg15, size_t n, EVP_PKEY **out, struct ti
 		EVP_PKEY_free(key);
 		return tims_err_set(err, TIMS_ERR_INVALID, "dg15: not a DER public key");
 	}
+	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
+		if (EVP_PKEY_get_bits(key) < 160 || EVP_PKEY_get_bits(key) > 521) {
+			EVP_PKEY_free(key);
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "dg15: ECDSA key of %d bits (want 160 to 521)",
+					    EVP_PKEY_get_bits(key));
+		}
+		*out = key;
+		return TIMS_OK;
+	}
 	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
-		bool ec = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
-
 		EVP_PKEY_free(key);
 		return tims_err_set(err, TIMS_ERR_DENIED,
-				    "aa: DG15 holds a %s key: active authentication with it is not done",
-				    ec ? "ECDSA" : "non-RSA");
+				    "aa: DG15 holds a key that is neither RSA nor ECDSA: active "
+				    "authentication with it is not done");
 	}
 	if ((size_t)EVP_PKEY_get_size(key) > AA_SIG_MAX) {
 		EVP_PKEY_free(key);
@@ -138,43 +326,48 @@ static tims_rc dg15_key(const uint8_t *dg15, size_t n, EVP_PKEY **out, struct ti
 	return TIMS_OK;
 }
 
-tims_rc tims_epass_aa_verify(const uint8_t *dg15, size_t n, const uint8_t rnd[8],
-			     const uint8_t *sig, size_t sl, struct tims_err *err)
+tims_rc tims_epass_aa_verify(const uint8_t *dg15, size_t n, const uint8_t *dg14, size_t n14,
+			     const uint8_t rnd[8], const uint8_t *sig, size_t sl, struct tims_err *err)
 {
+	const EVP_MD *md;
 	EVP_PKEY *key;
-	tims_rc rc = dg15_key(dg15, n, &key, err);
+	tims_rc rc = aa_key(dg15, n, dg14, n14, &key, &md, err);
 
 	if (rc != TIMS_OK)
 		return rc;
-	rc = verify_9796(key, sig, sl, rnd, err);
+	rc = md ? verify_ecdsa(key, md, sig, sl, rnd, err) : verify_9796(key, sig, sl, rnd, err);
 	EVP_PKEY_free(key);
 	return rc;
 }
 
 tims_rc tims_epass_chip_aa(const struct tims_epass_card *card, struct tims_epass_sm *sm,
-			   const uint8_t *dg15, size_t n, struct tims_err *err)
+			   const uint8_t *dg15, size_t n, const uint8_t *dg14, size_t n14,
+			   struct tims_err *err)
 {
 	static const uint8_t hdr[4] = { 0x00, 0x88, 0x00, 0x00 };
 	uint8_t rnd[8], sig[AA_SIG_MAX];
-	size_t sl = 0;
+	size_t sl = 0, le;
+	const EVP_MD *md;
 	uint16_t sw;
 	EVP_PKEY *key;
-	tims_rc rc = dg15_key(dg15, n, &key, err);
+	tims_rc rc = aa_key(dg15, n, dg14, n14, &key, &md, err);
 
 	if (rc != TIMS_OK)
 		return rc;
+	/* the answer's length: the RSA modulus, or r || s */
+	le = md ? 2 * (((size_t)EVP_PKEY_get_bits(key) + 7) / 8) : (size_t)EVP_PKEY_get_size(key);
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 		EVP_PKEY_free(key);
 		return tims_err_set(err, TIMS_ERR_CRYPTO, "aa: no random bytes");
 	}
-	rc = tims_epass_sm_transmit(card, sm, "aa", hdr, rnd, sizeof(rnd),
-				    (size_t)EVP_PKEY_get_size(key), sig, sizeof(sig), &sl, &sw, err);
+	rc = tims_epass_sm_transmit(card, sm, "aa", hdr, rnd, sizeof(rnd), le, sig, sizeof(sig),
+				    &sl, &sw, err);
 	if (rc == TIMS_OK && sw != 0x9000)
 		rc = tims_err_set(err, TIMS_ERR_SIGNATURE,
 				  "aa: the chip refused INTERNAL AUTHENTICATE (SW %04X) although DG15 "
 				  "is present: chip possibly cloned", sw);
 	if (rc == TIMS_OK)
-		rc = verify_9796(key, sig, sl, rnd, err);
+		rc = md ? verify_ecdsa(key, md, sig, sl, rnd, err) : verify_9796(key, sig, sl, rnd, err);
 	EVP_PKEY_free(key);
 	return rc;
 }

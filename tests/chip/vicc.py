@@ -47,7 +47,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 ATR = bytes.fromhex("3B80800101")  # ISO 14443-4 card, T=1, no historical bytes, TCK 01
 AID = bytes.fromhex("A0000002471001")
-FIDS = {0x011E: "com", 0x011D: "sod", 0x0101: "dg1", 0x0102: "dg2", 0x010F: "dg15"}
+FIDS = {0x011E: "com", 0x011D: "sod", 0x0101: "dg1", 0x0102: "dg2", 0x010E: "dg14",
+        0x010F: "dg15"}
 
 
 def tdes(key, data, enc, cbc=True):
@@ -119,14 +120,19 @@ class Chip:
         keys_from = c["chip_mrz"] if self.mode == "wrong-mrz" else c["mrz"]
         seed = hashlib.sha1(mrz_info(keys_from)).digest()[:16]
         self.kenc, self.kmac = kdf(seed, 1), kdf(seed, 2)
-        self.files = {n: open(c[n], "rb").read() for n in ("sod", "dg1", "dg2", "dg15") if c.get(n)}
+        self.files = {n: open(c[n], "rb").read() for n in ("sod", "dg1", "dg2", "dg14", "dg15")
+                      if c.get(n)}
         self.aa_key = None
         if c.get("aa_key"):
             from cryptography.hazmat.primitives import serialization
-            from cryptography.hazmat.primitives.asymmetric import rsa
+            from cryptography.hazmat.primitives.asymmetric import ec, rsa
             self.aa_key = serialization.load_pem_private_key(open(c["aa_key"], "rb").read(), None)
+            self.aa_hash = c.get("aa_hash", "sha256")  # ECDSA: what DG14 names
             if self.mode == "aa-clone":  # a copy of the files, not of the key
-                self.aa_key = rsa.generate_private_key(65537, self.aa_key.key_size)
+                if isinstance(self.aa_key, ec.EllipticCurvePrivateKey):
+                    self.aa_key = ec.generate_private_key(self.aa_key.curve)
+                else:
+                    self.aa_key = rsa.generate_private_key(65537, self.aa_key.key_size)
         if self.mode == "tampered-dg2":
             d = bytearray(self.files["dg2"])
             d[len(d) // 2] ^= 0x01
@@ -136,7 +142,8 @@ class Chip:
         # EF.COM: LDS 1.7, Unicode 4.0.0, the tags of DG1 and DG2
         if self.mode == "no-dg15":  # a clone hiding DG15 (EF.COM too)
             self.files.pop("dg15", None)
-        tags = b"\x61\x75" + (b"\x6F" if "dg15" in self.files else b"")
+        tags = (b"\x61\x75" + (b"\x6E" if "dg14" in self.files else b"") +
+                (b"\x6F" if "dg15" in self.files else b""))
         self.files["com"] = tlv(0x60, bytes.fromhex("5F0104") + b"0107" +
                                 bytes.fromhex("5F3606") + b"040000" + tlv(0x5C, tags))
         if self.mode == "missing-dg2":
@@ -279,8 +286,17 @@ class Chip:
                             corrupt=(ins == 0xB0 and self.cur == "sod" and self.count_sod()))
 
     def aa_sign(self, rnd):
-        """ISO/IEC 9796-2 scheme 1, partial recovery, SHA-1 (trailer BC)."""
+        """RSA: ISO/IEC 9796-2 scheme 1, partial recovery, SHA-1 (trailer
+        BC). ECDSA: the plain signature r || s (BSI TR-03111) with aa_hash."""
         import hashlib
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec, utils
+        if isinstance(self.aa_key, ec.EllipticCurvePrivateKey):
+            md = {"sha1": hashes.SHA1(), "sha256": hashes.SHA256(), "sha384": hashes.SHA384(),
+                  "sha512": hashes.SHA512()}[self.aa_hash]
+            r, s = utils.decode_dss_signature(self.aa_key.sign(rnd, ec.ECDSA(md)))
+            fl = (self.aa_key.curve.key_size + 7) // 8
+            return r.to_bytes(fl, "big") + s.to_bytes(fl, "big")
         pn = self.aa_key.private_numbers()
         n, d = pn.public_numbers.n, pn.d
         k = (n.bit_length() + 7) // 8

@@ -43,6 +43,11 @@ chip_aa() { # chip_aa MODE: the document with DG15 and the chip's key
 	printf '{"mrz":"%s","chip_mrz":"%s","sod":"%s","dg1":"%s","dg2":"%s","dg15":"%s","aa_key":"%s","mode":"%s"}\n' \
 		"$P/mrz.txt" "$P/mrz-other.txt" "$P/sod-aa.bin" "$P/dg1.bin" "$P/dg2.bin" "$P/dg15.bin" "$P/aa.key" "$1" >"$CFG"
 }
+chip_aa_ec() { # chip_aa_ec MODE [SOD [DG14]]: an ECDSA key in DG15, its hash in DG14
+	printf '{"mrz":"%s","chip_mrz":"%s","sod":"%s","dg1":"%s","dg2":"%s","dg14":"%s","dg15":"%s","aa_key":"%s","aa_hash":"sha256","mode":"%s"}\n' \
+		"$P/mrz.txt" "$P/mrz-other.txt" "$P/${2:-sod-aa-ec.bin}" "$P/dg1.bin" "$P/dg2.bin" "${3-$P/dg14-ec.bin}" \
+		"$P/dg15-ec.bin" "$P/aa-ec.key" "$1" >"$CFG"
+}
 chip sod-rsa.bin ok
 # the emulated chip (started in the namespace, reading CFG at every
 # SELECT), then pcscd in the foreground
@@ -96,7 +101,25 @@ out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"); rc=$?
 t_eq "document with DG15: read, active authentication verified, exit 0" "0 verified True ['ef.com', 'ef.sod', 'dg1', 'dg2', 'dg15']" \
 	"$rc $(printf '%s' "$out" | jget 'd["chip"]["active_authentication"]+" "+str([c["ok"] for c in d["checks"] if c["name"]=="active_authentication"][0])+" "+str([f["name"] for f in d["chip"]["files"]])')"
 
+chip_aa_ec ok
+out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"); rc=$?
+t_eq "ECDSA P-256 in DG15, ecdsa-plain-SHA256 in DG14: active authentication verified, exit 0" \
+	"0 verified True ['ef.com', 'ef.sod', 'dg1', 'dg2', 'dg14', 'dg15']" \
+	"$rc $(printf '%s' "$out" | jget 'd["chip"]["active_authentication"]+" "+str([c["ok"] for c in d["checks"] if c["name"]=="active_authentication"][0])+" "+str([f["name"] for f in d["chip"]["files"]])')"
+
 # --- attackers and failures --------------------------------------------------------
+chip_aa_ec aa-clone
+out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"); rc=$?
+t_eq "cloned ECDSA chip (every file copied, DG15's key not): exit 1, failed" "1 failed" \
+	"$rc $(printf '%s' "$out" | jget 'd["chip"]["active_authentication"]')"
+t_match "cloned ECDSA chip: named" "aa: the chip's signature does not verify with DG15's key \(ECDSA, SHA2?-?256 of the challenge\): chip possibly cloned" \
+	"$(printf '%s' "$out" | jget "$errs")"
+chip_aa_ec ok sod-aa-ec-no14.bin ""
+out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"); rc=$?
+t_eq "ECDSA key and no DG14 (the SOD lists none): not verified, exit 1" "1 failed" \
+	"$rc $(printf '%s' "$out" | jget 'd["chip"]["active_authentication"]')"
+t_match "no DG14: named" "aa: DG15 holds an ECDSA key, and its hash is not known \(dg14: absent\): not verified" \
+	"$(printf '%s' "$out" | jget "$errs")"
 chip_aa aa-clone
 out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"); rc=$?
 t_eq "cloned chip (every file copied, DG15's key not): exit 1" "1 failed" "$rc $(printf '%s' "$out" | jget 'd["chip"]["active_authentication"]')"

@@ -2,19 +2,22 @@
  * fuzz_epass.c — libFuzzer target for the e-passport parsers: EF.SOD's
  * 0x77 wrapper, the LDS security object (on the raw input and on what the
  * wrapper holds), a data group's tag, DG1's MRZ, and the CSCA / master
- * list / CRL loaders up to the master list's signature check.
+ * list / CRL loaders up to the master list's signature check, and active
+ * authentication: the input as DG14 beside a fixed ECDSA DG15, and as DG15.
  *
  * Beyond "no crash, no sanitizer report", it checks what callers rely on:
  * an unwrapped SOD lies inside the input; a parsed security object has 2 to
  * 16 distinct data groups numbered 1..16, each hash as long as its
  * algorithm's; an MRZ from DG1 is 72, 88 or 90 characters of A-Z 0-9 <;
- * every failure has a message that names its field.
+ * every failure has a message that names its field; an all-zero answer
+ * never passes active authentication, whatever DG14 or DG15 says.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tims/epass.h"
+#include "tims/epass_chip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,6 +41,34 @@ static void check_lds(const uint8_t *p, size_t n)
 	}
 }
 
+/* DG15: 6F { a P-256 SubjectPublicKeyInfo } */
+static const uint8_t dg15_ec[] = {
+	0x6F, 0x5B,
+	  0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02,
+	  0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03,
+	  0x42, 0x00, 0x04, 0x38, 0x2e, 0xff, 0xb6, 0xfb, 0xae, 0x3d, 0x6e, 0x3f,
+	  0xeb, 0x9b, 0xbd, 0xfc, 0xfd, 0xdf, 0x15, 0x91, 0x09, 0x00, 0x52, 0xd1,
+	  0x63, 0xf8, 0x97, 0x41, 0xd1, 0xab, 0x0a, 0x0e, 0xbd, 0x8c, 0x50, 0x72,
+	  0x76, 0x37, 0x38, 0x33, 0x51, 0x75, 0xcd, 0x0c, 0x36, 0xbc, 0x75, 0xd9,
+	  0x16, 0xde, 0xe3, 0x4e, 0xdf, 0xc8, 0x1a, 0x68, 0x35, 0xb2, 0x98, 0x9a,
+	  0xe1, 0xfd, 0x5f, 0xe3, 0xa0, 0x88, 0xa0
+};
+
+static void check_aa(const uint8_t *data, size_t size)
+{
+	static const uint8_t rnd[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t zero[512];
+	struct tims_err err;
+	tims_rc rc;
+
+	rc = tims_epass_aa_verify(dg15_ec, sizeof(dg15_ec), data, size, rnd, zero, 64, &err);
+	MUST(rc == TIMS_ERR_SIGNATURE || rc == TIMS_ERR_INVALID);
+	MUST(!strncmp(err.msg, "aa: ", 4));
+	rc = tims_epass_aa_verify(data, size, data, size, rnd, zero, size < 512 ? size : 512, &err);
+	MUST(rc != TIMS_OK);
+	MUST(!strncmp(err.msg, "aa: ", 4) || !strncmp(err.msg, "dg15: ", 6));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *cms = NULL;
@@ -54,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		MUST(!strncmp(err.msg, "sod: ", 5));
 	}
 	check_lds(data, size);
+	check_aa(data, size);
 	if (tims_epass_dg_number(data, size, &num, &err) == TIMS_OK)
 		MUST(num >= 1 && num <= 16);
 	else

@@ -27,6 +27,9 @@
 #   aa.key, dg15.bin        the chip's active-authentication key (RSA-1024)
 #                 and DG15 with its public key; sod-aa.bin signs DG1, DG2
 #                 and DG15 (ds-rsa)
+#   aa-ec.key, dg15-ec.bin, dg14-ec.bin   the same with ECDSA P-256, DG14
+#                 naming ecdsa-plain-SHA256; sod-aa-ec.bin signs DG1, DG2,
+#                 DG14, DG15; sod-aa-ec-no14.bin DG1, DG2, DG15 only
 #   sod-{rsa,pss,bp,link,revoked,forged,state,curve}.bin   EF.SOD (tag 0x77);
 #                 sod-rsa's SignerInfo names its issuer with the attributes
 #                 in reverse order; sod-wrongname the same with one letter
@@ -137,6 +140,9 @@ fi
 # The chip's active-authentication key (DG15 holds its public half).
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out aa.key
 openssl pkey -in aa.key -pubout -outform DER -out aa-pub.der
+# ... and an ECDSA one (P-256; DG14 names its hash, ecdsa-plain-SHA256)
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out aa-ec.key
+openssl pkey -in aa-ec.key -pubout -outform DER -out aa-ec-pub.der
 
 # Data groups, the security objects, the SODs, the master lists.
 $PY - <<'PYEOF'
@@ -249,6 +255,20 @@ d15 = tlv([0x6F], open("aa-pub.der", "rb").read())
 open("dg15.bin", "wb").write(d15)
 open("lds-aa.der", "wb").write(lds([(1, d1), (2, d2), (15, d15)]))
 sod("lds-aa.der", "ds-rsa", "sod-aa.bin")
+# ECDSA active authentication: DG14 with an ActiveAuthenticationInfo
+# { id-icao-mrtd-security-aaProtocolObject, 1, ecdsa-plain-SHA256 }, DG15
+# the EC key; sod-aa-ec.bin signs DG1, DG2, DG14, DG15; sod-aa-ec-no14.bin
+# a document that left DG14 out
+aainfo = tlv([0x30], tlv([0x06], bytes.fromhex("678108010105")) + der_int(1) +
+             tlv([0x06], bytes.fromhex("04007F0007010104010" + "3")))
+d14 = tlv([0x6E], tlv([0x31], aainfo))
+open("dg14-ec.bin", "wb").write(d14)
+d15e = tlv([0x6F], open("aa-ec-pub.der", "rb").read())
+open("dg15-ec.bin", "wb").write(d15e)
+open("lds-aa-ec.der", "wb").write(lds([(1, d1), (2, d2), (14, d14), (15, d15e)]))
+sod("lds-aa-ec.der", "ds-rsa", "sod-aa-ec.bin")
+open("lds-aa-ec-no14.der", "wb").write(lds([(1, d1), (2, d2), (15, d15e)]))
+sod("lds-aa-ec-no14.der", "ds-rsa", "sod-aa-ec-no14.bin")
 
 def pem_der(p):
     return subprocess.run(["openssl", "x509", "-in", p, "-outform", "DER"], check=True,
