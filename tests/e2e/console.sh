@@ -115,6 +115,7 @@ while IFS=$'\t' read -r st name detail; do
 	note) echo "# $name" ;;
 	esac
 done <"$T_TMP/browser.out"
+cp "$T_TMP/browser.out" /tmp/a11y-browser.out 2>/dev/null
 t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
 
@@ -127,7 +128,7 @@ trap 'rm -rf "$T_TMP"' EXIT
 # What the screen said was registered is in the post's log, as the server
 # decided it (the console sends no screening of its own).
 t_ok "after: the crossing log verifies" "$TIMS" log verify --post "$P"
-t_match "after: it holds the 13 records the screens showed, none twice" ': 13 records ' "$("$TIMS" log verify --post "$P" 2>&1)"
+t_match "after: it holds the 14 records the screens showed, none twice" ': 14 records ' "$("$TIMS" log verify --post "$P" 2>&1)"
 h=$(cli_as "$P" officer "$TIMS" history --post "$P" C01X00V11 --json 2>&1)
 t_match "after: the stolen car's driver: referred, then refused at the second line (a record linked to the referral)" \
 	'"corrected_by":10' "$h"
@@ -146,8 +147,16 @@ t_match "after: the record tells the centre about the quiet hit (the server's, s
 	'"alert":"discreet-check","discreet":true,"list":"national","part":"person","ref":"Q-31"' "$h"
 h=$(cli_as "$P" officer "$TIMS" history --post "$P" X9988776 --json 2>&1)
 t_match "after: the manual entry is stored as manual" '"entry_mode":"manual"' "$h"
+# The history search: each search and each refusal is on the audit trail
+# with its purpose (docs/api.md, POST /api/v1/history/search).
+a=$(cli_as "$P" auditor "$TIMS" audit list --post "$P" --count 1000 --json 2>&1)
+t_match "after: the search by name is audited with its purpose and the document it showed" \
+	'"actor":"ivanova".*"action":"history\.search","purpose":"investigation: case 2026-118","status":200.*C01X00H85' \
+	"$(printf '%s\n' "$a" | grep '"action":"history\.search"')"
+t_eq "after: both searches without a purpose (English, Albanian) are audited as refused" 2 \
+	"$(printf '%s\n' "$a" | grep '"actor":"ivanova".*"action":"history\.refused"' | grep -c 'Hoxha')"
 t_ok "after: the process log has no document numbers" sh -c "! grep -Eq 'C01X00T47|720000017|TN1234567|C01X00K11|X9988776' '$T_TMP/serve.err'"
-for s in login admitted hit admit-with-hit discreet bad-field document-stolen refused vehicle-session manual second-line reader-anywhere screening-failed session-ended supervisor-sq wall-sq unreachable; do
+for s in login admitted hit admit-with-hit discreet bad-field document-stolen refused vehicle-session manual second-line reader-anywhere a11y-1024 a11y-zoom200 a11y-zoom200-receipt search-refused-sq search screening-failed session-ended supervisor-sq wall-sq unreachable; do
 	t_ok "after: screenshot build/screenshots/console-$s.png saved" test -s "$SHOTS/console-$s.png"
 done
 t_end
