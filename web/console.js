@@ -1957,6 +1957,11 @@
     }
   }
 
+  /* an officer's role in the catalogue's words (the supervisor page's) */
+  function roleName(r) {
+    return window.TimsI18n.has('sup.role_' + r) ? t('sup.role_' + r) : String(r || '?');
+  }
+
   async function loadPurposes() {
     try {
       const r = await api('GET', '/purposes');
@@ -1997,7 +2002,7 @@
     const b = (e && e.body) || {};
     const p = b.params || {};
     if (e && e.status === 403 && b.error === 'forbidden')
-      return t('hs.forbidden', { role: state.session ? state.session.role || '?' : '?' });
+      return t('hs.forbidden', { role: roleName(state.session ? state.session.role : '') });
     if (b.error === 'token_unavailable') return t('hs.unavailable');
     if (b.error === 'bad_field' && p.field === 'purpose' && state.purposes)
       return t('hs.rule_purpose', { min: state.purposes.min, max: state.purposes.max });

@@ -3,7 +3,7 @@
 //
 // Environment (set by console.sh): URL (the node), TIMS (the program),
 // POST_DIR, SHOTS (screenshot folder), CHROMIUM, SERVER_PID, and the TOTP
-// secrets S_A .. S_E of five officers (codes come from oathtool at the
+// secrets S_A .. S_E of five officers (S_F a supervisor's, S_G an auditor's) (codes come from oathtool at the
 // moment of each login; a code is good only once, so each login that follows
 // another uses the next officer).
 //
@@ -849,19 +849,48 @@ try {
     return waitText(page, '#hs-summary', new RegExp(`^${found.found} match(es)?\\. ${found.candidates} records? compared, threshold 0\\.80\\.$`));
   });
   await shot(page, 'search');
-  await check('a role the route refuses: the panel says so from the 403 (the node\'s answer replayed)', async () => {
-    await page.route('**/api/v1/history/search', (route) => route.fulfill({ status: 403, contentType: 'application/json',
-      body: JSON.stringify({ error: 'forbidden', message: 'your role may not do this' }) }));
-    await page.click('#hs-submit');
-    await waitText(page, '#hs-msg', /^Not searched: Your role \(officer\) may not search the history/);
-    await page.unroute('**/api/v1/history/search');
-    return (await page.isHidden('#hs-results')) || 'the earlier results are still shown';
-  });
   await check('Esc returns to the booth, focus on the MRZ', async () => {
     await page.keyboard.press('Escape');
     await visible(page, '#booth-screen');
     return (await page.evaluate(() => document.activeElement.id)) === 'mrz' || 'focus not on the MRZ';
   });
+
+  // An auditor (reads the audit trail, nobody's history: docs/roles.md) at a
+  // booth: the node refuses the purposes and the search (403), and the
+  // panel says so with the role named, in the console's words.
+  {
+    const ctx5 = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } });
+    const p5 = await ctx5.newPage();
+    p5.setDefaultTimeout(WAIT);
+    const bag5 = { errors: [], foreign: [] };
+    await watch(p5, bag5);
+    await p5.goto(`${URL}/`);
+    await check('an auditor at a booth: Alt+H says the node refused the role (GET /api/v1/purposes: 403)', async () => {
+      await visible(p5, '#login-form');
+      await login(p5, 'aurora', env('S_G'), 'B9');
+      const resp = p5.waitForResponse((r) => r.url().endsWith('/api/v1/purposes'));
+      await p5.keyboard.press('Alt+H');
+      const r = await resp;
+      if (r.status() !== 403) return `GET /api/v1/purposes answered ${r.status()}`;
+      return waitText(p5, '#hs-msg', /^Your role \(auditor\) may not search the history/);
+    });
+    await check('... and the search itself: 403 from the node, said as the role\'s refusal, nothing shown', async () => {
+      await p5.fill('#hs-surname', 'Hoxha');
+      await p5.fill('#hs-purpose', 'case 2026-118');
+      const resp = p5.waitForResponse((r) => r.url().endsWith('/api/v1/history/search'));
+      await p5.keyboard.press('Enter');
+      const r = await resp;
+      if (r.status() !== 403) return `the node answered ${r.status()} ${await r.text()}`;
+      await waitText(p5, '#hs-msg', /^Not searched: Your role \(auditor\) may not search the history/);
+      return (await p5.isHidden('#hs-results')) || 'results are shown';
+    });
+    await shot(p5, 'search-auditor');
+    await check('auditor\'s booth page: no script errors, no CSP violations', async () => {
+      const csp = await p5.evaluate(() => window.__csp);
+      return (bag5.errors.length === 0 && csp.length === 0) || `errors: ${bag5.errors.join(' | ')}; csp: ${csp.join(' | ')}`;
+    });
+    await ctx5.close();
+  }
 
   // ---- screening that fails is said, and blocks Admit -----------------------
   // The node's real answer turned into the one it gives when a look-up
