@@ -243,7 +243,6 @@
     $('login-screen').hidden = false;
     $('logout').hidden = true;
     $('view-second').hidden = true;
-    $('view-search').hidden = true;
     $('who').hidden = true;
     setMsg('login-msg', msg || '');
     $('login-password').value = '';
@@ -260,7 +259,6 @@
     $('search-screen').hidden = true;
     $('logout').hidden = false;
     $('view-second').hidden = false;
-    $('view-search').hidden = false;
     $('who').hidden = false;
     $('who').textContent = t('bar.who', { officer: state.session.officer, booth: state.session.booth });
     newTraveller();
@@ -2249,7 +2247,8 @@
     ['veh-plate', 'veh-country', 'veh-make', 'veh-vin'].forEach((id) => $(id).addEventListener('input', updateVehicleSummary));
     $('man-check').addEventListener('click', () => runManualCheck());
     $('sl-form').addEventListener('submit', onSecondSubmit);
-    $('view-search').addEventListener('click', () => { if ($('search-screen').hidden) showSearch(); else showBoothAgain(); });
+    $('view-search').addEventListener('click', () => showSearch());
+    $('hs-back').addEventListener('click', () => showBoothAgain());
     $('hs-form').addEventListener('submit', onSearchSubmit);
     $('sl-decision').addEventListener('change', onSecondDecision);
     document.addEventListener('keydown', onKey, true);
