@@ -568,8 +568,9 @@
 
   /* The decisive line (the headline of hits, else the summary) on screen
    * after a check: on a small screen or at 200 % zoom the page is one
-   * column with the result first (console.css), and the reader's typing in
-   * the MRZ field may have scrolled it away. Below a sticky header, if any. */
+   * column, the MRZ field above the result (console.css), and the reader's
+   * typing in it may have left the result below the screen. Scrolled to just
+   * under the header when the header is sticky, to the top otherwise. */
   function keepInView() {
     const e = !$('headline').hidden ? $('headline') : $('summary');
     const r = e.getBoundingClientRect();

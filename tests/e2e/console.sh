@@ -117,7 +117,6 @@ while IFS=$'\t' read -r st name detail; do
 	note) echo "# $name" ;;
 	esac
 done <"$T_TMP/browser.out"
-cp "$T_TMP/browser.out" /tmp/a11y-browser.out 2>/dev/null
 t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
 
