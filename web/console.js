@@ -2059,6 +2059,9 @@
     const p = { n: found, shown: rows.length, candidates: a.candidates, threshold: typeof a.threshold === 'number' ? a.threshold.toFixed(2) : '?' };
     $('hs-summary').textContent = (found ? t('hs.found', p) : t('hs.none', p)) +
       (found > rows.length ? ' ' + t('hs.cut', p) : '') + ' ' + t('hs.compared', { n: a.candidates, threshold: p.threshold });
+    /* each cell names its column: on a narrow screen the rows are stacked
+       and the header row is not shown (console.css) */
+    const heads = [...$('hs-table').tHead.rows[0].cells].map((h) => h.textContent);
     rows.forEach((m) => {
       const tr = el('tr');
       tr.dataset.document = String(m.document || '');
@@ -2076,6 +2079,7 @@
         why.appendChild(ul);
       }
       tr.appendChild(why);
+      [...tr.cells].forEach((c, i) => { c.dataset.label = heads[i] || ''; });
       tb.appendChild(tr);
     });
     $('hs-table').hidden = rows.length === 0;

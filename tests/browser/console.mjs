@@ -849,6 +849,21 @@ try {
     return waitText(page, '#hs-summary', new RegExp(`^${found.found} match(es)?\\. ${found.candidates} records? compared, threshold 0\\.80\\.$`));
   });
   await shot(page, 'search');
+  await check('... at 200 % zoom the search reflows: no sideways scroll, every cell of a row within the screen\'s width', async () => {
+    const z = await ctx.newCDPSession(page);
+    await z.send('Emulation.setDeviceMetricsOverride', { width: 512, height: 384, deviceScaleFactor: 2, mobile: false });
+    await page.$eval('#hs-table tbody tr', (e) => e.scrollIntoView());
+    const l = await page.evaluate(() => {
+      const cells = [...document.querySelectorAll('#hs-table tbody tr:first-child td')].map((c) => c.getBoundingClientRect());
+      return { sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth,
+        left: Math.min(...cells.map((r) => r.left)), right: Math.max(...cells.map((r) => r.right)) };
+    });
+    writeFileSync(`${SHOTS}/console-search-zoom200.png`, Buffer.from((await z.send('Page.captureScreenshot', { format: 'png' })).data, 'base64'));
+    await z.send('Emulation.clearDeviceMetricsOverride');
+    await z.detach();
+    await page.setViewportSize({ width: 1366, height: 768 });
+    return (l.sw <= l.cw && l.left >= 0 && l.right <= l.cw) || `scrollWidth ${l.sw}, clientWidth ${l.cw}, the row's cells from x ${l.left} to ${l.right}`;
+  });
   await check('Esc returns to the booth, focus on the MRZ', async () => {
     await page.keyboard.press('Escape');
     await visible(page, '#booth-screen');

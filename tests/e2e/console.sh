@@ -157,7 +157,7 @@ t_match "after: the search by name is audited with its purpose and the document 
 t_eq "after: both searches without a purpose (English, Albanian) are audited as refused" 2 \
 	"$(printf '%s\n' "$a" | grep '"actor":"ivanova".*"action":"history\.refused"' | grep -c 'Hoxha')"
 t_ok "after: the process log has no document numbers" sh -c "! grep -Eq 'C01X00T47|720000017|TN1234567|C01X00K11|X9988776' '$T_TMP/serve.err'"
-for s in login admitted hit admit-with-hit discreet bad-field document-stolen refused vehicle-session manual second-line reader-anywhere a11y-1024 a11y-zoom200 a11y-zoom200-receipt search-refused-sq search search-auditor screening-failed session-ended supervisor-sq wall-sq unreachable; do
+for s in login admitted hit admit-with-hit discreet bad-field document-stolen refused vehicle-session manual second-line reader-anywhere a11y-1024 a11y-zoom200 a11y-zoom200-receipt search-refused-sq search search-zoom200 search-auditor screening-failed session-ended supervisor-sq wall-sq unreachable; do
 	t_ok "after: screenshot build/screenshots/console-$s.png saved" test -s "$SHOTS/console-$s.png"
 done
 t_end
