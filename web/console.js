@@ -2006,6 +2006,8 @@
     if (b.error === 'bad_field' && p.field === 'purpose' && state.purposes)
       return t('hs.rule_purpose', { min: state.purposes.min, max: state.purposes.max });
     if (b.error === 'bad_field' && p.field === 'birth_date') return t('hs.rule_birth');
+    /* a code the catalogue does not know: the code, never the node's English */
+    if (b.error && !window.TimsI18n.has('err.' + b.error)) return t('hs.code', { code: b.error, status: e.status });
     return errText(e);
   }
 

@@ -864,6 +864,14 @@ try {
     await page.setViewportSize({ width: 1366, height: 768 });
     return (l.sw <= l.cw && l.left >= 0 && l.right <= l.cw) || `scrollWidth ${l.sw}, clientWidth ${l.cw}, the row's cells from x ${l.left} to ${l.right}`;
   });
+  await check('a refusal with a code the catalogue lacks is said by its code, never in the node\'s English (answer replayed)', async () => {
+    await page.route('**/api/v1/history/search', (route) => route.fulfill({ status: 409, contentType: 'application/json',
+      body: JSON.stringify({ error: 'some_new_code', message: 'an English sentence from the node' }) }));
+    await page.click('#hs-submit');
+    await waitText(page, '#hs-msg', /^Not searched: the node refused it: some_new_code \(HTTP 409\)$/);
+    await page.unroute('**/api/v1/history/search');
+    return !(await page.textContent('#search-screen')).includes('English sentence') || 'the node\'s message is on the page';
+  });
   await check('Esc returns to the booth, focus on the MRZ', async () => {
     await page.keyboard.press('Escape');
     await visible(page, '#booth-screen');
