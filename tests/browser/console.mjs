@@ -982,6 +982,14 @@ try {
     const st = await statusWith(page, tok);
     return st === 401 || `the old token still answers ${st}`;
   });
+  await check('... and the history search is gone with it: no name, purpose or match left for the next officer', async () => {
+    const left = await page.evaluate(() => ({
+      fields: ['hs-surname', 'hs-given', 'hs-birth', 'hs-purpose', 'hs-purpose-code'].map((id) => document.getElementById(id).value).join(''),
+      rows: document.querySelectorAll('#hs-table tbody tr').length,
+      text: document.getElementById('search-screen').textContent,
+    }));
+    return (left.fields === '' && left.rows === 0 && !/HOXHA|Hoxha|2026-118|C01X00H85/.test(left.text)) || `left: ${JSON.stringify(left).slice(0, 300)}`;
+  });
   await check('a session ended by the node (account disabled) returns to the login', async () => {
     await login(page, 'petrova', process.env.S_B, 'B7');
     tims('officer', 'disable', '--post', POST_DIR, 'petrova');
