@@ -239,6 +239,7 @@
   function showLogin(msg) {
     $('booth-screen').hidden = true;
     $('second-screen').hidden = true;
+    $('search-screen').hidden = true;
     $('login-screen').hidden = false;
     $('logout').hidden = true;
     $('view-second').hidden = true;
@@ -255,6 +256,7 @@
     $('login-screen').hidden = true;
     $('booth-screen').hidden = false;
     $('second-screen').hidden = true;
+    $('search-screen').hidden = true;
     $('logout').hidden = false;
     $('view-second').hidden = false;
     $('who').hidden = false;
@@ -289,6 +291,7 @@
     $('lists-state').title = '';
     endVehicle(true);
     state.referrals = [];
+    clearSearch(true);
     newTraveller();
   }
 
@@ -563,6 +566,20 @@
     s.className = 'summary' + (cls ? ' ' + cls : '');
   }
 
+  /* The decisive line (the headline of hits, else the summary) on screen
+   * after a check: on a small screen or at 200 % zoom the page is one
+   * column, the MRZ field above the result (console.css), and the reader's
+   * typing in it may have left the result below the screen. Scrolled to just
+   * under the header when the header is sticky, to the top otherwise. */
+  function keepInView() {
+    const e = !$('headline').hidden ? $('headline') : $('summary');
+    const r = e.getBoundingClientRect();
+    const bar = $('bar');
+    const top = getComputedStyle(bar).position === 'sticky' ? bar.getBoundingClientRect().bottom : 0;
+    const bottom = Math.max(r.bottom, $('summary').getBoundingClientRect().bottom);
+    if (r.top < top || bottom > window.innerHeight) window.scrollBy(0, r.top - top - 4);
+  }
+
   function renderNothing() {
     $('result').hidden = true;
     renderHeadline(null);
@@ -782,6 +799,7 @@
       const who = holderName(d) ? ' — ' + holderName(d) : '';
       setSummary(t('sum.failed') + who, 'bad alarm');
       setMsg('decide-msg', state.readNote);
+      keepInView();
       return;
     }
     const parts = [];
@@ -796,6 +814,7 @@
     const name = holderName(d) ? ' — ' + holderName(d) : '';
     setSummary(parts.join(' · ') + name, cls);
     setMsg('decide-msg', state.readNote);
+    keepInView();
   }
 
   /* 422 unreadable_document: the document's errors, field by field, and
@@ -1809,6 +1828,7 @@
   function showSecond() {
     if (!state.session) return;
     $('booth-screen').hidden = true;
+    $('search-screen').hidden = true;
     $('second-screen').hidden = false;
     renderCodes($('sl-codes'), 'slc-');
     const ul = $('sl-pending');
@@ -1829,6 +1849,7 @@
 
   function showBoothAgain() {
     $('second-screen').hidden = true;
+    $('search-screen').hidden = true;
     $('booth-screen').hidden = false;
     $('mrz').focus();
   }
@@ -1898,6 +1919,175 @@
     }
   }
 
+  /* ---- history search by name (POST /api/v1/history/search) ----------- */
+
+  /*
+   * A person in this post's own records by name, as screening compares
+   * names (diacritics, scripts, transliterations, typos; the full birth
+   * date finds a misspelt surname). The node requires a purpose (a code of
+   * GET /api/v1/purposes and a text), refuses without one, audits every
+   * search and refusal and counts it as a history read; it answers 503
+   * rather than "nobody" while it cannot search. The console checks only
+   * its own rule (a surname) and the birth date's form: the purpose is the
+   * node's to judge, so a search without one is a refusal on the trail.
+   * Every text of an answer is the catalogue's, from the node's code.
+   */
+  function showSearch() {
+    if (!state.session) return;
+    $('booth-screen').hidden = true;
+    $('second-screen').hidden = true;
+    $('search-screen').hidden = false;
+    if (!state.purposes) loadPurposes();
+    $('hs-surname').focus();
+  }
+
+  /* logout: the query, the purpose and the matches leave the page */
+  function clearSearch(all) {
+    state.search = null;
+    clear($('hs-table').querySelector('tbody'));
+    clear($('hs-summary'));
+    $('hs-results').hidden = true;
+    setMsg('hs-msg', '');
+    if (all) {
+      ['hs-surname', 'hs-given', 'hs-birth', 'hs-purpose'].forEach((id) => { $(id).value = ''; });
+      $('hs-purpose-code').value = '';
+      state.purposes = null;
+      renderPurposes();
+    }
+  }
+
+  /* an officer's role in the catalogue's words (the supervisor page's) */
+  function roleName(r) {
+    return window.TimsI18n.has('sup.role_' + r) ? t('sup.role_' + r) : String(r || '?');
+  }
+
+  async function loadPurposes() {
+    try {
+      const r = await api('GET', '/purposes');
+      const d = r.data || {};
+      state.purposes = { list: Array.isArray(d.purposes) ? d.purposes : [], min: d.text_min, max: d.text_max };
+      renderPurposes();
+    } catch (e) {
+      if (e.status === 401) return;
+      state.purposes = null;
+      setMsg('hs-msg', searchErr(e));
+    }
+  }
+
+  /* A purpose's words: the catalogue's for the built-in codes, the
+   * installation's own description for a code it added. */
+  function purposeText(p) {
+    return window.TimsI18n.has('purpose.' + p.code) ? t('purpose.' + p.code) : String(p.description || p.code);
+  }
+
+  function renderPurposes() {
+    const sel = $('hs-purpose-code');
+    const keep = sel.value;
+    while (sel.options.length > 1) sel.remove(1);
+    sel.options[0].textContent = t('hs.choose_purpose');
+    const ps = state.purposes;
+    (ps ? ps.list : []).forEach((p) => {
+      const o = el('option', '', p.code + ' — ' + purposeText(p));
+      o.value = p.code;
+      sel.appendChild(o);
+    });
+    sel.value = keep && ps && ps.list.some((p) => p.code === keep) ? keep : '';
+    $('hs-purpose-help').textContent = ps && ps.min && ps.max ? t('hs.purpose_help', { min: ps.min, max: ps.max }) : t('hs.purpose_help_any');
+  }
+
+  /* A refused search in the catalogue's words: the node's code, and what
+   * the search itself makes of it. */
+  function searchErr(e) {
+    const b = (e && e.body) || {};
+    const p = b.params || {};
+    if (e && e.status === 403 && b.error === 'forbidden')
+      return t('hs.forbidden', { role: roleName(state.session ? state.session.role : '') });
+    if (b.error === 'token_unavailable') return t('hs.unavailable');
+    if (b.error === 'bad_field' && p.field === 'purpose' && state.purposes)
+      return t('hs.rule_purpose', { min: state.purposes.min, max: state.purposes.max });
+    if (b.error === 'bad_field' && p.field === 'birth_date') return t('hs.rule_birth');
+    /* a code the catalogue does not know: the code, never the node's English */
+    if (b.error && !window.TimsI18n.has('err.' + b.error)) return t('hs.code', { code: b.error, status: e.status });
+    return errText(e);
+  }
+
+  async function onSearchSubmit(ev) {
+    ev.preventDefault();
+    if (state.busy) return;
+    const q = {
+      surname: $('hs-surname').value.trim(),
+      given_names: $('hs-given').value.trim(),
+      birth_date: $('hs-birth').value.trim(),
+      purpose_code: $('hs-purpose-code').value,
+      purpose: $('hs-purpose').value.trim(),
+    };
+    Object.keys(q).forEach((k) => { if (!q[k]) delete q[k]; });
+    if (!q.surname) {
+      setMsg('hs-msg', t('hs.rule_surname'));
+      $('hs-surname').focus();
+      return;
+    }
+    if (q.birth_date && !/^\d{4}(-\d{2}(-\d{2})?)?$/.test(q.birth_date)) {
+      setMsg('hs-msg', t('hs.rule_birth'));
+      $('hs-birth').focus();
+      return;
+    }
+    state.busy = true;
+    $('hs-submit').disabled = true;
+    clearSearch(false);
+    setMsg('hs-msg', t('hs.searching'), true);
+    try {
+      const r = await api('POST', '/history/search', q);
+      setMsg('hs-msg', '');
+      state.search = r.data || {};
+      renderSearch(state.search);
+    } catch (e) {
+      if (e.status === 401) return;
+      setMsg('hs-msg', t('hs.refused', { why: searchErr(e) }));
+      const f = { purpose_required: q.purpose_code ? 'hs-purpose' : 'hs-purpose-code', bad_purpose: 'hs-purpose-code' }[(e.body || {}).error];
+      if (f) $(f).focus();
+    } finally {
+      state.busy = false;
+      $('hs-submit').disabled = false;
+    }
+  }
+
+  /* The node's answer as it is: its rows, its counts; nothing added. */
+  function renderSearch(a) {
+    const tb = $('hs-table').querySelector('tbody');
+    clear(tb);
+    const rows = Array.isArray(a.matches) ? a.matches : [];
+    const found = typeof a.found === 'number' ? a.found : rows.length;
+    const p = { n: found, shown: rows.length, candidates: a.candidates, threshold: typeof a.threshold === 'number' ? a.threshold.toFixed(2) : '?' };
+    $('hs-summary').textContent = (found ? t('hs.found', p) : t('hs.none', p)) +
+      (found > rows.length ? ' ' + t('hs.cut', p) : '') + ' ' + t('hs.compared', { n: a.candidates, threshold: p.threshold });
+    /* each cell names its column: on a narrow screen the rows are stacked
+       and the header row is not shown (console.css) */
+    const heads = [...$('hs-table').tHead.rows[0].cells].map((h) => h.textContent);
+    rows.forEach((m) => {
+      const tr = el('tr');
+      tr.dataset.document = String(m.document || '');
+      tr.appendChild(el('td', 'score', typeof m.score === 'number' ? m.score.toFixed(2) : '?'));
+      tr.appendChild(el('td', 'name', holderName(m)));
+      tr.appendChild(el('td', 'date', m.birth_date || '—'));
+      tr.appendChild(el('td', '', m.nationality || '—'));
+      tr.appendChild(el('td', '', m.sex || '—'));
+      tr.appendChild(el('td', 'doc', [m.issuer, m.document].filter(Boolean).join(' ')));
+      tr.appendChild(el('td', '', t('hs.crossings', { n: m.crossings, last: fmtWhen(m.last_ms), index: m.last_index })));
+      const why = el('td');
+      if (Array.isArray(m.reasons) && m.reasons.length) {
+        const ul = el('ul', 'reasons');
+        m.reasons.forEach((r) => ul.appendChild(el('li', '', r)));
+        why.appendChild(ul);
+      }
+      tr.appendChild(why);
+      [...tr.cells].forEach((c, i) => { c.dataset.label = heads[i] || ''; });
+      tb.appendChild(tr);
+    });
+    $('hs-table').hidden = rows.length === 0;
+    $('hs-results').hidden = false;
+  }
+
   /* ---- keyboard ------------------------------------------------------- */
 
   const MODIFIERS = ['Shift', 'Control', 'Alt', 'AltGraph', 'Meta', 'CapsLock', 'OS'];
@@ -1916,8 +2106,15 @@
   function onKey(ev) {
     state.lastActivity = Date.now();
     if (!state.session) return;
+    if (!$('search-screen').hidden) {
+      const alt = ev.altKey && !ev.ctrlKey && !ev.metaKey;
+      if ((alt && ev.code === 'KeyH') || ev.key === 'Escape') { ev.preventDefault(); showBoothAgain(); return; }
+      if (alt && ev.code === 'KeyL') { ev.preventDefault(); logout(); return; }
+      return;
+    }
     if (!$('second-screen').hidden) {
       if (ev.altKey && !ev.ctrlKey && !ev.metaKey && ev.code === 'KeyO') { ev.preventDefault(); showBoothAgain(); return; }
+      if (ev.altKey && !ev.ctrlKey && !ev.metaKey && ev.code === 'KeyH') { ev.preventDefault(); showSearch(); return; }
       if (ev.altKey && !ev.ctrlKey && !ev.metaKey && ev.code === 'KeyL') { ev.preventDefault(); logout(); return; }
       if ($('sl-codes').contains(document.activeElement) && refuseLetter(ev, $('sl-codes'))) return;
       return;
@@ -1957,6 +2154,7 @@
       KeyV: () => { $('vehicle').open = true; (state.vs ? $('veh-end') : $('veh-plate')).focus(); },
       KeyN: () => { $('manual').open = true; $('man-surname').focus(); },
       KeyO: () => showSecond(),
+      KeyH: () => showSearch(),
       KeyL: () => logout(),
       KeyG: () => $('lang').focus(),
       KeyP: () => printForm(),
@@ -2008,6 +2206,8 @@
     $('who').textContent = t('bar.who', { officer: state.session.officer, booth: state.session.booth });
     refreshStatus();
     if (state.vs) renderVehicle();
+    renderPurposes();
+    if (state.search) renderSearch(state.search);
     if (state.check) renderCheck(state.check);
     else if (!$('booth-screen').hidden) setSummary(t('sum.waiting'), '');
     if (state.registered && state.receiptArgs) {
@@ -2054,8 +2254,15 @@
     ['veh-plate', 'veh-country', 'veh-make', 'veh-vin'].forEach((id) => $(id).addEventListener('input', updateVehicleSummary));
     $('man-check').addEventListener('click', () => runManualCheck());
     $('sl-form').addEventListener('submit', onSecondSubmit);
+    $('view-search').addEventListener('click', () => showSearch());
+    $('hs-back').addEventListener('click', () => showBoothAgain());
+    $('hs-form').addEventListener('submit', onSearchSubmit);
     $('sl-decision').addEventListener('change', onSecondDecision);
     document.addEventListener('keydown', onKey, true);
+    /* the sticky headline sits right under the header, however many lines
+       the header wraps to (console.css: top: var(--bar-h)) */
+    if (window.ResizeObserver)
+      new ResizeObserver(() => document.documentElement.style.setProperty('--bar-h', $('bar').offsetHeight + 'px')).observe($('bar'));
     document.addEventListener('mousedown', () => { state.lastActivity = Date.now(); }, true);
     renderReasons();
     tickClock();

@@ -3,7 +3,7 @@
 //
 // Environment (set by console.sh): URL (the node), TIMS (the program),
 // POST_DIR, SHOTS (screenshot folder), CHROMIUM, SERVER_PID, and the TOTP
-// secrets S_A .. S_E of five officers (codes come from oathtool at the
+// secrets S_A .. S_E of five officers (S_F a supervisor's, S_G an auditor's) (codes come from oathtool at the
 // moment of each login; a code is good only once, so each login that follows
 // another uses the next officer).
 //
@@ -11,6 +11,7 @@
 // and "end<TAB>done" last; console.sh turns them into TAP lines.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { check, failed, launchArgs, note, readerType, td3, totp, waitText as wait } from './lib.mjs';
 
 const env = (k) => {
@@ -37,6 +38,8 @@ const MRZ = {
   minor: ['P<UTOHOLM<<LINA<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T559UTO1507078F3007077<<<<<<<<<<<<<<<2'],
   // the clean one with the birth date's check digit wrong (4 -> 5)
   badDigit: ['P<UTOHOLM<<ERIK<<<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'C01X00T478UTO8503025M3401011<<<<<<<<<<<<<<<4'],
+  // the person the history search finds (registered as HOXHA ARBER, searched as "Hoxha / Arbër")
+  hoxha: td3({ surname: 'HOXHA', given: 'ARBER', nat: 'UTO', number: 'C01X00H85', birth: '850615', sex: 'M', expiry: '330615' }),
   // a passport listed as stolen
   stolenDoc: td3({ surname: 'LUND', given: 'PER', nat: 'UTO', number: 'C01X00S19', birth: '790707', sex: 'M', expiry: '310707' }),
   // the driver of the stolen car
@@ -718,6 +721,200 @@ try {
     return waitText(page, '#hits', /SHCHERBAK0V: digit 0 read as O \(OCR\)/);
   });
 
+  // ---- the booth reflows: 1024x768 and 200 % zoom of it --------------------
+  // The decisive line (the headline of hits, the summary, the receipt's
+  // outcome) whole inside the viewport after a check, no sideways scroll,
+  // and large: at least DECISIVE_PX CSS pixels (docs/console.md).
+  const DECISIVE_PX = 28;
+  const layout = (sels) => page.evaluate((ss) => ({
+    sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth,
+    iw: window.innerWidth, ih: window.innerHeight, dpr: window.devicePixelRatio,
+    els: ss.map((s) => {
+      const e = document.querySelector(s);
+      const r = e.getBoundingClientRect();
+      return { s, top: Math.round(r.top), bottom: Math.round(r.bottom), left: Math.round(r.left), right: Math.round(r.right),
+        hidden: !!e.closest('[hidden]') || r.height === 0, fs: parseFloat(getComputedStyle(e).fontSize) };
+    }),
+  }), sels);
+  const decisive = async (what, sels) => {
+    const l = await layout(sels);
+    const bad = [];
+    if (l.sw > l.cw) bad.push(`the page scrolls sideways (scrollWidth ${l.sw} > clientWidth ${l.cw})`);
+    l.els.forEach((e) => {
+      if (e.hidden) bad.push(`${e.s} hidden`);
+      else if (e.top < 0 || e.left < 0 || e.bottom > l.ih || e.right > l.cw) bad.push(`${e.s} not whole in the ${l.iw}x${l.ih} viewport: ${JSON.stringify(e)}`);
+      if (e.fs < DECISIVE_PX) bad.push(`${e.s} font ${e.fs}px < ${DECISIVE_PX}px`);
+    });
+    note(`${what}: viewport ${l.iw}x${l.ih} CSS px at ${l.dpr}x, ` + l.els.map((e) => `${e.s} ${e.fs}px at y ${e.top}-${e.bottom}`).join(', '));
+    return bad.length === 0 || bad.join('; ');
+  };
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await check('1024x768: after a check with a hit, the headline and the summary are whole on screen, large, no sideways scroll', async () => {
+    await page.focus('#mrz');
+    await reader(MRZ.banned);
+    await waitText(page, '#summary', /1 hit.* — BERG, SARA$/);
+    await waitText(page, '#headline', /HIT: ENTRY-BAN/);
+    return decisive('1024x768, a hit', ['#headline > div', '#summary']);
+  });
+  await shot(page, 'a11y-1024');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  // 200 % zoom of 1024x768: 512x384 CSS pixels, two device pixels each
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('Emulation.setDeviceMetricsOverride', { width: 512, height: 384, deviceScaleFactor: 2, mobile: false });
+  await check('200 % zoom (512x384 CSS px at 2x): after a check the summary is whole on screen, large, no sideways scroll', async () => {
+    await page.focus('#mrz');
+    await reader(MRZ.hoxha);
+    await waitText(page, '#summary', /^MRZ check digits valid · no hits · \d+ days left — HOXHA, ARBER$/);
+    return decisive('200 % zoom, a check', ['#summary']);
+  });
+  // (playwright's own screenshot would put its viewport back: the protocol's)
+  const zoomShot = async (name) => writeFileSync(`${SHOTS}/console-${name}.png`,
+    Buffer.from((await cdp.send('Page.captureScreenshot', { format: 'png' })).data, 'base64'));
+  await zoomShot('a11y-zoom200');
+  let hoxhaIndex = -1;
+  await check('200 % zoom: admitted (HOXHA ARBER, for the history search); the outcome line is whole on screen, large', async () => {
+    const n = await logSize(page);
+    hoxhaIndex = n;
+    await page.keyboard.press('Alt+A');
+    await waitText(page, '#receipt', new RegExp(`Registered: (entry|exit), ADMITTED — log index ${n}\\D`));
+    return decisive('200 % zoom, the receipt', ['#receipt .big']);
+  });
+  await zoomShot('a11y-zoom200-receipt');
+  await cdp.send('Emulation.clearDeviceMetricsOverride');
+  await cdp.detach();
+  await page.setViewportSize({ width: 1366, height: 768 });
+
+  // ---- history search by name (Alt+H): POST /api/v1/history/search --------
+  const searchResp = () => page.waitForResponse((r) => r.url().endsWith('/api/v1/history/search') && r.request().method() === 'POST');
+  await check('Alt+H opens the history search, focus on the surname', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Alt+H');
+    await visible(page, '#search-screen');
+    await waitText(page, '#hs-purpose-code', /investigation/);
+    return (await page.evaluate(() => document.activeElement.id)) === 'hs-surname' || 'focus not on the surname';
+  });
+  await check('a search without a purpose, by keyboard: refused by the node (400 purpose_required), said from the catalogue', async () => {
+    await page.keyboard.type('Hoxha');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Arbër');
+    const resp = searchResp();
+    await page.keyboard.press('Enter');
+    const r = await resp;
+    const j = await r.json();
+    if (r.status() !== 400 || j.error !== 'purpose_required') return `the node answered ${r.status()} ${JSON.stringify(j)}`;
+    await waitText(page, '#hs-msg', /^Not searched: state the purpose: choose one and say why/);
+    const txt = await page.textContent('#search-screen');
+    if (txt.includes(j.message) || /purpose_code and purpose/.test(txt)) return 'the node\'s English message is on the page';
+    return (await page.isHidden('#hs-results')) || 'results are shown';
+  });
+  await check('... the same refusal with the console in Albanian is said in Albanian', async () => {
+    await page.selectOption('#lang', 'sq');
+    await waitText(page, '#hs-title', /Kërkim në historik/);
+    const resp = searchResp();
+    await page.click('#hs-submit');
+    const r = await resp;
+    if (r.status() !== 400) return `the node answered ${r.status()}`;
+    await waitText(page, '#hs-msg', /^Nuk u kërkua: deklaroni qëllimin/);
+    await shot(page, 'search-refused-sq');
+    await page.selectOption('#lang', 'en');
+    return waitText(page, '#hs-title', /^History search/);
+  });
+  let found = null;
+  await check('"Hoxha / Arbër" with a purpose finds the record registered as HOXHA ARBER', async () => {
+    await page.selectOption('#hs-purpose-code', 'investigation');
+    await page.focus('#hs-purpose');
+    await page.keyboard.type('case 2026-118');
+    const resp = searchResp();
+    await page.keyboard.press('Enter');
+    const r = await resp;
+    found = await r.json();
+    if (r.status() !== 200) return `the node answered ${r.status()} ${JSON.stringify(found)}`;
+    await visible(page, '#hs-results');
+    await waitText(page, '#hs-table tbody', /HOXHA, ARBER/);
+    const row = await page.$eval('#hs-table tbody tr[data-document="C01X00H85"]', (tr) => [...tr.cells].map((c) => c.textContent));
+    return (/^[01]\.\d\d$/.test(row[0]) && row[1] === 'HOXHA, ARBER' && row[2] === '1985-06-15' && row[5] === 'UTO C01X00H85' &&
+            new RegExp(`^1, last .* \\(log index ${hoxhaIndex}\\)$`).test(row[6]) && row[7].length > 0) || `row: ${JSON.stringify(row)}`;
+  });
+  await check('... the results are the node\'s answer and nothing more: its rows, in its order, its counts', async () => {
+    if (!found) return 'no answer';
+    const docs = await page.$$eval('#hs-table tbody tr', (l) => l.map((tr) => tr.dataset.document));
+    const want = (found.matches || []).map((m) => m.document);
+    if (JSON.stringify(docs) !== JSON.stringify(want)) return `shown ${docs}, answered ${want}`;
+    const body = await page.textContent('#search-screen');
+    const others = ['C01X00T47', 'HOLM', 'BERG', 'KARLSSON', '720000017'].filter((x) => body.includes(x) && !JSON.stringify(found).includes(x));
+    if (others.length) return `on the page and not in the answer: ${others.join(' ')}`;
+    return waitText(page, '#hs-summary', new RegExp(`^${found.found} match(es)?\\. ${found.candidates} records? compared, threshold 0\\.80\\.$`));
+  });
+  await shot(page, 'search');
+  await check('... at 200 % zoom the search reflows: no sideways scroll, every cell of a row within the screen\'s width', async () => {
+    const z = await ctx.newCDPSession(page);
+    await z.send('Emulation.setDeviceMetricsOverride', { width: 512, height: 384, deviceScaleFactor: 2, mobile: false });
+    await page.$eval('#hs-table tbody tr', (e) => e.scrollIntoView());
+    const l = await page.evaluate(() => {
+      const cells = [...document.querySelectorAll('#hs-table tbody tr:first-child td')].map((c) => c.getBoundingClientRect());
+      return { sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth,
+        left: Math.min(...cells.map((r) => r.left)), right: Math.max(...cells.map((r) => r.right)) };
+    });
+    writeFileSync(`${SHOTS}/console-search-zoom200.png`, Buffer.from((await z.send('Page.captureScreenshot', { format: 'png' })).data, 'base64'));
+    await z.send('Emulation.clearDeviceMetricsOverride');
+    await z.detach();
+    await page.setViewportSize({ width: 1366, height: 768 });
+    return (l.sw <= l.cw && l.left >= 0 && l.right <= l.cw) || `scrollWidth ${l.sw}, clientWidth ${l.cw}, the row's cells from x ${l.left} to ${l.right}`;
+  });
+  await check('a refusal with a code the catalogue lacks is said by its code, never in the node\'s English (answer replayed)', async () => {
+    await page.route('**/api/v1/history/search', (route) => route.fulfill({ status: 409, contentType: 'application/json',
+      body: JSON.stringify({ error: 'some_new_code', message: 'an English sentence from the node' }) }));
+    await page.click('#hs-submit');
+    await waitText(page, '#hs-msg', /^Not searched: the node refused it: some_new_code \(HTTP 409\)$/);
+    await page.unroute('**/api/v1/history/search');
+    return !(await page.textContent('#search-screen')).includes('English sentence') || 'the node\'s message is on the page';
+  });
+  await check('Esc returns to the booth, focus on the MRZ', async () => {
+    await page.keyboard.press('Escape');
+    await visible(page, '#booth-screen');
+    return (await page.evaluate(() => document.activeElement.id)) === 'mrz' || 'focus not on the MRZ';
+  });
+
+  // An auditor (reads the audit trail, nobody's history: docs/roles.md) at a
+  // booth: the node refuses the purposes and the search (403), and the
+  // panel says so with the role named, in the console's words.
+  {
+    const ctx5 = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } });
+    const p5 = await ctx5.newPage();
+    p5.setDefaultTimeout(WAIT);
+    const bag5 = { errors: [], foreign: [] };
+    await watch(p5, bag5);
+    await p5.goto(`${URL}/`);
+    await check('an auditor at a booth: Alt+H says the node refused the role (GET /api/v1/purposes: 403)', async () => {
+      await visible(p5, '#login-form');
+      await login(p5, 'aurora', env('S_G'), 'B9');
+      const resp = p5.waitForResponse((r) => r.url().endsWith('/api/v1/purposes'));
+      await p5.keyboard.press('Alt+H');
+      const r = await resp;
+      if (r.status() !== 403) return `GET /api/v1/purposes answered ${r.status()}`;
+      return waitText(p5, '#hs-msg', /^Your role \(auditor\) may not search the history/);
+    });
+    await check('... and the search itself: 403 from the node, said as the role\'s refusal, nothing shown', async () => {
+      await p5.fill('#hs-surname', 'Hoxha');
+      await p5.fill('#hs-purpose', 'case 2026-118');
+      const resp = p5.waitForResponse((r) => r.url().endsWith('/api/v1/history/search'));
+      await p5.keyboard.press('Enter');
+      const r = await resp;
+      if (r.status() !== 403) return `the node answered ${r.status()} ${await r.text()}`;
+      await waitText(p5, '#hs-msg', /^Not searched: Your role \(auditor\) may not search the history/);
+      return (await p5.isHidden('#hs-results')) || 'results are shown';
+    });
+    await shot(p5, 'search-auditor');
+    await check('auditor\'s booth page: no script errors, no CSP violations', async () => {
+      const csp = await p5.evaluate(() => window.__csp);
+      return (bag5.errors.length === 0 && csp.length === 0) || `errors: ${bag5.errors.join(' | ')}; csp: ${csp.join(' | ')}`;
+    });
+    await ctx5.close();
+  }
+
   // ---- screening that fails is said, and blocks Admit -----------------------
   // The node's real answer turned into the one it gives when a look-up
   // fails (lib/node/people.c): 503 screening_failed, the check with its id,
@@ -784,6 +981,14 @@ try {
     await waitText(page, '#login-msg', /Logged out/);
     const st = await statusWith(page, tok);
     return st === 401 || `the old token still answers ${st}`;
+  });
+  await check('... and the history search is gone with it: no name, purpose or match left for the next officer', async () => {
+    const left = await page.evaluate(() => ({
+      fields: ['hs-surname', 'hs-given', 'hs-birth', 'hs-purpose', 'hs-purpose-code'].map((id) => document.getElementById(id).value).join(''),
+      rows: document.querySelectorAll('#hs-table tbody tr').length,
+      text: document.getElementById('search-screen').textContent,
+    }));
+    return (left.fields === '' && left.rows === 0 && !/HOXHA|Hoxha|2026-118|C01X00H85/.test(left.text)) || `left: ${JSON.stringify(left).slice(0, 300)}`;
   });
   await check('a session ended by the node (account disabled) returns to the login', async () => {
     await login(page, 'petrova', process.env.S_B, 'B7');

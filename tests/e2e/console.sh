@@ -47,6 +47,8 @@ S_D=$(add_officer marin "Dan Marin")
 S_E=$(add_officer okafor "Ngozi Okafor")
 # the post's supervisor, and its wall display's key (the supervisor page)
 S_F=$(echo "booth password 1" | "$TIMS" officer add --post "$P" vasquez --name "Rosa Vasquez" --role supervisor | secret_of vasquez)
+# an auditor: may log in, may not search anyone's history (the search panel says so)
+S_G=$(echo "booth password 1" | "$TIMS" officer add --post "$P" aurora --name "Aurora Lee" --role auditor | secret_of aurora)
 WALL_KEY=$("$TIMS" post wall-key "$P")
 t_match "setup: a wall key for the post" '^[0-9a-f]{64}$' "$WALL_KEY"
 t_match "setup: officers with TOTP secrets" '^[A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,} [A-Z2-7]{16,}$' "$S_A $S_B $S_C $S_D $S_E"
@@ -106,7 +108,7 @@ export TIMS URL POST_DIR="$P" SHOTS CHROMIUM SERVER_PID=$SERVER
 # The script reads histories with `tims history` as a supervisor logged in.
 READER_SESSION=$(cli_as "$P" supervisor sh -c 'echo "$TIMS_SESSION"')
 export READER_SESSION
-export S_A S_B S_C S_D S_E S_F WALL_KEY
+export S_A S_B S_C S_D S_E S_F S_G WALL_KEY
 node "$BROWSER_DIR/console.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?
 while IFS=$'\t' read -r st name detail; do
@@ -127,7 +129,7 @@ trap 'rm -rf "$T_TMP"' EXIT
 # What the screen said was registered is in the post's log, as the server
 # decided it (the console sends no screening of its own).
 t_ok "after: the crossing log verifies" "$TIMS" log verify --post "$P"
-t_match "after: it holds the 13 records the screens showed, none twice" ': 13 records ' "$("$TIMS" log verify --post "$P" 2>&1)"
+t_match "after: it holds the 14 records the screens showed, none twice" ': 14 records ' "$("$TIMS" log verify --post "$P" 2>&1)"
 h=$(cli_as "$P" officer "$TIMS" history --post "$P" C01X00V11 --json 2>&1)
 t_match "after: the stolen car's driver: referred, then refused at the second line (a record linked to the referral)" \
 	'"corrected_by":10' "$h"
@@ -146,8 +148,16 @@ t_match "after: the record tells the centre about the quiet hit (the server's, s
 	'"alert":"discreet-check","discreet":true,"list":"national","part":"person","ref":"Q-31"' "$h"
 h=$(cli_as "$P" officer "$TIMS" history --post "$P" X9988776 --json 2>&1)
 t_match "after: the manual entry is stored as manual" '"entry_mode":"manual"' "$h"
+# The history search: each search and each refusal is on the audit trail
+# with its purpose (docs/api.md, POST /api/v1/history/search).
+a=$(cli_as "$P" auditor "$TIMS" audit list --post "$P" --count 1000 --json 2>&1)
+t_match "after: the search by name is audited with its purpose and the document it showed" \
+	'"actor":"ivanova".*"action":"history\.search","purpose":"investigation: case 2026-118","status":200.*C01X00H85' \
+	"$(printf '%s\n' "$a" | grep '"action":"history\.search"')"
+t_eq "after: both searches without a purpose (English, Albanian) are audited as refused" 2 \
+	"$(printf '%s\n' "$a" | grep '"actor":"ivanova".*"action":"history\.refused"' | grep -c 'Hoxha')"
 t_ok "after: the process log has no document numbers" sh -c "! grep -Eq 'C01X00T47|720000017|TN1234567|C01X00K11|X9988776' '$T_TMP/serve.err'"
-for s in login admitted hit admit-with-hit discreet bad-field document-stolen refused vehicle-session manual second-line reader-anywhere screening-failed session-ended supervisor-sq wall-sq unreachable; do
+for s in login admitted hit admit-with-hit discreet bad-field document-stolen refused vehicle-session manual second-line reader-anywhere a11y-1024 a11y-zoom200 a11y-zoom200-receipt search-refused-sq search search-zoom200 search-auditor screening-failed session-ended supervisor-sq wall-sq unreachable; do
 	t_ok "after: screenshot build/screenshots/console-$s.png saved" test -s "$SHOTS/console-$s.png"
 done
 t_end
