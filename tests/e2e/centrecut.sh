@@ -24,6 +24,12 @@
 # that checkpoint's; tims centre verify (each mirror recomputed, the query
 # store against it) and tims centre audit-verify pass.
 #
+# The eio part: an fsync of the post's mirror fails (EIO, tests/lib/faultfs.c)
+# while the centre takes the post's log: it confirms nothing more, even
+# once the fault is gone (its mirror stops until a restart: "fsyncgate"),
+# writes nothing more to the mirror, and the post goes on acknowledging
+# its booths; then the power is cut, and nothing it confirmed is lost.
+#
 # The nofsync part shows the row can fail: before the restart and the
 # checks, one more cut with the fsyncs of the centre's mirrors ignored by
 # the shim (TIMS_CRASH_NOSYNC=mirror; TIMS unchanged) and nothing unsynced
@@ -35,14 +41,14 @@
 #
 #   FAULT_SEED=N        replay the schedule and the power-cut choices (logged)
 #   CENTRECUT_CYCLES=N  cuts of the centre (default 1; make soak: many more)
-#   CENTRECUT_PARTS     "row nofsync" (default) or one of them
+#   CENTRECUT_PARTS     "row eio nofsync" (default) or some of them
 #   CENTRECUT_NOSYNC    the files whose fsyncs the nofsync part drops (mirror)
 . tests/e2e/lib.sh
 
 ROW=centrecut
 . tests/lib/faultrow.sh
 CYCLES=${CENTRECUT_CYCLES:-1}
-PARTS=" ${CENTRECUT_PARTS:-row nofsync} "
+PARTS=" ${CENTRECUT_PARTS:-row eio nofsync} "
 part() { case $PARTS in *" $1 "*) return 0 ;; esac; return 1; }
 C=$T_TMP/centre
 CPORT=$(free_port)
@@ -64,8 +70,9 @@ cstart() {
 	local env=() t0
 	: >"$T_TMP/centre.out"
 	if [ "${1:-}" = crash ]; then
-		env=(TIMS_CRASH_DIR="$C" TIMS_CRASH_JOURNAL="$T_TMP/cjournal" LD_PRELOAD="$CRASH_SO"
-			ASAN_OPTIONS=verify_asan_link_order=0)
+		env=(TIMS_CRASH_DIR="$C" TIMS_CRASH_JOURNAL="$T_TMP/cjournal"
+			LD_PRELOAD="$CRASH_SO${CFAULT_CTL:+:$FAULT_SO}" ASAN_OPTIONS=verify_asan_link_order=0)
+		[ -n "${CFAULT_CTL:-}" ] && env+=(TIMS_FAULT_CTL="$CFAULT_CTL")
 		[ -n "${NOSYNC:-}" ] && env+=(TIMS_CRASH_NOSYNC="$NOSYNC")
 		[ -n "${CRASH_AFTER:-}" ] && env+=(TIMS_CRASH_AFTER="$CRASH_AFTER")
 	fi
@@ -200,6 +207,51 @@ for c in $(seq 1 "$CYCLES"); do
 	fi
 done
 t_eq "every cut: the centre lost nothing it had acknowledged to the post, its audit log verifies, it started on what reached the disk" 0 "$bad"
+fi
+
+# ---- an fsync of the mirror fails (EIO), then the power is cut ---------------
+if part eio; then
+cstop
+CFAULT_CTL=$C/fault-ctl # in the centre's directory: its sandbox reads only there
+rm -f "$CFAULT_CTL"
+rm -rf "$T_TMP/cbase" "$T_TMP/cjournal"
+cp -a "$C" "$T_TMP/cbase"
+if cstart crash; then
+	recov+=("$CRECOVERY_MS")
+	want=$(($(mirror_size "$T_TMP/cbase") + 10))
+	for _ in $(seq 1 150); do
+		[ "$(sync_view | cut -d' ' -f1)" -ge "$want" ] 2>/dev/null && break
+		sleep 0.1
+	done
+	echo "fsync EIO ${MIRROR#mirror/}-wal" >"$CFAULT_CTL"
+	sleep 1
+	read -r c1 lag1 <<<"$(sync_view)"
+	k1=$(grep -c '^K ' "$T_TMP/history")
+	sleep 1
+	rm -f "$CFAULT_CTL" # the disk is fine again: the mirror stays stopped
+	sleep 1
+	read -r c2 lag2 <<<"$(sync_view)"
+	k2=$(grep -c '^K ' "$T_TMP/history")
+	echo "# eio: the post heard the centre confirm $c1, then $c2 (the fault gone); its lag $lag1 -> $lag2; the booths acknowledged $k1 -> $k2"
+	t_eq "eio: after the mirror's failed fsync the centre confirms nothing more, even once the fault is gone" "$c1" "$c2"
+	t_ok "eio: ... while the post goes on acknowledging its booths ($k1 -> $k2) and its lag grows ($lag1 -> $lag2)" \
+		test "$k2" -gt "$k1" -a "${lag2:-0}" -gt "${lag1:-0}"
+	r=$("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" "${MIRROR#mirror/}" fsync)
+	echo "# eio: $r"
+	t_match "eio: after the failed fsync the centre wrote nothing more to the mirror" 'failed .*; then 0 writes' "$r"
+	ckill
+	sleep 0.3
+	read -r CONFIRMED _ <<<"$(sync_view)"
+	CUT_LINE=$("$PY" "$ROOT/tests/lib/powercut.py" cut "$C" "$T_TMP/cbase" "$T_TMP/cjournal" \
+		--seed "$((SEED * 1000 + 500))" --mode random)
+	echo "# eio: power cut: $CUT_LINE"
+	HELD=$(mirror_size "$C")
+	t_ok "eio: after the power cut the mirror holds all the centre confirmed ($HELD >= $CONFIRMED)" \
+		test "${HELD:-0}" -ge "${CONFIRMED:-1}"
+else
+	t_report fail "eio: the centre starts" "$(tail -3 "$T_TMP/centre.log")"
+fi
+CFAULT_CTL=
 fi
 
 # ---- one more cut, with the mirror's fsyncs missing: it must be caught ------
