@@ -83,8 +83,10 @@ tims_rc tims_centre_api_import(struct tims_centre *c, const char *buf, size_t le
 
 	memset(res, 0, sizeof(*res));
 	crypto_hash_sha256(sha, (const unsigned char *)buf, len);
-	if ((rc = tims_paxlst_parse(buf, len, NULL, &p, err)))
+	if ((rc = tims_paxlst_parse(buf, len, NULL, &p, err))) {
+		res->file_refused = 1;
 		return rc;
+	}
 	/* the centre's watchlists, or no import at all */
 	if ((rc = centre_path(c, "watchlists", path, err)))
 		goto out;
@@ -118,6 +120,9 @@ tims_rc tims_centre_api_import(struct tims_centre *c, const char *buf, size_t le
 	if ((rc = tims_centre_api_store(c, &api, err)))
 		goto out;
 	rc = tims_api_store(api, sha, now_ms, &p, scr, raise_hit, c, res, err);
+	/* the store refuses a file's flights it cannot file (INVALID); its
+	 * other failures, and the alerts', are the centre's */
+	res->file_refused = rc == TIMS_ERR_INVALID;
 out:
 	tims_api_close(api);
 	tims_api_screener_free(sc);
@@ -128,6 +133,25 @@ out:
 	free(scr);
 	tims_paxlst_release(&p);
 	return rc;
+}
+
+json_t *tims_centre_api_result_json(const char *file, const struct tims_api_import_result *r)
+{
+	json_t *fl = json_array(), *o;
+
+	for (size_t i = 0; fl && i < r->nflights; i++) {
+		const struct tims_api_flight_result *f = &r->f[i];
+
+		json_array_append_new(fl, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:I, s:I}",
+			"flight", f->flight, "date", f->date, "departure_airport", f->departure_airport,
+			"arrival_airport", f->arrival_airport, "arrival_time", f->arrival_time,
+			"version", (int)f->version, "replay", f->replay, "replaced", f->replaced,
+			"travellers", (json_int_t)f->travellers, "hits", (json_int_t)f->hits));
+	}
+	o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "file", file, "sha256", r->sha256,
+		      "flights", fl ? fl : json_array(), "travellers", (json_int_t)r->travellers,
+		      "hits", (json_int_t)r->hits, "stored", (json_int_t)r->stored);
+	return o;
 }
 
 /* ---- GET /api/v1/dashboard/arrivals?purpose=TEXT[&date=D][&airport=A] -----

@@ -607,6 +607,7 @@ void tims_centre_free(struct tims_centre *c)
 {
 	if (!c)
 		return;
+	centre_inbox_stop(c); /* before what its imports use */
 	centre_alerts_stop(c);
 	if (c->maint_on) {
 		pthread_mutex_lock(&c->maint_lock);
