@@ -333,7 +333,8 @@ static size_t list_files(int fd, char (*names)[INBOX_NAME_MAX + 1], size_t max)
 			continue;
 		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(st.st_mode))
 			continue;
-		snprintf(names[n++], INBOX_NAME_MAX + 1, "%s", e->d_name);
+		/* complete_name: at most INBOX_NAME_MAX bytes */
+		memcpy(names[n++], e->d_name, strlen(e->d_name) + 1);
 	}
 	closedir(d);
 	qsort(names, n, sizeof(names[0]), (int (*)(const void *, const void *))strcmp);
