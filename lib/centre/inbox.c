@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "tims/api.h"
+#include "tims/log.h"
 #include "tims/mlog.h"
 #include "tims/paxlst.h"
 #include "tims/util.h"
@@ -61,20 +62,25 @@ struct centre_inbox {
 	struct tims_api_import_result res;
 };
 
-static void say(struct centre_inbox *in, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* One log line: event=api-inbox msg="..." at level (a file held or not
+ * moved: an error; refused: a warning; imported: info). */
+static void say(struct centre_inbox *in, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static void say(struct centre_inbox *in, const char *fmt, ...)
+static void say(struct centre_inbox *in, int level, const char *fmt, ...)
 {
-	char line[1024];
+	struct tims_log_line l;
+	char text[1024];
 	va_list ap;
 
 	if (!in->log)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	in->log(in->log_ctx, line);
+	tims_log_begin(&l, level, "api-inbox");
+	tims_log_add(&l, "msg", text);
+	in->log(in->log_ctx, tims_log_text(&l));
 }
 
 /* The name a file is taken under: not hidden, not a ".tmp", printable. */
@@ -155,7 +161,8 @@ static void audit(struct centre_inbox *in, const char *query, int status)
 	tims_err_clear(&err);
 	if (centre_audit(in->c, "inbox", "-", "local", "api.import", INBOX_PURPOSE, query, NULL,
 			 status, &err))
-		say(in, "api inbox: the audit log cannot be written: %s", tims_err_msg(&err));
+		say(in, TIMS_LOG_ERR, "api inbox: the audit log cannot be written: %s",
+		    tims_err_msg(&err));
 }
 
 static void audit_refused(struct centre_inbox *in, const char *file, const char *why, int status)
@@ -243,16 +250,17 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 	if (r > 0) {
 		free(buf);
 		if (reject(in, from_fd, name, why, moved, sizeof(moved), &err)) {
-			say(in, "api inbox: %s: %s", name, tims_err_msg(&err));
+			say(in, TIMS_LOG_ERR, "api inbox: %s: %s", name, tims_err_msg(&err));
 			return;
 		}
 		audit_refused(in, name, why, 413);
-		say(in, "api inbox: %s refused unread: %s: moved to %s", name, why, moved);
+		say(in, TIMS_LOG_WARNING, "api inbox: %s refused unread: %s: moved to %s", name,
+		    why, moved);
 		return;
 	}
 	if (r < 0) {
 		free(buf);
-		say(in, "api inbox: %s left in place: %s", name, why);
+		say(in, TIMS_LOG_ERR, "api inbox: %s left in place: %s", name, why);
 		return;
 	}
 	rc = tims_centre_api_import(in->c, buf ? buf : "", len, tims_mlog_now_ms(), res, &err);
@@ -268,29 +276,30 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 		audit(in, text ? text : "{}", 200);
 		free(text);
 		if (move_to(in, from_fd, name, "done", moved, sizeof(moved), &err)) {
-			say(in, "api inbox: %s imported but %s", name, tims_err_msg(&err));
+			say(in, TIMS_LOG_ERR, "api inbox: %s imported but %s", name,
+			    tims_err_msg(&err));
 			return;
 		}
-		say(in, "api inbox: %s imported: %zu flights, %zu travellers, %zu with a hit, %zu "
-		    "stored: moved to %s", name, res->nflights, res->travellers, res->hits,
+		say(in, TIMS_LOG_INFO, "api inbox: %s imported: %zu flights, %zu travellers, %zu "
+		    "with a hit, %zu stored: moved to %s", name, res->nflights, res->travellers, res->hits,
 		    res->stored, moved);
 		return;
 	}
 	snprintf(why, sizeof(why), "%s", tims_err_msg(&err));
 	if (res->file_refused) {
 		if (reject(in, from_fd, name, why, moved, sizeof(moved), &err)) {
-			say(in, "api inbox: %s: %s", name, tims_err_msg(&err));
+			say(in, TIMS_LOG_ERR, "api inbox: %s: %s", name, tims_err_msg(&err));
 			return;
 		}
 		audit_refused(in, name, why, 422);
-		say(in, "api inbox: %s refused: %s: moved to %s", name, why, moved);
+		say(in, TIMS_LOG_WARNING, "api inbox: %s refused: %s: moved to %s", name, why, moved);
 		return;
 	}
 	/* the centre's failure: fail closed, never done; held and retried */
 	if (retry)
 		return;
 	if (move_to(in, from_fd, name, "held", moved, sizeof(moved), &err)) {
-		say(in, "api inbox: %s not imported (%s), left in place: %s", name, why,
+		say(in, TIMS_LOG_ERR, "api inbox: %s not imported (%s), left in place: %s", name, why,
 		    tims_err_msg(&err));
 		return;
 	}
@@ -306,9 +315,11 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 			d[sizeof(d) - 1] = '\0';
 		tims_err_clear(&aerr);
 		if (tims_centre_alert_raise(in->c, "api-inbox-held", NULL, d, &aerr))
-			say(in, "api inbox: the alert cannot be raised: %s", tims_err_msg(&aerr));
+			say(in, TIMS_LOG_ERR, "api inbox: the alert cannot be raised: %s",
+			    tims_err_msg(&aerr));
 	}
-	say(in, "api inbox: %s held (%s): moved to %s, tried again every %d s", name, why, moved,
+	say(in, TIMS_LOG_ERR, "api inbox: %s held (%s): moved to %s, tried again every %d s",
+	    name, why, moved,
 	    TIMS_CENTRE_INBOX_RETRY_MS / 1000);
 }
 
@@ -422,7 +433,7 @@ tims_rc tims_centre_inbox_start(struct tims_centre *c, const char *dir,
 		goto fail;
 	}
 	c->inbox = in;
-	say(in, "api inbox: watching %s (complete files only: names starting with '.' or "
+	say(in, TIMS_LOG_NOTICE, "api inbox: watching %s (complete files only: names starting with '.' or "
 	    "ending in .tmp are left alone)", dir);
 	return TIMS_OK;
 fail:
