@@ -376,12 +376,15 @@ json_t *tims_centre_api_result_json(const char *file, const struct tims_api_impo
  * the file is refused (TIMS_PAXLST_MAX_BYTES or more: refused unread). A
  * file the centre cannot screen (watchlists missing, quarantined or
  * unreadable; the store) goes to dir/held/, raises an "api-inbox-held"
- * alert, and is tried again every TIMS_CENTRE_INBOX_RETRY_MS. Each intake
+ * alert, and is tried again within TIMS_CENTRE_INBOX_RETRY_MS of a change
+ * of the centre's watchlists, else every TIMS_CENTRE_INBOX_RETRY_IDLE_MS
+ * (the token back, the store repaired). Each intake
  * audited as `tims api import` (action api.import, actor "inbox"). log
  * gets one line an intake (no personal data). Stopped by tims_centre_free.
  */
 #define TIMS_CENTRE_INBOX_POLL_MS 500
 #define TIMS_CENTRE_INBOX_RETRY_MS 2000
+#define TIMS_CENTRE_INBOX_RETRY_IDLE_MS 60000
 TIMS_MUST_USE tims_rc tims_centre_inbox_start(struct tims_centre *c, const char *dir,
 					      void (*log)(void *ctx, const char *line),
 					      void *log_ctx, struct tims_err *err);

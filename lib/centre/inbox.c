@@ -17,8 +17,9 @@
  *                             unread)
  *   held/NAME                 the centre could not screen it (watchlists
  *                             missing, quarantined or unreadable; the
- *                             store): never marked done, tried again every
- *                             TIMS_CENTRE_INBOX_RETRY_MS, an alert
+ *                             store): never marked done, tried again
+ *                             within 2 s of a change of the watchlists,
+ *                             else every minute; an alert
  *                             ("api-inbox-held") when it is first held
  *
  * A name already taken in done/ or rejected/ gets ".1", ".2" ... (a replay
@@ -60,7 +61,37 @@ struct centre_inbox {
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
 	struct tims_api_import_result res;
+	/* the held files' last try: the watchlists as they were, and when */
+	char held_sig[256];
+	int64_t held_ms;
 };
+
+/* What changes when the centre's watchlists do (the directory, the store
+ * and its WAL: created, replaced, written): a held file is tried again at
+ * once after such a change, not only at the slow interval, and a large
+ * list is not loaded again and again for nothing. */
+static void lists_signature(struct centre_inbox *in, char *out, size_t outlen)
+{
+	static const char *const names[] = { "watchlists", "watchlists/watchlists.db",
+					     "watchlists/watchlists.db-wal" };
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(names) && off < outlen; i++) {
+		char path[CENTRE_PATH_MAX];
+		struct stat st;
+		int n;
+
+		if (centre_path(in->c, names[i], path, NULL) || stat(path, &st) != 0)
+			memset(&st, 0, sizeof(st));
+		n = snprintf(out + off, outlen - off, "%llu.%lld.%ld.%lld;",
+			     (unsigned long long)st.st_ino, (long long)st.st_mtim.tv_sec,
+			     st.st_mtim.tv_nsec, (long long)st.st_size);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
 
 /* One log line: event=api-inbox msg="..." at level (a file held or not
  * moved: an error; refused: a warning; imported: info). */
@@ -124,9 +155,11 @@ static tims_rc move_to(struct centre_inbox *in, int from_fd, const char *name, c
 }
 
 /* rejected/NAME and NAME.reason (written first: never a rejected file
- * without its reason). */
+ * without its reason); drop: no file to keep (a link, a pipe, a device:
+ * never opened, and the sandbox lets the centre make no such thing), only
+ * the reason is written, as rejected/NAME.reason, and the name removed. */
 static tims_rc reject(struct centre_inbox *in, int from_fd, const char *name, const char *why,
-		      char *moved, size_t movedlen, struct tims_err *err)
+		      int drop, char *moved, size_t movedlen, struct tims_err *err)
 {
 	char tmp[INBOX_NAME_MAX + 64], reason[INBOX_NAME_MAX + 64];
 	size_t len = strlen(why);
@@ -144,6 +177,26 @@ static tims_rc reject(struct centre_inbox *in, int from_fd, const char *name, co
 		return rc;
 	}
 	close(fd);
+	if (drop) {
+		struct stat st;
+		unsigned k = 0;
+
+		do {
+			if (k)
+				snprintf(moved, movedlen, "rejected/%s.%u", name, k);
+			else
+				snprintf(moved, movedlen, "rejected/%s", name);
+			snprintf(reason, sizeof(reason), "%s.reason", moved);
+		} while (++k < 1000 && (fstatat(in->dfd, moved, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+					fstatat(in->dfd, reason, &st, AT_SYMLINK_NOFOLLOW) == 0));
+		/* the name gone first: the reason's appearance ends the intake */
+		if (unlinkat(from_fd, name, 0) != 0 || renameat(in->dfd, tmp, in->dfd, reason) != 0)
+			return tims_err_set(err, TIMS_ERR_IO, "%s: %s: %s", in->dir, name,
+					    strerror(errno));
+		if (snprintf(moved, movedlen, "%s", reason) >= (int)movedlen)
+			moved[0] = '\0';
+		return TIMS_OK;
+	}
 	if ((rc = move_to(in, from_fd, name, "rejected", moved, movedlen, err))) {
 		unlinkat(in->dfd, tmp, 0);
 		return rc;
@@ -175,8 +228,9 @@ static void audit_refused(struct centre_inbox *in, const char *file, const char 
 	free(qs);
 }
 
-/* Read a regular file of at most TIMS_PAXLST_MAX_BYTES: 0, or 1 with why
- * set (the file refused), or -1 with why set (the centre's failure). */
+/* Read a regular file of at most TIMS_PAXLST_MAX_BYTES: 0; or 1 with why
+ * set (the file refused); 2 (not a regular file: never opened, refused);
+ * -1 with why set (the centre's failure). */
 static int read_whole(int from_fd, const char *name, char **buf, size_t *len, char *why,
 		      size_t whylen)
 {
@@ -186,16 +240,31 @@ static int read_whole(int from_fd, const char *name, char **buf, size_t *len, ch
 
 	*buf = NULL;
 	*len = 0;
+	if (fstatat(from_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		snprintf(why, whylen, "file: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "file: not a regular file (%s): not opened, not read",
+			 S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISFIFO(st.st_mode) ? "a pipe" :
+			 "a device or socket");
+		return 2;
+	}
 	fd = openat(from_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(why, whylen, "file: cannot be opened (%s): not a regular file or unreadable",
-			 strerror(errno));
-		return errno == ELOOP ? 1 : -1;
+		int e = errno;
+
+		snprintf(why, whylen, "file: cannot be opened (%s)", strerror(e));
+		if (e == ELOOP) { /* swapped for a link since */
+			snprintf(why, whylen, "file: not a regular file (a symbolic link): not read");
+			return 2;
+		}
+		return -1;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		snprintf(why, whylen, "file: not a regular file: not read");
-		return 1;
+		return 2;
 	}
 	if ((uint64_t)st.st_size > TIMS_PAXLST_MAX_BYTES) {
 		close(fd);
@@ -238,7 +307,7 @@ static int read_whole(int from_fd, const char *name, char **buf, size_t *len, ch
 static void take(struct centre_inbox *in, int from_fd, const char *name, int retry)
 {
 	struct tims_api_import_result *res = &in->res;
-	char why[600], moved[INBOX_NAME_MAX + 32];
+	char why[600], moved[INBOX_NAME_MAX + 32], sig[sizeof(in->held_sig)];
 	struct tims_err err;
 	char *buf = NULL;
 	size_t len = 0;
@@ -249,13 +318,13 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 	r = read_whole(from_fd, name, &buf, &len, why, sizeof(why));
 	if (r > 0) {
 		free(buf);
-		if (reject(in, from_fd, name, why, moved, sizeof(moved), &err)) {
+		if (reject(in, from_fd, name, why, r == 2, moved, sizeof(moved), &err)) {
 			say(in, TIMS_LOG_ERR, "api inbox: %s: %s", name, tims_err_msg(&err));
 			return;
 		}
 		audit_refused(in, name, why, 413);
-		say(in, TIMS_LOG_WARNING, "api inbox: %s refused unread: %s: moved to %s", name,
-		    why, moved);
+		say(in, TIMS_LOG_WARNING, "api inbox: %s refused unread: %s: %s %s", name, why,
+		    r == 2 ? "removed, the reason in" : "moved to", moved);
 		return;
 	}
 	if (r < 0) {
@@ -263,6 +332,10 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 		say(in, TIMS_LOG_ERR, "api inbox: %s left in place: %s", name, why);
 		return;
 	}
+	/* the lists as they are before the import: a file held is tried again
+	 * once they are no longer so (a change during the import included) */
+	if (!retry)
+		lists_signature(in, sig, sizeof(sig));
 	rc = tims_centre_api_import(in->c, buf ? buf : "", len, tims_mlog_now_ms(), res, &err);
 	if (buf)
 		sodium_memzero(buf, len);
@@ -287,7 +360,7 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 	}
 	snprintf(why, sizeof(why), "%s", tims_err_msg(&err));
 	if (res->file_refused) {
-		if (reject(in, from_fd, name, why, moved, sizeof(moved), &err)) {
+		if (reject(in, from_fd, name, why, 0, moved, sizeof(moved), &err)) {
 			say(in, TIMS_LOG_ERR, "api inbox: %s: %s", name, tims_err_msg(&err));
 			return;
 		}
@@ -296,13 +369,17 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 		return;
 	}
 	/* the centre's failure: fail closed, never done; held and retried */
-	if (retry)
+	if (retry) {
+		say(in, TIMS_LOG_WARNING, "api inbox: %s still held: %s", name, why);
 		return;
+	}
 	if (move_to(in, from_fd, name, "held", moved, sizeof(moved), &err)) {
 		say(in, TIMS_LOG_ERR, "api inbox: %s not imported (%s), left in place: %s", name, why,
 		    tims_err_msg(&err));
 		return;
 	}
+	memcpy(in->held_sig, sig, sizeof(sig));
+	in->held_ms = tims_mlog_now_ms();
 	audit_refused(in, name, why, 503);
 	{
 		char d[900];
@@ -310,17 +387,19 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 
 		/* (cut, if it must be, in the reason's end) */
 		if (snprintf(d, sizeof(d), "passenger list %s not screened, held in the API "
-			     "inbox's %s and tried again every %d s: %s", name, moved,
-			     TIMS_CENTRE_INBOX_RETRY_MS / 1000, why) >= (int)sizeof(d))
+			     "inbox's %s and tried again when the watchlists change, at least "
+			     "every %d s: %s", name, moved,
+			     TIMS_CENTRE_INBOX_RETRY_IDLE_MS / 1000, why) >= (int)sizeof(d))
 			d[sizeof(d) - 1] = '\0';
 		tims_err_clear(&aerr);
 		if (tims_centre_alert_raise(in->c, "api-inbox-held", NULL, d, &aerr))
 			say(in, TIMS_LOG_ERR, "api inbox: the alert cannot be raised: %s",
 			    tims_err_msg(&aerr));
 	}
-	say(in, TIMS_LOG_ERR, "api inbox: %s held (%s): moved to %s, tried again every %d s",
+	say(in, TIMS_LOG_ERR, "api inbox: %s held (%s): moved to %s, tried again when the "
+	    "watchlists change, at least every %d s",
 	    name, why, moved,
-	    TIMS_CENTRE_INBOX_RETRY_MS / 1000);
+	    TIMS_CENTRE_INBOX_RETRY_IDLE_MS / 1000);
 }
 
 /* The complete files of one directory, by name, at most INBOX_BATCH. */
@@ -364,11 +443,21 @@ static void *inbox_main(void *arg)
 		size_t n;
 
 		pthread_mutex_unlock(&in->lock);
-		/* the held first, when their time has come: the oldest wait least */
+		/* the held first, when their time has come: the watchlists
+		 * changed since their last try, or the slow interval passed */
 		if (tick++ % (TIMS_CENTRE_INBOX_RETRY_MS / TIMS_CENTRE_INBOX_POLL_MS) == 0) {
-			n = list_files(in->held_fd, names, INBOX_BATCH);
-			for (size_t i = 0; i < n && !in->stop; i++)
-				take(in, in->held_fd, names[i], 1);
+			char sig[sizeof(in->held_sig)];
+			int64_t now = tims_mlog_now_ms();
+
+			lists_signature(in, sig, sizeof(sig));
+			if (strcmp(sig, in->held_sig) || now - in->held_ms >=
+							 TIMS_CENTRE_INBOX_RETRY_IDLE_MS) {
+				memcpy(in->held_sig, sig, sizeof(sig));
+				in->held_ms = now;
+				n = list_files(in->held_fd, names, INBOX_BATCH);
+				for (size_t i = 0; i < n && !in->stop; i++)
+					take(in, in->held_fd, names[i], 1);
+			}
 		}
 		n = list_files(in->dfd, names, INBOX_BATCH);
 		for (size_t i = 0; i < n && !in->stop; i++)

@@ -166,6 +166,11 @@ truncate -s $((64 * 1024 * 1024 + 1)) "$IN/.big.part" && mv "$IN/.big.part" "$IN
 waitfor "$IN/rejected/big.edi.reason"
 t_match "inbox: a file over 64 MiB is rejected unread" "67108865 bytes, over the bound of 67108864 bytes" \
 	"$(cat "$IN/rejected/big.edi.reason" 2>&1)"
+# whoever may write into the inbox plants a link to a file the centre can read
+ln -s "$C/ca.crt" "$IN/link.edi"
+waitfor "$IN/rejected/link.edi.reason"
+t_eq "inbox: a symbolic link is not followed: removed unread, its reason in rejected/" "yes no yes" \
+	"$(grep -q 'not a regular file (a symbolic link)' "$IN/rejected/link.edi.reason" && echo yes) $([ -e "$IN/link.edi" ] || [ -L "$IN/link.edi" ] && echo yes || echo no) $([ -s "$C/ca.crt" ] && echo yes)"
 t_eq "inbox: nothing stored of them, and the file still being written is left alone" "$((v0 + 1)) yes" \
 	"$(versions) $([ -e "$IN/partial.edi.tmp" ] && echo yes)"
 # the lists gone (a disk, an operator): the next file cannot be screened
@@ -179,7 +184,7 @@ mv "$C/watchlists.away" "$C/watchlists"
 waitfor "$IN/done/held.edi"
 t_eq "inbox: once the lists are back, the held file is imported" "yes $((v0 + 2))" \
 	"$([ -e "$IN/done/held.edi" ] && [ ! -e "$IN/held/held.edi" ] && echo yes) $(versions)"
-t_eq "inbox: each intake is audited as the import command's (imported 3, refused 2, held 1)" "3 2 1" \
+t_eq "inbox: each intake is audited as the import command's (imported 3, refused 3, held 1)" "3 3 1" \
 	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json | jq -rs '[.[] | select(.action == "api.import" and .actor == "inbox")] |
 		"\([.[] | select(.status == 200)] | length) \([.[] | select(.status == 413 or .status == 422)] | length) \([.[] | select(.status == 503)] | length)"' 2>&1)"
 t_end
