@@ -225,6 +225,19 @@ try {
     return (row[0] === env('ARR_FLIGHT') && /→ TIA$/.test(row[1]) && row[2].startsWith(env('ARR_DAY')) &&
       row[3] === '2' && row[4] === '1' && row[5] === '1 of 1' && !/SHCHERBAKOV/.test(all)) || row.join(' | ');
   });
+  await check('arrivals: a list the centre cut (total above shown) says so, never taken for the whole', async () => {
+    // the centre's answer, its total raised as a day of more than 500 flights would
+    const path = /\/api\/v1\/dashboard\/arrivals\?/;
+    await page.route(path, async (route) => {
+      const r = await route.fetch();
+      const j = await r.json();
+      await route.fulfill({ response: r, json: Object.assign(j, { total: 612 }) });
+    });
+    await page.click('#arr-form button');
+    await waitText(page, '#arr-sum', /^\(1 of 612 flights shown: the list is cut; choose a day or an airport\)$/);
+    await page.unroute(path);
+    return true;
+  });
   await check('arrivals: a refused airport is said in the page\'s words, naming the field', async () => {
     await page.fill('#arr-airport', 'T1');
     await page.click('#arr-form button');

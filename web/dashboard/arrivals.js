@@ -58,7 +58,7 @@
     });
     $('arrivals').hidden = false;
     /* a cut list is said so: never taken for the whole */
-    $('arr-sum').textContent = d.total > d.shown ? t('arr.cut', { shown: d.shown, total: d.total })
+    $('arr-sum').textContent = d.total > d.shown ? t('arr.cut', { shown: d.shown, n: d.total })
       : t('arr.sum', { n: d.total });
     $('arr-sum').classList.toggle('cut', d.total > d.shown);
   }
