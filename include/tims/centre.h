@@ -382,7 +382,7 @@ json_t *tims_centre_api_result_json(const char *file, const struct tims_api_impo
  * audited as `tims api import` (action api.import, actor "inbox"). log
  * gets one line an intake (no personal data). Stopped by tims_centre_free.
  */
-#define TIMS_CENTRE_INBOX_POLL_MS 500
+#define TIMS_CENTRE_INBOX_POLL_MS 250
 #define TIMS_CENTRE_INBOX_RETRY_MS 2000
 #define TIMS_CENTRE_INBOX_RETRY_IDLE_MS 60000
 TIMS_MUST_USE tims_rc tims_centre_inbox_start(struct tims_centre *c, const char *dir,
