@@ -134,15 +134,17 @@ static tims_rc move_to(struct centre_inbox *in, int from_fd, const char *name, c
 		       char *out, size_t outlen, struct tims_err *err)
 {
 	for (unsigned k = 0; k < 1000; k++) {
-		char to[INBOX_NAME_MAX + 32];
+		char to[INBOX_NAME_MAX + 32], reason[INBOX_NAME_MAX + 40];
 		struct stat st;
 
 		if (k)
 			snprintf(to, sizeof(to), "%s/%s.%u", sub, name, k);
 		else
 			snprintf(to, sizeof(to), "%s/%s", sub, name);
-		/* and no NAME.reason of another file in the way */
-		if (fstatat(in->dfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		snprintf(reason, sizeof(reason), "%s.reason", to);
+		/* nor the reason of another file (a link's, kept alone) in the way */
+		if (fstatat(in->dfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+		    fstatat(in->dfd, reason, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;
 		if (renameat(from_fd, name, in->dfd, to) != 0)
 			return tims_err_set(err, TIMS_ERR_IO, "%s: %s cannot be moved to %s: %s",
@@ -207,15 +209,17 @@ static tims_rc reject(struct centre_inbox *in, int from_fd, const char *name, co
 	return TIMS_OK;
 }
 
-static void audit(struct centre_inbox *in, const char *query, int status)
+static tims_rc audit(struct centre_inbox *in, const char *query, int status)
 {
 	struct tims_err err;
+	tims_rc rc;
 
 	tims_err_clear(&err);
-	if (centre_audit(in->c, "inbox", "-", "local", "api.import", INBOX_PURPOSE, query, NULL,
-			 status, &err))
+	if ((rc = centre_audit(in->c, "inbox", "-", "local", "api.import", INBOX_PURPOSE, query,
+			       NULL, status, &err)))
 		say(in, TIMS_LOG_ERR, "api inbox: the audit log cannot be written: %s",
 		    tims_err_msg(&err));
+	return rc;
 }
 
 static void audit_refused(struct centre_inbox *in, const char *file, const char *why, int status)
@@ -224,7 +228,7 @@ static void audit_refused(struct centre_inbox *in, const char *file, const char 
 	char *qs = q ? json_dumps(q, JSON_COMPACT) : NULL;
 
 	json_decref(q);
-	audit(in, qs ? qs : "{}", status);
+	(void)audit(in, qs ? qs : "{}", status); /* (a failure is logged) */
 	free(qs);
 }
 
@@ -345,9 +349,16 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 		json_decref(o);
-		/* audited before it is marked done: a failure leaves it to retry */
-		audit(in, text ? text : "{}", 200);
+		/* audited before it is marked done: an import the audit log does
+		 * not hold is held, and its retry (a replay: nothing stored
+		 * again) is audited once the log can be written */
+		rc = audit(in, text ? text : "{}", 200);
 		free(text);
+		if (rc) {
+			if (!retry && !move_to(in, from_fd, name, "held", moved, sizeof(moved), &err))
+				in->held_sig[0] = '\0';
+			return;
+		}
 		if (move_to(in, from_fd, name, "done", moved, sizeof(moved), &err)) {
 			say(in, TIMS_LOG_ERR, "api inbox: %s imported but %s", name,
 			    tims_err_msg(&err));
