@@ -178,8 +178,8 @@ mv "$C/watchlists" "$C/watchlists.away"
 python3 tests/data/paxlst/gen-paxlst.py --seed 2205 --passengers 3 --crew 0 --date "$(date -u -d '2 days' +%F)" >"$T_TMP/in-held.edi"
 drop "$T_TMP/in-held.edi" held.edi
 waitfor "$IN/held/held.edi"
-t_eq "inbox: without lists, the file is held (not done), nothing stored, an alert says why" "yes no $((v0 + 1)) 1" \
-	"$([ -e "$IN/held/held.edi" ] && echo yes) $([ -e "$IN/done/held.edi" ] && echo yes || echo no) $(versions) $(sqlite3 -readonly "$C/centre.db" "SELECT COUNT(*) FROM alerts WHERE kind = 'api-inbox-held' AND detail LIKE '%held.edi%no watchlists%'")"
+t_eq "inbox: without lists, the file is held (not done), nothing stored, a severe alert says why" "yes no $((v0 + 1)) 1 true" \
+	"$([ -e "$IN/held/held.edi" ] && echo yes) $([ -e "$IN/done/held.edi" ] && echo yes || echo no) $(versions) $(sqlite3 -readonly "$C/centre.db" "SELECT COUNT(*) FROM alerts WHERE kind = 'api-inbox-held' AND detail LIKE '%held.edi%no watchlists%'") $(curl -s --cacert "$C/ca.crt" -H "Authorization: Bearer $TOK" "$CURL_/api/v1/dashboard/alerts" | jq -r '[.alerts[] | select(.kind == "api-inbox-held")][0].severe' 2>&1)"
 mv "$C/watchlists.away" "$C/watchlists"
 waitfor "$IN/done/held.edi"
 t_eq "inbox: once the lists are back, the held file is imported" "yes $((v0 + 2))" \
