@@ -32,7 +32,7 @@ SETS = [  # (catalogue dir, pages, scripts): the booth console, the dashboard
      [WEB / 'console.js', WEB / 'supervisor.js', WEB / 'i18n.js']),
     (WEB / 'dashboard' / 'i18n', [WEB / 'dashboard' / 'index.html'],
      [WEB / 'dashboard' / 'dashboard.js', WEB / 'dashboard' / 'audit.js',
-      WEB / 'dashboard' / 'reports.js', WEB / 'i18n.js']),
+      WEB / 'dashboard' / 'reports.js', WEB / 'dashboard' / 'arrivals.js', WEB / 'i18n.js']),
 ]
 PLURAL_FORMS = {'zero', 'one', 'two', 'few', 'many', 'other'}
 ALLOWED_TEXT = {'TIMS'}

@@ -196,25 +196,6 @@ static int centre_dir(const char *sub, const char *dir)
 	return CLI_OK;
 }
 
-static json_t *result_json(const char *file, const struct tims_api_import_result *r)
-{
-	json_t *fl = json_array(), *o;
-
-	for (size_t i = 0; fl && i < r->nflights; i++) {
-		const struct tims_api_flight_result *f = &r->f[i];
-
-		json_array_append_new(fl, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:I, s:I}",
-			"flight", f->flight, "date", f->date, "departure_airport", f->departure_airport,
-			"arrival_airport", f->arrival_airport, "arrival_time", f->arrival_time,
-			"version", (int)f->version, "replay", f->replay, "replaced", f->replaced,
-			"travellers", (json_int_t)f->travellers, "hits", (json_int_t)f->hits));
-	}
-	o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "file", file, "sha256", r->sha256,
-		      "flights", fl ? fl : json_array(), "travellers", (json_int_t)r->travellers,
-		      "hits", (json_int_t)r->hits, "stored", (json_int_t)r->stored);
-	return o;
-}
-
 static int api_import(int argc, char **argv)
 {
 	struct tims_api_import_result *res;
@@ -273,7 +254,7 @@ static int api_import(int argc, char **argv)
 				       tims_err_msg(&err));
 			break;
 		}
-		o = result_json(argv[i], res);
+		o = tims_centre_api_result_json(argv[i], res);
 		text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		json_decref(o);
 		if (!text) {

@@ -50,7 +50,7 @@ static const char usage_a[] =
 	"                        [--token URI] [--key-token URI]\n"
 	"   or: tims centre serve DIR [--listen ADDR] [--port N] [--web DIR]\n"
 	"                  [--lang en|sq] [--config FILE] [--log-level LEVEL] [--user NAME]\n"
-	"                  [--sandbox enforce|log]\n"
+	"                  [--sandbox enforce|log] [--api-inbox DIR]\n"
 	"   or: tims centre enrol-post DIR NAME --vkey FILE --url URL --out DIR\n"
 	"                  [--host HOST ...]\n"
 	"   or: tims centre renew-post DIR NAME --url URL --out DIR [--host HOST ...]\n"
@@ -109,6 +109,10 @@ static const char usage_b[] =
 	"               without it unless TIMS_ALLOW_ROOT=1; DIR must be NAME's).\n"
 	"               --sandbox enforce (default) | log: a call outside the\n"
 	"               seccomp allowlist kills the process, or is only logged\n"
+	"               --api-inbox DIR: import the PAXLST files renamed into DIR\n"
+	"               (not .NAME, not NAME.tmp) as tims api import does, then\n"
+	"               move them to DIR/done, DIR/rejected (NAME.reason beside)\n"
+	"               or, unscreened, DIR/held, retried (docs/operations.md)\n"
 	"  enrol-post   enrol a post (its post.vkey) under NAME: issues its client\n"
 	"               and server certificates (--host: the post's names) and\n"
 	"               writes what the post needs to --out (tims post enrol)\n"
@@ -250,6 +254,7 @@ static const struct tims_conf_key centre_conf_keys[] = {
 	{ "port", TIMS_CONF_PORT, 0, 65535, NULL },
 	{ "web", TIMS_CONF_PATH, 0, 0, NULL },
 	{ "lang", TIMS_CONF_ENUM, 0, 0, tims_lang_names },
+	{ "api-inbox", TIMS_CONF_PATH, 0, 0, NULL },
 	SERVE_KEY_LOG_LEVEL,
 	SERVE_KEY_USER,
 	SERVE_KEY_SANDBOX,
@@ -264,12 +269,14 @@ static int c_serve(int argc, char **argv)
 		{ "lang", required_argument, NULL, 'g' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "api-inbox", required_argument, NULL, 'I' },
 		SERVE_OPT_USER,
 		SERVE_OPT_SANDBOX,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_sandbox sb = { 0 };
 	const char *listen = NULL, *web = NULL, *file = NULL, *level = NULL, *dir, *lang = NULL;
+	const char *inbox = NULL;
 	char webbuf[4200], shared[4300];
 	struct tims_http_server *srv = NULL;
 	struct tims_centre *cen;
@@ -297,7 +304,12 @@ static int c_serve(int argc, char **argv)
 			file = optarg;
 		else if (c == 'L')
 			level = optarg;
-		else if (c == 'U')
+		else if (c == 'I') {
+			if (optarg[0] != '/')
+				return cli_error(CLI_USAGE, "centre", "serve: --api-inbox: an absolute "
+						 "path, not \"%s\"", optarg);
+			inbox = optarg;
+		} else if (c == 'U')
 			sb.user = optarg;
 		else if (c == 'S')
 			sb.mode = optarg;
@@ -321,6 +333,7 @@ static int c_serve(int argc, char **argv)
 	listen = serve_conf_pick(listen, &conf, "listen", "127.0.0.1");
 	web = serve_conf_pick(web, &conf, "web", NULL);
 	lang = serve_conf_pick(lang, &conf, "lang", "en");
+	inbox = serve_conf_pick(inbox, &conf, "api-inbox", NULL);
 	if (!port_set && (cv = tims_conf_get(&conf, "port")))
 		port = cv->num;
 	if (!dir)
@@ -350,6 +363,13 @@ static int c_serve(int argc, char **argv)
 		return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
 	}
 	sb.dir = dir, sb.port = tims_http_port(srv), sb.ro[0] = web;
+	/* the carriers' passenger lists dropped in a directory (inbox.c) */
+	if (inbox && tims_centre_inbox_start(cen, inbox, serve_log_line, NULL, &err)) {
+		tims_http_stop(srv);
+		tims_centre_free(cen);
+		return cli_error(CLI_USAGE, "centre", "serve: %s", tims_err_msg(&err));
+	}
+	sb.rw[0] = inbox;
 	/* the dashboard loads the booth console's i18n.js, kept once in the
 	 * dashboard directory's parent (tims_centre_serve) */
 	if (web && snprintf(shared, sizeof(shared), "%s", web) < (int)sizeof(shared)) {

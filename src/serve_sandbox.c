@@ -74,6 +74,9 @@ int serve_sandbox_enter(const char *cmd, const struct serve_sandbox *sb)
 	for (size_t i = 0; i < sizeof(sb->ro) / sizeof(sb->ro[0]); i++)
 		if (tims_sandbox_add_ro(&cfg, sb->ro[i], &err))
 			goto fail;
+	for (size_t i = 0; i < sizeof(sb->rw) / sizeof(sb->rw[0]); i++)
+		if (sb->rw[i] && tims_sandbox_add_rw(&cfg, sb->rw[i], &err))
+			goto fail;
 	/* no token paths: keys are used by the signer process only */
 	/* CA and key files of witnesses, named in lists read as it runs */
 	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {

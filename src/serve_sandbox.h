@@ -25,6 +25,7 @@ struct serve_sandbox {
 	const char *dir;           /* the data directory (read-write) */
 	const char *config;        /* --config FILE, read-only */
 	const char *ro[4];         /* web dir, cert, key ... (NULL: none) */
+	const char *rw[1];         /* read-write besides dir: the API inbox (NULL: none) */
 	uint16_t port;             /* the bound port */
 };
 

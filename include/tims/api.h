@@ -104,6 +104,13 @@ struct tims_api_import_result {
 	size_t nflights;
 	struct tims_api_flight_result f[TIMS_API_FLIGHTS_MAX];
 	size_t travellers, hits, stored;     /* stored: travellers newly stored */
+	int file_refused;                    /* on an error: 1 when the file itself was
+					      * refused (it does not parse, or holds a
+					      * flight it cannot be stored under); 0
+					      * when the centre failed (watchlists
+					      * missing, quarantined or unreadable, the
+					      * store, an alert): the same file may pass
+					      * later */
 };
 
 /* Called for each traveller with a hit of a flight newly stored, before the

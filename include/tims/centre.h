@@ -361,6 +361,34 @@ struct tims_api_import_result;
 TIMS_MUST_USE tims_rc tims_centre_api_import(struct tims_centre *c, const char *buf, size_t len,
 					     int64_t now_ms, struct tims_api_import_result *res,
 					     struct tims_err *err);
+/* What an import stored, as `tims api import` prints it and the audit log
+ * records it: {file, sha256, flights: [{flight, date, departure_airport,
+ * arrival_airport, arrival_time, version, replay, replaced, travellers,
+ * hits}], travellers, hits, stored}. NULL: out of memory. */
+json_t *tims_centre_api_result_json(const char *file, const struct tims_api_import_result *r);
+
+/*
+ * The centre's API inbox (lib/centre/inbox.c, docs/operations.md "API
+ * inbox"): a thread that takes every complete file put in dir (a name not
+ * starting with '.' nor ending in ".tmp": the sender writes under such a
+ * name and renames it into place), imports it with tims_centre_api_import
+ * and moves it to dir/done/, or to dir/rejected/ beside NAME.reason when
+ * the file is refused (TIMS_PAXLST_MAX_BYTES or more: refused unread). A
+ * file the centre cannot screen (watchlists missing, quarantined or
+ * unreadable; the store) goes to dir/held/, raises an "api-inbox-held"
+ * alert, and is tried again within TIMS_CENTRE_INBOX_RETRY_MS of a change
+ * of the centre's watchlists, else every TIMS_CENTRE_INBOX_RETRY_IDLE_MS
+ * (the token back, the store repaired). Each intake
+ * audited as `tims api import` (action api.import, actor "inbox"). log
+ * gets one line an intake (no personal data). Stopped by tims_centre_free.
+ */
+#define TIMS_CENTRE_INBOX_POLL_MS 250
+#define TIMS_CENTRE_INBOX_RETRY_MS 2000
+#define TIMS_CENTRE_INBOX_RETRY_IDLE_MS 60000
+TIMS_MUST_USE tims_rc tims_centre_inbox_start(struct tims_centre *c, const char *dir,
+					      void (*log)(void *ctx, const char *line),
+					      void *log_ctx, struct tims_err *err);
+
 /* DIR/api.db with the centre's vault, able to open the sealed fields
  * (TIMS_ERR_UNAVAILABLE when the key token is away). Close with
  * tims_api_close before tims_centre_free. */

@@ -13,6 +13,7 @@
  * holds no personal data in clear: docs/security.md); the traveller is in
  * api.db, sealed, read through `tims api show` (audited).
  */
+#include <ctype.h>
 #include <sodium.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "tims/mlog.h"
 #include "tims/officer.h"
 #include "tims/paxlst.h"
+#include "tims/record.h"
 #include "tims/vault.h"
 #include "tims/watchlist.h"
 #include "internal.h"
@@ -81,8 +83,10 @@ tims_rc tims_centre_api_import(struct tims_centre *c, const char *buf, size_t le
 
 	memset(res, 0, sizeof(*res));
 	crypto_hash_sha256(sha, (const unsigned char *)buf, len);
-	if ((rc = tims_paxlst_parse(buf, len, NULL, &p, err)))
+	if ((rc = tims_paxlst_parse(buf, len, NULL, &p, err))) {
+		res->file_refused = 1;
 		return rc;
+	}
 	/* the centre's watchlists, or no import at all */
 	if ((rc = centre_path(c, "watchlists", path, err)))
 		goto out;
@@ -116,6 +120,9 @@ tims_rc tims_centre_api_import(struct tims_centre *c, const char *buf, size_t le
 	if ((rc = tims_centre_api_store(c, &api, err)))
 		goto out;
 	rc = tims_api_store(api, sha, now_ms, &p, scr, raise_hit, c, res, err);
+	/* the store refuses a file's flights it cannot file (INVALID); its
+	 * other failures, and the alerts', are the centre's */
+	res->file_refused = rc == TIMS_ERR_INVALID;
 out:
 	tims_api_close(api);
 	tims_api_screener_free(sc);
@@ -128,17 +135,40 @@ out:
 	return rc;
 }
 
-/* ---- GET /api/v1/dashboard/arrivals?purpose=TEXT ----------------------------
+json_t *tims_centre_api_result_json(const char *file, const struct tims_api_import_result *r)
+{
+	json_t *fl = json_array(), *o;
+
+	for (size_t i = 0; fl && i < r->nflights; i++) {
+		const struct tims_api_flight_result *f = &r->f[i];
+
+		json_array_append_new(fl, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:I, s:I}",
+			"flight", f->flight, "date", f->date, "departure_airport", f->departure_airport,
+			"arrival_airport", f->arrival_airport, "arrival_time", f->arrival_time,
+			"version", (int)f->version, "replay", f->replay, "replaced", f->replaced,
+			"travellers", (json_int_t)f->travellers, "hits", (json_int_t)f->hits));
+	}
+	o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "file", file, "sha256", r->sha256,
+		      "flights", fl ? fl : json_array(), "travellers", (json_int_t)r->travellers,
+		      "hits", (json_int_t)r->hits, "stored", (json_int_t)r->stored);
+	return o;
+}
+
+/* ---- GET /api/v1/dashboard/arrivals?purpose=TEXT[&date=D][&airport=A] -----
  *
  * The dashboard's pre-arrival list: the flights whose passenger lists the
- * centre holds, expected from 24 hours ago on, with their current version,
- * versions held, travellers and travellers with a hit; no traveller.
- * Audited (dashboard.arrivals, with the purpose) before it is answered. */
+ * centre holds, expected from 24 hours ago on (date=YYYY-MM-DD: expected
+ * that UTC day instead; airport=XXX: arriving there only), with their
+ * current version, versions held, travellers and travellers with a hit; no
+ * traveller. Audited (dashboard.arrivals, with the purpose and the
+ * filters) before it is answered. A parameter it does not know, or a value
+ * it cannot read, is refused 400 bad_query naming it (params field, rule). */
 
 #define ARRIVALS_MAX 500
 
 struct arrivals {
 	json_t *list;
+	const char *airport; /* NULL: any */
 	uint64_t total; /* flights in the window, shown or not */
 };
 
@@ -147,6 +177,8 @@ static tims_rc arrival_row(void *ctx, const struct tims_api_flight *f)
 	struct arrivals *a = ctx;
 	json_t *list = a->list;
 
+	if (a->airport && strcmp(a->airport, f->arrival_airport))
+		return TIMS_OK;
 	a->total++;
 	if (json_array_size(list) >= ARRIVALS_MAX)
 		return TIMS_OK;
@@ -159,27 +191,63 @@ static tims_rc arrival_row(void *ctx, const struct tims_api_flight *f)
 		"received_ms", (json_int_t)f->received_ms)) ? TIMS_ERR_NOMEM : TIMS_OK;
 }
 
+static tims_rc arrivals_refuse(struct tims_http_resp *resp, const char *field, const char *rule,
+			       const char *msg)
+{
+	return tims_http_reply_error_params(resp, 400, "bad_query",
+					    json_pack("{s:s, s:s}", "field", field, "rule", rule),
+					    "%s: %s", field, msg);
+}
+
 tims_rc centre_h_dash_arrivals(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
 {
+	static const char *const known[] = { "purpose", "date", "airport", NULL };
 	struct centre_serve *s = app;
 	const char *purpose = tims_http_query(req, "purpose");
+	const char *date = tims_http_query(req, "date");
+	const char *airport = tims_http_query(req, "airport");
+	const char *unknown = tims_http_query_unknown(req, known);
+	int64_t from_ms = tims_mlog_now_ms() - 24 * 3600000LL, to_ms = INT64_MAX;
 	struct tims_api *api = NULL;
-	struct arrivals a = { NULL, 0 };
+	struct arrivals a = { NULL, NULL, 0 };
 	struct tims_err err;
 	json_t *list, *out, *q;
 	char *qtext, *atext;
 	tims_rc rc;
 
+	if (unknown) {
+		char f[40];
+
+		tims_http_log_escape(unknown, f, sizeof(f));
+		return arrivals_refuse(resp, f, "unknown", "unknown parameter");
+	}
 	if (!purpose || strlen(purpose) < 3 || strlen(purpose) > 200)
 		return tims_http_reply_error(resp, 400, "purpose_required", "purpose: 3 to 200 "
 					     "bytes, why the passenger lists are read");
+	if (date && *date) {
+		int64_t day;
+
+		if (strlen(date) != 10 || tims_date_parse(date, &day, "date", NULL) || day < 0)
+			return arrivals_refuse(resp, "date", "invalid", "want a day YYYY-MM-DD");
+		from_ms = day * 86400000LL;
+		to_ms = from_ms + 86400000LL;
+	} else
+		date = NULL;
+	if (airport && *airport) {
+		/* an IATA location code as the TDT's LOC+87 sends it */
+		if (strlen(airport) != 3 || !isupper((unsigned char)airport[0]) ||
+		    !isupper((unsigned char)airport[1]) || !isupper((unsigned char)airport[2]))
+			return arrivals_refuse(resp, "airport", "invalid",
+					       "want three capital letters (IATA code)");
+		a.airport = airport;
+	} else
+		airport = NULL;
 	if (!(list = json_array()))
 		return TIMS_ERR_NOMEM;
 	a.list = list;
 	tims_err_clear(&err);
 	if ((rc = tims_api_open(s->c->dir, s->c->vault, &api, &err)) ||
-	    (rc = tims_api_flights(api, tims_mlog_now_ms() - 24 * 3600000LL, INT64_MAX,
-				   arrival_row, &a, &err))) {
+	    (rc = tims_api_flights(api, from_ms, to_ms, arrival_row, &a, &err))) {
 		tims_api_close(api);
 		json_decref(list);
 		if (rc == TIMS_ERR_NOMEM)
@@ -193,7 +261,9 @@ tims_rc centre_h_dash_arrivals(void *app, struct tims_http_req *req, struct tims
 	if (!(out = json_pack("{s:o, s:I, s:I}", "flights", list, "total", (json_int_t)a.total,
 			      "shown", (json_int_t)json_array_size(list))))
 		return TIMS_ERR_NOMEM;
-	q = json_pack("{s:s}", "since", "24 hours ago");
+	q = date ? json_pack("{s:s}", "date", date) : json_pack("{s:s}", "since", "24 hours ago");
+	if (q && airport)
+		json_object_set_new(q, "airport", json_string(airport));
 	qtext = q ? json_dumps(q, JSON_COMPACT) : NULL;
 	atext = json_dumps(out, JSON_COMPACT);
 	json_decref(q);

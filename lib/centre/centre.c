@@ -607,6 +607,7 @@ void tims_centre_free(struct tims_centre *c)
 {
 	if (!c)
 		return;
+	centre_inbox_stop(c); /* before what its imports use */
 	centre_alerts_stop(c);
 	if (c->maint_on) {
 		pthread_mutex_lock(&c->maint_lock);
@@ -1314,8 +1315,9 @@ int tims_centre_severe(const char *kind)
 		"watchlist-mismatch",
 		/* one TOTP code, two logins (totpclaim.c) */
 		"totp-reuse",
-		/* a traveller of a carrier's passenger list on a watchlist (api.c) */
-		"api-hit" };
+		/* a traveller of a carrier's passenger list on a watchlist (api.c);
+		 * a passenger list that could not be screened (inbox.c) */
+		"api-hit", "api-inbox-held" };
 
 	for (size_t i = 0; kind && i < TIMS_ARRAY_SIZE(kinds); i++)
 		if (!strcmp(kind, kinds[i]))

@@ -70,7 +70,12 @@ struct tims_centre {
 	struct centre_alerts *alerts;
 	/* the retention timer, run by the maintenance thread (retention.c) */
 	struct centre_retention *retention;
+	/* the API inbox's thread, when one is watched (inbox.c) */
+	struct centre_inbox *inbox;
 };
+
+/* Stop and free the API inbox's thread (inbox.c); nothing when none. */
+void centre_inbox_stop(struct tims_centre *c);
 
 tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
 		    struct tims_err *err);

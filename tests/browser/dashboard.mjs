@@ -3,7 +3,9 @@
 // tests/e2e/dashboard.sh against a real centre with two posts.
 //
 // Environment (set by dashboard.sh): URL (the centre), SHOTS, CHROMIUM,
-// S_SUP, S_ANA (TOTP secrets of a supervisor and an analyst), PASSWORD,
+// S_SUP, S_ANA, S_AUD (TOTP secrets of a supervisor, an analyst and an
+// auditor), PASSWORD, ARR_FLIGHT and ARR_DAY (a flight imported by tims api
+// import, due that day, with one hit),
 // EXPECT_TOTAL (crossings of the day at the centre), STOP_POST_PID and
 // STOP_POST (a post the script stops to see it go offline), EV_CA, EV_CERT,
 // EV_KEY (a post's client certificate, to post events as that post).
@@ -204,6 +206,48 @@ try {
   });
   await shot(page, 'search');
 
+  // The pre-arrival list (arrivals.js): the flight `tims api import` took
+  // in (dashboard.sh), its one hit, no traveller's name; a purpose first.
+  await check('arrivals: refused without a purpose', async () => {
+    await page.waitForSelector('#arr-form', { state: 'visible', timeout: WAIT });
+    await page.fill('#arr-purpose', '');
+    await page.click('#arr-form button');
+    return waitText(page, '#arr-msg', /State the purpose/);
+  });
+  await check('arrivals: with a purpose, tomorrow at TIA: the imported flight with 1 hit, no name', async () => {
+    await page.fill('#arr-date', env('ARR_DAY'));
+    await page.fill('#arr-airport', 'tia');
+    await page.fill('#arr-purpose', 'pre-arrival check of tomorrow');
+    await page.click('#arr-form button');
+    await waitText(page, '#arr-sum', /^\(1 flight\)$/);
+    const row = await page.$eval('#arrivals tbody tr', (t) => Array.from(t.cells).map((c) => c.textContent));
+    const all = await page.$eval('#p-arrivals', (p) => p.innerText);
+    return (row[0] === env('ARR_FLIGHT') && /→ TIA$/.test(row[1]) && row[2].startsWith(env('ARR_DAY')) &&
+      row[3] === '2' && row[4] === '1' && row[5] === '1 of 1' && !/SHCHERBAKOV/.test(all)) || row.join(' | ');
+  });
+  await check('arrivals: a list the centre cut (total above shown) says so, never taken for the whole', async () => {
+    // the centre's answer, its total raised as a day of more than 500 flights would
+    const path = /\/api\/v1\/dashboard\/arrivals\?/;
+    await page.route(path, async (route) => {
+      const r = await route.fetch();
+      const j = await r.json();
+      await route.fulfill({ response: r, json: Object.assign(j, { total: 612 }) });
+    });
+    await page.click('#arr-form button');
+    await waitText(page, '#arr-sum', /^\(1 of 612 flights shown: the list is cut; choose a day or an airport\)$/);
+    await page.unroute(path);
+    return true;
+  });
+  await check('arrivals: a refused airport is said in the page\'s words, naming the field', async () => {
+    await page.fill('#arr-airport', 'T1');
+    await page.click('#arr-form button');
+    await waitText(page, '#arr-msg', /^airport: value not accepted$/);
+    await page.fill('#arr-airport', '');
+    /* the answer to the earlier question does not stand under the refusal */
+    return (await page.isHidden('#arrivals')) || 'the earlier list is still shown';
+  });
+  await shot(page, 'arrivals');
+
   await check(`posts: ${env('STOP_POST')} stopped goes offline`, async () => {
     process.kill(Number(env('STOP_POST_PID')), 'SIGTERM');
     await waitText(page, '#net-state', /network: 1 online, 1 offline/, 20000);
@@ -253,6 +297,7 @@ try {
     await waitText(page, '#who', /^marinov \(analist\)$/);
     await waitText(page, '#p-hits .deny', /^Jo për rolin tuaj\.$/);
     await waitText(page, '#search-form', /Qëllimi \(regjistrohet në regjistrin e auditimit\)/);
+    await waitText(page, '#h-arrivals', /^Mbërritjet e pritshme/);
     // the results already on the page are drawn again (not asked again)
     await waitText(page, '#over-msg', /me qëndrim të tejkaluar më /);
     await waitText(page, '#stay', /kalime? nëpër pikat kufitare/);
@@ -340,6 +385,17 @@ try {
     page.waitForResponse((r) => r.url().endsWith('/api/v1/preferences'), { timeout: WAIT }),
     page.selectOption('#lang', 'sq')]);
   await waitText(page, '#h-reports', /^Raporte$/);
+
+  await check('arrivals: the auditor, whom the centre refuses the list, sees the refusal and no form', async () => {
+    await page.click('#logout');
+    await page.waitForSelector('#login-form', { state: 'visible', timeout: WAIT });
+    await login(page, 'popova', totp(env('S_AUD')));
+    await page.waitForSelector('#dash', { state: 'visible', timeout: WAIT });
+    await page.waitForSelector('#p-arrivals .deny', { state: 'visible', timeout: WAIT });
+    const got = await page.evaluate(() => [document.getElementById('arr-form').hidden,
+      document.getElementById('arrivals').hidden, document.querySelectorAll('#arrivals tbody tr').length]);
+    return got.join() === 'true,true,0' || `form hidden, table hidden, rows: ${got}`;
+  });
 
   await check('the page ran under its CSP with no violation and no script error', async () => {
     const v = await page.evaluate(() => window.__csp);

@@ -22,7 +22,12 @@ cli_bootstrap "$C" || { t_report fail "setup: the centre's first admin"; t_end; 
 # the running centre's retention timer (its first run 10 s after its start)
 # keeps the lists, which arrived long ago, until the run below
 printf 'api.after_arrival = 5y\n' >"$C/retention.conf"
-"$TIMS" centre serve "$C" --port 0 >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
+# the API inbox (below): the flag overrides centre.conf's api-inbox, which
+# names a directory that does not exist (the centre would not start)
+IN=$T_TMP/inbox
+mkdir -p "$IN"
+printf 'api-inbox = %s/no-such-inbox\n' "$T_TMP" >"$T_TMP/centre.conf"
+"$TIMS" centre serve "$C" --port 0 --config "$T_TMP/centre.conf" --api-inbox "$IN" >"$T_TMP/centre.out" 2>"$T_TMP/centre.log" &
 PIDS+=($!)
 wait_line "$T_TMP/centre.out" "listening on"
 CURL_=$(sed -n 's/.* listening on //p' "$T_TMP/centre.out" | sed 's|/$||')
@@ -132,4 +137,54 @@ t_eq "the dashboard's alert queue shows the hits (the two of each version and to
 	"200 5 true api-hit" "$(curl -s -o "$T_TMP/alerts.json" -w '%{http_code}' --cacert "$C/ca.crt" -H "Authorization: Bearer $TOK" "$CURL_/api/v1/dashboard/alerts") $(jq -r '[.. | objects | select(.kind? == "api-hit")] | "\(length) \(all(.severe)) \(.[0].kind)"' "$T_TMP/alerts.json" 2>&1)"
 t_match "the read is audited with its purpose" '"dashboard\.arrivals".*pre-arrival board' \
 	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json | grep -F dashboard.arrivals)"
+
+# The API inbox (docs/operations.md "API inbox"): files renamed into the
+# directory the running centre watches, imported as `tims api import` does.
+drop() { cp "$1" "$IN/.$2.part" && mv "$IN/.$2.part" "$IN/$2"; } # FILE NAME: renamed into place
+waitfor() { for _ in $(seq 1 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+# a flight whose first passenger travels on the stolen passport
+python3 tests/data/paxlst/gen-paxlst.py --seed 2204 --passengers 3 --crew 0 --date "$(date -u -d '2 days' +%F)" |
+	awk -v doc="$(jq -r .document_number <<<"$S")" -v st="$(jq -r .document_issuing_state <<<"$S")" '
+		/^NAD\+FL/ { n++ } n == 1 && /^DOC\+/ { sub(/\+[^+]*$/, "+" doc "\x27") } n == 1 && /^LOC\+91\+/ { $0 = "LOC+91+" st "\x27" } { print }' >"$T_TMP/in-good.edi"
+v0=$(versions) a0=$(alerts | wc -l)
+printf 'UNA:+.? \x27UNB+UNOA:4+JU' >"$IN/partial.edi.tmp" # a sender still writing
+drop "$T_TMP/in-good.edi" good.edi
+waitfor "$IN/done/good.edi"
+t_eq "inbox: a file renamed into place is imported and moved to done/, its hit alerted" "yes $((v0 + 1)) $((a0 + 1))" \
+	"$([ -e "$IN/done/good.edi" ] && [ ! -e "$IN/good.edi" ] && echo yes) $(versions) $(alerts | wc -l)"
+t_match "inbox: the alert names the list entry of the stolen passport" "traveller 1 \(FL\) of version 1 matches document list sltd entry S-9" "$(alerts | tail -1)"
+drop "$T_TMP/in-good.edi" again.edi
+waitfor "$IN/done/again.edi"
+t_eq "inbox: the same file again (a replay) is done, stores nothing, raises no alert" "yes $((v0 + 1)) $((a0 + 1))" \
+	"$([ -e "$IN/done/again.edi" ] && echo yes) $(versions) $(alerts | wc -l)"
+head -c 400 "$T_TMP/in-good.edi" >"$T_TMP/in-cut.edi" # of about 700
+drop "$T_TMP/in-cut.edi" cut.edi
+waitfor "$IN/rejected/cut.edi.reason"
+t_match "inbox: a truncated file is rejected with its reason naming the segment" "segment" \
+	"$([ -e "$IN/rejected/cut.edi" ] && cat "$IN/rejected/cut.edi.reason")"
+truncate -s $((64 * 1024 * 1024 + 1)) "$IN/.big.part" && mv "$IN/.big.part" "$IN/big.edi"
+waitfor "$IN/rejected/big.edi.reason"
+t_match "inbox: a file over 64 MiB is rejected unread" "67108865 bytes, over the bound of 67108864 bytes" \
+	"$(cat "$IN/rejected/big.edi.reason" 2>&1)"
+# whoever may write into the inbox plants a link to a file the centre can read
+ln -s "$C/ca.crt" "$IN/link.edi"
+waitfor "$IN/rejected/link.edi.reason"
+t_eq "inbox: a symbolic link is not followed: removed unread, its reason in rejected/" "yes no yes" \
+	"$(grep -q 'not a regular file (a symbolic link)' "$IN/rejected/link.edi.reason" && echo yes) $([ -e "$IN/link.edi" ] || [ -L "$IN/link.edi" ] && echo yes || echo no) $([ -s "$C/ca.crt" ] && echo yes)"
+t_eq "inbox: nothing stored of them, and the file still being written is left alone" "$((v0 + 1)) yes" \
+	"$(versions) $([ -e "$IN/partial.edi.tmp" ] && echo yes)"
+# the lists gone (a disk, an operator): the next file cannot be screened
+mv "$C/watchlists" "$C/watchlists.away"
+python3 tests/data/paxlst/gen-paxlst.py --seed 2205 --passengers 3 --crew 0 --date "$(date -u -d '2 days' +%F)" >"$T_TMP/in-held.edi"
+drop "$T_TMP/in-held.edi" held.edi
+waitfor "$IN/held/held.edi"
+t_eq "inbox: without lists, the file is held (not done), nothing stored, a severe alert says why" "yes no $((v0 + 1)) 1 true" \
+	"$([ -e "$IN/held/held.edi" ] && echo yes) $([ -e "$IN/done/held.edi" ] && echo yes || echo no) $(versions) $(sqlite3 -readonly "$C/centre.db" "SELECT COUNT(*) FROM alerts WHERE kind = 'api-inbox-held' AND detail LIKE '%held.edi%no watchlists%'") $(curl -s --cacert "$C/ca.crt" -H "Authorization: Bearer $TOK" "$CURL_/api/v1/dashboard/alerts" | jq -r '[.alerts[] | select(.kind == "api-inbox-held")][0].severe' 2>&1)"
+mv "$C/watchlists.away" "$C/watchlists"
+waitfor "$IN/done/held.edi"
+t_eq "inbox: once the lists are back, the held file is imported" "yes $((v0 + 2))" \
+	"$([ -e "$IN/done/held.edi" ] && [ ! -e "$IN/held/held.edi" ] && echo yes) $(versions)"
+t_eq "inbox: each intake is audited as the import command's (imported 3, refused 3, held 1)" "3 3 1" \
+	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json | jq -rs '[.[] | select(.action == "api.import" and .actor == "inbox")] |
+		"\([.[] | select(.status == 200)] | length) \([.[] | select(.status == 413 or .status == 422)] | length) \([.[] | select(.status == 503)] | length)"' 2>&1)"
 t_end

@@ -229,11 +229,33 @@ else
 fi
 REP_BY_POST=$(sums "$store")
 
+# The pre-arrival list (docs/dashboard.md "Arrivals"): a flight due
+# tomorrow whose first passenger is the wanted SHCHERBAKOV, imported as
+# `tims api import` does it; the page must show it with its one hit.
+ARR_DAY=$(date -u -d tomorrow +%F)
+python3 tests/data/paxlst/gen-paxlst.py --seed 5 --passengers 2 --crew 0 --date "$ARR_DAY" |
+	awk '/^NAD\+FL/ { n++ } n == 1 && /^NAD\+FL/ { $0 = "NAD+FL+++SHCHERBAKOV:YURIY\x27" }
+		n == 1 && /^ATT\+2/ { $0 = "ATT+2++M\x27" } n == 1 && /^DTM\+329/ { $0 = "DTM+329:710412\x27" }
+		n == 1 && /^NAT\+2/ { $0 = "NAT+2+RUS\x27" } { print }' >"$T_TMP/arr.edi"
+imp=$(cli_as "$C" supervisor "$TIMS" api import "$C" "$T_TMP/arr.edi" 2>&1)
+ARR_FLIGHT=$(jq -r '.flights[0].flight' <<<"$imp" 2>/dev/null)
+t_eq "arrivals: tims api import of tomorrow's flight: 2 travellers, 1 hit" "2 1" "$(jq -r '"\(.travellers) \(.hits)"' <<<"$imp" 2>&1)"
+arr() { dreq GET "/api/v1/dashboard/arrivals$1" "${2:-$ANA2}"; }
+t_eq "arrivals: the auditor is refused before anything is read" 403 "$(arr '?purpose=curiosity' "$AUD")"
+t_eq "arrivals: an unknown parameter is refused naming it" "400 bad_query surname" \
+	"$(arr '?purpose=pre-arrival&surname=SHCHERBAKOV') $(jq -r '"\(.error) \(.params.field)"' "$T_TMP/body")"
+t_eq "arrivals: an airport that is no IATA code is refused naming it" "400 airport" \
+	"$(arr '?purpose=pre-arrival&airport=TI%27') $(jq -r .params.field "$T_TMP/body")"
+t_eq "arrivals: tomorrow at TIA: the flight, 1 hit, no name" "200 1 $ARR_FLIGHT 1 0" \
+	"$(arr "?purpose=pre-arrival&date=$ARR_DAY&airport=TIA") $(jq -r '"\(.total) \(.flights[0].flight) \(.flights[0].hits)"' "$T_TMP/body") $(grep -c SHCHERBAKOV "$T_TMP/body")"
+t_eq "arrivals: another day, another airport: none" "200 0 200 0" \
+	"$(arr "?purpose=pre-arrival&date=$REP_FROM") $(jq -r .total "$T_TMP/body") $(arr '?purpose=pre-arrival&airport=SKP') $(jq -r .total "$T_TMP/body")"
+
 h=$(curl -s -D - -o /dev/null --cacert "$C/ca.crt" "$CURL_/")
 t_match "static: the dashboard's page, under a strict CSP" "Content-Security-Policy: default-src 'self'" "$h"
 
 # The browser.
-export URL=$CURL_ SHOTS CHROMIUM S_SUP S_ANA PASSWORD EXPECT_TOTAL REP_FROM REP_TO REP_BY_POST
+export URL=$CURL_ SHOTS CHROMIUM S_SUP S_ANA S_AUD PASSWORD EXPECT_TOTAL REP_FROM REP_TO REP_BY_POST ARR_FLIGHT ARR_DAY
 export STOP_POST=post-b STOP_POST_PID=${NODE[post-b]}
 # events: post-b's client certificate posts an admission with a hit while the page is open
 export EV_CA=$C/ca.crt EV_CERT=$T_TMP/enrol-post-b/client.crt EV_KEY=$T_TMP/enrol-post-b/client.key
@@ -300,6 +322,8 @@ t_match "audit: the document search is recorded with its purpose" 'national\.his
 t_match "audit: the overstay list is recorded with its purpose" 'national\.overstays.*weekly overstay review|weekly overstay review.*national\.overstays' "$acts"
 t_match "audit: the hits panel is recorded" 'dashboard\.hits' "$acts"
 t_match "audit: the failed login is recorded" 'dashboard\.login\.failed' "$acts"
+t_match "audit: the arrivals read is recorded with its purpose and filters" \
+	'dashboard\.arrivals .*purpose "pre-arrival" asked \{"date":"'"$ARR_DAY"'","airport":"TIA"\}' "$(grep -A1 -F dashboard.arrivals <<<"$acts" | paste -sd ' ' | tr -s ' ')"
 # A corrected record counts once: post A's supervisor corrects a1 (an
 # entry) into an exit; the report then has one entry fewer and one exit
 # more, the same total, and says what the query store says.
@@ -329,7 +353,7 @@ t_eq "reports: ... and nothing of the other panels, nor the forms" "" \
 	"$(printf '%s' "$pdf" | grep -E 'Crossings per hour|Posts|Export CSV|Hide counts below')"
 t_eq "reports: the monthly statistics list only nationalities with a count (not the wanted traveller's, in second line)" \
 	"BGR" "$(dreq GET "/api/v1/reports/monthly?month=${REP_TO:0:7}" "$ANA2" >/dev/null; python3 -c 'import json,sys; print(",".join(r["nationality"] for r in json.load(open(sys.argv[1]))["rows"]))' "$T_TMP/body")"
-for s in login overview events search post-offline analyst analyst-sq reports-sq reports; do
+for s in login overview events search arrivals post-offline analyst analyst-sq reports-sq reports; do
 	t_ok "screenshot build/screenshots/dashboard-$s.png saved" test -s "$SHOTS/dashboard-$s.png"
 done
 t_end

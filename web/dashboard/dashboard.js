@@ -91,6 +91,7 @@
     state.evTimer = null;
     if (window.TimsAudit) window.TimsAudit.stop();
     if (window.TimsReports) window.TimsReports.stop();
+    if (window.TimsArrivals) window.TimsArrivals.stop();
     showLogin(msg);
   }
 
@@ -126,6 +127,8 @@
     if (window.TimsAudit) window.TimsAudit.start(state.role, api, () => { state.lastAct = Date.now(); });
     /* the reports, supervisors and analysts (reports.js) */
     if (window.TimsReports) window.TimsReports.start(state.role, api, () => { state.lastAct = Date.now(); }, errText);
+    /* the pre-arrival list: the roles the centre serves it to (arrivals.js) */
+    if (window.TimsArrivals) window.TimsArrivals.start(state.role, api, () => { state.lastAct = Date.now(); }, errText);
     /* events are the supervisors' (the centre says 403 to the others) */
     if (state.role === 'supervisor') {
       refreshEvents();
@@ -630,6 +633,7 @@
       if (state.role === 'supervisor') refreshEvents();
       if (window.TimsAudit) window.TimsAudit.relabel();
       if (window.TimsReports) window.TimsReports.relabel();
+      if (window.TimsArrivals) window.TimsArrivals.relabel();
       if (state.lastOver && !$('overstays').hidden) renderOver(state.lastOver);
       if (state.lastSearch && !$('search-result').hidden) renderSearch(state.lastSearch);
       if (state.lastMatches && !$('match-result').hidden) renderMatches(state.lastMatches);

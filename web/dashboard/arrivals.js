@@ -1,0 +1,124 @@
+/* arrivals.js — the pre-arrival list in the dashboard (docs/dashboard.md,
+ * "Arrivals"; docs/paxlst.md): the flights whose passenger lists (PAXLST)
+ * the centre holds, with their route, scheduled arrival, travellers,
+ * travellers with a hit and the versions received. No traveller: the
+ * centre's GET /api/v1/dashboard/arrivals answers flights and counts only.
+ *
+ * Every read is in the centre's audit log with its purpose, so the page
+ * asks for one and reads only when the person asks (no polling). Whether
+ * the person's role may read the list is the centre's answer: at login the
+ * page asks without a purpose; the centre refuses a role it does not
+ * serve (403) before it looks at the purpose (400), and reads nothing.
+ * Texts from the catalogue only; server text set with textContent. */
+(function () {
+  'use strict';
+
+  const t = (k, p) => window.TimsI18n.t(k, p);
+  const $ = (id) => document.getElementById(id);
+  const st = { on: false, api: null, touch: null, errText: null, last: null };
+
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  /* the panel as the centre answered the role: refused, or the form */
+  function refused(yes) {
+    const p = $('p-arrivals');
+    p.querySelector('.deny').hidden = !yes;
+    $('arr-form').hidden = yes;
+    if (yes) {
+      $('arrivals').hidden = true;
+      $('arr-sum').textContent = '';
+    }
+  }
+
+  /* "2026-12-08T07:48" as sent (ISO when complete), shown as is but for the T */
+  function when(s) { return s ? String(s).replace('T', ' ') : '—'; }
+
+  function render(d) {
+    const tbody = $('arrivals').tBodies[0];
+    tbody.replaceChildren();
+    d.flights.forEach((f) => {
+      const tr = el('tr');
+      [f.flight, t('arr.route', { from: f.departure_airport || '?', to: f.arrival_airport || '?' }),
+        when(f.arrival_time), f.travellers, f.hits,
+        t('arr.version', { version: f.version, versions: f.versions })].forEach((c, i) => {
+        const td = el('td', c);
+        if (i === 3 || i === 4) td.className = 'n';
+        if (i === 4 && f.hits > 0) td.classList.add('hit');
+        tr.appendChild(td);
+      });
+      if (f.hits > 0) tr.classList.add('alarm');
+      tr.dataset.flight = f.flight;
+      tr.dataset.date = f.date;
+      tbody.appendChild(tr);
+    });
+    $('arrivals').hidden = false;
+    /* a cut list is said so: never taken for the whole */
+    $('arr-sum').textContent = d.total > d.shown ? t('arr.cut', { shown: d.shown, n: d.total })
+      : t('arr.sum', { n: d.total });
+    $('arr-sum').classList.toggle('cut', d.total > d.shown);
+  }
+
+  async function read(ev) {
+    ev.preventDefault();
+    if (!st.on) return;
+    st.touch();
+    const purpose = $('arr-purpose').value.trim();
+    const date = $('arr-date').value;
+    const airport = $('arr-airport').value.trim().toUpperCase();
+    $('arr-msg').textContent = '';
+    if (purpose.length < 3) {
+      $('arr-msg').textContent = t('purpose.needed');
+      $('arr-purpose').focus();
+      return;
+    }
+    const q = '?purpose=' + encodeURIComponent(purpose) + (date ? '&date=' + encodeURIComponent(date) : '') +
+      (airport ? '&airport=' + encodeURIComponent(airport) : '');
+    const r = await st.api('GET', '/api/v1/dashboard/arrivals' + q);
+    if (r.status === 403) refused(true);
+    if (r.status !== 200) {
+      /* the last answer is not left standing under another question's refusal */
+      clear(true);
+      $('arr-msg').textContent = st.errText(r, 'msg.refused');
+      return;
+    }
+    st.last = r.data;
+    render(r.data);
+  }
+
+  /* the answer off the page (keepForm: the form's values stay) */
+  function clear(keepForm) {
+    st.last = null;
+    $('arrivals').tBodies[0].replaceChildren();
+    $('arrivals').hidden = true;
+    ['arr-sum', 'arr-msg'].forEach((id) => { $(id).textContent = ''; });
+    if (!keepForm) ['arr-purpose', 'arr-date', 'arr-airport'].forEach((id) => { $(id).value = ''; });
+  }
+
+  window.TimsArrivals = {
+    /* api(method, path) as dashboard.js's; touch() marks a person's action;
+     * errText(r, key) a refusal in the page's words (err.CODE, params) */
+    async start(role, api, touch, errText) {
+      Object.assign(st, { on: true, api, touch, errText });
+      clear();
+      $('p-arrivals').hidden = false;
+      const r = await api('GET', '/api/v1/dashboard/arrivals');
+      if (!st.on) return;
+      refused(r.status === 403);
+      if (r.status !== 403 && r.status !== 400) $('arr-msg').textContent = errText(r, 'msg.refused');
+    },
+    relabel() { if (st.on && st.last && !$('arrivals').hidden) render(st.last); },
+    stop() {
+      st.on = false;
+      clear();
+    },
+  };
+
+  document.addEventListener('DOMContentLoaded', () => {
+    $('arr-form').addEventListener('submit', read);
+  });
+}());
