@@ -56,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t cut = want < size ? want : size;
 		size_t from = size >= 2 ? 2 : size;
 
-		rc = tims_epass_aa_verify(data + from, cut - from, rnd, data + cut, size - cut, &err);
+		rc = tims_epass_aa_verify(data + from, cut - from, NULL, 0, rnd, data + cut, size - cut,
+					  &err);
 		MUST(rc != TIMS_OK); /* no input forges a signature of a key it chose */
 		MUST(!strncmp(err.msg, "aa: ", 4) || !strncmp(err.msg, "dg15: ", 6));
 	}
