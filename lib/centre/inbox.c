@@ -27,6 +27,12 @@
  * the centre's audit log as `tims api import` records it (action
  * api.import; actor "inbox"); a file held is recorded once when it is
  * held, not at each retry.
+ *
+ * A file that cannot be moved out of the inbox (done/, rejected/ or held/
+ * gone or not writable, a thousand files of its name) is left in place and
+ * not taken again for TIMS_CENTRE_INBOX_RETRY_IDLE_MS (by name and inode;
+ * at most INBOX_STUCK of them remembered): one import, one audit event and
+ * one log line a minute, not four a second.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -48,6 +54,14 @@
 #define INBOX_BATCH 64            /* files taken a pass */
 #define INBOX_NAME_MAX 200        /* bytes of a file's name */
 #define INBOX_PURPOSE "advance passenger information (inbox)"
+#define INBOX_STUCK 64            /* files left in place, remembered */
+
+struct inbox_stuck {              /* a file that could not be moved */
+	char name[INBOX_NAME_MAX + 1];
+	dev_t dev;
+	ino_t ino;
+	int64_t until_ms;         /* not taken again before */
+};
 
 struct centre_inbox {
 	struct tims_centre *c;
@@ -64,7 +78,45 @@ struct centre_inbox {
 	/* the held files' last try: the watchlists as they were, and when */
 	char held_sig[256];
 	int64_t held_ms;
+	struct inbox_stuck stuck[INBOX_STUCK]; /* the inbox thread's alone */
 };
+
+/* Whether NAME (in the inbox) was left in place lately and waits. */
+static int stuck_waits(struct centre_inbox *in, const char *name, int64_t now)
+{
+	struct stat st;
+
+	if (fstatat(in->dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	for (size_t i = 0; i < INBOX_STUCK; i++)
+		if (in->stuck[i].until_ms > now && in->stuck[i].dev == st.st_dev &&
+		    in->stuck[i].ino == st.st_ino && !strcmp(in->stuck[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* NAME (in the inbox) could not be moved: not taken again for a while
+ * (its slot, a free one, or the one whose wait ends first). */
+static void stuck_note(struct centre_inbox *in, int from_fd, const char *name)
+{
+	size_t slot = 0;
+	struct stat st;
+
+	if (from_fd != in->dfd || fstatat(in->dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return; /* held/ is retried at its slow pace anyway; a file gone is gone */
+	for (size_t i = 0; i < INBOX_STUCK; i++) {
+		if (!strcmp(in->stuck[i].name, name)) {
+			slot = i;
+			break;
+		}
+		if (in->stuck[i].until_ms < in->stuck[slot].until_ms)
+			slot = i;
+	}
+	snprintf(in->stuck[slot].name, sizeof(in->stuck[slot].name), "%s", name);
+	in->stuck[slot].dev = st.st_dev;
+	in->stuck[slot].ino = st.st_ino;
+	in->stuck[slot].until_ms = tims_mlog_now_ms() + TIMS_CENTRE_INBOX_RETRY_IDLE_MS;
+}
 
 /* What changes when the centre's watchlists do (the directory, the store
  * and its WAL: created, replaced, written): a held file is tried again at
@@ -323,7 +375,9 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 	if (r > 0) {
 		free(buf);
 		if (reject(in, from_fd, name, why, r == 2, moved, sizeof(moved), &err)) {
-			say(in, TIMS_LOG_ERR, "api inbox: %s: %s", name, tims_err_msg(&err));
+			stuck_note(in, from_fd, name);
+			say(in, TIMS_LOG_ERR, "api inbox: %s: %s (left in place, taken again in %d s)",
+			    name, tims_err_msg(&err), TIMS_CENTRE_INBOX_RETRY_IDLE_MS / 1000);
 			return;
 		}
 		audit_refused(in, name, why, 413);
@@ -333,7 +387,9 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 	}
 	if (r < 0) {
 		free(buf);
-		say(in, TIMS_LOG_ERR, "api inbox: %s left in place: %s", name, why);
+		stuck_note(in, from_fd, name);
+		say(in, TIMS_LOG_ERR, "api inbox: %s left in place: %s (taken again in %d s)", name,
+		    why, TIMS_CENTRE_INBOX_RETRY_IDLE_MS / 1000);
 		return;
 	}
 	/* the lists as they are before the import: a file held is tried again
@@ -357,11 +413,15 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 		if (rc) {
 			if (!retry && !move_to(in, from_fd, name, "held", moved, sizeof(moved), &err))
 				in->held_sig[0] = '\0';
+			else if (!retry)
+				stuck_note(in, from_fd, name);
 			return;
 		}
 		if (move_to(in, from_fd, name, "done", moved, sizeof(moved), &err)) {
-			say(in, TIMS_LOG_ERR, "api inbox: %s imported but %s", name,
-			    tims_err_msg(&err));
+			stuck_note(in, from_fd, name);
+			say(in, TIMS_LOG_ERR, "api inbox: %s imported but %s (left in place, taken "
+			    "again in %d s: a replay then)", name, tims_err_msg(&err),
+			    TIMS_CENTRE_INBOX_RETRY_IDLE_MS / 1000);
 			return;
 		}
 		say(in, TIMS_LOG_INFO, "api inbox: %s imported: %zu flights, %zu travellers, %zu "
@@ -372,7 +432,9 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 	snprintf(why, sizeof(why), "%s", tims_err_msg(&err));
 	if (res->file_refused) {
 		if (reject(in, from_fd, name, why, 0, moved, sizeof(moved), &err)) {
-			say(in, TIMS_LOG_ERR, "api inbox: %s: %s", name, tims_err_msg(&err));
+			stuck_note(in, from_fd, name);
+			say(in, TIMS_LOG_ERR, "api inbox: %s: %s (left in place, taken again in %d s)",
+			    name, tims_err_msg(&err), TIMS_CENTRE_INBOX_RETRY_IDLE_MS / 1000);
 			return;
 		}
 		audit_refused(in, name, why, 422);
@@ -385,8 +447,9 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 		return;
 	}
 	if (move_to(in, from_fd, name, "held", moved, sizeof(moved), &err)) {
-		say(in, TIMS_LOG_ERR, "api inbox: %s not imported (%s), left in place: %s", name, why,
-		    tims_err_msg(&err));
+		stuck_note(in, from_fd, name);
+		say(in, TIMS_LOG_ERR, "api inbox: %s not imported (%s), left in place: %s (taken "
+		    "again in %d s)", name, why, tims_err_msg(&err), TIMS_CENTRE_INBOX_RETRY_IDLE_MS / 1000);
 		return;
 	}
 	memcpy(in->held_sig, sig, sizeof(sig));
@@ -413,9 +476,13 @@ static void take(struct centre_inbox *in, int from_fd, const char *name, int ret
 	    TIMS_CENTRE_INBOX_RETRY_IDLE_MS / 1000);
 }
 
-/* The complete files of one directory, by name, at most INBOX_BATCH. */
-static size_t list_files(int fd, char (*names)[INBOX_NAME_MAX + 1], size_t max)
+/* The complete files of one directory, by name, at most INBOX_BATCH;
+ * in the inbox itself those left in place lately are passed over (they
+ * must not fill the batch and hold up the others). */
+static size_t list_files(struct centre_inbox *in, int fd, char (*names)[INBOX_NAME_MAX + 1],
+			 size_t max)
 {
+	int64_t now = tims_mlog_now_ms();
 	size_t n = 0;
 	DIR *d;
 	int dup_fd = dup(fd);
@@ -433,6 +500,8 @@ static size_t list_files(int fd, char (*names)[INBOX_NAME_MAX + 1], size_t max)
 		if (!complete_name(e->d_name))
 			continue;
 		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(st.st_mode))
+			continue;
+		if (fd == in->dfd && stuck_waits(in, e->d_name, now))
 			continue;
 		/* complete_name: at most INBOX_NAME_MAX bytes */
 		memcpy(names[n++], e->d_name, strlen(e->d_name) + 1);
@@ -465,12 +534,12 @@ static void *inbox_main(void *arg)
 							 TIMS_CENTRE_INBOX_RETRY_IDLE_MS) {
 				memcpy(in->held_sig, sig, sizeof(sig));
 				in->held_ms = now;
-				n = list_files(in->held_fd, names, INBOX_BATCH);
+				n = list_files(in, in->held_fd, names, INBOX_BATCH);
 				for (size_t i = 0; i < n && !in->stop; i++)
 					take(in, in->held_fd, names[i], 1);
 			}
 		}
-		n = list_files(in->dfd, names, INBOX_BATCH);
+		n = list_files(in, in->dfd, names, INBOX_BATCH);
 		for (size_t i = 0; i < n && !in->stop; i++)
 			take(in, in->dfd, names[i], 0);
 		pthread_mutex_lock(&in->lock);

@@ -187,4 +187,14 @@ t_eq "inbox: once the lists are back, the held file is imported" "yes $((v0 + 2)
 t_eq "inbox: each intake is audited as the import command's (imported 3, refused 3, held 1)" "3 3 1" \
 	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json | jq -rs '[.[] | select(.action == "api.import" and .actor == "inbox")] |
 		"\([.[] | select(.status == 200)] | length) \([.[] | select(.status == 413 or .status == 422)] | length) \([.[] | select(.status == 503)] | length)"' 2>&1)"
+# done/ is gone (a regular file where it was): a file imported cannot be
+# moved out; it is left in place and not taken again for a minute — one
+# import, one audit event, one log line, not four a second
+mv "$IN/done" "$IN/done.away" && : >"$IN/done"
+drop "$T_TMP/in-good.edi" stuck.edi
+sleep 2.5
+t_eq "inbox: a file that cannot be moved out stays, taken once in 2.5 s (audited once, said once)" "yes 4 1" \
+	"$([ -e "$IN/stuck.edi" ] && echo yes) $(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json |
+		jq -s '[.[] | select(.action == "api.import" and .actor == "inbox" and .status == 200)] | length' 2>&1) $(grep -c 'stuck.edi imported but .*left in place, taken again in 60 s' "$T_TMP/centre.log")"
+rm -f "$IN/done" && mv "$IN/done.away" "$IN/done"
 t_end
