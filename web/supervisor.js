@@ -126,7 +126,7 @@
       return;
     }
     if (res.status === 429) { /* this address failed too often: polling goes on */
-      $('sup-error').textContent = t('sup.wait', { wait: res.headers.get('Retry-After') || '?' });
+      $('sup-error').textContent = t('sup.wait', { wait: res.headers.get('Retry-After') || '?' }); // i18n-ok: HTTP
       return;
     }
     if (res.status === 403) {
