@@ -92,6 +92,31 @@ static tims_rc seg_err(struct ctx *c, const char *fmt, ...)
 			    c->s.tag[0] ? c->s.tag : "?", c->s.at, m);
 }
 
+/* The bytes of at most max of s's first bytes that end at a character
+ * boundary (a UTF-8 sequence is never cut in two). */
+static int utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return (int)n;
+}
+
+/* A segment's tag for a message, from the raw bytes at p (avail of them):
+ * three capital letters as they are, any other byte as '?'. */
+static void raw_tag(char tag[4], const char *p, size_t avail)
+{
+	size_t k;
+
+	for (k = 0; k < 3 && k < avail; k++)
+		tag[k] = p[k] >= 'A' && p[k] <= 'Z' ? p[k] : '?';
+	tag[k] = '\0';
+}
+
 /* src into dst, cut at a character boundary to fit. */
 static void copy_cut(char *dst, size_t cap, const char *src)
 {
@@ -273,6 +298,19 @@ static void skip_gap(struct ctx *c)
 		c->pos++;
 }
 
+/* A byte as a message shows it: itself when printable ASCII, else \xHH
+ * (messages are UTF-8 and end in JSON; a separator may be any byte). */
+static const char *shown(char ch, char buf[6])
+{
+	unsigned char b = (unsigned char)ch;
+
+	if (b >= 0x20 && b < 0x7F)
+		buf[0] = (char)b, buf[1] = '\0';
+	else
+		snprintf(buf, 6, "\\x%02X", b);
+	return buf;
+}
+
 /*
  * Read the next segment into c->s. TIMS_ERR_NOTFOUND at the end of the
  * buffer (nothing left but blanks).
@@ -309,7 +347,7 @@ static tims_rc read_segment(struct ctx *c)
 		if (ch == '\r' || ch == '\n')
 			continue; /* teletype line wrapping */
 		if (++raw > TIMS_PAXLST_MAX_SEGMENT) {
-			snprintf(s->tag, sizeof(s->tag), "%.3s", c->b + start);
+			raw_tag(s->tag, c->b + start, c->len - start);
 			return seg_err(c, "longer than %d bytes (a segment terminator missing?)",
 				       TIMS_PAXLST_MAX_SEGMENT);
 		}
@@ -321,13 +359,13 @@ static tims_rc read_segment(struct ctx *c)
 			s->data[o++] = '\0';
 			if (ch == c->elem) {
 				if (++e >= MAX_ELEMENTS) {
-					snprintf(s->tag, sizeof(s->tag), "%.3s", c->b + start);
+					raw_tag(s->tag, c->b + start, c->len - start);
 					return seg_err(c, "more than %d elements", MAX_ELEMENTS);
 				}
 				k = 0;
 				s->nel = e + 1;
 			} else if (++k >= MAX_COMPONENTS) {
-				snprintf(s->tag, sizeof(s->tag), "%.3s", c->b + start);
+				raw_tag(s->tag, c->b + start, c->len - start);
 				return seg_err(c, "element %u: more than %d components", e, MAX_COMPONENTS);
 			}
 			s->ncomp[e] = k + 1;
@@ -345,7 +383,7 @@ static tims_rc read_segment(struct ctx *c)
 			int more = take_byte(c, i, &o);
 
 			if (more < 0) {
-				snprintf(s->tag, sizeof(s->tag), "%.3s", c->b + start);
+				raw_tag(s->tag, c->b + start, c->len - start);
 				return seg_err(c, "longer than %d bytes", TIMS_PAXLST_MAX_SEGMENT);
 			}
 			c->pos += (size_t)more;
@@ -364,9 +402,12 @@ static tims_rc read_segment(struct ctx *c)
 		memcpy(s->tag, t, 4);
 		s->tagv = TAG(t[0], t[1], t[2]);
 	}
-	if (!done)
-		return seg_err(c, "the interchange ends inside this segment (no terminator '%c')",
-			       c->term);
+	if (!done) {
+		char b[6];
+
+		return seg_err(c, "the interchange ends inside this segment (no terminator '%s')",
+			       shown(c->term, b));
+	}
 	return TIMS_OK;
 }
 
@@ -590,7 +631,8 @@ static tims_rc read_message(struct ctx *c)
 		return seg_err(c, "UNH without a message reference");
 	if (strcmp(val(&c->s, 2, 0), "PAXLST"))
 		return seg_err(c, "message type '%s', not PAXLST", val(&c->s, 2, 0));
-	snprintf(version, sizeof(version), "%.3s:%.3s", val(&c->s, 2, 1), val(&c->s, 2, 2));
+	snprintf(version, sizeof(version), "%.*s:%.*s", utf8_prefix(val(&c->s, 2, 1), 3),
+		 val(&c->s, 2, 1), utf8_prefix(val(&c->s, 2, 2), 3), val(&c->s, 2, 2));
 	if (strcmp(version, "D:02B") && strcmp(version, "D:05B") && strcmp(version, "D:03B") &&
 	    strcmp(version, "D:12B") && strcmp(version, "D:15B"))
 		add_warning(c, "directory %s is not one this reader was built for (D:02B, D:05B): "
@@ -835,6 +877,7 @@ static bool starts(const struct ctx *c, const char *s)
 /* UNA: six characters, the separators of this interchange. */
 static tims_rc read_una(struct ctx *c)
 {
+	char b[6][6];
 	const char *u;
 
 	c->s.no = 0; /* not a segment: UNB is segment 1 */
@@ -853,8 +896,10 @@ static tims_rc read_una(struct ctx *c)
 			       (unsigned char)c->comp, (unsigned char)c->elem,
 			       (unsigned char)c->rel, (unsigned char)c->term);
 	if (u[4] != ' ' || u[2] != '.')
-		add_warning(c, "unusual service string advice '%.6s' (decimal mark '%c', reserved "
-			    "'%c'): read with its separators", u, u[2], u[4]);
+		add_warning(c, "unusual service string advice '%s%s%s%s%s%s' (decimal mark '%s', "
+			    "reserved '%s'): read with its separators", shown(u[0], b[0]),
+			    shown(u[1], b[1]), shown(u[2], b[2]), shown(u[3], b[3]), shown(u[4], b[4]),
+			    shown(u[5], b[5]), b[2], b[4]);
 	return TIMS_OK;
 }
 

@@ -240,6 +240,17 @@ static void test_lenient(void)
 	     warned(&p.t[0], "unusual service string advice"),
 	     "an unusual UNA (reserved '*'): read with a warning every traveller carries");
 	tims_paxlst_release(&p);
+	/* found by fuzz_paxlst: a byte that is not a character went into a
+	 * warning as it was (not UTF-8: the JSON of the import failed) */
+	T_OK(parse(edit(US_D02B, "UNA:+.? '", "UNA:+.?\xA0'"), &p, &err) == TIMS_OK && p.n == 1 &&
+	     warned(&p.t[0], "reserved '\\xA0'"),
+	     "a UNA whose reserved byte is 0xA0: said as \\xA0 in the warning (UTF-8)");
+	tims_paxlst_release(&p);
+	T_OK(parse(edit(edit(D05B, "UNOA:4", "UNOW:4"), "PAXLST:D:05B", "PAXLST:D:05\xC3\x8B"), &p,
+		   &err) == TIMS_OK && p.n == 3 && warned(&p.t[0], "directory D:05 is not") &&
+		     !warned(&p.t[0], "\xC3 is not"),
+	     "a directory version cut at 3 bytes: cut before a character, not inside it");
+	tims_paxlst_release(&p);
 	{
 		/* other separators throughout: | component, * element, # release, ; terminator */
 		const char *o = "UNA|*.# ;UNB*UNOA|4*A*B*261207|0600*77;UNH*1*PAXLST|D|02B|UN;"
