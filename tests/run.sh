@@ -37,9 +37,12 @@ if [ -x /usr/bin/python3 ] &&
 	rm -rf "$PWD/build/test-bin" && mkdir -p "$PWD/build/test-bin" &&
 		ln -s /usr/bin/python3 "$PWD/build/test-bin/python3" && export PATH=$PWD/build/test-bin:$PATH
 fi
-# Unit tests make nodes too: one SoftHSM2 token for the run (end-to-end
-# scripts make their own, tests/e2e/lib.sh).
-rm -rf "$PWD/build/test-token"
+# Unit tests make nodes too: one SoftHSM2 token made for the run, and a
+# copy of it for each unit suite (run_suite): suites side by side that
+# made and destroyed keys in one token directory saw it "not present"
+# (CKR_TOKEN_NOT_PRESENT) now and then. End-to-end scripts make their own
+# (tests/e2e/lib.sh).
+rm -rf "$PWD/build/test-token" "$PWD/build/test-tokens"
 eval "$(bash scripts/token.sh "$PWD/build/test-token")"
 
 total_pass=0
@@ -64,7 +67,14 @@ run_suite() {
 	start=$(date +%s)
 	# the CPU seconds (user + system) of the suite and of the processes it
 	# waited for: what it costs the pool on a machine of few cores
-	cpu=$({ time "$@" >"$log" 2>&1 </dev/null; } 2>&1)
+	case $kind in
+	unit | asan) # its own copy of the run's token (above)
+		local tok=$PWD/build/test-tokens/$kind-$name
+		mkdir -p "${tok%/*}" && rm -rf "$tok" && cp -a "$PWD/build/test-token" "$tok"
+		cpu=$({ time (eval "$(bash scripts/token.sh "$tok")" && exec "$@") >"$log" 2>&1 </dev/null; } 2>&1)
+		;;
+	*) cpu=$({ time "$@" >"$log" 2>&1 </dev/null; } 2>&1) ;;
+	esac
 	rc=$?
 	end=$(date +%s)
 	cpu=$((${cpu:-0}))
