@@ -2002,7 +2002,7 @@
     const p = b.params || {};
     if (e && e.status === 403 && b.error === 'forbidden')
       return t('hs.forbidden', { role: roleName(state.session ? state.session.role : '') });
-    if (b.error === 'token_unavailable') return t('hs.unavailable');
+    if (b.error === 'token_unavailable') return t(p.rule === 'names_owed' ? 'hs.names_owed' : p.rule === 'token' ? 'hs.token_out' : 'hs.unavailable');
     if (b.error === 'bad_field' && p.field === 'purpose' && state.purposes)
       return t('hs.rule_purpose', { min: state.purposes.min, max: state.purposes.max });
     if (b.error === 'bad_field' && p.field === 'birth_date') return t('hs.rule_birth');

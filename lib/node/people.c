@@ -23,10 +23,12 @@
 #include "tims/booth.h"
 #include "tims/event.h"
 #include "tims/mrz.h"
+#include "tims/post.h"
 #include "tims/record.h"
 #include "tims/screen.h"
 #include "tims/travel.h"
 #include "tims/util.h"
+#include "tims/vault.h"
 #include "tims/watchlist.h"
 
 #define AUDIT_PAGE_MAX 1000
@@ -971,9 +973,15 @@ tims_rc node_h_history_search(void *app, struct tims_http_req *req, struct tims_
 		return tims_http_reply_error(resp, 400, "bad_field", "%s", err.msg);
 	}
 	if (rc == TIMS_ERR_UNAVAILABLE) { /* never "nobody": the records cannot be read */
+		/* why, for the console: the key token is out ("token"), or it is
+		 * there and the older records' name keys are still being made
+		 * ("names_owed", lib/post/search.c) */
+		int open = tims_vault_state(tims_post_vault(n->post)) == TIMS_VAULT_OPEN;
+
 		json_decref(query);
-		return tims_http_reply_error(resp, 503, "token_unavailable",
-					     "history cannot be searched now: %s", err.msg);
+		return tims_http_reply_error_params(resp, 503, "token_unavailable",
+			json_pack("{s:s}", "rule", open ? "names_owed" : "token"),
+			"history cannot be searched now: %s", err.msg);
 	}
 	if (rc && rc != TIMS_ERR_TOOBIG) {
 		json_decref(query);

@@ -872,6 +872,15 @@ try {
     await page.unroute('**/api/v1/history/search');
     return !(await page.textContent('#search-screen')).includes('English sentence') || 'the node\'s message is on the page';
   });
+  await check('a search refused while name keys are still being made says so, not "token unavailable" (answer replayed)', async () => {
+    await page.route('**/api/v1/history/search', (route) => route.fulfill({ status: 503, contentType: 'application/json',
+      body: JSON.stringify({ error: 'token_unavailable', params: { rule: 'names_owed' }, message: 'history cannot be searched now: ...' }) }));
+    await page.click('#hs-submit');
+    await waitText(page, '#hs-msg', /name keys of older records are still being made/);
+    await page.unroute('**/api/v1/history/search');
+    const txt = await page.textContent('#hs-msg');
+    return (!/security token/.test(txt) && !txt.includes('cannot be searched now')) || `said: ${txt}`;
+  });
   await check('Esc returns to the booth, focus on the MRZ', async () => {
     await page.keyboard.press('Escape');
     await visible(page, '#booth-screen');

@@ -180,6 +180,9 @@ t_match "copy: status says the vault is seal-only, and why" '"vault":\{"state":"
 	"$(preq GET /api/v1/status)"
 t_match "copy: history with a copied session: 503, never \"no history\"" '"error":"token_unavailable"' \
 	"$(preq GET "/api/v1/history/ZQXW88125?crossing=$first_idx")"
+t_match "copy: a search by name: 503 naming the token as the reason (rule token), never \"nobody\"" \
+	'"error":"token_unavailable".*"rule":"token"' \
+	"$(preq POST /api/v1/history/search '{"surname":"ERIKSSON","purpose_code":"risk-analysis","purpose":"at-rest test"}')"
 t_match "copy: screening against the sealed watchlist fails closed (503)" '"error":"screening_failed"' \
 	"$(preq POST /api/v1/check "{\"manual\":$(manual_person ABC12345 "$WL_NAME" "$WL_GIVEN" "$WL_DOB" BGR F)}")"
 t_end
