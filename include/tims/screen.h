@@ -142,6 +142,45 @@ int tims_name_query_match(struct tims_name_query *q, const char *surname, const 
 void tims_name_search_key(const char *surname, char *out, size_t outsz);
 
 /*
+ * What a name search found, by document (issuer and number): its records
+ * that matched are counted, the one that matched best speaks for it (names,
+ * birth date, nationality, sex, the match), first and last times kept.
+ * Both searches fill one set (tims_name_found_add) and order it
+ * (tims_name_found_sort: best score first, then the latest crossing); the
+ * caller notes what it shows of the latest record (a post's log index, the
+ * centre's post of origin) when *latest says this record is it. The set
+ * holds personal data: tims_name_found_free wipes it, and a growing set
+ * wipes the block it leaves.
+ */
+#define TIMS_NAME_FOUND_FIELD 128
+struct tims_name_found {
+	char issuer[TIMS_NAME_FOUND_FIELD], doc[TIMS_NAME_FOUND_FIELD];
+	char surname[TIMS_NAME_FOUND_FIELD], given[TIMS_NAME_FOUND_FIELD];
+	char birth_date[TIMS_NAME_FOUND_FIELD], nationality[TIMS_NAME_FOUND_FIELD];
+	char sex[TIMS_NAME_FOUND_FIELD];
+	struct tims_match m;
+	uint64_t crossings;
+	int64_t first_ms, last_ms;
+	uint64_t last_index;                        /* the caller's (a post's log) */
+	char last_origin[TIMS_NAME_FOUND_FIELD];    /* the caller's (the centre) */
+};
+struct tims_name_found_set {
+	struct tims_name_found *f;
+	size_t n, cap;
+};
+
+/* Count one matching record (m) of document issuer/doc at time `when`;
+ * the entry, or NULL when out of memory; *latest 1 when this record is the
+ * document's latest so far. */
+struct tims_name_found *tims_name_found_add(struct tims_name_found_set *s, const char *issuer,
+					    const char *doc, const char *surname, const char *given,
+					    const char *birth_date, const char *nationality,
+					    const char *sex, const struct tims_match *m, int64_t when,
+					    int *latest);
+void tims_name_found_sort(struct tims_name_found_set *s);
+void tims_name_found_free(struct tims_name_found_set *s);
+
+/*
  * Identifiers that match exactly after normalisation: travel document
  * numbers, number plates, VINs. Upper case; spaces, dashes, dots, slashes and
  * MRZ fillers dropped; the letter O read as the digit 0 (the confusion of

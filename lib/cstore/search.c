@@ -47,31 +47,20 @@ static const char sql_by_skel[] =
 	" WHERE skel IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
 	" ?16) AND skel <> '' AND erased = 0 ORDER BY when_ms, origin, idx LIMIT ?17";
 
-struct found {
-	char issuer[4], doc[TIMS_RECORD_FIELD];
-	char surname[TIMS_RECORD_FIELD], given[TIMS_RECORD_FIELD];
-	char birth_date[TIMS_RECORD_FIELD], nationality[4], sex[2];
-	struct tims_match m;
-	uint64_t crossings;
-	int64_t first_ms, last_ms;
-	char last_origin[TIMS_RECORD_FIELD];
-};
-
 struct scan {
 	struct tims_cstore *s;
 	struct tims_err *err;
 	struct tims_name_query *q;
 	uint64_t candidates;
-	struct found *f;
-	size_t nf, cap;
+	struct tims_name_found_set found;
 };
 
 static tims_rc scan_row(void *ctx, const struct cs_row *row)
 {
 	struct scan *x = ctx;
 	struct tims_match m;
-	struct found *f = NULL;
-	const char *doc, *issuer;
+	struct tims_name_found *f;
+	int latest;
 	json_t *rec;
 	int64_t when = cs_int(row->v[3]);
 
@@ -84,59 +73,16 @@ static tims_rc scan_row(void *ctx, const struct cs_row *row)
 		json_decref(rec);
 		return TIMS_OK;
 	}
-	doc = cs_rec_str(rec, "number");
-	issuer = cs_rec_str(rec, "issuer");
-	for (size_t i = 0; i < x->nf; i++)
-		if (!strcmp(x->f[i].doc, doc) && !strcmp(x->f[i].issuer, issuer)) {
-			f = &x->f[i];
-			break;
-		}
-	if (!f) {
-		if (x->nf == x->cap) {
-			size_t nc = x->cap ? 2 * x->cap : 16;
-			struct found *g = realloc(x->f, nc * sizeof(*g));
-
-			if (!g) {
-				json_decref(rec);
-				return tims_err_set(x->err, TIMS_ERR_NOMEM, "search: out of memory");
-			}
-			x->f = g;
-			x->cap = nc;
-		}
-		f = &x->f[x->nf++];
-		memset(f, 0, sizeof(*f));
-		snprintf(f->issuer, sizeof(f->issuer), "%s", issuer);
-		snprintf(f->doc, sizeof(f->doc), "%s", doc);
-		f->first_ms = when;
-		f->m.score = -1;
-	}
-	if (m.score > f->m.score) { /* the record that matches best speaks for the document */
-		f->m = m;
-		snprintf(f->surname, sizeof(f->surname), "%s", cs_rec_str(rec, "surname"));
-		snprintf(f->given, sizeof(f->given), "%s", cs_rec_str(rec, "given_names"));
-		snprintf(f->birth_date, sizeof(f->birth_date), "%s", cs_rec_str(rec, "birth_date"));
-		snprintf(f->nationality, sizeof(f->nationality), "%s",
-			 cs_rec_str(rec, "nationality"));
-		snprintf(f->sex, sizeof(f->sex), "%s", cs_rec_str(rec, "sex"));
-	}
-	f->crossings++;
-	if (when < f->first_ms)
-		f->first_ms = when;
-	if (when >= f->last_ms) {
-		f->last_ms = when;
+	f = tims_name_found_add(&x->found, cs_rec_str(rec, "issuer"), cs_rec_str(rec, "number"),
+				cs_rec_str(rec, "surname"), cs_rec_str(rec, "given_names"),
+				cs_rec_str(rec, "birth_date"), cs_rec_str(rec, "nationality"),
+				cs_rec_str(rec, "sex"), &m, when, &latest);
+	if (f && latest)
 		snprintf(f->last_origin, sizeof(f->last_origin), "%s", row->v[0] ? row->v[0] : "");
-	}
 	json_decref(rec);
+	if (!f)
+		return tims_err_set(x->err, TIMS_ERR_NOMEM, "search: out of memory");
 	return TIMS_OK;
-}
-
-static int by_score(const void *a, const void *b)
-{
-	const struct found *x = a, *y = b;
-
-	if (x->m.score != y->m.score)
-		return x->m.score < y->m.score ? 1 : -1;
-	return x->last_ms < y->last_ms ? 1 : x->last_ms > y->last_ms ? -1 : 0;
 }
 
 tims_rc tims_cstore_search(struct tims_cstore *s, const struct tims_cstore_search_query *qy,
@@ -196,22 +142,21 @@ tims_rc tims_cstore_search(struct tims_cstore *s, const struct tims_cstore_searc
 				  "give the full birth date or more of the name", maxc);
 		goto out;
 	}
-	if (x.nf)
-		qsort(x.f, x.nf, sizeof(*x.f), by_score);
+	tims_name_found_sort(&x.found);
 	o = json_pack("{s:{s:s, s:s, s:s, s:s}, s:I, s:I, s:f, s:[]}", "query",
 		      "surname", qy->surname ? qy->surname : "",
 		      "given_names", qy->given ? qy->given : "",
 		      "birth_date", qy->birth_date ? qy->birth_date : "",
 		      "nationality", qy->nationality ? qy->nationality : "",
-		      "candidates", (json_int_t)x.candidates, "found", (json_int_t)x.nf,
+		      "candidates", (json_int_t)x.candidates, "found", (json_int_t)x.found.n,
 		      "threshold", q->threshold, "matches");
 	if (!o) {
 		rc = tims_err_set(err, TIMS_ERR_INVALID, "surname: not valid UTF-8");
 		goto out;
 	}
 	arr = json_object_get(o, "matches");
-	for (size_t i = 0; i < x.nf && i < limit; i++) {
-		struct found *f = &x.f[i];
+	for (size_t i = 0; i < x.found.n && i < limit; i++) {
+		const struct tims_name_found *f = &x.found.f[i];
 		json_t *reasons = json_array(), *e;
 
 		for (unsigned r = 0; reasons && r < f->m.nreasons; r++)
@@ -234,10 +179,7 @@ tims_rc tims_cstore_search(struct tims_cstore *s, const struct tims_cstore_searc
 	o = NULL;
 out:
 	json_decref(o);
-	if (x.f) {
-		sodium_memzero(x.f, x.cap * sizeof(*x.f));
-		free(x.f);
-	}
+	tims_name_found_free(&x.found);
 	if (q)
 		sodium_memzero(q, sizeof(*q));
 	free(q);

@@ -20,31 +20,22 @@
 #include "tims/util.h"
 #include "internal.h"
 
-struct found {
-	char issuer[TIMS_RECORD_FIELD], doc[TIMS_RECORD_FIELD];
-	char surname[TIMS_RECORD_FIELD], given[TIMS_RECORD_FIELD];
-	char birth_date[TIMS_RECORD_FIELD], nationality[TIMS_RECORD_FIELD], sex[TIMS_RECORD_FIELD];
-	struct tims_match m;
-	uint64_t crossings, last_index;
-	int64_t first_ms, last_ms;
-};
-
 struct scan {
 	struct tims_post *p;
 	struct tims_name_query *q;
 	struct tims_record *rec;
 	struct tims_buf plain;
 	uint64_t candidates;
-	struct found *f;
-	size_t nf, cap;
+	struct tims_name_found_set found;
 };
 
 static tims_rc scan_row(struct scan *x, uint64_t idx, sqlite3_stmt *st, struct tims_err *err)
 {
 	const struct tims_person *pe = &x->rec->person;
 	struct tims_match m;
-	struct found *f = NULL;
+	struct tims_name_found *f;
 	int64_t when;
+	int latest;
 	tims_rc rc;
 
 	x->candidates++;
@@ -57,54 +48,13 @@ static tims_rc scan_row(struct scan *x, uint64_t idx, sqlite3_stmt *st, struct t
 				   pe->nationality, pe->sex, &m))
 		return TIMS_OK;
 	when = tims_record_when(x->rec);
-	for (size_t i = 0; i < x->nf; i++)
-		if (!strcmp(x->f[i].doc, pe->doc_number) && !strcmp(x->f[i].issuer, pe->issuer)) {
-			f = &x->f[i];
-			break;
-		}
-	if (!f) {
-		if (x->nf == x->cap) {
-			size_t nc = x->cap ? 2 * x->cap : 16;
-			struct found *g = realloc(x->f, nc * sizeof(*g));
-
-			if (!g)
-				return tims_err_set(err, TIMS_ERR_NOMEM, "search: out of memory");
-			x->f = g;
-			x->cap = nc;
-		}
-		f = &x->f[x->nf++];
-		memset(f, 0, sizeof(*f));
-		snprintf(f->issuer, sizeof(f->issuer), "%s", pe->issuer);
-		snprintf(f->doc, sizeof(f->doc), "%s", pe->doc_number);
-		f->first_ms = when;
-		f->last_ms = INT64_MIN;
-		f->m.score = -1;
-	}
-	if (m.score > f->m.score) { /* the record that matches best speaks for the document */
-		f->m = m;
-		snprintf(f->surname, sizeof(f->surname), "%s", pe->surname);
-		snprintf(f->given, sizeof(f->given), "%s", pe->given_names);
-		snprintf(f->birth_date, sizeof(f->birth_date), "%s", pe->birth_date);
-		snprintf(f->nationality, sizeof(f->nationality), "%s", pe->nationality);
-		snprintf(f->sex, sizeof(f->sex), "%s", pe->sex);
-	}
-	f->crossings++;
-	if (when < f->first_ms)
-		f->first_ms = when;
-	if (when >= f->last_ms) {
-		f->last_ms = when;
+	if (!(f = tims_name_found_add(&x->found, pe->issuer, pe->doc_number, pe->surname,
+				      pe->given_names, pe->birth_date, pe->nationality, pe->sex, &m,
+				      when, &latest)))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "search: out of memory");
+	if (latest)
 		f->last_index = idx;
-	}
 	return TIMS_OK;
-}
-
-static int by_score(const void *a, const void *b)
-{
-	const struct found *x = a, *y = b;
-
-	if (x->m.score != y->m.score)
-		return x->m.score < y->m.score ? 1 : -1;
-	return x->last_ms < y->last_ms ? 1 : x->last_ms > y->last_ms ? -1 : 0;
 }
 
 /* The candidates of the query's keys through st, at most maxc + 1. */
@@ -131,13 +81,13 @@ static json_t *answer(const struct tims_post_search_query *qy, const struct scan
 			      "given_names", qy->given ? qy->given : "",
 			      "birth_date", qy->birth_date ? qy->birth_date : "",
 			      "nationality", qy->nationality ? qy->nationality : "",
-			      "candidates", (json_int_t)x->candidates, "found", (json_int_t)x->nf,
+			      "candidates", (json_int_t)x->candidates, "found", (json_int_t)x->found.n,
 			      "max_candidates", (json_int_t)maxc, "limit", (json_int_t)limit,
 			      "threshold", x->q->threshold, "matches");
 	json_t *arr = o ? json_object_get(o, "matches") : NULL;
 
-	for (size_t i = 0; arr && i < x->nf && i < limit; i++) {
-		const struct found *f = &x->f[i];
+	for (size_t i = 0; arr && i < x->found.n && i < limit; i++) {
+		const struct tims_name_found *f = &x->found.f[i];
 		json_t *reasons = json_array(), *e;
 
 		for (unsigned r = 0; reasons && r < f->m.nreasons; r++)
@@ -221,15 +171,11 @@ static tims_rc post_search_unlocked(struct tims_post *p, const struct tims_post_
 				  "give the full birth date or more of the name", maxc);
 		goto out;
 	}
-	if (x.nf)
-		qsort(x.f, x.nf, sizeof(*x.f), by_score);
+	tims_name_found_sort(&x.found);
 	if (!(*out = answer(qy, &x, limit, maxc)))
 		rc = tims_err_set(err, TIMS_ERR_INVALID, "surname: not valid UTF-8");
 out:
-	if (x.f) {
-		sodium_memzero(x.f, x.cap * sizeof(*x.f));
-		free(x.f);
-	}
+	tims_name_found_free(&x.found);
 	if (x.q)
 		sodium_memzero(x.q, sizeof(*x.q));
 	if (x.rec)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "tims/screen.h"
 #include "tims/util.h"
 
@@ -132,4 +134,81 @@ int tims_name_query_match(struct tims_name_query *q, const char *surname, const 
 		(void)tims_subject_set_sex(&rs, sex, "sex", NULL);
 	tims_screen_compare(&q->name, &q->subject, &q->scratch, &rs, true, m);
 	return m->score >= q->threshold;
+}
+
+struct tims_name_found *tims_name_found_add(struct tims_name_found_set *s, const char *issuer,
+					    const char *doc, const char *surname, const char *given,
+					    const char *birth_date, const char *nationality,
+					    const char *sex, const struct tims_match *m, int64_t when,
+					    int *latest)
+{
+	struct tims_name_found *f = NULL;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->f[i].doc, doc) && !strcmp(s->f[i].issuer, issuer)) {
+			f = &s->f[i];
+			break;
+		}
+	if (!f) {
+		if (s->n == s->cap) { /* a new block, the old one wiped (personal data) */
+			size_t nc = s->cap ? 2 * s->cap : 16;
+			struct tims_name_found *g = calloc(nc, sizeof(*g));
+
+			if (!g)
+				return NULL;
+			if (s->f) {
+				memcpy(g, s->f, s->n * sizeof(*g));
+				sodium_memzero(s->f, s->cap * sizeof(*s->f));
+				free(s->f);
+			}
+			s->f = g;
+			s->cap = nc;
+		}
+		f = &s->f[s->n++];
+		memset(f, 0, sizeof(*f));
+		snprintf(f->issuer, sizeof(f->issuer), "%s", issuer);
+		snprintf(f->doc, sizeof(f->doc), "%s", doc);
+		f->first_ms = when;
+		f->last_ms = INT64_MIN;
+		f->m.score = -1;
+	}
+	if (m->score > f->m.score) { /* the record that matches best speaks for the document */
+		f->m = *m;
+		snprintf(f->surname, sizeof(f->surname), "%s", surname);
+		snprintf(f->given, sizeof(f->given), "%s", given);
+		snprintf(f->birth_date, sizeof(f->birth_date), "%s", birth_date);
+		snprintf(f->nationality, sizeof(f->nationality), "%s", nationality);
+		snprintf(f->sex, sizeof(f->sex), "%s", sex);
+	}
+	f->crossings++;
+	if (when < f->first_ms)
+		f->first_ms = when;
+	*latest = when >= f->last_ms;
+	if (*latest)
+		f->last_ms = when;
+	return f;
+}
+
+static int found_by_score(const void *a, const void *b)
+{
+	const struct tims_name_found *x = a, *y = b;
+
+	if (x->m.score != y->m.score)
+		return x->m.score < y->m.score ? 1 : -1;
+	return x->last_ms < y->last_ms ? 1 : x->last_ms > y->last_ms ? -1 : 0;
+}
+
+void tims_name_found_sort(struct tims_name_found_set *s)
+{
+	if (s->n > 1)
+		qsort(s->f, s->n, sizeof(*s->f), found_by_score);
+}
+
+void tims_name_found_free(struct tims_name_found_set *s)
+{
+	if (s->f) {
+		sodium_memzero(s->f, s->cap * sizeof(*s->f));
+		free(s->f);
+	}
+	memset(s, 0, sizeof(*s));
 }

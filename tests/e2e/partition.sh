@@ -44,22 +44,11 @@ cli_bootstrap "$C"
 cstart
 t_ok "the centre serves" grep -q "listening on" "$T_TMP/centre.out"
 
-"$TIMS" post init "$P" --origin test.example/partition --kind land >/dev/null
-printf 'checks_per_hour = 10000000\n' >"$P/oversight.conf"
-cli_bootstrap "$P"
-"$TIMS" centre enrol-post "$C" partition-post --vkey "$P/post.vkey" --url "$CURL_" --out "$T_TMP/enrol" \
-	>/dev/null 2>&1
-"$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
-printf 'interval_ms = 100\n' >"$P/sync.conf"
+post_init test.example/partition
+enrol_with_centre partition-post
 CA_FILE=$C/ca.crt
 serve || { t_report fail "the post serves" "$(tail -3 "$T_TMP/serve.err")"; t_end; exit 1; }
-tokens=
-for i in 1 2 3; do
-	s=$(echo "officer password 1" | "$TIMS" officer add --post "$P" "booth$i" --name "Booth $i" \
-		--role officer | secret_of "booth$i")
-	tokens="$tokens${tokens:+,}$(login "booth$i" "$s" "B$i")"
-done
-TOKENS=$tokens
+booths_login
 t_eq "three booths logged in" 3 "$(echo "$TOKENS" | tr ',' '\n' | grep -cE '^[A-Za-z0-9_-]{43}$')"
 
 : >"$T_TMP/history"

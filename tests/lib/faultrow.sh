@@ -3,7 +3,8 @@
 # tests/e2e/lib.sh, with ROW set to the script's name.
 #
 #   setup               a post at $P with three booth officers logged in
-#                       (TOKENS), stopped cleanly
+#                       (TOKENS), stopped cleanly (post_init, booths_login;
+#                       enrol_with_centre for the rows with a centre)
 #   serve [crash]       start it; "crash": under tests/lib/crashfs.c (the
 #                       journal of its I/O), and tests/lib/faultfs.c too
 #                       when FAULT_CTL is set; RECOVERY_MS: start to the
@@ -97,24 +98,44 @@ login() { # ID SECRET BOOTH -> token
 }
 
 # setup: a post with three booth officers logged in, stopped cleanly.
-setup() {
-	local i s tokens=
-	TOKENS=
-	rm -rf "$P"
-	"$TIMS" post init "$P" --origin "test.example/$ROW" --kind land >/dev/null || return 1
-	# three booths at full speed for many cycles: past the hourly limit
-	# of checks per officer (200, docs/roles.md) otherwise
+# post_init ORIGIN: a post at $P for the rows, its admin bootstrapped;
+# three booths at full speed for many cycles are past the hourly limit of
+# checks per officer (200, docs/roles.md) otherwise
+post_init() {
+	"$TIMS" post init "$P" --origin "$1" --kind land >/dev/null || return 1
 	printf 'checks_per_hour = 10000000\n' >"$P/oversight.conf"
-	cli_bootstrap "$P" || return 1
-	serve || return 1
+	cli_bootstrap "$P"
+}
+# booths_login: three booth officers added to the serving post and logged
+# in (TOKENS, comma-separated); 1 unless all three have a session
+booths_login() {
+	local i s tokens=
 	for i in 1 2 3; do
 		s=$(echo "officer password 1" | "$TIMS" officer add --post "$P" "booth$i" --name "Booth $i" \
 			--role officer | secret_of "booth$i")
 		tokens="$tokens${tokens:+,}$(login "booth$i" "$s" "B$i")"
 	done
 	TOKENS=$tokens
-	stop
 	[ "$(echo "$TOKENS" | tr ',' '\n' | grep -cE '^[A-Za-z0-9_-]{43}$')" = 3 ]
+}
+# enrol_with_centre NAME: $P enrolled with the centre at $C ($CURL_) as
+# NAME, pushing every 100 ms
+enrol_with_centre() {
+	"$TIMS" centre enrol-post "$C" "$1" --vkey "$P/post.vkey" --url "$CURL_" --out "$T_TMP/enrol" \
+		>/dev/null 2>&1
+	"$TIMS" post enrol "$P" --from "$T_TMP/enrol" >/dev/null
+	printf 'interval_ms = 100\n' >"$P/sync.conf"
+}
+
+setup() {
+	local ok
+	TOKENS=
+	rm -rf "$P"
+	post_init "test.example/$ROW" || return 1
+	serve || return 1
+	booths_login; ok=$?
+	stop
+	return $ok
 }
 
 # verify_copy LABEL: the set checker, tims log verify and tims audit verify
