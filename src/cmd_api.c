@@ -90,7 +90,7 @@ static json_t *traveller_json(const struct tims_paxlst *p, const struct tims_pax
 		if (tims_paxlst_warning(p, t, k))
 			json_array_append_new(w, json_string(tims_paxlst_warning(p, t, k)));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
-		      " s:s, s:s, s:I, s:o}",
+		      " s:s, s:s, s:s, s:I, s:o}",
 		      "flight", t->flight, "departure_airport", t->departure_airport,
 		      "departure_time", t->departure_time, "arrival_airport", t->arrival_airport,
 		      "arrival_time", t->arrival_time, "role", t->role, "surname", t->surname,
@@ -99,8 +99,8 @@ static json_t *traveller_json(const struct tims_paxlst *p, const struct tims_pax
 		      "document_number", t->document_number,
 		      "document_issuing_state", t->document_issuing_state,
 		      "document_expiry", t->document_expiry, "message", t->message_ref,
-		      "version", t->message_version, "segment", (json_int_t)t->segment,
-		      "warnings", w ? w : json_array());
+		      "version", t->message_version, "prepared", t->prepared,
+		      "segment", (json_int_t)t->segment, "warnings", w ? w : json_array());
 	return o;
 }
 
@@ -315,10 +315,11 @@ static tims_rc print_flight(void *ctx, const struct tims_api_flight *f)
 
 static tims_rc print_version(void *ctx, const struct tims_api_version *v)
 {
-	json_t *o = json_pack("{s:s, s:i, s:I, s:I, s:s, s:I, s:I}", "history", "version",
-		"version", (int)v->version, "received_ms", (json_int_t)v->received_ms,
+	json_t *o = json_pack("{s:s, s:i, s:I, s:I, s:s, s:I, s:I, s:s, s:b}", "history",
+		"version", "version", (int)v->version, "received_ms", (json_int_t)v->received_ms,
 		"superseded_ms", (json_int_t)v->superseded_ms, "sha256", v->sha256,
-		"travellers", (json_int_t)v->travellers, "hits", (json_int_t)v->hits);
+		"travellers", (json_int_t)v->travellers, "hits", (json_int_t)v->hits,
+		"prepared", v->prepared, "late", v->late);
 
 	(void)ctx;
 	return put_line(o);

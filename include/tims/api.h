@@ -96,6 +96,10 @@ struct tims_api_flight_result {
 	unsigned version;                    /* this message's version (1, 2 ...) */
 	int replay;                          /* the flight held this file already */
 	int replaced;                        /* an older version was current */
+	int late;                            /* prepared (UNB) before the current
+					      * version: stored as history, the
+					      * current one stays */
+	char prepared[TIMS_PAXLST_VALUE];    /* its UNB preparation time, ISO, or "" */
 	size_t travellers, hits;             /* travellers with a hit */
 };
 
@@ -123,7 +127,9 @@ typedef tims_rc (*tims_api_hit_fn)(void *ctx, const struct tims_api_flight_resul
  * Store a parsed file (p, its screenings s[0..p->n), the SHA-256 of its
  * bytes, received at received_ms) in one transaction: its travellers
  * grouped by flight, each flight a new current version unless it is a
- * replay. A traveller without a flight, a departure date, or more than
+ * replay, or was prepared (UNB date and time) before the flight's current
+ * version: then it is stored, screened and alerted as history (late), and
+ * the current version stays. A traveller without a flight, a departure date, or more than
  * TIMS_API_FLIGHTS_MAX flights in the file: TIMS_ERR_INVALID, nothing stored.
  */
 TIMS_MUST_USE tims_rc tims_api_store(struct tims_api *a, const uint8_t sha256[32],
@@ -156,6 +162,9 @@ struct tims_api_version {
 	int64_t superseded_ms;               /* 0: current */
 	char sha256[TIMS_API_SHA_HEX];
 	size_t travellers, hits;
+	char prepared[TIMS_PAXLST_VALUE];    /* UNB preparation time, ISO, or "" */
+	int late;                            /* prepared before the version current
+					      * when it came: never current */
 };
 
 struct tims_api_traveller {

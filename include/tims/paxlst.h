@@ -62,6 +62,10 @@ struct tims_paxlst_traveller {
 	char document_expiry[TIMS_PAXLST_VALUE];
 	char message_ref[TIMS_PAXLST_VALUE];     /* UNH's reference */
 	char message_version[TIMS_PAXLST_CODE];  /* e.g. D:02B */
+	/* the interchange's preparation date and time (UNB element 4), ISO
+	 * "YYYY-MM-DDTHH:MM" when complete, else as sent (with a warning), or
+	 * empty: the sender's clock, by the API guidelines UTC */
+	char prepared[TIMS_PAXLST_VALUE];
 	uint32_t segment;                        /* the NAD's position in the interchange */
 	/* its warnings: those of its interchange's envelope, of its message and
 	 * of its own segments, read with tims_paxlst_warning (kept once each in

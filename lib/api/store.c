@@ -23,7 +23,9 @@
 #include "tims/util.h"
 #include "tims/vault.h"
 
-#define TIMS_SCHEMA_API 1
+/* 1: first; 2: versions.prepared and versions.late (the UNB preparation
+ * time: an older list that arrives late is kept as history) */
+#define TIMS_SCHEMA_API 2
 #define HITS_TEXT_MAX 2048
 
 struct tims_api {
@@ -42,6 +44,7 @@ static const char schema[] =
 	" flight INTEGER NOT NULL REFERENCES flights (id), version INTEGER NOT NULL,"
 	" sha256 TEXT NOT NULL, received_ms INTEGER NOT NULL, superseded_ms INTEGER,"
 	" message TEXT NOT NULL, travellers INTEGER NOT NULL, hits INTEGER NOT NULL,"
+	" prepared TEXT NOT NULL DEFAULT '', late INTEGER NOT NULL DEFAULT 0,"
 	" UNIQUE (flight, version), UNIQUE (flight, sha256));"
 	"CREATE TABLE IF NOT EXISTS travellers (id INTEGER PRIMARY KEY,"
 	" version INTEGER NOT NULL REFERENCES versions (id), position INTEGER NOT NULL,"
@@ -52,6 +55,38 @@ static const char schema[] =
 static tims_rc db_err(struct tims_api *a, const char *what, struct tims_err *err)
 {
 	return tims_err_set(err, TIMS_ERR_DB, "%s: %s: %s", a->path, what, sqlite3_errmsg(a->db));
+}
+
+/* Whether table has column col (1), has not (0), or the question failed (-1). */
+static int has_column(sqlite3 *db, const char *table, const char *col)
+{
+	char sql[96];
+	sqlite3_stmt *st = NULL;
+	int r, found = 0;
+
+	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		if (!strcmp((const char *)sqlite3_column_text(st, 1), col))
+			found = 1;
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? found : -1;
+}
+
+/* Schema 1 to 2: the versions' preparation time and late flag (a version
+ * stored before is neither: its order is its arrival's). */
+static tims_rc migrate(struct tims_api *a, struct tims_err *err)
+{
+	int h = has_column(a->db, "versions", "prepared");
+
+	if (h < 0)
+		return db_err(a, "reading the versions' columns", err);
+	if (!h && sqlite3_exec(a->db, "ALTER TABLE versions ADD COLUMN prepared TEXT NOT NULL"
+			       " DEFAULT '';ALTER TABLE versions ADD COLUMN late INTEGER NOT NULL"
+			       " DEFAULT 0", NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(a, "adding the versions' preparation time", err);
+	return TIMS_OK;
 }
 
 tims_rc tims_api_open(const char *dir, struct tims_vault *v, struct tims_api **out,
@@ -93,8 +128,10 @@ tims_rc tims_api_open(const char *dir, struct tims_vault *v, struct tims_api **o
 		tims_api_close(a);
 		return rc;
 	}
-	if (sqlite3_exec(a->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(a, "schema", err);
+	if (sqlite3_exec(a->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    (rc = migrate(a, err))) {
+		if (!rc)
+			rc = db_err(a, "schema", err);
 		tims_schema_abort(a->db);
 		tims_api_close(a);
 		return rc;
@@ -316,7 +353,7 @@ static tims_rc flight_of(const struct tims_paxlst_traveller *t, char *key, size_
 
 struct ins {
 	sqlite3_stmt *find, *add_flight, *max_version, *seen, *add_version, *supersede,
-		*set_current, *add_trav, *set_counts;
+		*set_current, *add_trav, *set_counts, *cur_prepared;
 };
 
 static void ins_free(struct ins *s)
@@ -330,6 +367,7 @@ static void ins_free(struct ins *s)
 	sqlite3_finalize(s->set_current);
 	sqlite3_finalize(s->add_trav);
 	sqlite3_finalize(s->set_counts);
+	sqlite3_finalize(s->cur_prepared);
 }
 
 static int ins_prepare(sqlite3 *db, struct ins *s)
@@ -345,8 +383,12 @@ static int ins_prepare(sqlite3 *db, struct ins *s)
 	       sqlite3_prepare_v2(db, "SELECT version FROM versions WHERE flight = ?1 AND"
 				  " sha256 = ?2", -1, &s->seen, NULL) != SQLITE_OK ||
 	       sqlite3_prepare_v2(db, "INSERT INTO versions (flight, version, sha256, received_ms,"
-				  " message, travellers, hits) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
+				  " message, travellers, hits, prepared, late, superseded_ms)"
+				  " VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, ?6, ?7, ?8)",
 				  -1, &s->add_version, NULL) != SQLITE_OK ||
+	       sqlite3_prepare_v2(db, "SELECT v.prepared FROM versions v JOIN flights f ON"
+				  " v.id = f.current WHERE f.id = ?1", -1, &s->cur_prepared,
+				  NULL) != SQLITE_OK ||
 	       sqlite3_prepare_v2(db, "UPDATE versions SET superseded_ms = ?2 WHERE id ="
 				  " (SELECT current FROM flights WHERE id = ?1)", -1,
 				  &s->supersede, NULL) != SQLITE_OK ||
@@ -369,6 +411,21 @@ static int64_t step_id(sqlite3_stmt *st, int *ok)
 	*ok = r == SQLITE_ROW || r == SQLITE_DONE;
 	sqlite3_reset(st);
 	return v;
+}
+
+/* A preparation time that can be compared: "YYYY-MM-DDTHH:MM" as the reader
+ * writes a complete one (tims/paxlst.h); anything else (none, or kept as
+ * sent) orders nothing. */
+static int prepared_iso(const char *v)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd";
+
+	if (strlen(v) != sizeof(shape) - 1)
+		return 0;
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? v[i] < '0' || v[i] > '9' : v[i] != shape[i])
+			return 0;
+	return 1;
 }
 
 static int64_t arrival_of(const struct tims_paxlst_traveller *t, int64_t received_ms)
@@ -448,25 +505,61 @@ static tims_rc store_flight(struct tims_api *a, struct ins *s, const char *sha,
 	f->version = (unsigned)step_id(s->max_version, &ok) + 1;
 	if (!ok)
 		return db_err(a, "numbering the version", err);
-	f->replaced = f->version > 1;
-	sqlite3_bind_int64(s->supersede, 1, fid);
-	sqlite3_bind_int64(s->supersede, 2, received_ms);
-	if (sqlite3_step(s->supersede) != SQLITE_DONE) {
-		sqlite3_reset(s->supersede);
-		return db_err(a, "superseding the current version", err);
+	/* Its preparation time: the latest its interchanges give (a file of
+	 * two interchanges for one flight is as new as its newer). A version
+	 * prepared before the current one is an older list that arrived late:
+	 * kept, screened and alerted as history, never made current. Without
+	 * both times, arrival decides, as before. */
+	for (size_t i = 0; i < p->n; i++) {
+		char key[TIMS_PAXLST_VALUE], date[11];
+
+		if (prepared_iso(p->t[i].prepared) &&
+		    !flight_of(&p->t[i], key, sizeof(key), date, NULL) && !strcmp(key, f->flight) &&
+		    !strcmp(date, f->date) && strcmp(p->t[i].prepared, f->prepared) > 0)
+			memcpy(f->prepared, p->t[i].prepared, sizeof(f->prepared));
 	}
-	sqlite3_reset(s->supersede);
+	if (f->version > 1 && f->prepared[0]) {
+		const unsigned char *cur;
+		int r;
+
+		sqlite3_bind_int64(s->cur_prepared, 1, fid);
+		r = sqlite3_step(s->cur_prepared);
+		cur = r == SQLITE_ROW ? sqlite3_column_text(s->cur_prepared, 0) : NULL;
+		if (cur && prepared_iso((const char *)cur) && strcmp(f->prepared, (const char *)cur) < 0)
+			f->late = 1;
+		sqlite3_reset(s->cur_prepared);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return db_err(a, "reading the current version's preparation time", err);
+	}
+	f->replaced = f->version > 1 && !f->late;
+	if (!f->late) {
+		sqlite3_bind_int64(s->supersede, 1, fid);
+		sqlite3_bind_int64(s->supersede, 2, received_ms);
+		if (sqlite3_step(s->supersede) != SQLITE_DONE) {
+			sqlite3_reset(s->supersede);
+			return db_err(a, "superseding the current version", err);
+		}
+		sqlite3_reset(s->supersede);
+	}
 	sqlite3_bind_int64(s->add_version, 1, fid);
 	sqlite3_bind_int64(s->add_version, 2, f->version);
 	sqlite3_bind_text(s->add_version, 3, sha, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->add_version, 4, received_ms);
 	sqlite3_bind_text(s->add_version, 5, first->message_ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->add_version, 6, f->prepared, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s->add_version, 7, f->late);
+	if (f->late) /* superseded from the start */
+		sqlite3_bind_int64(s->add_version, 8, received_ms);
+	else
+		sqlite3_bind_null(s->add_version, 8);
 	if (sqlite3_step(s->add_version) != SQLITE_DONE) {
 		sqlite3_reset(s->add_version);
 		return db_err(a, "adding the version", err);
 	}
 	sqlite3_reset(s->add_version);
 	vid = sqlite3_last_insert_rowid(a->db);
+	if (f->late)
+		goto travellers;
 	sqlite3_bind_int64(s->set_current, 1, fid);
 	sqlite3_bind_int64(s->set_current, 2, vid);
 	sqlite3_bind_text(s->set_current, 3, first->departure_airport, -1, SQLITE_STATIC);
@@ -479,6 +572,7 @@ static tims_rc store_flight(struct tims_api *a, struct ins *s, const char *sha,
 		return db_err(a, "making the version current", err);
 	}
 	sqlite3_reset(s->set_current);
+travellers:
 	for (size_t i = 0; !rc && i < p->n; i++) {
 		const struct tims_paxlst_traveller *t = &p->t[i];
 		char key[TIMS_PAXLST_VALUE], date[11], ad[64];
@@ -693,7 +787,8 @@ tims_rc tims_api_versions(struct tims_api *a, int64_t flight_id, tims_api_versio
 	int r;
 
 	if (sqlite3_prepare_v2(a->db, "SELECT version, received_ms, superseded_ms, sha256,"
-			       " travellers, hits FROM versions WHERE flight = ?1 ORDER BY version",
+			       " travellers, hits, prepared, late FROM versions WHERE flight = ?1"
+			       " ORDER BY version",
 			       -1, &st, NULL) != SQLITE_OK)
 		return db_err(a, "listing versions", err);
 	sqlite3_bind_int64(st, 1, flight_id);
@@ -707,6 +802,8 @@ tims_rc tims_api_versions(struct tims_api *a, int64_t flight_id, tims_api_versio
 		col(st, 3, v.sha256, sizeof(v.sha256));
 		v.travellers = (size_t)sqlite3_column_int64(st, 4);
 		v.hits = (size_t)sqlite3_column_int64(st, 5);
+		col(st, 6, v.prepared, sizeof(v.prepared));
+		v.late = sqlite3_column_int(st, 7);
 		rc = fn(ctx, &v);
 	}
 	if (!rc && r != SQLITE_DONE)

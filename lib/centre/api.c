@@ -142,10 +142,12 @@ json_t *tims_centre_api_result_json(const char *file, const struct tims_api_impo
 	for (size_t i = 0; fl && i < r->nflights; i++) {
 		const struct tims_api_flight_result *f = &r->f[i];
 
-		json_array_append_new(fl, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:I, s:I}",
+		json_array_append_new(fl, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:b,"
+			" s:s, s:I, s:I}",
 			"flight", f->flight, "date", f->date, "departure_airport", f->departure_airport,
 			"arrival_airport", f->arrival_airport, "arrival_time", f->arrival_time,
 			"version", (int)f->version, "replay", f->replay, "replaced", f->replaced,
+			"late", f->late, "prepared", f->prepared,
 			"travellers", (json_int_t)f->travellers, "hits", (json_int_t)f->hits));
 	}
 	o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "file", file, "sha256", r->sha256,

@@ -75,6 +75,7 @@ struct ctx {
 	struct tims_paxlst_traveller *cur;
 	bool reading;       /* inside next_segment: warnings wait in s.pend */
 	uint32_t w_env, n_env; /* the envelope's warnings in the pool, once kept */
+	char prepared[TIMS_PAXLST_VALUE]; /* UNB's preparation date and time */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -583,6 +584,7 @@ static void finish_message(struct ctx *c, size_t first, const struct leg *legs, 
 		memcpy(t->arrival_time, l->arr_time, sizeof(t->arrival_time));
 		copy_cut(t->message_ref, sizeof(t->message_ref), ref);
 		copy_cut(t->message_version, sizeof(t->message_version), version);
+		memcpy(t->prepared, c->prepared, sizeof(t->prepared));
 		if (c->w_env != UINT32_MAX) {
 			t->w_env = c->w_env;
 			t->n_env = c->n_env;
@@ -952,6 +954,24 @@ static tims_rc read_interchange(struct ctx *c)
 		else
 			return seg_err(c, "syntax identifier '%s' (want UNOA, UNOB, UNOC, UNOW or UNOY)",
 				       syn);
+	}
+	/* element 4, the preparation date (YYMMDD under syntax versions 1 to 3,
+	 * CCYYMMDD under 4) and time (HHMM): which of two interchanges for one
+	 * flight is the newer, whatever order they arrive in */
+	{
+		char dt[2 * TIMS_PAXLST_VALUE];
+		const char *d = val(&c->s, 4, 0), *tm = val(&c->s, 4, 1);
+
+		c->prepared[0] = '\0';
+		if (*d || *tm) {
+			snprintf(dt, sizeof(dt), "%.*s%.*s", TIMS_PAXLST_VALUE - 1, d,
+				 TIMS_PAXLST_VALUE - 1, tm);
+			if ((rc = dtm_value(c, c->prepared, sizeof(c->prepared), dt,
+					    (strlen(d) == 6 || strlen(d) == 8) && strlen(tm) == 4
+						    ? (strlen(d) == 6 ? "201" : "203") : "",
+					    D_OTHER, "UNB preparation date and time")))
+				return rc;
+		}
 	}
 	envelope_warnings(c);
 	if ((rc = put(c, ctrl, sizeof(ctrl), val(&c->s, 5, 0), "UNB control reference")))

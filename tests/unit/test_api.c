@@ -35,14 +35,14 @@ static int holds(const char *buf, size_t n, const char *needle)
 struct pax { const char *sur, *giv, *dob, *nat, *doc; };
 
 /* A PAXLST interchange (D:05B) of flight fno departing 2026-12-07 at dep
- * (HHMM), arriving at arr. */
-static void message(struct tims_buf *b, const char *fno, const char *dep, const char *arr,
-		    const struct pax *p, size_t n)
+ * (HHMM), arriving at arr, prepared at prep (UNB's "YYMMDD:HHMM"). */
+static void message_at(struct tims_buf *b, const char *prep, const char *fno, const char *dep,
+		       const char *arr, const struct pax *p, size_t n)
 {
 	int segs = 0;
 
 	tims_buf_reset(b);
-	(void)tims_buf_addstr(b, "UNA:+.? 'UNB+UNOA:4+JU:ZZ+ALBAPI:ZZ+261207:0500+1'");
+	(void)tims_buf_addf(b, "UNA:+.? 'UNB+UNOA:4+JU:ZZ+ALBAPI:ZZ+%s+1'", prep);
 	(void)tims_buf_addf(b, "UNH+1+PAXLST:D:05B:UN:IATA+%s/261207/%s+01:F'BGM+745'"
 			       "TDT+20+%s'LOC+125+BEG'DTM+189:202612070%s:203'LOC+87+TIA'"
 			       "DTM+232:20261207%s:203'", fno, arr, fno, dep + 1, arr);
@@ -54,6 +54,12 @@ static void message(struct tims_buf *b, const char *fno, const char *dep, const 
 		segs += 6;
 	}
 	(void)tims_buf_addf(b, "CNT+42:%zu'UNT+%d+1'UNZ+1+1'", n, segs + 2);
+}
+
+static void message(struct tims_buf *b, const char *fno, const char *dep, const char *arr,
+		    const struct pax *p, size_t n)
+{
+	message_at(b, "261207:0500", fno, dep, arr, p, n);
 }
 
 static const struct pax v1[] = {
@@ -147,14 +153,17 @@ static tims_rc on_trav(void *ctx, const struct tims_api_traveller *t)
 	return TIMS_OK;
 }
 
-struct ver_seen { int n; int64_t superseded[4]; };
+struct ver_seen { int n; int64_t superseded[4]; int late[4]; char prepared[4][40]; };
 
 static tims_rc on_ver(void *ctx, const struct tims_api_version *v)
 {
 	struct ver_seen *s = ctx;
 
-	if (s->n < 4)
+	if (s->n < 4) {
 		s->superseded[s->n] = v->superseded_ms;
+		s->late[s->n] = v->late;
+		snprintf(s->prepared[s->n], sizeof(s->prepared[0]), "%s", v->prepared);
+	}
 	s->n++;
 	return TIMS_OK;
 }
@@ -349,6 +358,67 @@ int main(void)
 	     tims_api_travellers(a, f.id, 1, on_trav, &ts, &err) == TIMS_OK && ts.n == 2 &&
 	     ts.hits == 2, "and still read back from the vault");
 
+	/* Lists of one flight prepared in one order and received in another
+	 * (UNB's preparation date and time): the newest prepared stays current. */
+	message_at(&m3, "261207:0700", "JU900", "0600", "0740", v2, 2);
+	h.n = 0;
+	rc = import(a, &m3, t0, &h, res, &err);
+	T_OK(rc == TIMS_OK && res->f[0].version == 1 &&
+	     !res->f[0].late && !strcmp(res->f[0].prepared, "2026-12-07T07:00"),
+	     "a list prepared at 07:00 is version 1, its preparation time read from UNB (%s, '%s')",
+	     err.msg, res->f[0].prepared);
+	message_at(&m2, "261207:0630", "JU900", "0600", "0740", v1, 3);
+	h.n = 0;
+	rc = import(a, &m2, t0 + HOUR, &h, res, &err);
+	T_OK(rc == TIMS_OK && res->f[0].version == 2 && res->f[0].late && !res->f[0].replaced &&
+	     !res->f[0].replay && res->travellers == 3 && res->hits == 2 && h.n == 2,
+	     "one prepared at 06:30 that arrives after it is stored as version 2, late, and its "
+	     "2 hits are still passed on for alerts (%s)", err.msg);
+	T_OK(tims_api_flight_get(a, "JU900", "2026-12-07", &f, &err) == TIMS_OK && f.current == 1 &&
+	     f.versions == 2 && f.travellers == 2,
+	     "the flight's current list is still version 1, the newer one (current %u)", f.current);
+	memset(&vs, 0, sizeof(vs));
+	T_OK(tims_api_versions(a, f.id, on_ver, &vs, &err) == TIMS_OK && vs.n == 2 &&
+	     vs.superseded[0] == 0 && !vs.late[0] && vs.superseded[1] == t0 + HOUR && vs.late[1] &&
+	     !strcmp(vs.prepared[1], "2026-12-07T06:30"),
+	     "history: version 2 is late, superseded from its receipt, with its preparation time");
+	message_at(&m2, "261207:0800", "JU900", "0600", "0740", v1, 1);
+	T_OK(import(a, &m2, t0 + 2 * HOUR, &h, res, &err) == TIMS_OK && res->f[0].version == 3 &&
+	     !res->f[0].late && res->f[0].replaced &&
+	     tims_api_flight_get(a, "JU900", "2026-12-07", &f, &err) == TIMS_OK && f.current == 3 &&
+	     f.travellers == 1, "one prepared at 08:00 replaces the current one");
+	/* a preparation time that cannot be read orders nothing: arrival decides */
+	message_at(&m2, "261399:0500", "JU900", "0600", "0740", v2, 2);
+	{
+		struct tims_paxlst p;
+
+		rc = tims_paxlst_parse(m2.buf, m2.len, NULL, &p, &err);
+		T_OK(rc == TIMS_OK && p.n == 2 &&
+		     !strcmp(p.t[0].prepared, "2613990500") && p.t[0].nwarnings == 1 &&
+		     strstr(tims_paxlst_warning(&p, &p.t[0], 0), "UNB preparation date"),
+		     "an impossible preparation date (month 13) is kept as sent, with a warning "
+		     "naming it ('%s')", rc == TIMS_OK && p.n ? p.t[0].prepared : "");
+		if (rc == TIMS_OK)
+			tims_paxlst_release(&p);
+	}
+	T_OK(import(a, &m2, t0 + 3 * HOUR, &h, res, &err) == TIMS_OK && res->f[0].version == 4 &&
+	     !res->f[0].late && res->f[0].replaced && !res->f[0].prepared[0] &&
+	     tims_api_flight_get(a, "JU900", "2026-12-07", &f, &err) == TIMS_OK && f.current == 4,
+	     "a list without a readable preparation time is current by its arrival");
+	/* syntax version 4's CCYYMMDD */
+	message_at(&m2, "20261207:0915", "JU901", "0600", "0740", v2, 1);
+	{
+		struct tims_paxlst p;
+
+		rc = tims_paxlst_parse(m2.buf, m2.len, NULL, &p, &err);
+		T_OK(rc == TIMS_OK && p.n == 1 &&
+		     !strcmp(p.t[0].prepared, "2026-12-07T09:15") && p.t[0].nwarnings == 0,
+		     "a CCYYMMDD preparation date reads as 2026-12-07T09:15 ('%s')",
+		     rc == TIMS_OK && p.n ? p.t[0].prepared : "");
+		if (rc == TIMS_OK)
+			tims_paxlst_release(&p);
+	}
+
 	/* a flight with no usable departure date is refused */
 	message(&m3, "OS777", "07x0", "0900", v2, 1);
 	{
@@ -360,6 +430,28 @@ int main(void)
 	     "cannot be read is refused, naming the segment (%s)", err.msg);
 
 	tims_api_close(a);
+	/* a store of schema 1 (before the preparation time) is migrated: its
+	 * versions have none, and are not late */
+	{
+		char path[512];
+		sqlite3 *db;
+
+		snprintf(path, sizeof(path), "%s/api.db", dir);
+		if (sqlite3_open(path, &db) == SQLITE_OK) {
+			sqlite3_exec(db, "ALTER TABLE versions DROP COLUMN prepared;"
+				     "ALTER TABLE versions DROP COLUMN late;PRAGMA user_version = 1",
+				     NULL, NULL, NULL);
+			sqlite3_close(db);
+		}
+		T_OK(count(dir, "PRAGMA user_version") == 1, "a store of schema 1 made");
+		memset(&vs, 0, sizeof(vs));
+		T_OK(tims_api_open(dir, vault, &a, &err) == TIMS_OK &&
+		     tims_api_flight_get(a, "JU900", "2026-12-07", &f, &err) == TIMS_OK &&
+		     tims_api_versions(a, f.id, on_ver, &vs, &err) == TIMS_OK && vs.n == 4 &&
+		     !vs.late[1] && !vs.prepared[1][0] && count(dir, "PRAGMA user_version") == 2,
+		     "opened, it is migrated to schema 2 (%s)", err.msg);
+		tims_api_close(a);
+	}
 	/* a store of a newer schema is refused untouched */
 	{
 		char path[512];
