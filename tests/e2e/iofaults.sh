@@ -130,6 +130,8 @@ run_case() {
 	t_match "$name: after the cut: lost 0, unexpected 0, duplicated 0, roots equal" \
 		'lost 0 .*unexpected 0 duplicated 0 index-mismatch 0 roots-equal yes' "$FIGURES"
 	t_eq "$name: after the cut: tims log verify and tims audit verify" "" "$VERIFY_FAIL"
+	t_match "$name: after the cut: every check a booth was answered has its audit event" \
+		'checks answered [1-9][0-9]* audited [0-9]+ unaudited 0' "$FIGURES"
 	figures=$FIGURES
 	# restarted without the fault: the booths retry what was not
 	# acknowledged; then every attempt is in the log once

@@ -50,6 +50,15 @@ t_eq "every cycle: nothing acknowledged lost, none duplicated, none unexpected, 
 t_match "the booths' acknowledgements were checked (acknowledged > 0)" 'acknowledged [1-9]' "$FIGURES"
 t_match "final: lost 0, unexpected 0, duplicated 0, roots equal" \
 	'lost 0 .*unexpected 0 duplicated 0 index-mismatch 0 roots-equal yes' "$FIGURES"
+t_match "final: every check a booth was answered has its audit event" \
+	'checks answered [1-9][0-9]* audited [0-9]+ unaudited 0' "$FIGURES"
+# the checker can fail: the same trail without one answered check's event
+cid=$(awk '$1 == "C" { print $3; exit }' "$T_TMP/history")
+grep -vF "$cid" "$T_TMP/audit.jsonl" >"$T_TMP/audit-1.jsonl"
+t_match "the checker names an answered check whose audit event is missing" \
+	"checks answered [0-9]+ audited [0-9]+ unaudited 1.*unaudited: check $cid" \
+	"$("$PY" "$ROOT/tests/lib/booths.py" check --db "$T_TMP/verify/post.db" --history "$T_TMP/history" \
+		--audit "$T_TMP/audit-1.jsonl" | tr '\n' ' ')"
 t_ok "final: tims log verify" "$TIMS" log verify --post "$P"
 t_ok "final: tims audit verify" "$TIMS" audit verify --post "$P"
 t_eq "the booths' client ran without an error of its own" "" "$(cat "$T_TMP/load.err")"

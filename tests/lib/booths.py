@@ -4,7 +4,7 @@
   booths.py load --url URL --ca FILE --tokens T1,T2,.. --prefix P --history H
                  [--seconds S] [--retry N] [--resend N] [--seed N]
   booths.py check --db POST.DB --history H [--label L] [--mirror MIRROR.DB]
-                  [--store QUERY.DB --origin ORIGIN]
+                  [--store QUERY.DB --origin ORIGIN] [--audit EVENTS.JSONL]
 
 load: one thread per booth token, each registering crossings through the
 post's HTTPS API as a booth does (POST /api/v1/check, then POST
@@ -18,6 +18,7 @@ once, one line each:
 
   A ID BOOTH                 attempted (before the crossing is sent) by
                              booth number BOOTH (its retries: the same)
+  C ID CHECK                 the check before it answered (200, check id)
   K ID INDEX LEAF SIZE ROOT  acknowledged (2xx): index, leaf hash and the
                              checkpoint (size, root) the answer carried
   N ID STATUS ERROR          refused (the post answered non-2xx)
@@ -41,9 +42,13 @@ entries differ from the post's log, and whether the root recomputed from
 its entries at the size of the post's latest checkpoint is that
 checkpoint's. With --store (the centre's query store) and --origin: the
 same for its rows of that origin (an index held twice counts as
-differing), and how many lie beyond the post's log. Exit 1 if
-lost, unexpected, duplicated or index-mismatch is not 0 or a root
-differs.
+differing), and how many lie beyond the post's log. With --audit (the
+recovered post's audit events, `tims audit list --json`): how many of the
+checks answered (C lines) have their "check" event with that check id —
+the answer is sent only once its event is durable, so after any cut an
+answered check without one is lost from the trail (G2). Exit 1 if
+lost, unexpected, duplicated, index-mismatch or unaudited is not 0 or a
+root differs.
 """
 import hashlib
 import http.client
@@ -149,6 +154,7 @@ def register(b, log, cid, booth):
         if st != 200 or "check_id" not in doc:
             log.put("N", cid, st, doc.get("error", "?"))
             return
+        log.put("C", cid, doc["check_id"])
         st, doc = b.req("POST", "/api/v1/crossings",
                         {"id": cid, "check_id": doc["check_id"], "direction": "entry",
                          "decision": "admit"})
@@ -267,15 +273,15 @@ def check(o):
     hist = read_history(o["history"].split(","))
     attempted, acks, refused = set(), {}, {}
     checkpoints = set()
+    answered = set()
     mismatch = 0
     for f in hist:
         if f[0] == "A":
             attempted.add(f[1])
         elif f[0] == "N":
             refused[f[2] + " " + f[3]] = refused.get(f[2] + " " + f[3], 0) + 1
-        elif f[0] == "N":
-            k = f[2] + " " + f[3]
-            refused[k] = refused.get(k, 0) + 1
+        elif f[0] == "C":
+            answered.add(f[2])
         elif f[0] == "K":
             cid, idx, leaf = f[1], int(f[2]), f[3]
             if cid in acks and acks[cid][0] != idx:
@@ -321,6 +327,19 @@ def check(o):
         store = (sum(1 for c, (idx, leaf) in acks.items() if sleaves.get(idx) == [leaf]),
                  len(srows), sum(1 for i, e in enumerate(leaves) if sleaves.get(i) != [e.hex()]),
                  sum(1 for i in sleaves if i >= len(leaves)))
+    unaudited = []
+    if o.get("audit"):
+        audited = set()
+        with open(o["audit"]) as fh:
+            for line in fh:
+                ev = json.loads(line)
+                if ev.get("action") != "check" or ev.get("status") != 200:
+                    continue
+                try:
+                    audited.add(json.loads(ev.get("result") or "{}").get("check_id"))
+                except ValueError:
+                    pass
+        unaudited = sorted(answered - audited)
     if [r[0] for r in rows] != list(range(len(rows))):
         mismatch += 1  # a hole in the log
     by_ref = {}
@@ -360,11 +379,17 @@ def check(o):
           % (label + ": " if label else "", len(attempted), len(acks), len(present),
              len(lost), len(recovered), len(unexpected), dup, mismatch,
              "yes" if roots_ok else "NO", checked))
+    if o.get("audit"):
+        print("%schecks answered %d audited %d unaudited %d"
+              % (label + ": " if label else "", len(answered), len(answered) - len(unaudited),
+                 len(unaudited)))
+        for c in unaudited[:10]:
+            print("# unaudited: check %s" % c)
     if refused:
         print("# refused answers: " + ", ".join("%s x%d" % kv for kv in sorted(refused.items())))
     for c in sorted(lost)[:10]:
         print("# lost: %s acknowledged at %d" % (c, acks[c][0]))
-    bad = lost or unexpected or dup or mismatch or not roots_ok
+    bad = lost or unexpected or dup or mismatch or not roots_ok or unaudited
     return 1 if bad else 0
 
 
@@ -380,7 +405,7 @@ def main(argv):
         return 0
     if cmd == "check":
         o = parse_args(rest, {"db": str, "history": str, "label": str, "prefix": str,
-                              "mirror": str, "store": str, "origin": str})
+                              "mirror": str, "store": str, "origin": str, "audit": str})
         return check(o)
     raise SystemExit(__doc__)
 

@@ -12,7 +12,10 @@
 #   cycles N LABEL      N cycles of booth load, SIGKILL, power cut
 #                       (tests/lib/powercut.py), checks (verify_copy)
 #   verify_copy LABEL   Jepsen's set checker (tests/lib/booths.py), tims
-#                       log verify and tims audit verify on a copy of $P
+#                       log verify and tims audit verify on a copy of $P;
+#                       with AUDITOR (a session of an auditor of $P, made by
+#                       setup), every check a booth was answered has its
+#                       audit event in the copy
 # The seed (FAULT_SEED, else random) is logged first; RANDOM is seeded
 # with it, so a run's schedule and power-cut choices replay.
 SEED=${FAULT_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
@@ -141,6 +144,12 @@ setup() {
 	post_init "test.example/$ROW" || return 1
 	serve || return 1
 	booths_login; ok=$?
+	# an auditor's session, for verify_copy's reading of the trail (the
+	# account of an earlier post at $P forgotten: its secret and session
+	# are not this post's)
+	rm -f "$CLI_CACHE/$(_cli_key "$P")-cli-auditor".*
+	AUDITOR=$(cli_as "$P" auditor sh -c 'printf %s "$TIMS_SESSION"')
+	[ -n "$AUDITOR" ] || ok=1
 	stop
 	return $ok
 }
@@ -150,7 +159,16 @@ setup() {
 verify_copy() {
 	local v=$T_TMP/verify out rc=0
 	rm -rf "$v" && cp -a "$P" "$v" && rm -f "$v"/*.pid
-	out=$("$PY" "$ROOT/tests/lib/booths.py" check --db "$v/post.db" --history "$T_TMP/history" --label "$1") || rc=1
+	local audit=()
+	if [ -n "${AUDITOR:-}" ]; then
+		# the recovered trail as an auditor reads it (the copy holds the
+		# session: node.db is copied too)
+		TIMS_SESSION=$AUDITOR "$TIMS" audit list --post "$v" --json --count 100000000 \
+			>"$T_TMP/audit.jsonl" 2>"$T_TMP/audit.err" ||
+			{ rc=1; VERIFY_FAIL="audit list: $(tail -3 "$T_TMP/audit.err")"; }
+		audit=(--audit "$T_TMP/audit.jsonl")
+	fi
+	out=$("$PY" "$ROOT/tests/lib/booths.py" check --db "$v/post.db" --history "$T_TMP/history" --label "$1" "${audit[@]}") || rc=1
 	FIGURES=$out
 	printf '%s\n' "$out" | sed 's/^/# /'
 	"$TIMS" log verify --post "$v" >"$T_TMP/verify.out" 2>&1 || { rc=1; VERIFY_FAIL="log verify: $(tail -3 "$T_TMP/verify.out")"; }
