@@ -13,6 +13,9 @@
   - the HTML holds a user-visible text outside the catalogue: a text node
     with letters (other than <kbd> key names, the brand and <noscript>), or a
     title / aria-label / placeholder / alt attribute with letters;
+  - a reason of the screening engine (lib/screen/reason.c's table of codes,
+    and the formats lib/screen/score.c writes) has no code, or a code or a
+    coded word value has no text "match.…" in a catalogue;
   - the script holds a string literal that reads as a sentence or a label
     (words with spaces or sentence punctuation, or a capitalised word) and is
     neither a key nor on a line marked "// i18n-ok".
@@ -204,6 +207,48 @@ for cdir, pages, scripts in SETS:
     for k in sorted(en):
         if k not in used and not any(k.startswith(p) for p in prefixes):
             bad(cdir / 'en.json', f'key {k} is used nowhere')
+
+# The screening engine's reasons reach both consoles coded (lib/screen/
+# reason.c, "match.CODE" with named parameters, word values as
+# "match.PARAM.VALUE"): every code and word value of its tables has its text
+# in every catalogue, using only the code's parameters; and every format
+# the scorer writes (reason(m, ..., "...") in lib/screen/score.c) is in the
+# table, so that no reason reaches a console in English alone.
+def c_strings(src):
+    return ''.join(re.findall(r'"((?:[^"\\]|\\.)*)"', src))
+
+
+REASON_C = ROOT / 'lib' / 'screen' / 'reason.c'
+if REASON_C.exists():
+    rsrc = REASON_C.read_text(encoding='utf-8')
+    table = rsrc[rsrc.index('defs[] = {'):rsrc.index('};', rsrc.index('defs[] = {'))]
+    defs = {}
+    for m in re.finditer(r'\{\s*((?:"(?:[^"\\]|\\.)*"\s*)+),\s*"([a-z_.]+)",\s*((?:"[^"]*"\s*)+)\}', table):
+        defs[c_strings(m.group(1))] = (m.group(2), c_strings(m.group(3)).split())
+    values = re.findall(r'\{\s*"([a-z]+)",\s*"[^"]*",\s*"([a-z_]+)"\s*\}', rsrc)
+    nsrc = (ROOT / 'lib' / 'screen' / 'names.c').read_text(encoding='utf-8')
+    values += [('scheme', v) for v in re.findall(
+        r'\[TIMS_SCHEME_[A-Z_]+\]\s*=\s*"([a-z0-9_]+)"', nsrc[nsrc.index('scheme_codes['):])]
+    if len(defs) < 30 or len(values) < 20:
+        bad(REASON_C, f'could not read the reason table ({len(defs)} codes, {len(values)} values)')
+    ssrc = (ROOT / 'lib' / 'screen' / 'score.c').read_text(encoding='utf-8')
+    for m in re.finditer(r'\breason\(\s*m\s*,\s*\w+\s*,\s*((?:"(?:[^"\\]|\\.)*"\s*)+)', ssrc):
+        f = c_strings(m.group(1))
+        if f not in defs:
+            line = ssrc.count('\n', 0, m.start()) + 1
+            bad(f'lib/screen/score.c:{line}', f'reason {f[:60]!r} has no code in lib/screen/reason.c')
+    for cdir, _, _ in SETS:
+        for p in sorted(cdir.glob('*.json')):
+            c = load(p)
+            for code, names in defs.values():
+                k = 'match.' + code
+                if k not in c:
+                    bad(p, f'missing key {k} (a reason of the screening engine)')
+                elif set().union(*(params(x) for x in texts(c[k]))) - set(names):
+                    bad(p, f'key {k}: parameters beyond the reason\'s {names}')
+            for param, v in values:
+                if f'match.{param}.{v}' not in c:
+                    bad(p, f'missing key match.{param}.{v} (a coded value of a reason)')
 
 # the dashboard loads the booth console's loader (the centre serves
 # web/i18n.js at /i18n.js): there is no copy to keep the same

@@ -937,6 +937,14 @@
     }
   }
 
+  /* A hit's or a match's reasons in the page's language: each coded
+   * reason (match.CODE) when the node gives one and the catalogue knows it,
+   * else the node's English. */
+  function reasonTexts(h) {
+    const codes = Array.isArray(h.reason_codes) ? h.reason_codes : [];
+    return h.reasons.map((r, i) => window.TimsI18n.coded('match.', codes[i], r));
+  }
+
   function hitItem(part, h) {
     const li = el('li');
     const what = h.name || h.number || h.plate || h.vin || '';
@@ -957,10 +965,7 @@
     if (Array.isArray(h.reasons) && h.reasons.length) {
       const ul = el('ul', 'reasons');
       /* each reason's code (match.CODE) when the node gives one */
-      h.reasons.forEach((r, i) => {
-        const c = Array.isArray(h.reason_codes) ? h.reason_codes[i] : null;
-        ul.appendChild(el('li', '', c && c.code && window.TimsI18n.has('match.' + c.code) ? t('match.' + c.code, c.params || {}) : r));
-      });
+      reasonTexts(h).forEach((r) => ul.appendChild(el('li', '', r)));
       li.appendChild(ul);
     }
     li.dataset.part = part;
@@ -2077,7 +2082,7 @@
       const why = el('td');
       if (Array.isArray(m.reasons) && m.reasons.length) {
         const ul = el('ul', 'reasons');
-        m.reasons.forEach((r) => ul.appendChild(el('li', '', r)));
+        reasonTexts(m).forEach((r) => ul.appendChild(el('li', '', r)));
         why.appendChild(ul);
       }
       tr.appendChild(why);

@@ -89,5 +89,20 @@
     });
   }
 
-  window.TimsI18n = { use, t, tIn, ensure, has, text, apply, langs: LANGS.slice(), valid, lang: () => lang };
+  /* A coded message of the node ({code, params}, e.g. a match's reason) as
+   * text: prefix + code with its parameters, each parameter that is a word
+   * of its own (a key prefix + name + '.' + value) put in the language too;
+   * fallback (the node's English) when the catalogue does not know it. */
+  function coded(prefix, c, fallback) {
+    if (!c || typeof c.code !== 'string' || !has(prefix + c.code)) return fallback;
+    const p = {};
+    if (c.params && typeof c.params === 'object') {
+      Object.keys(c.params).forEach((k) => {
+        const v = String(c.params[k]);
+        p[k] = has(prefix + k + '.' + v) ? tIn(lang, prefix + k + '.' + v) : v;
+      });
+    }
+    return tIn(lang, prefix + c.code, p);
+  }
+  window.TimsI18n = { use, t, tIn, ensure, has, text, apply, coded, langs: LANGS.slice(), valid, lang: () => lang };
 })();

@@ -80,6 +80,10 @@ enum tims_scheme {
 
 /* "ICAO transliteration", "Russian 1997 passport scheme" ... */
 const char *tims_scheme_name(enum tims_scheme s);
+/* A scheme's code for a console's catalogue ("icao", "ru1997" ...), by its
+ * code or by its English name (NULL: no scheme of that name). */
+const char *tims_scheme_code(enum tims_scheme s);
+const char *tims_scheme_code_of(const char *name);
 
 /* Token flags. */
 #define TIMS_TOK_WEAK    0x01u /* particle (AL, VAN, DE ...): absence costs little */

@@ -12,12 +12,17 @@
  * years pulls identical common names well below any threshold.
  *
  * Every comparison explains itself in m->reasons ("surname MUELLER~MÜLLER
- * via ICAO 9303 transliteration", "dob year matches", ...).
+ * via ICAO 9303 transliteration", "dob year matches", ...), and the same
+ * reasons coded in m->codes for a console to put in its own language:
+ * "name.scheme\tpart=surname\ta=MÜLLER\tb=MUELLER\tscheme=icao\t...",
+ * the code being the catalogue's key "match.CODE" (lib/screen/reason.c).
  */
 #ifndef TIMS_SCREEN_H
 #define TIMS_SCREEN_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tims/err.h"
@@ -26,6 +31,7 @@
 #define TIMS_SCREEN_THRESHOLD 0.80  /* default: a hit at or above this */
 #define TIMS_SCREEN_MAX_REASONS 16
 #define TIMS_SCREEN_REASON_BYTES 160
+#define TIMS_SCREEN_CODE_BYTES 224
 
 /* A full or partial date; 0 for an unknown part. `approx` is how many years
  * either side of `year` the date may be (0: as written; watchlists often
@@ -77,7 +83,38 @@ struct tims_match {
 	double name_score; /* 0..1, names alone */
 	unsigned nreasons;
 	char reasons[TIMS_SCREEN_MAX_REASONS][TIMS_SCREEN_REASON_BYTES];
+	char codes[TIMS_SCREEN_MAX_REASONS][TIMS_SCREEN_CODE_BYTES]; /* the same, coded */
 };
+
+/* A coded reason (m->codes[i]: "code\tname=value\t...") as JSON for a
+ * console: {"code": "name.scheme", "params": {"part": "surname", ...}}
+ * (NULL: out of memory). Parameters whose values are words are codes
+ * themselves, which the console translates as "match.PARAM.VALUE". */
+struct json_t;
+struct json_t *tims_screen_reason_json(const char *coded);
+/* The n coded reasons as a JSON array of those objects (NULL: out of
+ * memory): a hit's "reason_codes", beside its English "reasons". */
+struct json_t *tims_screen_reason_codes_json(const char (*codes)[TIMS_SCREEN_CODE_BYTES],
+					     unsigned n);
+
+/* A reason in both its forms (lib/screen/reason.c), for the scorer and the
+ * identifier hits: the English of fmt and its arguments into reasons[*n],
+ * the coded form into codes[*n], then *n + 1 (nothing past
+ * TIMS_SCREEN_MAX_REASONS). code: NULL for the code the table gives fmt,
+ * or the one to take when two codes share a format. */
+void tims_screen_reason_vadd(char (*reasons)[TIMS_SCREEN_REASON_BYTES],
+			     char (*codes)[TIMS_SCREEN_CODE_BYTES], unsigned *n,
+			     const char *code, const char *fmt, va_list ap);
+void tims_screen_reason_add(char (*reasons)[TIMS_SCREEN_REASON_BYTES],
+			    char (*codes)[TIMS_SCREEN_CODE_BYTES], unsigned *n,
+			    const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* The codes a reason can have, for the catalogues' test: the i-th code and
+ * its parameters' names (by spaces), or NULL past the last; and the i-th
+ * coded parameter value with its parameter's name. */
+const char *tims_screen_reason_code_at(size_t i, const char **params);
+const char *tims_screen_reason_value_at(size_t i, const char **param);
 
 /* Compare two persons. sa and sb may be NULL (nothing known). m is filled
  * completely; with `explain` false the reasons are skipped (faster). */

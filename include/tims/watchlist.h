@@ -364,6 +364,7 @@ struct tims_wl_hit {
 	double score;                        /* 0..1; identifiers 1 */
 	unsigned nreasons;
 	char reasons[TIMS_SCREEN_MAX_REASONS][TIMS_SCREEN_REASON_BYTES];
+	char codes[TIMS_SCREEN_MAX_REASONS][TIMS_SCREEN_CODE_BYTES]; /* coded: tims/screen.h */
 	/* The entry as listed, for the officer (never shown for a discreet hit). */
 	char name[257];                      /* persons */
 	char dob[11];

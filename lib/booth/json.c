@@ -35,6 +35,9 @@ json_t *tims_booth_hit_json(const struct tims_wl_hit *h)
 				  json_string(h->alert)) ||
 	      json_object_set_new(o, "score", json_real(round(h->score * 1000) / 1000)) ||
 	      json_object_set(o, "reasons", r) ||
+	      json_object_set_new(o, "reason_codes",
+				  tims_screen_reason_codes_json((const char (*)[TIMS_SCREEN_CODE_BYTES])
+								h->codes, h->nreasons)) ||
 	      json_object_set_new(o, "discreet", json_boolean(h->discreet)) ||
 	      set_str(o, "name", h->name) || set_str(o, "dob", h->dob) ||
 	      set_str(o, "nationality", h->nationality) ||

@@ -169,6 +169,11 @@ tims_rc tims_cstore_search(struct tims_cstore *s, const struct tims_cstore_searc
 			      "crossings", (json_int_t)f->crossings,
 			      "first_ms", (json_int_t)f->first_ms, "last_ms", (json_int_t)f->last_ms,
 			      "last_post", f->last_origin);
+		if (e && json_object_set_new(e, "reason_codes", tims_screen_reason_codes_json(
+				(const char (*)[TIMS_SCREEN_CODE_BYTES])f->m.codes, f->m.nreasons))) {
+			json_decref(e);
+			e = NULL;
+		}
 		if (!e || json_array_append_new(arr, e)) {
 			rc = tims_err_set(err, TIMS_ERR_NOMEM, "search: out of memory");
 			goto out;

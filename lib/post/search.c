@@ -100,6 +100,11 @@ static json_t *answer(const struct tims_post_search_query *qy, const struct scan
 			      "crossings", (json_int_t)f->crossings,
 			      "first_ms", (json_int_t)f->first_ms, "last_ms", (json_int_t)f->last_ms,
 			      "last_index", (json_int_t)f->last_index);
+		if (e && json_object_set_new(e, "reason_codes", tims_screen_reason_codes_json(
+				(const char (*)[TIMS_SCREEN_CODE_BYTES])f->m.codes, f->m.nreasons))) {
+			json_decref(e);
+			e = NULL;
+		}
 		if (!e || json_array_append_new(arr, e)) {
 			json_decref(o);
 			return NULL;

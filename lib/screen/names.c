@@ -52,6 +52,39 @@ static const char *const scheme_names[TIMS_SCHEME_LAST] = {
 	[TIMS_SCHEME_SOUTH_SLAVIC] = "Serbian, Macedonian and Bulgarian romanisation (Х: H, Џ: DŽ)",
 };
 
+static const char *const scheme_codes[TIMS_SCHEME_LAST] = {
+	[TIMS_SCHEME_ASCII] = "ascii",
+	[TIMS_SCHEME_ICAO] = "icao",
+	[TIMS_SCHEME_STRIPPED] = "stripped",
+	[TIMS_SCHEME_PHONETIC] = "phonetic",
+	[TIMS_SCHEME_RU1997] = "ru1997",
+	[TIMS_SCHEME_UA2010] = "ua2010",
+	[TIMS_SCHEME_ELOT743] = "elot743",
+	[TIMS_SCHEME_GREEK_PHON] = "greek_common",
+	[TIMS_SCHEME_EQUIV] = "equivalence",
+	[TIMS_SCHEME_ABJAD] = "abjad",
+	[TIMS_SCHEME_ICU] = "icu",
+	[TIMS_SCHEME_READING] = "german_reading",
+	[TIMS_SCHEME_GREEK_READING] = "greek_reading",
+	[TIMS_SCHEME_ARTICLE] = "article",
+	[TIMS_SCHEME_ALBANIAN] = "albanian",
+	[TIMS_SCHEME_SLAVIC] = "slavic",
+	[TIMS_SCHEME_SOUTH_SLAVIC] = "south_slavic",
+};
+
+const char *tims_scheme_code(enum tims_scheme s)
+{
+	return (unsigned)s < TIMS_SCHEME_LAST ? scheme_codes[s] : NULL;
+}
+
+const char *tims_scheme_code_of(const char *name)
+{
+	for (unsigned s = 0; s < TIMS_SCHEME_LAST; s++)
+		if (scheme_names[s] && !strcmp(scheme_names[s], name))
+			return scheme_codes[s];
+	return NULL;
+}
+
 const char *tims_scheme_name(enum tims_scheme s)
 {
 	return (unsigned)s < TIMS_SCHEME_LAST && scheme_names[s] ? scheme_names[s]

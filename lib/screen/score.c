@@ -1031,7 +1031,8 @@ static void reason(struct tims_match *m, bool explain, const char *fmt, ...)
 	if (!explain || m->nreasons >= TIMS_SCREEN_MAX_REASONS)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(m->reasons[m->nreasons++], TIMS_SCREEN_REASON_BYTES, fmt, ap);
+	/* in English and coded for the consoles (reason.c) */
+	tims_screen_reason_vadd(m->reasons, m->codes, &m->nreasons, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -1050,15 +1051,14 @@ static const char *part_label(const struct tims_name_token *a,
 static void explain_ocr(struct tims_match *m, const char *lbl,
 			const struct tims_name_token *t, unsigned v)
 {
-	char buf[TIMS_SCREEN_REASON_BYTES];
+	char buf[TIMS_SCREEN_REASON_BYTES], read[TIMS_SCREEN_REASON_BYTES] = "";
 	const char *sp = t->var[v < t->nvar ? v : 0];
-	size_t k = 0, o = 0, n = strlen(sp);
+	size_t k = 0, o = 0, r = 0, n = strlen(sp);
 	bool ascii = true;
 	char seen[10] = { 0 };
 
 	for (const char *p = t->orig; *p; p++)
 		ascii = ascii && (unsigned char)*p < 0x80;
-	o = (size_t)snprintf(buf, sizeof(buf), "%s %s:", lbl, t->orig);
 	for (const char *p = t->orig; *p && o < sizeof(buf); p++) {
 		bool digit = *p >= '0' && *p <= '9';
 		char c = '?';
@@ -1073,15 +1073,28 @@ static void explain_ocr(struct tims_match *m, const char *lbl,
 		if (digit && seen[(unsigned char)(*p - '0')] != c) {
 			seen[(unsigned char)(*p - '0')] = c; /* each reading once */
 			int w = snprintf(buf + o, sizeof(buf) - o, "%s digit %c read as %c",
-					 o > strlen(lbl) + strlen(t->orig) + 2 ? "," : "", *p, c);
+					 o ? "," : "", *p, c);
 
 			if (w < 0)
 				break;
 			o += (size_t)w;
+			/* the same, coded: "0>O, 1>I" */
+			w = snprintf(read + r, sizeof(read) - r, "%s%c>%c", r ? ", " : "", *p, c);
+			if (w > 0 && r + (size_t)w < sizeof(read))
+				r += (size_t)w;
 		}
 		k++;
 	}
-	reason(m, true, "%s (OCR)", buf);
+	buf[o < sizeof(buf) ? o : sizeof(buf) - 1] = '\0';
+	if (m->nreasons >= TIMS_SCREEN_MAX_REASONS)
+		return;
+	tims_screen_reason_add(m->reasons, m->codes, &m->nreasons, NULL, "%s %s:%s (OCR)", lbl,
+				t->orig, buf);
+	/* the readings coded, not in English */
+	snprintf(m->codes[m->nreasons - 1], TIMS_SCREEN_CODE_BYTES,
+		 "name.ocr\tpart=%s\ttoken=%.64s\treadings=%.100s",
+		 !strcmp(lbl, "surname") ? "surname" : !strcmp(lbl, "given name") ? "given" :
+		 !strcmp(lbl, "name") ? "name" : "joined", t->orig, read);
 }
 
 static void explain_pair(struct tims_match *m, const struct tview *x,

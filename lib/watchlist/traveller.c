@@ -94,16 +94,15 @@ static tims_rc add_hit(struct tims_wl *wl, uint32_t rowid, uint8_t part,
 	return TIMS_OK;
 }
 
-static void add_reason(struct tims_wl_hit *h, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void add_reason(struct tims_wl_hit *h, const char *fmt, ...)
+/* in English and coded (lib/screen/reason.c), code as the table names it */
+static void add_reason(struct tims_wl_hit *h, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void add_reason(struct tims_wl_hit *h, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (h->nreasons >= TIMS_SCREEN_MAX_REASONS)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(h->reasons[h->nreasons++], TIMS_SCREEN_REASON_BYTES, fmt, ap);
+	tims_screen_reason_vadd(h->reasons, h->codes, &h->nreasons, code, fmt, ap);
 	va_end(ap);
 }
 
@@ -136,6 +135,7 @@ tims_rc tims_wl_screen_person(struct tims_wl *wl, struct tims_screen_index *ix,
 		h->score = hits[i].m.score;
 		h->nreasons = hits[i].m.nreasons;
 		memcpy(h->reasons, hits[i].m.reasons, sizeof(h->reasons));
+		memcpy(h->codes, hits[i].m.codes, sizeof(h->codes));
 	}
 	free(hits);
 	return rc;
@@ -196,9 +196,9 @@ static tims_rc ident_hits(struct tims_wl *wl, struct tims_screen_index *ix,
 			continue;
 		}
 		h->score = 1.0;
-		add_reason(h, "%s %s matches", what, norm);
+		add_reason(h, "ident.match", "%s %s matches", what, norm);
 		if (st && state && *state)
-			add_reason(h, "issuing state %s matches", st);
+			add_reason(h, "ident.state", "issuing state %s matches", st);
 	}
 	return TIMS_OK;
 }

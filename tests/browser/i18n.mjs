@@ -175,9 +175,17 @@ try {
   };
   const ORIGIN = env('ORIGIN');
 
-  await check('a refusal with reasons E and H is registered', async () => {
+  await check('a hit\'s reasons in Albanian, from the codes the node gives, not its English', async () => {
     await read(page, BANNED);
     await waitText(page, '#summary', /1 gjetje.* — BERG, SARA$/);
+    const shown = await page.$$eval('#hits .reasons li', (l) => l.map((e) => e.textContent));
+    const want = ['mbiemri BERG përputhet', 'emri SARA përputhet', 'datëlindja 1990-01-01 përputhet'];
+    const missing = want.filter((w) => !shown.includes(w));
+    if (missing.length) return `missing ${missing.join(' | ')} in ${JSON.stringify(shown)}`;
+    return !shown.some((r) => /matches|differs|date of birth|surname/.test(r)) || `English: ${JSON.stringify(shown)}`;
+  });
+
+  await check('a refusal with reasons E and H is registered', async () => {
     await page.keyboard.press('Alt+R');
     await page.waitForSelector('#refuse-box', { state: 'visible' });
     await page.keyboard.press('e');

@@ -40,6 +40,17 @@ plant "an English sentence in the script" web/console.js "s/setSummary\(t\('sum.
 plant "a local named t hiding the catalogue's t()" web/console.js "s/const tv = \\\$\\('traveller'\\);/const t = \\\$('traveller');/" "a local named t hides"
 plant "a text in the dashboard's page" web/dashboard/index.html 's/<h2 id="h-overstays" data-i18n="over.title"><\/h2>/<h2 id="h-overstays">Overstays<\/h2>/' "text 'Overstays' outside the catalogue"
 plant "a dashboard key missing from its sq.json" web/dashboard/i18n/sq.json 's/\n "deny": "[^"]*",//' 'dashboard/i18n/sq.json: missing key deny'
+# the screening engine's reasons (lib/screen/reason.c): a code without its
+# text, or a format the scorer writes that the code table lacks, would
+# reach the consoles in English alone
+rm -rf "$T_TMP/web"; mkdir -p "$T_TMP/web/lib"; cp -r web "$T_TMP/web/"; cp -r lib/screen "$T_TMP/web/lib/"
+perl -0pi -e 's/\n "match.name.typo": "[^"]*",//' "$T_TMP/web/web/dashboard/i18n/sq.json"
+perl -pi -e 's/"year of birth %u matches", a->year\)/"year of birth %u agrees", a->year)/' "$T_TMP/web/lib/screen/score.c"
+out=$($PY scripts/i18n-check.py --root "$T_TMP/web" 2>&1)
+t_match "catalogues: finds a match reason's text missing from the dashboard's sq.json" \
+	'dashboard/i18n/sq.json: missing key match.name.typo \(a reason of the screening engine\)' "$out"
+t_match "catalogues: finds a reason of the scorer without a code" \
+	"reason 'year of birth %u agrees' has no code" "$out"
 rm -rf "$T_TMP/web"; mkdir -p "$T_TMP/web"; cp -r web "$T_TMP/web/"
 cp web/i18n.js "$T_TMP/web/web/dashboard/i18n.js"
 t_match "catalogues: finds a copy of the loader in the dashboard (the centre serves the one)" \

@@ -562,7 +562,8 @@
     const body = $('matches').tBodies[0];
     fill(body, m.map((x) => [x.score.toFixed(2), x.surname + ' ' + (x.given_names || ''), x.birth_date,
       x.nationality, x.issuer + ' ' + x.document, x.crossings,
-      day(x.last_ms) + ' ' + x.last_post, (x.reasons || []).join('; '), '']));
+      day(x.last_ms) + ' ' + x.last_post,
+      (x.reasons || []).map((r, i) => window.TimsI18n.coded('match.', (x.reason_codes || [])[i], r)).join('; '), '']));
     Array.from(body.rows).forEach((tr, i) => {
       const b = document.createElement('button');
       b.type = 'button';
