@@ -148,12 +148,41 @@ static unsigned typo_cost(const char *a, const char *b)
  * What else registers write otherwise at the start (C/K, V/W/F, Z/S, the
  * Ukrainian H for Г) is met by a scheme or the skeleton, never here.
  */
+/*
+ * A digraph at the start of one name (KH, CH, SH, ZH, TH, PH, GH, DH) where
+ * the other has one consonant, the rest the same: the same sound when that
+ * consonant is one a register writes for the digraph (KH: ISO 9's and the
+ * Serbian H for Х, K, X, the German CH; CH: H, K, C, the French and
+ * German S-sounds are SH's; SH: S; ZH: Z, J; TH: T; PH: P, F; GH: G, H;
+ * DH: D), another consonant otherwise: Х and Г are two letters
+ * (KHOLODOV, GOLODOV; KHROMOV, GROMOV), as are Ш and Г. `d` starts with
+ * the digraph, c is the other's first letter.
+ */
+static bool digraph_replaced(const char *d, char c)
+{
+	static const struct { char first; const char *same; } dg[] = {
+		{ 'K', "KHXC" }, { 'C', "CHKS" }, { 'S', "SC" }, { 'Z', "ZJS" },
+		{ 'T', "T" }, { 'P', "PF" }, { 'G', "GH" }, { 'D', "D" },
+	};
+
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(dg); i++)
+		if (dg[i].first == d[0])
+			return !strchr(dg[i].same, c);
+	return false; /* another digraph (WH, RH): left to the other signals */
+}
+
 static bool initial_replaced(const char *a, const char *b)
 {
 	static const char cons[] = "BCDFGHKLMNPQRSTVXZ";
 	static const char *const one_sound[] = { "GQ", "BV" };
 	char p[3];
 
+	if (a[0] && b[0] && a[1] == 'H' && b[1] != 'H' && b[1] && a[2] == b[1] &&
+	    a[2] && strchr(cons, b[0]))
+		return digraph_replaced(a, b[0]);
+	if (a[0] && b[0] && b[1] == 'H' && a[1] != 'H' && a[1] && b[2] == a[1] &&
+	    b[2] && strchr(cons, a[0]))
+		return digraph_replaced(b, a[0]);
 	if (!a[0] || !b[0] || a[0] == b[0] || a[1] != b[1] || !a[1] ||
 	    !strchr(cons, a[0]) || !strchr(cons, b[0]))
 		return false;
@@ -419,6 +448,21 @@ static bool pinyin_n_ng(const char *x, const char *y)
 	       !strncmp(x, y, ly);
 }
 
+/* Two pinyin syllables with one final and another initial consonant (FAN,
+ * RAN; MING, LING): the initial is the syllable's first letter, which a
+ * writer gets right as he does a word's (initial_replaced below), and
+ * another initial is another syllable of the table, another character.
+ * The initial is what comes before the first vowel (ZH, CH, SH of two
+ * letters); both of one letter here, so ZHANG/ZANG (a letter dropped) is
+ * left to the typo signal. */
+static bool pinyin_other_initial(const char *x, const char *y)
+{
+	size_t ix = strcspn(x, "AEIOUV"), iy = strcspn(y, "AEIOUV");
+
+	return ix == 1 && iy == 1 && x[0] != y[0] && !strcmp(x + 1, y + 1) &&
+	       x[0] != 'Y' && x[0] != 'W' && y[0] != 'Y' && y[0] != 'W';
+}
+
 /*
  * Two Chinese given names of two pinyin syllables that share one and differ
  * in the other by more than a letter (JIANGUO, JIANHUA; XIAOMING,
@@ -452,7 +496,8 @@ static bool pinyin_other_syllable(const char *a, const char *b)
 	}
 	for (unsigned i = 0; i < 2; i++)
 		if (!strcmp(sa[i], sb[i]) && (tims_name_edit_distance(sa[!i], sb[!i]) >= 2 ||
-					      pinyin_n_ng(sa[!i], sb[!i])))
+					      pinyin_n_ng(sa[!i], sb[!i]) ||
+					      pinyin_other_initial(sa[!i], sb[!i])))
 			return true;
 	return false;
 }
