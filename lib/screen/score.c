@@ -26,7 +26,7 @@
 
 enum how {
 	H_NONE = 0, H_EXACT, H_SCHEME, H_GROUP, H_PHONETIC, H_ABJAD,
-	H_GENDER, H_TYPO, H_INITIAL, H_DEFINITE, H_CARON,
+	H_GENDER, H_TYPO, H_INITIAL, H_DEFINITE, H_CARON, H_ARTICLE, H_CLIP,
 };
 
 struct tsim {
@@ -39,12 +39,14 @@ struct tsim {
 struct tview {
 	const struct tims_name_token *t;
 	bool joined;
+	bool given; /* a given name, or a part of free text before its last */
 };
 
 static void view_init(struct tview *v, const struct tims_name_token *t)
 {
 	v->t = t;
 	v->joined = false;
+	v->given = false;
 }
 
 static void put(struct tsim *best, double s, unsigned how, unsigned va,
@@ -594,6 +596,50 @@ static bool bare_c_as_ch(const char *x, const char *y, const char *vy)
 	return !strcmp(sk, vy);
 }
 
+/*
+ * The Arabic article assimilated to a sun letter and written onto the name,
+ * the letter doubled (ET-TAYEB, ES-SAADI, ER-RACHID, EN-NAJJAR; ECH-CHERIF,
+ * ASH-SHARIF with the digraph doubled): where the name starts after it, 0
+ * when `az` does not begin so or the rest is under four letters or one
+ * consonant. The parser takes such an article apart only when the rest
+ * looks Arabic by itself (tims__article_split); here the other name's part
+ * is the evidence: DJAAFAR ETTAYEB against JA'FAR AL-TAYYIB, whose TAYYIB
+ * sounds as ETTAYEB's rest. A doubled letter after A or E begins Latin
+ * names too (ANNABEL, ATTILA, ETTORE, ESSER), which meet only a part that
+ * sounds as their rest (NABEL, TILA, TORE, SER: shorter than four letters
+ * or no name).
+ */
+static size_t assimilated_article(const char *az)
+{
+	size_t n = strlen(az), cut = 0, cons = 0;
+
+	if (n < 6 || (az[0] != 'A' && az[0] != 'E'))
+		return 0;
+	if (strchr("DNRSTZ", az[1]) && az[2] == az[1])
+		cut = 2;
+	else if (n >= 7 && strchr("DSTC", az[1]) && az[2] == 'H' && az[3] == az[1] &&
+		 az[4] == 'H')
+		cut = 3;
+	if (!cut || n - cut < 4)
+		return 0;
+	for (size_t i = cut; i < n; i++)
+		cons += !strchr("AEIOUY", az[i]);
+	return cons >= 2 ? cut : 0;
+}
+
+static bool article_rest_alike(const char *x, const char *y, const char *vy)
+{
+	char sk[TIMS_TOKEN_MAX + 1];
+	size_t cut = assimilated_article(x);
+
+	if (!cut || assimilated_article(y))
+		return false;
+	if (!strcmp(x + cut, y))
+		return true;
+	tims_name_skeleton(x + cut, true, sk, sizeof(sk));
+	return strlen(sk) >= 3 && !strcmp(sk, vy);
+}
+
 static struct tsim token_sim_raw(const struct tview *x, const struct tview *y)
 {
 	const struct tims_name_token *a = x->t, *b = y->t;
@@ -665,6 +711,9 @@ static struct tsim token_sim_raw(const struct tview *x, const struct tview *y)
 			else if (bare_c_as_ch(a->var[i], b->var[j], b->vskel[j]) ||
 				 bare_c_as_ch(b->var[j], a->var[i], a->vskel[i]))
 				put(&best, 0.90, H_CARON, i, j, 0);
+			else if (article_rest_alike(a->var[i], b->var[j], b->vskel[j]) ||
+				 article_rest_alike(b->var[j], a->var[i], a->vskel[i]))
+				put(&best, 0.90, H_ARTICLE, i, j, 0);
 			put(&best, typo_sim(a->var[i], b->var[j]), H_TYPO, i, j, 0);
 		}
 	}
@@ -734,6 +783,40 @@ static unsigned strong_tokens(struct tview *v, unsigned n, uint8_t *idx)
 	return k;
 }
 
+/*
+ * A given name and its short form by clipping, the commonest way short
+ * forms are made (English REG, MAL, ARCHIE, REGGIE for REGINALD, MALCOLM,
+ * ARCHIBALD; Russian VALYA, GRISHA for VALENTINA, GRIGORIY: the first
+ * letters of the name, a diminutive ending -IE, -Y, -EY, -YA, -SHA
+ * added, the last consonant doubled before it; Wikipedia "Hypocorism",
+ * "Russian given name"; the nickname table (equiv.c) holds the forms that
+ * are not clippings, BILL, PEGGY, SASHA). Given names only (a surname is
+ * not clipped: HALL is not HALLORAN), the short form one the equivalence
+ * table does not know (a name it knows is a name of its own, its short
+ * forms listed there: MARY is not MARTINA's), the full name two letters
+ * longer and no Arabic name of the table. Lower than a table's nickname.
+ */
+#define CLIP_SIM 0.85
+
+static bool clipped_given(const struct tview *x, const struct tview *y)
+{
+	const struct tims_name_token *s = x->t, *f = y->t;
+
+	if (!x->given || !y->given)
+		return false;
+	if (strlen(s->var[0]) > strlen(f->var[0])) {
+		s = y->t;
+		f = x->t;
+	}
+	if (((s->flags | f->flags) & (TIMS_TOK_ABJAD | TIMS_TOK_INITIAL | TIMS_TOK_WEAK)) ||
+	    s->ngroup)
+		return false;
+	for (unsigned g = 0; g < f->ngroup; g++)
+		if (tims__equiv_arabic(f->group[g]))
+			return false;
+	return tims__clipped(s->var[0], f->var[0]);
+}
+
 static void align_views(const struct simctx *cx, struct tview *va, unsigned na,
 			struct tview *vb, unsigned nb, struct align *out)
 {
@@ -746,8 +829,11 @@ static void align_views(const struct simctx *cx, struct tview *va, unsigned na,
 
 	memset(out, 0, sizeof(*out));
 	for (unsigned i = 0; i < sa; i++)
-		for (unsigned j = 0; j < sb; j++)
+		for (unsigned j = 0; j < sb; j++) {
 			m[i][j] = token_sim_cx(cx, &va[ia[i]], &vb[ib[j]]);
+			if (m[i][j].s < CLIP_SIM && clipped_given(&va[ia[i]], &vb[ib[j]]))
+				m[i][j] = (struct tsim){ CLIP_SIM, H_CLIP, 0, 0, 0 };
+		}
 	while (out->npairs < k) {
 		double bs = 0.5;
 		unsigned bi = 0, bj = 0;
@@ -823,7 +909,8 @@ static unsigned make_views(const struct tims_name *n, int join, unsigned len,
 			i += len - 1;
 			continue;
 		}
-		view_init(&v[k++], &n->tok[i]);
+		view_init(&v[k], &n->tok[i]);
+		v[k++].given = tims__given_like(n, i);
 	}
 	return k;
 }
@@ -1186,6 +1273,14 @@ static void explain_pair(struct tims_match *m, const struct tview *x,
 		reason(m, true, "%s %s~%s sound alike once C is read as Ç or Č (%s)", lbl,
 		       a->orig, b->orig, b->vskel[s->vb]);
 		break;
+	case H_ARTICLE:
+		reason(m, true, "%s %s~%s alike once the Arabic article assimilated to the "
+		       "name (ET-, ES-, ER-, ECH- ...) is taken off", lbl, a->orig, b->orig);
+		break;
+	case H_CLIP:
+		reason(m, true, "%s %s~%s as a short form (the first letters of the name)",
+		       lbl, a->orig, b->orig);
+		break;
 	case H_DEFINITE:
 		reason(m, true, "%s %s~%s as one name with the Albanian definite ending -I (%s)",
 		       lbl, a->orig, b->orig, a->skel[s->va]);
@@ -1402,7 +1497,8 @@ static double sex_forms(const struct best *bt, struct tims_match *m, bool explai
 		const struct tsim *si = &bt->al.sim[p];
 		const struct tims_name_token *a = bt->va[bt->al.pa[p]].t, *b = bt->vb[bt->al.pb[p]].t;
 
-		if (si->how != H_GENDER && si->how != H_PHONETIC && si->how != H_TYPO)
+		if (si->how != H_GENDER && si->how != H_PHONETIC && si->how != H_TYPO &&
+		    si->how != H_CLIP && si->how != H_ARTICLE)
 			continue;
 		if (si->how == H_GENDER || sex_suffix(a->var[si->va], b->var[si->vb])) {
 			reason(m, explain, "%s %s~%s are the forms of one name for each sex, "
