@@ -65,6 +65,15 @@ void tims_name_skeleton(const char *az, bool vowels, char *out, size_t size)
 		const char *cls = NULL;
 		size_t plen = 1;
 
+		/* The French OU for W before a vowel, at the start or after a
+		 * vowel (OUALID, ALAOUI, OUASSIM for WALID, ALAWI, WASIM). */
+		if (az[i] == 'O' && az[i + 1] == 'U' && i + 2 < len && is_vowel(az[i + 2]) &&
+		    az[i + 2] != 'U' && (i == 0 || is_vowel(az[i - 1]))) {
+			if (n == 0 || seq[n - 1] != 'F')
+				seq[n++] = 'F';
+			i += 2;
+			continue;
+		}
 		if (is_vowel(az[i])) {
 			if (n == 0 || seq[n - 1] != 'A')
 				seq[n++] = 'A';
