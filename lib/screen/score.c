@@ -600,14 +600,14 @@ static bool bare_c_as_ch(const char *x, const char *y, const char *vy)
  * The Arabic article assimilated to a sun letter and written onto the name,
  * the letter doubled (ET-TAYEB, ES-SAADI, ER-RACHID, EN-NAJJAR; ECH-CHERIF,
  * ASH-SHARIF with the digraph doubled): where the name starts after it, 0
- * when `az` does not begin so or the rest is under four letters or one
+ * when `az` does not begin so or the rest is under five letters or one
  * consonant. The parser takes such an article apart only when the rest
  * looks Arabic by itself (tims__article_split); here the other name's part
  * is the evidence: DJAAFAR ETTAYEB against JA'FAR AL-TAYYIB, whose TAYYIB
  * sounds as ETTAYEB's rest. A doubled letter after A or E begins Latin
  * names too (ANNABEL, ATTILA, ETTORE, ESSER), which meet only a part that
- * sounds as their rest (NABEL, TILA, TORE, SER: shorter than four letters
- * or no name).
+ * sounds as their rest: none for ATTILA, ETTORE and ESSER (TILA, TORE, SER
+ * are under five letters), NABEL for ANNABEL, no name.
  */
 static size_t assimilated_article(const char *az)
 {
@@ -620,7 +620,7 @@ static size_t assimilated_article(const char *az)
 	else if (n >= 7 && strchr("DSTC", az[1]) && az[2] == 'H' && az[3] == az[1] &&
 		 az[4] == 'H')
 		cut = 3;
-	if (!cut || n - cut < 4)
+	if (!cut || n - cut < 5)
 		return 0;
 	for (size_t i = cut; i < n; i++)
 		cons += !strchr("AEIOUY", az[i]);
