@@ -103,8 +103,11 @@ rm -f "$ind_err"
 #     recall work of branch `recall` and scored once at its end, is a
 #     development set since branch `recall2` (its false hits were read and
 #     fixed there); heldout2.jsonl was written and committed before the
-#     rules of `recall2` and scored once at their end: the figure that
-#     says whether the rules carry to names nobody tuned on.
+#     rules of `recall2` and scored once at their end, and is a development
+#     set since branch `recall3`; heldout3.jsonl was written and committed
+#     before the rules of `recall3` and scored once at their end: the
+#     figure that says whether the rules carry to names nobody tuned on.
+#     Each prints P/R/F1 per kind (full mode) and its target lines.
 heldout_set() { # FILE LABEL
 	local out all
 	if out=$("$TIMS" screen pairs --eval "$1" 2>/dev/null) &&
@@ -122,7 +125,8 @@ heldout_set() { # FILE LABEL
 	fi
 }
 heldout_set tests/data/eval/heldout.jsonl "first held-out set (a development set since recall2)"
-heldout_set tests/data/eval/heldout2.jsonl "second held-out set (written before the rules it judges)"
+heldout_set tests/data/eval/heldout2.jsonl "second held-out set (a development set since recall3)"
+heldout_set tests/data/eval/heldout3.jsonl "third held-out set (written before the rules it judges)"
 
 # 2. Scale: 1 M persons and 100 M documents (smoke: 20 k and 200 k) in a
 #    post's own watchlist store (DIR/watchlists/watchlists.db, sealed by its

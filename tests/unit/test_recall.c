@@ -215,11 +215,17 @@ static void test_approx_parse(void)
 		{ "ca. 1969", 1969, 2 },   { "C. 1969", 1969, 2 },    { "c. 1969", 1969, 2 },
 		{ "1969?", 1969, 2 },      { "1965-1970", 1967, 3 },  { "1960-1970", 1965, 5 },
 		{ "1969-1970", 1969, 1 },  { "1968-1970", 1969, 1 },
+		/* the UN consolidated list's own wording */
+		{ "APPROXIMATELY 1969", 1969, 2 }, { "Approximately 1969", 1969, 2 },
+		{ "BETWEEN 1965 AND 1970", 1967, 3 }, { "Between 1969 and 1970", 1969, 1 },
 	};
 	static const char *const bad[] = {
 		"~69", "~1969-03", "about", "1970-1965", "1969-1969", "1960-1971",
 		"~1849", "~2201", "1969??", "?1969", "CIRCA1969x", "1969-19701",
 		"ABOUT  1969", "~ 1969", "ABOUT 1969 ", "~1969?",
+		"APPROXIMATELY 69", "APPROXIMATELY", "BETWEEN 1970 AND 1965",
+		"BETWEEN 1960 AND 1971", "BETWEEN 1965 AND 19700", "BETWEEN 1965 TO 1970",
+		"BETWEEN 1965", "BETWEEN 1965 AND 1970 ",
 	};
 	struct tims_pdate d;
 	struct tims_err err;
