@@ -267,14 +267,16 @@ static void test_approx_import(void)
 		"A-2,SMITH<<JOHN,1965-1970,wanted\n"
 		"A-3,DOE<<JANE,~1970,missing\n"
 		"A-4,ROE<<RICHARD,1969?,wanted\n"
-		"A-5,POE<<EDGAR,CA. 1950,wanted\n";
+		"A-5,POE<<EDGAR,CA. 1950,wanted\n"
+		"A-6,LOE<<MARY,BETWEEN 1965 AND 1970,wanted\n"
+		"A-7,MOE<<PAUL,Approximately 1972,wanted\n";
 	static const char bad[] = "ref,name,dob,alert\nB-1,SMITH<<JOHN,1960-1975,wanted\n";
 	struct tims_wl_import_result res;
 	struct tims_err err;
 	size_t nbad = 0;
 
 	T_OK(tims_wl_validate(TIMS_WL_PERSONS, TIMS_WL_CSV, good, sizeof(good) - 1, count_bad,
-			      &nbad, &res, &err) == TIMS_OK && res.rows == 5 && nbad == 0,
+			      &nbad, &res, &err) == TIMS_OK && res.rows == 7 && nbad == 0,
 	     "a watchlist with approximate dates of birth imports (%zu bad)", nbad);
 	nbad = 0;
 	tims_wl_validate(TIMS_WL_PERSONS, TIMS_WL_CSV, bad, sizeof(bad) - 1, count_bad, &nbad,
