@@ -37,6 +37,7 @@
 #define DEL_MIN 3        /* skeletons this long get deletion keys (typos) */
 #define DEL_MAX 12
 #define DEL_WALK_MAX 4096 /* deletion keys with more postings say nothing */
+#define CLIP_WALK_MAX 16384 /* a clipped given name's prefix: at most so many */
 #define TYPO_CONFIRMED 2  /* a token two entries confirm skips the typo pass */
 
 
@@ -474,6 +475,47 @@ static size_t deletion_keys(const struct tims_name_token *t, bool query,
 	return n;
 }
 
+/*
+ * Short forms by clipping (REGGIE, MAL for REGINALD, MALCOLM; the scorer's
+ * clipped_given): a listed given name of five letters or more is keyed on
+ * "P" + its first three letters, and a query's given name that the
+ * equivalence table does not know looks up "P" + the first three letters
+ * of each stem it may clip a name to, in the typo pass (an entry must share
+ * it and another token). Arabic names of the table are not clipped.
+ */
+static size_t clip_keys(const struct tims_name *n, unsigned i, bool query,
+			char keys[][2 * TIMS_TOKEN_MAX + 4], size_t max)
+{
+	const struct tims_name_token *t = &n->tok[i];
+	char st[8][TIMS_TOKEN_MAX + 1];
+	size_t k = 0, ns;
+
+	if ((t->flags & (TIMS_TOK_ABJAD | TIMS_TOK_INITIAL | TIMS_TOK_WEAK)) ||
+	    !tims__given_like(n, i))
+		return 0;
+	for (unsigned g = 0; g < t->ngroup; g++)
+		if (tims__equiv_arabic(t->group[g]))
+			return 0;
+	if (!query) {
+		if (strlen(t->var[0]) < 5 || max == 0)
+			return 0;
+		snprintf(keys[0], sizeof(keys[0]), "P%.3s", t->var[0]);
+		return 1;
+	}
+	if (t->ngroup)
+		return 0;
+	ns = tims__clip_stems(t->var[0], st, 8);
+	for (size_t s = 0; s < ns && k < max; s++) {
+		bool dup = false;
+
+		snprintf(keys[k], sizeof(keys[0]), "P%.3s", st[s]);
+		for (size_t j = 0; j < k; j++)
+			dup = dup || !strcmp(keys[j], keys[k]);
+		k += !dup;
+	}
+	return k;
+}
+
 static tims_rc add_pair(struct tims_screen_index *ix, const char *key, uint32_t ent)
 {
 	uint32_t id = tims__strtab_get(&ix->keys, key, true);
@@ -540,6 +582,9 @@ tims_rc tims_screen_index_add_name(struct tims_screen_index *ix, uint32_t person
 				return TIMS_ERR_NOMEM;
 		for (size_t k = 0, nk = deletion_keys(&n->tok[i], false, dkeys, 40); k < nk; k++)
 			if (add_pair(ix, dkeys[k], ent))
+				return TIMS_ERR_NOMEM;
+		for (size_t k = 0, nk = clip_keys(n, i, false, keys, 8); k < nk; k++)
+			if (add_pair(ix, keys[k], ent))
 				return TIMS_ERR_NOMEM;
 		if (i + 1 < n->ntok && strong(&n->tok[i + 1]))
 			for (size_t k = 0, nk = token_keys(&n->tok[i], &n->tok[i + 1], keys, 8);
@@ -1510,6 +1555,13 @@ tims_rc tims_screen_index_search(struct tims_screen_index *ix,
 			n = add_qkey(ix, dkeys[k], lo, hi, n, MAX_QKEYS);
 			if (n > before && hi[n - 1] - lo[n - 1] > DEL_WALK_MAX)
 				n = before; /* too common to say anything */
+		}
+		for (size_t k = 0, nk = clip_keys(q, i, true, keys, 8); k < nk; k++) {
+			size_t before = n;
+
+			n = add_qkey(ix, keys[k], lo, hi, n, MAX_QKEYS);
+			if (n > before && hi[n - 1] - lo[n - 1] > CLIP_WALK_MAX)
+				n = before;
 		}
 		if (!n || !add_run(&st, lo, hi, (unsigned)n, (uint16_t)(1u << i)))
 			continue;

@@ -65,6 +65,15 @@ void tims_name_skeleton(const char *az, bool vowels, char *out, size_t size)
 		const char *cls = NULL;
 		size_t plen = 1;
 
+		/* The French OU for W before a vowel, at the start or after a
+		 * vowel (OUALID, ALAOUI, OUASSIM for WALID, ALAWI, WASIM). */
+		if (az[i] == 'O' && az[i + 1] == 'U' && i + 2 < len && is_vowel(az[i + 2]) &&
+		    az[i + 2] != 'U' && (i == 0 || is_vowel(az[i - 1]))) {
+			if (n == 0 || seq[n - 1] != 'F')
+				seq[n++] = 'F';
+			i += 2;
+			continue;
+		}
 		if (is_vowel(az[i])) {
 			if (n == 0 || seq[n - 1] != 'A')
 				seq[n++] = 'A';
@@ -188,4 +197,62 @@ unsigned tims_name_edit_distance(const char *a, const char *b)
 			d[i][j] = v;
 		}
 	return d[la][lb] > 255 ? 255 : d[la][lb];
+}
+
+bool tims__given_like(const struct tims_name *n, unsigned i)
+{
+	const struct tims_name_token *t = &n->tok[i];
+
+	if (t->part == TIMS_PART_GIVEN)
+		return true;
+	if (t->part != TIMS_PART_ANY || (t->flags & TIMS_TOK_WEAK))
+		return false;
+	for (unsigned k = i + 1; k < n->ntok; k++)
+		if (!(n->tok[k].flags & TIMS_TOK_WEAK))
+			return true;
+	return false;
+}
+
+size_t tims__clip_stems(const char *s, char stems[][TIMS_TOKEN_MAX + 1], size_t max)
+{
+	static const char *const dim[] = { "", "IE", "Y", "EY", "YA", "SHA", "A" };
+	size_t ls = strlen(s), n = 0;
+
+	for (size_t d = 0; d < TIMS_ARRAY_SIZE(dim) && n < max; d++) {
+		size_t ld = strlen(dim[d]), l;
+		bool dup = false;
+
+		if (ls <= ld || strcmp(s + ls - ld, dim[d]))
+			continue;
+		if (dim[d][0] == 'A' && ls != 4) /* SEVA, DIMA; not PAULA */
+			continue;
+		l = ls - ld;
+		/* REGGIE, FREDDY: the consonant doubled before the ending */
+		if (ld && l >= 4 && s[l - 1] == s[l - 2] && !is_vowel(s[l - 1]))
+			l--;
+		if (l < 3 || l > TIMS_TOKEN_MAX)
+			continue;
+		memcpy(stems[n], s, l);
+		stems[n][l] = '\0';
+		for (size_t k = 0; k < n; k++)
+			dup = dup || !strcmp(stems[k], stems[n]);
+		n += !dup;
+	}
+	return n;
+}
+
+bool tims__clipped(const char *s, const char *f)
+{
+	char st[8][TIMS_TOKEN_MAX + 1];
+	size_t lf = strlen(f), n = tims__clip_stems(s, st, 8);
+
+	if (lf < 5 || strlen(s) >= lf)
+		return false;
+	for (size_t k = 0; k < n; k++) {
+		size_t l = strlen(st[k]);
+
+		if (lf >= l + 2 && !strncmp(f, st[k], l))
+			return true;
+	}
+	return false;
 }

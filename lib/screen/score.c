@@ -26,7 +26,7 @@
 
 enum how {
 	H_NONE = 0, H_EXACT, H_SCHEME, H_GROUP, H_PHONETIC, H_ABJAD,
-	H_GENDER, H_TYPO, H_INITIAL, H_DEFINITE, H_CARON,
+	H_GENDER, H_TYPO, H_INITIAL, H_DEFINITE, H_CARON, H_ARTICLE, H_CLIP,
 };
 
 struct tsim {
@@ -39,12 +39,14 @@ struct tsim {
 struct tview {
 	const struct tims_name_token *t;
 	bool joined;
+	bool given; /* a given name, or a part of free text before its last */
 };
 
 static void view_init(struct tview *v, const struct tims_name_token *t)
 {
 	v->t = t;
 	v->joined = false;
+	v->given = false;
 }
 
 static void put(struct tsim *best, double s, unsigned how, unsigned va,
@@ -148,12 +150,41 @@ static unsigned typo_cost(const char *a, const char *b)
  * What else registers write otherwise at the start (C/K, V/W/F, Z/S, the
  * Ukrainian H for Г) is met by a scheme or the skeleton, never here.
  */
+/*
+ * A digraph at the start of one name (KH, CH, SH, ZH, TH, PH, GH, DH) where
+ * the other has one consonant, the rest the same: the same sound when that
+ * consonant is one a register writes for the digraph (KH: ISO 9's and the
+ * Serbian H for Х, K, X, the German CH; CH: H, K, C, the French and
+ * German S-sounds are SH's; SH: S; ZH: Z, J; TH: T; PH: P, F; GH: G, H;
+ * DH: D), another consonant otherwise: Х and Г are two letters
+ * (KHOLODOV, GOLODOV; KHROMOV, GROMOV), as are Ш and Г. `d` starts with
+ * the digraph, c is the other's first letter.
+ */
+static bool digraph_replaced(const char *d, char c)
+{
+	static const struct { char first; const char *same; } dg[] = {
+		{ 'K', "KHXC" }, { 'C', "CHKS" }, { 'S', "SC" }, { 'Z', "ZJS" },
+		{ 'T', "T" }, { 'P', "PF" }, { 'G', "GH" }, { 'D', "D" },
+	};
+
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(dg); i++)
+		if (dg[i].first == d[0])
+			return !strchr(dg[i].same, c);
+	return false; /* another digraph (WH, RH): left to the other signals */
+}
+
 static bool initial_replaced(const char *a, const char *b)
 {
 	static const char cons[] = "BCDFGHKLMNPQRSTVXZ";
 	static const char *const one_sound[] = { "GQ", "BV" };
 	char p[3];
 
+	if (a[0] && b[0] && a[1] == 'H' && b[1] != 'H' && b[1] && a[2] == b[1] &&
+	    a[2] && strchr(cons, b[0]))
+		return digraph_replaced(a, b[0]);
+	if (a[0] && b[0] && b[1] == 'H' && a[1] != 'H' && a[1] && b[2] == a[1] &&
+	    b[2] && strchr(cons, a[0]))
+		return digraph_replaced(b, a[0]);
 	if (!a[0] || !b[0] || a[0] == b[0] || a[1] != b[1] || !a[1] ||
 	    !strchr(cons, a[0]) || !strchr(cons, b[0]))
 		return false;
@@ -419,6 +450,21 @@ static bool pinyin_n_ng(const char *x, const char *y)
 	       !strncmp(x, y, ly);
 }
 
+/* Two pinyin syllables with one final and another initial consonant (FAN,
+ * RAN; MING, LING): the initial is the syllable's first letter, which a
+ * writer gets right as he does a word's (initial_replaced below), and
+ * another initial is another syllable of the table, another character.
+ * The initial is what comes before the first vowel (ZH, CH, SH of two
+ * letters); both of one letter here, so ZHANG/ZANG (a letter dropped) is
+ * left to the typo signal. */
+static bool pinyin_other_initial(const char *x, const char *y)
+{
+	size_t ix = strcspn(x, "AEIOUV"), iy = strcspn(y, "AEIOUV");
+
+	return ix == 1 && iy == 1 && x[0] != y[0] && !strcmp(x + 1, y + 1) &&
+	       x[0] != 'Y' && x[0] != 'W' && y[0] != 'Y' && y[0] != 'W';
+}
+
 /*
  * Two Chinese given names of two pinyin syllables that share one and differ
  * in the other by more than a letter (JIANGUO, JIANHUA; XIAOMING,
@@ -452,7 +498,8 @@ static bool pinyin_other_syllable(const char *a, const char *b)
 	}
 	for (unsigned i = 0; i < 2; i++)
 		if (!strcmp(sa[i], sb[i]) && (tims_name_edit_distance(sa[!i], sb[!i]) >= 2 ||
-					      pinyin_n_ng(sa[!i], sb[!i])))
+					      pinyin_n_ng(sa[!i], sb[!i]) ||
+					      pinyin_other_initial(sa[!i], sb[!i])))
 			return true;
 	return false;
 }
@@ -549,6 +596,50 @@ static bool bare_c_as_ch(const char *x, const char *y, const char *vy)
 	return !strcmp(sk, vy);
 }
 
+/*
+ * The Arabic article assimilated to a sun letter and written onto the name,
+ * the letter doubled (ET-TAYEB, ES-SAADI, ER-RACHID, EN-NAJJAR; ECH-CHERIF,
+ * ASH-SHARIF with the digraph doubled): where the name starts after it, 0
+ * when `az` does not begin so or the rest is under five letters or one
+ * consonant. The parser takes such an article apart only when the rest
+ * looks Arabic by itself (tims__article_split); here the other name's part
+ * is the evidence: DJAAFAR ETTAYEB against JA'FAR AL-TAYYIB, whose TAYYIB
+ * sounds as ETTAYEB's rest. A doubled letter after A or E begins Latin
+ * names too (ANNABEL, ATTILA, ETTORE, ESSER), which meet only a part that
+ * sounds as their rest: none for ATTILA, ETTORE and ESSER (TILA, TORE, SER
+ * are under five letters), NABEL for ANNABEL, no name.
+ */
+static size_t assimilated_article(const char *az)
+{
+	size_t n = strlen(az), cut = 0, cons = 0;
+
+	if (n < 6 || (az[0] != 'A' && az[0] != 'E'))
+		return 0;
+	if (strchr("DNRSTZ", az[1]) && az[2] == az[1])
+		cut = 2;
+	else if (n >= 7 && strchr("DSTC", az[1]) && az[2] == 'H' && az[3] == az[1] &&
+		 az[4] == 'H')
+		cut = 3;
+	if (!cut || n - cut < 5)
+		return 0;
+	for (size_t i = cut; i < n; i++)
+		cons += !strchr("AEIOUY", az[i]);
+	return cons >= 2 ? cut : 0;
+}
+
+static bool article_rest_alike(const char *x, const char *y, const char *vy)
+{
+	char sk[TIMS_TOKEN_MAX + 1];
+	size_t cut = assimilated_article(x);
+
+	if (!cut || assimilated_article(y))
+		return false;
+	if (!strcmp(x + cut, y))
+		return true;
+	tims_name_skeleton(x + cut, true, sk, sizeof(sk));
+	return strlen(sk) >= 3 && !strcmp(sk, vy);
+}
+
 static struct tsim token_sim_raw(const struct tview *x, const struct tview *y)
 {
 	const struct tims_name_token *a = x->t, *b = y->t;
@@ -620,6 +711,9 @@ static struct tsim token_sim_raw(const struct tview *x, const struct tview *y)
 			else if (bare_c_as_ch(a->var[i], b->var[j], b->vskel[j]) ||
 				 bare_c_as_ch(b->var[j], a->var[i], a->vskel[i]))
 				put(&best, 0.90, H_CARON, i, j, 0);
+			else if (article_rest_alike(a->var[i], b->var[j], b->vskel[j]) ||
+				 article_rest_alike(b->var[j], a->var[i], a->vskel[i]))
+				put(&best, 0.90, H_ARTICLE, i, j, 0);
 			put(&best, typo_sim(a->var[i], b->var[j]), H_TYPO, i, j, 0);
 		}
 	}
@@ -689,6 +783,40 @@ static unsigned strong_tokens(struct tview *v, unsigned n, uint8_t *idx)
 	return k;
 }
 
+/*
+ * A given name and its short form by clipping, the commonest way short
+ * forms are made (English REG, MAL, ARCHIE, REGGIE for REGINALD, MALCOLM,
+ * ARCHIBALD; Russian VALYA, GRISHA for VALENTINA, GRIGORIY: the first
+ * letters of the name, a diminutive ending -IE, -Y, -EY, -YA, -SHA
+ * added, the last consonant doubled before it; Wikipedia "Hypocorism",
+ * "Russian given name"; the nickname table (equiv.c) holds the forms that
+ * are not clippings, BILL, PEGGY, SASHA). Given names only (a surname is
+ * not clipped: HALL is not HALLORAN), the short form one the equivalence
+ * table does not know (a name it knows is a name of its own, its short
+ * forms listed there: MARY is not MARTINA's), the full name two letters
+ * longer and no Arabic name of the table. Lower than a table's nickname.
+ */
+#define CLIP_SIM 0.85
+
+static bool clipped_given(const struct tview *x, const struct tview *y)
+{
+	const struct tims_name_token *s = x->t, *f = y->t;
+
+	if (!x->given || !y->given)
+		return false;
+	if (strlen(s->var[0]) > strlen(f->var[0])) {
+		s = y->t;
+		f = x->t;
+	}
+	if (((s->flags | f->flags) & (TIMS_TOK_ABJAD | TIMS_TOK_INITIAL | TIMS_TOK_WEAK)) ||
+	    s->ngroup)
+		return false;
+	for (unsigned g = 0; g < f->ngroup; g++)
+		if (tims__equiv_arabic(f->group[g]))
+			return false;
+	return tims__clipped(s->var[0], f->var[0]);
+}
+
 static void align_views(const struct simctx *cx, struct tview *va, unsigned na,
 			struct tview *vb, unsigned nb, struct align *out)
 {
@@ -701,8 +829,11 @@ static void align_views(const struct simctx *cx, struct tview *va, unsigned na,
 
 	memset(out, 0, sizeof(*out));
 	for (unsigned i = 0; i < sa; i++)
-		for (unsigned j = 0; j < sb; j++)
+		for (unsigned j = 0; j < sb; j++) {
 			m[i][j] = token_sim_cx(cx, &va[ia[i]], &vb[ib[j]]);
+			if (m[i][j].s < CLIP_SIM && clipped_given(&va[ia[i]], &vb[ib[j]]))
+				m[i][j] = (struct tsim){ CLIP_SIM, H_CLIP, 0, 0, 0 };
+		}
 	while (out->npairs < k) {
 		double bs = 0.5;
 		unsigned bi = 0, bj = 0;
@@ -778,7 +909,8 @@ static unsigned make_views(const struct tims_name *n, int join, unsigned len,
 			i += len - 1;
 			continue;
 		}
-		view_init(&v[k++], &n->tok[i]);
+		view_init(&v[k], &n->tok[i]);
+		v[k++].given = tims__given_like(n, i);
 	}
 	return k;
 }
@@ -1154,6 +1286,14 @@ static void explain_pair(struct tims_match *m, const struct tview *x,
 		reason(m, true, "%s %s~%s sound alike once C is read as Ç or Č (%s)", lbl,
 		       a->orig, b->orig, b->vskel[s->vb]);
 		break;
+	case H_ARTICLE:
+		reason(m, true, "%s %s~%s alike once the Arabic article assimilated to the "
+		       "name (ET-, ES-, ER-, ECH- ...) is taken off", lbl, a->orig, b->orig);
+		break;
+	case H_CLIP:
+		reason(m, true, "%s %s~%s as a short form (the first letters of the name)",
+		       lbl, a->orig, b->orig);
+		break;
 	case H_DEFINITE:
 		reason(m, true, "%s %s~%s as one name with the Albanian definite ending -I (%s)",
 		       lbl, a->orig, b->orig, a->skel[s->va]);
@@ -1370,7 +1510,8 @@ static double sex_forms(const struct best *bt, struct tims_match *m, bool explai
 		const struct tsim *si = &bt->al.sim[p];
 		const struct tims_name_token *a = bt->va[bt->al.pa[p]].t, *b = bt->vb[bt->al.pb[p]].t;
 
-		if (si->how != H_GENDER && si->how != H_PHONETIC && si->how != H_TYPO)
+		if (si->how != H_GENDER && si->how != H_PHONETIC && si->how != H_TYPO &&
+		    si->how != H_CLIP && si->how != H_ARTICLE)
 			continue;
 		if (si->how == H_GENDER || sex_suffix(a->var[si->va], b->var[si->vb])) {
 			reason(m, explain, "%s %s~%s are the forms of one name for each sex, "

@@ -66,6 +66,21 @@ bool tims__din_merge(struct tims_name_token *name, const struct tims_name_token 
  * spelling, TIMS_SCHEME_SLAVIC, for the parts that have room for it. */
 void tims__ukrainian_name(struct tims_name *n);
 
+/* Is token i of `n` a given name: its part says so, or the name is free
+ * text and i is a strong token before its last one (GIVEN SURNAME)? */
+bool tims__given_like(const struct tims_name *n, unsigned i);
+
+/* Is the A-Z spelling `s` a short form of `f` by clipping: the first
+ * letters of f (three at least), perhaps with a diminutive ending (-IE, -Y,
+ * -EY, -YA, -SHA; -A on a form of four letters) and the last consonant
+ * doubled before it (REGGIE, MAL, ARCHIE, VALYA for REGINALD, MALCOLM,
+ * ARCHIBALD, VALENTINA), f two letters longer than the clipped part? */
+bool tims__clipped(const char *s, const char *f);
+
+/* The stems such a short form clips f to (REG for REGGIE, VAL for VALYA),
+ * at most max, each TIMS_TOKEN_MAX + 1 bytes; how many. */
+size_t tims__clip_stems(const char *s, char stems[][TIMS_TOKEN_MAX + 1], size_t max);
+
 /* The script of one code point. */
 enum tims__script tims__script_of(int32_t cp);
 

@@ -46,14 +46,38 @@ static bool year_only(const char *s, size_t n, uint64_t *y)
 	return true;
 }
 
+/* A range of years, the first lower, at most 2 * TIMS_PDATE_APPROX_MAX:
+ * its middle year rounded down, approx half the span rounded up. */
+static tims_rc year_range(const char *s, const char *ls, const char *hs, struct tims_pdate *d,
+			  const char *what, struct tims_err *err)
+{
+	uint64_t lo, hi;
+	tims_rc rc;
+
+	if ((rc = part(ls, 4, 1850, 2200, &lo, what, "first year", err)) ||
+	    (rc = part(hs, 4, 1850, 2200, &hi, what, "last year", err)))
+		return rc;
+	if (hi <= lo || hi - lo > 2 * TIMS_PDATE_APPROX_MAX)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "%s: '%.21s' is not a range of 1 to %d years",
+				    what, s, 2 * TIMS_PDATE_APPROX_MAX);
+	d->year = (uint16_t)(lo + (hi - lo) / 2);
+	d->approx = (uint8_t)((hi - lo + 1) / 2);
+	return TIMS_OK;
+}
+
 /* The approximate forms of contract 2: "~1969", "ABOUT 1969", "CIRCA 1969",
- * "CA. 1969", "C. 1969", "1969?" (approx 2) and "1965-1970" (a range).
+ * "CA. 1969", "C. 1969", "1969?" and the UN Security Council consolidated
+ * list's wording "APPROXIMATELY 1969" (its TYPE_OF_DATE APPROXIMATELY)
+ * (approx 2); "1965-1970" and the list's "BETWEEN 1965 AND 1970" (its
+ * TYPE_OF_DATE BETWEEN, FROM_YEAR and TO_YEAR) (a range). Any case.
  * Returns 1 when s is one of them (d filled or an error set in *rc), 0 when
  * it is not approximate at all (the exact forms are tried). */
 static int parse_approx(const char *s, size_t n, struct tims_pdate *d,
 			const char *what, struct tims_err *err, tims_rc *rc)
 {
-	static const char *const words[] = { "~", "ABOUT ", "CIRCA ", "CA. ", "C. " };
+	static const char *const words[] = { "~", "ABOUT ", "CIRCA ", "CA. ", "C. ",
+					     "APPROXIMATELY " };
 	const char *y = NULL;
 	size_t yl = 0;
 	uint64_t v, lo, hi;
@@ -85,17 +109,17 @@ static int parse_approx(const char *s, size_t n, struct tims_pdate *d,
 		return 1;
 	}
 	if (n == 9 && s[4] == '-' && year_only(s, 4, &lo) && year_only(s + 5, 4, &hi)) {
-		if ((*rc = part(s, 4, 1850, 2200, &lo, what, "first year", err)) ||
-		    (*rc = part(s + 5, 4, 1850, 2200, &hi, what, "last year", err)))
-			return 1;
-		if (hi <= lo || hi - lo > 2 * TIMS_PDATE_APPROX_MAX) {
+		*rc = year_range(s, s, s + 5, d, what, err);
+		return 1;
+	}
+	if (n > 8 && !strncasecmp(s, "BETWEEN ", 8)) {
+		if (n != 21 || !year_only(s + 8, 4, &lo) || strncasecmp(s + 12, " AND ", 5) ||
+		    !year_only(s + 17, 4, &hi)) {
 			*rc = tims_err_set(err, TIMS_ERR_INVALID,
-					   "%s: '%.9s' is not a range of 1 to %d years",
-					   what, s, 2 * TIMS_PDATE_APPROX_MAX);
+					   "%s: '%.24s': expected BETWEEN YYYY AND YYYY", what, s);
 			return 1;
 		}
-		d->year = (uint16_t)(lo + (hi - lo) / 2);
-		d->approx = (uint8_t)((hi - lo + 1) / 2);
+		*rc = year_range(s, s + 8, s + 17, d, what, err);
 		return 1;
 	}
 	return 0;
@@ -112,7 +136,7 @@ tims_rc tims_pdate_parse(const char *s, struct tims_pdate *d, const char *what,
 	memset(d, 0, sizeof(*d));
 	if (n == 0)
 		return TIMS_OK;
-	if (n <= 20 && parse_approx(s, n, d, what, err, &rc)) {
+	if (n <= 24 && parse_approx(s, n, d, what, err, &rc)) {
 		if (rc)
 			memset(d, 0, sizeof(*d));
 		return rc;

@@ -2,9 +2,10 @@
  * test_recall.c — the kinds of miss of issue 17, each with the hard
  * negatives that must stay apart next to it: letters transposed or doubled,
  * a syllable boundary moved, OCR digits, initials, approximate dates of
- * birth, Slavic names across registers, the Albanian definite ending; names
- * one part apart that are other names (Greek family suffixes, Chinese
- * syllables); and the reason every hit gives for each.
+ * birth, Slavic names across registers, the Albanian definite ending, short
+ * forms by clipping, the Arabic article assimilated and the French OU for W;
+ * names one part apart that are other names (Greek family suffixes, Chinese
+ * syllables, KH against G); and the reason every hit gives for each.
  *
  * The names are textbook examples of each kind (SMITH, PETROV, a Korean
  * given name in two syllables), written for this test, not taken from an
@@ -214,11 +215,17 @@ static void test_approx_parse(void)
 		{ "ca. 1969", 1969, 2 },   { "C. 1969", 1969, 2 },    { "c. 1969", 1969, 2 },
 		{ "1969?", 1969, 2 },      { "1965-1970", 1967, 3 },  { "1960-1970", 1965, 5 },
 		{ "1969-1970", 1969, 1 },  { "1968-1970", 1969, 1 },
+		/* the UN consolidated list's own wording */
+		{ "APPROXIMATELY 1969", 1969, 2 }, { "Approximately 1969", 1969, 2 },
+		{ "BETWEEN 1965 AND 1970", 1967, 3 }, { "Between 1969 and 1970", 1969, 1 },
 	};
 	static const char *const bad[] = {
 		"~69", "~1969-03", "about", "1970-1965", "1969-1969", "1960-1971",
 		"~1849", "~2201", "1969??", "?1969", "CIRCA1969x", "1969-19701",
 		"ABOUT  1969", "~ 1969", "ABOUT 1969 ", "~1969?",
+		"APPROXIMATELY 69", "APPROXIMATELY", "BETWEEN 1970 AND 1965",
+		"BETWEEN 1960 AND 1971", "BETWEEN 1965 AND 19700", "BETWEEN 1965 TO 1970",
+		"BETWEEN 1965", "BETWEEN 1965 AND 1970 ",
 	};
 	struct tims_pdate d;
 	struct tims_err err;
@@ -260,14 +267,16 @@ static void test_approx_import(void)
 		"A-2,SMITH<<JOHN,1965-1970,wanted\n"
 		"A-3,DOE<<JANE,~1970,missing\n"
 		"A-4,ROE<<RICHARD,1969?,wanted\n"
-		"A-5,POE<<EDGAR,CA. 1950,wanted\n";
+		"A-5,POE<<EDGAR,CA. 1950,wanted\n"
+		"A-6,LOE<<MARY,BETWEEN 1965 AND 1970,wanted\n"
+		"A-7,MOE<<PAUL,Approximately 1972,wanted\n";
 	static const char bad[] = "ref,name,dob,alert\nB-1,SMITH<<JOHN,1960-1975,wanted\n";
 	struct tims_wl_import_result res;
 	struct tims_err err;
 	size_t nbad = 0;
 
 	T_OK(tims_wl_validate(TIMS_WL_PERSONS, TIMS_WL_CSV, good, sizeof(good) - 1, count_bad,
-			      &nbad, &res, &err) == TIMS_OK && res.rows == 5 && nbad == 0,
+			      &nbad, &res, &err) == TIMS_OK && res.rows == 7 && nbad == 0,
 	     "a watchlist with approximate dates of birth imports (%zu bad)", nbad);
 	nbad = 0;
 	tims_wl_validate(TIMS_WL_PERSONS, TIMS_WL_CSV, bad, sizeof(bad) - 1, count_bad, &nbad,
@@ -467,6 +476,84 @@ static void test_other_names(void)
 	    "a doubled letter in it stays a typo");
 }
 
+/* 9. Short forms by clipping (branch recall3): the first letters of a given
+ * name, perhaps with a diminutive ending; not a surname, not a name the
+ * table knows, not another person. */
+static void test_short_forms(void)
+{
+	const char *d = "1968-09-21";
+
+	HIT_BECAUSE(cmp_sex("ARCHIBALD HAMILTON", d, 'M', "ARCHIE HAMILTON", d, 'M'),
+		    "as a short form", "ARCHIE for ARCHIBALD (-IE)");
+	HIT_BECAUSE(cmp_sex("DESMOND FARRELL", d, 'M', "DES FARRELL", d, 'M'),
+		    "as a short form", "DES for DESMOND (the first letters)");
+	HIT_BECAUSE(cmp_sex("BERNADETTE QUINLAN", d, 'F', "BERNIE QUINLAN", d, 'F'),
+		    "as a short form", "BERNIE for BERNADETTE");
+	HIT_BECAUSE(cmp_sex("KUZNETSOVA<<VALENTINA", d, 'F', "KUZNETSOVA<<VALYA", d, 'F'),
+		    "as a short form", "Russian VALYA for VALENTINA (-YA), in the MRZ");
+	HIT(cmp_sex("FERGUSON, CLEMENTINE", d, 'F', "FERGUSON<<CLEMMIE", d, 'F'),
+	    "CLEMMIE: the consonant doubled before -IE");
+	/* the negatives it must keep apart */
+	MISS(cmp_sex("ARCHIBALD HAMILTON", d, 'M', "ARCHIE HAMILTON", "1990-04-02", 'M'),
+	     "the short form with a date of birth 22 years away");
+	MISS(cmp_sex("PETER HALL", d, 'M', "PETER HALLORAN", d, 'M'),
+	     "a surname is not clipped: HALL is not HALLORAN");
+	MISS(cmp_sex("HALL, PETER", d, 'M', "HALLORAN<<PETER", d, 'M'),
+	     "nor in the MRZ");
+	MISS(cmp_sex("BERNADETTE QUINLAN", d, 'F', "BERNIE QUINLAN", d, 'M'),
+	     "BERNIE a brother of BERNADETTE: the sex differs");
+	MISS(cmp_sex("MARY DONNELLY", d, 'F', "MARTINA DONNELLY", d, 'F'),
+	     "MARY is a name the table knows, not a clipping of MARTINA");
+	MISS(cmp_sex("DESMOND FARRELL", d, 'M', "DERMOT FARRELL", d, 'M'),
+	     "brothers DESMOND and DERMOT: no clipping of one is the other");
+}
+
+/* 10. Arabic: the article assimilated to the name (ET-TAYEB) against the
+ * name written apart, and the French OU for W (ALAOUI, OUALID). */
+static void test_arabic_forms(void)
+{
+	const char *d = "1979-06-30";
+
+	HIT_BECAUSE(cmp_sex("SALIM AL-DARWISH", d, 'M', "SALIM EDDARWICH", d, 'M'),
+		    "alike once the Arabic article", "ED-DARWICH against AL-DARWISH");
+	HIT(cmp_sex("KARIM AL-SABBAGH", d, 'M', "KARIM ESSABBAGH", d, 'M'),
+	    "ES-SABBAGH against AL-SABBAGH");
+	MISS(cmp_sex("SALIM AL-DARWISH", d, 'M', "SALIM EDDARWICH", "1991-01-07", 'M'),
+	     "the same with another date of birth");
+	MISS(cmp_sex("SALIM AL-DARWISH", d, 'M', "SALIM EDDAHBI", d, 'M'),
+	     "another name after the article (ED-DAHBI)");
+	HIT_BECAUSE(cmp_sex("HAMZA WAHBI", d, 'M', "HAMZA OUAHBI", d, 'M'),
+		    "WAHBI~OUAHBI sound alike", "the French OU for W at the start");
+	HIT(cmp_sex("HAMZA AL-ALAWI", d, 'M', "HAMZA ALAOUI", d, 'M'),
+	    "the French OU for W after a vowel");
+	MISS(cmp_sex("HAMZA WAHBI", d, 'M', "HAMZA OUAHBI", "1999-03-02", 'M'),
+	     "OUAHBI with another date of birth");
+	MISS(cmp_sex("WALID HAMDAN", d, 'M', "KHALID HAMDAN", d, 'M'),
+	     "WALID and KHALID: other names");
+}
+
+/* 11. Other letters at the start: Х and Г (KH and G) are two letters, KH and
+ * H one; two pinyin syllables with another initial are other syllables. */
+static void test_other_initials(void)
+{
+	const char *d = "1961-12-03";
+
+	MISS(cmp_sex("KHUDYAKOV<<ILYA", d, 'M', "GUDYAKOV<<ILYA", d, 'M'),
+	     "KH (Х) against G (Г): another initial");
+	HIT(cmp_sex("KHUDYAKOV<<ILYA", d, 'M', "HUDYAKOV<<ILYA", d, 'M'),
+	    "KH against ISO 9's H: one letter");
+	HIT(cmp_sex("CHRISTODOULOU, ANNA", d, 'F', "KRISTODOULOU<<ANNA", d, 'F'),
+	    "CH against K: one sound");
+	MISS(cmp_sex("SHAROV<<OLEG", d, 'M', "GAROV<<OLEG", d, 'M'),
+	     "SH (Ш) against G: another initial");
+	MISS(cmp_sex("ZHOU YIFENG", d, 'M', "ZHOU YIHENG", d, 'M'),
+	     "pinyin FENG and HENG: twins, two characters");
+	HIT(cmp_sex("ZHOU YIFENG", d, 'M', "ZHOU YIFNEG", d, 'M'),
+	    "a transposition in the syllable stays a typo");
+	HIT(cmp_sex("ZHOU YIFENG", d, 'M', "ZHOU YIFFENG", d, 'M'),
+	    "a doubled letter at the syllable's start stays a typo");
+}
+
 /* The index offers what the scorer accepts: a doubled letter in a name of
  * one consonant (ANNA/ANA), particles written apart or onto the name (VAN
  * DER BERG/VANDERBERG, DE LA CRUZ/DELACRUZ), both ways; a Slavic name in
@@ -478,6 +565,7 @@ static void test_index(void)
 		"SMITH, ANNA", "VAN DER BERG, JAN", "DELACRUZ, MARIA", "JONES, ANNA",
 		"VANDERMEER, PIETER", "BERG, JAN", "CVETKOV, PAVEL", "HORDIIENKO, SERHII",
 		"JOUKOVSKI, BORIS", "HORBAN, HRYHORII", "ХОЏА, АРБЕР",
+		"HAMILTON, ARCHIBALD", "WAHBI, HAMZA", "AL-DARWISH, SALIM",
 	};
 	static const struct { const char *q, *dob; int want; } qs[] = {
 		{ "SMITH ANA", "1970-03-04", 0 }, { "JAN VANDERBERG", "1970-03-04", 1 },
@@ -490,6 +578,11 @@ static void test_index(void)
 		{ "GRIGORIY GORBAN", "1970-03-04", 9 },
 		/* a Cyrillic entry's Serbian and Macedonian spelling too */
 		{ "ARBER HOXHA", "1970-03-04", 10 },
+		/* a short form by clipping, a French OU for W, an assimilated
+		 * article */
+		{ "ARCHIE HAMILTON", "1970-03-04", 11 }, { "HAMZA OUAHBI", "1970-03-04", 12 },
+		{ "SALIM EDDARWICH", "1970-03-04", 13 },
+		{ "ARCHIE HAMILTON", "1990-11-12", -1 },
 	};
 	struct tims_screen_index *ix = NULL;
 	struct tims_screen_hit hits[8];
@@ -542,6 +635,9 @@ int main(void)
 	test_slavic();
 	test_definite();
 	test_other_names();
+	test_short_forms();
+	test_arabic_forms();
+	test_other_initials();
 	test_index();
 	return t_done();
 }
