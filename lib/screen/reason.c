@@ -64,6 +64,9 @@ static const struct rdef defs[] = {
 	{ "%s %s~%s as one name with the Albanian definite ending -I (%s)", "name.definite",
 	  "part a b skeleton" },
 	{ "%s %s~%s share the consonants %s", "name.abjad", "part a b consonants" },
+	{ "%s %s~%s alike once the Arabic article assimilated to the name (ET-, ES-, ER-, ECH- ...)"
+	  " is taken off", "name.article", "part a b" },
+	{ "%s %s~%s as a short form (the first letters of the name)", "name.clip", "part a b" },
 	{ "%s %s~%s are masculine and feminine forms", "name.gender", "part a b" },
 	{ "%s %s~%s differ", "name.differ", "part a b" },
 	{ "%s %s~%s %s (%.2f)", "name.typo", "part a b slip similarity" },

@@ -77,6 +77,8 @@ int main(void)
 		{ "ABDUL RAHMAN ALI", NULL, NULL, 0, "ABDULRAHMAN ALI", NULL, NULL, 0 },
 		{ "HOXHA ARBËR", "1985-06-07", "ALB", 'M', "HOXHAJ ARBER", "1986-06-07", "ALB", 'M' },
 		{ "JONES DAVID", "1970-01-01", NULL, 0, "BROWN PETER", "1990-12-31", NULL, 0 },
+		{ "ETTAYEB, MOHAMED", NULL, NULL, 0, "TAYEB, MOHAMED", NULL, NULL, 0 },
+		{ "DOE, REGGIE", NULL, NULL, 0, "DOE, REGINALD", NULL, NULL, 0 },
 	};
 	unsigned total = 0, coded = 0, text = 0;
 	json_t *j;
