@@ -11,6 +11,10 @@
 # post's log does not hold (Jepsen's set checker on both sides).
 #
 #   FAULT_SEED=N   replay the schedule (logged)
+#   PARTITION_CUT_SECONDS=S, PARTITION_STALL_SECONDS=S
+#                  how long the link stays cut and the centre stalled
+#                  (default 1-2 s and 2-3 s; make soak: over a minute
+#                  each, past the sync client's 30 s request timeout)
 #
 # The namespace needs root (unshare -n) and nft (Debian's nftables, from
 # scripts/deps.sh); without them the row fails, saying so.
@@ -53,7 +57,9 @@ t_eq "three booths logged in" 3 "$(echo "$TOKENS" | tr ',' '\n' | grep -cE '^[A-
 
 : >"$T_TMP/history"
 "$PY" "$ROOT/tests/lib/booths.py" load --url "$URL" --ca "$CA_FILE" --tokens "$TOKENS" \
-	--prefix part --history "$T_TMP/history" --seconds 12 --seed "$SEED" 2>>"$T_TMP/load.err" &
+	--prefix part --history "$T_TMP/history" \
+	--seconds $((12 + ${PARTITION_CUT_SECONDS:-0} + ${PARTITION_STALL_SECONDS:-0})) --seed "$SEED" \
+	2>>"$T_TMP/load.err" &
 load=$!
 # the link: post -> centre cut (every packet to the centre's port dropped),
 # then lossy (a third dropped at random), then whole again
@@ -66,7 +72,7 @@ status() { curl -s --cacert "$CA_FILE" -H "Authorization: Bearer ${TOKENS%%,*}" 
 held() { status | grep -o '"centre_size":[0-9]*,.*"lag":[0-9]*' | sed -E 's/"centre_size":([0-9]*),.*"lag":([0-9]*)/\1 \2/'; }
 sleep 0.5   # a push already on its way is answered or hangs
 read -r c1 l1 <<<"$(held)"
-sleep "1.$((RANDOM % 10))"
+sleep "${PARTITION_CUT_SECONDS:-1.$((RANDOM % 10))}"
 read -r c2 l2 <<<"$(held)"
 echo "# while cut: the centre confirmed $c1 then $c2; lag $l1 then $l2"
 t_ok "link cut: nothing more reaches the centre (${c1:-?} then ${c2:-?}) while the booths are acknowledged (lag ${l1:-?} -> ${l2:-?})" \
@@ -77,7 +83,7 @@ sleep "1.$((RANDOM % 10))"
 nft delete table inet tims_part && echo "# link whole again"
 sleep "0.$((RANDOM % 10))"
 kill -STOP "$CENTRE"; echo "# centre stalled (SIGSTOP)"
-sleep "2.$((RANDOM % 10))"
+sleep "${PARTITION_STALL_SECONDS:-2.$((RANDOM % 10))}"
 kill -CONT "$CENTRE"; echo "# centre resumed (SIGCONT)"
 sleep "1.$((RANDOM % 10))"
 kill -KILL "$CENTRE"; wait "$CENTRE" 2>/dev/null; echo "# centre killed mid-ingest (SIGKILL)"

@@ -7,7 +7,10 @@
 #   I/O faults   tests/e2e/iofaults.sh, SOAK_FAULT_RUNS runs (default 20),
 #                each with its own seed
 #   clock        tests/e2e/clock.sh, SOAK_FAULT_RUNS runs
-#   partition    tests/e2e/partition.sh, SOAK_FAULT_RUNS runs
+#   partition    tests/e2e/partition.sh, SOAK_FAULT_RUNS runs, then one
+#                with the link cut and the centre stalled for
+#                SOAK_PARTITION_SECONDS each (default 75: past the sync
+#                client's 30 s request timeout and its reconnects)
 #   centre cut   tests/e2e/centrecut.sh: SOAK_CENTRECUT_CYCLES power cuts of
 #                the centre (default 100) in one run, then SOAK_FAULT_RUNS
 #                short runs (one cut and the missing-fsync cut), each with
@@ -25,6 +28,8 @@ POWERLOSS_CYCLES=${SOAK_POWERLOSS_CYCLES:-300} bash tests/e2e/powerloss.sh 2>/de
 	grep -E '^(ok|not ok|# seed|# row|# .*failed|# kept|#   )'
 CENTRECUT_CYCLES=${SOAK_CENTRECUT_CYCLES:-100} CENTRECUT_PARTS=row bash tests/e2e/centrecut.sh 2>/dev/null |
 	grep -E '^(ok|not ok|# seed|# row|# .*(failed|refused)|# kept|#   )'
+PARTITION_CUT_SECONDS=${SOAK_PARTITION_SECONDS:-75} PARTITION_STALL_SECONDS=${SOAK_PARTITION_SECONDS:-75} \
+	bash tests/e2e/partition.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|# while|#   )'
 for i in $(seq 1 "$runs"); do
 	bash tests/e2e/centrecut.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|# .*(failed|refused)|# kept|#   )'
 	bash tests/e2e/iofaults.sh 2>/dev/null | grep -E '^(ok|not ok|# seed|# row|#   )'
