@@ -264,7 +264,11 @@ tims_rc centre_ingest(struct tims_centre *c, const char *origin,
 		uint64_t added = 0;
 		struct tims_err e2;
 
-		tims_centre_event(c, "store", origin, x->err.msg);
+		/* said once, when the store first fails; not again at every push
+		 * while it stays marked (a disk that fails for an hour would
+		 * otherwise fill the events with the same line) */
+		if (!c->store_dirty)
+			tims_centre_event(c, "store", origin, x->err.msg);
 		c->store_dirty = 1;
 		if (!centre_repair(c, cm, &added, &e2) && added)
 			tims_centre_event(c, "store-repaired", origin, "the records of the failed "

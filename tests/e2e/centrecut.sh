@@ -30,6 +30,12 @@
 # writes nothing more to the mirror, and the post goes on acknowledging
 # its booths; then the power is cut, and nothing it confirmed is lost.
 #
+# The eio-store part: writes of the query store (query.db's WAL) fail:
+# the store is derived from the mirrors, so the centre goes on confirming,
+# marks the store for repair and says so, repairs it from the mirror once
+# the disk is back; then the power is cut and the final checks find every
+# acknowledged crossing in the store once.
+#
 # The nofsync part shows the row can fail: before the restart and the
 # checks, one more cut with the fsyncs of the centre's mirrors ignored by
 # the shim (TIMS_CRASH_NOSYNC=mirror; TIMS unchanged) and nothing unsynced
@@ -41,14 +47,14 @@
 #
 #   FAULT_SEED=N        replay the schedule and the power-cut choices (logged)
 #   CENTRECUT_CYCLES=N  cuts of the centre (default 1; make soak: many more)
-#   CENTRECUT_PARTS     "row eio nofsync" (default) or some of them
+#   CENTRECUT_PARTS     "row eio eio-store nofsync" (default) or some of them
 #   CENTRECUT_NOSYNC    the files whose fsyncs the nofsync part drops (mirror)
 . tests/e2e/lib.sh
 
 ROW=centrecut
 . tests/lib/faultrow.sh
 CYCLES=${CENTRECUT_CYCLES:-1}
-PARTS=" ${CENTRECUT_PARTS:-row eio nofsync} "
+PARTS=" ${CENTRECUT_PARTS:-row eio eio-store nofsync} "
 part() { case $PARTS in *" $1 "*) return 0 ;; esac; return 1; }
 C=$T_TMP/centre
 CPORT=$(free_port)
@@ -239,6 +245,59 @@ if cstart crash; then
 		test "${HELD:-0}" -ge "${CONFIRMED:-1}"
 else
 	t_report fail "eio: the centre starts" "$(tail -3 "$T_TMP/centre.log")"
+fi
+CFAULT_CTL=
+fi
+
+# ---- the query store's disk fails: the mirror is the record ----------------
+# Writes of query.db's WAL fail (EIO) while the centre takes the post's log
+# (the store commits without fsync, synchronous=NORMAL: it is rebuilt from
+# the mirrors, which are synced).
+# The query store is derived from the mirrors: the centre goes on taking and
+# confirming what its mirror holds, marks the store for repair and says so
+# (event "store"), and once the disk is back the maintenance thread indexes
+# what the store lacks (event "store-repaired"); then the power is cut, and
+# the final checks find every acknowledged crossing in the store once.
+if part eio-store; then
+cstop
+CFAULT_CTL=$C/fault-ctl
+rm -f "$CFAULT_CTL"
+rm -rf "$T_TMP/cbase" "$T_TMP/cjournal"
+cp -a "$C" "$T_TMP/cbase"
+if cstart crash; then
+	recov+=("$CRECOVERY_MS")
+	want=$(($(mirror_size "$T_TMP/cbase") + 10))
+	for _ in $(seq 1 150); do
+		[ "$(sync_view | cut -d' ' -f1)" -ge "$want" ] 2>/dev/null && break
+		sleep 0.1
+	done
+	echo "write EIO query.db-wal" >"$CFAULT_CTL"
+	sleep 1
+	read -r s1 _ <<<"$(sync_view)"
+	sleep 1.5
+	read -r s2 _ <<<"$(sync_view)"
+	rm -f "$CFAULT_CTL" # the disk is fine again
+	echo "# eio-store: while query.db's writes failed the post heard the centre confirm $s1, then $s2"
+	t_ok "eio-store: the query store's writes fail and the centre goes on confirming what its mirror holds ($s1 -> $s2)" \
+		test "${s2:-0}" -gt "${s1:-0}"
+	events() { # KIND: the centre's events of that kind (read on a copy)
+		rm -rf "$T_TMP/ev" && mkdir -p "$T_TMP/ev" && cp "$C"/centre.db* "$T_TMP/ev/"
+		"$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM events WHERE kind = ?", (sys.argv[2],)).fetchone()[0])' \
+			"$T_TMP/ev/centre.db" "$1"
+	}
+	repaired() { [ "$(events store-repaired)" -gt 0 ] 2>/dev/null; }
+	t_ok "eio-store: the failure is said (event 'store'), and once the disk is back the store is repaired from the mirror (event 'store-repaired')" \
+		wait_for 150 repaired
+	echo "# eio-store: events: store $(events store), store-repaired $(events store-repaired)"
+	t_eq "eio-store: the failure is said once, not at every push while the store is marked" 1 "$(events store)"
+	r=$("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" query.db write)
+	echo "# eio-store: $r"
+	ckill
+	CUT_LINE=$("$PY" "$ROOT/tests/lib/powercut.py" cut "$C" "$T_TMP/cbase" "$T_TMP/cjournal" \
+		--seed "$((SEED * 1000 + 600))" --mode random)
+	echo "# eio-store: power cut: $CUT_LINE"
+else
+	t_report fail "eio-store: the centre starts" "$(tail -3 "$T_TMP/centre.log")"
 fi
 CFAULT_CTL=
 fi
