@@ -718,7 +718,7 @@ try {
     await waitText(page, '#summary', /^MRZ check digits NOT valid · 1 hit/);
     await waitText(page, '#doc-errors', /is not a letter \(OCR confusion of O\?\)/);
     await waitText(page, '#headline', /HIT: WANTED — national\/W-17/);
-    return waitText(page, '#hits', /SHCHERBAK0V: digit 0 read as O \(OCR\)/);
+    return waitText(page, '#hits', /surname SHCHERBAK0V: digits read as letters \(0>O\)/);
   });
 
   // ---- the booth reflows: 1024x768 and 200 % zoom of it --------------------
