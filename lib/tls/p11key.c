@@ -534,6 +534,113 @@ int tims_signer_tls_retrieve(gnutls_session_t session,
 	return r;
 }
 
+/* ---- a client's certificate with its key (the signer's or local) ---------- */
+
+struct tims_tls_ident {
+	gnutls_pcert_st pcert[SRV_CHAIN];
+	unsigned n;
+	struct tls_ca_key k; /* k.pin: a local token key's PIN, for pin_cb */
+};
+
+void tims_tls_ident_free(struct tims_tls_ident *id)
+{
+	if (!id)
+		return;
+	for (unsigned i = 0; i < id->n; i++)
+		gnutls_pcert_deinit(&id->pcert[i]);
+	tls_ca_key_release(&id->k);
+	free(id);
+}
+
+void tims_tls_ident_get(const struct tims_tls_ident *id, gnutls_pcert_st **pcert,
+			unsigned *n, gnutls_privkey_t *pk)
+{
+	*pcert = (gnutls_pcert_st *)(uintptr_t)id->pcert;
+	*n = id->n;
+	*pk = id->k.pk;
+}
+
+tims_rc tims_tls_ident_load(const char *cert_file, const char *key_file,
+			    struct tims_tls_ident **out, struct tims_err *err)
+{
+	struct tims_buf crt = TIMS_BUF_INIT(SRV_CHAIN * TIMS_TLS_PEM_MAX);
+	struct tims_buf pem = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_tls_ident *id;
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t a = { NULL, 0 }, b = { NULL, 0 }, d;
+	char abs[PATH_MAX];
+	tims_rc rc;
+	int r;
+
+	*out = NULL;
+	if (!cert_file || !key_file)
+		return tims_err_set(err, TIMS_ERR_USAGE, "client certificate: a "
+				    "certificate and a key file go together");
+	if (!(id = calloc(1, sizeof(*id))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "client certificate: out of memory");
+	if ((rc = tims_read_file(cert_file, crt.max, &crt, err)))
+		goto out;
+	if (tims_signer_active()) {
+		/* the path resolved here (a stat, not a read): the signer reads it */
+		if (!realpath(key_file, abs)) {
+			rc = tims_err_set(err, TIMS_ERR_IO, "client key %s: %s", key_file,
+					  strerror(errno));
+			goto out;
+		}
+		if ((rc = tls_remote_key(abs, &id->k.pk, &pub, err)))
+			goto out;
+	} else {
+		struct tims_err e;
+
+		tims_err_clear(&e);
+		if ((rc = tims_read_file(key_file, pem.max, &pem, err)))
+			goto out;
+		if ((rc = tls_ca_key_load(tims_buf_str(&pem), &id->k, &e))) {
+			rc = tims_err_set(err, rc, "client key %s: %s", key_file,
+					  tims_err_msg(&e));
+			goto out;
+		}
+		if ((r = gnutls_pubkey_init(&pub)) < 0 ||
+		    (r = gnutls_pubkey_import_privkey(pub, id->k.pk, 0, 0)) < 0) {
+			rc = tims_err_set(err, TIMS_ERR_CRYPTO, "client key %s: public "
+					  "key: %s", key_file, gnutls_strerror(r));
+			goto out;
+		}
+	}
+	d.data = (unsigned char *)crt.buf;
+	d.size = (unsigned)crt.len;
+	id->n = SRV_CHAIN;
+	if ((r = gnutls_pcert_list_import_x509_raw(id->pcert, &id->n, &d,
+						   GNUTLS_X509_FMT_PEM, 0)) < 0 || !id->n) {
+		if (r < 0)
+			id->n = 0;
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "client certificate %s: %s",
+				  cert_file, r < 0 ? gnutls_strerror(r) : "none");
+		goto out;
+	}
+	/* the key must be the certificate's */
+	if ((r = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &a)) < 0 ||
+	    (r = gnutls_pubkey_export2(id->pcert[0].pubkey, GNUTLS_X509_FMT_DER, &b)) < 0 ||
+	    a.size != b.size || memcmp(a.data, b.data, a.size)) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "client key %s is not the key "
+				  "of %s", key_file, cert_file);
+		goto out;
+	}
+	*out = id;
+	id = NULL;
+out:
+	gnutls_free(a.data);
+	gnutls_free(b.data);
+	if (pub)
+		gnutls_pubkey_deinit(pub);
+	if (pem.buf)
+		sodium_memzero(pem.buf, pem.alloc);
+	tims_buf_release(&pem);
+	tims_buf_release(&crt);
+	tims_tls_ident_free(id);
+	return rc;
+}
+
 void tls_ca_key_release(struct tls_ca_key *k)
 {
 	if (k->pk)
