@@ -72,6 +72,7 @@ enum tims_signer_op {
 	TIMS_SIGNER_NOTE_LOAD = 15,  /* [path] -> [key][u32 alg][u32 keyhash][u32 in token][pub][name] */
 	TIMS_SIGNER_NOTE_SIGN = 16,  /* [key][msg] -> [sig] */
 	TIMS_SIGNER_NOTE_FREE = 17,  /* [key] -> [] */
+	TIMS_SIGNER_TLS_CSR = 18,    /* [key path][common name] -> [CSR PEM] */
 	TIMS_SIGNER_OP_LAST
 };
 
@@ -185,6 +186,21 @@ struct tims_tls_ident;
 tims_rc tims_tls_ident_load(const char *cert_file, const char *key_file,
 			    struct tims_tls_ident **out, struct tims_err *err);
 void tims_tls_ident_free(struct tims_tls_ident *id);
+
+/*
+ * A new TLS client key and a certificate signing request for it
+ * (tims_tls_csr_make, subject CN = common_name), the key written to
+ * key_path (mode 0600, synced; an absolute path whose name ends in
+ * ".key.new", to be renamed into place once the certificate works) and
+ * never handed back: with a signer, the signer makes the pair and writes
+ * the file, and only the CSR comes to this process (a post renewing its
+ * client certificate); without one, the same is done here
+ * (tims_signer_tls_csr_local, which the signer runs).
+ */
+tims_rc tims_signer_tls_csr(const char *key_path, const char *common_name,
+			    struct tims_buf *csr_pem, struct tims_err *err);
+tims_rc tims_signer_tls_csr_local(const char *key_path, const char *common_name,
+				  struct tims_buf *csr_pem, struct tims_err *err);
 
 #ifdef GNUTLS_ABSTRACT_H
 /* The chain and key for a gnutls_certificate_retrieve_function2 (they stay

@@ -641,6 +641,74 @@ out:
 	return rc;
 }
 
+/* ---- a renewed client key, made where it is used ---------------------------- */
+
+tims_rc tims_signer_tls_csr_local(const char *key_path, const char *common_name,
+				  struct tims_buf *csr_pem, struct tims_err *err)
+{
+	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	const char *base = strrchr(key_path, '/');
+	size_t n = base ? strlen(base + 1) : 0;
+	tims_rc rc;
+
+	/* the signer writes where a compromised caller says: only a new key's
+	 * name, never over the token's files or an installed key */
+	if (key_path[0] != '/' || strstr(key_path, "/../") || n <= 8 ||
+	    strcmp(base + 1 + n - 8, ".key.new") != 0)
+		return tims_err_set(err, TIMS_ERR_USAGE, "new TLS key %s: not an absolute "
+				    "path to a NAME.key.new file", key_path);
+	if (!(rc = tims_tls_csr_make(common_name, csr_pem, &key, err)))
+		rc = tims_write_file(key_path, key.buf, key.len, 0600, 1, err);
+	if (key.buf)
+		sodium_memzero(key.buf, key.alloc);
+	tims_buf_release(&key);
+	return rc;
+}
+
+tims_rc tims_signer_tls_csr(const char *key_path, const char *common_name,
+			    struct tims_buf *csr_pem, struct tims_err *err)
+{
+	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	char abs[PATH_MAX], dir[PATH_MAX], full[PATH_MAX + 256];
+	const char *base = strrchr(key_path, '/'), *name = base ? base + 1 : key_path;
+	size_t dl = base ? (size_t)(base - key_path) : 0;
+	struct tims_signer_field in[2], out;
+	tims_rc rc;
+
+	/* the directory resolved here (the signer's working directory is not
+	 * ours); the name is checked where it is written */
+	if (dl >= sizeof(dir))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "new TLS key: path too long");
+	if (!base)
+		snprintf(dir, sizeof(dir), ".");
+	else if (!dl)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)dl, key_path);
+	if (!realpath(dir, abs))
+		return tims_err_set(err, TIMS_ERR_IO, "new TLS key %s: %s", key_path,
+				    strerror(errno));
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", strcmp(abs, "/") ? abs : "",
+			     name) >= sizeof(full))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "new TLS key: path too long");
+	if (!tims_signer_active())
+		return tims_signer_tls_csr_local(full, common_name, csr_pem, err);
+	in[0] = (struct tims_signer_field){ full, strlen(full) };
+	in[1] = (struct tims_signer_field){ common_name, strlen(common_name) };
+	if ((rc = tims_signer_call(TIMS_SIGNER_TLS_CSR, in, 2, &resp, &out, 1, err)))
+		goto done;
+	if (!out.len || out.len > TIMS_TLS_PEM_MAX || memchr(out.p, '\0', out.len)) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: malformed answer "
+				  "to a new TLS key");
+		goto done;
+	}
+	if ((rc = tims_buf_add(csr_pem, out.p, out.len)))
+		rc = tims_err_set(err, rc, "certificate request: PEM larger than its buffer");
+done:
+	tims_buf_release(&resp);
+	return rc;
+}
+
 void tls_ca_key_release(struct tls_ca_key *k)
 {
 	if (k->pk)

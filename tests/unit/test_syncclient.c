@@ -39,6 +39,7 @@
 #include "tims/signer.h"
 #include "tims/sync.h"
 #include "tims/tls.h"
+#include "tims/util.h"
 
 #define PEM TIMS_BUF_INIT(TIMS_TLS_PEM_MAX)
 
@@ -299,10 +300,32 @@ static void key_child(int fd, int with_signer, uint16_t port, const char *ca_fil
 	}
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u", port);
 	if (tims_sync_http(&peer, "GET", "/api/v1/peer", NULL, 0, NULL, out.max, &out, &status,
-			   &err))
+			   &err)) {
 		snprintf(line, sizeof(line), "fail %s\n", err.msg);
-	else
-		snprintf(line, sizeof(line), "ok %ld\n", status);
+		goto say;
+	}
+	snprintf(line, sizeof(line), "ok %ld", status);
+	if (with_signer) {
+		/* a renewal's new key: made and written by the signer, the CSR
+		 * alone comes here; and a compromised caller cannot have the
+		 * signer write over an installed key */
+		char kn[600], *slash = strrchr(key, '/');
+		struct tims_buf csr = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+		size_t l = strlen(line);
+		tims_rc rc;
+
+		snprintf(kn, sizeof(kn), "%.*s/renewed.key.new", (int)(slash - key), key);
+		rc = tims_signer_tls_csr(kn, "varna-port", &csr, &err);
+		snprintf(line + l, sizeof(line) - l, "|csr %s", rc ? err.msg :
+			 strncmp(csr.buf, "-----BEGIN NEW CERTIFICATE REQUEST", 34) ? "not a CSR" : "ok");
+		l = strlen(line);
+		tims_buf_reset(&csr);
+		rc = tims_signer_tls_csr(key, "varna-port", &csr, &err);
+		snprintf(line + l, sizeof(line) - l, "|over %s", rc == TIMS_ERR_USAGE ? "refused" :
+			 "written");
+		tims_buf_release(&csr);
+	}
+	snprintf(line + strlen(line), sizeof(line) - strlen(line), "\n");
 say:
 	if (write(fd, line, strlen(line)) < 0)
 		_exit(2);
@@ -383,8 +406,25 @@ int main(void)
 		if (!strncmp(line, "skip", 4)) {
 			printf("ok - key in the signer # SKIP %s\n", line + 5);
 		} else {
-			T_OK(!strcmp(line, "ok 200"), "signer: a request with the client key "
+			T_OK(!strncmp(line, "ok 200|", 7), "signer: a request with the client key "
 			     "hidden from the requesting process succeeds (%s)", line);
+			T_OK(strstr(line, "|csr ok|") != NULL, "signer: a renewal's new key is made "
+			     "by the signer, its CSR handed back");
+			{
+				char kn[600];
+				struct tims_buf k = PEM;
+				struct stat st;
+
+				snprintf(kn, sizeof(kn), "%s/keys/renewed.key.new", dir);
+				T_OK(!stat(kn, &st) && (st.st_mode & 0777) == 0600 &&
+				     !tims_read_file(kn, k.max, &k, NULL) &&
+				     strstr(k.buf, "PRIVATE KEY"), "signer: and written to "
+				     "NAME.key.new, mode 0600");
+				sodium_memzero(k.buf, k.alloc);
+				tims_buf_release(&k);
+			}
+			T_OK(strstr(line, "|over refused") != NULL, "signer: asked to write a new "
+			     "key over the installed one, it refuses");
 			T_EQ_STR(s.client_cn, "varna-port", "signer: the server saw the post's "
 				 "certificate, signed for by the signer");
 			s.client_cn[0] = '\0';
