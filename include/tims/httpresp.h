@@ -16,7 +16,8 @@
  *   - the body is delimited by Content-Length (digits only, one field, no
  *     overflow), by the chunked transfer coding (the only coding accepted;
  *     chunk sizes in hex, at most 15 digits, each chunk followed by CRLF;
- *     extensions ignored; trailers read and dropped) or, without either,
+ *     extensions ignored, a chunk-size line at most 254 bytes; trailers
+ *     read and dropped) or, without either,
  *     by the end of the connection; both Content-Length and
  *     Transfer-Encoding is refused (request smuggling's classic);
  *   - there is no body after a HEAD request or with a 1xx, 204 or 304;
