@@ -571,6 +571,8 @@ tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_
 	tims_rc rc;
 
 	*status = 0;
+	tims_buf_reset(out);
+	out->max = max;
 	if ((rc = parse_url(peer->url, &t, err)) ||
 	    (rc = check_request(peer, method, path, type, err)))
 		return rc;
