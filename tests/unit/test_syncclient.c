@@ -537,6 +537,29 @@ int main(void)
 	rc = ask(&s, conn, "localhost", ca_file, &want, "POST", "/b", 5, out.max, &out, &status, &err);
 	T_OK(rc == TIMS_OK && s.conns == 1 && s.requests == 2, "a second request goes on the kept "
 	     "connection (%u connections)", s.conns);
+	{
+		/* the centre's certificate revoked while the connection is kept */
+		struct tims_buf crl = TIMS_BUF_INIT(TIMS_TLS_CRL_MAX);
+		struct tims_tls_crl *list = NULL;
+		struct tims_tls_serial ser;
+		struct tims_tls_peer cp;
+		struct tims_tls_policy revoked = { .role = TIMS_CERT_CENTRE_SERVER };
+		size_t got = s.got;
+
+		tims_tls_peer_read_pem(centre.crt.buf, &cp, NULL);
+		memcpy(ser.b, cp.serial, cp.serial_len);
+		ser.len = cp.serial_len;
+		if (!tims_tls_crl_make(ca.buf, cakey.buf, 1, 1, &ser, 1, &crl, &err))
+			(void)tims_tls_crl_load(crl.buf, crl.len, ca.buf, &list, &err);
+		revoked.crl = list;
+		rc = ask(&s, conn, "localhost", ca_file, &revoked, "POST", "/b", 5, out.max, &out,
+			 &status, &err);
+		T_OK(rc == TIMS_ERR_AUTH && strstr(err.msg, "revoked") && s.got == got &&
+		     s.requests == 2, "a kept connection to a server revoked meanwhile: refused, "
+		     "no byte of the request (%s)", err.msg);
+		tims_tls_crl_free(list);
+		tims_buf_release(&crl);
+	}
 	srv_stop(&s);
 	s.close_after = 1;
 	srv_start(&s, &centre, ANSWER, ok_json);
