@@ -388,7 +388,9 @@ static int post_serve(int argc, char **argv)
 	if (tims_node_start(&cfg, &node, &err))
 		return cli_error(CLI_USAGE, "post serve", "%s", tims_err_msg(&err));
 	sb.dir = cfg.dir, sb.port = tims_node_port(node);
-	sb.ro[0] = cfg.web_dir, sb.ro[1] = cfg.cert_file, sb.ro[2] = cfg.key_file;
+	/* not --key: the signer reads it (serve_sandbox_signer); this process
+	 * parses the network and has no business with a private key */
+	sb.ro[0] = cfg.web_dir, sb.ro[1] = cfg.cert_file;
 	if ((c = serve_sandbox_enter("post serve", &sb))) {
 		tims_node_stop(node);
 		return c;

@@ -24,7 +24,7 @@ struct serve_sandbox {
 	const char *user, *mode;   /* --user, --sandbox, or NULL: the file's */
 	const char *dir;           /* the data directory (read-write) */
 	const char *config;        /* --config FILE, read-only */
-	const char *ro[4];         /* web dir, cert, key ... (NULL: none) */
+	const char *ro[4];         /* web dir, cert ... (NULL: none); never a key */
 	const char *rw[1];         /* read-write besides dir: the API inbox (NULL: none) */
 	uint16_t port;             /* the bound port */
 };

@@ -27,7 +27,8 @@
 
 enum tims_sandbox_profile {
 	/* the process that parses network input: sockets, files in its data
-	 * directory, outgoing TLS (libcurl), HTTPS serving (libmicrohttpd) */
+	 * directory, outgoing TLS (the sync client; libcurl towards witnesses),
+	 * HTTPS serving (libmicrohttpd) */
 	TIMS_SANDBOX_DAEMON = 0,
 	/* the key-holding process: its PKCS#11 module and token directory,
 	 * a socketpair to the daemon; no network socket (AF_UNIX only), no

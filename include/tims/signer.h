@@ -72,6 +72,7 @@ enum tims_signer_op {
 	TIMS_SIGNER_NOTE_LOAD = 15,  /* [path] -> [key][u32 alg][u32 keyhash][u32 in token][pub][name] */
 	TIMS_SIGNER_NOTE_SIGN = 16,  /* [key][msg] -> [sig] */
 	TIMS_SIGNER_NOTE_FREE = 17,  /* [key] -> [] */
+	TIMS_SIGNER_TLS_CSR = 18,    /* [key path][common name] -> [CSR PEM] */
 	TIMS_SIGNER_OP_LAST
 };
 
@@ -172,7 +173,41 @@ tims_rc tims_signer_tls_sign(void *ctx, unsigned sign_algo, unsigned flags,
 			     struct tims_buf *sig, struct tims_err *err);
 void tims_signer_tls_close(void *ctx);
 
+/*
+ * A TLS client's certificate chain (cert_file, PEM, at most 8) and its key
+ * (key_file: a PEM key, or a file holding a pkcs11: URI with object=):
+ * with a signer (tims_signer_active()), the signer reads key_file and
+ * makes the signatures, this process only resolves its path; without one
+ * (commands, tests) the key is loaded here as lib/tls loads keys. Refused
+ * (TIMS_ERR_INVALID) when the key is not the certificate's. The sync
+ * client presents it (lib/sync/client.c); one per connection.
+ */
+struct tims_tls_ident;
+tims_rc tims_tls_ident_load(const char *cert_file, const char *key_file,
+			    struct tims_tls_ident **out, struct tims_err *err);
+void tims_tls_ident_free(struct tims_tls_ident *id);
+
+/*
+ * A new TLS client key and a certificate signing request for it
+ * (tims_tls_csr_make, subject CN = common_name), the key written to
+ * key_path (mode 0600, synced; an absolute path whose name ends in
+ * ".key.new", to be renamed into place once the certificate works) and
+ * never handed back: with a signer, the signer makes the pair and writes
+ * the file, and only the CSR comes to this process (a post renewing its
+ * client certificate); without one, the same is done here
+ * (tims_signer_tls_csr_local, which the signer runs).
+ */
+tims_rc tims_signer_tls_csr(const char *key_path, const char *common_name,
+			    struct tims_buf *csr_pem, struct tims_err *err);
+tims_rc tims_signer_tls_csr_local(const char *key_path, const char *common_name,
+				  struct tims_buf *csr_pem, struct tims_err *err);
+
 #ifdef GNUTLS_ABSTRACT_H
+/* The chain and key for a gnutls_certificate_retrieve_function2 (they stay
+ * the ident's: valid until tims_tls_ident_free). */
+void tims_tls_ident_get(const struct tims_tls_ident *id, gnutls_pcert_st **pcert,
+			unsigned *n, gnutls_privkey_t *pk);
+
 /*
  * In the daemon: the certificate chain (PEM) a TLS server presents, with
  * the key in key_file, which the signer reads and signs with (the path is

@@ -291,13 +291,15 @@ TIMS_MUST_USE tims_rc tims_sync_mirror_verify(struct tims_sync_mirror *m,
 				void *ctx, uint64_t *findings,
 				struct tims_err *err);
 
-/* ---- HTTPS with mutual TLS (libcurl, GnuTLS) -------------------------- */
+/* ---- HTTPS with mutual TLS (GnuTLS; lib/sync/client.c) ------------------ */
 
 struct tims_sync_peer {
 	const char *url;       /* "https://host:port" */
 	const char *ca_file;   /* trust for the server certificate */
 	const char *cert_file; /* our client certificate (NULL: none) */
-	const char *key_file;
+	const char *key_file;  /* its key: with a signer (tims/signer.h) the
+				* signer reads it and signs; this process
+				* never opens it */
 	long timeout_s;        /* whole request; default 30 */
 	/* What the server's certificate must be besides chained to ca_file and
 	 * named as the URL's host (tims/tls.h): its role, name, pinned key, not
@@ -312,7 +314,10 @@ struct tims_sync_peer {
  * and its status to *status. TIMS_ERR_AUTH when the server is not who it
  * must be (chain, host name, role, pinned key, revoked: nothing was sent
  * to it); TIMS_ERR_NET when there is no answer (refused, other TLS failure,
- * timeout): the message says which.
+ * timeout, an answer that is not well-formed HTTP/1.1: tims/httpresp.h):
+ * the message says which; TIMS_ERR_TOOBIG when the answer's body exceeds
+ * max (nothing past max is kept). Connecting is bounded by 5 s, the whole
+ * request by timeout_s (poll deadlines, no signals). No redirects.
  */
 tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 		       const char *path, const char *body, size_t len,
@@ -321,8 +326,14 @@ tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 
 /*
  * The same over a connection kept open between requests (HTTP/1.1
- * keep-alive; TLS is not negotiated again while it stays up). One
- * connection is used by one thread at a time.
+ * keep-alive; TLS is not negotiated again while it stays up) to the same
+ * peer (URL, CA, certificate and key files). The peer's policy is checked
+ * again before each request. A kept connection the server closed is
+ * replaced before anything is sent; a request that still fails on a kept
+ * connection is sent again once on a new one only when the server cannot
+ * have acted on it (its sending failed; or, for GET and HEAD, no byte of
+ * an answer came): a POST whose bytes all went out is never sent twice.
+ * One connection is used by one thread at a time.
  */
 struct tims_sync_conn;
 tims_rc tims_sync_conn_new(struct tims_sync_conn **out, struct tims_err *err);

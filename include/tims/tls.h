@@ -108,6 +108,15 @@ tims_rc tims_tls_issue_for_key(const struct tims_cert_req *req, const char *key_
 			       const char *ca_cert, const char *ca_key,
 			       struct tims_buf *cert_pem, struct tims_err *err);
 
+/*
+ * The same for the public key of an existing certificate (PEM): renewed
+ * with the same key without reading the private key (a daemon reissuing
+ * its own certificates; the key stays with its signer).
+ */
+tims_rc tims_tls_issue_for_cert(const struct tims_cert_req *req, const char *old_pem,
+				const char *ca_cert, const char *ca_key,
+				struct tims_buf *cert_pem, struct tims_err *err);
+
 /* The subjectAltNames of a certificate (PEM) into req->dns and req->ips
  * (strings the caller frees with tims_tls_cert_names_free). */
 tims_rc tims_tls_cert_names(const char *cert_pem, struct tims_cert_req *req,

@@ -859,11 +859,12 @@ out:
 }
 
 /* Renew one of the centre's own certificates under the issuing CA, with
- * its key kept (posts pin the key). */
-static tims_rc reissue_own(struct tims_centre *c, const char *crt_name, const char *key_name,
-			   const char *what, struct tims_err *err)
+ * its key kept (posts pin the key): the old certificate's public key, so
+ * the private key is never read here (the signer uses it). */
+static tims_rc reissue_own(struct tims_centre *c, const char *crt_name, const char *what,
+			   struct tims_err *err)
 {
-	struct tims_buf old = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf old = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), cakey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf cert = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_cert_req req = { 0 };
@@ -872,7 +873,6 @@ static tims_rc reissue_own(struct tims_centre *c, const char *crt_name, const ch
 	tims_rc rc;
 
 	if ((rc = read_in(c, crt_name, old.max, &old, err)) ||
-	    (rc = read_in(c, key_name, key.max, &key, err)) ||
 	    (rc = read_in(c, "ca.crt", ca.max, &ca, err)) ||
 	    (rc = read_in(c, "ca.key", cakey.max, &cakey, err)) ||
 	    (rc = tims_tls_peer_read_pem(tims_buf_str(&old), &p, err)) ||
@@ -882,7 +882,7 @@ static tims_rc reissue_own(struct tims_centre *c, const char *crt_name, const ch
 		goto out;
 	req.common_name = cn;
 	req.role = p.role;
-	if ((rc = tims_tls_issue_for_key(&req, tims_buf_str(&key), tims_buf_str(&ca),
+	if ((rc = tims_tls_issue_for_cert(&req, tims_buf_str(&old), tims_buf_str(&ca),
 					 tims_buf_str(&cakey), &cert, err)) ||
 	    (rc = write_in(c, crt_name, cert.buf, cert.len, 0644, err)))
 		goto out;
@@ -892,7 +892,6 @@ static tims_rc reissue_own(struct tims_centre *c, const char *crt_name, const ch
 out:
 	tims_tls_cert_names_free(&req);
 	tims_buf_release(&old);
-	wipe_release(&key);
 	tims_buf_release(&ca);
 	wipe_release(&cakey);
 	tims_buf_release(&cert);
@@ -901,10 +900,10 @@ out:
 
 tims_rc tims_centre_renew_own(struct tims_centre *c, struct tims_err *err)
 {
-	tims_rc rc = reissue_own(c, "tls.crt", "tls.key", "centre_server", err);
+	tims_rc rc = reissue_own(c, "tls.crt", "centre_server", err);
 
 	if (!rc)
-		rc = reissue_own(c, "client.crt", "client.key", "centre_client", err);
+		rc = reissue_own(c, "client.crt", "centre_client", err);
 	if (!rc)
 		tims_centre_event(c, "cert-renewed", NULL, "the centre's server and client "
 				  "certificates renewed (same keys)");

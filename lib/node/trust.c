@@ -11,8 +11,10 @@
  *
  * Renewal (tims_node_renew_cert): when a third of the certificate's
  * lifetime remains, or it was issued by a CA other than the one the
- * centre issues with now, the post makes a new key and CSR and asks the
- * centre over mutual TLS with the certificate it has. Expired, or refused
+ * centre issues with now, the post's signer makes a new key (written as
+ * client.key.new, never seen by this process: tims_signer_tls_csr) and
+ * hands back its CSR, which the post sends to the centre over mutual TLS
+ * with the certificate it has. Expired, or refused
  * by the centre (a CA retired while the post was offline), it asks with
  * a request signed by its log key instead, which the centre pinned at
  * enrolment. The new pair is written beside the old (.new), tried on a
@@ -27,6 +29,7 @@
 #include "tims/conf.h"
 #include "tims/node.h"
 #include "tims/revocation.h"
+#include "tims/signer.h"
 #include "tims/sync.h"
 #include "tims/tls.h"
 #include "tims/util.h"
@@ -263,7 +266,7 @@ static tims_rc renew_locked(const char *dir, unsigned flags, char *what, size_t 
 			    struct tims_err *err)
 {
 	struct tims_buf cur = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), csr = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
-	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), cert = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_buf cert = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
 	struct tims_buf ans = TIMS_BUF_INIT(64 * 1024), note = TIMS_BUF_INIT(4096);
 	struct tims_buf cas = TIMS_BUF_INIT(4 * TIMS_TLS_PEM_MAX + 16);
 	char ca[TRUST_PATH], crt[TRUST_PATH], kf[TRUST_PATH], crtn[TRUST_PATH], kn[TRUST_PATH];
@@ -275,7 +278,7 @@ static tims_rc renew_locked(const char *dir, unsigned flags, char *what, size_t 
 	uint8_t pin[32];
 	int64_t nb, na, now = (int64_t)time(NULL);
 	int by_key = (flags & TIMS_RENEW_BY_KEY) != 0, due = (flags & TIMS_RENEW_FORCE) != 0;
-	int current_ca = 1, trusted = 1;
+	int current_ca = 1, trusted = 1, made = 0;
 	long status = 0;
 	tims_rc rc;
 
@@ -303,7 +306,12 @@ static tims_rc renew_locked(const char *dir, unsigned flags, char *what, size_t 
 	}
 	if (now >= na || !trusted)
 		by_key = 1;
-	if ((rc = tims_tls_csr_make(e.name, &csr, &key, err)) ||
+	/* the new key is made and written by the signer (when there is one):
+	 * this process, which talks to the network, gets only the CSR */
+	if ((rc = tims_signer_tls_csr(kn, e.name, &csr, err)))
+		goto out;
+	made = 1;
+	if (
 	    (rc = node_identity_policy(dir, TIMS_CERT_CENTRE_SERVER, &pol, pin, &crl, err)))
 		goto out;
 	if (!by_key) {
@@ -339,8 +347,7 @@ static tims_rc renew_locked(const char *dir, unsigned flags, char *what, size_t 
 				  tims_tls_role_name(got.role));
 		goto out;
 	}
-	if ((rc = tims_write_file(kn, key.buf, key.len, 0600, 1, err)) ||
-	    (rc = tims_write_file(crtn, cert.buf, cert.len, 0644, 1, err)))
+	if ((rc = tims_write_file(crtn, cert.buf, cert.len, 0644, 1, err)))
 		goto out;
 	/* the new pair must work before the old one goes */
 	{
@@ -356,6 +363,7 @@ static tims_rc renew_locked(const char *dir, unsigned flags, char *what, size_t 
 			goto drop;
 		}
 	}
+	made = 0; /* from here recover() rolls an interrupted install forward */
 	if (rename(kn, kf) != 0 || rename(crtn, crt) != 0) {
 		rc = tims_err_set(err, TIMS_ERR_IO, "renewal: installing %s: %s", crt,
 				  strerror(errno));
@@ -372,14 +380,16 @@ static tims_rc renew_locked(const char *dir, unsigned flags, char *what, size_t 
 drop:
 	unlink(kn);
 	unlink(crtn);
+	made = 0;
 out:
+	if (rc && made) { /* a new key made for a renewal that did not happen */
+		unlink(kn);
+		unlink(crtn);
+	}
 	tims_tls_crl_free(crl);
 	tims_revocation_release(&held);
 	tims_buf_release(&cur);
 	tims_buf_release(&csr);
-	if (key.buf)
-		sodium_memzero(key.buf, key.alloc);
-	tims_buf_release(&key);
 	tims_buf_release(&cert);
 	tims_buf_release(&ans);
 	tims_buf_release(&note);

@@ -160,6 +160,7 @@ static const struct {
 	[TIMS_SIGNER_NOTE_LOAD] = { 1, { F_TEXT(SIGNER_REF_MAX) } },
 	[TIMS_SIGNER_NOTE_SIGN] = { 2, { F_HANDLE, F_BYTES } },
 	[TIMS_SIGNER_NOTE_FREE] = { 1, { F_HANDLE } },
+	[TIMS_SIGNER_TLS_CSR] = { 2, { F_TEXT(SIGNER_REF_MAX), F_TEXT(64) } },
 };
 
 static struct {
@@ -424,8 +425,23 @@ static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
 	int h = -1;
 
 	*nof = 0;
-	if (op >= TIMS_SIGNER_NOTE_LOAD)
+	if (op >= TIMS_SIGNER_NOTE_LOAD && op <= TIMS_SIGNER_NOTE_FREE)
 		return note_op(op, in, out, of, nof, scratch, err);
+	if (op == TIMS_SIGNER_TLS_CSR) {
+		char path[SIGNER_REF_MAX + 1], cn[65];
+
+		field_str(&in[0], path, sizeof(path));
+		field_str(&in[1], cn, sizeof(cn));
+		tims_buf_setlen(out, 0);
+		if (dry)
+			return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: no key "
+					    "made (dry run)");
+		if ((rc = tims_signer_tls_csr_local(path, cn, out, err)))
+			return rc;
+		of[0] = (struct tims_signer_field){ out->buf, out->len };
+		*nof = 1;
+		return TIMS_OK;
+	}
 	if (op == TIMS_SIGNER_OPEN || op == TIMS_SIGNER_TLS_LOAD) {
 		size_t i, max = op == TIMS_SIGNER_OPEN ? SIGNER_HANDLES : SIGNER_TLS_KEYS;
 

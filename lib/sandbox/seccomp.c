@@ -7,7 +7,9 @@
  * the daemons do after start, by library:
  *   libmicrohttpd   epoll, accept4, eventfd, socket I/O, its thread pool
  *   GnuTLS          getrandom, reading CA files
- *   libcurl         socket, connect, poll, socketpair/eventfd wakeups,
+ *   sync client     socket, connect, poll (lib/sync/client.c)
+ *   libcurl         (the witness client) socket, connect, poll,
+ *                   socketpair/eventfd wakeups,
  *                   resolver threads (getaddrinfo: netlink bind, sendmmsg,
  *                   NSS modules mapped PROT_EXEC)
  *   SQLite          open/pread/pwrite/fsync/fdatasync, fcntl locks, mmap

@@ -408,6 +408,33 @@ out:
 	return rc;
 }
 
+tims_rc tims_tls_issue_for_cert(const struct tims_cert_req *req, const char *old_pem,
+				const char *ca_cert, const char *ca_key,
+				struct tims_buf *cert_pem, struct tims_err *err)
+{
+	struct tls_ca_key cakey = { NULL, NULL };
+	gnutls_x509_crt_t cacrt = NULL, old = NULL;
+	gnutls_pubkey_t pub = NULL;
+	tims_rc rc;
+
+	if ((rc = check_req(req, err)) ||
+	    (rc = load_ca(ca_cert, ca_key, &cacrt, &cakey, err)) ||
+	    (rc = import_crt(old_pem, &old, err)))
+		goto out;
+	GT(gnutls_pubkey_init(&pub), "init");
+	GT(gnutls_pubkey_import_x509(pub, old, 0), "the certificate's public key");
+	rc = sign_cert(req, pub, cacrt, &cakey, NULL, cert_pem, err);
+out:
+	if (pub)
+		gnutls_pubkey_deinit(pub);
+	if (old)
+		gnutls_x509_crt_deinit(old);
+	if (cacrt)
+		gnutls_x509_crt_deinit(cacrt);
+	tls_ca_key_release(&cakey);
+	return rc;
+}
+
 tims_rc tims_tls_fingerprint(const char *cert_pem, uint8_t out[32],
 			     struct tims_err *err)
 {

@@ -534,6 +534,181 @@ int tims_signer_tls_retrieve(gnutls_session_t session,
 	return r;
 }
 
+/* ---- a client's certificate with its key (the signer's or local) ---------- */
+
+struct tims_tls_ident {
+	gnutls_pcert_st pcert[SRV_CHAIN];
+	unsigned n;
+	struct tls_ca_key k; /* k.pin: a local token key's PIN, for pin_cb */
+};
+
+void tims_tls_ident_free(struct tims_tls_ident *id)
+{
+	if (!id)
+		return;
+	for (unsigned i = 0; i < id->n; i++)
+		gnutls_pcert_deinit(&id->pcert[i]);
+	tls_ca_key_release(&id->k);
+	free(id);
+}
+
+void tims_tls_ident_get(const struct tims_tls_ident *id, gnutls_pcert_st **pcert,
+			unsigned *n, gnutls_privkey_t *pk)
+{
+	*pcert = (gnutls_pcert_st *)(uintptr_t)id->pcert;
+	*n = id->n;
+	*pk = id->k.pk;
+}
+
+tims_rc tims_tls_ident_load(const char *cert_file, const char *key_file,
+			    struct tims_tls_ident **out, struct tims_err *err)
+{
+	struct tims_buf crt = TIMS_BUF_INIT(SRV_CHAIN * TIMS_TLS_PEM_MAX);
+	struct tims_buf pem = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	struct tims_tls_ident *id;
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t a = { NULL, 0 }, b = { NULL, 0 }, d;
+	char abs[PATH_MAX];
+	tims_rc rc;
+	int r;
+
+	*out = NULL;
+	if (!cert_file || !key_file)
+		return tims_err_set(err, TIMS_ERR_USAGE, "client certificate: a "
+				    "certificate and a key file go together");
+	if (!(id = calloc(1, sizeof(*id))))
+		return tims_err_set(err, TIMS_ERR_NOMEM, "client certificate: out of memory");
+	if ((rc = tims_read_file(cert_file, crt.max, &crt, err)))
+		goto out;
+	if (tims_signer_active()) {
+		/* the path resolved here (a stat, not a read): the signer reads it */
+		if (!realpath(key_file, abs)) {
+			rc = tims_err_set(err, TIMS_ERR_IO, "client key %s: %s", key_file,
+					  strerror(errno));
+			goto out;
+		}
+		if ((rc = tls_remote_key(abs, &id->k.pk, &pub, err)))
+			goto out;
+	} else {
+		struct tims_err e;
+
+		tims_err_clear(&e);
+		if ((rc = tims_read_file(key_file, pem.max, &pem, err)))
+			goto out;
+		if ((rc = tls_ca_key_load(tims_buf_str(&pem), &id->k, &e))) {
+			rc = tims_err_set(err, rc, "client key %s: %s", key_file,
+					  tims_err_msg(&e));
+			goto out;
+		}
+		if ((r = gnutls_pubkey_init(&pub)) < 0 ||
+		    (r = gnutls_pubkey_import_privkey(pub, id->k.pk, 0, 0)) < 0) {
+			rc = tims_err_set(err, TIMS_ERR_CRYPTO, "client key %s: public "
+					  "key: %s", key_file, gnutls_strerror(r));
+			goto out;
+		}
+	}
+	d.data = (unsigned char *)crt.buf;
+	d.size = (unsigned)crt.len;
+	id->n = SRV_CHAIN;
+	if ((r = gnutls_pcert_list_import_x509_raw(id->pcert, &id->n, &d,
+						   GNUTLS_X509_FMT_PEM, 0)) < 0 || !id->n) {
+		if (r < 0)
+			id->n = 0;
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "client certificate %s: %s",
+				  cert_file, r < 0 ? gnutls_strerror(r) : "none");
+		goto out;
+	}
+	/* the key must be the certificate's */
+	if ((r = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &a)) < 0 ||
+	    (r = gnutls_pubkey_export2(id->pcert[0].pubkey, GNUTLS_X509_FMT_DER, &b)) < 0 ||
+	    a.size != b.size || memcmp(a.data, b.data, a.size)) {
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "client key %s is not the key "
+				  "of %s", key_file, cert_file);
+		goto out;
+	}
+	*out = id;
+	id = NULL;
+out:
+	gnutls_free(a.data);
+	gnutls_free(b.data);
+	if (pub)
+		gnutls_pubkey_deinit(pub);
+	if (pem.buf)
+		sodium_memzero(pem.buf, pem.alloc);
+	tims_buf_release(&pem);
+	tims_buf_release(&crt);
+	tims_tls_ident_free(id);
+	return rc;
+}
+
+/* ---- a renewed client key, made where it is used ---------------------------- */
+
+tims_rc tims_signer_tls_csr_local(const char *key_path, const char *common_name,
+				  struct tims_buf *csr_pem, struct tims_err *err)
+{
+	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	const char *base = strrchr(key_path, '/');
+	size_t n = base ? strlen(base + 1) : 0;
+	tims_rc rc;
+
+	/* the signer writes where a compromised caller says: only a new key's
+	 * name, never over the token's files or an installed key */
+	if (key_path[0] != '/' || strstr(key_path, "/../") || n <= 8 ||
+	    strcmp(base + 1 + n - 8, ".key.new") != 0)
+		return tims_err_set(err, TIMS_ERR_USAGE, "new TLS key %s: not an absolute "
+				    "path to a NAME.key.new file", key_path);
+	if (!(rc = tims_tls_csr_make(common_name, csr_pem, &key, err)))
+		rc = tims_write_file(key_path, key.buf, key.len, 0600, 1, err);
+	if (key.buf)
+		sodium_memzero(key.buf, key.alloc);
+	tims_buf_release(&key);
+	return rc;
+}
+
+tims_rc tims_signer_tls_csr(const char *key_path, const char *common_name,
+			    struct tims_buf *csr_pem, struct tims_err *err)
+{
+	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	char abs[PATH_MAX], dir[PATH_MAX], full[PATH_MAX + 256];
+	const char *base = strrchr(key_path, '/'), *name = base ? base + 1 : key_path;
+	size_t dl = base ? (size_t)(base - key_path) : 0;
+	struct tims_signer_field in[2], out;
+	tims_rc rc;
+
+	/* the directory resolved here (the signer's working directory is not
+	 * ours); the name is checked where it is written */
+	if (dl >= sizeof(dir))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "new TLS key: path too long");
+	if (!base)
+		snprintf(dir, sizeof(dir), ".");
+	else if (!dl)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)dl, key_path);
+	if (!realpath(dir, abs))
+		return tims_err_set(err, TIMS_ERR_IO, "new TLS key %s: %s", key_path,
+				    strerror(errno));
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", strcmp(abs, "/") ? abs : "",
+			     name) >= sizeof(full))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "new TLS key: path too long");
+	if (!tims_signer_active())
+		return tims_signer_tls_csr_local(full, common_name, csr_pem, err);
+	in[0] = (struct tims_signer_field){ full, strlen(full) };
+	in[1] = (struct tims_signer_field){ common_name, strlen(common_name) };
+	if ((rc = tims_signer_call(TIMS_SIGNER_TLS_CSR, in, 2, &resp, &out, 1, err)))
+		goto done;
+	if (!out.len || out.len > TIMS_TLS_PEM_MAX || memchr(out.p, '\0', out.len)) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: malformed answer "
+				  "to a new TLS key");
+		goto done;
+	}
+	if ((rc = tims_buf_add(csr_pem, out.p, out.len)))
+		rc = tims_err_set(err, rc, "certificate request: PEM larger than its buffer");
+done:
+	tims_buf_release(&resp);
+	return rc;
+}
+
 void tls_ca_key_release(struct tls_ca_key *k)
 {
 	if (k->pk)

@@ -53,6 +53,19 @@ int main(void)
 	T_OK(tims_tls_common_name(crt.buf, cn, sizeof(cn), &err) == TIMS_OK, "tls: common name read back");
 	T_EQ_STR(cn, "post-kapitan-andreevo", "tls: common name is the post's");
 	T_OK(tims_tls_fingerprint(crt.buf, fp1, &err) == TIMS_OK && tims_tls_fingerprint(other.buf, fp2, &err) == TIMS_OK && memcmp(fp1, fp2, 32), "tls: fingerprints differ between certificates");
+	{
+		/* reissued for the old certificate's key, without its private key */
+		struct tims_buf again = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+		struct tims_tls_peer a, b;
+
+		T_OK(tims_tls_issue_for_cert(&post, crt.buf, ca_crt.buf, ca_key.buf, &again, &err) == TIMS_OK &&
+		     verify_chain(again.buf, ca_crt.buf), "tls: a certificate reissued from the old one verifies (%s)", err.msg);
+		T_OK(!tims_tls_peer_read_pem(crt.buf, &a, NULL) && !tims_tls_peer_read_pem(again.buf, &b, NULL) &&
+		     !memcmp(a.spki, b.spki, 32) && memcmp(a.fp, b.fp, 32), "tls: with the same public key (a pin holds), as a new certificate");
+		T_OK(tims_tls_issue_for_cert(&post, key.buf, ca_crt.buf, ca_key.buf, &again, &err) != TIMS_OK,
+		     "tls: a private key is not a certificate to reissue from");
+		tims_buf_release(&again);
+	}
 	T_OK(tims_tls_issue(&bad, NULL, NULL, &other, &other_key, &err) == TIMS_ERR_INVALID, "tls: a bad IP address is refused");
 	T_EQ_STR(err.msg, "certificate: '300.1.1.1' is not an IP address", "tls: the error names the address");
 	bad.ips[0] = NULL; bad.days = 0;

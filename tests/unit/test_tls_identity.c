@@ -5,7 +5,6 @@
  * connections on loopback: a post's certificate (valid or revoked) served
  * on the centre's address is refused and never sees a request.
  */
-#include <curl/curl.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -141,7 +140,6 @@ int main(void)
 	long status = 0;
 	char hex[65];
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (!mkdtemp(dir))
 		return 2;
 	tims_tls_issue(&rca, NULL, NULL, &ca, &cakey, NULL);
