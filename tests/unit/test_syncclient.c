@@ -447,8 +447,10 @@ int main(void)
 		srv_start(&s, &centre, ANSWER, ok_json);
 		run_key_child(1, &s, ca_file, crt, key, line, sizeof(line));
 		if (!strncmp(line, "skip", 4)) {
-			T_OK(1, "signer: the client key hidden from the requesting process # SKIP %s",
-			     line + 5);
+			/* not run is not passed: a machine without mount or user
+			 * namespaces cannot show this, and says so as a failure */
+			T_OK(0, "signer: the client key hidden from the requesting process: could "
+			     "not be set up here (%s)", line + 5);
 		} else {
 			T_OK(!strncmp(line, "ok 200|", 7), "signer: a request with the client key "
 			     "hidden from the requesting process succeeds (%s)", line);
