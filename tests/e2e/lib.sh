@@ -35,7 +35,34 @@ trap t_cleanup EXIT
 eval "$(bash "${TIMS_ROOT:-$PWD}/scripts/token.sh" "$T_TMP/token")"
 
 # free_port: a TCP port free on 127.0.0.1 now.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# free_port: a port for a server the test restarts on the same port (a
+# centre its posts are enrolled with). Not one the kernel hands out itself
+# (bind to port 0, every "--port 0" server, every client connection: the
+# ephemeral range, ip_local_port_range): while the server was down, another
+# suite running beside this one could get that port, answer the posts with
+# its own certificate and keep the restarted server from binding (a CI run's
+# network.sh: "not the peer enrolled", then no catch-up). A random port
+# below the ephemeral range that binds now; only other free_port callers
+# draw from it.
+free_port() {
+	/usr/bin/python3 -c '
+import random, socket
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    p = random.randrange(10000, max(lo, 10001))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+else:
+    raise SystemExit("free_port: no free port below the ephemeral range")
+'
+}
 # wait_line FILE REGEX [TRIES]: until FILE has a line matching REGEX, every
 # 0.1 s, TRIES times (default 600: 60 s, for machines running suites side by
 # side); 1 if it never does.
