@@ -205,19 +205,27 @@ t_eq "every cut: the centre lost nothing it had acknowledged to the post, its au
 fi
 
 # ---- an fsync of the mirror fails (EIO), then the power is cut ---------------
-if part eio; then
-cstop
-CFAULT_CTL=$C/fault-ctl # in the centre's directory: its sandbox reads only there
-rm -f "$CFAULT_CTL"
-rm -rf "$T_TMP/cbase" "$T_TMP/cjournal"
-cp -a "$C" "$T_TMP/cbase"
-if cstart crash; then
+# fault_start: the centre stopped, its directory copied (the disk's state),
+# started again under crashfs and faultfs (CFAULT_CTL, in the centre's
+# directory: its sandbox reads only there), and 10 more records taken; 1 if
+# it does not start
+fault_start() {
+	cstop
+	CFAULT_CTL=$C/fault-ctl
+	rm -f "$CFAULT_CTL"
+	rm -rf "$T_TMP/cbase" "$T_TMP/cjournal"
+	cp -a "$C" "$T_TMP/cbase"
+	cstart crash || return 1
 	recov+=("$CRECOVERY_MS")
+	local want _
 	want=$(($(mirror_size "$T_TMP/cbase") + 10))
 	for _ in $(seq 1 150); do
 		[ "$(sync_view | cut -d' ' -f1)" -ge "$want" ] 2>/dev/null && break
 		sleep 0.1
 	done
+}
+if part eio; then
+if fault_start; then
 	echo "fsync EIO ${MIRROR#mirror/}-wal" >"$CFAULT_CTL"
 	sleep 1
 	read -r c1 lag1 <<<"$(sync_view)"
@@ -259,18 +267,7 @@ fi
 # what the store lacks (event "store-repaired"); then the power is cut, and
 # the final checks find every acknowledged crossing in the store once.
 if part eio-store; then
-cstop
-CFAULT_CTL=$C/fault-ctl
-rm -f "$CFAULT_CTL"
-rm -rf "$T_TMP/cbase" "$T_TMP/cjournal"
-cp -a "$C" "$T_TMP/cbase"
-if cstart crash; then
-	recov+=("$CRECOVERY_MS")
-	want=$(($(mirror_size "$T_TMP/cbase") + 10))
-	for _ in $(seq 1 150); do
-		[ "$(sync_view | cut -d' ' -f1)" -ge "$want" ] 2>/dev/null && break
-		sleep 0.1
-	done
+if fault_start; then
 	echo "write EIO query.db-wal" >"$CFAULT_CTL"
 	sleep 1
 	read -r s1 _ <<<"$(sync_view)"
