@@ -35,7 +35,7 @@
     const p = $('p-arrivals');
     p.querySelector('.deny').hidden = !yes;
     $('arr-form').hidden = yes;
-    $('rep-form').hidden = yes;
+    $('arep-form').hidden = yes;
     if (yes) {
       clearReport(false);
       $('arrivals').hidden = true;
@@ -140,40 +140,40 @@
       : t('arr.rep.sum.unlisted', { n: d.total, crossings: d.crossings });
     if (d.total > d.shown) sum += ' ' + t('arr.rep.cut', { shown: d.shown, n: d.total });
     if (d.names_withheld) sum += ' ' + t('arr.rep.withheld');
-    $('rep-sum').textContent = sum;
-    $('rep-sum').classList.toggle('cut', d.total > d.shown);
+    $('arep-sum').textContent = sum;
+    $('arep-sum').classList.toggle('cut', d.total > d.shown);
   }
 
   function clearReport(keepForm) {
     st.rep = null;
     $('arr-report').tBodies[0].replaceChildren();
     $('arr-report').hidden = true;
-    ['rep-sum', 'rep-msg'].forEach((id) => { $(id).textContent = ''; });
-    if (!keepForm) ['rep-purpose', 'rep-date', 'rep-airport'].forEach((id) => { $(id).value = ''; });
+    ['arep-sum', 'arep-msg'].forEach((id) => { $(id).textContent = ''; });
+    if (!keepForm) ['arep-purpose', 'arep-date', 'arep-airport'].forEach((id) => { $(id).value = ''; });
   }
 
   async function report(ev) {
     ev.preventDefault();
     if (!st.on) return;
     st.touch();
-    const purpose = $('rep-purpose').value.trim();
-    const airport = $('rep-airport').value.trim().toUpperCase();
-    const hours = $('rep-hours').value.trim();
-    $('rep-msg').textContent = '';
+    const purpose = $('arep-purpose').value.trim();
+    const airport = $('arep-airport').value.trim().toUpperCase();
+    const hours = $('arep-hours').value.trim();
+    $('arep-msg').textContent = '';
     if (purpose.length < 3) {
-      $('rep-msg').textContent = t('purpose.needed');
-      $('rep-purpose').focus();
+      $('arep-msg').textContent = t('purpose.needed');
+      $('arep-purpose').focus();
       return;
     }
     /* the day is the centre's to check: an empty one is refused naming it */
-    const q = '?kind=' + encodeURIComponent($('rep-kind').value) + '&date=' + encodeURIComponent($('rep-date').value) +
+    const q = '?kind=' + encodeURIComponent($('arep-kind').value) + '&date=' + encodeURIComponent($('arep-date').value) +
       (airport ? '&airport=' + encodeURIComponent(airport) : '') + (hours ? '&hours=' + encodeURIComponent(hours) : '') +
       '&purpose=' + encodeURIComponent(purpose);
     const r = await st.api('GET', '/api/v1/dashboard/arrivals/report' + q);
     if (r.status === 403) refused(true);
     if (r.status !== 200) {
       clearReport(true);
-      $('rep-msg').textContent = st.errText(r, 'msg.refused');
+      $('arep-msg').textContent = st.errText(r, 'msg.refused');
       return;
     }
     st.rep = r.data;
@@ -206,6 +206,6 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     $('arr-form').addEventListener('submit', read);
-    $('rep-form').addEventListener('submit', report);
+    $('arep-form').addEventListener('submit', report);
   });
 }());
