@@ -9,7 +9,7 @@
  *       from 06:00, their lists parsed and stored as `tims api import`
  *       stores them (not screened: the reports do not screen); 95 % of the
  *       travellers enter at the airport's two posts within two hours of
- *       their flight, 3 % by land, 2 % nowhere, and 2 % more entries at the
+ *       their flight, 3 % by land, 2 % nowhere, and 5 % more entries at the
  *       airport are on no list (each crossing sealed and indexed as the
  *       centre indexes a post's record); then the no-show and the unlisted
  *       report of the day, three times each, best and worst.
