@@ -508,7 +508,8 @@ static void print_report(const struct tims_arrivals_report *r, const char *date)
 			printf("%s %s #%llu %s %s %s  %s %s\n", w->airport, w->post,
 			       (unsigned long long)w->idx, tims_buf_str(&t),
 			       w->nationality[0] ? w->nationality : "-",
-			       w->decision == TIMS_DECISION_ADMIT ? "admitted" : "refused",
+			       w->decision == TIMS_DECISION_ADMIT ? "admitted" :
+			       w->decision == TIMS_DECISION_REFUSE ? "refused" : "second line",
 			       w->surname, w->given_names);
 			tims_buf_release(&t);
 		}

@@ -56,7 +56,8 @@ static json_t *unlisted_json(const struct tims_arrivals_report *r,
 			      "post", w->post, "index", (json_int_t)w->idx,
 			      "time_ms", (json_int_t)w->when_ms,
 			      "decision", w->decision == TIMS_DECISION_ADMIT ? "admit" :
-					  w->decision == TIMS_DECISION_REFUSE ? "refuse" : "other",
+					  w->decision == TIMS_DECISION_REFUSE ? "refuse" :
+					  w->decision == TIMS_DECISION_SECOND_LINE ? "second_line" : "other",
 			      "nationality", w->nationality, "issuer", w->issuer);
 
 	if (o && r->names) {
