@@ -12,7 +12,9 @@
 # closed, nothing stored. Every read of the lists (list, show) needs a
 # purpose and is audited; an admin is refused. The flight
 # arrived long ago: `tims retention run` erases its travellers without a
-# hit and keeps the two with one.
+# hit and keeps the two with one. After arrival (`tims api report` and its
+# route): an airport post's crossings synced to the centre, one no-show and
+# one arrival on no list, failing closed without an airports map.
 . tests/e2e/lib.sh
 GEN="python3 tests/data/paxlst/gen-paxlst.py --date 2026-01-15" # arrived long ago: retention, below
 C=$T_TMP/centre
