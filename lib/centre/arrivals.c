@@ -219,6 +219,26 @@ tims_rc tims_arrivals_query_check(const char *date, const char *hours, const cha
 
 /* ---- crossings and lists, by blind key ---------------------------------- */
 
+/* An issuing state as both sides write it: upper case, without the MRZ's
+ * filler '<' or blanks, and Doc 9303's "D" for Germany as ISO 3166's "DEU"
+ * (a German passport's MRZ says "D<<", a carrier's list "DEU"). */
+static void state_norm(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (; *in && o + 1 < cap; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c == '<' || c == ' ')
+			continue;
+		out[o++] = (char)(c < 0x80 ? toupper(c) : c);
+	}
+	out[o] = '\0';
+	if (!strcmp(out, "D"))
+		snprintf(out, cap, "DEU");
+}
+
+
 /* a document: its blind index and its issuing state */
 struct key {
 	char doc[TIMS_VAULT_BLIND_HEX];
@@ -280,7 +300,7 @@ static tims_rc entry_add(void *ctx, const struct tims_cstore_entry *e)
 	v = &x->v[x->n];
 	memset(v, 0, sizeof(*v));
 	snprintf(v->k.doc, sizeof(v->k.doc), "%s", e->doc_key);
-	snprintf(v->k.issuer, sizeof(v->k.issuer), "%s", e->issuer);
+	state_norm(e->issuer, v->k.issuer, sizeof(v->k.issuer));
 	v->when_ms = e->when_ms;
 	if (x->keep) {
 		if (!(v->e = malloc(sizeof(*e))))
@@ -441,7 +461,7 @@ static tims_rc noshow_traveller(void *ctx, const struct tims_api_traveller *t)
 		memset(&k, 0, sizeof(k));
 		if ((rc = tims_cstore_doc_key(c->s, doc, k.doc, c->err)))
 			return rc;
-		snprintf(k.issuer, sizeof(k.issuer), "%s", t->document_issuing_state);
+		state_norm(t->document_issuing_state, k.issuer, sizeof(k.issuer));
 		for (e = entries_find(c->x, &k); e && e < c->x->v + c->x->n && !key_cmp(&e->k, &k);
 		     e++)
 			if (e->when_ms >= c->from && e->when_ms < c->to) {
@@ -558,7 +578,7 @@ static tims_rc key_add(void *ctx, const struct tims_api_traveller *t)
 	sodium_memzero(doc, sizeof(doc));
 	if (rc)
 		return rc;
-	snprintf(x->v[x->n].issuer, sizeof(x->v[x->n].issuer), "%s", t->document_issuing_state);
+	state_norm(t->document_issuing_state, x->v[x->n].issuer, sizeof(x->v[x->n].issuer));
 	x->n++;
 	return TIMS_OK;
 }
