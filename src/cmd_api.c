@@ -5,6 +5,8 @@
  *   tims api import DIR FILE...
  *   tims api list DIR --purpose TEXT
  *   tims api show DIR FLIGHT DATE --purpose TEXT [--version N]
+ *   tims api report --centre DIR --no-show|--unlisted --date YYYY-MM-DD
+ *                   [--hours N] [--airport XXX] [--json] --purpose TEXT
  *
  * Reads one file (or standard input) holding PAXLST interchanges, plain or
  * wrapped in Type-B teletype lines, and prints its travellers: one line a
@@ -31,8 +33,10 @@
 
 #include "cli.h"
 #include "tims/api.h"
+#include "tims/arrivals.h"
 #include "tims/buf.h"
 #include "tims/centre.h"
+#include "tims/mlog.h"
 #include "tims/officer.h"
 #include "tims/paxlst.h"
 #include "tims/record.h"
@@ -43,6 +47,8 @@ static const char usage[] =
 	"       tims api import DIR FILE...\n"
 	"       tims api list DIR --purpose TEXT\n"
 	"       tims api show DIR FLIGHT DATE --purpose TEXT [--version N]\n"
+	"       tims api report --centre DIR --no-show|--unlisted --date YYYY-MM-DD\n"
+	"                       [--hours N] [--airport XXX] [--json] --purpose TEXT\n"
 	"\n"
 	"Advance passenger information: reads the UN/EDIFACT PAXLST interchanges\n"
 	"in FILE (standard input when FILE is missing or '-'; at most 64 MiB), with\n"
@@ -80,6 +86,21 @@ static const char usage[] =
 	"departure YYYY-MM-DD; --version N an older version), one JSON object\n"
 	"per line. list and show: a supervisor or an analyst, --purpose (3 to\n"
 	"200 bytes) in the audit log before anything is read.\n"
+	"report: after arrival, at the centre in --centre DIR (a supervisor or an\n"
+	"analyst, --purpose in the audit log first). --no-show: the travellers of\n"
+	"the current list of each flight expected that UTC day (at --airport, or\n"
+	"at every airport) with no entry crossing at the airport's posts from 3\n"
+	"hours before its expected arrival to --hours N after it (1 to 168,\n"
+	"default 6); a flight whose N hours have not passed is counted open.\n"
+	"--unlisted: the entry crossings at the airport's posts that day whose\n"
+	"document (number and issuing state) is on no list of a flight arriving\n"
+	"there from N hours before the day on. Matched through the query store's\n"
+	"blind index, never in clear. The airports' posts are DIR/airports.conf\n"
+	"(lines CODE = POST-NAME ...): an airport it does not name is an error.\n"
+	"Names count against the daily export limit (withheld when it refuses).\n"
+	"Prints one line a row, or with --json one JSON object. Exit 0 reported,\n"
+	"1 the report cannot be made (no airport post known, a store that cannot\n"
+	"be read), 2 usage.\n"
 	"See docs/paxlst.md.\n";
 
 static json_t *traveller_json(const struct tims_paxlst *p, const struct tims_paxlst_traveller *t)
@@ -454,6 +475,124 @@ static int api_show(int argc, char **argv)
 	return st;
 }
 
+/* tims api report: the reports after arrival (tims/arrivals.h) */
+static void print_report(const struct tims_arrivals_report *r, const char *date)
+{
+	printf("%s %s, %u hours: %zu flights", tims_arrivals_kind_name(r->kind), date, r->hours,
+	       r->flights);
+	if (r->kind == TIMS_ARRIVALS_NO_SHOW)
+		printf(" (%zu still open), %zu travellers compared, %zu not crossed", r->flights_open,
+		       r->travellers, r->total);
+	else
+		printf(", %zu entry crossings compared, %zu on no list", r->crossings, r->total);
+	if (r->n < r->total)
+		printf(" (%zu shown)", r->n);
+	if (r->names_withheld)
+		printf(" (names withheld: export limit)");
+	printf("\n");
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->noshow) {
+			const struct tims_arrivals_noshow *w = &r->noshow[i];
+
+			printf("%s %s %s %s  #%u %s %s hits %u%s  %s %s\n", w->airport, w->flight,
+			       w->date, w->arrival_time[0] ? w->arrival_time : "?", w->position,
+			       w->role, w->nationality[0] ? w->nationality : "-", w->hits,
+			       w->no_document ? " (no document on the list)" : "", w->surname,
+			       w->given_names);
+		} else {
+			const struct tims_arrivals_unlisted *w = &r->unlisted[i];
+			struct tims_buf t = TIMS_BUF_INIT(64);
+
+			if (tims_time_format(w->when_ms, &t))
+				tims_buf_reset(&t);
+			printf("%s %s #%llu %s %s %s  %s %s\n", w->airport, w->post,
+			       (unsigned long long)w->idx, tims_buf_str(&t),
+			       w->nationality[0] ? w->nationality : "-",
+			       w->decision == TIMS_DECISION_ADMIT ? "admitted" :
+			       w->decision == TIMS_DECISION_REFUSE ? "refused" : "second line",
+			       w->surname, w->given_names);
+			tims_buf_release(&t);
+		}
+	}
+}
+
+static int api_report(int argc, char **argv)
+{
+	const char *purpose = NULL, *dir = NULL, *date = NULL, *hours = NULL, *airport = NULL;
+	struct tims_arrivals_report *r = NULL;
+	struct tims_arrivals_query q;
+	struct tims_centre *c = NULL;
+	struct cli_actor who;
+	struct tims_err err;
+	int json = 0, st;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	memset(&q, 0, sizeof(q));
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--centre") && i + 1 < argc)
+			dir = argv[++i];
+		else if (!strcmp(argv[i], "--purpose") && i + 1 < argc)
+			purpose = argv[++i];
+		else if (!strcmp(argv[i], "--date") && i + 1 < argc)
+			date = argv[++i];
+		else if (!strcmp(argv[i], "--hours") && i + 1 < argc)
+			hours = argv[++i];
+		else if (!strcmp(argv[i], "--airport") && i + 1 < argc)
+			airport = argv[++i];
+		else if (!strcmp(argv[i], "--no-show") && !q.kind)
+			q.kind = TIMS_ARRIVALS_NO_SHOW;
+		else if (!strcmp(argv[i], "--unlisted") && !q.kind)
+			q.kind = TIMS_ARRIVALS_UNLISTED;
+		else if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else
+			return cli_error(CLI_USAGE, "api", "report: unexpected '%s' (want --centre DIR "
+					 "--no-show|--unlisted --date YYYY-MM-DD [--hours N] "
+					 "[--airport XXX] [--json] --purpose TEXT)", argv[i]);
+	}
+	if (!dir || !q.kind || !date)
+		return cli_error(CLI_USAGE, "api", "report: want --centre DIR, --no-show or "
+				 "--unlisted, and --date YYYY-MM-DD");
+	tims_err_clear(&err);
+	if (tims_arrivals_query_check(date, hours, airport, &q, &err))
+		return cli_error(CLI_USAGE, "api", "report: --%s", err.msg);
+	if ((st = centre_dir("report", dir)) || (st = purpose_ok("report", purpose)))
+		return st;
+	if ((st = cli_gate("api report", dir, TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST,
+			   "cli.api.report", purpose,
+			   json_pack("{s:s, s:s, s:i, s:s}", "kind", tims_arrivals_kind_name(q.kind),
+				     "date", date, "hours", (int)q.hours, "airport", q.airport),
+			   &who)))
+		return st;
+	/* the national search's rule: the roles let in here see names */
+	q.names = 1;
+	q.now_ms = tims_mlog_now_ms();
+	if (tims_centre_open(dir, &c, &err))
+		return cli_error(CLI_USAGE, "api", "report: %s", tims_err_msg(&err));
+	if (!(r = calloc(1, sizeof(*r)))) {
+		tims_centre_free(c);
+		return cli_error(CLI_USAGE, "api", "report: out of memory");
+	}
+	if (tims_centre_arrivals_report(c, &q, r, &err) ||
+	    tims_centre_arrivals_charge(c, who.who.id, r, &err))
+		st = cli_error(err.rc == TIMS_ERR_NOMEM ? CLI_USAGE : CLI_FAIL, "api", "report: %s",
+			       tims_err_msg(&err));
+	else if (json) {
+		json_t *o = tims_centre_arrivals_json(r);
+
+		st = !o || put_line(o) ? cli_error(CLI_USAGE, "api", "report: out of memory") :
+					 CLI_OK;
+	} else
+		print_report(r, date);
+	tims_arrivals_report_release(r);
+	free(r);
+	tims_centre_free(c);
+	return st;
+}
+
 int cmd_api(int argc, char **argv)
 {
 	static const struct cli_command table[] = {
@@ -461,6 +600,7 @@ int cmd_api(int argc, char **argv)
 		{ "import", api_import, "store and screen passenger lists at the centre" },
 		{ "list", api_list, "the flights whose passenger lists the centre holds" },
 		{ "show", api_show, "one flight's passenger list and its screening" },
+		{ "report", api_report, "after arrival: no-shows, and arrivals on no list" },
 	};
 
 	return cli_dispatch("api", table, sizeof(table) / sizeof(table[0]), usage, argc, argv);

@@ -400,4 +400,31 @@ TIMS_MUST_USE tims_rc tims_centre_audit_verify(struct tims_centre *c,
 				 void (*report)(void *ctx, const char *finding),
 				 void *ctx, uint64_t *events, struct tims_err *err);
 
+/*
+ * The reports after arrival (tims/arrivals.h, lib/centre/arrivals.c):
+ * the airports map DIR/airports.conf (no file: no airport known), its
+ * post names made the enrolled posts' log origins (a name not enrolled is
+ * an error naming it), and a report over DIR/api.db and the query store.
+ * Not audited here: the caller audits the report with its purpose.
+ */
+struct tims_arrivals_map;
+struct tims_arrivals_query;
+struct tims_arrivals_report;
+TIMS_MUST_USE tims_rc tims_centre_airports(struct tims_centre *c, struct tims_arrivals_map *map,
+					   struct tims_err *err);
+TIMS_MUST_USE tims_rc tims_centre_arrivals_report(struct tims_centre *c,
+						  const struct tims_arrivals_query *q,
+						  struct tims_arrivals_report *r,
+						  struct tims_err *err);
+/* The rows with names against actor's daily export limit (tims/export.h),
+ * as the national queries' rows are: when the limit refuses them, the
+ * names are wiped from the report (names_withheld) and TIMS_OK; the
+ * report stays. */
+TIMS_MUST_USE tims_rc tims_centre_arrivals_charge(struct tims_centre *c, const char *actor,
+						  struct tims_arrivals_report *r,
+						  struct tims_err *err);
+/* A report as the CLI prints it and the dashboard route answers it
+ * (docs/paxlst.md "After arrival"); NULL: out of memory. */
+json_t *tims_centre_arrivals_json(const struct tims_arrivals_report *r);
+
 #endif

@@ -51,6 +51,7 @@
 #include "tims/note.h"
 #include "tims/record.h"
 #include "tims/stay.h"
+#include "tims/vault.h"
 
 #define TIMS_CSTORE_MAX_URI 1024
 #define TIMS_CSTORE_MAX_HISTORY TIMS_STAY_MAX_MOVES
@@ -403,5 +404,43 @@ tims_rc tims_cstore_report(struct tims_cstore *s, const struct tims_report_query
 tims_rc tims_cstore_report_overstays(struct tims_cstore *s, int64_t on,
 				     const struct tims_stay_regimes *rs,
 				     tims_report_fn fn, void *ctx, struct tims_err *err);
+
+/* ---- the reports after arrival (lib/cstore/arrivals.c, docs/paxlst.md) ---- */
+
+/* An entry crossing as the reports see it: clear facts and the blind index
+ * of its document number (the store's "doc" index), nothing opened. */
+struct tims_cstore_entry {
+	char origin[TIMS_NOTE_MAX_NAME + 1];
+	uint64_t idx;
+	int64_t when_ms;
+	uint8_t decision;             /* enum tims_decision: a refusal is an arrival too */
+	char issuer[16];              /* the document's issuing state, as recorded */
+	char nationality[16];
+	char doc_key[TIMS_VAULT_BLIND_HEX];
+};
+typedef tims_rc (*tims_cstore_entry_fn)(void *ctx, const struct tims_cstore_entry *e);
+/*
+ * The standing entry crossings (not erased, not corrected; any decision)
+ * registered at origin with a crossing time in [from_ms, to_ms), by time.
+ * TIMS_ERR_UNAVAILABLE / TIMS_ERR_STATE when the vault cannot blind (the
+ * store's indexes could not be matched), a statement's error otherwise:
+ * never an empty answer for a store that cannot be read.
+ */
+TIMS_MUST_USE tims_rc tims_cstore_entries(struct tims_cstore *s, const char *origin,
+					  int64_t from_ms, int64_t to_ms,
+					  tims_cstore_entry_fn fn, void *ctx,
+					  struct tims_err *err);
+/* The blind index of a document number, as the store indexes a record's
+ * (exact bytes: the caller normalises). */
+TIMS_MUST_USE tims_rc tims_cstore_doc_key(struct tims_cstore *s, const char *doc,
+					  char out[TIMS_VAULT_BLIND_HEX], struct tims_err *err);
+/* The names of one crossing, opened from its sealed record. */
+struct tims_cstore_names {
+	char surname[TIMS_RECORD_FIELD], given_names[TIMS_RECORD_FIELD];
+	char birth_date[16];
+};
+TIMS_MUST_USE tims_rc tims_cstore_entry_names(struct tims_cstore *s, const char *origin,
+					      uint64_t idx, struct tims_cstore_names *out,
+					      struct tims_err *err);
 
 #endif

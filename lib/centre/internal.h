@@ -188,6 +188,8 @@ int centre_alerts_post_event(struct tims_centre *c, const char *origin, const ch
 			     int *severe, char *line, size_t cap);
 /* api.c: the pre-arrival list (flights of the passenger lists held) */
 tims_rc centre_h_dash_arrivals(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc centre_h_dash_arrivals_report(void *app, struct tims_http_req *req,
+				      struct tims_http_resp *resp);
 tims_rc centre_h_dash_overstays(void *app, struct tims_http_req *req,
 				struct tims_http_resp *resp);
 tims_rc centre_h_dash_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);

@@ -604,6 +604,9 @@ static const struct tims_http_route routes[] = {
 	/* the pre-arrival list (api.c): flights and counts, no traveller */
 	{ "GET", "/api/v1/dashboard/arrivals", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 0,
 	  NULL, centre_h_dash_arrivals, 0 },
+	/* the reports after arrival (arrivals_http.c): name travellers */
+	{ "GET", "/api/v1/dashboard/arrivals/report", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST,
+	  0, NULL, centre_h_dash_arrivals_report, 0 },
 	{ "POST", "/api/v1/dashboard/search", TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST, 2048,
 	  centre_search_schema, centre_h_dash_search, 0 },
 	/* the ministry's statistics (reports.c): counts only, audited */

@@ -246,6 +246,39 @@ try {
     /* the answer to the earlier question does not stand under the refusal */
     return (await page.isHidden('#arrivals')) || 'the earlier list is still shown';
   });
+  // After arrival (arrivals.js): this centre has no airports map, so the
+  // report fails closed, said in the page's words; then an answer as a
+  // centre with one gives it (faked here: the matching is test_arrivals'
+  // and apiimport.sh's) is shown with its rows and counts
+  await check('after arrival: no airport post known is said, never an empty report', async () => {
+    await page.fill('#arep-date', env('ARR_DAY'));
+    await page.fill('#arep-airport', 'tia');
+    await page.fill('#arep-purpose', 'no-shows of the day');
+    await page.click('#arep-form button');
+    await waitText(page, '#arep-msg', /^no airport post is known for that airport/);
+    return (await page.isHidden('#arr-report')) || 'a report table is shown';
+  });
+  await check('after arrival: a no-show row names flight, position, role and traveller; the counts say what was compared', async () => {
+    const path = /\/api\/v1\/dashboard\/arrivals\/report\?/;
+    await page.route(path, (route) => route.fulfill({ status: 200, json: {
+      kind: 'no-show', date: env('ARR_DAY'), hours: 6, airports: [{ code: 'TIA', posts: ['al.example/tia'] }],
+      flights: 3, flights_open: 1, travellers: 612, crossings: 600, total: 1, shown: 1, names: true,
+      names_withheld: false, rows: [{ airport: 'TIA', flight: 'JU123', date: env('ARR_DAY'),
+        arrival_time: env('ARR_DAY') + 'T10:40', version: 2, position: 7, role: 'FM', nationality: 'ITA',
+        no_document: false, hits: 0, surname: 'ROSSI', given_names: 'MARIO' }] } }));
+    await page.click('#arep-form button');
+    await waitText(page, '#arep-sum', /^\(1 not crossed of 612 travellers; 3 flights, 1 still open\)$/);
+    await page.unroute(path);
+    const row = await page.$eval('#arr-report tbody tr', (t) => Array.from(t.cells).map((c) => c.textContent));
+    return (row[1] === 'JU123' && row[3] === '7' && row[4] === 'crew' && row[7] === 'ROSSI, MARIO') || row.join(' | ');
+  });
+  await check('after arrival: hours out of range are refused naming the field', async () => {
+    await page.fill('#arep-hours', '0');
+    await page.click('#arep-form button');
+    await waitText(page, '#arep-msg', /^hours: value not accepted$/);
+    await page.fill('#arep-hours', '6');
+    return (await page.isHidden('#arr-report')) || 'the earlier report is still shown';
+  });
   await shot(page, 'arrivals');
 
   await check(`posts: ${env('STOP_POST')} stopped goes offline`, async () => {

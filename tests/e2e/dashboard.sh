@@ -242,6 +242,8 @@ ARR_FLIGHT=$(jq -r '.flights[0].flight' <<<"$imp" 2>/dev/null)
 t_eq "arrivals: tims api import of tomorrow's flight: 2 travellers, 1 hit" "2 1" "$(jq -r '"\(.travellers) \(.hits)"' <<<"$imp" 2>&1)"
 arr() { dreq GET "/api/v1/dashboard/arrivals$1" "${2:-$ANA2}"; }
 t_eq "arrivals: the auditor is refused before anything is read" 403 "$(arr '?purpose=curiosity' "$AUD")"
+t_eq "after arrival: the auditor is refused the report (names travellers) before anything is read" 403 \
+	"$(dreq GET "/api/v1/dashboard/arrivals/report?kind=no-show&date=2026-12-07&purpose=curiosity" "$AUD")"
 t_eq "arrivals: an unknown parameter is refused naming it" "400 bad_query surname" \
 	"$(arr '?purpose=pre-arrival&surname=SHCHERBAKOV') $(jq -r '"\(.error) \(.params.field)"' "$T_TMP/body")"
 t_eq "arrivals: an airport that is no IATA code is refused naming it" "400 airport" \

@@ -55,6 +55,7 @@ RUN["api parse"]="api parse tests/data/paxlst/us-d02b.edi"
 RUN["api import"]="api import $C tests/data/paxlst/us-d02b.edi"
 RUN["api list"]="api list $C --purpose roles-check"
 RUN["api show"]="api show $C UA123 2007-04-29 --purpose roles-check"
+RUN["api report"]="api report --centre $C --no-show --date 2007-04-29 --purpose roles-check"
 RUN[login]="-"; RUN[logout]="-"   # below, by hand
 RUN["post init"]="post init $T_TMP/p2"
 RUN["post seal"]="post seal $P"
@@ -133,7 +134,7 @@ RUN["witness ask"]="witness ask --url https://127.0.0.1:1 --post $P"
 RUN["witness rotate-key"]="witness rotate-key $W"
 RUN[backup]="backup $P --out $T_TMP/roles-backup"
 RUN[restore]="restore $T_TMP/roles-backup --to $T_TMP/roles-restored"
-node_of() { case $1 in centre* | "api import" | "api list" | "api show") echo "$C" ;; *) echo "$P" ;; esac; }
+node_of() { case $1 in centre* | "api import" | "api list" | "api show" | "api report") echo "$C" ;; *) echo "$P" ;; esac; }
 
 # run CMD: the command's invocation, as the caller's session is set.
 run() {
@@ -224,7 +225,7 @@ t_eq "docs/roles.md's Centre API rows are the centre's route table" \
 # reads the audit trail; the admin reads nothing that names people.
 t_eq "the audit trail is read by the auditor alone" "audit list|auditor" "$(grep '^audit list|' "$T_TMP/cli.rows")"
 t_eq "the admin reads no history, query, watchlist or event" "" \
-	"$(grep -E '^(history|centre query|centre events|watchlist list|screen query|screen traveller|audit list|api import|api list|api show)\|.*admin' "$T_TMP/cli.rows")"
+	"$(grep -E '^(history|centre query|centre events|watchlist list|screen query|screen traveller|audit list|api import|api list|api show|api report)\|.*admin' "$T_TMP/cli.rows")"
 t_eq "no API route gives the admin the audit trail or personal data" "" \
 	"$( (api_rows "Post API"; api_rows "Centre API") | awk '$2 ~ /audit|history|hits|events|overstays|search/ && $3 ~ /admin/')"
 t_end

@@ -1,0 +1,420 @@
+/*
+ * test_arrivals.c — the reports after arrival (tims/arrivals.h): who on a
+ * flight's current list did not cross at the airport's posts within N
+ * hours of its expected arrival, and who crossed there on no list. The
+ * lists are imported as the centre imports them (lib/api), the crossings
+ * added to a query store as the centre indexes them (blind indexes under
+ * the same vault); the failures a report must not hide (an airport with
+ * no post, a store that cannot be read, a traveller the vault cannot
+ * open) are errors, never an empty report.
+ */
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "t.h"
+#include "tims/api.h"
+#include "tims/arrivals.h"
+#include "tims/buf.h"
+#include "tims/cstore.h"
+#include "tims/paxlst.h"
+#include "tims/record.h"
+#include "tims/util.h"
+#include "tims/vault.h"
+
+#define HOUR 3600000LL
+#define DAY_MS 86400000LL
+
+static struct tims_vault *vault;
+
+struct pax { const char *role, *sur, *giv, *nat, *doc, *issuer; };
+
+/* One PAXLST interchange (D:05B): flight JU123 from BEG departing
+ * 2026-12-07 06:00, arriving at TIA at 10:00, prepared at prep. */
+static void message(struct tims_buf *b, const char *prep, const struct pax *p, size_t n)
+{
+	int segs = 7;
+	size_t pas = 0, crew = 0;
+
+	tims_buf_reset(b);
+	(void)tims_buf_addf(b, "UNA:+.? 'UNB+UNOA:4+JU:ZZ+ALBAPI:ZZ+%s+1'", prep);
+	(void)tims_buf_addf(b, "UNH+1+PAXLST:D:05B:UN:IATA+JU123/261207/1000+01:F'BGM+745'"
+			       "TDT+20+JU123'LOC+125+BEG'DTM+189:202612070600:203'LOC+87+TIA'"
+			       "DTM+232:202612071000:203'");
+	for (size_t i = 0; i < n; i++) {
+		(void)tims_buf_addf(b, "NAD+%s+++%s:%s'ATT+2++M'DTM+329:19800101:102'NAT+2+%s'"
+				       "DOC+P+%s'LOC+91+%s'", p[i].role, p[i].sur, p[i].giv, p[i].nat,
+				       p[i].doc, p[i].issuer);
+		segs += 6;
+		if (!strcmp(p[i].role, "FM"))
+			crew++;
+		else
+			pas++;
+	}
+	(void)tims_buf_addf(b, "CNT+42:%zu'", pas);
+	segs++;
+	if (crew) {
+		(void)tims_buf_addf(b, "CNT+41:%zu'", crew);
+		segs++;
+	}
+	(void)tims_buf_addf(b, "UNT+%d+1'UNZ+1+1'", segs + 1);
+}
+
+static tims_rc import(struct tims_api *a, const struct tims_buf *b, int64_t now,
+		      struct tims_err *err)
+{
+	struct tims_api_import_result *res = calloc(1, sizeof(*res));
+	struct tims_api_screening *s;
+	struct tims_paxlst p;
+	uint8_t sha[32];
+	tims_rc rc;
+
+	crypto_hash_sha256(sha, (const unsigned char *)b->buf, b->len);
+	if ((rc = tims_paxlst_parse(b->buf, b->len, NULL, &p, err))) {
+		free(res);
+		return rc;
+	}
+	s = calloc(p.n, sizeof(*s));
+	for (size_t i = 0; i < p.n; i++)
+		s[i].status = TIMS_API_CLEAR;
+	if (p.n > 1) { /* the second traveller has a hit: the report says so */
+		s[1].status = TIMS_API_HIT;
+		s[1].nhits = 1;
+	}
+	rc = tims_api_store(a, sha, now, &p, s, NULL, NULL, res, err);
+	free(s);
+	free(res);
+	tims_paxlst_release(&p);
+	return rc;
+}
+
+/* A crossing of doc (issuer) at origin, entry or exit, at ms. */
+static tims_rc cross(struct tims_cstore *s, const char *origin, uint64_t idx, int64_t ms,
+		     int dir, const char *doc, const char *issuer, const char *surname,
+		     struct tims_err *err)
+{
+	struct tims_record r;
+	uint8_t leaf[32];
+	char salt[64];
+
+	tims_record_init(&r);
+	r.direction = (uint8_t)dir;
+	r.time_ms = ms;
+	snprintf(r.ref, sizeof(r.ref), "%s-%llu", origin, (unsigned long long)idx);
+	snprintf(r.officer, sizeof(r.officer), "O1");
+	snprintf(r.booth, sizeof(r.booth), "B1");
+	snprintf(r.person.doc_code, sizeof(r.person.doc_code), "P");
+	snprintf(r.person.issuer, sizeof(r.person.issuer), "%s", issuer);
+	snprintf(r.person.doc_number, sizeof(r.person.doc_number), "%s", doc);
+	snprintf(r.person.surname, sizeof(r.person.surname), "%s", surname);
+	snprintf(r.person.given_names, sizeof(r.person.given_names), "TEST");
+	snprintf(r.person.nationality, sizeof(r.person.nationality), "%s", issuer);
+	snprintf(r.person.birth_date, sizeof(r.person.birth_date), "1980-01-01");
+	r.decision = TIMS_DECISION_ADMIT;
+	snprintf(salt, sizeof(salt), "%s/%llu", origin, (unsigned long long)idx);
+	crypto_hash_sha256(leaf, (const unsigned char *)salt, strlen(salt));
+	return tims_cstore_add(s, origin, idx, (uint64_t)ms, leaf, &r, NULL, err);
+}
+
+static const struct tims_arrivals_noshow *noshow_of(const struct tims_arrivals_report *r,
+						    const char *surname)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->noshow[i].surname, surname))
+			return &r->noshow[i];
+	return NULL;
+}
+
+static const struct tims_arrivals_unlisted *unlisted_of(const struct tims_arrivals_report *r,
+							const char *surname)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->unlisted[i].surname, surname))
+			return &r->unlisted[i];
+	return NULL;
+}
+
+static void test_map(void)
+{
+	struct tims_arrivals_map m;
+	struct tims_arrivals_query q;
+	struct tims_err err;
+	const char good[] = "# Tirana and Kukës\nTIA = tia-hall-a  tia-hall-b\r\n\n  KFZ=kukes\n";
+	static const char *const bad[][2] = {
+		{ "tia = x\n", "airport" },            /* lower case */
+		{ "TIAX = x\n", "airport" },
+		{ "TIA x\n", "want CODE" },
+		{ "TIA =\n", "airport TIA: no post" },
+		{ "TIA = a\nTIA = b\n", "named twice" },
+		{ "TIA = a b c d e f g h i\n", "at most" },
+		{ "TIA = a\x01\n", "control" },
+		{ "TIA = caf\xc3\xa9\n", "ASCII" },
+	};
+
+	T_OK(tims_arrivals_map_parse(good, strlen(good), "airports.conf", &m, &err) == TIMS_OK &&
+	     m.n == 2 && m.a[0].nposts == 2 && !strcmp(m.a[0].posts[1], "tia-hall-b") &&
+	     !strcmp(m.a[1].code, "KFZ") && !strcmp(m.a[1].posts[0], "kukes") &&
+	     tims_arrivals_map_find(&m, "KFZ") == &m.a[1] && !tims_arrivals_map_find(&m, "TIR"),
+	     "an airports map is read: two airports, their posts (%s)", err.msg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_OK(tims_arrivals_map_parse(bad[i][0], strlen(bad[i][0]), "airports.conf", &m,
+					     &err) != TIMS_OK && strstr(err.msg, bad[i][1]) &&
+		     strstr(err.msg, "airports.conf:") && m.n == 0,
+		     "a bad map line is refused, its line named, nothing kept (%s)", err.msg);
+
+	memset(&q, 0, sizeof(q));
+	T_OK(tims_arrivals_query_check("2026-12-07", NULL, NULL, &q, &err) == TIMS_OK &&
+	     q.hours == TIMS_ARRIVALS_HOURS_DEFAULT && !q.airport[0],
+	     "a report's query: the day, %d hours by default", TIMS_ARRIVALS_HOURS_DEFAULT);
+	T_OK(tims_arrivals_query_check("2026-12-07", "168", "TIA", &q, &err) == TIMS_OK &&
+	     q.hours == 168 && !strcmp(q.airport, "TIA"), "168 hours and an airport");
+	T_OK(tims_arrivals_query_check("2026-13-07", NULL, NULL, &q, &err) == TIMS_ERR_INVALID &&
+	     !strncmp(err.msg, "date:", 5), "a date that is no date is refused (%s)", err.msg);
+	T_OK(tims_arrivals_query_check("2026-12-07", "0", NULL, &q, &err) == TIMS_ERR_INVALID &&
+	     !strncmp(err.msg, "hours:", 6) &&
+	     tims_arrivals_query_check("2026-12-07", "169", NULL, &q, &err) == TIMS_ERR_INVALID &&
+	     tims_arrivals_query_check("2026-12-07", "6h", NULL, &q, &err) == TIMS_ERR_INVALID &&
+	     tims_arrivals_query_check("2026-12-07", "00000000006", NULL, &q, &err) ==
+	     TIMS_ERR_INVALID, "hours out of 1..168, or no number, are refused (%s)", err.msg);
+	T_OK(tims_arrivals_query_check("2026-12-07", NULL, "tia", &q, &err) == TIMS_ERR_INVALID &&
+	     !strncmp(err.msg, "airport:", 8) &&
+	     tims_arrivals_query_check("2026-12-07", NULL, "TIAX", &q, &err) == TIMS_ERR_INVALID,
+	     "an airport that is not three capital letters is refused (%s)", err.msg);
+}
+
+/* the list: version 1, then version 2 replacing it */
+static const struct pax v1[] = {
+	{ "FL", "ARRIVED", "A", "ALB", "AL1000001", "ALB" },
+	{ "FL", "LANDPOST", "B", "ALB", "AL1000002", "ALB" },   /* crossed by land only */
+	{ "FM", "CREW", "C", "ITA", "IT1000003", "ITA" },        /* crew, crossed at hall B */
+	{ "FL", "EARLY", "D", "GBR", "GB1000004", "GBR" },       /* crossed before the window */
+	{ "FL", "DROPPED", "E", "DEU", "C01X00T47", "D" },       /* not on version 2 */
+	{ "FL", "OTHERSTATE", "H", "SRB", "XK1000007", "SRB" },  /* same number, another state */
+};
+static const struct pax v2[] = {
+	{ "FL", "ARRIVED", "A", "ALB", "al 1000001", "ALB" },    /* written loosely */
+	{ "FL", "LANDPOST", "B", "ALB", "AL1000002", "ALB" },
+	{ "FM", "CREW", "C", "ITA", "IT1000003", "ITA" },
+	{ "FL", "EARLY", "D", "GBR", "GB1000004", "GBR" },
+	{ "FL", "OTHERSTATE", "H", "SRB", "XK1000007", "SRB" },
+	{ "FL", "ADDED", "F", "FRA", "FR1000006", "FRA" },       /* new on version 2, no crossing */
+	{ "FL", "GERMAN", "G", "DEU", "C01X00T48", "DEU" },      /* the MRZ says "D" */
+};
+
+int main(void)
+{
+	char dir[] = "/tmp/tims-arrivals-XXXXXX", uri[600], path[600];
+	struct tims_buf m = TIMS_BUF_INIT(1 << 16);
+	struct tims_arrivals_report r;
+	struct tims_arrivals_query q;
+	struct tims_arrivals_map map;
+	struct tims_cstore *s = NULL;
+	struct tims_api *a = NULL;
+	struct tims_err err;
+	int64_t day = 0, arr;
+	const struct tims_arrivals_noshow *ns;
+	const struct tims_arrivals_unlisted *ul;
+	tims_rc rc;
+
+	if (sodium_init() < 0 || !mkdtemp(dir))
+		return 1;
+	test_map();
+	if (!T_OK(tims_vault_create(dir, NULL, &err) == TIMS_OK &&
+		  tims_vault_open(dir, &vault, &err) == TIMS_OK, "the centre's vault (%s)", err.msg))
+		return t_done();
+	tims_date_parse("2026-12-07", &day, "date", NULL);
+	arr = day * DAY_MS + 10 * HOUR; /* the expected arrival, 10:00 */
+	snprintf(uri, sizeof(uri), "%s/query.db", dir);
+	T_OK(tims_api_open(dir, vault, &a, &err) == TIMS_OK &&
+	     tims_cstore_open(uri, &s, &err) == TIMS_OK, "api.db and the query store open (%s)",
+	     err.msg);
+	tims_cstore_set_vault(s, vault);
+
+	message(&m, "261207:0500", v1, 6);
+	T_OK(import(a, &m, arr - 5 * HOUR, &err) == TIMS_OK, "version 1 imported (%s)", err.msg);
+	message(&m, "261207:0600", v2, 7);
+	T_OK(import(a, &m, arr - 4 * HOUR, &err) == TIMS_OK, "version 2 replaces it (%s)", err.msg);
+
+	/* the crossings: two airport posts, one land post */
+	rc = cross(s, "tia-a", 0, arr + 40 * 60000, TIMS_DIR_ENTRY, "AL1000001", "ALB", "ARRIVED",
+		   &err);
+	rc = rc ? rc : cross(s, "land-1", 0, arr + HOUR, TIMS_DIR_ENTRY, "AL1000002", "ALB",
+			     "LANDPOST", &err);
+	rc = rc ? rc : cross(s, "tia-b", 0, arr + 20 * 60000, TIMS_DIR_ENTRY, "IT1000003", "ITA",
+			     "CREW", &err);
+	rc = rc ? rc : cross(s, "tia-a", 1, arr - 5 * HOUR, TIMS_DIR_ENTRY, "GB1000004", "GBR",
+			     "EARLY", &err);
+	rc = rc ? rc : cross(s, "tia-a", 2, arr + 30 * 60000, TIMS_DIR_ENTRY, "C01X00T47", "D",
+			     "DROPPED", &err);
+	rc = rc ? rc : cross(s, "tia-b", 3, arr + 55 * 60000, TIMS_DIR_ENTRY, "C01X00T48", "D",
+			     "GERMAN", &err);
+	rc = rc ? rc : cross(s, "tia-b", 1, arr + 50 * 60000, TIMS_DIR_ENTRY, "XK1000007", "KOS",
+			     "OTHERSTATE", &err);
+	rc = rc ? rc : cross(s, "tia-b", 2, arr + 4 * HOUR, TIMS_DIR_ENTRY, "ZZ9999999", "ITA",
+			     "NOLIST", &err);
+	rc = rc ? rc : cross(s, "tia-a", 3, arr + 2 * HOUR, TIMS_DIR_EXIT, "QQ1234567", "ITA",
+			     "LEAVING", &err);
+	rc = rc ? rc : cross(s, "tia-a", 4, day * DAY_MS - HOUR, TIMS_DIR_ENTRY, "YY1234567",
+			     "ITA", "YESTERDAY", &err);
+	T_OK(rc == TIMS_OK, "crossings indexed (%s)", err.msg);
+
+	memset(&map, 0, sizeof(map));
+	map.n = 1;
+	snprintf(map.a[0].code, sizeof(map.a[0].code), "TIA");
+	map.a[0].nposts = 2;
+	snprintf(map.a[0].posts[0], sizeof(map.a[0].posts[0]), "tia-a");
+	snprintf(map.a[0].posts[1], sizeof(map.a[0].posts[1]), "tia-b");
+
+	/* no-show, 6 hours, long after */
+	memset(&q, 0, sizeof(q));
+	q.kind = TIMS_ARRIVALS_NO_SHOW;
+	q.day = day;
+	q.hours = 6;
+	q.names = 1;
+	q.now_ms = arr + 7 * HOUR;
+	rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
+	T_OK(rc == TIMS_OK && r.flights == 1 && r.flights_open == 0 && r.travellers == 7 &&
+	     r.total == 4 && r.n == 4, "no-show: one flight, its 7 travellers of the current "
+	     "list, 4 not crossed at the airport (%s; %zu)", err.msg, r.total);
+	T_OK(!rc && !noshow_of(&r, "ARRIVED"), "a traveller who crossed at the airport post "
+	     "(document written 'al 1000001' on the list) is no no-show");
+	T_OK(!rc && (ns = noshow_of(&r, "LANDPOST")) && !strcmp(ns->flight, "JU123") &&
+	     ns->position == 2 && !strcmp(ns->role, "FL") && ns->hits == 1 && ns->version == 2 &&
+	     !strcmp(ns->airport, "TIA"),
+	     "one who crossed only at a land post is a no-show, with flight, position, role "
+	     "and hits");
+	T_OK(!rc && !noshow_of(&r, "CREW"), "crew crossing at the airport's other post: no "
+	     "no-show");
+	T_OK(!rc && (ns = noshow_of(&r, "EARLY")), "one whose crossing came 5 hours before "
+	     "the arrival is still a no-show");
+	T_OK(!rc && (ns = noshow_of(&r, "OTHERSTATE")), "the same document number of another "
+	     "issuing state does not match");
+	T_OK(!rc && !noshow_of(&r, "GERMAN"), "a German passport listed as DEU matches its "
+	     "MRZ's D");
+	T_OK(!rc && (ns = noshow_of(&r, "ADDED")) && ns->position == 6 && !noshow_of(&r, "DROPPED"),
+	     "the current version is the list: its new traveller is counted, the one it dropped "
+	     "is not");
+	tims_arrivals_report_release(&r);
+
+	/* crew: the crew member's crossing gone, the crew member is a no-show */
+	q.hours = 1;
+	rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
+	T_OK(rc == TIMS_OK && r.total == 4 && !noshow_of(&r, "CREW") && !noshow_of(&r, "ARRIVED"),
+	     "1 hour: the crossings 20 and 40 minutes after arrival still count");
+	tims_arrivals_report_release(&r);
+	{
+		struct tims_arrivals_map one = map;
+
+		one.a[0].nposts = 1; /* hall A only: the crew's hall B crossing is not there */
+		rc = tims_arrivals_report(a, s, &one, &q, &r, &err);
+		T_OK(rc == TIMS_OK && (ns = noshow_of(&r, "CREW")) && !strcmp(ns->role, "FM") &&
+		     ns->position == 3, "crew are reported too, role FM kept");
+		tims_arrivals_report_release(&r);
+	}
+	q.names = 0;
+	rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
+	T_OK(rc == TIMS_OK && r.n == 4 && !r.noshow[0].surname[0] && !r.noshow[1].given_names[0],
+	     "without names asked, the rows carry none");
+	tims_arrivals_report_release(&r);
+	q.names = 1;
+
+	/* still open */
+	q.hours = 6;
+	q.now_ms = arr + 2 * HOUR;
+	rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
+	T_OK(rc == TIMS_OK && r.flights_open == 1 && r.flights == 0 && r.total == 0,
+	     "before the N hours have passed, the flight is counted open, not reported");
+	tims_arrivals_report_release(&r);
+	q.now_ms = arr + 7 * HOUR;
+
+	/* unlisted */
+	q.kind = TIMS_ARRIVALS_UNLISTED;
+	rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
+	T_OK(rc == TIMS_OK && r.total == 3 && r.n == 3 && r.crossings == 7,
+	     "unlisted: 7 entry crossings at the airport that day, 3 on no list (%s; %zu)",
+	     err.msg, r.total);
+	T_OK(!rc && (ul = unlisted_of(&r, "NOLIST")) && !strcmp(ul->post, "tia-b") &&
+	     ul->when_ms == arr + 4 * HOUR && !strcmp(ul->nationality, "ITA") &&
+	     !strcmp(ul->airport, "TIA"), "an arrival on no list: post, time, nationality, name");
+	T_OK(!rc && unlisted_of(&r, "OTHERSTATE") && unlisted_of(&r, "DROPPED") &&
+	     !unlisted_of(&r, "ARRIVED") && !unlisted_of(&r, "EARLY") && !unlisted_of(&r, "CREW") &&
+	     !unlisted_of(&r, "GERMAN"),
+	     "another issuing state, or a traveller only on the replaced version, is on no list");
+	T_OK(!rc && !unlisted_of(&r, "LEAVING") && !unlisted_of(&r, "YESTERDAY") &&
+	     !unlisted_of(&r, "LANDPOST"), "exits, other days and other posts are not counted");
+	T_OK(!rc && r.unlisted[0].when_ms <= r.unlisted[1].when_ms &&
+	     r.unlisted[1].when_ms <= r.unlisted[2].when_ms, "in crossing order");
+	tims_arrivals_report_release(&r);
+
+	/* fail closed */
+	q.kind = TIMS_ARRIVALS_NO_SHOW;
+	{
+		struct tims_arrivals_map none;
+
+		memset(&none, 0, sizeof(none));
+		rc = tims_arrivals_report(a, s, &none, &q, &r, &err);
+		T_OK(rc == TIMS_ERR_NOTFOUND && strstr(err.msg, "no airport post known for TIA") &&
+		     r.n == 0, "no-show: an airport with no post known is an error (%s)", err.msg);
+		q.kind = TIMS_ARRIVALS_UNLISTED;
+		snprintf(q.airport, sizeof(q.airport), "TIR");
+		rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
+		T_OK(rc == TIMS_ERR_NOTFOUND && strstr(err.msg, "no airport post known for TIR"),
+		     "unlisted: so is an airport asked for that the map does not name (%s)",
+		     err.msg);
+		q.airport[0] = '\0';
+		rc = tims_arrivals_report(a, s, &none, &q, &r, &err);
+		T_OK(rc == TIMS_ERR_NOTFOUND, "unlisted: and an empty map (%s)", err.msg);
+		q.kind = TIMS_ARRIVALS_NO_SHOW;
+	}
+	tims_cstore_set_vault(s, NULL);
+	rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
+	T_OK(rc != TIMS_OK && r.n == 0 && !r.noshow, "a query store without its vault (no blind "
+	     "index) is an error (%s)", err.msg);
+	tims_cstore_set_vault(s, vault);
+	rc = tims_arrivals_report(a, NULL, &map, &q, &r, &err);
+	rc = rc ? tims_arrivals_report(a, s, &map, &q, &r, &err) : TIMS_ERR_STATE;
+	T_OK(rc == TIMS_OK && r.total == 4, "no passenger lists open is an error, and the report "
+	     "comes back when they are");
+	tims_arrivals_report_release(&r);
+	{
+		sqlite3 *db = NULL;
+
+		snprintf(path, sizeof(path), "%s/query.db", dir);
+		T_OK(sqlite3_open(path, &db) == SQLITE_OK &&
+		     sqlite3_exec(db, "ALTER TABLE crossings RENAME TO gone", NULL, NULL, NULL) ==
+		     SQLITE_OK, "the store's table taken away");
+		sqlite3_close(db);
+		q.kind = TIMS_ARRIVALS_UNLISTED;
+		rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
+		T_OK(rc == TIMS_ERR_DB && r.n == 0 && strstr(err.msg, "crossings"),
+		     "a query store that cannot be read is an error (%s)", err.msg);
+		q.kind = TIMS_ARRIVALS_NO_SHOW;
+		rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
+		T_OK(rc == TIMS_ERR_DB && r.n == 0, "for no-shows too (%s)", err.msg);
+		T_OK(sqlite3_open(path, &db) == SQLITE_OK &&
+		     sqlite3_exec(db, "ALTER TABLE gone RENAME TO crossings", NULL, NULL, NULL) ==
+		     SQLITE_OK, "the table back");
+		sqlite3_close(db);
+	}
+	{
+		unsigned shredded = 0;
+
+		/* December's key shredded: no traveller of the flight opens */
+		T_OK(tims_vault_shred_before(vault, (day + 40) * DAY_MS, &shredded, &err) ==
+		     TIMS_OK && shredded >= 1, "the month's key shredded (%s)", err.msg);
+		rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
+		T_OK(rc != TIMS_OK && r.n == 0, "a traveller the vault cannot open is an error, "
+		     "never an empty report (%s)", err.msg);
+	}
+	tims_cstore_close(s);
+	tims_api_close(a);
+	tims_vault_close(vault);
+	tims_buf_release(&m);
+	{
+		char cmd[700];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			printf("# %s left behind\n", dir);
+	}
+	return t_done();
+}
