@@ -105,7 +105,9 @@ int serve_sandbox_signer(const char *cmd, const struct serve_sandbox *sb,
 	cfg.mode = mode_of(sb);
 	cfg.user = sb->user;
 	cfg.data_dir = dir;    /* the key files, the vault's token reference */
-	cfg.warn = warn_line;
+	/* the signer is another image: it prints its warnings itself (at
+	 * this level: asked for when warnings are shown) */
+	cfg.warn = serve_log_level() >= TIMS_LOG_WARNING ? warn_line : NULL;
 	/* the token: module, PIN file, SoftHSM2's configuration and tokens */
 	if (tims_sandbox_add_ro(&cfg, sb->config, &err) ||
 	    tims_sandbox_add_ro(&cfg, key_file, &err) ||

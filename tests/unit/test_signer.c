@@ -198,6 +198,7 @@ int main(void)
 	snprintf(ca, sizeof(ca), "t%ld-sg-ca", (long)getpid());
 	randombytes_buf(pt, sizeof(pt));
 
+	T_OK(!t_signer_program(), "the tims binary next to this test, for the signer");
 	T_OK(!tims_signer_active(), "no signer before tims_signer_start");
 	T_OK(!tims_signer_start(&err), "tims_signer_start (%s)", err.msg);
 	T_OK(tims_signer_active() && tims_signer_pid() > 0, "the signer runs (pid %ld)",
