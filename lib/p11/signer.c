@@ -969,8 +969,12 @@ tims_rc tims_signer_serve(int fd, void (*warn)(void *ctx, const char *msg),
 	if (!rc && set->sandbox) {
 		set->cfg.warn = set->warn ? warn : NULL;
 		set->cfg.warn_ctx = warn_ctx;
-		if ((rc = tims_sandbox_enter(&set->cfg, err)))
-			rc = tims_err_set(err, rc, "signer: sandbox: %s", tims_err_msg(err));
+		if ((rc = tims_sandbox_enter(&set->cfg, err))) {
+			char why[TIMS_ERR_MSG_BYTES];
+
+			snprintf(why, sizeof(why), "%s", tims_err_msg(err));
+			rc = tims_err_set(err, rc, "signer: sandbox: %s", why);
+		}
 	}
 	if (rc)
 		answer_error(&resp, TIMS_SIGNER_SETUP, 0, rc, tims_err_msg(err));
@@ -1280,9 +1284,9 @@ static tims_rc link_wait(uint32_t id, struct tims_buf *resp, struct hdr *h,
 		n = recv(link_fd, resp->buf, TIMS_SIGNER_MSG_MAX, MSG_TRUNC | MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (n < 0)
+		if (n < 0 && errno != ECONNRESET)
 			return link_down(err, strerror(errno));
-		if (!n)
+		if (n <= 0)
 			return link_down(err, "gone (its end of the socket closed)");
 		if ((size_t)n > TIMS_SIGNER_MSG_MAX || hdr_parse((uint8_t *)resp->buf,
 								 (size_t)n, h))
