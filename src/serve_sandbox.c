@@ -116,3 +116,17 @@ int serve_sandbox_signer(const char *cmd, const struct serve_sandbox *sb,
 	tims_signer_sandbox(&cfg);
 	return CLI_OK;
 }
+
+int serve_signer_status(const struct tims_err *err)
+{
+	switch (err->rc) {
+	case TIMS_ERR_UNAVAILABLE:
+	case TIMS_ERR_NOMEM:
+	case TIMS_ERR_CRYPTO:
+	case TIMS_ERR_STATE:
+	case TIMS_ERR_IO:
+		return CLI_FAIL;
+	default:
+		return CLI_USAGE;
+	}
+}
