@@ -1,6 +1,9 @@
 /*
  * signer.h — the key-holding process (privilege separation, after OpenBSD's
- * ca.c): a daemon forks it first thing, and from then on every private-key
+ * ca.c): a daemon forks it first thing and the child re-executes the
+ * program (`tims __signer --fd 3`, a fresh image with none of the daemon's
+ * memory, as OpenBSD's daemons re-exec their privileged parts), and from
+ * then on every private-key
  * and key-encryption-key operation of the daemon is a request to it over an
  * AF_UNIX SOCK_SEQPACKET socketpair. The process that parses the network
  * never loads the PKCS#11 module, never reads the PIN and never reads a TLS
