@@ -12,15 +12,15 @@
 # not its parent, and a hostile setup message; the signer of a running
 # post and witness is the tims binary re-executed with that command, with
 # only descriptors 0-3, its own AT_RANDOM bytes (stack canary, pointer
-# guard) and its own addresses for the program and libc.
+# guard) and its own addresses for the program and libc (the post's and
+# the centre's: tests/e2e/token-unavailable.sh).
 . tests/e2e/lib.sh
 
-# signer_entry CASE: run the hidden entry point as CASE sets it up; prints
-# "EXIT|ANSWER-STATUS|MESSAGE" (python: socketpairs and a pty)
-signer_entry() {
-	/usr/bin/python3 - "$TIMS" "$1" <<'PY'
+# The hidden entry point run as each case sets it up (python: socketpairs
+# and a pty); one line a case: "CASE EXIT|ANSWER-STATUS|MESSAGE".
+entry=$(/usr/bin/python3 - "$TIMS" <<'PY'
 import os, pty, socket, struct, subprocess, sys
-tims, case = sys.argv[1], sys.argv[2]
+tims = sys.argv[1]
 def msg(fields, op=19, id=0):
     body = b"".join(struct.pack(">I", len(f)) + f for f in fields)
     return struct.pack(">IHHII", 0x54534731, op, 0, id, len(body)) + body
@@ -37,44 +37,43 @@ def answer(a):
     if len(a) < 16:
         return "-", ""
     st = struct.unpack(">H", a[6:8])[0]
-    txt = a[20:].decode(errors="replace") if len(a) > 20 else ""
-    return str(st), txt
-ans, text = "-", ""
-if case == "tty":
-    m, s = pty.openpty()
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    p = run(b, stdin=s)
-elif case == "nofd":
-    p = run(None)
-elif case == "stream":
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    p = run(b)
-elif case == "notparent":
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    p = run(b, via_shell=True)
-else:
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    p = run(b)
-    b.close()
-    a.settimeout(20)
-    first = {"unknown-tag": msg([b"Zx"]), "user-without-sandbox": msg([b"Unobody"]),
-             "not-setup": msg([b"x"], op=8, id=5), "garbage": b"\x00" * 7,
-             "good": msg([])}[case]
-    a.send(first)
-    try:
-        ans, text = answer(a.recv(1 << 17))
-    except OSError:
-        pass
-    if case == "good" and ans == "0":
-        a.send(msg([]))          # a second setup: an unknown operation now
-        ans2, text2 = answer(a.recv(1 << 17))
-        ans, text = ans + "," + ans2, text2
-    a.close()
-err = p.stderr.read().decode(errors="replace").strip()
-rc = p.wait(timeout=30)
-print("%d|%s|%s" % (rc, ans, text or err))
+    return str(st), (a[20:].decode(errors="replace") if len(a) > 20 else "")
+first = {"unknown-tag": msg([b"Zx"]), "user-without-sandbox": msg([b"Unobody"]),
+         "not-setup": msg([b"x"], op=8, id=5), "garbage": b"\x00" * 7, "good": msg([])}
+for case in ["tty", "nofd", "stream", "notparent"] + list(first):
+    ans, text = "-", ""
+    if case == "tty":
+        m, s = pty.openpty()
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        p = run(b, stdin=s)
+    elif case == "nofd":
+        p = run(None)
+    elif case == "stream":
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        p = run(b)
+    elif case == "notparent":
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        p = run(b, via_shell=True)
+    else:
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        p = run(b)
+        b.close()
+        a.settimeout(20)
+        a.send(first[case])
+        try:
+            ans, text = answer(a.recv(1 << 17))
+        except OSError:
+            pass
+        if case == "good" and ans == "0":
+            a.send(msg([]))          # a second setup: an unknown operation now
+            ans2, text = answer(a.recv(1 << 17))
+            ans += "," + ans2
+        a.close()
+    err = p.stderr.read().decode(errors="replace").strip()
+    print("%s %d|%s|%s" % (case, p.wait(timeout=30), ans, (text or err).replace("\n", " ")))
 PY
-}
+)
+signer_entry() { printf '%s\n' "$entry" | sed -n "s/^$1 //p"; }
 out=$(signer_entry tty)
 t_match "__signer from a terminal: refused, exit 2, saying so" '^2\|-\|.*standard input is a terminal' "$out"
 out=$(signer_entry nofd)
@@ -98,49 +97,6 @@ t_match "seven bytes of garbage: refused" "^1\|2\|.*malformed header" "$out"
 out=$(signer_entry good)
 t_match "an empty setup: answered, a second one refused, exit 0 when the peer closes" \
 	"^0\|0,2\|signer: unknown operation" "$out"
-
-# image_checks WHO DAEMON_PID SIGNER_PID: the signer is the tims program
-# re-executed, not a copy of the daemon
-image_checks() {
-	local who=$1 d=$2 s=${3:-none} r
-	t_eq "$who: the signer's image is the daemon's program" "$(readlink "/proc/$d/exe")" \
-		"$(readlink "/proc/$s/exe" 2>/dev/null)"
-	t_eq "$who: its command line is the hidden entry point" "tims __signer --fd 3" \
-		"$(tr '\0' ' ' <"/proc/$s/cmdline" 2>/dev/null | sed 's/ $//')"
-	t_eq "$who: it holds descriptors 0-3 only, stdin and stdout on /dev/null" \
-		"0 1 2 3|/dev/null /dev/null" \
-		"$(ls "/proc/$s/fd" 2>/dev/null | sort -n | paste -sd' ')|$(readlink "/proc/$s/fd/0") $(readlink "/proc/$s/fd/1")"
-	r=$(/usr/bin/python3 - "$d" "$s" <<'PY'
-import os, re, struct, sys
-d, s = sys.argv[1], sys.argv[2]
-def at_random(pid):
-    data = open("/proc/%s/auxv" % pid, "rb").read()
-    v = struct.unpack("%dQ" % (len(data) // 8), data)
-    addr = dict(zip(v[0::2], v[1::2]))[25]          # AT_RANDOM
-    with open("/proc/%s/mem" % pid, "rb") as m:
-        m.seek(addr)
-        return m.read(16)
-def base(pid, pred):
-    for line in open("/proc/%s/maps" % pid):
-        f = line.split()
-        if len(f) >= 6 and pred(f[5]):
-            return f[0].split("-")[0]
-exe = os.readlink("/proc/%s/exe" % d)
-libc = lambda p: re.search(r"/libc\.so\.6$", p) is not None
-print("canary:%s exe:%s libc:%s" % (
-    "own" if at_random(d) != at_random(s) else "same",
-    "own" if base(d, lambda p: p == exe) != base(s, lambda p: p == exe) else "same",
-    "own" if base(d, libc) != base(s, libc) else "same"))
-PY
-)
-	t_match "$who: its own AT_RANDOM bytes (stack canary, pointer guard)" '^canary:own' "$r"
-	if [ "$(cat /proc/sys/kernel/randomize_va_space)" != 0 ]; then
-		t_match "$who: its own base addresses for the program and libc (ASLR per exec)" \
-			'exe:own libc:own$' "$r"
-	else
-		t_report ok "$who: ASLR is off on this machine (randomize_va_space=0): the base addresses cannot differ ($r)"
-	fi
-}
 
 if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
 	t_report ok "not root, or no nobody account: the root refusal and the drop are not testable here"
@@ -193,7 +149,7 @@ sst=$(cat /proc/"${SPID:-none}"/status 2>/dev/null)
 t_eq "the signer process runs as nobody, with NoNewPrivs and a seccomp filter" \
 	"Uid:	$NOBODY	$NOBODY	$NOBODY	$NOBODY|NoNewPrivs:	1|Seccomp:	2" \
 	"$(printf '%s\n' "$sst" | grep -E '^(Uid|NoNewPrivs|Seccomp):' | paste -sd'|')"
-image_checks "witness" "$WPID" "$SPID"
+signer_image_checks "witness" "$WPID" "$SPID"
 t_eq "a request still works under the sandbox (GET /key-announcements)" 200 \
 	"$(curl -sk -o /dev/null -w '%{http_code}' "$URL/key-announcements")"
 t_match "and the metrics" '^tims_' "$(curl -sk "$URL/metrics" | grep -v '^#' | head -1)"
@@ -201,20 +157,4 @@ kill -TERM "$WPID"
 wait "$WPID"
 t_eq "it stops cleanly on SIGTERM (exit 0, no SIGSYS)" 0 "$?"
 
-# the post's signer (root allowed, as the other tests run it)
-"$TIMS" post serve "$P" --port 0 >"$T_TMP/p.out" 2>"$T_TMP/p.log" &
-PPID_=$!
-PIDS+=("$PPID_")
-for _ in $(seq 100); do
-	grep -q 'listening on' "$T_TMP/p.out" && break
-	kill -0 "$PPID_" 2>/dev/null || break
-	sleep 0.1
-done
-PSPID=$(ps -o pid= --ppid "$PPID_" -o comm= | awk '$2 == "tims-signer" {print $1}')
-image_checks "post" "$PPID_" "$PSPID"
-kill -TERM "$PPID_"
-wait "$PPID_"
-t_eq "the post stops cleanly on SIGTERM" 0 "$?"
-t_ok "and its signer with it (its end of the socket closed)" \
-	wait_for 25 sh -c "! kill -0 ${PSPID:-0} 2>/dev/null"
 t_end
