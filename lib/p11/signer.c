@@ -1075,7 +1075,7 @@ tims_rc tims_signer_start(struct tims_err *err)
 	char *argv[] = { arg0, arg1, arg2, arg3, NULL };
 	struct tims_signer_field f[SETUP_FIELDS];
 	struct tims_buf setup = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX),
-			fail = TIMS_BUF_INIT(TIMS_SIGNER_HDR + 4 + TIMS_ERR_MSG_BYTES),
+			fail = TIMS_BUF_INIT(TIMS_SIGNER_HDR + 4 + PATH_MAX + 64),
 			resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
 	const char *prog = signer_program[0] ? signer_program : "/proc/self/exe";
 	int sv[2] = { -1, -1 }, sz = SIGNER_SOCKBUF, exe = -1, nul = -1, fd;

@@ -387,6 +387,17 @@ int main(void)
 		T_OK(tims_signer_start(&err) == TIMS_ERR_UNAVAILABLE &&
 		     strstr(err.msg, "not an executable"), "not an executable: refused (%s)",
 		     err.msg);
+		/* executable, but no program: the exec itself fails in the child,
+		 * which says so over the socket */
+		if ((f = fopen(nx, "w"))) {
+			fputs("not a program\n", f);
+			fclose(f);
+		}
+		chmod(nx, 0700);
+		T_OK(tims_signer_start(&err) == TIMS_ERR_UNAVAILABLE &&
+		     strstr(err.msg, "cannot execute") && strstr(err.msg, "errno 008") &&
+		     !tims_signer_active(), "an exec that fails in the child: the start "
+		     "fails with its errno (ENOEXEC: %s)", err.msg);
 		unlink(nx);
 	}
 	tims_signer_set_program("/bin/true");
