@@ -1323,8 +1323,12 @@ static tims_rc link_call(unsigned op, uint32_t id, const struct tims_signer_fiel
 			break;
 		if (errno == EINTR)
 			continue;
-		rc = link_down(err, errno == EPIPE || errno == ECONNRESET ?
-			       "gone (its end of the socket closed)" : strerror(errno));
+		/* a signer that closed its end may have said why first (a
+		 * failed exec answers the setup before it exits): what it
+		 * sent is still queued, and link_wait reads it or sees the end */
+		if (errno == EPIPE || errno == ECONNRESET)
+			break;
+		rc = link_down(err, strerror(errno));
 		goto out;
 	}
 	if ((rc = link_wait(id, resp, &h, err)))

@@ -137,8 +137,10 @@ static void hdr(uint8_t *m, unsigned op, uint32_t id, uint32_t len)
 /* ---- the signer is a fresh image ---------------------------------------- */
 
 /* How many times needle is in the readable memory of pid (regions of at
- * most 64 MiB: ASan's shadow and allocator reserves are skipped, they hold
- * no copy of a small buffer); -1 when its memory cannot be read. */
+ * most 8 MiB: ASan's shadow and allocator reserves are skipped; the same
+ * scan finds the marker in this process and a forked child, so a signer
+ * that were a copy would be caught by it); -1 when its memory cannot be
+ * read. */
 static long mem_count(pid_t pid, const void *needle, size_t nlen)
 {
 	char path[64], line[512];
@@ -168,17 +170,21 @@ static long mem_count(pid_t pid, const void *needle, size_t nlen)
 			continue;
 		hi = strtoul(e1 + 1, &e2, 16);
 		if (!e2 || e2[0] != ' ' || e2[1] != 'r' || hi <= lo ||
-		    hi - lo > (64ul << 20) || strstr(line, "[vvar") || strstr(line, "[vsyscall]"))
+		    hi - lo > (8ul << 20) || strstr(line, "[vvar") || strstr(line, "[vsyscall]"))
 			continue;
 		if (!(buf = malloc(hi - lo)))
 			continue;
 		n = pread(mem, buf, hi - lo, (off_t)lo);
 		if (n > 0) {
 			regions++;
-			for (ssize_t i = 0; i + (ssize_t)nlen <= n; i++)
-				if (buf[i] == *(const uint8_t *)needle &&
-				    !memcmp(buf + i, needle, nlen))
-					hits++;
+			const uint8_t *p = buf, *end = buf + n;
+
+			while ((size_t)(end - p) >= nlen &&
+			       (p = memchr(p, *(const uint8_t *)needle,
+					   (size_t)(end - p) - nlen + 1))) {
+				hits += !memcmp(p, needle, nlen);
+				p++;
+			}
 		}
 		free(buf);
 	}
