@@ -1260,6 +1260,7 @@ static tims_rc link_wait(uint32_t id, struct tims_buf *resp, struct hdr *h,
 			 struct tims_err *err)
 {
 	int64_t deadline = now_ms() + SIGNER_WAIT_MS;
+	int reset = 0;
 
 	tims_buf_setlen(resp, 0);
 	if (tims_buf_grow(resp, TIMS_SIGNER_MSG_MAX))
@@ -1283,6 +1284,10 @@ static tims_rc link_wait(uint32_t id, struct tims_buf *resp, struct hdr *h,
 			continue;
 		n = recv(link_fd, resp->buf, TIMS_SIGNER_MSG_MAX, MSG_TRUNC | MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		/* a signer that closed with our request unread: the kernel says
+		 * ECONNRESET once, before what it sent is read (then 0) */
+		if (n < 0 && errno == ECONNRESET && !reset++)
 			continue;
 		if (n < 0 && errno != ECONNRESET)
 			return link_down(err, strerror(errno));
