@@ -146,6 +146,10 @@ int cmd_audit(int argc, char **argv);
 int cmd_screen(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
+
+/* src/cmd_signer.c: the hidden `tims __signer --fd N` (tims/signer.h),
+ * the signer process a daemon re-executes; not in the command table. */
+int cmd_signer(int argc, char **argv);
 int cmd_centre(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_retention(int argc, char **argv);

@@ -346,7 +346,8 @@ static int c_serve(int argc, char **argv)
 	if ((c = serve_sandbox_signer("centre serve", &sb, dir, NULL)))
 		return c;
 	if (tims_signer_start(&err))
-		return cli_error(CLI_FAIL, "centre", "serve: %s", tims_err_msg(&err));
+		return cli_error(serve_signer_status(&err), "centre", "serve: %s",
+				 tims_err_msg(&err));
 	if ((c = cli_private_dir("centre serve", dir)) ||
 	    (c = open_centre("serve", dir, &cen)))
 		return c;

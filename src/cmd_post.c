@@ -374,7 +374,8 @@ static int post_serve(int argc, char **argv)
 	if ((c = serve_sandbox_signer("post serve", &sb, cfg.dir, cfg.key_file)))
 		return c;
 	if (tims_signer_start(&err))
-		return cli_error(CLI_FAIL, "post serve", "%s", tims_err_msg(&err));
+		return cli_error(serve_signer_status(&err), "post serve", "%s",
+				 tims_err_msg(&err));
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

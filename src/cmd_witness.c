@@ -451,7 +451,7 @@ static int witness_serve(int argc, char **argv)
 	if ((st = serve_sandbox_signer("witness serve", &sb, dir, NULL)))
 		return st;
 	if (tims_signer_start(&err))
-		return cli_error(CLI_FAIL, "witness", "serve: %s", err.msg);
+		return cli_error(serve_signer_status(&err), "witness", "serve: %s", err.msg);
 	if ((st = cli_private_dir("witness serve", dir)))
 		return st;
 	if (tims_witness_open(dir, &w, &err))

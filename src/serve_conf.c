@@ -50,6 +50,11 @@ int serve_log_level_set(const char *cmd, const char *flag, const struct tims_con
 	return CLI_OK;
 }
 
+int serve_log_level(void)
+{
+	return log_level;
+}
+
 void serve_log_line(void *ctx, const char *line)
 {
 	char out[4 * TIMS_LOG_LINE_MAX];

@@ -30,6 +30,9 @@ const char *serve_conf_pick(const char *flag, const struct tims_conf *conf,
  * (default info): CLI_OK or CLI_USAGE with the error printed. */
 int serve_log_level_set(const char *cmd, const char *flag, const struct tims_conf *conf);
 
+/* The level set (TIMS_LOG_ERR .. TIMS_LOG_DEBUG). */
+int serve_log_level(void);
+
 /* The daemons' log callback: the line kept if at or above the level, on
  * stderr with its <N> prefix. ctx is unused. */
 void serve_log_line(void *ctx, const char *line);

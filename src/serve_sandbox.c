@@ -105,7 +105,9 @@ int serve_sandbox_signer(const char *cmd, const struct serve_sandbox *sb,
 	cfg.mode = mode_of(sb);
 	cfg.user = sb->user;
 	cfg.data_dir = dir;    /* the key files, the vault's token reference */
-	cfg.warn = warn_line;
+	/* the signer is another image: it prints its warnings itself (at
+	 * this level: asked for when warnings are shown) */
+	cfg.warn = serve_log_level() >= TIMS_LOG_WARNING ? warn_line : NULL;
 	/* the token: module, PIN file, SoftHSM2's configuration and tokens */
 	if (tims_sandbox_add_ro(&cfg, sb->config, &err) ||
 	    tims_sandbox_add_ro(&cfg, key_file, &err) ||
@@ -113,4 +115,18 @@ int serve_sandbox_signer(const char *cmd, const struct serve_sandbox *sb,
 		return cli_error(CLI_USAGE, cmd, "signer sandbox: %s", tims_err_msg(&err));
 	tims_signer_sandbox(&cfg);
 	return CLI_OK;
+}
+
+int serve_signer_status(const struct tims_err *err)
+{
+	switch (err->rc) {
+	case TIMS_ERR_UNAVAILABLE:
+	case TIMS_ERR_NOMEM:
+	case TIMS_ERR_CRYPTO:
+	case TIMS_ERR_STATE:
+	case TIMS_ERR_IO:
+		return CLI_FAIL;
+	default:
+		return CLI_USAGE;
+	}
 }

@@ -47,4 +47,11 @@ int serve_sandbox_enter(const char *cmd, const struct serve_sandbox *sb);
 int serve_sandbox_signer(const char *cmd, const struct serve_sandbox *sb,
 			 const char *dir, const char *key_file);
 
+/* The exit status for a failed tims_signer_start: CLI_USAGE when the signer
+ * refused its configuration (its sandbox: a user, a directory's owner),
+ * as the daemon's own sandbox would; CLI_FAIL when it could not run at all
+ * (exec, socket, memory, no answer). */
+struct tims_err;
+int serve_signer_status(const struct tims_err *err);
+
 #endif

@@ -108,6 +108,9 @@ int main(int argc, char **argv)
 		return cmd_help(1, argv);
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version(1, argv);
+	/* the daemons' signer, re-executed by tims_signer_start: hidden */
+	if (!strcmp(argv[1], "__signer"))
+		return cmd_signer(argc - 1, argv + 1);
 	c = find_command(argv[1]);
 	if (!c) {
 		fprintf(stderr, "tims: '%s' is not a tims command. "

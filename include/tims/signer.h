@@ -1,6 +1,9 @@
 /*
  * signer.h — the key-holding process (privilege separation, after OpenBSD's
- * ca.c): a daemon forks it first thing, and from then on every private-key
+ * ca.c): a daemon forks it first thing and the child re-executes the
+ * program (`tims __signer --fd 3`, a fresh image with none of the daemon's
+ * memory, as OpenBSD's daemons re-exec their privileged parts), and from
+ * then on every private-key
  * and key-encryption-key operation of the daemon is a request to it over an
  * AF_UNIX SOCK_SEQPACKET socketpair. The process that parses the network
  * never loads the PKCS#11 module, never reads the PIN and never reads a TLS
@@ -31,6 +34,7 @@
 
 #include "tims/buf.h"
 #include "tims/err.h"
+#include "tims/sandbox.h"
 
 /* The protocol's 32-bit fields: big-endian (both sides and the callers that
  * pack their own fields: lib/note/load.c, lib/p11/front.c, lib/tls). */
@@ -73,26 +77,96 @@ enum tims_signer_op {
 	TIMS_SIGNER_NOTE_SIGN = 16,  /* [key][msg] -> [sig] */
 	TIMS_SIGNER_NOTE_FREE = 17,  /* [key] -> [] */
 	TIMS_SIGNER_TLS_CSR = 18,    /* [key path][common name] -> [CSR PEM] */
+	TIMS_SIGNER_SETUP = 19,      /* first message only: [tag value]... -> []
+				      * (struct tims_signer_setup below) */
 	TIMS_SIGNER_OP_LAST
 };
 
 /*
- * Fork the signer. Call it before any token is opened and before any
- * thread starts (a daemon's serve command, right after its configuration).
- * The child closes every descriptor but its end of the socketpair (stdin
- * and stdout go to /dev/null, stderr is kept for sanitizer reports), is
- * not dumpable (no ptrace from the daemon's user), dies with its parent
- * (PR_SET_PDEATHSIG) and exits when the parent's end closes. Calling it
- * twice is TIMS_ERR_STATE.
+ * Start the signer: fork, and the child at once re-executes a program
+ * (execveat of a descriptor opened before the fork) as its hidden entry
+ * point `PROGRAM __signer --fd 3` (src/cmd_signer.c, tims_signer_serve),
+ * so that the signer is a fresh image: none of the daemon's heap, stack or
+ * configuration, and its own stack canary, pointer guard and (where the
+ * kernel randomises) its own address layout. The program is
+ * /proc/self/exe (the daemon's own binary: build/asan/tims re-executes
+ * build/asan/tims) unless tims_signer_set_program named another. Call it
+ * before any token is opened and before any thread starts (a daemon's
+ * serve command, right after its configuration).
+ *
+ * Before the exec the child keeps only its end of the socketpair (as
+ * descriptor 3), stdin and stdout on /dev/null and stderr (sanitizer
+ * reports), sets PR_SET_PDEATHSIG; after it the signer is not dumpable
+ * (no ptrace from the daemon's user), checks that descriptor 3 is an
+ * AF_UNIX SOCK_SEQPACKET socket whose peer is its parent, and exits when
+ * the parent's end closes. What it needs from the daemon (the sandbox of
+ * tims_signer_sandbox, the PKCS#11 module prefixes of TIMS_PKCS11_MODULES)
+ * is sent as the first message (TIMS_SIGNER_SETUP, parsed as hostile:
+ * tims_signer_setup_parse); the environment is passed as it is (the
+ * PKCS#11 module's own variables: SOFTHSM2_CONF, a vendor's). This call
+ * returns once the signer has entered its sandbox and answered the setup;
+ * a signer that could not (exec failed, setup refused, sandbox refused)
+ * makes it fail with the signer's reason, and no signer is left running.
+ * Calling it twice is TIMS_ERR_STATE.
  */
 tims_rc tims_signer_start(struct tims_err *err);
 
+/*
+ * The program the signer re-executes (NULL: /proc/self/exe, which is what
+ * the daemons use). It must be a tims binary: its hidden command
+ * `__signer` runs the signer. For test programs, which are not tims
+ * binaries: they point it at build/tims (build/asan/tims). path is copied;
+ * longer than PATH_MAX is TIMS_ERR_TOOBIG at tims_signer_start.
+ */
+void tims_signer_set_program(const char *path);
+
+/*
+ * The hidden entry point's work (`tims __signer --fd N`, src/cmd_signer.c):
+ * refuse unless fd is an AF_UNIX SOCK_SEQPACKET socket whose peer
+ * (SO_PEERCRED) is this process's parent and stdin is not a terminal
+ * (TIMS_ERR_USAGE, saying which); not dumpable, PR_SET_PDEATHSIG, signals
+ * of a terminal ignored; read the setup message (bounded wait), enter the
+ * sandbox it asks for (warnings through warn when the setup asks for
+ * them), answer it, then serve requests until the parent's end closes
+ * (TIMS_OK). An error after the setup was read is also sent to the parent
+ * as the setup's answer.
+ */
+tims_rc tims_signer_serve(int fd, void (*warn)(void *ctx, const char *msg),
+			  void *warn_ctx, struct tims_err *err);
+
+/*
+ * The setup message (op TIMS_SIGNER_SETUP, the first and only the first
+ * message; its id is 0). Its fields are each one tag byte and a value (no
+ * NUL, non-empty unless said):
+ *   'M' module prefixes (colon-separated, < 1024 bytes)   at most once
+ *   'S' sandbox mode: "enforce" | "log" (a sandbox at all) at most once
+ *   'P' profile: "signer" | "daemon"                       at most once
+ *   'U' user (an account name, tims_sandbox_user_check)     at most once
+ *   'D' data directory (< TIMS_SANDBOX_PATH_BYTES)          at most once
+ *   'R' / 'O' a read-write / read-only path (each at most TIMS_SANDBOX_PATHS_MAX)
+ *   'W' warnings wanted (empty value)                       at most once
+ * An unknown tag, a repeated one, a sandbox field without 'S', a value
+ * past its bound or holding a NUL is refused, naming the field.
+ */
+struct tims_signer_setup {
+	char modules[1024];          /* "" : the default prefixes */
+	int sandbox;                 /* 1: enter cfg before the first request */
+	int warn;
+	char user[40];
+	char dir[TIMS_SANDBOX_PATH_BYTES];
+	struct tims_sandbox_cfg cfg; /* user and data_dir point into this */
+};
+
+tims_rc tims_signer_setup_parse(const uint8_t *msg, size_t len,
+				struct tims_signer_setup *out, struct tims_err *err);
+
 /* The sandbox the signer enters before it reads its first request
  * (profile TIMS_SANDBOX_SIGNER: the PKCS#11 module, the token, the key
- * files; no network). Set before tims_signer_start; cfg must outlive it.
- * A signer that cannot enter it exits at once, which stops the daemon:
- * keys are never used unconfined when a sandbox was asked for. */
-struct tims_sandbox_cfg;
+ * files; no network). Set before tims_signer_start, which copies it into
+ * the setup message (cfg->warn non-NULL: warnings wanted; the signer
+ * prints them on its stderr). A signer that cannot enter it exits at
+ * once and tims_signer_start fails, which stops the daemon: keys are
+ * never used unconfined when a sandbox was asked for. */
 void tims_signer_sandbox(const struct tims_sandbox_cfg *cfg);
 
 /* Whether this process sends its key operations to a signer (1) or does

@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -39,6 +40,20 @@
 #include "tims/sandbox.h"
 #include "tims/signer.h"
 
+/* Linux's, which glibc shows under _GNU_SOURCE only (as lib/sandbox does) */
+#ifndef O_PATH
+#define O_PATH 010000000
+#endif
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+struct peer_cred {     /* struct ucred, SO_PEERCRED */
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+#define SIGNER_ENV "TIMS_SIGNER_PROCESS"  /* set in the signer's environment */
 #define SIGNER_WAIT_MS 30000           /* one answer; a token retries for ~1 s */
 #define SIGNER_HANDLES 32              /* tokens opened at once */
 #define SIGNER_TLS_KEYS 8              /* TLS keys loaded at once */
@@ -636,42 +651,290 @@ int tims_signer_handle(const uint8_t *req, size_t len, struct tims_buf *resp)
 	return 0;
 }
 
-/* Close every descriptor but keep: close_range where the kernel has it. */
-static void close_others(int keep)
+/* ---- the setup message ---------------------------------------------------- */
+
+#define SETUP_FIELDS (2 * TIMS_SANDBOX_PATHS_MAX + 8)
+
+static const char *const setup_profiles[] = { "daemon", "signer" };
+
+/* One field: a tag byte and a value of 1..max bytes without a NUL (0..max
+ * when may_empty); the value into out (NUL-terminated, out holds max + 1). */
+static tims_rc setup_value(const struct tims_signer_field *f, size_t i, size_t max,
+			   int may_empty, char *out, struct tims_err *err)
 {
-	if (keep > 3) {
-		if (syscall(SYS_close_range, 3u, (unsigned)keep - 1, 0u) != 0)
-			for (int fd = 3; fd < keep; fd++)
-				(void)close(fd);
+	const char *v = (const char *)f->p + 1;
+	size_t n = f->len - 1;
+
+	if (!may_empty && !n)
+		return tims_err_set(err, TIMS_ERR_INVALID, "signer setup: field %zu "
+				    "('%c'): empty", i + 1, ((const char *)f->p)[0]);
+	if (n > max)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "signer setup: field %zu "
+				    "('%c'): %zu bytes, past %zu", i + 1,
+				    ((const char *)f->p)[0], n, max);
+	if (memchr(v, '\0', n))
+		return tims_err_set(err, TIMS_ERR_INVALID, "signer setup: field %zu "
+				    "('%c'): holds a NUL", i + 1, ((const char *)f->p)[0]);
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return TIMS_OK;
+}
+
+tims_rc tims_signer_setup_parse(const uint8_t *m, size_t len,
+				struct tims_signer_setup *o, struct tims_err *err)
+{
+	struct tims_signer_field f;
+	char val[TIMS_SANDBOX_PATH_BYTES + 1];
+	unsigned seen = 0;   /* bit per single tag: M S P U D W */
+	size_t off = TIMS_SIGNER_HDR, i;
+	int sandbox_fields = 0;
+	struct hdr h;
+	tims_rc rc;
+
+	memset(o, 0, sizeof(*o));
+	tims_sandbox_cfg_init(&o->cfg);
+	o->cfg.profile = TIMS_SANDBOX_SIGNER;
+	if (hdr_parse(m, len, &h))
+		return tims_err_set(err, TIMS_ERR_INVALID, "signer setup: malformed "
+				    "header");
+	if (h.op != TIMS_SIGNER_SETUP || h.status || h.id)
+		return tims_err_set(err, TIMS_ERR_INVALID, "signer setup: the first "
+				    "message must be the setup (op %u, id 0), not op %u "
+				    "id %u", TIMS_SIGNER_SETUP, h.op, (unsigned)h.id);
+	for (i = 0; off < len; i++) {
+		const char *bit = "MSPUDW", *t;
+		uint32_t fl;
+
+		if (i >= SETUP_FIELDS)
+			return tims_err_set(err, TIMS_ERR_TOOBIG, "signer setup: more "
+					    "than %d fields", SETUP_FIELDS);
+		if (len - off < 4)
+			return tims_err_set(err, TIMS_ERR_INVALID, "signer setup: field "
+					    "%zu: truncated length", i + 1);
+		fl = tims_signer_get32(m + off);
+		off += 4;
+		if (fl > len - off || !fl)
+			return tims_err_set(err, TIMS_ERR_INVALID, "signer setup: field "
+					    "%zu: length %u %s", i + 1, (unsigned)fl,
+					    fl ? "past the message" : "(no tag)");
+		f.p = m + off;
+		f.len = fl;
+		off += fl;
+		if (m[off - fl] && (t = strchr(bit, m[off - fl]))) {
+			unsigned b = 1u << (t - bit);
+
+			if (seen & b)
+				return tims_err_set(err, TIMS_ERR_INVALID, "signer setup: "
+						    "field %zu: '%c' given twice", i + 1, *t);
+			seen |= b;
+		}
+		switch (m[off - fl]) {
+		case 'M':
+			if ((rc = setup_value(&f, i, sizeof(o->modules) - 1, 0, o->modules,
+					      err)))
+				return rc;
+			break;
+		case 'S':
+			if ((rc = setup_value(&f, i, 16, 0, val, err)))
+				return rc;
+			if (strcmp(val, "enforce") && strcmp(val, "log"))
+				return tims_err_set(err, TIMS_ERR_INVALID, "signer setup: "
+						    "field %zu ('S'): '%s' is not "
+						    "enforce|log", i + 1, val);
+			o->sandbox = 1;
+			o->cfg.mode = strcmp(val, "log") ? TIMS_SANDBOX_ENFORCE :
+				TIMS_SANDBOX_LOG;
+			break;
+		case 'P':
+			if ((rc = setup_value(&f, i, 16, 0, val, err)))
+				return rc;
+			if (!strcmp(val, setup_profiles[TIMS_SANDBOX_DAEMON]))
+				o->cfg.profile = TIMS_SANDBOX_DAEMON;
+			else if (!strcmp(val, setup_profiles[TIMS_SANDBOX_SIGNER]))
+				o->cfg.profile = TIMS_SANDBOX_SIGNER;
+			else
+				return tims_err_set(err, TIMS_ERR_INVALID, "signer setup: "
+						    "field %zu ('P'): '%s' is not "
+						    "signer|daemon", i + 1, val);
+			sandbox_fields = 1;
+			break;
+		case 'U':
+			if ((rc = setup_value(&f, i, sizeof(o->user) - 1, 0, o->user, err)))
+				return rc;
+			if ((rc = tims_sandbox_user_check(o->user, err)))
+				return rc;
+			o->cfg.user = o->user;
+			sandbox_fields = 1;
+			break;
+		case 'D':
+			if ((rc = setup_value(&f, i, sizeof(o->dir) - 1, 0, o->dir, err)))
+				return rc;
+			o->cfg.data_dir = o->dir;
+			sandbox_fields = 1;
+			break;
+		case 'R':
+		case 'O':
+			if ((rc = setup_value(&f, i, TIMS_SANDBOX_PATH_BYTES - 1, 0, val,
+					      err)))
+				return rc;
+			if ((rc = m[off - fl] == 'R' ? tims_sandbox_add_rw(&o->cfg, val, err)
+			     : tims_sandbox_add_ro(&o->cfg, val, err)))
+				return rc;
+			sandbox_fields = 1;
+			break;
+		case 'W':
+			if ((rc = setup_value(&f, i, 0, 1, val, err)))
+				return rc;
+			o->warn = 1;
+			sandbox_fields = 1;
+			break;
+		default:
+			return tims_err_set(err, TIMS_ERR_INVALID, "signer setup: field "
+					    "%zu: unknown tag 0x%02x", i + 1, m[off - fl]);
+		}
 	}
-	if (syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u) != 0)
-		for (int fd = keep + 1; fd < 65536; fd++)
-			(void)close(fd);
+	if (sandbox_fields && !o->sandbox)
+		return tims_err_set(err, TIMS_ERR_INVALID, "signer setup: sandbox "
+				    "fields without a sandbox mode ('S')");
+	return TIMS_OK;
+}
+
+/* One setup field, tag and value, appended to b; its place in f[*n]
+ * (offsets first: b may move; fixed up by setup_build). */
+static tims_rc setup_add(struct tims_buf *b, size_t *offs, size_t *lens, size_t *n,
+			 char tag, const char *v)
+{
+	if (*n >= SETUP_FIELDS)
+		return TIMS_ERR_TOOBIG;
+	offs[*n] = b->len;
+	if (tims_buf_add(b, &tag, 1) || (v && tims_buf_addstr(b, v)))
+		return TIMS_ERR_NOMEM;
+	lens[*n] = b->len - offs[*n];
+	(*n)++;
+	return TIMS_OK;
 }
 
 static const struct tims_sandbox_cfg *signer_sb;
+static char signer_program[PATH_MAX + 1];
+static int signer_program_long;
 
 void tims_signer_sandbox(const struct tims_sandbox_cfg *cfg)
 {
 	signer_sb = cfg;
 }
 
-static void signer_main(int fd, pid_t parent) __attribute__((noreturn));
-static void signer_main(int fd, pid_t parent)
+void tims_signer_set_program(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+
+	signer_program_long = n >= sizeof(signer_program);
+	if (signer_program_long)
+		n = 0;
+	memcpy(signer_program, path ? path : "", n);
+	signer_program[n] = '\0';
+}
+
+/* The setup's fields for this process's sandbox and module prefixes, in b;
+ * f[] points into it. */
+static tims_rc setup_build(struct tims_buf *b, struct tims_signer_field *f, size_t *n,
+			   struct tims_err *err)
+{
+	const char *mods = getenv("TIMS_PKCS11_MODULES");
+	const struct tims_sandbox_cfg *c = signer_sb;
+	size_t offs[SETUP_FIELDS], lens[SETUP_FIELDS];
+	tims_rc rc = TIMS_OK;
+
+	*n = 0;
+	if (mods && *mods) {
+		if (strlen(mods) >= MODULE_PREFIXES_MAX)
+			return tims_err_set(err, TIMS_ERR_TOOBIG, "TIMS_PKCS11_MODULES: "
+					    "longer than %d bytes", MODULE_PREFIXES_MAX - 1);
+		rc = setup_add(b, offs, lens, n, 'M', mods);
+	}
+	if (!rc && c) {
+		rc = setup_add(b, offs, lens, n, 'S', c->mode == TIMS_SANDBOX_LOG ? "log" :
+			       "enforce");
+		if (!rc)
+			rc = setup_add(b, offs, lens, n, 'P', setup_profiles[c->profile ==
+					       TIMS_SANDBOX_DAEMON ? 0 : 1]);
+		if (!rc && c->user && *c->user)
+			rc = setup_add(b, offs, lens, n, 'U', c->user);
+		if (!rc && c->data_dir && *c->data_dir)
+			rc = setup_add(b, offs, lens, n, 'D', c->data_dir);
+		for (size_t i = 0; !rc && i < c->nrw; i++)
+			rc = setup_add(b, offs, lens, n, 'R', c->rw[i]);
+		for (size_t i = 0; !rc && i < c->nro; i++)
+			rc = setup_add(b, offs, lens, n, 'O', c->ro[i]);
+		if (!rc && c->warn)
+			rc = setup_add(b, offs, lens, n, 'W', NULL);
+	}
+	if (rc)
+		return tims_err_set(err, rc, "signer: setup message: %s", tims_strerror(rc));
+	for (size_t i = 0; i < *n; i++)
+		f[i] = (struct tims_signer_field){ b->buf + offs[i], lens[i] };
+	return TIMS_OK;
+}
+
+/* ---- the signer process (after the re-exec) ------------------------------ */
+
+/* fd: an AF_UNIX SOCK_SEQPACKET socket whose peer is our parent. */
+static tims_rc serve_check(int fd, struct tims_err *err)
+{
+	struct peer_cred cr;
+	int type = 0, dom = 0;
+	socklen_t l = sizeof(type);
+	struct stat st;
+
+	if (isatty(0))
+		return tims_err_set(err, TIMS_ERR_USAGE, "standard input is a terminal: "
+				    "the signer is started by a daemon, not by hand");
+	if (fd < 3 || fstat(fd, &st) != 0)
+		return tims_err_set(err, TIMS_ERR_USAGE, "--fd %d: %s", fd, fd < 3 ?
+				    "not a descriptor above stderr" : "not open");
+	if (!S_ISSOCK(st.st_mode))
+		return tims_err_set(err, TIMS_ERR_USAGE, "--fd %d: not a socket", fd);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) || dom != AF_UNIX)
+		return tims_err_set(err, TIMS_ERR_USAGE, "--fd %d: not an AF_UNIX socket", fd);
+	l = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) || type != SOCK_SEQPACKET)
+		return tims_err_set(err, TIMS_ERR_USAGE, "--fd %d: not a SOCK_SEQPACKET "
+				    "socket", fd);
+	l = sizeof(cr);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) || cr.pid != getppid())
+		return tims_err_set(err, TIMS_ERR_USAGE, "--fd %d: its peer (pid %ld) is "
+				    "not this process's parent (pid %ld)", fd,
+				    (long)cr.pid, (long)getppid());
+	return TIMS_OK;
+}
+
+/* The first message, within SIGNER_WAIT_MS. */
+static ssize_t serve_first(int fd, uint8_t *req)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int r;
+
+	do
+		r = poll(&pfd, 1, SIGNER_WAIT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return -1;
+	return recv(fd, req, TIMS_SIGNER_MSG_MAX, MSG_TRUNC | MSG_DONTWAIT);
+}
+
+tims_rc tims_signer_serve(int fd, void (*warn)(void *ctx, const char *msg),
+			  void *warn_ctx, struct tims_err *err)
 {
 	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
-	uint8_t *req;
-	sigset_t all;
-	int nul;
+	struct tims_signer_setup *set = NULL;
+	uint8_t *req = NULL;
+	sigset_t none;
+	ssize_t n;
+	tims_rc rc;
 
-	const char *mods = getenv("TIMS_PKCS11_MODULES");
-
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(0);
-	if (mods && *mods && strlen(mods) < sizeof(module_prefixes))
-		snprintf(module_prefixes, sizeof(module_prefixes), "%s", mods);
 	(void)prctl(PR_SET_DUMPABLE, 0);       /* no ptrace by the daemon's user */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if ((rc = serve_check(fd, err)))
+		return rc;
 	(void)prctl(PR_SET_NAME, "tims-signer");
 	/* a terminal's ^C or a unit's SIGTERM is for the daemon: the signer
 	 * lives until the daemon's end of the socket closes */
@@ -679,31 +942,51 @@ static void signer_main(int fd, pid_t parent)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (nul >= 0) {
-		(void)dup2(nul, 0);
-		(void)dup2(nul, 1);
-		if (nul > 2)
-			(void)close(nul);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (sodium_init() < 0)
+		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium init failed");
+	req = malloc(TIMS_SIGNER_MSG_MAX);
+	set = malloc(sizeof(*set));
+	if (!req || !set) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of memory");
+		goto out;
 	}
-	close_others(fd);
+	n = serve_first(fd, req);
+	if (n <= 0) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: no setup message "
+				  "from the daemon in %d ms", SIGNER_WAIT_MS);
+		goto out;
+	}
+	if ((size_t)n > TIMS_SIGNER_MSG_MAX)
+		rc = tims_err_set(err, TIMS_ERR_TOOBIG, "signer setup: past %u bytes",
+				  TIMS_SIGNER_MSG_MAX);
+	else
+		rc = tims_signer_setup_parse(req, (size_t)n, set, err);
+	if (!rc && set->modules[0])
+		snprintf(module_prefixes, sizeof(module_prefixes), "%s", set->modules);
 	/* its own sandbox, before it reads its first request */
-	if (signer_sb) {
-		struct tims_err e = { 0, "" };
+	if (!rc && set->sandbox) {
+		set->cfg.warn = set->warn ? warn : NULL;
+		set->cfg.warn_ctx = warn_ctx;
+		if ((rc = tims_sandbox_enter(&set->cfg, err))) {
+			char why[TIMS_ERR_MSG_BYTES];
 
-		if (tims_sandbox_enter(signer_sb, &e)) {
-			dprintf(2, "<3>msg=\"tims-signer: sandbox: %s\"\n", tims_err_msg(&e));
-			_exit(1);
+			snprintf(why, sizeof(why), "%s", tims_err_msg(err));
+			rc = tims_err_set(err, rc, "signer: sandbox: %s", why);
 		}
 	}
-	req = malloc(TIMS_SIGNER_MSG_MAX);
-	if (!req)
-		_exit(1);
+	if (rc)
+		answer_error(&resp, TIMS_SIGNER_SETUP, 0, rc, tims_err_msg(err));
+	else
+		(void)msg_build(&resp, TIMS_SIGNER_SETUP, 0, 0, NULL, 0);
+	if (resp.len && send(fd, resp.buf, resp.len, MSG_NOSIGNAL) < 0 && !rc)
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: the daemon's end "
+				  "closed during the setup");
+	if (rc)
+		goto out;
 	for (;;) {
-		ssize_t n = recv(fd, req, TIMS_SIGNER_MSG_MAX, MSG_TRUNC);
-
+		n = recv(fd, req, TIMS_SIGNER_MSG_MAX, MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -722,7 +1005,11 @@ static void signer_main(int fd, pid_t parent)
 			sodium_memzero(resp.buf, resp.alloc);
 	}
 	tims_signer_handle_reset();
-	_exit(0);
+out:
+	free(set);
+	free(req);
+	tims_buf_release(&resp);
+	return rc;
 }
 
 /* ---- the daemon's side -------------------------------------------------- */
@@ -732,19 +1019,142 @@ static int link_fd = -1;
 static pid_t link_owner, link_child;
 static int link_dead;
 static uint32_t link_next = 1;
+static int link_reaped;
+
+static tims_rc link_call(unsigned op, uint32_t id, const struct tims_signer_field *in,
+			 size_t nin, struct tims_buf *resp,
+			 struct tims_signer_field *out, size_t nout,
+			 struct tims_err *err);
+
+/* In the child between fork and exec: only async-signal-safe calls. Close
+ * every descriptor but 0, 1, 2, 3 (the socket) and exe. */
+static void child_close(int exe)
+{
+	if (syscall(SYS_close_range, 4u, (unsigned)exe - 1, 0u) != 0)
+		for (int fd = 4; fd < exe; fd++)
+			(void)close(fd);
+	if (syscall(SYS_close_range, (unsigned)exe + 1, ~0u, 0u) != 0)
+		for (int fd = exe + 1; fd < 65536; fd++)
+			(void)close(fd);
+}
+
+/* The child: descriptor 3 the socket, stdin and stdout /dev/null, exec.
+ * On a failed exec, the prepared error answer (errno's digits filled in)
+ * goes to the parent. */
+static void child_exec(int sock, int exe, int nul, pid_t parent, char **argv,
+		       char **envp, char *fail, size_t fail_len, size_t digits_at)
+	__attribute__((noreturn));
+static void child_exec(int sock, int exe, int nul, pid_t parent, char **argv,
+		       char **envp, char *fail, size_t fail_len, size_t digits_at)
+{
+	int e;
+
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	if (sock == 3) {
+		if (fcntl(3, F_SETFD, 0) != 0)
+			_exit(127);
+	} else if (dup2(sock, 3) != 3) {
+		_exit(127);
+	}
+	if (dup2(nul, 0) != 0 || dup2(nul, 1) != 1)
+		_exit(127);
+	child_close(exe);
+	syscall(SYS_execveat, exe, "", argv, envp, AT_EMPTY_PATH);
+	e = errno;
+	for (int i = 2; i >= 0; i--, e /= 10)
+		fail[digits_at + (size_t)i] = (char)('0' + e % 10);
+	(void)send(3, fail, fail_len, MSG_NOSIGNAL);
+	_exit(127);
+}
 
 tims_rc tims_signer_start(struct tims_err *err)
 {
-	int sv[2], sz = SIGNER_SOCKBUF;
+	static char arg0[] = "tims", arg1[] = "__signer", arg2[] = "--fd", arg3[] = "3";
+	char *argv[] = { arg0, arg1, arg2, arg3, NULL };
+	struct tims_signer_field f[SETUP_FIELDS];
+	struct tims_buf setup = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX),
+			fail = TIMS_BUF_INIT(TIMS_SIGNER_HDR + 4 + PATH_MAX + 64),
+			resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	const char *prog = signer_program[0] ? signer_program : "/proc/self/exe";
+	int sv[2] = { -1, -1 }, sz = SIGNER_SOCKBUF, exe = -1, nul = -1, fd;
 	pid_t parent = getpid(), pid;
+	char why[PATH_MAX + 64];
+	static char env_mark[] = SIGNER_ENV "=1";
+	extern char **environ;
+	char **envp = NULL;
+	size_t nf = 0, digits, ne;
+	struct stat st;
+	tims_rc rc;
 
 	if (link_fd >= 0)
 		return tims_err_set(err, TIMS_ERR_STATE, "signer: already started");
+	if (getenv(SIGNER_ENV))
+		return tims_err_set(err, TIMS_ERR_STATE, "signer: this process was "
+				    "started as a signer (%s in its environment): it "
+				    "starts none of its own", SIGNER_ENV);
+	if (signer_program_long)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "signer: program path longer "
+				    "than %d bytes", PATH_MAX);
 	if (sodium_init() < 0)
 		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium init failed");
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-		return tims_err_set(err, TIMS_ERR_IO, "signer: socketpair: %s",
-				    strerror(errno));
+	if ((rc = setup_build(&setup, f, &nf, err)))
+		goto out;
+	/* the environment as it is, and SIGNER_ENV: a program re-executed by
+	 * mistake (not a tims binary) that would start a signer again is
+	 * refused, not a chain of processes */
+	for (ne = 0; environ[ne]; ne++)
+		;
+	envp = calloc(ne + 2, sizeof(*envp));
+	if (!envp) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of memory");
+		goto out;
+	}
+	for (size_t i = 0, j = 0; i < ne; i++)
+		if (strncmp(environ[i], SIGNER_ENV "=", sizeof(SIGNER_ENV)))
+			envp[j++] = environ[i];
+	for (ne = 0; envp[ne]; ne++)
+		;
+	envp[ne] = env_mark;
+	/* the error answer a failed exec sends, "errno 000" filled in then */
+	snprintf(why, sizeof(why), "signer: cannot execute %s: errno 000", prog);
+	digits = TIMS_SIGNER_HDR + 4 + strlen(why) - 3;
+	if (msg_build(&fail, TIMS_SIGNER_SETUP, TIMS_ERR_UNAVAILABLE, 0,
+		      &(struct tims_signer_field){ why, strlen(why) }, 1)) {
+		rc = tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of memory");
+		goto out;
+	}
+	/* the image, opened now: what the child executes is what was checked */
+	fd = open(prog, O_PATH | O_CLOEXEC);
+	if (fd >= 0) {
+		exe = fcntl(fd, F_DUPFD_CLOEXEC, 4);   /* never 0..3 */
+		close(fd);
+	}
+	if (exe < 0 || fstat(exe, &st) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: program %s: %s",
+				  prog, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: program %s: not "
+				  "an executable file", prog);
+		goto out;
+	}
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		nul = fcntl(fd, F_DUPFD_CLOEXEC, 4);   /* never 0..3 either */
+		close(fd);
+	}
+	if (nul < 0) {
+		rc = tims_err_set(err, TIMS_ERR_IO, "signer: /dev/null: %s", strerror(errno));
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_IO, "signer: socketpair: %s",
+				  strerror(errno));
+		goto out;
+	}
 	for (int i = 0; i < 2; i++) {
 		(void)setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 		(void)setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -752,22 +1162,44 @@ tims_rc tims_signer_start(struct tims_err *err)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		int e = errno;
-
-		close(sv[0]);
-		close(sv[1]);
-		return tims_err_set(err, TIMS_ERR_IO, "signer: fork: %s", strerror(e));
+		rc = tims_err_set(err, TIMS_ERR_IO, "signer: fork: %s", strerror(errno));
+		goto out;
 	}
-	if (!pid) {
-		close(sv[0]);
-		signer_main(sv[1], parent);
-	}
+	if (!pid)
+		child_exec(sv[1], exe, nul, parent, argv, envp, fail.buf, fail.len, digits);
 	close(sv[1]);
+	sv[1] = -1;
 	link_fd = sv[0];
+	sv[0] = -1;
 	link_owner = parent;
 	link_child = pid;
 	link_dead = 0;
-	return TIMS_OK;
+	link_reaped = 0;
+	/* the setup: answered once the signer is in its sandbox */
+	pthread_mutex_lock(&link_mu);
+	rc = link_call(TIMS_SIGNER_SETUP, 0, f, nf, &resp, NULL, 0, err);
+	pthread_mutex_unlock(&link_mu);
+	if (rc) {
+		close(link_fd);
+		link_fd = -1;
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		link_child = 0;
+	}
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (exe >= 0)
+		close(exe);
+	if (nul >= 0)
+		close(nul);
+	free(envp);
+	tims_buf_release(&setup);
+	tims_buf_release(&fail);
+	tims_buf_release(&resp);
+	return rc;
 }
 
 int tims_signer_active(void)
@@ -779,8 +1211,6 @@ pid_t tims_signer_pid(void)
 {
 	return tims_signer_active() ? link_child : 0;
 }
-
-static int link_reaped;
 
 int tims_signer_exited(void)
 {
@@ -830,6 +1260,7 @@ static tims_rc link_wait(uint32_t id, struct tims_buf *resp, struct hdr *h,
 			 struct tims_err *err)
 {
 	int64_t deadline = now_ms() + SIGNER_WAIT_MS;
+	int reset = 0;
 
 	tims_buf_setlen(resp, 0);
 	if (tims_buf_grow(resp, TIMS_SIGNER_MSG_MAX))
@@ -854,9 +1285,13 @@ static tims_rc link_wait(uint32_t id, struct tims_buf *resp, struct hdr *h,
 		n = recv(link_fd, resp->buf, TIMS_SIGNER_MSG_MAX, MSG_TRUNC | MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (n < 0)
+		/* a signer that closed with our request unread: the kernel says
+		 * ECONNRESET once, before what it sent is read (then 0) */
+		if (n < 0 && errno == ECONNRESET && !reset++)
+			continue;
+		if (n < 0 && errno != ECONNRESET)
 			return link_down(err, strerror(errno));
-		if (!n)
+		if (n <= 0)
 			return link_down(err, "gone (its end of the socket closed)");
 		if ((size_t)n > TIMS_SIGNER_MSG_MAX || hdr_parse((uint8_t *)resp->buf,
 								 (size_t)n, h))
@@ -868,32 +1303,21 @@ static tims_rc link_wait(uint32_t id, struct tims_buf *resp, struct hdr *h,
 	}
 }
 
-tims_rc tims_signer_call(unsigned op, const struct tims_signer_field *in,
+/* One request with id and its answer; called with link_mu held. */
+static tims_rc link_call(unsigned op, uint32_t id, const struct tims_signer_field *in,
 			 size_t nin, struct tims_buf *resp,
 			 struct tims_signer_field *out, size_t nout,
 			 struct tims_err *err)
 {
 	struct tims_buf req = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
 	struct hdr h;
-	uint32_t id;
 	tims_rc rc;
 
-	if (!tims_signer_active())
-		return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: none in "
-				    "this process");
-	if (nout > TIMS_SIGNER_FIELDS || resp->max < TIMS_SIGNER_MSG_MAX)
-		return tims_err_set(err, TIMS_ERR_USAGE, "signer: too many fields, "
-				    "or an answer buffer under %u bytes",
-				    TIMS_SIGNER_MSG_MAX);
-	pthread_mutex_lock(&link_mu);
 	if (link_dead) {
 		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer (pid %ld): "
 				  "gone", (long)link_child);
 		goto out;
 	}
-	id = link_next++;
-	if (!link_next)
-		link_next = 1;
 	if ((rc = msg_build(&req, op, 0, id, in, nin))) {
 		rc = tims_err_set(err, rc, "signer: request past %u bytes",
 				  TIMS_SIGNER_MSG_MAX);
@@ -904,8 +1328,12 @@ tims_rc tims_signer_call(unsigned op, const struct tims_signer_field *in,
 			break;
 		if (errno == EINTR)
 			continue;
-		rc = link_down(err, errno == EPIPE || errno == ECONNRESET ?
-			       "gone (its end of the socket closed)" : strerror(errno));
+		/* a signer that closed its end may have said why first (a
+		 * failed exec answers the setup before it exits): what it
+		 * sent is still queued, and link_wait reads it or sees the end */
+		if (errno == EPIPE || errno == ECONNRESET)
+			break;
+		rc = link_down(err, strerror(errno));
 		goto out;
 	}
 	if ((rc = link_wait(id, resp, &h, err)))
@@ -933,9 +1361,32 @@ tims_rc tims_signer_call(unsigned op, const struct tims_signer_field *in,
 	if (fields_parse((uint8_t *)resp->buf, resp->len, out, nout))
 		rc = link_down(err, "malformed answer (fields)");
 out:
-	pthread_mutex_unlock(&link_mu);
 	if (req.buf)
 		sodium_memzero(req.buf, req.alloc);
 	tims_buf_release(&req);
+	return rc;
+}
+
+tims_rc tims_signer_call(unsigned op, const struct tims_signer_field *in,
+			 size_t nin, struct tims_buf *resp,
+			 struct tims_signer_field *out, size_t nout,
+			 struct tims_err *err)
+{
+	uint32_t id;
+	tims_rc rc;
+
+	if (!tims_signer_active())
+		return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: none in "
+				    "this process");
+	if (nout > TIMS_SIGNER_FIELDS || resp->max < TIMS_SIGNER_MSG_MAX)
+		return tims_err_set(err, TIMS_ERR_USAGE, "signer: too many fields, "
+				    "or an answer buffer under %u bytes",
+				    TIMS_SIGNER_MSG_MAX);
+	pthread_mutex_lock(&link_mu);
+	id = link_next++;
+	if (!link_next)
+		link_next = 1;
+	rc = link_call(op, id, in, nin, resp, out, nout, err);
+	pthread_mutex_unlock(&link_mu);
 	return rc;
 }

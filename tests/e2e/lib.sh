@@ -218,3 +218,47 @@ cli_fresh_code() {
 	done
 	while [ $(($(date +%s) / 30)) -le "$last" ]; do sleep 0.5; done
 }
+
+# signer_image_checks WHO DAEMON_PID SIGNER_PID (as root: it reads the
+# processes' /proc/PID/mem): the signer is the tims program re-executed
+# with the hidden command, not a copy of the daemon (issue 18)
+signer_image_checks() {
+	local who=$1 d=$2 s=${3:-none} r
+	t_eq "$who: the signer's image is the daemon's program" "$(readlink "/proc/$d/exe")" \
+		"$(readlink "/proc/$s/exe" 2>/dev/null)"
+	t_eq "$who: its command line is the hidden entry point" "tims __signer --fd 3" \
+		"$(tr '\0' ' ' <"/proc/$s/cmdline" 2>/dev/null | sed 's/ $//')"
+	t_eq "$who: it holds descriptors 0-3 only, stdin and stdout on /dev/null" \
+		"0 1 2 3|/dev/null /dev/null" \
+		"$(ls "/proc/$s/fd" 2>/dev/null | sort -n | paste -sd' ')|$(readlink "/proc/$s/fd/0") $(readlink "/proc/$s/fd/1")"
+	r=$(/usr/bin/python3 - "$d" "$s" <<'PY'
+import os, re, struct, sys
+d, s = sys.argv[1], sys.argv[2]
+def at_random(pid):
+    data = open("/proc/%s/auxv" % pid, "rb").read()
+    v = struct.unpack("%dQ" % (len(data) // 8), data)
+    addr = dict(zip(v[0::2], v[1::2]))[25]          # AT_RANDOM
+    with open("/proc/%s/mem" % pid, "rb") as m:
+        m.seek(addr)
+        return m.read(16)
+def base(pid, pred):
+    for line in open("/proc/%s/maps" % pid):
+        f = line.split()
+        if len(f) >= 6 and pred(f[5]):
+            return f[0].split("-")[0]
+exe = os.readlink("/proc/%s/exe" % d)
+libc = lambda p: re.search(r"/libc\.so\.6$", p) is not None
+print("canary:%s exe:%s libc:%s" % (
+    "own" if at_random(d) != at_random(s) else "same",
+    "own" if base(d, lambda p: p == exe) != base(s, lambda p: p == exe) else "same",
+    "own" if base(d, libc) != base(s, libc) else "same"))
+PY
+)
+	t_match "$who: its own AT_RANDOM bytes (stack canary, pointer guard)" '^canary:own' "$r"
+	if [ "$(cat /proc/sys/kernel/randomize_va_space)" != 0 ]; then
+		t_match "$who: its own base addresses for the program and libc (ASLR per exec)" \
+			'exe:own libc:own$' "$r"
+	else
+		t_report ok "$who: ASLR is off on this machine (randomize_va_space=0): the base addresses cannot differ ($r)"
+	fi
+}

@@ -111,6 +111,13 @@ t_ok "its signer has the module" grep -q libsofthsm2 "/proc/$POST_SIGNER/maps"
 t_match "the centre has a signer process" '^[0-9]+$' "$CENTRE_SIGNER"
 t_eq "the centre's network process has no PKCS#11 module mapped" 0 "$(grep -c libsofthsm2 "/proc/$CENTRE_PID/maps")"
 t_ok "the centre's signer has the module" grep -q libsofthsm2 "/proc/$CENTRE_SIGNER/maps"
+# and each signer is a fresh image, not a copy of its daemon
+if [ "$(id -u)" -eq 0 ]; then
+	signer_image_checks post "$POST_PID" "$POST_SIGNER"
+	signer_image_checks centre "$CENTRE_PID" "$CENTRE_SIGNER"
+else
+	t_report ok "not root: the signers' memory (AT_RANDOM) cannot be read here; tests/unit/test_signer.c and sandbox.sh need root too"
+fi
 
 # The PIN file goes wrong while the node runs.
 echo "not-the-pin" >"$T_TMP/post-pin"

@@ -52,6 +52,34 @@ static int t_check(int ok, const char *file, int line, const char *fmt, ...)
 		printf("#   got:  %lld\n#   want: %lld\n", t_g_, t_w_); \
 } while (0)
 
+/* A test program is not a tims binary: the signer it starts re-executes
+ * the tims built next to it (build/tests/test_X -> build/tims,
+ * build/asan/tests/test_X -> build/asan/tims). Call before
+ * tims_signer_start; 0, or -1 when the path could not be made. */
+#include <unistd.h>
+void tims_signer_set_program(const char *path);
+__attribute__((unused))
+static int t_signer_program(void)
+{
+	char self[4096], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 16);
+
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	for (int i = 0; i < 2; i++) {
+		if (!(slash = strrchr(self, '/')))
+			return -1;
+		*slash = '\0';
+	}
+	n = (ssize_t)strlen(self);
+	snprintf(self + n, sizeof(self) - (size_t)n, "/tims");
+	if (access(self, X_OK))
+		return -1;
+	tims_signer_set_program(self);
+	return 0;
+}
+
 __attribute__((unused))
 static int t_done(void)
 {

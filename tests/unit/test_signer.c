@@ -14,7 +14,10 @@
 #include <gnutls/gnutls.h>
 #include <signal.h>
 #include <sodium.h>
+#include <fcntl.h>
+#include <sys/auxv.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -42,9 +45,9 @@ int open(const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = va_arg(ap, unsigned);
 	va_end(ap);
-	if (pin_path[0] && getpid() == parent_pid && path && !strcmp(path, pin_path))
+	if (pin_path[0] && getpid() == parent_pid && !strcmp(path, pin_path))
 		parent_opened_pin++;
-	if (skey_path[0] && getpid() == parent_pid && path && !strcmp(path, skey_path))
+	if (skey_path[0] && getpid() == parent_pid && !strcmp(path, skey_path))
 		parent_opened_skey++;
 	return (int)syscall(SYS_openat, -100 /* AT_FDCWD */, path, flags, mode);
 }
@@ -130,6 +133,180 @@ static void hdr(uint8_t *m, unsigned op, uint32_t id, uint32_t len)
 	put32(m + 12, len);
 }
 
+
+/* ---- the signer is a fresh image ---------------------------------------- */
+
+/* How many times needle is in the readable memory of pid (regions of at
+ * most 8 MiB: ASan's shadow and allocator reserves are skipped; the same
+ * scan finds the marker in this process and a forked child, so a signer
+ * that were a copy would be caught by it); -1 when its memory cannot be
+ * read. */
+static long mem_count(pid_t pid, const void *needle, size_t nlen)
+{
+	char path[64], line[512];
+	long hits = 0, regions = 0;
+	FILE *maps;
+	int mem;
+
+	snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
+	maps = fopen(path, "r");
+	snprintf(path, sizeof(path), "/proc/%ld/mem", (long)pid);
+	mem = (int)syscall(SYS_openat, -100, path, O_RDONLY | O_CLOEXEC, 0);
+	if (!maps || mem < 0) {
+		if (maps)
+			fclose(maps);
+		if (mem >= 0)
+			close(mem);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long lo, hi;
+		char *e1 = NULL, *e2 = NULL;
+		uint8_t *buf;
+		ssize_t n;
+
+		lo = strtoul(line, &e1, 16);
+		if (!e1 || *e1 != '-')
+			continue;
+		hi = strtoul(e1 + 1, &e2, 16);
+		if (!e2 || e2[0] != ' ' || e2[1] != 'r' || hi <= lo ||
+		    hi - lo > (8ul << 20) || strstr(line, "[vvar") || strstr(line, "[vsyscall]"))
+			continue;
+		if (!(buf = malloc(hi - lo)))
+			continue;
+		n = pread(mem, buf, hi - lo, (off_t)lo);
+		if (n > 0) {
+			regions++;
+			const uint8_t *p = buf, *end = buf + n;
+
+			while ((size_t)(end - p) >= nlen &&
+			       (p = memchr(p, *(const uint8_t *)needle,
+					   (size_t)(end - p) - nlen + 1))) {
+				hits += !memcmp(p, needle, nlen);
+				p++;
+			}
+		}
+		free(buf);
+	}
+	fclose(maps);
+	close(mem);
+	return regions ? hits : -1;
+}
+
+/* The 16 bytes AT_RANDOM points to in pid (the seed of its stack canary
+ * and pointer guard): 0, or -1. */
+static int at_random(pid_t pid, uint8_t out[16])
+{
+	char path[64];
+	unsigned long av[2 * 64], addr = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/auxv", (long)pid);
+	if ((fd = (int)syscall(SYS_openat, -100, path, O_RDONLY | O_CLOEXEC, 0)) < 0)
+		return -1;
+	n = read(fd, av, sizeof(av));
+	close(fd);
+	for (ssize_t i = 0; n > 0 && i + 1 < n / (ssize_t)sizeof(av[0]); i += 2)
+		if (av[i] == AT_RANDOM)
+			addr = av[i + 1];
+	snprintf(path, sizeof(path), "/proc/%ld/mem", (long)pid);
+	if (!addr || (fd = (int)syscall(SYS_openat, -100, path, O_RDONLY | O_CLOEXEC, 0)) < 0)
+		return -1;
+	n = pread(fd, out, 16, (off_t)addr);
+	close(fd);
+	return n == 16 ? 0 : -1;
+}
+
+/* A setup message (op, id) with fields given as tag+value strings. */
+static size_t setup_msg(uint8_t *m, unsigned op, uint32_t id, const char *const *f, size_t n)
+{
+	size_t off = 16;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(f[i]);
+
+		put32(m + off, (uint32_t)l);
+		memcpy(m + off + 4, f[i], l);
+		off += 4 + l;
+	}
+	hdr(m, op, id, (uint32_t)(off - 16));
+	return off;
+}
+
+static char marker_static[48];
+
+/* The attacks on the setup message, parsed as the signer parses it. */
+static void test_setup_parse(void)
+{
+	static uint8_t m[TIMS_SIGNER_MSG_MAX];
+	static struct tims_signer_setup st;
+	static const char *const good[] = { "M/usr/lib/:/opt/hsm/", "Senforce", "Psigner",
+		"Unobody", "D/var/lib/tims", "R/var/lib/softhsm", "O/etc/tims/post.conf", "W" };
+	static const char *fr[40];
+	static char paths[40][16];
+	struct tims_err e;
+	size_t n;
+
+	n = setup_msg(m, TIMS_SIGNER_SETUP, 0, good, 8);
+	T_OK(!tims_signer_setup_parse(m, n, &st, &e) && st.sandbox && st.warn &&
+	     !strcmp(st.modules, "/usr/lib/:/opt/hsm/") && !strcmp(st.cfg.user, "nobody") &&
+	     !strcmp(st.cfg.data_dir, "/var/lib/tims") && st.cfg.nrw == 1 && st.cfg.nro == 1 &&
+	     st.cfg.profile == TIMS_SANDBOX_SIGNER && st.cfg.mode == TIMS_SANDBOX_ENFORCE,
+	     "setup: every field read back as sent (%s)", e.msg);
+	n = setup_msg(m, TIMS_SIGNER_SETUP, 0, NULL, 0);
+	T_OK(!tims_signer_setup_parse(m, n, &st, &e) && !st.sandbox && !st.modules[0],
+	     "setup: an empty one is no sandbox, the default module prefixes");
+#define REFUSED(rc_, what_, f_, nf_, op_, id_) do { \
+	size_t l_ = setup_msg(m, op_, id_, f_, nf_); \
+	tims_err_clear(&e); \
+	T_OK(tims_signer_setup_parse(m, l_, &st, &e) == (rc_) && strstr(e.msg, what_), \
+	     "setup refused: %s", e.msg); \
+} while (0)
+	REFUSED(TIMS_ERR_INVALID, "must be the setup", good, 1, TIMS_SIGNER_ED_SIGN, 0);
+	REFUSED(TIMS_ERR_INVALID, "must be the setup", good, 1, TIMS_SIGNER_SETUP, 7);
+	REFUSED(TIMS_ERR_INVALID, "unknown tag 0x5a", ((const char *[]){ "Zx" }), 1,
+		TIMS_SIGNER_SETUP, 0);
+	REFUSED(TIMS_ERR_INVALID, "'S' given twice", ((const char *[]){ "Slog", "Senforce" }), 2,
+		TIMS_SIGNER_SETUP, 0);
+	REFUSED(TIMS_ERR_INVALID, "without a sandbox mode", ((const char *[]){ "Unobody" }), 1,
+		TIMS_SIGNER_SETUP, 0);
+	REFUSED(TIMS_ERR_INVALID, "not enforce|log", ((const char *[]){ "Spermissive" }), 1,
+		TIMS_SIGNER_SETUP, 0);
+	REFUSED(TIMS_ERR_INVALID, "not an account name",
+		((const char *[]){ "Slog", "U-rf" }), 2, TIMS_SIGNER_SETUP, 0);
+	REFUSED(TIMS_ERR_INVALID, "field 1 ('D'): empty", ((const char *[]){ "D", "Slog" }), 2,
+		TIMS_SIGNER_SETUP, 0);
+	{
+		static char longp[1100];
+
+		longp[0] = 'D';
+		memset(longp + 1, 'a', sizeof(longp) - 2);
+		REFUSED(TIMS_ERR_TOOBIG, "past 1023", ((const char *[]){ "Slog", longp }), 2,
+			TIMS_SIGNER_SETUP, 0);
+	}
+	fr[0] = "Slog";
+	for (int i = 0; i < 33; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "R/p%d", i);
+		fr[i + 1] = paths[i];
+	}
+	REFUSED(TIMS_ERR_TOOBIG, "more than 32 read-write", fr, 34, TIMS_SIGNER_SETUP, 0);
+	/* a NUL in a value; a length past the message; a field of no bytes */
+	n = setup_msg(m, TIMS_SIGNER_SETUP, 0, ((const char *[]){ "Slog", "O/etc/x" }), 2);
+	m[n - 3] = '\0';
+	T_OK(tims_signer_setup_parse(m, n, &st, &e) == TIMS_ERR_INVALID &&
+	     strstr(e.msg, "holds a NUL"), "setup refused: %s", e.msg);
+	n = setup_msg(m, TIMS_SIGNER_SETUP, 0, ((const char *[]){ "Slog" }), 1);
+	put32(m + 16, 400);
+	T_OK(tims_signer_setup_parse(m, n, &st, &e) == TIMS_ERR_INVALID &&
+	     strstr(e.msg, "past the message"), "setup refused: %s", e.msg);
+	put32(m + 16, 0);
+	put32(m + 12, 4);
+	T_OK(tims_signer_setup_parse(m, 20, &st, &e) == TIMS_ERR_INVALID &&
+	     strstr(e.msg, "(no tag)"), "setup refused: %s", e.msg);
+#undef REFUSED
+}
+
 /* In a child without the signer (tims_signer_active() is 0 there): sign
  * msg with the token itself, decrypt blob; results written to a pipe. */
 static int local_results(const char *token, const char *label,
@@ -197,6 +374,67 @@ int main(void)
 	snprintf(kek, sizeof(kek), "t%ld-sg-kek", (long)getpid());
 	snprintf(ca, sizeof(ca), "t%ld-sg-ca", (long)getpid());
 	randombytes_buf(pt, sizeof(pt));
+
+	test_setup_parse();
+
+	/* a signer that cannot start: start fails saying why, none is left */
+	tims_signer_set_program("/nonexistent/tims");
+	T_OK(tims_signer_start(&err) == TIMS_ERR_UNAVAILABLE &&
+	     strstr(err.msg, "/nonexistent/tims"), "no such program: refused (%s)", err.msg);
+	{
+		char nx[64];
+		FILE *f;
+
+		snprintf(nx, sizeof(nx), "/tmp/test-signer-%ld.notexec", (long)getpid());
+		if ((f = fopen(nx, "w")))
+			fclose(f);
+		chmod(nx, 0600);
+		tims_signer_set_program(nx);
+		T_OK(tims_signer_start(&err) == TIMS_ERR_UNAVAILABLE &&
+		     strstr(err.msg, "not an executable"), "not an executable: refused (%s)",
+		     err.msg);
+		/* executable, but no program: the exec itself fails in the child,
+		 * which says so over the socket */
+		if ((f = fopen(nx, "w"))) {
+			fputs("not a program\n", f);
+			fclose(f);
+		}
+		chmod(nx, 0700);
+		T_OK(tims_signer_start(&err) == TIMS_ERR_UNAVAILABLE &&
+		     strstr(err.msg, "cannot execute") && strstr(err.msg, "errno 008") &&
+		     !tims_signer_active(), "an exec that fails in the child: the start "
+		     "fails with its errno (ENOEXEC: %s)", err.msg);
+		unlink(nx);
+	}
+	tims_signer_set_program("/bin/true");
+	T_OK(tims_signer_start(&err) == TIMS_ERR_UNAVAILABLE && !tims_signer_active() &&
+	     !tims_signer_pid(), "a program that is no signer (/bin/true): start fails, "
+	     "no signer (%s)", err.msg);
+	T_OK(!t_signer_program(), "the tims binary next to this test, for the signer");
+	{
+		static struct tims_sandbox_cfg sb;
+
+		tims_sandbox_cfg_init(&sb);
+		sb.profile = TIMS_SANDBOX_SIGNER;
+		sb.user = "tims-no-such-user";
+		tims_signer_sandbox(&sb);
+		T_OK(tims_signer_start(&err) == TIMS_ERR_NOTFOUND &&
+		     strstr(err.msg, "signer: sandbox: user: no account 'tims-no-such-user'") &&
+		     !tims_signer_active(), "a signer that cannot enter its sandbox: start "
+		     "fails with its reason, no signer left (%s)", err.msg);
+		tims_signer_sandbox(NULL);
+	}
+
+	/* a marker in this process's memory before the start: heap and data */
+	{
+		uint8_t r[16];
+
+		randombytes_buf(r, sizeof(r));
+		snprintf(marker_static, sizeof(marker_static), "mk");
+		for (int i = 0; i < 16; i++)
+			snprintf(marker_static + 2 + 2 * i, 3, "%02x", r[i]);
+	}
+	char *marker_heap = strdup(marker_static);
 
 	T_OK(!tims_signer_active(), "no signer before tims_signer_start");
 	T_OK(!tims_signer_start(&err), "tims_signer_start (%s)", err.msg);
@@ -380,6 +618,61 @@ int main(void)
 		T_OK(found, "the signer has it");
 	}
 	T_EQ_INT(parent_opened_pin, 0, "this process never opened the PIN file");
+
+	/* the signer is a fresh image: the tims program re-executed, not a copy
+	 * of this process */
+	{
+		char path[64], exe[4096] = "", cmd[128] = "";
+		uint8_t mine[16], theirs[16], forked[16];
+		ssize_t n;
+		long in_self, in_signer, in_fork;
+		pid_t child;
+		int cf;
+
+		snprintf(path, sizeof(path), "/proc/%ld/exe", (long)tims_signer_pid());
+		n = readlink(path, exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		T_OK(n > 5 && !strcmp(exe + n - 5, "/tims"), "the signer's image is the tims "
+		     "program (%s), not this test", exe);
+		snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)tims_signer_pid());
+		cf = (int)syscall(SYS_openat, -100, path, O_RDONLY | O_CLOEXEC, 0);
+		n = cf >= 0 ? read(cf, cmd, sizeof(cmd) - 1) : -1;
+		if (cf >= 0)
+			close(cf);
+		for (ssize_t i = 0; i < n; i++)
+			if (!cmd[i])
+				cmd[i] = ' ';
+		T_EQ_STR(cmd, "tims __signer --fd 3 ", "its command line is the hidden entry point");
+		child = fork();
+		if (!child) {
+			for (;;)
+				pause();
+		}
+		in_self = mem_count(getpid(), marker_heap, strlen(marker_heap));
+		in_fork = mem_count(child, marker_heap, strlen(marker_heap));
+		in_signer = mem_count(tims_signer_pid(), marker_heap, strlen(marker_heap));
+		T_OK(in_self >= 2, "the marker is in this process's memory (%ld copies; "
+		     "the scan works)", in_self);
+		T_OK(in_fork >= 2, "and in a plain forked child's (%ld: what a forked "
+		     "signer carried)", in_fork);
+		T_OK(in_signer == 0, "but not in the signer's (%ld; -1: its memory "
+		     "could not be read, which needs CAP_SYS_PTRACE)", in_signer);
+		T_OK(!at_random(getpid(), mine) && !at_random(child, forked) &&
+		     !memcmp(mine, forked, 16), "a forked child has this process's "
+		     "AT_RANDOM bytes (the seed of its stack canary)");
+		T_OK(!at_random(tims_signer_pid(), theirs) && memcmp(mine, theirs, 16),
+		     "the signer has its own (a fresh canary and pointer guard)");
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		free(marker_heap);
+	}
+	{
+		static uint8_t m[64];
+		size_t l = setup_msg(m, TIMS_SIGNER_SETUP, 0, NULL, 0);
+
+		T_EQ_INT(raw(signer_fd(), m, l, 0), TIMS_ERR_INVALID, "a second setup to a "
+			 "running signer: refused (an unknown operation after the first)");
+	}
 
 	/* a hostile request gets an error; the signer stays up */
 	fd = signer_fd();

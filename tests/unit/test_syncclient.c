@@ -314,6 +314,10 @@ static void key_child(int fd, int with_signer, uint16_t port, const char *ca_fil
 	ssize_t n;
 	int kf;
 
+	if (with_signer && t_signer_program()) {
+		snprintf(line, sizeof(line), "fail signer: no tims binary next to this test\n");
+		goto say;
+	}
 	if (with_signer && tims_signer_start(&err)) {
 		snprintf(line, sizeof(line), "fail signer: %s\n", err.msg);
 		goto say;
