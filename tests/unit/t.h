@@ -52,6 +52,27 @@ static int t_check(int ok, const char *file, int line, const char *fmt, ...)
 		printf("#   got:  %lld\n#   want: %lld\n", t_g_, t_w_); \
 } while (0)
 
+/* Write LEN bytes of DATA to DIR/NAME (a test's own file: a certificate, a
+ * key, a list) and return its path, from a ring of 16 so that a few stay
+ * valid together; NULL when the file could not be written. */
+__attribute__((unused))
+static const char *t_write_file(const char *dir, const char *name,
+				const void *data, size_t len)
+{
+	static char paths[16][600];
+	static int k;
+	char *p = paths[k++ % 16];
+	FILE *f;
+	int bad;
+
+	snprintf(p, 600, "%s/%s", dir, name);
+	if (!(f = fopen(p, "w")))
+		return NULL;
+	bad = fwrite(data, 1, len, f) != len;
+	bad |= fclose(f) != 0;
+	return bad ? NULL : p;
+}
+
 /* A test program is not a tims binary: the signer it starts re-executes
  * the tims built next to it (build/tests/test_X -> build/tims,
  * build/asan/tests/test_X -> build/asan/tims). Call before

@@ -90,18 +90,7 @@ static void make(struct cert *c, const char *cn, unsigned role, const char *dns,
 
 static const char *file(const char *name, const struct tims_buf *b)
 {
-	static char paths[16][600];
-	static int k;
-	char *p = paths[k++ % 16];
-	FILE *f;
-
-	snprintf(p, 600, "%s/%s", dir, name);
-	f = fopen(p, "w");
-	if (f) {
-		fwrite(b->buf, 1, b->len, f);
-		fclose(f);
-	}
-	return p;
+	return t_write_file(dir, name, b->buf, b->len);
 }
 
 /* One request's bytes read: the header and a Content-Length body. 1 when

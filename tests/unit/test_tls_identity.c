@@ -83,16 +83,7 @@ static char dir[] = "/tmp/tims-tls-id-XXXXXX";
 
 static const char *file(const char *name, const char *data)
 {
-	static char paths[16][600];
-	static int k;
-	char *p = paths[k++ % 16];
-	FILE *f;
-
-	snprintf(p, 600, "%s/%s", dir, name);
-	f = fopen(p, "w");
-	fputs(data, f);
-	fclose(f);
-	return p;
+	return t_write_file(dir, name, data, strlen(data));
 }
 
 /* Serve routes with a certificate; the sync client asks /api/v1/sync/state. */
