@@ -1,5 +1,6 @@
-# systemd.sh — tims-witness.service as `make install` installs it, started
-# by a real systemd running as PID 1, not by a test that imitates one:
+# systemd.sh — tims-witness.service and tims-post.service as `make install`
+# installs them, started by a real systemd running as PID 1, not by a test
+# that imitates one (the post set up with its token as tims-post(8) says):
 #  - the unit starts (Type=notify: active only once the daemon said READY=1),
 #    answers over HTTPS, and systemd receives its watchdog pings;
 #  - its process runs as the user tims, with no capability, no_new_privs, a
@@ -34,6 +35,7 @@ R=$T_TMP/root
 mkdir -p "$R/units" "$R/units/tims-witness.service.d"
 for d in usr etc var; do mkdir -p "$R/$d/upper" "$R/$d/work"; done
 
+mkdir -p "$R/units/tims-post.service.d"
 cat >"$R/units/tims-witness.service.d/test.conf" <<EOF
 [Unit]
 DefaultDependencies=no
@@ -42,17 +44,18 @@ WatchdogSec=2
 StandardOutput=append:$T_TMP/witness.log
 StandardError=append:$T_TMP/witness.log
 EOF
+sed "s|witness.log|post.log|" "$R/units/tims-witness.service.d/test.conf" >"$R/units/tims-post.service.d/test.conf"
 cat >"$R/units/tims-check.target" <<'EOF'
 [Unit]
-Description=systemd.sh: the witness and its probe
+Description=systemd.sh: the witness, the post and the probe
 DefaultDependencies=no
-Wants=tims-witness.service tims-probe.service
+Wants=tims-witness.service tims-post.service tims-probe.service
 EOF
 cat >"$R/units/tims-probe.service" <<EOF
 [Unit]
 Description=systemd.sh: probe the running witness, then power off
 DefaultDependencies=no
-After=tims-witness.service
+After=tims-witness.service tims-post.service
 [Service]
 Type=oneshot
 StandardOutput=append:$T_TMP/probe.out
@@ -89,6 +92,16 @@ say usr_write "$(try_write /usr/bin/tims-probe)"
 say state_write "$(try_write /var/lib/tims/witness/.probe)"
 say home "$(in_ns sh -c 'test -e /home/officer/secret && echo seen || echo hidden')"
 say tmp "$(in_ns sh -c 'test -e "$1" && echo seen || echo hidden' sh "${0%/*}/probe.sh")"
+# the post: two processes (the network one, and the signer it re-executed)
+ppid=$(systemctl show -p MainPID --value tims-post.service)
+say post_active "$(systemctl is-active tims-post.service)"
+say post_user "$(id -nu "$(awk '/^Uid:/ {print $2}' /proc/$ppid/status)")"
+say post_seccomp "$(awk '/^Seccomp:/ {print $2}' /proc/$ppid/status)"
+say post_metrics "$(curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:8443/metrics)"
+spid=$(pgrep -P "$ppid" -f '__signer' | head -1)
+say signer "$([ -n "$spid" ] && echo "$(id -nu "$(awk '/^Uid:/ {print $2}' /proc/$spid/status)") $(tr '\0' ' ' </proc/$spid/cmdline | cut -d' ' -f2-3)" || echo none)"
+systemctl stop tims-post.service
+say post_stop "$(systemctl show -p Result --value tims-post.service) $(systemctl show -p ExecMainStatus --value tims-post.service)"
 systemctl stop tims-witness.service
 say stopped "$(systemctl is-active tims-witness.service)"
 say result "$(systemctl show -p Result --value tims-witness.service)"
@@ -112,6 +125,19 @@ make -s install TIMS_NO_DEPS=1 PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/
 systemd-sysusers /usr/lib/sysusers.d/tims.conf
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/tims.conf
 setpriv --reuid tims --regid tims --clear-groups /usr/bin/tims witness init /var/lib/tims/witness --name systemd-witness >/dev/null
+# the post, as tims-post(8) "SETTING UP A POST" says, word for word
+install -d -o tims -g tims -m 0700 /var/lib/tims/token/tokens
+printf 'directories.tokendir = /var/lib/tims/token/tokens\n' >/etc/tims/softhsm2.conf
+head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >/etc/tims/pin
+chown root:tims /etc/tims/pin; chmod 0640 /etc/tims/pin
+runuser -u tims -- env SOFTHSM2_CONF=/etc/tims/softhsm2.conf \
+	softhsm2-util --init-token --free --label tims \
+	--pin "\$(cat /etc/tims/pin)" --so-pin "\$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" >/dev/null
+mod=\$(ls /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so 2>/dev/null | head -1)
+uri="pkcs11:token=tims?module-path=\$mod&pin-source=/etc/tims/pin"
+printf 'SOFTHSM2_CONF=/etc/tims/softhsm2.conf\nTIMS_TOKEN=%s\n' "\$uri" >/etc/default/tims-post
+runuser -u tims -- env SOFTHSM2_CONF=/etc/tims/softhsm2.conf TIMS_TOKEN="\$uri" \
+	tims post init /var/lib/tims/post --origin test.example/systemd-post --key-token "\$uri" >/dev/null
 mount --bind "$R/units" /etc/systemd/system
 export container=tims-test
 exec /lib/systemd/systemd --system --unit=tims-check.target --log-target=kmsg --log-level=warning
@@ -146,6 +172,11 @@ t_eq "systemd: ... /usr is read-only" "refused: Read-only file system" "$(get us
 t_eq "systemd: ... its state directory is writable" written "$(get state_write)"
 t_eq "systemd: ... a file under /home is out of its sight (ProtectHome)" hidden "$(get home)"
 t_eq "systemd: ... and so is the machine's /tmp (PrivateTmp)" hidden "$(get tmp)"
-t_eq "systemd: systemctl stop ends it" inactive "$(get stopped)"
+t_eq "systemd: tims-post.service, set up as tims-post(8) says, is active" active "$(get post_active)"
+t_eq "systemd: ... runs as tims under a seccomp filter" "tims 2" "$(get post_user) $(get post_seccomp)"
+t_eq "systemd: ... answers GET /metrics on port 8443 (/etc/tims/post.conf)" 200 "$(get post_metrics)"
+t_eq "systemd: ... its signer is a re-executed child, as tims too" "tims __signer --fd" "$(get signer)"
+t_eq "systemd: ... and systemctl stop ends it cleanly" "success 0" "$(get post_stop)"
+t_eq "systemd: systemctl stop ends the witness" inactive "$(get stopped)"
 t_eq "systemd: ... cleanly (Result=success, exit status 0)" "success 0" "$(get result) $(get exit_status)"
 t_end
