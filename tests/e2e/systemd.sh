@@ -1,6 +1,7 @@
-# systemd.sh — tims-witness.service and tims-post.service as `make install`
-# installs them, started by a real systemd running as PID 1, not by a test
-# that imitates one (the post set up with its token as tims-post(8) says):
+# systemd.sh — the three units (tims-witness, tims-post, tims-centre) as
+# `make install` installs them, started by a real systemd running as PID 1,
+# not by a test that imitates one (the post and the centre set up with their
+# tokens as tims-post(8) and tims-centre(8) say):
 #  - the unit starts (Type=notify: active only once the daemon said READY=1),
 #    answers over HTTPS, and systemd receives its watchdog pings;
 #  - its process runs as the user tims, with no capability, no_new_privs, a
@@ -35,7 +36,7 @@ R=$T_TMP/root
 mkdir -p "$R/units" "$R/units/tims-witness.service.d"
 for d in usr etc var; do mkdir -p "$R/$d/upper" "$R/$d/work"; done
 
-mkdir -p "$R/units/tims-post.service.d"
+mkdir -p "$R/units/tims-post.service.d" "$R/units/tims-centre.service.d"
 cat >"$R/units/tims-witness.service.d/test.conf" <<EOF
 [Unit]
 DefaultDependencies=no
@@ -44,18 +45,20 @@ WatchdogSec=2
 StandardOutput=append:$T_TMP/witness.log
 StandardError=append:$T_TMP/witness.log
 EOF
-sed "s|witness.log|post.log|" "$R/units/tims-witness.service.d/test.conf" >"$R/units/tims-post.service.d/test.conf"
+for k in post centre; do
+	sed "s|witness.log|$k.log|" "$R/units/tims-witness.service.d/test.conf" >"$R/units/tims-$k.service.d/test.conf"
+done
 cat >"$R/units/tims-check.target" <<'EOF'
 [Unit]
-Description=systemd.sh: the witness, the post and the probe
+Description=systemd.sh: the witness, the post, the centre and the probe
 DefaultDependencies=no
-Wants=tims-witness.service tims-post.service tims-probe.service
+Wants=tims-witness.service tims-post.service tims-centre.service tims-probe.service
 EOF
 cat >"$R/units/tims-probe.service" <<EOF
 [Unit]
 Description=systemd.sh: probe the running witness, then power off
 DefaultDependencies=no
-After=tims-witness.service tims-post.service
+After=tims-witness.service tims-post.service tims-centre.service
 [Service]
 Type=oneshot
 StandardOutput=append:$T_TMP/probe.out
@@ -102,6 +105,13 @@ spid=$(pgrep -P "$ppid" -f '__signer' | head -1)
 say signer "$([ -n "$spid" ] && echo "$(id -nu "$(awk '/^Uid:/ {print $2}' /proc/$spid/status)") $(tr '\0' ' ' </proc/$spid/cmdline | cut -d' ' -f2-3)" || echo none)"
 systemctl stop tims-post.service
 say post_stop "$(systemctl show -p Result --value tims-post.service) $(systemctl show -p ExecMainStatus --value tims-post.service)"
+# the centre
+cpid=$(systemctl show -p MainPID --value tims-centre.service)
+say centre_active "$(systemctl is-active tims-centre.service)"
+say centre_user "$(id -nu "$(awk '/^Uid:/ {print $2}' /proc/$cpid/status)") $(awk '/^Seccomp:/ {print $2}' /proc/$cpid/status)"
+say centre_metrics "$(curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:9443/metrics)"
+systemctl stop tims-centre.service
+say centre_stop "$(systemctl show -p Result --value tims-centre.service) $(systemctl show -p ExecMainStatus --value tims-centre.service)"
 systemctl stop tims-witness.service
 say stopped "$(systemctl is-active tims-witness.service)"
 say result "$(systemctl show -p Result --value tims-witness.service)"
@@ -138,6 +148,15 @@ uri="pkcs11:token=tims?module-path=\$mod&pin-source=/etc/tims/pin"
 printf 'SOFTHSM2_CONF=/etc/tims/softhsm2.conf\nTIMS_TOKEN=%s\n' "\$uri" >/etc/default/tims-post
 runuser -u tims -- env SOFTHSM2_CONF=/etc/tims/softhsm2.conf TIMS_TOKEN="\$uri" \
 	tims post init /var/lib/tims/post --origin test.example/systemd-post --key-token "\$uri" >/dev/null
+# the centre, as tims-centre(8) says, with a token of its own set up the same way
+runuser -u tims -- env SOFTHSM2_CONF=/etc/tims/softhsm2.conf \
+	softhsm2-util --init-token --free --label centre \
+	--pin "\$(cat /etc/tims/pin)" --so-pin "\$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" >/dev/null
+URI="pkcs11:token=centre?module-path=\$mod&pin-source=/etc/tims/pin"
+printf 'SOFTHSM2_CONF=/etc/tims/softhsm2.conf\nTIMS_TOKEN=%s\n' "\$URI" >/etc/default/tims-centre
+runuser -u tims -- env SOFTHSM2_CONF=/etc/tims/softhsm2.conf TIMS_TOKEN="\$URI" \
+	tims centre init /var/lib/tims/centre --name tims-centre \
+	--host centre.border.example --key-token "\$URI" >/dev/null
 mount --bind "$R/units" /etc/systemd/system
 export container=tims-test
 exec /lib/systemd/systemd --system --unit=tims-check.target --log-target=kmsg --log-level=warning
@@ -177,6 +196,10 @@ t_eq "systemd: ... runs as tims under a seccomp filter" "tims 2" "$(get post_use
 t_eq "systemd: ... answers GET /metrics on port 8443 (/etc/tims/post.conf)" 200 "$(get post_metrics)"
 t_eq "systemd: ... its signer is a re-executed child, as tims too" "tims __signer --fd" "$(get signer)"
 t_eq "systemd: ... and systemctl stop ends it cleanly" "success 0" "$(get post_stop)"
+t_eq "systemd: tims-centre.service, set up as tims-centre(8) says, is active" active "$(get centre_active)"
+t_eq "systemd: ... runs as tims under a seccomp filter" "tims 2" "$(get centre_user)"
+t_eq "systemd: ... answers GET /metrics on port 9443 (/etc/tims/centre.conf)" 200 "$(get centre_metrics)"
+t_eq "systemd: ... and systemctl stop ends it cleanly" "success 0" "$(get centre_stop)"
 t_eq "systemd: systemctl stop ends the witness" inactive "$(get stopped)"
 t_eq "systemd: ... cleanly (Result=success, exit status 0)" "success 0" "$(get result) $(get exit_status)"
 t_end
