@@ -58,6 +58,24 @@ static const char *const groups[] = {
 	"V طارق TARIQ TAREK TARIK TAREQ TARECK",
 	"V رضا REZA RIDA RIDHA REDA",
 	"V حميد HAMID HAMEED",
+	/*
+	 * Arabic given names one letter apart from another name of the table
+	 * or of each other (Schimmel, Islamic Names, 1989: Amin "trustworthy"
+	 * and Amir "prince", Nadir "rare" and Nasir "helper", Farid "unique"
+	 * and Faris "horseman", Zaki "pure" and Zayd, Rami and Sami, Jamil
+	 * "handsome" and Jamal "beauty"): a group of their own each, so that
+	 * known_different (score.c) keeps them apart.
+	 */
+	"V نادر NADIR NADER",
+	"V امين AMIN AMEEN",
+	"V امير AMIR AMEER",
+	"V فريد FARID FAREED",
+	"V فارس FARIS FARES",
+	"V زكي ZAKI ZAKY",
+	"V زيد ZAID ZAYD ZEID",
+	"V رامي RAMI RAMY",
+	"V سامي SAMI SAMY",
+	"V جميل JAMIL JAMEEL DJAMIL",
 	"V حمد HAMAD",
 	"V رشيد RASHID RACHID RASHEED RESIT RACHED",
 	"V صالح SALEH SALIH",
@@ -266,6 +284,13 @@ static const char *const groups[] = {
 	"N PAMELA PAM",
 	"N SAMANTHA SAM SAMMY",
 	"N GABRIELLE GABRIELA GABBY",
+	/* hypocorisms that are not clippings from the front (carltonnorthern/
+	 * nicknames, names.csv, Apache-2.0: each line written by hand from it) */
+	"N WILHELMINA MINNIE MINA WILMA",
+	"N MATILDA MATHILDA TILLY TILDA MAUD",
+	"N AUGUSTUS AUGUSTINE GUS GUSSIE",
+	"N GERTRUDE GERTIE TRUDY",
+	"N CORNELIUS NEIL CORNEY",
 	/* Spanish and Portuguese hypocorisms */
 	"N FRANCISCO PACO PANCHO CHICO CISCO CURRO FRAN",
 	"N JOSE PEPE CHEPE JOSELITO",
@@ -273,6 +298,7 @@ static const char *const groups[] = {
 	"N JESUS CHUCHO CHUY",
 	"N MANUEL MANOLO MANOLITO MANU",
 	"N ENRIQUE QUIQUE KIKE",
+	"N ALFONSO PONCHO PONCHITO",
 	"N ANTONIO TONO TONI",
 	"N GUILLERMO MEMO GUILLE",
 	"N EDUARDO LALO EDU",
@@ -290,7 +316,8 @@ static const char *const groups[] = {
 	/* Italian */
 	"N GIUSEPPE BEPPE PEPPE PINO PEPPINO",
 	"N GIOVANNI GIANNI NANNI",
-	"N FRANCESCO CECCO CHECCO FRANCO",
+	"N FRANCESCO CECCO CHECCO FRANCO CICCIO",
+	"N ALESSANDRO SANDRO",
 	"N SALVATORE TURI TOTO",
 	"N ANTONIO TONINO TONIO",
 	"N VINCENZO ENZO",

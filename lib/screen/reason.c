@@ -72,6 +72,7 @@ static const struct rdef defs[] = {
 	{ "%s %s~%s %s (%.2f)", "name.typo", "part a b slip similarity" },
 	{ "%s %s~%s as an initial", "name.initial", "part a b" },
 	{ "%s %s~%s are different names", "name.different", "part a b" },
+	{ "%s %s~%s are two names of their own (%s)", "name.distinct", "part a b lists" },
 	{ "%s %s has no counterpart", "name.unmatched", "part a" },
 	{ "given names agree by initials only: the name alone is at most %.2f",
 	  "name.initials_only", "cap" },

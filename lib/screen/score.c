@@ -27,6 +27,7 @@
 enum how {
 	H_NONE = 0, H_EXACT, H_SCHEME, H_GROUP, H_PHONETIC, H_ABJAD,
 	H_GENDER, H_TYPO, H_INITIAL, H_DEFINITE, H_CARON, H_ARTICLE, H_CLIP,
+	H_DISTINCT,
 };
 
 struct tsim {
@@ -270,6 +271,9 @@ static bool known_different(const struct tims_name_token *a,
 
 static struct tsim token_sim_raw(const struct tview *x, const struct tview *y);
 
+/* Two names of their own (distinct_pair): under the 0.5 an alignment needs. */
+#define DISTINCT_SIM 0.40
+
 /* What one comparison may reuse: the similarity of a token of `a` (the
  * query) and an interned token of `b` (ids[i] for b->tok[i]) is the same for
  * every candidate of one query, and common tokens recur among them. */
@@ -465,6 +469,30 @@ static bool pinyin_other_initial(const char *x, const char *y)
 	       x[0] != 'Y' && x[0] != 'W' && y[0] != 'Y' && y[0] != 'W';
 }
 
+/* Two pinyin syllables with one initial and another final that is one
+ * letter away (TONG, TING; YI, YU; JUN, JIN): another syllable of the table,
+ * another character, as with another initial. Two letters of the final
+ * swapped (GUO, GOU) stays a slip. */
+static bool pinyin_other_final(const char *x, const char *y)
+{
+	size_t ix = strcspn(x, "AEIOUV"), iy = strcspn(y, "AEIOUV");
+	size_t lx = strlen(x), ly = strlen(y), d = 0;
+
+	if (ix != iy || strncmp(x, y, ix) || !strcmp(x, y) || !x[ix] || !y[iy])
+		return false;
+	if (lx == ly) {
+		size_t at = 0;
+
+		for (size_t i = ix; i < lx; i++)
+			if (x[i] != y[i] && d++ == 0)
+				at = i;
+		if (d == 2 && at + 1 < lx && x[at] == y[at + 1] && x[at + 1] == y[at])
+			return false; /* swapped */
+		return d == 1;
+	}
+	return tims_name_edit_distance(x, y) == 1;
+}
+
 /*
  * Two Chinese given names of two pinyin syllables that share one and differ
  * in the other by more than a letter (JIANGUO, JIANHUA; XIAOMING,
@@ -499,19 +527,44 @@ static bool pinyin_other_syllable(const char *a, const char *b)
 	for (unsigned i = 0; i < 2; i++)
 		if (!strcmp(sa[i], sb[i]) && (tims_name_edit_distance(sa[!i], sb[!i]) >= 2 ||
 					      pinyin_n_ng(sa[!i], sb[!i]) ||
-					      pinyin_other_initial(sa[!i], sb[!i])))
+					      pinyin_other_initial(sa[!i], sb[!i]) ||
+					      pinyin_other_final(sa[!i], sb[!i])))
 			return true;
 	return false;
+}
+
+/*
+ * Two spellings that the published name lists call two names (distinct.c:
+ * BARBER and BARKER, PARRY and PERRY, JOHN and JOAN) are two names however
+ * few letters apart: a slip of the hand or a sound that the skeleton folds
+ * (BELL, BALL) does not make them one. Only the spellings as written
+ * (Latin, or with the marks stripped or spelled out): a romanisation or a
+ * register's reading that makes two names alike is left to its signal.
+ */
+static bool distinct_pair(const struct tims_name_token *a, unsigned va,
+			  const struct tims_name_token *b, unsigned vb)
+{
+	return a->scheme[va] <= TIMS_SCHEME_STRIPPED && b->scheme[vb] <= TIMS_SCHEME_STRIPPED &&
+	       tims__distinct_names(a->var[va], b->var[vb]);
 }
 
 static struct tsim token_sim(const struct tview *x, const struct tview *y)
 {
 	struct tsim s = token_sim_raw(x, y);
 
+	if (s.s > DISTINCT_SIM && s.s < 1.0 && (s.how == H_TYPO || s.how == H_PHONETIC) &&
+	    !x->joined && !y->joined && distinct_pair(x->t, s.va, y->t, s.vb)) {
+		s.s = DISTINCT_SIM;
+		s.how = H_DISTINCT;
+		return s;
+	}
+
 	if (s.s > 0.40 && s.s < 1.0 &&
 	    (known_different(x->t, y->t) ||
-	     (s.how == H_TYPO && (greek_families(x->t, y->t) ||
-				  pinyin_other_syllable(x->t->var[s.va], y->t->var[s.vb]))))) {
+	     (s.how == H_TYPO && greek_families(x->t, y->t)) ||
+	     ((s.how == H_TYPO || (s.how == H_PHONETIC && x->t->scheme[s.va] == TIMS_SCHEME_ASCII &&
+				   y->t->scheme[s.vb] == TIMS_SCHEME_ASCII)) &&
+	      pinyin_other_syllable(x->t->var[s.va], y->t->var[s.vb])))) {
 		s.s = 0.40;
 		s.how = H_NONE;
 	}
@@ -1541,6 +1594,19 @@ static void compare(const struct simctx *cx, const struct tims_name *a,
 
 		for (unsigned p = 0; p < al->npairs; p++)
 			explain_pair(m, &bt.va[al->pa[p]], &bt.vb[al->pb[p]], &al->sim[p]);
+		/* two names of their own that a slip or a sound would have paired */
+		for (unsigned i = 0; i < al->unmatched_a; i++)
+			for (unsigned j = 0; j < al->unmatched_b; j++) {
+				const struct tview *x = &bt.va[al->left_a[i]], *y = &bt.vb[al->left_b[j]];
+
+				if (token_sim(x, y).how == H_DISTINCT)
+					reason(m, true, "%s %s~%s are two names of their own (%s)",
+					       part_label(x->t, y->t), x->t->orig, y->t->orig,
+					       "published name lists");
+				else if (token_sim_raw(x, y).s >= 0.8 && token_sim(x, y).s <= 0.40)
+					reason(m, true, "%s %s~%s are different names",
+					       part_label(x->t, y->t), x->t->orig, y->t->orig);
+			}
 		for (unsigned i = 0; i < al->unmatched_a; i++)
 			reason(m, true, "%s %s has no counterpart",
 			       part_label(bt.va[al->left_a[i]].t, bt.va[al->left_a[i]].t),

@@ -88,6 +88,14 @@ enum tims__script tims__script_of(int32_t cp);
  * (UTF-8). Appends to t->group (no duplicates, at most TIMS_NAME_MAX_GROUPS). */
 void tims__equiv_lookup(const char *key, struct tims_name_token *t);
 
+/* Is the A-Z spelling a name of its own in the published name lists of
+ * distinct.c (lib/screen/names/)? */
+bool tims__distinct_known(const char *az);
+
+/* Two A-Z spellings that are both names of their own and not one name
+ * spelled two ways (BARBER, BARKER; JOHN, JOAN; not ALLEN, ALLAN). */
+bool tims__distinct_names(const char *a, const char *b);
+
 /* Is the group that of a name in Arabic script (its first member native)? */
 bool tims__equiv_arabic(uint16_t group);
 

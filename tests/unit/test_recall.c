@@ -5,7 +5,8 @@
  * birth, Slavic names across registers, the Albanian definite ending, short
  * forms by clipping, the Arabic article assimilated and the French OU for W;
  * names one part apart that are other names (Greek family suffixes, Chinese
- * syllables, KH against G); and the reason every hit gives for each.
+ * syllables, KH against G, names of their own one letter apart); and the
+ * reason every hit gives for each.
  *
  * The names are textbook examples of each kind (SMITH, PETROV, a Korean
  * given name in two syllables), written for this test, not taken from an
@@ -532,6 +533,68 @@ static void test_arabic_forms(void)
 	     "WALID and KHALID: other names");
 }
 
+/* 12. Names of their own (distinct.c, branch recall4): two spellings one
+ * letter apart that the published name lists (US Census 2010 surnames, the
+ * Moby given names) both hold are two names, not one misspelled; a slip in
+ * a name the lists do not hold is still a slip, and one name spelled two
+ * ways (ALLAN, ALLEN) is still one name. Arabic given names one letter
+ * apart have groups of their own; Chinese syllables with another final are
+ * other syllables; hypocorisms that are not clippings come from the table. */
+static void test_distinct_names(void)
+{
+	const char *d = "1974-02-17";
+
+	MISS(cmp_sex("NIGEL GREEN", d, 'M', "NIGEL GREER", d, 'M'),
+	     "GREEN and GREER: two surnames of the Census list, one letter apart");
+	T_OK(reason_has("GREEN~GREER are two names of their own"),
+	     "the reason says why [%s]", all_reasons());
+	MISS(cmp("JOHN PRENDERGAST", d, "JOAN PRENDERGAST", d),
+	     "JOHN and JOAN, no sex given: two given names of the lists");
+	MISS(cmp_sex("PAUL OKAFOR", d, 'M', "SAUL OKAFOR", d, 'M'),
+	     "PAUL and SAUL");
+	HIT(cmp_sex("WILFRED MOUNTBATTEN", d, 'M', "WILFRED MOUNTBATTAN", d, 'M'),
+	    "a slip in a surname the lists do not hold stays a slip");
+	HIT(cmp_sex("NIGEL GREEN", d, 'M', "NIGEL GREEEN", d, 'M'),
+	    "a letter doubled in a listed name (GREEEN is no name)");
+	HIT(cmp_sex("ALLAN PRENDERGAST", d, 'M', "ALLEN PRENDERGAST", d, 'M'),
+	    "ALLAN and ALLEN: one name spelled two ways (the unstressed vowel)");
+	HIT(cmp_sex("ERIK PETERSON", d, 'M', "ERIK PETERSEN", d, 'M'),
+	    "PETERSON and PETERSEN: -SON and -SEN");
+	HIT(cmp_sex("CATHERINE MOLYNEUX", d, 'F', "CATHRINE MOLYNEUX", d, 'F'),
+	    "CATHERINE and CATHRINE: a vowel left out inside the name");
+	HIT(cmp_sex("SARAH MOLYNEUX", d, 'F', "SARA MOLYNEUX", d, 'F'),
+	    "SARAH and SARA: the final H");
+	MISS(cmp_sex("NIGEL GREEN", d, 'M', "NIGEL GREER", "1990-05-02", 'M'),
+	     "and another date of birth on top");
+	/* the Arabic groups */
+	MISS(cmp_sex("AMIN BARGHOUTHI", d, 'M', "AMIR BARGHOUTHI", d, 'M'),
+	     "AMIN and AMIR: two Arabic names");
+	MISS(cmp_sex("NADIR SULTANI", d, 'M', "NASIR SULTANI", d, 'M'),
+	     "NADIR and NASIR");
+	HIT(cmp_sex("NADIR SULTANI", d, 'M', "NADER SULTANI", d, 'M'),
+	    "NADIR and NADER: one name, two spellings");
+	HIT(cmp_sex("AMIR BARGHOUTHI", d, 'M', "AMEER BARGHOUTHI", d, 'M'),
+	    "AMIR and AMEER");
+	/* Chinese: another final is another syllable; a swap is a slip */
+	MISS(cmp_sex("GAO YUTONG", d, 'F', "GAO YUTING", d, 'F'),
+	     "YUTONG and YUTING: twins one final apart");
+	MISS(cmp_sex("GAO XINYI", d, 'F', "GAO XINYU", d, 'F'),
+	     "XINYI and XINYU");
+	HIT(cmp_sex("GAO JIANGUO", d, 'M', "GAO JIANGOU", d, 'M'),
+	    "GUO written GOU: a swap inside the final stays a slip");
+	/* hypocorisms */
+	HIT_BECAUSE(cmp_sex("GERTRUDE ABERNETHY", d, 'F', "TRUDY ABERNETHY", d, 'F'),
+		    "nickname table", "TRUDY for GERTRUDE (not a clipping from the front)");
+	HIT_BECAUSE(cmp_sex("ALFONSO IRIARTE", d, 'M', "PONCHO IRIARTE", d, 'M'),
+		    "nickname table", "PONCHO for ALFONSO");
+	MISS(cmp_sex("GERTRUDE ABERNETHY", d, 'F', "TRUDY ABERNETHY", "1999-08-09", 'F'),
+	     "TRUDY with another date of birth");
+	HIT(cmp_sex("AUGUSTUS ABERNETHY", d, 'M', "GUS ABERNETHY", d, 'M'),
+	    "GUS for AUGUSTUS");
+	MISS(cmp_sex("AUGUSTUS ABERNETHY", d, 'M', "GUS ABERCROMBY", d, 'M'),
+	     "GUS for AUGUSTUS with another surname");
+}
+
 /* 11. Other letters at the start: Х and Г (KH and G) are two letters, KH and
  * H one; two pinyin syllables with another initial are other syllables. */
 static void test_other_initials(void)
@@ -566,6 +629,7 @@ static void test_index(void)
 		"VANDERMEER, PIETER", "BERG, JAN", "CVETKOV, PAVEL", "HORDIIENKO, SERHII",
 		"JOUKOVSKI, BORIS", "HORBAN, HRYHORII", "ХОЏА, АРБЕР",
 		"HAMILTON, ARCHIBALD", "WAHBI, HAMZA", "AL-DARWISH, SALIM",
+		"ABERNETHY, GERTRUDE", "GREEN, NIGEL", "MOUNTBATTEN, WILFRED",
 	};
 	static const struct { const char *q, *dob; int want; } qs[] = {
 		{ "SMITH ANA", "1970-03-04", 0 }, { "JAN VANDERBERG", "1970-03-04", 1 },
@@ -583,6 +647,11 @@ static void test_index(void)
 		{ "ARCHIE HAMILTON", "1970-03-04", 11 }, { "HAMZA OUAHBI", "1970-03-04", 12 },
 		{ "SALIM EDDARWICH", "1970-03-04", 13 },
 		{ "ARCHIE HAMILTON", "1990-11-12", -1 },
+		/* a hypocorism of the table (branch recall4) is found by the
+		 * index, not only scored; a name of its own one letter away is
+		 * not a hit, a slip in a name no list holds is */
+		{ "TRUDY ABERNETHY", "1970-03-04", 14 }, { "NIGEL GREER", "1970-03-04", -1 },
+		{ "WILFRED MOUNTBATTAN", "1970-03-04", 16 },
 	};
 	struct tims_screen_index *ix = NULL;
 	struct tims_screen_hit hits[8];
@@ -638,6 +707,7 @@ int main(void)
 	test_short_forms();
 	test_arabic_forms();
 	test_other_initials();
+	test_distinct_names();
 	test_index();
 	return t_done();
 }
