@@ -15,8 +15,9 @@
  *
  * A traveller and a crossing match on the document number and its issuing
  * state, exactly: the list's number (upper case, spaces taken out) through
- * the store's blind index, never compared in clear; the state upper case,
- * without the MRZ's '<', Doc 9303's "D" read as "DEU". Airport posts: the
+ * the store's blind index, never compared in clear; the state through
+ * tims_mrz_state_norm (tims/mrz.h: upper case, without the MRZ's '<', D as
+ * DEU, XKX as RKS, GBD... as GBR). Airport posts: the
  * airports map (DIR/airports.conf) ties an IATA code to the posts whose
  * crossings are that airport's; an airport it does not name is an error
  * ("no airport post known for TIA"), never an empty report.

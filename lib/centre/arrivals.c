@@ -29,6 +29,7 @@
 #include "tims/cstore.h"
 #include "tims/export.h"
 #include "tims/mlog.h"
+#include "tims/mrz.h"
 #include "tims/record.h"
 #include "tims/util.h"
 #include "internal.h"
@@ -219,25 +220,13 @@ tims_rc tims_arrivals_query_check(const char *date, const char *hours, const cha
 
 /* ---- crossings and lists, by blind key ---------------------------------- */
 
-/* An issuing state as both sides write it: upper case, without the MRZ's
- * filler '<' or blanks, and Doc 9303's "D" for Germany as ISO 3166's "DEU"
- * (a German passport's MRZ says "D<<", a carrier's list "DEU"). */
+/* An issuing state as both sides write it, through the one table of
+ * codes written two ways for the same document (tims_mrz_state_norm: the
+ * MRZ's "D<<" and a list's "DEU", RKS and XKX, GBD and GBR ...). */
 static void state_norm(const char *in, char *out, size_t cap)
 {
-	size_t o = 0;
-
-	for (; *in && o + 1 < cap; in++) {
-		unsigned char c = (unsigned char)*in;
-
-		if (c == '<' || c == ' ')
-			continue;
-		out[o++] = (char)(c < 0x80 ? toupper(c) : c);
-	}
-	out[o] = '\0';
-	if (!strcmp(out, "D"))
-		snprintf(out, cap, "DEU");
+	tims_mrz_state_norm(in, TIMS_MRZ_STATE_ISSUER, out, cap);
 }
-
 
 /* a document: its blind index and its issuing state */
 struct key {
