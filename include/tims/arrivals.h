@@ -35,6 +35,7 @@
 #include "tims/err.h"
 #include "tims/note.h"
 #include "tims/paxlst.h"
+#include "tims/tz.h"
 
 #define TIMS_ARRIVALS_HOURS_DEFAULT 6
 #define TIMS_ARRIVALS_HOURS_MAX 168
@@ -57,6 +58,8 @@ struct tims_cstore;
 
 struct tims_arrivals_airport {
 	char code[4];                        /* IATA: three capital letters */
+	char zone[TIMS_TZ_NAME_MAX];         /* its IANA time zone; "" none given
+					      * (its times read as UTC) */
 	unsigned nposts;
 	char posts[TIMS_ARRIVALS_POSTS_MAX][TIMS_NOTE_MAX_NAME + 1];
 };
@@ -68,7 +71,9 @@ struct tims_arrivals_map {
 
 /*
  * Parse an airports map (name: the file's name for messages): lines
- * `CODE = POST [POST ...]`, '#' comments and blank lines; CODE three
+ * `CODE = POST [POST ...]` and `CODE zone = ZONE` (the airport's IANA time
+ * zone, checked by tims_tz_check; at most once, before or after the
+ * airport's posts), '#' comments and blank lines; CODE three
  * capital letters, each POST 1 to 128 bytes of printable ASCII without
  * blanks; an airport named twice, more than TIMS_ARRIVALS_POSTS_MAX posts
  * or TIMS_ARRIVALS_AIRPORTS_MAX airports, or a line without '=' is

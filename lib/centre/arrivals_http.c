@@ -86,8 +86,11 @@ json_t *tims_centre_arrivals_json(const struct tims_arrivals_report *r)
 
 		for (unsigned k = 0; posts && k < r->airports.a[i].nposts; k++)
 			json_array_append_new(posts, json_string(r->airports.a[i].posts[k]));
-		json_array_append_new(aps, json_pack("{s:s, s:o}", "code", r->airports.a[i].code,
-						     "posts", posts ? posts : json_array()));
+		json_array_append_new(aps, json_pack("{s:s, s:o, s:s?}", "code",
+						     r->airports.a[i].code, "posts",
+						     posts ? posts : json_array(), "zone",
+						     r->airports.a[i].zone[0] ?
+						     r->airports.a[i].zone : NULL));
 	}
 	if (!rows || !aps) {
 		json_decref(rows);
