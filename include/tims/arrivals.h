@@ -8,7 +8,9 @@
  *             each flight expected at an airport on a day, for whom no
  *             entry crossing was registered at that airport's posts from
  *             TIMS_ARRIVALS_EARLY_MS before the expected arrival to N hours
- *             after it;
+ *             after it; travellers in transit (NAD+DDT, NAD+DDU) are not
+ *             expected at the entry posts: they are listed apart, each
+ *             saying whether they crossed all the same;
  *   unlisted  the entry crossings registered at an airport's posts on a
  *             day whose document is on no list of a flight arriving there
  *             from N hours before that day to TIMS_ARRIVALS_EARLY_MS after.
@@ -112,6 +114,12 @@ TIMS_MUST_USE tims_rc tims_arrivals_query_check(const char *date, const char *ho
 						struct tims_arrivals_query *q,
 						struct tims_err *err);
 
+/* 1 for the PAXLST roles of travellers in transit, who are not expected to
+ * cross at the arrival airport: DDT (passenger in transit) and DDU (crew
+ * member in transit), the NAD party qualifiers of the WCO/IATA/ICAO PAXLST
+ * implementation guide (FL passenger and FM crew member are not). */
+int tims_arrivals_role_transit(const char *role);
+
 struct tims_arrivals_noshow {
 	char airport[4];
 	char flight[TIMS_PAXLST_VALUE];
@@ -123,6 +131,7 @@ struct tims_arrivals_noshow {
 	char nationality[TIMS_PAXLST_CODE];
 	int no_document;                     /* the list gave none: nothing to match */
 	unsigned hits;                       /* the traveller's screening hits */
+	int crossed;                         /* transit rows: crossed all the same */
 	char surname[TIMS_PAXLST_FIELD];     /* names: "" unless asked */
 	char given_names[TIMS_PAXLST_FIELD];
 };
@@ -153,6 +162,12 @@ struct tims_arrivals_report {
 	int names_withheld;                  /* asked, but the export limit refused them */
 	struct tims_arrivals_noshow *noshow;
 	struct tims_arrivals_unlisted *unlisted;
+	/* no-show: the travellers in transit (DDT, DDU) of those flights, never
+	 * counted in total or rows; crossed or not, in list order */
+	size_t transit_total;                /* found */
+	size_t ntransit;                     /* listed (<= TIMS_ARRIVALS_ROWS_MAX) */
+	size_t transit_crossed;              /* of them, crossed at the airport */
+	struct tims_arrivals_noshow *transit;
 };
 
 void tims_arrivals_report_release(struct tims_arrivals_report *r);

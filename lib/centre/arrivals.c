@@ -417,8 +417,11 @@ void tims_arrivals_report_release(struct tims_arrivals_report *r)
 		sodium_memzero(r->noshow, TIMS_ARRIVALS_ROWS_MAX * sizeof(*r->noshow));
 	if (r->unlisted)
 		sodium_memzero(r->unlisted, TIMS_ARRIVALS_ROWS_MAX * sizeof(*r->unlisted));
+	if (r->transit)
+		sodium_memzero(r->transit, TIMS_ARRIVALS_ROWS_MAX * sizeof(*r->transit));
 	free(r->noshow);
 	free(r->unlisted);
+	free(r->transit);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -520,6 +523,30 @@ struct noshow_ctx {
 	struct tims_err *err;
 };
 
+int tims_arrivals_role_transit(const char *role)
+{
+	return role && (!strcmp(role, "DDT") || !strcmp(role, "DDU"));
+}
+
+static void noshow_row(const struct noshow_ctx *c, const struct tims_api_traveller *t,
+		       struct tims_arrivals_noshow *row)
+{
+	snprintf(row->airport, sizeof(row->airport), "%.3s", c->f->arrival_airport);
+	snprintf(row->flight, sizeof(row->flight), "%s", c->f->flight);
+	snprintf(row->date, sizeof(row->date), "%s", c->f->date);
+	snprintf(row->arrival_time, sizeof(row->arrival_time), "%s", c->f->arrival_time);
+	row->version = t->version;
+	row->position = t->position;
+	snprintf(row->role, sizeof(row->role), "%s", t->role);
+	snprintf(row->nationality, sizeof(row->nationality), "%s", t->nationality);
+	row->no_document = !t->document_number[0];
+	row->hits = t->screening.nhits;
+	if (c->names) {
+		snprintf(row->surname, sizeof(row->surname), "%s", t->surname);
+		snprintf(row->given_names, sizeof(row->given_names), "%s", t->given_names);
+	}
+}
+
 static tims_rc noshow_traveller(void *ctx, const struct tims_api_traveller *t)
 {
 	struct noshow_ctx *c = ctx;
@@ -549,25 +576,22 @@ static tims_rc noshow_traveller(void *ctx, const struct tims_api_traveller *t)
 			}
 		sodium_memzero(doc, sizeof(doc));
 	}
+	if (tims_arrivals_role_transit(t->role)) {
+		/* not expected at the entry posts: apart, crossed or not */
+		c->r->transit_crossed += crossed;
+		if (c->r->transit_total++ >= TIMS_ARRIVALS_ROWS_MAX)
+			return TIMS_OK;
+		row = &c->r->transit[c->r->ntransit++];
+		noshow_row(c, t, row);
+		row->crossed = crossed;
+		return TIMS_OK;
+	}
 	if (crossed)
 		return TIMS_OK;
 	if (c->r->total++ >= TIMS_ARRIVALS_ROWS_MAX)
 		return TIMS_OK;
 	row = &c->r->noshow[c->r->n++];
-	snprintf(row->airport, sizeof(row->airport), "%.3s", c->f->arrival_airport);
-	snprintf(row->flight, sizeof(row->flight), "%s", c->f->flight);
-	snprintf(row->date, sizeof(row->date), "%s", c->f->date);
-	snprintf(row->arrival_time, sizeof(row->arrival_time), "%s", c->f->arrival_time);
-	row->version = t->version;
-	row->position = t->position;
-	snprintf(row->role, sizeof(row->role), "%s", t->role);
-	snprintf(row->nationality, sizeof(row->nationality), "%s", t->nationality);
-	row->no_document = !t->document_number[0];
-	row->hits = t->screening.nhits;
-	if (c->names) {
-		snprintf(row->surname, sizeof(row->surname), "%s", t->surname);
-		snprintf(row->given_names, sizeof(row->given_names), "%s", t->given_names);
-	}
+	noshow_row(c, t, row);
 	return TIMS_OK;
 }
 
@@ -804,12 +828,15 @@ tims_rc tims_arrivals_report(struct tims_api *a, struct tims_cstore *s,
 	r->names = q->names;
 	r->day = q->day;
 	r->hours = q->hours;
-	if (q->kind == TIMS_ARRIVALS_NO_SHOW)
+	if (q->kind == TIMS_ARRIVALS_NO_SHOW) {
 		r->noshow = calloc(TIMS_ARRIVALS_ROWS_MAX, sizeof(*r->noshow));
-	else
+		r->transit = calloc(TIMS_ARRIVALS_ROWS_MAX, sizeof(*r->transit));
+	} else
 		r->unlisted = calloc(TIMS_ARRIVALS_ROWS_MAX, sizeof(*r->unlisted));
-	if (!r->noshow && !r->unlisted)
+	if ((!r->noshow || !r->transit) && !r->unlisted) {
+		tims_arrivals_report_release(r);
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	}
 	rc = q->kind == TIMS_ARRIVALS_NO_SHOW ? run_noshow(a, s, map, q, r, err) :
 						run_unlisted(a, s, map, q, r, err);
 	if (rc) {
@@ -903,11 +930,16 @@ tims_rc tims_centre_arrivals_charge(struct tims_centre *c, const char *actor,
 	struct tims_export_usage u;
 	tims_rc rc;
 
-	if (!r->names || !r->n)
+	if (!r->names || !(r->n + r->ntransit))
 		return TIMS_OK;
-	rc = tims_centre_export_charge(c, actor ? actor : "-", r->n, tims_mlog_now_ms(), &u, err);
+	rc = tims_centre_export_charge(c, actor ? actor : "-", r->n + r->ntransit,
+				       tims_mlog_now_ms(), &u, err);
 	if (rc != TIMS_ERR_DENIED)
 		return rc;
+	for (size_t i = 0; r->transit && i < r->ntransit; i++) {
+		sodium_memzero(r->transit[i].surname, sizeof(r->transit[i].surname));
+		sodium_memzero(r->transit[i].given_names, sizeof(r->transit[i].given_names));
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->noshow) {
 			sodium_memzero(r->noshow[i].surname, sizeof(r->noshow[i].surname));

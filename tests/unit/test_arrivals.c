@@ -8,6 +8,7 @@
  * no post, a store that cannot be read, a traveller the vault cannot
  * open) are errors, never an empty report.
  */
+#include <jansson.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -15,6 +16,7 @@
 #include "tims/api.h"
 #include "tims/arrivals.h"
 #include "tims/buf.h"
+#include "tims/centre.h"
 #include "tims/cstore.h"
 #include "tims/paxlst.h"
 #include "tims/record.h"
@@ -47,7 +49,7 @@ static void message_at(struct tims_buf *b, const char *prep, const char *fl, con
 				       "DOC+P+%s'LOC+91+%s'", p[i].role, p[i].sur, p[i].giv, p[i].nat,
 				       p[i].doc, p[i].issuer);
 		segs += 6;
-		if (!strcmp(p[i].role, "FM"))
+		if (!strcmp(p[i].role, "FM") || !strcmp(p[i].role, "DDU"))
 			crew++;
 		else
 			pas++;
@@ -276,6 +278,8 @@ static const struct pax v2[] = {
 	{ "FL", "KOSOVAR", "K", "XKX", "KS1000008", "XKX" },     /* the MRZ says "RKS" */
 	{ "FL", "BOTC", "L", "GBD", "GB1000009", "GBD" },        /* the MRZ says "GBR" */
 	{ "FL", "UNMIK", "M", "UNK", "KS1000010", "UNK" },       /* an RKS passport crossed */
+	{ "DDT", "TRANSIT", "N", "TUR", "TR1000011", "TUR" },    /* in transit, stayed airside */
+	{ "DDU", "TRANSCREW", "O", "TUR", "TR1000012", "TUR" },  /* transit crew, crossed */
 };
 
 int main(void)
@@ -310,7 +314,7 @@ int main(void)
 
 	message(&m, "261207:0500", v1, 6);
 	T_OK(import(a, &m, arr - 5 * HOUR, &err) == TIMS_OK, "version 1 imported (%s)", err.msg);
-	message(&m, "261207:0600", v2, 10);
+	message(&m, "261207:0600", v2, 12);
 	T_OK(import(a, &m, arr - 4 * HOUR, &err) == TIMS_OK, "version 2 replaces it (%s)", err.msg);
 
 	/* the crossings: two airport posts, one land post */
@@ -332,6 +336,8 @@ int main(void)
 			     "GBR", "BOTC", &err);
 	rc = rc ? rc : cross(s, "tia-b", 4, arr + 45 * 60000, TIMS_DIR_ENTRY, "KS1000010",
 			     "RKS", "UNMIK", &err);
+	rc = rc ? rc : cross(s, "tia-b", 5, arr + 15 * 60000, TIMS_DIR_ENTRY, "TR1000012",
+			     "TUR", "TRANSCREW", &err);
 	rc = rc ? rc : cross(s, "tia-b", 1, arr + 50 * 60000, TIMS_DIR_ENTRY, "XK1000007", "KOS",
 			     "OTHERSTATE", &err);
 	rc = rc ? rc : cross(s, "tia-b", 2, arr + 4 * HOUR, TIMS_DIR_ENTRY, "ZZ9999999", "ITA",
@@ -357,9 +363,31 @@ int main(void)
 	q.names = 1;
 	q.now_ms = arr + 7 * HOUR;
 	rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
-	T_OK(rc == TIMS_OK && r.flights == 1 && r.flights_open == 0 && r.travellers == 10 &&
-	     r.total == 5 && r.n == 5, "no-show: one flight, its 10 travellers of the current "
+	T_OK(rc == TIMS_OK && r.flights == 1 && r.flights_open == 0 && r.travellers == 12 &&
+	     r.total == 5 && r.n == 5, "no-show: one flight, its 12 travellers of the current "
 	     "list, 5 not crossed at the airport (%s; %zu)", err.msg, r.total);
+	T_OK(!rc && !noshow_of(&r, "TRANSIT") && !noshow_of(&r, "TRANSCREW") &&
+	     r.transit_total == 2 && r.ntransit == 2 && r.transit_crossed == 1 &&
+	     !strcmp(r.transit[0].surname, "TRANSIT") && !strcmp(r.transit[0].role, "DDT") &&
+	     !r.transit[0].crossed && r.transit[0].position == 11 &&
+	     !strcmp(r.transit[1].surname, "TRANSCREW") && !strcmp(r.transit[1].role, "DDU") &&
+	     r.transit[1].crossed,
+	     "travellers in transit (DDT, DDU) are no no-shows: listed apart, the one who "
+	     "stayed airside not crossed, the crew member who entered crossed");
+	{
+		json_t *o = rc ? NULL : tims_centre_arrivals_json(&r);
+		json_t *tr = json_object_get(o, "transit");
+
+		T_OK(o && json_array_size(tr) == 2 &&
+		     json_integer_value(json_object_get(o, "transit_total")) == 2 &&
+		     json_integer_value(json_object_get(o, "transit_crossed")) == 1 &&
+		     json_is_false(json_object_get(json_array_get(tr, 0), "crossed")) &&
+		     json_is_true(json_object_get(json_array_get(tr, 1), "crossed")) &&
+		     !json_object_get(json_array_get(json_object_get(o, "rows"), 0), "crossed") &&
+		     json_integer_value(json_object_get(o, "total")) == 5,
+		     "the report's JSON: transit apart with crossed, rows and total without them");
+		json_decref(o);
+	}
 	T_OK(!rc && !noshow_of(&r, "ARRIVED"), "a traveller who crossed at the airport post "
 	     "(document written 'al 1000001' on the list) is no no-show");
 	T_OK(!rc && (ns = noshow_of(&r, "LANDPOST")) && !strcmp(ns->flight, "JU123") &&
@@ -420,8 +448,10 @@ int main(void)
 	/* unlisted */
 	q.kind = TIMS_ARRIVALS_UNLISTED;
 	rc = tims_arrivals_report(a, s, &map, &q, &r, &err);
-	T_OK(rc == TIMS_OK && r.total == 4 && r.n == 4 && r.crossings == 10,
-	     "unlisted: 10 entry crossings at the airport that day, 4 on no list (%s; %zu)",
+	T_OK(rc == TIMS_OK && r.total == 4 && r.n == 4 && r.crossings == 11 &&
+	     !unlisted_of(&r, "TRANSCREW"),
+	     "unlisted: 11 entry crossings at the airport that day, 4 on no list; transit crew "
+	     "who entered are on their list (%s; %zu)",
 	     err.msg, r.total);
 	T_OK(!rc && (ul = unlisted_of(&r, "NOLIST")) && !strcmp(ul->post, "tia-b") &&
 	     ul->when_ms == arr + 4 * HOUR && !strcmp(ul->nationality, "ITA") &&
