@@ -211,6 +211,13 @@ enum tims_mrz_state_use {
 void tims_mrz_state_norm(const char *in, enum tims_mrz_state_use use, char *out, size_t cap);
 /* 1 when a and b name the same state for use; NULL is no state. */
 int tims_mrz_state_same(const char *a, const char *b, enum tims_mrz_state_use use);
+/* Every spelling the table gives of in's state, normalised, the canonical
+ * first ("D" or "DEU": DEU, D; "GBD" as issuer: GBR, GBD, GBN, GBO, GBP,
+ * GBS; "ITA": ITA), into out (at most max, TIMS_MRZ_STATE_SPELLINGS is
+ * enough); the number written. For a store that compares states in SQL. */
+#define TIMS_MRZ_STATE_SPELLINGS 6
+size_t tims_mrz_state_spellings(const char *in, enum tims_mrz_state_use use,
+				char out[][TIMS_MRZ_STATE_NORM], size_t max);
 
 /*
  * The parsed document as a JSON object (jansson; the caller owns it): format,

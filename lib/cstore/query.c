@@ -7,6 +7,7 @@
  * as a post computes it for its own records (lib/post/travel.c), so that a
  * post and the centre give the same answer for the same crossings.
  */
+#include "tims/mrz.h"
 #include "internal.h"
 
 #include <sodium.h>
@@ -24,7 +25,8 @@ static const char sql_doc_any[] =
 	"SELECT " ROW_COLS " FROM crossings WHERE doc = ?1 AND erased = 0"
 	" ORDER BY when_ms, direction, origin, idx";
 static const char sql_doc_issuer[] =
-	"SELECT " ROW_COLS " FROM crossings WHERE doc = ?1 AND issuer = ?2 AND erased = 0"
+	"SELECT " ROW_COLS " FROM crossings WHERE doc = ?1"
+	" AND issuer IN (?2, ?3, ?4, ?5, ?6, ?7) AND erased = 0"
 	" ORDER BY when_ms, direction, origin, idx";
 static const char sql_person[] =
 	"SELECT " ROW_COLS " FROM crossings WHERE person = ?1"
@@ -184,9 +186,18 @@ tims_rc tims_cstore_history_doc(struct tims_cstore *s, const char *doc,
 				json_t **out, struct tims_err *err)
 {
 	char bi[TIMS_VAULT_BLIND_HEX];
-	struct cs_param p[] = { CS_T(bi), CS_T(issuer) };
+	/* the issuer as every spelling of its state (tims_mrz_state_spellings:
+	 * a German passport's crossings say D, a search may say DEU) */
+	char sp[TIMS_MRZ_STATE_SPELLINGS][TIMS_MRZ_STATE_NORM];
+	size_t nsp = tims_mrz_state_spellings(issuer, TIMS_MRZ_STATE_ISSUER, sp,
+					      TIMS_MRZ_STATE_SPELLINGS);
+	struct cs_param p[] = { CS_T(bi), CS_T(sp[0]), CS_T(sp[1]), CS_T(sp[2]), CS_T(sp[3]),
+				CS_T(sp[4]), CS_T(sp[5]) };
 	json_t *o;
 	tims_rc rc;
+
+	for (size_t i = nsp; i < TIMS_MRZ_STATE_SPELLINGS; i++)
+		memcpy(sp[i], sp[0], sizeof(sp[0]));
 
 	*out = NULL;
 	if (!doc || !*doc || strlen(doc) >= TIMS_RECORD_FIELD)
@@ -199,7 +210,7 @@ tims_rc tims_cstore_history_doc(struct tims_cstore *s, const char *doc,
 	if (!(o = json_pack("{s:s, s:s}", "document", doc, "issuer", issuer ? issuer : "")))
 		return tims_err_set(err, TIMS_ERR_INVALID, "document: not valid UTF-8");
 	if (issuer && *issuer)
-		rc = hist_run(s, sql_doc_issuer, p, 2, 0, on, rs, o, err);
+		rc = hist_run(s, sql_doc_issuer, p, 7, 0, on, rs, o, err);
 	else
 		rc = hist_run(s, sql_doc_any, p, 1, 0, on, rs, o, err);
 	if (rc) {

@@ -198,3 +198,24 @@ int tims_mrz_state_same(const char *a, const char *b, enum tims_mrz_state_use us
 	tims_mrz_state_norm(b, use, y, sizeof(y));
 	return !strcmp(x, y);
 }
+
+size_t tims_mrz_state_spellings(const char *in, enum tims_mrz_state_use use,
+				char out[][TIMS_MRZ_STATE_NORM], size_t max)
+{
+	char canon[TIMS_MRZ_STATE_NORM];
+	size_t n = 0;
+
+	if (!max)
+		return 0;
+	tims_mrz_state_norm(in, use, canon, sizeof(canon));
+	memcpy(out[n++], canon, sizeof(canon));
+	for (size_t i = 0; i < sizeof(state_aliases) / sizeof(state_aliases[0]) && n < max; i++) {
+		const struct state_alias *a = &state_aliases[i];
+
+		if ((a->issuer_only && use != TIMS_MRZ_STATE_ISSUER) || strcmp(a->canon, canon))
+			continue;
+		memset(out[n], 0, TIMS_MRZ_STATE_NORM);
+		memcpy(out[n++], a->code, strlen(a->code) + 1);
+	}
+	return n;
+}

@@ -526,6 +526,19 @@ static void test_state_same(void)
 	T_EQ_STR(out, "GBD", "state: a British class stays as a nationality");
 	tims_mrz_state_norm("DEU", TIMS_MRZ_STATE_ISSUER, out, 3);
 	T_EQ_STR(out, "DE", "state: cut to the buffer, terminated");
+	{
+		char sp[TIMS_MRZ_STATE_SPELLINGS][TIMS_MRZ_STATE_NORM];
+
+		T_OK(tims_mrz_state_spellings("d<<", TIMS_MRZ_STATE_ISSUER, sp, 6) == 2 &&
+		     !strcmp(sp[0], "DEU") && !strcmp(sp[1], "D"), "spellings: D<< is DEU, D");
+		T_OK(tims_mrz_state_spellings("GBD", TIMS_MRZ_STATE_ISSUER, sp, 6) == 6 &&
+		     !strcmp(sp[0], "GBR") && !strcmp(sp[5], "GBS"),
+		     "spellings: GBD as issuer is GBR and the five classes");
+		T_OK(tims_mrz_state_spellings("GBD", TIMS_MRZ_STATE_NATIONALITY, sp, 6) == 1 &&
+		     !strcmp(sp[0], "GBD"), "spellings: GBD as nationality is itself");
+		T_OK(tims_mrz_state_spellings("XKX", TIMS_MRZ_STATE_ISSUER, sp, 2) == 2 &&
+		     !strcmp(sp[0], "RKS"), "spellings: at most max written");
+	}
 }
 
 static void test_century(void)
