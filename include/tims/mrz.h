@@ -218,6 +218,10 @@ int tims_mrz_state_same(const char *a, const char *b, enum tims_mrz_state_use us
 #define TIMS_MRZ_STATE_SPELLINGS 6
 size_t tims_mrz_state_spellings(const char *in, enum tims_mrz_state_use use,
 				char out[][TIMS_MRZ_STATE_NORM], size_t max);
+/* The table's i-th pair (code, its canonical, and whether it folds only as
+ * an issuing state): 1, or 0 past the end. For a store that builds the
+ * same folding into its SQL. */
+int tims_mrz_state_alias(size_t i, const char **code, const char **canon, int *issuer_only);
 
 /*
  * The parsed document as a JSON object (jansson; the caller owns it): format,

@@ -219,3 +219,13 @@ size_t tims_mrz_state_spellings(const char *in, enum tims_mrz_state_use use,
 	}
 	return n;
 }
+
+int tims_mrz_state_alias(size_t i, const char **code, const char **canon, int *issuer_only)
+{
+	if (i >= sizeof(state_aliases) / sizeof(state_aliases[0]))
+		return 0;
+	*code = state_aliases[i].code;
+	*canon = state_aliases[i].canon;
+	*issuer_only = state_aliases[i].issuer_only;
+	return 1;
+}

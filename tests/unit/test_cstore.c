@@ -779,12 +779,15 @@ static void issuer_spellings(const char *dir)
 		  "HANSEN", "LARS", "1971-03-03", "DNK", NOC },
 		{ "post-k", 2, "2026-02-01", 11, TIMS_DIR_ENTRY, TIMS_DECISION_ADMIT, "KS1", "RKS",
 		  "KRASNIQI", "ARTA", "1990-04-04", "RKS", NOC },
+		/* the German's exit, the state typed as DEU */
+		{ "post-k", 3, "2026-02-05", 9, TIMS_DIR_EXIT, TIMS_DECISION_ADMIT, "DG1", "DEU",
+		  "MUELLER", "HANS", "1970-02-02", "DEU", NOC },
 	};
 	static const struct {
 		const char *doc, *issuer;
 		size_t n;
 	} c[] = {
-		{ "DG1", "DEU", 1 }, { "DG1", "D", 1 }, { "DG1", "DNK", 1 }, { "DG1", NULL, 2 },
+		{ "DG1", "DEU", 2 }, { "DG1", "D", 2 }, { "DG1", "DNK", 1 }, { "DG1", NULL, 3 },
 		{ "KS1", "XKX", 1 }, { "KS1", "UNK", 0 }, { "DG1", "DE", 0 },
 	};
 	struct tims_stay_regimes rs;
@@ -807,7 +810,7 @@ static void issuer_spellings(const char *dir)
 		tims_cstore_add(s, kr[i].origin, kr[i].idx, (uint64_t)rec.time_ms, leaf, &rec,
 				NULL, &err);
 	}
-	T_OK(tims_cstore_commit(s, &err) == TIMS_OK, "spellings: 3 records (%s)", err.msg);
+	T_OK(tims_cstore_commit(s, &err) == TIMS_OK, "spellings: 4 records (%s)", err.msg);
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		json_t *j = NULL;
 
@@ -816,6 +819,26 @@ static void issuer_spellings(const char *dir)
 		     json_array_size(json_object_get(j, "crossings")) == c[i].n,
 		     "spellings: %s of %s: %zu crossing(s) (%s)", c[i].doc,
 		     c[i].issuer ? c[i].issuer : "any state", c[i].n, err.msg);
+		json_decref(j);
+	}
+	{
+		json_t *j = NULL, *l;
+		int dnk = 0, d = 0;
+
+		T_OK(tims_cstore_present(s, ms_of("2026-02-10", 0), 0, 10, &j, &err) == TIMS_OK,
+		     "spellings: who is present (%s)", err.msg);
+		l = json_object_get(j, "present");
+		for (size_t i = 0; i < json_array_size(l); i++) {
+			const char *is = json_string_value(json_object_get(json_array_get(l, i),
+									    "issuer"));
+
+			dnk += is && !strcmp(is, "DNK");
+			d += is && !strcmp(is, "D");
+		}
+		T_OK(json_integer_value(json_object_get(j, "total")) == 2 && dnk == 1 && d == 0,
+		     "spellings: an entry as D and an exit as DEU are one document's: not present; "
+		     "the Dane of the same number and the Kosovar are (%lld)",
+		     (long long)json_integer_value(json_object_get(j, "total")));
 		json_decref(j);
 	}
 	tims_cstore_close(s);
