@@ -187,6 +187,8 @@ int main(int argc, char **argv)
 	map.a[0].nposts = 2;
 	snprintf(map.a[0].posts[0], sizeof(map.a[0].posts[0]), "tia-a");
 	snprintf(map.a[0].posts[1], sizeof(map.a[0].posts[1]), "tia-b");
+	/* as Tirana's map has it: every flight's arrival through ICU's zone */
+	snprintf(map.a[0].zone, sizeof(map.a[0].zone), "Europe/Tirane");
 	for (int kind = TIMS_ARRIVALS_NO_SHOW; kind <= TIMS_ARRIVALS_UNLISTED; kind++) {
 		struct tims_arrivals_query q = { kind, day, 6, "TIA", 1, (day + 2) * 86400000LL };
 		struct tims_arrivals_report r;

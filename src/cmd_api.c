@@ -88,15 +88,20 @@ static const char usage[] =
 	"200 bytes) in the audit log before anything is read.\n"
 	"report: after arrival, at the centre in --centre DIR (a supervisor or an\n"
 	"analyst, --purpose in the audit log first). --no-show: the travellers of\n"
-	"the current list of each flight expected that UTC day (at --airport, or\n"
-	"at every airport) with no entry crossing at the airport's posts from 3\n"
-	"hours before its expected arrival to --hours N after it (1 to 168,\n"
+	"the current list of each flight expected that day (the carrier's local\n"
+	"date; at --airport, or at every airport) with no entry crossing at the\n"
+	"airport's posts from 3 hours before its expected arrival (in UTC through\n"
+	"the airport's zone) to --hours N after it (1 to 168,\n"
 	"default 6); a flight whose N hours have not passed is counted open.\n"
+	"Travellers in transit (roles DDT, DDU) are no no-shows: they are listed\n"
+	"apart (\"transit\"), each saying whether they crossed all the same.\n"
 	"--unlisted: the entry crossings at the airport's posts that day whose\n"
 	"document (number and issuing state) is on no list of a flight arriving\n"
 	"there from N hours before the day on. Matched through the query store's\n"
 	"blind index, never in clear. The airports' posts are DIR/airports.conf\n"
-	"(lines CODE = POST-NAME ...): an airport it does not name is an error.\n"
+	"(lines CODE = POST-NAME ..., and CODE zone = IANA-ZONE for the local\n"
+	"times carriers send; without a zone they are read as UTC): an airport\n"
+	"it does not name is an error.\n"
 	"Names count against the daily export limit (withheld when it refuses).\n"
 	"Prints one line a row, or with --json one JSON object. Exit 0 reported,\n"
 	"1 the report cannot be made (no airport post known, a store that cannot\n"
@@ -513,6 +518,21 @@ static void print_report(const struct tims_arrivals_report *r, const char *date)
 			       w->surname, w->given_names);
 			tims_buf_release(&t);
 		}
+	}
+	if (r->kind != TIMS_ARRIVALS_NO_SHOW || !r->transit_total)
+		return;
+	printf("in transit (DDT, DDU; not no-shows): %zu, %zu of them crossed", r->transit_total,
+	       r->transit_crossed);
+	if (r->ntransit < r->transit_total)
+		printf(" (%zu shown)", r->ntransit);
+	printf("\n");
+	for (size_t i = 0; i < r->ntransit; i++) {
+		const struct tims_arrivals_noshow *w = &r->transit[i];
+
+		printf("%s %s %s %s  #%u %s %s hits %u  %s  %s %s\n", w->airport, w->flight, w->date,
+		       w->arrival_time[0] ? w->arrival_time : "?", w->position, w->role,
+		       w->nationality[0] ? w->nationality : "-", w->hits,
+		       w->crossed ? "crossed" : "not crossed", w->surname, w->given_names);
 	}
 }
 

@@ -8,15 +8,18 @@
  *             each flight expected at an airport on a day, for whom no
  *             entry crossing was registered at that airport's posts from
  *             TIMS_ARRIVALS_EARLY_MS before the expected arrival to N hours
- *             after it;
+ *             after it; travellers in transit (NAD+DDT, NAD+DDU) are not
+ *             expected at the entry posts: they are listed apart, each
+ *             saying whether they crossed all the same;
  *   unlisted  the entry crossings registered at an airport's posts on a
  *             day whose document is on no list of a flight arriving there
  *             from N hours before that day to TIMS_ARRIVALS_EARLY_MS after.
  *
  * A traveller and a crossing match on the document number and its issuing
  * state, exactly: the list's number (upper case, spaces taken out) through
- * the store's blind index, never compared in clear; the state upper case,
- * without the MRZ's '<', Doc 9303's "D" read as "DEU". Airport posts: the
+ * the store's blind index, never compared in clear; the state through
+ * tims_mrz_state_norm (tims/mrz.h: upper case, without the MRZ's '<', D as
+ * DEU, XKX as RKS, GBD... as GBR). Airport posts: the
  * airports map (DIR/airports.conf) ties an IATA code to the posts whose
  * crossings are that airport's; an airport it does not name is an error
  * ("no airport post known for TIA"), never an empty report.
@@ -34,6 +37,7 @@
 #include "tims/err.h"
 #include "tims/note.h"
 #include "tims/paxlst.h"
+#include "tims/tz.h"
 
 #define TIMS_ARRIVALS_HOURS_DEFAULT 6
 #define TIMS_ARRIVALS_HOURS_MAX 168
@@ -56,6 +60,8 @@ struct tims_cstore;
 
 struct tims_arrivals_airport {
 	char code[4];                        /* IATA: three capital letters */
+	char zone[TIMS_TZ_NAME_MAX];         /* its IANA time zone; "" none given
+					      * (its times read as UTC) */
 	unsigned nposts;
 	char posts[TIMS_ARRIVALS_POSTS_MAX][TIMS_NOTE_MAX_NAME + 1];
 };
@@ -67,7 +73,9 @@ struct tims_arrivals_map {
 
 /*
  * Parse an airports map (name: the file's name for messages): lines
- * `CODE = POST [POST ...]`, '#' comments and blank lines; CODE three
+ * `CODE = POST [POST ...]` and `CODE zone = ZONE` (the airport's IANA time
+ * zone, checked by tims_tz_check; at most once, before or after the
+ * airport's posts), '#' comments and blank lines; CODE three
  * capital letters, each POST 1 to 128 bytes of printable ASCII without
  * blanks; an airport named twice, more than TIMS_ARRIVALS_POSTS_MAX posts
  * or TIMS_ARRIVALS_AIRPORTS_MAX airports, or a line without '=' is
@@ -106,6 +114,12 @@ TIMS_MUST_USE tims_rc tims_arrivals_query_check(const char *date, const char *ho
 						struct tims_arrivals_query *q,
 						struct tims_err *err);
 
+/* 1 for the PAXLST roles of travellers in transit, who are not expected to
+ * cross at the arrival airport: DDT (passenger in transit) and DDU (crew
+ * member in transit), the NAD party qualifiers of the WCO/IATA/ICAO PAXLST
+ * implementation guide (FL passenger and FM crew member are not). */
+int tims_arrivals_role_transit(const char *role);
+
 struct tims_arrivals_noshow {
 	char airport[4];
 	char flight[TIMS_PAXLST_VALUE];
@@ -117,6 +131,7 @@ struct tims_arrivals_noshow {
 	char nationality[TIMS_PAXLST_CODE];
 	int no_document;                     /* the list gave none: nothing to match */
 	unsigned hits;                       /* the traveller's screening hits */
+	int crossed;                         /* transit rows: crossed all the same */
 	char surname[TIMS_PAXLST_FIELD];     /* names: "" unless asked */
 	char given_names[TIMS_PAXLST_FIELD];
 };
@@ -147,6 +162,12 @@ struct tims_arrivals_report {
 	int names_withheld;                  /* asked, but the export limit refused them */
 	struct tims_arrivals_noshow *noshow;
 	struct tims_arrivals_unlisted *unlisted;
+	/* no-show: the travellers in transit (DDT, DDU) of those flights, never
+	 * counted in total or rows; crossed or not, in list order */
+	size_t transit_total;                /* found */
+	size_t ntransit;                     /* listed (<= TIMS_ARRIVALS_ROWS_MAX) */
+	size_t transit_crossed;              /* of them, crossed at the airport */
+	struct tims_arrivals_noshow *transit;
 };
 
 void tims_arrivals_report_release(struct tims_arrivals_report *r);

@@ -193,6 +193,37 @@ enum tims_mrz_country {
 enum tims_mrz_country tims_mrz_country_kind(const char code[3]);
 
 /*
+ * Issuing states and nationalities compared as the same document writes them
+ * in different places (lib/mrz/countries.c has each pair and its source):
+ * upper case, without the MRZ's filler '<' or blanks, then D as DEU, XKX and
+ * XXK as RKS, and for the issuing state only GBD GBN GBO GBP GBS as GBR.
+ * Every comparison of an issuing state between two sources (a carrier's
+ * list and a crossing, a watchlist and a document) goes through this table.
+ */
+enum tims_mrz_state_use {
+	TIMS_MRZ_STATE_ISSUER,       /* the issuing state of a document */
+	TIMS_MRZ_STATE_NATIONALITY   /* a holder's nationality */
+};
+#define TIMS_MRZ_STATE_NORM 16     /* a buffer that holds any normalised code */
+
+/* in (NULL: "") normalised into out (cap bytes, always terminated; a code
+ * longer than cap - 1 is cut). */
+void tims_mrz_state_norm(const char *in, enum tims_mrz_state_use use, char *out, size_t cap);
+/* 1 when a and b name the same state for use; NULL is no state. */
+int tims_mrz_state_same(const char *a, const char *b, enum tims_mrz_state_use use);
+/* Every spelling the table gives of in's state, normalised, the canonical
+ * first ("D" or "DEU": DEU, D; "GBD" as issuer: GBR, GBD, GBN, GBO, GBP,
+ * GBS; "ITA": ITA), into out (at most max, TIMS_MRZ_STATE_SPELLINGS is
+ * enough); the number written. For a store that compares states in SQL. */
+#define TIMS_MRZ_STATE_SPELLINGS 6
+size_t tims_mrz_state_spellings(const char *in, enum tims_mrz_state_use use,
+				char out[][TIMS_MRZ_STATE_NORM], size_t max);
+/* The table's i-th pair (code, its canonical, and whether it folds only as
+ * an issuing state): 1, or 0 past the end. For a store that builds the
+ * same folding into its SQL. */
+int tims_mrz_state_alias(size_t i, const char **code, const char **canon, int *issuer_only);
+
+/*
  * The parsed document as a JSON object (jansson; the caller owns it): format,
  * valid, the fields, dates as {"mrz", "iso"}, errors and warnings as
  * [{"field", "message"}] — see docs/mrz.md. NULL when out of memory.

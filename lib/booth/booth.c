@@ -820,7 +820,8 @@ static tims_rc check_accompanies(struct tims_booth *b, const struct tims_booth_e
 		       "last %" PRIu64 " minutes", rec->accompanies,
 		       b->cfg.check_lifetime_ms / 60000);
 	else if (!strcmp(other->person.doc_number, rec->person.doc_number) &&
-		 !strcmp(other->person.issuer, rec->person.issuer))
+		 tims_mrz_state_same(other->person.issuer, rec->person.issuer,
+				     TIMS_MRZ_STATE_ISSUER))
 		refuse(res, 400, err, "accompanies: record %" PRIu64 " is this traveller's own",
 		       rec->accompanies);
 	else if (relation == TIMS_REL_GUARDIAN &&

@@ -29,7 +29,9 @@
 #include "tims/cstore.h"
 #include "tims/export.h"
 #include "tims/mlog.h"
+#include "tims/mrz.h"
 #include "tims/record.h"
+#include "tims/tz.h"
 #include "tims/util.h"
 #include "internal.h"
 
@@ -99,31 +101,77 @@ tims_rc tims_arrivals_map_parse(const char *text, size_t len, const char *name,
 					    "[POST ...]", name, line);
 		}
 		{
-			const char *ce = eq;
+			const char *ce = eq, *kw;
+			int zone_line = 0;
+			struct tims_arrivals_airport *had;
+			char code[4];
 
 			while (ce > q && blank(ce[-1]))
 				ce--;
+			/* "CODE zone = ZONE" gives the airport's time zone */
+			if (ce - q > 3 && blank(q[3])) {
+				for (kw = q + 3; kw < ce && blank(*kw); kw++)
+					;
+				if (ce - kw != 4 || memcmp(kw, "zone", 4)) {
+					memset(out, 0, sizeof(*out));
+					return tims_err_set(err, TIMS_ERR_INVALID, "%s:%u: want CODE "
+							    "= POST [POST ...] or CODE zone = "
+							    "ZONE", name, line);
+				}
+				zone_line = 1;
+				ce = q + 3;
+			}
 			if (!iata(q, (size_t)(ce - q))) {
 				memset(out, 0, sizeof(*out));
 				return tims_err_set(err, TIMS_ERR_INVALID, "%s:%u: airport: want "
 						    "three capital letters (IATA code)", name, line);
 			}
-			if (out->n == TIMS_ARRIVALS_AIRPORTS_MAX) {
+			memcpy(code, q, 3);
+			code[3] = '\0';
+			had = (struct tims_arrivals_airport *)tims_arrivals_map_find(out, code);
+			if (had && (zone_line ? had->zone[0] != '\0' : had->nposts != 0)) {
+				memset(out, 0, sizeof(*out));
+				return tims_err_set(err, TIMS_ERR_INVALID, "%s:%u: airport %s: %s"
+						    "named twice", name, line, code,
+						    zone_line ? "zone " : "");
+			}
+			if (!had && out->n == TIMS_ARRIVALS_AIRPORTS_MAX) {
 				memset(out, 0, sizeof(*out));
 				return tims_err_set(err, TIMS_ERR_TOOBIG, "%s:%u: more than %d "
 						    "airports", name, line,
 						    TIMS_ARRIVALS_AIRPORTS_MAX);
 			}
-			ap = &out->a[out->n];
-			memcpy(ap->code, q, 3);
-			ap->code[3] = '\0';
-			if (tims_arrivals_map_find(out, ap->code)) {
-				char code[4];
+			if (!had) {
+				had = &out->a[out->n++];
+				memset(had, 0, sizeof(*had));
+				memcpy(had->code, code, 4);
+			}
+			ap = had;
+			if (zone_line) {
+				const char *z = eq + 1, *ze = eol;
+				tims_rc zrc;
 
-				memcpy(code, ap->code, 4);
-				memset(out, 0, sizeof(*out));
-				return tims_err_set(err, TIMS_ERR_INVALID, "%s:%u: airport %s: "
-						    "named twice", name, line, code);
+				while (z < ze && blank(*z))
+					z++;
+				while (ze > z && blank(ze[-1]))
+					ze--;
+				if (ze - z < 1 || ze - z >= TIMS_TZ_NAME_MAX) {
+					memset(out, 0, sizeof(*out));
+					return tims_err_set(err, TIMS_ERR_INVALID, "%s:%u: airport %s: "
+							    "zone: want an IANA time zone name",
+							    name, line, code);
+				}
+				memcpy(ap->zone, z, (size_t)(ze - z));
+				ap->zone[ze - z] = '\0';
+				if ((zrc = tims_tz_check(ap->zone, err))) {
+					char why[TIMS_ERR_MSG_BYTES];
+
+					snprintf(why, sizeof(why), "%s", err ? err->msg : "");
+					memset(out, 0, sizeof(*out));
+					return tims_err_set(err, zrc, "%s:%u: airport %s: %s", name,
+							    line, code, why);
+				}
+				continue;
 			}
 		}
 		for (q = eq + 1; q < eol;) {
@@ -158,8 +206,16 @@ tims_rc tims_arrivals_map_parse(const char *text, size_t len, const char *name,
 			return tims_err_set(err, TIMS_ERR_INVALID, "%s:%u: airport %s: no post "
 					    "named", name, line, code);
 		}
-		out->n++;
 	}
+	for (unsigned i = 0; i < out->n; i++)
+		if (!out->a[i].nposts) {
+			char code[4];
+
+			memcpy(code, out->a[i].code, 4);
+			memset(out, 0, sizeof(*out));
+			return tims_err_set(err, TIMS_ERR_INVALID, "%s: airport %s: a zone but no "
+					    "post named", name, code);
+		}
 	return TIMS_OK;
 }
 
@@ -219,25 +275,13 @@ tims_rc tims_arrivals_query_check(const char *date, const char *hours, const cha
 
 /* ---- crossings and lists, by blind key ---------------------------------- */
 
-/* An issuing state as both sides write it: upper case, without the MRZ's
- * filler '<' or blanks, and Doc 9303's "D" for Germany as ISO 3166's "DEU"
- * (a German passport's MRZ says "D<<", a carrier's list "DEU"). */
+/* An issuing state as both sides write it, through the one table of
+ * codes written two ways for the same document (tims_mrz_state_norm: the
+ * MRZ's "D<<" and a list's "DEU", RKS and XKX, GBD and GBR ...). */
 static void state_norm(const char *in, char *out, size_t cap)
 {
-	size_t o = 0;
-
-	for (; *in && o + 1 < cap; in++) {
-		unsigned char c = (unsigned char)*in;
-
-		if (c == '<' || c == ' ')
-			continue;
-		out[o++] = (char)(c < 0x80 ? toupper(c) : c);
-	}
-	out[o] = '\0';
-	if (!strcmp(out, "D"))
-		snprintf(out, cap, "DEU");
+	tims_mrz_state_norm(in, TIMS_MRZ_STATE_ISSUER, out, cap);
 }
-
 
 /* a document: its blind index and its issuing state */
 struct key {
@@ -373,29 +417,66 @@ void tims_arrivals_report_release(struct tims_arrivals_report *r)
 		sodium_memzero(r->noshow, TIMS_ARRIVALS_ROWS_MAX * sizeof(*r->noshow));
 	if (r->unlisted)
 		sodium_memzero(r->unlisted, TIMS_ARRIVALS_ROWS_MAX * sizeof(*r->unlisted));
+	if (r->transit)
+		sodium_memzero(r->transit, TIMS_ARRIVALS_ROWS_MAX * sizeof(*r->transit));
 	free(r->noshow);
 	free(r->unlisted);
+	free(r->transit);
 	memset(r, 0, sizeof(*r));
 }
 
+/* Offsets of local time from UTC lie within -12 h and +14 h: a wall-clock
+ * time is within this of the instant it names. */
+#define ZONE_SPAN_MS (15 * HOUR_MS)
+
 struct flights {
-	struct tims_api_flight *v;
+	struct tims_api_flight *v;     /* arrival_ms: the expected arrival in UTC */
 	size_t n, cap;
 	const char *airport;           /* NULL: any */
-	int64_t closed_before;         /* no-show: arrival_ms + N h <= now */
+	const struct tims_arrivals_map *map; /* the airports' zones */
+	int64_t closed_before;         /* no-show: arrival + N h <= now */
+	int64_t lo, hi;                /* unlisted: arrivals (UTC) in [lo, hi) */
 	size_t open;
 	int noshow;
+	struct tims_err *err;
 };
+
+/* "YYYY-MM-DDTHH:MM...": a time the carrier sent complete (lib/api/store.c
+ * then keeps it, wall clock read as UTC, in arrival_ms) */
+static int complete_time(const char *s)
+{
+	return strlen(s) >= 16 && s[4] == '-' && s[10] == 'T' && s[13] == ':';
+}
+
+/* A flight's expected arrival in UTC. Carriers send the arrival airport's
+ * local time: through that airport's zone when the airports map gives one
+ * and the time is complete; otherwise as stored (read as UTC). */
+static tims_rc arrival_utc(const struct tims_arrivals_map *map, const struct tims_api_flight *f,
+			   int64_t *out, struct tims_err *err)
+{
+	const struct tims_arrivals_airport *ap = tims_arrivals_map_find(map, f->arrival_airport);
+
+	*out = f->arrival_ms;
+	if (!ap || !ap->zone[0] || !complete_time(f->arrival_time))
+		return TIMS_OK;
+	return tims_tz_wall_to_utc(ap->zone, f->arrival_ms, out, err);
+}
 
 static tims_rc flight_add(void *ctx, const struct tims_api_flight *f)
 {
 	struct flights *x = ctx;
+	int64_t utc;
+	tims_rc rc;
 
 	if (x->airport && strcmp(x->airport, f->arrival_airport))
 		return TIMS_OK;
 	if (!f->current)
 		return TIMS_OK; /* no current list (cannot be, but nothing to compare) */
-	if (x->noshow && f->arrival_ms > x->closed_before) {
+	if ((rc = arrival_utc(x->map, f, &utc, x->err)))
+		return rc;
+	if (!x->noshow && (utc < x->lo || utc >= x->hi))
+		return TIMS_OK;
+	if (x->noshow && utc > x->closed_before) {
 		x->open++;
 		return TIMS_OK;
 	}
@@ -408,7 +489,8 @@ static tims_rc flight_add(void *ctx, const struct tims_api_flight *f)
 		x->v = v;
 		x->cap = cap;
 	}
-	x->v[x->n++] = *f;
+	x->v[x->n] = *f;
+	x->v[x->n++].arrival_ms = utc;
 	return TIMS_OK;
 }
 
@@ -441,6 +523,30 @@ struct noshow_ctx {
 	struct tims_err *err;
 };
 
+int tims_arrivals_role_transit(const char *role)
+{
+	return role && (!strcmp(role, "DDT") || !strcmp(role, "DDU"));
+}
+
+static void noshow_row(const struct noshow_ctx *c, const struct tims_api_traveller *t,
+		       struct tims_arrivals_noshow *row)
+{
+	snprintf(row->airport, sizeof(row->airport), "%.3s", c->f->arrival_airport);
+	snprintf(row->flight, sizeof(row->flight), "%s", c->f->flight);
+	snprintf(row->date, sizeof(row->date), "%s", c->f->date);
+	snprintf(row->arrival_time, sizeof(row->arrival_time), "%s", c->f->arrival_time);
+	row->version = t->version;
+	row->position = t->position;
+	snprintf(row->role, sizeof(row->role), "%s", t->role);
+	snprintf(row->nationality, sizeof(row->nationality), "%s", t->nationality);
+	row->no_document = !t->document_number[0];
+	row->hits = t->screening.nhits;
+	if (c->names) {
+		snprintf(row->surname, sizeof(row->surname), "%s", t->surname);
+		snprintf(row->given_names, sizeof(row->given_names), "%s", t->given_names);
+	}
+}
+
 static tims_rc noshow_traveller(void *ctx, const struct tims_api_traveller *t)
 {
 	struct noshow_ctx *c = ctx;
@@ -470,25 +576,22 @@ static tims_rc noshow_traveller(void *ctx, const struct tims_api_traveller *t)
 			}
 		sodium_memzero(doc, sizeof(doc));
 	}
+	if (tims_arrivals_role_transit(t->role)) {
+		/* not expected at the entry posts: apart, crossed or not */
+		c->r->transit_crossed += crossed;
+		if (c->r->transit_total++ >= TIMS_ARRIVALS_ROWS_MAX)
+			return TIMS_OK;
+		row = &c->r->transit[c->r->ntransit++];
+		noshow_row(c, t, row);
+		row->crossed = crossed;
+		return TIMS_OK;
+	}
 	if (crossed)
 		return TIMS_OK;
 	if (c->r->total++ >= TIMS_ARRIVALS_ROWS_MAX)
 		return TIMS_OK;
 	row = &c->r->noshow[c->r->n++];
-	snprintf(row->airport, sizeof(row->airport), "%.3s", c->f->arrival_airport);
-	snprintf(row->flight, sizeof(row->flight), "%s", c->f->flight);
-	snprintf(row->date, sizeof(row->date), "%s", c->f->date);
-	snprintf(row->arrival_time, sizeof(row->arrival_time), "%s", c->f->arrival_time);
-	row->version = t->version;
-	row->position = t->position;
-	snprintf(row->role, sizeof(row->role), "%s", t->role);
-	snprintf(row->nationality, sizeof(row->nationality), "%s", t->nationality);
-	row->no_document = !t->document_number[0];
-	row->hits = t->screening.nhits;
-	if (c->names) {
-		snprintf(row->surname, sizeof(row->surname), "%s", t->surname);
-		snprintf(row->given_names, sizeof(row->given_names), "%s", t->given_names);
-	}
+	noshow_row(c, t, row);
 	return TIMS_OK;
 }
 
@@ -502,6 +605,8 @@ static tims_rc run_noshow(struct tims_api *a, struct tims_cstore *s,
 
 	memset(&fl, 0, sizeof(fl));
 	fl.airport = q->airport[0] ? q->airport : NULL;
+	fl.map = map;
+	fl.err = err;
 	fl.noshow = 1;
 	fl.closed_before = q->now_ms - n_ms;
 	if ((rc = tims_api_flights(a, from, from + DAY_MS, flight_add, &fl, err))) {
@@ -519,11 +624,21 @@ static tims_rc run_noshow(struct tims_api *a, struct tims_cstore *s,
 	/* airport by airport: its crossings once, then its flights */
 	for (unsigned ai = 0; ai < r->airports.n; ai++) {
 		const struct tims_arrivals_airport *ap = &r->airports.a[ai];
+		int64_t lo = INT64_MAX, hi = INT64_MIN;
 		struct entries x;
 
 		memset(&x, 0, sizeof(x));
-		rc = load_entries(s, ap, from - TIMS_ARRIVALS_EARLY_MS, from + DAY_MS + n_ms, &x,
-				  err);
+		/* the crossings of every window of this airport's flights */
+		for (size_t i = 0; i < fl.n; i++)
+			if (!strcmp(fl.v[i].arrival_airport, ap->code)) {
+				if (fl.v[i].arrival_ms - TIMS_ARRIVALS_EARLY_MS < lo)
+					lo = fl.v[i].arrival_ms - TIMS_ARRIVALS_EARLY_MS;
+				if (fl.v[i].arrival_ms + n_ms > hi)
+					hi = fl.v[i].arrival_ms + n_ms;
+			}
+		if (lo >= hi)
+			continue; /* no flight of this airport closed: nothing to compare */
+		rc = load_entries(s, ap, lo, hi, &x, err);
 		r->crossings += x.n;
 		for (size_t i = 0; !rc && i < fl.n; i++) {
 			struct noshow_ctx c = { r, s, &fl.v[i], &x,
@@ -632,10 +747,15 @@ static tims_rc run_unlisted(struct tims_api *a, struct tims_cstore *s,
 		k.travellers = &r->travellers;
 		x.keep = 1;
 		fl.airport = ap->code;
+		fl.map = map;
+		fl.err = err;
 		/* the lists of flights that could have brought a traveller who
-		 * crossed that day: arriving up to N hours before it, or early */
-		rc = tims_api_flights(a, from - n_ms, from + DAY_MS + TIMS_ARRIVALS_EARLY_MS,
-				      flight_add, &fl, err);
+		 * crossed that day: arriving (UTC) up to N hours before it, or
+		 * early; their stored times are local, within a zone's span */
+		fl.lo = from - n_ms;
+		fl.hi = from + DAY_MS + TIMS_ARRIVALS_EARLY_MS;
+		rc = tims_api_flights(a, fl.lo - ZONE_SPAN_MS, fl.hi + ZONE_SPAN_MS, flight_add,
+				      &fl, err);
 		if (rc == TIMS_ERR_NOMEM)
 			rc = tims_err_set(err, rc, "out of memory");
 		for (size_t i = 0; !rc && i < fl.n; i++)
@@ -708,12 +828,15 @@ tims_rc tims_arrivals_report(struct tims_api *a, struct tims_cstore *s,
 	r->names = q->names;
 	r->day = q->day;
 	r->hours = q->hours;
-	if (q->kind == TIMS_ARRIVALS_NO_SHOW)
+	if (q->kind == TIMS_ARRIVALS_NO_SHOW) {
 		r->noshow = calloc(TIMS_ARRIVALS_ROWS_MAX, sizeof(*r->noshow));
-	else
+		r->transit = calloc(TIMS_ARRIVALS_ROWS_MAX, sizeof(*r->transit));
+	} else
 		r->unlisted = calloc(TIMS_ARRIVALS_ROWS_MAX, sizeof(*r->unlisted));
-	if (!r->noshow && !r->unlisted)
+	if ((!r->noshow || !r->transit) && !r->unlisted) {
+		tims_arrivals_report_release(r);
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	}
 	rc = q->kind == TIMS_ARRIVALS_NO_SHOW ? run_noshow(a, s, map, q, r, err) :
 						run_unlisted(a, s, map, q, r, err);
 	if (rc) {
@@ -807,11 +930,16 @@ tims_rc tims_centre_arrivals_charge(struct tims_centre *c, const char *actor,
 	struct tims_export_usage u;
 	tims_rc rc;
 
-	if (!r->names || !r->n)
+	if (!r->names || !(r->n + r->ntransit))
 		return TIMS_OK;
-	rc = tims_centre_export_charge(c, actor ? actor : "-", r->n, tims_mlog_now_ms(), &u, err);
+	rc = tims_centre_export_charge(c, actor ? actor : "-", r->n + r->ntransit,
+				       tims_mlog_now_ms(), &u, err);
 	if (rc != TIMS_ERR_DENIED)
 		return rc;
+	for (size_t i = 0; r->transit && i < r->ntransit; i++) {
+		sodium_memzero(r->transit[i].surname, sizeof(r->transit[i].surname));
+		sodium_memzero(r->transit[i].given_names, sizeof(r->transit[i].given_names));
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->noshow) {
 			sodium_memzero(r->noshow[i].surname, sizeof(r->noshow[i].surname));

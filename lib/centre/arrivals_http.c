@@ -42,6 +42,9 @@ static json_t *noshow_json(const struct tims_arrivals_report *r,
 			      "nationality", w->nationality, "no_document", w->no_document,
 			      "hits", (int)w->hits);
 
+	if (o && r->transit && w >= r->transit && w < r->transit + r->ntransit)
+		json_object_set_new(o, "crossed", json_boolean(w->crossed));
+
 	if (o && r->names) {
 		json_object_set_new(o, "surname", json_string(w->surname));
 		json_object_set_new(o, "given_names", json_string(w->given_names));
@@ -86,8 +89,11 @@ json_t *tims_centre_arrivals_json(const struct tims_arrivals_report *r)
 
 		for (unsigned k = 0; posts && k < r->airports.a[i].nposts; k++)
 			json_array_append_new(posts, json_string(r->airports.a[i].posts[k]));
-		json_array_append_new(aps, json_pack("{s:s, s:o}", "code", r->airports.a[i].code,
-						     "posts", posts ? posts : json_array()));
+		json_array_append_new(aps, json_pack("{s:s, s:o, s:s?}", "code",
+						     r->airports.a[i].code, "posts",
+						     posts ? posts : json_array(), "zone",
+						     r->airports.a[i].zone[0] ?
+						     r->airports.a[i].zone : NULL));
 	}
 	if (!rows || !aps) {
 		json_decref(rows);
@@ -102,6 +108,26 @@ json_t *tims_centre_arrivals_json(const struct tims_arrivals_report *r)
 		      "crossings", (json_int_t)r->crossings, "total", (json_int_t)r->total,
 		      "shown", (json_int_t)r->n, "names", r->names,
 		      "names_withheld", r->names_withheld, "rows", rows);
+	if (o && r->kind == TIMS_ARRIVALS_NO_SHOW) {
+		/* travellers in transit (DDT, DDU): not no-shows, listed apart */
+		json_t *tr = json_array();
+
+		for (size_t i = 0; tr && i < r->ntransit; i++) {
+			json_t *w = noshow_json(r, &r->transit[i]);
+
+			if (!w || json_array_append_new(tr, w)) {
+				json_decref(tr);
+				tr = NULL;
+			}
+		}
+		if (!tr || json_object_set_new(o, "transit", tr) ||
+		    json_object_set_new(o, "transit_total", json_integer((json_int_t)r->transit_total)) ||
+		    json_object_set_new(o, "transit_crossed",
+					json_integer((json_int_t)r->transit_crossed))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
 	return o;
 }
 

@@ -7,8 +7,10 @@
  * as a post computes it for its own records (lib/post/travel.c), so that a
  * post and the centre give the same answer for the same crossings.
  */
+#include "tims/mrz.h"
 #include "internal.h"
 
+#include <pthread.h>
 #include <sodium.h>
 
 #include "tims/buf.h"
@@ -24,7 +26,8 @@ static const char sql_doc_any[] =
 	"SELECT " ROW_COLS " FROM crossings WHERE doc = ?1 AND erased = 0"
 	" ORDER BY when_ms, direction, origin, idx";
 static const char sql_doc_issuer[] =
-	"SELECT " ROW_COLS " FROM crossings WHERE doc = ?1 AND issuer = ?2 AND erased = 0"
+	"SELECT " ROW_COLS " FROM crossings WHERE doc = ?1"
+	" AND issuer IN (?2, ?3, ?4, ?5, ?6, ?7) AND erased = 0"
 	" ORDER BY when_ms, direction, origin, idx";
 static const char sql_person[] =
 	"SELECT " ROW_COLS " FROM crossings WHERE person = ?1"
@@ -37,23 +40,81 @@ static const char sql_person_nat[] =
  * comes after c: c is then not the last move. */
 #define STANDING(t) t ".erased = 0 AND " t ".decision = 1 AND " t ".corrected_by IS NULL" \
 	" AND " t ".when_ms <= ?1"
+/* The same document is the same blind index and the same issuing state,
+ * the state folded by the one table of codes written two ways
+ * (tims_mrz_state_alias: an entry whose MRZ said D and an exit typed as
+ * DEU are one document's moves): %s and %s are that folding of d.issuer
+ * and c.issuer, built once from the table (sql_build). */
 #define PRESENT_WHERE \
 	" FROM crossings c WHERE " STANDING("c") " AND c.direction = 1 AND NOT EXISTS" \
-	" (SELECT 1 FROM crossings d WHERE d.doc = c.doc AND d.issuer = c.issuer AND " \
+	" (SELECT 1 FROM crossings d WHERE d.doc = c.doc AND %s = %s AND " \
 	STANDING("d") " AND (d.when_ms > c.when_ms OR (d.when_ms = c.when_ms AND" \
 	" (d.direction > c.direction OR (d.direction = c.direction AND" \
 	" (d.origin > c.origin OR (d.origin = c.origin AND d.idx > c.idx)))))))"
 
-static const char sql_present[] =
+static const char fmt_present[] =
 	"SELECT c.origin, c.idx, c.sealed, c.issuer, c.nationality, c.when_ms" PRESENT_WHERE
 	" ORDER BY c.when_ms, c.origin, c.idx LIMIT ?2 OFFSET ?3";
-static const char sql_present_count[] = "SELECT COUNT(*)" PRESENT_WHERE;
+static const char fmt_present_count[] = "SELECT COUNT(*)" PRESENT_WHERE;
 
-static const char sql_moves[] =
-	"SELECT issuer, doc, nationality, when_ms, direction, origin, idx,"
+/* %s: the folded issuer, by which (and the document) the moves group */
+static const char fmt_moves[] =
+	"SELECT %s, doc, nationality, when_ms, direction, origin, idx,"
 	" CASE WHEN direction = 1 THEN sealed END FROM crossings c WHERE "
 	STANDING("c")
-	" ORDER BY issuer, doc, when_ms, direction, origin, idx";
+	" ORDER BY 1, doc, when_ms, direction, origin, idx";
+
+#define SQL_FOLDED_MAX 2048
+static char sql_present[4 * SQL_FOLDED_MAX], sql_present_count[4 * SQL_FOLDED_MAX],
+	    sql_moves[2 * SQL_FOLDED_MAX];
+static int sql_ok;
+static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
+
+/* "CASE col WHEN 'D' THEN 'DEU' ... ELSE col END": the issuing-state
+ * folding of tims_mrz_state_norm in SQL; 0 when it does not fit. The
+ * table's codes are capital letters only: nothing to quote. */
+static int sql_fold(const char *col, char *out, size_t cap)
+{
+	const char *code, *canon;
+	int issuer_only;
+	size_t o;
+	int n = snprintf(out, cap, "CASE %s", col);
+
+	if (n < 0 || (size_t)n >= cap)
+		return 0;
+	o = (size_t)n;
+	for (size_t i = 0; tims_mrz_state_alias(i, &code, &canon, &issuer_only); i++) {
+		n = snprintf(out + o, cap - o, " WHEN '%s' THEN '%s'", code, canon);
+		if (n < 0 || (size_t)n >= cap - o)
+			return 0;
+		o += (size_t)n;
+	}
+	n = snprintf(out + o, cap - o, " ELSE %s END", col);
+	return n >= 0 && (size_t)n < cap - o;
+}
+
+static void sql_build(void)
+{
+	char fd[SQL_FOLDED_MAX], fc[SQL_FOLDED_MAX], fi[SQL_FOLDED_MAX];
+	int a, b, m;
+
+	if (!sql_fold("d.issuer", fd, sizeof(fd)) || !sql_fold("c.issuer", fc, sizeof(fc)) ||
+	    !sql_fold("issuer", fi, sizeof(fi)))
+		return;
+	a = snprintf(sql_present, sizeof(sql_present), fmt_present, fd, fc);
+	b = snprintf(sql_present_count, sizeof(sql_present_count), fmt_present_count, fd, fc);
+	m = snprintf(sql_moves, sizeof(sql_moves), fmt_moves, fi);
+	sql_ok = a > 0 && (size_t)a < sizeof(sql_present) && b > 0 &&
+		 (size_t)b < sizeof(sql_present_count) && m > 0 && (size_t)m < sizeof(sql_moves);
+}
+
+/* the statements above, or an error (never a query that does not fold) */
+static tims_rc sql_ready(struct tims_err *err)
+{
+	pthread_once(&sql_once, sql_build);
+	return sql_ok ? TIMS_OK : tims_err_set(err, TIMS_ERR_STATE, "query store: the issuing "
+					       "states' folding does not fit its statement");
+}
 
 static json_t *date_json(int64_t day)
 {
@@ -184,9 +245,18 @@ tims_rc tims_cstore_history_doc(struct tims_cstore *s, const char *doc,
 				json_t **out, struct tims_err *err)
 {
 	char bi[TIMS_VAULT_BLIND_HEX];
-	struct cs_param p[] = { CS_T(bi), CS_T(issuer) };
+	/* the issuer as every spelling of its state (tims_mrz_state_spellings:
+	 * a German passport's crossings say D, a search may say DEU) */
+	char sp[TIMS_MRZ_STATE_SPELLINGS][TIMS_MRZ_STATE_NORM];
+	size_t nsp = tims_mrz_state_spellings(issuer, TIMS_MRZ_STATE_ISSUER, sp,
+					      TIMS_MRZ_STATE_SPELLINGS);
+	struct cs_param p[] = { CS_T(bi), CS_T(sp[0]), CS_T(sp[1]), CS_T(sp[2]), CS_T(sp[3]),
+				CS_T(sp[4]), CS_T(sp[5]) };
 	json_t *o;
 	tims_rc rc;
+
+	for (size_t i = nsp; i < TIMS_MRZ_STATE_SPELLINGS; i++)
+		memcpy(sp[i], sp[0], sizeof(sp[0]));
 
 	*out = NULL;
 	if (!doc || !*doc || strlen(doc) >= TIMS_RECORD_FIELD)
@@ -199,7 +269,7 @@ tims_rc tims_cstore_history_doc(struct tims_cstore *s, const char *doc,
 	if (!(o = json_pack("{s:s, s:s}", "document", doc, "issuer", issuer ? issuer : "")))
 		return tims_err_set(err, TIMS_ERR_INVALID, "document: not valid UTF-8");
 	if (issuer && *issuer)
-		rc = hist_run(s, sql_doc_issuer, p, 2, 0, on, rs, o, err);
+		rc = hist_run(s, sql_doc_issuer, p, 7, 0, on, rs, o, err);
 	else
 		rc = hist_run(s, sql_doc_any, p, 1, 0, on, rs, o, err);
 	if (rc) {
@@ -313,7 +383,7 @@ tims_rc tims_cstore_present(struct tims_cstore *s, int64_t at_ms,
 	if (limit == 0 || limit > TIMS_CSTORE_MAX_PAGE)
 		return tims_err_set(err, TIMS_ERR_INVALID, "limit: want 1 to %d",
 				    TIMS_CSTORE_MAX_PAGE);
-	if ((rc = cs_readable(s, err)))
+	if ((rc = cs_readable(s, err)) || (rc = sql_ready(err)))
 		return rc;
 	if (!(list = json_array()))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "present: out of memory");
@@ -479,7 +549,7 @@ tims_rc tims_cstore_overstays(struct tims_cstore *s, int64_t on,
 		return tims_err_set(err, TIMS_ERR_INVALID, "limit: want 1 to %d",
 				    TIMS_CSTORE_MAX_PAGE);
 	}
-	if ((rc = cs_readable(s, err))) {
+	if ((rc = cs_readable(s, err)) || (rc = sql_ready(err))) {
 		free(o);
 		return rc;
 	}
@@ -557,7 +627,7 @@ tims_rc tims_cstore_report_overstays(struct tims_cstore *s, int64_t on,
 		free(o);
 		return tims_err_set(err, TIMS_ERR_INVALID, "on: want a day from 1970-01-01");
 	}
-	if ((rc = cs_readable(s, err)))
+	if ((rc = cs_readable(s, err)) || (rc = sql_ready(err)))
 		goto out;
 	o->s = s;
 	o->err = err;

@@ -21,6 +21,7 @@
  * under pthread_once and read-only afterwards.
  */
 #include <pthread.h>
+#include <string.h>
 
 #include "tims/mrz.h"
 
@@ -104,4 +105,127 @@ enum tims_mrz_country tims_mrz_country_kind(const char code[3])
 	if (i < 0)
 		return TIMS_MRZ_COUNTRY_UNKNOWN;
 	return (enum tims_mrz_country)table[i];
+}
+
+/*
+ * One document, two spellings of its issuing state (or of a nationality).
+ * The MRZ says what Doc 9303 Part 3 prints; a carrier's passenger list
+ * (PAXLST LOC+91, NAT+2), a watchlist feed or an officer typing a code often
+ * says ISO 3166-1 alpha-3, or a code of its own. Each row below is a pair
+ * where the same physical document (or the same nationality) is written two
+ * ways; codes that name different issuers are never folded:
+ *
+ *  - D -> DEU. Doc 9303 Part 3 keeps Germany's one-letter "D" (printed
+ *    "D<<") in the MRZ of German documents; ISO 3166-1, and so carriers'
+ *    API lists and most lost/stolen document feeds, write DEU.
+ *  - XKX, XXK -> RKS. Kosovo's passports print RKS in their MRZ. ISO 3166-1
+ *    has no code for Kosovo: the European Commission and carriers use the
+ *    user-assigned XK/XKX, and code lists that follow the MRZ tables (the
+ *    npm `mrz` package, the list above) carry XXK. All three name the
+ *    Republic of Kosovo's own documents. UNK is NOT folded in: it is
+ *    UNMIK's travel document, issued by the United Nations, another issuer
+ *    and another document.
+ *  - GBD, GBN, GBO, GBP, GBS -> GBR, for the issuing state only. Doc 9303
+ *    Part 3 lists these as the British nationality classes (Overseas
+ *    Territories citizen, National (Overseas), Overseas citizen, Protected
+ *    person, Subject); their passports are all issued by the United
+ *    Kingdom, whose issuing-state code in the MRZ is GBR, and lists that
+ *    copy the holder's class into the issuer field name that same passport.
+ *    As a nationality they stay apart: a British Overseas Territories
+ *    citizen is not a British citizen.
+ *
+ * Not folded: UNO, UNA, UNK (the United Nations' own documents, each its
+ * issuer), XXA, XXB, XXC, XXX (stateless, refugee, unspecified: a document's
+ * holder, never the same as a state's), EUE and the X.. organisations.
+ */
+struct state_alias {
+	char code[4], canon[4];
+	int issuer_only;
+};
+
+static const struct state_alias state_aliases[] = {
+	{ "D", "DEU", 0 },
+	{ "XKX", "RKS", 0 },
+	{ "XXK", "RKS", 0 },
+	{ "GBD", "GBR", 1 },
+	{ "GBN", "GBR", 1 },
+	{ "GBO", "GBR", 1 },
+	{ "GBP", "GBR", 1 },
+	{ "GBS", "GBR", 1 },
+};
+
+void tims_mrz_state_norm(const char *in, enum tims_mrz_state_use use, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	if (!cap)
+		return;
+	for (; in && *in && o + 1 < cap; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c == '<' || c == ' ')
+			continue;
+		out[o++] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+	}
+	out[o] = '\0';
+	if (o > 3)
+		return;
+	for (size_t i = 0; i < sizeof(state_aliases) / sizeof(state_aliases[0]); i++) {
+		const struct state_alias *a = &state_aliases[i];
+
+		if (a->issuer_only && use != TIMS_MRZ_STATE_ISSUER)
+			continue;
+		if (!strcmp(out, a->code)) {
+			if (cap > strlen(a->canon))
+				memcpy(out, a->canon, strlen(a->canon) + 1);
+			return;
+		}
+	}
+}
+
+int tims_mrz_state_same(const char *a, const char *b, enum tims_mrz_state_use use)
+{
+	char x[TIMS_MRZ_STATE_NORM], y[TIMS_MRZ_STATE_NORM];
+
+	if (!a || !b)
+		return 0;
+	if (!strcmp(a, b))
+		return 1;
+	/* longer than any code: compared as given, never cut to look alike */
+	if (strlen(a) >= sizeof(x) || strlen(b) >= sizeof(y))
+		return 0;
+	tims_mrz_state_norm(a, use, x, sizeof(x));
+	tims_mrz_state_norm(b, use, y, sizeof(y));
+	return !strcmp(x, y);
+}
+
+size_t tims_mrz_state_spellings(const char *in, enum tims_mrz_state_use use,
+				char out[][TIMS_MRZ_STATE_NORM], size_t max)
+{
+	char canon[TIMS_MRZ_STATE_NORM];
+	size_t n = 0;
+
+	if (!max)
+		return 0;
+	tims_mrz_state_norm(in, use, canon, sizeof(canon));
+	memcpy(out[n++], canon, sizeof(canon));
+	for (size_t i = 0; i < sizeof(state_aliases) / sizeof(state_aliases[0]) && n < max; i++) {
+		const struct state_alias *a = &state_aliases[i];
+
+		if ((a->issuer_only && use != TIMS_MRZ_STATE_ISSUER) || strcmp(a->canon, canon))
+			continue;
+		memset(out[n], 0, TIMS_MRZ_STATE_NORM);
+		memcpy(out[n++], a->code, strlen(a->code) + 1);
+	}
+	return n;
+}
+
+int tims_mrz_state_alias(size_t i, const char **code, const char **canon, int *issuer_only)
+{
+	if (i >= sizeof(state_aliases) / sizeof(state_aliases[0]))
+		return 0;
+	*code = state_aliases[i].code;
+	*canon = state_aliases[i].canon;
+	*issuer_only = state_aliases[i].issuer_only;
+	return 1;
 }

@@ -21,6 +21,7 @@
 #include <math.h>
 
 #include "screen_int.h"
+#include "tims/mrz.h"
 #include "tims/screen.h"
 #include "tims/util.h"
 
@@ -1503,7 +1504,9 @@ static double qualify(const struct tims_subject *a, const struct tims_subject *b
 		return 0;
 	adj = qualify_dob(&a->dob, &b->dob, m->name_score, initials, m, explain);
 	if (a->nationality[0] && b->nationality[0]) {
-		if (!strcmp(a->nationality, b->nationality)) {
+		/* the same nationality written two ways (D and DEU) is the same */
+		if (tims_mrz_state_same(a->nationality, b->nationality,
+					TIMS_MRZ_STATE_NATIONALITY)) {
 			reason(m, explain, "nationality %s matches", a->nationality);
 			adj += 0.02;
 		} else {

@@ -190,8 +190,11 @@ static tims_rc ident_hits(struct tims_wl *wl, struct tims_screen_index *ix,
 		if ((rc = add_hit(wl, rows[i], part, out, &h, err)))
 			return rc;
 		st = h->issuing_state[0] ? h->issuing_state : h->country[0] ? h->country : NULL;
-		if (st && state && *state && strcmp(st, state)) {
-			/* numbers are unique only within an issuing state */
+		if (st && state && *state &&
+		    !tims_mrz_state_same(st, state, TIMS_MRZ_STATE_ISSUER)) {
+			/* numbers are unique only within an issuing state; the
+			 * same state written two ways (the MRZ's D, a feed's
+			 * DEU) is the same (tims_mrz_state_same) */
 			out->nhits--;
 			continue;
 		}

@@ -258,19 +258,25 @@ try {
     await waitText(page, '#arep-msg', /^no airport post is known for that airport/);
     return (await page.isHidden('#arr-report')) || 'a report table is shown';
   });
-  await check('after arrival: a no-show row names flight, position, role and traveller; the counts say what was compared', async () => {
+  await check('after arrival: a no-show row names flight, position, role and traveller; a traveller in transit is shown apart, not counted; the counts say what was compared', async () => {
     const path = /\/api\/v1\/dashboard\/arrivals\/report\?/;
     await page.route(path, (route) => route.fulfill({ status: 200, json: {
       kind: 'no-show', date: env('ARR_DAY'), hours: 6, airports: [{ code: 'TIA', posts: ['al.example/tia'] }],
       flights: 3, flights_open: 1, travellers: 612, crossings: 600, total: 1, shown: 1, names: true,
       names_withheld: false, rows: [{ airport: 'TIA', flight: 'JU123', date: env('ARR_DAY'),
         arrival_time: env('ARR_DAY') + 'T10:40', version: 2, position: 7, role: 'FM', nationality: 'ITA',
-        no_document: false, hits: 0, surname: 'ROSSI', given_names: 'MARIO' }] } }));
+        no_document: false, hits: 0, surname: 'ROSSI', given_names: 'MARIO' }],
+      transit_total: 1, transit_crossed: 1, transit: [{ airport: 'TIA', flight: 'JU123', date: env('ARR_DAY'),
+        arrival_time: env('ARR_DAY') + 'T10:40', version: 2, position: 9, role: 'DDT', nationality: 'TUR',
+        no_document: false, hits: 0, crossed: true, surname: 'YILMAZ', given_names: 'EMRE' }] } }));
     await page.click('#arep-form button');
-    await waitText(page, '#arep-sum', /^\(1 not crossed of 612 travellers; 3 flights, 1 still open\)$/);
+    await waitText(page, '#arep-sum', /^\(1 not crossed of 612 travellers; 3 flights, 1 still open\) 1 in transit, not counted: 1 of them crossed$/);
     await page.unroute(path);
-    const row = await page.$eval('#arr-report tbody tr', (t) => Array.from(t.cells).map((c) => c.textContent));
-    return (row[1] === 'JU123' && row[3] === '7' && row[4] === 'crew' && row[7] === 'ROSSI, MARIO') || row.join(' | ');
+    const rows = await page.$$eval('#arr-report tbody tr', (ts) => ts.map((t) => Array.from(t.cells).map((c) => c.textContent)));
+    const [row, tr] = rows;
+    return (rows.length === 2 && row[1] === 'JU123' && row[3] === '7' && row[4] === 'crew' && row[7] === 'ROSSI, MARIO' &&
+      tr[3] === '9' && tr[4] === 'passenger in transit' && tr[7] === 'YILMAZ, EMRE (in transit: crossed all the same)') ||
+      rows.map((r) => r.join(' | ')).join(' / ');
   });
   await check('after arrival: hours out of range are refused naming the field', async () => {
     await page.fill('#arep-hours', '0');

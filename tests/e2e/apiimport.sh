@@ -234,10 +234,10 @@ t_eq "no airports.conf: the report fails closed, naming the airport" "1 yes" \
 printf '# airport = its posts (enrolled names)\n%s = no-such-post\n' "$AIR" >"$C/airports.conf"
 out=$(report supervisor --no-show 2>&1); rc=$?
 t_eq "a post the centre has not enrolled is refused, named" "1 yes" "$rc $(grep -q "post 'no-such-post' is not enrolled" <<<"$out" && echo yes)"
-printf '%s = tia-hall\n' "$AIR" >"$C/airports.conf"
-t_eq "no-show: one of the two, the one who did not cross, with flight, position and name" \
-	"1 1 2 $(jq -r .flight <<<"$P2") 2 FL $(jq -r .surname <<<"$P2")" \
-	"$(report supervisor --no-show | jq -r '"\(.flights) \(.total) \(.travellers) \(.rows[0].flight) \(.rows[0].position) \(.rows[0].role) \(.rows[0].surname)"' 2>&1)"
+printf '%s = tia-hall\n%s zone = Europe/Tirane\n' "$AIR" "$AIR" >"$C/airports.conf"
+t_eq "no-show: one of the two, the one who did not cross, with flight, position and name; the airport's zone" \
+	"1 1 2 $(jq -r .flight <<<"$P2") 2 FL $(jq -r .surname <<<"$P2") Europe/Tirane" \
+	"$(report supervisor --no-show | jq -r '"\(.flights) \(.total) \(.travellers) \(.rows[0].flight) \(.rows[0].position) \(.rows[0].role) \(.rows[0].surname) \(.airports[0].zone)"' 2>&1)"
 t_eq "unlisted: one arrival on no list at the airport post, with its time and nationality" \
 	"1 2 al.example/tia-hall ITA NOLIST" \
 	"$(report analyst --unlisted | jq -r '"\(.total) \(.crossings) \(.rows[0].post) \(.rows[0].nationality) \(.rows[0].surname)"' 2>&1)"

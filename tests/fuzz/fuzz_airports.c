@@ -6,7 +6,8 @@
  * reports after arrival rely on: a file either parses or is refused with a
  * message naming the file and keeping nothing; every airport kept is three
  * capital letters, named once, with 1 to TIMS_ARRIVALS_POSTS_MAX posts, each
- * non-empty printable ASCII without blanks; the lookup finds each airport.
+ * non-empty printable ASCII without blanks; the lookup finds each airport;
+ * a zone kept is one ICU knows (tims_tz_check), never a name read as UTC.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		if (a->nposts < 1 || a->nposts > TIMS_ARRIVALS_POSTS_MAX)
 			abort();
+		if (a->zone[0] && tims_tz_check(a->zone, &err) != TIMS_OK)
+			abort(); /* a zone kept is a known zone */
 		for (unsigned p = 0; p < a->nposts; p++) {
 			size_t n = strlen(a->posts[p]);
 

@@ -475,6 +475,72 @@ static void test_countries(void)
 		T_EQ_INT(tims_mrz_country_kind(c[i].code), c[i].kind, c[i].code);
 }
 
+/* The one table of issuing states written two ways (countries.c): each pair
+ * is the same document; codes of different issuers never compare equal. */
+static void test_state_same(void)
+{
+	static const struct {
+		const char *a, *b;
+		int issuer, nationality;
+	} c[] = {
+		{ "D<<", "DEU", 1, 1 },   /* a German MRZ, a carrier's list */
+		{ "D", "deu", 1, 1 },
+		{ "RKS", "XKX", 1, 1 },   /* Kosovo's MRZ, the EU's user-assigned code */
+		{ "XXK", "RKS", 1, 1 },
+		{ "XKX", "XXK", 1, 1 },
+		{ "GBD", "GBR", 1, 0 },   /* a BOTC's passport: issued by the UK */
+		{ "GBN", "GBR", 1, 0 },
+		{ "GBO", "GBR", 1, 0 },
+		{ "GBP", "GBR", 1, 0 },
+		{ "GBS", "GBR", 1, 0 },
+		{ "GBD", "GBN", 1, 0 },
+		{ "GBR", "GBR", 1, 1 },
+		/* never folded: other issuers, other documents */
+		{ "UNK", "RKS", 0, 0 },   /* UNMIK's travel document */
+		{ "UNK", "XKX", 0, 0 },
+		{ "UNO", "UNA", 0, 0 },
+		{ "UNO", "USA", 0, 0 },
+		{ "XXA", "XXB", 0, 0 },
+		{ "XXX", "DEU", 0, 0 },
+		{ "DE", "DEU", 0, 0 },
+		{ "D", "DNK", 0, 0 },
+		{ "GBR", "IRL", 0, 0 },
+		{ "SRB", "RKS", 0, 0 },
+		{ "", "D", 0, 0 },
+		{ "DEUTSCHLAND<<<<<<<<<", "DEU", 0, 0 },
+	};
+	char out[TIMS_MRZ_STATE_NORM];
+
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(c); i++) {
+		T_EQ_INT(tims_mrz_state_same(c[i].a, c[i].b, TIMS_MRZ_STATE_ISSUER),
+			 c[i].issuer, c[i].a);
+		T_EQ_INT(tims_mrz_state_same(c[i].b, c[i].a, TIMS_MRZ_STATE_ISSUER),
+			 c[i].issuer, c[i].b);
+		T_EQ_INT(tims_mrz_state_same(c[i].a, c[i].b, TIMS_MRZ_STATE_NATIONALITY),
+			 c[i].nationality, c[i].a);
+	}
+	T_OK(!tims_mrz_state_same(NULL, "DEU", TIMS_MRZ_STATE_ISSUER), "state: NULL is none");
+	tims_mrz_state_norm("d<<", TIMS_MRZ_STATE_ISSUER, out, sizeof(out));
+	T_EQ_STR(out, "DEU", "state: d<< normalised");
+	tims_mrz_state_norm("GBD", TIMS_MRZ_STATE_NATIONALITY, out, sizeof(out));
+	T_EQ_STR(out, "GBD", "state: a British class stays as a nationality");
+	tims_mrz_state_norm("DEU", TIMS_MRZ_STATE_ISSUER, out, 3);
+	T_EQ_STR(out, "DE", "state: cut to the buffer, terminated");
+	{
+		char sp[TIMS_MRZ_STATE_SPELLINGS][TIMS_MRZ_STATE_NORM];
+
+		T_OK(tims_mrz_state_spellings("d<<", TIMS_MRZ_STATE_ISSUER, sp, 6) == 2 &&
+		     !strcmp(sp[0], "DEU") && !strcmp(sp[1], "D"), "spellings: D<< is DEU, D");
+		T_OK(tims_mrz_state_spellings("GBD", TIMS_MRZ_STATE_ISSUER, sp, 6) == 6 &&
+		     !strcmp(sp[0], "GBR") && !strcmp(sp[5], "GBS"),
+		     "spellings: GBD as issuer is GBR and the five classes");
+		T_OK(tims_mrz_state_spellings("GBD", TIMS_MRZ_STATE_NATIONALITY, sp, 6) == 1 &&
+		     !strcmp(sp[0], "GBD"), "spellings: GBD as nationality is itself");
+		T_OK(tims_mrz_state_spellings("XKX", TIMS_MRZ_STATE_ISSUER, sp, 2) == 2 &&
+		     !strcmp(sp[0], "RKS"), "spellings: at most max written");
+	}
+}
+
 static void test_century(void)
 {
 	struct tims_mrz m;
@@ -742,6 +808,7 @@ int main(void)
 	test_garbage_line_count();
 	test_check_digit();
 	test_countries();
+	test_state_same();
 	test_century();
 	test_reader();
 	test_no_allocation();

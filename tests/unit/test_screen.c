@@ -117,6 +117,18 @@ static void test_qualifiers(void)
 	T_OK(tims_subject_set_nationality(&sa, "RUSS", "nationality", &err) == TIMS_ERR_INVALID,
 	     "a 4-letter nationality is refused");
 	T_OK(tims_subject_set_sex(&sa, "male", "sex", &err) == TIMS_ERR_INVALID, "sex 'male' is refused");
+	/* the same nationality written as the MRZ and as a list do (tims_mrz_state_same) */
+	memset(&sa, 0, sizeof(sa));
+	memset(&sb, 0, sizeof(sb));
+	(void)tims_subject_set_nationality(&sa, "D", "nationality", NULL);
+	(void)tims_subject_set_nationality(&sb, "DEU", "nationality", NULL);
+	tims_screen_compare(&na, &sa, &nb, &sb, true, &m);
+	T_OK(reason_has("nationality D matches"), "nationality D (a German MRZ) and DEU match");
+	(void)tims_subject_set_nationality(&sa, "GBD", "nationality", NULL);
+	(void)tims_subject_set_nationality(&sb, "GBR", "nationality", NULL);
+	tims_screen_compare(&na, &sa, &nb, &sb, true, &m);
+	T_OK(reason_has("nationality GBD~GBR differs"), "a British Overseas Territories citizen "
+	     "is no British citizen: GBD and GBR differ as nationalities");
 }
 
 static void test_dates(void)

@@ -345,6 +345,57 @@ static void test_fail_closed(void)
 	free(scr);
 }
 
+/* The issuing state of a lost or stolen document as a feed writes it and as
+ * the document's MRZ does (tims_mrz_state_same): a stolen German passport
+ * listed as DEU is presented with its MRZ's "D<<" by whoever holds it now,
+ * and must be a hit; a number of another issuer must not be. */
+static void test_issuer_spellings(void)
+{
+	struct tims_wl_import_result res;
+	struct tims_screen_index *ix;
+	struct tims_mrz *m = malloc(sizeof(*m));
+	struct tims_wl_screening *scr = malloc(sizeof(*scr));
+	struct tims_err err;
+	static const struct {
+		const char *number, *mrz_state;
+		size_t hits;
+		const char *what;
+	} c[] = {
+		{ "C01X00T47", "D", 1, "a stolen German passport listed as DEU, its MRZ's D" },
+		{ "KS1234567", "RKS", 1, "a Kosovo passport listed as XKX, its MRZ's RKS" },
+		{ "GB7654321", "GBR", 1, "a BOTC passport listed with the issuer GBD, its MRZ's GBR" },
+		{ "UN5555555", "RKS", 0, "an UNMIK document (UNK): a Kosovo passport of that number "
+					 "is another document" },
+		{ "DK1111111", "D", 0, "a Danish number presented as a German passport" },
+	};
+
+	import("spell", TIMS_WL_DOCUMENTS, TIMS_WL_JSONL, false, false,
+	       "{\"ref\":\"S1\",\"number\":\"C01X00T47\",\"issuing_state\":\"DEU\",\"status\":\"stolen\"}\n"
+	       "{\"ref\":\"S2\",\"number\":\"KS1234567\",\"issuing_state\":\"XKX\",\"status\":\"stolen\"}\n"
+	       "{\"ref\":\"S3\",\"number\":\"GB7654321\",\"issuing_state\":\"GBD\",\"status\":\"lost\"}\n"
+	       "{\"ref\":\"S4\",\"number\":\"UN5555555\",\"issuing_state\":\"UNK\",\"status\":\"stolen\"}\n"
+	       "{\"ref\":\"S5\",\"number\":\"DK1111111\",\"issuing_state\":\"DNK\",\"status\":\"stolen\"}\n",
+	       &res);
+	if (!m || !scr || tims_wl_load_index(wl, &ix, &err)) {
+		T_OK(0, "issuer spellings: set up");
+		free(m);
+		free(scr);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		tims_rc rc;
+
+		traveller(m, c[i].number, "NOBODY", "ATALL");
+		snprintf(m->issuing_state, sizeof(m->issuing_state), "%s", c[i].mrz_state);
+		rc = screen(ix, m, NULL, scr, &err);
+		T_OK(!rc && hits_of(scr, TIMS_WL_PART_DOCUMENT) == c[i].hits, "%s: %zu hit(s) (%s)",
+		     c[i].what, c[i].hits, err.msg);
+	}
+	tims_screen_index_free(ix);
+	free(m);
+	free(scr);
+}
+
 /* A list whose stored threshold the index cannot take: loading fails and
  * names the list (the result of setting it was dropped before, and the list
  * was screened at the default threshold). */
@@ -399,6 +450,7 @@ int main(void)
 	test_norm();
 	test_no_identifiers();
 	test_bad_threshold();
+	test_issuer_spellings();
 	test_fail_closed();
 	tims_wl_close(wl);
 	{

@@ -134,10 +134,23 @@
       if (noshow && w.hits > 0) tr.classList.add('alarm');
       tbody.appendChild(tr);
     });
+    /* travellers in transit (DDT, DDU): no no-shows, shown apart after them */
+    (noshow && Array.isArray(d.transit) ? d.transit : []).forEach((w) => {
+      const tr = el('tr');
+      const cells = [w.airport, w.flight, when(w.arrival_time), w.position, role(w.role), w.nationality || '—',
+        w.hits, named(w) + ' (' + t(w.crossed ? 'arr.rep.transit.crossed' : 'arr.rep.transit.stayed') + ')'];
+      cells.forEach((c) => tr.appendChild(el('td', c)));
+      tr.classList.add('transit');
+      if (w.hits > 0 || w.crossed) tr.classList.add('alarm');
+      tbody.appendChild(tr);
+    });
     table.hidden = false;
     let sum = noshow
       ? t('arr.rep.sum.no-show', { n: d.total, travellers: d.travellers, flights: d.flights, open: d.flights_open })
       : t('arr.rep.sum.unlisted', { n: d.total, crossings: d.crossings });
+    if (noshow && d.transit_total > 0) {
+      sum += ' ' + t('arr.rep.transit', { n: d.transit_total, crossed: d.transit_crossed });
+    }
     if (d.total > d.shown) sum += ' ' + t('arr.rep.cut', { shown: d.shown, n: d.total });
     if (d.names_withheld) sum += ' ' + t('arr.rep.withheld');
     $('arep-sum').textContent = sum;
