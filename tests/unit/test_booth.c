@@ -57,8 +57,8 @@ static void person(struct tims_person *p, const char *number, const char *surnam
 static tims_rc check(const struct tims_booth_who *who, const struct tims_person *p,
 		     struct tims_booth_check *c)
 {
-	struct tims_booth_env env = { post, wl, ix, NULL };
-	struct tims_booth_check_in in = { NULL, p, NULL, NULL };
+	struct tims_booth_env env = { post, wl, ix, NULL, NULL };
+	struct tims_booth_check_in in = { NULL, p, NULL, NULL, NULL };
 	struct tims_err err;
 
 	return tims_booth_check(booth, &env, who, &in, c, &err);
@@ -84,7 +84,7 @@ static void reg_init(struct tims_booth_reg *r, const char *check_id, uint8_t dec
 static int reg(const struct tims_booth_who *who, const struct tims_booth_reg *r,
 	       struct tims_booth_result *res, struct tims_err *err)
 {
-	struct tims_booth_env env = { post, wl, ix, NULL };
+	struct tims_booth_env env = { post, wl, ix, NULL, NULL };
 	tims_rc rc = tims_booth_register(booth, &env, who, r, owed, NULL, res, err);
 
 	if (rc)
@@ -278,8 +278,8 @@ static void test_rules(void)
 
 	/* a failed screening: never an admission */
 	{
-		struct tims_booth_env env = { post, wl, ix, NULL };
-		struct tims_booth_check_in in = { NULL, &p, NULL, NULL };
+		struct tims_booth_env env = { post, wl, ix, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL };
 		struct tims_vehicle v;
 
 		memset(&v, 0, sizeof(v));
@@ -299,8 +299,8 @@ static void test_rules(void)
 	}
 	/* no watchlists: unavailable, said so */
 	{
-		struct tims_booth_env env = { post, NULL, NULL, NULL };
-		struct tims_booth_check_in in = { NULL, &p, NULL, NULL };
+		struct tims_booth_env env = { post, NULL, NULL, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL };
 
 		T_OK(tims_booth_check(booth, &env, &ivanova, &in, c, &err) == TIMS_OK &&
 		     c->screen_status == TIMS_SCREEN_UNAVAILABLE,
@@ -361,13 +361,13 @@ static struct {
 static void *th_run(void *arg)
 {
 	int t = (int)(intptr_t)arg;
-	struct tims_booth_env env = { post, wl, ix, &th_screen };
+	struct tims_booth_env env = { post, wl, ix, &th_screen, NULL };
 	struct tims_booth_check *c = malloc(sizeof(*c));
 	struct tims_person p;
 	struct tims_err err;
 
 	for (int i = 0; c && i < TH_EACH; i++) {
-		struct tims_booth_check_in in = { NULL, &p, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL };
 		int wanted = (i + t) % 2;
 
 		if (wanted)
