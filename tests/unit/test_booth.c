@@ -297,6 +297,33 @@ static void test_rules(void)
 		T_EQ_INT(res->rec.screen_status, TIMS_SCREEN_FAILED,
 			 "fail closed: ... marked failed, never 'no hit'");
 	}
+	/* the chip: a booth's files that the post cannot authenticate (here:
+	 * it holds no CSCA) are a failed chip — the first line cannot admit,
+	 * second line is recorded with the outcome; no files: not read */
+	{
+		static const uint8_t sod[] = { 0x77, 0x03, 0x30, 0x01, 0x00 };
+		static const uint8_t dg1[] = { 0x61, 0x00 };
+		struct tims_epass_input files = { .ndgs = 1 };
+		struct tims_booth_env env = { post, wl, ix, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, &files };
+
+		files.sod = (struct tims_epass_file){ sod, sizeof(sod) };
+		files.dgs[0] = (struct tims_epass_file){ dg1, sizeof(dg1) };
+		T_OK(tims_booth_check(booth, &env, &ivanova, &in, c, &err) == TIMS_OK &&
+		     c->chip.outcome == TIMS_CHIP_FAILED && c->chip.nreasons == 1 &&
+		     !strcmp(c->chip.reasons[0], "no_trust"),
+		     "chip: files the post cannot verify (no CSCA here) are failed, no_trust");
+		reg_init(&r, c->id, TIMS_DECISION_ADMIT);
+		T_EQ_INT(reg(&ivanova, &r, res, &err), 409, "chip: a failed chip is not admitted");
+		T_OK(strstr(err.msg, "possibly altered") != NULL, "chip: ... and the refusal says why");
+		r.decision = TIMS_DECISION_SECOND_LINE;
+		T_EQ_INT(reg(&ivanova, &r, res, &err), 201, "chip: second line is recorded");
+		T_OK(res->rec.chip_outcome == TIMS_CHIP_FAILED && !strcmp(res->rec.chip_reasons, "no_trust"),
+		     "chip: the record keeps the outcome and its reasons");
+		in.chip = NULL;
+		T_OK(tims_booth_check(booth, &env, &ivanova, &in, c, &err) == TIMS_OK &&
+		     c->chip.outcome == TIMS_CHIP_NOT_READ, "chip: no files sent is not read");
+	}
 	/* no watchlists: unavailable, said so */
 	{
 		struct tims_booth_env env = { post, NULL, NULL, NULL, NULL };
