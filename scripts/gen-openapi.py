@@ -116,7 +116,7 @@ CHIP_RESP = obj({"outcome": S(enum=["not_read", "authenticated", "failed"]),
                  "photo": obj({"type": S(enum=["image/jpeg", "image/jp2"]), "data": S(),
                                "width": I(), "height": I(), "verified": B, "error": S()},
                               required=[])},
-                required=["outcome", "reasons", "altered"])
+                required=["outcome", "altered"])
 CHECK_REQ = {**obj({"mrz": S(maxLength=200), "manual": MANUAL, "vehicle": VEHICLE, "visa": VISA,
                     "chip": CHIP_REQ},
                    required=[]),

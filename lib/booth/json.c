@@ -117,13 +117,14 @@ static json_t *visa_json(const struct tims_visa *v)
 	return o;
 }
 
-/* The chip's outcome: outcome, reasons (codes), issuing_state, signer;
+/* The chip's outcome: outcome, reasons (codes; a failed chip only), issuing_state, signer;
  * "altered" when it failed (shown like a hit: document possibly altered,
  * refer to second line). */
 json_t *tims_booth_chip_json(const struct tims_booth_chip *c)
 {
-	json_t *r = json_array(), *o;
+	json_t *r = c->nreasons ? json_array() : NULL, *o;
 
+	/* "reasons" only when there are some (a failed chip) */
 	for (unsigned i = 0; r && i < c->nreasons; i++)
 		json_array_append_new(r, json_string(c->reasons[i]));
 	o = json_pack("{s:s, s:o*, s:s, s:s, s:b}", "outcome", tims_record_chip_name(c->outcome),
