@@ -104,10 +104,25 @@ VISA = obj({"kind": S(enum=["short", "long", "residence"]), "number": S(), "issu
            required=["kind", "number", "valid_from", "valid_until"])
 VEHICLE = obj({"plate": S(maxLength=20), "country": S(maxLength=3), "vin": S(maxLength=20),
                "make_model": S()}, required=[])
-CHECK_REQ = {**obj({"mrz": S(maxLength=200), "manual": MANUAL, "vehicle": VEHICLE, "visa": VISA},
+CHIP_REQ = {**obj({"sod": S(maxLength=87384), "dg1": S(maxLength=1368),
+                    "dg2": S(maxLength=218456), "dg14": S(maxLength=10924),
+                    "dg15": S(maxLength=10924)}, required=["sod"]),
+            "description": "the chip's files as the booth's reader read them, base64 "
+                           "(EF.SOD with its 0x77 tag, raw EF.DGn); the post verifies them "
+                           "(docs/epassport.md); no outcome is taken from the booth"}
+CHIP_RESP = obj({"outcome": S(enum=["not_read", "authenticated", "failed"]),
+                 "reasons": arr(S()), "issuing_state": S(), "signer": S(), "altered": B,
+                 "detail": S(),
+                 "photo": obj({"type": S(enum=["image/jpeg", "image/jp2"]), "data": S(),
+                               "width": I(), "height": I(), "verified": B, "error": S()},
+                              required=[])},
+                required=["outcome", "altered"])
+CHECK_REQ = {**obj({"mrz": S(maxLength=200), "manual": MANUAL, "vehicle": VEHICLE, "visa": VISA,
+                    "chip": CHIP_REQ},
                    required=[]),
              "description": "the MRZ as read, or \"manual\": the document typed by hand "
-                            "(screened by name and birth date); one of the two"}
+                            "(screened by name and birth date); one of the two; \"chip\": "
+                            "the chip's files, when the booth read it"}
 CHECK_RESP = obj({"check_id": S(pattern="^[0-9a-f]{32}$"), "manual": B,
                   "document": {"type": "object", "description": "the MRZ's fields, valid, valid_means"},
                   "document_status": obj({"status": S(enum=["ok", "lost", "stolen", "revoked",
@@ -115,6 +130,7 @@ CHECK_RESP = obj({"check_id": S(pattern="^[0-9a-f]{32}$"), "manual": B,
                                           "source": S()}, required=["status"]),
                   "stay": STAY, "history_records": I(),
                   "visa": {"oneOf": [{"type": "null"}, {"type": "object"}]},
+                  "chip": CHIP_RESP,
                   "screening": obj({"status": S(enum=["done", "failed", "unavailable"]),
                                     "available": B, "hits": arr(HIT), "error": S(),
                                     "document": PART, "person": PART, "vehicle": PART},

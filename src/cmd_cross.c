@@ -208,8 +208,8 @@ static int cross_one(int argc, char **argv)
 	struct tims_booth_config cfg;
 	struct tims_booth *booth = NULL;
 	struct tims_booth_reg reg;
-	struct tims_booth_check_in in = { NULL, NULL, NULL, NULL };
-	struct tims_booth_env env = { NULL, NULL, NULL, NULL };
+	struct tims_booth_check_in in = { NULL, NULL, NULL, NULL, NULL };
+	struct tims_booth_env env = { NULL, NULL, NULL, NULL, NULL };
 	struct tims_wl *wl = NULL;
 	struct tims_screen_index *ix = NULL;
 	struct tims_post *p = NULL;
@@ -368,7 +368,7 @@ static int cross_one(int argc, char **argv)
 	cfg.max_checks = 16;
 	if ((rc = open_post(dir, &p)) || (rc = open_lists(dir, &wl, &ix)))
 		goto out;
-	env = (struct tims_booth_env){ p, wl, ix, NULL };
+	env = (struct tims_booth_env){ p, wl, ix, NULL, NULL };
 	if (tims_booth_new(&cfg, &booth, &err)) {
 		rc = cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
 		goto out;

@@ -469,9 +469,38 @@
     await doCheck({ manual: m }, '', JSON.stringify(m));
   }
 
+  /* The chip's files, as `tims epassport read --out DIR` wrote them from the
+   * booth's reader: each classified by its tag (0x77 EF.SOD, 0x61 DG1, 0x75
+   * DG2, 0x6E DG14, 0x6F DG15; EF.COM and others are not sent) and sent
+   * base64 with the check. The post verifies them: the console decides
+   * nothing about the chip. */
+  const CHIP_TAGS = { 0x77: 'sod', 0x61: 'dg1', 0x75: 'dg2', 0x6E: 'dg14', 0x6F: 'dg15' };
+  async function readChipFiles() {
+    const files = Array.from($('chip-files').files || []);
+    const chip = {};
+    if (state.registered) newTraveller({ keepChip: true, keepMrz: true }); /* the next traveller's chip */
+    for (const f of files) {
+      const b = new Uint8Array(await f.arrayBuffer());
+      const key = b.length ? CHIP_TAGS[b[0]] : undefined;
+      if (!key) continue;
+      let bin = '';
+      for (let i = 0; i < b.length; i += 0x8000) bin += String.fromCharCode.apply(null, b.subarray(i, i + 0x8000));
+      chip[key] = btoa(bin);
+    }
+    state.chip = Object.keys(chip).length ? chip : null;
+    $('chip-sum').textContent = state.chip ? Object.keys(chip).map((k) => k.toUpperCase()).join(' ') : '';
+    setMsg('chip-msg', files.length && !state.chip ? t('chip.no_files') : '');
+    /* a document already read is checked again, now with its chip */
+    if (state.chip && state.check && !state.registered) {
+      if (state.checkedManual !== null) await runManualCheck();
+      else await runCheck('manual');
+    }
+  }
+
   async function doCheck(body, mrz, manualKey) {
     const veh = vehicleForCheck();
     if (veh) body.vehicle = veh;
+    if (state.chip) body.chip = state.chip;
     const seq = state.checkSeq;
     state.checking = true;
     setSummary(t('sum.checking'), '');
@@ -691,6 +720,8 @@
         lines.push(['alarm', t('hl.failed')]);
       else if (st === 'unavailable')
         lines.push(['alarm', t('hl.unavailable')]);
+      if (c.chip && c.chip.outcome === 'failed')
+        lines.push(['alarm', t('hl.chip_altered')]);
       shownHits(c.screening).forEach(({ part, hit }) => {
         lines.push(['hit', t('hl.hit', { kind: kindName(hit), ref: hitRef(hit), part: partName(part) })]);
       });
@@ -708,6 +739,43 @@
     }
     lines.forEach(([cls, txt]) => h.appendChild(el('div', 'hl-' + cls, txt)));
     h.hidden = lines.length === 0;
+  }
+
+  /* The chip's outcome, as the post decided it, and the DG2 photo beside
+   * the traveller. Chromium cannot show JPEG 2000: the console says so
+   * rather than showing a blank. */
+  function renderChip(ch) {
+    const cs = $('chip-state');
+    const fig = $('chip-photo');
+    const img = $('chip-img');
+    const note = $('chip-photo-note');
+    clear(cs);
+    fig.hidden = true;
+    img.removeAttribute('src');
+    note.textContent = '';
+    if (!ch || !ch.outcome || ch.outcome === 'not_read') {
+      cs.appendChild(el('span', 'caution', t('chip.not_read')));
+      return;
+    }
+    if (ch.outcome === 'authenticated') {
+      cs.appendChild(el('span', 'valid', '\u2713 ' + t('chip.authenticated', { state: ch.issuing_state || '', signer: ch.signer || '' })));
+    } else {
+      const why = (ch.reasons || []).map((r) => (window.TimsI18n.has('chip.reason.' + r) ? t('chip.reason.' + r) : r)).join('; ');
+      cs.appendChild(el('span', 'invalid alarm', '\u2717 ' + t('chip.failed', { reasons: why })));
+    }
+    const ph = ch.photo;
+    if (!ph) return;
+    fig.hidden = false;
+    if (ph.error) {
+      note.textContent = t('chip.photo_unreadable');
+    } else if (ph.type === 'image/jpeg') {
+      img.src = 'data:image/jpeg;base64,' + ph.data; // i18n-ok: a data URL, not words
+      note.textContent = ph.verified ? t('chip.photo_verified') : t('chip.photo_unverified');
+      note.className = ph.verified ? '' : 'invalid';
+    } else {
+      note.textContent = t('chip.photo_jp2');
+      note.className = 'caution';
+    }
   }
 
   function renderCheck(c) {
@@ -749,6 +817,7 @@
       dst.appendChild(el('span', 'invalid', t('dstatus.unknown', { source: dss.source || dss.status })));
     }
     renderIssues(d);
+    renderChip(c.chip);
 
     /* traveller */
     const tv = $('traveller');
@@ -807,6 +876,7 @@
     const s = c.stay;
     /* "valid" says what it checks: the MRZ's check digits, nothing more */
     if (manual) { parts.push(t('sum.manual')); cls = 'warn'; } else if (!d.valid) { parts.push(t('sum.mrz_invalid')); cls = 'bad'; } else if (d.expired) { parts.push(t('sum.expired')); cls = 'bad'; } else parts.push(t('sum.mrz_valid'));
+    if (c.chip && c.chip.outcome === 'failed') { parts.push(t('sum.chip_failed')); cls = 'bad'; }
     if (dss && ['lost', 'stolen', 'revoked', 'invalidated'].includes(dss.status)) { parts.push(t('sum.doc_status', { status: statusName(dss.status).toUpperCase() })); cls = 'bad'; }
     if (st === 'unavailable') { parts.push(t('sum.not_screened')); cls = 'bad'; } else if (shown.length) { parts.push(t('sum.hits', { n: shown.length })); cls = 'bad'; } else parts.push(t('sum.no_hits'));
     if (s && s.overstay > 0) { parts.push(t('sum.overstay', { n: s.overstay })); cls = 'bad'; } else if (s && typeof s.left === 'number') parts.push(t('sum.left', { n: s.left }));
@@ -1167,7 +1237,7 @@
   }
 
   function admissible(c) {
-    return !!c && !c.manual && screenStatus(c) !== 'failed';
+    return !!c && !c.manual && screenStatus(c) !== 'failed' && !(c.chip && c.chip.outcome === 'failed');
   }
 
   function updateButtons() {
@@ -1784,6 +1854,13 @@
       setMsg('manual-msg', '');
     }
     $('remarks').value = '';
+    if (!o.keepChip) {
+      state.chip = null;
+      $('chip-files').value = '';
+      $('chip-sum').textContent = '';
+      $('chip').open = false;
+      setMsg('chip-msg', '');
+    }
     if (!state.vs) {
       ['veh-plate', 'veh-country', 'veh-make', 'veh-vin'].forEach((id) => { $(id).value = ''; });
       $('vehicle').open = false;
@@ -2247,6 +2324,7 @@
       if (state.registered && ev.key.length === 1 && !ev.ctrlKey && !ev.altKey && !ev.metaKey) newTraveller();
     });
     $('check').addEventListener('click', () => runCheck('manual'));
+    $('chip-files').addEventListener('change', () => { readChipFiles(); });
     $('admit').addEventListener('click', () => decide('admit'));
     $('confirm-admit').addEventListener('click', () => decide('admit', true));
     $('confirm-cancel').addEventListener('click', () => onEscape());

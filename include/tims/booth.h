@@ -49,6 +49,7 @@
 #include <stdint.h>
 
 #include "tims/buf.h"
+#include "tims/epass.h"
 #include "tims/err.h"
 #include "tims/post.h"
 #include "tims/record.h"
@@ -103,6 +104,7 @@ struct tims_booth_env {
 	struct tims_wl *wl;
 	struct tims_screen_index *ix;
 	pthread_mutex_t *screen_lock; /* held around the search of wl and ix; NULL: none */
+	const struct tims_epass_trust *chip_trust; /* sealed CSCAs and CRLs; NULL: none */
 };
 
 /* Who asks: from the session, never from the body. */
@@ -123,7 +125,43 @@ struct tims_booth_check_in {
 						doc_code */
 	const struct tims_vehicle *vehicle;  /* NULL: none */
 	const struct tims_visa *visa;        /* NULL: none */
+	const struct tims_epass_input *chip; /* the chip's files as the booth's
+						reader read them (EF.SOD, DG1,
+						DG2 ...; printed_mrz and at are
+						ignored: the service sets them);
+						NULL: no chip read */
 };
+
+/*
+ * The chip's outcome, decided by the server from the files the booth sent
+ * (passive authentication against the post's own anchors, DG1 against the
+ * printed MRZ or the typed fields). A booth cannot assert it: no files is
+ * NOT_READ, never AUTHENTICATED. FAILED is treated like a hit: the booth
+ * shows "document possibly altered" and the crossing cannot be an
+ * admission (refuse, or second line).
+ */
+#define TIMS_BOOTH_CHIP_REASONS 8
+struct tims_booth_chip {
+	uint8_t outcome;                      /* enum tims_chip_outcome (record.h) */
+	unsigned nreasons;
+	const char *reasons[TIMS_BOOTH_CHIP_REASONS]; /* static codes: "signature",
+						 "data_group_altered" ... (the
+						 consoles' "chip.reason.CODE") */
+	char detail[TIMS_EPASS_DETAIL_BYTES]; /* the first error, English, for the audit */
+	char issuing_state[4];                /* from DG1 (verified or not) */
+	char signer[256];                     /* the Document Signer's subject */
+};
+
+/*
+ * The outcome for files (NULL: NOT_READ) under trust (NULL: FAILED,
+ * "no_trust"), judged at `at`. printed_mrz: the MRZ read at the booth, its
+ * lines joined; NULL when the document was typed by hand, then DG1's
+ * number, birth date and issuer are compared with typed (may be NULL).
+ */
+void tims_booth_chip_verify(const struct tims_epass_trust *trust,
+			    const struct tims_epass_input *files, const char *printed_mrz,
+			    const struct tims_person *typed, time_t at,
+			    struct tims_booth_chip *out);
 
 enum tims_booth_doc_status {
 	TIMS_DOC_OK = 0,           /* not listed as lost, stolen ... */
@@ -150,6 +188,7 @@ struct tims_booth_check {
 	struct tims_wl_screening screening;  /* every hit, discreet ones too */
 	struct tims_vehicle vehicle;
 	struct tims_visa visa;
+	struct tims_booth_chip chip;         /* the server's, from the files sent */
 	bool has_stay;                       /* a stay summary could be made */
 	struct tims_stay_result stay;        /* national: this post's and the replica's */
 	size_t history_records;
@@ -242,9 +281,12 @@ struct json_t *tims_booth_hit_json(const struct tims_wl_hit *h);
  * The check answer (docs/api.md): check_id, manual, document (the MRZ's
  * JSON when mrz is given, else the typed fields) with valid and valid_means,
  * document_status, screening {status, available, hits, document, person,
- * vehicle, candidates}, stay, history_records, visa. Render only a reduced
+ * vehicle, candidates}, stay, history_records, visa, chip. Render only a reduced
  * check for a booth (tims_booth_reduce). NULL when out of memory.
  */
+/* The chip's outcome for the booth and the audit: outcome, reasons,
+ * issuing_state, signer, altered, detail (never the files or the photo). */
+struct json_t *tims_booth_chip_json(const struct tims_booth_chip *c);
 struct json_t *tims_booth_check_json(const struct tims_booth_check *c,
 				     const struct tims_mrz *mrz);
 

@@ -99,6 +99,19 @@ TIMS_MUST_USE tims_rc tims_epass_dg_number(const uint8_t *p, size_t n,
 TIMS_MUST_USE tims_rc tims_epass_dg1_mrz(const uint8_t *p, size_t n,
 		char mrz[TIMS_EPASS_MRZ_MAX + 1], struct tims_err *err);
 
+/* DG2's face image (ISO/IEC 19794-5 inside the biometric template): the
+ * first face's image, JPEG or JPEG 2000 (its magic must agree with the
+ * record's image data type). out->image points into p; nothing is copied. */
+enum tims_epass_image { TIMS_EPASS_IMG_JPEG = 1, TIMS_EPASS_IMG_JP2 = 2 };
+struct tims_epass_face {
+	const uint8_t *image;
+	size_t len;
+	unsigned type;            /* enum tims_epass_image */
+	unsigned width, height;   /* as the record says (0: not given) */
+};
+TIMS_MUST_USE tims_rc tims_epass_dg2_face(const uint8_t *p, size_t n,
+		struct tims_epass_face *out, struct tims_err *err);
+
 /* ISO 3166-1 alpha-2 (certificates' C) to the MRZ's three-letter code
  * ("DE" -> "D<<", as Germany prints it; "FR" -> "FRA"); NULL if unknown. */
 const char *tims_epass_country_alpha3(const char alpha2[2]);
@@ -136,6 +149,17 @@ TIMS_MUST_USE tims_rc tims_epass_trust_add_crl(struct tims_epass_trust *t,
  */
 TIMS_MUST_USE tims_rc tims_epass_trust_seal(struct tims_epass_trust *t,
 		time_t at, size_t *nanchors, struct tims_err *err);
+
+/*
+ * A post's anchors from a directory: DIR/csca/ (certificates and master
+ * lists) and DIR/crl/, each file in name order, sealed at `at`. No file at
+ * all (or no DIR): TIMS_OK with *out NULL (no chip can be authenticated).
+ * Any file unreadable or refused: the error, naming the file, and *out
+ * NULL. *nfiles: how many files were read.
+ */
+TIMS_MUST_USE tims_rc tims_epass_trust_load_dir(const char *dir, time_t at,
+		struct tims_epass_trust **out, size_t *nanchors, size_t *nfiles,
+		struct tims_err *err);
 
 /* --- verification -------------------------------------------------------- */
 

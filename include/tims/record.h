@@ -11,7 +11,11 @@
  * as a 16-bit big-endian length and the bytes. New records are written as
  * version 2 (version 1's fields, then the server's screening outcome, the
  * check binding, entry mode, approver, companion link and visa); version 1
- * still decodes (its new fields read as their defaults). One record has
+ * still decodes (its new fields read as their defaults). A record with a
+ * chip outcome (read at the booth: authenticated or failed) is written as
+ * version 3 (version 2's fields, then the chip's); one without is written
+ * as version 2, and a version 3 encoding without a chip outcome is refused,
+ * so that each record keeps exactly one encoding. One record has
  * exactly one encoding per version: the decoder refuses anything that would
  * not re-encode to the same bytes (trailing bytes, unknown enum values, bad
  * UTF-8, bad dates).
@@ -35,7 +39,9 @@
 #include "tims/buf.h"
 #include "tims/err.h"
 
-#define TIMS_RECORD_VERSION 2       /* the encoding new records are written in */
+#define TIMS_RECORD_VERSION 2       /* the encoding new records are written in,
+				       unless they carry a chip outcome */
+#define TIMS_RECORD_VERSION_MAX 3   /* version 3: version 2 and the chip's outcome */
 #define TIMS_RECORD_ENTRY_VERSION 1 /* the leaf entry format (unchanged) */
 #define TIMS_RECORD_KIND_CROSSING 1
 #define TIMS_RECORD_SALT_BYTES 32
@@ -79,6 +85,13 @@ enum tims_screen_status {
 	TIMS_SCREEN_DONE = 1,
 	TIMS_SCREEN_FAILED = 2,
 	TIMS_SCREEN_UNAVAILABLE = 3,
+};
+
+/* The chip's outcome at the booth (version 3; tims/booth.h decides it). */
+enum tims_chip_outcome {
+	TIMS_CHIP_NOT_READ = 0,      /* no chip files sent (or a record before version 3) */
+	TIMS_CHIP_AUTHENTICATED = 1, /* passive authentication passed at the post */
+	TIMS_CHIP_FAILED = 2,        /* it did not: document possibly altered */
 };
 
 enum tims_hit_part {
@@ -183,6 +196,11 @@ struct tims_record {
 	char approver[TIMS_RECORD_FIELD];    /* second person (paper import, identity change) */
 	uint64_t accompanies;                /* index of the record of the traveller this one came with, or NO_INDEX */
 	struct tims_visa visa;
+	/* version 3: the chip's outcome, the server's (tims/booth.h) */
+	uint8_t chip_outcome;                /* 0 not read, 1 authenticated, 2 failed */
+	char chip_reasons[TIMS_RECORD_FIELD]; /* failed: codes, "signature,mrz_mismatch" */
+	char chip_state[TIMS_RECORD_FIELD];  /* issuing state from DG1 */
+	char chip_signer[TIMS_RECORD_FIELD]; /* the Document Signer's subject (cut to 127 bytes) */
 };
 
 /*
@@ -279,6 +297,8 @@ int tims_screen_status_parse(const char *s);
 int tims_record_hit_part_parse(const char *s);
 int tims_entry_mode_parse(const char *s);
 int tims_visa_kind_parse(const char *s);        /* "" or "none" -> 0 */
+const char *tims_record_chip_name(unsigned o);  /* "not_read", "authenticated", "failed" */
+int tims_record_chip_parse(const char *s);
 
 /*
  * Refusal codes: a list "B" or "B,E" — each code A-Z 0-9,

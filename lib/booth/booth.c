@@ -34,6 +34,10 @@ struct slot {
 	struct tims_record_hit hits[TIMS_RECORD_MAX_HITS];
 	struct tims_vehicle vehicle;
 	struct tims_visa visa;
+	uint8_t chip_outcome;        /* enum tims_chip_outcome */
+	char chip_reasons[TIMS_RECORD_FIELD];
+	char chip_state[4];
+	char chip_signer[TIMS_RECORD_FIELD];
 	/* its crossing */
 	int state;                   /* 0 free, 1 in flight, 2 registered */
 	char client_id[TIMS_RECORD_FIELD];
@@ -463,6 +467,35 @@ static unsigned doc_status_of(const char *status)
 	return TIMS_DOC_OK;
 }
 
+/* The reason codes, joined by commas (they fit: 8 codes of < 16). */
+static void chip_reasons(const struct tims_booth_chip *c, char *out, size_t size)
+{
+	size_t k = 0, l;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < c->nreasons; i++) {
+		l = strlen(c->reasons[i]) + (i ? 1 : 0);
+		if (k + l >= size)
+			break; /* whole codes only; the first ones say the most */
+		snprintf(out + k, size - k, "%s%s", i ? "," : "", c->reasons[i]);
+		k += l;
+	}
+}
+
+/* s cut to fit size at a UTF-8 character boundary. */
+static void utf8_cut(char *out, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= size) {
+		n = size - 1;
+		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
 tims_rc tims_booth_check(struct tims_booth *b, const struct tims_booth_env *env,
 			 const struct tims_booth_who *who,
 			 const struct tims_booth_check_in *in,
@@ -530,6 +563,22 @@ tims_rc tims_booth_check(struct tims_booth *b, const struct tims_booth_env *env,
 		if ((rc = tims_record_check(&r, err)))
 			return rc;
 		c->visa = *in->visa;
+	}
+	/* the chip: the server's passive authentication of the files sent */
+	if (in->chip) {
+		char printed[TIMS_MRZ_MAX_LINES * (TIMS_MRZ_MAX_LINE_LEN + 1)] = "";
+		size_t k = 0;
+
+		for (unsigned i = 0; in->mrz && i < in->mrz->nlines; i++) {
+			size_t l = strlen(in->mrz->line[i]);
+
+			memcpy(printed + k, in->mrz->line[i], l);
+			k += l;
+		}
+		printed[k] = '\0';
+		tims_booth_chip_verify(env->chip_trust, in->chip, in->mrz ? printed : NULL,
+				       in->mrz ? NULL : &c->person, (time_t)(c->time_ms / 1000),
+				       &c->chip);
 	}
 	/* screening: fail closed */
 	c->doc_status = TIMS_DOC_UNKNOWN;
@@ -601,6 +650,10 @@ tims_rc tims_booth_check(struct tims_booth *b, const struct tims_booth_env *env,
 	s->nhits = tims_booth_record_hits(c, s->hits);
 	s->vehicle = c->vehicle;
 	s->visa = c->visa;
+	s->chip_outcome = c->chip.outcome;
+	chip_reasons(&c->chip, s->chip_reasons, sizeof(s->chip_reasons));
+	copy(s->chip_state, sizeof(s->chip_state), c->chip.issuing_state);
+	utf8_cut(s->chip_signer, sizeof(s->chip_signer), c->chip.signer);
 	s->index = TIMS_RECORD_NO_INDEX;
 	pthread_mutex_unlock(&b->lock);
 	return TIMS_OK;
@@ -673,6 +726,11 @@ static tims_rc bind(struct tims_booth *b, const struct slot *s,
 			return refuse(res, 409, err,
 				      "decision: the screening of this check failed: the traveller "
 				      "cannot be admitted (refuse, or send to second line)");
+		if (s->chip_outcome == TIMS_CHIP_FAILED)
+			return refuse(res, 409, err,
+				      "decision: the chip failed passive authentication (%s): "
+				      "document possibly altered; refuse, or send to second line",
+				      s->chip_reasons);
 		if (!s->manual && !s->valid)
 			return refuse(res, 409, err,
 				      "decision: the document failed its MRZ checks: refuse, send to "
@@ -760,6 +818,10 @@ static tims_rc bind(struct tims_booth *b, const struct slot *s,
 	rec->entry_mode = s->manual ? TIMS_ENTRY_MANUAL : TIMS_ENTRY_READ;
 	rec->accompanies = reg->accompanies;
 	rec->visa = s->visa;
+	rec->chip_outcome = s->chip_outcome;
+	copy(rec->chip_reasons, sizeof(rec->chip_reasons), s->chip_reasons);
+	copy(rec->chip_state, sizeof(rec->chip_state), s->chip_state);
+	copy(rec->chip_signer, sizeof(rec->chip_signer), s->chip_signer);
 	rec->crossed_ms = reg->crossed_set ? reg->crossed_ms : 0;
 	if (reg->remarks && strlen(reg->remarks) >= sizeof(rec->remarks))
 		return refuse(res, 400, err, "remarks: longer than %zu bytes",

@@ -117,6 +117,24 @@ static json_t *visa_json(const struct tims_visa *v)
 	return o;
 }
 
+/* The chip's outcome: outcome, reasons (codes; a failed chip only), issuing_state, signer;
+ * "altered" when it failed (shown like a hit: document possibly altered,
+ * refer to second line). */
+json_t *tims_booth_chip_json(const struct tims_booth_chip *c)
+{
+	json_t *r = c->nreasons ? json_array() : NULL, *o;
+
+	/* "reasons" only when there are some (a failed chip) */
+	for (unsigned i = 0; r && i < c->nreasons; i++)
+		json_array_append_new(r, json_string(c->reasons[i]));
+	o = json_pack("{s:s, s:o*, s:s, s:s, s:b}", "outcome", tims_record_chip_name(c->outcome),
+		      "reasons", r, "issuing_state", c->issuing_state, "signer", c->signer,
+		      "altered", c->outcome == TIMS_CHIP_FAILED);
+	if (o && c->detail[0])
+		json_object_set_new(o, "detail", json_string(c->detail));
+	return o;
+}
+
 json_t *tims_booth_check_json(const struct tims_booth_check *c, const struct tims_mrz *mrz)
 {
 	json_t *doc = mrz ? tims_mrz_json(mrz) : manual_json(&c->person);
@@ -170,11 +188,12 @@ json_t *tims_booth_check_json(const struct tims_booth_check *c, const struct tim
 			    "source", c->doc_status == TIMS_DOC_UNKNOWN
 				      ? "not screened" : "document lists");
 	if (!bad && st)
-		out = json_pack("{s:s, s:b, s:O, s:o, s:O, s:o, s:I, s:o}",
+		out = json_pack("{s:s, s:b, s:O, s:o, s:O, s:o, s:I, s:o, s:o}",
 				"check_id", c->id, "manual", c->manual, "document", doc,
 				"document_status", st, "screening", screen,
 				"stay", stay_json(c), "history_records",
-				(json_int_t)c->history_records, "visa", visa_json(&c->visa));
+				(json_int_t)c->history_records, "visa", visa_json(&c->visa),
+				"chip", tims_booth_chip_json(&c->chip));
 	else
 		json_decref(st);
 	json_decref(doc);

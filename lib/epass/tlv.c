@@ -336,3 +336,108 @@ tims_rc tims_epass_dg1_mrz(const uint8_t *p, size_t n,
 	mrz[t.len] = '\0';
 	return TIMS_OK;
 }
+
+/*
+ * DG2's face (Doc 9303 Part 10, 4.7.2; ISO/IEC 19794-5:2005): 0x75 { 0x7F61
+ * { 0x02 count, 0x7F60 { 0xA1 header, 0x5F2E or 0x7F2E the biometric data
+ * block } ... } }. The block is a facial record: "FAC\0", version, length,
+ * number of faces, then per face a 20-byte information block, 8 bytes per
+ * feature point, a 12-byte image information block and the image. Only the
+ * first face's image is taken; its type byte must agree with its magic.
+ */
+static uint32_t be(const uint8_t *p, unsigned n)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static tims_rc face_record(const uint8_t *p, size_t n, struct tims_epass_face *out,
+			   struct tims_err *err)
+{
+	size_t rec_len, block, nfp, hdr, img_len;
+	const uint8_t *info, *img;
+
+	if (n < 14 || memcmp(p, "FAC\0", 4))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+			"dg2: biometric data block is not an ISO 19794-5 facial record (\"FAC\")");
+	if (memcmp(p + 4, "010\0", 4))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+			"dg2: facial record version is not 010");
+	rec_len = be(p + 8, 4);
+	if (rec_len != n)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+			"dg2: facial record says %zu bytes, the block holds %zu", rec_len, n);
+	if (be(p + 12, 2) == 0)
+		return tims_err_set(err, TIMS_ERR_INVALID, "dg2: facial record holds no face");
+	p += 14;
+	n -= 14;
+	if (n < 20)
+		return tims_err_set(err, TIMS_ERR_INVALID, "dg2: face information truncated");
+	block = be(p, 4);
+	nfp = be(p + 4, 2);
+	hdr = 20 + 8 * nfp + 12;
+	if (block > n || block <= hdr)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+			"dg2: face block of %zu bytes does not fit (%zu left, %zu of header)",
+			block, n, hdr);
+	info = p + 20 + 8 * nfp;
+	img = info + 12;
+	img_len = block - hdr;
+	out->width = be(info + 2, 2);
+	out->height = be(info + 4, 2);
+	if (img_len >= 3 && img[0] == 0xFF && img[1] == 0xD8 && img[2] == 0xFF)
+		out->type = TIMS_EPASS_IMG_JPEG;
+	else if ((img_len >= 12 && !memcmp(img, "\0\0\0\x0CjP  \r\n\x87\n", 12)) ||
+		 (img_len >= 4 && !memcmp(img, "\xFF\x4F\xFF\x51", 4)))
+		out->type = TIMS_EPASS_IMG_JP2;
+	else
+		return tims_err_set(err, TIMS_ERR_INVALID,
+			"dg2: the face image is neither JPEG nor JPEG 2000");
+	if (info[1] != (out->type == TIMS_EPASS_IMG_JPEG ? 0 : 1))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+			"dg2: image data type %u does not match the image (%s)", info[1],
+			out->type == TIMS_EPASS_IMG_JPEG ? "JPEG" : "JPEG 2000");
+	out->image = img;
+	out->len = img_len;
+	return TIMS_OK;
+}
+
+tims_rc tims_epass_dg2_face(const uint8_t *p, size_t n, struct tims_epass_face *out,
+			    struct tims_err *err)
+{
+	struct cur c = { p, p + n }, in, bit;
+	struct tlv t, cnt, hd, bdb;
+	const char *why = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (n > TIMS_EPASS_DG_MAX)
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "dg2: %zu bytes, more than the %u read",
+				    n, TIMS_EPASS_DG_MAX);
+	if (!p || expect(&c, 0x75, &t, &why) || c.p != c.end)
+		return tims_err_set(err, TIMS_ERR_INVALID, "dg2: %s",
+				    why ? why : "not one 0x75 object");
+	in = (struct cur){ t.v, t.v + t.len };
+	if (expect(&in, 0x7F61, &t, &why))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "dg2: biometric information group template (0x7F61): %s", why);
+	bit = (struct cur){ t.v, t.v + t.len };
+	if (expect(&bit, 0x02, &cnt, &why) || small_int(&cnt) < 1)
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "dg2: number of instances (0x02): %s",
+				    why ? why : "not a positive integer");
+	if (expect(&bit, 0x7F60, &t, &why))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "dg2: biometric information template (0x7F60): %s", why);
+	in = (struct cur){ t.v, t.v + t.len };
+	if (expect(&in, 0xA1, &hd, &why))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "dg2: biometric header template (0xA1): %s", why);
+	if (tlv_next(&in, &bdb, &why) || (bdb.tag != 0x5F2E && bdb.tag != 0x7F2E))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "dg2: biometric data block (0x5F2E): %s",
+				    why ? why : "unexpected tag");
+	return face_record(bdb.v, bdb.len, out, err);
+}

@@ -9,6 +9,10 @@
 #include <sqlite3.h>
 
 #include "tims/log.h"
+/* POST /api/v1/check: a DG2 (the face) up to 160 KiB, the SOD up to
+ * 64 KiB, all base64; the route's body limit holds them all. */
+#define NODE_CHIP_DG2_MAX (160u * 1024u)
+#define NODE_CHECK_BODY_MAX (320u * 1024u)
 #include "tims/audit.h"
 #include "tims/booth.h"
 #include "tims/http.h"
@@ -50,6 +54,9 @@ struct tims_node {
 	int vault_reported;                /* token-unavailable event queued */
 	int64_t vault_tried_ms;            /* the vault's last retry */
 	struct tims_booth *booth;          /* checks and registrations (booth.h) */
+	struct tims_epass_trust *chip_trust; /* DIR/epassport: CSCAs and CRLs the
+					      chips are verified against, sealed
+					      at start; NULL: none configured */
 	struct tims_metrics metrics;
 	struct tims_metric *m_requests[6]; /* by status class 1xx..5xx, other */
 	struct tims_metric *m_register;    /* registration latency */

@@ -612,6 +612,23 @@ static tims_rc load_booth(struct tims_node *n, struct tims_err *err)
 	node_log(n, "booth: crossed_at within %" PRIu64 " s of the post's clock, a check binds "
 		 "a crossing for %" PRIu64 " s, %zu refusal codes", c.skew_ms / 1000,
 		 c.check_lifetime_ms / 1000, c.ncodes);
+	/* The chips' anchors (docs/epassport.md): a file refused stops the
+	 * start, as a bad booth.conf does; none at all is said once. */
+	{
+		char dir[4096 + 16];
+		size_t nanchors, nfiles;
+
+		snprintf(dir, sizeof(dir), "%.4095s/epassport", n->dir);
+		if ((rc = tims_epass_trust_load_dir(dir, time(NULL), &n->chip_trust, &nanchors,
+						    &nfiles, err)))
+			return rc;
+		if (n->chip_trust)
+			node_log(n, "chip: %zu trust anchors from %zu files in %s", nanchors,
+				 nfiles, dir);
+		else
+			node_log(n, "chip: no CSCA in %s/csca: a chip sent by a booth is "
+				 "reported failed (no_trust), never authenticated", dir);
+	}
 	return TIMS_OK;
 }
 
@@ -963,6 +980,7 @@ void tims_node_stop(struct tims_node *n)
 	node_usage_free(n);
 	tims_officers_close_dir(n->officers);
 	tims_booth_free(n->booth);
+	tims_epass_trust_free(n->chip_trust);
 	tims_screen_index_free(n->ix);
 	tims_wl_close(n->wl);
 	tims_audit_free(n->audit);

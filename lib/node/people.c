@@ -18,9 +18,11 @@
  * not_confirmed (a retry with the same id after the restart is safe).
  */
 #include <jansson.h>
+#include <sodium.h>
 
 #include "internal.h"
 #include "tims/booth.h"
+#include "tims/epass.h"
 #include "tims/event.h"
 #include "tims/mrz.h"
 #include "tims/post.h"
@@ -60,8 +62,149 @@ const struct tims_json_field node_check_schema[] = {
 	{ "manual", TIMS_JSON_OBJECT, 0, 0 },
 	{ "vehicle", TIMS_JSON_OBJECT, 0, 0 },
 	{ "visa", TIMS_JSON_OBJECT, 0, 0 },
+	{ "chip", TIMS_JSON_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
+
+/*
+ * "chip": the files the booth's reader read, base64 (RFC 4648, with
+ * padding): sod (EF.SOD with its 0x77 tag), dg1, dg2, and dg14, dg15 when
+ * the chip has them. Each has a ceiling and must be one TLV of its own tag
+ * (a 400 naming the field otherwise); whether they are genuine is the
+ * post's passive authentication (tims_booth_chip_verify), never the
+ * booth's say. An active-authentication outcome from the booth is not
+ * taken: there is no field for it.
+ */
+static const struct {
+	const char *key;
+	unsigned dg;     /* 0: the SOD */
+	size_t max;      /* decoded bytes */
+} chip_files[] = {
+	{ "sod", 0, TIMS_EPASS_SOD_MAX },
+	{ "dg1", 1, 1024 },
+	{ "dg2", 2, NODE_CHIP_DG2_MAX },
+	{ "dg14", 14, 8192 },
+	{ "dg15", 15, 8192 },
+};
+
+struct chip_req {
+	uint8_t *buf[TIMS_ARRAY_SIZE(chip_files)];
+	struct tims_epass_input in;
+	const uint8_t *dg2;
+	size_t dg2_len;
+};
+
+static void chip_req_release(struct chip_req *c)
+{
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(chip_files); i++)
+		free(c->buf[i]);
+	memset(c, 0, sizeof(*c));
+}
+
+static int parse_chip(json_t *o, struct chip_req *c, char *msg, size_t size)
+{
+	const char *key;
+	json_t *v;
+	struct tims_err err;
+
+	memset(c, 0, sizeof(*c));
+	json_object_foreach(o, key, v) {
+		size_t i, len, b64, bin_len;
+		const char *end;
+		unsigned num;
+
+		for (i = 0; i < TIMS_ARRAY_SIZE(chip_files) && strcmp(chip_files[i].key, key); i++)
+			;
+		if (i == TIMS_ARRAY_SIZE(chip_files)) {
+			snprintf(msg, size, "chip.%.40s: unknown field (sod, dg1, dg2, dg14, dg15; "
+				 "the chip's outcome is the post's, not the booth's)", key);
+			return -1;
+		}
+		if (!json_is_string(v)) {
+			snprintf(msg, size, "chip.%s: must be a string (base64)", key);
+			return -1;
+		}
+		b64 = json_string_length(v);
+		if (b64 > (chip_files[i].max + 2) / 3 * 4) {
+			snprintf(msg, size, "chip.%s: more than %zu bytes", key, chip_files[i].max);
+			return -1;
+		}
+		if (!(c->buf[i] = malloc(chip_files[i].max + 1)))
+			return -2;
+		if (!b64 || sodium_base642bin(c->buf[i], chip_files[i].max, json_string_value(v),
+					      b64, NULL, &bin_len, &end,
+					      sodium_base64_VARIANT_ORIGINAL) ||
+		    end != json_string_value(v) + b64) {
+			snprintf(msg, size, "chip.%s: not base64 (RFC 4648, with padding)", key);
+			return -1;
+		}
+		len = bin_len;
+		if (chip_files[i].dg == 0) {
+			const uint8_t *cms;
+			size_t cms_len;
+
+			if (tims_epass_sod_unwrap(c->buf[i], len, &cms, &cms_len, &err)) {
+				snprintf(msg, size, "chip.sod: %.200s",
+					 strncmp(err.msg, "sod: ", 5) ? err.msg : err.msg + 5);
+				return -1;
+			}
+			c->in.sod = (struct tims_epass_file){ c->buf[i], len };
+			continue;
+		}
+		if (tims_epass_dg_number(c->buf[i], len, &num, &err)) {
+			snprintf(msg, size, "chip.%s: %.200s", key, err.msg);
+			return -1;
+		}
+		if (num != chip_files[i].dg) {
+			snprintf(msg, size, "chip.%s: the file is DG%u's (its tag), not DG%u's", key,
+				 num, chip_files[i].dg);
+			return -1;
+		}
+		c->in.dgs[c->in.ndgs++] = (struct tims_epass_file){ c->buf[i], len };
+		if (num == 2) {
+			c->dg2 = c->buf[i];
+			c->dg2_len = len;
+		}
+	}
+	if (!c->in.sod.p) {
+		snprintf(msg, size, "chip.sod: missing (EF.SOD, with dg1 and dg2)");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The chip's outcome for the booth, with the DG2 face when it could be
+ * taken out: {type, data (base64), width, height, verified (the chip was
+ * authenticated, so the photo is the issuer's)}. The photo is only in
+ * this answer: not in the check the post remembers, the record, the audit
+ * or a log line.
+ */
+static json_t *chip_answer(const struct tims_booth_check *c, const struct chip_req *req)
+{
+	json_t *o = tims_booth_chip_json(&c->chip);
+	struct tims_epass_face face;
+	struct tims_err err;
+	char *b64;
+	size_t b64len;
+
+	if (!o || !req->dg2)
+		return o;
+	if (tims_epass_dg2_face(req->dg2, req->dg2_len, &face, &err)) {
+		json_object_set_new(o, "photo", json_pack("{s:s}", "error", err.msg));
+		return o;
+	}
+	b64len = sodium_base64_ENCODED_LEN(face.len, sodium_base64_VARIANT_ORIGINAL);
+	if (!(b64 = malloc(b64len)))
+		return o;
+	sodium_bin2base64(b64, b64len, face.image, face.len, sodium_base64_VARIANT_ORIGINAL);
+	json_object_set_new(o, "photo", json_pack("{s:s, s:s, s:i, s:i, s:b}",
+		"type", face.type == TIMS_EPASS_IMG_JPEG ? "image/jpeg" : "image/jp2",
+		"data", b64, "width", (int)face.width, "height", (int)face.height,
+		"verified", c->chip.outcome == TIMS_CHIP_AUTHENTICATED));
+	free(b64);
+	return o;
+}
 
 /* One string member of a small request object into dst; 0, or -1 with
  * msg naming the field. */
@@ -324,13 +467,15 @@ static json_t *check_query(const struct tims_booth_check *c)
 			 "vin", c->vehicle.vin[0] ? c->vehicle.vin : NULL);
 }
 
-tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+static tims_rc check_run(void *app, struct tims_http_req *req, struct tims_http_resp *resp,
+			 struct chip_req *chip)
 {
 	struct tims_node *n = app;
 	const char *mrztext = json_string_value(json_object_get(req->json, "mrz"));
 	json_t *jman = json_object_get(req->json, "manual");
 	json_t *jveh = json_object_get(req->json, "vehicle");
 	json_t *jvisa = json_object_get(req->json, "visa");
+	json_t *jchip = json_object_get(req->json, "chip");
 	struct tims_mrz *m = NULL;
 	struct tims_person manual;
 	struct tims_vehicle veh;
@@ -339,7 +484,7 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	struct tims_booth_check *c = malloc(sizeof(*c));
 	const char *differs;
 	struct tims_booth_who who = { req->who.id, req->who.booth, req->who.session };
-	struct tims_booth_check_in in = { NULL, NULL, NULL, NULL };
+	struct tims_booth_check_in in = { NULL, NULL, NULL, NULL, NULL };
 	struct tims_booth_env env;
 	struct tims_record_hit hits[TIMS_RECORD_MAX_HITS];
 	struct tims_err err;
@@ -395,6 +540,7 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	}
 	in.vehicle = jveh ? &veh : NULL;
 	in.visa = jvisa ? &visa : NULL;
+	in.chip = jchip ? &chip->in : NULL;
 	/*
 	 * No n->lock: the watchlists and their index stay alive while
 	 * n->screen_rw is held (a bundle swapped in meanwhile waits) and are
@@ -405,7 +551,7 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	 * the answer waits until it is durable.
 	 */
 	pthread_rwlock_rdlock(&n->screen_rw);
-	env = (struct tims_booth_env){ n->post, n->wl, n->ix, &n->screen };
+	env = (struct tims_booth_env){ n->post, n->wl, n->ix, &n->screen, n->chip_trust };
 	rc = tims_booth_check(n->booth, &env, &who, &in, c, &err);
 	pthread_rwlock_unlock(&n->screen_rw);
 	if (rc) {
@@ -435,13 +581,15 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	status = c->screen_status == TIMS_SCREEN_FAILED ? 503 : 200;
 	/* What was asked and found, for the auditors; discreet hits included. */
 	rc = node_audit(n, req, "check", "booth check", -1, status, check_query(c),
-		json_pack("{s:s, s:s, s:b, s:s, s:I, s:o, s:s?}", "check_id", c->id,
+		json_pack("{s:s, s:s, s:b, s:s, s:I, s:o, s:s?, s:o}", "check_id", c->id,
 			  "screening", tims_screen_status_name(c->screen_status),
 			  "valid", c->valid, "document_status",
 			  tims_booth_doc_status_name(c->doc_status),
 			  "history_records", (json_int_t)c->history_records,
 			  "hits", audit_hits(c),
-			  "reason", c->screen_error[0] ? c->screen_error : NULL));
+			  "reason", c->screen_error[0] ? c->screen_error : NULL,
+			  /* the outcome, never the files or the photo */
+			  "chip", tims_booth_chip_json(&c->chip)));
 	tims_metric_add(n->m_checks, 1);
 	clock_gettime(CLOCK_MONOTONIC, &t1); /* screened and audited */
 	tims_metric_observe_us(n->m_check, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
@@ -458,6 +606,8 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	/* The booth's view: no discreet hit leaves the node. */
 	tims_booth_reduce(c, c);
 	out = tims_booth_check_json(c, m);
+	if (out && jchip)
+		json_object_set_new(out, "chip", chip_answer(c, chip));
 	if (out && status == 503) {
 		/* the error first, as every error answer; then the check, whose id
 		 * can register a refusal or a referral */
@@ -476,6 +626,30 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	if (!out)
 		return TIMS_ERR_NOMEM;
 	return tims_http_reply_json(resp, status, out);
+}
+
+/* The chip's files are parsed (and refused with a 400 naming the field)
+ * before anything else; they live only for this request. */
+tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp *resp)
+{
+	json_t *jchip = json_object_get(req->json, "chip");
+	struct chip_req *chip = calloc(1, sizeof(*chip));
+	char msg[TIMS_ERR_MSG_BYTES];
+	tims_rc rc;
+	int bad;
+
+	if (!chip)
+		return TIMS_ERR_NOMEM;
+	if (jchip && (bad = parse_chip(jchip, chip, msg, sizeof(msg)))) {
+		chip_req_release(chip);
+		free(chip);
+		return bad == -2 ? TIMS_ERR_NOMEM
+				 : tims_http_reply_error(resp, 400, "bad_field", "%s", msg);
+	}
+	rc = check_run(app, req, resp, chip);
+	chip_req_release(chip);
+	free(chip);
+	return rc;
 }
 
 /* --- POST /api/v1/crossings ---------------------------------------------- */
@@ -663,7 +837,7 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 	struct tims_booth_result *res = malloc(sizeof(*res));
 	struct tims_booth_who who = { req->who.id, req->who.booth, req->who.session };
 	struct tims_booth_reg reg;
-	struct tims_booth_env env = { n->post, NULL, NULL, NULL };
+	struct tims_booth_env env = { n->post, NULL, NULL, NULL, NULL };
 	struct owed_ctx oc = { req };
 	struct tims_vehicle veh;
 	struct tims_err err;

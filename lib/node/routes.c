@@ -390,7 +390,7 @@ const struct tims_http_route tims_node_routes[] = {
 	{ "PUT", "/api/v1/preferences", PEOPLE, 256, tims_http_lang_schema, h_preferences, 0 },
 	{ "GET", "/api/v1/languages", TIMS_ROUTE_PUBLIC, 0, NULL, h_languages, 0 },
 	{ "GET", "/api/v1/status", PEOPLE, 0, NULL, h_status, TIMS_ROUTE_PASSIVE },
-	{ "POST", "/api/v1/check", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 4096,
+	{ "POST", "/api/v1/check", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, NODE_CHECK_BODY_MAX,
 	  node_check_schema, node_h_check, TIMS_ROUTE_LIMITED },
 	{ "POST", "/api/v1/crossings", TIMS_ROLE_OFFICER, 16384, node_crossing_schema,
 	  node_h_crossing, 0 },

@@ -20,7 +20,7 @@
 
 enum jkind { J_DIRECTION, J_DECISION, J_ROLE, J_CROSSED, J_CORRECTS,
 	     J_PERSON, J_VEHICLE, J_COMPANIONS, J_TIME, J_SCREEN, J_HITS,
-	     J_MODE, J_ACCOMPANIES, J_VISA };
+	     J_MODE, J_ACCOMPANIES, J_VISA, J_CHIP };
 
 static const struct { const char *name; enum jkind kind; } json_keys[] = {
 	{ "direction", J_DIRECTION },
@@ -37,6 +37,7 @@ static const struct { const char *name; enum jkind kind; } json_keys[] = {
 	{ "entry_mode", J_MODE },
 	{ "accompanies", J_ACCOMPANIES },
 	{ "visa", J_VISA },
+	{ "chip", J_CHIP },
 };
 
 static const struct tims_record_field *string_field(const char *path)
@@ -182,6 +183,27 @@ static tims_rc parse_enum0(json_t *v, const char *path,
 				    path, choices);
 	*out = (uint8_t)e;
 	return TIMS_OK;
+}
+
+/* "chip": {"outcome": ..., "reasons", "issuing_state", "signer"} */
+static tims_rc parse_chip(json_t *obj, struct tims_record *r, struct tims_err *err)
+{
+	json_t *o = json_object_get(obj, "outcome"), *rest;
+	tims_rc rc;
+
+	if (!json_is_object(obj))
+		return tims_err_set(err, TIMS_ERR_INVALID, "chip: must be an object");
+	if (!o)
+		return tims_err_set(err, TIMS_ERR_INVALID, "chip.outcome: missing");
+	if ((rc = parse_enum0(o, "chip.outcome", tims_record_chip_parse,
+			      "not_read, authenticated or failed", &r->chip_outcome, err)))
+		return rc;
+	if (!(rest = json_deep_copy(obj)))
+		return TIMS_ERR_NOMEM;
+	json_object_del(rest, "outcome");
+	rc = parse_strings(rest, "chip", r, err);
+	json_decref(rest);
+	return rc;
 }
 
 static tims_rc parse_uint(json_t *v, const char *path, uint64_t max,
@@ -368,6 +390,8 @@ static tims_rc parse_key(const char *key, json_t *v, struct tims_record *r,
 			return TIMS_OK;
 		case J_VISA:
 			return parse_visa(v, r, err);
+		case J_CHIP:
+			return parse_chip(v, r, err);
 		}
 	}
 	if ((f = string_field(key))) {
@@ -498,6 +522,15 @@ static int add_v2(json_t *o, const struct tims_record *r)
 		for (size_t i = 0; i < r->nhits; i++)
 			if (json_array_append_new(hits, hit_json(&r->hits[i])))
 				return -1;
+	}
+	if (r->chip_outcome || r->chip_reasons[0] || r->chip_state[0] || r->chip_signer[0]) {
+		json_t *chip = json_object();
+
+		if (!chip || json_object_set_new(o, "chip", chip) ||
+		    add_strings(chip, r, "chip") ||
+		    json_object_set_new(chip, "outcome",
+					json_string(tims_record_chip_name(r->chip_outcome))))
+			return -1;
 	}
 	if (r->visa.kind) {
 		if (!(visa = json_object()) || json_object_set_new(o, "visa", visa))

@@ -1,6 +1,6 @@
 /*
  * record.c — crossing records: field rules, the canonical encoding
- * (versions 1 and 2) and the salted leaf entry (see include/tims/record.h,
+ * (versions 1, 2 and 3) and the salted leaf entry (see include/tims/record.h,
  * docs/formats.md).
  *
  * The encoding is driven by one table (fields[]): the encoder, the decoder
@@ -21,6 +21,10 @@
 #define STR2(name, member, rule, req) \
 	{ name, F_STR, offsetof(struct tims_record, member), \
 	  sizeof(((struct tims_record *)0)->member), rule, req, 2 }
+
+#define STR3(name, member, rule, req) \
+	{ name, F_STR, offsetof(struct tims_record, member), \
+	  sizeof(((struct tims_record *)0)->member), rule, req, 3 }
 
 /* In encoding order: version 1, then what version 2 added. */
 const struct tims_record_field tims_record_fields[] = {
@@ -66,6 +70,11 @@ const struct tims_record_field tims_record_fields[] = {
 	STR2("visa.valid_until", visa.valid_until, R_DATE, 0),
 	{ "visa.entries", F_U8, offsetof(struct tims_record, visa.entries), 1, R_NONE, 0, 2 },
 	{ "visa.duration_days", F_U16, offsetof(struct tims_record, visa.duration_days), 2, R_NONE, 0, 2 },
+	/* version 3 */
+	{ "chip.outcome", F_U8, offsetof(struct tims_record, chip_outcome), 1, R_NONE, 0, 3 },
+	STR3("chip.reasons", chip_reasons, R_TEXT, 0),
+	STR3("chip.issuing_state", chip_state, R_STATE, 0),
+	STR3("chip.signer", chip_signer, R_TEXT, 0),
 };
 const size_t tims_record_nfields = TIMS_ARRAY_SIZE(tims_record_fields);
 #define TIMS_NFIELDS tims_record_nfields
@@ -84,6 +93,20 @@ static const char *const part_names[] = { NULL, "document", "person",
 					  "vehicle" };
 static const char *const mode_names[] = { "read", "manual", "paper" };
 static const char *const visa_names[] = { "", "short", "long", "residence" };
+static const char *const chip_names[] = { "not_read", "authenticated", "failed" };
+
+const char *tims_record_chip_name(unsigned o)
+{
+	return o < TIMS_ARRAY_SIZE(chip_names) ? chip_names[o] : "?";
+}
+
+int tims_record_chip_parse(const char *s)
+{
+	for (size_t i = 0; i < TIMS_ARRAY_SIZE(chip_names); i++)
+		if (!strcmp(chip_names[i], s))
+			return (int)i;
+	return -1;
+}
 
 static const char *name_of(const char *const *names, size_t n, unsigned v)
 {
@@ -589,6 +612,29 @@ static tims_rc check_visa(const struct tims_visa *v, struct tims_err *err)
 	return TIMS_OK;
 }
 
+/* The version 3 rules: a chip outcome; reasons exactly when it failed
+ * (codes a-z 0-9 _ separated by commas); the state and the signer only
+ * with a chip read. (That the first line does not admit a failed chip is
+ * the booth's rule: second line may, after its examination.) */
+static tims_rc check_v3(const struct tims_record *r, struct tims_err *err)
+{
+	if (!strcmp(tims_record_chip_name(r->chip_outcome), "?"))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "chip.outcome: must be not_read, authenticated or failed");
+	if ((r->chip_outcome == TIMS_CHIP_FAILED) != (r->chip_reasons[0] != '\0'))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "chip.reasons: given exactly when the chip failed");
+	for (const char *p = r->chip_reasons; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		      (*p == ',' && p > r->chip_reasons && p[1] && p[1] != ',')))
+			return tims_err_set(err, TIMS_ERR_INVALID,
+					    "chip.reasons: codes of a-z 0-9 _, separated by commas");
+	if (!r->chip_outcome && (r->chip_state[0] || r->chip_signer[0]))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "chip.issuing_state: only a chip that was read has one");
+	return TIMS_OK;
+}
+
 /* The version 2 rules between fields. */
 static tims_rc check_v2(const struct tims_record *r, struct tims_err *err)
 {
@@ -628,7 +674,9 @@ static tims_rc check_v2(const struct tims_record *r, struct tims_err *err)
 	if (!strcmp(tims_entry_mode_name(r->entry_mode), "?"))
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "entry_mode: must be read, manual or paper");
-	return check_visa(&r->visa, err);
+	if ((rc = check_visa(&r->visa, err)))
+		return rc;
+	return check_v3(r, err);
 }
 
 static tims_rc check_companion(const struct tims_companion *c, size_t i,
@@ -685,7 +733,8 @@ tims_rc tims_record_check(const struct tims_record *r, struct tims_err *err)
 tims_rc tims_record_check_import(const struct tims_record *r,
 				 struct tims_err *err)
 {
-	const char *what = r->screen_status ? "screen_status"
+	const char *what = r->chip_outcome ? "chip.outcome"
+			   : r->screen_status ? "screen_status"
 			   : r->nhits	    ? "hits"
 			   : r->check_id[0] ? "check_id"
 			   : r->confirmed_hit[0] ? "confirmed_hit" : NULL;
@@ -733,6 +782,12 @@ static int uses_v2(const struct tims_record *r)
 	       strchr(r->refusal_code, ',');
 }
 
+/* Non-zero if r needs version 3 (a chip outcome). */
+static int uses_v3(const struct tims_record *r)
+{
+	return r->chip_outcome || r->chip_reasons[0] || r->chip_state[0] || r->chip_signer[0];
+}
+
 static tims_rc put_hits(struct tims_buf *out, const struct tims_record *r)
 {
 	tims_rc rc = put_be(out, r->nhits, 1);
@@ -754,7 +809,7 @@ static tims_rc put_hits(struct tims_buf *out, const struct tims_record *r)
 tims_rc tims_record_encode(const struct tims_record *r, struct tims_buf *out,
 			   struct tims_err *err)
 {
-	return tims_record_encode_version(r, TIMS_RECORD_VERSION, out, err);
+	return tims_record_encode_version(r, uses_v3(r) ? 3 : TIMS_RECORD_VERSION, out, err);
 }
 
 unsigned tims_record_encoded_version(const void *data, size_t len)
@@ -767,11 +822,18 @@ tims_rc tims_record_encode_version(const struct tims_record *r, unsigned version
 {
 	tims_rc rc;
 
-	if (version < 1 || version > TIMS_RECORD_VERSION)
+	if (version < 1 || version > TIMS_RECORD_VERSION_MAX)
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "record: version %u not supported", version);
 	if ((rc = tims_record_check(r, err)))
 		return rc;
+	if (version < 3 && uses_v3(r))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "record: carries a chip outcome, cannot be written as version %u",
+				    version);
+	if (version == 3 && !uses_v3(r))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "record: no chip outcome: written as version 2, not 3");
 	if (version == 1 && uses_v2(r))
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "record: uses version 2 fields, cannot be written as version 1");
@@ -945,7 +1007,7 @@ tims_rc tims_record_decode(const void *data, size_t len,
 				    TIMS_RECORD_MAX_BYTES);
 	if ((rc = get_be(&c, 1, &v, "version", err)))
 		return rc;
-	if (v < 1 || v > TIMS_RECORD_VERSION)
+	if (v < 1 || v > TIMS_RECORD_VERSION_MAX)
 		return tims_err_set(err, TIMS_ERR_INVALID,
 				    "record: version %" PRIu64 " not supported",
 				    v);
@@ -992,6 +1054,10 @@ tims_rc tims_record_decode(const void *data, size_t len,
 				    c.left);
 	if ((rc = tims_record_check(r, err)))
 		return rc;
+	/* Version 3 without a chip outcome is version 2's record: not canonical. */
+	if (version == 3 && !uses_v3(r))
+		return tims_err_set(err, TIMS_ERR_INVALID,
+				    "record: version 3 without a chip outcome (written as version 2)");
 	/* A version 1 encoding of a list of codes would not be canonical. */
 	if (version == 1 && uses_v2(r))
 		return tims_err_set(err, TIMS_ERR_INVALID,

@@ -3,13 +3,15 @@
  * 0x77 wrapper, the LDS security object (on the raw input and on what the
  * wrapper holds), a data group's tag, DG1's MRZ, and the CSCA / master
  * list / CRL loaders up to the master list's signature check, and active
- * authentication: the input as DG14 beside a fixed ECDSA DG15, and as DG15.
+ * authentication: the input as DG14 beside a fixed ECDSA DG15, and as DG15;
+ * DG2's face (the biometric template and its ISO 19794-5 facial record).
  *
  * Beyond "no crash, no sanitizer report", it checks what callers rely on:
  * an unwrapped SOD lies inside the input; a parsed security object has 2 to
  * 16 distinct data groups numbered 1..16, each hash as long as its
  * algorithm's; an MRZ from DG1 is 72, 88 or 90 characters of A-Z 0-9 <;
- * every failure has a message that names its field; an all-zero answer
+ * every failure has a message that names its field; a face image lies
+ * inside the input and starts with its format's magic; an all-zero answer
  * never passes active authentication, whatever DG14 or DG15 says.
  */
 #include <stdint.h>
@@ -77,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char mrz[TIMS_EPASS_MRZ_MAX + 1];
 	struct tims_err err;
 	struct tims_epass_trust *t = NULL;
+	struct tims_epass_face face;
 
 	if (tims_epass_sod_unwrap(data, size, &cms, &cms_len, &err) == TIMS_OK) {
 		MUST(cms >= data && cms + cms_len <= data + size);
@@ -97,6 +100,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		MUST(strspn(mrz, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<") == n);
 	} else {
 		MUST(!strncmp(err.msg, "dg1: ", 5) && mrz[0] == '\0');
+	}
+	if (tims_epass_dg2_face(data, size, &face, &err) == TIMS_OK) {
+		MUST(face.image > data && face.image + face.len <= data + size && face.len >= 3);
+		MUST(face.type == TIMS_EPASS_IMG_JPEG ? face.image[0] == 0xFF && face.image[1] == 0xD8
+						      : face.type == TIMS_EPASS_IMG_JP2);
+	} else {
+		MUST(!strncmp(err.msg, "dg2: ", 5) && !face.image);
 	}
 	if (tims_epass_trust_new(&t, &err) != TIMS_OK)
 		return 0;

@@ -57,8 +57,8 @@ static void person(struct tims_person *p, const char *number, const char *surnam
 static tims_rc check(const struct tims_booth_who *who, const struct tims_person *p,
 		     struct tims_booth_check *c)
 {
-	struct tims_booth_env env = { post, wl, ix, NULL };
-	struct tims_booth_check_in in = { NULL, p, NULL, NULL };
+	struct tims_booth_env env = { post, wl, ix, NULL, NULL };
+	struct tims_booth_check_in in = { NULL, p, NULL, NULL, NULL };
 	struct tims_err err;
 
 	return tims_booth_check(booth, &env, who, &in, c, &err);
@@ -84,7 +84,7 @@ static void reg_init(struct tims_booth_reg *r, const char *check_id, uint8_t dec
 static int reg(const struct tims_booth_who *who, const struct tims_booth_reg *r,
 	       struct tims_booth_result *res, struct tims_err *err)
 {
-	struct tims_booth_env env = { post, wl, ix, NULL };
+	struct tims_booth_env env = { post, wl, ix, NULL, NULL };
 	tims_rc rc = tims_booth_register(booth, &env, who, r, owed, NULL, res, err);
 
 	if (rc)
@@ -278,8 +278,8 @@ static void test_rules(void)
 
 	/* a failed screening: never an admission */
 	{
-		struct tims_booth_env env = { post, wl, ix, NULL };
-		struct tims_booth_check_in in = { NULL, &p, NULL, NULL };
+		struct tims_booth_env env = { post, wl, ix, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL };
 		struct tims_vehicle v;
 
 		memset(&v, 0, sizeof(v));
@@ -297,10 +297,37 @@ static void test_rules(void)
 		T_EQ_INT(res->rec.screen_status, TIMS_SCREEN_FAILED,
 			 "fail closed: ... marked failed, never 'no hit'");
 	}
+	/* the chip: a booth's files that the post cannot authenticate (here:
+	 * it holds no CSCA) are a failed chip — the first line cannot admit,
+	 * second line is recorded with the outcome; no files: not read */
+	{
+		static const uint8_t sod[] = { 0x77, 0x03, 0x30, 0x01, 0x00 };
+		static const uint8_t dg1[] = { 0x61, 0x00 };
+		struct tims_epass_input files = { .ndgs = 1 };
+		struct tims_booth_env env = { post, wl, ix, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, &files };
+
+		files.sod = (struct tims_epass_file){ sod, sizeof(sod) };
+		files.dgs[0] = (struct tims_epass_file){ dg1, sizeof(dg1) };
+		T_OK(tims_booth_check(booth, &env, &ivanova, &in, c, &err) == TIMS_OK &&
+		     c->chip.outcome == TIMS_CHIP_FAILED && c->chip.nreasons == 1 &&
+		     !strcmp(c->chip.reasons[0], "no_trust"),
+		     "chip: files the post cannot verify (no CSCA here) are failed, no_trust");
+		reg_init(&r, c->id, TIMS_DECISION_ADMIT);
+		T_EQ_INT(reg(&ivanova, &r, res, &err), 409, "chip: a failed chip is not admitted");
+		T_OK(strstr(err.msg, "possibly altered") != NULL, "chip: ... and the refusal says why");
+		r.decision = TIMS_DECISION_SECOND_LINE;
+		T_EQ_INT(reg(&ivanova, &r, res, &err), 201, "chip: second line is recorded");
+		T_OK(res->rec.chip_outcome == TIMS_CHIP_FAILED && !strcmp(res->rec.chip_reasons, "no_trust"),
+		     "chip: the record keeps the outcome and its reasons");
+		in.chip = NULL;
+		T_OK(tims_booth_check(booth, &env, &ivanova, &in, c, &err) == TIMS_OK &&
+		     c->chip.outcome == TIMS_CHIP_NOT_READ, "chip: no files sent is not read");
+	}
 	/* no watchlists: unavailable, said so */
 	{
-		struct tims_booth_env env = { post, NULL, NULL, NULL };
-		struct tims_booth_check_in in = { NULL, &p, NULL, NULL };
+		struct tims_booth_env env = { post, NULL, NULL, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL };
 
 		T_OK(tims_booth_check(booth, &env, &ivanova, &in, c, &err) == TIMS_OK &&
 		     c->screen_status == TIMS_SCREEN_UNAVAILABLE,
@@ -361,13 +388,13 @@ static struct {
 static void *th_run(void *arg)
 {
 	int t = (int)(intptr_t)arg;
-	struct tims_booth_env env = { post, wl, ix, &th_screen };
+	struct tims_booth_env env = { post, wl, ix, &th_screen, NULL };
 	struct tims_booth_check *c = malloc(sizeof(*c));
 	struct tims_person p;
 	struct tims_err err;
 
 	for (int i = 0; c && i < TH_EACH; i++) {
-		struct tims_booth_check_in in = { NULL, &p, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL };
 		int wanted = (i + t) % 2;
 
 		if (wanted)

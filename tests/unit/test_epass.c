@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "tims/booth.h"
 #include "tims/buf.h"
 #include "tims/epass.h"
 #include "tims/util.h"
@@ -199,6 +200,154 @@ out:
 	return rc;
 }
 
+/*
+ * The post's side of the booth's chip (tims_booth_chip_verify, issue 21):
+ * the files a booth sends, verified against the post's anchors loaded from
+ * a directory (tims_epass_trust_load_dir); the outcome and its coded
+ * reasons. Then the DG2 face parser on mkpki's biometric template.
+ */
+struct booth_case {
+	const char *sod, *dg1, *dg2; /* NULL: not sent */
+	const char *printed;          /* "mrz.txt", "mrz-other.txt", or NULL (typed) */
+	const char *typed_number;     /* with printed NULL */
+	unsigned outcome;
+	const char *reasons;          /* joined by "," */
+	const char *name;
+};
+
+static void printed_of(const char *dir, const char *file, char *out, size_t cap)
+{
+	struct tims_buf b = TIMS_BUF_INIT(1024);
+	char path[512];
+	size_t k = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	out[0] = '\0';
+	if (tims_read_file(path, 1024, &b, NULL) != TIMS_OK)
+		return;
+	for (size_t i = 0; i < b.len && k + 1 < cap; i++)
+		if (b.buf[i] != '\n')
+			out[k++] = b.buf[i];
+	out[k] = '\0';
+	tims_buf_release(&b);
+}
+
+static void test_booth_chip(const char *dir)
+{
+	static const struct booth_case cases[] = {
+		{ "sod-face.bin", "dg1.bin", "dg2-face.bin", "mrz.txt", NULL, TIMS_CHIP_AUTHENTICATED, "",
+		  "valid chip, printed MRZ: authenticated" },
+		{ "sod-face.bin", "dg1.bin", "dg2.bin", "mrz.txt", NULL, TIMS_CHIP_FAILED, "data_group_altered",
+		  "another DG2 (photo) under the SOD: failed, data group altered" },
+		{ "sod-face.bin", "dg1-bel.bin", "dg2-face.bin", "mrz.txt", NULL, TIMS_CHIP_FAILED,
+		  "data_group_altered", "altered DG1: failed, data group altered" },
+		{ "sod-face-bp.bin", "dg1.bin", "dg2-face.bin", "mrz.txt", NULL, TIMS_CHIP_FAILED,
+		  "signer_untrusted", "signed under a CSCA the post does not hold: failed" },
+		{ "sod-face.bin", "dg1.bin", "dg2-face.bin", "mrz-other.txt", NULL, TIMS_CHIP_FAILED,
+		  "mrz_mismatch", "printed MRZ of another document: failed, MRZ mismatch" },
+		{ "sod-face.bin", "dg1.bin", "dg2-face.bin", NULL, "XT7654321", TIMS_CHIP_FAILED,
+		  "mrz_mismatch", "typed document number differs from DG1: failed" },
+		{ "sod-face.bin", "dg1.bin", "dg2-face.bin", NULL, "XT1234567", TIMS_CHIP_AUTHENTICATED, "",
+		  "typed document as the chip says: authenticated" },
+		{ "sod-face.bin", NULL, "dg2-face.bin", "mrz.txt", NULL, TIMS_CHIP_FAILED, "dg1_missing",
+		  "no DG1 sent: failed, never authenticated" },
+		{ "sod-rsa.bin", "dg1.bin", "dg2-face.bin", "mrz.txt", NULL, TIMS_CHIP_FAILED,
+		  "data_group_altered", "the face of another chip under a genuine SOD: failed" },
+	};
+	char tdir[200], cmd[1600], printed[200], joined[200];
+	struct tims_epass_trust *trust = NULL, *none = NULL;
+	struct tims_booth_chip out;
+	struct tims_epass_face face;
+	size_t nanchors = 0, nfiles = 0;
+	struct tims_err err;
+
+	snprintf(tdir, sizeof(tdir), "%.150s/post-epassport", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/csca %s/crl %s/empty && cp %s/csca-rsa.pem %s/csca/ && "
+		 "cp %s/crl.pem %s/crl/", tdir, tdir, tdir, dir, tdir, dir, tdir);
+	/* (dir is mkdtemp's short /tmp name) */
+	if (!T_OK(system(cmd) == 0, "booth chip: the post's epassport directory"))
+		return;
+	T_OK(tims_epass_trust_load_dir(tdir, time(NULL), &trust, &nanchors, &nfiles, &err) == TIMS_OK &&
+	     trust && nanchors == 1 && nfiles == 2, "trust dir: one CSCA and one CRL loaded and sealed");
+	snprintf(cmd, sizeof(cmd), "%s/empty", tdir);
+	T_OK(tims_epass_trust_load_dir(cmd, time(NULL), &none, &nanchors, &nfiles, &err) == TIMS_OK &&
+	     !none && nfiles == 0, "trust dir: nothing configured is no trust, not an error");
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct booth_case *bc = &cases[i];
+		struct doc d = { .n = 0 };
+		struct tims_epass_input in = { .ndgs = 0 };
+		struct tims_person typed;
+		int s = load(&d, dir, bc->sod);
+
+		memset(&typed, 0, sizeof(typed));
+		in.sod.p = (uint8_t *)d.f[s].buf;
+		in.sod.n = d.f[s].len;
+		if (bc->dg1) {
+			int a = load(&d, dir, bc->dg1);
+
+			in.dgs[in.ndgs++] = (struct tims_epass_file){ (uint8_t *)d.f[a].buf, d.f[a].len };
+		}
+		if (bc->dg2) {
+			int b = load(&d, dir, bc->dg2);
+
+			in.dgs[in.ndgs++] = (struct tims_epass_file){ (uint8_t *)d.f[b].buf, d.f[b].len };
+		}
+		if (bc->printed)
+			printed_of(dir, bc->printed, printed, sizeof(printed));
+		else
+			snprintf(typed.doc_number, sizeof(typed.doc_number), "%s", bc->typed_number);
+		tims_booth_chip_verify(trust, &in, bc->printed ? printed : NULL,
+				       bc->printed ? NULL : &typed, time(NULL), &out);
+		joined[0] = '\0';
+		for (unsigned k = 0; k < out.nreasons; k++)
+			snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
+				 k ? "," : "", out.reasons[k]);
+		T_OK(out.outcome == bc->outcome && !strcmp(joined, bc->reasons), "%s", bc->name);
+		if (out.outcome != bc->outcome || strcmp(joined, bc->reasons))
+			printf("#   outcome %u reasons '%s' detail '%s'\n", out.outcome, joined, out.detail);
+		doc_release(&d);
+	}
+	tims_booth_chip_verify(trust, NULL, "X", NULL, time(NULL), &out);
+	T_OK(out.outcome == TIMS_CHIP_NOT_READ && out.nreasons == 0, "no files sent: not read (never authenticated)");
+	{
+		struct doc d = { .n = 0 };
+		struct tims_epass_input in = { .ndgs = 1 };
+		int s = load(&d, dir, "sod-face.bin"), a = load(&d, dir, "dg1.bin");
+
+		in.sod = (struct tims_epass_file){ (uint8_t *)d.f[s].buf, d.f[s].len };
+		in.dgs[0] = (struct tims_epass_file){ (uint8_t *)d.f[a].buf, d.f[a].len };
+		tims_booth_chip_verify(NULL, &in, NULL, NULL, time(NULL), &out);
+		T_OK(out.outcome == TIMS_CHIP_FAILED && out.nreasons == 1 &&
+		     !strcmp(out.reasons[0], "no_trust"), "a post without CSCAs: failed (no_trust), never authenticated");
+
+		/* the face */
+		int f = load(&d, dir, "dg2-face.bin"), j = load(&d, dir, "face.jpg");
+		uint8_t *b = (uint8_t *)d.f[f].buf;
+		size_t n = d.f[f].len;
+
+		T_OK(tims_epass_dg2_face(b, n, &face, &err) == TIMS_OK && face.type == TIMS_EPASS_IMG_JPEG &&
+		     face.width == 8 && face.height == 8 && face.len == d.f[j].len &&
+		     !memcmp(face.image, d.f[j].buf, face.len), "dg2 face: the JPEG the template holds, 8x8");
+		T_OK(tims_epass_dg2_face(b, n - 1, &face, &err) == TIMS_ERR_INVALID && !strncmp(err.msg, "dg2: ", 5),
+		     "dg2 face: a truncated file is refused, naming dg2");
+		b[n - d.f[j].len - 11] = 1; /* image data type: JPEG 2000, but the image is a JPEG */
+		T_OK(tims_epass_dg2_face(b, n, &face, &err) == TIMS_ERR_INVALID && strstr(err.msg, "does not match"),
+		     "dg2 face: a type byte that contradicts the image is refused");
+		b[n - d.f[j].len - 11] = 1;
+		memcpy(b + n - d.f[j].len, "\0\0\0\x0CjP  \r\n\x87\n", 12);
+		T_OK(tims_epass_dg2_face(b, n, &face, &err) == TIMS_OK && face.type == TIMS_EPASS_IMG_JP2,
+		     "dg2 face: JPEG 2000 recognised (by its signature box)");
+		memcpy(b + n - d.f[j].len, "GIF89a", 6);
+		T_OK(tims_epass_dg2_face(b, n, &face, &err) == TIMS_ERR_INVALID && strstr(err.msg, "neither JPEG"),
+		     "dg2 face: another image format is refused");
+		T_OK(tims_epass_dg2_face((const uint8_t *)d.f[a].buf, d.f[a].len, &face, &err) == TIMS_ERR_INVALID,
+		     "dg2 face: DG1 is not a face");
+		doc_release(&d);
+	}
+	tims_epass_trust_free(trust);
+}
+
 static void test_verify(void)
 {
 	char dir[] = "/tmp/test_epass.XXXXXX", cmd[600];
@@ -230,6 +379,7 @@ static void test_verify(void)
 	     "DG1 given as DG2's file: refused");
 	T_OK(run(dir, evil, "sod-forged.bin", "dg2.bin", &r) == TIMS_ERR_SIGNATURE,
 	     "master list signed by someone else: refused at seal");
+	test_booth_chip(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	T_OK(system(cmd) == 0, "cleanup");
 }

@@ -209,10 +209,10 @@ static void test_decode_strict(void)
 	T_EQ_STR(err.msg, "record: 1 bytes after the last field", "decode: trailing bytes named");
 	tims_buf_setlen(&enc, enc.len - 1);
 	p = enc.buf;
-	p[0] = 3;
+	p[0] = 4;
 	T_OK(tims_record_decode(enc.buf, enc.len, &back, &err) == TIMS_ERR_INVALID,
-	     "decode: version 3 is refused");
-	T_EQ_STR(err.msg, "record: version 3 not supported", "decode: version named");
+	     "decode: version 4 is refused");
+	T_EQ_STR(err.msg, "record: version 4 not supported", "decode: version named");
 	p[0] = 2;
 	T_OK(tims_record_decode(enc.buf, enc.len, &back, &err) == TIMS_ERR_INVALID,
 	     "decode: version 1 bytes labelled version 2 are refused (truncated)");
@@ -592,6 +592,86 @@ static void test_v2_json(void)
 	tims_buf_release(&b);
 }
 
+/* Version 3: the chip's outcome. Written only when a record has one; a
+ * version 2 record (an old store) still decodes as "not read"; the rules
+ * between the chip's fields; the JSON form and the import refusal. */
+static void test_v3_chip(void)
+{
+	struct tims_record r, back;
+	struct tims_buf enc = TIMS_BUF_INIT(TIMS_RECORD_MAX_BYTES);
+	struct tims_buf js = TIMS_BUF_INIT(65536);
+	struct tims_err err;
+	uint8_t *p;
+
+	vector4_record(&r);
+	T_OK(tims_record_encode(&r, &enc, &err) == TIMS_OK &&
+	     tims_record_encoded_version(enc.buf, enc.len) == 2,
+	     "v3: a record without a chip outcome is still written as version 2");
+	T_OK(tims_record_decode(enc.buf, enc.len, &back, &err) == TIMS_OK &&
+	     back.chip_outcome == TIMS_CHIP_NOT_READ && !back.chip_reasons[0],
+	     "v3: a version 2 record (an old store) decodes, chip not read");
+	p = (uint8_t *)enc.buf;
+	p[0] = 3;
+	T_OK(tims_record_decode(enc.buf, enc.len, &back, &err) == TIMS_ERR_INVALID,
+	     "v3: version 2 bytes labelled version 3 are refused (truncated)");
+	tims_buf_reset(&enc);
+	T_OK(tims_record_encode_version(&r, 3, &enc, &err) == TIMS_ERR_INVALID &&
+	     strstr(err.msg, "written as version 2"),
+	     "v3: no second encoding of a record without a chip outcome");
+
+	r.chip_outcome = TIMS_CHIP_FAILED;
+	snprintf(r.chip_reasons, sizeof(r.chip_reasons), "signature,mrz_mismatch");
+	snprintf(r.chip_state, sizeof(r.chip_state), "NLD");
+	snprintf(r.chip_signer, sizeof(r.chip_signer), "CN=Test DS RSA,C=NL");
+	tims_buf_reset(&enc);
+	T_OK(tims_record_encode(&r, &enc, &err) == TIMS_OK &&
+	     tims_record_encoded_version(enc.buf, enc.len) == 3,
+	     "v3: a record with a chip outcome is written as version 3");
+	T_OK(tims_record_decode(enc.buf, enc.len, &back, &err) == TIMS_OK &&
+	     back.chip_outcome == TIMS_CHIP_FAILED &&
+	     !strcmp(back.chip_reasons, "signature,mrz_mismatch") &&
+	     !strcmp(back.chip_state, "NLD") && !strcmp(back.chip_signer, "CN=Test DS RSA,C=NL"),
+	     "v3: the chip's outcome, reasons, state and signer round-trip");
+	tims_buf_reset(&enc);
+	T_OK(tims_record_encode_version(&r, 2, &enc, &err) == TIMS_ERR_INVALID,
+	     "v3: a chip outcome cannot be written as version 2 (it would be lost)");
+	T_OK(tims_record_to_json(&r, &js) == TIMS_OK &&
+	     strstr(js.buf, "\"chip\":{\"issuing_state\":\"NLD\",\"outcome\":\"failed\","
+			    "\"reasons\":\"signature,mrz_mismatch\""),
+	     "v3: JSON has the chip object");
+	r.time_ms = 0; /* the post's, never in an import line */
+	tims_buf_reset(&js);
+	T_OK(tims_record_to_json(&r, &js) == TIMS_OK, "v3: JSON without the time");
+	T_OK(tims_record_from_json(js.buf, js.len, &back, &err) == TIMS_OK &&
+	     back.chip_outcome == TIMS_CHIP_FAILED &&
+	     tims_record_check_import(&back, &err) == TIMS_ERR_INVALID &&
+	     !strncmp(err.msg, "chip.outcome:", 13),
+	     "v3: a file import that claims a chip outcome is refused, naming chip.outcome");
+
+	r.chip_reasons[0] = '\0';
+	T_OK(tims_record_check(&r, &err) == TIMS_ERR_INVALID && strstr(err.msg, "chip.reasons"),
+	     "v3: a failed chip needs its reasons");
+	r.chip_outcome = TIMS_CHIP_AUTHENTICATED;
+	snprintf(r.chip_reasons, sizeof(r.chip_reasons), "signature");
+	T_OK(tims_record_check(&r, &err) == TIMS_ERR_INVALID && strstr(err.msg, "chip.reasons"),
+	     "v3: an authenticated chip has no reasons");
+	r.chip_outcome = TIMS_CHIP_FAILED;
+	snprintf(r.chip_reasons, sizeof(r.chip_reasons), "signature,,x");
+	T_OK(tims_record_check(&r, &err) == TIMS_ERR_INVALID, "v3: an empty reason code is refused");
+	snprintf(r.chip_reasons, sizeof(r.chip_reasons), "Signature");
+	T_OK(tims_record_check(&r, &err) == TIMS_ERR_INVALID, "v3: reason codes are a-z 0-9 _");
+	r.chip_outcome = 3;
+	snprintf(r.chip_reasons, sizeof(r.chip_reasons), "signature");
+	T_OK(tims_record_check(&r, &err) == TIMS_ERR_INVALID && strstr(err.msg, "chip.outcome"),
+	     "v3: an unknown outcome is refused");
+	r.chip_outcome = TIMS_CHIP_NOT_READ;
+	r.chip_reasons[0] = '\0';
+	T_OK(tims_record_check(&r, &err) == TIMS_ERR_INVALID,
+	     "v3: a chip not read has no issuing state or signer");
+	tims_buf_release(&enc);
+	tims_buf_release(&js);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -603,6 +683,7 @@ int main(void)
 	test_v2_version1();
 	test_v2_check();
 	test_v2_json();
+	test_v3_chip();
 	test_decode_strict();
 	test_check();
 	test_entry();

@@ -20,6 +20,10 @@
 #   ml-evil.der   CscaMasterList {csca-evil} signed by ls-evil
 #   dg1.bin dg2.bin         DG1 (MRZ of mrz.txt) and DG2 (3000 bytes)
 #   dg1-bel.bin             DG1 of a document whose MRZ says BEL
+#   dg2-face.bin  DG2 as a real chip holds it: the biometric template
+#                 (0x7F61/0x7F60, ISO 19794-5 facial record) around an 8x8
+#                 grey baseline JPEG made here; sod-face.bin (ds-rsa) and
+#                 sod-face-bp.bin (ds-bp) sign DG1 and it (the booth tests)
 #   ds-p256       ECDSA P-256, named curve, under csca-bp; sod-p256.bin is
 #                 signed with SHA-384 over an LDS object of SHA-512 hashes
 #   ds-curve      brainpool's curve with another generator (2G), explicit:
@@ -255,6 +259,29 @@ d15 = tlv([0x6F], open("aa-pub.der", "rb").read())
 open("dg15.bin", "wb").write(d15)
 open("lds-aa.der", "wb").write(lds([(1, d1), (2, d2), (15, d15)]))
 sod("lds-aa.der", "ds-rsa", "sod-aa.bin")
+
+# An 8x8 grey baseline JPEG: one block, DC difference 0 (mid grey), every
+# AC coefficient zero; one-symbol Huffman tables (code "0"), so the scan
+# is the bits 0 (DC category 0) and 0 (end of block), padded with 1s.
+def seg(marker, body):
+    return bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body
+jpeg = (b"\xFF\xD8" + seg(0xDB, b"\x00" + b"\x01" * 64) +
+        seg(0xC0, b"\x08\x00\x08\x00\x08\x01\x01\x11\x00") +
+        seg(0xC4, b"\x00" + b"\x01" + b"\x00" * 15 + b"\x00") +
+        seg(0xC4, b"\x10" + b"\x01" + b"\x00" * 15 + b"\x00") +
+        seg(0xDA, b"\x01\x01\x00\x00\x3F\x00") + b"\x3F" + b"\xFF\xD9")
+open("face.jpg", "wb").write(jpeg)
+# ISO 19794-5: facial record header, one face: information (20 bytes, no
+# feature point), image information (full frontal, JPEG, 8x8), the image.
+info = bytes([1, 0]) + (8).to_bytes(2, "big") + (8).to_bytes(2, "big") + bytes([1, 2, 0, 0, 0, 0])
+fblock = (20 + 12 + len(jpeg)).to_bytes(4, "big") + b"\x00\x00" + b"\x00" * 14 + info + jpeg
+fac = b"FAC\x00" + b"010\x00" + (14 + len(fblock)).to_bytes(4, "big") + b"\x00\x01" + fblock
+bht = tlv([0xA1], tlv([0x80], b"\x01\x01") + tlv([0x87], b"\x01\x01") + tlv([0x88], b"\x00\x08"))
+d2f = tlv([0x75], tlv([0x7F, 0x61], tlv([0x02], b"\x01") + tlv([0x7F, 0x60], bht + tlv([0x5F, 0x2E], fac))))
+open("dg2-face.bin", "wb").write(d2f)
+open("lds-face.der", "wb").write(lds([(1, d1), (2, d2f)]))
+sod("lds-face.der", "ds-rsa", "sod-face.bin")
+sod("lds-face.der", "ds-bp", "sod-face-bp.bin")
 # ECDSA active authentication: DG14 with an ActiveAuthenticationInfo
 # { id-icao-mrtd-security-aaProtocolObject, 1, ecdsa-plain-SHA256 }, DG15
 # the EC key; sod-aa-ec.bin signs DG1, DG2, DG14, DG15; sod-aa-ec-no14.bin
