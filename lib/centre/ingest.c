@@ -251,8 +251,9 @@ tims_rc centre_ingest(struct tims_centre *c, const char *origin,
 		pthread_mutex_unlock(&c->store_lock);
 		pthread_mutex_unlock(&cm->lock);
 		/* a gap is ordinary (asked again); a store lost is said once, by
-		 * the maintenance thread, not at every push */
-		if (rc != TIMS_ERR_STATE && rc != TIMS_ERR_NET)
+		 * the maintenance thread, not at every push; a full disk is
+		 * answered 507 (nothing taken) and is no refusal of the post's */
+		if (rc != TIMS_ERR_STATE && rc != TIMS_ERR_NET && rc != TIMS_ERR_FULL)
 			tims_centre_event(c, refusal_kind(rc), origin, err ? err->msg : "");
 		if (rc == TIMS_ERR_NET && err && x->err.msg[0])
 			tims_err_set(err, rc, "%s", x->err.msg);
@@ -545,7 +546,7 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 				 " events the centre holds: deleted and started again, or replaced",
 				 nheld);
 			snprintf(kind, sizeof(kind), "audit-fork");
-		} else if (rc != TIMS_ERR_STATE) {
+		} else if (rc != TIMS_ERR_STATE && rc != TIMS_ERR_FULL) {
 			snprintf(kind, sizeof(kind), "%s", refusal_kind(rc));
 			snprintf(alert, sizeof(alert), "%s", err->msg);
 		}
