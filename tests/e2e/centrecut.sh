@@ -121,6 +121,9 @@ sync_view() {
 		"$PY" -c 'import json, sys; c = json.load(sys.stdin)["centre"]; print(c["centre_size"], c["lag"])' 2>/dev/null
 }
 caught_up() { [ "$(sync_view | cut -d' ' -f2)" = 0 ]; }
+confirmed_now() { sync_view | cut -d' ' -f1; }
+centre_status() { curl -s --cacert "$CA_FILE" "$CURL_/api/v1/centre/status"; }
+grows_from() { [ "$(confirmed_now)" -gt "$1" ] 2>/dev/null; }
 # mirror_size DIR: the entries of the post's mirror in DIR (read on a copy:
 # SQLite recovers its WAL as the centre would at open)
 mirror_size() {
@@ -312,9 +315,27 @@ if fault_start; then
 			"$T_TMP/ev/centre.db" "$1"
 	}
 	repaired() { [ "$(events store-repaired)" -gt 0 ] 2>/dev/null; }
-	t_ok "eio-store: the failure is said (event 'store'), and once the disk is back the store is repaired from the mirror (event 'store-repaired')" \
-		wait_for 150 repaired
+	t0=$(now_ms)
+	if wait_for 150 repaired; then
+		t_report ok "eio-store: the failure is said (event 'store'), and once the disk is back the store is repaired from the mirror (event 'store-repaired', $(($(now_ms) - t0)) ms after)"
+	else
+		# (1 of 3 CI runs once: no repair, no write to query.db after
+		# the failure; docs/reliability.md) what the centre was doing
+		t_report fail "eio-store: the failure is said (event 'store'), and once the disk is back the store is repaired from the mirror (event 'store-repaired')"
+		echo "# eio-store: no repair in 30 s; the post's view of the centre now: $(sync_view) (when the fault was lifted: $s2)"
+		echo "# eio-store: the centre's status: $(centre_status | head -c 700)"
+		echo "# eio-store: journal: $("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" query.db write)"
+		echo "# eio-store: the post's log of the centre: $(grep -i centre "$T_TMP/serve.err" | tail -3 | tr '\n' ' ')"
+		echo "# eio-store: the centre's log: $(tail -5 "$T_TMP/centre.log" | tr '\n' ' ')"
+		if command -v gdb >/dev/null && [ -n "$CENTRE" ]; then
+			gdb -p "$CENTRE" -batch -ex 'thread apply all bt 12' 2>/dev/null |
+				grep -E '^(Thread|#)' | head -120 | sed 's/^/#   /'
+		fi
+	fi
 	echo "# eio-store: events: store $(events store), store-repaired $(events store-repaired)"
+	wait_for 50 grows_from "${s2:-0}"
+	s3=$(confirmed_now)
+	t_ok "eio-store: once the disk is back the centre goes on confirming ($s2 -> $s3)" test "${s3:-0}" -gt "${s2:-0}"
 	t_eq "eio-store: the failure is said once, not at every push while the store is marked" 1 "$(events store)"
 	r=$("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" query.db write)
 	echo "# eio-store: $r"
@@ -349,9 +370,7 @@ login_attempt() {
 		-X POST "$CURL_/api/v1/session" \
 		--data-binary "{\"officer\":\"nobody$1\",\"password\":\"wrong password\",\"code\":\"000000\"}"
 }
-centre_status() { curl -s --cacert "$CA_FILE" "$CURL_/api/v1/centre/status"; }
-confirmed_now() { sync_view | cut -d' ' -f1; }
-grows_from() { [ "$(confirmed_now)" -gt "$1" ] 2>/dev/null; }
+
 io_part() {
 	local name=$1 kind=$2 fault=$3 c0 c1 c2 k1 k2 r t0 resumed store
 	: >"$T_TMP/serve.err.mark"
