@@ -38,7 +38,7 @@
 #
 # The I/O parts put the centre's own stores under faults (tests/lib/faultfs.c)
 # while the post pushes and dashboard logins (audited in audit.db, an event
-# in centre.db) come every 100 ms: enospc, every write of the mirror's WAL
+# in centre.db) come during the halting faults: enospc, every write of the mirror's WAL
 # fails ENOSPC — the push is answered 507 storage_full, nothing more is
 # confirmed, and once space is back the centre takes the post's log again;
 # disk-full, the same on a real disk: the centre's directory on a small
@@ -62,10 +62,9 @@
 #   FAULT_SEED=N        replay the schedule and the power-cut choices (logged)
 #   CENTRECUT_CYCLES=N  cuts of the centre (default 1; make soak: many more)
 #   CENTRECUT_PARTS     "row eio io nofsync" (default: make check) or some
-#                       of them, or eio-store (make soak: its repair did not
-#                       come in 1 of 3 runs, docs/reliability.md), or the
-#                       I/O parts of make soak: enospc disk-full db-eio
-#                       audit-eio (io is db-eio and audit-eio at once)
+#                       of them, or the parts of make soak: eio-store,
+#                       enospc, disk-full, db-eio, audit-eio (io is
+#                       db-eio, audit-eio and eio-store's fault at once)
 #   CENTRECUT_TMPFS_MB  the size of disk-full's tmpfs (default 48)
 #   CENTRECUT_NOSYNC    the files whose fsyncs the nofsync part drops (mirror)
 . tests/e2e/lib.sh
@@ -124,6 +123,7 @@ caught_up() { [ "$(sync_view | cut -d' ' -f2)" = 0 ]; }
 confirmed_now() { sync_view | cut -d' ' -f1; }
 centre_status() { curl -s --cacert "$CA_FILE" "$CURL_/api/v1/centre/status"; }
 grows_from() { [ "$(confirmed_now)" -gt "$1" ] 2>/dev/null; }
+repair_done() { centre_status | grep -Eq '"repair_pending": *false'; }
 # mirror_size DIR: the entries of the post's mirror in DIR (read on a copy:
 # SQLite recovers its WAL as the centre would at open)
 mirror_size() {
@@ -139,7 +139,9 @@ mirror_size() {
 cli_bootstrap "$C"
 post_init "$ORIGIN"
 enrol_with_centre centrecut-post
-CA_FILE=$C/ca.crt
+# (a copy: the disk-full part moves the centre's directory onto a tmpfs)
+cp "$C/ca.crt" "$T_TMP/ca.crt"
+CA_FILE=$T_TMP/ca.crt
 serve || { t_report fail "the post serves" "$(tail -3 "$T_TMP/serve.err")"; t_end; exit 1; }
 booths_login
 t_eq "setup: a post enrolled with the centre, three booths logged in" 3 \
@@ -225,6 +227,7 @@ for c in $(seq 1 "$CYCLES"); do
 	fi
 done
 t_eq "every cut: the centre lost nothing it had acknowledged to the post, its audit log verifies, it started on what reached the disk" 0 "$bad"
+CRASH_AFTER= # the last cycle's: not for the parts below
 fi
 
 # ---- an fsync of the mirror fails (EIO), then the power is cut ---------------
@@ -233,6 +236,12 @@ fi
 # directory: its sandbox reads only there), and 10 more records taken; 1 if
 # it does not start
 fault_start() {
+	# The centre of a fault part runs until the test kills it: no
+	# TIMS_CRASH_AFTER. (The row's last cycle left CRASH_AFTER set when
+	# the seed was odd, and the centre of the eio and eio-store parts cut
+	# itself a few thousand I/O records in: the eio-store part's repair
+	# "never came", 1 of 3 CI runs, docs/reliability.md.)
+	local CRASH_AFTER= NOSYNC=
 	cstop
 	CFAULT_CTL=$C/fault-ctl
 	rm -f "$CFAULT_CTL"
@@ -372,7 +381,8 @@ login_attempt() {
 }
 
 io_part() {
-	local name=$1 kind=$2 fault=$3 c0 c1 c2 k1 k2 r t0 resumed store
+	local name=$1 kind=$2 fault=$3 c0 c1 c2 k1 k2 r t0 resumed store pstart
+	pstart=$(now_ms)
 	: >"$T_TMP/serve.err.mark"
 	local errlines
 	errlines=$(wc -l <"$T_TMP/serve.err")
@@ -404,11 +414,15 @@ io_part() {
 		echo "$fault" | tr ';' '\n' >"$CFAULT_CTL" # (several: "A; B")
 	fi
 	# what writes the centre's own files besides the pushes: failed logins
-	# (audited in audit.db, an event in centre.db), one every 100 ms
+	# (each audited in audit.db, with an event in centre.db; each costs a
+	# password hash, so few of them)
 	local codes=
-	for i in 1 2 3 4; do codes="$codes $(login_attempt "$i")"; sleep 0.1; done
+	if [ "$kind" = halt ]; then
+		for i in 1 2; do codes="$codes $(login_attempt "$i")"; done
+	fi
+	sleep 0.4 # a push under way when the disk failed
 	c1=$(confirmed_now)
-	for i in 5 6 7 8 9 10 11 12; do codes="$codes $(login_attempt "$i")"; sleep 0.1; done
+	sleep 0.8
 	c2=$(confirmed_now)
 	k2=$(grep -c '^K ' "$T_TMP/history")
 	case $kind in
@@ -435,12 +449,26 @@ io_part() {
 	halt)
 		rm -f "$CFAULT_CTL"
 		local after=
-		for i in 13 14 15 16 17; do after="$after $(login_attempt "$i")"; sleep 0.1; done
+		for i in 3 4; do after="$after $(login_attempt "$i")"; done
 		sleep 0.5
 		c3=$(confirmed_now)
 		echo "# $name: logins answered$codes while the fault lasted,$after after"
 		local one rs=
 		while read -r one; do
+			case $one in
+			write*query.db*)
+				# the query store is derived from the mirror: it is
+				# repaired from it once the disk is back, and written
+				# again (eio-store, with its events, in make soak)
+				t_ok "$name: once the disk is back the query store is repaired from the mirror (status repair_pending false)" \
+					wait_for 150 repair_done
+				r=$("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" query.db write)
+				echo "# $name: $r"
+				rs="$rs${rs:+; }$r"
+				t_match "$name: ... and written again" 'failed .*; then [1-9][0-9]* writes' "$r"
+				continue
+				;;
+			esac
 			store=${one##* }
 			store=${store%-wal}
 			store=${store#centre/} # the centre's own file, under its directory
@@ -477,6 +505,7 @@ io_part() {
 	HELD=$(mirror_size "$C")
 	t_ok "$name: after the power cut the mirror holds all the centre confirmed ($HELD >= $CONFIRMED)" \
 		test "${HELD:-0}" -ge "${CONFIRMED:-1}"
+	echo "# $name: the part took $(($(now_ms) - pstart)) ms"
 	rm -f "$C/filler" "$C/filler.small"
 	CFAULT_CTL=
 	if [ -n "${CMOUNTED:-}" ]; then
@@ -492,8 +521,9 @@ part db-eio && io_part db-eio halt "fsync EIO centre/centre.db-wal"
 # (centre/audit.db: the centre's own audit log, not its mirror of the
 # post's, mirror/X.audit.db)
 part audit-eio && io_part audit-eio halt "fsync EIO centre/audit.db-wal"
-# make check: both at once (one restart of the centre, a few seconds)
-part io && io_part io halt "fsync EIO centre/centre.db-wal; fsync EIO centre/audit.db-wal"
+# make check: both at once, and the query store's writes failing (the
+# eio-store part's fault), one restart of the centre, a few seconds
+part io && io_part io halt "fsync EIO centre/centre.db-wal; fsync EIO centre/audit.db-wal; write EIO query.db-wal"
 
 # ---- one more cut, with the mirror's fsyncs missing: it must be caught ------
 # The fsyncs of the centre's mirrors return 0 and do nothing (the shim;
