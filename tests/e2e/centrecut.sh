@@ -283,6 +283,8 @@ if fault_start; then
 	r=$("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" "${MIRROR#mirror/}" fsync)
 	echo "# eio: $r"
 	t_match "eio: after the failed fsync the centre wrote nothing more to the mirror" 'failed .*; then 0 writes' "$r"
+	# (a centre that died would pass the checks above)
+	t_ok "eio: ... and it is still running: it stopped writing, it did not die" alive "$CENTRE"
 	ckill
 	sleep 0.3
 	read -r CONFIRMED _ <<<"$(sync_view)"
@@ -496,6 +498,7 @@ io_part() {
 		;;
 	esac
 	echo "# $name: the post heard the centre confirm $c0 -> $c1 -> $c2; the booths acknowledged $k1 -> $k2"
+	t_ok "$name: the centre is still running (a dead one would pass the checks above)" alive "$CENTRE"
 	ckill
 	sleep 0.3
 	read -r CONFIRMED _ <<<"$(sync_view)"
