@@ -837,8 +837,10 @@ static void maint_tick(struct tims_centre *c, int *was_down, unsigned *ticks)
 		}
 		pthread_mutex_lock(&c->store_lock);
 		e.msg[0] = '\0';
-		if (!tims_cstore_reconnect(c->store, 0, &e))
+		if (!tims_cstore_reconnect(c->store, 0, &e)) {
 			c->store_dirty = 1; /* a batch may have been cut off: check */
+			c->store_fail_gen++;
+		}
 		pthread_mutex_unlock(&c->store_lock);
 		tims_cstore_state(c->store, &st);
 		if (!st.up)

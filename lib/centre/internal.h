@@ -64,6 +64,9 @@ struct tims_centre {
 	size_t nmirrors;
 	/* the query store may lack records the mirrors hold (ingest.c) */
 	_Atomic int store_dirty;
+	/* bumped with store_lock held wherever store_dirty is set: a repair
+	 * clears store_dirty only if no commit failed since it began */
+	uint64_t store_fail_gen;
 	/* the maintenance thread: store reconnection and repair (centre.c) */
 	pthread_t maint;
 	int maint_on;
