@@ -420,7 +420,7 @@ io_part() {
 	# password hash, so few of them)
 	local codes=
 	if [ "$kind" = halt ]; then
-		for i in 1 2; do codes="$codes $(login_attempt "$i")"; done
+		codes=" $(login_attempt 1)"
 	fi
 	sleep 0.4 # a push under way when the disk failed
 	c1=$(confirmed_now)
@@ -451,9 +451,7 @@ io_part() {
 	halt)
 		rm -f "$CFAULT_CTL"
 		local after=
-		for i in 3 4; do after="$after $(login_attempt "$i")"; done
-		sleep 0.5
-		c3=$(confirmed_now)
+		after=" $(login_attempt 2)"
 		echo "# $name: logins answered$codes while the fault lasted,$after after"
 		local one rs=
 		while read -r one; do
@@ -492,6 +490,7 @@ io_part() {
 				;;
 			esac
 		done < <(echo "$fault" | tr ';' '\n' | sed 's/^ *//')
+		c3=$(confirmed_now)
 		t_ok "$name: ... while the mirror, a store of its own, goes on confirming the post's log ($c0 -> $c3)" \
 			test "${c3:-0}" -gt "${c0:-0}"
 		IO_ROWS+=("$name: confirmed $c0 -> $c1 -> $c2 -> $c3 (booths acknowledged $k1 -> $k2); $rs; logins answered$codes during,$after after")
