@@ -309,7 +309,7 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/sync/bundles"): (None, obj({"centre": S(), "bundles": arr(obj({"kind": S(), "list": S(), "post": S(), "list_kind": S(), "version": I(), "digest": S()}, required=["kind", "version"]))}), "the bundles the calling post may fetch"),
     ("GET", "/api/v1/sync/bundle"): (None, obj({"note": S(), "payload": S()}, extra=False), "a signed bundle: a watchlist (whole or since a version) or the post's roster"),
     ("POST", "/api/v1/sync/events"): (obj({"events": arr(EVENT_WIRE)}, extra=False), obj({"stored": I(), "repeated": I(), "last_seq": I()}), "a post's events, each (post, seq) stored once; the post is the certificate's (docs/sync.md, Events)"),
-    ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"}), "store": STORE_STATE}, required=["posts", "store"]), "posts and their sync state: sizes and times; the query store's state; no personal data"),
+    ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"}), "store": STORE_STATE, "db_stopped": B}, required=["posts", "store", "db_stopped"]), "posts and their sync state: sizes and times; the query store's state; whether centre.db stopped on an I/O error (until a restart); no personal data"),
     ("GET", "/metrics"): (None, "text/plain", "Prometheus metrics: the query store's state, the mirrors; no personal data"),
     ("GET", "/api/v1/sync/travel"): (None, obj({"feed": S(pattern="^[0-9a-f]{32}$"), "since": I(), "next": I(), "more": B, "rows": arr(obj({"seq": I(), "post": S(), "index": I(), "counts": B, "issuer": S(), "document": S(), "nationality": S(), "direction": S(enum=["entry", "exit"]), "at_ms": I(), "visa": obj({"kind": S(enum=["short", "long", "residence"]), "valid_from": S(), "valid_until": S(), "entries": I(), "duration_days": I()})}, required=["seq", "post", "index", "counts"]))}, extra=False), "the national travel feed: every crossing changed after ?since= (at most ?limit=), as it now stands, for the posts' replicas (docs/sync.md)"),
     ("POST", "/api/v1/sync/totp-claim"): (obj({"id": S(pattern="^[0-9a-f]{32}$"), "officer": S(), "step": I(), "digest": S(pattern="^[0-9a-f]{32}$"), "booth": S(), "time_ms": I(), "offline": B}, extra=False), obj({"claimed": B, "repeat": B}), "a login's TOTP step claimed once across the posts; 409 totp_reused names the post that used the code (docs/sync.md, TOTP claims)"),
@@ -417,6 +417,12 @@ def document(title, desc, rs, schemas, bearer_desc):
                 responses[code] = {"description": d, "content": {"application/json": {"schema": ERROR}}}
         if key == ("POST", "/api/v1/sync/push"):
             responses["503"] = {"description": "the centre's query store is unreachable: nothing was taken, push again",
+                                "content": {"application/json": {"schema": ERROR}}}
+            responses["507"] = {"description": "storage_full: the centre's disk is full, nothing was taken; push again",
+                                "content": {"application/json": {"schema": ERROR}}}
+        if key == ("POST", "/api/v1/sync/events"):
+            responses["503"] = {"description": "halted: centre.db stopped on an I/O error until the centre is "
+                                "restarted; nothing was stored, send again",
                                 "content": {"application/json": {"schema": ERROR}}}
         if key == ("POST", "/api/v1/crossings"):
             responses["200"] = {"description": "a retry with the same id: the first index, duplicate true",

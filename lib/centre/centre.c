@@ -81,11 +81,57 @@ tims_rc centre_path(const struct tims_centre *c, const char *name, char *out,
 	return TIMS_OK;
 }
 
+/*
+ * An I/O error or damage on centre.db (a failed write or fsync, a malformed
+ * page) leaves what reached the disk unknown, and a later fsync that
+ * succeeds would prove nothing (the kernel may have dropped the failed
+ * pages: PostgreSQL's "fsyncgate"). The connection is made read only
+ * (query_only: every later write fails before any I/O, prepared
+ * statements too) and does not checkpoint its WAL into the file when it
+ * closes; the audit log's publication record (its own connection to
+ * centre.db) stops too (centre_marker_stopped). Until the centre is
+ * restarted, what would be stored there is refused: the posts' events are
+ * answered 503 and sent again. Called with db_lock held, right after the
+ * failed call (SQLite's last error of the connection).
+ */
+static void db_check(struct tims_centre *c)
+{
+	int x = c->db ? sqlite3_extended_errcode(c->db) : SQLITE_OK;
+
+	if (c->db_stopped)
+		return;
+	switch (x & 0xff) {
+	case SQLITE_IOERR:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		break;
+	default:
+		return;
+	}
+	snprintf(c->db_stopped_why, sizeof(c->db_stopped_why),
+		 "centre.db: %.150s (SQLite error %d): written no more until the centre is "
+		 "restarted", sqlite3_errmsg(c->db), x);
+	sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	sqlite3_exec(c->db, "PRAGMA query_only = 1", NULL, NULL, NULL);
+	c->db_stopped = 1;
+}
+
+int centre_db_stopped(struct tims_centre *c)
+{
+	return c->db_stopped != 0;
+}
+
 tims_rc centre_db_err(struct tims_centre *c, const char *what,
 		      struct tims_err *err)
 {
-	return tims_err_set(err, TIMS_ERR_DB, "%s/centre.db: %s: %s", c->dir, what,
-			    c->db ? sqlite3_errmsg(c->db) : "not open");
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), "%s", c->db ? sqlite3_errmsg(c->db) : "not open");
+	db_check(c);
+	if (c->db_stopped)
+		return tims_err_set(err, TIMS_ERR_IO, "%s/centre.db: %s: %s; %s", c->dir, what,
+				    msg, c->db_stopped_why);
+	return tims_err_set(err, TIMS_ERR_DB, "%s/centre.db: %s: %s", c->dir, what, msg);
 }
 
 static tims_rc dpath(const char *dir, const char *name, char *out,
@@ -791,8 +837,10 @@ static void maint_tick(struct tims_centre *c, int *was_down, unsigned *ticks)
 		}
 		pthread_mutex_lock(&c->store_lock);
 		e.msg[0] = '\0';
-		if (!tims_cstore_reconnect(c->store, 0, &e))
+		if (!tims_cstore_reconnect(c->store, 0, &e)) {
 			c->store_dirty = 1; /* a batch may have been cut off: check */
+			c->store_fail_gen++;
+		}
 		pthread_mutex_unlock(&c->store_lock);
 		tims_cstore_state(c->store, &st);
 		if (!st.up)
@@ -1299,9 +1347,16 @@ tims_rc centre_audit_start(struct tims_centre *c, struct tims_err *err)
 		snprintf(origin, sizeof(origin), "%s/audit", c->name);
 		rc = tims_audit_open_keyed(c->dir, origin, "audit", TIMS_AUDIT_WRITE, &c->audit,
 					   err);
+		if (!rc)
+			tims_audit_set_marker_guard(c->audit, centre_marker_stopped, c);
 	}
 	pthread_mutex_unlock(&c->audit_lock);
 	return rc;
+}
+
+int centre_marker_stopped(void *ctx)
+{
+	return centre_db_stopped(ctx);
 }
 
 int tims_centre_severe(const char *kind)

@@ -336,6 +336,10 @@ tims_rc centre_h_sync_events(void *app, struct tims_http_req *req, struct tims_h
 			tims_log_add(&l, "error", err.msg);
 			s->log(s->log_ctx, tims_log_text(&l));
 		}
+		/* centre.db stopped after an I/O error: nothing is stored until
+		 * the centre is restarted (centre_db_err) */
+		if (centre_db_stopped(s->c))
+			return tims_http_reply_error(resp, 503, "halted", "%s", err.msg);
 		return rc; /* a 500: the post sends them again */
 	}
 	return tims_http_reply_json(resp, 200, json_pack("{s:I, s:I, s:I}", "stored",

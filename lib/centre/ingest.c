@@ -251,8 +251,9 @@ tims_rc centre_ingest(struct tims_centre *c, const char *origin,
 		pthread_mutex_unlock(&c->store_lock);
 		pthread_mutex_unlock(&cm->lock);
 		/* a gap is ordinary (asked again); a store lost is said once, by
-		 * the maintenance thread, not at every push */
-		if (rc != TIMS_ERR_STATE && rc != TIMS_ERR_NET)
+		 * the maintenance thread, not at every push; a full disk is
+		 * answered 507 (nothing taken) and is no refusal of the post's */
+		if (rc != TIMS_ERR_STATE && rc != TIMS_ERR_NET && rc != TIMS_ERR_FULL)
 			tims_centre_event(c, refusal_kind(rc), origin, err ? err->msg : "");
 		if (rc == TIMS_ERR_NET && err && x->err.msg[0])
 			tims_err_set(err, rc, "%s", x->err.msg);
@@ -270,6 +271,7 @@ tims_rc centre_ingest(struct tims_centre *c, const char *origin,
 		if (!c->store_dirty)
 			tims_centre_event(c, "store", origin, x->err.msg);
 		c->store_dirty = 1;
+		c->store_fail_gen++;
 		if (!centre_repair(c, cm, &added, &e2) && added)
 			tims_centre_event(c, "store-repaired", origin, "the records of the failed "
 					  "commit were indexed again at once");
@@ -309,6 +311,7 @@ tims_rc centre_store_begin(struct tims_centre *c, struct tims_err *err)
 		/* the connection was found lost just now (a restarted server):
 		 * one new connection at once, and the batch on it */
 		c->store_dirty = 1;
+		c->store_fail_gen++;
 		rc = tims_cstore_begin(c->store, err);
 	}
 	return rc;
@@ -419,11 +422,18 @@ tims_rc tims_centre_reindex(struct tims_centre *c, uint64_t *added,
 			    struct tims_err *err)
 {
 	struct origin_list *l = calloc(1, sizeof(*l));
+	uint64_t gen;
 	tims_rc rc;
 
 	*added = 0;
 	if (!l)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	/* the failures so far: this pass repairs them (a commit that fails
+	 * while it runs, or after it let a post's locks go, marks the store
+	 * again and is not cleared below) */
+	pthread_mutex_lock(&c->store_lock);
+	gen = c->store_fail_gen;
+	pthread_mutex_unlock(&c->store_lock);
 	rc = tims_centre_posts(c, collect, l, err);
 	for (size_t i = 0; !rc && i < l->n; i++) {
 		struct centre_mirror *cm;
@@ -440,8 +450,12 @@ tims_rc tims_centre_reindex(struct tims_centre *c, uint64_t *added,
 		pthread_mutex_unlock(&cm->lock);
 		*added += n;
 	}
-	if (!rc)
-		c->store_dirty = 0;
+	if (!rc) {
+		pthread_mutex_lock(&c->store_lock);
+		if (c->store_fail_gen == gen)
+			c->store_dirty = 0;
+		pthread_mutex_unlock(&c->store_lock);
+	}
 	free(l);
 	return rc;
 }
@@ -545,7 +559,7 @@ tims_rc centre_audit_ingest(struct tims_centre *c, const char *origin,
 				 " events the centre holds: deleted and started again, or replaced",
 				 nheld);
 			snprintf(kind, sizeof(kind), "audit-fork");
-		} else if (rc != TIMS_ERR_STATE) {
+		} else if (rc != TIMS_ERR_STATE && rc != TIMS_ERR_FULL) {
 			snprintf(kind, sizeof(kind), "%s", refusal_kind(rc));
 			snprintf(alert, sizeof(alert), "%s", err->msg);
 		}

@@ -41,6 +41,10 @@ struct tims_centre {
 	unsigned report_min_cell;  /* config: counts below it suppressed in reports (0: none) */
 	sqlite3 *db;                 /* centre.db */
 	pthread_mutex_t db_lock;     /* db and the mirror table */
+	/* centre.db stopped after an I/O error: read only until a restart
+	 * (centre_db_err; a later fsync that succeeds proves nothing) */
+	_Atomic int db_stopped;
+	char db_stopped_why[320];
 	struct tims_signer cosigner;
 	struct tims_verifier cosign_vkey;
 	struct tims_signer bundle_signer;  /* signs bundles to the posts */
@@ -60,6 +64,9 @@ struct tims_centre {
 	size_t nmirrors;
 	/* the query store may lack records the mirrors hold (ingest.c) */
 	_Atomic int store_dirty;
+	/* bumped with store_lock held wherever store_dirty is set: a repair
+	 * clears store_dirty only if no commit failed since it began */
+	uint64_t store_fail_gen;
 	/* the maintenance thread: store reconnection and repair (centre.c) */
 	pthread_t maint;
 	int maint_on;
@@ -95,6 +102,11 @@ tims_rc centre_seal_legacy(struct tims_centre *c, struct tims_err *err);
 /* The vault can open and blind (its token tried again if it was away):
  * TIMS_OK, else TIMS_ERR_UNAVAILABLE with the reason (answered 503). */
 tims_rc centre_vault_ready(struct tims_centre *c, struct tims_err *err);
+/* 1 once centre.db stopped after an I/O error (centre_db_err), until the
+ * centre is restarted; why in c->db_stopped_why. */
+int centre_db_stopped(struct tims_centre *c);
+/* tims_audit_set_marker_guard's test for the centre's audit log (ctx: c) */
+int centre_marker_stopped(void *ctx);
 tims_rc centre_db_err(struct tims_centre *c, const char *what,
 		      struct tims_err *err);
 /* {"announcements": [NOTE, ...]}: the key announcements in DIR/keys (keys.c). */

@@ -27,8 +27,13 @@ static tims_rc audit_open(struct tims_centre *c, struct tims_err *err)
 
 	if (c->audit)
 		return TIMS_OK;
+	tims_rc rc;
+
 	snprintf(origin, sizeof(origin), "%s/audit", c->name);
-	return tims_audit_open_keyed(c->dir, origin, "audit", TIMS_AUDIT_WRITE, &c->audit, err);
+	rc = tims_audit_open_keyed(c->dir, origin, "audit", TIMS_AUDIT_WRITE, &c->audit, err);
+	if (!rc) /* its publication record in centre.db: stopped with it */
+		tims_audit_set_marker_guard(c->audit, centre_marker_stopped, c);
+	return rc;
 }
 
 /* What was asked, as JSON, without the answer. */

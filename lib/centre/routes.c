@@ -142,6 +142,9 @@ static tims_rc push(struct centre_serve *s, struct tims_http_req *req,
 	case TIMS_ERR_UNAVAILABLE: /* the key token is away: nothing was taken */
 		rc = tims_http_reply_error(resp, 503, "token_unavailable", "%s", err.msg);
 		break;
+	case TIMS_ERR_FULL: /* the disk is full: nothing was taken, the post pushes again */
+		rc = tims_http_reply_error(resp, 507, "storage_full", "%s", err.msg);
+		break;
 	default:
 		if (s->log) {
 			struct tims_log_line l;
@@ -279,9 +282,10 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 		json_decref(posts);
 		return rc;
 	}
-	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o, s:I, s:o}", "centre",
+	/* db_stopped: centre.db stopped on an I/O error, until a restart */
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o, s:I, s:o, s:b}", "centre",
 		s->c->name, "posts", posts, "server_time_ms", (json_int_t)tims_mlog_now_ms(),
-		"store", centre_store_json(s->c)));
+		"store", centre_store_json(s->c), "db_stopped", centre_db_stopped(s->c)));
 }
 
 static tims_rc h_metrics(void *app, struct tims_http_req *req, struct tims_http_resp *resp)

@@ -36,6 +36,21 @@
 # the disk is back; then the power is cut and the final checks find every
 # acknowledged crossing in the store once.
 #
+# The I/O parts put the centre's own stores under faults (tests/lib/faultfs.c)
+# while the post pushes and dashboard logins (audited in audit.db, an event
+# in centre.db) come during the halting faults: enospc, every write of the mirror's WAL
+# fails ENOSPC — the push is answered 507 storage_full, nothing more is
+# confirmed, and once space is back the centre takes the post's log again;
+# disk-full, the same on a real disk: the centre's directory on a small
+# tmpfs, filled up with dd, then freed; db-eio, an fsync of centre.db fails
+# (EIO) — the centre writes centre.db no more until restarted, says so
+# (status db_stopped), the mirror goes on; audit-eio, an fsync of its own
+# audit log fails — no login is answered any more (5xx), even once the
+# fault is gone, audit.db is written no more; io, db-eio and audit-eio at
+# once, with eio-store's fault, short (make check: 0.7 s of fault, no power
+# cut). The others end with a power cut; the final checks find
+# every acknowledged crossing once at the centre after the catch-up.
+#
 # The nofsync part shows the row can fail: before the restart and the
 # checks, one more cut with the fsyncs of the centre's mirrors ignored by
 # the shim (TIMS_CRASH_NOSYNC=mirror; TIMS unchanged) and nothing unsynced
@@ -47,16 +62,18 @@
 #
 #   FAULT_SEED=N        replay the schedule and the power-cut choices (logged)
 #   CENTRECUT_CYCLES=N  cuts of the centre (default 1; make soak: many more)
-#   CENTRECUT_PARTS     "row eio nofsync" (default: make check) or some of
-#                       them, or eio-store (make soak: its repair did not
-#                       come in 1 of 3 runs, docs/reliability.md)
+#   CENTRECUT_PARTS     "row eio io nofsync" (default: make check) or some
+#                       of them, or the parts of make soak: eio-store,
+#                       enospc, disk-full, db-eio, audit-eio (io is
+#                       db-eio, audit-eio and eio-store's fault at once)
+#   CENTRECUT_TMPFS_MB  the size of disk-full's tmpfs (default 48)
 #   CENTRECUT_NOSYNC    the files whose fsyncs the nofsync part drops (mirror)
 . tests/e2e/lib.sh
 
 ROW=centrecut
 . tests/lib/faultrow.sh
 CYCLES=${CENTRECUT_CYCLES:-1}
-PARTS=" ${CENTRECUT_PARTS:-row eio nofsync} "
+PARTS=" ${CENTRECUT_PARTS:-row eio io nofsync} "
 part() { case $PARTS in *" $1 "*) return 0 ;; esac; return 1; }
 C=$T_TMP/centre
 CPORT=$(free_port)
@@ -68,6 +85,7 @@ t_cleanup_more() {
 	[ -n "$SERVER" ] && kill -KILL "$SERVER" 2>/dev/null
 	[ -n "$CENTRE" ] && kill -KILL "$CENTRE" 2>/dev/null
 	[ -n "${LOADER:-}" ] && kill "$LOADER" 2>/dev/null
+	[ -n "${CMOUNTED:-}" ] && { sleep 0.2; umount "$CMOUNTED"; }
 	true
 }
 
@@ -103,6 +121,10 @@ sync_view() {
 		"$PY" -c 'import json, sys; c = json.load(sys.stdin)["centre"]; print(c["centre_size"], c["lag"])' 2>/dev/null
 }
 caught_up() { [ "$(sync_view | cut -d' ' -f2)" = 0 ]; }
+confirmed_now() { sync_view | cut -d' ' -f1; }
+centre_status() { curl -s --cacert "$CA_FILE" "$CURL_/api/v1/centre/status"; }
+grows_from() { [ "$(confirmed_now)" -gt "$1" ] 2>/dev/null; }
+repair_done() { centre_status | grep -Eq '"repair_pending": *false'; }
 # mirror_size DIR: the entries of the post's mirror in DIR (read on a copy:
 # SQLite recovers its WAL as the centre would at open)
 mirror_size() {
@@ -118,7 +140,9 @@ mirror_size() {
 cli_bootstrap "$C"
 post_init "$ORIGIN"
 enrol_with_centre centrecut-post
-CA_FILE=$C/ca.crt
+# (a copy: the disk-full part moves the centre's directory onto a tmpfs)
+cp "$C/ca.crt" "$T_TMP/ca.crt"
+CA_FILE=$T_TMP/ca.crt
 serve || { t_report fail "the post serves" "$(tail -3 "$T_TMP/serve.err")"; t_end; exit 1; }
 booths_login
 t_eq "setup: a post enrolled with the centre, three booths logged in" 3 \
@@ -204,6 +228,7 @@ for c in $(seq 1 "$CYCLES"); do
 	fi
 done
 t_eq "every cut: the centre lost nothing it had acknowledged to the post, its audit log verifies, it started on what reached the disk" 0 "$bad"
+CRASH_AFTER= # the last cycle's: not for the parts below
 fi
 
 # ---- an fsync of the mirror fails (EIO), then the power is cut ---------------
@@ -212,6 +237,12 @@ fi
 # directory: its sandbox reads only there), and 10 more records taken; 1 if
 # it does not start
 fault_start() {
+	# The centre of a fault part runs until the test kills it: no
+	# TIMS_CRASH_AFTER. (The row's last cycle left CRASH_AFTER set when
+	# the seed was odd, and the centre of the eio and eio-store parts cut
+	# itself a few thousand I/O records in: the eio-store part's repair
+	# "never came", 1 of 3 CI runs, docs/reliability.md.)
+	local CRASH_AFTER= NOSYNC=
 	cstop
 	CFAULT_CTL=$C/fault-ctl
 	rm -f "$CFAULT_CTL"
@@ -253,6 +284,8 @@ if fault_start; then
 	r=$("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" "${MIRROR#mirror/}" fsync)
 	echo "# eio: $r"
 	t_match "eio: after the failed fsync the centre wrote nothing more to the mirror" 'failed .*; then 0 writes' "$r"
+	# (a centre that died would pass the checks above)
+	t_ok "eio: ... and it is still running: it stopped writing, it did not die" alive "$CENTRE"
 	ckill
 	sleep 0.3
 	read -r CONFIRMED _ <<<"$(sync_view)"
@@ -294,9 +327,27 @@ if fault_start; then
 			"$T_TMP/ev/centre.db" "$1"
 	}
 	repaired() { [ "$(events store-repaired)" -gt 0 ] 2>/dev/null; }
-	t_ok "eio-store: the failure is said (event 'store'), and once the disk is back the store is repaired from the mirror (event 'store-repaired')" \
-		wait_for 150 repaired
+	t0=$(now_ms)
+	if wait_for 150 repaired; then
+		t_report ok "eio-store: the failure is said (event 'store'), and once the disk is back the store is repaired from the mirror (event 'store-repaired', $(($(now_ms) - t0)) ms after)"
+	else
+		# (1 of 3 CI runs once: no repair, no write to query.db after
+		# the failure; docs/reliability.md) what the centre was doing
+		t_report fail "eio-store: the failure is said (event 'store'), and once the disk is back the store is repaired from the mirror (event 'store-repaired')"
+		echo "# eio-store: no repair in 30 s; the post's view of the centre now: $(sync_view) (when the fault was lifted: $s2)"
+		echo "# eio-store: the centre's status: $(centre_status | head -c 700)"
+		echo "# eio-store: journal: $("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" query.db write)"
+		echo "# eio-store: the post's log of the centre: $(grep -i centre "$T_TMP/serve.err" | tail -3 | tr '\n' ' ')"
+		echo "# eio-store: the centre's log: $(tail -5 "$T_TMP/centre.log" | tr '\n' ' ')"
+		if command -v gdb >/dev/null && [ -n "$CENTRE" ]; then
+			gdb -p "$CENTRE" -batch -ex 'thread apply all bt 12' 2>/dev/null |
+				grep -E '^(Thread|#)' | head -120 | sed 's/^/#   /'
+		fi
+	fi
 	echo "# eio-store: events: store $(events store), store-repaired $(events store-repaired)"
+	wait_for 50 grows_from "${s2:-0}"
+	s3=$(confirmed_now)
+	t_ok "eio-store: once the disk is back the centre goes on confirming ($s2 -> $s3)" test "${s3:-0}" -gt "${s2:-0}"
 	t_eq "eio-store: the failure is said once, not at every push while the store is marked" 1 "$(events store)"
 	r=$("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" query.db write)
 	echo "# eio-store: $r"
@@ -309,6 +360,178 @@ else
 fi
 CFAULT_CTL=
 fi
+
+# ---- the centre's own stores under I/O errors, and a full disk -------------
+# io_part NAME KIND FAULT: the centre restarted under crashfs and faultfs
+# (fault_start), then FAULT (a faultfs line, or "tmpfs": the centre's
+# directory is a small tmpfs, filled up) for 1.2 s while the post pushes,
+# then lifted. KIND
+#   full  the push is refused cleanly (the post hears 507 storage_full),
+#         nothing more is confirmed while the disk is full, and once space
+#         is back the centre takes the post's log again;
+#   halt  the store whose fsync failed is written no more until a restart
+#         (crashfs's journal), even once the fault is gone; what it holds
+#         is not acknowledged to anyone meanwhile.
+# The final checks (after the restart and catch-up) find every acknowledged
+# crossing once in the mirror and the query store, nothing partial.
+IO_ROWS=()
+# login_attempt N: a dashboard login with a wrong password (the centre
+# audits it in audit.db and logs an event in centre.db); prints the status
+login_attempt() {
+	curl -s -o /dev/null -w '%{http_code}' --cacert "$CA_FILE" -H 'Content-Type: application/json' \
+		-X POST "$CURL_/api/v1/session" \
+		--data-binary "{\"officer\":\"nobody$1\",\"password\":\"wrong password\",\"code\":\"000000\"}"
+}
+
+io_part() {
+	local name=$1 kind=$2 fault=$3 short=${4:-} c0 c1 c2 k1 k2 r t0 resumed store pstart
+	pstart=$(now_ms)
+	: >"$T_TMP/serve.err.mark"
+	local errlines
+	errlines=$(wc -l <"$T_TMP/serve.err")
+	if [ "$fault" = tmpfs ]; then
+		# the centre's directory on a small tmpfs of its own (a real
+		# disk that fills up), its files copied there
+		cstop
+		mv "$C" "$C.disk" && mkdir -m 0700 "$C" &&
+			mount -t tmpfs -o size=${CENTRECUT_TMPFS_MB:-48}m,mode=0700 tims-centre "$C" || {
+			rmdir "$C" 2>/dev/null; mv "$C.disk" "$C"
+			t_report fail "$name: mount a tmpfs for the centre (root needed)"
+			return
+		}
+		CMOUNTED=$C
+		cp -a "$C.disk/." "$C/"
+	fi
+	if ! fault_start; then
+		t_report fail "$name: the centre starts"
+		CFAULT_CTL=
+		return
+	fi
+	c0=$(confirmed_now)
+	k1=$(grep -c '^K ' "$T_TMP/history")
+	if [ "$fault" = tmpfs ]; then
+		dd if=/dev/zero of="$C/filler" bs=64k 2>/dev/null
+		dd if=/dev/zero of="$C/filler.small" bs=4k 2>/dev/null
+		rm -f "$C/filler.small"
+	else
+		echo "$fault" | tr ';' '\n' >"$CFAULT_CTL" # (several: "A; B")
+	fi
+	# what writes the centre's own files besides the pushes: failed logins
+	# (each audited in audit.db, with an event in centre.db; each costs a
+	# password hash, so few of them)
+	local codes=
+	if [ "$kind" = halt ]; then
+		codes=" $(login_attempt 1)"
+	fi
+	sleep 0.4 # a push under way when the disk failed
+	c1=$(confirmed_now)
+	[ -n "$short" ] && sleep 0.3 || sleep 0.8
+	c2=$(confirmed_now)
+	k2=$(grep -c '^K ' "$T_TMP/history")
+	case $kind in
+	full)
+		# (on the real disk a write into space a file already holds
+		# still succeeds: only the injected fault stops every write)
+		[ "$fault" = tmpfs ] || t_eq "$name: nothing more is confirmed while the disk is full" "$c1" "$c2"
+		t_match "$name: the push is refused cleanly: the post hears 507" \
+			'refused the push \(507\)' "$(tail -n +"$((errlines + 1))" "$T_TMP/serve.err")"
+		t_eq "$name: ... and never 500" "" \
+			"$(tail -n +"$((errlines + 1))" "$T_TMP/serve.err" | grep -o 'refused the push (5[0-9][0-9])' | grep -v 507 | sort -u)"
+		rm -f "$C/filler" "$CFAULT_CTL"
+		t0=$(now_ms)
+		if wait_for 100 grows_from "$c2"; then
+			resumed=$(($(now_ms) - t0))
+			t_report ok "$name: space again: the centre takes the post's log again ($resumed ms)"
+		else
+			resumed=never
+			t_report fail "$name: space again: the centre takes the post's log again" \
+				"confirmed $(confirmed_now), was $c2; $(tail -3 "$T_TMP/centre.log")"
+		fi
+		IO_ROWS+=("$name: confirmed $c0 -> $c1 -> $c2 while full (booths acknowledged $k1 -> $k2), 507 to the post, resumed ${resumed} ms after space came back")
+		;;
+	halt)
+		rm -f "$CFAULT_CTL"
+		local after=
+		after=" $(login_attempt 2)"
+		echo "# $name: logins answered$codes while the fault lasted,$after after"
+		local one rs=
+		while read -r one; do
+			case $one in
+			write*query.db*)
+				# the query store is derived from the mirror: it is
+				# repaired from it once the disk is back, and written
+				# again (eio-store, with its events, in make soak)
+				t_ok "$name: once the disk is back the query store is repaired from the mirror (status repair_pending false)" \
+					wait_for 150 repair_done
+				r=$("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" query.db write)
+				echo "# $name: $r"
+				rs="$rs${rs:+; }$r"
+				t_match "$name: ... and written again" 'failed .*; then [1-9][0-9]* writes' "$r"
+				continue
+				;;
+			esac
+			store=${one##* }
+			store=${store%-wal}
+			store=${store#centre/} # the centre's own file, under its directory
+			r=$("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" "^$store" fsync)
+			echo "# $name: $r"
+			rs="$rs${rs:+; }$r"
+			t_match "$name: after the failed fsync the centre wrote nothing more to $store, even once the fault was gone" \
+				'failed .*; then 0 writes' "$r"
+			case $store in
+			audit.db)
+				# what cannot be audited is not answered: no 401,
+				# every later attempt refused 5xx
+				t_eq "$name: once the audit log failed, no login is answered, even once the fault is gone (5xx only)" "" \
+					"$(echo "$after" | tr ' ' '\n' | grep -v '^5' | grep . | sort -u)"
+				;;
+			centre.db)
+				t_match "$name: the centre says centre.db stopped, until a restart (status db_stopped)" \
+					'"db_stopped": *true' "$(centre_status)"
+				;;
+			esac
+		done < <(echo "$fault" | tr ';' '\n' | sed 's/^ *//')
+		c3=$(confirmed_now)
+		t_ok "$name: ... while the mirror, a store of its own, goes on confirming the post's log ($c0 -> $c3)" \
+			test "${c3:-0}" -gt "${c0:-0}"
+		IO_ROWS+=("$name: confirmed $c0 -> $c1 -> $c2 -> $c3 (booths acknowledged $k1 -> $k2); $rs; logins answered$codes during,$after after")
+		;;
+	esac
+	echo "# $name: the post heard the centre confirm $c0 -> $c1 -> $c2; the booths acknowledged $k1 -> $k2"
+	t_ok "$name: the centre is still running (a dead one would pass the checks above)" alive "$CENTRE"
+	ckill
+	if [ -z "$short" ]; then
+		# (short, make check: no power cut here; the row and eio parts
+		# cut the power, and the final checks run after the restart)
+		sleep 0.3
+		read -r CONFIRMED _ <<<"$(sync_view)"
+		CUT_LINE=$("$PY" "$ROOT/tests/lib/powercut.py" cut "$C" "$T_TMP/cbase" "$T_TMP/cjournal" \
+			--seed "$((SEED * 1000 + 700 + ${#name}))" --mode random)
+		echo "# $name: power cut: $CUT_LINE"
+		HELD=$(mirror_size "$C")
+		t_ok "$name: after the power cut the mirror holds all the centre confirmed ($HELD >= $CONFIRMED)" \
+			test "${HELD:-0}" -ge "${CONFIRMED:-1}"
+	fi
+	echo "# $name: the part took $(($(now_ms) - pstart)) ms"
+	rm -f "$C/filler" "$C/filler.small"
+	CFAULT_CTL=
+	if [ -n "${CMOUNTED:-}" ]; then
+		# back on the ordinary disk, as the cut left it
+		cstop
+		rm -rf "$C.disk" && mkdir -m 0700 "$C.disk" && cp -a "$C/." "$C.disk/" &&
+			umount "$C" && rmdir "$C" && mv "$C.disk" "$C" && CMOUNTED=
+	fi
+}
+part enospc && io_part enospc full "write ENOSPC ${MIRROR#mirror/}-wal"
+part disk-full && io_part disk-full full tmpfs
+part db-eio && io_part db-eio halt "fsync EIO centre/centre.db-wal"
+# (centre/audit.db: the centre's own audit log, not its mirror of the
+# post's, mirror/X.audit.db)
+part audit-eio && io_part audit-eio halt "fsync EIO centre/audit.db-wal"
+# make check: both at once, and the query store's writes failing (the
+# eio-store part's fault), one restart of the centre, 0.7 s of fault, no
+# power cut of its own (short: a few seconds)
+part io && io_part io halt "fsync EIO centre/centre.db-wal; fsync EIO centre/audit.db-wal; write EIO query.db-wal" short
 
 # ---- one more cut, with the mirror's fsyncs missing: it must be caught ------
 # The fsyncs of the centre's mirrors return 0 and do nothing (the shim;
@@ -395,5 +618,6 @@ check_all centrecut
 centre_ok "$what"
 RECOVERY=$(printf '%s\n' "${recov[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "median %d ms, max %d ms (%d starts)", a[int((NR + 1) / 2)], a[NR], NR }')
 echo "# row centrecut ($what): $(printf '%s' "$CHECK" | tr '\n' ' ' | sed 's/centrecut: //g'); acknowledged-then-lost (row) $LOST_ACK; centre start $RECOVERY; caught up ${catchup} ms after the restart; $(($(date +%s) - start)) s, seed $SEED"
+for r in "${IO_ROWS[@]}"; do echo "# io row $r"; done
 t_eq "the booths' client ran without an error of its own" "" "$(cat "$T_TMP/load.err")"
 t_end

@@ -9,7 +9,8 @@
  * While FILE exists and holds a line "OP ERRNO PATTERN" (OP: fsync, which
  * also covers fdatasync, or write, which covers write, pwrite and
  * pwrite64; ERRNO: EIO, ENOSPC or EDQUOT), every such call on a file whose
- * path contains PATTERN fails with that errno and does nothing. Remove FILE
+ * path contains PATTERN fails with that errno and does nothing (up to 8
+ * such lines, several faults at once: the first that matches). Remove FILE
  * and calls pass through again (a disk that has space again). FILE is read
  * at each call, so a test switches faults on and off while the process
  * runs. Not part of TIMS: built only for the tests (Makefile).
@@ -27,24 +28,32 @@ static int armed(const char *op, int fd)
 {
 	const char *ctl = getenv("TIMS_FAULT_CTL");
 	char line[512], want_op[16], name[16], pattern[400], link[64], path[4096];
+	int saved = errno, e = 0, have_path = 0;
 	ssize_t n;
 	FILE *f;
-	int e;
 
-	if (!ctl || !(f = fopen(ctl, "re")))
+	if (!ctl || !(f = fopen(ctl, "re"))) {
+		errno = saved;
 		return 0;
-	n = fgets(line, sizeof(line), f) ? 1 : 0;
+	}
+	for (int i = 0; !e && i < 8 && fgets(line, sizeof(line), f); i++) {
+		if (sscanf(line, "%15s %15s %399s", want_op, name, pattern) != 3 ||
+		    strcmp(want_op, op))
+			continue;
+		if (!have_path) {
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			if ((n = readlink(link, path, sizeof(path) - 1)) < 0)
+				break;
+			path[n] = '\0';
+			have_path = 1;
+		}
+		if (strstr(path, pattern))
+			e = !strcmp(name, "EIO") ? EIO : !strcmp(name, "ENOSPC") ? ENOSPC
+			    : !strcmp(name, "EDQUOT") ? EDQUOT : 0;
+	}
 	fclose(f);
-	if (!n || sscanf(line, "%15s %15s %399s", want_op, name, pattern) != 3 ||
-	    strcmp(want_op, op))
-		return 0;
-	e = !strcmp(name, "EIO") ? EIO : !strcmp(name, "ENOSPC") ? ENOSPC
-	    : !strcmp(name, "EDQUOT") ? EDQUOT : 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	if (!e || (n = readlink(link, path, sizeof(path) - 1)) < 0)
-		return 0;
-	path[n] = '\0';
-	return strstr(path, pattern) ? e : 0;
+	errno = saved;
+	return e;
 }
 
 #define NEXT(name) ((__typeof__(&name))dlsym(RTLD_NEXT, #name))

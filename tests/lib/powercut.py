@@ -222,15 +222,20 @@ def cut(args):
 
 def after_failure(journal, pattern, call):
     """Writes to files whose path contains pattern after the first failed
-    `call` (fsync or write) on one of them: (failure description, count)."""
+    `call` (fsync or write) on one of them: (failure description, count).
+    A pattern starting with ^ matches at the start of the path only
+    ("^audit.db": the centre's own audit log, not mirror/X.audit.db)."""
     paths, failed, after = {}, None, 0
+
+    def match(p):
+        return p.startswith(pattern[1:]) if pattern.startswith("^") else pattern in p
     for pos, t, ino, off, ps, data in records(journal):
         if t in "BC":
             paths[ino] = ps[0]
-        elif t == "F" and ps and ps[0] == call and pattern in paths.get(ino, "") and not failed:
+        elif t == "F" and ps and ps[0] == call and match(paths.get(ino, "")) and not failed:
             failed = "%s of %s failed (errno %d) at journal offset %d" % (
                 call, paths[ino], off, pos)
-        elif t in "WT" and failed and pattern in paths.get(ino, ""):
+        elif t in "WT" and failed and match(paths.get(ino, "")):
             after += 1
     return failed, after
 
@@ -245,7 +250,7 @@ def main(argv):
         return dump(argv[1])
     if len(argv) == 4 and argv[0] == "after-failure":
         failed, n = after_failure(argv[1], argv[2], argv[3])
-        print("%s; then %d writes to %s*" % (failed or "no %s failed" % argv[3], n, argv[2]))
+        print("%s; then %d writes to %s*" % (failed or "no %s failed" % argv[3], n, argv[2].lstrip("^")))
         return
     if len(argv) < 4 or argv[0] != "cut":
         raise SystemExit(__doc__)
