@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "tims/buf.h"
+#include "tims/keydir.h"
 #include "tims/p11.h"
 #include "tims/util.h"
 #include "internal.h"
@@ -288,4 +289,53 @@ tims_rc tims_sandbox_add_listed_file(struct tims_sandbox_cfg *cfg, const char *p
 	rc = b.len ? tims_sandbox_add_listed(cfg, b.buf, b.len, err) : TIMS_OK;
 	tims_buf_release(&b);
 	return rc;
+}
+
+/* ---- a daemon's two processes ----------------------------------------- */
+
+tims_rc tims_sandbox_daemon_paths(struct tims_sandbox_cfg *cfg, const char *dir,
+				  const char *const *ro, size_t nro, const char *const *rw,
+				  size_t nrw, struct tims_err *err)
+{
+	static const char *const listed[] = { "witnesses.conf", "audit-witnesses.conf" };
+	tims_rc rc;
+
+	cfg->profile = TIMS_SANDBOX_DAEMON;
+	cfg->data_dir = dir;
+	for (size_t i = 0; i < nro; i++)
+		if (ro[i] && (rc = tims_sandbox_add_ro(cfg, ro[i], err)))
+			return rc;
+	for (size_t i = 0; i < nrw; i++)
+		if (rw[i] && (rc = tims_sandbox_add_rw(cfg, rw[i], err)))
+			return rc;
+	/* no token paths: keys are used by the signer process only; CA and
+	 * key files of witnesses, named in lists read as it runs */
+	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
+		char path[TIMS_SANDBOX_PATH_BYTES];
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, listed[i]) <
+		    sizeof(path) && (rc = tims_sandbox_add_listed_file(cfg, path, err)))
+			return rc;
+	}
+	return TIMS_OK;
+}
+
+tims_rc tims_sandbox_signer_paths(struct tims_sandbox_cfg *cfg, const char *dir,
+				  const char *const *ro, size_t nro, struct tims_err *err)
+{
+	static char kd[TIMS_SANDBOX_PATH_BYTES]; /* cfg keeps copies; one signer a process */
+	tims_rc rc;
+
+	cfg->profile = TIMS_SANDBOX_SIGNER;
+	cfg->data_dir = dir;    /* the key links, the vault's token reference */
+	if ((rc = tims_keydir_of(dir, kd, sizeof(kd), err)) ||
+	    (rc = tims_sandbox_add_ro(cfg, kd, err)))
+		return rc;
+	for (size_t i = 0; i < nro; i++)
+		if (ro[i] && (rc = tims_sandbox_add_ro(cfg, ro[i], err)))
+			return rc;
+	/* the token: module, PIN file, SoftHSM2's configuration and tokens */
+	if ((rc = tims_sandbox_add_p11_dir(cfg, dir, err)))
+		return rc;
+	return tims_sandbox_add_p11_dir(cfg, kd, err);
 }
