@@ -16,9 +16,15 @@
  * again before each request on a kept one, so an impostor learns nothing
  * and a revocation list updated meanwhile counts at once.
  *
- * Time: connecting is bounded by 5 s, the whole request (resolution aside:
- * getaddrinfo has its own resolver timeouts) by peer->timeout_s, with
- * non-blocking sockets and poll deadlines: no signals, threads call it.
+ * Time: the whole request is bounded by peer->timeout_s, name resolution
+ * included, and connecting by 5 s besides, with non-blocking sockets and
+ * poll deadlines: no signals, threads call it. getaddrinfo cannot be
+ * given a deadline (the resolver's own timeouts and retries can add up to
+ * tens of seconds), so a name is resolved on a thread of its own that the
+ * caller waits for until the deadline and then leaves: the thread ends
+ * when getaddrinfo does and frees what it holds; at most RESOLVE_MAX such
+ * threads at once (a resolver that never answers cannot pile up threads).
+ * An address in the URL is converted at once (AI_NUMERICHOST, no thread).
  *
  * Keep-alive and retries: a tims_sync_conn keeps its connection for the
  * next request to the same peer (URL, CA, certificate and key the same).
@@ -43,6 +49,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 #include "tims/httpresp.h"
@@ -55,6 +63,7 @@
 #define TARGET_MAX 2048
 #define IO_CHUNK 16384
 #define BODY_INLINE (64 * 1024) /* a body up to this is sent with its header */
+#define RESOLVE_MAX 16           /* resolutions running at once, waited for or not */
 
 struct target {
 	char host[HOST_MAX];      /* name or address, no brackets */
@@ -217,23 +226,154 @@ static int retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_rdn, int nr
 	return 0;
 }
 
-static tims_rc tcp_connect(struct tims_sync_conn *c, const char *url, const struct target *t,
-			   int64_t deadline, long timeout_s, struct tims_err *err)
-{
-	struct addrinfo hints, *ai = NULL;
-	char why[128] = "no address";
-	int64_t cdl = now_ms() + CONNECT_MS;
-	int r, timed_out = 0;
+/* ---- name resolution with a deadline ------------------------------------ */
 
-	if (cdl > deadline)
-		cdl = deadline;
+/* One resolution, shared by its thread and the caller: whichever lets go
+ * last frees it (the caller lets go at its deadline, the thread when
+ * getaddrinfo returns). */
+struct resolve {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int refs, done, rc, errno_;
+	char host[HOST_MAX], port[6];
+	struct addrinfo *ai;
+};
+
+static atomic_int resolving;   /* resolution threads running */
+
+static void resolve_unref(struct resolve *r)
+{
+	int last;
+
+	pthread_mutex_lock(&r->mu);
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&r->mu);
+	if (!last)
+		return;
+	if (r->ai)
+		freeaddrinfo(r->ai);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+static void *resolve_thread(void *arg)
+{
+	struct resolve *r = arg;
+	struct addrinfo hints, *ai = NULL;
+	int rc, e;
+
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | (t->ip ? AI_NUMERICHOST : 0);
-	if ((r = getaddrinfo(t->host, t->port, &hints, &ai)) != 0)
-		return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: %s", url,
-				    t->host, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+	hints.ai_flags = AI_NUMERICSERV;
+	rc = getaddrinfo(r->host, r->port, &hints, &ai);
+	e = errno;
+	pthread_mutex_lock(&r->mu);
+	r->rc = rc;
+	r->errno_ = e;
+	r->ai = rc ? NULL : ai;
+	r->done = 1;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	resolve_unref(r);
+	atomic_fetch_sub(&resolving, 1);
+	return NULL;
+}
+
+/* t's addresses into *out (freeaddrinfo), resolved by deadline. */
+static tims_rc resolve(const char *url, const struct target *t, int64_t deadline,
+		       long timeout_s, struct addrinfo **out, struct tims_err *err)
+{
+	struct addrinfo hints;
+	pthread_condattr_t ca;
+	pthread_attr_t ta;
+	pthread_t th;
+	struct resolve *r;
+	int rc, e;
+
+	*out = NULL;
+	if (t->ip) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+		if ((rc = getaddrinfo(t->host, t->port, &hints, out)) != 0)
+			return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: %s", url,
+					    t->host, rc == EAI_SYSTEM ? strerror(errno) :
+					    gai_strerror(rc));
+		return TIMS_OK;
+	}
+	if (atomic_fetch_add(&resolving, 1) >= RESOLVE_MAX) {
+		atomic_fetch_sub(&resolving, 1);
+		return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: %d resolutions "
+				    "still running (the resolver does not answer)", url, t->host,
+				    RESOLVE_MAX);
+	}
+	if (!(r = calloc(1, sizeof(*r)))) {
+		atomic_fetch_sub(&resolving, 1);
+		return tims_err_set(err, TIMS_ERR_NOMEM, "%s: out of memory", url);
+	}
+	memcpy(r->host, t->host, sizeof(r->host));
+	memcpy(r->port, t->port, sizeof(r->port));
+	r->refs = 2;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	e = pthread_create(&th, &ta, resolve_thread, r);
+	pthread_attr_destroy(&ta);
+	if (e) {
+		atomic_fetch_sub(&resolving, 1);
+		r->refs = 1;
+		resolve_unref(r);
+		return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: thread: %s", url,
+				    t->host, strerror(e));
+	}
+	pthread_mutex_lock(&r->mu);
+	while (!r->done) {
+		struct timespec ts = { (time_t)(deadline / 1000), (long)(deadline % 1000) * 1000000 };
+
+		if (pthread_cond_timedwait(&r->cv, &r->mu, &ts) == ETIMEDOUT)
+			break;
+	}
+	rc = r->rc;
+	e = r->errno_;
+	if (r->done && !rc) {
+		*out = r->ai;
+		r->ai = NULL;
+	}
+	if (!r->done) {
+		pthread_mutex_unlock(&r->mu);
+		resolve_unref(r);
+		return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: no answer "
+				    "within %ld s", url, t->host, timeout_s);
+	}
+	pthread_mutex_unlock(&r->mu);
+	resolve_unref(r);
+	if (rc)
+		return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: %s", url, t->host,
+				    rc == EAI_SYSTEM ? strerror(e) : gai_strerror(rc));
+	return TIMS_OK;
+}
+
+static tims_rc tcp_connect(struct tims_sync_conn *c, const char *url, const struct target *t,
+			   int64_t deadline, long timeout_s, struct tims_err *err)
+{
+	struct addrinfo *ai = NULL;
+	char why[128] = "no address";
+	int64_t cdl;
+	int r, timed_out = 0;
+	tims_rc rc;
+
+	if ((rc = resolve(url, t, deadline, timeout_s, &ai, err)))
+		return rc;
+	cdl = now_ms() + CONNECT_MS;
+	if (cdl > deadline)
+		cdl = deadline;
 	for (struct addrinfo *a = ai; a && c->fd < 0; a = a->ai_next) {
 		int fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		int e = 0, one = 1;

@@ -22,10 +22,12 @@
  */
 #include <fcntl.h>
 #include <gnutls/gnutls.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <linux/sched.h> /* CLONE_NEWNS */
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sodium.h>
 #include <sys/mount.h>
@@ -375,6 +377,88 @@ say:
 	_exit(0);
 }
 
+/* ---- a resolver that never answers ---------------------------------------
+
+ * The child: in a network namespace of its own (loopback up, a UDP socket
+ * on 127.0.0.1:53 that reads and never answers) and a mount namespace
+ * where /etc/resolv.conf names it (timeout 20 s) and /etc/nsswitch.conf
+ * asks DNS only, a request to a name with timeout_s 1. getaddrinfo alone
+ * waits 20 s; the request must end at its deadline. Writes "ok MS MSG",
+ * "skip why" or "fail why" to fd. */
+static void resolve_child(int fd)
+{
+	char line[600], rc_path[700], ns_path[700];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(53) };
+	struct tims_sync_peer peer = { "https://centre.tims-test.example:4433", NULL, NULL, NULL,
+				       1, NULL };
+	struct tims_buf out = TIMS_BUF_INIT(4096);
+	struct tims_err err;
+	struct ifreq ifr;
+	long status = 0;
+	int64_t t0;
+	tims_rc rc;
+	int u, so;
+
+	snprintf(rc_path, sizeof(rc_path), "%s/resolv.conf", dir);
+	snprintf(ns_path, sizeof(ns_path), "%s/nsswitch.conf", dir);
+	if ((syscall(SYS_unshare, CLONE_NEWNS | CLONE_NEWNET) &&
+	     syscall(SYS_unshare, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount(rc_path, "/etc/resolv.conf", NULL, MS_BIND, NULL) ||
+	    mount(ns_path, "/etc/nsswitch.conf", NULL, MS_BIND, NULL)) {
+		snprintf(line, sizeof(line), "skip no private mount and network namespace: %s\n",
+			 strerror(errno));
+		goto say;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((so = socket(AF_INET, SOCK_DGRAM, 0)) < 0 || ioctl(so, SIOCGIFFLAGS, &ifr) ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(so, SIOCSIFFLAGS, &ifr)) ||
+	    (u = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+	    bind(u, (struct sockaddr *)&a, sizeof(a))) {
+		snprintf(line, sizeof(line), "skip a silent resolver on 127.0.0.1:53: %s\n",
+			 strerror(errno));
+		goto say;
+	}
+	t0 = ms();
+	rc = tims_sync_http(&peer, "GET", "/", NULL, 0, NULL, out.max, &out, &status, &err);
+	snprintf(line, sizeof(line), "%s %lld %s\n", rc == TIMS_ERR_NET ? "ok" : "fail",
+		 (long long)(ms() - t0), rc ? err.msg : "answered");
+	close(u);
+	close(so);
+say:
+	tims_buf_release(&out);
+	if (write(fd, line, strlen(line)) < 0)
+		_exit(2);
+	_exit(0);
+}
+
+static void run_resolve_child(char *line, size_t cap)
+{
+	ssize_t n = 0;
+	int pfd[2];
+	pid_t pid;
+
+	line[0] = '\0';
+	if (pipe(pfd))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		close(pfd[0]);
+		resolve_child(pfd[1]);
+	}
+	close(pfd[1]);
+	if (pid > 0) {
+		n = read(pfd[0], line, cap - 1);
+		waitpid(pid, NULL, 0);
+	}
+	close(pfd[0]);
+	line[n > 0 ? n : 0] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+}
+
 static void run_key_child(int with_signer, struct srv *s, const char *ca_file, const char *crt,
 			  const char *key, char *line, size_t cap)
 {
@@ -684,6 +768,36 @@ int main(void)
 		     err.msg);
 	}
 	srv_stop(&s);
+
+	/* resolution is bounded by the request's deadline */
+	{
+		static const char rc_text[] = "nameserver 127.0.0.1\noptions timeout:20 attempts:1\n";
+		static const char ns_text[] = "hosts: dns\n";
+		struct tims_buf b = TIMS_BUF_INIT(256);
+		char line[600];
+		long long took = -1;
+
+		tims_buf_addstr(&b, rc_text);
+		file("resolv.conf", &b);
+		tims_buf_reset(&b);
+		tims_buf_addstr(&b, ns_text);
+		file("nsswitch.conf", &b);
+		tims_buf_release(&b);
+		run_resolve_child(line, sizeof(line));
+		if (!strncmp(line, "skip", 4)) {
+			/* not run is not passed */
+			T_OK(0, "a resolver that never answers: could not be set up here (%s)",
+			     line + 5);
+		} else {
+			if (!strncmp(line, "ok ", 3))
+				took = strtoll(line + 3, NULL, 10);
+			/* 20 s is what getaddrinfo alone would wait */
+			T_OK(took >= 0 && took < 15000 && strstr(line, "cannot resolve "
+			     "centre.tims-test.example: no answer within 1 s"),
+			     "a name the resolver never answers: the request ends at its "
+			     "deadline, 1 s, not the resolver's 20 s (%s)", line);
+		}
+	}
 
 	tims_buf_release(&out);
 	{
