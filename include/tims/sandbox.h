@@ -27,7 +27,7 @@
 
 enum tims_sandbox_profile {
 	/* the process that parses network input: sockets, files in its data
-	 * directory, outgoing TLS (the sync client; libcurl towards witnesses),
+	 * directory, outgoing TLS (the sync client, towards the centre and witnesses),
 	 * HTTPS serving (libmicrohttpd) */
 	TIMS_SANDBOX_DAEMON = 0,
 	/* the key-holding process: its PKCS#11 module and token directory,

@@ -84,6 +84,21 @@ struct tims_sync_conn {
 	struct tims_httpresp resp;
 };
 
+/* The request this thread is making, for wait_fd and the resolution's
+ * wait: its cancel callback, and whether it fired. */
+static _Thread_local const struct tims_sync_opts *cur_opts;
+static _Thread_local int cur_cancelled;
+
+#define CANCEL_SLICE_MS 100
+
+/* Whether the caller abandoned the request (asked at most every 100 ms). */
+static int cancelled(void)
+{
+	if (!cur_cancelled && cur_opts && cur_opts->cancel && cur_opts->cancel(cur_opts->cancel_ctx))
+		cur_cancelled = 1;
+	return cur_cancelled;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -93,7 +108,7 @@ static int64_t now_ms(void)
 }
 
 /* Wait for fd to be ready for events until deadline: 1 ready, 0 timed
- * out, -1 error. */
+ * out, -1 error (ECANCELED: the caller abandoned the request). */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
 	for (;;) {
@@ -101,13 +116,22 @@ static int wait_fd(int fd, short events, int64_t deadline)
 		int64_t left = deadline - now_ms();
 		int n;
 
+		if (cancelled()) {
+			errno = ECANCELED;
+			return -1;
+		}
 		if (left <= 0)
 			return 0;
+		if (cur_opts && cur_opts->cancel && left > CANCEL_SLICE_MS)
+			left = CANCEL_SLICE_MS;
 		n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n > 0)
 			return 1;
-		if (n == 0)
+		if (n == 0) {
+			if (deadline - now_ms() > 0)
+				continue; /* a slice, not the deadline */
 			return 0;
+		}
 		if (errno != EINTR)
 			return -1;
 	}
@@ -334,10 +358,16 @@ static tims_rc resolve(const char *url, const struct target *t, int64_t deadline
 				    t->host, strerror(e));
 	}
 	pthread_mutex_lock(&r->mu);
-	while (!r->done) {
-		struct timespec ts = { (time_t)(deadline / 1000), (long)(deadline % 1000) * 1000000 };
+	while (!r->done && !cancelled()) {
+		int64_t until = deadline;
+		struct timespec ts;
 
-		if (pthread_cond_timedwait(&r->cv, &r->mu, &ts) == ETIMEDOUT)
+		if (cur_opts && cur_opts->cancel && until > now_ms() + CANCEL_SLICE_MS)
+			until = now_ms() + CANCEL_SLICE_MS;
+		ts.tv_sec = (time_t)(until / 1000);
+		ts.tv_nsec = (long)(until % 1000) * 1000000;
+		if (pthread_cond_timedwait(&r->cv, &r->mu, &ts) == ETIMEDOUT &&
+		    now_ms() >= deadline)
 			break;
 	}
 	rc = r->rc;
@@ -699,18 +729,23 @@ void tims_sync_conn_free(struct tims_sync_conn *conn)
 	free(conn);
 }
 
-tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_peer *peer,
-			    const char *method, const char *path, const char *body,
-			    size_t len, const char *type, size_t max, struct tims_buf *out,
-			    long *status, struct tims_err *err)
+static tims_rc conn_http(struct tims_sync_conn *conn, const struct tims_sync_peer *peer,
+			 const struct tims_sync_opts *opts, const char *method, const char *path,
+			 const char *body, size_t len, const char *type, size_t max,
+			 struct tims_buf *out, long *status, struct tims_err *err)
 {
+	static const struct tims_sync_opts none;
 	struct tims_buf who = TIMS_BUF_INIT(4 * PATH_MAX + 8);
-	long timeout_s = peer->timeout_s > 0 ? peer->timeout_s : 30;
-	int64_t deadline = now_ms() + (int64_t)timeout_s * 1000;
+	int64_t tmo_ms = (opts = opts ? opts : &none)->timeout_ms > 0 ? opts->timeout_ms :
+			 (int64_t)(peer->timeout_s > 0 ? peer->timeout_s : 30) * 1000;
+	long timeout_s = (long)((tmo_ms + 999) / 1000); /* for messages */
+	int64_t deadline = now_ms() + tmo_ms;
 	struct target t;
 	tims_rc rc;
 
 	*status = 0;
+	if (opts->content_type)
+		opts->content_type[0] = '\0';
 	tims_buf_reset(out);
 	out->max = max;
 	if ((rc = parse_url(peer->url, &t, err)) ||
@@ -722,6 +757,8 @@ tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_
 		tims_buf_release(&who);
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: paths too long", peer->url);
 	}
+	cur_opts = opts;
+	cur_cancelled = 0;
 	for (int attempt = 0;; attempt++) {
 		enum phase ph;
 		int kept = 0;
@@ -749,6 +786,9 @@ tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_
 			      timeout_s, &ph, err);
 		if (!rc) {
 			*status = conn->resp.status;
+			if (opts->content_type)
+				memcpy(opts->content_type, conn->resp.content_type,
+				       sizeof(conn->resp.content_type));
 			conn->answered++;
 			if (conn->resp.close)
 				conn_close(conn);
@@ -756,11 +796,40 @@ tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_
 		}
 		conn_close(conn);
 		/* once, on a kept connection the server closed as we wrote */
-		if (!kept || attempt || !(ph == SENDING ||
+		if (cur_cancelled || !kept || attempt || !(ph == SENDING ||
 		    (ph == WAITING && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))))
 			break;
 	}
+	if (rc && cur_cancelled)
+		rc = tims_err_set(err, TIMS_ERR_NET, "%s: request abandoned", peer->url);
+	cur_opts = NULL;
+	cur_cancelled = 0;
 	tims_buf_release(&who);
+	return rc;
+}
+
+tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_peer *peer,
+			    const char *method, const char *path, const char *body,
+			    size_t len, const char *type, size_t max, struct tims_buf *out,
+			    long *status, struct tims_err *err)
+{
+	return conn_http(conn, peer, NULL, method, path, body, len, type, max, out, status, err);
+}
+
+tims_rc tims_sync_http_opts(const struct tims_sync_peer *peer,
+			    const struct tims_sync_opts *opts, const char *method,
+			    const char *path, const char *body, size_t len,
+			    const char *type, size_t max, struct tims_buf *out,
+			    long *status, struct tims_err *err)
+{
+	struct tims_sync_conn *conn;
+	tims_rc rc;
+
+	*status = 0;
+	if ((rc = tims_sync_conn_new(&conn, err)))
+		return rc;
+	rc = conn_http(conn, peer, opts, method, path, body, len, type, max, out, status, err);
+	tims_sync_conn_free(conn);
 	return rc;
 }
 
@@ -769,14 +838,6 @@ tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 		       const char *type, size_t max, struct tims_buf *out,
 		       long *status, struct tims_err *err)
 {
-	struct tims_sync_conn *conn;
-	tims_rc rc;
-
-	*status = 0;
-	if ((rc = tims_sync_conn_new(&conn, err)))
-		return rc;
-	rc = tims_sync_conn_http(conn, peer, method, path, body, len, type, max, out, status,
-				 err);
-	tims_sync_conn_free(conn);
-	return rc;
+	return tims_sync_http_opts(peer, NULL, method, path, body, len, type, max, out, status,
+				   err);
 }

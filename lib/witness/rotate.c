@@ -114,9 +114,9 @@ tims_rc tims_witness_follow(const char *url, const char *ca_file, long timeout_m
 	/* TIMS's own HTTPS client (lib/sync/client.c), as the sync: the
 	 * witness's certificate checked against ca_file (the system's trust
 	 * when NULL) and the URL's host; the whole request, name resolution
-	 * included, within the timeout (whole seconds, rounded up) */
-	struct tims_sync_peer peer = { url, ca_file, NULL, NULL,
-				       timeout_ms > 0 ? (timeout_ms + 999) / 1000 : 10, NULL };
+	 * included, within the timeout */
+	struct tims_sync_peer peer = { url, ca_file, NULL, NULL, 10, NULL };
+	struct tims_sync_opts opts = { timeout_ms > 0 ? timeout_ms : 10000, NULL, NULL, NULL };
 	struct tims_err e;
 	json_t *j = NULL, *arr;
 	long status = 0;
@@ -124,10 +124,10 @@ tims_rc tims_witness_follow(const char *url, const char *ca_file, long timeout_m
 	tims_rc rc = TIMS_OK;
 
 	tims_err_clear(&e);
-	if ((rc = tims_sync_http(&peer, "GET", "/key-announcements", NULL, 0, NULL,
+	if ((rc = tims_sync_http_opts(&peer, &opts, "GET", "/key-announcements", NULL, 0, NULL,
 				 ANN_ANSWER_MAX, &ans, &status, &e))) {
 		rc = tims_err_set(err, rc == TIMS_ERR_USAGE ? TIMS_ERR_USAGE : TIMS_ERR_NET,
-				  "witness %s: key announcements: %s", url, tims_err_msg(&e));
+				  "witness key announcements: %s", tims_err_msg(&e));
 		goto out;
 	}
 	if (status != 200) {

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "tims/httpresp.h"
 #include "tims/signer.h"
 #include "tims/sync.h"
 #include "tims/tls.h"
@@ -277,6 +278,12 @@ static tims_rc ask(struct srv *s, struct tims_sync_conn *conn, const char *host,
 	return tims_sync_http(&peer, method, path, NULL, 0, NULL, max, out, status, err);
 }
 
+/* A cancel callback: abandon 200 ms after *(int64_t *)ctx. */
+static int abandon_after(void *ctx)
+{
+	return ms() - *(const int64_t *)ctx >= 200;
+}
+
 /* One request to a server that stalls, in a thread of its own. */
 struct stalled {
 	struct srv s;
@@ -382,8 +389,8 @@ say:
  * The child: in a network namespace of its own (loopback up, a UDP socket
  * on 127.0.0.1:53 that reads and never answers) and a mount namespace
  * where /etc/resolv.conf names it (timeout 20 s) and /etc/nsswitch.conf
- * asks DNS only, a request to a name with timeout_s 1. getaddrinfo alone
- * waits 20 s; the request must end at its deadline. Writes "ok MS MSG",
+ * asks DNS only, a request to a name with a 300 ms deadline. getaddrinfo
+ * alone waits 20 s; the request must end at its deadline. Writes "ok MS MSG",
  * "skip why" or "fail why" to fd. */
 static void resolve_child(int fd)
 {
@@ -391,6 +398,7 @@ static void resolve_child(int fd)
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(53) };
 	struct tims_sync_peer peer = { "https://centre.tims-test.example:4433", NULL, NULL, NULL,
 				       1, NULL };
+	struct tims_sync_opts opts = { 300, NULL, NULL, NULL }; /* the request's deadline */
 	struct tims_buf out = TIMS_BUF_INIT(4096);
 	struct tims_err err;
 	struct ifreq ifr;
@@ -422,7 +430,8 @@ static void resolve_child(int fd)
 		goto say;
 	}
 	t0 = ms();
-	rc = tims_sync_http(&peer, "GET", "/", NULL, 0, NULL, out.max, &out, &status, &err);
+	rc = tims_sync_http_opts(&peer, &opts, "GET", "/", NULL, 0, NULL, out.max, &out, &status,
+				 &err);
 	snprintf(line, sizeof(line), "%s %lld %s\n", rc == TIMS_ERR_NET ? "ok" : "fail",
 		 (long long)(ms() - t0), rc ? err.msg : "answered");
 	close(u);
@@ -745,6 +754,45 @@ int main(void)
 		s.port = st[2].s.port;
 	}
 	{
+		/* options (a witness's add-checkpoint): a timeout in ms, a
+		 * caller that abandons the request, the answer's Content-Type */
+		struct tims_sync_opts o = { 300, NULL, NULL, NULL };
+		struct tims_sync_peer peer = { NULL, ca_file, NULL, NULL, 20, &want };
+		char url[80], ctype[TIMS_HTTPRESP_CTYPE_MAX] = "x";
+		struct srv q = { 0 };
+		int64_t t1;
+
+		srv_start(&q, &centre, SILENT, NULL);
+		snprintf(url, sizeof(url), "https://127.0.0.1:%u", q.port);
+		peer.url = url;
+		t1 = ms();
+		rc = tims_sync_http_opts(&peer, &o, "GET", "/x", NULL, 0, NULL, 1000, &out, &status,
+					 &err);
+		T_OK(rc == TIMS_ERR_NET && strstr(err.msg, "no answer within 1 s") &&
+		     ms() - t1 < 5000, "options: timeout_ms 300 bounds the request, not the "
+		     "peer's 20 s (%lld ms: %s)", (long long)(ms() - t1), err.msg);
+		o.timeout_ms = 0;
+		o.cancel = abandon_after;
+		o.cancel_ctx = &t1;
+		t1 = ms();
+		rc = tims_sync_http_opts(&peer, &o, "GET", "/x", NULL, 0, NULL, 1000, &out, &status,
+					 &err);
+		T_OK(rc == TIMS_ERR_NET && strstr(err.msg, "request abandoned") &&
+		     ms() - t1 < 5000, "options: a caller that abandons the request 200 ms in "
+		     "ends it then, not at the peer's 20 s (%lld ms: %s)", (long long)(ms() - t1),
+		     err.msg);
+		srv_stop(&q);
+		srv_start(&q, &centre, ANSWER, ok_json);
+		snprintf(url, sizeof(url), "https://127.0.0.1:%u", q.port);
+		o.cancel = NULL;
+		o.content_type = ctype;
+		rc = tims_sync_http_opts(&peer, &o, "GET", "/x", NULL, 0, NULL, 1000, &out, &status,
+					 &err);
+		T_OK(rc == TIMS_OK && status == 200 && !strcmp(ctype, "application/json"),
+		     "options: the answer's Content-Type is given (%s)", ctype);
+		srv_stop(&q);
+	}
+	{
 		uint16_t closed = s.port; /* its listener is gone */
 		struct srv dead = { .port = closed };
 
@@ -795,7 +843,7 @@ int main(void)
 			T_OK(took >= 0 && took < 15000 && strstr(line, "cannot resolve "
 			     "centre.tims-test.example: no answer within 1 s"),
 			     "a name the resolver never answers: the request ends at its "
-			     "deadline, 1 s, not the resolver's 20 s (%s)", line);
+			     "deadline, 300 ms, not the resolver's 20 s (%s)", line);
 		}
 	}
 
