@@ -67,6 +67,14 @@ static void get(const char *path, struct tims_buf *b)
 		tims_buf_reset(b);
 }
 
+static char warned[1024];
+
+static void keep_warning(void *ctx, const char *msg)
+{
+	(void)ctx;
+	snprintf(warned, sizeof(warned), "%s", msg);
+}
+
 /* ---- the attacker: a child with the network process's rules ----------- */
 
 static int out_fd = -1;
@@ -337,6 +345,28 @@ int main(void)
 		     b.len == held[0].len && !memcmp(b.buf, held[0].buf, b.len),
 		     "a copy whose links reach another node's keys gets its own copy of each "
 		     "(%s)", rc ? err.msg : link_text);
+	}
+
+	/* a rule of the network process that reaches the key directory is said */
+	{
+		static struct tims_sandbox_cfg cfg;
+		char sql[PATH_MAX * 2];
+
+		snprintf(sql, sizeof(sql), "%s", getenv("SQLITE_TMPDIR"));
+		setenv("SQLITE_TMPDIR", dir, 1); /* /tmp/...: holds post.keys */
+		tims_sandbox_cfg_init(&cfg);
+		cfg.warn = keep_warning;
+		warned[0] = '\0';
+		rc = tims_sandbox_daemon_paths(&cfg, node, NULL, 0, NULL, 0, &err);
+		T_OK(!rc && strstr(warned, "key directory") && strstr(warned, "post.keys") &&
+		     strstr(warned, "SQLITE_TMPDIR"), "SQLite's temporary directory holding the "
+		     "key directory: a warning names both (%s)", warned);
+		setenv("SQLITE_TMPDIR", sql, 1);
+		warned[0] = '\0';
+		tims_sandbox_cfg_init(&cfg);
+		cfg.warn = keep_warning;
+		rc = tims_sandbox_daemon_paths(&cfg, node, NULL, 0, NULL, 0, &err);
+		T_OK(!rc && !warned[0], "... and none when nothing reaches it (%s)", warned);
 	}
 
 	run_attacker();
