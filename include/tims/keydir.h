@@ -42,7 +42,8 @@ extern const char *const tims_key_files[];
 /* DIR.keys for dir (trailing slashes dropped; "." and ".." resolved). */
 tims_rc tims_keydir_of(const char *dir, char *out, size_t cap, struct tims_err *err);
 
-/* Move dir's key files into its key directory (made 0700 if missing),
+/* Move dir's key files into its key directory (made 0700 if missing and
+ * dir holds a key; a dir that is missing or holds none is left alone),
  * leaving links; *moved (may be NULL) counts the files moved this call. A
  * link whose key is missing is TIMS_ERR_NOTFOUND naming both (the key
  * directory was not moved with the data directory). */

@@ -223,23 +223,33 @@ tims_rc tims_keys_jail(const char *dir, unsigned *moved, struct tims_err *err)
 	char kd[KD_PATH];
 	const char *kbase;
 	struct stat owner;
+	int made = 0;
 	tims_rc rc;
 
 	if (moved)
 		*moved = 0;
 	if ((rc = tims_keydir_of(dir, kd, sizeof(kd), err)))
 		return rc;
-	errno = 0;
+	/* no directory, or no key in it: nothing to move, and no key
+	 * directory made beside a path that is not a node's (the caller's
+	 * own open says what is wrong with it) */
 	if (stat(dir, &owner) != 0 || !S_ISDIR(owner.st_mode))
-		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", dir,
-				    errno ? strerror(errno) : "not a directory");
+		return TIMS_OK;
 	kbase = strrchr(kd, '/');
 	kbase = kbase ? kbase + 1 : kd;
-	if ((rc = keydir_make(kd, &owner, err)))
-		return rc;
-	for (const char *const *f = tims_key_files; *f; f++)
+	for (const char *const *f = tims_key_files; *f; f++) {
+		char path[KD_PATH];
+		struct stat st;
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, *f) >= sizeof(path) ||
+		    lstat(path, &st) != 0)
+			continue;
+		if (!made && (rc = keydir_make(kd, &owner, err)))
+			return rc;
+		made = 1;
 		if ((rc = jail_one(dir, &owner, kd, kbase, *f, moved, err)))
 			return rc;
+	}
 	return TIMS_OK;
 }
 
