@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "tims/keydir.h"
 #include "tims/http.h"
 #include "tims/util.h"
 
@@ -195,7 +196,15 @@ int cli_private_dir(const char *cmd, const char *dir)
 	struct tims_err err;
 	size_t fixed = 0;
 
+	char kd[4200];
+	struct stat st;
+
 	if (tims_private_check(dir, private_found, (void *)cmd, &fixed, &err))
+		return cli_error(CLI_USAGE, cmd, "%s", err.msg);
+	/* the node's keys beside it (tims/keydir.h): their links in dir are
+	 * not followed above */
+	if (!tims_keydir_of(dir, kd, sizeof(kd), NULL) && lstat(kd, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && tims_private_check(kd, private_found, (void *)cmd, &fixed, &err))
 		return cli_error(CLI_USAGE, cmd, "%s", err.msg);
 	return CLI_OK;
 }

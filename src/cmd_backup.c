@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "serve_sandbox.h"
 #include "tims/audit.h"
 #include "tims/backup.h"
 #include "tims/centre.h"
@@ -460,6 +461,10 @@ static int rs_main(int argc, char **argv)
 		break;
 	}
 	tims_backup_manifest_release(&m);
+	/* the keys came back as files: into the key directory (the restored
+	 * node's start would move them too) */
+	if (serve_keys_jail("restore", to, 0))
+		v.failed++;
 	if (v.failed) {
 		printf("restore: %u checks FAILED: do not serve from %s\n", v.failed, to);
 		return CLI_FAIL;

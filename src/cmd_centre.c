@@ -234,6 +234,8 @@ static int c_init(int argc, char **argv)
 	if (tims_centre_init_token(argv[optind], name, store, hosts, token, key_token, &err))
 		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL : CLI_USAGE,
 				 "centre", "init: %s", err.msg);
+	if (serve_keys_jail("centre init", argv[optind], 0))
+		return CLI_FAIL;
 	printf("centre %s made in %s\n", name, argv[optind]);
 	return CLI_OK;
 }
@@ -1205,6 +1207,8 @@ static int c_rotate_key(int argc, char **argv)
 	if (tims_centre_rotate_key(argv[1], argv[2], (int64_t)days * 86400, path, sizeof(path),
 				   &err))
 		return cli_error(CLI_FAIL, "centre", "rotate-key: %s", err.msg);
+	if (serve_keys_jail("centre rotate-key", argv[1], 0))
+		return CLI_FAIL;
 	printf("%s key rotated; announced in %s (posts fetch it with sync; carry it to an "
 	       "offline post: tims post apply-bundle POST %s); restart a running centre\n",
 	       argv[2], path, path);

@@ -212,6 +212,8 @@ static int post_init(int argc, char **argv)
 	if (tims_post_init_token(argv[optind], origin, name, kind, token, key_token, &err))
 		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL : CLI_USAGE,
 				 "post", "init: %s", tims_err_msg(&err));
+	if (serve_keys_jail("post init", argv[optind], 0))
+		return CLI_FAIL;
 	printf("post %s initialised in %s (origin %s, kind %s)\n", name,
 	       argv[optind], origin, kind);
 	return CLI_OK;
@@ -490,6 +492,8 @@ static int post_enrol(int argc, char **argv)
 	if (access(path, F_OK) == 0 &&
 	    copy_file(argv[3], "revocations.json", argv[1], "centre/revocations.json", 0644, &err))
 		return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
+	if (serve_keys_jail("post enrol", argv[1], 0))
+		return CLI_FAIL;
 	printf("post %s enrolled: it pushes to the centre from its next start\n", argv[1]);
 	return CLI_OK;
 }
@@ -884,6 +888,8 @@ static int post_rotate_key(int argc, char **argv)
 		return st;
 	if (tims_post_rotate_key(dir, oldk, newk, &err))
 		return cli_error(CLI_FAIL, "post", "rotate-key: %s", err.msg);
+	if (serve_keys_jail("post rotate-key", dir, 0))
+		return CLI_FAIL;
 	cli_session_follow_key(dir, oldk);
 	res = json_pack("{s:s, s:s}", "old_vkey", oldk, "new_vkey", newk);
 	text = res ? json_dumps(res, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

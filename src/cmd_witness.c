@@ -193,6 +193,8 @@ static int witness_init(int argc, char **argv)
 	if (tims_witness_init_token(dir, o.name, o.hosts, o.token, &err))
 		return cli_error(err.rc == TIMS_ERR_EXISTS || err.rc == TIMS_ERR_INVALID
 				 ? CLI_FAIL : CLI_USAGE, "witness", "init: %s", err.msg);
+	if (serve_keys_jail("witness init", dir, 0))
+		return CLI_FAIL;
 	snprintf(vpath, sizeof(vpath), "%s/witness.vkey", dir);
 	if (!read_key_file("init", vpath, &vkey))
 		printf("witness %s made in %s\nverifier key: %s\n", o.name, dir,
@@ -582,6 +584,8 @@ static int witness_rotate_key(int argc, char **argv)
 		return cli_error(CLI_USAGE, "witness", "rotate-key: want DIR");
 	if (tims_witness_rotate_key(argv[1], 0, path, sizeof(path), &err))
 		return cli_error(CLI_FAIL, "witness", "rotate-key: %s", err.msg);
+	if (serve_keys_jail("witness rotate-key", argv[1], 0))
+		return CLI_FAIL;
 	printf("witness key rotated; announced in %s (restart a running witness)\n", path);
 	return CLI_OK;
 }

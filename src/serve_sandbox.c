@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "serve_conf.h"
 #include "serve_sandbox.h"
+#include "tims/keydir.h"
 #include "tims/signer.h"
 
 static void warn_line(void *ctx, const char *msg)
@@ -55,63 +56,70 @@ static enum tims_sandbox_mode mode_of(const struct serve_sandbox *sb)
 		TIMS_SANDBOX_ENFORCE;
 }
 
+int serve_keys_jail(const char *cmd, const char *dir, int daemon)
+{
+	struct tims_err err;
+	unsigned moved = 0;
+	char kd[TIMS_SANDBOX_PATH_BYTES], msg[TIMS_SANDBOX_PATH_BYTES + 64];
+
+	if (tims_keys_jail(dir, &moved, &err))
+		return cli_error(CLI_FAIL, cmd, "key directory: %s", tims_err_msg(&err));
+	if (daemon && moved && !tims_keydir_of(dir, kd, sizeof(kd), NULL)) {
+		snprintf(msg, sizeof(msg), "moved %u key file%s into %s", moved,
+			 moved == 1 ? "" : "s", kd);
+		serve_log_event(TIMS_LOG_NOTICE, "keys", "msg", msg);
+	}
+	return CLI_OK;
+}
+
 int serve_sandbox_enter(const char *cmd, const struct serve_sandbox *sb)
 {
 	/* ~64 KiB of paths: not on the stack of a thread-heavy process */
 	static struct tims_sandbox_cfg cfg;
-	static const char *const listed[] = { "witnesses.conf", "audit-witnesses.conf" };
+	const char *ro[1 + sizeof(sb->ro) / sizeof(sb->ro[0])];
 	struct tims_err err;
+	int c;
 
+	/* a key made since the signer started (a post's first self-signed
+	 * tls.key) goes where this process's rules do not reach */
+	if ((c = serve_keys_jail(cmd, sb->dir, 1)))
+		return c;
+	ro[0] = sb->config;
+	for (size_t i = 0; i < sizeof(sb->ro) / sizeof(sb->ro[0]); i++)
+		ro[1 + i] = sb->ro[i];
 	tims_sandbox_cfg_init(&cfg);
-	cfg.profile = TIMS_SANDBOX_DAEMON;
 	cfg.mode = mode_of(sb);
 	cfg.user = sb->user;
-	cfg.data_dir = sb->dir;
 	cfg.port = sb->port;
 	cfg.warn = warn_line;
-	if (tims_sandbox_add_ro(&cfg, sb->config, &err))
-		goto fail;
-	for (size_t i = 0; i < sizeof(sb->ro) / sizeof(sb->ro[0]); i++)
-		if (tims_sandbox_add_ro(&cfg, sb->ro[i], &err))
-			goto fail;
-	for (size_t i = 0; i < sizeof(sb->rw) / sizeof(sb->rw[0]); i++)
-		if (sb->rw[i] && tims_sandbox_add_rw(&cfg, sb->rw[i], &err))
-			goto fail;
-	/* no token paths: keys are used by the signer process only */
-	/* CA and key files of witnesses, named in lists read as it runs */
-	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
-		char path[TIMS_SANDBOX_PATH_BYTES];
-
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", sb->dir, listed[i]) <
-		    sizeof(path) && tims_sandbox_add_listed_file(&cfg, path, &err))
-			goto fail;
-	}
-	if (tims_sandbox_enter(&cfg, &err))
-		goto fail;
+	if (tims_sandbox_daemon_paths(&cfg, sb->dir, ro, sizeof(ro) / sizeof(ro[0]), sb->rw,
+				      sizeof(sb->rw) / sizeof(sb->rw[0]), &err) ||
+	    tims_sandbox_enter(&cfg, &err))
+		return cli_error(CLI_USAGE, cmd, "sandbox: %s", tims_err_msg(&err));
 	serve_log_event(TIMS_LOG_INFO, "sandbox", "mode", sb->mode ? sb->mode : "enforce");
 	return CLI_OK;
-fail:
-	return cli_error(CLI_USAGE, cmd, "sandbox: %s", tims_err_msg(&err));
 }
 
 int serve_sandbox_signer(const char *cmd, const struct serve_sandbox *sb,
 			 const char *dir, const char *key_file)
 {
 	static struct tims_sandbox_cfg cfg;
+	const char *ro[2] = { sb->config, key_file };
 	struct tims_err err;
+	int c;
 
+	/* the key files out of the data directory (and so out of the network
+	 * process's Landlock rules) first: a directory laid out before this
+	 * is migrated here, at every start */
+	if ((c = serve_keys_jail(cmd, dir, 1)))
+		return c;
 	tims_sandbox_cfg_init(&cfg);
-	cfg.profile = TIMS_SANDBOX_SIGNER;
 	cfg.mode = mode_of(sb);
 	cfg.user = sb->user;
-	cfg.data_dir = dir;    /* the key files, the vault's token reference */
 	/* the signer is another image: it prints its warnings itself (at
 	 * this level: asked for when warnings are shown) */
 	cfg.warn = serve_log_level() >= TIMS_LOG_WARNING ? warn_line : NULL;
-	/* the token: module, PIN file, SoftHSM2's configuration and tokens */
-	if (tims_sandbox_add_ro(&cfg, sb->config, &err) ||
-	    tims_sandbox_add_ro(&cfg, key_file, &err) ||
-	    tims_sandbox_add_p11_dir(&cfg, dir, &err))
+	if (tims_sandbox_signer_paths(&cfg, dir, ro, 2, &err))
 		return cli_error(CLI_USAGE, cmd, "signer sandbox: %s", tims_err_msg(&err));
 	tims_signer_sandbox(&cfg);
 	return CLI_OK;

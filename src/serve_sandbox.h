@@ -41,11 +41,19 @@ int serve_sandbox_check(const char *cmd, struct serve_sandbox *sb, const struct 
 int serve_sandbox_enter(const char *cmd, const struct serve_sandbox *sb);
 
 /* The signer's sandbox (profile TIMS_SANDBOX_SIGNER), given to
- * tims_signer_sandbox before tims_signer_start: DIR (the key files and the
- * token references in it), the token's paths, the config and key_file
+ * tims_signer_sandbox before tims_signer_start, once serve_keys_jail moved
+ * the keys: DIR and its key directory DIR.keys (the key files and the
+ * token references in them), the token's paths, the config and key_file
  * (the post's --key) read-only; the same user and mode as the daemon. */
 int serve_sandbox_signer(const char *cmd, const struct serve_sandbox *sb,
 			 const char *dir, const char *key_file);
+
+/* The node's private key files moved out of dir into its key directory
+ * (tims_keys_jail: DIR.keys beside it, each key a link there), logged
+ * when daemon is set and a file moved. CLI_OK, or the error printed
+ * (CLI_FAIL). serve_sandbox_signer and serve_sandbox_enter run it; the
+ * commands that write keys (init, rotate-key, enrol, restore) too. */
+int serve_keys_jail(const char *cmd, const char *dir, int daemon);
 
 /* The exit status for a failed tims_signer_start: CLI_USAGE when the signer
  * refused its configuration (its sandbox: a user, a directory's owner),

@@ -42,6 +42,7 @@
 #define TIMS_HTTPRESP_HEADERS_MAX 64  /* header fields, trailers included */
 #define TIMS_HTTPRESP_HEAD_MAX 32768  /* header section bytes, trailers included */
 #define TIMS_HTTPRESP_INTERIM_MAX 4   /* 1xx answers skipped */
+#define TIMS_HTTPRESP_CTYPE_MAX 128   /* a Content-Type value, its NUL included */
 
 struct tims_httpresp {
 	/* what was read (valid once the final status line is in) */
@@ -51,6 +52,9 @@ struct tims_httpresp {
 	int done;         /* the answer is complete: body in full */
 	int started;      /* at least one byte was fed */
 	size_t body_len;  /* body bytes so far */
+	/* the final answer's Content-Type as sent ("" if none); given twice,
+	 * or longer than TIMS_HTTPRESP_CTYPE_MAX - 1 bytes: the answer is refused */
+	char content_type[TIMS_HTTPRESP_CTYPE_MAX];
 
 	/* private */
 	int no_body_req, state, chunked, have_cl;

@@ -27,7 +27,7 @@
 
 enum tims_sandbox_profile {
 	/* the process that parses network input: sockets, files in its data
-	 * directory, outgoing TLS (the sync client; libcurl towards witnesses),
+	 * directory, outgoing TLS (the sync client, towards the centre and witnesses),
 	 * HTTPS serving (libmicrohttpd) */
 	TIMS_SANDBOX_DAEMON = 0,
 	/* the key-holding process: its PKCS#11 module and token directory,
@@ -101,6 +101,28 @@ tims_rc tims_sandbox_add_listed(struct tims_sandbox_cfg *cfg, const char *text, 
 				struct tims_err *err);
 tims_rc tims_sandbox_add_listed_file(struct tims_sandbox_cfg *cfg, const char *path,
 				     struct tims_err *err);
+
+/*
+ * The paths of a daemon's two processes, one function each so that what a
+ * daemon grants and what tests/unit/test_keyjail.c plays against are the
+ * same rules (src/serve_sandbox.c calls them):
+ *
+ * tims_sandbox_daemon_paths, the network process (profile DAEMON): dir as
+ * data_dir (read-write), each non-NULL ro[i] read-only and rw[i]
+ * read-write, and the files named in dir's witnesses.conf and
+ * audit-witnesses.conf (their CA and key files). Never dir's key
+ * directory (tims/keydir.h): it lies beside dir, beneath no rule here
+ * unless one of ro/rw or SQLite's temporary directory holds it.
+ *
+ * tims_sandbox_signer_paths, the signer (profile SIGNER): dir as data_dir,
+ * its key directory read-only, each non-NULL ro[i] read-only, and the
+ * token's paths (tims_sandbox_add_p11_dir) found in both directories.
+ */
+tims_rc tims_sandbox_daemon_paths(struct tims_sandbox_cfg *cfg, const char *dir,
+				  const char *const *ro, size_t nro, const char *const *rw,
+				  size_t nrw, struct tims_err *err);
+tims_rc tims_sandbox_signer_paths(struct tims_sandbox_cfg *cfg, const char *dir,
+				  const char *const *ro, size_t nro, struct tims_err *err);
 
 /* SoftHSM2's configuration text: the value of directories.tokendir into
  * out. TIMS_ERR_NOTFOUND when absent, TIMS_ERR_TOOBIG when longer than cap. */

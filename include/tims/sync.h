@@ -325,6 +325,27 @@ tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 		       long *status, struct tims_err *err);
 
 /*
+ * The same with options (a witness's add-checkpoint, tims/witness.h):
+ * opts->timeout_ms > 0 bounds the whole request in milliseconds instead
+ * of peer->timeout_s; opts->cancel, if set, is asked at least every 100
+ * ms while the request waits (resolving, connecting, sending, reading)
+ * and a non-zero answer abandons it (TIMS_ERR_NET, "request abandoned");
+ * opts->content_type, if set, gets the answer's Content-Type ("" when it
+ * has none; TIMS_HTTPRESP_CTYPE_MAX bytes).
+ */
+struct tims_sync_opts {
+	long timeout_ms;
+	int (*cancel)(void *ctx);
+	void *cancel_ctx;
+	char *content_type;
+};
+tims_rc tims_sync_http_opts(const struct tims_sync_peer *peer,
+			    const struct tims_sync_opts *opts, const char *method,
+			    const char *path, const char *body, size_t len,
+			    const char *type, size_t max, struct tims_buf *out,
+			    long *status, struct tims_err *err);
+
+/*
  * The same over a connection kept open between requests (HTTP/1.1
  * keep-alive; TLS is not negotiated again while it stays up) to the same
  * peer (URL, CA, certificate and key files). The peer's policy is checked

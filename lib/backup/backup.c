@@ -14,6 +14,7 @@
  * left, which it recovers from when it starts.
  */
 #include "tims/backup.h"
+#include "tims/keydir.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -208,12 +209,16 @@ static tims_rc walk_dir(struct walk *w, const char *rel, int depth)
 			rc = tims_err_set(w->err, TIMS_ERR_IO, "%s: %s", fpath, strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = walk_dir(w, frel, depth + 1);
-		} else if (S_ISREG(st.st_mode)) {
+		} else if (S_ISREG(st.st_mode) ||
+			   (S_ISLNK(st.st_mode) && tims_key_link(w->root, frel, fpath, sizeof(fpath)))) {
+			/* a key file in the key directory (tims/keydir.h):
+			 * backed up as a file under its name in the node's
+			 * directory, which the restore jails again */
 			struct tims_backup_file *f;
 
 			/* A write in progress (tims_write_file's temporary file):
 			 * the file it replaces is what the node holds. */
-			if (strstr(de->d_name, ".tmp"))
+			if (strstr(de->d_name, ".tmp") || strstr(de->d_name, ".lnk."))
 				continue;
 			if (w->n >= TIMS_BACKUP_MAX_FILES) {
 				rc = tims_err_set(w->err, TIMS_ERR_TOOBIG, "%s: more than %d files",
@@ -531,6 +536,8 @@ tims_rc tims_backup_take(const char *dir, const char *out, tims_backup_report_fn
 			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", f->path);
 			goto fail;
 		}
+		if (!f->is_db)
+			(void)tims_key_link(dir, f->path, src, sizeof(src));
 		if ((rc = mkdirs_for(out, f->path, err)))
 			goto fail;
 		if (f->is_db) {

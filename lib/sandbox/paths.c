@@ -3,8 +3,8 @@
  * its data directory and the paths its serve command adds.
  *
  * The daemon: shared libraries (NSS modules that getaddrinfo loads on its
- * first call, the PKCS#11 module), CA certificates for libcurl (GnuTLS
- * reads the bundle per handle; the hashed names in /etc/ssl/certs point into
+ * first call, the PKCS#11 module), CA certificates for the HTTPS client
+ * (GnuTLS reads the system bundle per connection when no CA file is given; the hashed names in /etc/ssl/certs point into
  * /usr/share/ca-certificates), zoneinfo, the resolver's files, the account
  * files (libpq and initgroups look users up), /dev/urandom, its own /proc
  * entry (thread names, the checks of tims_sandbox_enter) and the CPU list
@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "tims/buf.h"
+#include "tims/keydir.h"
 #include "tims/p11.h"
 #include "tims/util.h"
 #include "internal.h"
@@ -288,4 +289,85 @@ tims_rc tims_sandbox_add_listed_file(struct tims_sandbox_cfg *cfg, const char *p
 	rc = b.len ? tims_sandbox_add_listed(cfg, b.buf, b.len, err) : TIMS_OK;
 	tims_buf_release(&b);
 	return rc;
+}
+
+/* ---- a daemon's two processes ----------------------------------------- */
+
+/* Whether real path `in` is `top` or beneath it. */
+static int beneath(const char *in, const char *top)
+{
+	size_t n = strlen(top);
+
+	return !strncmp(in, top, n) && (in[n] == '/' || in[n] == '\0' || (n == 1 && *top == '/'));
+}
+
+/* A rule of the network process that reaches the key directory (one of its
+ * extra paths, or SQLite's temporary directory holding it: TMPDIR=/tmp
+ * with the node under /tmp) undoes the key directory: said, not refused
+ * (the node still serves; docs/security.md, "Key directory"). */
+static void keydir_reach_warn(const struct tims_sandbox_cfg *cfg, const char *dir)
+{
+	char kd[TIMS_SANDBOX_PATH_BYTES], rkd[PATH_MAX], tmp[TIMS_SANDBOX_PATH_BYTES];
+
+	if (!cfg->warn || tims_keydir_of(dir, kd, sizeof(kd), NULL) || !realpath(kd, rkd))
+		return;
+	sandbox_sqlite_tmpdir(tmp, sizeof(tmp));
+	for (size_t i = 0; i < cfg->nrw + cfg->nro + 1; i++) {
+		const char *p = i < cfg->nrw ? cfg->rw[i] : i < cfg->nrw + cfg->nro ?
+				cfg->ro[i - cfg->nrw] : tmp;
+		char rp[PATH_MAX];
+
+		if (*p && realpath(p, rp) && beneath(rkd, rp))
+			sandbox_warn(cfg, "key directory %s lies beneath %s, which the network "
+				     "process may read: its keys are within that process's reach "
+				     "(move the node, or set SQLITE_TMPDIR elsewhere)", rkd, rp);
+	}
+}
+
+tims_rc tims_sandbox_daemon_paths(struct tims_sandbox_cfg *cfg, const char *dir,
+				  const char *const *ro, size_t nro, const char *const *rw,
+				  size_t nrw, struct tims_err *err)
+{
+	static const char *const listed[] = { "witnesses.conf", "audit-witnesses.conf" };
+	tims_rc rc;
+
+	cfg->profile = TIMS_SANDBOX_DAEMON;
+	cfg->data_dir = dir;
+	for (size_t i = 0; i < nro; i++)
+		if (ro[i] && (rc = tims_sandbox_add_ro(cfg, ro[i], err)))
+			return rc;
+	for (size_t i = 0; i < nrw; i++)
+		if (rw[i] && (rc = tims_sandbox_add_rw(cfg, rw[i], err)))
+			return rc;
+	/* no token paths: keys are used by the signer process only; CA and
+	 * key files of witnesses, named in lists read as it runs */
+	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
+		char path[TIMS_SANDBOX_PATH_BYTES];
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, listed[i]) <
+		    sizeof(path) && (rc = tims_sandbox_add_listed_file(cfg, path, err)))
+			return rc;
+	}
+	keydir_reach_warn(cfg, dir);
+	return TIMS_OK;
+}
+
+tims_rc tims_sandbox_signer_paths(struct tims_sandbox_cfg *cfg, const char *dir,
+				  const char *const *ro, size_t nro, struct tims_err *err)
+{
+	static char kd[TIMS_SANDBOX_PATH_BYTES]; /* cfg keeps copies; one signer a process */
+	tims_rc rc;
+
+	cfg->profile = TIMS_SANDBOX_SIGNER;
+	cfg->data_dir = dir;    /* the key links, the vault's token reference */
+	if ((rc = tims_keydir_of(dir, kd, sizeof(kd), err)) ||
+	    (rc = tims_sandbox_add_ro(cfg, kd, err)))
+		return rc;
+	for (size_t i = 0; i < nro; i++)
+		if (ro[i] && (rc = tims_sandbox_add_ro(cfg, ro[i], err)))
+			return rc;
+	/* the token: module, PIN file, SoftHSM2's configuration and tokens */
+	if ((rc = tims_sandbox_add_p11_dir(cfg, dir, err)))
+		return rc;
+	return tims_sandbox_add_p11_dir(cfg, kd, err);
 }

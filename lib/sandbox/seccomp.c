@@ -7,11 +7,10 @@
  * the daemons do after start, by library:
  *   libmicrohttpd   epoll, accept4, eventfd, socket I/O, its thread pool
  *   GnuTLS          getrandom, reading CA files
- *   sync client     socket, connect, poll (lib/sync/client.c)
- *   libcurl         (the witness client) socket, connect, poll,
- *                   socketpair/eventfd wakeups,
- *                   resolver threads (getaddrinfo: netlink bind, sendmmsg,
- *                   NSS modules mapped PROT_EXEC)
+ *   sync client     socket, connect, poll (lib/sync/client.c; the
+ *                   witness client and key follow too), its resolver
+ *                   threads (getaddrinfo: netlink bind, sendmmsg, NSS
+ *                   modules mapped PROT_EXEC)
  *   SQLite          open/pread/pwrite/fsync/fdatasync, fcntl locks, mmap
  *                   of -shm, ftruncate, unlink, fchown of a new journal
  *                   when root (TIMS_ALLOW_ROOT)

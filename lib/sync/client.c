@@ -16,9 +16,15 @@
  * again before each request on a kept one, so an impostor learns nothing
  * and a revocation list updated meanwhile counts at once.
  *
- * Time: connecting is bounded by 5 s, the whole request (resolution aside:
- * getaddrinfo has its own resolver timeouts) by peer->timeout_s, with
- * non-blocking sockets and poll deadlines: no signals, threads call it.
+ * Time: the whole request is bounded by peer->timeout_s, name resolution
+ * included, and connecting by 5 s besides, with non-blocking sockets and
+ * poll deadlines: no signals, threads call it. getaddrinfo cannot be
+ * given a deadline (the resolver's own timeouts and retries can add up to
+ * tens of seconds), so a name is resolved on a thread of its own that the
+ * caller waits for until the deadline and then leaves: the thread ends
+ * when getaddrinfo does and frees what it holds; at most RESOLVE_MAX such
+ * threads at once (a resolver that never answers cannot pile up threads).
+ * An address in the URL is converted at once (AI_NUMERICHOST, no thread).
  *
  * Keep-alive and retries: a tims_sync_conn keeps its connection for the
  * next request to the same peer (URL, CA, certificate and key the same).
@@ -43,6 +49,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 #include "tims/httpresp.h"
@@ -55,6 +63,7 @@
 #define TARGET_MAX 2048
 #define IO_CHUNK 16384
 #define BODY_INLINE (64 * 1024) /* a body up to this is sent with its header */
+#define RESOLVE_MAX 16           /* resolutions running at once, waited for or not */
 
 struct target {
 	char host[HOST_MAX];      /* name or address, no brackets */
@@ -75,6 +84,21 @@ struct tims_sync_conn {
 	struct tims_httpresp resp;
 };
 
+/* The request this thread is making, for wait_fd and the resolution's
+ * wait: its cancel callback, and whether it fired. */
+static _Thread_local const struct tims_sync_opts *cur_opts;
+static _Thread_local int cur_cancelled;
+
+#define CANCEL_SLICE_MS 100
+
+/* Whether the caller abandoned the request (asked at most every 100 ms). */
+static int cancelled(void)
+{
+	if (!cur_cancelled && cur_opts && cur_opts->cancel && cur_opts->cancel(cur_opts->cancel_ctx))
+		cur_cancelled = 1;
+	return cur_cancelled;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -84,7 +108,7 @@ static int64_t now_ms(void)
 }
 
 /* Wait for fd to be ready for events until deadline: 1 ready, 0 timed
- * out, -1 error. */
+ * out, -1 error (ECANCELED: the caller abandoned the request). */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
 	for (;;) {
@@ -92,13 +116,22 @@ static int wait_fd(int fd, short events, int64_t deadline)
 		int64_t left = deadline - now_ms();
 		int n;
 
+		if (cancelled()) {
+			errno = ECANCELED;
+			return -1;
+		}
 		if (left <= 0)
 			return 0;
+		if (cur_opts && cur_opts->cancel && left > CANCEL_SLICE_MS)
+			left = CANCEL_SLICE_MS;
 		n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n > 0)
 			return 1;
-		if (n == 0)
+		if (n == 0) {
+			if (deadline - now_ms() > 0)
+				continue; /* a slice, not the deadline */
 			return 0;
+		}
 		if (errno != EINTR)
 			return -1;
 	}
@@ -217,23 +250,160 @@ static int retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_rdn, int nr
 	return 0;
 }
 
-static tims_rc tcp_connect(struct tims_sync_conn *c, const char *url, const struct target *t,
-			   int64_t deadline, long timeout_s, struct tims_err *err)
-{
-	struct addrinfo hints, *ai = NULL;
-	char why[128] = "no address";
-	int64_t cdl = now_ms() + CONNECT_MS;
-	int r, timed_out = 0;
+/* ---- name resolution with a deadline ------------------------------------ */
 
-	if (cdl > deadline)
-		cdl = deadline;
+/* One resolution, shared by its thread and the caller: whichever lets go
+ * last frees it (the caller lets go at its deadline, the thread when
+ * getaddrinfo returns). */
+struct resolve {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int refs, done, rc, errno_;
+	char host[HOST_MAX], port[6];
+	struct addrinfo *ai;
+};
+
+static atomic_int resolving;   /* resolution threads running */
+
+static void resolve_unref(struct resolve *r)
+{
+	int last;
+
+	pthread_mutex_lock(&r->mu);
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&r->mu);
+	if (!last)
+		return;
+	if (r->ai)
+		freeaddrinfo(r->ai);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+static void *resolve_thread(void *arg)
+{
+	struct resolve *r = arg;
+	struct addrinfo hints, *ai = NULL;
+	int rc, e;
+
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | (t->ip ? AI_NUMERICHOST : 0);
-	if ((r = getaddrinfo(t->host, t->port, &hints, &ai)) != 0)
-		return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: %s", url,
-				    t->host, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+	hints.ai_flags = AI_NUMERICSERV;
+	rc = getaddrinfo(r->host, r->port, &hints, &ai);
+	e = errno;
+	pthread_mutex_lock(&r->mu);
+	r->rc = rc;
+	r->errno_ = e;
+	r->ai = rc ? NULL : ai;
+	r->done = 1;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	resolve_unref(r);
+	atomic_fetch_sub(&resolving, 1);
+	return NULL;
+}
+
+/* t's addresses into *out (freeaddrinfo), resolved by deadline. */
+static tims_rc resolve(const char *url, const struct target *t, int64_t deadline,
+		       long timeout_s, struct addrinfo **out, struct tims_err *err)
+{
+	struct addrinfo hints;
+	pthread_condattr_t ca;
+	pthread_attr_t ta;
+	pthread_t th;
+	struct resolve *r;
+	int rc, e;
+
+	*out = NULL;
+	if (t->ip) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+		if ((rc = getaddrinfo(t->host, t->port, &hints, out)) != 0)
+			return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: %s", url,
+					    t->host, rc == EAI_SYSTEM ? strerror(errno) :
+					    gai_strerror(rc));
+		return TIMS_OK;
+	}
+	if (atomic_fetch_add(&resolving, 1) >= RESOLVE_MAX) {
+		atomic_fetch_sub(&resolving, 1);
+		return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: %d resolutions "
+				    "still running (the resolver does not answer)", url, t->host,
+				    RESOLVE_MAX);
+	}
+	if (!(r = calloc(1, sizeof(*r)))) {
+		atomic_fetch_sub(&resolving, 1);
+		return tims_err_set(err, TIMS_ERR_NOMEM, "%s: out of memory", url);
+	}
+	memcpy(r->host, t->host, sizeof(r->host));
+	memcpy(r->port, t->port, sizeof(r->port));
+	r->refs = 2;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	e = pthread_create(&th, &ta, resolve_thread, r);
+	pthread_attr_destroy(&ta);
+	if (e) {
+		atomic_fetch_sub(&resolving, 1);
+		r->refs = 1;
+		resolve_unref(r);
+		return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: thread: %s", url,
+				    t->host, strerror(e));
+	}
+	pthread_mutex_lock(&r->mu);
+	while (!r->done && !cancelled()) {
+		int64_t until = deadline;
+		struct timespec ts;
+
+		if (cur_opts && cur_opts->cancel && until > now_ms() + CANCEL_SLICE_MS)
+			until = now_ms() + CANCEL_SLICE_MS;
+		ts.tv_sec = (time_t)(until / 1000);
+		ts.tv_nsec = (long)(until % 1000) * 1000000;
+		if (pthread_cond_timedwait(&r->cv, &r->mu, &ts) == ETIMEDOUT &&
+		    now_ms() >= deadline)
+			break;
+	}
+	rc = r->rc;
+	e = r->errno_;
+	if (r->done && !rc) {
+		*out = r->ai;
+		r->ai = NULL;
+	}
+	if (!r->done) {
+		pthread_mutex_unlock(&r->mu);
+		resolve_unref(r);
+		return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: no answer "
+				    "within %ld s", url, t->host, timeout_s);
+	}
+	pthread_mutex_unlock(&r->mu);
+	resolve_unref(r);
+	if (rc)
+		return tims_err_set(err, TIMS_ERR_NET, "%s: cannot resolve %s: %s", url, t->host,
+				    rc == EAI_SYSTEM ? strerror(e) : gai_strerror(rc));
+	return TIMS_OK;
+}
+
+static tims_rc tcp_connect(struct tims_sync_conn *c, const char *url, const struct target *t,
+			   int64_t deadline, long timeout_s, struct tims_err *err)
+{
+	struct addrinfo *ai = NULL;
+	char why[128] = "no address";
+	int64_t cdl;
+	int r, timed_out = 0;
+	tims_rc rc;
+
+	if ((rc = resolve(url, t, deadline, timeout_s, &ai, err)))
+		return rc;
+	cdl = now_ms() + CONNECT_MS;
+	if (cdl > deadline)
+		cdl = deadline;
 	for (struct addrinfo *a = ai; a && c->fd < 0; a = a->ai_next) {
 		int fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		int e = 0, one = 1;
@@ -559,18 +729,23 @@ void tims_sync_conn_free(struct tims_sync_conn *conn)
 	free(conn);
 }
 
-tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_peer *peer,
-			    const char *method, const char *path, const char *body,
-			    size_t len, const char *type, size_t max, struct tims_buf *out,
-			    long *status, struct tims_err *err)
+static tims_rc conn_http(struct tims_sync_conn *conn, const struct tims_sync_peer *peer,
+			 const struct tims_sync_opts *opts, const char *method, const char *path,
+			 const char *body, size_t len, const char *type, size_t max,
+			 struct tims_buf *out, long *status, struct tims_err *err)
 {
+	static const struct tims_sync_opts none;
 	struct tims_buf who = TIMS_BUF_INIT(4 * PATH_MAX + 8);
-	long timeout_s = peer->timeout_s > 0 ? peer->timeout_s : 30;
-	int64_t deadline = now_ms() + (int64_t)timeout_s * 1000;
+	int64_t tmo_ms = (opts = opts ? opts : &none)->timeout_ms > 0 ? opts->timeout_ms :
+			 (int64_t)(peer->timeout_s > 0 ? peer->timeout_s : 30) * 1000;
+	long timeout_s = (long)((tmo_ms + 999) / 1000); /* for messages */
+	int64_t deadline = now_ms() + tmo_ms;
 	struct target t;
 	tims_rc rc;
 
 	*status = 0;
+	if (opts->content_type)
+		opts->content_type[0] = '\0';
 	tims_buf_reset(out);
 	out->max = max;
 	if ((rc = parse_url(peer->url, &t, err)) ||
@@ -582,6 +757,8 @@ tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_
 		tims_buf_release(&who);
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: paths too long", peer->url);
 	}
+	cur_opts = opts;
+	cur_cancelled = 0;
 	for (int attempt = 0;; attempt++) {
 		enum phase ph;
 		int kept = 0;
@@ -609,6 +786,9 @@ tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_
 			      timeout_s, &ph, err);
 		if (!rc) {
 			*status = conn->resp.status;
+			if (opts->content_type)
+				memcpy(opts->content_type, conn->resp.content_type,
+				       sizeof(conn->resp.content_type));
 			conn->answered++;
 			if (conn->resp.close)
 				conn_close(conn);
@@ -616,11 +796,40 @@ tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_
 		}
 		conn_close(conn);
 		/* once, on a kept connection the server closed as we wrote */
-		if (!kept || attempt || !(ph == SENDING ||
+		if (cur_cancelled || !kept || attempt || !(ph == SENDING ||
 		    (ph == WAITING && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))))
 			break;
 	}
+	if (rc && cur_cancelled)
+		rc = tims_err_set(err, TIMS_ERR_NET, "%s: request abandoned", peer->url);
+	cur_opts = NULL;
+	cur_cancelled = 0;
 	tims_buf_release(&who);
+	return rc;
+}
+
+tims_rc tims_sync_conn_http(struct tims_sync_conn *conn, const struct tims_sync_peer *peer,
+			    const char *method, const char *path, const char *body,
+			    size_t len, const char *type, size_t max, struct tims_buf *out,
+			    long *status, struct tims_err *err)
+{
+	return conn_http(conn, peer, NULL, method, path, body, len, type, max, out, status, err);
+}
+
+tims_rc tims_sync_http_opts(const struct tims_sync_peer *peer,
+			    const struct tims_sync_opts *opts, const char *method,
+			    const char *path, const char *body, size_t len,
+			    const char *type, size_t max, struct tims_buf *out,
+			    long *status, struct tims_err *err)
+{
+	struct tims_sync_conn *conn;
+	tims_rc rc;
+
+	*status = 0;
+	if ((rc = tims_sync_conn_new(&conn, err)))
+		return rc;
+	rc = conn_http(conn, peer, opts, method, path, body, len, type, max, out, status, err);
+	tims_sync_conn_free(conn);
 	return rc;
 }
 
@@ -629,14 +838,6 @@ tims_rc tims_sync_http(const struct tims_sync_peer *peer, const char *method,
 		       const char *type, size_t max, struct tims_buf *out,
 		       long *status, struct tims_err *err)
 {
-	struct tims_sync_conn *conn;
-	tims_rc rc;
-
-	*status = 0;
-	if ((rc = tims_sync_conn_new(&conn, err)))
-		return rc;
-	rc = tims_sync_conn_http(conn, peer, method, path, body, len, type, max, out, status,
-				 err);
-	tims_sync_conn_free(conn);
-	return rc;
+	return tims_sync_http_opts(peer, NULL, method, path, body, len, type, max, out, status,
+				   err);
 }

@@ -136,6 +136,14 @@ static tims_rc field(struct tims_httpresp *r, int trailer, struct tims_err *err)
 		}
 		r->have_cl = 1;
 		r->remaining = x;
+	} else if (ieq(l, name, "content-type")) {
+		if (r->content_type[0])
+			return fail(r, err, TIMS_ERR_INVALID, "answer: Content-Type given twice");
+		if (!vn || vn >= sizeof(r->content_type))
+			return fail(r, err, TIMS_ERR_INVALID, "answer: Content-Type: %s",
+				    vn ? "longer than 127 bytes" : "empty");
+		memcpy(r->content_type, v, vn);
+		r->content_type[vn] = '\0';
 	} else if (ieq(l, name, "transfer-encoding")) {
 		if (r->chunked)
 			return fail(r, err, TIMS_ERR_INVALID, "answer: Transfer-Encoding given twice");
@@ -177,6 +185,7 @@ static tims_rc head_end(struct tims_httpresp *r, struct tims_err *err)
 		r->status = 0;
 		r->have_cl = r->chunked = r->close = 0;
 		r->remaining = 0;
+		r->content_type[0] = '\0';
 		r->state = ST_STATUS;
 		return TIMS_OK;
 	}

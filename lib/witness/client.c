@@ -1,7 +1,11 @@
 /*
  * client.c — asking a witness for a cosignature (c2sp.org/tlog-witness),
- * for posts and the centre: one add-checkpoint call over HTTPS (libcurl),
- * and the whole exchange with the retry from the witness's size on 409.
+ * for posts and the centre: one add-checkpoint call over HTTPS (TIMS's own
+ * client, lib/sync/client.c, as the sync: TLS 1.2 or later, the witness's
+ * certificate checked against its CA file, or the system's trust without
+ * one, and the URL's host; the whole request, name resolution included,
+ * within its time limit), and the whole exchange with the retry from the
+ * witness's size on 409.
  *
  * The client trusts nothing it is sent: the answer is bounded, a 409 size
  * must be text/x.tlog.size holding one canonical number, cosignature lines
@@ -11,10 +15,10 @@
  * that must not wait on a stalled witness gives a time limit and a cancel
  * callback (tims_witness_ask).
  */
-#include <curl/curl.h>
-#include <pthread.h>
 #include <sodium.h>
 
+#include "tims/httpresp.h"
+#include "tims/sync.h"
 #include "tims/util.h"
 #include "tims/witness.h"
 
@@ -24,24 +28,11 @@
 #define LINE_BLOB_MAX 5004 /* key hash + the longest signature a note takes */
 #define MAX_TRIES 3
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static int curl_ready;
-
-static void curl_setup(void)
-{
-	curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-}
-
 /* A-Z a-z 0-9 + / in any locale. */
 static int b64_digit(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 	       (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-static size_t on_data(char *p, size_t sz, size_t n, void *ud)
-{
-	return tims_buf_add(ud, p, sz * n) ? 0 : sz * n;
 }
 
 /* Keep the lines of `lines` that are from wkey (all if wkey is NULL),
@@ -168,19 +159,6 @@ static int parse_size_body(const struct tims_buf *b, uint64_t *size)
 	return tims_parse_u64(num, TIMS_WITNESS_MAX_SIZE, size, "size", NULL) ? -1 : 0;
 }
 
-/* libcurl's progress callback: non-zero aborts the transfer. */
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
-		       curl_off_t un)
-{
-	const struct tims_witness_call *call = ud;
-
-	(void)dt;
-	(void)dn;
-	(void)ut;
-	(void)un;
-	return call->cancel(call->cancel_ctx) ? 1 : 0;
-}
-
 static tims_rc add_checkpoint(const struct tims_witness_call *call,
 			      const char *url, const char *ca_file,
 			      uint64_t old_size, const void *proof,
@@ -193,68 +171,32 @@ static tims_rc add_checkpoint(const struct tims_witness_call *call,
 {
 	struct tims_buf req = TIMS_BUF_INIT(TIMS_WITNESS_MAX_BODY);
 	struct tims_buf resp = TIMS_BUF_INIT(ANSWER_MAX);
-	struct tims_buf full = TIMS_BUF_INIT(2048);
-	struct curl_slist *h = NULL;
-	char reason[300], curl_msg[CURL_ERROR_SIZE] = "";
-	const char *ctype = NULL;
+	char reason[300], ctype[TIMS_HTTPRESP_CTYPE_MAX] = "";
+	struct tims_sync_peer peer = { url, ca_file, NULL, NULL, 30, NULL };
+	struct tims_sync_opts opts = { 0, NULL, NULL, ctype };
+	struct tims_err e;
 	long status = 0;
-	CURL *c = NULL;
-	CURLcode cc;
 	tims_rc rc;
 
 	*witness_size = 0;
 	if ((rc = tims_witness_format_request(old_size, proof, proof_len, note,
 					      note_len, &req, err)))
 		return rc;
-	if ((rc = tims_buf_addf(&full, "%s/add-checkpoint", url))) {
-		rc = tims_err_set(err, TIMS_ERR_USAGE, "witness url: too long");
-		goto out;
-	}
-	pthread_once(&curl_once, curl_setup);
-	if (!curl_ready || !(c = curl_easy_init()) ||
-	    !(h = curl_slist_append(h, "Content-Type: text/plain; charset=utf-8"))) {
-		rc = tims_err_set(err, TIMS_ERR_NET, "witness: libcurl init failed");
-		goto out;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, full.buf);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.buf);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)req.len);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	if (call && call->timeout_ms > 0) {
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, call->timeout_ms);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, call->timeout_ms);
-	}
+	if (call && call->timeout_ms > 0)
+		opts.timeout_ms = call->timeout_ms;
 	if (call && call->cancel) {
-		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)call);
-		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		opts.cancel = call->cancel;
+		opts.cancel_ctx = call->cancel_ctx;
 	}
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_msg);
-	cc = curl_easy_perform(c);
-	if (cc == CURLE_ABORTED_BY_CALLBACK) {
-		rc = tims_err_set(err, TIMS_ERR_NET, "witness %s: request abandoned", url);
+	tims_err_clear(&e);
+	if ((rc = tims_sync_http_opts(&peer, &opts, "POST", "/add-checkpoint", req.buf, req.len,
+				 "text/plain; charset=utf-8", ANSWER_MAX, &resp, &status, &e))) {
+		/* not reached, refused, timed out, abandoned, not who it must
+		 * be (nothing was sent to it then): all "not answered" */
+		rc = tims_err_set(err, rc == TIMS_ERR_USAGE ? TIMS_ERR_USAGE : TIMS_ERR_NET,
+				  "witness %s", tims_err_msg(&e)); /* it names the URL */
 		goto out;
 	}
-	if (cc != CURLE_OK) {
-		rc = tims_err_set(err, TIMS_ERR_NET, "witness %s: %s", url,
-				  curl_msg[0] ? curl_msg : curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
 	reason_of(&resp, reason, sizeof(reason));
 	switch (status) {
 	case 200:
@@ -263,7 +205,7 @@ static tims_rc add_checkpoint(const struct tims_witness_call *call,
 			rc = check_cosigs(note, note_len, resp.buf, resp.len, wkey, err);
 		break;
 	case 409:
-		if (ctype && !strncmp(ctype, TIMS_WITNESS_SIZE_TYPE,
+		if (!strncmp(ctype, TIMS_WITNESS_SIZE_TYPE,
 				      strlen(TIMS_WITNESS_SIZE_TYPE))) {
 			if (parse_size_body(&resp, witness_size))
 				rc = tims_err_set(err, TIMS_ERR_NET, "witness %s: 409 "
@@ -295,12 +237,8 @@ static tims_rc add_checkpoint(const struct tims_witness_call *call,
 				  status, reason);
 	}
 out:
-	curl_slist_free_all(h);
-	if (c)
-		curl_easy_cleanup(c);
 	tims_buf_release(&req);
 	tims_buf_release(&resp);
-	tims_buf_release(&full);
 	return rc;
 }
 

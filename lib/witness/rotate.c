@@ -5,7 +5,6 @@
  * the old secret overwritten and removed. Posts that pin the old key
  * follow the announcement when the witness's cosignatures stop verifying.
  */
-#include <curl/curl.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -13,6 +12,7 @@
 
 #include "tims/keyroll.h"
 #include "tims/mlog.h"
+#include "tims/sync.h"
 #include "tims/util.h"
 #include "internal.h"
 
@@ -105,49 +105,31 @@ tims_rc witness_announcements(const char *dir, struct tims_buf *out, struct tims
 	return tims_keyroll_list(adir, out, err);
 }
 
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	struct tims_buf *b = ud;
-
-	return tims_buf_add(b, p, sz * n) ? 0 : sz * n;
-}
-
 tims_rc tims_witness_follow(const char *url, const char *ca_file, long timeout_ms,
 			    const struct tims_verifier *held, struct tims_verifier *next,
 			    char *note_out, size_t cap, struct tims_err *err)
 {
-	struct tims_buf full = TIMS_BUF_INIT(2048), ans = TIMS_BUF_INIT(ANN_ANSWER_MAX);
+	struct tims_buf ans = TIMS_BUF_INIT(ANN_ANSWER_MAX);
 	struct tims_verifier cur = *held;
-	char msg[CURL_ERROR_SIZE] = "";
+	/* TIMS's own HTTPS client (lib/sync/client.c), as the sync: the
+	 * witness's certificate checked against ca_file (the system's trust
+	 * when NULL) and the URL's host; the whole request, name resolution
+	 * included, within the timeout */
+	struct tims_sync_peer peer = { url, ca_file, NULL, NULL, 10, NULL };
+	struct tims_sync_opts opts = { timeout_ms > 0 ? timeout_ms : 10000, NULL, NULL, NULL };
+	struct tims_err e;
 	json_t *j = NULL, *arr;
 	long status = 0;
 	int moved = 0;
-	CURL *c;
 	tims_rc rc = TIMS_OK;
 
-	if (tims_buf_addf(&full, "%s/key-announcements", url))
-		return tims_err_set(err, TIMS_ERR_USAGE, "witness url: too long");
-	if (!(c = curl_easy_init())) {
-		tims_buf_release(&full);
-		return tims_err_set(err, TIMS_ERR_NOMEM, "curl: out of memory");
-	}
-	curl_easy_setopt(c, CURLOPT_URL, full.buf);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &ans);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 10000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, msg);
-	if (curl_easy_perform(c) != CURLE_OK) {
-		rc = tims_err_set(err, TIMS_ERR_NET, "witness %s: key announcements: %s", url, msg);
+	tims_err_clear(&e);
+	if ((rc = tims_sync_http_opts(&peer, &opts, "GET", "/key-announcements", NULL, 0, NULL,
+				 ANN_ANSWER_MAX, &ans, &status, &e))) {
+		rc = tims_err_set(err, rc == TIMS_ERR_USAGE ? TIMS_ERR_USAGE : TIMS_ERR_NET,
+				  "witness key announcements: %s", tims_err_msg(&e));
 		goto out;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "witness %s: key announcements: HTTP %ld",
 				  url, status);
@@ -177,8 +159,6 @@ tims_rc tims_witness_follow(const char *url, const char *ca_file, long timeout_m
 		*next = cur;
 out:
 	json_decref(j);
-	curl_easy_cleanup(c);
-	tims_buf_release(&full);
 	tims_buf_release(&ans);
 	return rc;
 }

@@ -34,7 +34,7 @@ cli_bootstrap "$P"
 "$TIMS" centre init "$C" --name tims-centre >/dev/null
 cli_bootstrap "$C"
 "$TIMS" witness init "$W" --name witness.test/w1 >/dev/null
-[ ${#AS[@]} -gt 0 ] && chown -R 65534:65534 "$P" "$C" "$W"
+[ ${#AS[@]} -gt 0 ] && chown -R 65534:65534 "$P" "$C" "$W" "$P.keys" "$C.keys" "$W.keys"
 
 "${AS[@]}" "$TIMS" post serve "$P" --port 0 >"$T_TMP/post.out" 2>"$T_TMP/post.log" &
 PIDS+=($!); PPID_=$!

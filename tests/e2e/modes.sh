@@ -66,13 +66,17 @@ t_match "... the files checked include the centre's mirror and query store" 'que
 
 # post.db made group- and world-readable by hand: noticed at the next start.
 kill "$POST"; wait "$POST" 2>/dev/null
-chmod 644 "$P/post.db"
+chmod 644 "$P/post.db" "$P.keys/post.skey"
 chmod 755 "$P"
 start_post
 t_match "a post.db left 0644 is named at start" "post serve: $P/post.db was mode 0644, readable by group or others: set to 0600" \
 	"$(cat "$T_TMP/post.log")"
 t_match "... and so is the directory" "post serve: $P was mode 0755, readable by group or others: set to 0700" \
 	"$(cat "$T_TMP/post.log")"
-t_eq "... and both are set right, the post serving" "600 700 yes" \
-	"$(stat -c %a "$P/post.db") $(stat -c %a "$P") $([ -n "$URL" ] && echo yes)"
+t_match "... and so is the key in the key directory beside it (P.keys)" \
+	"post serve: $P.keys/post.skey was mode 0644, readable by group or others: set to 0600" \
+	"$(cat "$T_TMP/post.log")"
+t_eq "... and all three are set right, the post serving" "600 600 700 yes" \
+	"$(stat -c %a "$P/post.db") $(stat -c %a "$P.keys/post.skey") $(stat -c %a "$P") \
+$([ -n "$URL" ] && echo yes)"
 t_end

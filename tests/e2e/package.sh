@@ -152,6 +152,12 @@ if [ -s "$deb" ]; then
 	t_eq "package: tmpfiles.d makes /var/lib/tims/{post,centre,witness}, 0700, owned by tims" \
 		"700 $uid 700 $uid 700 $uid" \
 		"$(stat -c '%a %u' "$root"/var/lib/tims/post "$root"/var/lib/tims/centre "$root"/var/lib/tims/witness 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+	t_eq "package: ... and their key directories beside them, {post,centre,witness}.keys, 0700, owned by tims" \
+		"700 $uid 700 $uid 700 $uid" \
+		"$(stat -c '%a %u' "$root"/var/lib/tims/post.keys "$root"/var/lib/tims/centre.keys "$root"/var/lib/tims/witness.keys 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+	t_match "package: each unit keeps its key directory (StateDirectory)" \
+		"^StateDirectory=tims/post tims/post.keys StateDirectory=tims/centre tims/centre.keys StateDirectory=tims/witness tims/witness.keys $" \
+		"$(grep -h '^StateDirectory=' "$root"/lib/systemd/system/tims-post.service "$root"/lib/systemd/system/tims-centre.service "$root"/lib/systemd/system/tims-witness.service 2>&1 | tr '\n' ' ')"
 	for p in "$root"/usr/share/man/man5/*.gz "$root"/usr/share/man/man8/*.gz; do
 		t_eq "package: $(basename "$p" .gz) is lint-clean (groff -mdoc -ww)" "" \
 			"$(zcat "$p" | groff -mdoc -ww -z 2>&1)"

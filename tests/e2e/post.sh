@@ -11,7 +11,7 @@ t_ok "post init creates a post" "$TIMS" post init "$P" --origin example.org/post
 for f in post.db post.skey post.vkey config checkpoint stay-regimes.conf; do
 	t_ok "post init: $f exists" test -f "$P/$f"
 done
-t_eq "post init: the secret key is mode 0600" "600" "$(stat -c %a "$P/post.skey")"
+t_eq "post init: the secret key is mode 0600" "600" "$(stat -L -c %a "$P/post.skey")"
 t_status 2 "post init refuses an existing post" "$TIMS" post init "$P"
 t_match "post init names what exists" 'already holds a post' "$("$TIMS" post init "$P" 2>&1)"
 cli_bootstrap "$P"

@@ -164,7 +164,7 @@ wask() { # NOTE-FILE
 t_eq "the witness refuses the attacker's checkpoint" 403 "$(wask "$A/cp.note")"
 t_eq "and one signed by the old key after the hand-over" 403 "$(wask "$A/cp-old.note")"
 # a post directory whose key was swapped for the attacker's does not open
-cp -r "$P" "$A/post"
+cp -rL "$P" "$A/post"   # (-L: the keys, not the links into P.keys)
 cp "$AK.skey" "$A/post/post.skey"; cp "$AK.vkey" "$A/post/post.vkey"
 t_match "a post with a key that is not its log's refuses to verify or sign" "not a key of this log" \
 	"$("$TIMS" log verify --post "$A/post" 2>&1)"

@@ -257,7 +257,7 @@ t_ok "witness stalled: the lag shown is what the centre lacks, at once" lag_hone
 t_ok "witness stalled: they reach the centre all the same, lag 0" until_ok 30 synced
 wdown() { local s; s=$(status_json); [ "$(centre W.state "$s")" = down ] && [ -n "$(centre W.last_error "$s")" ]; }
 t_ok "witness stalled: the status shows the witness down, with why" until_ok 30 wdown
-t_match "witness stalled: the reason is a timeout" 'time|abandon' "$(centre W.last_error)"
+t_match "witness stalled: the reason is a timeout" 'time|abandon|no answer within' "$(centre W.last_error)"
 kill -CONT "$WITNESS"
 wup() { local s; s=$(status_json); [ "$(centre W.state "$s")" = ok ] && [ "$(centre W.cosigned_size "$s")" = "$(log_size "$s")" ]; }
 t_ok "witness back: it cosigns the latest checkpoint, status ok" until_ok 60 wup

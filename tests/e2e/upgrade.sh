@@ -58,9 +58,33 @@ out=$("$TIMS" restore "$T_TMP/bp" --to "$T_TMP/rp" --offline 2>&1)
 t_match "the upgraded post verifies whole (restore's checks)" 'restore: verified' "$out"
 t_match "its cosignatures from the old centre and witness are over its own checkpoints" \
 	'ok   cosignatures kept \(centre, witnesses\): [1-9][0-9]* over' "$out"
+t_eq "the restored post's keys are links into the key directory beside it" \
+	"../rp.keys/post.skey ../rp.keys/tls.key ../../rp.keys/centre/client.key 700" \
+	"$(readlink "$T_TMP/rp/post.skey") $(readlink "$T_TMP/rp/tls.key")\
+ $(readlink "$T_TMP/rp/centre/client.key") $(stat -c %a "$T_TMP/rp.keys")"
 "$TIMS" backup "$W" --out "$T_TMP/bw" >/dev/null
 out=$("$TIMS" restore "$T_TMP/bw" --to "$T_TMP/rw" 2>&1)
 t_match "the old witness opens and its state matches what it cosigned" 'ok   witness.db: 1 logs' "$out"
+
+# The old layout's keys (plain files in the directory, which the network
+# process's Landlock rules grant) moved at the first start into W.keys,
+# each left as a link (docs/security.md, "Key directory"); the witness
+# still serves with them through its signer (TLS, a cosignature's key).
+wsum=$(sha256sum "$W/witness.skey" "$W/tls.key" | cut -c1-64 | tr '\n' ' ')
+t_eq "the old witness keeps its keys as plain files" "00" \
+	"$([ -L "$W/witness.skey" ] && echo 1 || echo 0)$([ -L "$W/tls.key" ] && echo 1 || echo 0)"
+"$TIMS" witness serve "$W" --listen 127.0.0.1:0 >"$T_TMP/w.out" 2>"$T_TMP/w.log" &
+WPID=$!
+wait_line "$T_TMP/w.out" 'listening on' 100
+WURL=$(grep -o 'https://127\.0\.0\.1:[0-9]*' "$T_TMP/w.out")
+t_eq "started, its keys are links into W.keys (0700), the same bytes" \
+	"../witness.keys/witness.skey ../witness.keys/tls.key 700 $wsum" \
+	"$(readlink "$W/witness.skey") $(readlink "$W/tls.key") $(stat -c %a "$W.keys") \
+$(sha256sum "$W.keys/witness.skey" "$W.keys/tls.key" | cut -c1-64 | tr '\n' ' ')"
+t_match "... and logged it" 'moved 2 key files into .*witness\.keys' "$(cat "$T_TMP/w.log")"
+t_eq "... and it serves HTTPS with its moved TLS key (signed by the signer)" 200 \
+	"$(curl -s -o /dev/null -w '%{http_code}' --cacert "$W/tls.crt" "$WURL/metrics")"
+kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null
 
 # A watchlist store of schema 1 (its documents found through the partial
 # indexes entries_fp1/fp2 over the rows, before fp_main and fp_recent of

@@ -59,8 +59,11 @@ t_ok "witness init makes a witness" "$TIMS" witness init "$W" --name witness.tes
 for f in witness.db witness.skey witness.vkey tls.crt tls.key; do
 	t_ok "witness init: $f exists" test -f "$W/$f"
 done
-t_eq "witness init: the cosigner key is mode 0600" 600 "$(stat -c %a "$W/witness.skey")"
-t_eq "witness init: the TLS key is mode 0600" 600 "$(stat -c %a "$W/tls.key")"
+t_eq "witness init: the cosigner key is mode 0600" 600 "$(stat -L -c %a "$W/witness.skey")"
+t_eq "witness init: the TLS key is mode 0600" 600 "$(stat -L -c %a "$W/tls.key")"
+t_eq "witness init: both keys are links into the key directory beside it (0700)" \
+	"../witness.keys/witness.skey ../witness.keys/tls.key 700" \
+	"$(readlink "$W/witness.skey") $(readlink "$W/tls.key") $(stat -c %a "$W.keys")"
 t_match "witness init: the verifier key is a cosigner key named as asked" '^witness\.test/w1\+[0-9a-f]{8}\+B[A-Za-z0-9+/]{43}$' "$(cat "$W/witness.vkey")"
 t_status 1 "witness init refuses a directory that holds a witness" "$TIMS" witness init "$W"
 t_eq "witness: the database is in WAL mode" wal "$(sqlite3 "$W/witness.db" 'PRAGMA journal_mode')"

@@ -201,6 +201,9 @@ def cut(args):
             rel = os.path.relpath(p, d)
             if rel.endswith("-shm"):
                 continue  # not followed: SQLite rebuilds it at open
+            if os.path.islink(p):
+                continue  # a key's link into DIR.keys (tims/keydir.h), made
+                          # and fsync'd at start: not followed
             if keep_dir and (rel == keep_dir or rel.startswith(keep_dir + "/")):
                 continue
             mode_bits = os.stat(p).st_mode & 0o7777

@@ -84,6 +84,26 @@ int main(void)
 	}
 	rc = feed(&r, S("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n"), 0, 1, 100, 0, &body, &err);
 	T_OK(rc == TIMS_OK && r.done && body.len == 0, "HEAD: no body, whatever Content-Length says");
+	/* the Content-Type kept for the caller (a witness's 409 text/x.tlog.size) */
+	rc = feed(&r, S("HTTP/1.1 100 Continue\r\nContent-Type: text/x.interim\r\n\r\n"
+			"HTTP/1.1 409 Conflict\r\ncontent-type:  text/x.tlog.size \r\n"
+			"Content-Length: 2\r\n\r\n7\n"), 1, 0, 100, 0, &body, &err);
+	T_OK(rc == TIMS_OK && r.done && !strcmp(r.content_type, "text/x.tlog.size"),
+	     "Content-Type: the final answer's, trimmed, whatever the case of its name (%s)",
+	     r.content_type);
+	rc = one(S("HTTP/1.1 200 OK\r\nContent-Type: a/b\r\nContent-Type: c/d\r\n"
+		   "Content-Length: 0\r\n\r\n"), 100, &err);
+	T_OK(rc == TIMS_ERR_INVALID && strstr(err.msg, "Content-Type given twice"),
+	     "Content-Type given twice: refused (%s)", err.msg);
+	{
+		char big[300];
+
+		snprintf(big, sizeof(big), "HTTP/1.1 200 OK\r\nContent-Type: text/%0150d\r\n"
+			 "Content-Length: 0\r\n\r\n", 0);
+		rc = one(big, strlen(big), 100, &err);
+		T_OK(rc == TIMS_ERR_INVALID && strstr(err.msg, "longer than 127"),
+		     "a Content-Type longer than 127 bytes: refused (%s)", err.msg);
+	}
 	rc = feed(&r, S("HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n"), 0, 0, 100, 0, &body, &err);
 	T_OK(rc == TIMS_OK && r.done, "304: no body");
 	rc = feed(&r, S("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok"),

@@ -22,10 +22,12 @@
  */
 #include <fcntl.h>
 #include <gnutls/gnutls.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <linux/sched.h> /* CLONE_NEWNS */
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sodium.h>
 #include <sys/mount.h>
@@ -36,6 +38,7 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "tims/httpresp.h"
 #include "tims/signer.h"
 #include "tims/sync.h"
 #include "tims/tls.h"
@@ -264,6 +267,12 @@ static tims_rc ask(struct srv *s, struct tims_sync_conn *conn, const char *host,
 	return tims_sync_http(&peer, method, path, NULL, 0, NULL, max, out, status, err);
 }
 
+/* A cancel callback: abandon 200 ms after *(int64_t *)ctx. */
+static int abandon_after(void *ctx)
+{
+	return ms() - *(const int64_t *)ctx >= 200;
+}
+
 /* One request to a server that stalls, in a thread of its own. */
 struct stalled {
 	struct srv s;
@@ -362,6 +371,90 @@ say:
 	if (write(fd, line, strlen(line)) < 0)
 		_exit(2);
 	_exit(0);
+}
+
+/* ---- a resolver that never answers ---------------------------------------
+
+ * The child: in a network namespace of its own (loopback up, a UDP socket
+ * on 127.0.0.1:53 that reads and never answers) and a mount namespace
+ * where /etc/resolv.conf names it (timeout 20 s) and /etc/nsswitch.conf
+ * asks DNS only, a request to a name with a 300 ms deadline. getaddrinfo
+ * alone waits 20 s; the request must end at its deadline. Writes "ok MS MSG",
+ * "skip why" or "fail why" to fd. */
+static void resolve_child(int fd)
+{
+	char line[600], rc_path[700], ns_path[700];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(53) };
+	struct tims_sync_peer peer = { "https://centre.tims-test.example:4433", NULL, NULL, NULL,
+				       1, NULL };
+	struct tims_sync_opts opts = { 300, NULL, NULL, NULL }; /* the request's deadline */
+	struct tims_buf out = TIMS_BUF_INIT(4096);
+	struct tims_err err;
+	struct ifreq ifr;
+	long status = 0;
+	int64_t t0;
+	tims_rc rc;
+	int u, so;
+
+	snprintf(rc_path, sizeof(rc_path), "%s/resolv.conf", dir);
+	snprintf(ns_path, sizeof(ns_path), "%s/nsswitch.conf", dir);
+	if ((syscall(SYS_unshare, CLONE_NEWNS | CLONE_NEWNET) &&
+	     syscall(SYS_unshare, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount(rc_path, "/etc/resolv.conf", NULL, MS_BIND, NULL) ||
+	    mount(ns_path, "/etc/nsswitch.conf", NULL, MS_BIND, NULL)) {
+		snprintf(line, sizeof(line), "skip no private mount and network namespace: %s\n",
+			 strerror(errno));
+		goto say;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((so = socket(AF_INET, SOCK_DGRAM, 0)) < 0 || ioctl(so, SIOCGIFFLAGS, &ifr) ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(so, SIOCSIFFLAGS, &ifr)) ||
+	    (u = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+	    bind(u, (struct sockaddr *)&a, sizeof(a))) {
+		snprintf(line, sizeof(line), "skip a silent resolver on 127.0.0.1:53: %s\n",
+			 strerror(errno));
+		goto say;
+	}
+	t0 = ms();
+	rc = tims_sync_http_opts(&peer, &opts, "GET", "/", NULL, 0, NULL, out.max, &out, &status,
+				 &err);
+	snprintf(line, sizeof(line), "%s %lld %s\n", rc == TIMS_ERR_NET ? "ok" : "fail",
+		 (long long)(ms() - t0), rc ? err.msg : "answered");
+	close(u);
+	close(so);
+say:
+	tims_buf_release(&out);
+	if (write(fd, line, strlen(line)) < 0)
+		_exit(2);
+	_exit(0);
+}
+
+static void run_resolve_child(char *line, size_t cap)
+{
+	ssize_t n = 0;
+	int pfd[2];
+	pid_t pid;
+
+	line[0] = '\0';
+	if (pipe(pfd))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		close(pfd[0]);
+		resolve_child(pfd[1]);
+	}
+	close(pfd[1]);
+	if (pid > 0) {
+		n = read(pfd[0], line, cap - 1);
+		waitpid(pid, NULL, 0);
+	}
+	close(pfd[0]);
+	line[n > 0 ? n : 0] = '\0';
+	line[strcspn(line, "\n")] = '\0';
 }
 
 static void run_key_child(int with_signer, struct srv *s, const char *ca_file, const char *crt,
@@ -650,6 +743,45 @@ int main(void)
 		s.port = st[2].s.port;
 	}
 	{
+		/* options (a witness's add-checkpoint): a timeout in ms, a
+		 * caller that abandons the request, the answer's Content-Type */
+		struct tims_sync_opts o = { 300, NULL, NULL, NULL };
+		struct tims_sync_peer peer = { NULL, ca_file, NULL, NULL, 20, &want };
+		char url[80], ctype[TIMS_HTTPRESP_CTYPE_MAX] = "x";
+		struct srv q = { 0 };
+		int64_t t1;
+
+		srv_start(&q, &centre, SILENT, NULL);
+		snprintf(url, sizeof(url), "https://127.0.0.1:%u", q.port);
+		peer.url = url;
+		t1 = ms();
+		rc = tims_sync_http_opts(&peer, &o, "GET", "/x", NULL, 0, NULL, 1000, &out, &status,
+					 &err);
+		T_OK(rc == TIMS_ERR_NET && strstr(err.msg, "no answer within 1 s") &&
+		     ms() - t1 < 5000, "options: timeout_ms 300 bounds the request, not the "
+		     "peer's 20 s (%lld ms: %s)", (long long)(ms() - t1), err.msg);
+		o.timeout_ms = 0;
+		o.cancel = abandon_after;
+		o.cancel_ctx = &t1;
+		t1 = ms();
+		rc = tims_sync_http_opts(&peer, &o, "GET", "/x", NULL, 0, NULL, 1000, &out, &status,
+					 &err);
+		T_OK(rc == TIMS_ERR_NET && strstr(err.msg, "request abandoned") &&
+		     ms() - t1 < 5000, "options: a caller that abandons the request 200 ms in "
+		     "ends it then, not at the peer's 20 s (%lld ms: %s)", (long long)(ms() - t1),
+		     err.msg);
+		srv_stop(&q);
+		srv_start(&q, &centre, ANSWER, ok_json);
+		snprintf(url, sizeof(url), "https://127.0.0.1:%u", q.port);
+		o.cancel = NULL;
+		o.content_type = ctype;
+		rc = tims_sync_http_opts(&peer, &o, "GET", "/x", NULL, 0, NULL, 1000, &out, &status,
+					 &err);
+		T_OK(rc == TIMS_OK && status == 200 && !strcmp(ctype, "application/json"),
+		     "options: the answer's Content-Type is given (%s)", ctype);
+		srv_stop(&q);
+	}
+	{
 		uint16_t closed = s.port; /* its listener is gone */
 		struct srv dead = { .port = closed };
 
@@ -673,6 +805,36 @@ int main(void)
 		     err.msg);
 	}
 	srv_stop(&s);
+
+	/* resolution is bounded by the request's deadline */
+	{
+		static const char rc_text[] = "nameserver 127.0.0.1\noptions timeout:20 attempts:1\n";
+		static const char ns_text[] = "hosts: dns\n";
+		struct tims_buf b = TIMS_BUF_INIT(256);
+		char line[600];
+		long long took = -1;
+
+		tims_buf_addstr(&b, rc_text);
+		file("resolv.conf", &b);
+		tims_buf_reset(&b);
+		tims_buf_addstr(&b, ns_text);
+		file("nsswitch.conf", &b);
+		tims_buf_release(&b);
+		run_resolve_child(line, sizeof(line));
+		if (!strncmp(line, "skip", 4)) {
+			/* not run is not passed */
+			T_OK(0, "a resolver that never answers: could not be set up here (%s)",
+			     line + 5);
+		} else {
+			if (!strncmp(line, "ok ", 3))
+				took = strtoll(line + 3, NULL, 10);
+			/* 20 s is what getaddrinfo alone would wait */
+			T_OK(took >= 0 && took < 15000 && strstr(line, "cannot resolve "
+			     "centre.tims-test.example: no answer within 1 s"),
+			     "a name the resolver never answers: the request ends at its "
+			     "deadline, 300 ms, not the resolver's 20 s (%s)", line);
+		}
+	}
 
 	tims_buf_release(&out);
 	{

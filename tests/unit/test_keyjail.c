@@ -1,0 +1,381 @@
+/*
+ * test_keyjail.c — a node's private key files out of the network process's
+ * reach (tims/keydir.h, docs/security.md "Key directory").
+ *
+ * A directory laid out the old way (every key a plain file in it) is
+ * migrated by tims_keys_jail: each key moved into DIR.keys (0700) and left
+ * as a link, contents unchanged, a second run moving nothing, a key
+ * written at the old path since (a rotation, an enrolment) taking the
+ * place of the one held, a link whose key directory went missing refused
+ * naming both.
+ *
+ * Then the attacker: a child process starts its signer with the signer's
+ * rules (tims_sandbox_signer_paths), enters the network process's sandbox
+ * with its rules (tims_sandbox_daemon_paths: the functions
+ * src/serve_sandbox.c uses, so these are the daemon's rules) and, playing
+ * a compromised network process, opens every key file — through the link,
+ * in the key directory, and lists the key directory: EACCES each time,
+ * while a file of the data directory still opens. The requests that need
+ * the keys still work through the signer: a note signed with post.skey
+ * and with witness.skey, the TLS server and client keys loaded against
+ * their certificates. Without Landlock on this kernel the child cannot
+ * show it, and that is a failure that says why.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "t.h"
+#include "tims/keydir.h"
+#include "tims/note.h"
+#include "tims/sandbox.h"
+#include "tims/signer.h"
+#include "tims/tls.h"
+#include "tims/util.h"
+
+static char dir[PATH_MAX], node[PATH_MAX + 16], keys[PATH_MAX + 32];
+
+/* The key files of the old layout, and what each held. */
+static const char *const names[] = { "post.skey", "witness.skey", "tls.key",
+				     "centre/client.key" };
+static struct tims_buf held[4];
+
+static void put(const char *rel, const char *text, size_t len)
+{
+	char p[PATH_MAX * 2];
+
+	snprintf(p, sizeof(p), "%s/%s", node, rel);
+	if (tims_write_file(p, text, len, 0600, 1, NULL))
+		abort();
+}
+
+static void get(const char *path, struct tims_buf *b)
+{
+	size_t max = b->max;
+
+	tims_buf_release(b);
+	tims_buf_init(b, max);
+	if (tims_read_file(path, max, b, NULL))
+		tims_buf_reset(b);
+}
+
+static char warned[1024];
+
+static void keep_warning(void *ctx, const char *msg)
+{
+	(void)ctx;
+	snprintf(warned, sizeof(warned), "%s", msg);
+}
+
+/* ---- the attacker: a child with the network process's rules ----------- */
+
+static int out_fd = -1;
+
+__attribute__((format(printf, 2, 3)))
+static void say(int ok, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line + 3, sizeof(line) - 4, fmt, ap);
+	va_end(ap);
+	memcpy(line, ok ? "OK " : "NO ", 3);
+	n = n < 0 ? 3 : (n + 3 > (int)sizeof(line) - 2 ? (int)sizeof(line) - 2 : n + 3);
+	line[n++] = '\n';
+	if (write(out_fd, line, (size_t)n) < 0)
+		_exit(3);
+}
+
+static void refused(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int e = errno;
+
+	say(fd < 0 && e == EACCES, "network process: open %s: %s", path,
+	    fd < 0 ? strerror(e) : "OPENED");
+	if (fd >= 0)
+		close(fd);
+}
+
+static void attacker(void)
+{
+	static struct tims_sandbox_cfg scfg, dcfg;
+	char p[PATH_MAX * 2], crt[PATH_MAX * 2];
+	struct tims_tls_ident *id = NULL;
+	struct tims_signer s;
+	struct tims_buf note = TIMS_BUF_INIT(4096);
+	struct tims_err err;
+	int fd;
+
+	if (tims_sandbox_landlock_abi() <= 0) {
+		say(0, "Landlock is not offered by this kernel (or lsm= lacks it): the "
+		    "network process's rules cannot be shown to keep the keys out");
+		return;
+	}
+	if (t_signer_program()) {
+		say(0, "no tims binary next to this test for the signer");
+		return;
+	}
+	tims_sandbox_cfg_init(&scfg);
+	if (tims_sandbox_signer_paths(&scfg, node, NULL, 0, &err)) {
+		say(0, "signer paths: %s", err.msg);
+		return;
+	}
+	tims_signer_sandbox(&scfg);
+	if (tims_signer_start(&err)) {
+		say(0, "signer: %s", err.msg);
+		return;
+	}
+	tims_sandbox_cfg_init(&dcfg);
+	if (tims_sandbox_daemon_paths(&dcfg, node, NULL, 0, NULL, 0, &err) ||
+	    tims_sandbox_enter(&dcfg, &err)) {
+		say(0, "network process's sandbox: %s", err.msg);
+		return;
+	}
+	/* the attack */
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", node, names[i]);
+		refused(p);
+		snprintf(p, sizeof(p), "%s/%s", keys, names[i]);
+		refused(p);
+	}
+	{
+		DIR *d = opendir(keys);
+		int e = errno;
+
+		say(!d && e == EACCES, "network process: list %s: %s", keys,
+		    d ? "LISTED" : strerror(e));
+		if (d)
+			closedir(d);
+	}
+	snprintf(p, sizeof(p), "%s/config", node);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	say(fd >= 0, "network process: its data directory still opens (config: %s)",
+	    fd >= 0 ? "opened" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	/* what the keys are for, through the signer */
+	for (size_t i = 0; i < 2; i++) {
+		int ok;
+
+		tims_buf_reset(&note);
+		memset(&s, 0, sizeof(s));
+		snprintf(p, sizeof(p), "%s/%s", node, names[i]);
+		ok = !tims_signer_load(p, &s, &err) &&
+		     !tims_note_sign("keyjail\n", 8, &s, 1, &note, &err) && note.len > 8;
+		say(ok, "signer: a note signed with %s (%s)", names[i], ok ? "signed" : err.msg);
+		tims_signer_release(&s);
+	}
+	for (size_t i = 2; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", node, names[i]);
+		snprintf(crt, sizeof(crt), "%s/%.*s.crt", node,
+			 (int)(strlen(names[i]) - 4), names[i]);
+		int ok = !tims_tls_ident_load(crt, p, &id, &err);
+
+		say(ok, "signer: %s loaded against its certificate (%s)", names[i],
+		    ok ? "the key is the certificate's" : err.msg);
+		tims_tls_ident_free(id);
+		id = NULL;
+	}
+	tims_buf_release(&note);
+}
+
+static void run_attacker(void)
+{
+	char buf[8192];
+	size_t got = 0;
+	ssize_t n;
+	int pfd[2], st = 0, lines = 0;
+	pid_t pid;
+
+	if (pipe(pfd))
+		abort();
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		out_fd = pfd[1];
+		attacker();
+		_exit(0);
+	}
+	close(pfd[1]);
+	while (got < sizeof(buf) - 1 && (n = read(pfd[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(pfd[0]);
+	waitpid(pid, &st, 0);
+	for (char *l = buf, *e; *l; l = e + 1) {
+		if (!(e = strchr(l, '\n')))
+			break;
+		*e = '\0';
+		T_OK(!strncmp(l, "OK ", 3), "%s", l + 3);
+		lines++;
+	}
+	T_OK(lines == 14 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	     "the attacker child ran every check (%d lines, status %d)", lines, st);
+}
+
+int main(void)
+{
+	struct tims_cert_req req = { .common_name = "localhost", .days = 2,
+				     .uses = TIMS_CERT_SERVER | TIMS_CERT_CLIENT };
+	struct tims_buf b = TIMS_BUF_INIT(1 << 16);
+	char p[PATH_MAX * 2], link_text[PATH_MAX];
+	struct tims_err err;
+	unsigned moved = 0;
+	struct stat st;
+	tims_rc rc;
+	int links = 0, same = 0;
+	ssize_t n;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (sodium_init() < 0)
+		return 2;
+	snprintf(dir, sizeof(dir), "/tmp/tims-keyjail-XXXXXX");
+	if (!mkdtemp(dir))
+		return 2;
+	snprintf(node, sizeof(node), "%s/post", dir);
+	snprintf(keys, sizeof(keys), "%s/post.keys", dir);
+	mkdir(node, 0700);
+	snprintf(p, sizeof(p), "%s/centre", node);
+	mkdir(p, 0700);
+	/* SQLite's temporary directory is a rule of the network process: one
+	 * that holds neither the node nor its keys (as /var/tmp in service) */
+	snprintf(p, sizeof(p), "%s/post/sqltmp", dir);
+	mkdir(p, 0700);
+	setenv("SQLITE_TMPDIR", p, 1);
+
+	/* ---- a directory laid out the old way ---- */
+	for (size_t i = 0; i < 4; i++) {
+		tims_buf_init(&held[i], 1 << 16);
+		if (i < 2) {
+			char *sk = NULL, *vk = NULL;
+
+			if (tims_note_keygen(i ? "witness.test/w1" : "post.test/p1",
+					     TIMS_KEY_ED25519, &sk, &vk, NULL))
+				return 2;
+			tims_buf_addstr(&held[i], sk);
+			tims_note_free_secret(sk);
+			free(vk);
+		} else {
+			struct tims_buf c = TIMS_BUF_INIT(1 << 16);
+
+			if (tims_tls_issue(&req, NULL, NULL, &c, &held[i], NULL))
+				return 2;
+			snprintf(p, sizeof(p), "%.*s.crt", (int)(strlen(names[i]) - 4), names[i]);
+			put(p, c.buf, c.len);
+			tims_buf_release(&c);
+		}
+		put(names[i], held[i].buf, held[i].len);
+	}
+	put("config", "# a node\n", 9);
+
+	rc = tims_keys_jail(node, &moved, &err);
+	T_OK(!rc && moved == 4, "old layout: the four key files are moved at the first run "
+	     "(%u; %s)", moved, rc ? err.msg : "-");
+	for (size_t i = 0; i < 4; i++) {
+		char want[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s/%s", node, names[i]);
+		n = readlink(p, link_text, sizeof(link_text) - 1);
+		link_text[n > 0 ? n : 0] = '\0';
+		snprintf(want, sizeof(want), "%spost.keys/%s",
+			 strchr(names[i], '/') ? "../../" : "../", names[i]);
+		links += !strcmp(link_text, want);
+		get(p, &b);
+		same += b.len == held[i].len && !memcmp(b.buf, held[i].buf, b.len);
+		snprintf(p, sizeof(p), "%s/%s", keys, names[i]);
+		same += !lstat(p, &st) && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600;
+	}
+	T_EQ_INT(links, 4, "each key's old name is a relative link into DIR.keys");
+	T_EQ_INT(same, 8, "each key reads the same through its link, a 0600 file in DIR.keys");
+	memset(&st, 0, sizeof(st));
+	stat(keys, &st);
+	T_OK((st.st_mode & 0777) == 0700, "the key directory is mode 0700 (%o)",
+	     (unsigned)(st.st_mode & 0777));
+	snprintf(p, sizeof(p), "%s/config", node);
+	T_OK(!lstat(p, &st) && S_ISREG(st.st_mode), "a file that is not a key stays where it is");
+	rc = tims_keys_jail(node, &moved, &err);
+	T_OK(!rc && moved == 0, "a second run moves nothing (%u)", moved);
+
+	/* a key written at the old path since (a rotation): it is the one in force */
+	put("witness.skey", "PRIVATE+KEY+rotated\n", 20);
+	rc = tims_keys_jail(node, &moved, &err);
+	T_OK(!rc && moved == 1, "a key written at the old name since is moved too (%u)", moved);
+	snprintf(p, sizeof(p), "%s/witness.skey", keys);
+	get(p, &b);
+	T_OK(b.len == 20 && !memcmp(b.buf, "PRIVATE+KEY+rotated\n", 20),
+	     "... and replaces the one the key directory held");
+	put("witness.skey", held[1].buf, held[1].len);
+	T_OK(!tims_keys_jail(node, NULL, &err), "(the key put back)");
+
+	/* the data directory moved without its keys */
+	snprintf(p, sizeof(p), "%s/elsewhere.keys", dir);
+	rename(keys, p);
+	rc = tims_keys_jail(node, NULL, &err);
+	T_OK(rc == TIMS_ERR_NOTFOUND && strstr(err.msg, "post.keys") &&
+	     strstr(err.msg, "missing"), "a link whose key directory is gone is refused, naming it "
+	     "(%s)", err.msg);
+	rename(p, keys);
+
+	/* a directory copied with its links (cp -a): it gets keys of its own */
+	{
+		char copy[PATH_MAX + 16], q[PATH_MAX * 2];
+
+		snprintf(copy, sizeof(copy), "%s/copy", dir);
+		mkdir(copy, 0700);
+		snprintf(q, sizeof(q), "%s/post.skey", copy);
+		if (symlink("../post.keys/post.skey", q))
+			abort();
+		rc = tims_keys_jail(copy, &moved, &err);
+		n = readlink(q, link_text, sizeof(link_text) - 1);
+		link_text[n > 0 ? n : 0] = '\0';
+		get(q, &b);
+		T_OK(!rc && moved == 1 && !strcmp(link_text, "../copy.keys/post.skey") &&
+		     b.len == held[0].len && !memcmp(b.buf, held[0].buf, b.len),
+		     "a copy whose links reach another node's keys gets its own copy of each "
+		     "(%s)", rc ? err.msg : link_text);
+	}
+
+	/* a rule of the network process that reaches the key directory is said */
+	{
+		static struct tims_sandbox_cfg cfg;
+		char sql[PATH_MAX * 2];
+
+		snprintf(sql, sizeof(sql), "%s", getenv("SQLITE_TMPDIR"));
+		setenv("SQLITE_TMPDIR", dir, 1); /* /tmp/...: holds post.keys */
+		tims_sandbox_cfg_init(&cfg);
+		cfg.warn = keep_warning;
+		warned[0] = '\0';
+		rc = tims_sandbox_daemon_paths(&cfg, node, NULL, 0, NULL, 0, &err);
+		T_OK(!rc && strstr(warned, "key directory") && strstr(warned, "post.keys") &&
+		     strstr(warned, "SQLITE_TMPDIR"), "SQLite's temporary directory holding the "
+		     "key directory: a warning names both (%s)", warned);
+		setenv("SQLITE_TMPDIR", sql, 1);
+		warned[0] = '\0';
+		tims_sandbox_cfg_init(&cfg);
+		cfg.warn = keep_warning;
+		rc = tims_sandbox_daemon_paths(&cfg, node, NULL, 0, NULL, 0, &err);
+		T_OK(!rc && !warned[0], "... and none when nothing reaches it (%s)", warned);
+	}
+
+	run_attacker();
+
+	tims_buf_release(&b);
+	for (size_t i = 0; i < 4; i++)
+		tims_buf_release(&held[i]);
+	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+	if (system(p) != 0)
+		printf("# could not remove %s\n", dir);
+	return t_done();
+}
