@@ -16,8 +16,8 @@
 SHELL := /bin/bash
 
 # Every core unless told otherwise (make -jN): a fresh `make check` builds
-# the program and its ASan twin, then the unit tests of both, the fuzz
-# targets and the benchmarks while the end-to-end scripts already run.
+# the program, its ASan twin, the unit tests of both, the fuzz targets and
+# the benchmarks before any test runs.
 ifeq (,$(filter -j%,$(MAKEFLAGS)))
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
 endif
