@@ -88,7 +88,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 .SECONDARY:
-.PHONY: all demo check check-rest test asan fuzz fuzz-build soak bench clean deps install
+.PHONY: all demo check test asan fuzz fuzz-build soak bench clean deps install
 
 all: $(B)/tims
 
@@ -190,20 +190,8 @@ asan: $(ASAN_UNIT_BIN) $(B)/asan/tims
 	@tests/run.sh --only asan
 fuzz-build: $(FUZZ_BIN)
 
-# make check builds what the end-to-end scripts run first (the program, its
-# ASan twin, the fault layers, and test_cstore, which cstore.sh drives), then
-# starts them while the unit tests, fuzz targets and benchmarks are still
-# compiling (check-rest, in the background of tests/run.sh): the scripts
-# mostly wait on their daemons, so the compile and they share the cores
-# instead of the tests waiting for the last link. A failed check-rest is a
-# failure of the run, with its log.
-CHECK_FIRST := $(B)/tims $(B)/asan/tims $(FAULT_SO) $(CRASH_SO) $(B)/tests/test_cstore
-CHECK_REST := $(UNIT_BIN) $(ASAN_UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(PLAIN_BENCH)
-
-check: $(CHECK_FIRST)
-	@TIMS_CHECK_BUILD='$(MAKE) --no-print-directory check-rest' tests/run.sh
-
-check-rest: $(CHECK_REST)
+check: $(B)/tims $(B)/asan/tims $(UNIT_BIN) $(ASAN_UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(PLAIN_BENCH) $(FAULT_SO) $(CRASH_SO)
+	@tests/run.sh
 
 demo: $(B)/tims
 	@scripts/demo.sh

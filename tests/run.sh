@@ -156,35 +156,19 @@ fi
 if want bench && compgen -G "bench/bench-*.sh" >/dev/null; then
 	add bench smoke bench/run.sh --smoke
 fi
-# With a build still to come (make check: TIMS_CHECK_BUILD, below) the
-# suites are named from their sources, each to run once its binary is made.
-unit_bins=() asan_bins=() fuzz_bins=()
-if [ -n "${TIMS_CHECK_BUILD:-}" ]; then
-	for c in tests/unit/test_*.c; do
-		c=${c##*/}
-		unit_bins+=("build/tests/${c%.c}") asan_bins+=("build/asan/tests/${c%.c}")
-	done
-	for c in tests/fuzz/fuzz_*.c; do
-		c=${c##*/}
-		fuzz_bins+=("build/fuzz/${c%.c}")
-	done
-else
-	unit_bins=(build/tests/test_*) asan_bins=(build/asan/tests/test_*) fuzz_bins=(build/fuzz/fuzz_*)
-fi
-built() { [ -n "${TIMS_CHECK_BUILD:-}" ] || [ -x "$1" ]; }
 if want unit; then
-	for t in "${unit_bins[@]}"; do
-		built "$t" && add unit "$(basename "$t")" "$t"
+	for t in build/tests/test_*; do
+		[ -x "$t" ] && add unit "$(basename "$t")" "$t"
 	done
 fi
 if want asan; then
-	for t in "${asan_bins[@]}"; do
-		built "$t" && add asan "$(basename "$t")" "$t"
+	for t in build/asan/tests/test_*; do
+		[ -x "$t" ] && add asan "$(basename "$t")" "$t"
 	done
 fi
 if want fuzz; then
-	for t in "${fuzz_bins[@]}"; do
-		built "$t" && add fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-3}"
+	for t in build/fuzz/fuzz_*; do
+		[ -x "$t" ] && add fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-3}"
 	done
 fi
 # longest first; a suite without a figure first of all; ties by name
@@ -198,33 +182,6 @@ while read -r _ id; do order+=("$id"); done < <(
 # to end and report it. A suite runs until its result is written or its
 # process is gone.
 declare -A running=()
-# make check's second build (TIMS_CHECK_BUILD: the unit tests, fuzz targets
-# and benchmarks) runs beside the end-to-end scripts; no other suite starts
-# before it has ended. If it fails, that is one failure with its log, and the
-# suites that needed it are not started.
-build_state=none
-if [ -n "${TIMS_CHECK_BUILD:-}" ]; then
-	build_state=running build_start=$(date +%s)
-	(eval "$TIMS_CHECK_BUILD" >"$logdir/build-rest.log" 2>&1 </dev/null; echo $? >"$resdir/build.rc") &
-fi
-build_poll() { # running -> done (or failed, reported) once its status is written
-	local rc i
-	[ "$build_state" = running ] && [ -f "$resdir/build.rc" ] || return 0
-	rc=$(cat "$resdir/build.rc")
-	if [ "$rc" = 0 ]; then
-		build_state=done
-		echo "build  check-rest: unit tests, fuzz targets and benchmarks built in $(($(date +%s) - build_start))s, beside the first suites"
-		return 0
-	fi
-	build_state=failed
-	echo "not ok - make check-rest failed (exit $rc): the unit tests, fuzz targets and benchmarks were not built, and did not run" >>"$logdir/build-rest.log"
-	echo "0 1 $(($(date +%s) - build_start)) 0" >"$resdir/build-rest.res"
-	queued+=(build-rest)
-	for i in "${!order[@]}"; do
-		[ "${order[$i]%%-*}" = e2e ] || unset "order[$i]"
-	done
-	order=("${order[@]}")
-}
 count_running() { # sets n_all and n_cpu (unit, asan, fuzz, bench): suites running
 	local id
 	n_all=0 n_cpu=0
@@ -239,15 +196,11 @@ count_running() { # sets n_all and n_cpu (unit, asan, fuzz, bench): suites runni
 }
 while [ ${#order[@]} -gt 0 ]; do
 	count_running
-	build_poll
 	started=
 	if [ "$n_all" -lt "$jobs" ]; then
 		for i in "${!order[@]}"; do
 			id=${order[$i]}
-			if [ "${id%%-*}" != e2e ]; then
-				[ "$build_state" = running ] && continue
-				[ "$n_cpu" -ge "$cpu_jobs" ] && continue
-			fi
+			[ "${id%%-*}" != e2e ] && [ "$n_cpu" -ge "$cpu_jobs" ] && continue
 			queued+=("$id")
 			eval "run_suite ${cmd_of[$id]}" &
 			running[$id]=$!
@@ -263,7 +216,6 @@ while [ ${#order[@]} -gt 0 ]; do
 	fi
 done
 wait
-build_poll
 reap
 
 # The seconds of this run, for the next one's order (kept for suites not
