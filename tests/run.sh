@@ -168,7 +168,7 @@ if want asan; then
 fi
 if want fuzz; then
 	for t in build/fuzz/fuzz_*; do
-		[ -x "$t" ] && add fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-3}"
+		[ -x "$t" ] && add fuzz "$(basename "$t")" tests/fuzz/smoke.sh "$t" "${FUZZ_SMOKE_SECONDS:-2}"
 	done
 fi
 # longest first; a suite without a figure first of all; ties by name

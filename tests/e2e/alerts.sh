@@ -209,11 +209,7 @@ else
 	S_SUP=$S_SUP2 SUP=dimov ASSIGNEE=marinov URL=$CURL_ SHOTS=$SHOTS CHROMIUM=$CHROMIUM PASSWORD=$PW ALERT_ID=$NINA_ID \
 		node "$BROWSER_DIR/alerts.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 	rc=$?
-	while IFS=$'\t' read -r st name detail; do
-		case $st in ok|fail) t_report "$st" "browser: $name" "$(printf '%b' "$detail")" ;; esac
-	done <"$T_TMP/browser.out"
-	t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
-	[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
+	browser_report "$rc"
 fi
 log=$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json --count 100000 2>&1)
 acts=$(printf '%s\n' "$log" | python3 -c '

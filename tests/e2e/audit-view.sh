@@ -195,10 +195,6 @@ export URL SHOTS CHROMIUM S_AUD PASSWORD AUDITOR=popova OFFICER=kostova DOC=UZ77
 echo "# browser from ${SECONDS}s"
 node "$BROWSER_DIR/audit.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?
-while IFS=$'\t' read -r st name detail; do
-	case $st in ok|fail) t_report "$st" "browser: $name" "$(printf '%b' "$detail")" ;; esac
-done <"$T_TMP/browser.out"
-t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
-[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
+browser_report "$rc"
 echo "# done at ${SECONDS}s"
 t_end

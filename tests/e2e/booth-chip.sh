@@ -145,9 +145,5 @@ fi
 MRZ1=$(sed -n 1p "$K/mrz.txt") MRZ2=$(sed -n 2p "$K/mrz.txt") PKI=$K PW="officer password 1" \
 	URL=$URL CHROMIUM=$CHROMIUM S_OFF=$S_OFF node "$BROWSER_DIR/chip.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?
-while IFS=$'\t' read -r st name detail; do
-	case $st in ok|fail) t_report "$st" "browser: $name" "$(printf '%b' "$detail")" ;; esac
-done <"$T_TMP/browser.out"
-t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
-[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
+browser_report "$rc"
 t_end

@@ -111,14 +111,7 @@ export READER_SESSION
 export S_A S_B S_C S_D S_E S_F S_G WALL_KEY
 node "$BROWSER_DIR/console.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?
-while IFS=$'\t' read -r st name detail; do
-	case $st in
-	ok|fail) t_report "$st" "browser: $name" "$(printf '%b' "$detail")" ;;
-	note) echo "# $name" ;;
-	esac
-done <"$T_TMP/browser.out"
-t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
-[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
+browser_report "$rc"
 
 # The script stopped the node (to show "node unreachable"); it must have
 # stopped cleanly.

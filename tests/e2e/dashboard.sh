@@ -263,11 +263,7 @@ export STOP_POST=post-b STOP_POST_PID=${NODE[post-b]}
 export EV_CA=$C/ca.crt EV_CERT=$T_TMP/enrol-post-b/client.crt EV_KEY=$T_TMP/enrol-post-b/client.key
 node "$BROWSER_DIR/dashboard.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?
-while IFS=$'\t' read -r st name detail; do
-	case $st in ok|fail) t_report "$st" "browser: $name" "$(printf '%b' "$detail")" ;; esac
-done <"$T_TMP/browser.out"
-t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
-[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
+browser_report "$rc"
 t_match "languages: the analyst's switch to Albanian is stored with his account at the centre" \
 	'"id":"marinov"[^}]*"lang":"sq"' "$("$TIMS" officer list --post "$C" --json 2>&1)"
 t_eq "languages: the centre's, public: the installation's default and those available" \

@@ -140,14 +140,7 @@ rm -f "$SHOTS"/i18n-*.png "$SHOTS"/i18n-*.pdf
 export URL SHOTS CHROMIUM S_A S_B ORIGIN=test.example/i18n-post
 node "$BROWSER_DIR/i18n.mjs" >"$T_TMP/browser.out" 2>"$T_TMP/browser.err"
 rc=$?
-while IFS=$'\t' read -r st name detail; do
-	case $st in
-	ok|fail) t_report "$st" "browser: $name" "$(printf '%b' "$detail")" ;;
-	note) echo "# $name" ;;
-	esac
-done <"$T_TMP/browser.out"
-t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
-[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
+browser_report "$rc"
 t_match "after: the switch in the console is stored as arben's language" '"id":"arben"[^}]*"lang":"en"' \
 	"$("$TIMS" officer list --post "$P" --json 2>&1)"
 t_match "after: the changes are audited" '"action":"officer.preferences"' \

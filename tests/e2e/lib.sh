@@ -90,6 +90,22 @@ got:  $3"; fi; }
 t_match() { if printf '%s' "$3" | grep -Eq -- "$2"; then t_report ok "$1"; else t_report fail "$1" "no match for /$2/ in: $3"; fi; }
 t_end() { echo "# passed $((T_N - T_FAILED)) failed $T_FAILED"; [ "$T_FAILED" -eq 0 ]; }
 
+# browser_report RC: the checks a browser script (tests/browser/*.mjs) wrote
+# to $T_TMP/browser.out, one "ok|fail<TAB>name<TAB>detail" a line ("note"
+# lines as comments), then whether it ran to its end (its exit status RC and
+# its last line "end<TAB>done"), with its stderr when it did not.
+browser_report() {
+	local rc=$1 st name detail
+	while IFS=$'\t' read -r st name detail; do
+		case $st in
+		ok | fail) t_report "$st" "browser: $name" "$(printf '%b' "$detail")" ;;
+		note) echo "# $name" ;;
+		esac
+	done <"$T_TMP/browser.out"
+	t_eq "browser: the script ran to its end" "0 end done" "$rc $(tail -n 1 "$T_TMP/browser.out" | cut -f1,2 | tr '\t' ' ')"
+	[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/browser.err" | head -30
+}
+
 # wait_for TRIES CMD...: until CMD succeeds, every 0.2 s, TRIES times.
 wait_for() {
 	local n=$1 _
