@@ -35,18 +35,21 @@ export PCSCLITE_CSOCK_NAME="$RUN/pcscd/pcscd.comm"
 if unshare -mn --propagation private true 2>/dev/null; then NS=(unshare -mn --propagation private)
 else NS=(unshare -Urmn --propagation private); fi
 CFG="$T_TMP/chip.json"
+# The emulated chip rereads CFG at every power-on or reset, whenever pcscd
+# sends one: each document is written beside it and renamed over it, so the
+# chip never reads a half-written file (it did once in CI, and died).
 chip() { # chip SOD MODE [MRZ [DG2]]: the document the emulated chip holds
 	printf '{"mrz":"%s","chip_mrz":"%s","sod":"%s","dg1":"%s","dg2":"%s","mode":"%s"}\n' \
-		"$P/${3:-mrz.txt}" "$P/mrz-other.txt" "$P/$1" "$P/dg1.bin" "${4:-$P/dg2.bin}" "$2" >"$CFG"
+		"$P/${3:-mrz.txt}" "$P/mrz-other.txt" "$P/$1" "$P/dg1.bin" "${4:-$P/dg2.bin}" "$2" >"$CFG.new" && mv -f "$CFG.new" "$CFG"
 }
 chip_aa() { # chip_aa MODE: the document with DG15 and the chip's key
 	printf '{"mrz":"%s","chip_mrz":"%s","sod":"%s","dg1":"%s","dg2":"%s","dg15":"%s","aa_key":"%s","mode":"%s"}\n' \
-		"$P/mrz.txt" "$P/mrz-other.txt" "$P/sod-aa.bin" "$P/dg1.bin" "$P/dg2.bin" "$P/dg15.bin" "$P/aa.key" "$1" >"$CFG"
+		"$P/mrz.txt" "$P/mrz-other.txt" "$P/sod-aa.bin" "$P/dg1.bin" "$P/dg2.bin" "$P/dg15.bin" "$P/aa.key" "$1" >"$CFG.new" && mv -f "$CFG.new" "$CFG"
 }
 chip_aa_ec() { # chip_aa_ec MODE [SOD [DG14]]: an ECDSA key in DG15, its hash in DG14
 	printf '{"mrz":"%s","chip_mrz":"%s","sod":"%s","dg1":"%s","dg2":"%s","dg14":"%s","dg15":"%s","aa_key":"%s","aa_hash":"sha256","mode":"%s"}\n' \
 		"$P/mrz.txt" "$P/mrz-other.txt" "$P/${2:-sod-aa-ec.bin}" "$P/dg1.bin" "$P/dg2.bin" "${3-$P/dg14-ec.bin}" \
-		"$P/dg15-ec.bin" "$P/aa-ec.key" "$1" >"$CFG"
+		"$P/dg15-ec.bin" "$P/aa-ec.key" "$1" >"$CFG.new" && mv -f "$CFG.new" "$CFG"
 }
 chip sod-rsa.bin ok
 # the emulated chip (started in the namespace, reading CFG at every
