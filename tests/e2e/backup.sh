@@ -140,9 +140,13 @@ t_match "the witness says it has cosigned more" \
 	"FAIL witness bk.example/w1 has cosigned $ACK records of this post's crossings log, this backup [0-9]+: an old backup" "$out"
 t_match "and restore says not to serve it" 'checks FAILED: do not serve from' "$out"
 t_ok "asking the witness changed nothing there" witnessed "$ACK"
+# The drill's copy is taken once the post has stopped: a serving post can
+# write an audit event after its copy and push it to the centre before it is
+# wiped, and that copy is then rightly "an old backup" (seen once in CI: the
+# centre held 27 audit records, the copy 26). p1 above is the copy under load.
+kill "$POST"; wait "$POST" 2>/dev/null
 out=$("$TIMS" backup "$P" --out "$BK/p2" 2>&1)
 P2SHA=$(printf '%s\n' "$out" | sha_of)
-kill "$POST"; wait "$POST" 2>/dev/null
 rm -rf "$P"
 out=$("$TIMS" restore "$BK/p2" --to "$P" --kind post --expect "$P2SHA" 2>&1); rc=$?
 t_eq "the wiped post is restored and verified" 0 "$rc"
