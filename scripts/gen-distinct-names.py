@@ -76,8 +76,8 @@ def strip_marks(s):
 
 
 def cyrillic(s, table, start=None):
-    s = strip_marks(s).replace("И\u0306", "Й")  # NFD splits Й and Ї: put them back
-    s = unicodedata.normalize("NFC", s.upper())
+    # Й, Ї and Ё are letters of their own: only a stress mark is dropped
+    s = unicodedata.normalize("NFC", s.upper().replace("\u0301", ""))
     out = []
     for i, ch in enumerate(s):
         if start and (i == 0 or not s[i - 1].isalpha()) and ch in start:
