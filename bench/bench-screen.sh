@@ -107,8 +107,11 @@ rm -f "$ind_err"
 #     set since branch `recall3`; heldout3.jsonl was written and committed
 #     before the rules of `recall3` and scored once at their end, and is a
 #     development set since branch `recall4`; heldout4.jsonl was written and
-#     committed before the rules of `recall4` and scored once at their end:
-#     the figure that says whether the rules carry to names nobody tuned on.
+#     committed before the rules of `recall4` and scored once at their end,
+#     and is a development set since branch `recall5`; heldout5.jsonl was
+#     written and committed before the rules of `recall5` and scored on the
+#     code before them and once at their end: the figure that says whether
+#     the rules carry to names nobody tuned on.
 #     Each prints P/R/F1 per kind (full mode) and its target lines.
 heldout_set() { # FILE LABEL
 	local out all err unread
@@ -138,7 +141,8 @@ heldout_set() { # FILE LABEL
 heldout_set tests/data/eval/heldout.jsonl "first held-out set (a development set since recall2)"
 heldout_set tests/data/eval/heldout2.jsonl "second held-out set (a development set since recall3)"
 heldout_set tests/data/eval/heldout3.jsonl "third held-out set (a development set since recall4)"
-heldout_set tests/data/eval/heldout4.jsonl "fourth held-out set (written before the rules it judges)"
+heldout_set tests/data/eval/heldout4.jsonl "fourth held-out set (a development set since recall5)"
+heldout_set tests/data/eval/heldout5.jsonl "fifth held-out set (written before the rules it judges)"
 
 # 2. Scale: 1 M persons and 100 M documents (smoke: 20 k and 200 k) in a
 #    post's own watchlist store (DIR/watchlists/watchlists.db, sealed by its

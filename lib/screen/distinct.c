@@ -8,35 +8,54 @@
  * (distinct_names.h, made by scripts/gen-distinct-names.py) is the union of
  * published name lists kept in lib/screen/names/ (README.md there: the US
  * Census Bureau's 2010 surnames, public domain; the Moby Word II lists of
- * English given names, PDDL 1.0 / CC0, as the stdlib datasets packages ship
- * them). Two spellings one letter apart (a letter changed, added or left
- * out) that are both in it are two names, unless they are one name spelled
- * two ways (variant_key below): ALAN, ALLAN and
- * ALLEN; PETERSON and PETERSEN; CATHERINE and KATHERINE; SARA and SARAH.
+ * English given names, PDDL 1.0 / CC0; the given names and surnames of the
+ * Croatian, Serbian, Polish, Czech, Slovak, Russian, Ukrainian and Greek
+ * locales of @faker-js/faker, MIT, the Cyrillic and Greek ones as those
+ * countries' passports write them in Latin). Each name carries the
+ * languages whose lists hold it. Two spellings one letter apart (a letter
+ * changed, added or left out) that one language's lists both hold are two
+ * names (GORAN and ZORAN, IVANOV and IVANKOV, MARKO and MIRKO), unless they
+ * are one name spelled two ways (variant_key below): ALAN, ALLAN and ALLEN;
+ * PETERSON and PETERSEN; CATHERINE and KATHERINE; SARA and SARAH. Two
+ * languages' lists are not enough: PETR and PETRO, OLEG and OLEH, MARIA and
+ * MARIJA are one name in two languages.
  *
- * What the lists cannot know: a name that is not in them (most non-English
- * names) is never called a name of its own here, so the rule only ever
- * lowers a typo- or sound-level score between two listed names; it never
- * raises one.
+ * What the lists cannot know: a name that is not in them (Albanian and
+ * Arabic names, most others) is never called a name of its own here, so
+ * the rule only ever lowers a typo- or sound-level score between two
+ * listed names; it never raises one.
  */
 #include "screen_int.h"
 #include "tims/util.h"
+
+struct distinct_name {
+	const char *name;
+	unsigned langs; /* a bit per language (the generator's LANGS) */
+};
 
 #include "distinct_names.h"
 
 static int cmp_name(const void *k, const void *e)
 {
-	return strcmp((const char *)k, *(const char *const *)e);
+	return strcmp((const char *)k, ((const struct distinct_name *)e)->name);
+}
+
+/* The languages whose lists hold the spelling (0: none). */
+static unsigned known_langs(const char *az)
+{
+	const struct distinct_name *d;
+	size_t n = strlen(az);
+
+	if (n < 3 || n > TIMS_TOKEN_MAX)
+		return 0;
+	d = bsearch(az, distinct_names, TIMS_ARRAY_SIZE(distinct_names),
+		    sizeof(distinct_names[0]), cmp_name);
+	return d ? d->langs : 0;
 }
 
 bool tims__distinct_known(const char *az)
 {
-	size_t n = strlen(az);
-
-	if (n < 3 || n > TIMS_TOKEN_MAX)
-		return false;
-	return bsearch(az, distinct_names, TIMS_ARRAY_SIZE(distinct_names),
-		       sizeof(distinct_names[0]), cmp_name) != NULL;
+	return known_langs(az) != 0;
 }
 
 static bool vow(char c)
@@ -137,7 +156,7 @@ bool tims__distinct_names(const char *a, const char *b)
 	char ka[2 * TIMS_TOKEN_MAX + 2], kb[2 * TIMS_TOKEN_MAX + 2];
 	char da[2 * TIMS_TOKEN_MAX + 2], db[2 * TIMS_TOKEN_MAX + 2];
 
-	if (!one_edit(a, b) || !tims__distinct_known(a) || !tims__distinct_known(b))
+	if (!one_edit(a, b) || !(known_langs(a) & known_langs(b)))
 		return false;
 	variant_key(a, ka, sizeof(ka));
 	variant_key(b, kb, sizeof(kb));

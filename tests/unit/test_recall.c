@@ -595,6 +595,57 @@ static void test_distinct_names(void)
 	     "GUS for AUGUSTUS with another surname");
 }
 
+/* 13. Name lists beyond English usage (distinct.c, branch recall5): the
+ * Croatian, Serbian, Polish, Czech, Slovak, Russian, Ukrainian and Greek
+ * lists of @faker-js/faker (Cyrillic and Greek as the passports write
+ * them). Two spellings one letter apart that one language's list holds are
+ * two names; a spelling in two languages' lists only (OLEG Russian, OLEH
+ * Ukrainian) is one name in two languages; a slip that makes no name stays
+ * a slip. Arabic SALIM/SALIH and BADR/BAKR have groups; hypocorisms from
+ * published lists (BETSY, ZHENYA, SEPP). */
+static void test_language_lists(void)
+{
+	const char *d = "1981-06-23";
+
+	MISS(cmp_sex("TOMASZ DROZD", d, 'M', "TOMASZ DROZDZ", d, 'M'),
+	     "DROZD and DROZDZ: two Polish surnames of the Polish list");
+	T_OK(reason_has("DROZD~DROZDZ are two names of their own"),
+	     "the reason says why [%s]", all_reasons());
+	MISS(cmp_sex("ANJA KOVACEVIC", d, 'F', "ANKA KOVACEVIC", d, 'F'),
+	     "ANJA and ANKA: two Croatian given names");
+	MISS(cmp_sex("NIKOS LOULIS", d, 'M', "NIKOS LOUPIS", d, 'M'),
+	     "LOULIS and LOUPIS: two Greek surnames (ELOT 743 from the Greek list)");
+	HIT(cmp_sex("TOMASZ DROZDZ", d, 'M', "TOMASZ DROZDZZ", d, 'M'),
+	    "a letter doubled in a listed Polish name (DROZDZZ is no name)");
+	HIT(cmp_sex("NIKOS LOUPIS", d, 'M', "NIKOS LUOPIS", d, 'M'),
+	    "a transposition in a listed Greek name stays a slip");
+	HIT(cmp_sex("OLEH BONDAR", d, 'M', "OLEG BONDAR", d, 'M'),
+	    "OLEH (Ukrainian list) and OLEG (Russian list): one name in two languages");
+	T_OK(!reason_has("two names of their own"), "not called two names [%s]", all_reasons());
+	HIT(cmp_sex("MARIJA STANIC", d, 'F', "MARIA STANIC", d, 'F'),
+	    "MARIJA and MARIA: one name, Serbian and English");
+	MISS(cmp_sex("ANJA KOVACEVIC", d, 'F', "ANKA KOVACEVIC", "1995-01-09", 'F'),
+	     "and another date of birth on top");
+	/* Arabic groups */
+	MISS(cmp_sex("SALIM HADDADIN", d, 'M', "SALIH HADDADIN", d, 'M'),
+	     "SALIM and SALIH: two Arabic names");
+	HIT(cmp_sex("SALIM HADDADIN", d, 'M', "SALEEM HADDADIN", d, 'M'),
+	    "SALIM and SALEEM: one name");
+	MISS(cmp_sex("BADR HADDADIN", d, 'M', "BAKR HADDADIN", d, 'M'),
+	     "BADR and BAKR");
+	/* hypocorisms */
+	HIT_BECAUSE(cmp_sex("ELIZABETH WHITLOCK", d, 'F', "BETSY WHITLOCK", d, 'F'),
+		    "nickname table", "BETSY for ELIZABETH");
+	HIT_BECAUSE(cmp_sex("JOSEF OBERHOLZER", d, 'M', "SEPP OBERHOLZER", d, 'M'),
+		    "nickname table", "SEPP for JOSEF");
+	HIT_BECAUSE(cmp_sex("YEVGENIYA ORLOVA", d, 'F', "ZHENYA ORLOVA", d, 'F'),
+		    "nickname table", "ZHENYA for the feminine YEVGENIYA");
+	MISS(cmp_sex("JOSEF OBERHOLZER", d, 'M', "SEPP OBERHOLZER", "1960-04-30", 'M'),
+	     "SEPP with another date of birth");
+	MISS(cmp_sex("CONSUELO ARAMBURU", d, 'F', "CHELO IRIONDO", d, 'F'),
+	     "CHELO for CONSUELO with another surname");
+}
+
 /* 11. Other letters at the start: Х and Г (KH and G) are two letters, KH and
  * H one; two pinyin syllables with another initial are other syllables. */
 static void test_other_initials(void)
@@ -708,6 +759,7 @@ int main(void)
 	test_arabic_forms();
 	test_other_initials();
 	test_distinct_names();
+	test_language_lists();
 	test_index();
 	return t_done();
 }
