@@ -822,9 +822,11 @@ static tims_rc bind(struct tims_booth *b, const struct slot *s,
 				      "cannot be admitted (refuse, or send to second line)");
 		if (s->chip_outcome == TIMS_CHIP_FAILED)
 			return refuse(res, 409, err,
-				      "decision: the chip failed passive authentication (%s): "
-				      "document possibly altered; refuse, or send to second line",
-				      s->chip_reasons);
+				      "decision: the chip failed %s authentication (%s): "
+				      "document possibly %s; refuse, or send to second line",
+				      strncmp(s->chip_reasons, "aa_", 3) ? "passive" : "active",
+				      s->chip_reasons,
+				      strncmp(s->chip_reasons, "aa_", 3) ? "altered" : "cloned");
 		if (!s->manual && !s->valid)
 			return refuse(res, 409, err,
 				      "decision: the document failed its MRZ checks: refuse, send to "
