@@ -64,7 +64,7 @@
 #define TIMS_BOOTH_LIFETIME_MS (15 * 60 * 1000)
 #define TIMS_BOOTH_MAX_CHECKS 1024
 #define TIMS_BOOTH_AA_CHALLENGE 8            /* RND.IFD of INTERNAL AUTHENTICATE */
-#define TIMS_BOOTH_AA_LIFETIME_MS (60 * 1000) /* a challenge is good this long */
+#define TIMS_BOOTH_AA_LIFETIME_MS (120 * 1000) /* a challenge is good this long */
 #define TIMS_BOOTH_AA_MAX 1024               /* challenges outstanding at a post */
 #define TIMS_BOOTH_AA_PER_SESSION 4          /* ... for one session */
 #define TIMS_BOOTH_AA_SIG_MAX 512            /* RSA-4096 */

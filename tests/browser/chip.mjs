@@ -54,7 +54,7 @@ try {
     await waitText(page, '#chip-sum', /SOD DG1 DG2/);
     await page.focus('#mrz');
     await readerType(page, [MRZ1, MRZ2]);
-    await waitText(page, '#headline', /CHIP FAILED — document possibly altered: refer to second line/);
+    await waitText(page, '#headline', /CHIP FAILED — document possibly altered or chip cloned: refer to second line/);
     await waitText(page, '#chip-state', /data on the chip was changed after signing/);
     await waitText(page, '#chip-photo-note', /NOT verified/);
     return (await page.isDisabled('#admit')) || 'Admit is enabled for a failed chip';

@@ -446,7 +446,7 @@ static void test_aa_challenges(void)
 	struct tims_err err;
 
 	T_OK(tims_booth_aa_challenge(booth, &ivanova, a, &exp, &err) == TIMS_OK &&
-	     exp == clock_ms + TIMS_BOOTH_AA_LIFETIME_MS, "aa: a challenge, good for a minute");
+	     exp == clock_ms + TIMS_BOOTH_AA_LIFETIME_MS, "aa: a challenge, good for two minutes");
 	T_OK(tims_booth_aa_challenge(booth, &ivanova, b2, &exp, &err) == TIMS_OK && memcmp(a, b2, 8),
 	     "aa: each challenge is new");
 	T_EQ_INT(tims_booth_aa_take(booth, &petrov, a), TIMS_AA_UNKNOWN,
