@@ -106,13 +106,17 @@ VEHICLE = obj({"plate": S(maxLength=20), "country": S(maxLength=3), "vin": S(max
                "make_model": S()}, required=[])
 CHIP_REQ = {**obj({"sod": S(maxLength=87384), "dg1": S(maxLength=1368),
                     "dg2": S(maxLength=218456), "dg14": S(maxLength=10924),
-                    "dg15": S(maxLength=10924)}, required=["sod"]),
+                    "dg15": S(maxLength=10924), "aa_challenge": S(pattern="^[0-9a-fA-F]{16}$"),
+                    "aa_response": S(maxLength=684)}, required=["sod"]),
             "description": "the chip's files as the booth's reader read them, base64 "
                            "(EF.SOD with its 0x77 tag, raw EF.DGn); the post verifies them "
-                           "(docs/epassport.md); no outcome is taken from the booth"}
+                           "(docs/epassport.md); no outcome is taken from the booth; "
+                           "aa_challenge (POST /api/v1/chip/challenge) and aa_response (the "
+                           "chip's answer, base64) together, for active authentication"}
 CHIP_RESP = obj({"outcome": S(enum=["not_read", "authenticated", "failed"]),
                  "reasons": arr(S()), "issuing_state": S(), "signer": S(), "altered": B,
                  "detail": S(),
+                 "active_authentication": S(enum=["verified", "failed", "not_offered", "not_checked"]),
                  "photo": obj({"type": S(enum=["image/jpeg", "image/jp2"]), "data": S(),
                                "width": I(), "height": I(), "verified": B, "error": S()},
                               required=[])},
@@ -243,6 +247,8 @@ POST_SCHEMAS = {
                                    "the consoles' languages and the installation's default"),
     ("GET", "/api/v1/status"): (None, STATUS, "the post's state, polled by consoles (passive)"),
     ("POST", "/api/v1/check"): (CHECK_REQ, CHECK_RESP, "check a traveller: MRZ, watchlists, stay; nothing recorded but the audit event"),
+    ("POST", "/api/v1/chip/challenge"): (None, obj({"challenge": S(pattern="^[0-9a-f]{16}$"), "expires_ms": I(), "lifetime_s": I()}),
+                                         "a challenge for the chip's active authentication: 8 random bytes, this session, one check, two minutes"),
     ("POST", "/api/v1/crossings"): (CROSSING_REQ, CROSSING_RESP, "register a crossing; 201 once durable and covered by a signed checkpoint"),
     ("GET", "/api/v1/history/{document}"): (None, HISTORY, "a document's history at this post; justified by a crossing of this session or a listed purpose and a statement; counted against the officer's hourly limit"),
     ("POST", "/api/v1/history/search"): (HISTORY_SEARCH_REQ, HISTORY_SEARCH, "a person found in this post's history by name, as screening compares names (one row per document, score and reasons, at most 50 shown); a listed purpose and a statement required; audited; counted against the officer's hourly history limit; 422 too_many_candidates past 5000 records to compare"),

@@ -208,7 +208,7 @@ static int cross_one(int argc, char **argv)
 	struct tims_booth_config cfg;
 	struct tims_booth *booth = NULL;
 	struct tims_booth_reg reg;
-	struct tims_booth_check_in in = { NULL, NULL, NULL, NULL, NULL };
+	struct tims_booth_check_in in = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct tims_booth_env env = { NULL, NULL, NULL, NULL, NULL };
 	struct tims_wl *wl = NULL;
 	struct tims_screen_index *ix = NULL;

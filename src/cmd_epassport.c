@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "cli.h"
 #include "tims/buf.h"
@@ -371,7 +372,7 @@ static const char read_usage[] =
 	"usage: tims epassport read (--reader NAME | --first)\n"
 	"           (--mrz FILE | --mrz-line LINE --mrz-line LINE [--mrz-line LINE])\n"
 	"           --csca FILE [--csca FILE ...] [--crl FILE ...] [--at YYYY-MM-DD]\n"
-	"           [--out DIR] [--json]\n"
+	"           [--challenge HEX] [--out DIR] [--json]\n"
 	"\n"
 	"Read an e-passport chip over a PC/SC reader and authenticate its data:\n"
 	"select the eMRTD application, Basic Access Control with keys from the\n"
@@ -388,6 +389,11 @@ static const char read_usage[] =
 	"  --mrz FILE     the printed MRZ (2 or 3 lines)\n"
 	"  --mrz-line L   one line of the printed MRZ; give each line in order\n"
 	"  --csca, --crl, --at   trust anchors, CRLs and date, as for verify\n"
+	"  --challenge HEX  active authentication's challenge, 16 hex digits,\n"
+	"                 as the post issued it (POST /api/v1/chip/challenge);\n"
+	"                 default: random. The chip's answer goes to --out\n"
+	"                 (aa-response.bin) and --json (chip.aa_response, base64)\n"
+	"                 for the booth to send with the files\n"
 	"  --out DIR      write the files read (ef.com.bin, ef.sod.bin,\n"
 	"                 dg1.bin ...; mode 0600, never over an existing file)\n"
 	"  --json         one JSON object: verify's, with a \"chip\" object\n"
@@ -488,12 +494,15 @@ static int read_chip(int argc, char **argv)
 	static struct files f;
 	static struct tims_epass_result r;
 	static char printed[TIMS_EPASS_MRZ_MAX + 2];
-	struct chip_file cf[6] = {
+	struct chip_file cf[7] = {
 		{ "ef.com", 0x011E, 0, NULL, 0 }, { "ef.sod", 0x011D, 0, NULL, 0 },
 		{ "dg1", 0x0101, 1, NULL, 0 },    { "dg2", 0x0102, 2, NULL, 0 },
 		{ "dg14", 0x010E, 14, NULL, 0 },  { "dg15", 0x010F, 15, NULL, 0 },
+		{ "aa-response", 0, 0, NULL, 0 }, /* the chip's answer, not a file */
 	};
 	struct tims_epass_input in = { 0 };
+	uint8_t challenge[8];
+	bool has_challenge = false;
 	struct tims_epass_trust *t = NULL;
 	struct tims_epass_pcsc *pc = NULL;
 	struct tims_epass_card card;
@@ -541,6 +550,16 @@ static int read_chip(int argc, char **argv)
 			at = argv[++i];
 		} else if (!strcmp(a, "--out") && has_val) {
 			out = argv[++i];
+		} else if (!strcmp(a, "--challenge") && has_val) {
+			size_t bl;
+			const char *end;
+
+			a = argv[++i];
+			if (strlen(a) != 16 || sodium_hex2bin(challenge, sizeof(challenge), a, 16, NULL,
+							      &bl, &end) || bl != 8 || *end)
+				return cli_error(CLI_USAGE, "epassport",
+						 "--challenge: '%s' is not 16 hex digits", a);
+			has_challenge = true;
 		} else {
 			fputs(read_usage, stderr);
 			return cli_error(CLI_USAGE, "epassport", "unknown option or missing value: '%s'", a);
@@ -632,8 +651,17 @@ static int read_chip(int argc, char **argv)
 		}
 	}
 	if (rc == TIMS_OK && cf[5].p) {
-		aa_rc = tims_epass_chip_aa(&card, &sm, cf[5].p, cf[5].n, cf[4].p, cf[4].n,
-					   &aa_err);
+		if (!(cf[6].p = malloc(512))) {
+			cli_error(CLI_USAGE, "epassport", "out of memory");
+			goto out;
+		}
+		aa_rc = tims_epass_chip_aa_with(&card, &sm, cf[5].p, cf[5].n, cf[4].p, cf[4].n,
+						has_challenge ? challenge : NULL, cf[6].p, 512,
+						&cf[6].n, &aa_err);
+		if (!cf[6].n) {
+			free(cf[6].p);
+			cf[6].p = NULL;
+		}
 		if (aa_rc == TIMS_ERR_UNAVAILABLE || aa_rc == TIMS_ERR_IO || aa_rc == TIMS_ERR_NOMEM) {
 			rc = aa_rc;
 			step = "aa";
@@ -650,9 +678,19 @@ static int read_chip(int argc, char **argv)
 	json_object_set_new(chip, "active_authentication", json_string(
 		!cf[5].p ? "not offered (no DG15)" : aa_rc == TIMS_OK ? "verified" :
 		aa_rc == TIMS_ERR_DENIED ? "not done" : "failed"));
+	if (cf[6].p) {
+		size_t bl = sodium_base64_ENCODED_LEN(cf[6].n, sodium_base64_VARIANT_ORIGINAL);
+		char *b64 = malloc(bl);
+
+		if (b64) {
+			sodium_bin2base64(b64, bl, cf[6].p, cf[6].n, sodium_base64_VARIANT_ORIGINAL);
+			json_object_set_new(chip, "aa_response", json_string(b64));
+			free(b64);
+		}
+	}
 	json_object_set_new(chip, "step", step ? json_string(step) : json_null());
 	json_object_set_new(chip, "error", step ? json_string(err.msg) : json_null());
-	if (out && write_out(out, cf, 6) != CLI_OK)
+	if (out && write_out(out, cf, 7) != CLI_OK)
 		goto out;
 	if (rc != TIMS_OK) {
 		chip_failure(&r, step, err.msg);
@@ -695,7 +733,7 @@ print:
 		status = CLI_USAGE;
 	}
 out:
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < 7; i++)
 		free(cf[i].p);
 	json_decref(chip);
 	tims_epass_pcsc_close(pc);

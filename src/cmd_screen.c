@@ -561,7 +561,7 @@ static int screen_traveller(int argc, char **argv)
 	tims_booth_config_default(&cfg);
 	cfg.max_checks = 16;
 	env = (struct tims_booth_env){ NULL, wl, ix, NULL, NULL };
-	in = (struct tims_booth_check_in){ mrz, NULL, plate || vin ? &veh : NULL, NULL, NULL };
+	in = (struct tims_booth_check_in){ mrz, NULL, plate || vin ? &veh : NULL, NULL, NULL, NULL, NULL, 0 };
 	st = CLI_OK;
 	if (tims_booth_new(&cfg, &booth, &err) || tims_booth_check(booth, &env, &who, &in, chk, &err))
 		st = cli_error(CLI_FAIL, "screen traveller", "%s", tims_err_msg(&err));

@@ -475,21 +475,47 @@
    * base64 with the check. The post verifies them: the console decides
    * nothing about the chip. */
   const CHIP_TAGS = { 0x77: 'sod', 0x61: 'dg1', 0x75: 'dg2', 0x6E: 'dg14', 0x6F: 'dg15' };
+
+  /* Active authentication: the post issues the challenge (one check, this
+   * session, two minutes); the officer gives it to the reader
+   * (tims epassport read --challenge CODE --out DIR) and chooses its
+   * aa-response.bin with the files. The post verifies the answer. */
+  async function newChipChallenge() {
+    state.aaChallenge = null;
+    $('chip-challenge').textContent = '';
+    setMsg('chip-challenge-help', '');
+    try {
+      const r = await api('POST', '/chip/challenge', undefined);
+      state.aaChallenge = r.data.challenge;
+      $('chip-challenge').textContent = r.data.challenge;
+      setMsg('chip-challenge-help', t('chip.challenge_help', { code: r.data.challenge, seconds: r.data.lifetime_s }));
+    } catch (e) {
+      setMsg('chip-challenge-help', t('chip.challenge_failed'));
+    }
+  }
+
   async function readChipFiles() {
     const files = Array.from($('chip-files').files || []);
     const chip = {};
     if (state.registered) newTraveller({ keepChip: true, keepMrz: true }); /* the next traveller's chip */
+    let answer = null;
     for (const f of files) {
       const b = new Uint8Array(await f.arrayBuffer());
-      const key = b.length ? CHIP_TAGS[b[0]] : undefined;
+      const isAnswer = f.name === 'aa-response.bin'; // i18n-ok: the reader's file name
+      const key = isAnswer ? 'aa_response' : b.length ? CHIP_TAGS[b[0]] : undefined;
       if (!key) continue;
       let bin = '';
       for (let i = 0; i < b.length; i += 0x8000) bin += String.fromCharCode.apply(null, b.subarray(i, i + 0x8000));
-      chip[key] = btoa(bin);
+      if (isAnswer) answer = btoa(bin);
+      else chip[key] = btoa(bin);
     }
     state.chip = Object.keys(chip).length ? chip : null;
+    if (state.chip && answer && state.aaChallenge) {
+      state.chip.aa_challenge = state.aaChallenge;
+      state.chip.aa_response = answer;
+    }
     $('chip-sum').textContent = state.chip ? Object.keys(chip).map((k) => k.toUpperCase()).join(' ') : '';
-    setMsg('chip-msg', files.length && !state.chip ? t('chip.no_files') : '');
+    setMsg('chip-msg', files.length && !state.chip ? t('chip.no_files') : answer && !state.aaChallenge ? t('chip.no_challenge') : '');
     /* a document already read is checked again, now with its chip */
     if (state.chip && state.check && !state.registered) {
       if (state.checkedManual !== null) await runManualCheck();
@@ -1860,6 +1886,9 @@
       $('chip-sum').textContent = '';
       $('chip').open = false;
       setMsg('chip-msg', '');
+      state.aaChallenge = null;
+      $('chip-challenge').textContent = '';
+      setMsg('chip-challenge-help', '');
     }
     if (!state.vs) {
       ['veh-plate', 'veh-country', 'veh-make', 'veh-vin'].forEach((id) => { $(id).value = ''; });
@@ -2325,6 +2354,8 @@
     });
     $('check').addEventListener('click', () => runCheck('manual'));
     $('chip-files').addEventListener('change', () => { readChipFiles(); });
+    $('chip').addEventListener('toggle', () => { if ($('chip').open && !state.aaChallenge) newChipChallenge(); });
+    $('chip-challenge-new').addEventListener('click', () => { newChipChallenge(); });
     $('admit').addEventListener('click', () => decide('admit'));
     $('confirm-admit').addEventListener('click', () => decide('admit', true));
     $('confirm-cancel').addEventListener('click', () => onEscape());

@@ -63,6 +63,11 @@
 #define TIMS_BOOTH_SKEW_MS (5 * 60 * 1000)
 #define TIMS_BOOTH_LIFETIME_MS (15 * 60 * 1000)
 #define TIMS_BOOTH_MAX_CHECKS 1024
+#define TIMS_BOOTH_AA_CHALLENGE 8            /* RND.IFD of INTERNAL AUTHENTICATE */
+#define TIMS_BOOTH_AA_LIFETIME_MS (120 * 1000) /* a challenge is good this long */
+#define TIMS_BOOTH_AA_MAX 1024               /* challenges outstanding at a post */
+#define TIMS_BOOTH_AA_PER_SESSION 4          /* ... for one session */
+#define TIMS_BOOTH_AA_SIG_MAX 512            /* RSA-4096 */
 
 struct tims_booth_refusal {
 	char code[9];                        /* "A" ... */
@@ -130,7 +135,43 @@ struct tims_booth_check_in {
 						DG2 ...; printed_mrz and at are
 						ignored: the service sets them);
 						NULL: no chip read */
+	/* Active authentication, with chip: the challenge this post issued
+	 * (tims_booth_aa_challenge; NULL: none sent) and the chip's answer
+	 * to INTERNAL AUTHENTICATE with it (NULL: none). */
+	const uint8_t *aa_challenge;         /* TIMS_BOOTH_AA_CHALLENGE bytes */
+	const uint8_t *aa_response;
+	size_t aa_response_len;
 };
+
+/*
+ * Active authentication's challenge (ICAO Doc 9303 Part 11, 6.1), issued
+ * by the post, never chosen by the booth: 8 random bytes bound to the
+ * asking session, good for TIMS_BOOTH_AA_LIFETIME_MS and for one check.
+ * At most TIMS_BOOTH_AA_PER_SESSION are outstanding for a session (a new
+ * one forgets its oldest) and TIMS_BOOTH_AA_MAX at the post (a new one
+ * forgets the oldest spent or expired, else the oldest). *expires_ms: the
+ * post's clock when it lapses.
+ */
+TIMS_MUST_USE tims_rc tims_booth_aa_challenge(struct tims_booth *b,
+		const struct tims_booth_who *who, uint8_t out[TIMS_BOOTH_AA_CHALLENGE],
+		int64_t *expires_ms, struct tims_err *err);
+
+enum tims_booth_aa_status {
+	TIMS_AA_FRESH = 0,   /* issued to this session, in time, first use: now spent */
+	TIMS_AA_NONE,        /* no challenge sent */
+	TIMS_AA_UNKNOWN,     /* not issued by this post to this session (or forgotten) */
+	TIMS_AA_EXPIRED,     /* issued, but its lifetime is over */
+	TIMS_AA_SPENT,       /* issued and already used by a check: a replay */
+};
+
+/*
+ * Spend a challenge for a check of who's session at the service's clock:
+ * its status (above). FRESH marks it spent: a second use is SPENT. A
+ * challenge of another session is UNKNOWN and left as it is (its session
+ * can still use it). Compared in constant time.
+ */
+unsigned tims_booth_aa_take(struct tims_booth *b, const struct tims_booth_who *who,
+			    const uint8_t challenge[TIMS_BOOTH_AA_CHALLENGE]);
 
 /*
  * The chip's outcome, decided by the server from the files the booth sent
@@ -150,6 +191,20 @@ struct tims_booth_chip {
 	char detail[TIMS_EPASS_DETAIL_BYTES]; /* the first error, English, for the audit */
 	char issuing_state[4];                /* from DG1 (verified or not) */
 	char signer[256];                     /* the Document Signer's subject */
+	const char *active_auth;              /* "verified", "failed", "not_offered"
+						 (the SOD lists no DG15), or
+						 "not_checked" (passive
+						 authentication failed first) */
+};
+
+/* Active authentication's part of a chip check: the challenge's status
+ * (enum tims_booth_aa_status, from tims_booth_aa_take), the challenge
+ * and the chip's answer (NULL: none). */
+struct tims_booth_aa {
+	unsigned status;
+	const uint8_t *challenge;
+	const uint8_t *response;
+	size_t response_len;
 };
 
 /*
@@ -157,11 +212,21 @@ struct tims_booth_chip {
  * "no_trust"), judged at `at`. printed_mrz: the MRZ read at the booth, its
  * lines joined; NULL when the document was typed by hand, then DG1's
  * number, birth date and issuer are compared with typed (may be NULL).
+ *
+ * Active authentication: when the SOD lists DG15 (the chip has a key of
+ * its own) the chip is AUTHENTICATED only if DG15 was sent and the chip's
+ * answer (aa; NULL: none) verifies with DG15's key over a FRESH challenge
+ * of this post. Otherwise FAILED, coded: aa_missing (DG15 or the answer
+ * withheld), aa_challenge (not this post's, or another session's),
+ * aa_expired, aa_reused (a replay), aa_signature (the answer does not
+ * verify: a clone, or an answer to another challenge), aa_unverifiable
+ * (DG15 or DG14 do not let it be checked). A SOD without DG15:
+ * active_auth "not_offered" (passive authentication only).
  */
 void tims_booth_chip_verify(const struct tims_epass_trust *trust,
 			    const struct tims_epass_input *files, const char *printed_mrz,
 			    const struct tims_person *typed, time_t at,
-			    struct tims_booth_chip *out);
+			    const struct tims_booth_aa *aa, struct tims_booth_chip *out);
 
 enum tims_booth_doc_status {
 	TIMS_DOC_OK = 0,           /* not listed as lost, stolen ... */

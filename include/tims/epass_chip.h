@@ -166,6 +166,15 @@ TIMS_MUST_USE tims_rc tims_epass_chip_aa(const struct tims_epass_card *card,
 		struct tims_epass_sm *sm, const uint8_t *dg15, size_t n,
 		const uint8_t *dg14, size_t n14, struct tims_err *err);
 
+/* The same with the terminal's challenge given (challenge: 8 bytes, e.g.
+ * one a post issued; NULL: random): the chip's answer also goes to sig
+ * (capacity cap, at least 512; *sl its length, 0 when the chip gave
+ * none), verified as above, so that the post can verify it again. */
+TIMS_MUST_USE tims_rc tims_epass_chip_aa_with(const struct tims_epass_card *card,
+		struct tims_epass_sm *sm, const uint8_t *dg15, size_t n,
+		const uint8_t *dg14, size_t n14, const uint8_t challenge[8],
+		uint8_t *sig, size_t cap, size_t *sl, struct tims_err *err);
+
 /* The check itself: sig (sl bytes) of the challenge rnd with DG15's key
  * (and DG14's hash for ECDSA), same results as tims_epass_chip_aa. */
 TIMS_MUST_USE tims_rc tims_epass_aa_verify(const uint8_t *dg15, size_t n,

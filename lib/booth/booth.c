@@ -44,11 +44,21 @@ struct slot {
 	uint64_t index;
 };
 
+/* One active-authentication challenge the post issued. */
+struct aa_slot {
+	bool used;                   /* a live entry */
+	bool spent;                  /* taken by a check */
+	uint8_t rnd[TIMS_BOOTH_AA_CHALLENGE];
+	uint64_t session;
+	int64_t issued_ms;
+};
+
 struct tims_booth {
 	struct tims_booth_config cfg;
-	pthread_mutex_t lock;        /* the table */
+	pthread_mutex_t lock;        /* the tables */
 	struct slot *slots;
 	size_t nslots;
+	struct aa_slot aa[TIMS_BOOTH_AA_MAX];
 	int64_t (*now_ms)(void);
 };
 
@@ -267,6 +277,7 @@ void tims_booth_free(struct tims_booth *b)
 	if (!b)
 		return;
 	sodium_memzero(b->slots, b->nslots * sizeof(*b->slots));
+	sodium_memzero(b->aa, sizeof(b->aa));
 	free(b->slots);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
@@ -318,6 +329,84 @@ static struct slot *take(struct tims_booth *b)
 			best = s;
 	}
 	return best;
+}
+
+/* ---- active authentication's challenges ---- */
+
+tims_rc tims_booth_aa_challenge(struct tims_booth *b, const struct tims_booth_who *who,
+				uint8_t out[TIMS_BOOTH_AA_CHALLENGE], int64_t *expires_ms,
+				struct tims_err *err)
+{
+	struct aa_slot *free_s = NULL, *old_any = NULL, *old_dead = NULL, *old_mine = NULL, *a;
+	unsigned mine = 0;
+	int64_t now;
+
+	if (!who->session)
+		return tims_err_set(err, TIMS_ERR_USAGE, "aa: a challenge is for a session");
+	pthread_mutex_lock(&b->lock);
+	now = b->now_ms();
+	for (size_t i = 0; i < TIMS_BOOTH_AA_MAX; i++) {
+		a = &b->aa[i];
+		if (!a->used) {
+			if (!free_s)
+				free_s = a;
+			continue;
+		}
+		if (!old_any || a->issued_ms < old_any->issued_ms)
+			old_any = a;
+		if ((a->spent || now - a->issued_ms > (int64_t)TIMS_BOOTH_AA_LIFETIME_MS) &&
+		    (!old_dead || a->issued_ms < old_dead->issued_ms))
+			old_dead = a;
+		if (a->session == who->session && !a->spent) {
+			mine++;
+			if (!old_mine || a->issued_ms < old_mine->issued_ms)
+				old_mine = a;
+		}
+	}
+	/* a session's own oldest first, then a free slot, then the oldest
+	 * spent or expired, then the oldest of all */
+	a = mine >= TIMS_BOOTH_AA_PER_SESSION ? old_mine
+			    : free_s ? free_s : old_dead ? old_dead : old_any;
+
+	randombytes_buf(a->rnd, sizeof(a->rnd));
+	a->used = true;
+	a->spent = false;
+	a->session = who->session;
+	a->issued_ms = now;
+	memcpy(out, a->rnd, TIMS_BOOTH_AA_CHALLENGE);
+	*expires_ms = now + (int64_t)TIMS_BOOTH_AA_LIFETIME_MS;
+	pthread_mutex_unlock(&b->lock);
+	return TIMS_OK;
+}
+
+unsigned tims_booth_aa_take(struct tims_booth *b, const struct tims_booth_who *who,
+			    const uint8_t challenge[TIMS_BOOTH_AA_CHALLENGE])
+{
+	unsigned status = TIMS_AA_UNKNOWN;
+	struct aa_slot *hit = NULL;
+
+	if (!challenge)
+		return TIMS_AA_NONE;
+	pthread_mutex_lock(&b->lock);
+	/* every slot compared, in constant time: no early exit on a match */
+	for (size_t i = 0; i < TIMS_BOOTH_AA_MAX; i++) {
+		struct aa_slot *a = &b->aa[i];
+
+		if (a->used && !sodium_memcmp(a->rnd, challenge, TIMS_BOOTH_AA_CHALLENGE) &&
+		    a->session == who->session)
+			hit = a;
+	}
+	if (hit) {
+		if (hit->spent)
+			status = TIMS_AA_SPENT;
+		else if (b->now_ms() - hit->issued_ms > (int64_t)TIMS_BOOTH_AA_LIFETIME_MS)
+			status = TIMS_AA_EXPIRED;
+		else
+			status = TIMS_AA_FRESH;
+		hit->spent = true; /* an expired one is spent too: never good again */
+	}
+	pthread_mutex_unlock(&b->lock);
+	return status;
 }
 
 size_t tims_booth_record_hits(const struct tims_booth_check *c,
@@ -576,9 +665,14 @@ tims_rc tims_booth_check(struct tims_booth *b, const struct tims_booth_env *env,
 			k += l;
 		}
 		printed[k] = '\0';
+		struct tims_booth_aa aa = {
+			tims_booth_aa_take(b, who, in->aa_challenge), in->aa_challenge,
+			in->aa_response, in->aa_response_len
+		};
+
 		tims_booth_chip_verify(env->chip_trust, in->chip, in->mrz ? printed : NULL,
 				       in->mrz ? NULL : &c->person, (time_t)(c->time_ms / 1000),
-				       &c->chip);
+				       &aa, &c->chip);
 	}
 	/* screening: fail closed */
 	c->doc_status = TIMS_DOC_UNKNOWN;
@@ -728,9 +822,11 @@ static tims_rc bind(struct tims_booth *b, const struct slot *s,
 				      "cannot be admitted (refuse, or send to second line)");
 		if (s->chip_outcome == TIMS_CHIP_FAILED)
 			return refuse(res, 409, err,
-				      "decision: the chip failed passive authentication (%s): "
-				      "document possibly altered; refuse, or send to second line",
-				      s->chip_reasons);
+				      "decision: the chip failed %s authentication (%s): "
+				      "document possibly %s; refuse, or send to second line",
+				      strncmp(s->chip_reasons, "aa_", 3) ? "passive" : "active",
+				      s->chip_reasons,
+				      strncmp(s->chip_reasons, "aa_", 3) ? "altered" : "cloned");
 		if (!s->manual && !s->valid)
 			return refuse(res, 409, err,
 				      "decision: the document failed its MRZ checks: refuse, send to "

@@ -7,6 +7,13 @@
  * The booth is not trusted for any of it: it sends bytes, the post decides.
  * No files: not read. Files that do not verify, for whatever reason
  * (including a post with no anchors): failed, never authenticated.
+ *
+ * Passive authentication proves the files are the issuer's, not that the
+ * chip is: a copy of them on another chip passes it. When the SOD lists
+ * DG15 the chip has a key of its own, and it is authenticated only if it
+ * signed a challenge this post issued (active authentication, Doc 9303
+ * Part 11, 6.1); the SOD decides whether DG15 is there, not the booth, so
+ * a clone that withholds DG15 or the answer fails (aa_missing).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +21,7 @@
 #include <string.h>
 
 #include "tims/booth.h"
+#include "tims/epass_chip.h"
 #include "tims/mrz.h"
 #include "tims/util.h"
 
@@ -78,10 +86,94 @@ static void compare_typed(const char *dg1_mrz, const struct tims_person *typed,
 	free(m);
 }
 
+/* The file of data group dg among those sent, or NULL. */
+static const struct tims_epass_file *sent_dg(const struct tims_epass_input *files, unsigned dg)
+{
+	unsigned num;
+	struct tims_err e;
+
+	for (size_t i = 0; i < files->ndgs; i++)
+		if (tims_epass_dg_number(files->dgs[i].p, files->dgs[i].n, &num, &e) == TIMS_OK &&
+		    num == dg)
+			return &files->dgs[i];
+	return NULL;
+}
+
+/*
+ * After passive authentication passed (so the SOD is the issuer's, and
+ * DG15 and DG14, if sent, are the ones it signs): active authentication
+ * when the SOD lists DG15. Fails closed: what cannot be checked fails.
+ */
+static void active_auth(const struct tims_epass_input *files, const struct tims_booth_aa *aa,
+			struct tims_booth_chip *c)
+{
+	struct tims_epass_lds *l = malloc(sizeof(*l));
+	const struct tims_epass_file *dg15, *dg14;
+	bool listed = false;
+	struct tims_err e;
+	tims_rc rc;
+
+	if (!l) {
+		c->active_auth = "failed";
+		fail(c, "unverified", "out of memory");
+		return;
+	}
+	if (tims_epass_sod_lds(files->sod.p, files->sod.n, l, &e) != TIMS_OK) {
+		free(l);
+		c->active_auth = "failed";
+		fail(c, "sod_unreadable", e.msg);
+		return;
+	}
+	for (unsigned i = 0; i < l->ngroups; i++)
+		listed |= l->groups[i].number == 15;
+	free(l);
+	dg15 = sent_dg(files, 15);
+	if (!listed && !dg15) {
+		c->active_auth = "not_offered";
+		return;
+	}
+	c->active_auth = "failed";
+	if (!dg15) {
+		fail(c, "aa_missing", "the SOD lists DG15 (the chip's own key) but DG15 was not "
+				      "sent: active authentication not done, chip possibly cloned");
+		return;
+	}
+	if (!aa || !aa->challenge || !aa->response || !aa->response_len ||
+	    aa->status == TIMS_AA_NONE) {
+		fail(c, "aa_missing", "the chip has DG15 but no answer to this post's challenge "
+				      "was sent: active authentication not done, chip possibly cloned");
+		return;
+	}
+	switch (aa->status) {
+	case TIMS_AA_FRESH:
+		break;
+	case TIMS_AA_EXPIRED:
+		fail(c, "aa_expired", "active authentication: the challenge had expired "
+				      "(ask the post for a new one)");
+		return;
+	case TIMS_AA_SPENT:
+		fail(c, "aa_reused", "active authentication: the challenge was already used by "
+				     "a check (a replayed answer?)");
+		return;
+	default:
+		fail(c, "aa_challenge", "active authentication: the challenge was not issued by "
+					"this post to this session");
+		return;
+	}
+	dg14 = sent_dg(files, 14);
+	rc = tims_epass_aa_verify(dg15->p, dg15->n, dg14 ? dg14->p : NULL, dg14 ? dg14->n : 0,
+				  aa->challenge, aa->response, aa->response_len, &e);
+	if (rc == TIMS_OK) {
+		c->active_auth = "verified";
+		return;
+	}
+	fail(c, rc == TIMS_ERR_SIGNATURE ? "aa_signature" : "aa_unverifiable", e.msg);
+}
+
 void tims_booth_chip_verify(const struct tims_epass_trust *trust,
 			    const struct tims_epass_input *files, const char *printed_mrz,
 			    const struct tims_person *typed, time_t at,
-			    struct tims_booth_chip *out)
+			    const struct tims_booth_aa *aa, struct tims_booth_chip *out)
 {
 	struct tims_epass_input in;
 	struct tims_epass_result *r;
@@ -89,6 +181,7 @@ void tims_booth_chip_verify(const struct tims_epass_trust *trust,
 
 	memset(out, 0, sizeof(*out));
 	out->outcome = TIMS_CHIP_NOT_READ;
+	out->active_auth = "not_checked";
 	if (!files)
 		return;
 	if (!trust) {
@@ -135,6 +228,7 @@ void tims_booth_chip_verify(const struct tims_epass_trust *trust,
 		out->outcome = TIMS_CHIP_AUTHENTICATED;
 		if (!printed_mrz && typed)
 			compare_typed(r->dg1_mrz, typed, out);
+		active_auth(files, aa, out);
 	}
 	free(r);
 }

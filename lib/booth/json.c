@@ -132,6 +132,9 @@ json_t *tims_booth_chip_json(const struct tims_booth_chip *c)
 		      "altered", c->outcome == TIMS_CHIP_FAILED);
 	if (o && c->detail[0])
 		json_object_set_new(o, "detail", json_string(c->detail));
+	if (o)
+		json_object_set_new(o, "active_authentication",
+				    json_string(c->active_auth ? c->active_auth : "not_checked"));
 	return o;
 }
 

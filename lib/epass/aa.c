@@ -340,34 +340,56 @@ tims_rc tims_epass_aa_verify(const uint8_t *dg15, size_t n, const uint8_t *dg14,
 	return rc;
 }
 
-tims_rc tims_epass_chip_aa(const struct tims_epass_card *card, struct tims_epass_sm *sm,
-			   const uint8_t *dg15, size_t n, const uint8_t *dg14, size_t n14,
-			   struct tims_err *err)
+tims_rc tims_epass_chip_aa_with(const struct tims_epass_card *card, struct tims_epass_sm *sm,
+				const uint8_t *dg15, size_t n, const uint8_t *dg14, size_t n14,
+				const uint8_t challenge[8], uint8_t *sig, size_t cap, size_t *sl,
+				struct tims_err *err)
 {
 	static const uint8_t hdr[4] = { 0x00, 0x88, 0x00, 0x00 };
-	uint8_t rnd[8], sig[AA_SIG_MAX];
-	size_t sl = 0, le;
+	uint8_t rnd[8];
+	size_t le;
 	const EVP_MD *md;
 	uint16_t sw;
 	EVP_PKEY *key;
 	tims_rc rc = aa_key(dg15, n, dg14, n14, &key, &md, err);
 
+	*sl = 0;
 	if (rc != TIMS_OK)
 		return rc;
 	/* the answer's length: the RSA modulus, or r || s */
 	le = md ? 2 * (((size_t)EVP_PKEY_get_bits(key) + 7) / 8) : (size_t)EVP_PKEY_get_size(key);
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+	if (challenge) {
+		memcpy(rnd, challenge, sizeof(rnd));
+	} else if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 		EVP_PKEY_free(key);
 		return tims_err_set(err, TIMS_ERR_CRYPTO, "aa: no random bytes");
 	}
-	rc = tims_epass_sm_transmit(card, sm, "aa", hdr, rnd, sizeof(rnd), le, sig, sizeof(sig),
-				    &sl, &sw, err);
-	if (rc == TIMS_OK && sw != 0x9000)
+	if (cap < AA_SIG_MAX) {
+		EVP_PKEY_free(key);
+		return tims_err_set(err, TIMS_ERR_USAGE, "aa: room for %d bytes of answer needed",
+				    AA_SIG_MAX);
+	}
+	rc = tims_epass_sm_transmit(card, sm, "aa", hdr, rnd, sizeof(rnd), le, sig, AA_SIG_MAX,
+				    sl, &sw, err);
+	if (rc == TIMS_OK && sw != 0x9000) {
+		*sl = 0;
 		rc = tims_err_set(err, TIMS_ERR_SIGNATURE,
 				  "aa: the chip refused INTERNAL AUTHENTICATE (SW %04X) although DG15 "
 				  "is present: chip possibly cloned", sw);
+	}
 	if (rc == TIMS_OK)
-		rc = md ? verify_ecdsa(key, md, sig, sl, rnd, err) : verify_9796(key, sig, sl, rnd, err);
+		rc = md ? verify_ecdsa(key, md, sig, *sl, rnd, err) : verify_9796(key, sig, *sl, rnd, err);
 	EVP_PKEY_free(key);
 	return rc;
+}
+
+tims_rc tims_epass_chip_aa(const struct tims_epass_card *card, struct tims_epass_sm *sm,
+			   const uint8_t *dg15, size_t n, const uint8_t *dg14, size_t n14,
+			   struct tims_err *err)
+{
+	uint8_t sig[AA_SIG_MAX];
+	size_t sl;
+
+	return tims_epass_chip_aa_with(card, sm, dg15, n, dg14, n14, NULL, sig, sizeof(sig), &sl,
+				       err);
 }

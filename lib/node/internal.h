@@ -158,6 +158,8 @@ void node_halt(struct tims_node *n, const char *why, uint64_t peer_size);
 extern const struct tims_json_field node_check_schema[];
 extern const struct tims_json_field node_crossing_schema[];
 tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
+tims_rc node_h_chip_challenge(void *app, struct tims_http_req *req,
+			      struct tims_http_resp *resp);
 tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc node_h_history(void *app, struct tims_http_req *req, struct tims_http_resp *resp);
 tims_rc node_h_history_search(void *app, struct tims_http_req *req, struct tims_http_resp *resp);

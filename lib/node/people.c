@@ -73,7 +73,10 @@ const struct tims_json_field node_check_schema[] = {
  * (a 400 naming the field otherwise); whether they are genuine is the
  * post's passive authentication (tims_booth_chip_verify), never the
  * booth's say. An active-authentication outcome from the booth is not
- * taken: there is no field for it.
+ * taken: there is no field for it. What the booth sends for it is data
+ * the post checks: "aa_challenge" (16 hex digits: a challenge this post
+ * issued, POST /api/v1/chip/challenge) and "aa_response" (base64, at most
+ * 512 bytes: the chip's answer to INTERNAL AUTHENTICATE with it).
  */
 static const struct {
 	const char *key;
@@ -90,6 +93,10 @@ static const struct {
 struct chip_req {
 	uint8_t *buf[TIMS_ARRAY_SIZE(chip_files)];
 	struct tims_epass_input in;
+	bool has_challenge;
+	uint8_t challenge[TIMS_BOOTH_AA_CHALLENGE];
+	uint8_t *response;                /* malloc'd, or NULL */
+	size_t response_len;
 	const uint8_t *dg2;
 	size_t dg2_len;
 };
@@ -98,6 +105,7 @@ static void chip_req_release(struct chip_req *c)
 {
 	for (size_t i = 0; i < TIMS_ARRAY_SIZE(chip_files); i++)
 		free(c->buf[i]);
+	free(c->response);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -113,11 +121,43 @@ static int parse_chip(json_t *o, struct chip_req *c, char *msg, size_t size)
 		const char *end;
 		unsigned num;
 
+		if (!strcmp(key, "aa_challenge")) {
+			if (!json_is_string(v) || json_string_length(v) != 2 * TIMS_BOOTH_AA_CHALLENGE ||
+			    sodium_hex2bin(c->challenge, sizeof(c->challenge), json_string_value(v),
+					   json_string_length(v), NULL, &bin_len, &end) ||
+			    bin_len != TIMS_BOOTH_AA_CHALLENGE || *end) {
+				snprintf(msg, size, "chip.aa_challenge: must be the %d hex digits "
+					 "POST /api/v1/chip/challenge gave", 2 * TIMS_BOOTH_AA_CHALLENGE);
+				return -1;
+			}
+			c->has_challenge = true;
+			continue;
+		}
+		if (!strcmp(key, "aa_response")) {
+			b64 = json_is_string(v) ? json_string_length(v) : 0;
+			if (!json_is_string(v) || b64 > (TIMS_BOOTH_AA_SIG_MAX + 2) / 3 * 4) {
+				snprintf(msg, size, "chip.aa_response: a base64 string of at most %d bytes",
+					 TIMS_BOOTH_AA_SIG_MAX);
+				return -1;
+			}
+			if (!(c->response = malloc(TIMS_BOOTH_AA_SIG_MAX)))
+				return -2;
+			if (!b64 || sodium_base642bin(c->response, TIMS_BOOTH_AA_SIG_MAX,
+						      json_string_value(v), b64, NULL, &c->response_len,
+						      &end, sodium_base64_VARIANT_ORIGINAL) ||
+			    end != json_string_value(v) + b64) {
+				snprintf(msg, size, "chip.aa_response: not base64 (RFC 4648, with padding)");
+				return -1;
+			}
+			continue;
+		}
+
 		for (i = 0; i < TIMS_ARRAY_SIZE(chip_files) && strcmp(chip_files[i].key, key); i++)
 			;
 		if (i == TIMS_ARRAY_SIZE(chip_files)) {
-			snprintf(msg, size, "chip.%.40s: unknown field (sod, dg1, dg2, dg14, dg15; "
-				 "the chip's outcome is the post's, not the booth's)", key);
+			snprintf(msg, size, "chip.%.40s: unknown field (sod, dg1, dg2, dg14, dg15, "
+				 "aa_challenge, aa_response; the chip's outcome is the post's, not "
+				 "the booth's)", key);
 			return -1;
 		}
 		if (!json_is_string(v)) {
@@ -168,6 +208,12 @@ static int parse_chip(json_t *o, struct chip_req *c, char *msg, size_t size)
 	}
 	if (!c->in.sod.p) {
 		snprintf(msg, size, "chip.sod: missing (EF.SOD, with dg1 and dg2)");
+		return -1;
+	}
+	if (!c->has_challenge != !c->response) {
+		snprintf(msg, size, "chip.%s: missing (active authentication sends the post's "
+			 "challenge and the chip's answer together)",
+			 c->has_challenge ? "aa_response" : "aa_challenge");
 		return -1;
 	}
 	return 0;
@@ -484,7 +530,7 @@ static tims_rc check_run(void *app, struct tims_http_req *req, struct tims_http_
 	struct tims_booth_check *c = malloc(sizeof(*c));
 	const char *differs;
 	struct tims_booth_who who = { req->who.id, req->who.booth, req->who.session };
-	struct tims_booth_check_in in = { NULL, NULL, NULL, NULL, NULL };
+	struct tims_booth_check_in in = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct tims_booth_env env;
 	struct tims_record_hit hits[TIMS_RECORD_MAX_HITS];
 	struct tims_err err;
@@ -541,6 +587,11 @@ static tims_rc check_run(void *app, struct tims_http_req *req, struct tims_http_
 	in.vehicle = jveh ? &veh : NULL;
 	in.visa = jvisa ? &visa : NULL;
 	in.chip = jchip ? &chip->in : NULL;
+	if (jchip && chip->has_challenge) {
+		in.aa_challenge = chip->challenge;
+		in.aa_response = chip->response;
+		in.aa_response_len = chip->response_len;
+	}
 	/*
 	 * No n->lock: the watchlists and their index stay alive while
 	 * n->screen_rw is held (a bundle swapped in meanwhile waits) and are
@@ -650,6 +701,33 @@ tims_rc node_h_check(void *app, struct tims_http_req *req, struct tims_http_resp
 	chip_req_release(chip);
 	free(chip);
 	return rc;
+}
+
+/* --- POST /api/v1/chip/challenge --------------------------------------------- */
+
+/*
+ * A challenge for the chip's active authentication, issued by the post
+ * (never chosen by the booth, so an answer recorded from a chip earlier
+ * cannot be played again): 8 random bytes, bound to the caller's session,
+ * good for one check within TIMS_BOOTH_AA_LIFETIME_MS. Nothing personal:
+ * not audited.
+ */
+tims_rc node_h_chip_challenge(void *app, struct tims_http_req *req,
+			      struct tims_http_resp *resp)
+{
+	struct tims_node *n = app;
+	struct tims_booth_who who = { req->who.id, req->who.booth, req->who.session };
+	uint8_t rnd[TIMS_BOOTH_AA_CHALLENGE];
+	char hex[2 * TIMS_BOOTH_AA_CHALLENGE + 1];
+	struct tims_err err;
+	int64_t expires;
+
+	if (tims_booth_aa_challenge(n->booth, &who, rnd, &expires, &err) != TIMS_OK)
+		return tims_http_reply_error(resp, 400, "no_session", "%s", err.msg);
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	return tims_http_reply_json(resp, 201, json_pack("{s:s, s:I, s:i}", "challenge", hex,
+		"expires_ms", (json_int_t)expires, "lifetime_s",
+		(int)(TIMS_BOOTH_AA_LIFETIME_MS / 1000)));
 }
 
 /* --- POST /api/v1/crossings ---------------------------------------------- */

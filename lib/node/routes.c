@@ -16,6 +16,7 @@
  *   GET    /api/v1/languages      (public: the consoles' languages, no personal data)
  *   GET    /api/v1/status            x        x         x       x      x
  *   POST   /api/v1/check             x        x                            (L)
+ *   POST   /api/v1/chip/challenge    x        x   (active authentication's nonce)
  *   POST   /api/v1/crossings         x
  *   GET    /api/v1/history/{doc}     x        x         x                  (L)
  *   POST   /api/v1/history/search    x        x         x                  (L)
@@ -392,6 +393,8 @@ const struct tims_http_route tims_node_routes[] = {
 	{ "GET", "/api/v1/status", PEOPLE, 0, NULL, h_status, TIMS_ROUTE_PASSIVE },
 	{ "POST", "/api/v1/check", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, NODE_CHECK_BODY_MAX,
 	  node_check_schema, node_h_check, TIMS_ROUTE_LIMITED },
+	{ "POST", "/api/v1/chip/challenge", TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR, 0, NULL,
+	  node_h_chip_challenge, 0 },
 	{ "POST", "/api/v1/crossings", TIMS_ROLE_OFFICER, 16384, node_crossing_schema,
 	  node_h_crossing, 0 },
 	{ "GET", "/api/v1/history/{document}",

@@ -6,8 +6,11 @@
 # whose DG2 photo or DG1 was altered, a chip signed under a CSCA the post
 # does not trust, a chip of another document than the printed MRZ (or than
 # the document typed by hand); such a check is not admitted (second line),
-# and the record keeps the outcome. Malformed and oversized files are
-# refused naming the field, and the photo is in no file of the post.
+# and the record keeps the outcome. Active authentication with a challenge
+# the post issues: a genuine chip's answer is verified; a replayed answer,
+# a clone's, a clone that withholds DG15, a challenge the booth chose each
+# fail with their code. Malformed and oversized files are refused naming
+# the field, and the photo is in no file of the post.
 # With CHIP_BROWSER=1 (make soak), the booth console in Chromium too.
 . tests/e2e/lib.sh
 
@@ -114,6 +117,53 @@ printf '{"mrz":%s,"chip":{"sod":"%s"}}' "$MRZ" "$(cat "$T_TMP/huge.b64")" >"$T_T
 # (Expect: 100-continue: the post answers from the headers, before the
 # body is sent, as a booth's HTTP client would wait for it)
 t_match "a body over the route's limit: refused from its length, before any parsing" '^413 ' "$(EXPECT=1 req POST /api/v1/check "$OFF" "@$T_TMP/huge.json")"
+
+# --- active authentication: the post's challenge, the chip's answer ----------------
+# aa_answers KEY|clone CHALLENGE_HEX ... -> one line each: the base64 answer a
+# chip with KEY gives to INTERNAL AUTHENTICATE with the challenge (ISO 9796-2
+# scheme 1, SHA-1), as the booth's reader (tims epassport read --challenge)
+# passes it on; "clone": a chip with the files copied and a key of its own
+aa_answers() {
+	/usr/bin/python3 - "$@" <<'EOF'
+import base64, hashlib, sys
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+a = sys.argv[1:]
+for key, ch in zip(a[::2], a[1::2]):
+    k = (rsa.generate_private_key(65537, 1024) if key == "clone" else
+         serialization.load_pem_private_key(open(key, "rb").read(), None))
+    pn = k.private_numbers(); n = pn.public_numbers.n; kl = (n.bit_length() + 7) // 8
+    m1 = bytes(range(kl - 22)); rnd = bytes.fromhex(ch)
+    f = b"\x6a" + m1 + hashlib.sha1(m1 + rnd).digest() + b"\xbc"
+    print(base64.b64encode(pow(int.from_bytes(f, "big"), pn.d, n).to_bytes(kl, "big")).decode())
+EOF
+}
+challenge() { req POST /api/v1/chip/challenge "$OFF" | sed -n 's/^201 .*"challenge":"\([0-9a-f]\{16\}\)".*/\1/p'; }
+# aa_body SOD "DG FILES" CHALLENGE ANSWER -> a check with the chip's files and its answer
+aa_body() {
+	local f files="" d
+	for f in $2; do d=${f%.bin}; d=${d%-ec}; files="$files,\"$d\":\"$(b64 "$f")\""; done
+	printf '{"mrz":%s,"chip":{"sod":"%s"%s%s}}' "$MRZ" "$(b64 "$1")" "$files" \
+		"${3:+,\"aa_challenge\":\"$3\",\"aa_response\":\"$4\"}"
+}
+N1=$(challenge); N2=$(challenge)
+t_match "the post issues a fresh challenge (16 hex digits) to the officer's session" '^[0-9a-f]{16}$' "$N1"
+mapfile -t ANS < <(aa_answers "$K/aa.key" "$N1" clone "$N2" "$K/aa.key" 0102030405060708)
+aa_body sod-aa.bin "dg1.bin dg2.bin dg15.bin" "$N1" "${ANS[0]}" >"$T_TMP/aa.json"
+t_eq "chip with DG15 signs the post's challenge: authenticated, active authentication verified" "200 authenticated - verified" \
+	"$(check "$T_TMP/aa.json") $(jget 'd["chip"]["active_authentication"]')"
+t_eq "the same check sent again (a replayed answer): failed, aa_reused" "200 failed aa_reused" "$(check "$T_TMP/aa.json")"
+aa_body sod-aa.bin "dg1.bin dg2.bin dg15.bin" "$N2" "${ANS[1]}" >"$T_TMP/clone.json"
+t_eq "cloned chip (files copied, not the key): failed, aa_signature" "200 failed aa_signature" "$(check "$T_TMP/clone.json")"
+C_CLONE=$(cid)
+t_match "cloned chip: cannot be admitted at the first line (409, names why)" '^409 .*chip failed active authentication \(aa_signature\): document possibly cloned' \
+	"$(req POST /api/v1/crossings "$OFF" "{\"check_id\":\"$C_CLONE\",\"direction\":\"entry\",\"decision\":\"admit\"}")"
+aa_body sod-aa.bin "dg1.bin dg2.bin" "" >"$T_TMP/hide.json"
+t_eq "a clone that withholds DG15 and the answer (the SOD lists DG15): failed, aa_missing" "200 failed aa_missing" "$(check "$T_TMP/hide.json")"
+aa_body sod-aa.bin "dg1.bin dg2.bin dg15.bin" 0102030405060708 "${ANS[2]}" >"$T_TMP/own.json"
+t_eq "a challenge the booth chose itself (an answer recorded earlier): failed, aa_challenge" "200 failed aa_challenge" "$(check "$T_TMP/own.json")"
+printf '{"mrz":%s,"chip":{"sod":"%s","aa_challenge":"%s"}}' "$MRZ" "$(b64 sod-aa.bin)" "$(challenge)" >"$T_TMP/half.json"
+t_match "a challenge without the chip's answer: 400 naming chip.aa_response" '^400 .*chip\.aa_response: missing' "$(req POST /api/v1/check "$OFF" "@$T_TMP/half.json")"
 
 # --- the photo is kept nowhere ---------------------------------------------------
 t_eq "the photo (raw or base64) is in no file of the post: log, audit, records" "0" \

@@ -8,7 +8,9 @@
 # (BAC refused), a chip whose DG2 was altered, a response with a bad MAC,
 # a truncated DG2, a DG2 missing, a genuine chip behind a printed page of
 # another document, a cloned chip (files copied, key not), a clone hiding
-# DG15 — each refused, naming why. A pcscd that cannot start fails the test; nothing is skipped.
+# DG15 — each refused, naming why. With --challenge (the post's, as the
+# booth passes it on) the chip's answer is written out and verifies over
+# that challenge. A pcscd that cannot start fails the test; nothing is skipped.
 #
 # pcscd 1.9.9 has its socket and pid file fixed under /run/pcscd
 # (PCSCLITE_CSOCK_NAME moves only the client's side), so the private one
@@ -103,6 +105,21 @@ chip_aa ok
 out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"); rc=$?
 t_eq "document with DG15: read, active authentication verified, exit 0" "0 verified True ['ef.com', 'ef.sod', 'dg1', 'dg2', 'dg15']" \
 	"$rc $(printf '%s' "$out" | jget 'd["chip"]["active_authentication"]+" "+str([c["ok"] for c in d["checks"] if c["name"]=="active_authentication"][0])+" "+str([f["name"] for f in d["chip"]["files"]])')"
+
+# the booth's way: the challenge is the post's (POST /api/v1/chip/challenge),
+# and the chip's answer goes on to the post with the files
+out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem" --challenge 00112233445566ff --out "$T_TMP/aaout"); rc=$?
+t_eq "--challenge: the chip answered the post's challenge (--out aa-response.bin, --json aa_response), and the answer verifies over it with DG15's key" \
+	"0 verified True True" "$rc $(printf '%s' "$out" | jget 'd["chip"]["active_authentication"]') $(printf '%s' "$out" | /usr/bin/python3 -c '
+import base64, hashlib, json, sys
+from cryptography.hazmat.primitives import serialization
+d = json.load(sys.stdin); sig = open(sys.argv[2], "rb").read()
+pub = serialization.load_pem_private_key(open(sys.argv[1], "rb").read(), None).public_key().public_numbers()
+f = pow(int.from_bytes(sig, "big"), pub.e, pub.n).to_bytes(len(sig), "big")
+print(base64.b64decode(d["chip"]["aa_response"]) == sig,
+      f[0] == 0x6A and f[-1] == 0xBC and hashlib.sha1(f[1:-21] + bytes.fromhex("00112233445566ff")).digest() == f[-21:-1])
+' "$P/aa.key" "$T_TMP/aaout/aa-response.bin")"
+t_status 2 "--challenge that is not 16 hex digits: usage error" R --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem" --challenge 00112233
 
 chip_aa_ec ok
 out=$(J --mrz "$P/mrz.txt" --csca "$P/csca-rsa.pem"); rc=$?

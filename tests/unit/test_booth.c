@@ -58,7 +58,7 @@ static tims_rc check(const struct tims_booth_who *who, const struct tims_person 
 		     struct tims_booth_check *c)
 {
 	struct tims_booth_env env = { post, wl, ix, NULL, NULL };
-	struct tims_booth_check_in in = { NULL, p, NULL, NULL, NULL };
+	struct tims_booth_check_in in = { NULL, p, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct tims_err err;
 
 	return tims_booth_check(booth, &env, who, &in, c, &err);
@@ -279,7 +279,7 @@ static void test_rules(void)
 	/* a failed screening: never an admission */
 	{
 		struct tims_booth_env env = { post, wl, ix, NULL, NULL };
-		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL, NULL, NULL, 0 };
 		struct tims_vehicle v;
 
 		memset(&v, 0, sizeof(v));
@@ -305,7 +305,7 @@ static void test_rules(void)
 		static const uint8_t dg1[] = { 0x61, 0x00 };
 		struct tims_epass_input files = { .ndgs = 1 };
 		struct tims_booth_env env = { post, wl, ix, NULL, NULL };
-		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, &files };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, &files, NULL, NULL, 0 };
 
 		files.sod = (struct tims_epass_file){ sod, sizeof(sod) };
 		files.dgs[0] = (struct tims_epass_file){ dg1, sizeof(dg1) };
@@ -327,7 +327,7 @@ static void test_rules(void)
 	/* no watchlists: unavailable, said so */
 	{
 		struct tims_booth_env env = { post, NULL, NULL, NULL, NULL };
-		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL, NULL, NULL, 0 };
 
 		T_OK(tims_booth_check(booth, &env, &ivanova, &in, c, &err) == TIMS_OK &&
 		     c->screen_status == TIMS_SCREEN_UNAVAILABLE,
@@ -394,7 +394,7 @@ static void *th_run(void *arg)
 	struct tims_err err;
 
 	for (int i = 0; c && i < TH_EACH; i++) {
-		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL };
+		struct tims_booth_check_in in = { NULL, &p, NULL, NULL, NULL, NULL, NULL, 0 };
 		int wanted = (i + t) % 2;
 
 		if (wanted)
@@ -428,6 +428,52 @@ static void test_threads(void)
 	     ok, TH_N, wrong);
 	T_OK(pthread_mutex_trylock(&th_screen) == 0, "threads: the screening lock is released");
 	pthread_mutex_unlock(&th_screen);
+}
+
+/*
+ * Active authentication's challenges (issue 21): the post issues them,
+ * bound to a session, for one check, for a minute. The attackers: a
+ * challenge used twice (a replayed check), one of another session, one
+ * past its lifetime, one the booth made up; a session that asks for many
+ * (its oldest forgotten, others' untouched); no session.
+ */
+static void test_aa_challenges(void)
+{
+	uint8_t a[TIMS_BOOTH_AA_CHALLENGE], b2[TIMS_BOOTH_AA_CHALLENGE], mine[5][TIMS_BOOTH_AA_CHALLENGE];
+	static const uint8_t made_up[TIMS_BOOTH_AA_CHALLENGE] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const struct tims_booth_who nobody = { "ivanova", "B3", 0 };
+	int64_t exp, t0 = clock_ms;
+	struct tims_err err;
+
+	T_OK(tims_booth_aa_challenge(booth, &ivanova, a, &exp, &err) == TIMS_OK &&
+	     exp == clock_ms + TIMS_BOOTH_AA_LIFETIME_MS, "aa: a challenge, good for two minutes");
+	T_OK(tims_booth_aa_challenge(booth, &ivanova, b2, &exp, &err) == TIMS_OK && memcmp(a, b2, 8),
+	     "aa: each challenge is new");
+	T_EQ_INT(tims_booth_aa_take(booth, &petrov, a), TIMS_AA_UNKNOWN,
+		 "aa: another session's challenge is unknown to it");
+	T_EQ_INT(tims_booth_aa_take(booth, &ivanova, a), TIMS_AA_FRESH,
+		 "aa: ... and still good for its own session (not burnt by the other)");
+	T_EQ_INT(tims_booth_aa_take(booth, &ivanova, a), TIMS_AA_SPENT,
+		 "aa: used a second time: spent (a replay)");
+	T_EQ_INT(tims_booth_aa_take(booth, &ivanova, made_up), TIMS_AA_UNKNOWN,
+		 "aa: a challenge the booth made up: unknown");
+	T_EQ_INT(tims_booth_aa_take(booth, &ivanova, NULL), TIMS_AA_NONE, "aa: none sent: none");
+	clock_ms += TIMS_BOOTH_AA_LIFETIME_MS + 1;
+	T_EQ_INT(tims_booth_aa_take(booth, &ivanova, b2), TIMS_AA_EXPIRED,
+		 "aa: past its lifetime: expired");
+	T_EQ_INT(tims_booth_aa_take(booth, &ivanova, b2), TIMS_AA_SPENT,
+		 "aa: ... and never good again");
+	T_OK(tims_booth_aa_challenge(booth, &petrov, a, &exp, &err) == TIMS_OK, "aa: petrov's challenge");
+	for (int i = 0; i < 5; i++)
+		T_OK(tims_booth_aa_challenge(booth, &ivanova, mine[i], &exp, &err) == TIMS_OK, "aa: challenge %d", i);
+	T_EQ_INT(tims_booth_aa_take(booth, &ivanova, mine[0]), TIMS_AA_UNKNOWN,
+		 "aa: past 4 outstanding, the session's oldest is forgotten");
+	T_EQ_INT(tims_booth_aa_take(booth, &ivanova, mine[4]), TIMS_AA_FRESH, "aa: ... its newest is good");
+	T_EQ_INT(tims_booth_aa_take(booth, &petrov, a), TIMS_AA_FRESH,
+		 "aa: another session's asking does not forget petrov's");
+	T_OK(tims_booth_aa_challenge(booth, &nobody, a, &exp, &err) == TIMS_ERR_USAGE,
+	     "aa: no session, no challenge");
+	clock_ms = t0;
 }
 
 int main(void)
@@ -469,6 +515,7 @@ int main(void)
 	test_hits();
 	test_rules();
 	test_threads();
+	test_aa_challenges();
 	snprintf(sub, sizeof(sub), "%s/post", dir);
 	test_config(sub);
 	tims_booth_free(booth);

@@ -2,11 +2,18 @@
  * test_epass.c — the e-passport module: the bounded parsers on hand-made
  * vectors (EF.SOD wrapper, LDS security object, data-group tags, DG1's
  * MRZ, country codes), then passive authentication through the library API
- * over the documents tests/data/epass/mkpki.sh makes with openssl.
+ * over the documents tests/data/epass/mkpki.sh makes with openssl. Then
+ * the post's active authentication of a booth's chip (test_booth_aa).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "t.h"
 #include "tims/booth.h"
@@ -298,7 +305,7 @@ static void test_booth_chip(const char *dir)
 		else
 			snprintf(typed.doc_number, sizeof(typed.doc_number), "%s", bc->typed_number);
 		tims_booth_chip_verify(trust, &in, bc->printed ? printed : NULL,
-				       bc->printed ? NULL : &typed, time(NULL), &out);
+				       bc->printed ? NULL : &typed, time(NULL), NULL, &out);
 		joined[0] = '\0';
 		for (unsigned k = 0; k < out.nreasons; k++)
 			snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
@@ -308,7 +315,7 @@ static void test_booth_chip(const char *dir)
 			printf("#   outcome %u reasons '%s' detail '%s'\n", out.outcome, joined, out.detail);
 		doc_release(&d);
 	}
-	tims_booth_chip_verify(trust, NULL, "X", NULL, time(NULL), &out);
+	tims_booth_chip_verify(trust, NULL, "X", NULL, time(NULL), NULL, &out);
 	T_OK(out.outcome == TIMS_CHIP_NOT_READ && out.nreasons == 0, "no files sent: not read (never authenticated)");
 	{
 		struct doc d = { .n = 0 };
@@ -317,7 +324,7 @@ static void test_booth_chip(const char *dir)
 
 		in.sod = (struct tims_epass_file){ (uint8_t *)d.f[s].buf, d.f[s].len };
 		in.dgs[0] = (struct tims_epass_file){ (uint8_t *)d.f[a].buf, d.f[a].len };
-		tims_booth_chip_verify(NULL, &in, NULL, NULL, time(NULL), &out);
+		tims_booth_chip_verify(NULL, &in, NULL, NULL, time(NULL), NULL, &out);
 		T_OK(out.outcome == TIMS_CHIP_FAILED && out.nreasons == 1 &&
 		     !strcmp(out.reasons[0], "no_trust"), "a post without CSCAs: failed (no_trust), never authenticated");
 
@@ -346,6 +353,201 @@ static void test_booth_chip(const char *dir)
 		doc_release(&d);
 	}
 	tims_epass_trust_free(trust);
+}
+
+/* --- active authentication at the post (issue 21) ------------------------- */
+
+static EVP_PKEY *key_of(const char *dir, const char *name)
+{
+	char path[512];
+	EVP_PKEY *k;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (!(f = fopen(path, "r")))
+		return NULL;
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	return k;
+}
+
+/* What a chip with key k answers to INTERNAL AUTHENTICATE with rnd: RSA,
+ * ISO/IEC 9796-2 scheme 1 with SHA-1 (6A || M1 || SHA-1(M1 || rnd) || BC,
+ * raised to d); ECDSA, the plain r || s of rnd with SHA-256. */
+static size_t chip_answer(EVP_PKEY *k, const uint8_t rnd[8], uint8_t *sig)
+{
+	size_t sl = 512;
+
+	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC) {
+		uint8_t der[160];
+		size_t dl = sizeof(der), fl = ((size_t)EVP_PKEY_get_bits(k) + 7) / 8;
+		const unsigned char *q = der;
+		EVP_MD_CTX *mc = EVP_MD_CTX_new();
+		ECDSA_SIG *es = NULL;
+		const BIGNUM *r, *s;
+
+		if (EVP_DigestSignInit(mc, NULL, EVP_sha256(), NULL, k) != 1 ||
+		    EVP_DigestSign(mc, der, &dl, rnd, 8) != 1 ||
+		    !(es = d2i_ECDSA_SIG(NULL, &q, (long)dl))) {
+			EVP_MD_CTX_free(mc);
+			return 0;
+		}
+		ECDSA_SIG_get0(es, &r, &s);
+		BN_bn2binpad(r, sig, (int)fl);
+		BN_bn2binpad(s, sig + fl, (int)fl);
+		ECDSA_SIG_free(es);
+		EVP_MD_CTX_free(mc);
+		return 2 * fl;
+	}
+	uint8_t f[512];
+	size_t kl = (size_t)EVP_PKEY_get_size(k), m1 = kl - 1 - 20 - 1;
+	unsigned hn;
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k, NULL);
+
+	f[0] = 0x6A;
+	for (size_t i = 0; i < m1; i++)
+		f[1 + i] = (uint8_t)(i * 7 + 3);
+	EVP_DigestInit_ex(mc, EVP_sha1(), NULL);
+	EVP_DigestUpdate(mc, f + 1, m1);
+	EVP_DigestUpdate(mc, rnd, 8);
+	EVP_DigestFinal_ex(mc, f + 1 + m1, &hn);
+	f[kl - 1] = 0xBC;
+	if (EVP_PKEY_sign_init(c) != 1 || EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING) != 1 ||
+	    EVP_PKEY_sign(c, sig, &sl, f, kl) != 1)
+		sl = 0;
+	EVP_PKEY_CTX_free(c);
+	EVP_MD_CTX_free(mc);
+	return sl;
+}
+
+struct aa_case {
+	const char *files[5];         /* sod first, then data groups; NULL ends */
+	const char *key;              /* the key the chip signs with (NULL: no answer) */
+	unsigned status;              /* the challenge's, as tims_booth_aa_take said */
+	int other_rnd;                /* the answer is to another challenge */
+	unsigned outcome;
+	const char *reason;           /* "" for none */
+	const char *active_auth;
+	const char *name;
+};
+
+/*
+ * Each attacker of active authentication at the post, through
+ * tims_booth_chip_verify with the challenge's status the booth service
+ * found (the table itself: test_booth): the genuine RSA and ECDSA chips
+ * are authenticated; a clone with the files but not the key, an answer to
+ * another challenge, a replayed or expired or foreign challenge, DG15 or
+ * the answer withheld, the DG15 of another chip, an ECDSA DG15 whose hash
+ * no DG14 names — each failed with its code.
+ */
+static void test_booth_aa(const char *dir)
+{
+	static const uint8_t rnd[8] = { 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6, 0x07, 0x18 };
+	static const uint8_t rnd2[8] = { 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6, 0x07, 0x19 };
+	static const struct aa_case cases[] = {
+		{ { "sod-aa.bin", "dg1.bin", "dg2.bin", "dg15.bin" }, "aa.key", TIMS_AA_FRESH, 0,
+		  TIMS_CHIP_AUTHENTICATED, "", "verified",
+		  "RSA chip signs this post's fresh challenge: authenticated, active auth verified" },
+		{ { "sod-aa-ec.bin", "dg1.bin", "dg2.bin", "dg14-ec.bin", "dg15-ec.bin" }, "aa-ec.key",
+		  TIMS_AA_FRESH, 0, TIMS_CHIP_AUTHENTICATED, "", "verified",
+		  "ECDSA chip (hash from DG14): authenticated" },
+		{ { "sod-aa.bin", "dg1.bin", "dg2.bin", "dg15.bin" }, "clone", TIMS_AA_FRESH, 0,
+		  TIMS_CHIP_FAILED, "aa_signature", "failed",
+		  "cloned chip (the files copied, another key): failed, aa_signature" },
+		{ { "sod-aa-ec.bin", "dg1.bin", "dg2.bin", "dg14-ec.bin", "dg15-ec.bin" }, "clone-ec",
+		  TIMS_AA_FRESH, 0, TIMS_CHIP_FAILED, "aa_signature", "failed",
+		  "cloned ECDSA chip: failed, aa_signature" },
+		{ { "sod-aa.bin", "dg1.bin", "dg2.bin", "dg15.bin" }, "aa.key", TIMS_AA_FRESH, 1,
+		  TIMS_CHIP_FAILED, "aa_signature", "failed",
+		  "the genuine chip's answer to another challenge (recorded earlier): failed" },
+		{ { "sod-aa.bin", "dg1.bin", "dg2.bin", "dg15.bin" }, "aa.key", TIMS_AA_SPENT, 0,
+		  TIMS_CHIP_FAILED, "aa_reused", "failed",
+		  "a challenge used a second time (replayed check): failed, aa_reused" },
+		{ { "sod-aa.bin", "dg1.bin", "dg2.bin", "dg15.bin" }, "aa.key", TIMS_AA_EXPIRED, 0,
+		  TIMS_CHIP_FAILED, "aa_expired", "failed", "an expired challenge: failed, aa_expired" },
+		{ { "sod-aa.bin", "dg1.bin", "dg2.bin", "dg15.bin" }, "aa.key", TIMS_AA_UNKNOWN, 0,
+		  TIMS_CHIP_FAILED, "aa_challenge", "failed",
+		  "a challenge the booth chose (or another session's): failed, aa_challenge" },
+		{ { "sod-aa.bin", "dg1.bin", "dg2.bin", "dg15.bin" }, NULL, TIMS_AA_NONE, 0,
+		  TIMS_CHIP_FAILED, "aa_missing", "failed",
+		  "DG15 sent, no answer: failed, aa_missing (never authenticated)" },
+		{ { "sod-aa.bin", "dg1.bin", "dg2.bin" }, "aa.key", TIMS_AA_FRESH, 0,
+		  TIMS_CHIP_FAILED, "aa_missing", "failed",
+		  "a clone that withholds DG15 (the SOD lists it): failed, aa_missing" },
+		{ { "sod-aa.bin", "dg1.bin", "dg2.bin" }, NULL, TIMS_AA_NONE, 0,
+		  TIMS_CHIP_FAILED, "aa_missing", "failed",
+		  "DG15 and the answer both withheld: failed, aa_missing" },
+		{ { "sod-aa.bin", "dg1.bin", "dg2.bin", "dg15-ec.bin" }, "aa-ec.key", TIMS_AA_FRESH, 0,
+		  TIMS_CHIP_FAILED, "data_group_altered", "not_checked",
+		  "the DG15 of another chip (its key answers): failed, data group altered" },
+		{ { "sod-aa-ec-no14.bin", "dg1.bin", "dg2.bin", "dg15-ec.bin" }, "aa-ec.key",
+		  TIMS_AA_FRESH, 0, TIMS_CHIP_FAILED, "aa_unverifiable", "failed",
+		  "ECDSA DG15 and no DG14 to name its hash: failed, aa_unverifiable" },
+		{ { "sod-face.bin", "dg1.bin", "dg2-face.bin" }, NULL, TIMS_AA_NONE, 0,
+		  TIMS_CHIP_AUTHENTICATED, "", "not_offered",
+		  "a chip whose SOD lists no DG15: authenticated by passive authentication only" },
+	};
+	char tdir[200], printed[200], joined[200];
+	struct tims_epass_trust *trust = NULL;
+	EVP_PKEY *clone = EVP_RSA_gen(1024), *clone_ec = EVP_EC_gen("P-256");
+	EVP_PKEY *rsa = key_of(dir, "aa.key"), *ec = key_of(dir, "aa-ec.key");
+	size_t nanchors = 0, nfiles = 0;
+	struct tims_err err;
+
+	snprintf(tdir, sizeof(tdir), "%.150s/post-epassport", dir);
+	if (!T_OK(rsa && ec && clone && clone_ec &&
+		  tims_epass_trust_load_dir(tdir, time(NULL), &trust, &nanchors, &nfiles, &err) == TIMS_OK &&
+		  trust, "aa: the chip keys, a clone's keys and the post's anchors"))
+		goto out;
+	printed_of(dir, "mrz.txt", printed, sizeof(printed));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct aa_case *ac = &cases[i];
+		struct tims_buf b[5];
+		struct tims_epass_input in = { .ndgs = 0 };
+		struct tims_booth_chip out;
+		uint8_t sig[512];
+		size_t nb = 0, sl = 0;
+		EVP_PKEY *k = !ac->key ? NULL : !strcmp(ac->key, "aa.key") ? rsa :
+			      !strcmp(ac->key, "aa-ec.key") ? ec : !strcmp(ac->key, "clone") ? clone : clone_ec;
+		struct tims_booth_aa aa = { ac->status, rnd, NULL, 0 };
+		bool loaded = true;
+
+		for (; nb < 5 && ac->files[nb]; nb++) {
+			char path[512];
+
+			snprintf(path, sizeof(path), "%s/%s", dir, ac->files[nb]);
+			tims_buf_init(&b[nb], TIMS_EPASS_LIST_MAX);
+			loaded &= tims_read_file(path, TIMS_EPASS_LIST_MAX, &b[nb], &err) == TIMS_OK;
+			if (nb == 0)
+				in.sod = (struct tims_epass_file){ (uint8_t *)b[0].buf, b[0].len };
+			else
+				in.dgs[in.ndgs++] = (struct tims_epass_file){ (uint8_t *)b[nb].buf, b[nb].len };
+		}
+		if (k) {
+			sl = chip_answer(k, ac->other_rnd ? rnd2 : rnd, sig);
+			aa.response = sig;
+			aa.response_len = sl;
+		}
+		tims_booth_chip_verify(trust, &in, printed, NULL, time(NULL), ac->key ? &aa : NULL, &out);
+		joined[0] = '\0';
+		for (unsigned r = 0; r < out.nreasons; r++)
+			snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
+				 r ? "," : "", out.reasons[r]);
+		T_OK(loaded && (!k || sl) && out.outcome == ac->outcome && !strcmp(joined, ac->reason) &&
+		     out.active_auth && !strcmp(out.active_auth, ac->active_auth), "aa: %s", ac->name);
+		if (out.outcome != ac->outcome || strcmp(joined, ac->reason))
+			printf("#   outcome %u reasons '%s' aa '%s' detail '%s'\n", out.outcome, joined,
+			       out.active_auth ? out.active_auth : "-", out.detail);
+		for (size_t j = 0; j < nb; j++)
+			tims_buf_release(&b[j]);
+	}
+out:
+	tims_epass_trust_free(trust);
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(clone);
+	EVP_PKEY_free(clone_ec);
 }
 
 static void test_verify(void)
@@ -380,6 +582,7 @@ static void test_verify(void)
 	T_OK(run(dir, evil, "sod-forged.bin", "dg2.bin", &r) == TIMS_ERR_SIGNATURE,
 	     "master list signed by someone else: refused at seal");
 	test_booth_chip(dir);
+	test_booth_aa(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	T_OK(system(cmd) == 0, "cleanup");
 }
