@@ -42,7 +42,10 @@ B := build
 
 GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpcsclite 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libpq: its header only. The query store loads the library when a store on
+# PostgreSQL is opened (lib/cstore/pq.c): it and the ten libraries it brings
+# are not mapped into every process.
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libpq,$(PKGS)) 2>/dev/null)
 # OpenSSL 3's libcrypto for lib/epass only (CMS SignedData and X.509 with
 # explicit EC parameters and brainpool curves, which GnuTLS cannot read);
 # the rest of the node keeps GnuTLS and libsodium. --as-needed drops it from

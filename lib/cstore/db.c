@@ -85,7 +85,7 @@ int64_t cs_now_ms(void)
 
 tims_rc cs_failed(struct tims_cstore *s, tims_rc rc, const char *msg)
 {
-	int lost = s->backend == CS_PG && PQstatus(s->pg) != CONNECTION_OK;
+	int lost = s->backend == CS_PG && cs_pq.PQstatus(s->pg) != CONNECTION_OK;
 	int64_t now = cs_now_ms();
 
 	pthread_mutex_lock(&s->state_lock);
@@ -149,12 +149,12 @@ static tims_rc exec_raw(struct tims_cstore *s, const char *sql, struct tims_err 
 		}
 		return TIMS_OK;
 	} else {
-		PGresult *r = PQexec(s->pg, sql);
+		PGresult *r = cs_pq.PQexec(s->pg, sql);
 
 		rc = TIMS_OK;
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-			rc = pg_err("exec", PQerrorMessage(s->pg), err);
-		PQclear(r);
+		if (cs_pq.PQresultStatus(r) != PGRES_COMMAND_OK && cs_pq.PQresultStatus(r) != PGRES_TUPLES_OK)
+			rc = pg_err("exec", cs_pq.PQerrorMessage(s->pg), err);
+		cs_pq.PQclear(r);
 		return rc;
 	}
 }
@@ -260,12 +260,12 @@ static tims_rc pg_prepared(struct tims_cstore *s, const char *sql, int cached, i
 		return TIMS_OK;
 	c = &s->cache[s->ncache];
 	snprintf(c->name, sizeof(c->name), "cs%zu", s->ncache);
-	r = PQprepare(s->pg, c->name, tims_buf_str(q), np, NULL);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		PQclear(r);
-		return pg_err("prepare", PQerrorMessage(s->pg), err);
+	r = cs_pq.PQprepare(s->pg, c->name, tims_buf_str(q), np, NULL);
+	if (cs_pq.PQresultStatus(r) != PGRES_COMMAND_OK) {
+		cs_pq.PQclear(r);
+		return pg_err("prepare", cs_pq.PQerrorMessage(s->pg), err);
 	}
-	PQclear(r);
+	cs_pq.PQclear(r);
 	c->sql = sql;
 	s->ncache++;
 	*out = c;
@@ -291,29 +291,29 @@ static tims_rc pg_query(struct tims_cstore *s, const char *sql, int cached,
 	if ((rc = pg_prepared(s, sql, cached, np, &q, &c, err)))
 		goto out;
 	if (c)
-		r = PQexecPrepared(s->pg, c->name, np, vals, NULL, NULL, 0);
+		r = cs_pq.PQexecPrepared(s->pg, c->name, np, vals, NULL, NULL, 0);
 	else
-		r = PQexecParams(s->pg, tims_buf_str(&q), np, NULL, vals, NULL, NULL, 0);
-	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-		int rows = PQntuples(r), cols = PQnfields(r);
+		r = cs_pq.PQexecParams(s->pg, tims_buf_str(&q), np, NULL, vals, NULL, NULL, 0);
+	if (cs_pq.PQresultStatus(r) == PGRES_TUPLES_OK) {
+		int rows = cs_pq.PQntuples(r), cols = cs_pq.PQnfields(r);
 
 		for (int i = 0; i < rows && fn; i++) {
 			struct cs_row row;
 
 			row.n = cols > CS_MAX_COLS ? CS_MAX_COLS : cols;
 			for (int j = 0; j < row.n; j++)
-				row.v[j] = PQgetisnull(r, i, j) ? NULL : PQgetvalue(r, i, j);
+				row.v[j] = cs_pq.PQgetisnull(r, i, j) ? NULL : cs_pq.PQgetvalue(r, i, j);
 			if ((rc = fn(ctx, &row)))
 				goto out;
 		}
-	} else if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+	} else if (cs_pq.PQresultStatus(r) == PGRES_COMMAND_OK) {
 		if (changes)
-			*changes = (uint64_t)cs_int(PQcmdTuples(r));
+			*changes = (uint64_t)cs_int(cs_pq.PQcmdTuples(r));
 	} else {
-		rc = pg_err("query", PQresultErrorMessage(r), err);
+		rc = pg_err("query", cs_pq.PQresultErrorMessage(r), err);
 	}
 out:
-	PQclear(r);
+	cs_pq.PQclear(r);
 	tims_buf_release(&q);
 	return rc;
 }
@@ -341,8 +341,8 @@ tims_rc cs_send(struct tims_cstore *s, const char *sql, const struct cs_param *p
 			return rc;
 		if (!c)
 			return tims_err_set(err, TIMS_ERR_STATE, "query store: statement cache full");
-		if (PQenterPipelineMode(s->pg) != 1)
-			return pg_err("pipeline", PQerrorMessage(s->pg), err);
+		if (cs_pq.PQenterPipelineMode(s->pg) != 1)
+			return pg_err("pipeline", cs_pq.PQerrorMessage(s->pg), err);
 		s->piped = 1;
 	} else if (!(c = cache_find(s, sql))) {
 		return tims_err_set(err, TIMS_ERR_STATE, "query store: pipelined statement not prepared");
@@ -354,8 +354,8 @@ tims_rc cs_send(struct tims_cstore *s, const char *sql, const struct cs_param *p
 	pd->idx = idx;
 	snprintf(pd->leaf, sizeof(pd->leaf), "%s", leaf_hex);
 	s->npend++;
-	if (PQsendQueryPrepared(s->pg, c->name, np, vals, NULL, NULL, 0) != 1)
-		return pg_err("send", PQerrorMessage(s->pg), err);
+	if (cs_pq.PQsendQueryPrepared(s->pg, c->name, np, vals, NULL, NULL, 0) != 1)
+		return pg_err("send", cs_pq.PQerrorMessage(s->pg), err);
 	return TIMS_OK;
 }
 
@@ -375,29 +375,29 @@ tims_rc cs_flush(struct tims_cstore *s, struct tims_err *err)
 	if (!s->piped)
 		return TIMS_OK;
 	s->npend = 0;
-	if (PQpipelineSync(s->pg) != 1) {
-		rc = pg_err("pipeline", PQerrorMessage(s->pg), err);
+	if (cs_pq.PQpipelineSync(s->pg) != 1) {
+		rc = pg_err("pipeline", cs_pq.PQerrorMessage(s->pg), err);
 		n = 0;
 	}
 	/* One result and a NULL per insert, then the sync. */
 	for (size_t i = 0; i < n; i++) {
-		r = PQgetResult(s->pg);
-		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
-			if (cs_int(PQcmdTuples(r)) == 0)
+		r = cs_pq.PQgetResult(s->pg);
+		if (cs_pq.PQresultStatus(r) == PGRES_COMMAND_OK) {
+			if (cs_int(cs_pq.PQcmdTuples(r)) == 0)
 				conflict[nconflict++] = i;
 		} else if (!rc) {
-			rc = pg_err("insert", PQresultStatus(r) == PGRES_PIPELINE_ABORTED ?
+			rc = pg_err("insert", cs_pq.PQresultStatus(r) == PGRES_PIPELINE_ABORTED ?
 				    "an earlier statement of the batch failed" :
-				    PQresultErrorMessage(r), err);
+				    cs_pq.PQresultErrorMessage(r), err);
 		}
-		PQclear(r);
-		if ((r = PQgetResult(s->pg)) != NULL)
-			PQclear(r);
+		cs_pq.PQclear(r);
+		if ((r = cs_pq.PQgetResult(s->pg)) != NULL)
+			cs_pq.PQclear(r);
 	}
-	if (n && (r = PQgetResult(s->pg)) != NULL)
-		PQclear(r); /* PGRES_PIPELINE_SYNC */
-	if (PQexitPipelineMode(s->pg) != 1 && !rc)
-		rc = pg_err("pipeline", PQerrorMessage(s->pg), err);
+	if (n && (r = cs_pq.PQgetResult(s->pg)) != NULL)
+		cs_pq.PQclear(r); /* PGRES_PIPELINE_SYNC */
+	if (cs_pq.PQexitPipelineMode(s->pg) != 1 && !rc)
+		rc = pg_err("pipeline", cs_pq.PQerrorMessage(s->pg), err);
 	s->piped = 0;
 	/* A row already there: the same leaf is a duplicate, another is not. */
 	for (size_t k = 0; !rc && k < nconflict; k++) {

@@ -22,6 +22,42 @@
 #define CS_CACHE 24
 #define CS_MAX_PARAMS 24
 
+/* libpq's functions, loaded by cs_pq_load (pq.c) when the first store on
+ * PostgreSQL is opened: the program does not link libpq. Calls go through
+ * this table (cs_pq.PQexec ...); a name missing from it is a link error. */
+#define CS_PQ_FN(name) __typeof__(name) *name
+struct cs_pq {
+	int loaded;
+	CS_PQ_FN(PQconnectdbParams);
+	CS_PQ_FN(PQstatus);
+	CS_PQ_FN(PQerrorMessage);
+	CS_PQ_FN(PQsetNoticeProcessor);
+	CS_PQ_FN(PQfinish);
+	CS_PQ_FN(PQreset);
+	CS_PQ_FN(PQexec);
+	CS_PQ_FN(PQexecParams);
+	CS_PQ_FN(PQprepare);
+	CS_PQ_FN(PQexecPrepared);
+	CS_PQ_FN(PQsendQueryPrepared);
+	CS_PQ_FN(PQgetResult);
+	CS_PQ_FN(PQresultStatus);
+	CS_PQ_FN(PQresultErrorMessage);
+	CS_PQ_FN(PQclear);
+	CS_PQ_FN(PQntuples);
+	CS_PQ_FN(PQnfields);
+	CS_PQ_FN(PQgetvalue);
+	CS_PQ_FN(PQgetisnull);
+	CS_PQ_FN(PQcmdTuples);
+	CS_PQ_FN(PQenterPipelineMode);
+	CS_PQ_FN(PQexitPipelineMode);
+	CS_PQ_FN(PQpipelineSync);
+	CS_PQ_FN(PQpipelineStatus);
+};
+#undef CS_PQ_FN
+extern struct cs_pq cs_pq;
+/* load libpq once for the process; an error names what is missing */
+tims_rc cs_pq_load(struct tims_err *err);
+
 enum cs_backend { CS_SQLITE = 1, CS_PG = 2 };
 enum cs_type { CS_NULL = 0, CS_INT = 1, CS_TEXT = 2 };
 

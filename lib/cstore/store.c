@@ -129,17 +129,20 @@ static tims_rc open_pg(struct tims_cstore *s, const char *conninfo,
 	 * reconnection must not hang the centre on an unreachable host. */
 	const char *const keys[] = { "connect_timeout", "dbname", NULL };
 	const char *const vals[] = { "10", conninfo, NULL };
+	tims_rc rc;
 
-	s->pg = PQconnectdbParams(keys, vals, 1);
+	if ((rc = cs_pq_load(err)))
+		return rc;
+	s->pg = cs_pq.PQconnectdbParams(keys, vals, 1);
 	if (!s->pg)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "query store: out of memory");
-	if (PQstatus(s->pg) != CONNECTION_OK) {
+	if (cs_pq.PQstatus(s->pg) != CONNECTION_OK) {
 		char m[200];
 
-		cs_flat(PQerrorMessage(s->pg), m, sizeof(m));
+		cs_flat(cs_pq.PQerrorMessage(s->pg), m, sizeof(m));
 		return tims_err_set(err, TIMS_ERR_DB, "query store (postgresql): connect: %s", m);
 	}
-	PQsetNoticeProcessor(s->pg, pg_quiet, NULL);
+	cs_pq.PQsetNoticeProcessor(s->pg, pg_quiet, NULL);
 	return cs_exec(s, "SET client_min_messages = warning", err);
 }
 
@@ -223,7 +226,7 @@ void tims_cstore_close(struct tims_cstore *s)
 	if (s->db)
 		sqlite3_close(s->db);
 	if (s->pg)
-		PQfinish(s->pg);
+		cs_pq.PQfinish(s->pg);
 	pthread_mutex_destroy(&s->state_lock);
 	free(s);
 }
@@ -254,7 +257,7 @@ tims_rc tims_cstore_reconnect(struct tims_cstore *s, int now, struct tims_err *e
 	if (s->backend != CS_PG)
 		return TIMS_OK;
 	pthread_mutex_lock(&s->state_lock);
-	if (!s->down && PQstatus(s->pg) == CONNECTION_OK) {
+	if (!s->down && cs_pq.PQstatus(s->pg) == CONNECTION_OK) {
 		pthread_mutex_unlock(&s->state_lock);
 		return TIMS_OK;
 	}
@@ -264,15 +267,15 @@ tims_rc tims_cstore_reconnect(struct tims_cstore *s, int now, struct tims_err *e
 	if (!now && t < next)
 		return tims_err_set(err, TIMS_ERR_NET, "query store (postgresql): unavailable (%s); "
 				    "next attempt in %lld ms", m, (long long)(next - t));
-	if (PQpipelineStatus(s->pg) != PQ_PIPELINE_OFF)
-		PQexitPipelineMode(s->pg);
+	if (cs_pq.PQpipelineStatus(s->pg) != PQ_PIPELINE_OFF)
+		cs_pq.PQexitPipelineMode(s->pg);
 	pg_forget(s);
-	PQreset(s->pg);
-	if (PQstatus(s->pg) == CONNECTION_OK) {
-		PQsetNoticeProcessor(s->pg, pg_quiet, NULL);
+	cs_pq.PQreset(s->pg);
+	if (cs_pq.PQstatus(s->pg) == CONNECTION_OK) {
+		cs_pq.PQsetNoticeProcessor(s->pg, pg_quiet, NULL);
 		rc = cs_exec(s, "SET client_min_messages = warning", err);
 	} else {
-		cs_flat(PQerrorMessage(s->pg), m, sizeof(m));
+		cs_flat(cs_pq.PQerrorMessage(s->pg), m, sizeof(m));
 		rc = tims_err_set(err, TIMS_ERR_NET, "query store (postgresql): reconnect: %s", m);
 	}
 	pthread_mutex_lock(&s->state_lock);
