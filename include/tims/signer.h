@@ -326,6 +326,13 @@ tims_rc tims_signer_ca_crl(const char *ca_cert_file, const char *ca_key_file,
 			   uint64_t number, unsigned days, const struct tims_tls_serial *serials,
 			   size_t n, struct tims_buf *crl_pem, struct tims_err *err);
 
+/* In a signer process (once its setup is read): whether the module of a
+ * pkcs11: uri lies under the allowed prefixes (TIMS_PKCS11_MODULES), as
+ * for every token it opens, also when the URI came from a key file rather
+ * than a request (TIMS_ERR_DENIED naming it); elsewhere TIMS_OK. Called
+ * before any module is loaded (lib/p11 p11_local_open, lib/tls). */
+tims_rc tims_signer_module_check(const char *uri, struct tims_err *err);
+
 /* Whether the signer refuses ref (a TLS_LOAD reference: a PEM key file's
  * path or a pkcs11: URI) as the centre's CA key (1), see above. */
 int tims_signer_ref_is_ca(const char *ref);

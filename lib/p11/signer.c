@@ -246,6 +246,7 @@ void signer_dry_run(int on)
  */
 #define MODULE_PREFIXES_MAX 1024
 static char module_prefixes[MODULE_PREFIXES_MAX] = "/usr/lib/:/usr/local/lib/";
+static int serving; /* this process is a signer: every module is checked */
 
 static tims_rc module_allowed(const char *uri, struct tims_err *err)
 {
@@ -283,6 +284,11 @@ static tims_rc module_allowed(const char *uri, struct tims_err *err)
 out:
 	sodium_free(u);
 	return rc;
+}
+
+tims_rc tims_signer_module_check(const char *uri, struct tims_err *err)
+{
+	return serving ? module_allowed(uri, err) : TIMS_OK;
 }
 
 static uint32_t new_id(void)
@@ -1072,6 +1078,7 @@ tims_rc tims_signer_serve(int fd, void (*warn)(void *ctx, const char *msg),
 		rc = tims_signer_setup_parse(req, (size_t)n, set, err);
 	if (!rc && set->modules[0])
 		snprintf(module_prefixes, sizeof(module_prefixes), "%s", set->modules);
+	serving = 1;
 	/* its own sandbox, before it reads its first request */
 	if (!rc && set->sandbox) {
 		set->cfg.warn = set->warn ? warn : NULL;

@@ -95,6 +95,11 @@ static tims_rc load_token_key(const char *uri, struct tls_ca_key *k,
 	tims_rc rc;
 	int r;
 
+	/* in the signer, a module named in a key file (which the network
+	 * process may have written) is held to the prefixes before GnuTLS
+	 * loads it */
+	if ((rc = tims_signer_module_check(uri, err)))
+		return rc;
 	k->pin = sodium_malloc(TIMS_P11_PIN_BUF);
 	if (!k->pin)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "CA key: out of secure memory");

@@ -232,6 +232,38 @@ static void attacker(void)
 		tims_buf_release(&ca);
 		tims_buf_release(&crl);
 	}
+	/* a key file the attacker writes in DIR naming a module it wrote there:
+	 * the signer would dlopen it (code in the process that holds the keys) */
+	{
+		char so[PATH_MAX * 2], ref[PATH_MAX * 6], ev[PATH_MAX * 2];
+		struct tims_signer s2;
+		tims_rc rc;
+
+		snprintf(so, sizeof(so), "%s/evil.so", node);
+		snprintf(ev, sizeof(ev), "%s/evil.key", node);
+		snprintf(ref, sizeof(ref), "pkcs11:token=t;object=o?module-path=%s&pin-value=1\n",
+			 so);
+		if (tims_write_file(so, "", 0, 0600, 0, NULL) ||
+		    tims_write_file(ev, ref, strlen(ref), 0600, 0, NULL))
+			say(0, "could not write the attacker's files");
+		snprintf(crt, sizeof(crt), "%s/tls.crt", node);
+		rc = tims_tls_ident_load(crt, ev, &id, &err);
+		say(rc == TIMS_ERR_DENIED && strstr(err.msg, "outside"), "signer: a TLS key file "
+		    "naming a module outside the allowed prefixes is refused before any load "
+		    "(%s)", rc ? err.msg : "LOADED");
+		tims_tls_ident_free(id);
+		id = NULL;
+		snprintf(ref, sizeof(ref), "PKCS11+KEY+p+00000000+01+pkcs11:token=t;object=o"
+			 "?module-path=%s&pin-value=1\n", so);
+		if (tims_write_file(ev, ref, strlen(ref), 0600, 1, NULL))
+			say(0, "could not write the attacker's note key file");
+		memset(&s2, 0, sizeof(s2));
+		rc = tims_signer_load(ev, &s2, &err);
+		say(rc == TIMS_ERR_DENIED && strstr(err.msg, "outside"), "signer: a note key file "
+		    "naming such a module is refused too (%s)", rc ? err.msg : "LOADED");
+		if (!rc)
+			tims_signer_release(&s2);
+	}
 	/* a post's renewal, as lib/node/trust.c does it: the new key is made
 	 * and written by the signer, tried, installed by the signer */
 	{
@@ -303,7 +335,7 @@ static void run_attacker(void)
 		T_OK(!strncmp(l, "OK ", 3), "%s", l + 3);
 		lines++;
 	}
-	T_OK(lines == 25 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	T_OK(lines == 27 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	     "the attacker child ran every check (%d lines, status %d)", lines, st);
 }
 
