@@ -435,6 +435,37 @@ int main(void)
 	put("witness.skey", held[1].buf, held[1].len);
 	T_OK(!tims_keys_jail(node, NULL, &err), "(the key put back)");
 
+	/* a CA rollover in the key directory: ca.key becomes ca-prev.key (the
+	 * key renamed inside DIR.keys), a new ca.key is written in DIR and
+	 * jailed; the old CA's key must survive under its new name */
+	{
+		char q[PATH_MAX * 2];
+
+		rc = tims_keys_rename(node, "ca.key", "ca-prev.key", &err);
+		put("ca.key", "NEW CA KEY\n", 11);
+		if (!rc)
+			rc = tims_keys_jail(node, &moved, &err);
+		snprintf(q, sizeof(q), "%s/ca-prev.key", node);
+		get(q, &b);
+		n = readlink(q, link_text, sizeof(link_text) - 1);
+		link_text[n > 0 ? n : 0] = '\0';
+		T_OK(!rc && b.len == held[4].len && !memcmp(b.buf, held[4].buf, b.len) &&
+		     !strcmp(link_text, "../post.keys/ca-prev.key"), "CA rollover: the old CA's "
+		     "key renamed inside the key directory, still whole under ca-prev.key (%s)",
+		     rc ? err.msg : link_text);
+		snprintf(q, sizeof(q), "%s/ca.key", node);
+		get(q, &b);
+		T_OK(b.len == 11 && !memcmp(b.buf, "NEW CA KEY\n", 11) && !lstat(q, &st) &&
+		     S_ISLNK(st.st_mode), "CA rollover: the new ca.key jailed beside it");
+		/* back as it was, for the attacker below */
+		snprintf(q, sizeof(q), "%s/ca.key", keys);
+		unlink(q);
+		snprintf(q, sizeof(q), "%s/ca.key", node);
+		unlink(q);
+		rc = tims_keys_rename(node, "ca-prev.key", "ca.key", &err);
+		T_OK(!rc, "(the old CA put back: %s)", rc ? err.msg : "-");
+	}
+
 	/* the data directory moved without its keys */
 	snprintf(p, sizeof(p), "%s/elsewhere.keys", dir);
 	rename(keys, p);
