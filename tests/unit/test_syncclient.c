@@ -551,7 +551,7 @@ int main(void)
 				T_OK(!stat(kn, &st) && (st.st_mode & 0777) == 0600 &&
 				     !tims_read_file(kn, k.max, &k, NULL) &&
 				     strstr(k.buf, "PRIVATE KEY"), "signer: and written to "
-				     "NAME.key.new, mode 0600");
+				     "client.key.new, mode 0600");
 				sodium_memzero(k.buf, k.alloc);
 				tims_buf_release(&k);
 			}
