@@ -841,6 +841,9 @@ tims_rc tims_centre_ca_rollover(struct tims_centre *c, const char *key_token,
 	if (rc || (rc = token[0] ? tims_tls_ca_in_token(cn, req.days, token, label, &cert, &key, err)
 				 : tims_tls_issue(&req, NULL, NULL, &cert, &key, err)) ||
 	    (rc = write_in(c, "ca-next.key", key.buf, key.len, 0600, err)) ||
+	    /* into the key directory at once (a centre serving meanwhile
+	     * must not find it in DIR), then renamed there */
+	    (rc = tims_keys_jail(c->dir, NULL, err)) ||
 	    (rc = write_in(c, "ca-next.crt", cert.buf, cert.len, 0644, err)) ||
 	    /* the old one stays trusted; the new one issues */
 	    (rc = rename_in(c, "ca.key", "ca-prev.key", err)) ||

@@ -29,7 +29,7 @@ const char *const tims_key_files[] = {
 	"bundle.skey", "bundle.skey.next",
 	"audit.skey", "audit.skey.next",
 	"client.key",                                /* the centre's client */
-	"ca.key", "ca-prev.key",                     /* the centre's CA */
+	"ca.key", "ca-prev.key", "ca-next.key",      /* the centre's CA */
 	"witness.skey", "witness.skey.next",         /* a witness */
 	NULL,
 };
