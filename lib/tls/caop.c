@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <sodium.h>
 
+#include "internal.h"
 #include "tims/signer.h"
 #include "tims/tls.h"
 #include "tims/util.h"
@@ -51,7 +52,7 @@ static void wipe_release(struct tims_buf *b)
 /* path made absolute for the signer, whose working directory is not ours:
  * the directory resolved, the name kept (a link stays a link for the
  * signer to follow, under its own rules) */
-static tims_rc abs_path(const char *path, char out[PATH_MAX], struct tims_err *err)
+tims_rc tls_abs_path(const char *path, char *out, size_t cap, struct tims_err *err)
 {
 	char dir[PATH_MAX], real[PATH_MAX];
 	const char *base = strrchr(path, '/');
@@ -62,8 +63,8 @@ static tims_rc abs_path(const char *path, char out[PATH_MAX], struct tims_err *e
 	snprintf(dir, sizeof(dir), "%.*s", (int)(base ? (dl ? dl : 1) : 1), base ? path : ".");
 	if (!realpath(dir, real))
 		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
-	if ((size_t)snprintf(out, PATH_MAX, "%s/%s", strcmp(real, "/") ? real : "",
-			     base ? base + 1 : path) >= PATH_MAX)
+	if ((size_t)snprintf(out, cap, "%s/%s", strcmp(real, "/") ? real : "",
+			     base ? base + 1 : path) >= cap)
 		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", path);
 	return TIMS_OK;
 }
@@ -106,7 +107,8 @@ tims_rc tims_signer_ca_issue(const char *ca_cert_file, const char *ca_key_file,
 		wipe_release(&key);
 		return rc;
 	}
-	if ((rc = abs_path(ca_cert_file, crt, err)) || (rc = abs_path(ca_key_file, kf, err)))
+	if ((rc = tls_abs_path(ca_cert_file, crt, sizeof(crt), err)) ||
+	    (rc = tls_abs_path(ca_key_file, kf, sizeof(kf), err)))
 		return rc;
 	tims_signer_put32(sec, seconds);
 	in[0] = (struct tims_signer_field){ crt, strlen(crt) };
@@ -156,7 +158,8 @@ tims_rc tims_signer_ca_crl(const char *ca_cert_file, const char *ca_key_file,
 					    "are more than the signer's message holds", n);
 		}
 	}
-	if ((rc = abs_path(ca_cert_file, crt, err)) || (rc = abs_path(ca_key_file, kf, err)))
+	if ((rc = tls_abs_path(ca_cert_file, crt, sizeof(crt), err)) ||
+	    (rc = tls_abs_path(ca_key_file, kf, sizeof(kf), err)))
 		goto out;
 	tims_signer_put32(num, (uint32_t)number);
 	tims_signer_put32(d, days);

@@ -667,29 +667,6 @@ tims_rc tims_signer_tls_install_local(const char *key_path, struct tims_err *err
 	return rc ? rc : tims_keys_install_new(key_path, err);
 }
 
-/* key_path made absolute here: the signer's working directory is not ours */
-static tims_rc new_key_abs(const char *key_path, char *full, size_t cap, struct tims_err *err)
-{
-	char abs[PATH_MAX], dir[PATH_MAX];
-	const char *base = strrchr(key_path, '/'), *name = base ? base + 1 : key_path;
-	size_t dl = base ? (size_t)(base - key_path) : 0;
-
-	if (dl >= sizeof(dir))
-		return tims_err_set(err, TIMS_ERR_TOOBIG, "new TLS key: path too long");
-	if (!base)
-		snprintf(dir, sizeof(dir), ".");
-	else if (!dl)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)dl, key_path);
-	if (!realpath(dir, abs))
-		return tims_err_set(err, TIMS_ERR_IO, "new TLS key %s: %s", key_path,
-				    strerror(errno));
-	if ((size_t)snprintf(full, cap, "%s/%s", strcmp(abs, "/") ? abs : "", name) >= cap)
-		return tims_err_set(err, TIMS_ERR_TOOBIG, "new TLS key: path too long");
-	return TIMS_OK;
-}
-
 tims_rc tims_signer_tls_install(const char *key_path, struct tims_err *err)
 {
 	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
@@ -697,7 +674,9 @@ tims_rc tims_signer_tls_install(const char *key_path, struct tims_err *err)
 	struct tims_signer_field in;
 	tims_rc rc;
 
-	if ((rc = new_key_abs(key_path, full, sizeof(full), err)))
+	/* the directory resolved here (the signer's working directory is not
+	 * ours); the name is checked where it is renamed */
+	if ((rc = tls_abs_path(key_path, full, sizeof(full), err)))
 		return rc;
 	if (!tims_signer_active())
 		return tims_signer_tls_install_local(full, err);
@@ -711,14 +690,11 @@ tims_rc tims_signer_tls_csr_local(const char *key_path, const char *common_name,
 				  struct tims_buf *csr_pem, struct tims_err *err)
 {
 	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
-	const char *base = strrchr(key_path, '/');
-	size_t n = base ? strlen(base + 1) : 0;
 	tims_rc rc;
 
 	/* the signer writes where a compromised caller says: only a TLS
 	 * client key's new name, never over the token's files, an installed
 	 * key, the server's or the CA's */
-	(void)n;
 	if ((rc = new_key_path(key_path, err)))
 		return rc;
 	/* into the key directory beside the installed key, when it is there */
@@ -740,7 +716,7 @@ tims_rc tims_signer_tls_csr(const char *key_path, const char *common_name,
 
 	/* the directory resolved here (the signer's working directory is not
 	 * ours); the name is checked where it is written */
-	if ((rc = new_key_abs(key_path, full, sizeof(full), err)))
+	if ((rc = tls_abs_path(key_path, full, sizeof(full), err)))
 		return rc;
 	if (!tims_signer_active())
 		return tims_signer_tls_csr_local(full, common_name, csr_pem, err);
