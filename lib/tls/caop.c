@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "internal.h"
+#include "tims/p11.h"
 #include "tims/signer.h"
 #include "tims/tls.h"
 #include "tims/util.h"
@@ -21,16 +22,13 @@
 int tims_signer_ref_is_ca(const char *ref)
 {
 	char real[PATH_MAX];
-	const char *base, *obj;
+	const char *base;
 	size_t n;
 
-	if (!strncmp(ref, "pkcs11:", 7)) {
-		/* the centre labels its CA keys tims-ca-HEX (make_ca, rollover) */
-		obj = strstr(ref, ";object=");
-		if (!obj && !strncmp(ref + 7, "object=", 7))
-			obj = ref + 6;
-		return obj && !strncmp(obj + 8, "tims-ca-", 8);
-	}
+	/* the centre labels its CA keys tims-ca-HEX (make_ca, rollover);
+	 * the label as the token sees it, percent-decoded */
+	if (!strncmp(ref, "pkcs11:", 7))
+		return tims_p11_uri_names_ca(ref);
 	/* the file as the kernel finds it: a link in DIR names the key
 	 * directory's file, and any other link to it is followed as well */
 	if (!realpath(ref, real))

@@ -198,7 +198,15 @@ tims_rc tims_signer_tls_open(const char *ref, void **ctx, unsigned *pk_algo,
 		struct tims_err e;
 
 		tims_err_clear(&e);
-		if ((rc = tls_ca_key_load(tims_buf_str(&pem), &s->k, &e)))
+		/* a key file holding the CA's token URI (any name, written
+		 * anywhere): the CA's key all the same */
+		if (!strncmp(tims_buf_str(&pem), "pkcs11:", 7) &&
+		    tims_p11_uri_names_ca(tims_buf_str(&pem)))
+			rc = tims_err_set(err, TIMS_ERR_DENIED, "TLS key %s: names the "
+					  "centre's CA key (or no object) in a token: it "
+					  "signs what the signer checks, not TLS handshakes",
+					  ref);
+		else if ((rc = tls_ca_key_load(tims_buf_str(&pem), &s->k, &e)))
 			rc = tims_err_set(err, rc, "TLS key %s: %s", ref,
 					  tims_err_msg(&e));
 	}

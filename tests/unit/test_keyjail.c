@@ -232,6 +232,24 @@ static void attacker(void)
 		tims_buf_release(&ca);
 		tims_buf_release(&crl);
 	}
+	/* the CA's key in a token, named by a key file the attacker writes, its
+	 * label percent-encoded: the same key, refused all the same */
+	{
+		char ev[PATH_MAX * 2];
+		static const char uri[] = "pkcs11:token=centre;object=tims%2Dca-0123456789abcdef"
+					  "?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=1\n";
+		tims_rc rc;
+
+		snprintf(ev, sizeof(ev), "%s/tls-other.key", node);
+		if (tims_write_file(ev, uri, strlen(uri), 0600, 0, NULL))
+			say(0, "could not write the attacker's key file");
+		snprintf(crt, sizeof(crt), "%s/tls.crt", node);
+		rc = tims_tls_ident_load(crt, ev, &id, &err);
+		say(rc == TIMS_ERR_DENIED, "signer: a key file holding the CA's token URI (label "
+		    "percent-encoded) is refused as a TLS key (%s)", rc ? err.msg : "LOADED");
+		tims_tls_ident_free(id);
+		id = NULL;
+	}
 	/* a key file the attacker writes in DIR naming a module it wrote there:
 	 * the signer would dlopen it (code in the process that holds the keys) */
 	{
@@ -335,7 +353,7 @@ static void run_attacker(void)
 		T_OK(!strncmp(l, "OK ", 3), "%s", l + 3);
 		lines++;
 	}
-	T_OK(lines == 27 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	T_OK(lines == 28 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	     "the attacker child ran every check (%d lines, status %d)", lines, st);
 }
 
