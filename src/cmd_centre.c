@@ -583,6 +583,9 @@ static int c_ca(int argc, char **argv)
 	if (c)
 		return cli_error(c == TIMS_ERR_STATE ? CLI_FAIL : CLI_USAGE, "centre", "ca %s: %s",
 				 argv[1], err.msg);
+	/* the new CA's key, written in DIR, into the key directory at once */
+	if (serve_keys_jail("centre ca", argv[2], 0))
+		return CLI_FAIL;
 	printf(roll ? "a new CA issues from now on; the old one stays trusted until `tims centre "
 		      "ca retire`; restart the centre to serve with both\n" :
 		      "the old CA is retired; the centre's certificates are the new CA's; restart "

@@ -56,4 +56,40 @@ tims_rc tims_keys_jail(const char *dir, unsigned *moved, struct tims_err *err);
  * next tims_keys_jail, which copies the key it reaches in. */
 int tims_key_link(const char *dir, const char *rel, char *target, size_t cap);
 
+/*
+ * DIR/from renamed DIR/to, where from may be a key's link into DIR.keys
+ * (the centre's CA keys in a rollover: ca.key -> ca-prev.key ->
+ * ca-retired-N.key): then the key file is renamed inside DIR.keys, DIR/to
+ * made a link to it and DIR/from removed, so that a key written at
+ * DIR/from next (the new CA's) never lands on the file the old name's link
+ * reaches. Anything else (a plain file, a certificate) is renamed as
+ * rename(2) does. from and to are names in DIR (no '/'). A crash between
+ * the steps leaves DIR/to a link to a key not yet renamed, which the next
+ * tims_keys_jail refuses naming both paths (rename it in DIR.keys by hand).
+ */
+tims_rc tims_keys_rename(const char *dir, const char *from, const char *to,
+			 struct tims_err *err);
+
+/*
+ * A renewed key, written where the installed one lives. path is NAME.new
+ * beside an installed NAME: when NAME is a link into a key directory, the
+ * key is written (0600, synced) as the file beside the one NAME reaches
+ * (DIR.keys/centre/client.key.new) and path made a link to it with NAME's
+ * link text and ".new"; otherwise it is written at path, a plain file, as
+ * before the key directory. The signer runs this (tims_signer_tls_csr):
+ * the renewed key is never a plain file in DIR.
+ */
+tims_rc tims_keys_write_new(const char *path, const void *data, size_t len,
+			    struct tims_err *err);
+
+/*
+ * NAME.new installed as NAME: when both are links into the key directory
+ * (tims_keys_write_new), the key file beside is renamed over the one
+ * NAME reaches (NAME stays the same link) and the NAME.new link removed;
+ * a crash between leaves NAME.new a link to nothing, which means installed.
+ * A NAME.new that reaches any other file is refused (TIMS_ERR_STATE).
+ * Plain files are renamed as rename(2) does.
+ */
+tims_rc tims_keys_install_new(const char *path, struct tims_err *err);
+
 #endif

@@ -103,6 +103,13 @@ tims_rc tims_p11_uri_parts(const char *uri, char *module, size_t mlen,
 tims_rc tims_p11_uri_paths(const char *uri, size_t len, char *module, size_t mlen,
 			   char *pin_source, size_t plen, struct tims_err *err);
 
+/* Whether a pkcs11: URI (up to its first line end) names the centre's CA
+ * key or no object at all (1): its object label, percent-decoded, empty
+ * or beginning "tims-ca-" (the labels make_ca and a rollover give). 0 for
+ * any other label, and for a URI that does not parse (it opens nothing).
+ * The signer refuses such a key for raw TLS signatures. */
+int tims_p11_uri_names_ca(const char *uri);
+
 /* Destroy every object with this label (TIMS_ERR_NOTFOUND if none). */
 tims_rc tims_p11_destroy(struct tims_p11 *p, const char *label,
 			 struct tims_err *err);

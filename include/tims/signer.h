@@ -79,6 +79,11 @@ enum tims_signer_op {
 	TIMS_SIGNER_TLS_CSR = 18,    /* [key path][common name] -> [CSR PEM] */
 	TIMS_SIGNER_SETUP = 19,      /* first message only: [tag value]... -> []
 				      * (struct tims_signer_setup below) */
+	TIMS_SIGNER_CA_ISSUE = 20,   /* [CA cert path][CA key path][CSR PEM][common name]
+				      * [u32 seconds] -> [certificate PEM] */
+	TIMS_SIGNER_CA_CRL = 21,     /* [CA cert path][CA key path][u32 number][u32 days]
+				      * [serials: (u8 length, bytes)...] -> [CRL PEM] */
+	TIMS_SIGNER_TLS_INSTALL = 22,/* [NAME.key.new path] -> [] */
 	TIMS_SIGNER_OP_LAST
 };
 
@@ -264,8 +269,10 @@ void tims_tls_ident_free(struct tims_tls_ident *id);
 /*
  * A new TLS client key and a certificate signing request for it
  * (tims_tls_csr_make, subject CN = common_name), the key written to
- * key_path (mode 0600, synced; an absolute path whose name ends in
- * ".key.new", to be renamed into place once the certificate works) and
+ * key_path (mode 0600, synced; an absolute path whose name is
+ * "client.key.new", installed with tims_signer_tls_install once the
+ * certificate works; when the installed client.key is a link into the key
+ * directory, the new key is written there beside it: tims_keys_write_new) and
  * never handed back: with a signer, the signer makes the pair and writes
  * the file, and only the CSR comes to this process (a post renewing its
  * client certificate); without one, the same is done here
@@ -275,6 +282,60 @@ tims_rc tims_signer_tls_csr(const char *key_path, const char *common_name,
 			    struct tims_buf *csr_pem, struct tims_err *err);
 tims_rc tims_signer_tls_csr_local(const char *key_path, const char *common_name,
 				  struct tims_buf *csr_pem, struct tims_err *err);
+
+/*
+ * The renewed key installed once its certificate works: key_path (a
+ * client.key.new that tims_signer_tls_csr wrote) replaces the client.key
+ * beside it (tims_keys_install_new: inside the key directory, where the
+ * network process cannot rename). With a signer, the signer does it; the
+ * caller renames the certificate after. Only client.key.new: never the
+ * server's key, a note key or the CA's.
+ */
+tims_rc tims_signer_tls_install(const char *key_path, struct tims_err *err);
+tims_rc tims_signer_tls_install_local(const char *key_path, struct tims_err *err);
+
+/*
+ * The centre's CA, used where its key lives. ca_cert_file is its
+ * certificate, ca_key_file its key (a PEM key, or a file holding a
+ * pkcs11: URI): with a signer, the signer reads both and this process
+ * sends only what is to be signed — a post's CSR and name, or the serials
+ * of a revocation list — and gets back the certificate or the list (the
+ * centre's network process never holds the CA key: docs/security.md,
+ * "Key directory"). What the signer signs is bounded there, not here:
+ *
+ * tims_signer_ca_issue: a post-client certificate (role post-client,
+ * TLS client use only, never a CA) for the key of csr_pem, whose own
+ * signature must verify, with subject CN = common_name (printable, at
+ * most 64 bytes), valid for seconds (1 s to 3650 days).
+ *
+ * tims_signer_ca_crl: the CA's revocation list numbered number (at most
+ * 2^32 - 1), next update in days, listing the n serials; what the signer's
+ * messages hold bounds it (TIMS_SIGNER_MSG_MAX: about 2 000 serials).
+ *
+ * Without a signer (commands, tests) the files are read and the same is
+ * done in this process. The signer refuses to load the CA's key for raw
+ * TLS signatures (TIMS_SIGNER_TLS_LOAD: a key file named ca.key or
+ * ca-*.key, a token object labelled tims-ca-*), so these two are the only
+ * things it signs with it.
+ */
+struct tims_tls_serial;
+tims_rc tims_signer_ca_issue(const char *ca_cert_file, const char *ca_key_file,
+			     const char *csr_pem, const char *common_name, unsigned seconds,
+			     struct tims_buf *cert_pem, struct tims_err *err);
+tims_rc tims_signer_ca_crl(const char *ca_cert_file, const char *ca_key_file,
+			   uint64_t number, unsigned days, const struct tims_tls_serial *serials,
+			   size_t n, struct tims_buf *crl_pem, struct tims_err *err);
+
+/* In a signer process (once its setup is read): whether the module of a
+ * pkcs11: uri lies under the allowed prefixes (TIMS_PKCS11_MODULES), as
+ * for every token it opens, also when the URI came from a key file rather
+ * than a request (TIMS_ERR_DENIED naming it); elsewhere TIMS_OK. Called
+ * before any module is loaded (lib/p11 p11_local_open, lib/tls). */
+tims_rc tims_signer_module_check(const char *uri, struct tims_err *err);
+
+/* Whether the signer refuses ref (a TLS_LOAD reference: a PEM key file's
+ * path or a pkcs11: URI) as the centre's CA key (1), see above. */
+int tims_signer_ref_is_ca(const char *ref);
 
 #ifdef GNUTLS_ABSTRACT_H
 /* The chain and key for a gnutls_certificate_retrieve_function2 (they stay

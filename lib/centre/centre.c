@@ -18,6 +18,7 @@
 #include "tims/metrics.h"
 #include "tims/p11.h"
 #include "tims/revocation.h"
+#include "tims/signer.h"
 #include "tims/tls.h"
 #include "tims/schema.h"
 #include "tims/util.h"
@@ -267,8 +268,7 @@ out:
  */
 static tims_rc write_crl(const char *dir, sqlite3 *db, struct tims_err *err)
 {
-	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
-	struct tims_buf cakey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	char crt[CENTRE_PATH_MAX], key[CENTRE_PATH_MAX];
 	struct tims_buf crl = TIMS_BUF_INIT(TIMS_TLS_CRL_MAX);
 	struct tims_tls_serial *list = NULL;
 	sqlite3_stmt *st = NULL;
@@ -301,16 +301,13 @@ static tims_rc write_crl(const char *dir, sqlite3 *db, struct tims_err *err)
 		}
 		list[n++].len = bl;
 	}
-	if (!(rc = read_in(dir, "ca.crt", TIMS_TLS_PEM_MAX, &ca, err)) &&
-	    !(rc = read_in(dir, "ca.key", TIMS_TLS_PEM_MAX, &cakey, err)) &&
-	    !(rc = tims_tls_crl_make(tims_buf_str(&ca), tims_buf_str(&cakey), n, 3650,
-				     list, n, &crl, err)))
+	/* signed where ca.key is read: the signer, in the daemon */
+	if (!(rc = dpath(dir, "ca.crt", crt, err)) && !(rc = dpath(dir, "ca.key", key, err)) &&
+	    !(rc = tims_signer_ca_crl(crt, key, n, 3650, list, n, &crl, err)))
 		rc = write_in(dir, "revoked.crl", crl.buf, crl.len, 0644, err);
 out:
 	sqlite3_finalize(st);
 	free(list);
-	tims_buf_release(&ca);
-	wipe_release(&cakey);
 	tims_buf_release(&crl);
 	return rc;
 }

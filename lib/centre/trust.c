@@ -25,7 +25,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "tims/keydir.h"
 #include "tims/revocation.h"
+#include "tims/signer.h"
 #include "tims/tls.h"
 #include "tims/util.h"
 #include "internal.h"
@@ -230,20 +232,18 @@ static int key_revoked(struct tims_centre *c, const struct tims_verifier *v)
 static tims_rc issue_for(struct tims_centre *c, const char *name, const char *csr,
 			 struct tims_buf *cert, struct tims_err *err)
 {
-	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
-	struct tims_buf cakey = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
-	struct tims_cert_req req = { .common_name = name, .role = TIMS_CERT_POST_CLIENT };
+	char crt[CENTRE_PATH_MAX], key[CENTRE_PATH_MAX];
 	struct tims_tls_peer p;
+	unsigned seconds;
 	tims_rc rc;
 
-	if (!(rc = centre_cert_lifetime(c->dir, "post_client", &req.seconds, err)) &&
-	    !(rc = read_in(c, "ca.crt", TIMS_TLS_PEM_MAX, &ca, err)) &&
-	    !(rc = read_in(c, "ca.key", TIMS_TLS_PEM_MAX, &cakey, err)) &&
-	    !(rc = tims_tls_issue_csr(&req, csr, tims_buf_str(&ca), tims_buf_str(&cakey),
-				      cert, err)))
+	/* the signer reads ca.key and signs (tims_signer_ca_issue): this
+	 * process, which parses the posts' requests, never holds it */
+	if (!(rc = centre_cert_lifetime(c->dir, "post_client", &seconds, err)) &&
+	    !(rc = centre_path(c, "ca.crt", crt, err)) &&
+	    !(rc = centre_path(c, "ca.key", key, err)) &&
+	    !(rc = tims_signer_ca_issue(crt, key, csr, name, seconds, cert, err)))
 		rc = record_cert(c, name, tims_buf_str(cert), &p, err);
-	tims_buf_release(&ca);
-	wipe_release(&cakey);
 	return rc;
 }
 
@@ -785,9 +785,9 @@ static tims_rc rename_in(struct tims_centre *c, const char *from, const char *to
 
 	if ((rc = centre_path(c, from, a, err)) || (rc = centre_path(c, to, b, err)))
 		return rc;
-	if (rename(a, b) != 0)
-		return tims_err_set(err, TIMS_ERR_IO, "%s -> %s: %s", a, b, strerror(errno));
-	return TIMS_OK;
+	/* a CA key's link into the key directory: the key renamed there, so
+	 * that the new CA's ca.key never lands on the old one's file */
+	return tims_keys_rename(c->dir, from, to, err);
 }
 
 static tims_rc write_bundle_file(struct tims_centre *c, struct tims_err *err)
@@ -841,6 +841,9 @@ tims_rc tims_centre_ca_rollover(struct tims_centre *c, const char *key_token,
 	if (rc || (rc = token[0] ? tims_tls_ca_in_token(cn, req.days, token, label, &cert, &key, err)
 				 : tims_tls_issue(&req, NULL, NULL, &cert, &key, err)) ||
 	    (rc = write_in(c, "ca-next.key", key.buf, key.len, 0600, err)) ||
+	    /* into the key directory at once (a centre serving meanwhile
+	     * must not find it in DIR), then renamed there */
+	    (rc = tims_keys_jail(c->dir, NULL, err)) ||
 	    (rc = write_in(c, "ca-next.crt", cert.buf, cert.len, 0644, err)) ||
 	    /* the old one stays trusted; the new one issues */
 	    (rc = rename_in(c, "ca.key", "ca-prev.key", err)) ||

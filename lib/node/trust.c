@@ -12,14 +12,16 @@
  * Renewal (tims_node_renew_cert): when a third of the certificate's
  * lifetime remains, or it was issued by a CA other than the one the
  * centre issues with now, the post's signer makes a new key (written as
- * client.key.new, never seen by this process: tims_signer_tls_csr) and
+ * client.key.new, never seen by this process: tims_signer_tls_csr; in
+ * the key directory beside the installed key, a link in DIR) and
  * hands back its CSR, which the post sends to the centre over mutual TLS
  * with the certificate it has. Expired, or refused
  * by the centre (a CA retired while the post was offline), it asks with
  * a request signed by its log key instead, which the centre pinned at
  * enrolment. The new pair is written beside the old (.new), tried on a
- * request to the centre, and only then renamed over it: key first, then
- * certificate; a crash between the two is finished at the next try.
+ * request to the centre, and only then installed over it: key first (by
+ * the signer: tims_signer_tls_install), then certificate; a crash between
+ * the two is finished at the next try.
  */
 #include <fcntl.h>
 #include <sodium.h>
@@ -165,9 +167,10 @@ static void recover(const char *dir)
 	if (cpath(dir, "client.key.new", ck, NULL) || cpath(dir, "client.crt.new", cc, NULL) ||
 	    cpath(dir, "client.key", k, NULL) || cpath(dir, "client.crt", c, NULL))
 		return;
-	if (access(cc, F_OK) == 0 && access(ck, F_OK) != 0)
+	if (access(cc, F_OK) == 0 && access(ck, F_OK) != 0) {
 		rename(cc, c);  /* the key is in place already: roll forward */
-	else if (access(ck, F_OK) == 0) {
+		unlink(ck);     /* a link to the key it was, if any */
+	} else if (access(ck, F_OK) == 0) {
 		unlink(ck);     /* never tried: the old pair is whole */
 		unlink(cc);
 	}
@@ -364,7 +367,11 @@ static tims_rc renew_locked(const char *dir, unsigned flags, char *what, size_t 
 		}
 	}
 	made = 0; /* from here recover() rolls an interrupted install forward */
-	if (rename(kn, kf) != 0 || rename(crtn, crt) != 0) {
+	/* the key by the signer, inside the key directory (this process can
+	 * neither read nor rename there); then the certificate */
+	if ((rc = tims_signer_tls_install(kn, err)))
+		goto out;
+	if (rename(crtn, crt) != 0) {
 		rc = tims_err_set(err, TIMS_ERR_IO, "renewal: installing %s: %s", crt,
 				  strerror(errno));
 		goto out;

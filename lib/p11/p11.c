@@ -620,6 +620,10 @@ tims_rc p11_local_open(const char *uri, struct p11_local **out,
 	*out = NULL;
 	if (sodium_init() < 0)
 		return tims_err_set(err, TIMS_ERR_CRYPTO, "libsodium init failed");
+	/* in the signer, a module named by a file the network process can
+	 * write (a note key's reference) is held to the prefixes too */
+	if ((rc = tims_signer_module_check(uri, err)))
+		return rc;
 	p = sodium_malloc(sizeof(*p)); /* holds pin-value */
 	if (!p)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "pkcs11: out of secure "

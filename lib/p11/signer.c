@@ -39,6 +39,8 @@
 #include "tims/note.h"
 #include "tims/sandbox.h"
 #include "tims/signer.h"
+#include "tims/tls.h"
+#include "tims/util.h"
 
 /* Linux's, which glibc shows under _GNU_SOURCE only (as lib/sandbox does) */
 #ifndef O_PATH
@@ -176,6 +178,11 @@ static const struct {
 	[TIMS_SIGNER_NOTE_SIGN] = { 2, { F_HANDLE, F_BYTES } },
 	[TIMS_SIGNER_NOTE_FREE] = { 1, { F_HANDLE } },
 	[TIMS_SIGNER_TLS_CSR] = { 2, { F_TEXT(SIGNER_REF_MAX), F_TEXT(64) } },
+	[TIMS_SIGNER_TLS_INSTALL] = { 1, { F_TEXT(SIGNER_REF_MAX) } },
+	[TIMS_SIGNER_CA_ISSUE] = { 5, { F_TEXT(SIGNER_REF_MAX), F_TEXT(SIGNER_REF_MAX),
+					F_TEXT(TIMS_TLS_PEM_MAX), F_TEXT(64), F_U32 } },
+	[TIMS_SIGNER_CA_CRL] = { 5, { F_TEXT(SIGNER_REF_MAX), F_TEXT(SIGNER_REF_MAX), F_U32,
+				      F_U32, F_BYTES } },
 };
 
 static struct {
@@ -239,6 +246,7 @@ void signer_dry_run(int on)
  */
 #define MODULE_PREFIXES_MAX 1024
 static char module_prefixes[MODULE_PREFIXES_MAX] = "/usr/lib/:/usr/local/lib/";
+static int serving; /* this process is a signer: every module is checked */
 
 static tims_rc module_allowed(const char *uri, struct tims_err *err)
 {
@@ -276,6 +284,11 @@ static tims_rc module_allowed(const char *uri, struct tims_err *err)
 out:
 	sodium_free(u);
 	return rc;
+}
+
+tims_rc tims_signer_module_check(const char *uri, struct tims_err *err)
+{
+	return serving ? module_allowed(uri, err) : TIMS_OK;
 }
 
 static uint32_t new_id(void)
@@ -420,6 +433,88 @@ static tims_rc note_op(unsigned op, const struct tims_signer_field *in,
 	return TIMS_OK;
 }
 
+/*
+ * The centre's CA (TIMS_SIGNER_CA_ISSUE, TIMS_SIGNER_CA_CRL): the signer
+ * reads the CA's certificate and key files itself and signs with the key
+ * only a post-client certificate for a CSR whose signature verifies, or a
+ * revocation list. A key file holding a pkcs11: URI names its module: the
+ * same prefixes as any token the signer opens.
+ */
+static tims_rc ca_op(unsigned op, const struct tims_signer_field *in, struct tims_buf *out,
+		     struct tims_signer_field *of, size_t *nof, struct tims_err *err)
+{
+	struct tims_buf ca = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX), key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
+	char crt[SIGNER_REF_MAX + 1], kf[SIGNER_REF_MAX + 1];
+	struct tims_tls_serial *list = NULL;
+	size_t n = 0;
+	tims_rc rc;
+
+	field_str(&in[0], crt, sizeof(crt));
+	field_str(&in[1], kf, sizeof(kf));
+	if (crt[0] != '/' || kf[0] != '/')
+		return tims_err_set(err, TIMS_ERR_INVALID, "signer: the CA's certificate and "
+				    "key files by absolute paths");
+	if (op == TIMS_SIGNER_CA_CRL) {
+		const uint8_t *p = in[4].p, *end = p + in[4].len;
+
+		list = calloc(in[4].len / 2 + 1, sizeof(*list));
+		if (!list)
+			return tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of memory");
+		while (p < end) {
+			if (!*p || *p > TIMS_TLS_SERIAL_MAX || (size_t)(end - p - 1) < *p) {
+				rc = tims_err_set(err, TIMS_ERR_INVALID, "signer: revocation "
+						  "list: serial %zu: 1 to %d bytes", n + 1,
+						  TIMS_TLS_SERIAL_MAX);
+				goto out;
+			}
+			memcpy(list[n].b, p + 1, *p);
+			list[n++].len = *p;
+			p += 1 + *p;
+		}
+	} else if (!tims_signer_get32(in[4].p)) {
+		return tims_err_set(err, TIMS_ERR_INVALID, "signer: certificate: a lifetime "
+				    "of 0 s");
+	}
+	if (dry) {
+		rc = tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: no CA (dry run)");
+		goto out;
+	}
+	if ((rc = tims_read_file(crt, ca.max, &ca, err)) ||
+	    (rc = tims_read_file(kf, key.max, &key, err)))
+		goto out;
+	while (key.len && (key.buf[key.len - 1] == '\n' || key.buf[key.len - 1] == '\r'))
+		key.buf[--key.len] = '\0'; /* a URI's file ends in a newline */
+	if ((!strncmp(tims_buf_str(&key), "pkcs11:", 7) &&
+	     (rc = module_allowed(tims_buf_str(&key), err))))
+		goto out;
+	tims_buf_setlen(out, 0);
+	if (op == TIMS_SIGNER_CA_ISSUE) {
+		char csr[TIMS_TLS_PEM_MAX + 1], cn[65];
+		struct tims_cert_req req = { .common_name = cn, .role = TIMS_CERT_POST_CLIENT,
+					     .seconds = tims_signer_get32(in[4].p) };
+
+		field_str(&in[2], csr, sizeof(csr));
+		field_str(&in[3], cn, sizeof(cn));
+		rc = tims_tls_issue_csr(&req, csr, tims_buf_str(&ca), tims_buf_str(&key), out,
+					err);
+	} else {
+		rc = tims_tls_crl_make(tims_buf_str(&ca), tims_buf_str(&key),
+				       tims_signer_get32(in[2].p), tims_signer_get32(in[3].p),
+				       list, n, out, err);
+	}
+	if (!rc) {
+		of[0] = (struct tims_signer_field){ out->buf ? out->buf : "", out->len };
+		*nof = 1;
+	}
+out:
+	free(list);
+	tims_buf_release(&ca);
+	if (key.buf)
+		sodium_memzero(key.buf, key.alloc);
+	tims_buf_release(&key);
+	return rc;
+}
+
 static void answer_error(struct tims_buf *resp, unsigned op, uint32_t id,
 			 tims_rc rc, const char *msg)
 {
@@ -442,6 +537,17 @@ static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
 	*nof = 0;
 	if (op >= TIMS_SIGNER_NOTE_LOAD && op <= TIMS_SIGNER_NOTE_FREE)
 		return note_op(op, in, out, of, nof, scratch, err);
+	if (op == TIMS_SIGNER_CA_ISSUE || op == TIMS_SIGNER_CA_CRL)
+		return ca_op(op, in, out, of, nof, err);
+	if (op == TIMS_SIGNER_TLS_INSTALL) {
+		char path[SIGNER_REF_MAX + 1];
+
+		field_str(&in[0], path, sizeof(path));
+		if (dry)
+			return tims_err_set(err, TIMS_ERR_UNAVAILABLE, "signer: nothing "
+					    "installed (dry run)");
+		return tims_signer_tls_install_local(path, err);
+	}
 	if (op == TIMS_SIGNER_TLS_CSR) {
 		char path[SIGNER_REF_MAX + 1], cn[65];
 
@@ -471,6 +577,13 @@ static tims_rc do_op(unsigned op, const struct tims_signer_field *in,
 		if (!text)
 			return tims_err_set(err, TIMS_ERR_NOMEM, "signer: out of memory");
 		field_str(&in[0], text, in[0].len + 1);
+		/* the CA's key signs what ca_op checks, never a raw hash */
+		if (op == TIMS_SIGNER_TLS_LOAD && tims_signer_ref_is_ca(text)) {
+			rc = tims_err_set(err, TIMS_ERR_DENIED, "signer: %s is the centre's CA "
+					  "key: it signs certificates and revocation lists "
+					  "the signer checks, not TLS handshakes", text);
+			goto out;
+		}
 		if ((op == TIMS_SIGNER_OPEN || !strncmp(text, "pkcs11:", 7)) &&
 		    (rc = module_allowed(text, err)))
 			goto out;
@@ -965,6 +1078,7 @@ tims_rc tims_signer_serve(int fd, void (*warn)(void *ctx, const char *msg),
 		rc = tims_signer_setup_parse(req, (size_t)n, set, err);
 	if (!rc && set->modules[0])
 		snprintf(module_prefixes, sizeof(module_prefixes), "%s", set->modules);
+	serving = 1;
 	/* its own sandbox, before it reads its first request */
 	if (!rc && set->sandbox) {
 		set->cfg.warn = set->warn ? warn : NULL;

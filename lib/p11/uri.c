@@ -301,3 +301,25 @@ tims_rc tims_p11_uri_paths(const char *uri, size_t len, char *module, size_t mle
 	free(u);
 	return rc;
 }
+
+int tims_p11_uri_names_ca(const char *uri)
+{
+	char text[TIMS_P11_URI_MAX + 1];
+	size_t len = strcspn(uri, "\r\n");
+	struct p11_uri *u;
+	int r;
+
+	if (len > TIMS_P11_URI_MAX)
+		return 0; /* refused by any parse: nothing is loaded */
+	memcpy(text, uri, len);
+	text[len] = '\0';
+	if (!(u = calloc(1, sizeof(*u))))
+		return 1;
+	if (p11_uri_parse(text, u, NULL))
+		r = 0;   /* not a URI that opens anything */
+	else         /* the label decoded, as the token sees it */
+		r = !u->object[0] || !strncmp(u->object, "tims-ca-", 8);
+	sodium_memzero(u->pin_value, sizeof(u->pin_value));
+	free(u);
+	return r;
+}

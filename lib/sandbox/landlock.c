@@ -305,8 +305,11 @@ tims_rc sandbox_landlock(const struct tims_sandbox_cfg *cfg, int *applied,
 	if (ll_ruleset < 0)
 		return tims_err_set(err, TIMS_ERR_STATE, "landlock: create_ruleset (ABI %d): %s",
 				    abi, strerror(errno));
+	/* the signer alone makes links there: a renewed key's, into the key
+	 * directory (tims_keys_write_new) */
 	if (cfg->data_dir)
-		rc = add_rule(ll_ruleset, cfg->data_dir, LL_RW, fs, &added, err);
+		rc = add_rule(ll_ruleset, cfg->data_dir, cfg->profile == TIMS_SANDBOX_SIGNER ?
+			      LL_RW | LL_FS_MAKE_SYM : LL_RW, fs, &added, err);
 	for (size_t i = 0; !rc && i < cfg->nrw; i++)
 		rc = add_rule(ll_ruleset, cfg->rw[i], LL_RW, fs, &added, err);
 	sandbox_sqlite_tmpdir(tmpdir, sizeof(tmpdir));

@@ -360,8 +360,10 @@ tims_rc tims_sandbox_signer_paths(struct tims_sandbox_cfg *cfg, const char *dir,
 
 	cfg->profile = TIMS_SANDBOX_SIGNER;
 	cfg->data_dir = dir;    /* the key links, the vault's token reference */
+	/* read-write: a post's renewed client key is written and installed
+	 * there (tims_keys_write_new, tims_keys_install_new) */
 	if ((rc = tims_keydir_of(dir, kd, sizeof(kd), err)) ||
-	    (rc = tims_sandbox_add_ro(cfg, kd, err)))
+	    (rc = tims_sandbox_add_rw(cfg, kd, err)))
 		return rc;
 	for (size_t i = 0; i < nro; i++)
 		if (ro[i] && (rc = tims_sandbox_add_ro(cfg, ro[i], err)))

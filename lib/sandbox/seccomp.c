@@ -24,7 +24,8 @@
  * perf_event_open, userfaultfd, io_uring, listen.
  *
  * The signer profile (the key-holding process) has no network sockets:
- * socket only AF_UNIX, and no bind, listen, accept, connect to inet.
+ * socket only AF_UNIX, and no bind, listen, accept, connect to inet; it
+ * alone may make a symbolic link (a renewed key's, tims_keys_write_new).
  *
  * Under AddressSanitizer (the test builds), LeakSanitizer stops the world at
  * exit with a clone without CLONE_THREAD and ptrace: those are allowed in
@@ -90,6 +91,12 @@ static const char *const common_calls[] = {
 /* The network process only. */
 static const char *const daemon_calls[] = {
 	"connect", "accept", "accept4", "bind",
+};
+
+/* The signer only: the link beside a renewed client key it writes into
+ * the key directory (tims_keys_write_new). */
+static const char *const signer_calls[] = {
+	"symlink", "symlinkat",
 };
 
 static tims_rc add(scmp_filter_ctx ctx, const char *name, uint32_t action, unsigned n,
@@ -222,6 +229,9 @@ tims_rc sandbox_seccomp(const struct tims_sandbox_cfg *cfg, struct tims_err *err
 			    err)) ||
 	    (cfg->profile == TIMS_SANDBOX_DAEMON &&
 	     (rc = allow_all(ctx, daemon_calls, sizeof(daemon_calls) / sizeof(daemon_calls[0]),
+			     err))) ||
+	    (cfg->profile == TIMS_SANDBOX_SIGNER &&
+	     (rc = allow_all(ctx, signer_calls, sizeof(signer_calls) / sizeof(signer_calls[0]),
 			     err))) ||
 	    (rc = allow_some(ctx, cfg->profile, err)))
 		goto out;

@@ -22,6 +22,11 @@ tims_rc tls_ca_key_load(const char *ca_key, struct tls_ca_key *k,
 			struct tims_err *err);
 void tls_ca_key_release(struct tls_ca_key *k);
 
+/* path with its directory resolved (realpath) and its last name kept (a
+ * link stays a link): what a signer request names, since the signer's
+ * working directory is not this process's (lib/tls/caop.c). */
+tims_rc tls_abs_path(const char *path, char *out, size_t cap, struct tims_err *err);
+
 /* A key the signer process loads (ref: a pkcs11: URI with object=, or the
  * absolute path of a PEM key file) and signs with: *pk signs through it
  * (gnutls_privkey_import_ext4), *pub (if not NULL) is its public key. */

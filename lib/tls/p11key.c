@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "internal.h"
+#include "tims/keydir.h"
 #include "tims/p11.h"
 #include "tims/signer.h"
 #include "tims/tls.h"
@@ -94,6 +95,11 @@ static tims_rc load_token_key(const char *uri, struct tls_ca_key *k,
 	tims_rc rc;
 	int r;
 
+	/* in the signer, a module named in a key file (which the network
+	 * process may have written) is held to the prefixes before GnuTLS
+	 * loads it */
+	if ((rc = tims_signer_module_check(uri, err)))
+		return rc;
 	k->pin = sodium_malloc(TIMS_P11_PIN_BUF);
 	if (!k->pin)
 		return tims_err_set(err, TIMS_ERR_NOMEM, "CA key: out of secure memory");
@@ -192,7 +198,15 @@ tims_rc tims_signer_tls_open(const char *ref, void **ctx, unsigned *pk_algo,
 		struct tims_err e;
 
 		tims_err_clear(&e);
-		if ((rc = tls_ca_key_load(tims_buf_str(&pem), &s->k, &e)))
+		/* a key file holding the CA's token URI (any name, written
+		 * anywhere): the CA's key all the same */
+		if (!strncmp(tims_buf_str(&pem), "pkcs11:", 7) &&
+		    tims_p11_uri_names_ca(tims_buf_str(&pem)))
+			rc = tims_err_set(err, TIMS_ERR_DENIED, "TLS key %s: names the "
+					  "centre's CA key (or no object) in a token: it "
+					  "signs what the signer checks, not TLS handshakes",
+					  ref);
+		else if ((rc = tls_ca_key_load(tims_buf_str(&pem), &s->k, &e)))
 			rc = tims_err_set(err, rc, "TLS key %s: %s", ref,
 					  tims_err_msg(&e));
 	}
@@ -643,22 +657,57 @@ out:
 
 /* ---- a renewed client key, made where it is used ---------------------------- */
 
+static tims_rc new_key_path(const char *key_path, struct tims_err *err)
+{
+	const char *base = strrchr(key_path, '/');
+
+	if (key_path[0] != '/' || strstr(key_path, "/../") || !base ||
+	    strcmp(base + 1, "client.key.new") != 0)
+		return tims_err_set(err, TIMS_ERR_USAGE, "new TLS key %s: not an absolute "
+				    "path to a client.key.new file", key_path);
+	return TIMS_OK;
+}
+
+tims_rc tims_signer_tls_install_local(const char *key_path, struct tims_err *err)
+{
+	tims_rc rc = new_key_path(key_path, err);
+
+	return rc ? rc : tims_keys_install_new(key_path, err);
+}
+
+tims_rc tims_signer_tls_install(const char *key_path, struct tims_err *err)
+{
+	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
+	char full[PATH_MAX + 256];
+	struct tims_signer_field in;
+	tims_rc rc;
+
+	/* the directory resolved here (the signer's working directory is not
+	 * ours); the name is checked where it is renamed */
+	if ((rc = tls_abs_path(key_path, full, sizeof(full), err)))
+		return rc;
+	if (!tims_signer_active())
+		return tims_signer_tls_install_local(full, err);
+	in = (struct tims_signer_field){ full, strlen(full) };
+	rc = tims_signer_call(TIMS_SIGNER_TLS_INSTALL, &in, 1, &resp, NULL, 0, err);
+	tims_buf_release(&resp);
+	return rc;
+}
+
 tims_rc tims_signer_tls_csr_local(const char *key_path, const char *common_name,
 				  struct tims_buf *csr_pem, struct tims_err *err)
 {
 	struct tims_buf key = TIMS_BUF_INIT(TIMS_TLS_PEM_MAX);
-	const char *base = strrchr(key_path, '/');
-	size_t n = base ? strlen(base + 1) : 0;
 	tims_rc rc;
 
-	/* the signer writes where a compromised caller says: only a new key's
-	 * name, never over the token's files or an installed key */
-	if (key_path[0] != '/' || strstr(key_path, "/../") || n <= 8 ||
-	    strcmp(base + 1 + n - 8, ".key.new") != 0)
-		return tims_err_set(err, TIMS_ERR_USAGE, "new TLS key %s: not an absolute "
-				    "path to a NAME.key.new file", key_path);
+	/* the signer writes where a compromised caller says: only a TLS
+	 * client key's new name, never over the token's files, an installed
+	 * key, the server's or the CA's */
+	if ((rc = new_key_path(key_path, err)))
+		return rc;
+	/* into the key directory beside the installed key, when it is there */
 	if (!(rc = tims_tls_csr_make(common_name, csr_pem, &key, err)))
-		rc = tims_write_file(key_path, key.buf, key.len, 0600, 1, err);
+		rc = tims_keys_write_new(key_path, key.buf, key.len, err);
 	if (key.buf)
 		sodium_memzero(key.buf, key.alloc);
 	tims_buf_release(&key);
@@ -669,28 +718,14 @@ tims_rc tims_signer_tls_csr(const char *key_path, const char *common_name,
 			    struct tims_buf *csr_pem, struct tims_err *err)
 {
 	struct tims_buf resp = TIMS_BUF_INIT(TIMS_SIGNER_MSG_MAX);
-	char abs[PATH_MAX], dir[PATH_MAX], full[PATH_MAX + 256];
-	const char *base = strrchr(key_path, '/'), *name = base ? base + 1 : key_path;
-	size_t dl = base ? (size_t)(base - key_path) : 0;
+	char full[PATH_MAX + 256];
 	struct tims_signer_field in[2], out;
 	tims_rc rc;
 
 	/* the directory resolved here (the signer's working directory is not
 	 * ours); the name is checked where it is written */
-	if (dl >= sizeof(dir))
-		return tims_err_set(err, TIMS_ERR_TOOBIG, "new TLS key: path too long");
-	if (!base)
-		snprintf(dir, sizeof(dir), ".");
-	else if (!dl)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)dl, key_path);
-	if (!realpath(dir, abs))
-		return tims_err_set(err, TIMS_ERR_IO, "new TLS key %s: %s", key_path,
-				    strerror(errno));
-	if ((size_t)snprintf(full, sizeof(full), "%s/%s", strcmp(abs, "/") ? abs : "",
-			     name) >= sizeof(full))
-		return tims_err_set(err, TIMS_ERR_TOOBIG, "new TLS key: path too long");
+	if ((rc = tls_abs_path(key_path, full, sizeof(full), err)))
+		return rc;
 	if (!tims_signer_active())
 		return tims_signer_tls_csr_local(full, common_name, csr_pem, err);
 	in[0] = (struct tims_signer_field){ full, strlen(full) };

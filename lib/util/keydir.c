@@ -17,9 +17,9 @@
 #include "tims/util.h"
 
 /* The note signing keys (and the next key of a rotation cut short), the
- * HTTPS server key, the TLS client keys of sync. Not here: the centre's
- * ca.key (read by the centre's network process to issue certificates when
- * it is a PEM key) and the symmetric keys the network process uses itself
+ * HTTPS server key, the TLS client keys of sync, the centre's CA key
+ * (used by its signer: tims_signer_ca_issue) and the old CA's during a
+ * rollover. Not here: the symmetric keys the network process uses itself
  * (docs/security.md, "Key directory"). */
 const char *const tims_key_files[] = {
 	"post.skey", "post.skey.next",               /* a post */
@@ -29,6 +29,7 @@ const char *const tims_key_files[] = {
 	"bundle.skey", "bundle.skey.next",
 	"audit.skey", "audit.skey.next",
 	"client.key",                                /* the centre's client */
+	"ca.key", "ca-prev.key", "ca-next.key",      /* the centre's CA */
 	"witness.skey", "witness.skey.next",         /* a witness */
 	NULL,
 };
@@ -267,4 +268,135 @@ int tims_key_link(const char *dir, const char *rel, char *target, size_t cap)
 		return 0;
 	memcpy(target, real, strlen(real) + 1);
 	return 1;
+}
+
+tims_rc tims_keys_rename(const char *dir, const char *from, const char *to,
+			 struct tims_err *err)
+{
+	char a[KD_PATH], b[KD_PATH], kd[KD_PATH], ka[KD_PATH], kb[KD_PATH], lnk[KD_PATH];
+	char real[PATH_MAX], rkd[PATH_MAX], target[KD_PATH];
+	const char *kbase;
+	struct stat st;
+	size_t n;
+	tims_rc rc;
+
+	if (strchr(from, '/') || strchr(to, '/') ||
+	    (size_t)snprintf(a, sizeof(a), "%s/%s", dir, from) >= sizeof(a) ||
+	    (size_t)snprintf(b, sizeof(b), "%s/%s", dir, to) >= sizeof(b))
+		return tims_err_set(err, TIMS_ERR_INVALID, "%s/%s -> %s: names in the directory",
+				    dir, from, to);
+	if (lstat(a, &st) != 0)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", a, strerror(errno));
+	if (!S_ISLNK(st.st_mode) || (rc = tims_keydir_of(dir, kd, sizeof(kd), NULL)) ||
+	    !realpath(a, real) || !realpath(kd, rkd) || !(n = strlen(rkd)) ||
+	    strncmp(real, rkd, n) || real[n] != '/' ||
+	    (size_t)snprintf(ka, sizeof(ka), "%s", real) >= sizeof(ka)) {
+		if (rename(a, b) != 0)
+			return tims_err_set(err, TIMS_ERR_IO, "%s -> %s: %s", a, b, strerror(errno));
+		return tims_fsync_dir_of(b, err);
+	}
+	kbase = strrchr(kd, '/');
+	kbase = kbase ? kbase + 1 : kd;
+	if ((size_t)snprintf(kb, sizeof(kb), "%s/%s", rkd, to) >= sizeof(kb) ||
+	    (size_t)snprintf(target, sizeof(target), "../%s/%s", kbase, to) >= sizeof(target) ||
+	    (size_t)snprintf(lnk, sizeof(lnk), "%s.lnk.%ld", b, (long)getpid()) >= sizeof(lnk))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", b);
+	/* the key first, inside DIR.keys; then its new name in DIR; the old
+	 * name last (it reaches nothing from the first step on) */
+	if (rename(ka, kb) != 0)
+		return tims_err_set(err, TIMS_ERR_IO, "%s -> %s: %s", ka, kb, strerror(errno));
+	if ((rc = tims_fsync_dir_of(kb, err)))
+		return rc;
+	unlink(lnk);
+	if (symlink(target, lnk) != 0 || rename(lnk, b) != 0) {
+		int e = errno;
+
+		unlink(lnk);
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", b, strerror(e));
+	}
+	if (unlink(a) != 0 && errno != ENOENT)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", a, strerror(errno));
+	return tims_fsync_dir_of(b, err);
+}
+
+/* path's name is NAME.new: the installed NAME beside it, in inst */
+static tims_rc installed_of(const char *path, char *inst, size_t cap, struct tims_err *err)
+{
+	size_t n = strlen(path);
+
+	if (n <= 4 || strcmp(path + n - 4, ".new") || n - 4 >= cap)
+		return tims_err_set(err, TIMS_ERR_USAGE, "%s: not a NAME.new path", path);
+	memcpy(inst, path, n - 4);
+	inst[n - 4] = '\0';
+	return TIMS_OK;
+}
+
+tims_rc tims_keys_write_new(const char *path, const void *data, size_t len,
+			    struct tims_err *err)
+{
+	char inst[KD_PATH], text[KD_PATH], real[PATH_MAX], realnew[PATH_MAX + 8], lnk[KD_PATH];
+	struct stat st;
+	ssize_t n;
+	tims_rc rc;
+
+	if ((rc = installed_of(path, inst, sizeof(inst), err)))
+		return rc;
+	if (lstat(inst, &st) != 0 || !S_ISLNK(st.st_mode) ||
+	    (n = readlink(inst, text, sizeof(text) - 8)) <= 0 || !realpath(inst, real))
+		return tims_write_file(path, data, len, 0600, 1, err); /* no key directory */
+	text[n] = '\0';
+	/* beside the installed key, and a link beside the installed link */
+	snprintf(realnew, sizeof(realnew), "%s.new", real);
+	if ((size_t)snprintf(lnk, sizeof(lnk), "%s.lnk.%ld", path, (long)getpid()) >= sizeof(lnk))
+		return tims_err_set(err, TIMS_ERR_TOOBIG, "%s: path too long", path);
+	memcpy(text + n, ".new", 5);
+	if ((rc = tims_write_file(realnew, data, len, 0600, 1, err)))
+		return rc;
+	unlink(lnk);
+	if (symlink(text, lnk) != 0 || rename(lnk, path) != 0) {
+		int e = errno;
+
+		unlink(lnk);
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(e));
+	}
+	return tims_fsync_dir_of(path, err);
+}
+
+tims_rc tims_keys_install_new(const char *path, struct tims_err *err)
+{
+	char inst[KD_PATH], real[PATH_MAX], realnew[PATH_MAX], want[PATH_MAX + 8];
+	struct stat st;
+	tims_rc rc;
+
+	if ((rc = installed_of(path, inst, sizeof(inst), err)))
+		return rc;
+	if (lstat(path, &st) != 0)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: %s", path, strerror(errno));
+	if (!S_ISLNK(st.st_mode) || lstat(inst, &st) != 0 || !S_ISLNK(st.st_mode)) {
+		if (rename(path, inst) != 0) /* plain files, as before the key directory */
+			return tims_err_set(err, TIMS_ERR_IO, "%s -> %s: %s", path, inst,
+					    strerror(errno));
+		return tims_fsync_dir_of(inst, err);
+	}
+	if (!realpath(path, realnew))
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: its key: %s", path,
+				    strerror(errno));
+	if (!realpath(inst, real))
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "%s: its key: %s", inst,
+				    strerror(errno));
+	snprintf(want, sizeof(want), "%s.new", real);
+	if (strcmp(want, realnew))
+		return tims_err_set(err, TIMS_ERR_STATE, "%s reaches %s, not the file beside "
+				    "%s's key (%s)", path, realnew, inst, want);
+	/* the key replaces the installed one in the key directory (the link
+	 * in DIR stays as it is), then the .new link goes: a crash between
+	 * leaves a link to nothing, which means "installed" */
+	if (rename(realnew, real) != 0)
+		return tims_err_set(err, TIMS_ERR_IO, "%s -> %s: %s", realnew, real,
+				    strerror(errno));
+	if ((rc = tims_fsync_dir_of(real, err)))
+		return rc;
+	if (unlink(path) != 0 && errno != ENOENT)
+		return tims_err_set(err, TIMS_ERR_IO, "%s: %s", path, strerror(errno));
+	return tims_fsync_dir_of(path, err);
 }

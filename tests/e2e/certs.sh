@@ -87,6 +87,14 @@ t_match "renewal: over mutual TLS, in the post's log" 'client certificate renewe
 t_match "renewal: the centre recorded it" 'cert-renewed.*over mTLS' "$(events)"
 R1=$(now_ms)
 t_ok "renewal: post-a keeps syncing with the new certificate" until_ok 20 seen_after a "$R1"
+# the key directory (docs/security.md): the renewed key was written and
+# installed there by the post's signer; the centre's signer issued it with
+# ca.key, which lies in the centre's
+t_eq "renewal: client.key is still the link into the post's key directory" \
+	"../../post-a.keys/centre/client.key" "$(readlink "${DIR[a]}/centre/client.key")"
+t_ok "renewal: the key there is the new one" eval "! cmp -s '$T_TMP/a-old.key' '$T_TMP/post-a.keys/centre/client.key'"
+t_eq "renewal: the centre's ca.key is a link into its key directory" "../centre.keys/ca.key" \
+	"$(readlink "$C/ca.key")"
 t_ok "renewal: the new certificate lives what certs.conf says now (1 h)" \
 	eval "[ \"\$(life_of '${DIR[a]}/centre/client.crt')\" -ge 3600 ]"
 cp "${DIR[a]}/centre/client.crt" "$T_TMP/a-1h.crt"
@@ -98,7 +106,8 @@ t_eq "renew-cert: the old (still valid) certificate is refused once the new one 
 t_eq "renew-cert: the new one is taken" 200 \
 	"$(state_as "${DIR[a]}/centre/client.crt" "${DIR[a]}/centre/client.key")"
 t_match "renew-cert: not due, nothing done" 'not due' "$("$TIMS" post renew-cert "${DIR[a]}" 2>&1)"
-t_eq "renewal: no half-installed pair is left" "" "$(ls "${DIR[a]}/centre/" | grep '\.new$')"
+t_eq "renewal: no half-installed pair is left" "" \
+	"$(ls "${DIR[a]}/centre/" "$T_TMP/post-a.keys/centre/" | grep '\.new$')"
 
 # 2. post-b was down while its 2 s certificate expired: renewal by key.
 SB=$(serial "${DIR[b]}/centre/client.crt")

@@ -355,7 +355,7 @@ static void key_child(int fd, int with_signer, uint16_t port, const char *ca_fil
 		size_t l = strlen(line);
 		tims_rc rc;
 
-		snprintf(kn, sizeof(kn), "%.*s/renewed.key.new", (int)(slash - key), key);
+		snprintf(kn, sizeof(kn), "%.*s/client.key.new", (int)(slash - key), key);
 		rc = tims_signer_tls_csr(kn, "varna-port", &csr, &err);
 		snprintf(line + l, sizeof(line) - l, "|csr %s", rc ? err.msg :
 			 strncmp(csr.buf, "-----BEGIN NEW CERTIFICATE REQUEST", 34) ? "not a CSR" : "ok");
@@ -547,11 +547,11 @@ int main(void)
 				struct tims_buf k = PEM;
 				struct stat st;
 
-				snprintf(kn, sizeof(kn), "%s/keys/renewed.key.new", dir);
+				snprintf(kn, sizeof(kn), "%s/keys/client.key.new", dir);
 				T_OK(!stat(kn, &st) && (st.st_mode & 0777) == 0600 &&
 				     !tims_read_file(kn, k.max, &k, NULL) &&
 				     strstr(k.buf, "PRIVATE KEY"), "signer: and written to "
-				     "NAME.key.new, mode 0600");
+				     "client.key.new, mode 0600");
 				sodium_memzero(k.buf, k.alloc);
 				tims_buf_release(&k);
 			}
