@@ -105,6 +105,7 @@ def cut(args):
     names = {}            # path -> Inode, as of BASE
     nsops = []            # (pos, kind, paths, inode)
     dirsync = {}          # dir -> latest mark
+    allsync = -1          # latest syncfs: everything before it is durable
     for pos, t, ino, off, paths, data in recs:
         if t == "B":
             node = Inode(open(os.path.join(base, paths[0]), "rb").read())
@@ -121,6 +122,9 @@ def cut(args):
             node.synced = max(node.synced, off)
         elif t == "D":
             dirsync[paths[0]] = max(dirsync.get(paths[0], -1), off)
+        elif t == "A":
+            # syncfs: every file and directory synced at the mark
+            allsync = max(allsync, off)
         elif t in "RLU":
             nsops.append((pos, t.lower(), paths, None))
     # the names: durable ones, then a prefix of the rest, in journal order
@@ -128,7 +132,7 @@ def cut(args):
         return os.path.dirname(p) or "."
 
     def durable(op):
-        return all(op[0] < dirsync.get(dir_of(p), -1) for p in op[2] if p)
+        return all(op[0] < max(allsync, dirsync.get(dir_of(p), -1)) for p in op[2] if p)
 
     pending = [op for op in nsops if not durable(op)]
     keep_ns = {"none": 0, "all": len(pending)}.get(mode, rng.randint(0, len(pending)))
@@ -160,8 +164,9 @@ def cut(args):
             result[path] = done[id(node)]
             continue
         buf = bytearray(node.content)
-        durable_ops = [op for op in node.ops if op[0] < node.synced]
-        later = [op for op in node.ops if op[0] >= node.synced]
+        synced = max(node.synced, allsync)
+        durable_ops = [op for op in node.ops if op[0] < synced]
+        later = [op for op in node.ops if op[0] >= synced]
         for op in durable_ops:
             node.apply(buf, op)
         m = mode if mode != "random" else rng.choice(["none", "prefix", "subset", "all"])
