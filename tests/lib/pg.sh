@@ -8,7 +8,8 @@
 #   pg_stop        stop it and remove DIR
 #
 # As root, the server runs as the unprivileged user postgres (initdb refuses
-# root). fsync is off: the data is thrown away afterwards.
+# root). fsync is off: the data is thrown away afterwards. PG_INITDB_OPTS:
+# more initdb options ("--wal-segsize=1").
 #
 # For the power-loss row (tests/e2e/pgcut.sh), a cluster whose power can be
 # cut: the server run directly (no pg_ctl), in a process group of its own,
@@ -53,7 +54,7 @@ pg_start() {
 	[ "$(id -u)" = 0 ] && chown postgres: "$dir"
 	chmod 700 "$dir"
 	port=$((20000 + RANDOM % 20000))
-	if ! pg_as "$bin/initdb" -D "$dir/data" -A trust -U tims -N >"$dir/initdb.log" 2>&1; then
+	if ! pg_as "$bin/initdb" -D "$dir/data" -A trust -U tims -N ${PG_INITDB_OPTS:-} >"$dir/initdb.log" 2>&1; then
 		PG_ERROR="initdb failed: $(tail -1 "$dir/initdb.log")"
 		return 1
 	fi
@@ -113,9 +114,9 @@ pg_run() {
 	local i
 	# setsid: the server, its backends and its wrapper in a group of their own
 	setsid runuser -u postgres -- env "$@" "$PG_BIN/postgres" -D "$PG_DIR/data" -k "$PG_DIR" \
-		-p "$PG_PORT" -c listen_addresses= $PG_DURABILITY -c max_wal_size=32MB \
-		-c min_wal_size=4MB >>"$PG_DIR/pg.log" 2>&1 &
+		-p "$PG_PORT" -c listen_addresses= $PG_DURABILITY >>"$PG_DIR/pg.log" 2>&1 &
 	PG_PGID=$!
+	disown "$PG_PGID" # (no "Killed" from bash at its power cut)
 	for i in $(seq 1 300); do
 		pg_ready && return 0
 		kill -0 "$PG_PGID" 2>/dev/null || break
@@ -129,7 +130,6 @@ pg_cut() {
 	[ -n "$PG_PGID" ] || return 0
 	kill -KILL -- "-$PG_PGID" 2>/dev/null
 	while kill -0 -- "-$PG_PGID" 2>/dev/null; do sleep 0.02; done
-	wait "$PG_PGID" 2>/dev/null
 	PG_PGID=""
 }
 
@@ -137,6 +137,5 @@ pg_halt() {
 	[ -n "$PG_PGID" ] || return 0
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop >/dev/null 2>&1 || pg_cut
 	while kill -0 -- "-$PG_PGID" 2>/dev/null; do sleep 0.02; done
-	wait "$PG_PGID" 2>/dev/null
 	PG_PGID=""
 }

@@ -200,6 +200,7 @@ def cut(args):
         result[path] = done[id(node)]
     # rewrite DIR: every followed file is the result, nothing else named
     keep_dir = args.get("keep_dir")
+    nfiles, unchanged = len(result), 0
     for root, dirs, files in os.walk(d):
         for f in files:
             p = os.path.join(root, f)
@@ -212,6 +213,15 @@ def cut(args):
             if keep_dir and (rel == keep_dir or rel.startswith(keep_dir + "/")):
                 continue
             mode_bits = os.stat(p).st_mode & 0o7777
+            if rel in result and not isinstance(result[rel], tuple):
+                with open(p, "rb") as f:
+                    same = f.read() == result[rel]
+                if same:
+                    # already what the disk holds (a file the process
+                    # never wrote: most of a database cluster): left as is
+                    del result[rel]
+                    unchanged += 1
+                    continue
             os.unlink(p)
             if rel in result:
                 result[rel] = (result[rel], mode_bits)
@@ -224,7 +234,7 @@ def cut(args):
         os.chmod(p, bits)
     print("powercut seed %s mode %s: %d files, %d later writes kept, %d dropped, "
           "%d torn, %d zero-extended; names: %d pending, %d kept"
-          % (args["seed"], mode, len(result), stats["kept"], stats["dropped"],
+          % (args["seed"], mode, nfiles, stats["kept"], stats["dropped"],
              stats["torn"], stats["zeroed"], len(pending), keep_ns))
 
 
