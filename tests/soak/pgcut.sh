@@ -253,7 +253,8 @@ out=$("$TIMS" centre verify "$m" 2>&1)
 t_ok "$what: tims centre verify (mirror recomputed, the PostgreSQL store against it)" test $? -eq 0
 [ -n "$(echo "$out" | grep -iv '^ok\|^query store' | head -1)" ] && echo "$out" | sed 's/^/#   /' | tail -5
 t_ok "$what: tims centre audit-verify" "$TIMS" centre audit-verify "$m"
-RECOVERY=$(printf '%s\n' "${recov[@]}" | sort -n | awk '{ a[NR] = $1 } END { if (NR) printf "median %d ms, max %d ms (%d starts)", a[int((NR + 1) / 2)], a[NR], NR }')
+RECOVERY="(none: no cut of the row)"
+[ "${#recov[@]}" -gt 0 ] && RECOVERY=$(printf '%s\n' "${recov[@]}" | sort -n | awk '{ a[NR] = $1 } END { if (NR) printf "median %d ms, max %d ms (%d starts)", a[int((NR + 1) / 2)], a[NR], NR }')
 echo "# row pgcut ($what): $(printf '%s' "$CHECK" | tr '\n' ' ' | sed 's/pgcut: //g'); acknowledged-then-lost (row) $LOST_ACK; PostgreSQL recovery $RECOVERY; caught up ${catchup} ms; $(($(date +%s) - start)) s, seed $SEED"
 t_eq "the booths' client ran without an error of its own" "" "$(cat "$T_TMP/load.err")"
 t_end
