@@ -73,6 +73,7 @@ pg_start() {
 pg_stop() {
 	[ -n "$PG_DIR" ] || return 0
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1
+	pg_cut # a server of pg_run's: its whole group, whatever pg_ctl did
 	rm -rf "$PG_DIR"
 	PG_DIR=""
 }
