@@ -54,7 +54,7 @@
 # centre.db is full, nothing stops, and once space is back the file is
 # written again and logins answered; io, db-eio and audit-eio at
 # once, with eio-store's fault, short (make check: 0.7 s of fault, no power
-# cut). The others end with a power cut; the final checks find
+# cut), after a short audit-enospc (one login refused 507, the next 401). The others end with a power cut; the final checks find
 # every acknowledged crossing once at the centre after the catch-up.
 #
 # The nofsync part shows the row can fail: before the restart and the
@@ -413,6 +413,18 @@ io_part() {
 		t_report fail "$name: the centre starts"
 		CFAULT_CTL=
 		return
+	fi
+	if [ "$name" = io ]; then
+		# make check's short audit-enospc first: the audit log's disk
+		# full alone is a clean refusal, and the next login once space is
+		# back is answered (nothing stopped)
+		local e1 e2
+		echo "write ENOSPC centre/audit.db-wal" >"$CFAULT_CTL"
+		e1=$(login_attempt 3)
+		rm -f "$CFAULT_CTL"
+		e2=$(login_attempt 4)
+		t_eq "io: the audit log's disk full alone: a login it cannot record is refused 507, the next one once space is back answered (401)" \
+			"507 401" "$e1 $e2"
 	fi
 	c0=$(confirmed_now)
 	k1=$(grep -c '^K ' "$T_TMP/history")
