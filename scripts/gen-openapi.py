@@ -315,7 +315,7 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/sync/bundles"): (None, obj({"centre": S(), "bundles": arr(obj({"kind": S(), "list": S(), "post": S(), "list_kind": S(), "version": I(), "digest": S()}, required=["kind", "version"]))}), "the bundles the calling post may fetch"),
     ("GET", "/api/v1/sync/bundle"): (None, obj({"note": S(), "payload": S()}, extra=False), "a signed bundle: a watchlist (whole or since a version) or the post's roster"),
     ("POST", "/api/v1/sync/events"): (obj({"events": arr(EVENT_WIRE)}, extra=False), obj({"stored": I(), "repeated": I(), "last_seq": I()}), "a post's events, each (post, seq) stored once; the post is the certificate's (docs/sync.md, Events)"),
-    ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"}), "store": STORE_STATE, "db_stopped": B}, required=["posts", "store", "db_stopped"]), "posts and their sync state: sizes and times; the query store's state; whether centre.db stopped on an I/O error (until a restart); no personal data"),
+    ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"}), "store": STORE_STATE, "db_stopped": B, "audit_stopped": B}, required=["posts", "store", "db_stopped", "audit_stopped"]), "posts and their sync state: sizes and times; the query store's state; whether centre.db or the centre's audit log stopped on an I/O error (until a restart: requests the audit log cannot record are answered 503 halted); no personal data"),
     ("GET", "/metrics"): (None, "text/plain", "Prometheus metrics: the query store's state, the mirrors; no personal data"),
     ("GET", "/api/v1/sync/travel"): (None, obj({"feed": S(pattern="^[0-9a-f]{32}$"), "since": I(), "next": I(), "more": B, "rows": arr(obj({"seq": I(), "post": S(), "index": I(), "counts": B, "issuer": S(), "document": S(), "nationality": S(), "direction": S(enum=["entry", "exit"]), "at_ms": I(), "visa": obj({"kind": S(enum=["short", "long", "residence"]), "valid_from": S(), "valid_until": S(), "entries": I(), "duration_days": I()})}, required=["seq", "post", "index", "counts"]))}, extra=False), "the national travel feed: every crossing changed after ?since= (at most ?limit=), as it now stands, for the posts' replicas (docs/sync.md)"),
     ("POST", "/api/v1/sync/totp-claim"): (obj({"id": S(pattern="^[0-9a-f]{32}$"), "officer": S(), "step": I(), "digest": S(pattern="^[0-9a-f]{32}$"), "booth": S(), "time_ms": I(), "offline": B}, extra=False), obj({"claimed": B, "repeat": B}), "a login's TOTP step claimed once across the posts; 409 totp_reused names the post that used the code (docs/sync.md, TOTP claims)"),
@@ -447,7 +447,12 @@ def document(title, desc, rs, schemas, bearer_desc):
             responses["429"] = {"description": "too many attempts from this address or for this account "
                                 "(docs/security.md, Logins): refused before any hash", "headers": hdr,
                                 "content": {"application/json": {"schema": ERROR}}}
-            responses["503"] = {"description": "every hashing slot is busy and the queue is full", "headers": hdr,
+            responses["503"] = {"description": "every hashing slot is busy and the queue is full; or "
+                                "halted: the audit log stopped after an I/O error, nothing is answered "
+                                "that it cannot record, until the restart", "headers": hdr,
+                                "content": {"application/json": {"schema": ERROR}}}
+            responses["507"] = {"description": "storage_full: the disk is full and the audit log could "
+                                "not record the login; nothing is answered; again once there is space",
                                 "content": {"application/json": {"schema": ERROR}}}
         if key == ("POST", "/api/v1/check"):
             responses["503"] = {"description": "screening_failed: a watchlist lookup failed; the message names "

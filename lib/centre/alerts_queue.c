@@ -202,7 +202,7 @@ static tims_rc act(struct centre_serve *s, struct tims_http_req *req, enum act a
 	struct tims_err err;
 	json_t *q = NULL, *out;
 	char *text = NULL;
-	tims_rc rc = TIMS_OK;
+	tims_rc rc = TIMS_OK, arc = TIMS_OK;
 	int found = 0, status = 200;
 
 	pthread_mutex_lock(&c->db_lock);
@@ -246,8 +246,8 @@ static tims_rc act(struct centre_serve *s, struct tims_http_req *req, enum act a
 		goto out;
 	text = q ? json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	/* who did what to which alert: durable before the change is */
-	if (!text || centre_audit(c, req->who.id, tims_role_name(req->who.role), req->addr,
-				  act_name[a], "", text, NULL, 200, &err))
+	if (!text || (arc = centre_audit(c, req->who.id, tims_role_name(req->who.role),
+					 req->addr, act_name[a], "", text, NULL, 200, &err)))
 		status = 500;
 	else if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = centre_db_err(c, "alerts: commit", &err);
@@ -262,9 +262,10 @@ out:
 	if (status == 404)
 		return tims_http_reply_error(resp, 404, "no_alert", "id: no alert %lld (%s)",
 					     (long long)id, act_missing[a]);
-	if (status == 500)
-		return tims_http_reply_error(resp, 500, "audit_unavailable", "the audit log cannot "
-					     "be written: the alert is unchanged");
+	if (status == 500) /* the alert is unchanged: 507, 503 halted or 500 */
+		return arc ? centre_no_trace(c, resp, arc)
+			   : tims_http_reply_error(resp, 500, "audit_unavailable", "the audit log "
+						   "cannot be written: the alert is unchanged");
 	out = json_pack("{s:I, s:s}", "id", id, "by", req->who.id);
 	if (out && a == ACK)
 		json_object_set_new(out, "acknowledged", json_true());

@@ -275,8 +275,7 @@ tims_rc centre_h_dash_arrivals(void *app, struct tims_http_req *req, struct tims
 	free(atext);
 	if (rc) {
 		json_decref(out);
-		return tims_http_reply_error(resp, 500, "audit_unavailable",
-					     "the audit log cannot be written: nothing is answered");
+		return centre_no_trace(s->c, resp, rc);
 	}
 	return tims_http_reply_json(resp, 200, out);
 }

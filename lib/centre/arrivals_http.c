@@ -156,7 +156,7 @@ tims_rc centre_h_dash_arrivals_report(void *app, struct tims_http_req *req,
 	json_t *out = NULL, *qj;
 	char *qtext = NULL, *atext = NULL;
 	int status = 200;
-	tims_rc rc;
+	tims_rc rc, arc;
 
 	if (unknown) {
 		char f[40];
@@ -201,9 +201,9 @@ tims_rc centre_h_dash_arrivals_report(void *app, struct tims_http_req *req,
 		status = rc == TIMS_ERR_NOTFOUND ? 404 : rc == TIMS_ERR_TOOBIG ? 413 :
 			 rc == TIMS_ERR_NOMEM ? 500 : 503;
 	/* no answer, and no refusal, leaves without its audit event */
-	if (centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
-			 "dashboard.arrivals.report", purpose, qtext, rc ? NULL : atext, status,
-			 &e2)) {
+	if ((arc = centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
+				"dashboard.arrivals.report", purpose, qtext, rc ? NULL : atext,
+				status, &e2))) {
 		rc = TIMS_ERR_IO;
 		status = 0;
 	}
@@ -216,8 +216,7 @@ tims_rc centre_h_dash_arrivals_report(void *app, struct tims_http_req *req,
 	free(r);
 	if (status == 0) {
 		json_decref(out);
-		return tims_http_reply_error(resp, 500, "audit_unavailable",
-					     "the audit log cannot be written: nothing is answered");
+		return centre_no_trace(s->c, resp, arc);
 	}
 	if (rc == TIMS_ERR_NOMEM)
 		return rc;

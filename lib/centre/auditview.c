@@ -965,8 +965,7 @@ tims_rc centre_h_audit_search(void *app, struct tims_http_req *req, struct tims_
 	free(stext);
 	if (rc) {
 		json_decref(j);
-		return tims_http_reply_error(resp, 500, "audit_unavailable",
-					     "the audit log cannot be written: nothing is answered");
+		return centre_no_trace(s->c, resp, rc);
 	}
 	return tims_http_reply_json(resp, 200, j);
 }

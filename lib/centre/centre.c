@@ -791,6 +791,13 @@ tims_rc tims_centre_metrics(struct tims_centre *c, struct tims_buf *out,
 		"query store connections regained", lab), (int64_t)st.reconnects);
 	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_store_repair_pending",
 		"1 while the query store may lack records the mirrors hold", lab), c->store_dirty);
+	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_db_stopped",
+		"1 once centre.db stopped writing after an I/O error, until a restart", ""),
+		centre_db_stopped(c));
+	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_audit_stopped",
+		"1 once the centre's audit log stopped writing after an I/O error, until a "
+		"restart (requests it cannot record are answered 503)", ""),
+		centre_audit_stopped(c, NULL, 0));
 	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_posts",
 		"enrolled posts (revoked ones included)", ""), (int64_t)sums.posts);
 	tims_metric_set(tims_metric(r, TIMS_GAUGE, "tims_centre_posts_revoked",

@@ -110,7 +110,7 @@ static tims_rc login_slow(void *app, struct tims_http_req *req, struct tims_http
 	struct tims_principal who;
 	struct tims_err err, aerr;
 	time_t now = time(NULL);
-	tims_rc rc;
+	tims_rc rc, arc;
 	int status;
 
 	if (!booth || !*booth)
@@ -156,12 +156,16 @@ static tims_rc login_slow(void *app, struct tims_http_req *req, struct tims_http
 	/* escaped: the audit trail refuses control characters, and such an
 	 * id must still be audited, not answered 500 */
 	tims_http_log_escape(id, safe_id, sizeof(safe_id));
-	if (centre_audit(s->c, safe_id, rc ? "none" : tims_role_name(who.role), req->addr,
-			 rc ? "dashboard.login.failed" : "dashboard.login", "", NULL, NULL, status,
-			 &aerr)) {
+	if ((arc = centre_audit(s->c, safe_id, rc ? "none" : tims_role_name(who.role), req->addr,
+				rc ? "dashboard.login.failed" : "dashboard.login", "", NULL, NULL,
+				status, &aerr))) {
+		if (!rc) { /* no session stays open that was never answered */
+			pthread_mutex_lock(&s->officers_lock);
+			tims_officer_logout(s->officers, token, NULL);
+			pthread_mutex_unlock(&s->officers_lock);
+		}
 		sodium_memzero(token, sizeof(token));
-		return tims_http_reply_error(resp, 500, "audit_unavailable",
-					     "the audit log cannot be written: nothing is answered");
+		return centre_no_trace(s->c, resp, arc);
 	}
 	if (rc) {
 		/* the id is the client's: escaped, so it cannot forge a line */
@@ -216,14 +220,14 @@ tims_rc centre_h_logout(void *app, struct tims_http_req *req, struct tims_http_r
 	struct centre_serve *s = app;
 	const char *h = tims_http_header(req, "Authorization");
 	struct tims_err err;
+	tims_rc rc;
 
 	pthread_mutex_lock(&s->officers_lock);
 	tims_officer_logout(s->officers, h && strlen(h) > 7 ? h + 7 : "", NULL);
 	pthread_mutex_unlock(&s->officers_lock);
-	if (centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
-			 "dashboard.logout", "", NULL, NULL, 200, &err))
-		return tims_http_reply_error(resp, 500, "audit_unavailable",
-					     "the audit log cannot be written");
+	if ((rc = centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
+			       "dashboard.logout", "", NULL, NULL, 200, &err)))
+		return centre_no_trace(s->c, resp, rc);
 	return tims_http_reply_json(resp, 200, json_pack("{s:b}", "logged_out", 1));
 }
 
@@ -260,10 +264,9 @@ tims_rc centre_h_preferences(void *app, struct tims_http_req *req, struct tims_h
 	if (rc)
 		return tims_http_reply_error(resp, 500, "internal", "the preference was not stored");
 	snprintf(q, sizeof(q), "{\"lang\":\"%s\"}", lang); /* en, sq or "" */
-	if (centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
-			 "officer.preferences", "", q, NULL, 200, &err))
-		return tims_http_reply_error(resp, 500, "audit_unavailable",
-					     "the audit log cannot be written");
+	if ((rc = centre_audit(s->c, req->who.id, tims_role_name(req->who.role), req->addr,
+			       "officer.preferences", "", q, NULL, 200, &err)))
+		return centre_no_trace(s->c, resp, rc);
 	return tims_http_reply_lang_set(resp, lang, centre_default_lang(s));
 }
 
@@ -379,8 +382,7 @@ tims_rc centre_h_dash_hits(void *app, struct tims_http_req *req, struct tims_htt
 	free(text);
 	if (rc) {
 		json_decref(j);
-		return tims_http_reply_error(resp, 500, "audit_unavailable",
-					     "the audit log cannot be written: nothing is answered");
+		return centre_no_trace(s->c, resp, rc);
 	}
 	return tims_http_reply_json(resp, 200, j);
 }

@@ -148,6 +148,17 @@ tims_rc centre_roster_key_issue(struct tims_centre *c, const char *post,
 tims_rc centre_audit(struct tims_centre *c, const char *actor, const char *role,
 		     const char *addr, const char *action, const char *purpose,
 		     const char *query, const char *answer, int status, struct tims_err *err);
+/* 1 once the centre's audit log stopped writing (an I/O error or damage:
+ * tims_audit_broken) until the centre restarts; why, into WHY if given. */
+int centre_audit_stopped(struct tims_centre *c, char *why, size_t cap);
+/*
+ * The answer to a request whose audit event could not be written (rc from
+ * centre_audit): nothing is answered that cannot be recorded. A full disk
+ * is the operator's to fix and says so (507 storage_full, answered again
+ * once there is space); a log stopped after an I/O error is 503 halted
+ * until the restart (as a post's); anything else 500 audit_unavailable.
+ */
+tims_rc centre_no_trace(struct tims_centre *c, struct tims_http_resp *resp, tims_rc rc);
 /* A national query's answer, with no audit and no export limit: for an
  * approved two-person export (export.c), which audits it itself. */
 tims_rc centre_query_run(struct tims_centre *c, const struct tims_centre_query *q,

@@ -111,6 +111,36 @@ tims_rc centre_audit(struct tims_centre *c, const char *actor, const char *role,
 	return rc;
 }
 
+int centre_audit_stopped(struct tims_centre *c, char *why, size_t cap)
+{
+	const char *w;
+	int stopped;
+
+	pthread_mutex_lock(&c->audit_lock);
+	w = c->audit ? tims_audit_broken(c->audit) : NULL;
+	stopped = w != NULL;
+	if (why && cap)
+		snprintf(why, cap, "%s", w ? w : "");
+	pthread_mutex_unlock(&c->audit_lock);
+	return stopped;
+}
+
+tims_rc centre_no_trace(struct tims_centre *c, struct tims_http_resp *resp, tims_rc rc)
+{
+	if (rc == TIMS_ERR_FULL)
+		return tims_http_reply_error(resp, 507, "storage_full",
+					     "the centre's disk is full: its audit log could not "
+					     "record this request; nothing is answered");
+	if (centre_audit_stopped(c, NULL, 0))
+		return tims_http_reply_error(resp, 503, "halted",
+					     "the centre's audit log stopped writing after an I/O "
+					     "error, and nothing is answered that it cannot record; "
+					     "until the centre is restarted (GET /api/v1/centre/status: "
+					     "audit_stopped)");
+	return tims_http_reply_error(resp, 500, "audit_unavailable",
+				     "the audit log cannot be written: nothing is answered");
+}
+
 /* Record a query; an answer too large for one event is recorded by its
  * SHA-256 and size. */
 static tims_rc audit(struct tims_centre *c, const struct tims_centre_query *q,

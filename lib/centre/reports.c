@@ -140,8 +140,7 @@ static tims_rc answer(struct centre_serve *s, struct tims_http_req *req,
 	free(a);
 	if (rc) {
 		json_decref(j);
-		return tims_http_reply_error(resp, 500, "audit_unavailable",
-					     "the audit log cannot be written: nothing is answered");
+		return centre_no_trace(s->c, resp, rc);
 	}
 	return tims_http_reply_json(resp, 200, j);
 }

@@ -246,8 +246,7 @@ static tims_rc h_export(void *app, struct tims_http_req *req, struct tims_http_r
 		free(a);
 		if (arc) {
 			tims_sync_batch_release(&b);
-			return tims_http_reply_error(resp, 500, "audit_unavailable",
-						     "the centre's audit log: %s", err.msg);
+			return centre_no_trace(s->c, resp, arc);
 		}
 		rc = tims_sync_batch_reply(&b, resp, &err);
 	}
@@ -282,10 +281,13 @@ static tims_rc h_status(void *app, struct tims_http_req *req, struct tims_http_r
 		json_decref(posts);
 		return rc;
 	}
-	/* db_stopped: centre.db stopped on an I/O error, until a restart */
-	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o, s:I, s:o, s:b}", "centre",
-		s->c->name, "posts", posts, "server_time_ms", (json_int_t)tims_mlog_now_ms(),
-		"store", centre_store_json(s->c), "db_stopped", centre_db_stopped(s->c)));
+	/* db_stopped: centre.db stopped on an I/O error, until a restart;
+	 * audit_stopped: the centre's audit log, the same (nothing is
+	 * answered that it cannot record: 503 halted) */
+	return tims_http_reply_json(resp, 200, json_pack("{s:s, s:o, s:I, s:o, s:b, s:b}",
+		"centre", s->c->name, "posts", posts, "server_time_ms",
+		(json_int_t)tims_mlog_now_ms(), "store", centre_store_json(s->c), "db_stopped",
+		centre_db_stopped(s->c), "audit_stopped", centre_audit_stopped(s->c, NULL, 0)));
 }
 
 static tims_rc h_metrics(void *app, struct tims_http_req *req, struct tims_http_resp *resp)

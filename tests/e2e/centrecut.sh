@@ -45,10 +45,16 @@
 # tmpfs, filled up with dd, then freed; db-eio, an fsync of centre.db fails
 # (EIO) — the centre writes centre.db no more until restarted, says so
 # (status db_stopped), the mirror goes on; audit-eio, an fsync of its own
-# audit log fails — no login is answered any more (5xx), even once the
-# fault is gone, audit.db is written no more; io, db-eio and audit-eio at
+# audit log fails — no login is answered any more (503 halted, as at a
+# post), even once the fault is gone, audit.db is written no more, and
+# the status says audit_stopped (/metrics tims_centre_audit_stopped);
+# db-enospc and audit-enospc, every write of centre.db's WAL, or of the
+# audit log's, fails ENOSPC alone — a login the audit log cannot record
+# is refused 507 storage_full, one it can is answered (401) while
+# centre.db is full, nothing stops, and once space is back the file is
+# written again and logins answered; io, db-eio and audit-eio at
 # once, with eio-store's fault, short (make check: 0.7 s of fault, no power
-# cut). The others end with a power cut; the final checks find
+# cut), after a short audit-enospc (one login refused 507, the next 401). The others end with a power cut; the final checks find
 # every acknowledged crossing once at the centre after the catch-up.
 #
 # The nofsync part shows the row can fail: before the restart and the
@@ -64,7 +70,8 @@
 #   CENTRECUT_CYCLES=N  cuts of the centre (default 1; make soak: many more)
 #   CENTRECUT_PARTS     "row eio io nofsync" (default: make check) or some
 #                       of them, or the parts of make soak: eio-store,
-#                       enospc, disk-full, db-eio, audit-eio (io is
+#                       enospc, disk-full, db-eio, audit-eio,
+#                       db-enospc, audit-enospc (io is
 #                       db-eio, audit-eio and eio-store's fault at once)
 #   CENTRECUT_TMPFS_MB  the size of disk-full's tmpfs (default 48)
 #   CENTRECUT_NOSYNC    the files whose fsyncs the nofsync part drops (mirror)
@@ -407,6 +414,18 @@ io_part() {
 		CFAULT_CTL=
 		return
 	fi
+	if [ "$name" = io ]; then
+		# make check's short audit-enospc first: the audit log's disk
+		# full alone is a clean refusal, and the next login once space is
+		# back is answered (nothing stopped)
+		local e1 e2
+		echo "write ENOSPC centre/audit.db-wal" >"$CFAULT_CTL"
+		e1=$(login_attempt 3)
+		rm -f "$CFAULT_CTL"
+		e2=$(login_attempt 4)
+		t_eq "io: the audit log's disk full alone: a login it cannot record is refused 507, the next one once space is back answered (401)" \
+			"507 401" "$e1 $e2"
+	fi
 	c0=$(confirmed_now)
 	k1=$(grep -c '^K ' "$T_TMP/history")
 	if [ "$fault" = tmpfs ]; then
@@ -420,8 +439,13 @@ io_part() {
 	# (each audited in audit.db, with an event in centre.db; each costs a
 	# password hash, so few of them)
 	local codes=
-	if [ "$kind" = halt ]; then
+	local ownbody=
+	if [ "$kind" = halt ] || [ "$kind" = own ]; then
 		codes=" $(login_attempt 1)"
+	fi
+	if [ "$kind" = own ]; then
+		ownbody=$(curl -s --cacert "$CA_FILE" -H 'Content-Type: application/json' -X POST \
+			"$CURL_/api/v1/session" --data-binary '{"officer":"nobody9","password":"wrong password","code":"000000"}')
 	fi
 	sleep 0.4 # a push under way when the disk failed
 	c1=$(confirmed_now)
@@ -448,6 +472,44 @@ io_part() {
 				"confirmed $(confirmed_now), was $c2; $(tail -3 "$T_TMP/centre.log")"
 		fi
 		IO_ROWS+=("$name: confirmed $c0 -> $c1 -> $c2 while full (booths acknowledged $k1 -> $k2), 507 to the post, resumed ${resumed} ms after space came back")
+		;;
+	own)
+		# ENOSPC on one of the centre's own files (centre.db or its
+		# audit log) alone: a clean refusal of what needs that file,
+		# nothing stopped, and work resumes when space returns
+		local mid st after=
+		mid=$(centre_status)
+		rm -f "$CFAULT_CTL"
+		after=" $(login_attempt 2)"
+		st=$(centre_status)
+		echo "# $name: logins answered$codes while the disk was full,$after after"
+		case $fault in
+		*audit.db*)
+			t_eq "$name: a login the audit log cannot record is refused 507 storage_full (never 500)" \
+				" 507" "$codes"
+			t_match "$name: ... the answer says the disk is full" '"error": *"storage_full"' "$ownbody"
+			;;
+		*centre.db*)
+			# a login is recorded in the audit log, which has space: it
+			# is answered (401, a wrong password) even while centre.db
+			# cannot take its login-failed event
+			t_eq "$name: a login is answered as ever while only centre.db is full (401)" " 401" "$codes"
+			;;
+		esac
+		t_match "$name: nothing stopped: status db_stopped false, audit_stopped false while the disk was full" \
+			'"db_stopped": *false, *"audit_stopped": *false' "$mid"
+		t_match "$name: ... and after" '"db_stopped": *false, *"audit_stopped": *false' "$st"
+		t_eq "$name: space again: the next login is answered (401: wrong password)" " 401" "$after"
+		local f=${fault##* }
+		f=${f#centre/}
+		r=$("$PY" "$ROOT/tests/lib/powercut.py" after-failure "$T_TMP/cjournal" "^${f%-wal}" write)
+		echo "# $name: $r"
+		t_match "$name: the write failed ENOSPC and the file is written again once space is back" \
+			'failed \(errno 28\) .*; then [1-9][0-9]* writes' "$r"
+		c3=$(confirmed_now)
+		t_ok "$name: the mirror, a store of its own, goes on confirming the post's log ($c0 -> $c3)" \
+			test "${c3:-0}" -gt "${c0:-0}"
+		IO_ROWS+=("$name: confirmed $c0 -> $c1 -> $c2 -> $c3 (booths acknowledged $k1 -> $k2); $r; logins answered$codes during,$after after")
 		;;
 	halt)
 		rm -f "$CFAULT_CTL"
@@ -482,8 +544,12 @@ io_part() {
 			audit.db)
 				# what cannot be audited is not answered: no 401,
 				# every later attempt refused 5xx
-				t_eq "$name: once the audit log failed, no login is answered, even once the fault is gone (5xx only)" "" \
-					"$(echo "$after" | tr ' ' '\n' | grep -v '^5' | grep . | sort -u)"
+				t_eq "$name: once the audit log failed, no login is answered, even once the fault is gone (503 halted only, as at a post; 500 before)" "" \
+					"$(echo "$codes $after" | tr ' ' '\n' | grep -v '^503$' | grep . | sort -u)"
+				t_match "$name: the centre says its audit log stopped, until a restart (status audit_stopped)" \
+					'"audit_stopped": *true' "$(centre_status)"
+				t_match "$name: ... and /metrics tims_centre_audit_stopped 1" 'tims_centre_audit_stopped 1' \
+					"$(curl -s --cacert "$CA_FILE" "$CURL_/metrics")"
 				;;
 			centre.db)
 				t_match "$name: the centre says centre.db stopped, until a restart (status db_stopped)" \
@@ -528,6 +594,10 @@ part db-eio && io_part db-eio halt "fsync EIO centre/centre.db-wal"
 # (centre/audit.db: the centre's own audit log, not its mirror of the
 # post's, mirror/X.audit.db)
 part audit-eio && io_part audit-eio halt "fsync EIO centre/audit.db-wal"
+# ENOSPC on centre.db alone, on the audit log alone (make soak; make
+# check: audit-enospc)
+part db-enospc && io_part db-enospc own "write ENOSPC centre/centre.db-wal"
+part audit-enospc && io_part audit-enospc own "write ENOSPC centre/audit.db-wal"
 # make check: both at once, and the query store's writes failing (the
 # eio-store part's fault), one restart of the centre, 0.7 s of fault, no
 # power cut of its own (short: a few seconds)

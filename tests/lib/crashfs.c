@@ -26,6 +26,19 @@
  * several threads never interleave; a record cut short by the kill is
  * dropped by the reader (its call's effect was not yet synced).
  *
+ * The calls followed: write, pwrite, pwrite64, writev, pwritev(64),
+ * pwritev2 (RWF_DSYNC/RWF_SYNC: synced), a write on a descriptor opened
+ * O_DSYNC or O_SYNC (synced as it returns), ftruncate, truncate, fsync,
+ * fdatasync, syncfs (everything on the root's file system synced),
+ * open, open64, openat, openat64 and creat with O_CREAT or O_TRUNC,
+ * rename, renameat, link, unlink, unlinkat — what SQLite and
+ * PostgreSQL 15 call (strace of a postgres under load: pwrite64, pwritev
+ * for the WAL's zero fill, fsync, fdatasync, rename, unlink, and
+ * sync_file_range, which only starts writeback and is let through: no
+ * record, nothing counted synced). Not followed: mkdir (a new directory
+ * outlives the cut), fallocate, mmap'd writes (neither SQLite's WAL mode
+ * nor PostgreSQL writes its data through a mapping).
+ *
  * TIMS_CRASH_AFTER=N: the process SIGKILLs itself right after the N-th
  * record (not counting the base listing): a power cut at a chosen point of
  * its I/O, between a write and its fsync as likely as anywhere.
@@ -62,7 +75,8 @@
 #define MAGIC 0x314a5243u /* "CRJ1" */
 
 enum { R_BASE = 'B', R_CREATE = 'C', R_WRITE = 'W', R_TRUNC = 'T', R_SYNC = 'S',
-       R_DIRSYNC = 'D', R_RENAME = 'R', R_UNLINK = 'U', R_LINK = 'L', R_FAILED = 'F' };
+       R_DIRSYNC = 'D', R_RENAME = 'R', R_UNLINK = 'U', R_LINK = 'L', R_FAILED = 'F',
+       R_SYNCFS = 'A' };
 
 /* One record: this header, then plen bytes of path(s), then dlen bytes of
  * data (a write's). Native byte order (the reader runs on the same host). */
@@ -94,6 +108,15 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static ssize_t (*real_write)(int, const void *, size_t);
 static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 static ssize_t (*real_pwrite64)(int, const void *, size_t, off_t);
+static ssize_t (*real_writev)(int, const struct iovec *, int);
+static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
+static ssize_t (*real_pwritev64)(int, const struct iovec *, int, off_t);
+static ssize_t (*real_pwritev2)(int, const struct iovec *, int, off_t, int);
+static ssize_t (*real_pwritev64v2)(int, const struct iovec *, int, off_t, int);
+static int (*real_syncfs)(int);
+static int (*real_truncate)(const char *, off_t);
+static int (*real_truncate64)(const char *, off_t);
+static int (*real_openat64)(int, const char *, int, ...);
 static int (*real_fsync)(int);
 static int (*real_fdatasync)(int);
 static int (*real_ftruncate)(int, off_t);
@@ -115,6 +138,15 @@ static int resolve(void)
 		real_write = NEXT(write);
 		real_pwrite = NEXT(pwrite);
 		real_pwrite64 = NEXT(pwrite64);
+		real_writev = NEXT(writev);
+		real_pwritev = NEXT(pwritev);
+		real_pwritev64 = NEXT(pwritev64);
+		real_pwritev2 = NEXT(pwritev2);
+		real_pwritev64v2 = NEXT(pwritev64v2);
+		real_syncfs = NEXT(syncfs);
+		real_truncate = NEXT(truncate);
+		real_truncate64 = NEXT(truncate64);
+		real_openat64 = NEXT(openat64);
 		real_fsync = NEXT(fsync);
 		real_fdatasync = NEXT(fdatasync);
 		real_ftruncate = NEXT(ftruncate);
@@ -153,7 +185,7 @@ static void emit(uint8_t type, uint64_t ino, uint64_t off, const char *p1,
 	if (dlen)
 		iov[n++] = (struct iovec){ (void *)data, dlen };
 	want = (ssize_t)(sizeof(h) + l1 + l2 + dlen);
-	got = writev(jfd, iov, n);
+	got = REAL(writev)(jfd, iov, n);
 	if (got != want) {
 		/* a journal that misses records would make the test lie */
 		dprintf(2, "crashfs: journal write failed (%zd of %zd): stopping\n", got, want);
@@ -375,6 +407,12 @@ static void after_write(int fd, const void *buf, ssize_t n, off_t off, int e)
 		if (off < 0)
 			off = lseek(fd, 0, SEEK_CUR) - n; /* write(2), O_APPEND too */
 		emit(R_WRITE, ino, (uint64_t)off, NULL, NULL, buf, (size_t)n);
+		/* a descriptor opened O_DSYNC or O_SYNC (PostgreSQL's
+		 * wal_sync_method=open_datasync): the write returns synced */
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl != -1 && (fl & O_DSYNC))
+			emit(R_SYNC, ino, mark(), NULL, NULL, NULL, 0);
 	} else if (n < 0 && classify(fd, &ino, NULL, 0) == 1) {
 		emit(R_FAILED, ino, (uint64_t)e, "write", NULL, NULL, 0);
 	}
@@ -410,6 +448,89 @@ ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
 	return n;
 }
 
+/* writev and pwritev: the bytes written, gathered into one record (a
+ * short write keeps its first n bytes). PostgreSQL 15 zero-fills each new
+ * WAL segment with pwritev (32 pages a call). */
+static void after_writev(int fd, const struct iovec *iov, int cnt, ssize_t n, off_t off, int e)
+{
+	uint64_t ino;
+	char *buf;
+	size_t at = 0;
+
+	if (n <= 0 || classify(fd, &ino, NULL, 0) != 1) {
+		after_write(fd, NULL, n, off, e);
+		return;
+	}
+	if (!(buf = malloc((size_t)n))) {
+		dprintf(2, "crashfs: out of memory for a writev record: stopping\n");
+		abort();
+	}
+	for (int i = 0; i < cnt && at < (size_t)n; i++) {
+		size_t k = iov[i].iov_len < (size_t)n - at ? iov[i].iov_len : (size_t)n - at;
+
+		memcpy(buf + at, iov[i].iov_base, k);
+		at += k;
+	}
+	after_write(fd, buf, n, off, e);
+	free(buf);
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	ssize_t n = REAL(writev)(fd, iov, cnt);
+	int e = errno;
+
+	after_writev(fd, iov, cnt, n, -1, e);
+	errno = e;
+	return n;
+}
+
+ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	ssize_t n = REAL(pwritev)(fd, iov, cnt, off);
+	int e = errno;
+
+	after_writev(fd, iov, cnt, n, off, e);
+	errno = e;
+	return n;
+}
+
+ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	ssize_t n = REAL(pwritev64)(fd, iov, cnt, off);
+	int e = errno;
+
+	after_writev(fd, iov, cnt, n, off, e);
+	errno = e;
+	return n;
+}
+
+/* pwritev2: offset -1 is the file position (as writev); RWF_DSYNC and
+ * RWF_SYNC make this one write synced */
+static ssize_t pwritev2_common(ssize_t n, int fd, const struct iovec *iov, int cnt, off_t off,
+			       int flags)
+{
+	int e = errno;
+	uint64_t ino;
+
+	after_writev(fd, iov, cnt, n, off, e);
+	if (n > 0 && (flags & (RWF_DSYNC | RWF_SYNC)) && classify(fd, &ino, NULL, 0) == 1)
+		emit(R_SYNC, ino, mark(), NULL, NULL, NULL, 0);
+	errno = e;
+	return n;
+}
+
+ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	return pwritev2_common(REAL(pwritev2)(fd, iov, cnt, off, flags), fd, iov, cnt, off, flags);
+}
+
+ssize_t pwritev64v2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	return pwritev2_common(REAL(pwritev64v2)(fd, iov, cnt, off, flags), fd, iov, cnt, off,
+			       flags);
+}
+
 static int truncated(int fd, off_t len, int rc)
 {
 	int e = errno;
@@ -429,6 +550,31 @@ int ftruncate(int fd, off_t len)
 int ftruncate64(int fd, off_t len)
 {
 	return truncated(fd, len, REAL(ftruncate64)(fd, len));
+}
+
+/* truncate(2) by name: PostgreSQL empties a relation's first segment so
+ * before it unlinks it */
+static int truncate_common(const char *path, off_t len, int (*real)(const char *, off_t))
+{
+	char buf[PATH_MAX];
+	const char *rel = path_rel(AT_FDCWD, path, buf, sizeof(buf));
+	int rc = real(path, len), e = errno;
+	struct stat st;
+
+	if (rc == 0 && rel && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		emit(R_TRUNC, (uint64_t)st.st_ino, (uint64_t)len, NULL, NULL, NULL, 0);
+	errno = e;
+	return rc;
+}
+
+int truncate(const char *path, off_t len)
+{
+	return truncate_common(path, len, REAL(truncate));
+}
+
+int truncate64(const char *path, off_t len)
+{
+	return truncate_common(path, len, REAL(truncate64));
 }
 
 static int sync_common(int fd, int (*real)(int))
@@ -460,6 +606,24 @@ int fsync(int fd)
 int fdatasync(int fd)
 {
 	return sync_common(fd, REAL(fdatasync));
+}
+
+/* syncfs: every file and directory of the file system synced (the root's
+ * is one file system: crashfs follows only files on its device) */
+int syncfs(int fd)
+{
+	uint64_t m = mark();
+	struct stat st;
+	int rc, e, ours = jfd >= 0 && fstat(fd, &st) == 0 && st.st_dev == rootdev;
+
+	if (ours && nosync && !strcmp(nosync, "all"))
+		return 0;
+	rc = REAL(syncfs)(fd);
+	e = errno;
+	if (rc == 0 && ours)
+		emit(R_SYNCFS, 0, m, NULL, NULL, NULL, 0);
+	errno = e;
+	return rc;
 }
 
 /* ---- names ----------------------------------------------------------------- */
@@ -506,6 +670,11 @@ static int call_openat(int dirfd, const char *path, int flags, mode_t mode)
 	return REAL(openat)(dirfd, path, flags, mode);
 }
 
+static int call_openat64(int dirfd, const char *path, int flags, mode_t mode)
+{
+	return REAL(openat64)(dirfd, path, flags, mode);
+}
+
 static mode_t mode_arg(int flags, va_list ap)
 {
 	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
@@ -542,6 +711,17 @@ int openat(int dirfd, const char *path, int flags, ...)
 	m = mode_arg(flags, ap);
 	va_end(ap);
 	return opened(dirfd, path, flags, m, call_openat);
+}
+
+int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t m;
+
+	va_start(ap, flags);
+	m = mode_arg(flags, ap);
+	va_end(ap);
+	return opened(dirfd, path, flags, m, call_openat64);
 }
 
 int creat(const char *path, mode_t mode)

@@ -105,6 +105,7 @@ def cut(args):
     names = {}            # path -> Inode, as of BASE
     nsops = []            # (pos, kind, paths, inode)
     dirsync = {}          # dir -> latest mark
+    allsync = -1          # latest syncfs: everything before it is durable
     for pos, t, ino, off, paths, data in recs:
         if t == "B":
             node = Inode(open(os.path.join(base, paths[0]), "rb").read())
@@ -121,6 +122,9 @@ def cut(args):
             node.synced = max(node.synced, off)
         elif t == "D":
             dirsync[paths[0]] = max(dirsync.get(paths[0], -1), off)
+        elif t == "A":
+            # syncfs: every file and directory synced at the mark
+            allsync = max(allsync, off)
         elif t in "RLU":
             nsops.append((pos, t.lower(), paths, None))
     # the names: durable ones, then a prefix of the rest, in journal order
@@ -128,7 +132,7 @@ def cut(args):
         return os.path.dirname(p) or "."
 
     def durable(op):
-        return all(op[0] < dirsync.get(dir_of(p), -1) for p in op[2] if p)
+        return all(op[0] < max(allsync, dirsync.get(dir_of(p), -1)) for p in op[2] if p)
 
     pending = [op for op in nsops if not durable(op)]
     keep_ns = {"none": 0, "all": len(pending)}.get(mode, rng.randint(0, len(pending)))
@@ -160,8 +164,9 @@ def cut(args):
             result[path] = done[id(node)]
             continue
         buf = bytearray(node.content)
-        durable_ops = [op for op in node.ops if op[0] < node.synced]
-        later = [op for op in node.ops if op[0] >= node.synced]
+        synced = max(node.synced, allsync)
+        durable_ops = [op for op in node.ops if op[0] < synced]
+        later = [op for op in node.ops if op[0] >= synced]
         for op in durable_ops:
             node.apply(buf, op)
         m = mode if mode != "random" else rng.choice(["none", "prefix", "subset", "all"])
@@ -195,6 +200,7 @@ def cut(args):
         result[path] = done[id(node)]
     # rewrite DIR: every followed file is the result, nothing else named
     keep_dir = args.get("keep_dir")
+    nfiles, unchanged = len(result), 0
     for root, dirs, files in os.walk(d):
         for f in files:
             p = os.path.join(root, f)
@@ -207,6 +213,15 @@ def cut(args):
             if keep_dir and (rel == keep_dir or rel.startswith(keep_dir + "/")):
                 continue
             mode_bits = os.stat(p).st_mode & 0o7777
+            if rel in result and not isinstance(result[rel], tuple):
+                with open(p, "rb") as f:
+                    same = f.read() == result[rel]
+                if same:
+                    # already what the disk holds (a file the process
+                    # never wrote: most of a database cluster): left as is
+                    del result[rel]
+                    unchanged += 1
+                    continue
             os.unlink(p)
             if rel in result:
                 result[rel] = (result[rel], mode_bits)
@@ -219,7 +234,7 @@ def cut(args):
         os.chmod(p, bits)
     print("powercut seed %s mode %s: %d files, %d later writes kept, %d dropped, "
           "%d torn, %d zero-extended; names: %d pending, %d kept"
-          % (args["seed"], mode, len(result), stats["kept"], stats["dropped"],
+          % (args["seed"], mode, nfiles, stats["kept"], stats["dropped"],
              stats["torn"], stats["zeroed"], len(pending), keep_ns))
 
 

@@ -18,8 +18,12 @@
 #   centre I/O   tests/e2e/centrecut.sh, SOAK_FAULT_RUNS runs of its parts
 #                enospc (the mirror's writes ENOSPC), disk-full (its
 #                directory on a tmpfs filled up), db-eio (centre.db's
-#                fsync), audit-eio (its audit log's fsync), each run with
-#                its own seed
+#                fsync), audit-eio (its audit log's fsync), db-enospc and
+#                audit-enospc (centre.db's writes ENOSPC alone, the audit
+#                log's alone), each run with its own seed
+#   PostgreSQL   tests/soak/pgcut.sh (run by tests/soak.sh itself): the
+#                centre's query store on a PostgreSQL cluster that loses
+#                its power, PGCUT_CYCLES cuts
 #
 # Each run prints its seed first ("# seed N (replay: FAULT_SEED=N ...)"),
 # its TAP lines and its "# row ..." figures; tests/soak.sh counts the ok /
@@ -42,7 +46,7 @@ for i in $(seq 1 "$runs"); do
 		grep -E '^(ok|not ok|# seed|# eio-store|#   )'
 done
 for i in $(seq 1 "$runs"); do
-	CENTRECUT_PARTS="enospc disk-full db-eio audit-eio" bash tests/e2e/centrecut.sh 2>/dev/null |
+	CENTRECUT_PARTS="enospc disk-full db-eio audit-eio db-enospc audit-enospc" bash tests/e2e/centrecut.sh 2>/dev/null |
 		grep -E '^(ok|not ok|# seed|# row|# io row|# .*(failed|refused)|# kept|#   )'
 done
 for i in $(seq 1 "$runs"); do
