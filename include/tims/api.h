@@ -206,6 +206,11 @@ TIMS_MUST_USE tims_rc tims_api_travellers(struct tims_api *a, int64_t flight_id,
 					  unsigned version, tims_api_traveller_fn fn, void *ctx,
 					  struct tims_err *err);
 
+/* When the last version held was received (ms; 0: none): a new list, or a
+ * new version of one, makes it grow. The version of the airports' lists
+ * (tims/prescreen.h). */
+TIMS_MUST_USE tims_rc tims_api_serial(struct tims_api *a, uint64_t *out, struct tims_err *err);
+
 /* ---- retention ---------------------------------------------------------- */
 
 struct tims_api_retention {

@@ -864,6 +864,23 @@ tims_rc tims_api_travellers(struct tims_api *a, int64_t flight_id, unsigned vers
 	return rc;
 }
 
+tims_rc tims_api_serial(struct tims_api *a, uint64_t *out, struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+
+	*out = 0;
+	if (sqlite3_prepare_v2(a->db, "SELECT COALESCE(MAX(received_ms), 0) FROM versions", -1,
+			       &st, NULL) != SQLITE_OK)
+		return db_err(a, "reading the last list received", err);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		rc = db_err(a, "reading the last list received", err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- retention ---------------------------------------------------------- */
 
 static tims_rc count1(struct tims_api *a, const char *sql, int64_t cutoff, uint64_t *out,

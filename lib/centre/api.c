@@ -18,6 +18,10 @@
 #include <unistd.h>
 
 #include "tims/api.h"
+#include "tims/arrivals.h"
+#include "tims/bundle.h"
+#include "tims/prescreen.h"
+#include "tims/util.h"
 #include "tims/mlog.h"
 #include "tims/officer.h"
 #include "tims/paxlst.h"
@@ -132,6 +136,72 @@ out:
 		sodium_memzero(scr, (p.n ? p.n : 1) * sizeof(*scr));
 	free(scr);
 	tims_paxlst_release(&p);
+	return rc;
+}
+
+/* ---- the airport posts' pre-screened arrivals (tims/prescreen.h) ------- */
+
+tims_rc tims_centre_arrivals_bundle(struct tims_centre *c, const char *post, int64_t now_ms,
+				    uint64_t *version, char airport[4], struct tims_buf *out,
+				    struct tims_err *err)
+{
+	struct tims_arrivals_map *map = calloc(1, sizeof(*map));
+	const struct tims_arrivals_airport *ap = NULL;
+	struct tims_buf b = TIMS_BUF_INIT(TIMS_ARRIVALS_MAP_MAX + 1);
+	struct tims_buf lines = TIMS_BUF_INIT(TIMS_BUNDLE_MAX / 2);
+	uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES];
+	struct tims_api *api = NULL;
+	char path[CENTRE_PATH_MAX];
+	size_t n, skipped;
+	tims_rc rc;
+
+	*version = 0;
+	airport[0] = '\0';
+	if (!map)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = centre_path(c, TIMS_ARRIVALS_MAP_FILE, path, err)))
+		goto out;
+	if (access(path, F_OK) != 0) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "post %s: at no airport (%s names "
+				  "none)", post, TIMS_ARRIVALS_MAP_FILE);
+		goto out;
+	}
+	if ((rc = tims_read_file(path, TIMS_ARRIVALS_MAP_MAX + 1, &b, err)) ||
+	    (rc = tims_arrivals_map_parse(b.buf ? b.buf : "", b.len, path, map, err)))
+		goto out;
+	for (unsigned i = 0; !ap && i < map->n; i++)
+		for (unsigned k = 0; k < map->a[i].nposts; k++)
+			if (!strcmp(map->a[i].posts[k], post))
+				ap = &map->a[i];
+	if (!ap) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "post %s: at no airport of %s", post,
+				  TIMS_ARRIVALS_MAP_FILE);
+		goto out;
+	}
+	snprintf(airport, 4, "%s", ap->code);
+	if ((rc = tims_centre_api_store(c, &api, err)) ||
+	    (rc = tims_api_serial(api, version, err)))
+		goto out;
+	if (!*version) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "no passenger list held");
+		goto out;
+	}
+	if (!out)
+		goto out;
+	if ((rc = centre_roster_key_load(c, post, key, err)))
+		goto out;
+	if (!(rc = tims_prescreen_lines(api, ap->code, ap->zone, now_ms, &lines, &n, &skipped,
+					err)))
+		rc = tims_bundle_arrivals(lines.buf ? lines.buf : "", lines.len, c->name, post,
+					  ap->code, *version, key, &c->bundle_signer, out, err);
+	sodium_memzero(key, sizeof(key));
+out:
+	tims_api_close(api);
+	if (lines.buf)
+		sodium_memzero(lines.buf, lines.alloc);
+	tims_buf_release(&lines);
+	tims_buf_release(&b);
+	free(map);
 	return rc;
 }
 
