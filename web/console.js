@@ -725,6 +725,21 @@
       shownHits(c.screening).forEach(({ part, hit }) => {
         lines.push(['hit', t('hl.hit', { kind: kindName(hit), ref: hitRef(hit), part: partName(part) })]);
       });
+      /* the carriers' list, screened at the centre before the landing
+       * (docs/paxlst.md "At the booth"): shown when the traveller is on one */
+      const pre = c.prescreen;
+      if (pre && pre.outcome === 'unavailable')
+        lines.push(['alarm', t('hl.prescreen_unavailable', { message: pre.message || '' })]);
+      else if (pre) {
+        const when = (pre.arrival || '').replace('T', ' ');
+        const today = new Date().toISOString().slice(0, 10);
+        const time = when.slice(0, 10) === today ? when.slice(11) : when;
+        if (pre.outcome === 'hit')
+          lines.push(['hit', t('hl.prescreen_hit', { flight: pre.flight, time,
+            refs: (pre.hits || []).map((x) => kindName(x) + ' ' + x.ref).join('; ') })]);
+        else
+          lines.push(['other', t('hl.prescreen_clear', { flight: pre.flight, time })]);
+      }
       const ds = c.document_status;
       if (ds && ds.status && ds.status !== 'ok' && ds.status !== 'not_listed' && ds.status !== 'not listed') // i18n-ok: the node's value
         lines.push(['hit', t(['lost', 'stolen', 'revoked'].includes(ds.status) ? 'hl.doc_reported' : 'hl.doc_status',
