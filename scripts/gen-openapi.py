@@ -52,7 +52,7 @@ LOGIN_RESP = obj({"token": S(minLength=43, maxLength=43), "officer": S(), "role"
 LIST_STATUS = obj({"list": S(), "kind": S(enum=["persons", "documents", "vehicles"]),
                    "version": I(minimum=0), "active": I(minimum=0), "updated": S(),
                    "age_s": I()})
-HELD = obj({"kind": S(enum=["watchlist", "officers"]), "list": S(), "version": I(minimum=1),
+HELD = obj({"kind": S(enum=["watchlist", "officers", "arrivals"]), "list": S(), "version": I(minimum=1),
             "time_s": I(), "applied_ms": I(), "digest": S(), "alert": S()},
            required=["kind", "list", "version", "time_s", "applied_ms"])
 STATUS = obj({
@@ -131,6 +131,15 @@ CHECK_RESP = obj({"check_id": S(pattern="^[0-9a-f]{32}$"), "manual": B,
                   "stay": STAY, "history_records": I(),
                   "visa": {"oneOf": [{"type": "null"}, {"type": "object"}]},
                   "chip": CHIP_RESP,
+                  "prescreen": {**obj({"flight": S(), "date": S(), "arrival": S(),
+                                       "arrival_ms": I(),
+                                       "outcome": S(enum=["no_hits", "hit", "unavailable"]),
+                                       "hits": arr(obj({"part": S(), "list": S(), "ref": S(),
+                                                        "alert": S()})),
+                                       "message": S()}, required=["outcome"]),
+                                "description": "the traveller on a passenger list of a flight "
+                                               "arriving at this airport, screened at the centre "
+                                               "(docs/paxlst.md \"At the booth\"); absent when on none"},
                   "screening": obj({"status": S(enum=["done", "failed", "unavailable"]),
                                     "available": B, "hits": arr(HIT), "error": S(),
                                     "document": PART, "person": PART, "vehicle": PART},
