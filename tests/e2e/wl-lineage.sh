@@ -115,14 +115,20 @@ t_eq "... the post's list is the centre's now" "" "$(hits)"
 
 # Issue 22 (docs/paxlst.md, "At the booth"): the screened passenger list
 # of a flight landing at the post's airport reaches the post, and the booth
-# is told. The airports map puts this post at TIA (no zone: times as UTC).
-printf 'TIA = lineage\n' >"$C/airports.conf"
-NOW=$(date -u +%Y%m%d%H%M) DEP=$(date -u -d '2 hours ago' +%Y%m%d%H%M) DAY=$(date -u +%y%m%d)
+# is told. The airports map puts this post at TIA, in Tirana's time zone:
+# the carrier writes the arrival in local time.
+printf 'TIA = lineage\nTIA zone = Europe/Tirane\n' >"$C/airports.conf"
+E=$(date +%s)
+NOW=$(TZ=Europe/Tirane date -d "@$E" +%Y%m%d%H%M) DEP=$(TZ=Europe/Tirane date -d "@$((E - 7200))" +%Y%m%d%H%M) DAY=$(TZ=Europe/Tirane date -d "@$E" +%y%m%d)
+LOCAL=$(TZ=Europe/Tirane date -d "@$E" +%Y-%m-%dT%H:%M) UTC=$(date -u -d "@$E" +%Y-%m-%dT%H:%M)
 # ROE is on the centre's list (Q-2), MUELLER (a German passport, DEU) on none
 printf "UNA:+.? 'UNB+UNOA:4+JU:ZZ+ALBAPI:ZZ+%s:0500+1'UNH+1+PAXLST:D:05B:UN:IATA+JU123/%s/1040+01:F'BGM+745'TDT+20+JU123'LOC+125+BEG'DTM+189:%s:203'LOC+87+TIA'DTM+232:%s:203'NAD+FL+++ROE:RICHARD'ATT+2++M'DTM+329:19710101:102'NAT+2+GBR'DOC+P+GB5000005'LOC+91+GBR'NAD+FL+++MUELLER:HANS'ATT+2++M'DTM+329:19800101:102'NAT+2+DEU'DOC+P+C01X00T47'LOC+91+DEU'CNT+42:2'UNT+21+1'UNZ+1+1'" \
 	"$DAY" "$DAY" "$DEP" "$NOW" >"$T_TMP/ju123.edi"
 t_match "api: the centre screens JU123's list, one hit" '"travellers":2,"hits":1' \
 	"$(cli_as "$C" supervisor "$TIMS" api import "$C" "$T_TMP/ju123.edi" 2>&1 | tr -d ' ')"
+t_match "api: the hit's alert gives the expected arrival in local time and in UTC (the airport's zone)" \
+	"^flight JU123 of .* expected $LOCAL local time \\(${UTC}Z\\): traveller 1 \\(FL\\)" \
+	"$(sqlite3 -readonly "$C/centre.db" "SELECT detail FROM alerts WHERE kind = 'api-hit' ORDER BY id DESC LIMIT 1")"
 arrivals_held() { req GET /api/v1/status "$TOKEN" | grep -q '"kind":"arrivals","list":"lineage"'; }
 t_ok "api: the post takes the arrivals at TIA from the centre" wait_for 50 arrivals_held
 german() { # ISSUER: the German traveller's manual check
@@ -130,7 +136,7 @@ german() { # ISSUER: the German traveller's manual check
 }
 ans=$(req POST /api/v1/check "$TOKEN" "$(german D)")
 t_match "api: the booth is told (passport read as issued by D, listed as DEU): pre-screened on JU123 at its arrival, no hits" \
-	"^200 .*\"prescreen\":\\{\"flight\":\"JU123\",\"date\":\"[0-9-]{10}\",\"arrival\":\"$(date -u +%Y-%m-%dT%H:%M)\",.*\"outcome\":\"no_hits\"" "$ans"
+	"^200 .*\"prescreen\":\\{\"flight\":\"JU123\",\"date\":\"[0-9-]{10}\",\"arrival\":\"$LOCAL\",\"arrival_ms\":$((E / 60 * 60000)),.*\"outcome\":\"no_hits\"" "$ans"
 t_match "api: the wanted traveller's check shows the centre's hit" '"prescreen":\{[^}]*"outcome":"hit","hits":\[\{"part":"person","list":"wanted","ref":"Q-2"' \
 	"$(req POST /api/v1/check "$TOKEN" '{"manual":{"doc_code":"P","issuer":"GBR","doc_number":"GB5000005","surname":"ROE","given_names":"RICHARD","nationality":"GBR","birth_date":"1971-01-01","sex":"M"}}')"
 t_eq "api: a traveller on no list: no pre-screened line" "200 0" \

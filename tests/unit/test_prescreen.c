@@ -363,6 +363,30 @@ int main(void)
 	rc = tims_prescreen_lookup(pdir, pv, "AL3000003", "ALB", landed + 20 * HOUR, &pm, &err);
 	T_OK(rc == TIMS_OK && pm.found && pm.hit, "the travellers with a hit stay");
 
+	/* ---- the centre's retention in the airport's zone ---- */
+	{
+		struct tims_api_retention ret;
+		struct tims_api_zone z = { "TIA", "Europe/Tirane" };
+		int64_t cutoff = landed + 10 * 60000LL; /* 09:50Z */
+
+		rc = tims_api_retention(a, cutoff, 1, &ret, &err);
+		T_OK(rc == TIMS_OK && ret.erased == 0 && ret.kept_recent == 5,
+		     "centre retention without the zone: 10:40 read as UTC is not yet past 09:50Z");
+		rc = tims_api_retention_zoned(a, cutoff, &z, 1, 1, &ret, &err);
+		T_OK(rc == TIMS_OK && ret.erased == 2 && ret.kept_hits == 3,
+		     "in Tirana's zone the landing was 09:40Z: the 2 travellers without a hit are due, "
+		     "the 3 with one kept (%s)", err.msg);
+		rc = tims_api_retention_zoned(a, cutoff - 20 * 60000LL, &z, 1, 0, &ret, &err);
+		T_OK(rc == TIMS_OK && ret.erased == 0, "... and not at 09:30Z");
+		rc = tims_api_retention_zoned(a, cutoff, &z, 1, 0, &ret, &err);
+		T_OK(rc == TIMS_OK && ret.erased == 2 && ret.versions == 0 && ret.flights == 0,
+		     "erased: the 2, the version and flight stay with the 3 hits");
+		z = (struct tims_api_zone){ "TIA", "Europe/Tirana" };
+		rc = tims_api_retention_zoned(a, cutoff, &z, 1, 1, &ret, &err);
+		T_OK(rc == TIMS_ERR_INVALID, "a zone that is none fails the run, nothing erased by "
+		     "the wrong clock (%s)", err.msg);
+	}
+
 	tims_api_close(a);
 	tims_screen_index_free(ix);
 	tims_wl_close(wl);
