@@ -949,6 +949,7 @@ static int apply_arrivals(const char *dir, struct tims_bundle *b)
 {
 	uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES];
 	struct tims_prescreen_applied res;
+	struct tims_bundle_held h;
 	struct tims_post *p = NULL;
 	struct tims_err err;
 	char name[TIMS_BUNDLE_NAME_MAX + 1], path[4200];
@@ -957,7 +958,16 @@ static int apply_arrivals(const char *dir, struct tims_bundle *b)
 	snprintf(path, sizeof(path), "%s/centre/roster.key", dir);
 	if (!enrol_get(dir, "name", name, sizeof(name)))
 		rc = tims_err_set(&err, TIMS_ERR_INVALID, "%s: the enrolment names no post", dir);
-	else if (!(rc = tims_store_key_load(path, key, &err)) &&
+	else if (strcmp(b->list, name) != 0)
+		rc = tims_err_set(&err, TIMS_ERR_SIGNATURE, "bundle: arrivals for post \"%s\", not "
+				  "for this post (\"%s\")", b->list, name);
+	else if (!(rc = tims_bundle_held_get(dir, "arrivals", name, &h, &err)) &&
+		 b->version <= h.version)
+		rc = tims_err_set(&err, TIMS_ERR_REPLAY, "bundle: arrivals version %" PRIu64 " is "
+				  "not newer than the %" PRIu64 " held (replayed or out of order)",
+				  b->version, h.version);
+	/* (refused before the post's store and vault are opened) */
+	else if (!rc && !(rc = tims_store_key_load(path, key, &err)) &&
 		 !(rc = tims_post_open(dir, TIMS_POST_READ, &p, &err)))
 		rc = tims_prescreen_apply(dir, tims_post_vault(p), b, name, key,
 					  (int64_t)time(NULL) * 1000, &res, &err);

@@ -149,6 +149,11 @@ t_eq "api: the entry registered is linked to its record (flight, position) in pr
 	"$(sqlite3 -readonly "$P/prescreen.db" 'SELECT flight, position FROM links' 2>&1)"
 t_eq "api: prescreen.db holds no document number or name in clear" 0 \
 	"$(cat "$P"/prescreen.db* | grep -a -c -e C01X00T47 -e GB5000005 -e MUELLER)"
+"$TIMS" centre bundle "$C" --arrivals lineage --out "$T_TMP/arrivals.bundle" >/dev/null
+out=$("$TIMS" post apply-bundle "$P" "$T_TMP/arrivals.bundle" 2>&1); rc=$?
+t_match "api: the same list carried by hand is refused as a replay (exit 1)" '^1 .*arrivals version [0-9]+ is not newer' "$rc $out"
+out=$("$TIMS" centre bundle "$C" --arrivals nowhere --out "$T_TMP/none.bundle" 2>&1); rc=$?
+t_match "api: a post at no airport gets no list (exit 1)" '^1 .*at no airport' "$rc $out"
 
 # Under ASan+UBSan: a post applies a list with no identifiers, and serves.
 if [ -x "${TIMS_ASAN:-}" ]; then

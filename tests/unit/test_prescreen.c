@@ -324,13 +324,45 @@ int main(void)
 				tims_buf_release(&mix);
 			}
 		}
-		/* a malformed list, signed: nothing of it applied */
-		tims_buf_reset(&other);
-		(void)tims_bundle_arrivals("{\"doc\":\"RU2000002\"}\n", 20, "tims-centre", "tia-1",
-					   "TIA", 10, rkey, &key, &other, &err);
-		rc = apply(pdir, pv, &other, &vkey, "tia-1", rkey, now, &res, &err);
-		T_OK(rc == TIMS_ERR_INVALID && strstr(err.msg, "line 1"),
-		     "a malformed line: refused naming the line (%s)", err.msg);
+		/* malformed lists, signed: nothing of them applied, the line and
+		 * field named (the good line first: it is not kept either) */
+		{
+			static const struct { const char *line, *why; } bad[] = {
+				{ "{\"doc\":\"RU2000002\"}", "an object of 11 fields" },
+				{ "not json", "not JSON" },
+				{ "[1,2,3]", "an object of 11 fields" },
+				{ "{\"doc\":\"RU2000002\",\"state\":\"RUS\",\"flight\":\"JU123\","
+				  "\"date\":\"2026-12-07\",\"version\":1,\"position\":2,\"role\":\"FL\","
+				  "\"arrival\":\"x\",\"arrival_ms\":1,\"status\":\"hit\",\"hits\":[]}",
+				  "status: hit with 0 hits" },
+				{ "{\"doc\":\"RU2000002\",\"state\":\"RUS\",\"flight\":\"JU123\","
+				  "\"date\":\"2026-12-07\",\"version\":-1,\"position\":2,\"role\":\"FL\","
+				  "\"arrival\":\"x\",\"arrival_ms\":1,\"status\":\"clear\",\"hits\":[]}",
+				  "version: missing or malformed" },
+				{ "{\"doc\":\"!!\",\"state\":\"RUS\",\"flight\":\"JU123\","
+				  "\"date\":\"2026-12-07\",\"version\":1,\"position\":2,\"role\":\"FL\","
+				  "\"arrival\":\"x\",\"arrival_ms\":1,\"status\":\"clear\",\"hits\":[]}",
+				  "doc: not a document number" },
+				{ "{\"doc\":\"RU2000002\",\"state\":\"RUS\",\"flight\":\"JU123\","
+				  "\"date\":\"2026-12-07-and-more\",\"version\":1,\"position\":2,"
+				  "\"role\":\"FL\",\"arrival\":\"x\",\"arrival_ms\":1,\"status\":\"clear\","
+				  "\"hits\":[]}", "date: missing or malformed" },
+			};
+
+			for (size_t i = 0; i < TIMS_ARRAY_SIZE(bad); i++) {
+				struct tims_buf l = TIMS_BUF_INIT(1 << 16);
+
+				(void)tims_buf_addf(&l, "%s%s\n", clean, bad[i].line);
+				tims_buf_reset(&other);
+				(void)tims_bundle_arrivals(l.buf, l.len, "tims-centre", "tia-1", "TIA", 10,
+							   rkey, &key, &other, &err);
+				rc = apply(pdir, pv, &other, &vkey, "tia-1", rkey, now, &res, &err);
+				T_OK(rc == TIMS_ERR_INVALID && strstr(err.msg, "line 2") &&
+				     strstr(err.msg, bad[i].why), "a malformed line (%s): refused "
+				     "naming line 2 (%s)", bad[i].why, err.msg);
+				tims_buf_release(&l);
+			}
+		}
 	}
 	rc = tims_prescreen_lookup(pdir, pv, "RU2000002", "RUS", now, &pm, &err);
 	T_OK(rc == TIMS_OK && pm.found && pm.hit, "after every refusal the post still holds "
