@@ -714,6 +714,7 @@
     const h = $('headline');
     clear(h);
     const lines = [];
+    let clearLine = '';
     if (c) {
       const st = screenStatus(c);
       if (st === 'failed')
@@ -737,8 +738,8 @@
         if (pre.outcome === 'hit')
           lines.push(['hit', t('hl.prescreen_hit', { flight: pre.flight, time,
             refs: (pre.hits || []).map((x) => kindName(x) + ' ' + x.ref).join('; ') })]);
-        else
-          lines.push(['other', t('hl.prescreen_clear', { flight: pre.flight, time })]);
+        else /* no hits: a plain line under the summary, not the red headline */
+          clearLine = t('hl.prescreen_clear', { flight: pre.flight, time });
       }
       const ds = c.document_status;
       if (ds && ds.status && ds.status !== 'ok' && ds.status !== 'not_listed' && ds.status !== 'not listed') // i18n-ok: the node's value
@@ -754,6 +755,8 @@
     }
     lines.forEach(([cls, txt]) => h.appendChild(el('div', 'hl-' + cls, txt)));
     h.hidden = lines.length === 0;
+    $('prescreen').textContent = clearLine;
+    $('prescreen').hidden = !clearLine;
   }
 
   /* The chip's outcome, as the post decided it, and the DG2 photo beside
