@@ -452,9 +452,30 @@ static tims_rc h_bundle(void *app, struct tims_http_req *req, struct tims_http_r
 						 &resp->body, &err);
 		if (rc == TIMS_ERR_NOTFOUND)
 			return tims_http_reply_error(resp, 404, "no_arrivals", "%s", err.msg);
+		if (rc)
+			return rc;
+		{
+			/* the travellers' documents left the centre (sealed for the
+			 * post): on the centre's audit trail, or not at all */
+			json_t *qj = json_pack("{s:s, s:s, s:I}", "post", req->peer_cn, "airport",
+					       airport, "version", (json_int_t)version);
+			char *q = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL, a[64];
+
+			snprintf(a, sizeof(a), "{\"bytes\":%zu}", resp->body.len);
+			rc = q ? centre_audit(s->c, req->peer_cn, "peer", req->addr, "sync.arrivals",
+					      "the screened passenger lists of its airport", q, a, 200,
+					      &err)
+			       : tims_err_set(&err, TIMS_ERR_NOMEM, "out of memory");
+			json_decref(qj);
+			free(q);
+			if (rc) {
+				tims_buf_reset(&resp->body);
+				return rc;
+			}
+		}
 		resp->status = 200;
 		resp->type = "application/json";
-		return rc;
+		return TIMS_OK;
 	}
 	if (kind && strcmp(kind, "watchlist") != 0)
 		return tims_http_reply_error(resp, 400, "bad_query", "kind: want watchlist, officers "
