@@ -104,6 +104,23 @@ struct tims_prescreen_applied {
 	size_t travellers, hits, expired;      /* stored; with a hit; past retention */
 };
 
+/* One line of a list, checked (tims_prescreen_apply's parser, without the
+ * vault): key is "NUMBER/STATE" normalised, to be blinded (the caller
+ * wipes it). TIMS_ERR_INVALID naming the line and the field. */
+struct tims_prescreen_row {
+	char key[64];
+	char flight[TIMS_PAXLST_VALUE];
+	char date[11];
+	char role[TIMS_PAXLST_CODE];
+	char arrival[TIMS_PAXLST_VALUE];
+	int64_t version, position, arrival_ms;
+	int hit;
+	char hits[2048];                       /* the hits, compact JSON */
+};
+TIMS_MUST_USE tims_rc tims_prescreen_parse_line(const char *line, size_t n, size_t lineno,
+						struct tims_prescreen_row *row,
+						struct tims_err *err);
+
 /*
  * Apply an opened "arrivals" bundle (tims_bundle_open_keys) at the post
  * named post, whose roster key is key: refused unless it was made for this

@@ -322,6 +322,51 @@ static tims_rc parse_line(json_t *o, size_t lineno, const char **fields, json_in
 	return TIMS_OK;
 }
 
+tims_rc tims_prescreen_parse_line(const char *line, size_t n, size_t lineno,
+				  struct tims_prescreen_row *row, struct tims_err *err)
+{
+	const char *f[7];
+	json_int_t ints[3];
+	json_t *o, *hits = NULL;
+	char *htext;
+	int hit = 0;
+	tims_rc rc;
+
+	memset(row, 0, sizeof(*row));
+	if (n > LINE_MAX_BYTES)
+		return tims_err_set(err, TIMS_ERR_INVALID, "arrivals: line %zu: longer than %d "
+				    "bytes", lineno, LINE_MAX_BYTES);
+	if (!(o = json_loadb(line, n, JSON_REJECT_DUPLICATES, NULL)))
+		return tims_err_set(err, TIMS_ERR_INVALID, "arrivals: line %zu: not JSON", lineno);
+	if ((rc = parse_line(o, lineno, f, ints, &hits, &hit, err))) {
+		json_decref(o);
+		return rc;
+	}
+	if (doc_key(f[0], f[1], row->key, sizeof(row->key))) {
+		json_decref(o);
+		return tims_err_set(err, TIMS_ERR_INVALID, "arrivals: line %zu: doc: not a document "
+				    "number", lineno);
+	}
+	snprintf(row->flight, sizeof(row->flight), "%s", f[2]);
+	snprintf(row->date, sizeof(row->date), "%s", f[3]);
+	snprintf(row->role, sizeof(row->role), "%s", f[4]);
+	snprintf(row->arrival, sizeof(row->arrival), "%s", f[5]);
+	row->version = ints[0];
+	row->position = ints[1];
+	row->arrival_ms = ints[2];
+	row->hit = hit;
+	htext = json_dumps(hits, JSON_COMPACT);
+	json_decref(o);
+	if (!htext || strlen(htext) >= sizeof(row->hits)) {
+		free(htext);
+		return tims_err_set(err, TIMS_ERR_INVALID, "arrivals: line %zu: hits: too long",
+				    lineno);
+	}
+	memcpy(row->hits, htext, strlen(htext) + 1);
+	free(htext);
+	return TIMS_OK;
+}
+
 static tims_rc store_lines(sqlite3 *db, struct tims_vault *v, const char *text, size_t len,
 			   int64_t now_ms, struct tims_prescreen_applied *res,
 			   struct tims_err *err)
@@ -337,64 +382,42 @@ static tims_rc store_lines(sqlite3 *db, struct tims_vault *v, const char *text, 
 			       " ?5, ?6, ?7, ?8, ?9, ?10)", -1, &ins, NULL) != SQLITE_OK)
 		return tims_err_set(err, TIMS_ERR_DB, "prescreen.db: %s", sqlite3_errmsg(db));
 	while (!rc && tims_next_line(&p, end, &l, &n, &lineno)) {
-		const char *f[7];
-		json_int_t ints[3];
-		json_t *o, *hits = NULL;
-		char bi[TIMS_VAULT_BLIND_HEX], *htext = NULL;
-		int hit = 0, ok;
+		struct tims_prescreen_row row;
+		char bi[TIMS_VAULT_BLIND_HEX];
 
 		if (!n)
 			continue;
-		if (n > LINE_MAX_BYTES) {
-			rc = tims_err_set(err, TIMS_ERR_INVALID, "arrivals: line %zu: longer than %d "
-					  "bytes", lineno, LINE_MAX_BYTES);
-			break;
-		}
 		if (res->travellers + res->expired >= TIMS_PRESCREEN_MAX) {
 			rc = tims_err_set(err, TIMS_ERR_TOOBIG, "arrivals: more than %d travellers",
 					  TIMS_PRESCREEN_MAX);
 			break;
 		}
-		if (!(o = json_loadb(l, n, JSON_REJECT_DUPLICATES, NULL))) {
-			rc = tims_err_set(err, TIMS_ERR_INVALID, "arrivals: line %zu: not JSON",
-					  lineno);
+		if ((rc = tims_prescreen_parse_line(l, n, lineno, &row, err)))
 			break;
-		}
-		if ((rc = parse_line(o, lineno, f, ints, &hits, &hit, err)) ||
-		    (rc = blind(v, f[0], f[1], bi, &ok, err))) {
-			json_decref(o);
+		rc = tims_vault_blind_hex(v, "api.doc", row.key, strlen(row.key), bi, err);
+		sodium_memzero(row.key, sizeof(row.key));
+		if (rc)
 			break;
-		}
-		if (!ok) {
-			json_decref(o);
-			rc = tims_err_set(err, TIMS_ERR_INVALID, "arrivals: line %zu: doc: not a "
-					  "document number", lineno);
-			break;
-		}
-		if (!hit && ints[2] + TIMS_PRESCREEN_KEEP_MS < now_ms) {
+		if (!row.hit && row.arrival_ms + TIMS_PRESCREEN_KEEP_MS < now_ms) {
 			res->expired++; /* past retention here, whatever the centre holds */
-			json_decref(o);
 			continue;
 		}
-		htext = json_dumps(hits, JSON_COMPACT);
 		sqlite3_reset(ins);
 		sqlite3_bind_text(ins, 1, bi, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 2, f[2], -1, SQLITE_TRANSIENT); /* flight */
-		sqlite3_bind_text(ins, 3, f[3], -1, SQLITE_TRANSIENT); /* date */
-		sqlite3_bind_text(ins, 6, f[4], -1, SQLITE_TRANSIENT); /* role */
-		sqlite3_bind_int64(ins, 4, ints[0]);
-		sqlite3_bind_int64(ins, 5, ints[1]);
-		sqlite3_bind_text(ins, 7, f[5], -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(ins, 8, ints[2]);
-		sqlite3_bind_int(ins, 9, hit ? TIMS_API_HIT : TIMS_API_CLEAR);
-		sqlite3_bind_text(ins, 10, htext ? htext : "[]", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 2, row.flight, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, row.date, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 4, row.version);
+		sqlite3_bind_int64(ins, 5, row.position);
+		sqlite3_bind_text(ins, 6, row.role, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 7, row.arrival, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 8, row.arrival_ms);
+		sqlite3_bind_int(ins, 9, row.hit ? TIMS_API_HIT : TIMS_API_CLEAR);
+		sqlite3_bind_text(ins, 10, row.hits, -1, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			rc = tims_err_set(err, TIMS_ERR_DB, "prescreen.db: %s", sqlite3_errmsg(db));
-		free(htext);
-		json_decref(o);
 		if (!rc) {
 			res->travellers++;
-			res->hits += (size_t)hit;
+			res->hits += (size_t)row.hit;
 		}
 	}
 	sqlite3_finalize(ins);
