@@ -217,10 +217,25 @@ static tims_rc store_open(const char *dir, int create, sqlite3 **db, struct tims
 		goto fail;
 	}
 	sqlite3_busy_timeout(*db, 5000);
-	if (sqlite3_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON", NULL, NULL,
-			 NULL) != SQLITE_OK) {
+	/* NORMAL for the links (a link lost to a power cut is a convenience
+	 * lost, the crossing is in post.db), so that a booth's registration
+	 * does not wait on a second fsync; applying a list sets FULL */
+	if (sqlite3_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON;"
+			 " PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = db_fail(*db, path, "open", err);
 		goto fail;
+	}
+	{
+		/* made already at this schema: no write to open it */
+		sqlite3_stmt *st = NULL;
+		int ver = -1;
+
+		if (sqlite3_prepare_v2(*db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			ver = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		if (ver == TIMS_SCHEMA_PRESCREEN)
+			return TIMS_OK;
 	}
 	if ((rc = tims_schema_begin(*db, path, TIMS_SCHEMA_PRESCREEN, NULL, err)))
 		goto fail;
@@ -474,7 +489,10 @@ tims_rc tims_prescreen_apply(const char *dir, struct tims_vault *v, const struct
 	if ((rc = tims_bundle_roster_open(b, key, &plain, err)) ||
 	    (rc = store_open(dir, 1, &db, err)))
 		goto out;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	/* FULL here: the list must be on disk before bundles.db says it is
+	 * held (else a power cut could leave an older list taken for it) */
+	if (sqlite3_exec(db, "PRAGMA synchronous=FULL; BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
 		rc = tims_err_set(err, TIMS_ERR_DB, "prescreen.db: %s", sqlite3_errmsg(db));
 		goto out;
 	}
