@@ -603,24 +603,31 @@ out:
 	return rc;
 }
 
+/* A match's hits as the list carried them: [{"part", "list", "ref", "alert"}] */
+static json_t *match_hits(const struct tims_prescreen_match *m)
+{
+	json_t *hits = json_array();
+
+	for (unsigned i = 0; hits && i < m->nhits; i++)
+		json_array_append_new(hits, json_pack("{s:s, s:s, s:s, s:s}", "part",
+			m->hits[i].part, "list", m->hits[i].list, "ref", m->hits[i].ref, "alert",
+			m->hits[i].alert));
+	return hits;
+}
+
 tims_rc tims_prescreen_link(const char *dir, uint64_t crossing,
 			    const struct tims_prescreen_match *m, int64_t now_ms,
 			    struct tims_err *err)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	json_t *hits = json_array();
+	json_t *hits;
 	char *htext;
 	tims_rc rc;
 
-	if (!m->found) {
-		json_decref(hits);
+	if (!m->found)
 		return TIMS_OK;
-	}
-	for (unsigned i = 0; hits && i < m->nhits; i++)
-		json_array_append_new(hits, json_pack("{s:s, s:s, s:s, s:s}", "part",
-			m->hits[i].part, "list", m->hits[i].list, "ref", m->hits[i].ref, "alert",
-			m->hits[i].alert));
+	hits = match_hits(m);
 	htext = hits ? json_dumps(hits, JSON_COMPACT) : NULL;
 	json_decref(hits);
 	if (!htext)
@@ -701,11 +708,7 @@ json_t *tims_prescreen_json(const struct tims_prescreen_match *m)
 
 	if (!m->found)
 		return NULL;
-	hits = json_array();
-	for (unsigned i = 0; hits && i < m->nhits; i++)
-		json_array_append_new(hits, json_pack("{s:s, s:s, s:s, s:s}", "part",
-			m->hits[i].part, "list", m->hits[i].list, "ref", m->hits[i].ref, "alert",
-			m->hits[i].alert));
+	hits = match_hits(m);
 	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:o}", "flight", m->flight, "date", m->date,
 			 "arrival", m->arrival, "arrival_ms", (json_int_t)m->arrival_ms,
 			 "outcome", m->hit ? "hit" : "no_hits", "hits", hits ? hits : json_array());
