@@ -57,9 +57,11 @@ static void run_once(struct tims_node *n)
 		if (tims_prescreen_expire(n->dir, wall_ms(), &pre, &err))
 			node_logl(n, TIMS_LOG_WARNING, "retention: passenger lists: %s",
 				  tims_err_msg(&err));
-		else if (pre)
+		else if (pre) {
+			tims_retention_report_count(&rep, TIMS_PRESCREEN_DB, pre);
 			node_log(n, "retention: erased %" PRIu64 " pre-screened travellers and links "
 				 "past 48 hours after arrival", pre);
+		}
 	}
 	erased = tims_retention_erased(&rep);
 	if (!(json = tims_retention_report_json(&t->pol, &rep))) {
