@@ -52,7 +52,7 @@ LOGIN_RESP = obj({"token": S(minLength=43, maxLength=43), "officer": S(), "role"
 LIST_STATUS = obj({"list": S(), "kind": S(enum=["persons", "documents", "vehicles"]),
                    "version": I(minimum=0), "active": I(minimum=0), "updated": S(),
                    "age_s": I()})
-HELD = obj({"kind": S(enum=["watchlist", "officers"]), "list": S(), "version": I(minimum=1),
+HELD = obj({"kind": S(enum=["watchlist", "officers", "arrivals"]), "list": S(), "version": I(minimum=1),
             "time_s": I(), "applied_ms": I(), "digest": S(), "alert": S()},
            required=["kind", "list", "version", "time_s", "applied_ms"])
 STATUS = obj({
@@ -135,6 +135,15 @@ CHECK_RESP = obj({"check_id": S(pattern="^[0-9a-f]{32}$"), "manual": B,
                   "stay": STAY, "history_records": I(),
                   "visa": {"oneOf": [{"type": "null"}, {"type": "object"}]},
                   "chip": CHIP_RESP,
+                  "prescreen": {**obj({"flight": S(), "date": S(), "arrival": S(),
+                                       "arrival_ms": I(),
+                                       "outcome": S(enum=["no_hits", "hit", "unavailable"]),
+                                       "hits": arr(obj({"part": S(), "list": S(), "ref": S(),
+                                                        "alert": S()})),
+                                       "message": S()}, required=["outcome"]),
+                                "description": "the traveller on a passenger list of a flight "
+                                               "arriving at this airport, screened at the centre "
+                                               "(docs/paxlst.md \"At the booth\"); absent when on none"},
                   "screening": obj({"status": S(enum=["done", "failed", "unavailable"]),
                                     "available": B, "hits": arr(HIT), "error": S(),
                                     "document": PART, "person": PART, "vehicle": PART},
@@ -312,8 +321,8 @@ CENTRE_SCHEMAS = {
     ("GET", "/api/v1/sync/export"): (None, {"type": "object"}, "a batch of the calling post's own log, from the mirror (restore); audited at the centre first"),
     ("GET", "/api/v1/sync/audit-state"): (None, obj({"origin": S(), "size": I(), "signed_size": I()}), "what the centre holds of the calling post's audit log (docs/audit.md)"),
     ("POST", "/api/v1/sync/audit-push"): ("batch", obj({"size": I(), "added": I(), "repeated": I(), "complete": B, "cosignature": S()}, required=["size", "added"]), "push a batch of the post's audit log; 409 when it forks from or is smaller than the mirror (a severe alert)"),
-    ("GET", "/api/v1/sync/bundles"): (None, obj({"centre": S(), "bundles": arr(obj({"kind": S(), "list": S(), "post": S(), "list_kind": S(), "version": I(), "digest": S()}, required=["kind", "version"]))}), "the bundles the calling post may fetch"),
-    ("GET", "/api/v1/sync/bundle"): (None, obj({"note": S(), "payload": S()}, extra=False), "a signed bundle: a watchlist (whole or since a version) or the post's roster"),
+    ("GET", "/api/v1/sync/bundles"): (None, obj({"centre": S(), "bundles": arr(obj({"kind": S(), "list": S(), "post": S(), "list_kind": S(), "airport": S(), "version": I(), "digest": S()}, required=["kind", "version"]))}), "the bundles the calling post may fetch"),
+    ("GET", "/api/v1/sync/bundle"): (None, obj({"note": S(), "payload": S()}, extra=False), "a signed bundle: a watchlist (whole or since a version), the post's roster (?kind=officers) or, for an airport post, the screened passenger lists of its airport (?kind=arrivals; audited as sync.arrivals)"),
     ("POST", "/api/v1/sync/events"): (obj({"events": arr(EVENT_WIRE)}, extra=False), obj({"stored": I(), "repeated": I(), "last_seq": I()}), "a post's events, each (post, seq) stored once; the post is the certificate's (docs/sync.md, Events)"),
     ("GET", "/api/v1/centre/status"): (None, obj({"posts": arr({"type": "object"}), "store": STORE_STATE, "db_stopped": B, "audit_stopped": B}, required=["posts", "store", "db_stopped", "audit_stopped"]), "posts and their sync state: sizes and times; the query store's state; whether centre.db or the centre's audit log stopped on an I/O error (until a restart: requests the audit log cannot record are answered 503 halted); no personal data"),
     ("GET", "/metrics"): (None, "text/plain", "Prometheus metrics: the query store's state, the mirrors; no personal data"),

@@ -71,6 +71,7 @@ static const char usage_a[] =
 	"   or: tims centre reindex DIR\n"
 	"   or: tims centre bundle DIR --list NAME [--since N] --out FILE\n"
 	"   or: tims centre bundle DIR --officers POST --out FILE\n"
+	"   or: tims centre bundle DIR --arrivals POST --out FILE\n"
 	"   or: tims centre assign DIR OFFICER (--post NAME | --all)\n"
 	"   or: tims centre unassign DIR OFFICER (--post NAME | --all)\n"
 	"   or: tims centre officer totp-rotate DIR OFFICER\n"
@@ -152,6 +153,8 @@ static const char usage_c[] =
 	"               connected posts fetch bundles by themselves;\n"
 	"               --since N: only what changed after version N (a delta);\n"
 	"               --officers: the sealed roster of officer accounts for POST\n"
+	"               --arrivals: the screened passenger lists of the flights\n"
+	"               arriving at POST's airport (airports.conf), sealed for POST\n"
 	"  assign       send an officer account of the centre's store to a post\n"
 	"               (or to every post) in that post's roster; unassign stops\n"
 	"               it, and the post disables the account at its next sync\n"
@@ -904,7 +907,8 @@ static int c_bundle(int argc, char **argv)
 	int c;
 
 	uint64_t version = 0, since = 0;
-	int officers;
+	int officers, arrivals;
+	char airport[4] = "";
 
 	if (argc == 8 && !strcmp(argv[2], "--list") && !strcmp(argv[4], "--since")) {
 		if (tims_parse_u64(argv[5], INT64_MAX, &since, "--since", &err))
@@ -913,18 +917,25 @@ static int c_bundle(int argc, char **argv)
 		argv[5] = argv[7];
 		argc = 6;
 	}
-	if (argc != 6 || (strcmp(argv[2], "--list") && strcmp(argv[2], "--officers")) ||
+	if (argc != 6 || (strcmp(argv[2], "--list") && strcmp(argv[2], "--officers") &&
+			  strcmp(argv[2], "--arrivals")) ||
 	    strcmp(argv[4], "--out"))
 		return cli_error(CLI_USAGE, "centre", "bundle: want DIR --list NAME [--since N] "
-				 "--out FILE or DIR --officers POST --out FILE");
+				 "--out FILE, DIR --officers POST --out FILE or DIR --arrivals "
+				 "POST --out FILE");
 	officers = !strcmp(argv[2], "--officers");
+	arrivals = !strcmp(argv[2], "--arrivals");
 	if ((c = centre_gate("bundle", argv[1], ADMIN,
-			     json_pack("{s:s, s:s, s:I}", officers ? "officers" : "list", argv[3],
+			     json_pack("{s:s, s:s, s:I}", officers ? "officers" : arrivals ?
+				       "arrivals" : "list", argv[3],
 				       "out", argv[5], "since", (json_int_t)since))) ||
 	    (c = open_centre("bundle", argv[1], &cen)))
 		return c;
 	if (officers)
 		c = tims_centre_roster(cen, argv[3], &version, &out, &err);
+	else if (arrivals)
+		c = tims_centre_arrivals_bundle(cen, argv[3], (int64_t)time(NULL) * 1000, &version,
+						airport, &out, &err);
 	else
 		c = tims_centre_bundle(cen, argv[3], since, &out, &err);
 	tims_centre_free(cen);
@@ -937,6 +948,9 @@ static int c_bundle(int argc, char **argv)
 	if (officers)
 		printf("officer roster of %s, version %" PRIu64 ", written to %s\n", argv[3],
 		       version, argv[5]);
+	else if (arrivals)
+		printf("arrivals at %s for %s, version %" PRIu64 ", written to %s\n", airport,
+		       argv[3], version, argv[5]);
 	else
 		printf("bundle of %s written to %s\n", argv[3], argv[5]);
 	return CLI_OK;

@@ -39,6 +39,7 @@
 #include "tims/revocation.h"
 #include "tims/sync.h"
 #include "tims/post.h"
+#include "tims/prescreen.h"
 #include "tims/util.h"
 #include "tims/vault.h"
 
@@ -121,10 +122,11 @@ static const char usage_c[] =
 	"               what the peer saw and verifies, records the admin logged in\n"
 	"               and the reason in the audit log, and lets it acknowledge again\n"
 	"               from its next start. Exit 1 if it cannot.\n"
-	"  apply-bundle a watchlist bundle or officer roster made by `tims centre\n"
-	"               bundle` and carried by hand (the network down): applied\n"
-	"               only if signed by the centre this post is enrolled with,\n"
-	"               made for this post (rosters) and newer than the version\n"
+	"  apply-bundle a watchlist bundle, officer roster or list of arrivals made\n"
+	"               by `tims centre bundle` and carried by hand (the network\n"
+	"               down): applied only if signed by the centre this post is\n"
+	"               enrolled with, made for this post (rosters, arrivals) and\n"
+	"               newer than the version\n"
 	"               held; exit 1 if refused.\n"
 	"  rotate-key   replace the post's signing key (the node stopped): a new key,\n"
 	"               a hand-over signed by the old and the new key in both logs,\n"
@@ -941,6 +943,48 @@ static int apply_roster(const char *dir, struct tims_bundle *b)
 	return CLI_OK;
 }
 
+/* The pre-screened arrivals of this airport post, carried by hand;
+ * releases b. */
+static int apply_arrivals(const char *dir, struct tims_bundle *b)
+{
+	uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES];
+	struct tims_prescreen_applied res;
+	struct tims_bundle_held h;
+	struct tims_post *p = NULL;
+	struct tims_err err;
+	char name[TIMS_BUNDLE_NAME_MAX + 1], path[4200];
+	tims_rc rc;
+
+	snprintf(path, sizeof(path), "%s/centre/roster.key", dir);
+	if (!enrol_get(dir, "name", name, sizeof(name)))
+		rc = tims_err_set(&err, TIMS_ERR_INVALID, "%s: the enrolment names no post", dir);
+	else if (strcmp(b->list, name) != 0)
+		rc = tims_err_set(&err, TIMS_ERR_SIGNATURE, "bundle: arrivals for post \"%s\", not "
+				  "for this post (\"%s\")", b->list, name);
+	else if (!(rc = tims_bundle_held_get(dir, "arrivals", name, &h, &err)) &&
+		 b->version <= h.version)
+		rc = tims_err_set(&err, TIMS_ERR_REPLAY, "bundle: arrivals version %" PRIu64 " is "
+				  "not newer than the %" PRIu64 " held (replayed or out of order)",
+				  b->version, h.version);
+	/* (refused before the post's store and vault are opened) */
+	else if (!rc && !(rc = tims_store_key_load(path, key, &err)) &&
+		 !(rc = tims_post_open(dir, TIMS_POST_READ, &p, &err)))
+		rc = tims_prescreen_apply(dir, tims_post_vault(p), b, name, key,
+					  (int64_t)time(NULL) * 1000, &res, &err);
+	sodium_memzero(key, sizeof(key));
+	tims_post_free(p);
+	if (!rc)
+		printf("arrivals of %s version %" PRIu64 " from %s applied: %zu travellers, %zu with "
+		       "a hit, %zu past retention\n", res.airport, res.version, b->centre,
+		       res.travellers, res.hits, res.expired);
+	tims_bundle_release(b);
+	if (rc)
+		return cli_error(rc == TIMS_ERR_REPLAY || rc == TIMS_ERR_SIGNATURE ||
+				 rc == TIMS_ERR_INVALID ? CLI_FAIL : CLI_USAGE, "post",
+				 "apply-bundle: %s", err.msg);
+	return CLI_OK;
+}
+
 static int post_apply_bundle(int argc, char **argv)
 {
 	char centre[160], path[4200];
@@ -1019,6 +1063,8 @@ static int post_apply_bundle(int argc, char **argv)
 		return cli_error(CLI_FAIL, "post", "apply-bundle: refused: %s", err.msg);
 	if (!strcmp(b.kind, "officers"))
 		return apply_roster(argv[1], &b);
+	if (!strcmp(b.kind, "arrivals"))
+		return apply_arrivals(argv[1], &b);
 	if (!(rc = tims_wl_open(path, true, &wl, &err)))
 		rc = tims_bundle_apply_held(argv[1], wl, &b, &err);
 	tims_wl_close(wl);

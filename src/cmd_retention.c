@@ -21,6 +21,7 @@
 #include "tims/centre.h"
 #include "tims/event.h"
 #include "tims/post.h"
+#include "tims/prescreen.h"
 #include "tims/retention.h"
 #include "tims/util.h"
 
@@ -62,6 +63,16 @@ static int run_post(const char *dir, const struct tims_retention_policy *pol, in
 	tims_post_free(p);
 	if (rc)
 		return cli_error(CLI_USAGE, CMD, "run: %s", err.msg);
+	if (!dry) {
+		/* an airport post's passenger lists: travellers and links without
+		 * a hit, 48 hours after arrival (tims/prescreen.h) */
+		uint64_t pre = 0;
+
+		if (tims_prescreen_expire(dir, wall_ms(), &pre, &err))
+			return cli_error(CLI_USAGE, CMD, "run: %s", err.msg);
+		if (pre)
+			tims_retention_report_count(r, TIMS_PRESCREEN_DB, pre);
+	}
 	if (!dry && tims_retention_erased(r)) {
 		struct tims_post_events *q = NULL;
 		struct tims_event ev;

@@ -740,6 +740,7 @@
     const h = $('headline');
     clear(h);
     const lines = [];
+    let clearLine = '';
     if (c) {
       const st = screenStatus(c);
       if (st === 'failed')
@@ -751,6 +752,21 @@
       shownHits(c.screening).forEach(({ part, hit }) => {
         lines.push(['hit', t('hl.hit', { kind: kindName(hit), ref: hitRef(hit), part: partName(part) })]);
       });
+      /* the carriers' list, screened at the centre before the landing
+       * (docs/paxlst.md "At the booth"): shown when the traveller is on one */
+      const pre = c.prescreen;
+      if (pre && pre.outcome === 'unavailable')
+        lines.push(['alarm', t('hl.prescreen_unavailable', { message: pre.message || '' })]);
+      else if (pre) {
+        const when = (pre.arrival || '').replace('T', ' ');
+        const today = new Date().toISOString().slice(0, 10);
+        const time = when.slice(0, 10) === today ? when.slice(11) : when;
+        if (pre.outcome === 'hit')
+          lines.push(['hit', t('hl.prescreen_hit', { flight: pre.flight, time,
+            refs: (pre.hits || []).map((x) => kindName(x) + ' ' + x.ref).join('; ') })]);
+        else /* no hits: a plain line under the summary, not the red headline */
+          clearLine = t('hl.prescreen_clear', { flight: pre.flight, time });
+      }
       const ds = c.document_status;
       if (ds && ds.status && ds.status !== 'ok' && ds.status !== 'not_listed' && ds.status !== 'not listed') // i18n-ok: the node's value
         lines.push(['hit', t(['lost', 'stolen', 'revoked'].includes(ds.status) ? 'hl.doc_reported' : 'hl.doc_status',
@@ -765,6 +781,8 @@
     }
     lines.forEach(([cls, txt]) => h.appendChild(el('div', 'hl-' + cls, txt)));
     h.hidden = lines.length === 0;
+    $('prescreen').textContent = clearLine;
+    $('prescreen').hidden = !clearLine;
   }
 
   /* The chip's outcome, as the post decided it, and the DG2 photo beside

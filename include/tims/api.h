@@ -206,6 +206,16 @@ TIMS_MUST_USE tims_rc tims_api_travellers(struct tims_api *a, int64_t flight_id,
 					  unsigned version, tims_api_traveller_fn fn, void *ctx,
 					  struct tims_err *err);
 
+/* A carrier's time as stored ("YYYY-MM-DD[THH:MM]") in ms since 1970, read
+ * as if UTC (the wall time lib/api keeps as arrival_ms); 0 when it is no
+ * date. */
+int64_t tims_api_time_ms(const char *iso);
+
+/* When the last version held was received (ms; 0: none): a new list, or a
+ * new version of one, makes it grow. The version of the airports' lists
+ * (tims/prescreen.h). */
+TIMS_MUST_USE tims_rc tims_api_serial(struct tims_api *a, uint64_t *out, struct tims_err *err);
+
 /* ---- retention ---------------------------------------------------------- */
 
 struct tims_api_retention {
@@ -222,5 +232,16 @@ struct tims_api_retention {
  */
 TIMS_MUST_USE tims_rc tims_api_retention(struct tims_api *a, int64_t cutoff_ms, int dry_run,
 					 struct tims_api_retention *r, struct tims_err *err);
+/* The same, a flight's arrival (the carrier's local time) converted to UTC
+ * through the zone of its arrival airport when zones names it (airports.conf;
+ * the others read as UTC) before it is compared with cutoff_ms (UTC). */
+struct tims_api_zone {
+	char airport[4];
+	char zone[64];
+};
+TIMS_MUST_USE tims_rc tims_api_retention_zoned(struct tims_api *a, int64_t cutoff_ms,
+					       const struct tims_api_zone *zones, size_t nzones,
+					       int dry_run, struct tims_api_retention *r,
+					       struct tims_err *err);
 
 #endif

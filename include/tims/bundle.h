@@ -56,8 +56,9 @@ _Static_assert(TIMS_BUNDLE_NAME_MAX >= TIMS_WL_LIST_NAME_MAX, "bundle names hold
 
 struct tims_bundle {
 	char centre[TIMS_NOTE_MAX_NAME + 1];
-	char kind[16];                          /* "watchlist" or "officers" */
+	char kind[16];                          /* "watchlist", "officers", "arrivals" */
 	char list[TIMS_BUNDLE_NAME_MAX + 1];    /* list name, or the post's name */
+	char airport[4];                        /* arrivals: the airport (IATA) */
 	enum tims_wl_kind list_kind;
 	uint64_t version;
 	uint64_t base;           /* a watchlist delta from this version; 0: whole list */
@@ -110,7 +111,21 @@ tims_rc tims_bundle_roster(const char *roster, size_t len, const char *centre,
 			   const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
 			   const struct tims_signer *signer, struct tims_buf *out,
 			   struct tims_err *err);
-/* Open the payload of an opened "officers" bundle with the post's key. */
+/*
+ * Seal and sign the pre-screened arrivals of one airport post (the
+ * centre's side; tims/prescreen.h): text "kind arrivals", "post NAME",
+ * "airport XXX" (three capital letters), the payload sealed as a roster's
+ * under the post's roster key, its associated data naming the post and
+ * the airport ("tims arrivals v1\npost NAME\nairport XXX\n"): a sealed
+ * roster does not open as arrivals, nor another post's arrivals here.
+ */
+tims_rc tims_bundle_arrivals(const char *lines, size_t len, const char *centre,
+			     const char *post, const char *airport, uint64_t version,
+			     const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
+			     const struct tims_signer *signer, struct tims_buf *out,
+			     struct tims_err *err);
+/* Open the payload of an opened "officers" (or "arrivals") bundle with the
+ * post's key. */
 tims_rc tims_bundle_roster_open(const struct tims_bundle *b,
 				const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
 				struct tims_buf *roster, struct tims_err *err);

@@ -257,6 +257,19 @@ tims_rc tims_centre_assign(struct tims_centre *c, const char *officer,
 tims_rc tims_centre_roster(struct tims_centre *c, const char *post, uint64_t *version,
 			   struct tims_buf *out, struct tims_err *err);
 
+/*
+ * The pre-screened arrivals of one post (tims/prescreen.h): the airport
+ * whose posts the airports map (DIR/airports.conf) names it among, the
+ * screened travellers of the flights arriving there, sealed under the
+ * post's roster key and signed (tims_bundle_arrivals); its version is
+ * tims_api_serial's (out NULL: only the version and airport).
+ * TIMS_ERR_NOTFOUND for a post at no airport (no map, or not in it), one
+ * without a roster key, or no list held.
+ */
+tims_rc tims_centre_arrivals_bundle(struct tims_centre *c, const char *post, int64_t now_ms,
+				    uint64_t *version, char airport[4], struct tims_buf *out,
+				    struct tims_err *err);
+
 /* The signed bundle of one list of DIR/watchlists (tims/bundle.h): the
  * whole list, or with since > 0 what changed after that version. */
 tims_rc tims_centre_bundle(struct tims_centre *c, const char *list, uint64_t since,

@@ -31,6 +31,7 @@
 #define TIMS_SCHEMA_ALERTS 1    /* a post's alerts.db */
 #define TIMS_SCHEMA_NATIONAL 1  /* a post's national.db (the national replica) */
 #define TIMS_SCHEMA_KEYS 1      /* keys.db: the vault's wrapped data keys */
+#define TIMS_SCHEMA_PRESCREEN 1 /* a post's prescreen.db (pre-screened arrivals) */
 
 /* `what` names the database in messages (its path). *found: the version
  * read. On error no transaction is left open. */

@@ -20,6 +20,7 @@
 #include "tims/api.h"
 #include "tims/record.h"
 #include "tims/schema.h"
+#include "tims/tz.h"
 #include "tims/util.h"
 #include "tims/vault.h"
 
@@ -864,6 +865,28 @@ tims_rc tims_api_travellers(struct tims_api *a, int64_t flight_id, unsigned vers
 	return rc;
 }
 
+int64_t tims_api_time_ms(const char *iso)
+{
+	return iso ? when_ms(iso) : 0;
+}
+
+tims_rc tims_api_serial(struct tims_api *a, uint64_t *out, struct tims_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	tims_rc rc = TIMS_OK;
+
+	*out = 0;
+	if (sqlite3_prepare_v2(a->db, "SELECT COALESCE(MAX(received_ms), 0) FROM versions", -1,
+			       &st, NULL) != SQLITE_OK)
+		return db_err(a, "reading the last list received", err);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		rc = db_err(a, "reading the last list received", err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- retention ---------------------------------------------------------- */
 
 static tims_rc count1(struct tims_api *a, const char *sql, int64_t cutoff, uint64_t *out,
@@ -883,20 +906,75 @@ static tims_rc count1(struct tims_api *a, const char *sql, int64_t cutoff, uint6
 	return rc;
 }
 
-#define DUE " FROM travellers WHERE version IN (SELECT v.id FROM versions v JOIN flights f" \
-	    " ON f.id = v.flight WHERE f.arrival_ms <= ?1)"
+/* the flights due: their ids in temp.api_due (made by due_flights) */
+#define DUE_F "(SELECT id FROM temp.api_due)"
+#define DUE " FROM travellers WHERE version IN (SELECT v.id FROM versions v WHERE v.flight IN " \
+	    DUE_F ")"
+
+/* The flights whose arrival, in UTC, is at or before cutoff_ms into
+ * temp.api_due: arrival_ms is the carrier's wall time written as if UTC;
+ * a flight arriving at an airport of zones is converted through its zone
+ * (tims/tz.h), the others read as UTC. */
+static tims_rc due_flights(struct tims_api *a, int64_t cutoff_ms, const struct tims_api_zone *zones,
+			   size_t nzones, struct tims_err *err)
+{
+	/* a wall time is at most 14 hours ahead of UTC and 12 behind */
+	const int64_t slack = 15 * 3600000LL;
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	tims_rc rc = TIMS_OK;
+	int r;
+
+	if (sqlite3_exec(a->db, "CREATE TEMP TABLE IF NOT EXISTS api_due (id INTEGER PRIMARY KEY);"
+			 "DELETE FROM temp.api_due", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(a->db, "SELECT id, arrival_airport, arrival_ms FROM flights WHERE"
+			       " arrival_ms <= ?1", -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(a->db, "INSERT OR IGNORE INTO temp.api_due (id) VALUES (?1)", -1,
+			       &ins, NULL) != SQLITE_OK) {
+		sqlite3_finalize(sel);
+		return db_err(a, "retention", err);
+	}
+	sqlite3_bind_int64(sel, 1, nzones ? cutoff_ms + slack : cutoff_ms);
+	while (!rc && (r = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *ap = (const char *)sqlite3_column_text(sel, 1);
+		int64_t wall = sqlite3_column_int64(sel, 2), utc = wall;
+
+		for (size_t i = 0; ap && i < nzones; i++)
+			if (!strcmp(zones[i].airport, ap) && zones[i].zone[0]) {
+				rc = tims_tz_wall_to_utc(zones[i].zone, wall, &utc, err);
+				break;
+			}
+		if (rc || utc > cutoff_ms)
+			continue;
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, sqlite3_column_int64(sel, 0));
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = db_err(a, "retention", err);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = db_err(a, "retention", err);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	return rc;
+}
 
 tims_rc tims_api_retention(struct tims_api *a, int64_t cutoff_ms, int dry_run,
 			   struct tims_api_retention *r, struct tims_err *err)
 {
+	return tims_api_retention_zoned(a, cutoff_ms, NULL, 0, dry_run, r, err);
+}
+
+tims_rc tims_api_retention_zoned(struct tims_api *a, int64_t cutoff_ms,
+				 const struct tims_api_zone *zones, size_t nzones, int dry_run,
+				 struct tims_api_retention *r, struct tims_err *err)
+{
 	static const char *const cleanup[] = {
 		"DELETE FROM travellers WHERE status <> 2 AND version IN (SELECT v.id FROM"
-		" versions v JOIN flights f ON f.id = v.flight WHERE f.arrival_ms <= ?1)",
+		" versions v WHERE v.flight IN " DUE_F ")",
 		"DELETE FROM versions WHERE id NOT IN (SELECT version FROM travellers)"
-		" AND flight IN (SELECT id FROM flights WHERE arrival_ms <= ?1)",
+		" AND flight IN " DUE_F,
 		"UPDATE flights SET current = NULL WHERE current IS NOT NULL AND current NOT IN"
 		" (SELECT id FROM versions)",
-		"DELETE FROM flights WHERE arrival_ms <= ?1 AND id NOT IN (SELECT flight FROM versions)",
+		"DELETE FROM flights WHERE id IN " DUE_F " AND id NOT IN (SELECT flight FROM versions)",
 	};
 	uint64_t nv0 = 0, nf0 = 0, nv1 = 0, nf1 = 0;
 	sqlite3_stmt *st = NULL;
@@ -904,17 +982,19 @@ tims_rc tims_api_retention(struct tims_api *a, int64_t cutoff_ms, int dry_run,
 
 	memset(r, 0, sizeof(*r));
 	r->oldest_kept_ms = INT64_MAX;
+	if ((rc = due_flights(a, cutoff_ms, zones, nzones, err)))
+		return rc;
 	if ((rc = count1(a, "SELECT COUNT(*)" DUE " AND status <> 2", cutoff_ms, &r->erased, err)) ||
 	    (rc = count1(a, "SELECT COUNT(*)" DUE " AND status = 2", cutoff_ms, &r->kept_hits, err)) ||
 	    (rc = count1(a, "SELECT COUNT(*) FROM travellers WHERE version NOT IN (SELECT v.id"
-			 " FROM versions v JOIN flights f ON f.id = v.flight WHERE f.arrival_ms"
-			 " <= ?1)", cutoff_ms, &r->kept_recent, err)))
+			 " FROM versions v WHERE v.flight IN " DUE_F ")", cutoff_ms, &r->kept_recent,
+			 err)))
 		return rc;
 	/* the oldest month whose sealed travellers stay (crypto-shredding
 	 * must keep its data key) */
 	if (sqlite3_prepare_v2(a->db, "SELECT MIN(f.arrival_ms) FROM flights f JOIN versions v ON"
 			       " v.flight = f.id JOIN travellers t ON t.version = v.id WHERE"
-			       " f.arrival_ms > ?1 OR t.status = 2", -1, &st, NULL) != SQLITE_OK)
+			       " f.id NOT IN " DUE_F " OR t.status = 2", -1, &st, NULL) != SQLITE_OK)
 		return db_err(a, "retention", err);
 	sqlite3_bind_int64(st, 1, cutoff_ms);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)

@@ -175,12 +175,17 @@ static tims_rc parse_note(const char *note, size_t len, const struct tims_verifi
 	p += sizeof(HEADER) - 1;
 	if (!line(&p, end, "centre", b->centre, sizeof(b->centre)) ||
 	    !line(&p, end, "kind", b->kind, sizeof(b->kind)) ||
-	    (strcmp(b->kind, "watchlist") && strcmp(b->kind, "officers")) ||
+	    (strcmp(b->kind, "watchlist") && strcmp(b->kind, "officers") &&
+	     strcmp(b->kind, "arrivals")) ||
 	    (!strcmp(b->kind, "watchlist") &&
 	     (!line(&p, end, "list", b->list, sizeof(b->list)) ||
 	      !line(&p, end, "list-kind", lk, sizeof(lk)) ||
 	      !(b->list_kind = tims_wl_kind_parse(lk)))) ||
 	    (!strcmp(b->kind, "officers") && !line(&p, end, "post", b->list, sizeof(b->list))) ||
+	    (!strcmp(b->kind, "arrivals") &&
+	     (!line(&p, end, "post", b->list, sizeof(b->list)) ||
+	      !line(&p, end, "airport", b->airport, sizeof(b->airport)) ||
+	      strlen(b->airport) != 3 || strspn(b->airport, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)) ||
 	    (!strcmp(b->kind, "watchlist") && (size_t)(end - p) > 5 && !memcmp(p, "base ", 5) &&
 	     (!line(&p, end, "base", v, sizeof(v)) ||
 	      tims_parse_u64(v, INT64_MAX, &b->base, "base", NULL) || b->base == 0 ||
@@ -319,17 +324,54 @@ out:
 
 /* ---- officer rosters ------------------------------------------------------ */
 
-/* The associated data of a sealed roster: it opens only as this post's. */
+/* The associated data of a sealed payload: it opens only as this post's
+ * roster, or this post's arrivals for this airport. */
 static void roster_ad(const char *post, char *ad, size_t cap)
 {
 	snprintf(ad, cap, "tims roster v1\npost %s\n", post);
 }
+
+static void arrivals_ad(const char *post, const char *airport, char *ad, size_t cap)
+{
+	snprintf(ad, cap, "tims arrivals v1\npost %s\nairport %s\n", post, airport);
+}
+
+static tims_rc sealed_bundle(const char *kind, const char *roster, size_t len,
+			     const char *centre, const char *post, const char *airport,
+			     uint64_t version, const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
+			     const struct tims_signer *signer, struct tims_buf *out,
+			     struct tims_err *err);
 
 tims_rc tims_bundle_roster(const char *roster, size_t len, const char *centre,
 			   const char *post, uint64_t version,
 			   const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
 			   const struct tims_signer *signer, struct tims_buf *out,
 			   struct tims_err *err)
+{
+	return sealed_bundle("officers", roster, len, centre, post, NULL, version, key, signer,
+			     out, err);
+}
+
+tims_rc tims_bundle_arrivals(const char *lines, size_t len, const char *centre,
+			     const char *post, const char *airport, uint64_t version,
+			     const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
+			     const struct tims_signer *signer, struct tims_buf *out,
+			     struct tims_err *err)
+{
+	if (!airport || strlen(airport) != 3 ||
+	    strspn(airport, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)
+		return tims_err_set(err, TIMS_ERR_INVALID, "airport: want three capital letters");
+	if (version == 0)
+		return tims_err_set(err, TIMS_ERR_INVALID, "arrivals: version 0");
+	return sealed_bundle("arrivals", lines, len, centre, post, airport, version, key, signer,
+			     out, err);
+}
+
+static tims_rc sealed_bundle(const char *kind, const char *roster, size_t len,
+			     const char *centre, const char *post, const char *airport,
+			     uint64_t version, const uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES],
+			     const struct tims_signer *signer, struct tims_buf *out,
+			     struct tims_err *err)
 {
 	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 	const size_t ab = crypto_aead_xchacha20poly1305_ietf_ABYTES;
@@ -349,15 +391,20 @@ tims_rc tims_bundle_roster(const char *roster, size_t len, const char *centre,
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	roster_ad(post, ad, sizeof(ad));
+	if (airport)
+		arrivals_ad(post, airport, ad, sizeof(ad));
+	else
+		roster_ad(post, ad, sizeof(ad));
 	randombytes_buf(sealed, nb);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(sealed + nb, &clen, (const uint8_t *)roster,
 						   len, (const uint8_t *)ad, strlen(ad), NULL,
 						   sealed, key);
 	sodium_bin2base64(b64, b64_len, sealed, sealed_len, sodium_base64_VARIANT_ORIGINAL);
 	crypto_hash_sha256(sha, (const uint8_t *)b64, strlen(b64));
-	if (tims_buf_addf(&text, HEADER "centre %s\nkind officers\npost %s\nversion %" PRIu64
-			  "\ntime %lld\nsha256 ", centre, post, version, (long long)time(NULL)) ||
+	if (tims_buf_addf(&text, HEADER "centre %s\nkind %s\npost %s\n", centre, kind, post) ||
+	    (airport && tims_buf_addf(&text, "airport %s\n", airport)) ||
+	    tims_buf_addf(&text, "version %" PRIu64 "\ntime %lld\nsha256 ", version,
+			  (long long)time(NULL)) ||
 	    tims_buf_addhex(&text, sha, sizeof(sha)) || tims_buf_addch(&text, '\n')) {
 		rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
 		goto out;
@@ -388,16 +435,19 @@ tims_rc tims_bundle_roster_open(const struct tims_bundle *b,
 	char ad[160];
 	tims_rc rc = TIMS_OK;
 
-	if (strcmp(b->kind, "officers") != 0)
+	if (strcmp(b->kind, "officers") != 0 && strcmp(b->kind, "arrivals") != 0)
 		return tims_err_set(err, TIMS_ERR_INVALID, "bundle: not an officer roster");
 	if (!(bin = malloc(b->payload_len + 1)))
 		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
-	roster_ad(b->list, ad, sizeof(ad));
+	if (!strcmp(b->kind, "arrivals"))
+		arrivals_ad(b->list, b->airport, ad, sizeof(ad));
+	else
+		roster_ad(b->list, ad, sizeof(ad));
 	if (sodium_base642bin(bin, b->payload_len + 1, b->payload, b->payload_len, NULL,
 			      &bin_len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    bin_len < nb + ab) {
-		rc = tims_err_set(err, TIMS_ERR_INVALID, "roster: payload is not base64 of a "
-				  "sealed roster");
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: payload is not base64 of a "
+				  "sealed payload", b->kind[0] == 'a' ? "arrivals" : "roster");
 		goto out;
 	}
 	tims_buf_reset(roster);
@@ -409,8 +459,9 @@ tims_rc tims_bundle_roster_open(const struct tims_bundle *b,
 						       bin + nb, bin_len - nb,
 						       (const uint8_t *)ad, strlen(ad), bin,
 						       key) != 0) {
-		rc = tims_err_set(err, TIMS_ERR_SIGNATURE, "roster: does not open with this "
-				  "post's roster key (made for another post, or tampered)");
+		rc = tims_err_set(err, TIMS_ERR_SIGNATURE, "%s: does not open with this "
+				  "post's roster key (made for another post, or tampered)",
+				  b->kind[0] == 'a' ? "arrivals" : "roster");
 		goto out;
 	}
 	roster->len = (size_t)mlen;

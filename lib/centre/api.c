@@ -18,6 +18,11 @@
 #include <unistd.h>
 
 #include "tims/api.h"
+#include "tims/arrivals.h"
+#include "tims/bundle.h"
+#include "tims/prescreen.h"
+#include "tims/tz.h"
+#include "tims/util.h"
 #include "tims/mlog.h"
 #include "tims/officer.h"
 #include "tims/paxlst.h"
@@ -37,13 +42,50 @@ tims_rc tims_centre_api_store(struct tims_centre *c, struct tims_api **out,
 	return tims_api_open(c->dir, c->vault, out, err);
 }
 
+struct hit_ctx {
+	struct tims_centre *c;
+	const struct tims_arrivals_map *map;
+};
+
+/* The expected arrival as the alert says it: as sent (the airport's local
+ * time), and in UTC when the airports map gives the airport's zone. */
+static void expected_of(const struct tims_arrivals_map *map, const struct tims_api_flight_result *f,
+			char *out, size_t cap)
+{
+	const struct tims_arrivals_airport *ap = tims_arrivals_map_find(map, f->arrival_airport);
+	int64_t wall = tims_api_time_ms(f->arrival_time), utc;
+	char iso[32];
+
+	if (!f->arrival_time[0]) {
+		snprintf(out, cap, "?");
+		return;
+	}
+	if (!ap || !ap->zone[0] || !wall || tims_tz_wall_to_utc(ap->zone, wall, &utc, NULL)) {
+		snprintf(out, cap, "%s", f->arrival_time);
+		return;
+	}
+	{
+		int64_t days = utc >= 0 ? utc / 86400000 : -((-utc + 86399999) / 86400000),
+			rem = utc - days * 86400000, y;
+		unsigned mo, d;
+
+		tims_civil_from_days(days, &y, &mo, &d);
+		snprintf(iso, sizeof(iso), "%04lld-%02u-%02uT%02d:%02d", (long long)y, mo, d,
+			 (int)(rem / 3600000), (int)(rem / 60000 % 60));
+	}
+	snprintf(out, cap, "%s local time (%sZ)", f->arrival_time, iso);
+}
+
 static tims_rc raise_hit(void *ctx, const struct tims_api_flight_result *f, size_t traveller,
 			 const struct tims_paxlst_traveller *t,
 			 const struct tims_api_screening *s, struct tims_err *err)
 {
-	struct tims_centre *c = ctx;
+	struct hit_ctx *x = ctx;
+	struct tims_centre *c = x->c;
+	char expected[96];
 	tims_rc rc = TIMS_OK;
 
+	expected_of(x->map, f, expected, sizeof(expected));
 	for (unsigned i = 0; !rc && i < s->nhits && i < TIMS_API_HITS_MAX; i++) {
 		const struct tims_api_hit *h = &s->hits[i];
 		char d[512];
@@ -51,7 +93,7 @@ static tims_rc raise_hit(void *ctx, const struct tims_api_flight_result *f, size
 		snprintf(d, sizeof(d), "flight %s of %s, %s to %s, expected %s: traveller %zu (%s)"
 			 " of version %u matches %s list %s entry %s (%s, entry version %llu,"
 			 " list version %llu)", f->flight, f->date, f->departure_airport,
-			 f->arrival_airport, f->arrival_time[0] ? f->arrival_time : "?", traveller,
+			 f->arrival_airport, expected, traveller,
 			 t->role, f->version, h->part, h->list, h->ref, h->alert[0] ? h->alert : "-",
 			 (unsigned long long)h->entry_version, (unsigned long long)h->list_version);
 		rc = tims_centre_alert_raise(c, "api-hit", NULL, d, err);
@@ -119,7 +161,22 @@ tims_rc tims_centre_api_import(struct tims_centre *c, const char *buf, size_t le
 		}
 	if ((rc = tims_centre_api_store(c, &api, err)))
 		goto out;
-	rc = tims_api_store(api, sha, now_ms, &p, scr, raise_hit, c, res, err);
+	{
+		/* the airports' zones for the alerts' times (a map that cannot
+		 * be read: the times as sent, and the log says why) */
+		struct tims_arrivals_map *map = calloc(1, sizeof(*map));
+		struct tims_err merr;
+		struct hit_ctx x = { c, map };
+
+		if (!map) {
+			rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (centre_airports_read(c, map, &merr))
+			memset(map, 0, sizeof(*map));
+		rc = tims_api_store(api, sha, now_ms, &p, scr, raise_hit, &x, res, err);
+		free(map);
+	}
 	/* the store refuses a file's flights it cannot file (INVALID); its
 	 * other failures, and the alerts', are the centre's */
 	res->file_refused = rc == TIMS_ERR_INVALID;
@@ -132,6 +189,92 @@ out:
 		sodium_memzero(scr, (p.n ? p.n : 1) * sizeof(*scr));
 	free(scr);
 	tims_paxlst_release(&p);
+	return rc;
+}
+
+/* ---- the airport posts' pre-screened arrivals (tims/prescreen.h) ------- */
+
+tims_rc centre_airports_read(struct tims_centre *c, struct tims_arrivals_map *map,
+			     struct tims_err *err)
+{
+	struct tims_buf b = TIMS_BUF_INIT(TIMS_ARRIVALS_MAP_MAX + 1);
+	char path[CENTRE_PATH_MAX];
+	tims_rc rc;
+
+	memset(map, 0, sizeof(*map));
+	if ((rc = centre_path(c, TIMS_ARRIVALS_MAP_FILE, path, err)))
+		return rc;
+	if (access(path, F_OK) != 0)
+		return TIMS_OK;
+	if (!(rc = tims_read_file(path, TIMS_ARRIVALS_MAP_MAX + 1, &b, err)))
+		rc = tims_arrivals_map_parse(b.buf ? b.buf : "", b.len, path, map, err);
+	tims_buf_release(&b);
+	return rc;
+}
+
+size_t centre_airport_zones(const struct tims_arrivals_map *map, struct tims_api_zone *z)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < map->n; i++)
+		if (map->a[i].zone[0]) {
+			snprintf(z[n].airport, sizeof(z[n].airport), "%s", map->a[i].code);
+			snprintf(z[n].zone, sizeof(z[n].zone), "%s", map->a[i].zone);
+			n++;
+		}
+	return n;
+}
+
+tims_rc tims_centre_arrivals_bundle(struct tims_centre *c, const char *post, int64_t now_ms,
+				    uint64_t *version, char airport[4], struct tims_buf *out,
+				    struct tims_err *err)
+{
+	struct tims_arrivals_map *map = calloc(1, sizeof(*map));
+	const struct tims_arrivals_airport *ap = NULL;
+	struct tims_buf lines = TIMS_BUF_INIT(TIMS_BUNDLE_MAX / 2);
+	uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES];
+	struct tims_api *api = NULL;
+	size_t n, skipped;
+	tims_rc rc;
+
+	*version = 0;
+	airport[0] = '\0';
+	if (!map)
+		return tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+	if ((rc = centre_airports_read(c, map, err)))
+		goto out;
+	for (unsigned i = 0; !ap && i < map->n; i++)
+		for (unsigned k = 0; k < map->a[i].nposts; k++)
+			if (!strcmp(map->a[i].posts[k], post))
+				ap = &map->a[i];
+	if (!ap) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "post %s: at no airport (%s names it "
+				  "at none)", post, TIMS_ARRIVALS_MAP_FILE);
+		goto out;
+	}
+	snprintf(airport, 4, "%s", ap->code);
+	if ((rc = tims_centre_api_store(c, &api, err)) ||
+	    (rc = tims_api_serial(api, version, err)))
+		goto out;
+	if (!*version) {
+		rc = tims_err_set(err, TIMS_ERR_NOTFOUND, "no passenger list held");
+		goto out;
+	}
+	if (!out)
+		goto out;
+	if ((rc = centre_roster_key_load(c, post, key, err)))
+		goto out;
+	if (!(rc = tims_prescreen_lines(api, ap->code, ap->zone, now_ms, &lines, &n, &skipped,
+					err)))
+		rc = tims_bundle_arrivals(lines.buf ? lines.buf : "", lines.len, c->name, post,
+					  ap->code, *version, key, &c->bundle_signer, out, err);
+	sodium_memzero(key, sizeof(key));
+out:
+	tims_api_close(api);
+	if (lines.buf)
+		sodium_memzero(lines.buf, lines.alloc);
+	tims_buf_release(&lines);
+	free(map);
 	return rc;
 }
 

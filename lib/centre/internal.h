@@ -102,6 +102,18 @@ tims_rc centre_seal_legacy(struct tims_centre *c, struct tims_err *err);
 /* The vault can open and blind (its token tried again if it was away):
  * TIMS_OK, else TIMS_ERR_UNAVAILABLE with the reason (answered 503). */
 tims_rc centre_vault_ready(struct tims_centre *c, struct tims_err *err);
+/* The airports map (DIR/airports.conf) as written, post names not resolved;
+ * no file: an empty map. centre_airport_zones: the airports with a zone,
+ * into z (TIMS_ARRIVALS_AIRPORTS_MAX at most), their number. */
+struct tims_arrivals_map;
+struct tims_api_zone;
+tims_rc centre_airports_read(struct tims_centre *c, struct tims_arrivals_map *map,
+			     struct tims_err *err);
+size_t centre_airport_zones(const struct tims_arrivals_map *map, struct tims_api_zone *z);
+/* The roster key the centre issued to post (DIR/roster/POST.key);
+ * TIMS_ERR_NOTFOUND when it has none. The caller wipes it. */
+tims_rc centre_roster_key_load(struct tims_centre *c, const char *post, uint8_t key[32],
+			       struct tims_err *err);
 /* 1 once centre.db stopped after an I/O error (centre_db_err), until the
  * centre is restarted; why in c->db_stopped_why. */
 int centre_db_stopped(struct tims_centre *c);

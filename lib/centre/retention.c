@@ -24,6 +24,7 @@
 #include "tims/retention.h"
 #include "tims/util.h"
 #include "internal.h"
+#include "tims/arrivals.h"
 
 #define ORIGIN_SHIFT 40 /* a post's index fits in 40 bits (TIMS_NATIONAL_MAX_INDEX) */
 
@@ -340,12 +341,26 @@ static tims_rc api_lists(struct tims_centre *c, const struct tims_retention_poli
 		return rc;
 	if (access(path, F_OK) != 0)
 		return TIMS_OK;
-	/* erasing needs no key, but the store is opened as the import opens it */
-	if ((rc = tims_api_open(c->dir, c->vault, &api, err)))
-		return rc;
-	rc = tims_api_retention(api, tims_retention_sub(r->as_of_ms, &p->keep[TIMS_RETENTION_API]),
-				dry_run, &ar, err);
-	tims_api_close(api);
+	/* the arrivals read in each airport's zone (airports.conf): a map that
+	 * cannot be read stops the run, rather than erase by the wrong clock */
+	{
+		struct tims_arrivals_map *map = calloc(1, sizeof(*map));
+		struct tims_api_zone *z = calloc(TIMS_ARRIVALS_AIRPORTS_MAX, sizeof(*z));
+		size_t nz = 0;
+
+		if (!map || !z)
+			rc = tims_err_set(err, TIMS_ERR_NOMEM, "out of memory");
+		else if (!(rc = centre_airports_read(c, map, err)))
+			nz = centre_airport_zones(map, z);
+		/* erasing needs no key, but the store is opened as the import opens it */
+		if (!rc && !(rc = tims_api_open(c->dir, c->vault, &api, err)))
+			rc = tims_api_retention_zoned(api, tims_retention_sub(r->as_of_ms,
+						      &p->keep[TIMS_RETENTION_API]), z, nz,
+						      dry_run, &ar, err);
+		tims_api_close(api);
+		free(map);
+		free(z);
+	}
 	if (rc)
 		return rc;
 	r->erased[TIMS_RETENTION_API] += ar.erased;

@@ -34,6 +34,29 @@ static tims_rc key_path(struct tims_centre *c, const char *post, char *out,
 	return TIMS_OK;
 }
 
+tims_rc centre_roster_key_load(struct tims_centre *c, const char *post,
+			       uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES], struct tims_err *err)
+{
+	struct tims_buf kb = TIMS_BUF_INIT(64);
+	char path[CENTRE_PATH_MAX];
+	tims_rc rc;
+
+	if ((rc = key_path(c, post, path, err)))
+		return rc;
+	if (access(path, F_OK) != 0)
+		return tims_err_set(err, TIMS_ERR_NOTFOUND, "post %s: has no roster key (enrolled "
+				    "before rosters existed: enrol it again)", post);
+	if (!(rc = tims_read_file(path, 64, &kb, err)) && kb.len != TIMS_BUNDLE_ROSTER_KEY_BYTES)
+		rc = tims_err_set(err, TIMS_ERR_INVALID, "%s: want %d bytes", path,
+				  TIMS_BUNDLE_ROSTER_KEY_BYTES);
+	if (!rc)
+		memcpy(key, kb.buf, TIMS_BUNDLE_ROSTER_KEY_BYTES);
+	if (kb.buf)
+		sodium_memzero(kb.buf, kb.len);
+	tims_buf_release(&kb);
+	return rc;
+}
+
 tims_rc centre_roster_key_issue(struct tims_centre *c, const char *post,
 				const char *out_dir, struct tims_err *err)
 {

@@ -368,6 +368,29 @@ static tims_rc h_bundles(void *app, struct tims_http_req *req, struct tims_http_
 		else if (r2 != TIMS_ERR_NOTFOUND)
 			rc = r2;
 	}
+	if (!rc) {
+		/* The asking post's pre-screened arrivals, if the airports map
+		 * puts it at an airport (tims/prescreen.h). A centre that cannot
+		 * say (a map or store it cannot read) says nothing of them: the
+		 * post keeps the version it holds, and the centre's log says
+		 * why. */
+		uint64_t version = 0;
+		char airport[4];
+		tims_rc r2 = tims_centre_arrivals_bundle(s->c, req->peer_cn, tims_mlog_now_ms(), &version,
+							 airport, NULL, &err);
+
+		if (r2 == TIMS_OK)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "kind", "arrivals",
+				"post", req->peer_cn, "airport", airport, "version", (json_int_t)version));
+		else if (r2 != TIMS_ERR_NOTFOUND && s->log) {
+			struct tims_log_line l;
+
+			tims_log_begin(&l, TIMS_LOG_WARNING, "arrivals");
+			tims_log_add(&l, "post", req->peer_cn);
+			tims_log_add(&l, "error", err.msg);
+			s->log(s->log_ctx, tims_log_text(&l));
+		}
+	}
 	if (rc) {
 		json_decref(arr);
 		return rc;
@@ -420,8 +443,45 @@ static tims_rc h_bundle(void *app, struct tims_http_req *req, struct tims_http_r
 		resp->type = "application/json";
 		return rc;
 	}
+	if (kind && !strcmp(kind, "arrivals")) {
+		/* Only the asking post's own, of its own airport. */
+		uint64_t version;
+		char airport[4];
+
+		tims_buf_reset(&resp->body);
+		resp->body.max = TIMS_BUNDLE_MAX;
+		rc = tims_centre_arrivals_bundle(s->c, req->peer_cn, tims_mlog_now_ms(), &version, airport,
+						 &resp->body, &err);
+		if (rc == TIMS_ERR_NOTFOUND)
+			return tims_http_reply_error(resp, 404, "no_arrivals", "%s", err.msg);
+		if (rc)
+			return rc;
+		{
+			/* the travellers' documents left the centre (sealed for the
+			 * post): on the centre's audit trail, or not at all */
+			json_t *qj = json_pack("{s:s, s:s, s:I}", "post", req->peer_cn, "airport",
+					       airport, "version", (json_int_t)version);
+			char *q = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL, a[64];
+
+			snprintf(a, sizeof(a), "{\"bytes\":%zu}", resp->body.len);
+			rc = q ? centre_audit(s->c, req->peer_cn, "peer", req->addr, "sync.arrivals",
+					      "the screened passenger lists of its airport", q, a, 200,
+					      &err)
+			       : tims_err_set(&err, TIMS_ERR_NOMEM, "out of memory");
+			json_decref(qj);
+			free(q);
+			if (rc) {
+				tims_buf_reset(&resp->body);
+				return rc;
+			}
+		}
+		resp->status = 200;
+		resp->type = "application/json";
+		return TIMS_OK;
+	}
 	if (kind && strcmp(kind, "watchlist") != 0)
-		return tims_http_reply_error(resp, 400, "bad_query", "kind: want watchlist or officers");
+		return tims_http_reply_error(resp, 400, "bad_query", "kind: want watchlist, officers "
+					     "or arrivals");
 	if (!list || !*list || strlen(list) > TIMS_WL_LIST_NAME_MAX)
 		return tims_http_reply_error(resp, 400, "bad_query", "list: required, at most %d bytes",
 					     TIMS_WL_LIST_NAME_MAX);

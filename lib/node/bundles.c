@@ -5,6 +5,7 @@
  * centre's signed revocation list does not revoke.
  */
 #include "sync_int.h"
+#include "tims/prescreen.h"
 
 /*
  * Apply one bundle: verify it, apply it to a second handle of the post's
@@ -187,6 +188,36 @@ static tims_rc apply_roster(struct node_sync *s, const char *json, size_t len,
 	return rc;
 }
 
+/* Apply this post's pre-screened arrivals (tims/prescreen.h): the
+ * screened travellers of the flights arriving at its airport, as blind
+ * indexes under its own vault. */
+static tims_rc apply_arrivals(struct node_sync *s, const char *json, size_t len,
+			      struct tims_err *err)
+{
+	uint8_t key[TIMS_BUNDLE_ROSTER_KEY_BYTES];
+	struct tims_prescreen_applied res;
+	struct tims_bundle b;
+	char path[4200];
+	tims_rc rc;
+
+	snprintf(path, sizeof(path), "%s/centre/roster.key", s->n->dir);
+	if ((rc = tims_bundle_open_keys(json, len, s->bundle_keys, s->nbundle_keys, s->centre, &b, err)))
+		return rc;
+	if ((rc = tims_store_key_load(path, key, err))) {
+		tims_bundle_release(&b);
+		return rc;
+	}
+	rc = tims_prescreen_apply(s->n->dir, tims_post_vault(s->n->post), &b, s->name, key,
+				  (int64_t)time(NULL) * 1000, &res, err);
+	sodium_memzero(key, sizeof(key));
+	if (!rc)
+		node_log(s->n, "arrivals of %s version %" PRIu64 " from the centre applied: %zu "
+			 "travellers, %zu with a hit, %zu past retention", res.airport, res.version,
+			 res.travellers, res.hits, res.expired);
+	tims_bundle_release(&b);
+	return rc;
+}
+
 /* Fetch and apply every bundle newer than what the post holds. */
 void node_sync_pull_bundles(struct node_sync *s)
 {
@@ -223,6 +254,21 @@ void node_sync_pull_bundles(struct node_sync *s)
 			}
 			if (apply_roster(s, b.buf, b.len, &err))
 				node_log(s->n, "officer roster refused: %s", tims_err_msg(&err));
+			continue;
+		}
+		if (!strcmp(jstr(json_array_get(arr, i), "kind"), "arrivals")) {
+			if (!json_is_integer(v) || !s->name[0] ||
+			    tims_bundle_held_get(s->n->dir, "arrivals", s->name, &h, &err) ||
+			    (uint64_t)json_integer_value(v) <= h.version)
+				continue;
+			if (tims_sync_conn_http(s->conn, &peer, "GET", "/api/v1/sync/bundle?kind=arrivals",
+						NULL, 0, NULL, TIMS_BUNDLE_MAX, &b, &status, &err) ||
+			    status != 200) {
+				node_log(s->n, "arrivals: not fetched (%ld)", status);
+				continue;
+			}
+			if (apply_arrivals(s, b.buf, b.len, &err))
+				node_log(s->n, "arrivals refused: %s", tims_err_msg(&err));
 			continue;
 		}
 		if (strcmp(jstr(json_array_get(arr, i), "kind"), "watchlist") != 0)

@@ -26,6 +26,7 @@
 #include "tims/event.h"
 #include "tims/mrz.h"
 #include "tims/post.h"
+#include "tims/prescreen.h"
 #include "tims/record.h"
 #include "tims/screen.h"
 #include "tims/travel.h"
@@ -513,6 +514,44 @@ static json_t *check_query(const struct tims_booth_check *c)
 			 "vin", c->vehicle.vin[0] ? c->vehicle.vin : NULL);
 }
 
+/*
+ * The pre-screened line of a check (tims/prescreen.h): the traveller's
+ * document on a list of a flight arriving at this airport, screened at the
+ * centre: {"flight", "date", "arrival", "arrival_ms", "outcome":
+ * "no_hits"|"hit", "hits"}; NULL when on no list (or the post holds none).
+ * A store or vault that cannot answer says so ({"outcome": "unavailable",
+ * "message"}), never "on no list".
+ */
+static json_t *prescreen_answer(struct tims_node *n, const struct tims_person *p)
+{
+	struct tims_prescreen_match pm;
+	struct tims_err err;
+
+	if (tims_prescreen_lookup(n->dir, tims_post_vault(n->post), p->doc_number, p->issuer,
+				  (int64_t)time(NULL) * 1000, &pm, &err)) {
+		node_log(n, "check: the pre-screened lists cannot be read: %s", err.msg);
+		return json_pack("{s:s, s:s}", "outcome", "unavailable", "message", err.msg);
+	}
+	return tims_prescreen_json(&pm);
+}
+
+/* A registered entry linked to the pre-screened record its document is on
+ * (prescreen.db's links): kept past retention when it was a hit. */
+static void prescreen_link(struct tims_node *n, const struct tims_record *rec, uint64_t index)
+{
+	struct tims_prescreen_match pm;
+	struct tims_err err;
+	int64_t now = (int64_t)time(NULL) * 1000;
+
+	if (rec->direction != TIMS_DIR_ENTRY)
+		return;
+	if (tims_prescreen_lookup(n->dir, tims_post_vault(n->post), rec->person.doc_number,
+				  rec->person.issuer, now, &pm, &err) ||
+	    tims_prescreen_link(n->dir, index, &pm, now, &err))
+		node_log(n, "crossing %" PRIu64 ": not linked to its passenger list: %s", index,
+			 err.msg);
+}
+
 static tims_rc check_run(void *app, struct tims_http_req *req, struct tims_http_resp *resp,
 			 struct chip_req *chip)
 {
@@ -535,7 +574,7 @@ static tims_rc check_run(void *app, struct tims_http_req *req, struct tims_http_
 	struct tims_record_hit hits[TIMS_RECORD_MAX_HITS];
 	struct tims_err err;
 	char msg[TIMS_ERR_MSG_BYTES];
-	json_t *out;
+	json_t *out, *pre = NULL;
 	size_t nhits;
 	int status;
 	tims_rc rc;
@@ -630,9 +669,13 @@ static tims_rc check_run(void *app, struct tims_http_req *req, struct tims_http_
 	if (c->screen_status == TIMS_SCREEN_FAILED)
 		node_log(n, "check: screening failed: %s", c->screen_error);
 	status = c->screen_status == TIMS_SCREEN_FAILED ? 503 : 200;
+	/* The carriers' list, screened at the centre before the aircraft
+	 * landed: looked up here by the document read, never taken from the
+	 * booth (the request has no field for it). */
+	pre = prescreen_answer(n, &c->person);
 	/* What was asked and found, for the auditors; discreet hits included. */
 	rc = node_audit(n, req, "check", "booth check", -1, status, check_query(c),
-		json_pack("{s:s, s:s, s:b, s:s, s:I, s:o, s:s?, s:o}", "check_id", c->id,
+		json_pack("{s:s, s:s, s:b, s:s, s:I, s:o, s:s?, s:o, s:o*}", "check_id", c->id,
 			  "screening", tims_screen_status_name(c->screen_status),
 			  "valid", c->valid, "document_status",
 			  tims_booth_doc_status_name(c->doc_status),
@@ -640,12 +683,15 @@ static tims_rc check_run(void *app, struct tims_http_req *req, struct tims_http_
 			  "hits", audit_hits(c),
 			  "reason", c->screen_error[0] ? c->screen_error : NULL,
 			  /* the outcome, never the files or the photo */
-			  "chip", tims_booth_chip_json(&c->chip)));
+			  "chip", tims_booth_chip_json(&c->chip),
+			  /* what the booth is shown of the carriers' list */
+			  "prescreen", pre ? json_deep_copy(pre) : NULL));
 	tims_metric_add(n->m_checks, 1);
 	clock_gettime(CLOCK_MONOTONIC, &t1); /* screened and audited */
 	tims_metric_observe_us(n->m_check, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 						      (t1.tv_nsec - t0.tv_nsec) / 1000));
 	if (rc) {
+		json_decref(pre);
 		free(m);
 		free(c);
 		return node_no_trace(resp, rc);
@@ -659,6 +705,11 @@ static tims_rc check_run(void *app, struct tims_http_req *req, struct tims_http_
 	out = tims_booth_check_json(c, m);
 	if (out && jchip)
 		json_object_set_new(out, "chip", chip_answer(c, chip));
+	if (out && pre) {
+		json_object_set_new(out, "prescreen", pre);
+		pre = NULL;
+	}
+	json_decref(pre);
 	if (out && status == 503) {
 		/* the error first, as every error answer; then the check, whose id
 		 * can register a refusal or a referral */
@@ -1088,6 +1139,7 @@ tims_rc node_h_crossing(void *app, struct tims_http_req *req, struct tims_http_r
 							 (t1.tv_nsec - t0.tv_nsec) / 1000));
 	if (!res->ack.duplicate) { /* a retry is not a second crossing */
 		tims_metric_add(n->m_crossings, 1);
+		prescreen_link(n, &res->rec, res->ack.index);
 		/* the hits of the crossing, with its decision, to the centre */
 		if (res->rec.nhits)
 			report_hits(n, res->rec.officer, res->rec.booth, res->rec.check_id,

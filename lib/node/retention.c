@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "tims/event.h"
+#include "tims/prescreen.h"
 #include "tims/retention.h"
 #include "internal.h"
 
@@ -47,6 +48,20 @@ static void run_once(struct tims_node *n)
 	if (tims_retention_run_post(n->post, n->audit, &t->pol, wall_ms(), 0, &rep, &err)) {
 		node_logl(n, TIMS_LOG_WARNING, "retention: %s", tims_err_msg(&err));
 		return;
+	}
+	{
+		/* the airports' passenger lists: travellers and links without a
+		 * hit, 48 hours after their flight's arrival (tims/prescreen.h) */
+		uint64_t pre = 0;
+
+		if (tims_prescreen_expire(n->dir, wall_ms(), &pre, &err))
+			node_logl(n, TIMS_LOG_WARNING, "retention: passenger lists: %s",
+				  tims_err_msg(&err));
+		else if (pre) {
+			tims_retention_report_count(&rep, TIMS_PRESCREEN_DB, pre);
+			node_log(n, "retention: erased %" PRIu64 " pre-screened travellers and links "
+				 "past 48 hours after arrival", pre);
+		}
 	}
 	erased = tims_retention_erased(&rep);
 	if (!(json = tims_retention_report_json(&t->pol, &rep))) {

@@ -33,6 +33,10 @@ start_centre() {
 }
 stop_centre() { kill "$CENTRE"; wait "$CENTRE" 2>/dev/null; }
 start_centre
+# (the supervisor who imports a passenger list below and the auditor who
+# reads the trail, made while the post starts)
+{ cli_as "$C" supervisor true && cli_as "$C" auditor true; } >"$T_TMP/supervisor.out" 2>&1 &
+SUPERVISOR=$!
 "$TIMS" post serve "$P" --port 0 >"$T_TMP/post.out" 2>"$T_TMP/post.log" &
 PIDS+=($!)
 wait_line "$T_TMP/post.out" "listening on"
@@ -69,6 +73,7 @@ t_ok "the post takes version 1" wait_held '^1 '
 t_match "status: with the short digest of that version, and no alert" '^1 [0-9a-f]{12} -$' "$(held)"
 
 # The centre's copy at version 1, taken while it is stopped.
+wait "$SUPERVISOR"
 stop_centre
 cp -a "$C" "$T_TMP/centre-v1"
 start_centre
@@ -108,6 +113,47 @@ cli_as "$C" analyst "$TIMS" watchlist import --store "$C/watchlists" --list want
 t_ok "the centre's version 3 reaches the post (the delta over the other 2 refused, the whole list taken)" \
 	wait_held "^3 $(centre_digest | cut -d' ' -f2) -$"
 t_eq "... the post's list is the centre's now" "" "$(hits)"
+
+# Issue 22 (docs/paxlst.md, "At the booth"): the screened passenger list
+# of a flight landing at the post's airport reaches the post, and the booth
+# is told. The airports map puts this post at TIA, in Tirana's time zone:
+# the carrier writes the arrival in local time.
+printf 'TIA = lineage\nTIA zone = Europe/Tirane\n' >"$C/airports.conf"
+E=$(date +%s)
+NOW=$(TZ=Europe/Tirane date -d "@$E" +%Y%m%d%H%M) DEP=$(TZ=Europe/Tirane date -d "@$((E - 7200))" +%Y%m%d%H%M) DAY=$(TZ=Europe/Tirane date -d "@$E" +%y%m%d)
+LOCAL=$(TZ=Europe/Tirane date -d "@$E" +%Y-%m-%dT%H:%M) UTC=$(date -u -d "@$E" +%Y-%m-%dT%H:%M)
+# ROE is on the centre's list (Q-2), MUELLER (a German passport, DEU) on none
+printf "UNA:+.? 'UNB+UNOA:4+JU:ZZ+ALBAPI:ZZ+%s:0500+1'UNH+1+PAXLST:D:05B:UN:IATA+JU123/%s/1040+01:F'BGM+745'TDT+20+JU123'LOC+125+BEG'DTM+189:%s:203'LOC+87+TIA'DTM+232:%s:203'NAD+FL+++ROE:RICHARD'ATT+2++M'DTM+329:19710101:102'NAT+2+GBR'DOC+P+GB5000005'LOC+91+GBR'NAD+FL+++MUELLER:HANS'ATT+2++M'DTM+329:19800101:102'NAT+2+DEU'DOC+P+C01X00T47'LOC+91+DEU'CNT+42:2'UNT+21+1'UNZ+1+1'" \
+	"$DAY" "$DAY" "$DEP" "$NOW" >"$T_TMP/ju123.edi"
+t_match "api: the centre screens JU123's list, one hit" '"travellers":2,"hits":1' \
+	"$(cli_as "$C" supervisor "$TIMS" api import "$C" "$T_TMP/ju123.edi" 2>&1 | tr -d ' ')"
+t_match "api: the hit's alert gives the expected arrival in local time and in UTC (the airport's zone)" \
+	"^flight JU123 of .* expected $LOCAL local time \\(${UTC}Z\\): traveller 1 \\(FL\\)" \
+	"$(sqlite3 -readonly "$C/centre.db" "SELECT detail FROM alerts WHERE kind = 'api-hit' ORDER BY id DESC LIMIT 1")"
+arrivals_held() { req GET /api/v1/status "$TOKEN" | grep -q '"kind":"arrivals","list":"lineage"'; }
+t_ok "api: the post takes the arrivals at TIA from the centre" wait_for 50 arrivals_held
+t_match "api: the centre's audit trail says the lists left for the post" '"action":"sync.arrivals".*\\"airport\\":\\"TIA\\"' \
+	"$(cli_as "$C" auditor "$TIMS" audit list --centre "$C" --json 2>&1 | grep -F sync.arrivals | head -1)"
+german() { # ISSUER: the German traveller's manual check
+	printf '{"manual":{"doc_code":"P","issuer":"%s","doc_number":"C01X00T47","surname":"MUELLER","given_names":"HANS","nationality":"DEU","birth_date":"1980-01-01","sex":"M"}}' "$1"
+}
+ans=$(req POST /api/v1/check "$TOKEN" "$(german D)")
+t_match "api: the booth is told (passport read as issued by D, listed as DEU): pre-screened on JU123 at its arrival, no hits" \
+	"^200 .*\"prescreen\":\\{\"flight\":\"JU123\",\"date\":\"[0-9-]{10}\",\"arrival\":\"$LOCAL\",\"arrival_ms\":$((E / 60 * 60000)),.*\"outcome\":\"no_hits\"" "$ans"
+t_match "api: the wanted traveller's check shows the centre's hit" '"prescreen":\{[^}]*"outcome":"hit","hits":\[\{"part":"person","list":"wanted","ref":"Q-2"' \
+	"$(req POST /api/v1/check "$TOKEN" '{"manual":{"doc_code":"P","issuer":"GBR","doc_number":"GB5000005","surname":"ROE","given_names":"RICHARD","nationality":"GBR","birth_date":"1971-01-01","sex":"M"}}')"
+t_eq "api: a traveller on no list: no pre-screened line" "200 0" \
+	"$(req POST /api/v1/check "$TOKEN" "$(german DNK)" | sed 's/ .*prescreen.*/ 1/; s/^\(200\) [^1].*/\1 0/')"
+t_match "api: a booth that claims a pre-screen in its request is refused" '^400 .*prescreen: unknown field' \
+	"$(req POST /api/v1/check "$TOKEN" '{"mrz":"x","prescreen":{"outcome":"no_hits","flight":"JU123"}}')"
+cid=$(printf '%s' "$ans" | check_id_of)
+req POST /api/v1/crossings "$TOKEN" "{\"check_id\":\"$cid\",\"direction\":\"entry\",\"decision\":\"admit\",\"id\":\"api-1\"}" >/dev/null
+t_eq "api: the entry registered is linked to its record (flight, position) in prescreen.db" "JU123|2" \
+	"$(sqlite3 -readonly "$P/prescreen.db" 'SELECT flight, position FROM links' 2>&1)"
+t_eq "api: prescreen.db holds no document number or name in clear" 0 \
+	"$(cat "$P"/prescreen.db* | grep -a -c -e C01X00T47 -e GB5000005 -e MUELLER)"
+out=$("$TIMS" centre bundle "$C" --arrivals nowhere --out "$T_TMP/none.bundle" 2>&1); rc=$?
+t_match "api: a post at no airport gets no list (exit 1)" '^1 .*at no airport' "$rc $out"
 
 # Under ASan+UBSan: a post applies a list with no identifiers, and serves.
 if [ -x "${TIMS_ASAN:-}" ]; then
