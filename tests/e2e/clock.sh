@@ -42,15 +42,26 @@ status() { curl -s --cacert "$P/tls.crt" -H "Authorization: Bearer ${TOKENS%%,*}
 back=$((RANDOM % 200 + 100))      # seconds back, then forward past now
 fwd=$((RANDOM % 300 + 300))
 "$PY" "$ROOT/tests/lib/booths.py" load --url "$URL" --ca "$P/tls.crt" --tokens "$TOKENS" \
-	--prefix clock --history "$T_TMP/history" --seconds 6 --seed "$SEED" 2>>"$T_TMP/load.err" &
+	--prefix clock --history "$T_TMP/history" --seconds 90 --stop-file "$T_TMP/load.stop" \
+	--seed "$SEED" 2>>"$T_TMP/load.err" &
 load=$!
+# A jump is seen at the first registration after it: each phase lasts 1.5 s
+# and then until the node has counted its jump (at most 20 s more: on a
+# loaded machine 1.5 s may hold no registration), the load going on.
+jumps() { status | sed -n 's/.*"clock":{"jumps":\([0-9]*\).*/\1/p'; }
+jumps_reach() { [ "$(jumps)" -ge "$1" ] 2>/dev/null; }
 sleep 1.5
 echo "-$back" >"$CLOCK"
 sleep 1.5
+wait_for 100 jumps_reach 1
 st_back=$(status)
 echo "+$fwd" >"$CLOCK"
 sleep 1.5
+wait_for 100 jumps_reach 2
 echo "+0" >"$CLOCK"
+sleep 1.5
+wait_for 100 jumps_reach 3
+touch "$T_TMP/load.stop"
 wait "$load"
 st=$(status)
 echo "# clock back $back s, then forward to +$fwd s, then back to the true time: status clock $(printf '%s' "$st" | grep -o '"clock":{[^}]*}')"

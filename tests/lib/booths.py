@@ -2,15 +2,16 @@
 """booths.py — the fault matrix's client and checker (Jepsen's set checker).
 
   booths.py load --url URL --ca FILE --tokens T1,T2,.. --prefix P --history H
-                 [--seconds S] [--retry N] [--resend N] [--seed N]
+                 [--seconds S] [--stop-file F] [--retry N] [--resend N] [--seed N]
   booths.py check --db POST.DB --history H [--label L] [--mirror MIRROR.DB]
                   [--store QUERY.DB --origin ORIGIN] [--audit EVENTS.JSONL]
 
 load: one thread per booth token, each registering crossings through the
 post's HTTPS API as a booth does (POST /api/v1/check, then POST
 /api/v1/crossings with the check id and a client id), until S seconds
-have passed (S = 0: until the retries are sent) or the post stops
-answering (killed). Ids not yet acknowledged in H are tried again first
+have passed (S = 0: until the retries are sent), or F exists (checked
+between two registrations: a test that waits for something the load must
+cause ends it then), or the post stops answering (killed). Ids not yet acknowledged in H are tried again first
 (the same id, by the same booth: a booth's retry),
 and up to --resend acknowledged ones are sent again (their answer must be
 "duplicate" with the index first given). Every step is appended to H at
@@ -191,6 +192,10 @@ def load(o):
     ctx = ssl.create_default_context(cafile=o["ca"])
     seconds = o.get("seconds", 30)
     deadline = time.monotonic() + seconds
+    stop_file = o.get("stop-file")
+
+    def running():
+        return time.monotonic() < deadline and not (stop_file and os.path.exists(stop_file))
 
     def next_id(n):
         with qmu:
@@ -201,7 +206,7 @@ def load(o):
 
     def booth(n):
         b = Booth(o["url"], ctx, tokens[n])
-        while time.monotonic() < deadline or (seconds == 0 and queues[n]):
+        while running() or (seconds == 0 and queues[n]):
             cid = next_id(n)
             try:
                 register(b, log, cid, n)
@@ -400,7 +405,7 @@ def main(argv):
     if cmd == "load":
         o = parse_args(rest, {"url": str, "ca": str, "tokens": str, "prefix": str,
                               "history": str, "seconds": float, "retry": int,
-                              "resend": int, "seed": int})
+                              "resend": int, "seed": int, "stop-file": str})
         load(o)
         return 0
     if cmd == "check":

@@ -146,7 +146,8 @@ static struct result call(const char *method, const char *path, const char *toke
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L); /* a guard against a hang, not a
+							  * measure: a loaded machine is slow */
 	/* send "/../" as it is: curl would otherwise resolve it itself */
 	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	if (tls_max)
