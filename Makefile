@@ -46,6 +46,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpcsclite 2>/dev/null)
 # PostgreSQL is opened (lib/cstore/pq.c): it and the ten libraries it brings
 # are not mapped into every process.
 PKG_LIBS := $(shell pkg-config --libs $(filter-out libpq,$(PKGS)) 2>/dev/null)
+# the benchmarks' PostgreSQL anchors call libpq themselves
+PQ_LIBS := $(shell pkg-config --libs libpq 2>/dev/null)
 # OpenSSL 3's libcrypto for lib/epass only (CMS SignedData and X.509 with
 # explicit EC parameters and brainpool curves, which GnuTLS cannot read);
 # the rest of the node keeps GnuTLS and libsodium. --as-needed drops it from
@@ -157,7 +159,7 @@ $(B)/fuzz/%: $(B)/fuzz/tobj/%.o $(B)/fuzz/libtims.a
 
 $(B)/bench/%: bench/%.c $(B)/libtims.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(B)/libtims.a $(LIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(B)/libtims.a $(LIBS) $(PQ_LIBS) -o $@
 
 # The "without encryption" side of bench/bench-vault.sh: the same library
 # compiled with -DTIMS_VAULT_NO_ENCRYPTION (the vault seals by copying and
