@@ -96,6 +96,67 @@ static const char *date_text(const struct tims_mrz_date *d)
 	return _("invalid");
 }
 
+/* A field's name for a person: only the translated path prints it (the
+ * English path prints the library's message, which names the field as the
+ * JSON does). */
+static const char *field_text(enum tims_mrz_field f)
+{
+	static const char *const names[TIMS_MRZ_F_LAST] = {
+		[TIMS_MRZ_F_MRZ] = N_("MRZ"),
+		[TIMS_MRZ_F_DOCUMENT_CODE] = N_("document code"),
+		[TIMS_MRZ_F_ISSUING_STATE] = N_("issuing state"),
+		[TIMS_MRZ_F_DOCUMENT_NUMBER] = N_("document number"),
+		[TIMS_MRZ_F_SURNAME] = N_("surname"),
+		[TIMS_MRZ_F_GIVEN_NAMES] = N_("given names"),
+		[TIMS_MRZ_F_NATIONALITY] = N_("nationality"),
+		[TIMS_MRZ_F_BIRTH_DATE] = N_("birth date"),
+		[TIMS_MRZ_F_SEX] = N_("sex"),
+		[TIMS_MRZ_F_EXPIRY_DATE] = N_("expiry date"),
+		[TIMS_MRZ_F_OPTIONAL_DATA] = N_("optional data"),
+		[TIMS_MRZ_F_OPTIONAL_DATA_2] = N_("optional data (line 2)"),
+		[TIMS_MRZ_F_COMPOSITE] = N_("composite check digit"),
+	};
+
+	return (unsigned)f < TIMS_MRZ_F_LAST && names[f] ? _(names[f]) : "?";
+}
+
+/*
+ * An error: the library's English message (lib/mrz), unless it has a code
+ * (tims/mrz.h: check_digit, check_digit_missing, check_digit_not_digit,
+ * missing, not_icao) and the catalogue of the language in use has its text;
+ * then that text with the code's values, as the consoles show it.
+ */
+static void print_error(const struct tims_mrz_issue *e)
+{
+	static const struct { const char *code, *fmt; int args; } coded[] = {
+		{ "check_digit", N_("%s: check digit is %s, expected %s"), 2 },
+		{ "check_digit_missing", N_("%s: check digit missing ('<'), expected %s"), -1 },
+		{ "check_digit_not_digit", N_("%s: check digit '%s' is not a digit"), 1 },
+		{ "missing", N_("%s: missing"), 0 },
+		{ "not_icao", N_("%s: '%s' is not an ICAO country code"), 1 },
+	};
+
+	for (size_t i = 0; e->code && i < sizeof(coded) / sizeof(coded[0]); i++) {
+		const char *t;
+
+		if (strcmp(e->code, coded[i].code))
+			continue;
+		t = _(coded[i].fmt);
+		if (t == coded[i].fmt)
+			break; /* no translation: the library's own words */
+		fputs(_("  error:   "), stdout);
+		switch (coded[i].args) {
+		case 2: printf(t, field_text(e->field), e->got, e->expected); break;
+		case 1: printf(t, field_text(e->field), e->got); break;
+		case -1: printf(t, field_text(e->field), e->expected); break;
+		default: printf(t, field_text(e->field)); break;
+		}
+		putchar('\n');
+		return;
+	}
+	printf(_("  error:   %s\n"), e->msg);
+}
+
 static void print_text(const struct tims_mrz_doc *doc, const struct tims_mrz *m,
 		       size_t n)
 {
@@ -121,7 +182,7 @@ static void print_text(const struct tims_mrz_doc *doc, const struct tims_mrz *m,
 			       m->optional_data_2);
 	}
 	for (unsigned i = 0; i < m->nerrors; i++)
-		printf(_("  error:   %s\n"), m->errors[i].msg);
+		print_error(&m->errors[i]);
 	if (m->errors_truncated)
 		printf(_("  error:   (more errors not shown)\n"));
 	for (unsigned i = 0; i < m->nwarnings; i++)
