@@ -175,4 +175,7 @@ void cli_lang_init(void)
 	bind_catalogue();
 	bind_textdomain_codeset("tims", "UTF-8");
 	textdomain("tims");
+	/* load the catalogue now, before a daemon's sandbox (Landlock,
+	 * seccomp: src/serve_sandbox.c) could refuse its files or calls */
+	(void)gettext("");
 }
