@@ -4,7 +4,8 @@
 
   scripts/po-check.py [--root DIR]
 
-For the source files po/POTFILES names (the files whose texts are marked):
+For the source files po/POTFILES names (the files whose texts are marked;
+every src/*.c must be among them):
   1. every text marked with _(), N_() or ngettext() is in po/tims.pot
      (else: run `make pot`), and has a translation in every po/LL.po that
      is neither missing, empty nor fuzzy; msgfmt --check passes on each
@@ -166,6 +167,12 @@ def main():
     findings = []
     with open(os.path.join(root, "po/POTFILES")) as f:
         files = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+    # every source file of the program is marked: a new one cannot print
+    # outside the catalogue unseen
+    src = os.path.join(root, "src")
+    for n in sorted(os.listdir(src)) if os.path.isdir(src) else []:
+        if n.endswith(".c") and "src/" + n not in files:
+            findings.append(f"src/{n}: not in po/POTFILES")
     for p in files:
         with open(os.path.join(root, p), encoding="utf-8") as f:
             findings += scan(p, f.read())

@@ -142,6 +142,7 @@ static void bind_catalogue(void)
 
 void cli_lang_init(void)
 {
+	static const char header[] = ""; /* a variable: xgettext extracts no "" */
 	static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
 	const char *all = getenv("LC_ALL"), *language = getenv("LANGUAGE");
 	char lang[LANG_MAX] = "";
@@ -177,5 +178,5 @@ void cli_lang_init(void)
 	textdomain("tims");
 	/* load the catalogue now, before a daemon's sandbox (Landlock,
 	 * seccomp: src/serve_sandbox.c) could refuse its files or calls */
-	(void)gettext("");
+	(void)gettext(header); /* "": the catalogue's header */
 }

@@ -4,7 +4,8 @@
 #  1. the catalogues are whole: scripts/po-check.py finds nothing in the
 #     tree, and finds each fault planted in a copy (a text without its
 #     translation, a fuzzy one, a translation that lost its %s, a text
-#     printed outside _(), a usage text not marked, po/tims.pot behind);
+#     printed outside _(), a usage text not marked, po/tims.pot behind, a
+#     source file of src/ left out of po/POTFILES);
 #  2. the language: Albanian from LANGUAGE (with LANG=C.UTF-8), from
 #     LC_ALL=sq_AL.UTF-8 and LANG=sq_AL.UTF-8 whether or not that locale is
 #     generated here, and from the installation's `lang = sq`; English with
@@ -33,6 +34,7 @@ plant src/tims.c 's/puts\(_\(("usage: tims version[^;]*)\)\);/puts($1);/'
 plant src/tims.c 's/printf\("tims %s\\n", tims_version\(\)\)/printf("tims %s\\n", "unknown version")/'
 plant src/cmd_mrz.c 's/N_\(("usage: tims mrz.*?\\n")\);/$1;/s'
 plant src/cli.c 's/readable by group or others: set to/readable by others: set to/'
+printf '#include "cli.h"\nvoid cmd_new(void);\nvoid cmd_new(void) { puts("a new command"); }\n' >"$T_TMP/r/src/cmd_new.c"
 out=$($PY scripts/po-check.py --root "$T_TMP/r" 2>&1)
 t_match "po-check: finds a text without its Albanian" "po/sq.po: empty translation of 'takes no arguments'" "$out"
 t_match "po-check: finds a text missing from sq.po" "po/sq.po: no translation of 'print the version'" "$out"
@@ -46,6 +48,8 @@ t_match "po-check: finds a usage text not marked N_()" \
 	'src/cmd_mrz.c:[0-9]+: usage\[\] = "usage: tims mrz.* is not N_\(\)' "$out"
 t_match "po-check: finds a marked text that po/tims.pot lacks (make pot not run)" \
 	"po/tims.pot: lacks .*readable by others: set to.*: run make pot" "$out"
+t_match "po-check: finds a source file of the program that po/POTFILES leaves out" \
+	"src/cmd_new.c: not in po/POTFILES" "$out"
 t_match "po-check: and fails" "po-check: [1-9][0-9]* finding" "$(echo "$out" | tail -1)"
 
 # ---- 2. the language ----------------------------------------------------------
