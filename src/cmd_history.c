@@ -63,7 +63,8 @@ static void print_text(const char *doc, const struct tims_travel *h, int64_t on)
 	const struct tims_stay_result *s = &h->stay;
 	char d[16], lb[16];
 
-	printf(_("document %s: %zu crossings at this post\n"), doc, h->n);
+	printf(ngettext("document %s: %zu crossing at this post\n",
+			"document %s: %zu crossings at this post\n", h->n), doc, h->n);
 	for (size_t i = 0; i < h->n; i++) {
 		const struct tims_travel_row *r = &h->rows[i];
 		struct tims_buf t = TIMS_BUF_INIT(64);
@@ -92,7 +93,9 @@ static void print_text(const char *doc, const struct tims_travel *h, int64_t on)
 		const char *note = json_string_value(json_object_get(nj, "note"));
 		const char *at = json_string_value(json_object_get(nj, "as_of"));
 
-		printf(_("national: %zu crossings at other posts; %s%s\n"), h->national.n,
+		printf(ngettext("national: %zu crossing at other posts; %s%s\n",
+				"national: %zu crossings at other posts; %s%s\n", h->national.n),
+		       h->national.n,
 		       note ? note : _("current as of "), note ? "" : at ? at : "?");
 		json_decref(nj);
 	}
