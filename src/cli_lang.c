@@ -163,7 +163,8 @@ void cli_lang_init(void)
 		}
 		if (!*lang)
 			installation_lang(lang, sizeof(lang));
-		if (!*lang || !strcmp(lang, "en"))
+		/* English (en, en_GB ...): the texts as written */
+		if (!*lang || (!strncmp(lang, "en", 2) && (!lang[2] || lang[2] == '_')))
 			return;
 		/* gettext reads the list from LANGUAGE; the signer, re-executed,
 		 * inherits it */
