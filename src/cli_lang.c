@@ -32,7 +32,6 @@
 #include "cli.h"
 #include "tims/officer.h"
 #include "tims/buf.h"
-#include "tims/conf.h"
 #include "tims/util.h"
 
 #ifndef TIMS_SYSCONFDIR
@@ -76,6 +75,42 @@ static int language_of(const char *locale, char *out, size_t cap)
 	return 1;
 }
 
+/* The value of the line `lang = VALUE` in a tims.conf(5) text, read as
+ * its parser reads lines (blanks around the line, the key and '=' are
+ * dropped; '#' starts a comment line); 0 when no line sets it or the value
+ * does not fit. Only this key is read: the daemon checks the whole file. */
+static int conf_lang(const char *text, char *out, size_t cap)
+{
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *e = strchr(p, '\n'), *q = p;
+		size_t n;
+
+		if (!e)
+			e = p + strlen(p);
+		while (q < e && (*q == ' ' || *q == '\t'))
+			q++;
+		if (e - q < 4 || strncmp(q, "lang", 4))
+			continue;
+		q += 4;
+		while (q < e && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q == e || *q != '=')
+			continue;
+		q++;
+		while (q < e && (*q == ' ' || *q == '\t'))
+			q++;
+		while (e > q && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			e--;
+		n = (size_t)(e - q);
+		if (n >= cap)
+			return 0;
+		memcpy(out, q, n);
+		out[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
 /* The `lang` line of the node's configuration, checked against the
  * languages TIMS has (tims_lang_names); 0 when none is set. */
 static int installation_lang(char *out, size_t cap)
@@ -97,7 +132,7 @@ static int installation_lang(char *out, size_t cap)
 			tims_buf_release(&b);
 			continue;
 		}
-		found = tims_conf_line_value(tims_buf_str(&b), "lang", v, sizeof(v));
+		found = conf_lang(tims_buf_str(&b), v, sizeof(v));
 		tims_buf_release(&b);
 		if (found && tims_lang_valid(v) && strlen(v) < cap) {
 			memcpy(out, v, strlen(v) + 1);

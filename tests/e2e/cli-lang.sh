@@ -77,6 +77,8 @@ inst() { env -i PATH="$PATH" TIMS_CONF_DIR="$T_TMP/etc" "$@" 2>&1; }
 t_match "lang: the installation's lang = sq (post.conf) gives Albanian" "$SQ" "$(inst LANG=C.UTF-8 "$TIMS" nosuch)"
 t_match "lang: a locale that names English wins over the installation's sq" "$EN" "$(inst LANG=en_US.UTF-8 "$TIMS" nosuch)"
 t_match "lang: LC_ALL=C wins over the installation's sq" "$EN" "$(inst LC_ALL=C "$TIMS" nosuch)"
+printf '# lang = en\n\t lang\t=  sq \t\r\n' >"$T_TMP/etc/post.conf"
+t_match "lang: a lang line indented, with tabs and CRLF, is read as tims.conf(5) reads it" "$SQ" "$(inst "$TIMS" nosuch)"
 printf 'lang = xx\n' >"$T_TMP/etc/post.conf"
 t_match "lang: a language TIMS does not have in post.conf is not used" "$EN" "$(inst "$TIMS" nosuch)"
 rm "$T_TMP/etc/post.conf"; printf 'lang = sq\n' >"$T_TMP/etc/centre.conf"
