@@ -52,6 +52,12 @@ t_match "po-check: finds a source file of the program that po/POTFILES leaves ou
 	"src/cmd_new.c: not in po/POTFILES" "$out"
 t_match "po-check: and fails" "po-check: [1-9][0-9]* finding" "$(echo "$out" | tail -1)"
 
+# scripts/po-mark.py wraps what po-check finds: a text unmarked in a copy of
+# tims.c comes back as the tree has it
+mkdir -p "$T_TMP/m"; sed 's/_("takes no arguments")/"takes no arguments"/' src/tims.c >"$T_TMP/m/tims.c"
+$PY scripts/po-mark.py "$T_TMP/m/tims.c" >/dev/null 2>&1
+t_eq "po-mark: marks an unmarked text back as _()" "" "$(diff src/tims.c "$T_TMP/m/tims.c" 2>&1)"
+
 # ---- 2. the language ----------------------------------------------------------
 # No locale of the machine is changed or generated: tims needs the locale's
 # name only (its messages are UTF-8 whatever LC_CTYPE is).
