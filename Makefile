@@ -27,7 +27,7 @@ PKGS := sqlite3 libsodium libmicrohttpd gnutls libcurl jansson icu-uc icu-i18n l
 # TIMS_NO_DEPS=1 (the Debian package build): never install packages; the
 # build-dependencies are debian/control's business.
 ifeq ($(filter clean deps,$(MAKECMDGOALS))$(TIMS_NO_DEPS),)
-ifneq ($(shell pkg-config --exists $(PKGS) libcrypto libpcsclite && command -v clang >/dev/null && command -v softhsm2-util >/dev/null && command -v faketime >/dev/null && command -v lintian >/dev/null && command -v dh >/dev/null && command -v promtool >/dev/null && test -x /usr/sbin/pcscd && test -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so && echo ok),ok)
+ifneq ($(shell pkg-config --exists $(PKGS) libcrypto libpcsclite && command -v clang >/dev/null && command -v softhsm2-util >/dev/null && command -v faketime >/dev/null && command -v lintian >/dev/null && command -v msgfmt >/dev/null && command -v dh >/dev/null && command -v promtool >/dev/null && test -x /usr/sbin/pcscd && test -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so && echo ok),ok)
 $(info make: some libraries or tools are missing; running scripts/deps.sh)
 DEPS_RC := $(shell bash scripts/deps.sh >&2; echo $$?)
 ifneq ($(DEPS_RC),0)
@@ -39,6 +39,11 @@ endif
 CC ?= cc
 CLANG ?= clang
 B := build
+# where `make install` puts things (see install below); SYSCONFDIR is also
+# compiled into the program (src/cli_lang.c reads the installation's
+# language from SYSCONFDIR/tims/post.conf)
+PREFIX ?= /usr/local
+SYSCONFDIR ?= $(PREFIX)/etc
 
 GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpcsclite 2>/dev/null)
@@ -92,9 +97,37 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 .SECONDARY:
-.PHONY: all demo check test asan fuzz fuzz-build soak bench clean deps install
+.PHONY: all demo check test asan fuzz fuzz-build soak bench clean deps install pot
 
 all: $(B)/tims
+
+# The program's message catalogues (GNU gettext, docs/languages.md): po/LL.po
+# compiled beside each program (build/locale, build/asan/locale), where
+# src/cli_lang.c finds them when run from the build tree. `make pot`
+# extracts the marked texts of the files po/POTFILES names into po/tims.pot
+# and merges them into each po/LL.po; scripts/po-check.py (make check,
+# tests/e2e/cli-lang.sh) fails on a text without a translation.
+LANGS := $(patsubst po/%.po,%,$(wildcard po/*.po))
+MO := $(LANGS:%=$(B)/locale/%/LC_MESSAGES/tims.mo)
+ASAN_MO := $(LANGS:%=$(B)/asan/locale/%/LC_MESSAGES/tims.mo)
+XGETTEXT_FLAGS := --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
+	--add-comments=TRANSLATORS: --package-name=tims --msgid-bugs-address=maintainers@users.noreply.r-seed-a265187c.example \
+	--no-wrap --sort-by-file
+
+$(B)/locale/%/LC_MESSAGES/tims.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check --output-file=$@ $<
+
+$(B)/asan/locale/%/LC_MESSAGES/tims.mo: $(B)/locale/%/LC_MESSAGES/tims.mo
+	@mkdir -p $(@D)
+	cp $< $@
+
+pot:
+	xgettext $(XGETTEXT_FLAGS) --files-from=po/POTFILES --output=po/tims.pot
+	for l in $(LANGS); do msgmerge --quiet --update --backup=none --no-wrap po/$$l.po po/tims.pot || exit 1; done
+
+$(B)/obj/src/cli_lang.o: ALL_CFLAGS += -DTIMS_SYSCONFDIR='"$(SYSCONFDIR)"'
+$(B)/asan/obj/src/cli_lang.o: ASAN_CFLAGS += -DTIMS_SYSCONFDIR='"$(SYSCONFDIR)"'
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -117,10 +150,10 @@ $(B)/asan/libtims.a: $(ASAN_LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/tims: $(CLI_OBJ) $(B)/libtims.a
+$(B)/tims: $(CLI_OBJ) $(B)/libtims.a | $(MO)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(CLI_OBJ) $(B)/libtims.a $(LIBS) -o $@
 
-$(B)/asan/tims: $(ASAN_CLI_OBJ) $(B)/asan/libtims.a
+$(B)/asan/tims: $(ASAN_CLI_OBJ) $(B)/asan/libtims.a | $(ASAN_MO)
 	$(CC) $(ASAN_CFLAGS) $(ASAN_CLI_OBJ) $(B)/asan/libtims.a $(LIBS) -o $@
 
 $(B)/tests/%: tests/unit/%.c $(TEST_SUPPORT) tests/unit/t.h $(B)/libtims.a
@@ -227,11 +260,9 @@ bench: $(B)/tims $(BENCH_BIN) $(PLAIN_BENCH)
 # Debian package (debian/rules) installs with PREFIX=/usr SYSCONFDIR=/etc
 # UNITDIR=/lib/systemd/system into its DESTDIR. The units name the program
 # and the configuration by their installed paths.
-PREFIX ?= /usr/local
-SYSCONFDIR ?= $(PREFIX)/etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 UNITS := tims-post.service tims-centre.service tims-witness.service
-install: $(B)/tims
+install: $(B)/tims $(MO)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/tims/web/dashboard $(DESTDIR)$(UNITDIR) \
@@ -246,6 +277,10 @@ install: $(B)/tims
 	install -m 0644 web/i18n/*.json $(DESTDIR)$(PREFIX)/share/tims/web/i18n/
 	install -m 0644 web/dashboard/*.html web/dashboard/*.js web/dashboard/*.css $(DESTDIR)$(PREFIX)/share/tims/web/dashboard/
 	install -m 0644 web/dashboard/i18n/*.json $(DESTDIR)$(PREFIX)/share/tims/web/dashboard/i18n/
+	for l in $(LANGS); do \
+		install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES && \
+		install -m 0644 $(B)/locale/$$l/LC_MESSAGES/tims.mo $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/tims.mo || exit 1; \
+	done
 	for u in $(UNITS); do \
 		sed -e 's|/usr/bin/tims|$(PREFIX)/bin/tims|g' -e 's|/etc/tims/|$(SYSCONFDIR)/tims/|g' \
 			systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \

@@ -15,7 +15,7 @@ pkgs=(
   oathtool wrk hyperfine
   softhsm2 libp11-kit-dev faketime nftables
   chromium poppler-utils fonts-dejavu-core libjs-chart.js
-  python3 groff-base man-db
+  python3 groff-base man-db gettext
   libsystemd-dev debhelper lintian dpkg-dev fakeroot systemd
   prometheus
   libseccomp-dev

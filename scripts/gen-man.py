@@ -61,8 +61,14 @@ DOCS = {
 }
 
 
+# The pages are English whatever the caller's language: LC_ALL=C is the
+# program's "English, always" (src/cli_lang.c).
+ENGLISH = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_MESSAGES", "LANG")}
+ENGLISH["LC_ALL"] = "C"
+
+
 def run(tims, *args):
-    p = subprocess.run([tims, *args], capture_output=True, text=True)
+    p = subprocess.run([tims, *args], capture_output=True, text=True, env=ENGLISH)
     return (p.stdout or p.stderr).rstrip("\n")
 
 

@@ -108,14 +108,14 @@ int cli_dispatch(const char *family, const struct cli_command *table,
 	}
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
-		fputs(usage, argc < 2 ? stderr : stdout);
+		fputs(_(usage), argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_USAGE : CLI_OK;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(argv[1], table[i].name))
 			return table[i].fn(argc - 1, argv + 1);
-	fputs(usage, stderr);
-	return cli_error(CLI_USAGE, family, "'%s' is not a %s command",
+	fputs(_(usage), stderr);
+	return cli_error(CLI_USAGE, family, _("'%s' is not a %s command"),
 			 argv[1], family);
 }
 
@@ -187,7 +187,7 @@ void cli_print_routes(const struct tims_http_route *r, size_t n)
 
 static void private_found(void *ctx, const char *path, unsigned mode)
 {
-	fprintf(stderr, "tims %s: %s was mode %04o, readable by group or others: set to %04o\n",
+	fprintf(stderr, _("tims %s: %s was mode %04o, readable by group or others: set to %04o\n"),
 		(const char *)ctx, path, mode, (mode & 040000) ? 0700u : (mode & 0700u));
 }
 

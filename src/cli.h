@@ -12,10 +12,24 @@
 #ifndef TIMS_CLI_H
 #define TIMS_CLI_H
 
+#include <libintl.h>
 #include <stdint.h>
 
 #include "tims/err.h"
 #include "tims/http.h"
+
+/*
+ * The program's texts for people go through the "tims" catalogue
+ * (src/cli_lang.c, docs/languages.md): _("...") where printed, N_("...")
+ * where a table or an array holds one to be translated when printed.
+ * Never for machine output (--json, JSON Lines, the routes, the command
+ * list for scripts): it stays English and stable.
+ */
+#define _(s) gettext(s)
+#define N_(s) s
+
+/* Chooses the language of the messages; first thing main() does. */
+void cli_lang_init(void);
 
 #define CLI_OK 0
 #define CLI_FAIL 1

@@ -109,11 +109,11 @@ static int session_path(const char *cmd, const char *dir, int kind, char *out, s
 	size_t i;
 
 	if (session_dir(sdir, sdir_cap))
-		return cli_error(CLI_USAGE, cmd, "no session directory: set TIMS_SESSION_DIR "
-				 "(or XDG_RUNTIME_DIR or HOME)");
+		return cli_error(CLI_USAGE, cmd, _("no session directory: set TIMS_SESSION_DIR "
+				 "(or XDG_RUNTIME_DIR or HOME)"));
 	if (node_vkey(dir, kind, &v, &err)) {
 		tims_buf_release(&v);
-		return cli_error(CLI_USAGE, cmd, "%s: node identity: %s", dir, tims_err_msg(&err));
+		return cli_error(CLI_USAGE, cmd, _("%s: node identity: %s"), dir, tims_err_msg(&err));
 	}
 	crypto_hash_sha256(h, (const unsigned char *)v.buf, v.len);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
@@ -125,18 +125,18 @@ static int session_path(const char *cmd, const char *dir, int kind, char *out, s
 	name[i] = '\0';
 	tims_buf_release(&v);
 	if (snprintf(out, cap, "%s/%s-%.16s", sdir, i ? name : "node", hex) >= (int)cap)
-		return cli_error(CLI_USAGE, cmd, "%s: session path too long", sdir);
+		return cli_error(CLI_USAGE, cmd, _("%s: session path too long"), sdir);
 	return CLI_OK;
 }
 
 static int check_node(const char *cmd, const char *dir, int *kind)
 {
 	if (!dir || !*dir)
-		return cli_error(CLI_USAGE, cmd, "--post DIR is required");
+		return cli_error(CLI_USAGE, cmd, _("--post DIR is required"));
 	*kind = cli_node_kind(dir);
 	if (*kind == CLI_NODE_NONE)
-		return cli_error(CLI_USAGE, cmd, "%s: not a post's or the centre's directory "
-				 "(no post.db or centre.db)", dir);
+		return cli_error(CLI_USAGE, cmd, _("%s: not a post's or the centre's directory "
+				 "(no post.db or centre.db)"), dir);
 	return CLI_OK;
 }
 
@@ -151,7 +151,7 @@ static int find_token(const char *cmd, const char *dir, int kind, char token[TIM
 
 	if (env) {
 		if (!tims_session_token_valid(env))
-			return cli_error(CLI_FAIL, cmd, "TIMS_SESSION: not a session token");
+			return cli_error(CLI_FAIL, cmd, _("TIMS_SESSION: not a session token"));
 		memcpy(token, env, TIMS_TOKEN_CHARS);
 		return CLI_OK;
 	}
@@ -159,10 +159,10 @@ static int find_token(const char *cmd, const char *dir, int kind, char token[TIM
 		return r;
 	rc = tims_session_file_read(path, token, &err);
 	if (rc == TIMS_ERR_NOTFOUND)
-		return cli_error(CLI_FAIL, cmd, "not logged in at %s (tims login --post %s OFFICER)",
+		return cli_error(CLI_FAIL, cmd, _("not logged in at %s (tims login --post %s OFFICER)"),
 				 dir, dir);
 	if (rc)
-		return cli_error(CLI_FAIL, cmd, "not logged in: session file %s", tims_err_msg(&err));
+		return cli_error(CLI_FAIL, cmd, _("not logged in: session file %s"), tims_err_msg(&err));
 	return CLI_OK;
 }
 
@@ -254,7 +254,7 @@ int cli_authenticate(const char *cmd, const char *dir, unsigned roles, struct cl
 	if ((rc = check_node(cmd, dir, &kind)))
 		return rc;
 	if (strlen(dir) >= sizeof(a->dir))
-		return cli_error(CLI_USAGE, cmd, "%s: path too long", dir);
+		return cli_error(CLI_USAGE, cmd, _("%s: path too long"), dir);
 	if ((rc = find_token(cmd, dir, kind, token)))
 		return rc;
 	/* Test cost: nothing is hashed here (only the store's dummy). */
@@ -266,15 +266,15 @@ int cli_authenticate(const char *cmd, const char *dir, unsigned roles, struct cl
 	tims_officers_close_dir(o);
 	sodium_memzero(token, sizeof(token));
 	if (r == TIMS_ERR_AUTH)
-		return cli_error(CLI_FAIL, cmd, "session ended, expired or unknown at %s "
+		return cli_error(CLI_FAIL, cmd, _("session ended, expired or unknown at %s "
 				 "(account disabled or reset, logged out, idle too long, or a "
-				 "session of another node): log in again", dir);
+				 "session of another node): log in again"), dir);
 	if (r)
 		return cli_error(CLI_USAGE, cmd, "%s", tims_err_msg(&err));
 	if (strcmp(a->who.booth, CLI_BOOTH) != 0) {
 		memset(a, 0, sizeof(*a));
-		return cli_error(CLI_FAIL, cmd, "session was not opened by tims login (booth is "
-				 "not \"cli\"): log in with tims login");
+		return cli_error(CLI_FAIL, cmd, _("session was not opened by tims login (booth is "
+				 "not \"cli\"): log in with tims login"));
 	}
 	snprintf(a->dir, sizeof(a->dir), "%s", dir);
 	if (!(a->who.role & roles)) {
@@ -287,7 +287,7 @@ int cli_authenticate(const char *cmd, const char *dir, unsigned roles, struct cl
 			     text, 403, NULL);
 		free(text);
 		json_decref(q);
-		rc = cli_error(CLI_FAIL, cmd, "role %s may not run tims %s (allowed: %s)",
+		rc = cli_error(CLI_FAIL, cmd, _("role %s may not run tims %s (allowed: %s)"),
 			       tims_role_name(a->who.role), cmd, allowed);
 		memset(a, 0, sizeof(*a));
 		return rc;
@@ -308,10 +308,10 @@ int cli_audit_status(const struct cli_actor *a, const char *cmd, const char *act
 	int kind = cli_node_kind(a->dir);
 
 	if (!a->who.id[0] || kind == CLI_NODE_NONE)
-		return cli_error(CLI_USAGE, cmd, "audit: no authenticated officer; nothing done");
+		return cli_error(CLI_USAGE, cmd, _("audit: no authenticated officer; nothing done"));
 	if (append_event(a->dir, kind, a->who.id, a->who.role, action, purpose, query_json,
 			 status, &err))
-		return cli_error(CLI_USAGE, cmd, "audit log of %s: %s; nothing done", a->dir,
+		return cli_error(CLI_USAGE, cmd, _("audit log of %s: %s; nothing done"), a->dir,
 				 tims_err_msg(&err));
 	return CLI_OK;
 }
@@ -344,7 +344,7 @@ void cli_session_follow_key(const char *dir, const char *old_vkey)
 /* ---- tims login / tims logout ------------------------------------------- */
 
 static const char login_usage[] =
-	"usage: tims login --post DIR OFFICER [--print-token]\n"
+	N_("usage: tims login --post DIR OFFICER [--print-token]\n"
 	"       tims logout --post DIR\n"
 	"\n"
 	"Opens a session for OFFICER at the node in DIR (a post's or the centre's\n"
@@ -357,7 +357,7 @@ static const char login_usage[] =
 	"for TIMS_SESSION=TOKEN (a script acting for several people). Every\n"
 	"command that reads personal data or changes the system needs a session\n"
 	"of a role allowed to run it (docs/roles.md) and is audited with it.\n"
-	"Logins and logouts are audited too.\n";
+	"Logins and logouts are audited too.\n");
 
 char *cli_read_secret(const char *prompt, size_t max)
 {
@@ -415,15 +415,15 @@ static int parse_dir(const char *cmd, int argc, char **argv, const char **dir,
 		} else if (c == 't' && print_token) {
 			*print_token = 1;
 		} else {
-			fputs(login_usage, stderr);
-			return cli_error(CLI_USAGE, cmd, "unknown or incomplete option '%s'",
+			fputs(_(login_usage), stderr);
+			return cli_error(CLI_USAGE, cmd, _("unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		}
 	}
 	if (!*dir || optind != argc - (want_id ? 1 : 0)) {
-		fputs(login_usage, stderr);
-		return cli_error(CLI_USAGE, cmd, want_id ? "want --post DIR and one OFFICER"
-				 : "want --post DIR and nothing else");
+		fputs(_(login_usage), stderr);
+		return cli_error(CLI_USAGE, cmd, want_id ? _("want --post DIR and one OFFICER")
+				 : _("want --post DIR and nothing else"));
 	}
 	if (want_id)
 		*id = argv[optind];
@@ -451,11 +451,11 @@ static tims_rc claim_step(const char *dir, struct tims_officers *o, const char *
 	if (rc == TIMS_ERR_REPLAY)
 		return rc;
 	if (rc == TIMS_ERR_UNAVAILABLE) {
-		fprintf(stderr, "tims login: the centre is not reachable (%s); this login's "
-			"code is reported to it later\n", err->msg);
+		fprintf(stderr, _("tims login: the centre is not reachable (%s); this login's "
+			"code is reported to it later\n"), err->msg);
 		c.offline = 1;
 		if (tims_totp_pending_add(tims_officers_db(o), &c, &e))
-			fprintf(stderr, "tims login: %s\n", e.msg);
+			fprintf(stderr, _("tims login: %s\n"), e.msg);
 	}
 	return TIMS_OK;
 }
@@ -473,7 +473,7 @@ int cmd_login(int argc, char **argv)
 	tims_rc r;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(login_usage, stdout);
+		fputs(_(login_usage), stdout);
 		return CLI_OK;
 	}
 	if ((rc = parse_dir("login", argc, argv, &dir, &print_token, 1, &id)) ||
@@ -483,15 +483,15 @@ int cmd_login(int argc, char **argv)
 	    (rc = session_path("login", dir, kind, path, sizeof(path), sdir, sizeof(sdir))))
 		return rc;
 	if (sodium_init() < 0)
-		return cli_error(CLI_USAGE, "login", "libsodium: init failed");
-	pw = cli_read_secret("password: ", TIMS_PW_MAX);
+		return cli_error(CLI_USAGE, "login", _("libsodium: init failed"));
+	pw = cli_read_secret(_("password: "), TIMS_PW_MAX);
 	if (pw)
-		code = cli_read_secret("code: ", 16);
+		code = cli_read_secret(_("code: "), 16);
 	if (!pw || !code) {
 		sodium_free(pw);
 		sodium_free(code);
-		return cli_error(CLI_USAGE, "login", "want the password on the first line of "
-				 "standard input and the TOTP code on the second");
+		return cli_error(CLI_USAGE, "login", _("want the password on the first line of "
+				 "standard input and the TOTP code on the second"));
 	}
 	if (tims_officers_open_dir(dir, TIMS_PW_COST_INTERACTIVE, &o, &err)) {
 		sodium_free(pw);
@@ -516,7 +516,7 @@ int cmd_login(int argc, char **argv)
 		tims_officers_close_dir(o);
 		if (r == TIMS_ERR_REPLAY)
 			return cli_error(CLI_FAIL, "login", "%s", err.msg[0] ? err.msg :
-					 "this code was already used; wait for the next one");
+					 _("this code was already used; wait for the next one"));
 		return cli_error(r == TIMS_ERR_AUTH ? CLI_FAIL : CLI_USAGE, "login", "%s",
 				 r == TIMS_ERR_AUTH ? TIMS_LOGIN_VAGUE : tims_err_msg(&err));
 	}
@@ -526,7 +526,7 @@ int cmd_login(int argc, char **argv)
 		tims_officer_logout(o, token, NULL);
 		tims_officers_close_dir(o);
 		sodium_memzero(token, sizeof(token));
-		return cli_error(CLI_USAGE, "login", "audit log of %s: %s; not logged in", dir,
+		return cli_error(CLI_USAGE, "login", _("audit log of %s: %s; not logged in"), dir,
 				 tims_err_msg(&aerr));
 	}
 	if (print_token) {
@@ -535,9 +535,9 @@ int cmd_login(int argc, char **argv)
 	} else if (tims_session_dir_prepare(sdir, &err) ||
 		   tims_session_file_write(path, token, &err)) {
 		tims_officer_logout(o, token, NULL);
-		rc = cli_error(CLI_USAGE, "login", "%s; not logged in", tims_err_msg(&err));
+		rc = cli_error(CLI_USAGE, "login", _("%s; not logged in"), tims_err_msg(&err));
 	} else {
-		fprintf(stderr, "logged in at %s as %s (%s)\n", dir, who.id,
+		fprintf(stderr, _("logged in at %s as %s (%s)\n"), dir, who.id,
 			tims_role_name(who.role));
 		rc = CLI_OK;
 	}
@@ -556,7 +556,7 @@ int cmd_logout(int argc, char **argv)
 	int kind, rc, have_file;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(login_usage, stdout);
+		fputs(_(login_usage), stdout);
 		return CLI_OK;
 	}
 	if ((rc = parse_dir("logout", argc, argv, &dir, NULL, 0, NULL)) ||
@@ -580,7 +580,7 @@ int cmd_logout(int argc, char **argv)
 	if (!rc && have_file && !getenv("TIMS_SESSION") && unlink(path) != 0 && errno != ENOENT)
 		rc = cli_error(CLI_USAGE, "logout", "%s: %s", path, strerror(errno));
 	if (!rc)
-		fprintf(stderr, "logged out at %s\n", dir);
+		fprintf(stderr, _("logged out at %s\n"), dir);
 	return rc;
 }
 
@@ -598,7 +598,7 @@ int cli_gate(const char *cmd, const char *dir, unsigned roles, const char *actio
 	}
 	if (query && !(text = json_dumps(query, JSON_COMPACT | JSON_SORT_KEYS))) {
 		json_decref(query);
-		return cli_error(CLI_USAGE, cmd, "out of memory; nothing done");
+		return cli_error(CLI_USAGE, cmd, _("out of memory; nothing done"));
 	}
 	json_decref(query);
 	rc = cli_audit(a, cmd, action, purpose, text);
@@ -664,13 +664,13 @@ int cli_store_node(const char *cmd, const char *store, char *node, size_t cap)
 		else
 			snprintf(parent, sizeof(parent), "/");
 		if (shares_files(real, what, sizeof(what)))
-			return cli_error(CLI_FAIL, cmd, "%s: a symbolic or hard link in the store; "
-					 "refused (it could be a node's store under another name)",
+			return cli_error(CLI_FAIL, cmd, _("%s: a symbolic or hard link in the store; "
+					 "refused (it could be a node's store under another name)"),
 					 what);
 	}
 	if (cli_node_kind(parent) == CLI_NODE_NONE)
 		return CLI_OK;
 	if ((size_t)snprintf(node, cap, "%s", parent) >= cap)
-		return cli_error(CLI_USAGE, cmd, "%s: path too long", parent);
+		return cli_error(CLI_USAGE, cmd, _("%s: path too long"), parent);
 	return CLI_OK;
 }

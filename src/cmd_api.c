@@ -43,7 +43,7 @@
 #include "tims/util.h"
 
 static const char usage[] =
-	"usage: tims api parse [--json] [FILE]\n"
+	N_("usage: tims api parse [--json] [FILE]\n"
 	"       tims api import DIR FILE...\n"
 	"       tims api list DIR --purpose TEXT\n"
 	"       tims api show DIR FLIGHT DATE --purpose TEXT [--version N]\n"
@@ -106,7 +106,7 @@ static const char usage[] =
 	"Prints one line a row, or with --json one JSON object. Exit 0 reported,\n"
 	"1 the report cannot be made (no airport post known, a store that cannot\n"
 	"be read), 2 usage.\n"
-	"See docs/paxlst.md.\n";
+	"See docs/paxlst.md.\n");
 
 static json_t *traveller_json(const struct tims_paxlst *p, const struct tims_paxlst_traveller *t)
 {
@@ -143,7 +143,7 @@ static int api_parse(int argc, char **argv)
 	int c, json = 0, st = CLI_OK;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	optind = 1;
@@ -152,20 +152,20 @@ static int api_parse(int argc, char **argv)
 		if (c == 'j')
 			json = 1;
 		else
-			return cli_error(CLI_USAGE, "api", "parse: unknown or incomplete option '%s'",
+			return cli_error(CLI_USAGE, "api", _("parse: unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 	}
 	if (argc - optind > 1)
-		return cli_error(CLI_USAGE, "api", "parse: want [--json] [FILE]");
+		return cli_error(CLI_USAGE, "api", _("parse: want [--json] [FILE]"));
 	path = optind < argc ? argv[optind] : "-";
 	if (tims_read_file(path, TIMS_PAXLST_MAX_BYTES, &in, &err)) {
 		tims_buf_release(&in);
-		return cli_error(CLI_USAGE, "api", "parse: %s", err.msg);
+		return cli_error(CLI_USAGE, "api", _("parse: %s"), err.msg);
 	}
 	if (tims_paxlst_parse(in.buf ? in.buf : "", in.len, NULL, &p, &err)) {
 		tims_buf_release(&in);
 		return cli_error(err.rc == TIMS_ERR_NOMEM ? CLI_USAGE : CLI_FAIL, "api",
-				 "parse: %s: %s", strcmp(path, "-") ? path : "standard input", err.msg);
+				 _("parse: %s: %s"), strcmp(path, "-") ? path : _("standard input"), err.msg);
 	}
 	tims_buf_release(&in);
 	for (size_t i = 0; i < p.n; i++) {
@@ -177,14 +177,14 @@ static int api_parse(int argc, char **argv)
 
 			json_decref(o);
 			if (!s) {
-				st = cli_error(CLI_USAGE, "api", "parse: out of memory");
+				st = cli_error(CLI_USAGE, "api", _("parse: out of memory"));
 				break;
 			}
 			puts(s);
 			free(s);
 			continue;
 		}
-		printf("%-4s %s, %s  born %s %s %s  %s %s (%s, until %s)  %s %s %s -> %s %s%s\n",
+		printf(_("%-4s %s, %s  born %s %s %s  %s %s (%s, until %s)  %s %s %s -> %s %s%s\n"),
 		       t->role, t->surname, t->given_names, t->birth_date[0] ? t->birth_date : "?",
 		       t->sex[0] ? t->sex : "?", t->nationality[0] ? t->nationality : "?",
 		       t->document_type[0] ? t->document_type : "?",
@@ -192,13 +192,13 @@ static int api_parse(int argc, char **argv)
 		       t->document_issuing_state[0] ? t->document_issuing_state : "?",
 		       t->document_expiry[0] ? t->document_expiry : "?", t->flight,
 		       t->departure_airport, t->departure_time, t->arrival_airport, t->arrival_time,
-		       t->nwarnings ? "  (warnings)" : "");
+		       t->nwarnings ? _("  (warnings)") : "");
 		for (unsigned k = 0; k < t->nwarnings; k++)
 			if (tims_paxlst_warning(&p, t, k))
-				printf("     warning: %s\n", tims_paxlst_warning(&p, t, k));
+				printf(_("     warning: %s\n"), tims_paxlst_warning(&p, t, k));
 	}
 	if (!json && st == CLI_OK)
-		printf("%zu travellers in %u messages of %u interchanges, %" PRIu64 " warnings\n",
+		printf(_("%zu travellers in %u messages of %u interchanges, %" PRIu64 " warnings\n"),
 		       p.n, p.messages, p.interchanges, p.warnings);
 	tims_paxlst_release(&p);
 	return st;
@@ -217,8 +217,8 @@ static int64_t wall_ms(void)
 static int centre_dir(const char *sub, const char *dir)
 {
 	if (cli_node_kind(dir) != CLI_NODE_CENTRE)
-		return cli_error(CLI_USAGE, "api", "%s: %s: not the centre's directory (a post "
-				 "imports no passenger lists yet: docs/paxlst.md)", sub, dir);
+		return cli_error(CLI_USAGE, "api", _("%s: %s: not the centre's directory (a post "
+				 "imports no passenger lists yet: docs/paxlst.md)"), sub, dir);
 	return CLI_OK;
 }
 
@@ -232,11 +232,11 @@ static int api_import(int argc, char **argv)
 	int st = CLI_OK;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	if (argc < 3)
-		return cli_error(CLI_USAGE, "api", "import: want DIR FILE...");
+		return cli_error(CLI_USAGE, "api", _("import: want DIR FILE..."));
 	if ((st = centre_dir("import", argv[1])))
 		return st;
 	files = json_array();
@@ -247,11 +247,11 @@ static int api_import(int argc, char **argv)
 			   files ? files : json_array()), &who)))
 		return st;
 	if (!(res = malloc(sizeof(*res))))
-		return cli_error(CLI_USAGE, "api", "import: out of memory");
+		return cli_error(CLI_USAGE, "api", _("import: out of memory"));
 	tims_err_clear(&err);
 	if (tims_centre_open(argv[1], &c, &err)) {
 		free(res);
-		return cli_error(CLI_USAGE, "api", "import: %s", tims_err_msg(&err));
+		return cli_error(CLI_USAGE, "api", _("import: %s"), tims_err_msg(&err));
 	}
 	for (int i = 2; i < argc; i++) {
 		struct tims_buf in = TIMS_BUF_INIT(TIMS_PAXLST_MAX_BYTES + 1);
@@ -260,7 +260,7 @@ static int api_import(int argc, char **argv)
 		tims_rc rc;
 
 		if (tims_read_file(argv[i], TIMS_PAXLST_MAX_BYTES, &in, &err)) {
-			st = cli_error(CLI_USAGE, "api", "import: %s", tims_err_msg(&err));
+			st = cli_error(CLI_USAGE, "api", _("import: %s"), tims_err_msg(&err));
 			break;
 		}
 		rc = tims_centre_api_import(c, in.buf ? in.buf : "", in.len, wall_ms(), res, &err);
@@ -276,7 +276,7 @@ static int api_import(int argc, char **argv)
 				st = CLI_USAGE;
 			free(qs);
 			st = cli_error(st ? st : rc == TIMS_ERR_INVALID || rc == TIMS_ERR_TOOBIG ?
-				       CLI_FAIL : CLI_USAGE, "api", "import: %s: %s", argv[i],
+				       CLI_FAIL : CLI_USAGE, "api", _("import: %s: %s"), argv[i],
 				       tims_err_msg(&err));
 			break;
 		}
@@ -284,7 +284,7 @@ static int api_import(int argc, char **argv)
 		text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		json_decref(o);
 		if (!text) {
-			st = cli_error(CLI_USAGE, "api", "import: out of memory");
+			st = cli_error(CLI_USAGE, "api", _("import: out of memory"));
 			break;
 		}
 		/* what was stored, in the audit log (digest, flights, counts) */
@@ -306,8 +306,8 @@ static int purpose_ok(const char *sub, const char *purpose)
 	size_t n = purpose ? strlen(purpose) : 0;
 
 	if (n < 3 || n > 200)
-		return cli_error(CLI_USAGE, "api", "%s: --purpose: 3 to 200 bytes are required "
-				 "(why the passenger data is read)", sub);
+		return cli_error(CLI_USAGE, "api", _("%s: --purpose: 3 to 200 bytes are required "
+				 "(why the passenger data is read)"), sub);
 	return CLI_OK;
 }
 
@@ -412,18 +412,18 @@ static int api_list(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	if (argc == 4 && !strcmp(argv[2], "--purpose"))
 		purpose = argv[3];
 	else
-		return cli_error(CLI_USAGE, "api", "list: want DIR --purpose TEXT");
+		return cli_error(CLI_USAGE, "api", _("list: want DIR --purpose TEXT"));
 	if ((st = open_store("list", argv[1], "cli.api.list", purpose, json_object(), &c, &api)))
 		return st;
 	tims_err_clear(&err);
 	if (tims_api_flights(api, INT64_MIN, INT64_MAX, print_flight, NULL, &err))
-		st = cli_error(CLI_USAGE, "api", "list: %s", err.msg[0] ? err.msg : "out of memory");
+		st = cli_error(CLI_USAGE, "api", _("list: %s"), err.msg[0] ? err.msg : _("out of memory"));
 	tims_api_close(api);
 	tims_centre_free(c);
 	return st;
@@ -440,7 +440,7 @@ static int api_show(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -451,9 +451,9 @@ static int api_show(int argc, char **argv)
 
 			version = strtol(argv[++i], &end, 10);
 			if (*end || version < 1 || version > 1000000)
-				return cli_error(CLI_USAGE, "api", "show: --version: a number from 1");
+				return cli_error(CLI_USAGE, "api", _("show: --version: a number from 1"));
 		} else if (argv[i][0] == '-')
-			return cli_error(CLI_USAGE, "api", "show: unknown option '%s'", argv[i]);
+			return cli_error(CLI_USAGE, "api", _("show: unknown option '%s'"), argv[i]);
 		else if (!dir)
 			dir = argv[i];
 		else if (!flight)
@@ -461,20 +461,20 @@ static int api_show(int argc, char **argv)
 		else if (!date)
 			date = argv[i];
 		else
-			return cli_error(CLI_USAGE, "api", "show: want DIR FLIGHT DATE --purpose TEXT");
+			return cli_error(CLI_USAGE, "api", _("show: want DIR FLIGHT DATE --purpose TEXT"));
 	}
 	if (!date)
-		return cli_error(CLI_USAGE, "api", "show: want DIR FLIGHT DATE --purpose TEXT");
+		return cli_error(CLI_USAGE, "api", _("show: want DIR FLIGHT DATE --purpose TEXT"));
 	if ((st = open_store("show", dir, "cli.api.show", purpose,
 			     json_pack("{s:s, s:s, s:i}", "flight", flight, "date", date,
 				       "version", (int)version), &c, &api)))
 		return st;
 	tims_err_clear(&err);
 	if (tims_api_flight_get(api, flight, date, &f, &err))
-		st = cli_error(CLI_FAIL, "api", "show: %s", tims_err_msg(&err));
+		st = cli_error(CLI_FAIL, "api", _("show: %s"), tims_err_msg(&err));
 	else if (print_flight(NULL, &f) || tims_api_versions(api, f.id, print_version, NULL, &err) ||
 		 tims_api_travellers(api, f.id, (unsigned)version, print_traveller, NULL, &err))
-		st = cli_error(CLI_USAGE, "api", "show: %s", err.msg[0] ? err.msg : "out of memory");
+		st = cli_error(CLI_USAGE, "api", _("show: %s"), err.msg[0] ? err.msg : _("out of memory"));
 	tims_api_close(api);
 	tims_centre_free(c);
 	return st;
@@ -483,26 +483,26 @@ static int api_show(int argc, char **argv)
 /* tims api report: the reports after arrival (tims/arrivals.h) */
 static void print_report(const struct tims_arrivals_report *r, const char *date)
 {
-	printf("%s %s, %u hours: %zu flights", tims_arrivals_kind_name(r->kind), date, r->hours,
+	printf(_("%s %s, %u hours: %zu flights"), tims_arrivals_kind_name(r->kind), date, r->hours,
 	       r->flights);
 	if (r->kind == TIMS_ARRIVALS_NO_SHOW)
-		printf(" (%zu still open), %zu travellers compared, %zu not crossed", r->flights_open,
+		printf(_(" (%zu still open), %zu travellers compared, %zu not crossed"), r->flights_open,
 		       r->travellers, r->total);
 	else
-		printf(", %zu entry crossings compared, %zu on no list", r->crossings, r->total);
+		printf(_(", %zu entry crossings compared, %zu on no list"), r->crossings, r->total);
 	if (r->n < r->total)
-		printf(" (%zu shown)", r->n);
+		printf(_(" (%zu shown)"), r->n);
 	if (r->names_withheld)
-		printf(" (names withheld: export limit)");
+		printf(_(" (names withheld: export limit)"));
 	printf("\n");
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->noshow) {
 			const struct tims_arrivals_noshow *w = &r->noshow[i];
 
-			printf("%s %s %s %s  #%u %s %s hits %u%s  %s %s\n", w->airport, w->flight,
+			printf(_("%s %s %s %s  #%u %s %s hits %u%s  %s %s\n"), w->airport, w->flight,
 			       w->date, w->arrival_time[0] ? w->arrival_time : "?", w->position,
 			       w->role, w->nationality[0] ? w->nationality : "-", w->hits,
-			       w->no_document ? " (no document on the list)" : "", w->surname,
+			       w->no_document ? _(" (no document on the list)") : "", w->surname,
 			       w->given_names);
 		} else {
 			const struct tims_arrivals_unlisted *w = &r->unlisted[i];
@@ -513,26 +513,26 @@ static void print_report(const struct tims_arrivals_report *r, const char *date)
 			printf("%s %s #%llu %s %s %s  %s %s\n", w->airport, w->post,
 			       (unsigned long long)w->idx, tims_buf_str(&t),
 			       w->nationality[0] ? w->nationality : "-",
-			       w->decision == TIMS_DECISION_ADMIT ? "admitted" :
-			       w->decision == TIMS_DECISION_REFUSE ? "refused" : "second line",
+			       w->decision == TIMS_DECISION_ADMIT ? _("admitted") :
+			       w->decision == TIMS_DECISION_REFUSE ? _("refused") : _("second line"),
 			       w->surname, w->given_names);
 			tims_buf_release(&t);
 		}
 	}
 	if (r->kind != TIMS_ARRIVALS_NO_SHOW || !r->transit_total)
 		return;
-	printf("in transit (DDT, DDU; not no-shows): %zu, %zu of them crossed", r->transit_total,
+	printf(_("in transit (DDT, DDU; not no-shows): %zu, %zu of them crossed"), r->transit_total,
 	       r->transit_crossed);
 	if (r->ntransit < r->transit_total)
-		printf(" (%zu shown)", r->ntransit);
+		printf(_(" (%zu shown)"), r->ntransit);
 	printf("\n");
 	for (size_t i = 0; i < r->ntransit; i++) {
 		const struct tims_arrivals_noshow *w = &r->transit[i];
 
-		printf("%s %s %s %s  #%u %s %s hits %u  %s  %s %s\n", w->airport, w->flight, w->date,
+		printf(_("%s %s %s %s  #%u %s %s hits %u  %s  %s %s\n"), w->airport, w->flight, w->date,
 		       w->arrival_time[0] ? w->arrival_time : "?", w->position, w->role,
 		       w->nationality[0] ? w->nationality : "-", w->hits,
-		       w->crossed ? "crossed" : "not crossed", w->surname, w->given_names);
+		       w->crossed ? _("crossed") : _("not crossed"), w->surname, w->given_names);
 	}
 }
 
@@ -547,7 +547,7 @@ static int api_report(int argc, char **argv)
 	int json = 0, st;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	memset(&q, 0, sizeof(q));
@@ -569,16 +569,16 @@ static int api_report(int argc, char **argv)
 		else if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else
-			return cli_error(CLI_USAGE, "api", "report: unexpected '%s' (want --centre DIR "
+			return cli_error(CLI_USAGE, "api", _("report: unexpected '%s' (want --centre DIR "
 					 "--no-show|--unlisted --date YYYY-MM-DD [--hours N] "
-					 "[--airport XXX] [--json] --purpose TEXT)", argv[i]);
+					 "[--airport XXX] [--json] --purpose TEXT)"), argv[i]);
 	}
 	if (!dir || !q.kind || !date)
-		return cli_error(CLI_USAGE, "api", "report: want --centre DIR, --no-show or "
-				 "--unlisted, and --date YYYY-MM-DD");
+		return cli_error(CLI_USAGE, "api", _("report: want --centre DIR, --no-show or "
+				 "--unlisted, and --date YYYY-MM-DD"));
 	tims_err_clear(&err);
 	if (tims_arrivals_query_check(date, hours, airport, &q, &err))
-		return cli_error(CLI_USAGE, "api", "report: --%s", err.msg);
+		return cli_error(CLI_USAGE, "api", _("report: --%s"), err.msg);
 	if ((st = centre_dir("report", dir)) || (st = purpose_ok("report", purpose)))
 		return st;
 	if ((st = cli_gate("api report", dir, TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST,
@@ -591,19 +591,19 @@ static int api_report(int argc, char **argv)
 	q.names = 1;
 	q.now_ms = tims_mlog_now_ms();
 	if (tims_centre_open(dir, &c, &err))
-		return cli_error(CLI_USAGE, "api", "report: %s", tims_err_msg(&err));
+		return cli_error(CLI_USAGE, "api", _("report: %s"), tims_err_msg(&err));
 	if (!(r = calloc(1, sizeof(*r)))) {
 		tims_centre_free(c);
-		return cli_error(CLI_USAGE, "api", "report: out of memory");
+		return cli_error(CLI_USAGE, "api", _("report: out of memory"));
 	}
 	if (tims_centre_arrivals_report(c, &q, r, &err) ||
 	    tims_centre_arrivals_charge(c, who.who.id, r, &err))
-		st = cli_error(err.rc == TIMS_ERR_NOMEM ? CLI_USAGE : CLI_FAIL, "api", "report: %s",
+		st = cli_error(err.rc == TIMS_ERR_NOMEM ? CLI_USAGE : CLI_FAIL, "api", _("report: %s"),
 			       tims_err_msg(&err));
 	else if (json) {
 		json_t *o = tims_centre_arrivals_json(r);
 
-		st = !o || put_line(o) ? cli_error(CLI_USAGE, "api", "report: out of memory") :
+		st = !o || put_line(o) ? cli_error(CLI_USAGE, "api", _("report: out of memory")) :
 					 CLI_OK;
 	} else
 		print_report(r, date);

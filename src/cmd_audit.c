@@ -26,7 +26,7 @@
 #define CMD "audit"
 
 static const char usage[] =
-	"usage: tims audit list (--post DIR | --centre DIR) [--from N] [--count N] [--json]\n"
+	N_("usage: tims audit list (--post DIR | --centre DIR) [--from N] [--count N] [--json]\n"
 	"       tims audit verify (--post DIR | --centre DIR)\n"
 	"       tims audit reset (--post DIR | --centre DIR) (--request --reason TEXT | --approve | --show)\n"
 	"\n"
@@ -36,7 +36,7 @@ static const char usage[] =
 	"log and its signed checkpoints and names any event altered, deleted or\n"
 	"rolled back (exit 1). Neither changes anything.\n"
 	"list needs an auditor logged in at DIR (tims login) and is itself audited;\n"
-	"verify needs no account.\n";
+	"verify needs no account.\n");
 
 struct opts {
 	const char *post;
@@ -66,7 +66,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 'p': case 'C':
 			if (o->post)
-				return cli_error(CLI_USAGE, CMD, "--post and --centre: one of them");
+				return cli_error(CLI_USAGE, CMD, _("--post and --centre: one of them"));
 			o->post = optarg;
 			o->centre = c == 'C';
 			break;
@@ -77,14 +77,14 @@ static int parse(int argc, char **argv, struct opts *o)
 				return cli_error(CLI_USAGE, CMD, "%s", err.msg);
 			break;
 		default:
-			fputs(usage, stderr);
-			return cli_error(CLI_USAGE, CMD, "unknown or incomplete option '%s'",
+			fputs(_(usage), stderr);
+			return cli_error(CLI_USAGE, CMD, _("unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		}
 	}
 	if (!o->post || optind != argc) {
-		fputs(usage, stderr);
-		return cli_error(CLI_USAGE, CMD, "want --post DIR or --centre DIR and nothing else");
+		fputs(_(usage), stderr);
+		return cli_error(CLI_USAGE, CMD, _("want --post DIR or --centre DIR and nothing else"));
 	}
 	return CLI_OK;
 }
@@ -145,13 +145,13 @@ static tims_rc print_event(void *ctx, uint64_t index, const struct tims_audit_ev
 		printf("%6" PRIu64 "  %s  %-13s %-10s %-8s %-6s %-15s %3d", index, tims_buf_str(&t),
 		       ev->action, ev->actor, ev->role, ev->booth, ev->addr, ev->status);
 		if (ev->crossing >= 0)
-			printf("  crossing %" PRId64, ev->crossing);
+			printf(_("  crossing %" PRId64), ev->crossing);
 		if (ev->purpose[0])
-			printf("  purpose \"%s\"", ev->purpose);
+			printf(_("  purpose \"%s\""), ev->purpose);
 		if (ev->query)
-			printf("\n        asked %.*s", (int)ev->query_len, ev->query);
+			printf(_("\n        asked %.*s"), (int)ev->query_len, ev->query);
 		if (ev->result)
-			printf("\n        shown %.*s", (int)ev->result_len, ev->result);
+			printf(_("\n        shown %.*s"), (int)ev->result_len, ev->result);
 		putchar('\n');
 	}
 	tims_buf_release(&t);
@@ -167,7 +167,7 @@ static int a_list(int argc, char **argv)
 	int rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	if ((rc = parse(argc, argv, &o)))
@@ -200,7 +200,7 @@ static int a_verify(int argc, char **argv)
 	int rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	if ((rc = parse(argc, argv, &o)))
@@ -208,7 +208,7 @@ static int a_verify(int argc, char **argv)
 	if (open_log(&o, &a, &err)) {
 		/* No audit.db where one was published is a finding, not a usage error. */
 		if (err.rc == TIMS_ERR_NOTFOUND && published(&o, &err) == TIMS_ERR_TAMPER) {
-			printf("%s\n%s: TAMPERING FOUND\n", err.msg, o.post);
+			printf(_("%s\n%s: TAMPERING FOUND\n"), err.msg, o.post);
 			return CLI_FAIL;
 		}
 		return cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
@@ -223,8 +223,8 @@ static int a_verify(int argc, char **argv)
 		st.findings++;
 		v = TIMS_ERR_TAMPER;
 	}
-	printf("%s: %" PRIu64 " audit events (%" PRIu64 " erased), %" PRIu64 " checkpoints: %s\n",
-	       o.post, st.events, st.erased, st.checkpoints, v ? "TAMPERING FOUND" : "ok");
+	printf(_("%s: %" PRIu64 " audit events (%" PRIu64 " erased), %" PRIu64 " checkpoints: %s\n"),
+	       o.post, st.events, st.erased, st.checkpoints, v ? _("TAMPERING FOUND") : _("ok"));
 	return v ? CLI_FAIL : CLI_OK;
 }
 

@@ -41,7 +41,7 @@
 #define SECRET_MAX 256
 
 static const char usage[] =
-	"usage: tims audit reset (--post DIR | --centre DIR) --request --reason TEXT [--officer ID]\n"
+	N_("usage: tims audit reset (--post DIR | --centre DIR) --request --reason TEXT [--officer ID]\n"
 	"       tims audit reset (--post DIR | --centre DIR) --approve [--officer ID]\n"
 	"       tims audit reset (--post DIR | --centre DIR) --show\n"
 	"\n"
@@ -55,7 +55,7 @@ static const char usage[] =
 	"(audit.reset-TIME.db); the new log starts with an audit.reset event naming\n"
 	"both people and the old log's last checkpoint; a post tells the centre,\n"
 	"which keeps its copy of the old log and raises an alert. Stop the node\n"
-	"first. --show prints the pending request.\n";
+	"first. --show prints the pending request.\n");
 
 struct ropts {
 	const char *dir;
@@ -84,7 +84,7 @@ static int parse(int argc, char **argv, struct ropts *o)
 		switch (c) {
 		case 'p': case 'C':
 			if (o->dir)
-				return cli_error(CLI_USAGE, CMD, "--post and --centre: one of them");
+				return cli_error(CLI_USAGE, CMD, _("--post and --centre: one of them"));
 			o->dir = optarg;
 			o->centre = c == 'C';
 			break;
@@ -94,23 +94,23 @@ static int parse(int argc, char **argv, struct ropts *o)
 		case 'R': o->reason = optarg; break;
 		case 'o': o->officer = optarg; break;
 		default:
-			fputs(usage, stderr);
-			return cli_error(CLI_USAGE, CMD, "unknown or incomplete option '%s'",
+			fputs(_(usage), stderr);
+			return cli_error(CLI_USAGE, CMD, _("unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		}
 	}
 	if (!o->dir || optind != argc || o->request + o->approve + o->show != 1) {
-		fputs(usage, stderr);
-		return cli_error(CLI_USAGE, CMD, "want --post DIR or --centre DIR and one of "
-				 "--request, --approve, --show");
+		fputs(_(usage), stderr);
+		return cli_error(CLI_USAGE, CMD, _("want --post DIR or --centre DIR and one of "
+				 "--request, --approve, --show"));
 	}
 	if (o->request && (!o->reason || !*o->reason || strlen(o->reason) > 200))
-		return cli_error(CLI_USAGE, CMD, "--request: want --reason TEXT (1 to 200 bytes)");
+		return cli_error(CLI_USAGE, CMD, _("--request: want --reason TEXT (1 to 200 bytes)"));
 	if (!o->request && o->reason)
-		return cli_error(CLI_USAGE, CMD, "--reason goes with --request");
+		return cli_error(CLI_USAGE, CMD, _("--reason goes with --request"));
 	if (cli_node_kind(o->dir) != (o->centre ? CLI_NODE_CENTRE : CLI_NODE_POST))
-		return cli_error(CLI_USAGE, CMD, "%s: not a %s directory", o->dir,
-				 o->centre ? "centre" : "post");
+		return cli_error(CLI_USAGE, CMD, _("%s: not a %s directory"), o->dir,
+				 o->centre ? _("centre") : _("post"));
 	return CLI_OK;
 }
 
@@ -132,13 +132,13 @@ static int who_is_typing(const struct ropts *o, struct tims_principal *who)
 			*who = a.who;
 		return rc;
 	}
-	pw = cli_read_secret("password: ", SECRET_MAX);
-	code = pw ? cli_read_secret("TOTP code: ", SECRET_MAX) : NULL;
+	pw = cli_read_secret(_("password: "), SECRET_MAX);
+	code = pw ? cli_read_secret(_("TOTP code: "), SECRET_MAX) : NULL;
 	if (!pw || !code) {
 		if (pw)
 			sodium_free(pw);
-		return cli_error(CLI_USAGE, CMD, "--officer: want the password and the TOTP code "
-				 "on standard input");
+		return cli_error(CLI_USAGE, CMD, _("--officer: want the password and the TOTP code "
+				 "on standard input"));
 	}
 	if (tims_officers_open_dir(o->dir, TIMS_PW_COST_INTERACTIVE, &os, &err)) {
 		sodium_free(pw);
@@ -153,18 +153,18 @@ static int who_is_typing(const struct ropts *o, struct tims_principal *who)
 	sodium_memzero(token, sizeof(token));
 	tims_officers_close_dir(os);
 	if (r)
-		return cli_error(CLI_FAIL, CMD, "%s: not authenticated (%s)", o->officer,
+		return cli_error(CLI_FAIL, CMD, _("%s: not authenticated (%s)"), o->officer,
 				 tims_err_msg(&err));
 	if (!(who->role & (TIMS_ROLE_ADMIN | TIMS_ROLE_AUDITOR)))
-		return cli_error(CLI_FAIL, CMD, "role %s may not reset an audit log (admin and "
-				 "auditor together)", tims_role_name(who->role));
+		return cli_error(CLI_FAIL, CMD, _("role %s may not reset an audit log (admin and "
+				 "auditor together)"), tims_role_name(who->role));
 	return CLI_OK;
 }
 
 static int request_path(const struct ropts *o, char *out, size_t cap)
 {
 	if (snprintf(out, cap, "%s/%s", o->dir, REQUEST_FILE) >= (int)cap)
-		return cli_error(CLI_USAGE, CMD, "%s: path too long", o->dir);
+		return cli_error(CLI_USAGE, CMD, _("%s: path too long"), o->dir);
 	return CLI_OK;
 }
 
@@ -181,7 +181,7 @@ static json_t *read_request(const struct ropts *o, int quiet)
 		return NULL;
 	if (tims_read_file(path, 4096, &b, &err)) {
 		if (!quiet)
-			cli_error(CLI_FAIL, CMD, "no pending request at %s (--request first)", o->dir);
+			cli_error(CLI_FAIL, CMD, _("no pending request at %s (--request first)"), o->dir);
 		goto out;
 	}
 	j = json_loadb(b.buf, b.len, JSON_REJECT_DUPLICATES, NULL);
@@ -191,7 +191,7 @@ static json_t *read_request(const struct ropts *o, int quiet)
 	    !json_is_integer(json_object_get(j, "requested_ms"))) {
 		json_decref(j);
 		j = NULL;
-		cli_error(CLI_FAIL, CMD, "%s: not a reset request", path);
+		cli_error(CLI_FAIL, CMD, _("%s: not a reset request"), path);
 	}
 out:
 	tims_buf_release(&b);
@@ -214,22 +214,23 @@ static int do_request(const struct ropts *o)
 	text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
 	if (!text)
-		return cli_error(CLI_USAGE, CMD, "out of memory");
+		return cli_error(CLI_USAGE, CMD, _("out of memory"));
 	if (tims_write_file(path, text, strlen(text), 0600, 1, &err)) {
 		free(text);
 		return cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
 	}
 	free(text);
-	printf("audit reset of %s requested by %s (%s): an %s must approve within 30 minutes "
-	       "(tims audit reset --%s %s --approve)\n", o->dir, who.id, tims_role_name(who.role),
-	       who.role == TIMS_ROLE_ADMIN ? "auditor" : "admin", o->centre ? "centre" : "post",
+	printf(_("audit reset of %s requested by %s (%s): an %s must approve within 30 minutes "
+	       "(tims audit reset --%s %s --approve)\n"), o->dir, who.id, tims_role_name(who.role),
+	       /* a role's and an option's names, as typed: i18n: machine */
+	       who.role == TIMS_ROLE_ADMIN ? "auditor" : "admin", o->centre ? "centre" : "post", /* i18n: machine */
 	       o->dir);
 	return CLI_OK;
 }
 
 static void hex(const uint8_t *h, char out[65])
 {
-	static const char x[] = "0123456789abcdef";
+	static const char x[] = "0123456789abcdef"; /* i18n: machine */
 
 	for (int i = 0; i < 32; i++) {
 		out[2 * i] = x[h[i] >> 4];
@@ -265,7 +266,7 @@ static int report(const struct ropts *o, const struct tims_principal *who, const
 		struct tims_centre *c = NULL;
 
 		if (tims_centre_open(o->dir, &c, &err))
-			return cli_error(CLI_USAGE, CMD, "the centre's event log: %s",
+			return cli_error(CLI_USAGE, CMD, _("the centre's event log: %s"),
 					 tims_err_msg(&err));
 		tims_centre_event(c, "audit-reset", NULL, detail);
 		tims_centre_free(c);
@@ -284,7 +285,7 @@ static int report(const struct ropts *o, const struct tims_principal *who, const
 		if (tims_post_events_open(o->dir, &q, &err) ||
 		    tims_post_event_add(q, &ev, &seq, &err)) {
 			tims_post_events_close(q);
-			return cli_error(CLI_USAGE, CMD, "the centre's event queue: %s",
+			return cli_error(CLI_USAGE, CMD, _("the centre's event queue: %s"),
 					 tims_err_msg(&err));
 		}
 		tims_post_events_close(q);
@@ -314,19 +315,19 @@ static int do_approve(const struct ropts *o)
 	if ((rc = who_is_typing(o, &who)))
 		goto out;
 	if (tims_mlog_now_ms() - at > REQUEST_TTL_MS || at > tims_mlog_now_ms() + 60000) {
-		rc = cli_error(CLI_FAIL, CMD, "the request of %s is older than 30 minutes: "
-			       "request again", rid);
+		rc = cli_error(CLI_FAIL, CMD, _("the request of %s is older than 30 minutes: "
+			       "request again"), rid);
 		goto out;
 	}
 	if (!strcmp(rid, who.id)) {
-		rc = cli_error(CLI_FAIL, CMD, "%s requested this reset: a second person must "
-			       "approve it", who.id);
+		rc = cli_error(CLI_FAIL, CMD, _("%s requested this reset: a second person must "
+			       "approve it"), who.id);
 		goto out;
 	}
 	if (!strcmp(rrole, tims_role_name(who.role)) ||
 	    (strcmp(rrole, "admin") && strcmp(rrole, "auditor"))) {
-		rc = cli_error(CLI_FAIL, CMD, "requested by an %s: it takes an %s to approve", rrole,
-			       !strcmp(rrole, "admin") ? "auditor" : "admin");
+		rc = cli_error(CLI_FAIL, CMD, _("requested by an %s: it takes an %s to approve"), rrole,
+			       !strcmp(rrole, "admin") ? "auditor" : "admin"); /* i18n: machine (role names) */
 		goto out;
 	}
 	if ((rc = log_origin(o, origin, sizeof(origin))))
@@ -350,7 +351,7 @@ static int do_approve(const struct ropts *o)
 	text = q ? json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(q);
 	if (!text) {
-		rc = cli_error(CLI_USAGE, CMD, "out of memory");
+		rc = cli_error(CLI_USAGE, CMD, _("out of memory"));
 		goto out;
 	}
 	memset(&ev, 0, sizeof(ev));
@@ -391,7 +392,7 @@ static int do_show(const struct ropts *o)
 	char *s;
 
 	if (!req) {
-		printf("no pending audit reset at %s\n", o->dir);
+		printf(_("no pending audit reset at %s\n"), o->dir);
 		return CLI_OK;
 	}
 	s = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS);
@@ -408,13 +409,13 @@ int cmd_audit_reset(int argc, char **argv)
 	int rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	if ((rc = parse(argc, argv, &o)))
 		return rc;
 	if (sodium_init() < 0)
-		return cli_error(CLI_USAGE, CMD, "libsodium: init failed");
+		return cli_error(CLI_USAGE, CMD, _("libsodium: init failed"));
 	if (o.show)
 		return do_show(&o);
 	return o.request ? do_request(&o) : do_approve(&o);

@@ -39,7 +39,7 @@
 #include "tims/witness.h"
 
 static const char backup_usage[] =
-	"usage: tims backup DIR --out PATH\n"
+	N_("usage: tims backup DIR --out PATH\n"
 	"\n"
 	"Copy the node in DIR (a post, the centre or a witness: found from what it\n"
 	"holds) into the new directory PATH (mode 0700, files 0600), while the node\n"
@@ -56,10 +56,10 @@ static const char backup_usage[] =
 	"configuration, certificates and any private key DIR keeps as a file\n"
 	"(TLS keys, ca.key when not in a token). Keep it as the key backup is kept.\n"
 	"A centre whose query store is PostgreSQL: that store is not in the backup\n"
-	"(pg_dump it, or rebuild it from the mirrors with tims centre reindex).\n";
+	"(pg_dump it, or rebuild it from the mirrors with tims centre reindex).\n");
 
 static const char restore_usage[] =
-	"usage: tims restore PATH --to DIR [--kind post|centre|witness] [--expect SHA256]\n"
+	N_("usage: tims restore PATH --to DIR [--kind post|centre|witness] [--expect SHA256]\n"
 	"                    [--offline]\n"
 	"\n"
 	"Check the backup PATH made by tims backup (every file against its MANIFEST;\n"
@@ -82,7 +82,7 @@ static const char restore_usage[] =
 	"not compared, and the first sync is the first check.\n"
 	"\n"
 	"This is not `tims post restore DIR --from-centre`, which rebuilds a post's\n"
-	"log from the centre's mirror when no backup of it is left.\n";
+	"log from the centre's mirror when no backup of it is left.\n");
 
 static void print_line(void *ctx, const char *line)
 {
@@ -99,11 +99,11 @@ static int bk_main(int argc, char **argv)
 	tims_rc rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(backup_usage, stdout);
+		fputs(_(backup_usage), stdout);
 		return CLI_OK;
 	}
 	if (argc != 4 || strcmp(argv[2], "--out"))
-		return cli_error(CLI_USAGE, "backup", "want DIR --out PATH");
+		return cli_error(CLI_USAGE, "backup", _("want DIR --out PATH"));
 	rc = tims_backup_take(argv[1], argv[3], print_line, NULL, &m, sha, &err);
 	if (rc)
 		return cli_error(CLI_USAGE, "backup", "%s", err.msg);
@@ -121,14 +121,14 @@ static int bk_main(int argc, char **argv)
 		}
 		store[strcspn(store, "\n")] = '\0';
 		if (store[0] && strcmp(store, "sqlite"))
-			printf("the query store is PostgreSQL: NOT in this backup; pg_dump it, or "
-			       "rebuild it from the mirrors after a restore (tims centre reindex)\n");
+			printf(_("the query store is PostgreSQL: NOT in this backup; pg_dump it, or "
+			       "rebuild it from the mirrors after a restore (tims centre reindex)\n"));
 	}
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", sha[i]);
-	printf("backup of %s %s: %zu files, %zu logs, in %s\n", tims_backup_kind_name(m.kind),
+	printf(_("backup of %s %s: %zu files, %zu logs, in %s\n"), tims_backup_kind_name(m.kind),
 	       m.name, m.nfiles, m.nlogs, argv[3]);
-	printf("manifest sha256 %s\n", hex);
+	printf("manifest sha256 %s\n", hex); /* i18n: machine (restore --expect reads it) */
 	tims_backup_manifest_release(&m);
 	return CLI_OK;
 }
@@ -146,7 +146,7 @@ static void check(struct vstate *v, int ok, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%s ", ok ? "ok  " : "FAIL");
+	printf("%s ", ok ? _("ok  ") : _("FAIL"));
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -237,8 +237,8 @@ static void verify_peers(struct vstate *v, int offline)
 	struct tims_err err;
 
 	if (offline) {
-		printf("--   --offline: not compared with the centre or the witnesses; an old "
-		       "backup is found at the first sync (the post then stops)\n");
+		printf(_("--   --offline: not compared with the centre or the witnesses; an old "
+		       "backup is found at the first sync (the post then stops)\n"));
 		return;
 	}
 	if (tims_backup_check_online(v->dir, print_line, NULL, &res, &err)) {
@@ -247,8 +247,8 @@ static void verify_peers(struct vstate *v, int offline)
 	}
 	v->failed += (unsigned)(res.findings + res.unreachable);
 	if (res.unreachable)
-		printf("--   %" PRIu64 " of %" PRIu64 " comparisons could not be made: run restore "
-		       "again when the peers answer, or with --offline to restore without them\n",
+		printf(_("--   %" PRIu64 " of %" PRIu64 " comparisons could not be made: run restore "
+		       "again when the peers answer, or with --offline to restore without them\n"),
 		       res.unreachable, res.checked);
 }
 
@@ -266,7 +266,7 @@ static void verify_officers(struct vstate *v)
 	uint64_t n = 0;
 
 	if (!has(v->dir, "node.db")) {
-		printf("--   no officer store (node.db) in this directory\n");
+		printf(_("--   no officer store (node.db) in this directory\n"));
 		return;
 	}
 	if (tims_officers_open_dir(v->dir, TIMS_PW_COST_TEST, &o, &err)) {
@@ -289,7 +289,7 @@ static void verify_watchlists(struct vstate *v)
 	size_t n = 0;
 
 	if (!has(v->dir, "watchlists/watchlists.db")) {
-		printf("--   no watchlist store in this directory\n");
+		printf(_("--   no watchlist store in this directory\n"));
 		return;
 	}
 	snprintf(dir, sizeof(dir), "%s/watchlists", v->dir);
@@ -310,7 +310,7 @@ static void verify_watchlists(struct vstate *v)
 		      rc ? err.msg : "");
 	}
 	if (!n)
-		printf("--   the watchlist store holds no list\n");
+		printf(_("--   the watchlist store holds no list\n"));
 	free(lists);
 	tims_wl_close(wl);
 }
@@ -408,7 +408,7 @@ static int rs_main(int argc, char **argv)
 	int c, offline = 0;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(restore_usage, stdout);
+		fputs(_(restore_usage), stdout);
 		return CLI_OK;
 	}
 	optind = 1;
@@ -425,22 +425,22 @@ static int rs_main(int argc, char **argv)
 				if (!strcmp(optarg, tims_backup_kind_name((enum tims_backup_kind)k)))
 					want = (enum tims_backup_kind)k;
 			if (!want)
-				return cli_error(CLI_USAGE, "restore", "--kind: post, centre or witness");
+				return cli_error(CLI_USAGE, "restore", _("--kind: post, centre or witness"));
 		} else {
-			return cli_error(CLI_USAGE, "restore", "unknown or incomplete option '%s'",
+			return cli_error(CLI_USAGE, "restore", _("unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		}
 	}
 	if (!to || optind != argc - 1)
-		return cli_error(CLI_USAGE, "restore", "want PATH --to DIR");
+		return cli_error(CLI_USAGE, "restore", _("want PATH --to DIR"));
 	if (expect && tims_hex_decode(expect, sha, 32, "--expect", &err))
 		return cli_error(CLI_USAGE, "restore", "%s", err.msg);
 	rc = tims_backup_restore(argv[optind], to, want, expect ? sha : NULL, &m, print_line, NULL,
 				 &err);
 	if (rc)
 		return cli_error(rc == TIMS_ERR_TAMPER || rc == TIMS_ERR_STATE || rc == TIMS_ERR_INVALID
-				 ? CLI_FAIL : CLI_USAGE, "restore", "refused: %s", err.msg);
-	printf("restored into %s; verifying\n", to);
+				 ? CLI_FAIL : CLI_USAGE, "restore", _("refused: %s"), err.msg);
+	printf(_("restored into %s; verifying\n"), to);
 	v.dir = to;
 	switch (m.kind) {
 	case TIMS_BACKUP_POST:
@@ -466,10 +466,10 @@ static int rs_main(int argc, char **argv)
 	if (serve_keys_jail("restore", to, 0))
 		v.failed++;
 	if (v.failed) {
-		printf("restore: %u checks FAILED: do not serve from %s\n", v.failed, to);
+		printf(_("restore: %u checks FAILED: do not serve from %s\n"), v.failed, to);
 		return CLI_FAIL;
 	}
-	printf("restore: verified\n");
+	printf(_("restore: verified\n"));
 	return CLI_OK;
 }
 

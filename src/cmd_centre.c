@@ -46,7 +46,7 @@
 
 /* Two parts: C17 promises string literals of 4095 bytes, not more. */
 static const char usage_a[] =
-	"usage: tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]\n"
+	N_("usage: tims centre init DIR [--name NAME] [--store URI] [--host HOST ...]\n"
 	"                        [--token URI] [--key-token URI]\n"
 	"   or: tims centre serve DIR [--listen ADDR] [--port N] [--web DIR]\n"
 	"                  [--lang en|sq] [--config FILE] [--log-level LEVEL] [--user NAME]\n"
@@ -89,9 +89,9 @@ static const char usage_a[] =
 	"account; query needs a supervisor or analyst, events a supervisor, posts\n"
 	"any role but officer, every other command an admin, logged in at DIR\n"
 	"(tims login --post DIR), and each is audited before it acts.\n"
-	"\n";
+	"\n");
 static const char usage_b[] =
-	"  init         make DIR: the centre's CA, its TLS certificates, its\n"
+	N_("  init         make DIR: the centre's CA, its TLS certificates, its\n"
 	"               cosigner key; --store a PostgreSQL URI for the query store\n"
 	"               (default: SQLite in DIR/query.db); --host: a name or\n"
 	"               address of the centre for its certificate (repeatable);\n"
@@ -140,9 +140,9 @@ static const char usage_b[] =
 	"               TLS certificate and witness.vkey; it must trust audit.vkey)\n"
 	"  rebuild      pull each post's log back from its node (after a wipe of\n"
 	"               the centre's data), verify it, and check the roots against\n"
-	"               the cosigned checkpoints the posts kept\n";
+	"               the cosigned checkpoints the posts kept\n");
 static const char usage_c[] =
-	"  verify       recompute every mirror from its records, and compare each\n"
+	N_("  verify       recompute every mirror from its records, and compare each\n"
 	"               post's records in the query store with its mirror (the\n"
 	"               ranges of records missing from the store are named)\n"
 	"  reindex      add to the query store every record it lacks of the\n"
@@ -181,8 +181,9 @@ static const char usage_c[] =
 	"               the recipient's key (tims centre export --help)\n"
 	"  audit-verify check the centre's audit log (every leaf, root, signature)\n"
 	"  routes       the centre's API routes, who may call each and the body it\n"
-	"               takes, as JSON Lines (docs/openapi.json)\n";
-static char usage[sizeof(usage_a) + sizeof(usage_b) + sizeof(usage_c)];
+	"               takes, as JSON Lines (docs/openapi.json)\n");
+/* the three parts in the language in use (a translation is longer) */
+static char usage[3 * (sizeof(usage_a) + sizeof(usage_b) + sizeof(usage_c))];
 
 static int wants_help(int argc, char **argv)
 {
@@ -228,18 +229,18 @@ static int c_init(int argc, char **argv)
 		else if (c == 'h' && nh < MAX_HOSTS)
 			hosts[nh++] = optarg;
 		else if (c == 'h')
-			return cli_error(CLI_USAGE, "centre", "init: at most %d --host", MAX_HOSTS);
+			return cli_error(CLI_USAGE, "centre", _("init: at most %d --host"), MAX_HOSTS);
 		else
-			return cli_error(CLI_USAGE, "centre", "init: see tims centre --help");
+			return cli_error(CLI_USAGE, "centre", _("init: see tims centre --help"));
 	}
 	if (optind + 1 != argc)
-		return cli_error(CLI_USAGE, "centre", "init: want one directory");
+		return cli_error(CLI_USAGE, "centre", _("init: want one directory"));
 	if (tims_centre_init_token(argv[optind], name, store, hosts, token, key_token, &err))
 		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL : CLI_USAGE,
-				 "centre", "init: %s", err.msg);
+				 "centre", _("init: %s"), err.msg);
 	if (serve_keys_jail("centre init", argv[optind], 0))
 		return CLI_FAIL;
-	printf("centre %s made in %s\n", name, argv[optind]);
+	printf(_("centre %s made in %s\n"), name, argv[optind]);
 	return CLI_OK;
 }
 
@@ -302,7 +303,7 @@ static int c_serve(int argc, char **argv)
 			web = optarg;
 		else if (c == 'g') {
 			if (!tims_lang_valid(optarg))
-				return cli_error(CLI_USAGE, "centre", "serve: --lang: en or sq, not \"%s\"",
+				return cli_error(CLI_USAGE, "centre", _("serve: --lang: en or sq, not \"%s\""),
 						 optarg);
 			lang = optarg;
 		} else if (c == 'C')
@@ -311,8 +312,8 @@ static int c_serve(int argc, char **argv)
 			level = optarg;
 		else if (c == 'I') {
 			if (optarg[0] != '/')
-				return cli_error(CLI_USAGE, "centre", "serve: --api-inbox: an absolute "
-						 "path, not \"%s\"", optarg);
+				return cli_error(CLI_USAGE, "centre", _("serve: --api-inbox: an absolute "
+						 "path, not \"%s\""), optarg);
 			inbox = optarg;
 		} else if (c == 'U')
 			sb.user = optarg;
@@ -320,13 +321,13 @@ static int c_serve(int argc, char **argv)
 			sb.mode = optarg;
 		else if (c == 'p') {
 			if (tims_parse_u64(optarg, 65535, &port, "--port", &err))
-				return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
+				return cli_error(CLI_USAGE, "centre", _("serve: %s"), err.msg);
 			port_set = 1;
 		} else
-			return cli_error(CLI_USAGE, "centre", "serve: see tims centre --help");
+			return cli_error(CLI_USAGE, "centre", _("serve: see tims centre --help"));
 	}
 	if (optind + 1 < argc)
-		return cli_error(CLI_USAGE, "centre", "serve: want one directory");
+		return cli_error(CLI_USAGE, "centre", _("serve: want one directory"));
 	/* Flags first, then the file, then the defaults (tims.conf(5)). */
 	sb.config = file;
 	if ((c = serve_conf_load("centre serve", file, centre_conf_keys,
@@ -342,16 +343,16 @@ static int c_serve(int argc, char **argv)
 	if (!port_set && (cv = tims_conf_get(&conf, "port")))
 		port = cv->num;
 	if (!dir)
-		return cli_error(CLI_USAGE, "centre", "serve: want one directory (DIR, or dir "
-				 "in the --config file)");
+		return cli_error(CLI_USAGE, "centre", _("serve: want one directory (DIR, or dir "
+				 "in the --config file)"));
 	/* Passwords and travellers' names pass through memory: no core dump. */
 	if (tims_http_harden_process(&err))
-		return cli_error(CLI_USAGE, "centre", "serve: %s", tims_err_msg(&err));
+		return cli_error(CLI_USAGE, "centre", _("serve: %s"), tims_err_msg(&err));
 	/* Keys only in the signer process, before any token or thread. */
 	if ((c = serve_sandbox_signer("centre serve", &sb, dir, NULL)))
 		return c;
 	if (tims_signer_start(&err))
-		return cli_error(serve_signer_status(&err), "centre", "serve: %s",
+		return cli_error(serve_signer_status(&err), "centre", _("serve: %s"),
 				 tims_err_msg(&err));
 	if ((c = cli_private_dir("centre serve", dir)) ||
 	    (c = open_centre("serve", dir, &cen)))
@@ -366,14 +367,14 @@ static int c_serve(int argc, char **argv)
 		web = cli_web_dir("dashboard", webbuf, sizeof(webbuf));
 	if (tims_centre_serve(cen, listen, (uint16_t)port, web, lang, serve_log_line, NULL, &srv, &err)) {
 		tims_centre_free(cen);
-		return cli_error(CLI_USAGE, "centre", "serve: %s", err.msg);
+		return cli_error(CLI_USAGE, "centre", _("serve: %s"), err.msg);
 	}
 	sb.dir = dir, sb.port = tims_http_port(srv), sb.ro[0] = web;
 	/* the carriers' passenger lists dropped in a directory (inbox.c) */
 	if (inbox && tims_centre_inbox_start(cen, inbox, serve_log_line, NULL, &err)) {
 		tims_http_stop(srv);
 		tims_centre_free(cen);
-		return cli_error(CLI_USAGE, "centre", "serve: %s", tims_err_msg(&err));
+		return cli_error(CLI_USAGE, "centre", _("serve: %s"), tims_err_msg(&err));
 	}
 	sb.rw[0] = inbox;
 	/* the dashboard loads the booth console's i18n.js, kept once in the
@@ -395,7 +396,7 @@ static int c_serve(int argc, char **argv)
 		tims_centre_free(cen);
 		return c;
 	}
-	printf("centre listening on https://%s:%u\n", listen, tims_http_port(srv));
+	printf("centre listening on https://%s:%u\n", listen, tims_http_port(srv)); /* i18n: machine (scripts read the port) */
 	fflush(stdout);
 	tims_notify_ready("serving");
 	sig = tims_signer_sigwait(tims_notify_sigwait, &set);
@@ -405,7 +406,7 @@ static int c_serve(int argc, char **argv)
 	tims_http_stop(srv);
 	tims_centre_free(cen);
 	if (sig == SIGCHLD)
-		return cli_error(CLI_FAIL, "centre", "serve: the signer process died: stopped");
+		return cli_error(CLI_FAIL, "centre", _("serve: the signer process died: stopped"));
 	return CLI_OK;
 }
 
@@ -451,14 +452,14 @@ static int c_enrol(int argc, char **argv)
 		else if (c == 'h' && nh < MAX_HOSTS)
 			hosts[nh++] = optarg;
 		else if (c == 'h')
-			return cli_error(CLI_USAGE, "centre", "%s: at most %d --host", sub, MAX_HOSTS);
+			return cli_error(CLI_USAGE, "centre", _("%s: at most %d --host"), sub, MAX_HOSTS);
 		else
-			return cli_error(CLI_USAGE, "centre", "%s: see tims centre --help", sub);
+			return cli_error(CLI_USAGE, "centre", _("%s: see tims centre --help"), sub);
 	}
 	if (optind + 2 != argc || (!renew && !vkey) || !url || !out)
 		return cli_error(CLI_USAGE, "centre", renew ?
-				 "renew-post: want DIR NAME --url URL --out DIR" :
-				 "enrol-post: want DIR NAME --vkey FILE --url URL --out DIR");
+				 _("renew-post: want DIR NAME --url URL --out DIR") :
+				 _("enrol-post: want DIR NAME --vkey FILE --url URL --out DIR"));
 	if ((c = centre_gate(sub, argv[optind], ADMIN,
 			     json_pack("{s:s, s:s}", "post", argv[optind + 1], "url", url))) ||
 	    (c = open_centre(sub, argv[optind], &cen)))
@@ -473,10 +474,10 @@ static int c_enrol(int argc, char **argv)
 				 c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE,
 				 "centre", "%s: %s", sub, err.msg);
 	if (!nh)
-		fprintf(stderr, "tims centre: %s: no --host: the post's server certificate "
-			"names only localhost, 127.0.0.1 and ::1\n", sub);
-	printf("post %s %s; give %s to `tims post enrol`\n", argv[optind + 1],
-	       renew ? "renewed" : "enrolled", out);
+		fprintf(stderr, _("tims centre: %s: no --host: the post's server certificate "
+			"names only localhost, 127.0.0.1 and ::1\n"), sub);
+	printf(_("post %s %s; give %s to `tims post enrol`\n"), argv[optind + 1],
+	       renew ? _("renewed") : _("enrolled"), out);
 	return CLI_OK;
 }
 
@@ -487,7 +488,7 @@ static int c_revoke(int argc, char **argv)
 	int c;
 
 	if (argc != 3)
-		return cli_error(CLI_USAGE, "centre", "revoke-post: want DIR NAME");
+		return cli_error(CLI_USAGE, "centre", _("revoke-post: want DIR NAME"));
 	if ((c = centre_gate("revoke-post", argv[1], ADMIN, json_pack("{s:s}", "post", argv[2]))) ||
 	    (c = open_centre("revoke-post", argv[1], &cen)))
 		return c;
@@ -495,8 +496,8 @@ static int c_revoke(int argc, char **argv)
 	tims_centre_free(cen);
 	if (c)
 		return cli_error(c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE, "centre",
-				 "revoke-post: %s", err.msg);
-	printf("post %s revoked\n", argv[2]);
+				 _("revoke-post: %s"), err.msg);
+	printf(_("post %s revoked\n"), argv[2]);
 	return CLI_OK;
 }
 
@@ -512,12 +513,12 @@ static int c_revoke_any(int argc, char **argv)
 
 	if (argc != 4 || (strcmp(kind, "post") && strcmp(kind, "witness") && strcmp(kind, "key") &&
 			  strcmp(kind, "cert")))
-		return cli_error(CLI_USAGE, "centre", "revoke: want post|witness|key|cert DIR "
-				 "NAME|VKEY_FILE|SERIAL");
+		return cli_error(CLI_USAGE, "centre", _("revoke: want post|witness|key|cert DIR "
+				 "NAME|VKEY_FILE|SERIAL"));
 	snprintf(sub, sizeof(sub), "revoke.%s", kind);
 	if (!strcmp(kind, "witness") || !strcmp(kind, "key")) {
 		if (tims_read_file(argv[3], vk.max, &vk, &err))
-			return cli_error(CLI_USAGE, "centre", "revoke: %s", err.msg);
+			return cli_error(CLI_USAGE, "centre", _("revoke: %s"), err.msg);
 		while (vk.len && (vk.buf[vk.len - 1] == '\n' || vk.buf[vk.len - 1] == '\r'))
 			vk.buf[--vk.len] = '\0';
 	}
@@ -537,8 +538,8 @@ static int c_revoke_any(int argc, char **argv)
 	tims_buf_release(&vk);
 	if (c)
 		return cli_error(c == TIMS_ERR_NOTFOUND || c == TIMS_ERR_EXISTS ? CLI_FAIL : CLI_USAGE,
-				 "centre", "revoke %s: %s", kind, err.msg);
-	printf("%s %s revoked: on the signed revocation list\n", kind, argv[3]);
+				 "centre", _("revoke %s: %s"), kind, err.msg);
+	printf(_("%s %s revoked: on the signed revocation list\n"), kind, argv[3]);
 	return CLI_OK;
 }
 
@@ -550,17 +551,17 @@ static int c_revocations(int argc, char **argv)
 	int c;
 
 	if (argc != 4 || strcmp(argv[2], "--out"))
-		return cli_error(CLI_USAGE, "centre", "revocations: want DIR --out FILE");
+		return cli_error(CLI_USAGE, "centre", _("revocations: want DIR --out FILE"));
 	if ((c = open_centre("revocations", argv[1], &cen)))
 		return c;
 	c = tims_centre_revocations(cen, &b, &err);
 	tims_centre_free(cen);
 	if (c || (c = tims_write_file(argv[3], b.buf, b.len, 0644, 1, &err))) {
 		tims_buf_release(&b);
-		return cli_error(CLI_USAGE, "centre", "revocations: %s", err.msg);
+		return cli_error(CLI_USAGE, "centre", _("revocations: %s"), err.msg);
 	}
 	tims_buf_release(&b);
-	printf("revocation list written to %s\n", argv[3]);
+	printf(_("revocation list written to %s\n"), argv[3]);
 	return CLI_OK;
 }
 
@@ -575,8 +576,8 @@ static int c_ca(int argc, char **argv)
 	if (roll && argc == 5 && !strcmp(argv[3], "--key-token"))
 		token = argv[4], argc = 3;
 	if (argc != 3 || (!roll && strcmp(argv[1], "retire")))
-		return cli_error(CLI_USAGE, "centre", "ca: want rollover DIR [--key-token URI] | "
-				 "retire DIR");
+		return cli_error(CLI_USAGE, "centre", _("ca: want rollover DIR [--key-token URI] | "
+				 "retire DIR"));
 	snprintf(sub, sizeof(sub), "ca.%s", argv[1]);
 	if ((c = centre_gate(sub, argv[2], ADMIN, json_object())) ||
 	    (c = open_centre("ca", argv[2], &cen)))
@@ -584,15 +585,15 @@ static int c_ca(int argc, char **argv)
 	c = roll ? tims_centre_ca_rollover(cen, token, &err) : tims_centre_ca_retire(cen, &err);
 	tims_centre_free(cen);
 	if (c)
-		return cli_error(c == TIMS_ERR_STATE ? CLI_FAIL : CLI_USAGE, "centre", "ca %s: %s",
+		return cli_error(c == TIMS_ERR_STATE ? CLI_FAIL : CLI_USAGE, "centre", _("ca %s: %s"),
 				 argv[1], err.msg);
 	/* the new CA's key, written in DIR, into the key directory at once */
 	if (serve_keys_jail("centre ca", argv[2], 0))
 		return CLI_FAIL;
-	printf(roll ? "a new CA issues from now on; the old one stays trusted until `tims centre "
-		      "ca retire`; restart the centre to serve with both\n" :
-		      "the old CA is retired; the centre's certificates are the new CA's; restart "
-		      "the centre\n");
+	printf(roll ? _("a new CA issues from now on; the old one stays trusted until `tims centre "
+		      "ca retire`; restart the centre to serve with both\n") :
+		      _("the old CA is retired; the centre's certificates are the new CA's; restart "
+		      "the centre\n"));
 	return CLI_OK;
 }
 
@@ -603,23 +604,23 @@ static int c_renew_cert(int argc, char **argv)
 	int c;
 
 	if (argc != 2)
-		return cli_error(CLI_USAGE, "centre", "renew-cert: want DIR");
+		return cli_error(CLI_USAGE, "centre", _("renew-cert: want DIR"));
 	if ((c = centre_gate("renew-cert", argv[1], ADMIN, json_object())) ||
 	    (c = open_centre("renew-cert", argv[1], &cen)))
 		return c;
 	c = tims_centre_renew_own(cen, &err);
 	tims_centre_free(cen);
 	if (c)
-		return cli_error(CLI_USAGE, "centre", "renew-cert: %s", err.msg);
-	printf("the centre's certificates are renewed (same keys); restart the centre\n");
+		return cli_error(CLI_USAGE, "centre", _("renew-cert: %s"), err.msg);
+	printf(_("the centre's certificates are renewed (same keys); restart the centre\n"));
 	return CLI_OK;
 }
 
 static tims_rc print_post(void *ctx, const struct tims_centre_post *p)
 {
 	(void)ctx;
-	printf("%-16s %-24s %s records=%" PRIu64 " signed=%" PRIu64 " last_sync_ms=%" PRId64 "\n",
-	       p->name, p->origin, p->revoked ? "revoked" : "active ", p->size,
+	printf("%-16s %-24s %s records=%" PRIu64 " signed=%" PRIu64 " last_sync_ms=%" PRId64 "\n", /* i18n: machine */
+	       p->name, p->origin, p->revoked ? "revoked" : "active ", p->size, /* i18n: machine (key=value lines) */
 	       p->signed_size, p->last_sync_ms);
 	return TIMS_OK;
 }
@@ -631,14 +632,14 @@ static int c_posts(int argc, char **argv)
 	int c;
 
 	if (argc != 2)
-		return cli_error(CLI_USAGE, "centre", "posts: want DIR");
+		return cli_error(CLI_USAGE, "centre", _("posts: want DIR"));
 	if ((c = centre_gate("posts", argv[1], TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST |
 			     TIMS_ROLE_AUDITOR | ADMIN, NULL)) ||
 	    (c = open_centre("posts", argv[1], &cen)))
 		return c;
 	c = tims_centre_posts(cen, print_post, NULL, &err);
 	tims_centre_free(cen);
-	return c ? cli_error(CLI_USAGE, "centre", "posts: %s", err.msg) : CLI_OK;
+	return c ? cli_error(CLI_USAGE, "centre", _("posts: %s"), err.msg) : CLI_OK;
 }
 
 static int c_events(int argc, char **argv)
@@ -648,7 +649,7 @@ static int c_events(int argc, char **argv)
 	sqlite3_stmt *st = NULL;
 
 	if (argc != 2)
-		return cli_error(CLI_USAGE, "centre", "events: want DIR");
+		return cli_error(CLI_USAGE, "centre", _("events: want DIR"));
 	{
 		int g = centre_gate("events", argv[1], TIMS_ROLE_SUPERVISOR, NULL);
 
@@ -659,7 +660,7 @@ static int c_events(int argc, char **argv)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT time_ms, kind, coalesce(origin, '-'), detail"
 			       " FROM events ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
-		cli_error(CLI_USAGE, "centre", "events: %s: %s", path, sqlite3_errmsg(db));
+		cli_error(CLI_USAGE, "centre", _("events: %s: %s"), path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return CLI_USAGE;
 	}
@@ -678,7 +679,7 @@ static int c_isolate(int argc, char **argv)
 	int on = !strcmp(argv[0], "isolate");
 
 	if (argc != 2)
-		return cli_error(CLI_USAGE, "centre", "%s: want DIR", argv[0]);
+		return cli_error(CLI_USAGE, "centre", _("%s: want DIR"), argv[0]);
 	{
 		int g = centre_gate(argv[0], argv[1], ADMIN, NULL);
 
@@ -687,7 +688,7 @@ static int c_isolate(int argc, char **argv)
 	}
 	if (tims_centre_isolate(argv[1], on, &err))
 		return cli_error(CLI_USAGE, "centre", "%s: %s", argv[0], err.msg);
-	printf("centre %s\n", on ? "isolated: posts now work alone" : "rejoined");
+	printf(_("centre %s\n"), on ? _("isolated: posts now work alone") : _("rejoined"));
 	return CLI_OK;
 }
 
@@ -740,15 +741,15 @@ static int c_rebuild(int argc, char **argv)
 
 	if (argc < 4 || strcmp(argv[2], "--from-posts") != 0)
 		return cli_error(CLI_USAGE, "centre",
-				 "rebuild: want DIR --from-posts NAME=URL [NAME=URL ...]");
+				 _("rebuild: want DIR --from-posts NAME=URL [NAME=URL ...]"));
 	if (!(posts = calloc((size_t)argc, sizeof(*posts))))
-		return cli_error(CLI_USAGE, "centre", "rebuild: out of memory");
+		return cli_error(CLI_USAGE, "centre", _("rebuild: out of memory"));
 	for (i = 3; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 
 		if (!eq || eq == argv[i] || strncmp(eq + 1, "https://", 8)) {
 			free(posts);
-			return cli_error(CLI_USAGE, "centre", "rebuild: \"%s\": want NAME=https://HOST:PORT",
+			return cli_error(CLI_USAGE, "centre", _("rebuild: \"%s\": want NAME=https://HOST:PORT"),
 					 argv[i]);
 		}
 		*eq = '\0';
@@ -776,8 +777,8 @@ static int c_rebuild(int argc, char **argv)
 	tims_centre_free(cen);
 	free(posts);
 	if (c)
-		return cli_error(CLI_USAGE, "centre", "rebuild: %s", err.msg);
-	printf("rebuild: %zu posts, %u with losses or unverified roots\n", n, failed);
+		return cli_error(CLI_USAGE, "centre", _("rebuild: %s"), err.msg);
+	printf(_("rebuild: %zu posts, %u with losses or unverified roots\n"), n, failed);
 	return failed ? CLI_FAIL : CLI_OK;
 }
 
@@ -820,23 +821,23 @@ static void verify_store(struct verify_ctx *v, const struct tims_centre_post *p)
 	memset(&g, 0, sizeof(g));
 	if (tims_cstore_missing(tims_centre_store(v->c), p->origin, p->size, gap_range, &g,
 				&ext, &err)) {
-		printf("%s: query store: %s\n", p->origin, err.msg);
+		printf(_("%s: query store: %s\n"), p->origin, err.msg);
 		v->bad++;
 		return;
 	}
 	if (!ext.missing && !ext.beyond) {
-		printf("%s: query store: %" PRIu64 " records, the mirror's\n", p->origin, ext.held);
+		printf(_("%s: query store: %" PRIu64 " records, the mirror's\n"), p->origin, ext.held);
 		return;
 	}
 	v->bad++;
 	if (ext.missing)
-		printf("%s: query store: MISSING %" PRIu64 " of the mirror's %" PRIu64 " records "
-		       "in %" PRIu64 " range%s: %s%s (tims centre reindex adds them)\n", p->origin,
+		printf(_("%s: query store: MISSING %" PRIu64 " of the mirror's %" PRIu64 " records "
+		       "in %" PRIu64 " range%s: %s%s (tims centre reindex adds them)\n"), p->origin,
 		       ext.missing, p->size, g.ranges, g.ranges == 1 ? "" : "s", g.line,
 		       g.ranges > VERIFY_SHOW_RANGES ? ", ..." : "");
 	if (ext.beyond)
-		printf("%s: query store: %" PRIu64 " records beyond the mirror's %" PRIu64
-		       " (the mirror holds less than was indexed)\n", p->origin, ext.beyond, p->size);
+		printf(_("%s: query store: %" PRIu64 " records beyond the mirror's %" PRIu64
+		       " (the mirror holds less than was indexed)\n"), p->origin, ext.beyond, p->size);
 }
 
 static tims_rc verify_one(void *ctx, const struct tims_centre_post *p)
@@ -854,8 +855,8 @@ static tims_rc verify_one(void *ctx, const struct tims_centre_post *p)
 			v->bad++;
 			return TIMS_OK;
 		}
-	printf("%s: %" PRIu64 " records, %s\n", p->origin, p->size,
-	       findings ? "FINDINGS above" : "verified");
+	printf(_("%s: %" PRIu64 " records, %s\n"), p->origin, p->size,
+	       findings ? _("FINDINGS above") : _("verified"));
 	if (findings)
 		v->bad++;
 	verify_store(v, p);
@@ -869,13 +870,13 @@ static int c_verify(int argc, char **argv)
 	int c;
 
 	if (argc != 2)
-		return cli_error(CLI_USAGE, "centre", "verify: want DIR");
+		return cli_error(CLI_USAGE, "centre", _("verify: want DIR"));
 	if ((c = open_centre("verify", argv[1], &v.c)))
 		return c;
 	c = tims_centre_posts(v.c, verify_one, &v, &err);
 	tims_centre_free(v.c);
 	if (c)
-		return cli_error(CLI_USAGE, "centre", "verify: %s", err.msg);
+		return cli_error(CLI_USAGE, "centre", _("verify: %s"), err.msg);
 	return v.bad ? CLI_FAIL : CLI_OK;
 }
 
@@ -887,15 +888,15 @@ static int c_reindex(int argc, char **argv)
 	int c;
 
 	if (argc != 2)
-		return cli_error(CLI_USAGE, "centre", "reindex: want DIR");
+		return cli_error(CLI_USAGE, "centre", _("reindex: want DIR"));
 	if ((c = centre_gate("reindex", argv[1], ADMIN, NULL)) ||
 	    (c = open_centre("reindex", argv[1], &cen)))
 		return c;
 	c = tims_centre_reindex(cen, &added, &err);
 	tims_centre_free(cen);
 	if (c)
-		return cli_error(CLI_USAGE, "centre", "reindex: %s", err.msg);
-	printf("reindex: %" PRIu64 " records added to the query store\n", added);
+		return cli_error(CLI_USAGE, "centre", _("reindex: %s"), err.msg);
+	printf(_("reindex: %" PRIu64 " records added to the query store\n"), added);
 	return CLI_OK;
 }
 
@@ -912,7 +913,7 @@ static int c_bundle(int argc, char **argv)
 
 	if (argc == 8 && !strcmp(argv[2], "--list") && !strcmp(argv[4], "--since")) {
 		if (tims_parse_u64(argv[5], INT64_MAX, &since, "--since", &err))
-			return cli_error(CLI_USAGE, "centre", "bundle: %s", err.msg);
+			return cli_error(CLI_USAGE, "centre", _("bundle: %s"), err.msg);
 		argv[4] = argv[6]; /* --out FILE */
 		argv[5] = argv[7];
 		argc = 6;
@@ -920,9 +921,9 @@ static int c_bundle(int argc, char **argv)
 	if (argc != 6 || (strcmp(argv[2], "--list") && strcmp(argv[2], "--officers") &&
 			  strcmp(argv[2], "--arrivals")) ||
 	    strcmp(argv[4], "--out"))
-		return cli_error(CLI_USAGE, "centre", "bundle: want DIR --list NAME [--since N] "
+		return cli_error(CLI_USAGE, "centre", _("bundle: want DIR --list NAME [--since N] "
 				 "--out FILE, DIR --officers POST --out FILE or DIR --arrivals "
-				 "POST --out FILE");
+				 "POST --out FILE"));
 	officers = !strcmp(argv[2], "--officers");
 	arrivals = !strcmp(argv[2], "--arrivals");
 	if ((c = centre_gate("bundle", argv[1], ADMIN,
@@ -944,15 +945,15 @@ static int c_bundle(int argc, char **argv)
 	tims_buf_release(&out);
 	if (c)
 		return cli_error(c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE, "centre",
-				 "bundle: %s", err.msg);
+				 _("bundle: %s"), err.msg);
 	if (officers)
-		printf("officer roster of %s, version %" PRIu64 ", written to %s\n", argv[3],
+		printf(_("officer roster of %s, version %" PRIu64 ", written to %s\n"), argv[3],
 		       version, argv[5]);
 	else if (arrivals)
-		printf("arrivals at %s for %s, version %" PRIu64 ", written to %s\n", airport,
+		printf(_("arrivals at %s for %s, version %" PRIu64 ", written to %s\n"), airport,
 		       argv[3], version, argv[5]);
 	else
-		printf("bundle of %s written to %s\n", argv[3], argv[5]);
+		printf(_("bundle of %s written to %s\n"), argv[3], argv[5]);
 	return CLI_OK;
 }
 
@@ -963,7 +964,7 @@ static int c_routes(int argc, char **argv)
 
 	(void)argv;
 	if (argc != 1)
-		return cli_error(CLI_USAGE, "centre", "routes: takes no argument");
+		return cli_error(CLI_USAGE, "centre", _("routes: takes no argument"));
 	cli_print_routes(r, n);
 	return CLI_OK;
 }
@@ -975,15 +976,15 @@ static int c_add_witness(int argc, char **argv)
 	int c;
 
 	if (argc != 4 || strcmp(argv[2], "--vkey"))
-		return cli_error(CLI_USAGE, "centre", "add-witness: want DIR --vkey FILE");
+		return cli_error(CLI_USAGE, "centre", _("add-witness: want DIR --vkey FILE"));
 	if ((c = centre_gate("add-witness", argv[1], ADMIN, json_pack("{s:s}", "vkey", argv[3]))) ||
 	    (c = open_centre("add-witness", argv[1], &cen)))
 		return c;
 	c = tims_centre_add_witness(cen, argv[3], &err);
 	tims_centre_free(cen);
 	if (c)
-		return cli_error(CLI_USAGE, "centre", "add-witness: %s", err.msg);
-	printf("witness key %s trusted for rebuilds\n", argv[3]);
+		return cli_error(CLI_USAGE, "centre", _("add-witness: %s"), err.msg);
+	printf(_("witness key %s trusted for rebuilds\n"), argv[3]);
 	return CLI_OK;
 }
 
@@ -1003,8 +1004,8 @@ static int c_audit_witness(int argc, char **argv)
 			vkey = argv[i + 1];
 	}
 	if (argc != 8 || !url || !ca || !vkey)
-		return cli_error(CLI_USAGE, "centre", "audit-witness: want DIR --url URL --ca FILE "
-				 "--vkey FILE");
+		return cli_error(CLI_USAGE, "centre", _("audit-witness: want DIR --url URL --ca FILE "
+				 "--vkey FILE"));
 	if ((c = centre_gate("audit-witness", argv[1], ADMIN,
 			     json_pack("{s:s, s:s, s:s}", "url", url, "ca", ca, "vkey", vkey))) ||
 	    (c = open_centre("audit-witness", argv[1], &cen)))
@@ -1012,8 +1013,8 @@ static int c_audit_witness(int argc, char **argv)
 	c = tims_centre_audit_witness_add(cen, url, ca, vkey, &err);
 	tims_centre_free(cen);
 	if (c)
-		return cli_error(CLI_USAGE, "centre", "audit-witness: %s", err.msg);
-	printf("the centre's audit checkpoints go to the witness at %s (it must trust %s/audit.vkey)\n",
+		return cli_error(CLI_USAGE, "centre", _("audit-witness: %s"), err.msg);
+	printf(_("the centre's audit checkpoints go to the witness at %s (it must trust %s/audit.vkey)\n"),
 	       url, argv[1]);
 	return CLI_OK;
 }
@@ -1028,7 +1029,7 @@ static int c_assign(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[3], "--post"))
 		post = argv[4];
 	else if (argc != 4 || strcmp(argv[3], "--all"))
-		return cli_error(CLI_USAGE, "centre", "%s: want DIR OFFICER (--post NAME | --all)",
+		return cli_error(CLI_USAGE, "centre", _("%s: want DIR OFFICER (--post NAME | --all)"),
 				 argv[0]);
 	if ((c = centre_gate(argv[0], argv[1], ADMIN,
 			     json_pack("{s:s, s:s}", "officer", argv[2], "post", post ? post : "*"))) ||
@@ -1039,8 +1040,8 @@ static int c_assign(int argc, char **argv)
 	if (c)
 		return cli_error(c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE, "centre", "%s: %s",
 				 argv[0], err.msg);
-	printf("officer %s %s %s\n", argv[2], on ? "assigned to" : "no longer assigned to",
-	       post ? post : "every post");
+	printf(_("officer %s %s %s\n"), argv[2], on ? _("assigned to") : _("no longer assigned to"),
+	       post ? post : _("every post"));
 	return CLI_OK;
 }
 
@@ -1053,24 +1054,24 @@ static int c_officer(int argc, char **argv)
 	int c;
 
 	if (argc != 4 || strcmp(argv[1], "totp-rotate"))
-		return cli_error(CLI_USAGE, "centre", "officer: want totp-rotate DIR OFFICER");
+		return cli_error(CLI_USAGE, "centre", _("officer: want totp-rotate DIR OFFICER"));
 	if ((c = centre_gate("officer totp-rotate", argv[2], ADMIN,
 			     json_pack("{s:s}", "officer", argv[3]))))
 		return c;
 	if (tims_officers_open_dir(argv[2], TIMS_PW_COST_TEST, &o, &err))
-		return cli_error(CLI_USAGE, "centre", "officer: %s", err.msg);
+		return cli_error(CLI_USAGE, "centre", _("officer: %s"), err.msg);
 	c = tims_officer_totp_rotate(o, argv[3], b32, &uri, &err);
 	tims_officers_close_dir(o);
 	if (c) {
 		tims_buf_release(&uri);
 		return cli_error(c == TIMS_ERR_NOTFOUND ? CLI_FAIL : CLI_USAGE, "centre",
-				 "officer: %s", err.msg);
+				 _("officer: %s"), err.msg);
 	}
-	printf("officer %s: TOTP secret %s\n", argv[3], b32);
-	printf("authenticator URI: %s\n", tims_buf_str(&uri));
-	printf("(shown once: enrol it in the officer's authenticator now; the old secret opens "
+	printf(_("officer %s: TOTP secret %s\n"), argv[3], b32);
+	printf(_("authenticator URI: %s\n"), tims_buf_str(&uri));
+	printf(_("(shown once: enrol it in the officer's authenticator now; the old secret opens "
 	       "nothing here from now on, nor at a post once its roster arrives; the password "
-	       "is unchanged)\n");
+	       "is unchanged)\n"));
 	sodium_memzero(b32, sizeof(b32));
 	if (uri.buf)
 		sodium_memzero(uri.buf, uri.len);
@@ -1140,13 +1141,13 @@ static int c_query(int argc, char **argv)
 			q.limit = (unsigned)u;
 			break;
 		default:
-			return cli_error(CLI_USAGE, "centre", "query: see tims centre --help");
+			return cli_error(CLI_USAGE, "centre", _("query: see tims centre --help"));
 		}
 		if (rc)
-			return cli_error(CLI_USAGE, "centre", "query: %s", err.msg);
+			return cli_error(CLI_USAGE, "centre", _("query: %s"), err.msg);
 	}
 	if (optind + 2 != argc)
-		return cli_error(CLI_USAGE, "centre", "query: want DIR KIND");
+		return cli_error(CLI_USAGE, "centre", _("query: want DIR KIND"));
 	q.kind = argv[optind + 1];
 	/* Who asks is who is logged in; the library records the query, with
 	 * them and the purpose, before the answer is handed back. */
@@ -1161,7 +1162,7 @@ static int c_query(int argc, char **argv)
 	if (tims_centre_query(cen, &q, &out, &err)) {
 		tims_centre_free(cen);
 		/* past the daily export limit: refused, exit 1 (docs/export.md) */
-		return cli_error(use.refused ? CLI_FAIL : CLI_USAGE, "centre", "query: %s", err.msg);
+		return cli_error(use.refused ? CLI_FAIL : CLI_USAGE, "centre", _("query: %s"), err.msg);
 	}
 	tims_centre_free(cen);
 	json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -1184,18 +1185,18 @@ static int c_audit_verify(int argc, char **argv)
 	int c;
 
 	if (argc != 2)
-		return cli_error(CLI_USAGE, "centre", "audit-verify: want DIR");
+		return cli_error(CLI_USAGE, "centre", _("audit-verify: want DIR"));
 	if ((c = open_centre("audit-verify", argv[1], &cen)))
 		return c;
 	c = tims_centre_audit_verify(cen, print_finding, NULL, &events, &err);
 	tims_centre_free(cen);
 	if (c == TIMS_ERR_TAMPER) {
-		printf("%s: audit log: %s\n", argv[1], err.msg);
+		printf(_("%s: audit log: %s\n"), argv[1], err.msg);
 		return CLI_FAIL;
 	}
 	if (c)
-		return cli_error(CLI_USAGE, "centre", "audit-verify: %s", err.msg);
-	printf("%s: audit log: %" PRIu64 " events: ok\n", argv[1], events);
+		return cli_error(CLI_USAGE, "centre", _("audit-verify: %s"), err.msg);
+	printf(_("%s: audit log: %" PRIu64 " events: ok\n"), argv[1], events);
 	return CLI_OK;
 }
 
@@ -1210,24 +1211,24 @@ static int c_rotate_key(int argc, char **argv)
 		errno = 0;
 		days = strtol(argv[4], &end, 10);
 		if (errno || !end || *end || days < 0 || days > 365)
-			return cli_error(CLI_USAGE, "centre", "rotate-key: --overlap-days: 0 to 365");
+			return cli_error(CLI_USAGE, "centre", _("rotate-key: --overlap-days: 0 to 365"));
 	} else if (argc != 3) {
-		return cli_error(CLI_USAGE, "centre", "rotate-key: want DIR cosigner|bundle "
-				 "[--overlap-days N]");
+		return cli_error(CLI_USAGE, "centre", _("rotate-key: want DIR cosigner|bundle "
+				 "[--overlap-days N]"));
 	}
 	if (strcmp(argv[2], "cosigner") && strcmp(argv[2], "bundle"))
-		return cli_error(CLI_USAGE, "centre", "rotate-key: want cosigner or bundle, not %s",
+		return cli_error(CLI_USAGE, "centre", _("rotate-key: want cosigner or bundle, not %s"),
 				 argv[2]);
 	if ((c = centre_gate("rotate-key", argv[1], ADMIN,
 			     json_pack("{s:s, s:i}", "key", argv[2], "overlap_days", (int)days))))
 		return c;
 	if (tims_centre_rotate_key(argv[1], argv[2], (int64_t)days * 86400, path, sizeof(path),
 				   &err))
-		return cli_error(CLI_FAIL, "centre", "rotate-key: %s", err.msg);
+		return cli_error(CLI_FAIL, "centre", _("rotate-key: %s"), err.msg);
 	if (serve_keys_jail("centre rotate-key", argv[1], 0))
 		return CLI_FAIL;
-	printf("%s key rotated; announced in %s (posts fetch it with sync; carry it to an "
-	       "offline post: tims post apply-bundle POST %s); restart a running centre\n",
+	printf(_("%s key rotated; announced in %s (posts fetch it with sync; carry it to an "
+	       "offline post: tims post apply-bundle POST %s); restart a running centre\n"),
 	       argv[2], path, path);
 	return CLI_OK;
 }
@@ -1265,7 +1266,9 @@ static const struct cli_command table[] = {
 int cmd_centre(int argc, char **argv)
 {
 	if (!usage[0])
-		snprintf(usage, sizeof(usage), "%s%s%s", usage_a, usage_b, usage_c);
+		if (snprintf(usage, sizeof(usage), "%s%s%s", _(usage_a), _(usage_b),
+			     _(usage_c)) >= (int)sizeof(usage))
+			snprintf(usage, sizeof(usage), "%s%s%s", usage_a, usage_b, usage_c);
 	/* `tims centre SUB --help` for every sub-command. */
 	if (argc >= 2 && strcmp(argv[1], "export") && wants_help(argc - 1, argv + 1))
 		return CLI_OK;

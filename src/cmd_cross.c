@@ -41,7 +41,7 @@
 #define CMD "cross"
 
 static const char usage[] =
-	"usage: tims cross --post DIR (--mrz FILE|- | --doc-number N --surname S ...)\n"
+	N_("usage: tims cross --post DIR (--mrz FILE|- | --doc-number N --surname S ...)\n"
 	"                  --direction entry|exit --booth B [--officer ID] [options]\n"
 	"   or: tims cross import --post DIR [--batch N] FILE|-\n"
 	"\n"
@@ -63,7 +63,7 @@ static const char usage[] =
 	"  --confirm-hit LIST/REF  --accompanies INDEX\n"
 	"  --vehicle-plate P --vehicle-country C --vehicle-model M --vin V\n"
 	"  --role driver|passenger  --remarks TEXT\n"
-	"  --crossed-at YYYY-MM-DDTHH:MM:SSZ (within the post's skew) --id ID\n";
+	"  --crossed-at YYYY-MM-DDTHH:MM:SSZ (within the post's skew) --id ID\n");
 
 /* Options that set one string field: table, not if-chain. */
 enum { T_PERSON = 1, T_VEHICLE, T_REG };
@@ -102,11 +102,11 @@ static int read_mrz(const char *path, struct tims_mrz *m)
 	struct tims_err err;
 
 	if (tims_read_file(path, 4096, &text, &err))
-		return cli_error(CLI_USAGE, CMD, "--mrz: %s", tims_err_msg(&err));
+		return cli_error(CLI_USAGE, CMD, _("--mrz: %s"), tims_err_msg(&err));
 	tims_mrz_options_init(&opt, time(NULL));
 	if (tims_mrz_parse(&opt, text.buf, text.len, m) != TIMS_OK)
 		for (unsigned i = 0; i < m->nerrors && i < TIMS_MRZ_MAX_ERRORS; i++)
-			fprintf(stderr, "tims %s: mrz: %s\n", CMD, m->errors[i].msg);
+			fprintf(stderr, _("tims %s: mrz: %s\n"), CMD, m->errors[i].msg);
 	tims_buf_release(&text);
 	return CLI_OK;
 }
@@ -118,11 +118,11 @@ static void print_ack(size_t line, const struct tims_post_ack *a)
 
 	tims_buf_addhex(&hex, a->leaf, TIMS_HASH_BYTES);
 	if (line)
-		printf("ack %zu %" PRIu64 " %s%s\n", line, a->index,
-		       tims_buf_str(&hex), a->duplicate ? " duplicate" : "");
+		printf("ack %zu %" PRIu64 " %s%s\n", line, a->index, /* i18n: machine */
+		       tims_buf_str(&hex), a->duplicate ? " duplicate" : ""); /* i18n: machine */
 	else
-		printf("index %" PRIu64 " leaf %s%s\n", a->index, tims_buf_str(&hex),
-		       a->duplicate ? " duplicate" : "");
+		printf("index %" PRIu64 " leaf %s%s\n", a->index, tims_buf_str(&hex), /* i18n: machine */
+		       a->duplicate ? " duplicate" : ""); /* i18n: machine */
 	tims_buf_release(&hex);
 }
 
@@ -169,7 +169,7 @@ static int open_post(const char *dir, struct tims_post **p)
 	struct tims_err err;
 
 	if (!dir)
-		return cli_error(CLI_USAGE, CMD, "--post DIR is required");
+		return cli_error(CLI_USAGE, CMD, _("--post DIR is required"));
 	if (tims_post_open(dir, TIMS_POST_WRITE, p, &err))
 		return cli_error(err.rc == TIMS_ERR_TAMPER ? CLI_FAIL : CLI_USAGE,
 				 CMD, "%s", tims_err_msg(&err));
@@ -190,7 +190,7 @@ static int open_lists(const char *dir, struct tims_wl **wl, struct tims_screen_i
 	if (tims_wl_open(path, false, wl, &err) || tims_wl_load_index(*wl, ix, &err)) {
 		tims_wl_close(*wl);
 		*wl = NULL;
-		return cli_error(CLI_FAIL, CMD, "watchlists: %s; nothing recorded", tims_err_msg(&err));
+		return cli_error(CLI_FAIL, CMD, _("watchlists: %s; nothing recorded"), tims_err_msg(&err));
 	}
 	return CLI_OK;
 }
@@ -248,7 +248,7 @@ static int cross_one(int argc, char **argv)
 			char *base = fields[c].to == T_PERSON ? (char *)&person : (char *)&veh;
 
 			if (strlen(optarg) >= TIMS_RECORD_FIELD)
-				return cli_error(CLI_USAGE, CMD, "--%s: at most %d bytes", fields[c].opt,
+				return cli_error(CLI_USAGE, CMD, _("--%s: at most %d bytes"), fields[c].opt,
 						 TIMS_RECORD_FIELD - 1);
 			memcpy(base + fields[c].off, optarg, strlen(optarg) + 1);
 			have_person |= fields[c].to == T_PERSON;
@@ -256,7 +256,7 @@ static int cross_one(int argc, char **argv)
 			continue;
 		}
 		if (c >= O_GONE && c < O_GONE + (int)TIMS_ARRAY_SIZE(gone))
-			return cli_error(CLI_USAGE, CMD, "--%s: not taken here: %s", gone[c - O_GONE].opt,
+			return cli_error(CLI_USAGE, CMD, _("--%s: not taken here: %s"), gone[c - O_GONE].opt,
 					 gone[c - O_GONE].why);
 		switch (c) {
 		case O_POST: dir = optarg; break;
@@ -269,17 +269,17 @@ static int cross_one(int argc, char **argv)
 		case O_CONFIRM: reg.confirm_hit = optarg; break;
 		case O_DIRECTION:
 			if (!(reg.direction = (uint8_t)tims_direction_parse(optarg)))
-				return cli_error(CLI_FAIL, CMD, "direction: must be entry or exit; "
-						 "nothing recorded");
+				return cli_error(CLI_FAIL, CMD, _("direction: must be entry or exit; "
+						 "nothing recorded"));
 			break;
 		case O_ROLE:
 			reg.role = (uint8_t)tims_vehicle_role_parse(optarg);
 			if (!reg.role && *optarg && strcmp(optarg, "none"))
-				return cli_error(CLI_FAIL, CMD, "role: must be driver, passenger or none");
+				return cli_error(CLI_FAIL, CMD, _("role: must be driver, passenger or none"));
 			break;
 		case O_CROSSED:
 			if (tims_time_parse(optarg, &reg.crossed_ms, "crossed_at", &err))
-				return cli_error(CLI_FAIL, CMD, "%s; nothing recorded", err.msg);
+				return cli_error(CLI_FAIL, CMD, _("%s; nothing recorded"), err.msg);
 			reg.crossed_set = true;
 			break;
 		case O_ACCOMPANIES: {
@@ -296,33 +296,33 @@ static int cross_one(int argc, char **argv)
 
 			snprintf(d, sizeof(d), "%.*s", colon ? (int)(colon - optarg) : 31, optarg);
 			if (!(reg.decision = (uint8_t)tims_decision_parse(d)))
-				return cli_error(CLI_FAIL, CMD, "decision: must be admit, refuse or "
-						 "second-line; nothing recorded");
+				return cli_error(CLI_FAIL, CMD, _("decision: must be admit, refuse or "
+						 "second-line; nothing recorded"));
 			if (colon && snprintf(codes, sizeof(codes), "%s", colon + 1) >= (int)sizeof(codes))
-				return cli_error(CLI_USAGE, CMD, "--decision: too many codes");
+				return cli_error(CLI_USAGE, CMD, _("--decision: too many codes"));
 			break;
 		}
 		default:
-			fputs(usage, stderr);
-			return cli_error(CLI_USAGE, CMD, "unknown or incomplete option '%s'",
+			fputs(_(usage), stderr);
+			return cli_error(CLI_USAGE, CMD, _("unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return cli_error(CLI_USAGE, CMD, "unexpected argument '%s'", argv[optind]);
+		return cli_error(CLI_USAGE, CMD, _("unexpected argument '%s'"), argv[optind]);
 	if (!reg.direction)
-		return cli_error(CLI_USAGE, CMD, "direction: missing; nothing recorded");
+		return cli_error(CLI_USAGE, CMD, _("direction: missing; nothing recorded"));
 	if (!booth_id)
-		return cli_error(CLI_USAGE, CMD, "--booth is required");
+		return cli_error(CLI_USAGE, CMD, _("--booth is required"));
 	if (!mrzpath == !have_person)
-		return cli_error(CLI_USAGE, CMD, "give the traveller: --mrz FILE, or the fields "
-				 "(--doc-number, --surname ...), not both");
+		return cli_error(CLI_USAGE, CMD, _("give the traveller: --mrz FILE, or the fields "
+				 "(--doc-number, --surname ...), not both"));
 	reg.refusal_codes = codes[0] ? codes : NULL;
 	m = malloc(sizeof(*m));
 	chk = malloc(sizeof(*chk));
 	res = malloc(sizeof(*res));
 	if (!m || !chk || !res) {
-		rc = cli_error(CLI_USAGE, CMD, "out of memory");
+		rc = cli_error(CLI_USAGE, CMD, _("out of memory"));
 		goto out;
 	}
 	if (mrzpath) {
@@ -335,15 +335,15 @@ static int cross_one(int argc, char **argv)
 	in.vehicle = have_vehicle ? &veh : NULL;
 	reg.vehicle = have_vehicle ? &veh : NULL;
 	if (!dir) {
-		rc = cli_error(CLI_USAGE, CMD, "--post DIR is required");
+		rc = cli_error(CLI_USAGE, CMD, _("--post DIR is required"));
 		goto out;
 	}
 	/* The crossing is the logged-in officer's: no one else's name on it. */
 	if ((rc = cli_authenticate(CMD, dir, TIMS_ROLE_OFFICER, &actor)))
 		goto out;
 	if (officer && strcmp(officer, actor.who.id) != 0) {
-		rc = cli_error(CLI_FAIL, CMD, "--officer %s: logged in as %s; a crossing is "
-			       "registered by the officer logged in; nothing recorded", officer,
+		rc = cli_error(CLI_FAIL, CMD, _("--officer %s: logged in as %s; a crossing is "
+			       "registered by the officer logged in; nothing recorded"), officer,
 			       actor.who.id);
 		goto out;
 	}
@@ -356,7 +356,7 @@ static int cross_one(int argc, char **argv)
 
 		json_decref(q);
 		rc = text ? cli_audit(&actor, CMD, "cli.cross", "", text)
-			  : cli_error(CLI_USAGE, CMD, "out of memory");
+			  : cli_error(CLI_USAGE, CMD, _("out of memory"));
 		free(text);
 		if (rc)
 			goto out;
@@ -377,40 +377,40 @@ static int cross_one(int argc, char **argv)
 		struct tims_booth_who who = { officer, booth_id, 0 };
 
 		if (tims_booth_check(booth, &env, &who, &in, chk, &err)) {
-			rc = cli_error(CLI_FAIL, CMD, "%s; nothing recorded", tims_err_msg(&err));
+			rc = cli_error(CLI_FAIL, CMD, _("%s; nothing recorded"), tims_err_msg(&err));
 			goto out;
 		}
 		for (size_t i = 0; i < chk->screening.nhits; i++)
-			fprintf(stderr, "tims %s: hit: %s %s/%s (%s)%s\n", CMD,
+			fprintf(stderr, _("tims %s: hit: %s %s/%s (%s)%s\n"), CMD,
 				tims_wl_part_name(chk->screening.hits[i].part),
 				chk->screening.hits[i].list, chk->screening.hits[i].ref,
 				chk->screening.hits[i].alert,
-				chk->screening.hits[i].discreet ? " discreet" : "");
+				chk->screening.hits[i].discreet ? _(" discreet") : "");
 		if (chk->screen_status == TIMS_SCREEN_FAILED)
-			fprintf(stderr, "tims %s: screening failed: %s\n", CMD, chk->screen_error);
+			fprintf(stderr, _("tims %s: screening failed: %s\n"), CMD, chk->screen_error);
 		if (mrzpath && !chk->valid)
-			fprintf(stderr, "tims %s: the MRZ is not valid (check digits)\n", CMD);
+			fprintf(stderr, _("tims %s: the MRZ is not valid (check digits)\n"), CMD);
 		reg.check_id = chk->id;
 		if (tims_booth_register(booth, &env, &who, &reg, NULL, NULL, res, &err) &&
 		    res->ack.rc) {
-			rc = cli_error(CLI_USAGE, CMD, "%s; nothing recorded", tims_err_msg(&err));
+			rc = cli_error(CLI_USAGE, CMD, _("%s; nothing recorded"), tims_err_msg(&err));
 			goto out;
 		}
 	}
 	if (res->refused) {
-		rc = cli_error(CLI_FAIL, CMD, "%s; nothing recorded", tims_err_msg(&err));
+		rc = cli_error(CLI_FAIL, CMD, _("%s; nothing recorded"), tims_err_msg(&err));
 		goto out;
 	}
 	if (res->ack.rc) {
-		rc = cli_error(CLI_FAIL, CMD, "%s; nothing recorded", res->ack.msg);
+		rc = cli_error(CLI_FAIL, CMD, _("%s; nothing recorded"), res->ack.msg);
 		goto out;
 	}
 	if (as_json) {
 		struct tims_buf hex = TIMS_BUF_INIT(128);
 
 		tims_buf_addhex(&hex, res->ack.leaf, TIMS_HASH_BYTES);
-		printf("{\"index\":%" PRIu64 ",\"leaf_hash\":\"%s\",\"duplicate\":%s}\n",
-		       res->ack.index, tims_buf_str(&hex), res->ack.duplicate ? "true" : "false");
+		printf("{\"index\":%" PRIu64 ",\"leaf_hash\":\"%s\",\"duplicate\":%s}\n", /* i18n: machine */
+		       res->ack.index, tims_buf_str(&hex), res->ack.duplicate ? "true" : "false"); /* i18n: machine */
 		tims_buf_release(&hex);
 	} else {
 		print_ack(0, &res->ack);
@@ -419,7 +419,7 @@ static int cross_one(int argc, char **argv)
 	/* Sign the tree now so that this crossing is covered at once. */
 	rc = CLI_OK;
 	if (tims_post_checkpoint(p, &issued, &err))
-		rc = cli_error(CLI_USAGE, CMD, "recorded, but no checkpoint: %s",
+		rc = cli_error(CLI_USAGE, CMD, _("recorded, but no checkpoint: %s"),
 			       tims_err_msg(&err));
 out:
 	tims_booth_free(booth);
@@ -535,7 +535,7 @@ static int commit_batch(struct tims_post *p, struct batch *b,
 		struct tims_post_ack *a = &b->acks[i];
 		if (a->rc) {
 			if (!rc || a->rc != rc) {
-				fprintf(stderr, "tims %s: line %zu: %s\n", CMD,
+				fprintf(stderr, _("tims %s: line %zu: %s\n"), CMD,
 					b->lines[i], a->msg);
 				s->refused++;
 			}
@@ -582,20 +582,20 @@ static int cross_import(int argc, char **argv)
 			if (tims_parse_u64(optarg, TIMS_POST_MAX_BATCH, &max_batch,
 					   "--batch", &err) || !max_batch)
 				return cli_error(CLI_USAGE, CMD,
-						 "--batch: want 1-%d", TIMS_POST_MAX_BATCH);
+						 _("--batch: want 1-%d"), TIMS_POST_MAX_BATCH);
 			break;
 		default:
-			fputs(usage, stderr);
-			return cli_error(CLI_USAGE, CMD, "unknown or incomplete option '%s'",
+			fputs(_(usage), stderr);
+			return cli_error(CLI_USAGE, CMD, _("unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		return cli_error(CLI_USAGE, CMD, "import: want one FILE (or - for standard input)");
+		return cli_error(CLI_USAGE, CMD, _("import: want one FILE (or - for standard input)"));
 	lr = calloc(1, sizeof(*lr));
 	b = calloc(1, sizeof(*b));
 	if (!lr || !b) {
-		rc = cli_error(CLI_USAGE, CMD, "out of memory");
+		rc = cli_error(CLI_USAGE, CMD, _("out of memory"));
 		goto out;
 	}
 	lr->fd = strcmp(argv[optind], "-") ? open(argv[optind], O_RDONLY | O_CLOEXEC)
@@ -608,7 +608,7 @@ static int cross_import(int argc, char **argv)
 			   json_pack("{s:s}", "file", argv[optind]), &actor)) ||
 	    (rc = open_post(dir, &p)))
 		goto out;
-	cli_progress_start(&bar, "crossings imported", 0);
+	cli_progress_start(&bar, _("crossings imported"), 0);
 	for (;;) {
 		char *line = NULL;
 		size_t len = 0;
@@ -629,7 +629,7 @@ static int cross_import(int argc, char **argv)
 			goto out;
 		}
 		if (r == LR_TOOLONG) {
-			fprintf(stderr, "tims %s: line %zu: longer than %d bytes\n", CMD,
+			fprintf(stderr, _("tims %s: line %zu: longer than %d bytes\n"), CMD,
 				lr->lineno, TIMS_RECORD_MAX_LINE);
 			st.refused++;
 			continue;
@@ -640,7 +640,7 @@ static int cross_import(int argc, char **argv)
 			continue; /* blank line */
 		if (tims_record_from_json(line, len, &b->recs[b->n], &err) ||
 		    tims_record_check_import(&b->recs[b->n], &err)) {
-			fprintf(stderr, "tims %s: line %zu: %s\n", CMD, lr->lineno,
+			fprintf(stderr, _("tims %s: line %zu: %s\n"), CMD, lr->lineno,
 				tims_err_msg(&err));
 			st.refused++;
 			continue;
@@ -655,7 +655,7 @@ static int cross_import(int argc, char **argv)
 			b->recs[0] = b->recs[k];
 		}
 		if (same_person(p, &b->recs[b->n], &err)) {
-			fprintf(stderr, "tims %s: line %zu: %s\n", CMD, lr->lineno,
+			fprintf(stderr, _("tims %s: line %zu: %s\n"), CMD, lr->lineno,
 				tims_err_msg(&err));
 			st.refused++;
 			continue;
@@ -666,9 +666,9 @@ static int cross_import(int argc, char **argv)
 	}
 	cli_progress_done(&bar, st.stored + st.duplicates + st.refused);
 	if (tims_post_checkpoint(p, &issued, &err))
-		rc = cli_error(CLI_USAGE, CMD, "no checkpoint: %s", tims_err_msg(&err));
-	fprintf(stderr, "tims %s: %" PRIu64 " stored, %" PRIu64 " already stored, %"
-		PRIu64 " refused\n", CMD, st.stored, st.duplicates, st.refused);
+		rc = cli_error(CLI_USAGE, CMD, _("no checkpoint: %s"), tims_err_msg(&err));
+	fprintf(stderr, _("tims %s: %" PRIu64 " stored, %" PRIu64 " already stored, %"
+		PRIu64 " refused\n"), CMD, st.stored, st.duplicates, st.refused);
 	if (!rc && st.refused)
 		rc = CLI_FAIL;
 out:
@@ -683,11 +683,11 @@ out:
 int cmd_cross(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	if (argc == 2 && !strcmp(argv[1], "--commands")) {
-		puts("cross\ncross import"); /* as cli_dispatch lists its tables */
+		puts("cross\ncross import"); /* as cli_dispatch lists its tables; i18n: machine */
 		return CLI_OK;
 	}
 	if (argc > 1 && !strcmp(argv[1], "import"))

@@ -21,7 +21,7 @@
 #include "tims/util.h"
 
 static const char usage[] =
-	"usage: tims epassport verify [--json] [--at YYYY-MM-DD] [--mrz FILE]\n"
+	N_("usage: tims epassport verify [--json] [--at YYYY-MM-DD] [--mrz FILE]\n"
 	"           --csca FILE [--csca FILE ...] [--crl FILE ...] EF.SOD [EF.DGn ...]\n"
 	"\n"
 	"Passive authentication of an e-passport chip's files (ICAO Doc 9303):\n"
@@ -48,7 +48,7 @@ static const char usage[] =
 	"  -h, --help   this help\n"
 	"\n"
 	"Exit status: 0 every check passed, 1 a check failed, 2 usage or\n"
-	"input/output error. See docs/epassport.md.\n";
+	"input/output error. See docs/epassport.md.\n");
 
 #define MAX_FILES 64
 
@@ -188,25 +188,25 @@ fail:
 
 static void print_text(const struct tims_epass_result *r)
 {
-	printf("Passive authentication: %s\n", r->valid ? "VALID" : "FAILED");
+	printf(_("Passive authentication: %s\n"), r->valid ? _("VALID") : _("FAILED"));
 	if (r->issuing_state[0])
-		printf("  Issuing state  %s\n", r->issuing_state);
+		printf(_("  Issuing state  %s\n"), r->issuing_state);
 	if (r->signer[0])
-		printf("  Signer         %s\n", r->signer);
+		printf(_("  Signer         %s\n"), r->signer);
 	if (r->csca[0])
-		printf("  CSCA           %s\n", r->csca);
+		printf(_("  CSCA           %s\n"), r->csca);
 	for (unsigned i = 0; i < r->nchecks; i++)
-		printf("  %-4s %-18s %s\n", r->checks[i].ok ? "ok" : "FAIL",
+		printf("  %s %-18s %s\n", r->checks[i].ok ? _("ok  ") : _("FAIL"),
 		       r->checks[i].name, r->checks[i].detail);
 	for (unsigned i = 0; i < r->ndgs; i++)
-		printf("  dg%-2u hash %s\n", r->dgs[i].number,
-		       r->dgs[i].hash_ok ? "matches" : "DOES NOT MATCH");
+		printf(_("  dg%-2u hash %s\n"), r->dgs[i].number,
+		       r->dgs[i].hash_ok ? _("matches") : _("DOES NOT MATCH"));
 	for (unsigned i = 0; i < r->nquirks; i++)
-		printf("  accepted quirk: %s\n", r->quirks[i]);
+		printf(_("  accepted quirk: %s\n"), r->quirks[i]);
 	for (unsigned i = 0; i < r->nerrors; i++)
-		printf("  error: %s: %s\n", r->errors[i].field, r->errors[i].message);
+		printf(_("  error: %s: %s\n"), r->errors[i].field, r->errors[i].message);
 	if (r->errors_truncated)
-		printf("  error: (more errors not shown)\n");
+		printf(_("  error: (more errors not shown)\n"));
 }
 
 /*
@@ -230,14 +230,14 @@ static int load_trust(struct files *f, const char **csca, size_t ncsca, const ch
 	*tp = t;
 	for (size_t i = 0; i < ncsca; i++) {
 		if ((idx = load(f, csca[i], TIMS_EPASS_LIST_MAX, &err)) < 0)
-			return cli_error(CLI_USAGE, "epassport", "--csca: %s", err.msg);
+			return cli_error(CLI_USAGE, "epassport", _("--csca: %s"), err.msg);
 		if (tims_epass_trust_add_csca(t, (const uint8_t *)f->b[idx].buf, f->b[idx].len,
 					      csca[i], &err) != TIMS_OK)
 			return cli_error(CLI_USAGE, "epassport", "%s", err.msg);
 	}
 	for (size_t i = 0; i < ncrl; i++) {
 		if ((idx = load(f, crl[i], TIMS_EPASS_LIST_MAX, &err)) < 0)
-			return cli_error(CLI_USAGE, "epassport", "--crl: %s", err.msg);
+			return cli_error(CLI_USAGE, "epassport", _("--crl: %s"), err.msg);
 		if (tims_epass_trust_add_crl(t, (const uint8_t *)f->b[idx].buf, f->b[idx].len,
 					     crl[i], &err) != TIMS_OK)
 			return cli_error(CLI_USAGE, "epassport", "%s", err.msg);
@@ -276,7 +276,7 @@ static int verify(int argc, char **argv)
 	tims_rc rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -289,37 +289,37 @@ static int verify(int argc, char **argv)
 			json = true;
 		} else if (!opts_done && !strcmp(a, "--csca") && has_val) {
 			if (ncsca == MAX_FILES)
-				return cli_error(CLI_USAGE, "epassport", "too many --csca");
+				return cli_error(CLI_USAGE, "epassport", _("too many --csca"));
 			csca[ncsca++] = argv[++i];
 		} else if (!opts_done && !strcmp(a, "--crl") && has_val) {
 			if (ncrl == MAX_FILES)
-				return cli_error(CLI_USAGE, "epassport", "too many --crl");
+				return cli_error(CLI_USAGE, "epassport", _("too many --crl"));
 			crl[ncrl++] = argv[++i];
 		} else if (!opts_done && !strcmp(a, "--at") && has_val) {
 			at = argv[++i];
 		} else if (!opts_done && !strcmp(a, "--mrz") && has_val) {
 			mrz = argv[++i];
 		} else if (!opts_done && a[0] == '-' && a[1]) {
-			fputs(usage, stderr);
-			return cli_error(CLI_USAGE, "epassport", "unknown option or missing value: '%s'", a);
+			fputs(_(usage), stderr);
+			return cli_error(CLI_USAGE, "epassport", _("unknown option or missing value: '%s'"), a);
 		} else {
 			if (ndocs == 1 + TIMS_EPASS_MAX_DG)
 				return cli_error(CLI_USAGE, "epassport",
-						 "at most %d data-group files", TIMS_EPASS_MAX_DG);
+						 _("at most %d data-group files"), TIMS_EPASS_MAX_DG);
 			docs[ndocs++] = a;
 		}
 	}
 	if (ncsca == 0 || ndocs == 0) {
-		fputs(usage, stderr);
+		fputs(_(usage), stderr);
 		return cli_error(CLI_USAGE, "epassport", "%s",
-				 ncsca == 0 ? "--csca is required" : "EF.SOD is required");
+				 ncsca == 0 ? _("--csca is required") : _("EF.SOD is required"));
 	}
 	in.at = time(NULL);
 	if (at && parse_date(at, &in.at))
-		return cli_error(CLI_USAGE, "epassport", "--at: '%s' is not a date YYYY-MM-DD", at);
+		return cli_error(CLI_USAGE, "epassport", _("--at: '%s' is not a date YYYY-MM-DD"), at);
 	if (mrz) {
 		if (read_mrz(mrz, printed, sizeof(printed), &err))
-			return cli_error(CLI_USAGE, "epassport", "--mrz: %s", err.msg);
+			return cli_error(CLI_USAGE, "epassport", _("--mrz: %s"), err.msg);
 		in.printed_mrz = printed;
 	}
 	status = load_trust(&f, csca, ncsca, crl, ncrl, in.at, &t, &r);
@@ -352,11 +352,11 @@ static int verify(int argc, char **argv)
 	status = r.valid ? CLI_OK : CLI_FAIL;
 print:
 	if (json ? print_json(&r, NULL) : (print_text(&r), 0)) {
-		cli_error(CLI_USAGE, "epassport", "out of memory writing JSON");
+		cli_error(CLI_USAGE, "epassport", _("out of memory writing JSON"));
 		status = CLI_USAGE;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		cli_error(CLI_USAGE, "epassport", "writing the output: %s", strerror(errno));
+		cli_error(CLI_USAGE, "epassport", _("writing the output: %s"), strerror(errno));
 		status = CLI_USAGE;
 	}
 out:
@@ -369,7 +369,7 @@ out:
 /* --- tims epassport read ----------------------------------------------------- */
 
 static const char read_usage[] =
-	"usage: tims epassport read (--reader NAME | --first)\n"
+	N_("usage: tims epassport read (--reader NAME | --first)\n"
 	"           (--mrz FILE | --mrz-line LINE --mrz-line LINE [--mrz-line LINE])\n"
 	"           --csca FILE [--csca FILE ...] [--crl FILE ...] [--at YYYY-MM-DD]\n"
 	"           [--challenge HEX] [--out DIR] [--json]\n"
@@ -403,7 +403,7 @@ static const char read_usage[] =
 	"(wrong MRZ), a response failed its MAC, a file is missing or truncated,\n"
 	"active authentication failed (a cloned chip), or a check failed;\n"
 	"2 usage or input/output error, no PC/SC service, no reader, no card.\n"
-	"See docs/epassport.md.\n";
+	"See docs/epassport.md.\n");
 
 struct chip_file {
 	const char *name;   /* "dg2" */
@@ -477,14 +477,14 @@ static int write_out(const char *dir, const struct chip_file *cf, size_t n)
 	struct tims_err err;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return cli_error(CLI_USAGE, "epassport", "--out %s: %s", dir, strerror(errno));
+		return cli_error(CLI_USAGE, "epassport", _("--out %s: %s"), dir, strerror(errno));
 	for (size_t i = 0; i < n; i++) {
 		if (!cf[i].p)
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s.bin", dir, cf[i].name) >= sizeof(path))
-			return cli_error(CLI_USAGE, "epassport", "--out: path too long");
+			return cli_error(CLI_USAGE, "epassport", _("--out: path too long"));
 		if (tims_write_file(path, cf[i].p, cf[i].n, 0600, 0, &err) != TIMS_OK)
-			return cli_error(CLI_USAGE, "epassport", "--out: %s", err.msg);
+			return cli_error(CLI_USAGE, "epassport", _("--out: %s"), err.msg);
 	}
 	return CLI_OK;
 }
@@ -519,7 +519,7 @@ static int read_chip(int argc, char **argv)
 	struct tims_err aa_err = { 0 };
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(read_usage, stdout);
+		fputs(_(read_usage), stdout);
 		return CLI_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -536,15 +536,15 @@ static int read_chip(int argc, char **argv)
 			mrz = argv[++i];
 		} else if (!strcmp(a, "--mrz-line") && has_val) {
 			if (nlines == 3)
-				return cli_error(CLI_USAGE, "epassport", "--mrz-line: at most 3 lines");
+				return cli_error(CLI_USAGE, "epassport", _("--mrz-line: at most 3 lines"));
 			lines[nlines++] = argv[++i];
 		} else if (!strcmp(a, "--csca") && has_val) {
 			if (ncsca == MAX_FILES)
-				return cli_error(CLI_USAGE, "epassport", "too many --csca");
+				return cli_error(CLI_USAGE, "epassport", _("too many --csca"));
 			csca[ncsca++] = argv[++i];
 		} else if (!strcmp(a, "--crl") && has_val) {
 			if (ncrl == MAX_FILES)
-				return cli_error(CLI_USAGE, "epassport", "too many --crl");
+				return cli_error(CLI_USAGE, "epassport", _("too many --crl"));
 			crl[ncrl++] = argv[++i];
 		} else if (!strcmp(a, "--at") && has_val) {
 			at = argv[++i];
@@ -558,28 +558,28 @@ static int read_chip(int argc, char **argv)
 			if (strlen(a) != 16 || sodium_hex2bin(challenge, sizeof(challenge), a, 16, NULL,
 							      &bl, &end) || bl != 8 || *end)
 				return cli_error(CLI_USAGE, "epassport",
-						 "--challenge: '%s' is not 16 hex digits", a);
+						 _("--challenge: '%s' is not 16 hex digits"), a);
 			has_challenge = true;
 		} else {
-			fputs(read_usage, stderr);
-			return cli_error(CLI_USAGE, "epassport", "unknown option or missing value: '%s'", a);
+			fputs(_(read_usage), stderr);
+			return cli_error(CLI_USAGE, "epassport", _("unknown option or missing value: '%s'"), a);
 		}
 	}
 	if (!!reader == first || !!mrz == (nlines > 0) || ncsca == 0) {
-		fputs(read_usage, stderr);
+		fputs(_(read_usage), stderr);
 		return cli_error(CLI_USAGE, "epassport", "%s",
-				 !!reader == first ? "give one of --reader NAME and --first" :
-				 ncsca == 0 ? "--csca is required" :
-				 "give the printed MRZ: --mrz FILE or its --mrz-line lines");
+				 !!reader == first ? _("give one of --reader NAME and --first") :
+				 ncsca == 0 ? _("--csca is required") :
+				 _("give the printed MRZ: --mrz FILE or its --mrz-line lines"));
 	}
 	in.at = time(NULL);
 	if (at && parse_date(at, &in.at))
-		return cli_error(CLI_USAGE, "epassport", "--at: '%s' is not a date YYYY-MM-DD", at);
+		return cli_error(CLI_USAGE, "epassport", _("--at: '%s' is not a date YYYY-MM-DD"), at);
 	if (mrz) {
 		if (read_mrz(mrz, printed, sizeof(printed), &err))
-			return cli_error(CLI_USAGE, "epassport", "--mrz: %s", err.msg);
+			return cli_error(CLI_USAGE, "epassport", _("--mrz: %s"), err.msg);
 	} else if (join_lines(lines, nlines, printed, sizeof(printed))) {
-		return cli_error(CLI_USAGE, "epassport", "--mrz-line: more than %d MRZ characters",
+		return cli_error(CLI_USAGE, "epassport", _("--mrz-line: more than %d MRZ characters"),
 				 TIMS_EPASS_MRZ_MAX);
 	}
 	/* The printed MRZ's check digits before the chip sees its keys: a
@@ -595,7 +595,7 @@ static int read_chip(int argc, char **argv)
 	status = CLI_USAGE;
 
 	if (!(chip = json_object()) || !(files = json_array())) {
-		cli_error(CLI_USAGE, "epassport", "out of memory");
+		cli_error(CLI_USAGE, "epassport", _("out of memory"));
 		goto out;
 	}
 	json_object_set_new(chip, "files", files);
@@ -652,7 +652,7 @@ static int read_chip(int argc, char **argv)
 	}
 	if (rc == TIMS_OK && cf[5].p) {
 		if (!(cf[6].p = malloc(512))) {
-			cli_error(CLI_USAGE, "epassport", "out of memory");
+			cli_error(CLI_USAGE, "epassport", _("out of memory"));
 			goto out;
 		}
 		aa_rc = tims_epass_chip_aa_with(&card, &sm, cf[5].p, cf[5].n, cf[4].p, cf[4].n,
@@ -716,20 +716,20 @@ static int read_chip(int argc, char **argv)
 print:
 	if (json) {
 		if (print_json(&r, chip)) {
-			cli_error(CLI_USAGE, "epassport", "out of memory writing JSON");
+			cli_error(CLI_USAGE, "epassport", _("out of memory writing JSON"));
 			status = CLI_USAGE;
 		}
 	} else {
 		if (pc)
-			printf("Chip: reader '%s': %s\n", tims_epass_pcsc_reader(pc),
-			       step ? "NOT READ" : "read with BAC and secure messaging");
+			printf(_("Chip: reader '%s': %s\n"), tims_epass_pcsc_reader(pc),
+			       step ? _("NOT READ") : _("read with BAC and secure messaging"));
 		for (size_t i = 0; i < 6; i++)
 			if (cf[i].p)
-				printf("  %-6s %zu bytes\n", cf[i].name, cf[i].n);
+				printf(_("  %-6s %zu bytes\n"), cf[i].name, cf[i].n);
 		print_text(&r);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		cli_error(CLI_USAGE, "epassport", "writing the output: %s", strerror(errno));
+		cli_error(CLI_USAGE, "epassport", _("writing the output: %s"), strerror(errno));
 		status = CLI_USAGE;
 	}
 out:
@@ -744,14 +744,14 @@ out:
 }
 
 static const char family_usage[] =
-	"usage: tims epassport verify [options] EF.SOD [EF.DGn ...]\n"
+	N_("usage: tims epassport verify [options] EF.SOD [EF.DGn ...]\n"
 	"       tims epassport read (--reader NAME | --first) --mrz FILE --csca FILE ...\n"
 	"\n"
 	"E-passport chips (ICAO Doc 9303).\n"
 	"\n"
 	"Commands:\n"
 	"  verify   passive authentication of the chip's files against CSCAs\n"
-	"  read     read the chip over PC/SC (BAC, secure messaging), then verify\n";
+	"  read     read the chip over PC/SC (BAC, secure messaging), then verify\n");
 
 int cmd_epassport(int argc, char **argv)
 {

@@ -32,7 +32,7 @@
 #define ADDR "local (tims centre export)"
 
 static const char usage_export[] =
-	"usage: tims export keygen --out FILE\n"
+	N_("usage: tims export keygen --out FILE\n"
 	"   or: tims export open --key FILE SEALED [--out FILE]\n"
 	"\n"
 	"The recipient's side of a two-person export (docs/export.md):\n"
@@ -41,10 +41,10 @@ static const char usage_export[] =
 	"          who asks the centre for the export (--recipient FILE.pub)\n"
 	"  open    decrypt a sealed export with the secret key; prints the JSON\n"
 	"          (or writes it to --out, mode 0600). Exit 1 if it does not open:\n"
-	"          another recipient's, or altered.\n";
+	"          another recipient's, or altered.\n");
 
 static const char usage_centre[] =
-	"usage: tims centre export request DIR --kind KIND --purpose TEXT --recipient PUB\n"
+	N_("usage: tims centre export request DIR --kind KIND --purpose TEXT --recipient PUB\n"
 	"                          [--at TIME] [--offset N] [--limit N] [--doc N]\n"
 	"                          [--issuer XXX] [--surname S] [--given G] [--dob DATE]\n"
 	"                          [--nationality XXX] [--on DATE] [--post NAME]\n"
@@ -66,7 +66,7 @@ static const char usage_centre[] =
 	"  approve  the second person: the centre makes, seals and audits it\n"
 	"  fetch    the requester takes the sealed file (once, by default)\n"
 	"  list     the requests of the last N days (default 7)\n"
-	"  show     one request\n";
+	"  show     one request\n");
 
 static void print_json(json_t *j)
 {
@@ -91,16 +91,16 @@ static int x_keygen(int argc, char **argv)
 	tims_rc rc;
 
 	if (argc != 3 || strcmp(argv[1], "--out"))
-		return cli_error(CLI_USAGE, "export", "keygen: want --out FILE");
+		return cli_error(CLI_USAGE, "export", _("keygen: want --out FILE"));
 	if (tims_export_keygen(pk, sk, &err))
-		return cli_error(CLI_USAGE, "export", "keygen: %s", err.msg);
+		return cli_error(CLI_USAGE, "export", _("keygen: %s"), err.msg);
 	rc = tims_export_key_write(argv[2], pk, sk, &err);
 	sodium_memzero(sk, sizeof(sk));
 	if (rc)
-		return cli_error(rc == TIMS_ERR_EXISTS ? CLI_FAIL : CLI_USAGE, "export", "keygen: %s",
+		return cli_error(rc == TIMS_ERR_EXISTS ? CLI_FAIL : CLI_USAGE, "export", _("keygen: %s"),
 				 err.msg);
 	sodium_bin2hex(hex, sizeof(hex), pk, sizeof(pk));
-	printf("secret key written to %s (keep it); public key %s in %s.pub\n", argv[2], hex,
+	printf(_("secret key written to %s (keep it); public key %s in %s.pub\n"), argv[2], hex,
 	       argv[2]);
 	return CLI_OK;
 }
@@ -127,12 +127,12 @@ static int x_open(int argc, char **argv)
 		else if (c == 'o')
 			out = optarg;
 		else
-			return cli_error(CLI_USAGE, "export", "open: see tims export --help");
+			return cli_error(CLI_USAGE, "export", _("open: see tims export --help"));
 	}
 	if (!key || optind + 1 != argc)
-		return cli_error(CLI_USAGE, "export", "open: want --key FILE SEALED");
+		return cli_error(CLI_USAGE, "export", _("open: want --key FILE SEALED"));
 	if ((rc = tims_export_key_read(key, pk, sk, &err)))
-		return cli_error(rc == TIMS_ERR_INVALID ? CLI_FAIL : CLI_USAGE, "export", "open: %s",
+		return cli_error(rc == TIMS_ERR_INVALID ? CLI_FAIL : CLI_USAGE, "export", _("open: %s"),
 				 err.msg);
 	if (!(rc = tims_read_file(argv[optind], sealed.max, &sealed, &err)))
 		rc = tims_export_open(pk, sk, sealed.buf, sealed.len, &plain, &err);
@@ -147,10 +147,10 @@ static int x_open(int argc, char **argv)
 		sodium_memzero(plain.buf, plain.alloc);
 	tims_buf_release(&plain);
 	if (rc)
-		return cli_error(rc == TIMS_ERR_CRYPTO ? CLI_FAIL : CLI_USAGE, "export", "open: %s",
+		return cli_error(rc == TIMS_ERR_CRYPTO ? CLI_FAIL : CLI_USAGE, "export", _("open: %s"),
 				 err.msg);
 	if (out)
-		fprintf(stderr, "tims export: opened, written to %s\n", out);
+		fprintf(stderr, _("tims export: opened, written to %s\n"), out);
 	return CLI_OK;
 }
 
@@ -162,7 +162,7 @@ int cmd_export(int argc, char **argv)
 	};
 
 	if (argc >= 2 && cli_wants_help(argc - 1, argv + 1)) {
-		fputs(usage_export, stdout);
+		fputs(_(usage_export), stdout);
 		return CLI_OK;
 	}
 	return cli_dispatch("export", table, TIMS_ARRAY_SIZE(table), usage_export, argc, argv);
@@ -188,7 +188,7 @@ static int audit_cli(const struct cli_actor *a, const char *action, const char *
 
 	json_decref(q);
 	if (!text)
-		return cli_error(CLI_USAGE, "centre export", "out of memory");
+		return cli_error(CLI_USAGE, "centre export", _("out of memory"));
 	rc = cli_audit(a, "centre export", action, purpose ? purpose : "", text);
 	free(text);
 	return rc;
@@ -229,7 +229,7 @@ static int e_request(int argc, char **argv)
 	int c;
 
 	if (!params)
-		return cli_error(CLI_USAGE, "centre export", "out of memory");
+		return cli_error(CLI_USAGE, "centre export", _("out of memory"));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		const char *key = NULL;
@@ -261,20 +261,20 @@ static int e_request(int argc, char **argv)
 		}
 		default:
 			json_decref(params);
-			return cli_error(CLI_USAGE, "centre export", "request: see tims centre export "
-					 "--help");
+			return cli_error(CLI_USAGE, "centre export", _("request: see tims centre export "
+					 "--help"));
 		}
 		if (key && json_object_set_new(params, key, json_string(optarg)))
 			rc = tims_err_set(&err, TIMS_ERR_INVALID, "--%s: not valid UTF-8", key);
 		if (rc) {
 			json_decref(params);
-			return cli_error(CLI_USAGE, "centre export", "request: %s", err.msg);
+			return cli_error(CLI_USAGE, "centre export", _("request: %s"), err.msg);
 		}
 	}
 	if (optind + 1 != argc || !kind || !purpose || !recipient) {
 		json_decref(params);
-		return cli_error(CLI_USAGE, "centre export", "request: want DIR --kind KIND "
-				 "--purpose TEXT --recipient FILE.pub");
+		return cli_error(CLI_USAGE, "centre export", _("request: want DIR --kind KIND "
+				 "--purpose TEXT --recipient FILE.pub"));
 	}
 	/* the recipient: a FILE.pub, or the key's hex itself */
 	if (strlen(recipient) == 2 * TIMS_EXPORT_PK_BYTES &&
@@ -285,7 +285,7 @@ static int e_request(int argc, char **argv)
 	tims_buf_release(&pubtext);
 	if (rc) {
 		json_decref(params);
-		return cli_error(CLI_USAGE, "centre export", "request: --recipient: %s", err.msg);
+		return cli_error(CLI_USAGE, "centre export", _("request: --recipient: %s"), err.msg);
 	}
 	if ((c = cli_authenticate("centre export", argv[optind], ROLES, &a)) ||
 	    (c = audit_cli(&a, "cli.centre.export.request", purpose,
@@ -299,10 +299,10 @@ static int e_request(int argc, char **argv)
 	tims_centre_free(cen);
 	json_decref(params);
 	if (rc)
-		return cli_error(status_of(rc), "centre export", "request: %s", err.msg);
+		return cli_error(status_of(rc), "centre export", _("request: %s"), err.msg);
 	print_json(tims_export_request_json(&r));
-	fprintf(stderr, "tims centre export: %s pending; a person of another role approves it "
-		"with: tims centre export approve %s %s\n", r.id, argv[optind], r.id);
+	fprintf(stderr, _("tims centre export: %s pending; a person of another role approves it "
+		"with: tims centre export approve %s %s\n"), r.id, argv[optind], r.id);
 	return CLI_OK;
 }
 
@@ -319,7 +319,7 @@ static int e_one(int argc, char **argv)
 	int c;
 
 	if (argc != 3)
-		return cli_error(CLI_USAGE, "centre export", "%s: want DIR ID", argv[0]);
+		return cli_error(CLI_USAGE, "centre export", _("%s: want DIR ID"), argv[0]);
 	snprintf(action, sizeof(action), "cli.centre.export.%s", argv[0]);
 	if ((c = cli_authenticate("centre export", argv[1], ROLES, &a)) ||
 	    (c = audit_cli(&a, action, "", json_pack("{s:s}", "id", argv[2]))) ||
@@ -348,9 +348,9 @@ static int e_fetch(int argc, char **argv)
 	int c;
 
 	if (argc != 5 || strcmp(argv[3], "--out"))
-		return cli_error(CLI_USAGE, "centre export", "fetch: want DIR ID --out FILE");
+		return cli_error(CLI_USAGE, "centre export", _("fetch: want DIR ID --out FILE"));
 	if (access(argv[4], F_OK) == 0)
-		return cli_error(CLI_USAGE, "centre export", "fetch: %s exists; give a new file",
+		return cli_error(CLI_USAGE, "centre export", _("fetch: %s exists; give a new file"),
 				 argv[4]);
 	if ((c = cli_authenticate("centre export", argv[1], ROLES, &a)) ||
 	    (c = audit_cli(&a, "cli.centre.export.fetch", "", json_pack("{s:s}", "id", argv[2]))) ||
@@ -363,9 +363,9 @@ static int e_fetch(int argc, char **argv)
 		rc = tims_write_file(argv[4], sealed.buf, sealed.len, 0600, 0, &err);
 	tims_buf_release(&sealed);
 	if (rc)
-		return cli_error(status_of(rc), "centre export", "fetch: %s", err.msg);
-	printf("sealed export %s written to %s: %" PRIu64 " rows, %" PRIu64 " bytes, sha256 %s "
-	       "(fetch %u of %u)\n", r.id, argv[4], r.rows, r.sealed_bytes, r.sealed_sha256,
+		return cli_error(status_of(rc), "centre export", _("fetch: %s"), err.msg);
+	printf(_("sealed export %s written to %s: %" PRIu64 " rows, %" PRIu64 " bytes, sha256 %s "
+	       "(fetch %u of %u)\n"), r.id, argv[4], r.rows, r.sealed_bytes, r.sealed_sha256,
 	       r.fetches, r.fetch_max);
 	return CLI_OK;
 }
@@ -389,9 +389,9 @@ static int e_list(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[2], "--days")) {
 		if (tims_parse_u64(argv[3], 366, &days, "--days", &err))
-			return cli_error(CLI_USAGE, "centre export", "list: %s", err.msg);
+			return cli_error(CLI_USAGE, "centre export", _("list: %s"), err.msg);
 	} else if (argc != 2) {
-		return cli_error(CLI_USAGE, "centre export", "list: want DIR [--days N]");
+		return cli_error(CLI_USAGE, "centre export", _("list: want DIR [--days N]"));
 	}
 	if ((c = cli_authenticate("centre export", argv[1], ROLES, &a)) ||
 	    (c = audit_cli(&a, "cli.centre.export.list", "",
@@ -400,14 +400,14 @@ static int e_list(int argc, char **argv)
 		return c;
 	if (!(list = json_array())) {
 		tims_centre_free(cen);
-		return cli_error(CLI_USAGE, "centre export", "out of memory");
+		return cli_error(CLI_USAGE, "centre export", _("out of memory"));
 	}
 	rc = tims_centre_export_list(cen, now - (int64_t)days * 86400000, now, 1000, list_one,
 				     list, &err);
 	tims_centre_free(cen);
 	if (rc) {
 		json_decref(list);
-		return cli_error(CLI_USAGE, "centre export", "list: %s", err.msg);
+		return cli_error(CLI_USAGE, "centre export", _("list: %s"), err.msg);
 	}
 	print_json(list);
 	return CLI_OK;
@@ -424,11 +424,11 @@ int cmd_centre_export(int argc, char **argv)
 	};
 
 	if (argc >= 2 && cli_wants_help(argc - 1, argv + 1)) {
-		fputs(usage_centre, stdout);
+		fputs(_(usage_centre), stdout);
 		return CLI_OK;
 	}
 	if (argc < 2) {
-		fputs(usage_centre, stderr);
+		fputs(_(usage_centre), stderr);
 		return CLI_USAGE;
 	}
 	return cli_dispatch("centre export", table, TIMS_ARRAY_SIZE(table), usage_centre, argc,

@@ -28,7 +28,7 @@
 #define CMD "history"
 
 static const char usage[] =
-	"usage: tims history --post DIR DOCUMENT [--nationality XXX] [--on YYYY-MM-DD]\n"
+	N_("usage: tims history --post DIR DOCUMENT [--nationality XXX] [--on YYYY-MM-DD]\n"
 	"                    [--visa-from D --visa-until D --visa-entries N --visa-days N]\n"
 	"                    [--purpose TEXT] [--json]\n"
 	"\n"
@@ -47,7 +47,7 @@ static const char usage[] =
 	"found. The full birth date finds typos in the surname too. More than\n"
 	"5000 records to compare is refused: give more of the name or the full\n"
 	"birth date. Same roles as history; --purpose (8 to 200 characters) is\n"
-	"required and in the audit log with the query before anything is read.\n";
+	"required and in the audit log with the query before anything is read.\n");
 
 static void date_str(int64_t day, char *out, size_t n)
 {
@@ -63,7 +63,8 @@ static void print_text(const char *doc, const struct tims_travel *h, int64_t on)
 	const struct tims_stay_result *s = &h->stay;
 	char d[16], lb[16];
 
-	printf("document %s: %zu crossings at this post\n", doc, h->n);
+	printf(ngettext("document %s: %zu crossing at this post\n",
+			"document %s: %zu crossings at this post\n", h->n), doc, h->n);
 	for (size_t i = 0; i < h->n; i++) {
 		const struct tims_travel_row *r = &h->rows[i];
 		struct tims_buf t = TIMS_BUF_INIT(64);
@@ -73,16 +74,16 @@ static void print_text(const char *doc, const struct tims_travel *h, int64_t on)
 		snprintf(dec, sizeof(dec), "%s%s%s", tims_decision_name(r->rec.decision),
 			 r->rec.refusal_code[0] ? ":" : "", r->rec.refusal_code);
 		tims_time_format(r->when, &t);
-		printf("  %6" PRIu64 "  %s  %-5s  %-11s  officer %s booth %s  %s, %s %s",
+		printf(_("  %6" PRIu64 "  %s  %-5s  %-11s  officer %s booth %s  %s, %s %s"),
 		       r->index, tims_buf_str(&t),
 		       tims_direction_name(r->rec.direction), dec,
 		       r->rec.officer, r->rec.booth, r->rec.person.surname,
 		       r->rec.person.given_names, r->rec.person.nationality);
 		if (r->rec.corrects != TIMS_RECORD_NO_INDEX)
-			printf("  [corrects %" PRIu64 ": %s]", r->rec.corrects,
+			printf(_("  [corrects %" PRIu64 ": %s]"), r->rec.corrects,
 			       r->rec.reason);
 		if (r->corrected_by != TIMS_RECORD_NO_INDEX)
-			printf("  [corrected by %" PRIu64 "]", r->corrected_by);
+			printf(_("  [corrected by %" PRIu64 "]"), r->corrected_by);
 		putchar('\n');
 		tims_buf_release(&t);
 	}
@@ -92,32 +93,34 @@ static void print_text(const char *doc, const struct tims_travel *h, int64_t on)
 		const char *note = json_string_value(json_object_get(nj, "note"));
 		const char *at = json_string_value(json_object_get(nj, "as_of"));
 
-		printf("national: %zu crossings at other posts; %s%s\n", h->national.n,
-		       note ? note : "current as of ", note ? "" : at ? at : "?");
+		printf(ngettext("national: %zu crossing at other posts; %s%s\n",
+				"national: %zu crossings at other posts; %s%s\n", h->national.n),
+		       h->national.n,
+		       note ? note : _("current as of "), note ? "" : at ? at : "?");
 		json_decref(nj);
 	}
 	date_str(on, d, sizeof(d));
 	if (s->kind == TIMS_STAY_EXEMPT) {
-		printf("stay on %s: exempt; %u days present in the last 180%s\n", d,
-		       s->used, s->in_country ? "; in the country" : "");
+		printf(_("stay on %s: exempt; %u days present in the last 180%s\n"), d,
+		       s->used, s->in_country ? _("; in the country") : "");
 		return;
 	}
-	printf("stay on %s (%s, %u days in %u): used %u, left %u, overstay %u",
+	printf(_("stay on %s (%s, %u days in %u): used %u, left %u, overstay %u"),
 	       d, tims_stay_kind_name(s->kind), s->max_days, s->window_days, s->used,
 	       s->left, s->overstay);
 	if (s->in_country) {
 		if (s->leave_by == INT64_MIN) {
-			printf("; in the country, over the limit");
+			printf(_("; in the country, over the limit"));
 		} else {
 			date_str(s->leave_by, lb, sizeof(lb));
-			printf("; in the country, leave by %s", lb);
+			printf(_("; in the country, leave by %s"), lb);
 		}
 	}
 	if (s->kind == TIMS_STAY_VISA)
-		printf("; visa entries used %u%s", s->entries_used,
-		       s->entries_exceeded ? " (more than allowed)" : "");
+		printf(_("; visa entries used %u%s"), s->entries_used,
+		       s->entries_exceeded ? _(" (more than allowed)") : "");
 	if (s->inconsistent)
-		printf("; history inconsistent (two entries or exits in a row)");
+		printf(_("; history inconsistent (two entries or exits in a row)"));
 	putchar('\n');
 }
 
@@ -128,7 +131,7 @@ static int print_json(const char *doc, const struct tims_travel *t, int64_t on)
 
 	json_decref(o);
 	if (!out)
-		return cli_error(CLI_USAGE, CMD, "out of memory");
+		return cli_error(CLI_USAGE, CMD, _("out of memory"));
 	puts(out);
 	free(out);
 	return CLI_OK;
@@ -139,17 +142,16 @@ static void print_search(const json_t *o)
 	json_t *m, *r;
 	size_t i, k;
 
-	printf("%" JSON_INTEGER_FORMAT " found (%" JSON_INTEGER_FORMAT " shown), %"
-	       JSON_INTEGER_FORMAT " records compared\n",
-	       json_integer_value(json_object_get(o, "found")),
-	       json_integer_value(json_object_get(o, "shown")),
-	       json_integer_value(json_object_get(o, "candidates")));
+	printf(_("%lld found (%lld shown), %lld records compared\n"),
+	       (long long)json_integer_value(json_object_get(o, "found")),
+	       (long long)json_integer_value(json_object_get(o, "shown")),
+	       (long long)json_integer_value(json_object_get(o, "candidates")));
 	json_array_foreach(json_object_get(o, "matches"), i, m) {
 		struct tims_buf t = TIMS_BUF_INIT(64);
 
 		tims_time_format(json_integer_value(json_object_get(m, "last_ms")), &t);
-		printf("  %s %-12s %s, %s  born %s  %s  score %.2f  %" JSON_INTEGER_FORMAT
-		       " crossings, last %s (record %" JSON_INTEGER_FORMAT ")\n",
+		printf(_("  %s %-12s %s, %s  born %s  %s  score %.2f  %lld crossings, "
+			 "last %s (record %lld)\n"),
 		       json_string_value(json_object_get(m, "issuer")),
 		       json_string_value(json_object_get(m, "document")),
 		       json_string_value(json_object_get(m, "surname")),
@@ -158,8 +160,8 @@ static void print_search(const json_t *o)
 			       ? json_string_value(json_object_get(m, "birth_date")) : "-",
 		       json_string_value(json_object_get(m, "nationality")),
 		       json_real_value(json_object_get(m, "score")),
-		       json_integer_value(json_object_get(m, "crossings")), tims_buf_str(&t),
-		       json_integer_value(json_object_get(m, "last_index")));
+		       (long long)json_integer_value(json_object_get(m, "crossings")), tims_buf_str(&t),
+		       (long long)json_integer_value(json_object_get(m, "last_index")));
 		json_array_foreach(json_object_get(m, "reasons"), k, r)
 			printf("      %s\n", json_string_value(r));
 		tims_buf_release(&t);
@@ -199,18 +201,18 @@ static int history_search(int argc, char **argv)
 		case 'P': purpose = optarg; break;
 		case 'j': as_json = 1; break;
 		default:
-			fputs(usage, stderr);
-			return cli_error(CLI_USAGE, CMD " search", "unknown or incomplete option '%s'",
+			fputs(_(usage), stderr);
+			return cli_error(CLI_USAGE, CMD " search", _("unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		}
 	}
 	if (!dir || optind != argc) {
-		fputs(usage, stderr);
-		return cli_error(CLI_USAGE, CMD " search", "want --post DIR and no other argument");
+		fputs(_(usage), stderr);
+		return cli_error(CLI_USAGE, CMD " search", _("want --post DIR and no other argument"));
 	}
 	if (!purpose || strlen(purpose) < 8 || strlen(purpose) > 200)
-		return cli_error(CLI_USAGE, CMD " search", "--purpose: 8 to 200 characters saying why "
-				 "(a case or request reference)");
+		return cli_error(CLI_USAGE, CMD " search", _("--purpose: 8 to 200 characters saying why "
+				 "(a case or request reference)"));
 	if ((rc = cli_gate(CMD " search", dir,
 			   TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST,
 			   "cli.history.search", purpose,
@@ -231,7 +233,7 @@ static int history_search(int argc, char **argv)
 		if (s)
 			puts(s);
 		free(s);
-		rc = s ? CLI_OK : cli_error(CLI_USAGE, CMD " search", "out of memory");
+		rc = s ? CLI_OK : cli_error(CLI_USAGE, CMD " search", _("out of memory"));
 	} else {
 		print_search(out);
 	}
@@ -264,11 +266,11 @@ int cmd_history(int argc, char **argv)
 	uint64_t v;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	if (argc == 2 && !strcmp(argv[1], "--commands")) {
-		puts("history\nhistory search"); /* as cli_dispatch lists its tables */
+		puts("history\nhistory search"); /* as cli_dispatch lists its tables; i18n: machine */
 		return CLI_OK;
 	}
 	if (argc > 1 && !strcmp(argv[1], "search"))
@@ -299,14 +301,14 @@ int cmd_history(int argc, char **argv)
 			has_visa = 1;
 			break;
 		default:
-			fputs(usage, stderr);
-			return cli_error(CLI_USAGE, CMD, "unknown or incomplete option '%s'",
+			fputs(_(usage), stderr);
+			return cli_error(CLI_USAGE, CMD, _("unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		}
 	}
 	if (!dir || optind != argc - 1) {
-		fputs(usage, stderr);
-		return cli_error(CLI_USAGE, CMD, "want --post DIR and one DOCUMENT");
+		fputs(_(usage), stderr);
+		return cli_error(CLI_USAGE, CMD, _("want --post DIR and one DOCUMENT"));
 	}
 	doc = argv[optind];
 	if ((rc = cli_gate(CMD, dir, TIMS_ROLE_OFFICER | TIMS_ROLE_SUPERVISOR | TIMS_ROLE_ANALYST,

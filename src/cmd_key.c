@@ -23,7 +23,7 @@
 #include "tims/util.h"
 
 static const char usage[] =
-	"usage: tims key generate --token URI --label LABEL --name NAME [--cosigner]\n"
+	N_("usage: tims key generate --token URI --label LABEL --name NAME [--cosigner]\n"
 	"                         --out BASE\n"
 	"\n"
 	"  generate  make an Ed25519 key pair in the PKCS#11 token URI (RFC 7512:\n"
@@ -36,11 +36,11 @@ static const char usage[] =
 	"\n"
 	"The private key never leaves the token; BASE.skey goes where a key file\n"
 	"would (post.skey, cosign.skey, bundle.skey, audit.skey, witness.skey).\n"
-	"Needs no account (docs/roles.md). docs/keys.md.\n";
+	"Needs no account (docs/roles.md). docs/keys.md.\n");
 
 static int key_generate(int argc, char **argv)
 {
-	static const char cmd[] = "key generate";
+	static const char cmd[] = "key generate"; /* i18n: machine (a command name) */
 	static const struct option opts[] = {
 		{ "token", required_argument, NULL, 't' },
 		{ "label", required_argument, NULL, 'l' },
@@ -56,7 +56,7 @@ static int key_generate(int argc, char **argv)
 	size_t n;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	optind = 1;
@@ -69,22 +69,22 @@ static int key_generate(int argc, char **argv)
 		case 'c': cosigner = 1; break;
 		case 'o': out = optarg; break;
 		default:
-			return cli_error(CLI_USAGE, cmd, "unknown or incomplete "
-					 "option '%s' (tims key --help)",
+			return cli_error(CLI_USAGE, cmd, _("unknown or incomplete "
+					 "option '%s' (tims key --help)"),
 					 argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		return cli_error(CLI_USAGE, cmd, "unexpected argument '%s'",
+		return cli_error(CLI_USAGE, cmd, _("unexpected argument '%s'"),
 				 argv[optind]);
 	if (!token || !label || !name || !out)
-		return cli_error(CLI_USAGE, cmd, "--token, --label, --name and "
-				 "--out are required");
+		return cli_error(CLI_USAGE, cmd, _("--token, --label, --name and "
+				 "--out are required"));
 	if (snprintf(spath, sizeof(spath), "%s.skey", out) >= (int)sizeof(spath) ||
 	    snprintf(vpath, sizeof(vpath), "%s.vkey", out) >= (int)sizeof(vpath))
-		return cli_error(CLI_USAGE, cmd, "--out: path too long");
+		return cli_error(CLI_USAGE, cmd, _("--out: path too long"));
 	if (access(spath, F_OK) == 0 || access(vpath, F_OK) == 0)
-		return cli_error(CLI_USAGE, cmd, "%s: exists, refusing to overwrite",
+		return cli_error(CLI_USAGE, cmd, _("%s: exists, refusing to overwrite"),
 				 access(spath, F_OK) == 0 ? spath : vpath);
 	if (tims_note_keygen_in(token, label, name, cosigner ?
 				TIMS_KEY_COSIGNATURE_V1 : TIMS_KEY_ED25519,
@@ -97,7 +97,7 @@ static int key_generate(int argc, char **argv)
 		char *line = sodium_malloc(n + 2);
 
 		if (!line) {
-			st = cli_error(CLI_USAGE, cmd, "out of secure memory");
+			st = cli_error(CLI_USAGE, cmd, _("out of secure memory"));
 			goto out;
 		}
 		memcpy(line, skey, n);
@@ -119,8 +119,8 @@ static int key_generate(int argc, char **argv)
 	}
 	if (!st) {
 		puts(vkey);
-		fprintf(stderr, "tims %s: key %s made in the token; wrote %s (a "
-			"reference to it, mode 0600) and %s\n", cmd, label, spath,
+		fprintf(stderr, _("tims %s: key %s made in the token; wrote %s (a "
+			"reference to it, mode 0600) and %s\n"), cmd, label, spath,
 			vpath);
 	}
 out:

@@ -15,7 +15,7 @@
 #include "tims/util.h"
 
 static const char usage[] =
-	"usage: tims log verify --post DIR [--log-only]\n"
+	N_("usage: tims log verify --post DIR [--log-only]\n"
 	"   or: tims log checkpoint --post DIR\n"
 	"\n"
 	"  verify      recompute every leaf from its record, every stored hash,\n"
@@ -24,7 +24,7 @@ static const char usage[] =
 	"              The records are sealed: opening them needs the post's key\n"
 	"              token (exit 2 without it). --log-only: the leaf entries,\n"
 	"              stored hashes and checkpoints alone, which need no key\n"
-	"  checkpoint  sign a checkpoint of the current log now and print it\n";
+	"  checkpoint  sign a checkpoint of the current log now and print it\n");
 
 static int log_only;
 
@@ -39,7 +39,7 @@ static const char *post_dir(int argc, char **argv, const char *cmd)
 	int c;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		exit(CLI_OK);
 	}
 	optind = 1;
@@ -51,14 +51,14 @@ static const char *post_dir(int argc, char **argv, const char *cmd)
 			continue;
 		}
 		if (c != 'p') {
-			cli_error(CLI_USAGE, "log", "%s: unknown or incomplete option '%s'",
+			cli_error(CLI_USAGE, "log", _("%s: unknown or incomplete option '%s'"),
 				  cmd, argv[optind - 1]);
 			return NULL;
 		}
 		dir = optarg;
 	}
 	if (!dir || optind != argc) {
-		cli_error(CLI_USAGE, "log", "%s: want --post DIR and nothing else", cmd);
+		cli_error(CLI_USAGE, "log", _("%s: want --post DIR and nothing else"), cmd);
 		return NULL;
 	}
 	return dir;
@@ -81,19 +81,19 @@ static int log_verify(int argc, char **argv)
 	if (!dir)
 		return CLI_USAGE;
 	if (tims_post_open(dir, TIMS_POST_READ, &p, &err))
-		return cli_error(CLI_USAGE, "log", "verify: %s", tims_err_msg(&err));
+		return cli_error(CLI_USAGE, "log", _("verify: %s"), tims_err_msg(&err));
 	rc = log_only ? tims_post_verify_log(p, print_finding, NULL, &st, &err)
 		      : tims_post_verify(p, print_finding, NULL, &st, &err);
 	tims_post_free(p);
 	if (rc && rc != TIMS_ERR_TAMPER)
-		return cli_error(CLI_USAGE, "log", "verify: %s", tims_err_msg(&err));
-	printf("%s: %" PRIu64 " records (%" PRIu64 " erased), %" PRIu64
-	       " checkpoints (largest size %" PRIu64 ")%s: %s\n", dir, st.records,
+		return cli_error(CLI_USAGE, "log", _("verify: %s"), tims_err_msg(&err));
+	printf(_("%s: %" PRIu64 " records (%" PRIu64 " erased), %" PRIu64
+	       " checkpoints (largest size %" PRIu64 ")%s: %s\n"), dir, st.records,
 	       st.erased, st.checkpoints, st.signed_size,
-	       log_only ? ", log only (records not opened)" : "",
-	       rc ? "TAMPERING FOUND" : "ok");
+	       log_only ? _(", log only (records not opened)") : "",
+	       rc ? _("TAMPERING FOUND") : _("ok"));
 	if (rc)
-		fprintf(stderr, "tims log: verify: %" PRIu64 " findings\n", st.findings);
+		fprintf(stderr, _("tims log: verify: %" PRIu64 " findings\n"), st.findings);
 	return rc ? CLI_FAIL : CLI_OK;
 }
 
@@ -110,11 +110,11 @@ static int log_checkpoint(int argc, char **argv)
 		return CLI_USAGE;
 	if (tims_post_open(dir, TIMS_POST_WRITE, &p, &err))
 		return cli_error(err.rc == TIMS_ERR_TAMPER ? CLI_FAIL : CLI_USAGE, "log",
-				 "checkpoint: %s", tims_err_msg(&err));
+				 _("checkpoint: %s"), tims_err_msg(&err));
 	if (tims_post_checkpoint(p, &issued, &err) ||
 	    tims_post_latest_checkpoint(p, &note, &cp, &err)) {
 		rc = cli_error(err.rc == TIMS_ERR_TAMPER ? CLI_FAIL : CLI_USAGE, "log",
-			       "checkpoint: %s", tims_err_msg(&err));
+			       _("checkpoint: %s"), tims_err_msg(&err));
 	} else {
 		fwrite(note.buf, 1, note.len, stdout);
 		tims_buf_release(&note);

@@ -33,7 +33,7 @@
 #define CMD "officer"
 
 static const char usage[] =
-	"usage: tims officer add --post DIR ID --name NAME --role ROLE\n"
+	N_("usage: tims officer add --post DIR ID --name NAME --role ROLE\n"
 	"       tims officer list --post DIR [--json]\n"
 	"       tims officer disable --post DIR ID\n"
 	"       tims officer enable --post DIR ID\n"
@@ -56,7 +56,7 @@ static const char usage[] =
 	"refused once DIR has an admin account; it is audited too and, at a post,\n"
 	"reported to the centre. lang sets the language of the consoles for the\n"
 	"officer (default: the installation's, tims post serve --lang); the officer\n"
-	"can change it in the console too.\n";
+	"can change it in the console too.\n");
 
 struct args {
 	const char *post, *name, *role, *id, *lang;
@@ -84,30 +84,30 @@ static int parse(int argc, char **argv, struct args *a, int want_id)
 		case 'r': a->role = optarg; break;
 		case 'j': a->json = 1; break;
 		default:
-			fputs(usage, stderr);
-			return cli_error(CLI_USAGE, CMD, "unknown or incomplete option '%s'",
+			fputs(_(usage), stderr);
+			return cli_error(CLI_USAGE, CMD, _("unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		}
 	}
 	if (!a->post) {
-		fputs(usage, stderr);
-		return cli_error(CLI_USAGE, CMD, "--post DIR is required");
+		fputs(_(usage), stderr);
+		return cli_error(CLI_USAGE, CMD, _("--post DIR is required"));
 	}
 	if (want_id == 2) {
 		if (optind != argc - 2) {
-			fputs(usage, stderr);
-			return cli_error(CLI_USAGE, CMD, "want an officer ID and a language");
+			fputs(_(usage), stderr);
+			return cli_error(CLI_USAGE, CMD, _("want an officer ID and a language"));
 		}
 		a->id = argv[optind];
 		a->lang = argv[optind + 1];
 	} else if (want_id) {
 		if (optind != argc - 1) {
-			fputs(usage, stderr);
-			return cli_error(CLI_USAGE, CMD, "want one officer ID");
+			fputs(_(usage), stderr);
+			return cli_error(CLI_USAGE, CMD, _("want one officer ID"));
 		}
 		a->id = argv[optind];
 	} else if (optind != argc) {
-		return cli_error(CLI_USAGE, CMD, "unexpected argument '%s'", argv[optind]);
+		return cli_error(CLI_USAGE, CMD, _("unexpected argument '%s'"), argv[optind]);
 	}
 	return CLI_OK;
 }
@@ -135,7 +135,7 @@ static int open_store(const struct args *a, struct tims_officers **o)
 	struct tims_err err;
 
 	if (access(a->post, F_OK) != 0)
-		return cli_error(CLI_USAGE, CMD, "%s: no such post directory", a->post);
+		return cli_error(CLI_USAGE, CMD, _("%s: no such post directory"), a->post);
 	if (tims_officers_open_dir(a->post, TIMS_PW_COST_INTERACTIVE, o, &err))
 		return cli_error(CLI_USAGE, CMD, "%s", tims_err_msg(&err));
 	return CLI_OK;
@@ -164,16 +164,16 @@ static int gate(const struct args *a, const char *action, const char *role)
 	text = q ? json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(q);
 	rc = text ? cli_audit(&who, cmd, action, "", text)
-		  : cli_error(CLI_USAGE, CMD, "out of memory");
+		  : cli_error(CLI_USAGE, CMD, _("out of memory"));
 	free(text);
 	return rc;
 }
 
 static void show_secret(const char *id, const char *b32, const struct tims_buf *uri)
 {
-	printf("officer %s: TOTP secret %s\n", id, b32);
-	printf("authenticator URI: %s\n", tims_buf_str(uri));
-	printf("(shown once: enrol it in the officer's authenticator now)\n");
+	printf(_("officer %s: TOTP secret %s\n"), id, b32);
+	printf(_("authenticator URI: %s\n"), tims_buf_str(uri));
+	printf(_("(shown once: enrol it in the officer's authenticator now)\n"));
 }
 
 static int do_add_or_reset(int argc, char **argv, int add)
@@ -191,17 +191,17 @@ static int do_add_or_reset(int argc, char **argv, int add)
 		return rc;
 	if (add) {
 		if (!a.name || !a.role)
-			return cli_error(CLI_USAGE, CMD, "add needs --name and --role");
+			return cli_error(CLI_USAGE, CMD, _("add needs --name and --role"));
 		role = tims_role_parse(a.role);
 		if (!role || role == TIMS_ROLE_PEER)
 			return cli_error(CLI_USAGE, CMD,
-					 "--role: one of officer, supervisor, analyst, auditor, admin");
+					 _("--role: one of officer, supervisor, analyst, auditor, admin"));
 	}
 	if ((rc = gate(&a, add ? "cli.officer.add" : "cli.officer.reset",
 		       add ? tims_role_name(role) : NULL)))
 		return rc;
 	if (!(pw = read_password()))
-		return cli_error(CLI_USAGE, CMD, "password: none on standard input");
+		return cli_error(CLI_USAGE, CMD, _("password: none on standard input"));
 	if ((rc = open_store(&a, &o))) {
 		sodium_free(pw);
 		return rc;
@@ -240,7 +240,7 @@ static void report_rotation(const char *dir, const char *id)
 	snprintf(ev.detail, sizeof(ev.detail), "the TOTP secret of officer %s replaced with "
 		 "tims officer totp-rotate", id);
 	if (tims_post_events_open(dir, &q, &err) || tims_post_event_add(q, &ev, &seq, &err))
-		fprintf(stderr, "tims officer: the centre's event queue: %s\n", tims_err_msg(&err));
+		fprintf(stderr, _("tims officer: the centre's event queue: %s\n"), tims_err_msg(&err));
 	tims_post_events_close(q);
 }
 
@@ -261,15 +261,15 @@ static int o_totp_rotate(int argc, char **argv)
 	post = cli_node_kind(a.post) == CLI_NODE_POST;
 	/* the roster's next version would bring the centre's secret back */
 	if (post && tims_officer_from_roster(o, a.id) != 0) {
-		rc = cli_error(CLI_FAIL, CMD, "officer %s comes from the centre's roster: rotate "
+		rc = cli_error(CLI_FAIL, CMD, _("officer %s comes from the centre's roster: rotate "
 			       "the secret at the centre (tims centre officer totp-rotate); the "
-			       "posts receive it with the roster", a.id);
+			       "posts receive it with the roster"), a.id);
 	} else if (tims_officer_totp_rotate(o, a.id, b32, &uri, &err)) {
 		rc = cli_error(err.rc == TIMS_ERR_DB ? CLI_USAGE : CLI_FAIL, CMD, "%s", err.msg);
 	} else {
 		show_secret(a.id, b32, &uri);
-		printf("(the old secret opens nothing from now on; the password is unchanged; "
-		       "%s's sessions ended)\n", a.id);
+		printf(_("(the old secret opens nothing from now on; the password is unchanged; "
+		       "%s's sessions ended)\n"), a.id);
 		if (post)
 			report_rotation(a.post, a.id);
 	}
@@ -298,7 +298,7 @@ static int do_disable(int argc, char **argv, int disabled)
 	if (tims_officer_disable(o, a.id, disabled, &err))
 		rc = cli_error(err.rc == TIMS_ERR_DB ? CLI_USAGE : CLI_FAIL, CMD, "%s", err.msg);
 	else
-		printf("officer %s %s\n", a.id, disabled ? "disabled; sessions ended" : "enabled");
+		printf(_("officer %s %s\n"), a.id, disabled ? _("disabled; sessions ended") : _("enabled"));
 	tims_officers_close_dir(o);
 	return rc;
 }
@@ -315,13 +315,13 @@ static int o_lang(int argc, char **argv)
 		return rc;
 	lang = !strcmp(a.lang, "default") ? "" : a.lang;
 	if (*lang && !tims_lang_valid(lang))
-		return cli_error(CLI_USAGE, CMD, "lang: en, sq or default, not \"%s\"", a.lang);
+		return cli_error(CLI_USAGE, CMD, _("lang: en, sq or default, not \"%s\""), a.lang);
 	if ((rc = gate(&a, "cli.officer.lang", NULL)) || (rc = open_store(&a, &o)))
 		return rc;
 	if (tims_officer_set_lang(o, a.id, lang, &err))
 		rc = cli_error(err.rc == TIMS_ERR_DB ? CLI_USAGE : CLI_FAIL, CMD, "%s", err.msg);
 	else
-		printf("officer %s: language %s\n", a.id, *lang ? lang : "the installation's default");
+		printf(_("officer %s: language %s\n"), a.id, *lang ? lang : _("the installation's default"));
 	tims_officers_close_dir(o);
 	return rc;
 }
@@ -340,7 +340,7 @@ static int print_one(void *ctx, const struct tims_officer *off)
 			"locked_until", (json_int_t)off->locked_until, "lang", off->lang));
 	} else {
 		printf("%-16s %-11s %-9s %s\n", off->id, tims_role_name(off->role),
-		       off->disabled ? "disabled" : "active", off->name);
+		       off->disabled ? _("disabled") : _("active"), off->name);
 	}
 	return 0;
 }
@@ -393,7 +393,7 @@ static int audit_bootstrap(const struct args *a, int status, const char *why)
 	text = q ? json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(q);
 	if (!text)
-		return cli_error(CLI_USAGE, CMD, "out of memory");
+		return cli_error(CLI_USAGE, CMD, _("out of memory"));
 	rc = status == 200 ? cli_audit(&who, CMD, "officer.bootstrap", "first admin", text)
 			   : CLI_OK;
 	if (status != 200) {
@@ -427,7 +427,7 @@ static int report_bootstrap(const struct args *a)
 		 "tims officer bootstrap", a->id);
 	if (tims_post_events_open(a->post, &q, &err) || tims_post_event_add(q, &ev, &seq, &err)) {
 		tims_post_events_close(q);
-		return cli_error(CLI_USAGE, CMD, "the centre's event queue: %s", tims_err_msg(&err));
+		return cli_error(CLI_USAGE, CMD, _("the centre's event queue: %s"), tims_err_msg(&err));
 	}
 	tims_post_events_close(q);
 	return CLI_OK;
@@ -448,12 +448,12 @@ static int o_bootstrap(int argc, char **argv)
 	if ((rc = parse(argc, argv, &a, 1)))
 		return rc;
 	if (!a.name || a.role)
-		return cli_error(CLI_USAGE, CMD, "bootstrap needs --name (the role is admin)");
+		return cli_error(CLI_USAGE, CMD, _("bootstrap needs --name (the role is admin)"));
 	if (cli_node_kind(a.post) == CLI_NODE_NONE)
-		return cli_error(CLI_USAGE, CMD, "%s: not a post's or the centre's directory",
+		return cli_error(CLI_USAGE, CMD, _("%s: not a post's or the centre's directory"),
 				 a.post);
 	if (!(pw = read_password()))
-		return cli_error(CLI_USAGE, CMD, "password: none on standard input");
+		return cli_error(CLI_USAGE, CMD, _("password: none on standard input"));
 	if (tims_pw_check_policy(pw, &err)) {
 		sodium_free(pw);
 		return cli_error(CLI_USAGE, CMD, "%s", err.msg);
@@ -474,8 +474,8 @@ static int o_bootstrap(int argc, char **argv)
 		rc = cli_error(CLI_USAGE, CMD, "%s", err.msg);
 	} else if (admins > 0) {
 		audit_bootstrap(&a, 409, "refused: an admin exists");
-		rc = cli_error(CLI_FAIL, CMD, "%s has an admin account already: the first admin "
-			       "is made once; an admin adds the others (tims officer add)", a.post);
+		rc = cli_error(CLI_FAIL, CMD, _("%s has an admin account already: the first admin "
+			       "is made once; an admin adds the others (tims officer add)"), a.post);
 	} else if (!(rc = audit_bootstrap(&a, 200, "created"))) {
 		if (tims_officer_add(o, a.id, a.name, TIMS_ROLE_ADMIN, pw, b32, &uri, &err))
 			rc = cli_error(err.rc == TIMS_ERR_DB ? CLI_USAGE : CLI_FAIL, CMD, "%s",

@@ -44,7 +44,7 @@
 #include "tims/vault.h"
 
 static const char usage_a[] =
-	"usage: tims post init DIR [--origin NAME] [--name NAME] [--kind land|port|airport]\n"
+	N_("usage: tims post init DIR [--origin NAME] [--name NAME] [--kind land|port|airport]\n"
 	"                      [--token URI] [--key-token URI]\n"
 	"\n"
 	"  init   create a post: its vault (vault.conf, keys.db: the keys that\n"
@@ -65,9 +65,9 @@ static const char usage_a[] =
 	"         seals every record, owed event, queued event, approval request\n"
 	"         and audit event in place and vacuums the files. Run it with the\n"
 	"         node stopped; run again, it changes nothing.\n"
-	"\n";
+	"\n");
 static const char usage_b[] =
-	"usage: tims post serve DIR [--listen ADDR] [--port N] [--cert FILE --key FILE]\n"
+	N_("usage: tims post serve DIR [--listen ADDR] [--port N] [--cert FILE --key FILE]\n"
 	"                           [--web DIR] [--threads N] [--lang en|sq]\n"
 	"                           [--config FILE]\n"
 	"                           [--log-level LEVEL] [--user NAME]\n"
@@ -92,9 +92,9 @@ static const char usage_b[] =
 	"         --lang en|sq (default en): the consoles' language for an officer\n"
 	"         who has chosen none (each officer's own choice is kept with the\n"
 	"         account: PUT /api/v1/preferences).\n"
-	"\n";
+	"\n");
 static const char usage_c[] =
-	"usage: tims post enrol DIR --from ENROLMENT_DIR\n"
+	N_("usage: tims post enrol DIR --from ENROLMENT_DIR\n"
 	"       tims post add-witness DIR --url URL --ca FILE --vkey FILE\n"
 	"       tims post restore DIR --from-centre\n"
 	"       tims post resolve-rollback DIR --reason TEXT\n"
@@ -153,7 +153,7 @@ static const char usage_c[] =
 	"enrol, add-witness, restore, resolve-rollback, apply-bundle, rotate-key,\n"
 	"renew-cert, apply-revocations and wall-key change the post: an admin logged in at\n"
 	"DIR (tims login), each audited before it acts.\n"
-	"init, serve and routes need no account (docs/roles.md).\n";
+	"init, serve and routes need no account (docs/roles.md).\n");
 
 /* The whole usage (one string literal would pass C's 4095-byte limit). */
 static const char *post_usage(void)
@@ -196,13 +196,13 @@ static int post_init(int argc, char **argv)
 		case 'K': key_token = optarg; break;
 		default:
 			fputs(post_usage(), stderr);
-			return cli_error(CLI_USAGE, "post", "unknown or incomplete option '%s'",
+			return cli_error(CLI_USAGE, "post", _("unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1) {
 		fputs(post_usage(), stderr);
-		return cli_error(CLI_USAGE, "post", "init: want one DIR");
+		return cli_error(CLI_USAGE, "post", _("init: want one DIR"));
 	}
 	snprintf(base, sizeof(base), "%s", argv[optind]);
 	if (!name)
@@ -213,10 +213,10 @@ static int post_init(int argc, char **argv)
 	}
 	if (tims_post_init_token(argv[optind], origin, name, kind, token, key_token, &err))
 		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL : CLI_USAGE,
-				 "post", "init: %s", tims_err_msg(&err));
+				 "post", _("init: %s"), tims_err_msg(&err));
 	if (serve_keys_jail("post init", argv[optind], 0))
 		return CLI_FAIL;
-	printf("post %s initialised in %s (origin %s, kind %s)\n", name,
+	printf(_("post %s initialised in %s (origin %s, kind %s)\n"), name,
 	       argv[optind], origin, kind);
 	return CLI_OK;
 }
@@ -240,18 +240,18 @@ static int post_seal(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 't')
-			return cli_error(CLI_USAGE, "post", "seal: unknown or incomplete option '%s'",
+			return cli_error(CLI_USAGE, "post", _("seal: unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		token = optarg;
 	}
 	if (optind != argc - 1)
-		return cli_error(CLI_USAGE, "post", "seal: want one DIR");
+		return cli_error(CLI_USAGE, "post", _("seal: want one DIR"));
 	if (tims_post_seal(argv[optind], token, &st, &err))
 		return cli_error(err.rc == TIMS_ERR_UNAVAILABLE ? CLI_FAIL : CLI_USAGE, "post",
-				 "seal: %s", tims_err_msg(&err));
-	printf("%s: %s%" PRIu64 " records, %" PRIu64 " queued or owed events and requests, %"
-	       PRIu64 " audit events sealed\n", argv[optind],
-	       st.vault_made ? "vault made; " : "", st.records, st.other, st.events);
+				 _("seal: %s"), tims_err_msg(&err));
+	printf(_("%s: %s%" PRIu64 " records, %" PRIu64 " queued or owed events and requests, %"
+	       PRIu64 " audit events sealed\n"), argv[optind],
+	       st.vault_made ? _("vault made; ") : "", st.records, st.other, st.events);
 	return CLI_OK;
 }
 
@@ -317,7 +317,7 @@ static int post_serve(int argc, char **argv)
 		case 'w': cfg.web_dir = optarg; break;
 		case 'g':
 			if (!tims_lang_valid(optarg))
-				return cli_error(CLI_USAGE, "post serve", "--lang: en or sq, not \"%s\"",
+				return cli_error(CLI_USAGE, "post serve", _("--lang: en or sq, not \"%s\""),
 						 optarg);
 			cfg.lang = optarg;
 			break;
@@ -336,13 +336,13 @@ static int post_serve(int argc, char **argv)
 			break;
 		default:
 			fputs(post_usage(), stderr);
-			return cli_error(CLI_USAGE, "post serve", "unknown or incomplete option '%s'",
+			return cli_error(CLI_USAGE, "post serve", _("unknown or incomplete option '%s'"),
 					 argv[optind - 1]);
 		}
 	}
 	if (optind < argc - 1) {
 		fputs(post_usage(), stderr);
-		return cli_error(CLI_USAGE, "post serve", "want one post directory");
+		return cli_error(CLI_USAGE, "post serve", _("want one post directory"));
 	}
 	/* Flags first, then the file, then the defaults (tims.conf(5)). */
 	if ((c = serve_conf_load("post serve", file, post_conf_keys,
@@ -364,11 +364,11 @@ static int post_serve(int argc, char **argv)
 		cfg.threads = cv->num;
 	if (!cfg.dir) {
 		fputs(post_usage(), stderr);
-		return cli_error(CLI_USAGE, "post serve", "want one post directory "
-				 "(DIR, or dir in the --config file)");
+		return cli_error(CLI_USAGE, "post serve", _("want one post directory "
+				 "(DIR, or dir in the --config file)"));
 	}
 	if (!cfg.cert_file != !cfg.key_file)
-		return cli_error(CLI_USAGE, "post serve", "--cert and --key go together");
+		return cli_error(CLI_USAGE, "post serve", _("--cert and --key go together"));
 	if (!cfg.web_dir)
 		cfg.web_dir = cli_web_dir("", webbuf, sizeof(webbuf));
 	/* Passwords and travellers' names pass through memory: no core dump. */
@@ -400,7 +400,8 @@ static int post_serve(int argc, char **argv)
 		tims_node_stop(node);
 		return c;
 	}
-	printf("listening on https://%s:%u/\n", cfg.listen, tims_node_port(node));
+	/* the line scripts wait for and read the port from */
+	printf("listening on https://%s:%u/\n", cfg.listen, tims_node_port(node)); /* i18n: machine */
 	fflush(stdout);
 	tims_notify_ready("serving");
 	sig = tims_signer_sigwait(tims_notify_sigwait, &set);
@@ -409,7 +410,7 @@ static int post_serve(int argc, char **argv)
 			sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signer-died");
 	tims_node_stop(node);
 	if (sig == SIGCHLD)
-		return cli_error(CLI_FAIL, "post serve", "the signer process died: stopped");
+		return cli_error(CLI_FAIL, "post serve", _("the signer process died: stopped"));
 	return CLI_OK;
 }
 
@@ -467,36 +468,36 @@ static int post_enrol(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (argc != 4 || strcmp(argv[2], "--from") != 0)
-		return cli_error(CLI_USAGE, "post", "enrol: want DIR --from ENROLMENT_DIR");
+		return cli_error(CLI_USAGE, "post", _("enrol: want DIR --from ENROLMENT_DIR"));
 	if ((rc = post_gate("enrol", argv[1], json_pack("{s:s}", "from", argv[3]))))
 		return rc;
 	if (tims_post_open(argv[1], TIMS_POST_READ, &p, &err))
-		return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
+		return cli_error(CLI_USAGE, "post", _("enrol: %s"), err.msg);
 	snprintf(want, sizeof(want), "origin = %s\n", tims_post_origin(p));
 	tims_post_free(p);
 	snprintf(path, sizeof(path), "%s/enrolment.conf", argv[3]);
 	if (tims_read_file(path, conf.max, &conf, &err))
-		return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
+		return cli_error(CLI_USAGE, "post", _("enrol: %s"), err.msg);
 	rc = strstr(tims_buf_str(&conf), want) == NULL;
 	tims_buf_release(&conf);
 	if (rc)
-		return cli_error(CLI_FAIL, "post", "enrol: %s was made for another post "
-				 "(its origin is not this post's)", argv[3]);
+		return cli_error(CLI_FAIL, "post", _("enrol: %s was made for another post "
+				 "(its origin is not this post's)"), argv[3]);
 	snprintf(path, sizeof(path), "%s/centre", argv[1]);
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return cli_error(CLI_USAGE, "post", "enrol: %s: %s", path, strerror(errno));
+		return cli_error(CLI_USAGE, "post", _("enrol: %s: %s"), path, strerror(errno));
 	for (size_t i = 0; i < TIMS_ARRAY_SIZE(files); i++)
 		if (copy_file(argv[3], files[i][0], argv[1], files[i][1],
 			      strstr(files[i][0], ".key") ? 0600 : 0644, &err))
-			return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
+			return cli_error(CLI_USAGE, "post", _("enrol: %s"), err.msg);
 	/* the signed revocation list, in an enrolment made since it exists */
 	snprintf(path, sizeof(path), "%s/revocations.json", argv[3]);
 	if (access(path, F_OK) == 0 &&
 	    copy_file(argv[3], "revocations.json", argv[1], "centre/revocations.json", 0644, &err))
-		return cli_error(CLI_USAGE, "post", "enrol: %s", err.msg);
+		return cli_error(CLI_USAGE, "post", _("enrol: %s"), err.msg);
 	if (serve_keys_jail("post enrol", argv[1], 0))
 		return CLI_FAIL;
-	printf("post %s enrolled: it pushes to the centre from its next start\n", argv[1]);
+	printf(_("post %s enrolled: it pushes to the centre from its next start\n"), argv[1]);
 	return CLI_OK;
 }
 
@@ -527,28 +528,28 @@ static int post_add_witness(int argc, char **argv)
 		else if (c == 'k')
 			vk = optarg;
 		else
-			return cli_error(CLI_USAGE, "post", "add-witness: see --help");
+			return cli_error(CLI_USAGE, "post", _("add-witness: see --help"));
 	}
 	if (optind + 1 != argc || !url || !ca || !vk || strncmp(url, "https://", 8) ||
 	    strpbrk(url, " \n"))
 		return cli_error(CLI_USAGE, "post",
-				 "add-witness: want DIR --url https://... --ca FILE --vkey FILE");
+				 _("add-witness: want DIR --url https://... --ca FILE --vkey FILE"));
 	if (!realpath(ca, abs_ca) || !realpath(vk, abs_vk) || strpbrk(abs_ca, " \n") ||
 	    strpbrk(abs_vk, " \n"))
-		return cli_error(CLI_USAGE, "post", "add-witness: %s or %s: missing, or a path "
-				 "with spaces", ca, vk);
+		return cli_error(CLI_USAGE, "post", _("add-witness: %s or %s: missing, or a path "
+				 "with spaces"), ca, vk);
 	if ((c = post_gate("add-witness", argv[optind], json_pack("{s:s}", "url", url))))
 		return c;
 	snprintf(path, sizeof(path), "%s/witnesses.conf", argv[optind]);
 	if (access(path, F_OK) == 0 && tims_read_file(path, b.max, &b, &err))
-		return cli_error(CLI_USAGE, "post", "add-witness: %s", err.msg);
+		return cli_error(CLI_USAGE, "post", _("add-witness: %s"), err.msg);
 	if (tims_buf_addf(&b, "%s %s %s\n", url, abs_ca, abs_vk) ||
 	    tims_write_file(path, b.buf, b.len, 0644, 1, &err)) {
 		tims_buf_release(&b);
-		return cli_error(CLI_USAGE, "post", "add-witness: cannot write %s", path);
+		return cli_error(CLI_USAGE, "post", _("add-witness: cannot write %s"), path);
 	}
 	tims_buf_release(&b);
-	printf("witness %s added; the node asks it from its next start\n", url);
+	printf(_("witness %s added; the node asks it from its next start\n"), url);
 	return CLI_OK;
 }
 
@@ -613,7 +614,7 @@ static int post_restore(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (argc != 3 || strcmp(argv[2], "--from-centre") != 0)
-		return cli_error(CLI_USAGE, "post", "restore: want DIR --from-centre");
+		return cli_error(CLI_USAGE, "post", _("restore: want DIR --from-centre"));
 	dir = argv[1];
 	{
 		int g = post_gate("restore", dir, NULL);
@@ -623,16 +624,16 @@ static int post_restore(int argc, char **argv)
 	}
 	snprintf(db, sizeof(db), "%s/post.db", dir);
 	if (access(db, F_OK) == 0)
-		return cli_error(CLI_USAGE, "post", "restore: %s exists; restore only "
-				 "rebuilds a lost post.db (move it away first)", db);
+		return cli_error(CLI_USAGE, "post", _("restore: %s exists; restore only "
+				 "rebuilds a lost post.db (move it away first)"), db);
 	if (!enrol_get(dir, "url", url, sizeof(url)) || !url[0])
-		return cli_error(CLI_USAGE, "post", "restore: %s is not enrolled with a centre "
-				 "(tims post enrol)", dir);
+		return cli_error(CLI_USAGE, "post", _("restore: %s is not enrolled with a centre "
+				 "(tims post enrol)"), dir);
 	if (!enrol_get(dir, "centre_server_pin", pinhex, sizeof(pinhex)) ||
 	    tims_tls_unhex32(pinhex, pin, NULL))
-		return cli_error(CLI_USAGE, "post", "restore: %s/centre/enrolment.conf pins no "
+		return cli_error(CLI_USAGE, "post", _("restore: %s/centre/enrolment.conf pins no "
 				 "centre key (an enrolment made before certificate roles): renew "
-				 "it (tims centre renew-post, docs/operations.md)", dir);
+				 "it (tims centre renew-post, docs/operations.md)"), dir);
 	snprintf(ca, sizeof(ca), "%s/centre/ca.crt", dir);
 	snprintf(crt, sizeof(crt), "%s/centre/client.crt", dir);
 	snprintf(key, sizeof(key), "%s/centre/client.key", dir);
@@ -705,20 +706,20 @@ static int post_restore(int argc, char **argv)
 	/* 3. The post opens for writing only if it holds at least what it had
 	 *    published (the checkpoint file outside post.db, if it survived). */
 	if (tims_post_open(dir, TIMS_POST_WRITE, &p, &err)) {
-		printf("restored %" PRIu64 " records from the centre, but: %s\n", total, err.msg);
+		printf(_("restored %" PRIu64 " records from the centre, but: %s\n"), total, err.msg);
 		st = CLI_FAIL;
 		goto out;
 	}
-	printf("restored %" PRIu64 " records from the centre; root verified against the "
-	       "post-signed checkpoint of size %" PRIu64 "\n", total, b.cp.size);
+	printf(_("restored %" PRIu64 " records from the centre; root verified against the "
+	       "post-signed checkpoint of size %" PRIu64 "\n"), total, b.cp.size);
 	st = CLI_OK;
 	goto out;
 fail:
 	if (refused)
-		st = cli_error(CLI_FAIL, "post", "restore: refused what the centre served from "
-			       "record %" PRIu64 " on: %s", at, err.msg);
+		st = cli_error(CLI_FAIL, "post", _("restore: refused what the centre served from "
+			       "record %" PRIu64 " on: %s"), at, err.msg);
 	else
-		cli_error(CLI_USAGE, "post", "restore: %s", err.msg);
+		cli_error(CLI_USAGE, "post", _("restore: %s"), err.msg);
 	if (p) {
 		tims_post_free(p);
 		p = NULL;
@@ -738,7 +739,7 @@ out:
 
 static void count_finding(void *ctx, const char *finding)
 {
-	fprintf(stderr, "tims post: resolve-rollback: %s\n", finding);
+	fprintf(stderr, _("tims post: resolve-rollback: %s\n"), finding);
 	(*(uint64_t *)ctx)++;
 }
 
@@ -783,35 +784,35 @@ static int post_resolve_rollback(int argc, char **argv)
 		else if (c == 'o')
 			op = optarg;
 		else
-			return cli_error(CLI_USAGE, "post", "resolve-rollback: see --help");
+			return cli_error(CLI_USAGE, "post", _("resolve-rollback: see --help"));
 	}
 	if (optind + 1 != argc || !reason || strlen(reason) < 3 || strlen(reason) > 200)
-		return cli_error(CLI_USAGE, "post", "resolve-rollback: want DIR --reason TEXT "
-				 "(3-200 characters)");
+		return cli_error(CLI_USAGE, "post", _("resolve-rollback: want DIR --reason TEXT "
+				 "(3-200 characters)"));
 	dir = argv[optind];
 	/* The operator is the admin logged in, not a name typed. */
 	if ((st = cli_authenticate("post resolve-rollback", dir, TIMS_ROLE_ADMIN, &who)))
 		return st;
 	if (op && strcmp(op, who.who.id) != 0)
-		return cli_error(CLI_FAIL, "post", "resolve-rollback: --operator %s: logged in "
-				 "as %s", op, who.who.id);
+		return cli_error(CLI_FAIL, "post", _("resolve-rollback: --operator %s: logged in "
+				 "as %s"), op, who.who.id);
 	st = CLI_USAGE;
 	if (tims_post_halt_read(dir, why, sizeof(why), &peer, &since, &err))
-		return cli_error(CLI_FAIL, "post", "resolve-rollback: %s", err.msg);
+		return cli_error(CLI_FAIL, "post", _("resolve-rollback: %s"), err.msg);
 	/* Opening for writing refuses a log behind its own checkpoint file. */
 	if (tims_post_open(dir, TIMS_POST_WRITE, &p, &err) ||
 	    tims_post_size(p, &size, &err)) {
-		st = cli_error(CLI_FAIL, "post", "resolve-rollback: %s", err.msg);
+		st = cli_error(CLI_FAIL, "post", _("resolve-rollback: %s"), err.msg);
 		goto out;
 	}
 	if (size < peer) {
-		st = cli_error(CLI_FAIL, "post", "resolve-rollback: the log holds %" PRIu64
+		st = cli_error(CLI_FAIL, "post", _("resolve-rollback: the log holds %" PRIu64
 			       " records but a peer holds %" PRIu64 " of this post: restore it "
-			       "first (docs/operations.md, \"A post that stopped\")", size, peer);
+			       "first (docs/operations.md, \"A post that stopped\")"), size, peer);
 		goto out;
 	}
 	if (tims_post_verify(p, count_finding, &findings, &vs, &err) || findings) {
-		st = cli_error(CLI_FAIL, "post", "resolve-rollback: the log does not verify%s%s",
+		st = cli_error(CLI_FAIL, "post", _("resolve-rollback: the log does not verify%s%s"),
 			       findings ? "" : ": ", findings ? "" : err.msg);
 		goto out;
 	}
@@ -833,7 +834,7 @@ static int post_resolve_rollback(int argc, char **argv)
 	q = qj ? json_dumps(qj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	r = rj ? json_dumps(rj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	if (!q || !r) {
-		st = cli_error(CLI_USAGE, "post", "resolve-rollback: out of memory");
+		st = cli_error(CLI_USAGE, "post", _("resolve-rollback: out of memory"));
 		goto out;
 	}
 	ev.query = q;
@@ -844,11 +845,11 @@ static int post_resolve_rollback(int argc, char **argv)
 	if (tims_audit_open(dir, TIMS_AUDIT_WRITE, &a, &err) ||
 	    tims_audit_append(a, &ev, &at, &err) ||
 	    tims_post_halt_clear(dir, &err)) {
-		st = cli_error(CLI_USAGE, "post", "resolve-rollback: %s", err.msg);
+		st = cli_error(CLI_USAGE, "post", _("resolve-rollback: %s"), err.msg);
 		goto out;
 	}
-	printf("resolved: the log holds %" PRIu64 " records and verifies; audit event %" PRIu64
-	       "; the post acknowledges again from its next start\n", size, at);
+	printf(_("resolved: the log holds %" PRIu64 " records and verifies; audit event %" PRIu64
+	       "; the post acknowledges again from its next start\n"), size, at);
 	st = CLI_OK;
 out:
 	json_decref(qj);
@@ -883,13 +884,13 @@ static int post_rotate_key(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (argc != 2 || argv[1][0] == '-')
-		return cli_error(CLI_USAGE, "post", "rotate-key: want DIR and nothing else");
+		return cli_error(CLI_USAGE, "post", _("rotate-key: want DIR and nothing else"));
 	dir = argv[1];
 	if ((st = cli_gate("post rotate-key", dir, TIMS_ROLE_ADMIN, "cli.post.rotate-key", "",
 			   NULL, &who)))
 		return st;
 	if (tims_post_rotate_key(dir, oldk, newk, &err))
-		return cli_error(CLI_FAIL, "post", "rotate-key: %s", err.msg);
+		return cli_error(CLI_FAIL, "post", _("rotate-key: %s"), err.msg);
 	if (serve_keys_jail("post rotate-key", dir, 0))
 		return CLI_FAIL;
 	cli_session_follow_key(dir, oldk);
@@ -905,9 +906,9 @@ static int post_rotate_key(int argc, char **argv)
 	snprintf(ev.officer, sizeof(ev.officer), "%s", who.who.id);
 	snprintf(ev.detail, sizeof(ev.detail), "post signing key rotated to %.400s", newk);
 	if (tims_post_events_open(dir, &q, &err) || tims_post_event_add(q, &ev, &seq, &err))
-		fprintf(stderr, "tims post: rotate-key: the event for the centre: %s\n", err.msg);
+		fprintf(stderr, _("tims post: rotate-key: the event for the centre: %s\n"), err.msg);
 	tims_post_events_close(q);
-	printf("old key: %s\nnew key: %s\n", oldk, newk);
+	printf("old key: %s\nnew key: %s\n", oldk, newk); /* i18n: machine (scripts read the keys) */
 	return st;
 }
 
@@ -933,13 +934,13 @@ static int apply_roster(const char *dir, struct tims_bundle *b)
 	sodium_memzero(key, sizeof(key));
 	tims_officers_close_dir(o);
 	if (!rc)
-		printf("officer roster version %" PRIu64 " from %s applied: %zu added, %zu changed, "
-		       "%zu withdrawn, %zu unchanged\n", b->version, b->centre, res.added,
+		printf(_("officer roster version %" PRIu64 " from %s applied: %zu added, %zu changed, "
+		       "%zu withdrawn, %zu unchanged\n"), b->version, b->centre, res.added,
 		       res.changed, res.withdrawn, res.unchanged);
 	tims_bundle_release(b);
 	if (rc)
 		return cli_error(rc == TIMS_ERR_REPLAY || rc == TIMS_ERR_SIGNATURE ? CLI_FAIL :
-				 CLI_USAGE, "post", "apply-bundle: %s", err.msg);
+				 CLI_USAGE, "post", _("apply-bundle: %s"), err.msg);
 	return CLI_OK;
 }
 
@@ -974,14 +975,14 @@ static int apply_arrivals(const char *dir, struct tims_bundle *b)
 	sodium_memzero(key, sizeof(key));
 	tims_post_free(p);
 	if (!rc)
-		printf("arrivals of %s version %" PRIu64 " from %s applied: %zu travellers, %zu with "
-		       "a hit, %zu past retention\n", res.airport, res.version, b->centre,
+		printf(_("arrivals of %s version %" PRIu64 " from %s applied: %zu travellers, %zu with "
+		       "a hit, %zu past retention\n"), res.airport, res.version, b->centre,
 		       res.travellers, res.hits, res.expired);
 	tims_bundle_release(b);
 	if (rc)
 		return cli_error(rc == TIMS_ERR_REPLAY || rc == TIMS_ERR_SIGNATURE ||
 				 rc == TIMS_ERR_INVALID ? CLI_FAIL : CLI_USAGE, "post",
-				 "apply-bundle: %s", err.msg);
+				 _("apply-bundle: %s"), err.msg);
 	return CLI_OK;
 }
 
@@ -1001,7 +1002,7 @@ static int post_apply_bundle(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (argc != 3)
-		return cli_error(CLI_USAGE, "post", "apply-bundle: want DIR FILE");
+		return cli_error(CLI_USAGE, "post", _("apply-bundle: want DIR FILE"));
 	{
 		int g = post_gate("apply-bundle", argv[1], json_pack("{s:s}", "file", argv[2]));
 
@@ -1009,13 +1010,13 @@ static int post_apply_bundle(int argc, char **argv)
 			return g;
 	}
 	if (!enrol_get(argv[1], "centre", centre, sizeof(centre)))
-		return cli_error(CLI_USAGE, "post", "apply-bundle: %s is not enrolled with a centre",
+		return cli_error(CLI_USAGE, "post", _("apply-bundle: %s is not enrolled with a centre"),
 				 argv[1]);
 	snprintf(path, sizeof(path), "%s/centre", argv[1]);
 	if (tims_keyroll_keys(path, "bundle", (int64_t)time(NULL), keys, &nkeys, &err) ||
 	    tims_read_file(argv[2], in.max, &in, &err)) {
 		tims_buf_release(&in);
-		return cli_error(CLI_USAGE, "post", "apply-bundle: %s", err.msg);
+		return cli_error(CLI_USAGE, "post", _("apply-bundle: %s"), err.msg);
 	}
 	/* A key announcement of the centre (docs/keys.md), carried by hand. */
 	{
@@ -1028,9 +1029,9 @@ static int post_apply_bundle(int argc, char **argv)
 				rc = tims_keyroll_apply(path, centre, in.buf, in.len, &applied, &err);
 			tims_buf_release(&in);
 			if (rc)
-				return cli_error(CLI_FAIL, "post", "apply-bundle: refused: %s", err.msg);
-			printf("the centre's %s key: %s (restart the node to use it)\n", k.role,
-			       applied ? "followed to its successor" : "already the successor");
+				return cli_error(CLI_FAIL, "post", _("apply-bundle: refused: %s"), err.msg);
+			printf(_("the centre's %s key: %s (restart the node to use it)\n"), k.role,
+			       applied ? _("followed to its successor") : _("already the successor"));
 			return CLI_OK;
 		}
 	}
@@ -1052,15 +1053,15 @@ static int post_apply_bundle(int argc, char **argv)
 		}
 		if (!nkeys) {
 			tims_buf_release(&in);
-			return cli_error(CLI_FAIL, "post", "apply-bundle: refused: every key it "
-					 "may be signed by is revoked by the centre's list");
+			return cli_error(CLI_FAIL, "post", _("apply-bundle: refused: every key it "
+					 "may be signed by is revoked by the centre's list"));
 		}
 	}
 	snprintf(path, sizeof(path), "%s/watchlists", argv[1]);
 	rc = tims_bundle_open_keys(in.buf, in.len, keys, nkeys, centre, &b, &err);
 	tims_buf_release(&in);
 	if (rc)
-		return cli_error(CLI_FAIL, "post", "apply-bundle: refused: %s", err.msg);
+		return cli_error(CLI_FAIL, "post", _("apply-bundle: refused: %s"), err.msg);
 	if (!strcmp(b.kind, "officers"))
 		return apply_roster(argv[1], &b);
 	if (!strcmp(b.kind, "arrivals"))
@@ -1069,12 +1070,12 @@ static int post_apply_bundle(int argc, char **argv)
 		rc = tims_bundle_apply_held(argv[1], wl, &b, &err);
 	tims_wl_close(wl);
 	if (!rc)
-		printf("watchlist %s: version %" PRIu64 " from %s applied (restart the node to "
-		       "screen with it)\n", b.list, b.version, b.centre);
+		printf(_("watchlist %s: version %" PRIu64 " from %s applied (restart the node to "
+		       "screen with it)\n"), b.list, b.version, b.centre);
 	tims_bundle_release(&b);
 	if (rc)
 		return cli_error(rc == TIMS_ERR_REPLAY ? CLI_FAIL : CLI_USAGE, "post",
-				 "apply-bundle: %s", err.msg);
+				 _("apply-bundle: %s"), err.msg);
 	return CLI_OK;
 }
 
@@ -1095,17 +1096,17 @@ static int post_renew_cert(int argc, char **argv)
 		else if (!strcmp(argv[i], "--by-key"))
 			flags |= TIMS_RENEW_BY_KEY | TIMS_RENEW_FORCE;
 		else
-			return cli_error(CLI_USAGE, "post", "renew-cert: want DIR [--now] [--by-key]");
+			return cli_error(CLI_USAGE, "post", _("renew-cert: want DIR [--now] [--by-key]"));
 	}
 	if (argc < 2)
-		return cli_error(CLI_USAGE, "post", "renew-cert: want DIR [--now] [--by-key]");
+		return cli_error(CLI_USAGE, "post", _("renew-cert: want DIR [--now] [--by-key]"));
 	if ((g = post_gate("renew-cert", argv[1], json_pack("{s:b, s:b}", "now",
 			   (flags & TIMS_RENEW_FORCE) != 0, "by_key", (flags & TIMS_RENEW_BY_KEY) != 0))))
 		return g;
 	if (tims_node_renew_cert(argv[1], flags, what, sizeof(what), &err))
-		return cli_error(CLI_FAIL, "post", "renew-cert: %s", err.msg);
-	printf("%s\n", what[0] ? what : "the client certificate is not due for renewal "
-	       "(--now to renew it anyway)");
+		return cli_error(CLI_FAIL, "post", _("renew-cert: %s"), err.msg);
+	printf("%s\n", what[0] ? what : _("the client certificate is not due for renewal "
+	       "(--now to renew it anyway)"));
 	return CLI_OK;
 }
 
@@ -1122,20 +1123,20 @@ static int post_apply_revocations(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (argc != 3)
-		return cli_error(CLI_USAGE, "post", "apply-revocations: want DIR FILE");
+		return cli_error(CLI_USAGE, "post", _("apply-revocations: want DIR FILE"));
 	if ((g = post_gate("apply-revocations", argv[1], json_pack("{s:s}", "file", argv[2]))))
 		return g;
 	if (tims_read_file(argv[2], in.max, &in, &err)) {
 		tims_buf_release(&in);
-		return cli_error(CLI_USAGE, "post", "apply-revocations: %s", err.msg);
+		return cli_error(CLI_USAGE, "post", _("apply-revocations: %s"), err.msg);
 	}
 	rc = tims_node_apply_revocations(argv[1], in.buf, in.len, &version, &kept, &err);
 	tims_buf_release(&in);
 	if (rc)
 		return cli_error(rc == TIMS_ERR_STATE || rc == TIMS_ERR_SIGNATURE ||
 				 rc == TIMS_ERR_TAMPER || rc == TIMS_ERR_INVALID ? CLI_FAIL : CLI_USAGE,
-				 "post", "apply-revocations: refused: %s", err.msg);
-	printf("revocation list %" PRIu64 " %s\n", version, kept ? "kept" : "held already");
+				 "post", _("apply-revocations: refused: %s"), err.msg);
+	printf(_("revocation list %" PRIu64 " %s\n"), version, kept ? _("kept") : _("held already"));
 	return CLI_OK;
 }
 
@@ -1151,13 +1152,13 @@ static int post_wall_key(int argc, char **argv)
 	}
 	revoke = argc == 3 && !strcmp(argv[2], "--revoke");
 	if (argc != 2 && !revoke)
-		return cli_error(CLI_USAGE, "post", "wall-key: want DIR [--revoke]");
+		return cli_error(CLI_USAGE, "post", _("wall-key: want DIR [--revoke]"));
 	if ((g = post_gate("wall-key", argv[1], json_pack("{s:b}", "revoke", revoke))))
 		return g;
 	if (tims_node_wall_key(argv[1], revoke, key, &err))
-		return cli_error(CLI_FAIL, "post", "wall-key: %s", err.msg);
+		return cli_error(CLI_FAIL, "post", _("wall-key: %s"), err.msg);
 	if (revoke)
-		printf("wall key revoked: GET /api/v1/wall refuses it from now on\n");
+		printf(_("wall key revoked: GET /api/v1/wall refuses it from now on\n"));
 	else
 		printf("%s\n", key);
 	sodium_memzero(key, sizeof(key));
@@ -1175,7 +1176,7 @@ static int post_routes(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (argc != 1)
-		return cli_error(CLI_USAGE, "post", "routes: takes no argument");
+		return cli_error(CLI_USAGE, "post", _("routes: takes no argument"));
 	cli_print_routes(r, n);
 	return CLI_OK;
 }

@@ -28,14 +28,14 @@
 #define CMD "retention"
 
 static const char usage[] =
-	"usage: tims retention run DIR [--dry-run]\n"
+	N_("usage: tims retention run DIR [--dry-run]\n"
 	"\n"
 	"Erase, at the post or the centre in DIR, the crossings and audit events\n"
 	"whose retention period has run out (DIR/retention.conf, else the\n"
 	"defaults: Reg. (EU) 2017/2226 Art. 34 and 46): their payload and salt go,\n"
 	"their leaves stay, so every log still verifies. Prints what was erased\n"
 	"(counts per kind and the cutoffs, JSON). --dry-run prints what would go\n"
-	"and changes nothing. An administrator logged in at DIR; audited.\n";
+	"and changes nothing. An administrator logged in at DIR; audited.\n");
 
 static int64_t wall_ms(void)
 {
@@ -56,20 +56,20 @@ static int run_post(const char *dir, const struct tims_retention_policy *pol, in
 	if (tims_post_open(dir, TIMS_POST_READ, &p, &err) ||
 	    tims_audit_open(dir, TIMS_AUDIT_READ, &a, &err)) {
 		tims_post_free(p);
-		return cli_error(CLI_USAGE, CMD, "run: %s", err.msg);
+		return cli_error(CLI_USAGE, CMD, _("run: %s"), err.msg);
 	}
 	rc = tims_retention_run_post(p, a, pol, wall_ms(), dry, r, &err);
 	tims_audit_free(a);
 	tims_post_free(p);
 	if (rc)
-		return cli_error(CLI_USAGE, CMD, "run: %s", err.msg);
+		return cli_error(CLI_USAGE, CMD, _("run: %s"), err.msg);
 	if (!dry) {
 		/* an airport post's passenger lists: travellers and links without
 		 * a hit, 48 hours after arrival (tims/prescreen.h) */
 		uint64_t pre = 0;
 
 		if (tims_prescreen_expire(dir, wall_ms(), &pre, &err))
-			return cli_error(CLI_USAGE, CMD, "run: %s", err.msg);
+			return cli_error(CLI_USAGE, CMD, _("run: %s"), err.msg);
 		if (pre)
 			tims_retention_report_count(r, TIMS_PRESCREEN_DB, pre);
 	}
@@ -81,8 +81,8 @@ static int run_post(const char *dir, const struct tims_retention_policy *pol, in
 		tims_retention_event(r, &ev);
 		if (tims_post_events_open(dir, &q, &err) || tims_post_event_add(q, &ev, &seq, &err)) {
 			tims_post_events_close(q);
-			return cli_error(CLI_USAGE, CMD, "run: erased, but the event for the centre "
-					 "was not queued: %s", err.msg);
+			return cli_error(CLI_USAGE, CMD, _("run: erased, but the event for the centre "
+					 "was not queued: %s"), err.msg);
 		}
 		tims_post_events_close(q);
 	}
@@ -97,11 +97,11 @@ static int run_centre(const char *dir, const struct tims_retention_policy *pol, 
 	tims_rc rc;
 
 	if (tims_centre_open(dir, &c, &err))
-		return cli_error(CLI_USAGE, CMD, "run: %s", err.msg);
+		return cli_error(CLI_USAGE, CMD, _("run: %s"), err.msg);
 	rc = tims_centre_retention(c, pol, wall_ms(), dry, r, &err);
 	tims_centre_free(c);
 	if (rc)
-		return cli_error(CLI_USAGE, CMD, "run: %s", err.msg);
+		return cli_error(CLI_USAGE, CMD, _("run: %s"), err.msg);
 	return CLI_OK;
 }
 
@@ -120,27 +120,27 @@ static int r_run(int argc, char **argv)
 	int c, dry = 0, kind, rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return CLI_OK;
 	}
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (c != 'n') {
-			fputs(usage, stderr);
+			fputs(_(usage), stderr);
 			return CLI_USAGE;
 		}
 		dry = 1;
 	}
 	if (optind + 1 != argc)
-		return cli_error(CLI_USAGE, CMD, "run: want DIR [--dry-run]");
+		return cli_error(CLI_USAGE, CMD, _("run: want DIR [--dry-run]"));
 	dir = argv[optind];
 	if ((kind = cli_node_kind(dir)) == CLI_NODE_NONE)
-		return cli_error(CLI_USAGE, CMD, "run: %s: neither a post nor the centre", dir);
+		return cli_error(CLI_USAGE, CMD, _("run: %s: neither a post nor the centre"), dir);
 	/* a configuration that does not parse stops the run before anyone
 	 * is asked to log in: nothing is erased by a period misread */
 	if (tims_retention_policy_load(dir, &pol, &err))
-		return cli_error(CLI_USAGE, CMD, "run: %s", err.msg);
+		return cli_error(CLI_USAGE, CMD, _("run: %s"), err.msg);
 	if ((rc = cli_gate("retention run", dir, TIMS_ROLE_ADMIN, "cli.retention.run", "",
 			   json_pack("{s:b}", "dry_run", dry), &who)))
 		return rc;
@@ -149,7 +149,7 @@ static int r_run(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (!(json = tims_retention_report_json(&pol, &rep)))
-		return cli_error(CLI_USAGE, CMD, "run: out of memory");
+		return cli_error(CLI_USAGE, CMD, _("run: out of memory"));
 	/* what was erased, in the audit log (counts and times only) */
 	if (!dry && (rc = cli_audit(&who, "retention run", "retention.run", "retention", json))) {
 		free(json);

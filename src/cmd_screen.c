@@ -30,7 +30,7 @@
 #define PAIRS_LINE_MAX (64 * 1024)
 
 static const char pairs_usage[] =
-	"usage: tims screen pairs [--threshold T] [--explain | --eval] [FILE]\n\n"
+	N_("usage: tims screen pairs [--threshold T] [--explain | --eval] [FILE]\n\n"
 	"Reads JSON Lines (FILE or standard input), each an object with \"a\" and\n"
 	"\"b\" (names in any script; \"SURNAME, Given\" or MRZ SURNAME<<GIVEN form)\n"
 	"and optional \"dob_a\", \"dob_b\" (YYYY, YYYY-MM or YYYY-MM-DD),\n"
@@ -42,7 +42,7 @@ static const char pairs_usage[] =
 	"exit status is then 1. Digits 0 1 5 8 in a name part are read as the\n"
 	"letters O I S B they are mistaken for (\"J0HN SM1TH\").\n\n"
 	"--eval reads labelled pairs (\"same\": true or false, \"kind\": a label)\n"
-	"and prints precision, recall and F1 per kind and overall instead.\n";
+	"and prints precision, recall and F1 per kind and overall instead.\n");
 
 /* Confusion counts of one kind of pair, for --eval. */
 struct eval_kind {
@@ -88,11 +88,11 @@ static void eval_line(const struct eval_kind *k)
 	double f = p + r > 0 ? 2 * p * r / (p + r) : 0.0;
 
 	if (k->tp + k->fn == 0) /* negatives only: F1 is undefined */
-		printf("%-22s %5u  precision -      recall -      F1 -      "
-		       "false hits %u of %u\n", k->name, n, k->fp, k->fp + k->tn);
+		printf(_("%-22s %5u  precision -      recall -      F1 -      "
+		       "false hits %u of %u\n"), k->name, n, k->fp, k->fp + k->tn);
 	else
-		printf("%-22s %5u  precision %.3f  recall %.3f  F1 %.3f  "
-		       "false hits %u, missed %u\n", k->name, n, p, r, f, k->fp, k->fn);
+		printf(_("%-22s %5u  precision %.3f  recall %.3f  F1 %.3f  "
+		       "false hits %u, missed %u\n"), k->name, n, p, r, f, k->fp, k->fn);
 }
 
 static int cmp_kind(const void *a, const void *b)
@@ -104,7 +104,7 @@ static int cmp_kind(const void *a, const void *b)
 static void eval_print(struct eval *e)
 {
 	qsort(e->k, e->n, sizeof(e->k[0]), cmp_kind);
-	printf("%-22s %5s\n", "kind", "pairs");
+	printf("%-22s %5s\n", _("kind"), _("pairs"));
 	for (unsigned i = 0; i < e->n; i++)
 		eval_line(&e->k[i]);
 	snprintf(e->k[EVAL_MAX_KINDS].name, sizeof(e->k[0].name), "%s", "overall");
@@ -263,7 +263,7 @@ static int screen_pairs(int argc, char **argv)
 	struct tims_err err;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(pairs_usage, stdout);
+		fputs(_(pairs_usage), stdout);
 		return CLI_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -275,14 +275,14 @@ static int screen_pairs(int argc, char **argv)
 			explain = true;
 		} else if (!strcmp(argv[i], "--eval")) {
 			if (!ev && !(ev = calloc(1, sizeof(*ev))))
-				return cli_error(CLI_USAGE, "screen pairs", "out of memory");
+				return cli_error(CLI_USAGE, "screen pairs", _("out of memory"));
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fputs(pairs_usage, stderr);
-			return cli_error(CLI_USAGE, "screen pairs", "unknown option '%s'", argv[i]);
+			fputs(_(pairs_usage), stderr);
+			return cli_error(CLI_USAGE, "screen pairs", _("unknown option '%s'"), argv[i]);
 		} else if (!path) {
 			path = argv[i];
 		} else {
-			return cli_error(CLI_USAGE, "screen pairs", "one FILE at most");
+			return cli_error(CLI_USAGE, "screen pairs", _("one FILE at most"));
 		}
 	}
 	if (path && strcmp(path, "-")) {
@@ -295,7 +295,7 @@ static int screen_pairs(int argc, char **argv)
 	if (!line) {
 		if (in != stdin)
 			fclose(in);
-		return cli_error(CLI_USAGE, "screen pairs", "out of memory");
+		return cli_error(CLI_USAGE, "screen pairs", _("out of memory"));
 	}
 	while (fgets(line, PAIRS_LINE_MAX + 2, in)) {
 		size_t len = strlen(line);
@@ -308,7 +308,7 @@ static int screen_pairs(int argc, char **argv)
 				;
 			snprintf(err.msg, sizeof(err.msg), "longer than %d bytes",
 				 PAIRS_LINE_MAX);
-			cli_error(CLI_OK, "screen pairs", "line %lu: %s", lineno,
+			cli_error(CLI_OK, "screen pairs", _("line %lu: %s"), lineno,
 				  err.msg);
 			if (!ev)
 				error_answer("", 0, lineno, err.msg);
@@ -320,7 +320,7 @@ static int screen_pairs(int argc, char **argv)
 		tims_err_clear(&err);
 		if (len == 0 ? tims_err_set(&err, TIMS_ERR_INVALID, "empty line")
 			     : score_line(line, len, threshold, explain, ev, &err)) {
-			cli_error(CLI_OK, "screen pairs", "line %lu: %s", lineno,
+			cli_error(CLI_OK, "screen pairs", _("line %lu: %s"), lineno,
 				  tims_err_msg(&err));
 			if (!ev)
 				error_answer(line, len, lineno, tims_err_msg(&err));
@@ -328,8 +328,8 @@ static int screen_pairs(int argc, char **argv)
 		}
 	}
 	if (ferror(in)) {
-		cli_error(CLI_OK, "screen pairs", "%s: read error",
-			  path ? path : "standard input");
+		cli_error(CLI_OK, "screen pairs", _("%s: read error"),
+			  path ? path : _("standard input"));
 		status = CLI_USAGE;
 	}
 	free(line);
@@ -340,7 +340,7 @@ static int screen_pairs(int argc, char **argv)
 		free(ev);
 	}
 	if (fflush(stdout) != 0)
-		return cli_error(CLI_USAGE, "screen pairs", "standard output: %s",
+		return cli_error(CLI_USAGE, "screen pairs", _("standard output: %s"),
 				 strerror(errno));
 	return status;
 }
@@ -355,7 +355,7 @@ static int print_json(json_t *o)
 
 	json_decref(o);
 	if (!s)
-		return cli_error(CLI_USAGE, "screen", "out of memory");
+		return cli_error(CLI_USAGE, "screen", _("out of memory"));
 	puts(s);
 	free(s);
 	return CLI_OK;
@@ -391,10 +391,10 @@ static int open_index(const char *cmd, const char *store, json_t *query, struct 
 }
 
 static const char query_usage[] =
-	"usage: tims screen query --store DIR [--dob D] [--nationality N] [--sex S] NAME\n\n"
+	N_("usage: tims screen query --store DIR [--dob D] [--nationality N] [--sex S] NAME\n\n"
 	"Screens one name (any script; \"SURNAME, Given\" or SURNAME<<GIVEN) against\n"
 	"the person lists of the store. Prints JSON: the hits, best first, each with\n"
-	"its list entry, score and reasons.\n";
+	"its list entry, score and reasons.\n");
 
 static int screen_query(int argc, char **argv)
 {
@@ -410,7 +410,7 @@ static int screen_query(int argc, char **argv)
 	tims_rc rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(query_usage, stdout);
+		fputs(_(query_usage), stdout);
 		return CLI_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -422,15 +422,15 @@ static int screen_query(int argc, char **argv)
 		if (dst && i + 1 < argc)
 			*dst = argv[++i];
 		else if (dst || (argv[i][0] == '-' && argv[i][1]))
-			return cli_error(CLI_USAGE, "screen query", "bad option '%s'", argv[i]);
+			return cli_error(CLI_USAGE, "screen query", _("bad option '%s'"), argv[i]);
 		else if (!name)
 			name = argv[i];
 		else
 			return cli_error(CLI_USAGE, "screen query",
-					 "one NAME (quote a name with spaces)");
+					 _("one NAME (quote a name with spaces)"));
 	}
 	if (!store || !name)
-		return cli_error(CLI_USAGE, "screen query", "--store DIR and NAME are required");
+		return cli_error(CLI_USAGE, "screen query", _("--store DIR and NAME are required"));
 	memset(&subj, 0, sizeof(subj));
 	tims_err_clear(&err);
 	if ((dob && tims_pdate_parse(dob, &subj.dob, "--dob", &err)) ||
@@ -438,7 +438,7 @@ static int screen_query(int argc, char **argv)
 	    (sex && tims_subject_set_sex(&subj, sex, "--sex", &err)))
 		return cli_error(CLI_USAGE, "screen query", "%s", err.msg);
 	if (!(q = malloc(sizeof(*q))))
-		return cli_error(CLI_USAGE, "screen query", "out of memory");
+		return cli_error(CLI_USAGE, "screen query", _("out of memory"));
 	if (tims_name_parse(name, strlen(name), "name", q, &err)) {
 		free(q);
 		return cli_error(CLI_FAIL, "screen query", "%s", err.msg);
@@ -458,7 +458,7 @@ static int screen_query(int argc, char **argv)
 		free(q);
 		tims_screen_index_free(ix);
 		tims_wl_close(wl);
-		return cli_error(CLI_FAIL, "screen query", "screening failed: %s", tims_err_msg(&err));
+		return cli_error(CLI_FAIL, "screen query", _("screening failed: %s"), tims_err_msg(&err));
 	}
 	hits = json_array();
 	for (size_t i = 0; i < res->nhits; i++)
@@ -475,14 +475,14 @@ static int screen_query(int argc, char **argv)
 }
 
 static const char traveller_usage[] =
-	"usage: tims screen traveller --store DIR --mrz FILE [--plate P] [--vin V]\n"
+	N_("usage: tims screen traveller --store DIR --mrz FILE [--plate P] [--vin V]\n"
 	"                             [--today YYYY-MM-DD]\n\n"
 	"Reads the traveller's MRZ (FILE, or - for standard input), then screens\n"
 	"the document number against the document lists, the holder against the\n"
 	"person lists (name, date of birth, nationality, sex), and the vehicle, if\n"
 	"given, against the vehicle lists. Prints JSON with the hits of each.\n"
 	"An MRZ with errors is still screened (its errors are listed): a forged or\n"
-	"damaged document is no reason to skip the check.\n";
+	"damaged document is no reason to skip the check.\n");
 
 static int screen_traveller(int argc, char **argv)
 {
@@ -504,7 +504,7 @@ static int screen_traveller(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(traveller_usage, stdout);
+		fputs(_(traveller_usage), stdout);
 		return CLI_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -515,11 +515,11 @@ static int screen_traveller(int argc, char **argv)
 				   !strcmp(argv[i], "--today") ? &today : NULL;
 
 		if (!dst || i + 1 >= argc)
-			return cli_error(CLI_USAGE, "screen traveller", "bad option '%s'", argv[i]);
+			return cli_error(CLI_USAGE, "screen traveller", _("bad option '%s'"), argv[i]);
 		*dst = argv[++i];
 	}
 	if (!store || !mrzfile)
-		return cli_error(CLI_USAGE, "screen traveller", "--store DIR and --mrz FILE are required");
+		return cli_error(CLI_USAGE, "screen traveller", _("--store DIR and --mrz FILE are required"));
 	tims_err_clear(&err);
 	tims_mrz_options_init(&mo, time(NULL));
 	if (today && tims_mrz_options_set_today(&mo, today, &err))
@@ -532,13 +532,13 @@ static int screen_traveller(int argc, char **argv)
 		free(mrz);
 		free(chk);
 		tims_buf_release(&text);
-		return cli_error(CLI_USAGE, "screen traveller", "out of memory");
+		return cli_error(CLI_USAGE, "screen traveller", _("out of memory"));
 	}
 	tims_mrz_parse(&mo, text.buf, text.len, mrz);
 	tims_buf_release(&text);
 	if (mrz->format == TIMS_MRZ_UNKNOWN || (!mrz->surname[0] && !mrz->document_number[0])) {
-		st = cli_error(CLI_FAIL, "screen traveller", "mrz: %s",
-			       mrz->nerrors ? mrz->errors[0].msg : "not a machine-readable zone");
+		st = cli_error(CLI_FAIL, "screen traveller", _("mrz: %s"),
+			       mrz->nerrors ? mrz->errors[0].msg : _("not a machine-readable zone"));
 		free(mrz);
 		free(chk);
 		return st;
@@ -548,7 +548,7 @@ static int screen_traveller(int argc, char **argv)
 	    (vin && snprintf(veh.vin, sizeof(veh.vin), "%s", vin) >= (int)sizeof(veh.vin))) {
 		free(mrz);
 		free(chk);
-		return cli_error(CLI_USAGE, "screen traveller", "--plate, --vin: too long");
+		return cli_error(CLI_USAGE, "screen traveller", _("--plate, --vin: too long"));
 	}
 	if ((st = open_index("screen traveller", store,
 			     json_pack("{s:s, s:s, s:s*, s:s*}", "document", mrz->document_number,
@@ -567,7 +567,7 @@ static int screen_traveller(int argc, char **argv)
 		st = cli_error(CLI_FAIL, "screen traveller", "%s", tims_err_msg(&err));
 	else if (chk->screen_status != TIMS_SCREEN_DONE)
 		/* a failed search is never "no hit" */
-		st = cli_error(CLI_FAIL, "screen traveller", "screening failed: %s", chk->screen_error);
+		st = cli_error(CLI_FAIL, "screen traveller", _("screening failed: %s"), chk->screen_error);
 	tims_booth_free(booth);
 	tims_screen_index_free(ix);
 	tims_wl_close(wl);
@@ -580,7 +580,7 @@ static int screen_traveller(int argc, char **argv)
 	free(mrz);
 	free(chk);
 	if (!out)
-		return cli_error(CLI_FAIL, "screen traveller", "out of memory");
+		return cli_error(CLI_FAIL, "screen traveller", _("out of memory"));
 	return print_json(out);
 }
 
@@ -591,12 +591,12 @@ static const struct cli_command screen_commands[] = {
 };
 
 static const char screen_usage[] =
-	"usage: tims screen <command> [<args>]\n\n"
+	N_("usage: tims screen <command> [<args>]\n\n"
 	"Commands:\n"
 	"  pairs      score labelled name pairs (evaluation of the matcher)\n"
 	"  query      screen one name against the watchlists of a store\n"
 	"  traveller  screen a traveller (MRZ, optional vehicle)\n\n"
-	"'tims screen <command> --help' shows a command's options.\n";
+	"'tims screen <command> --help' shows a command's options.\n");
 
 int cmd_screen(int argc, char **argv)
 {

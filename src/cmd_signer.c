@@ -36,14 +36,14 @@ int cmd_signer(int argc, char **argv)
 			fd = -1;
 	}
 	if (fd < 0)
-		return cli_error(CLI_USAGE, "__signer", "the key-holding process of the "
-				 "daemons, started by them only: want --fd N (3..1023)");
+		return cli_error(CLI_USAGE, "__signer", _("the key-holding process of the "
+				 "daemons, started by them only: want --fd N (3..1023)"));
 	tims_err_clear(&err);
 	rc = tims_signer_serve((int)fd, warn_line, NULL, &err);
 	if (rc == TIMS_ERR_USAGE) {
 		fflush(NULL);
-		_exit(cli_error(CLI_USAGE, "__signer", "refused: %s (the key-holding "
-				"process of the daemons, started by them only)",
+		_exit(cli_error(CLI_USAGE, "__signer", _("refused: %s (the key-holding "
+				"process of the daemons, started by them only)"),
 				tims_err_msg(&err)));
 	}
 	if (rc)

@@ -23,7 +23,7 @@
 #define KEYFILE_MAX_BYTES 4096
 
 static const char usage_family[] =
-	"usage: tims tlog <command> [<args>]\n"
+	N_("usage: tims tlog <command> [<args>]\n"
 	"\n"
 	"Merkle log tools for auditors: roots, proofs, signed notes\n"
 	"(RFC 6962/9162 hashing, C2SP signed-note, tlog-checkpoint,\n"
@@ -42,7 +42,7 @@ static const char usage_family[] =
 	"\n"
 	"Entries files: one entry per line in hex; an empty line is the empty\n"
 	"entry. Exit status: 0 valid, 1 not valid (reason on stderr), 2 usage\n"
-	"or I/O error. 'tims tlog COMMAND --help' shows a command's options.\n";
+	"or I/O error. 'tims tlog COMMAND --help' shows a command's options.\n");
 
 /* ---- argument helpers ---------------------------------------------- */
 
@@ -134,7 +134,7 @@ static int load_entries(const char *cmd, const char *path,
 	entry = malloc(b.len / 2 + 1);
 	if (!entry) {
 		tims_buf_release(&b);
-		return cli_error(CLI_USAGE, cmd, "out of memory");
+		return cli_error(CLI_USAGE, cmd, _("out of memory"));
 	}
 	while (pos < b.len) {
 		char *l = b.buf + pos, *nl = memchr(l, '\n', b.len - pos);
@@ -145,8 +145,8 @@ static int load_entries(const char *cmd, const char *path,
 		l[n] = '\0'; /* the newline, or the buffer's terminator */
 		snprintf(what, sizeof(what), "%s: line %zu", name, line);
 		if (n % 2) {
-			status = cli_error(CLI_USAGE, cmd, "%s: odd number of "
-					   "hex digits (%zu)", what, n);
+			status = cli_error(CLI_USAGE, cmd, _("%s: odd number of "
+					   "hex digits (%zu)"), what, n);
 			break;
 		}
 		if (n && tims_hex_decode(l, entry, n / 2, what, &err)) {
@@ -192,24 +192,24 @@ static int parse_entries_args(const char *cmd, int argc, char **argv,
 			int r = opt_value(argc, argv, &i, a->names[k], &a->opt[k]);
 
 			if (r < 0)
-				return cli_error(CLI_USAGE, cmd, "%s: missing "
-						 "value", a->names[k]);
+				return cli_error(CLI_USAGE, cmd, _("%s: missing "
+						 "value"), a->names[k]);
 			matched = r;
 		}
 		if (matched)
 			continue;
 		if (argv[i][0] == '-' && argv[i][1])
-			return cli_error(CLI_USAGE, cmd, "unknown option %s",
+			return cli_error(CLI_USAGE, cmd, _("unknown option %s"),
 					 argv[i]);
 		if (a->file)
-			return cli_error(CLI_USAGE, cmd, "one FILE at most, "
-					 "got '%s' too", argv[i]);
+			return cli_error(CLI_USAGE, cmd, _("one FILE at most, "
+					 "got '%s' too"), argv[i]);
 		a->file = argv[i];
 	}
 	if (i < argc && !a->file)
 		a->file = argv[i++];
 	if (i < argc)
-		return cli_error(CLI_USAGE, cmd, "unexpected argument '%s'",
+		return cli_error(CLI_USAGE, cmd, _("unexpected argument '%s'"),
 				 argv[i]);
 	return CLI_OK;
 }
@@ -224,10 +224,10 @@ static int cmd_root(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: tims tlog root [FILE]\n\n"
+		puts(_("usage: tims tlog root [FILE]\n\n"
 		     "Reads entries (one a line, in hex; an empty line is the "
 		     "empty entry)\nfrom FILE or standard input and prints "
-		     "\"size N\" and \"root HEX\"\n(RFC 6962 Merkle tree hash).");
+		     "\"size N\" and \"root HEX\"\n(RFC 6962 Merkle tree hash)."));
 		return CLI_OK;
 	}
 	if ((st = parse_entries_args("tlog root", argc, argv, &a)) ||
@@ -238,7 +238,7 @@ static int cmd_root(int argc, char **argv)
 		tims_tlog_mem_release(&m);
 		return cli_error(CLI_USAGE, "tlog root", "%s", err.msg);
 	}
-	printf("size %" PRIu64 "\nroot ", m.size);
+	printf("size %" PRIu64 "\nroot ", m.size); /* i18n: machine (the tree head's format) */
 	print_hash(root);
 	tims_tlog_mem_release(&m);
 	return CLI_OK;
@@ -251,9 +251,9 @@ static int cmd_leaf_hash(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: tims tlog leaf-hash [FILE]\n\n"
+		puts(_("usage: tims tlog leaf-hash [FILE]\n\n"
 		     "Prints the leaf hash SHA-256(0x00 || entry) of every entry "
-		     "of FILE,\none a line, in hex.");
+		     "of FILE,\none a line, in hex."));
 		return CLI_OK;
 	}
 	if ((st = parse_entries_args("tlog leaf-hash", argc, argv, &a)) ||
@@ -267,7 +267,7 @@ static int cmd_leaf_hash(int argc, char **argv)
 
 static int cmd_prove_inclusion(int argc, char **argv)
 {
-	static const char cmd[] = "tlog prove-inclusion";
+	static const char cmd[] = "tlog prove-inclusion"; /* i18n: machine (a command name) */
 	struct entries_args a = { NULL, { NULL, NULL }, { "--index", "--size" } };
 	struct tims_tlog_mem m;
 	struct tims_tlog_reader r;
@@ -278,16 +278,16 @@ static int cmd_prove_inclusion(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: tims tlog prove-inclusion --index I [--size N] [FILE]\n\n"
+		puts(_("usage: tims tlog prove-inclusion --index I [--size N] [FILE]\n\n"
 		     "Prints the inclusion proof of entry I (0-based) in the tree "
 		     "of the\nfirst N entries of FILE (default: all), one hash a "
-		     "line.");
+		     "line."));
 		return CLI_OK;
 	}
 	if ((st = parse_entries_args(cmd, argc, argv, &a)))
 		return st;
 	if (!a.opt[0])
-		return cli_error(CLI_USAGE, cmd, "missing --index");
+		return cli_error(CLI_USAGE, cmd, _("missing --index"));
 	if ((st = parse_u64_arg(cmd, "--index", a.opt[0], &index)) ||
 	    (a.opt[1] && (st = parse_u64_arg(cmd, "--size", a.opt[1], &size))) ||
 	    (st = load_entries(cmd, a.file, &m)))
@@ -295,11 +295,11 @@ static int cmd_prove_inclusion(int argc, char **argv)
 	if (!a.opt[1])
 		size = m.size;
 	if (size > m.size)
-		st = cli_error(CLI_USAGE, cmd, "--size: %" PRIu64 " is more "
-			       "than the %" PRIu64 " entries", size, m.size);
+		st = cli_error(CLI_USAGE, cmd, _("--size: %" PRIu64 " is more "
+			       "than the %" PRIu64 " entries"), size, m.size);
 	else if (index >= size)
-		st = cli_error(CLI_USAGE, cmd, "--index: %" PRIu64 " is not "
-			       "below the tree size %" PRIu64, index, size);
+		st = cli_error(CLI_USAGE, cmd, _("--index: %" PRIu64 " is not "
+			       "below the tree size %" PRIu64), index, size);
 	if (!st) {
 		tims_tlog_mem_reader(&m, &r);
 		if (tims_tlog_prove_inclusion(index, size, &r, proof, &len, &err))
@@ -313,7 +313,7 @@ static int cmd_prove_inclusion(int argc, char **argv)
 
 static int cmd_prove_consistency(int argc, char **argv)
 {
-	static const char cmd[] = "tlog prove-consistency";
+	static const char cmd[] = "tlog prove-consistency"; /* i18n: machine (a command name) */
 	struct entries_args a = { NULL, { NULL, NULL }, { "--size1", "--size2" } };
 	struct tims_tlog_mem m;
 	struct tims_tlog_reader r;
@@ -324,16 +324,16 @@ static int cmd_prove_consistency(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: tims tlog prove-consistency --size1 M [--size2 N] [FILE]\n\n"
+		puts(_("usage: tims tlog prove-consistency --size1 M [--size2 N] [FILE]\n\n"
 		     "Prints the consistency proof from the tree of the first M "
 		     "entries of\nFILE to the tree of the first N (default: all), "
-		     "one hash a line.");
+		     "one hash a line."));
 		return CLI_OK;
 	}
 	if ((st = parse_entries_args(cmd, argc, argv, &a)))
 		return st;
 	if (!a.opt[0])
-		return cli_error(CLI_USAGE, cmd, "missing --size1");
+		return cli_error(CLI_USAGE, cmd, _("missing --size1"));
 	if ((st = parse_u64_arg(cmd, "--size1", a.opt[0], &size1)) ||
 	    (a.opt[1] && (st = parse_u64_arg(cmd, "--size2", a.opt[1], &size2))) ||
 	    (st = load_entries(cmd, a.file, &m)))
@@ -341,11 +341,11 @@ static int cmd_prove_consistency(int argc, char **argv)
 	if (!a.opt[1])
 		size2 = m.size;
 	if (size2 > m.size)
-		st = cli_error(CLI_USAGE, cmd, "--size2: %" PRIu64 " is more "
-			       "than the %" PRIu64 " entries", size2, m.size);
+		st = cli_error(CLI_USAGE, cmd, _("--size2: %" PRIu64 " is more "
+			       "than the %" PRIu64 " entries"), size2, m.size);
 	else if (size1 > size2)
-		st = cli_error(CLI_USAGE, cmd, "--size1: %" PRIu64 " is larger "
-			       "than size2 %" PRIu64, size1, size2);
+		st = cli_error(CLI_USAGE, cmd, _("--size1: %" PRIu64 " is larger "
+			       "than size2 %" PRIu64), size1, size2);
 	if (!st) {
 		tims_tlog_mem_reader(&m, &r);
 		if (tims_tlog_prove_consistency(size1, size2, &r, proof, &len, &err))
@@ -390,14 +390,14 @@ static int parse_verify_args(const char *cmd, int argc, char **argv,
 
 				if (r < 0)
 					return cli_error(CLI_USAGE, cmd,
-							 "%s: missing value",
+							 _("%s: missing value"),
 							 opts[k].name);
 				if (r)
 					break;
 			}
 			if (k == nopts)
 				return cli_error(CLI_USAGE, cmd,
-						 "unknown option %s", p);
+						 _("unknown option %s"), p);
 			continue;
 		}
 		if (!strcmp(p, "-")) {
@@ -418,8 +418,8 @@ static int parse_verify_args(const char *cmd, int argc, char **argv,
 				pos += n + 1;
 				if (*len == TIMS_TLOG_MAX_PROOF) {
 					tims_buf_release(&b);
-					return cli_error(CLI_FAIL, cmd, "not valid: "
-							 "more than %d proof hashes",
+					return cli_error(CLI_FAIL, cmd, _("not valid: "
+							 "more than %d proof hashes"),
 							 TIMS_TLOG_MAX_PROOF);
 				}
 				if (tims_hex_decode(l, proof[*len], TIMS_HASH_BYTES,
@@ -434,8 +434,8 @@ static int parse_verify_args(const char *cmd, int argc, char **argv,
 			continue;
 		}
 		if (*len == TIMS_TLOG_MAX_PROOF)
-			return cli_error(CLI_FAIL, cmd, "not valid: more than "
-					 "%d proof hashes", TIMS_TLOG_MAX_PROOF);
+			return cli_error(CLI_FAIL, cmd, _("not valid: more than "
+					 "%d proof hashes"), TIMS_TLOG_MAX_PROOF);
 		{
 			char what[32];
 			int st;
@@ -449,14 +449,14 @@ static int parse_verify_args(const char *cmd, int argc, char **argv,
 	}
 	for (size_t k = 0; k < nopts; k++)
 		if (!opts[k].val)
-			return cli_error(CLI_USAGE, cmd, "missing %s",
+			return cli_error(CLI_USAGE, cmd, _("missing %s"),
 					 opts[k].name);
 	return CLI_OK;
 }
 
 static int cmd_verify_inclusion(int argc, char **argv)
 {
-	static const char cmd[] = "tlog verify-inclusion";
+	static const char cmd[] = "tlog verify-inclusion"; /* i18n: machine (a command name) */
 	struct opt o[] = { { "--index", NULL }, { "--size", NULL },
 			   { "--leaf-hash", NULL }, { "--root", NULL } };
 	tims_hash proof[TIMS_TLOG_MAX_PROOF], leaf, root;
@@ -466,13 +466,13 @@ static int cmd_verify_inclusion(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: tims tlog verify-inclusion --index I --size N "
+		puts(_("usage: tims tlog verify-inclusion --index I --size N "
 		     "--leaf-hash HEX --root HEX\n"
 		     "                                [PROOF-HASH ... | -]\n\n"
 		     "Checks that the leaf hash is entry I of the tree of size N "
 		     "with that\nroot (RFC 9162 2.1.3.2). Hashes are 64 hex "
 		     "digits; '-' reads the proof\nfrom standard input, one hash "
-		     "a line. Exit 0 valid, 1 not valid.");
+		     "a line. Exit 0 valid, 1 not valid."));
 		return CLI_OK;
 	}
 	if ((st = parse_verify_args(cmd, argc, argv, o, 4, proof, &len)) ||
@@ -482,15 +482,15 @@ static int cmd_verify_inclusion(int argc, char **argv)
 	    (st = parse_hash_arg(cmd, "--root", o[3].val, root, CLI_USAGE)))
 		return st;
 	if (tims_tlog_verify_inclusion(index, size, leaf, proof, len, root, &err))
-		return cli_error(CLI_FAIL, cmd, "not valid: %s", err.msg);
-	printf("valid: leaf %" PRIu64 " is in the tree of size %" PRIu64 "\n",
+		return cli_error(CLI_FAIL, cmd, _("not valid: %s"), err.msg);
+	printf(_("valid: leaf %" PRIu64 " is in the tree of size %" PRIu64 "\n"),
 	       index, size);
 	return CLI_OK;
 }
 
 static int cmd_verify_consistency(int argc, char **argv)
 {
-	static const char cmd[] = "tlog verify-consistency";
+	static const char cmd[] = "tlog verify-consistency"; /* i18n: machine (a command name) */
 	struct opt o[] = { { "--size1", NULL }, { "--size2", NULL },
 			   { "--root1", NULL }, { "--root2", NULL } };
 	tims_hash proof[TIMS_TLOG_MAX_PROOF], root1, root2;
@@ -500,13 +500,13 @@ static int cmd_verify_consistency(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: tims tlog verify-consistency --size1 M --size2 N "
+		puts(_("usage: tims tlog verify-consistency --size1 M --size2 N "
 		     "--root1 HEX --root2 HEX\n"
 		     "                                  [PROOF-HASH ... | -]\n\n"
 		     "Checks that the tree of size M with root1 is a prefix of "
 		     "the tree of\nsize N with root2 (RFC 9162 2.1.4.2). '-' "
 		     "reads the proof from standard\ninput. Exit 0 valid, 1 not "
-		     "valid.");
+		     "valid."));
 		return CLI_OK;
 	}
 	if ((st = parse_verify_args(cmd, argc, argv, o, 4, proof, &len)) ||
@@ -517,9 +517,9 @@ static int cmd_verify_consistency(int argc, char **argv)
 		return st;
 	if (tims_tlog_verify_consistency(size1, size2, root1, root2, proof,
 					 len, &err))
-		return cli_error(CLI_FAIL, cmd, "not valid: %s", err.msg);
-	printf("valid: the tree of size %" PRIu64 " is a prefix of the tree "
-	       "of size %" PRIu64 "\n", size1, size2);
+		return cli_error(CLI_FAIL, cmd, _("not valid: %s"), err.msg);
+	printf(_("valid: the tree of size %" PRIu64 " is a prefix of the tree "
+	       "of size %" PRIu64 "\n"), size1, size2);
 	return CLI_OK;
 }
 
@@ -539,8 +539,8 @@ static int read_key_file(const char *cmd, const char *path, struct tims_buf *b)
 	if (memchr(b->buf, '\n', b->len) || memchr(b->buf, '\0', b->len)) {
 		sodium_memzero(b->buf, b->alloc);
 		tims_buf_release(b);
-		return cli_error(CLI_USAGE, cmd, "%s: expected one line with "
-				 "one key", path);
+		return cli_error(CLI_USAGE, cmd, _("%s: expected one line with "
+				 "one key"), path);
 	}
 	return CLI_OK;
 }
@@ -554,11 +554,11 @@ static int load_signer(const char *cmd, const char *path,
 	if (stat(path, &stt) < 0)
 		return cli_error(CLI_USAGE, cmd, "%s: %s", path, strerror(errno));
 	if (!S_ISREG(stt.st_mode))
-		return cli_error(CLI_USAGE, cmd, "%s: not a regular file", path);
+		return cli_error(CLI_USAGE, cmd, _("%s: not a regular file"), path);
 	if (stt.st_mode & (S_IRWXG | S_IRWXO))
-		return cli_error(CLI_USAGE, cmd, "%s: a secret key must be "
+		return cli_error(CLI_USAGE, cmd, _("%s: a secret key must be "
 				 "readable by its owner only (mode %04o); run "
-				 "chmod 600 on it", path,
+				 "chmod 600 on it"), path,
 				 (unsigned)(stt.st_mode & 07777));
 	/* the key itself, or a reference to a key in a token (tims key
 	 * generate) */
@@ -601,35 +601,35 @@ static int parse_key_args(const char *cmd, int argc, char **argv,
 		}
 		r = opt_value(argc, argv, &i, "--key", &val);
 		if (r < 0)
-			return cli_error(CLI_USAGE, cmd, "--key: missing value");
+			return cli_error(CLI_USAGE, cmd, _("--key: missing value"));
 		if (r) {
 			if (*nkeys == MAX_KEYS)
-				return cli_error(CLI_USAGE, cmd, "--key: at most "
-						 "%d keys", MAX_KEYS);
+				return cli_error(CLI_USAGE, cmd, _("--key: at most "
+						 "%d keys"), MAX_KEYS);
 			keys[(*nkeys)++] = val;
 			continue;
 		}
 		if (argv[i][0] == '-' && argv[i][1])
-			return cli_error(CLI_USAGE, cmd, "unknown option %s",
+			return cli_error(CLI_USAGE, cmd, _("unknown option %s"),
 					 argv[i]);
 		if (*file)
-			return cli_error(CLI_USAGE, cmd, "one FILE at most, "
-					 "got '%s' too", argv[i]);
+			return cli_error(CLI_USAGE, cmd, _("one FILE at most, "
+					 "got '%s' too"), argv[i]);
 		*file = argv[i];
 	}
 	if (i < argc && !*file)
 		*file = argv[i++];
 	if (i < argc)
-		return cli_error(CLI_USAGE, cmd, "unexpected argument '%s'",
+		return cli_error(CLI_USAGE, cmd, _("unexpected argument '%s'"),
 				 argv[i]);
 	if (!*nkeys)
-		return cli_error(CLI_USAGE, cmd, "missing --key");
+		return cli_error(CLI_USAGE, cmd, _("missing --key"));
 	return CLI_OK;
 }
 
 static int cmd_keygen(int argc, char **argv)
 {
-	static const char cmd[] = "tlog keygen";
+	static const char cmd[] = "tlog keygen"; /* i18n: machine (a command name) */
 	const char *name = NULL, *dir = ".";
 	int cosigner = 0, st = CLI_OK;
 	char *skey = NULL, *vkey = NULL, *line = NULL;
@@ -638,14 +638,14 @@ static int cmd_keygen(int argc, char **argv)
 	size_t n;
 
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: tims tlog keygen NAME [--cosigner] [--out DIR]\n\n"
+		puts(_("usage: tims tlog keygen NAME [--cosigner] [--out DIR]\n\n"
 		     "Makes an Ed25519 signed-note key pair named NAME (a "
 		     "schema-less URL\nsuch as post.example/p1: no spaces, no "
 		     "'+'). Writes DIR/BASE.skey\n(mode 0600) and DIR/BASE.vkey, "
 		     "where BASE is NAME with each '/' made\n'_', refusing to "
 		     "overwrite either, and prints the verifier key.\n"
 		     "--cosigner makes a witness key (tlog-cosignature/v1, "
-		     "algorithm 0x04).");
+		     "algorithm 0x04)."));
 		return CLI_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -653,22 +653,22 @@ static int cmd_keygen(int argc, char **argv)
 		int r = opt_value(argc, argv, &i, "--out", &val);
 
 		if (r < 0)
-			return cli_error(CLI_USAGE, cmd, "--out: missing value");
+			return cli_error(CLI_USAGE, cmd, _("--out: missing value"));
 		if (r)
 			dir = val;
 		else if (!strcmp(argv[i], "--cosigner"))
 			cosigner = 1;
 		else if (argv[i][0] == '-')
-			return cli_error(CLI_USAGE, cmd, "unknown option %s",
+			return cli_error(CLI_USAGE, cmd, _("unknown option %s"),
 					 argv[i]);
 		else if (name)
-			return cli_error(CLI_USAGE, cmd, "one NAME only, got "
-					 "'%s' too", argv[i]);
+			return cli_error(CLI_USAGE, cmd, _("one NAME only, got "
+					 "'%s' too"), argv[i]);
 		else
 			name = argv[i];
 	}
 	if (!name)
-		return cli_error(CLI_USAGE, cmd, "missing NAME");
+		return cli_error(CLI_USAGE, cmd, _("missing NAME"));
 	if (tims_note_check_name(name, strlen(name), "NAME", &err))
 		return cli_error(CLI_USAGE, cmd, "%s", err.msg);
 	snprintf(base, sizeof(base), "%s", name);
@@ -679,10 +679,10 @@ static int cmd_keygen(int argc, char **argv)
 	    (int)sizeof(spath) ||
 	    snprintf(vpath, sizeof(vpath), "%s/%s.vkey", dir, base) >=
 	    (int)sizeof(vpath))
-		return cli_error(CLI_USAGE, cmd, "--out: path too long");
+		return cli_error(CLI_USAGE, cmd, _("--out: path too long"));
 	if (access(spath, F_OK) == 0 || access(vpath, F_OK) == 0)
-		return cli_error(CLI_USAGE, cmd, "%s: exists, refusing to "
-				 "overwrite", access(spath, F_OK) == 0 ? spath
+		return cli_error(CLI_USAGE, cmd, _("%s: exists, refusing to "
+				 "overwrite"), access(spath, F_OK) == 0 ? spath
 				 : vpath);
 	if (tims_note_keygen(name, cosigner ? TIMS_KEY_COSIGNATURE_V1
 					    : TIMS_KEY_ED25519,
@@ -691,7 +691,7 @@ static int cmd_keygen(int argc, char **argv)
 	n = strlen(skey);
 	line = sodium_malloc(n + 1);
 	if (!line) {
-		st = cli_error(CLI_USAGE, cmd, "out of secure memory");
+		st = cli_error(CLI_USAGE, cmd, _("out of secure memory"));
 		goto out;
 	}
 	memcpy(line, skey, n);
@@ -710,7 +710,7 @@ static int cmd_keygen(int argc, char **argv)
 	}
 	if (!st) {
 		puts(vkey);
-		fprintf(stderr, "tims %s: wrote %s (secret, mode 0600) and %s\n",
+		fprintf(stderr, _("tims %s: wrote %s (secret, mode 0600) and %s\n"),
 			cmd, spath, vpath);
 	}
 out:
@@ -722,7 +722,7 @@ out:
 
 static int cmd_sign_note(int argc, char **argv)
 {
-	static const char cmd[] = "tlog sign-note";
+	static const char cmd[] = "tlog sign-note"; /* i18n: machine (a command name) */
 	const char *keys[MAX_KEYS], *file;
 	struct tims_signer signers[MAX_KEYS];
 	struct tims_buf text, out = TIMS_BUF_INIT(2 * TIMS_NOTE_MAX_BYTES);
@@ -731,12 +731,12 @@ static int cmd_sign_note(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: tims tlog sign-note --key SKEY-FILE [--key ...] [FILE]\n\n"
+		puts(_("usage: tims tlog sign-note --key SKEY-FILE [--key ...] [FILE]\n\n"
 		     "Signs the note text in FILE or standard input (UTF-8, "
 		     "ending in a newline)\nwith each signer key and prints the "
 		     "signed note (C2SP signed-note). A\ncosigner key cosigns "
 		     "at the current time and only signs checkpoints.\nKey files "
-		     "must be readable by their owner only.");
+		     "must be readable by their owner only."));
 		return CLI_OK;
 	}
 	if ((st = parse_key_args(cmd, argc, argv, keys, &nkeys, &file)))
@@ -762,7 +762,7 @@ out:
 
 static int cmd_verify_note(int argc, char **argv)
 {
-	static const char cmd[] = "tlog verify-note";
+	static const char cmd[] = "tlog verify-note"; /* i18n: machine (a command name) */
 	const char *keys[MAX_KEYS], *file;
 	struct tims_verifier v[MAX_KEYS];
 	struct tims_note *n = NULL;
@@ -772,13 +772,13 @@ static int cmd_verify_note(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: tims tlog verify-note --key VKEY-FILE [--key ...] [FILE]\n\n"
+		puts(_("usage: tims tlog verify-note --key VKEY-FILE [--key ...] [FILE]\n\n"
 		     "Checks the signed note in FILE or standard input against "
 		     "the verifier\nkeys. Prints the note text on standard "
 		     "output and, on standard error,\nwhich keys signed (and "
 		     "when, for cosignatures). Signatures by other\nkeys are "
 		     "ignored. Exit 0 if at least one key signed and every\n"
-		     "signature by a given key verifies, 1 otherwise.");
+		     "signature by a given key verifies, 1 otherwise."));
 		return CLI_OK;
 	}
 	if ((st = parse_key_args(cmd, argc, argv, keys, &nkeys, &file)))
@@ -791,10 +791,10 @@ static int cmd_verify_note(int argc, char **argv)
 	n = malloc(sizeof(*n));
 	if (!n) {
 		tims_buf_release(&note);
-		return cli_error(CLI_USAGE, cmd, "out of memory");
+		return cli_error(CLI_USAGE, cmd, _("out of memory"));
 	}
 	if (tims_note_verify(note.buf, note.len, v, nkeys, n, &err)) {
-		st = cli_error(status_of(err.rc), cmd, "not valid: %s", err.msg);
+		st = cli_error(status_of(err.rc), cmd, _("not valid: %s"), err.msg);
 	} else {
 		fwrite(n->text, 1, n->textlen, stdout);
 		for (size_t i = 0; i < nkeys; i++) {
@@ -808,13 +808,13 @@ static int cmd_verify_note(int argc, char **argv)
 				if (gmtime_r(&t, &tm))
 					strftime(when, sizeof(when),
 						 "%Y-%m-%dT%H:%M:%SZ", &tm);
-				fprintf(stderr, "tims %s: cosigned by %s+%08"
-					PRIx32 " at %s (%" PRIu64 ")\n", cmd,
+				fprintf(stderr, _("tims %s: cosigned by %s+%08"
+					PRIx32 " at %s (%" PRIu64 ")\n"), cmd,
 					v[i].name, v[i].keyhash, when,
 					n->cosigned_time[i]);
 			} else {
-				fprintf(stderr, "tims %s: signed by %s+%08"
-					PRIx32 "\n", cmd, v[i].name,
+				fprintf(stderr, _("tims %s: signed by %s+%08"
+					PRIx32 "\n"), cmd, v[i].name,
 					v[i].keyhash);
 			}
 		}
@@ -840,7 +840,7 @@ static const struct cli_command tlog_commands[] = {
 int cmd_tlog(int argc, char **argv)
 {
 	if (sodium_init() < 0)
-		return cli_error(CLI_USAGE, "tlog", "libsodium failed to start");
+		return cli_error(CLI_USAGE, "tlog", _("libsodium failed to start"));
 	return cli_dispatch("tlog", tlog_commands, TIMS_ARRAY_SIZE(tlog_commands),
 			    usage_family, argc, argv);
 }

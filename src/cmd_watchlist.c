@@ -78,21 +78,21 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o,
 				d = &opt_defs[k];
 		if (d && d->has_arg) {
 			if (i + 1 >= argc)
-				return cli_error(CLI_USAGE, cmd, "%s needs a value", argv[i]);
+				return cli_error(CLI_USAGE, cmd, _("%s needs a value"), argv[i]);
 			*(const char **)((char *)o + d->off) = argv[++i];
 		} else if (d) {
 			*(bool *)((char *)o + d->off) = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fputs(usage, stderr);
-			return cli_error(CLI_USAGE, cmd, "unknown option '%s'", argv[i]);
+			return cli_error(CLI_USAGE, cmd, _("unknown option '%s'"), argv[i]);
 		} else if (!o->file) {
 			o->file = argv[i];
 		} else {
-			return cli_error(CLI_USAGE, cmd, "unexpected argument '%s'", argv[i]);
+			return cli_error(CLI_USAGE, cmd, _("unexpected argument '%s'"), argv[i]);
 		}
 	}
 	if (!o->store)
-		return cli_error(CLI_USAGE, cmd, "--store DIR is required");
+		return cli_error(CLI_USAGE, cmd, _("--store DIR is required"));
 	return CLI_OK;
 }
 
@@ -137,7 +137,7 @@ static int wl_gate_change(const char *cmd, const struct opts *o, const char *act
 		char *q = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
 		json_decref(j);
-		rc = !q ? cli_error(CLI_USAGE, cmd, "out of memory") :
+		rc = !q ? cli_error(CLI_USAGE, cmd, _("out of memory")) :
 		     cli_authenticate(cmd, node, TIMS_ROLE_ANALYST, who);
 		if (!rc)
 			rc = cli_audit_status(who, cmd, action, "", q, 403);
@@ -147,9 +147,9 @@ static int wl_gate_change(const char *cmd, const struct opts *o, const char *act
 	}
 	if (tims_bundle_held_get(dir, "watchlist", o->list, &h, NULL))
 		h.version = 0;
-	return cli_error(CLI_FAIL, cmd, "list %s is distributed by the centre (version %" PRIu64
+	return cli_error(CLI_FAIL, cmd, _("list %s is distributed by the centre (version %" PRIu64
 			 " held at this post): it is changed at the centre only, never at a "
-			 "post; a copy changed here is detected and repaired from the centre",
+			 "post; a copy changed here is detected and repaired from the centre"),
 			 o->list, h.version);
 }
 
@@ -164,11 +164,11 @@ static void on_bad(void *ctx, size_t line, const char *msg)
 
 	b->total++;
 	if (b->shown++ < BAD_ROWS_SHOWN)
-		fprintf(stderr, "tims watchlist import: %s:%zu: %s\n", b->file, line, msg);
+		fprintf(stderr, _("tims watchlist import: %s:%zu: %s\n"), b->file, line, msg);
 }
 
 static const char import_usage[] =
-	"usage: tims watchlist import --store DIR --list NAME --kind KIND [options] FILE\n\n"
+	N_("usage: tims watchlist import --store DIR --list NAME --kind KIND [options] FILE\n\n"
 	"Imports a CSV file (header row) or JSON Lines into a list. KIND is persons,\n"
 	"documents or vehicles (docs/watchlists.md lists the fields). Each bad row\n"
 	"is reported as FILE:LINE: field: reason. A list distributed by the centre\n"
@@ -177,7 +177,7 @@ static const char import_usage[] =
 	"  --replace        entries absent from FILE are removed from the list\n"
 	"  --threshold T    score (0-1) from which a person is a hit on this list\n"
 	"  --format F       csv or jsonl (default: from the file name, else csv)\n"
-	"  --dry-run        check every row, store nothing\n";
+	"  --dry-run        check every row, store nothing\n");
 
 static void import_progress(void *ctx, size_t rows)
 {
@@ -200,26 +200,26 @@ static int wl_import(int argc, char **argv)
 	tims_rc rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(import_usage, stdout);
+		fputs(_(import_usage), stdout);
 		return CLI_OK;
 	}
 	if ((st = parse_opts("watchlist import", argc, argv, &o, import_usage)))
 		return st;
 	if (!o.list || !o.kind || !o.file)
-		return cli_error(CLI_USAGE, "watchlist import", "--list, --kind and FILE are required");
+		return cli_error(CLI_USAGE, "watchlist import", _("--list, --kind and FILE are required"));
 	memset(&io, 0, sizeof(io));
 	io.list = o.list;
 	io.kind = tims_wl_kind_parse(o.kind);
 	if (!io.kind)
 		return cli_error(CLI_USAGE, "watchlist import",
-				 "--kind: '%s' is not persons, documents or vehicles", o.kind);
+				 _("--kind: '%s' is not persons, documents or vehicles"), o.kind);
 	dot = strrchr(o.file, '.');
 	io.format = o.format ? (!strcmp(o.format, "jsonl") ? TIMS_WL_JSONL :
 				!strcmp(o.format, "csv") ? TIMS_WL_CSV : 0)
 			     : (dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".json")) ?
 				TIMS_WL_JSONL : TIMS_WL_CSV);
 	if (!io.format)
-		return cli_error(CLI_USAGE, "watchlist import", "--format: csv or jsonl");
+		return cli_error(CLI_USAGE, "watchlist import", _("--format: csv or jsonl"));
 	io.skip_bad = o.skip_bad;
 	io.replace = o.replace;
 	io.threshold = -1;
@@ -237,7 +237,7 @@ static int wl_import(int argc, char **argv)
 		if (rc)
 			return cli_error(rc == TIMS_ERR_INVALID ? CLI_FAIL : CLI_USAGE,
 					 "watchlist import", "%s", tims_err_msg(&err));
-		printf("%s: %zu rows, all good (dry run: nothing stored)\n", o.file, res.rows);
+		printf(_("%s: %zu rows, all good (dry run: nothing stored)\n"), o.file, res.rows);
 		return CLI_OK;
 	}
 	if ((st = wl_gate_change("watchlist import", &o, "cli.watchlist.import", &who))) {
@@ -251,7 +251,7 @@ static int wl_import(int argc, char **argv)
 	bc.file = o.file;
 	tims_wl_set_actor(wl, who.who.id, false); /* recorded with the new version */
 	tims_err_clear(&err);
-	cli_progress_start(&bar, "rows imported", 0);
+	cli_progress_start(&bar, _("rows imported"), 0);
 	io.progress = import_progress;
 	io.progress_ctx = &bar;
 	rc = tims_wl_import(wl, &io, data.buf, data.len, on_bad, &bc, &res, &err);
@@ -259,24 +259,24 @@ static int wl_import(int argc, char **argv)
 	tims_buf_release(&data);
 	tims_wl_close(wl);
 	if (bc.total > BAD_ROWS_SHOWN)
-		fprintf(stderr, "tims watchlist import: ... and %zu more bad rows\n",
+		fprintf(stderr, _("tims watchlist import: ... and %zu more bad rows\n"),
 			bc.total - BAD_ROWS_SHOWN);
 	if (rc)
 		return cli_error(rc == TIMS_ERR_INVALID ? CLI_FAIL : CLI_USAGE,
 				 "watchlist import", "%s", tims_err_msg(&err));
-	printf("list %s (%s) version %" PRIu64 ": %zu rows, %zu stored, %zu unchanged, "
-	       "%zu removed, %zu bad skipped\n", o.list, tims_wl_kind_name(io.kind),
+	printf(_("list %s (%s) version %" PRIu64 ": %zu rows, %zu stored, %zu unchanged, "
+	       "%zu removed, %zu bad skipped\n"), o.list, tims_wl_kind_name(io.kind),
 	       res.version, res.rows, res.stored, res.unchanged, res.removed, res.bad);
 	return CLI_OK;
 }
 
 static const char list_usage[] =
-	"usage: tims watchlist list --store DIR [--list NAME]\n\n"
+	N_("usage: tims watchlist list --store DIR [--list NAME]\n\n"
 	"Without --list: every list with its kind, version, entry counts, the\n"
 	"version's digest (its first 12 hex digits; docs/bundles.md, \"Lineage\")\n"
 	"and its origin: centre (distributed by the centre: changed there only) or\n"
 	"local (this store's own).\n"
-	"With --list: the list's active entries as JSON Lines.\n";
+	"With --list: the list's active entries as JSON Lines.\n");
 
 static int wl_list(int argc, char **argv)
 {
@@ -287,7 +287,7 @@ static int wl_list(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(list_usage, stdout);
+		fputs(_(list_usage), stdout);
 		return CLI_OK;
 	}
 	if ((st = parse_opts("watchlist list", argc, argv, &o, list_usage)) ||
@@ -319,8 +319,8 @@ static int wl_list(int argc, char **argv)
 		char dir[4096];
 
 		node_dir_of(o.store, dir, sizeof(dir));
-		printf("%-24s %-10s %8s %9s %8s %9s  %-12s  %s\n", "list", "kind", "version",
-		       "active", "removed", "threshold", "digest", "origin");
+		printf("%-24s %-10s %8s %9s %8s %9s  %-12s  %s\n", _("list"), _("kind"), _("version"),
+		       _("active"), _("removed"), _("threshold"), _("digest"), _("origin"));
 		for (size_t i = 0; i < n; i++) {
 			/* the version's digest (docs/bundles.md, "Lineage"), its first
 			 * 12 hex digits as a post's status shows them */
@@ -334,7 +334,7 @@ static int wl_list(int argc, char **argv)
 			printf("%-24s %-10s %8" PRIu64 " %9zu %8zu %9.2f  %-12s  %s\n", v[i].name,
 			       tims_wl_kind_name(v[i].kind), v[i].version, v[i].active,
 			       v[i].removed, v[i].threshold, hex,
-			       tims_bundle_is_centre_list(dir, v[i].name) ? "centre" : "local");
+			       tims_bundle_is_centre_list(dir, v[i].name) ? _("centre") : _("local"));
 		}
 		free(v);
 	}
@@ -343,11 +343,11 @@ static int wl_list(int argc, char **argv)
 }
 
 static const char remove_usage[] =
-	"usage: tims watchlist remove --store DIR --list NAME (--ref REF | --all)\n\n"
+	N_("usage: tims watchlist remove --store DIR --list NAME (--ref REF | --all)\n\n"
 	"Removes one entry or every entry of a list. The list's version goes up and\n"
 	"the removal is kept (a tombstone) so that posts receive it as a change.\n"
 	"A list distributed by the centre is refused at a post: it is changed at\n"
-	"the centre only.\n";
+	"the centre only.\n");
 
 static int wl_remove(int argc, char **argv)
 {
@@ -360,14 +360,14 @@ static int wl_remove(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(remove_usage, stdout);
+		fputs(_(remove_usage), stdout);
 		return CLI_OK;
 	}
 	if ((st = parse_opts("watchlist remove", argc, argv, &o, remove_usage)))
 		return st;
 	if (!o.list || (!o.ref == !o.all))
 		return cli_error(CLI_USAGE, "watchlist remove",
-				 "--list and one of --ref REF or --all are required");
+				 _("--list and one of --ref REF or --all are required"));
 	if ((st = wl_gate_change("watchlist remove", &o, "cli.watchlist.remove", &who)))
 		return st;
 	if (tims_wl_open(o.store, false, &wl, &err))
@@ -380,15 +380,15 @@ static int wl_remove(int argc, char **argv)
 				 "watchlist remove", "%s", tims_err_msg(&err));
 	}
 	tims_wl_close(wl);
-	printf("list %s version %" PRIu64 ": %zu removed\n", o.list, version, removed);
+	printf(_("list %s version %" PRIu64 ": %zu removed\n"), o.list, version, removed);
 	return CLI_OK;
 }
 
 static const char stats_usage[] =
-	"usage: tims watchlist stats --store DIR\n\n"
+	N_("usage: tims watchlist stats --store DIR\n\n"
 	"Loads every list into the screening index and prints, as JSON, the lists,\n"
 	"the index's size (persons, names, tokens, keys, postings, identifiers,\n"
-	"bytes) and how long loading took.\n";
+	"bytes) and how long loading took.\n");
 
 static int wl_stats(int argc, char **argv)
 {
@@ -406,7 +406,7 @@ static int wl_stats(int argc, char **argv)
 	int st;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(stats_usage, stdout);
+		fputs(_(stats_usage), stdout);
 		return CLI_OK;
 	}
 	if ((st = parse_opts("watchlist stats", argc, argv, &o, stats_usage)))
@@ -456,7 +456,7 @@ static const struct cli_command wl_commands[] = {
 };
 
 static const char wl_usage[] =
-	"usage: tims watchlist <command> --store DIR [<args>]\n\n"
+	N_("usage: tims watchlist <command> --store DIR [<args>]\n\n"
 	"Commands:\n"
 	"  import   import a CSV or JSON Lines file into a list\n"
 	"  list     the lists, or one list's entries (--list NAME)\n"
@@ -465,7 +465,7 @@ static const char wl_usage[] =
 	"Formats: docs/watchlists.md. 'tims watchlist <command> --help' for options.\n"
 	"On a node's store (DIR/watchlists of a post or the centre), import and\n"
 	"remove need an analyst logged in at the node (tims login), list an analyst\n"
-	"or a supervisor; each is audited. A store outside any node needs no login.\n";
+	"or a supervisor; each is audited. A store outside any node needs no login.\n");
 
 int cmd_watchlist(int argc, char **argv)
 {

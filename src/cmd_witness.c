@@ -28,7 +28,7 @@
 #include "tims/witness.h"
 
 static const char usage[] =
-	"usage: tims witness init DIR [--name NAME] [--tls-host HOST ...]\n"
+	N_("usage: tims witness init DIR [--name NAME] [--tls-host HOST ...]\n"
 	"                         [--key-token URI]\n"
 	"   or: tims witness add-log DIR --vkey FILE [--audit]\n"
 	"   or: tims witness list DIR\n"
@@ -72,7 +72,7 @@ static const char usage[] =
 	"           (and write it to --out FILE); --witness-key checks it\n"
 	"\n"
 	"Exit status: 0 done, 1 refused (or a rolled back or forked log),\n"
-	"2 usage, I/O or network error.\n";
+	"2 usage, I/O or network error.\n");
 
 #define MAX_HOSTS 6
 #define NAME_DEFAULT_PREFIX "witness/"
@@ -80,7 +80,7 @@ static const char usage[] =
 static int wants_help(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return 1;
 	}
 	return 0;
@@ -112,18 +112,18 @@ static int parse(const char *cmd, int argc, char **argv,
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == '?' || c == ':' || on_opt(ctx, c, optarg))
-			return cli_error(CLI_USAGE, "witness", "%s: unknown, repeated "
-					 "or incomplete option '%s'", cmd,
+			return cli_error(CLI_USAGE, "witness", _("%s: unknown, repeated "
+					 "or incomplete option '%s'"), cmd,
 					 argv[optind - 1]);
 	}
 	if (dir) {
 		if (optind + 1 != argc)
-			return cli_error(CLI_USAGE, "witness", "%s: want one "
-					 "directory (see --help)", cmd);
+			return cli_error(CLI_USAGE, "witness", _("%s: want one "
+					 "directory (see --help)"), cmd);
 		*dir = argv[optind];
 	} else if (optind != argc) {
-		return cli_error(CLI_USAGE, "witness", "%s: unexpected argument "
-				 "'%s'", cmd, argv[optind]);
+		return cli_error(CLI_USAGE, "witness", _("%s: unexpected argument "
+				 "'%s'"), cmd, argv[optind]);
 	}
 	return 0;
 }
@@ -173,7 +173,7 @@ static int witness_init(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct init_opts o = { 0 };
-	char name[TIMS_NOTE_MAX_NAME + 1], host[64] = "localhost";
+	char name[TIMS_NOTE_MAX_NAME + 1], host[64] = "localhost"; /* i18n: machine */
 	const char *dir;
 	struct tims_err err;
 	struct tims_buf vkey = TIMS_BUF_INIT(4096);
@@ -192,12 +192,12 @@ static int witness_init(int argc, char **argv)
 	}
 	if (tims_witness_init_token(dir, o.name, o.hosts, o.token, &err))
 		return cli_error(err.rc == TIMS_ERR_EXISTS || err.rc == TIMS_ERR_INVALID
-				 ? CLI_FAIL : CLI_USAGE, "witness", "init: %s", err.msg);
+				 ? CLI_FAIL : CLI_USAGE, "witness", _("init: %s"), err.msg);
 	if (serve_keys_jail("witness init", dir, 0))
 		return CLI_FAIL;
 	snprintf(vpath, sizeof(vpath), "%s/witness.vkey", dir);
 	if (!read_key_file("init", vpath, &vkey))
-		printf("witness %s made in %s\nverifier key: %s\n", o.name, dir,
+		printf(_("witness %s made in %s\nverifier key: %s\n"), o.name, dir,
 		       tims_buf_str(&vkey));
 	tims_buf_release(&vkey);
 	return CLI_OK;
@@ -252,29 +252,29 @@ static int witness_add_log(int argc, char **argv)
 		return st;
 	file = ao.file;
 	if (!file)
-		return cli_error(CLI_USAGE, "witness", "add-log: --vkey FILE is required");
+		return cli_error(CLI_USAGE, "witness", _("add-log: --vkey FILE is required"));
 	if ((st = read_key_file("add-log", file, &key)))
 		return st;
 	if (tims_witness_open(dir, &w, &err)) {
 		tims_buf_release(&key);
-		return cli_error(CLI_USAGE, "witness", "add-log: %s", err.msg);
+		return cli_error(CLI_USAGE, "witness", _("add-log: %s"), err.msg);
 	}
 	if (tims_witness_add_log(w, tims_buf_str(&key), &err) &&
 	    !(ao.audit && err.rc == TIMS_ERR_EXISTS))
-		st = cli_error(status_of(err.rc), "witness", "add-log: %s", err.msg);
+		st = cli_error(status_of(err.rc), "witness", _("add-log: %s"), err.msg);
 	else
-		printf("trusting %s for its origin\n", tims_buf_str(&key));
+		printf(_("trusting %s for its origin\n"), tims_buf_str(&key));
 	if (!st && ao.audit) {
 		struct tims_verifier v;
 		char origin[TIMS_NOTE_MAX_NAME + 8];
 
 		if (tims_verifier_parse(tims_buf_str(&key), &v, &err))
-			st = cli_error(CLI_USAGE, "witness", "add-log: %s", err.msg);
+			st = cli_error(CLI_USAGE, "witness", _("add-log: %s"), err.msg);
 		else if (snprintf(origin, sizeof(origin), "%s/audit", v.name),
 			 tims_witness_add_log_origin(w, tims_buf_str(&key), origin, &err))
-			st = cli_error(status_of(err.rc), "witness", "add-log: %s", err.msg);
+			st = cli_error(status_of(err.rc), "witness", _("add-log: %s"), err.msg);
 		else
-			printf("trusting it for %s too\n", origin);
+			printf(_("trusting it for %s too\n"), origin);
 	}
 	tims_witness_free(w);
 	tims_buf_release(&key);
@@ -295,19 +295,19 @@ static int witness_apply_revocations(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[3], "--vkey"))
 		vkey = argv[4];
 	else if (argc != 3)
-		return cli_error(CLI_USAGE, "witness", "apply-revocations: want DIR FILE "
-				 "[--vkey CENTRE_BUNDLE_VKEY]");
+		return cli_error(CLI_USAGE, "witness", _("apply-revocations: want DIR FILE "
+				 "[--vkey CENTRE_BUNDLE_VKEY]"));
 	if (tims_read_file(argv[2], in.max, &in, &err)) {
 		tims_buf_release(&in);
-		return cli_error(CLI_USAGE, "witness", "apply-revocations: %s", err.msg);
+		return cli_error(CLI_USAGE, "witness", _("apply-revocations: %s"), err.msg);
 	}
 	rc = tims_witness_apply_revocations(argv[1], in.buf, in.len, vkey, &version, &kept, &err);
 	tims_buf_release(&in);
 	if (rc)
 		return cli_error(rc == TIMS_ERR_USAGE || rc == TIMS_ERR_IO || rc == TIMS_ERR_NOTFOUND ?
-				 CLI_USAGE : CLI_FAIL, "witness", "apply-revocations: refused: %s",
+				 CLI_USAGE : CLI_FAIL, "witness", _("apply-revocations: refused: %s"),
 				 err.msg);
-	printf("revocation list %" PRIu64 " %s\n", version, kept ? "kept" : "held already");
+	printf(_("revocation list %" PRIu64 " %s\n"), version, kept ? _("kept") : _("held already"));
 	return CLI_OK;
 }
 
@@ -321,8 +321,8 @@ static tims_rc print_log(void *ctx, const struct tims_witness_log *l)
 	if (l->has_root)
 		for (int i = 0; i < TIMS_HASH_BYTES; i++)
 			snprintf(hex + 2 * i, 3, "%02x", l->root[i]);
-	printf("%s size %" PRIu64 " root %s cosigned_at %" PRIu64 " keys %u "
-	       "refusals %" PRIu64 "\n", l->origin, l->size, hex, l->cosigned_at,
+	printf("%s size %" PRIu64 " root %s cosigned_at %" PRIu64 " keys %u " /* i18n: machine */
+	       "refusals %" PRIu64 "\n", /* i18n: machine */ l->origin, l->size, hex, l->cosigned_at,
 	       l->nkeys, l->refusals);
 	return TIMS_OK;
 }
@@ -340,9 +340,9 @@ static int witness_list(int argc, char **argv)
 	if ((st = parse("list", argc, argv, opts, one_string_opt, NULL, &dir)))
 		return st;
 	if (tims_witness_open(dir, &w, &err))
-		return cli_error(CLI_USAGE, "witness", "list: %s", err.msg);
+		return cli_error(CLI_USAGE, "witness", _("list: %s"), err.msg);
 	if (tims_witness_list(w, print_log, NULL, &err))
-		st = cli_error(CLI_USAGE, "witness", "list: %s", err.msg);
+		st = cli_error(CLI_USAGE, "witness", _("list: %s"), err.msg);
 	tims_witness_free(w);
 	return st;
 }
@@ -424,10 +424,10 @@ static int witness_serve(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		if (c == '?' || c == ':' || serve_opt(&so, c, optarg))
-			return cli_error(CLI_USAGE, "witness", "serve: unknown, repeated or "
-					 "incomplete option '%s'", argv[optind - 1]);
+			return cli_error(CLI_USAGE, "witness", _("serve: unknown, repeated or "
+					 "incomplete option '%s'"), argv[optind - 1]);
 	if (optind + 1 < argc)
-		return cli_error(CLI_USAGE, "witness", "serve: want one directory (see --help)");
+		return cli_error(CLI_USAGE, "witness", _("serve: want one directory (see --help)"));
 	/* Flags first, then the file, then the defaults (tims.conf(5)). */
 	if ((st = serve_conf_load("witness serve", so.file, witness_conf_keys,
 				  sizeof(witness_conf_keys) / sizeof(witness_conf_keys[0]),
@@ -440,24 +440,24 @@ static int witness_serve(int argc, char **argv)
 	dir = serve_conf_pick(optind < argc ? argv[optind] : NULL, &conf, "dir", NULL);
 	listen = serve_conf_pick(so.listen, &conf, "listen", NULL);
 	if (!dir)
-		return cli_error(CLI_USAGE, "witness", "serve: want one directory (DIR, or "
-				 "dir in the --config file)");
+		return cli_error(CLI_USAGE, "witness", _("serve: want one directory (DIR, or "
+				 "dir in the --config file)"));
 	snprintf(addr, sizeof(addr), "127.0.0.1");
 	if (listen && parse_listen(listen, addr, sizeof(addr), &port))
-		return cli_error(CLI_USAGE, "witness", "serve: --listen wants "
-				 "ADDR:PORT, e.g. 127.0.0.1:8443 or [::1]:0");
+		return cli_error(CLI_USAGE, "witness", _("serve: --listen wants "
+				 "ADDR:PORT, e.g. 127.0.0.1:8443 or [::1]:0"));
 	/* Its signing key is in memory: no core dump. */
 	if (tims_http_harden_process(&err))
-		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
+		return cli_error(CLI_USAGE, "witness", _("serve: %s"), err.msg);
 	/* Keys only in the signer process, before any token or thread. */
 	if ((st = serve_sandbox_signer("witness serve", &sb, dir, NULL)))
 		return st;
 	if (tims_signer_start(&err))
-		return cli_error(serve_signer_status(&err), "witness", "serve: %s", err.msg);
+		return cli_error(serve_signer_status(&err), "witness", _("serve: %s"), err.msg);
 	if ((st = cli_private_dir("witness serve", dir)))
 		return st;
 	if (tims_witness_open(dir, &w, &err))
-		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
+		return cli_error(CLI_USAGE, "witness", _("serve: %s"), err.msg);
 	tims_witness_set_log(w, serve_log_line, NULL);
 	/* The server's threads inherit the mask: only sigwait sees these. */
 	sigemptyset(&set);
@@ -467,7 +467,7 @@ static int witness_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (tims_witness_serve(w, addr, port, &srv, &err)) {
 		tims_witness_free(w);
-		return cli_error(CLI_USAGE, "witness", "serve: %s", err.msg);
+		return cli_error(CLI_USAGE, "witness", _("serve: %s"), err.msg);
 	}
 	sb.dir = dir, sb.port = tims_http_port(srv);
 	if ((st = serve_sandbox_enter("witness serve", &sb))) {
@@ -475,7 +475,7 @@ static int witness_serve(int argc, char **argv)
 		tims_witness_free(w);
 		return st;
 	}
-	printf("witness %s listening on https://%s%s%s:%u\n",
+	printf("witness %s listening on https://%s%s%s:%u\n", /* i18n: machine (scripts read the port) */
 	       tims_witness_verifier(w)->name, strchr(addr, ':') ? "[" : "", addr,
 	       strchr(addr, ':') ? "]" : "", tims_http_port(srv));
 	fflush(stdout);
@@ -487,7 +487,7 @@ static int witness_serve(int argc, char **argv)
 	tims_http_stop(srv);
 	tims_witness_free(w);
 	if (sig == SIGCHLD)
-		return cli_error(CLI_FAIL, "witness", "serve: the signer process died: stopped");
+		return cli_error(CLI_FAIL, "witness", _("serve: the signer process died: stopped"));
 	return CLI_OK;
 }
 
@@ -537,35 +537,35 @@ static int witness_ask(int argc, char **argv)
 	if ((st = parse("ask", argc, argv, opts, ask_opt, &o, NULL)))
 		return st;
 	if (!o.url || !o.post)
-		return cli_error(CLI_USAGE, "witness", "ask: --url and --post are required");
+		return cli_error(CLI_USAGE, "witness", _("ask: --url and --post are required"));
 	if (o.old && tims_parse_u64(o.old, TIMS_WITNESS_MAX_SIZE, &old, "--old", &err))
-		return cli_error(CLI_USAGE, "witness", "ask: %s", err.msg);
+		return cli_error(CLI_USAGE, "witness", _("ask: %s"), err.msg);
 	if (o.wkey) {
 		if ((st = read_key_file("ask", o.wkey, &key)))
 			return st;
 		rc = tims_verifier_parse(tims_buf_str(&key), &wkey, &err);
 		tims_buf_release(&key);
 		if (rc)
-			return cli_error(CLI_USAGE, "witness", "ask: %s: %s", o.wkey, err.msg);
+			return cli_error(CLI_USAGE, "witness", _("ask: %s: %s"), o.wkey, err.msg);
 	}
 	if (tims_post_open(o.post, TIMS_POST_READ, &p, &err))
-		return cli_error(CLI_USAGE, "witness", "ask: %s", err.msg);
+		return cli_error(CLI_USAGE, "witness", _("ask: %s"), err.msg);
 	if (tims_post_latest_checkpoint(p, &note, &cp, &err)) {
 		tims_post_free(p);
-		return cli_error(status_of(err.rc), "witness", "ask: %s", err.msg);
+		return cli_error(status_of(err.rc), "witness", _("ask: %s"), err.msg);
 	}
 	tims_post_reader(p, &r);
 	rc = tims_witness_request_cosignature(o.url, o.ca, &r, note.buf, note.len, old,
 					      o.wkey ? &wkey : NULL, &cosigs, &wsize, &err);
 	if (rc) {
-		st = cli_error(status_of(rc), "witness", "ask: %s size %" PRIu64 ": %s",
+		st = cli_error(status_of(rc), "witness", _("ask: %s size %" PRIu64 ": %s"),
 			       cp.origin, cp.size, err.msg);
 	} else if ((rc = tims_buf_add(&note, cosigs.buf, cosigs.len))) {
-		st = cli_error(CLI_USAGE, "witness", "ask: cosigned note too large");
+		st = cli_error(CLI_USAGE, "witness", _("ask: cosigned note too large"));
 	} else {
 		fwrite(note.buf, 1, note.len, stdout);
 		if (o.out && tims_write_file(o.out, note.buf, note.len, 0644, 1, &err))
-			st = cli_error(CLI_USAGE, "witness", "ask: %s", err.msg);
+			st = cli_error(CLI_USAGE, "witness", _("ask: %s"), err.msg);
 	}
 	tims_buf_release(&note);
 	tims_buf_release(&cosigs);
@@ -581,12 +581,12 @@ static int witness_rotate_key(int argc, char **argv)
 	if (wants_help(argc, argv))
 		return CLI_OK;
 	if (argc != 2 || argv[1][0] == '-')
-		return cli_error(CLI_USAGE, "witness", "rotate-key: want DIR");
+		return cli_error(CLI_USAGE, "witness", _("rotate-key: want DIR"));
 	if (tims_witness_rotate_key(argv[1], 0, path, sizeof(path), &err))
-		return cli_error(CLI_FAIL, "witness", "rotate-key: %s", err.msg);
+		return cli_error(CLI_FAIL, "witness", _("rotate-key: %s"), err.msg);
 	if (serve_keys_jail("witness rotate-key", argv[1], 0))
 		return CLI_FAIL;
-	printf("witness key rotated; announced in %s (restart a running witness)\n", path);
+	printf(_("witness key rotated; announced in %s (restart a running witness)\n"), path);
 	return CLI_OK;
 }
 

@@ -24,10 +24,10 @@ int serve_sandbox_check(const char *cmd, struct serve_sandbox *sb, const struct 
 	int allowed = 0;
 
 	if (sb->user && tims_sandbox_user_check(sb->user, &err))
-		return cli_error(CLI_USAGE, cmd, "--user: %s", tims_err_msg(&err));
+		return cli_error(CLI_USAGE, cmd, _("--user: %s"), tims_err_msg(&err));
 	if (!sb->user && (v = tims_conf_get(conf, "user")) &&
 	    tims_sandbox_user_check(v->str, &err))
-		return cli_error(CLI_USAGE, cmd, "%s:%u: key 'user': %s",
+		return cli_error(CLI_USAGE, cmd, _("%s:%u: key 'user': %s"),
 				 sb->config ? sb->config : "-", v->line, tims_err_msg(&err));
 	sb->user = serve_conf_pick(sb->user, conf, "user", NULL);
 	if (sb->mode) {
@@ -36,8 +36,8 @@ int serve_sandbox_check(const char *cmd, struct serve_sandbox *sb, const struct 
 		for (size_t i = 0; tims_sandbox_mode_names[i]; i++)
 			ok |= strcmp(sb->mode, tims_sandbox_mode_names[i]) == 0;
 		if (!ok)
-			return cli_error(CLI_USAGE, cmd, "--sandbox: '%s' is not one of "
-					 "enforce|log", sb->mode);
+			return cli_error(CLI_USAGE, cmd, _("--sandbox: '%s' is not one of "
+					 "enforce|log"), sb->mode);
 	} else {
 		v = tims_conf_get(conf, "sandbox");
 		sb->mode = tims_sandbox_mode_names[v ? v->num : 0];
@@ -63,7 +63,7 @@ int serve_keys_jail(const char *cmd, const char *dir, int daemon)
 	char kd[TIMS_SANDBOX_PATH_BYTES], msg[TIMS_SANDBOX_PATH_BYTES + 64];
 
 	if (tims_keys_jail(dir, &moved, &err))
-		return cli_error(CLI_FAIL, cmd, "key directory: %s", tims_err_msg(&err));
+		return cli_error(CLI_FAIL, cmd, _("key directory: %s"), tims_err_msg(&err));
 	if (daemon && moved && !tims_keydir_of(dir, kd, sizeof(kd), NULL)) {
 		snprintf(msg, sizeof(msg), "moved %u key file%s into %s", moved,
 			 moved == 1 ? "" : "s", kd);
@@ -95,7 +95,7 @@ int serve_sandbox_enter(const char *cmd, const struct serve_sandbox *sb)
 	if (tims_sandbox_daemon_paths(&cfg, sb->dir, ro, sizeof(ro) / sizeof(ro[0]), sb->rw,
 				      sizeof(sb->rw) / sizeof(sb->rw[0]), &err) ||
 	    tims_sandbox_enter(&cfg, &err))
-		return cli_error(CLI_USAGE, cmd, "sandbox: %s", tims_err_msg(&err));
+		return cli_error(CLI_USAGE, cmd, _("sandbox: %s"), tims_err_msg(&err));
 	serve_log_event(TIMS_LOG_INFO, "sandbox", "mode", sb->mode ? sb->mode : "enforce");
 	return CLI_OK;
 }
@@ -120,7 +120,7 @@ int serve_sandbox_signer(const char *cmd, const struct serve_sandbox *sb,
 	 * this level: asked for when warnings are shown) */
 	cfg.warn = serve_log_level() >= TIMS_LOG_WARNING ? warn_line : NULL;
 	if (tims_sandbox_signer_paths(&cfg, dir, ro, 2, &err))
-		return cli_error(CLI_USAGE, cmd, "signer sandbox: %s", tims_err_msg(&err));
+		return cli_error(CLI_USAGE, cmd, _("signer sandbox: %s"), tims_err_msg(&err));
 	tims_signer_sandbox(&cfg);
 	return CLI_OK;
 }

@@ -5,7 +5,6 @@
  * each command family lives in its own src/cmd_*.c and returns the exit
  * status (0 ok, 1 invalid or check failed, 2 usage or I/O error).
  */
-#include <locale.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -15,29 +14,29 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct cli_command commands[] = {
-	{ "help", cmd_help, "list the commands, or show one command's help" },
-	{ "version", cmd_version, "print the version" },
-	{ "tlog", cmd_tlog, "Merkle log tools for auditors: roots, proofs, signed notes" },
-	{ "mrz", cmd_mrz, "read and validate machine-readable zones (ICAO 9303)" },
-	{ "api", cmd_api, "advance passenger information: read, store and screen airlines' PAXLST messages" },
-	{ "epassport", cmd_epassport, "e-passport chips: passive authentication of EF.SOD and data groups" },
-	{ "login", cmd_login, "log in as an officer at a post or the centre (password + TOTP)" },
-	{ "logout", cmd_logout, "end the session opened by tims login" },
-	{ "post", cmd_post, "a border post: create one (init), run its node (serve)" },
-	{ "officer", cmd_officer, "officer accounts at a post: add, list, disable, reset" },
-	{ "cross", cmd_cross, "register crossings in the post's log (one, or import JSON Lines)" },
-	{ "history", cmd_history, "a document's crossings and its stay calculation" },
-	{ "audit", cmd_audit, "read and verify the audit log (auditors)" },
-	{ "log", cmd_log, "verify the post's log, or sign a checkpoint now" },
-	{ "screen", cmd_screen, "screen travellers against the watchlists; evaluate name matching" },
-	{ "watchlist", cmd_watchlist, "import, list and manage watchlists" },
-	{ "centre", cmd_centre, "the national centre: enrolment, mirror of every post, rebuilds" },
-	{ "retention", cmd_retention, "erase what has been kept as long as the law says (G8)" },
-	{ "witness", cmd_witness, "an independent witness: cosigns checkpoints of logs it has checked" },
-	{ "key", cmd_key, "signing keys in a PKCS#11 token (HSM, TPM): generate" },
-	{ "backup", cmd_backup, "copy a node's directory while it serves (post, centre, witness)" },
-	{ "restore", cmd_restore, "put a backup back into an empty directory and verify it" },
-	{ "export", cmd_export, "a sealed export's recipient: make a key pair, open what the centre sealed" },
+	{ "help", cmd_help, N_("list the commands, or show one command's help") },
+	{ "version", cmd_version, N_("print the version") },
+	{ "tlog", cmd_tlog, N_("Merkle log tools for auditors: roots, proofs, signed notes") },
+	{ "mrz", cmd_mrz, N_("read and validate machine-readable zones (ICAO 9303)") },
+	{ "api", cmd_api, N_("advance passenger information: read, store and screen airlines' PAXLST messages") },
+	{ "epassport", cmd_epassport, N_("e-passport chips: passive authentication of EF.SOD and data groups") },
+	{ "login", cmd_login, N_("log in as an officer at a post or the centre (password + TOTP)") },
+	{ "logout", cmd_logout, N_("end the session opened by tims login") },
+	{ "post", cmd_post, N_("a border post: create one (init), run its node (serve)") },
+	{ "officer", cmd_officer, N_("officer accounts at a post: add, list, disable, reset") },
+	{ "cross", cmd_cross, N_("register crossings in the post's log (one, or import JSON Lines)") },
+	{ "history", cmd_history, N_("a document's crossings and its stay calculation") },
+	{ "audit", cmd_audit, N_("read and verify the audit log (auditors)") },
+	{ "log", cmd_log, N_("verify the post's log, or sign a checkpoint now") },
+	{ "screen", cmd_screen, N_("screen travellers against the watchlists; evaluate name matching") },
+	{ "watchlist", cmd_watchlist, N_("import, list and manage watchlists") },
+	{ "centre", cmd_centre, N_("the national centre: enrolment, mirror of every post, rebuilds") },
+	{ "retention", cmd_retention, N_("erase what has been kept as long as the law says (G8)") },
+	{ "witness", cmd_witness, N_("an independent witness: cosigns checkpoints of logs it has checked") },
+	{ "key", cmd_key, N_("signing keys in a PKCS#11 token (HSM, TPM): generate") },
+	{ "backup", cmd_backup, N_("copy a node's directory while it serves (post, centre, witness)") },
+	{ "restore", cmd_restore, N_("put a backup back into an empty directory and verify it") },
+	{ "export", cmd_export, N_("a sealed export's recipient: make a key pair, open what the centre sealed") },
 };
 
 static const struct cli_command *find_command(const char *name)
@@ -50,13 +49,13 @@ static const struct cli_command *find_command(const char *name)
 
 static void list_commands(FILE *out)
 {
-	fputs("usage: tims <command> [<args>]\n\n"
-	      "TIMS, the Traveller Information Management System.\n\n"
-	      "Commands:\n", out);
+	fputs(_("usage: tims <command> [<args>]\n\n"
+		"TIMS, the Traveller Information Management System.\n\n"
+		"Commands:\n"), out);
 	for (size_t i = 0; i < (sizeof(commands) / sizeof(commands[0])); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fputs("\n'tims help <command>' or 'tims <command> --help' shows a "
-	      "command's options.\n", out);
+		fprintf(out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+	fputs(_("\n'tims help <command>' or 'tims <command> --help' shows a "
+		"command's options.\n"), out);
 }
 
 static int cmd_help(int argc, char **argv)
@@ -70,7 +69,7 @@ static int cmd_help(int argc, char **argv)
 	}
 	c = find_command(argv[1]);
 	if (!c)
-		return cli_error(CLI_USAGE, "help", "no command '%s'", argv[1]);
+		return cli_error(CLI_USAGE, "help", _("no command '%s'"), argv[1]);
 	if (c->fn == cmd_help) {
 		list_commands(stdout);
 		return CLI_OK;
@@ -82,11 +81,11 @@ static int cmd_help(int argc, char **argv)
 static int cmd_version(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: tims version\n\nPrints the version of TIMS.");
+		puts(_("usage: tims version\n\nPrints the version of TIMS."));
 		return CLI_OK;
 	}
 	if (argc > 1)
-		return cli_error(CLI_USAGE, "version", "takes no arguments");
+		return cli_error(CLI_USAGE, "version", _("takes no arguments"));
 	printf("tims %s\n", tims_version());
 	return CLI_OK;
 }
@@ -95,8 +94,8 @@ int main(int argc, char **argv)
 {
 	const struct cli_command *c;
 
-	/* Output is UTF-8 bytes as given; no locale-dependent formatting. */
-	setlocale(LC_ALL, "C");
+	/* the C locale but for the messages' language (src/cli_lang.c) */
+	cli_lang_init();
 	/* Every file tims makes is its owner's alone (0600, directories 0700),
 	 * whatever the umask it was started with: SQLite's files, keys, logs. */
 	umask(077);
@@ -113,8 +112,8 @@ int main(int argc, char **argv)
 		return cmd_signer(argc - 1, argv + 1);
 	c = find_command(argv[1]);
 	if (!c) {
-		fprintf(stderr, "tims: '%s' is not a tims command. "
-			"See 'tims help'.\n", argv[1]);
+		fprintf(stderr, _("tims: '%s' is not a tims command. "
+				  "See 'tims help'.\n"), argv[1]);
 		return CLI_USAGE;
 	}
 	return c->fn(argc - 1, argv + 1);

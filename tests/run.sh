@@ -25,6 +25,10 @@ export TIMS_ROOT=$PWD
 export TIMS=$PWD/build/tims
 export TIMS_ASAN=$PWD/build/asan/tims
 export TIMS_ALLOW_ROOT=1 # CI runs as root; the daemons refuse it otherwise
+# The suites read the program's English: whatever the caller's locale or
+# this machine's post.conf say (docs/languages.md), tims speaks English here
+# (tests/e2e/cli-lang.sh sets its own languages).
+export LANGUAGE=en
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 logdir=$PWD/build/test-logs

@@ -53,7 +53,7 @@ t_match "... the role named" 'role admin may not run tims history' "$(cat "$T_TM
 out=$(cli_as "$P" auditor "$TIMS" history --post "$P" L898902C3 2>"$T_TMP/err"); rc=$?
 t_eq "history as an auditor: refused, nothing printed" "1:" "$rc:$out"
 out=$(cli_as "$P" officer "$TIMS" history --post "$P" L898902C3 --purpose "booth check" 2>&1)
-t_match "history as an officer: answered" 'document L898902C3: 1 crossings' "$out"
+t_match "history as an officer: answered" 'document L898902C3: 1 crossing at this post' "$out"
 AUD=$(cli_as "$P" auditor "$TIMS" audit list --post "$P" --count 1000 --json)
 t_match "... the read is in the audit log with the officer, the document and the purpose" \
 	'"actor":"cli-officer","role":"officer","booth":"cli","addr":"local","action":"cli.history","purpose":"booth check".*"query":"\{\\"document\\":\\"L898902C3\\"\}"' "$AUD"

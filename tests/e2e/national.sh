@@ -141,7 +141,7 @@ t_ok "offline: B notices the centre is gone" wait_for 100 offline
 B2=$(stay_at post-b US5550001)
 t_match "offline: B's answer says national data as of <time>" \
 	'"note": ?"national data as of [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z"' "$B2"
-t_match "offline: tims history says so too" '^national: 1 crossings at other posts; national data as of ' \
+t_match "offline: tims history says so too" '^national: 1 crossing at other posts; national data as of ' \
 	"$(cli_as "${DIR[post-b]}" officer "$TIMS" history --post "${DIR[post-b]}" US5550001 2>&1)"
 t_eq "offline: the answer is still the national one" "$(printf '%s' "$B" | summary)" \
 	"$(printf '%s' "$B2" | summary)"

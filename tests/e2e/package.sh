@@ -7,7 +7,8 @@
 #    commit under test (git archive HEAD: what a clean clone builds, not the
 #    working tree), lintian finds no error in it, and it holds the program,
 #    the consoles, the units, the sysusers.d and tmpfiles.d entries, the
-#    manual pages and /etc/tims/*.conf as conffiles;
+#    manual pages, the Albanian message catalogue and /etc/tims/*.conf as
+#    conffiles;
 #  - the daemons speak sd_notify: `tims witness serve` started as systemd
 #    starts a Type=notify unit with a watchdog (NOTIFY_SOCKET, WATCHDOG_USEC)
 #    sends READY=1 once it listens, WATCHDOG=1 while it runs and STOPPING=1
@@ -120,7 +121,8 @@ if [ -s "$deb" ]; then
 		/usr/lib/tmpfiles.d/tims.conf /etc/tims/post.conf /etc/tims/centre.conf \
 		/etc/tims/witness.conf /usr/share/man/man1/tims.1.gz /usr/share/man/man1/tims-post.1.gz \
 		/usr/share/man/man8/tims-post.8.gz /usr/share/man/man8/tims-centre.8.gz \
-		/usr/share/man/man8/tims-witness.8.gz /usr/share/man/man5/stay-regimes.conf.5.gz; do
+		/usr/share/man/man8/tims-witness.8.gz /usr/share/man/man5/stay-regimes.conf.5.gz \
+		/usr/share/locale/sq/LC_MESSAGES/tims.mo; do
 		t_match "package: holds $f" "^$f\$" "$files"
 	done
 	t_eq "package: /etc/tims/{post,centre,witness}.conf are its conffiles" \
@@ -142,6 +144,8 @@ if [ -s "$deb" ]; then
 			"$(systemd-analyze verify --man=no "$T_TMP/tims-$kind.service" 2>&1)"
 	done
 	t_status 0 "package: the packaged program runs" "$root/usr/bin/tims" version
+	t_match "package: the packaged program speaks Albanian from its installed catalogue (docs/languages.md)" \
+		"nuk është komandë e tims" "$(env -i LANGUAGE=sq LANG=C.UTF-8 TIMS_CONF_DIR="$T_TMP/none" "$root/usr/bin/tims" nosuch 2>&1)"
 	# What postinst does, into the extracted tree: the user, then its directories.
 	mkdir -p "$root/var/lib"
 	systemd-sysusers --root="$root" "$root/usr/lib/sysusers.d/tims.conf" >/dev/null 2>&1
