@@ -869,18 +869,13 @@ static tims_rc post_origin(void *ctx, const struct tims_centre_post *p)
 tims_rc tims_centre_airports(struct tims_centre *c, struct tims_arrivals_map *map,
 			     struct tims_err *err)
 {
-	struct tims_buf b = TIMS_BUF_INIT(TIMS_ARRIVALS_MAP_MAX + 1);
 	char path[CENTRE_PATH_MAX];
 	tims_rc rc;
 
-	memset(map, 0, sizeof(*map));
-	if ((rc = centre_path(c, TIMS_ARRIVALS_MAP_FILE, path, err)))
-		return rc;
-	if (access(path, F_OK) != 0)
-		return TIMS_OK; /* no airport known: every report says so */
-	if ((rc = tims_read_file(path, TIMS_ARRIVALS_MAP_MAX + 1, &b, err)))
-		goto out;
-	if ((rc = tims_arrivals_map_parse(b.buf ? b.buf : "", b.len, path, map, err)))
+	/* the file read and parsed as everywhere (api.c); none: an empty map,
+	 * no airport known, and every report says so */
+	if ((rc = centre_airports_read(c, map, err)) ||
+	    (rc = centre_path(c, TIMS_ARRIVALS_MAP_FILE, path, err)))
 		goto out;
 	/* enrolled post names to their log origins; an unknown name fails */
 	for (unsigned a = 0; !rc && a < map->n; a++)
@@ -899,7 +894,6 @@ tims_rc tims_centre_airports(struct tims_centre *c, struct tims_arrivals_map *ma
 out:
 	if (rc)
 		memset(map, 0, sizeof(*map));
-	tims_buf_release(&b);
 	return rc;
 }
 
