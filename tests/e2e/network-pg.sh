@@ -48,7 +48,7 @@ CRASH_SO=$ROOT/build/tests/libcrashfs.so
 pg_up() {
 	rm -rf "$PG_DIR/base" && cp -a "$PG_DIR/data" "$PG_DIR/base"
 	: >"$PG_DIR/journal" && chown --reference="$PG_DIR" "$PG_DIR/journal"
-	pg_run LD_PRELOAD="$CRASH_SO" TIMS_CRASH_DIR="$PG_DIR/data" TIMS_CRASH_JOURNAL="$PG_DIR/journal"
+	pg_run LD_PRELOAD="$(pg_preload "$CRASH_SO")" TIMS_CRASH_DIR="$PG_DIR/data" TIMS_CRASH_JOURNAL="$PG_DIR/journal"
 }
 
 "$TIMS" centre init "$C" --name tims-centre --store "pg:$PG_CONNINFO" >/dev/null

@@ -127,6 +127,16 @@ pg_run() {
 	return 1
 }
 
+# pg_preload SO: prints the path of a copy of the preload library SO in
+# PG_DIR, where the server's user can read it. A fresh clone made under
+# `mktemp -d` is root's alone (0700): given the clone's own path, the
+# loader of a server run as postgres ignores LD_PRELOAD with a warning and
+# the server runs without it (CI: crashfs journaled nothing, the cut
+# left no data directory PostgreSQL could start on).
+pg_preload() {
+	install -m 0755 "$1" "$PG_DIR/${1##*/}" && printf '%s\n' "$PG_DIR/${1##*/}"
+}
+
 pg_cut() {
 	[ -n "$PG_PGID" ] || return 0
 	kill -KILL -- "-$PG_PGID" 2>/dev/null

@@ -134,7 +134,7 @@ cut_once() {
 	pg_halt
 	rm -rf "$PG_DIR/base" && cp -a "$PG_DIR/data" "$PG_DIR/base"
 	: >"$PG_DIR/journal" && chown --reference="$PG_DIR" "$PG_DIR/journal"
-	pg_run LD_PRELOAD="$CRASH_SO" TIMS_CRASH_DIR="$PG_DIR/data" TIMS_CRASH_JOURNAL="$PG_DIR/journal" "$@" ||
+	pg_run LD_PRELOAD="$(pg_preload "$CRASH_SO")" TIMS_CRASH_DIR="$PG_DIR/data" TIMS_CRASH_JOURNAL="$PG_DIR/journal" "$@" ||
 		echo "# $label cycle $c: $PG_ERROR"
 	want=$(($(confirmed_now) + 10))
 	t0=$(real_ds)
